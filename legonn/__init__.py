@@ -1,0 +1,7 @@
+"""legonn: Torch7's nn world (tensors, modules, containers, criterions, nngraph,
+optim, threads) on NumPy and CuPy. Indexing is 0-based everywhere."""
+from .tensor import *  # noqa: F401,F403  (the tensor API is legonn's top level, as torch.* in Lua)
+from .tensor import __all__ as _tensor_all
+
+__version__ = '0.1.0'
+__all__ = list(_tensor_all)

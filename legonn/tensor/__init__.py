@@ -1,0 +1,18 @@
+"""legonn.tensor: Storage, Tensor and its typed twins, the default type, the RNG,
+NumPy/CuPy dispatch and the numeric kernels modules call."""
+from .backend import gpu_available
+from .storage import Storage
+from .tensor import TENSOR_CLASSES, Tensor, contiguous_strides, default_class, tensor_class
+from .types import TYPES, getdefaulttensortype, setdefaulttensortype
+from .random import getRNGState, initialSeed, manualSeed, seed, setRNGState
+from .functions import (FUNCTIONAL, arange, as_tensor, as_tensor_tree, cat, eye, from_numpy, is_tensor, linspace,
+                        logspace, ones, rand, randn, randperm, range, stack, zeros)
+
+globals().update(TENSOR_CLASSES)
+globals().update(FUNCTIONAL)
+
+__all__ = (['Storage', 'Tensor', 'TYPES', 'TENSOR_CLASSES', 'getdefaulttensortype', 'setdefaulttensortype',
+            'manualSeed', 'seed', 'initialSeed', 'getRNGState', 'setRNGState', 'gpu_available', 'tensor_class',
+            'default_class', 'contiguous_strides', 'zeros', 'ones', 'rand', 'randn', 'randperm', 'range', 'arange',
+            'linspace', 'logspace', 'eye', 'from_numpy', 'is_tensor', 'as_tensor', 'as_tensor_tree', 'cat', 'stack']
+           + list(TENSOR_CLASSES) + list(FUNCTIONAL))

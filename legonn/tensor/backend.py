@@ -1,0 +1,64 @@
+"""NumPy / CuPy dispatch: which array module an array belongs to.
+
+CuPy is imported lazily, on the first request for the GPU, so a CPU-only
+install never pays for it and never needs it.
+"""
+import numpy as np
+
+_cupy = None
+
+INSTALL_HINT = ("install CuPy for your CUDA version, e.g. `pip install 'legonn[cuda]' cupy-cuda12x` "
+                "(or cupy-cuda13x for CUDA 13)")
+
+
+def cupy():
+    """The cupy module; a clear ImportError/RuntimeError when it or a GPU is missing."""
+    global _cupy
+    if _cupy is None:
+        try:
+            import cupy as cp
+        except ImportError as err:
+            raise ImportError(f"CUDA tensors need CuPy, which is not installed: {INSTALL_HINT}") from err
+        try:
+            count = cp.cuda.runtime.getDeviceCount()
+        except Exception as err:  # CuPy raises its own CUDARuntimeError without a driver
+            raise RuntimeError(f"CuPy is installed but no CUDA device is usable: {err}") from err
+        if count == 0:
+            raise RuntimeError("CuPy is installed but no CUDA device is present")
+        _cupy = cp
+    return _cupy
+
+
+def gpu_available():
+    """True when CuPy imports and sees at least one GPU (used by tests to skip)."""
+    try:
+        cupy()
+    except (ImportError, RuntimeError):
+        return False
+    return True
+
+
+def is_cupy_array(obj):
+    return type(obj).__module__.startswith('cupy') and hasattr(obj, '__cuda_array_interface__')
+
+
+def array_module(arr):
+    """numpy or cupy, whichever owns ``arr``."""
+    if isinstance(arr, np.ndarray):
+        return np
+    if is_cupy_array(arr):
+        return cupy()
+    return np
+
+
+def to_module(arr, xp):
+    """``arr`` as an array of module ``xp``: the same object when it already is one, else a device copy."""
+    if xp is np:
+        if isinstance(arr, np.ndarray):
+            return arr
+        if is_cupy_array(arr):
+            return arr.get()
+        return np.asarray(arr)
+    if is_cupy_array(arr):
+        return arr
+    return xp.asarray(arr)

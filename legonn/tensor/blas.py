@@ -1,0 +1,108 @@
+"""Matrix products with Torch7's calling forms (addmm, addmv, addr, mm, mv, bmm, dot).
+
+``r.addmm(v1, M, v2, A, B)`` computes r = v1*M + v2*(A @ B); ``M.addmm(A, B)``
+accumulates in place. NumPy's BLAS or cuBLAS does the arithmetic.
+"""
+from .pointwise import _is_number, operand
+
+
+def _split(args, n_mats, what, typename):
+    """Torch7's optional-scalar argument lists -> (v1, M or None, v2, mats)."""
+    tensors = [i for i, a in enumerate(args) if not _is_number(a)]
+    if len(tensors) not in (n_mats, n_mats + 1) or len(args) - len(tensors) > 2:
+        raise TypeError(f"{typename}.{what}: expected ([v1,] [M,] [v2,] {', '.join('t%d' % i for i in range(n_mats))})")
+    mats = [operand(args[i]) for i in tensors[-n_mats:]]
+    base = args[tensors[0]] if len(tensors) == n_mats + 1 else None
+    numbers = [a for a in args if _is_number(a)]
+    if base is None:
+        v1, v2 = (1, numbers[0]) if len(numbers) == 1 else (tuple(numbers) if numbers else (1, 1))
+    else:
+        before = [a for a in args[:tensors[0]] if _is_number(a)]
+        between = [a for a in args[tensors[0] + 1:tensors[-n_mats]] if _is_number(a)]
+        v1 = before[0] if before else 1
+        v2 = between[0] if between else 1
+    return v1, base, v2, mats
+
+
+class BlasMixin:
+    __slots__ = ()
+
+    def _accumulate(self, what, args, n_mats, product):
+        v1, base, v2, mats = _split(args, n_mats, what, self._typename)
+        for m, want in zip(mats, self._blas_ranks[what]):
+            if m.ndim != want:
+                raise ValueError(f"{self._typename}.{what}: expected {want}-D operands, got sizes "
+                                 f"{[tuple(x.shape) for x in mats]}")
+        prod = product(self.xp, *mats)
+        if v2 != 1:
+            prod *= v2
+        if base is not None and base is not self:
+            base_arr = operand(base)
+            self.resize(tuple(prod.shape))
+            self.array[...] = base_arr * v1 if v1 != 1 else base_arr
+        elif tuple(prod.shape) != self._size:
+            raise ValueError(f"{self._typename}.{what}: result of sizes {tuple(prod.shape)} does not match "
+                             f"this tensor's sizes {self._size}")
+        elif v1 != 1:
+            self.array *= v1
+        self.array += prod
+        return self
+
+    _blas_ranks = {'addmm': (2, 2), 'addmv': (2, 1), 'addr': (1, 1), 'addbmm': (3, 3), 'baddbmm': (3, 3)}
+
+    def addmm(self, *args):
+        """r = v1*M + v2*(A @ B) for matrices A (n x k), B (k x m)."""
+        return self._accumulate('addmm', args, 2, lambda xp, a, b: xp.matmul(a, b))
+
+    def addmv(self, *args):
+        """r = v1*v + v2*(A @ x) for a matrix A and vector x."""
+        return self._accumulate('addmv', args, 2, lambda xp, a, b: xp.matmul(a, b))
+
+    def addr(self, *args):
+        """r = v1*M + v2*outer(x, y)."""
+        return self._accumulate('addr', args, 2, lambda xp, a, b: xp.outer(a, b))
+
+    def addbmm(self, *args):
+        """r = v1*M + v2*sum_i(A[i] @ B[i])."""
+        return self._accumulate('addbmm', args, 2, lambda xp, a, b: xp.matmul(a, b).sum(0))
+
+    def baddbmm(self, *args):
+        """r = v1*M + v2*(A[i] @ B[i]) batch-wise."""
+        return self._accumulate('baddbmm', args, 2, lambda xp, a, b: xp.matmul(a, b))
+
+    def _product_into(self, what, a, b, ranks):
+        a, b = operand(a), operand(b)
+        if (a.ndim, b.ndim) != ranks or a.shape[-1] != b.shape[-2 if len(ranks) and ranks[1] > 1 else 0]:
+            raise ValueError(f"{self._typename}.{what}: incompatible operands of sizes {tuple(a.shape)} and "
+                             f"{tuple(b.shape)}")
+        out_shape = a.shape[:-1] + (b.shape[-1],) if b.ndim > 1 else a.shape[:-1]
+        self.resize(tuple(out_shape))
+        if self.isContiguous() and a.dtype == b.dtype == self.dtype:
+            self.xp.matmul(a, b, out=self.array)
+        else:
+            self.array[...] = self.xp.matmul(a, b)
+        return self
+
+    def mm(self, a, b):
+        """r = A @ B (2-D)."""
+        return self._product_into('mm', a, b, (2, 2))
+
+    def mv(self, a, x):
+        """r = A @ x (matrix, vector)."""
+        return self._product_into('mv', a, x, (2, 1))
+
+    def bmm(self, a, b):
+        """r[i] = A[i] @ B[i] (3-D batches)."""
+        return self._product_into('bmm', a, b, (3, 3))
+
+    def dot(self, other):
+        """Sum of the element-wise product, as a Python number."""
+        other = self._same_count(other, 'dot')
+        return self.xp.vdot(self.array.reshape(-1), other.reshape(-1)).item()
+
+    def ger(self, x, y):
+        """r = outer(x, y)."""
+        x, y = operand(x), operand(y)
+        self.resize(x.shape[0], y.shape[0])
+        self.xp.outer(x, y, out=self.array)
+        return self

@@ -1,0 +1,173 @@
+"""Module-level tensor functions: factories (``zeros``, ``rand``, ``cat`` ...),
+zero-copy wrapping (``from_numpy``, ``as_tensor``) and the functional forms
+of the methods (``legonn.add(x, y)`` returns a new tensor, ``x.add(y)`` writes
+into x).
+"""
+import numbers
+
+import numpy as np
+
+from . import backend
+from .random import generator
+from .tensor import TENSOR_CLASSES, Tensor, _parse_sizes, default_class, tensor_class
+
+
+def _cls(tensortype):
+    return default_class() if tensortype is None else tensor_class(tensortype)
+
+
+def _filled(sizes, tensortype, make):
+    cls = _cls(tensortype)
+    sizes = _parse_sizes(sizes, 'legonn')
+    xp = backend.cupy() if cls._cuda else np
+    return cls._from_array(xp.ascontiguousarray(make(xp, sizes).astype(cls._dtype, copy=False)))
+
+
+def zeros(*sizes, tensortype=None):
+    return _filled(sizes, tensortype, lambda xp, s: xp.zeros(s))
+
+
+def ones(*sizes, tensortype=None):
+    return _filled(sizes, tensortype, lambda xp, s: xp.ones(s))
+
+
+def rand(*sizes, tensortype=None):
+    """Uniform samples in [0, 1) from legonn's seeded generator."""
+    return _cls(tensortype)(*_parse_sizes(sizes, 'rand')).uniform()
+
+
+def randn(*sizes, tensortype=None):
+    """Standard normal samples from legonn's seeded generator."""
+    return _cls(tensortype)(*_parse_sizes(sizes, 'randn')).normal()
+
+
+def randperm(n, tensortype='legonn.LongTensor'):
+    """A random permutation of 0..n-1 (0-based)."""
+    cls = tensor_class(tensortype)
+    perm = generator(False).permutation(int(n))
+    return cls._from_array(backend.to_module(perm, backend.cupy() if cls._cuda else np).astype(cls._dtype))
+
+
+def range(start, end, step=1, tensortype=None):
+    """Torch7's range: start .. end inclusive, by ``step``."""
+    if step == 0:
+        raise ValueError('legonn.range: step must be non-zero')
+    n = int(np.floor((end - start) / step)) + 1
+    return _filled((max(n, 0),), tensortype, lambda xp, s: start + step * xp.arange(s[0]))
+
+
+def arange(start, end=None, step=1, tensortype=None):
+    """NumPy's arange: start .. end exclusive."""
+    if end is None:
+        start, end = 0, start
+    n = int(np.ceil((end - start) / step))
+    return _filled((max(n, 0),), tensortype, lambda xp, s: start + step * xp.arange(s[0]))
+
+
+def linspace(start, end, n=100, tensortype=None):
+    return _filled((n,), tensortype, lambda xp, s: xp.linspace(start, end, s[0]))
+
+
+def logspace(start, end, n=100, tensortype=None):
+    return _filled((n,), tensortype, lambda xp, s: xp.logspace(start, end, s[0]))
+
+
+def eye(n, m=None, tensortype=None):
+    return _filled((n, n if m is None else m), tensortype, lambda xp, s: xp.eye(*s))
+
+
+def from_numpy(array):
+    """Wrap a NumPy (or CuPy) array as a tensor of the matching type; no copy, shared memory."""
+    if not (isinstance(array, np.ndarray) or backend.is_cupy_array(array)):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray or cupy.ndarray, got {type(array).__name__}")
+    return Tensor._from_array(array)
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def as_tensor(obj):
+    """A tensor for ``obj``: tensors pass through, arrays are wrapped without copying, numbers and
+    lists of numbers become new tensors of the default type."""
+    if isinstance(obj, Tensor):
+        return obj
+    if isinstance(obj, np.ndarray) or backend.is_cupy_array(obj):
+        return Tensor._from_array(obj)
+    if isinstance(obj, (numbers.Number, list, tuple)):
+        return default_class()(np.atleast_1d(np.asarray(obj)))
+    raise TypeError(f"expected a legonn.Tensor, numpy.ndarray or cupy.ndarray, got {type(obj).__name__}")
+
+
+def as_tensor_tree(obj):
+    """``as_tensor`` applied through nested lists/tuples (Lua tables); tables stay lists."""
+    if isinstance(obj, (list, tuple)):
+        if obj and all(isinstance(v, numbers.Number) and not isinstance(v, bool) for v in obj):
+            return as_tensor(obj)
+        return [as_tensor_tree(v) for v in obj]
+    return as_tensor(obj)
+
+
+def cat(tensors, dim=-1):
+    """Concatenate along ``dim`` (default: the last dimension, as Torch7)."""
+    tensors = [as_tensor(t) for t in tensors if as_tensor(t).nElement() > 0 or len(tensors) == 1]
+    if not tensors:
+        return default_class()()
+    first = tensors[0]
+    d = first._dim_index(dim)
+    for t in tensors[1:]:
+        if t.dim() != first.dim() or any(a != b for k, (a, b) in enumerate(zip(t.size(), first.size())) if k != d):
+            raise ValueError(f"legonn.cat: sizes {[tuple(x.size()) for x in tensors]} differ outside dimension {d}")
+    xp = first.xp
+    return type(first)._from_array(xp.concatenate([backend.to_module(t.array, xp) for t in tensors], axis=d))
+
+
+def stack(tensors, dim=0):
+    tensors = [as_tensor(t) for t in tensors]
+    xp = tensors[0].xp
+    return type(tensors[0])._from_array(xp.stack([t.array for t in tensors], axis=dim))
+
+
+# Methods with Torch7's "result" form r.f(x, ...): the functional form allocates r.
+INTO_RESULT = ('add', 'mul', 'div', 'cmul', 'cdiv', 'cmax', 'cmin', 'cpow', 'pow', 'clamp', 'fmod', 'remainder',
+               'addcmul', 'addcdiv', 'lerp', 'addmm', 'addmv', 'addr', 'addbmm', 'baddbmm', 'mm', 'mv', 'bmm', 'ger',
+               'abs', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'tanh', 'sigmoid', 'sign', 'floor', 'ceil',
+               'trunc', 'round', 'frac', 'neg', 'cinv', 'square', 'cos', 'sin', 'tan', 'acos', 'asin', 'atan',
+               'cosh', 'sinh')
+# Methods that already return something new: the functional form just calls them.
+RETURNS_NEW = ('sum', 'prod', 'mean', 'var', 'std', 'max', 'min', 'norm', 'dist', 'cumsum', 'cumprod', 'median',
+               'kthvalue', 'trace', 'sort', 'topk', 'gather', 'index', 'indexSelect', 'maskedSelect', 'nonzero',
+               'eq', 'ne', 'gt', 'lt', 'ge', 'le', 'dot', 'squeeze', 'unsqueeze', 'transpose', 't', 'permute',
+               'view', 'viewAs', 'reshape', 'expand', 'expandAs', 'narrow', 'select', 'unfold', 'clone', 'all', 'any',
+               'equal')
+
+
+def _first_tensor(args):
+    for a in args:
+        if isinstance(a, Tensor) or isinstance(a, np.ndarray) or backend.is_cupy_array(a):
+            return as_tensor(a)
+    raise TypeError('expected at least one tensor argument')
+
+
+def _into_result(name):
+    def fn(*args):
+        res = type(_first_tensor(args))()
+        return getattr(res, name)(*args)
+    fn.__name__ = name
+    fn.__doc__ = f"``legonn.{name}(...)``: a new tensor holding ``r.{name}(...)``."
+    return fn
+
+
+def _returns_new(name):
+    def fn(x, *args, **kwargs):
+        return getattr(as_tensor(x), name)(*args, **kwargs)
+    fn.__name__ = name
+    fn.__doc__ = f"``legonn.{name}(x, ...)`` is ``x.{name}(...)``."
+    return fn
+
+
+FUNCTIONAL = {name: _into_result(name) for name in INTO_RESULT}
+FUNCTIONAL.update({name: _returns_new(name) for name in RETURNS_NEW})
+
+__all__ = ['zeros', 'ones', 'rand', 'randn', 'randperm', 'range', 'arange', 'linspace', 'logspace', 'eye',
+           'from_numpy', 'is_tensor', 'as_tensor', 'as_tensor_tree', 'cat', 'stack', 'TENSOR_CLASSES']

@@ -1,0 +1,197 @@
+"""Index-driven operations (0-based indices, Torch7 names) and NumPy-style ``[]``.
+
+``index``/``indexSelect``/``gather``/``maskedSelect`` return new tensors;
+``indexCopy``/``indexAdd``/``indexFill``/``scatter``/``maskedFill``/``maskedCopy``
+write into ``self``. ``t[...]`` gives a view for basic indexing (ints, slices,
+None, Ellipsis) and a copy for advanced indexing, exactly where NumPy does.
+"""
+import numbers
+
+import numpy as np
+
+from . import backend
+from .pointwise import operand
+
+
+def _basic_key(key):
+    items = key if isinstance(key, tuple) else (key,)
+    return all(isinstance(k, (numbers.Integral, slice, type(None), type(Ellipsis))) and not isinstance(k, bool)
+               for k in items)
+
+
+def _key_arrays(key):
+    if isinstance(key, tuple):
+        return tuple(_key_arrays(k) for k in key)
+    arr = getattr(key, 'array', None)
+    if arr is not None and not isinstance(key, np.ndarray):
+        return arr.astype(bool) if key.dtype == np.uint8 else arr
+    return key
+
+
+class IndexingMixin:
+    __slots__ = ()
+
+    def _indices(self, index, dim_size, what):
+        idx = operand(index)
+        if isinstance(idx, numbers.Integral):
+            idx = np.asarray([idx])
+        idx = backend.to_module(idx, self.xp)
+        if idx.dtype.kind not in 'iu':
+            raise TypeError(f"{self._typename}.{what}: expected integer (LongTensor) indices, got dtype {idx.dtype}")
+        if idx.size and (int(idx.min()) < -dim_size or int(idx.max()) >= dim_size):
+            raise IndexError(f"{self._typename}.{what}: index out of range [0, {dim_size}) "
+                             f"(got min {int(idx.min())}, max {int(idx.max())})")
+        return idx
+
+    # --- [] -----------------------------------------------------------------
+    def __getitem__(self, key):
+        res = self.array[_key_arrays(key)]
+        if res.ndim == 0:
+            return res.item()
+        return self._view_of(res) if _basic_key(key) else self._from_array(res)
+
+    def _view_of(self, arr):
+        """Tensor sharing storage for ``arr``, a basic-indexing view of ``self.array``."""
+        itemsize = arr.dtype.itemsize
+        if self._cuda:
+            delta = arr.data.ptr - self._storage.data.data.ptr
+        else:
+            delta = arr.__array_interface__['data'][0] - self._storage.data.__array_interface__['data'][0]
+        t = self._view(delta // itemsize, arr.shape, [s // itemsize for s in arr.strides])
+        t._arr = arr
+        return t
+
+    def __setitem__(self, key, value):
+        value = operand(value)
+        if not isinstance(value, numbers.Number):
+            value = backend.to_module(value, self.xp)
+        self.array[_key_arrays(key)] = value
+
+    # --- masks ----------------------------------------------------------------
+    def _mask(self, mask, what):
+        m = operand(mask)
+        if tuple(m.shape) != self._size:
+            raise ValueError(f"{self._typename}.{what}: mask of sizes {tuple(m.shape)} does not match {self._size}")
+        return backend.to_module(m, self.xp).astype(bool)
+
+    def maskedFill(self, mask, value):
+        self.array[self._mask(mask, 'maskedFill')] = value
+        return self
+
+    def maskedSelect(self, mask):
+        return self._from_array(self.array[self._mask(mask, 'maskedSelect')])
+
+    def maskedCopy(self, mask, src):
+        m = self._mask(mask, 'maskedCopy')
+        n = int(m.sum())
+        self.array[m] = operand(src).reshape(-1)[:n]
+        return self
+
+    def nonzero(self):
+        """LongTensor of the 0-based coordinates of non-zero elements, one row each."""
+        return self._from_array(self.xp.ascontiguousarray(self.xp.stack(self.xp.nonzero(self.array), 1)
+                                                          .astype(np.int64)))
+
+    # --- index along a dimension ---------------------------------------------
+    def index(self, dim, index):
+        """New tensor of the slices ``index`` (0-based) along ``dim``."""
+        d = self._dim_index(dim)
+        idx = self._indices(index, self._size[d], 'index')
+        return self._from_array(self.xp.take(self.array, idx.reshape(-1), axis=d))
+
+    indexSelect = index
+
+    def _slices(self, d, idx):
+        return (slice(None),) * d + (idx.reshape(-1),)
+
+    def _source_for(self, d, idx, src, what):
+        src = backend.to_module(operand(src), self.xp)
+        want = self._size[:d] + (idx.size,) + self._size[d + 1:]
+        if tuple(src.shape) != want:
+            raise ValueError(f"{self._typename}.{what}: expected a source of sizes {want}, got {tuple(src.shape)}")
+        return src
+
+    def indexCopy(self, dim, index, src):
+        d = self._dim_index(dim)
+        idx = self._indices(index, self._size[d], 'indexCopy')
+        self.array[self._slices(d, idx)] = self._source_for(d, idx, src, 'indexCopy')
+        return self
+
+    def indexAdd(self, dim, index, src):
+        """Add ``src``'s slices into the slices ``index`` along ``dim``; repeated indices accumulate."""
+        d = self._dim_index(dim)
+        idx = self._indices(index, self._size[d], 'indexAdd')
+        values = self._source_for(d, idx, src, 'indexAdd')
+        if self._cuda:
+            import cupyx
+            cupyx.scatter_add(self.array, self._slices(d, idx), values)
+        else:
+            np.add.at(self.array, self._slices(d, idx), values)
+        return self
+
+    def indexFill(self, dim, index, value):
+        d = self._dim_index(dim)
+        idx = self._indices(index, self._size[d], 'indexFill')
+        self.array[self._slices(d, idx)] = value
+        return self
+
+    # --- gather / scatter -------------------------------------------------------
+    def _gather_index(self, d, index, what):
+        idx = self._indices(index, self._size[d], what)
+        if idx.ndim != self.dim() or any(i > s for k, (i, s) in enumerate(zip(idx.shape, self._size)) if k != d):
+            raise ValueError(f"{self._typename}.{what}: index of sizes {tuple(idx.shape)} does not fit a tensor of "
+                             f"sizes {self._size} along dimension {d}")
+        return idx
+
+    def gather(self, dim, index):
+        """out[i][j] = self[index[i][j]][j] for dim 0 (and likewise for other dims)."""
+        d = self._dim_index(dim)
+        idx = self._gather_index(d, index, 'gather')
+        region = tuple(slice(0, n) if k != d else slice(None) for k, n in enumerate(idx.shape))
+        return self._from_array(self.xp.take_along_axis(self.array[region], idx, axis=d))
+
+    def _scatter_coords(self, d, idx):
+        xp = self.xp
+        coords = list(xp.indices(idx.shape, sparse=True))
+        coords[d] = idx
+        return tuple(coords)
+
+    def scatter(self, dim, index, src):
+        """self[index[i][j]][j] = src[i][j] for dim 0 (src may be a number)."""
+        d = self._dim_index(dim)
+        idx = self._gather_index(d, index, 'scatter')
+        value = operand(src)
+        if not isinstance(value, numbers.Number):
+            value = backend.to_module(value, self.xp)[tuple(slice(0, n) for n in idx.shape)]
+        self.array[self._scatter_coords(d, idx)] = value
+        return self
+
+    def scatterAdd(self, dim, index, src):
+        d = self._dim_index(dim)
+        idx = self._gather_index(d, index, 'scatterAdd')
+        values = backend.to_module(operand(src), self.xp)[tuple(slice(0, n) for n in idx.shape)]
+        if self._cuda:
+            import cupyx
+            cupyx.scatter_add(self.array, self._scatter_coords(d, idx), values)
+        else:
+            np.add.at(self.array, self._scatter_coords(d, idx), values)
+        return self
+
+    # --- ordering ----------------------------------------------------------------
+    def sort(self, dim=-1, descending=False):
+        """(values, indices) sorted along ``dim``; ascending unless ``descending``."""
+        d = self._dim_index(dim)
+        xp = self.xp
+        order = xp.argsort(self.array, axis=d, kind='stable')
+        if descending:
+            order = xp.flip(order, axis=d)
+        return self._from_array(xp.take_along_axis(self.array, order, axis=d)), \
+            self._from_array(xp.ascontiguousarray(order).astype(np.int64))
+
+    def topk(self, k, dim=-1, largest=False):
+        """(values, indices) of the k smallest along ``dim`` (Torch7's default); ``largest=True`` for the k largest."""
+        d = self._dim_index(dim)
+        if not 0 <= k <= self._size[d]:
+            raise ValueError(f"{self._typename}.topk: k={k} out of range for dimension of size {self._size[d]}")
+        values, order = self.sort(d, descending=largest)
+        return values.narrow(d, 0, k).contiguous(), order.narrow(d, 0, k).contiguous()

@@ -1,0 +1,41 @@
+"""Torch7 camelCase names with generated snake_case aliases.
+
+Every public camelCase method of a class deriving from :class:`TorchNamed`
+gets a snake_case twin (``getParameters`` -> ``get_parameters``). The alias
+looks the camelCase name up on the instance at call time, so a subclass that
+overrides ``updateOutput`` is reached through ``update_output`` too.
+"""
+import re
+
+_CAMEL_BOUNDARY = re.compile(r'(?<=[a-z0-9])([A-Z])')
+
+
+def snake_case(name):
+    """``getParameters`` -> ``get_parameters``; names without capitals map to themselves."""
+    return _CAMEL_BOUNDARY.sub(r'_\1', name).lower()
+
+
+class _Alias:
+    __slots__ = ('target',)
+
+    def __init__(self, target):
+        self.target = target
+
+    def __get__(self, obj, owner):
+        return getattr(owner if obj is None else obj, self.target)
+
+
+class TorchNamed:
+    """Base that gives every public camelCase method a snake_case alias."""
+    __slots__ = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # walk the whole MRO so methods that mixins contribute get aliases too
+        names = {name: value for klass in reversed(cls.__mro__[:-1]) for name, value in vars(klass).items()}
+        for name, value in names.items():
+            if name.startswith('_') or not (callable(value) or isinstance(value, (staticmethod, classmethod))):
+                continue
+            alias = snake_case(name)
+            if alias != name and alias not in names:
+                setattr(cls, alias, _Alias(name))

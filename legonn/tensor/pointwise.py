@@ -1,0 +1,341 @@
+"""Element-wise arithmetic with Torch7's calling forms, and Python operators.
+
+Torch7 methods write into ``self``: ``x.add(y)`` is ``x += y``, ``r.add(x, y)``
+is ``r = x + y``. Operands must hold the same number of elements (Torch7's
+rule: no broadcasting). Python operators (``+ - * / @ **``) follow NumPy's
+broadcasting and return new tensors; ``+=`` and friends work in place.
+"""
+import numbers
+
+import numpy as np
+
+from . import backend
+
+
+def _is_number(x):
+    return isinstance(x, numbers.Number) and not isinstance(x, bool) or isinstance(x, (np.bool_, np.number))
+
+
+def operand(x):
+    """The array behind a tensor or ndarray operand; numbers pass through."""
+    arr = getattr(x, 'array', None)
+    if arr is not None and not isinstance(x, np.ndarray):
+        return arr
+    if isinstance(x, np.ndarray) or backend.is_cupy_array(x) or _is_number(x):
+        return x
+    if isinstance(x, (list, tuple)):
+        return np.asarray(x)
+    raise TypeError(f"expected a tensor, an array or a number, got {type(x).__name__}")
+
+
+def _unary(name, apply):
+    def method(self, src=None):
+        source = self._same_count(src, name) if src is not None else self.array
+        if src is not None:
+            self.resize(tuple(np.shape(source)))
+        apply(self.xp, source, self.array)
+        return self
+    method.__name__ = name
+    method.__doc__ = (f"``t.{name}()`` applies {name} in place; ``r.{name}(x)`` writes {name}(x) into ``r``.")
+    return method
+
+
+def _ufunc(ufunc_name):
+    return lambda xp, x, out: getattr(xp, ufunc_name)(x, out=out, casting='unsafe')
+
+
+def _sigmoid(xp, x, out):
+    # 0.5 * tanh(x / 2) + 0.5 never overflows, unlike 1 / (1 + exp(-x))
+    xp.multiply(x, 0.5, out=out, casting='unsafe')
+    xp.tanh(out, out=out)
+    out *= 0.5
+    out += 0.5
+
+
+def _rsqrt(xp, x, out):
+    xp.sqrt(x, out=out, casting='unsafe')
+    xp.reciprocal(out, out=out)
+
+
+def _frac(xp, x, out):
+    xp.fmod(x, 1, out=out, casting='unsafe')
+
+
+def _cinv(xp, x, out):
+    xp.reciprocal(x, out=out, casting='unsafe')
+
+
+UNARY = {name: _ufunc(name) for name in (
+    'abs', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'tanh', 'sign', 'floor', 'ceil', 'trunc',
+    'cos', 'sin', 'tan', 'cosh', 'sinh', 'square')}
+UNARY.update({'acos': _ufunc('arccos'), 'asin': _ufunc('arcsin'), 'atan': _ufunc('arctan'),
+              'neg': _ufunc('negative'), 'round': _ufunc('rint'), 'sigmoid': _sigmoid,
+              'rsqrt': _rsqrt, 'frac': _frac, 'cinv': _cinv})
+
+
+class PointwiseMixin:
+    __slots__ = ()
+
+    def _same_count(self, other, what):
+        """``other`` as an array with this tensor's element count (Torch7's no-broadcast rule)."""
+        arr = operand(other)
+        if _is_number(arr):
+            return arr
+        n = int(np.prod(arr.shape))
+        if tuple(arr.shape) == self._size or n == self.nElement() and n:
+            if backend.is_cupy_array(arr) != self._cuda:
+                raise TypeError(f"{self._typename}.{what}: operand is on the "
+                                f"{'GPU' if self._cuda is False else 'CPU'}, this tensor is not")
+            return arr.reshape(self._size) if tuple(arr.shape) != self._size else arr
+        raise ValueError(f"{self._typename}.{what}: expected an operand of {self.nElement()} elements "
+                         f"(sizes {self._size}), got sizes {tuple(arr.shape)}")
+
+    def _result_from(self, src, what):
+        """Resize ``self`` like ``src`` and return src's array (the ``r.f(x, ...)`` form)."""
+        arr = operand(src)
+        if _is_number(arr):
+            raise TypeError(f"{self._typename}.{what}: expected a tensor source, got a number")
+        if backend.is_cupy_array(arr) != self._cuda:
+            raise TypeError(f"{self._typename}.{what}: source and result must be on the same device")
+        self.resize(tuple(arr.shape))
+        return arr
+
+    def _into(self, ufunc, a, b):
+        getattr(self.xp, ufunc)(a, b, out=self.array, casting='unsafe')
+        return self
+
+    # --- Torch7 arithmetic ---------------------------------------------
+    def add(self, *args):
+        """``x.add(v)``, ``x.add(y)``, ``x.add(v, y)`` (x += v*y), ``r.add(x, y)``, ``r.add(x, v, y)``."""
+        if len(args) == 1:
+            return self._into('add', self.array, self._same_count(args[0], 'add'))
+        if len(args) == 2 and _is_number(args[0]):
+            y = self._same_count(args[1], 'add')
+            return self._into('add', self.array, y * args[0] if args[0] != 1 else y)
+        if len(args) == 2:
+            x = self._result_from(args[0], 'add')
+            return self._into('add', x, self._same_count(args[1], 'add'))
+        if len(args) == 3:
+            x = self._result_from(args[0], 'add')
+            return self._into('add', x, self._same_count(args[2], 'add') * args[1])
+        raise TypeError(f"{self._typename}.add: expected 1 to 3 arguments, got {len(args)}")
+
+    def csub(self, *args):
+        """``x.csub(v)`` or ``x.csub(y)`` or ``x.csub(v, y)``: subtract in place."""
+        if len(args) == 1:
+            return self._into('subtract', self.array, self._same_count(args[0], 'csub'))
+        if len(args) == 2:
+            return self._into('subtract', self.array, self._same_count(args[1], 'csub') * args[0])
+        raise TypeError(f"{self._typename}.csub: expected 1 or 2 arguments, got {len(args)}")
+
+    def _scalar_op(self, ufunc, name, args):
+        if len(args) == 1:
+            return self._into(ufunc, self.array, args[0])
+        if len(args) == 2:
+            return self._into(ufunc, self._result_from(args[0], name), args[1])
+        raise TypeError(f"{self._typename}.{name}: expected (value) or (tensor, value), got {len(args)} arguments")
+
+    def mul(self, *args):
+        """``x.mul(v)`` in place or ``r.mul(x, v)``."""
+        return self._scalar_op('multiply', 'mul', args)
+
+    def div(self, *args):
+        """``x.div(v)`` in place or ``r.div(x, v)``."""
+        return self._scalar_op('true_divide' if self.dtype.kind == 'f' else 'floor_divide', 'div', args)
+
+    def fmod(self, *args):
+        return self._scalar_op('fmod', 'fmod', args)
+
+    def remainder(self, *args):
+        return self._scalar_op('remainder', 'remainder', args)
+
+    def _tensor_op(self, ufunc, name, args):
+        if len(args) == 1:
+            return self._into(ufunc, self.array, self._same_count(args[0], name))
+        if len(args) == 2:
+            return self._into(ufunc, self._result_from(args[0], name), self._same_count(args[1], name))
+        raise TypeError(f"{self._typename}.{name}: expected (tensor) or (tensor, tensor), got {len(args)} arguments")
+
+    def cmul(self, *args):
+        """``x.cmul(y)`` in place or ``r.cmul(x, y)``: element-wise product."""
+        return self._tensor_op('multiply', 'cmul', args)
+
+    def cdiv(self, *args):
+        """``x.cdiv(y)`` in place or ``r.cdiv(x, y)``: element-wise quotient."""
+        return self._tensor_op('true_divide' if self.dtype.kind == 'f' else 'floor_divide', 'cdiv', args)
+
+    def cmax(self, *args):
+        return self._tensor_op('maximum', 'cmax', args)
+
+    def cmin(self, *args):
+        return self._tensor_op('minimum', 'cmin', args)
+
+    def cpow(self, *args):
+        return self._tensor_op('power', 'cpow', args)
+
+    def pow(self, *args):
+        """``x.pow(v)`` in place, ``r.pow(x, v)`` (x**v) or ``r.pow(v, x)`` (v**x)."""
+        if len(args) == 2 and _is_number(args[0]):
+            x = self._result_from(args[1], 'pow')
+            return self._into('power', args[0], x)
+        return self._scalar_op('power', 'pow', args)
+
+    def clamp(self, *args):
+        """``x.clamp(lo, hi)`` in place or ``r.clamp(x, lo, hi)``."""
+        if len(args) == 2:
+            src = self.array
+        elif len(args) == 3:
+            src = self._result_from(args[0], 'clamp')
+        else:
+            raise TypeError(f"{self._typename}.clamp: expected (min, max) or (tensor, min, max)")
+        lo, hi = args[-2], args[-1]
+        self.xp.clip(src, lo, hi, out=self.array)
+        return self
+
+    def _addc(self, ufunc, name, args):
+        args = list(args)
+        if len(args) in (3, 4) and not _is_number(args[0]):
+            base = self._result_from(args.pop(0), name)
+            if base is not self.array:
+                self.array[...] = base
+        value = args.pop(0) if len(args) == 3 else 1
+        if len(args) != 2:
+            raise TypeError(f"{self._typename}.{name}: expected ([tensor,] [value,] t1, t2)")
+        t1, t2 = self._same_count(args[0], name), self._same_count(args[1], name)
+        prod = getattr(self.xp, ufunc)(t1, t2)
+        if value != 1:
+            prod *= value
+        self.array += prod
+        return self
+
+    def addcmul(self, *args):
+        """``x.addcmul([v,] t1, t2)``: x += v * t1 * t2 (``r.addcmul(x, v, t1, t2)`` writes into r)."""
+        return self._addc('multiply', 'addcmul', args)
+
+    def addcdiv(self, *args):
+        """``x.addcdiv([v,] t1, t2)``: x += v * t1 / t2 (``r.addcdiv(x, v, t1, t2)`` writes into r)."""
+        return self._addc('true_divide', 'addcdiv', args)
+
+    def lerp(self, *args):
+        """``r.lerp(a, b, w)``: r = a + w * (b - a); ``x.lerp(b, w)`` in place."""
+        if len(args) == 2:
+            b, w = args
+            a = self.array
+        else:
+            a = self._result_from(args[0], 'lerp')
+            b, w = args[1], args[2]
+        b = self._same_count(b, 'lerp')
+        self.array[...] = a + w * (b - a)
+        return self
+
+    # --- comparisons (new ByteTensor, or into a ByteTensor result) -------
+    def _compare(self, ufunc, name, args):
+        from .tensor import TENSOR_CLASSES
+        if len(args) == 1:
+            res_arr = getattr(self.xp, ufunc)(self.array, operand(args[0]) if _is_number(operand(args[0]))
+                                              else self._same_count(args[0], name))
+            return TENSOR_CLASSES['CudaByteTensor' if self._cuda else 'ByteTensor']._from_array(res_arr)
+        if len(args) == 2:
+            src = operand(args[0])
+            self.resize(tuple(src.shape))
+            getattr(self.xp, ufunc)(src, operand(args[1]), out=self.array, casting='unsafe')
+            return self
+        raise TypeError(f"{self._typename}.{name}: expected (value or tensor) or (tensor, value or tensor)")
+
+    def eq(self, *args):
+        return self._compare('equal', 'eq', args)
+
+    def ne(self, *args):
+        return self._compare('not_equal', 'ne', args)
+
+    def gt(self, *args):
+        return self._compare('greater', 'gt', args)
+
+    def lt(self, *args):
+        return self._compare('less', 'lt', args)
+
+    def ge(self, *args):
+        return self._compare('greater_equal', 'ge', args)
+
+    def le(self, *args):
+        return self._compare('less_equal', 'le', args)
+
+    def equal(self, other):
+        """True when ``other`` has the same sizes and values."""
+        arr = operand(other)
+        return tuple(arr.shape) == self._size and bool(self.xp.all(self.array == arr))
+
+    # --- Python operators: NumPy broadcasting, new tensors ---------------
+    def _binop(self, other, fn):
+        from .tensor import Tensor
+        other = operand(other)
+        return Tensor._from_array(self.xp.asarray(fn(self.array, other)))
+
+    def __add__(self, other):
+        return self._binop(other, lambda a, b: a + b)
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        return self._binop(other, lambda a, b: a - b)
+
+    def __rsub__(self, other):
+        return self._binop(other, lambda a, b: b - a)
+
+    def __mul__(self, other):
+        return self._binop(other, lambda a, b: a * b)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        return self._binop(other, lambda a, b: a / b)
+
+    def __rtruediv__(self, other):
+        return self._binop(other, lambda a, b: b / a)
+
+    def __pow__(self, other):
+        return self._binop(other, lambda a, b: a ** b)
+
+    def __matmul__(self, other):
+        return self._binop(other, lambda a, b: a @ b)
+
+    def __rmatmul__(self, other):
+        return self._binop(other, lambda a, b: b @ a)
+
+    def __neg__(self):
+        return self._binop(0, lambda a, _: -a)
+
+    def __abs__(self):
+        return self._binop(0, lambda a, _: abs(a))
+
+    def __lt__(self, other):
+        return self._binop(other, lambda a, b: a < b)
+
+    def __le__(self, other):
+        return self._binop(other, lambda a, b: a <= b)
+
+    def __gt__(self, other):
+        return self._binop(other, lambda a, b: a > b)
+
+    def __ge__(self, other):
+        return self._binop(other, lambda a, b: a >= b)
+
+    def _inplace(self, other, ufunc):
+        getattr(self.xp, ufunc)(self.array, operand(other), out=self.array, casting='same_kind')
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace(other, 'add')
+
+    def __isub__(self, other):
+        return self._inplace(other, 'subtract')
+
+    def __imul__(self, other):
+        return self._inplace(other, 'multiply')
+
+    def __itruediv__(self, other):
+        return self._inplace(other, 'true_divide')
+
+
+for _name, _apply in UNARY.items():
+    setattr(PointwiseMixin, _name, _unary(_name, _apply))

@@ -1,0 +1,96 @@
+"""The random number generators behind ``uniform``, ``normal``, ``bernoulli`` ... .
+
+One NumPy generator for CPU tensors and one CuPy generator for GPU tensors,
+both seeded by ``manualSeed`` so a seeded run is reproducible.
+"""
+import time
+
+import numpy as np
+
+from . import backend
+
+_state = {'seed': 0, 'cpu': np.random.Generator(np.random.PCG64(0)), 'gpu': None}
+
+
+def manualSeed(seed):
+    """Seed the CPU generator (and the GPU one, when CuPy is in use)."""
+    seed = int(seed)
+    _state['seed'] = seed
+    _state['cpu'] = np.random.Generator(np.random.PCG64(seed))
+    _state['gpu'] = None
+
+
+def seed():
+    """Seed from the clock, return the seed used."""
+    s = time.time_ns() % (2 ** 63)
+    manualSeed(s)
+    return s
+
+
+def initialSeed():
+    return _state['seed']
+
+
+def getRNGState():
+    """The CPU generator's state (a dict that ``setRNGState`` restores)."""
+    return _state['cpu'].bit_generator.state
+
+
+def setRNGState(state):
+    _state['cpu'].bit_generator.state = state
+
+
+def generator(cuda=False):
+    """The NumPy Generator, or the CuPy RandomState for GPU tensors."""
+    if not cuda:
+        return _state['cpu']
+    if _state['gpu'] is None:
+        _state['gpu'] = backend.cupy().random.RandomState(_state['seed'])
+    return _state['gpu']
+
+
+class RandomMixin:
+    __slots__ = ()
+
+    def _fill_with(self, values):
+        self.array[...] = values
+        return self
+
+    def uniform(self, a=0.0, b=1.0):
+        """Fill with samples from U[a, b)."""
+        return self._fill_with(generator(self._cuda).uniform(a, b, size=self._size))
+
+    def normal(self, mean=0.0, std=1.0):
+        """Fill with samples from N(mean, std^2)."""
+        return self._fill_with(generator(self._cuda).normal(mean, std, size=self._size))
+
+    def bernoulli(self, p=0.5):
+        """Fill with 1 with probability ``p`` (a number or a tensor of probabilities), else 0."""
+        from .pointwise import operand
+        p = operand(p)
+        return self._fill_with(generator(self._cuda).uniform(size=self._size) < p)
+
+    def random(self, a=None, b=None):
+        """Integers: ``random(b)`` in [0, b), ``random(a, b)`` in [a, b) (0-based, like the Python range)."""
+        if a is None:
+            a, b = 0, 2 ** 24 if self.dtype.kind == 'f' else np.iinfo(self.dtype).max
+        elif b is None:
+            a, b = 0, a
+        if b <= a:
+            raise ValueError(f"{self._typename}.random: empty range [{a}, {b})")
+        gen = generator(self._cuda)
+        values = gen.integers(a, b, size=self._size) if not self._cuda else gen.randint(a, b, size=self._size)
+        return self._fill_with(values)
+
+    def exponential(self, lambd=1.0):
+        return self._fill_with(generator(self._cuda).exponential(1.0 / lambd, size=self._size))
+
+    def geometric(self, p=0.5):
+        return self._fill_with(generator(self._cuda).geometric(p, size=self._size))
+
+    def logNormal(self, mean=1.0, std=2.0):
+        return self._fill_with(generator(self._cuda).lognormal(mean, std, size=self._size))
+
+    def cauchy(self, median=0.0, sigma=1.0):
+        u = generator(self._cuda).uniform(size=self._size)
+        return self._fill_with(median + sigma * self.xp.tan(np.pi * (u - 0.5)))

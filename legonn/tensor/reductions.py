@@ -1,0 +1,100 @@
+"""Reductions with Torch7's conventions.
+
+Without a dimension a reduction returns a Python number; with one it returns
+a tensor that keeps the reduced dimension with size 1 (Torch7 keeps it).
+``max``/``min``/``sort``-style calls return (values, 0-based LongTensor indices).
+"""
+import numpy as np
+
+
+class ReductionMixin:
+    __slots__ = ()
+
+    def _reduce(self, fn, dim, **kwargs):
+        if dim is None:
+            return fn(self.array, **kwargs).item()
+        d = self._dim_index(dim)
+        return self._from_array(self.xp.ascontiguousarray(fn(self.array, axis=d, keepdims=True, **kwargs)))
+
+    def sum(self, dim=None):
+        return self._reduce(self.xp.sum, dim)
+
+    def prod(self, dim=None):
+        return self._reduce(self.xp.prod, dim)
+
+    def mean(self, dim=None):
+        return self._reduce(self.xp.mean, dim)
+
+    def var(self, dim=None, biased=False):
+        """Variance; divides by n-1 unless ``biased`` (Torch7's flag) is true."""
+        return self._reduce(self.xp.var, dim, ddof=0 if biased else 1)
+
+    def std(self, dim=None, biased=False):
+        """Standard deviation; divides by n-1 unless ``biased`` is true."""
+        return self._reduce(self.xp.std, dim, ddof=0 if biased else 1)
+
+    def all(self):
+        return bool(self.xp.all(self.array))
+
+    def any(self):
+        return bool(self.xp.any(self.array))
+
+    def _extreme(self, dim, arg, val):
+        if dim is None:
+            if self.nElement() == 0:
+                raise ValueError(f"{self._typename}: max/min of an empty tensor")
+            return val(self.array).item()
+        d = self._dim_index(dim)
+        idx = arg(self.array, axis=d)
+        idx = self.xp.expand_dims(idx, d)
+        values = self.xp.take_along_axis(self.array, idx, axis=d)
+        return self._from_array(values), self._from_array(idx.astype(np.int64))
+
+    def max(self, dim=None):
+        """Largest value, or (values, indices) along ``dim``."""
+        return self._extreme(dim, self.xp.argmax, self.xp.max)
+
+    def min(self, dim=None):
+        """Smallest value, or (values, indices) along ``dim``."""
+        return self._extreme(dim, self.xp.argmin, self.xp.min)
+
+    def norm(self, p=2, dim=None):
+        """p-norm of all elements (a number), or along ``dim`` (kept with size 1)."""
+        a = self.array
+        xp = self.xp
+        axis = None if dim is None else self._dim_index(dim)
+        if p == 0:
+            r = (a != 0).sum(axis=axis, keepdims=axis is not None).astype(a.dtype)
+        elif p == float('inf'):
+            r = xp.abs(a).max(axis=axis, keepdims=axis is not None)
+        else:
+            r = (xp.abs(a) ** p).sum(axis=axis, keepdims=axis is not None) ** (1.0 / p)
+        return r.item() if axis is None else self._from_array(xp.ascontiguousarray(r))
+
+    def dist(self, other, p=2):
+        from .pointwise import operand
+        diff = self.array - operand(other)
+        return self._from_array(diff).norm(p)
+
+    def cumsum(self, dim=0):
+        return self._from_array(self.xp.cumsum(self.array, axis=self._dim_index(dim)))
+
+    def cumprod(self, dim=0):
+        return self._from_array(self.xp.cumprod(self.array, axis=self._dim_index(dim)))
+
+    def median(self, dim=-1):
+        """(values, indices) of the lower median along ``dim``, kept with size 1."""
+        return self.kthvalue((self.size(dim) - 1) // 2, dim)
+
+    def kthvalue(self, k, dim=-1):
+        """(values, indices) of the k-th smallest (0-based) along ``dim``, kept with size 1."""
+        d = self._dim_index(dim)
+        if not 0 <= k < self._size[d]:
+            raise IndexError(f"{self._typename}.kthvalue: k={k} out of range for dimension of size {self._size[d]}")
+        order = self.xp.argsort(self.array, axis=d, kind='stable')
+        idx = self.xp.take(order, [k], axis=d)
+        return self._from_array(self.xp.take_along_axis(self.array, idx, axis=d)), \
+            self._from_array(idx.astype(np.int64))
+
+    def trace(self):
+        return self.xp.trace(self.array).item()

@@ -1,0 +1,89 @@
+"""Storage: the flat 1-D buffer (NumPy or CuPy) that tensors view."""
+import numpy as np
+
+from . import backend
+from .naming import TorchNamed
+from .types import name_for
+
+
+class Storage(TorchNamed):
+    """A flat, typed 1-D buffer; tensors are (storage, offset, sizes, strides) views of it.
+
+    ``data`` is the backing 1-D ndarray (NumPy or CuPy). ``resize`` reallocates
+    it and bumps ``version`` so that every tensor viewing this storage rebuilds
+    its cached array view on next access, as Torch7's storages behave.
+    """
+    __slots__ = ('data', 'version', '__weakref__')
+
+    def __init__(self, data):
+        if data.ndim != 1:
+            raise ValueError(f"Storage: expected a 1-D buffer, got {data.ndim}-D")
+        self.data = data
+        self.version = 0
+
+    @classmethod
+    def allocate(cls, n, dtype, cuda=False):
+        xp = backend.cupy() if cuda else np
+        return cls(xp.empty(int(n), dtype=dtype))
+
+    # --- queries -------------------------------------------------------
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def is_cuda(self):
+        return backend.is_cupy_array(self.data)
+
+    def size(self):
+        return int(self.data.shape[0])
+
+    def __len__(self):
+        return self.size()
+
+    def type(self):
+        return 'legonn.' + name_for(self.dtype, self.is_cuda).replace('Tensor', 'Storage')
+
+    def elementSize(self):
+        return self.data.dtype.itemsize
+
+    # --- mutation ------------------------------------------------------
+    def resize(self, n):
+        """Reallocate to ``n`` elements, keeping the common prefix."""
+        n = int(n)
+        if n != self.size():
+            xp = backend.array_module(self.data)
+            new = xp.empty(n, dtype=self.data.dtype)
+            keep = min(n, self.size())
+            new[:keep] = self.data[:keep]
+            self.data = new
+            self.version += 1
+        return self
+
+    def fill(self, value):
+        self.data.fill(value)
+        return self
+
+    def copy(self, other):
+        src = other.data if isinstance(other, Storage) else other
+        if len(src) != self.size():
+            raise ValueError(f"Storage.copy: expected {self.size()} elements, got {len(src)}")
+        self.data[...] = backend.to_module(src, backend.array_module(self.data))
+        return self
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __getitem__(self, i):
+        return self.data[i].item()
+
+    def __setitem__(self, i, value):
+        self.data[i] = value
+
+    def __iter__(self):
+        return iter(self.tolist())
+
+    def __repr__(self):
+        body = '\n'.join(f' {v}' for v in self.tolist()[:20])
+        more = '\n ...' if self.size() > 20 else ''
+        return f"{body}{more}\n[{self.type()} of size {self.size()}]"

@@ -1,0 +1,650 @@
+"""The Tensor: a (storage, offset, sizes, strides) view, exactly Torch7's model.
+
+Views (``select``, ``narrow``, ``transpose``, ``view``, ``unfold``, ``expand``,
+basic ``[]`` indexing) share the storage; ``storage()``, ``storageOffset()``
+and ``stride()`` report the geometry in elements. ``array`` is the cached
+NumPy/CuPy view of that geometry that numeric code works on; it is rebuilt
+when the geometry changes or the storage is reallocated.
+
+Arithmetic, reductions, indexing, random filling and printing live in the
+mixins of the sibling files; this file holds construction, geometry and type
+conversion.
+"""
+import numbers
+
+import numpy as np
+
+from . import backend
+from .naming import TorchNamed
+from .storage import Storage
+from .types import TYPES, default_short_name, full_name, name_for, short_name
+from .pointwise import PointwiseMixin
+from .blas import BlasMixin
+from .reductions import ReductionMixin
+from .indexing import IndexingMixin
+from .random import RandomMixin
+from .printing import format_tensor
+
+
+def contiguous_strides(sizes):
+    strides = []
+    acc = 1
+    for n in reversed(sizes):
+        strides.append(acc)
+        acc *= max(int(n), 1)
+    return tuple(reversed(strides))
+
+
+def _parse_sizes(args, what):
+    """Accept ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` or ``f(tensor_of_sizes)``."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    elif len(args) == 1 and isinstance(args[0], Tensor):
+        args = tuple(int(v) for v in args[0].tolist())
+    sizes = []
+    for a in args:
+        if isinstance(a, bool) or not isinstance(a, numbers.Integral):
+            raise TypeError(f"{what}: sizes must be integers, got {args!r}")
+        sizes.append(int(a))
+    return tuple(sizes)
+
+
+class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMixin, TorchNamed):
+    """A typed n-dimensional view of a Storage.
+
+    ``Tensor(2, 3)`` allocates a zero-filled 2x3 tensor of the default type,
+    ``Tensor([[1, 2], [3, 4]])`` takes values, ``Tensor(storage, offset, sizes,
+    strides)`` views a storage, ``Tensor(other)`` views ``other``'s storage and
+    ``Tensor(ndarray)`` wraps a NumPy/CuPy array without copying when its dtype
+    and device match the tensor type (else it converts).
+    """
+    __slots__ = ('_storage', '_offset', '_size', '_stride', '_arr', '_ver', '__weakref__')
+    _dtype = None   # set on the typed subclasses (FloatTensor, ...)
+    _cuda = False
+    _typename = None
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Tensor:
+            cls = TENSOR_CLASSES[default_short_name()]
+        return object.__new__(cls)
+
+    def __init__(self, *args):
+        if not args:
+            self._set(Storage.allocate(0, self._dtype, self._cuda), 0, (0,), (1,))
+            return
+        first = args[0]
+        if isinstance(first, Storage):
+            self._init_from_storage(*args)
+        elif isinstance(first, Tensor) and len(args) == 1:
+            if type(first) is not type(self):
+                raise TypeError(f"{self._typename}(tensor): expected a {self._typename} to view, got "
+                                f"{first.type()}; use tensor.type('{self._typename}') to convert")
+            self._set(first._storage, first._offset, first._size, first._stride)
+        elif isinstance(first, (list, tuple, np.ndarray)) or backend.is_cupy_array(first) or \
+                isinstance(first, Tensor):
+            if len(args) != 1:
+                raise TypeError(f"{self._typename}(values): expected one list or array, got {len(args)} arguments")
+            self._init_from_values(first)
+        else:
+            sizes = _parse_sizes(args, self._typename)
+            if any(n < 0 for n in sizes):
+                raise ValueError(f"{self._typename}: sizes must be non-negative, got {sizes}")
+            xp = backend.cupy() if self._cuda else np
+            arr = xp.zeros(sizes, dtype=self._dtype)
+            self._adopt(arr)
+
+    def _init_from_storage(self, storage, offset=0, sizes=None, strides=None):
+        if storage.dtype != np.dtype(self._dtype) or storage.is_cuda != self._cuda:
+            raise TypeError(f"{self._typename}: storage is {storage.type()}, expected a matching storage")
+        if sizes is None:
+            sizes = (storage.size() - offset,)
+        sizes = _parse_sizes((sizes,), self._typename)
+        strides = contiguous_strides(sizes) if strides is None else tuple(int(s) for s in strides)
+        self._set(storage, int(offset), sizes, strides)
+        self._check_bounds()
+
+    def _init_from_values(self, values):
+        xp = backend.cupy() if self._cuda else np
+        if isinstance(values, Tensor):
+            values = values.array
+        arr = backend.to_module(values, xp) if not isinstance(values, (list, tuple)) else xp.asarray(values)
+        if arr.dtype != np.dtype(self._dtype):
+            arr = arr.astype(self._dtype)
+        self._adopt(arr)
+
+    # --- internal construction -----------------------------------------
+    def _set(self, storage, offset, sizes, strides):
+        self._storage = storage
+        self._offset = offset
+        self._size = tuple(sizes)
+        self._stride = tuple(strides)
+        self._arr = None
+        self._ver = storage.version
+
+    def _adopt(self, arr):
+        """Point this tensor at ``arr``'s memory (no copy): its storage becomes a flat view of it."""
+        if arr.dtype == np.bool_:
+            arr = arr.view(np.uint8)
+        itemsize = arr.dtype.itemsize
+        if arr.flags.c_contiguous:
+            flat = arr.reshape(-1)
+            strides = contiguous_strides(arr.shape)
+            offset = 0
+        elif any(s % itemsize for s in arr.strides):
+            arr = backend.array_module(arr).ascontiguousarray(arr)
+            return self._adopt(arr)
+        else:
+            strides = tuple(s // itemsize for s in arr.strides)
+            # the flat buffer starts at the lowest address the view touches
+            flip = tuple(slice(None, None, -1) if s < 0 else slice(None) for s in strides)
+            low_view = arr[flip]
+            extent = sum(abs(s) * (n - 1) for s, n in zip(strides, arr.shape)) + 1 if arr.size else 0
+            xp = backend.array_module(arr)
+            flat = xp.lib.stride_tricks.as_strided(low_view, shape=(extent,), strides=(itemsize,))
+            offset = -sum(s * (n - 1) for s, n in zip(strides, arr.shape) if s < 0)
+        self._set(Storage(flat), offset, arr.shape, strides)
+        self._arr = arr
+        return self
+
+    @classmethod
+    def _from_array(cls, arr):
+        """Wrap an ndarray (any supported dtype, either device) in the matching tensor type, no copy."""
+        if arr.dtype == np.bool_:
+            arr = arr.view(np.uint8)
+        tcls = TENSOR_CLASSES[name_for(arr.dtype, backend.is_cupy_array(arr))]
+        t = object.__new__(tcls)
+        return t._adopt(arr)
+
+    def _view(self, offset, sizes, strides):
+        t = object.__new__(type(self))
+        t._set(self._storage, offset, sizes, strides)
+        return t
+
+    def _check_bounds(self):
+        if not self._size or 0 in self._size:
+            return
+        lo = self._offset + sum(s * (n - 1) for s, n in zip(self._stride, self._size) if s < 0)
+        hi = self._offset + sum(s * (n - 1) for s, n in zip(self._stride, self._size) if s > 0)
+        if lo < 0 or hi >= self._storage.size():
+            raise ValueError(f"{self._typename}: view (offset {self._offset}, sizes {self._size}, strides "
+                             f"{self._stride}) reaches outside its storage of {self._storage.size()} elements")
+
+    @property
+    def array(self):
+        """The NumPy or CuPy array view of this tensor's geometry (shares memory)."""
+        arr = self._arr
+        if arr is None or self._ver != self._storage.version:
+            data = self._storage.data
+            itemsize = data.dtype.itemsize
+            strides = tuple(s * itemsize for s in self._stride)
+            if self._cuda:
+                cp = backend.cupy()
+                arr = cp.ndarray(self._size, data.dtype, memptr=data.data + self._offset * itemsize,
+                                 strides=strides)
+            else:
+                arr = np.ndarray(self._size, data.dtype, buffer=data, offset=self._offset * itemsize,
+                                 strides=strides)
+            self._arr = arr
+            self._ver = self._storage.version
+        return arr
+
+    # --- geometry queries ----------------------------------------------
+    def size(self, dim=None):
+        if dim is None:
+            return self._size
+        return self._size[self._dim_index(dim)]
+
+    @property
+    def shape(self):
+        return self._size
+
+    def dim(self):
+        return len(self._size)
+
+    nDimension = dim
+
+    @property
+    def ndim(self):
+        return len(self._size)
+
+    def nElement(self):
+        n = 1
+        for s in self._size:
+            n *= s
+        return n
+
+    numel = nElement
+
+    def stride(self, dim=None):
+        if dim is None:
+            return self._stride
+        return self._stride[self._dim_index(dim)]
+
+    def storage(self):
+        return self._storage
+
+    def storageOffset(self):
+        return self._offset
+
+    def isContiguous(self):
+        expected = 1
+        for n, s in zip(reversed(self._size), reversed(self._stride)):
+            if n != 1:
+                if s != expected:
+                    return False
+                expected *= n
+        return True
+
+    def isSameSizeAs(self, other):
+        return self._size == tuple(other.size())
+
+    def isSize(self, sizes):
+        return self._size == tuple(sizes)
+
+    @property
+    def dtype(self):
+        return np.dtype(self._dtype)
+
+    @property
+    def is_cuda(self):
+        return self._cuda
+
+    @property
+    def xp(self):
+        """The array module (numpy or cupy) this tensor lives on."""
+        return backend.cupy() if self._cuda else np
+
+    def _dim_index(self, dim):
+        n = len(self._size)
+        if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
+            raise TypeError(f"{self._typename}: dimension must be an integer, got {dim!r}")
+        if not -n <= dim < n:
+            raise IndexError(f"{self._typename}: dimension {dim} out of range for a {n}-D tensor "
+                             f"(0-based, valid: {-n}..{n - 1})")
+        return dim + n if dim < 0 else int(dim)
+
+    # --- views -----------------------------------------------------------
+    def select(self, dim, index):
+        """The slice at ``index`` (0-based) along ``dim``, one dimension fewer; shares storage."""
+        d = self._dim_index(dim)
+        n = self._size[d]
+        if not -n <= index < n:
+            raise IndexError(f"{self._typename}.select: index {index} out of range for dimension {d} of size {n}")
+        index = index + n if index < 0 else index
+        return self._view(self._offset + index * self._stride[d],
+                          self._size[:d] + self._size[d + 1:], self._stride[:d] + self._stride[d + 1:])
+
+    def narrow(self, dim, start, length):
+        """Elements ``start .. start+length-1`` along ``dim``; shares storage."""
+        d = self._dim_index(dim)
+        n = self._size[d]
+        if start < 0:
+            start += n
+        if start < 0 or length < 0 or start + length > n:
+            raise IndexError(f"{self._typename}.narrow: range [{start}, {start + length}) outside dimension "
+                             f"{d} of size {n}")
+        sizes = list(self._size)
+        sizes[d] = length
+        return self._view(self._offset + start * self._stride[d], sizes, self._stride)
+
+    def sub(self, *bounds):
+        """Torch7's ``sub(d0start, d0end, d1start, d1end, ...)`` with 0-based inclusive ends; negatives count from the end."""
+        if len(bounds) % 2 or len(bounds) // 2 > self.dim():
+            raise ValueError(f"{self._typename}.sub: expected pairs of bounds for at most {self.dim()} "
+                             f"dimensions, got {bounds}")
+        t = self
+        for d in range(len(bounds) // 2):
+            lo, hi = bounds[2 * d], bounds[2 * d + 1]
+            n = self._size[d]
+            lo, hi = (lo + n if lo < 0 else lo), (hi + n if hi < 0 else hi)
+            t = t.narrow(d, lo, hi - lo + 1)
+        return t
+
+    def transpose(self, dim1, dim2):
+        d1, d2 = self._dim_index(dim1), self._dim_index(dim2)
+        sizes, strides = list(self._size), list(self._stride)
+        sizes[d1], sizes[d2] = sizes[d2], sizes[d1]
+        strides[d1], strides[d2] = strides[d2], strides[d1]
+        return self._view(self._offset, sizes, strides)
+
+    def t(self):
+        if self.dim() != 2:
+            raise ValueError(f"{self._typename}.t: expected a 2-D tensor, got {self.dim()}-D; use transpose(d1, d2)")
+        return self.transpose(0, 1)
+
+    def permute(self, *dims):
+        dims = _parse_sizes(dims, f'{self._typename}.permute')
+        if sorted(self._dim_index(d) for d in dims) != list(range(self.dim())):
+            raise ValueError(f"{self._typename}.permute: expected a permutation of 0..{self.dim() - 1}, got {dims}")
+        return self._view(self._offset, [self._size[d] for d in dims], [self._stride[d] for d in dims])
+
+    def view(self, *sizes):
+        """Same storage seen with new sizes (one may be -1); needs compatible strides, as in Torch7."""
+        sizes = self._infer_sizes(_parse_sizes(sizes, f'{self._typename}.view'), 'view')
+        if self.isContiguous():
+            return self._view(self._offset, sizes, contiguous_strides(sizes))
+        probe = self.array.view()
+        try:
+            probe.shape = sizes
+        except AttributeError:
+            raise ValueError(f"{self._typename}.view: sizes {self._size} with strides {self._stride} cannot be "
+                             f"viewed as {sizes} without a copy; call contiguous() first") from None
+        itemsize = probe.dtype.itemsize
+        return self._view(self._offset, sizes, [s // itemsize for s in probe.strides])
+
+    def viewAs(self, other):
+        return self.view(tuple(other.size()))
+
+    def reshape(self, *sizes):
+        """A view when the strides allow one, else a contiguous copy (NumPy's rule)."""
+        sizes = self._infer_sizes(_parse_sizes(sizes, f'{self._typename}.reshape'), 'reshape')
+        try:
+            return self.view(sizes)
+        except ValueError:
+            return self.contiguous().view(sizes)
+
+    def _infer_sizes(self, sizes, what):
+        n = self.nElement()
+        if sizes.count(-1) > 1:
+            raise ValueError(f"{self._typename}.{what}: only one size may be -1, got {sizes}")
+        if -1 in sizes:
+            known = 1
+            for s in sizes:
+                if s != -1:
+                    known *= s
+            if known == 0 or n % known:
+                raise ValueError(f"{self._typename}.{what}: cannot infer -1 in {sizes} for {n} elements")
+            sizes = tuple(n // known if s == -1 else s for s in sizes)
+        total = 1
+        for s in sizes:
+            total *= s
+        if total != n:
+            raise ValueError(f"{self._typename}.{what}: sizes {sizes} hold {total} elements, the tensor has {n}")
+        return sizes
+
+    def expand(self, *sizes):
+        """Repeat size-1 dimensions by giving them stride 0 (no copy); -1 keeps a size."""
+        sizes = _parse_sizes(sizes, f'{self._typename}.expand')
+        lead = len(sizes) - self.dim()
+        if lead < 0:
+            raise ValueError(f"{self._typename}.expand: cannot expand {self._size} to fewer dimensions {sizes}")
+        old_sizes = (1,) * lead + self._size
+        old_strides = (0,) * lead + self._stride
+        new_sizes, new_strides = [], []
+        for want, have, st in zip(sizes, old_sizes, old_strides):
+            if want == -1 or want == have:
+                new_sizes.append(have)
+                new_strides.append(st)
+            elif have == 1:
+                new_sizes.append(want)
+                new_strides.append(0)
+            else:
+                raise ValueError(f"{self._typename}.expand: cannot expand size {self._size} to {sizes}: only "
+                                 "size-1 dimensions can be expanded")
+        return self._view(self._offset, new_sizes, new_strides)
+
+    def expandAs(self, other):
+        return self.expand(tuple(other.size()))
+
+    def unfold(self, dim, size, step):
+        """All slices of length ``size`` along ``dim`` taken every ``step``, as a new last dimension."""
+        d = self._dim_index(dim) if self.dim() else 0
+        n = self._size[d] if self.dim() else 1
+        if size > n or step <= 0 or size <= 0:
+            raise ValueError(f"{self._typename}.unfold: slice size {size} / step {step} invalid for dimension {d} "
+                             f"of size {n}")
+        sizes, strides = list(self._size), list(self._stride)
+        sizes[d] = (n - size) // step + 1
+        strides[d] = self._stride[d] * step
+        return self._view(self._offset, sizes + [size], strides + [self._stride[d]])
+
+    def squeeze(self, dim=None):
+        if dim is None:
+            keep = [i for i, n in enumerate(self._size) if n != 1]
+        else:
+            d = self._dim_index(dim)
+            keep = [i for i in range(self.dim()) if i != d or self._size[i] != 1]
+        return self._view(self._offset, [self._size[i] for i in keep], [self._stride[i] for i in keep])
+
+    def unsqueeze(self, dim):
+        n = self.dim() + 1
+        if not -n <= dim < n:
+            raise IndexError(f"{self._typename}.unsqueeze: dimension {dim} out of range for result of {n} dims")
+        d = dim + n if dim < 0 else dim
+        inner = self._stride[d] * self._size[d] if d < self.dim() else 1
+        return self._view(self._offset, self._size[:d] + (1,) + self._size[d:],
+                          self._stride[:d] + (inner,) + self._stride[d:])
+
+    # --- in-place geometry ---------------------------------------------
+    def resize(self, *sizes):
+        """Make this tensor contiguous of ``sizes``, growing its storage if needed (Torch7's resize)."""
+        sizes = _parse_sizes(sizes, f'{self._typename}.resize')
+        if sizes == self._size:
+            return self
+        if any(n < 0 for n in sizes):
+            raise ValueError(f"{self._typename}.resize: sizes must be non-negative, got {sizes}")
+        n = 1
+        for s in sizes:
+            n *= s
+        if self._offset + n > self._storage.size():
+            self._storage.resize(self._offset + n)
+        self._size = sizes
+        self._stride = contiguous_strides(sizes)
+        self._arr = None
+        return self
+
+    def resizeAs(self, other):
+        return self.resize(tuple(other.size()))
+
+    def set(self, source=None, offset=0, sizes=None, strides=None):
+        """View ``source`` (a tensor or a storage), or become empty when called with nothing."""
+        if source is None:
+            self._set(Storage.allocate(0, self._dtype, self._cuda), 0, (0,), (1,))
+        elif isinstance(source, Tensor):
+            if type(source) is not type(self):
+                raise TypeError(f"{self._typename}.set: expected a {self._typename}, got {source.type()}")
+            self._set(source._storage, source._offset, source._size, source._stride)
+        else:
+            self._init_from_storage(source, offset, sizes, strides)
+        return self
+
+    # --- copies ----------------------------------------------------------
+    def contiguous(self):
+        return self if self.isContiguous() else self.clone()
+
+    def clone(self):
+        return type(self)._from_array(self.xp.array(self.array, order='C', copy=True))
+
+    def new(self, *args):
+        """A new tensor of this type (same arguments as the constructor)."""
+        return type(self)(*args)
+
+    def copy(self, src):
+        """Copy ``src``'s values (any type, either device, same number of elements) into this tensor."""
+        src_arr = src.array if isinstance(src, Tensor) else src
+        if isinstance(src_arr, (list, tuple, numbers.Number)):
+            src_arr = np.asarray(src_arr)
+        n_src = int(np.prod(src_arr.shape))
+        if n_src != self.nElement():
+            raise ValueError(f"{self._typename}.copy: expected a source of {self.nElement()} elements "
+                             f"(sizes {self._size}), got {n_src} (sizes {tuple(src_arr.shape)})")
+        xp = self.xp
+        src_arr = backend.to_module(src_arr, xp)
+        if tuple(src_arr.shape) != self._size:
+            src_arr = src_arr.reshape(self._size)
+        xp.copyto(self.array, src_arr, casting='unsafe')
+        return self
+
+    def fill(self, value):
+        self.array.fill(value)
+        return self
+
+    def zero(self):
+        return self.fill(0)
+
+    # --- types -------------------------------------------------------------
+    def type(self, typename=None):
+        """Without argument: the type string. With one: this tensor converted (``self`` if already that type)."""
+        if typename is None:
+            return self._typename
+        cls = TENSOR_CLASSES[short_name(typename)]
+        if cls is type(self):
+            return self
+        xp = backend.cupy() if cls._cuda else np
+        arr = backend.to_module(self.array, xp).astype(cls._dtype, copy=True)
+        return cls._from_array(arr)
+
+    def typeAs(self, other):
+        return self.type(other.type())
+
+    def float(self):
+        return self.type('legonn.FloatTensor')
+
+    def double(self):
+        return self.type('legonn.DoubleTensor')
+
+    def half(self):
+        return self.type('legonn.HalfTensor')
+
+    def byte(self):
+        return self.type('legonn.ByteTensor')
+
+    def char(self):
+        return self.type('legonn.CharTensor')
+
+    def short(self):
+        return self.type('legonn.ShortTensor')
+
+    def int(self):
+        return self.type('legonn.IntTensor')
+
+    def long(self):
+        return self.type('legonn.LongTensor')
+
+    def cuda(self):
+        """The CUDA twin of this type (element type kept: Double -> CudaDouble)."""
+        if self._cuda:
+            return self
+        backend.cupy()
+        return self.type(self._typename.replace('legonn.', 'legonn.Cuda').replace('CudaFloat', 'Cuda'))
+
+    def cpu(self):
+        if not self._cuda:
+            return self
+        name = self._typename.replace('legonn.Cuda', 'legonn.')
+        return self.type('legonn.FloatTensor' if name == 'legonn.Tensor' else name)
+
+    # --- interop -----------------------------------------------------------
+    def numpy(self):
+        """The NumPy view of this CPU tensor (no copy)."""
+        if self._cuda:
+            raise TypeError(f"{self._typename}.numpy(): a CUDA tensor has no NumPy view; call .cpu() or .float() first")
+        return self.array
+
+    def __array__(self, dtype=None, copy=None):
+        if self._cuda:
+            raise TypeError(f"cannot convert {self._typename} to a NumPy array implicitly; call .cpu() first")
+        arr = self.array
+        if dtype is not None and np.dtype(dtype) != arr.dtype:
+            return arr.astype(dtype)
+        return arr.copy() if copy else arr
+
+    @property
+    def __cuda_array_interface__(self):
+        if not self._cuda:
+            raise AttributeError('__cuda_array_interface__ exists only on CUDA tensors')
+        return self.array.__cuda_array_interface__
+
+    def __dlpack__(self, *args, **kwargs):
+        return self.array.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self.array.__dlpack_device__()
+
+    def tolist(self):
+        return self.array.tolist()
+
+    def item(self):
+        if self.nElement() != 1:
+            raise ValueError(f"{self._typename}.item: expected one element, got {self.nElement()}")
+        return self.array.reshape(-1)[0].item()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if np.dtype(self._dtype).kind not in 'iu':
+            raise TypeError(f"{self._typename} cannot be used as an index")
+        return int(self.item())
+
+    def __bool__(self):
+        if self.nElement() != 1:
+            raise ValueError(f"the truth value of a {self._typename} with {self.nElement()} elements is "
+                             "ambiguous; use .all() or .any()")
+        return bool(self.item())
+
+    def __len__(self):
+        if not self._size:
+            raise TypeError('len() of a 0-dimensional tensor')
+        return self._size[0]
+
+    def __iter__(self):
+        if self.dim() == 1:
+            return iter(self.tolist())
+        return (self.select(0, i) for i in range(len(self)))
+
+    def __repr__(self):
+        return format_tensor(self)
+
+    __str__ = __repr__
+
+    # Tensors hash and compare by identity (they are mutable buffers); use eq() for values.
+    __hash__ = object.__hash__
+
+    def __deepcopy__(self, memo):
+        storage = memo.get(id(self._storage))
+        if storage is None:
+            storage = Storage(self._storage.data.copy())
+            memo[id(self._storage)] = storage
+        t = object.__new__(type(self))
+        t._set(storage, self._offset, self._size, self._stride)
+        return t
+
+    def __getstate__(self):
+        return {'array': backend.to_module(self.array, np).copy(), 'type': self._typename}
+
+    def __setstate__(self, state):
+        cls = TENSOR_CLASSES[short_name(state['type'])]
+        xp = backend.cupy() if cls._cuda else np
+        self._adopt(backend.to_module(state['array'], xp))
+
+
+def _make_typed_classes():
+    classes = {}
+    for name, (dtype, cuda) in TYPES.items():
+        cls = type(name, (Tensor,), {
+            '__slots__': (), '_dtype': np.dtype(dtype), '_cuda': cuda, '_typename': 'legonn.' + name,
+            '__doc__': f"A {np.dtype(dtype)} tensor on the {'GPU (CuPy)' if cuda else 'CPU (NumPy)'}; "
+                       "see legonn.Tensor for the constructor forms."})
+        cls.__module__ = 'legonn'
+        classes[name] = cls
+    return classes
+
+
+TENSOR_CLASSES = _make_typed_classes()
+
+
+def tensor_class(typename):
+    """The tensor class for a type string (``'torch.DoubleTensor'`` works too)."""
+    return TENSOR_CLASSES[short_name(typename)]
+
+
+def default_class():
+    return TENSOR_CLASSES[default_short_name()]
+
+
+def full_type_name(typename):
+    return full_name(typename)

@@ -1,0 +1,77 @@
+"""Tensor type names (``legonn.FloatTensor`` ...) and their dtypes.
+
+Type strings follow Torch7; ``torch.`` is accepted in place of ``legonn.`` so
+ported Lua code reads the same. CUDA twins live on CuPy.
+"""
+import numpy as np
+
+# short name -> (dtype, on GPU)
+TYPES = {
+    'FloatTensor': (np.float32, False),
+    'DoubleTensor': (np.float64, False),
+    'HalfTensor': (np.float16, False),
+    'ByteTensor': (np.uint8, False),
+    'CharTensor': (np.int8, False),
+    'ShortTensor': (np.int16, False),
+    'IntTensor': (np.int32, False),
+    'LongTensor': (np.int64, False),
+    'CudaTensor': (np.float32, True),
+    'CudaDoubleTensor': (np.float64, True),
+    'CudaHalfTensor': (np.float16, True),
+    'CudaByteTensor': (np.uint8, True),
+    'CudaCharTensor': (np.int8, True),
+    'CudaShortTensor': (np.int16, True),
+    'CudaIntTensor': (np.int32, True),
+    'CudaLongTensor': (np.int64, True),
+}
+
+_BY_DTYPE = {(np.dtype(dt), cuda): name for name, (dt, cuda) in TYPES.items()}
+FLOATING = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
+
+
+def short_name(typename):
+    """'torch.FloatTensor' / 'legonn.FloatTensor' / 'FloatTensor' -> 'FloatTensor'."""
+    if not isinstance(typename, str):
+        raise TypeError(f"a tensor type name must be a string such as 'legonn.FloatTensor', got {typename!r}")
+    name = typename
+    for prefix in ('legonn.', 'torch.'):
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+            break
+    if name not in TYPES:
+        known = ', '.join('legonn.' + n for n in TYPES)
+        raise TypeError(f"unknown tensor type {typename!r}; known types: {known}")
+    return name
+
+
+def full_name(typename):
+    return 'legonn.' + short_name(typename)
+
+
+def name_for(dtype, cuda):
+    """Short type name for a NumPy dtype on CPU or GPU; TypeError for dtypes Torch7 has no tensor for."""
+    key = (np.dtype(dtype), bool(cuda))
+    if key not in _BY_DTYPE:
+        raise TypeError(f"legonn has no tensor type for dtype {np.dtype(dtype)}; supported: "
+                        "float16/32/64, uint8, int8, int16, int32, int64 (bool is stored as uint8)")
+    return _BY_DTYPE[key]
+
+
+_default = ['FloatTensor']
+
+
+def setdefaulttensortype(typename):
+    """Set the type that ``legonn.Tensor(...)`` and new modules use (a CPU floating type)."""
+    name = short_name(typename)
+    dtype, cuda = TYPES[name]
+    if cuda or np.dtype(dtype) not in FLOATING:
+        raise TypeError(f"the default tensor type must be a CPU floating type, got {typename!r}")
+    _default[0] = name
+
+
+def getdefaulttensortype():
+    return 'legonn.' + _default[0]
+
+
+def default_short_name():
+    return _default[0]
