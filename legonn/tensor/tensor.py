@@ -188,6 +188,13 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
             self._ver = self._storage.version
         return arr
 
+    @array.setter
+    def array(self, values):
+        # `t.array += x` ends by assigning the same array back: nothing to do then
+        current = self.array
+        if values is not current:
+            current[...] = values
+
     # --- geometry queries ----------------------------------------------
     def size(self, dim=None):
         if dim is None:

@@ -1,0 +1,105 @@
+"""Container: a module holding child modules in ``self.modules``.
+
+Parameters, getParameters, type/cuda, clone/share, training/evaluate,
+clearState and the repr walk through any nesting. Errors raised inside a
+child are re-raised with this container's step prepended to the module path.
+"""
+from ..modules.errors import add_path
+from ..modules.module import CAUGHT, Module
+
+
+class Container(Module):
+    """Base of every container; ``modules`` is the list of children."""
+
+    def __init__(self):
+        super().__init__()
+        self.modules = []
+
+    def add(self, module):
+        if not isinstance(module, Module):
+            raise TypeError(f"{self.shortName()}.add: expected an nn module, got {type(module).__name__}")
+        self.modules.append(module)
+        return self
+
+    def get(self, index):
+        return self.modules[index]
+
+    def size(self):
+        return len(self.modules)
+
+    def __len__(self):
+        return len(self.modules)
+
+    def __getitem__(self, index):
+        return self.modules[index]
+
+    def children(self):
+        return list(self.modules)
+
+    def run_child(self, index, method, *args):
+        """``self.modules[index].method(*args)``, naming this step of the path if it raises."""
+        child = self.modules[index]
+        try:
+            return getattr(child, method)(*args)
+        except CAUGHT as err:
+            add_path(err, f"{type(self).__name__}[{index}]", child)
+            raise
+
+    # --- the tree ------------------------------------------------------------
+    def parameters(self):
+        params, grads = [], []
+        for m in self.modules:
+            p, g = m.parameters()
+            params.extend(p)
+            grads.extend(g)
+        return params, grads
+
+    def zeroGradParameters(self):
+        for m in self.modules:
+            m.zeroGradParameters()
+
+    def updateParameters(self, learningRate):
+        for m in self.modules:
+            m.updateParameters(learningRate)
+
+    def training(self):
+        super().training()
+        for m in self.modules:
+            m.training()
+        return self
+
+    def evaluate(self):
+        super().evaluate()
+        for m in self.modules:
+            m.evaluate()
+        return self
+
+    def share(self, mlp, *names):
+        for mine, theirs in zip(self.modules, mlp.modules):
+            mine.share(theirs, *names)
+        return self
+
+    def reset(self, stdv=None):
+        for m in self.modules:
+            m.reset(stdv)
+        return self
+
+    def clearState(self, *names):
+        super().clearState(*names)
+        for m in self.modules:
+            m.clearState()
+        return self
+
+    def apply(self, fn):
+        fn(self)
+        for m in self.modules:
+            m.apply(fn)
+        return self
+
+    def __repr__(self):
+        lines = [f"nn.{type(self).__name__} {{"]
+        for i, m in enumerate(self.modules):
+            child = repr(m).replace('\n', '\n  ')
+            lines.append(f"  ({i}): {child}")
+        lines.append('}')
+        return '\n'.join(lines)

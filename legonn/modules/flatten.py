@@ -1,0 +1,92 @@
+"""Packing parameters into one flat storage (Torch7's getParameters, made idempotent).
+
+Tensors that share a storage keep sharing it after packing: each source
+storage gets one region of the flat buffer spanning the part its tensors
+use, and every tensor is rebound (same object, new storage) at its offset
+inside that region. Gradients are laid out exactly like their parameters so
+that ``params[i]`` and ``gradParams[i]`` always belong together.
+"""
+from ..tensor import Storage
+from ..tensor.tensor import TENSOR_CLASSES
+
+
+def _extent(t):
+    """[low, high) element range of ``t`` inside its storage."""
+    if t.nElement() == 0:
+        return t.storageOffset(), t.storageOffset()
+    lo = t.storageOffset() + sum(s * (n - 1) for s, n in zip(t.stride(), t.size()) if s < 0)
+    hi = t.storageOffset() + sum(s * (n - 1) for s, n in zip(t.stride(), t.size()) if s > 0) + 1
+    return lo, hi
+
+
+def _plan(params):
+    """Region of the flat buffer for each source storage: {id(storage): (flat_start, storage_low)}."""
+    spans = {}
+    for p in params:
+        lo, hi = _extent(p)
+        key = id(p.storage())
+        old = spans.get(key)
+        spans[key] = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
+    regions, total = {}, 0
+    for p in params:
+        key = id(p.storage())
+        if key not in regions:
+            lo, hi = spans[key]
+            regions[key] = (total, lo)
+            total += hi - lo
+    return regions, total
+
+
+def _places(params, regions):
+    """Where each parameter goes in the flat buffer: (offset, sizes, strides)."""
+    places = []
+    for p in params:
+        start, low = regions[id(p.storage())]
+        places.append((start + p.storageOffset() - low, p.size(), p.stride()))
+    return places
+
+
+def _already_flat(params, grads, total):
+    """True when the tensors already sit in one storage each, gradients mirroring parameters."""
+    flat_p, flat_g = params[0].storage(), grads[0].storage()
+    if flat_p.size() != total or flat_g.size() != total or flat_p is flat_g:
+        return False
+    return all(p.storage() is flat_p and g.storage() is flat_g and g.storageOffset() == p.storageOffset()
+               and g.stride() == p.stride() for p, g in zip(params, grads))
+
+
+def _rebind(tensors, places, cls, total):
+    """Copy each tensor's values into a new flat storage and make it a view at its place there."""
+    values = [t.array.copy() for t in tensors]
+    flat = Storage(tensors[0].xp.zeros(total, dtype=cls._dtype))
+    for t, v, (offset, sizes, strides) in zip(tensors, values, places):
+        t._set(flat, offset, sizes, strides)
+        t.array[...] = v
+    return flat
+
+
+def flatten_parameters(params, grads, owner=None):
+    """(flat params, flat grads) for the lists ``params``/``grads``; see the module docstring."""
+    where = owner.shortName() if owner is not None else 'getParameters'
+    if len(params) != len(grads):
+        raise ValueError(f"{where}.getParameters: {len(params)} parameters but {len(grads)} gradients")
+    if not params:
+        cls = TENSOR_CLASSES['FloatTensor']
+        return cls(), cls()
+    kinds = {type(t) for t in params + grads}
+    if len(kinds) != 1:
+        raise TypeError(f"{where}.getParameters: parameters of mixed types {sorted(k._typename for k in kinds)}; "
+                        "convert the model to one type first (e.g. model.float())")
+    cls = kinds.pop()
+    for p, g in zip(params, grads):
+        if p.size() != g.size():
+            raise ValueError(f"{where}.getParameters: gradient of size {g.size()} for a parameter of size {p.size()}")
+    regions, total = _plan(params)
+    if _already_flat(params, grads, total):
+        flat_p, flat_g = params[0].storage(), grads[0].storage()
+    else:
+        places = _places(params, regions)
+        flat_p = _rebind(params, places, cls, total)
+        # gradients mirror their parameters' places, so shared parameters get one shared gradient
+        flat_g = _rebind(grads, places, cls, total)
+    return cls(flat_p, 0, (total,), (1,)), cls(flat_g, 0, (total,), (1,))

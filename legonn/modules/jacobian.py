@@ -1,0 +1,130 @@
+"""Jacobian: finite-difference checks of a module's gradients (Torch7's nn.Jacobian).
+
+``Jacobian.testJacobian(module, input)`` returns the largest absolute
+difference between the Jacobian d output / d input estimated by central
+differences and the one assembled from ``updateGradInput`` calls;
+``testJacobianParameters`` does the same for parameters through
+``accGradParameters``. Inputs and outputs may be tensors or nested lists of
+tensors (tables). Use float64 modules and inputs.
+"""
+import numpy as np
+
+from ..tensor import as_tensor_tree
+
+
+def _leaves(x):
+    if isinstance(x, (list, tuple)):
+        return [t for v in x for t in _leaves(v)]
+    return [] if x is None else [x]
+
+
+def _flat(x):
+    """All values of a tensor tree as one float64 NumPy vector (a copy)."""
+    parts = [np.asarray(t.array.get() if t.is_cuda else t.array, dtype=np.float64).reshape(-1) for t in _leaves(x)]
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _zeros_like(x):
+    if isinstance(x, (list, tuple)):
+        return [_zeros_like(v) for v in x]
+    return x.new().resizeAs(x).zero()
+
+
+def _elements(tensors):
+    """Yield (tensor array, index) for every element of every leaf tensor."""
+    for t in tensors:
+        arr = t.array
+        for idx in np.ndindex(*arr.shape):
+            yield arr, idx
+
+
+def _unit_grads(output):
+    """Yield gradOutput trees with a single 1 at each output element in turn."""
+    grad = _zeros_like(output)
+    for arr, idx in _elements(_leaves(grad)):
+        arr[idx] = 1
+        yield grad
+        arr[idx] = 0
+
+
+class Jacobian:
+    """Finite-difference gradient checks; every method is static, as in Torch7."""
+
+    @staticmethod
+    def forward(module, input, param=None, perturbation=1e-6):
+        """Central-difference Jacobian, rows: elements of ``param`` (default: the input), columns: outputs."""
+        input = as_tensor_tree(input)
+        target = _leaves(param if param is not None else input)
+        n_out = _flat(module.forward(input)).size
+        rows = []
+        for arr, idx in _elements(target):
+            orig = arr[idx].item()
+            arr[idx] = orig - perturbation
+            below = _flat(module.forward(input))
+            arr[idx] = orig + perturbation
+            above = _flat(module.forward(input))
+            arr[idx] = orig
+            rows.append((above - below) / (2 * perturbation))
+        return np.array(rows).reshape(len(rows), n_out)
+
+    @staticmethod
+    def backward(module, input, param=None, dparam=None):
+        """The same Jacobian assembled from backprop with one-hot gradOutputs."""
+        input = as_tensor_tree(input)
+        output = module.forward(input)
+        columns = []
+        for grad in _unit_grads(output):
+            if dparam is None:
+                columns.append(_flat(module.updateGradInput(input, grad)))
+            else:
+                for d in _leaves(dparam):
+                    d.zero()
+                module.accGradParameters(input, grad, 1)
+                columns.append(_flat(dparam))
+        return np.array(columns).T
+
+    @staticmethod
+    def _randomize(tree, minval, maxval):
+        for t in _leaves(tree):
+            if t.dtype.kind == 'f':
+                t.uniform(minval, maxval)
+
+    @staticmethod
+    def testJacobian(module, input, minval=-2, maxval=2, perturbation=1e-6):
+        """max |finite-difference - backprop| of d output / d input; the input is refilled in [minval, maxval]."""
+        input = as_tensor_tree(input)
+        Jacobian._randomize(input, minval, maxval)
+        estimate = Jacobian.forward(module, input, perturbation=perturbation)
+        exact = Jacobian.backward(module, input)
+        return float(np.abs(estimate - exact).max()) if estimate.size else 0.0
+
+    @staticmethod
+    def testJacobianParameters(module, input, param, dparam, minval=-2, maxval=2, perturbation=1e-6):
+        """max |finite-difference - backprop| of d output / d param, with ``dparam`` its gradient tensor(s)."""
+        input = as_tensor_tree(input)
+        Jacobian._randomize(input, minval, maxval)
+        Jacobian._randomize(param, minval, maxval)
+        estimate = Jacobian.forward(module, input, param=param, perturbation=perturbation)
+        exact = Jacobian.backward(module, input, param=param, dparam=dparam)
+        return float(np.abs(estimate - exact).max()) if estimate.size else 0.0
+
+    @staticmethod
+    def testJacobianUpdateParameters(module, input, param, minval=-2, maxval=2, perturbation=1e-6):
+        """As testJacobianParameters, but reads the gradient from ``accUpdateGradParameters``' change of ``param``."""
+        input = as_tensor_tree(input)
+        Jacobian._randomize(input, minval, maxval)
+        Jacobian._randomize(param, minval, maxval)
+        estimate = Jacobian.forward(module, input, param=param, perturbation=perturbation)
+        output = module.forward(input)
+        columns = []
+        saved = [t.clone() for t in _leaves(param)]
+        for grad in _unit_grads(output):
+            module.forward(input)
+            module.updateGradInput(input, grad)
+            module.accUpdateGradParameters(input, grad, 1)
+            after = _flat(param)
+            for t, s in zip(_leaves(param), saved):
+                t.copy(s)
+            columns.append(_flat(saved) - after)
+        exact = np.array(columns).T
+        return float(np.abs(estimate - exact).max()) if estimate.size else 0.0

@@ -1,0 +1,11 @@
+"""The flat namespace users import, like Lua's ``nn.*``: every module, container,
+criterion (and nngraph's gModule), plus ``nn.Jacobian``."""
+from . import containers, criterions, modules  # noqa: F401  (importing registers every class)
+from .modules.typed import registry
+
+globals().update(registry)
+__all__ = sorted(registry)
+
+from .modules.jacobian import Jacobian  # noqa: E402  (a helper class, not a module)
+
+__all__.append('Jacobian')
