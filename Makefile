@@ -1,0 +1,21 @@
+# Two commands on a fresh machine with Python 3.10+ and pip:
+#   make demo   set up .venv, install legonn, train the MNIST example
+#   make test   set up .venv, install the test extras, run the whole suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test install
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+
+demo: install
+	$(BIN)/python examples/mnist.py
+
+test: install
+	$(BIN)/python -m pytest
