@@ -187,7 +187,21 @@ class Module(Typed):
         head = repr(self).split('\n', 1)[0]
         return head[3:].rstrip(' {') if head.startswith('nn.') else head.rstrip(' {')
 
-    # --- checks modules use ----------------------------------------------------------
+    # --- helpers modules use ---------------------------------------------------------
+    def bufferLike(self, name, reference, sizes=None):
+        """Resize buffer ``self.<name>`` to ``sizes`` (default: ``reference``'s) with ``reference``'s type
+        and device, reusing its memory when it can; returns the buffer's array for writing into.
+
+        Parameter-free modules use it so their output follows the input's type.
+        """
+        buf = self.__dict__.get(name)
+        if type(buf) is not type(reference):
+            buf = reference.new()
+            self.__dict__[name] = buf
+        buf.resize(reference.size() if sizes is None else sizes)
+        return buf.array
+
+
     def checkTensor(self, x, ranks, what='input'):
         """Raise a path-naming error unless ``x`` is a tensor whose rank is in ``ranks``."""
         if not hasattr(x, 'dim'):
