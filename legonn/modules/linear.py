@@ -1,6 +1,7 @@
 """Linear: y = x W^T + b."""
 import math
 
+from ..tensor.blas_kernels import addmm_into
 from .errors import input_error
 from .module import Module
 
@@ -66,18 +67,14 @@ class Linear(Module):
     def accGradParameters(self, input, gradOutput, scale=1):
         self._check(input)
         go, x = gradOutput.array, input.array
-        xp = input.xp
         if x.ndim == 1:
-            gw = xp.outer(go, x)
-            gb = go
-        else:
-            gw = go.T @ x
-            gb = go.sum(0)
-        if scale != 1:
-            gw *= scale
-            gb = gb * scale
-        self.gradWeight.array += gw
+            go, x = go[:, None], x[None, :]
+        # gradWeight += scale * gradOutput^T input, accumulated by BLAS without a temporary
+        addmm_into(self.gradWeight.array, go.T, x, scale, 1.0)
         if self.bias is not None:
+            gb = go.sum(0)
+            if scale != 1:
+                gb *= scale
             self.gradBias.array += gb
 
     def __repr__(self):

@@ -1,0 +1,77 @@
+"""GEMM that accumulates in place: out = beta * out + alpha * (a @ b).
+
+Torch7 accumulates parameter gradients with ``addmm`` (BLAS gemm with
+beta = 1), so no temporary product is allocated. NumPy's ``matmul`` cannot
+accumulate, so on the CPU this calls the CBLAS ``gemm`` of the OpenBLAS that
+NumPy's wheels bundle, through ctypes, when it can be found; otherwise (other
+NumPy builds, CuPy arrays, odd layouts or dtypes) it falls back to
+``out += alpha * (a @ b)``.
+"""
+import ctypes
+import glob
+import os
+
+import numpy as np
+
+_ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
+
+
+def _load_cblas():
+    """{dtype: gemm function} from NumPy's bundled scipy-openblas, or {} when absent."""
+    libs_dir = os.path.join(os.path.dirname(np.__file__), '..', 'numpy.libs')
+    for path in sorted(glob.glob(os.path.join(libs_dir, 'libscipy_openblas*.so*'))):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for suffix, int_type in (('64_', ctypes.c_int64), ('', ctypes.c_int32)):
+            found = {}
+            for dtype, letter, real in ((np.float32, 's', ctypes.c_float), (np.float64, 'd', ctypes.c_double)):
+                fn = getattr(lib, f'scipy_cblas_{letter}gemm{suffix}', None)
+                if fn is None:
+                    break
+                fn.restype = None
+                fn.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, int_type, int_type, int_type, real,
+                               ctypes.c_void_p, int_type, ctypes.c_void_p, int_type, real, ctypes.c_void_p, int_type]
+                found[np.dtype(dtype)] = fn
+            if len(found) == 2:
+                return found
+    return {}
+
+
+_GEMM = _load_cblas()
+
+
+def _operand(arr):
+    """(transpose flag, leading dimension) for a 2-D array whose memory BLAS can read as is, else None."""
+    itemsize = arr.itemsize
+    s0, s1 = arr.strides
+    if s1 == itemsize and s0 >= max(1, arr.shape[1]) * itemsize and s0 % itemsize == 0:
+        return _NO_TRANS, s0 // itemsize
+    if s0 == itemsize and s1 >= max(1, arr.shape[0]) * itemsize and s1 % itemsize == 0:
+        return _TRANS, s1 // itemsize
+    return None
+
+
+def addmm_into(out, a, b, alpha=1.0, beta=1.0):
+    """out = beta * out + alpha * (a @ b) for 2-D arrays ``a`` (m x k), ``b`` (k x n), ``out`` (m x n)."""
+    fn = _GEMM.get(out.dtype) if isinstance(out, np.ndarray) else None
+    if fn is not None and a.dtype == b.dtype == out.dtype and out.flags.c_contiguous and min(out.shape) > 0 \
+            and a.shape[1] > 0:
+        op_a, op_b = _operand(a), _operand(b)
+        if op_a is not None and op_b is not None:
+            m, k = a.shape
+            n = b.shape[1]
+            fn(_ROW_MAJOR, op_a[0], op_b[0], m, n, k, alpha, a.ctypes.data, op_a[1], b.ctypes.data, op_b[1],
+               beta, out.ctypes.data, n)
+            return out
+    product = a @ b
+    if alpha != 1:
+        product *= alpha
+    if beta == 0:
+        out[...] = product
+    else:
+        if beta != 1:
+            out *= beta
+        out += product
+    return out
