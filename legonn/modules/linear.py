@@ -68,7 +68,7 @@ class Linear(Module):
         self._check(input)
         go, x = gradOutput.array, input.array
         if x.ndim == 1:
-            go, x = go[:, None], x[None, :]
+            go, x = go[None, :], x[None, :]
         # gradWeight += scale * gradOutput^T input, accumulated by BLAS without a temporary
         addmm_into(self.gradWeight.array, go.T, x, scale, 1.0)
         if self.bias is not None:
