@@ -1,0 +1,185 @@
+"""The closure interface every optimiser shares, and its input checks.
+
+``x, fs = optim.<name>(opfunc, x, config, state)``: ``opfunc(x)`` returns
+``(f, df/dx)`` at ``x``; ``x`` (a ``legonn.Tensor`` or a NumPy/CuPy array,
+wrapped without copying) is updated in place; ``state`` defaults to
+``config``, as in Torch7. The checks live here once, so every algorithm
+rejects bad input the same way:
+
+- a config key that looks like a typo of a known one warns (``difflib``);
+- a negative learning rate (or other non-negative hyper-parameter) raises
+  ``ValueError``;
+- a gradient of the wrong size raises ``ValueError``, of the wrong device or
+  element type ``TypeError``;
+- a NaN or infinite loss raises ``FloatingPointError``;
+
+and in every case ``x`` is left exactly as it was before the failing call.
+"""
+import contextlib
+import difflib
+import math
+import numbers
+import threading
+import warnings
+
+from ..tensor import Tensor, as_tensor
+
+
+def settings(name, config, state, defaults, state_keys=(), nonnegative=()):
+    """Resolve ``config`` against ``defaults`` and return ``(values, config, state)``.
+
+    ``defaults`` maps every config key the algorithm reads to its Torch7 default
+    (``None`` where Torch7's default depends on another key or means "absent");
+    a key set to ``None`` by the user counts as absent, like a Lua ``nil``.
+    """
+    config = {} if config is None else config
+    state = config if state is None else state
+    if not isinstance(config, dict) or not isinstance(state, dict):
+        raise TypeError(f"optim.{name}: config and state must be dicts, got {type(config).__name__} "
+                        f"and {type(state).__name__}")
+    known = set(defaults) | set(state_keys)
+    for key in config:
+        if key in known or not isinstance(key, str):
+            continue
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
+        if close:
+            warnings.warn(f"optim.{name}: unknown config key {key!r} is ignored; did you mean {close[0]!r}?",
+                          stacklevel=3)
+    values = dict(defaults)
+    for key in defaults:
+        if config.get(key) is not None:
+            values[key] = config[key]
+    for key in nonnegative:
+        v = values.get(key)
+        if isinstance(v, numbers.Real) and v < 0:
+            raise ValueError(f"optim.{name}: config.{key} must be >= 0, got {v}")
+    return values, config, state
+
+
+def parameters(name, x):
+    """``x`` as a floating-point ``legonn.Tensor`` (arrays wrapped without copying)."""
+    try:
+        x = as_tensor(x)
+    except TypeError as err:
+        raise TypeError(f"optim.{name}: x must be a legonn.Tensor or a NumPy/CuPy array, got "
+                        f"{type(x).__name__}") from err
+    if x.dtype.kind != 'f':
+        raise TypeError(f"optim.{name}: x must be a floating-point tensor, got {x.type()}")
+    return x
+
+
+def loss_value(name, f, counter=None):
+    """``f`` as a Python float; a NaN or infinite loss raises ``FloatingPointError``."""
+    if isinstance(f, Tensor) or hasattr(f, 'shape'):
+        if int(math.prod(f.shape)) != 1:
+            raise ValueError(f"optim.{name}: opfunc must return a scalar loss, got one of shape {tuple(f.shape)}")
+        f = f.item()
+    try:
+        f = float(f)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"optim.{name}: opfunc must return a number as its loss, got {type(f).__name__}") from err
+    if not math.isfinite(f):
+        where = '' if counter is None else f" at evaluation {counter}"
+        raise FloatingPointError(f"optim.{name}: opfunc returned a non-finite loss ({f}){where}; x is left as it "
+                                 f"was before this step")
+    return f
+
+
+def gradient(name, x, g):
+    """Check that ``g`` matches ``x`` (size, device, element type); returns it as a tensor shaped like ``x``."""
+    try:
+        g = as_tensor(g)
+    except TypeError as err:
+        raise TypeError(f"optim.{name}: opfunc must return (loss, gradient) with a tensor gradient, got "
+                        f"{type(g).__name__}") from err
+    if g.is_cuda != x.is_cuda:
+        raise TypeError(f"optim.{name}: gradient is on the {'GPU' if g.is_cuda else 'CPU'} ({g.type()}) but x is on "
+                        f"the {'GPU' if x.is_cuda else 'CPU'} ({x.type()})")
+    if g.dtype != x.dtype:
+        raise TypeError(f"optim.{name}: gradient is a {g.type()} but x is a {x.type()}")
+    if g.nElement() != x.nElement():
+        raise ValueError(f"optim.{name}: gradient has {g.nElement()} elements (sizes {tuple(g.size())}) but x has "
+                         f"{x.nElement()} (sizes {tuple(x.size())})")
+    if tuple(g.size()) != tuple(x.size()):
+        g = Tensor._from_array(g.array.reshape(x.array.shape))
+    return g
+
+
+def evaluate(name, opfunc, x, counter=None):
+    """``(f, df/dx)`` from ``opfunc(x)``, both checked."""
+    out = opfunc(x)
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise TypeError(f"optim.{name}: opfunc(x) must return (loss, gradient), got {type(out).__name__}")
+    f, g = out
+    return loss_value(name, f, counter), gradient(name, x, g)
+
+
+def buffer(name, state, key, like, copy=False, fill=0.0):
+    """The state tensor ``state[key]`` shaped like ``like``; created (zeros, ``fill`` or a copy of ``like``) if absent.
+
+    A buffer left from another run (other size or device) is an error, not a silent reallocation.
+    """
+    t = state.get(key)
+    if t is None:
+        xp = like.xp
+        arr = xp.array(like.array, order='C', copy=True) if copy else xp.full(like.array.shape, fill, like.dtype)
+        t = Tensor._from_array(arr)
+        state[key] = t
+        return t
+    t = as_tensor(t)
+    if t.nElement() != like.nElement() or t.is_cuda != like.is_cuda:
+        raise ValueError(f"optim.{name}: state.{key} is a {t.type()} of {t.nElement()} elements but x is a "
+                         f"{like.type()} of {like.nElement()}; start from a fresh state after moving or resizing x")
+    if tuple(t.size()) != tuple(like.size()):
+        t = Tensor._from_array(t.array.reshape(like.array.shape))
+    return t
+
+
+_scratch = threading.local()
+
+
+def scratch(like):
+    """A reusable array shaped like ``like`` for one update's intermediate products.
+
+    NumPy has no in-place ``x += a*y``; multiplying into this array first keeps a
+    step on millions of parameters free of fresh allocations. One per thread and
+    (shape, dtype, device): optimisers running in parallel threads never share one.
+    """
+    arr = like.array
+    key = (arr.shape, arr.dtype, like.is_cuda)
+    cache = getattr(_scratch, 'arrays', None)
+    if cache is None:
+        cache = _scratch.arrays = {}
+    buf = cache.get(key)
+    if buf is None:
+        if len(cache) > 4:   # a long session over many shapes keeps only recent ones
+            cache.clear()
+        buf = cache[key] = like.xp.empty(arr.shape, arr.dtype)
+    return buf
+
+
+@contextlib.contextmanager
+def restoring(x, state):
+    """Put ``x`` and the top level of ``state`` back as they were if the block raises.
+
+    For algorithms that move ``x`` between evaluations (line searches, lbfgs, cg, ...).
+    """
+    saved_x = x.xp.array(x.array, copy=True)
+    saved_state = dict(state)
+    try:
+        yield
+    except BaseException:
+        x.array[...] = saved_x
+        state.clear()
+        state.update(saved_state)
+        raise
+
+
+def entries(name, key, value, like):
+    """A per-element hyper-parameter (``learningRates``, ``weightDecays``) as an array on ``like``'s device."""
+    t = as_tensor(value)
+    if t.nElement() != like.nElement():
+        raise ValueError(f"optim.{name}: config.{key} has {t.nElement()} elements but x has {like.nElement()}")
+    if t.is_cuda != like.is_cuda:
+        raise TypeError(f"optim.{name}: config.{key} is a {t.type()} but x is a {like.type()}")
+    return t.array.reshape(like.array.shape)
