@@ -17,7 +17,11 @@ def _tree(x, fn):
 
 def _host(x):
     """A tree of tensors as a tree of float64 NumPy arrays."""
-    return _tree(x, lambda t: np.asarray(t.array.get() if t.is_cuda else t.array, dtype=np.float64))
+    def host(t):
+        if isinstance(t, np.ndarray):
+            return t.astype(np.float64)
+        return np.asarray(t.array.get() if t.is_cuda else t.array, dtype=np.float64)
+    return _tree(x, host)
 
 
 def assert_close_trees(a, b, rtol=1e-6, atol=1e-8):

@@ -1,0 +1,88 @@
+"""Linear: y = x W^T + b, batch and single inputs, with and without bias."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+
+
+@pytest.mark.parametrize('shape', [(5, 4), (4,)])
+@pytest.mark.parametrize('bias', [True, False])
+def test_jacobian(shape, bias):
+    assert_jacobian(nn.Linear(4, 3, bias=bias), lg.DoubleTensor(*shape))
+
+
+def test_accupdate_jacobian():
+    m = nn.Linear(4, 3).double()
+    assert nn.Jacobian.testJacobianUpdateParameters(m, lg.DoubleTensor(5, 4), m.weight) < 1e-5
+
+
+def test_matches_numpy_reference():
+    m = nn.Linear(6, 2).double()
+    x = np.random.default_rng(0).standard_normal((3, 6))
+    w, b = m.weight.numpy(), m.bias.numpy()
+    np.testing.assert_allclose(m.forward(x).numpy(), x @ w.T + b, rtol=1e-12)
+    go = np.random.default_rng(1).standard_normal((3, 2))
+    m.zeroGradParameters()
+    gi = m.backward(x, go, 0.5)
+    np.testing.assert_allclose(gi.numpy(), go @ w, rtol=1e-12)
+    np.testing.assert_allclose(m.gradWeight.numpy(), 0.5 * go.T @ x, rtol=1e-12)
+    np.testing.assert_allclose(m.gradBias.numpy(), 0.5 * go.sum(0), rtol=1e-12)
+
+
+def test_gradients_accumulate_across_calls():
+    m = nn.Linear(3, 2).double()
+    x, go = np.ones((2, 3)), np.ones((2, 2))
+    m.zeroGradParameters()
+    m.forward(x)
+    m.backward(x, go)
+    once = m.gradWeight.clone()
+    m.backward(x, go)
+    np.testing.assert_allclose(m.gradWeight.numpy(), 2 * once.numpy())
+
+
+def test_reset_range_and_repr():
+    m = nn.Linear(100, 7)
+    assert np.abs(m.weight.numpy()).max() <= 0.1 + 1e-7
+    assert repr(m) == 'nn.Linear(100 -> 7)'
+    assert repr(nn.Linear(3, 2).noBias()) == 'nn.Linear(3 -> 2) without bias'
+    assert len(nn.Linear(3, 2, bias=False).parameters()[0]) == 1
+
+
+def test_type_roundtrip():
+    assert_type_roundtrip(nn.Linear(4, 3), lg.rand(5, 4))
+
+
+@pytest.mark.parametrize('bad', [0, -3, 2.5, True])
+def test_bad_constructor_arguments(bad):
+    with pytest.raises(ValueError, match='Linear'):
+        nn.Linear(bad, 3)
+
+
+def test_wrong_width_and_rank_name_the_module():
+    m = nn.Sequential().add(nn.Linear(4, 3))
+    before = m.modules[0].weight.clone()
+    with pytest.raises(ValueError, match=r'Sequential\[0\] Linear\(4 -> 3\): expected 4 input features, got 7'):
+        m.forward(np.zeros((2, 7), np.float32))
+    with pytest.raises(ValueError, match=r'Linear\(4 -> 3\): expected a 1-D or 2-D input, got 3-D'):
+        m.forward(np.zeros((2, 2, 4), np.float32))
+    with pytest.raises(TypeError, match=r'Linear\(4 -> 3\): expected a legonn.FloatTensor input'):
+        m.forward(np.zeros((2, 4)))
+    assert m.modules[0].weight.equal(before)
+
+
+def test_failed_backward_leaves_gradients():
+    m = nn.Linear(4, 3)
+    m.zeroGradParameters()
+    x = np.ones((2, 4), np.float32)
+    m.forward(x)
+    with pytest.raises(ValueError, match='Linear'):
+        m.backward(np.ones((2, 5), np.float32), np.ones((2, 3), np.float32))
+    assert m.gradWeight.sum() == 0 and m.gradBias.sum() == 0
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('shape', [(5, 4), (4,)])
+def test_gpu(shape):
+    assert_gpu_matches_cpu(nn.Linear(4, 3), lg.rand(*shape))
