@@ -1,0 +1,225 @@
+"""Rectifier family: ELU, LeakyReLU, PReLU, RReLU, ReLU6, CReLU (Torch7 doc/transfer.md)."""
+from .elementwise import _Elementwise, check_float_tensor, check_grad_output
+from .errors import input_error
+from .module import Module
+
+
+def _check_inplace(name, ip):
+    if not isinstance(ip, bool):
+        raise ValueError(f"{name}: the in-place flag must be a boolean, got {ip!r}")
+    return ip
+
+
+class ELU(_Elementwise):
+    """y = x for x > 0, alpha * (exp(x) - 1) otherwise; any shape. ``ELU(alpha=1, inplace=False)``."""
+
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha = float(alpha)
+        self.inplace = _check_inplace('ELU', inplace)
+
+    def _forward(self, x, out, xp):
+        xp.copyto(out, xp.where(x > 0, x, self.alpha * xp.expm1(xp.minimum(x, 0))))
+
+    def _backward(self, x, y, gradOutput, gradInput, xp):
+        # from the output alone, so the in-place form (x overwritten) gives the same gradient
+        xp.multiply(gradOutput, xp.where(y > 0, 1, y + self.alpha), out=gradInput)
+
+    def __repr__(self):
+        return f"nn.ELU (alpha:{self.alpha:g})"
+
+
+class LeakyReLU(_Elementwise):
+    """y = x for x > 0, negval * x otherwise; any shape. ``LeakyReLU(negval=1/100, ip=False)``."""
+
+    def __init__(self, negval=1 / 100, ip=False):
+        super().__init__()
+        if negval < 0:
+            raise ValueError(f"LeakyReLU: negval must be >= 0 (the sign of y tells the branch), got {negval}")
+        self.negval = float(negval)
+        self.inplace = _check_inplace('LeakyReLU', ip)
+
+    def _forward(self, x, out, xp):
+        xp.multiply(x, xp.where(x > 0, 1, self.negval).astype(x.dtype), out=out)
+
+    def _backward(self, x, y, gradOutput, gradInput, xp):
+        xp.multiply(gradOutput, xp.where(y > 0, 1, self.negval).astype(y.dtype), out=gradInput)
+
+    def __repr__(self):
+        return f"nn.LeakyReLU({self.negval:g})"
+
+
+class ReLU6(_Elementwise):
+    """y = min(max(x, 0), 6); any shape. ``ReLU6(inplace=False)``."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = _check_inplace('ReLU6', inplace)
+
+    def _forward(self, x, out, xp):
+        xp.clip(x, 0, 6, out=out)
+
+    def _backward(self, x, y, gradOutput, gradInput, xp):
+        xp.multiply(gradOutput, (y > 0) & (y < 6), out=gradInput)
+
+
+class RReLU(_Elementwise):
+    """Randomized leaky ReLU: y = x for x >= 0, a * x otherwise.
+
+    In training ``a`` is drawn from U[l, u] for every element at each forward (kept in
+    ``noise``); in evaluation ``a = (l + u) / 2``. Any shape. ``RReLU(l=1/8, u=1/3, ip=False)``.
+    """
+
+    def __init__(self, l=1 / 8, u=1 / 3, ip=False):
+        super().__init__()
+        if not 0 <= l <= u:
+            raise ValueError(f"RReLU: expected 0 <= l <= u, got l={l}, u={u}")
+        self.lower, self.upper = float(l), float(u)
+        self.inplace = _check_inplace('RReLU', ip)
+        self.noise = self.output.new()
+
+    def _random(self):
+        return self.train and self.upper - self.lower > 1e-6
+
+    def updateOutput(self, input):
+        if self._random():
+            check_float_tensor(self, input)
+            self.bufferLike('noise', input)
+            self.noise.uniform(self.lower, self.upper)
+        return super().updateOutput(input)
+
+    def _forward(self, x, out, xp):
+        if self._random():
+            noise = self.noise.array
+            noise[x >= 0] = 1
+            xp.multiply(x, noise, out=out)
+        else:
+            slope = (self.lower + self.upper) / 2
+            xp.multiply(x, xp.where(x >= 0, 1, slope).astype(x.dtype), out=out)
+
+    def _backward(self, x, y, gradOutput, gradInput, xp):
+        if self._random():
+            xp.multiply(gradOutput, self.noise.array, out=gradInput)
+        else:
+            slope = (self.lower + self.upper) / 2
+            xp.multiply(gradOutput, xp.where(y > 0, 1, slope).astype(y.dtype), out=gradInput)
+
+    def clearState(self):
+        return super().clearState('noise')
+
+    def __repr__(self):
+        return f"nn.RReLU (l:{self.lower:.4f}, u:{self.upper:.4f})"
+
+
+class PReLU(Module):
+    """Parametric ReLU: y = x for x > 0, w * x otherwise, with a learnt slope ``w``.
+
+    ``PReLU()`` (or ``PReLU(0)``) learns one slope shared by every element, any input
+    shape. ``PReLU(nOutputPlane)`` learns one slope per channel: input ``(nOutputPlane,)``,
+    ``(batch, nOutputPlane)``, ``(nOutputPlane, h, w)`` or ``(batch, nOutputPlane, h, w)``.
+    ``weight`` starts at 0.25 (Torch7's rule).
+    """
+
+    def __init__(self, nOutputPlane=0):
+        super().__init__()
+        if not isinstance(nOutputPlane, int) or nOutputPlane < 0:
+            raise ValueError(f"PReLU: nOutputPlane must be a non-negative integer, got {nOutputPlane!r}")
+        self.nOutputPlane = nOutputPlane
+        self.weight = self.output.new(max(nOutputPlane, 1)).fill(0.25)
+        self.gradWeight = self.output.new(max(nOutputPlane, 1)).zero()
+
+    def reset(self, stdv=None):
+        self.weight.fill(0.25)
+        return self
+
+    def _slopes(self, input):
+        """The slope array shaped to broadcast against the input (checks the input first)."""
+        check_float_tensor(self, input)
+        self.checkSameType(input, self.weight)
+        w = self.weight.array
+        if self.nOutputPlane == 0:
+            return w.reshape(())
+        self.checkTensor(input, (1, 2, 3, 4))
+        channel = 1 if input.dim() in (2, 4) else 0
+        if input.size(channel) != self.nOutputPlane:
+            raise input_error(self, f"{self.nOutputPlane} channels in dimension {channel}",
+                              f"input of size {tuple(input.size())}")
+        shape = [1] * input.dim()
+        shape[channel] = self.nOutputPlane
+        return w.reshape(shape)
+
+    def updateOutput(self, input):
+        w = self._slopes(input)
+        x = input.array
+        xp = input.xp
+        xp.multiply(x, xp.where(x > 0, 1, w).astype(x.dtype), out=self.bufferLike('output', input))
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        w = self._slopes(input)
+        check_grad_output(self, gradOutput, input.size())
+        x = input.array
+        xp = input.xp
+        xp.multiply(gradOutput.array, xp.where(x > 0, 1, w).astype(x.dtype), out=self.bufferLike('gradInput', input))
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        w = self._slopes(input)
+        check_grad_output(self, gradOutput, input.size())
+        x = input.array
+        xp = input.xp
+        contrib = xp.where(x > 0, 0, x * gradOutput.array)
+        axes = tuple(d for d in range(x.ndim) if w.ndim == 0 or w.shape[d] == 1)
+        self.gradWeight.array += scale * contrib.sum(axis=axes).reshape(self.gradWeight.array.shape)
+
+    def __repr__(self):
+        return f"nn.PReLU({self.nOutputPlane})" if self.nOutputPlane else "nn.PReLU"
+
+
+class CReLU(Module):
+    """Concatenated ReLU: [max(x, 0), max(-x, 0)] joined along the feature dimension.
+
+    ``CReLU(nInputDims, inplace=False)``: an input of ``nInputDims`` dimensions is one
+    sample and its dimension 0 doubles; one of ``nInputDims + 1`` is a batch and its
+    dimension 1 doubles. Each sample is flattened, so the first half of the output holds
+    max(x, 0) and the second max(-x, 0) in the input's own layout. ``inplace`` is kept for
+    Torch7 compatibility (there it only concerns an internal buffer); the input is never
+    overwritten.
+    """
+
+    def __init__(self, nInputDims, inplace=False):
+        super().__init__()
+        if not isinstance(nInputDims, int) or nInputDims < 1:
+            raise ValueError(f"CReLU: nInputDims must be a positive integer, got {nInputDims!r}")
+        self.nInputDims = nInputDims
+        self.inplace = _check_inplace('CReLU', inplace)
+
+    def _rows(self, input):
+        check_float_tensor(self, input)
+        self.checkTensor(input, (self.nInputDims, self.nInputDims + 1))
+        batched = input.dim() == self.nInputDims + 1
+        return batched, (input.size(0) if batched else 1)
+
+    def updateOutput(self, input):
+        batched, rows = self._rows(input)
+        sizes = list(input.size())
+        sizes[1 if batched else 0] *= 2
+        out = self.bufferLike('output', input, sizes).reshape(rows, 2, -1)
+        x = input.array.reshape(rows, 1, -1)
+        xp = input.xp
+        xp.maximum(x[:, 0], 0, out=out[:, 0])
+        xp.maximum(-x[:, 0], 0, out=out[:, 1])
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        batched, rows = self._rows(input)
+        check_grad_output(self, gradOutput, self.output.size())
+        x = input.array.reshape(rows, -1)
+        go = gradOutput.array.reshape(rows, 2, -1)
+        gi = self.bufferLike('gradInput', input).reshape(rows, -1)
+        xp = input.xp
+        xp.subtract(go[:, 0] * (x > 0), go[:, 1] * (x < 0), out=gi)
+        return self.gradInput
+
+    def __repr__(self):
+        return "nn.CReLU()"

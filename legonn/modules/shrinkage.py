@@ -1,0 +1,46 @@
+"""Shrinkage: SoftShrink and HardShrink (Torch7 doc/transfer.md)."""
+from .elementwise import _Elementwise
+
+
+def _check_lambda(name, lam):
+    if lam < 0:
+        raise ValueError(f"{name}: lambda must be >= 0, got {lam}")
+    return float(lam)
+
+
+class SoftShrink(_Elementwise):
+    """y = x - lambda for x > lambda, x + lambda for x < -lambda, 0 otherwise; any shape.
+
+    ``SoftShrink(lambda=0.5)`` (the argument is called ``lam`` in Python).
+    """
+
+    def __init__(self, lam=0.5):
+        super().__init__()
+        self.lambda_ = _check_lambda('SoftShrink', lam)
+
+    def _forward(self, x, out, xp):
+        lam = self.lambda_
+        xp.copyto(out, xp.where(x > lam, x - lam, xp.where(x < -lam, x + lam, 0)))
+
+    def _backward(self, x, y, gradOutput, gradInput, xp):
+        xp.multiply(gradOutput, xp.abs(x) > self.lambda_, out=gradInput)
+
+    def __repr__(self):
+        return f"nn.SoftShrink({self.lambda_:g})"
+
+
+class HardShrink(_Elementwise):
+    """y = x where |x| > lambda, 0 otherwise; any shape. ``HardShrink(lambda=0.5)``."""
+
+    def __init__(self, lam=0.5):
+        super().__init__()
+        self.lambda_ = _check_lambda('HardShrink', lam)
+
+    def _forward(self, x, out, xp):
+        xp.multiply(x, xp.abs(x) > self.lambda_, out=out)
+
+    def _backward(self, x, y, gradOutput, gradInput, xp):
+        xp.multiply(gradOutput, xp.abs(x) > self.lambda_, out=gradInput)
+
+    def __repr__(self):
+        return f"nn.HardShrink({self.lambda_:g})"

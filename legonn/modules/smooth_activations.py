@@ -1,0 +1,145 @@
+"""Smooth activations: SoftPlus, SoftSign, LogSigmoid, TanhShrink, SoftMin, GatedLinearUnit."""
+from .elementwise import _Elementwise, check_float_tensor, check_grad_output
+from .errors import input_error
+from .module import Module
+
+
+class SoftPlus(_Elementwise):
+    """y = log(1 + exp(beta * x)) / beta, and y = x where beta * x > threshold (for stability).
+
+    Any shape. ``SoftPlus(beta=1, threshold=20)``.
+    """
+
+    def __init__(self, beta=1, threshold=20):
+        super().__init__()
+        if beta <= 0:
+            raise ValueError(f"SoftPlus: beta must be positive, got {beta}")
+        self.beta, self.threshold = float(beta), float(threshold)
+
+    def _forward(self, x, out, xp):
+        bx = self.beta * x
+        soft = xp.log1p(xp.exp(xp.minimum(bx, self.threshold))) / self.beta
+        xp.copyto(out, xp.where(bx > self.threshold, x, soft))
+
+    def _backward(self, x, y, gradOutput, gradInput, xp):
+        by = self.beta * y
+        # 1 - exp(-beta y) is the logistic sigmoid of beta x, computed from the output
+        deriv = xp.where(by > self.threshold, 1, -xp.expm1(-by))
+        xp.multiply(gradOutput, deriv, out=gradInput)
+
+    def __repr__(self):
+        return f"nn.SoftPlus(beta={self.beta:g}, threshold={self.threshold:g})"
+
+
+class SoftSign(_Elementwise):
+    """y = x / (1 + |x|); any shape."""
+
+    def _forward(self, x, out, xp):
+        xp.divide(x, 1 + xp.abs(x), out=out)
+
+    def _backward(self, x, y, gradOutput, gradInput, xp):
+        xp.divide(gradOutput, xp.square(1 + xp.abs(x)), out=gradInput)
+
+
+class LogSigmoid(_Elementwise):
+    """y = log(1 / (1 + exp(-x))); any shape."""
+
+    def _forward(self, x, out, xp):
+        # -(max(-x, 0) + log(1 + exp(-|x|))) never overflows
+        xp.negative(xp.maximum(-x, 0) + xp.log1p(xp.exp(-xp.abs(x))), out=out)
+
+    def _backward(self, x, y, gradOutput, gradInput, xp):
+        # dy/dx = 1 - sigmoid(x) = 1 - exp(y)
+        xp.multiply(gradOutput, -xp.expm1(y), out=gradInput)
+
+
+class TanhShrink(_Elementwise):
+    """y = x - tanh(x); any shape."""
+
+    def _forward(self, x, out, xp):
+        xp.subtract(x, xp.tanh(x), out=out)
+
+    def _backward(self, x, y, gradOutput, gradInput, xp):
+        xp.multiply(gradOutput, xp.square(xp.tanh(x)), out=gradInput)
+
+
+class SoftMin(Module):
+    """y = exp(-x_i) / sum_j exp(-x_j) over the feature dimension.
+
+    Input ``(n,)`` or ``(n, h, w)``: over dimension 0; ``(batch, n)`` or
+    ``(batch, n, h, w)``: over dimension 1 (Torch7's SoftMax layout).
+    """
+
+    def _axis(self, input):
+        check_float_tensor(self, input)
+        self.checkTensor(input, (1, 2, 3, 4))
+        return 1 if input.dim() in (2, 4) else 0
+
+    def updateOutput(self, input):
+        axis = self._axis(input)
+        x = -input.array
+        xp = input.xp
+        x -= x.max(axis=axis, keepdims=True)
+        out = self.bufferLike('output', input)
+        xp.exp(x, out=out)
+        out /= out.sum(axis=axis, keepdims=True)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        axis = self._axis(input)
+        check_grad_output(self, gradOutput, input.size())
+        y, go = self.output.array, gradOutput.array
+        # softmax's backward, negated because the softmax sees -x
+        dot = (go * y).sum(axis=axis, keepdims=True)
+        input.xp.multiply(y, dot - go, out=self.bufferLike('gradInput', input))
+        return self.gradInput
+
+
+class GatedLinearUnit(Module):
+    """y = a * sigmoid(b), where a and b are the first and second halves of the input along ``dim``.
+
+    ``GatedLinearUnit(dim=-1)`` (0-based; default the last dimension, as Torch7). The
+    size of ``dim`` must be even; the output has half of it.
+    """
+
+    def __init__(self, dim=-1):
+        super().__init__()
+        if not isinstance(dim, int):
+            raise ValueError(f"GatedLinearUnit: dim must be an integer, got {dim!r}")
+        self.dim = dim
+
+    def _split(self, input):
+        check_float_tensor(self, input)
+        nd = input.dim()
+        if not -nd <= self.dim < nd:
+            raise input_error(self, f"an input with dimension {self.dim}", f"{nd}-D of size {tuple(input.size())}")
+        axis = self.dim % nd
+        if input.size(axis) % 2:
+            raise input_error(self, f"an even size in dimension {axis}", f"input of size {tuple(input.size())}")
+        return axis, input.size(axis) // 2
+
+    def updateOutput(self, input):
+        axis, half = self._split(input)
+        xp = input.xp
+        a, b = xp.split(input.array, 2, axis=axis)
+        sizes = list(input.size())
+        sizes[axis] = half
+        out = self.bufferLike('output', input, sizes)
+        xp.multiply(a, 1 / (1 + xp.exp(-b)), out=out)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        axis, half = self._split(input)
+        check_grad_output(self, gradOutput, self.output.size())
+        xp = input.xp
+        a, b = xp.split(input.array, 2, axis=axis)
+        gi = self.bufferLike('gradInput', input)
+        ga, gb = xp.split(gi, 2, axis=axis)
+        go = gradOutput.array
+        sig = 1 / (1 + xp.exp(-b))
+        xp.multiply(go, sig, out=ga)
+        xp.multiply(go * a * sig, 1 - sig, out=gb)
+        return self.gradInput
+
+    def __repr__(self):
+        return f"nn.GatedLinearUnit({self.dim})"

@@ -1,0 +1,127 @@
+"""ELU, LeakyReLU, PReLU, RReLU, ReLU6, CReLU: gradients, NumPy references, types, in-place forms, errors."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+
+
+def relu(x):
+    return np.maximum(x, 0)
+
+
+# (factory, input size, NumPy reference, Jacobian input range)
+CASES = {
+    'ELU': (lambda: nn.ELU(0.7), (3, 4), lambda x: np.where(x > 0, x, 0.7 * (np.exp(x) - 1)), 2),
+    'LeakyReLU': (lambda: nn.LeakyReLU(0.1), (3, 4), lambda x: np.where(x > 0, x, 0.1 * x), 2),
+    'ReLU6': (lambda: nn.ReLU6(), (3, 5), lambda x: np.clip(x, 0, 6), 8),
+    'RReLU-eval': (lambda: nn.RReLU(0.1, 0.3).evaluate(), (4, 3), lambda x: np.where(x >= 0, x, 0.2 * x), 2),
+    'PReLU-shared': (lambda: nn.PReLU(), (2, 3, 2), lambda x: np.where(x > 0, x, 0.25 * x), 2),
+    'PReLU-batch': (lambda: nn.PReLU(3), (2, 3), lambda x: np.where(x > 0, x, 0.25 * x), 2),
+    'PReLU-spatial': (lambda: nn.PReLU(2), (2, 2, 2, 3), lambda x: np.where(x > 0, x, 0.25 * x), 2),
+    'PReLU-image': (lambda: nn.PReLU(2), (2, 2, 3), lambda x: np.where(x > 0, x, 0.25 * x), 2),
+    'CReLU-batch': (lambda: nn.CReLU(1), (2, 3),
+                    lambda x: np.concatenate([relu(x), relu(-x)], axis=1), 2),
+    'CReLU-single': (lambda: nn.CReLU(3), (2, 2, 2),
+                     lambda x: np.concatenate([relu(x), relu(-x)], axis=0), 2),
+}
+IDS = sorted(CASES)
+
+
+def _input(size):
+    return lg.DoubleTensor(np.random.default_rng(0).uniform(-3, 3, size))
+
+
+@pytest.mark.parametrize('name', IDS)
+def test_jacobian(name):
+    make, size, _, bound = CASES[name]
+    assert_jacobian(make(), _input(size), minval=-bound, maxval=bound)
+
+
+@pytest.mark.parametrize('name', IDS)
+def test_matches_numpy(name):
+    make, size, ref, _ = CASES[name]
+    x = _input(size)
+    out = make().double().forward(x)
+    np.testing.assert_allclose(out.numpy(), ref(x.numpy()), rtol=1e-12)
+
+
+@pytest.mark.parametrize('name', IDS)
+def test_type_roundtrip(name):
+    make, size, _, _ = CASES[name]
+    assert_type_roundtrip(make(), _input(size))
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('name', IDS)
+def test_gpu(name):
+    make, size, _, _ = CASES[name]
+    assert_gpu_matches_cpu(make(), _input(size))
+
+
+@pytest.mark.parametrize('make', [lambda ip: nn.ELU(1.3, ip), lambda ip: nn.LeakyReLU(0.2, ip),
+                                  lambda ip: nn.ReLU6(ip), lambda ip: nn.RReLU(0.1, 0.3, ip).evaluate()])
+def test_inplace_matches_out_of_place(make):
+    x = _input((3, 4)).mul(3)
+    go = _input((3, 4))
+    ref = make(False).double()
+    out, gi = ref.forward(x).clone(), ref.backward(x, go).clone()
+    m = make(True).double()
+    x2, go2 = x.clone(), go.clone()
+    y = m.forward(x2)
+    assert y.storage() is x2.storage()            # the output is the input's memory
+    np.testing.assert_allclose(x2.numpy(), out.numpy())
+    g = m.backward(x2, go2)
+    assert g.storage() is go2.storage()
+    np.testing.assert_allclose(g.numpy(), gi.numpy())
+
+
+def test_rrelu_training_draws_slopes_in_range_and_backprops_them():
+    m = nn.RReLU(0.1, 0.3).double()
+    x = _input((50, 4))
+    y = m.forward(x).numpy()
+    xa = x.numpy()
+    neg = xa < 0
+    slopes = y[neg] / xa[neg]
+    assert slopes.min() >= 0.1 and slopes.max() <= 0.3 and slopes.std() > 0.01
+    np.testing.assert_array_equal(y[~neg], xa[~neg])
+    go = _input((50, 4))
+    gi = m.backward(x, go).numpy()
+    np.testing.assert_allclose(gi[neg], go.numpy()[neg] * slopes)
+
+
+def test_prelu_gradient_accumulates_with_scale():
+    m = nn.PReLU(3).double()
+    x, go = _input((4, 3)), _input((4, 3))
+    m.zeroGradParameters()
+    m.backward(x, go, 0.5)
+    xa, ga = x.numpy(), go.numpy()
+    np.testing.assert_allclose(m.gradWeight.numpy(), 0.5 * np.where(xa > 0, 0, xa * ga).sum(0))
+
+
+def test_prelu_wrong_channels_names_module_and_keeps_gradients():
+    m = nn.PReLU(3)
+    m.gradWeight.fill(7)
+    with pytest.raises(ValueError, match=r"PReLU\(3\): expected 3 channels in dimension 1, got input of size \(2, 4\)"):
+        m.backward(lg.FloatTensor(2, 4), lg.FloatTensor(2, 4))
+    assert m.gradWeight.numpy().tolist() == [7, 7, 7]
+
+
+def test_integer_input_and_bad_grad_output_are_rejected():
+    with pytest.raises(TypeError, match='ELU.*floating-point tensor input, got legonn.LongTensor'):
+        nn.ELU().forward(lg.LongTensor([1, 2]))
+    m = nn.LeakyReLU()
+    x = lg.FloatTensor(2, 3)
+    m.forward(x)
+    with pytest.raises(ValueError, match=r'LeakyReLU.*gradOutput of size \(2, 3\), got \(3, 2\)'):
+        m.backward(x, lg.FloatTensor(3, 2))
+
+
+def test_crelu_rejects_wrong_rank_and_bad_constructor():
+    with pytest.raises(ValueError, match='CReLU.*2-D or 3-D input'):
+        nn.CReLU(2).forward(lg.FloatTensor(4))
+    with pytest.raises(ValueError):
+        nn.RReLU(0.5, 0.1)
+    with pytest.raises(ValueError):
+        nn.ELU(1, 'yes')
