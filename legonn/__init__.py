@@ -1,7 +1,18 @@
 """legonn: Torch7's nn world (tensors, modules, containers, criterions, nngraph,
 optim, threads) on NumPy and CuPy. Indexing is 0-based everywhere."""
+import importlib
+
 from .tensor import *  # noqa: F401,F403  (the tensor API is legonn's top level, as torch.* in Lua)
 from .tensor import __all__ as _tensor_all
 
 __version__ = '0.1.0'
 __all__ = list(_tensor_all)
+
+# `lg.nn.Linear(...)` works after a bare `import legonn as lg`; the subpackages load on first use
+_SUBPACKAGES = ('nn', 'optim', 'threads', 'graph', 'modules', 'containers', 'criterions')
+
+
+def __getattr__(name):
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f'{__name__}.{name}')
+    raise AttributeError(f"module 'legonn' has no attribute {name!r}")

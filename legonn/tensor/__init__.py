@@ -7,12 +7,17 @@ from .types import TYPES, getdefaulttensortype, setdefaulttensortype
 from .random import getRNGState, initialSeed, manualSeed, seed, setRNGState
 from .functions import (FUNCTIONAL, arange, as_tensor, as_tensor_tree, cat, eye, from_numpy, is_tensor, linspace,
                         logspace, ones, rand, randn, randperm, range, stack, zeros)
+from .naming import snake_aliases
 
 globals().update(TENSOR_CLASSES)
 globals().update(FUNCTIONAL)
+# manual_seed, index_select, repeat_tensor, ...: the same one mechanism as the method aliases
+SNAKE = snake_aliases({name: globals()[name] for name in
+                       ['manualSeed', 'initialSeed', 'getRNGState', 'setRNGState'] + list(FUNCTIONAL)})
+globals().update(SNAKE)
 
 __all__ = (['Storage', 'Tensor', 'TYPES', 'TENSOR_CLASSES', 'getdefaulttensortype', 'setdefaulttensortype',
             'manualSeed', 'seed', 'initialSeed', 'getRNGState', 'setRNGState', 'gpu_available', 'tensor_class',
             'default_class', 'contiguous_strides', 'zeros', 'ones', 'rand', 'randn', 'randperm', 'range', 'arange',
             'linspace', 'logspace', 'eye', 'from_numpy', 'is_tensor', 'as_tensor', 'as_tensor_tree', 'cat', 'stack']
-           + list(TENSOR_CLASSES) + list(FUNCTIONAL))
+           + list(TENSOR_CLASSES) + list(FUNCTIONAL) + list(SNAKE))

@@ -3,6 +3,10 @@
 ``r.addmm(v1, M, v2, A, B)`` computes r = v1*M + v2*(A @ B); ``M.addmm(A, B)``
 accumulates in place. NumPy's BLAS or cuBLAS does the arithmetic.
 """
+import numbers
+
+import numpy as np
+
 from .pointwise import _is_number, operand
 
 
@@ -24,20 +28,34 @@ def _split(args, n_mats, what, typename):
     return v1, base, v2, mats
 
 
+def _inner_sizes_match(what, shapes):
+    (a, b) = shapes
+    if what == 'addr':
+        return True
+    if what in ('addbmm', 'baddbmm'):
+        return a[0] == b[0] and a[2] == b[1]
+    return a[1] == b[0]
+
+
 class BlasMixin:
     __slots__ = ()
 
     def _accumulate(self, what, args, n_mats, product):
         v1, base, v2, mats = _split(args, n_mats, what, self._typename)
-        for m, want in zip(mats, self._blas_ranks[what]):
-            if m.ndim != want:
-                raise ValueError(f"{self._typename}.{what}: expected {want}-D operands, got sizes "
-                                 f"{[tuple(x.shape) for x in mats]}")
+        ranks = self._blas_ranks[what]
+        shapes = [tuple(x.shape) for x in mats]
+        if tuple(m.ndim for m in mats) != ranks or not _inner_sizes_match(what, shapes):
+            raise ValueError(f"{self._typename}.{what}: expected operands of ranks {ranks} with matching inner "
+                             f"sizes, got sizes {shapes[0]} and {shapes[1]}")
         prod = product(self.xp, *mats)
         if v2 != 1:
             prod *= v2
         if base is not None and base is not self:
             base_arr = operand(base)
+            if int(np.prod(base_arr.shape)) != prod.size:
+                raise ValueError(f"{self._typename}.{what}: the added tensor has sizes {tuple(base_arr.shape)}, "
+                                 f"the product has sizes {tuple(prod.shape)}")
+            base_arr = base_arr.reshape(prod.shape)
             self.resize(tuple(prod.shape))
             self.array[...] = base_arr * v1 if v1 != 1 else base_arr
         elif tuple(prod.shape) != self._size:
@@ -72,7 +90,8 @@ class BlasMixin:
 
     def _product_into(self, what, a, b, ranks):
         a, b = operand(a), operand(b)
-        if (a.ndim, b.ndim) != ranks or a.shape[-1] != b.shape[-2 if len(ranks) and ranks[1] > 1 else 0]:
+        if (a.ndim, b.ndim) != ranks or not _inner_sizes_match('addbmm' if what == 'bmm' else what,
+                                                               (a.shape, b.shape)):
             raise ValueError(f"{self._typename}.{what}: incompatible operands of sizes {tuple(a.shape)} and "
                              f"{tuple(b.shape)}")
         out_shape = a.shape[:-1] + (b.shape[-1],) if b.ndim > 1 else a.shape[:-1]
@@ -105,4 +124,28 @@ class BlasMixin:
         x, y = operand(x), operand(y)
         self.resize(x.shape[0], y.shape[0])
         self.xp.outer(x, y, out=self.array)
+        return self
+
+    def cross(self, *args):
+        """Cross product along a dimension of size 3: ``a.cross(b [, dim])`` returns a new tensor,
+        ``r.cross(a, b [, dim])`` writes into ``r``. ``dim`` defaults to the first dimension of size 3."""
+        dim = args[-1] if args and isinstance(args[-1], numbers.Integral) and not isinstance(args[-1], bool) else None
+        tensors = args[:-1] if dim is not None else args
+        if len(tensors) == 1:
+            return self.new().cross(self, tensors[0], *(() if dim is None else (dim,)))
+        if len(tensors) != 2:
+            raise TypeError(f"{self._typename}.cross: expected (b [, dim]) or (a, b [, dim])")
+        a, b = operand(tensors[0]), operand(tensors[1])
+        if tuple(a.shape) != tuple(b.shape):
+            raise ValueError(f"{self._typename}.cross: operands differ in size: {tuple(a.shape)} and {tuple(b.shape)}")
+        if dim is None:
+            threes = [d for d, n in enumerate(a.shape) if n == 3]
+            if not threes:
+                raise ValueError(f"{self._typename}.cross: no dimension of size 3 in sizes {tuple(a.shape)}")
+            dim = threes[0]
+        if not -a.ndim <= dim < a.ndim or a.shape[dim] != 3:
+            raise ValueError(f"{self._typename}.cross: dimension {dim} of sizes {tuple(a.shape)} is not of size 3")
+        d = dim % a.ndim
+        self.resize(tuple(a.shape))
+        self.array[...] = self.xp.cross(a, b, axis=d)
         return self

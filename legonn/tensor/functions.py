@@ -108,18 +108,24 @@ def as_tensor_tree(obj):
     return as_tensor(obj)
 
 
-def cat(tensors, dim=-1):
-    """Concatenate along ``dim`` (default: the last dimension, as Torch7)."""
-    tensors = [as_tensor(t) for t in tensors if as_tensor(t).nElement() > 0 or len(tensors) == 1]
+def cat(*args, dim=-1):
+    """Concatenate along ``dim`` (default: the last dimension, as Torch7): ``cat([x1, x2, ...], dim)`` or
+    ``cat(x1, x2, dim)``. Empty tensors are skipped; the result has the first tensor's type and device."""
+    if args and isinstance(args[-1], numbers.Integral) and not isinstance(args[-1], bool):
+        args, dim = args[:-1], args[-1]
+    tensors = list(args[0]) if len(args) == 1 and isinstance(args[0], (list, tuple)) else list(args)
     if not tensors:
-        return default_class()()
-    first = tensors[0]
+        raise ValueError('legonn.cat: expected at least one tensor')
+    tensors = [as_tensor(t) for t in tensors]
+    kept = [t for t in tensors if t.nElement() > 0] or tensors[:1]
+    first = kept[0]
     d = first._dim_index(dim)
-    for t in tensors[1:]:
+    for t in kept[1:]:
         if t.dim() != first.dim() or any(a != b for k, (a, b) in enumerate(zip(t.size(), first.size())) if k != d):
-            raise ValueError(f"legonn.cat: sizes {[tuple(x.size()) for x in tensors]} differ outside dimension {d}")
+            raise ValueError(f"legonn.cat: sizes {[tuple(x.size()) for x in kept]} differ outside dimension {d}")
     xp = first.xp
-    return type(first)._from_array(xp.concatenate([backend.to_module(t.array, xp) for t in tensors], axis=d))
+    parts = [backend.to_module(t.array, xp) for t in kept]
+    return type(first)._from_array(xp.concatenate(parts, axis=d).astype(first.dtype, copy=False))
 
 
 def stack(tensors, dim=0):
@@ -133,13 +139,13 @@ INTO_RESULT = ('add', 'mul', 'div', 'cmul', 'cdiv', 'cmax', 'cmin', 'cpow', 'pow
                'addcmul', 'addcdiv', 'lerp', 'addmm', 'addmv', 'addr', 'addbmm', 'baddbmm', 'mm', 'mv', 'bmm', 'ger',
                'abs', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'tanh', 'sigmoid', 'sign', 'floor', 'ceil',
                'trunc', 'round', 'frac', 'neg', 'cinv', 'square', 'cos', 'sin', 'tan', 'acos', 'asin', 'atan',
-               'cosh', 'sinh')
+               'cosh', 'sinh', 'renorm', 'cross')
 # Methods that already return something new: the functional form just calls them.
 RETURNS_NEW = ('sum', 'prod', 'mean', 'var', 'std', 'max', 'min', 'norm', 'dist', 'cumsum', 'cumprod', 'median',
                'kthvalue', 'trace', 'sort', 'topk', 'gather', 'index', 'indexSelect', 'maskedSelect', 'nonzero',
                'eq', 'ne', 'gt', 'lt', 'ge', 'le', 'dot', 'squeeze', 'unsqueeze', 'transpose', 't', 'permute',
                'view', 'viewAs', 'reshape', 'expand', 'expandAs', 'narrow', 'select', 'unfold', 'clone', 'all', 'any',
-               'equal')
+               'equal', 'split', 'chunk', 'repeatTensor', 'histc', 'contiguous')
 
 
 def _first_tensor(args):

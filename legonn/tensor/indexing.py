@@ -84,7 +84,10 @@ class IndexingMixin:
     def maskedCopy(self, mask, src):
         m = self._mask(mask, 'maskedCopy')
         n = int(m.sum())
-        self.array[m] = operand(src).reshape(-1)[:n]
+        values = backend.to_module(operand(src), self.xp).reshape(-1)
+        if values.size < n:
+            raise ValueError(f"{self._typename}.maskedCopy: the mask selects {n} elements, the source has {values.size}")
+        self.array[m] = values[:n]
         return self
 
     def nonzero(self):
@@ -182,16 +185,22 @@ class IndexingMixin:
         """(values, indices) sorted along ``dim``; ascending unless ``descending``."""
         d = self._dim_index(dim)
         xp = self.xp
-        order = xp.argsort(self.array, axis=d, kind='stable')
         if descending:
-            order = xp.flip(order, axis=d)
+            # stable descending order: sort the reversed slice ascending, reverse back, map the positions
+            n = self._size[d]
+            order = (n - 1) - xp.flip(xp.argsort(xp.flip(self.array, axis=d), axis=d, kind='stable'), axis=d)
+        else:
+            order = xp.argsort(self.array, axis=d, kind='stable')
         return self._from_array(xp.take_along_axis(self.array, order, axis=d)), \
             self._from_array(xp.ascontiguousarray(order).astype(np.int64))
 
-    def topk(self, k, dim=-1, largest=False):
-        """(values, indices) of the k smallest along ``dim`` (Torch7's default); ``largest=True`` for the k largest."""
+    def topk(self, k, dim=-1, dir=False, sort=True):
+        """(values, indices) of the k smallest along ``dim`` (Torch7's default); ``dir=True`` for the k largest.
+
+        Results always come sorted (smallest first, or largest first with ``dir``); Torch7 allows any order
+        unless ``sort`` is true, so sorted output satisfies both settings."""
         d = self._dim_index(dim)
-        if not 0 <= k <= self._size[d]:
-            raise ValueError(f"{self._typename}.topk: k={k} out of range for dimension of size {self._size[d]}")
-        values, order = self.sort(d, descending=largest)
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 0 <= k <= self._size[d]:
+            raise ValueError(f"{self._typename}.topk: k={k!r} out of range for dimension of size {self._size[d]}")
+        values, order = self.sort(d, descending=bool(dir))
         return values.narrow(d, 0, k).contiguous(), order.narrow(d, 0, k).contiguous()

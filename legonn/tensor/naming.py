@@ -7,12 +7,21 @@ overrides ``updateOutput`` is reached through ``update_output`` too.
 """
 import re
 
-_CAMEL_BOUNDARY = re.compile(r'(?<=[a-z0-9])([A-Z])')
+# a capital after a lower-case letter or digit, or the last capital of an acronym before a lower-case letter
+_CAMEL_BOUNDARY = re.compile(r'(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])')
 
 
 def snake_case(name):
-    """``getParameters`` -> ``get_parameters``; names without capitals map to themselves."""
-    return _CAMEL_BOUNDARY.sub(r'_\1', name).lower()
+    """``getParameters`` -> ``get_parameters``, ``getRNGState`` -> ``get_rng_state``; names without
+    capitals map to themselves."""
+    return _CAMEL_BOUNDARY.sub('_', name).lower()
+
+
+def snake_aliases(namespace):
+    """{snake_case name: object} for the camelCase names of a module-level namespace (``manualSeed``
+    -> ``manual_seed``), skipping names the namespace already has."""
+    return {snake_case(name): value for name, value in namespace.items()
+            if not name.startswith('_') and snake_case(name) != name and snake_case(name) not in namespace}
 
 
 class _Alias:

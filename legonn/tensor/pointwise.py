@@ -30,9 +30,7 @@ def operand(x):
 
 def _unary(name, apply):
     def method(self, src=None):
-        source = self._same_count(src, name) if src is not None else self.array
-        if src is not None:
-            self.resize(tuple(np.shape(source)))
+        source = self.array if src is None else self._result_from(src, name)
         apply(self.xp, source, self.array)
         return self
     method.__name__ = name
@@ -129,19 +127,32 @@ class PointwiseMixin:
         raise TypeError(f"{self._typename}.csub: expected 1 or 2 arguments, got {len(args)}")
 
     def _scalar_op(self, ufunc, name, args):
-        if len(args) == 1:
-            return self._into(ufunc, self.array, args[0])
-        if len(args) == 2:
-            return self._into(ufunc, self._result_from(args[0], name), args[1])
-        raise TypeError(f"{self._typename}.{name}: expected (value) or (tensor, value), got {len(args)} arguments")
+        if len(args) not in (1, 2):
+            raise TypeError(f"{self._typename}.{name}: expected (value) or (tensor, value), got {len(args)} arguments")
+        if not _is_number(args[-1]):
+            raise TypeError(f"{self._typename}.{name}: expected a number as the value, got {type(args[-1]).__name__}"
+                            f"{'; use c' + name + ' for element-wise ' + name if name in ('mul', 'div') else ''}")
+        src = self.array if len(args) == 1 else self._result_from(args[0], name)
+        return self._into(ufunc, src, args[-1])
+
+    def _into_quotient(self, a, b):
+        if self.dtype.kind == 'f':
+            return self._into('true_divide', a, b)
+        # integer tensors divide like C (Torch7): the quotient is truncated towards zero
+        q = self.xp.true_divide(a, b)
+        self.xp.trunc(q, out=q)
+        self.xp.copyto(self.array, q, casting='unsafe')
+        return self
 
     def mul(self, *args):
         """``x.mul(v)`` in place or ``r.mul(x, v)``."""
         return self._scalar_op('multiply', 'mul', args)
 
     def div(self, *args):
-        """``x.div(v)`` in place or ``r.div(x, v)``."""
-        return self._scalar_op('true_divide' if self.dtype.kind == 'f' else 'floor_divide', 'div', args)
+        """``x.div(v)`` in place or ``r.div(x, v)``; integer tensors truncate towards zero as in Torch7."""
+        if len(args) not in (1, 2) or not _is_number(args[-1]):
+            return self._scalar_op('true_divide', 'div', args)  # raises the argument error
+        return self._into_quotient(self.array if len(args) == 1 else self._result_from(args[0], 'div'), args[-1])
 
     def fmod(self, *args):
         return self._scalar_op('fmod', 'fmod', args)
@@ -161,8 +172,12 @@ class PointwiseMixin:
         return self._tensor_op('multiply', 'cmul', args)
 
     def cdiv(self, *args):
-        """``x.cdiv(y)`` in place or ``r.cdiv(x, y)``: element-wise quotient."""
-        return self._tensor_op('true_divide' if self.dtype.kind == 'f' else 'floor_divide', 'cdiv', args)
+        """``x.cdiv(y)`` in place or ``r.cdiv(x, y)``: element-wise quotient (truncated for integer tensors)."""
+        if len(args) == 1:
+            return self._into_quotient(self.array, self._same_count(args[0], 'cdiv'))
+        if len(args) == 2:
+            return self._into_quotient(self._result_from(args[0], 'cdiv'), self._same_count(args[1], 'cdiv'))
+        raise TypeError(f"{self._typename}.cdiv: expected (tensor) or (tensor, tensor), got {len(args)} arguments")
 
     def cmax(self, *args):
         return self._tensor_op('maximum', 'cmax', args)
@@ -301,6 +316,15 @@ class PointwiseMixin:
 
     def __rmatmul__(self, other):
         return self._binop(other, lambda a, b: b @ a)
+
+    def __rpow__(self, other):
+        return self._binop(other, lambda a, b: b ** a)
+
+    def __floordiv__(self, other):
+        return self._binop(other, lambda a, b: a // b)
+
+    def __mod__(self, other):
+        return self._binop(other, lambda a, b: a % b)
 
     def __neg__(self):
         return self._binop(0, lambda a, _: -a)

@@ -1,36 +1,89 @@
-"""Torch7-style printing: the values, then ``[legonn.FloatTensor of size 2x3]``."""
+"""Torch7-style printing: the values, then ``[legonn.FloatTensor of size 2x3]``.
+
+One number format is chosen for the whole tensor the way Torch7 chooses it:
+integers without decimals, otherwise four decimals, a common ``1e+05 *`` scale
+when the magnitudes are large or small but close together, and exponent
+notation when they spread over more than four orders of magnitude. Matrices
+wider than 80 characters are cut into ``Columns a to b`` blocks (0-based, as
+every index in legonn), tensors of more than two dimensions print one matrix
+per ``(i,j,.,.) =`` slice.
+"""
+import math
+
 import numpy as np
 
+WIDTH = 80
 
-def _format_matrix(m):
-    """Rows of a 2-D NumPy array, columns aligned, integers without decimals."""
-    if m.dtype.kind == 'f':
-        finite = m[np.isfinite(m)]
-        integral = finite.size == 0 or np.all(finite == np.round(finite))
-        big = finite.size and np.max(np.abs(finite)) >= 1e5
-        fmt = ('{:.0f}' if integral and not big else '{:.4e}' if big else '{:.4f}')
-    else:
-        fmt = '{}'
-    cells = [[fmt.format(v) for v in row] for row in m.tolist()]
-    width = max((len(c) for row in cells for c in row), default=0)
-    return '\n'.join(' ' + '  '.join(c.rjust(width) for c in row) for row in cells)
+
+def _format(values):
+    """(printf format, scale or None, cell width) for an array of values, following Torch7's rules."""
+    finite = np.abs(values[np.isfinite(values)])
+    integral = finite.size == values.size and bool(np.all(finite == np.floor(finite)))
+
+    def exponent(v):
+        return math.floor(math.log10(v)) + 1 if v != 0 else 1
+
+    exp_min = exponent(float(finite.min())) if finite.size else 1
+    exp_max = exponent(float(finite.max())) if finite.size else 1
+    if integral:
+        if exp_max > 9:
+            return '%11.4e', None, 11
+        return f'%{exp_max + 1}d', None, exp_max + 1
+    if exp_max - exp_min > 4:
+        size = 12 if abs(exp_max) > 99 or abs(exp_min) > 99 else 11
+        return f'%{size}.4e', None, size
+    if exp_max > 5 or exp_max < 0:
+        scale = 10.0 ** (exp_max - 1)
+        return '%7.4f', (None if scale == 1 else scale), 7
+    size = 7 if exp_max == 0 else exp_max + 6
+    return f'%{size}.4f', None, size
+
+
+def _matrix(m, fmt, scale, size, indent=''):
+    """Rows of a 2-D array in Torch7's layout (each line indented, single spaces between cells)."""
+    if scale is not None:
+        m = m / scale
+    if fmt.endswith('d'):
+        m = m.astype(np.int64)
+    per_line = max((WIDTH - len(indent)) // (size + 1), 1)
+    ncols = m.shape[1]
+    rows = m.tolist()
+    pad = indent + (' ' if scale is not None else '')
+    blocks = []
+    for first in range(0, ncols, per_line):
+        last = min(first + per_line, ncols)
+        lines = [f'{indent}Columns {first} to {last - 1}'] if per_line < ncols else []
+        if scale is not None:
+            lines.append(indent + '%g *' % scale)
+        lines.extend(pad + ' '.join(fmt % v for v in row[first:last]) for row in rows)
+        blocks.append('\n'.join(lines))
+    return '\n\n'.join(blocks)
 
 
 def format_tensor(t):
-    footer = f"[{t.type()} of size {'x'.join(str(n) for n in t.size())}]"
+    sizes = tuple(t.size())
     if t.nElement() == 0:
-        return f"[{t.type()} with no elements, size {tuple(t.size())}]"
+        if sizes == (0,):
+            return f'[{t.type()} with no dimension]'
+        return f"[{t.type()} of size {'x'.join(str(n) for n in sizes)}]"
     a = t.array
     if t.is_cuda:
         a = a.get()
+    a = np.asarray(a, dtype=np.float64)
+    fmt, scale, size = _format(a)
     if a.ndim == 0:
-        return f"{_format_matrix(a.reshape(1, 1))}\n{footer}"
+        return f'{fmt % (a.item() if scale is None else a.item() / scale)}\n[{t.type()} of dimension 0]'
+    footer = f"[{t.type()} of size {'x'.join(str(n) for n in sizes)}]"
     if a.ndim == 1:
-        return f"{_format_matrix(a.reshape(-1, 1))}\n{footer}"
+        values = a if scale is None else a / scale
+        if fmt.endswith('d'):
+            values = values.astype(np.int64)
+        lines = (['%g *' % scale] if scale is not None else []) + [fmt % v for v in values.tolist()]
+        return '\n'.join(lines) + '\n' + footer
     if a.ndim == 2:
-        return f"{_format_matrix(a)}\n{footer}"
+        return _matrix(a, fmt, scale, size) + '\n' + footer
     blocks = []
     for idx in np.ndindex(*a.shape[:-2]):
         head = '(' + ','.join(str(i) for i in idx) + ',.,.) = '
-        blocks.append(f"{head}\n{_format_matrix(a[idx])}")
+        blocks.append(f'{head}\n{_matrix(a[idx], fmt, scale, size, indent=" ")}')
     return '\n\n'.join(blocks) + '\n' + footer

@@ -71,6 +71,50 @@ class ReductionMixin:
             r = (xp.abs(a) ** p).sum(axis=axis, keepdims=axis is not None) ** (1.0 / p)
         return r.item() if axis is None else self._from_array(xp.ascontiguousarray(r))
 
+    def renorm(self, *args):
+        """``x.renorm(p, dim, maxnorm)`` in place or ``r.renorm(x, p, dim, maxnorm)``: rescale each slice
+        ``select(dim, i)`` whose p-norm exceeds ``maxnorm`` to norm ``maxnorm`` (Torch7's max-norm constraint)."""
+        if len(args) == 4:
+            src, (p, dim, maxnorm) = args[0], args[1:]
+        elif len(args) == 3:
+            src, (p, dim, maxnorm) = self, args
+        else:
+            raise TypeError(f"{self._typename}.renorm: expected ([tensor,] p, dim, maxnorm), got {len(args)} arguments")
+        from .pointwise import operand
+        a = operand(src)
+        if a.ndim < 2:
+            raise ValueError(f"{self._typename}.renorm: expected a tensor of at least 2 dimensions, got {a.ndim}-D")
+        if not p > 0:
+            raise ValueError(f"{self._typename}.renorm: p must be positive, got {p}")
+        if not -a.ndim <= dim < a.ndim:
+            raise IndexError(f"{self._typename}.renorm: dimension {dim} out of range for a {a.ndim}-D tensor")
+        xp = self.xp
+        others = tuple(k for k in range(a.ndim) if k != dim % a.ndim)
+        norms = (xp.abs(a) ** p).sum(axis=others, keepdims=True) ** (1.0 / p)
+        # the 1e-7 keeps Torch7's arithmetic (and avoids dividing by a zero norm)
+        factor = xp.where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
+        if a is not self.array:
+            self.resize(tuple(a.shape))
+        xp.multiply(a, factor, out=self.array, casting='unsafe')
+        return self
+
+    def histc(self, nbins=100, min=0, max=0):
+        """Histogram of the values in ``nbins`` equal bins over [min, max] (the data's range when min == max);
+        values outside are ignored. Returns a new tensor of this type."""
+        if isinstance(nbins, bool) or not isinstance(nbins, int) or nbins <= 0:
+            raise ValueError(f"{self._typename}.histc: nbins must be a positive integer, got {nbins!r}")
+        xp = self.xp
+        a = self.array.reshape(-1).astype(np.float64)
+        lo, hi = float(min), float(max)
+        if lo == hi and a.size:
+            lo, hi = float(a.min()), float(a.max())
+        if lo == hi:
+            lo, hi = lo - 1, hi + 1
+        a = a[(a >= lo) & (a <= hi)]
+        bins = xp.minimum(((a - lo) / (hi - lo) * nbins).astype(np.int64), nbins - 1)
+        counts = xp.bincount(bins, minlength=nbins)
+        return self._from_array(counts.astype(self.dtype))
+
     def dist(self, other, p=2):
         from .pointwise import operand
         diff = self.array - operand(other)

@@ -275,6 +275,8 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         """The slice at ``index`` (0-based) along ``dim``, one dimension fewer; shares storage."""
         d = self._dim_index(dim)
         n = self._size[d]
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+            raise TypeError(f"{self._typename}.select: index must be an integer, got {index!r}")
         if not -n <= index < n:
             raise IndexError(f"{self._typename}.select: index {index} out of range for dimension {d} of size {n}")
         index = index + n if index < 0 else index
@@ -285,6 +287,8 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         """Elements ``start .. start+length-1`` along ``dim``; shares storage."""
         d = self._dim_index(dim)
         n = self._size[d]
+        if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in (start, length)):
+            raise TypeError(f"{self._typename}.narrow: start and length must be integers, got {start!r}, {length!r}")
         if start < 0:
             start += n
         if start < 0 or length < 0 or start + length > n:
@@ -406,11 +410,14 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         return self._view(self._offset, sizes + [size], strides + [self._stride[d]])
 
     def squeeze(self, dim=None):
+        """Drop size-1 dimensions (only ``dim`` when given); as in Torch7, a tensor of ones keeps one dimension."""
         if dim is None:
             keep = [i for i, n in enumerate(self._size) if n != 1]
         else:
             d = self._dim_index(dim)
             keep = [i for i in range(self.dim()) if i != d or self._size[i] != 1]
+        if not keep and self._size:
+            return self._view(self._offset, (1,), (1,))
         return self._view(self._offset, [self._size[i] for i in keep], [self._stride[i] for i in keep])
 
     def unsqueeze(self, dim):
@@ -422,9 +429,35 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         return self._view(self._offset, self._size[:d] + (1,) + self._size[d:],
                           self._stride[:d] + (inner,) + self._stride[d:])
 
+    def split(self, size, dim=0):
+        """Views of at most ``size`` elements along ``dim`` (the last one may be shorter), as a list."""
+        d = self._dim_index(dim)
+        if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size <= 0:
+            raise ValueError(f"{self._typename}.split: size must be a positive integer, got {size!r}")
+        n = self._size[d]
+        return [self.narrow(d, start, min(size, n - start)) for start in range(0, n, size)]
+
+    def chunk(self, n, dim=0):
+        """At most ``n`` views of near-equal size along ``dim`` (``split`` by ceil(size / n)), as a list."""
+        d = self._dim_index(dim)
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n <= 0:
+            raise ValueError(f"{self._typename}.chunk: the number of chunks must be a positive integer, got {n!r}")
+        return self.split(max(-(-self._size[d] // n), 1), d)
+
+    def repeatTensor(self, *sizes):
+        """A new tensor holding this one tiled ``sizes[i]`` times along dimension i (extra leading dims allowed)."""
+        reps = _parse_sizes(sizes, f'{self._typename}.repeatTensor')
+        if len(reps) < self.dim() or any(r < 0 for r in reps):
+            raise ValueError(f"{self._typename}.repeatTensor: expected at least {self.dim()} non-negative repeat "
+                             f"counts, got {reps}")
+        return self._from_array(self.xp.ascontiguousarray(self.xp.tile(self.array, reps)))
+
     # --- in-place geometry ---------------------------------------------
     def resize(self, *sizes):
         """Make this tensor contiguous of ``sizes``, growing its storage if needed (Torch7's resize)."""
+        # hot path: modules resize their output buffers on every call, mostly to the same sizes
+        if sizes == self._size or len(sizes) == 1 and sizes[0] == self._size:
+            return self
         sizes = _parse_sizes(sizes, f'{self._typename}.resize')
         if sizes == self._size:
             return self
