@@ -1,0 +1,231 @@
+"""Construction, zero-copy interop, resize, copy across types, type strings and the default type."""
+import pickle
+import copy
+
+import numpy as np
+import pytest
+
+import legonn as lg
+
+CPU_TYPES = {'FloatTensor': np.float32, 'DoubleTensor': np.float64, 'HalfTensor': np.float16,
+             'ByteTensor': np.uint8, 'CharTensor': np.int8, 'ShortTensor': np.int16, 'IntTensor': np.int32,
+             'LongTensor': np.int64}
+
+
+@pytest.mark.parametrize('name,dtype', CPU_TYPES.items())
+def test_typed_tensors(name, dtype):
+    cls = getattr(lg, name)
+    t = cls(2, 3)
+    assert t.type() == 'legonn.' + name
+    assert t.array.dtype == dtype and t.tolist() == [[0, 0, 0], [0, 0, 0]]
+    assert cls([1, 2]).array.dtype == dtype
+    assert lg.Tensor(2).type(f'torch.{name}').type() == 'legonn.' + name
+
+
+def test_default_type():
+    assert lg.getdefaulttensortype() == 'legonn.FloatTensor'
+    assert lg.Tensor(2).type() == 'legonn.FloatTensor'
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    assert lg.getdefaulttensortype() == 'legonn.DoubleTensor'
+    assert lg.Tensor(2).type() == 'legonn.DoubleTensor'
+    assert lg.zeros(2).type() == 'legonn.DoubleTensor'
+    assert isinstance(lg.Tensor(1), lg.DoubleTensor) and isinstance(lg.Tensor(1), lg.Tensor)
+    with pytest.raises(TypeError, match='CPU floating'):
+        lg.setdefaulttensortype('legonn.LongTensor')
+
+
+def test_unknown_type_string():
+    with pytest.raises(TypeError, match="unknown tensor type 'legonn.FlotTensor'.*legonn.FloatTensor"):
+        lg.Tensor(2).type('legonn.FlotTensor')
+    with pytest.raises(TypeError, match='string'):
+        lg.Tensor(2).type(3)
+
+
+def test_type_conversion_copies_values():
+    x = lg.Tensor([[1.5, -2.0], [3.25, 4.0]])
+    d = x.double()
+    assert d.type() == 'legonn.DoubleTensor' and d.tolist() == x.tolist()
+    assert not np.shares_memory(d.array, x.array)
+    assert x.float() is x and x.type('torch.FloatTensor') is x
+    assert x.long().tolist() == [[1, -2], [3, 4]]
+    assert x.int().type() == 'legonn.IntTensor'
+    assert x.byte().type() == 'legonn.ByteTensor' and x.char().type() == 'legonn.CharTensor'
+    assert x.short().type() == 'legonn.ShortTensor' and x.half().type() == 'legonn.HalfTensor'
+    assert x.typeAs(lg.LongTensor(1)).type() == 'legonn.LongTensor'
+    # conversion of a non-contiguous view gives its values
+    assert x.t().double().tolist() == [[1.5, 3.25], [-2.0, 4.0]]
+
+
+def test_from_numpy_shares_memory():
+    a = np.arange(6, dtype=np.float64).reshape(2, 3)
+    t = lg.from_numpy(a)
+    assert t.type() == 'legonn.DoubleTensor'
+    assert np.shares_memory(t.numpy(), a) and np.shares_memory(np.asarray(t), a)
+    t.select(0, 0).fill(-1)
+    assert a[0].tolist() == [-1, -1, -1]
+    a[1, 2] = 42
+    assert t[1, 2] == 42
+
+
+@pytest.mark.parametrize('make', [
+    lambda: np.arange(24, dtype=np.float32).reshape(4, 6)[:, 1::2],      # non-contiguous
+    lambda: np.arange(24, dtype=np.float32).reshape(4, 6)[::-1, ::-2],   # negative strides
+    lambda: np.asfortranarray(np.arange(12, dtype=np.int32).reshape(3, 4)),
+    lambda: np.arange(12, dtype=np.int64).reshape(3, 4).T,
+])
+def test_from_numpy_strided_arrays(make):
+    a = make()
+    t = lg.from_numpy(a)
+    assert t.tolist() == a.tolist()
+    assert np.shares_memory(t.numpy(), a)
+    assert tuple(t.stride()) == tuple(s // a.itemsize for s in a.strides)
+    t.fill(3)
+    assert (a == 3).all()
+    # the storage offset points at element [0, 0] of the array
+    assert t.storage().data[t.storageOffset()] == a[0, 0]
+
+
+def test_from_numpy_errors():
+    with pytest.raises(TypeError, match='numpy.ndarray'):
+        lg.from_numpy([1, 2])
+    with pytest.raises(TypeError, match='complex128'):
+        lg.from_numpy(np.zeros(2, dtype=np.complex128))
+
+
+def test_bool_arrays_become_byte_tensors():
+    t = lg.from_numpy(np.array([True, False]))
+    assert t.type() == 'legonn.ByteTensor' and t.tolist() == [1, 0]
+
+
+def test_constructor_from_array_wraps_when_types_match():
+    a = np.ones(3, dtype=np.float32)
+    t = lg.FloatTensor(a)
+    assert np.shares_memory(t.array, a)
+    d = lg.DoubleTensor(a)            # other dtype: converted
+    assert not np.shares_memory(d.array, a) and d.tolist() == [1, 1, 1]
+    assert lg.FloatTensor(t).storage() is t.storage()
+    with pytest.raises(TypeError, match='convert'):
+        lg.DoubleTensor(t)
+
+
+def test_constructor_errors():
+    with pytest.raises(ValueError, match='non-negative'):
+        lg.Tensor(2, -1)
+    with pytest.raises(TypeError, match='integers'):
+        lg.Tensor(2.5)
+
+
+def test_resize_grows_storage_and_keeps_prefix():
+    x = lg.Tensor([1, 2, 3])
+    storage = x.storage()
+    x.resize(2, 3)
+    assert x.size() == (2, 3) and x.stride() == (3, 1)
+    assert storage.size() == 6 and x.storage() is storage
+    assert x.tolist()[0] == [1, 2, 3]
+    x.resize(2)                 # shrinking keeps the storage
+    assert storage.size() == 6 and x.tolist() == [1, 2]
+    same = x.resize(2)
+    assert same is x
+
+
+def test_resize_reallocation_reaches_other_views():
+    x = lg.zeros(4)
+    alias = lg.FloatTensor().set(x)
+    x.resize(10).fill(5)
+    # the storage object is shared, so alias sees the reallocated buffer
+    assert alias.tolist() == [5, 5, 5, 5]
+
+
+def test_resize_as_and_same_size_keeps_strides():
+    x = lg.zeros(3, 4).t()
+    assert x.resize(4, 3).stride() == (1, 4)      # same sizes: untouched, as Torch7
+    y = lg.Tensor().resizeAs(x)
+    assert y.size() == (4, 3) and y.isContiguous()
+
+
+def test_copy_across_types_and_shapes():
+    src = lg.LongTensor([[1, 2], [3, 4]])
+    dst = lg.FloatTensor(4)
+    assert dst.copy(src) is dst
+    assert dst.tolist() == [1, 2, 3, 4]
+    d = lg.DoubleTensor(2, 2).copy(np.array([0.5, 1.5, 2.5, 3.5]))
+    assert d.tolist() == [[0.5, 1.5], [2.5, 3.5]]
+    b = lg.ByteTensor(3).copy(lg.Tensor([1.9, 2.1, 255.0]))
+    assert b.tolist() == [1, 2, 255]
+    t = lg.zeros(2, 3)
+    t.t().copy(lg.range(0, 5).view(3, 2))     # writes through a transposed view
+    assert t.tolist() == [[0, 2, 4], [1, 3, 5]]
+
+
+def test_copy_element_count_mismatch():
+    with pytest.raises(ValueError, match='expected a source of 4 elements.*got 3'):
+        lg.Tensor(2, 2).copy(lg.Tensor(3))
+
+
+def test_clone_contiguous():
+    x = lg.range(0, 5).view(2, 3)
+    c = x.clone()
+    assert c.tolist() == x.tolist() and c.storage() is not x.storage()
+    t = x.t()
+    tc = t.contiguous()
+    assert tc.isContiguous() and tc.tolist() == t.tolist() and tc.storage() is not x.storage()
+    assert x.contiguous() is x
+
+
+def test_fill_zero_and_numbers():
+    x = lg.Tensor(2, 2).fill(3.5)
+    assert x.tolist() == [[3.5, 3.5], [3.5, 3.5]]
+    assert x.zero().sum() == 0
+    assert float(lg.Tensor([2.5])) == 2.5 and int(lg.LongTensor([7])) == 7
+    assert lg.Tensor([4]).item() == 4
+    with pytest.raises(ValueError, match='one element'):
+        lg.Tensor(2).item()
+    with pytest.raises(ValueError, match='ambiguous'):
+        bool(lg.Tensor(2))
+    assert len(lg.Tensor(3, 2)) == 3
+    assert [r.tolist() for r in lg.range(0, 3).view(2, 2)] == [[0, 1], [2, 3]]
+
+
+def test_storage_api():
+    x = lg.range(0, 3)
+    s = x.storage()
+    assert s.type() == 'legonn.FloatStorage' and len(s) == 4 and s.elementSize() == 4
+    assert s[2] == 2.0
+    s[2] = 9
+    assert x[2] == 9
+    assert s.tolist() == [0, 1, 9, 3]
+    assert 'legonn.FloatStorage of size 4' in repr(s)
+    with pytest.raises(ValueError, match='expected 4 elements'):
+        s.copy(np.zeros(3, dtype=np.float32))
+
+
+def test_deepcopy_and_pickle_keep_views_shared():
+    x = lg.range(0, 5)
+    pair = [x, x.narrow(0, 2, 2)]
+    a, b = copy.deepcopy(pair)
+    assert a.storage() is b.storage() and a.storage() is not x.storage()
+    b.fill(-1)
+    assert a.tolist() == [0, 1, -1, -1, 4, 5] and x[2] == 2
+    y = pickle.loads(pickle.dumps(lg.LongTensor([[1, 2], [3, 4]])))
+    assert y.type() == 'legonn.LongTensor' and y.tolist() == [[1, 2], [3, 4]]
+
+
+def test_cuda_without_cupy_names_the_install(monkeypatch):
+    if lg.gpu_available():
+        pytest.skip('a GPU is present')
+    with pytest.raises((ImportError, RuntimeError)) as err:
+        lg.Tensor(2).cuda()
+    if isinstance(err.value, ImportError):
+        assert "pip install 'legonn[cuda]' cupy-cuda12x" in str(err.value) and 'cupy-cuda13x' in str(err.value)
+    with pytest.raises((ImportError, RuntimeError)):
+        lg.CudaTensor(2)
+
+
+def test_numpy_of_cpu_and_interfaces():
+    x = lg.Tensor(2)
+    with pytest.raises(AttributeError):
+        x.__cuda_array_interface__
+    assert x.numpy() is x.array
+    # DLPack on the CPU goes through NumPy
+    y = np.from_dlpack(x)
+    assert np.shares_memory(y, x.array)

@@ -1,0 +1,203 @@
+"""Views share storage exactly as in Torch7: sizes, strides and storage offsets checked by hand."""
+import numpy as np
+import pytest
+
+import legonn as lg
+
+
+def grid(*sizes):
+    """A DoubleTensor holding 0, 1, 2, ... in row-major order."""
+    n = int(np.prod(sizes))
+    return lg.DoubleTensor(np.arange(n, dtype=np.float64).reshape(sizes))
+
+
+def geometry(t):
+    return tuple(t.size()), tuple(t.stride()), t.storageOffset()
+
+
+def test_contiguous_geometry():
+    x = grid(2, 3, 4)
+    assert geometry(x) == ((2, 3, 4), (12, 4, 1), 0)
+    assert x.dim() == x.nDimension() == 3
+    assert x.nElement() == 24
+    assert x.size(1) == 3 and x.size(-1) == 4 and x.stride(0) == 12
+    assert x.isContiguous()
+    assert x.storage().size() == 24
+
+
+def test_select_seed_example_fills_parent_row():
+    x = lg.zeros(2, 3)
+    x.select(0, 1).fill(7)
+    assert x.tolist() == [[0, 0, 0], [7, 7, 7]]
+
+
+def test_select_geometry():
+    x = grid(2, 3, 4)
+    assert geometry(x.select(0, 1)) == ((3, 4), (4, 1), 12)
+    assert geometry(x.select(1, 2)) == ((2, 4), (12, 1), 8)
+    assert geometry(x.select(2, 3)) == ((2, 3), (12, 4), 3)
+    assert geometry(x.select(2, -1)) == ((2, 3), (12, 4), 3)
+    assert x.select(1, 2).storage() is x.storage()
+    assert x.select(1, 2).tolist() == [[8, 9, 10, 11], [20, 21, 22, 23]]
+
+
+def test_narrow_and_sub_geometry():
+    x = grid(4, 5)
+    n = x.narrow(1, 1, 3)
+    assert geometry(n) == ((4, 3), (5, 1), 1)
+    assert not n.isContiguous()
+    s = x.sub(1, 2, 2, 4)        # rows 1..2, columns 2..4 (inclusive ends, 0-based)
+    assert geometry(s) == ((2, 3), (5, 1), 7)
+    assert s.tolist() == [[7, 8, 9], [12, 13, 14]]
+    assert geometry(x.sub(-2, -1)) == ((2, 5), (5, 1), 10)
+    s.fill(-1)
+    assert x[1, 2] == -1 and x[2, 4] == -1 and x[1, 1] == 6
+
+
+def test_transpose_t_permute():
+    x = grid(2, 3, 4)
+    tr = x.transpose(0, 2)
+    assert geometry(tr) == ((4, 3, 2), (1, 4, 12), 0)
+    assert not tr.isContiguous()
+    m = grid(2, 3)
+    assert geometry(m.t()) == ((3, 2), (1, 3), 0)
+    assert m.t().tolist() == np.arange(6.).reshape(2, 3).T.tolist()
+    p = x.permute(2, 0, 1)
+    assert geometry(p) == ((4, 2, 3), (1, 12, 4), 0)
+    assert p.tolist() == np.arange(24.).reshape(2, 3, 4).transpose(2, 0, 1).tolist()
+    m.t().select(0, 1).fill(100)     # column 1 of m
+    assert m.tolist() == [[0, 100, 2], [3, 100, 5]]
+
+
+def test_view_and_view_as():
+    x = grid(2, 6)
+    v = x.view(3, 4)
+    assert geometry(v) == ((3, 4), (4, 1), 0)
+    assert geometry(x.view(-1)) == ((12,), (1,), 0)
+    assert x.view(4, -1).size() == (4, 3)
+    assert x.viewAs(grid(6, 2)).size() == (6, 2)
+    v.select(0, 0).fill(-5)
+    assert x.tolist()[0][:4] == [-5, -5, -5, -5]
+    # a narrowed matrix can still be viewed when the strides allow it
+    w = grid(4, 6).narrow(0, 1, 2).view(2, 2, 3)
+    assert geometry(w) == ((2, 2, 3), (6, 3, 1), 6)
+
+
+def test_view_needing_a_copy_fails_clearly():
+    with pytest.raises(ValueError, match='contiguous'):
+        grid(3, 4).t().view(12)
+    with pytest.raises(ValueError, match='elements'):
+        grid(3, 4).view(5, 2)
+    assert grid(3, 4).t().reshape(12).tolist() == np.arange(12.).reshape(3, 4).T.reshape(-1).tolist()
+
+
+def test_expand_uses_zero_strides():
+    x = grid(3, 1)
+    e = x.expand(3, 4)
+    assert geometry(e) == ((3, 4), (1, 0), 0)
+    assert e.tolist() == [[0] * 4, [1] * 4, [2] * 4]
+    e2 = grid(3).expand(2, 3)
+    assert geometry(e2) == ((2, 3), (0, 1), 0)
+    assert grid(1, 3).expandAs(grid(5, 3)).size() == (5, 3)
+    with pytest.raises(ValueError, match='size-1'):
+        grid(2, 3).expand(4, 3)
+
+
+def test_unfold_geometry():
+    x = grid(7)
+    u = x.unfold(0, 3, 2)
+    assert geometry(u) == ((3, 3), (2, 1), 0)
+    assert u.tolist() == [[0, 1, 2], [2, 3, 4], [4, 5, 6]]
+    m = grid(2, 5).unfold(1, 2, 1)
+    assert geometry(m) == ((2, 4, 2), (5, 1, 1), 0)
+    with pytest.raises(ValueError, match='unfold'):
+        x.unfold(0, 8, 1)
+
+
+def test_squeeze_unsqueeze():
+    x = grid(2, 1, 3, 1)
+    assert geometry(x.squeeze()) == ((2, 3), (3, 1), 0)
+    assert geometry(x.squeeze(1)) == ((2, 3, 1), (3, 1, 1), 0)
+    assert x.squeeze(0).size() == (2, 1, 3, 1)      # not of size 1: unchanged
+    assert grid(1, 1).squeeze().size() == (1,)      # Torch7 keeps one dimension
+    y = grid(2, 3)
+    assert geometry(y.unsqueeze(0)) == ((1, 2, 3), (6, 3, 1), 0)
+    assert geometry(y.unsqueeze(1)) == ((2, 1, 3), (3, 3, 1), 0)
+    assert geometry(y.unsqueeze(-1)) == ((2, 3, 1), (3, 1, 1), 0)
+    assert y.unsqueeze(1).storage() is y.storage()
+
+
+def test_bracket_views_match_numpy():
+    x = grid(4, 5)
+    ref = np.arange(20.).reshape(4, 5)
+    cases = [(1,), (slice(1, 3),), (slice(None), 2), (slice(None, None, 2), slice(1, None, 2)),
+             (None, 1), (Ellipsis, 3), (slice(None, None, -1),)]
+    for key in cases:
+        v = x[key]
+        r = ref[key]
+        assert v.tolist() == r.tolist()
+        assert v.storage() is x.storage()
+        assert tuple(v.stride()) == tuple(s // 8 for s in r.strides)
+    row = x[2]
+    assert geometry(row) == ((5,), (1,), 10)
+    assert geometry(x[:, 1:4:2]) == ((4, 2), (5, 2), 1)
+    assert geometry(x[::-1]) == ((4, 5), (-5, 1), 15)
+    x[1:3, ::2] = 0
+    assert x.tolist()[1] == [0, 6, 0, 8, 0]
+    assert x[3, 4] == 19.0           # full integer index: a Python number, as in Torch7
+
+
+def test_advanced_indexing_copies():
+    x = grid(3, 4)
+    picked = x[lg.LongTensor([0, 2])]
+    assert picked.tolist() == [[0, 1, 2, 3], [8, 9, 10, 11]]
+    picked.fill(0)
+    assert x[0, 1] == 1
+    masked = x[x.gt(5)]
+    assert masked.tolist() == [6, 7, 8, 9, 10, 11]
+
+
+def test_view_errors():
+    x = grid(2, 3)
+    with pytest.raises(IndexError, match='dimension 2 out of range'):
+        x.select(2, 0)
+    with pytest.raises(IndexError, match='index 3 out of range'):
+        x.select(1, 3)
+    with pytest.raises(IndexError, match='narrow'):
+        x.narrow(1, 2, 2)
+    with pytest.raises(ValueError, match='2-D'):
+        grid(2, 3, 4).t()
+    with pytest.raises(ValueError, match='permutation'):
+        x.permute(0, 0)
+    with pytest.raises(TypeError, match='integer'):
+        x.select(0, 1.5)
+
+
+def test_set_and_storage_constructor():
+    x = grid(6)
+    y = lg.DoubleTensor(x.storage(), 2, (2, 2))
+    assert geometry(y) == ((2, 2), (2, 1), 2)
+    assert y.tolist() == [[2, 3], [4, 5]]
+    z = lg.DoubleTensor(x.storage(), 1, (2, 2), (1, 2))
+    assert z.tolist() == [[1, 3], [2, 4]]
+    w = lg.DoubleTensor().set(x)
+    w.fill(9)
+    assert x.tolist() == [9] * 6
+    with pytest.raises(ValueError, match='outside its storage'):
+        lg.DoubleTensor(x.storage(), 4, (2, 2))
+    with pytest.raises(TypeError):
+        lg.FloatTensor(x.storage())
+
+
+def test_split_chunk_share_storage():
+    x = grid(5, 2)
+    parts = x.split(2)
+    assert [p.size() for p in parts] == [(2, 2), (2, 2), (1, 2)]
+    assert [p.storageOffset() for p in parts] == [0, 4, 8]
+    parts[2].fill(-1)
+    assert x.tolist()[4] == [-1, -1]
+    chunks = grid(2, 7).chunk(3, 1)
+    assert [c.size() for c in chunks] == [(2, 3), (2, 3), (2, 1)]
+    assert all(c.storage() is chunks[0].storage() for c in chunks)
+    with pytest.raises(ValueError):
+        x.split(0)
