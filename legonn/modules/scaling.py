@@ -133,8 +133,8 @@ class CMul(Module):
     def __init__(self, *size):
         super().__init__()
         self.size = _sizes('CMul', size)
-        self.weight = self.output.new(self.size)
-        self.gradWeight = self.output.new(self.size)
+        self.weight = self.output.new(*self.size)
+        self.gradWeight = self.output.new(*self.size)
         self.reset()
 
     def reset(self, stdv=None):
@@ -171,8 +171,8 @@ class CAdd(Module):
     def __init__(self, *size):
         super().__init__()
         self.size = _sizes('CAdd', size)
-        self.bias = self.output.new(self.size)
-        self.gradBias = self.output.new(self.size)
+        self.bias = self.output.new(*self.size)
+        self.gradBias = self.output.new(*self.size)
         self.reset()
 
     def reset(self, stdv=None):
