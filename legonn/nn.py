@@ -1,6 +1,7 @@
 """The flat namespace users import, like Lua's ``nn.*``: every module, container,
 criterion (and nngraph's gModule), plus ``nn.Jacobian``."""
 from . import containers, criterions, modules  # noqa: F401  (importing registers every class)
+from . import graph  # noqa: F401  (nngraph: gModule, ModuleFromCriterion, JustElement, JustTable)
 from .modules.typed import registry
 
 globals().update(registry)

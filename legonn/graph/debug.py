@@ -1,0 +1,46 @@
+"""Debugging aids: naming nodes after variables, and graph dumps when a run fails.
+
+``setDebug(True)``: when a forward or backward fails inside a gModule, an SVG
+named after ``g.name`` (or ``nngraph_<n>in_<m>out``) is written in the working
+directory with the failing node filled red; hovering a node shows where it
+was created. The exception then propagates.
+"""
+import os
+import sys
+import tempfile
+
+_state = {'debug': False}
+
+
+def setDebug(enable=True):
+    """Turn the failure dumps on or off."""
+    _state['debug'] = bool(enable)
+
+
+def enabled():
+    return _state['debug']
+
+
+def write_failure_graph(gmodule, failed):
+    """Write ``<name>.dot`` and ``<name>.svg`` of ``gmodule``'s forward graph, ``failed`` in red; returns the svg path."""
+    from .dot import dot
+    prefix = gmodule.name or f"nngraph_{gmodule.nInputs}in_{len(gmodule.outputnodes)}out"
+    if os.path.exists(prefix + '.svg'):
+        # keep an earlier dump: add a unique suffix, as nngraph does
+        handle, unique = tempfile.mkstemp(prefix=os.path.basename(prefix) + '_', suffix='.svg',
+                                          dir=os.path.dirname(prefix) or '.')
+        os.close(handle)
+        os.remove(unique)
+        prefix = unique[:-4]
+    print(f"saving {prefix}.svg", file=sys.stderr)
+    dot(gmodule.fg, prefix, prefix, failed=failed)
+    return prefix + '.svg'
+
+
+def annotateNodes(level=1):
+    """Name each unnamed node held in a local variable of the calling function after that variable."""
+    from .node import Node
+    frame = sys._getframe(level)
+    for var, value in frame.f_locals.items():
+        if isinstance(value, Node) and not value.annotations.get('name'):
+            value.annotate(name=var)

@@ -1,0 +1,295 @@
+"""gModule: a module made of a graph of nodes (nngraph's ``nn.gModule``).
+
+``gModule(inputs, outputs)`` runs the nodes the outputs depend on in
+topological order; backward runs them in reverse, summing the gradients of a
+node used more than once. One input or output is passed as itself, several as
+a list (0-based, in the order given). Any node may carry a table.
+"""
+from ..containers.container import Container
+from ..modules.errors import add_path, input_error, name_error
+from ..modules.module import CAUGHT
+from ..tensor import as_tensor_tree
+from ..tensor.conversion import convert_tree
+from . import debug
+from .digraph import Graph, ancestors_in_order
+from .node import Node, as_node_list
+
+_NODE_STATE = ('input', 'output', 'gradOutput', 'gradInput', 'gradBuffer')
+
+
+def _sum_into(buffer, grads):
+    """Sum the gradient trees ``grads`` into ``buffer`` (reused when it fits); returns the sum."""
+    first = grads[0]
+    if isinstance(first, (list, tuple)):
+        buffer = buffer if isinstance(buffer, list) else []
+        del buffer[len(first):]
+        for i in range(len(first)):
+            part = _sum_into(buffer[i] if i < len(buffer) else None, [g[i] for g in grads])
+            buffer[i:i + 1] = [part]
+        return buffer
+    if type(buffer) is not type(first):
+        buffer = first.new()
+    out = buffer.resizeAs(first).array
+    xp = first.xp
+    xp.add(first.array, grads[1].array, out=out)
+    for g in grads[2:]:
+        out += g.array
+    return buffer
+
+
+def _check_graph(inputs, outputs, order):
+    """The checks nngraph makes at construction, each naming the node at fault and where it was made."""
+    in_graph = {id(n) for n in order}
+    input_ids = {id(n) for n in inputs}
+    for i, node in enumerate(inputs):
+        if id(node) not in in_graph:
+            raise ValueError(f"input {i} ({node.where()}) is not used by any output")
+        if node.inputs:
+            raise ValueError(f"input {i} ({node.where()}) has inputs of its own; a gModule input must be "
+                             f"made with module() and no argument")
+    seen_modules = {}
+    for node in order:
+        if not node.inputs and id(node) not in input_ids:
+            raise ValueError(f"{node.where()} has no inputs and is not among the gModule's inputs: the outputs "
+                             f"must depend on the inputs alone")
+        if node.nSplitOutputs is not None:
+            used = sum(id(c) in in_graph for c in node.consumers)
+            if used != node.nSplitOutputs:
+                origin = node.annotations['_splitOf']
+                raise ValueError(f"{node.nSplitOutputs - used} of split({node.nSplitOutputs}) outputs from "
+                                 f"{origin.where()}, split at {node.siteText()}, are unused")
+        for consumer in node.consumers:
+            if id(consumer) not in in_graph:
+                raise ValueError(f"{consumer.where()} does not connect to the gModule's outputs (it takes "
+                                 f"{node.where()} as input)")
+        if node.module is not None:
+            other = seen_modules.setdefault(id(node.module), node)
+            if other is not node:
+                raise ValueError(f"{node.where()} and {other.where()} use the same module object; make one "
+                                 f"node per module (share parameters with module.clone('weight', 'bias', "
+                                 f"'gradWeight', 'gradBias'))")
+
+
+class gModule(Container):
+    """A graph of modules from ``inputs`` (nodes made with ``module()``) to ``outputs`` (nodes).
+
+    Input: one tensor (or table) per input node, a list when there are several.
+    Output: the output nodes' values, a list when there are several. ``fg`` and
+    ``bg`` are the forward and backward graphs (with a bookkeeping node at each
+    end); ``forwardnodes`` the nodes in execution order; ``name`` names the
+    graph in errors and debug dumps.
+    """
+
+    def __init__(self, inputs, outputs):
+        super().__init__()
+        inputs = as_node_list(inputs, 'inputs')
+        outputs = as_node_list(outputs, 'outputs')
+        for where, nodes in (('inputs', inputs), ('outputs', outputs)):
+            for i, node in enumerate(nodes):
+                for j in range(i):
+                    if nodes[j] is node:
+                        raise ValueError(f"{where}[{j}] and {where}[{i}] are the same node ({node.where()}); "
+                                         f"pass each node once")
+        order = ancestors_in_order(outputs)
+        for i, node in enumerate(order):
+            node.id = i + 2  # 1 is the bookkeeping input node, as in nngraph's drawings
+        _check_graph(inputs, outputs, order)
+        self.innode = Node(site=inputs[0].site)
+        self.innode.id = 1
+        self.outnode = Node(site=outputs[0].site)
+        self.outnode.id = len(order) + 2
+        self.inputnodes, self.outputnodes = inputs, outputs
+        self.nInputs = len(inputs)
+        self.forwardnodes = order
+        self.backwardnodes = order[::-1]
+        self.name = None
+        for node in order:
+            if node.module is not None:
+                self.modules.append(node.module)
+        edges = [(self.innode, n) for n in inputs]
+        edges += [(parent, node) for node in order for parent in node.inputs]
+        edges += [(n, self.outnode) for n in outputs]
+        self.fg = Graph([self.innode] + order + [self.outnode], edges)
+        self.bg = self.fg.reverse()
+
+    # --- forward ---------------------------------------------------------------------
+    def updateOutput(self, input):
+        nodes = self.inputnodes
+        if len(nodes) == 1:
+            nodes[0].input = input
+        else:
+            if not isinstance(input, (list, tuple)) or len(input) != len(nodes):
+                got = f"a list of {len(input)}" if isinstance(input, (list, tuple)) else type(input).__name__
+                names = ', '.join(n.where() for n in nodes)
+                raise input_error(self, f"a list of {len(nodes)} inputs (for {names})", got)
+            for node, x in zip(nodes, input):
+                node.input = x
+        self.innode.output = input
+        node = None
+        try:
+            for node in self.forwardnodes:
+                parents = node.inputs
+                if parents:
+                    x = parents[0].output if len(parents) == 1 else [p.output for p in parents]
+                    node.input = x
+                else:
+                    x = node.input
+                if node.module is not None:
+                    node.output = node.module.updateOutput(x)
+                elif node.selectindex is not None:
+                    node.output = x[node.selectindex]
+                else:
+                    if node.nSplitOutputs is not None:
+                        self._check_split(node, x)
+                    node.output = x
+        except Exception as err:
+            self._failed(node, err, 'forward')
+            raise
+        outs = self.outputnodes
+        self.output = outs[0].output if len(outs) == 1 else [n.output for n in outs]
+        self.outnode.input = self.output
+        return self.output
+
+    def _check_split(self, node, x):
+        if not isinstance(x, (list, tuple)):
+            raise TypeError(f"split({node.nSplitOutputs}) expected a table (list) to split, got "
+                            f"{type(x).__name__}")
+        if len(x) != node.nSplitOutputs:
+            raise ValueError(f"split({node.nSplitOutputs}) cannot split {len(x)} outputs")
+
+    # --- backward ----------------------------------------------------------------------
+    def _seed_gradients(self, gradOutput):
+        outs = self.outputnodes
+        if len(outs) > 1 and (not isinstance(gradOutput, (list, tuple)) or len(gradOutput) != len(outs)):
+            got = f"a list of {len(gradOutput)}" if isinstance(gradOutput, (list, tuple)) else \
+                type(gradOutput).__name__
+            raise input_error(self, f"a list of {len(outs)} gradOutputs (one per output)", got)
+        for node in self.forwardnodes:
+            node.grads = [None] * node.nSplitOutputs if node.nSplitOutputs is not None else []
+        if len(outs) == 1:
+            outs[0].grads.append(gradOutput)
+        else:
+            for node, g in zip(outs, gradOutput):
+                node.grads.append(g)
+        self.outnode.gradOutput = gradOutput
+
+    def _propagate(self, input, gradOutput, scale, accumulate):
+        """One reverse sweep: gradInput of every node and, with ``accumulate``, parameter gradients."""
+        self._seed_gradients(gradOutput)
+        node = None
+        try:
+            for node in self.backwardnodes:
+                grads = node.grads
+                if node.nSplitOutputs is not None or len(grads) == 1:
+                    go = grads if node.nSplitOutputs is not None else grads[0]
+                else:
+                    node.gradBuffer = go = _sum_into(node.gradBuffer, grads)
+                node.gradOutput = go
+                module = node.module
+                if module is not None:
+                    gi = module.updateGradInput(node.input, go)
+                    if accumulate:
+                        module.accGradParameters(node.input, go, scale)
+                else:
+                    gi = go
+                node.gradInput = gi
+                parents = node.inputs
+                if node.selectindex is not None:
+                    parents[0].grads[node.selectindex] = gi
+                elif len(parents) == 1:
+                    parents[0].grads.append(gi)
+                elif parents:
+                    if not isinstance(gi, (list, tuple)) or len(gi) != len(parents):
+                        raise TypeError(f"expected a table of {len(parents)} gradInputs (one per input node), "
+                                        f"got {type(gi).__name__}")
+                    for parent, g in zip(parents, gi):
+                        parent.grads.append(g)
+        except Exception as err:
+            self._failed(node, err, 'backward')
+            raise
+        nodes = self.inputnodes
+        self.gradInput = nodes[0].gradInput if len(nodes) == 1 else [n.gradInput for n in nodes]
+        self.innode.gradOutput = self.gradInput
+        return self.gradInput
+
+    def updateGradInput(self, input, gradOutput):
+        return self._propagate(input, gradOutput, 1, False)
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        # A full sweep: each node's gradOutput must match this gradOutput, not an earlier call's.
+        self._propagate(input, gradOutput, scale, True)
+
+    def backward(self, input, gradOutput, scale=1):
+        """updateGradInput and accGradParameters in one reverse sweep."""
+        input, gradOutput = as_tensor_tree(input), as_tensor_tree(gradOutput)
+        try:
+            return self._propagate(input, gradOutput, scale, True)
+        except CAUGHT as err:
+            name_error(self, err)
+            raise
+
+    def _failed(self, node, err, phase):
+        """Name the failing node in ``err`` (and dump the graph in debug mode)."""
+        if node is None:
+            return
+        add_path(err, f"{self.shortName()} {node.where()}", node.module)
+        if debug.enabled():
+            path = debug.write_failure_graph(self, node)
+            if hasattr(err, 'add_note'):
+                err.add_note(f"({phase} failed; graph written to {path} with the failing node in red)")
+
+    # --- the container ------------------------------------------------------------------
+    def type(self, typename=None, cache=None):
+        if typename is None:
+            return super().type()
+        cache = {} if cache is None else cache
+        super().type(typename, cache)
+        for node in self.fg.nodes:
+            for name in _NODE_STATE:
+                setattr(node, name, convert_tree(getattr(node, name), typename, cache))
+            node.grads = convert_tree(node.grads, typename, cache)
+        return self
+
+    def clearState(self):
+        for m in self.modules:
+            m.clearState()
+        for node in self.fg.nodes:
+            for name in _NODE_STATE:
+                setattr(node, name, None)
+            node.grads = []
+        # output and gradInput view children's buffers (or the caller's input): drop them, never empty them
+        self.output = self.output.new() if hasattr(self.output, 'new') else []
+        self.gradInput = self.gradInput.new() if hasattr(self.gradInput, 'new') else []
+        return self
+
+    def replace(self, callback):
+        """Replace modules: ``callback(m)`` returns the module to use instead of ``m`` (or ``m``)."""
+        out = callback(self)
+        for node in self.forwardnodes:
+            if node.module is not None:
+                old = node.module
+                new = old.replace(callback) if hasattr(old, 'replace') else callback(old)
+                node.module = new
+                self.modules[self.modules.index(old)] = new
+        return out
+
+    def map(self, other, fn):
+        """Call ``fn(mine, theirs)`` on the modules of this gModule and a same-shaped ``other``."""
+        if len(other.forwardnodes) != len(self.forwardnodes):
+            raise ValueError(f"{self.shortName()}.map: the other gModule has a different structure")
+        for mine, theirs in zip(self.forwardnodes, other.forwardnodes):
+            if (mine.module is None) != (theirs.module is None):
+                raise ValueError(f"{self.shortName()}.map: the other gModule has a different structure")
+            if mine.module is not None:
+                fn(mine.module, theirs.module)
+
+    def __repr__(self):
+        head = f"nn.gModule({self.name})" if self.name else 'nn.gModule'
+        lines = [f"{head} {{", f"  [{self.nInputs} input(s) -> {len(self.outputnodes)} output(s), "
+                 f"{len(self.forwardnodes)} nodes]"]
+        for node in self.forwardnodes:
+            if node.module is not None:
+                label = f"({node.id}) '{node.name}'" if node.name else f"({node.id})"
+                lines.append(f"  {label}: " + repr(node.module).replace('\n', '\n  '))
+        lines.append('}')
+        return '\n'.join(lines)

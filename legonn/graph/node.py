@@ -1,0 +1,180 @@
+"""Graph nodes: a module bundled with the nodes that feed it (nngraph's ``nngraph.Node``).
+
+``module()`` makes a node with no inputs (a graph input), ``module(a)``,
+``module([a, b])`` or ``module(a, b)`` a node fed by ``a`` (and ``b``, as a
+table). Each node remembers where in the user's code it was created, so
+errors and graph dumps can point there. Nodes only describe the graph;
+``gModule`` runs it.
+"""
+import os
+import sys
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def creation_site():
+    """(file, line, function) of the innermost caller outside the legonn package."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    if frame is None:
+        return ('?', 0, '?')
+    return (frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
+
+
+def short_path(path):
+    """``path`` relative to the working directory when it lies below it (like Lua's short_src)."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith('..') else rel
+
+
+def describe_input(value, index, where):
+    """Why ``value`` cannot be used as graph node number ``index`` of ``where`` (nngraph's wording)."""
+    if value is None:
+        return f"{where}[{index}] is None (typo / bad index?)"
+    if hasattr(value, 'updateOutput'):
+        return (f"{where}[{index}] is an nn module, specifically {value.shortName()}, but the only valid thing to "
+                f"pass is a graph node. Did you forget a second set of parentheses, which turn a module into a node?")
+    return f"{where}[{index}] should be a graph node but is of type {type(value).__name__}"
+
+
+def as_node_list(values, where):
+    """``values`` (a node or a list of nodes) as a list of nodes, or a TypeError saying which entry is wrong."""
+    if isinstance(values, Node):
+        return [values]
+    if not isinstance(values, (list, tuple)):
+        raise TypeError(describe_input(values, 0, where))
+    if not values:
+        raise ValueError(f"cannot pass an empty list of {where}. To make a node with no incoming connections, "
+                         f"call the module with no argument: module()")
+    for i, v in enumerate(values):
+        if not isinstance(v, Node):
+            raise TypeError(describe_input(v, i, where))
+    return list(values)
+
+
+class Node:
+    """One node of a graph: ``module`` (None for the bookkeeping nodes) applied to the outputs of ``inputs``.
+
+    ``annotations`` holds ``name``, ``description`` and ``graphAttributes``
+    (Graphviz attributes used by ``graph.dot``); ``site`` is (file, line,
+    function) of its creation. A split node (``nSplitOutputs``) passes a table
+    through; a select node (``selectindex``) picks one entry of its input table.
+    After a run, ``input``, ``output`` and ``gradOutput`` hold what flowed through.
+    """
+
+    is_graph_node = True
+
+    def __init__(self, module=None, inputs=(), site=None, nSplitOutputs=None, selectindex=None):
+        self.module = module
+        self.inputs = []
+        self.consumers = []
+        self.annotations = {}
+        self.site = site if site is not None else creation_site()
+        self.nSplitOutputs = nSplitOutputs
+        self.selectindex = selectindex
+        self.id = None
+        self.input = self.output = self.gradOutput = self.gradInput = None
+        self.grads = []
+        self.gradBuffer = None
+        for node in inputs:
+            self.add(node)
+
+    def add(self, node):
+        """Append ``node`` to this node's inputs (in order: it is entry ``len(inputs)`` of the input table)."""
+        if any(n is node for n in self.inputs):
+            raise ValueError(f"{node.where()} is passed twice as an input of {self.where()}; "
+                             f"a node may feed another only once (use an nn.Identity node to duplicate it)")
+        self.inputs.append(node)
+        node.consumers.append(self)
+        return self
+
+    # --- building ----------------------------------------------------------------
+    def split(self, noutput):
+        """``noutput`` nodes, each taking one entry of this node's table output (0-based order)."""
+        if not isinstance(noutput, int) or isinstance(noutput, bool) or noutput < 1:
+            raise ValueError(f"{self.where()}: split expects a positive number of outputs, got {noutput!r}")
+        site = creation_site()
+        if noutput == 1:
+            from .extras import JustElement
+            return JustElement()(self)
+        splitter = Node(inputs=[self], site=site, nSplitOutputs=noutput)
+        splitter.annotations['_splitOf'] = self
+        return tuple(Node(inputs=[splitter], site=site, selectindex=i) for i in range(noutput))
+
+    def annotate(self, annotations=None, **kwargs):
+        """Set annotations: ``name``, ``description``, ``graphAttributes`` (a dict of Graphviz
+        attributes) or anything else, as keywords or one dict; returns the node."""
+        self.annotations.update(annotations or {}, **kwargs)
+        return self
+
+    def __sub__(self, module):
+        """``node - module`` is ``module(node)``: chains read like the data flow."""
+        if not callable(module) or not hasattr(module, 'updateOutput'):
+            return NotImplemented
+        return module(self)
+
+    # --- naming ----------------------------------------------------------------------
+    @property
+    def name(self):
+        return self.annotations.get('name')
+
+    def siteText(self):
+        """'file:line' of the node's creation."""
+        path, line, _ = self.site
+        return f"{short_path(path)}:{line}"
+
+    def kind(self):
+        """What the node does, in words: its module, or its bookkeeping role."""
+        if self.module is not None:
+            return self.module.shortName()
+        if self.selectindex is not None:
+            return f"select [{self.selectindex}]"
+        if self.nSplitOutputs is not None:
+            return f"split({self.nSplitOutputs})"
+        return 'Identity'
+
+    def graphNodeName(self):
+        ident = self.id if self.id is not None else '?'
+        return f"{self.name} ({ident})" if self.name else f"Node{ident}"
+
+    def where(self):
+        """How errors name this node: id, annotation name, module and creation site."""
+        ident = f"node {self.id}" if self.id is not None else 'node'
+        name = f" '{self.name}'" if self.name else ''
+        split = ''
+        if self.selectindex is not None or self.nSplitOutputs is not None:
+            source = self.inputs[0] if self.selectindex is not None else self
+            origin = source.annotations.get('_splitOf')
+            if origin is not None:
+                split = f" of {origin.where()}"
+        return f"{ident}{name} [{self.kind()}{split}, created at {self.siteText()}]"
+
+    def __repr__(self):
+        return f"<graph {self.where()}>"
+
+
+def make_node(module, *args):
+    """What ``module(...)`` returns when given graph nodes or nothing (installed as Module.node_factory)."""
+    if not args:
+        inputs = []
+    elif len(args) == 1:
+        inputs = as_node_list(args[0], 'inputs')
+    else:
+        inputs = as_node_list(list(args), 'inputs')
+    return Node(module, inputs)
+
+
+def nest(value):
+    """A node whose output has the nesting of ``value`` (a node or nested lists of nodes)."""
+    from ..modules.typed import registry
+    if isinstance(value, Node):
+        return value
+    if not isinstance(value, (list, tuple)) or not value:
+        raise TypeError(f"nest: expected a node or a non-empty (nested) list of nodes, got {value!r}")
+    if len(value) == 1:
+        return registry['JustTable']()(nest(value[0]))
+    return registry['Identity']()([nest(v) for v in value])
