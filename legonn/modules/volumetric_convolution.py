@@ -1,0 +1,292 @@
+"""Volumetric (3-D) convolutions: VolumetricConvolution, VolumetricDilatedConvolution, VolumetricFullConvolution.
+
+Inputs are ``(nInputPlane, T, H, W)`` or ``(batch, nInputPlane, T, H, W)``;
+constructor arguments come in Torch7's order, width before height
+(``kT, kW, kH, dT, dW, dH, padT, padW, padH``), weights are shaped as in
+Torch7. Each call is one unfold (im2col over three axes) and one batched GEMM.
+"""
+import math
+
+from ..tensor.volumetric_kernels import fold_columns, pooled_size, unfold_columns
+from .errors import input_error
+from .module import Module
+
+
+def check_hyper(owner, positive=None, nonnegative=None):
+    """Raise ValueError at construction unless each named value is a (positive / non-negative) integer."""
+    for rule, values, low in (('a positive', positive or {}, 1), ('a non-negative', nonnegative or {}, 0)):
+        for name, v in values.items():
+            if not isinstance(v, int) or isinstance(v, bool) or v < low:
+                raise ValueError(f"{owner}: {name} must be {rule} integer, got {v!r}")
+
+
+def batched(module, input, ranks):
+    """``input``'s array with a leading batch axis (a view), and whether the input had one."""
+    module.checkTensor(input, ranks)
+    x = input.array
+    is_batch = input.dim() == ranks[-1]
+    return (x if is_batch else x[None]), is_batch
+
+
+def check_grad_output(module, gradOutput, output):
+    """gradOutput must be a tensor of output's type and size."""
+    module.checkTensor(gradOutput, (output.dim(),), 'gradOutput')
+    module.checkSameType(gradOutput, output, 'gradOutput')
+    if tuple(gradOutput.size()) != tuple(output.size()):
+        raise input_error(module, f"gradOutput of size {tuple(output.size())} (the output's)",
+                          tuple(gradOutput.size()))
+
+
+class _VolumetricConvolutionBase(Module):
+    """Shared by the direct convolutions: weight (nOutputPlane, nInputPlane, kT, kH, kW), bias (nOutputPlane)."""
+
+    def __init__(self, nInputPlane, nOutputPlane, kT, kW, kH, dT=1, dW=1, dH=1, padT=0, padW=0, padH=0,
+                 dilationT=1, dilationW=1, dilationH=1):
+        super().__init__()
+        check_hyper(type(self).__name__,
+                    positive=dict(nInputPlane=nInputPlane, nOutputPlane=nOutputPlane, kT=kT, kW=kW, kH=kH,
+                                  dT=dT, dW=dW, dH=dH, dilationT=dilationT, dilationW=dilationW,
+                                  dilationH=dilationH),
+                    nonnegative=dict(padT=padT, padW=padW, padH=padH))
+        self.nInputPlane, self.nOutputPlane = nInputPlane, nOutputPlane
+        self.kT, self.kW, self.kH = kT, kW, kH
+        self.dT, self.dW, self.dH = dT, dW, dH
+        self.padT, self.padW, self.padH = padT, padW, padH
+        self.dilationT, self.dilationW, self.dilationH = dilationT, dilationW, dilationH
+        self.weight = self.output.new(nOutputPlane, nInputPlane, kT, kH, kW)
+        self.gradWeight = self.output.new(nOutputPlane, nInputPlane, kT, kH, kW)
+        self.bias = self.output.new(nOutputPlane)
+        self.gradBias = self.output.new(nOutputPlane)
+        self.finput = self.output.new()       # the columns of the last input (Torch7's finput)
+        self.fgradInput = self.output.new()   # the columns of the last gradInput
+        self.reset()
+
+    def noBias(self):
+        self.bias = None
+        self.gradBias = None
+        return self
+
+    def reset(self, stdv=None):
+        """Uniform in [-stdv, stdv], stdv = 1/sqrt(kT*kW*kH*nInputPlane) by default (Torch7's rule)."""
+        stdv = stdv * math.sqrt(3) if stdv is not None else 1 / math.sqrt(self.kT * self.kW * self.kH *
+                                                                          self.nInputPlane)
+        self.weight.uniform(-stdv, stdv)
+        if self.bias is not None:
+            self.bias.uniform(-stdv, stdv)
+        return self
+
+    @property
+    def _geometry(self):
+        return ((self.kT, self.kH, self.kW), (self.dT, self.dH, self.dW), (self.padT, self.padH, self.padW),
+                (self.dilationT, self.dilationH, self.dilationW))
+
+    def _check(self, input):
+        """Batched input array and output counts (oT, oH, oW); raises before anything is touched."""
+        x, is_batch = batched(self, input, (4, 5))
+        self.checkSameType(input, self.weight)
+        if x.shape[1] != self.nInputPlane:
+            raise input_error(self, f"{self.nInputPlane} input planes (dimension {1 if is_batch else 0})",
+                              f"{x.shape[1]} (input of size {tuple(input.size())})")
+        k, s, p, d = self._geometry
+        counts = tuple(pooled_size(n, kk, ss, pp, dd) for n, kk, ss, pp, dd in zip(x.shape[2:], k, s, p, d))
+        if min(counts) < 1:
+            need = tuple(dd * (kk - 1) + 1 - 2 * pp for kk, pp, dd in zip(k, p, d))
+            raise input_error(self, f"an input of at least {need} (T x H x W) for this kernel and padding",
+                              f"{tuple(x.shape[2:])} (input of size {tuple(input.size())})")
+        return x, is_batch, counts
+
+    def updateOutput(self, input):
+        x, is_batch, counts = self._check(input)
+        n = x.shape[0]
+        k, s, p, d = self._geometry
+        cols = self.bufferLike('finput', input, (n, self.nInputPlane * math.prod(k), math.prod(counts)))
+        unfold_columns(x, k, s, p, d, counts, cols)
+        out = self.bufferLike('output', input, ((n,) if is_batch else ()) + (self.nOutputPlane,) + counts)
+        out3 = out.reshape(n, self.nOutputPlane, -1)
+        input.xp.matmul(self.weight.array.reshape(self.nOutputPlane, -1), cols, out=out3)
+        if self.bias is not None:
+            out3 += self.bias.array[:, None]
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        x, is_batch, counts = self._check(input)
+        check_grad_output(self, gradOutput, self.output)
+        n = x.shape[0]
+        k, s, p, d = self._geometry
+        go = gradOutput.array.reshape(n, self.nOutputPlane, -1)
+        gcols = self.bufferLike('fgradInput', input, (n, self.nInputPlane * math.prod(k), math.prod(counts)))
+        input.xp.matmul(self.weight.array.reshape(self.nOutputPlane, -1).T, go, out=gcols)
+        gi = self.bufferLike('gradInput', input)
+        fold_columns(gcols, self.nInputPlane, x.shape[2:], k, s, p, d, counts, gi.reshape(x.shape))
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        x, is_batch, counts = self._check(input)
+        check_grad_output(self, gradOutput, self.output)
+        n = x.shape[0]
+        xp = input.xp
+        go = gradOutput.array.reshape(n, self.nOutputPlane, -1)
+        cols = self.finput.array
+        gw = xp.tensordot(go, cols, axes=([0, 2], [0, 2]))
+        self.gradWeight.array += (scale * gw).reshape(self.gradWeight.array.shape)
+        if self.bias is not None:
+            self.gradBias.array += scale * go.sum(axis=(0, 2))
+
+    def clearState(self):
+        return super().clearState('finput', 'fgradInput')
+
+    def _describe(self):
+        s = f"nn.{type(self).__name__}({self.nInputPlane} -> {self.nOutputPlane}, {self.kT}x{self.kW}x{self.kH}"
+        padded = (self.padT, self.padW, self.padH) != (0, 0, 0)
+        if (self.dT, self.dW, self.dH) != (1, 1, 1) or padded:
+            s += f", {self.dT},{self.dW},{self.dH}"
+        if padded:
+            s += f", {self.padT},{self.padW},{self.padH}"
+        return s
+
+
+class VolumetricConvolution(_VolumetricConvolutionBase):
+    """3-D convolution (cross-correlation, as Torch7) over ``(nInputPlane, T, H, W)`` or a batch of them.
+
+    ``VolumetricConvolution(nInputPlane, nOutputPlane, kT, kW, kH, dT=1, dW=1, dH=1, padT=0, padW=0, padH=0)``;
+    output ``(nOutputPlane, oT, oH, oW)`` with ``oT = (T + 2 padT - kT) // dT + 1`` (likewise H, W).
+    """
+
+    def __init__(self, nInputPlane, nOutputPlane, kT, kW, kH, dT=1, dW=1, dH=1, padT=0, padW=0, padH=0):
+        super().__init__(nInputPlane, nOutputPlane, kT, kW, kH, dT, dW, dH, padT, padW, padH)
+
+    def __repr__(self):
+        return self._describe() + (')' if self.bias is not None else ') without bias')
+
+
+class VolumetricDilatedConvolution(_VolumetricConvolutionBase):
+    """VolumetricConvolution whose kernel taps are ``dilation`` apart.
+
+    ``VolumetricDilatedConvolution(nInputPlane, nOutputPlane, kT, kW, kH, dT=1, dW=1, dH=1, padT=0, padW=0,
+    padH=0, dilationT=1, dilationW=1, dilationH=1)``; ``oT = (T + 2 padT - dilationT (kT - 1) - 1) // dT + 1``.
+    """
+
+    def __repr__(self):
+        return (self._describe() + f", {self.dilationT},{self.dilationW},{self.dilationH}" +
+                (')' if self.bias is not None else ') without bias'))
+
+
+class VolumetricFullConvolution(Module):
+    """Transposed 3-D convolution (the adjoint of VolumetricConvolution), as Torch7.
+
+    ``VolumetricFullConvolution(nInputPlane, nOutputPlane, kT, kW, kH, dT=1, dW=1, dH=1, padT=0, padW=0, padH=0,
+    adjT=0, adjW=0, adjH=0)``. Input ``(nInputPlane, T, H, W)`` or batched; output ``(nOutputPlane, oT, oH, oW)``
+    with ``oT = (T - 1) dT - 2 padT + kT + adjT``. ``weight`` is ``(nInputPlane, nOutputPlane, kT, kH, kW)``.
+    """
+
+    def __init__(self, nInputPlane, nOutputPlane, kT, kW, kH, dT=1, dW=1, dH=1, padT=0, padW=0, padH=0,
+                 adjT=0, adjW=0, adjH=0):
+        super().__init__()
+        check_hyper('VolumetricFullConvolution',
+                    positive=dict(nInputPlane=nInputPlane, nOutputPlane=nOutputPlane, kT=kT, kW=kW, kH=kH,
+                                  dT=dT, dW=dW, dH=dH),
+                    nonnegative=dict(padT=padT, padW=padW, padH=padH, adjT=adjT, adjW=adjW, adjH=adjH))
+        if adjT > dT - 1 or adjW > dW - 1 or adjH > dH - 1:
+            raise ValueError(f"VolumetricFullConvolution: adjT, adjW, adjH must be smaller than dT, dW, dH, "
+                             f"got adj ({adjT}, {adjW}, {adjH}) for strides ({dT}, {dW}, {dH})")
+        self.nInputPlane, self.nOutputPlane = nInputPlane, nOutputPlane
+        self.kT, self.kW, self.kH = kT, kW, kH
+        self.dT, self.dW, self.dH = dT, dW, dH
+        self.padT, self.padW, self.padH = padT, padW, padH
+        self.adjT, self.adjW, self.adjH = adjT, adjW, adjH
+        self.weight = self.output.new(nInputPlane, nOutputPlane, kT, kH, kW)
+        self.gradWeight = self.output.new(nInputPlane, nOutputPlane, kT, kH, kW)
+        self.bias = self.output.new(nOutputPlane)
+        self.gradBias = self.output.new(nOutputPlane)
+        self.finput = self.output.new()
+        self.fgradInput = self.output.new()
+        self.reset()
+
+    def noBias(self):
+        self.bias = None
+        self.gradBias = None
+        return self
+
+    def reset(self, stdv=None):
+        """Uniform in [-stdv, stdv], stdv = 1/sqrt(kT*kW*kH*nInputPlane) by default (Torch7's rule)."""
+        stdv = stdv * math.sqrt(3) if stdv is not None else 1 / math.sqrt(self.kT * self.kW * self.kH *
+                                                                          self.nInputPlane)
+        self.weight.uniform(-stdv, stdv)
+        if self.bias is not None:
+            self.bias.uniform(-stdv, stdv)
+        return self
+
+    @property
+    def _geometry(self):
+        return ((self.kT, self.kH, self.kW), (self.dT, self.dH, self.dW), (self.padT, self.padH, self.padW),
+                (1, 1, 1))
+
+    def _check(self, input):
+        x, is_batch = batched(self, input, (4, 5))
+        self.checkSameType(input, self.weight)
+        if x.shape[1] != self.nInputPlane:
+            raise input_error(self, f"{self.nInputPlane} input planes (dimension {1 if is_batch else 0})",
+                              f"{x.shape[1]} (input of size {tuple(input.size())})")
+        k, s, p, _ = self._geometry
+        adj = (self.adjT, self.adjH, self.adjW)
+        sizes = tuple((n - 1) * ss - 2 * pp + kk + a for n, kk, ss, pp, a in zip(x.shape[2:], k, s, p, adj))
+        if min(sizes) < 1:
+            raise input_error(self, "an input whose output volume (T-1)*dT - 2*padT + kT + adjT (and H, W) is "
+                              "positive", f"{tuple(x.shape[2:])}, giving {sizes}")
+        return x, is_batch, sizes
+
+    def updateOutput(self, input):
+        x, is_batch, sizes = self._check(input)
+        n = x.shape[0]
+        k, s, p, d = self._geometry
+        w2 = self.weight.array.reshape(self.nInputPlane, -1)
+        cols = self.bufferLike('fgradInput', input, (n, w2.shape[1], math.prod(x.shape[2:])))
+        input.xp.matmul(w2.T, x.reshape(n, self.nInputPlane, -1), out=cols)
+        out = self.bufferLike('output', input, ((n,) if is_batch else ()) + (self.nOutputPlane,) + sizes)
+        out5 = out.reshape((n, self.nOutputPlane) + sizes)
+        fold_columns(cols, self.nOutputPlane, sizes, k, s, p, d, x.shape[2:], out5)
+        if self.bias is not None:
+            out5 += self.bias.array.reshape(-1, 1, 1, 1)
+        return self.output
+
+    def _grad_columns(self, input, x, gradOutput):
+        k, s, p, d = self._geometry
+        n = x.shape[0]
+        cols = self.bufferLike('finput', input, (n, self.nOutputPlane * math.prod(k), math.prod(x.shape[2:])))
+        go = gradOutput.array.reshape((n, self.nOutputPlane) + tuple(gradOutput.size())[-3:])
+        return unfold_columns(go, k, s, p, d, x.shape[2:], cols)
+
+    def updateGradInput(self, input, gradOutput):
+        x, is_batch, sizes = self._check(input)
+        check_grad_output(self, gradOutput, self.output)
+        cols = self._grad_columns(input, x, gradOutput)
+        gi = self.bufferLike('gradInput', input)
+        n = x.shape[0]
+        input.xp.matmul(self.weight.array.reshape(self.nInputPlane, -1), cols,
+                        out=gi.reshape(n, self.nInputPlane, -1))
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        x, is_batch, sizes = self._check(input)
+        check_grad_output(self, gradOutput, self.output)
+        cols = self._grad_columns(input, x, gradOutput)
+        n = x.shape[0]
+        xp = input.xp
+        gw = xp.tensordot(x.reshape(n, self.nInputPlane, -1), cols, axes=([0, 2], [0, 2]))
+        self.gradWeight.array += (scale * gw).reshape(self.gradWeight.array.shape)
+        if self.bias is not None:
+            self.gradBias.array += scale * gradOutput.array.reshape(n, self.nOutputPlane, -1).sum(axis=(0, 2))
+
+    def clearState(self):
+        return super().clearState('finput', 'fgradInput')
+
+    def __repr__(self):
+        s = f"nn.VolumetricFullConvolution({self.nInputPlane} -> {self.nOutputPlane}, {self.kT}x{self.kW}x{self.kH}"
+        padded = (self.padT, self.padW, self.padH) != (0, 0, 0)
+        if (self.dT, self.dW, self.dH) != (1, 1, 1) or padded:
+            s += f", {self.dT},{self.dW},{self.dH}"
+        if padded:
+            s += f", {self.padT},{self.padW},{self.padH}"
+        if (self.adjT, self.adjW, self.adjH) != (0, 0, 0):
+            s += f", {self.adjT},{self.adjW},{self.adjH}"
+        return s + ')'

@@ -1,0 +1,349 @@
+"""Volumetric (3-D) pooling: VolumetricMaxPooling, VolumetricDilatedMaxPooling, VolumetricAveragePooling,
+VolumetricMaxUnpooling, VolumetricFractionalMaxPooling.
+
+Inputs are ``(nPlanes, T, H, W)`` or ``(batch, nPlanes, T, H, W)``; arguments in
+Torch7's order (``kT, kW, kH, dT, dW, dH, padT, padW, padH``). Max pooling keeps
+``indices`` (a LongTensor shaped like the output) holding, for each output
+element, the 0-based flat index ``(t * H + h) * W + w`` of the chosen input
+element within its plane (Torch7 packed kernel offsets into bytes instead; a
+flat index is what unpooling needs and what PyTorch settled on).
+"""
+import math
+
+from ..tensor import tensor_class
+from ..tensor.volumetric_kernels import max_windows, pooled_size, scatter_flat, scatter_windows, sliding_windows
+from .errors import input_error
+from .module import Module
+from .volumetric_convolution import batched, check_grad_output, check_hyper
+
+
+def index_tensor(reference):
+    """An empty int64 tensor on ``reference``'s device, for pooling indices."""
+    return tensor_class('legonn.CudaLongTensor' if reference.is_cuda else 'legonn.LongTensor')()
+
+
+class _VolumetricPoolingBase(Module):
+    def __init__(self, kT, kW, kH, dT=None, dW=None, dH=None, padT=0, padW=0, padH=0,
+                 dilationT=1, dilationW=1, dilationH=1):
+        super().__init__()
+        dT, dW, dH = dT or kT, dW or kW, dH or kH
+        check_hyper(type(self).__name__,
+                    positive=dict(kT=kT, kW=kW, kH=kH, dT=dT, dW=dW, dH=dH, dilationT=dilationT,
+                                  dilationW=dilationW, dilationH=dilationH),
+                    nonnegative=dict(padT=padT, padW=padW, padH=padH))
+        if padT > kT // 2 or padW > kW // 2 or padH > kH // 2:
+            raise ValueError(f"{type(self).__name__}: padding must be at most half the kernel size, got pad "
+                             f"(T={padT}, W={padW}, H={padH}) for kernel (T={kT}, W={kW}, H={kH})")
+        self.kT, self.kW, self.kH = kT, kW, kH
+        self.dT, self.dW, self.dH = dT, dW, dH
+        self.padT, self.padW, self.padH = padT, padW, padH
+        self.dilationT, self.dilationW, self.dilationH = dilationT, dilationW, dilationH
+        self.ceil_mode = False
+
+    def ceil(self):
+        """Round output sizes up (windows may run past the end of the input)."""
+        self.ceil_mode = True
+        return self
+
+    def floor(self):
+        """Round output sizes down (the default)."""
+        self.ceil_mode = False
+        return self
+
+    @property
+    def _geometry(self):
+        return ((self.kT, self.kH, self.kW), (self.dT, self.dH, self.dW), (self.padT, self.padH, self.padW),
+                (self.dilationT, self.dilationH, self.dilationW))
+
+    def _check(self, input):
+        x, is_batch = batched(self, input, (4, 5))
+        if input.dtype.kind != 'f':
+            raise input_error(self, "a floating-point input", input.type(), TypeError)
+        k, s, p, d = self._geometry
+        counts = tuple(pooled_size(n, kk, ss, pp, dd, self.ceil_mode)
+                       for n, kk, ss, pp, dd in zip(x.shape[2:], k, s, p, d))
+        if min(counts) < 1:
+            need = tuple(dd * (kk - 1) + 1 - 2 * pp for kk, pp, dd in zip(k, p, d))
+            raise input_error(self, f"an input of at least {need} (T x H x W) for this kernel and padding",
+                              f"{tuple(x.shape[2:])} (input of size {tuple(input.size())})")
+        return x, is_batch, counts
+
+    def _describe(self):
+        s = f"nn.{type(self).__name__}({self.kT}x{self.kW}x{self.kH}, {self.dT},{self.dW},{self.dH}"
+        if (self.padT, self.padW, self.padH) != (0, 0, 0):
+            s += f", {self.padT},{self.padW},{self.padH}"
+        return s
+
+
+class VolumetricMaxPooling(_VolumetricPoolingBase):
+    """Max over ``kT x kH x kW`` windows moved by ``(dT, dH, dW)``, with implicit -inf padding.
+
+    ``VolumetricMaxPooling(kT, kW, kH, dT=kT, dW=kW, dH=kH, padT=0, padW=0, padH=0)``, ``:ceil()`` /
+    ``:floor()`` pick the rounding of ``oT = (T + 2 padT - kT) / dT + 1``. Output ``(nPlanes, oT, oH, oW)``.
+    """
+
+    def __init__(self, kT, kW, kH, dT=None, dW=None, dH=None, padT=0, padW=0, padH=0):
+        super().__init__(kT, kW, kH, dT, dW, dH, padT, padW, padH)
+        self.indices = index_tensor(self.output)
+
+    def updateOutput(self, input):
+        x, is_batch, counts = self._check(input)
+        k, s, p, d = self._geometry
+        values, index = max_windows(x, k, s, p, d, counts)
+        self.itime, self.iheight, self.iwidth = x.shape[2:]
+        out_size = tuple(input.size())[:-3] + counts
+        out = self.bufferLike('output', input, out_size)
+        out[...] = values.reshape(out_size)
+        if self.indices.is_cuda != input.is_cuda:
+            self.indices = index_tensor(input)
+        self.indices.resize(out_size).array[...] = index.reshape(out_size)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        x, is_batch, counts = self._check(input)
+        check_grad_output(self, gradOutput, self.output)
+        gi = self.bufferLike('gradInput', input)
+        gi.fill(0)
+        n, c = x.shape[:2]
+        scatter_flat(gi.reshape(n, c, -1), self.indices.array.reshape(n, c, -1),
+                     gradOutput.array.reshape(n, c, -1))
+        return self.gradInput
+
+    def clearState(self):
+        self.indices.set()
+        return super().clearState()
+
+    def __repr__(self):
+        return self._describe() + ')'
+
+
+class VolumetricDilatedMaxPooling(VolumetricMaxPooling):
+    """VolumetricMaxPooling whose window taps are ``dilation`` apart.
+
+    ``VolumetricDilatedMaxPooling(kT, kW, kH, dT=kT, dW=kW, dH=kH, padT=0, padW=0, padH=0, dilationT=1,
+    dilationW=1, dilationH=1)``; ``oT = (T + 2 padT - dilationT (kT - 1) - 1) / dT + 1``, floor or ceil.
+    """
+
+    def __init__(self, kT, kW, kH, dT=None, dW=None, dH=None, padT=0, padW=0, padH=0,
+                 dilationT=1, dilationW=1, dilationH=1):
+        _VolumetricPoolingBase.__init__(self, kT, kW, kH, dT, dW, dH, padT, padW, padH,
+                                        dilationT, dilationW, dilationH)
+        self.indices = index_tensor(self.output)
+
+    def __repr__(self):
+        return self._describe() + f", {self.dilationT},{self.dilationW},{self.dilationH})"
+
+
+class VolumetricAveragePooling(_VolumetricPoolingBase):
+    """Mean over ``kT x kH x kW`` windows moved by ``(dT, dH, dW)``.
+
+    ``VolumetricAveragePooling(kT, kW, kH, dT=kT, dW=kW, dH=kH, padT=0, padW=0, padH=0)``; zero padding
+    counts in the mean (every window divides by kT*kH*kW, Torch7's count_include_pad). Output
+    ``(nPlanes, oT, oH, oW)``, ``oT = (T + 2 padT - kT) // dT + 1``.
+    """
+
+    def __init__(self, kT, kW, kH, dT=None, dW=None, dH=None, padT=0, padW=0, padH=0):
+        super().__init__(kT, kW, kH, dT, dW, dH, padT, padW, padH)
+
+    def _padded_axes(self, x):
+        k, s, p, _ = self._geometry
+        return (2, 3, 4), k, s, p
+
+    def updateOutput(self, input):
+        x, is_batch, counts = self._check(input)
+        xp = input.xp
+        axes, k, s, p = self._padded_axes(x)
+        src = x
+        if any(p):
+            src = xp.zeros(x.shape[:2] + tuple(n + 2 * pp for n, pp in zip(x.shape[2:], p)), dtype=x.dtype)
+            src[(slice(None), slice(None)) + tuple(slice(pp, pp + n) for pp, n in zip(p, x.shape[2:]))] = x
+        win = sliding_windows(src, axes, k, s, counts=counts)
+        out = self.bufferLike('output', input, tuple(input.size())[:-3] + counts)
+        win.sum(axis=(-3, -2, -1), out=out.reshape(win.shape[:5]))
+        out /= math.prod(k)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        x, is_batch, counts = self._check(input)
+        check_grad_output(self, gradOutput, self.output)
+        xp = input.xp
+        axes, k, s, p = self._padded_axes(x)
+        go = gradOutput.array.reshape(x.shape[:2] + counts) / math.prod(k)
+        full = xp.zeros(x.shape[:2] + tuple(n + 2 * pp for n, pp in zip(x.shape[2:], p)), dtype=x.dtype)
+        scatter_windows(full, xp.broadcast_to(go[..., None, None, None], go.shape + k), axes, k, s)
+        gi = self.bufferLike('gradInput', input)
+        gi.reshape(x.shape)[...] = full[(slice(None), slice(None)) +
+                                        tuple(slice(pp, pp + n) for pp, n in zip(p, x.shape[2:]))]
+        return self.gradInput
+
+    def __repr__(self):
+        return self._describe() + ')'
+
+
+class VolumetricMaxUnpooling(Module):
+    """Inverse of a VolumetricMaxPooling: puts each input value back where the pooling found its max.
+
+    ``VolumetricMaxUnpooling(poolingModule)`` reads the pooling module's ``indices`` and input size (from its
+    last forward); the pooling kernel must equal its stride. Input is shaped like the pooling's output;
+    the output like its input, zero where no maximum came from.
+    """
+
+    def __init__(self, poolingModule):
+        super().__init__()
+        if not isinstance(poolingModule, VolumetricMaxPooling) or \
+                isinstance(poolingModule, VolumetricDilatedMaxPooling):
+            raise ValueError(f"VolumetricMaxUnpooling: expected a VolumetricMaxPooling module, got "
+                             f"{poolingModule!r}")
+        pm = poolingModule
+        if (pm.kT, pm.kW, pm.kH) != (pm.dT, pm.dW, pm.dH):
+            raise ValueError(f"VolumetricMaxUnpooling: the pooling module's kernel must equal its stride, got "
+                             f"kernel {pm.kT}x{pm.kW}x{pm.kH} and stride {pm.dT},{pm.dW},{pm.dH}")
+        self.pooling = poolingModule
+
+    def _check(self, input):
+        x, is_batch = batched(self, input, (4, 5))
+        indices = self.pooling.indices
+        if getattr(self.pooling, 'itime', None) is None or indices.nElement() == 0:
+            raise input_error(self, "a pooling module that has run forward (its indices are empty)",
+                              "no indices")
+        if tuple(indices.size()) != tuple(input.size()):
+            raise input_error(self, f"an input of the pooling output's size {tuple(indices.size())}",
+                              tuple(input.size()))
+        return x, is_batch
+
+    def updateOutput(self, input):
+        x, is_batch = self._check(input)
+        pm = self.pooling
+        n, c = x.shape[:2]
+        size = tuple(input.size())[:-3] + (pm.itime, pm.iheight, pm.iwidth)
+        out = self.bufferLike('output', input, size)
+        out.fill(0)
+        scatter_flat(out.reshape(n, c, -1), self.pooling.indices.array.reshape(n, c, -1), x.reshape(n, c, -1))
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        x, is_batch = self._check(input)
+        check_grad_output(self, gradOutput, self.output)
+        n, c = x.shape[:2]
+        gi = self.bufferLike('gradInput', input)
+        go = gradOutput.array.reshape(n, c, -1)
+        gi.reshape(n, c, -1)[...] = input.xp.take_along_axis(go, self.pooling.indices.array.reshape(n, c, -1), -1)
+        return self.gradInput
+
+    def __repr__(self):
+        return 'nn.VolumetricMaxUnpooling associated to ' + repr(self.pooling)
+
+
+class VolumetricFractionalMaxPooling(Module):
+    """Fractional max pooling (Graham, 2014) over three axes, pseudo-random pooling regions per plane.
+
+    ``VolumetricFractionalMaxPooling(poolSizeT, poolSizeW, poolSizeH, outT, outW, outH)`` with output sizes,
+    or ``(..., ratioT, ratioW, ratioH)`` with ratios in (0, 1). As Torch7, the input is read as
+    ``(nPlanes, H, W, T)`` (or batched), i.e. time is the last axis. ``fixPoolingRegions()`` keeps the
+    regions across calls; ``indices`` hold flat indices into each plane.
+    """
+
+    def __init__(self, poolSizeT, poolSizeW, poolSizeH, arg1, arg2, arg3):
+        super().__init__()
+        check_hyper('VolumetricFractionalMaxPooling',
+                    positive=dict(poolSizeT=poolSizeT, poolSizeW=poolSizeW, poolSizeH=poolSizeH))
+        if min(poolSizeT, poolSizeW, poolSizeH) < 2:
+            raise ValueError(f"VolumetricFractionalMaxPooling: pool sizes must be at least 2, got "
+                             f"({poolSizeT}, {poolSizeW}, {poolSizeH})")
+        self.poolSizeT, self.poolSizeW, self.poolSizeH = poolSizeT, poolSizeW, poolSizeH
+        self.outT = self.outW = self.outH = None
+        self.ratioT = self.ratioW = self.ratioH = None
+        if arg1 >= 1 and arg2 >= 1 and arg3 >= 1:
+            check_hyper('VolumetricFractionalMaxPooling', positive=dict(outT=arg1, outW=arg2, outH=arg3))
+            self.outT, self.outW, self.outH = arg1, arg2, arg3
+        else:
+            if not all(0 < r < 1 for r in (arg1, arg2, arg3)):
+                raise ValueError(f"VolumetricFractionalMaxPooling: expected three output sizes >= 1 or three "
+                                 f"ratios in (0, 1), got ({arg1}, {arg2}, {arg3})")
+            self.ratioT, self.ratioW, self.ratioH = arg1, arg2, arg3
+        self.newRandomPool = False
+        self.randomSamples = None
+        self.indices = index_tensor(self.output)
+
+    def fixPoolingRegions(self, val=True):
+        """With True, keep the current random samples (pooling regions) for later calls."""
+        self.newRandomPool = val
+        return self
+
+    def _check(self, input):
+        x, is_batch = batched(self, input, (4, 5))
+        h, w, t = x.shape[2:]
+        if self.ratioT is not None:
+            out = (int(h * self.ratioH), int(w * self.ratioW), int(t * self.ratioT))
+        else:
+            out = (self.outH, self.outW, self.outT)
+        pool = (self.poolSizeH, self.poolSizeW, self.poolSizeT)
+        for name, o, k, n in zip(('height', 'width', 'time'), out, pool, (h, w, t)):
+            if o < 1 or o + k - 1 >= n:
+                raise input_error(self, f"an input {name} above output size + pool size - 1 = {o + k - 1} "
+                                  f"(input read as planes x H x W x T)",
+                                  f"{n} (input of size {tuple(input.size())})")
+        return x, is_batch, out, pool
+
+    def _sample(self, input, x):
+        shape = (x.shape[0], x.shape[1], 3)
+        fresh = self.randomSamples is None or tuple(self.randomSamples.size()) != shape or \
+            type(self.randomSamples) is not type(input)
+        if fresh:
+            self.randomSamples = input.new(*shape)
+        if fresh or not self.newRandomPool:
+            self.randomSamples.uniform()
+
+    def _window_starts(self, xp, samples, n_in, n_out, pool):
+        """Torch7's interval rule per plane: starts (N, C, n_out) of windows of size ``pool``."""
+        alpha = (n_in - pool) / (n_out - 1) if n_out > 1 else 0.0
+        u = samples.astype(xp.float64)[..., None]
+        i = xp.arange(n_out, dtype=xp.float64)
+        starts = xp.floor((i + u) * alpha) - xp.floor(u * alpha)
+        starts[..., -1] = n_in - pool
+        return starts.astype(xp.int64)
+
+    def updateOutput(self, input):
+        x, is_batch, out, pool = self._check(input)
+        xp = input.xp
+        self._sample(input, x)
+        samples = self.randomSamples.array
+        n, c = x.shape[:2]
+        # randomSamples[..., 0] drives time, 1 width, 2 height (Torch7's order)
+        coords = []
+        for axis, (col, o, k) in enumerate(zip((2, 1, 0), out, pool)):
+            starts = self._window_starts(xp, samples[..., col], x.shape[2 + axis], o, k)
+            coords.append(starts[..., :, None] + xp.arange(k))        # (N, C, o, k)
+        ch, cw, ct = coords
+        h, w, t = x.shape[2:]
+        flat = ((ch[:, :, :, None, None, :, None, None] * w + cw[:, :, None, :, None, None, :, None]) * t +
+                ct[:, :, None, None, :, None, None, :])                  # (N, C, oH, oW, oT, kH, kW, kT)
+        flat = flat.reshape(n, c, math.prod(out), math.prod(pool))
+        vals = xp.take_along_axis(x.reshape(n, c, -1), flat.reshape(n, c, -1), -1).reshape(flat.shape)
+        arg = vals.argmax(axis=-1)[..., None]
+        size = tuple(input.size())[:-3] + out
+        self.bufferLike('output', input, size)[...] = xp.take_along_axis(vals, arg, -1).reshape(size)
+        if self.indices.is_cuda != input.is_cuda:
+            self.indices = index_tensor(input)
+        self.indices.resize(size).array[...] = xp.take_along_axis(flat, arg, -1).reshape(size)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        x, is_batch, out, pool = self._check(input)
+        check_grad_output(self, gradOutput, self.output)
+        n, c = x.shape[:2]
+        gi = self.bufferLike('gradInput', input)
+        gi.fill(0)
+        scatter_flat(gi.reshape(n, c, -1), self.indices.array.reshape(n, c, -1), gradOutput.array.reshape(n, c, -1))
+        return self.gradInput
+
+    def clearState(self):
+        self.randomSamples = None
+        self.indices.set()
+        return super().clearState()
+
+    def __repr__(self):
+        sizes = (self.outT, self.outW, self.outH) if self.outT is not None else (self.ratioT, self.ratioW,
+                                                                                 self.ratioH)
+        return (f"nn.VolumetricFractionalMaxPooling({sizes[0]}x{sizes[1]}x{sizes[2]}, "
+                f"{self.poolSizeT},{self.poolSizeW},{self.poolSizeH})")
