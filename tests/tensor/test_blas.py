@@ -1,0 +1,93 @@
+"""Matrix products with Torch7's optional scalars and result forms."""
+import numpy as np
+import pytest
+
+import legonn as lg
+
+
+@pytest.fixture
+def mats():
+    rng = np.random.default_rng(1)
+    return {k: rng.standard_normal(s) for k, s in
+            (('A', (3, 4)), ('B', (4, 2)), ('M', (3, 2)), ('v', (4,)), ('w', (3,)), ('u', (2,)))}
+
+
+def T(a):
+    return lg.DoubleTensor(a.copy())
+
+
+def test_addmm_forms(mats):
+    A, B, M = mats['A'], mats['B'], mats['M']
+    r = T(M)
+    assert r.addmm(T(A), T(B)) is r and np.allclose(r.array, M + A @ B)
+    assert np.allclose(T(M).addmm(0.5, T(A), T(B)).array, M + 0.5 * A @ B)       # v2 alone (Linear.lua)
+    assert np.allclose(lg.DoubleTensor().addmm(T(M), T(A), T(B)).array, M + A @ B)
+    assert np.allclose(lg.DoubleTensor().addmm(2, T(M), 3, T(A), T(B)).array, 2 * M + 3 * A @ B)
+    assert np.allclose(lg.DoubleTensor().addmm(T(M), 3, T(A), T(B)).array, M + 3 * A @ B)
+    assert np.allclose(T(M).addmm(0, T(M), 1, T(A), T(B)).array, A @ B)
+    # Linear's accGradParameters form: gradWeight += scale * gradOutput^T @ input
+    gw = lg.zeros(2, 4).double()
+    gw.addmm(2, T(M).t(), T(A))
+    assert np.allclose(gw.array, 2 * M.T @ A)
+    assert np.allclose(lg.addmm(T(M), T(A), T(B)).array, M + A @ B)
+
+
+def test_addmv_addr(mats):
+    A, v, w, u = mats['A'], mats['v'], mats['w'], mats['u']
+    assert np.allclose(T(w).addmv(T(A), T(v)).array, w + A @ v)
+    assert np.allclose(lg.DoubleTensor().addmv(0.5, T(w), 2, T(A), T(v)).array, 0.5 * w + 2 * A @ v)
+    M = mats['M']
+    assert np.allclose(T(M).addr(T(w), T(u)).array, M + np.outer(w, u))
+    assert np.allclose(T(M).addr(3, T(w), T(u)).array, M + 3 * np.outer(w, u))
+    assert np.allclose(lg.DoubleTensor().addr(2, T(M), 1, T(w), T(u)).array, 2 * M + np.outer(w, u))
+
+
+def test_mm_mv_bmm_dot_ger(mats):
+    A, B, v, w, u = mats['A'], mats['B'], mats['v'], mats['w'], mats['u']
+    r = lg.DoubleTensor()
+    assert r.mm(T(A), T(B)) is r and np.allclose(r.array, A @ B)
+    assert np.allclose(lg.mm(T(A), T(B)).array, A @ B)
+    assert np.allclose(lg.DoubleTensor().mm(T(B).t(), T(A).t()).array, B.T @ A.T)
+    assert np.allclose(lg.mv(T(A), T(v)).array, A @ v)
+    b1, b2 = np.stack([A, A * 2]), np.stack([B, -B])
+    assert np.allclose(lg.bmm(T(b1), T(b2)).array, b1 @ b2)
+    assert np.allclose(lg.DoubleTensor().baddbmm(T(b1 @ b2), T(b1), T(b2)).array, 2 * (b1 @ b2))
+    assert np.allclose(T(mats['M']).addbmm(T(b1), T(b2)).array, mats['M'] + (b1 @ b2).sum(0))
+    assert T(v).dot(T(v)) == pytest.approx(float(v @ v))
+    assert np.allclose(lg.DoubleTensor().ger(T(w), T(u)).array, np.outer(w, u))
+
+
+def test_mm_into_non_contiguous_result(mats):
+    A, B = mats['A'], mats['B']
+    out = lg.zeros(2, 3).double().t()
+    out.mm(T(A), T(B))
+    assert np.allclose(out.array, A @ B)
+
+
+def test_blas_errors(mats):
+    A, B = T(mats['A']), T(mats['B'])
+    with pytest.raises(ValueError, match='incompatible operands of sizes'):
+        lg.DoubleTensor().mm(A, A)
+    with pytest.raises(ValueError, match='matching inner sizes'):
+        lg.DoubleTensor(3, 3).addmm(A, A)
+    with pytest.raises(ValueError, match='does not match'):
+        lg.DoubleTensor(2, 2).addmm(A, B)
+    with pytest.raises(ValueError, match='added tensor has sizes'):
+        lg.DoubleTensor().addmm(lg.DoubleTensor(5), A, B)
+    with pytest.raises(TypeError, match='expected'):
+        lg.DoubleTensor().addmm(A)
+    with pytest.raises(ValueError, match='4 elements'):
+        T(mats['v']).dot(lg.DoubleTensor(6))
+
+
+def test_cross_product():
+    a = lg.Tensor([[1, 0, 0], [0, 1, 0]])
+    b = lg.Tensor([[0, 1, 0], [0, 0, 1]])
+    assert a.cross(b).tolist() == [[0, 0, 1], [1, 0, 0]]        # dim: the first of size 3 (dim 1 here)
+    r = lg.Tensor()
+    assert r.cross(a.t(), b.t(), 0) is r and r.t().tolist() == [[0, 0, 1], [1, 0, 0]]
+    assert lg.cross(a, b).tolist() == [[0, 0, 1], [1, 0, 0]]
+    with pytest.raises(ValueError, match='size 3'):
+        lg.Tensor(2, 2).cross(lg.Tensor(2, 2))
+    with pytest.raises(ValueError, match='differ'):
+        a.cross(lg.Tensor(3, 3))

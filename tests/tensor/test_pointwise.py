@@ -1,0 +1,194 @@
+"""Element-wise arithmetic in every Torch7 argument form, comparisons and Python operators."""
+import numpy as np
+import pytest
+
+import legonn as lg
+
+
+@pytest.fixture
+def xy():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((2, 3))
+    b = rng.uniform(0.5, 2.0, (2, 3))
+    return a, b, lg.DoubleTensor(a.copy()), lg.DoubleTensor(b.copy())
+
+
+def test_add_forms(xy):
+    a, b, x, y = xy
+    assert x.clone().add(2).tolist() == (a + 2).tolist()
+    r = x.clone()
+    assert r.add(y) is r and np.allclose(r.array, a + b)
+    assert np.allclose(x.clone().add(3, y).array, a + 3 * b)
+    r = lg.DoubleTensor()
+    assert r.add(x, y) is r and np.allclose(r.array, a + b)
+    assert np.allclose(lg.DoubleTensor().add(x, 0.5, y).array, a + 0.5 * b)
+    assert np.allclose(lg.DoubleTensor().add(x, 4).array, a + 4)
+    assert x.tolist() == a.tolist() and y.tolist() == b.tolist()    # sources untouched
+
+
+def test_csub_mul_div(xy):
+    a, b, x, y = xy
+    assert np.allclose(x.clone().csub(y).array, a - b)
+    assert np.allclose(x.clone().csub(2, y).array, a - 2 * b)
+    assert np.allclose(x.clone().csub(1.5).array, a - 1.5)
+    assert np.allclose(x.clone().mul(3).array, a * 3)
+    assert np.allclose(lg.DoubleTensor().mul(x, 3).array, a * 3)
+    assert np.allclose(x.clone().div(4).array, a / 4)
+    assert np.allclose(lg.DoubleTensor().div(x, 4).array, a / 4)
+    with pytest.raises(TypeError, match='cmul'):
+        x.clone().mul(y)
+
+
+def test_cmul_cdiv_cmax_cmin_cpow(xy):
+    a, b, x, y = xy
+    assert np.allclose(x.clone().cmul(y).array, a * b)
+    assert np.allclose(lg.DoubleTensor().cmul(x, y).array, a * b)
+    assert np.allclose(x.clone().cdiv(y).array, a / b)
+    assert np.allclose(lg.DoubleTensor().cdiv(x, y).array, a / b)
+    assert np.allclose(x.clone().cmax(y).array, np.maximum(a, b))
+    assert np.allclose(x.clone().cmin(0).array, np.minimum(a, 0))
+    assert np.allclose(y.clone().cpow(y).array, b ** b)
+
+
+def test_same_element_count_rule():
+    x = lg.zeros(2, 3)
+    x.add(lg.range(0, 5))             # 6 elements, other shape: allowed in Torch7
+    assert x.tolist() == [[0, 1, 2], [3, 4, 5]]
+    with pytest.raises(ValueError, match='expected an operand of 6 elements'):
+        x.add(lg.Tensor(4))
+    with pytest.raises(ValueError, match='6 elements'):
+        x.cmul(lg.Tensor(3))
+
+
+def test_integer_division_truncates_like_c():
+    assert lg.IntTensor([-7, 7, -6]).div(2).tolist() == [-3, 3, -3]
+    assert lg.LongTensor([-7, 9]).cdiv(lg.LongTensor([2, -4])).tolist() == [-3, -2]
+    assert lg.LongTensor([-7, 7]).fmod(3).tolist() == [-1, 1]
+    assert lg.LongTensor([-7, 7]).remainder(3).tolist() == [2, 1]
+
+
+def test_addcmul_addcdiv_forms(xy):
+    a, b, x, y = xy
+    assert np.allclose(x.clone().addcmul(y, y).array, a + b * b)
+    assert np.allclose(x.clone().addcmul(0.5, y, y).array, a + 0.5 * b * b)
+    r = lg.DoubleTensor()
+    assert np.allclose(r.addcmul(x, 2, y, y).array, a + 2 * b * b)
+    assert np.allclose(lg.DoubleTensor().addcmul(x, y, y).array, a + b * b)
+    assert np.allclose(x.clone().addcdiv(y, y).array, a + 1)
+    assert np.allclose(x.clone().addcdiv(3, x, y).array, a + 3 * a / b)
+    assert np.allclose(lg.DoubleTensor().addcdiv(x, 2, x, y).array, a + 2 * a / b)
+
+
+UNARY = {'abs': np.abs, 'exp': np.exp, 'tanh': np.tanh, 'sign': np.sign, 'floor': np.floor, 'ceil': np.ceil,
+         'neg': np.negative, 'sigmoid': lambda v: 1 / (1 + np.exp(-v)), 'sin': np.sin, 'cos': np.cos,
+         'trunc': np.trunc, 'square': np.square, 'atan': np.arctan, 'expm1': np.expm1}
+POSITIVE = {'log': np.log, 'sqrt': np.sqrt, 'rsqrt': lambda v: 1 / np.sqrt(v), 'cinv': lambda v: 1 / v,
+            'log1p': np.log1p, 'frac': lambda v: np.fmod(v, 1)}
+
+
+@pytest.mark.parametrize('name', sorted(UNARY) + sorted(POSITIVE))
+def test_unary_in_place_result_and_functional(name, xy):
+    a, b, x, y = xy
+    ref_fn = UNARY.get(name) or POSITIVE[name]
+    src, t = (a, x) if name in UNARY else (b * 3, lg.DoubleTensor(b * 3))
+    expected = ref_fn(src)
+    inplace = t.clone()
+    assert getattr(inplace, name)() is inplace
+    assert np.allclose(inplace.array, expected)
+    r = lg.DoubleTensor()
+    assert getattr(r, name)(t) is r and np.allclose(r.array, expected) and r.size() == t.size()
+    new = getattr(lg, name)(t)
+    assert np.allclose(new.array, expected) and new.storage() is not t.storage()
+
+
+def test_sigmoid_does_not_overflow():
+    s = lg.Tensor([-1000.0, 0.0, 1000.0]).sigmoid()
+    assert s.tolist() == [0.0, 0.5, 1.0]
+
+
+def test_pow_forms(xy):
+    a, b, x, y = xy
+    assert np.allclose(y.clone().pow(2).array, b ** 2)
+    assert np.allclose(lg.DoubleTensor().pow(y, 3).array, b ** 3)
+    assert np.allclose(lg.DoubleTensor().pow(2, y).array, 2 ** b)
+
+
+def test_clamp_forms(xy):
+    a, b, x, y = xy
+    assert np.allclose(x.clone().clamp(-0.5, 0.5).array, np.clip(a, -0.5, 0.5))
+    r = lg.DoubleTensor()
+    assert np.allclose(r.clamp(x, 0, 1).array, np.clip(a, 0, 1))
+    with pytest.raises(TypeError, match='clamp'):
+        x.clamp(1)
+
+
+def test_lerp(xy):
+    a, b, x, y = xy
+    assert np.allclose(x.clone().lerp(y, 0.25).array, a + 0.25 * (b - a))
+    assert np.allclose(lg.DoubleTensor().lerp(x, y, 0.5).array, (a + b) / 2)
+
+
+def test_writes_through_views():
+    x = lg.zeros(3, 3)
+    x.narrow(1, 1, 1).add(2)
+    x.select(0, 0).mul(0).add(1)
+    x.t().select(0, 2).cmul(lg.Tensor([5, 5, 5]))
+    assert x.tolist() == [[1, 1, 5], [0, 2, 0], [0, 2, 0]]
+
+
+def test_comparisons_return_byte_tensors():
+    x = lg.Tensor([1, 2, 3])
+    y = lg.Tensor([3, 2, 1])
+    assert x.eq(2).type() == 'legonn.ByteTensor'
+    assert x.eq(2).tolist() == [0, 1, 0]
+    assert x.ne(y).tolist() == [1, 0, 1]
+    assert x.gt(y).tolist() == [0, 0, 1]
+    assert x.lt(y).tolist() == [1, 0, 0]
+    assert x.ge(2).tolist() == [0, 1, 1]
+    assert x.le(y).tolist() == [1, 1, 0]
+    r = lg.ByteTensor()
+    assert r.gt(x, 1) is r and r.tolist() == [0, 1, 1]
+    assert x.equal(lg.Tensor([1, 2, 3])) and not x.equal(y) and not x.equal(lg.Tensor([1, 2]))
+
+
+def test_masked_fill_with_comparison():
+    x = lg.Tensor([[1, -2], [-3, 4]])
+    x.maskedFill(x.lt(0), 0)
+    assert x.tolist() == [[1, 0], [0, 4]]
+    with pytest.raises(ValueError, match='mask of sizes'):
+        x.maskedFill(lg.ByteTensor(3), 1)
+
+
+def test_python_operators_return_new_tensors(xy):
+    a, b, x, y = xy
+    for result, expected in [(x + y, a + b), (x - y, a - b), (x * y, a * b), (x / y, a / b), (y ** 2, b ** 2),
+                             (2 + x, 2 + a), (1 - x, 1 - a), (3 * x, 3 * a), (1 / y, 1 / b), (-x, -a),
+                             (abs(x), np.abs(a)), (2 ** y, 2 ** b), (x // y, a // b), (x % y, a % b),
+                             (x + b, a + b)]:
+        assert isinstance(result, lg.DoubleTensor)
+        assert np.allclose(result.array, expected)
+    assert x.tolist() == a.tolist()
+    m = lg.DoubleTensor(np.eye(3)[:2])
+    assert np.allclose((x @ m.t()).array, a @ np.eye(3)[:2].T)
+    assert ((x < 0).array == (a < 0)).all() and (x < 0).type() == 'legonn.ByteTensor'
+    assert ((x >= y).array == (a >= b)).all()
+    # broadcasting with the operators (NumPy rules)
+    row = lg.DoubleTensor([1.0, 2.0, 3.0])
+    assert np.allclose((x + row).array, a + [1, 2, 3])
+
+
+def test_in_place_operators(xy):
+    a, b, x, y = xy
+    z = x.clone()
+    storage = z.storage()
+    z += y
+    z -= 1
+    z *= 2
+    z /= y
+    assert z.storage() is storage
+    assert np.allclose(z.array, (a + b - 1) * 2 / b)
+
+
+def test_size_mismatch_names_the_sizes():
+    with pytest.raises(ValueError, match=r'sizes \(2,\)'):
+        lg.Tensor(3).cmul(lg.Tensor(2))

@@ -1,0 +1,108 @@
+"""Reductions: numbers without a dim, kept dims with one, 0-based LongTensor indices."""
+import numpy as np
+import pytest
+
+import legonn as lg
+
+
+@pytest.fixture
+def data():
+    a = np.array([[3.0, -1.0, 4.0, 1.0], [-5.0, 9.0, 2.0, 6.0], [5.0, 3.0, -5.0, 8.0]])
+    return a, lg.DoubleTensor(a.copy())
+
+
+def test_whole_tensor_reductions_are_numbers(data):
+    a, x = data
+    assert x.sum() == a.sum() and isinstance(x.sum(), float)
+    assert x.mean() == pytest.approx(a.mean())
+    assert x.prod() == pytest.approx(a.prod())
+    assert x.max() == 9 and x.min() == -5
+    assert x.var() == pytest.approx(a.var(ddof=1)) and x.var(None, True) == pytest.approx(a.var())
+    assert x.std() == pytest.approx(a.std(ddof=1))
+    assert x.norm() == pytest.approx(np.sqrt((a ** 2).sum()))
+    assert x.norm(1) == pytest.approx(np.abs(a).sum())
+    assert x.norm(3) == pytest.approx((np.abs(a) ** 3).sum() ** (1 / 3))
+    assert x.norm(float('inf')) == 9 and x.norm(0) == 12
+    assert x.dist(lg.DoubleTensor(np.zeros((3, 4)))) == pytest.approx(x.norm())
+    assert x.trace() == 3 + 9 - 5
+    assert lg.LongTensor([1, 2, 3]).sum() == 6
+
+
+@pytest.mark.parametrize('dim', [0, 1, -1])
+def test_dim_reductions_keep_the_dimension(data, dim):
+    a, x = data
+    for name, ref in (('sum', np.sum), ('mean', np.mean), ('prod', np.prod)):
+        r = getattr(x, name)(dim)
+        assert r.size() == np.expand_dims(ref(a, axis=dim), dim).shape
+        assert np.allclose(r.array, ref(a, axis=dim, keepdims=True))
+    assert np.allclose(x.var(dim).array, a.var(axis=dim, ddof=1, keepdims=True))
+    assert np.allclose(x.std(dim, True).array, a.std(axis=dim, keepdims=True))
+    assert np.allclose(x.norm(2, dim).array, np.sqrt((a ** 2).sum(axis=dim, keepdims=True)))
+
+
+def test_max_min_values_and_zero_based_indices(data):
+    a, x = data
+    values, idx = x.max(1)
+    assert values.size() == (3, 1) and idx.size() == (3, 1)
+    assert values.tolist() == [[4], [9], [8]]
+    assert idx.type() == 'legonn.LongTensor' and idx.tolist() == [[2], [1], [3]]
+    values, idx = x.min(0)
+    assert values.tolist() == [[-5, -1, -5, 1]] and idx.tolist() == [[1, 0, 2, 0]]
+    # the indices select the values back
+    assert x.gather(1, x.max(1)[1]).tolist() == [[4], [9], [8]]
+    with pytest.raises(ValueError, match='empty'):
+        lg.Tensor().max()
+    with pytest.raises(IndexError, match='dimension 2 out of range'):
+        x.max(2)
+
+
+def test_cumulative_median_kthvalue(data):
+    a, x = data
+    assert np.allclose(x.cumsum(1).array, np.cumsum(a, 1))
+    assert np.allclose(x.cumprod(0).array, np.cumprod(a, 0))
+    v, i = x.kthvalue(1, 1)         # second smallest (0-based k) of each row
+    assert v.tolist() == [[1], [2], [3]] and i.tolist() == [[3], [2], [1]]
+    v, i = x.median(1)
+    assert v.tolist() == [[1], [2], [3]]
+    with pytest.raises(IndexError, match='kthvalue'):
+        x.kthvalue(4, 1)
+
+
+def test_all_any():
+    assert lg.ByteTensor([1, 1]).all() and not lg.ByteTensor([1, 0]).all()
+    assert lg.ByteTensor([0, 1]).any() and not lg.ByteTensor([0, 0]).any()
+
+
+def test_reductions_on_views(data):
+    a, x = data
+    assert x.t().sum(0).tolist() == [[a[i].sum() for i in range(3)]]
+    assert x.narrow(1, 1, 2).max() == a[:, 1:3].max()
+
+
+def test_renorm_caps_slice_norms():
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((4, 5)) * 3
+    x = lg.DoubleTensor(a.copy())
+    assert x.renorm(2, 0, 1.5) is x
+    norms = np.linalg.norm(a, axis=1)
+    for i in range(4):
+        expected = a[i] * 1.5 / (norms[i] + 1e-7) if norms[i] > 1.5 else a[i]
+        assert np.allclose(x.array[i], expected)
+    r = lg.DoubleTensor().renorm(lg.DoubleTensor(a.copy()), 1, 1, 2.0)     # columns, L1
+    cols = np.abs(a).sum(0)
+    assert np.allclose(r.array, a * np.where(cols > 2.0, 2.0 / (cols + 1e-7), 1.0))
+    with pytest.raises(ValueError, match='2 dimensions'):
+        lg.Tensor(3).renorm(2, 0, 1)
+    with pytest.raises(ValueError, match='positive'):
+        x.renorm(0, 0, 1)
+
+
+def test_histc():
+    x = lg.Tensor([1, 2, 1, 4, 2.5, 7])
+    h = x.histc(3)                   # range [1, 7]: bins [1, 3), [3, 5), [5, 7]
+    assert h.type() == 'legonn.FloatTensor' and h.tolist() == [4, 1, 1]
+    assert lg.histc(x, 2, 0, 2).tolist() == [0, 3]       # values outside [0, 2] are ignored
+    assert lg.Tensor([5, 5]).histc(2).tolist() == [0, 2]   # constant data: range [4, 6]
+    assert lg.rand(100).histc().size() == (100,)
+    with pytest.raises(ValueError, match='nbins'):
+        x.histc(0)
