@@ -1,0 +1,198 @@
+"""Small utility layers: one-hot encoding, gradient tricks (reversal, L1 penalty,
+zeroing), constants, training noise and a size printer."""
+from ..tensor import as_tensor
+from .errors import input_error
+from .module import Module
+from .table_buffers import check_size, check_tensor, describe, view_buffer, zero_mirror
+
+
+class OneHot(Module):
+    """0-based class indices of any size S -> one-hot rows of size S x outputSize (the module's type).
+
+    The input is not differentiable: gradInput is zeros.
+    """
+
+    def __init__(self, outputSize):
+        super().__init__()
+        if not isinstance(outputSize, int) or outputSize <= 0:
+            raise ValueError(f"OneHot: outputSize must be a positive integer, got {outputSize!r}")
+        self.outputSize = outputSize
+
+    def updateOutput(self, input):
+        check_tensor(self, input, 'input')
+        idx = input.array
+        if input.nElement():
+            lo, hi = float(idx.min()), float(idx.max())
+            if lo < 0 or hi >= self.outputSize or (idx != idx.astype('int64')).any():
+                raise input_error(self, f"integer class indices in [0, {self.outputSize - 1}]",
+                                  f"values from {lo} to {hi}", IndexError)
+        if self.output.is_cuda != input.is_cuda:
+            raise input_error(self, f"input on the module's device ({self.output.type()})", input.type(), TypeError)
+        out = self.output.resize(*input.size(), self.outputSize)
+        xp = input.xp
+        hot = xp.arange(self.outputSize) == idx.astype('int64')[..., None]
+        out.array[...] = hot
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        check_tensor(self, input, 'input')
+        self.bufferLike('gradInput', input)[...] = 0
+        return self.gradInput
+
+    def __repr__(self):
+        return f'nn.OneHot({self.outputSize})'
+
+
+class GradientReversal(Module):
+    """Identity forward (a view); backward multiplies the gradient by ``-lambda``."""
+
+    def __init__(self, lambda_=1):
+        super().__init__()
+        self.lambda_ = lambda_
+
+    def setLambda(self, lambda_):
+        self.lambda_ = lambda_
+        return self
+
+    def updateOutput(self, input):
+        check_tensor(self, input, 'input')
+        return view_buffer(self, 'output', input)
+
+    def updateGradInput(self, input, gradOutput):
+        check_size(self, gradOutput, input.size())
+        input.xp.multiply(gradOutput.array, -self.lambda_, out=self.bufferLike('gradInput', gradOutput))
+        return self.gradInput
+
+    def __repr__(self):
+        return f'nn.GradientReversal({self.lambda_})'
+
+
+class L1Penalty(Module):
+    """Identity forward that records ``loss = l1weight * |input|_1`` (divided by the element count with
+    ``sizeAverage``) and adds its gradient ``l1weight * sign(input)`` on the way back (plus gradOutput when
+    ``provideOutput``)."""
+
+    def __init__(self, l1weight, sizeAverage=False, provideOutput=True):
+        super().__init__()
+        self.l1weight, self.sizeAverage, self.provideOutput = l1weight, sizeAverage, provideOutput
+        self.loss = 0.0
+
+    def _weight(self, input):
+        return self.l1weight / input.nElement() if self.sizeAverage else self.l1weight
+
+    def updateOutput(self, input):
+        check_tensor(self, input, 'input')
+        self.loss = float(self._weight(input) * input.xp.abs(input.array).sum())
+        return view_buffer(self, 'output', input)
+
+    def updateGradInput(self, input, gradOutput):
+        check_tensor(self, input, 'input')
+        if self.provideOutput:
+            check_size(self, gradOutput, input.size())
+        gi = self.bufferLike('gradInput', input)
+        input.xp.sign(input.array, out=gi)
+        gi *= self._weight(input)
+        if self.provideOutput:
+            gi += gradOutput.array
+        return self.gradInput
+
+    def __repr__(self):
+        return f'nn.L1Penalty({self.l1weight})'
+
+
+class ZeroGrad(Module):
+    """Identity forward (a view); the gradient it passes back is zero (tensor or table input)."""
+
+    def updateOutput(self, input):
+        if isinstance(input, list):
+            self.output = input
+            return self.output
+        return view_buffer(self, 'output', input)
+
+    def updateGradInput(self, input, gradOutput):
+        self.gradInput = zero_mirror(self.gradInput, input)
+        return self.gradInput
+
+
+class Constant(Module):
+    """Output a constant ``value`` (a number or tensor) whatever the input; with ``nInputDim``, an input of
+    more dimensions is a batch and the constant is repeated along its first dimension. gradInput is zeros."""
+
+    def __init__(self, value, nInputDim=None):
+        super().__init__()
+        self.value = as_tensor(value).type(self.output.type()).clone()
+        self.nInputDim = nInputDim
+
+    def updateOutput(self, input):
+        check_tensor(self, input, 'input')
+        value = self.value
+        if self.nInputDim is not None and input.dim() > self.nInputDim:
+            sizes = (input.size(0),) + tuple(value.size())
+            self.output.resize(*sizes).array[...] = value.array[None]
+        else:
+            self.output.resize(*value.size()).array[...] = value.array
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        check_tensor(self, input, 'input')
+        self.bufferLike('gradInput', input)[...] = 0
+        return self.gradInput
+
+
+class WhiteNoise(Module):
+    """Training: output = input + N(mean, std^2) noise; evaluation: output = input + mean.
+
+    The gradient is only defined while training (identity).
+    """
+
+    def __init__(self, mean=0, std=0.1):
+        super().__init__()
+        if std < 0:
+            raise ValueError(f"WhiteNoise: std must be >= 0, got {std!r}")
+        self.mean, self.std = mean, std
+
+    def updateOutput(self, input):
+        check_tensor(self, input, 'input')
+        out = self.bufferLike('output', input)
+        if self.train:
+            noise = self.bufferLike('noise', input)
+            if self.std > 0:
+                self.noise.normal(self.mean, self.std)
+            else:
+                noise.fill(self.mean)
+            input.xp.add(input.array, noise, out=out)
+        else:
+            input.xp.add(input.array, self.mean, out=out)
+        return self.output
+
+    def clearState(self):
+        return super().clearState('noise')
+
+    def updateGradInput(self, input, gradOutput):
+        if not self.train:
+            raise input_error(self, "training mode (backprop is only defined while training)", "evaluate mode",
+                              ValueError)
+        check_size(self, gradOutput, input.size())
+        self.bufferLike('gradInput', gradOutput)[...] = gradOutput.array
+        return self.gradInput
+
+    def __repr__(self):
+        return f'nn.WhiteNoise mean: {self.mean:f}, std: {self.std:f}'
+
+
+class PrintSize(Module):
+    """Identity (tensor or table) that prints the input's size forward and gradOutput's size backward."""
+
+    def __init__(self, prefix='PrintSize'):
+        super().__init__()
+        self.prefix = prefix
+
+    def updateOutput(self, input):
+        print(f"{self.prefix}:input\n{describe(input)}")
+        self.output = input
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        print(f"{self.prefix}:gradOutput\n{describe(gradOutput)}")
+        self.gradInput = gradOutput
+        return self.gradInput

@@ -1,0 +1,254 @@
+"""Reductions over a dimension (Sum, Mean, Max, Min), p-norm normalisation and
+batched matrix products of a table of two tensors (MM, MV).
+
+Dimensions are 0-based; a negative one counts from the end. ``nInputDims``
+follows Torch7: a non-negative ``dimension`` moves one step right when the
+input has nInputDims + 1 dimensions (a batch).
+"""
+import math
+
+from .errors import input_error
+from .module import Module
+from .table_buffers import check_size, check_table, check_tensor, index_buffer, slot, trim
+from .table_structure import _batch_dim
+
+
+def _reduced_size(sizes, d, squeeze):
+    """The size a reduction over ``d`` leaves: ``d`` removed (squeeze) or kept as 1; never empty."""
+    sizes = list(sizes)
+    if squeeze and len(sizes) > 1:
+        del sizes[d]
+    else:
+        sizes[d] = 1
+    return sizes
+
+
+class Sum(Module):
+    """Sum over ``dimension`` (0 by default); ``sizeAverage`` divides by its size (a mean).
+
+    ``squeeze`` (default True) removes the reduced dimension unless the input is 1-D,
+    where the output keeps size (1,) as in Torch7.
+    """
+
+    def __init__(self, dimension=0, nInputDims=None, sizeAverage=False, squeeze=True):
+        super().__init__()
+        if not isinstance(squeeze, bool):
+            raise ValueError(f"{type(self).__name__}: squeeze must be True or False, got {squeeze!r}")
+        self.dimension, self.nInputDims, self.sizeAverage, self.squeeze = dimension, nInputDims, sizeAverage, squeeze
+
+    def _dim(self, input):
+        check_tensor(self, input, 'input')
+        return _batch_dim(self, self.dimension, input.dim(), self.nInputDims)
+
+    def updateOutput(self, input):
+        d = self._dim(input)
+        xp = input.xp
+        out = self.bufferLike('output', input, _reduced_size(input.size(), d, self.squeeze))
+        xp.sum(input.array, axis=d, keepdims=out.ndim == input.dim(), out=out)
+        if self.sizeAverage:
+            out /= input.size(d)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        d = self._dim(input)
+        check_size(self, gradOutput, _reduced_size(input.size(), d, self.squeeze))
+        g = gradOutput.array
+        gi = self.bufferLike('gradInput', input)
+        gi[...] = g.reshape(_reduced_size(input.size(), d, False))
+        if self.sizeAverage:
+            gi /= input.size(d)
+        return self.gradInput
+
+    def __repr__(self):
+        return f'nn.{type(self).__name__}({self.dimension})'
+
+
+class Mean(Sum):
+    """Mean over ``dimension``: ``Sum(dimension, nInputDims, sizeAverage=True)``."""
+
+    def __init__(self, dimension=0, nInputDims=None, squeeze=True):
+        super().__init__(dimension, nInputDims, True, squeeze)
+
+
+class _Extremum(Module):
+    """Max or min over ``dimension``; the gradient goes to the (first) arg-extremum, recorded in ``_indices``."""
+    pick = None  # 'argmax' or 'argmin'
+
+    def __init__(self, dimension=0, nInputDims=None):
+        super().__init__()
+        self.dimension, self.nInputDims = dimension, nInputDims
+
+    def _dim(self, input):
+        check_tensor(self, input, 'input')
+        return _batch_dim(self, self.dimension, input.dim(), self.nInputDims)
+
+    def updateOutput(self, input):
+        d = self._dim(input)
+        xp = input.xp
+        sizes = _reduced_size(input.size(), d, True)
+        idx = index_buffer(self, '_indices', input, sizes).array
+        found = getattr(xp, self.pick)(input.array, axis=d)
+        idx[...] = found.reshape(sizes)
+        out = self.bufferLike('output', input, sizes)
+        out[...] = xp.take_along_axis(input.array, xp.expand_dims(found, d), axis=d).reshape(sizes)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        d = self._dim(input)
+        sizes = _reduced_size(input.size(), d, True)
+        check_size(self, gradOutput, sizes)
+        idx = self.__dict__.get('_indices')
+        if idx is None or tuple(idx.size()) != tuple(sizes):
+            raise input_error(self, "updateOutput to have run on an input of this size",
+                              f"no recorded indices for size {tuple(sizes)}")
+        xp = input.xp
+        keep = _reduced_size(input.size(), d, False)
+        shape = [1] * input.dim()
+        shape[d] = input.size(d)
+        hit = xp.arange(input.size(d)).reshape(shape) == idx.array.reshape(keep)
+        xp.multiply(hit, gradOutput.array.reshape(keep), out=self.bufferLike('gradInput', input))
+        return self.gradInput
+
+    def clearState(self):
+        return super().clearState('_indices')
+
+    def __repr__(self):
+        return f'nn.{type(self).__name__}({self.dimension})'
+
+
+class Max(_Extremum):
+    """Maximum over ``dimension`` (output drops that dimension; 1-D input gives size (1,))."""
+    pick = 'argmax'
+
+
+class Min(_Extremum):
+    """Minimum over ``dimension`` (output drops that dimension; 1-D input gives size (1,))."""
+    pick = 'argmin'
+
+
+class Normalize(Module):
+    """Divide each row by its ``p``-norm: y = x / (sum |x|^p + eps)^(1/p); ``p=math.inf`` uses max |x| + eps.
+
+    Input (n,) or (batch, n); output the same size.
+    """
+
+    def __init__(self, p, eps=1e-10):
+        super().__init__()
+        if not p > 0:
+            raise ValueError(f"Normalize: p must be > 0, got {p!r}")
+        self.p, self.eps = p, eps
+
+    def _norm(self, x, xp):
+        """(norm of each row, kept as a column; d norm / d x)."""
+        if math.isinf(self.p):
+            a = xp.abs(x)
+            norm = a.max(axis=-1, keepdims=True) + self.eps
+            first = xp.argmax(a, axis=-1)[..., None]
+            dnorm = (xp.arange(x.shape[-1]) == first) * xp.sign(x)
+        else:
+            a = xp.abs(x)
+            norm = ((a ** self.p).sum(axis=-1, keepdims=True) + self.eps) ** (1.0 / self.p)
+            dnorm = a ** (self.p - 1) * xp.sign(x) / norm ** (self.p - 1)
+        return norm, dnorm
+
+    def updateOutput(self, input):
+        self.checkTensor(input, (1, 2))
+        x, xp = input.array, input.xp
+        norm, _ = self._norm(x, xp)
+        xp.divide(x, norm, out=self.bufferLike('output', input))
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        self.checkTensor(input, (1, 2))
+        check_size(self, gradOutput, input.size())
+        x, g, xp = input.array, gradOutput.array, input.xp
+        norm, dnorm = self._norm(x, xp)
+        # dy_i/dx_j = delta_ij / n - x_i dn/dx_j / n^2
+        dot = (g * x).sum(axis=-1, keepdims=True)
+        xp.subtract(g / norm, dot * dnorm / norm ** 2, out=self.bufferLike('gradInput', input))
+        return self.gradInput
+
+    def __repr__(self):
+        return f'nn.Normalize({self.p})'
+
+
+class MM(Module):
+    """{A, B} -> A @ B for 2-D matrices or 3-D batches of them; ``transA``/``transB`` transpose first."""
+
+    def __init__(self, transA=False, transB=False):
+        super().__init__()
+        self.transA, self.transB = transA, transB
+        self.gradInput = []
+
+    def _operands(self, input):
+        check_table(self, input, length=2)
+        a, b = check_tensor(self, input[0], 'input[0]'), check_tensor(self, input[1], 'input[1]')
+        if a.dim() not in (2, 3) or b.dim() != a.dim():
+            raise input_error(self, "two 2-D matrices or two 3-D batches", f"{a.dim()}-D and {b.dim()}-D inputs")
+        self.checkSameType(b, a, 'input[1]')
+        xp = a.xp
+        A = xp.swapaxes(a.array, -1, -2) if self.transA else a.array
+        B = xp.swapaxes(b.array, -1, -2) if self.transB else b.array
+        if A.shape[-1] != B.shape[-2] or A.shape[:-2] != B.shape[:-2]:
+            raise input_error(self, "matrices whose sizes multiply (after any transposition)",
+                              f"{tuple(A.shape)} @ {tuple(B.shape)}")
+        return a, b, A, B
+
+    def updateOutput(self, input):
+        a, _, A, B = self._operands(input)
+        a.xp.matmul(A, B, out=self.bufferLike('output', a, A.shape[:-1] + B.shape[-1:]))
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        a, b, A, B = self._operands(input)
+        check_size(self, gradOutput, A.shape[:-1] + B.shape[-1:])
+        xp, g = a.xp, gradOutput.array
+        trim(self, 'gradInput', 2)
+        ga, gb = slot(self, 'gradInput', 0, a).array, slot(self, 'gradInput', 1, b).array
+        t = lambda m: xp.swapaxes(m, -1, -2)  # noqa: E731
+        # dA = g B^T, dB = A^T g; transposed operands take the transposed gradient
+        dA, dB = g @ t(B), t(A) @ g
+        ga[...] = t(dA) if self.transA else dA
+        gb[...] = t(dB) if self.transB else dB
+        return self.gradInput
+
+
+class MV(Module):
+    """{M, v} -> M @ v for a 2-D matrix and a 1-D vector, or 3-D / 2-D batches; ``trans`` transposes M first."""
+
+    def __init__(self, trans=False):
+        super().__init__()
+        if not isinstance(trans, bool):
+            raise ValueError(f"MV: trans must be True or False, got {trans!r}")
+        self.trans = trans
+        self.gradInput = []
+
+    def _operands(self, input):
+        check_table(self, input, length=2)
+        m, v = check_tensor(self, input[0], 'input[0]'), check_tensor(self, input[1], 'input[1]')
+        if (m.dim(), v.dim()) not in ((2, 1), (3, 2)):
+            raise input_error(self, "a 2-D matrix and 1-D vector or a 3-D and a 2-D batch",
+                              f"{m.dim()}-D and {v.dim()}-D inputs")
+        self.checkSameType(v, m, 'input[1]')
+        M = m.xp.swapaxes(m.array, -1, -2) if self.trans else m.array
+        if M.shape[-1] != v.size(-1) or M.shape[:-2] != tuple(v.size())[:-1]:
+            raise input_error(self, "a vector as long as the matrix's rows (after any transposition)",
+                              f"{tuple(M.shape)} @ {tuple(v.size())}")
+        return m, v, M
+
+    def updateOutput(self, input):
+        m, v, M = self._operands(input)
+        out = self.bufferLike('output', m, M.shape[:-1])
+        out[...] = (M @ v.array[..., None])[..., 0]
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        m, v, M = self._operands(input)
+        check_size(self, gradOutput, M.shape[:-1])
+        xp, g = m.xp, gradOutput.array
+        trim(self, 'gradInput', 2)
+        gm, gv = slot(self, 'gradInput', 0, m).array, slot(self, 'gradInput', 1, v).array
+        outer = g[..., :, None] * v.array[..., None, :]
+        gm[...] = xp.swapaxes(outer, -1, -2) if self.trans else outer
+        gv[...] = (xp.swapaxes(M, -1, -2) @ g[..., None])[..., 0]
+        return self.gradInput

@@ -1,0 +1,161 @@
+"""Element-wise arithmetic across a table of equally sized tensors.
+
+Input: a list of tensors of one size and type; output: one tensor of that
+size; gradInput: a list with one gradient per input tensor.
+"""
+from .module import Module
+from .errors import input_error
+from .table_buffers import check_size, check_table, check_tensors_alike, index_buffer, slot, trim, view_buffer
+
+
+class _ElementwiseTable(Module):
+    """Shared checks of the table modules below; ``arity`` fixes the table length when set."""
+    arity = None
+
+    def __init__(self):
+        super().__init__()
+        self.gradInput = []
+
+    def _check(self, input, gradOutput=None):
+        check_table(self, input, length=self.arity)
+        check_tensors_alike(self, input)
+        if gradOutput is not None:
+            check_size(self, gradOutput, input[0].size())
+            self.checkSameType(gradOutput, input[0], 'gradOutput')
+        return input[0].xp
+
+    def _grad_slots(self, input):
+        trim(self, 'gradInput', len(input))
+        return [slot(self, 'gradInput', i, x).array for i, x in enumerate(input)]
+
+
+class CAddTable(_ElementwiseTable):
+    """output = input[0] + input[1] + ...; ``inplace=True`` accumulates into input[0] and shares gradOutput."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def updateOutput(self, input):
+        self._check(input)
+        if self.inplace:
+            out = view_buffer(self, 'output', input[0]).array
+        else:
+            out = self.bufferLike('output', input[0])
+            out[...] = input[0].array
+        for x in input[1:]:
+            out += x.array
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        self._check(input, gradOutput)
+        if self.inplace:
+            trim(self, 'gradInput', len(input))
+            for i in range(len(input)):
+                slot(self, 'gradInput', i, gradOutput).set(gradOutput)
+        else:
+            for g in self._grad_slots(input):
+                g[...] = gradOutput.array
+        return self.gradInput
+
+    def __repr__(self):
+        return 'nn.CAddTable' + (' (in-place)' if self.inplace else '')
+
+
+class CSubTable(_ElementwiseTable):
+    """output = input[0] - input[1]."""
+    arity = 2
+
+    def updateOutput(self, input):
+        xp = self._check(input)
+        xp.subtract(input[0].array, input[1].array, out=self.bufferLike('output', input[0]))
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        xp = self._check(input, gradOutput)
+        g0, g1 = self._grad_slots(input)
+        g0[...] = gradOutput.array
+        xp.negative(gradOutput.array, out=g1)
+        return self.gradInput
+
+
+class CMulTable(_ElementwiseTable):
+    """output = input[0] * input[1] * ... (element-wise)."""
+
+    def updateOutput(self, input):
+        self._check(input)
+        out = self.bufferLike('output', input[0])
+        out[...] = input[0].array
+        for x in input[1:]:
+            out *= x.array
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        self._check(input, gradOutput)
+        # the product of the other factors, not output / input[i], so that zeros in the input are fine
+        for i, g in enumerate(self._grad_slots(input)):
+            g[...] = gradOutput.array
+            for j, x in enumerate(input):
+                if j != i:
+                    g *= x.array
+        return self.gradInput
+
+
+class CDivTable(_ElementwiseTable):
+    """output = input[0] / input[1] (element-wise)."""
+    arity = 2
+
+    def updateOutput(self, input):
+        xp = self._check(input)
+        xp.divide(input[0].array, input[1].array, out=self.bufferLike('output', input[0]))
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        xp = self._check(input, gradOutput)
+        g0, g1 = self._grad_slots(input)
+        xp.divide(gradOutput.array, input[1].array, out=g0)
+        # d(a/b)/db = -(a/b)/b
+        xp.divide(self.output.array, input[1].array, out=g1)
+        g1 *= gradOutput.array
+        xp.negative(g1, out=g1)
+        return self.gradInput
+
+
+class _ExtremumTable(_ElementwiseTable):
+    """output = the element-wise max (or min) over the table; the gradient goes to the first input holding it."""
+    better = None  # 'greater' or 'less'
+
+    def updateOutput(self, input):
+        xp = self._check(input)
+        out = self.bufferLike('output', input[0])
+        out[...] = input[0].array
+        winner = index_buffer(self, '_winner', input[0], input[0].size()).zero().array
+        for i, x in enumerate(input[1:], 1):
+            wins = getattr(xp, self.better)(x.array, out)
+            xp.copyto(out, x.array, where=wins)
+            winner[wins] = i
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        xp = self._check(input, gradOutput)
+        winner = self.__dict__.get('_winner')
+        if winner is None or tuple(winner.size()) != tuple(input[0].size()):
+            raise input_error(self, "updateOutput to have run on an input of this size",
+                              f"no recorded winners for size {tuple(input[0].size())}")
+        winner = winner.array
+        for i, g in enumerate(self._grad_slots(input)):
+            xp.multiply(gradOutput.array, winner == i, out=g)
+        return self.gradInput
+
+    def clearState(self):
+        return super().clearState('_winner')
+
+
+class CMaxTable(_ExtremumTable):
+    """output = element-wise maximum of the table's tensors."""
+    better = 'greater'
+
+
+class CMinTable(_ExtremumTable):
+    """output = element-wise minimum of the table's tensors."""
+    better = 'less'

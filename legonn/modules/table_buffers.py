@@ -1,0 +1,140 @@
+"""Tables (Python lists, nested) as module inputs, outputs and buffers.
+
+Table modules check the shape of the tables they get before any arithmetic
+(``check_table``), keep their table-valued ``output``/``gradInput`` as lists
+whose tensors are reused from call to call (``slot``, ``trim``), and build
+gradients that mirror an input's nesting (``zero_mirror``).
+"""
+from ..tensor import tensor_class
+from .errors import input_error
+
+
+def describe(x):
+    """How an error message names a value: a tensor's size or a table's length."""
+    if isinstance(x, list):
+        return f"a table of {len(x)} entries"
+    if hasattr(x, 'size') and hasattr(x, 'dim'):
+        return f"a {x.dim()}-D tensor of size {tuple(x.size())}"
+    return type(x).__name__
+
+
+def check_table(module, x, length=None, min_length=1, what='input'):
+    """Raise a path-naming error unless ``x`` is a list of ``length`` (or at least ``min_length``) entries."""
+    if not isinstance(x, list):
+        raise input_error(module, f"a table (list) {what}", describe(x), TypeError)
+    if length is not None and len(x) != length:
+        raise input_error(module, f"a {what} table of {length} entries", f"{len(x)} entries")
+    if len(x) < min_length:
+        raise input_error(module, f"a {what} table of at least {min_length} entries", f"{len(x)} entries")
+    return x
+
+
+def check_tensor(module, x, what):
+    """Raise a path-naming TypeError unless ``x`` is a tensor (not a table)."""
+    if not (hasattr(x, 'dim') and hasattr(x, 'array')):
+        raise input_error(module, f"a tensor {what}", describe(x), TypeError)
+    return x
+
+
+def check_tensors_alike(module, tensors, what='input'):
+    """Every entry a tensor of the first one's size and type."""
+    first = check_tensor(module, tensors[0], f"{what}[0]")
+    for i, t in enumerate(tensors[1:], 1):
+        check_tensor(module, t, f"{what}[{i}]")
+        if tuple(t.size()) != tuple(first.size()):
+            raise input_error(module, f"{what}[{i}] of size {tuple(first.size())} (like {what}[0])",
+                              tuple(t.size()))
+        if type(t) is not type(first):
+            raise input_error(module, f"{what}[{i}] of type {first.type()} (like {what}[0])", t.type(), TypeError)
+    return tensors
+
+
+def check_size(module, x, sizes, what='gradOutput'):
+    """``x`` must be a tensor of exactly ``sizes``."""
+    check_tensor(module, x, what)
+    if tuple(x.size()) != tuple(sizes):
+        raise input_error(module, f"{what} of size {tuple(sizes)}", tuple(x.size()))
+    return x
+
+
+def table_list(module, name):
+    """``module.<name>`` as a list (replacing a tensor placeholder)."""
+    lst = module.__dict__.get(name)
+    if not isinstance(lst, list):
+        lst = module.__dict__[name] = []
+    return lst
+
+
+def slot(module, name, index, reference, sizes=None):
+    """Tensor ``index`` of the list buffer ``module.<name>``, resized to ``sizes`` (default: ``reference``'s)
+    with ``reference``'s type; the tensor already there is reused when its type fits."""
+    return slot_in(table_list(module, name), index, reference, sizes)
+
+
+def slot_in(lst, index, reference, sizes=None):
+    """``slot`` for a plain list (e.g. a table nested inside gradInput)."""
+    while len(lst) <= index:
+        lst.append(None)
+    buf = lst[index]
+    if type(buf) is not type(reference):
+        buf = lst[index] = reference.new()
+    return buf.resize(reference.size() if sizes is None else sizes)
+
+
+def index_buffer(module, name, reference, sizes):
+    """``module.<name>`` as a LongTensor of ``sizes`` on ``reference``'s device (argmax/argmin records)."""
+    cls = tensor_class('legonn.CudaLongTensor' if reference.is_cuda else 'legonn.LongTensor')
+    buf = module.__dict__.get(name)
+    if type(buf) is not cls:
+        buf = module.__dict__[name] = cls()
+    return buf.resize(sizes)
+
+
+def trim(module, name, length):
+    """Drop entries of list buffer ``module.<name>`` past ``length``."""
+    del table_list(module, name)[length:]
+
+
+def view_buffer(module, name, source):
+    """Make ``module.<name>`` a view of ``source`` (re-typed to ``source``'s type if needed)."""
+    buf = module.__dict__.get(name)
+    if type(buf) is not type(source):
+        buf = module.__dict__[name] = source.new()
+    return buf.set(source)
+
+
+def zero_mirror(old, reference):
+    """A zero-filled tree with ``reference``'s nesting and sizes, reusing ``old``'s tensors where types fit."""
+    if isinstance(reference, list):
+        old = old if isinstance(old, list) else []
+        return [zero_mirror(old[i] if i < len(old) else None, r) for i, r in enumerate(reference)]
+    buf = old if type(old) is type(reference) else reference.new()
+    return buf.resizeAs(reference).zero()
+
+
+def copy_tree(old, source):
+    """A copy of tree ``source`` written into ``old``'s tensors where types fit."""
+    if isinstance(source, list):
+        old = old if isinstance(old, list) else []
+        return [copy_tree(old[i] if i < len(old) else None, s) for i, s in enumerate(source)]
+    buf = old if type(old) is type(source) else source.new()
+    return buf.resizeAs(source).copy(source)
+
+
+def same_nesting(a, b):
+    """True when trees ``a`` and ``b`` nest alike and their tensors have equal sizes."""
+    if isinstance(a, list) or isinstance(b, list):
+        return isinstance(a, list) and isinstance(b, list) and len(a) == len(b) and \
+            all(same_nesting(x, y) for x, y in zip(a, b))
+    return hasattr(b, 'size') and tuple(a.size()) == tuple(b.size())
+
+
+def add_tree(acc, source, module, what='gradInput'):
+    """``acc += source`` tensor by tensor; the trees must nest alike."""
+    if not same_nesting(acc, source):
+        raise input_error(module, f"{what} trees of one shape ({describe(acc)})", describe(source))
+    if isinstance(acc, list):
+        for a, s in zip(acc, source):
+            add_tree(a, s, module, what)
+    else:
+        acc.array += source.array

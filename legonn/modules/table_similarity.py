@@ -1,0 +1,198 @@
+"""Similarities and mixtures of a table of tensors.
+
+DotProduct, CosineDistance and PairwiseDistance take {a, b} with a and b of one
+size, (n,) or (batch, n), and output (1,) or (batch,). MixtureTable weighs
+experts by a gater.
+"""
+from .errors import input_error
+from .module import Module
+from .table_buffers import check_size, check_table, check_tensor, check_tensors_alike, slot, slot_in, trim
+
+
+class _PairMeasure(Module):
+    """Checks shared by the {a, b} -> one number per row modules."""
+
+    def __init__(self):
+        super().__init__()
+        self.gradInput = []
+
+    def _rows(self, input, gradOutput=None):
+        """(a, b) as (batch, n) arrays, and gradOutput as a (batch, 1) column."""
+        check_table(self, input, length=2)
+        a, b = check_tensors_alike(self, input)
+        if a.dim() not in (1, 2):
+            raise input_error(self, "1-D or 2-D (batch) inputs", f"{a.dim()}-D of size {tuple(a.size())}")
+        rows = 1 if a.dim() == 1 else a.size(0)
+        A, B = a.array.reshape(rows, -1), b.array.reshape(rows, -1)
+        if gradOutput is None:
+            return A, B
+        check_size(self, gradOutput, (rows,))
+        self.checkSameType(gradOutput, a, 'gradOutput')
+        return A, B, gradOutput.array.reshape(rows, 1)
+
+    def _out(self, input, values):
+        rows = 1 if input[0].dim() == 1 else input[0].size(0)
+        self.bufferLike('output', input[0], (rows,))[...] = values
+        return self.output
+
+    def _grads(self, input, ga, gb):
+        trim(self, 'gradInput', 2)
+        slot(self, 'gradInput', 0, input[0]).array[...] = ga.reshape(input[0].array.shape)
+        slot(self, 'gradInput', 1, input[1]).array[...] = gb.reshape(input[1].array.shape)
+        return self.gradInput
+
+
+class DotProduct(_PairMeasure):
+    """output[k] = sum_i a[k, i] * b[k, i]."""
+
+    def updateOutput(self, input):
+        A, B = self._rows(input)
+        return self._out(input, (A * B).sum(axis=1))
+
+    def updateGradInput(self, input, gradOutput):
+        A, B, g = self._rows(input, gradOutput)
+        return self._grads(input, g * B, g * A)
+
+
+class CosineDistance(_PairMeasure):
+    """output[k] = a_k . b_k / (|a_k| |b_k|) (cosine similarity; 1e-12 added to each squared norm)."""
+    eps = 1e-12
+
+    def _parts(self, A, B):
+        ab = (A * B).sum(axis=1, keepdims=True)
+        aa = (A * A).sum(axis=1, keepdims=True) + self.eps
+        bb = (B * B).sum(axis=1, keepdims=True) + self.eps
+        return ab, aa, bb
+
+    def updateOutput(self, input):
+        A, B = self._rows(input)
+        ab, aa, bb = self._parts(A, B)
+        return self._out(input, (ab / input[0].xp.sqrt(aa * bb))[:, 0])
+
+    def updateGradInput(self, input, gradOutput):
+        A, B, g = self._rows(input, gradOutput)
+        ab, aa, bb = self._parts(A, B)
+        inv = 1 / input[0].xp.sqrt(aa * bb)
+        # d cos / da = b / (|a||b|) - cos a / |a|^2
+        ga = g * (B * inv - ab * inv * A / aa)
+        gb = g * (A * inv - ab * inv * B / bb)
+        return self._grads(input, ga, gb)
+
+
+class PairwiseDistance(_PairMeasure):
+    """output[k] = |a_k - b_k|_p (p = 2 by default)."""
+
+    def __init__(self, p=2):
+        super().__init__()
+        if not p >= 1:
+            raise ValueError(f"PairwiseDistance: p must be >= 1, got {p!r}")
+        self.norm = p
+
+    def updateOutput(self, input):
+        A, B = self._rows(input)
+        xp = input[0].xp
+        return self._out(input, (xp.abs(A - B) ** self.norm).sum(axis=1) ** (1.0 / self.norm))
+
+    def updateGradInput(self, input, gradOutput):
+        A, B, g = self._rows(input, gradOutput)
+        xp = input[0].xp
+        d = A - B
+        dist = (xp.abs(d) ** self.norm).sum(axis=1, keepdims=True) ** (1.0 / self.norm)
+        # d |d|_p / d d_i = |d_i|^(p-1) sign(d_i) / |d|_p^(p-1); zero where the distance is zero
+        safe = xp.where(dist > 0, dist, 1)
+        ga = g * xp.abs(d) ** (self.norm - 1) * xp.sign(d) / safe ** (self.norm - 1) * (dist > 0)
+        return self._grads(input, ga, -ga)
+
+    def __repr__(self):
+        return f'nn.PairwiseDistance({self.norm})'
+
+
+class MixtureTable(Module):
+    """{gater, experts} -> sum_i gater[..., i] * expert_i.
+
+    ``gater`` is (n,) or (batch, n). ``experts`` is a table of n tensors of one size
+    ((batch, ...) in batch mode), or one tensor holding the experts along dimension
+    ``dim`` (default: 1 in batch mode, 0 otherwise).
+    """
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+        self.gradInput = []
+
+    def _check(self, input):
+        check_table(self, input, length=2)
+        gater = check_tensor(self, input[0], 'input[0] (gater)')
+        if gater.dim() not in (1, 2):
+            raise input_error(self, "a 1-D or 2-D (batch) gater", f"{gater.dim()}-D")
+        n = gater.size(-1)
+        batch = gater.dim() == 2
+        experts = input[1]
+        if isinstance(experts, list):
+            check_table(self, experts, length=n, what='experts')
+            check_tensors_alike(self, experts, 'experts')
+            if batch and (experts[0].dim() < 1 or experts[0].size(0) != gater.size(0)):
+                raise input_error(self, f"experts with batch size {gater.size(0)}", tuple(experts[0].size()))
+            return gater, experts, None
+        check_tensor(self, experts, 'input[1] (experts)')
+        d = self.dim if self.dim is not None else (1 if batch else 0)
+        d = d + experts.dim() if d < 0 else d
+        if not 0 <= d < experts.dim() or experts.size(d) != n or (batch and experts.size(0) != gater.size(0)):
+            raise input_error(self, f"experts tensor with {n} experts along dimension {d}"
+                              + (f" and batch size {gater.size(0)}" if batch else ""), tuple(experts.size()))
+        return gater, experts, d
+
+    @staticmethod
+    def _gate(gater, i, like):
+        """Gate i as an array broadcastable against an expert of ``like``'s rank."""
+        g = gater.array[..., i]
+        return g.reshape(g.shape + (1,) * (like.dim() - g.ndim))
+
+    def updateOutput(self, input):
+        gater, experts, d = self._check(input)
+        if d is None:
+            out = self.bufferLike('output', experts[0])
+            out[...] = 0
+            for i, e in enumerate(experts):
+                out += self._gate(gater, i, e) * e.array
+        else:
+            xp = experts.xp
+            shape = [1] * experts.dim()
+            shape[d] = gater.size(-1)
+            if gater.dim() == 2:
+                shape[0] = gater.size(0)
+            sizes = list(experts.size())
+            del sizes[d]
+            xp.sum(gater.array.reshape(shape) * experts.array, axis=d, out=self.bufferLike('output', experts, sizes))
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        gater, experts, d = self._check(input)
+        g = check_size(self, gradOutput, self.output.size()).array
+        trim(self, 'gradInput', 2)
+        ggate = slot(self, 'gradInput', 0, gater).array
+        if d is None:
+            if len(self.gradInput) < 2 or not isinstance(self.gradInput[1], list):
+                self.gradInput[1:] = [[]]
+            expert_grads = self.gradInput[1]
+            del expert_grads[len(experts):]
+            for i, e in enumerate(experts):
+                prod = g * e.array
+                ggate[..., i] = prod.reshape(prod.shape[0], -1).sum(axis=1) if gater.dim() == 2 else prod.sum()
+                slot_in(expert_grads, i, e).array[...] = self._gate(gater, i, e) * g
+        else:
+            xp = experts.xp
+            shape = [1] * experts.dim()
+            shape[d] = gater.size(-1)
+            if gater.dim() == 2:
+                shape[0] = gater.size(0)
+            gx = xp.expand_dims(g, d)
+            prod = xp.moveaxis(gx * experts.array, d, -1)
+            keep = 1 if gater.dim() == 2 else 0
+            ggate[...] = prod.reshape(prod.shape[:keep] + (-1, gater.size(-1))).sum(axis=keep)
+            slot(self, 'gradInput', 1, experts).array[...] = gater.array.reshape(shape) * gx
+        return self.gradInput
+
+    def __repr__(self):
+        return 'nn.MixtureTable' + (f'({self.dim})' if self.dim is not None else '')
+

@@ -1,0 +1,394 @@
+"""Modules that build, cut and rearrange tables (Python lists, nested).
+
+Dimensions and table indices are 0-based; negative ones count from the end.
+"""
+from .errors import input_error
+from .module import Module
+from .table_buffers import (check_size, check_table, check_tensor, copy_tree, describe, same_nesting, slot, trim,
+                            view_buffer, zero_mirror)
+
+
+def _batch_dim(module, dimension, ndim, nInputDims):
+    """Torch7's rule: a non-negative ``dimension`` shifts by one when the input has nInputDims + 1 dims."""
+    if dimension < 0:
+        d = ndim + dimension
+    else:
+        d = dimension + 1 if nInputDims is not None and ndim == nInputDims + 1 else dimension
+    if not 0 <= d < ndim:
+        raise input_error(module, f"an input with dimension {dimension} (nInputDims={nInputDims})",
+                          f"a {ndim}-D input")
+    return d
+
+
+def _table_index(module, index, n, what='index'):
+    """A 0-based (negative from the end) index into a table of ``n`` entries, range-checked."""
+    i = index + n if index < 0 else index
+    if not 0 <= i < n:
+        raise input_error(module, f"a table with an entry at {what} {index}", f"a table of {n} entries",
+                          IndexError)
+    return i
+
+
+class JoinTable(Module):
+    """Concatenate a table of tensors along ``dimension`` into one tensor.
+
+    All entries agree in every other dimension. With ``nInputDims`` set, inputs of
+    nInputDims + 1 dimensions are batches and the join happens at ``dimension + 1``.
+    """
+
+    def __init__(self, dimension, nInputDims=None):
+        super().__init__()
+        self.dimension = dimension
+        self.nInputDims = nInputDims
+        self.gradInput = []
+
+    def _check(self, input):
+        check_table(self, input)
+        first = check_tensor(self, input[0], 'input[0]')
+        d = _batch_dim(self, self.dimension, first.dim(), self.nInputDims)
+        for i, t in enumerate(input[1:], 1):
+            check_tensor(self, t, f'input[{i}]')
+            same = t.dim() == first.dim() and all(a == b for k, (a, b) in enumerate(zip(t.size(), first.size()))
+                                                  if k != d)
+            if not same:
+                raise input_error(self, f"input[{i}] matching input[0]'s size {tuple(first.size())} outside "
+                                  f"dimension {d}", tuple(t.size()))
+            self.checkSameType(t, first, f'input[{i}]')
+        return d
+
+    def updateOutput(self, input):
+        d = self._check(input)
+        sizes = list(input[0].size())
+        sizes[d] = sum(t.size(d) for t in input)
+        self.bufferLike('output', input[0], sizes)
+        offset = 0
+        for t in input:
+            self.output.narrow(d, offset, t.size(d)).array[...] = t.array
+            offset += t.size(d)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        d = self._check(input)
+        sizes = list(input[0].size())
+        sizes[d] = sum(t.size(d) for t in input)
+        check_size(self, gradOutput, sizes)
+        trim(self, 'gradInput', len(input))
+        offset = 0
+        for i, t in enumerate(input):
+            slot(self, 'gradInput', i, t).array[...] = gradOutput.narrow(d, offset, t.size(d)).array
+            offset += t.size(d)
+        return self.gradInput
+
+    def __repr__(self):
+        return f'nn.JoinTable({self.dimension})'
+
+
+class SplitTable(Module):
+    """Split a tensor along ``dimension`` into a table of its slices (views, no copy).
+
+    ``nInputDims`` as in JoinTable. gradInput is one tensor assembled from the table gradOutput.
+    """
+
+    def __init__(self, dimension, nInputDims=None):
+        super().__init__()
+        self.dimension = dimension
+        self.nInputDims = nInputDims
+        self.output = []
+
+    def updateOutput(self, input):
+        check_tensor(self, input, 'input')
+        d = _batch_dim(self, self.dimension, input.dim(), self.nInputDims)
+        self.output = [input.select(d, i) for i in range(input.size(d))]
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        check_tensor(self, input, 'input')
+        d = _batch_dim(self, self.dimension, input.dim(), self.nInputDims)
+        check_table(self, gradOutput, length=input.size(d), min_length=0, what='gradOutput')
+        piece = tuple(input.size()[:d]) + tuple(input.size()[d + 1:])
+        for i, g in enumerate(gradOutput):
+            check_size(self, g, piece, f'gradOutput[{i}]')
+        self.bufferLike('gradInput', input)
+        for i, g in enumerate(gradOutput):
+            self.gradInput.select(d, i).array[...] = g.array
+        return self.gradInput
+
+    def __repr__(self):
+        return f'nn.SplitTable({self.dimension})'
+
+
+class SelectTable(Module):
+    """output = input[index] (the entry itself, tensor or table); gradInput is zero elsewhere."""
+
+    def __init__(self, index):
+        super().__init__()
+        self.index = index
+        self.gradInput = []
+
+    def updateOutput(self, input):
+        check_table(self, input, min_length=0)
+        self.output = input[_table_index(self, self.index, len(input))]
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        check_table(self, input, min_length=0)
+        i = _table_index(self, self.index, len(input))
+        if not same_nesting(input[i], gradOutput):
+            raise input_error(self, f"gradOutput shaped like input[{i}] ({describe(input[i])})", describe(gradOutput))
+        self.gradInput = zero_mirror(self.gradInput, input)
+        self.gradInput[i] = copy_tree(self.gradInput[i], gradOutput)
+        return self.gradInput
+
+    def __repr__(self):
+        return f'nn.SelectTable({self.index})'
+
+
+class NarrowTable(Module):
+    """output = input[offset : offset + length] (the entries themselves).
+
+    A negative ``length`` counts from the end: -1 keeps everything from ``offset`` on.
+    """
+
+    def __init__(self, offset, length=1):
+        super().__init__()
+        if not isinstance(offset, int) or not isinstance(length, int) or length == 0:
+            raise ValueError(f"NarrowTable: expected integer offset and non-zero length, got {offset!r}, {length!r}")
+        self.offset = offset
+        self.length = length
+        self.output = []
+        self.gradInput = []
+
+    def _range(self, input):
+        check_table(self, input, min_length=0)
+        n = len(input)
+        start = self.offset + n if self.offset < 0 else self.offset
+        length = n - start + self.length + 1 if self.length < 0 else self.length
+        if start < 0 or length <= 0 or start + length > n:
+            raise input_error(self, f"a table holding entries {self.offset} .. (length {self.length})",
+                              f"a table of {n} entries", IndexError)
+        return start, length
+
+    def updateOutput(self, input):
+        start, length = self._range(input)
+        self.output = list(input[start:start + length])
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        start, length = self._range(input)
+        check_table(self, gradOutput, length=length, what='gradOutput')
+        for k in range(length):
+            if not same_nesting(input[start + k], gradOutput[k]):
+                raise input_error(self, f"gradOutput[{k}] shaped like input[{start + k}] "
+                                  f"({describe(input[start + k])})", describe(gradOutput[k]))
+        self.gradInput = zero_mirror(self.gradInput, input)
+        for k in range(length):
+            self.gradInput[start + k] = copy_tree(self.gradInput[start + k], gradOutput[k])
+        return self.gradInput
+
+    def __repr__(self):
+        return f'nn.NarrowTable({self.offset}, {self.length})'
+
+
+def _flatten(tree, out):
+    if isinstance(tree, list):
+        for v in tree:
+            _flatten(v, out)
+    else:
+        out.append(tree)
+    return out
+
+
+def _unflatten(like, flat, pos):
+    """Rebuild ``like``'s nesting from the flat list, starting at ``pos[0]``."""
+    if isinstance(like, list):
+        return [_unflatten(v, flat, pos) for v in like]
+    pos[0] += 1
+    return flat[pos[0] - 1]
+
+
+class FlattenTable(Module):
+    """Flatten a nested table into a flat table of its tensors (depth first); gradInput re-nests gradOutput."""
+
+    def __init__(self):
+        super().__init__()
+        self.output = []
+        self.gradInput = []
+
+    def updateOutput(self, input):
+        check_table(self, input, min_length=0)
+        self.output = _flatten(input, [])
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        check_table(self, input, min_length=0)
+        flat = _flatten(input, [])
+        check_table(self, gradOutput, length=len(flat), min_length=0, what='gradOutput')
+        for k, (x, g) in enumerate(zip(flat, gradOutput)):
+            check_size(self, g, x.size(), f'gradOutput[{k}]')
+        self.gradInput = _unflatten(input, list(gradOutput), [0])
+        return self.gradInput
+
+
+class ZipTable(Module):
+    """Zip a table of tables: {{a1, a2}, {b1, b2}} -> {{a1, b1}, {a2, b2}} (entries themselves)."""
+
+    def __init__(self):
+        super().__init__()
+        self.output = []
+        self.gradInput = []
+
+    @staticmethod
+    def _zip(module, tables, what):
+        check_table(module, tables, what=what)
+        for i, t in enumerate(tables):
+            check_table(module, t, length=len(tables[0]), min_length=0, what=f'{what}[{i}]')
+        return [[t[j] for t in tables] for j in range(len(tables[0]))]
+
+    def updateOutput(self, input):
+        self.output = self._zip(self, input, 'input')
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        zipped = self._zip(self, input, 'input')
+        if not same_nesting(zipped, gradOutput):
+            raise input_error(self, f"gradOutput nested like the output ({describe(zipped)} of "
+                              f"{describe(zipped[0]) if zipped else 'nothing'})", describe(gradOutput))
+        self.gradInput = self._zip(self, gradOutput, 'gradOutput') if gradOutput else [[] for _ in input]
+        return self.gradInput
+
+
+class ZipTableOneToMany(Module):
+    """{v, {a, b, c}} -> {{v, a}, {v, b}, {v, c}}; v's gradient sums over the pairs."""
+
+    def __init__(self):
+        super().__init__()
+        self.output = []
+        self.gradInput = []
+
+    def _check(self, input):
+        check_table(self, input, length=2)
+        check_tensor(self, input[0], 'input[0]')
+        return check_table(self, input[1], min_length=0, what='input[1]')
+
+    def updateOutput(self, input):
+        many = self._check(input)
+        self.output = [[input[0], v] for v in many]
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        many = self._check(input)
+        if not same_nesting([[input[0], v] for v in many], gradOutput):
+            raise input_error(self, f"a gradOutput table of {len(many)} pairs shaped like the output",
+                              describe(gradOutput))
+        one = self.bufferLike('_gradOne', input[0])
+        one[...] = 0
+        for pair in gradOutput:
+            one += pair[0].array
+        self.gradInput = [self._gradOne, [pair[1] for pair in gradOutput]]
+        return self.gradInput
+
+    def clearState(self):
+        return super().clearState('_gradOne')
+
+
+class CAddTensorTable(Module):
+    """{t, {a, b, ...}} -> {t + a, t + b, ...}; t's gradient sums over the outputs."""
+
+    def __init__(self):
+        super().__init__()
+        self.output = []
+        self.gradInput = []
+
+    def _check(self, input):
+        check_table(self, input, length=2)
+        base = check_tensor(self, input[0], 'input[0]')
+        check_table(self, input[1], what='input[1]')
+        for i, t in enumerate(input[1]):
+            check_size(self, t, base.size(), f'input[1][{i}]')
+        return base
+
+    def updateOutput(self, input):
+        base = self._check(input)
+        trim(self, 'output', len(input[1]))
+        for i, t in enumerate(input[1]):
+            base.xp.add(base.array, t.array, out=slot(self, 'output', i, base).array)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        base = self._check(input)
+        check_table(self, gradOutput, length=len(input[1]), what='gradOutput')
+        for i, g in enumerate(gradOutput):
+            check_size(self, g, base.size(), f'gradOutput[{i}]')
+        if len(self.gradInput) != 2 or not isinstance(self.gradInput[1], list):
+            self.gradInput = [None, []]
+        total = self.gradInput[0] if type(self.gradInput[0]) is type(base) else base.new()
+        acc = total.resizeAs(base).zero().array
+        many = self.gradInput[1]
+        del many[len(gradOutput):]
+        for i, g in enumerate(gradOutput):
+            acc += g.array
+            if i == len(many):
+                many.append(g.new())
+            many[i] = copy_tree(many[i], g)
+        self.gradInput[0] = total
+        return self.gradInput
+
+
+def _scatter_add(xp, target, idx, values):
+    """target[idx[k]] += values[k] for every k, repeated indices accumulating (unbuffered)."""
+    if xp.__name__ == 'numpy':
+        xp.add.at(target, idx, values)
+    else:
+        import cupyx
+        cupyx.scatter_add(target, idx, values)
+
+
+class Index(Module):
+    """{t, idx} -> t.index(dimension, idx): the slices of t at the 0-based LongTensor indices ``idx``.
+
+    The gradient with respect to the indices is zero.
+    """
+
+    def __init__(self, dimension):
+        super().__init__()
+        self.dimension = dimension
+        self.gradInput = []
+
+    def _check(self, input):
+        check_table(self, input, length=2)
+        t = check_tensor(self, input[0], 'input[0]')
+        idx = check_tensor(self, input[1], 'input[1]')
+        if idx.dim() != 1 or idx.dtype.kind not in 'iu':
+            raise input_error(self, "input[1]: a 1-D integer (LongTensor) index", describe(idx) + f' of {idx.type()}',
+                              TypeError)
+        d = self.dimension + t.dim() if self.dimension < 0 else self.dimension
+        if not 0 <= d < t.dim():
+            raise input_error(self, f"input[0] with a dimension {self.dimension}", describe(t))
+        if idx.nElement():
+            lo, hi = int(idx.array.min()), int(idx.array.max())
+            if lo < 0 or hi >= t.size(d):
+                raise input_error(self, f"indices in [0, {t.size(d) - 1}] along dimension {d}",
+                                  f"indices from {lo} to {hi}", IndexError)
+        return t, idx, d
+
+    def updateOutput(self, input):
+        t, idx, d = self._check(input)
+        sizes = list(t.size())
+        sizes[d] = idx.size(0)
+        out = self.bufferLike('output', t, sizes)
+        t.xp.take(t.array, idx.array, axis=d, out=out)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        t, idx, d = self._check(input)
+        sizes = list(t.size())
+        sizes[d] = idx.size(0)
+        check_size(self, gradOutput, sizes)
+        trim(self, 'gradInput', 2)
+        g = slot(self, 'gradInput', 0, t).zero().array
+        slot(self, 'gradInput', 1, idx).zero()
+        _scatter_add(t.xp, t.xp.moveaxis(g, d, 0), idx.array, t.xp.moveaxis(gradOutput.array, d, 0))
+        return self.gradInput
+
+    def __repr__(self):
+        return f'nn.Index({self.dimension})'
