@@ -1,0 +1,182 @@
+"""Temporal (1-D) convolutions over sequences of frames: TemporalConvolution, TemporalRowConvolution.
+
+Inputs are ``(nFrames, inputFrameSize)`` or ``(batch, nFrames, inputFrameSize)``,
+frames along the first non-batch axis as in Torch7.
+"""
+import math
+
+from ..tensor.volumetric_kernels import pooled_size, scatter_windows, sliding_windows
+from .errors import input_error
+from .module import Module
+from .volumetric_convolution import batched, check_grad_output, check_hyper
+
+
+def frame_count(module, x, input, kW, dW, frame_axis):
+    """Output frames (nFrames - kW) // dW + 1; a path-naming error when the sequence is shorter than kW."""
+    n = x.shape[frame_axis]
+    if n < kW:
+        raise input_error(module, f"at least kW = {kW} frames", f"{n} (input of size {tuple(input.size())})")
+    return pooled_size(n, kW, dW)
+
+
+class TemporalConvolution(Module):
+    """1-D convolution: each output frame is a Linear map of ``kW`` consecutive input frames.
+
+    ``TemporalConvolution(inputFrameSize, outputFrameSize, kW, dW=1)``; input ``(nFrames, inputFrameSize)``
+    or batched, output ``(nOutputFrame, outputFrameSize)`` with ``nOutputFrame = (nFrames - kW) // dW + 1``.
+    ``weight`` is ``(outputFrameSize, kW * inputFrameSize)`` (frame after frame, as Torch7), ``bias``
+    ``(outputFrameSize,)``.
+    """
+
+    def __init__(self, inputFrameSize, outputFrameSize, kW, dW=1):
+        super().__init__()
+        check_hyper('TemporalConvolution', positive=dict(inputFrameSize=inputFrameSize,
+                                                         outputFrameSize=outputFrameSize, kW=kW, dW=dW))
+        self.inputFrameSize, self.outputFrameSize, self.kW, self.dW = inputFrameSize, outputFrameSize, kW, dW
+        self.weight = self.output.new(outputFrameSize, inputFrameSize * kW)
+        self.gradWeight = self.output.new(outputFrameSize, inputFrameSize * kW)
+        self.bias = self.output.new(outputFrameSize)
+        self.gradBias = self.output.new(outputFrameSize)
+        self.finput = self.output.new()
+        self.fgradInput = self.output.new()
+        self.reset()
+
+    def reset(self, stdv=None):
+        """Uniform in [-stdv, stdv], stdv = 1/sqrt(kW*inputFrameSize) by default (Torch7's rule)."""
+        stdv = stdv * math.sqrt(3) if stdv is not None else 1 / math.sqrt(self.kW * self.inputFrameSize)
+        self.weight.uniform(-stdv, stdv)
+        self.bias.uniform(-stdv, stdv)
+        return self
+
+    def _check(self, input):
+        x, is_batch = batched(self, input, (2, 3))
+        self.checkSameType(input, self.weight)
+        if x.shape[2] != self.inputFrameSize:
+            raise input_error(self, f"frames of inputFrameSize = {self.inputFrameSize} (last dimension)",
+                              f"{x.shape[2]} (input of size {tuple(input.size())})")
+        return x, is_batch, frame_count(self, x, input, self.kW, self.dW, 1)
+
+    def updateOutput(self, input):
+        x, is_batch, n_out = self._check(input)
+        n, f = x.shape[0], self.inputFrameSize
+        win = sliding_windows(x, (1,), (self.kW,), (self.dW,))            # (N, nOut, F, kW)
+        cols = self.bufferLike('finput', input, (n, n_out, self.kW * f))
+        input.xp.copyto(cols.reshape(n, n_out, self.kW, f), win.transpose(0, 1, 3, 2))
+        out = self.bufferLike('output', input, ((n,) if is_batch else ()) + (n_out, self.outputFrameSize))
+        out3 = out.reshape(n, n_out, self.outputFrameSize)
+        input.xp.matmul(cols, self.weight.array.T, out=out3)
+        out3 += self.bias.array
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        x, is_batch, n_out = self._check(input)
+        check_grad_output(self, gradOutput, self.output)
+        n, f = x.shape[0], self.inputFrameSize
+        go = gradOutput.array.reshape(n, n_out, self.outputFrameSize)
+        gcols = self.bufferLike('fgradInput', input, (n, n_out, self.kW * f))
+        input.xp.matmul(go, self.weight.array, out=gcols)
+        gi = self.bufferLike('gradInput', input)
+        gi.fill(0)
+        scatter_windows(gi.reshape(x.shape), gcols.reshape(n, n_out, self.kW, f).transpose(0, 1, 3, 2),
+                        (1,), (self.kW,), (self.dW,))
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        x, is_batch, n_out = self._check(input)
+        check_grad_output(self, gradOutput, self.output)
+        go = gradOutput.array.reshape(x.shape[0], n_out, self.outputFrameSize)
+        self.gradWeight.array += scale * input.xp.tensordot(go, self.finput.array, axes=([0, 1], [0, 1]))
+        self.gradBias.array += scale * go.sum(axis=(0, 1))
+
+    def clearState(self):
+        return super().clearState('finput', 'fgradInput')
+
+    def __repr__(self):
+        return f"nn.TemporalConvolution({self.inputFrameSize} -> {self.outputFrameSize}, {self.kW}, {self.dW})"
+
+
+class TemporalRowConvolution(Module):
+    """Depthwise 1-D convolution: each feature row is convolved with its own ``kW``-tap kernel.
+
+    ``TemporalRowConvolution(inputFrameSize, kW, dW=1, featFirst=False)``; input ``(nFrames, inputFrameSize)``
+    (or ``(inputFrameSize, nFrames)`` with ``featFirst``), batched or not; output in the same layout with
+    ``(nFrames - kW) // dW + 1`` frames. ``weight`` is ``(inputFrameSize, 1, kW)``, ``bias``
+    ``(inputFrameSize,)``.
+    """
+
+    def __init__(self, inputFrameSize, kW, dW=1, featFirst=False):
+        super().__init__()
+        check_hyper('TemporalRowConvolution', positive=dict(inputFrameSize=inputFrameSize, kW=kW, dW=dW))
+        self.inputFrameSize, self.kW, self.dW = inputFrameSize, kW, dW
+        self.featFirst = bool(featFirst)
+        self.weight = self.output.new(inputFrameSize, 1, kW)
+        self.gradWeight = self.output.new(inputFrameSize, 1, kW)
+        self.bias = self.output.new(inputFrameSize)
+        self.gradBias = self.output.new(inputFrameSize)
+        self.reset()
+
+    def noBias(self):
+        self.bias = None
+        self.gradBias = None
+        return self
+
+    def reset(self, stdv=None):
+        """Uniform in [-stdv, stdv], stdv = 1/sqrt(kW*inputFrameSize) by default (Torch7's rule)."""
+        stdv = stdv * math.sqrt(3) if stdv is not None else 1 / math.sqrt(self.kW * self.inputFrameSize)
+        self.weight.uniform(-stdv, stdv)
+        if self.bias is not None:
+            self.bias.uniform(-stdv, stdv)
+        return self
+
+    def _check(self, input):
+        """The input as (N, features, frames) (a view), its batch flag and the output frame count."""
+        x, is_batch = batched(self, input, (2, 3))
+        self.checkSameType(input, self.weight)
+        xf = x if self.featFirst else x.transpose(0, 2, 1)
+        if xf.shape[1] != self.inputFrameSize:
+            where = 'first non-batch' if self.featFirst else 'last'
+            raise input_error(self, f"inputFrameSize = {self.inputFrameSize} features ({where} dimension)",
+                              f"{xf.shape[1]} (input of size {tuple(input.size())})")
+        return xf, is_batch, frame_count(self, xf, input, self.kW, self.dW, 2)
+
+    def _layout(self, arr, n_out):
+        """An (N, features, frames) view of an array in the module's own layout."""
+        shaped = arr.reshape((-1, self.inputFrameSize, n_out) if self.featFirst else (-1, n_out, self.inputFrameSize))
+        return shaped if self.featFirst else shaped.transpose(0, 2, 1)
+
+    def updateOutput(self, input):
+        xf, is_batch, n_out = self._check(input)
+        f = self.inputFrameSize
+        size = (n_out, f) if not self.featFirst else (f, n_out)
+        out = self._layout(self.bufferLike('output', input, ((xf.shape[0],) if is_batch else ()) + size), n_out)
+        win = sliding_windows(xf, (2,), (self.kW,), (self.dW,))          # (N, F, nOut, kW)
+        input.xp.matmul(win, self.weight.array.reshape(f, self.kW, 1), out=out[..., None])
+        if self.bias is not None:
+            out += self.bias.array[:, None]
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        xf, is_batch, n_out = self._check(input)
+        check_grad_output(self, gradOutput, self.output)
+        go = self._layout(gradOutput.array, n_out)
+        gi = self._layout(self.bufferLike('gradInput', input), xf.shape[2])
+        gi.fill(0)
+        cols = go[..., None] * self.weight.array.reshape(1, self.inputFrameSize, 1, self.kW)
+        scatter_windows(gi, cols, (2,), (self.kW,), (self.dW,))
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        xf, is_batch, n_out = self._check(input)
+        check_grad_output(self, gradOutput, self.output)
+        go = self._layout(gradOutput.array, n_out)
+        win = sliding_windows(xf, (2,), (self.kW,), (self.dW,))
+        gw = input.xp.matmul(go[..., None, :], win).sum(axis=0)           # (F, 1, kW)
+        self.gradWeight.array += scale * gw
+        if self.bias is not None:
+            self.gradBias.array += scale * go.sum(axis=(0, 2))
+
+    def __repr__(self):
+        s = f"nn.TemporalRowConvolution({self.inputFrameSize}, {self.kW}"
+        if self.dW != 1:
+            s += f", {self.dW}"
+        return s + (')' if self.bias is not None else ') without bias')

@@ -1,0 +1,184 @@
+"""Temporal (1-D) pooling over sequences of frames: TemporalMaxPooling, TemporalSubSampling,
+TemporalDynamicKMaxPooling.
+
+Inputs are ``(nFrames, frameSize)`` or ``(batch, nFrames, frameSize)``; each
+feature (column) is pooled independently along the frames.
+"""
+import math
+
+from ..tensor.volumetric_kernels import scatter_flat, scatter_windows, sliding_windows
+from .errors import input_error
+from .module import Module
+from .temporal_convolution import frame_count
+from .volumetric_convolution import batched, check_grad_output, check_hyper
+from .volumetric_pooling import index_tensor
+
+
+class TemporalMaxPooling(Module):
+    """Max over windows of ``kW`` frames moved by ``dW``, per feature.
+
+    ``TemporalMaxPooling(kW, dW=kW)``; output ``((nFrames - kW) // dW + 1, frameSize)``. ``indices`` (a
+    LongTensor shaped like the output) hold the 0-based offset of the maximum inside its window, as Torch7.
+    """
+
+    def __init__(self, kW, dW=None):
+        super().__init__()
+        dW = kW if dW is None else dW
+        check_hyper('TemporalMaxPooling', positive=dict(kW=kW, dW=dW))
+        self.kW, self.dW = kW, dW
+        self.indices = index_tensor(self.output)
+
+    def _check(self, input):
+        x, is_batch = batched(self, input, (2, 3))
+        if input.dtype.kind != 'f':
+            raise input_error(self, "a floating-point input", input.type(), TypeError)
+        return x, is_batch, frame_count(self, x, input, self.kW, self.dW, 1)
+
+    def updateOutput(self, input):
+        x, is_batch, n_out = self._check(input)
+        xp = input.xp
+        win = sliding_windows(x, (1,), (self.kW,), (self.dW,))               # (N, nOut, F, kW)
+        arg = win.argmax(axis=-1)
+        size = tuple(input.size())[:-2] + (n_out, x.shape[2])
+        self.bufferLike('output', input, size)[...] = xp.take_along_axis(win, arg[..., None], -1).reshape(size)
+        if self.indices.is_cuda != input.is_cuda:
+            self.indices = index_tensor(input)
+        self.indices.resize(size).array[...] = arg.reshape(size)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        x, is_batch, n_out = self._check(input)
+        check_grad_output(self, gradOutput, self.output)
+        xp = input.xp
+        n, f = x.shape[0], x.shape[2]
+        frames = self.indices.array.reshape(n, n_out, f) + (xp.arange(n_out) * self.dW)[:, None]
+        gi = self.bufferLike('gradInput', input)
+        gi.fill(0)
+        # features become the "channel" axis so each column scatters along its own frames
+        scatter_flat(gi.reshape(x.shape).transpose(0, 2, 1), frames.transpose(0, 2, 1),
+                     gradOutput.array.reshape(n, n_out, f).transpose(0, 2, 1))
+        return self.gradInput
+
+    def clearState(self):
+        self.indices.set()
+        return super().clearState()
+
+    def __repr__(self):
+        return f"nn.TemporalMaxPooling({self.kW}, {self.dW})"
+
+
+class TemporalSubSampling(Module):
+    """Per-feature scaled sum over windows: ``y[t, f] = bias[f] + weight[f] * sum_k x[t dW + k, f]``.
+
+    ``TemporalSubSampling(inputFrameSize, kW, dW=1)``; ``weight`` and ``bias`` are ``(inputFrameSize,)``;
+    output ``((nFrames - kW) // dW + 1, inputFrameSize)``, batched or not.
+    """
+
+    def __init__(self, inputFrameSize, kW, dW=1):
+        super().__init__()
+        check_hyper('TemporalSubSampling', positive=dict(inputFrameSize=inputFrameSize, kW=kW, dW=dW))
+        self.inputFrameSize, self.kW, self.dW = inputFrameSize, kW, dW
+        self.weight = self.output.new(inputFrameSize)
+        self.gradWeight = self.output.new(inputFrameSize)
+        self.bias = self.output.new(inputFrameSize)
+        self.gradBias = self.output.new(inputFrameSize)
+        self.reset()
+
+    def reset(self, stdv=None):
+        """Uniform in [-stdv, stdv], stdv = 1/sqrt(kW) by default (Torch7's rule)."""
+        stdv = stdv * math.sqrt(3) if stdv is not None else 1 / math.sqrt(self.kW)
+        self.weight.uniform(-stdv, stdv)
+        self.bias.uniform(-stdv, stdv)
+        return self
+
+    def _check(self, input):
+        x, is_batch = batched(self, input, (2, 3))
+        self.checkSameType(input, self.weight)
+        if x.shape[2] != self.inputFrameSize:
+            raise input_error(self, f"frames of inputFrameSize = {self.inputFrameSize} (last dimension)",
+                              f"{x.shape[2]} (input of size {tuple(input.size())})")
+        return x, is_batch, frame_count(self, x, input, self.kW, self.dW, 1)
+
+    def _sums(self, x):
+        return sliding_windows(x, (1,), (self.kW,), (self.dW,)).sum(axis=-1)   # (N, nOut, F)
+
+    def updateOutput(self, input):
+        x, is_batch, n_out = self._check(input)
+        out = self.bufferLike('output', input, tuple(input.size())[:-2] + (n_out, self.inputFrameSize))
+        out[...] = (self._sums(x) * self.weight.array + self.bias.array).reshape(out.shape)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        x, is_batch, n_out = self._check(input)
+        check_grad_output(self, gradOutput, self.output)
+        go = gradOutput.array.reshape(x.shape[0], n_out, self.inputFrameSize) * self.weight.array
+        gi = self.bufferLike('gradInput', input)
+        gi.fill(0)
+        scatter_windows(gi.reshape(x.shape), input.xp.broadcast_to(go[..., None], go.shape + (self.kW,)),
+                        (1,), (self.kW,), (self.dW,))
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        x, is_batch, n_out = self._check(input)
+        check_grad_output(self, gradOutput, self.output)
+        go = gradOutput.array.reshape(x.shape[0], n_out, self.inputFrameSize)
+        self.gradWeight.array += scale * (go * self._sums(x)).sum(axis=(0, 1))
+        self.gradBias.array += scale * go.sum(axis=(0, 1))
+
+    def __repr__(self):
+        return f"nn.TemporalSubSampling({self.inputFrameSize}, {self.kW}, {self.dW})"
+
+
+class TemporalDynamicKMaxPooling(Module):
+    """Keeps the ``k`` largest values of each feature along the frames, in their original order.
+
+    ``TemporalDynamicKMaxPooling(minK, factor=0)``: ``k = max(minK, ceil(factor * nFrames))`` (Kalchbrenner
+    et al., 2014). Input ``(nFrames, frameSize)`` or batched; output ``(k, frameSize)``. ``indices`` hold the
+    0-based frame of each kept value.
+    """
+
+    def __init__(self, minK, factor=0):
+        super().__init__()
+        check_hyper('TemporalDynamicKMaxPooling', positive=dict(minK=minK))
+        if not isinstance(factor, (int, float)) or isinstance(factor, bool) or factor < 0:
+            raise ValueError(f"TemporalDynamicKMaxPooling: factor must be a non-negative number, got {factor!r}")
+        self.minK, self.factor = minK, factor
+        self.indices = index_tensor(self.output)
+
+    def _check(self, input):
+        x, is_batch = batched(self, input, (2, 3))
+        if input.dtype.kind != 'f':
+            raise input_error(self, "a floating-point input", input.type(), TypeError)
+        n = x.shape[1]
+        k = max(self.minK, math.ceil(self.factor * n))
+        if n < k:
+            raise input_error(self, f"at least k = {k} frames", f"{n} (input of size {tuple(input.size())})")
+        return x, is_batch, k
+
+    def updateOutput(self, input):
+        x, is_batch, k = self._check(input)
+        xp = input.xp
+        top = xp.sort(xp.argsort(-x, axis=1)[:, :k], axis=1)
+        size = tuple(input.size())[:-2] + (k, x.shape[2])
+        self.bufferLike('output', input, size)[...] = xp.take_along_axis(x, top, 1).reshape(size)
+        if self.indices.is_cuda != input.is_cuda:
+            self.indices = index_tensor(input)
+        self.indices.resize(size).array[...] = top.reshape(size)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        x, is_batch, k = self._check(input)
+        check_grad_output(self, gradOutput, self.output)
+        n, f = x.shape[0], x.shape[2]
+        gi = self.bufferLike('gradInput', input)
+        gi.fill(0)
+        scatter_flat(gi.reshape(x.shape).transpose(0, 2, 1), self.indices.array.reshape(n, k, f).transpose(0, 2, 1),
+                     gradOutput.array.reshape(n, k, f).transpose(0, 2, 1))
+        return self.gradInput
+
+    def clearState(self):
+        self.indices.set()
+        return super().clearState()
+
+    def __repr__(self):
+        return f"nn.TemporalDynamicKMaxPooling({self.minK}, {self.factor})"
