@@ -1,30 +1,67 @@
 """Sequential: feeds each child's output to the next child."""
+from ..modules.errors import input_error
+from ..tensor import Tensor, as_tensor_tree
 from .container import Container
 
 
+def _signature(x):
+    """What backward must see again to match forward: a tensor's type and size (None for tables)."""
+    return (type(x), x._size) if isinstance(x, Tensor) else None
+
+
 class Sequential(Container):
-    """output = m[n-1](...m[1](m[0](input))); any input/output the children accept."""
+    """output = m[n-1](...m[1](m[0](input))); any input/output the children accept.
+
+    ``backward`` must get an input of the type and size ``forward`` got (Torch7's
+    contract); it is checked before any child runs, so a mismatched call
+    cannot leave some children's gradients accumulated and others not.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._forwarded = None
 
     def insert(self, module, index=None):
         """Insert ``module`` at position ``index`` (0-based; default: the end)."""
-        self.add(module) if index is None else self.modules.insert(index, module)
+        if index is None:
+            return self.add(module)
+        if not -len(self.modules) <= index <= len(self.modules):
+            raise IndexError(f"{self.shortName()}.insert: index {index} out of range for "
+                             f"{len(self.modules)} modules (0-based)")
+        self.add(module)
+        self.modules.insert(index, self.modules.pop())
         return self
 
     def remove(self, index=None):
-        """Remove and return the child at ``index`` (default: the last)."""
-        return self.modules.pop(len(self.modules) - 1 if index is None else index)
+        """Remove and return the child at ``index`` (0-based; default: the last)."""
+        if index is None:
+            index = len(self.modules) - 1
+        if not -len(self.modules) <= index < len(self.modules):
+            raise IndexError(f"{self.shortName()}.remove: index {index} out of range for "
+                             f"{len(self.modules)} modules (0-based)")
+        return self.modules.pop(index)
 
     def updateOutput(self, input):
         current = input
         for i in range(len(self.modules)):
             current = self.run_child(i, 'updateOutput', current)
+        self._forwarded = _signature(input)
         self.output = current
         return current
+
+    def _check_backward_input(self, input):
+        seen = self._forwarded
+        if seen is not None and _signature(input) != seen:
+            got = input.type() + f" of size {tuple(input.size())}" if isinstance(input, Tensor) else \
+                f"a {type(input).__name__}"
+            raise input_error(self, f"backward's input to match forward's ({seen[0]._typename} of size "
+                              f"{seen[1]})", got)
 
     def _input_of(self, i, input):
         return self.modules[i - 1].output if i > 0 else input
 
     def updateGradInput(self, input, gradOutput):
+        self._check_backward_input(input)
         current = gradOutput
         for i in range(len(self.modules) - 1, -1, -1):
             current = self.run_child(i, 'updateGradInput', self._input_of(i, input), current)
@@ -32,17 +69,24 @@ class Sequential(Container):
         return current
 
     def accGradParameters(self, input, gradOutput, scale=1):
+        self._check_backward_input(input)
         current = gradOutput
         for i in range(len(self.modules) - 1, -1, -1):
             self.run_child(i, 'accGradParameters', self._input_of(i, input), current, scale)
             current = self.modules[i].gradInput
 
     def backward(self, input, gradOutput, scale=1):
+        input, gradOutput = as_tensor_tree(input), as_tensor_tree(gradOutput)
+        self._check_backward_input(input)
         current = gradOutput
         for i in range(len(self.modules) - 1, -1, -1):
             current = self.run_child(i, 'backward', self._input_of(i, input), current, scale)
         self.gradInput = current
         return current
+
+    def clearState(self, *names):
+        self._forwarded = None
+        return super().clearState(*names)
 
     def __repr__(self):
         if not self.modules:

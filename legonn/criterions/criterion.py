@@ -3,15 +3,34 @@
 ``updateOutput(input, target)`` sets ``output`` (a Python number) and
 ``updateGradInput(input, target)`` sets ``gradInput`` (a tensor or list);
 ``forward``/``backward`` wrap them and accept arrays and nested lists.
+Criterions that take class labels set ``takes_labels``: a Python int or a
+list of ints is then a LongTensor of labels (0-based), not a float tensor.
 """
+import numbers
+
+import numpy as np
+
 from ..modules.errors import input_error, name_error
 from ..modules.module import CAUGHT
 from ..modules.typed import Typed
-from ..tensor import as_tensor_tree, default_class
+from ..tensor import TENSOR_CLASSES, Tensor, as_tensor_tree, default_class
+
+
+def _is_int(v):
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
+def as_labels(target):
+    """A label target as a tensor: ints and lists of ints become a LongTensor, arrays are wrapped (no copy)."""
+    if _is_int(target) or isinstance(target, (list, tuple)) and target and all(_is_int(v) for v in target):
+        return TENSOR_CLASSES['LongTensor'](np.atleast_1d(np.asarray(target, dtype=np.int64)))
+    return as_tensor_tree(target)
 
 
 class Criterion(Typed):
     """Base class of every loss."""
+
+    takes_labels = False
 
     def __init__(self):
         super().__init__()
@@ -24,10 +43,13 @@ class Criterion(Typed):
     def updateGradInput(self, input, target):
         return self.gradInput
 
+    def _targets(self, target):
+        return as_labels(target) if self.takes_labels else as_tensor_tree(target)
+
     def forward(self, input, target):
         """The loss (a Python number) for ``input`` against ``target``."""
         try:
-            return self.updateOutput(as_tensor_tree(input), as_tensor_tree(target))
+            return self.updateOutput(as_tensor_tree(input), self._targets(target))
         except CAUGHT as err:
             name_error(self, err)
             raise
@@ -35,16 +57,19 @@ class Criterion(Typed):
     def backward(self, input, target):
         """d loss / d input, shaped like ``input``."""
         try:
-            return self.updateGradInput(as_tensor_tree(input), as_tensor_tree(target))
+            return self.updateGradInput(as_tensor_tree(input), self._targets(target))
         except CAUGHT as err:
             name_error(self, err)
             raise
 
     __call__ = forward
 
-    def clearState(self):
-        if hasattr(self.gradInput, 'set'):
-            self.gradInput.set()
+    def clearState(self, *names):
+        """Empty ``gradInput`` and the named buffers (they refill on the next call)."""
+        for name in ('gradInput',) + names:
+            value = self.__dict__.get(name)
+            if hasattr(value, 'set'):
+                value.set()
         return self
 
     def __repr__(self):
@@ -55,18 +80,31 @@ class Criterion(Typed):
 
     # --- checks criterions use -------------------------------------------------
     def checkSameSize(self, input, target):
-        if not hasattr(target, 'size') or tuple(target.size()) != tuple(input.size()):
-            got = tuple(target.size()) if hasattr(target, 'size') else type(target).__name__
+        """Raise unless ``target`` is a tensor of ``input``'s size."""
+        if not isinstance(target, Tensor) or target._size != input._size:
+            got = tuple(target.size()) if isinstance(target, Tensor) else f"a {type(target).__name__}"
             raise input_error(self, f"a target of the input's size {tuple(input.size())}", got)
+
+    def checkSameCount(self, input, target):
+        """Raise unless ``target`` is a tensor with as many elements as ``input`` (Torch7's rule for
+        element-wise losses: shapes may differ, e.g. (n, 1) against (n,))."""
+        if not isinstance(target, Tensor) or target.nElement() != input.nElement():
+            got = f"size {tuple(target.size())}" if isinstance(target, Tensor) else f"a {type(target).__name__}"
+            raise input_error(self, f"a target of {input.nElement()} elements (the input's size "
+                              f"{tuple(input.size())})", got)
 
     def checkLabels(self, input, target, n_classes):
         """Integer class labels in [0, n_classes), one per input row (or a single label)."""
-        if not hasattr(target, 'dtype') or target.dtype.kind not in 'iu':
-            kind = target.type() if hasattr(target, 'type') else type(target).__name__
+        if not isinstance(target, Tensor) or target.dtype.kind not in 'iu':
+            kind = target.type() if isinstance(target, Tensor) else type(target).__name__
             raise input_error(self, "integer class labels (e.g. a LongTensor or an int64 array)", kind, TypeError)
+        if target.is_cuda != input.is_cuda:
+            raise input_error(self, f"labels on the input's device ({'GPU' if input.is_cuda else 'CPU'})",
+                              target.type(), TypeError)
         rows = input.size(0) if input.dim() == 2 else 1
-        if target.nElement() != rows:
-            raise input_error(self, f"{rows} labels (one per input row)", f"{target.nElement()} labels")
-        if rows and (target.min() < 0 or target.max() >= n_classes):
-            raise input_error(self, f"labels in [0, {n_classes})",
-                              f"labels in [{target.min()}, {target.max()}]", IndexError)
+        if target.nElement() != rows or target.dim() > 2:
+            raise input_error(self, f"{rows} labels (one per input row)", f"labels of size {tuple(target.size())}")
+        labels = target.array
+        lo, hi = int(labels.min()), int(labels.max())
+        if lo < 0 or hi >= n_classes:
+            raise input_error(self, f"labels in [0, {n_classes}) (0-based)", f"labels in [{lo}, {hi}]", IndexError)

@@ -6,6 +6,11 @@ differences and the one assembled from ``updateGradInput`` calls;
 ``testJacobianParameters`` does the same for parameters through
 ``accGradParameters``. Inputs and outputs may be tensors or nested lists of
 tensors (tables). Use float64 modules and inputs.
+
+``Jacobian.testCriterion(criterion, input, target)`` is the same check for a
+loss: the gradient of ``criterion.forward(input, target)`` by central
+differences against ``criterion.backward(input, target)``; criterion tests
+use it the way module tests use ``testJacobian``.
 """
 import numpy as np
 
@@ -128,3 +133,26 @@ class Jacobian:
             columns.append(_flat(saved) - after)
         exact = np.array(columns).T
         return float(np.abs(estimate - exact).max()) if estimate.size else 0.0
+
+    @staticmethod
+    def testCriterion(criterion, input, target, perturbation=1e-6):
+        """max |finite-difference - backward| of d loss / d input for a criterion (input kept as given).
+
+        ``input`` and ``target`` may be tensors, arrays or tables; use float64 inputs
+        and ``criterion.double()``. The input is not refilled: criterions often need
+        inputs in a range (probabilities for BCECriterion), so the caller picks it.
+        """
+        input = as_tensor_tree(input)
+        exact = _flat(criterion.backward(input, target))
+        estimate = []
+        for arr, idx in _elements(_leaves(input)):
+            orig = arr[idx].item()
+            arr[idx] = orig - perturbation
+            below = criterion.forward(input, target)
+            arr[idx] = orig + perturbation
+            above = criterion.forward(input, target)
+            arr[idx] = orig
+            estimate.append((above - below) / (2 * perturbation))
+        if len(estimate) != exact.size:
+            raise ValueError(f"testCriterion: gradInput has {exact.size} elements, the input {len(estimate)}")
+        return float(np.abs(np.array(estimate) - exact).max()) if estimate else 0.0

@@ -16,7 +16,7 @@ snake_case aliases then work without extra code.
 import copy
 
 from ..tensor import as_tensor_tree, default_class
-from .errors import input_error, name_error
+from .errors import name_error
 from .flatten import flatten_parameters
 from .typed import Typed
 
@@ -186,36 +186,6 @@ class Module(Typed):
         """The first line of the repr without 'nn.': how error messages name this module."""
         head = repr(self).split('\n', 1)[0]
         return head[3:].rstrip(' {') if head.startswith('nn.') else head.rstrip(' {')
-
-    # --- helpers modules use ---------------------------------------------------------
-    def bufferLike(self, name, reference, sizes=None):
-        """Resize buffer ``self.<name>`` to ``sizes`` (default: ``reference``'s) with ``reference``'s type
-        and device, reusing its memory when it can; returns the buffer's array for writing into.
-
-        Parameter-free modules use it so their output follows the input's type.
-        """
-        buf = self.__dict__.get(name)
-        if type(buf) is not type(reference):
-            buf = reference.new()
-            self.__dict__[name] = buf
-        buf.resize(reference.size() if sizes is None else sizes)
-        return buf.array
-
-
-    def checkTensor(self, x, ranks, what='input'):
-        """Raise a path-naming error unless ``x`` is a tensor whose rank is in ``ranks``."""
-        if not hasattr(x, 'dim'):
-            raise input_error(self, f"a tensor {what}", type(x).__name__, TypeError)
-        if x.dim() not in ranks:
-            ranks_txt = ' or '.join(f'{r}-D' for r in ranks)
-            raise input_error(self, f"a {ranks_txt} {what}", f"{x.dim()}-D of size {tuple(x.size())}")
-        return x
-
-    def checkSameType(self, x, reference, what='input'):
-        """Raise a TypeError naming this module unless ``x`` has ``reference``'s type and device."""
-        if type(x) is not type(reference):
-            raise input_error(self, f"a {reference.type()} {what} (the module's type)", x.type(), TypeError)
-        return x
 
     # --- nngraph --------------------------------------------------------------------
     def __call__(self, *args):

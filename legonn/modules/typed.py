@@ -1,11 +1,13 @@
 """Typed: what modules and criterions share: a tensor type, conversion of every
-tensor they hold (keeping views shared), deep copies, and the class registry."""
+tensor they hold (keeping views shared), deep copies, the class registry, and
+the buffer and input-check helpers their ``updateOutput``/``updateGradInput`` use."""
 import copy
 
-from ..tensor import default_class
+from ..tensor import TENSOR_CLASSES, Tensor, default_class
 from ..tensor.conversion import convert_tree
 from ..tensor.naming import TorchNamed
 from ..tensor.types import full_name
+from .errors import input_error
 
 # every Module/Criterion class by name: the nn namespace and safe loading draw on it
 registry = {}
@@ -51,3 +53,57 @@ class Typed(TorchNamed):
 
     def clone(self):
         return copy.deepcopy(self)
+
+    # --- helpers modules and criterions use ---------------------------------------
+    def bufferLike(self, name, reference, sizes=None):
+        """Resize buffer ``self.<name>`` to ``sizes`` (default: ``reference``'s) with ``reference``'s type
+        and device, reusing its memory when it can; returns the buffer's array for writing into.
+
+        Parameter-free modules use it so their output follows the input's type.
+        """
+        buf = self.__dict__.get(name)
+        if type(buf) is not type(reference):
+            buf = reference.new()
+            self.__dict__[name] = buf
+        sizes = reference._size if sizes is None else tuple(sizes)
+        if buf._size != sizes:  # the common case (same batch as last call) skips resize's parsing
+            buf.resize(sizes)
+        return buf.array
+
+    def maskLike(self, name, reference):
+        """Like ``bufferLike`` but a uint8 buffer (ByteTensor, on ``reference``'s device) for 0/1 masks:
+        comparisons write into it with ``out=`` and it multiplies float arrays without a cast copy."""
+        buf = self.__dict__.get(name)
+        cls = TENSOR_CLASSES['CudaByteTensor' if reference._cuda else 'ByteTensor']
+        if type(buf) is not cls:
+            buf = cls()
+            self.__dict__[name] = buf
+        if buf._size != reference._size:
+            buf.resize(reference._size)
+        return buf.array
+
+    def checkTensor(self, x, ranks=None, what='input'):
+        """Raise a path-naming error unless ``x`` is a tensor whose rank is in ``ranks`` (None: any rank)."""
+        if not isinstance(x, Tensor):
+            raise input_error(self, f"a tensor {what}", f"a {type(x).__name__}", TypeError)
+        if ranks is not None and len(x._size) not in ranks:
+            ranks_txt = ' or '.join(f'{r}-D' for r in ranks)
+            raise input_error(self, f"a {ranks_txt} {what}", f"{x.dim()}-D of size {tuple(x.size())}")
+        return x
+
+    def checkSameType(self, x, reference, what='input'):
+        """Raise a TypeError naming this module unless ``x`` has ``reference``'s type and device."""
+        if type(x) is not type(reference):
+            got = x.type() if isinstance(x, Tensor) else f"a {type(x).__name__}"
+            raise input_error(self, f"a {reference.type()} {what} (the module's type)", got, TypeError)
+        return x
+
+    def checkGradOutput(self, gradOutput, reference):
+        """Raise unless ``gradOutput`` is a tensor of ``reference``'s type and size (``reference``:
+        the output, or the input for shape-keeping modules)."""
+        if type(gradOutput) is not type(reference):
+            got = gradOutput.type() if isinstance(gradOutput, Tensor) else f"a {type(gradOutput).__name__}"
+            raise input_error(self, f"a {reference.type()} gradOutput (the input's type)", got, TypeError)
+        if gradOutput._size != reference._size:
+            raise input_error(self, f"gradOutput of size {tuple(reference.size())}", tuple(gradOutput.size()))
+        return gradOutput

@@ -1,0 +1,64 @@
+"""ClassNLLCriterion: negative log-likelihood of the target class."""
+from ..tensor import as_tensor
+from .criterion import Criterion
+
+
+class ClassNLLCriterion(Criterion):
+    """loss = -sum_n w[t_n] x[n, t_n], divided by sum_n w[t_n] when ``sizeAverage`` (default).
+
+    ``input``: log-probabilities, ``(nClasses,)`` or ``(batch, nClasses)``;
+    ``target``: 0-based integer labels, one per row (an int for a 1-D input).
+    ``weights``: optional 1-D tensor of ``nClasses`` class weights (all 1 by
+    default). Every label must be a class: there is no ignored index.
+    """
+
+    takes_labels = True
+
+    def __init__(self, weights=None, sizeAverage=True):
+        super().__init__()
+        if weights is not None:
+            weights = as_tensor(weights)
+            if weights.dim() != 1 or weights.dtype.kind != 'f':
+                raise ValueError(f"{type(self).__name__}: weights must be a 1-D floating tensor, got "
+                                 f"{weights.type()} of size {tuple(weights.size())}")
+            weights = weights.type(self.type())
+        self.weights = weights
+        self.sizeAverage = sizeAverage
+
+    def _check(self, input, target):
+        self.checkTensor(input, (1, 2))
+        n_classes = input._size[-1]
+        if self.weights is not None:
+            self.checkSameType(input, self.weights)
+            if self.weights.nElement() != n_classes:
+                raise ValueError(f"{self.shortName()}: {self.weights.nElement()} class weights for an input of "
+                                 f"{n_classes} classes")
+        self.checkLabels(input, target, n_classes)
+
+    def _picked(self, input, target):
+        """(row index array, label array, per-row weights or None, total weight)."""
+        xp = input.xp
+        labels = target.array.reshape(-1)
+        rows = xp.arange(labels.size)
+        if self.weights is None:
+            return rows, labels, None, labels.size
+        w = self.weights.array[labels]
+        return rows, labels, w, float(w.sum())
+
+    def updateOutput(self, input, target):
+        self._check(input, target)
+        x = input.array.reshape(-1, input._size[-1])
+        rows, labels, w, total = self._picked(input, target)
+        picked = x[rows, labels]
+        loss = -float(picked.sum() if w is None else picked.dot(w))
+        self.output = loss / total if self.sizeAverage and total else loss
+        return self.output
+
+    def updateGradInput(self, input, target):
+        self._check(input, target)
+        gi = self.bufferLike('gradInput', input)
+        gi.fill(0)
+        rows, labels, w, total = self._picked(input, target)
+        scale = -1 / total if self.sizeAverage and total else -1
+        gi.reshape(-1, input._size[-1])[rows, labels] = scale if w is None else w * scale
+        return self.gradInput

@@ -1,0 +1,33 @@
+"""MSECriterion: mean (or sum) of squared differences."""
+from .criterion import Criterion
+
+
+class MSECriterion(Criterion):
+    """loss = sum_i (x_i - t_i)^2, divided by the number of elements when ``sizeAverage`` (default).
+
+    ``input`` any shape; ``target`` a tensor of the same number of elements.
+    """
+
+    def __init__(self, sizeAverage=True):
+        super().__init__()
+        self.sizeAverage = sizeAverage
+
+    def _difference(self, input, target):
+        """input - target in the gradInput buffer (as a flat array)."""
+        self.checkTensor(input)
+        self.checkSameCount(input, target)
+        self.checkSameType(target, input, 'target')
+        diff = self.bufferLike('gradInput', input)
+        input.xp.subtract(input.array, target.array.reshape(input._size), out=diff)
+        return diff
+
+    def updateOutput(self, input, target):
+        diff = self._difference(input, target).reshape(-1)
+        loss = float(input.xp.dot(diff, diff))
+        self.output = loss / diff.size if self.sizeAverage and diff.size else loss
+        return self.output
+
+    def updateGradInput(self, input, target):
+        diff = self._difference(input, target)
+        diff *= 2 / diff.size if self.sizeAverage and diff.size else 2
+        return self.gradInput

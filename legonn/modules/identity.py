@@ -1,0 +1,21 @@
+"""Identity: output = input, gradInput = gradOutput (no copies)."""
+from .module import Module
+
+
+class Identity(Module):
+    """Passes its input (any tensor or table) through unchanged; handy as a placeholder or a
+    graph's input node. ``output`` is the input object itself, as in Torch7."""
+
+    def updateOutput(self, input):
+        self.output = input
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        self.gradInput = gradOutput
+        return self.gradInput
+
+    def clearState(self, *names):
+        # output/gradInput are the caller's objects: drop the references, never empty them
+        self.output, self.gradInput = self.output.new() if hasattr(self.output, 'new') else [], \
+            self.gradInput.new() if hasattr(self.gradInput, 'new') else []
+        return super().clearState(*names)

@@ -1,0 +1,124 @@
+"""View and Reshape: the same elements seen with other sizes (no copy when the strides allow)."""
+from ..tensor import Tensor
+from .errors import input_error
+from .module import Module
+
+
+def _sizes(owner, args):
+    """Sizes given as ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` or ``f(tensor_of_sizes)``."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    elif len(args) == 1 and isinstance(args[0], Tensor):
+        args = tuple(int(v) for v in args[0].tolist())
+    if not args or any(isinstance(n, bool) or not isinstance(n, int) for n in args):
+        raise ValueError(f"{owner}: expected integer sizes, got {args!r}")
+    return tuple(args)
+
+
+class View(Module):
+    """``View(*sizes)``: output = input viewed as ``sizes`` (one may be -1, inferred).
+
+    An input holding more elements than ``sizes`` describe is a batch: the output
+    gets a leading batch dimension (Torch7's rule). ``setNumInputDims(n)`` says
+    how many trailing input dimensions one sample has, which settles inputs that
+    are ambiguous (a batch of one).
+    """
+
+    def __init__(self, *sizes):
+        super().__init__()
+        self.numInputDims = None
+        self.resetSize(*sizes)
+
+    def resetSize(self, *sizes):
+        sizes = _sizes('View', sizes)
+        if any(n < -1 for n in sizes) or sizes.count(-1) > 1:
+            raise ValueError(f"View: sizes must be non-negative with at most one -1, got {sizes}")
+        self.size = sizes
+        self.numElements = 1
+        for n in sizes:
+            if n != -1:
+                self.numElements *= n
+        return self
+
+    def setNumInputDims(self, numInputDims):
+        self.numInputDims = numInputDims
+        return self
+
+    def _batchsize(self, input):
+        """The batch size to prepend, or None for a non-batch input."""
+        sizes = input._size
+        n_dims = len(sizes) if self.numInputDims is None else self.numInputDims
+        if n_dims > len(sizes):
+            raise input_error(self, f"an input of at least {n_dims} dimensions (setNumInputDims)",
+                              f"{len(sizes)}-D of size {sizes}")
+        sample = 1
+        for n in sizes[len(sizes) - n_dims:]:
+            sample *= n
+        if self.numElements == 0 or sample % self.numElements:
+            raise input_error(self, f"an input whose elements fill views of size {self._size_text()}",
+                              f"size {sizes}")
+        batch = 1 if -1 in self.size else sample // self.numElements
+        for n in sizes[:len(sizes) - n_dims]:
+            batch *= n
+        if batch == 1 and (self.numInputDims is None or len(sizes) <= self.numInputDims):
+            return None
+        return batch
+
+    def updateOutput(self, input):
+        self.checkTensor(input)
+        batch = self._batchsize(input)
+        self.output = input.reshape(self.size if batch is None else (batch,) + self.size)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        self.checkGradOutput(gradOutput, self.output)
+        self.gradInput = gradOutput.reshape(input._size)
+        return self.gradInput
+
+    def _size_text(self):
+        return 'x'.join(str(n) for n in self.size)
+
+    def __repr__(self):
+        return f"nn.View({self._size_text()})"
+
+
+class Reshape(Module):
+    """``Reshape(*sizes, batchMode=None)``: output = input with sizes ``sizes``, or ``(batch,) + sizes``.
+
+    As in Torch7, the last positional argument may be the ``batchMode`` bool. With
+    ``batchMode`` unset an input is a batch unless it has exactly the elements of
+    ``sizes`` and its first dimension is not 1; ``True``/``False`` force either reading.
+    """
+
+    def __init__(self, *args, batchMode=None):
+        super().__init__()
+        if args and isinstance(args[-1], bool):
+            batchMode, args = args[-1], args[:-1]
+        sizes = _sizes('Reshape', args)
+        if any(n <= 0 for n in sizes):
+            raise ValueError(f"Reshape: sizes must be positive, got {sizes}")
+        self.size = sizes
+        self.batchMode = batchMode
+        self.nelement = 1
+        for n in sizes:
+            self.nelement *= n
+
+    def updateOutput(self, input):
+        self.checkTensor(input)
+        n = input.nElement()
+        batch = self.batchMode is True or (self.batchMode is None and not (n == self.nelement and input.size(0) != 1))
+        sizes = (input.size(0),) + self.size if batch and input.dim() else self.size
+        total = self.nelement * (sizes[0] if batch and input.dim() else 1)
+        if total != n:
+            raise input_error(self, f"an input of {total} elements to reshape into {sizes}",
+                              f"size {tuple(input.size())}")
+        self.output = input.reshape(sizes)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        self.checkGradOutput(gradOutput, self.output)
+        self.gradInput = gradOutput.reshape(input._size)
+        return self.gradInput
+
+    def __repr__(self):
+        return f"nn.Reshape({'x'.join(str(n) for n in self.size)})"

@@ -1,0 +1,86 @@
+"""SoftMax and LogSoftMax over the feature dimension.
+
+The normalised dimension follows Torch7: the only one of a 1-D input, the
+second of a 2-D (batch, features) input, the first of a 3-D (channels, h, w)
+input and the second of a 4-D (batch, channels, h, w) input.
+"""
+from .module import Module
+
+_AXIS = {1: 0, 2: 1, 3: 0, 4: 1}
+
+
+class _Normalised(Module):
+    """What both share: the input check, the normalised axis and the reduced buffer ``_norm``."""
+
+    def _axis(self, input):
+        self.checkTensor(input, (1, 2, 3, 4))
+        return _AXIS[len(input._size)]
+
+    def _reduced(self, input, axis):
+        """The (size-1 along ``axis``) buffer for per-row maxima and sums."""
+        sizes = list(input._size)
+        sizes[axis] = 1
+        return self.bufferLike('_norm', input, sizes)
+
+    def clearState(self, *names):
+        return super().clearState('_norm', '_exp', *names)
+
+
+class SoftMax(_Normalised):
+    """y_i = exp(x_i) / sum_j exp(x_j) along the feature dimension; input 1-D to 4-D."""
+
+    def updateOutput(self, input):
+        axis = self._axis(input)
+        xp, x = input.xp, input.array
+        out = self.bufferLike('output', input)
+        norm = self._reduced(input, axis)
+        xp.max(x, axis=axis, keepdims=True, out=norm)  # shifting by the max keeps exp from overflowing
+        xp.subtract(x, norm, out=out)
+        xp.exp(out, out=out)
+        xp.sum(out, axis=axis, keepdims=True, out=norm)
+        out /= norm
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        # dx_i = y_i (g_i - sum_j g_j y_j)
+        axis = self._axis(input)
+        self.checkGradOutput(gradOutput, self.output)
+        xp, y, g = input.xp, self.output.array, gradOutput.array
+        gi = self.bufferLike('gradInput', input)
+        norm = self._reduced(input, axis)
+        xp.multiply(g, y, out=gi)
+        xp.sum(gi, axis=axis, keepdims=True, out=norm)
+        xp.subtract(g, norm, out=gi)
+        gi *= y
+        return self.gradInput
+
+
+class LogSoftMax(_Normalised):
+    """y_i = x_i - log sum_j exp(x_j) along the feature dimension; input 1-D to 4-D."""
+
+    def updateOutput(self, input):
+        axis = self._axis(input)
+        xp, x = input.xp, input.array
+        out = self.bufferLike('output', input)
+        norm = self._reduced(input, axis)
+        xp.max(x, axis=axis, keepdims=True, out=norm)
+        xp.subtract(x, norm, out=out)
+        exp = self.bufferLike('_exp', input)
+        xp.exp(out, out=exp)
+        xp.sum(exp, axis=axis, keepdims=True, out=norm)
+        xp.log(norm, out=norm)
+        out -= norm
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        # dx_i = g_i - exp(y_i) sum_j g_j
+        axis = self._axis(input)
+        self.checkGradOutput(gradOutput, self.output)
+        xp, g = input.xp, gradOutput.array
+        gi = self.bufferLike('gradInput', input)
+        norm = self._reduced(input, axis)
+        xp.sum(g, axis=axis, keepdims=True, out=norm)
+        xp.exp(self.output.array, out=gi)
+        gi *= norm
+        xp.subtract(g, gi, out=gi)
+        return self.gradInput
