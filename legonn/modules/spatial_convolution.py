@@ -1,0 +1,194 @@
+"""SpatialConvolution (and SpatialConvolutionMM, the same module): 2-D cross-correlation over planes.
+
+The shared machinery of the 2-D convolutions (input checks, batch and
+non-batch forms, buffers, one im2col + GEMM per call) lives in
+``_Convolution2d``; each module says how its parameters become a dense
+``(nOutputPlane, nInputPlane / groups, kH, kW)`` kernel and how the dense
+gradients fold back.
+"""
+import math
+
+from ..tensor import conv_kernels as ck
+from .errors import input_error
+from .module import Module
+
+
+def check_ints(owner, minimum, **values):
+    """Raise ValueError at construction unless every value is an int >= ``minimum``."""
+    for name, v in values.items():
+        if not isinstance(v, int) or isinstance(v, bool) or v < minimum:
+            raise ValueError(f"{owner}: {name} must be an integer >= {minimum}, got {v!r}")
+
+
+def batched(module, tensor, what='input'):
+    """The (N, C, H, W) array of a 3-D or 4-D tensor (a view; non-batch input gets N = 1)."""
+    module.checkTensor(tensor, (3, 4), what)
+    arr = tensor.array
+    return arr if arr.ndim == 4 else arr[None]
+
+
+def geometry_text(module):
+    """Torch7's ', dW,dH, padW,padH' suffix of convolution names (omitted parts at their defaults)."""
+    s = ''
+    if module.dW != 1 or module.dH != 1 or module.padW != 0 or module.padH != 0:
+        s += f", {module.dW},{module.dH}"
+    if module.padW != 0 or module.padH != 0:
+        s += f", {module.padW},{module.padH}"
+    return s
+
+
+class _Convolution2d(Module):
+    """Engine of the 2-D convolutions: subclasses set the geometry attributes and parameters."""
+
+    groups = 1
+    dilationW = dilationH = 1
+
+    def _geometry(self):
+        return (self.kH, self.kW), (self.dH, self.dW), (self.padH, self.padW), (self.dilationH, self.dilationW)
+
+    def _output_hw(self, h, w):
+        k, s, p, d = self._geometry()
+        return ck.conv_output_size(h, k[0], s[0], p[0], d[0]), ck.conv_output_size(w, k[1], s[1], p[1], d[1])
+
+    def _check(self, input, gradOutput=None):
+        x = batched(self, input)
+        self.checkSameType(input, self.weight)
+        if x.shape[1] != self.nInputPlane:
+            raise input_error(self, f"an input with {self.nInputPlane} planes in dimension {input.dim() - 3}",
+                              f"{x.shape[1]} planes (input of size {tuple(input.size())})")
+        oh, ow = self._output_hw(*x.shape[2:])
+        if oh < 1 or ow < 1:
+            k, s, p, d = self._geometry()
+            raise input_error(self, f"an input of at least {d[0] * (k[0] - 1) + 1 - 2 * p[0]}x"
+                              f"{d[1] * (k[1] - 1) + 1 - 2 * p[1]} (height x width) for kernel {k[1]}x{k[0]}, "
+                              f"pad {p[1]},{p[0]}, dilation {d[1]},{d[0]}", f"{x.shape[2]}x{x.shape[3]}")
+        if gradOutput is None:
+            return x, (oh, ow)
+        self.checkSameType(gradOutput, self.weight, 'gradOutput')
+        expected = ((x.shape[0],) if input.dim() == 4 else ()) + (self.nOutputPlane, oh, ow)
+        if tuple(gradOutput.size()) != expected:
+            raise input_error(self, f"gradOutput of size {expected}", tuple(gradOutput.size()))
+        return x, (oh, ow), batched(self, gradOutput, 'gradOutput')
+
+    # the dense kernel and its gradients; subclasses with other parameter layouts override these
+    def _conv_weight(self):
+        return self.weight.array
+
+    def _conv_bias(self):
+        return None if self.bias is None else self.bias.array
+
+    def _acc_conv_grads(self, grad_t, cols, scale):
+        gb = None if self.bias is None else self.gradBias.array
+        ck.conv_grad_params(grad_t, cols, self.gradWeight.array, gb, scale, self.groups)
+
+    def _out_array(self, name, input, n, planes, hw):
+        """Buffer ``self.<name>`` sized like the output (batch or not) as an (N, planes, H, W) array."""
+        sizes = ((n,) if input.dim() == 4 else ()) + (planes,) + tuple(hw)
+        arr = self.bufferLike(name, input, sizes)
+        return arr if input.dim() == 4 else arr[None]
+
+    def _scratch(self, name, input, shape):
+        return self.bufferLike(name, input, shape)
+
+    def updateOutput(self, input):
+        x, hw = self._check(input)
+        k, s, p, d = self._geometry()
+        n = x.shape[0]
+        cols = self._scratch('finput', input, (self.nInputPlane * k[0] * k[1], n * hw[0] * hw[1]))
+        gemm = self._scratch('_gemm', input, (self.nOutputPlane, n * hw[0] * hw[1]))
+        out = self._out_array('output', input, n, self.nOutputPlane, hw)
+        ck.conv_forward(x, self._conv_weight(), self._conv_bias(), s, p, d, self.groups,
+                        cols=cols.reshape((self.nInputPlane,) + k + (n,) + hw), out=out, gemm=gemm)
+        return self.output
+
+    def _grad_t(self, input, go):
+        """gradOutput as (nOutputPlane, N*H*W); inside backward() the copy is made once for both halves."""
+        if self.__dict__.get('_grad_t_shared'):
+            return self._gradOutputT.array
+        scratch = self._scratch('_gradOutputT', input, (go.shape[1], go.shape[0] * go.shape[2] * go.shape[3]))
+        grad_t = ck.channels_first(go, scratch)
+        self._grad_t_shared = self.__dict__.get('_in_backward', False)
+        return grad_t
+
+    def updateGradInput(self, input, gradOutput):
+        if self.gradInput is None:   # Torch7's idiom for a first layer: no gradient w.r.t. the data
+            return None
+        x, hw, go = self._check(input, gradOutput)
+        k, s, p, d = self._geometry()
+        grad_t = self._grad_t(input, go)
+        gcols = self._scratch('fgradInput', input, (self.nInputPlane * k[0] * k[1], grad_t.shape[1]))
+        gi = self.bufferLike('gradInput', input)
+        ck.conv_grad_input(grad_t, self._conv_weight(), x.shape, s, p, d, self.groups, gcols=gcols,
+                           out=gi if gi.ndim == 4 else gi[None])
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        x, hw, go = self._check(input, gradOutput)
+        k, s, p, d = self._geometry()
+        grad_t = self._grad_t(input, go)
+        shape = (self.nInputPlane * k[0] * k[1], grad_t.shape[1])
+        cols = self.__dict__.get('finput')
+        if cols is None or tuple(cols.size()) != shape or type(cols) is not type(input):
+            # no forward on an input of this shape before: build the columns now
+            cols = self._scratch('finput', input, shape)
+            ck.im2col(x, k, s, p, d, out=cols.reshape((self.nInputPlane,) + k + (x.shape[0],) + hw))
+        else:
+            cols = cols.array
+        self._acc_conv_grads(grad_t, cols, scale)
+
+    def backward(self, input, gradOutput, scale=1):
+        self._in_backward = True
+        try:
+            return super().backward(input, gradOutput, scale)
+        finally:
+            self._in_backward = self._grad_t_shared = False
+
+    def clearState(self):
+        return super().clearState('finput', 'fgradInput', '_gemm', '_gradOutputT')
+
+
+class SpatialConvolution(_Convolution2d):
+    """2-D convolution (cross-correlation) of ``nInputPlane`` planes into ``nOutputPlane`` planes.
+
+    ``SpatialConvolution(nInputPlane, nOutputPlane, kW, kH, dW=1, dH=1, padW=0, padH=padW)``;
+    input ``(nInputPlane, H, W)`` or ``(N, nInputPlane, H, W)``, output
+    ``(nOutputPlane, oH, oW)`` (or batched) with oH = floor((H + 2 padH - kH) / dH) + 1.
+    ``weight`` is ``(nOutputPlane, nInputPlane, kH, kW)``, ``bias`` ``(nOutputPlane,)``;
+    ``noBias()`` drops the bias. Setting ``gradInput = None`` skips the input gradient (a first layer).
+    """
+
+    def __init__(self, nInputPlane, nOutputPlane, kW, kH, dW=1, dH=1, padW=0, padH=None):
+        super().__init__()
+        padH = padW if padH is None else padH
+        name = type(self).__name__
+        check_ints(name, 1, nInputPlane=nInputPlane, nOutputPlane=nOutputPlane, kW=kW, kH=kH, dW=dW, dH=dH)
+        check_ints(name, 0, padW=padW, padH=padH)
+        self.nInputPlane, self.nOutputPlane = nInputPlane, nOutputPlane
+        self.kW, self.kH, self.dW, self.dH, self.padW, self.padH = kW, kH, dW, dH, padW, padH
+        self.weight = self.output.new(nOutputPlane, nInputPlane, kH, kW)
+        self.gradWeight = self.output.new(nOutputPlane, nInputPlane, kH, kW)
+        self.bias = self.output.new(nOutputPlane)
+        self.gradBias = self.output.new(nOutputPlane)
+        self.reset()
+
+    def noBias(self):
+        self.bias = None
+        self.gradBias = None
+        return self
+
+    def reset(self, stdv=None):
+        """Uniform in [-stdv, stdv], stdv = 1/sqrt(kW*kH*nInputPlane) by default (Torch7's rule)."""
+        stdv = stdv * math.sqrt(3) if stdv is not None else 1.0 / math.sqrt(self.kW * self.kH * self.nInputPlane)
+        self.weight.uniform(-stdv, stdv)
+        if self.bias is not None:
+            self.bias.uniform(-stdv, stdv)
+        return self
+
+    def __repr__(self):
+        s = f"nn.{type(self).__name__}({self.nInputPlane} -> {self.nOutputPlane}, {self.kW}x{self.kH}"
+        s += geometry_text(self)
+        return s + (')' if self.bias is not None else ') without bias')
+
+
+class SpatialConvolutionMM(SpatialConvolution):
+    """Torch7's unfold + GEMM convolution: here the same module as SpatialConvolution (same arguments)."""

@@ -1,0 +1,273 @@
+"""Convolution kernels for any number of spatial axes: im2col, col2im and the GEMMs around them.
+
+Layout. Inputs are ``(N, C, *spatial)``. ``im2col`` copies every window once
+into a column buffer laid out ``(C, *kernel, N, *out)``, so a whole batch is
+one GEMM ``weight (Cout, C*K) @ cols (C*K, N*L)`` whose rows are long and
+contiguous (the copy's inner loop runs along output columns, not along the
+short kernel rows). The GEMM result ``(Cout, N, L)`` is transposed into the
+``(N, Cout, *out)`` output while the bias is added (one pass).
+``col2im`` is the adjoint: one strided slice-add per kernel offset
+(``prod(kernel)`` steps), never a loop over batch elements or pixels.
+
+Every function takes its array module from its arguments, so the same code
+runs on NumPy (the arithmetic in NumPy's BLAS) and CuPy (cuBLAS); on CuPy the
+column copies go through fused RawKernels of ``cuda_kernels`` when the input
+is 2-D-spatial (``LEGONN_GENERIC_KERNELS=1`` turns them off).
+
+``groups`` splits channels as PyTorch's grouped convolution does: output
+channel ``o`` sees input channels of group ``o // (Cout / groups)``; the
+weight is ``(Cout, C / groups, *kernel)``.
+"""
+import itertools
+import math
+
+from .backend import array_module
+from .blas_kernels import addmm_into
+
+
+def conv_output_size(size, k, stride=1, pad=0, dilation=1):
+    """Windows along one axis: floor((size + 2 pad - dilation (k - 1) - 1) / stride) + 1 (may be <= 0)."""
+    return (size + 2 * pad - dilation * (k - 1) - 1) // stride + 1
+
+
+def kernel_offsets(ksize):
+    """Every kernel offset (a tuple, one entry per spatial axis), in C order."""
+    return itertools.product(*(range(k) for k in ksize))
+
+
+def window_slice(offset, stride, dilation, counts):
+    """Per-axis slices picking, for kernel offset ``offset``, the element each window sees."""
+    return tuple(slice(o * d, o * d + s * (n - 1) + 1, s) for o, s, d, n in zip(offset, stride, dilation, counts))
+
+
+def _fits(buf, shape, dtype):
+    return buf is not None and tuple(buf.shape) == tuple(shape) and buf.dtype == dtype
+
+
+def _zero_padded(x, pad):
+    """``x`` (N, C, *S) inside a new zero border of ``pad[i]`` on both sides of each spatial axis."""
+    xp = array_module(x)
+    spatial = x.shape[2:]
+    out = xp.zeros(x.shape[:2] + tuple(s + 2 * p for s, p in zip(spatial, pad)), dtype=x.dtype)
+    out[(Ellipsis,) + tuple(slice(p, p + s) for p, s in zip(pad, spatial))] = x
+    return out
+
+
+def _gpu_kernels(x):
+    """The CuPy RawKernel module for 2-D spatial data on the GPU, else None (generic path)."""
+    if x.ndim != 4 or array_module(x).__name__ != 'cupy':
+        return None
+    from . import cuda_kernels
+    return cuda_kernels if cuda_kernels.enabled() and cuda_kernels.supports(x.dtype) else None
+
+
+def im2col(x, ksize, stride, pad, dilation, out=None):
+    """Columns ``(C, *ksize, N, *out)`` of ``x`` (N, C, *spatial), zero padded by ``pad`` on each side.
+
+    ``out`` is reused when its shape and dtype fit; the result is C-contiguous.
+    """
+    xp = array_module(x)
+    n, c = x.shape[:2]
+    counts = tuple(conv_output_size(s, k, st, p, d)
+                   for s, k, st, p, d in zip(x.shape[2:], ksize, stride, pad, dilation))
+    shape = (c,) + tuple(ksize) + (n,) + counts
+    if not _fits(out, shape, x.dtype):
+        out = xp.empty(shape, dtype=x.dtype)
+    gpu = _gpu_kernels(x)
+    if gpu is not None:
+        return gpu.im2col(x, ksize, stride, pad, dilation, counts, out)
+    src = _zero_padded(x, pad) if any(pad) else x
+    st = src.strides
+    nsp = len(ksize)
+    view_strides = ((st[1],) + tuple(st[2 + i] * dilation[i] for i in range(nsp)) + (st[0],)
+                    + tuple(st[2 + i] * stride[i] for i in range(nsp)))
+    out[...] = xp.lib.stride_tricks.as_strided(src, shape, view_strides)
+    return out
+
+
+def col2im(cols, spatial, stride, pad, dilation, out=None):
+    """Adjoint of ``im2col``: ``(N, C, *spatial)`` holding, at each pixel, the sum of the columns that read it."""
+    xp = array_module(cols)
+    nsp = len(spatial)
+    c, ksize, n, counts = cols.shape[0], cols.shape[1:1 + nsp], cols.shape[1 + nsp], cols.shape[2 + nsp:]
+    shape = (n, c) + tuple(spatial)
+    if not _fits(out, shape, cols.dtype):
+        out = xp.empty(shape, dtype=cols.dtype)
+    gpu = _gpu_kernels(out)
+    if gpu is not None:
+        return gpu.col2im(cols, spatial, ksize, stride, pad, dilation, counts, out)
+    acc = xp.zeros((n, c) + tuple(s + 2 * p for s, p in zip(spatial, pad)), dtype=cols.dtype) if any(pad) else out
+    if acc is out:
+        out.fill(0)
+    for offset in kernel_offsets(ksize):
+        target = acc[(slice(None), slice(None)) + window_slice(offset, stride, dilation, counts)]
+        target += cols[(slice(None),) + offset].swapaxes(0, 1)
+    if acc is not out:
+        out[...] = acc[(Ellipsis,) + tuple(slice(p, p + s) for p, s in zip(pad, spatial))]
+    return out
+
+
+def channels_first(x, out=None):
+    """``x`` (N, C, *S) copied to ``(C, N * prod(S))``: the GEMM operand for a batch."""
+    xp = array_module(x)
+    n, c = x.shape[:2]
+    shape = (c, n * math.prod(x.shape[2:]))
+    if not _fits(out, shape, x.dtype):
+        out = xp.empty(shape, dtype=x.dtype)
+    out.reshape((c, n, -1))[...] = x.reshape((n, c, -1)).swapaxes(0, 1)
+    return out
+
+
+def batch_first(y, n, out, bias=None):
+    """Write ``y`` (C, N * L) into ``out`` (N, C, *S) transposed, adding ``bias`` (C,) when given."""
+    xp = array_module(y)
+    c = y.shape[0]
+    src = y.reshape((c, n, -1)).swapaxes(0, 1)
+    dst = out.reshape((n, c, -1))
+    if bias is None:
+        dst[...] = src
+    else:
+        xp.add(src, bias.reshape(c, 1), out=dst)
+    return out
+
+
+def _grouped_matmul(a, b, groups, out=None):
+    """(M, K) @ (K, L) split into ``groups`` diagonal blocks: (g, M/g, K/g) @ (g, K/g, L) -> (M, L)."""
+    xp = array_module(a)
+    if groups == 1:
+        return xp.matmul(a, b, out=out)
+    m, k = a.shape
+    res = xp.matmul(a.reshape(groups, m // groups, k // groups), b.reshape(groups, k // groups, -1))
+    res = res.reshape(m, -1)
+    if out is None:
+        return res
+    out[...] = res
+    return out
+
+
+def conv_forward(x, weight, bias, stride, pad, dilation, groups=1, cols=None, out=None, gemm=None):
+    """Cross-correlation of ``x`` (N, C, *S) with ``weight`` (Cout, C/groups, *k) plus ``bias`` (Cout,) or None.
+
+    Returns ``(output (N, Cout, *out), cols)``; keep ``cols`` for ``conv_grad_params``.
+    ``cols``, ``out`` and ``gemm`` (Cout, N*L) are reused when their shapes fit.
+    """
+    xp = array_module(x)
+    nsp = x.ndim - 2
+    cout = weight.shape[0]
+    ksize = weight.shape[2:]
+    cols = im2col(x, ksize, stride, pad, dilation, cols)
+    n = x.shape[0]
+    counts = cols.shape[2 + nsp:]
+    rows = cols.reshape(-1, n * math.prod(counts))
+    if not _fits(gemm, (cout, rows.shape[1]), x.dtype):
+        gemm = xp.empty((cout, rows.shape[1]), dtype=x.dtype)
+    _grouped_matmul(weight.reshape(cout, -1), rows, groups, out=gemm)
+    if not _fits(out, (n, cout) + counts, x.dtype):
+        out = xp.empty((n, cout) + counts, dtype=x.dtype)
+    batch_first(gemm, n, out, bias)
+    return out, cols
+
+
+def conv_grad_input(grad_t, weight, input_shape, stride, pad, dilation, groups=1, gcols=None, out=None):
+    """d loss / d input of ``conv_forward`` from ``grad_t`` = gradOutput as ``channels_first`` (Cout, N*L).
+
+    Returns ``(N, C, *spatial)`` = ``input_shape``; ``gcols`` (C*K, N*L) and ``out`` are reused when they fit.
+    """
+    xp = array_module(grad_t)
+    cout = weight.shape[0]
+    ksize = weight.shape[2:]
+    n, cin, spatial = input_shape[0], input_shape[1], tuple(input_shape[2:])
+    w2 = weight.reshape(cout, -1)
+    shape = (w2.shape[1] * groups, grad_t.shape[1])
+    if not _fits(gcols, shape, grad_t.dtype):
+        gcols = xp.empty(shape, dtype=grad_t.dtype)
+    if groups == 1:
+        xp.matmul(w2.T, grad_t, out=gcols)
+    else:
+        per = cout // groups
+        res = xp.matmul(w2.reshape(groups, per, -1).swapaxes(1, 2), grad_t.reshape(groups, per, -1))
+        gcols[...] = res.reshape(shape)
+    counts = tuple(conv_output_size(s, k, st, p, d) for s, k, st, p, d in zip(spatial, ksize, stride, pad, dilation))
+    cols = gcols.reshape((cin,) + tuple(ksize) + (n,) + counts)
+    return col2im(cols, spatial, stride, pad, dilation, out)
+
+
+def conv_grad_params(grad_t, cols, grad_weight, grad_bias, scale=1, groups=1):
+    """Accumulate ``scale`` * d loss / d weight (and bias) into ``grad_weight`` (Cout, C/g, *k), ``grad_bias``.
+
+    ``grad_t`` is gradOutput as ``channels_first`` (Cout, N*L); ``cols`` the forward's columns.
+    """
+    xp = array_module(grad_t)
+    cout = grad_weight.shape[0]
+    rows = cols.reshape(-1, grad_t.shape[1])
+    if groups == 1 and grad_weight.flags.c_contiguous:
+        addmm_into(grad_weight.reshape(cout, -1), grad_t, rows.T, alpha=scale)
+    else:
+        per = cout // groups
+        gw = xp.matmul(grad_t.reshape(groups, per, -1), rows.reshape(groups, rows.shape[0] // groups, -1)
+                       .swapaxes(1, 2))
+        if scale != 1:
+            gw *= scale
+        grad_weight += gw.reshape(grad_weight.shape)
+    if grad_bias is not None:
+        gb = grad_t.sum(axis=1)
+        if scale != 1:
+            gb *= scale
+        grad_bias += gb
+
+
+def conv_transpose_forward(x, weight, bias, stride, pad, dilation, adj, x_t=None, cols=None, out=None):
+    """Transposed ("full") convolution of ``x`` (N, Cin, *S) with ``weight`` (Cin, Cout, *k), plus ``bias``.
+
+    Output size per axis: (S - 1) stride - 2 pad + dilation (k - 1) + 1 + adj. It is
+    the adjoint of ``conv_forward``: one GEMM then ``col2im``. Returns
+    ``(output, x_t)`` with ``x_t`` = ``channels_first(x)`` for ``conv_transpose_grad_params``.
+    """
+    xp = array_module(x)
+    cin, cout = weight.shape[:2]
+    ksize = tuple(weight.shape[2:])
+    n, spatial = x.shape[0], x.shape[2:]
+    x_t = channels_first(x, x_t)
+    shape = (cout * math.prod(ksize), x_t.shape[1])
+    if not _fits(cols, shape, x.dtype):
+        cols = xp.empty(shape, dtype=x.dtype)
+    xp.matmul(weight.reshape(cin, -1).T, x_t, out=cols)
+    size = tuple((s - 1) * st - 2 * p + d * (k - 1) + 1 + a
+                 for s, st, p, d, k, a in zip(spatial, stride, pad, dilation, ksize, adj))
+    out = col2im(cols.reshape((cout,) + ksize + (n,) + tuple(spatial)), size, stride, pad, dilation, out)
+    if bias is not None:
+        out += bias.reshape((cout,) + (1,) * len(size))
+    return out, x_t
+
+
+def conv_transpose_grad_input(grad_out, weight, stride, pad, dilation, gcols=None, out=None):
+    """d loss / d input of ``conv_transpose_forward``: ``im2col`` of gradOutput then one GEMM.
+
+    Returns ``(gradInput (N, Cin, *S), gcols)``; keep ``gcols`` for ``conv_transpose_grad_params``.
+    """
+    xp = array_module(grad_out)
+    cin = weight.shape[0]
+    ksize = tuple(weight.shape[2:])
+    gcols = im2col(grad_out, ksize, stride, pad, dilation, gcols)
+    n, counts = grad_out.shape[0], gcols.shape[2 + len(ksize):]
+    rows = gcols.reshape(-1, n * math.prod(counts))
+    gi_t = xp.matmul(weight.reshape(cin, -1), rows)
+    if not _fits(out, (n, cin) + tuple(counts), grad_out.dtype):
+        out = xp.empty((n, cin) + tuple(counts), dtype=grad_out.dtype)
+    return batch_first(gi_t, n, out), gcols
+
+
+def conv_transpose_grad_params(x_t, gcols, grad_out, grad_weight, grad_bias, scale=1):
+    """Accumulate ``scale`` * d loss / d weight (Cin, Cout, *k) and bias of ``conv_transpose_forward``."""
+    cin = grad_weight.shape[0]
+    rows = gcols.reshape(-1, x_t.shape[1])
+    if grad_weight.flags.c_contiguous:
+        addmm_into(grad_weight.reshape(cin, -1), x_t, rows.T, alpha=scale)
+    else:
+        grad_weight += scale * (x_t @ rows.T).reshape(grad_weight.shape)
+    if grad_bias is not None:
+        axes = (0,) + tuple(range(2, grad_out.ndim))
+        gb = grad_out.sum(axis=axes)
+        if scale != 1:
+            gb *= scale
+        grad_bias += gb

@@ -1,0 +1,192 @@
+"""CuPy RawKernels for 2-D convolution and max pooling: one launch where the generic path needs one per kernel offset.
+
+``conv_kernels`` and ``pool_kernels`` call these for CuPy arrays with 2-D
+spatial data (``(N, C, H, W)``) of float32/float64; everything else, and every
+array when the environment sets ``LEGONN_GENERIC_KERNELS=1``, takes the
+generic NumPy/CuPy path. Adjoint passes are written as gathers (each thread
+owns one input element and sums what reads it), so no atomics are needed and
+results are deterministic. Layouts are those of the generic functions:
+columns ``(C, kH, kW, N, oH, oW)``, argmax = winning offset ``kh * kW + kw``.
+"""
+import functools
+import os
+
+import numpy as np
+
+from .backend import cupy
+
+_THREADS = 256
+
+_SOURCE = r'''
+typedef %(T)s T;
+
+extern "C" __global__ void im2col(const T* x, T* cols, long long total, int C, int H, int W, int N,
+                                  int kH, int kW, int oH, int oW, int sH, int sW, int pH, int pW,
+                                  int dH, int dW) {
+  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total;
+       i += (long long)blockDim.x * gridDim.x) {
+    long long r = i;
+    int ow = r %% oW; r /= oW;
+    int oh = r %% oH; r /= oH;
+    int n = r %% N; r /= N;
+    int kw = r %% kW; r /= kW;
+    int kh = r %% kH; r /= kH;
+    int c = (int)r;
+    int h = oh * sH - pH + kh * dH;
+    int w = ow * sW - pW + kw * dW;
+    cols[i] = (h >= 0 && h < H && w >= 0 && w < W) ? x[(((long long)n * C + c) * H + h) * W + w] : (T)0;
+  }
+}
+
+extern "C" __global__ void col2im(const T* cols, T* out, long long total, int C, int H, int W, int N,
+                                  int kH, int kW, int oH, int oW, int sH, int sW, int pH, int pW,
+                                  int dH, int dW) {
+  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total;
+       i += (long long)blockDim.x * gridDim.x) {
+    long long r = i;
+    int w = r %% W; r /= W;
+    int h = r %% H; r /= H;
+    int c = r %% C; r /= C;
+    int n = (int)r;
+    T sum = 0;
+    for (int kh = 0; kh < kH; ++kh) {
+      int hp = h + pH - kh * dH;
+      if (hp < 0 || hp %% sH != 0) continue;
+      int oh = hp / sH;
+      if (oh >= oH) continue;
+      for (int kw = 0; kw < kW; ++kw) {
+        int wp = w + pW - kw * dW;
+        if (wp < 0 || wp %% sW != 0) continue;
+        int ow = wp / sW;
+        if (ow >= oW) continue;
+        sum += cols[((((long long)c * kH + kh) * kW + kw) * N + n) * oH * (long long)oW + (long long)oh * oW + ow];
+      }
+    }
+    out[i] = sum;
+  }
+}
+
+extern "C" __global__ void max_pool_forward(const T* x, T* out, int* argmax, long long total, int H, int W,
+                                            int kH, int kW, int oH, int oW, int sH, int sW, int pH, int pW,
+                                            int dH, int dW) {
+  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total;
+       i += (long long)blockDim.x * gridDim.x) {
+    int ow = i %% oW;
+    int oh = (i / oW) %% oH;
+    long long plane = i / ((long long)oW * oH);
+    const T* src = x + plane * H * (long long)W;
+    T best = -INFINITY;
+    int arg = 0;
+    for (int kh = 0; kh < kH; ++kh) {
+      int h = oh * sH - pH + kh * dH;
+      if (h < 0 || h >= H) continue;
+      for (int kw = 0; kw < kW; ++kw) {
+        int w = ow * sW - pW + kw * dW;
+        if (w < 0 || w >= W) continue;
+        T v = src[h * (long long)W + w];
+        if (v > best || isnan((double)v)) {
+          best = v;
+          arg = kh * kW + kw;
+        }
+      }
+    }
+    out[i] = best;
+    argmax[i] = arg;
+  }
+}
+
+extern "C" __global__ void max_pool_backward(const T* grad_out, const int* argmax, T* out, long long total,
+                                             int H, int W, int kH, int kW, int oH, int oW, int sH, int sW,
+                                             int pH, int pW, int dH, int dW) {
+  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total;
+       i += (long long)blockDim.x * gridDim.x) {
+    int w = i %% W;
+    int h = (i / W) %% H;
+    long long plane = i / ((long long)W * H);
+    long long base = plane * oH * (long long)oW;
+    T sum = 0;
+    for (int kh = 0; kh < kH; ++kh) {
+      int hp = h + pH - kh * dH;
+      if (hp < 0 || hp %% sH != 0) continue;
+      int oh = hp / sH;
+      if (oh >= oH) continue;
+      for (int kw = 0; kw < kW; ++kw) {
+        int wp = w + pW - kw * dW;
+        if (wp < 0 || wp %% sW != 0) continue;
+        int ow = wp / sW;
+        if (ow >= oW) continue;
+        long long o = base + (long long)oh * oW + ow;
+        if (argmax[o] == kh * kW + kw) sum += grad_out[o];
+      }
+    }
+    out[i] = sum;
+  }
+}
+'''
+
+_CTYPES = {np.dtype(np.float32): 'float', np.dtype(np.float64): 'double'}
+
+
+def enabled():
+    return os.environ.get('LEGONN_GENERIC_KERNELS', '') in ('', '0')
+
+
+def supports(dtype):
+    return np.dtype(dtype) in _CTYPES
+
+
+@functools.lru_cache(maxsize=None)
+def _module(dtype):
+    return cupy().RawModule(code=_SOURCE % {'T': _CTYPES[np.dtype(dtype)]})
+
+
+def _launch(name, dtype, total, args):
+    if total == 0:
+        return
+    blocks = min((total + _THREADS - 1) // _THREADS, 65535)
+    _module(dtype).get_function(name)((blocks,), (_THREADS,), args)
+
+
+def _geometry(ksize, stride, pad, dilation, counts):
+    """The int32 arguments every kernel ends with: kH kW oH oW sH sW pH pW dH dW."""
+    i32 = np.int32
+    return (i32(ksize[0]), i32(ksize[1]), i32(counts[0]), i32(counts[1]), i32(stride[0]), i32(stride[1]),
+            i32(pad[0]), i32(pad[1]), i32(dilation[0]), i32(dilation[1]))
+
+
+def im2col(x, ksize, stride, pad, dilation, counts, out):
+    """Fill ``out`` (C, kH, kW, N, oH, oW) with the zero-padded windows of ``x`` (N, C, H, W)."""
+    x = cupy().ascontiguousarray(x)
+    n, c, h, w = x.shape
+    _launch('im2col', x.dtype, out.size, (x, out, np.int64(out.size), np.int32(c), np.int32(h), np.int32(w),
+                                          np.int32(n)) + _geometry(ksize, stride, pad, dilation, counts))
+    return out
+
+
+def col2im(cols, spatial, ksize, stride, pad, dilation, counts, out):
+    """``out`` (N, C, H, W, C-contiguous) = the sum, at each pixel, of the columns that read it."""
+    cols = cupy().ascontiguousarray(cols)
+    n, c = out.shape[:2]
+    _launch('col2im', out.dtype, out.size, (cols, out, np.int64(out.size), np.int32(c), np.int32(spatial[0]),
+                                            np.int32(spatial[1]), np.int32(n))
+            + _geometry(ksize, stride, pad, dilation, counts))
+    return out
+
+
+def max_pool_forward(x, ksize, stride, pad, dilation, out, argmax):
+    """Window maxima of ``x`` (N, C, H, W) into ``out`` and the winning offsets into ``argmax`` (int32)."""
+    x = cupy().ascontiguousarray(x)
+    h, w = x.shape[2:]
+    _launch('max_pool_forward', x.dtype, out.size, (x, out, argmax, np.int64(out.size), np.int32(h), np.int32(w))
+            + _geometry(ksize, stride, pad, dilation, out.shape[2:]))
+    return out, argmax
+
+
+def max_pool_backward(grad_out, argmax, ksize, stride, pad, dilation, out):
+    """``out`` (N, C, H, W) = the sum of the gradients of the windows each element won."""
+    grad_out = cupy().ascontiguousarray(grad_out)
+    h, w = out.shape[2:]
+    _launch('max_pool_backward', out.dtype, out.size,
+            (grad_out, argmax, out, np.int64(out.size), np.int32(h), np.int32(w))
+            + _geometry(ksize, stride, pad, dilation, grad_out.shape[2:]))
+    return out

@@ -1,0 +1,216 @@
+"""Pooling kernels for any number of spatial axes (inputs ``(N, C, *spatial)``).
+
+Each window reduction is a loop over kernel offsets (``prod(kernel)`` steps),
+each step one vectorised operation on a strided slice holding that offset's
+element of every window: no loop over batch elements or pixels and no copy
+of the windows. Max pooling keeps, per output, the kernel offset that won
+(``argmax``, int32); ``max_pool_indices`` turns it into Torch7's flat index
+within the input plane. Backward passes are the same loops adding into the
+gradient. All functions take their array module from their arguments (NumPy
+or CuPy); on CuPy with 2-D spatial data the max pooling passes run as single
+RawKernels from ``cuda_kernels``.
+"""
+import math
+
+import numpy as np
+
+from .backend import array_module
+from .conv_kernels import _fits, _gpu_kernels, kernel_offsets, window_slice
+
+
+def pool_output_size(size, k, stride, pad=0, dilation=1, ceil=False, trim=False):
+    """Windows along one axis by Torch7's rule: floor (or ceil) of (size + 2 pad - span) / stride, plus one.
+
+    With ``trim`` (THNN does it when the module has any padding) a last window
+    starting beyond the left-padded input is dropped. The result may be <= 0.
+    """
+    room = size + 2 * pad - (dilation * (k - 1) + 1)
+    n = (-(-room // stride) if ceil else room // stride) + 1
+    if trim and (n - 1) * stride >= size + pad:
+        n -= 1
+    return n
+
+
+def lowest(dtype):
+    """The value padding holds in max pooling: -inf for floats, the minimum for integers."""
+    return -np.inf if np.dtype(dtype).kind == 'f' else np.iinfo(dtype).min
+
+
+def windows_source(x, ksize, stride, pad, dilation, counts, fill):
+    """``x`` inside a border of ``fill`` wide enough for every window (``x`` itself when none is needed)."""
+    spatial = x.shape[2:]
+    hi = tuple(max(0, (n - 1) * s + d * (k - 1) + 1 - (sz + p))
+               for n, s, d, k, sz, p in zip(counts, stride, dilation, ksize, spatial, pad))
+    if not any(pad) and not any(hi):
+        return x
+    xp = array_module(x)
+    src = xp.full(x.shape[:2] + tuple(sz + p + h for sz, p, h in zip(spatial, pad, hi)), fill, dtype=x.dtype)
+    src[(Ellipsis,) + tuple(slice(p, p + sz) for p, sz in zip(pad, spatial))] = x
+    return src
+
+
+def _disjoint(ksize, stride, dilation):
+    """True when no input element is read by two (window, offset) pairs: gradients can be assigned."""
+    return all(s >= d * (k - 1) + 1 for k, s, d in zip(ksize, stride, dilation))
+
+
+def _crop(acc, pad, spatial):
+    return acc[(Ellipsis,) + tuple(slice(p, p + s) for p, s in zip(pad, spatial))]
+
+
+def _accumulator(out, shape, pad, spatial, ksize, stride, dilation, counts):
+    """A zeroed array to add window gradients into: ``out`` itself when no border is needed."""
+    xp = array_module(out)
+    hi = tuple(max(0, (n - 1) * s + d * (k - 1) + 1 - (sz + p))
+               for n, s, d, k, sz, p in zip(counts, stride, dilation, ksize, spatial, pad))
+    if any(pad) or any(hi):
+        return xp.zeros(shape[:2] + tuple(sz + p + h for sz, p, h in zip(spatial, pad, hi)), dtype=out.dtype)
+    out.fill(0)
+    return out
+
+
+def max_pool_forward(x, ksize, stride, pad, dilation, counts, out=None, argmax=None):
+    """Max over each window of ``x``; padding never wins and NaN propagates (as THNN).
+
+    Returns ``(output (N, C, *counts), argmax)`` where ``argmax`` (int32) is the
+    winning kernel offset in C order; ``out``/``argmax`` are reused when they fit.
+    """
+    xp = array_module(x)
+    shape = x.shape[:2] + tuple(counts)
+    if not _fits(out, shape, x.dtype):
+        out = xp.empty(shape, dtype=x.dtype)
+    if not _fits(argmax, shape, np.dtype(np.int32)):
+        argmax = xp.empty(shape, dtype=np.int32)
+    gpu = _gpu_kernels(x)
+    if gpu is not None:
+        return gpu.max_pool_forward(x, ksize, stride, pad, dilation, out, argmax)
+    src = windows_source(x, ksize, stride, pad, dilation, counts, lowest(x.dtype))
+    lead = (slice(None), slice(None))
+    offsets = list(kernel_offsets(ksize))
+    out[...] = src[lead + window_slice(offsets[0], stride, dilation, counts)]
+    argmax.fill(0)
+    wins = xp.empty(shape, dtype=bool)
+    nan = xp.empty(shape, dtype=bool) if x.dtype.kind == 'f' else None
+    for i, offset in enumerate(offsets[1:], 1):
+        v = src[lead + window_slice(offset, stride, dilation, counts)]
+        xp.greater(v, out, out=wins)
+        if nan is not None:
+            xp.isnan(v, out=nan)
+            wins |= nan
+        xp.copyto(out, v, where=wins)
+        xp.copyto(argmax, i, where=wins)
+    return out, argmax
+
+
+def max_pool_backward(grad_out, argmax, input_shape, ksize, stride, pad, dilation, out=None):
+    """gradInput of ``max_pool_forward``: each window's gradient goes to the element that won it."""
+    xp = array_module(grad_out)
+    counts = grad_out.shape[2:]
+    if not _fits(out, tuple(input_shape), grad_out.dtype):
+        out = xp.empty(tuple(input_shape), dtype=grad_out.dtype)
+    gpu = _gpu_kernels(grad_out)
+    if gpu is not None:
+        return gpu.max_pool_backward(grad_out, argmax, ksize, stride, pad, dilation, out)
+    spatial = tuple(input_shape[2:])
+    acc = _accumulator(out, input_shape, pad, spatial, ksize, stride, dilation, counts)
+    disjoint = _disjoint(ksize, stride, dilation)
+    chosen = xp.empty(grad_out.shape, dtype=bool)
+    part = None if disjoint else xp.empty(grad_out.shape, dtype=grad_out.dtype)
+    lead = (slice(None), slice(None))
+    for i, offset in enumerate(kernel_offsets(ksize)):
+        target = acc[lead + window_slice(offset, stride, dilation, counts)]
+        xp.equal(argmax, i, out=chosen)
+        if disjoint:
+            xp.multiply(grad_out, chosen, out=target)
+        else:
+            xp.multiply(grad_out, chosen, out=part)
+            target += part
+    if acc is not out:
+        out[...] = _crop(acc, pad, spatial)
+    return out
+
+
+def max_pool_indices(argmax, spatial, ksize, stride, pad, dilation):
+    """Torch7's indices: the winner's flat position in its (unpadded) input plane, int64, 0-based."""
+    xp = array_module(argmax)
+    nsp = len(ksize)
+    index = xp.zeros(argmax.shape, dtype=np.int64)
+    rest = argmax.astype(np.int64)
+    for i in reversed(range(nsp)):
+        off = rest % ksize[i]
+        rest = rest // ksize[i]
+        shape = [1] * argmax.ndim
+        shape[2 + i] = argmax.shape[2 + i]
+        start = (xp.arange(argmax.shape[2 + i], dtype=np.int64) * stride[i] - pad[i]).reshape(shape)
+        index += (start + off * dilation[i]) * math.prod(spatial[i + 1:])
+    return index
+
+
+def sum_pool_forward(x, ksize, stride, pad, counts, out=None):
+    """Sum over each window of ``x`` zero padded by ``pad`` (windows may run past the end in ceil mode)."""
+    xp = array_module(x)
+    shape = x.shape[:2] + tuple(counts)
+    if not _fits(out, shape, x.dtype):
+        out = xp.empty(shape, dtype=x.dtype)
+    ones = (1,) * len(ksize)
+    src = windows_source(x, ksize, stride, pad, ones, counts, 0)
+    lead = (slice(None), slice(None))
+    for i, offset in enumerate(kernel_offsets(ksize)):
+        v = src[lead + window_slice(offset, stride, ones, counts)]
+        if i == 0:
+            out[...] = v
+        else:
+            out += v
+    return out
+
+
+def sum_pool_backward(grad_out, input_shape, ksize, stride, pad, out=None):
+    """gradInput of ``sum_pool_forward``: every element of a window receives the window's gradient."""
+    xp = array_module(grad_out)
+    counts = grad_out.shape[2:]
+    if not _fits(out, tuple(input_shape), grad_out.dtype):
+        out = xp.empty(tuple(input_shape), dtype=grad_out.dtype)
+    spatial = tuple(input_shape[2:])
+    ones = (1,) * len(ksize)
+    acc = _accumulator(out, input_shape, pad, spatial, ksize, stride, ones, counts)
+    disjoint = _disjoint(ksize, stride, ones)
+    lead = (slice(None), slice(None))
+    for offset in kernel_offsets(ksize):
+        target = acc[lead + window_slice(offset, stride, ones, counts)]
+        if disjoint:
+            target[...] = grad_out
+        else:
+            target += grad_out
+    if acc is not out:
+        out[...] = _crop(acc, pad, spatial)
+    return out
+
+
+def avg_pool_divisor(spatial, ksize, stride, pad, counts, count_include_pad, xp, dtype):
+    """Per-window divisor of Torch7's SpatialAveragePooling, shape ``counts``.
+
+    With ``count_include_pad`` it is the window clipped to the padded input
+    (padding counts, overhang past it in ceil mode does not); otherwise the
+    number of real input elements in the window.
+    """
+    div = np.ones((), dtype=np.float64)
+    for size, k, s, p, n in zip(spatial, ksize, stride, pad, counts):
+        start = np.arange(n) * s - p
+        end = np.minimum(start + k, size + p)
+        if not count_include_pad:
+            start, end = np.maximum(start, 0), np.minimum(end, size)
+        div = np.multiply.outer(div, np.maximum(end - start, 1))
+    return xp.asarray(div.astype(dtype))
+
+
+def scatter_add(target, index, values):
+    """``target`` (R, P) += ``values`` (R, Q) at columns ``index`` (R, Q), repeated indices summed."""
+    xp = array_module(target)
+    rows = xp.arange(target.shape[0]).reshape(-1, 1) * target.shape[1]
+    flat = (index + rows).reshape(-1)
+    if xp is np:
+        np.add.at(target.reshape(-1), flat, values.reshape(-1))
+    else:
+        import cupyx
+        cupyx.scatter_add(target.reshape(-1), flat, values.reshape(-1))
+    return target
