@@ -1,0 +1,142 @@
+"""Batch normalisation (Ioffe and Szegedy, 2015): BatchNormalization, SpatialBatchNormalization,
+VolumetricBatchNormalization, with Torch7's running statistics and modes.
+
+In training each feature (dimension 1) is normalised with the mean and biased
+variance of the mini-batch (over the batch and any spatial axes), and the
+running estimates move towards them: ``running_mean = momentum * mean +
+(1 - momentum) * running_mean``, likewise ``running_var`` with the unbiased
+variance. In evaluate mode (``evaluate()``), and in training on a batch of
+one sample (as Torch7), the running estimates are used and left unchanged.
+"""
+
+from .errors import input_error
+from .module import Module
+from .volumetric_convolution import check_grad_output, check_hyper
+
+class BatchNormalization(Module):
+    """``y = (x - mean) / sqrt(var + eps) * weight + bias`` per feature, on ``(batch, nOutput)``.
+
+    ``BatchNormalization(nOutput, eps=1e-5, momentum=0.1, affine=True)``; ``affine=False`` drops ``weight``
+    and ``bias``. ``weight`` starts uniform in [0, 1), ``bias`` at 0, ``running_mean`` at 0 and
+    ``running_var`` at 1. In evaluate mode an input without the batch axis is accepted too.
+    """
+
+    nDim = 2
+
+    def __init__(self, nOutput, eps=1e-5, momentum=0.1, affine=True):
+        super().__init__()
+        name = type(self).__name__
+        check_hyper(name, positive=dict(nOutput=nOutput))
+        if not isinstance(affine, bool):
+            raise ValueError(f"{name}: affine must be True or False, got {affine!r}")
+        for what, v in (('eps', eps), ('momentum', momentum)):
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
+                raise ValueError(f"{name}: {what} must be a non-negative number, got {v!r}")
+        self.eps, self.momentum, self.affine = float(eps), float(momentum), affine
+        self.running_mean = self.output.new(nOutput)
+        self.running_var = self.output.new(nOutput)
+        self.save_mean = self.output.new()
+        self.save_std = self.output.new()      # Torch7's name; it holds 1 / sqrt(var + eps)
+        self.weight = self.output.new(nOutput) if affine else None
+        self.bias = self.output.new(nOutput) if affine else None
+        self.gradWeight = self.output.new(nOutput) if affine else None
+        self.gradBias = self.output.new(nOutput) if affine else None
+        self.reset()
+
+    def reset(self, stdv=None):
+        if self.weight is not None:
+            self.weight.uniform()
+            self.bias.zero()
+        self.running_mean.zero()
+        self.running_var.fill(1)
+        return self
+
+    def _check(self, input, what='input'):
+        """(input as (batch, features, rest) view, whether batch statistics are used)."""
+        self.checkTensor(input, (self.nDim - 1, self.nDim) if not self.train else (self.nDim,), what)
+        self.checkSameType(input, self.running_mean, what)
+        is_batch = input.dim() == self.nDim
+        n_feat = self.running_mean.size(0)
+        feat_dim = 1 if is_batch else 0
+        if input.size(feat_dim) != n_feat:
+            raise input_error(self, f"{n_feat} features (dimension {feat_dim})",
+                              f"{input.size(feat_dim)} ({what} of size {tuple(input.size())})")
+        x = input.array if is_batch else input.array[None]
+        x3 = x.reshape(x.shape[0], n_feat, -1)
+        return x3, self.train and x.shape[0] > 1
+
+    def _stats(self, xp, x3, batch_stats):
+        """(mean, 1/sqrt(var + eps)) as (features, 1) arrays; batch ones update the running estimates."""
+        if not batch_stats:
+            return self.running_mean.array[:, None], 1 / xp.sqrt(self.running_var.array[:, None] + self.eps)
+        m = x3.shape[0] * x3.shape[2]
+        mean = x3.mean(axis=(0, 2))
+        var_sum = ((x3 - mean[:, None]) ** 2).sum(axis=(0, 2))
+        invstd = 1 / xp.sqrt(var_sum / m + self.eps)
+        self.running_mean.array[...] = self.momentum * mean + (1 - self.momentum) * self.running_mean.array
+        unbiased = var_sum / (m - 1)
+        self.running_var.array[...] = self.momentum * unbiased + (1 - self.momentum) * self.running_var.array
+        self.save_mean.resize(mean.shape[0]).array[...] = mean
+        self.save_std.resize(mean.shape[0]).array[...] = invstd
+        return mean[:, None], invstd[:, None]
+
+    def _saved(self, xp, batch_stats):
+        if not batch_stats:
+            return self._stats(xp, None, False)
+        if self.save_mean.nElement() != self.running_mean.nElement():
+            raise input_error(self, "a forward call before backward (no saved batch statistics)", "none")
+        return self.save_mean.array[:, None], self.save_std.array[:, None]
+
+    def updateOutput(self, input):
+        x3, batch_stats = self._check(input)
+        mean, invstd = self._stats(input.xp, x3, batch_stats)
+        out = self.bufferLike('output', input)
+        out3 = out.reshape(x3.shape)
+        scale = invstd if self.weight is None else invstd * self.weight.array[:, None]
+        input.xp.multiply(x3 - mean, scale, out=out3)
+        if self.bias is not None:
+            out3 += self.bias.array[:, None]
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        x3, batch_stats = self._check(input)
+        check_grad_output(self, gradOutput, self.output)
+        mean, invstd = self._saved(input.xp, batch_stats)
+        go = gradOutput.array.reshape(x3.shape)
+        w = invstd if self.weight is None else invstd * self.weight.array[:, None]
+        gi = self.bufferLike('gradInput', input).reshape(x3.shape)
+        if batch_stats:
+            m = x3.shape[0] * x3.shape[2]
+            centred = x3 - mean
+            dotp = (go * centred).sum(axis=(0, 2))[:, None]
+            grad_mean = go.sum(axis=(0, 2))[:, None] / m
+            gi[...] = (go - grad_mean - centred * (dotp * invstd ** 2 / m)) * w
+        else:
+            input.xp.multiply(go, w, out=gi)
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        if self.weight is None:
+            return
+        x3, batch_stats = self._check(input)
+        check_grad_output(self, gradOutput, self.output)
+        mean, invstd = self._saved(input.xp, batch_stats)
+        go = gradOutput.array.reshape(x3.shape)
+        self.gradWeight.array += scale * ((go * (x3 - mean)).sum(axis=(0, 2)) * invstd[:, 0])
+        self.gradBias.array += scale * go.sum(axis=(0, 2))
+
+    def clearState(self):
+        return super().clearState('save_mean', 'save_std')
+
+    def __repr__(self):
+        return f"nn.{type(self).__name__} ({self.nDim}D) ({self.running_mean.nElement()})"
+
+class SpatialBatchNormalization(BatchNormalization):
+    """BatchNormalization per plane of ``(batch, nOutput, H, W)`` (statistics over batch, H and W)."""
+
+    nDim = 4
+
+class VolumetricBatchNormalization(BatchNormalization):
+    """BatchNormalization per plane of ``(batch, nOutput, T, H, W)`` (statistics over batch, T, H and W)."""
+
+    nDim = 5
