@@ -1,0 +1,201 @@
+"""Distance layers: Euclidean, WeightedEuclidean, Cosine (Torch7 doc/simple.md).
+
+Each takes ``(inputSize,)`` or ``(batch, inputSize)`` and returns ``(outputSize,)`` or
+``(batch, outputSize)``: one distance or similarity to each of ``outputSize`` learnt
+templates.
+"""
+import math
+
+from .elementwise import check_float_tensor, check_grad_output
+from .errors import input_error
+from .module import Module
+
+
+def _check_sizes(name, inputSize, outputSize):
+    for what, v in (('inputSize', inputSize), ('outputSize', outputSize)):
+        if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
+            raise ValueError(f"{name}: {what} must be a positive integer, got {v!r}")
+
+
+class _Templates(Module):
+    """Input checks shared by the three layers: 1-D or 2-D, of ``inputSize`` features."""
+
+    def _rows(self, input, inputSize):
+        """The input as a 2-D array (a 1-D input is one row)."""
+        check_float_tensor(self, input)
+        self.checkTensor(input, (1, 2))
+        self.checkSameType(input, self.weight)
+        if input.size(-1) != inputSize:
+            raise input_error(self, f"{inputSize} input features", f"input of size {tuple(input.size())}")
+        return input.array.reshape(-1, inputSize)
+
+    def _out_sizes(self, input, outputSize):
+        return (outputSize,) if input.dim() == 1 else (input.size(0), outputSize)
+
+    def _grad_rows(self, input, gradOutput, outputSize):
+        check_grad_output(self, gradOutput, self._out_sizes(input, outputSize))
+        return gradOutput.array.reshape(-1, outputSize)
+
+
+class Euclidean(_Templates):
+    """y_j = || x - w_j ||, with templates the columns of ``weight`` ``(inputSize, outputSize)``.
+
+    ``Euclidean(inputSize, outputSize)``. Where y_j is 0 its gradient is taken as 0.
+    """
+
+    def __init__(self, inputSize, outputSize):
+        super().__init__()
+        _check_sizes('Euclidean', inputSize, outputSize)
+        self.weight = self.output.new(inputSize, outputSize)
+        self.gradWeight = self.output.new(inputSize, outputSize)
+        self.reset()
+
+    def reset(self, stdv=None):
+        stdv = stdv * math.sqrt(3) if stdv is not None else 1.0 / math.sqrt(self.weight.size(0))
+        self.weight.uniform(-stdv, stdv)
+        return self
+
+    def _diff(self, input):
+        x = self._rows(input, self.weight.size(0))
+        return x[:, :, None] - self.weight.array[None]           # (batch, in, out)
+
+    def _scaled(self, input, gradOutput):
+        """gradOutput / y, zero where y is 0, shaped (batch, 1, out)."""
+        go = self._grad_rows(input, gradOutput, self.weight.size(1))
+        y = self.output.array.reshape(go.shape)
+        xp = input.xp
+        return (go * (y != 0) / xp.where(y == 0, 1, y))[:, None, :]
+
+    def updateOutput(self, input):
+        diff = self._diff(input)
+        out = self.bufferLike('output', input, self._out_sizes(input, self.weight.size(1)))
+        input.xp.sqrt((diff * diff).sum(axis=1).reshape(out.shape), out=out)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        diff = self._diff(input)
+        g = (diff * self._scaled(input, gradOutput)).sum(axis=2)
+        gi = self.bufferLike('gradInput', input)
+        gi[...] = g.reshape(gi.shape)
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        diff = self._diff(input)
+        self.gradWeight.array -= scale * (diff * self._scaled(input, gradOutput)).sum(axis=0)
+
+    def __repr__(self):
+        return f"nn.Euclidean({self.weight.size(0)} -> {self.weight.size(1)})"
+
+
+class WeightedEuclidean(_Templates):
+    """y_j = || c_j * (x - w_j) ||: a Euclidean distance with a learnt diagonal scaling per template.
+
+    ``WeightedEuclidean(inputSize, outputSize)``; ``weight`` and ``diagCov`` are
+    ``(inputSize, outputSize)`` (templates and scalings in columns); ``diagCov`` starts at 1.
+    """
+
+    def __init__(self, inputSize, outputSize):
+        super().__init__()
+        _check_sizes('WeightedEuclidean', inputSize, outputSize)
+        self.weight = self.output.new(inputSize, outputSize)
+        self.gradWeight = self.output.new(inputSize, outputSize)
+        self.diagCov = self.output.new(inputSize, outputSize)
+        self.gradDiagCov = self.output.new(inputSize, outputSize)
+        self.reset()
+
+    def parameters(self):
+        return [self.weight, self.diagCov], [self.gradWeight, self.gradDiagCov]
+
+    def reset(self, stdv=None):
+        stdv = stdv * math.sqrt(3) if stdv is not None else 1.0 / math.sqrt(self.weight.size(0))
+        self.weight.uniform(-stdv, stdv)
+        self.diagCov.fill(1)
+        return self
+
+    def _diff(self, input):
+        x = self._rows(input, self.weight.size(0))
+        self.checkSameType(input, self.diagCov)
+        diff = x[:, :, None] - self.weight.array[None]
+        return diff, diff * self.diagCov.array[None]              # (batch, in, out) twice
+
+    def _scaled(self, input, gradOutput):
+        go = self._grad_rows(input, gradOutput, self.weight.size(1))
+        y = self.output.array.reshape(go.shape)
+        return (go * (y != 0) / input.xp.where(y == 0, 1, y))[:, None, :]
+
+    def updateOutput(self, input):
+        _, z = self._diff(input)
+        out = self.bufferLike('output', input, self._out_sizes(input, self.weight.size(1)))
+        input.xp.sqrt((z * z).sum(axis=1).reshape(out.shape), out=out)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        _, z = self._diff(input)
+        g = (z * self.diagCov.array[None] * self._scaled(input, gradOutput)).sum(axis=2)
+        gi = self.bufferLike('gradInput', input)
+        gi[...] = g.reshape(gi.shape)
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        diff, z = self._diff(input)
+        s = z * self._scaled(input, gradOutput)
+        self.gradWeight.array -= scale * (s * self.diagCov.array[None]).sum(axis=0)
+        self.gradDiagCov.array += scale * (s * diff).sum(axis=0)
+
+    def __repr__(self):
+        return f"nn.WeightedEuclidean({self.weight.size(0)} -> {self.weight.size(1)})"
+
+
+class Cosine(_Templates):
+    """y_j = (w_j . x) / (||w_j|| ||x||), with templates the rows of ``weight`` ``(outputSize, inputSize)``.
+
+    ``Cosine(inputSize, outputSize)``; 1e-12 is added to each norm, as in Torch7.
+    """
+
+    EPS = 1e-12
+
+    def __init__(self, inputSize, outputSize):
+        super().__init__()
+        _check_sizes('Cosine', inputSize, outputSize)
+        self.weight = self.output.new(outputSize, inputSize)
+        self.gradWeight = self.output.new(outputSize, inputSize)
+        self.reset()
+
+    def reset(self, stdv=None):
+        stdv = stdv * math.sqrt(3) if stdv is not None else 1.0 / math.sqrt(self.weight.size(0))
+        self.weight.uniform(-stdv, stdv)
+        return self
+
+    def _parts(self, input):
+        x = self._rows(input, self.weight.size(1))
+        xp = input.xp
+        w = self.weight.array
+        xn = xp.sqrt((x * x).sum(axis=1, keepdims=True)) + self.EPS      # (batch, 1)
+        wn = xp.sqrt((w * w).sum(axis=1)) + self.EPS                     # (out,)
+        return x, w, xn, wn
+
+    def updateOutput(self, input):
+        x, w, xn, wn = self._parts(input)
+        out = self.bufferLike('output', input, self._out_sizes(input, w.shape[0]))
+        out[...] = ((x @ w.T) / xn / wn).reshape(out.shape)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        x, w, xn, wn = self._parts(input)
+        go = self._grad_rows(input, gradOutput, w.shape[0])
+        y = self.output.array.reshape(go.shape)
+        # d y_j / d x = w_j / (|w_j| |x|) - y_j x / |x|^2 (|x| with its epsilon, as the forward)
+        g = (go / wn) @ w / xn - (go * y).sum(axis=1, keepdims=True) * x / (xn * (xn - self.EPS))
+        gi = self.bufferLike('gradInput', input)
+        gi[...] = g.reshape(gi.shape)
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        x, w, xn, wn = self._parts(input)
+        go = self._grad_rows(input, gradOutput, w.shape[0])
+        y = self.output.array.reshape(go.shape)
+        g = (go / xn).T @ x / wn[:, None] - (go * y).sum(axis=0)[:, None] * w / (wn * (wn - self.EPS))[:, None]
+        self.gradWeight.array += scale * g
+
+    def __repr__(self):
+        return f"nn.Cosine({self.weight.size(1)} -> {self.weight.size(0)})"

@@ -1,0 +1,114 @@
+"""LookupTable: embeddings, one learnt row of ``weight`` per index (0-based)."""
+from .elementwise import check_grad_output
+from .errors import input_error
+from .module import Module
+
+
+class LookupTable(Module):
+    """output[..., :] = weight[index]: rows of ``weight`` ``(nIndex, nOutput)`` picked by 0-based indices.
+
+    ``LookupTable(nIndex, nOutput, paddingValue=None, maxNorm=None, normType=2)``.
+    Input: ``(n,)`` or ``(batch, n)`` integer indices (an integer tensor, or a floating
+    one holding whole numbers); output ``(n, nOutput)`` or ``(batch, n, nOutput)``.
+    Rows whose index is ``paddingValue`` receive no gradient. With ``maxNorm``, every
+    row the input references is rescaled in place before the lookup so that its
+    ``normType``-norm is at most ``maxNorm`` (Torch7's renorm). ``scaleGradByFreq()``
+    divides each row's gradient by how often its index appears in the input.
+    ``gradInput`` is zeros of the input's size (indices have no gradient).
+    """
+
+    def __init__(self, nIndex, nOutput, paddingValue=None, maxNorm=None, normType=None):
+        super().__init__()
+        for what, v in (('nIndex', nIndex), ('nOutput', nOutput)):
+            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
+                raise ValueError(f"LookupTable: {what} must be a positive integer, got {v!r}")
+        if maxNorm is not None and maxNorm <= 0:
+            raise ValueError(f"LookupTable: maxNorm must be positive, got {maxNorm}")
+        self.weight = self.output.new(nIndex, nOutput)
+        self.gradWeight = self.output.new(nIndex, nOutput)
+        self.paddingValue = paddingValue
+        self.maxNorm = maxNorm
+        self.normType = normType
+        self.shouldScaleGradByFreq = False
+        self.reset()
+
+    def reset(self, stdv=1):
+        self.weight.normal(0, stdv)
+        return self
+
+    def setPadding(self, paddingValue):
+        self.paddingValue = paddingValue
+        return self
+
+    def setMaxNorm(self, maxNorm):
+        self.maxNorm = maxNorm
+        return self
+
+    def setNormType(self, normType):
+        self.normType = normType
+        return self
+
+    def scaleGradByFreq(self):
+        self.shouldScaleGradByFreq = True
+        return self
+
+    def _indices(self, input):
+        """The input as an int64 array of checked indices; nothing is touched before this passes."""
+        self.checkTensor(input, (1, 2))
+        arr, xp = input.array, input.xp
+        if input.dtype.kind == 'f':
+            if input.nElement() and not bool((arr == xp.floor(arr)).all()):
+                raise input_error(self, "integer indices", "non-integral values in a floating tensor", TypeError)
+        elif input.dtype.kind not in 'iu':
+            raise input_error(self, "an integer index tensor", input.type(), TypeError)
+        if input.is_cuda != self.weight.is_cuda:
+            raise input_error(self, f"indices on the weight's device ({self.weight.type()})", input.type(), TypeError)
+        idx = arr.astype('int64')
+        n = self.weight.size(0)
+        if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= n):
+            raise input_error(self, f"indices in [0, {n})", f"indices in [{int(idx.min())}, {int(idx.max())}]",
+                              IndexError)
+        return idx
+
+    def renorm(self, input):
+        """Rescale the rows ``input`` references to a ``normType``-norm of at most ``maxNorm``."""
+        if self.maxNorm is None:
+            return
+        idx = self._indices(input)
+        xp = input.xp
+        rows = xp.unique(idx.reshape(-1))
+        w = self.weight.array
+        p = 2 if self.normType is None else self.normType
+        norms = (xp.abs(w[rows]) ** p).sum(axis=1) ** (1.0 / p)
+        factor = xp.where(norms > self.maxNorm, self.maxNorm / (norms + 1e-7), 1)
+        w[rows] *= factor[:, None].astype(w.dtype)
+
+    def updateOutput(self, input):
+        idx = self._indices(input)
+        self.renorm(input)
+        out = self.bufferLike('output', self.weight, tuple(idx.shape) + (self.weight.size(1),))
+        input.xp.take(self.weight.array, idx, axis=0, out=out)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        idx = self._indices(input)
+        check_grad_output(self, gradOutput, tuple(idx.shape) + (self.weight.size(1),))
+        self.bufferLike('gradInput', input)[...] = 0
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        idx = self._indices(input)
+        check_grad_output(self, gradOutput, tuple(idx.shape) + (self.weight.size(1),))
+        self.checkSameType(gradOutput, self.weight, 'gradOutput')
+        xp = input.xp
+        flat = idx.reshape(-1)
+        go = gradOutput.array.reshape(flat.size, -1) * scale
+        if self.shouldScaleGradByFreq:
+            counts = xp.bincount(flat, minlength=self.weight.size(0))
+            go = go / counts[flat][:, None]
+        if self.paddingValue is not None:
+            go = go * (flat != self.paddingValue)[:, None]
+        xp.add.at(self.gradWeight.array, flat, go.astype(self.gradWeight.dtype, copy=False))
+
+    def __repr__(self):
+        return f"nn.LookupTable({self.weight.size(0)}, {self.weight.size(1)})"

@@ -1,0 +1,81 @@
+"""Maxout: the largest of several affine maps per output unit (Goodfellow et al., 2013)."""
+import math
+
+from .elementwise import check_float_tensor, check_grad_output
+from .errors import input_error
+from .module import Module
+
+
+class Maxout(Module):
+    """y_j = max_g (x W_{g*outputSize + j}^T + b_{g*outputSize + j}) over g in [0, maxoutNumber).
+
+    ``Maxout(inputSize, outputSize, maxoutNumber)``: Torch7's Linear(inputSize,
+    outputSize * maxoutNumber) -> View(maxoutNumber, outputSize) -> Max over the
+    groups, as one module. ``weight`` ``(outputSize * maxoutNumber, inputSize)``,
+    ``bias`` ``(outputSize * maxoutNumber,)``. Input ``(inputSize,)`` or
+    ``(batch, inputSize)``; output ``(outputSize,)`` or ``(batch, outputSize)``.
+    """
+
+    def __init__(self, inputSize, outputSize, maxoutNumber):
+        super().__init__()
+        for what, v in (('inputSize', inputSize), ('outputSize', outputSize), ('maxoutNumber', maxoutNumber)):
+            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
+                raise ValueError(f"Maxout: {what} must be a positive integer, got {v!r}")
+        self.outputSize, self.maxoutNumber = outputSize, maxoutNumber
+        self.weight = self.output.new(outputSize * maxoutNumber, inputSize)
+        self.gradWeight = self.output.new(outputSize * maxoutNumber, inputSize)
+        self.bias = self.output.new(outputSize * maxoutNumber)
+        self.gradBias = self.output.new(outputSize * maxoutNumber)
+        self.reset()
+
+    def reset(self, stdv=None):
+        stdv = stdv * math.sqrt(3) if stdv is not None else 1.0 / math.sqrt(self.weight.size(1))
+        self.weight.uniform(-stdv, stdv)
+        self.bias.uniform(-stdv, stdv)
+        return self
+
+    def _check(self, input):
+        check_float_tensor(self, input)
+        self.checkTensor(input, (1, 2))
+        self.checkSameType(input, self.weight)
+        if input.size(-1) != self.weight.size(1):
+            raise input_error(self, f"{self.weight.size(1)} input features", f"input of size {tuple(input.size())}")
+        return input.array.reshape(-1, self.weight.size(1))
+
+    def _out_sizes(self, input):
+        return tuple(input.size())[:-1] + (self.outputSize,)
+
+    def _winners(self, x, xp):
+        """Pre-activations (batch, groups, outputSize) and the winning group of each output."""
+        z = (x @ self.weight.array.T + self.bias.array).reshape(x.shape[0], self.maxoutNumber, self.outputSize)
+        return z, z.argmax(axis=1)
+
+    def _grad_z(self, input, gradOutput):
+        x = self._check(input)
+        check_grad_output(self, gradOutput, self._out_sizes(input))
+        xp = input.xp
+        _, win = self._winners(x, xp)
+        won = xp.arange(self.maxoutNumber)[None, :, None] == win[:, None, :]
+        gz = won * gradOutput.array.reshape(x.shape[0], 1, self.outputSize)
+        return x, gz.reshape(x.shape[0], -1)
+
+    def updateOutput(self, input):
+        x = self._check(input)
+        z, _ = self._winners(x, input.xp)
+        out = self.bufferLike('output', input, self._out_sizes(input))
+        out[...] = z.max(axis=1).reshape(out.shape)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        _, gz = self._grad_z(input, gradOutput)
+        gi = self.bufferLike('gradInput', input)
+        gi[...] = (gz @ self.weight.array).reshape(gi.shape)
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        x, gz = self._grad_z(input, gradOutput)
+        self.gradWeight.array += scale * (gz.T @ x)
+        self.gradBias.array += scale * gz.sum(axis=0)
+
+    def __repr__(self):
+        return f"nn.Maxout({self.weight.size(1)} -> {self.outputSize} x {self.maxoutNumber})"

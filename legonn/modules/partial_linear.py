@@ -1,0 +1,93 @@
+"""PartialLinear: a Linear layer restricted to a chosen subset of its outputs."""
+from ..tensor import arange, as_tensor
+from .elementwise import check_float_tensor, check_grad_output
+from .errors import input_error
+from .module import Module
+
+
+class PartialLinear(Module):
+    """y = x W[p]^T + b[p] for the output rows ``p`` chosen by ``setPartition``.
+
+    ``PartialLinear(inputsize, outputsize, bias=True)``; ``weight`` is
+    ``(outputsize, inputsize)``, ``bias`` ``(outputsize,)``. Input ``(inputsize,)`` or
+    ``(batch, inputsize)``; output ``(len(p),)`` or ``(batch, len(p))``.
+    ``setPartition(indices)`` takes 0-based output indices (a tensor, array or list);
+    ``resetPartition()`` restores all outputs, making it a plain Linear layer. Only the
+    partition's rows receive gradient. As Torch7, ``weight`` starts N(0, 1), ``bias`` 0.
+    """
+
+    def __init__(self, inputsize, outputsize, bias=True):
+        super().__init__()
+        for what, v in (('inputsize', inputsize), ('outputsize', outputsize)):
+            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
+                raise ValueError(f"PartialLinear: {what} must be a positive integer, got {v!r}")
+        self.inputsize, self.outputsize = inputsize, outputsize
+        self.weight = self.output.new(outputsize, inputsize)
+        self.gradWeight = self.output.new(outputsize, inputsize)
+        self.bias = self.output.new(outputsize) if bias else None
+        self.gradBias = self.output.new(outputsize) if bias else None
+        self.reset()
+        self.resetPartition()
+
+    def reset(self, stdv=1):
+        self.weight.normal(0, stdv)
+        if self.bias is not None:
+            self.bias.zero()
+        return self
+
+    def setPartition(self, indices):
+        """Use only the outputs ``indices`` (0-based), in that order."""
+        p = as_tensor(indices).long()
+        if p.dim() != 1 or p.nElement() == 0:
+            raise ValueError(f"PartialLinear: a partition is a non-empty 1-D list of indices, got size "
+                             f"{tuple(p.size())}")
+        if int(p.min()) < 0 or int(p.max()) >= self.outputsize:
+            raise IndexError(f"PartialLinear: partition indices must lie in [0, {self.outputsize}), got "
+                             f"[{int(p.min())}, {int(p.max())}]")
+        self.partition = p.cuda() if self.weight.is_cuda else p
+        return self
+
+    def resetPartition(self):
+        self.partition = arange(self.outputsize, tensortype='legonn.LongTensor')
+        if self.weight.is_cuda:
+            self.partition = self.partition.cuda()
+        return self
+
+    def _check(self, input):
+        check_float_tensor(self, input)
+        self.checkTensor(input, (1, 2))
+        self.checkSameType(input, self.weight)
+        if input.size(-1) != self.inputsize:
+            raise input_error(self, f"{self.inputsize} input features", f"input of size {tuple(input.size())}")
+        return self.partition.array
+
+    def _out_sizes(self, input):
+        return tuple(input.size())[:-1] + (self.partition.nElement(),)
+
+    def updateOutput(self, input):
+        p = self._check(input)
+        out = self.bufferLike('output', input, self._out_sizes(input))
+        input.xp.matmul(input.array, self.weight.array[p].T, out=out)
+        if self.bias is not None:
+            out += self.bias.array[p]
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        p = self._check(input)
+        check_grad_output(self, gradOutput, self._out_sizes(input))
+        input.xp.matmul(gradOutput.array, self.weight.array[p], out=self.bufferLike('gradInput', input))
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        p = self._check(input)
+        check_grad_output(self, gradOutput, self._out_sizes(input))
+        xp = input.xp
+        go = gradOutput.array.reshape(-1, p.size)
+        x = input.array.reshape(-1, self.inputsize)
+        xp.add.at(self.gradWeight.array, p, scale * (go.T @ x))
+        if self.bias is not None:
+            xp.add.at(self.gradBias.array, p, scale * go.sum(axis=0))
+
+    def __repr__(self):
+        return (f"nn.PartialLinear({self.inputsize} -> {self.outputsize})"
+                f"{'' if self.bias is not None else ' without bias'}")

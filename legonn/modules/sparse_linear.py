@@ -1,0 +1,112 @@
+"""SparseLinear: a Linear layer fed with sparse (index, value) input."""
+import math
+
+from .elementwise import check_float_tensor, check_grad_output
+from .errors import input_error
+from .module import Module
+
+
+class SparseLinear(Module):
+    """y = W x + b for a sparse x given as ``(nnz, 2)`` rows of (0-based index, value).
+
+    ``SparseLinear(inputSize, outputSize, doGradInput=False)``. Input: one ``(nnz, 2)``
+    tensor (output ``(outputSize,)``), a list of them (a batch; output
+    ``(batch, outputSize)``), or a ``(batch, nnz, 2)`` tensor (Torch7's legacy batch).
+    With ``doGradInput`` the gradient is dense, as Torch7's: per sample an
+    ``(inputSize, 2)`` tensor of (index, d loss / d value) rows, in the input's form
+    (one tensor, a list, or ``(batch, inputSize, 2)``); without it ``gradInput`` is empty.
+    """
+
+    def __init__(self, inputSize, outputSize, doGradInput=False):
+        super().__init__()
+        for what, v in (('inputSize', inputSize), ('outputSize', outputSize)):
+            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
+                raise ValueError(f"SparseLinear: {what} must be a positive integer, got {v!r}")
+        if not isinstance(doGradInput, bool):
+            raise ValueError(f"SparseLinear: doGradInput must be a boolean, got {doGradInput!r}")
+        self.doGradInput = doGradInput
+        self.weight = self.output.new(outputSize, inputSize)
+        self.gradWeight = self.output.new(outputSize, inputSize)
+        self.bias = self.output.new(outputSize)
+        self.gradBias = self.output.new(outputSize)
+        self.reset()
+
+    def reset(self, stdv=None):
+        stdv = stdv * math.sqrt(3) if stdv is not None else 1.0 / math.sqrt(self.weight.size(1))
+        self.weight.uniform(-stdv, stdv)
+        self.bias.uniform(-stdv, stdv).mul(1e-6)   # Torch7 starts the bias near zero
+        return self
+
+    def _entries(self, input):
+        """(sample of each entry, index, value, batch size, batched) after checking every entry."""
+        samples = input if isinstance(input, list) else ([input] if getattr(input, 'dim', lambda: 0)() == 2
+                                                         else None)
+        if samples is None:
+            self.checkTensor(input, (2, 3))
+            samples = [input.select(0, b) for b in range(input.size(0))]
+        n_in = self.weight.size(1)
+        xp = self.weight.xp
+        rows, idx, val = [], [], []
+        for b, s in enumerate(samples):
+            what = f'input[{b}]' if len(samples) > 1 or isinstance(input, list) else 'input'
+            check_float_tensor(self, s, what)
+            self.checkSameType(s, self.weight, what)
+            if s.dim() != 2 or s.size(1) != 2:
+                raise input_error(self, f"{what} of (index, value) rows, size (nnz, 2)", tuple(s.size()))
+            a = s.array
+            i = a[:, 0].astype('int64')
+            if a.shape[0] and (bool((i != a[:, 0]).any()) or int(i.min()) < 0 or int(i.max()) >= n_in):
+                raise input_error(self, f"{what} indices: whole numbers in [0, {n_in})",
+                                  f"values in [{float(a[:, 0].min())}, {float(a[:, 0].max())}]", IndexError)
+            rows.append(xp.full(a.shape[0], b, dtype='int64'))
+            idx.append(i)
+            val.append(a[:, 1])
+        batched = isinstance(input, list) or input.dim() == 3
+        if not samples:
+            return xp.zeros(0, 'int64'), xp.zeros(0, 'int64'), xp.zeros(0, self.weight.dtype), 0, batched
+        return xp.concatenate(rows), xp.concatenate(idx), xp.concatenate(val), len(samples), batched
+
+    def _out_sizes(self, n, batched):
+        return (n, self.weight.size(0)) if batched else (self.weight.size(0),)
+
+    def updateOutput(self, input):
+        rows, idx, val, n, batched = self._entries(input)
+        xp = self.weight.xp
+        out = self.bufferLike('output', self.weight, self._out_sizes(n, batched)).reshape(-1, self.weight.size(0))
+        out[...] = self.bias.array
+        xp.add.at(out, rows, (self.weight.array[:, idx] * val).T)
+        return self.output
+
+    def _grad_rows(self, gradOutput, n, batched):
+        check_grad_output(self, gradOutput, self._out_sizes(n, batched))
+        self.checkSameType(gradOutput, self.weight, 'gradOutput')
+        return gradOutput.array.reshape(-1, self.weight.size(0))
+
+    def updateGradInput(self, input, gradOutput):
+        rows, idx, val, n, batched = self._entries(input)
+        go = self._grad_rows(gradOutput, n, batched)
+        if not self.doGradInput:
+            self.gradInput = [] if isinstance(input, list) else self.weight.new()
+            return self.gradInput
+        xp = self.weight.xp
+        n_in = self.weight.size(1)
+        dense = self.weight.new(n, n_in, 2)
+        d = dense.array
+        d[:, :, 0] = xp.arange(n_in)
+        d[:, :, 1] = go @ self.weight.array
+        if isinstance(input, list):
+            self.gradInput = [dense.select(0, b) for b in range(n)]
+        else:
+            self.gradInput = dense if input.dim() == 3 else dense.select(0, 0)
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        rows, idx, val, n, batched = self._entries(input)
+        go = self._grad_rows(gradOutput, n, batched)
+        xp = self.weight.xp
+        # column idx_k of W gains go[sample_k] * value_k
+        xp.add.at(self.gradWeight.array.T, idx, (scale * val)[:, None] * go[rows])
+        self.gradBias.array += scale * go.sum(axis=0)
+
+    def __repr__(self):
+        return f"nn.SparseLinear({self.weight.size(1)} -> {self.weight.size(0)})"
