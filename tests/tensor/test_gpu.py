@@ -1,0 +1,91 @@
+"""CUDA twins on CuPy: round trips, views, arithmetic, interop (skipped without CuPy and a GPU)."""
+import numpy as np
+import pytest
+
+import legonn as lg
+
+pytestmark = pytest.mark.gpu
+
+TWINS = {'FloatTensor': 'CudaTensor', 'DoubleTensor': 'CudaDoubleTensor', 'HalfTensor': 'CudaHalfTensor',
+         'ByteTensor': 'CudaByteTensor', 'CharTensor': 'CudaCharTensor', 'ShortTensor': 'CudaShortTensor',
+         'IntTensor': 'CudaIntTensor', 'LongTensor': 'CudaLongTensor'}
+
+
+@pytest.mark.parametrize('cpu,gpu', TWINS.items())
+def test_cuda_cpu_round_trip_keeps_type_and_values(cpu, gpu):
+    x = getattr(lg, cpu)([[1, 2, 3], [4, 5, 6]])
+    g = x.cuda()
+    assert g.type() == 'legonn.' + gpu and g.is_cuda
+    assert g.cuda() is g
+    back = g.cpu()
+    assert back.type() == 'legonn.' + cpu and back.tolist() == x.tolist()
+    assert getattr(lg, gpu)(2, 2).sum() == 0
+
+
+def test_cuda_views_share_storage():
+    g = lg.zeros(2, 3).cuda()
+    g.select(0, 1).fill(7)
+    g.t().select(0, 0).add(1)
+    assert g.cpu().tolist() == [[1, 0, 0], [8, 7, 7]]
+    assert g.narrow(1, 1, 2).storage() is g.storage()
+    assert g[:, 1:].storage() is g.storage() and g[:, 1:].storageOffset() == 1
+
+
+def test_cuda_arithmetic_matches_cpu():
+    lg.manualSeed(0)
+    a, b = lg.randn(3, 4).double(), lg.randn(4, 2).double()
+    ga, gb = a.cuda(), b.cuda()
+    assert np.allclose(lg.mm(ga, gb).cpu().array, lg.mm(a, b).array)
+    assert np.allclose(ga.clone().add(2, ga).cpu().array, a.clone().add(2, a).array)
+    assert np.allclose(lg.sigmoid(ga).cpu().array, lg.sigmoid(a).array)
+    assert np.allclose((ga * ga + 1).cpu().array, (a * a + 1).array)
+    assert ga.sum() == pytest.approx(a.sum())
+    v, i = ga.max(1)
+    assert i.type() == 'legonn.CudaLongTensor' and i.cpu().tolist() == a.max(1)[1].tolist()
+    assert ga.sort(1)[1].cpu().tolist() == a.sort(1)[1].tolist()
+    assert ga.index(0, lg.LongTensor([2, 0]).cuda()).cpu().tolist() == a.index(0, lg.LongTensor([2, 0])).tolist()
+    assert ga.gt(0).type() == 'legonn.CudaByteTensor'
+    assert 'legonn.CudaDoubleTensor of size 3x4' in str(ga)
+
+
+def test_copy_across_devices_and_types():
+    g = lg.CudaTensor(2, 2)
+    g.copy(lg.LongTensor([[1, 2], [3, 4]]))
+    assert g.cpu().tolist() == [[1, 2], [3, 4]]
+    c = lg.DoubleTensor(4).copy(g)
+    assert c.tolist() == [1, 2, 3, 4]
+    with pytest.raises(ValueError, match='elements'):
+        g.copy(lg.Tensor(3))
+
+
+def test_cuda_random_is_seeded():
+    lg.manualSeed(5)
+    a = lg.CudaTensor(6).uniform().cpu().tolist()
+    lg.manualSeed(5)
+    assert lg.CudaTensor(6).uniform().cpu().tolist() == a
+    assert set(lg.CudaLongTensor(100).random(3).cpu().tolist()) <= {0, 1, 2}
+
+
+def test_cuda_array_interface_and_dlpack_share_memory():
+    import cupy as cp
+    g = lg.range(0, 5).view(2, 3).cuda()
+    iface = g.__cuda_array_interface__
+    assert iface['shape'] == (2, 3) and iface['data'][0] == g.array.data.ptr
+    view = cp.asarray(g)
+    view[0, 0] = 42
+    assert g[0, 0] == 42
+    d = cp.from_dlpack(g)
+    d[1, 2] = -1
+    assert g.cpu().tolist()[1][2] == -1
+    wrapped = lg.from_numpy(cp.arange(4, dtype=cp.float32))
+    assert wrapped.type() == 'legonn.CudaTensor'
+    wrapped.fill(2)
+    assert float(wrapped.sum()) == 8
+
+
+def test_cuda_tensor_has_no_numpy_view():
+    g = lg.zeros(2).cuda()
+    with pytest.raises(TypeError, match='cpu'):
+        g.numpy()
+    with pytest.raises(TypeError, match='cpu'):
+        np.asarray(g)

@@ -1,0 +1,116 @@
+"""Index-driven operations with 0-based indices, sort and topk."""
+import numpy as np
+import pytest
+
+import legonn as lg
+
+
+def grid(*sizes):
+    return lg.DoubleTensor(np.arange(int(np.prod(sizes)), dtype=np.float64).reshape(sizes))
+
+
+def test_index_select_returns_a_copy():
+    x = grid(3, 4)
+    r = x.index(0, lg.LongTensor([2, 0, 2]))
+    assert r.tolist() == [[8, 9, 10, 11], [0, 1, 2, 3], [8, 9, 10, 11]]
+    assert x.indexSelect(1, lg.LongTensor([3, 1])).tolist() == [[3, 1], [7, 5], [11, 9]]
+    r.fill(0)
+    assert x[2, 0] == 8
+    assert lg.index_select(x, 1, lg.LongTensor([0])).size() == (3, 1)
+
+
+def test_index_copy_add_fill():
+    x = lg.zeros(3, 2).double()
+    x.indexCopy(0, lg.LongTensor([2, 0]), lg.DoubleTensor([[1, 2], [3, 4]]))
+    assert x.tolist() == [[3, 4], [0, 0], [1, 2]]
+    x.indexAdd(0, lg.LongTensor([1, 1, 0]), lg.DoubleTensor([[1, 1], [2, 2], [10, 10]]))
+    assert x.tolist() == [[13, 14], [3, 3], [1, 2]]        # repeated index 1 accumulates
+    x.indexFill(1, lg.LongTensor([0]), -1)
+    assert x.tolist() == [[-1, 14], [-1, 3], [-1, 2]]
+
+
+def test_index_errors():
+    x = grid(3, 4)
+    with pytest.raises(IndexError, match=r'index out of range \[0, 3\)'):
+        x.index(0, lg.LongTensor([3]))
+    with pytest.raises(TypeError, match='integer'):
+        x.index(0, lg.Tensor([1.0]))
+    with pytest.raises(ValueError, match='expected a source of sizes'):
+        x.indexCopy(0, lg.LongTensor([0]), lg.DoubleTensor(2, 4))
+    with pytest.raises(IndexError, match='dimension 5'):
+        x.index(5, lg.LongTensor([0]))
+
+
+def test_gather_scatter_follow_the_torch7_formula():
+    x = grid(2, 3)
+    idx = lg.LongTensor([[2, 0], [1, 1]])
+    g = x.gather(1, idx)                         # out[i][j] = x[i][idx[i][j]]
+    assert g.tolist() == [[2, 0], [4, 4]]
+    g0 = x.gather(0, lg.LongTensor([[1, 0, 1]]))  # out[i][j] = x[idx[i][j]][j]
+    assert g0.tolist() == [[3, 1, 5]]
+    y = lg.zeros(2, 3).double()
+    y.scatter(1, lg.LongTensor([[2, 0], [1, 2]]), lg.DoubleTensor([[7, 8], [9, 10]]))
+    assert y.tolist() == [[8, 0, 7], [0, 9, 10]]
+    y.scatter(0, lg.LongTensor([[1, 1, 0]]), -1)
+    assert y.tolist() == [[8, 0, -1], [-1, -1, 10]]
+    z = lg.zeros(3).double().scatterAdd(0, lg.LongTensor([0, 0, 2]), lg.DoubleTensor([1, 2, 3]))
+    assert z.tolist() == [3, 0, 3]
+    with pytest.raises(ValueError, match='does not fit'):
+        x.gather(1, lg.LongTensor([1, 2]))
+
+
+def test_masked_select_copy_and_nonzero():
+    x = grid(2, 3)
+    mask = x.gt(2)
+    assert x.maskedSelect(mask).tolist() == [3, 4, 5]
+    y = lg.zeros(2, 3).double().maskedCopy(mask, lg.DoubleTensor([10, 20, 30, 40]))
+    assert y.tolist() == [[0, 0, 0], [10, 20, 30]]
+    with pytest.raises(ValueError, match='selects 3 elements'):
+        y.maskedCopy(mask, lg.DoubleTensor([1]))
+    nz = lg.Tensor([[0, 1], [2, 0]]).nonzero()
+    assert nz.type() == 'legonn.LongTensor' and nz.tolist() == [[0, 1], [1, 0]]
+
+
+def test_setitem_with_tensors_and_masks():
+    x = grid(2, 3)
+    x[x.lt(2)] = 0
+    assert x.tolist() == [[0, 0, 2], [3, 4, 5]]
+    x[1] = lg.DoubleTensor([7, 8, 9])
+    x[:, 0] = np.array([-1.0, -2.0])
+    assert x.tolist() == [[-1, 0, 2], [-2, 8, 9]]
+    x[lg.LongTensor([0])] = 5
+    assert x.tolist()[0] == [5, 5, 5]
+
+
+def test_sort_ascending_descending_stable():
+    x = lg.Tensor([[3, 1, 2, 1], [0, 5, 5, -1]])
+    v, i = x.sort()
+    assert v.tolist() == [[1, 1, 2, 3], [-1, 0, 5, 5]]
+    assert i.type() == 'legonn.LongTensor' and i.tolist() == [[1, 3, 2, 0], [3, 0, 1, 2]]
+    v, i = x.sort(1, True)
+    assert v.tolist() == [[3, 2, 1, 1], [5, 5, 0, -1]]
+    assert i.tolist() == [[0, 2, 1, 3], [1, 2, 0, 3]]     # ties keep their order
+    v, i = x.sort(0)
+    assert v.tolist() == [[0, 1, 2, -1], [3, 5, 5, 1]] and i.tolist() == [[1, 0, 0, 1], [0, 1, 1, 0]]
+    assert x.tolist() == [[3, 1, 2, 1], [0, 5, 5, -1]]      # sort returns new tensors
+    # unsigned values sort descending too (no negation trick)
+    assert lg.ByteTensor([1, 255, 0]).sort(0, True)[0].tolist() == [255, 1, 0]
+
+
+def test_topk_smallest_by_default_largest_with_dir():
+    x = lg.Tensor([[4, 1, 3, 9], [2, 8, 7, 0]])
+    v, i = x.topk(2)
+    assert v.tolist() == [[1, 3], [0, 2]] and i.tolist() == [[1, 2], [3, 0]]
+    v, i = x.topk(2, 1, True)
+    assert v.tolist() == [[9, 4], [8, 7]] and i.tolist() == [[3, 0], [1, 2]]
+    v, i = x.topk(1, 0, True, True)
+    assert v.tolist() == [[4, 8, 7, 9]] and i.tolist() == [[0, 1, 1, 0]]
+    assert x.gather(1, x.topk(2, 1, True)[1]).tolist() == [[9, 4], [8, 7]]
+    with pytest.raises(ValueError, match='k=5'):
+        x.topk(5)
+
+
+def test_ordering_functional_forms():
+    x = lg.Tensor([3, 1, 2])
+    assert lg.sort(x)[0].tolist() == [1, 2, 3]
+    assert lg.topk(x, 1, 0, True)[0].tolist() == [3]

@@ -1,0 +1,78 @@
+"""Seeded random filling: same seed, same values; ranges and distributions roughly right."""
+import numpy as np
+import pytest
+
+import legonn as lg
+
+
+def draw():
+    return [lg.rand(5).tolist(), lg.randn(2, 2).tolist(), lg.Tensor(4).uniform(-2, 2).tolist(),
+            lg.Tensor(4).normal(3, 0.1).tolist(), lg.Tensor(6).bernoulli(0.5).tolist(),
+            lg.LongTensor(5).random(10).tolist(), lg.randperm(6).tolist()]
+
+
+def test_same_seed_same_values():
+    lg.manualSeed(7)
+    first = draw()
+    lg.manualSeed(7)
+    assert draw() == first
+    lg.manualSeed(8)
+    assert draw() != first
+    assert lg.initialSeed() == 8
+
+
+def test_rng_state_round_trip():
+    state = lg.getRNGState()
+    a = lg.rand(3).tolist()
+    lg.setRNGState(state)
+    assert lg.rand(3).tolist() == a
+    s = lg.seed()
+    assert lg.initialSeed() == s
+
+
+def test_uniform_normal_ranges():
+    u = lg.DoubleTensor(2000).uniform(-2, 3)
+    assert u.min() >= -2 and u.max() < 3 and abs(u.mean() - 0.5) < 0.2
+    n = lg.DoubleTensor(4000).normal(5, 2)
+    assert abs(n.mean() - 5) < 0.2 and abs(n.std() - 2) < 0.2
+    assert lg.rand(2, 3).size() == (2, 3) and lg.rand(2, 3).type() == 'legonn.FloatTensor'
+    assert lg.randn(3, tensortype='legonn.DoubleTensor').type() == 'legonn.DoubleTensor'
+
+
+def test_bernoulli_with_number_and_tensor_probabilities():
+    b = lg.Tensor(4000).bernoulli(0.25)
+    assert set(b.tolist()) <= {0.0, 1.0} and abs(b.mean() - 0.25) < 0.05
+    p = lg.Tensor([0.0, 1.0, 0.0, 1.0])
+    assert lg.Tensor(4).bernoulli(p).tolist() == [0, 1, 0, 1]
+    assert lg.ByteTensor(3).bernoulli(1.0).tolist() == [1, 1, 1]
+
+
+def test_random_integers_are_zero_based():
+    r = lg.LongTensor(500).random(4)
+    assert set(r.tolist()) == {0, 1, 2, 3}
+    r = lg.LongTensor(500).random(-2, 2)
+    assert set(r.tolist()) == {-2, -1, 0, 1}
+    f = lg.Tensor(100).random(3)
+    assert f.type() == 'legonn.FloatTensor' and set(f.tolist()) <= {0.0, 1.0, 2.0}
+    with pytest.raises(ValueError, match='empty range'):
+        lg.LongTensor(2).random(3, 3)
+
+
+def test_randperm_is_a_zero_based_permutation():
+    p = lg.randperm(10)
+    assert p.type() == 'legonn.LongTensor' and sorted(p.tolist()) == list(range(10))
+
+
+def test_other_distributions_fill_in_place():
+    x = lg.DoubleTensor(1000)
+    assert x.exponential(2.0) is x and x.min() >= 0 and abs(x.mean() - 0.5) < 0.1
+    assert x.geometric(0.5).min() >= 1
+    assert x.logNormal(0, 0.5).min() > 0
+    assert np.isfinite(x.cauchy().array).all()
+
+
+def test_random_fill_of_a_view_writes_parent():
+    x = lg.zeros(3, 4)
+    x.narrow(1, 1, 2).uniform(1, 2)
+    a = x.array
+    assert (a[:, [0, 3]] == 0).all() and (a[:, 1:3] >= 1).all()
