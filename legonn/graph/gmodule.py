@@ -119,7 +119,7 @@ class gModule(Container):
             nodes[0].input = input
         else:
             if not isinstance(input, (list, tuple)) or len(input) != len(nodes):
-                got = f"a list of {len(input)}" if isinstance(input, (list, tuple)) else type(input).__name__
+                got = f"a list of {len(input)}" if isinstance(input, (list, tuple)) else f"a {type(input).__name__}"
                 names = ', '.join(n.where() for n in nodes)
                 raise input_error(self, f"a list of {len(nodes)} inputs (for {names})", got)
             for node, x in zip(nodes, input):
@@ -162,7 +162,7 @@ class gModule(Container):
         outs = self.outputnodes
         if len(outs) > 1 and (not isinstance(gradOutput, (list, tuple)) or len(gradOutput) != len(outs)):
             got = f"a list of {len(gradOutput)}" if isinstance(gradOutput, (list, tuple)) else \
-                type(gradOutput).__name__
+                f"a {type(gradOutput).__name__}"
             raise input_error(self, f"a list of {len(outs)} gradOutputs (one per output)", got)
         for node in self.forwardnodes:
             node.grads = [None] * node.nSplitOutputs if node.nSplitOutputs is not None else []
