@@ -114,6 +114,19 @@ def evaluate(name, opfunc, x, counter=None):
     return loss_value(name, f, counter), gradient(name, x, g)
 
 
+def evaluate_loss(name, opfunc, x, counter=None):
+    """The loss alone from ``opfunc(x)``, for methods that use no gradient (``opfunc`` may return ``f`` or ``(f, g)``)."""
+    out = opfunc(x)
+    if isinstance(out, (tuple, list)):
+        out = out[0]
+    return loss_value(name, out, counter)
+
+
+def wrap(arr):
+    """An array as a ``legonn.Tensor`` (no copy), for values kept in ``state`` or returned."""
+    return Tensor._from_array(arr)
+
+
 def buffer(name, state, key, like, copy=False, fill=0.0):
     """The state tensor ``state[key]`` shaped like ``like``; created (zeros, ``fill`` or a copy of ``like``) if absent.
 

@@ -1,0 +1,47 @@
+"""ADADELTA (Zeiler, arXiv:1212.5701), Torch7's ``optim.adadelta``."""
+from .closure import buffer, evaluate, parameters, scratch, settings
+
+DEFAULTS = {'rho': 0.9, 'eps': 1e-6, 'weightDecay': 0}
+STATE = ('evalCounter', 'paramVariance', 'paramStd', 'delta', 'accDelta')
+
+
+def adadelta(opfunc, x, config=None, state=None):
+    """One ADADELTA step: ``delta = sqrt(accDelta + eps) / sqrt(E[g^2] + eps) * g``, ``x <- x - delta``.
+
+    config: ``rho`` (0.9), ``eps`` (1e-6), ``weightDecay`` (0).
+    state: ``evalCounter``, ``paramVariance`` (E[g^2]), ``paramStd``, ``delta``,
+    ``accDelta`` (E[delta^2]). Returns ``(x, [f])``.
+    """
+    x = parameters('adadelta', x)
+    c, config, state = settings('adadelta', config, state, DEFAULTS, STATE, nonnegative=('rho', 'eps', 'weightDecay'))
+    rho, eps = c['rho'], c['eps']
+    nevals = state.get('evalCounter') or 0
+
+    fx, dfdx = evaluate('adadelta', opfunc, x, nevals)
+    xp, xa, g = x.xp, x.array, dfdx.array
+    tmp = scratch(x)
+    if c['weightDecay'] != 0:
+        xp.multiply(xa, c['weightDecay'], out=tmp)
+        g += tmp
+    variance = buffer('adadelta', state, 'paramVariance', x).array
+    std = buffer('adadelta', state, 'paramStd', x).array
+    delta = buffer('adadelta', state, 'delta', x).array
+    acc = buffer('adadelta', state, 'accDelta', x).array
+    variance *= rho
+    xp.multiply(g, g, out=tmp)
+    tmp *= 1 - rho
+    variance += tmp
+    xp.add(variance, eps, out=std)
+    xp.sqrt(std, out=std)
+    xp.add(acc, eps, out=delta)
+    xp.sqrt(delta, out=delta)
+    delta /= std
+    delta *= g
+    xa -= delta
+    acc *= rho
+    xp.multiply(delta, delta, out=tmp)
+    tmp *= 1 - rho
+    acc += tmp
+
+    state['evalCounter'] = nevals + 1
+    return x, [fx]

@@ -1,0 +1,38 @@
+"""AdaGrad (Duchi et al., 2011), Torch7's ``optim.adagrad``."""
+from .closure import buffer, evaluate, parameters, scratch, settings
+
+DEFAULTS = {'learningRate': 1e-3, 'learningRateDecay': 0, 'weightDecay': 0}
+STATE = ('evalCounter', 'paramVariance', 'paramStd')
+
+
+def adagrad(opfunc, x, config=None, state=None):
+    """One AdaGrad step: ``x <- x - clr g / (sqrt(sum g^2) + 1e-10)``, ``clr = lr / (1 + evalCounter lrd)``.
+
+    config: ``learningRate`` (1e-3), ``learningRateDecay`` (0), ``weightDecay`` (0).
+    state: ``evalCounter``, ``paramVariance`` (sum of squared gradients),
+    ``paramStd`` (its square root plus 1e-10). Returns ``(x, [f])``.
+    """
+    x = parameters('adagrad', x)
+    c, config, state = settings('adagrad', config, state, DEFAULTS, STATE,
+                                nonnegative=('learningRate', 'learningRateDecay', 'weightDecay'))
+    nevals = state.get('evalCounter') or 0
+
+    fx, dfdx = evaluate('adagrad', opfunc, x, nevals)
+    xp, xa, g = x.xp, x.array, dfdx.array
+    tmp = scratch(x)
+    if c['weightDecay'] != 0:
+        xp.multiply(xa, c['weightDecay'], out=tmp)
+        g += tmp
+    clr = c['learningRate'] / (1 + nevals * c['learningRateDecay'])
+    variance = buffer('adagrad', state, 'paramVariance', x).array
+    std = buffer('adagrad', state, 'paramStd', x).array
+    xp.multiply(g, g, out=tmp)
+    variance += tmp
+    xp.sqrt(variance, out=std)
+    std += 1e-10
+    xp.divide(g, std, out=tmp)
+    tmp *= -clr
+    xa += tmp
+
+    state['evalCounter'] = nevals + 1
+    return x, [fx]

@@ -1,0 +1,147 @@
+"""Torch7's ``optim.ConfusionMatrix``: counts of (target, prediction) pairs and the accuracies they give."""
+import math
+import numbers
+
+import numpy as np
+
+from ..tensor import LongTensor, FloatTensor, as_tensor
+
+
+def _host(values, what):
+    """Class indices or scores as a host NumPy array (a GPU batch moves once, already reduced)."""
+    if isinstance(values, numbers.Number):
+        return np.asarray(values)
+    t = as_tensor(values)
+    return t.array.get() if t.is_cuda else t.array
+
+
+class ConfusionMatrix:
+    """A ``nclasses x nclasses`` count matrix ``mat[target, prediction]``; class indices are 0-based.
+
+    ``ConfusionMatrix(10)`` or ``ConfusionMatrix(['cat', 'dog'])`` (or Torch7's
+    ``ConfusionMatrix(n, names)``). Feed it with ``add(prediction, target)`` or
+    ``batchAdd(predictions, targets)``; a prediction is a class index or a
+    vector of scores (its argmax), a target an index or a one-hot vector;
+    negative targets mean "missing" and are skipped. ``updateValids()`` fills
+    ``valids`` (per-class accuracy, the row-normalised diagonal),
+    ``unionvalids`` (VOC measure), ``totalValid`` (global accuracy),
+    ``averageValid`` and ``averageUnionValid``; ``print(cm)`` shows the table.
+    """
+
+    def __init__(self, nclasses, classes=None):
+        if isinstance(nclasses, (list, tuple)):
+            classes, nclasses = list(nclasses), len(nclasses)
+        if isinstance(nclasses, bool) or not isinstance(nclasses, numbers.Integral) or nclasses < 1:
+            raise ValueError(f"optim.ConfusionMatrix: expected a positive class count or a list of class names, "
+                             f"got {nclasses!r}")
+        self.nclasses = int(nclasses)
+        self.classes = list(classes) if classes else []
+        self.mat = LongTensor(self.nclasses, self.nclasses)
+        self.valids = FloatTensor(self.nclasses)
+        self.unionvalids = FloatTensor(self.nclasses)
+        self.totalValid = 0.0
+        self.averageValid = 0.0
+        self.averageUnionValid = 0.0
+
+    def _indices(self, values, what, allow_missing):
+        idx = values.astype(np.int64)
+        if np.any(idx != values):
+            raise ValueError(f"optim.ConfusionMatrix: {what} must be class indices, got non-integer values")
+        low = -math.inf if allow_missing else 0
+        bad = (idx >= self.nclasses) | (idx < low)
+        if bad.any():
+            raise ValueError(f"optim.ConfusionMatrix: {what} must lie in [0, {self.nclasses}) (0-based), got "
+                             f"{int(idx[bad][0])}")
+        return idx
+
+    def _classes_of(self, values, what):
+        """Indices from a vector of indices, or from an N x C table of scores / one-hot rows (argmax)."""
+        arr = _host(values, what)
+        if arr.ndim == 2:
+            if arr.shape[1] == 1:
+                arr = arr[:, 0]
+            elif arr.shape[1] == self.nclasses:
+                return arr.argmax(axis=1)
+            else:
+                raise ValueError(f"optim.ConfusionMatrix: {what} has {arr.shape[1]} columns, expected "
+                                 f"{self.nclasses} (one per class) or 1")
+        if arr.ndim != 1:
+            raise ValueError(f"optim.ConfusionMatrix: {what} must be 1-D (indices) or 2-D (N x classes), got "
+                             f"{arr.ndim} dimensions")
+        return arr
+
+    def add(self, prediction, target):
+        """Count one sample: ``prediction`` an index or a score vector, ``target`` an index or a one-hot vector."""
+        pred, targ = _host(prediction, 'prediction'), _host(target, 'target')
+        for name, arr in (('prediction', pred), ('target', targ)):
+            if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != self.nclasses):
+                raise ValueError(f"optim.ConfusionMatrix.add: {name} must be an index or a vector of "
+                                 f"{self.nclasses} scores, got shape {arr.shape}")
+        p = pred.argmax() if pred.ndim == 1 else pred
+        t = targ.argmax() if targ.ndim == 1 else targ
+        p = self._indices(np.asarray(p).reshape(1), 'prediction', False)[0]
+        t = self._indices(np.asarray(t).reshape(1), 'target', True)[0]
+        if t >= 0:
+            self.mat.array[t, p] += 1
+
+    def batchAdd(self, predictions, targets):
+        """Count a batch: ``predictions`` N indices or N x C scores, ``targets`` N indices or N x C one-hot."""
+        preds = self._classes_of(predictions, 'predictions')
+        targs = self._classes_of(targets, 'targets')
+        if preds.shape[0] != targs.shape[0]:
+            raise ValueError(f"optim.ConfusionMatrix.batchAdd: {preds.shape[0]} predictions but "
+                             f"{targs.shape[0]} targets")
+        targs = self._indices(targs, 'targets', True)
+        keep = targs >= 0
+        preds = self._indices(preds[keep], 'predictions', False)
+        counts = np.bincount(targs[keep] * self.nclasses + preds, minlength=self.nclasses ** 2)
+        self.mat.array += counts.reshape(self.nclasses, self.nclasses)
+
+    def zero(self):
+        self.mat.zero()
+        self.valids.zero()
+        self.unionvalids.zero()
+        self.totalValid = self.averageValid = self.averageUnionValid = 0.0
+
+    def updateValids(self):
+        """Per-class and global accuracies from the counts (classes never seen give NaN and are skipped)."""
+        mat = self.mat.array.astype(np.float64)
+        diag = np.diag(mat)
+        rows, cols = mat.sum(axis=1), mat.sum(axis=0)
+        with np.errstate(invalid='ignore', divide='ignore'):
+            valids = diag / rows
+            union = diag / (rows + cols - diag)
+            self.totalValid = float(diag.sum() / mat.sum()) if mat.sum() else math.nan
+        self.valids.array[...] = valids
+        self.unionvalids.array[...] = union
+        seen = ~np.isnan(valids)
+        both = seen & ~np.isnan(union)
+        self.averageValid = float(valids[seen].mean()) if seen.any() else math.nan
+        self.averageUnionValid = float(union[both].mean()) if both.any() else math.nan
+
+    def classAccuracy(self, cls):
+        """Accuracy on class ``cls`` (0-based index or name), after ``updateValids``."""
+        if isinstance(cls, str):
+            cls = self.classes.index(cls)
+        return float(self.valids.array[cls])
+
+    def __str__(self):
+        self.updateValids()
+        mat = self.mat.array
+        n = self.nclasses
+        max_cnt = int(mat.max())
+        width = max(8, 1 + math.ceil(math.log10(max_cnt))) if max_cnt > 0 else 8
+        lines = []
+        for t in range(n):
+            cells = ''.join(f'{int(v):{width}d}' for v in mat[t])
+            close = ']]  ' if t == n - 1 else ']   '
+            line = ('[[' if t == 0 else ' [') + cells + close + f'{float(self.valids.array[t]) * 100:2.3f}% '
+            if self.classes:
+                line += f"\t[class: {self.classes[t] if t < len(self.classes) else ''}]"
+            lines.append(line)
+        lines.append(f' + average row correct: {self.averageValid * 100:.14g}% ')
+        lines.append(f' + average rowUcol correct (VOC measure): {self.averageUnionValid * 100:.14g}% ')
+        lines.append(f' + global correct: {self.totalValid * 100:.14g}%')
+        return 'ConfusionMatrix:\n' + '\n'.join(lines)
+
+    __repr__ = __str__

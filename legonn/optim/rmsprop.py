@@ -1,0 +1,37 @@
+"""RMSprop (Tieleman and Hinton), Torch7's ``optim.rmsprop``."""
+from .closure import buffer, evaluate, parameters, scratch, settings
+
+DEFAULTS = {'learningRate': 1e-2, 'alpha': 0.99, 'epsilon': 1e-8, 'weightDecay': 0, 'initialMean': 0}
+STATE = ('m', 'tmp')
+
+
+def rmsprop(opfunc, x, config=None, state=None):
+    """One RMSprop step: ``m <- alpha m + (1 - alpha) g^2``, ``x <- x - lr g / (sqrt(m) + epsilon)``.
+
+    config: ``learningRate`` (1e-2), ``alpha`` (0.99), ``epsilon`` (1e-8),
+    ``weightDecay`` (0), ``initialMean`` (0: the value ``m`` starts from).
+    state: ``m``, ``tmp`` (``sqrt(m) + epsilon``). Returns ``(x, [f])``.
+    """
+    x = parameters('rmsprop', x)
+    c, config, state = settings('rmsprop', config, state, DEFAULTS, STATE,
+                                nonnegative=('learningRate', 'epsilon', 'weightDecay', 'initialMean'))
+    alpha = c['alpha']
+
+    fx, dfdx = evaluate('rmsprop', opfunc, x)
+    xp, xa, g = x.xp, x.array, dfdx.array
+    tmp = scratch(x)
+    if c['weightDecay'] != 0:
+        xp.multiply(xa, c['weightDecay'], out=tmp)
+        g += tmp
+    m = buffer('rmsprop', state, 'm', x, fill=c['initialMean']).array
+    denom = buffer('rmsprop', state, 'tmp', x).array
+    m *= alpha
+    xp.multiply(g, g, out=tmp)
+    tmp *= 1 - alpha
+    m += tmp
+    xp.sqrt(m, out=denom)
+    denom += c['epsilon']
+    xp.divide(g, denom, out=tmp)
+    tmp *= -c['learningRate']
+    xa += tmp
+    return x, [fx]

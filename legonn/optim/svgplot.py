@@ -1,0 +1,87 @@
+"""A small SVG line-plot writer for ``Logger.plot`` (pure Python, no plotting library).
+
+One ``<polyline>`` per curve, optional point markers as one ``<path>`` per
+curve, axes with about five ticks each, a light grid, a legend and a title.
+"""
+import math
+from xml.sax.saxutils import escape
+
+COLOURS = ('#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf')
+WIDTH, HEIGHT = 640, 400
+LEFT, RIGHT, TOP, BOTTOM = 70, 170, 40, 50
+
+
+def _ticks(lo, hi, count=5):
+    """Round tick positions covering ``[lo, hi]``."""
+    if hi <= lo:
+        return [lo]
+    raw = (hi - lo) / count
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    first = math.ceil(lo / step - 1e-9) * step
+    return [first + k * step for k in range(int((hi - first) / step + 1e-9) + 1)]
+
+
+def _label(v):
+    return f'{v:.4g}'
+
+
+def line_plot(path, series, title='', logscale=False):
+    """Write an SVG line plot of ``series`` to ``path``.
+
+    series: ``(name, ys, style)`` triples, ``ys`` plotted against 1..len(ys);
+    style ``'-'`` draws a line, ``'+'`` or ``'.'`` point markers on the line,
+    ``'+-'`` both. With ``logscale`` the y axis is log10 (values <= 0 dropped).
+    """
+    curves = []
+    for name, ys, style in series:
+        pts = [(i + 1, float(y)) for i, y in enumerate(ys)
+               if math.isfinite(float(y)) and (not logscale or float(y) > 0)]
+        curves.append((name, [(x, math.log10(y) if logscale else y) for x, y in pts], style))
+    xs = [p[0] for _, pts, _ in curves for p in pts] or [1]
+    ys = [p[1] for _, pts, _ in curves for p in pts] or [0]
+    x_lo, x_hi = min(xs), max(max(xs), min(xs) + 1)
+    y_lo, y_hi = min(ys), max(ys)
+    if y_hi == y_lo:
+        y_lo, y_hi = y_lo - 0.5, y_hi + 0.5
+    pw, ph = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def sx(x):
+        return LEFT + (x - x_lo) / (x_hi - x_lo) * pw
+
+    def sy(y):
+        return TOP + ph - (y - y_lo) / (y_hi - y_lo) * ph
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
+           f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="11">',
+           f'<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>',
+           f'<text x="{LEFT + pw / 2:.1f}" y="{TOP - 15}" text-anchor="middle" font-size="13">{escape(title)}</text>']
+    for t in _ticks(y_lo, y_hi):
+        y = sy(t)
+        text = _label(10 ** t) if logscale else _label(t)
+        out.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{LEFT + pw}" y2="{y:.1f}" stroke="#e0e0e0"/>')
+        out.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{text}</text>')
+    for t in _ticks(x_lo, x_hi):
+        x = sx(t)
+        out.append(f'<line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{TOP + ph}" stroke="#e0e0e0"/>')
+        out.append(f'<text x="{x:.1f}" y="{TOP + ph + 16}" text-anchor="middle">{_label(t)}</text>')
+    out.append(f'<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="none" stroke="black"/>')
+    for k, (name, pts, style) in enumerate(curves):
+        colour = COLOURS[k % len(COLOURS)]
+        coords = ' '.join(f'{sx(x):.2f},{sy(y):.2f}' for x, y in pts)
+        dashed = '' if '-' in style or not ({'+', '.'} & set(style)) else ' stroke-opacity="0.35"'
+        out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.5"{dashed} points="{coords}">'
+                   f'<title>{escape(str(name))}</title></polyline>')
+        if {'+', '.'} & set(style):
+            r = 3 if '+' in style else 1.5
+            marks = ''.join(f'M{sx(x) - r:.2f},{sy(y):.2f}h{2 * r}M{sx(x):.2f},{sy(y) - r:.2f}v{2 * r}'
+                            for x, y in pts)
+            out.append(f'<path class="markers" d="{marks}" stroke="{colour}" fill="none"/>')
+        ly = TOP + 12 + 18 * k
+        out.append(f'<line x1="{LEFT + pw + 12}" y1="{ly}" x2="{LEFT + pw + 36}" y2="{ly}" stroke="{colour}" '
+                   f'stroke-width="2"/>')
+        out.append(f'<text x="{LEFT + pw + 42}" y="{ly + 4}">{escape(str(name))}</text>')
+    out.append('</svg>')
+    with open(path, 'w', encoding='utf-8') as fh:
+        fh.write('\n'.join(out) + '\n')
+    return path
