@@ -1,0 +1,100 @@
+"""Dropout: training masks and scaling (v2 and Torch7's v1), evaluation, in place, gradients, types."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+
+
+def test_training_scales_kept_elements():
+    m = nn.Dropout(0.25).double()
+    x = np.full((200, 50), 2.0)
+    y = m.forward(x).numpy()
+    kept = y != 0
+    np.testing.assert_allclose(y[kept], 2.0 / 0.75)
+    assert abs(kept.mean() - 0.75) < 0.02  # 10,000 draws: 0.02 is about 4.6 standard deviations
+    go = np.random.default_rng(0).standard_normal(x.shape)
+    np.testing.assert_allclose(m.backward(x, go).numpy(), go * m.noise.numpy())
+    np.testing.assert_allclose(m.noise.numpy()[kept], 1 / 0.75)
+
+
+def test_v1_scales_at_evaluation():
+    m = nn.Dropout(0.4, True).double()
+    x = np.full((50, 40), 3.0)
+    y = m.forward(x).numpy()
+    assert set(np.unique(y)) == {0.0, 3.0}
+    m.evaluate()
+    np.testing.assert_allclose(m.forward(x).numpy(), 3.0 * 0.6)
+    np.testing.assert_allclose(m.backward(x, np.ones_like(x)).numpy(), 0.6)
+
+
+@pytest.mark.parametrize('shape', [(6,), (3, 4)])
+def test_evaluation_is_identity(shape):
+    m = nn.Dropout(0.7).double().evaluate()
+    x = np.random.default_rng(0).standard_normal(shape)
+    np.testing.assert_array_equal(m.forward(x).numpy(), x)
+    np.testing.assert_array_equal(m.backward(x, 2 * x).numpy(), 2 * x)
+
+
+@pytest.mark.parametrize('shape', [(6,), (3, 4)])
+def test_jacobian_with_a_fixed_mask(shape):
+    # p = 0 keeps the mask fixed across the finite-difference forwards; evaluation mode does too
+    assert_jacobian(nn.Dropout(0), lg.DoubleTensor(*shape))
+    assert_jacobian(nn.Dropout(0.5, True).evaluate(), lg.DoubleTensor(*shape))
+
+
+def test_backward_matches_its_own_forward_mask():
+    m = nn.Dropout(0.5).double()
+    x = lg.DoubleTensor(4, 5).normal()
+    y = m.forward(x).clone()
+    # the map is linear given the mask: backward of the identity gradient equals forward(x) / x
+    gi = m.backward(x, lg.DoubleTensor(4, 5).fill(1))
+    np.testing.assert_allclose(gi.numpy() * x.numpy(), y.numpy(), rtol=1e-12)
+
+
+def test_inplace():
+    m = nn.Dropout(0.5, False, True).double()
+    x = lg.DoubleTensor(10, 10).fill(1)
+    y = m.forward(x)
+    assert y is x and set(np.unique(x.numpy())) <= {0.0, 2.0}
+    go = lg.DoubleTensor(10, 10).fill(1)
+    assert m.backward(x, go) is go
+    np.testing.assert_array_equal(go.numpy(), m.noise.numpy())
+
+
+def test_seeded_masks_repeat():
+    lg.manualSeed(7)
+    a = nn.Dropout().forward(lg.ones(8, 8)).clone()
+    lg.manualSeed(7)
+    b = nn.Dropout().forward(lg.ones(8, 8))
+    assert a.equal(b)
+
+
+def test_type_roundtrip():
+    assert_type_roundtrip(nn.Dropout(0.3).evaluate(), lg.rand(3, 4))
+    m = nn.Dropout(0.3)
+    m.forward(lg.rand(3, 4))
+    assert m.double().noise.type() == 'legonn.DoubleTensor'
+
+
+@pytest.mark.gpu
+def test_gpu_matches_cpu():
+    assert_gpu_matches_cpu(nn.Dropout(0.3).evaluate(), lg.DoubleTensor(3, 4).normal())
+    assert_gpu_matches_cpu(nn.Dropout(0.3, True).evaluate(), lg.DoubleTensor(5).normal())
+    m = nn.Dropout(0.5).double().cuda()
+    x = lg.DoubleTensor(4, 6).fill(1).cuda()
+    y = m.forward(x)
+    assert y.is_cuda and set(np.unique(y.array.get())) <= {0.0, 2.0}
+    np.testing.assert_array_equal(m.backward(x, x).array.get(), m.noise.array.get())
+
+
+@pytest.mark.parametrize('p', [1, 1.5, -0.1, 'half'])
+def test_bad_probability(p):
+    with pytest.raises(ValueError, match='Dropout'):
+        nn.Dropout(p)
+
+
+def test_repr_and_setp():
+    assert repr(nn.Dropout(0.25)) == 'nn.Dropout(0.250000)'
+    assert nn.Dropout().setp(0.1).p == 0.1

@@ -1,0 +1,123 @@
+"""Identity, View and Reshape: batch rules, -1 sizes, setNumInputDims, views not copies, gradients."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+
+CASES = [
+    (lambda: nn.Identity(), (3, 4)),
+    (lambda: nn.View(12), (3, 4)),
+    (lambda: nn.View(2, 2), (3, 4)),
+    (lambda: nn.View(-1, 2), (6,)),
+    (lambda: nn.Reshape(4, 3), (3, 4)),
+    (lambda: nn.Reshape(2, 2), (3, 4)),
+    (lambda: nn.Reshape(6, False), (2, 3)),
+]
+
+
+@pytest.mark.parametrize('make,shape', CASES)
+def test_jacobian(make, shape):
+    assert_jacobian(make(), lg.DoubleTensor(*shape))
+
+
+@pytest.mark.parametrize('make,shape', CASES)
+def test_type_roundtrip(make, shape):
+    assert_type_roundtrip(make(), lg.rand(*shape))
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('make,shape', CASES)
+def test_gpu_matches_cpu(make, shape):
+    assert_gpu_matches_cpu(make(), lg.DoubleTensor(*shape).normal())
+
+
+@pytest.mark.parametrize('sizes,in_shape,out_shape', [
+    ((12,), (3, 4), (12,)),          # same element count: not a batch
+    ((4,), (3, 4), (3, 4)),          # 3 samples of 4
+    ((2, 2), (3, 4), (3, 2, 2)),
+    ((2, 3, 2), (4, 6), (2, 2, 3, 2)),
+    ((-1,), (3, 4), (12,)),          # -1 takes everything, no batch
+    ((-1, 2), (3, 4), (6, 2)),
+    ((2, -1), (4, 6), (2, 12)),
+])
+def test_view_batch_rule_matches_numpy(sizes, in_shape, out_shape):
+    x = np.arange(np.prod(in_shape), dtype=np.float32).reshape(in_shape)
+    y = nn.View(*sizes).forward(x)
+    assert y.size() == out_shape
+    assert np.shares_memory(y.numpy(), x)
+    np.testing.assert_array_equal(y.numpy(), x.reshape(out_shape))
+
+
+def test_view_num_input_dims_settles_a_batch_of_one():
+    x = lg.rand(1, 2, 3)
+    assert nn.View(6).forward(x).size() == (6,)
+    assert nn.View(6).setNumInputDims(2).forward(x).size() == (1, 6)
+    assert nn.View(3).setNumInputDims(1).forward(lg.rand(2, 4, 3)).size() == (8, 3)
+    assert nn.View(-1).setNumInputDims(2).forward(lg.rand(5, 2, 3)).size() == (5, 6)
+
+
+def test_view_gradient_has_input_shape_and_views():
+    m = nn.View(6)
+    x = lg.rand(4, 2, 3)
+    m.forward(x)
+    go = lg.rand(4, 6)
+    gi = m.backward(x, go)
+    assert gi.size() == (4, 2, 3) and gi.storage() is go.storage()
+
+
+def test_view_of_non_contiguous_input_copies():
+    x = lg.rand(3, 4).t()
+    y = nn.View(12).forward(x)
+    np.testing.assert_array_equal(y.numpy(), x.numpy().reshape(12))
+
+
+@pytest.mark.parametrize('args,in_shape,out_shape', [
+    ((12,), (3, 4), (12,)),
+    ((4,), (3, 4), (3, 4)),
+    ((12,), (1, 12), (1, 12)),       # first size 1: read as a batch of one (Torch7)
+    ((2, 6, True), (2, 12), (2, 2, 6)),
+    ((3, 4, False), (12,), (3, 4)),
+    ((6, 2, False), (3, 4), (6, 2)),
+])
+def test_reshape_batch_mode(args, in_shape, out_shape):
+    x = np.arange(np.prod(in_shape), dtype=np.float64).reshape(in_shape)
+    m = nn.Reshape(*args)
+    y = m.forward(x)
+    assert y.size() == out_shape
+    np.testing.assert_array_equal(y.numpy(), x.reshape(out_shape))
+    gi = m.backward(x, y)
+    assert gi.size() == in_shape
+
+
+def test_reshape_keyword_batch_mode_and_repr():
+    m = nn.Reshape(3, 2, batchMode=True)
+    assert m.forward(lg.rand(6, 6)).size() == (6, 3, 2)
+    assert repr(m) == 'nn.Reshape(3x2)' and repr(nn.View(2, -1)) == 'nn.View(2x-1)'
+
+
+def test_identity_passes_objects_through():
+    m = nn.Identity()
+    x, go = lg.rand(2, 3), lg.rand(2, 3)
+    assert m.forward(x) is x and m.backward(x, go) is go
+    table = [lg.rand(2), lg.rand(3)]
+    assert m.forward(table) == table
+    m.clearState()
+    assert x.nElement() == 6  # clearState drops the reference, never empties the caller's tensor
+
+
+def test_bad_sizes_name_the_module():
+    with pytest.raises(ValueError, match=r'View\(5\): expected an input whose elements fill views of size 5'):
+        nn.View(5).forward(lg.rand(3, 4))
+    with pytest.raises(ValueError, match=r'Reshape\(5\): expected an input of 15 elements'):
+        nn.Reshape(5).forward(lg.rand(3, 4))
+    with pytest.raises(ValueError, match=r'View\(6\): expected an input of at least 3 dimensions'):
+        nn.View(6).setNumInputDims(3).forward(lg.rand(2, 3))
+    with pytest.raises(TypeError, match=r'View\(6\): expected a tensor input'):
+        nn.View(6).forward([lg.rand(6)])
+    for bad in [(2, -1, -1), (-2,), (2.5,), ()]:
+        with pytest.raises(ValueError, match='View'):
+            nn.View(*bad)
+    with pytest.raises(ValueError, match='Reshape'):
+        nn.Reshape(0, 3)
