@@ -1,0 +1,298 @@
+"""2-D pooling over planes: max (plain and dilated), average, Lp and trainable sub-sampling.
+
+Inputs are ``(C, H, W)`` or ``(N, C, H, W)``; outputs keep the planes. Output
+sizes follow Torch7: floor((H + 2 padH - kH) / dH) + 1, or ceil after
+``:ceil()``; with padding, a last window starting past the padded input is dropped.
+"""
+import math
+
+from ..tensor import Tensor, pool_kernels as pk, tensor_class
+from ..tensor.backend import array_module
+from .errors import input_error
+from .module import Module
+from .spatial_convolution import batched, check_ints
+
+
+class _Pooling2d(Module):
+    """Shared geometry, checks and buffers of the window poolings."""
+
+    ceil_mode = False
+    dilationW = dilationH = 1
+
+    def _init_geometry(self, kW, kH, dW, dH, padW, padH):
+        name = type(self).__name__
+        check_ints(name, 1, kW=kW, kH=kH, dW=dW, dH=dH)
+        check_ints(name, 0, padW=padW, padH=padH)
+        if padW > kW // 2 or padH > kH // 2:
+            raise ValueError(f"{name}: padding must be at most half the kernel size, got pad {padW},{padH} "
+                             f"for kernel {kW}x{kH}")
+        self.kW, self.kH, self.dW, self.dH, self.padW, self.padH = kW, kH, dW, dH, padW, padH
+
+    def ceil(self):
+        self.ceil_mode = True
+        return self
+
+    def floor(self):
+        self.ceil_mode = False
+        return self
+
+    def _geometry(self):
+        return (self.kH, self.kW), (self.dH, self.dW), (self.padH, self.padW), (self.dilationH, self.dilationW)
+
+    def _output_hw(self, h, w):
+        k, s, p, d = self._geometry()
+        trim = bool(self.padW or self.padH)
+        return tuple(pk.pool_output_size(size, k[i], s[i], p[i], d[i], self.ceil_mode, trim)
+                     for i, size in enumerate((h, w)))
+
+    def _check(self, input, gradOutput=None):
+        x = batched(self, input)
+        self._check_planes(x, input)
+        hw = self._output_hw(*x.shape[2:])
+        if hw[0] < 1 or hw[1] < 1:
+            k, s, p, d = self._geometry()
+            raise input_error(self, f"an input of at least {d[0] * (k[0] - 1) + 1 - 2 * p[0]}x"
+                              f"{d[1] * (k[1] - 1) + 1 - 2 * p[1]} (height x width) for kernel {k[1]}x{k[0]}, "
+                              f"pad {p[1]},{p[0]}", f"{x.shape[2]}x{x.shape[3]} (input of size {tuple(input.size())})")
+        if gradOutput is None:
+            return x, hw
+        expected = tuple(input.size())[:-2] + hw
+        if not hasattr(gradOutput, 'size') or tuple(gradOutput.size()) != expected:
+            got = tuple(gradOutput.size()) if hasattr(gradOutput, 'size') else type(gradOutput).__name__
+            raise input_error(self, f"gradOutput of size {expected}", got)
+        self.checkSameType(gradOutput, input, 'gradOutput (the input\'s type)')
+        return x, hw, batched(self, gradOutput, 'gradOutput')
+
+    def _check_planes(self, x, input):
+        pass
+
+    def _out(self, name, input, hw):
+        arr = self.bufferLike(name, input, tuple(input.size())[:-2] + tuple(hw))
+        return arr if arr.ndim == 4 else arr[None]
+
+    def _grad_in(self, input):
+        arr = self.bufferLike('gradInput', input)
+        return arr if arr.ndim == 4 else arr[None]
+
+    def _text(self):
+        s = f"{self.kW}x{self.kH}, {self.dW},{self.dH}"
+        if self.padW or self.padH:
+            s += f", {self.padW},{self.padH}"
+        return s
+
+
+class SpatialMaxPooling(_Pooling2d):
+    """Maximum over kW x kH windows moved by (dW, dH), zero-free padding (padding never wins).
+
+    ``SpatialMaxPooling(kW, kH, dW=kW, dH=kH, padW=0, padH=0)``; ``:ceil()`` / ``:floor()``
+    pick the output-size rounding. ``indices`` holds, per output, the flat
+    0-based position of the maximum in its input plane (what SpatialMaxUnpooling uses).
+    """
+
+    def __init__(self, kW, kH, dW=None, dH=None, padW=0, padH=0):
+        super().__init__()
+        self._init_geometry(kW, kH, kW if dW is None else dW, kH if dH is None else dH, padW, padH)
+        self._argmax = None
+        self._input_hw = None
+
+    @property
+    def indices(self):
+        """LongTensor of flat positions of each window's maximum in its input plane (0-based)."""
+        if self._argmax is None:
+            return None
+        k, s, p, d = self._geometry()
+        idx = pk.max_pool_indices(self._argmax.array, self._input_hw, k, s, p, d)
+        t = Tensor._from_array(idx)
+        return t if self.output.dim() == 4 else t.select(0, 0)
+
+    def updateOutput(self, input):
+        x, hw = self._check(input)
+        k, s, p, d = self._geometry()
+        kind = tensor_class('legonn.CudaIntTensor' if input.is_cuda else 'legonn.IntTensor')
+        if type(self._argmax) is not kind:
+            self._argmax = kind()
+        argmax = self._argmax.resize(x.shape[:2] + hw).array
+        pk.max_pool_forward(x, k, s, p, d, hw, out=self._out('output', input, hw), argmax=argmax)
+        self._input_hw = tuple(x.shape[2:])
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        x, hw, go = self._check(input, gradOutput)
+        if self._argmax is None or tuple(self._argmax.size()) != go.shape:
+            raise input_error(self, "a forward() on this input before backward()", "no matching forward")
+        k, s, p, d = self._geometry()
+        pk.max_pool_backward(go, self._argmax.array, x.shape, k, s, p, d, out=self._grad_in(input))
+        return self.gradInput
+
+    def clearState(self):
+        self._argmax = None
+        return super().clearState()
+
+    def __repr__(self):
+        return f"nn.{type(self).__name__}({self._text()})"
+
+
+class SpatialDilatedMaxPooling(SpatialMaxPooling):
+    """SpatialMaxPooling whose windows read every ``dilationW``-th / ``dilationH``-th element.
+
+    ``SpatialDilatedMaxPooling(kW, kH, dW=kW, dH=kH, padW=0, padH=0, dilationW=1, dilationH=1)``;
+    a window spans dilation * (k - 1) + 1 elements.
+    """
+
+    def __init__(self, kW, kH, dW=None, dH=None, padW=0, padH=0, dilationW=1, dilationH=1):
+        super().__init__(kW, kH, dW, dH, padW, padH)
+        check_ints(type(self).__name__, 1, dilationW=dilationW, dilationH=dilationH)
+        self.dilationW, self.dilationH = dilationW, dilationH
+
+    def __repr__(self):
+        return f"nn.{type(self).__name__}({self._text()}, {self.dilationW},{self.dilationH})"
+
+
+class SpatialAveragePooling(_Pooling2d):
+    """Mean over kW x kH windows moved by (dW, dH) (default stride 1, as Torch7).
+
+    ``SpatialAveragePooling(kW, kH, dW=1, dH=1, padW=0, padH=0)``. With
+    ``count_include_pad`` (the default; ``setCountExcludePad()`` turns it off) the
+    zero padding counts in the divisor, as THNN: the window clipped to the padded input.
+    """
+
+    def __init__(self, kW, kH, dW=1, dH=1, padW=0, padH=0):
+        super().__init__()
+        self._init_geometry(kW, kH, dW, dH, padW, padH)
+        self.count_include_pad = True
+        self.divide = True
+
+    def setCountIncludePad(self):
+        self.count_include_pad = True
+        return self
+
+    def setCountExcludePad(self):
+        self.count_include_pad = False
+        return self
+
+    def _divisor(self, spatial, hw, x):
+        k, s, p, _ = self._geometry()
+        return pk.avg_pool_divisor(spatial, k, s, p, hw, self.count_include_pad, array_module(x), x.dtype)
+
+    def updateOutput(self, input):
+        x, hw = self._check(input)
+        k, s, p, _ = self._geometry()
+        out = self._out('output', input, hw)
+        pk.sum_pool_forward(x, k, s, p, hw, out=out)
+        if self.divide:
+            out /= self._divisor(x.shape[2:], hw, x)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        x, hw, go = self._check(input, gradOutput)
+        k, s, p, _ = self._geometry()
+        if self.divide:
+            go = go / self._divisor(x.shape[2:], hw, x)
+        pk.sum_pool_backward(go, x.shape, k, s, p, out=self._grad_in(input))
+        return self.gradInput
+
+    def __repr__(self):
+        return f"nn.{type(self).__name__}({self._text()})"
+
+
+class SpatialLPPooling(_Pooling2d):
+    """Lp norm of each window: (sum x^p)^(1/p) over kW x kH windows moved by (dW, dH).
+
+    ``SpatialLPPooling(nInputPlane, pnorm, kW, kH, dW=kW, dH=kH)``; Torch7 builds it
+    from Power/SpatialAveragePooling/MulConstant, which this computes in one module
+    (for odd p, negative window sums give NaN there too).
+    """
+
+    def __init__(self, nInputPlane, pnorm, kW, kH, dW=None, dH=None):
+        super().__init__()
+        check_ints(type(self).__name__, 1, nInputPlane=nInputPlane)
+        if not isinstance(pnorm, (int, float)) or isinstance(pnorm, bool) or pnorm <= 0:
+            raise ValueError(f"{type(self).__name__}: pnorm must be a positive number, got {pnorm!r}")
+        self._init_geometry(kW, kH, kW if dW is None else dW, kH if dH is None else dH, 0, 0)
+        self.nInputPlane, self.pnorm = nInputPlane, pnorm
+
+    def _check_planes(self, x, input):
+        if x.shape[1] != self.nInputPlane:
+            raise input_error(self, f"an input with {self.nInputPlane} planes", f"{x.shape[1]} planes (input of "
+                              f"size {tuple(input.size())})")
+
+    def _powered(self, x):
+        return x * x if self.pnorm == 2 else x ** self.pnorm
+
+    def updateOutput(self, input):
+        x, hw = self._check(input)
+        k, s, p, _ = self._geometry()
+        out = self._out('output', input, hw)
+        pk.sum_pool_forward(self._powered(x), k, s, p, hw, out=out)
+        array_module(out).power(out, 1.0 / self.pnorm, out=out)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        x, hw, go = self._check(input, gradOutput)
+        k, s, p, _ = self._geometry()
+        self.updateOutput(input)
+        out = self.output.array if self.output.dim() == 4 else self.output.array[None]
+        # d/dx (sum x^p)^(1/p) = S^(1/p - 1) x^(p - 1) = out^(1 - p) x^(p - 1)
+        g = go * out ** (1 - self.pnorm)
+        gi = pk.sum_pool_backward(g, x.shape, k, s, p, out=self._grad_in(input))
+        gi *= x ** (self.pnorm - 1)
+        return self.gradInput
+
+    def __repr__(self):
+        return f"nn.{type(self).__name__}({self.nInputPlane}, {self.pnorm}, {self.kW}x{self.kH}, {self.dW},{self.dH})"
+
+
+class SpatialSubSampling(_Pooling2d):
+    """Trainable sub-sampling: output[c] = weight[c] * (sum of each kW x kH window of plane c) + bias[c].
+
+    ``SpatialSubSampling(nInputPlane, kW, kH, dW=1, dH=1)``; ``weight`` and ``bias`` are ``(nInputPlane,)``.
+    """
+
+    def __init__(self, nInputPlane, kW, kH, dW=1, dH=1):
+        super().__init__()
+        check_ints(type(self).__name__, 1, nInputPlane=nInputPlane)
+        self._init_geometry(kW, kH, dW, dH, 0, 0)
+        self.nInputPlane = nInputPlane
+        self.weight = self.output.new(nInputPlane)
+        self.bias = self.output.new(nInputPlane)
+        self.gradWeight = self.output.new(nInputPlane)
+        self.gradBias = self.output.new(nInputPlane)
+        self.reset()
+
+    def reset(self, stdv=None):
+        """Uniform in [-stdv, stdv], stdv = 1/sqrt(kW*kH) by default (Torch7's rule)."""
+        stdv = stdv * math.sqrt(3) if stdv is not None else 1.0 / math.sqrt(self.kW * self.kH)
+        self.weight.uniform(-stdv, stdv)
+        self.bias.uniform(-stdv, stdv)
+        return self
+
+    def _check_planes(self, x, input):
+        self.checkSameType(input, self.weight)
+        if x.shape[1] != self.nInputPlane:
+            raise input_error(self, f"an input with {self.nInputPlane} planes", f"{x.shape[1]} planes (input of "
+                              f"size {tuple(input.size())})")
+
+    def updateOutput(self, input):
+        x, hw = self._check(input)
+        k, s, p, _ = self._geometry()
+        out = self._out('output', input, hw)
+        pk.sum_pool_forward(x, k, s, p, hw, out=out)
+        out *= self.weight.array.reshape(-1, 1, 1)
+        out += self.bias.array.reshape(-1, 1, 1)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        x, hw, go = self._check(input, gradOutput)
+        k, s, p, _ = self._geometry()
+        pk.sum_pool_backward(go * self.weight.array.reshape(-1, 1, 1), x.shape, k, s, p, out=self._grad_in(input))
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        x, hw, go = self._check(input, gradOutput)
+        k, s, p, _ = self._geometry()
+        sums = pk.sum_pool_forward(x, k, s, p, hw)
+        self.gradWeight.array += scale * (go * sums).sum(axis=(0, 2, 3))
+        self.gradBias.array += scale * go.sum(axis=(0, 2, 3))
+
+    def __repr__(self):
+        return f"nn.{type(self).__name__}({self.nInputPlane}, {self.kW}x{self.kH}, {self.dW},{self.dH})"
