@@ -1,0 +1,125 @@
+"""Concat and DepthConcat: every child sees the same input; their outputs are
+joined along ``dimension`` (0-based, negative from the end). gradInput is the
+sum of the children's gradInputs (a tensor, or a table for table inputs)."""
+from ..modules.errors import input_error
+from ..modules.table_buffers import add_tree, check_tensor, copy_tree
+from .container import Container
+
+
+def branch_repr(container):
+    """Torch7's drawing of a container whose children work side by side."""
+    lines = [f"nn.{type(container).__name__} {{", '  input']
+    last = len(container.modules) - 1
+    for i, m in enumerate(container.modules):
+        lead, cont = ('     `-> ', '         ') if i == last else ('    |`-> ', '    |    ')
+        lines.append(f"{lead}({i}): " + repr(m).replace('\n', '\n' + cont))
+    lines += ['     ... -> output', '}']
+    return '\n'.join(lines)
+
+
+def sum_child_grads(container, grads):
+    """Sum the children's gradInputs (tensors or tables) into ``container.gradInput``, reusing its tensors."""
+    total = copy_tree(container.gradInput, grads[0])
+    for g in grads[1:]:
+        add_tree(total, g, container, 'children gradInput')
+    container.gradInput = total
+    return total
+
+
+class Concat(Container):
+    """output = the children's outputs (same input each) concatenated along ``dimension``."""
+
+    def __init__(self, dimension):
+        super().__init__()
+        self.dimension = dimension
+
+    def _dim(self, out):
+        d = self.dimension + out.dim() if self.dimension < 0 else self.dimension
+        if not 0 <= d < out.dim():
+            raise input_error(self, f"child outputs with a dimension {self.dimension}", f"{out.dim()}-D outputs")
+        return d
+
+    def _output_size(self, outs):
+        for i, o in enumerate(outs):
+            check_tensor(self, o, f'output of child {i}')
+        d = self._dim(outs[0])
+        sizes = list(outs[0].size())
+        for i, o in enumerate(outs[1:], 1):
+            if o.dim() != len(sizes) or any(a != b for k, (a, b) in enumerate(zip(o.size(), sizes)) if k != d):
+                raise input_error(self, f"child {i} output matching child 0's size {tuple(outs[0].size())} outside "
+                                  f"dimension {d}", tuple(o.size()))
+        sizes[d] = sum(o.size(d) for o in outs)
+        return d, sizes
+
+    def _place(self, out, i, offset, d, sizes):
+        """The window of a full-size tensor where child ``i``'s output goes."""
+        return out.narrow(d, offset, self.modules[i].output.size(d))
+
+    def updateOutput(self, input):
+        if not self.modules:
+            raise input_error(self, "at least one child module", "an empty container")
+        outs = [self.run_child(i, 'updateOutput', input) for i in range(len(self.modules))]
+        d, sizes = self._output_size(outs)
+        self.bufferLike('output', outs[0], sizes)
+        self._fill_output(outs, d, sizes)
+        return self.output
+
+    def _fill_output(self, outs, d, sizes):
+        offset = 0
+        for i, o in enumerate(outs):
+            self._place(self.output, i, offset, d, sizes).array[...] = o.array
+            offset += o.size(d)
+
+    def _grad_windows(self, gradOutput):
+        """gradOutput cut into the children's windows, after checking its size."""
+        d, sizes = self._output_size([m.output for m in self.modules])
+        check_tensor(self, gradOutput, 'gradOutput')
+        if tuple(gradOutput.size()) != tuple(sizes):
+            raise input_error(self, f"gradOutput of size {tuple(sizes)}", tuple(gradOutput.size()))
+        windows, offset = [], 0
+        for i, m in enumerate(self.modules):
+            windows.append(self._place(gradOutput, i, offset, d, sizes))
+            offset += m.output.size(d)
+        return windows
+
+    def updateGradInput(self, input, gradOutput):
+        windows = self._grad_windows(gradOutput)
+        grads = [self.run_child(i, 'updateGradInput', input, w) for i, w in enumerate(windows)]
+        return sum_child_grads(self, grads)
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        for i, w in enumerate(self._grad_windows(gradOutput)):
+            self.run_child(i, 'accGradParameters', input, w, scale)
+
+    def __repr__(self):
+        return branch_repr(self)
+
+
+class DepthConcat(Concat):
+    """Concat for outputs whose other dimensions differ (e.g. Inception branches): the output takes the
+    largest size in every other dimension and each child's output sits centred in its window, zero-padded."""
+
+    def _output_size(self, outs):
+        for i, o in enumerate(outs):
+            check_tensor(self, o, f'output of child {i}')
+        d = self._dim(outs[0])
+        sizes = list(outs[0].size())
+        for i, o in enumerate(outs[1:], 1):
+            if o.dim() != len(sizes):
+                raise input_error(self, f"child {i} output of {len(sizes)} dimensions like child 0",
+                                  f"{o.dim()}-D of size {tuple(o.size())}")
+            sizes = [max(a, b) for a, b in zip(sizes, o.size())]
+        sizes[d] = sum(o.size(d) for o in outs)
+        return d, sizes
+
+    def _place(self, out, i, offset, d, sizes):
+        child = self.modules[i].output
+        window = out.narrow(d, offset, child.size(d))
+        for k in range(len(sizes)):
+            if k != d and sizes[k] != child.size(k):
+                window = window.narrow(k, (sizes[k] - child.size(k)) // 2, child.size(k))
+        return window
+
+    def _fill_output(self, outs, d, sizes):
+        self.output.zero()
+        super()._fill_output(outs, d, sizes)

@@ -1,0 +1,84 @@
+"""Parallel: child i gets slice i of the input along ``inputDimension``; the
+outputs are joined along ``outputDimension`` (both 0-based)."""
+from ..modules.errors import input_error
+from ..modules.table_buffers import check_tensor
+from .concat import branch_repr
+from .container import Container
+
+
+class Parallel(Container):
+    """output = cat_i child_i(input.select(inputDimension, i)) along ``outputDimension``.
+
+    The input has at most one slice per child along ``inputDimension`` (Torch7 uses the
+    first children when it has fewer).
+    """
+
+    def __init__(self, inputDimension, outputDimension):
+        super().__init__()
+        self.inputDimension, self.outputDimension = inputDimension, outputDimension
+
+    def _slices(self, input):
+        check_tensor(self, input, 'input')
+        d = self.inputDimension + input.dim() if self.inputDimension < 0 else self.inputDimension
+        if not 0 <= d < input.dim():
+            raise input_error(self, f"an input with a dimension {self.inputDimension}", f"{input.dim()}-D input")
+        n = input.size(d)
+        if n > len(self.modules) or n == 0:
+            raise input_error(self, f"between 1 and {len(self.modules)} slices (one per child) along dimension {d}",
+                              f"{n} slices (input of size {tuple(input.size())})")
+        return [input.select(d, i) for i in range(n)], d
+
+    def _layout(self, outs):
+        for i, o in enumerate(outs):
+            check_tensor(self, o, f'output of child {i}')
+        first = outs[0]
+        od = self.outputDimension + first.dim() if self.outputDimension < 0 else self.outputDimension
+        if not 0 <= od < first.dim():
+            raise input_error(self, f"child outputs with a dimension {self.outputDimension}", f"{first.dim()}-D")
+        sizes = list(first.size())
+        for i, o in enumerate(outs[1:], 1):
+            if o.dim() != len(sizes) or any(a != b for k, (a, b) in enumerate(zip(o.size(), sizes)) if k != od):
+                raise input_error(self, f"child {i} output matching child 0's size {tuple(first.size())} outside "
+                                  f"dimension {od}", tuple(o.size()))
+        sizes[od] = sum(o.size(od) for o in outs)
+        return od, sizes
+
+    def updateOutput(self, input):
+        slices, _ = self._slices(input)
+        outs = [self.run_child(i, 'updateOutput', x) for i, x in enumerate(slices)]
+        od, sizes = self._layout(outs)
+        self.bufferLike('output', outs[0], sizes)
+        offset = 0
+        for o in outs:
+            self.output.narrow(od, offset, o.size(od)).array[...] = o.array
+            offset += o.size(od)
+        return self.output
+
+    def _windows(self, input, gradOutput):
+        slices, d = self._slices(input)
+        od, sizes = self._layout([self.modules[i].output for i in range(len(slices))])
+        check_tensor(self, gradOutput, 'gradOutput')
+        if tuple(gradOutput.size()) != tuple(sizes):
+            raise input_error(self, f"gradOutput of size {tuple(sizes)}", tuple(gradOutput.size()))
+        windows, offset = [], 0
+        for i in range(len(slices)):
+            n = self.modules[i].output.size(od)
+            windows.append(gradOutput.narrow(od, offset, n))
+            offset += n
+        return slices, d, windows
+
+    def updateGradInput(self, input, gradOutput):
+        slices, d, windows = self._windows(input, gradOutput)
+        grads = [self.run_child(i, 'updateGradInput', x, w) for i, (x, w) in enumerate(zip(slices, windows))]
+        self.bufferLike('gradInput', input)
+        for i, g in enumerate(grads):
+            self.gradInput.select(d, i).array[...] = g.array
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        slices, _, windows = self._windows(input, gradOutput)
+        for i, (x, w) in enumerate(zip(slices, windows)):
+            self.run_child(i, 'accGradParameters', x, w, scale)
+
+    def __repr__(self):
+        return branch_repr(self)

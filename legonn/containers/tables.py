@@ -1,0 +1,155 @@
+"""Containers with table (list) outputs: ConcatTable, ParallelTable, MapTable."""
+from ..modules.errors import input_error
+from ..modules.table_buffers import check_table, describe
+from .concat import branch_repr, sum_child_grads
+from .container import Container
+
+
+class ConcatTable(Container):
+    """output = [child_0(input), child_1(input), ...]; gradInput sums the children's gradInputs
+    (tensors or tables shaped like the input)."""
+
+    def __init__(self):
+        super().__init__()
+        self.output = []
+
+    def updateOutput(self, input):
+        self.output = [self.run_child(i, 'updateOutput', input) for i in range(len(self.modules))]
+        return self.output
+
+    def _check_grad(self, gradOutput):
+        check_table(self, gradOutput, length=len(self.modules), min_length=0, what='gradOutput')
+
+    def updateGradInput(self, input, gradOutput):
+        self._check_grad(gradOutput)
+        if not self.modules:
+            raise input_error(self, "at least one child module", "an empty container")
+        grads = [self.run_child(i, 'updateGradInput', input, g) for i, g in enumerate(gradOutput)]
+        return sum_child_grads(self, grads)
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        self._check_grad(gradOutput)
+        for i, g in enumerate(gradOutput):
+            self.run_child(i, 'accGradParameters', input, g, scale)
+
+    def __repr__(self):
+        return branch_repr(self)
+
+
+class ParallelTable(Container):
+    """output[i] = child_i(input[i]); the input table has one entry per child."""
+
+    def __init__(self):
+        super().__init__()
+        self.output = []
+        self.gradInput = []
+
+    def _check(self, input, gradOutput=None):
+        check_table(self, input, length=len(self.modules), min_length=0)
+        if gradOutput is not None:
+            check_table(self, gradOutput, length=len(self.modules), min_length=0, what='gradOutput')
+
+    def updateOutput(self, input):
+        self._check(input)
+        self.output = [self.run_child(i, 'updateOutput', x) for i, x in enumerate(input)]
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        self._check(input, gradOutput)
+        self.gradInput = [self.run_child(i, 'updateGradInput', x, g) for i, (x, g) in
+                          enumerate(zip(input, gradOutput))]
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        self._check(input, gradOutput)
+        for i, (x, g) in enumerate(zip(input, gradOutput)):
+            self.run_child(i, 'accGradParameters', x, g, scale)
+
+    def __repr__(self):
+        return branch_repr(self)
+
+
+class MapTable(Container):
+    """Apply one module to every entry of the input table.
+
+    The module is cloned once per entry as needed; with ``shared`` (default) the clones
+    share its weight, bias and their gradients, so there is one set of parameters
+    (``parameters()`` lists every copy's views of it; ``getParameters()`` packs it once).
+    """
+    shared_names = ('weight', 'bias', 'gradWeight', 'gradBias')
+
+    def __init__(self, module=None, shared=True):
+        super().__init__()
+        self.shared = shared
+        self.output = []
+        self.gradInput = []
+        if module is not None:
+            self.add(module)
+
+    @property
+    def module(self):
+        return self.modules[0] if self.modules else None
+
+    def add(self, module):
+        if self.modules:
+            raise ValueError(f"{self.shortName()}.add: MapTable holds a single module (it has {describe(module)} "
+                             f"already: {self.modules[0].shortName()})")
+        return super().add(module)
+
+    def resize(self, n):
+        """Keep exactly ``n`` copies of the module."""
+        self._extend(n)
+        for m in self.modules[n:]:
+            m.clearState()
+        del self.modules[max(n, 1):]
+        return self
+
+    def _extend(self, n):
+        if not self.modules:
+            raise input_error(self, "a module to map (MapTable(module))", "an empty MapTable")
+        names = self.shared_names if self.shared else ()
+        while len(self.modules) < n:
+            self.modules.append(self.modules[0].clone(*names))
+
+    def _check(self, input, gradOutput=None):
+        check_table(self, input, min_length=0)
+        if gradOutput is not None:
+            check_table(self, gradOutput, length=len(input), min_length=0, what='gradOutput')
+        self._extend(len(input))
+
+    def updateOutput(self, input):
+        self._check(input)
+        self.output = [self.run_child(i, 'updateOutput', x) for i, x in enumerate(input)]
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        self._check(input, gradOutput)
+        self.gradInput = [self.run_child(i, 'updateGradInput', x, g) for i, (x, g) in
+                          enumerate(zip(input, gradOutput))]
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        self._check(input, gradOutput)
+        for i, (x, g) in enumerate(zip(input, gradOutput)):
+            self.run_child(i, 'accGradParameters', x, g, scale)
+
+    def zeroGradParameters(self):
+        if self.shared and self.modules:
+            self.modules[0].zeroGradParameters()
+        else:
+            super().zeroGradParameters()
+
+    def updateParameters(self, learningRate):
+        if self.shared and self.modules:
+            self.modules[0].updateParameters(learningRate)
+        else:
+            super().updateParameters(learningRate)
+
+    def clearState(self):
+        del self.modules[1:]
+        return super().clearState()
+
+    def __repr__(self):
+        if not self.modules:
+            return 'nn.MapTable { }'
+        return 'nn.MapTable {\n  ' + repr(self.modules[0]).replace('\n', '\n        ') + '\n}'
