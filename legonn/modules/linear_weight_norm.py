@@ -81,8 +81,10 @@ class LinearWeightNorm(Linear):
         gw = scale * (go.T @ x)                                  # d loss / d weight for this call
         norm, v = self._norm(), self.v.array
         dg = (gw * v).sum(axis=1, keepdims=True) / norm
+        dv = (self.g.array / norm) * (gw - dg * v / norm)
+        # both computed before either is added: accUpdateGradParameters adds into v and g themselves
         self.gradG.array += dg
-        self.gradV.array += (self.g.array / norm) * (gw - dg * v / norm)
+        self.gradV.array += dv
         if self.bias is not None:
             self.gradBias.array += scale * go.sum(axis=0)
 

@@ -1,0 +1,94 @@
+"""Euclidean, WeightedEuclidean, Cosine."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+
+
+def euclid(m, x):
+    return np.linalg.norm(np.atleast_2d(x)[:, :, None] - m.weight.numpy()[None], axis=1).reshape(
+        x.shape[:-1] + (m.weight.size(1),))
+
+
+def weuclid(m, x):
+    z = (np.atleast_2d(x)[:, :, None] - m.weight.numpy()[None]) * m.diagCov.numpy()[None]
+    return np.linalg.norm(z, axis=1).reshape(x.shape[:-1] + (m.weight.size(1),))
+
+
+def cosine(m, x):
+    w = m.weight.numpy()
+    return (x @ w.T) / np.linalg.norm(x, axis=-1, keepdims=True) / np.linalg.norm(w, axis=1)
+
+
+def _weighted():
+    m = nn.WeightedEuclidean(3, 2)
+    m.diagCov.uniform(0.5, 2)
+    return m
+
+
+CASES = {
+    'Euclidean-1d': (lambda: nn.Euclidean(3, 4), (3,), euclid),
+    'Euclidean-batch': (lambda: nn.Euclidean(3, 4), (2, 3), euclid),
+    'WeightedEuclidean-1d': (_weighted, (3,), weuclid),
+    'WeightedEuclidean-batch': (_weighted, (2, 3), weuclid),
+    'Cosine-1d': (lambda: nn.Cosine(3, 2), (3,), cosine),
+    'Cosine-batch': (lambda: nn.Cosine(3, 4), (2, 3), cosine),
+}
+IDS = sorted(CASES)
+
+
+def _input(size):
+    return lg.DoubleTensor(np.random.default_rng(5).uniform(-2, 2, size))
+
+
+@pytest.mark.parametrize('name', IDS)
+def test_jacobian(name):
+    make, size, _ = CASES[name]
+    assert_jacobian(make(), _input(size))
+
+
+@pytest.mark.parametrize('name', IDS)
+def test_matches_numpy(name):
+    make, size, ref = CASES[name]
+    m, x = make().double(), _input(size)
+    np.testing.assert_allclose(m.forward(x).numpy(), ref(m, x.numpy()), rtol=1e-10)
+
+
+@pytest.mark.parametrize('name', IDS)
+def test_type_roundtrip(name):
+    make, size, _ = CASES[name]
+    assert_type_roundtrip(make(), _input(size))
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('name', IDS)
+def test_gpu(name):
+    make, size, _ = CASES[name]
+    assert_gpu_matches_cpu(make(), _input(size))
+
+
+def test_weighted_euclidean_exposes_both_parameters():
+    m = nn.WeightedEuclidean(3, 2)
+    params, grads = m.parameters()
+    assert [p.size() for p in params] == [(3, 2), (3, 2)] and grads[1] is m.gradDiagCov
+    assert (m.diagCov.numpy() == 1).all()
+
+
+def test_euclidean_gradient_at_a_template_is_zero_not_nan():
+    m = nn.Euclidean(2, 1).double()
+    x = m.weight.select(1, 0).clone()
+    m.forward(x)
+    assert m.output.numpy()[0] == 0
+    assert np.isfinite(m.backward(x, lg.DoubleTensor([1.0])).numpy()).all()
+
+
+def test_wrong_feature_count_leaves_gradients_alone():
+    m = nn.Cosine(3, 2)
+    m.gradWeight.fill(2)
+    with pytest.raises(ValueError, match=r'Cosine\(3 -> 2\): expected 3 input features, got input of size \(2, 4\)'):
+        m.backward(lg.FloatTensor(2, 4), lg.FloatTensor(2, 2))
+    assert (m.gradWeight.numpy() == 2).all()
+    with pytest.raises(ValueError):
+        nn.Euclidean(0, 2)

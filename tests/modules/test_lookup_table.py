@@ -1,0 +1,91 @@
+"""LookupTable: 0-based indices, padding, maxNorm, frequency scaling, errors."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.checks import assert_close_trees, assert_gpu_matches_cpu, assert_type_roundtrip
+
+IDX = [[0, 3, 3], [4, 1, 0]]
+
+
+def _param_jacobian_error(m, x):
+    m.double()
+    est = nn.Jacobian.forward(m, x, param=m.weight)
+    exact = nn.Jacobian.backward(m, x, param=m.weight, dparam=m.gradWeight)
+    return np.abs(est - exact).max()
+
+
+@pytest.mark.parametrize('x', [lg.LongTensor([2, 0, 2]), lg.LongTensor(IDX), lg.DoubleTensor(IDX)])
+def test_weight_jacobian(x):
+    assert _param_jacobian_error(nn.LookupTable(5, 3), x) < 1e-6
+
+
+def test_padding_rows_get_no_gradient_and_jacobian_agrees():
+    m = nn.LookupTable(5, 2, 3).double()
+    x = lg.LongTensor(IDX)
+    assert _param_jacobian_error(nn.LookupTable(5, 2), x) < 1e-6
+    m.zeroGradParameters()
+    m.forward(x)
+    m.backward(x, lg.DoubleTensor(2, 3, 2).fill(1))
+    np.testing.assert_array_equal(m.gradWeight.numpy()[:, 0], [2, 1, 0, 0, 1])
+
+
+def test_matches_numpy_indexing_and_counts():
+    m = nn.LookupTable(5, 3).double()
+    x = lg.LongTensor(IDX)
+    out = m.forward(x)
+    np.testing.assert_array_equal(out.numpy(), m.weight.numpy()[np.array(IDX)])
+    m.zeroGradParameters()
+    gi = m.backward(x, lg.DoubleTensor(2, 3, 3).fill(0.5))
+    assert gi.size() == (2, 3) and not gi.numpy().any()
+    np.testing.assert_allclose(m.gradWeight.numpy()[:, 1], 0.5 * np.bincount(np.ravel(IDX), minlength=5))
+    m.zeroGradParameters()
+    m.scaleGradByFreq().backward(x, lg.DoubleTensor(2, 3, 3).fill(0.5))
+    np.testing.assert_allclose(m.gradWeight.numpy()[:, 1], [0.5, 0.5, 0, 0.5, 0.5])
+
+
+def test_max_norm_renormalises_referenced_rows_only():
+    m = nn.LookupTable(4, 3, None, 1.0, 1).double()
+    m.weight.copy(lg.DoubleTensor([[1, 2, 3], [0.1, 0.1, 0.1], [4, 4, 4], [5, 0, 0]]))
+    m.forward(lg.LongTensor([0, 1, 0]))
+    w = m.weight.numpy()
+    np.testing.assert_allclose(np.abs(w[0]).sum(), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(w[1], [0.1, 0.1, 0.1])
+    np.testing.assert_allclose(w[2], [4, 4, 4])      # not referenced: untouched
+
+
+def test_type_roundtrip():
+    m = nn.LookupTable(5, 3)
+    x = lg.LongTensor(IDX)
+    assert_type_roundtrip(m, x)
+    assert m.forward(x).type() == 'legonn.FloatTensor'
+
+
+@pytest.mark.gpu
+def test_gpu():
+    m = nn.LookupTable(5, 3).double()
+    gpu = m.clone().cuda()
+    x = lg.LongTensor(IDX)
+    assert_close_trees(m.forward(x), gpu.forward(x.cuda()))
+    go = lg.DoubleTensor(2, 3, 3).normal()
+    m.zeroGradParameters()
+    gpu.zeroGradParameters()
+    m.backward(x, go)
+    gpu.backward(x.cuda(), go.cuda())
+    assert_close_trees(m.gradWeight, gpu.gradWeight)
+
+
+def test_out_of_range_and_bad_indices_change_nothing():
+    m = nn.LookupTable(5, 3, None, 0.5)
+    before = m.weight.clone()
+    m.gradWeight.fill(1)
+    with pytest.raises(IndexError, match=r'LookupTable\(5, 3\): expected indices in \[0, 5\), got indices in \[0, 5\]'):
+        m.forward(lg.LongTensor([0, 5]))
+    with pytest.raises(IndexError):
+        m.backward(lg.LongTensor([-1, 2]), lg.FloatTensor(2, 3))
+    with pytest.raises(TypeError, match='integer indices'):
+        m.forward(lg.FloatTensor([0.5, 1]))
+    with pytest.raises(ValueError, match='1-D or 2-D'):
+        m.forward(lg.LongTensor(1, 1, 1))
+    assert (m.weight.numpy() == before.numpy()).all() and (m.gradWeight.numpy() == 1).all()

@@ -1,0 +1,51 @@
+"""PartialLinear."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+
+
+def _input(size):
+    return lg.DoubleTensor(np.random.default_rng(9).normal(size=size))
+
+
+def _partial(bias=True):
+    m = nn.PartialLinear(4, 6, bias)
+    m.bias is not None and m.bias.uniform(-1, 1)
+    return m.setPartition(lg.LongTensor([5, 0, 2]))
+
+
+@pytest.mark.parametrize('size,bias', [((2, 4), True), ((4,), False)])
+def test_jacobian(size, bias):
+    assert_jacobian(_partial(bias), _input(size))
+
+
+def test_matches_linear_rows_and_only_partition_gets_gradient():
+    m = _partial().double()
+    x = _input((3, 4))
+    w, b = m.weight.numpy(), m.bias.numpy()
+    np.testing.assert_allclose(m.forward(x).numpy(), x.numpy() @ w[[5, 0, 2]].T + b[[5, 0, 2]], rtol=1e-13)
+    m.zeroGradParameters()
+    m.backward(x, lg.DoubleTensor(3, 3).fill(1))
+    assert not m.gradWeight.numpy()[[1, 3, 4]].any() and m.gradWeight.numpy()[[0, 2, 5]].any()
+    m.resetPartition()
+    np.testing.assert_allclose(m.forward(x).numpy(), x.numpy() @ w.T + b, rtol=1e-13)
+
+
+def test_type_roundtrip():
+    assert_type_roundtrip(_partial(), _input((2, 4)))
+
+
+@pytest.mark.gpu
+def test_gpu():
+    assert_gpu_matches_cpu(_partial(), _input((2, 4)))
+
+
+def test_bad_partition_and_input():
+    m = nn.PartialLinear(4, 6)
+    with pytest.raises(IndexError):
+        m.setPartition([0, 6])
+    with pytest.raises(ValueError, match=r'PartialLinear\(4 -> 6\): expected 4 input features'):
+        m.forward(lg.FloatTensor(2, 3))
