@@ -1,0 +1,209 @@
+"""MSE, ClassNLL, CrossEntropy and BCE criterions: numeric gradients, closed-form references, types,
+GPU twins, and bad targets named by the criterion."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+
+RNG = np.random.default_rng(0)
+
+
+def log_softmax(x):
+    z = x - x.max(-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(-1, keepdims=True))
+
+
+def _probs(shape, seed=0):
+    return np.random.default_rng(seed).uniform(0.05, 0.95, shape)
+
+
+# name -> (factory, input maker (shape -> array), target maker (shape -> array), NumPy loss reference)
+W5 = np.array([0.5, 2.0, 1.0, 0.25, 3.0])
+
+
+def nll_ref(x, t, w=None, avg=True):
+    x2, t1 = x.reshape(-1, x.shape[-1]), t.reshape(-1)
+    w = np.ones(x.shape[-1]) if w is None else w
+    picked = -x2[np.arange(len(t1)), t1] * w[t1]
+    return picked.sum() / (w[t1].sum() if avg else 1)
+
+
+def bce_ref(x, t, w=None, avg=True):
+    eps = 1e-12
+    terms = -(t * np.log(x + eps) + (1 - t) * np.log(1 - x + eps)) * (1 if w is None else w)
+    return terms.sum() / (x.size if avg else 1)
+
+
+def labels(shape, seed=1):
+    rows = shape[0] if len(shape) == 2 else 1
+    return np.random.default_rng(seed).integers(0, shape[-1], rows)
+
+
+CASES = {
+    'MSE': (lambda: nn.MSECriterion(), np.random.default_rng(2).standard_normal,
+            lambda s: np.random.default_rng(3).standard_normal(s), lambda x, t: ((x - t) ** 2).mean()),
+    'MSE-sum': (lambda: nn.MSECriterion(False), np.random.default_rng(2).standard_normal,
+                lambda s: np.random.default_rng(3).standard_normal(s), lambda x, t: ((x - t) ** 2).sum()),
+    'ClassNLL': (lambda: nn.ClassNLLCriterion(), lambda s: log_softmax(np.random.default_rng(4).standard_normal(s)),
+                 labels, nll_ref),
+    'ClassNLL-weights-sum': (lambda: nn.ClassNLLCriterion(lg.Tensor(W5), False),
+                             lambda s: log_softmax(np.random.default_rng(4).standard_normal(s)), labels,
+                             lambda x, t: nll_ref(x, t, W5, False)),
+    'ClassNLL-weights': (lambda: nn.ClassNLLCriterion(W5), lambda s: np.random.default_rng(5).standard_normal(s),
+                         labels, lambda x, t: nll_ref(x, t, W5)),
+    'CrossEntropy': (lambda: nn.CrossEntropyCriterion(), np.random.default_rng(6).standard_normal, labels,
+                     lambda x, t: nll_ref(log_softmax(x), t)),
+    'CrossEntropy-weights': (lambda: nn.CrossEntropyCriterion(W5), np.random.default_rng(6).standard_normal,
+                             labels, lambda x, t: nll_ref(log_softmax(x), t, W5)),
+    'BCE': (lambda: nn.BCECriterion(), _probs, lambda s: (_probs(s, 7) > 0.5) * 1.0, bce_ref),
+    'BCE-soft-weights-sum': (lambda: nn.BCECriterion(lg.Tensor(W5), False), _probs, lambda s: _probs(s, 8),
+                             lambda x, t: bce_ref(x, t, W5, False)),
+}
+IDS = sorted(CASES)
+SHAPES = [(5,), (4, 5)]
+
+
+def _data(name, shape):
+    _, make_x, make_t, _ = CASES[name]
+    return make_x(shape), make_t(shape)
+
+
+@pytest.mark.parametrize('shape', SHAPES)
+@pytest.mark.parametrize('name', IDS)
+def test_gradient_matches_finite_differences(name, shape):
+    c = CASES[name][0]().double()
+    x, t = _data(name, shape)
+    assert nn.Jacobian.testCriterion(c, lg.DoubleTensor(x), t) < 1e-6
+
+
+@pytest.mark.parametrize('shape', SHAPES)
+@pytest.mark.parametrize('name', IDS)
+def test_loss_matches_numpy_reference(name, shape):
+    make, _, _, ref = CASES[name]
+    c = make().double()
+    x, t = _data(name, shape)
+    assert c.forward(x, t) == pytest.approx(ref(x, t), rel=1e-12)
+    assert c.output == pytest.approx(ref(x, t), rel=1e-12)
+    assert c.backward(x, t).size() == shape
+
+
+@pytest.mark.parametrize('name', IDS)
+def test_type_roundtrip(name):
+    c = CASES[name][0]()
+    x, t = _data(name, (4, 5))
+    t_float = t.astype(np.float32) if t.dtype.kind == 'f' else t
+    loss32 = c.float().forward(x.astype(np.float32), t_float)
+    g32 = c.backward(x.astype(np.float32), t_float)
+    assert g32.type() == 'legonn.FloatTensor'
+    c.double()
+    assert c.type() == 'legonn.DoubleTensor'
+    for held in vars(c).values():
+        if isinstance(held, lg.Tensor) and held.dtype.kind == 'f':
+            assert held.type() == 'legonn.DoubleTensor'
+    assert c.forward(x, t) == pytest.approx(loss32, rel=1e-5)
+    g64 = c.backward(x, t)
+    assert g64.type() == 'legonn.DoubleTensor'
+    np.testing.assert_allclose(g64.numpy(), g32.numpy(), rtol=1e-4, atol=1e-6)
+    assert c.float().type() == 'legonn.FloatTensor'
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('shape', SHAPES)
+@pytest.mark.parametrize('name', IDS)
+def test_gpu_matches_cpu(name, shape):
+    c = CASES[name][0]().double()
+    g = CASES[name][0]().double().cuda()
+    x, t = _data(name, shape)
+    tg = lg.as_tensor(t).cuda() if t.dtype.kind == 'f' else lg.LongTensor(t).cuda()
+    xg = lg.DoubleTensor(x).cuda()
+    assert g.forward(xg, tg) == pytest.approx(c.forward(x, t), rel=1e-10)
+    gi = g.backward(xg, tg)
+    assert gi.is_cuda
+    np.testing.assert_allclose(gi.array.get(), c.backward(x, t).numpy(), rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize('cls', [nn.ClassNLLCriterion, nn.CrossEntropyCriterion])
+def test_label_errors_name_the_criterion(cls):
+    c, name = cls(), cls.__name__
+    x = lg.randn(3, 4)
+    with pytest.raises(TypeError, match=f'{name}: expected integer class labels.*got legonn.DoubleTensor'):
+        c.forward(x, np.array([0.0, 1.0, 2.0]))
+    with pytest.raises(IndexError, match=rf'{name}: expected labels in \[0, 4\) \(0-based\), got labels in \[0, 4\]'):
+        c.forward(x, np.array([0, 4, 1]))
+    with pytest.raises(IndexError, match=f'{name}: expected labels in'):
+        c.backward(x, [-1, 0, 1])
+    with pytest.raises(ValueError, match=rf'{name}: expected 3 labels \(one per input row\), got labels of size'):
+        c.forward(x, np.array([0, 1]))
+    with pytest.raises(ValueError, match=rf'{name}: expected 3 labels'):
+        c.forward(x, np.zeros((3, 4), np.int64))  # one-hot rows are not labels
+    with pytest.raises(ValueError, match=f'{name}: expected a 1-D or 2-D input'):
+        c.forward(lg.randn(2, 3, 4), np.array([0, 1]))
+
+
+def test_labels_as_ints_lists_and_arrays():
+    c = nn.ClassNLLCriterion().double()
+    x = log_softmax(RNG.standard_normal((3, 4)))
+    expected = nll_ref(x, np.array([2, 0, 3]))
+    for t in ([2, 0, 3], (2, 0, 3), np.array([2, 0, 3], np.int32), lg.LongTensor([2, 0, 3]),
+              np.array([[2], [0], [3]])):
+        assert c.forward(x, t) == pytest.approx(expected)
+    assert c.forward(x[0], 1) == pytest.approx(-x[0, 1])  # a 1-D input takes a single int
+
+
+def test_classnll_gradient_is_the_scaled_one_hot():
+    c = nn.ClassNLLCriterion(W5).double()
+    x = RNG.standard_normal((3, 5))
+    gi = c.backward(x, [4, 1, 4]).numpy()
+    expected = np.zeros((3, 5))
+    expected[[0, 1, 2], [4, 1, 4]] = -W5[[4, 1, 4]] / W5[[4, 1, 4]].sum()
+    np.testing.assert_allclose(gi, expected)
+
+
+def test_crossentropy_equals_logsoftmax_then_classnll():
+    x, t = RNG.standard_normal((6, 5)), RNG.integers(0, 5, 6)
+    ce = nn.CrossEntropyCriterion().double()
+    lsm, nll = nn.LogSoftMax().double(), nn.ClassNLLCriterion().double()
+    assert ce.forward(x, t) == pytest.approx(nll.forward(lsm.forward(x), t), rel=1e-12)
+    np.testing.assert_allclose(ce.backward(x, t).numpy(), lsm.backward(x, nll.backward(lsm.output, t)).numpy())
+    ce.sizeAverage = False
+    assert ce.forward(x, t) == pytest.approx(6 * nll.forward(lsm.forward(x), t), rel=1e-12)
+
+
+def test_target_shape_and_type_errors():
+    x = lg.rand(3, 4)
+    with pytest.raises(ValueError, match=r'MSECriterion: expected a target of 12 elements .*got size \(3, 3\)'):
+        nn.MSECriterion().forward(x, lg.rand(3, 3))
+    with pytest.raises(TypeError, match=r'MSECriterion: expected a legonn.FloatTensor target'):
+        nn.MSECriterion().forward(x, lg.rand(3, 4).double())
+    assert nn.MSECriterion().forward(lg.rand(4, 1), lg.rand(4)) >= 0  # same element count is accepted
+    with pytest.raises(ValueError, match=r'BCECriterion: expected a target of 12 elements'):
+        nn.BCECriterion().forward(x, lg.rand(12, 2))
+    with pytest.raises(ValueError, match=r'BCECriterion: expected probabilities in \[0, 1\]'):
+        nn.BCECriterion().forward(x * 3 - 1, lg.rand(3, 4))
+    with pytest.raises(ValueError, match=r'BCECriterion: expected inputs of 5 features'):
+        nn.BCECriterion(W5).forward(x, lg.rand(3, 4))
+    with pytest.raises(ValueError, match=r'ClassNLLCriterion: 5 class weights for an input of 4 classes'):
+        nn.ClassNLLCriterion(W5).forward(x, [0, 1, 2])
+    with pytest.raises(TypeError, match=r'MSECriterion: expected a tensor input, got a list'):
+        nn.MSECriterion().forward([x], x)
+
+
+@pytest.mark.parametrize('make', [lambda: nn.ClassNLLCriterion(np.ones((2, 2))),
+                                  lambda: nn.BCECriterion(np.array([1, 2]))])
+def test_bad_weights_fail_at_construction(make):
+    with pytest.raises(ValueError, match='weights must be a 1-D floating tensor'):
+        make()
+
+
+def test_gradient_buffer_reused_and_cleared():
+    c = nn.CrossEntropyCriterion()
+    x, t = lg.randn(4, 5), [0, 1, 2, 3]
+    c.forward(x, t)
+    g = c.backward(x, t)
+    data = g.storage().data
+    c.forward(x, t)
+    assert c.backward(x, t).storage().data is data
+    c.clearState()
+    assert c.lsm.output.nElement() == 0
+    assert repr(c) == 'nn.CrossEntropyCriterion'
