@@ -84,6 +84,8 @@ class Jacobian:
             else:
                 for d in _leaves(dparam):
                     d.zero()
+                # containers read their children's gradInputs in accGradParameters, as in Torch7
+                module.updateGradInput(input, grad)
                 module.accGradParameters(input, grad, 1)
                 columns.append(_flat(dparam))
         return np.array(columns).T

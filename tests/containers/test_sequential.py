@@ -1,0 +1,115 @@
+"""Sequential: building (add/insert/remove/get/size), nesting, gradients, repr, and error paths."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+
+
+def mlp():
+    return nn.Sequential().add(nn.Linear(4, 5)).add(nn.Tanh()).add(nn.Linear(5, 3)).add(nn.LogSoftMax())
+
+
+def test_add_insert_remove_get_size():
+    s = nn.Sequential()
+    a, b, c = nn.Tanh(), nn.ReLU(), nn.Sigmoid()
+    assert s.add(a).add(c) is s
+    s.insert(b, 1)
+    assert [s.get(i) for i in range(s.size())] == [a, b, c] and len(s) == 3 and s[2] is c
+    d = nn.Identity()
+    s.insert(d)
+    assert s.get(3) is d
+    assert s.remove(0) is a and s.remove() is d and s.modules == [b, c]
+    with pytest.raises(IndexError, match=r'Sequential.insert: index 5 out of range for 2 modules'):
+        s.insert(nn.Tanh(), 5)
+    with pytest.raises(IndexError, match=r'Sequential.remove: index 2 out of range'):
+        s.remove(2)
+    with pytest.raises(TypeError, match=r'Sequential.add: expected an nn module, got int'):
+        s.add(3)
+
+
+@pytest.mark.parametrize('shape', [(3, 4), (4,)])
+def test_jacobian_through_the_chain(shape):
+    assert_jacobian(mlp(), lg.DoubleTensor(*shape))
+
+
+def test_nested_matches_flat():
+    flat = mlp().double()
+    nested = nn.Sequential().add(nn.Sequential().add(flat.get(0)).add(flat.get(1))) \
+        .add(nn.Sequential().add(flat.get(2)).add(flat.get(3)))
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    go = np.random.default_rng(1).standard_normal((3, 3))
+    y = flat.forward(x).clone()
+    flat.zeroGradParameters()
+    gi = flat.backward(x, go).clone()
+    g = flat.getParameters()[1].clone()
+    nested.zeroGradParameters()
+    np.testing.assert_allclose(nested.forward(x).numpy(), y.numpy())
+    np.testing.assert_allclose(nested.backward(x, go).numpy(), gi.numpy())
+    np.testing.assert_allclose(nested.getParameters()[1].numpy(), g.numpy())
+    assert_jacobian(nested, lg.DoubleTensor(2, 4))
+
+
+def test_forward_matches_numpy():
+    s = mlp().double()
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    l1, l2 = s.get(0), s.get(2)
+    h = np.tanh(x @ l1.weight.numpy().T + l1.bias.numpy())
+    z = h @ l2.weight.numpy().T + l2.bias.numpy()
+    ref = z - np.log(np.exp(z).sum(1, keepdims=True))
+    np.testing.assert_allclose(s.forward(x).numpy(), ref, rtol=1e-12)
+    np.testing.assert_allclose(s(x).numpy(), ref, rtol=1e-12)  # calling the module on data is forward
+
+
+def test_type_roundtrip():
+    assert_type_roundtrip(mlp(), lg.rand(3, 4))
+
+
+@pytest.mark.gpu
+def test_gpu_matches_cpu():
+    assert_gpu_matches_cpu(mlp(), lg.DoubleTensor(3, 4).normal())
+    assert_gpu_matches_cpu(mlp(), lg.DoubleTensor(4).normal())
+
+
+def test_repr_tree():
+    s = nn.Sequential().add(nn.Linear(4, 5)).add(nn.Sequential().add(nn.ReLU()).add(nn.Dropout(0.5)))
+    assert repr(s) == (
+        'nn.Sequential {\n'
+        '  [input -> (0) -> (1) -> output]\n'
+        '  (0): nn.Linear(4 -> 5)\n'
+        '  (1): nn.Sequential {\n'
+        '    [input -> (0) -> (1) -> output]\n'
+        '    (0): nn.ReLU\n'
+        '    (1): nn.Dropout(0.500000)\n'
+        '  }\n'
+        '}')
+    assert repr(nn.Sequential()) == 'nn.Sequential {}'
+
+
+def test_error_paths_name_the_nested_module():
+    s = nn.Sequential().add(nn.Linear(4, 5)).add(nn.Sequential().add(nn.ReLU()).add(nn.Linear(6, 2)))
+    with pytest.raises(ValueError, match=r'^Sequential\[1\] Sequential\[1\] Linear\(6 -> 2\): expected 6 input '
+                                         r'features, got 5'):
+        s.forward(lg.rand(3, 4))
+    with pytest.raises(ValueError, match=r'^Sequential\[0\] Linear\(4 -> 5\): expected a 1-D or 2-D input, got 3-D'):
+        s.forward(lg.rand(2, 3, 4))
+
+
+def test_backward_input_must_match_forward_and_nothing_accumulates():
+    s = mlp()
+    s.forward(lg.rand(3, 4))
+    s.zeroGradParameters()
+    with pytest.raises(ValueError, match=r"Sequential: expected backward's input to match forward's "
+                                         r"\(legonn.FloatTensor of size \(3, 4\)\), got legonn.FloatTensor of size "
+                                         r"\(2, 4\)"):
+        s.backward(lg.rand(2, 4), lg.rand(3, 3))
+    with pytest.raises(ValueError, match=r'Sequential\[3\] LogSoftMax: expected gradOutput of size \(3, 3\)'):
+        s.backward(lg.rand(3, 4), lg.rand(3, 2))
+    assert all(g.abs().max() == 0 for g in s.parameters()[1])
+
+
+def test_acc_update_reaches_every_child():
+    s = mlp().double()
+    assert nn.Jacobian.testJacobianUpdateParameters(s, lg.DoubleTensor(3, 4), s.get(0).weight) < 1e-5
+    assert nn.Jacobian.testJacobianUpdateParameters(s, lg.DoubleTensor(3, 4), s.get(2).bias) < 1e-5
