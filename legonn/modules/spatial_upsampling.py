@@ -1,0 +1,99 @@
+"""Up-sampling of image planes: SpatialUpSamplingNearest, SpatialUpSamplingBilinear.
+
+Inputs are ``(nPlanes, H, W)`` or ``(batch, nPlanes, H, W)``.
+"""
+from .errors import input_error
+from .module import Module
+from .volumetric_convolution import check_grad_output, check_hyper
+
+
+class SpatialUpSamplingNearest(Module):
+    """Repeats every pixel ``scale x scale`` times: output ``(nPlanes, H * scale, W * scale)``.
+
+    ``SpatialUpSamplingNearest(scale)``, ``scale`` a positive integer.
+    """
+
+    def __init__(self, scale):
+        super().__init__()
+        check_hyper('SpatialUpSamplingNearest', positive=dict(scale=scale))
+        self.scale_factor = scale
+
+    def updateOutput(self, input):
+        self.checkTensor(input, (3, 4))
+        s = self.scale_factor
+        x = input.array
+        lead, (h, w) = x.shape[:-2], x.shape[-2:]
+        out = self.bufferLike('output', input, lead + (h * s, w * s))
+        out.reshape(lead + (h, s, w, s))[...] = x[..., :, None, :, None]
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        self.checkTensor(input, (3, 4))
+        check_grad_output(self, gradOutput, self.output)
+        s = self.scale_factor
+        lead, (h, w) = tuple(input.size())[:-2], tuple(input.size())[-2:]
+        gi = self.bufferLike('gradInput', input)
+        gradOutput.array.reshape(lead + (h, s, w, s)).sum(axis=(-3, -1), out=gi)
+        return self.gradInput
+
+    def __repr__(self):
+        return f"nn.SpatialUpSamplingNearest({self.scale_factor})"
+
+
+def interpolation_matrix(xp, n_in, n_out, dtype):
+    """(n_out, n_in) weights of Torch7's bilinear rule along one axis (corners aligned)."""
+    ratio = (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+    pos = xp.arange(n_out, dtype=xp.float64) * ratio
+    low = xp.floor(pos).astype(xp.int64)
+    frac = pos - low
+    high = xp.minimum(low + 1, n_in - 1)
+    cols = xp.arange(n_in)[None, :]
+    m = (cols == low[:, None]) * (1 - frac)[:, None] + (cols == high[:, None]) * frac[:, None]
+    return m.astype(dtype)
+
+
+class SpatialUpSamplingBilinear(Module):
+    """Bilinear up-sampling with aligned corners, as Torch7.
+
+    ``SpatialUpSamplingBilinear(scale)`` gives ``(H * scale, W * scale)``;
+    ``SpatialUpSamplingBilinear({'oheight': oh, 'owidth': ow})`` (or ``oheight=, owidth=``) a fixed size.
+    Each axis is one small interpolation-matrix product, forwards and backwards.
+    """
+
+    def __init__(self, params=None, oheight=None, owidth=None):
+        super().__init__()
+        if isinstance(params, dict):
+            oheight, owidth = params.get('oheight'), params.get('owidth')
+            params = None
+        self.scale_factor, self.oheight, self.owidth = params, oheight, owidth
+        if params is not None:
+            check_hyper('SpatialUpSamplingBilinear', positive=dict(scale=params))
+        else:
+            check_hyper('SpatialUpSamplingBilinear', positive=dict(oheight=oheight, owidth=owidth))
+
+    def _matrices(self, input):
+        self.checkTensor(input, (3, 4))
+        h, w = input.size(-2), input.size(-1)
+        oh, ow = (h * self.scale_factor, w * self.scale_factor) if self.scale_factor else (self.oheight,
+                                                                                             self.owidth)
+        xp, dtype = input.xp, input.array.dtype
+        if dtype.kind != 'f':
+            raise input_error(self, "a floating-point input", input.type(), TypeError)
+        return interpolation_matrix(xp, h, oh, dtype), interpolation_matrix(xp, w, ow, dtype)
+
+    def updateOutput(self, input):
+        mh, mw = self._matrices(input)
+        out = self.bufferLike('output', input, tuple(input.size())[:-2] + (mh.shape[0], mw.shape[0]))
+        input.xp.matmul(mh, input.array @ mw.T, out=out)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        mh, mw = self._matrices(input)
+        check_grad_output(self, gradOutput, self.output)
+        input.xp.matmul(mh.T, gradOutput.array @ mw, out=self.bufferLike('gradInput', input))
+        return self.gradInput
+
+    def __repr__(self):
+        if self.scale_factor:
+            return f"nn.SpatialUpSamplingBilinear({self.scale_factor})"
+        return f"nn.SpatialUpSamplingBilinear({self.oheight}, {self.owidth})"
