@@ -124,15 +124,17 @@ class Jacobian:
         estimate = Jacobian.forward(module, input, param=param, perturbation=perturbation)
         output = module.forward(input)
         columns = []
-        saved = [t.clone() for t in _leaves(param)]
+        before = _flat(param)
+        # every parameter of the tree moves in an update: all are restored before the next column
+        everything = module.parameters()[0]
+        saved = [t.clone() for t in everything]
         for grad in _unit_grads(output):
             module.forward(input)
             module.updateGradInput(input, grad)
             module.accUpdateGradParameters(input, grad, 1)
-            after = _flat(param)
-            for t, s in zip(_leaves(param), saved):
+            columns.append(before - _flat(param))
+            for t, s in zip(everything, saved):
                 t.copy(s)
-            columns.append(_flat(saved) - after)
         exact = np.array(columns).T
         return float(np.abs(estimate - exact).max()) if estimate.size else 0.0
 
