@@ -114,9 +114,9 @@ class CDivTable(_ElementwiseTable):
         xp = self._check(input, gradOutput)
         g0, g1 = self._grad_slots(input)
         xp.divide(gradOutput.array, input[1].array, out=g0)
-        # d(a/b)/db = -(a/b)/b
-        xp.divide(self.output.array, input[1].array, out=g1)
-        g1 *= gradOutput.array
+        # d(a/b)/db = -(a/b) / b
+        xp.divide(input[0].array, input[1].array, out=g1)
+        g1 *= g0
         xp.negative(g1, out=g1)
         return self.gradInput
 

@@ -1,0 +1,154 @@
+"""JoinTable, SplitTable, SelectTable, NarrowTable, FlattenTable, ZipTable, ZipTableOneToMany,
+CAddTensorTable, Index."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+
+rng = np.random.default_rng(0)
+
+
+def r(*shape):
+    return rng.normal(size=shape)
+
+
+class FixedIndex(nn.Module):
+    """Index with the indices fixed, so finite differences only move the data tensor."""
+
+    def __init__(self, dim, idx):
+        super().__init__()
+        self.inner, self.idx = nn.Index(dim), lg.LongTensor(idx)
+
+    def updateOutput(self, input):
+        self.output = self.inner.updateOutput([input, self.idx])
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        self.gradInput = self.inner.updateGradInput([input, self.idx], gradOutput)[0]
+        return self.gradInput
+
+
+# (name, module factory, input factory, numpy reference of the output)
+CASES = [
+    ('JoinTable', lambda: nn.JoinTable(1), lambda: [r(2, 3), r(2, 1), r(2, 2)],
+     lambda x: np.concatenate(x, axis=1)),
+    ('JoinTable-neg', lambda: nn.JoinTable(-1), lambda: [r(2, 3), r(2, 2)], lambda x: np.concatenate(x, axis=-1)),
+    ('JoinTable-batch', lambda: nn.JoinTable(0, 1), lambda: [r(2, 3), r(2, 2)], lambda x: np.concatenate(x, 1)),
+    ('SplitTable', lambda: nn.SplitTable(1), lambda: r(2, 3), lambda x: [x[:, i] for i in range(3)]),
+    ('SplitTable-batch', lambda: nn.SplitTable(0, 1), lambda: r(2, 3), lambda x: [x[:, i] for i in range(3)]),
+    ('SelectTable', lambda: nn.SelectTable(1), lambda: [r(2), [r(3), r(1)], r(2)], lambda x: x[1]),
+    ('SelectTable-neg', lambda: nn.SelectTable(-1), lambda: [r(2), r(3)], lambda x: x[-1]),
+    ('NarrowTable', lambda: nn.NarrowTable(1, 2), lambda: [r(2), r(3), [r(1), r(2)], r(2)], lambda x: x[1:3]),
+    ('NarrowTable-neg', lambda: nn.NarrowTable(1, -1), lambda: [r(2), r(3), r(2)], lambda x: x[1:]),
+    ('FlattenTable', lambda: nn.FlattenTable(), lambda: [r(2), [r(3), [r(1), r(2)]], r(2)],
+     lambda x: [x[0], x[1][0], x[1][1][0], x[1][1][1], x[2]]),
+    ('ZipTable', lambda: nn.ZipTable(), lambda: [[r(2), r(3)], [r(1), r(2)]],
+     lambda x: [[x[0][0], x[1][0]], [x[0][1], x[1][1]]]),
+    ('ZipTableOneToMany', lambda: nn.ZipTableOneToMany(), lambda: [r(2), [r(3), r(1), r(2)]],
+     lambda x: [[x[0], v] for v in x[1]]),
+    ('CAddTensorTable', lambda: nn.CAddTensorTable(), lambda: [r(2, 3), [r(2, 3), r(2, 3)]],
+     lambda x: [x[0] + v for v in x[1]]),
+    ('Index', lambda: FixedIndex(1, [2, 0, 2, 1]), lambda: r(2, 3), lambda x: x[:, [2, 0, 2, 1]]),
+]
+IDS = [c[0] for c in CASES]
+
+
+def to_numpy(tree):
+    return [to_numpy(t) for t in tree] if isinstance(tree, list) else tree.numpy()
+
+
+def assert_tree_close(a, b):
+    if isinstance(b, list):
+        assert isinstance(a, list) and len(a) == len(b)
+        for x, y in zip(a, b):
+            assert_tree_close(x, y)
+    else:
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+@pytest.mark.parametrize('name,make,inp,ref', CASES, ids=IDS)
+def test_matches_numpy(name, make, inp, ref):
+    x = inp()
+    assert_tree_close(to_numpy(make().double().forward(x)), ref(x))
+
+
+@pytest.mark.parametrize('name,make,inp,ref', CASES, ids=IDS)
+def test_jacobian(name, make, inp, ref):
+    assert_jacobian(make(), inp())
+
+
+@pytest.mark.parametrize('name,make,inp,ref', CASES, ids=IDS)
+def test_type_roundtrip(name, make, inp, ref):
+    assert_type_roundtrip(make(), inp())
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('name,make,inp,ref', CASES, ids=IDS)
+def test_gpu(name, make, inp, ref):
+    assert_gpu_matches_cpu(make(), inp())
+
+
+def test_index_with_the_index_tensor_in_the_table():
+    x, idx = lg.DoubleTensor(r(4, 2)), lg.LongTensor([3, 0, 3])
+    m = nn.Index(0)
+    np.testing.assert_allclose(m.forward([x, idx]).numpy(), x.numpy()[[3, 0, 3]])
+    g = r(3, 2)
+    gi = m.backward([x, idx], g)
+    expected = np.zeros((4, 2))
+    np.add.at(expected, [3, 0, 3], g)
+    np.testing.assert_allclose(gi[0].numpy(), expected)
+    assert gi[1].type() == 'legonn.LongTensor' and not gi[1].numpy().any()
+    with pytest.raises(IndexError, match=r"Index\(0\): expected indices in \[0, 3\] along dimension 0, got indices "
+                                         r"from 0 to 4"):
+        m.forward([x, lg.LongTensor([0, 4])])
+    with pytest.raises(TypeError, match='integer'):
+        m.forward([x, lg.DoubleTensor([0.0])])
+
+
+def test_split_outputs_are_views_and_join_reuses_buffers():
+    x = lg.DoubleTensor(r(3, 2))
+    parts = nn.SplitTable(0).forward(x)
+    assert all(p.storage() is x.storage() for p in parts)
+    j = nn.JoinTable(0).double()
+    out = j.forward([r(1, 2), r(2, 2)])
+    assert j.forward([r(1, 2), r(2, 2)]) is out
+    gi = j.backward([r(1, 2), r(2, 2)], r(3, 2))
+    again = j.backward([r(1, 2), r(2, 2)], r(3, 2))
+    assert gi[0] is again[0] and gi[1] is again[1]
+
+
+def test_select_table_gradient_mirrors_nesting():
+    x = [r(2), [r(3), r(1)], r(2)]
+    m = nn.SelectTable(1).double()
+    out = m.forward(x)
+    assert out is m.output and len(out) == 2
+    gi = m.backward(x, [np.ones(3), np.ones(1)])
+    assert [t.size() for t in [gi[0], gi[1][0], gi[1][1], gi[2]]] == [(2,), (3,), (1,), (2,)]
+    assert gi[0].numpy().sum() == 0 and gi[1][0].numpy().sum() == 3
+
+
+def test_bad_input_errors():
+    with pytest.raises(IndexError, match=r"SelectTable\(3\): expected a table with an entry at index 3, got a table of 3"):
+        nn.SelectTable(3).forward([r(2), r(2), r(2)])
+    with pytest.raises(IndexError, match=r"SelectTable\(-4\): .*index -4"):
+        nn.SelectTable(-4).forward([r(2), r(2), r(2)])
+    with pytest.raises(IndexError, match=r"NarrowTable\(2, 2\): expected a table holding entries 2 .. \(length 2\), got a "
+                                         r"table of 3 entries"):
+        nn.NarrowTable(2, 2).forward([r(2), r(2), r(2)])
+    with pytest.raises(ValueError, match=r"JoinTable\(1\): expected input\[1\] matching input\[0\]'s size \(2, 3\) "
+                                         r"outside dimension 1, got \(3, 3\)"):
+        nn.JoinTable(1).forward([r(2, 3), r(3, 3)])
+    with pytest.raises(ValueError, match=r"SplitTable\(1\): expected a gradOutput table of 3 entries, got 2"):
+        m = nn.SplitTable(1)
+        m.forward(r(2, 3))
+        m.backward(r(2, 3), [r(2), r(2)])
+    with pytest.raises(ValueError, match=r"ZipTable: expected a input\[1\] table of 2 entries, got 1"):
+        nn.ZipTable().forward([[r(1), r(1)], [r(1)]])
+    with pytest.raises(ValueError, match=r"SelectTable\(0\): expected gradOutput shaped like input\[0\]"):
+        m = nn.SelectTable(0)
+        m.forward([r(2), r(3)])
+        m.backward([r(2), r(3)], r(3))
+    with pytest.raises(ValueError, match=r"Sequential\[1\] JoinTable\(5\): expected an input with dimension 5"):
+        nn.Sequential().add(nn.SplitTable(0)).add(nn.JoinTable(5)).forward(r(2, 3))
