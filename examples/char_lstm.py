@@ -1,0 +1,249 @@
+"""Character-level LSTM language model built with legonn.graph (after Karpathy's char-rnn).
+
+The LSTM cell is a gModule (x, prev_c, prev_h) -> (next_c, next_h); ``--layers``
+cells and a softmax make one time step, itself a gModule; the step is cloned
+``--seq-length`` times, every clone sharing the parameters
+(``clone('weight', 'bias', 'gradWeight', 'gradBias')``), and trained with full
+backprop through time over each chunk, gradient clipping and RMSprop (or Adam,
+or SGD). The default corpus is the documentation text every CPython ships in
+``pydoc_data.topics``, so it runs with no download:
+
+    python3 examples/char_lstm.py                 # about 4 minutes of training on 2 CPU cores
+    python3 examples/char_lstm.py --text FILE --minutes 30 --cuda
+
+It prints the corpus's unigram entropy (the loss of a model that knows only
+character frequencies) next to the validation loss, writes the cell's graph
+to ``lstm_cell.svg`` and prints a sample.
+"""
+import argparse
+import math
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+
+import legonn as lg  # noqa: E402
+from legonn import graph, nn, optim  # noqa: E402
+
+
+def load_text(path):
+    if path:
+        with open(path, encoding='utf-8', errors='replace') as f:
+            return f.read()
+    import pydoc_data.topics as topics
+    return '\n'.join(topics.topics[k] for k in sorted(topics.topics))
+
+
+def lstm_cell(input_size, rnn_size):
+    """One LSTM cell: (x, prev_c, prev_h) -> (next_c, next_h), gates in the order input, forget, output."""
+    x, prev_c, prev_h = nn.Identity()(), nn.Identity()(), nn.Identity()()
+    sums = nn.CAddTable()([nn.Linear(input_size, 4 * rnn_size)(x), nn.Linear(rnn_size, 4 * rnn_size)(prev_h)])
+    gates = nn.Sigmoid()(nn.Narrow(1, 0, 3 * rnn_size)(sums))
+    in_gate = nn.Narrow(1, 0, rnn_size)(gates)
+    forget_gate = nn.Narrow(1, rnn_size, rnn_size)(gates)
+    out_gate = nn.Narrow(1, 2 * rnn_size, rnn_size)(gates)
+    in_transform = nn.Tanh()(nn.Narrow(1, 3 * rnn_size, rnn_size)(sums))
+    next_c = nn.CAddTable()([nn.CMulTable()([forget_gate, prev_c]), nn.CMulTable()([in_gate, in_transform])])
+    next_h = nn.CMulTable()([out_gate, nn.Tanh()(next_c)])
+    graph.annotateNodes()
+    cell = nn.gModule([x, prev_c, prev_h], [next_c, next_h])
+    cell.name = 'lstm_cell'
+    return cell
+
+
+def time_step(vocab, embed, rnn_size, layers):
+    """One step: (x_t embedding, c_0, h_0, ..., c_L-1, h_L-1) -> (next states..., log-probabilities)."""
+    x = nn.Identity()()
+    prev = [nn.Identity()() for _ in range(2 * layers)]
+    below, outputs = x, []
+    for layer in range(layers):
+        cell = lstm_cell(embed if layer == 0 else rnn_size, rnn_size)
+        next_c, next_h = cell([below, prev[2 * layer], prev[2 * layer + 1]]).split(2)
+        outputs += [next_c, next_h]
+        below = next_h
+    logprobs = nn.LogSoftMax()(nn.Linear(rnn_size, vocab)(below))
+    return nn.gModule([x] + prev, outputs + [logprobs])
+
+
+class CharLSTM:
+    """The embedding, the unrolled clones and one flat parameter vector."""
+
+    def __init__(self, vocab, embed, rnn_size, layers, seq_length, cuda):
+        self.embedding = nn.LookupTable(vocab, embed)
+        self.step = time_step(vocab, embed, rnn_size, layers)
+        self.rnn_size, self.layers = rnn_size, layers
+        container = nn.Sequential().add(self.embedding).add(self.step)
+        if cuda:
+            container.cuda()
+        self.params, self.grads = container.getParameters()
+        self.params.uniform(-0.08, 0.08)
+        self.clones = [self.step] + [self.step.clone('weight', 'bias', 'gradWeight', 'gradBias')
+                                     for _ in range(seq_length - 1)]
+        self.criterion = nn.ClassNLLCriterion()
+        if cuda:
+            self.criterion.cuda()
+
+    def zero_state(self, batch):
+        return [self.params.new(batch, self.rnn_size).zero() for _ in range(2 * self.layers)]
+
+    def forward(self, x, y, state):
+        """Mean loss over the chunk ``x`` -> ``y`` (batch x steps); returns (loss, inputs per step, last state)."""
+        emb = self.embedding.forward(x)
+        loss, inputs = 0.0, []
+        for t in range(x.size(1)):
+            inputs.append([emb.select(1, t)] + state)
+            out = self.clones[t].forward(inputs[-1])
+            state = out[:-1]
+            loss += self.criterion.forward(out[-1], y.select(1, t))
+        return loss / x.size(1), inputs, state
+
+    def backward(self, x, y, inputs):
+        """Backprop through time over the chunk; gradients accumulate in ``self.grads``."""
+        steps = x.size(1)
+        emb_grad = self.embedding.output.new().resizeAs(self.embedding.output)
+        dstate = [s.new().resizeAs(s).zero() for s in inputs[0][1:]]
+        for t in range(steps - 1, -1, -1):
+            logprobs = self.clones[t].output[-1]
+            dlogprobs = self.criterion.backward(logprobs, y.select(1, t)).clone().div(steps)
+            grads = self.clones[t].backward(inputs[t], dstate + [dlogprobs])
+            emb_grad.select(1, t).copy(grads[0])
+            dstate = grads[1:]
+        self.embedding.backward(x, emb_grad)
+
+    def sample(self, chars, prime, length, temperature, rng):
+        """Text continuing ``prime``, drawn from the softmax at ``temperature``."""
+        index = {c: i for i, c in enumerate(chars)}
+        step = self.clones[0]
+        step.evaluate()
+        state = self.zero_state(1)
+        seed = [index[c] for c in prime if c in index] or [0]
+        x = lg.LongTensor(1, 1)
+        if self.params.is_cuda:
+            x = x.cuda()
+        out_chars = []
+        for i in range(len(seed) + length):
+            x.fill(seed[i] if i < len(seed) else out_chars[-1])
+            out = step.forward([self.embedding.forward(x).select(1, 0)] + state)
+            state = [s.clone() for s in out[:-1]]
+            if i >= len(seed) - 1:
+                logits = np.asarray(out[-1].float().cpu().numpy(), dtype=np.float64)[0] / temperature
+                p = np.exp(logits - logits.max())
+                out_chars.append(int(rng.choice(len(p), p=p / p.sum())))
+        step.training()
+        return prime + ''.join(chars[i] for i in out_chars)
+
+
+def batches(data, batch, steps):
+    """(x, y) chunks of ``steps`` characters from ``batch`` parallel streams, in order (state carries over)."""
+    n = (len(data) - 1) // (batch * steps) * batch * steps
+    xs = data[:n].reshape(batch, -1)
+    ys = data[1:n + 1].reshape(batch, -1)
+    return [(xs[:, i:i + steps], ys[:, i:i + steps]) for i in range(0, xs.shape[1], steps)]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--text', help='training text file (default: CPython pydoc_data.topics)')
+    p.add_argument('--layers', type=int, default=2)
+    p.add_argument('--rnn-size', type=int, default=128)
+    p.add_argument('--embed', type=int, default=64)
+    p.add_argument('--seq-length', type=int, default=50)
+    p.add_argument('--batch', type=int, default=32)
+    p.add_argument('--lr', type=float, default=2e-3)
+    p.add_argument('--clip', type=float, default=5.0, help='clip each gradient element to [-clip, clip]')
+    p.add_argument('--minutes', type=float, default=4.0, help='training time budget')
+    p.add_argument('--max-iters', type=int, default=100000)
+    p.add_argument('--eval-every', type=int, default=100)
+    p.add_argument('--val-chunks', type=int, default=20, help='validation chunks per evaluation')
+    p.add_argument('--temperature', type=float, default=0.7)
+    p.add_argument('--sample-length', type=int, default=400)
+    p.add_argument('--prime', default='The ')
+    p.add_argument('--svg', default='lstm_cell', help='where to write the cell graph (.dot and .svg)')
+    p.add_argument('--cuda', action='store_true')
+    p.add_argument('--seed', type=int, default=123)
+    args = p.parse_args()
+    from tqdm import tqdm
+
+    lg.manualSeed(args.seed)
+    text = load_text(args.text)
+    chars = sorted(set(text))
+    lookup = np.zeros(max(map(ord, chars)) + 1, dtype=np.int64)
+    lookup[[ord(c) for c in chars]] = np.arange(len(chars))
+    data = lookup[np.frombuffer(text.encode('utf-32-le'), dtype=np.uint32)]
+    split = int(len(data) * 0.95)
+    freq = np.bincount(data[:split], minlength=len(chars)) / split
+    unigram = float(-(freq[freq > 0] * np.log(freq[freq > 0])).sum())
+    print(f"corpus: {len(text)} characters, {len(chars)} distinct; unigram entropy {unigram:.3f} nats/char")
+
+    model = CharLSTM(len(chars), args.embed, args.rnn_size, args.layers, args.seq_length, args.cuda)
+    graph.dot(_first_cell(model.step).fg, 'LSTM cell', args.svg)
+    print(f"{model.params.nElement()} parameters; cell graph written to {args.svg}.svg")
+
+    def to_device(a):
+        t = lg.from_numpy(np.ascontiguousarray(a))
+        return t.cuda() if args.cuda else t
+
+    train = [(to_device(x), to_device(y)) for x, y in batches(data[:split], args.batch, args.seq_length)]
+    val = [(to_device(x), to_device(y)) for x, y in batches(data[split:], args.batch, args.seq_length)]
+    val = val[:args.val_chunks]
+
+    def validation_loss():
+        state, total = model.zero_state(args.batch), 0.0
+        for c in model.clones:
+            c.evaluate()
+        for x, y in val:
+            loss, _, state = model.forward(x, y, state)
+            total += loss
+        for c in model.clones:
+            c.training()
+        return total / len(val)
+
+    method = getattr(optim, 'rmsprop', None) or getattr(optim, 'adam', None)
+    config = {'learningRate': args.lr, 'alpha': 0.95} if method is getattr(optim, 'rmsprop', None) else \
+        {'learningRate': args.lr}
+    if method is None:
+        method, config = optim.sgd, {'learningRate': 0.5}
+    state = model.zero_state(args.batch)
+    deadline = time.time() + 60 * args.minutes
+    val_loss, train_loss = float('nan'), float('nan')
+    bar = tqdm(range(args.max_iters), desc='training', unit='chunk', dynamic_ncols=True)
+    for it in bar:
+        x, y = train[it % len(train)]
+        if it % len(train) == 0:
+            state = model.zero_state(args.batch)
+
+        def feval(_):
+            nonlocal state, train_loss
+            model.grads.zero()
+            loss, inputs, last = model.forward(x, y, state)
+            model.backward(x, y, inputs)
+            state = [s.clone() for s in last]
+            arr = model.grads.array
+            model.grads.xp.clip(arr, -args.clip, args.clip, out=arr)
+            train_loss = loss
+            return loss, model.grads
+
+        method(feval, model.params, config)
+        if (it + 1) % args.eval_every == 0:
+            val_loss = validation_loss()
+        bar.set_postfix(train=f"{train_loss:.3f}", val=f"{val_loss:.3f}")
+        if time.time() > deadline:
+            break
+    bar.close()
+    val_loss = validation_loss()
+    print(f"validation loss {val_loss:.3f} nats/char ({val_loss / math.log(2):.3f} bits) after {it + 1} chunks; "
+          f"unigram entropy {unigram:.3f} nats/char")
+    rng = np.random.default_rng(args.seed)
+    print('--- sample (temperature %.2f) ---' % args.temperature)
+    print(model.sample(chars, args.prime, args.sample_length, args.temperature, rng))
+
+
+def _first_cell(step):
+    return next(m for m in step.modules if isinstance(m, nn.gModule))
+
+
+if __name__ == '__main__':
+    main()
