@@ -1,0 +1,307 @@
+"""The module contract (DESIGN.md sections 6-9) on leaf modules, a user's own module and Sequential trees."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from legonn.modules import Module
+from legonn.tensor import Storage
+from tests.checks import assert_jacobian, assert_type_roundtrip
+
+
+class UserScale(Module):
+    """A user's module: y = x * weight + bias (per feature), written with the three methods only."""
+
+    def __init__(self, n):
+        super().__init__()
+        self.weight, self.gradWeight = lg.Tensor(n).fill(1), lg.Tensor(n)
+        self.bias, self.gradBias = lg.Tensor(n), lg.Tensor(n)
+
+    def updateOutput(self, input):
+        self.output.resizeAs(input).array[...] = input.array * self.weight.array + self.bias.array
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        self.gradInput.resizeAs(input).array[...] = gradOutput.array * self.weight.array
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        self.gradWeight.array += scale * (gradOutput.array * input.array).reshape(-1, input.size(-1)).sum(0)
+        self.gradBias.array += scale * gradOutput.array.reshape(-1, input.size(-1)).sum(0)
+
+
+def net():
+    return nn.Sequential().add(nn.Linear(4, 5)).add(nn.ReLU()).add(nn.Linear(5, 3)).add(nn.LogSoftMax())
+
+
+def storages(model):
+    return {id(p.storage()) for p in model.parameters()[0]} | {id(g.storage()) for g in model.parameters()[1]}
+
+
+# --- the three methods and their wrappers ---------------------------------------------------------------
+def test_user_module_gets_everything_from_three_methods():
+    m = UserScale(3)
+    assert_jacobian(m, lg.DoubleTensor(2, 3))
+    assert_type_roundtrip(m, lg.rand(2, 3))
+    params, grads = m.parameters()
+    assert params == [m.weight, m.bias] and grads == [m.gradWeight, m.gradBias]
+    twin = m.clone()
+    assert twin.weight.storage() is not m.weight.storage() and twin.weight.equal(m.weight)
+    flat, _ = m.getParameters()
+    assert flat.nElement() == 6 and repr(m) == 'nn.UserScale' and nn.registry['UserScale'] is UserScale
+
+
+def test_forward_backward_are_the_three_methods():
+    m = nn.Linear(3, 2).double()
+    x, go = np.ones((4, 3)), np.ones((4, 2))
+    assert m.forward(x) is m.output is m.update_output(lg.from_numpy(x))
+    m.zeroGradParameters()
+    gi = m.backward(x, go, 0.5)
+    assert gi is m.gradInput
+    once = m.gradWeight.clone()
+    m.zeroGradParameters()
+    m.updateGradInput(lg.from_numpy(x), lg.from_numpy(go))
+    m.accGradParameters(lg.from_numpy(x), lg.from_numpy(go), 0.5)
+    assert m.gradWeight.equal(once)
+    np.testing.assert_allclose(once.numpy(), 0.5 * go.T @ x)
+
+
+def test_update_and_zero_grad_parameters():
+    m = net()
+    x, t = lg.rand(6, 4), [0, 1, 2, 0, 1, 2]
+    crit = nn.ClassNLLCriterion()
+    before = [p.clone() for p in m.parameters()[0]]
+    m.zeroGradParameters()
+    m.backward(x, crit.backward(m.forward(x), t))
+    m.updateParameters(0.1)
+    for p, b, g in zip(m.parameters()[0], before, m.parameters()[1]):
+        np.testing.assert_allclose(p.numpy(), b.numpy() - 0.1 * g.numpy(), rtol=1e-6)
+    m.zero_grad_parameters()
+    assert all(g.abs().max() == 0 for g in m.parameters()[1])
+
+
+def test_calling_a_module_on_data_is_forward():
+    m = nn.Tanh()
+    x = np.linspace(-1, 1, 5).astype(np.float32)
+    assert m(x) is m.output
+    np.testing.assert_allclose(m(x).numpy(), np.tanh(x), rtol=1e-6)
+    with pytest.raises(TypeError, match='Tanh: calling a module on data takes one input'):
+        m(x, x)
+
+
+def test_snake_case_aliases_are_generated():
+    m = net()
+    assert m.get_parameters.__func__ is m.getParameters.__func__
+    for name in ('update_output', 'update_grad_input', 'acc_grad_parameters', 'zero_grad_parameters',
+                 'update_parameters', 'clear_state', 'list_modules', 'find_modules', 'check_grad_output'):
+        assert callable(getattr(m, name))
+    assert nn.View(2).set_num_input_dims(1).numInputDims == 1
+
+
+# --- parameters and getParameters -----------------------------------------------------------------------
+def test_get_parameters_packs_one_storage_and_keeps_values():
+    m = net()
+    values = [p.clone() for p in m.parameters()[0]]
+    flat, gflat = m.getParameters()
+    assert flat.nElement() == 4 * 5 + 5 + 5 * 3 + 3 == gflat.nElement()
+    assert {id(p.storage()) for p in m.parameters()[0]} == {id(flat.storage())}
+    assert {id(g.storage()) for g in m.parameters()[1]} == {id(gflat.storage())}
+    for p, v in zip(m.parameters()[0], values):
+        assert p.equal(v)
+    flat.fill(0.5)  # writes through to every module
+    assert m.get(2).weight.abs().max() == 0.5
+    m.zeroGradParameters()
+    x = lg.rand(2, 4)
+    m.forward(x)
+    m.backward(x, lg.rand(2, 3))
+    assert gflat.abs().max() > 0  # the modules' gradients are the flat gradient's views
+
+
+def test_get_parameters_twice_returns_views_of_the_same_storage():
+    m = net()
+    flat, gflat = m.getParameters()
+    flat2, gflat2 = m.getParameters()
+    assert flat2.storage() is flat.storage() and gflat2.storage() is gflat.storage()
+    flat2.fill(2)
+    assert flat.min() == 2 and m.get(0).weight.min() == 2
+
+
+def test_shared_clones_are_packed_once():
+    lin = nn.Linear(3, 3)
+    twin = lin.clone('weight', 'bias', 'gradWeight', 'gradBias')
+    assert twin.weight.storage() is lin.weight.storage()
+    m = nn.Sequential().add(lin).add(nn.Tanh()).add(twin)
+    flat, gflat = m.getParameters()
+    assert flat.nElement() == 12
+    assert twin.weight.storage() is lin.weight.storage() is flat.storage()
+    assert twin.gradBias.storage() is gflat.storage()
+    assert twin.weight.storageOffset() == lin.weight.storageOffset()
+    # gradients of both uses accumulate into the one shared gradient
+    m.zeroGradParameters()
+    m.forward(lg.rand(2, 3))
+    m.backward(lg.rand(2, 3), lg.rand(2, 3))
+    assert gflat.abs().max() > 0 and lin.gradWeight.equal(twin.gradWeight)
+
+
+def test_type_change_after_get_parameters_keeps_one_storage():
+    m = net()
+    flat, _ = m.getParameters()
+    values = flat.clone()
+    m.double()
+    assert len({id(p.storage()) for p in m.parameters()[0]}) == 1
+    assert len({id(g.storage()) for g in m.parameters()[1]}) == 1
+    flat64, _ = m.getParameters()
+    assert flat64.type() == 'legonn.DoubleTensor' and flat64.storage() is m.get(0).weight.storage()
+    np.testing.assert_allclose(flat64.numpy(), values.numpy())
+
+
+def test_get_parameters_rejects_mixed_types():
+    m = nn.Sequential().add(nn.Linear(2, 2)).add(nn.Linear(2, 2).double())
+    with pytest.raises(TypeError, match='mixed types'):
+        m.getParameters()
+
+
+# --- modes, copies, sharing, types ------------------------------------------------------------------------
+def test_training_and_evaluate_reach_every_module():
+    m = nn.Sequential().add(nn.Dropout()).add(nn.Sequential().add(nn.Dropout()))
+    m.evaluate()
+    assert not any(x.train for x in m.listModules())
+    m.training()
+    assert all(x.train for x in m.listModules())
+
+
+def test_clone_copies_and_clone_with_names_shares():
+    m = net()
+    copy = m.clone()
+    assert storages(copy).isdisjoint(storages(m))
+    shared = m.clone('weight', 'bias')
+    assert shared.get(0).weight.storage() is m.get(0).weight.storage()
+    assert shared.get(0).gradWeight.storage() is not m.get(0).gradWeight.storage()
+    m.get(0).weight.fill(3)
+    assert shared.get(0).weight.max() == 3 and copy.get(0).weight.max() != 3
+
+
+def test_share():
+    a, b = nn.Linear(3, 2), nn.Linear(3, 2)
+    b.share(a, 'weight', 'gradWeight')
+    assert b.weight.storage() is a.weight.storage() and b.bias.storage() is not a.bias.storage()
+    assert b.gradWeight.storage() is a.gradWeight.storage()
+
+
+def test_type_conversion_converts_everything():
+    m = net()
+    m.forward(lg.rand(2, 4))
+    assert m.type() == 'legonn.FloatTensor'
+    m.double()
+    for mod in m.listModules():
+        assert mod.type() == 'legonn.DoubleTensor'
+        for value in vars(mod).values():
+            if isinstance(value, lg.Tensor) and value.dtype.kind == 'f':
+                assert value.type() == 'legonn.DoubleTensor'
+    assert m.type('torch.FloatTensor').get(0).weight.type() == 'legonn.FloatTensor'
+
+
+@pytest.mark.skipif(lg.gpu_available(), reason='checks the error raised without CuPy or a GPU')
+def test_cuda_without_cupy_is_a_clear_error_and_changes_nothing():
+    m = net()
+    with pytest.raises((ImportError, RuntimeError), match='CuPy'):
+        m.cuda()
+    assert m.type() == 'legonn.FloatTensor' and m.get(0).weight.type() == 'legonn.FloatTensor'
+    assert m.forward(lg.rand(2, 4)).size() == (2, 3)
+
+
+def test_reset_and_clear_state():
+    m = net()
+    before = m.get(0).weight.clone()
+    m.reset()
+    assert not m.get(0).weight.equal(before)
+    assert m.get(0).weight.abs().max() <= 0.5
+    m.forward(lg.rand(2, 4))
+    m.backward(lg.rand(2, 4), lg.rand(2, 3))
+    m.clearState()
+    for mod in m.listModules():
+        assert mod.output.nElement() == 0 and mod.gradInput.nElement() == 0
+    assert m.get(0).weight.nElement() == 20  # parameters survive
+    assert m.forward(lg.rand(2, 4)).size() == (2, 3)
+
+
+# --- walking the tree -----------------------------------------------------------------------------------
+def test_apply_list_find_modules():
+    inner = nn.Sequential().add(nn.Linear(5, 5)).add(nn.ReLU())
+    m = nn.Sequential().add(nn.Linear(4, 5)).add(inner).add(nn.ReLU())
+    assert m.listModules() == [m, m.get(0), inner, inner.get(0), inner.get(1), m.get(2)]
+    found, holders = m.findModules('nn.ReLU')
+    assert found == [inner.get(1), m.get(2)] and holders == [inner, m]
+    assert m.find_modules('Linear')[0] == [m.get(0), inner.get(0)]
+    seen = []
+    m.apply(lambda mod: seen.append(type(mod).__name__))
+    assert seen == ['Sequential', 'Linear', 'Sequential', 'Linear', 'ReLU', 'ReLU']
+
+
+def test_repr_is_torch7_tree():
+    m = nn.Sequential().add(nn.Linear(4, 5)).add(nn.View(5)).add(nn.Threshold())
+    assert repr(m).splitlines() == ['nn.Sequential {', '  [input -> (0) -> (1) -> (2) -> output]',
+                                    '  (0): nn.Linear(4 -> 5)', '  (1): nn.View(5)', '  (2): nn.Threshold', '}']
+    assert m.get(0).shortName() == 'Linear(4 -> 5)'
+
+
+# --- errors say where, and change nothing -----------------------------------------------------------------
+def test_wrong_width_or_rank_names_the_path():
+    m = net()
+    with pytest.raises(ValueError, match=r'^Sequential\[0\] Linear\(4 -> 5\): expected 4 input features, got 6'):
+        m.forward(lg.rand(2, 6))
+    with pytest.raises(ValueError, match=r'^Sequential\[0\] Linear\(4 -> 5\): expected a 1-D or 2-D input, got 3-D'):
+        m.forward(lg.rand(2, 2, 4))
+
+
+def _fake_cuda_like(t):
+    """A CudaTensor object over host memory: enough to reach the type checks without CuPy."""
+    cls = lg.TENSOR_CLASSES['CudaTensor']
+    fake = object.__new__(cls)
+    fake._set(Storage(t.array.reshape(-1).copy()), 0, t.size(), t.stride())
+    return fake
+
+
+def test_device_mismatch_messages_name_the_module():
+    m = net()
+    x = lg.rand(2, 4)
+    with pytest.raises(TypeError, match=r'^Sequential\[0\] Linear\(4 -> 5\): expected a legonn.FloatTensor input '
+                                        r"\(the module's type\), got legonn.CudaTensor"):
+        m.forward(_fake_cuda_like(x))
+    lin = m.get(0)
+    lin.weight = _fake_cuda_like(lin.weight)
+    with pytest.raises(TypeError, match=r'^Sequential\[0\] Linear\(4 -> 5\): expected a legonn.CudaTensor input '
+                                        r"\(the module's type\), got legonn.FloatTensor"):
+        m.forward(x)
+
+
+@pytest.mark.gpu
+def test_device_mismatch_on_a_real_gpu():
+    m = net().cuda()
+    with pytest.raises(TypeError, match=r'Sequential\[0\] Linear\(4 -> 5\): expected a legonn.CudaTensor input'):
+        m.forward(lg.rand(2, 4))
+    cpu = net()
+    with pytest.raises(TypeError, match=r'Sequential\[0\] Linear\(4 -> 5\): expected a legonn.FloatTensor input'):
+        cpu.forward(lg.rand(2, 4).cuda())
+    assert m.forward(lg.rand(2, 4).cuda()).is_cuda
+
+
+@pytest.mark.parametrize('call', [
+    lambda m: m.forward(lg.rand(2, 6)),
+    lambda m: m.forward(lg.rand(2, 4).double()),
+    lambda m: m.backward(lg.rand(2, 4), lg.rand(2, 7)),
+    lambda m: m.backward(lg.rand(3, 4), lg.rand(3, 3)),
+    lambda m: m.backward(lg.rand(2, 4), lg.rand(2, 3).double()),
+])
+def test_failed_calls_change_no_parameter_or_gradient(call):
+    m = net()
+    x = lg.rand(2, 4)
+    m.forward(x)
+    m.zeroGradParameters()
+    m.backward(x, lg.rand(2, 3))
+    params = [p.clone() for p in m.parameters()[0]]
+    grads = [g.clone() for g in m.parameters()[1]]
+    with pytest.raises((ValueError, TypeError)):
+        call(m)
+    for p, before in zip(m.parameters()[0] + m.parameters()[1], params + grads):
+        assert p.equal(before)
