@@ -11,7 +11,7 @@ import numpy as np
 
 from ..tensor import as_tensor
 from ..tensor.backend import array_module, to_module
-from ..tensor.volumetric_kernels import padded, scatter_windows, sliding_windows
+from ..tensor.window_kernels import padded, scatter_windows, sliding_windows
 from .errors import input_error
 from .module import Module
 from .volumetric_convolution import batched, check_grad_output, check_hyper

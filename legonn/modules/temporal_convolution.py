@@ -5,7 +5,8 @@ frames along the first non-batch axis as in Torch7.
 """
 import math
 
-from ..tensor.volumetric_kernels import pooled_size, scatter_windows, sliding_windows
+from ..tensor.conv_kernels import conv_output_size
+from ..tensor.window_kernels import scatter_windows, sliding_windows
 from .errors import input_error
 from .module import Module
 from .volumetric_convolution import batched, check_grad_output, check_hyper
@@ -16,7 +17,7 @@ def frame_count(module, x, input, kW, dW, frame_axis):
     n = x.shape[frame_axis]
     if n < kW:
         raise input_error(module, f"at least kW = {kW} frames", f"{n} (input of size {tuple(input.size())})")
-    return pooled_size(n, kW, dW)
+    return conv_output_size(n, kW, dW)
 
 
 class TemporalConvolution(Module):

@@ -6,7 +6,7 @@ feature (column) is pooled independently along the frames.
 """
 import math
 
-from ..tensor.volumetric_kernels import scatter_flat, scatter_windows, sliding_windows
+from ..tensor import pool_kernels as pk
 from .errors import input_error
 from .module import Module
 from .temporal_convolution import frame_count
@@ -36,27 +36,23 @@ class TemporalMaxPooling(Module):
 
     def updateOutput(self, input):
         x, is_batch, n_out = self._check(input)
-        xp = input.xp
-        win = sliding_windows(x, (1,), (self.kW,), (self.dW,))               # (N, nOut, F, kW)
-        arg = win.argmax(axis=-1)
+        # features as channels: (N, F, T) views put the frames on the pooled axis
+        out, argmax = pk.max_pool_forward(x.transpose(0, 2, 1), (self.kW,), (self.dW,), (0,), (1,), (n_out,))
         size = tuple(input.size())[:-2] + (n_out, x.shape[2])
-        self.bufferLike('output', input, size)[...] = xp.take_along_axis(win, arg[..., None], -1).reshape(size)
+        self.bufferLike('output', input, size)[...] = out.transpose(0, 2, 1).reshape(size)
         if self.indices.is_cuda != input.is_cuda:
             self.indices = index_tensor(input)
-        self.indices.resize(size).array[...] = arg.reshape(size)
+        self.indices.resize(size).array[...] = argmax.transpose(0, 2, 1).reshape(size)
         return self.output
 
     def updateGradInput(self, input, gradOutput):
         x, is_batch, n_out = self._check(input)
         check_grad_output(self, gradOutput, self.output)
-        xp = input.xp
         n, f = x.shape[0], x.shape[2]
-        frames = self.indices.array.reshape(n, n_out, f) + (xp.arange(n_out) * self.dW)[:, None]
-        gi = self.bufferLike('gradInput', input)
-        gi.fill(0)
-        # features become the "channel" axis so each column scatters along its own frames
-        scatter_flat(gi.reshape(x.shape).transpose(0, 2, 1), frames.transpose(0, 2, 1),
-                     gradOutput.array.reshape(n, n_out, f).transpose(0, 2, 1))
+        argmax = self.indices.array.reshape(n, n_out, f).transpose(0, 2, 1)
+        go = gradOutput.array.reshape(n, n_out, f).transpose(0, 2, 1)
+        gi = pk.max_pool_backward(go, argmax, (n, f, x.shape[1]), (self.kW,), (self.dW,), (0,), (1,))
+        self.bufferLike('gradInput', input).reshape(x.shape)[...] = gi.transpose(0, 2, 1)
         return self.gradInput
 
     def clearState(self):
@@ -99,30 +95,30 @@ class TemporalSubSampling(Module):
                               f"{x.shape[2]} (input of size {tuple(input.size())})")
         return x, is_batch, frame_count(self, x, input, self.kW, self.dW, 1)
 
-    def _sums(self, x):
-        return sliding_windows(x, (1,), (self.kW,), (self.dW,)).sum(axis=-1)   # (N, nOut, F)
+    def _sums(self, x, n_out):
+        """Window sums (N, nOut, F), pooling the (N, F, T) view of the frames."""
+        return pk.sum_pool_forward(x.transpose(0, 2, 1), (self.kW,), (self.dW,), (0,), (n_out,)).transpose(0, 2, 1)
 
     def updateOutput(self, input):
         x, is_batch, n_out = self._check(input)
         out = self.bufferLike('output', input, tuple(input.size())[:-2] + (n_out, self.inputFrameSize))
-        out[...] = (self._sums(x) * self.weight.array + self.bias.array).reshape(out.shape)
+        out[...] = (self._sums(x, n_out) * self.weight.array + self.bias.array).reshape(out.shape)
         return self.output
 
     def updateGradInput(self, input, gradOutput):
         x, is_batch, n_out = self._check(input)
         check_grad_output(self, gradOutput, self.output)
         go = gradOutput.array.reshape(x.shape[0], n_out, self.inputFrameSize) * self.weight.array
-        gi = self.bufferLike('gradInput', input)
-        gi.fill(0)
-        scatter_windows(gi.reshape(x.shape), input.xp.broadcast_to(go[..., None], go.shape + (self.kW,)),
-                        (1,), (self.kW,), (self.dW,))
+        gi = pk.sum_pool_backward(go.transpose(0, 2, 1), (x.shape[0], self.inputFrameSize, x.shape[1]),
+                                  (self.kW,), (self.dW,), (0,))
+        self.bufferLike('gradInput', input).reshape(x.shape)[...] = gi.transpose(0, 2, 1)
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):
         x, is_batch, n_out = self._check(input)
         check_grad_output(self, gradOutput, self.output)
         go = gradOutput.array.reshape(x.shape[0], n_out, self.inputFrameSize)
-        self.gradWeight.array += scale * (go * self._sums(x)).sum(axis=(0, 1))
+        self.gradWeight.array += scale * (go * self._sums(x, n_out)).sum(axis=(0, 1))
         self.gradBias.array += scale * go.sum(axis=(0, 1))
 
     def __repr__(self):
@@ -170,10 +166,11 @@ class TemporalDynamicKMaxPooling(Module):
         x, is_batch, k = self._check(input)
         check_grad_output(self, gradOutput, self.output)
         n, f = x.shape[0], x.shape[2]
-        gi = self.bufferLike('gradInput', input)
-        gi.fill(0)
-        scatter_flat(gi.reshape(x.shape).transpose(0, 2, 1), self.indices.array.reshape(n, k, f).transpose(0, 2, 1),
-                     gradOutput.array.reshape(n, k, f).transpose(0, 2, 1))
+        # frames as columns of (N*F, T) rows: each feature scatters along its own sequence
+        gi = input.xp.zeros((n, f, x.shape[1]), dtype=x.dtype)
+        pk.scatter_add(gi.reshape(n * f, -1), self.indices.array.reshape(n, k, f).transpose(0, 2, 1).reshape(n * f, k),
+                       gradOutput.array.reshape(n, k, f).transpose(0, 2, 1).reshape(n * f, k))
+        self.bufferLike('gradInput', input).reshape(x.shape)[...] = gi.transpose(0, 2, 1)
         return self.gradInput
 
     def clearState(self):

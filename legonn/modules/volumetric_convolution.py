@@ -3,11 +3,11 @@
 Inputs are ``(nInputPlane, T, H, W)`` or ``(batch, nInputPlane, T, H, W)``;
 constructor arguments come in Torch7's order, width before height
 (``kT, kW, kH, dT, dW, dH, padT, padW, padH``), weights are shaped as in
-Torch7. Each call is one unfold (im2col over three axes) and one batched GEMM.
+Torch7. The arithmetic is ``conv_kernels``' N-D im2col and one GEMM per call.
 """
 import math
 
-from ..tensor.volumetric_kernels import fold_columns, pooled_size, unfold_columns
+from ..tensor import conv_kernels as ck
 from .errors import input_error
 from .module import Module
 
@@ -88,52 +88,60 @@ class _VolumetricConvolutionBase(Module):
             raise input_error(self, f"{self.nInputPlane} input planes (dimension {1 if is_batch else 0})",
                               f"{x.shape[1]} (input of size {tuple(input.size())})")
         k, s, p, d = self._geometry
-        counts = tuple(pooled_size(n, kk, ss, pp, dd) for n, kk, ss, pp, dd in zip(x.shape[2:], k, s, p, d))
+        counts = tuple(ck.conv_output_size(n, kk, ss, pp, dd) for n, kk, ss, pp, dd in zip(x.shape[2:], k, s, p, d))
         if min(counts) < 1:
             need = tuple(dd * (kk - 1) + 1 - 2 * pp for kk, pp, dd in zip(k, p, d))
             raise input_error(self, f"an input of at least {need} (T x H x W) for this kernel and padding",
                               f"{tuple(x.shape[2:])} (input of size {tuple(input.size())})")
         return x, is_batch, counts
 
+    def _columns_shape(self, n, counts):
+        return (self.nInputPlane,) + self._geometry[0] + (n,) + counts
+
     def updateOutput(self, input):
         x, is_batch, counts = self._check(input)
         n = x.shape[0]
         k, s, p, d = self._geometry
-        cols = self.bufferLike('finput', input, (n, self.nInputPlane * math.prod(k), math.prod(counts)))
-        unfold_columns(x, k, s, p, d, counts, cols)
+        shape = self._columns_shape(n, counts)
+        cols = self.bufferLike('finput', input, shape).reshape(shape)
+        gemm = self.bufferLike('_gemm', input, (self.nOutputPlane, n * math.prod(counts)))
         out = self.bufferLike('output', input, ((n,) if is_batch else ()) + (self.nOutputPlane,) + counts)
-        out3 = out.reshape(n, self.nOutputPlane, -1)
-        input.xp.matmul(self.weight.array.reshape(self.nOutputPlane, -1), cols, out=out3)
-        if self.bias is not None:
-            out3 += self.bias.array[:, None]
+        ck.conv_forward(x, self.weight.array, None if self.bias is None else self.bias.array, s, p, d,
+                        cols=cols, out=out if is_batch else out[None], gemm=gemm)
         return self.output
+
+    def _grad_t(self, input, gradOutput, n, counts):
+        """gradOutput as (nOutputPlane, N*L), the GEMM operand of both backward halves."""
+        check_grad_output(self, gradOutput, self.output)
+        go = gradOutput.array.reshape((n, self.nOutputPlane) + counts)
+        return ck.channels_first(go, self.bufferLike('_gradOutputT', input, (self.nOutputPlane,
+                                                                             n * math.prod(counts))))
 
     def updateGradInput(self, input, gradOutput):
         x, is_batch, counts = self._check(input)
-        check_grad_output(self, gradOutput, self.output)
         n = x.shape[0]
         k, s, p, d = self._geometry
-        go = gradOutput.array.reshape(n, self.nOutputPlane, -1)
-        gcols = self.bufferLike('fgradInput', input, (n, self.nInputPlane * math.prod(k), math.prod(counts)))
-        input.xp.matmul(self.weight.array.reshape(self.nOutputPlane, -1).T, go, out=gcols)
+        grad_t = self._grad_t(input, gradOutput, n, counts)
+        gcols = self.bufferLike('fgradInput', input, (self.nInputPlane * math.prod(k), grad_t.shape[1]))
         gi = self.bufferLike('gradInput', input)
-        fold_columns(gcols, self.nInputPlane, x.shape[2:], k, s, p, d, counts, gi.reshape(x.shape))
+        ck.conv_grad_input(grad_t, self.weight.array, x.shape, s, p, d, gcols=gcols, out=gi.reshape(x.shape))
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):
         x, is_batch, counts = self._check(input)
-        check_grad_output(self, gradOutput, self.output)
         n = x.shape[0]
-        xp = input.xp
-        go = gradOutput.array.reshape(n, self.nOutputPlane, -1)
-        cols = self.finput.array
-        gw = xp.tensordot(go, cols, axes=([0, 2], [0, 2]))
-        self.gradWeight.array += (scale * gw).reshape(self.gradWeight.array.shape)
-        if self.bias is not None:
-            self.gradBias.array += scale * go.sum(axis=(0, 2))
+        k, s, p, d = self._geometry
+        grad_t = self._grad_t(input, gradOutput, n, counts)
+        shape = self._columns_shape(n, counts)
+        cols = self.finput
+        if tuple(cols.size()) != shape or type(cols) is not type(input):
+            # no forward on an input of this shape before: build the columns now
+            ck.im2col(x, k, s, p, d, out=self.bufferLike('finput', input, shape))
+        ck.conv_grad_params(grad_t, self.finput.array, self.gradWeight.array,
+                            None if self.bias is None else self.gradBias.array, scale)
 
     def clearState(self):
-        return super().clearState('finput', 'fgradInput')
+        return super().clearState('finput', 'fgradInput', '_gemm', '_gradOutputT')
 
     def _describe(self):
         s = f"nn.{type(self).__name__}({self.nInputPlane} -> {self.nOutputPlane}, {self.kT}x{self.kW}x{self.kH}"
@@ -237,48 +245,44 @@ class VolumetricFullConvolution(Module):
 
     def updateOutput(self, input):
         x, is_batch, sizes = self._check(input)
-        n = x.shape[0]
+        n, spatial = x.shape[0], x.shape[2:]
         k, s, p, d = self._geometry
-        w2 = self.weight.array.reshape(self.nInputPlane, -1)
-        cols = self.bufferLike('fgradInput', input, (n, w2.shape[1], math.prod(x.shape[2:])))
-        input.xp.matmul(w2.T, x.reshape(n, self.nInputPlane, -1), out=cols)
+        x_t = self.bufferLike('_inputT', input, (self.nInputPlane, n * math.prod(spatial)))
+        cols = self.bufferLike('fgradInput', input, (self.nOutputPlane * math.prod(k), x_t.shape[1]))
         out = self.bufferLike('output', input, ((n,) if is_batch else ()) + (self.nOutputPlane,) + sizes)
-        out5 = out.reshape((n, self.nOutputPlane) + sizes)
-        fold_columns(cols, self.nOutputPlane, sizes, k, s, p, d, x.shape[2:], out5)
-        if self.bias is not None:
-            out5 += self.bias.array.reshape(-1, 1, 1, 1)
+        ck.conv_transpose_forward(x, self.weight.array, None if self.bias is None else self.bias.array, s, p, d,
+                                  (self.adjT, self.adjH, self.adjW), x_t=x_t, cols=cols,
+                                  out=out if is_batch else out[None])
         return self.output
 
     def _grad_columns(self, input, x, gradOutput):
+        """im2col of gradOutput, (nOutputPlane, *k, N, *input spatial)."""
+        check_grad_output(self, gradOutput, self.output)
         k, s, p, d = self._geometry
         n = x.shape[0]
-        cols = self.bufferLike('finput', input, (n, self.nOutputPlane * math.prod(k), math.prod(x.shape[2:])))
         go = gradOutput.array.reshape((n, self.nOutputPlane) + tuple(gradOutput.size())[-3:])
-        return unfold_columns(go, k, s, p, d, x.shape[2:], cols)
+        shape = (self.nOutputPlane,) + k + (n,) + x.shape[2:]
+        return go, ck.im2col(go, k, s, p, d, out=self.bufferLike('finput', input, shape).reshape(shape))
 
     def updateGradInput(self, input, gradOutput):
         x, is_batch, sizes = self._check(input)
-        check_grad_output(self, gradOutput, self.output)
-        cols = self._grad_columns(input, x, gradOutput)
+        go, gcols = self._grad_columns(input, x, gradOutput)
         gi = self.bufferLike('gradInput', input)
-        n = x.shape[0]
-        input.xp.matmul(self.weight.array.reshape(self.nInputPlane, -1), cols,
-                        out=gi.reshape(n, self.nInputPlane, -1))
+        rows = gcols.reshape(-1, x.shape[0] * math.prod(x.shape[2:]))
+        gi_t = input.xp.matmul(self.weight.array.reshape(self.nInputPlane, -1), rows)
+        ck.batch_first(gi_t, x.shape[0], gi.reshape(x.shape))
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):
         x, is_batch, sizes = self._check(input)
-        check_grad_output(self, gradOutput, self.output)
-        cols = self._grad_columns(input, x, gradOutput)
-        n = x.shape[0]
-        xp = input.xp
-        gw = xp.tensordot(x.reshape(n, self.nInputPlane, -1), cols, axes=([0, 2], [0, 2]))
-        self.gradWeight.array += (scale * gw).reshape(self.gradWeight.array.shape)
-        if self.bias is not None:
-            self.gradBias.array += scale * gradOutput.array.reshape(n, self.nOutputPlane, -1).sum(axis=(0, 2))
+        go, gcols = self._grad_columns(input, x, gradOutput)
+        x_t = ck.channels_first(x, self.bufferLike('_inputT', input, (self.nInputPlane,
+                                                                      x.shape[0] * math.prod(x.shape[2:]))))
+        ck.conv_transpose_grad_params(x_t, gcols, go, self.gradWeight.array,
+                                      None if self.bias is None else self.gradBias.array, scale)
 
     def clearState(self):
-        return super().clearState('finput', 'fgradInput')
+        return super().clearState('finput', 'fgradInput', '_inputT')
 
     def __repr__(self):
         s = f"nn.VolumetricFullConvolution({self.nInputPlane} -> {self.nOutputPlane}, {self.kT}x{self.kW}x{self.kH}"

@@ -11,7 +11,7 @@ flat index is what unpooling needs and what PyTorch settled on).
 import math
 
 from ..tensor import tensor_class
-from ..tensor.volumetric_kernels import max_windows, pooled_size, scatter_flat, scatter_windows, sliding_windows
+from ..tensor import pool_kernels as pk
 from .errors import input_error
 from .module import Module
 from .volumetric_convolution import batched, check_grad_output, check_hyper
@@ -60,7 +60,8 @@ class _VolumetricPoolingBase(Module):
         if input.dtype.kind != 'f':
             raise input_error(self, "a floating-point input", input.type(), TypeError)
         k, s, p, d = self._geometry
-        counts = tuple(pooled_size(n, kk, ss, pp, dd, self.ceil_mode)
+        # trim always: a ceil-mode window starting past the input would only see padding
+        counts = tuple(pk.pool_output_size(n, kk, ss, pp, dd, self.ceil_mode, trim=True)
                        for n, kk, ss, pp, dd in zip(x.shape[2:], k, s, p, d))
         if min(counts) < 1:
             need = tuple(dd * (kk - 1) + 1 - 2 * pp for kk, pp, dd in zip(k, p, d))
@@ -89,29 +90,37 @@ class VolumetricMaxPooling(_VolumetricPoolingBase):
     def updateOutput(self, input):
         x, is_batch, counts = self._check(input)
         k, s, p, d = self._geometry
-        values, index = max_windows(x, k, s, p, d, counts)
-        self.itime, self.iheight, self.iwidth = x.shape[2:]
         out_size = tuple(input.size())[:-3] + counts
-        out = self.bufferLike('output', input, out_size)
-        out[...] = values.reshape(out_size)
+        out = self.bufferLike('output', input, out_size).reshape(x.shape[:2] + counts)
+        argmax = self.bufferLike('_argmax', self._int_like(input), x.shape[:2] + counts)
+        pk.max_pool_forward(x, k, s, p, d, counts, out=out, argmax=argmax)
+        self.itime, self.iheight, self.iwidth = x.shape[2:]
         if self.indices.is_cuda != input.is_cuda:
             self.indices = index_tensor(input)
-        self.indices.resize(out_size).array[...] = index.reshape(out_size)
+        self.indices.resize(out_size).array[...] = pk.max_pool_indices(argmax, x.shape[2:], k, s, p, d).reshape(
+            out_size)
         return self.output
+
+    @staticmethod
+    def _int_like(input):
+        """An empty int32 tensor on ``input``'s device: bufferLike's reference for the argmax buffer."""
+        return tensor_class('legonn.CudaIntTensor' if input.is_cuda else 'legonn.IntTensor')()
 
     def updateGradInput(self, input, gradOutput):
         x, is_batch, counts = self._check(input)
         check_grad_output(self, gradOutput, self.output)
+        argmax = self.__dict__.get('_argmax')
+        if argmax is None or tuple(argmax.size()) != x.shape[:2] + counts:
+            raise input_error(self, "a forward call on this input before backward", "no matching forward")
+        k, s, p, d = self._geometry
         gi = self.bufferLike('gradInput', input)
-        gi.fill(0)
-        n, c = x.shape[:2]
-        scatter_flat(gi.reshape(n, c, -1), self.indices.array.reshape(n, c, -1),
-                     gradOutput.array.reshape(n, c, -1))
+        pk.max_pool_backward(gradOutput.array.reshape(x.shape[:2] + counts), argmax.array, x.shape, k, s, p, d,
+                             out=gi.reshape(x.shape))
         return self.gradInput
 
     def clearState(self):
         self.indices.set()
-        return super().clearState()
+        return super().clearState('_argmax')
 
     def __repr__(self):
         return self._describe() + ')'
@@ -145,35 +154,20 @@ class VolumetricAveragePooling(_VolumetricPoolingBase):
     def __init__(self, kT, kW, kH, dT=None, dW=None, dH=None, padT=0, padW=0, padH=0):
         super().__init__(kT, kW, kH, dT, dW, dH, padT, padW, padH)
 
-    def _padded_axes(self, x):
-        k, s, p, _ = self._geometry
-        return (2, 3, 4), k, s, p
-
     def updateOutput(self, input):
         x, is_batch, counts = self._check(input)
-        xp = input.xp
-        axes, k, s, p = self._padded_axes(x)
-        src = x
-        if any(p):
-            src = xp.zeros(x.shape[:2] + tuple(n + 2 * pp for n, pp in zip(x.shape[2:], p)), dtype=x.dtype)
-            src[(slice(None), slice(None)) + tuple(slice(pp, pp + n) for pp, n in zip(p, x.shape[2:]))] = x
-        win = sliding_windows(src, axes, k, s, counts=counts)
-        out = self.bufferLike('output', input, tuple(input.size())[:-3] + counts)
-        win.sum(axis=(-3, -2, -1), out=out.reshape(win.shape[:5]))
+        k, s, p, _ = self._geometry
+        out = self.bufferLike('output', input, tuple(input.size())[:-3] + counts).reshape(x.shape[:2] + counts)
+        pk.sum_pool_forward(x, k, s, p, counts, out=out)
         out /= math.prod(k)
         return self.output
 
     def updateGradInput(self, input, gradOutput):
         x, is_batch, counts = self._check(input)
         check_grad_output(self, gradOutput, self.output)
-        xp = input.xp
-        axes, k, s, p = self._padded_axes(x)
+        k, s, p, _ = self._geometry
         go = gradOutput.array.reshape(x.shape[:2] + counts) / math.prod(k)
-        full = xp.zeros(x.shape[:2] + tuple(n + 2 * pp for n, pp in zip(x.shape[2:], p)), dtype=x.dtype)
-        scatter_windows(full, xp.broadcast_to(go[..., None, None, None], go.shape + k), axes, k, s)
-        gi = self.bufferLike('gradInput', input)
-        gi.reshape(x.shape)[...] = full[(slice(None), slice(None)) +
-                                        tuple(slice(pp, pp + n) for pp, n in zip(p, x.shape[2:]))]
+        pk.sum_pool_backward(go, x.shape, k, s, p, out=self.bufferLike('gradInput', input).reshape(x.shape))
         return self.gradInput
 
     def __repr__(self):
@@ -218,7 +212,7 @@ class VolumetricMaxUnpooling(Module):
         size = tuple(input.size())[:-3] + (pm.itime, pm.iheight, pm.iwidth)
         out = self.bufferLike('output', input, size)
         out.fill(0)
-        scatter_flat(out.reshape(n, c, -1), self.pooling.indices.array.reshape(n, c, -1), x.reshape(n, c, -1))
+        pk.scatter_add(out.reshape(n * c, -1), self.pooling.indices.array.reshape(n * c, -1), x.reshape(n * c, -1))
         return self.output
 
     def updateGradInput(self, input, gradOutput):
@@ -334,7 +328,8 @@ class VolumetricFractionalMaxPooling(Module):
         n, c = x.shape[:2]
         gi = self.bufferLike('gradInput', input)
         gi.fill(0)
-        scatter_flat(gi.reshape(n, c, -1), self.indices.array.reshape(n, c, -1), gradOutput.array.reshape(n, c, -1))
+        pk.scatter_add(gi.reshape(n * c, -1), self.indices.array.reshape(n * c, -1),
+                       gradOutput.array.reshape(n * c, -1))
         return self.gradInput
 
     def clearState(self):
