@@ -1,0 +1,123 @@
+"""Every optimiser rejects bad input the same way (legonn/optim/closure.py) and leaves x as it was."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import optim
+
+from .problems import rosenbrock
+
+CONFIGS = {
+    'sgd': {'learningRate': 1e-3, 'momentum': 0.9}, 'asgd': {}, 'nag': {}, 'adagrad': {}, 'adadelta': {},
+    'adam': {}, 'adamax': {}, 'rmsprop': {}, 'rprop': {'niter': 3}, 'lbfgs': {'maxIter': 5},
+    'lbfgs+lswolfe': {'maxIter': 5, 'lineSearch': optim.lswolfe}, 'cg': {'maxEval': 10},
+    'cmaes': {'sigma': 0.5, 'maxEval': 30}, 'de': {'scaleFactor': 0.5, 'crossoverRate': 0.9, 'maxFEs': 30,
+                                                   'popsize': 5},
+}
+NAMES = list(CONFIGS)
+GRADIENT_FREE = {'cmaes', 'de'}
+
+
+def run(name, opfunc, x, config=None):
+    config = dict(CONFIGS[name]) if config is None else config
+    return getattr(optim, name.split('+')[0])(opfunc, x, config)
+
+
+def failing_after(n, bad):
+    """An opfunc that answers Rosenbrock ``n`` times, then ``bad(f, g)``."""
+    calls = []
+
+    def opfunc(x):
+        calls.append(1)
+        f, g = rosenbrock(x)
+        return bad(f, g) if len(calls) > n else (f, g)
+    return opfunc
+
+
+@pytest.mark.parametrize('name', NAMES)
+@pytest.mark.parametrize('after', [0, 2])
+def test_nan_loss_raises_and_restores_x(name, after):
+    """The NaN comes at the (after+1)-th evaluation, within a call or in a later one (state kept between calls)."""
+    x = lg.DoubleTensor([-1.2, 1.0])
+    opfunc = failing_after(after, lambda f, g: (float('nan'), g))
+    config = dict(CONFIGS[name])
+    with pytest.raises(FloatingPointError, match=r'optim\.\w+: opfunc returned a non-finite loss'):
+        for _ in range(after + 1):
+            before = x.array.copy()
+            run(name, opfunc, x, config)
+    np.testing.assert_array_equal(x.array, before)
+
+
+@pytest.mark.parametrize('name', [n for n in NAMES if n not in GRADIENT_FREE])
+def test_wrong_gradient_size(name):
+    x = lg.DoubleTensor([-1.2, 1.0])
+    before = x.array.copy()
+    with pytest.raises(ValueError, match='gradient has 3 elements.*x has 2'):
+        run(name, lambda p: (1.0, np.zeros(3)), x)
+    np.testing.assert_array_equal(x.array, before)
+
+
+@pytest.mark.parametrize('name', [n for n in NAMES if n not in GRADIENT_FREE])
+def test_wrong_gradient_type(name):
+    x = lg.DoubleTensor([-1.2, 1.0])
+    with pytest.raises(TypeError, match='gradient is a legonn.FloatTensor but x is a legonn.DoubleTensor'):
+        run(name, lambda p: (1.0, np.zeros(2, dtype=np.float32)), x)
+    with pytest.raises(TypeError, match=r'\(loss, gradient\)'):
+        run(name, lambda p: 1.0, x)
+
+
+def test_state_from_another_x_is_refused():
+    state = {}
+    optim.adam(rosenbrock, np.zeros(2), state)
+    x = np.zeros(3)
+    with pytest.raises(ValueError, match='state.m .* 2 elements'):
+        optim.adam(lambda p: (0.0, np.ones(3)), x, state)
+    np.testing.assert_array_equal(x, 0)
+
+
+@pytest.mark.parametrize('name,key', [('sgd', 'learningRate'), ('adam', 'learningRate'), ('nag', 'weightDecay'),
+                                      ('adagrad', 'learningRateDecay'), ('lbfgs', 'learningRate'),
+                                      ('rmsprop', 'epsilon'), ('asgd', 'eta0')])
+def test_negative_hyper_parameter(name, key):
+    x = np.array([-1.2, 1.0])
+    with pytest.raises(ValueError, match=f'optim.{name}: config.{key} must be >= 0, got -0.1'):
+        getattr(optim, name)(rosenbrock, x, {key: -0.1})
+    np.testing.assert_array_equal(x, [-1.2, 1.0])
+
+
+@pytest.mark.parametrize('name,typo,meant', [('sgd', 'learningrate', 'learningRate'), ('sgd', 'momemtum', 'momentum'),
+                                             ('adam', 'beta_1', 'beta1'), ('lbfgs', 'maxIters', 'maxIter'),
+                                             ('rmsprop', 'epsilion', 'epsilon')])
+def test_typo_warns(name, typo, meant):
+    with pytest.warns(UserWarning, match=f"unknown config key '{typo}' is ignored; did you mean '{meant}'"):
+        getattr(optim, name)(rosenbrock, np.array([0.5, 0.5]), {typo: 0.1})
+
+
+def test_unrelated_keys_are_silent(recwarn):
+    optim.sgd(rosenbrock, np.zeros(2), {'learningRate': 0.1, 'epochs': 10, 'batchSize': 32})
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+
+
+def test_nesterov_needs_momentum_and_no_dampening():
+    with pytest.raises(ValueError, match='Nesterov'):
+        optim.sgd(rosenbrock, np.zeros(2), {'nesterov': True, 'momentum': 0.9})
+    with pytest.raises(ValueError, match='momentum must be positive'):
+        optim.nag(rosenbrock, np.zeros(2), {'momentum': 0})
+
+
+def test_x_must_be_floating_tensor_or_array():
+    with pytest.raises(TypeError, match='floating-point'):
+        optim.sgd(rosenbrock, lg.LongTensor(2), {})
+    with pytest.raises(TypeError, match='x must be a legonn.Tensor'):
+        optim.sgd(rosenbrock, 'abc', {})
+
+
+def test_per_element_rates_must_match_x():
+    with pytest.raises(ValueError, match='learningRates has 3 elements but x has 2'):
+        optim.sgd(rosenbrock, np.zeros(2), {'learningRates': np.ones(3)})
+
+
+def test_loss_may_be_a_one_element_tensor():
+    x = np.array([0.5, 0.5])
+    _, fs = optim.sgd(lambda p: (lg.DoubleTensor([rosenbrock(p)[0]]), rosenbrock(p)[1]), x, {})
+    assert fs[0] == pytest.approx(rosenbrock(np.array([0.5, 0.5]))[0])

@@ -1,0 +1,73 @@
+"""ConfusionMatrix: counts, accuracies and Torch7's printed table (0-based classes)."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import optim
+
+
+def test_add_forms_and_valids():
+    cm = optim.ConfusionMatrix(['cat', 'dog', 'bird'])
+    cm.add(0, 0)                                # index, index
+    cm.add(np.array([0.1, 0.7, 0.2]), 1)        # scores, index
+    cm.add(lg.FloatTensor([0.9, 0.05, 0.05]), np.array([0, 1, 0]))   # scores, one-hot
+    cm.add(2, 2)
+    cm.add(1, -1)                               # negative target: missing, ignored
+    expected = np.array([[1, 0, 0], [1, 1, 0], [0, 0, 1]])
+    np.testing.assert_array_equal(cm.mat.array, expected)
+    cm.updateValids()
+    np.testing.assert_allclose(cm.valids.array, [1, 0.5, 1])
+    np.testing.assert_allclose(cm.unionvalids.array, [0.5, 0.5, 1])
+    assert cm.totalValid == pytest.approx(0.75)
+    assert cm.averageValid == pytest.approx(2.5 / 3)
+    assert cm.classAccuracy('dog') == pytest.approx(0.5) and cm.classAccuracy(2) == 1
+
+
+def test_batch_add_matches_single_adds():
+    rng = np.random.RandomState(0)
+    scores = rng.rand(50, 4)
+    targets = rng.randint(0, 4, 50)
+    a, b = optim.ConfusionMatrix(4), optim.ConfusionMatrix(4)
+    a.batchAdd(lg.DoubleTensor(scores), targets)
+    for s, t in zip(scores, targets):
+        b.add(s, int(t))
+    np.testing.assert_array_equal(a.mat.array, b.mat.array)
+    assert a.mat.array.sum() == 50
+    c = optim.ConfusionMatrix(4)
+    c.batchAdd(scores.argmax(1), np.eye(4)[targets])      # index predictions, one-hot targets
+    np.testing.assert_array_equal(c.mat.array, a.mat.array)
+    c.zero()
+    assert c.mat.array.sum() == 0 and c.totalValid == 0
+
+
+def test_print_like_torch():
+    cm = optim.ConfusionMatrix(['a', 'b'])
+    cm.batchAdd(np.array([0, 0, 1, 1, 1]), np.array([0, 0, 1, 1, 0]))
+    text = str(cm)
+    assert text.splitlines() == [
+        'ConfusionMatrix:',
+        '[[       2       1]   66.667% \t[class: a]',
+        ' [       0       2]]  100.000% \t[class: b]',
+        ' + average row correct: 83.333333333333% ',
+        ' + average rowUcol correct (VOC measure): 66.666666666667% ',
+        ' + global correct: 80%']
+
+
+def test_unseen_class_is_skipped_in_average():
+    cm = optim.ConfusionMatrix(3)
+    cm.batchAdd(np.array([0, 1]), np.array([0, 1]))
+    cm.updateValids()
+    assert np.isnan(cm.valids.array[2]) and cm.averageValid == 1.0
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match='positive class count'):
+        optim.ConfusionMatrix(0)
+    cm = optim.ConfusionMatrix(3)
+    with pytest.raises(ValueError, match=r'\[0, 3\) \(0-based\), got 3'):
+        cm.add(3, 0)
+    with pytest.raises(ValueError, match='5 predictions but 4 targets'):
+        cm.batchAdd(np.zeros(5), np.zeros(4))
+    with pytest.raises(ValueError, match='4 columns, expected 3'):
+        cm.batchAdd(np.zeros((2, 4)), np.zeros(2))
+    assert cm.mat.array.sum() == 0

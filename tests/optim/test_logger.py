@@ -1,0 +1,63 @@
+"""Logger: Torch7's log format, and the SVG plot (parsed with xml.etree, one polyline per curve)."""
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from legonn import optim
+
+SVG = '{http://www.w3.org/2000/svg}'
+
+
+def test_set_names_add_and_plot(tmp_path):
+    path = tmp_path / 'logs' / 'train.log'
+    log = optim.Logger(str(path))
+    log.setNames(['training error', 'test error'])
+    for epoch in range(5):
+        log.add([1.0 / (epoch + 1), 1.2 / (epoch + 1)])
+    log.style(['-', '+'])
+    svg = log.plot()
+    log.close()
+    lines = path.read_text().splitlines()
+    assert lines[0] == 'training error\ttest error\t'
+    assert lines[1] == ' 1.0000e+00\t 1.2000e+00\t' and len(lines) == 6
+    assert svg == str(path) + '.svg'
+    root = ET.parse(svg).getroot()
+    polylines = root.findall(f'{SVG}polyline')
+    assert len(polylines) == 2
+    assert [p.find(f'{SVG}title').text for p in polylines] == ['training error', 'test error']
+    assert all(len(p.get('points').split()) == 5 for p in polylines)
+    assert len(root.findall(f"{SVG}path[@class='markers']")) == 1     # the '+' curve
+    # the first curve falls: its y pixel coordinate grows along the line
+    ys = [float(pt.split(',')[1]) for pt in polylines[0].get('points').split()]
+    assert ys == sorted(ys) and ys[0] < ys[-1]
+
+
+def test_dict_rows_logscale_and_selected_plot(tmp_path):
+    log = optim.Logger(str(tmp_path / 'l.log'))
+    for k in range(1, 4):
+        log.add({'loss': 10.0 ** -k, 'acc': 0.5 + 0.1 * k, 'note': f'epoch{k}'})
+    log.setlogscale(True)
+    svg = log.plot('loss')
+    root = ET.parse(svg).getroot()
+    assert len(root.findall(f'{SVG}polyline')) == 1
+    log.plot()
+    root = ET.parse(svg).getroot()
+    assert len(root.findall(f'{SVG}polyline')) == 2      # the string column is logged, not plotted
+    log.close()
+    text = (tmp_path / 'l.log').read_text().splitlines()
+    assert text[0] == 'loss\tacc\tnote\t' and text[3].endswith('epoch3\t')
+
+
+def test_bad_input(tmp_path):
+    log = optim.Logger(str(tmp_path / 'x.log'))
+    with pytest.raises(ValueError, match='needs setNames'):
+        log.add([1.0])
+    log.setNames(['a'])
+    with pytest.raises(ValueError, match='expected 1 values'):
+        log.add([1.0, 2.0])
+    with pytest.raises(TypeError, match='numbers and strings'):
+        log.add([object()])
+    with pytest.raises(ValueError, match='unknown column'):
+        log.plot('b')
+    assert log.plot() is None          # fewer than two points: nothing to draw
+    log.close()
