@@ -1,0 +1,214 @@
+"""Criterions built from criterions and modules: ParallelCriterion, MultiCriterion,
+CriterionTable, ModuleCriterion, SpatialAutoCropMSECriterion."""
+from ..modules.elementwise import check_float_tensor
+from ..modules.errors import input_error
+from ..modules.module import Module
+from ..tensor import Tensor
+from .criterion import Criterion
+from .mse import MSECriterion
+
+
+def _weighted_copy(dst, src, weight):
+    """``weight * src`` into ``dst`` (a tensor or nested list reused when shapes allow); returns it."""
+    if isinstance(src, list):
+        dst = dst if isinstance(dst, list) and len(dst) == len(src) else [None] * len(src)
+        return [_weighted_copy(d, s, weight) for d, s in zip(dst, src)]
+    if type(dst) is not type(src):
+        dst = src.new()
+    dst.resizeAs(src)
+    src.xp.multiply(src.array, weight, out=dst.array)
+    return dst
+
+
+def _add_weighted(dst, src, weight):
+    if isinstance(src, list):
+        for d, s in zip(dst, src):
+            _add_weighted(d, s, weight)
+    else:
+        dst.array += weight * src.array
+
+
+class _CriterionList(Criterion):
+    """Criterions with weights, added by ``add(criterion, weight=1)``."""
+
+    def __init__(self):
+        super().__init__()
+        self.criterions, self.weights = [], []
+
+    def add(self, criterion, weight=1):
+        if not isinstance(criterion, Criterion):
+            raise TypeError(f"{type(self).__name__}.add: expected a criterion, got {type(criterion).__name__}")
+        self.criterions.append(criterion)
+        self.weights.append(weight)
+        return self
+
+    def __repr__(self):
+        inner = ''.join(f"\n  ({i}) {w:g} * {c!r}" for i, (c, w) in enumerate(zip(self.criterions, self.weights)))
+        return f"nn.{type(self).__name__}{inner}"
+
+
+class ParallelCriterion(_CriterionList):
+    """loss = sum_i w_i criterion_i(input[i], target[i]) over a list input.
+
+    ``ParallelCriterion(repeatTarget=False)``; with ``repeatTarget`` every criterion gets the
+    same target. ``gradInput`` is the list of each criterion's gradInput times its weight.
+    """
+
+    def __init__(self, repeatTarget=False):
+        super().__init__()
+        self.repeatTarget = repeatTarget
+        self.gradInput = []
+
+    def _pairs(self, input, target):
+        n = len(self.criterions)
+        if not isinstance(input, list) or len(input) != n:
+            got = f"a list of {len(input)}" if isinstance(input, list) else type(input).__name__
+            raise input_error(self, f"a list of {n} inputs (one per criterion)", got, TypeError)
+        if not self.repeatTarget and (not isinstance(target, list) or len(target) != n):
+            got = f"a list of {len(target)}" if isinstance(target, list) else type(target).__name__
+            raise input_error(self, f"a list of {n} targets (or repeatTarget=True)", got, TypeError)
+        return [(x, target if self.repeatTarget else target[i]) for i, x in enumerate(input)]
+
+    def updateOutput(self, input, target):
+        self.output = sum(w * c.updateOutput(x, t)
+                          for c, w, (x, t) in zip(self.criterions, self.weights, self._pairs(input, target)))
+        return self.output
+
+    def updateGradInput(self, input, target):
+        pairs = self._pairs(input, target)
+        old = self.gradInput if len(self.gradInput) == len(pairs) else [None] * len(pairs)
+        self.gradInput = [_weighted_copy(g, c.updateGradInput(x, t), w)
+                          for g, c, w, (x, t) in zip(old, self.criterions, self.weights, pairs)]
+        return self.gradInput
+
+
+class MultiCriterion(_CriterionList):
+    """loss = sum_i w_i criterion_i(input, target): several losses of the same input and target.
+    ``gradInput`` is the weighted sum of their gradients."""
+
+    def updateOutput(self, input, target):
+        self.output = sum(w * c.updateOutput(input, target) for c, w in zip(self.criterions, self.weights))
+        return self.output
+
+    def updateGradInput(self, input, target):
+        if not self.criterions:
+            raise input_error(self, "at least one criterion (add one with add())", "none", ValueError)
+        grads = [c.updateGradInput(input, target) for c in self.criterions]
+        self.gradInput = _weighted_copy(self.gradInput, grads[0], self.weights[0])
+        for g, w in zip(grads[1:], self.weights[1:]):
+            _add_weighted(self.gradInput, g, w)
+        return self.gradInput
+
+
+class CriterionTable(Module):
+    """A criterion as a module whose input is the list ``[input, target]`` and whose output is the loss.
+
+    ``CriterionTable(criterion)``. ``gradInput`` is ``[d loss / d input, zeros like the
+    target]`` (Torch7 returns only the first; the second keeps the table's shape for
+    containers). ``gradOutput`` is ignored, as in Torch7.
+    """
+
+    def __init__(self, criterion):
+        super().__init__()
+        if not isinstance(criterion, Criterion):
+            raise TypeError(f"CriterionTable: expected a criterion, got {type(criterion).__name__}")
+        self.criterion = criterion
+        self.gradInput = []
+
+    def _split(self, input):
+        if not isinstance(input, list) or len(input) != 2:
+            got = f"a list of {len(input)}" if isinstance(input, list) else type(input).__name__
+            raise input_error(self, "a list [input, target]", got, TypeError)
+        return input
+
+    def updateOutput(self, input):
+        x, t = self._split(input)
+        self.output = self.criterion.updateOutput(x, t)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput=None):
+        x, t = self._split(input)
+        grad = self.criterion.updateGradInput(x, t)
+        zero = t.new().resizeAs(t).zero() if isinstance(t, Tensor) else None
+        self.gradInput = [grad, zero]
+        return self.gradInput
+
+    def backward(self, input, gradOutput=None, scale=1):
+        return super().backward(input, 1.0 if gradOutput is None else gradOutput, scale)
+
+    def __repr__(self):
+        return f"nn.CriterionTable({self.criterion!r})"
+
+
+class ModuleCriterion(Criterion):
+    """criterion(inputModule(input), targetModule(target)): modules applied before the loss.
+
+    ``ModuleCriterion(criterion, inputModule=None, targetModule=None, castTarget=True)``.
+    ``gradInput`` is backpropagated through ``inputModule`` (whose parameters receive no
+    update, as in Torch7). With ``castTarget=False``, ``type()`` leaves ``targetModule`` alone.
+    """
+
+    def __init__(self, criterion, inputModule=None, targetModule=None, castTarget=True):
+        super().__init__()
+        if not isinstance(criterion, Criterion):
+            raise TypeError(f"ModuleCriterion: expected a criterion, got {type(criterion).__name__}")
+        self.criterion, self.inputModule, self.targetModule = criterion, inputModule, targetModule
+        self.castTarget = castTarget
+
+    def _mapped(self, input, target):
+        x = self.inputModule.forward(input) if self.inputModule is not None else input
+        t = self.targetModule.forward(target) if self.targetModule is not None else target
+        return x, t
+
+    def updateOutput(self, input, target):
+        self.output = self.criterion.updateOutput(*self._mapped(input, target))
+        return self.output
+
+    def updateGradInput(self, input, target):
+        x, t = self._mapped(input, target)
+        grad = self.criterion.updateGradInput(x, t)
+        if self.inputModule is not None:
+            grad = self.inputModule.updateGradInput(input, grad)
+        self.gradInput = grad
+        return self.gradInput
+
+    def type(self, typename=None, cache=None):
+        if typename is None or self.castTarget or self.targetModule is None:
+            return super().type(typename, cache)
+        target_module, self.targetModule = self.targetModule, None
+        try:
+            return super().type(typename, cache)
+        finally:
+            self.targetModule = target_module
+
+    def __repr__(self):
+        return f"nn.ModuleCriterion({self.criterion!r})"
+
+
+class SpatialAutoCropMSECriterion(MSECriterion):
+    """MSE between an image input and the centre crop of a larger (or equal) target to the input's size.
+
+    ``SpatialAutoCropMSECriterion(sizeAverage=True)``; input and target ``(C, H, W)`` or
+    ``(N, C, H, W)``, the target at least as high and wide as the input; the crop starts at
+    ``(H_t - H) // 2`` and ``(W_t - W) // 2``. ``gradInput`` has the input's size.
+    """
+
+    def _cropped(self, input, target):
+        check_float_tensor(self, input)
+        self.checkTensor(input, (3, 4))
+        if not isinstance(target, Tensor) or target.dim() != input.dim():
+            got = f"{target.dim()}-D" if isinstance(target, Tensor) else type(target).__name__
+            raise input_error(self, f"a {input.dim()}-D target like the input", got)
+        h, w = input.size(-2), input.size(-1)
+        th, tw = target.size(-2), target.size(-1)
+        if th < h or tw < w or target.size()[:-2] != input.size()[:-2]:
+            raise input_error(self, f"a target of size {tuple(input.size())[:-2]} x (>= {h}) x (>= {w})",
+                              f"size {tuple(target.size())}")
+        top, left = (th - h) // 2, (tw - w) // 2
+        return target.narrow(-2, top, h).narrow(-1, left, w)
+
+    def updateOutput(self, input, target):
+        return super().updateOutput(input, self._cropped(input, target))
+
+    def updateGradInput(self, input, target):
+        return super().updateGradInput(input, self._cropped(input, target))

@@ -1,0 +1,46 @@
+"""_ElementwiseCriterion: the shared body of losses that sum a term per element.
+
+A subclass writes ``_terms(x, t, xp)`` (the loss of each element) and
+``_derivative(x, t, xp)`` (its derivative in x); the base checks input and
+target (any shape, a target of as many elements and the input's type), sums,
+divides by the number of elements when ``sizeAverage``, and fills the reused
+``gradInput`` buffer.
+"""
+from ..modules.elementwise import check_float_tensor
+from .criterion import Criterion
+
+
+class _ElementwiseCriterion(Criterion):
+
+    def __init__(self, sizeAverage=True):
+        super().__init__()
+        if not isinstance(sizeAverage, bool):
+            raise ValueError(f"{type(self).__name__}: sizeAverage must be a boolean, got {sizeAverage!r}")
+        self.sizeAverage = sizeAverage
+
+    def _terms(self, x, t, xp):
+        raise NotImplementedError
+
+    def _derivative(self, x, t, xp):
+        raise NotImplementedError
+
+    def _arrays(self, input, target):
+        check_float_tensor(self, input)
+        self.checkSameCount(input, target)
+        self.checkSameType(target, input, 'target')
+        return input.array, target.array.reshape(input._size)
+
+    def _norm(self, input):
+        n = input.nElement()
+        return 1.0 / n if self.sizeAverage and n else 1.0
+
+    def updateOutput(self, input, target):
+        x, t = self._arrays(input, target)
+        self.output = float(self._terms(x, t, input.xp).sum()) * self._norm(input)
+        return self.output
+
+    def updateGradInput(self, input, target):
+        x, t = self._arrays(input, target)
+        gi = self.bufferLike('gradInput', input)
+        input.xp.multiply(self._derivative(x, t, input.xp), self._norm(input), out=gi)
+        return self.gradInput

@@ -1,0 +1,249 @@
+"""Margin losses: MarginCriterion, SoftMarginCriterion, MultiMarginCriterion,
+MultiLabelMarginCriterion, MultiLabelSoftMarginCriterion, MarginRankingCriterion."""
+from ..modules.elementwise import check_float_tensor
+from ..modules.errors import input_error
+from ..tensor import Tensor
+from .criterion import Criterion
+from .elementwise import _ElementwiseCriterion
+
+
+def _softplus(z, xp):
+    """log(1 + exp(z)) without overflow."""
+    return xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))
+
+
+def _sigmoid(z, xp):
+    return 0.5 * (1 + xp.tanh(0.5 * z))
+
+
+class MarginCriterion(_ElementwiseCriterion):
+    """Two-class hinge loss: sum_i max(0, margin - y_i x_i) for targets y in {-1, 1}
+    (averaged over elements with ``sizeAverage``). ``MarginCriterion(margin=1, sizeAverage=True)``."""
+
+    def __init__(self, margin=1, sizeAverage=True):
+        super().__init__(sizeAverage)
+        self.margin = float(margin)
+
+    def _terms(self, x, t, xp):
+        return xp.maximum(self.margin - x * t, 0)
+
+    def _derivative(self, x, t, xp):
+        return xp.where(x * t < self.margin, -t, 0)
+
+    def __repr__(self):
+        return f"nn.MarginCriterion({self.margin:g})"
+
+
+class SoftMarginCriterion(_ElementwiseCriterion):
+    """Two-class logistic loss: sum_i log(1 + exp(-y_i x_i)) for targets y in {-1, 1}
+    (averaged with ``sizeAverage``). ``SoftMarginCriterion(sizeAverage=True)``."""
+
+    def _terms(self, x, t, xp):
+        return _softplus(-x * t, xp)
+
+    def _derivative(self, x, t, xp):
+        return -t * _sigmoid(-x * t, xp)
+
+
+class MultiLabelSoftMarginCriterion(_ElementwiseCriterion):
+    """Multi-label logistic loss: sum_i w_i (log(1 + exp(x_i)) - t_i x_i) for targets t in {0, 1}
+    (averaged over elements with ``sizeAverage``).
+
+    ``MultiLabelSoftMarginCriterion(weights=None, sizeAverage=True)``: ``weights`` is a 1-D
+    tensor of one weight per class (the last dimension), applied to every row.
+    """
+
+    def __init__(self, weights=None, sizeAverage=True):
+        super().__init__(sizeAverage)
+        if weights is not None and (not isinstance(weights, Tensor) or weights.dim() != 1):
+            raise ValueError("MultiLabelSoftMarginCriterion: weights must be a 1-D tensor")
+        self.weights = weights
+
+    def _w(self, x):
+        if self.weights is None:
+            return 1
+        if x.shape[-1] != self.weights.size(0):
+            raise input_error(self, f"{self.weights.size(0)} classes in the last dimension (the weights')",
+                              f"input of size {tuple(x.shape)}")
+        return self.weights.array
+
+    def _arrays(self, input, target):
+        x, t = super()._arrays(input, target)
+        if self.weights is not None:
+            self.checkSameType(self.weights, input, 'weights')
+        return x, t
+
+    def _terms(self, x, t, xp):
+        return (_softplus(x, xp) - t * x) * self._w(x)
+
+    def _derivative(self, x, t, xp):
+        return (_sigmoid(x, xp) - t) * self._w(x)
+
+
+class _LabelRows(Criterion):
+    """Shared by the multi-class margins: a 1-D or 2-D float input, processed as rows."""
+
+    takes_labels = True
+
+    def _rows(self, input):
+        check_float_tensor(self, input)
+        self.checkTensor(input, (1, 2))
+        return input.array.reshape(-1, input.size(-1))
+
+    def _scale(self, rows, dim):
+        """Torch7 divides by the class count, and by the row count with ``sizeAverage``."""
+        return 1.0 / (dim * (rows if self.sizeAverage else 1))
+
+
+class MultiMarginCriterion(_LabelRows):
+    """Multi-class hinge loss: for a row x with label y,
+    sum_{d != y} w_y max(0, margin - x_y + x_d)^p / dim (averaged over rows with ``sizeAverage``).
+
+    ``MultiMarginCriterion(p=1, weights=None, margin=1)``; input ``(dim,)`` or
+    ``(batch, dim)``, target one 0-based label per row (an int, list or integer tensor);
+    ``weights`` a 1-D tensor of ``dim`` class weights.
+    """
+
+    def __init__(self, p=1, weights=None, margin=1, sizeAverage=True):
+        super().__init__()
+        if p not in (1, 2):
+            raise ValueError(f"MultiMarginCriterion: only p = 1 and p = 2 are supported, got {p!r}")
+        if weights is not None and (not isinstance(weights, Tensor) or weights.dim() != 1):
+            raise ValueError("MultiMarginCriterion: weights must be a 1-D tensor")
+        self.p, self.weights, self.margin, self.sizeAverage = p, weights, float(margin), sizeAverage
+
+    def _hinge(self, input, target):
+        """(rows, labels, z = margin - x_y + x_d with z[y] excluded, per-row weight)."""
+        x = self._rows(input)
+        self.checkLabels(input, target, x.shape[1])
+        xp = input.xp
+        y = target.array.reshape(-1).astype('int64')
+        z = self.margin - xp.take_along_axis(x, y[:, None], axis=1) + x
+        other = xp.arange(x.shape[1])[None, :] != y[:, None]
+        z = xp.where(other & (z > 0), z, 0)
+        w = 1
+        if self.weights is not None:
+            self.checkSameType(self.weights, input, 'weights')
+            if self.weights.size(0) != x.shape[1]:
+                raise input_error(self, f"weights of {x.shape[1]} classes", f"{self.weights.size(0)}")
+            w = self.weights.array[y][:, None]
+        return x, y, z, w
+
+    def updateOutput(self, input, target):
+        x, y, z, w = self._hinge(input, target)
+        terms = z if self.p == 1 else z * z
+        self.output = float((terms * w).sum()) * self._scale(*x.shape)
+        return self.output
+
+    def updateGradInput(self, input, target):
+        x, y, z, w = self._hinge(input, target)
+        xp = input.xp
+        g = ((z > 0) if self.p == 1 else 2 * z) * w * self._scale(*x.shape)
+        g = g.astype(x.dtype)
+        rows = xp.arange(x.shape[0])
+        g[rows, y] = -g.sum(axis=1)      # the label's entry: minus the others' sum (its own is 0)
+        gi = self.bufferLike('gradInput', input)
+        gi[...] = g.reshape(gi.shape)
+        return self.gradInput
+
+    def __repr__(self):
+        return f"nn.MultiMarginCriterion(p={self.p}, margin={self.margin:g})"
+
+
+class MultiLabelMarginCriterion(_LabelRows):
+    """Multi-label hinge loss: for a row x with target classes J,
+    sum_{j in J} sum_{d not in J} max(0, 1 - x_j + x_d) / dim (averaged over rows with ``sizeAverage``).
+
+    Input ``(dim,)`` or ``(batch, dim)``; the target is an integer tensor of the input's
+    size holding each row's 0-based target classes first, then -1 padding (Torch7's 0
+    padding, shifted to 0-based): ``[3, 0, -1, -1]`` means classes 3 and 0.
+    """
+
+    def __init__(self, sizeAverage=True):
+        super().__init__()
+        self.sizeAverage = sizeAverage
+
+    def _hinge(self, input, target):
+        x = self._rows(input)
+        rows, dim = x.shape
+        if not isinstance(target, Tensor) or target.dtype.kind not in 'iu':
+            got = target.type() if isinstance(target, Tensor) else type(target).__name__
+            raise input_error(self, "an integer target tensor of class indices padded with -1", got, TypeError)
+        if target.nElement() != x.size or target.dim() != input.dim():
+            raise input_error(self, f"a target of the input's size {tuple(input.size())}",
+                              f"size {tuple(target.size())}")
+        if target.is_cuda != input.is_cuda:
+            raise input_error(self, "a target on the input's device", target.type(), TypeError)
+        xp = input.xp
+        t = target.array.reshape(rows, dim).astype('int64')
+        if int(t.min()) < -1 or int(t.max()) >= dim:
+            raise input_error(self, f"target classes in [0, {dim}) or -1 padding",
+                              f"values in [{int(t.min())}, {int(t.max())}]", IndexError)
+        valid = xp.cumprod(t >= 0, axis=1).astype(bool)                       # before the first -1
+        onehot = (t[:, :, None] == xp.arange(dim)[None, None, :]) & valid[:, :, None]   # (rows, k, dim)
+        is_target = onehot.any(axis=1)
+        x_j = xp.take_along_axis(x, xp.where(valid, t, 0), axis=1)               # (rows, k)
+        z = 1 - x_j[:, :, None] + x[:, None, :]
+        active = valid[:, :, None] & ~is_target[:, None, :] & (z > 0)
+        return x, z, active, onehot
+
+    def updateOutput(self, input, target):
+        x, z, active, _ = self._hinge(input, target)
+        self.output = float((z * active).sum()) * self._scale(*x.shape)
+        return self.output
+
+    def updateGradInput(self, input, target):
+        x, z, active, onehot = self._hinge(input, target)
+        g = self._scale(*x.shape)
+        per_target = active.sum(axis=2)                                          # (rows, k)
+        grad = active.sum(axis=1) - (onehot * per_target[:, :, None]).sum(axis=1)
+        gi = self.bufferLike('gradInput', input)
+        gi[...] = (g * grad).reshape(gi.shape)
+        return self.gradInput
+
+
+class MarginRankingCriterion(Criterion):
+    """Ranking hinge loss for a pair of scores: sum_i max(0, -y_i (x1_i - x2_i) + margin), y in {-1, 1}.
+
+    ``MarginRankingCriterion(margin=1)``. Input ``[x1, x2]`` of equal size (``(batch,)`` or
+    one-element tensors); target ``y`` of the same size, or a number for one pair. Averaged
+    over pairs when ``sizeAverage`` (default). ``gradInput`` is a list of two.
+    """
+
+    def __init__(self, margin=1, sizeAverage=True):
+        super().__init__()
+        self.margin, self.sizeAverage = float(margin), sizeAverage
+        self.gradInput = [self.gradInput, self.gradInput.new()]
+
+    def _parts(self, input, y):
+        if not isinstance(input, list) or len(input) != 2:
+            raise input_error(self, "a list of two score tensors [x1, x2]", type(input).__name__, TypeError)
+        x1, x2 = input
+        for i, x in enumerate(input):
+            check_float_tensor(self, x, f'input[{i}]')
+        self.checkSameType(x2, x1, 'input[1]')
+        if x1.nElement() != x2.nElement():
+            raise input_error(self, "two inputs of the same size", f"{tuple(x1.size())} and {tuple(x2.size())}")
+        self.checkSameCount(x1, y)
+        if y.is_cuda != x1.is_cuda:
+            raise input_error(self, "a target on the input's device", y.type(), TypeError)
+        yv = y.array.reshape(x1._size).astype(x1.dtype)
+        dist = -yv * (x1.array - x2.array) + self.margin
+        norm = 1.0 / x1.nElement() if self.sizeAverage and x1.nElement() else 1.0
+        return yv, dist, norm
+
+    def updateOutput(self, input, y):
+        _, dist, norm = self._parts(input, y)
+        self.output = float(input[0].xp.maximum(dist, 0).sum()) * norm
+        return self.output
+
+    def updateGradInput(self, input, y):
+        yv, dist, norm = self._parts(input, y)
+        g = (dist >= 0) * yv * norm
+        for i, sign in ((0, -1), (1, 1)):
+            self.bufferLike(f'_grad{i}', input[i])[...] = sign * g
+        self.gradInput = [self._grad0, self._grad1]
+        return self.gradInput
+
+    def __repr__(self):
+        return f"nn.MarginRankingCriterion({self.margin:g})"

@@ -1,0 +1,88 @@
+"""Regression losses: AbsCriterion, SmoothL1Criterion, WeightedMSECriterion, L1Cost."""
+from ..modules.elementwise import check_float_tensor
+from ..modules.errors import input_error
+from .criterion import Criterion
+from .elementwise import _ElementwiseCriterion
+from .mse import MSECriterion
+
+
+class AbsCriterion(_ElementwiseCriterion):
+    """loss = sum_i |x_i - t_i| (divided by the element count when ``sizeAverage``).
+    ``AbsCriterion(sizeAverage=True)``; input any shape, target as many elements."""
+
+    def _terms(self, x, t, xp):
+        return xp.abs(x - t)
+
+    def _derivative(self, x, t, xp):
+        return xp.where(x - t >= 0, 1, -1)
+
+
+class SmoothL1Criterion(_ElementwiseCriterion):
+    """Huber loss: 0.5 d^2 where |d| < 1, |d| - 0.5 elsewhere, d = x - t; summed (averaged with
+    ``sizeAverage``). ``SmoothL1Criterion(sizeAverage=True)``."""
+
+    def _terms(self, x, t, xp):
+        d = xp.abs(x - t)
+        return xp.where(d < 1, 0.5 * d * d, d - 0.5)
+
+    def _derivative(self, x, t, xp):
+        return xp.clip(x - t, -1, 1)
+
+
+class WeightedMSECriterion(MSECriterion):
+    """MSE between the input and the target scaled by ``w``: sum_i (x_i - w_i t_i)^2 (Torch7's definition).
+
+    ``WeightedMSECriterion(w)``; ``w`` has the target's size, or one sample's size for a
+    batch target (applied to every row). ``sizeAverage`` attribute as MSECriterion.
+    """
+
+    def __init__(self, w, sizeAverage=True):
+        super().__init__(sizeAverage)
+        if not hasattr(w, 'clone'):
+            raise ValueError(f"WeightedMSECriterion: w must be a tensor, got {type(w).__name__}")
+        self.weight = w.clone()
+
+    def _weighted(self, input, target):
+        check_float_tensor(self, input)
+        check_float_tensor(self, target, 'target')
+        self.checkSameType(target, input, 'target')
+        self.checkSameType(self.weight, input, 'weight')
+        w = self.weight
+        if tuple(target.size()) != tuple(w.size()) and tuple(target.size())[1:] != tuple(w.size()):
+            raise input_error(self, f"a target of the weight's size {tuple(w.size())} or a batch of them",
+                              f"size {tuple(target.size())}")
+        buf = self.bufferLike('buffer', target)
+        input.xp.multiply(target.array, w.array, out=buf)
+        return self.buffer
+
+    def updateOutput(self, input, target):
+        return super().updateOutput(input, self._weighted(input, target))
+
+    def updateGradInput(self, input, target):
+        return super().updateGradInput(input, self._weighted(input, target))
+
+    def clearState(self):
+        return super().clearState('buffer')
+
+
+class L1Cost(Criterion):
+    """loss = sum_i |x_i|, no target (``forward(input)``); any input shape."""
+
+    def _targets(self, target):
+        return target   # ignored, as in Torch7
+
+    def forward(self, input, target=None):
+        return super().forward(input, target)
+
+    def backward(self, input, target=None):
+        return super().backward(input, target)
+
+    def updateOutput(self, input, target=None):
+        check_float_tensor(self, input)
+        self.output = float(input.xp.abs(input.array).sum())
+        return self.output
+
+    def updateGradInput(self, input, target=None):
+        check_float_tensor(self, input)
+        input.xp.sign(input.array, out=self.bufferLike('gradInput', input))
+        return self.gradInput

@@ -1,0 +1,71 @@
+"""ClassSimplexCriterion: regression of each class onto a vertex of a regular simplex."""
+import math
+
+import numpy as np
+
+from ..modules.elementwise import check_float_tensor
+from ..modules.errors import input_error
+from ..tensor import Tensor, default_class
+from .mse import MSECriterion
+
+
+def regular_simplex(n):
+    """(n + 1, n) array whose rows are the unit-norm vertices of a regular simplex centred at the origin."""
+    a = np.zeros((n + 1, n))
+    for k in range(n):
+        a[k, k] = 1.0 if k == 0 else math.sqrt(1 - float(a[k, :k] @ a[k, :k]))
+        a[k + 1:, k] = (a[k, k] ** 2 - 1 - 1 / n) / a[k, k]
+    return a
+
+
+class ClassSimplexCriterion(MSECriterion):
+    """MSE between the input and the simplex vertex of the target class (Mroueh et al., 2015).
+
+    ``ClassSimplexCriterion(nClasses)``; input ``(nClasses,)`` or ``(batch, nClasses)``;
+    target one 0-based label per row. ``simplex`` is ``(nClasses, nClasses)``: row c is
+    class c's embedding (a regular simplex in the first nClasses - 1 coordinates).
+    ``getPredictions(input)`` gives the similarity to every vertex and
+    ``getTopPrediction(input)`` the 0-based best class per row.
+    """
+
+    takes_labels = True
+
+    def __init__(self, nClasses, sizeAverage=True):
+        super().__init__(sizeAverage)
+        if not isinstance(nClasses, int) or isinstance(nClasses, bool) or nClasses < 2:
+            raise ValueError(f"ClassSimplexCriterion: nClasses must be an integer > 1, got {nClasses!r}")
+        self.nClasses = nClasses
+        vertices = np.zeros((nClasses, nClasses))
+        vertices[:, :nClasses - 1] = regular_simplex(nClasses - 1)
+        self.simplex = default_class()(vertices)
+
+    def _embedded(self, input, target):
+        check_float_tensor(self, input)
+        self.checkTensor(input, (1, 2))
+        if input.size(-1) != self.nClasses:
+            raise input_error(self, f"{self.nClasses} scores per row", f"input of size {tuple(input.size())}")
+        self.checkLabels(input, target, self.nClasses)
+        self.checkSameType(self.simplex, input, 'simplex')
+        rows = self.simplex.array[target.array.reshape(-1)]
+        self.bufferLike('_target', input)[...] = rows.reshape(input.array.shape)
+        return self._target
+
+    def updateOutput(self, input, target):
+        return super().updateOutput(input, self._embedded(input, target))
+
+    def updateGradInput(self, input, target):
+        return super().updateGradInput(input, self._embedded(input, target))
+
+    def getPredictions(self, input):
+        x = input.array.reshape(-1, self.nClasses)
+        return type(input)._from_array(x @ self.simplex.array.T)
+
+    def getTopPrediction(self, input):
+        scores = self.getPredictions(input).array
+        return Tensor._from_array(scores.argmax(axis=1)).long()
+
+    def clearState(self):
+        return super().clearState('_target')
+
+    def __repr__(self):
+        return f"nn.ClassSimplexCriterion({self.nClasses})"
