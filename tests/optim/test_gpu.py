@@ -1,0 +1,75 @@
+"""Every optimiser on a CUDA flat tensor follows the CPU trajectory (skipped without CuPy and a GPU)."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import optim
+
+from .problems import quadratic
+
+pytestmark = pytest.mark.gpu
+
+OPFUNC, XSTAR = quadratic()
+
+
+def gpu_opfunc(x):
+    """The quadratic computed on the device: the gradient stays a CuPy array."""
+    import cupy as cp
+    a = x.array
+    f, g = OPFUNC(cp.asnumpy(a))
+    return f, cp.asarray(g)
+
+
+RUNS = {
+    'sgd': {'learningRate': 0.05, 'momentum': 0.9, 'nesterov': True, 'dampening': 0},
+    'asgd': {'eta0': 0.05}, 'nag': {'learningRate': 0.05}, 'adagrad': {'learningRate': 0.1}, 'adadelta': {},
+    'adam': {'learningRate': 0.05}, 'adamax': {'learningRate': 0.05}, 'rmsprop': {'learningRate': 0.01},
+    'rprop': {'niter': 2}, 'lbfgs': {'maxIter': 5}, 'lbfgs+lswolfe': {'maxIter': 5, 'lineSearch': optim.lswolfe},
+    'cg': {'maxEval': 10},
+}
+
+
+@pytest.mark.parametrize('name', list(RUNS))
+def test_matches_cpu(name):
+    fn = getattr(optim, name.split('+')[0])
+    x0 = np.linspace(1.0, -1.0, 6)
+    cpu, gpu = lg.DoubleTensor(x0), lg.DoubleTensor(x0).cuda()
+    c_cpu, c_gpu = dict(RUNS[name]), dict(RUNS[name])
+    for _ in range(5):
+        fn(OPFUNC, cpu, c_cpu)
+        out = fn(gpu_opfunc, gpu, c_gpu)
+        assert out[0] is gpu and gpu.is_cuda
+    np.testing.assert_allclose(gpu.cpu().array, cpu.array, rtol=1e-9, atol=1e-12)
+
+
+def test_cupy_array_updated_in_place():
+    import cupy as cp
+    x = cp.asarray(np.linspace(1.0, -1.0, 6))
+    ptr = x.data.ptr
+    out, _ = optim.adam(gpu_opfunc, x, {'learningRate': 0.1})
+    assert out.array.data.ptr == ptr and not np.allclose(cp.asnumpy(x), np.linspace(1.0, -1.0, 6))
+
+
+@pytest.mark.parametrize('name', ['cmaes', 'de'])
+def test_stochastic_on_gpu(name):
+    lg.manualSeed(3)
+    x = lg.DoubleTensor(6).cuda()
+    cfg = {'sigma': 1.0, 'maxEval': 2500} if name == 'cmaes' else \
+        {'scaleFactor': 0.8, 'crossoverRate': 0.9, 'maxFEs': 6000, 'popsize': 30, 'minRegion': -3, 'maxRegion': 3}
+    getattr(optim, name)(lambda p: OPFUNC(p.cpu().array), x, cfg)
+    np.testing.assert_allclose(x.cpu().array, XSTAR, atol=1e-3)
+
+
+def test_gradient_on_wrong_device():
+    x = lg.DoubleTensor(6).cuda()
+    with pytest.raises(TypeError, match='gradient is on the CPU .* x is on the GPU'):
+        optim.sgd(lambda p: (0.0, np.zeros(6)), x, {})
+
+
+def test_checkgrad_and_confusion_on_gpu():
+    import cupy as cp
+    diff, _, _ = optim.checkgrad(gpu_opfunc, cp.ones(6), 1e-6)
+    assert diff < 1e-7
+    cm = optim.ConfusionMatrix(3)
+    cm.batchAdd(cp.eye(3), cp.arange(3))
+    assert cm.mat.array.trace() == 3
