@@ -7,7 +7,8 @@ from .table_buffers import check_size, check_tensor, describe, view_buffer, zero
 
 
 class OneHot(Module):
-    """0-based class indices of any size S -> one-hot rows of size S x outputSize (the module's type).
+    """0-based class indices (any type; fractions truncate) of size S -> one-hot rows of size
+    S x outputSize (the module's type).
 
     The input is not differentiable: gradInput is zeros.
     """
@@ -20,17 +21,18 @@ class OneHot(Module):
 
     def updateOutput(self, input):
         check_tensor(self, input, 'input')
-        idx = input.array
+        # like Torch7's copy into a LongTensor, fractional indices truncate
+        idx = input.array.astype('int64')
         if input.nElement():
-            lo, hi = float(idx.min()), float(idx.max())
-            if lo < 0 or hi >= self.outputSize or (idx != idx.astype('int64')).any():
-                raise input_error(self, f"integer class indices in [0, {self.outputSize - 1}]",
-                                  f"values from {lo} to {hi}", IndexError)
+            lo, hi = int(idx.min()), int(idx.max())
+            if lo < 0 or hi >= self.outputSize:
+                raise input_error(self, f"class indices in [0, {self.outputSize - 1}]", f"indices from {lo} to {hi}",
+                                  IndexError)
         if self.output.is_cuda != input.is_cuda:
             raise input_error(self, f"input on the module's device ({self.output.type()})", input.type(), TypeError)
         out = self.output.resize(*input.size(), self.outputSize)
         xp = input.xp
-        hot = xp.arange(self.outputSize) == idx.astype('int64')[..., None]
+        hot = xp.arange(self.outputSize) == idx[..., None]
         out.array[...] = hot
         return self.output
 

@@ -1,0 +1,132 @@
+"""OneHot, GradientReversal, L1Penalty, ZeroGrad, Constant, WhiteNoise, PrintSize."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.checks import as_double, assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+
+rng = np.random.default_rng(0)
+
+
+def r(*shape):
+    return rng.normal(size=shape)
+
+
+CASES = [
+    ('GradientReversal', lambda: nn.GradientReversal(0.5), lambda: r(2, 3), lambda x: x),
+    ('L1Penalty', lambda: nn.L1Penalty(0.1), lambda: r(2, 3), lambda x: x),
+    ('L1Penalty-avg', lambda: nn.L1Penalty(0.1, True), lambda: r(2, 3), lambda x: x),
+    ('ZeroGrad', lambda: nn.ZeroGrad(), lambda: r(2, 3), lambda x: x),
+    ('ZeroGrad-table', lambda: nn.ZeroGrad(), lambda: [r(2), [r(3)]], lambda x: x),
+    ('Constant', lambda: nn.Constant(np.array([1.0, -2.0])), lambda: r(3), lambda x: np.array([1.0, -2.0])),
+    ('Constant-batch', lambda: nn.Constant(np.array([1.0, -2.0]), 1), lambda: r(3, 4),
+     lambda x: np.array([[1.0, -2.0]] * 3)),
+    ('WhiteNoise-no-std', lambda: nn.WhiteNoise(0.5, 0), lambda: r(2, 3), lambda x: x + 0.5),
+    ('PrintSize', lambda: nn.PrintSize('here'), lambda: r(2, 3), lambda x: x),
+    ('PrintSize-table', lambda: nn.PrintSize(), lambda: [r(2), r(3)], lambda x: x),
+]
+IDS = [c[0] for c in CASES]
+
+
+def assert_tree(out, ref):
+    if isinstance(ref, list):
+        for o, e in zip(out, ref):
+            assert_tree(o, e)
+    else:
+        np.testing.assert_allclose(out.numpy(), ref, rtol=1e-12)
+
+
+@pytest.mark.parametrize('name,make,inp,ref', CASES, ids=IDS)
+def test_matches_numpy(name, make, inp, ref):
+    x = inp()
+    assert_tree(make().double().forward(x), ref(x))
+
+
+# modules whose backward deliberately differs from d output / d input: the expected backprop Jacobian
+# as a function of the finite-difference one and the input
+ALTERED = {
+    'GradientReversal': lambda jac, x: -0.5 * jac,
+    'L1Penalty': lambda jac, x: jac + 0.1 * np.sign(x.numpy()).reshape(-1, 1),
+    'L1Penalty-avg': lambda jac, x: jac + 0.1 / 6 * np.sign(x.numpy()).reshape(-1, 1),
+    'ZeroGrad': lambda jac, x: 0 * jac,
+    'ZeroGrad-table': lambda jac, x: 0 * jac,
+}
+
+
+@pytest.mark.parametrize('name,make,inp,ref', CASES, ids=IDS)
+def test_jacobian(name, make, inp, ref):
+    if name not in ALTERED:
+        assert_jacobian(make(), inp())
+        return
+    m = make().double()
+    x = as_double(inp())
+    fd = nn.Jacobian.forward(m, x)
+    assert np.abs(fd).max() > 0.5  # the forward pass is the identity
+    np.testing.assert_allclose(nn.Jacobian.backward(m, x), ALTERED[name](fd, x), atol=1e-6)
+
+
+@pytest.mark.parametrize('name,make,inp,ref', CASES, ids=IDS)
+def test_type_roundtrip(name, make, inp, ref):
+    assert_type_roundtrip(make(), inp())
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('name,make,inp,ref', CASES, ids=IDS)
+def test_gpu(name, make, inp, ref):
+    assert_gpu_matches_cpu(make(), inp())
+
+
+def test_gradient_closed_forms():
+    x, g = r(2, 3), r(2, 3)
+    np.testing.assert_allclose(nn.GradientReversal(0.5).double().backward(x, g).numpy(), -0.5 * g)
+    m = nn.L1Penalty(0.1, True).double()
+    m.forward(x)
+    assert m.loss == pytest.approx(0.1 / 6 * np.abs(x).sum())
+    np.testing.assert_allclose(m.backward(x, g).numpy(), g + 0.1 / 6 * np.sign(x))
+    np.testing.assert_allclose(nn.L1Penalty(1, False, False).double().backward(x, g).numpy(), np.sign(x))
+    zero = nn.ZeroGrad().double()
+    assert zero.backward([x, [x]], [g, [g]])[1][0].numpy().sum() == 0
+
+
+def test_one_hot_output_and_zero_gradient():
+    m = nn.OneHot(4)
+    idx = lg.LongTensor([[0, 3], [2, 2]])
+    out = m.forward(idx)
+    assert out.type() == 'legonn.FloatTensor' and tuple(out.size()) == (2, 2, 4)
+    np.testing.assert_array_equal(out.numpy(), np.eye(4)[[[0, 3], [2, 2]]])
+    # the indices are not differentiable: backprop and finite differences (of half-integers) both give zero
+    halves = lg.DoubleTensor([0.5, 2.5])
+    m.double()
+    np.testing.assert_array_equal(nn.Jacobian.forward(m, halves), nn.Jacobian.backward(m, halves))
+    assert not m.backward(idx, out).numpy().any()
+    with pytest.raises(IndexError, match=r"OneHot\(4\): expected class indices in \[0, 3\], got indices "
+                                         r"from 0 to 4"):
+        m.forward(lg.LongTensor([0, 4]))
+    assert_type_roundtrip(nn.OneHot(3), lg.LongTensor([0, 2]))
+
+
+@pytest.mark.gpu
+def test_one_hot_gpu():
+    m = nn.OneHot(3).cuda()
+    np.testing.assert_array_equal(m.forward(lg.LongTensor([2, 0]).cuda()).cpu().numpy(), np.eye(3)[[2, 0]])
+
+
+def test_white_noise_statistics_and_modes():
+    m = nn.WhiteNoise(1.0, 0.5).double()
+    x = np.zeros((200, 50))
+    out = m.forward(x).numpy()
+    assert abs(out.mean() - 1.0) < 0.02 and abs(out.std() - 0.5) < 0.02
+    np.testing.assert_array_equal(m.backward(x, np.ones_like(x)).numpy(), 1)
+    m.evaluate()
+    np.testing.assert_array_equal(m.forward(x).numpy(), 1.0)
+    with pytest.raises(ValueError, match="WhiteNoise mean: 1.000000, std: 0.500000: expected training mode"):
+        m.backward(x, np.ones_like(x))
+
+
+def test_print_size_prints(capsys):
+    m = nn.PrintSize('probe')
+    m.forward(np.zeros((2, 3)))
+    m.backward(np.zeros((2, 3)), [np.zeros(1)])
+    text = capsys.readouterr().out
+    assert 'probe:input\na 2-D tensor of size (2, 3)' in text and 'probe:gradOutput\na table of 1 entries' in text

@@ -1,0 +1,109 @@
+"""Sum, Mean, Max, Min, Normalize, MM, MV."""
+import math
+
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+
+rng = np.random.default_rng(0)
+
+
+def r(*shape):
+    return rng.normal(size=shape)
+
+
+def pnorm_rows(x, p, eps=1e-10):
+    x2 = np.atleast_2d(x)
+    n = np.abs(x2).max(1, keepdims=True) + eps if math.isinf(p) else \
+        ((np.abs(x2) ** p).sum(1, keepdims=True) + eps) ** (1 / p)
+    return (x2 / n).reshape(x.shape)
+
+
+CASES = [
+    ('Sum', lambda: nn.Sum(1), lambda: r(2, 3, 2), lambda x: x.sum(1)),
+    ('Sum-1d', lambda: nn.Sum(), lambda: r(4), lambda x: x.sum(0, keepdims=True)),
+    ('Sum-batch', lambda: nn.Sum(0, 1), lambda: r(2, 3), lambda x: x.sum(1)),
+    ('Sum-neg-avg-keep', lambda: nn.Sum(-1, None, True, False), lambda: r(2, 3), lambda x: x.mean(-1, keepdims=True)),
+    ('Mean', lambda: nn.Mean(0), lambda: r(3, 2), lambda x: x.mean(0)),
+    ('Mean-batch', lambda: nn.Mean(0, 1), lambda: r(3, 2), lambda x: x.mean(1)),
+    ('Max', lambda: nn.Max(1), lambda: r(2, 4), lambda x: x.max(1)),
+    ('Max-1d', lambda: nn.Max(0), lambda: r(4), lambda x: x.max(0, keepdims=True)),
+    ('Max-batch', lambda: nn.Max(0, 2), lambda: r(2, 3, 2), lambda x: x.max(1)),
+    ('Min', lambda: nn.Min(-1), lambda: r(2, 3, 2), lambda x: x.min(-1)),
+    ('Normalize-2', lambda: nn.Normalize(2), lambda: r(3, 4), lambda x: pnorm_rows(x, 2)),
+    ('Normalize-1', lambda: nn.Normalize(1), lambda: r(4), lambda x: pnorm_rows(x, 1)),
+    ('Normalize-3', lambda: nn.Normalize(3), lambda: r(2, 4), lambda x: pnorm_rows(x, 3)),
+    ('Normalize-1.5', lambda: nn.Normalize(1.5), lambda: r(2, 4), lambda x: pnorm_rows(x, 1.5)),
+    ('Normalize-inf', lambda: nn.Normalize(math.inf), lambda: r(2, 4), lambda x: pnorm_rows(x, math.inf)),
+    ('MM', lambda: nn.MM(), lambda: [r(2, 3), r(3, 4)], lambda x: x[0] @ x[1]),
+    ('MM-transA', lambda: nn.MM(True), lambda: [r(3, 2), r(3, 4)], lambda x: x[0].T @ x[1]),
+    ('MM-batch-transB', lambda: nn.MM(False, True), lambda: [r(2, 2, 3), r(2, 4, 3)],
+     lambda x: x[0] @ x[1].swapaxes(1, 2)),
+    ('MM-batch-both', lambda: nn.MM(True, True), lambda: [r(2, 3, 2), r(2, 4, 3)],
+     lambda x: x[0].swapaxes(1, 2) @ x[1].swapaxes(1, 2)),
+    ('MV', lambda: nn.MV(), lambda: [r(2, 3), r(3)], lambda x: x[0] @ x[1]),
+    ('MV-trans', lambda: nn.MV(True), lambda: [r(3, 2), r(3)], lambda x: x[0].T @ x[1]),
+    ('MV-batch', lambda: nn.MV(), lambda: [r(2, 2, 3), r(2, 3)], lambda x: np.einsum('bij,bj->bi', *x)),
+    ('MV-batch-trans', lambda: nn.MV(True), lambda: [r(2, 3, 2), r(2, 3)], lambda x: np.einsum('bji,bj->bi', *x)),
+]
+IDS = [c[0] for c in CASES]
+
+
+@pytest.mark.parametrize('name,make,inp,ref', CASES, ids=IDS)
+def test_matches_numpy(name, make, inp, ref):
+    x = inp()
+    out = make().double().forward(x)
+    np.testing.assert_allclose(out.numpy(), ref(x), rtol=1e-10)
+    assert tuple(out.size()) == np.shape(ref(x))
+
+
+@pytest.mark.parametrize('name,make,inp,ref', CASES, ids=IDS)
+def test_jacobian(name, make, inp, ref):
+    assert_jacobian(make(), inp())
+
+
+@pytest.mark.parametrize('name,make,inp,ref', CASES, ids=IDS)
+def test_type_roundtrip(name, make, inp, ref):
+    assert_type_roundtrip(make(), inp())
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('name,make,inp,ref', CASES, ids=IDS)
+def test_gpu(name, make, inp, ref):
+    assert_gpu_matches_cpu(make(), inp())
+
+
+def test_max_gradient_goes_to_argmax_and_indices_are_long():
+    x = np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 7.0]])
+    m = nn.Max(1).double()
+    np.testing.assert_array_equal(m.forward(x).numpy(), [5, 7])
+    assert m._indices.type() == 'legonn.LongTensor'
+    np.testing.assert_array_equal(m._indices.numpy(), [1, 0])
+    np.testing.assert_array_equal(m.backward(x, np.array([2.0, 3.0])).numpy(), [[0, 2, 0], [3, 0, 0]])
+
+
+def test_sum_gradient_broadcasts():
+    m = nn.Sum(0, None, True).double()
+    m.forward(r(4, 2))
+    np.testing.assert_allclose(m.backward(r(4, 2), np.array([4.0, 8.0])).numpy(), [[1, 2]] * 4)
+
+
+def test_errors():
+    with pytest.raises(ValueError, match=r"Sum\(2\): expected an input with dimension 2 \(nInputDims=None\), "
+                                         r"got a 2-D input"):
+        nn.Sum(2).forward(r(2, 3))
+    with pytest.raises(ValueError, match=r"MM: expected matrices whose sizes multiply"):
+        nn.MM().forward([r(2, 3), r(2, 3)])
+    with pytest.raises(ValueError, match=r"MV: expected a 2-D matrix and 1-D vector"):
+        nn.MV().forward([r(2, 3), r(2, 3)])
+    with pytest.raises(ValueError, match=r"Max\(1\): expected gradOutput of size \(2,\), got \(3,\)"):
+        m = nn.Max(1)
+        m.forward(r(2, 3))
+        m.backward(r(2, 3), r(3))
+    with pytest.raises(ValueError):
+        nn.Normalize(0)
+    with pytest.raises(ValueError):
+        nn.Sum(0, None, False, 'yes')

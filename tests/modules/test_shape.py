@@ -1,0 +1,126 @@
+"""Narrow, Select, Transpose, Squeeze, Unsqueeze, Replicate, Padding, Contiguous, Copy, Collapse."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+
+rng = np.random.default_rng(0)
+
+
+def r(*shape):
+    return rng.normal(size=shape)
+
+
+def padded(x, axis, before, after_at, pad, value):
+    """x with ``pad`` entries of ``value`` inserted along ``axis`` after ``after_at`` entries."""
+    shape = list(x.shape)
+    shape[axis] = pad
+    return np.concatenate([np.take(x, range(after_at), axis), np.full(shape, value),
+                           np.take(x, range(after_at, x.shape[axis]), axis)], axis)
+
+
+CASES = [
+    ('Narrow', lambda: nn.Narrow(1, 1, 2), lambda: r(2, 4), lambda x: x[:, 1:3]),
+    ('Narrow-neglen', lambda: nn.Narrow(1, 1, -1), lambda: r(2, 4), lambda x: x[:, 1:]),
+    ('Narrow-neglen2', lambda: nn.Narrow(0, 0, -2), lambda: r(4, 2), lambda x: x[:3]),
+    ('Narrow-negoffset', lambda: nn.Narrow(-1, -2, 2), lambda: r(2, 4), lambda x: x[:, 2:]),
+    ('Select', lambda: nn.Select(1, 2), lambda: r(2, 3, 2), lambda x: x[:, 2]),
+    ('Select-neg', lambda: nn.Select(-1, -1), lambda: r(2, 3), lambda x: x[:, -1]),
+    ('Transpose', lambda: nn.Transpose((0, 1), (1, 2)), lambda: r(2, 3, 4),
+     lambda x: x.swapaxes(0, 1).swapaxes(1, 2)),
+    ('Transpose-batch', lambda: nn.Transpose((0, 1)).setNumInputDims(2), lambda: r(5, 2, 3),
+     lambda x: x.swapaxes(1, 2)),
+    ('Squeeze', lambda: nn.Squeeze(), lambda: r(2, 1, 3, 1), lambda x: x.reshape(2, 3)),
+    ('Squeeze-dim', lambda: nn.Squeeze(1), lambda: r(2, 1, 1), lambda x: x.reshape(2, 1)),
+    ('Squeeze-batch1', lambda: nn.Squeeze(None, 2), lambda: r(1, 1, 3), lambda x: x.reshape(1, 3)),
+    ('Unsqueeze', lambda: nn.Unsqueeze(1), lambda: r(2, 3), lambda x: x[:, None]),
+    ('Unsqueeze-batch', lambda: nn.Unsqueeze(0, 2), lambda: r(4, 2, 3), lambda x: x[:, None]),
+    ('Replicate', lambda: nn.Replicate(3), lambda: r(2, 2), lambda x: np.stack([x] * 3)),
+    ('Replicate-dim-batch', lambda: nn.Replicate(3, 0, 1), lambda: r(2, 2), lambda x: np.stack([x] * 3, 1)),
+    ('Padding-right', lambda: nn.Padding(0, 2, 1, -1.0), lambda: r(3), lambda x: padded(x, 0, 0, 3, 2, -1.0)),
+    ('Padding-left-batch', lambda: nn.Padding(0, -2, 1, 5.0), lambda: r(2, 3), lambda x: padded(x, 1, 0, 0, 2, 5.0)),
+    ('Padding-index', lambda: nn.Padding(0, -2, 1, -1.0, 1), lambda: r(2, 3),
+     lambda x: padded(x, 1, 0, 1, 2, -1.0)),
+    ('Padding-right-index', lambda: nn.Padding(1, 1, None, 0.0, 1), lambda: r(2, 3),
+     lambda x: padded(x, 1, 0, 2, 1, 0.0)),
+    ('Contiguous', lambda: nn.Contiguous(), lambda: r(3, 2).T, lambda x: x),
+    ('Copy', lambda: nn.Copy(None, None, True), lambda: r(2, 3), lambda x: x),
+    ('Collapse', lambda: nn.Collapse(2), lambda: r(2, 3, 4), lambda x: x.reshape(2, 12)),
+    ('Collapse-single', lambda: nn.Collapse(2), lambda: r(3, 4), lambda x: x.reshape(12)),
+]
+IDS = [c[0] for c in CASES]
+
+
+@pytest.mark.parametrize('name,make,inp,ref', CASES, ids=IDS)
+def test_matches_numpy(name, make, inp, ref):
+    x = inp()
+    out = make().double().forward(x)
+    np.testing.assert_allclose(out.numpy(), ref(x), rtol=1e-12)
+    assert tuple(out.size()) == ref(x).shape
+
+
+@pytest.mark.parametrize('name,make,inp,ref', CASES, ids=IDS)
+def test_jacobian(name, make, inp, ref):
+    assert_jacobian(make(), inp())
+
+
+@pytest.mark.parametrize('name,make,inp,ref', CASES, ids=IDS)
+def test_type_roundtrip(name, make, inp, ref):
+    assert_type_roundtrip(make(), inp())
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('name,make,inp,ref', CASES, ids=IDS)
+def test_gpu(name, make, inp, ref):
+    assert_gpu_matches_cpu(make(), inp())
+
+
+def test_views_share_the_input_storage():
+    x = lg.DoubleTensor(r(2, 1, 3))
+    for m in (nn.Squeeze(), nn.Unsqueeze(0), nn.Replicate(4), nn.Contiguous(), nn.Collapse(1)):
+        assert m.double().forward(x).storage() is x.storage(), m
+    assert nn.Replicate(4).double().forward(x).stride(0) == 0
+    # Narrow / Select / Transpose copy, so that later writes to the input do not show
+    assert nn.Narrow(0, 0).double().forward(x).storage() is not x.storage()
+
+
+def test_copy_converts_types_and_passes_through_without_force():
+    m = nn.Copy('legonn.DoubleTensor', 'legonn.FloatTensor')
+    out = m.forward(lg.DoubleTensor(r(2, 2)))
+    assert out.type() == 'legonn.FloatTensor'
+    gi = m.backward(lg.DoubleTensor(r(2, 2)), lg.FloatTensor(2, 2).fill(1))
+    assert gi.type() == 'legonn.DoubleTensor' and gi.numpy().sum() == 4
+    same = nn.Copy('legonn.DoubleTensor', 'legonn.DoubleTensor')
+    x = lg.DoubleTensor(r(2))
+    assert same.forward(x).storage() is x.storage()
+    pinned = nn.Copy('legonn.DoubleTensor', 'legonn.FloatTensor', False, True)
+    pinned.double()
+    assert pinned.forward(x).type() == 'legonn.FloatTensor'
+
+
+def test_padding_fills_the_value_and_gradient_skips_it():
+    m = nn.Padding(0, 2, None, 7.0).double()
+    out = m.forward(np.array([1.0, 2.0]))
+    np.testing.assert_array_equal(out.numpy(), [1, 2, 7, 7])
+    np.testing.assert_array_equal(m.backward(np.array([1.0, 2.0]), np.arange(4.0)).numpy(), [0, 1])
+
+
+def test_errors_name_module_and_leave_state():
+    with pytest.raises(IndexError, match=r"Narrow\(1, 3, 2\): expected dimension 1 long enough for offset 3, "
+                                         r"length 2, got size 4"):
+        nn.Narrow(1, 3, 2).forward(r(2, 4))
+    with pytest.raises(IndexError, match=r"Select\(0, 5\): expected index 5 within dimension 0, got size 2"):
+        nn.Select(0, 5).forward(r(2, 4))
+    with pytest.raises(IndexError, match=r"Transpose\(\{0, 3\}\): expected an input with a dimension 3"):
+        nn.Transpose((0, 3)).forward(r(2, 4))
+    with pytest.raises(IndexError, match=r"Unsqueeze\(dim 4\): expected a position in \[0, 2\]"):
+        nn.Unsqueeze(4).forward(r(2, 4))
+    with pytest.raises(ValueError, match=r"Sequential\[0\] Narrow\(0, 0, 1\): expected gradOutput of size \(1, 4\), "
+                                         r"got \(2, 4\)"):
+        s = nn.Sequential().add(nn.Narrow(0, 0))
+        s.forward(r(2, 4))
+        s.backward(r(2, 4), r(2, 4))
+    with pytest.raises(ValueError):
+        nn.Narrow(0, 0, 0)
