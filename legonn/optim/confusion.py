@@ -7,12 +7,15 @@ import numpy as np
 from ..tensor import LongTensor, FloatTensor, as_tensor
 
 
-def _host(values, what):
-    """Class indices or scores as a host NumPy array (a GPU batch moves once, already reduced)."""
+def _host(values, nclasses, score_ndim):
+    """Class indices or scores as a host NumPy array; scores (``score_ndim`` dimensions, one entry per class)
+    are reduced to their argmax on their own device first, so a GPU batch sends back indices only."""
     if isinstance(values, numbers.Number):
         return np.asarray(values)
-    t = as_tensor(values)
-    return t.array.get() if t.is_cuda else t.array
+    arr = as_tensor(values).array
+    if arr.ndim == score_ndim and arr.shape[-1] == nclasses and nclasses > 1:
+        arr = arr.argmax(axis=-1)
+    return arr.get() if hasattr(arr, 'get') else arr
 
 
 class ConfusionMatrix:
@@ -56,12 +59,10 @@ class ConfusionMatrix:
 
     def _classes_of(self, values, what):
         """Indices from a vector of indices, or from an N x C table of scores / one-hot rows (argmax)."""
-        arr = _host(values, what)
+        arr = _host(values, self.nclasses, 2)
         if arr.ndim == 2:
             if arr.shape[1] == 1:
                 arr = arr[:, 0]
-            elif arr.shape[1] == self.nclasses:
-                return arr.argmax(axis=1)
             else:
                 raise ValueError(f"optim.ConfusionMatrix: {what} has {arr.shape[1]} columns, expected "
                                  f"{self.nclasses} (one per class) or 1")
@@ -72,15 +73,13 @@ class ConfusionMatrix:
 
     def add(self, prediction, target):
         """Count one sample: ``prediction`` an index or a score vector, ``target`` an index or a one-hot vector."""
-        pred, targ = _host(prediction, 'prediction'), _host(target, 'target')
-        for name, arr in (('prediction', pred), ('target', targ)):
-            if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != self.nclasses):
+        p, t = _host(prediction, self.nclasses, 1), _host(target, self.nclasses, 1)
+        for name, arr in (('prediction', p), ('target', t)):
+            if arr.ndim != 0:
                 raise ValueError(f"optim.ConfusionMatrix.add: {name} must be an index or a vector of "
-                                 f"{self.nclasses} scores, got shape {arr.shape}")
-        p = pred.argmax() if pred.ndim == 1 else pred
-        t = targ.argmax() if targ.ndim == 1 else targ
-        p = self._indices(np.asarray(p).reshape(1), 'prediction', False)[0]
-        t = self._indices(np.asarray(t).reshape(1), 'target', True)[0]
+                                 f"{self.nclasses} scores")
+        p = self._indices(p.reshape(1), 'prediction', False)[0]
+        t = self._indices(t.reshape(1), 'target', True)[0]
         if t >= 0:
             self.mat.array[t, p] += 1
 

@@ -40,6 +40,12 @@ def test_batch_add_matches_single_adds():
     assert c.mat.array.sum() == 0 and c.totalValid == 0
 
 
+def test_batch_of_as_many_indices_as_classes():
+    cm = optim.ConfusionMatrix(3)
+    cm.batchAdd(np.array([2, 0, 1]), lg.LongTensor([2, 1, 1]))
+    np.testing.assert_array_equal(cm.mat.array, [[0, 0, 0], [1, 1, 0], [0, 0, 1]])
+
+
 def test_print_like_torch():
     cm = optim.ConfusionMatrix(['a', 'b'])
     cm.batchAdd(np.array([0, 0, 1, 1, 1]), np.array([0, 0, 1, 1, 0]))
