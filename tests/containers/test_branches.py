@@ -1,0 +1,166 @@
+"""Concat, DepthConcat, Parallel, ConcatTable, ParallelTable, MapTable."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+
+rng = np.random.default_rng(0)
+
+
+def r(*shape):
+    return rng.normal(size=shape)
+
+
+def concat():
+    return nn.Concat(1).add(nn.Linear(3, 2)).add(nn.Sequential().add(nn.Linear(3, 2)).add(nn.Tanh()))
+
+
+def depth_concat():
+    # children giving (n, 1, 3) and (n, 2, 1): the second is centred in a 3-wide window
+    return (nn.DepthConcat(1).add(nn.Sequential().add(nn.Linear(2, 3)).add(nn.Unsqueeze(1)))
+            .add(nn.Sequential().add(nn.Linear(2, 2)).add(nn.Unsqueeze(2))))
+
+
+def parallel():
+    return nn.Parallel(0, 0).add(nn.Linear(3, 2)).add(nn.Linear(3, 1))
+
+
+def concat_table():
+    return nn.ConcatTable().add(nn.Linear(3, 2)).add(nn.Narrow(1, 0, 2))
+
+
+def parallel_table():
+    return nn.ParallelTable().add(nn.Linear(3, 2)).add(nn.Tanh())
+
+
+def map_table():
+    return nn.MapTable(nn.Linear(3, 2))
+
+
+def concat_of_tables():
+    # table input: each child's gradInput is a table and they are summed entry by entry
+    return nn.Concat(0).add(nn.CAddTable()).add(nn.CMulTable())
+
+
+CASES = [
+    ('Concat', concat, lambda: r(2, 3)),
+    ('Concat-table-input', concat_of_tables, lambda: [r(2, 3), r(2, 3)]),
+    ('DepthConcat', depth_concat, lambda: r(2, 2)),
+    ('Parallel', parallel, lambda: r(2, 3)),
+    ('ConcatTable', concat_table, lambda: r(2, 3)),
+    ('ParallelTable', parallel_table, lambda: [r(2, 3), r(4)]),
+    ('MapTable', map_table, lambda: [r(3), r(2, 3), r(3)]),
+]
+IDS = [c[0] for c in CASES]
+
+
+@pytest.mark.parametrize('name,make,inp', CASES, ids=IDS)
+def test_jacobian(name, make, inp):
+    assert_jacobian(make(), inp())
+
+
+@pytest.mark.parametrize('name,make,inp', CASES, ids=IDS)
+def test_type_roundtrip(name, make, inp):
+    assert_type_roundtrip(make(), inp())
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('name,make,inp', CASES, ids=IDS)
+def test_gpu(name, make, inp):
+    assert_gpu_matches_cpu(make(), inp())
+
+
+def lin(m):
+    return lambda x: x @ m.weight.numpy().T + m.bias.numpy()
+
+
+def test_concat_reference():
+    m = concat().double()
+    x = r(2, 3)
+    a, b = m.get(0), m.get(1).get(0)
+    np.testing.assert_allclose(m.forward(x).numpy(), np.concatenate([lin(a)(x), np.tanh(lin(b)(x))], 1))
+    g = r(2, 4)
+    gi = m.backward(x, g).numpy()
+    expected = g[:, :2] @ a.weight.numpy() + (g[:, 2:] * (1 - np.tanh(lin(b)(x)) ** 2)) @ b.weight.numpy()
+    np.testing.assert_allclose(gi, expected)
+    np.testing.assert_allclose(a.gradWeight.numpy(), g[:, :2].T @ x)
+
+
+def test_depth_concat_centres_and_zero_pads():
+    m = depth_concat().double()
+    x = r(2, 2)
+    out = m.forward(x).numpy()
+    assert out.shape == (2, 3, 3)
+    first, second = m.get(0).output.numpy(), m.get(1).output.numpy()
+    np.testing.assert_allclose(out[:, 0:1, :], first)
+    np.testing.assert_allclose(out[:, 1:3, 1:2], second)
+    assert not out[:, 1:3, 0].any() and not out[:, 1:3, 2].any()
+
+
+def test_parallel_reference():
+    m = parallel().double()
+    x = r(2, 3)
+    np.testing.assert_allclose(m.forward(x).numpy(), np.concatenate([lin(m.get(0))(x[0]), lin(m.get(1))(x[1])]))
+    with pytest.raises(ValueError, match=r"Parallel: expected between 1 and 2 slices \(one per child\) along "
+                                         r"dimension 0, got 3 slices"):
+        m.forward(r(3, 3))
+
+
+def test_concat_table_and_parallel_table_reference():
+    m = concat_table().double()
+    x = r(2, 3)
+    out = m.forward(x)
+    np.testing.assert_allclose(out[0].numpy(), lin(m.get(0))(x))
+    np.testing.assert_allclose(out[1].numpy(), x[:, :2])
+    g0, g1 = r(2, 2), r(2, 2)
+    expected = g0 @ m.get(0).weight.numpy() + np.pad(g1, ((0, 0), (0, 1)))
+    np.testing.assert_allclose(m.backward(x, [g0, g1]).numpy(), expected)
+    p = parallel_table().double()
+    out = p.forward([x, x[0]])
+    np.testing.assert_allclose(out[1].numpy(), np.tanh(x[0]))
+    with pytest.raises(ValueError, match=r"ParallelTable: expected a input table of 2 entries, got 3"):
+        p.forward([x, x, x])
+
+
+def test_map_table_shares_parameters_and_grows():
+    m = map_table().double()
+    x = [r(3), r(3), r(3)]
+    out = m.forward(x)
+    assert len(m.modules) == 3
+    w = m.get(0).weight
+    assert all(c.weight.storage() is w.storage() and c.gradWeight.storage() is m.get(0).gradWeight.storage()
+               for c in m.modules)
+    for o, xi in zip(out, x):
+        np.testing.assert_allclose(o.numpy(), lin(m.get(0))(xi))
+    m.zeroGradParameters()
+    g = [r(2), r(2), r(2)]
+    m.backward(x, g)
+    np.testing.assert_allclose(m.get(0).gradWeight.numpy(), sum(np.outer(gi, xi) for gi, xi in zip(g, x)))
+    params, grads = m.getParameters()
+    assert params.nElement() == 3 * 2 + 2
+    # sharing survives flattening and later growth
+    m.forward([r(3)] * 5)
+    assert all(c.weight.storage() is params.storage() for c in m.modules)
+    unshared = nn.MapTable(nn.Linear(3, 2), False).double()
+    unshared.forward(x)
+    assert unshared.get(1).weight.storage() is not unshared.get(0).weight.storage()
+    with pytest.raises(ValueError, match='single module'):
+        m.add(nn.Linear(1, 1))
+
+
+def test_table_outputs_reuse_child_tensors():
+    m = concat_table().double()
+    x = r(2, 3)
+    out = m.forward(x)
+    again = m.forward(x)
+    assert out[0] is again[0]
+    gi = m.backward(x, [r(2, 2), r(2, 2)])
+    assert m.backward(x, [r(2, 2), r(2, 2)]) is gi
+
+
+def test_concat_repr_follows_torch7():
+    text = repr(concat())
+    assert text.splitlines()[:3] == ['nn.Concat {', '  input', '    |`-> (0): nn.Linear(3 -> 2)']
+    assert text.splitlines()[-2:] == ['     ... -> output', '}']
