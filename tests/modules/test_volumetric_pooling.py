@@ -1,0 +1,193 @@
+"""VolumetricMaxPooling, VolumetricDilatedMaxPooling, VolumetricAveragePooling, VolumetricMaxUnpooling,
+VolumetricFractionalMaxPooling."""
+import math
+
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+
+
+def _unpool():
+    pool = nn.VolumetricMaxPooling(2, 2, 2).double()
+    pool.forward(lg.randn(2, 2, 4, 4, 4).double())
+    return nn.VolumetricMaxUnpooling(pool)
+
+
+CASES = [
+    pytest.param(lambda: nn.VolumetricMaxPooling(2, 2, 2), (2, 4, 4, 4), id='max-nobatch'),
+    pytest.param(lambda: nn.VolumetricMaxPooling(2, 3, 2, 2, 2, 1, 1, 1, 0).ceil(), (2, 2, 5, 4, 5), id='max-ceil-pad'),
+    pytest.param(lambda: nn.VolumetricDilatedMaxPooling(2, 2, 2, 1, 1, 2, 1, 0, 1, 2, 1, 2), (1, 2, 4, 4, 5),
+                 id='dilated'),
+    pytest.param(lambda: nn.VolumetricAveragePooling(2, 2, 2), (2, 4, 4, 4), id='avg'),
+    pytest.param(lambda: nn.VolumetricAveragePooling(2, 3, 2, 1, 2, 1, 1, 1, 0), (2, 1, 3, 4, 5), id='avg-stride-pad'),
+    pytest.param(_unpool, (2, 2, 2, 2, 2), id='unpool'),
+    pytest.param(lambda: nn.VolumetricFractionalMaxPooling(2, 2, 2, 2, 3, 2).fixPoolingRegions(), (2, 2, 5, 5, 4),
+                 id='fractional'),
+]
+
+
+@pytest.mark.parametrize('make,shape', CASES)
+def test_jacobian(make, shape):
+    assert_jacobian(make(), lg.randn(*shape))
+
+
+@pytest.mark.parametrize('make,shape', CASES)
+def test_type_roundtrip(make, shape):
+    assert_type_roundtrip(make(), lg.randn(*shape))
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('make,shape', CASES)
+def test_gpu_matches_cpu(make, shape):
+    assert_gpu_matches_cpu(make(), lg.randn(*shape))
+
+
+def reference_pool(x, k, s, p, d, ceil, reduce):
+    """Nested loops over every output: Torch7's size rule and window clipping (padding never counts in max)."""
+    n, c, *size = x.shape
+    outs = []
+    for a in range(3):
+        room = size[a] + 2 * p[a] - d[a] * (k[a] - 1) - 1
+        o = (math.ceil(room / s[a]) if ceil else room // s[a]) + 1
+        if ceil and (o - 1) * s[a] >= size[a] + p[a]:
+            o -= 1
+        outs.append(o)
+    y = np.zeros((n, c, *outs))
+    idx = np.zeros((n, c, *outs), dtype=np.int64)
+    for i in np.ndindex(n, c, *outs):
+        vals, where = [], []
+        for kk in np.ndindex(*k):
+            pos = [i[2 + a] * s[a] - p[a] + kk[a] * d[a] for a in range(3)]
+            if all(0 <= pos[a] < size[a] for a in range(3)):
+                vals.append(x[(i[0], i[1]) + tuple(pos)])
+                where.append((pos[0] * size[1] + pos[1]) * size[2] + pos[2])
+            else:
+                vals.append(0.0 if reduce == 'mean' else -np.inf)
+                where.append(-1)
+        if reduce == 'mean':
+            y[i] = sum(vals) / math.prod(k)
+        else:
+            j = int(np.argmax(vals))
+            y[i], idx[i] = vals[j], where[j]
+    return y, idx
+
+
+@pytest.mark.parametrize('args,ceil,shape', [
+    ((2, 2, 2), False, (2, 2, 4, 5, 4)),
+    ((2, 3, 2, 2, 2, 1, 1, 1, 0), True, (1, 2, 5, 4, 5)),
+    ((3, 2, 2, 2, 1, 2), True, (1, 1, 6, 4, 5)),
+])
+def test_max_pooling_matches_nested_loops(args, ceil, shape):
+    m = nn.VolumetricMaxPooling(*args)
+    if ceil:
+        m.ceil()
+    x = lg.randn(*shape).double()
+    want, idx = reference_pool(x.numpy(), (m.kT, m.kH, m.kW), (m.dT, m.dH, m.dW), (m.padT, m.padH, m.padW),
+                               (1, 1, 1), ceil, 'max')
+    np.testing.assert_allclose(m.forward(x).numpy(), want)
+    np.testing.assert_array_equal(m.indices.numpy(), idx)
+    assert m.indices.type() == 'legonn.LongTensor'
+
+
+def test_dilated_max_pooling_matches_nested_loops():
+    m = nn.VolumetricDilatedMaxPooling(2, 2, 2, 1, 2, 1, 1, 1, 0, 2, 1, 2).ceil()
+    x = lg.randn(2, 6, 5, 6).double()
+    want, idx = reference_pool(x.numpy()[None], (2, 2, 2), (1, 1, 2), (1, 0, 1), (2, 2, 1), True, 'max')
+    np.testing.assert_allclose(m.forward(x).numpy(), want[0])
+    np.testing.assert_array_equal(m.indices.numpy(), idx[0])
+
+
+def test_average_pooling_matches_nested_loops():
+    m = nn.VolumetricAveragePooling(2, 3, 2, 1, 2, 1, 1, 1, 0)
+    x = lg.randn(2, 2, 3, 4, 5).double()
+    want, _ = reference_pool(x.numpy(), (2, 2, 3), (1, 1, 2), (1, 0, 1), (1, 1, 1), False, 'mean')
+    np.testing.assert_allclose(m.forward(x).numpy(), want, rtol=1e-12)
+
+
+def test_unpooling_inverts_pooling_on_its_maxima():
+    pool = nn.VolumetricMaxPooling(2, 2, 2)
+    unpool = nn.VolumetricMaxUnpooling(pool)
+    x = lg.randn(2, 3, 4, 4, 6)
+    y = pool.forward(x)
+    z = unpool.forward(y).numpy()
+    xa = x.numpy()
+    kept = z != 0
+    np.testing.assert_array_equal(z[kept], xa[kept])
+    assert kept.sum() == y.nElement()
+    # each 2x2x2 block keeps exactly its maximum
+    blocks = xa.reshape(2, 3, 2, 2, 2, 2, 3, 2).max(axis=(3, 5, 7))
+    np.testing.assert_array_equal(blocks, y.numpy())
+    assert repr(unpool) == 'nn.VolumetricMaxUnpooling associated to nn.VolumetricMaxPooling(2x2x2, 2,2,2)'
+
+
+def test_unpooling_rejects_mismatched_pooling():
+    with pytest.raises(ValueError, match='kernel must equal its stride'):
+        nn.VolumetricMaxUnpooling(nn.VolumetricMaxPooling(3, 3, 3, 2, 2, 2))
+    with pytest.raises(ValueError, match='expected a VolumetricMaxPooling'):
+        nn.VolumetricMaxUnpooling(nn.VolumetricAveragePooling(2, 2, 2))
+    pool = nn.VolumetricMaxPooling(2, 2, 2)
+    unpool = nn.VolumetricMaxUnpooling(pool)
+    with pytest.raises(ValueError, match='has run forward'):
+        unpool.forward(lg.randn(1, 2, 2, 2))
+    pool.forward(lg.randn(1, 4, 4, 4))
+    with pytest.raises(ValueError, match=r"VolumetricMaxUnpooling.*expected an input of the pooling output's size "
+                                         r"\(1, 2, 2, 2\), got \(1, 3, 2, 2\)"):
+        unpool.forward(lg.randn(1, 3, 2, 2))
+
+
+def test_fractional_pooling_follows_torch7_intervals():
+    m = nn.VolumetricFractionalMaxPooling(2, 2, 2, 3, 2, 2)
+    x = lg.randn(1, 2, 5, 4, 6).double()   # read as (planes, H, W, T), as Torch7
+    out = m.forward(x).numpy()
+    assert out.shape == (1, 2, 2, 2, 3)
+    u = m.randomSamples.numpy()
+
+    def starts(sample, n_in, n_out, pool):
+        alpha = (n_in - pool) / (n_out - 1)
+        seq = [int((i + sample) * alpha) - int(sample * alpha) for i in range(n_out - 1)]
+        return seq + [n_in - pool]
+
+    xa = x.numpy()
+    for b, c in np.ndindex(1, 2):
+        st, sw, sh = (starts(u[b, c, 0], 6, 3, 2), starts(u[b, c, 1], 4, 2, 2), starts(u[b, c, 2], 5, 2, 2))
+        for i, j, k in np.ndindex(2, 2, 3):
+            block = xa[b, c, sh[i]:sh[i] + 2, sw[j]:sw[j] + 2, st[k]:st[k] + 2]
+            assert out[b, c, i, j, k] == block.max()
+
+
+def test_fractional_pooling_ratios_and_fixed_regions():
+    m = nn.VolumetricFractionalMaxPooling(2, 2, 2, 0.5, 0.5, 0.5)
+    x = lg.randn(2, 8, 8, 8)
+    assert tuple(m.forward(x).size()) == (2, 4, 4, 4)
+    m.fixPoolingRegions()
+    first = m.forward(x).clone()
+    np.testing.assert_array_equal(m.forward(x).numpy(), first.numpy())
+    with pytest.raises(ValueError, match='ratios'):
+        nn.VolumetricFractionalMaxPooling(2, 2, 2, 0.5, 1.5, 0.5)
+    with pytest.raises(ValueError, match='at least 2'):
+        nn.VolumetricFractionalMaxPooling(1, 2, 2, 2, 2, 2)
+
+
+@pytest.mark.parametrize('cls', [nn.VolumetricMaxPooling, nn.VolumetricAveragePooling])
+def test_bad_construction(cls):
+    with pytest.raises(ValueError, match='at most half the kernel'):
+        cls(2, 2, 2, 1, 1, 1, 2, 0, 0)
+    with pytest.raises(ValueError, match='kT must be a positive integer'):
+        cls(0, 2, 2)
+    with pytest.raises(ValueError, match='dW must be a positive integer'):
+        cls(2, 2, 2, 1, -1, 1)
+
+
+def test_bad_inputs_name_module():
+    m = nn.VolumetricMaxPooling(3, 3, 3)
+    with pytest.raises(ValueError, match=r'VolumetricMaxPooling\(3x3x3, 3,3,3\): expected an input of at least '
+                                         r'\(3, 3, 3\).*got \(2, 4, 4\)'):
+        m.forward(lg.randn(1, 2, 4, 4))
+    with pytest.raises(ValueError, match='4-D or 5-D'):
+        m.forward(lg.randn(4, 4, 4))
+    m.forward(lg.randn(1, 3, 3, 3))
+    with pytest.raises(ValueError, match='gradOutput of size'):
+        m.backward(lg.randn(1, 3, 3, 3), lg.randn(1, 1, 1, 2))
