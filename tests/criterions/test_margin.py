@@ -1,0 +1,133 @@
+"""MarginCriterion, SoftMarginCriterion, MultiMarginCriterion, MultiLabelMarginCriterion,
+MultiLabelSoftMarginCriterion, MarginRankingCriterion."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.criterions.criterion_checks import (assert_criterion_gpu, assert_criterion_gradient,
+                                               assert_criterion_type_roundtrip)
+
+RNG = np.random.default_rng(11)
+X = RNG.normal(size=(3, 5))
+SIGNS = np.where(RNG.normal(size=(3, 5)) > 0, 1.0, -1.0)
+BITS = (SIGNS > 0) * 1.0
+LABELS = np.array([0, 3, 4])
+W5 = RNG.uniform(0.5, 2, size=5)
+ML_TARGET = np.array([[3, 0, -1, -1, -1], [1, -1, 2, 0, 0], [4, 2, 1, -1, 3]])
+S1, S2, Y = RNG.normal(size=4), RNG.normal(size=4), np.array([1.0, -1, 1, -1])
+
+
+def multi_margin(x, y, p=1, w=None, margin=1, avg=True):
+    x = np.atleast_2d(x)
+    total = 0.0
+    for row, label in zip(x, np.atleast_1d(y)):
+        z = np.maximum(margin - row[label] + row, 0) ** p
+        z[label] = 0
+        total += z.sum() * (1 if w is None else w[label])
+    return total / x.shape[1] / (x.shape[0] if avg else 1)
+
+
+def multi_label_margin(x, t):
+    total = 0.0
+    for row, targets in zip(x, t):
+        js = []
+        for j in targets:
+            if j < 0:
+                break
+            js.append(j)
+        others = [d for d in range(len(row)) if d not in js]
+        total += sum(max(0, 1 - row[j] + row[d]) for j in js for d in others)
+    return total / x.shape[1] / x.shape[0]
+
+
+def soft_multilabel(x, t, w=1):
+    return ((np.log1p(np.exp(x)) - t * x) * w).mean()
+
+
+# name -> (factory, input, target, NumPy loss)
+CASES = {
+    'Margin': (lambda: nn.MarginCriterion(0.7), X, SIGNS, np.maximum(0.7 - X * SIGNS, 0).mean()),
+    'Margin-sum': (lambda: nn.MarginCriterion(1, False), X, SIGNS, np.maximum(1 - X * SIGNS, 0).sum()),
+    'SoftMargin': (lambda: nn.SoftMarginCriterion(), X, SIGNS, np.log1p(np.exp(-X * SIGNS)).mean()),
+    'MultiMargin': (lambda: nn.MultiMarginCriterion(), X, LABELS, multi_margin(X, LABELS)),
+    'MultiMargin-p2-weights': (lambda: nn.MultiMarginCriterion(2, lg.DoubleTensor(W5), 0.5), X, LABELS,
+                               multi_margin(X, LABELS, 2, W5, 0.5)),
+    'MultiMargin-single': (lambda: nn.MultiMarginCriterion(), X[0], 2, multi_margin(X[0], 2)),
+    'MultiLabelMargin': (lambda: nn.MultiLabelMarginCriterion(), X, ML_TARGET, multi_label_margin(X, ML_TARGET)),
+    'MultiLabelMargin-single': (lambda: nn.MultiLabelMarginCriterion(), X[0], ML_TARGET[0],
+                                multi_label_margin(X[:1], ML_TARGET[:1])),
+    'MultiLabelSoftMargin': (lambda: nn.MultiLabelSoftMarginCriterion(), X, BITS, soft_multilabel(X, BITS)),
+    'MultiLabelSoftMargin-weights': (lambda: nn.MultiLabelSoftMarginCriterion(lg.DoubleTensor(W5)), X, BITS,
+                                     soft_multilabel(X, BITS, W5)),
+    'MarginRanking': (lambda: nn.MarginRankingCriterion(0.5), [S1, S2], Y,
+                      np.maximum(0, -Y * (S1 - S2) + 0.5).mean()),
+    'MarginRanking-one-pair': (lambda: nn.MarginRankingCriterion(), [S1[:1], S2[:1]], -1,
+                               max(0, (S1[0] - S2[0]) + 1)),
+}
+IDS = sorted(CASES)
+
+
+def _tensor(v):
+    if isinstance(v, list):
+        return [_tensor(a) for a in v]
+    if isinstance(v, np.ndarray):
+        return lg.LongTensor(v) if v.dtype.kind == 'i' else lg.DoubleTensor(v)
+    return v
+
+
+def _case(name):
+    make, x, t, ref = CASES[name]
+    return make, _tensor(x), _tensor(t), ref
+
+
+@pytest.mark.parametrize('name', IDS)
+def test_gradient(name):
+    make, x, t, _ = _case(name)
+    assert_criterion_gradient(make(), x, t)
+
+
+@pytest.mark.parametrize('name', IDS)
+def test_loss_matches_numpy(name):
+    make, x, t, ref = _case(name)
+    np.testing.assert_allclose(make().double().forward(x, t), ref, rtol=1e-12)
+
+
+@pytest.mark.parametrize('name', IDS)
+def test_type_roundtrip(name):
+    make, x, t, _ = _case(name)
+    assert_criterion_type_roundtrip(make(), x, t)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('name', IDS)
+def test_gpu(name):
+    make, x, t, _ = _case(name)
+    assert_criterion_gpu(make(), x, t)
+
+
+def test_soft_margins_stay_finite_for_large_scores():
+    x = lg.DoubleTensor([[800.0, -800.0]])
+    for crit, t in ((nn.SoftMarginCriterion(), lg.DoubleTensor([[-1.0, 1.0]])),
+                    (nn.MultiLabelSoftMarginCriterion(), lg.DoubleTensor([[0.0, 1.0]]))):
+        crit.double()
+        np.testing.assert_allclose(crit.forward(x, t), 800.0)
+        assert np.isfinite(crit.backward(x, t).numpy()).all()
+
+
+def test_label_errors_name_the_criterion():
+    x = lg.FloatTensor(3, 5)
+    with pytest.raises(IndexError, match=r'MultiMarginCriterion\(p=1, margin=1\): expected labels in \[0, 5\)'):
+        nn.MultiMarginCriterion().forward(x, [0, 5, 1])
+    with pytest.raises(TypeError, match='MultiMarginCriterion.*integer class labels'):
+        nn.MultiMarginCriterion().forward(x, lg.FloatTensor([0, 1, 2]))
+    with pytest.raises(ValueError, match='MultiMarginCriterion.*3 labels'):
+        nn.MultiMarginCriterion().forward(x, [0, 1])
+    with pytest.raises(IndexError, match=r'MultiLabelMarginCriterion: expected target classes in \[0, 5\) or -1'):
+        nn.MultiLabelMarginCriterion().forward(x, lg.LongTensor(3, 5).fill(5))
+    with pytest.raises(ValueError, match=r"MultiLabelMarginCriterion: expected a target of the input's size"):
+        nn.MultiLabelMarginCriterion().forward(x, lg.LongTensor(3, 4))
+    with pytest.raises(ValueError, match=r'MarginRankingCriterion\(1\): expected a target of 4 elements'):
+        nn.MarginRankingCriterion().forward([lg.FloatTensor(4), lg.FloatTensor(4)], lg.FloatTensor(3))
+    with pytest.raises(ValueError):
+        nn.MultiMarginCriterion(3)

@@ -1,0 +1,93 @@
+"""AbsCriterion, SmoothL1Criterion, WeightedMSECriterion, L1Cost, DistKLDivCriterion."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.criterions.criterion_checks import (assert_criterion_gpu, assert_criterion_gradient,
+                                               assert_criterion_type_roundtrip)
+
+RNG = np.random.default_rng(10)
+X = RNG.normal(size=(3, 4)) * 2
+T = RNG.normal(size=(3, 4))
+P = RNG.dirichlet(np.ones(4), size=3)
+P[0, 1] = 0          # a zero-probability target element contributes nothing
+W = RNG.uniform(0.5, 2, size=4)
+
+
+def huber(d):
+    d = np.abs(d)
+    return np.where(d < 1, 0.5 * d * d, d - 0.5)
+
+
+# name -> (factory, input, target, NumPy loss)
+CASES = {
+    'Abs': (lambda: nn.AbsCriterion(), X, T, np.abs(X - T).mean()),
+    'Abs-sum': (lambda: nn.AbsCriterion(False), X, T, np.abs(X - T).sum()),
+    'SmoothL1': (lambda: nn.SmoothL1Criterion(), X, T, huber(X - T).mean()),
+    'SmoothL1-sum': (lambda: nn.SmoothL1Criterion(False), X, T, huber(X - T).sum()),
+    'WeightedMSE-rows': (lambda: nn.WeightedMSECriterion(lg.DoubleTensor(W)), X, T, ((X - W * T) ** 2).mean()),
+    'WeightedMSE-same': (lambda: nn.WeightedMSECriterion(lg.DoubleTensor(T)), X, T, ((X - T * T) ** 2).mean()),
+    'L1Cost': (lambda: nn.L1Cost(), X, None, np.abs(X).sum()),
+    'DistKLDiv': (lambda: nn.DistKLDivCriterion(), np.log(RNG.dirichlet(np.ones(4), size=3)), P, None),
+    'DistKLDiv-sum': (lambda: nn.DistKLDivCriterion(False), X, P, None),
+}
+IDS = sorted(CASES)
+
+
+def kl(x, t, avg):
+    terms = np.where(t > 0, t * (np.log(np.where(t > 0, t, 1)) - x), 0)
+    return terms.mean() if avg else terms.sum()
+
+
+def _case(name):
+    make, x, t, ref = CASES[name]
+    if ref is None:
+        ref = kl(x, t, name == 'DistKLDiv')
+    return make, lg.DoubleTensor(x), None if t is None else lg.DoubleTensor(t), ref
+
+
+@pytest.mark.parametrize('name', IDS)
+def test_gradient(name):
+    make, x, t, _ = _case(name)
+    assert_criterion_gradient(make(), x, t)
+
+
+@pytest.mark.parametrize('name', IDS)
+def test_loss_matches_numpy(name):
+    make, x, t, ref = _case(name)
+    np.testing.assert_allclose(make().double().forward(x, t), ref, rtol=1e-12)
+
+
+@pytest.mark.parametrize('name', IDS)
+def test_type_roundtrip(name):
+    make, x, t, _ = _case(name)
+    assert_criterion_type_roundtrip(make(), x, t)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('name', IDS)
+def test_gpu(name):
+    make, x, t, _ = _case(name)
+    assert_criterion_gpu(make(), x, t)
+
+
+def test_gradients_in_closed_form():
+    x, t = lg.DoubleTensor([[3.0, -0.5]]), lg.DoubleTensor([[1.0, 0.0]])
+    np.testing.assert_allclose(nn.SmoothL1Criterion().double().backward(x, t).numpy(), [[0.5, -0.25]])
+    np.testing.assert_allclose(nn.AbsCriterion(False).double().backward(x, t).numpy(), [[1, -1]])
+    np.testing.assert_allclose(nn.L1Cost().double().backward(x).numpy(), [[1, -1]])
+
+
+def test_target_errors_name_the_criterion():
+    x = lg.FloatTensor(3, 4)
+    with pytest.raises(ValueError, match=r'AbsCriterion: expected a target of 12 elements.*got size \(3, 3\)'):
+        nn.AbsCriterion().forward(x, lg.FloatTensor(3, 3))
+    with pytest.raises(TypeError, match='SmoothL1Criterion: expected a legonn.FloatTensor target'):
+        nn.SmoothL1Criterion().forward(x, lg.LongTensor(3, 4))
+    with pytest.raises(ValueError, match=r"WeightedMSECriterion: expected a target of the weight's size \(4,\)"):
+        nn.WeightedMSECriterion(lg.FloatTensor(4)).forward(lg.FloatTensor(3, 5), lg.FloatTensor(3, 5))
+    with pytest.raises(TypeError, match='DistKLDivCriterion: expected a floating-point tensor input'):
+        nn.DistKLDivCriterion().forward(lg.LongTensor(2), lg.FloatTensor(2))
+    with pytest.raises(ValueError):
+        nn.AbsCriterion(sizeAverage='yes')
