@@ -1,0 +1,117 @@
+"""TemporalConvolution, TemporalRowConvolution, TemporalMaxPooling, TemporalSubSampling, TemporalDynamicKMaxPooling."""
+import math
+
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+
+CASES = [
+    pytest.param(lambda: nn.TemporalConvolution(3, 2, 3, 2), (7, 3), id='conv-nobatch'),
+    pytest.param(lambda: nn.TemporalConvolution(2, 3, 2), (2, 5, 2), id='conv-batch'),
+    pytest.param(lambda: nn.TemporalRowConvolution(3, 3, 2), (2, 7, 3), id='row'),
+    pytest.param(lambda: nn.TemporalRowConvolution(3, 2, 1, True), (3, 5), id='row-featfirst'),
+    pytest.param(lambda: nn.TemporalMaxPooling(3, 2), (2, 7, 3), id='max'),
+    pytest.param(lambda: nn.TemporalMaxPooling(2), (6, 3), id='max-nobatch'),
+    pytest.param(lambda: nn.TemporalSubSampling(3, 3, 2), (2, 7, 3), id='subsampling'),
+    pytest.param(lambda: nn.TemporalSubSampling(2, 2), (5, 2), id='subsampling-nobatch'),
+    pytest.param(lambda: nn.TemporalDynamicKMaxPooling(2, 0.5), (2, 7, 3), id='kmax'),
+    pytest.param(lambda: nn.TemporalDynamicKMaxPooling(3), (5, 2), id='kmax-nobatch'),
+]
+
+
+@pytest.mark.parametrize('make,shape', CASES)
+def test_jacobian(make, shape):
+    assert_jacobian(make(), lg.randn(*shape))
+
+
+@pytest.mark.parametrize('make,shape', CASES)
+def test_type_roundtrip(make, shape):
+    assert_type_roundtrip(make(), lg.randn(*shape))
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('make,shape', CASES)
+def test_gpu_matches_cpu(make, shape):
+    assert_gpu_matches_cpu(make(), lg.randn(*shape))
+
+
+def test_temporal_convolution_matches_loops():
+    m = nn.TemporalConvolution(3, 2, 3, 2).double()
+    x = lg.randn(2, 8, 3).double()
+    xa, w, b = x.numpy(), m.weight.numpy(), m.bias.numpy()
+    want = np.zeros((2, 3, 2))
+    for n, t, o in np.ndindex(*want.shape):
+        frames = xa[n, t * 2:t * 2 + 3].reshape(-1)     # kW frames one after the other, as Torch7's weight
+        want[n, t, o] = b[o] + (w[o] * frames).sum()
+    np.testing.assert_allclose(m.forward(x).numpy(), want, rtol=1e-12)
+    assert tuple(m.weight.size()) == (2, 9)
+
+
+@pytest.mark.parametrize('feat_first', [False, True])
+def test_row_convolution_matches_loops(feat_first):
+    m = nn.TemporalRowConvolution(3, 2, 2, feat_first).double()
+    x = lg.randn(7, 3).double()
+    xa = x.numpy()
+    w, b = m.weight.numpy(), m.bias.numpy()
+    want = np.zeros((3, 3))
+    for t, f in np.ndindex(3, 3):
+        want[t, f] = b[f] + sum(w[f, 0, k] * xa[t * 2 + k, f] for k in range(2))
+    got = m.forward(lg.DoubleTensor(xa.T.copy()) if feat_first else x).numpy()
+    np.testing.assert_allclose(got.T if feat_first else got, want, rtol=1e-12)
+
+
+def test_max_pooling_matches_loops_and_keeps_window_offsets():
+    m = nn.TemporalMaxPooling(3, 2)
+    x = lg.randn(2, 8, 4)
+    xa = x.numpy()
+    out, idx = m.forward(x).numpy(), m.indices.numpy()
+    for n, t, f in np.ndindex(2, 3, 4):
+        window = xa[n, 2 * t:2 * t + 3, f]
+        assert out[n, t, f] == window.max()
+        assert idx[n, t, f] == window.argmax()
+
+
+def test_subsampling_matches_loops():
+    m = nn.TemporalSubSampling(2, 3, 2).double()
+    x = lg.randn(8, 2).double()
+    xa, w, b = x.numpy(), m.weight.numpy(), m.bias.numpy()
+    want = np.array([[b[f] + w[f] * xa[2 * t:2 * t + 3, f].sum() for f in range(2)] for t in range(3)])
+    np.testing.assert_allclose(m.forward(x).numpy(), want, rtol=1e-12)
+
+
+def test_dynamic_k_max_keeps_order():
+    m = nn.TemporalDynamicKMaxPooling(2, 0.6)
+    x = lg.Tensor([[1, 9], [5, 8], [3, 7], [4, 1], [2, 6]])
+    out = m.forward(x).numpy()
+    k = max(2, math.ceil(0.6 * 5))
+    assert out.shape == (k, 2)
+    np.testing.assert_array_equal(out[:, 0], [5, 3, 4])
+    np.testing.assert_array_equal(out[:, 1], [9, 8, 7])
+    np.testing.assert_array_equal(m.indices.numpy()[:, 0], [1, 2, 3])
+
+
+def test_bad_inputs_and_construction():
+    m = nn.TemporalConvolution(3, 2, 4)
+    with pytest.raises(ValueError, match=r'TemporalConvolution\(3 -> 2, 4, 1\): expected at least kW = 4 frames, got 3'):
+        m.forward(lg.randn(3, 3))
+    with pytest.raises(ValueError, match='inputFrameSize = 3.*got 5'):
+        m.forward(lg.randn(6, 5))
+    with pytest.raises(ValueError, match='2-D or 3-D'):
+        m.forward(lg.randn(6))
+    with pytest.raises(ValueError, match='kW must be a positive integer'):
+        nn.TemporalConvolution(3, 2, 0)
+    with pytest.raises(ValueError, match='dW must be a positive integer'):
+        nn.TemporalMaxPooling(2, 0)
+    with pytest.raises(ValueError, match='expected at least k = 4 frames, got 3'):
+        nn.TemporalDynamicKMaxPooling(4).forward(lg.randn(3, 2))
+    r = nn.TemporalRowConvolution(3, 2, featFirst=True)
+    with pytest.raises(ValueError, match='first non-batch dimension'):
+        r.forward(lg.randn(5, 3))
+    m.zeroGradParameters()
+    m.forward(lg.randn(5, 3))
+    with pytest.raises(ValueError, match='gradOutput'):
+        m.backward(lg.randn(5, 3), lg.randn(3, 2))
+    assert float(m.gradWeight.abs().sum()) == 0
