@@ -1,0 +1,139 @@
+"""BatchNormalization, SpatialBatchNormalization, VolumetricBatchNormalization, LayerNormalization."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+
+
+def _evaluating(m):
+    m.running_mean.normal()
+    m.running_var.uniform(0.5, 2)
+    return m.evaluate()
+
+
+CASES = [
+    pytest.param(lambda: nn.BatchNormalization(3), (4, 3), id='bn-train'),
+    pytest.param(lambda: nn.BatchNormalization(3, 1e-3, 0.2, False), (4, 3), id='bn-train-noaffine'),
+    pytest.param(lambda: _evaluating(nn.BatchNormalization(3)), (4, 3), id='bn-eval'),
+    pytest.param(lambda: _evaluating(nn.BatchNormalization(3)), (3,), id='bn-eval-nobatch'),
+    pytest.param(lambda: nn.SpatialBatchNormalization(2), (2, 2, 2, 3), id='spatial-train'),
+    pytest.param(lambda: _evaluating(nn.SpatialBatchNormalization(2)), (2, 2, 3), id='spatial-eval-nobatch'),
+    pytest.param(lambda: nn.VolumetricBatchNormalization(2), (2, 2, 2, 2, 2), id='volumetric-train'),
+    pytest.param(lambda: _evaluating(nn.VolumetricBatchNormalization(2)), (2, 2, 2, 1, 2), id='volumetric-eval'),
+    pytest.param(lambda: nn.LayerNormalization(4), (3, 4), id='layernorm'),
+    pytest.param(lambda: nn.LayerNormalization(4, 0.5, 1e-5, False), (4,), id='layernorm-noaffine-nobatch'),
+]
+
+
+@pytest.mark.parametrize('make,shape', CASES)
+def test_jacobian(make, shape):
+    assert_jacobian(make(), lg.randn(*shape))
+
+
+@pytest.mark.parametrize('make,shape', CASES)
+def test_type_roundtrip(make, shape):
+    m = make()
+    if m.train and hasattr(m, 'running_mean'):
+        m.momentum = 0.0   # keep the statistics fixed so float and double runs see the same module
+    assert_type_roundtrip(m, lg.randn(*shape))
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('make,shape', CASES)
+def test_gpu_matches_cpu(make, shape):
+    assert_gpu_matches_cpu(make(), lg.randn(*shape))
+
+
+def reference_bn(x, w, b, eps):
+    """Per-plane loops: biased batch variance, as Torch7."""
+    y = np.empty_like(x)
+    mean, var = [], []
+    for c in range(x.shape[1]):
+        v = x[:, c]
+        m, s2 = v.sum() / v.size, ((v - v.sum() / v.size) ** 2).sum() / v.size
+        mean.append(m)
+        var.append(((v - m) ** 2).sum() / (v.size - 1))
+        y[:, c] = (v - m) / np.sqrt(s2 + eps) * w[c] + b[c]
+    return y, np.array(mean), np.array(var)
+
+
+def test_spatial_training_matches_reference_and_updates_running_stats():
+    m = nn.SpatialBatchNormalization(3, 1e-5, 0.3).double()
+    m.bias.normal()
+    x = lg.randn(4, 3, 2, 5).double()
+    want, mean, unbiased = reference_bn(x.numpy(), m.weight.numpy(), m.bias.numpy(), 1e-5)
+    np.testing.assert_allclose(m.forward(x).numpy(), want, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(m.running_mean.numpy(), 0.3 * mean, rtol=1e-12)
+    np.testing.assert_allclose(m.running_var.numpy(), 0.3 * unbiased + 0.7, rtol=1e-12)
+
+
+def test_evaluate_mode_uses_running_stats_and_leaves_them():
+    m = nn.BatchNormalization(2).double()
+    m.running_mean.copy(lg.DoubleTensor([1.0, -2.0]))
+    m.running_var.copy(lg.DoubleTensor([4.0, 0.25]))
+    m.evaluate()
+    x = lg.randn(3, 2).double()
+    want = (x.numpy() - [1.0, -2.0]) / np.sqrt(np.array([4.0, 0.25]) + 1e-5) * m.weight.numpy() + m.bias.numpy()
+    np.testing.assert_allclose(m.forward(x).numpy(), want, rtol=1e-12)
+    np.testing.assert_array_equal(m.running_mean.numpy(), [1.0, -2.0])
+    np.testing.assert_allclose(m.forward(x[0]).numpy(), want[0], rtol=1e-12)   # non-batch input
+
+
+def test_training_on_one_sample_uses_running_stats_as_torch7():
+    m = nn.BatchNormalization(2).double()
+    x = lg.randn(1, 2).double()
+    out = m.forward(x).numpy()
+    np.testing.assert_allclose(out, x.numpy() / np.sqrt(1 + 1e-5) * m.weight.numpy(), rtol=1e-12)
+    np.testing.assert_array_equal(m.running_mean.numpy(), [0, 0])
+
+
+def test_defaults_and_repr():
+    m = nn.BatchNormalization(5)
+    assert (m.eps, m.momentum, m.affine) == (1e-5, 0.1, True)
+    assert np.all((m.weight.numpy() >= 0) & (m.weight.numpy() < 1)) and float(m.bias.abs().sum()) == 0
+    np.testing.assert_array_equal(m.running_var.numpy(), np.ones(5))
+    assert repr(m) == 'nn.BatchNormalization (2D) (5)'
+    assert repr(nn.SpatialBatchNormalization(3)) == 'nn.SpatialBatchNormalization (4D) (3)'
+    assert nn.BatchNormalization(3, affine=False).parameters() == ([], [])
+
+
+def test_failed_calls_change_no_statistics_or_gradients():
+    m = nn.SpatialBatchNormalization(3)
+    m.zeroGradParameters()
+    with pytest.raises(ValueError, match=r'SpatialBatchNormalization \(4D\) \(3\): expected 3 features.*got 2'):
+        m.forward(lg.randn(2, 2, 2, 2))
+    with pytest.raises(ValueError, match='expected a 4-D input, got 3-D'):
+        m.forward(lg.randn(3, 2, 2))      # non-batch only in evaluate mode
+    with pytest.raises(TypeError, match='FloatTensor'):
+        m.forward(lg.randn(2, 3, 2, 2).double())
+    m.forward(lg.randn(2, 3, 2, 2))
+    mean, var = m.running_mean.clone(), m.running_var.clone()
+    with pytest.raises(ValueError, match='gradOutput'):
+        m.backward(lg.randn(2, 3, 2, 2), lg.randn(2, 3, 2, 1))
+    with pytest.raises(ValueError):
+        m.forward(lg.randn(2, 4, 2, 2))
+    np.testing.assert_array_equal(m.running_mean.numpy(), mean.numpy())
+    np.testing.assert_array_equal(m.running_var.numpy(), var.numpy())
+    assert float(m.gradWeight.abs().sum()) == 0
+
+
+@pytest.mark.parametrize('args', [(0,), (3, -1.0), (3, 1e-5, 0.1, 'yes')])
+def test_bad_construction(args):
+    with pytest.raises(ValueError, match='BatchNormalization'):
+        nn.BatchNormalization(*args)
+
+
+def test_layer_normalization_matches_reference():
+    m = nn.LayerNormalization(5, 0.25).double()
+    m.weight.normal()
+    x = lg.randn(3, 5).double()
+    xa = x.numpy()
+    want = np.empty_like(xa)
+    for i in range(3):
+        c = xa[i] - xa[i].mean()
+        want[i] = c * np.sqrt(5) / np.sqrt((c ** 2).sum() + 1e-10) * m.weight.numpy() + 0.25
+    np.testing.assert_allclose(m.forward(x).numpy(), want, rtol=1e-10)
+    with pytest.raises(ValueError, match=r'LayerNormalization\(5\): expected 5 features'):
+        m.forward(lg.randn(3, 4).double())
