@@ -1,0 +1,135 @@
+"""Decorator, DontCast, NaN, Profile, WeightNorm, Bottle, Convert."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+
+rng = np.random.default_rng(0)
+
+
+def r(*shape):
+    return rng.normal(size=shape)
+
+
+CASES = [
+    ('Decorator', lambda: nn.Decorator(nn.Linear(3, 2)), lambda: r(2, 3)),
+    ('NaN', lambda: nn.NaN(nn.Linear(3, 2)), lambda: r(2, 3)),
+    ('Profile', lambda: nn.Profile(nn.Linear(3, 2), 10 ** 6), lambda: r(2, 3)),
+    ('WeightNorm', lambda: nn.WeightNorm(nn.Linear(3, 2)), lambda: r(2, 3)),
+    ('WeightNorm-dim1', lambda: nn.WeightNorm(nn.Linear(3, 2), 1), lambda: r(2, 3)),
+    ('Bottle', lambda: nn.Bottle(nn.Linear(3, 2)), lambda: r(2, 2, 3)),
+    ('Bottle-3d', lambda: nn.Bottle(nn.Sum(1), 2, 1), lambda: r(2, 2, 3, 2)),
+    ('Convert-transpose', lambda: nn.Convert('bchw', 'bhwc'), lambda: r(2, 3, 2, 2)),
+    ('Convert-bf', lambda: nn.Convert('bchw', 'bf'), lambda: r(2, 3, 2, 2)),
+    ('Convert-single', lambda: nn.Convert('chw', 'hwc'), lambda: r(3, 1, 2)),
+    ('Convert-b', lambda: nn.Convert('bf', 'b'), lambda: r(3, 1)),
+]
+IDS = [c[0] for c in CASES]
+
+
+@pytest.mark.parametrize('name,make,inp', CASES, ids=IDS)
+def test_jacobian(name, make, inp):
+    assert_jacobian(make(), inp())
+
+
+@pytest.mark.parametrize('name,make,inp', CASES, ids=IDS)
+def test_type_roundtrip(name, make, inp):
+    assert_type_roundtrip(make(), inp())
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('name,make,inp', CASES, ids=IDS)
+def test_gpu(name, make, inp):
+    assert_gpu_matches_cpu(make(), inp())
+
+
+def test_decorators_pass_through():
+    inner = nn.Linear(3, 2).double()
+    x = r(2, 3)
+    expected = x @ inner.weight.numpy().T + inner.bias.numpy()
+    for wrapped in (nn.Decorator(inner), nn.NaN(inner, 7), nn.Profile(inner, 1000)):
+        np.testing.assert_allclose(wrapped.forward(x).numpy(), expected)
+        assert wrapped.parameters()[0][0] is inner.weight
+    assert repr(nn.NaN(inner, 7)) == 'nn.NaN(7) @ nn.Linear(3 -> 2)'
+    assert repr(nn.Decorator(inner)) == 'nn.Decorator @ nn.Linear(3 -> 2)'
+
+
+def test_nan_reports_where():
+    m = nn.NaN(nn.Linear(2, 2).double())
+    with pytest.raises(ValueError, match=r"NaN\(\d+\) @ nn.Linear\(2 -> 2\): expected a finite output, got NaN in the "
+                                         r"output \(NaN already in the input\)"):
+        m.forward(np.array([np.nan, 1.0]))
+    m.get(0).weight.array[0, 0] = np.nan
+    with pytest.raises(ValueError, match=r"NaN already in the parameters"):
+        m.forward(np.array([1.0, 1.0]))
+
+
+def test_profile_counts_and_prints(capsys):
+    m = nn.Profile(nn.Linear(2, 2).double(), 2, 'lin')
+    for _ in range(3):
+        m.forward(r(1, 2))
+    assert m.numFwds == 1 and m.summedFwdTime >= 0
+    assert 'lin took' in capsys.readouterr().out
+
+
+def test_dont_cast_keeps_the_module_type():
+    inner = nn.Linear(3, 2)  # float
+    m = nn.Sequential().add(nn.DontCast(inner, True))
+    m.double()
+    assert inner.weight.type() == 'legonn.FloatTensor'
+    x = r(2, 3)
+    out = m.forward(x)
+    assert out.type() == 'legonn.DoubleTensor'
+    np.testing.assert_allclose(out.numpy(), x @ inner.weight.numpy().T + inner.bias.numpy(), rtol=1e-5)
+    gi = m.backward(x, np.ones((2, 2)))
+    assert gi.type() == 'legonn.DoubleTensor'
+    np.testing.assert_allclose(inner.gradBias.numpy(), [2, 2])
+
+
+def test_weight_norm_reparametrises():
+    inner = nn.Linear(3, 2).double()
+    before = inner.weight.numpy().copy()
+    m = nn.WeightNorm(inner)
+    x = r(4, 3)
+    out = m.forward(x).numpy()
+    np.testing.assert_allclose(inner.weight.numpy(), before, rtol=1e-4)
+    np.testing.assert_allclose(out, x @ before.T + inner.bias.numpy(), rtol=1e-4)
+    m.g.array[...] = [2.0, 3.0]
+    m.forward(x)
+    v = np.linalg.norm(m.v.numpy(), axis=1)
+    scaled = np.array([2.0, 3.0]) * v / np.sqrt(v ** 2 + 1e-4)  # Torch7's 1e-4 inside the root
+    np.testing.assert_allclose(np.linalg.norm(inner.weight.numpy(), axis=1), scaled, rtol=1e-12)
+    params, grads = m.getParameters()
+    assert params.nElement() == 6 + 2 + 2
+    m.evaluate()
+    m.g.array[...] = [5.0, 5.0]
+    m.forward(x)  # frozen in evaluation mode
+    np.testing.assert_allclose(np.linalg.norm(inner.weight.numpy(), axis=1), scaled, rtol=1e-12)
+    with pytest.raises(ValueError, match='must have a weight'):
+        nn.WeightNorm(nn.Tanh())
+
+
+def test_bottle_reference_and_passthrough():
+    inner = nn.Linear(3, 2).double()
+    b = nn.Bottle(inner)
+    x = r(2, 4, 3)
+    np.testing.assert_allclose(b.forward(x).numpy(), x @ inner.weight.numpy().T + inner.bias.numpy())
+    assert tuple(b.forward(r(5, 3)).size()) == (5, 2)
+    with pytest.raises(ValueError, match=r"Bottle\(2 -> 3\) @ nn.Linear\(3 -> 2\): expected the module to return 3-D"):
+        nn.Bottle(inner, 2, 3).forward(x)
+
+
+def test_convert_layouts():
+    x = r(2, 3, 4, 5)
+    np.testing.assert_allclose(nn.Convert('bchw', 'bhwc').forward(x).numpy(), x.transpose(0, 2, 3, 1))
+    np.testing.assert_allclose(nn.Convert('bchw', 'hwcb').forward(x).numpy(), x.transpose(2, 3, 1, 0))
+    np.testing.assert_allclose(nn.Convert('bchw', 'bf').forward(x).numpy(), x.reshape(2, -1))
+    np.testing.assert_allclose(nn.Convert('chw', 'bf').forward(x[0]).numpy(), x[0].reshape(-1))
+    np.testing.assert_allclose(nn.Convert('b', 'bt').forward(x[0, 0, 0]).numpy(), x[0, 0, 0][:, None])
+    np.testing.assert_allclose(nn.Convert().forward(x).numpy(), x)
+    with pytest.raises(ValueError, match='unrecognised conversion'):
+        nn.Convert('bchw', 'xyz')
+    with pytest.raises(ValueError, match=r"Convert\(bf -> b\): expected one feature"):
+        nn.Convert('bf', 'b').forward(r(2, 3))
