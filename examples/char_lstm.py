@@ -41,11 +41,10 @@ def lstm_cell(input_size, rnn_size):
     """One LSTM cell: (x, prev_c, prev_h) -> (next_c, next_h), gates in the order input, forget, output."""
     x, prev_c, prev_h = nn.Identity()(), nn.Identity()(), nn.Identity()()
     sums = nn.CAddTable()([nn.Linear(input_size, 4 * rnn_size)(x), nn.Linear(rnn_size, 4 * rnn_size)(prev_h)])
-    gates = nn.Sigmoid()(nn.Narrow(1, 0, 3 * rnn_size)(sums))
-    in_gate = nn.Narrow(1, 0, rnn_size)(gates)
-    forget_gate = nn.Narrow(1, rnn_size, rnn_size)(gates)
-    out_gate = nn.Narrow(1, 2 * rnn_size, rnn_size)(gates)
-    in_transform = nn.Tanh()(nn.Narrow(1, 3 * rnn_size, rnn_size)(sums))
+    # one (batch, 4, rnn_size) block split into views: the four gradients land in one buffer, no summing
+    n1, n2, n3, n4 = nn.SplitTable(1)(nn.Reshape(4, rnn_size)(sums)).split(4)
+    in_gate, forget_gate, out_gate = nn.Sigmoid()(n1), nn.Sigmoid()(n2), nn.Sigmoid()(n3)
+    in_transform = nn.Tanh()(n4)
     next_c = nn.CAddTable()([nn.CMulTable()([forget_gate, prev_c]), nn.CMulTable()([in_gate, in_transform])])
     next_h = nn.CMulTable()([out_gate, nn.Tanh()(next_c)])
     graph.annotateNodes()

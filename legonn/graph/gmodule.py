@@ -187,9 +187,9 @@ class gModule(Container):
                 node.gradOutput = go
                 module = node.module
                 if module is not None:
-                    gi = module.updateGradInput(node.input, go)
-                    if accumulate:
-                        module.accGradParameters(node.input, go, scale)
+                    # backward, not updateGradInput + accGradParameters: containers then sweep once
+                    gi = module.backward(node.input, go, scale) if accumulate else \
+                        module.updateGradInput(node.input, go)
                 else:
                     gi = go
                 node.gradInput = gi
