@@ -1,0 +1,119 @@
+"""Containers nested in containers: parameters, getParameters, sharing, clone, type, modes,
+clearState, repr, error paths, and failed calls that leave gradients untouched."""
+import numpy as np
+import pytest
+
+from legonn import nn
+from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+
+rng = np.random.default_rng(0)
+
+
+def r(*shape):
+    return rng.normal(size=shape)
+
+
+def deep():
+    """Sequential > ConcatTable > (Sequential > Linear, Tanh | Bottle > Linear) > ParallelTable > JoinTable."""
+    branch_a = nn.Sequential().add(nn.Linear(3, 2)).add(nn.Tanh())
+    branch_b = nn.Bottle(nn.Concat(1).add(nn.Linear(3, 1)).add(nn.Linear(3, 1)))
+    return (nn.Sequential()
+            .add(nn.ConcatTable().add(branch_a).add(branch_b))
+            .add(nn.ParallelTable().add(nn.Decorator(nn.Linear(2, 2))).add(nn.Sequential().add(nn.Tanh())))
+            .add(nn.JoinTable(1)))
+
+
+def test_deep_jacobian_and_types():
+    assert_jacobian(deep(), r(2, 3))
+    assert_type_roundtrip(deep(), r(2, 3))
+
+
+@pytest.mark.gpu
+def test_deep_gpu():
+    assert_gpu_matches_cpu(deep(), r(2, 3))
+
+
+def test_parameters_and_get_parameters_through_nesting():
+    m = deep().double()
+    params, grads = m.parameters()
+    assert len(params) == 8
+    flat, flat_grad = m.getParameters()
+    assert flat.nElement() == sum(p.nElement() for p in params) == (6 + 2) + 2 * (3 + 1) + (4 + 2)
+    assert all(p.storage() is flat.storage() for p in m.parameters()[0])
+    # a second call returns views of the same storage
+    again, _ = m.getParameters()
+    assert again.storage() is flat.storage()
+    x = r(2, 3)
+    m.zeroGradParameters()
+    m.forward(x)
+    m.backward(x, np.ones((2, 4)))
+    assert np.abs(flat_grad.numpy()).sum() > 0
+    np.testing.assert_allclose(flat_grad.numpy(), np.concatenate([g.numpy().ravel() for g in m.parameters()[1]]))
+    flat.zero()
+    assert not m.forward(x).numpy()[:, :2].any()  # Linear -> Tanh branch gives tanh(0) after the last Linear
+
+
+def test_shared_weights_across_containers_pack_once():
+    a = nn.Linear(3, 3).double()
+    b = a.clone('weight', 'bias', 'gradWeight', 'gradBias')
+    m = nn.ConcatTable().add(nn.Sequential().add(a)).add(nn.Parallel(0, 0).add(b).add(nn.Linear(3, 1).double()))
+    flat, grads = m.getParameters()
+    assert flat.nElement() == 12 + 4
+    a.weight.array[0, 0] = 42.0
+    assert b.weight.numpy()[0, 0] == 42.0
+    x = r(2, 3)
+    m.zeroGradParameters()
+    m.forward(x)
+    m.backward(x, [np.ones((2, 3)), np.ones(4)])
+    # the shared gradient holds both uses
+    np.testing.assert_allclose(a.gradBias.numpy(), [2 + 1] * 3)  # 2 rows through a, 1 slice through b
+
+
+def test_clone_type_modes_clear_state_and_repr():
+    m = deep().double()
+    x = r(2, 3)
+    out = m.forward(x).numpy().copy()
+    twin = m.clone()
+    np.testing.assert_allclose(twin.forward(x).numpy(), out)
+    assert twin.parameters()[0][0].storage() is not m.parameters()[0][0].storage()
+    shared = m.clone('weight', 'bias')
+    assert shared.parameters()[0][0].storage() is m.parameters()[0][0].storage()
+    m.float()
+    assert all(p.type() == 'legonn.FloatTensor' for p in m.parameters()[0])
+    m.evaluate()
+    assert all(not mod.train for mod in m.listModules())
+    m.training()
+    assert all(mod.train for mod in m.listModules())
+    m.clearState()
+    concat = m.get(0).get(1).get(0)
+    assert concat.output.nElement() == 0 and m.get(0).output == []
+    assert len(m.findModules('nn.Linear')[0]) == 4
+    text = repr(m)
+    assert 'nn.ConcatTable {' in text and 'nn.Bottle(2 -> 2) @ nn.Concat {' in text and '|`-> (0): nn.Linear' in text
+
+
+def test_errors_name_the_full_path_and_leave_gradients_untouched():
+    m = deep().double()
+    x = r(2, 3)
+    with pytest.raises(ValueError, match=r"^Sequential\[0\] ConcatTable\[0\] Sequential\[0\] Linear\(3 -> 2\): "
+                                         r"expected 3 input features, got 4"):
+        m.forward(r(2, 4))
+    m.forward(x)
+    m.zeroGradParameters()
+    with pytest.raises(ValueError, match=r"^Sequential\[2\] JoinTable\(1\): expected gradOutput of size \(2, 4\), "
+                                         r"got \(2, 5\)"):
+        m.backward(x, np.ones((2, 5)))
+    assert all(not g.numpy().any() for g in m.parameters()[1])
+    c = nn.Concat(1).add(nn.Linear(3, 2)).add(nn.Linear(3, 2)).double()
+    c.forward(x)
+    c.zeroGradParameters()
+    with pytest.raises(ValueError, match=r"^Concat: expected gradOutput of size \(2, 4\), got \(2, 3\)"):
+        c.backward(x, np.ones((2, 3)))
+    assert all(not g.numpy().any() for g in c.parameters()[1])
+    p = nn.ParallelTable().add(nn.Linear(3, 2)).add(nn.Linear(3, 2)).double()
+    p.forward([x, x])
+    p.zeroGradParameters()
+    with pytest.raises(ValueError, match=r"^ParallelTable\[1\] Linear\(3 -> 2\): expected gradOutput of size"):
+        p.backward([x, x], [np.ones((2, 2)), np.ones((2, 3))])
+    # the gradInputs are computed for every child before any parameter gradient is accumulated
+    assert all(not g.numpy().any() for g in p.parameters()[1])
