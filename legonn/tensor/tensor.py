@@ -27,12 +27,14 @@ from .printing import format_tensor
 
 
 def contiguous_strides(sizes):
-    strides = []
+    """Row-major strides (in elements) for ``sizes``; size-0 and size-1 dimensions do not scale the rest."""
+    strides = [1] * len(sizes)
     acc = 1
-    for n in reversed(sizes):
-        strides.append(acc)
-        acc *= max(int(n), 1)
-    return tuple(reversed(strides))
+    for i in range(len(sizes) - 1, -1, -1):
+        strides[i] = acc
+        if sizes[i] > 1:
+            acc *= sizes[i]
+    return tuple(strides)
 
 
 def _parse_sizes(args, what):
@@ -41,6 +43,8 @@ def _parse_sizes(args, what):
         args = tuple(args[0])
     elif len(args) == 1 and isinstance(args[0], Tensor):
         args = tuple(int(v) for v in args[0].tolist())
+    if all(type(a) is int for a in args):     # the common case, without the slower ABC checks
+        return tuple(args)
     sizes = []
     for a in args:
         if isinstance(a, bool) or not isinstance(a, numbers.Integral):
@@ -149,9 +153,11 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
     @classmethod
     def _from_array(cls, arr):
         """Wrap an ndarray (any supported dtype, either device) in the matching tensor type, no copy."""
-        if arr.dtype == np.bool_:
-            arr = arr.view(np.uint8)
-        tcls = TENSOR_CLASSES[name_for(arr.dtype, backend.is_cupy_array(arr))]
+        tcls = _CLASS_BY_DTYPE.get((arr.dtype, type(arr) is not np.ndarray and backend.is_cupy_array(arr)))
+        if tcls is None:
+            if arr.dtype == np.bool_:
+                arr = arr.view(np.uint8)
+            tcls = TENSOR_CLASSES[name_for(arr.dtype, backend.is_cupy_array(arr))]
         t = object.__new__(tcls)
         return t._adopt(arr)
 
@@ -263,6 +269,8 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
 
     def _dim_index(self, dim):
         n = len(self._size)
+        if type(dim) is int and -n <= dim < n:
+            return dim + n if dim < 0 else dim
         if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
             raise TypeError(f"{self._typename}: dimension must be an integer, got {dim!r}")
         if not -n <= dim < n:
@@ -675,6 +683,8 @@ def _make_typed_classes():
 
 
 TENSOR_CLASSES = _make_typed_classes()
+# (dtype, on GPU) -> class, for the hot path of _from_array
+_CLASS_BY_DTYPE = {(cls._dtype, cls._cuda): cls for cls in TENSOR_CLASSES.values()}
 
 
 def tensor_class(typename):
