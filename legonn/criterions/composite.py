@@ -35,6 +35,9 @@ class _CriterionList(Criterion):
         super().__init__()
         self.criterions, self.weights = [], []
 
+    def _targets(self, target):
+        return target   # each criterion reads its own target (labels stay labels)
+
     def add(self, criterion, weight=1):
         if not isinstance(criterion, Criterion):
             raise TypeError(f"{type(self).__name__}.add: expected a criterion, got {type(criterion).__name__}")
@@ -67,7 +70,8 @@ class ParallelCriterion(_CriterionList):
         if not self.repeatTarget and (not isinstance(target, list) or len(target) != n):
             got = f"a list of {len(target)}" if isinstance(target, list) else type(target).__name__
             raise input_error(self, f"a list of {n} targets (or repeatTarget=True)", got, TypeError)
-        return [(x, target if self.repeatTarget else target[i]) for i, x in enumerate(input)]
+        return [(x, c._targets(target if self.repeatTarget else target[i]))
+                for i, (c, x) in enumerate(zip(self.criterions, input))]
 
     def updateOutput(self, input, target):
         self.output = sum(w * c.updateOutput(x, t)
@@ -87,13 +91,14 @@ class MultiCriterion(_CriterionList):
     ``gradInput`` is the weighted sum of their gradients."""
 
     def updateOutput(self, input, target):
-        self.output = sum(w * c.updateOutput(input, target) for c, w in zip(self.criterions, self.weights))
+        self.output = sum(w * c.updateOutput(input, c._targets(target))
+                          for c, w in zip(self.criterions, self.weights))
         return self.output
 
     def updateGradInput(self, input, target):
         if not self.criterions:
             raise input_error(self, "at least one criterion (add one with add())", "none", ValueError)
-        grads = [c.updateGradInput(input, target) for c in self.criterions]
+        grads = [c.updateGradInput(input, c._targets(target)) for c in self.criterions]
         self.gradInput = _weighted_copy(self.gradInput, grads[0], self.weights[0])
         for g, w in zip(grads[1:], self.weights[1:]):
             _add_weighted(self.gradInput, g, w)
@@ -155,9 +160,12 @@ class ModuleCriterion(Criterion):
         self.criterion, self.inputModule, self.targetModule = criterion, inputModule, targetModule
         self.castTarget = castTarget
 
+    def _targets(self, target):
+        return target   # the target module or the criterion reads it
+
     def _mapped(self, input, target):
         x = self.inputModule.forward(input) if self.inputModule is not None else input
-        t = self.targetModule.forward(target) if self.targetModule is not None else target
+        t = self.targetModule.forward(target) if self.targetModule is not None else self.criterion._targets(target)
         return x, t
 
     def updateOutput(self, input, target):

@@ -35,9 +35,19 @@ class ClassSimplexCriterion(MSECriterion):
         if not isinstance(nClasses, int) or isinstance(nClasses, bool) or nClasses < 2:
             raise ValueError(f"ClassSimplexCriterion: nClasses must be an integer > 1, got {nClasses!r}")
         self.nClasses = nClasses
-        vertices = np.zeros((nClasses, nClasses))
-        vertices[:, :nClasses - 1] = regular_simplex(nClasses - 1)
-        self.simplex = default_class()(vertices)
+        self.simplex = default_class()(self._vertices())
+
+    def _vertices(self):
+        vertices = np.zeros((self.nClasses, self.nClasses))
+        vertices[:, :self.nClasses - 1] = regular_simplex(self.nClasses - 1)
+        return vertices
+
+    def type(self, typename=None, cache=None):
+        result = super().type(typename, cache)
+        if typename is not None:
+            # recomputed in float64, so that float -> double does not keep float32 rounding
+            self.simplex.copy(Tensor._from_array(self._vertices()))
+        return result
 
     def _embedded(self, input, target):
         check_float_tensor(self, input)

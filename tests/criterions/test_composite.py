@@ -1,0 +1,114 @@
+"""ParallelCriterion, MultiCriterion, CriterionTable, ModuleCriterion, SpatialAutoCropMSECriterion."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.criterions.criterion_checks import (assert_criterion_gpu, assert_criterion_gradient,
+                                               assert_criterion_type_roundtrip)
+
+RNG = np.random.default_rng(14)
+X, T = RNG.normal(size=(3, 4)), RNG.normal(size=(3, 4))
+LABELS = [1, 0, 3]
+IMG, BIG = RNG.normal(size=(2, 2, 3, 3)), RNG.normal(size=(2, 2, 6, 4))
+
+
+def _parallel():
+    return nn.ParallelCriterion().add(nn.MSECriterion(), 0.5).add(nn.MultiMarginCriterion(), 2)
+
+
+def _multi():
+    return nn.MultiCriterion().add(nn.MSECriterion(), 0.5).add(nn.AbsCriterion(), 2)
+
+
+def _module_criterion():
+    return nn.ModuleCriterion(nn.MSECriterion(), nn.Tanh(), nn.MulConstant(2))
+
+
+# name -> (factory, input, target, NumPy loss)
+CASES = {
+    'Parallel': (_parallel, [X, X.copy()], [T, LABELS],
+                 0.5 * ((X - T) ** 2).mean() + 2 * nn.MultiMarginCriterion().double().forward(
+                     lg.DoubleTensor(X), LABELS)),
+    'Parallel-repeat': (lambda: nn.ParallelCriterion(True).add(nn.MSECriterion()).add(nn.AbsCriterion(), 3),
+                        [X, X.copy()], T, ((X - T) ** 2).mean() + 3 * np.abs(X - T).mean()),
+    'Multi': (_multi, X, T, 0.5 * ((X - T) ** 2).mean() + 2 * np.abs(X - T).mean()),
+    'Module': (_module_criterion, X, T, ((np.tanh(X) - 2 * T) ** 2).mean()),
+    'SpatialAutoCropMSE': (lambda: nn.SpatialAutoCropMSECriterion(), IMG, BIG,
+                           ((IMG - BIG[:, :, 1:4, 0:3]) ** 2).mean()),
+    'SpatialAutoCropMSE-3d-sum': (lambda: nn.SpatialAutoCropMSECriterion(False), IMG[0], BIG[0],
+                                  ((IMG[0] - BIG[0][:, 1:4, 0:3]) ** 2).sum()),
+}
+IDS = sorted(CASES)
+
+
+def _tensor(v):
+    if isinstance(v, list) and not all(isinstance(a, int) for a in v):
+        return [_tensor(a) for a in v]
+    return lg.DoubleTensor(v) if isinstance(v, np.ndarray) else v
+
+
+def _case(name):
+    make, x, t, ref = CASES[name]
+    return make, _tensor(x), _tensor(t), ref
+
+
+@pytest.mark.parametrize('name', IDS)
+def test_gradient(name):
+    make, x, t, _ = _case(name)
+    assert_criterion_gradient(make(), x, t)
+
+
+@pytest.mark.parametrize('name', IDS)
+def test_loss_matches_numpy(name):
+    make, x, t, ref = _case(name)
+    np.testing.assert_allclose(make().double().forward(x, t), ref, rtol=1e-12)
+
+
+@pytest.mark.parametrize('name', IDS)
+def test_type_roundtrip(name):
+    make, x, t, _ = _case(name)
+    assert_criterion_type_roundtrip(make(), x, t)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('name', IDS)
+def test_gpu(name):
+    make, x, t, _ = _case(name)
+    assert_criterion_gpu(make(), x, t)
+
+
+def test_criterion_table_is_a_module_over_input_and_target():
+    ct = nn.CriterionTable(nn.MSECriterion()).double()
+    x, t = lg.DoubleTensor(X), lg.DoubleTensor(T)
+    np.testing.assert_allclose(ct.forward([x, t]), ((X - T) ** 2).mean(), rtol=1e-12)
+    gx, gt = ct.backward([x, t])
+    np.testing.assert_allclose(gx.numpy(), 2 * (X - T) / X.size, rtol=1e-12)
+    assert gt.size() == (3, 4) and not gt.numpy().any()
+    assert isinstance(ct, nn.Module) and ct.float().criterion.type() == 'legonn.FloatTensor'
+
+
+def test_module_criterion_cast_target_flag():
+    mc = nn.ModuleCriterion(nn.MSECriterion(), None, nn.MulConstant(2), castTarget=False)
+    mc.double()
+    assert mc.criterion.type() == 'legonn.DoubleTensor' and mc.targetModule.type() == 'legonn.FloatTensor'
+
+
+def test_parallel_gradients_are_weighted_and_buffers_reused():
+    pc = _parallel().double()
+    x, t = _tensor([X, X.copy()]), _tensor([T, LABELS])
+    g = pc.backward(x, t)
+    np.testing.assert_allclose(g[0].numpy(), 0.5 * 2 * (X - T) / X.size, rtol=1e-12)
+    first = g[0]
+    assert pc.backward(x, t)[0] is first
+
+
+def test_bad_inputs_name_the_criterion():
+    with pytest.raises(TypeError, match='ParallelCriterion.*expected a list of 2 inputs'):
+        _parallel().forward(lg.FloatTensor(3, 4), [lg.FloatTensor(3, 4), LABELS])
+    with pytest.raises(TypeError, match='ParallelCriterion.*expected a list of 2 targets'):
+        _parallel().forward([lg.FloatTensor(3, 4)] * 2, lg.FloatTensor(3, 4))
+    with pytest.raises(ValueError, match=r'SpatialAutoCropMSECriterion: expected a target of size \(2, 2\) x'):
+        nn.SpatialAutoCropMSECriterion().forward(lg.FloatTensor(2, 2, 3, 3), lg.FloatTensor(2, 2, 2, 5))
+    with pytest.raises(TypeError):
+        nn.MultiCriterion().add(nn.Tanh())
