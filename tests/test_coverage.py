@@ -1,0 +1,86 @@
+"""Every torch/nn module and criterion exists in legonn.nn, or docs/coverage.md says why not.
+
+TORCH_NN lists the classes torch/nn's init.lua loads (its last revision), in its order;
+init.lua's non-class entries (THNN, utils, ErrorMessages, hessian, test) are left out.
+"""
+import pathlib
+import re
+
+import pytest
+
+from legonn import nn
+
+TORCH_NN = """
+Module Container Concat Parallel Sequential DepthConcat Decorator Bottle WeightNorm DontCast NaN Profile
+Linear LinearWeightNorm Bilinear PartialLinear SparseLinear IndexLinear Reshape View Contiguous Select Narrow
+Index Squeeze Unsqueeze Replicate Transpose BatchNormalization LayerNormalization Padding GradientReversal
+MaskedSelect Copy Min Max Sum Mean CMul Mul MulConstant CAdd Add AddConstant Constant Dropout SpatialDropout
+VolumetricDropout WhiteNoise OneHot PrintSize ZeroGrad CAddTable CDivTable CMulTable CSubTable CMaxTable
+CMinTable CAddTensorTable Euclidean WeightedEuclidean PairwiseDistance CosineDistance DotProduct Normalize
+Cosine Kmeans Exp Log HardTanh Clamp LogSigmoid LogSoftMax Sigmoid SoftMax SoftMin SoftPlus SoftSign Tanh
+TanhShrink Abs Power Square Sqrt HardShrink SoftShrink Threshold Maxout ReLU ReLU6 PReLU CReLU LeakyReLU
+SpatialSoftMax SpatialLogSoftMax RReLU ELU GatedLinearUnit LookupTable SpatialConvolution
+SpatialConvolutionLocal SpatialFullConvolution SpatialFullConvolutionMap SpatialConvolutionMM
+SpatialDepthWiseConvolution SpatialConvolutionMap SpatialDilatedConvolution SpatialSubSampling
+SpatialMaxPooling SpatialDilatedMaxPooling SpatialMaxUnpooling SpatialFractionalMaxPooling SpatialLPPooling
+SpatialAveragePooling SpatialAdaptiveMaxPooling SpatialAdaptiveAveragePooling TemporalConvolution
+TemporalSubSampling TemporalMaxPooling TemporalDynamicKMaxPooling TemporalRowConvolution
+SpatialSubtractiveNormalization SpatialDivisiveNormalization SpatialContrastiveNormalization
+SpatialCrossMapLRN SpatialZeroPadding SpatialReflectionPadding SpatialReplicationPadding
+SpatialUpSamplingNearest SpatialUpSamplingBilinear SpatialBatchNormalization UpSampling VolumetricConvolution
+VolumetricFullConvolution VolumetricDilatedConvolution VolumetricMaxPooling VolumetricDilatedMaxPooling
+VolumetricFractionalMaxPooling VolumetricMaxUnpooling VolumetricAveragePooling VolumetricBatchNormalization
+VolumetricReplicationPadding FeatureLPPooling GPU ParallelTable Identity ConcatTable SplitTable JoinTable
+SelectTable MixtureTable CriterionTable FlattenTable NarrowTable MapTable ZipTable ZipTableOneToMany Collapse
+Convert Criterion MSECriterion SpatialAutoCropMSECriterion SmoothL1Criterion MarginCriterion
+SoftMarginCriterion AbsCriterion ClassNLLCriterion SpatialClassNLLCriterion ClassSimplexCriterion
+DistKLDivCriterion MultiCriterion L1HingeEmbeddingCriterion HingeEmbeddingCriterion CosineEmbeddingCriterion
+MarginRankingCriterion MultiMarginCriterion MultiLabelMarginCriterion MultiLabelSoftMarginCriterion L1Cost
+L1Penalty WeightedMSECriterion BCECriterion CrossEntropyCriterion ParallelCriterion DistanceRatioCriterion
+ModuleCriterion PixelShuffle StochasticGradient MM MV Jacobian SparseJacobian
+""".split()
+
+COVERAGE = pathlib.Path(__file__).resolve().parents[1] / 'docs' / 'coverage.md'
+STATUSES = ('present', 'planned', 'out of scope')
+
+
+def table_rows():
+    """{class: (status, note)} from the markdown table of docs/coverage.md."""
+    rows = {}
+    for line in COVERAGE.read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip('|').split('|')]
+        if len(cells) == 3 and re.fullmatch(r'`?[A-Za-z0-9]+`?', cells[0]) and cells[0] != 'class':
+            rows[cells[0].strip('`')] = (cells[1], cells[2])
+    return rows
+
+
+def test_the_torch_list_has_no_duplicates():
+    assert len(TORCH_NN) == len(set(TORCH_NN)) == 192
+
+
+def test_coverage_table_lists_every_torch_class_once_with_a_known_status():
+    rows = table_rows()
+    assert set(rows) == set(TORCH_NN), (sorted(set(TORCH_NN) - set(rows)), sorted(set(rows) - set(TORCH_NN)))
+    bad = {name: status for name, (status, _) in rows.items() if status not in STATUSES}
+    assert not bad, f"unknown statuses (use one of {STATUSES}): {bad}"
+    # an out-of-scope class needs its reason written down
+    assert all(note for status, note in rows.values() if status == 'out of scope')
+
+
+def test_rows_marked_present_are_present():
+    rows = table_rows()
+    claimed = [name for name, (status, _) in rows.items() if status == 'present' and not hasattr(nn, name)]
+    assert not claimed, f"docs/coverage.md marks these present but legonn.nn lacks them: {claimed}"
+
+
+def test_every_torch_class_is_in_legonn_or_has_a_reason():
+    rows = table_rows()
+    present = [name for name in TORCH_NN if hasattr(nn, name)]
+    missing = [name for name in TORCH_NN if not hasattr(nn, name)]
+    unexplained = [name for name in missing if rows.get(name, ('', ''))[0] != 'out of scope']
+    share = 100.0 * len(present) / len(TORCH_NN)
+    print(f"legonn.nn has {len(present)} of {len(TORCH_NN)} torch/nn classes ({share:.1f}%); "
+          f"{len(missing) - len(unexplained)} out of scope; missing: {unexplained}")
+    if unexplained:
+        pytest.fail(f"{len(present)}/{len(TORCH_NN)} torch/nn classes present ({share:.1f}%); missing from "
+                    f"legonn.nn without a reason in docs/coverage.md: {unexplained}")
