@@ -1,0 +1,78 @@
+"""SpatialClassNLLCriterion."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.checks import as_double
+
+
+def reference(x, t, weights, size_average):
+    loss = total = 0.0
+    for n, h, w in np.ndindex(*t.shape):
+        wt = 1.0 if weights is None else weights[t[n, h, w]]
+        loss -= wt * x[n, t[n, h, w], h, w]
+        total += wt
+    return loss / total if size_average else loss
+
+
+@pytest.mark.parametrize('weights', [None, [0.5, 2.0, 1.0]])
+@pytest.mark.parametrize('size_average', [True, False])
+def test_matches_loops_and_finite_differences(weights, size_average):
+    c = nn.SpatialClassNLLCriterion(None if weights is None else lg.Tensor(weights), size_average)
+    x = lg.randn(2, 3, 2, 3).double()
+    t = lg.LongTensor(2, 2, 3).random(3)
+    xa, ta = x.numpy(), t.numpy()
+    assert abs(c.forward(x, t) - reference(xa, ta, weights, size_average)) < 1e-12
+    grad = c.backward(x, t).numpy()
+    eps = 1e-6
+    for idx in np.ndindex(*xa.shape):
+        up, down = xa.copy(), xa.copy()
+        up[idx] += eps
+        down[idx] -= eps
+        fd = (reference(up, ta, weights, size_average) - reference(down, ta, weights, size_average)) / (2 * eps)
+        assert abs(grad[idx] - fd) < 1e-6
+
+
+def test_non_batch_input_and_total_weight():
+    c = nn.SpatialClassNLLCriterion(lg.Tensor([1.0, 3.0]))
+    x = lg.randn(2, 2, 2).double()
+    t = lg.LongTensor([[0, 1], [1, 1]])
+    loss = c.forward(x, t)
+    assert c.total_weight == 10.0
+    assert abs(loss - reference(x.numpy()[None], t.numpy()[None], [1.0, 3.0], True)) < 1e-12
+    assert tuple(c.backward(x, t).size()) == (2, 2, 2)
+
+
+def test_float_type_follows_input():
+    c = nn.SpatialClassNLLCriterion()
+    x = as_double(lg.randn(1, 2, 2, 2))
+    t = lg.LongTensor(1, 2, 2).random(2)
+    assert c.backward(x, t).type() == 'legonn.DoubleTensor'
+    assert c.backward(x.float(), t).type() == 'legonn.FloatTensor'
+
+
+@pytest.mark.gpu
+def test_gpu_matches_cpu():
+    c = nn.SpatialClassNLLCriterion(lg.Tensor([0.5, 2.0, 1.0]))
+    x = lg.randn(2, 3, 2, 2).double()
+    t = lg.LongTensor(2, 2, 2).random(3)
+    cpu_loss, cpu_grad = c.forward(x, t), c.backward(x, t).numpy()
+    g = nn.SpatialClassNLLCriterion(lg.Tensor([0.5, 2.0, 1.0])).cuda()
+    assert abs(g.forward(x.cuda(), t.cuda()) - cpu_loss) < 1e-12
+    np.testing.assert_allclose(g.backward(x.cuda(), t.cuda()).cpu().numpy(), cpu_grad, rtol=1e-12)
+
+
+def test_errors():
+    c = nn.SpatialClassNLLCriterion()
+    x = lg.randn(2, 3, 2, 2)
+    with pytest.raises(IndexError, match=r'SpatialClassNLLCriterion: expected labels in \[0, 3\), got labels in'):
+        c.forward(x, lg.LongTensor(2, 2, 2).fill(3))
+    with pytest.raises(ValueError, match=r'expected a target of size \(2, 2, 2\), got \(2, 2\)'):
+        c.forward(x, lg.LongTensor(2, 2).fill(0))
+    with pytest.raises(TypeError, match='integer class labels'):
+        c.forward(x, lg.zeros(2, 2, 2))
+    with pytest.raises(ValueError, match='4-D input'):
+        c.forward(lg.randn(3, 2), lg.LongTensor(3).fill(0))
+    with pytest.raises(ValueError, match='one weight per class'):
+        nn.SpatialClassNLLCriterion(lg.ones(2)).forward(x, lg.LongTensor(2, 2, 2).fill(0))
