@@ -1,7 +1,7 @@
 """Bilinear: y_k = x1^T W_k x2 + b_k."""
 import math
 
-from .elementwise import check_float_tensor, check_grad_output
+from .elementwise import check_float_tensor
 from .errors import input_error
 from .module import Module
 
@@ -58,7 +58,7 @@ class Bilinear(Module):
 
     def updateGradInput(self, input, gradOutput):
         x1, x2, xp = self._check(input)
-        check_grad_output(self, gradOutput, (x1.shape[0], self.weight.size(0)))
+        self.checkGradOutput(gradOutput, self.output)
         go, w = gradOutput.array, self.weight.array
         for i, (ref, spec, other) in enumerate(((input[0], 'bk,kij,bj->bi', x2), (input[1], 'bk,kij,bi->bj', x1))):
             grad = self.gradInput[i]
@@ -69,7 +69,7 @@ class Bilinear(Module):
 
     def accGradParameters(self, input, gradOutput, scale=1):
         x1, x2, xp = self._check(input)
-        check_grad_output(self, gradOutput, (x1.shape[0], self.weight.size(0)))
+        self.checkGradOutput(gradOutput, self.output)
         go = gradOutput.array
         self.gradWeight.array += scale * xp.einsum('bk,bi,bj->kij', go, x1, x2)
         if self.bias is not None:

@@ -6,7 +6,7 @@ templates.
 """
 import math
 
-from .elementwise import check_float_tensor, check_grad_output
+from .elementwise import check_float_tensor
 from .errors import input_error
 from .module import Module
 
@@ -33,7 +33,7 @@ class _Templates(Module):
         return (outputSize,) if input.dim() == 1 else (input.size(0), outputSize)
 
     def _grad_rows(self, input, gradOutput, outputSize):
-        check_grad_output(self, gradOutput, self._out_sizes(input, outputSize))
+        self.checkGradOutput(gradOutput, self.output)
         return gradOutput.array.reshape(-1, outputSize)
 
 

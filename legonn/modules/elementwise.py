@@ -20,13 +20,6 @@ def check_float_tensor(module, x, what='input'):
     return x
 
 
-def check_grad_output(module, gradOutput, sizes):
-    """gradOutput must be a floating tensor of the output's size."""
-    check_float_tensor(module, gradOutput, 'gradOutput')
-    if tuple(gradOutput.size()) != tuple(sizes):
-        raise input_error(module, f"gradOutput of size {tuple(sizes)}", tuple(gradOutput.size()))
-
-
 def alias(module, name, tensor):
     """Make ``module.<name>`` a view of ``tensor`` (Torch7's ``self.output:set(input)``)."""
     buf = module.__dict__.get(name)
@@ -60,7 +53,7 @@ class _Elementwise(Module):
 
     def updateGradInput(self, input, gradOutput):
         check_float_tensor(self, input)
-        check_grad_output(self, gradOutput, input.size())
+        self.checkGradOutput(gradOutput, input)
         if self.inplace:
             # Torch7 writes the gradient over gradOutput and hands that back
             gi = gradOutput.array

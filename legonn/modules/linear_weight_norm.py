@@ -1,7 +1,6 @@
 """LinearWeightNorm: a Linear layer with weight normalisation (Salimans & Kingma, 2016)."""
 import math
 
-from .elementwise import check_grad_output
 from .linear import Linear
 from .module import Module
 
@@ -75,7 +74,7 @@ class LinearWeightNorm(Linear):
 
     def accGradParameters(self, input, gradOutput, scale=1):
         self._check(input)
-        check_grad_output(self, gradOutput, self.output.size())
+        self.checkGradOutput(gradOutput, self.output)
         x = input.array.reshape(-1, self.inputSize)
         go = gradOutput.array.reshape(-1, self.outputSize)
         gw = scale * (go.T @ x)                                  # d loss / d weight for this call

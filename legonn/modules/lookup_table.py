@@ -1,5 +1,4 @@
 """LookupTable: embeddings, one learnt row of ``weight`` per index (0-based)."""
-from .elementwise import check_grad_output
 from .errors import input_error
 from .module import Module
 
@@ -92,14 +91,13 @@ class LookupTable(Module):
 
     def updateGradInput(self, input, gradOutput):
         idx = self._indices(input)
-        check_grad_output(self, gradOutput, tuple(idx.shape) + (self.weight.size(1),))
+        self.checkGradOutput(gradOutput, self.output)
         self.bufferLike('gradInput', input)[...] = 0
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):
         idx = self._indices(input)
-        check_grad_output(self, gradOutput, tuple(idx.shape) + (self.weight.size(1),))
-        self.checkSameType(gradOutput, self.weight, 'gradOutput')
+        self.checkGradOutput(gradOutput, self.output)
         xp = input.xp
         flat = idx.reshape(-1)
         go = gradOutput.array.reshape(flat.size, -1) * scale

@@ -1,7 +1,7 @@
 """Maxout: the largest of several affine maps per output unit (Goodfellow et al., 2013)."""
 import math
 
-from .elementwise import check_float_tensor, check_grad_output
+from .elementwise import check_float_tensor
 from .errors import input_error
 from .module import Module
 
@@ -52,7 +52,7 @@ class Maxout(Module):
 
     def _grad_z(self, input, gradOutput):
         x = self._check(input)
-        check_grad_output(self, gradOutput, self._out_sizes(input))
+        self.checkGradOutput(gradOutput, self.output)
         xp = input.xp
         _, win = self._winners(x, xp)
         won = xp.arange(self.maxoutNumber)[None, :, None] == win[:, None, :]

@@ -1,6 +1,6 @@
 """PartialLinear: a Linear layer restricted to a chosen subset of its outputs."""
 from ..tensor import arange, as_tensor
-from .elementwise import check_float_tensor, check_grad_output
+from .elementwise import check_float_tensor
 from .errors import input_error
 from .module import Module
 
@@ -74,13 +74,13 @@ class PartialLinear(Module):
 
     def updateGradInput(self, input, gradOutput):
         p = self._check(input)
-        check_grad_output(self, gradOutput, self._out_sizes(input))
+        self.checkGradOutput(gradOutput, self.output)
         input.xp.matmul(gradOutput.array, self.weight.array[p], out=self.bufferLike('gradInput', input))
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):
         p = self._check(input)
-        check_grad_output(self, gradOutput, self._out_sizes(input))
+        self.checkGradOutput(gradOutput, self.output)
         xp = input.xp
         go = gradOutput.array.reshape(-1, p.size)
         x = input.array.reshape(-1, self.inputsize)

@@ -1,5 +1,5 @@
 """Rectifier family: ELU, LeakyReLU, PReLU, RReLU, ReLU6, CReLU (Torch7 doc/transfer.md)."""
-from .elementwise import _Elementwise, check_float_tensor, check_grad_output
+from .elementwise import _Elementwise, check_float_tensor
 from .errors import input_error
 from .module import Module
 
@@ -157,7 +157,7 @@ class PReLU(Module):
 
     def updateGradInput(self, input, gradOutput):
         w = self._slopes(input)
-        check_grad_output(self, gradOutput, input.size())
+        self.checkGradOutput(gradOutput, input)
         x = input.array
         xp = input.xp
         xp.multiply(gradOutput.array, xp.where(x > 0, 1, w).astype(x.dtype), out=self.bufferLike('gradInput', input))
@@ -165,7 +165,7 @@ class PReLU(Module):
 
     def accGradParameters(self, input, gradOutput, scale=1):
         w = self._slopes(input)
-        check_grad_output(self, gradOutput, input.size())
+        self.checkGradOutput(gradOutput, input)
         x = input.array
         xp = input.xp
         contrib = xp.where(x > 0, 0, x * gradOutput.array)
@@ -213,7 +213,7 @@ class CReLU(Module):
 
     def updateGradInput(self, input, gradOutput):
         batched, rows = self._rows(input)
-        check_grad_output(self, gradOutput, self.output.size())
+        self.checkGradOutput(gradOutput, self.output)
         x = input.array.reshape(rows, -1)
         go = gradOutput.array.reshape(rows, 2, -1)
         gi = self.bufferLike('gradInput', input).reshape(rows, -1)

@@ -1,7 +1,7 @@
 """Learnt scaling and shifting: Add, Mul, CMul, CAdd (Torch7 doc/simple.md)."""
 import math
 
-from .elementwise import check_float_tensor, check_grad_output
+from .elementwise import check_float_tensor
 from .errors import input_error
 from .module import Module
 
@@ -74,13 +74,13 @@ class Add(Module):
 
     def updateGradInput(self, input, gradOutput):
         broadcast_shapes(self, input, self.bias, self.scalar)
-        check_grad_output(self, gradOutput, input.size())
+        self.checkGradOutput(gradOutput, input)
         input.xp.copyto(self.bufferLike('gradInput', input), gradOutput.array)
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):
         xs, bs = broadcast_shapes(self, input, self.bias, self.scalar)
-        check_grad_output(self, gradOutput, input.size())
+        self.checkGradOutput(gradOutput, input)
         g = reduce_to(gradOutput.array.reshape(xs), bs)
         self.gradBias.array += scale * g.reshape(self.gradBias.array.shape)
 
@@ -112,13 +112,13 @@ class Mul(Module):
 
     def updateGradInput(self, input, gradOutput):
         self._check(input)
-        check_grad_output(self, gradOutput, input.size())
+        self.checkGradOutput(gradOutput, input)
         input.xp.multiply(gradOutput.array, self.weight.array[0], out=self.bufferLike('gradInput', input))
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):
         self._check(input)
-        check_grad_output(self, gradOutput, input.size())
+        self.checkGradOutput(gradOutput, input)
         self.gradWeight.array += scale * (input.array * gradOutput.array).sum()
 
 
@@ -149,14 +149,14 @@ class CMul(Module):
 
     def updateGradInput(self, input, gradOutput):
         xs, ws = broadcast_shapes(self, input, self.weight)
-        check_grad_output(self, gradOutput, input.size())
+        self.checkGradOutput(gradOutput, input)
         gi = self.bufferLike('gradInput', input)
         input.xp.multiply(gradOutput.array.reshape(xs), self.weight.array.reshape(ws), out=gi.reshape(xs))
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):
         xs, ws = broadcast_shapes(self, input, self.weight)
-        check_grad_output(self, gradOutput, input.size())
+        self.checkGradOutput(gradOutput, input)
         g = reduce_to(input.array.reshape(xs) * gradOutput.array.reshape(xs), ws)
         self.gradWeight.array += scale * g.reshape(self.size)
 
@@ -187,13 +187,13 @@ class CAdd(Module):
 
     def updateGradInput(self, input, gradOutput):
         broadcast_shapes(self, input, self.bias)
-        check_grad_output(self, gradOutput, input.size())
+        self.checkGradOutput(gradOutput, input)
         input.xp.copyto(self.bufferLike('gradInput', input), gradOutput.array)
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):
         xs, bs = broadcast_shapes(self, input, self.bias)
-        check_grad_output(self, gradOutput, input.size())
+        self.checkGradOutput(gradOutput, input)
         self.gradBias.array += scale * reduce_to(gradOutput.array.reshape(xs), bs).reshape(self.size)
 
     def __repr__(self):

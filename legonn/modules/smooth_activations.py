@@ -1,5 +1,5 @@
 """Smooth activations: SoftPlus, SoftSign, LogSigmoid, TanhShrink, SoftMin, GatedLinearUnit."""
-from .elementwise import _Elementwise, check_float_tensor, check_grad_output
+from .elementwise import _Elementwise, check_float_tensor
 from .errors import input_error
 from .module import Module
 
@@ -87,7 +87,7 @@ class SoftMin(Module):
 
     def updateGradInput(self, input, gradOutput):
         axis = self._axis(input)
-        check_grad_output(self, gradOutput, input.size())
+        self.checkGradOutput(gradOutput, input)
         y, go = self.output.array, gradOutput.array
         # softmax's backward, negated because the softmax sees -x
         dot = (go * y).sum(axis=axis, keepdims=True)
@@ -130,7 +130,7 @@ class GatedLinearUnit(Module):
 
     def updateGradInput(self, input, gradOutput):
         axis, half = self._split(input)
-        check_grad_output(self, gradOutput, self.output.size())
+        self.checkGradOutput(gradOutput, self.output)
         xp = input.xp
         a, b = xp.split(input.array, 2, axis=axis)
         gi = self.bufferLike('gradInput', input)

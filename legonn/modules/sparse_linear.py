@@ -1,7 +1,7 @@
 """SparseLinear: a Linear layer fed with sparse (index, value) input."""
 import math
 
-from .elementwise import check_float_tensor, check_grad_output
+from .elementwise import check_float_tensor
 from .errors import input_error
 from .module import Module
 
@@ -78,8 +78,7 @@ class SparseLinear(Module):
         return self.output
 
     def _grad_rows(self, gradOutput, n, batched):
-        check_grad_output(self, gradOutput, self._out_sizes(n, batched))
-        self.checkSameType(gradOutput, self.weight, 'gradOutput')
+        self.checkGradOutput(gradOutput, self.output)
         return gradOutput.array.reshape(-1, self.weight.size(0))
 
     def updateGradInput(self, input, gradOutput):
