@@ -243,6 +243,29 @@ class PointwiseMixin:
         self.array[...] = a + w * (b - a)
         return self
 
+    # --- Python callbacks per element (Torch7's apply/map/map2; slow, for convenience) ---
+    def _per_element(self, fn, others, what):
+        sources = [self._same_count(o, what).reshape(-1).tolist() for o in others]
+        values = self.array.reshape(-1).tolist()
+        for i, v in enumerate(values):
+            r = fn(v, *(src[i] for src in sources))
+            if r is not None:
+                values[i] = r
+        self.array[...] = self.xp.asarray(values).reshape(self._size)
+        return self
+
+    def apply(self, fn):
+        """``fn(x)`` on every element in order; a non-None return value replaces the element."""
+        return self._per_element(fn, (), 'apply')
+
+    def map(self, other, fn):
+        """``fn(x, y)`` for every element x of this tensor and y of ``other``; non-None results replace x."""
+        return self._per_element(fn, (other,), 'map')
+
+    def map2(self, t1, t2, fn):
+        """``fn(x, y, z)`` over this tensor, ``t1`` and ``t2``; non-None results replace x."""
+        return self._per_element(fn, (t1, t2), 'map2')
+
     # --- comparisons (new ByteTensor, or into a ByteTensor result) -------
     def _compare(self, ufunc, name, args):
         from .tensor import TENSOR_CLASSES

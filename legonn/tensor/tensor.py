@@ -254,6 +254,11 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
     def isSize(self, sizes):
         return self._size == tuple(sizes)
 
+    def isSetTo(self, other):
+        """True when both tensors view the same storage with the same offset, sizes and strides."""
+        return (self._storage is other._storage and self._offset == other._offset and self._size == other._size
+                and self._stride == other._stride and self.nElement() > 0)
+
     @property
     def dtype(self):
         return np.dtype(self._dtype)
@@ -594,6 +599,8 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
             raise TypeError(f"cannot convert {self._typename} to a NumPy array implicitly; call .cpu() first")
         arr = self.array
         if dtype is not None and np.dtype(dtype) != arr.dtype:
+            if copy is False:
+                raise ValueError(f"{self._typename} holds {arr.dtype}; a {np.dtype(dtype)} array needs a copy")
             return arr.astype(dtype)
         return arr.copy() if copy else arr
 
@@ -611,6 +618,8 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
 
     def tolist(self):
         return self.array.tolist()
+
+    totable = tolist
 
     def item(self):
         if self.nElement() != 1:

@@ -192,3 +192,18 @@ def test_in_place_operators(xy):
 def test_size_mismatch_names_the_sizes():
     with pytest.raises(ValueError, match=r'sizes \(2,\)'):
         lg.Tensor(3).cmul(lg.Tensor(2))
+
+
+def test_apply_map_map2_follow_element_order():
+    x = lg.Tensor([[1, 2], [3, 4]])
+    seen = []
+    x.t().apply(lambda v: seen.append(v))          # None: element kept
+    assert seen == [1, 3, 2, 4] and x.tolist() == [[1, 2], [3, 4]]
+    x.apply(lambda v: v * 10 if v > 2 else None)
+    assert x.tolist() == [[1, 2], [30, 40]]
+    x.map(lg.Tensor([1, 1, 1, 1]), lambda a, b: a - b)
+    assert x.tolist() == [[0, 1], [29, 39]]
+    x.map2(lg.ones(2, 2), lg.ones(2, 2), lambda a, b, c: a + b + c)
+    assert x.tolist() == [[2, 3], [31, 41]]
+    with pytest.raises(ValueError, match='4 elements'):
+        x.map(lg.Tensor(3), lambda a, b: a)

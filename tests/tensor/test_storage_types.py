@@ -81,6 +81,8 @@ def test_from_numpy_strided_arrays(make):
     assert tuple(t.stride()) == tuple(s // a.itemsize for s in a.strides)
     t.fill(3)
     assert (a == 3).all()
+    t.select(0, 1).fill(-7)           # a new view rebuilds its array from the shared storage
+    assert (a[1] == -7).all() and (a[0] == 3).all()
     # the storage offset points at element [0, 0] of the array
     assert t.storage().data[t.storageOffset()] == a[0, 0]
 
@@ -229,3 +231,23 @@ def test_numpy_of_cpu_and_interfaces():
     # DLPack on the CPU goes through NumPy
     y = np.from_dlpack(x)
     assert np.shares_memory(y, x.array)
+
+
+def test_asarray_dtype_and_copy_flags():
+    x = lg.Tensor([1, 2])
+    assert np.asarray(x, dtype=np.float64).dtype == np.float64
+    assert not np.shares_memory(np.array(x), x.array)          # np.array copies by default
+    with pytest.raises(ValueError, match='needs a copy'):
+        np.asarray(x, dtype=np.float64, copy=False)
+
+
+def test_convert_tree_keeps_views_shared():
+    from legonn.tensor.conversion import convert_tree
+    base = lg.range(0, 5)
+    tree = {'all': base, 'part': [base.narrow(0, 2, 3)], 'idx': lg.LongTensor([1]), 'n': 3}
+    out = convert_tree(tree, 'legonn.DoubleTensor', {})
+    assert out['all'].type() == 'legonn.DoubleTensor' and out['part'][0].type() == 'legonn.DoubleTensor'
+    assert out['part'][0].storage() is out['all'].storage() and out['part'][0].storageOffset() == 2
+    assert out['idx'].type() == 'legonn.LongTensor' and out['n'] == 3     # integer tensors keep their type
+    out['part'][0].fill(-1)
+    assert out['all'].tolist() == [0, 1, -1, -1, -1, 5] and base[2] == 2

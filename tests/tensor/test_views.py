@@ -201,3 +201,10 @@ def test_split_chunk_share_storage():
     assert all(c.storage() is chunks[0].storage() for c in chunks)
     with pytest.raises(ValueError):
         x.split(0)
+
+
+def test_is_set_to_and_same_size():
+    x = grid(2, 3)
+    assert x.isSetTo(x.view(2, 3)) and not x.isSetTo(x.t()) and not x.isSetTo(x.clone())
+    assert x.isSameSizeAs(grid(2, 3)) and not x.isSameSizeAs(grid(3, 2)) and x.isSize((2, 3))
+    assert x.totable() == x.tolist()
