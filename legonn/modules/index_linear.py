@@ -1,0 +1,143 @@
+"""IndexLinear: a Linear layer over sparse (key, value) features given as key and value lists."""
+import math
+
+from ..tensor import Tensor, arange
+from ..tensor.backend import to_module
+from .elementwise import check_float_tensor
+from .errors import input_error
+from .module import Module
+
+
+class IndexLinear(Module):
+    """y = b + sum_k value_k * W[key_k + keysOffset] for each sample's (key, value) pairs.
+
+    ``IndexLinear(inputSize, outputSize, doGradInput=False, keysOffset=0, weight=None,
+    bias=None)``; ``weight`` is ``(inputSize, outputSize)`` (one row per key, 0-based),
+    ``bias`` ``(outputSize,)``; both start at zero as in Torch7 (call ``reset()`` for a random
+    start) or are the tensors given. Input, as Torch7:
+    ``[keys, values]`` (one sample: 1-D integer keys and float values; output ``(outputSize,)``),
+    ``[[keys_0, ...], [values_0, ...]]`` (a batch) or ``[keys, values, sizes]`` (a batch
+    concatenated, ``sizes`` the per-sample counts); batch output ``(batch, outputSize)``.
+    With ``doGradInput`` the gradient is dense, as Torch7's: per sample the keys
+    0..inputSize-1 and d loss / d value for each, in the input's layout; else ``[]``.
+    ``gradWeight`` is dense here (Torch7 accumulates it sparsely); Torch7's max-normalise
+    mode is not provided.
+    """
+
+    def __init__(self, inputSize, outputSize, doGradInput=False, keysOffset=0, weight=None, bias=None,
+                 normalize=False):
+        super().__init__()
+        if normalize:
+            raise ValueError("IndexLinear: the max-normalise mode (normalize=True) is not provided")
+        for what, v in (('inputSize', inputSize), ('outputSize', outputSize)):
+            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
+                raise ValueError(f"IndexLinear: {what} must be a positive integer, got {v!r}")
+        if not isinstance(keysOffset, int):
+            raise ValueError(f"IndexLinear: keysOffset must be an integer, got {keysOffset!r}")
+        self.weight = weight if weight is not None else self.output.new(inputSize, outputSize)
+        self.bias = bias if bias is not None else self.output.new(outputSize)
+        if tuple(self.weight.size()) != (inputSize, outputSize) or tuple(self.bias.size()) != (outputSize,):
+            raise ValueError(f"IndexLinear: expected a weight of size {(inputSize, outputSize)} and a bias of "
+                             f"{(outputSize,)}, got {tuple(self.weight.size())} and {tuple(self.bias.size())}")
+        self.gradWeight = self.weight.new(inputSize, outputSize)
+        self.gradBias = self.bias.new(outputSize)
+        self.doGradInput, self.keysOffset = bool(doGradInput), keysOffset
+        self.gradInput = []
+
+    def reset(self, stdv=None):
+        stdv = stdv * math.sqrt(3) if stdv is not None else 1.0 / math.sqrt(self.weight.size(1))
+        self.weight.uniform(-stdv, stdv)
+        self.bias.uniform(-stdv, stdv).mul(1e-6)
+        return self
+
+    def _flat(self, input):
+        """(rows of W, values, sample of each entry, batch size, layout) after checking everything."""
+        if not isinstance(input, list) or len(input) not in (2, 3):
+            raise input_error(self, "[keys, values], [[keys...], [values...]] or [keys, values, sizes]",
+                              type(input).__name__, TypeError)
+        xp = self.weight.xp
+        if len(input) == 3:
+            keys, values, sizes = input
+            layout = 'flat'
+            self._check_pair(keys, values, 'input')
+            self.checkTensor(sizes, (1,), 'sizes')
+            counts = sizes.array.astype('int64')
+            if int(counts.sum()) != keys.nElement() or (counts.size and int(counts.min()) < 0):
+                raise input_error(self, f"sizes that sum to the {keys.nElement()} keys",
+                                  f"sizes summing to {int(counts.sum())}")
+            # sample of each entry: how many cumulative counts lie at or below its position
+            ends = xp.cumsum(to_module(counts, xp))
+            samples = xp.searchsorted(ends, xp.arange(keys.nElement()), side='right')
+            key_arr, val_arr, n = keys.array, values.array, counts.size
+        elif isinstance(input[0], list):
+            keys, values = input
+            layout = 'list'
+            if len(keys) != len(values):
+                raise input_error(self, "as many value tensors as key tensors", f"{len(values)} and {len(keys)}")
+            for b, (k, v) in enumerate(zip(keys, values)):
+                self._check_pair(k, v, f'sample {b}')
+            n = len(keys)
+            key_arr = xp.concatenate([k.array for k in keys]) if n else xp.zeros(0, 'int64')
+            val_arr = xp.concatenate([v.array for v in values]) if n else xp.zeros(0, self.weight.dtype)
+            samples = xp.concatenate([xp.full(k.nElement(), b, dtype='int64') for b, k in enumerate(keys)]) \
+                if n else xp.zeros(0, 'int64')
+        else:
+            keys, values = input
+            layout = 'single'
+            self._check_pair(keys, values, 'input')
+            key_arr, val_arr, n = keys.array, values.array, 1
+            samples = xp.zeros(keys.nElement(), dtype='int64')
+        rows = key_arr.astype('int64') + self.keysOffset
+        n_in = self.weight.size(0)
+        if rows.size and (int(rows.min()) < 0 or int(rows.max()) >= n_in):
+            raise input_error(self, f"keys + keysOffset in [0, {n_in})",
+                              f"[{int(rows.min())}, {int(rows.max())}]", IndexError)
+        return rows, val_arr, samples, n, layout
+
+    def _check_pair(self, keys, values, what):
+        self.checkTensor(keys, (1,), f'{what} keys')
+        if keys.dtype.kind not in 'iu':
+            raise input_error(self, f"integer {what} keys", keys.type(), TypeError)
+        check_float_tensor(self, values, f'{what} values')
+        self.checkSameType(values, self.weight, f'{what} values')
+        if values._size != keys._size:
+            raise input_error(self, f"{what} values of the keys' size {tuple(keys.size())}", tuple(values.size()))
+
+    def updateOutput(self, input):
+        rows, vals, samples, n, layout = self._flat(input)
+        xp = self.weight.xp
+        sizes = (self.weight.size(1),) if layout == 'single' else (n, self.weight.size(1))
+        out = self.bufferLike('output', self.weight, sizes).reshape(-1, self.weight.size(1))
+        out[...] = self.bias.array
+        xp.add.at(out, samples, self.weight.array[rows] * vals[:, None])
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        rows, vals, samples, n, layout = self._flat(input)
+        self.checkGradOutput(gradOutput, self.output)
+        if not self.doGradInput:
+            self.gradInput = []
+            return self.gradInput
+        n_in = self.weight.size(0)
+        go = gradOutput.array.reshape(-1, self.weight.size(1))
+        dense = Tensor._from_array(go @ self.weight.array.T)                  # (batch, inputSize)
+        keys = arange(n_in, tensortype='legonn.LongTensor')
+        keys = keys.cuda() if self.weight.is_cuda else keys
+        if layout == 'single':
+            self.gradInput = [keys, dense.select(0, 0)]
+        elif layout == 'flat':
+            self.gradInput = [keys.view(1, n_in).expand(n, n_in).clone(), dense]
+        else:
+            self.gradInput = [[keys.clone() for _ in range(n)], [dense.select(0, b) for b in range(n)]]
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        rows, vals, samples, n, layout = self._flat(input)
+        self.checkGradOutput(gradOutput, self.output)
+        xp = self.weight.xp
+        go = gradOutput.array.reshape(-1, self.weight.size(1))
+        xp.add.at(self.gradWeight.array, rows, (scale * vals)[:, None] * go[samples])
+        self.gradBias.array += scale * go.sum(axis=0)
+
+    def __repr__(self):
+        return f"nn.IndexLinear({self.weight.size(0)} -> {self.weight.size(1)})"
