@@ -155,7 +155,9 @@ class IndexingMixin:
 
     def _scatter_coords(self, d, idx):
         xp = self.xp
-        coords = list(xp.indices(idx.shape, sparse=True))
+        nd = idx.ndim
+        # open-grid coordinates built by hand: CuPy's indices() has no sparse form in every version
+        coords = [xp.arange(n).reshape((1,) * k + (n,) + (1,) * (nd - k - 1)) for k, n in enumerate(idx.shape)]
         coords[d] = idx
         return tuple(coords)
 

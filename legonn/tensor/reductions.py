@@ -136,7 +136,7 @@ class ReductionMixin:
         if not 0 <= k < self._size[d]:
             raise IndexError(f"{self._typename}.kthvalue: k={k} out of range for dimension of size {self._size[d]}")
         order = self.xp.argsort(self.array, axis=d, kind='stable')
-        idx = self.xp.take(order, [k], axis=d)
+        idx = order[(slice(None),) * d + (slice(k, k + 1),)]
         return self._from_array(self.xp.take_along_axis(self.array, idx, axis=d)), \
             self._from_array(idx.astype(np.int64))
 
