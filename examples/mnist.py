@@ -35,15 +35,16 @@ def build(kind, hidden):
     return model
 
 
-def accuracy(model, x, y, batch_size, xp):
+def evaluate(model, x, y, batch_size, xp):
+    """The held-out ConfusionMatrix (0-based classes)."""
+    confusion = optim.ConfusionMatrix(10)
     model.evaluate()
-    correct = 0
     for start in range(0, len(y), batch_size):
         scores = model.forward(xp.asarray(x[start:start + batch_size]))
-        predicted = scores.array.argmax(1)
-        correct += int((predicted == xp.asarray(y[start:start + batch_size])).sum())
+        confusion.batchAdd(scores, xp.asarray(y[start:start + batch_size]))
     model.training()
-    return correct / len(y)
+    confusion.updateValids()
+    return confusion
 
 
 def main(argv=None):
@@ -57,6 +58,7 @@ def main(argv=None):
     parser.add_argument('--seed', type=int, default=1)
     parser.add_argument('--data-dir', help='folder with the MNIST IDX files (default: the bundled subset)')
     parser.add_argument('--cuda', action='store_true', help='train on the GPU through CuPy')
+    parser.add_argument('--log-dir', default='out/mnist', help='where the training log and its curve go')
     args = parser.parse_args(argv)
 
     lg.manualSeed(args.seed)
@@ -72,7 +74,9 @@ def main(argv=None):
     params, grad_params = model.getParameters()
     print(f"{params.nElement()} parameters; {len(y_train)} training and {len(y_test)} held-out digits")
 
-    config = {'learningRate': args.lr, 'momentum': args.momentum, 'learningRateDecay': 1e-4}
+    config = {'learningRate': args.lr, 'momentum': args.momentum, 'dampening': 0, 'learningRateDecay': 1e-3}
+    logger = optim.Logger(os.path.join(args.log_dir, 'train.log'))
+    logger.setNames(['train loss', 'held-out error %'])
     rng = np.random.default_rng(args.seed)
     start_time = time.perf_counter()
     for epoch in range(args.epochs):
@@ -95,9 +99,13 @@ def main(argv=None):
             total_loss += loss
             batches += 1
             bar.set_postfix(loss=f'{total_loss / batches:.4f}')
-        acc = accuracy(model, x_test, y_test, 500, xp)
+        confusion = evaluate(model, x_test, y_test, 500, xp)
+        acc = confusion.totalValid
+        logger.add([total_loss / batches, 100 * (1 - acc)])
         print(f"epoch {epoch + 1}: train loss {total_loss / batches:.4f}, held-out accuracy {acc * 100:.2f}%, "
               f"{time.perf_counter() - start_time:.1f}s")
+    print(confusion)
+    print(f"training curve: {logger.plot()}")
     return acc
 
 
