@@ -20,12 +20,13 @@ def describe(x):
 
 def check_table(module, x, length=None, min_length=1, what='input'):
     """Raise a path-naming error unless ``x`` is a list of ``length`` (or at least ``min_length``) entries."""
+    article = 'an' if what[0] in 'aeiou' else 'a'
     if not isinstance(x, list):
         raise input_error(module, f"a table (list) {what}", describe(x), TypeError)
     if length is not None and len(x) != length:
-        raise input_error(module, f"a {what} table of {length} entries", f"{len(x)} entries")
+        raise input_error(module, f"{article} {what} table of {length} entries", f"{len(x)} entries")
     if len(x) < min_length:
-        raise input_error(module, f"a {what} table of at least {min_length} entries", f"{len(x)} entries")
+        raise input_error(module, f"{article} {what} table of at least {min_length} entries", f"{len(x)} entries")
     return x
 
 

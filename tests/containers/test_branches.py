@@ -120,7 +120,7 @@ def test_concat_table_and_parallel_table_reference():
     p = parallel_table().double()
     out = p.forward([x, x[0]])
     np.testing.assert_allclose(out[1].numpy(), np.tanh(x[0]))
-    with pytest.raises(ValueError, match=r"ParallelTable: expected a input table of 2 entries, got 3"):
+    with pytest.raises(ValueError, match=r"ParallelTable: expected an input table of 2 entries, got 3"):
         p.forward([x, x, x])
 
 

@@ -97,7 +97,7 @@ def test_output_buffer_and_grad_tensors_reused():
 
 
 def test_bad_tables_name_the_module():
-    with pytest.raises(ValueError, match=r"CSubTable: expected a input table of 2 entries, got 3"):
+    with pytest.raises(ValueError, match=r"CSubTable: expected an input table of 2 entries, got 3"):
         nn.CSubTable().forward(table(3))
     with pytest.raises(TypeError, match=r"CAddTable: expected a table"):
         nn.CAddTable().forward(np.ones(3))

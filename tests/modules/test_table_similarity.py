@@ -84,7 +84,7 @@ def test_errors():
     with pytest.raises(ValueError, match=r"DotProduct: expected input\[1\] of size \(3, 4\) \(like input\[0\]\), "
                                          r"got \(3, 5\)"):
         nn.DotProduct().forward([r(3, 4), r(3, 5)])
-    with pytest.raises(ValueError, match=r"MixtureTable: expected a experts table of 3 entries, got 2"):
+    with pytest.raises(ValueError, match=r"MixtureTable: expected an experts table of 3 entries, got 2"):
         nn.MixtureTable().forward([r(2, 3), [r(2, 4), r(2, 4)]])
     with pytest.raises(ValueError, match=r"PairwiseDistance\(2\): expected 1-D or 2-D"):
         nn.PairwiseDistance().forward([r(1, 2, 3), r(1, 2, 3)])

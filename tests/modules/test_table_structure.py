@@ -144,7 +144,7 @@ def test_bad_input_errors():
         m = nn.SplitTable(1)
         m.forward(r(2, 3))
         m.backward(r(2, 3), [r(2), r(2)])
-    with pytest.raises(ValueError, match=r"ZipTable: expected a input\[1\] table of 2 entries, got 1"):
+    with pytest.raises(ValueError, match=r"ZipTable: expected an input\[1\] table of 2 entries, got 1"):
         nn.ZipTable().forward([[r(1), r(1)], [r(1)]])
     with pytest.raises(ValueError, match=r"SelectTable\(0\): expected gradOutput shaped like input\[0\]"):
         m = nn.SelectTable(0)
