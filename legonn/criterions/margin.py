@@ -180,6 +180,8 @@ class MultiLabelMarginCriterion(_LabelRows):
             raise input_error(self, f"target classes in [0, {dim}) or -1 padding",
                               f"values in [{int(t.min())}, {int(t.max())}]", IndexError)
         valid = xp.cumprod(t >= 0, axis=1).astype(bool)                       # before the first -1
+        k = int(valid.sum(axis=1).max()) if rows else 0
+        t, valid = t[:, :k], valid[:, :k]            # the (rows, k, dim) arrays below need only k targets
         onehot = (t[:, :, None] == xp.arange(dim)[None, None, :]) & valid[:, :, None]   # (rows, k, dim)
         is_target = onehot.any(axis=1)
         x_j = xp.take_along_axis(x, xp.where(valid, t, 0), axis=1)               # (rows, k)

@@ -1,0 +1,57 @@
+"""DistKLDivCriterion."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.criterions.criterion_checks import (assert_criterion_gpu, assert_criterion_gradient,
+                                               assert_criterion_type_roundtrip)
+
+RNG = np.random.default_rng(15)
+LOGP = np.log(RNG.dirichlet(np.ones(4), size=3))
+P = RNG.dirichlet(np.ones(4), size=3)
+P[0, 1] = 0          # a zero-probability target element contributes nothing
+
+
+def kl(x, t):
+    return np.where(t > 0, t * (np.log(np.where(t > 0, t, 1)) - x), 0)
+
+
+CASES = {'mean': (lambda: nn.DistKLDivCriterion(), LOGP, kl(LOGP, P).mean()),
+         'sum': (lambda: nn.DistKLDivCriterion(False), LOGP[0], kl(LOGP[0], P[0]).sum())}
+
+
+@pytest.mark.parametrize('name', sorted(CASES))
+def test_gradient(name):
+    make, x, _ = CASES[name]
+    assert_criterion_gradient(make(), lg.DoubleTensor(x), lg.DoubleTensor(P[:len(x)] if x.ndim == 2 else P[0]))
+
+
+@pytest.mark.parametrize('name', sorted(CASES))
+def test_loss_matches_numpy(name):
+    make, x, ref = CASES[name]
+    t = P if x.ndim == 2 else P[0]
+    np.testing.assert_allclose(make().double().forward(lg.DoubleTensor(x), lg.DoubleTensor(t)), ref, rtol=1e-12)
+
+
+def test_kl_of_a_distribution_with_itself_is_zero_and_gradient_is_minus_target():
+    crit = nn.DistKLDivCriterion(False).double()
+    t = lg.DoubleTensor(P)
+    assert abs(crit.forward(lg.DoubleTensor(np.log(np.where(P > 0, P, 1))), t)) < 1e-12
+    np.testing.assert_allclose(crit.backward(lg.DoubleTensor(LOGP), t).numpy(), -P)
+
+
+def test_type_roundtrip():
+    assert_criterion_type_roundtrip(nn.DistKLDivCriterion(), lg.DoubleTensor(LOGP), lg.DoubleTensor(P))
+
+
+@pytest.mark.gpu
+def test_gpu():
+    assert_criterion_gpu(nn.DistKLDivCriterion(), lg.DoubleTensor(LOGP), lg.DoubleTensor(P))
+
+
+def test_bad_input_and_target():
+    with pytest.raises(TypeError, match='DistKLDivCriterion: expected a floating-point tensor input'):
+        nn.DistKLDivCriterion().forward(lg.LongTensor(2), lg.FloatTensor(2))
+    with pytest.raises(ValueError, match=r'DistKLDivCriterion: expected a target of 12 elements'):
+        nn.DistKLDivCriterion().forward(lg.FloatTensor(3, 4), lg.FloatTensor(4))
