@@ -1,0 +1,108 @@
+"""Train LeNet-5 on MNIST the Torch7 way: getParameters, a feval closure, optim.sgd.
+
+    python examples/lenet.py                    # bundled 5,000-digit subset, 1,000 held out
+    python examples/lenet.py --data-dir ~/mnist --epochs 3   # the full IDX files
+    python examples/lenet.py --cuda             # on the GPU (needs CuPy)
+
+conv 1->20 5x5, ReLU, max-pool 2, conv 20->50 5x5, ReLU, max-pool 2,
+Linear 800->500, ReLU, Linear 500->10, LogSoftMax; ClassNLLCriterion.
+The model structure is printed and written to ``--structure`` (text).
+"""
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+from tqdm import tqdm
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+
+import legonn as lg  # noqa: E402
+from legonn import nn, optim  # noqa: E402
+
+import mnist_data  # noqa: E402
+
+
+def lenet():
+    model = nn.Sequential()
+    model.add(nn.SpatialConvolution(1, 20, 5, 5)).add(nn.ReLU()).add(nn.SpatialMaxPooling(2, 2, 2, 2))
+    model.add(nn.SpatialConvolution(20, 50, 5, 5)).add(nn.ReLU()).add(nn.SpatialMaxPooling(2, 2, 2, 2))
+    model.add(nn.View(50 * 4 * 4))
+    model.add(nn.Linear(800, 500)).add(nn.ReLU())
+    model.add(nn.Linear(500, 10)).add(nn.LogSoftMax())
+    # the first layer needs no gradient with respect to the images (Torch7's `gradInput = nil` idiom)
+    model.modules[0].gradInput = None
+    return model
+
+
+def accuracy(model, x, y, batch_size, xp):
+    model.evaluate()
+    correct = 0
+    for start in range(0, len(y), batch_size):
+        scores = model.forward(xp.asarray(x[start:start + batch_size]))
+        correct += int((scores.array.argmax(1) == xp.asarray(y[start:start + batch_size])).sum())
+    model.training()
+    return correct / len(y)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--epochs', type=int, default=5)
+    parser.add_argument('--batch-size', type=int, default=32)
+    parser.add_argument('--lr', type=float, default=0.1)
+    parser.add_argument('--momentum', type=float, default=0.9)
+    parser.add_argument('--seed', type=int, default=1)
+    parser.add_argument('--data-dir', help='folder with the MNIST IDX files (default: the bundled subset)')
+    parser.add_argument('--structure', default='lenet_structure.txt', help='where to write the model structure')
+    parser.add_argument('--cuda', action='store_true', help='train on the GPU through CuPy')
+    args = parser.parse_args(argv)
+
+    lg.manualSeed(args.seed)
+    x_train, y_train, x_test, y_test = mnist_data.load(args.data_dir, seed=args.seed)
+    x_train, x_test = x_train[:, None], x_test[:, None]   # one input plane
+    model = lenet()
+    criterion = nn.ClassNLLCriterion()
+    xp = np
+    if args.cuda:
+        model.cuda()
+        criterion.cuda()
+        xp = lg.tensor.backend.cupy()
+    print(model)
+    with open(args.structure, 'w') as f:
+        f.write(repr(model) + '\n')
+    params, grad_params = model.getParameters()
+    print(f"{params.nElement()} parameters; {len(y_train)} training and {len(y_test)} held-out digits")
+
+    config = {'learningRate': args.lr, 'momentum': args.momentum, 'learningRateDecay': 1e-4}
+    rng = np.random.default_rng(args.seed)
+    start_time = time.perf_counter()
+    acc = 0.0
+    for epoch in range(args.epochs):
+        order = rng.permutation(len(y_train))
+        total_loss, batches = 0.0, 0
+        bar = tqdm(range(0, len(order), args.batch_size), desc=f'epoch {epoch + 1}/{args.epochs}',
+                   leave=False, unit='batch')
+        for start in bar:
+            idx = order[start:start + args.batch_size]
+            inputs, targets = xp.asarray(x_train[idx]), xp.asarray(y_train[idx])
+
+            def feval(_):
+                grad_params.zero()
+                output = model.forward(inputs)
+                loss = criterion.forward(output, targets)
+                model.backward(inputs, criterion.backward(output, targets))
+                return loss, grad_params
+
+            _, (loss,) = optim.sgd(feval, params, config)
+            total_loss += loss
+            batches += 1
+            bar.set_postfix(loss=f'{total_loss / batches:.4f}')
+        acc = accuracy(model, x_test, y_test, 500, xp)
+        print(f"epoch {epoch + 1}: train loss {total_loss / batches:.4f}, held-out accuracy {acc * 100:.2f}%, "
+              f"{time.perf_counter() - start_time:.1f}s")
+    return acc
+
+
+if __name__ == '__main__':
+    main()
