@@ -1,6 +1,7 @@
 """Views share storage exactly as in Torch7: sizes, strides and storage offsets checked by hand."""
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import legonn as lg
 
@@ -208,3 +209,35 @@ def test_is_set_to_and_same_size():
     assert x.isSetTo(x.view(2, 3)) and not x.isSetTo(x.t()) and not x.isSetTo(x.clone())
     assert x.isSameSizeAs(grid(2, 3)) and not x.isSameSizeAs(grid(3, 2)) and x.isSize((2, 3))
     assert x.totable() == x.tolist()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(['select', 'narrow', 'transpose', 'unsqueeze', 'expand']),
+                          st.integers(0, 5), st.integers(0, 5)), max_size=5))
+def test_random_view_chains_match_numpy(ops):
+    x = grid(3, 4, 5)
+    ref = np.arange(60.).reshape(3, 4, 5)
+    for op, i, j in ops:
+        if x.dim() == 0:
+            break
+        d = i % x.dim()
+        if op == 'select' and x.dim() > 1:
+            k = j % x.size(d)
+            x, ref = x.select(d, k), ref[(slice(None),) * d + (k,)]
+        elif op == 'narrow':
+            start = j % x.size(d) if x.size(d) else 0
+            length = (x.size(d) - start) // 2 + (1 if x.size(d) - start else 0) if x.size(d) else 0
+            x, ref = x.narrow(d, start, length), ref[(slice(None),) * d + (slice(start, start + length),)]
+        elif op == 'transpose':
+            e = j % x.dim()
+            x, ref = x.transpose(d, e), np.swapaxes(ref, d, e)
+        elif op == 'unsqueeze':
+            x, ref = x.unsqueeze(d), np.expand_dims(ref, d)
+        elif op == 'expand' and 1 in x.size():
+            sizes = tuple(3 if n == 1 else n for n in x.size())
+            x, ref = x.expand(*sizes), np.broadcast_to(ref, sizes)
+        assert x.tolist() == ref.tolist()
+        assert x.storage() is not None and np.shares_memory(x.array, x.storage().data)
+    # the geometry reported is the one NumPy computes for the same view (a size-1 dimension's stride is free)
+    for n, mine, theirs in zip(x.size(), x.stride(), ref.strides):
+        assert n <= 1 or mine == theirs // 8
