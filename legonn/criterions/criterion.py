@@ -75,9 +75,6 @@ class Criterion(Typed):
     def __repr__(self):
         return 'nn.' + type(self).__name__
 
-    def shortName(self):
-        return repr(self).split('\n', 1)[0].replace('nn.', '', 1)
-
     # --- checks criterions use -------------------------------------------------
     def checkSameSize(self, input, target):
         """Raise unless ``target`` is a tensor of ``input``'s size."""

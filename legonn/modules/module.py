@@ -182,11 +182,6 @@ class Module(Typed):
     def __repr__(self):
         return 'nn.' + type(self).__name__
 
-    def shortName(self):
-        """The first line of the repr without 'nn.': how error messages name this module."""
-        head = repr(self).split('\n', 1)[0]
-        return head[3:].rstrip(' {') if head.startswith('nn.') else head.rstrip(' {')
-
     # --- nngraph --------------------------------------------------------------------
     def __call__(self, *args):
         if not args or any(is_graph_node_arg(a) for a in args):

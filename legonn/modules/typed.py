@@ -51,6 +51,10 @@ class Typed(TorchNamed):
     def cpu(self):
         return self.type(self.type().replace('legonn.Cuda', 'legonn.').replace('legonn.Tensor', 'legonn.FloatTensor'))
 
+    def shortName(self):
+        """The repr's first line without 'nn.' prefixes: how error messages name this object."""
+        return repr(self).split('\n', 1)[0].replace('nn.', '').rstrip(' {')
+
     def clone(self):
         return copy.deepcopy(self)
 

@@ -52,13 +52,13 @@ def test_decorators_pass_through():
     for wrapped in (nn.Decorator(inner), nn.NaN(inner, 7), nn.Profile(inner, 1000)):
         np.testing.assert_allclose(wrapped.forward(x).numpy(), expected)
         assert wrapped.parameters()[0][0] is inner.weight
-    assert repr(nn.NaN(inner, 7)) == 'nn.NaN(7) @ nn.Linear(3 -> 2)'
-    assert repr(nn.Decorator(inner)) == 'nn.Decorator @ nn.Linear(3 -> 2)'
+    assert repr(nn.NaN(inner, 7)) == 'nn.NaN(7) @ Linear(3 -> 2)'
+    assert repr(nn.Decorator(inner)) == 'nn.Decorator @ Linear(3 -> 2)'
 
 
 def test_nan_reports_where():
     m = nn.NaN(nn.Linear(2, 2).double())
-    with pytest.raises(ValueError, match=r"NaN\(\d+\) @ nn.Linear\(2 -> 2\): expected a finite output, got NaN in the "
+    with pytest.raises(ValueError, match=r"NaN\(\d+\) @ Linear\(2 -> 2\): expected a finite output, got NaN in the "
                                          r"output \(NaN already in the input\)"):
         m.forward(np.array([np.nan, 1.0]))
     m.get(0).weight.array[0, 0] = np.nan
@@ -117,7 +117,7 @@ def test_bottle_reference_and_passthrough():
     x = r(2, 4, 3)
     np.testing.assert_allclose(b.forward(x).numpy(), x @ inner.weight.numpy().T + inner.bias.numpy())
     assert tuple(b.forward(r(5, 3)).size()) == (5, 2)
-    with pytest.raises(ValueError, match=r"Bottle\(2 -> 3\) @ nn.Linear\(3 -> 2\): expected the module to return 3-D"):
+    with pytest.raises(ValueError, match=r"Bottle\(2 -> 3\) @ Linear\(3 -> 2\): expected the module to return 3-D"):
         nn.Bottle(inner, 2, 3).forward(x)
 
 
