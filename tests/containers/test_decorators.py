@@ -52,8 +52,8 @@ def test_decorators_pass_through():
     for wrapped in (nn.Decorator(inner), nn.NaN(inner, 7), nn.Profile(inner, 1000)):
         np.testing.assert_allclose(wrapped.forward(x).numpy(), expected)
         assert wrapped.parameters()[0][0] is inner.weight
-    assert repr(nn.NaN(inner, 7)) == 'nn.NaN(7) @ Linear(3 -> 2)'
-    assert repr(nn.Decorator(inner)) == 'nn.Decorator @ Linear(3 -> 2)'
+    assert repr(nn.NaN(inner, 7)) == 'nn.NaN(7) @ nn.Linear(3 -> 2)'
+    assert repr(nn.Decorator(inner)) == 'nn.Decorator @ nn.Linear(3 -> 2)'
 
 
 def test_nan_reports_where():
