@@ -186,12 +186,14 @@ class gModule(Container):
                     node.gradBuffer = go = _sum_into(node.gradBuffer, grads)
                 node.gradOutput = go
                 module = node.module
-                if module is not None:
-                    # backward, not updateGradInput + accGradParameters: containers then sweep once
-                    gi = module.backward(node.input, go, scale) if accumulate else \
-                        module.updateGradInput(node.input, go)
-                else:
+                if module is None:
                     gi = go
+                elif accumulate and isinstance(module, Container):
+                    gi = module.backward(node.input, go, scale)  # one sweep through the container
+                else:
+                    gi = module.updateGradInput(node.input, go)
+                    if accumulate:
+                        module.accGradParameters(node.input, go, scale)
                 node.gradInput = gi
                 parents = node.inputs
                 if node.selectindex is not None:
