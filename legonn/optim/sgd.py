@@ -49,8 +49,11 @@ def sgd(opfunc, x, config=None, state=None):
         else:
             step = buffer('sgd', state, 'dfdx', dfdx).array
             step *= mom
-            xp.multiply(g, 1 - damp, out=tmp)
-            step += tmp
+            if damp == 0:
+                step += g
+            else:
+                xp.multiply(g, 1 - damp, out=tmp)
+                step += tmp
         if nesterov:
             xp.multiply(step, mom, out=tmp)
             g += tmp
