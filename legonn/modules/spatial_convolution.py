@@ -102,24 +102,17 @@ class _Convolution2d(Module):
         return self.output
 
     def _grad_t(self, input, go):
-        """gradOutput as (nOutputPlane, N*H*W); inside backward() the copy is made once for both halves."""
-        if self.__dict__.get('_grad_t_shared'):
-            return self._gradOutputT.array
+        """gradOutput as (nOutputPlane, N*H*W), the GEMM operand of the parameter gradients."""
         scratch = self._scratch('_gradOutputT', input, (go.shape[1], go.shape[0] * go.shape[2] * go.shape[3]))
-        grad_t = ck.channels_first(go, scratch)
-        self._grad_t_shared = self.__dict__.get('_in_backward', False)
-        return grad_t
+        return ck.channels_first(go, scratch)
 
     def updateGradInput(self, input, gradOutput):
         if self.gradInput is None:   # Torch7's idiom for a first layer: no gradient w.r.t. the data
             return None
         x, hw, go = self._check(input, gradOutput)
         k, s, p, d = self._geometry()
-        grad_t = self._grad_t(input, go)
-        gcols = self._scratch('fgradInput', input, (self.nInputPlane * k[0] * k[1], grad_t.shape[1]))
         gi = self.bufferLike('gradInput', input)
-        ck.conv_grad_input(grad_t, self._conv_weight(), x.shape, s, p, d, self.groups, gcols=gcols,
-                           out=gi if gi.ndim == 4 else gi[None])
+        ck.conv_grad_input(go, self._conv_weight(), x.shape, s, p, d, self.groups, out=gi if gi.ndim == 4 else gi[None])
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):
@@ -136,15 +129,8 @@ class _Convolution2d(Module):
             cols = cols.array
         self._acc_conv_grads(grad_t, cols, scale)
 
-    def backward(self, input, gradOutput, scale=1):
-        self._in_backward = True
-        try:
-            return super().backward(input, gradOutput, scale)
-        finally:
-            self._in_backward = self._grad_t_shared = False
-
     def clearState(self):
-        return super().clearState('finput', 'fgradInput', '_gemm', '_gradOutputT')
+        return super().clearState('finput', '_gemm', '_gradOutputT')
 
 
 class SpatialConvolution(_Convolution2d):

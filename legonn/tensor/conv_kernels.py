@@ -168,28 +168,43 @@ def conv_forward(x, weight, bias, stride, pad, dilation, groups=1, cols=None, ou
     return out, cols
 
 
-def conv_grad_input(grad_t, weight, input_shape, stride, pad, dilation, groups=1, gcols=None, out=None):
-    """d loss / d input of ``conv_forward`` from ``grad_t`` = gradOutput as ``channels_first`` (Cout, N*L).
+def conv_grad_input(grad_out, weight, input_shape, stride, pad, dilation, groups=1, out=None):
+    """d loss / d input of ``conv_forward`` for gradOutput ``grad_out`` (N, Cout, *out); returns (N, C, *S).
 
-    Returns ``(N, C, *spatial)`` = ``input_shape``; ``gcols`` (C*K, N*L) and ``out`` are reused when they fit.
+    One GEMM ``weight^T @ gradOutput`` gives the column gradients, which are
+    summed back onto the pixels they came from. On the CPU the columns are
+    ordered with the batch innermost, (C, *k, *out, N), so each of the
+    ``prod(k)`` slice-adds runs over long contiguous rows instead of rows of
+    out-width; the GPU takes the RawKernel gather.
     """
-    xp = array_module(grad_t)
+    xp = array_module(grad_out)
     cout = weight.shape[0]
-    ksize = weight.shape[2:]
+    ksize = tuple(weight.shape[2:])
     n, cin, spatial = input_shape[0], input_shape[1], tuple(input_shape[2:])
+    counts = tuple(grad_out.shape[2:])
+    if not _fits(out, tuple(input_shape), grad_out.dtype):
+        out = xp.empty(tuple(input_shape), dtype=grad_out.dtype)
+    gpu = _gpu_kernels(out)
+    if gpu is not None:
+        grad_t = channels_first(grad_out)
+    else:
+        grad_t = xp.ascontiguousarray(xp.moveaxis(grad_out, 0, -1)).reshape(cout, -1)
     w2 = weight.reshape(cout, -1)
-    shape = (w2.shape[1] * groups, grad_t.shape[1])
-    if not _fits(gcols, shape, grad_t.dtype):
-        gcols = xp.empty(shape, dtype=grad_t.dtype)
     if groups == 1:
-        xp.matmul(w2.T, grad_t, out=gcols)
+        gcols = w2.T @ grad_t
     else:
         per = cout // groups
-        res = xp.matmul(w2.reshape(groups, per, -1).swapaxes(1, 2), grad_t.reshape(groups, per, -1))
-        gcols[...] = res.reshape(shape)
-    counts = tuple(conv_output_size(s, k, st, p, d) for s, k, st, p, d in zip(spatial, ksize, stride, pad, dilation))
-    cols = gcols.reshape((cin,) + tuple(ksize) + (n,) + counts)
-    return col2im(cols, spatial, stride, pad, dilation, out)
+        gcols = xp.matmul(w2.reshape(groups, per, -1).swapaxes(1, 2), grad_t.reshape(groups, per, -1))
+    if gpu is not None:
+        cols = gcols.reshape((cin,) + ksize + (n,) + counts)
+        return gpu.col2im(cols, spatial, ksize, stride, pad, dilation, counts, out)
+    cols = gcols.reshape((cin,) + ksize + counts + (n,))
+    acc = xp.zeros((cin,) + tuple(s + 2 * p for s, p in zip(spatial, pad)) + (n,), dtype=grad_out.dtype)
+    for offset in kernel_offsets(ksize):
+        acc[(slice(None),) + window_slice(offset, stride, dilation, counts)] += cols[(slice(None),) + offset]
+    inner = acc[(slice(None),) + tuple(slice(p, p + s) for p, s in zip(pad, spatial))]
+    out[...] = xp.moveaxis(inner, -1, 0)
+    return out
 
 
 def conv_grad_params(grad_t, cols, grad_weight, grad_bias, scale=1, groups=1):

@@ -1,0 +1,104 @@
+"""SpatialFullConvolution: the transposed ("full", "deconvolution") 2-D convolution."""
+import math
+
+from ..tensor import conv_kernels as ck
+from .errors import input_error
+from .module import Module
+from .spatial_convolution import batched, check_ints, geometry_text
+
+
+class SpatialFullConvolution(Module):
+    """Adjoint of SpatialConvolution: each input pixel scatters a weighted kernel onto the output.
+
+    ``SpatialFullConvolution(nInputPlane, nOutputPlane, kW, kH, dW=1, dH=1, padW=0, padH=0, adjW=0, adjH=0)``;
+    input ``(nInputPlane, H, W)`` or batched, output planes of
+    oH = (H - 1) dH - 2 padH + kH + adjH (``adj`` < stride adds rows/columns at the end).
+    ``weight`` is ``(nInputPlane, nOutputPlane, kH, kW)``, ``bias`` ``(nOutputPlane,)``.
+    """
+
+    def __init__(self, nInputPlane, nOutputPlane, kW, kH, dW=1, dH=1, padW=0, padH=0, adjW=0, adjH=0):
+        super().__init__()
+        name = type(self).__name__
+        check_ints(name, 1, nInputPlane=nInputPlane, nOutputPlane=nOutputPlane, kW=kW, kH=kH, dW=dW, dH=dH)
+        check_ints(name, 0, padW=padW, padH=padH, adjW=adjW, adjH=adjH)
+        if adjW >= dW or adjH >= dH:
+            raise ValueError(f"{name}: adjW/adjH must be smaller than dW/dH, got adj {adjW},{adjH} for stride "
+                             f"{dW},{dH}")
+        self.nInputPlane, self.nOutputPlane = nInputPlane, nOutputPlane
+        self.kW, self.kH, self.dW, self.dH, self.padW, self.padH = kW, kH, dW, dH, padW, padH
+        self.adjW, self.adjH = adjW, adjH
+        self.weight = self.output.new(nInputPlane, nOutputPlane, kH, kW)
+        self.gradWeight = self.output.new(nInputPlane, nOutputPlane, kH, kW)
+        self.bias = self.output.new(nOutputPlane)
+        self.gradBias = self.output.new(nOutputPlane)
+        self.reset()
+
+    def noBias(self):
+        self.bias = None
+        self.gradBias = None
+        return self
+
+    def reset(self, stdv=None):
+        """Uniform in [-stdv, stdv], stdv = 1/sqrt(kW*kH*nInputPlane) by default (Torch7's rule)."""
+        stdv = stdv * math.sqrt(3) if stdv is not None else 1.0 / math.sqrt(self.kW * self.kH * self.nInputPlane)
+        self.weight.uniform(-stdv, stdv)
+        if self.bias is not None:
+            self.bias.uniform(-stdv, stdv)
+        return self
+
+    def _geometry(self):
+        return (self.dH, self.dW), (self.padH, self.padW), (1, 1), (self.adjH, self.adjW)
+
+    def _check(self, input, gradOutput=None):
+        x = batched(self, input)
+        self.checkSameType(input, self.weight)
+        if x.shape[1] != self.nInputPlane:
+            raise input_error(self, f"an input with {self.nInputPlane} planes in dimension {input.dim() - 3}",
+                              f"{x.shape[1]} planes (input of size {tuple(input.size())})")
+        s, p, _, a = self._geometry()
+        hw = tuple((x.shape[2 + i] - 1) * s[i] - 2 * p[i] + (self.kH, self.kW)[i] + a[i] for i in range(2))
+        if hw[0] < 1 or hw[1] < 1:
+            raise input_error(self, f"an input giving a positive output size (pad {self.padW},{self.padH} "
+                              f"too large)", f"{x.shape[2]}x{x.shape[3]}, output {hw[1]}x{hw[0]}")
+        if gradOutput is None:
+            return x, hw
+        self.checkSameType(gradOutput, self.weight, 'gradOutput')
+        expected = ((x.shape[0],) if input.dim() == 4 else ()) + (self.nOutputPlane,) + hw
+        if tuple(gradOutput.size()) != expected:
+            raise input_error(self, f"gradOutput of size {expected}", tuple(gradOutput.size()))
+        return x, hw, batched(self, gradOutput, 'gradOutput')
+
+    def updateOutput(self, input):
+        x, hw = self._check(input)
+        s, p, d, a = self._geometry()
+        n = x.shape[0]
+        out = self.bufferLike('output', input, ((n,) if input.dim() == 4 else ()) + (self.nOutputPlane,) + hw)
+        x_t = self.bufferLike('_input_t', input, (self.nInputPlane, n * x.shape[2] * x.shape[3]))
+        ck.conv_transpose_forward(x, self.weight.array, None if self.bias is None else self.bias.array, s, p, d, a,
+                                  x_t=x_t, out=out if out.ndim == 4 else out[None])
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        x, hw, go = self._check(input, gradOutput)
+        s, p, d, _ = self._geometry()
+        gi = self.bufferLike('gradInput', input)
+        ck.conv_transpose_grad_input(go, self.weight.array, s, p, d, out=gi if gi.ndim == 4 else gi[None])
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        x, hw, go = self._check(input, gradOutput)
+        s, p, d, _ = self._geometry()
+        gcols = ck.im2col(go, (self.kH, self.kW), s, p, d)
+        x_t = ck.channels_first(x, self.bufferLike('_input_t', input, (self.nInputPlane, x[:, 0].size)))
+        ck.conv_transpose_grad_params(x_t, gcols, go, self.gradWeight.array,
+                                      None if self.bias is None else self.gradBias.array, scale)
+
+    def clearState(self):
+        return super().clearState('_input_t')
+
+    def __repr__(self):
+        s = f"nn.{type(self).__name__}({self.nInputPlane} -> {self.nOutputPlane}, {self.kW}x{self.kH}"
+        s += geometry_text(self)
+        if self.adjW or self.adjH:
+            s += f", {self.adjW},{self.adjH}"
+        return s + (')' if self.bias is not None else ') without bias')
