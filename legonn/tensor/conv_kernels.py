@@ -132,12 +132,12 @@ def batch_first(y, n, out, bias=None):
 
 
 def _grouped_matmul(a, b, groups, out=None):
-    """(M, K) @ (K, L) split into ``groups`` diagonal blocks: (g, M/g, K/g) @ (g, K/g, L) -> (M, L)."""
+    """Block-diagonal product: ``a`` (M, K) holds each group's (M/g, K) block, ``b`` (g*K, L); result (M, L)."""
     xp = array_module(a)
     if groups == 1:
         return xp.matmul(a, b, out=out)
     m, k = a.shape
-    res = xp.matmul(a.reshape(groups, m // groups, k // groups), b.reshape(groups, k // groups, -1))
+    res = xp.matmul(a.reshape(groups, m // groups, k), b.reshape(groups, k, -1))
     res = res.reshape(m, -1)
     if out is None:
         return res

@@ -204,13 +204,11 @@ def avg_pool_divisor(spatial, ksize, stride, pad, counts, count_include_pad, xp,
 
 
 def scatter_add(target, index, values):
-    """``target`` (R, P) += ``values`` (R, Q) at columns ``index`` (R, Q), repeated indices summed."""
+    """``target[index] += values`` along axis 0 with repeated indices summed (NumPy ``add.at``, CuPy ``scatter_add``)."""
     xp = array_module(target)
-    rows = xp.arange(target.shape[0]).reshape(-1, 1) * target.shape[1]
-    flat = (index + rows).reshape(-1)
     if xp is np:
-        np.add.at(target.reshape(-1), flat, values.reshape(-1))
+        np.add.at(target, index, values)
     else:
         import cupyx
-        cupyx.scatter_add(target.reshape(-1), flat, values.reshape(-1))
+        cupyx.scatter_add(target, index, values)
     return target

@@ -1,0 +1,68 @@
+"""SpatialDepthWiseConvolution: each input plane convolved with its own ``depthwiseMultiplier`` kernels."""
+import math
+
+from ..tensor import conv_kernels as ck
+from .spatial_convolution import _Convolution2d, check_ints, geometry_text
+
+
+class SpatialDepthWiseConvolution(_Convolution2d):
+    """Depthwise 2-D convolution (Torch7's version 2 arguments).
+
+    ``SpatialDepthWiseConvolution(nInputPlane, depthwiseMultiplier, kW, kH, dW=1, dH=1, padW=0, padH=padW)``;
+    output plane ``i * depthwiseMultiplier + m`` is input plane ``i`` convolved
+    with ``weight[m, i]`` plus ``bias[m, i]``. ``weight`` is
+    ``(depthwiseMultiplier, nInputPlane, kH, kW)``, ``bias`` ``(depthwiseMultiplier, nInputPlane)``;
+    nOutputPlane = nInputPlane * depthwiseMultiplier. It runs as a grouped convolution.
+    """
+
+    def __init__(self, nInputPlane, depthwiseMultiplier, kW, kH, dW=1, dH=1, padW=0, padH=None):
+        super().__init__()
+        padH = padW if padH is None else padH
+        name = type(self).__name__
+        check_ints(name, 1, nInputPlane=nInputPlane, depthwiseMultiplier=depthwiseMultiplier, kW=kW, kH=kH,
+                   dW=dW, dH=dH)
+        check_ints(name, 0, padW=padW, padH=padH)
+        self.nInputPlane, self.depthwiseMultiplier = nInputPlane, depthwiseMultiplier
+        self.nOutputPlane = nInputPlane * depthwiseMultiplier
+        self.groups = nInputPlane
+        self.kW, self.kH, self.dW, self.dH, self.padW, self.padH = kW, kH, dW, dH, padW, padH
+        self.weight = self.output.new(depthwiseMultiplier, nInputPlane, kH, kW)
+        self.gradWeight = self.output.new(depthwiseMultiplier, nInputPlane, kH, kW)
+        self.bias = self.output.new(depthwiseMultiplier, nInputPlane)
+        self.gradBias = self.output.new(depthwiseMultiplier, nInputPlane)
+        self.reset()
+
+    def noBias(self):
+        self.bias = None
+        self.gradBias = None
+        return self
+
+    def reset(self, stdv=None):
+        """Uniform in [-stdv, stdv], stdv = 1/sqrt(kW*kH*nInputPlane) by default (Torch7's rule)."""
+        stdv = stdv * math.sqrt(3) if stdv is not None else 1.0 / math.sqrt(self.kW * self.kH * self.nInputPlane)
+        self.weight.uniform(-stdv, stdv)
+        if self.bias is not None:
+            self.bias.uniform(-stdv, stdv)
+        return self
+
+    # grouped layout: output plane i*M + m <- weight[m, i]
+    def _conv_weight(self):
+        w = self.weight.array
+        return w.swapaxes(0, 1).reshape(self.nOutputPlane, 1, self.kH, self.kW)
+
+    def _conv_bias(self):
+        return None if self.bias is None else self.bias.array.T.reshape(-1)
+
+    def _acc_conv_grads(self, grad_t, cols, scale):
+        xp = self.weight.xp
+        gw = xp.zeros((self.nOutputPlane, 1, self.kH, self.kW), dtype=grad_t.dtype)
+        gb = None if self.bias is None else xp.zeros(self.nOutputPlane, dtype=grad_t.dtype)
+        ck.conv_grad_params(grad_t, cols, gw, gb, scale, self.groups)
+        self.gradWeight.array += gw.reshape(self.nInputPlane, self.depthwiseMultiplier, self.kH, self.kW).swapaxes(0, 1)
+        if gb is not None:
+            self.gradBias.array += gb.reshape(self.nInputPlane, self.depthwiseMultiplier).T
+
+    def __repr__(self):
+        s = f"nn.{type(self).__name__}({self.nInputPlane} -> {self.depthwiseMultiplier}, {self.kW}x{self.kH}"
+        s += geometry_text(self)
+        return s + (')' if self.bias is not None else ') without bias')
