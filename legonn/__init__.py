@@ -8,6 +8,12 @@ from .tensor import __all__ as _tensor_all
 __version__ = '0.1.0'
 __all__ = list(_tensor_all)
 
+# --- persistence: lg.save / lg.load / lg.register (legonn.serialization imports only the tensor package at
+# import time; it reaches the module registry when a save or load runs, so there is no import cycle)
+from .serialization import FormatError, load, register, save  # noqa: E402
+
+__all__ += ['save', 'load', 'register', 'FormatError']
+
 # `lg.nn.Linear(...)` works after a bare `import legonn as lg`; the subpackages load on first use
 _SUBPACKAGES = ('nn', 'optim', 'threads', 'graph', 'modules', 'containers', 'criterions')
 

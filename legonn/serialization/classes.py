@@ -1,0 +1,74 @@
+"""Which classes a file may name: legonn's own and those the user registered.
+
+Loading looks a class up by the name the manifest gives and never imports
+anything, so a file can only ever rebuild objects of these classes; their
+state is restored into ``__dict__`` without calling any of their code.
+"""
+import importlib
+
+# classes outside the Module/Criterion registry whose objects are plain state
+_EXTRA = {
+    'graph.Node': ('legonn.graph.node', 'Node'),
+    'graph.Graph': ('legonn.graph.digraph', 'Graph'),
+    'optim.ConfusionMatrix': ('legonn.optim.confusion', 'ConfusionMatrix'),
+}
+
+_user = {}
+
+
+def _builtin():
+    """{name: class} for legonn's own classes (every Module and Criterion, plus _EXTRA)."""
+    importlib.import_module('legonn.nn')  # importing registers every Module/Criterion class
+    from ..modules.typed import registry
+    table = {name: cls for name, cls in registry.items() if cls.__module__.startswith('legonn.')}
+    for name, (module, attr) in _EXTRA.items():
+        table[name] = getattr(importlib.import_module(module), attr)
+    return table
+
+
+def register(cls, name=None):
+    """Allow ``legonn.load`` to rebuild objects of ``cls`` (your own Module, Criterion or plain class).
+
+    ``name`` (default ``'<module>.<qualname>'``) is what the file records; it is a
+    label, never imported. Instances must keep their state in ``__dict__``.
+    Returns ``cls``, so it works as a decorator.
+    """
+    if not isinstance(cls, type):
+        raise TypeError(f"legonn.register: expected a class, got {type(cls).__name__}")
+    if not cls.__dictoffset__:
+        raise TypeError(f"legonn.register: {cls.__qualname__} instances have no __dict__ to save")
+    name = f"{cls.__module__}.{cls.__qualname__}" if name is None else name
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"legonn.register: name must be a non-empty string, got {name!r}")
+    taken = _builtin().get(name) or _user.get(name)
+    if taken is not None and taken is not cls:
+        raise ValueError(f"legonn.register: the name {name!r} already stands for {taken.__module__}."
+                         f"{taken.__qualname__}; pass another name")
+    _user[name] = cls
+    return cls
+
+
+class ClassTable:
+    """Name <-> class lookups for one save or load (built once per call)."""
+
+    def __init__(self):
+        self.by_name = _builtin()
+        self.by_name.update(_user)
+        self.by_class = {cls: name for name, cls in self.by_name.items()}
+
+    def name_of(self, cls, where):
+        name = self.by_class.get(cls)
+        if name is None and cls.__module__ == 'builtins':
+            raise TypeError(f"legonn.save: {where} is a {cls.__name__}, which cannot be saved (numbers, strings, "
+                            "None, lists, tuples, dicts, sets, tensors, arrays, modules and registered classes can)")
+        if name is None:
+            raise TypeError(f"legonn.save: {where} is a {cls.__module__}.{cls.__qualname__}, a class legonn cannot "
+                            f"save; register it first with legonn.register({cls.__qualname__})")
+        return name
+
+    def lookup(self, name, error):
+        cls = self.by_name.get(name) if isinstance(name, str) else None
+        if cls is None:
+            raise error(f"unknown class {name!r}: a file may only name legonn's classes and those passed to "
+                        "legonn.register() (nothing is imported while loading)")
+        return cls

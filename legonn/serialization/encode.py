@@ -1,0 +1,97 @@
+"""Turning an object graph into a manifest (JSON) plus host arrays.
+
+Every list, tuple, dict, set, tensor, storage, array and object gets one
+entry in ``objects`` and is referred to by index (``{"$ref": i}``), so shared
+and cyclic references come back shared (two tensors on one storage load on
+one storage) and no recursion follows long chains such as graph nodes.
+"""
+import math
+
+import numpy as np
+
+from ..tensor import backend
+from ..tensor.storage import Storage
+from ..tensor.tensor import Tensor
+
+FORMAT, VERSION = 'legonn', 1
+# element kinds an array may hold: bool, integers, floats, complex (never objects)
+ARRAY_KINDS = 'biufc'
+
+
+def plain_float(v):
+    """A float as JSON: itself when finite, else {"$float": "nan" | "inf" | "-inf"}."""
+    return v if math.isfinite(v) else {'$float': repr(v)}
+
+
+class Encoder:
+    def __init__(self, classes):
+        self.classes = classes
+        self.objects = []
+        self.arrays = {}
+        self._index = {}     # id(obj) -> position in objects
+        self._alive = []     # keeps encoded objects alive so their ids stay unique
+        self._pending = []
+
+    def encode(self, root):
+        """The manifest for ``root``; ``self.arrays`` then maps member names to host arrays."""
+        top = self.value(root, 'the saved object')
+        while self._pending:
+            i, obj, where = self._pending.pop()
+            self.objects[i] = self.entry(obj, where)
+        return {'format': FORMAT, 'version': VERSION, 'root': top, 'objects': self.objects}
+
+    def value(self, v, where):
+        if v is None or isinstance(v, (bool, str)):
+            return str(v) if isinstance(v, str) and type(v) is not str else v
+        if isinstance(v, int):
+            return int(v)
+        if isinstance(v, float):
+            return plain_float(float(v))
+        i = self._index.get(id(v))
+        if i is None:
+            i = len(self.objects)
+            self._index[id(v)] = i
+            self._alive.append(v)
+            self.objects.append(None)
+            self._pending.append((i, v, where))
+        return {'$ref': i}
+
+    def _array(self, arr):
+        name = f'arrays/{len(self.arrays)}.npy'
+        self.arrays[name] = backend.to_module(arr, np)
+        return name
+
+    def entry(self, obj, where):
+        if isinstance(obj, Tensor):
+            return {'kind': 'tensor', 'type': obj.type().replace('legonn.', ''),
+                    'storage': self.value(obj.storage(), where), 'offset': obj.storageOffset(),
+                    'size': list(obj.size()), 'stride': list(obj.stride())}
+        if isinstance(obj, Storage):
+            return {'kind': 'storage', 'dtype': obj.dtype.str, 'size': obj.size(), 'cuda': obj.is_cuda,
+                    'array': self._array(obj.data)}
+        if isinstance(obj, np.ndarray) or backend.is_cupy_array(obj):
+            self._check_dtype(obj.dtype, where)
+            cuda = backend.is_cupy_array(obj)
+            host = np.ascontiguousarray(backend.to_module(obj, np))
+            return {'kind': 'ndarray', 'dtype': host.dtype.str, 'shape': list(host.shape), 'cuda': cuda,
+                    'array': self._array(host)}
+        if isinstance(obj, np.generic):
+            self._check_dtype(obj.dtype, where)
+            return {'kind': 'scalar', 'dtype': obj.dtype.str, 'value': self.value(obj.item(), where)}
+        if isinstance(obj, np.dtype):
+            self._check_dtype(obj, where)
+            return {'kind': 'dtype', 'dtype': obj.str}
+        kind = {list: 'list', tuple: 'tuple', set: 'set', frozenset: 'frozenset'}.get(type(obj))
+        if kind is not None:
+            return {'kind': kind, 'items': [self.value(v, f'{where}[{i}]') for i, v in enumerate(obj)]}
+        if type(obj) is dict:
+            return {'kind': 'dict', 'items': [[self.value(k, f'a key of {where}'), self.value(v, f'{where}[{k!r}]')]
+                                              for k, v in obj.items()]}
+        name = self.classes.name_of(type(obj), where)
+        return {'kind': 'object', 'class': name,
+                'state': {k: self.value(v, f'{where}.{k}') for k, v in vars(obj).items()}}
+
+    @staticmethod
+    def _check_dtype(dtype, where):
+        if dtype.kind not in ARRAY_KINDS:
+            raise TypeError(f"legonn.save: {where} holds {dtype} values; only numbers can be saved")
