@@ -1,0 +1,119 @@
+"""Adaptive 2-D pooling: the window sizes adapt so the output is always oH x oW.
+
+Output cell i along an axis of input length I pools input positions
+floor(i I / O) .. ceil((i + 1) I / O) - 1 (Torch7's rule).
+"""
+import numpy as np
+
+from ..tensor import Tensor, pool_kernels as pk
+from .errors import input_error
+from .module import Module
+from .spatial_convolution import batched, check_ints
+
+
+def adaptive_bounds(size, out):
+    """(start, end) arrays of the adaptive windows along one axis."""
+    i = np.arange(out)
+    return (i * size) // out, -((-(i + 1) * size) // out)
+
+
+class _Adaptive2d(Module):
+    def __init__(self, W, H):
+        super().__init__()
+        check_ints(type(self).__name__, 1, W=W, H=H)
+        self.W, self.H = W, H
+
+    def _check(self, input, gradOutput=None):
+        x = batched(self, input)
+        if gradOutput is None:
+            return x
+        expected = tuple(input.size())[:-2] + (self.H, self.W)
+        if not hasattr(gradOutput, 'size') or tuple(gradOutput.size()) != expected:
+            raise input_error(self, f"gradOutput of size {expected}", tuple(getattr(gradOutput, 'size', tuple)()))
+        self.checkSameType(gradOutput, input, 'gradOutput (the input\'s type)')
+        return x, batched(self, gradOutput, 'gradOutput')
+
+    def _out(self, name, input, sizes):
+        arr = self.bufferLike(name, input, sizes)
+        return arr if arr.ndim == 4 else arr[None]
+
+    def __repr__(self):
+        return f"nn.{type(self).__name__}({self.W}x{self.H})"
+
+
+class SpatialAdaptiveAveragePooling(_Adaptive2d):
+    """Mean over adaptive windows. ``SpatialAdaptiveAveragePooling(W, H)``; input (C, iH, iW) or (N, C, iH, iW).
+
+    Averaging is separable, so it is two small matrix products (rows then columns).
+    """
+
+    def _matrix(self, size, out, xp, dtype):
+        start, end = adaptive_bounds(size, out)
+        pos = np.arange(size)
+        m = ((pos >= start[:, None]) & (pos < end[:, None])) / (end - start)[:, None]
+        return xp.asarray(m.astype(dtype))
+
+    def updateOutput(self, input):
+        x = self._check(input)
+        xp = input.xp
+        a_h = self._matrix(x.shape[2], self.H, xp, x.dtype)
+        a_w = self._matrix(x.shape[3], self.W, xp, x.dtype)
+        out = self._out('output', input, tuple(input.size())[:-2] + (self.H, self.W))
+        xp.matmul(xp.matmul(a_h, x), a_w.T, out=out)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        x, go = self._check(input, gradOutput)
+        xp = input.xp
+        a_h = self._matrix(x.shape[2], self.H, xp, x.dtype)
+        a_w = self._matrix(x.shape[3], self.W, xp, x.dtype)
+        gi = self._out('gradInput', input, tuple(input.size()))
+        xp.matmul(xp.matmul(a_h.T, go), a_w, out=gi)
+        return self.gradInput
+
+
+class SpatialAdaptiveMaxPooling(_Adaptive2d):
+    """Maximum over adaptive windows. ``SpatialAdaptiveMaxPooling(W, H)``; ``indices`` holds, per output,
+    the flat 0-based position of the maximum in its input plane.
+
+    A loop over offsets inside the largest window, each step one gather of every window's element.
+    """
+
+    def updateOutput(self, input):
+        x = self._check(input)
+        xp = input.xp
+        n, c, h, w = x.shape
+        hs, he = adaptive_bounds(h, self.H)
+        ws, we = adaptive_bounds(w, self.W)
+        out = self._out('output', input, tuple(input.size())[:-2] + (self.H, self.W))
+        best_idx = None
+        for jh in range(int((he - hs).max())):
+            rows = np.minimum(hs + jh, he - 1)   # short windows repeat their last element: harmless for a max
+            for jw in range(int((we - ws).max())):
+                cols = np.minimum(ws + jw, we - 1)
+                flat = xp.asarray(rows[:, None] * w + cols[None, :])
+                v = x.reshape(n, c, h * w)[:, :, flat]
+                if best_idx is None:
+                    out[...] = v
+                    best_idx = xp.broadcast_to(flat, out.shape).copy()
+                    continue
+                wins = (v > out) | (v != v)
+                xp.copyto(out, v, where=wins)
+                xp.copyto(best_idx, xp.broadcast_to(flat, out.shape), where=wins)
+        self.indices = Tensor._from_array(best_idx if input.dim() == 4 else best_idx[0])
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        x, go = self._check(input, gradOutput)
+        if self.__dict__.get('indices') is None or tuple(self.indices.size()) != tuple(gradOutput.size()):
+            raise input_error(self, "a forward() on this input before backward()", "no matching forward")
+        xp = input.xp
+        n, c, h, w = x.shape
+        gi = self._out('gradInput', input, tuple(input.size()))
+        gi.fill(0)
+        idx = self.indices.array.reshape(n * c, -1) + (xp.arange(n * c) * (h * w))[:, None]
+        pk.scatter_add(gi.reshape(-1), idx.reshape(-1), go.reshape(-1))
+        return self.gradInput
+
+    def clearState(self):
+        return super().clearState('indices')

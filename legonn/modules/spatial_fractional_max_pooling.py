@@ -1,0 +1,119 @@
+"""SpatialFractionalMaxPooling: max pooling over pseudo-random overlapping windows (Graham, 2014)."""
+import numpy as np
+
+from ..tensor import Tensor, pool_kernels as pk
+from .errors import input_error
+from .module import Module
+from .spatial_convolution import batched, check_ints
+
+
+class SpatialFractionalMaxPooling(Module):
+    """Fractional max pooling with poolSizeW x poolSizeH windows at pseudo-random starts.
+
+    ``SpatialFractionalMaxPooling(poolSizeW, poolSizeH, outW, outH)`` fixes the
+    output size; ``SpatialFractionalMaxPooling(poolSizeW, poolSizeH, ratioW, ratioH)``
+    with ratios in (0, 1) gives floor(iW ratioW) x floor(iH ratioH). Each (batch,
+    plane) draws two samples u in [0, 1) (``randomSamples``, (N, C, 2): width then
+    height); window i starts at floor((i + u) a) - floor(u a), a = (I - pool) / (O - 1),
+    the last at I - pool. Samples are redrawn every forward unless
+    ``fixPoolingRegions()``. Input (C, H, W) or (N, C, H, W).
+    """
+
+    def __init__(self, poolSizeW, poolSizeH, arg1, arg2):
+        super().__init__()
+        name = type(self).__name__
+        check_ints(name, 1, poolSizeW=poolSizeW, poolSizeH=poolSizeH)
+        self.poolSizeW, self.poolSizeH = poolSizeW, poolSizeH
+        self.outW = self.outH = self.ratioW = self.ratioH = None
+        if arg1 >= 1 and arg2 >= 1:
+            check_ints(name, 1, outW=arg1, outH=arg2)
+            self.outW, self.outH = arg1, arg2
+        elif 0 < arg1 < 1 and 0 < arg2 < 1:
+            self.ratioW, self.ratioH = arg1, arg2
+        else:
+            raise ValueError(f"{name}: expected output sizes >= 1 or ratios in (0, 1), got {arg1!r}, {arg2!r}")
+        self.randomSamples = None
+        self.newRandomPool = False
+
+    def fixPoolingRegions(self, val=True):
+        """Keep the current pooling regions (no new samples) on later forwards."""
+        self.newRandomPool = val
+        return self
+
+    def _sizes(self, h, w):
+        if self.outW is not None:
+            return self.outH, self.outW
+        return int(np.floor(h * self.ratioH)), int(np.floor(w * self.ratioW))
+
+    def _check(self, input, gradOutput=None):
+        x = batched(self, input)
+        oh, ow = self._sizes(*x.shape[2:])
+        if oh < 1 or ow < 1 or oh + self.poolSizeH - 1 >= x.shape[2] or ow + self.poolSizeW - 1 >= x.shape[3]:
+            raise input_error(self, f"an input larger than output + pool - 1 in each dimension (output {ow}x{oh}, "
+                              f"pool {self.poolSizeW}x{self.poolSizeH})", f"{x.shape[3]}x{x.shape[2]} (width x height)")
+        if gradOutput is None:
+            return x, (oh, ow)
+        expected = tuple(input.size())[:-2] + (oh, ow)
+        if not hasattr(gradOutput, 'size') or tuple(gradOutput.size()) != expected:
+            raise input_error(self, f"gradOutput of size {expected}", tuple(getattr(gradOutput, 'size', tuple)()))
+        return x, (oh, ow), batched(self, gradOutput, 'gradOutput')
+
+    def _starts(self, sample, size, out, pool):
+        """Window starts (N, C, out) from samples (N, C), as THNN's generateIntervals."""
+        xp = Tensor._from_array(sample).xp
+        if out == 1:
+            return xp.full(sample.shape + (1,), size - pool, dtype=np.int64)
+        alpha = (size - pool) / (out - 1)
+        i = xp.arange(out - 1, dtype=sample.dtype)
+        seq = xp.floor((i + sample[..., None]) * alpha) - xp.floor(sample[..., None] * alpha)
+        last = xp.full(sample.shape + (1,), size - pool, dtype=sample.dtype)
+        return xp.concatenate([seq, last], axis=-1).astype(np.int64)
+
+    def updateOutput(self, input):
+        x, (oh, ow) = self._check(input)
+        xp = input.xp
+        n, c, h, w = x.shape
+        samples = self.randomSamples
+        if samples is None or type(samples) is not type(input) or tuple(samples.size()) != (n, c, 2):
+            self.randomSamples = samples = input.new(n, c, 2).uniform()
+        elif not self.newRandomPool:
+            samples.uniform()
+        u = samples.array
+        hs = self._starts(u[..., 1], h, oh, self.poolSizeH)[..., :, None]   # (N, C, oH, 1)
+        ws = self._starts(u[..., 0], w, ow, self.poolSizeW)[..., None, :]   # (N, C, 1, oW)
+        planes = x.reshape(n, c, h * w)
+        out = self.bufferLike('output', input, tuple(input.size())[:-2] + (oh, ow))
+        out = out if out.ndim == 4 else out[None]
+        best = None
+        for jh in range(self.poolSizeH):
+            for jw in range(self.poolSizeW):
+                flat = (hs + jh) * w + (ws + jw)                               # (N, C, oH, oW)
+                v = xp.take_along_axis(planes, flat.reshape(n, c, -1), axis=2).reshape(out.shape)
+                if best is None:
+                    out[...], best = v, flat
+                    continue
+                wins = (v > out) | (v != v)
+                xp.copyto(out, v, where=wins)
+                best = xp.where(wins, flat, best)
+        self.indices = Tensor._from_array(best if input.dim() == 4 else best[0])
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        x, (oh, ow), go = self._check(input, gradOutput)
+        if self.__dict__.get('indices') is None or tuple(self.indices.size()) != tuple(gradOutput.size()):
+            raise input_error(self, "a forward() on this input before backward()", "no matching forward")
+        xp = input.xp
+        n, c, h, w = x.shape
+        gi = self.bufferLike('gradInput', input)
+        gi.fill(0)
+        idx = self.indices.array.reshape(n * c, -1) + (xp.arange(n * c) * (h * w))[:, None]
+        pk.scatter_add(gi.reshape(-1), idx.reshape(-1), go.reshape(-1))
+        return self.gradInput
+
+    def clearState(self):
+        return super().clearState('indices', 'randomSamples')
+
+    def __repr__(self):
+        w = self.outW if self.outW is not None else self.ratioW
+        h = self.outH if self.outH is not None else self.ratioH
+        return f"nn.{type(self).__name__}({w}x{h}, {self.poolSizeW},{self.poolSizeH})"
