@@ -1,0 +1,18 @@
+"""legonn.threads: Torch7's ``threads`` package.
+
+``Threads`` is a pool of workers (threads, or processes with
+``backend='process'``) fed with jobs whose results come back to ending
+callbacks in the main thread; ``Mutex``/``Condition`` synchronise workers;
+``share_memory`` puts tensors (or a model's parameters) in shared memory so
+that process workers use them without copies. Thread ids are 0-based.
+See docs/threads.md.
+"""
+from .blas import blas_threads, set_blas_threads
+from .current import free_threaded, threadid
+from .failure import JobError, WorkerDied
+from .pool import Threads
+from .shared import is_shared, share_memory
+from .sync import Condition, Mutex
+
+__all__ = ['Threads', 'Mutex', 'Condition', 'JobError', 'WorkerDied', 'threadid', 'free_threaded',
+           'share_memory', 'is_shared', 'set_blas_threads', 'blas_threads']

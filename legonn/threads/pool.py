@@ -1,0 +1,255 @@
+"""Threads: Torch7's pool of workers, with jobs as callables and ending callbacks in the main thread.
+
+``Threads(n, init0, init1, ...)`` starts ``n`` workers once and runs each init
+function in every worker with its thread id (0-based, like every index in
+legonn). ``addjob(job, endcallback, *args)`` queues ``job(*args)`` for a free
+worker; what the job returns is handed to ``endcallback`` in the main thread
+(a returned tuple is spread over its arguments, as Lua's multiple returns
+are; ``None`` gives no argument). Ending callbacks run inside ``addjob`` when
+the queue is full, in ``dojob`` (one job) and in ``synchronize`` (all jobs).
+A job or callback that raises is reported as a ``JobError`` carrying the
+worker's traceback at the next ``dojob``/``synchronize`` (or ``addjob``);
+the other jobs' results are kept and the pool stays usable.
+
+``backend='thread'`` (default) runs jobs in threads of this process: results
+are the objects themselves, never copies, but the GIL serialises Python code
+(except on free-threaded CPython, see ``free_threaded()``).
+``backend='process'`` runs them in worker processes that really run in
+parallel: jobs must be importable or picklable, and tensors placed in shared
+memory (``share_memory``) cross without being copied.
+"""
+import collections
+import itertools
+import weakref
+
+from .failure import Failure, JobError, WorkerDied
+from .process_workers import ProcessWorkers
+from .thread_workers import ThreadWorkers
+
+
+def _positive_int(value, what):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"Threads: {what} must be a positive integer, got {value!r}")
+    return value
+
+
+def _job_name(jobid, job):
+    return f"job {jobid} ({getattr(job, '__qualname__', None) or type(job).__name__})"
+
+
+class _Job:
+    __slots__ = ('name', 'packed', 'endcallback', 'specific')
+
+    def __init__(self, name, packed, endcallback, specific):
+        self.name, self.packed, self.endcallback, self.specific = name, packed, endcallback, specific
+
+
+class Threads:
+    """A pool of ``nthread`` workers; see the module docstring.
+
+    Keywords: ``backend`` ('thread' or 'process'); ``queuesize``: jobs a
+    worker may hold, running or waiting, before ``addjob`` runs ending
+    callbacks to make room (2); process backend only: ``start_method``
+    ('forkserver' where available, else 'spawn'; 'fork' is accepted) and
+    ``blas_threads`` (OpenBLAS threads per worker, 1; None leaves it alone).
+    """
+
+    def __init__(self, nthread, *inits, backend='thread', queuesize=2, start_method=None, blas_threads=1):
+        self.N = _positive_int(nthread, 'the number of threads')
+        self._queuesize = _positive_int(queuesize, 'queuesize')
+        for f in inits:
+            if not callable(f):
+                raise TypeError(f"Threads: init functions must be callable, got {f!r}")
+        if backend == 'thread':
+            self._workers = ThreadWorkers(self.N)
+        elif backend == 'process':
+            self._workers = ProcessWorkers(self.N, start_method, blas_threads)
+        else:
+            raise ValueError(f"Threads: backend must be 'thread' or 'process', got {backend!r}")
+        self.backend = backend
+        self._pending = {}                    # jobid -> _Job, until its ending callback has run
+        self._held = [collections.deque() for _ in range(self.N)]   # jobids sent to each worker, in order
+        self._errors = []                     # (died?, message, exception) not yet raised
+        self._ids = itertools.count()
+        self._specific = False
+        self._running = True
+        # stops the workers on terminate(), garbage collection and interpreter exit, without a reference to self
+        self._finalizer = weakref.finalize(self, self._workers.stop)
+        try:
+            self._specific = True
+            for f in inits:
+                for tid in range(self.N):
+                    self.addjob(tid, f, None, tid)
+            self.synchronize()
+        except BaseException:
+            self._running = False
+            self._finalizer()
+            raise
+        self._specific = False
+
+    # --- state -----------------------------------------------------------------------
+    def isrunning(self):
+        return self._running
+
+    def hasjob(self):
+        """True while some job's ending callback has not run yet."""
+        self._check_running('hasjob')
+        return bool(self._pending)
+
+    def haserror(self):
+        self._check_running('haserror')
+        return bool(self._errors)
+
+    def specific(self, flag=None):
+        """Without argument: whether jobs go to a named thread. With one: finish all jobs, then switch."""
+        self._check_running('specific')
+        if flag is None:
+            return self._specific
+        if not isinstance(flag, bool):
+            raise TypeError(f"Threads.specific: expected True or False, got {flag!r}")
+        self.synchronize()
+        self._specific = flag
+        return flag
+
+    def acceptsjob(self, tid=None):
+        """True when ``addjob`` (to thread ``tid`` in specific mode) would not have to wait."""
+        self._check_running('acceptsjob')
+        if self._specific:
+            return len(self._held[self._check_tid(tid, 'acceptsjob')]) < self._queuesize
+        return self._least_busy()[1] < self._queuesize
+
+    # --- jobs ------------------------------------------------------------------------
+    def addjob(self, *args):
+        """``addjob(job, endcallback=None, *args)``, or ``addjob(threadid, job, endcallback=None, *args)`` in specific mode."""
+        self._check_running('addjob')
+        if self._errors:
+            self.synchronize()
+        tid = None
+        if self._specific:
+            if not args:
+                raise TypeError("Threads.addjob: in specific mode expected (threadid, job, endcallback, ...), got nothing")
+            tid, args = self._check_tid(args[0], 'addjob'), args[1:]
+        if not args or not callable(args[0]):
+            raise TypeError(f"Threads.addjob: expected a callable job, got {args[0] if args else 'nothing'!r}")
+        job, endcallback, job_args = args[0], (args[1] if len(args) > 1 else None), tuple(args[2:])
+        if endcallback is not None and not callable(endcallback):
+            raise TypeError(f"Threads.addjob: the ending callback must be callable or None, got {endcallback!r}")
+        jobid = next(self._ids)
+        name = _job_name(jobid, job)
+        try:
+            packed = self._workers.pack(job, job_args)
+        except Exception as exc:
+            raise TypeError(f"Threads.addjob: {name} cannot be sent to a worker process ({exc}); jobs for "
+                            "backend='process' must be module-level functions (or picklable callables) with "
+                            "picklable arguments") from exc
+        while True:
+            target = tid if tid is not None else self._least_busy()[0]
+            if not self._workers.alive(target):
+                raise WorkerDied(f"Threads.addjob: {name} was sent to thread {target}, whose worker has died")
+            if len(self._held[target]) < self._queuesize:
+                break
+            self._dojob()     # full: run ending callbacks until there is room
+        self._pending[jobid] = _Job(name, packed, endcallback, tid is not None)
+        self._held[target].append(jobid)
+        self._workers.send(target, jobid, packed)
+        return jobid
+
+    def dojob(self):
+        """Wait for one job to finish and run its ending callback; False when no job was pending."""
+        self._check_running('dojob')
+        had = bool(self._pending)
+        if had:
+            self._dojob()
+        if self._errors:
+            self._raise_errors()
+        return had
+
+    def synchronize(self):
+        """Wait for every job and run every ending callback; then raise the errors seen, if any."""
+        if not self._running:
+            return
+        while self._pending:
+            self._dojob()
+        if self._errors:
+            self._raise_errors()
+
+    def terminate(self):
+        """Finish every job, then stop the workers (also done, without finishing, on collection and at exit)."""
+        if not self._running:
+            return
+        try:
+            self.synchronize()
+        finally:
+            self._running = False
+            self._finalizer()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.terminate()
+
+    def __repr__(self):
+        state = 'running' if self._running else 'terminated'
+        return f"threads.Threads({self.N}, backend={self.backend!r}) [{state}, {len(self._pending)} jobs pending]"
+
+    # --- internals -------------------------------------------------------------------
+    def _check_running(self, what):
+        if not self._running:
+            raise RuntimeError(f"Threads.{what}: the pool has been terminated; create a new Threads")
+
+    def _check_tid(self, tid, what):
+        if isinstance(tid, bool) or not isinstance(tid, int) or not 0 <= tid < self.N:
+            raise ValueError(f"Threads.{what}: expected a thread id in 0..{self.N - 1} (0-based) in specific mode, "
+                             f"got {tid!r}")
+        return tid
+
+    def _least_busy(self):
+        live = [t for t in range(self.N) if self._workers.alive(t)]
+        if not live:
+            raise WorkerDied("Threads: every worker has died")
+        tid = min(live, key=lambda t: len(self._held[t]))
+        return tid, len(self._held[tid])
+
+    def _dojob(self):
+        message = self._workers.recv()
+        if message[0] == 'dead':
+            self._bury(message[1], message[2])
+            return
+        _, jobid, tid, ok, value = message
+        job = self._pending.pop(jobid)
+        self._held[tid].remove(jobid)
+        if not ok:
+            self._errors.append((False, f"[thread {tid} job] {job.name} raised:\n{value.text}", value.exc))
+            return
+        if job.endcallback is None:
+            return
+        args = () if value is None else value if isinstance(value, tuple) else (value,)
+        try:
+            job.endcallback(*args)
+        except Exception as exc:
+            text = Failure.current(exc).text
+            self._errors.append((False, f"[thread {tid} endcallback] the ending callback of {job.name} raised:\n"
+                                        f"{text}", exc))
+
+    def _bury(self, tid, how):
+        """Worker ``tid`` died: its current job failed; jobs queued behind it go to other workers."""
+        held, self._held[tid] = list(self._held[tid]), collections.deque()
+        for k, jobid in enumerate(held):
+            job = self._pending[jobid]
+            live = [t for t in range(self.N) if self._workers.alive(t)]
+            if k == 0 or job.specific or not live:
+                del self._pending[jobid]
+                when = 'while running it' if k == 0 else 'before running it'
+                self._errors.append((True, f"[thread {tid}] {job.name}: the worker process {how} {when}", None))
+            else:
+                target = min(live, key=lambda t: len(self._held[t]))
+                self._held[target].append(jobid)
+                self._workers.send(target, jobid, job.packed)
+
+    def _raise_errors(self):
+        errors, self._errors = self._errors, []
+        cls = WorkerDied if any(died for died, _, _ in errors) else JobError
+        message = (f"{len(errors)} jobs failed:\n" if len(errors) > 1 else '') + '\n'.join(m for _, m, _ in errors)
+        cause = next((exc for _, _, exc in errors if exc is not None), None)
+        raise cls(message, [m for _, m, _ in errors]) from cause

@@ -1,0 +1,170 @@
+"""The process backend: N worker processes, each with a job pipe and a result pipe.
+
+Jobs must be importable (module-level functions) or otherwise picklable;
+they, their arguments and their results cross with ``shared.dumps``, so
+tensors in shared memory travel by name, not by value. The main process
+waits on the result pipes and on the process sentinels together, so a worker
+that dies is noticed at once. Each worker reads its pipe in a helper thread
+(the main process never blocks long sending) and answers jobs in order, so
+the first unanswered job of a dead worker is the one it died in.
+"""
+import multiprocessing
+import multiprocessing.connection
+import queue
+import signal
+import threading
+
+from . import current, shared
+from .blas import set_blas_threads
+from .failure import Failure
+
+_STOP = b''
+
+
+def _encode_failure(exc):
+    failure = Failure.current(exc)
+    try:
+        return shared.dumps(failure)
+    except Exception:      # an exception that cannot be pickled travels as its text
+        return shared.dumps(Failure(None, failure.text))
+
+
+def _read(conn, inbox):
+    while True:
+        try:
+            data = conn.recv_bytes()
+        except (EOFError, OSError):
+            data = _STOP
+        inbox.put(data)
+        if data == _STOP:
+            return
+
+
+def worker_main(tid, jobs, results, blas_threads):
+    """Body of worker process ``tid``: run jobs from ``jobs`` until told to stop, answering on ``results``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the main process's to handle
+    current._process[0] = tid
+    shared.keep_until_release()
+    if blas_threads is not None:
+        set_blas_threads(blas_threads)
+    inbox = queue.SimpleQueue()
+    threading.Thread(target=_read, args=(jobs, inbox), daemon=True).start()
+    try:
+        while True:
+            data = inbox.get()
+            if data == _STOP:
+                return
+            jobid = data[:8]
+            try:
+                job, args = shared.loads(memoryview(data)[8:])
+                answer = b'\1' + shared.dumps(job(*args))
+            except BaseException as exc:    # noqa: B036  (every failure goes back to the main process)
+                answer = b'\0' + _encode_failure(exc)
+            results.send_bytes(jobid + answer)
+    finally:
+        shared.release_all()
+
+
+def default_start_method():
+    # forkserver: workers fork from a clean server process (no copy of the main process's threads),
+    # faster than spawn after the first
+    return 'forkserver' if 'forkserver' in multiprocessing.get_all_start_methods() else 'spawn'
+
+
+class ProcessWorkers:
+    kind = 'process'
+
+    def __init__(self, n, start_method=None, blas_threads=1):
+        ctx = multiprocessing.get_context(start_method or default_start_method())
+        if ctx.get_start_method() == 'forkserver':
+            ctx.set_forkserver_preload(['legonn.threads.process_workers'])
+        self.processes, self.jobs, self.results = [], [], []
+        for tid in range(n):
+            job_r, job_w = ctx.Pipe(duplex=False)
+            res_r, res_w = ctx.Pipe(duplex=False)
+            p = ctx.Process(target=worker_main, args=(tid, job_r, res_w, blas_threads), daemon=True,
+                            name=f'legonn-threads-{tid}')
+            p.start()
+            job_r.close()
+            res_w.close()
+            self.processes.append(p)
+            self.jobs.append(job_w)
+            self.results.append(res_r)
+        self.dead = [False] * n
+
+    def alive(self, tid):
+        return not self.dead[tid]
+
+    @staticmethod
+    def pack(job, args):
+        return shared.dumps((job, args))
+
+    def send(self, tid, jobid, packed):
+        try:
+            self.jobs[tid].send_bytes(jobid.to_bytes(8, 'little') + packed)
+        except (BrokenPipeError, OSError):
+            pass    # the worker is gone; recv reports it with this job
+
+    def _answer(self, tid, data):
+        jobid, ok = int.from_bytes(data[:8], 'little'), data[8] == 1
+        try:
+            value = shared.loads(memoryview(data)[9:])
+        except BaseException as exc:    # noqa: B036
+            ok, value = False, Failure.current(exc)
+        return 'done', jobid, tid, ok, value
+
+    def recv(self):
+        while True:
+            live = [t for t in range(len(self.processes)) if not self.dead[t]]
+            if not live:
+                raise RuntimeError("Threads: every worker process has died")
+            waitables = {self.results[t]: t for t in live}
+            waitables.update({self.processes[t].sentinel: t for t in live})
+            ready = multiprocessing.connection.wait(list(waitables), timeout=0.25)
+            for obj in ready:    # answers first: a worker may have answered and then died
+                tid = waitables[obj]
+                if obj is self.results[tid]:
+                    try:
+                        return self._answer(tid, obj.recv_bytes())
+                    except (EOFError, OSError):
+                        pass
+            for obj in ready:
+                tid = waitables[obj]
+                if obj is self.processes[tid].sentinel:
+                    conn = self.results[tid]
+                    try:
+                        if conn.poll(0):    # answers still in the pipe come before the death notice
+                            return self._answer(tid, conn.recv_bytes())
+                    except (EOFError, OSError):
+                        pass
+                    self.processes[tid].join(1)
+                    self.dead[tid] = True
+                    return 'dead', tid, self._describe_exit(tid)
+
+    def _describe_exit(self, tid):
+        code = self.processes[tid].exitcode
+        if code is not None and code < 0:
+            try:
+                return f"killed by signal {signal.Signals(-code).name}"
+            except ValueError:
+                return f"killed by signal {-code}"
+        return f"exited with status {code}"
+
+    def stop(self, timeout=5.0):
+        """Ask every worker to finish; after ``timeout`` seconds in all, terminate (then kill) the rest."""
+        for conn in self.jobs:
+            try:
+                conn.send_bytes(_STOP)
+            except (BrokenPipeError, OSError):
+                pass
+        for p in self.processes:
+            p.join(timeout / len(self.processes))
+        for p in self.processes:
+            if p.is_alive():
+                p.terminate()
+                p.join(1)
+            if p.is_alive():
+                p.kill()
+                p.join(1)
+        for conn in self.jobs + self.results:
+            conn.close()

@@ -1,0 +1,157 @@
+"""Mutex and Condition shared by the main thread and every worker, threads or processes.
+
+Torch7's ``threads.Mutex``/``threads.Condition`` can be re-created in any
+thread from their ``id()``. Here the id is the path of a small file: a mutex
+is a process-local lock (for threads) plus ``flock`` on that file (for
+processes), so it pickles by path and works after the pool has started.
+A condition keeps a wake-up counter in its file; ``wait`` sleeps until the
+counter moves (polling with a short back-off), which allows the spurious
+wake-ups every condition variable allows: re-check the predicate in a loop.
+POSIX only (``fcntl``).
+"""
+import fcntl
+import mmap
+import os
+import struct
+import tempfile
+import threading
+import time
+import weakref
+
+_handles = {}   # path -> (pid, thread lock, fd, mmap or None) for this process
+_handles_lock = threading.Lock()
+
+
+def _folder():
+    return '/dev/shm' if os.path.isdir('/dev/shm') else tempfile.gettempdir()
+
+
+def _create(prefix, nbytes):
+    fd, path = tempfile.mkstemp(prefix=prefix, dir=_folder())
+    os.ftruncate(fd, nbytes)
+    os.close(fd)
+    return path
+
+
+def _remove(path):
+    with _handles_lock:
+        entry = _handles.pop(path, None)
+    if entry is not None and entry[0] == os.getpid():
+        if entry[3] is not None:
+            entry[3].close()
+        os.close(entry[2])
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _handle(path, mapped):
+    with _handles_lock:
+        entry = _handles.get(path)
+        if entry is None or entry[0] != os.getpid():    # a forked child opens its own descriptor
+            try:
+                fd = os.open(path, os.O_RDWR)
+            except FileNotFoundError:
+                raise RuntimeError(f"legonn.threads: the mutex or condition {path} no longer exists "
+                                   "(its creator was garbage collected)") from None
+            entry = (os.getpid(), threading.Lock(), fd, mmap.mmap(fd, 8) if mapped else None)
+            _handles[path] = entry
+        return entry
+
+
+class Mutex:
+    """A mutual-exclusion lock for jobs in thread or process workers.
+
+    ``Mutex()`` creates one; ``Mutex(m.id())`` (or pickling ``m``) gives a
+    handle to the same lock in another worker. ``lock()``/``unlock()`` or
+    ``with m:``. The creating object removes the lock when it is collected.
+    """
+
+    def __init__(self, id=None):
+        if id is None:
+            id = _create('legonn-mutex-', 8)
+            weakref.finalize(self, _remove, id)
+        self._path = id
+
+    def id(self):
+        return self._path
+
+    def lock(self):
+        _, tlock, fd, _ = _handle(self._path, False)
+        tlock.acquire()
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+    def unlock(self):
+        _, tlock, fd, _ = _handle(self._path, False)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        tlock.release()
+
+    def __enter__(self):
+        self.lock()
+        return self
+
+    def __exit__(self, *exc):
+        self.unlock()
+
+    def __reduce__(self):
+        return Mutex, (self._path,)
+
+    def __repr__(self):
+        return f"threads.Mutex({self._path!r})"
+
+
+class Condition:
+    """A condition variable for jobs in thread or process workers.
+
+    ``wait(mutex, timeout=None)`` releases ``mutex`` (held by the caller),
+    sleeps until ``signal()``/``broadcast()`` and takes ``mutex`` again;
+    it returns False when ``timeout`` seconds passed first. Every waiter
+    wakes on a signal; callers re-check their predicate in a loop.
+    """
+
+    def __init__(self, id=None):
+        if id is None:
+            id = _create('legonn-cond-', 8)
+            weakref.finalize(self, _remove, id)
+        self._path = id
+
+    def id(self):
+        return self._path
+
+    def _count(self):
+        return struct.unpack_from('q', _handle(self._path, True)[3], 0)[0]
+
+    def wait(self, mutex, timeout=None):
+        seen = self._count()
+        mutex.unlock()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        pause = 1e-5
+        woken = True
+        try:
+            while self._count() == seen:
+                if deadline is not None and time.monotonic() >= deadline:
+                    woken = False
+                    break
+                time.sleep(pause)
+                pause = min(pause * 2, 1e-3)
+        finally:
+            mutex.lock()
+        return woken
+
+    def signal(self):
+        _, tlock, fd, counter = _handle(self._path, True)
+        with tlock:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                struct.pack_into('q', counter, 0, struct.unpack_from('q', counter, 0)[0] + 1)
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+    broadcast = signal
+
+    def __reduce__(self):
+        return Condition, (self._path,)
+
+    def __repr__(self):
+        return f"threads.Condition({self._path!r})"

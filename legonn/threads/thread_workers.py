@@ -1,0 +1,63 @@
+"""The thread backend: N daemon threads, one inbox each, one outbox to the main thread.
+
+Jobs and their results are passed as Python objects: a tensor returned by a
+job is the very tensor the job made (Torch7's sharedserialize without the
+serialising). Under the GIL only code that releases it (BLAS, large NumPy
+operations, I/O) runs in parallel; on a free-threaded CPython everything does.
+"""
+import queue
+import threading
+
+from . import current
+from .failure import Failure
+
+_STOP = None
+
+
+def _loop(tid, inbox, outbox):
+    current._local.tid = tid
+    while True:
+        message = inbox.get()
+        if message is _STOP:
+            return
+        jobid, (job, args) = message
+        try:
+            outbox.put(('done', jobid, tid, True, job(*args)))
+        except BaseException as exc:    # noqa: B036  (every failure goes back to the main thread)
+            outbox.put(('done', jobid, tid, False, Failure.current(exc)))
+
+
+class ThreadWorkers:
+    kind = 'thread'
+
+    def __init__(self, n):
+        self.outbox = queue.SimpleQueue()
+        self.inboxes = [queue.SimpleQueue() for _ in range(n)]
+        self.threads = [threading.Thread(target=_loop, args=(i, self.inboxes[i], self.outbox), daemon=True,
+                                         name=f'legonn-threads-{i}') for i in range(n)]
+        for t in self.threads:
+            t.start()
+
+    def alive(self, tid):
+        return self.threads[tid].is_alive()
+
+    @staticmethod
+    def pack(job, args):
+        return job, args
+
+    def send(self, tid, jobid, packed):
+        self.inboxes[tid].put((jobid, packed))
+
+    def recv(self):
+        while True:
+            try:
+                return self.outbox.get(timeout=0.25)   # a timeout keeps Ctrl-C responsive
+            except queue.Empty:
+                continue
+
+    def stop(self, timeout=5.0):
+        """Ask every thread to finish after its current job; wait at most ``timeout`` seconds in all."""
+        for inbox in self.inboxes:
+            inbox.put(_STOP)
+        for t in self.threads:
+            t.join(timeout / len(self.threads))
