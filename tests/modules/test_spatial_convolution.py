@@ -1,0 +1,220 @@
+"""Spatial convolutions: Jacobians, nested-loop NumPy references, types, GPU, errors."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+
+tables = nn.SpatialConvolutionMap.tables
+
+
+def ref_conv(x, w, b, stride=(1, 1), pad=(0, 0), dil=(1, 1)):
+    """Direct cross-correlation, x (N, C, H, W), w (O, C, kH, kW), loops over every output element."""
+    n, c, h, wd = x.shape
+    o, _, kh, kw = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad[0], pad[0]), (pad[1], pad[1])))
+    oh = (h + 2 * pad[0] - dil[0] * (kh - 1) - 1) // stride[0] + 1
+    ow = (wd + 2 * pad[1] - dil[1] * (kw - 1) - 1) // stride[1] + 1
+    y = np.zeros((n, o, oh, ow))
+    for b_ in range(n):
+        for oc in range(o):
+            for i in range(oh):
+                for j in range(ow):
+                    acc = 0.0 if b is None else b[oc]
+                    for ic in range(c):
+                        for a in range(kh):
+                            for e in range(kw):
+                                acc += w[oc, ic, a, e] * xp[b_, ic, i * stride[0] + a * dil[0], j * stride[1] + e * dil[1]]
+                    y[b_, oc, i, j] = acc
+    return y
+
+
+def ref_full_conv(x, w, b, stride, pad, adj):
+    """Transposed convolution by scattering each input pixel, x (N, Ci, H, W), w (Ci, Co, kH, kW)."""
+    n, ci, h, wd = x.shape
+    co, kh, kw = w.shape[1:]
+    oh, ow = (h - 1) * stride[0] + kh + adj[0], (wd - 1) * stride[1] + kw + adj[1]
+    full = np.zeros((n, co, oh, ow))
+    for b_ in range(n):
+        for i_ in range(ci):
+            for i in range(h):
+                for j in range(wd):
+                    for o in range(co):
+                        full[b_, o, i * stride[0]:i * stride[0] + kh, j * stride[1]:j * stride[1] + kw] += \
+                            x[b_, i_, i, j] * w[i_, o]
+    y = full[:, :, pad[0]:oh - pad[0], pad[1]:ow - pad[1]]
+    return y + (0 if b is None else b.reshape(1, -1, 1, 1))
+
+
+def double(x):
+    return lg.from_numpy(np.ascontiguousarray(x, dtype=np.float64))
+
+
+def outputs(module, x):
+    module.double()
+    return module.forward(double(x)).numpy()
+
+
+CONVS = {
+    'conv': lambda: nn.SpatialConvolution(2, 3, 3, 2),
+    'conv-stride-pad': lambda: nn.SpatialConvolution(2, 3, 3, 2, 2, 1, 1, 0),
+    'conv-mm-nobias': lambda: nn.SpatialConvolutionMM(2, 3, 2, 2, 1, 2, 1, 1).noBias(),
+    'dilated': lambda: nn.SpatialDilatedConvolution(2, 3, 2, 3, 1, 1, 1, 1, 2, 2),
+    'full': lambda: nn.SpatialFullConvolution(2, 3, 3, 2, 2, 2, 1, 0, 1, 1),
+    'full-nobias': lambda: nn.SpatialFullConvolution(2, 2, 2, 2).noBias(),
+    'depthwise': lambda: nn.SpatialDepthWiseConvolution(2, 2, 3, 2, 1, 2, 1, 0),
+    'local': lambda: nn.SpatialConvolutionLocal(2, 3, 4, 5, 3, 2, 1, 2, 1, 0),
+    'map-random': lambda: nn.SpatialConvolutionMap(tables.random(2, 3, 1), 3, 2, 1, 2),
+    'map-full': lambda: nn.SpatialConvolutionMap(tables.full(2, 2), 2, 2),
+    'fullmap': lambda: nn.SpatialFullConvolutionMap(tables.oneToOne(2), 3, 2, 2, 1),
+}
+
+
+@pytest.mark.parametrize('name', sorted(CONVS))
+def test_jacobian_batch_and_single(name):
+    assert_jacobian(CONVS[name](), lg.randn(2, 2, 5, 4))
+    assert_jacobian(CONVS[name](), lg.randn(2, 5, 4))
+
+
+@pytest.mark.parametrize('name', sorted(CONVS))
+def test_type_roundtrip(name):
+    assert_type_roundtrip(CONVS[name](), lg.randn(2, 2, 5, 4))
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('name', sorted(CONVS))
+def test_gpu_matches_cpu(name, monkeypatch):
+    assert_gpu_matches_cpu(CONVS[name](), lg.randn(2, 2, 5, 4))
+    monkeypatch.setenv('LEGONN_GENERIC_KERNELS', '1')   # the generic CuPy path too
+    assert_gpu_matches_cpu(CONVS[name](), lg.randn(2, 2, 5, 4))
+
+
+@pytest.mark.parametrize('geometry', [((1, 1), (0, 0), (1, 1)), ((2, 1), (1, 2), (1, 1)), ((1, 2), (0, 1), (2, 1))])
+def test_convolution_matches_loops(geometry):
+    stride, pad, dil = geometry
+    m = nn.SpatialDilatedConvolution(3, 2, 2, 3, stride[1], stride[0], pad[1], pad[0], dil[1], dil[0])
+    x = np.random.default_rng(0).standard_normal((2, 3, 6, 5))
+    y = outputs(m, x)
+    np.testing.assert_allclose(y, ref_conv(x, m.weight.numpy(), m.bias.numpy(), stride, pad, dil), atol=1e-12)
+    # the non-batch form is the same computation on one sample
+    np.testing.assert_allclose(m.forward(double(x[1])).numpy(), y[1], atol=1e-12)
+
+
+def test_convolution_weight_layout_and_constructor_order():
+    m = nn.SpatialConvolution(3, 4, 5, 2, 3, 1, 2, 0)   # kW=5, kH=2, dW=3, dH=1, padW=2, padH=0
+    assert tuple(m.weight.size()) == (4, 3, 2, 5)
+    assert (m.kW, m.kH, m.dW, m.dH, m.padW, m.padH) == (5, 2, 3, 1, 2, 0)
+    assert tuple(m.forward(lg.randn(3, 4, 9)).size()) == (4, 3, 3)   # oW = (9 + 4 - 5) // 3 + 1
+    assert repr(m) == 'nn.SpatialConvolution(3 -> 4, 5x2, 3,1, 2,0)'
+    assert nn.SpatialConvolution(1, 1, 3, 3, 1, 1, 1).padH == 1   # padH defaults to padW
+    bound = 1 / np.sqrt(5 * 2 * 3)
+    assert np.abs(m.weight.numpy()).max() <= bound
+
+
+def test_convolution_accumulates_with_scale_and_skips_input_gradient():
+    m = nn.SpatialConvolution(2, 3, 2, 2).double()
+    x, go = lg.randn(2, 2, 4, 4).double(), lg.randn(2, 3, 3, 3).double()
+    m.forward(x)
+    m.zeroGradParameters()
+    m.backward(x, go)
+    once = m.gradWeight.clone()
+    m.backward(x, go, 0.5)
+    np.testing.assert_allclose(m.gradWeight.numpy(), 1.5 * once.numpy(), rtol=1e-12)
+    first = nn.SpatialConvolution(2, 3, 2, 2)
+    first.gradInput = None                     # Torch7's first-layer idiom
+    first.forward(lg.randn(1, 2, 4, 4))
+    assert first.backward(lg.randn(1, 2, 4, 4), lg.randn(1, 3, 3, 3)) is None
+    assert float(first.gradWeight.abs().sum()) > 0
+
+
+def test_full_convolution_matches_loops():
+    m = nn.SpatialFullConvolution(2, 3, 3, 2, 2, 3, 1, 0, 1, 2)
+    x = np.random.default_rng(1).standard_normal((2, 2, 3, 4))
+    y = outputs(m, x)
+    assert y.shape == (2, 3, (3 - 1) * 3 + 2 + 2, (4 - 1) * 2 - 2 + 3 + 1)
+    np.testing.assert_allclose(y, ref_full_conv(x, m.weight.numpy(), m.bias.numpy(), (3, 2), (0, 1), (2, 1)),
+                               atol=1e-12)
+
+
+def test_depthwise_matches_per_plane_convolution():
+    m = nn.SpatialDepthWiseConvolution(3, 2, 2, 3, 1, 1, 1, 1)
+    x = np.random.default_rng(2).standard_normal((2, 3, 5, 4))
+    y = outputs(m, x)
+    w, b = m.weight.numpy(), m.bias.numpy()
+    for i in range(3):
+        for k in range(2):
+            ref = ref_conv(x[:, i:i + 1], w[k, i][None, None], b[k, i:i + 1], pad=(1, 1))
+            np.testing.assert_allclose(y[:, i * 2 + k], ref[:, 0], atol=1e-12)
+
+
+def test_local_matches_loops():
+    m = nn.SpatialConvolutionLocal(2, 3, 4, 5, 2, 3, 1, 2).double()
+    x = np.random.default_rng(3).standard_normal((2, 2, 5, 4))
+    y = m.forward(double(x)).numpy()
+    w, b = m.weight.numpy(), m.bias.numpy()
+    for i in range(m.oH):
+        for j in range(m.oW):
+            patch = x[:, :, i * 2:i * 2 + 3, j:j + 2]
+            ref = np.einsum('ncab,ocab->no', patch, w[i, j]) + b[:, i, j]
+            np.testing.assert_allclose(y[:, :, i, j], ref, atol=1e-12)
+
+
+def test_map_matches_sum_over_connections():
+    table = lg.LongTensor([[0, 1], [1, 1], [1, 0], [0, 1]])   # a repeated connection adds up
+    m = nn.SpatialConvolutionMap(table, 2, 3, 1, 1)
+    assert (m.nInputPlane, m.nOutputPlane) == (2, 2)
+    x = np.random.default_rng(4).standard_normal((1, 2, 5, 4))
+    y = outputs(m, x)
+    w, b = m.weight.numpy(), m.bias.numpy()
+    ref = np.zeros_like(y) + b.reshape(1, -1, 1, 1)
+    for k, (i, o) in enumerate(table.tolist()):
+        ref[:, o] += ref_conv(x[:, i:i + 1], w[k][None, None], None)[:, 0]
+    np.testing.assert_allclose(y, ref, atol=1e-12)
+
+
+def test_tables():
+    assert tables.full(2, 3).tolist() == [[0, 0], [1, 0], [0, 1], [1, 1], [0, 2], [1, 2]]
+    assert tables.oneToOne(3).tolist() == [[0, 0], [1, 1], [2, 2]]
+    t = np.array(tables.random(5, 4, 3).tolist())
+    assert t.shape == (12, 2)
+    for o in range(4):
+        chosen = t[t[:, 1] == o, 0]
+        assert len(set(chosen.tolist())) == 3 and chosen.max() < 5
+
+
+@pytest.mark.parametrize('make, bad, needle', [
+    (lambda: nn.SpatialConvolution(2, 3, 3, 3), lambda: lg.randn(3, 5, 5), 'expected an input with 2 planes'),
+    (lambda: nn.SpatialConvolution(2, 3, 3, 3), lambda: lg.randn(2, 2, 2), 'at least 3x3'),
+    (lambda: nn.SpatialConvolution(2, 3, 3, 3), lambda: lg.randn(5, 5), '3-D or 4-D input'),
+    (lambda: nn.SpatialFullConvolution(2, 3, 3, 3), lambda: lg.randn(1, 3, 5, 5), '2 planes'),
+    (lambda: nn.SpatialConvolutionLocal(2, 3, 4, 4, 3, 3), lambda: lg.randn(2, 5, 4), '2 planes of 4x4'),
+    (lambda: nn.SpatialDepthWiseConvolution(2, 2, 3, 3), lambda: lg.randn(2, 2, 5), 'at least 3x3'),
+    (lambda: nn.SpatialDepthWiseConvolution(2, 2, 3, 3), lambda: lg.randn(1, 2, 2, 3, 3), '3-D or 4-D input'),
+])
+def test_bad_input_names_module(make, bad, needle):
+    seq = nn.Sequential().add(make())
+    with pytest.raises(ValueError) as err:
+        seq.forward(bad())
+    assert needle in str(err.value) and str(err.value).startswith('Sequential[0] ')
+
+
+def test_wrong_type_and_bad_constructor_arguments():
+    with pytest.raises(TypeError, match='DoubleTensor'):
+        nn.SpatialConvolution(1, 1, 2, 2).forward(lg.randn(1, 3, 3).double())
+    for bad in [lambda: nn.SpatialConvolution(1, 1, 0, 2), lambda: nn.SpatialConvolution(1, 1, 2, 2, 0),
+                lambda: nn.SpatialConvolution(1, 1, 2, 2, 1, 1, -1), lambda: nn.SpatialDilatedConvolution(
+                    1, 1, 2, 2, 1, 1, 0, 0, 0, 1), lambda: nn.SpatialFullConvolution(1, 1, 2, 2, 2, 2, 0, 0, 2, 0),
+                lambda: nn.SpatialConvolutionMap([[0, -1]], 2, 2)]:
+        with pytest.raises(ValueError):
+            bad()
+
+
+def test_failed_backward_changes_nothing():
+    m = nn.SpatialConvolution(1, 2, 2, 2)
+    x = lg.randn(1, 1, 3, 3)
+    m.forward(x)
+    m.zeroGradParameters()
+    with pytest.raises(ValueError, match='gradOutput of size'):
+        m.backward(x, lg.randn(1, 2, 3, 3))
+    assert float(m.gradWeight.abs().sum()) == 0
