@@ -8,5 +8,7 @@ globals().update(registry)
 __all__ = sorted(registry)
 
 from .modules.jacobian import Jacobian  # noqa: E402  (a helper class, not a module)
+from .modules.sparse_jacobian import SparseJacobian  # noqa: E402  (a helper class, not a module)
+from .modules.stochastic_gradient import StochasticGradient  # noqa: E402  (a trainer, not a module)
 
 __all__.append('Jacobian')
