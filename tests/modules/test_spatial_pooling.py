@@ -1,0 +1,258 @@
+"""Spatial pooling and unpooling: Jacobians, nested-loop NumPy references, types, GPU, errors."""
+import math
+
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+
+
+def double(x):
+    return lg.from_numpy(np.ascontiguousarray(x, dtype=np.float64))
+
+
+def out_size(size, k, s, p, d, ceil):
+    room = size + 2 * p - (d * (k - 1) + 1)
+    n = (math.ceil(room / s) if ceil else math.floor(room / s)) + 1
+    if p and (n - 1) * s >= size + p:
+        n -= 1
+    return n
+
+
+def ref_max(x, k, s, p, d=(1, 1), ceil=False):
+    """Max over in-range window elements, plus Torch7's flat index of the winner."""
+    n, c, h, w = x.shape
+    oh, ow = out_size(h, k[0], s[0], p[0], d[0], ceil), out_size(w, k[1], s[1], p[1], d[1], ceil)
+    y = np.full((n, c, oh, ow), -np.inf)
+    idx = np.zeros((n, c, oh, ow), dtype=np.int64)
+    for b in range(n):
+        for pl in range(c):
+            for i in range(oh):
+                for j in range(ow):
+                    for a in range(k[0]):
+                        for e in range(k[1]):
+                            r, q = i * s[0] - p[0] + a * d[0], j * s[1] - p[1] + e * d[1]
+                            if 0 <= r < h and 0 <= q < w and x[b, pl, r, q] > y[b, pl, i, j]:
+                                y[b, pl, i, j], idx[b, pl, i, j] = x[b, pl, r, q], r * w + q
+    return y, idx
+
+
+def ref_avg(x, k, s, p, ceil, include_pad):
+    n, c, h, w = x.shape
+    oh, ow = out_size(h, k[0], s[0], p[0], 1, ceil), out_size(w, k[1], s[1], p[1], 1, ceil)
+    y = np.zeros((n, c, oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            r0, q0 = i * s[0] - p[0], j * s[1] - p[1]
+            r1, q1 = min(r0 + k[0], h + p[0]), min(q0 + k[1], w + p[1])
+            size = (r1 - r0) * (q1 - q0)
+            r0, q0, r1, q1 = max(r0, 0), max(q0, 0), min(r1, h), min(q1, w)
+            total = x[:, :, r0:r1, q0:q1].sum(axis=(2, 3))
+            y[:, :, i, j] = total / (size if include_pad else (r1 - r0) * (q1 - q0))
+    return y
+
+
+POOLS = {
+    'max': lambda: nn.SpatialMaxPooling(2, 2),
+    'max-pad-ceil': lambda: nn.SpatialMaxPooling(3, 2, 2, 1, 1, 1).ceil(),
+    'dilated-max': lambda: nn.SpatialDilatedMaxPooling(2, 2, 1, 2, 1, 0, 2, 1),
+    'avg': lambda: nn.SpatialAveragePooling(2, 3),
+    'avg-pad-ceil': lambda: nn.SpatialAveragePooling(3, 3, 2, 2, 1, 1).ceil(),
+    'avg-exclude-pad': lambda: nn.SpatialAveragePooling(3, 3, 2, 2, 1, 1).setCountExcludePad(),
+    'lp': lambda: nn.SpatialLPPooling(2, 2, 2, 2),
+    'lp3': lambda: nn.SpatialLPPooling(2, 3, 2, 3, 1, 2),
+    'subsampling': lambda: nn.SpatialSubSampling(2, 2, 3, 1, 2),
+    'adaptive-max': lambda: nn.SpatialAdaptiveMaxPooling(3, 2),
+    'adaptive-avg': lambda: nn.SpatialAdaptiveAveragePooling(4, 3),
+    'fractional': lambda: nn.SpatialFractionalMaxPooling(2, 2, 3, 2).fixPoolingRegions(),
+    'fractional-ratio': lambda: nn.SpatialFractionalMaxPooling(2, 3, 0.5, 0.5).fixPoolingRegions(),
+}
+POSITIVE = {'lp', 'lp3'}   # Lp norms of windows need positive inputs to be differentiable
+
+
+@pytest.mark.parametrize('name', sorted(POOLS))
+def test_jacobian_batch_and_single(name):
+    lo = 0.5 if name in POSITIVE else -2
+    assert_jacobian(POOLS[name](), lg.randn(2, 2, 7, 6), minval=lo)
+    assert_jacobian(POOLS[name](), lg.randn(2, 7, 6), minval=lo)
+
+
+@pytest.mark.parametrize('name', sorted(POOLS))
+def test_type_roundtrip(name):
+    assert_type_roundtrip(POOLS[name](), lg.rand(2, 2, 7, 6))
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('name', sorted(POOLS))
+def test_gpu_matches_cpu(name, monkeypatch):
+    x = lg.rand(2, 2, 7, 6).add(0.5)
+    if name.startswith('fractional'):
+        pytest.skip('random regions differ between the twins; checked by test_fractional_gpu')
+    assert_gpu_matches_cpu(POOLS[name](), x)
+    monkeypatch.setenv('LEGONN_GENERIC_KERNELS', '1')
+    assert_gpu_matches_cpu(POOLS[name](), x)
+
+
+@pytest.mark.gpu
+def test_fractional_gpu():
+    m = nn.SpatialFractionalMaxPooling(2, 2, 3, 3).double()
+    x = lg.rand(2, 2, 7, 6).double()
+    y = m.forward(x).clone()
+    gpu = m.clone().cuda().fixPoolingRegions()
+    np.testing.assert_allclose(gpu.forward(x.cuda()).array.get(), y.numpy())
+
+
+@pytest.mark.parametrize('k, s, p, d, ceil', [((2, 2), (2, 2), (0, 0), (1, 1), False),
+                                              ((3, 2), (2, 1), (1, 1), (1, 1), True),
+                                              ((2, 3), (2, 2), (1, 0), (1, 1), True),
+                                              ((2, 2), (1, 2), (1, 0), (2, 1), False),
+                                              ((3, 3), (3, 3), (0, 0), (1, 1), True)])
+def test_max_pooling_matches_loops(k, s, p, d, ceil):
+    m = nn.SpatialDilatedMaxPooling(k[1], k[0], s[1], s[0], p[1], p[0], d[1], d[0])
+    if ceil:
+        m.ceil()
+    x = np.random.default_rng(0).standard_normal((2, 2, 7, 8))
+    y = m.double().forward(double(x)).numpy()
+    ref, idx = ref_max(x, k, s, p, d, ceil)
+    np.testing.assert_array_equal(y, ref)
+    np.testing.assert_array_equal(m.indices.numpy(), idx)
+    go = np.random.default_rng(1).standard_normal(y.shape)
+    gi = m.backward(double(x), double(go)).numpy()
+    want = np.zeros_like(x).reshape(2, 2, -1)
+    for b in range(2):
+        for c in range(2):
+            np.add.at(want[b, c], idx[b, c].ravel(), go[b, c].ravel())
+    np.testing.assert_allclose(gi, want.reshape(x.shape))
+    np.testing.assert_array_equal(m.forward(double(x[0])).numpy(), ref[0])
+
+
+def test_max_pooling_defaults_and_nan():
+    m = nn.SpatialMaxPooling(3, 2)
+    assert (m.dW, m.dH) == (3, 2) and repr(m) == 'nn.SpatialMaxPooling(3x2, 3,2)'
+    x = lg.Tensor([[[1.0, float('nan')], [3.0, 2.0]]])
+    assert math.isnan(float(nn.SpatialMaxPooling(2, 2).forward(x).numpy().ravel()[0]))
+
+
+@pytest.mark.parametrize('ceil, include', [(False, True), (True, True), (True, False), (False, False)])
+def test_average_pooling_matches_loops(ceil, include):
+    m = nn.SpatialAveragePooling(3, 2, 2, 2, 1, 1)
+    m.ceil() if ceil else m.floor()
+    m.setCountIncludePad() if include else m.setCountExcludePad()
+    x = np.random.default_rng(2).standard_normal((2, 3, 6, 7))
+    np.testing.assert_allclose(m.double().forward(double(x)).numpy(), ref_avg(x, (2, 3), (2, 2), (1, 1), ceil, include),
+                               atol=1e-12)
+    assert nn.SpatialAveragePooling(2, 2).dW == 1   # Torch7's default stride is 1 here
+
+
+def test_lp_and_subsampling_match_loops():
+    x = np.random.default_rng(3).random((2, 2, 6, 5)) + 0.1
+    lp = nn.SpatialLPPooling(2, 3, 2, 3).double()
+    y = lp.forward(double(x)).numpy()
+    sub = nn.SpatialSubSampling(2, 2, 3, 2, 1).double()
+    z = sub.forward(double(x)).numpy()
+    w, b = sub.weight.numpy(), sub.bias.numpy()
+    for i in range(y.shape[2]):
+        for j in range(y.shape[3]):
+            win = x[:, :, i * 3:i * 3 + 3, j * 2:j * 2 + 2]
+            np.testing.assert_allclose(y[:, :, i, j], (win ** 3).sum(axis=(2, 3)) ** (1 / 3))
+    for i in range(z.shape[2]):
+        for j in range(z.shape[3]):
+            win = x[:, :, i:i + 3, j * 2:j * 2 + 2]
+            np.testing.assert_allclose(z[:, :, i, j], w * win.sum(axis=(2, 3)) + b)
+
+
+def test_adaptive_pooling_matches_loops():
+    x = np.random.default_rng(4).standard_normal((2, 2, 7, 5))
+    mx = nn.SpatialAdaptiveMaxPooling(3, 4).double().forward(double(x)).numpy()
+    av = nn.SpatialAdaptiveAveragePooling(3, 4).double().forward(double(x)).numpy()
+    for i in range(4):
+        r0, r1 = (i * 7) // 4, -((-(i + 1) * 7) // 4)
+        for j in range(3):
+            q0, q1 = (j * 5) // 3, -((-(j + 1) * 5) // 3)
+            np.testing.assert_allclose(mx[:, :, i, j], x[:, :, r0:r1, q0:q1].max(axis=(2, 3)))
+            np.testing.assert_allclose(av[:, :, i, j], x[:, :, r0:r1, q0:q1].mean(axis=(2, 3)))
+
+
+def test_fractional_pooling_regions():
+    m = nn.SpatialFractionalMaxPooling(2, 2, 4, 3).double()
+    x = np.random.default_rng(5).standard_normal((2, 3, 8, 9))
+    y = m.forward(double(x)).numpy()
+    u = m.randomSamples.numpy()
+    for b in range(2):
+        for c in range(3):
+            def starts(sample, size, out, pool):
+                alpha = (size - pool) / (out - 1)
+                seq = [int(np.floor((i + sample) * alpha) - np.floor(sample * alpha)) for i in range(out - 1)]
+                return seq + [size - pool]
+            rows, cols = starts(u[b, c, 1], 8, 3, 2), starts(u[b, c, 0], 9, 4, 2)
+            for i, r in enumerate(rows):
+                for j, q in enumerate(cols):
+                    assert y[b, c, i, j] == x[b, c, r:r + 2, q:q + 2].max()
+    m.forward(double(x))
+    assert not np.array_equal(m.randomSamples.numpy(), u)   # each forward draws new regions
+    fixed = m.fixPoolingRegions()
+    first = fixed.forward(double(x)).numpy().copy()
+    np.testing.assert_array_equal(fixed.forward(double(x)).numpy(), first)
+
+
+def test_unpooling_inverts_pooling_positions():
+    pool = nn.SpatialMaxPooling(2, 2, 2, 2, 1, 1)
+    unpool = nn.SpatialMaxUnpooling(pool)
+    assert repr(unpool) == 'nn.SpatialMaxUnpooling associated to nn.SpatialMaxPooling(2x2, 2,2, 1,1)'
+    x = np.random.default_rng(6).standard_normal((2, 2, 5, 6))
+    y = pool.double().forward(double(x))
+    z = unpool.double().forward(y).numpy()
+    assert z.shape == x.shape
+    idx = pool.indices.numpy()
+    want = np.zeros_like(x).reshape(2, 2, -1)
+    for b in range(2):
+        for c in range(2):
+            want[b, c, idx[b, c].ravel()] = y.numpy()[b, c].ravel()
+    np.testing.assert_array_equal(z, want.reshape(x.shape))
+    assert_jacobian(nn.Sequential().add(pool).add(unpool), lg.randn(2, 2, 5, 6), params=False)
+    assert_jacobian(nn.Sequential().add(pool).add(unpool), lg.randn(2, 5, 6), params=False)
+    seq = nn.Sequential().add(pool).add(unpool)
+    assert_type_roundtrip(seq, lg.rand(2, 2, 5, 6))
+
+
+@pytest.mark.gpu
+def test_unpooling_gpu():
+    pool = nn.SpatialMaxPooling(2, 2)
+    assert_gpu_matches_cpu(nn.Sequential().add(pool).add(nn.SpatialMaxUnpooling(pool)), lg.rand(2, 2, 4, 6))
+
+
+def test_unpooling_errors():
+    with pytest.raises(TypeError, match='SpatialMaxPooling'):
+        nn.SpatialMaxUnpooling(nn.SpatialAveragePooling(2, 2))
+    pool = nn.SpatialMaxPooling(2, 2)
+    unpool = nn.SpatialMaxUnpooling(pool)
+    with pytest.raises(ValueError, match='run forward first'):
+        unpool.forward(lg.randn(1, 2, 2))
+    pool.forward(lg.randn(1, 4, 4))
+    with pytest.raises(ValueError, match=r"pooling's output size \(1, 2, 2\), got \(1, 3, 2\)"):
+        nn.Sequential().add(unpool).forward(lg.randn(1, 3, 2))
+
+
+@pytest.mark.parametrize('make, bad, needle', [
+    (lambda: nn.SpatialMaxPooling(3, 3), lambda: lg.randn(1, 2, 2), 'at least 3x3'),
+    (lambda: nn.SpatialAveragePooling(2, 2), lambda: lg.randn(4, 4), '3-D or 4-D input'),
+    (lambda: nn.SpatialSubSampling(3, 2, 2), lambda: lg.randn(2, 4, 4), '3 planes'),
+    (lambda: nn.SpatialLPPooling(3, 2, 2, 2), lambda: lg.randn(2, 4, 4), '3 planes'),
+    (lambda: nn.SpatialFractionalMaxPooling(2, 2, 4, 4), lambda: lg.randn(1, 4, 4), 'larger than output'),
+    (lambda: nn.SpatialAdaptiveMaxPooling(2, 2), lambda: lg.randn(1, 1, 1, 2, 2), '3-D or 4-D input'),
+])
+def test_bad_input_names_module(make, bad, needle):
+    with pytest.raises(ValueError) as err:
+        nn.Sequential().add(make()).forward(bad())
+    assert needle in str(err.value) and str(err.value).startswith('Sequential[0] ')
+
+
+def test_bad_constructor_arguments():
+    for bad in [lambda: nn.SpatialMaxPooling(2, 2, 0, 1), lambda: nn.SpatialMaxPooling(2, 2, 2, 2, 2, 0),
+                lambda: nn.SpatialAveragePooling(0, 2), lambda: nn.SpatialDilatedMaxPooling(2, 2, 1, 1, 0, 0, 0, 1),
+                lambda: nn.SpatialLPPooling(2, -1, 2, 2), lambda: nn.SpatialFractionalMaxPooling(2, 2, 0.5, 3),
+                lambda: nn.SpatialAdaptiveMaxPooling(0, 2)]:
+        with pytest.raises(ValueError):
+            bad()
