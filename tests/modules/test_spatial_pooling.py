@@ -179,7 +179,7 @@ def test_fractional_pooling_regions():
     m = nn.SpatialFractionalMaxPooling(2, 2, 4, 3).double()
     x = np.random.default_rng(5).standard_normal((2, 3, 8, 9))
     y = m.forward(double(x)).numpy()
-    u = m.randomSamples.numpy()
+    u = m.randomSamples.numpy().copy()
     for b in range(2):
         for c in range(3):
             def starts(sample, size, out, pool):
