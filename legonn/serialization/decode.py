@@ -131,6 +131,10 @@ class Decoder:
             return dtype.type(self.value(e.get('value')))
         if kind == 'dtype':
             return _dtype(e.get('dtype'), f"dtype {i}")
+        if kind == 'tensortype':
+            if e.get('type') not in TYPES:
+                raise FormatError(f"object {i}: unknown tensor type {e.get('type')!r}")
+            return TENSOR_CLASSES[device_type_name(e['type'], self.cuda)]
         raise FormatError(f"object {i} has unknown kind {kind!r}")
 
     def _create_immutable(self, i, e):

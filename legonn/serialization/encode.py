@@ -78,6 +78,8 @@ class Encoder:
         if isinstance(obj, np.generic):
             self._check_dtype(obj.dtype, where)
             return {'kind': 'scalar', 'dtype': obj.dtype.str, 'value': self.value(obj.item(), where)}
+        if isinstance(obj, type) and issubclass(obj, Tensor) and obj._typename is not None:
+            return {'kind': 'tensortype', 'type': obj._typename.replace('legonn.', '')}
         if isinstance(obj, np.dtype):
             self._check_dtype(obj, where)
             return {'kind': 'dtype', 'dtype': obj.str}
