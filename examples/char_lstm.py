@@ -44,7 +44,8 @@ def load_text(path):
 def lstm_cell(input_size, rnn_size):
     """One LSTM cell: (x, prev_c, prev_h) -> (next_c, next_h), gates in the order input, forget, output."""
     x, prev_c, prev_h = nn.Identity()(), nn.Identity()(), nn.Identity()()
-    sums = nn.CAddTable()([nn.Linear(input_size, 4 * rnn_size)(x), nn.Linear(rnn_size, 4 * rnn_size)(prev_h)])
+    # W [x, h] + b: the input-to-hidden and hidden-to-hidden maps as one matrix product
+    sums = nn.Linear(input_size + rnn_size, 4 * rnn_size)(nn.JoinTable(1)([x, prev_h]))
     # one (batch, 4, rnn_size) block split into views: the four gradients land in one buffer, no summing
     n1, n2, n3, n4 = nn.SplitTable(1)(nn.Reshape(4, rnn_size)(sums)).split(4)
     in_gate, forget_gate, out_gate = nn.Sigmoid()(n1), nn.Sigmoid()(n2), nn.Sigmoid()(n3)

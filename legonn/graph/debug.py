@@ -7,7 +7,9 @@ was created. The exception then propagates.
 """
 import os
 import sys
-import tempfile
+
+from .dot import dot
+from .node import Node
 
 _state = {'debug': False}
 
@@ -23,15 +25,10 @@ def enabled():
 
 def write_failure_graph(gmodule, failed):
     """Write ``<name>.dot`` and ``<name>.svg`` of ``gmodule``'s forward graph, ``failed`` in red; returns the svg path."""
-    from .dot import dot
     prefix = gmodule.name or f"nngraph_{gmodule.nInputs}in_{len(gmodule.outputnodes)}out"
-    if os.path.exists(prefix + '.svg'):
-        # keep an earlier dump: add a unique suffix, as nngraph does
-        handle, unique = tempfile.mkstemp(prefix=os.path.basename(prefix) + '_', suffix='.svg',
-                                          dir=os.path.dirname(prefix) or '.')
-        os.close(handle)
-        os.remove(unique)
-        prefix = unique[:-4]
+    base, n = prefix, 1
+    while os.path.exists(prefix + '.svg'):  # keep earlier dumps, as nngraph does
+        prefix, n = f"{base}_{n}", n + 1
     print(f"saving {prefix}.svg", file=sys.stderr)
     dot(gmodule.fg, prefix, prefix, failed=failed)
     return prefix + '.svg'
@@ -39,7 +36,6 @@ def write_failure_graph(gmodule, failed):
 
 def annotateNodes(level=1):
     """Name each unnamed node held in a local variable of the calling function after that variable."""
-    from .node import Node
     frame = sys._getframe(level)
     for var, value in frame.f_locals.items():
         if isinstance(value, Node) and not value.annotations.get('name'):

@@ -9,6 +9,9 @@ errors and graph dumps can point there. Nodes only describe the graph;
 import os
 import sys
 
+from ..modules.identity import Identity
+from .extras import JustElement, JustTable
+
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
@@ -99,7 +102,6 @@ class Node:
             raise ValueError(f"{self.where()}: split expects a positive number of outputs, got {noutput!r}")
         site = creation_site()
         if noutput == 1:
-            from .extras import JustElement
             return JustElement()(self)
         splitter = Node(inputs=[self], site=site, nSplitOutputs=noutput)
         splitter.annotations['_splitOf'] = self
@@ -170,11 +172,10 @@ def make_node(module, *args):
 
 def nest(value):
     """A node whose output has the nesting of ``value`` (a node or nested lists of nodes)."""
-    from ..modules.typed import registry
     if isinstance(value, Node):
         return value
     if not isinstance(value, (list, tuple)) or not value:
         raise TypeError(f"nest: expected a node or a non-empty (nested) list of nodes, got {value!r}")
     if len(value) == 1:
-        return registry['JustTable']()(nest(value[0]))
-    return registry['Identity']()([nest(v) for v in value])
+        return JustTable()(nest(value[0]))
+    return Identity()([nest(v) for v in value])

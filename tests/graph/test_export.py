@@ -1,0 +1,104 @@
+"""Graph objects, DOT/SVG export, annotateNodes and debug-mode dumps."""
+import xml.etree.ElementTree as ET
+
+import pytest
+
+import legonn as lg
+from legonn import graph, nn
+
+SVG = '{http://www.w3.org/2000/svg}'
+
+
+def _node_fills(svg_path):
+    """{node text: set of fills} for every drawn node of an SVG file."""
+    out = {}
+    for group in ET.parse(svg_path).getroot().iter(SVG + 'g'):
+        if group.get('class') == 'node':
+            text = ' '.join(t.text or '' for t in group.iter(SVG + 'text'))
+            out[text] = {e.get('fill') for e in group.iter(SVG + 'ellipse')}
+    return out
+
+
+def _small():
+    a, b = nn.Identity()(), nn.Identity()()
+    s = nn.CAddTable()([nn.Linear(3, 2)(a), nn.Linear(4, 2)(b)])
+    return nn.gModule([a, b], [nn.Tanh()(s)])
+
+
+def test_forward_and_backward_graphs():
+    g = _small()
+    assert g.fg.roots() == [g.innode] and g.fg.leaves() == [g.outnode]
+    assert g.bg.roots() == [g.outnode] and g.bg.leaves() == [g.innode]
+    order = g.fg.topsort()
+    position = {id(n): i for i, n in enumerate(order)}
+    assert all(position[id(a)] < position[id(b)] for a, b in g.fg.edges)
+    assert [n.id for n in g.forwardnodes] == list(range(2, 2 + len(g.forwardnodes)))
+    assert len(g.bg.edges) == len(g.fg.edges) and g.bg.backward and not g.fg.backward
+
+
+def test_labels_show_module_data_and_inputs():
+    g = _small()
+    g.forward([lg.randn(3), lg.randn(4)])
+    g.backward([lg.randn(3), lg.randn(4)], lg.randn(2))
+    fg, bg = g.fg.todot('F'), g.bg.todot('B')
+    assert 'module = nn.CAddTable' in fg and 'mapindex = {Node' in fg and 'input = {FloatTensor[2],FloatTensor[2]}' in fg
+    assert 'gradOutput = FloatTensor[2]' in bg and 'label="B"' in bg
+
+
+def test_dot_without_path_returns_svg_and_quotes_text(tmp_path):
+    x = nn.Identity()()
+    y = nn.Tanh()(x).annotate(name='say "hi"', description='back\\slash')
+    svg = graph.dot(nn.gModule([x], [y]).fg, 'quotes "too"')
+    root = ET.fromstring(svg)
+    texts = ' '.join(t.text or '' for t in root.iter(SVG + 'text'))
+    assert 'say "hi"' in texts and 'back\\slash' in texts and 'quotes "too"' in texts
+
+
+def test_annotate_nodes_keeps_explicit_names():
+    first = nn.Identity()()
+    second = nn.Tanh()(first).annotate(name='explicit')
+    graph.annotateNodes()
+    assert first.name == 'first' and second.name == 'explicit'
+    node = nn.Identity()()
+    node.annotate({'name': 'from a dict', 'description': 'd'})
+    assert node.annotations['description'] == 'd' and node.name == 'from a dict'
+
+
+def test_debug_dumps_unnamed_nested_and_backward(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    x = nn.Identity()()
+    bad = nn.Linear(4, 2)(x)
+    inner = nn.gModule([x], [bad])
+    y = nn.Identity()()
+    wrapped = inner(y)
+    outer = nn.gModule([y], [nn.Tanh()(wrapped)])
+    graph.setDebug(True)
+    try:
+        for _ in range(2):
+            with pytest.raises(ValueError) as info:
+                outer.forward(lg.randn(5))
+        assert any('graph written to nngraph_1in_1out' in note for note in info.value.__notes__)
+        outer.forward(lg.randn(4))
+        with pytest.raises(ValueError):
+            outer.backward(lg.randn(4), lg.randn(3))
+    finally:
+        graph.setDebug(False)
+    assert 'saving nngraph_1in_1out.svg' in capsys.readouterr().err
+    dumps = sorted(p.name for p in tmp_path.glob('*.svg'))
+    # two failed forwards dump the inner and the outer graph; the backward fails in the outer one only
+    assert len(dumps) == 5 and 'nngraph_1in_1out_4.svg' in dumps
+    first_inner, first_outer = _node_fills(tmp_path / 'nngraph_1in_1out.svg'), \
+        _node_fills(tmp_path / 'nngraph_1in_1out_1.svg')
+    assert [t for t, f in first_inner.items() if 'red' in f] == [t for t in first_inner if 'Linear(4 -> 2)' in t]
+    assert [t for t, f in first_outer.items() if 'red' in f] == [t for t in first_outer if 'gModule' in t]
+    backward_outer = _node_fills(tmp_path / 'nngraph_1in_1out_4.svg')
+    assert [t for t, f in backward_outer.items() if 'red' in f] == [t for t in backward_outer if 'Tanh' in t]
+
+
+def test_no_dump_without_debug(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    x = nn.Identity()()
+    g = nn.gModule([x], [nn.Linear(4, 2)(x)])
+    with pytest.raises(ValueError):
+        g.forward(lg.randn(5))
+    assert not list(tmp_path.iterdir())
