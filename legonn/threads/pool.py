@@ -8,8 +8,9 @@ worker; what the job returns is handed to ``endcallback`` in the main thread
 are; ``None`` gives no argument). Ending callbacks run inside ``addjob`` when
 the queue is full, in ``dojob`` (one job) and in ``synchronize`` (all jobs).
 A job or callback that raises is reported as a ``JobError`` carrying the
-worker's traceback at the next ``dojob``/``synchronize`` (or ``addjob``);
-the other jobs' results are kept and the pool stays usable.
+worker's traceback at the next ``dojob`` or ``synchronize`` (never from
+``addjob``, so no job is left unsubmitted); the other jobs' results are kept
+and the pool stays usable.
 
 ``backend='thread'`` (default) runs jobs in threads of this process: results
 are the objects themselves, never copies, but the GIL serialises Python code
@@ -122,8 +123,6 @@ class Threads:
     def addjob(self, *args):
         """``addjob(job, endcallback=None, *args)``, or ``addjob(threadid, job, endcallback=None, *args)`` in specific mode."""
         self._check_running('addjob')
-        if self._errors:
-            self.synchronize()
         tid = None
         if self._specific:
             if not args:

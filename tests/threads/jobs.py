@@ -1,0 +1,115 @@
+"""Module-level jobs for the pool tests: process workers import them by name."""
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+
+import legonn as lg
+from legonn import nn, optim, threads
+
+_state = {}
+
+
+def square(x):
+    return x * x
+
+
+def square_with_id(x):
+    return x, x * x, threads.threadid()
+
+
+def identify():
+    return threads.threadid(), os.getpid(), threading.get_ident()
+
+
+def sleep_then(x, seconds):
+    time.sleep(seconds)
+    return x
+
+
+def fail(message):
+    raise ValueError(message)
+
+
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def record_init(tensor, tid):
+    """Init function: worker ``tid`` marks its slot of a shared tensor."""
+    tensor.array[tid] += 1 + tid
+
+
+def add_one(tensor):
+    tensor.add(1)
+    return tensor
+
+
+def shared_zeros(n):
+    return threads.share_memory(lg.zeros(n)).fill(threads.threadid() + 1)
+
+
+def count_under_mutex(mutex, counter, times):
+    for _ in range(times):
+        with mutex:
+            value = float(counter.array[0])   # read, pause, write: loses updates without the mutex
+            time.sleep(0)
+            counter.array[0] = value + 1
+    return counter
+
+
+def wait_for_flag(mutex, condition, flag):
+    mutex.lock()
+    try:
+        while float(flag.array[0]) == 0:
+            if not condition.wait(mutex, timeout=10):
+                return False
+        return True
+    finally:
+        mutex.unlock()
+
+
+# --- hogwild: logistic regression on two Gaussian blobs --------------------------------
+def blobs(n, seed):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    x = rng.normal(0, 1, (n, 4)).astype(np.float32) + np.where(y[:, None] == 1, 1.5, -1.5).astype(np.float32)
+    return x, y.astype(np.int64)
+
+
+def classifier():
+    return nn.Sequential().add(nn.Linear(4, 2)).add(nn.LogSoftMax())
+
+
+def adopt_model(model, tid):
+    """Init function: keep this worker's handle on the (shared-parameter) model."""
+    _state['model'] = model
+    _state['flat'] = model.getParameters()
+
+
+def train_shard(model, x, y, steps, lr=0.2, batch=16):
+    """Plain SGD without locks on ``model``'s parameters (hogwild); returns the samples seen."""
+    if model is None:
+        model = _state['model']
+    params, grads = model.getParameters()
+    criterion = nn.ClassNLLCriterion()
+    rng = np.random.default_rng(threads.threadid())
+    for _ in range(steps):
+        idx = rng.integers(0, len(y), batch)
+        inputs, targets = x[idx], y[idx]
+
+        def feval(_):
+            grads.zero()
+            out = model.forward(inputs)
+            loss = criterion.forward(out, targets)
+            model.backward(inputs, criterion.backward(out, targets))
+            return loss, grads
+
+        optim.sgd(feval, params, {'learningRate': lr})
+    return steps * batch
+
+
+def accuracy(model, x, y):
+    return float((model.forward(x).array.argmax(1) == y).mean())
