@@ -103,11 +103,14 @@ class ArchiveReader:
                 if header_dtype != dtype or header_shape != tuple(shape):
                     raise FormatError(f"{self.path}: {name} holds {header_dtype} {header_shape}, the manifest "
                                       f"says {dtype} {tuple(shape)}")
-                arr = np.empty(header_shape, dtype=header_dtype)
-                expected = f.tell() + arr.nbytes
-                if expected != info.file_size:
+                count = 1
+                for n in header_shape:
+                    count *= n
+                expected = f.tell() + count * header_dtype.itemsize
+                if expected != info.file_size:   # checked before allocating anything of the declared size
                     raise FormatError(f"{self.path}: {name} has {info.file_size} bytes, its header implies "
                                       f"{expected}: truncated or crafted")
+                arr = np.empty(header_shape, dtype=header_dtype)
                 _read_into(f, arr, name, self.path)
         except (zipfile.BadZipFile, OSError, EOFError) as err:
             raise FormatError(f"{self.path}: member {name!r} is corrupted: {err}") from None
