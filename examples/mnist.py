@@ -5,6 +5,12 @@ a feval closure, optim.sgd, a hand-written loop.
     python examples/mnist.py --model logreg
     python examples/mnist.py --data-dir ~/mnist --epochs 5   # the full IDX files
     python examples/mnist.py --cuda           # on the GPU (needs CuPy)
+    python examples/mnist.py --resume out/mnist/checkpoint.lg --epochs 20   # go on from a checkpoint
+
+After every epoch the model, the optimiser state and the random generators'
+states go to ``--checkpoint`` (lg.save writes it atomically); ``--resume``
+continues from such a file exactly where it stopped: on the CPU with the same
+seed, the resumed run's losses are bitwise those of an uninterrupted run.
 """
 import argparse
 import os
@@ -59,27 +65,43 @@ def main(argv=None):
     parser.add_argument('--data-dir', help='folder with the MNIST IDX files (default: the bundled subset)')
     parser.add_argument('--cuda', action='store_true', help='train on the GPU through CuPy')
     parser.add_argument('--log-dir', default='out/mnist', help='where the training log and its curve go')
+    parser.add_argument('--checkpoint', help='checkpoint written after every epoch (default: LOG_DIR/checkpoint.lg)')
+    parser.add_argument('--resume', help='a checkpoint to continue from (up to --epochs epochs in all)')
     args = parser.parse_args(argv)
 
     lg.manualSeed(args.seed)
     x_train, y_train, x_test, y_test = mnist_data.load(args.data_dir, seed=args.seed)
-    model = build(args.model, args.hidden)
+    rng = np.random.default_rng(args.seed)
+    config = {'learningRate': args.lr, 'momentum': args.momentum, 'dampening': 0, 'learningRateDecay': 1e-3}
+    history, first_epoch = [], 0
+    if args.resume:
+        # the checkpoint holds the model, sgd's state table (in config) and where both generators stood
+        saved = lg.load(args.resume)
+        model, config, history, first_epoch = saved['model'], saved['config'], saved['history'], saved['epoch']
+        lg.setRNGState(saved['legonn_rng'])
+        rng.bit_generator.state = saved['shuffle_rng']
+        print(f"resumed from {args.resume} after epoch {first_epoch}")
+    else:
+        model = build(args.model, args.hidden)
     criterion = nn.ClassNLLCriterion()
     xp = np
     if args.cuda:
         model.cuda()
         criterion.cuda()
+        config = {k: v.cuda() if isinstance(v, lg.Tensor) else v for k, v in config.items()}
         xp = lg.tensor.backend.cupy()
     print(model)
     params, grad_params = model.getParameters()
     print(f"{params.nElement()} parameters; {len(y_train)} training and {len(y_test)} held-out digits")
 
-    config = {'learningRate': args.lr, 'momentum': args.momentum, 'dampening': 0, 'learningRateDecay': 1e-3}
+    checkpoint = args.checkpoint or os.path.join(args.log_dir, 'checkpoint.lg')
     logger = optim.Logger(os.path.join(args.log_dir, 'train.log'))
     logger.setNames(['train loss', 'held-out error %'])
-    rng = np.random.default_rng(args.seed)
+    for row in history:
+        logger.add(row)
+    acc = None
     start_time = time.perf_counter()
-    for epoch in range(args.epochs):
+    for epoch in range(first_epoch, args.epochs):
         order = rng.permutation(len(y_train))
         total_loss, batches = 0.0, 0
         bar = tqdm(range(0, len(order), args.batch_size), desc=f'epoch {epoch + 1}/{args.epochs}',
@@ -101,12 +123,16 @@ def main(argv=None):
             bar.set_postfix(loss=f'{total_loss / batches:.4f}')
         confusion = evaluate(model, x_test, y_test, 500, xp)
         acc = confusion.totalValid
-        logger.add([total_loss / batches, 100 * (1 - acc)])
+        history.append([total_loss / batches, 100 * (1 - acc)])
+        logger.add(history[-1])
+        lg.save(checkpoint, {'model': model, 'config': config, 'history': history, 'epoch': epoch + 1,
+                             'legonn_rng': lg.getRNGState(), 'shuffle_rng': rng.bit_generator.state})
         print(f"epoch {epoch + 1}: train loss {total_loss / batches:.4f}, held-out accuracy {acc * 100:.2f}%, "
               f"{time.perf_counter() - start_time:.1f}s")
-    print(confusion)
-    print(f"training curve: {logger.plot()}")
-    return acc
+    if acc is not None:
+        print(confusion)
+    print(f"training curve: {logger.plot()}; checkpoint: {checkpoint}")
+    return history
 
 
 if __name__ == '__main__':

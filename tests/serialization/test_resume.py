@@ -1,0 +1,86 @@
+"""Training resumed from a checkpoint continues exactly as the uninterrupted run (CPU, fixed seed):
+examples/mnist.py --resume, and a local loop with optim state and the RNG states saved mid-way.
+Also: two runs with one seed give bitwise-identical parameters."""
+import importlib.util
+import os
+import sys
+
+import numpy as np
+
+import legonn as lg
+from legonn import nn, optim
+
+EXAMPLES = os.path.join(os.path.dirname(__file__), '..', '..', 'examples')
+
+
+def mnist_example():
+    sys.path.insert(0, EXAMPLES)  # the example imports its data helper as a sibling
+    try:
+        spec = importlib.util.spec_from_file_location('mnist_example', os.path.join(EXAMPLES, 'mnist.py'))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(EXAMPLES)
+    return module
+
+
+def test_mnist_example_resume_reproduces_the_uninterrupted_loss_curve(tmp_path, capsys):
+    example = mnist_example()
+    common = ['--hidden', '8', '--batch-size', '250', '--seed', '3']
+    whole = example.main(common + ['--epochs', '3', '--log-dir', str(tmp_path / 'whole')])
+    ckpt = str(tmp_path / 'part' / 'ckpt.lg')
+    first = example.main(common + ['--epochs', '1', '--log-dir', str(tmp_path / 'part'), '--checkpoint', ckpt])
+    resumed = example.main(common + ['--epochs', '3', '--log-dir', str(tmp_path / 'part'), '--checkpoint', ckpt,
+                                     '--resume', ckpt])
+    assert len(whole) == 3 and first == whole[:1]
+    assert resumed == whole            # bitwise: floats compared with ==
+    assert 'resumed from' in capsys.readouterr().out
+    assert lg.load(ckpt)['epoch'] == 3
+
+
+def _problem():
+    lg.manualSeed(11)
+    model = nn.Sequential().add(nn.Linear(6, 8)).add(nn.Tanh()).add(nn.Dropout(0.3)).add(nn.Linear(8, 3))
+    model.add(nn.LogSoftMax())
+    x, y = lg.rand(16, 6), lg.LongTensor(np.arange(16) % 3)
+    return model, x, y
+
+
+def _train(model, state, x, y, steps, algorithm):
+    params, grads = model.getParameters()
+    crit = nn.ClassNLLCriterion()
+    losses = []
+    for _ in range(steps):
+        def feval(_):
+            grads.zero()
+            out = model.forward(x)
+            loss = crit.forward(out, y)
+            model.backward(x, crit.backward(out, y))
+            return loss, grads
+        losses.append(algorithm(feval, params, state)[1][0])
+    return losses
+
+
+def test_optim_state_resumes_identically(tmp_path):
+    for algorithm, config in ((optim.adam, {'learningRate': 0.01}), (optim.sgd, {'learningRate': 0.1,
+                                                                                  'momentum': 0.9})):
+        model, x, y = _problem()
+        whole = _train(model, dict(config), x, y, 10, algorithm)
+        model, x, y = _problem()
+        state = dict(config)
+        first = _train(model, state, x, y, 4, algorithm)
+        lg.save(tmp_path / 'ckpt.lg', {'model': model, 'state': state, 'rng': lg.getRNGState()})
+        _train(model, state, x, y, 3, algorithm)   # the interrupted run goes on a little, then is lost
+        saved = lg.load(tmp_path / 'ckpt.lg')
+        lg.setRNGState(saved['rng'])
+        rest = _train(saved['model'], saved['state'], x, y, 6, algorithm)
+        assert first + rest == whole
+
+
+def test_two_runs_with_one_seed_are_bitwise_identical():
+    finals = []
+    for _ in range(2):
+        model, x, y = _problem()
+        _train(model, {'learningRate': 0.1, 'momentum': 0.9}, x, y, 20, optim.sgd)
+        finals.append(model.getParameters()[0].numpy().copy())
+    assert finals[0].tobytes() == finals[1].tobytes()
