@@ -107,7 +107,7 @@ class Typed(TorchNamed):
         the output, or the input for shape-keeping modules)."""
         if type(gradOutput) is not type(reference):
             got = gradOutput.type() if isinstance(gradOutput, Tensor) else f"a {type(gradOutput).__name__}"
-            raise input_error(self, f"a {reference.type()} gradOutput (the input's type)", got, TypeError)
+            raise input_error(self, f"a {reference.type()} gradOutput", got, TypeError)
         if gradOutput._size != reference._size:
             raise input_error(self, f"gradOutput of size {tuple(reference.size())}", tuple(gradOutput.size()))
         return gradOutput
