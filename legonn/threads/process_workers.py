@@ -77,7 +77,8 @@ class ProcessWorkers:
     def __init__(self, n, start_method=None, blas_threads=1):
         ctx = multiprocessing.get_context(start_method or default_start_method())
         if ctx.get_start_method() == 'forkserver':
-            ctx.set_forkserver_preload(['legonn.threads.process_workers'])
+            # workers fork with legonn's modules already imported instead of importing them each
+            ctx.set_forkserver_preload(['legonn.threads.process_workers', 'legonn.nn', 'legonn.optim'])
         self.processes, self.jobs, self.results = [], [], []
         for tid in range(n):
             job_r, job_w = ctx.Pipe(duplex=False)

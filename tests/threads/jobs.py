@@ -113,3 +113,7 @@ def train_shard(model, x, y, steps, lr=0.2, batch=16):
 
 def accuracy(model, x, y):
     return float((model.forward(x).array.argmax(1) == y).mean())
+
+
+def loss(model, x, y):
+    return float(nn.ClassNLLCriterion().forward(model.forward(x), y))

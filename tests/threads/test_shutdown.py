@@ -1,0 +1,109 @@
+"""Dead workers are reported, not waited for; terminate and garbage collection leave nothing behind."""
+import gc
+import multiprocessing
+import os
+import threading
+
+import pytest
+
+from legonn import threads
+from tests.threads import jobs
+
+
+def _pool_threads():
+    return [t for t in threading.enumerate() if t.name.startswith('legonn-threads') and t.is_alive()]
+
+
+def test_worker_killed_by_a_signal_is_reported_and_other_jobs_complete():
+    p = threads.Threads(2, backend='process')
+    try:
+        got = []
+        for i in range(4):
+            p.addjob(jobs.square, got.append, i)
+        p.addjob(jobs.die)
+        for i in range(4, 12):
+            p.addjob(jobs.square, got.append, i)
+        with pytest.raises(threads.WorkerDied) as info:
+            p.synchronize()
+        assert '(die)' in str(info.value) and 'SIGKILL' in str(info.value)
+        assert sorted(got) == [i * i for i in range(12)]      # none lost, none twice
+        # the surviving worker takes new jobs
+        p.addjob(jobs.square, got.append, 20)
+        p.synchronize()
+        assert got[-1] == 400
+    finally:
+        p.terminate()
+    assert not [c for c in multiprocessing.active_children() if c.name.startswith('legonn-threads')]
+
+
+def test_job_for_a_dead_specific_worker_is_refused():
+    p = threads.Threads(2, backend='process')
+    try:
+        p.specific(True)
+        p.addjob(0, jobs.die)
+        with pytest.raises(threads.WorkerDied, match='thread 0'):
+            p.synchronize()
+        with pytest.raises(threads.WorkerDied, match='has died'):
+            p.addjob(0, jobs.square, None, 1)
+        got = []
+        p.addjob(1, jobs.square, got.append, 3)
+        p.synchronize()
+        assert got == [9]
+    finally:
+        p.terminate()
+
+
+def test_every_worker_dead_fails_pending_jobs_without_hanging():
+    p = threads.Threads(1, backend='process')
+    try:
+        p.addjob(jobs.die)
+        p.addjob(jobs.square, None, 2)    # queued behind the dying job, no one left to run it
+        with pytest.raises(threads.WorkerDied) as info:
+            p.synchronize()
+        assert 'before running it' in str(info.value)
+        assert not p.hasjob()
+    finally:
+        p.terminate()
+
+
+def test_terminate_stops_all_threads_and_processes():
+    for backend in ('thread', 'process'):
+        p = threads.Threads(2, backend=backend)
+        got = []
+        for i in range(10):
+            p.addjob(jobs.square, got.append, i)
+        p.terminate()        # finishes the jobs first
+        assert sorted(got) == [i * i for i in range(10)]
+        assert not _pool_threads()
+        assert not [c for c in multiprocessing.active_children() if c.name.startswith('legonn-threads')]
+
+
+def test_garbage_collection_stops_the_workers():
+    p = threads.Threads(2)
+    p.addjob(jobs.square, None, 1)
+    q = threads.Threads(2, backend='process')
+    pids = [proc.pid for proc in q._workers.processes]
+    del p, q
+    gc.collect()
+    assert not _pool_threads()
+    for pid in pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)    # already reaped: no zombie, no stray
+
+
+def test_interpreter_exit_with_a_live_pool_does_not_hang(tmp_path):
+    script = tmp_path / 'leave_running.py'
+    script.write_text(
+        "import sys; sys.path.insert(0, %r)\n"
+        "from legonn import threads\n"
+        "from tests.threads import jobs\n"
+        "if __name__ == '__main__':\n"
+        "    a = threads.Threads(2, backend='process')\n"
+        "    b = threads.Threads(2)\n"
+        "    a.addjob(jobs.sleep_then, None, 1, 0.2)\n"
+        "    print('leaving')\n" % os.getcwd())
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0 and 'leaving' in out.stdout
+    assert 'Traceback' not in out.stderr and 'leaked' not in out.stderr
