@@ -4,8 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.criterions.criterion_checks import (assert_criterion_gpu, assert_criterion_gradient,
-                                               assert_criterion_type_roundtrip)
+from tests.criterions.criterion_checks import as_tensors, case_tests
 
 RNG = np.random.default_rng(14)
 X, T = RNG.normal(size=(3, 4)), RNG.normal(size=(3, 4))
@@ -39,43 +38,7 @@ CASES = {
     'SpatialAutoCropMSE-3d-sum': (lambda: nn.SpatialAutoCropMSECriterion(False), IMG[0], BIG[0],
                                   ((IMG[0] - BIG[0][:, 1:4, 0:3]) ** 2).sum()),
 }
-IDS = sorted(CASES)
-
-
-def _tensor(v):
-    if isinstance(v, list) and not all(isinstance(a, int) for a in v):
-        return [_tensor(a) for a in v]
-    return lg.DoubleTensor(v) if isinstance(v, np.ndarray) else v
-
-
-def _case(name):
-    make, x, t, ref = CASES[name]
-    return make, _tensor(x), _tensor(t), ref
-
-
-@pytest.mark.parametrize('name', IDS)
-def test_gradient(name):
-    make, x, t, _ = _case(name)
-    assert_criterion_gradient(make(), x, t)
-
-
-@pytest.mark.parametrize('name', IDS)
-def test_loss_matches_numpy(name):
-    make, x, t, ref = _case(name)
-    np.testing.assert_allclose(make().double().forward(x, t), ref, rtol=1e-12)
-
-
-@pytest.mark.parametrize('name', IDS)
-def test_type_roundtrip(name):
-    make, x, t, _ = _case(name)
-    assert_criterion_type_roundtrip(make(), x, t)
-
-
-@pytest.mark.gpu
-@pytest.mark.parametrize('name', IDS)
-def test_gpu(name):
-    make, x, t, _ = _case(name)
-    assert_criterion_gpu(make(), x, t)
+test_gradient, test_loss_matches_numpy, test_type_roundtrip, test_gpu = case_tests(CASES)
 
 
 def test_criterion_table_is_a_module_over_input_and_target():
@@ -96,7 +59,7 @@ def test_module_criterion_cast_target_flag():
 
 def test_parallel_gradients_are_weighted_and_buffers_reused():
     pc = _parallel().double()
-    x, t = _tensor([X, X.copy()]), _tensor([T, LABELS])
+    x, t = as_tensors([X, X.copy()]), as_tensors([T, LABELS])
     g = pc.backward(x, t)
     np.testing.assert_allclose(g[0].numpy(), 0.5 * 2 * (X - T) / X.size, rtol=1e-12)
     first = g[0]

@@ -4,8 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.criterions.criterion_checks import (assert_criterion_gpu, assert_criterion_gradient,
-                                               assert_criterion_type_roundtrip)
+from tests.criterions.criterion_checks import case_tests
 
 RNG = np.random.default_rng(15)
 LOGP = np.log(RNG.dirichlet(np.ones(4), size=3))
@@ -17,21 +16,10 @@ def kl(x, t):
     return np.where(t > 0, t * (np.log(np.where(t > 0, t, 1)) - x), 0)
 
 
-CASES = {'mean': (lambda: nn.DistKLDivCriterion(), LOGP, kl(LOGP, P).mean()),
-         'sum': (lambda: nn.DistKLDivCriterion(False), LOGP[0], kl(LOGP[0], P[0]).sum())}
-
-
-@pytest.mark.parametrize('name', sorted(CASES))
-def test_gradient(name):
-    make, x, _ = CASES[name]
-    assert_criterion_gradient(make(), lg.DoubleTensor(x), lg.DoubleTensor(P[:len(x)] if x.ndim == 2 else P[0]))
-
-
-@pytest.mark.parametrize('name', sorted(CASES))
-def test_loss_matches_numpy(name):
-    make, x, ref = CASES[name]
-    t = P if x.ndim == 2 else P[0]
-    np.testing.assert_allclose(make().double().forward(lg.DoubleTensor(x), lg.DoubleTensor(t)), ref, rtol=1e-12)
+# name -> (factory, input, target, NumPy loss)
+CASES = {'mean': (lambda: nn.DistKLDivCriterion(), LOGP, P, kl(LOGP, P).mean()),
+         'sum': (lambda: nn.DistKLDivCriterion(False), LOGP[0], P[0], kl(LOGP[0], P[0]).sum())}
+test_gradient, test_loss_matches_numpy, test_type_roundtrip, test_gpu = case_tests(CASES)
 
 
 def test_kl_of_a_distribution_with_itself_is_zero_and_gradient_is_minus_target():
@@ -39,15 +27,6 @@ def test_kl_of_a_distribution_with_itself_is_zero_and_gradient_is_minus_target()
     t = lg.DoubleTensor(P)
     assert abs(crit.forward(lg.DoubleTensor(np.log(np.where(P > 0, P, 1))), t)) < 1e-12
     np.testing.assert_allclose(crit.backward(lg.DoubleTensor(LOGP), t).numpy(), -P)
-
-
-def test_type_roundtrip():
-    assert_criterion_type_roundtrip(nn.DistKLDivCriterion(), lg.DoubleTensor(LOGP), lg.DoubleTensor(P))
-
-
-@pytest.mark.gpu
-def test_gpu():
-    assert_criterion_gpu(nn.DistKLDivCriterion(), lg.DoubleTensor(LOGP), lg.DoubleTensor(P))
 
 
 def test_bad_input_and_target():

@@ -4,8 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.criterions.criterion_checks import (assert_criterion_gpu, assert_criterion_gradient,
-                                               assert_criterion_type_roundtrip)
+from tests.criterions.criterion_checks import case_tests
 
 RNG = np.random.default_rng(12)
 D = RNG.uniform(0, 2, size=(3, 4))
@@ -38,43 +37,7 @@ CASES = {
     'DistanceRatio': (lambda: nn.DistanceRatioCriterion(), [D, D[::-1].copy()], None,
                       (D + np.log(np.exp(-D) + np.exp(-D[::-1]))).sum() / 3),
 }
-IDS = sorted(CASES)
-
-
-def _tensor(v):
-    if isinstance(v, list):
-        return [_tensor(a) for a in v]
-    return lg.DoubleTensor(v) if isinstance(v, np.ndarray) else v
-
-
-def _case(name):
-    make, x, t, ref = CASES[name]
-    return make, _tensor(x), _tensor(t), ref
-
-
-@pytest.mark.parametrize('name', IDS)
-def test_gradient(name):
-    make, x, t, _ = _case(name)
-    assert_criterion_gradient(make(), x, t)
-
-
-@pytest.mark.parametrize('name', IDS)
-def test_loss_matches_numpy(name):
-    make, x, t, ref = _case(name)
-    np.testing.assert_allclose(make().double().forward(x, t), ref, rtol=1e-12)
-
-
-@pytest.mark.parametrize('name', IDS)
-def test_type_roundtrip(name):
-    make, x, t, _ = _case(name)
-    assert_criterion_type_roundtrip(make(), x, t)
-
-
-@pytest.mark.gpu
-@pytest.mark.parametrize('name', IDS)
-def test_gpu(name):
-    make, x, t, _ = _case(name)
-    assert_criterion_gpu(make(), x, t)
+test_gradient, test_loss_matches_numpy, test_type_roundtrip, test_gpu = case_tests(CASES)
 
 
 def test_inactive_pairs_have_zero_gradient():

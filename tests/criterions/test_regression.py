@@ -4,8 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.criterions.criterion_checks import (assert_criterion_gpu, assert_criterion_gradient,
-                                               assert_criterion_type_roundtrip)
+from tests.criterions.criterion_checks import case_tests
 
 RNG = np.random.default_rng(10)
 X = RNG.normal(size=(3, 4)) * 2
@@ -28,37 +27,7 @@ CASES = {
     'WeightedMSE-same': (lambda: nn.WeightedMSECriterion(lg.DoubleTensor(T)), X, T, ((X - T * T) ** 2).mean()),
     'L1Cost': (lambda: nn.L1Cost(), X, None, np.abs(X).sum()),
 }
-IDS = sorted(CASES)
-
-
-def _case(name):
-    make, x, t, ref = CASES[name]
-    return make, lg.DoubleTensor(x), None if t is None else lg.DoubleTensor(t), ref
-
-
-@pytest.mark.parametrize('name', IDS)
-def test_gradient(name):
-    make, x, t, _ = _case(name)
-    assert_criterion_gradient(make(), x, t)
-
-
-@pytest.mark.parametrize('name', IDS)
-def test_loss_matches_numpy(name):
-    make, x, t, ref = _case(name)
-    np.testing.assert_allclose(make().double().forward(x, t), ref, rtol=1e-12)
-
-
-@pytest.mark.parametrize('name', IDS)
-def test_type_roundtrip(name):
-    make, x, t, _ = _case(name)
-    assert_criterion_type_roundtrip(make(), x, t)
-
-
-@pytest.mark.gpu
-@pytest.mark.parametrize('name', IDS)
-def test_gpu(name):
-    make, x, t, _ = _case(name)
-    assert_criterion_gpu(make(), x, t)
+test_gradient, test_loss_matches_numpy, test_type_roundtrip, test_gpu = case_tests(CASES)
 
 
 def test_gradients_in_closed_form():
