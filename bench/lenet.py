@@ -3,15 +3,20 @@ momentum 0.9): legonn vs PyTorch eager when it is installed; ``--cuda`` adds
 legonn and PyTorch on the GPU. ``--profile`` prints where legonn's step spends
 its time, layer by layer.
 
-Implementations are timed in interleaved rounds (so a burst of load on a
-shared machine hits all of them) and the median step time of each is reported.
+Each implementation runs in its own processes (PyTorch's OpenMP pool and
+OpenBLAS's threads slow each other down badly when they share one), the
+processes alternate (so a burst of load on a shared machine hits all of
+them) and the median step time over all timed blocks is reported.
+``BENCH_THREADS`` sets the thread count of both (default: all cores).
 
-    python bench/lenet.py [--rounds 15] [--steps 5] [--batch 64 256] [--cuda] [--profile]
+    python bench/lenet.py [--rounds 5] [--blocks 5] [--steps 5] [--batch 64 256] [--cuda] [--profile]
 """
 import argparse
+import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 
@@ -25,6 +30,7 @@ from legonn import nn, optim  # noqa: E402
 from lenet import lenet  # noqa: E402
 
 LR, MOMENTUM = 0.01, 0.9
+THREADS = int(os.environ.get('BENCH_THREADS', os.cpu_count()))
 
 
 def make_batch(batch, seed=0):
@@ -58,7 +64,7 @@ def legonn_step_fn(batch, cuda):
 
 def torch_step_fn(batch, cuda):
     import torch
-    torch.set_num_threads(int(os.environ.get('BENCH_THREADS', os.cpu_count())))
+    torch.set_num_threads(THREADS)
     dev = 'cuda' if cuda else 'cpu'
     t = torch.nn
     model = t.Sequential(t.Conv2d(1, 20, 5), t.ReLU(), t.MaxPool2d(2), t.Conv2d(20, 50, 5), t.ReLU(),
@@ -121,64 +127,74 @@ def profile(parts, repeats=20):
     print(f"    {'sum':40s} {sum(r[1] for r in rows):7.3f} {sum(r[2] for r in rows):7.3f}")
 
 
+def child(kind, batch, blocks, steps):
+    """Time ``blocks`` blocks of ``steps`` steps of one implementation; print the block times as JSON."""
+    cuda = kind.endswith('cuda')
+    step = legonn_step_fn(batch, cuda)[0] if kind.startswith('legonn') else torch_step_fn(batch, cuda)
+    sync = sync_fn(kind)
+    for _ in range(3):   # warm up caches, BLAS threads, GPU kernels
+        step()
+    sync()
+    times = []
+    for _ in range(blocks):
+        start = time.perf_counter()
+        for _ in range(steps):
+            step()
+        sync()
+        times.append((time.perf_counter() - start) / steps)
+    print(json.dumps(times))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--rounds', type=int, default=15)
+    parser.add_argument('--rounds', type=int, default=5, help='processes per implementation and batch size')
+    parser.add_argument('--blocks', type=int, default=5, help='timed blocks per process')
     parser.add_argument('--steps', type=int, default=5, help='steps per timed block')
     parser.add_argument('--batch', type=int, nargs='+', default=[64, 256])
     parser.add_argument('--cuda', action='store_true')
     parser.add_argument('--no-cpu', action='store_true', help='with --cuda: time the GPU only')
     parser.add_argument('--profile', action='store_true')
+    parser.add_argument('--child', help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        return child(args.child, args.batch[0], args.blocks, args.steps)
 
     try:
-        import torch
+        import torch  # noqa: F401
         have_torch = True
-        threads = int(os.environ.get('BENCH_THREADS', os.cpu_count()))
-        torch.set_num_threads(threads)
     except ImportError:
         have_torch = False
         print('PyTorch not installed: timing legonn alone (pip install torch==2.13.0)')
+    kinds = ([] if args.no_cpu else ['legonn'] + (['pytorch'] if have_torch else []))
+    if args.cuda:
+        kinds += ['legonn-cuda'] + (['pytorch-cuda'] if have_torch else [])
     print(f"LeNet-5 training step, SGD momentum {MOMENTUM}; {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores; median of {args.rounds} rounds x {args.steps} steps")
+          f"{os.cpu_count()} cores, {THREADS} threads each; each implementation in its own process "
+          f"(their thread pools would fight in one), {args.rounds} alternating processes x {args.blocks} blocks x "
+          f"{args.steps} steps; median block")
     for batch in args.batch:
-        impls = {}
-        kinds = ([] if args.no_cpu else ['legonn', 'pytorch']) + (['legonn-cuda', 'pytorch-cuda'] if args.cuda else [])
-        parts = {}
-        for kind in kinds:
-            cuda = kind.endswith('cuda')
-            if kind.startswith('legonn'):
-                step, parts[kind] = legonn_step_fn(batch, cuda)
-            elif have_torch:
-                step = torch_step_fn(batch, cuda)
-            else:
-                continue
-            impls[kind] = (step, sync_fn(kind))
-        for step, sync in impls.values():   # warm up caches, BLAS threads, GPU kernels
-            for _ in range(3):
-                step()
-            sync()
-        times = {name: [] for name in impls}
-        for _ in range(args.rounds):
-            for name, (step, sync) in impls.items():
-                start = time.perf_counter()
-                for _ in range(args.steps):
-                    step()
-                sync()
-                times[name].append((time.perf_counter() - start) / args.steps)
+        times = {kind: [] for kind in kinds}
+        for r in range(args.rounds):
+            for kind in (kinds if r % 2 == 0 else kinds[::-1]):
+                cmd = [sys.executable, os.path.abspath(__file__), '--child', kind, '--batch', str(batch),
+                       '--blocks', str(args.blocks), '--steps', str(args.steps)]
+                env = dict(os.environ, OPENBLAS_NUM_THREADS=str(THREADS))
+                out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+                times[kind].extend(json.loads(out.strip().splitlines()[-1]))
         median = {name: statistics.median(t) for name, t in times.items()}
         print(f"batch {batch}:")
         for name, t in median.items():
-            print(f"  {name:13s} {t * 1e3:8.2f} ms/step")
+            print(f"  {name:13s} {t * 1e3:8.2f} ms/step  (min {min(times[name]) * 1e3:.2f}, "
+                  f"max {max(times[name]) * 1e3:.2f})")
         if 'pytorch' in median and 'legonn' in median:
             print(f"  legonn / pytorch           = {median['legonn'] / median['pytorch']:.3f}  (target <= 1.00)")
-        if 'pytorch-cuda' in median:
+        if 'pytorch-cuda' in median and 'legonn-cuda' in median:
             print(f"  legonn-cuda / pytorch-cuda = {median['legonn-cuda'] / median['pytorch-cuda']:.3f}  "
                   f"(target <= 1.50)")
         if args.profile:
-            for kind, p in parts.items():
+            for kind in [k for k in kinds if k.startswith('legonn')]:
                 print(f"  profile of {kind}, batch {batch}:")
-                profile(p)
+                profile(legonn_step_fn(batch, kind.endswith('cuda'))[1])
 
 
 if __name__ == '__main__':
