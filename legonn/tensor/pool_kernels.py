@@ -85,21 +85,33 @@ def max_pool_forward(x, ksize, stride, pad, dilation, counts, out=None, argmax=N
     if gpu is not None:
         return gpu.max_pool_forward(x, ksize, stride, pad, dilation, out, argmax)
     src = windows_source(x, ksize, stride, pad, dilation, counts, lowest(x.dtype))
-    lead = (slice(None), slice(None))
-    offsets = list(kernel_offsets(ksize))
-    out[...] = src[lead + window_slice(offsets[0], stride, dilation, counts)]
+    views = [src[(slice(None), slice(None)) + window_slice(o, stride, dilation, counts)]
+             for o in kernel_offsets(ksize)]
+    _running_max(xp, views, out, argmax, exact=False)
+    # ``maximum`` already lets NaN win; redo the rare NaN case exactly so argmax names the NaN too
+    if x.dtype.kind == 'f' and len(views) > 1 and bool(xp.isnan(out).any()):
+        _running_max(xp, views, out, argmax, exact=True)
+    return out, argmax
+
+
+def _running_max(xp, views, out, argmax, exact):
+    """out, argmax = max and first winning offset over ``views``; ``exact`` follows THNN's NaN rule."""
+    out[...] = views[0]
     argmax.fill(0)
-    wins = xp.empty(shape, dtype=bool)
-    nan = xp.empty(shape, dtype=bool) if x.dtype.kind == 'f' else None
-    for i, offset in enumerate(offsets[1:], 1):
-        v = src[lead + window_slice(offset, stride, dilation, counts)]
+    wins = xp.empty(out.shape, dtype=bool)
+    offset = xp.empty(out.shape, dtype=argmax.dtype)
+    nan = xp.empty(out.shape, dtype=bool) if exact else None
+    for i, v in enumerate(views[1:], 1):
         xp.greater(v, out, out=wins)
-        if nan is not None:
+        if exact:
             xp.isnan(v, out=nan)
             wins |= nan
-        xp.copyto(out, v, where=wins)
-        xp.copyto(argmax, i, where=wins)
-    return out, argmax
+            xp.copyto(out, v, where=wins)
+        else:
+            xp.maximum(out, v, out=out)
+        # offsets grow, so "argmax = i where wins" is a max; arithmetic beats a masked copy's branches
+        xp.multiply(wins, i, out=offset)
+        xp.maximum(argmax, offset, out=argmax)
 
 
 def max_pool_backward(grad_out, argmax, input_shape, ksize, stride, pad, dilation, out=None):
