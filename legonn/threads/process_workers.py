@@ -8,6 +8,7 @@ that dies is noticed at once. Each worker reads its pipe in a helper thread
 (the main process never blocks long sending) and answers jobs in order, so
 the first unanswered job of a dead worker is the one it died in.
 """
+import fcntl
 import multiprocessing
 import multiprocessing.connection
 import queue
@@ -19,6 +20,16 @@ from .blas import set_blas_threads
 from .failure import Failure
 
 _STOP = b''
+_F_SETPIPE_SZ = getattr(fcntl, 'F_SETPIPE_SZ', 1031)   # Linux
+
+
+def _widen(conn, nbytes=1 << 20):
+    """Grow a pipe's buffer (Linux; best effort) so that a worker can hand over a few
+    mini-batches without waiting for the main process to read each one."""
+    try:
+        fcntl.fcntl(conn.fileno(), _F_SETPIPE_SZ, nbytes)
+    except OSError:
+        pass
 
 
 def _encode_failure(exc):
@@ -83,6 +94,8 @@ class ProcessWorkers:
         for tid in range(n):
             job_r, job_w = ctx.Pipe(duplex=False)
             res_r, res_w = ctx.Pipe(duplex=False)
+            _widen(job_w)
+            _widen(res_w)
             p = ctx.Process(target=worker_main, args=(tid, job_r, res_w, blas_threads), daemon=True,
                             name=f'legonn-threads-{tid}')
             p.start()
