@@ -173,8 +173,8 @@ class gModule(Container):
                 node.grads.append(g)
         self.outnode.gradOutput = gradOutput
 
-    def _propagate(self, input, gradOutput, scale, accumulate):
-        """One reverse sweep: gradInput of every node and, with ``accumulate``, parameter gradients."""
+    def _propagate(self, gradOutput):
+        """The reverse sweep of updateGradInput: every node's gradOutput and gradInput."""
         self._seed_gradients(gradOutput)
         node = None
         try:
@@ -185,15 +185,7 @@ class gModule(Container):
                 else:
                     node.gradBuffer = go = _sum_into(node.gradBuffer, grads)
                 node.gradOutput = go
-                module = node.module
-                if module is None:
-                    gi = go
-                elif accumulate and isinstance(module, Container):
-                    gi = module.backward(node.input, go, scale)  # one sweep through the container
-                else:
-                    gi = module.updateGradInput(node.input, go)
-                    if accumulate:
-                        module.accGradParameters(node.input, go, scale)
+                gi = go if node.module is None else node.module.updateGradInput(node.input, go)
                 node.gradInput = gi
                 parents = node.inputs
                 if node.selectindex is not None:
@@ -214,21 +206,42 @@ class gModule(Container):
         self.innode.gradOutput = self.gradInput
         return self.gradInput
 
+    def _accumulate(self, scale):
+        """accGradParameters of every node from the gradOutputs the last sweep left in the nodes."""
+        node = None
+        try:
+            for node in self.backwardnodes:
+                module = node.module
+                if isinstance(module, gModule):
+                    module._accumulate(scale)
+                elif module is not None:
+                    module.accGradParameters(node.input, node.gradOutput, scale)
+        except Exception as err:
+            self._failed(node, err, 'backward')
+            raise
+
     def updateGradInput(self, input, gradOutput):
-        return self._propagate(input, gradOutput, 1, False)
+        return self._propagate(gradOutput)
 
     def accGradParameters(self, input, gradOutput, scale=1):
-        # A full sweep: each node's gradOutput must match this gradOutput, not an earlier call's.
-        self._propagate(input, gradOutput, scale, True)
+        # Sweep again: the nodes' gradOutputs must be this gradOutput's, not an earlier call's.
+        self._propagate(gradOutput)
+        self._accumulate(scale)
 
     def backward(self, input, gradOutput, scale=1):
-        """updateGradInput and accGradParameters in one reverse sweep."""
+        """updateGradInput, then accGradParameters from the same sweep.
+
+        Every gradInput is computed before any parameter gradient moves, so a
+        failure on the way back leaves the accumulated gradients untouched.
+        """
         input, gradOutput = as_tensor_tree(input), as_tensor_tree(gradOutput)
         try:
-            return self._propagate(input, gradOutput, scale, True)
+            self._propagate(gradOutput)
+            self._accumulate(scale)
         except CAUGHT as err:
             name_error(self, err)
             raise
+        return self.gradInput
 
     def _failed(self, node, err, phase):
         """Name the failing node in ``err`` (and dump the graph in debug mode)."""

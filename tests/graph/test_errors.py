@@ -149,6 +149,25 @@ def test_failed_backward_changes_no_gradient():
     assert not np.asarray(lin.gradWeight.array).any()
 
 
+def test_failure_late_in_backward_leaves_gradients_untouched():
+    class FailsBackward(nn.Identity):
+        def updateGradInput(self, input, gradOutput):
+            raise ValueError('no gradient here')
+
+    x = nn.Identity()()
+    first = nn.Linear(3, 3)(x)
+    last = nn.Linear(3, 2)(FailsBackward()(nn.Tanh()(first)))
+    g = nn.gModule([x], [last])
+    xin = lg.randn(3)
+    g.forward(xin)
+    g.zeroGradParameters()
+    with pytest.raises(ValueError, match=r'FailsBackward.*no gradient here'):
+        g.backward(xin, lg.randn(2))
+    # the last Linear's gradInput was computed before the failure, but no parameter gradient moved
+    for m in (first.module, last.module):
+        assert not np.asarray(m.gradWeight.array).any() and not np.asarray(m.gradBias.array).any()
+
+
 def test_calling_a_module_with_two_data_arguments():
     with pytest.raises(TypeError, match='takes one input'):
         nn.Tanh()(lg.randn(2), lg.randn(2))
