@@ -1,0 +1,136 @@
+"""The robustness sweep: every class in legonn.nn (from the registry, built by catalog.py) meets wrong
+ranks, sizes, dtypes, empty batches, NaN/Inf, non-contiguous views and a wrong device. Each call must
+either work (gradInput shaped like the input; a non-contiguous view gives the contiguous answer) or
+raise ValueError/TypeError/IndexError naming the module with what was expected and what came, leaving
+parameters and gradients untouched. Known findings in modules still being written are strict xfails
+(tests/robustness/findings.py), so they show up the day they are fixed."""
+import signal
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import legonn as lg
+from legonn import nn
+from legonn.tensor import Tensor
+from tests.robustness import catalog
+from tests.robustness.findings import FINDINGS
+from tests.robustness.perturb import KINDS, fake_cuda, leaves, perturbed
+
+CLEAN_ERRORS = (ValueError, TypeError, IndexError)
+SECONDS = 20
+
+
+def params(obj):
+    p, g = obj.parameters() if hasattr(obj, 'parameters') else ([], [])
+    return [t.clone() for t in p + g]
+
+
+def same(before, obj):
+    return all(a.type() == b.type() and a.size() == b.size() and
+               np.array_equal(a.numpy(), b.numpy(), equal_nan=True) for a, b in zip(before, params(obj)))
+
+
+def host(tree):
+    return [np.array(t.array) for t in leaves(tree)]
+
+
+def call(obj, x, target):
+    """forward (+ backward); returns (outputs, gradInput)."""
+    if isinstance(obj, nn.Criterion):
+        loss = obj.forward(x, target) if target is not None else obj.forward(x)
+        grad = obj.backward(x, target) if target is not None else obj.backward(x)
+        return [np.asarray(loss)], grad
+    out = obj.forward(x)
+    grad = obj.backward(x, catalog._like(out))
+    return host(out), grad
+
+
+def check(name, obj, x, target, what):
+    before = params(obj)
+    try:
+        outs, grad = call(obj, x, target)
+    except CLEAN_ERRORS as err:
+        msg = str(err)
+        short = type(obj).__name__
+        assert short in msg, f"{name} given {what}: {type(err).__name__} does not name the module: {msg}"
+        assert 'expected' in msg, f"{name} given {what}: {type(err).__name__} without expected/got: {msg}"
+        assert same(before, obj), f"{name} given {what}: the failed call changed parameters or gradients"
+        return None
+    except Exception as err:  # noqa: BLE001  (any other kind is the finding)
+        raise AssertionError(f"{name} given {what}: crashed with {type(err).__name__}: {str(err)[:160]}") from None
+    for x_leaf, g_leaf in zip(leaves(x), leaves(grad)):
+        if g_leaf.nElement() and x_leaf.dtype.kind == 'f':
+            assert g_leaf.size() == x_leaf.size(), \
+                f"{name} given {what}: gradInput of size {g_leaf.size()} for an input of size {x_leaf.size()}"
+    return outs
+
+
+@pytest.fixture(autouse=True)
+def _no_hang():
+    def hang(*_):
+        raise TimeoutError(f"no answer within {SECONDS} s")
+    old = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(SECONDS)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
+
+
+def sweep_cases():
+    params_ = []
+    for name in catalog.concrete_names():
+        for kind in KINDS:
+            reason = FINDINGS.get((name, kind)) or catalog.KNOWN_BROKEN.get(name)
+            marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+            params_.append(pytest.param(name, kind, id=f'{name}-{kind}', marks=marks))
+    return params_
+
+
+def _applies(kind, obj, x, target):
+    if kind == 'device':
+        # a parameter-free module follows its single input to the GPU: no mismatch to detect there
+        return bool(params(obj)) or isinstance(x, list) or isinstance(target, Tensor)
+    return True
+
+
+@pytest.mark.parametrize('name,kind', sweep_cases())
+def test_bad_input(name, kind):
+    obj, x, target = catalog.build(name)
+    if not _applies(kind, obj, x, target):
+        pytest.skip(f'{kind} does not apply to {name}')
+    lg.manualSeed(5)
+    clean = check(name, obj, x, target, 'its catalog input')
+    assert clean is not None, f"{name} rejects its own catalog input"
+
+    @settings(max_examples=4, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(perturbed(kind, x))
+    def bad_input(case):
+        what, bad = case
+        lg.manualSeed(5)
+        outs = check(name, obj, bad, target, what)
+        if kind == 'noncontiguous' and outs is not None:
+            lg.manualSeed(5)
+            again = check(name, obj, x, target, 'its catalog input again')
+            for a, b in zip(outs, again):
+                np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6,
+                                           err_msg=f"{name} given {what}: a different answer than for the "
+                                                   "contiguous input")
+
+    bad_input()
+
+
+def target_cases():
+    return [pytest.param(name, id=name, marks=[pytest.mark.xfail(reason=FINDINGS[(name, 'target-device')],
+                                                                 strict=True)]
+                         if (name, 'target-device') in FINDINGS else [])
+            for name in sorted(catalog.CRITERIONS) if name in nn.registry]
+
+
+@pytest.mark.parametrize('name', target_cases())
+def test_wrong_device_target(name):
+    obj, x, target = catalog.build(name)
+    if not isinstance(target, Tensor):
+        pytest.skip('no tensor target')
+    check(name, obj, x, fake_cuda(target), 'a target on the GPU (CudaTensor type) for a CPU input')
