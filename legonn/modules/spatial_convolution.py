@@ -87,15 +87,12 @@ class _Convolution2d(Module):
         arr = self.bufferLike(name, input, sizes)
         return arr if input.dim() == 4 else arr[None]
 
-    def _scratch(self, name, input, shape):
-        return self.bufferLike(name, input, shape)
-
     def updateOutput(self, input):
         x, hw = self._check(input)
         k, s, p, d = self._geometry()
         n = x.shape[0]
-        cols = self._scratch('finput', input, (self.nInputPlane * k[0] * k[1], n * hw[0] * hw[1]))
-        gemm = self._scratch('_gemm', input, (self.nOutputPlane, n * hw[0] * hw[1]))
+        cols = self.bufferLike('finput', input, (self.nInputPlane * k[0] * k[1], n * hw[0] * hw[1]))
+        gemm = self.bufferLike('_gemm', input, (self.nOutputPlane, n * hw[0] * hw[1]))
         out = self._out_array('output', input, n, self.nOutputPlane, hw)
         ck.conv_forward(x, self._conv_weight(), self._conv_bias(), s, p, d, self.groups,
                         cols=cols.reshape((self.nInputPlane,) + k + (n,) + hw), out=out, gemm=gemm)
@@ -103,7 +100,7 @@ class _Convolution2d(Module):
 
     def _grad_t(self, input, go):
         """gradOutput as (nOutputPlane, N*H*W), the GEMM operand of the parameter gradients."""
-        scratch = self._scratch('_gradOutputT', input, (go.shape[1], go.shape[0] * go.shape[2] * go.shape[3]))
+        scratch = self.bufferLike('_gradOutputT', input, (go.shape[1], go.shape[0] * go.shape[2] * go.shape[3]))
         return ck.channels_first(go, scratch)
 
     def updateGradInput(self, input, gradOutput):
@@ -123,7 +120,7 @@ class _Convolution2d(Module):
         cols = self.__dict__.get('finput')
         if cols is None or tuple(cols.size()) != shape or type(cols) is not type(input):
             # no forward on an input of this shape before: build the columns now
-            cols = self._scratch('finput', input, shape)
+            cols = self.bufferLike('finput', input, shape)
             ck.im2col(x, k, s, p, d, out=cols.reshape((self.nInputPlane,) + k + (x.shape[0],) + hw))
         else:
             cols = cols.array

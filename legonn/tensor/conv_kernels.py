@@ -74,7 +74,7 @@ def im2col(x, ksize, stride, pad, dilation, out=None):
     if not _fits(out, shape, x.dtype):
         out = xp.empty(shape, dtype=x.dtype)
     gpu = _gpu_kernels(x)
-    if gpu is not None:
+    if gpu is not None and out.flags.c_contiguous:
         return gpu.im2col(x, ksize, stride, pad, dilation, counts, out)
     src = _zero_padded(x, pad) if any(pad) else x
     st = src.strides
@@ -94,7 +94,7 @@ def col2im(cols, spatial, stride, pad, dilation, out=None):
     if not _fits(out, shape, cols.dtype):
         out = xp.empty(shape, dtype=cols.dtype)
     gpu = _gpu_kernels(out)
-    if gpu is not None:
+    if gpu is not None and out.flags.c_contiguous:
         return gpu.col2im(cols, spatial, ksize, stride, pad, dilation, counts, out)
     acc = xp.zeros((n, c) + tuple(s + 2 * p for s, p in zip(spatial, pad)), dtype=cols.dtype) if any(pad) else out
     if acc is out:
@@ -184,7 +184,7 @@ def conv_grad_input(grad_out, weight, input_shape, stride, pad, dilation, groups
     counts = tuple(grad_out.shape[2:])
     if not _fits(out, tuple(input_shape), grad_out.dtype):
         out = xp.empty(tuple(input_shape), dtype=grad_out.dtype)
-    gpu = _gpu_kernels(out)
+    gpu = _gpu_kernels(out) if out.flags.c_contiguous else None
     if gpu is not None:
         grad_t = channels_first(grad_out)
     else:

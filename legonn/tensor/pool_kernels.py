@@ -82,7 +82,7 @@ def max_pool_forward(x, ksize, stride, pad, dilation, counts, out=None, argmax=N
     if not _fits(argmax, shape, np.dtype(np.int32)):
         argmax = xp.empty(shape, dtype=np.int32)
     gpu = _gpu_kernels(x)
-    if gpu is not None:
+    if gpu is not None and out.flags.c_contiguous and argmax.flags.c_contiguous:
         return gpu.max_pool_forward(x, ksize, stride, pad, dilation, out, argmax)
     src = windows_source(x, ksize, stride, pad, dilation, counts, lowest(x.dtype))
     views = [src[(slice(None), slice(None)) + window_slice(o, stride, dilation, counts)]
@@ -121,7 +121,7 @@ def max_pool_backward(grad_out, argmax, input_shape, ksize, stride, pad, dilatio
     if not _fits(out, tuple(input_shape), grad_out.dtype):
         out = xp.empty(tuple(input_shape), dtype=grad_out.dtype)
     gpu = _gpu_kernels(grad_out)
-    if gpu is not None:
+    if gpu is not None and out.flags.c_contiguous and argmax.flags.c_contiguous:
         return gpu.max_pool_backward(grad_out, argmax, ksize, stride, pad, dilation, out)
     spatial = tuple(input_shape[2:])
     acc = _accumulator(out, input_shape, pad, spatial, ksize, stride, dilation, counts)
