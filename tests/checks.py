@@ -4,6 +4,7 @@ Jacobians in float64, float/double round trips, and GPU-vs-CPU agreement.
 Each takes a module and an input (tensor or nested list of tensors) and asserts.
 """
 import numpy as np
+import pytest
 
 import legonn as lg
 from legonn import nn
@@ -89,3 +90,66 @@ def assert_gpu_matches_cpu(module, input, grad_output=None, rtol=1e-6, atol=1e-8
     assert_close_trees(gi, ggi, rtol, atol)
     for g, gg in zip(module.parameters()[1], gpu.parameters()[1]):
         assert_close_trees(g, gg, rtol, atol)
+
+
+_PARAM = type(pytest.param())
+
+
+def _case_params(cases):
+    """Cases as one pytest parameter each: a pytest.param of several values becomes one tuple (id kept)."""
+    return [pytest.param(tuple(c.values), id=c.id, marks=c.marks) if isinstance(c, _PARAM) else c
+            for c in cases]
+
+
+def standard_tests(cases, build, bounds=None, ids=None):
+    """The three checks every module test makes, as tests parametrised over `cases` (names, tuples, or
+    pytest.param of several values, whose ids are kept): `build(case)` returns a fresh (module, input),
+    `bounds(case)` the (minval, maxval) of the Jacobian's random input (default -2, 2); `ids` names
+    the cases where they are not named already.
+    Returns (test_jacobian, test_type_roundtrip, test_gpu) for the test file to bind to names of its
+    own, which is how pytest collects them."""
+    params = pytest.mark.parametrize('case', _case_params(cases), ids=ids)
+
+    @params
+    def test_jacobian(case):
+        module, input = build(case)
+        minval, maxval = bounds(case) if bounds else (-2, 2)
+        assert_jacobian(module, input, minval=minval, maxval=maxval)
+
+    @params
+    def test_type_roundtrip(case):
+        assert_type_roundtrip(*build(case))
+
+    @pytest.mark.gpu
+    @params
+    def test_gpu(case):
+        assert_gpu_matches_cpu(*build(case))
+
+    return test_jacobian, test_type_roundtrip, test_gpu
+
+
+def assert_matches(out, expected, rtol=1e-12, atol=0.0):
+    """A tree of output tensors equals a tree of NumPy references (a list standing for a tensor's values
+    where the output is a tensor): same structure, same shapes, values within rtol/atol."""
+    if isinstance(out, (list, tuple)):
+        assert isinstance(expected, (list, tuple)) and len(out) == len(expected), f"{out!r} vs {expected!r}"
+        for o, e in zip(out, expected):
+            assert_matches(o, e, rtol, atol)
+        return
+    got = _host(out)
+    assert got.shape == np.shape(expected), f"output of shape {got.shape}, expected {np.shape(expected)}"
+    np.testing.assert_allclose(got, expected, rtol=rtol, atol=atol)
+
+
+def reference_test(cases, build, reference, rtol=1e-12, atol=0.0, ids=None):
+    """A test parametrised like standard_tests: the float64 module's forward output matches
+    `reference(case, module, input)` (NumPy, a tree for table outputs) with the same shapes."""
+
+    @pytest.mark.parametrize('case', _case_params(cases), ids=ids)
+    def test_matches_numpy(case):
+        module, input = build(case)
+        module.double()
+        out = module.forward(input)
+        assert_matches(out, reference(case, module, input), rtol, atol)
+
+    return test_matches_numpy

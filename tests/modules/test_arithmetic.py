@@ -4,7 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+from tests.checks import reference_test, standard_tests
 
 # (factory, NumPy reference, Jacobian input range)
 CASES = {
@@ -29,28 +29,12 @@ def _input(lo=0.5, hi=3):
     return lg.DoubleTensor(np.random.default_rng(3).uniform(lo, hi, (3, 4)))
 
 
-@pytest.mark.parametrize('name', IDS)
-def test_jacobian(name):
-    make, _, (lo, hi) = CASES[name]
-    assert_jacobian(make(), _input(lo, hi), minval=lo, maxval=hi)
+def _build(name):
+    return CASES[name][0](), _input(*CASES[name][2])
 
 
-@pytest.mark.parametrize('name', IDS)
-def test_matches_numpy(name):
-    make, ref, (lo, hi) = CASES[name]
-    x = _input(lo, hi)
-    np.testing.assert_allclose(make().double().forward(x).numpy(), ref(x.numpy()), rtol=1e-14)
-
-
-@pytest.mark.parametrize('name', IDS)
-def test_type_roundtrip(name):
-    assert_type_roundtrip(CASES[name][0](), _input())
-
-
-@pytest.mark.gpu
-@pytest.mark.parametrize('name', IDS)
-def test_gpu(name):
-    assert_gpu_matches_cpu(CASES[name][0](), _input())
+test_jacobian, test_type_roundtrip, test_gpu = standard_tests(IDS, _build, bounds=lambda name: CASES[name][2])
+test_matches_numpy = reference_test(IDS, _build, lambda name, m, x: CASES[name][1](x.numpy()), rtol=1e-14)
 
 
 @pytest.mark.parametrize('make', [lambda ip: nn.AddConstant(1.5, ip), lambda ip: nn.MulConstant(-3, ip)])

@@ -4,7 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+from tests.checks import standard_tests
 
 CASES = [
     (lambda: nn.Identity(), (3, 4)),
@@ -17,20 +17,12 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize('make,shape', CASES)
-def test_jacobian(make, shape):
-    assert_jacobian(make(), lg.DoubleTensor(*shape))
+def _build(case):
+    make, shape = case
+    return make(), lg.randn(*shape)
 
 
-@pytest.mark.parametrize('make,shape', CASES)
-def test_type_roundtrip(make, shape):
-    assert_type_roundtrip(make(), lg.rand(*shape))
-
-
-@pytest.mark.gpu
-@pytest.mark.parametrize('make,shape', CASES)
-def test_gpu_matches_cpu(make, shape):
-    assert_gpu_matches_cpu(make(), lg.DoubleTensor(*shape).normal())
+test_jacobian, test_type_roundtrip, test_gpu_matches_cpu = standard_tests(CASES, _build)
 
 
 @pytest.mark.parametrize('sizes,in_shape,out_shape', [

@@ -4,7 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+from tests.checks import reference_test, standard_tests
 
 
 def euclid(m, x):
@@ -43,30 +43,13 @@ def _input(size):
     return lg.DoubleTensor(np.random.default_rng(5).uniform(-2, 2, size))
 
 
-@pytest.mark.parametrize('name', IDS)
-def test_jacobian(name):
+def _build(name):
     make, size, _ = CASES[name]
-    assert_jacobian(make(), _input(size))
+    return make(), _input(size)
 
 
-@pytest.mark.parametrize('name', IDS)
-def test_matches_numpy(name):
-    make, size, ref = CASES[name]
-    m, x = make().double(), _input(size)
-    np.testing.assert_allclose(m.forward(x).numpy(), ref(m, x.numpy()), rtol=1e-10)
-
-
-@pytest.mark.parametrize('name', IDS)
-def test_type_roundtrip(name):
-    make, size, _ = CASES[name]
-    assert_type_roundtrip(make(), _input(size))
-
-
-@pytest.mark.gpu
-@pytest.mark.parametrize('name', IDS)
-def test_gpu(name):
-    make, size, _ = CASES[name]
-    assert_gpu_matches_cpu(make(), _input(size))
+test_jacobian, test_type_roundtrip, test_gpu = standard_tests(IDS, _build)
+test_matches_numpy = reference_test(IDS, _build, lambda name, m, x: CASES[name][2](m, x.numpy()), rtol=1e-10)
 
 
 def test_weighted_euclidean_exposes_both_parameters():

@@ -4,7 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import as_double, assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+from tests.checks import as_double, assert_jacobian, assert_type_roundtrip, reference_test, standard_tests
 
 rng = np.random.default_rng(0)
 
@@ -29,18 +29,14 @@ CASES = [
 IDS = [c[0] for c in CASES]
 
 
-def assert_tree(out, ref):
-    if isinstance(ref, list):
-        for o, e in zip(out, ref):
-            assert_tree(o, e)
-    else:
-        np.testing.assert_allclose(out.numpy(), ref, rtol=1e-12)
+def _build(case):
+    _, make, inp, _ = case
+    return make(), inp()
 
 
-@pytest.mark.parametrize('name,make,inp,ref', CASES, ids=IDS)
-def test_matches_numpy(name, make, inp, ref):
-    x = inp()
-    assert_tree(make().double().forward(x), ref(x))
+test_matches_numpy = reference_test(CASES, _build, lambda case, m, x: case[3](x), ids=IDS)
+# test_jacobian is this file's own (below): some modules here deliberately backpropagate something else
+_, test_type_roundtrip, test_gpu = standard_tests(CASES, _build, ids=IDS)
 
 
 # modules whose backward deliberately differs from d output / d input: the expected backprop Jacobian
@@ -64,17 +60,6 @@ def test_jacobian(name, make, inp, ref):
     fd = nn.Jacobian.forward(m, x)
     assert np.abs(fd).max() > 0.5  # the forward pass is the identity
     np.testing.assert_allclose(nn.Jacobian.backward(m, x), ALTERED[name](fd, x), atol=1e-6)
-
-
-@pytest.mark.parametrize('name,make,inp,ref', CASES, ids=IDS)
-def test_type_roundtrip(name, make, inp, ref):
-    assert_type_roundtrip(make(), inp())
-
-
-@pytest.mark.gpu
-@pytest.mark.parametrize('name,make,inp,ref', CASES, ids=IDS)
-def test_gpu(name, make, inp, ref):
-    assert_gpu_matches_cpu(make(), inp())
 
 
 def test_gradient_closed_forms():

@@ -4,7 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+from tests.checks import reference_test, standard_tests
 
 
 def relu(x):
@@ -33,31 +33,14 @@ def _input(size):
     return lg.DoubleTensor(np.random.default_rng(0).uniform(-3, 3, size))
 
 
-@pytest.mark.parametrize('name', IDS)
-def test_jacobian(name):
-    make, size, _, bound = CASES[name]
-    assert_jacobian(make(), _input(size), minval=-bound, maxval=bound)
-
-
-@pytest.mark.parametrize('name', IDS)
-def test_matches_numpy(name):
-    make, size, ref, _ = CASES[name]
-    x = _input(size)
-    out = make().double().forward(x)
-    np.testing.assert_allclose(out.numpy(), ref(x.numpy()), rtol=1e-12)
-
-
-@pytest.mark.parametrize('name', IDS)
-def test_type_roundtrip(name):
+def _build(name):
     make, size, _, _ = CASES[name]
-    assert_type_roundtrip(make(), _input(size))
+    return make(), _input(size)
 
 
-@pytest.mark.gpu
-@pytest.mark.parametrize('name', IDS)
-def test_gpu(name):
-    make, size, _, _ = CASES[name]
-    assert_gpu_matches_cpu(make(), _input(size))
+test_jacobian, test_type_roundtrip, test_gpu = standard_tests(
+    IDS, _build, bounds=lambda name: (-CASES[name][3], CASES[name][3]))
+test_matches_numpy = reference_test(IDS, _build, lambda name, m, x: CASES[name][2](x.numpy()))
 
 
 @pytest.mark.parametrize('make', [lambda ip: nn.ELU(1.3, ip), lambda ip: nn.LeakyReLU(0.2, ip),

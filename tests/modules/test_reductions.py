@@ -6,7 +6,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+from tests.checks import reference_test, standard_tests
 
 rng = np.random.default_rng(0)
 
@@ -52,28 +52,13 @@ CASES = [
 IDS = [c[0] for c in CASES]
 
 
-@pytest.mark.parametrize('name,make,inp,ref', CASES, ids=IDS)
-def test_matches_numpy(name, make, inp, ref):
-    x = inp()
-    out = make().double().forward(x)
-    np.testing.assert_allclose(out.numpy(), ref(x), rtol=1e-10)
-    assert tuple(out.size()) == np.shape(ref(x))
+def _build(case):
+    _, make, inp, _ = case
+    return make(), inp()
 
 
-@pytest.mark.parametrize('name,make,inp,ref', CASES, ids=IDS)
-def test_jacobian(name, make, inp, ref):
-    assert_jacobian(make(), inp())
-
-
-@pytest.mark.parametrize('name,make,inp,ref', CASES, ids=IDS)
-def test_type_roundtrip(name, make, inp, ref):
-    assert_type_roundtrip(make(), inp())
-
-
-@pytest.mark.gpu
-@pytest.mark.parametrize('name,make,inp,ref', CASES, ids=IDS)
-def test_gpu(name, make, inp, ref):
-    assert_gpu_matches_cpu(make(), inp())
+test_jacobian, test_type_roundtrip, test_gpu = standard_tests(CASES, _build, ids=IDS)
+test_matches_numpy = reference_test(CASES, _build, lambda case, m, x: case[3](x), ids=IDS, rtol=1e-10)
 
 
 def test_max_gradient_goes_to_argmax_and_indices_are_long():

@@ -4,7 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+from tests.checks import reference_test, standard_tests
 
 CASES = {
     'SoftShrink': (lambda: nn.SoftShrink(0.7),
@@ -18,27 +18,12 @@ def _input():
     return lg.DoubleTensor(np.random.default_rng(2).uniform(-2, 2, (4, 5)))
 
 
-@pytest.mark.parametrize('name', IDS)
-def test_jacobian(name):
-    assert_jacobian(CASES[name][0](), _input())
+def _build(name):
+    return CASES[name][0](), _input()
 
 
-@pytest.mark.parametrize('name', IDS)
-def test_matches_numpy(name):
-    make, ref = CASES[name]
-    x = _input()
-    np.testing.assert_allclose(make().double().forward(x).numpy(), ref(x.numpy()), rtol=1e-14)
-
-
-@pytest.mark.parametrize('name', IDS)
-def test_type_roundtrip(name):
-    assert_type_roundtrip(CASES[name][0](), _input())
-
-
-@pytest.mark.gpu
-@pytest.mark.parametrize('name', IDS)
-def test_gpu(name):
-    assert_gpu_matches_cpu(CASES[name][0](), _input())
+test_jacobian, test_type_roundtrip, test_gpu = standard_tests(IDS, _build)
+test_matches_numpy = reference_test(IDS, _build, lambda name, m, x: CASES[name][1](x.numpy()), rtol=1e-14)
 
 
 def test_defaults_and_bad_lambda():

@@ -4,7 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+from tests.checks import reference_test, standard_tests
 
 
 def softmin(x, axis):
@@ -38,30 +38,14 @@ def _input(size):
     return lg.DoubleTensor(np.random.default_rng(1).uniform(-3, 3, size))
 
 
-@pytest.mark.parametrize('name', IDS)
-def test_jacobian(name):
+def _build(name):
     make, size, _ = CASES[name]
-    assert_jacobian(make(), _input(size), minval=-3, maxval=3)
+    return make(), _input(size)
 
 
-@pytest.mark.parametrize('name', IDS)
-def test_matches_numpy(name):
-    make, size, ref = CASES[name]
-    x = _input(size)
-    np.testing.assert_allclose(make().double().forward(x).numpy(), ref(x.numpy()), rtol=1e-12, atol=1e-15)
-
-
-@pytest.mark.parametrize('name', IDS)
-def test_type_roundtrip(name):
-    make, size, _ = CASES[name]
-    assert_type_roundtrip(make(), _input(size))
-
-
-@pytest.mark.gpu
-@pytest.mark.parametrize('name', IDS)
-def test_gpu(name):
-    make, size, _ = CASES[name]
-    assert_gpu_matches_cpu(make(), _input(size))
+test_jacobian, test_type_roundtrip, test_gpu = standard_tests(IDS, _build, bounds=lambda name: (-3, 3))
+test_matches_numpy = reference_test(IDS, _build, lambda name, m, x: CASES[name][2](x.numpy()),
+                                    rtol=1e-12, atol=1e-15)
 
 
 def test_extreme_inputs_stay_finite():

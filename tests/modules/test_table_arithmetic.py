@@ -4,7 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+from tests.checks import reference_test, standard_tests
 
 
 def table(n, shape=(2, 3), low=0.5, high=2.0, seed=0):
@@ -23,27 +23,15 @@ CASES = [
 IDS = [c[0].__name__ for c in CASES]
 
 
-@pytest.mark.parametrize('cls,n,ref', CASES, ids=IDS)
-def test_matches_numpy(cls, n, ref):
-    x = table(n)
-    np.testing.assert_allclose(cls().double().forward(x).numpy(), ref(x), rtol=1e-12)
+def _build(case):
+    cls, n, _ = case
+    return cls(), [lg.DoubleTensor(a) for a in table(n)]
 
 
-@pytest.mark.parametrize('cls,n,ref', CASES, ids=IDS)
-def test_jacobian(cls, n, ref):
-    # inputs kept away from 0 (CDivTable) and distinct (max/min kinks)
-    assert_jacobian(cls(), [lg.DoubleTensor(a) for a in table(n)], minval=0.5, maxval=2.0)
-
-
-@pytest.mark.parametrize('cls,n,ref', CASES, ids=IDS)
-def test_type_roundtrip(cls, n, ref):
-    assert_type_roundtrip(cls(), table(n))
-
-
-@pytest.mark.gpu
-@pytest.mark.parametrize('cls,n,ref', CASES, ids=IDS)
-def test_gpu(cls, n, ref):
-    assert_gpu_matches_cpu(cls(), table(n))
+# inputs kept away from 0 (CDivTable) and distinct (max/min kinks)
+test_jacobian, test_type_roundtrip, test_gpu = standard_tests(CASES, _build, bounds=lambda case: (0.5, 2.0),
+                                                              ids=IDS)
+test_matches_numpy = reference_test(CASES, _build, lambda case, m, x: case[2]([a.numpy() for a in x]), ids=IDS)
 
 
 def test_gradients_closed_form():

@@ -5,7 +5,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+from tests.checks import reference_test, standard_tests
 
 rng = np.random.default_rng(0)
 
@@ -55,39 +55,13 @@ CASES = [
 IDS = [c[0] for c in CASES]
 
 
-def to_numpy(tree):
-    return [to_numpy(t) for t in tree] if isinstance(tree, list) else tree.numpy()
+def _build(case):
+    _, make, inp, _ = case
+    return make(), inp()
 
 
-def assert_tree_close(a, b):
-    if isinstance(b, list):
-        assert isinstance(a, list) and len(a) == len(b)
-        for x, y in zip(a, b):
-            assert_tree_close(x, y)
-    else:
-        np.testing.assert_allclose(a, b, rtol=1e-12)
-
-
-@pytest.mark.parametrize('name,make,inp,ref', CASES, ids=IDS)
-def test_matches_numpy(name, make, inp, ref):
-    x = inp()
-    assert_tree_close(to_numpy(make().double().forward(x)), ref(x))
-
-
-@pytest.mark.parametrize('name,make,inp,ref', CASES, ids=IDS)
-def test_jacobian(name, make, inp, ref):
-    assert_jacobian(make(), inp())
-
-
-@pytest.mark.parametrize('name,make,inp,ref', CASES, ids=IDS)
-def test_type_roundtrip(name, make, inp, ref):
-    assert_type_roundtrip(make(), inp())
-
-
-@pytest.mark.gpu
-@pytest.mark.parametrize('name,make,inp,ref', CASES, ids=IDS)
-def test_gpu(name, make, inp, ref):
-    assert_gpu_matches_cpu(make(), inp())
+test_jacobian, test_type_roundtrip, test_gpu = standard_tests(CASES, _build, ids=IDS)
+test_matches_numpy = reference_test(CASES, _build, lambda case, m, x: case[3](x), ids=IDS)
 
 
 def test_index_with_the_index_tensor_in_the_table():

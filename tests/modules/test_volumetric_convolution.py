@@ -4,7 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+from tests.checks import standard_tests
 
 CASES = [
     pytest.param(lambda: nn.VolumetricConvolution(2, 3, 2, 2, 2), (2, 3, 3, 3), id='conv-nobatch'),
@@ -17,20 +17,12 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize('make,shape', CASES)
-def test_jacobian(make, shape):
-    assert_jacobian(make(), lg.randn(*shape))
+def _build(case):
+    make, shape = case
+    return make(), lg.randn(*shape)
 
 
-@pytest.mark.parametrize('make,shape', CASES)
-def test_type_roundtrip(make, shape):
-    assert_type_roundtrip(make(), lg.randn(*shape))
-
-
-@pytest.mark.gpu
-@pytest.mark.parametrize('make,shape', CASES)
-def test_gpu_matches_cpu(make, shape):
-    assert_gpu_matches_cpu(make(), lg.randn(*shape))
+test_jacobian, test_type_roundtrip, test_gpu_matches_cpu = standard_tests(CASES, _build)
 
 
 def reference_conv(x, w, b, stride, pad, dil):
