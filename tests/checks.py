@@ -153,3 +153,15 @@ def reference_test(cases, build, reference, rtol=1e-12, atol=0.0, ids=None):
         assert_matches(out, reference(case, module, input), rtol, atol)
 
     return test_matches_numpy
+
+
+def named_case_tests(cases, rtol=1e-12, atol=0.0):
+    """standard_tests and reference_test over a list of (name, module factory, input factory,
+    reference(input)): returns (test_jacobian, test_type_roundtrip, test_gpu, test_matches_numpy)."""
+    ids = [c[0] for c in cases]
+
+    def build(case):
+        return case[1](), case[2]()
+
+    return (*standard_tests(cases, build, ids=ids),
+            reference_test(cases, build, lambda case, m, x: case[3](x), rtol, atol, ids=ids))

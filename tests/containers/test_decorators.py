@@ -4,7 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+from tests.checks import standard_tests
 
 rng = np.random.default_rng(0)
 
@@ -29,20 +29,12 @@ CASES = [
 IDS = [c[0] for c in CASES]
 
 
-@pytest.mark.parametrize('name,make,inp', CASES, ids=IDS)
-def test_jacobian(name, make, inp):
-    assert_jacobian(make(), inp())
+def _build(case):
+    _, make, inp = case
+    return make(), inp()
 
 
-@pytest.mark.parametrize('name,make,inp', CASES, ids=IDS)
-def test_type_roundtrip(name, make, inp):
-    assert_type_roundtrip(make(), inp())
-
-
-@pytest.mark.gpu
-@pytest.mark.parametrize('name,make,inp', CASES, ids=IDS)
-def test_gpu(name, make, inp):
-    assert_gpu_matches_cpu(make(), inp())
+test_jacobian, test_type_roundtrip, test_gpu = standard_tests(CASES, _build, ids=IDS)
 
 
 def test_decorators_pass_through():

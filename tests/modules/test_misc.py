@@ -4,7 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import as_double, assert_jacobian, assert_type_roundtrip, reference_test, standard_tests
+from tests.checks import as_double, assert_jacobian, assert_type_roundtrip, named_case_tests
 
 rng = np.random.default_rng(0)
 
@@ -29,14 +29,8 @@ CASES = [
 IDS = [c[0] for c in CASES]
 
 
-def _build(case):
-    _, make, inp, _ = case
-    return make(), inp()
-
-
-test_matches_numpy = reference_test(CASES, _build, lambda case, m, x: case[3](x), ids=IDS)
 # test_jacobian is this file's own (below): some modules here deliberately backpropagate something else
-_, test_type_roundtrip, test_gpu = standard_tests(CASES, _build, ids=IDS)
+_, test_type_roundtrip, test_gpu, test_matches_numpy = named_case_tests(CASES)
 
 
 # modules whose backward deliberately differs from d output / d input: the expected backprop Jacobian

@@ -6,7 +6,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import reference_test, standard_tests
+from tests.checks import named_case_tests
 
 rng = np.random.default_rng(0)
 
@@ -49,16 +49,7 @@ CASES = [
     ('MV-batch', lambda: nn.MV(), lambda: [r(2, 2, 3), r(2, 3)], lambda x: np.einsum('bij,bj->bi', *x)),
     ('MV-batch-trans', lambda: nn.MV(True), lambda: [r(2, 3, 2), r(2, 3)], lambda x: np.einsum('bji,bj->bi', *x)),
 ]
-IDS = [c[0] for c in CASES]
-
-
-def _build(case):
-    _, make, inp, _ = case
-    return make(), inp()
-
-
-test_jacobian, test_type_roundtrip, test_gpu = standard_tests(CASES, _build, ids=IDS)
-test_matches_numpy = reference_test(CASES, _build, lambda case, m, x: case[3](x), ids=IDS, rtol=1e-10)
+test_jacobian, test_type_roundtrip, test_gpu, test_matches_numpy = named_case_tests(CASES, rtol=1e-10)
 
 
 def test_max_gradient_goes_to_argmax_and_indices_are_long():

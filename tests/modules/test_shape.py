@@ -4,7 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import reference_test, standard_tests
+from tests.checks import named_case_tests
 
 rng = np.random.default_rng(0)
 
@@ -50,16 +50,7 @@ CASES = [
     ('Collapse', lambda: nn.Collapse(2), lambda: r(2, 3, 4), lambda x: x.reshape(2, 12)),
     ('Collapse-single', lambda: nn.Collapse(2), lambda: r(3, 4), lambda x: x.reshape(12)),
 ]
-IDS = [c[0] for c in CASES]
-
-
-def _build(case):
-    _, make, inp, _ = case
-    return make(), inp()
-
-
-test_jacobian, test_type_roundtrip, test_gpu = standard_tests(CASES, _build, ids=IDS)
-test_matches_numpy = reference_test(CASES, _build, lambda case, m, x: case[3](x), ids=IDS)
+test_jacobian, test_type_roundtrip, test_gpu, test_matches_numpy = named_case_tests(CASES)
 
 
 def test_views_share_the_input_storage():

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from legonn import nn
-from tests.checks import reference_test, standard_tests
+from tests.checks import named_case_tests
 
 rng = np.random.default_rng(0)
 
@@ -38,16 +38,7 @@ CASES = [
     ('MixtureTable-tensor-dim2', lambda: nn.MixtureTable(2), lambda: [r(2, 3), r(2, 4, 3)],
      lambda x: (x[0][:, None, :] * x[1]).sum(2)),
 ]
-IDS = [c[0] for c in CASES]
-
-
-def _build(case):
-    _, make, inp, _ = case
-    return make(), inp()
-
-
-test_jacobian, test_type_roundtrip, test_gpu = standard_tests(CASES, _build, ids=IDS)
-test_matches_numpy = reference_test(CASES, _build, lambda case, m, x: case[3](x), ids=IDS, rtol=1e-10)
+test_jacobian, test_type_roundtrip, test_gpu, test_matches_numpy = named_case_tests(CASES, rtol=1e-10)
 
 
 def test_cosine_gradient_is_orthogonal_to_input():

@@ -5,7 +5,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import reference_test, standard_tests
+from tests.checks import named_case_tests
 
 rng = np.random.default_rng(0)
 
@@ -52,16 +52,7 @@ CASES = [
      lambda x: [x[0] + v for v in x[1]]),
     ('Index', lambda: FixedIndex(1, [2, 0, 2, 1]), lambda: r(2, 3), lambda x: x[:, [2, 0, 2, 1]]),
 ]
-IDS = [c[0] for c in CASES]
-
-
-def _build(case):
-    _, make, inp, _ = case
-    return make(), inp()
-
-
-test_jacobian, test_type_roundtrip, test_gpu = standard_tests(CASES, _build, ids=IDS)
-test_matches_numpy = reference_test(CASES, _build, lambda case, m, x: case[3](x), ids=IDS)
+test_jacobian, test_type_roundtrip, test_gpu, test_matches_numpy = named_case_tests(CASES)
 
 
 def test_index_with_the_index_tensor_in_the_table():
