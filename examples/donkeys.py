@@ -19,7 +19,6 @@ yields ``(inputs, targets)`` mini-batches, loaded ahead by the donkeys.
 """
 import argparse
 import collections
-import functools
 import os
 import sys
 import time

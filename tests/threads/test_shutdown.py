@@ -2,6 +2,8 @@
 import gc
 import multiprocessing
 import os
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -102,8 +104,6 @@ def test_interpreter_exit_with_a_live_pool_does_not_hang(tmp_path):
         "    b = threads.Threads(2)\n"
         "    a.addjob(jobs.sleep_then, None, 1, 0.2)\n"
         "    print('leaving')\n" % os.getcwd())
-    import subprocess
-    import sys
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=30)
     assert out.returncode == 0 and 'leaving' in out.stdout
     assert 'Traceback' not in out.stderr and 'leaked' not in out.stderr
