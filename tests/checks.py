@@ -165,3 +165,24 @@ def named_case_tests(cases, rtol=1e-12, atol=0.0):
 
     return (*standard_tests(cases, build, ids=ids),
             reference_test(cases, build, lambda case, m, x: case[3](x), rtol, atol, ids=ids))
+
+
+def assert_parameter_jacobians(module, input, tol=1e-6):
+    """d output / d each parameter agrees with central differences at this very input (for modules whose
+    input cannot be drawn at random, such as sparse or index inputs)."""
+    for p, g in zip(*module.parameters()):
+        est = nn.Jacobian.forward(module, input, param=p)
+        exact = nn.Jacobian.backward(module, input, param=p, dparam=g)
+        err = np.abs(est - exact).max()
+        assert err < tol, f"{module!r}: parameter Jacobian error {err} (parameter of size {p.size()})"
+
+
+def assert_rejected(module, error, match, method, *args):
+    """module.<method>(*args) raises `error` whose message matches `match`, and changes no parameter
+    or accumulated gradient (DESIGN.md: a failed call changes nothing)."""
+    params, grads = module.parameters()
+    before = [_host(t).copy() for t in params + grads]
+    with pytest.raises(error, match=match):
+        getattr(module, method)(*args)
+    for t, b in zip(params + grads, before):
+        np.testing.assert_array_equal(_host(t), b)

@@ -4,7 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import assert_close_trees
+from tests.checks import assert_close_trees, assert_parameter_jacobians
 
 S0 = [[0, 1.5], [3, -2.0], [3, 0.5]]
 S1 = [[1, 1.0], [4, 0.25]]
@@ -37,10 +37,7 @@ def test_matches_dense_linear(form):
 def test_parameter_jacobians(form):
     m = nn.SparseLinear(5, 3).double()
     x = _inputs()[form]
-    for p, g in zip(*m.parameters()):
-        est = nn.Jacobian.forward(m, x, param=p)
-        exact = nn.Jacobian.backward(m, x, param=p, dparam=g)
-        assert np.abs(est - exact).max() < 1e-6
+    assert_parameter_jacobians(m, x)
 
 
 def test_value_gradient_matches_central_differences():
