@@ -3,6 +3,7 @@ import math
 
 from ..tensor import Tensor, arange
 from ..tensor.backend import to_module
+from ..tensor.scatter_kernels import scatter_add
 from .elementwise import check_float_tensor
 from .errors import input_error
 from .module import Module
@@ -105,11 +106,10 @@ class IndexLinear(Module):
 
     def updateOutput(self, input):
         rows, vals, samples, n, layout = self._flat(input)
-        xp = self.weight.xp
         sizes = (self.weight.size(1),) if layout == 'single' else (n, self.weight.size(1))
         out = self.bufferLike('output', self.weight, sizes).reshape(-1, self.weight.size(1))
         out[...] = self.bias.array
-        xp.add.at(out, samples, self.weight.array[rows] * vals[:, None])
+        scatter_add(out, samples, self.weight.array[rows] * vals[:, None])
         return self.output
 
     def updateGradInput(self, input, gradOutput):
@@ -134,9 +134,8 @@ class IndexLinear(Module):
     def accGradParameters(self, input, gradOutput, scale=1):
         rows, vals, samples, n, layout = self._flat(input)
         self.checkGradOutput(gradOutput, self.output)
-        xp = self.weight.xp
         go = gradOutput.array.reshape(-1, self.weight.size(1))
-        xp.add.at(self.gradWeight.array, rows, (scale * vals)[:, None] * go[samples])
+        scatter_add(self.gradWeight.array, rows, (scale * vals)[:, None] * go[samples])
         self.gradBias.array += scale * go.sum(axis=0)
 
     def __repr__(self):

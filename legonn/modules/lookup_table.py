@@ -1,4 +1,5 @@
 """LookupTable: embeddings, one learnt row of ``weight`` per index (0-based)."""
+from ..tensor.scatter_kernels import scatter_add
 from .errors import input_error
 from .module import Module
 
@@ -106,7 +107,7 @@ class LookupTable(Module):
             go = go / counts[flat][:, None]
         if self.paddingValue is not None:
             go = go * (flat != self.paddingValue)[:, None]
-        xp.add.at(self.gradWeight.array, flat, go.astype(self.gradWeight.dtype, copy=False))
+        scatter_add(self.gradWeight.array, flat, go.astype(self.gradWeight.dtype, copy=False))
 
     def __repr__(self):
         return f"nn.LookupTable({self.weight.size(0)}, {self.weight.size(1)})"

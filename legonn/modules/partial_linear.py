@@ -1,5 +1,6 @@
 """PartialLinear: a Linear layer restricted to a chosen subset of its outputs."""
 from ..tensor import arange, as_tensor
+from ..tensor.scatter_kernels import scatter_add
 from .elementwise import check_float_tensor
 from .errors import input_error
 from .module import Module
@@ -81,12 +82,11 @@ class PartialLinear(Module):
     def accGradParameters(self, input, gradOutput, scale=1):
         p = self._check(input)
         self.checkGradOutput(gradOutput, self.output)
-        xp = input.xp
         go = gradOutput.array.reshape(-1, p.size)
         x = input.array.reshape(-1, self.inputsize)
-        xp.add.at(self.gradWeight.array, p, scale * (go.T @ x))
+        scatter_add(self.gradWeight.array, p, scale * (go.T @ x))
         if self.bias is not None:
-            xp.add.at(self.gradBias.array, p, scale * go.sum(axis=0))
+            scatter_add(self.gradBias.array, p, scale * go.sum(axis=0))
 
     def __repr__(self):
         return (f"nn.PartialLinear({self.inputsize} -> {self.outputsize})"

@@ -1,6 +1,7 @@
 """SparseLinear: a Linear layer fed with sparse (index, value) input."""
 import math
 
+from ..tensor.scatter_kernels import scatter_add
 from .elementwise import check_float_tensor
 from .errors import input_error
 from .module import Module
@@ -71,10 +72,9 @@ class SparseLinear(Module):
 
     def updateOutput(self, input):
         rows, idx, val, n, batched = self._entries(input)
-        xp = self.weight.xp
         out = self.bufferLike('output', self.weight, self._out_sizes(n, batched)).reshape(-1, self.weight.size(0))
         out[...] = self.bias.array
-        xp.add.at(out, rows, (self.weight.array[:, idx] * val).T)
+        scatter_add(out, rows, (self.weight.array[:, idx] * val).T)
         return self.output
 
     def _grad_rows(self, gradOutput, n, batched):
@@ -102,9 +102,8 @@ class SparseLinear(Module):
     def accGradParameters(self, input, gradOutput, scale=1):
         rows, idx, val, n, batched = self._entries(input)
         go = self._grad_rows(gradOutput, n, batched)
-        xp = self.weight.xp
         # column idx_k of W gains go[sample_k] * value_k
-        xp.add.at(self.gradWeight.array.T, idx, (scale * val)[:, None] * go[rows])
+        scatter_add(self.gradWeight.array.T, idx, (scale * val)[:, None] * go[rows])
         self.gradBias.array += scale * go.sum(axis=0)
 
     def __repr__(self):

@@ -2,6 +2,7 @@
 
 Dimensions and table indices are 0-based; negative ones count from the end.
 """
+from ..tensor.scatter_kernels import scatter_add
 from .errors import input_error
 from .module import Module
 from .table_buffers import (check_size, check_table, check_tensor, copy_tree, describe, same_nesting, slot, trim,
@@ -334,15 +335,6 @@ class CAddTensorTable(Module):
         return self.gradInput
 
 
-def _scatter_add(xp, target, idx, values):
-    """target[idx[k]] += values[k] for every k, repeated indices accumulating (unbuffered)."""
-    if xp.__name__ == 'numpy':
-        xp.add.at(target, idx, values)
-    else:
-        import cupyx
-        cupyx.scatter_add(target, idx, values)
-
-
 class Index(Module):
     """{t, idx} -> t.index(dimension, idx): the slices of t at the 0-based LongTensor indices ``idx``.
 
@@ -387,7 +379,7 @@ class Index(Module):
         trim(self, 'gradInput', 2)
         g = slot(self, 'gradInput', 0, t).zero().array
         slot(self, 'gradInput', 1, idx).zero()
-        _scatter_add(t.xp, t.xp.moveaxis(g, d, 0), idx.array, t.xp.moveaxis(gradOutput.array, d, 0))
+        scatter_add(t.xp.moveaxis(g, d, 0), idx.array, t.xp.moveaxis(gradOutput.array, d, 0))
         return self.gradInput
 
     def __repr__(self):

@@ -1,0 +1,28 @@
+"""Unbuffered scatter-add on either backend.
+
+``target[indices] += values`` with plain fancy indexing drops repeated indices
+(each write sees the old value); modules that gather with repeated indices
+(LookupTable, Index, the sparse linears) need every contribution summed. NumPy
+has ``np.add.at``; CuPy before v13 has no ``ufunc.at`` at all, and
+``cupyx.scatter_add`` (atomic adds on the device) is the one that works across
+versions.
+"""
+import numpy as np
+
+from legonn.tensor.backend import array_module
+
+
+def scatter_add(target, indices, values):
+    """``target[indices] += values`` with repeated indices accumulating; returns ``target``.
+
+    ``target`` is a NumPy or CuPy array (a view is written through), ``indices``
+    anything that indexes it (an integer array along axis 0, or a tuple of them),
+    ``values`` an array or scalar broadcastable to ``target[indices]``, on the
+    same device as ``target``.
+    """
+    if array_module(target) is np:
+        np.add.at(target, indices, values)
+    else:
+        import cupyx
+        cupyx.scatter_add(target, indices, values)
+    return target

@@ -1,0 +1,30 @@
+"""scatter_add: repeated indices accumulate, views are written through, same result on the GPU."""
+import numpy as np
+import pytest
+
+from legonn.tensor.backend import cupy
+from legonn.tensor.scatter_kernels import scatter_add
+
+
+def test_repeated_indices_accumulate():
+    target = np.zeros(4)
+    assert scatter_add(target, np.array([1, 3, 1, 1]), np.array([1.0, 2.0, 3.0, 4.0])) is target
+    np.testing.assert_array_equal(target, [0, 8, 0, 2])
+
+
+def test_rows_of_a_transposed_view_and_tuple_indices():
+    base = np.zeros((3, 2))
+    scatter_add(base.T, np.array([0, 0]), np.array([[1.0, 2.0, 3.0], [10.0, 20.0, 30.0]]))
+    np.testing.assert_array_equal(base, [[11, 0], [22, 0], [33, 0]])
+    scatter_add(base, (np.array([2, 2]), np.array([1, 1])), 0.5)
+    assert base[2, 1] == 1.0
+
+
+@pytest.mark.gpu
+def test_gpu_matches_numpy():
+    cp = cupy()
+    rng = np.random.default_rng(0)
+    idx, values = rng.integers(0, 5, 40), rng.normal(size=(40, 3))
+    want = scatter_add(np.zeros((5, 3)), idx, values)
+    got = scatter_add(cp.zeros((3, 5)).T, cp.asarray(idx), cp.asarray(values))
+    np.testing.assert_allclose(got.get(), want, rtol=1e-12)
