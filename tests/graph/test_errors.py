@@ -150,13 +150,13 @@ def test_failed_backward_changes_no_gradient():
 
 
 def test_failure_late_in_backward_leaves_gradients_untouched():
-    class FailsBackward(nn.Identity):
+    class _FailsBackward(nn.Identity):
         def updateGradInput(self, input, gradOutput):
             raise ValueError('no gradient here')
 
     x = nn.Identity()()
     first = nn.Linear(3, 3)(x)
-    last = nn.Linear(3, 2)(FailsBackward()(nn.Tanh()(first)))
+    last = nn.Linear(3, 2)(_FailsBackward()(nn.Tanh()(first)))
     g = nn.gModule([x], [last])
     xin = lg.randn(3)
     g.forward(xin)

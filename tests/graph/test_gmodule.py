@@ -167,18 +167,18 @@ def test_split_count_is_checked_at_run_time():
 
 
 def test_expanded_zero_gradients_sum():
-    class ZeroGrad(nn.Identity):
+    class _ZeroGrad(nn.Identity):
         def updateGradInput(self, input, gradOutput):
             self.gradInput = lg.zeros(1, 1, 1).expand(*input.size())
             return self.gradInput
 
     x = nn.Identity()()
-    mod = nn.gModule([x], [nn.CAddTable()([ZeroGrad()(x), nn.Identity()(x)])])
+    mod = nn.gModule([x], [nn.CAddTable()([_ZeroGrad()(x), nn.Identity()(x)])])
     input, gradOutput = lg.rand(1, 2, 3), lg.rand(1, 2, 3)
     mod.forward(input)
     np.testing.assert_allclose(_np(mod.backward(input, gradOutput)), _np(gradOutput))
     x = nn.Identity()()
-    mod = nn.gModule([x], [nn.CAddTable()([ZeroGrad()(x), ZeroGrad()(x)])])
+    mod = nn.gModule([x], [nn.CAddTable()([_ZeroGrad()(x), _ZeroGrad()(x)])])
     mod.forward(input)
     assert not _np(mod.backward(input, gradOutput)).any()
 
