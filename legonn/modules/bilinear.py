@@ -1,9 +1,8 @@
 """Bilinear: y_k = x1^T W_k x2 + b_k."""
-import math
-
 from .elementwise import check_float_tensor
 from .errors import input_error
 from .module import Module
+from .scaling import uniform_reset
 
 
 class Bilinear(Module):
@@ -28,10 +27,7 @@ class Bilinear(Module):
         self.reset()
 
     def reset(self, stdv=None):
-        stdv = stdv * math.sqrt(3) if stdv is not None else 1.0 / math.sqrt(self.weight.size(1))
-        self.weight.uniform(-stdv, stdv)
-        if self.bias is not None:
-            self.bias.uniform(-stdv, stdv)
+        uniform_reset(stdv, self.weight.size(1), self.weight, *([self.bias] if self.bias is not None else []))
         return self
 
     def _check(self, input):

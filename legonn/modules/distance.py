@@ -4,11 +4,10 @@ Each takes ``(inputSize,)`` or ``(batch, inputSize)`` and returns ``(outputSize,
 ``(batch, outputSize)``: one distance or similarity to each of ``outputSize`` learnt
 templates.
 """
-import math
-
 from .elementwise import check_float_tensor
 from .errors import input_error
 from .module import Module
+from .scaling import uniform_reset
 
 
 def _check_sizes(name, inputSize, outputSize):
@@ -51,8 +50,7 @@ class Euclidean(_Templates):
         self.reset()
 
     def reset(self, stdv=None):
-        stdv = stdv * math.sqrt(3) if stdv is not None else 1.0 / math.sqrt(self.weight.size(0))
-        self.weight.uniform(-stdv, stdv)
+        uniform_reset(stdv, self.weight.size(0), self.weight)
         return self
 
     def _diff(self, input):
@@ -107,8 +105,7 @@ class WeightedEuclidean(_Templates):
         return [self.weight, self.diagCov], [self.gradWeight, self.gradDiagCov]
 
     def reset(self, stdv=None):
-        stdv = stdv * math.sqrt(3) if stdv is not None else 1.0 / math.sqrt(self.weight.size(0))
-        self.weight.uniform(-stdv, stdv)
+        uniform_reset(stdv, self.weight.size(0), self.weight)
         self.diagCov.fill(1)
         return self
 
@@ -162,8 +159,7 @@ class Cosine(_Templates):
         self.reset()
 
     def reset(self, stdv=None):
-        stdv = stdv * math.sqrt(3) if stdv is not None else 1.0 / math.sqrt(self.weight.size(0))
-        self.weight.uniform(-stdv, stdv)
+        uniform_reset(stdv, self.weight.size(0), self.weight)
         return self
 
     def _parts(self, input):

@@ -1,12 +1,11 @@
 """IndexLinear: a Linear layer over sparse (key, value) features given as key and value lists."""
-import math
-
 from ..tensor import Tensor, arange
 from ..tensor.backend import to_module
 from ..tensor.scatter_kernels import scatter_add
 from .elementwise import check_float_tensor
 from .errors import input_error
 from .module import Module
+from .scaling import uniform_reset
 
 
 class IndexLinear(Module):
@@ -46,9 +45,8 @@ class IndexLinear(Module):
         self.gradInput = []
 
     def reset(self, stdv=None):
-        stdv = stdv * math.sqrt(3) if stdv is not None else 1.0 / math.sqrt(self.weight.size(1))
-        self.weight.uniform(-stdv, stdv)
-        self.bias.uniform(-stdv, stdv).mul(1e-6)
+        uniform_reset(stdv, self.weight.size(1), self.weight, self.bias)
+        self.bias.mul(1e-6)   # Torch7 starts the bias near zero
         return self
 
     def _flat(self, input):

@@ -1,8 +1,7 @@
 """LinearWeightNorm: a Linear layer with weight normalisation (Salimans & Kingma, 2016)."""
-import math
-
 from .linear import Linear
 from .module import Module
+from .scaling import uniform_reset
 
 
 class LinearWeightNorm(Linear):
@@ -38,11 +37,8 @@ class LinearWeightNorm(Linear):
         return params, grads
 
     def reset(self, stdv=None):
-        stdv = stdv * math.sqrt(3) if stdv is not None else 1.0 / math.sqrt(self.inputSize)
-        self.weight.uniform(-stdv, stdv)
+        uniform_reset(stdv, self.inputSize, self.weight, *([self.bias] if self.bias is not None else []))
         self.initFromWeight()
-        if self.bias is not None:
-            self.bias.uniform(-stdv, stdv)
         return self
 
     def initFromWeight(self, weight=None):

@@ -1,9 +1,8 @@
 """Maxout: the largest of several affine maps per output unit (Goodfellow et al., 2013)."""
-import math
-
 from .elementwise import check_float_tensor
 from .errors import input_error
 from .module import Module
+from .scaling import uniform_reset
 
 
 class Maxout(Module):
@@ -29,9 +28,7 @@ class Maxout(Module):
         self.reset()
 
     def reset(self, stdv=None):
-        stdv = stdv * math.sqrt(3) if stdv is not None else 1.0 / math.sqrt(self.weight.size(1))
-        self.weight.uniform(-stdv, stdv)
-        self.bias.uniform(-stdv, stdv)
+        uniform_reset(stdv, self.weight.size(1), self.weight, self.bias)
         return self
 
     def _check(self, input):

@@ -44,9 +44,12 @@ def reduce_to(arr, shape):
     return arr.sum(axis=axes, keepdims=True) if axes else arr
 
 
-def _uniform_reset(param, stdv, fan):
-    stdv = stdv * math.sqrt(3) if stdv is not None else 1.0 / math.sqrt(fan)
-    param.uniform(-stdv, stdv)
+def uniform_reset(stdv, fan, *params):
+    """Torch7's reset rule: each of ``params`` uniform in [-b, b], b = 1/sqrt(fan) by default and
+    sqrt(3) * stdv when a standard deviation is given (a uniform law of that deviation)."""
+    bound = stdv * math.sqrt(3) if stdv is not None else 1.0 / math.sqrt(fan)
+    for p in params:
+        p.uniform(-bound, bound)
 
 
 class Add(Module):
@@ -63,7 +66,7 @@ class Add(Module):
         self.reset()
 
     def reset(self, stdv=None):
-        _uniform_reset(self.bias, stdv, self.bias.size(0))
+        uniform_reset(stdv, self.bias.size(0), self.bias)
         return self
 
     def updateOutput(self, input):
@@ -98,7 +101,7 @@ class Mul(Module):
         self.reset()
 
     def reset(self, stdv=None):
-        _uniform_reset(self.weight, stdv, 1)
+        uniform_reset(stdv, 1, self.weight)
         return self
 
     def _check(self, input):
@@ -138,7 +141,7 @@ class CMul(Module):
         self.reset()
 
     def reset(self, stdv=None):
-        _uniform_reset(self.weight, stdv, self.weight.nElement())
+        uniform_reset(stdv, self.weight.nElement(), self.weight)
         return self
 
     def updateOutput(self, input):
@@ -176,7 +179,7 @@ class CAdd(Module):
         self.reset()
 
     def reset(self, stdv=None):
-        _uniform_reset(self.bias, stdv, self.bias.nElement())
+        uniform_reset(stdv, self.bias.nElement(), self.bias)
         return self
 
     def updateOutput(self, input):

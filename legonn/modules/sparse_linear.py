@@ -1,10 +1,9 @@
 """SparseLinear: a Linear layer fed with sparse (index, value) input."""
-import math
-
 from ..tensor.scatter_kernels import scatter_add
 from .elementwise import check_float_tensor
 from .errors import input_error
 from .module import Module
+from .scaling import uniform_reset
 
 
 class SparseLinear(Module):
@@ -33,9 +32,8 @@ class SparseLinear(Module):
         self.reset()
 
     def reset(self, stdv=None):
-        stdv = stdv * math.sqrt(3) if stdv is not None else 1.0 / math.sqrt(self.weight.size(1))
-        self.weight.uniform(-stdv, stdv)
-        self.bias.uniform(-stdv, stdv).mul(1e-6)   # Torch7 starts the bias near zero
+        uniform_reset(stdv, self.weight.size(1), self.weight, self.bias)
+        self.bias.mul(1e-6)   # Torch7 starts the bias near zero
         return self
 
     def _entries(self, input):
