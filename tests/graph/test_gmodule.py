@@ -316,3 +316,12 @@ def test_gpu_matches_cpu():
     s = nn.CAddTable()([nn.Linear(3, 4)(a), nn.Linear(2, 4)(b)])
     g = nn.gModule([a, b], [nn.Tanh()(s), nn.Sigmoid()(s)])
     assert_gpu_matches_cpu(g, [lg.randn(5, 3), lg.randn(5, 2)])
+
+
+def test_several_node_arguments_form_a_table():
+    a, b = nn.Identity()(), nn.Identity()()
+    s = nn.CAddTable()(a, b)
+    assert s.inputs == [a, b]
+    g = nn.gModule([a, b], [s])
+    np.testing.assert_allclose(_np(g.forward([lg.ones(2), lg.ones(2)])), [2.0, 2.0])
+    assert_jacobian(g, [lg.randn(2), lg.randn(2)])
