@@ -36,18 +36,13 @@ class ConcatTable(Container):
         return branch_repr(self)
 
 
-class ParallelTable(Container):
-    """output[i] = child_i(input[i]); the input table has one entry per child."""
+class _EntryWise(Container):
+    """Entry i of the input table goes through child i; ``_check`` validates (and may add children)."""
 
     def __init__(self):
         super().__init__()
         self.output = []
         self.gradInput = []
-
-    def _check(self, input, gradOutput=None):
-        check_table(self, input, length=len(self.modules), min_length=0)
-        if gradOutput is not None:
-            check_table(self, gradOutput, length=len(self.modules), min_length=0, what='gradOutput')
 
     def updateOutput(self, input):
         self._check(input)
@@ -65,11 +60,20 @@ class ParallelTable(Container):
         for i, (x, g) in enumerate(zip(input, gradOutput)):
             self.run_child(i, 'accGradParameters', x, g, scale)
 
+
+class ParallelTable(_EntryWise):
+    """output[i] = child_i(input[i]); the input table has one entry per child."""
+
+    def _check(self, input, gradOutput=None):
+        check_table(self, input, length=len(self.modules), min_length=0)
+        if gradOutput is not None:
+            check_table(self, gradOutput, length=len(self.modules), min_length=0, what='gradOutput')
+
     def __repr__(self):
         return branch_repr(self)
 
 
-class MapTable(Container):
+class MapTable(_EntryWise):
     """Apply one module to every entry of the input table.
 
     The module is cloned once per entry as needed; with ``shared`` (default) the clones
@@ -81,8 +85,6 @@ class MapTable(Container):
     def __init__(self, module=None, shared=True):
         super().__init__()
         self.shared = shared
-        self.output = []
-        self.gradInput = []
         if module is not None:
             self.add(module)
 
@@ -116,22 +118,6 @@ class MapTable(Container):
         if gradOutput is not None:
             check_table(self, gradOutput, length=len(input), min_length=0, what='gradOutput')
         self._extend(len(input))
-
-    def updateOutput(self, input):
-        self._check(input)
-        self.output = [self.run_child(i, 'updateOutput', x) for i, x in enumerate(input)]
-        return self.output
-
-    def updateGradInput(self, input, gradOutput):
-        self._check(input, gradOutput)
-        self.gradInput = [self.run_child(i, 'updateGradInput', x, g) for i, (x, g) in
-                          enumerate(zip(input, gradOutput))]
-        return self.gradInput
-
-    def accGradParameters(self, input, gradOutput, scale=1):
-        self._check(input, gradOutput)
-        for i, (x, g) in enumerate(zip(input, gradOutput)):
-            self.run_child(i, 'accGradParameters', x, g, scale)
 
     def zeroGradParameters(self):
         if self.shared and self.modules:

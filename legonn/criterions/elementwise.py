@@ -5,6 +5,8 @@ A subclass writes ``_terms(x, t, xp)`` (the loss of each element) and
 target (any shape, a target of as many elements and the input's type), sums,
 divides by the number of elements when ``sizeAverage``, and fills the reused
 ``gradInput`` buffer.
+
+_TargetFree: the base of losses of the input alone (L1Cost, DistanceRatioCriterion).
 """
 from ..modules.elementwise import check_float_tensor
 from .criterion import Criterion
@@ -44,3 +46,17 @@ class _ElementwiseCriterion(Criterion):
         gi = self.bufferLike('gradInput', input)
         input.xp.multiply(self._derivative(x, t, input.xp), self._norm(input), out=gi)
         return self.gradInput
+
+
+class _TargetFree(Criterion):
+    """A loss of the input alone: ``forward(input)``, ``backward(input)``; a target given anyway is
+    passed through unread, as in Torch7."""
+
+    def _targets(self, target):
+        return target
+
+    def forward(self, input, target=None):
+        return super().forward(input, target)
+
+    def backward(self, input, target=None):
+        return super().backward(input, target)

@@ -3,6 +3,7 @@ CosineEmbeddingCriterion, DistanceRatioCriterion."""
 from ..modules.elementwise import check_float_tensor
 from ..modules.errors import input_error
 from .criterion import Criterion
+from .elementwise import _TargetFree
 
 
 def _pair(criterion, input):
@@ -148,7 +149,7 @@ class CosineEmbeddingCriterion(Criterion):
         return f"nn.CosineEmbeddingCriterion({self.margin:g})"
 
 
-class DistanceRatioCriterion(Criterion):
+class DistanceRatioCriterion(_TargetFree):
     """Triplet loss on distances: sum_i X_i + log(exp(-X_i) + exp(-Y_i)) = -log of the softmax
     probability that the similar pair (distance X) is closer than the dissimilar one (Y).
 
@@ -160,15 +161,6 @@ class DistanceRatioCriterion(Criterion):
     def __init__(self, sizeAverage=True):
         super().__init__()
         self.sizeAverage = sizeAverage
-
-    def _targets(self, target):
-        return target   # ignored, as in Torch7
-
-    def forward(self, input, target=None):
-        return super().forward(input, target)
-
-    def backward(self, input, target=None):
-        return super().backward(input, target)
 
     def _parts(self, input):
         X, Y = _pair(self, input)

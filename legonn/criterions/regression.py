@@ -2,7 +2,7 @@
 from ..modules.elementwise import check_float_tensor
 from ..modules.errors import input_error
 from .criterion import Criterion
-from .elementwise import _ElementwiseCriterion
+from .elementwise import _ElementwiseCriterion, _TargetFree
 from .mse import MSECriterion
 
 
@@ -65,17 +65,8 @@ class WeightedMSECriterion(MSECriterion):
         return super().clearState('buffer')
 
 
-class L1Cost(Criterion):
+class L1Cost(_TargetFree):
     """loss = sum_i |x_i|, no target (``forward(input)``); any input shape."""
-
-    def _targets(self, target):
-        return target   # ignored, as in Torch7
-
-    def forward(self, input, target=None):
-        return super().forward(input, target)
-
-    def backward(self, input, target=None):
-        return super().backward(input, target)
 
     def updateOutput(self, input, target=None):
         check_float_tensor(self, input)

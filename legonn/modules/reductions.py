@@ -23,7 +23,15 @@ def _reduced_size(sizes, d, squeeze):
     return sizes
 
 
-class Sum(Module):
+class _AlongDimension(Module):
+    """A reduction along ``dimension``, shifted past the batch dimension of batch input (``nInputDims``)."""
+
+    def _dim(self, input):
+        check_tensor(self, input, 'input')
+        return _batch_dim(self, self.dimension, input.dim(), self.nInputDims)
+
+
+class Sum(_AlongDimension):
     """Sum over ``dimension`` (0 by default); ``sizeAverage`` divides by its size (a mean).
 
     ``squeeze`` (default True) removes the reduced dimension unless the input is 1-D,
@@ -35,10 +43,6 @@ class Sum(Module):
         if not isinstance(squeeze, bool):
             raise ValueError(f"{type(self).__name__}: squeeze must be True or False, got {squeeze!r}")
         self.dimension, self.nInputDims, self.sizeAverage, self.squeeze = dimension, nInputDims, sizeAverage, squeeze
-
-    def _dim(self, input):
-        check_tensor(self, input, 'input')
-        return _batch_dim(self, self.dimension, input.dim(), self.nInputDims)
 
     def updateOutput(self, input):
         d = self._dim(input)
@@ -70,17 +74,13 @@ class Mean(Sum):
         super().__init__(dimension, nInputDims, True, squeeze)
 
 
-class _Extremum(Module):
+class _Extremum(_AlongDimension):
     """Max or min over ``dimension``; the gradient goes to the (first) arg-extremum, recorded in ``_indices``."""
     pick = None  # 'argmax' or 'argmin'
 
     def __init__(self, dimension=0, nInputDims=None):
         super().__init__()
         self.dimension, self.nInputDims = dimension, nInputDims
-
-    def _dim(self, input):
-        check_tensor(self, input, 'input')
-        return _batch_dim(self, self.dimension, input.dim(), self.nInputDims)
 
     def updateOutput(self, input):
         d = self._dim(input)

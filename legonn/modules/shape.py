@@ -15,6 +15,15 @@ def _dim(module, dim, ndim, what='dimension'):
     return d
 
 
+def _grad_as_input(module, input, gradOutput):
+    """gradInput of a module whose output is a view of the input: gradOutput viewed in the input's size."""
+    check_tensor(module, gradOutput, 'gradOutput')
+    if gradOutput.nElement() != input.nElement():
+        raise input_error(module, f"gradOutput of {input.nElement()} elements", gradOutput.nElement())
+    view_buffer(module, 'gradInput', gradOutput.contiguous().view(input.size()))
+    return module.gradInput
+
+
 class Narrow(Module):
     """output = input.narrow(dimension, offset, length), copied.
 
@@ -160,11 +169,7 @@ class Squeeze(Module):
         return self.output
 
     def updateGradInput(self, input, gradOutput):
-        check_tensor(self, gradOutput, 'gradOutput')
-        if gradOutput.nElement() != input.nElement():
-            raise input_error(self, f"gradOutput of {input.nElement()} elements", gradOutput.nElement())
-        view_buffer(self, 'gradInput', gradOutput.contiguous().view(input.size()))
-        return self.gradInput
+        return _grad_as_input(self, input, gradOutput)
 
     def __repr__(self):
         return 'nn.Squeeze' + (f'({self.dim})' if self.dim is not None else '')
@@ -201,8 +206,7 @@ class Unsqueeze(Module):
 
     def updateGradInput(self, input, gradOutput):
         check_size(self, gradOutput, input.unsqueeze(self._position(input)).size())
-        view_buffer(self, 'gradInput', gradOutput.contiguous().view(input.size()))
-        return self.gradInput
+        return _grad_as_input(self, input, gradOutput)
 
     def __repr__(self):
         return f'nn.Unsqueeze(dim {self.pos})'
@@ -376,11 +380,7 @@ class Collapse(Module):
         return self.output
 
     def updateGradInput(self, input, gradOutput):
-        check_tensor(self, gradOutput, 'gradOutput')
-        if gradOutput.nElement() != input.nElement():
-            raise input_error(self, f"gradOutput of {input.nElement()} elements", gradOutput.nElement())
-        view_buffer(self, 'gradInput', gradOutput.contiguous().view(input.size()))
-        return self.gradInput
+        return _grad_as_input(self, input, gradOutput)
 
     def __repr__(self):
         return f'nn.Collapse({self.nInputDim})'

@@ -148,6 +148,15 @@ class MixtureTable(Module):
         g = gater.array[..., i]
         return g.reshape(g.shape + (1,) * (like.dim() - g.ndim))
 
+    @staticmethod
+    def _gates_along(gater, experts, d):
+        """The gater's array shaped to broadcast against the experts tensor along its dimension ``d``."""
+        shape = [1] * experts.dim()
+        shape[d] = gater.size(-1)
+        if gater.dim() == 2:
+            shape[0] = gater.size(0)
+        return gater.array.reshape(shape)
+
     def updateOutput(self, input):
         gater, experts, d = self._check(input)
         if d is None:
@@ -157,13 +166,10 @@ class MixtureTable(Module):
                 out += self._gate(gater, i, e) * e.array
         else:
             xp = experts.xp
-            shape = [1] * experts.dim()
-            shape[d] = gater.size(-1)
-            if gater.dim() == 2:
-                shape[0] = gater.size(0)
             sizes = list(experts.size())
             del sizes[d]
-            xp.sum(gater.array.reshape(shape) * experts.array, axis=d, out=self.bufferLike('output', experts, sizes))
+            out = self.bufferLike('output', experts, sizes)
+            xp.sum(self._gates_along(gater, experts, d) * experts.array, axis=d, out=out)
         return self.output
 
     def updateGradInput(self, input, gradOutput):
@@ -182,15 +188,11 @@ class MixtureTable(Module):
                 slot_in(expert_grads, i, e).array[...] = self._gate(gater, i, e) * g
         else:
             xp = experts.xp
-            shape = [1] * experts.dim()
-            shape[d] = gater.size(-1)
-            if gater.dim() == 2:
-                shape[0] = gater.size(0)
             gx = xp.expand_dims(g, d)
             prod = xp.moveaxis(gx * experts.array, d, -1)
             keep = 1 if gater.dim() == 2 else 0
             ggate[...] = prod.reshape(prod.shape[:keep] + (-1, gater.size(-1))).sum(axis=keep)
-            slot(self, 'gradInput', 1, experts).array[...] = gater.array.reshape(shape) * gx
+            slot(self, 'gradInput', 1, experts).array[...] = self._gates_along(gater, experts, d) * gx
         return self.gradInput
 
     def __repr__(self):

@@ -144,7 +144,16 @@ class SelectTable(Module):
         return f'nn.SelectTable({self.index})'
 
 
-class NarrowTable(Module):
+class _TablesOut(Module):
+    """A module whose output and gradInput are both tables (lists), empty until the first call."""
+
+    def __init__(self):
+        super().__init__()
+        self.output = []
+        self.gradInput = []
+
+
+class NarrowTable(_TablesOut):
     """output = input[offset : offset + length] (the entries themselves).
 
     A negative ``length`` counts from the end: -1 keeps everything from ``offset`` on.
@@ -156,8 +165,6 @@ class NarrowTable(Module):
             raise ValueError(f"NarrowTable: expected integer offset and non-zero length, got {offset!r}, {length!r}")
         self.offset = offset
         self.length = length
-        self.output = []
-        self.gradInput = []
 
     def _range(self, input):
         check_table(self, input, min_length=0)
@@ -207,13 +214,8 @@ def _unflatten(like, flat, pos):
     return flat[pos[0] - 1]
 
 
-class FlattenTable(Module):
+class FlattenTable(_TablesOut):
     """Flatten a nested table into a flat table of its tensors (depth first); gradInput re-nests gradOutput."""
-
-    def __init__(self):
-        super().__init__()
-        self.output = []
-        self.gradInput = []
 
     def updateOutput(self, input):
         check_table(self, input, min_length=0)
@@ -230,13 +232,8 @@ class FlattenTable(Module):
         return self.gradInput
 
 
-class ZipTable(Module):
+class ZipTable(_TablesOut):
     """Zip a table of tables: {{a1, a2}, {b1, b2}} -> {{a1, b1}, {a2, b2}} (entries themselves)."""
-
-    def __init__(self):
-        super().__init__()
-        self.output = []
-        self.gradInput = []
 
     @staticmethod
     def _zip(module, tables, what):
@@ -258,13 +255,8 @@ class ZipTable(Module):
         return self.gradInput
 
 
-class ZipTableOneToMany(Module):
+class ZipTableOneToMany(_TablesOut):
     """{v, {a, b, c}} -> {{v, a}, {v, b}, {v, c}}; v's gradient sums over the pairs."""
-
-    def __init__(self):
-        super().__init__()
-        self.output = []
-        self.gradInput = []
 
     def _check(self, input):
         check_table(self, input, length=2)
@@ -292,13 +284,8 @@ class ZipTableOneToMany(Module):
         return super().clearState('_gradOne')
 
 
-class CAddTensorTable(Module):
+class CAddTensorTable(_TablesOut):
     """{t, {a, b, ...}} -> {t + a, t + b, ...}; t's gradient sums over the outputs."""
-
-    def __init__(self):
-        super().__init__()
-        self.output = []
-        self.gradInput = []
 
     def _check(self, input):
         check_table(self, input, length=2)
