@@ -26,6 +26,29 @@ def sum_child_grads(container, grads):
     return total
 
 
+def same_size_outside(module, sizes, i, out, d):
+    """Child ``i``'s output must have the size so far (child 0's) outside the joined dimension ``d``."""
+    if out.dim() != len(sizes) or any(a != b for k, (a, b) in enumerate(zip(out.size(), sizes)) if k != d):
+        raise input_error(module, f"child {i} output matching child 0's size {tuple(sizes)} outside "
+                          f"dimension {d}", tuple(out.size()))
+    return sizes
+
+
+def joined_size(module, outs, dimension, merged_size=same_size_outside):
+    """(d, size) of the children's outputs ``outs`` joined along ``dimension`` (negative: from the end),
+    after checking them; ``merged_size(module, sizes, i, out, d)`` takes child i's output into the size."""
+    for i, o in enumerate(outs):
+        check_tensor(module, o, f'output of child {i}')
+    d = dimension + outs[0].dim() if dimension < 0 else dimension
+    if not 0 <= d < outs[0].dim():
+        raise input_error(module, f"child outputs with a dimension {dimension}", f"{outs[0].dim()}-D outputs")
+    sizes = list(outs[0].size())
+    for i, o in enumerate(outs[1:], 1):
+        sizes = merged_size(module, sizes, i, o, d)
+    sizes[d] = sum(o.size(d) for o in outs)
+    return d, sizes
+
+
 class Concat(Container):
     """output = the children's outputs (same input each) concatenated along ``dimension``."""
 
@@ -33,23 +56,10 @@ class Concat(Container):
         super().__init__()
         self.dimension = dimension
 
-    def _dim(self, out):
-        d = self.dimension + out.dim() if self.dimension < 0 else self.dimension
-        if not 0 <= d < out.dim():
-            raise input_error(self, f"child outputs with a dimension {self.dimension}", f"{out.dim()}-D outputs")
-        return d
-
     def _output_size(self, outs):
-        for i, o in enumerate(outs):
-            check_tensor(self, o, f'output of child {i}')
-        d = self._dim(outs[0])
-        sizes = list(outs[0].size())
-        for i, o in enumerate(outs[1:], 1):
-            if o.dim() != len(sizes) or any(a != b for k, (a, b) in enumerate(zip(o.size(), sizes)) if k != d):
-                raise input_error(self, f"child {i} output matching child 0's size {tuple(outs[0].size())} outside "
-                                  f"dimension {d}", tuple(o.size()))
-        sizes[d] = sum(o.size(d) for o in outs)
-        return d, sizes
+        return joined_size(self, outs, self.dimension, self._merged_size)
+
+    _merged_size = staticmethod(same_size_outside)
 
     def _place(self, out, i, offset, d, sizes):
         """The window of a full-size tensor where child ``i``'s output goes."""
@@ -99,18 +109,13 @@ class DepthConcat(Concat):
     """Concat for outputs whose other dimensions differ (e.g. Inception branches): the output takes the
     largest size in every other dimension and each child's output sits centred in its window, zero-padded."""
 
-    def _output_size(self, outs):
-        for i, o in enumerate(outs):
-            check_tensor(self, o, f'output of child {i}')
-        d = self._dim(outs[0])
-        sizes = list(outs[0].size())
-        for i, o in enumerate(outs[1:], 1):
-            if o.dim() != len(sizes):
-                raise input_error(self, f"child {i} output of {len(sizes)} dimensions like child 0",
-                                  f"{o.dim()}-D of size {tuple(o.size())}")
-            sizes = [max(a, b) for a, b in zip(sizes, o.size())]
-        sizes[d] = sum(o.size(d) for o in outs)
-        return d, sizes
+    @staticmethod
+    def _merged_size(module, sizes, i, out, d):
+        """The largest size in every dimension so far, child ``i``'s output taken in."""
+        if out.dim() != len(sizes):
+            raise input_error(module, f"child {i} output of {len(sizes)} dimensions like child 0",
+                              f"{out.dim()}-D of size {tuple(out.size())}")
+        return [max(a, b) for a, b in zip(sizes, out.size())]
 
     def _place(self, out, i, offset, d, sizes):
         child = self.modules[i].output

@@ -2,7 +2,7 @@
 outputs are joined along ``outputDimension`` (both 0-based)."""
 from ..modules.errors import input_error
 from ..modules.table_buffers import check_tensor
-from .concat import branch_repr
+from .concat import branch_repr, joined_size
 from .container import Container
 
 
@@ -28,25 +28,10 @@ class Parallel(Container):
                               f"{n} slices (input of size {tuple(input.size())})")
         return [input.select(d, i) for i in range(n)], d
 
-    def _layout(self, outs):
-        for i, o in enumerate(outs):
-            check_tensor(self, o, f'output of child {i}')
-        first = outs[0]
-        od = self.outputDimension + first.dim() if self.outputDimension < 0 else self.outputDimension
-        if not 0 <= od < first.dim():
-            raise input_error(self, f"child outputs with a dimension {self.outputDimension}", f"{first.dim()}-D")
-        sizes = list(first.size())
-        for i, o in enumerate(outs[1:], 1):
-            if o.dim() != len(sizes) or any(a != b for k, (a, b) in enumerate(zip(o.size(), sizes)) if k != od):
-                raise input_error(self, f"child {i} output matching child 0's size {tuple(first.size())} outside "
-                                  f"dimension {od}", tuple(o.size()))
-        sizes[od] = sum(o.size(od) for o in outs)
-        return od, sizes
-
     def updateOutput(self, input):
         slices, _ = self._slices(input)
         outs = [self.run_child(i, 'updateOutput', x) for i, x in enumerate(slices)]
-        od, sizes = self._layout(outs)
+        od, sizes = joined_size(self, outs, self.outputDimension)
         self.bufferLike('output', outs[0], sizes)
         offset = 0
         for o in outs:
@@ -56,7 +41,7 @@ class Parallel(Container):
 
     def _windows(self, input, gradOutput):
         slices, d = self._slices(input)
-        od, sizes = self._layout([self.modules[i].output for i in range(len(slices))])
+        od, sizes = joined_size(self, [self.modules[i].output for i in range(len(slices))], self.outputDimension)
         check_tensor(self, gradOutput, 'gradOutput')
         if tuple(gradOutput.size()) != tuple(sizes):
             raise input_error(self, f"gradOutput of size {tuple(sizes)}", tuple(gradOutput.size()))
