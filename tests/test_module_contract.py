@@ -305,3 +305,27 @@ def test_failed_calls_change_no_parameter_or_gradient(call):
         call(m)
     for p, before in zip(m.parameters()[0] + m.parameters()[1], params + grads):
         assert p.equal(before)
+
+
+def test_clear_state_keeps_the_callers_tensor():
+    x = lg.ones(2, 3)
+    model = nn.Sequential().add(nn.Identity())
+    assert model.forward(x) is x
+    model.clearState()
+    assert x.nElement() == 6 and x.sum() == 6
+    assert model.output.nElement() == 0
+
+
+def test_user_subclass_does_not_shadow_nn_classes():
+    from legonn.modules.typed import registry
+
+    class ZeroGrad(nn.Module):  # a user's class with an nn name
+        pass
+
+    assert registry['ZeroGrad'] is nn.ZeroGrad
+
+
+def test_calling_a_module_on_a_list_with_a_module_builds_a_node_error():
+    a = nn.Identity()()
+    with pytest.raises(Exception, match='(?i)parenthes|node'):
+        nn.CAddTable()([a, nn.Identity()])

@@ -66,11 +66,7 @@ class Criterion(Typed):
 
     def clearState(self, *names):
         """Empty ``gradInput`` and the named buffers (they refill on the next call)."""
-        for name in ('gradInput',) + names:
-            value = self.__dict__.get(name)
-            if hasattr(value, 'set'):
-                value.set()
-        return self
+        return self.clearBuffers('gradInput', *names)
 
     def __repr__(self):
         return 'nn.' + type(self).__name__

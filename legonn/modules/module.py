@@ -24,9 +24,13 @@ CAUGHT = (ValueError, TypeError, IndexError)
 
 
 def is_graph_node_arg(arg):
+    """True for a graph node, or a list meant as one: empty, or holding any node or module (nngraph then
+    explains a forgotten second pair of parentheses instead of forward failing obscurely)."""
     if getattr(arg, 'is_graph_node', False):
         return True
-    return isinstance(arg, (list, tuple)) and bool(arg) and all(getattr(a, 'is_graph_node', False) for a in arg)
+    if not isinstance(arg, (list, tuple)):
+        return False
+    return not arg or any(getattr(a, 'is_graph_node', False) or isinstance(a, Module) for a in arg)
 
 
 class Module(Typed):
@@ -142,13 +146,7 @@ class Module(Typed):
     # --- state --------------------------------------------------------------------
     def clearState(self, *names):
         """Empty ``output``, ``gradInput`` and the named buffers (they refill on the next call)."""
-        for name in ('output', 'gradInput') + names:
-            value = self.__dict__.get(name)
-            if hasattr(value, 'set'):
-                value.set()
-            elif isinstance(value, list):
-                self.__dict__[name] = []
-        return self
+        return self.clearBuffers('output', 'gradInput', *names)
 
     # --- tree walking ------------------------------------------------------------
     def apply(self, fn):

@@ -18,7 +18,9 @@ class Typed(TorchNamed):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if not cls.__name__.startswith('_'):
+        # only legonn's own classes: a user's subclass must not shadow an nn class of the same name
+        # (users make theirs loadable with legonn.register)
+        if not cls.__name__.startswith('_') and cls.__module__.startswith('legonn.'):
             registry[cls.__name__] = cls
 
     def __init__(self):
@@ -50,6 +52,20 @@ class Typed(TorchNamed):
 
     def cpu(self):
         return self.type(self.type().replace('legonn.Cuda', 'legonn.').replace('legonn.Tensor', 'legonn.FloatTensor'))
+
+    def clearBuffers(self, *names):
+        """Replace the named tensors with empty ones of the same type (lists become empty).
+
+        The tensor is replaced, not emptied in place: an output may be the caller's own
+        tensor (Identity, a Sequential ending in one), which must survive ``clearState``.
+        """
+        for name in names:
+            value = self.__dict__.get(name)
+            if isinstance(value, Tensor):
+                self.__dict__[name] = value.new()
+            elif isinstance(value, list):
+                self.__dict__[name] = []
+        return self
 
     def shortName(self):
         """The repr's first line without 'nn.' prefixes: how error messages name this object."""
