@@ -322,7 +322,7 @@ def run(obj, x, target):
         return [np.asarray(loss, dtype=np.float64)] + host(grad)
     out = obj.forward(x)
     outs = host(out)
-    grad_out = _like(out)
+    grad_out = grad_like(out)
     grad_in = obj.backward(x, grad_out)
     return outs + host(grad_in)
 
@@ -333,9 +333,9 @@ def host(tree):
     return [np.array(tree.array if hasattr(tree, 'array') else tree)]
 
 
-def _like(tree):
+def grad_like(tree):
     if isinstance(tree, (list, tuple)):
-        return [_like(v) for v in tree]
+        return [grad_like(v) for v in tree]
     if not hasattr(tree, 'new'):  # a loss (CriterionTable)
         return lg.FloatTensor([1.0])
     g = tree.new().resizeAs(tree)

@@ -42,7 +42,7 @@ def call(obj, x, target):
         grad = obj.backward(x, target) if target is not None else obj.backward(x)
         return [np.asarray(loss)], grad
     out = obj.forward(x)
-    grad = obj.backward(x, catalog._like(out))
+    grad = obj.backward(x, catalog.grad_like(out))
     return host(out), grad
 
 
