@@ -26,6 +26,9 @@ class Storage(TorchNamed):
         xp = backend.cupy() if cuda else np
         return cls(xp.empty(int(n), dtype=dtype))
 
+    def __reduce__(self):
+        return Storage, (self.data,)
+
     # --- queries -------------------------------------------------------
     @property
     def dtype(self):

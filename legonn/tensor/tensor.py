@@ -670,13 +670,13 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         t._set(storage, self._offset, self._size, self._stride)
         return t
 
-    def __getstate__(self):
-        return {'array': backend.to_module(self.array, np).copy(), 'type': self._typename}
+    def __reduce__(self):
+        # pickled as (storage, geometry): pickle's memo then keeps views of one storage on one storage
+        return _rebuild_tensor, (self._typename, self._storage, self._offset, self._size, self._stride)
 
-    def __setstate__(self, state):
-        cls = TENSOR_CLASSES[short_name(state['type'])]
-        xp = backend.cupy() if cls._cuda else np
-        self._adopt(backend.to_module(state['array'], xp))
+
+def _rebuild_tensor(typename, storage, offset, sizes, strides):
+    return TENSOR_CLASSES[short_name(typename)](storage, offset, sizes, strides)
 
 
 def _make_typed_classes():

@@ -27,7 +27,7 @@ import weakref
 
 import numpy as np
 
-from ..tensor import Storage, Tensor, tensor_class
+from ..tensor import Storage, Tensor
 
 try:
     import _posixshmem
@@ -122,19 +122,13 @@ def _attach(name, dtype, n):
     return storage
 
 
-def _tensor(typename, storage, offset, sizes, strides):
-    return tensor_class(typename)(storage, offset, sizes, strides)
-
-
 class _Pickler(pickle.Pickler):
+    # tensors pickle as (storage, geometry) on their own; only shared storages need a different route
     def reducer_override(self, obj):
         if isinstance(obj, Storage) and not obj.is_cuda:
             entry = _shared.get(obj)
             if entry is not None and entry[1] is obj.data:
                 return _attach, (entry[0], obj.dtype.str, obj.size())
-            return Storage, (np.ascontiguousarray(obj.data),)
-        if isinstance(obj, Tensor) and not obj.is_cuda:
-            return _tensor, (obj.type(), obj.storage(), obj.storageOffset(), obj.size(), obj.stride())
         return NotImplemented
 
 

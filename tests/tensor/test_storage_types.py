@@ -251,3 +251,14 @@ def test_convert_tree_keeps_views_shared():
     assert out['idx'].type() == 'legonn.LongTensor' and out['n'] == 3     # integer tensors keep their type
     out['part'][0].fill(-1)
     assert out['all'].tolist() == [0, 1, -1, -1, -1, 5] and base[2] == 2
+
+
+def test_pickle_keeps_views_on_one_storage():
+    import pickle
+    base = lg.rand(4, 5)
+    row, col = base.select(0, 1), base.select(1, 2)
+    base2, row2, col2 = pickle.loads(pickle.dumps((base, row, col)))
+    assert row2.storage() is base2.storage() and col2.storage() is base2.storage()
+    assert (row2.storageOffset(), row2.stride()) == (5, (1,))
+    row2.fill(3)
+    assert base2.select(0, 1).sum() == 15 and col2[1] == 3
