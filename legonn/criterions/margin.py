@@ -3,6 +3,7 @@ MultiLabelMarginCriterion, MultiLabelSoftMarginCriterion, MarginRankingCriterion
 from ..modules.elementwise import check_float_tensor
 from ..modules.errors import input_error
 from ..tensor import Tensor
+from ..tensor.scatter_kernels import index_bounds
 from .criterion import Criterion
 from .elementwise import _ElementwiseCriterion
 
@@ -176,9 +177,10 @@ class MultiLabelMarginCriterion(_LabelRows):
             raise input_error(self, "a target on the input's device", target.type(), TypeError)
         xp = input.xp
         t = target.array.reshape(rows, dim).astype('int64')
-        if int(t.min()) < -1 or int(t.max()) >= dim:
-            raise input_error(self, f"target classes in [0, {dim}) or -1 padding",
-                              f"values in [{int(t.min())}, {int(t.max())}]", IndexError)
+        lo, hi = index_bounds(t) if t.size else (0, 0)
+        if lo < -1 or hi >= dim:
+            raise input_error(self, f"target classes in [0, {dim}) or -1 padding", f"values in [{lo}, {hi}]",
+                              IndexError)
         valid = xp.cumprod(t >= 0, axis=1).astype(bool)                       # before the first -1
         k = int(valid.sum(axis=1).max()) if rows else 0
         t, valid = t[:, :k], valid[:, :k]            # the (rows, k, dim) arrays below need only k targets

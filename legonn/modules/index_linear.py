@@ -1,7 +1,7 @@
 """IndexLinear: a Linear layer over sparse (key, value) features given as key and value lists."""
 from ..tensor import Tensor, arange
 from ..tensor.backend import to_module
-from ..tensor.scatter_kernels import scatter_add
+from ..tensor.scatter_kernels import index_bounds, scatter_add
 from .elementwise import check_float_tensor
 from .errors import input_error
 from .module import Module
@@ -61,9 +61,9 @@ class IndexLinear(Module):
             self._check_pair(keys, values, 'input')
             self.checkTensor(sizes, (1,), 'sizes')
             counts = sizes.array.astype('int64')
-            if int(counts.sum()) != keys.nElement() or (counts.size and int(counts.min()) < 0):
-                raise input_error(self, f"sizes that sum to the {keys.nElement()} keys",
-                                  f"sizes summing to {int(counts.sum())}")
+            total = int(counts.sum())
+            if total != keys.nElement() or (counts.size and index_bounds(counts)[0] < 0):
+                raise input_error(self, f"sizes that sum to the {keys.nElement()} keys", f"sizes summing to {total}")
             # sample of each entry: how many cumulative counts lie at or below its position
             ends = xp.cumsum(to_module(counts, xp))
             samples = xp.searchsorted(ends, xp.arange(keys.nElement()), side='right')
@@ -88,9 +88,10 @@ class IndexLinear(Module):
             samples = xp.zeros(keys.nElement(), dtype='int64')
         rows = key_arr.astype('int64') + self.keysOffset
         n_in = self.weight.size(0)
-        if rows.size and (int(rows.min()) < 0 or int(rows.max()) >= n_in):
-            raise input_error(self, f"keys + keysOffset in [0, {n_in})",
-                              f"[{int(rows.min())}, {int(rows.max())}]", IndexError)
+        if rows.size:
+            lo, hi = index_bounds(rows)
+            if lo < 0 or hi >= n_in:
+                raise input_error(self, f"keys + keysOffset in [0, {n_in})", f"[{lo}, {hi}]", IndexError)
         return rows, val_arr, samples, n, layout
 
     def _check_pair(self, keys, values, what):

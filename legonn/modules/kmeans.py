@@ -85,7 +85,7 @@ class Kmeans(Module):
             diff = x - w[c - 1]
             xp.minimum(nearest, (diff * diff).sum(axis=1), out=nearest)
             farthest = xp.argsort(-nearest, kind='stable')
-            w[c] = x[int(farthest[int(rng.integers(0, pcount))])]
+            w[c] = x[farthest[int(rng.integers(0, pcount))]]    # a device index: no host round trip
         return self
 
     def updateOutput(self, input):

@@ -1,5 +1,5 @@
 """LookupTable: embeddings, one learnt row of ``weight`` per index (0-based)."""
-from ..tensor.scatter_kernels import scatter_add
+from ..tensor.scatter_kernels import index_bounds, scatter_add
 from .errors import input_error
 from .module import Module
 
@@ -65,9 +65,10 @@ class LookupTable(Module):
             raise input_error(self, f"indices on the weight's device ({self.weight.type()})", input.type(), TypeError)
         idx = arr.astype('int64')
         n = self.weight.size(0)
-        if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= n):
-            raise input_error(self, f"indices in [0, {n})", f"indices in [{int(idx.min())}, {int(idx.max())}]",
-                              IndexError)
+        if idx.size:
+            lo, hi = index_bounds(idx)
+            if lo < 0 or hi >= n:
+                raise input_error(self, f"indices in [0, {n})", f"indices in [{lo}, {hi}]", IndexError)
         return idx
 
     def renorm(self, input):

@@ -1,6 +1,7 @@
 """Small utility layers: one-hot encoding, gradient tricks (reversal, L1 penalty,
 zeroing), constants, training noise and a size printer."""
 from ..tensor import as_tensor
+from ..tensor.scatter_kernels import index_bounds
 from .errors import input_error
 from .module import Module
 from .table_buffers import check_size, check_tensor, describe, view_buffer, zero_mirror
@@ -24,7 +25,7 @@ class OneHot(Module):
         # like Torch7's copy into a LongTensor, fractional indices truncate
         idx = input.array.astype('int64')
         if input.nElement():
-            lo, hi = int(idx.min()), int(idx.max())
+            lo, hi = index_bounds(idx)
             if lo < 0 or hi >= self.outputSize:
                 raise input_error(self, f"class indices in [0, {self.outputSize - 1}]", f"indices from {lo} to {hi}",
                                   IndexError)

@@ -1,6 +1,6 @@
 """PartialLinear: a Linear layer restricted to a chosen subset of its outputs."""
 from ..tensor import arange, as_tensor
-from ..tensor.scatter_kernels import scatter_add
+from ..tensor.scatter_kernels import index_bounds, scatter_add
 from .elementwise import check_float_tensor
 from .errors import input_error
 from .module import Module
@@ -42,9 +42,9 @@ class PartialLinear(Module):
         if p.dim() != 1 or p.nElement() == 0:
             raise ValueError(f"PartialLinear: a partition is a non-empty 1-D list of indices, got size "
                              f"{tuple(p.size())}")
-        if int(p.min()) < 0 or int(p.max()) >= self.outputsize:
-            raise IndexError(f"PartialLinear: partition indices must lie in [0, {self.outputsize}), got "
-                             f"[{int(p.min())}, {int(p.max())}]")
+        lo, hi = index_bounds(p.array)
+        if lo < 0 or hi >= self.outputsize:
+            raise IndexError(f"PartialLinear: partition indices must lie in [0, {self.outputsize}), got [{lo}, {hi}]")
         self.partition = p.cuda() if self.weight.is_cuda else p
         return self
 

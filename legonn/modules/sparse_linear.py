@@ -45,25 +45,27 @@ class SparseLinear(Module):
             samples = [input.select(0, b) for b in range(input.size(0))]
         n_in = self.weight.size(1)
         xp = self.weight.xp
-        rows, idx, val = [], [], []
-        for b, s in enumerate(samples):
-            what = f'input[{b}]' if len(samples) > 1 or isinstance(input, list) else 'input'
+        single = len(samples) == 1 and not isinstance(input, list)
+        whats = ['input' if single else f'input[{b}]' for b in range(len(samples))]
+        for what, s in zip(whats, samples):
             check_float_tensor(self, s, what)
             self.checkSameType(s, self.weight, what)
             if s.dim() != 2 or s.size(1) != 2:
                 raise input_error(self, f"{what} of (index, value) rows, size (nnz, 2)", tuple(s.size()))
-            a = s.array
-            i = a[:, 0].astype('int64')
-            if a.shape[0] and (bool((i != a[:, 0]).any()) or int(i.min()) < 0 or int(i.max()) >= n_in):
-                raise input_error(self, f"{what} indices: whole numbers in [0, {n_in})",
-                                  f"values in [{float(a[:, 0].min())}, {float(a[:, 0].max())}]", IndexError)
-            rows.append(xp.full(a.shape[0], b, dtype='int64'))
-            idx.append(i)
-            val.append(a[:, 1])
         batched = isinstance(input, list) or input.dim() == 3
         if not samples:
             return xp.zeros(0, 'int64'), xp.zeros(0, 'int64'), xp.zeros(0, self.weight.dtype), 0, batched
-        return xp.concatenate(rows), xp.concatenate(idx), xp.concatenate(val), len(samples), batched
+        rows = xp.concatenate([xp.full(s.size(0), b, dtype='int64') for b, s in enumerate(samples)])
+        entries = xp.concatenate([s.array for s in samples])
+        idx = entries[:, 0].astype('int64')
+        # one device-to-host check for the whole batch, not one per sample
+        bad = (idx != entries[:, 0]) | (idx < 0) | (idx >= n_in)
+        if bad.size and bool(bad.any()):
+            b = int(rows[bad.argmax()])
+            a = samples[b].array
+            raise input_error(self, f"{whats[b]} indices: whole numbers in [0, {n_in})",
+                              f"values in [{float(a[:, 0].min())}, {float(a[:, 0].max())}]", IndexError)
+        return rows, idx, entries[:, 1], len(samples), batched
 
     def _out_sizes(self, n, batched):
         return (n, self.weight.size(0)) if batched else (self.weight.size(0),)

@@ -2,7 +2,7 @@
 
 Dimensions and table indices are 0-based; negative ones count from the end.
 """
-from ..tensor.scatter_kernels import scatter_add
+from ..tensor.scatter_kernels import index_bounds, scatter_add
 from .errors import input_error
 from .module import Module
 from .table_buffers import (check_size, check_table, check_tensor, copy_tree, describe, same_nesting, slot, trim,
@@ -344,7 +344,7 @@ class Index(Module):
         if not 0 <= d < t.dim():
             raise input_error(self, f"input[0] with a dimension {self.dimension}", describe(t))
         if idx.nElement():
-            lo, hi = int(idx.array.min()), int(idx.array.max())
+            lo, hi = index_bounds(idx.array)
             if lo < 0 or hi >= t.size(d):
                 raise input_error(self, f"indices in [0, {t.size(d) - 1}] along dimension {d}",
                                   f"indices from {lo} to {hi}", IndexError)

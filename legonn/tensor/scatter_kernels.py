@@ -1,4 +1,4 @@
-"""Unbuffered scatter-add on either backend.
+"""Index arrays on either backend: unbuffered scatter-add, and range checks in one transfer.
 
 ``target[indices] += values`` with plain fancy indexing drops repeated indices
 (each write sees the old value); modules that gather with repeated indices
@@ -6,6 +6,10 @@
 has ``np.add.at``; CuPy before v13 has no ``ufunc.at`` at all, and
 ``cupyx.scatter_add`` (atomic adds on the device) is the one that works across
 versions.
+
+Modules that take indices check their range before any arithmetic; on the GPU
+each ``int(idx.min())`` is a device-to-host sync, so ``index_bounds`` fetches
+both ends at once.
 """
 import numpy as np
 
@@ -26,3 +30,10 @@ def scatter_add(target, indices, values):
         import cupyx
         cupyx.scatter_add(target, indices, values)
     return target
+
+
+def index_bounds(indices):
+    """(min, max) of a non-empty integer array as Python ints, fetched from the device in one transfer."""
+    xp = array_module(indices)
+    lo, hi = xp.stack([indices.min(), indices.max()]).tolist()
+    return int(lo), int(hi)

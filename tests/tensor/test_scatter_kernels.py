@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from legonn.tensor.backend import cupy
-from legonn.tensor.scatter_kernels import scatter_add
+from legonn.tensor.scatter_kernels import index_bounds, scatter_add
 
 
 def test_repeated_indices_accumulate():
@@ -28,3 +28,13 @@ def test_gpu_matches_numpy():
     want = scatter_add(np.zeros((5, 3)), idx, values)
     got = scatter_add(cp.zeros((3, 5)).T, cp.asarray(idx), cp.asarray(values))
     np.testing.assert_allclose(got.get(), want, rtol=1e-12)
+
+
+def test_index_bounds_are_python_ints():
+    lo, hi = index_bounds(np.array([[3, -2], [7, 0]]))
+    assert (lo, hi) == (-2, 7) and type(lo) is int and type(hi) is int
+
+
+@pytest.mark.gpu
+def test_index_bounds_on_the_gpu():
+    assert index_bounds(cupy().asarray([4, 1, 9])) == (1, 9)
