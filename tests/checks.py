@@ -186,3 +186,11 @@ def assert_rejected(module, error, match, method, *args):
         getattr(module, method)(*args)
     for t, b in zip(params + grads, before):
         np.testing.assert_array_equal(_host(t), b)
+
+
+def sized_build(cases, input):
+    """The build function of standard_tests/reference_test for a table {name: (module factory, input
+    size, ...)}: a fresh module and ``input(size)``."""
+    def build(name):
+        return cases[name][0](), input(cases[name][1])
+    return build

@@ -4,7 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import assert_rejected, reference_test, standard_tests
+from tests.checks import assert_rejected, reference_test, sized_build, standard_tests
 
 
 def relu(x):
@@ -33,11 +33,7 @@ def _input(size):
     return lg.DoubleTensor(np.random.default_rng(0).uniform(-3, 3, size))
 
 
-def _build(name):
-    make, size, _, _ = CASES[name]
-    return make(), _input(size)
-
-
+_build = sized_build(CASES, _input)
 test_jacobian, test_type_roundtrip, test_gpu = standard_tests(
     IDS, _build, bounds=lambda name: (-CASES[name][3], CASES[name][3]))
 test_matches_numpy = reference_test(IDS, _build, lambda name, m, x: CASES[name][2](x.numpy()))

@@ -4,7 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import assert_rejected, reference_test, standard_tests
+from tests.checks import assert_rejected, reference_test, sized_build, standard_tests
 
 # (factory, input size, reference(module, x))
 CASES = {
@@ -25,11 +25,7 @@ def _input(size):
     return lg.DoubleTensor(np.random.default_rng(4).uniform(-2, 2, size))
 
 
-def _build(name):
-    make, size, _ = CASES[name]
-    return make(), _input(size)
-
-
+_build = sized_build(CASES, _input)
 test_jacobian, test_type_roundtrip, test_gpu = standard_tests(IDS, _build)
 test_matches_numpy = reference_test(IDS, _build, lambda name, m, x: CASES[name][2](m, x.numpy()), rtol=1e-14)
 
