@@ -216,7 +216,7 @@ def avg_pool_divisor(spatial, ksize, stride, pad, counts, count_include_pad, xp,
 
 
 def scatter_add(target, index, values):
-    """``target[index] += values`` along axis 0 with repeated indices summed (NumPy ``add.at``, CuPy ``scatter_add``)."""
+    """``target[index] += values`` along axis 0, repeated indices summed (NumPy add.at, CuPy scatter_add)."""
     xp = array_module(target)
     if xp is np:
         np.add.at(target, index, values)

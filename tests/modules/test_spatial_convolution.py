@@ -25,7 +25,8 @@ def ref_conv(x, w, b, stride=(1, 1), pad=(0, 0), dil=(1, 1)):
                     for ic in range(c):
                         for a in range(kh):
                             for e in range(kw):
-                                acc += w[oc, ic, a, e] * xp[b_, ic, i * stride[0] + a * dil[0], j * stride[1] + e * dil[1]]
+                                r, q = i * stride[0] + a * dil[0], j * stride[1] + e * dil[1]
+                                acc += w[oc, ic, a, e] * xp[b_, ic, r, q]
                     y[b_, oc, i, j] = acc
     return y
 
