@@ -54,7 +54,8 @@ def main(argv=None):
     parser.add_argument('--momentum', type=float, default=0.9)
     parser.add_argument('--seed', type=int, default=1)
     parser.add_argument('--data-dir', help='folder with the MNIST IDX files (default: the bundled subset)')
-    parser.add_argument('--structure', default='lenet_structure.txt', help='where to write the model structure')
+    parser.add_argument('--structure', default=os.path.join('out', 'lenet_structure.txt'),
+                        help='text file to write the model structure to (default: out/lenet_structure.txt)')
     parser.add_argument('--cuda', action='store_true', help='train on the GPU through CuPy')
     args = parser.parse_args(argv)
 
@@ -69,6 +70,7 @@ def main(argv=None):
         criterion.cuda()
         xp = lg.tensor.backend.cupy()
     print(model)
+    os.makedirs(os.path.dirname(args.structure) or '.', exist_ok=True)
     with open(args.structure, 'w') as f:
         f.write(repr(model) + '\n')
     params, grad_params = model.getParameters()
