@@ -8,6 +8,7 @@ class Bottle(Decorator):
     """Fold the leading dimensions of an input with more than ``nInputDim`` dimensions into one batch
     dimension, run the module (which must return ``nOutputDim``-D, default ``nInputDim``) and unfold its
     output: (a, b, n) -> (a*b, n) -> module -> (a*b, m) -> (a, b, m). Other inputs go straight through."""
+    any_device = False  # it reshapes/slices the input itself, so it checks the device first
 
     def __init__(self, module, nInputDim=2, nOutputDim=None):
         super().__init__(module)

@@ -10,6 +10,9 @@ from ..modules.module import CAUGHT, Module
 
 class Container(Module):
     """Base of every container; ``modules`` is the list of children."""
+    # each child checks what it is given, so errors name the child's path
+    input_dtypes = 'any'
+    any_device = True
 
     def __init__(self):
         super().__init__()
@@ -40,6 +43,8 @@ class Container(Module):
         """``self.modules[index].method(*args)``, naming this step of the path if it raises."""
         child = self.modules[index]
         try:
+            if method == 'updateOutput':
+                child.checkContract(args[0])
             return getattr(child, method)(*args)
         except CAUGHT as err:
             add_path(err, f"{type(self).__name__}[{index}]", child)

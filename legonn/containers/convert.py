@@ -15,6 +15,8 @@ class Convert(Container):
     gets one in front. Inputs with one dimension fewer than the input shape are single samples.
     The converter (built on first use) is the container's child.
     """
+    input_dtypes = 'any'  # converts between types and devices
+    any_device = True
 
     def __init__(self, inputShape='b*', outputShape=None):
         super().__init__()

@@ -58,6 +58,8 @@ class DontCast(Decorator):
     ``castin``) outputs are copied back to the network's type, and gradients likewise the other way.
     ``moduleType`` defaults to the module's current type.
     """
+    input_dtypes = 'any'  # converts between types and devices
+    any_device = True
 
     def __init__(self, module, castin=False, castout=None, moduleType=None):
         super().__init__(module)

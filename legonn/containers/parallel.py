@@ -12,6 +12,7 @@ class Parallel(Container):
     The input has at most one slice per child along ``inputDimension`` (Torch7 uses the
     first children when it has fewer).
     """
+    any_device = False  # it reshapes/slices the input itself, so it checks the device first
 
     def __init__(self, inputDimension, outputDimension):
         super().__init__()

@@ -112,6 +112,7 @@ class CriterionTable(Module):
     target]`` (Torch7 returns only the first; the second keeps the table's shape for
     containers). ``gradOutput`` is ignored, as in Torch7.
     """
+    input_dtypes = 'any'  # the table carries targets (labels may be integers)
 
     def __init__(self, criterion):
         super().__init__()

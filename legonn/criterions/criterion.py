@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-from ..modules.errors import input_error, name_error
+from ..modules.errors import input_error, name_outer
 from ..modules.module import CAUGHT
 from ..modules.typed import Typed
 from ..tensor import TENSOR_CLASSES, Tensor, as_tensor_tree, default_class
@@ -49,17 +49,23 @@ class Criterion(Typed):
     def forward(self, input, target):
         """The loss (a Python number) for ``input`` against ``target``."""
         try:
-            return self.updateOutput(as_tensor_tree(input), self._targets(target))
+            input, target = as_tensor_tree(input), self._targets(target)
+            self.checkContract(input)
+            self.checkContract(target, 'target', floating=False)
+            return self.updateOutput(input, target)
         except CAUGHT as err:
-            name_error(self, err)
+            name_outer(self, err)
             raise
 
     def backward(self, input, target):
         """d loss / d input, shaped like ``input``."""
         try:
-            return self.updateGradInput(as_tensor_tree(input), self._targets(target))
+            input, target = as_tensor_tree(input), self._targets(target)
+            self.checkContract(input)
+            self.checkContract(target, 'target', floating=False)
+            return self.updateGradInput(input, target)
         except CAUGHT as err:
-            name_error(self, err)
+            name_outer(self, err)
             raise
 
     __call__ = forward

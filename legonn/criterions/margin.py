@@ -226,7 +226,7 @@ class MarginRankingCriterion(Criterion):
         for i, x in enumerate(input):
             check_float_tensor(self, x, f'input[{i}]')
         self.checkSameType(x2, x1, 'input[1]')
-        if x1.nElement() != x2.nElement():
+        if x1._size != x2._size:
             raise input_error(self, "two inputs of the same size", f"{tuple(x1.size())} and {tuple(x2.size())}")
         self.checkSameCount(x1, y)
         if y.is_cuda != x1.is_cuda:

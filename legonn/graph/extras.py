@@ -5,6 +5,7 @@ from ..modules.module import Module
 
 class JustElement(Module):
     """Unwraps a table of one element: input ``[x]``, output ``x`` (what ``node.split(1)`` uses)."""
+    input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     def updateOutput(self, input):
         if not isinstance(input, (list, tuple)) or len(input) != 1:
@@ -25,6 +26,7 @@ class JustElement(Module):
 
 class JustTable(Module):
     """Wraps its input in a table: input ``x``, output ``[x]``."""
+    input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     def updateOutput(self, input):
         self.output = [input]
@@ -61,6 +63,7 @@ class ModuleFromCriterion(Module):
     The gradient flows to the prediction (times the 1-element gradOutput); the
     target's gradient is zero. ``criterion(node_a, node_b)`` builds one.
     """
+    input_dtypes = 'any'  # the table carries targets (labels may be integers)
 
     def __init__(self, criterion):
         super().__init__()

@@ -79,6 +79,9 @@ class gModule(Container):
     end); ``forwardnodes`` the nodes in execution order; ``name`` names the
     graph in errors and debug dumps.
     """
+    # every node's module checks what it is given, so errors name the node
+    input_dtypes = 'any'
+    any_device = True
 
     def __init__(self, inputs, outputs):
         super().__init__()
@@ -135,6 +138,7 @@ class gModule(Container):
                 else:
                     x = node.input
                 if node.module is not None:
+                    node.module.checkContract(x)
                     node.output = node.module.updateOutput(x)
                 elif node.selectindex is not None:
                     node.output = x[node.selectindex]

@@ -11,6 +11,11 @@ def _render(err):
     return f"{' '.join(err.legonn_path)}: {err.legonn_detail}"
 
 
+def _detail(err):
+    """The message of a foreign exception; NumPy's UFuncTypeError keeps its text only in str()."""
+    return err.args[0] if err.args and isinstance(err.args[0], str) else str(err)
+
+
 def input_error(module, expected, got, kind=ValueError):
     """An exception naming ``module``, the expectation and what arrived."""
     err = kind(f"{module.shortName()}: expected {expected}, got {got}")
@@ -22,10 +27,8 @@ def input_error(module, expected, got, kind=ValueError):
 def add_path(err, step, child=None):
     """Prefix ``err``'s module path with a container step; name ``child`` if the error did not."""
     if not hasattr(err, 'legonn_path'):
-        if not err.args or not isinstance(err.args[0], str):
-            return err
         err.legonn_path = [child.shortName()] if child is not None else []
-        err.legonn_detail = err.args[0]
+        err.legonn_detail = _detail(err)
     elif child is not None and not err.legonn_path:
         err.legonn_path = [child.shortName()]
     err.legonn_path.insert(0, step)
@@ -35,8 +38,16 @@ def add_path(err, step, child=None):
 
 def name_error(module, err):
     """Give an exception raised inside ``module`` (e.g. by NumPy) the module's name, once."""
-    if not hasattr(err, 'legonn_path') and err.args and isinstance(err.args[0], str):
+    if not hasattr(err, 'legonn_path'):
         err.legonn_path = [module.shortName()]
-        err.legonn_detail = err.args[0]
+        err.legonn_detail = _detail(err)
         err.args = (_render(err),) + tuple(err.args[1:])
     return err
+
+
+def name_outer(module, err):
+    """Prefix ``module``'s name to an error a wrapped object (a criterion's inner criterion) raised."""
+    path = getattr(err, 'legonn_path', None)
+    if path and not path[0].startswith(type(module).__name__):
+        add_path(err, module.shortName())
+    return name_error(module, err)

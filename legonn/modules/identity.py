@@ -5,6 +5,7 @@ from .module import Module
 class Identity(Module):
     """Passes its input (any tensor or table) through unchanged; handy as a placeholder or a
     graph's input node. ``output`` is the input object itself, as in Torch7."""
+    input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     def updateOutput(self, input):
         self.output = input

@@ -23,6 +23,7 @@ class IndexLinear(Module):
     ``gradWeight`` is dense here (Torch7 accumulates it sparsely); Torch7's max-normalise
     mode is not provided.
     """
+    input_dtypes = 'any'  # integer indices are part of its input
 
     def __init__(self, inputSize, outputSize, doGradInput=False, keysOffset=0, weight=None, bias=None,
                  normalize=False):

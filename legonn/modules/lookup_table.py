@@ -16,6 +16,7 @@ class LookupTable(Module):
     divides each row's gradient by how often its index appears in the input.
     ``gradInput`` is zeros of the input's size (indices have no gradient).
     """
+    input_dtypes = 'any'  # integer indices are part of its input
 
     def __init__(self, nIndex, nOutput, paddingValue=None, maxNorm=None, normType=None):
         super().__init__()

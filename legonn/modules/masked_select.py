@@ -11,6 +11,7 @@ class MaskedSelect(Module):
     ``gradInput`` is the table {gradOutput scattered back to the selected places (zeros
     elsewhere), zeros of ``mask``'s size as a ByteTensor}: the mask gets no gradient.
     """
+    input_dtypes = 'any'  # integer indices are part of its input
 
     def __init__(self):
         super().__init__()

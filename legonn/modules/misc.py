@@ -13,6 +13,7 @@ class OneHot(Module):
 
     The input is not differentiable: gradInput is zeros.
     """
+    input_dtypes = 'any'  # integer indices are part of its input
 
     def __init__(self, outputSize):
         super().__init__()
@@ -185,6 +186,7 @@ class WhiteNoise(Module):
 
 class PrintSize(Module):
     """Identity (tensor or table) that prints the input's size forward and gradOutput's size backward."""
+    input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     def __init__(self, prefix='PrintSize'):
         super().__init__()

@@ -16,7 +16,7 @@ snake_case aliases then work without extra code.
 import copy
 
 from ..tensor import as_tensor_tree, default_class
-from .errors import name_error
+from .errors import name_outer
 from .flatten import flatten_parameters
 from .typed import Typed
 
@@ -60,9 +60,10 @@ class Module(Typed):
         """Compute and return ``output`` for ``input`` (tensor, array or nested list)."""
         input = as_tensor_tree(input)
         try:
+            self.checkContract(input)
             return self.updateOutput(input)
         except CAUGHT as err:
-            name_error(self, err)
+            name_outer(self, err)
             raise
 
     def backward(self, input, gradOutput, scale=1):
@@ -72,7 +73,7 @@ class Module(Typed):
             self.updateGradInput(input, gradOutput)
             self.accGradParameters(input, gradOutput, scale)
         except CAUGHT as err:
-            name_error(self, err)
+            name_outer(self, err)
             raise
         return self.gradInput
 

@@ -118,11 +118,13 @@ class _Extremum(_AlongDimension):
 
 class Max(_Extremum):
     """Maximum over ``dimension`` (output drops that dimension; 1-D input gives size (1,))."""
+    input_dtypes = 'any'  # selects values, so any element type
     pick = 'argmax'
 
 
 class Min(_Extremum):
     """Minimum over ``dimension`` (output drops that dimension; 1-D input gives size (1,))."""
+    input_dtypes = 'any'  # selects values, so any element type
     pick = 'argmin'
 
 

@@ -23,6 +23,7 @@ class View(Module):
     how many trailing input dimensions one sample has, which settles inputs that
     are ambiguous (a batch of one).
     """
+    input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     def __init__(self, *sizes):
         super().__init__()
@@ -89,6 +90,7 @@ class Reshape(Module):
     ``batchMode`` unset an input is a batch unless it has exactly the elements of
     ``sizes`` and its first dimension is not 1; ``True``/``False`` force either reading.
     """
+    input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     def __init__(self, *args, batchMode=None):
         super().__init__()

@@ -30,6 +30,7 @@ class Narrow(Module):
     A negative ``offset`` counts from the end; a negative ``length`` too: -1 keeps
     everything from ``offset`` to the end, -2 all but the last element, ...
     """
+    input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     def __init__(self, dimension, offset, length=1):
         super().__init__()
@@ -67,6 +68,7 @@ class Narrow(Module):
 
 class Select(Module):
     """output = input.select(dimension, index), copied (one dimension fewer)."""
+    input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     def __init__(self, dimension, index):
         super().__init__()
@@ -104,6 +106,7 @@ class Transpose(Module):
 
     ``setNumInputDims(n)`` shifts the pairs past leading batch dimensions.
     """
+    input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     def __init__(self, *permutations):
         super().__init__()
@@ -146,6 +149,7 @@ class Squeeze(Module):
 
     With ``numInputDims`` a batch dimension of size 1 is kept and ``dim`` is shifted past it.
     """
+    input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     def __init__(self, dim=None, numInputDims=None):
         super().__init__()
@@ -180,6 +184,7 @@ class Unsqueeze(Module):
 
     With ``numInputDims``, ``pos`` counts past the extra leading (batch) dimensions.
     """
+    input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     def __init__(self, pos, numInputDims=None):
         super().__init__()
@@ -218,6 +223,7 @@ class Replicate(Module):
     With ``ndim``, inputs of more than ``ndim`` dimensions are batches and the new
     dimension goes at ``dim + 1``. gradInput sums over the copies.
     """
+    input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     def __init__(self, nf, dim=0, ndim=None):
         super().__init__()
@@ -258,6 +264,7 @@ class Padding(Module):
     ``index`` moves the padding that many entries inwards from that end. With
     ``nInputDim``, inputs of another rank are batches and the padding goes at ``dim + 1``.
     """
+    input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     def __init__(self, dim, pad, nInputDim=None, value=0, index=0):
         super().__init__()
@@ -308,6 +315,7 @@ class Padding(Module):
 
 class Contiguous(Module):
     """output = the input itself if contiguous, else a contiguous copy (same for the gradient)."""
+    input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     def updateOutput(self, input):
         check_tensor(self, input, 'input')
@@ -332,6 +340,8 @@ class Copy(Module):
     With equal types and ``forceCopy`` false the output is the input itself. ``dontCast``
     makes ``type()``/``cuda()`` leave this module's types alone.
     """
+    input_dtypes = 'any'  # converts between types and devices
+    any_device = True
 
     def __init__(self, intype=None, outtype=None, forceCopy=False, dontCast=False):
         super().__init__()
@@ -368,6 +378,7 @@ class Copy(Module):
 
 class Collapse(Module):
     """View the input as (batch, -1) when it has more than ``nInputDim`` dimensions, else as (-1,)."""
+    input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     def __init__(self, nInputDim):
         super().__init__()

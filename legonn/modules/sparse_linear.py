@@ -16,6 +16,7 @@ class SparseLinear(Module):
     ``(inputSize, 2)`` tensor of (index, d loss / d value) rows, in the input's form
     (one tensor, a list, or ``(batch, inputSize, 2)``); without it ``gradInput`` is empty.
     """
+    input_dtypes = 'any'  # integer indices are part of its input
 
     def __init__(self, inputSize, outputSize, doGradInput=False):
         super().__init__()

@@ -36,6 +36,7 @@ class JoinTable(Module):
     All entries agree in every other dimension. With ``nInputDims`` set, inputs of
     nInputDims + 1 dimensions are batches and the join happens at ``dimension + 1``.
     """
+    input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     def __init__(self, dimension, nInputDims=None):
         super().__init__()
@@ -89,6 +90,7 @@ class SplitTable(Module):
 
     ``nInputDims`` as in JoinTable. gradInput is one tensor assembled from the table gradOutput.
     """
+    input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     def __init__(self, dimension, nInputDims=None):
         super().__init__()
@@ -120,6 +122,7 @@ class SplitTable(Module):
 
 class SelectTable(Module):
     """output = input[index] (the entry itself, tensor or table); gradInput is zero elsewhere."""
+    input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     def __init__(self, index):
         super().__init__()
@@ -158,6 +161,7 @@ class NarrowTable(_TablesOut):
 
     A negative ``length`` counts from the end: -1 keeps everything from ``offset`` on.
     """
+    input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     def __init__(self, offset, length=1):
         super().__init__()
@@ -216,6 +220,7 @@ def _unflatten(like, flat, pos):
 
 class FlattenTable(_TablesOut):
     """Flatten a nested table into a flat table of its tensors (depth first); gradInput re-nests gradOutput."""
+    input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     def updateOutput(self, input):
         check_table(self, input, min_length=0)
@@ -234,6 +239,7 @@ class FlattenTable(_TablesOut):
 
 class ZipTable(_TablesOut):
     """Zip a table of tables: {{a1, a2}, {b1, b2}} -> {{a1, b1}, {a2, b2}} (entries themselves)."""
+    input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     @staticmethod
     def _zip(module, tables, what):
@@ -257,6 +263,7 @@ class ZipTable(_TablesOut):
 
 class ZipTableOneToMany(_TablesOut):
     """{v, {a, b, c}} -> {{v, a}, {v, b}, {v, c}}; v's gradient sums over the pairs."""
+    input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     def _check(self, input):
         check_table(self, input, length=2)
@@ -327,6 +334,7 @@ class Index(Module):
 
     The gradient with respect to the indices is zero.
     """
+    input_dtypes = 'any'  # integer indices are part of its input
 
     def __init__(self, dimension):
         super().__init__()

@@ -13,8 +13,30 @@ from .errors import input_error
 registry = {}
 
 
+def _tensor_leaves(tree, out):
+    if isinstance(tree, Tensor):
+        out.append(tree)
+    elif isinstance(tree, (list, tuple)):
+        for v in tree:
+            _tensor_leaves(v, out)
+    return out
+
+
+def _emptied(value):
+    if isinstance(value, Tensor):
+        return value.new()
+    if isinstance(value, list):
+        return [_emptied(v) for v in value]
+    return value
+
+
 class Typed(TorchNamed):
     converts_with_cache = True
+    # What inputs the module accepts, checked by checkContract before any arithmetic:
+    # 'floating' tensors, or 'any' element type for modules that only move data (View, SelectTable, ...).
+    input_dtypes = 'floating'
+    # True for modules that convert between types or devices (Copy, Convert, DontCast).
+    any_device = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -54,17 +76,16 @@ class Typed(TorchNamed):
         return self.type(self.type().replace('legonn.Cuda', 'legonn.').replace('legonn.Tensor', 'legonn.FloatTensor'))
 
     def clearBuffers(self, *names):
-        """Replace the named tensors with empty ones of the same type (lists become empty).
+        """Replace the named tensors with empty ones of the same type (in lists too, keeping their length,
+        since table modules index their gradInput lists).
 
         The tensor is replaced, not emptied in place: an output may be the caller's own
         tensor (Identity, a Sequential ending in one), which must survive ``clearState``.
         """
         for name in names:
             value = self.__dict__.get(name)
-            if isinstance(value, Tensor):
-                self.__dict__[name] = value.new()
-            elif isinstance(value, list):
-                self.__dict__[name] = []
+            if isinstance(value, (Tensor, list)):
+                self.__dict__[name] = _emptied(value)
         return self
 
     def shortName(self):
@@ -117,6 +138,22 @@ class Typed(TorchNamed):
             got = x.type() if isinstance(x, Tensor) else f"a {type(x).__name__}"
             raise input_error(self, f"a {reference.type()} {what} (the module's type)", got, TypeError)
         return x
+
+    def checkContract(self, input, what='input', floating=None):
+        """Raise an error naming this module when a tensor of ``input`` (a tensor or nested table) is
+        empty (ValueError), on the other device than the module, or an integer tensor where floats are
+        expected (``floating``: default from ``input_dtypes``) (TypeError)."""
+        leaves = (input,) if isinstance(input, Tensor) else _tensor_leaves(input, [])
+        cuda = self._type.startswith('legonn.Cuda')
+        if floating is None:
+            floating = self.input_dtypes == 'floating'
+        for t in leaves:
+            if 0 in t._size:
+                raise input_error(self, f"a non-empty {what}", f"size {t._size}")
+            if t._cuda != cuda and not self.any_device:
+                raise input_error(self, f"a {self._type} {what} (the module's type)", t._typename, TypeError)
+            if floating and t._dtype.kind != 'f':
+                raise input_error(self, f"a floating-point tensor {what}", t._typename, TypeError)
 
     def checkGradOutput(self, gradOutput, reference):
         """Raise unless ``gradOutput`` is a tensor of ``reference``'s type and size (``reference``:

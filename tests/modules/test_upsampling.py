@@ -83,7 +83,7 @@ def test_bad_input_names_the_module():
     with pytest.raises(ValueError, match=r'UpSampling\(3x4, linear\): expected a 4-D input \(no odepth'):
         nn.UpSampling({'oheight': 3, 'owidth': 4}, 'linear').forward(lg.randn(1, 1, 2, 2, 2))
     m = nn.UpSampling(2, 'linear')
-    with pytest.raises(TypeError, match=r'UpSampling\(2x, linear\): expected a floating-point input'):
+    with pytest.raises(TypeError, match=r'UpSampling\(2x, linear\): expected a floating-point tensor input'):
         m.forward(lg.LongTensor(1, 1, 2, 2).zero())
     m.forward(lg.randn(1, 1, 2, 2))
     with pytest.raises(ValueError, match=r'UpSampling\(2x, linear\): expected gradOutput of size \(1, 1, 4, 4\)'):

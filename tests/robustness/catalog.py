@@ -274,15 +274,6 @@ KNOWN_BROKEN = {
 }
 
 
-# Classes that fail once clearState() has run (what a saved model holds): it empties their gradInput table,
-# which their updateGradInput then indexes.
-_CLEARED = "{} indexes self.gradInput[i], a list clearState() empties to []: IndexError on backward after clearState"
-BROKEN_AFTER_CLEARSTATE = {
-    'Bilinear': _CLEARED.format('Bilinear.updateGradInput (legonn/modules/bilinear.py)'),
-    'ModuleFromCriterion': _CLEARED.format('ModuleFromCriterion.updateGradInput (legonn/graph/extras.py)'),
-}
-
-
 def refresh(name, obj):
     """Unpooling reads its pooling module's indices, which clearState empties: run the pooling again."""
     if name in ('SpatialMaxUnpooling', 'VolumetricMaxUnpooling'):

@@ -21,7 +21,7 @@ def params_of(obj):
     return [p.clone() for p in obj.parameters()[0]] if hasattr(obj, 'parameters') else []
 
 
-@pytest.mark.parametrize('name', catalog.cases(catalog.BROKEN_AFTER_CLEARSTATE))
+@pytest.mark.parametrize('name', catalog.cases())
 def test_every_class_gives_identical_results_after_loading(tmp_path, name):
     obj, x, target = catalog.build(name)
     catalog.run(obj, x, target)          # fills buffers and running statistics before saving
