@@ -3,6 +3,7 @@
     python examples/lenet.py                    # bundled 5,000-digit subset, 1,000 held out
     python examples/lenet.py --data-dir ~/mnist --epochs 3   # the full IDX files
     python examples/lenet.py --cuda             # on the GPU (needs CuPy)
+    python examples/lenet.py --donkeys 2        # 2 data-loading donkeys read augmented digits from disk
 
 conv 1->20 5x5, ReLU, max-pool 2, conv 20->50 5x5, ReLU, max-pool 2,
 Linear 800->500, ReLU, Linear 500->10, LogSoftMax; ClassNLLCriterion.
@@ -57,7 +58,12 @@ def main(argv=None):
     parser.add_argument('--structure', default=os.path.join('out', 'lenet_structure.txt'),
                         help='text file to write the model structure to (default: out/lenet_structure.txt)')
     parser.add_argument('--cuda', action='store_true', help='train on the GPU through CuPy')
+    parser.add_argument('--donkeys', type=int, default=None,
+                        help='load augmented mini-batches from image files with N donkey processes '
+                             '(examples/donkeys.py; 0 loads them inline; the bundled subset only)')
     args = parser.parse_args(argv)
+    if args.donkeys is not None and args.data_dir:
+        parser.error('--donkeys reads the bundled subset written out as image files; drop --data-dir')
 
     lg.manualSeed(args.seed)
     x_train, y_train, x_test, y_test = mnist_data.load(args.data_dir, seed=args.seed)
@@ -80,14 +86,30 @@ def main(argv=None):
     rng = np.random.default_rng(args.seed)
     start_time = time.perf_counter()
     acc = 0.0
-    for epoch in range(args.epochs):
+    loader = None
+    if args.donkeys is not None:
+        import donkeys
+        paths, labels, x_test, y_test = donkeys.prepare_cache(seed=args.seed)
+        x_test = x_test[:, None]
+        loader = donkeys.DonkeyLoader(paths, labels, args.batch_size, args.donkeys, seed=args.seed)
+
+    def batches(epoch):
+        """(inputs, targets) mini-batches: from the donkeys, or sliced from the arrays in memory."""
+        if loader is not None:
+            yield from loader.batches(epoch)
+            return
         order = rng.permutation(len(y_train))
-        total_loss, batches = 0.0, 0
-        bar = tqdm(range(0, len(order), args.batch_size), desc=f'epoch {epoch + 1}/{args.epochs}',
-                   leave=False, unit='batch')
-        for start in bar:
+        for start in range(0, len(order), args.batch_size):
             idx = order[start:start + args.batch_size]
-            inputs, targets = xp.asarray(x_train[idx]), xp.asarray(y_train[idx])
+            yield x_train[idx], y_train[idx]
+
+    n_batches = -(-len(y_train) // args.batch_size)
+    for epoch in range(args.epochs):
+        total_loss, batches_done = 0.0, 0
+        bar = tqdm(batches(epoch), total=n_batches, desc=f'epoch {epoch + 1}/{args.epochs}', leave=False,
+                   unit='batch')
+        for host_inputs, host_targets in bar:
+            inputs, targets = xp.asarray(host_inputs), xp.asarray(host_targets)
 
             def feval(_):
                 grad_params.zero()
@@ -98,11 +120,13 @@ def main(argv=None):
 
             _, (loss,) = optim.sgd(feval, params, config)
             total_loss += loss
-            batches += 1
-            bar.set_postfix(loss=f'{total_loss / batches:.4f}')
+            batches_done += 1
+            bar.set_postfix(loss=f'{total_loss / batches_done:.4f}')
         acc = accuracy(model, x_test, y_test, 500, xp)
-        print(f"epoch {epoch + 1}: train loss {total_loss / batches:.4f}, held-out accuracy {acc * 100:.2f}%, "
+        print(f"epoch {epoch + 1}: train loss {total_loss / batches_done:.4f}, held-out accuracy {acc * 100:.2f}%, "
               f"{time.perf_counter() - start_time:.1f}s")
+    if loader is not None:
+        loader.close()
     return acc
 
 
