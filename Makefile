@@ -1,5 +1,5 @@
 # Two commands on a fresh machine with Python 3.10+ and pip:
-#   make demo   set up .venv, install legonn, train the MNIST example
+#   make demo   set up .venv, install legonn, train the MNIST MLP, then LeNet-5 (writes its structure)
 #   make test   set up .venv, install the test extras, run the whole suite
 PYTHON ?= python3
 VENV   := .venv
@@ -16,6 +16,7 @@ install: $(BIN)/python
 
 demo: install
 	$(BIN)/python examples/mnist.py
+	$(BIN)/python examples/lenet.py
 
 test: install
 	$(BIN)/python -m pytest
