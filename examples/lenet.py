@@ -23,6 +23,7 @@ import legonn as lg  # noqa: E402
 from legonn import nn, optim  # noqa: E402
 
 import mnist_data  # noqa: E402
+from mnist import evaluate  # noqa: E402  (the held-out ConfusionMatrix)
 
 
 def lenet():
@@ -37,16 +38,6 @@ def lenet():
     return model
 
 
-def accuracy(model, x, y, batch_size, xp):
-    model.evaluate()
-    correct = 0
-    for start in range(0, len(y), batch_size):
-        scores = model.forward(xp.asarray(x[start:start + batch_size]))
-        correct += int((scores.array.argmax(1) == xp.asarray(y[start:start + batch_size])).sum())
-    model.training()
-    return correct / len(y)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--epochs', type=int, default=5)
@@ -58,6 +49,7 @@ def main(argv=None):
     parser.add_argument('--structure', default=os.path.join('out', 'lenet_structure.txt'),
                         help='text file to write the model structure to (default: out/lenet_structure.txt)')
     parser.add_argument('--cuda', action='store_true', help='train on the GPU through CuPy')
+    parser.add_argument('--log-dir', default='out/lenet', help='where the training log and its curve go')
     parser.add_argument('--donkeys', type=int, default=None,
                         help='load augmented mini-batches from image files with N donkey processes '
                              '(examples/donkeys.py; 0 loads them inline; the bundled subset only)')
@@ -103,6 +95,8 @@ def main(argv=None):
             idx = order[start:start + args.batch_size]
             yield x_train[idx], y_train[idx]
 
+    logger = optim.Logger(os.path.join(args.log_dir, 'train.log'))
+    logger.setNames(['train loss', 'held-out error %'])
     n_batches = -(-len(y_train) // args.batch_size)
     for epoch in range(args.epochs):
         total_loss, batches_done = 0.0, 0
@@ -122,11 +116,15 @@ def main(argv=None):
             total_loss += loss
             batches_done += 1
             bar.set_postfix(loss=f'{total_loss / batches_done:.4f}')
-        acc = accuracy(model, x_test, y_test, 500, xp)
+        confusion = evaluate(model, x_test, y_test, 500, xp)
+        acc = confusion.totalValid
+        logger.add([total_loss / batches_done, 100 * (1 - acc)])
         print(f"epoch {epoch + 1}: train loss {total_loss / batches_done:.4f}, held-out accuracy {acc * 100:.2f}%, "
               f"{time.perf_counter() - start_time:.1f}s")
     if loader is not None:
         loader.close()
+    print(confusion)
+    print(f"training curve: {logger.plot()}")
     return acc
 
 
