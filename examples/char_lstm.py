@@ -165,7 +165,10 @@ def main():
     p.add_argument('--temperature', type=float, default=0.7)
     p.add_argument('--sample-length', type=int, default=400)
     p.add_argument('--prime', default='The ')
-    p.add_argument('--svg', default='lstm_cell', help='where to write the cell graph (.dot and .svg)')
+    p.add_argument('--svg', default=os.path.join('out', 'char_lstm', 'lstm_cell'),
+                   help='where to write the cell graph (.dot and .svg)')
+    p.add_argument('--log-dir', default=os.path.join('out', 'char_lstm'),
+                   help='where the loss log and its curve go')
     p.add_argument('--cuda', action='store_true')
     p.add_argument('--seed', type=int, default=123)
     args = p.parse_args()
@@ -213,6 +216,8 @@ def main():
     state = model.zero_state(args.batch)
     deadline = time.time() + 60 * args.minutes
     val_loss, train_loss = float('nan'), float('nan')
+    logger = optim.Logger(os.path.join(args.log_dir, 'train.log'))
+    logger.setNames(['train loss', 'validation loss'])
     bar = tqdm(range(args.max_iters), desc='training', unit='chunk', dynamic_ncols=True)
     for it in bar:
         x, y = train[it % len(train)]
@@ -233,6 +238,7 @@ def main():
         method(feval, model.params, config)
         if (it + 1) % args.eval_every == 0:
             val_loss = validation_loss()
+            logger.add([train_loss, val_loss])
         bar.set_postfix(train=f"{train_loss:.3f}", val=f"{val_loss:.3f}")
         if time.time() > deadline:
             break
@@ -240,6 +246,7 @@ def main():
     val_loss = validation_loss()
     print(f"validation loss {val_loss:.3f} nats/char ({val_loss / math.log(2):.3f} bits) after {it + 1} chunks; "
           f"unigram entropy {unigram:.3f} nats/char")
+    print(f"loss curve: {logger.plot()}")
     rng = np.random.default_rng(args.seed)
     print('--- sample (temperature %.2f) ---' % args.temperature)
     print(model.sample(chars, args.prime, args.sample_length, args.temperature, rng))
