@@ -7,6 +7,7 @@ feature (column) is pooled independently along the frames.
 import math
 
 from ..tensor import pool_kernels as pk
+from ..tensor.scatter_kernels import scatter_add_along
 from .errors import input_error
 from .module import Module
 from .temporal_convolution import frame_count
@@ -166,11 +167,10 @@ class TemporalDynamicKMaxPooling(Module):
         x, is_batch, k = self._check(input)
         check_grad_output(self, gradOutput, self.output)
         n, f = x.shape[0], x.shape[2]
-        # frames as columns of (N*F, T) rows: each feature scatters along its own sequence
-        gi = input.xp.zeros((n, f, x.shape[1]), dtype=x.dtype)
-        pk.scatter_add(gi.reshape(n * f, -1), self.indices.array.reshape(n, k, f).transpose(0, 2, 1).reshape(n * f, k),
-                       gradOutput.array.reshape(n, k, f).transpose(0, 2, 1).reshape(n * f, k))
-        self.bufferLike('gradInput', input).reshape(x.shape)[...] = gi.transpose(0, 2, 1)
+        gi = self.bufferLike('gradInput', input).reshape(x.shape)
+        gi.fill(0)
+        # each feature's gradient goes back to the frames it kept, along its own sequence (axis 1)
+        scatter_add_along(gi, self.indices.array.reshape(n, k, f), gradOutput.array.reshape(n, k, f), 1)
         return self.gradInput
 
     def clearState(self):

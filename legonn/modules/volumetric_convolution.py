@@ -58,7 +58,6 @@ class _VolumetricConvolutionBase(Module):
         self.bias = self.output.new(nOutputPlane)
         self.gradBias = self.output.new(nOutputPlane)
         self.finput = self.output.new()       # the columns of the last input (Torch7's finput)
-        self.fgradInput = self.output.new()   # the columns of the last gradInput
         self.reset()
 
     def noBias(self):
@@ -121,10 +120,10 @@ class _VolumetricConvolutionBase(Module):
         x, is_batch, counts = self._check(input)
         n = x.shape[0]
         k, s, p, d = self._geometry
-        grad_t = self._grad_t(input, gradOutput, n, counts)
-        gcols = self.bufferLike('fgradInput', input, (self.nInputPlane * math.prod(k), grad_t.shape[1]))
+        check_grad_output(self, gradOutput, self.output)
         gi = self.bufferLike('gradInput', input)
-        ck.conv_grad_input(grad_t, self.weight.array, x.shape, s, p, d, gcols=gcols, out=gi.reshape(x.shape))
+        ck.conv_grad_input(gradOutput.array.reshape((n, self.nOutputPlane) + counts), self.weight.array, x.shape,
+                           s, p, d, out=gi.reshape(x.shape))
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):
@@ -141,7 +140,7 @@ class _VolumetricConvolutionBase(Module):
                             None if self.bias is None else self.gradBias.array, scale)
 
     def clearState(self):
-        return super().clearState('finput', 'fgradInput', '_gemm', '_gradOutputT')
+        return super().clearState('finput', '_gemm', '_gradOutputT')
 
     def _describe(self):
         s = f"nn.{type(self).__name__}({self.nInputPlane} -> {self.nOutputPlane}, {self.kT}x{self.kW}x{self.kH}"

@@ -12,6 +12,7 @@ import math
 
 from ..tensor import tensor_class
 from ..tensor import pool_kernels as pk
+from ..tensor.scatter_kernels import scatter_add_along
 from .errors import input_error
 from .module import Module
 from .volumetric_convolution import batched, check_grad_output, check_hyper
@@ -212,7 +213,7 @@ class VolumetricMaxUnpooling(Module):
         size = tuple(input.size())[:-3] + (pm.itime, pm.iheight, pm.iwidth)
         out = self.bufferLike('output', input, size)
         out.fill(0)
-        pk.scatter_add(out.reshape(n * c, -1), self.pooling.indices.array.reshape(n * c, -1), x.reshape(n * c, -1))
+        scatter_add_along(out.reshape(n, c, -1), self.pooling.indices.array.reshape(n, c, -1), x.reshape(n, c, -1), -1)
         return self.output
 
     def updateGradInput(self, input, gradOutput):
@@ -328,8 +329,8 @@ class VolumetricFractionalMaxPooling(Module):
         n, c = x.shape[:2]
         gi = self.bufferLike('gradInput', input)
         gi.fill(0)
-        pk.scatter_add(gi.reshape(n * c, -1), self.indices.array.reshape(n * c, -1),
-                       gradOutput.array.reshape(n * c, -1))
+        scatter_add_along(gi.reshape(n, c, -1), self.indices.array.reshape(n, c, -1),
+                          gradOutput.array.reshape(n, c, -1), -1)
         return self.gradInput
 
     def clearState(self):

@@ -32,6 +32,21 @@ def scatter_add(target, indices, values):
     return target
 
 
+def scatter_add_along(target, indices, values, axis):
+    """The adjoint of ``take_along_axis``: ``target[..., indices[..., j, ...], ...] += values[..., j, ...]``
+    along ``axis``, repeated indices accumulating; returns ``target``.
+
+    ``indices`` and ``values`` have one shape, equal to ``target``'s except along ``axis`` (as
+    ``take_along_axis`` wants); e.g. unpooling puts each plane's maxima back at their flat positions.
+    """
+    xp = array_module(target)
+    axis %= indices.ndim
+    coords = tuple(indices if d == axis else
+                   xp.arange(n).reshape((1,) * d + (n,) + (1,) * (indices.ndim - d - 1))
+                   for d, n in enumerate(indices.shape))
+    return scatter_add(target, coords, values)
+
+
 def index_bounds(indices):
     """(min, max) of a non-empty integer array as Python ints, fetched from the device in one transfer."""
     xp = array_module(indices)

@@ -262,16 +262,7 @@ MODULES['CriterionTable'] = (lambda: nn.CriterionTable(nn.MSECriterion()), lambd
 
 # Classes whose catalog example fails in code still being written by its engineer (reported to the lead):
 # the tests that run them are strict xfails, so they turn red the day the finding is fixed.
-_SCATTER = ("pool_kernels.scatter_add now adds along axis 0 of a 2-D target, but {} passes per-row (n*c, L) "
-            "indices: IndexError 'index .. is out of bounds for axis 0'")
-_GCOLS = "conv_kernels.conv_grad_input() no longer takes the 'gcols' keyword {} passes: TypeError in backward"
-KNOWN_BROKEN = {
-    'VolumetricMaxUnpooling': _SCATTER.format('VolumetricMaxUnpooling.updateOutput'),
-    'VolumetricFractionalMaxPooling': _SCATTER.format('VolumetricFractionalMaxPooling.updateGradInput'),
-    'TemporalDynamicKMaxPooling': _SCATTER.format('TemporalDynamicKMaxPooling.updateGradInput'),
-    'VolumetricConvolution': _GCOLS.format('VolumetricConvolution.updateGradInput'),
-    'VolumetricDilatedConvolution': _GCOLS.format('VolumetricDilatedConvolution.updateGradInput'),
-}
+KNOWN_BROKEN = {}
 
 
 def refresh(name, obj):
