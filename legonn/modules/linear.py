@@ -39,28 +39,43 @@ class Linear(Module):
         return self
 
     def _check(self, input):
-        self.checkTensor(input, (1, 2))
-        self.checkSameType(input, self.weight)
-        if input.size(-1) != self.weight.size(1):
-            raise input_error(self, f"{self.weight.size(1)} input features", f"{input.size(-1)} (input of size "
+        weight = self.weight
+        # the common case (a tensor of the weight's type, batch or not, the right width) in a few reads
+        if type(input) is not type(weight) or len(input._size) not in (1, 2):
+            self.checkTensor(input, (1, 2))
+            self.checkSameType(input, weight)
+        if input._size[-1] != weight._size[1]:
+            raise input_error(self, f"{weight._size[1]} input features", f"{input._size[-1]} (input of size "
                               f"{tuple(input.size())})")
 
     def updateOutput(self, input):
         self._check(input)
         x = input.array
-        xp = input.xp
-        out = self.output.resize(*x.shape[:-1], self.weight.size(0)).array
-        xp.matmul(x, self.weight.array.T, out=out)
-        if self.bias is not None:
-            out += self.bias.array
-        return self.output
+        weight = self.weight
+        output = self.output
+        sizes = x.shape[:-1] + (weight._size[0],)
+        if output._size != sizes:
+            output.resize(sizes)
+        out = output.array
+        if self.bias is None:
+            input.xp.matmul(x, weight.array.T, out=out)
+        else:
+            # the bias is written first and the GEMM accumulates onto it (beta = 1): one pass fewer
+            out[...] = self.bias.array
+            if x.ndim == 1:
+                addmm_into(out[None], x[None], weight.array.T)
+            else:
+                addmm_into(out, x, weight.array.T)
+        return output
 
     def updateGradInput(self, input, gradOutput):
         self._check(input)
         self.checkSameType(gradOutput, self.weight, 'gradOutput')
-        if tuple(gradOutput.size()) != tuple(self.output.size()):
+        if gradOutput._size != self.output._size:
             raise input_error(self, f"gradOutput of size {tuple(self.output.size())}", tuple(gradOutput.size()))
-        gi = self.gradInput.resizeAs(input).array
+        if self.gradInput is None:   # Torch7's idiom for a first layer: no gradient w.r.t. the data
+            return None
+        gi = self.bufferLike('gradInput', input)
         input.xp.matmul(gradOutput.array, self.weight.array, out=gi)
         return self.gradInput
 
@@ -72,10 +87,16 @@ class Linear(Module):
         # gradWeight += scale * gradOutput^T input, accumulated by BLAS without a temporary
         addmm_into(self.gradWeight.array, go.T, x, scale, 1.0)
         if self.bias is not None:
-            gb = go.sum(0)
-            if scale != 1:
-                gb *= scale
-            self.gradBias.array += gb
+            # gradBias += scale * ones^T gradOutput: the column sums as a GEMM accumulating in place
+            held = self.__dict__.get('_ones')
+            fresh = type(held) is not type(gradOutput) or held._size != (1, go.shape[0])
+            ones = self.bufferLike('_ones', gradOutput, (1, go.shape[0]))
+            if fresh:   # only a new or resized buffer needs filling (no device read to find out)
+                ones.fill(1)
+            addmm_into(self.gradBias.array[None], ones, go, scale, 1.0)
+
+    def clearState(self):
+        return super().clearState('_ones')
 
     def __repr__(self):
         suffix = '' if self.bias is not None else ' without bias'

@@ -42,6 +42,36 @@ def test_gradients_accumulate_across_calls():
     np.testing.assert_allclose(m.gradWeight.numpy(), 2 * once.numpy())
 
 
+def test_bias_gradient_follows_batch_size_changes():
+    # the column sums use a cached ones vector: it must be refilled when the batch grows or the type changes
+    m = nn.Linear(3, 2).double()
+    for batch in (2, 5, 1, 5):
+        go = np.random.default_rng(batch).standard_normal((batch, 2))
+        x = np.ones((batch, 3))
+        m.zeroGradParameters()
+        m.forward(x)
+        m.backward(x, go)
+        np.testing.assert_allclose(m.gradBias.numpy(), go.sum(0), rtol=1e-12)
+    m.float()
+    go = np.full((4, 2), 2, np.float32)
+    m.zeroGradParameters()
+    m.forward(np.ones((4, 3), np.float32))
+    m.backward(np.ones((4, 3), np.float32), go)
+    np.testing.assert_allclose(m.gradBias.numpy(), [8, 8])
+
+
+def test_first_layer_idiom_skips_grad_input():
+    model = nn.Sequential().add(nn.Linear(4, 3)).add(nn.Tanh())
+    model.modules[0].gradInput = None              # Torch7's idiom: no gradient w.r.t. the data
+    x, go = np.ones((2, 4), np.float32), np.ones((2, 3), np.float32)
+    model.forward(x)
+    model.zeroGradParameters()
+    assert model.backward(x, go) is None
+    assert float(model.modules[0].gradWeight.abs().sum()) > 0
+    with pytest.raises(ValueError, match=r'Linear\(4 -> 3\): expected gradOutput of size'):
+        model.modules[0].backward(x, np.ones((2, 5), np.float32))
+
+
 def test_reset_range_and_repr():
     m = nn.Linear(100, 7)
     assert np.abs(m.weight.numpy()).max() <= 0.1 + 1e-7
