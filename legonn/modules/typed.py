@@ -143,10 +143,17 @@ class Typed(TorchNamed):
         """Raise an error naming this module when a tensor of ``input`` (a tensor or nested table) is
         empty (ValueError), on the other device than the module, or an integer tensor where floats are
         expected (``floating``: default from ``input_dtypes``) (TypeError)."""
-        leaves = (input,) if isinstance(input, Tensor) else _tensor_leaves(input, [])
         cuda = self._type.startswith('legonn.Cuda')
         if floating is None:
             floating = self.input_dtypes == 'floating'
+        if isinstance(input, Tensor):
+            # the common case, a single acceptable tensor, in a few attribute reads
+            if (input._cuda == cuda or self.any_device) and (not floating or input._dtype.kind == 'f') and \
+                    0 not in input._size:
+                return
+            leaves = (input,)
+        else:
+            leaves = _tensor_leaves(input, [])
         for t in leaves:
             if 0 in t._size:
                 raise input_error(self, f"a non-empty {what}", f"size {t._size}")

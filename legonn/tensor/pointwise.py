@@ -43,11 +43,20 @@ def _ufunc(ufunc_name):
 
 
 def _sigmoid(xp, x, out):
-    # 0.5 * tanh(x / 2) + 0.5 never overflows, unlike 1 / (1 + exp(-x))
-    xp.multiply(x, 0.5, out=out, casting='unsafe')
-    xp.tanh(out, out=out)
-    out *= 0.5
-    out += 0.5
+    if out.dtype.kind != 'f' or out.dtype.itemsize < 4:
+        # half (and integer results): 0.5 * tanh(x / 2) + 0.5 never overflows and keeps its few bits exact
+        xp.multiply(x, 0.5, out=out, casting='unsafe')
+        xp.tanh(out, out=out)
+        out *= 0.5
+        out += 0.5
+        return
+    # 1 / (1 + exp(-x)): exp is about twice as fast as tanh in NumPy's SIMD kernels. Where exp(-x)
+    # overflows to inf the result is the exact limit 0; only NumPy's warning about it is silenced.
+    with np.errstate(over='ignore'):
+        xp.negative(x, out=out, casting='unsafe')
+        xp.exp(out, out=out)
+    out += 1
+    xp.reciprocal(out, out=out)
 
 
 def _rsqrt(xp, x, out):
