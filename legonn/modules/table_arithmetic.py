@@ -40,10 +40,15 @@ class CAddTable(_ElementwiseTable):
         self._check(input)
         if self.inplace:
             out = view_buffer(self, 'output', input[0]).array
+            rest = input[1:]
         else:
             out = self.bufferLike('output', input[0])
-            out[...] = input[0].array
-        for x in input[1:]:
+            if len(input) == 1:
+                out[...] = input[0].array
+            else:   # the first sum written straight into the buffer: one pass fewer than copy-then-add
+                input[0].xp.add(input[0].array, input[1].array, out=out)
+            rest = input[2:]
+        for x in rest:
             out += x.array
         return self.output
 
@@ -83,21 +88,28 @@ class CMulTable(_ElementwiseTable):
     """output = input[0] * input[1] * ... (element-wise)."""
 
     def updateOutput(self, input):
-        self._check(input)
+        xp = self._check(input)
         out = self.bufferLike('output', input[0])
-        out[...] = input[0].array
-        for x in input[1:]:
+        if len(input) == 1:
+            out[...] = input[0].array
+        else:   # the first product written straight into the buffer: one pass fewer than copy-then-multiply
+            xp.multiply(input[0].array, input[1].array, out=out)
+        for x in input[2:]:
             out *= x.array
         return self.output
 
     def updateGradInput(self, input, gradOutput):
-        self._check(input, gradOutput)
+        xp = self._check(input, gradOutput)
+        go = gradOutput.array
         # the product of the other factors, not output / input[i], so that zeros in the input are fine
         for i, g in enumerate(self._grad_slots(input)):
-            g[...] = gradOutput.array
-            for j, x in enumerate(input):
-                if j != i:
-                    g *= x.array
+            others = [x.array for j, x in enumerate(input) if j != i]
+            if others:
+                xp.multiply(go, others[0], out=g)
+            else:
+                g[...] = go
+            for x in others[1:]:
+                g *= x
         return self.gradInput
 
 

@@ -62,11 +62,13 @@ class JoinTable(Module):
         d = self._check(input)
         sizes = list(input[0].size())
         sizes[d] = sum(t.size(d) for t in input)
-        self.bufferLike('output', input[0], sizes)
+        out = self.bufferLike('output', input[0], sizes)
+        lead = (slice(None),) * d
         offset = 0
         for t in input:
-            self.output.narrow(d, offset, t.size(d)).array[...] = t.array
-            offset += t.size(d)
+            n = t._size[d]
+            out[lead + (slice(offset, offset + n),)] = t.array
+            offset += n
         return self.output
 
     def updateGradInput(self, input, gradOutput):
@@ -75,10 +77,13 @@ class JoinTable(Module):
         sizes[d] = sum(t.size(d) for t in input)
         check_size(self, gradOutput, sizes)
         trim(self, 'gradInput', len(input))
+        go = gradOutput.array
+        lead = (slice(None),) * d
         offset = 0
         for i, t in enumerate(input):
-            slot(self, 'gradInput', i, t).array[...] = gradOutput.narrow(d, offset, t.size(d)).array
-            offset += t.size(d)
+            n = t._size[d]
+            slot(self, 'gradInput', i, t).array[...] = go[lead + (slice(offset, offset + n),)]
+            offset += n
         return self.gradInput
 
     def __repr__(self):
@@ -111,9 +116,10 @@ class SplitTable(Module):
         piece = tuple(input.size()[:d]) + tuple(input.size()[d + 1:])
         for i, g in enumerate(gradOutput):
             check_size(self, g, piece, f'gradOutput[{i}]')
-        self.bufferLike('gradInput', input)
+        gi = self.bufferLike('gradInput', input)
+        lead = (slice(None),) * d
         for i, g in enumerate(gradOutput):
-            self.gradInput.select(d, i).array[...] = g.array
+            gi[lead + (i,)] = g.array
         return self.gradInput
 
     def __repr__(self):
