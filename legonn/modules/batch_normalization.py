@@ -11,7 +11,7 @@ one sample (as Torch7), the running estimates are used and left unchanged.
 
 from .errors import input_error
 from .module import Module
-from .volumetric_convolution import check_grad_output, check_hyper
+from .volumetric_convolution import check_hyper
 
 class BatchNormalization(Module):
     """``y = (x - mean) / sqrt(var + eps) * weight + bias`` per feature, on ``(batch, nOutput)``.
@@ -100,7 +100,7 @@ class BatchNormalization(Module):
 
     def updateGradInput(self, input, gradOutput):
         x3, batch_stats = self._check(input)
-        check_grad_output(self, gradOutput, self.output)
+        self.checkGradOutput(gradOutput, self.output)
         mean, invstd = self._saved(input.xp, batch_stats)
         go = gradOutput.array.reshape(x3.shape)
         w = invstd if self.weight is None else invstd * self.weight.array[:, None]
@@ -119,7 +119,7 @@ class BatchNormalization(Module):
         if self.weight is None:
             return
         x3, batch_stats = self._check(input)
-        check_grad_output(self, gradOutput, self.output)
+        self.checkGradOutput(gradOutput, self.output)
         mean, invstd = self._saved(input.xp, batch_stats)
         go = gradOutput.array.reshape(x3.shape)
         self.gradWeight.array += scale * ((go * (x3 - mean)).sum(axis=(0, 2)) * invstd[:, 0])

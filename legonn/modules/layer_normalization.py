@@ -3,7 +3,7 @@ import math
 
 from .errors import input_error
 from .module import Module
-from .volumetric_convolution import check_grad_output, check_hyper
+from .volumetric_convolution import check_hyper
 
 
 class LayerNormalization(Module):
@@ -55,7 +55,7 @@ class LayerNormalization(Module):
 
     def updateGradInput(self, input, gradOutput):
         x = self._check(input)
-        check_grad_output(self, gradOutput, self.output)
+        self.checkGradOutput(gradOutput, self.output)
         _, centred, norm = self._normalised(input.xp, x)
         gz = gradOutput.array.reshape(x.shape)
         if self.weight is not None:
@@ -69,7 +69,7 @@ class LayerNormalization(Module):
         if self.weight is None:
             return
         x = self._check(input)
-        check_grad_output(self, gradOutput, self.output)
+        self.checkGradOutput(gradOutput, self.output)
         z, _, _ = self._normalised(input.xp, x)
         go = gradOutput.array.reshape(x.shape)
         self.gradWeight.array += scale * (go * z).sum(axis=0)

@@ -1,7 +1,7 @@
 """PixelShuffle: sub-pixel rearrangement (Shi et al., 2016)."""
 from .errors import input_error
 from .module import Module
-from .volumetric_convolution import check_grad_output, check_hyper
+from .volumetric_convolution import check_hyper
 
 
 class PixelShuffle(Module):
@@ -35,7 +35,7 @@ class PixelShuffle(Module):
 
     def updateGradInput(self, input, gradOutput):
         n, c, h, w = self._check(input)
-        check_grad_output(self, gradOutput, self.output)
+        self.checkGradOutput(gradOutput, self.output)
         r = self.upscaleFactor
         gi = self.bufferLike('gradInput', input)
         gi.reshape(n, c, r, r, h, w)[...] = gradOutput.array.reshape(n, c, h, r, w, r).transpose(0, 1, 3, 5, 2, 4)

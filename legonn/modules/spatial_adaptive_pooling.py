@@ -5,7 +5,8 @@ floor(i I / O) .. ceil((i + 1) I / O) - 1 (Torch7's rule).
 """
 import numpy as np
 
-from ..tensor import Tensor, pool_kernels as pk
+from ..tensor import Tensor
+from ..tensor.scatter_kernels import scatter_add
 from .errors import input_error
 from .module import Module
 from .spatial_convolution import batched, check_ints
@@ -112,7 +113,7 @@ class SpatialAdaptiveMaxPooling(_Adaptive2d):
         gi = self._out('gradInput', input, tuple(input.size()))
         gi.fill(0)
         idx = self.indices.array.reshape(n * c, -1) + (xp.arange(n * c) * (h * w))[:, None]
-        pk.scatter_add(gi.reshape(-1), idx.reshape(-1), go.reshape(-1))
+        scatter_add(gi.reshape(-1), idx.reshape(-1), go.reshape(-1))
         return self.gradInput
 
     def clearState(self):

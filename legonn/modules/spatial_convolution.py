@@ -6,11 +6,11 @@ non-batch forms, buffers, one im2col + GEMM per call) lives in
 ``(nOutputPlane, nInputPlane / groups, kH, kW)`` kernel and how the dense
 gradients fold back.
 """
-import math
 
 from ..tensor import conv_kernels as ck
 from .errors import input_error
 from .module import Module
+from .scaling import uniform_reset
 
 
 def check_ints(owner, minimum, **values):
@@ -161,10 +161,8 @@ class SpatialConvolution(_Convolution2d):
 
     def reset(self, stdv=None):
         """Uniform in [-stdv, stdv], stdv = 1/sqrt(kW*kH*nInputPlane) by default (Torch7's rule)."""
-        stdv = stdv * math.sqrt(3) if stdv is not None else 1.0 / math.sqrt(self.kW * self.kH * self.nInputPlane)
-        self.weight.uniform(-stdv, stdv)
-        if self.bias is not None:
-            self.bias.uniform(-stdv, stdv)
+        uniform_reset(stdv, self.kW * self.kH * self.nInputPlane,
+                      self.weight, *([self.bias] if self.bias is not None else []))
         return self
 
     def __repr__(self):

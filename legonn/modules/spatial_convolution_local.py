@@ -1,9 +1,9 @@
 """SpatialConvolutionLocal: a 2-D convolution whose kernel is different at every output position."""
-import math
 
 from ..tensor import conv_kernels as ck
 from .errors import input_error
 from .module import Module
+from .scaling import uniform_reset
 from .spatial_convolution import batched, check_ints, geometry_text
 
 
@@ -38,9 +38,7 @@ class SpatialConvolutionLocal(Module):
 
     def reset(self, stdv=None):
         """Uniform in [-stdv, stdv], stdv = 1/sqrt(kW*kH*nInputPlane) by default (Torch7's rule)."""
-        stdv = stdv * math.sqrt(3) if stdv is not None else 1.0 / math.sqrt(self.kW * self.kH * self.nInputPlane)
-        self.weight.uniform(-stdv, stdv)
-        self.bias.uniform(-stdv, stdv)
+        uniform_reset(stdv, self.kW * self.kH * self.nInputPlane, self.weight, self.bias)
         return self
 
     def _geometry(self):

@@ -11,7 +11,8 @@ import math
 
 import numpy as np
 
-from ..tensor import LongTensor, conv_kernels as ck, pool_kernels as pk, randperm
+from ..tensor import LongTensor, conv_kernels as ck, randperm
+from ..tensor.scatter_kernels import scatter_add
 from .module import Module
 from .spatial_convolution import _Convolution2d, check_ints
 from .spatial_full_convolution import SpatialFullConvolution
@@ -101,7 +102,7 @@ class _MapParameters:
         xp = self.weight.xp
         planes = (self.nInputPlane, self.nOutputPlane) if transposed else (self.nOutputPlane, self.nInputPlane)
         dense = xp.zeros((planes[0] * planes[1], self.kH, self.kW), dtype=self.weight.dtype)
-        pk.scatter_add(dense, self._pairs(transposed), self.weight.array)
+        scatter_add(dense, self._pairs(transposed), self.weight.array)
         return dense.reshape(planes + (self.kH, self.kW))
 
     def _map_text(self):

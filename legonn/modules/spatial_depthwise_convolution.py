@@ -1,7 +1,7 @@
 """SpatialDepthWiseConvolution: each input plane convolved with its own ``depthwiseMultiplier`` kernels."""
-import math
 
 from ..tensor import conv_kernels as ck
+from .scaling import uniform_reset
 from .spatial_convolution import _Convolution2d, check_ints, geometry_text
 
 
@@ -39,10 +39,8 @@ class SpatialDepthWiseConvolution(_Convolution2d):
 
     def reset(self, stdv=None):
         """Uniform in [-stdv, stdv], stdv = 1/sqrt(kW*kH*nInputPlane) by default (Torch7's rule)."""
-        stdv = stdv * math.sqrt(3) if stdv is not None else 1.0 / math.sqrt(self.kW * self.kH * self.nInputPlane)
-        self.weight.uniform(-stdv, stdv)
-        if self.bias is not None:
-            self.bias.uniform(-stdv, stdv)
+        uniform_reset(stdv, self.kW * self.kH * self.nInputPlane,
+                      self.weight, *([self.bias] if self.bias is not None else []))
         return self
 
     # grouped layout: output plane i*M + m <- weight[m, i]

@@ -1,7 +1,8 @@
 """SpatialFractionalMaxPooling: max pooling over pseudo-random overlapping windows (Graham, 2014)."""
 import numpy as np
 
-from ..tensor import Tensor, pool_kernels as pk
+from ..tensor import Tensor
+from ..tensor.scatter_kernels import scatter_add
 from .errors import input_error
 from .module import Module
 from .spatial_convolution import batched, check_ints
@@ -107,7 +108,7 @@ class SpatialFractionalMaxPooling(Module):
         gi = self.bufferLike('gradInput', input)
         gi.fill(0)
         idx = self.indices.array.reshape(n * c, -1) + (xp.arange(n * c) * (h * w))[:, None]
-        pk.scatter_add(gi.reshape(-1), idx.reshape(-1), go.reshape(-1))
+        scatter_add(gi.reshape(-1), idx.reshape(-1), go.reshape(-1))
         return self.gradInput
 
     def clearState(self):

@@ -1,9 +1,9 @@
 """SpatialFullConvolution: the transposed ("full", "deconvolution") 2-D convolution."""
-import math
 
 from ..tensor import conv_kernels as ck
 from .errors import input_error
 from .module import Module
+from .scaling import uniform_reset
 from .spatial_convolution import batched, check_ints, geometry_text
 
 
@@ -40,10 +40,8 @@ class SpatialFullConvolution(Module):
 
     def reset(self, stdv=None):
         """Uniform in [-stdv, stdv], stdv = 1/sqrt(kW*kH*nInputPlane) by default (Torch7's rule)."""
-        stdv = stdv * math.sqrt(3) if stdv is not None else 1.0 / math.sqrt(self.kW * self.kH * self.nInputPlane)
-        self.weight.uniform(-stdv, stdv)
-        if self.bias is not None:
-            self.bias.uniform(-stdv, stdv)
+        uniform_reset(stdv, self.kW * self.kH * self.nInputPlane,
+                      self.weight, *([self.bias] if self.bias is not None else []))
         return self
 
     def _geometry(self):

@@ -14,7 +14,7 @@ from ..tensor.backend import array_module, to_module
 from ..tensor.window_kernels import padded, scatter_windows, sliding_windows
 from .errors import input_error
 from .module import Module
-from .volumetric_convolution import batched, check_grad_output, check_hyper
+from .volumetric_convolution import batched, check_hyper
 
 
 def _channel_window_sum(a, before, after):
@@ -69,7 +69,7 @@ class SpatialCrossMapLRN(Module):
 
     def updateGradInput(self, input, gradOutput):
         x, _ = batched(self, input, (3, 4))
-        check_grad_output(self, gradOutput, input)
+        self.checkGradOutput(gradOutput, input)
         before, after = self._window()
         scale = self._scale(input, x)
         go = gradOutput.array.reshape(x.shape)
@@ -172,7 +172,7 @@ class SpatialSubtractiveNormalization(_LocalNormalization):
 
     def updateGradInput(self, input, gradOutput):
         x = self._check(input)
-        check_grad_output(self, gradOutput, input)
+        self.checkGradOutput(gradOutput, input)
         go = gradOutput.array.reshape(x.shape)
         back = self._correlate_t(go.sum(axis=1) / self._coef(x))
         input.xp.subtract(go, back[:, None], out=self.bufferLike('gradInput', input).reshape(x.shape))
@@ -211,7 +211,7 @@ class SpatialDivisiveNormalization(_LocalNormalization):
 
     def updateGradInput(self, input, gradOutput):
         x = self._check(input)
-        check_grad_output(self, gradOutput, input)
+        self.checkGradOutput(gradOutput, input)
         xp = input.xp
         std, coef, keep, div = self._forward_parts(x)
         go = gradOutput.array.reshape(x.shape)

@@ -8,7 +8,6 @@ repeated sources (reflection, replication) sum their gradients.
 """
 from .errors import input_error
 from .module import Module
-from .volumetric_convolution import check_grad_output
 
 
 class _Padding(Module):
@@ -57,7 +56,7 @@ class _Padding(Module):
 
     def updateGradInput(self, input, gradOutput):
         plan, _ = self._plan(input)
-        check_grad_output(self, gradOutput, self.output)
+        self.checkGradOutput(gradOutput, self.output)
         xp = input.xp
         g = gradOutput.array
         nd = len(plan)

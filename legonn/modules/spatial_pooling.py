@@ -4,12 +4,12 @@ Inputs are ``(C, H, W)`` or ``(N, C, H, W)``; outputs keep the planes. Output
 sizes follow Torch7: floor((H + 2 padH - kH) / dH) + 1, or ceil after
 ``:ceil()``; with padding, a last window starting past the padded input is dropped.
 """
-import math
 
 from ..tensor import Tensor, pool_kernels as pk, tensor_class
 from ..tensor.backend import array_module
 from .errors import input_error
 from .module import Module
+from .scaling import uniform_reset
 from .spatial_convolution import batched, check_ints
 
 
@@ -261,9 +261,7 @@ class SpatialSubSampling(_Pooling2d):
 
     def reset(self, stdv=None):
         """Uniform in [-stdv, stdv], stdv = 1/sqrt(kW*kH) by default (Torch7's rule)."""
-        stdv = stdv * math.sqrt(3) if stdv is not None else 1.0 / math.sqrt(self.kW * self.kH)
-        self.weight.uniform(-stdv, stdv)
-        self.bias.uniform(-stdv, stdv)
+        uniform_reset(stdv, self.kW * self.kH, self.weight, self.bias)
         return self
 
     def _check_planes(self, x, input):

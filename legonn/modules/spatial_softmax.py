@@ -1,7 +1,6 @@
 """SoftMax and LogSoftMax across planes at every pixel: SpatialSoftMax, SpatialLogSoftMax."""
 from .errors import input_error
 from .module import Module
-from .volumetric_convolution import check_grad_output
 
 
 def feature_axis(module, input):
@@ -30,7 +29,7 @@ class SpatialSoftMax(Module):
 
     def updateGradInput(self, input, gradOutput):
         axis = feature_axis(self, input)
-        check_grad_output(self, gradOutput, self.output)
+        self.checkGradOutput(gradOutput, self.output)
         y, go = self.output.array, gradOutput.array
         gi = self.bufferLike('gradInput', input)
         gi[...] = y * (go - (go * y).sum(axis=axis, keepdims=True))
@@ -54,7 +53,7 @@ class SpatialLogSoftMax(Module):
 
     def updateGradInput(self, input, gradOutput):
         axis = feature_axis(self, input)
-        check_grad_output(self, gradOutput, self.output)
+        self.checkGradOutput(gradOutput, self.output)
         xp = input.xp
         go = gradOutput.array
         gi = self.bufferLike('gradInput', input)

@@ -4,7 +4,7 @@ Inputs are ``(nPlanes, H, W)`` or ``(batch, nPlanes, H, W)``.
 """
 from .errors import input_error
 from .module import Module
-from .volumetric_convolution import check_grad_output, check_hyper
+from .volumetric_convolution import check_hyper
 
 
 class SpatialUpSamplingNearest(Module):
@@ -29,7 +29,7 @@ class SpatialUpSamplingNearest(Module):
 
     def updateGradInput(self, input, gradOutput):
         self.checkTensor(input, (3, 4))
-        check_grad_output(self, gradOutput, self.output)
+        self.checkGradOutput(gradOutput, self.output)
         s = self.scale_factor
         lead, (h, w) = tuple(input.size())[:-2], tuple(input.size())[-2:]
         gi = self.bufferLike('gradInput', input)
@@ -89,7 +89,7 @@ class SpatialUpSamplingBilinear(Module):
 
     def updateGradInput(self, input, gradOutput):
         mh, mw = self._matrices(input)
-        check_grad_output(self, gradOutput, self.output)
+        self.checkGradOutput(gradOutput, self.output)
         input.xp.matmul(mh.T, gradOutput.array @ mw, out=self.bufferLike('gradInput', input))
         return self.gradInput
 

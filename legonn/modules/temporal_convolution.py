@@ -3,13 +3,13 @@
 Inputs are ``(nFrames, inputFrameSize)`` or ``(batch, nFrames, inputFrameSize)``,
 frames along the first non-batch axis as in Torch7.
 """
-import math
 
 from ..tensor.conv_kernels import conv_output_size
 from ..tensor.window_kernels import scatter_windows, sliding_windows
 from .errors import input_error
 from .module import Module
-from .volumetric_convolution import batched, check_grad_output, check_hyper
+from .scaling import uniform_reset
+from .volumetric_convolution import batched, check_hyper
 
 
 def frame_count(module, x, input, kW, dW, frame_axis):
@@ -44,9 +44,7 @@ class TemporalConvolution(Module):
 
     def reset(self, stdv=None):
         """Uniform in [-stdv, stdv], stdv = 1/sqrt(kW*inputFrameSize) by default (Torch7's rule)."""
-        stdv = stdv * math.sqrt(3) if stdv is not None else 1 / math.sqrt(self.kW * self.inputFrameSize)
-        self.weight.uniform(-stdv, stdv)
-        self.bias.uniform(-stdv, stdv)
+        uniform_reset(stdv, self.kW * self.inputFrameSize, self.weight, self.bias)
         return self
 
     def _check(self, input):
@@ -71,7 +69,7 @@ class TemporalConvolution(Module):
 
     def updateGradInput(self, input, gradOutput):
         x, is_batch, n_out = self._check(input)
-        check_grad_output(self, gradOutput, self.output)
+        self.checkGradOutput(gradOutput, self.output)
         n, f = x.shape[0], self.inputFrameSize
         go = gradOutput.array.reshape(n, n_out, self.outputFrameSize)
         gcols = self.bufferLike('fgradInput', input, (n, n_out, self.kW * f))
@@ -84,7 +82,7 @@ class TemporalConvolution(Module):
 
     def accGradParameters(self, input, gradOutput, scale=1):
         x, is_batch, n_out = self._check(input)
-        check_grad_output(self, gradOutput, self.output)
+        self.checkGradOutput(gradOutput, self.output)
         go = gradOutput.array.reshape(x.shape[0], n_out, self.outputFrameSize)
         self.gradWeight.array += scale * input.xp.tensordot(go, self.finput.array, axes=([0, 1], [0, 1]))
         self.gradBias.array += scale * go.sum(axis=(0, 1))
@@ -123,10 +121,7 @@ class TemporalRowConvolution(Module):
 
     def reset(self, stdv=None):
         """Uniform in [-stdv, stdv], stdv = 1/sqrt(kW*inputFrameSize) by default (Torch7's rule)."""
-        stdv = stdv * math.sqrt(3) if stdv is not None else 1 / math.sqrt(self.kW * self.inputFrameSize)
-        self.weight.uniform(-stdv, stdv)
-        if self.bias is not None:
-            self.bias.uniform(-stdv, stdv)
+        uniform_reset(stdv, self.kW * self.inputFrameSize, self.weight, *([self.bias] if self.bias is not None else []))
         return self
 
     def _check(self, input):
@@ -158,7 +153,7 @@ class TemporalRowConvolution(Module):
 
     def updateGradInput(self, input, gradOutput):
         xf, is_batch, n_out = self._check(input)
-        check_grad_output(self, gradOutput, self.output)
+        self.checkGradOutput(gradOutput, self.output)
         go = self._layout(gradOutput.array, n_out)
         gi = self._layout(self.bufferLike('gradInput', input), xf.shape[2])
         gi.fill(0)
@@ -168,7 +163,7 @@ class TemporalRowConvolution(Module):
 
     def accGradParameters(self, input, gradOutput, scale=1):
         xf, is_batch, n_out = self._check(input)
-        check_grad_output(self, gradOutput, self.output)
+        self.checkGradOutput(gradOutput, self.output)
         go = self._layout(gradOutput.array, n_out)
         win = sliding_windows(xf, (2,), (self.kW,), (self.dW,))
         gw = input.xp.matmul(go[..., None, :], win).sum(axis=0)           # (F, 1, kW)

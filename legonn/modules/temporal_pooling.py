@@ -10,8 +10,9 @@ from ..tensor import pool_kernels as pk
 from ..tensor.scatter_kernels import scatter_add_along
 from .errors import input_error
 from .module import Module
+from .scaling import uniform_reset
 from .temporal_convolution import frame_count
-from .volumetric_convolution import batched, check_grad_output, check_hyper
+from .volumetric_convolution import batched, check_hyper
 from .volumetric_pooling import index_tensor
 
 
@@ -48,7 +49,7 @@ class TemporalMaxPooling(Module):
 
     def updateGradInput(self, input, gradOutput):
         x, is_batch, n_out = self._check(input)
-        check_grad_output(self, gradOutput, self.output)
+        self.checkGradOutput(gradOutput, self.output)
         n, f = x.shape[0], x.shape[2]
         argmax = self.indices.array.reshape(n, n_out, f).transpose(0, 2, 1)
         go = gradOutput.array.reshape(n, n_out, f).transpose(0, 2, 1)
@@ -83,9 +84,7 @@ class TemporalSubSampling(Module):
 
     def reset(self, stdv=None):
         """Uniform in [-stdv, stdv], stdv = 1/sqrt(kW) by default (Torch7's rule)."""
-        stdv = stdv * math.sqrt(3) if stdv is not None else 1 / math.sqrt(self.kW)
-        self.weight.uniform(-stdv, stdv)
-        self.bias.uniform(-stdv, stdv)
+        uniform_reset(stdv, self.kW, self.weight, self.bias)
         return self
 
     def _check(self, input):
@@ -108,7 +107,7 @@ class TemporalSubSampling(Module):
 
     def updateGradInput(self, input, gradOutput):
         x, is_batch, n_out = self._check(input)
-        check_grad_output(self, gradOutput, self.output)
+        self.checkGradOutput(gradOutput, self.output)
         go = gradOutput.array.reshape(x.shape[0], n_out, self.inputFrameSize) * self.weight.array
         gi = pk.sum_pool_backward(go.transpose(0, 2, 1), (x.shape[0], self.inputFrameSize, x.shape[1]),
                                   (self.kW,), (self.dW,), (0,))
@@ -117,7 +116,7 @@ class TemporalSubSampling(Module):
 
     def accGradParameters(self, input, gradOutput, scale=1):
         x, is_batch, n_out = self._check(input)
-        check_grad_output(self, gradOutput, self.output)
+        self.checkGradOutput(gradOutput, self.output)
         go = gradOutput.array.reshape(x.shape[0], n_out, self.inputFrameSize)
         self.gradWeight.array += scale * (go * self._sums(x, n_out)).sum(axis=(0, 1))
         self.gradBias.array += scale * go.sum(axis=(0, 1))
@@ -165,7 +164,7 @@ class TemporalDynamicKMaxPooling(Module):
 
     def updateGradInput(self, input, gradOutput):
         x, is_batch, k = self._check(input)
-        check_grad_output(self, gradOutput, self.output)
+        self.checkGradOutput(gradOutput, self.output)
         n, f = x.shape[0], x.shape[2]
         gi = self.bufferLike('gradInput', input).reshape(x.shape)
         gi.fill(0)

@@ -10,6 +10,7 @@ import math
 from ..tensor import conv_kernels as ck
 from .errors import input_error
 from .module import Module
+from .scaling import uniform_reset
 
 
 def check_hyper(owner, positive=None, nonnegative=None):
@@ -28,37 +29,22 @@ def batched(module, input, ranks):
     return (x if is_batch else x[None]), is_batch
 
 
-def check_grad_output(module, gradOutput, output):
-    """gradOutput must be a tensor of output's type and size."""
-    module.checkTensor(gradOutput, (output.dim(),), 'gradOutput')
-    module.checkSameType(gradOutput, output, 'gradOutput')
-    if tuple(gradOutput.size()) != tuple(output.size()):
-        raise input_error(module, f"gradOutput of size {tuple(output.size())} (the output's)",
-                          tuple(gradOutput.size()))
+class _Volumetric(Module):
+    """Shared by the volumetric convolutions: kernel, stride and padding, a weight whose two leading
+    axes are ``planes`` (Torch7's order for each class), a bias of nOutputPlane, the reset rule and
+    the input checks."""
 
-
-class _VolumetricConvolutionBase(Module):
-    """Shared by the direct convolutions: weight (nOutputPlane, nInputPlane, kT, kH, kW), bias (nOutputPlane)."""
-
-    def __init__(self, nInputPlane, nOutputPlane, kT, kW, kH, dT=1, dW=1, dH=1, padT=0, padW=0, padH=0,
-                 dilationT=1, dilationW=1, dilationH=1):
+    def __init__(self, nInputPlane, nOutputPlane, kT, kW, kH, dT, dW, dH, padT, padW, padH, planes):
         super().__init__()
-        check_hyper(type(self).__name__,
-                    positive=dict(nInputPlane=nInputPlane, nOutputPlane=nOutputPlane, kT=kT, kW=kW, kH=kH,
-                                  dT=dT, dW=dW, dH=dH, dilationT=dilationT, dilationW=dilationW,
-                                  dilationH=dilationH),
-                    nonnegative=dict(padT=padT, padW=padW, padH=padH))
         self.nInputPlane, self.nOutputPlane = nInputPlane, nOutputPlane
         self.kT, self.kW, self.kH = kT, kW, kH
         self.dT, self.dW, self.dH = dT, dW, dH
         self.padT, self.padW, self.padH = padT, padW, padH
-        self.dilationT, self.dilationW, self.dilationH = dilationT, dilationW, dilationH
-        self.weight = self.output.new(nOutputPlane, nInputPlane, kT, kH, kW)
-        self.gradWeight = self.output.new(nOutputPlane, nInputPlane, kT, kH, kW)
+        self.weight = self.output.new(*planes, kT, kH, kW)
+        self.gradWeight = self.output.new(*planes, kT, kH, kW)
         self.bias = self.output.new(nOutputPlane)
         self.gradBias = self.output.new(nOutputPlane)
-        self.finput = self.output.new()       # the columns of the last input (Torch7's finput)
-        self.reset()
+        self.finput = self.output.new()       # columns (Torch7's finput)
 
     def noBias(self):
         self.bias = None
@@ -67,12 +53,44 @@ class _VolumetricConvolutionBase(Module):
 
     def reset(self, stdv=None):
         """Uniform in [-stdv, stdv], stdv = 1/sqrt(kT*kW*kH*nInputPlane) by default (Torch7's rule)."""
-        stdv = stdv * math.sqrt(3) if stdv is not None else 1 / math.sqrt(self.kT * self.kW * self.kH *
-                                                                          self.nInputPlane)
-        self.weight.uniform(-stdv, stdv)
-        if self.bias is not None:
-            self.bias.uniform(-stdv, stdv)
+        uniform_reset(stdv, self.kT * self.kW * self.kH * self.nInputPlane,
+                      self.weight, *([self.bias] if self.bias is not None else []))
         return self
+
+    def _planes(self, input):
+        """Batched input array and whether it was batched; raises unless it has nInputPlane planes."""
+        x, is_batch = batched(self, input, (4, 5))
+        self.checkSameType(input, self.weight)
+        if x.shape[1] != self.nInputPlane:
+            raise input_error(self, f"{self.nInputPlane} input planes (dimension {1 if is_batch else 0})",
+                              f"{x.shape[1]} (input of size {tuple(input.size())})")
+        return x, is_batch
+
+    def _describe(self):
+        """Torch7's name: planes, kernel, then stride and padding when padded or strided."""
+        s = f"nn.{type(self).__name__}({self.nInputPlane} -> {self.nOutputPlane}, {self.kT}x{self.kW}x{self.kH}"
+        padded = (self.padT, self.padW, self.padH) != (0, 0, 0)
+        if (self.dT, self.dW, self.dH) != (1, 1, 1) or padded:
+            s += f", {self.dT},{self.dW},{self.dH}"
+        if padded:
+            s += f", {self.padT},{self.padW},{self.padH}"
+        return s
+
+
+class _VolumetricConvolutionBase(_Volumetric):
+    """Shared by the direct convolutions: weight (nOutputPlane, nInputPlane, kT, kH, kW), bias (nOutputPlane)."""
+
+    def __init__(self, nInputPlane, nOutputPlane, kT, kW, kH, dT=1, dW=1, dH=1, padT=0, padW=0, padH=0,
+                 dilationT=1, dilationW=1, dilationH=1):
+        check_hyper(type(self).__name__,
+                    positive=dict(nInputPlane=nInputPlane, nOutputPlane=nOutputPlane, kT=kT, kW=kW, kH=kH,
+                                  dT=dT, dW=dW, dH=dH, dilationT=dilationT, dilationW=dilationW,
+                                  dilationH=dilationH),
+                    nonnegative=dict(padT=padT, padW=padW, padH=padH))
+        super().__init__(nInputPlane, nOutputPlane, kT, kW, kH, dT, dW, dH, padT, padW, padH,
+                         (nOutputPlane, nInputPlane))
+        self.dilationT, self.dilationW, self.dilationH = dilationT, dilationW, dilationH
+        self.reset()
 
     @property
     def _geometry(self):
@@ -81,11 +99,7 @@ class _VolumetricConvolutionBase(Module):
 
     def _check(self, input):
         """Batched input array and output counts (oT, oH, oW); raises before anything is touched."""
-        x, is_batch = batched(self, input, (4, 5))
-        self.checkSameType(input, self.weight)
-        if x.shape[1] != self.nInputPlane:
-            raise input_error(self, f"{self.nInputPlane} input planes (dimension {1 if is_batch else 0})",
-                              f"{x.shape[1]} (input of size {tuple(input.size())})")
+        x, is_batch = self._planes(input)
         k, s, p, d = self._geometry
         counts = tuple(ck.conv_output_size(n, kk, ss, pp, dd) for n, kk, ss, pp, dd in zip(x.shape[2:], k, s, p, d))
         if min(counts) < 1:
@@ -111,7 +125,7 @@ class _VolumetricConvolutionBase(Module):
 
     def _grad_t(self, input, gradOutput, n, counts):
         """gradOutput as (nOutputPlane, N*L), the GEMM operand of both backward halves."""
-        check_grad_output(self, gradOutput, self.output)
+        self.checkGradOutput(gradOutput, self.output)
         go = gradOutput.array.reshape((n, self.nOutputPlane) + counts)
         return ck.channels_first(go, self.bufferLike('_gradOutputT', input, (self.nOutputPlane,
                                                                              n * math.prod(counts))))
@@ -120,7 +134,7 @@ class _VolumetricConvolutionBase(Module):
         x, is_batch, counts = self._check(input)
         n = x.shape[0]
         k, s, p, d = self._geometry
-        check_grad_output(self, gradOutput, self.output)
+        self.checkGradOutput(gradOutput, self.output)
         gi = self.bufferLike('gradInput', input)
         ck.conv_grad_input(gradOutput.array.reshape((n, self.nOutputPlane) + counts), self.weight.array, x.shape,
                            s, p, d, out=gi.reshape(x.shape))
@@ -141,15 +155,6 @@ class _VolumetricConvolutionBase(Module):
 
     def clearState(self):
         return super().clearState('finput', '_gemm', '_gradOutputT')
-
-    def _describe(self):
-        s = f"nn.{type(self).__name__}({self.nInputPlane} -> {self.nOutputPlane}, {self.kT}x{self.kW}x{self.kH}"
-        padded = (self.padT, self.padW, self.padH) != (0, 0, 0)
-        if (self.dT, self.dW, self.dH) != (1, 1, 1) or padded:
-            s += f", {self.dT},{self.dW},{self.dH}"
-        if padded:
-            s += f", {self.padT},{self.padW},{self.padH}"
-        return s
 
 
 class VolumetricConvolution(_VolumetricConvolutionBase):
@@ -178,7 +183,7 @@ class VolumetricDilatedConvolution(_VolumetricConvolutionBase):
                 (')' if self.bias is not None else ') without bias'))
 
 
-class VolumetricFullConvolution(Module):
+class VolumetricFullConvolution(_Volumetric):
     """Transposed 3-D convolution (the adjoint of VolumetricConvolution), as Torch7.
 
     ``VolumetricFullConvolution(nInputPlane, nOutputPlane, kT, kW, kH, dT=1, dW=1, dH=1, padT=0, padW=0, padH=0,
@@ -188,7 +193,6 @@ class VolumetricFullConvolution(Module):
 
     def __init__(self, nInputPlane, nOutputPlane, kT, kW, kH, dT=1, dW=1, dH=1, padT=0, padW=0, padH=0,
                  adjT=0, adjW=0, adjH=0):
-        super().__init__()
         check_hyper('VolumetricFullConvolution',
                     positive=dict(nInputPlane=nInputPlane, nOutputPlane=nOutputPlane, kT=kT, kW=kW, kH=kH,
                                   dT=dT, dW=dW, dH=dH),
@@ -196,32 +200,11 @@ class VolumetricFullConvolution(Module):
         if adjT > dT - 1 or adjW > dW - 1 or adjH > dH - 1:
             raise ValueError(f"VolumetricFullConvolution: adjT, adjW, adjH must be smaller than dT, dW, dH, "
                              f"got adj ({adjT}, {adjW}, {adjH}) for strides ({dT}, {dW}, {dH})")
-        self.nInputPlane, self.nOutputPlane = nInputPlane, nOutputPlane
-        self.kT, self.kW, self.kH = kT, kW, kH
-        self.dT, self.dW, self.dH = dT, dW, dH
-        self.padT, self.padW, self.padH = padT, padW, padH
+        super().__init__(nInputPlane, nOutputPlane, kT, kW, kH, dT, dW, dH, padT, padW, padH,
+                         (nInputPlane, nOutputPlane))
         self.adjT, self.adjW, self.adjH = adjT, adjW, adjH
-        self.weight = self.output.new(nInputPlane, nOutputPlane, kT, kH, kW)
-        self.gradWeight = self.output.new(nInputPlane, nOutputPlane, kT, kH, kW)
-        self.bias = self.output.new(nOutputPlane)
-        self.gradBias = self.output.new(nOutputPlane)
-        self.finput = self.output.new()
-        self.fgradInput = self.output.new()
+        self.fgradInput = self.output.new()   # the output's columns, kept between forward calls
         self.reset()
-
-    def noBias(self):
-        self.bias = None
-        self.gradBias = None
-        return self
-
-    def reset(self, stdv=None):
-        """Uniform in [-stdv, stdv], stdv = 1/sqrt(kT*kW*kH*nInputPlane) by default (Torch7's rule)."""
-        stdv = stdv * math.sqrt(3) if stdv is not None else 1 / math.sqrt(self.kT * self.kW * self.kH *
-                                                                          self.nInputPlane)
-        self.weight.uniform(-stdv, stdv)
-        if self.bias is not None:
-            self.bias.uniform(-stdv, stdv)
-        return self
 
     @property
     def _geometry(self):
@@ -229,11 +212,7 @@ class VolumetricFullConvolution(Module):
                 (1, 1, 1))
 
     def _check(self, input):
-        x, is_batch = batched(self, input, (4, 5))
-        self.checkSameType(input, self.weight)
-        if x.shape[1] != self.nInputPlane:
-            raise input_error(self, f"{self.nInputPlane} input planes (dimension {1 if is_batch else 0})",
-                              f"{x.shape[1]} (input of size {tuple(input.size())})")
+        x, is_batch = self._planes(input)
         k, s, p, _ = self._geometry
         adj = (self.adjT, self.adjH, self.adjW)
         sizes = tuple((n - 1) * ss - 2 * pp + kk + a for n, kk, ss, pp, a in zip(x.shape[2:], k, s, p, adj))
@@ -256,7 +235,7 @@ class VolumetricFullConvolution(Module):
 
     def _grad_columns(self, input, x, gradOutput):
         """im2col of gradOutput, (nOutputPlane, *k, N, *input spatial)."""
-        check_grad_output(self, gradOutput, self.output)
+        self.checkGradOutput(gradOutput, self.output)
         k, s, p, d = self._geometry
         n = x.shape[0]
         go = gradOutput.array.reshape((n, self.nOutputPlane) + tuple(gradOutput.size())[-3:])
@@ -284,12 +263,7 @@ class VolumetricFullConvolution(Module):
         return super().clearState('finput', 'fgradInput', '_inputT')
 
     def __repr__(self):
-        s = f"nn.VolumetricFullConvolution({self.nInputPlane} -> {self.nOutputPlane}, {self.kT}x{self.kW}x{self.kH}"
-        padded = (self.padT, self.padW, self.padH) != (0, 0, 0)
-        if (self.dT, self.dW, self.dH) != (1, 1, 1) or padded:
-            s += f", {self.dT},{self.dW},{self.dH}"
-        if padded:
-            s += f", {self.padT},{self.padW},{self.padH}"
+        s = self._describe()
         if (self.adjT, self.adjW, self.adjH) != (0, 0, 0):
             s += f", {self.adjT},{self.adjW},{self.adjH}"
         return s + ')'

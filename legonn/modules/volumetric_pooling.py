@@ -15,7 +15,7 @@ from ..tensor import pool_kernels as pk
 from ..tensor.scatter_kernels import scatter_add_along
 from .errors import input_error
 from .module import Module
-from .volumetric_convolution import batched, check_grad_output, check_hyper
+from .volumetric_convolution import batched, check_hyper
 
 
 def index_tensor(reference):
@@ -109,7 +109,7 @@ class VolumetricMaxPooling(_VolumetricPoolingBase):
 
     def updateGradInput(self, input, gradOutput):
         x, is_batch, counts = self._check(input)
-        check_grad_output(self, gradOutput, self.output)
+        self.checkGradOutput(gradOutput, self.output)
         argmax = self.__dict__.get('_argmax')
         if argmax is None or tuple(argmax.size()) != x.shape[:2] + counts:
             raise input_error(self, "a forward call on this input before backward", "no matching forward")
@@ -165,7 +165,7 @@ class VolumetricAveragePooling(_VolumetricPoolingBase):
 
     def updateGradInput(self, input, gradOutput):
         x, is_batch, counts = self._check(input)
-        check_grad_output(self, gradOutput, self.output)
+        self.checkGradOutput(gradOutput, self.output)
         k, s, p, _ = self._geometry
         go = gradOutput.array.reshape(x.shape[:2] + counts) / math.prod(k)
         pk.sum_pool_backward(go, x.shape, k, s, p, out=self.bufferLike('gradInput', input).reshape(x.shape))
@@ -218,7 +218,7 @@ class VolumetricMaxUnpooling(Module):
 
     def updateGradInput(self, input, gradOutput):
         x, is_batch = self._check(input)
-        check_grad_output(self, gradOutput, self.output)
+        self.checkGradOutput(gradOutput, self.output)
         n, c = x.shape[:2]
         gi = self.bufferLike('gradInput', input)
         go = gradOutput.array.reshape(n, c, -1)
@@ -325,7 +325,7 @@ class VolumetricFractionalMaxPooling(Module):
 
     def updateGradInput(self, input, gradOutput):
         x, is_batch, out, pool = self._check(input)
-        check_grad_output(self, gradOutput, self.output)
+        self.checkGradOutput(gradOutput, self.output)
         n, c = x.shape[:2]
         gi = self.bufferLike('gradInput', input)
         gi.fill(0)

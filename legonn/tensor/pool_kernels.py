@@ -214,13 +214,3 @@ def avg_pool_divisor(spatial, ksize, stride, pad, counts, count_include_pad, xp,
         div = np.multiply.outer(div, np.maximum(end - start, 1))
     return xp.asarray(div.astype(dtype))
 
-
-def scatter_add(target, index, values):
-    """``target[index] += values`` along axis 0, repeated indices summed (NumPy add.at, CuPy scatter_add)."""
-    xp = array_module(target)
-    if xp is np:
-        np.add.at(target, index, values)
-    else:
-        import cupyx
-        cupyx.scatter_add(target, index, values)
-    return target
