@@ -41,8 +41,9 @@ class _Pooling2d(Module):
 
     def _output_hw(self, h, w):
         k, s, p, d = self._geometry()
-        trim = bool(self.padW or self.padH)
-        return tuple(pk.pool_output_size(size, k[i], s[i], p[i], d[i], self.ceil_mode, trim)
+        # THNN trims a last ceil-mode window starting past the input only when padded; without padding
+        # such a window (size 6, kernel 2, stride 3) reads nothing and max pooling would give -inf there
+        return tuple(pk.pool_output_size(size, k[i], s[i], p[i], d[i], self.ceil_mode, trim=True)
                      for i, size in enumerate((h, w)))
 
     def _check(self, input, gradOutput=None):

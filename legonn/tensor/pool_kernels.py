@@ -21,8 +21,10 @@ from .conv_kernels import _fits, _gpu_kernels, kernel_offsets, window_slice
 def pool_output_size(size, k, stride, pad=0, dilation=1, ceil=False, trim=False):
     """Windows along one axis by Torch7's rule: floor (or ceil) of (size + 2 pad - span) / stride, plus one.
 
-    With ``trim`` (THNN does it when the module has any padding) a last window
-    starting beyond the left-padded input is dropped. The result may be <= 0.
+    With ``trim`` a last window starting beyond the left-padded input is
+    dropped. THNN trims only when the module has padding, so ceil mode without
+    it can leave a window that reads no input (-inf from max pooling); the
+    legonn pooling modules always trim. The result may be <= 0.
     """
     room = size + 2 * pad - (dilation * (k - 1) + 1)
     n = (-(-room // stride) if ceil else room // stride) + 1

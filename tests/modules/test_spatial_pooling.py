@@ -16,7 +16,7 @@ def double(x):
 def out_size(size, k, s, p, d, ceil):
     room = size + 2 * p - (d * (k - 1) + 1)
     n = (math.ceil(room / s) if ceil else math.floor(room / s)) + 1
-    if p and (n - 1) * s >= size + p:
+    if (n - 1) * s >= size + p:   # no window may start past the input (THNN checks this only when padded)
         n -= 1
     return n
 
@@ -133,6 +133,22 @@ def test_max_pooling_defaults_and_nan():
     assert (m.dW, m.dH) == (3, 2) and repr(m) == 'nn.SpatialMaxPooling(3x2, 3,2)'
     x = lg.Tensor([[[1.0, float('nan')], [3.0, 2.0]]])
     assert math.isnan(float(nn.SpatialMaxPooling(2, 2).forward(x).numpy().ravel()[0]))
+
+
+@pytest.mark.parametrize('make', [lambda: nn.SpatialMaxPooling(2, 2, 3, 3),
+                                  lambda: nn.SpatialDilatedMaxPooling(2, 2, 3, 3),
+                                  lambda: nn.SpatialAveragePooling(2, 2, 3, 3)], ids=['max', 'dilated-max', 'avg'])
+def test_ceil_without_padding_never_starts_a_window_past_the_input(make):
+    # 6 = 2 windows of stride 3 and kernel 2; ceil rounds (6 - 2) / 3 up to a third window starting at 6
+    m = make().ceil().double()
+    x = np.random.default_rng(4).standard_normal((1, 2, 6, 6))
+    y = m.forward(double(x)).numpy()
+    assert y.shape == (1, 2, 2, 2)
+    assert np.isfinite(y).all()
+    np.testing.assert_allclose(y, ref_max(x, (2, 2), (3, 3), (0, 0))[0] if 'Max' in type(m).__name__
+                               else ref_avg(x, (2, 2), (3, 3), (0, 0), True, True))
+    gi = m.backward(double(x), double(np.ones(y.shape))).numpy()
+    assert np.isfinite(gi).all() and gi[..., 2, :].sum() == 0 and gi[..., 5, :].sum() == 0
 
 
 @pytest.mark.parametrize('ceil, include', [(False, True), (True, True), (True, False), (False, False)])
