@@ -43,7 +43,7 @@ def test_gradients_accumulate_across_calls():
 
 
 def test_bias_gradient_follows_batch_size_changes():
-    # the column sums use a cached ones vector: it must be refilled when the batch grows or the type changes
+    # gradBias is the column sum of gradOutput whatever the batch size and type
     m = nn.Linear(3, 2).double()
     for batch in (2, 5, 1, 5):
         go = np.random.default_rng(batch).standard_normal((batch, 2))
