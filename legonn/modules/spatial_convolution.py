@@ -37,6 +37,22 @@ def geometry_text(module):
     return s
 
 
+class _KernelParameters:
+    """``noBias`` and Torch7's reset rule (fan-in kW*kH*nInputPlane) of the 2-D convolutions whose
+    weight and optional bias follow SpatialConvolution's."""
+
+    def noBias(self):
+        self.bias = None
+        self.gradBias = None
+        return self
+
+    def reset(self, stdv=None):
+        """Uniform in [-stdv, stdv], stdv = 1/sqrt(kW*kH*nInputPlane) by default (Torch7's rule)."""
+        uniform_reset(stdv, self.kW * self.kH * self.nInputPlane,
+                      self.weight, *([self.bias] if self.bias is not None else []))
+        return self
+
+
 class _Convolution2d(Module):
     """Engine of the 2-D convolutions: subclasses set the geometry attributes and parameters."""
 
@@ -130,7 +146,7 @@ class _Convolution2d(Module):
         return super().clearState('finput', '_gemm', '_gradOutputT')
 
 
-class SpatialConvolution(_Convolution2d):
+class SpatialConvolution(_KernelParameters, _Convolution2d):
     """2-D convolution (cross-correlation) of ``nInputPlane`` planes into ``nOutputPlane`` planes.
 
     ``SpatialConvolution(nInputPlane, nOutputPlane, kW, kH, dW=1, dH=1, padW=0, padH=padW)``;
@@ -153,17 +169,6 @@ class SpatialConvolution(_Convolution2d):
         self.bias = self.output.new(nOutputPlane)
         self.gradBias = self.output.new(nOutputPlane)
         self.reset()
-
-    def noBias(self):
-        self.bias = None
-        self.gradBias = None
-        return self
-
-    def reset(self, stdv=None):
-        """Uniform in [-stdv, stdv], stdv = 1/sqrt(kW*kH*nInputPlane) by default (Torch7's rule)."""
-        uniform_reset(stdv, self.kW * self.kH * self.nInputPlane,
-                      self.weight, *([self.bias] if self.bias is not None else []))
-        return self
 
     def __repr__(self):
         s = f"nn.{type(self).__name__}({self.nInputPlane} -> {self.nOutputPlane}, {self.kW}x{self.kH}"

@@ -1,11 +1,10 @@
 """SpatialDepthWiseConvolution: each input plane convolved with its own ``depthwiseMultiplier`` kernels."""
 
 from ..tensor import conv_kernels as ck
-from .scaling import uniform_reset
-from .spatial_convolution import _Convolution2d, check_ints, geometry_text
+from .spatial_convolution import _Convolution2d, _KernelParameters, check_ints, geometry_text
 
 
-class SpatialDepthWiseConvolution(_Convolution2d):
+class SpatialDepthWiseConvolution(_KernelParameters, _Convolution2d):
     """Depthwise 2-D convolution (Torch7's version 2 arguments).
 
     ``SpatialDepthWiseConvolution(nInputPlane, depthwiseMultiplier, kW, kH, dW=1, dH=1, padW=0, padH=padW)``;
@@ -31,17 +30,6 @@ class SpatialDepthWiseConvolution(_Convolution2d):
         self.bias = self.output.new(depthwiseMultiplier, nInputPlane)
         self.gradBias = self.output.new(depthwiseMultiplier, nInputPlane)
         self.reset()
-
-    def noBias(self):
-        self.bias = None
-        self.gradBias = None
-        return self
-
-    def reset(self, stdv=None):
-        """Uniform in [-stdv, stdv], stdv = 1/sqrt(kW*kH*nInputPlane) by default (Torch7's rule)."""
-        uniform_reset(stdv, self.kW * self.kH * self.nInputPlane,
-                      self.weight, *([self.bias] if self.bias is not None else []))
-        return self
 
     # grouped layout: output plane i*M + m <- weight[m, i]
     def _conv_weight(self):

@@ -3,11 +3,10 @@
 from ..tensor import conv_kernels as ck
 from .errors import input_error
 from .module import Module
-from .scaling import uniform_reset
-from .spatial_convolution import batched, check_ints, geometry_text
+from .spatial_convolution import _KernelParameters, batched, check_ints, geometry_text
 
 
-class SpatialFullConvolution(Module):
+class SpatialFullConvolution(_KernelParameters, Module):
     """Adjoint of SpatialConvolution: each input pixel scatters a weighted kernel onto the output.
 
     ``SpatialFullConvolution(nInputPlane, nOutputPlane, kW, kH, dW=1, dH=1, padW=0, padH=0, adjW=0, adjH=0)``;
@@ -32,17 +31,6 @@ class SpatialFullConvolution(Module):
         self.bias = self.output.new(nOutputPlane)
         self.gradBias = self.output.new(nOutputPlane)
         self.reset()
-
-    def noBias(self):
-        self.bias = None
-        self.gradBias = None
-        return self
-
-    def reset(self, stdv=None):
-        """Uniform in [-stdv, stdv], stdv = 1/sqrt(kW*kH*nInputPlane) by default (Torch7's rule)."""
-        uniform_reset(stdv, self.kW * self.kH * self.nInputPlane,
-                      self.weight, *([self.bias] if self.bias is not None else []))
-        return self
 
     def _geometry(self):
         return (self.dH, self.dW), (self.padH, self.padW), (1, 1), (self.adjH, self.adjW)
