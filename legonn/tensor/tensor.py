@@ -161,9 +161,16 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         t = object.__new__(tcls)
         return t._adopt(arr)
 
-    def _view(self, offset, sizes, strides):
+    def _view(self, offset, sizes, strides, key=None):
+        """A tensor viewing this one's storage. With ``key`` (a basic index reproducing the geometry), its
+        array is this tensor's cached array indexed by ``key``: far cheaper than building it from the
+        storage on first use, which matters for the views modules make on every call."""
         t = object.__new__(type(self))
         t._set(self._storage, offset, sizes, strides)
+        if key is not None:
+            arr = self._arr
+            if arr is not None and self._ver == t._ver:
+                t._arr = arr[key]
         return t
 
     def _check_bounds(self):
@@ -288,13 +295,14 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         """The slice at ``index`` (0-based) along ``dim``, one dimension fewer; shares storage."""
         d = self._dim_index(dim)
         n = self._size[d]
-        if isinstance(index, bool) or not isinstance(index, numbers.Integral):
+        if type(index) is not int and (isinstance(index, bool) or not isinstance(index, numbers.Integral)):
             raise TypeError(f"{self._typename}.select: index must be an integer, got {index!r}")
         if not -n <= index < n:
             raise IndexError(f"{self._typename}.select: index {index} out of range for dimension {d} of size {n}")
-        index = index + n if index < 0 else index
+        index = int(index + n if index < 0 else index)
         return self._view(self._offset + index * self._stride[d],
-                          self._size[:d] + self._size[d + 1:], self._stride[:d] + self._stride[d + 1:])
+                          self._size[:d] + self._size[d + 1:], self._stride[:d] + self._stride[d + 1:],
+                          (slice(None),) * d + (index, Ellipsis))
 
     def narrow(self, dim, start, length):
         """Elements ``start .. start+length-1`` along ``dim``; shares storage."""
@@ -309,7 +317,8 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
                              f"{d} of size {n}")
         sizes = list(self._size)
         sizes[d] = length
-        return self._view(self._offset + start * self._stride[d], sizes, self._stride)
+        return self._view(self._offset + start * self._stride[d], sizes, self._stride,
+                          (slice(None),) * d + (slice(int(start), int(start + length)),))
 
     def sub(self, *bounds):
         """Torch7's ``sub(d0start, d0end, d1start, d1end, ...)`` with 0-based inclusive ends; negatives count from the end."""
@@ -346,7 +355,11 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         """Same storage seen with new sizes (one may be -1); needs compatible strides, as in Torch7."""
         sizes = self._infer_sizes(_parse_sizes(sizes, f'{self._typename}.view'), 'view')
         if self.isContiguous():
-            return self._view(self._offset, sizes, contiguous_strides(sizes))
+            t = self._view(self._offset, sizes, contiguous_strides(sizes))
+            arr = self._arr
+            if arr is not None and self._ver == t._ver and arr.flags.c_contiguous:
+                t._arr = arr.reshape(sizes)   # a view, never a copy, of a C-contiguous array
+            return t
         probe = self.array.view()
         try:
             probe.shape = sizes
