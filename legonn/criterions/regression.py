@@ -1,7 +1,6 @@
 """Regression losses: AbsCriterion, SmoothL1Criterion, WeightedMSECriterion, L1Cost."""
 from ..modules.elementwise import check_float_tensor
 from ..modules.errors import input_error
-from .criterion import Criterion
 from .elementwise import _ElementwiseCriterion, _TargetFree
 from .mse import MSECriterion
 

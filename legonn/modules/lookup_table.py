@@ -93,7 +93,7 @@ class LookupTable(Module):
         return self.output
 
     def updateGradInput(self, input, gradOutput):
-        idx = self._indices(input)
+        self._indices(input)  # the same index checks as forward
         self.checkGradOutput(gradOutput, self.output)
         self.bufferLike('gradInput', input)[...] = 0
         return self.gradInput

@@ -6,7 +6,7 @@ from ..tensor.scatter_kernels import index_bounds, scatter_add
 from .errors import input_error
 from .module import Module
 from .table_buffers import (check_size, check_table, check_tensor, copy_tree, describe, same_nesting, slot, trim,
-                            view_buffer, zero_mirror)
+                            zero_mirror)
 
 
 def _batch_dim(module, dimension, ndim, nInputDims):

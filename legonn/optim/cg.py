@@ -62,7 +62,6 @@ def cg(opfunc, x, config=None, state=None):
         z1 = 1 / (1 - d1)
         while i < abs(max_eval):
             x0[...] = xa
-            f0 = f1
             df0[...] = df1
             xa += z1 * s
             f2, g = evaluate('cg', opfunc, x, i)

@@ -2,7 +2,6 @@
 import numpy as np
 import pytest
 
-import legonn as lg
 from legonn import nn
 from tests.checks import standard_tests
 

@@ -6,7 +6,6 @@ import sys
 import numpy as np
 
 import legonn as lg
-from legonn import nn
 from tests.checks import assert_jacobian
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', 'examples'))

@@ -4,7 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import assert_close_trees, assert_gpu_matches_cpu, assert_type_roundtrip
+from tests.checks import assert_close_trees, assert_type_roundtrip
 
 IDX = [[0, 3, 3], [4, 1, 0]]
 

@@ -4,7 +4,6 @@ import math
 import numpy as np
 import pytest
 
-import legonn as lg
 from legonn import nn
 from tests.checks import named_case_tests
 

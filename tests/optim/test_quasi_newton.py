@@ -222,7 +222,7 @@ def ref_cg(opfunc, x, max_eval, rho=0.01, sig=0.5, intr=0.1, ext=3.0, max_iter=2
     d1 = -(s @ s)
     z1 = 1 / (1 - d1)
     while i < max_eval:
-        x0, f0, df0 = x.copy(), f1, df1.copy()
+        x0 = x.copy()
         x = x + z1 * s
         f2, df2 = ev(x)
         i += 1
