@@ -1,4 +1,5 @@
 """Stochastic gradient descent, Torch7's ``optim.sgd``."""
+from ..tensor.blas_kernels import axpby_into
 from .closure import buffer, entries, evaluate, parameters, scratch, settings
 
 DEFAULTS = {'learningRate': 1e-3, 'learningRateDecay': 0, 'weightDecay': 0, 'momentum': 0, 'dampening': None,
@@ -48,12 +49,7 @@ def sgd(opfunc, x, config=None, state=None):
             step = buffer('sgd', state, 'dfdx', dfdx, copy=True).array
         else:
             step = buffer('sgd', state, 'dfdx', dfdx).array
-            step *= mom
-            if damp == 0:
-                step += g
-            else:
-                xp.multiply(g, 1 - damp, out=tmp)
-                step += tmp
+            axpby_into(step, 1 - damp, g, mom, tmp)   # step = mom * step + (1 - damp) * g, one pass
         if nesterov:
             xp.multiply(step, mom, out=tmp)
             g += tmp
@@ -66,8 +62,7 @@ def sgd(opfunc, x, config=None, state=None):
         delta = buffer('sgd', state, 'deltaParameters', x).array
         xp.multiply(lrs, step, out=delta)
         step = delta
-    xp.multiply(step, -clr, out=tmp)
-    xa += tmp
+    axpby_into(xa, -clr, step, 1.0, tmp)   # x -= clr * step, one pass
 
     state['evalCounter'] = nevals + 1
     return x, [fx]

@@ -1,4 +1,4 @@
-"""GEMM that accumulates in place: out = beta * out + alpha * (a @ b).
+"""BLAS calls that accumulate in place: GEMM out = beta * out + alpha * (a @ b), and axpby.
 
 Torch7 accumulates parameter gradients with ``addmm`` (BLAS gemm with
 beta = 1), so no temporary product is allocated. NumPy's ``matmul`` cannot
@@ -13,11 +13,13 @@ import os
 
 import numpy as np
 
+from . import backend
+
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 
 
 def _load_cblas():
-    """{dtype: gemm function} from NumPy's bundled scipy-openblas, or {} when absent."""
+    """({dtype: gemm}, {dtype: axpby}) from NumPy's bundled scipy-openblas, or ({}, {}) when absent."""
     libs_dir = os.path.join(os.path.dirname(np.__file__), '..', 'numpy.libs')
     for path in sorted(glob.glob(os.path.join(libs_dir, 'libscipy_openblas*.so*'))):
         try:
@@ -25,21 +27,24 @@ def _load_cblas():
         except OSError:
             continue
         for suffix, int_type in (('64_', ctypes.c_int64), ('', ctypes.c_int32)):
-            found = {}
+            gemm, axpby = {}, {}
             for dtype, letter, real in ((np.float32, 's', ctypes.c_float), (np.float64, 'd', ctypes.c_double)):
                 fn = getattr(lib, f'scipy_cblas_{letter}gemm{suffix}', None)
-                if fn is None:
+                vec = getattr(lib, f'scipy_cblas_{letter}axpby{suffix}', None)
+                if fn is None or vec is None:
                     break
-                fn.restype = None
+                fn.restype = vec.restype = None
                 fn.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, int_type, int_type, int_type, real,
                                ctypes.c_void_p, int_type, ctypes.c_void_p, int_type, real, ctypes.c_void_p, int_type]
-                found[np.dtype(dtype)] = fn
-            if len(found) == 2:
-                return found
-    return {}
+                vec.argtypes = [int_type, real, ctypes.c_void_p, int_type, real, ctypes.c_void_p, int_type]
+                gemm[np.dtype(dtype)] = fn
+                axpby[np.dtype(dtype)] = vec
+            if len(gemm) == 2:
+                return gemm, axpby
+    return {}, {}
 
 
-_GEMM = _load_cblas()
+_GEMM, _AXPBY = _load_cblas()
 
 
 def _operand(arr):
@@ -75,3 +80,26 @@ def addmm_into(out, a, b, alpha=1.0, beta=1.0):
             out *= beta
         out += product
     return out
+
+
+def axpby_into(y, alpha, x, beta=1.0, scratch=None):
+    """y = alpha * x + beta * y in one pass over memory (BLAS axpby) for equally long 1-D arrays.
+
+    Optimisers update every parameter this way; NumPy needs two or three passes (and
+    a temporary, or ``scratch``, an array like ``y`` to hold alpha * x) for the same.
+    """
+    fn = _AXPBY.get(y.dtype) if isinstance(y, np.ndarray) else None
+    if fn is not None and type(x) is np.ndarray and x.dtype == y.dtype and x.shape == y.shape and \
+            y.ndim == 1 and y.flags.c_contiguous and x.flags.c_contiguous:
+        fn(y.shape[0], alpha, x.ctypes.data, 1, beta, y.ctypes.data, 1)
+        return y
+    if beta != 1:
+        y *= beta
+    if alpha == 1:
+        y += x
+    elif scratch is not None:
+        backend.array_module(y).multiply(x, alpha, out=scratch)
+        y += scratch
+    else:
+        y += alpha * x
+    return y
