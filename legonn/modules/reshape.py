@@ -15,6 +15,16 @@ def _sizes(owner, args):
     return tuple(args)
 
 
+def _reshaped(previous, source, sizes):
+    """``source.reshape(sizes)``, or ``previous`` when it already is that view (a module reshapes the
+    same buffer on every call: the check is a few reads, building the view is not)."""
+    if type(previous) is type(source) and previous._storage is source._storage and \
+            previous._offset == source._offset and previous._size == sizes and previous.isContiguous() and \
+            source.isContiguous():
+        return previous
+    return source.reshape(sizes)
+
+
 class View(Module):
     """``View(*sizes)``: output = input viewed as ``sizes`` (one may be -1, inferred).
 
@@ -68,12 +78,12 @@ class View(Module):
     def updateOutput(self, input):
         self.checkTensor(input)
         batch = self._batchsize(input)
-        self.output = input.reshape(self.size if batch is None else (batch,) + self.size)
+        self.output = _reshaped(self.output, input, self.size if batch is None else (batch,) + self.size)
         return self.output
 
     def updateGradInput(self, input, gradOutput):
         self.checkGradOutput(gradOutput, self.output)
-        self.gradInput = gradOutput.reshape(input._size)
+        self.gradInput = _reshaped(self.gradInput, gradOutput, input._size)
         return self.gradInput
 
     def _size_text(self):
@@ -114,12 +124,12 @@ class Reshape(Module):
         if total != n:
             raise input_error(self, f"an input of {total} elements to reshape into {sizes}",
                               f"size {tuple(input.size())}")
-        self.output = input.reshape(sizes)
+        self.output = _reshaped(self.output, input, tuple(sizes))
         return self.output
 
     def updateGradInput(self, input, gradOutput):
         self.checkGradOutput(gradOutput, self.output)
-        self.gradInput = gradOutput.reshape(input._size)
+        self.gradInput = _reshaped(self.gradInput, gradOutput, input._size)
         return self.gradInput
 
     def __repr__(self):

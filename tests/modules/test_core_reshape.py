@@ -113,3 +113,20 @@ def test_bad_sizes_name_the_module():
             nn.View(*bad)
     with pytest.raises(ValueError, match='Reshape'):
         nn.Reshape(0, 3)
+
+
+@pytest.mark.parametrize('module', [nn.Reshape(2, 3), nn.View(2, 3)])
+def test_views_follow_their_input_across_calls(module):
+    # the output view is reused while the input is the same buffer; another input gets its own view
+    x = lg.randn(4, 6)
+    first = module.forward(x)
+    x.fill(2)
+    again = module.forward(x)
+    assert again.storage() is x.storage() and float(again.sum()) == 2 * 24
+    y = lg.randn(4, 6)
+    other = module.forward(y)
+    assert other.storage() is y.storage() and np.array_equal(other.numpy(), y.numpy().reshape(4, 2, 3))
+    assert first.storage() is x.storage()
+    go = lg.ones(4, 2, 3)
+    assert module.backward(y, go).storage() is go.storage()
+    assert module.backward(y, lg.zeros(4, 2, 3)).sum() == 0
