@@ -4,6 +4,7 @@ Each takes a tensor of any shape and returns one of the same shape and type.
 The in-place variants (Torch7's ``ip``/``inplace`` flag) overwrite the input
 with the output and the gradOutput with the gradInput, saving two buffers.
 """
+from ..tensor.pointwise import sigmoid_into
 from .module import Module
 
 
@@ -40,8 +41,7 @@ class Sigmoid(Module):
 
     def updateOutput(self, input):
         self.checkTensor(input)
-        self.bufferLike('output', input)
-        self.output.sigmoid(input)  # the tensor kernel: overflow-free for large |x|
+        sigmoid_into(input.xp, input.array, self.bufferLike('output', input))  # overflow-free for large |x|
         return self.output
 
     def updateGradInput(self, input, gradOutput):

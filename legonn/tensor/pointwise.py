@@ -42,7 +42,8 @@ def _ufunc(ufunc_name):
     return lambda xp, x, out: getattr(xp, ufunc_name)(x, out=out, casting='unsafe')
 
 
-def _sigmoid(xp, x, out):
+def sigmoid_into(xp, x, out):
+    """out = sigmoid(x) for arrays of module ``xp``, overflow-free (Sigmoid calls it directly)."""
     if out.dtype.kind != 'f' or out.dtype.itemsize < 4:
         # half (and integer results): 0.5 * tanh(x / 2) + 0.5 never overflows and keeps its few bits exact
         xp.multiply(x, 0.5, out=out, casting='unsafe')
@@ -76,7 +77,7 @@ UNARY = {name: _ufunc(name) for name in (
     'abs', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'tanh', 'sign', 'floor', 'ceil', 'trunc',
     'cos', 'sin', 'tan', 'cosh', 'sinh', 'square')}
 UNARY.update({'acos': _ufunc('arccos'), 'asin': _ufunc('arcsin'), 'atan': _ufunc('arctan'),
-              'neg': _ufunc('negative'), 'round': _ufunc('rint'), 'sigmoid': _sigmoid,
+              'neg': _ufunc('negative'), 'round': _ufunc('rint'), 'sigmoid': sigmoid_into,
               'rsqrt': _rsqrt, 'frac': _frac, 'cinv': _cinv})
 
 
