@@ -3,6 +3,7 @@
 Input: a list of tensors of one size and type; output: one tensor of that
 size; gradInput: a list with one gradient per input tensor.
 """
+from ..tensor import Tensor
 from .module import Module
 from .errors import input_error
 from .table_buffers import check_size, check_table, check_tensors_alike, index_buffer, slot, trim, view_buffer
@@ -17,8 +18,14 @@ class _ElementwiseTable(Module):
         self.gradInput = []
 
     def _check(self, input, gradOutput=None):
-        check_table(self, input, length=self.arity)
-        check_tensors_alike(self, input)
+        first = input[0] if type(input) is list and input else None
+        cls = type(first)
+        # the common case (a list of tensors of one type and size) in a few reads; else the full checks,
+        # which also word the error
+        if not (issubclass(cls, Tensor) and (self.arity is None or len(input) == self.arity) and
+                all(type(t) is cls and t._size == first._size for t in input)):
+            check_table(self, input, length=self.arity)
+            check_tensors_alike(self, input)
         if gradOutput is not None:
             check_size(self, gradOutput, input[0].size())
             self.checkSameType(gradOutput, input[0], 'gradOutput')
