@@ -6,7 +6,7 @@ import copy
 from ..tensor import TENSOR_CLASSES, Tensor, default_class
 from ..tensor.conversion import convert_tree
 from ..tensor.naming import TorchNamed
-from ..tensor.types import full_name
+from ..tensor.types import device_twin, full_name
 from .errors import input_error
 
 # every Module/Criterion class by name: the nn namespace and safe loading draw on it
@@ -69,11 +69,10 @@ class Typed(TorchNamed):
 
     def cuda(self):
         """Move every tensor to the GPU (CuPy), keeping the element type."""
-        current = self.type().replace('legonn.', '').replace('Cuda', '')
-        return self.type('legonn.Cuda' + current.replace('FloatTensor', 'Tensor'))
+        return self.type(device_twin(self._type, True))
 
     def cpu(self):
-        return self.type(self.type().replace('legonn.Cuda', 'legonn.').replace('legonn.Tensor', 'legonn.FloatTensor'))
+        return self.type(device_twin(self._type, False))
 
     def clearBuffers(self, *names):
         """Replace the named tensors with empty ones of the same type (in lists too, keeping their length,

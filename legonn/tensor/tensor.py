@@ -17,7 +17,7 @@ import numpy as np
 from . import backend
 from .naming import TorchNamed
 from .storage import Storage
-from .types import TYPES, default_short_name, full_name, name_for, short_name
+from .types import TYPES, default_short_name, device_twin, full_name, name_for, short_name
 from .pointwise import PointwiseMixin
 from .blas import BlasMixin
 from .reductions import ReductionMixin
@@ -592,13 +592,10 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         if self._cuda:
             return self
         backend.cupy()
-        return self.type(self._typename.replace('legonn.', 'legonn.Cuda').replace('CudaFloat', 'Cuda'))
+        return self.type(device_twin(self._typename, True))
 
     def cpu(self):
-        if not self._cuda:
-            return self
-        name = self._typename.replace('legonn.Cuda', 'legonn.')
-        return self.type('legonn.FloatTensor' if name == 'legonn.Tensor' else name)
+        return self.type(device_twin(self._typename, False))
 
     # --- interop -----------------------------------------------------------
     def numpy(self):

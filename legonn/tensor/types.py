@@ -57,6 +57,12 @@ def name_for(dtype, cuda):
     return _BY_DTYPE[key]
 
 
+def device_twin(typename, cuda):
+    """The type with ``typename``'s element type on the GPU (``cuda``) or the CPU:
+    'legonn.DoubleTensor' -> 'legonn.CudaDoubleTensor', 'legonn.CudaTensor' -> 'legonn.FloatTensor'."""
+    return 'legonn.' + name_for(TYPES[short_name(typename)][0], cuda)
+
+
 _default = ['FloatTensor']
 
 
