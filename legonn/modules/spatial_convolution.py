@@ -103,6 +103,18 @@ class _Convolution2d(Module):
         arr = self.bufferLike(name, input, sizes)
         return arr if input.dim() == 4 else arr[None]
 
+    def _batch_last(self, x):
+        """True for the CPU layout with the batch innermost in the columns and gradOutput^T, (C, kH, kW, oH, oW, N):
+        NumPy data, one group and the dense kernel's own gradient fold (subclasses may expect the other order).
+
+        It makes the window copy contiguous but the output transpose strided, so it
+        pays only when the columns (C*kH*kW rows) outweigh the output (nOutputPlane
+        rows) several times: LeNet's second convolution (500 vs 50), not its first (25 vs 20).
+        """
+        return (self.groups == 1 and x.shape[0] > 1 and type(x).__module__ == 'numpy'
+                and self.nInputPlane * self.kH * self.kW >= 4 * self.nOutputPlane
+                and type(self)._acc_conv_grads is _Convolution2d._acc_conv_grads)
+
     def updateOutput(self, input):
         x, hw = self._check(input)
         k, s, p, d = self._geometry()
@@ -110,6 +122,16 @@ class _Convolution2d(Module):
         cols = self.bufferLike('finput', input, (self.nInputPlane * k[0] * k[1], n * hw[0] * hw[1]))
         gemm = self.bufferLike('_gemm', input, (self.nOutputPlane, n * hw[0] * hw[1]))
         out = self._out_array('output', input, n, self.nOutputPlane, hw)
+        if self._batch_last(x):
+            xp = input.xp
+            ck.im2col_batch_last(x, k, s, p, d, out=cols.reshape((self.nInputPlane,) + k + hw + (n,)))
+            xp.matmul(self._conv_weight().reshape(self.nOutputPlane, -1), cols, out=gemm)
+            res = xp.moveaxis(gemm.reshape((self.nOutputPlane,) + hw + (n,)), -1, 0)
+            if self.bias is None:
+                out[...] = res
+            else:
+                xp.add(res, self._conv_bias().reshape(-1, 1, 1), out=out)
+            return self.output
         ck.conv_forward(x, self._conv_weight(), self._conv_bias(), s, p, d, self.groups,
                         cols=cols.reshape((self.nInputPlane,) + k + (n,) + hw), out=out, gemm=gemm)
         return self.output
@@ -117,6 +139,9 @@ class _Convolution2d(Module):
     def _grad_t(self, input, go):
         """gradOutput as (nOutputPlane, N*H*W), the GEMM operand of the parameter gradients."""
         scratch = self.bufferLike('_gradOutputT', input, (go.shape[1], go.shape[0] * go.shape[2] * go.shape[3]))
+        if self._batch_last(go):
+            scratch.reshape(go.shape[1:] + go.shape[:1])[...] = input.xp.moveaxis(go, 0, -1)
+            return scratch
         return ck.channels_first(go, scratch)
 
     def updateGradInput(self, input, gradOutput):
@@ -137,7 +162,10 @@ class _Convolution2d(Module):
         if cols is None or tuple(cols.size()) != shape or type(cols) is not type(input):
             # no forward on an input of this shape before: build the columns now
             cols = self.bufferLike('finput', input, shape)
-            ck.im2col(x, k, s, p, d, out=cols.reshape((self.nInputPlane,) + k + (x.shape[0],) + hw))
+            if self._batch_last(x):
+                ck.im2col_batch_last(x, k, s, p, d, out=cols.reshape((self.nInputPlane,) + k + hw + (x.shape[0],)))
+            else:
+                ck.im2col(x, k, s, p, d, out=cols.reshape((self.nInputPlane,) + k + (x.shape[0],) + hw))
         else:
             cols = cols.array
         self._acc_conv_grads(grad_t, cols, scale)

@@ -85,6 +85,26 @@ def im2col(x, ksize, stride, pad, dilation, out=None):
     return out
 
 
+def im2col_batch_last(x, ksize, stride, pad, dilation, out=None):
+    """Columns ``(C, *ksize, *out, N)`` of ``x`` (N, C, *spatial): ``im2col`` with the batch innermost.
+
+    The CPU layout for big batches: ``x`` is transposed once to (C, *spatial, N),
+    then each kernel offset is one copy whose inner runs are ``out[-1] * N``
+    (or N) contiguous elements instead of out-width ones.
+    """
+    xp = array_module(x)
+    n, c = x.shape[:2]
+    counts = tuple(conv_output_size(s, k, st, p, d)
+                   for s, k, st, p, d in zip(x.shape[2:], ksize, stride, pad, dilation))
+    shape = (c,) + tuple(ksize) + counts + (n,)
+    if not _fits(out, shape, x.dtype):
+        out = xp.empty(shape, dtype=x.dtype)
+    src = xp.ascontiguousarray(xp.moveaxis(_zero_padded(x, pad) if any(pad) else x, 0, -1))
+    for offset in kernel_offsets(ksize):
+        out[(slice(None),) + offset] = src[(slice(None),) + window_slice(offset, stride, dilation, counts)]
+    return out
+
+
 def col2im(cols, spatial, stride, pad, dilation, out=None):
     """Adjoint of ``im2col``: ``(N, C, *spatial)`` holding, at each pixel, the sum of the columns that read it."""
     xp = array_module(cols)
