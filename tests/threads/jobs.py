@@ -84,15 +84,15 @@ def classifier():
 
 
 def adopt_model(model, tid):
-    """Init function: keep this worker's handle on the (shared-parameter) model."""
-    _state['model'] = model
-    _state['flat'] = model.getParameters()
+    """Init function: this worker's replica of ``model``, sharing its weights and biases (hogwild) but with
+    its own gradients and buffers, so that workers running at once never write each other's outputs."""
+    _state[tid] = model.clone('weight', 'bias')
 
 
 def train_shard(model, x, y, steps, lr=0.2, batch=16):
     """Plain SGD without locks on ``model``'s parameters (hogwild); returns the samples seen."""
     if model is None:
-        model = _state['model']
+        model = _state[threads.threadid()]
     params, grads = model.getParameters()
     criterion = nn.ClassNLLCriterion()
     rng = np.random.default_rng(threads.threadid())

@@ -126,9 +126,8 @@ def test_hogwild_converges(backend):
         shards = np.array_split(np.arange(len(y)), 2)
         for _ in range(3):
             for shard in shards:
-                # thread workers all use the main model; process workers their init's handle on it
-                p.addjob(jobs.train_shard, seen.append, model if backend == 'thread' else None,
-                         x[shard], y[shard], 20)
+                # each worker trains its own replica, whose weights and biases are the model's
+                p.addjob(jobs.train_shard, seen.append, None, x[shard], y[shard], 20)
         p.synchronize()
     finally:
         p.terminate()
