@@ -4,6 +4,7 @@
     python examples/lenet.py --data-dir ~/mnist --epochs 3   # the full IDX files
     python examples/lenet.py --cuda             # on the GPU (needs CuPy)
     python examples/lenet.py --donkeys 2        # 2 data-loading donkeys read augmented digits from disk
+    python examples/lenet.py --resume out/lenet/checkpoint.lg --epochs 8   # go on from a checkpoint
 
 conv 1->20 5x5, ReLU, max-pool 2, conv 20->50 5x5, ReLU, max-pool 2,
 Linear 800->500, ReLU, Linear 500->10, LogSoftMax; ClassNLLCriterion.
@@ -22,6 +23,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 import legonn as lg  # noqa: E402
 from legonn import nn, optim  # noqa: E402
 
+import checkpoint as checkpoints  # noqa: E402
 import mnist_data  # noqa: E402
 from mnist import evaluate  # noqa: E402  (the held-out ConfusionMatrix)
 
@@ -50,6 +52,8 @@ def main(argv=None):
                         help='text file to write the model structure to (default: out/lenet_structure.txt)')
     parser.add_argument('--cuda', action='store_true', help='train on the GPU through CuPy')
     parser.add_argument('--log-dir', default='out/lenet', help='where the training log and its curve go')
+    parser.add_argument('--checkpoint', help='checkpoint written after every epoch (default: LOG_DIR/checkpoint.lg)')
+    parser.add_argument('--resume', help='a checkpoint to continue from (up to --epochs epochs in all)')
     parser.add_argument('--donkeys', type=int, default=None,
                         help='load augmented mini-batches from image files with N donkey processes '
                              '(examples/donkeys.py; 0 loads them inline; the bundled subset only)')
@@ -60,12 +64,19 @@ def main(argv=None):
     lg.manualSeed(args.seed)
     x_train, y_train, x_test, y_test = mnist_data.load(args.data_dir, seed=args.seed)
     x_train, x_test = x_train[:, None], x_test[:, None]   # one input plane
-    model = lenet()
+    rng = np.random.default_rng(args.seed)
+    config = {'learningRate': args.lr, 'momentum': args.momentum, 'learningRateDecay': 1e-4}
+    history, first_epoch = [], 0
+    if args.resume:
+        model, config, history, first_epoch = checkpoints.resume(args.resume, rng)
+    else:
+        model = lenet()
     criterion = nn.ClassNLLCriterion()
     xp = np
     if args.cuda:
         model.cuda()
         criterion.cuda()
+        config = {k: v.cuda() if isinstance(v, lg.Tensor) else v for k, v in config.items()}
         xp = lg.tensor.backend.cupy()
     print(model)
     os.makedirs(os.path.dirname(args.structure) or '.', exist_ok=True)
@@ -74,10 +85,8 @@ def main(argv=None):
     params, grad_params = model.getParameters()
     print(f"{params.nElement()} parameters; {len(y_train)} training and {len(y_test)} held-out digits")
 
-    config = {'learningRate': args.lr, 'momentum': args.momentum, 'learningRateDecay': 1e-4}
-    rng = np.random.default_rng(args.seed)
+    checkpoint = args.checkpoint or os.path.join(args.log_dir, 'checkpoint.lg')
     start_time = time.perf_counter()
-    acc = 0.0
     loader = None
     if args.donkeys is not None:
         import donkeys
@@ -97,8 +106,11 @@ def main(argv=None):
 
     logger = optim.Logger(os.path.join(args.log_dir, 'train.log'))
     logger.setNames(['train loss', 'held-out error %'])
+    for row in history:
+        logger.add(row)
     n_batches = -(-len(y_train) // args.batch_size)
-    for epoch in range(args.epochs):
+    confusion = None
+    for epoch in range(first_epoch, args.epochs):
         total_loss, batches_done = 0.0, 0
         bar = tqdm(batches(epoch), total=n_batches, desc=f'epoch {epoch + 1}/{args.epochs}', leave=False,
                    unit='batch')
@@ -118,14 +130,17 @@ def main(argv=None):
             bar.set_postfix(loss=f'{total_loss / batches_done:.4f}')
         confusion = evaluate(model, x_test, y_test, 500, xp)
         acc = confusion.totalValid
-        logger.add([total_loss / batches_done, 100 * (1 - acc)])
+        history.append([total_loss / batches_done, 100 * (1 - acc)])
+        logger.add(history[-1])
+        checkpoints.save(checkpoint, model, config, history, epoch + 1, rng)
         print(f"epoch {epoch + 1}: train loss {total_loss / batches_done:.4f}, held-out accuracy {acc * 100:.2f}%, "
               f"{time.perf_counter() - start_time:.1f}s")
     if loader is not None:
         loader.close()
-    print(confusion)
-    print(f"training curve: {logger.plot()}")
-    return acc
+    if confusion is not None:
+        print(confusion)
+    print(f"training curve: {logger.plot()}; checkpoint: {checkpoint}")
+    return history
 
 
 if __name__ == '__main__':

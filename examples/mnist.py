@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 import legonn as lg  # noqa: E402
 from legonn import nn, optim  # noqa: E402
 
+import checkpoint as checkpoints  # noqa: E402
 import mnist_data  # noqa: E402
 
 
@@ -76,11 +77,7 @@ def main(argv=None):
     history, first_epoch = [], 0
     if args.resume:
         # the checkpoint holds the model, sgd's state table (in config) and where both generators stood
-        saved = lg.load(args.resume)
-        model, config, history, first_epoch = saved['model'], saved['config'], saved['history'], saved['epoch']
-        lg.setRNGState(saved['legonn_rng'])
-        rng.bit_generator.state = saved['shuffle_rng']
-        print(f"resumed from {args.resume} after epoch {first_epoch}")
+        model, config, history, first_epoch = checkpoints.resume(args.resume, rng)
     else:
         model = build(args.model, args.hidden)
     criterion = nn.ClassNLLCriterion()
@@ -125,8 +122,7 @@ def main(argv=None):
         acc = confusion.totalValid
         history.append([total_loss / batches, 100 * (1 - acc)])
         logger.add(history[-1])
-        lg.save(checkpoint, {'model': model, 'config': config, 'history': history, 'epoch': epoch + 1,
-                             'legonn_rng': lg.getRNGState(), 'shuffle_rng': rng.bit_generator.state})
+        checkpoints.save(checkpoint, model, config, history, epoch + 1, rng)
         print(f"epoch {epoch + 1}: train loss {total_loss / batches:.4f}, held-out accuracy {acc * 100:.2f}%, "
               f"{time.perf_counter() - start_time:.1f}s")
     if acc is not None:

@@ -1,5 +1,6 @@
 """Training resumed from a checkpoint continues exactly as the uninterrupted run (CPU, fixed seed):
-examples/mnist.py --resume, and a local loop with optim state and the RNG states saved mid-way.
+examples/mnist.py and examples/lenet.py --resume, and a local loop with optim state and the RNG states
+saved mid-way.
 Also: two runs with one seed give bitwise-identical parameters."""
 import importlib.util
 import os
@@ -13,10 +14,10 @@ from legonn import nn, optim
 EXAMPLES = os.path.join(os.path.dirname(__file__), '..', '..', 'examples')
 
 
-def mnist_example():
-    sys.path.insert(0, EXAMPLES)  # the example imports its data helper as a sibling
+def example(name):
+    sys.path.insert(0, EXAMPLES)  # the examples import their helpers as siblings
     try:
-        spec = importlib.util.spec_from_file_location('mnist_example', os.path.join(EXAMPLES, 'mnist.py'))
+        spec = importlib.util.spec_from_file_location(f'{name}_example', os.path.join(EXAMPLES, f'{name}.py'))
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
     finally:
@@ -24,9 +25,8 @@ def mnist_example():
     return module
 
 
-def test_mnist_example_resume_reproduces_the_uninterrupted_loss_curve(tmp_path, capsys):
-    example = mnist_example()
-    common = ['--hidden', '8', '--batch-size', '250', '--seed', '3']
+def assert_resume_reproduces(example, common, tmp_path, capsys):
+    """Two epochs in one run == one epoch, then a run resumed from its checkpoint (bitwise)."""
     whole = example.main(common + ['--epochs', '2', '--log-dir', str(tmp_path / 'whole')])
     ckpt = str(tmp_path / 'part' / 'ckpt.lg')
     first = example.main(common + ['--epochs', '1', '--log-dir', str(tmp_path / 'part'), '--checkpoint', ckpt])
@@ -36,6 +36,16 @@ def test_mnist_example_resume_reproduces_the_uninterrupted_loss_curve(tmp_path, 
     assert resumed == whole            # bitwise: floats compared with ==
     assert 'resumed from' in capsys.readouterr().out
     assert lg.load(ckpt)['epoch'] == 2
+
+
+def test_mnist_example_resume_reproduces_the_uninterrupted_loss_curve(tmp_path, capsys):
+    assert_resume_reproduces(example('mnist'), ['--hidden', '8', '--batch-size', '250', '--seed', '3'], tmp_path,
+                             capsys)
+
+
+def test_lenet_example_resume_reproduces_the_uninterrupted_loss_curve(tmp_path, capsys):
+    common = ['--batch-size', '250', '--seed', '3', '--structure', str(tmp_path / 'structure.txt')]
+    assert_resume_reproduces(example('lenet'), common, tmp_path, capsys)
 
 
 def _problem():
