@@ -148,7 +148,7 @@ def batches(data, batch, steps):
     return [(xs[:, i:i + steps], ys[:, i:i + steps]) for i in range(0, xs.shape[1], steps)]
 
 
-def main():
+def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--text', help='training text file (default: CPython pydoc_data.topics)')
     p.add_argument('--layers', type=int, default=2)
@@ -169,9 +169,12 @@ def main():
                    help='where to write the cell graph (.dot and .svg)')
     p.add_argument('--log-dir', default=os.path.join('out', 'char_lstm'),
                    help='where the loss log and its curve go')
+    p.add_argument('--checkpoint', default=os.path.join('out', 'char_lstm', 'checkpoint.lg'),
+                   help='checkpoint written at every evaluation and at the end')
+    p.add_argument('--resume', help='a checkpoint to continue from (up to --max-iters chunks in all)')
     p.add_argument('--cuda', action='store_true')
     p.add_argument('--seed', type=int, default=123)
-    args = p.parse_args()
+    args = p.parse_args(argv)
     from tqdm import tqdm
 
     lg.manualSeed(args.seed)
@@ -214,11 +217,25 @@ def main():
     if method is None:
         method, config = optim.sgd, {'learningRate': 0.5}
     state = model.zero_state(args.batch)
+    first = 0
+    if args.resume:
+        # parameters, the optimiser's state table (in config), the carried LSTM state, where training stood
+        saved = lg.load(args.resume, device='cuda' if args.cuda else 'cpu')
+        model.params.copy(saved['params'])
+        config, state, first = saved['config'], saved['state'], saved['iterations']
+        lg.setRNGState(saved['legonn_rng'])
+        print(f"resumed from {args.resume} after {first} chunks")
+
+    def save_checkpoint(iterations):
+        lg.save(args.checkpoint, {'params': model.params, 'config': config, 'state': state,
+                                  'iterations': iterations, 'legonn_rng': lg.getRNGState()})
+
     deadline = time.time() + 60 * args.minutes
     val_loss, train_loss = float('nan'), float('nan')
     logger = optim.Logger(os.path.join(args.log_dir, 'train.log'))
     logger.setNames(['train loss', 'validation loss'])
-    bar = tqdm(range(args.max_iters), desc='training', unit='chunk', dynamic_ncols=True)
+    bar = tqdm(range(first, args.max_iters), desc='training', unit='chunk', dynamic_ncols=True)
+    it = first - 1
     for it in bar:
         x, y = train[it % len(train)]
         if it % len(train) == 0:
@@ -239,10 +256,12 @@ def main():
         if (it + 1) % args.eval_every == 0:
             val_loss = validation_loss()
             logger.add([train_loss, val_loss])
+            save_checkpoint(it + 1)
         bar.set_postfix(train=f"{train_loss:.3f}", val=f"{val_loss:.3f}")
         if time.time() > deadline:
             break
     bar.close()
+    save_checkpoint(it + 1)
     val_loss = validation_loss()
     print(f"validation loss {val_loss:.3f} nats/char ({val_loss / math.log(2):.3f} bits) after {it + 1} chunks; "
           f"unigram entropy {unigram:.3f} nats/char")

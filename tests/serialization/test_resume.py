@@ -94,3 +94,19 @@ def test_two_runs_with_one_seed_are_bitwise_identical():
         _train(model, {'learningRate': 0.1, 'momentum': 0.9}, x, y, 20, optim.sgd)
         finals.append(model.getParameters()[0].numpy().copy())
     assert finals[0].tobytes() == finals[1].tobytes()
+
+
+def test_char_lstm_example_resume_reproduces_the_uninterrupted_parameters(tmp_path):
+    text = tmp_path / 'text.txt'
+    text.write_text('the quick brown fox jumps over the lazy dog. ' * 40)
+    common = ['--text', str(text), '--layers', '1', '--rnn-size', '8', '--embed', '4', '--seq-length', '5',
+              '--batch', '2', '--eval-every', '2', '--val-chunks', '2', '--sample-length', '5',
+              '--svg', str(tmp_path / 'cell'), '--log-dir', str(tmp_path / 'log')]
+    lstm = example('char_lstm')
+    lstm.main(common + ['--max-iters', '4', '--checkpoint', str(tmp_path / 'whole.lg')])
+    lstm.main(common + ['--max-iters', '2', '--checkpoint', str(tmp_path / 'part.lg')])
+    part = str(tmp_path / 'part.lg')
+    lstm.main(common + ['--max-iters', '4', '--checkpoint', part, '--resume', part])
+    whole, resumed = lg.load(str(tmp_path / 'whole.lg')), lg.load(part)
+    assert whole['iterations'] == resumed['iterations'] == 4
+    assert resumed['params'].equal(whole['params'])    # bitwise
