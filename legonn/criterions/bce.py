@@ -1,5 +1,4 @@
 """BCECriterion: binary cross-entropy between probabilities and 0/1 targets."""
-from ..tensor import as_tensor
 from ..modules.errors import input_error
 from .criterion import Criterion
 
@@ -17,13 +16,7 @@ class BCECriterion(Criterion):
 
     def __init__(self, weights=None, sizeAverage=True):
         super().__init__()
-        if weights is not None:
-            weights = as_tensor(weights)
-            if weights.dim() != 1 or weights.dtype.kind != 'f':
-                raise ValueError(f"BCECriterion: weights must be a 1-D floating tensor, got {weights.type()} "
-                                 f"of size {tuple(weights.size())}")
-            weights = weights.type(self.type())
-        self.weights = weights
+        self.weights = self.classWeights(weights)
         self.sizeAverage = sizeAverage
 
     def _check(self, input, target):

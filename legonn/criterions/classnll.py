@@ -1,5 +1,4 @@
 """ClassNLLCriterion: negative log-likelihood of the target class."""
-from ..tensor import as_tensor
 from .criterion import Criterion
 
 
@@ -16,13 +15,7 @@ class ClassNLLCriterion(Criterion):
 
     def __init__(self, weights=None, sizeAverage=True):
         super().__init__()
-        if weights is not None:
-            weights = as_tensor(weights)
-            if weights.dim() != 1 or weights.dtype.kind != 'f':
-                raise ValueError(f"{type(self).__name__}: weights must be a 1-D floating tensor, got "
-                                 f"{weights.type()} of size {tuple(weights.size())}")
-            weights = weights.type(self.type())
-        self.weights = weights
+        self.weights = self.classWeights(weights)
         self.sizeAverage = sizeAverage
 
     def _check(self, input, target):

@@ -13,7 +13,7 @@ import numpy as np
 from ..modules.errors import input_error, name_outer
 from ..modules.module import CAUGHT
 from ..modules.typed import Typed
-from ..tensor import TENSOR_CLASSES, Tensor, as_tensor_tree, default_class
+from ..tensor import TENSOR_CLASSES, Tensor, as_tensor, as_tensor_tree, default_class
 
 
 def _is_int(v):
@@ -78,6 +78,17 @@ class Criterion(Typed):
         return 'nn.' + type(self).__name__
 
     # --- checks criterions use -------------------------------------------------
+    def classWeights(self, weights, retype=True):
+        """A constructor's ``weights`` (None, a tensor, array or list) as a 1-D floating tensor, of this
+        criterion's type unless ``retype`` is false; a ValueError naming the criterion otherwise."""
+        if weights is None:
+            return None
+        weights = as_tensor(weights)
+        if weights.dim() != 1 or weights.dtype.kind != 'f':
+            raise ValueError(f"{type(self).__name__}: weights must be a 1-D floating tensor, got "
+                             f"{weights.type()} of size {tuple(weights.size())}")
+        return weights.type(self.type()) if retype else weights
+
     def checkSameSize(self, input, target):
         """Raise unless ``target`` is a tensor of ``input``'s size."""
         if not isinstance(target, Tensor) or target._size != input._size:

@@ -56,9 +56,7 @@ class MultiLabelSoftMarginCriterion(_ElementwiseCriterion):
 
     def __init__(self, weights=None, sizeAverage=True):
         super().__init__(sizeAverage)
-        if weights is not None and (not isinstance(weights, Tensor) or weights.dim() != 1):
-            raise ValueError("MultiLabelSoftMarginCriterion: weights must be a 1-D tensor")
-        self.weights = weights
+        self.weights = self.classWeights(weights, retype=False)
 
     def _w(self, x):
         if self.weights is None:
@@ -109,9 +107,8 @@ class MultiMarginCriterion(_LabelRows):
         super().__init__()
         if p not in (1, 2):
             raise ValueError(f"MultiMarginCriterion: only p = 1 and p = 2 are supported, got {p!r}")
-        if weights is not None and (not isinstance(weights, Tensor) or weights.dim() != 1):
-            raise ValueError("MultiMarginCriterion: weights must be a 1-D tensor")
-        self.p, self.weights, self.margin, self.sizeAverage = p, weights, float(margin), sizeAverage
+        self.p, self.weights = p, self.classWeights(weights, retype=False)
+        self.margin, self.sizeAverage = float(margin), sizeAverage
 
     def _hinge(self, input, target):
         """(rows, labels, z = margin - x_y + x_d with z[y] excluded, per-row weight)."""

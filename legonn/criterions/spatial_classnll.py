@@ -14,11 +14,7 @@ class SpatialClassNLLCriterion(Criterion):
 
     def __init__(self, weights=None, sizeAverage=True):
         super().__init__()
-        if weights is not None:
-            weights = weights if hasattr(weights, 'dim') else self.gradInput.new(list(weights))
-            if weights.dim() != 1:
-                raise ValueError(f"SpatialClassNLLCriterion: weights must be 1-D, got {weights.dim()}-D")
-        self.weights = weights
+        self.weights = self.classWeights(weights)
         self.sizeAverage = bool(sizeAverage)
         self.total_weight = 0.0
 
