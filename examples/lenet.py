@@ -16,7 +16,6 @@ import sys
 import time
 
 import numpy as np
-from tqdm import tqdm
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
@@ -25,7 +24,7 @@ from legonn import nn, optim  # noqa: E402
 
 import checkpoint as checkpoints  # noqa: E402
 import mnist_data  # noqa: E402
-from mnist import evaluate  # noqa: E402  (the held-out ConfusionMatrix)
+from mnist import evaluate, train_epoch  # noqa: E402  (held-out ConfusionMatrix, the Torch7 loop)
 
 
 def lenet():
@@ -111,29 +110,14 @@ def main(argv=None):
     n_batches = -(-len(y_train) // args.batch_size)
     confusion = None
     for epoch in range(first_epoch, args.epochs):
-        total_loss, batches_done = 0.0, 0
-        bar = tqdm(batches(epoch), total=n_batches, desc=f'epoch {epoch + 1}/{args.epochs}', leave=False,
-                   unit='batch')
-        for host_inputs, host_targets in bar:
-            inputs, targets = xp.asarray(host_inputs), xp.asarray(host_targets)
-
-            def feval(_):
-                grad_params.zero()
-                output = model.forward(inputs)
-                loss = criterion.forward(output, targets)
-                model.backward(inputs, criterion.backward(output, targets))
-                return loss, grad_params
-
-            _, (loss,) = optim.sgd(feval, params, config)
-            total_loss += loss
-            batches_done += 1
-            bar.set_postfix(loss=f'{total_loss / batches_done:.4f}')
+        mean_loss = train_epoch(model, criterion, params, grad_params, config, batches(epoch), n_batches, xp,
+                                f'epoch {epoch + 1}/{args.epochs}')
         confusion = evaluate(model, x_test, y_test, 500, xp)
         acc = confusion.totalValid
-        history.append([total_loss / batches_done, 100 * (1 - acc)])
+        history.append([mean_loss, 100 * (1 - acc)])
         logger.add(history[-1])
         checkpoints.save(checkpoint, model, config, history, epoch + 1, rng)
-        print(f"epoch {epoch + 1}: train loss {total_loss / batches_done:.4f}, held-out accuracy {acc * 100:.2f}%, "
+        print(f"epoch {epoch + 1}: train loss {mean_loss:.4f}, held-out accuracy {acc * 100:.2f}%, "
               f"{time.perf_counter() - start_time:.1f}s")
     if loader is not None:
         loader.close()

@@ -54,6 +54,29 @@ def evaluate(model, x, y, batch_size, xp):
     return confusion
 
 
+def train_epoch(model, criterion, params, grad_params, config, batches, n_batches, xp, desc):
+    """One pass over ``batches`` ((inputs, targets) host arrays) the Torch7 way: a feval closure that
+    zeroes the flat gradient, runs forward and backward and returns (loss, gradParams), handed to
+    optim.sgd. Returns the mean loss."""
+    total_loss, done = 0.0, 0
+    bar = tqdm(batches, total=n_batches, desc=desc, leave=False, unit='batch')
+    for host_inputs, host_targets in bar:
+        inputs, targets = xp.asarray(host_inputs), xp.asarray(host_targets)
+
+        def feval(_):
+            grad_params.zero()
+            output = model.forward(inputs)
+            loss = criterion.forward(output, targets)
+            model.backward(inputs, criterion.backward(output, targets))
+            return loss, grad_params
+
+        _, (loss,) = optim.sgd(feval, params, config)
+        total_loss += loss
+        done += 1
+        bar.set_postfix(loss=f'{total_loss / done:.4f}')
+    return total_loss / done
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--model', choices=('mlp', 'logreg'), default='mlp')
@@ -100,30 +123,16 @@ def main(argv=None):
     start_time = time.perf_counter()
     for epoch in range(first_epoch, args.epochs):
         order = rng.permutation(len(y_train))
-        total_loss, batches = 0.0, 0
-        bar = tqdm(range(0, len(order), args.batch_size), desc=f'epoch {epoch + 1}/{args.epochs}',
-                   leave=False, unit='batch')
-        for start in bar:
-            idx = order[start:start + args.batch_size]
-            inputs, targets = xp.asarray(x_train[idx]), xp.asarray(y_train[idx])
-
-            def feval(_):
-                grad_params.zero()
-                output = model.forward(inputs)
-                loss = criterion.forward(output, targets)
-                model.backward(inputs, criterion.backward(output, targets))
-                return loss, grad_params
-
-            _, (loss,) = optim.sgd(feval, params, config)
-            total_loss += loss
-            batches += 1
-            bar.set_postfix(loss=f'{total_loss / batches:.4f}')
+        batches = ((x_train[order[s:s + args.batch_size]], y_train[order[s:s + args.batch_size]])
+                   for s in range(0, len(order), args.batch_size))
+        mean_loss = train_epoch(model, criterion, params, grad_params, config, batches,
+                                -(-len(order) // args.batch_size), xp, f'epoch {epoch + 1}/{args.epochs}')
         confusion = evaluate(model, x_test, y_test, 500, xp)
         acc = confusion.totalValid
-        history.append([total_loss / batches, 100 * (1 - acc)])
+        history.append([mean_loss, 100 * (1 - acc)])
         logger.add(history[-1])
         checkpoints.save(checkpoint, model, config, history, epoch + 1, rng)
-        print(f"epoch {epoch + 1}: train loss {total_loss / batches:.4f}, held-out accuracy {acc * 100:.2f}%, "
+        print(f"epoch {epoch + 1}: train loss {mean_loss:.4f}, held-out accuracy {acc * 100:.2f}%, "
               f"{time.perf_counter() - start_time:.1f}s")
     if acc is not None:
         print(confusion)
