@@ -9,9 +9,8 @@ variance. In evaluate mode (``evaluate()``), and in training on a batch of
 one sample (as Torch7), the running estimates are used and left unchanged.
 """
 
-from .errors import input_error
+from .errors import check_hyper, input_error
 from .module import Module
-from .volumetric_convolution import check_hyper
 
 class BatchNormalization(Module):
     """``y = (x - mean) / sqrt(var + eps) * weight + bias`` per feature, on ``(batch, nOutput)``.

@@ -51,3 +51,11 @@ def name_outer(module, err):
     if path and not path[0].startswith(type(module).__name__):
         add_path(err, module.shortName())
     return name_error(module, err)
+
+
+def check_hyper(owner, positive=None, nonnegative=None):
+    """Raise ValueError at construction unless each named value is a (positive / non-negative) integer."""
+    for rule, values, low in (('a positive', positive or {}, 1), ('a non-negative', nonnegative or {}, 0)):
+        for name, v in values.items():
+            if not isinstance(v, int) or isinstance(v, bool) or v < low:
+                raise ValueError(f"{owner}: {name} must be {rule} integer, got {v!r}")

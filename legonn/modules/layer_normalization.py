@@ -1,9 +1,8 @@
 """LayerNormalization (Ba, Kiros and Hinton, 2016), Torch7's formulation."""
 import math
 
-from .errors import input_error
+from .errors import check_hyper, input_error
 from .module import Module
-from .volumetric_convolution import check_hyper
 
 
 class LayerNormalization(Module):

@@ -1,7 +1,6 @@
 """PixelShuffle: sub-pixel rearrangement (Shi et al., 2016)."""
-from .errors import input_error
+from .errors import check_hyper, input_error
 from .module import Module
-from .volumetric_convolution import check_hyper
 
 
 class PixelShuffle(Module):

@@ -7,9 +7,9 @@ import numpy as np
 
 from ..tensor import Tensor
 from ..tensor.scatter_kernels import scatter_add
-from .errors import input_error
+from .errors import check_hyper, input_error
 from .module import Module
-from .spatial_convolution import batched, check_ints
+from .spatial_convolution import batched
 
 
 def adaptive_bounds(size, out):
@@ -21,7 +21,7 @@ def adaptive_bounds(size, out):
 class _Adaptive2d(Module):
     def __init__(self, W, H):
         super().__init__()
-        check_ints(type(self).__name__, 1, W=W, H=H)
+        check_hyper(type(self).__name__, positive=dict(W=W, H=H))
         self.W, self.H = W, H
 
     def _check(self, input, gradOutput=None):

@@ -8,16 +8,9 @@ gradients fold back.
 """
 
 from ..tensor import conv_kernels as ck
-from .errors import input_error
+from .errors import check_hyper, input_error
 from .module import Module
 from .scaling import uniform_reset
-
-
-def check_ints(owner, minimum, **values):
-    """Raise ValueError at construction unless every value is an int >= ``minimum``."""
-    for name, v in values.items():
-        if not isinstance(v, int) or isinstance(v, bool) or v < minimum:
-            raise ValueError(f"{owner}: {name} must be an integer >= {minimum}, got {v!r}")
 
 
 def batched(module, tensor, what='input'):
@@ -188,8 +181,8 @@ class SpatialConvolution(_KernelParameters, _Convolution2d):
         super().__init__()
         padH = padW if padH is None else padH
         name = type(self).__name__
-        check_ints(name, 1, nInputPlane=nInputPlane, nOutputPlane=nOutputPlane, kW=kW, kH=kH, dW=dW, dH=dH)
-        check_ints(name, 0, padW=padW, padH=padH)
+        check_hyper(name, positive=dict(nInputPlane=nInputPlane, nOutputPlane=nOutputPlane, kW=kW, kH=kH, dW=dW, dH=dH),
+                    nonnegative=dict(padW=padW, padH=padH))
         self.nInputPlane, self.nOutputPlane = nInputPlane, nOutputPlane
         self.kW, self.kH, self.dW, self.dH, self.padW, self.padH = kW, kH, dW, dH, padW, padH
         self.weight = self.output.new(nOutputPlane, nInputPlane, kH, kW)

@@ -1,10 +1,10 @@
 """SpatialConvolutionLocal: a 2-D convolution whose kernel is different at every output position."""
 
 from ..tensor import conv_kernels as ck
-from .errors import input_error
+from .errors import check_hyper, input_error
 from .module import Module
 from .scaling import uniform_reset
-from .spatial_convolution import batched, check_ints, geometry_text
+from .spatial_convolution import batched, geometry_text
 
 
 class SpatialConvolutionLocal(Module):
@@ -20,9 +20,9 @@ class SpatialConvolutionLocal(Module):
         super().__init__()
         padH = padW if padH is None else padH
         name = type(self).__name__
-        check_ints(name, 1, nInputPlane=nInputPlane, nOutputPlane=nOutputPlane, iW=iW, iH=iH, kW=kW, kH=kH,
-                   dW=dW, dH=dH)
-        check_ints(name, 0, padW=padW, padH=padH)
+        check_hyper(name, positive=dict(nInputPlane=nInputPlane, nOutputPlane=nOutputPlane, iW=iW, iH=iH, kW=kW,
+                                        kH=kH, dW=dW, dH=dH),
+                    nonnegative=dict(padW=padW, padH=padH))
         self.nInputPlane, self.nOutputPlane, self.iW, self.iH = nInputPlane, nOutputPlane, iW, iH
         self.kW, self.kH, self.dW, self.dH, self.padW, self.padH = kW, kH, dW, dH, padW, padH
         self.oH = ck.conv_output_size(iH, kH, dH, padH)

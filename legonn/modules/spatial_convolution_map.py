@@ -11,10 +11,11 @@ import math
 
 import numpy as np
 
+from .errors import check_hyper
 from ..tensor import LongTensor, conv_kernels as ck, randperm
 from ..tensor.scatter_kernels import scatter_add
 from .module import Module
-from .spatial_convolution import _Convolution2d, check_ints
+from .spatial_convolution import _Convolution2d
 from .spatial_full_convolution import SpatialFullConvolution
 
 
@@ -61,7 +62,7 @@ class _MapParameters:
 
     def _init_map(self, connTable, kW, kH, dW, dH):
         name = type(self).__name__
-        check_ints(name, 1, kW=kW, kH=kH, dW=dW, dH=dH)
+        check_hyper(name, positive=dict(kW=kW, kH=kH, dW=dW, dH=dH))
         self.connTable = _table(name, connTable)
         table = self.connTable.array
         self.nInputPlane = int(table[:, 0].max()) + 1

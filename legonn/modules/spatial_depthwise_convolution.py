@@ -1,7 +1,8 @@
 """SpatialDepthWiseConvolution: each input plane convolved with its own ``depthwiseMultiplier`` kernels."""
 
+from .errors import check_hyper
 from ..tensor import conv_kernels as ck
-from .spatial_convolution import _Convolution2d, _KernelParameters, check_ints, geometry_text
+from .spatial_convolution import _Convolution2d, _KernelParameters, geometry_text
 
 
 class SpatialDepthWiseConvolution(_KernelParameters, _Convolution2d):
@@ -18,9 +19,9 @@ class SpatialDepthWiseConvolution(_KernelParameters, _Convolution2d):
         super().__init__()
         padH = padW if padH is None else padH
         name = type(self).__name__
-        check_ints(name, 1, nInputPlane=nInputPlane, depthwiseMultiplier=depthwiseMultiplier, kW=kW, kH=kH,
-                   dW=dW, dH=dH)
-        check_ints(name, 0, padW=padW, padH=padH)
+        check_hyper(name, positive=dict(nInputPlane=nInputPlane, depthwiseMultiplier=depthwiseMultiplier, kW=kW,
+                                        kH=kH, dW=dW, dH=dH),
+                    nonnegative=dict(padW=padW, padH=padH))
         self.nInputPlane, self.depthwiseMultiplier = nInputPlane, depthwiseMultiplier
         self.nOutputPlane = nInputPlane * depthwiseMultiplier
         self.groups = nInputPlane

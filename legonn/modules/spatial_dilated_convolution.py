@@ -1,5 +1,6 @@
 """SpatialDilatedConvolution: SpatialConvolution whose kernel taps are ``dilation`` apart."""
-from .spatial_convolution import SpatialConvolution, check_ints
+from .errors import check_hyper
+from .spatial_convolution import SpatialConvolution
 
 
 class SpatialDilatedConvolution(SpatialConvolution):
@@ -11,7 +12,7 @@ class SpatialDilatedConvolution(SpatialConvolution):
     """
 
     def __init__(self, nInputPlane, nOutputPlane, kW, kH, dW=1, dH=1, padW=0, padH=0, dilationW=1, dilationH=1):
-        check_ints(type(self).__name__, 1, dilationW=dilationW, dilationH=dilationH)
+        check_hyper(type(self).__name__, positive=dict(dilationW=dilationW, dilationH=dilationH))
         super().__init__(nInputPlane, nOutputPlane, kW, kH, dW, dH, padW, padH)
         self.dilationW, self.dilationH = dilationW, dilationH
 

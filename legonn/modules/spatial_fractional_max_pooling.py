@@ -3,9 +3,9 @@ import numpy as np
 
 from ..tensor import Tensor
 from ..tensor.scatter_kernels import scatter_add
-from .errors import input_error
+from .errors import check_hyper, input_error
 from .module import Module
-from .spatial_convolution import batched, check_ints
+from .spatial_convolution import batched
 
 
 class SpatialFractionalMaxPooling(Module):
@@ -23,11 +23,11 @@ class SpatialFractionalMaxPooling(Module):
     def __init__(self, poolSizeW, poolSizeH, arg1, arg2):
         super().__init__()
         name = type(self).__name__
-        check_ints(name, 1, poolSizeW=poolSizeW, poolSizeH=poolSizeH)
+        check_hyper(name, positive=dict(poolSizeW=poolSizeW, poolSizeH=poolSizeH))
         self.poolSizeW, self.poolSizeH = poolSizeW, poolSizeH
         self.outW = self.outH = self.ratioW = self.ratioH = None
         if arg1 >= 1 and arg2 >= 1:
-            check_ints(name, 1, outW=arg1, outH=arg2)
+            check_hyper(name, positive=dict(outW=arg1, outH=arg2))
             self.outW, self.outH = arg1, arg2
         elif 0 < arg1 < 1 and 0 < arg2 < 1:
             self.ratioW, self.ratioH = arg1, arg2

@@ -1,9 +1,9 @@
 """SpatialFullConvolution: the transposed ("full", "deconvolution") 2-D convolution."""
 
 from ..tensor import conv_kernels as ck
-from .errors import input_error
+from .errors import check_hyper, input_error
 from .module import Module
-from .spatial_convolution import _KernelParameters, batched, check_ints, geometry_text
+from .spatial_convolution import _KernelParameters, batched, geometry_text
 
 
 class SpatialFullConvolution(_KernelParameters, Module):
@@ -18,8 +18,8 @@ class SpatialFullConvolution(_KernelParameters, Module):
     def __init__(self, nInputPlane, nOutputPlane, kW, kH, dW=1, dH=1, padW=0, padH=0, adjW=0, adjH=0):
         super().__init__()
         name = type(self).__name__
-        check_ints(name, 1, nInputPlane=nInputPlane, nOutputPlane=nOutputPlane, kW=kW, kH=kH, dW=dW, dH=dH)
-        check_ints(name, 0, padW=padW, padH=padH, adjW=adjW, adjH=adjH)
+        check_hyper(name, positive=dict(nInputPlane=nInputPlane, nOutputPlane=nOutputPlane, kW=kW, kH=kH, dW=dW, dH=dH),
+                    nonnegative=dict(padW=padW, padH=padH, adjW=adjW, adjH=adjH))
         if adjW >= dW or adjH >= dH:
             raise ValueError(f"{name}: adjW/adjH must be smaller than dW/dH, got adj {adjW},{adjH} for stride "
                              f"{dW},{dH}")

@@ -7,10 +7,10 @@ sizes follow Torch7: floor((H + 2 padH - kH) / dH) + 1, or ceil after
 
 from ..tensor import Tensor, pool_kernels as pk, tensor_class
 from ..tensor.backend import array_module
-from .errors import input_error
+from .errors import check_hyper, input_error
 from .module import Module
 from .scaling import uniform_reset
-from .spatial_convolution import batched, check_ints
+from .spatial_convolution import batched
 
 
 class _Pooling2d(Module):
@@ -21,8 +21,8 @@ class _Pooling2d(Module):
 
     def _init_geometry(self, kW, kH, dW, dH, padW, padH):
         name = type(self).__name__
-        check_ints(name, 1, kW=kW, kH=kH, dW=dW, dH=dH)
-        check_ints(name, 0, padW=padW, padH=padH)
+        check_hyper(name, positive=dict(kW=kW, kH=kH, dW=dW, dH=dH),
+                    nonnegative=dict(padW=padW, padH=padH))
         if padW > kW // 2 or padH > kH // 2:
             raise ValueError(f"{name}: padding must be at most half the kernel size, got pad {padW},{padH} "
                              f"for kernel {kW}x{kH}")
@@ -142,7 +142,7 @@ class SpatialDilatedMaxPooling(SpatialMaxPooling):
 
     def __init__(self, kW, kH, dW=None, dH=None, padW=0, padH=0, dilationW=1, dilationH=1):
         super().__init__(kW, kH, dW, dH, padW, padH)
-        check_ints(type(self).__name__, 1, dilationW=dilationW, dilationH=dilationH)
+        check_hyper(type(self).__name__, positive=dict(dilationW=dilationW, dilationH=dilationH))
         self.dilationW, self.dilationH = dilationW, dilationH
 
     def __repr__(self):
@@ -206,7 +206,7 @@ class SpatialLPPooling(_Pooling2d):
 
     def __init__(self, nInputPlane, pnorm, kW, kH, dW=None, dH=None):
         super().__init__()
-        check_ints(type(self).__name__, 1, nInputPlane=nInputPlane)
+        check_hyper(type(self).__name__, positive=dict(nInputPlane=nInputPlane))
         if not isinstance(pnorm, (int, float)) or isinstance(pnorm, bool) or pnorm <= 0:
             raise ValueError(f"{type(self).__name__}: pnorm must be a positive number, got {pnorm!r}")
         self._init_geometry(kW, kH, kW if dW is None else dW, kH if dH is None else dH, 0, 0)
@@ -251,7 +251,7 @@ class SpatialSubSampling(_Pooling2d):
 
     def __init__(self, nInputPlane, kW, kH, dW=1, dH=1):
         super().__init__()
-        check_ints(type(self).__name__, 1, nInputPlane=nInputPlane)
+        check_hyper(type(self).__name__, positive=dict(nInputPlane=nInputPlane))
         self._init_geometry(kW, kH, dW, dH, 0, 0)
         self.nInputPlane = nInputPlane
         self.weight = self.output.new(nInputPlane)

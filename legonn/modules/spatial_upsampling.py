@@ -2,9 +2,8 @@
 
 Inputs are ``(nPlanes, H, W)`` or ``(batch, nPlanes, H, W)``.
 """
-from .errors import input_error
+from .errors import check_hyper, input_error
 from .module import Module
-from .volumetric_convolution import check_hyper
 
 
 class SpatialUpSamplingNearest(Module):

@@ -6,10 +6,10 @@ frames along the first non-batch axis as in Torch7.
 
 from ..tensor.conv_kernels import conv_output_size
 from ..tensor.window_kernels import scatter_windows, sliding_windows
-from .errors import input_error
+from .errors import check_hyper, input_error
 from .module import Module
 from .scaling import uniform_reset
-from .volumetric_convolution import batched, check_hyper
+from .volumetric_convolution import batched
 
 
 def frame_count(module, x, input, kW, dW, frame_axis):

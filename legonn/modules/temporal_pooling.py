@@ -8,11 +8,11 @@ import math
 
 from ..tensor import pool_kernels as pk
 from ..tensor.scatter_kernels import scatter_add_along
-from .errors import input_error
+from .errors import check_hyper, input_error
 from .module import Module
 from .scaling import uniform_reset
 from .temporal_convolution import frame_count
-from .volumetric_convolution import batched, check_hyper
+from .volumetric_convolution import batched
 from .volumetric_pooling import index_tensor
 
 

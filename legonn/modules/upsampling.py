@@ -1,8 +1,7 @@
 """UpSampling: nearest or (bi/tri)linear up-sampling of batched images and volumes (Torch7's nn.UpSampling)."""
-from .errors import input_error
+from .errors import check_hyper, input_error
 from .module import Module
 from .spatial_upsampling import interpolation_matrix
-from .volumetric_convolution import check_hyper
 
 LINEAR_MODES = ('linear', 'bilinear', 'trilinear')
 

@@ -8,17 +8,9 @@ Torch7. The arithmetic is ``conv_kernels``' N-D im2col and one GEMM per call.
 import math
 
 from ..tensor import conv_kernels as ck
-from .errors import input_error
+from .errors import check_hyper, input_error
 from .module import Module
 from .scaling import uniform_reset
-
-
-def check_hyper(owner, positive=None, nonnegative=None):
-    """Raise ValueError at construction unless each named value is a (positive / non-negative) integer."""
-    for rule, values, low in (('a positive', positive or {}, 1), ('a non-negative', nonnegative or {}, 0)):
-        for name, v in values.items():
-            if not isinstance(v, int) or isinstance(v, bool) or v < low:
-                raise ValueError(f"{owner}: {name} must be {rule} integer, got {v!r}")
 
 
 def batched(module, input, ranks):

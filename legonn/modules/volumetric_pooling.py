@@ -13,9 +13,9 @@ import math
 from ..tensor import tensor_class
 from ..tensor import pool_kernels as pk
 from ..tensor.scatter_kernels import scatter_add_along
-from .errors import input_error
+from .errors import check_hyper, input_error
 from .module import Module
-from .volumetric_convolution import batched, check_hyper
+from .volumetric_convolution import batched
 
 
 def index_tensor(reference):
