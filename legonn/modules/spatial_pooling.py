@@ -13,10 +13,25 @@ from .scaling import uniform_reset
 from .spatial_convolution import batched
 
 
-class _Pooling2d(Module):
-    """Shared geometry, checks and buffers of the window poolings."""
+class CeilMode:
+    """Torch7's ``:ceil()`` / ``:floor()`` rounding of pooled output sizes (floor by default)."""
 
     ceil_mode = False
+
+    def ceil(self):
+        """Round output sizes up (a last window may run past the end of the input, never start past it)."""
+        self.ceil_mode = True
+        return self
+
+    def floor(self):
+        """Round output sizes down (the default)."""
+        self.ceil_mode = False
+        return self
+
+
+class _Pooling2d(CeilMode, Module):
+    """Shared geometry, checks and buffers of the window poolings."""
+
     dilationW = dilationH = 1
 
     def _init_geometry(self, kW, kH, dW, dH, padW, padH):
@@ -27,14 +42,6 @@ class _Pooling2d(Module):
             raise ValueError(f"{name}: padding must be at most half the kernel size, got pad {padW},{padH} "
                              f"for kernel {kW}x{kH}")
         self.kW, self.kH, self.dW, self.dH, self.padW, self.padH = kW, kH, dW, dH, padW, padH
-
-    def ceil(self):
-        self.ceil_mode = True
-        return self
-
-    def floor(self):
-        self.ceil_mode = False
-        return self
 
     def _geometry(self):
         return (self.kH, self.kW), (self.dH, self.dW), (self.padH, self.padW), (self.dilationH, self.dilationW)

@@ -15,6 +15,7 @@ from ..tensor import pool_kernels as pk
 from ..tensor.scatter_kernels import scatter_add_along
 from .errors import check_hyper, input_error
 from .module import Module
+from .spatial_pooling import CeilMode
 from .volumetric_convolution import batched
 
 
@@ -23,7 +24,7 @@ def index_tensor(reference):
     return tensor_class('legonn.CudaLongTensor' if reference.is_cuda else 'legonn.LongTensor')()
 
 
-class _VolumetricPoolingBase(Module):
+class _VolumetricPoolingBase(CeilMode, Module):
     def __init__(self, kT, kW, kH, dT=None, dW=None, dH=None, padT=0, padW=0, padH=0,
                  dilationT=1, dilationW=1, dilationH=1):
         super().__init__()
@@ -39,17 +40,6 @@ class _VolumetricPoolingBase(Module):
         self.dT, self.dW, self.dH = dT, dW, dH
         self.padT, self.padW, self.padH = padT, padW, padH
         self.dilationT, self.dilationW, self.dilationH = dilationT, dilationW, dilationH
-        self.ceil_mode = False
-
-    def ceil(self):
-        """Round output sizes up (windows may run past the end of the input)."""
-        self.ceil_mode = True
-        return self
-
-    def floor(self):
-        """Round output sizes down (the default)."""
-        self.ceil_mode = False
-        return self
 
     @property
     def _geometry(self):
