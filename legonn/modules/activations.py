@@ -4,6 +4,7 @@ Each takes a tensor of any shape and returns one of the same shape and type.
 The in-place variants (Torch7's ``ip``/``inplace`` flag) overwrite the input
 with the output and the gradOutput with the gradInput, saving two buffers.
 """
+from ..tensor import parallel
 from ..tensor.pointwise import sigmoid_into
 from .module import Module
 
@@ -70,14 +71,18 @@ class _PassMask(Module):
         self.checkGradOutput(gradOutput, input)
         xp = input.xp
         mask = self.maskLike('_passed', input)
-        # in place the input now holds the output, which gives the same mask (see the subclasses)
-        self._mask(xp, input.array, mask)
         if self.inplace:
             self.gradInput = gradOutput
             gi = gradOutput.array
         else:
             gi = self.bufferLike('gradInput', input)
-        xp.multiply(gradOutput.array, mask, out=gi)
+
+        def backward(x, passed, go, grad_in):
+            # in place the input now holds the output, which gives the same mask (see the subclasses)
+            self._mask(xp, x, passed)
+            xp.multiply(go, passed, out=grad_in)
+
+        parallel.map_parts(backward, input.array, mask, gradOutput.array, gi)
         return self.gradInput
 
     def clearState(self, *names):
@@ -109,7 +114,7 @@ class Threshold(_PassMask):
         out = self._outputArray(input)
         if self.val == self.threshold:
             # ReLU's case in one pass: max(x, th) is x above th and th (== v) elsewhere
-            xp.maximum(x, self.threshold, out=out)
+            parallel.map_parts(lambda a, b: xp.maximum(a, self.threshold, out=b), x, out)
         else:
             below = self.maskLike('_passed', input)
             xp.less_equal(x, self.threshold, out=below)

@@ -119,23 +119,34 @@ class _Convolution2d(Module):
             xp = input.xp
             ck.im2col_batch_last(x, k, s, p, d, out=cols.reshape((self.nInputPlane,) + k + hw + (n,)))
             xp.matmul(self._conv_weight().reshape(self.nOutputPlane, -1), cols, out=gemm)
-            res = xp.moveaxis(gemm.reshape((self.nOutputPlane,) + hw + (n,)), -1, 0)
-            if self.bias is None:
-                out[...] = res
-            else:
-                xp.add(res, self._conv_bias().reshape(-1, 1, 1), out=out)
+            ck.write_output(xp.moveaxis(gemm.reshape((self.nOutputPlane,) + hw + (n,)), -1, 0), out, self._conv_bias())
             return self.output
         ck.conv_forward(x, self._conv_weight(), self._conv_bias(), s, p, d, self.groups,
                         cols=cols.reshape((self.nInputPlane,) + k + (n,) + hw), out=out, gemm=gemm)
         return self.output
 
     def _grad_t(self, input, go):
-        """gradOutput as (nOutputPlane, N*H*W), the GEMM operand of the parameter gradients."""
+        """gradOutput as (nOutputPlane, N*H*W), the GEMM operand of the gradients (batch innermost
+        for ``_batch_last``); inside ``backward`` the copy made for the input gradient is reused."""
+        shared = self.__dict__.get('_backward_grad_t')
+        if shared:
+            return shared[0]
         scratch = self.bufferLike('_gradOutputT', input, (go.shape[1], go.shape[0] * go.shape[2] * go.shape[3]))
         if self._batch_last(go):
-            scratch.reshape(go.shape[1:] + go.shape[:1])[...] = input.xp.moveaxis(go, 0, -1)
-            return scratch
-        return ck.channels_first(go, scratch)
+            ck.batch_last(go, scratch.reshape(go.shape[1:] + go.shape[:1]))
+        else:
+            ck.channels_first(go, scratch)
+        if shared is not None:
+            shared.append(scratch)
+        return scratch
+
+    def backward(self, input, gradOutput, scale=1):
+        """``updateGradInput`` then ``accGradParameters``, transposing gradOutput once for both."""
+        self._backward_grad_t = []
+        try:
+            return super().backward(input, gradOutput, scale)
+        finally:
+            del self._backward_grad_t
 
     def updateGradInput(self, input, gradOutput):
         if self.gradInput is None:   # Torch7's idiom for a first layer: no gradient w.r.t. the data
@@ -143,7 +154,10 @@ class _Convolution2d(Module):
         x, hw, go = self._check(input, gradOutput)
         k, s, p, d = self._geometry()
         gi = self.bufferLike('gradInput', input)
-        ck.conv_grad_input(go, self._conv_weight(), x.shape, s, p, d, self.groups, out=gi if gi.ndim == 4 else gi[None])
+        grad_t = self._grad_t(input, go) if self._batch_last(x) else None
+        gcols = self.bufferLike('fgradInput', input, (self.nInputPlane * k[0] * k[1], x.shape[0] * hw[0] * hw[1]))
+        ck.conv_grad_input(go, self._conv_weight(), x.shape, s, p, d, self.groups,
+                           out=gi if gi.ndim == 4 else gi[None], grad_t=grad_t, gcols=gcols)
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):
@@ -164,7 +178,7 @@ class _Convolution2d(Module):
         self._acc_conv_grads(grad_t, cols, scale)
 
     def clearState(self):
-        return super().clearState('finput', '_gemm', '_gradOutputT')
+        return super().clearState('finput', 'fgradInput', '_gemm', '_gradOutputT')
 
 
 class SpatialConvolution(_KernelParameters, _Convolution2d):

@@ -8,6 +8,7 @@ from .random import getRNGState, initialSeed, manualSeed, seed, setRNGState
 from .functions import (FUNCTIONAL, arange, as_tensor, as_tensor_tree, cat, eye, from_numpy, is_tensor, linspace,
                         logspace, ones, rand, randn, randperm, range, stack, zeros)
 from .naming import snake_aliases
+from .parallel import getnumthreads, setnumthreads
 
 globals().update(TENSOR_CLASSES)
 globals().update(FUNCTIONAL)
@@ -17,7 +18,7 @@ SNAKE = snake_aliases({name: globals()[name] for name in
 globals().update(SNAKE)
 
 __all__ = (['Storage', 'Tensor', 'TYPES', 'TENSOR_CLASSES', 'getdefaulttensortype', 'setdefaulttensortype',
-            'manualSeed', 'seed', 'initialSeed', 'getRNGState', 'setRNGState', 'gpu_available', 'tensor_class',
+            'manualSeed', 'seed', 'setnumthreads', 'getnumthreads', 'initialSeed', 'getRNGState', 'setRNGState', 'gpu_available', 'tensor_class',
             'default_class', 'contiguous_strides', 'zeros', 'ones', 'rand', 'randn', 'randperm', 'range', 'arange',
             'linspace', 'logspace', 'eye', 'from_numpy', 'is_tensor', 'as_tensor', 'as_tensor_tree', 'cat', 'stack']
            + list(TENSOR_CLASSES) + list(FUNCTIONAL) + list(SNAKE))

@@ -18,14 +18,19 @@ from . import backend
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 
 
-def _load_cblas():
-    """({dtype: gemm}, {dtype: axpby}) from NumPy's bundled scipy-openblas, or ({}, {}) when absent."""
+def _openblas_libraries():
+    """ctypes handles of the scipy-openblas libraries NumPy's wheels bundle (none for other builds)."""
     libs_dir = os.path.join(os.path.dirname(np.__file__), '..', 'numpy.libs')
     for path in sorted(glob.glob(os.path.join(libs_dir, 'libscipy_openblas*.so*'))):
         try:
-            lib = ctypes.CDLL(path)
+            yield ctypes.CDLL(path)
         except OSError:
             continue
+
+
+def _load_cblas():
+    """({dtype: gemm}, {dtype: axpby}) from NumPy's bundled scipy-openblas, or ({}, {}) when absent."""
+    for lib in _openblas_libraries():
         for suffix, int_type in (('64_', ctypes.c_int64), ('', ctypes.c_int32)):
             gemm, axpby = {}, {}
             for dtype, letter, real in ((np.float32, 's', ctypes.c_float), (np.float64, 'd', ctypes.c_double)):
@@ -45,6 +50,19 @@ def _load_cblas():
 
 
 _GEMM, _AXPBY = _load_cblas()
+
+
+def set_blas_threads(n):
+    """Ask the bundled OpenBLAS to use ``n`` threads; False when there is no such library to ask."""
+    for lib in _openblas_libraries():
+        for name in ('scipy_openblas_set_num_threads64_', 'scipy_openblas_set_num_threads'):
+            fn = getattr(lib, name, None)
+            if fn is not None:
+                fn.restype = None
+                fn.argtypes = [ctypes.c_int]
+                fn(int(n))
+                return True
+    return False
 
 
 def _operand(arr):

@@ -21,6 +21,7 @@ weight is ``(Cout, C / groups, *kernel)``.
 import itertools
 import math
 
+from . import parallel
 from .backend import array_module
 from .blas_kernels import addmm_into
 
@@ -81,7 +82,7 @@ def im2col(x, ksize, stride, pad, dilation, out=None):
     nsp = len(ksize)
     view_strides = ((st[1],) + tuple(st[2 + i] * dilation[i] for i in range(nsp)) + (st[0],)
                     + tuple(st[2 + i] * stride[i] for i in range(nsp)))
-    out[...] = xp.lib.stride_tricks.as_strided(src, shape, view_strides)
+    parallel.map_parts(xp.copyto, out, xp.lib.stride_tricks.as_strided(src, shape, view_strides))
     return out
 
 
@@ -99,9 +100,23 @@ def im2col_batch_last(x, ksize, stride, pad, dilation, out=None):
     shape = (c,) + tuple(ksize) + counts + (n,)
     if not _fits(out, shape, x.dtype):
         out = xp.empty(shape, dtype=x.dtype)
-    src = xp.ascontiguousarray(xp.moveaxis(_zero_padded(x, pad) if any(pad) else x, 0, -1))
-    for offset in kernel_offsets(ksize):
-        out[(slice(None),) + offset] = src[(slice(None),) + window_slice(offset, stride, dilation, counts)]
+    src = batch_last(_zero_padded(x, pad) if any(pad) else x)
+
+    def part(cols, image):   # a range of channels
+        for offset in kernel_offsets(ksize):
+            cols[(slice(None),) + offset] = image[(slice(None),) + window_slice(offset, stride, dilation, counts)]
+
+    parallel.map_parts(part, out, src, axes=1)
+    return out
+
+
+def batch_last(x, out=None):
+    """``x`` (N, *rest) copied to a C-contiguous ``(*rest, N)`` (``out`` when it fits)."""
+    xp = array_module(x)
+    shape = tuple(x.shape[1:]) + (x.shape[0],)
+    if not _fits(out, shape, x.dtype):
+        out = xp.empty(shape, dtype=x.dtype)
+    parallel.map_parts(xp.copyto, out, xp.moveaxis(x, 0, -1))
     return out
 
 
@@ -134,20 +149,24 @@ def channels_first(x, out=None):
     shape = (c, n * math.prod(x.shape[2:]))
     if not _fits(out, shape, x.dtype):
         out = xp.empty(shape, dtype=x.dtype)
-    out.reshape((c, n, -1))[...] = x.reshape((n, c, -1)).swapaxes(0, 1)
+    parallel.map_parts(xp.copyto, out.reshape((c, n, -1)), x.reshape((n, c, -1)).swapaxes(0, 1))
     return out
 
 
 def batch_first(y, n, out, bias=None):
     """Write ``y`` (C, N * L) into ``out`` (N, C, *S) transposed, adding ``bias`` (C,) when given."""
-    xp = array_module(y)
     c = y.shape[0]
-    src = y.reshape((c, n, -1)).swapaxes(0, 1)
-    dst = out.reshape((n, c, -1))
+    return write_output(y.reshape((c, n, -1)).swapaxes(0, 1).reshape(out.shape), out, bias)
+
+
+def write_output(src, out, bias=None):
+    """``out[...] = src`` (both (N, C, *S), ``src`` any view), plus ``bias`` (C,) when given."""
+    xp = array_module(src)
     if bias is None:
-        dst[...] = src
+        parallel.map_parts(xp.copyto, out, src)
     else:
-        xp.add(src, bias.reshape(c, 1), out=dst)
+        planes = xp.broadcast_to(bias.reshape((-1,) + (1,) * (out.ndim - 2)), out.shape)
+        parallel.map_parts(lambda o, s, b: xp.add(s, b, out=o), out, src, planes)
     return out
 
 
@@ -188,14 +207,17 @@ def conv_forward(x, weight, bias, stride, pad, dilation, groups=1, cols=None, ou
     return out, cols
 
 
-def conv_grad_input(grad_out, weight, input_shape, stride, pad, dilation, groups=1, out=None):
+def conv_grad_input(grad_out, weight, input_shape, stride, pad, dilation, groups=1, out=None, grad_t=None,
+                    gcols=None):
     """d loss / d input of ``conv_forward`` for gradOutput ``grad_out`` (N, Cout, *out); returns (N, C, *S).
 
     One GEMM ``weight^T @ gradOutput`` gives the column gradients, which are
     summed back onto the pixels they came from. On the CPU the columns are
     ordered with the batch innermost, (C, *k, *out, N), so each of the
     ``prod(k)`` slice-adds runs over long contiguous rows instead of rows of
-    out-width; the GPU takes the RawKernel gather.
+    out-width; the GPU takes the RawKernel gather. On the CPU, ``grad_t`` may
+    hand in gradOutput already as ``batch_last`` (Cout, *out * N), and
+    ``gcols`` (C * prod(k), *out * N) is reused for the column gradients when it fits.
     """
     xp = array_module(grad_out)
     cout = weight.shape[0]
@@ -207,11 +229,13 @@ def conv_grad_input(grad_out, weight, input_shape, stride, pad, dilation, groups
     gpu = _gpu_kernels(out) if out.flags.c_contiguous else None
     if gpu is not None:
         grad_t = channels_first(grad_out)
-    else:
-        grad_t = xp.ascontiguousarray(xp.moveaxis(grad_out, 0, -1)).reshape(cout, -1)
+    elif grad_t is None:
+        grad_t = batch_last(grad_out).reshape(cout, -1)
     w2 = weight.reshape(cout, -1)
     if groups == 1:
-        gcols = w2.T @ grad_t
+        if not _fits(gcols, (w2.shape[1], grad_t.shape[1]), grad_out.dtype):
+            gcols = xp.empty((w2.shape[1], grad_t.shape[1]), dtype=grad_out.dtype)
+        xp.matmul(w2.T, grad_t, out=gcols)
     else:
         per = cout // groups
         gcols = xp.matmul(w2.reshape(groups, per, -1).swapaxes(1, 2), grad_t.reshape(groups, per, -1))
@@ -219,11 +243,16 @@ def conv_grad_input(grad_out, weight, input_shape, stride, pad, dilation, groups
         cols = gcols.reshape((cin,) + ksize + (n,) + counts)
         return gpu.col2im(cols, spatial, ksize, stride, pad, dilation, counts, out)
     cols = gcols.reshape((cin,) + ksize + counts + (n,))
-    acc = xp.zeros((cin,) + tuple(s + 2 * p for s, p in zip(spatial, pad)) + (n,), dtype=grad_out.dtype)
-    for offset in kernel_offsets(ksize):
-        acc[(slice(None),) + window_slice(offset, stride, dilation, counts)] += cols[(slice(None),) + offset]
+    acc = xp.empty((cin,) + tuple(s + 2 * p for s, p in zip(spatial, pad)) + (n,), dtype=grad_out.dtype)
+
+    def part(image, columns):   # a range of channels
+        image.fill(0)
+        for offset in kernel_offsets(ksize):
+            image[(slice(None),) + window_slice(offset, stride, dilation, counts)] += columns[(slice(None),) + offset]
+
+    parallel.map_parts(part, acc, cols, axes=1)
     inner = acc[(slice(None),) + tuple(slice(p, p + s) for p, s in zip(pad, spatial))]
-    out[...] = xp.moveaxis(inner, -1, 0)
+    parallel.map_parts(xp.copyto, out, xp.moveaxis(inner, -1, 0))
     return out
 
 

@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from . import parallel
 from .backend import array_module
 from .conv_kernels import _fits, _gpu_kernels, kernel_offsets, window_slice
 
@@ -67,7 +68,9 @@ def _accumulator(out, shape, pad, spatial, ksize, stride, dilation, counts):
                for n, s, d, k, sz, p in zip(counts, stride, dilation, ksize, spatial, pad))
     if any(pad) or any(hi):
         return xp.zeros(shape[:2] + tuple(sz + p + h for sz, p, h in zip(spatial, pad, hi)), dtype=out.dtype)
-    out.fill(0)
+    # windows that tile the input exactly write every element: nothing to clear
+    if not all(d == 1 and s == k and n * s == sz for n, s, d, k, sz in zip(counts, stride, dilation, ksize, spatial)):
+        out.fill(0)
     return out
 
 
@@ -86,13 +89,17 @@ def max_pool_forward(x, ksize, stride, pad, dilation, counts, out=None, argmax=N
     gpu = _gpu_kernels(x)
     if gpu is not None and out.flags.c_contiguous and argmax.flags.c_contiguous:
         return gpu.max_pool_forward(x, ksize, stride, pad, dilation, out, argmax)
-    src = windows_source(x, ksize, stride, pad, dilation, counts, lowest(x.dtype))
-    views = [src[(slice(None), slice(None)) + window_slice(o, stride, dilation, counts)]
-             for o in kernel_offsets(ksize)]
-    _running_max(xp, views, out, argmax, exact=False)
-    # ``maximum`` already lets NaN win; redo the rare NaN case exactly so argmax names the NaN too
-    if x.dtype.kind == 'f' and len(views) > 1 and bool(xp.isnan(out).any()):
-        _running_max(xp, views, out, argmax, exact=True)
+
+    def part(p):
+        src = windows_source(x[p], ksize, stride, pad, dilation, counts, lowest(x.dtype))
+        views = [src[(slice(None), slice(None)) + window_slice(o, stride, dilation, counts)]
+                 for o in kernel_offsets(ksize)]
+        _running_max(xp, views, out[p], argmax[p], exact=False)
+        # ``maximum`` already lets NaN win; redo the rare NaN case exactly so argmax names the NaN too
+        if x.dtype.kind == 'f' and len(views) > 1 and bool(xp.isnan(out[p]).any()):
+            _running_max(xp, views, out[p], argmax[p], exact=True)
+
+    parallel.run_parts(part, parallel.leading_parts(x))
     return out, argmax
 
 
@@ -126,21 +133,26 @@ def max_pool_backward(grad_out, argmax, input_shape, ksize, stride, pad, dilatio
     if gpu is not None and out.flags.c_contiguous and argmax.flags.c_contiguous:
         return gpu.max_pool_backward(grad_out, argmax, ksize, stride, pad, dilation, out)
     spatial = tuple(input_shape[2:])
-    acc = _accumulator(out, input_shape, pad, spatial, ksize, stride, dilation, counts)
     disjoint = _disjoint(ksize, stride, dilation)
-    chosen = xp.empty(grad_out.shape, dtype=bool)
-    part = None if disjoint else xp.empty(grad_out.shape, dtype=grad_out.dtype)
     lead = (slice(None), slice(None))
-    for i, offset in enumerate(kernel_offsets(ksize)):
-        target = acc[lead + window_slice(offset, stride, dilation, counts)]
-        xp.equal(argmax, i, out=chosen)
-        if disjoint:
-            xp.multiply(grad_out, chosen, out=target)
-        else:
-            xp.multiply(grad_out, chosen, out=part)
-            target += part
-    if acc is not out:
-        out[...] = _crop(acc, pad, spatial)
+
+    def part(p):
+        go, won, gi = grad_out[p], argmax[p], out[p]
+        acc = _accumulator(gi, gi.shape, pad, spatial, ksize, stride, dilation, counts)
+        chosen = xp.empty(go.shape, dtype=bool)
+        product = None if disjoint else xp.empty(go.shape, dtype=go.dtype)
+        for i, offset in enumerate(kernel_offsets(ksize)):
+            target = acc[lead + window_slice(offset, stride, dilation, counts)]
+            xp.equal(won, i, out=chosen)
+            if disjoint:
+                xp.multiply(go, chosen, out=target)
+            else:
+                xp.multiply(go, chosen, out=product)
+                target += product
+        if acc is not gi:
+            gi[...] = _crop(acc, pad, spatial)
+
+    parallel.run_parts(part, parallel.leading_parts(out))
     return out
 
 
@@ -167,14 +179,18 @@ def sum_pool_forward(x, ksize, stride, pad, counts, out=None):
     if not _fits(out, shape, x.dtype):
         out = xp.empty(shape, dtype=x.dtype)
     ones = (1,) * len(ksize)
-    src = windows_source(x, ksize, stride, pad, ones, counts, 0)
     lead = (slice(None), slice(None))
-    for i, offset in enumerate(kernel_offsets(ksize)):
-        v = src[lead + window_slice(offset, stride, ones, counts)]
-        if i == 0:
-            out[...] = v
-        else:
-            out += v
+
+    def part(p):
+        src, total = windows_source(x[p], ksize, stride, pad, ones, counts, 0), out[p]
+        for i, offset in enumerate(kernel_offsets(ksize)):
+            v = src[lead + window_slice(offset, stride, ones, counts)]
+            if i == 0:
+                total[...] = v
+            else:
+                total += v
+
+    parallel.run_parts(part, parallel.leading_parts(x))
     return out
 
 
@@ -186,17 +202,22 @@ def sum_pool_backward(grad_out, input_shape, ksize, stride, pad, out=None):
         out = xp.empty(tuple(input_shape), dtype=grad_out.dtype)
     spatial = tuple(input_shape[2:])
     ones = (1,) * len(ksize)
-    acc = _accumulator(out, input_shape, pad, spatial, ksize, stride, ones, counts)
     disjoint = _disjoint(ksize, stride, ones)
     lead = (slice(None), slice(None))
-    for offset in kernel_offsets(ksize):
-        target = acc[lead + window_slice(offset, stride, ones, counts)]
-        if disjoint:
-            target[...] = grad_out
-        else:
-            target += grad_out
-    if acc is not out:
-        out[...] = _crop(acc, pad, spatial)
+
+    def part(p):
+        go, gi = grad_out[p], out[p]
+        acc = _accumulator(gi, gi.shape, pad, spatial, ksize, stride, ones, counts)
+        for offset in kernel_offsets(ksize):
+            target = acc[lead + window_slice(offset, stride, ones, counts)]
+            if disjoint:
+                target[...] = go
+            else:
+                target += go
+        if acc is not gi:
+            gi[...] = _crop(acc, pad, spatial)
+
+    parallel.run_parts(part, parallel.leading_parts(out))
     return out
 
 

@@ -1,0 +1,122 @@
+"""Intra-op parallelism on the CPU: Torch7's ``torch.setnumthreads`` / ``getnumthreads``.
+
+NumPy runs every element-wise pass on one core while BLAS (and PyTorch's
+kernels) use them all. The window kernels (pooling, column copies and
+scatters) and the pointwise modules therefore split their work into as many
+parts as there are threads, along the leading axes, and run the parts in a
+small thread pool; NumPy releases the GIL inside its loops, so the parts run
+at the same time. Arrays below ``MIN_PART`` elements per part, CuPy arrays
+(the GPU has its own parallelism, and CuPy's current device is per thread) and
+one thread run whole in the caller, unchanged.
+
+The thread count starts at ``OMP_NUM_THREADS`` or ``OPENBLAS_NUM_THREADS`` when
+set, else the cores this process may use; ``setnumthreads`` also sets
+OpenBLAS's, as Torch7's does.
+"""
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from . import blas_kernels
+
+# below this many elements per part, a thread hand-off (tens of microseconds) costs more than it saves
+MIN_PART = 1 << 16
+_WORKER_PREFIX = 'legonn-intra-op'
+
+
+def _initial_threads():
+    for var in ('OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS'):
+        value = os.environ.get(var, '').strip()
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+
+
+_threads = _initial_threads()
+_pool = None
+_pool_lock = threading.Lock()
+
+
+def _forget_pool():
+    """A forked child has none of the parent's worker threads: start a pool of its own when needed."""
+    global _pool, _pool_lock
+    _pool = None
+    _pool_lock = threading.Lock()
+
+
+if hasattr(os, 'register_at_fork'):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
+def setnumthreads(n):
+    """Use ``n`` threads for legonn's CPU kernels and for BLAS (Torch7's ``torch.setnumthreads``)."""
+    global _threads, _pool
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"setnumthreads: expected a positive integer, got {n!r}")
+    with _pool_lock:
+        if _pool is not None:
+            _pool.shutdown(wait=True)
+            _pool = None
+        _threads = int(n)
+    blas_kernels.set_blas_threads(_threads)
+
+
+def getnumthreads():
+    """The number of threads legonn's CPU kernels use (Torch7's ``torch.getnumthreads``)."""
+    return _threads
+
+
+def _executor():
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=_threads - 1, thread_name_prefix=_WORKER_PREFIX)
+        return _pool
+
+
+def leading_parts(array, axes=2):
+    """Index tuples splitting ``array``'s first axis (or its second, when the first is too short and
+    ``axes`` allows two) into parts of similar size, one per thread; ``[()]`` (the whole array) when
+    splitting would not pay.
+    """
+    count = min(_threads, array.size // MIN_PART)
+    if count < 2 or type(array) is not np.ndarray or array.ndim == 0:
+        return [()]
+    axis = 0 if array.shape[0] >= count or array.ndim == 1 or axes < 2 else 1
+    length = array.shape[axis]
+    count = min(count, length)
+    if count < 2:
+        return [()]
+    bounds = [length * i // count for i in range(count + 1)]
+    lead = (slice(None),) * axis
+    return [lead + (slice(bounds[i], bounds[i + 1]),) for i in range(count)]
+
+
+def run_parts(fn, parts):
+    """Call ``fn(part)`` for every part of ``leading_parts``: the first in this thread, the rest in the pool.
+
+    Returns once all have finished; the first exception raised by any part is re-raised here.
+    """
+    if len(parts) == 1 or threading.current_thread().name.startswith(_WORKER_PREFIX):
+        # a part that itself asks for parts runs them in turn: a worker waiting on the pool could deadlock it
+        for part in parts:
+            fn(part)
+        return
+    futures = [_executor().submit(fn, part) for part in parts[1:]]
+    try:
+        fn(parts[0])
+    finally:
+        errors = [f.exception() for f in futures]
+    for err in errors:
+        if err is not None:
+            raise err
+
+
+def map_parts(fn, *arrays, axes=2):
+    """``fn(*parts)`` over matching parts of ``arrays`` (split as ``arrays[0]``), in parallel.
+
+    The arrays must agree on their first ``axes`` axes (the ones that may be split).
+    """
+    run_parts(lambda p: fn(*(a[p] for a in arrays)), leading_parts(arrays[0], axes))

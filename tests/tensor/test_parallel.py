@@ -1,0 +1,168 @@
+"""Intra-op parallelism: setnumthreads/getnumthreads, the splitting rule, and kernels that give the
+same numbers split into parts as whole (MIN_PART is lowered so small test arrays split)."""
+import threading
+
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from legonn.tensor import blas_kernels, conv_kernels as ck, parallel, pool_kernels as pk
+
+
+@pytest.fixture
+def split_small(monkeypatch):
+    """Three threads and parts of at least 8 elements, restored afterwards."""
+    before = parallel.getnumthreads()
+    monkeypatch.setattr(parallel, 'MIN_PART', 8)
+    parallel.setnumthreads(3)
+    yield
+    parallel.setnumthreads(before)
+
+
+def test_setnumthreads_round_trip_and_rejects_bad_counts():
+    before = lg.getnumthreads()
+    try:
+        lg.setnumthreads(1)
+        assert lg.getnumthreads() == 1
+        lg.setnumthreads(2)
+        assert lg.getnumthreads() == 2
+    finally:
+        lg.setnumthreads(before)
+    for bad in (0, -1, 1.5, True, '2'):
+        with pytest.raises(ValueError, match='setnumthreads'):
+            lg.setnumthreads(bad)
+
+
+def test_setnumthreads_reaches_openblas():
+    if not blas_kernels._GEMM:
+        pytest.skip("NumPy is not linked to the bundled scipy-openblas")
+    assert blas_kernels.set_blas_threads(1) is True
+    blas_kernels.set_blas_threads(parallel.getnumthreads())
+
+
+def test_leading_parts_cover_the_axis_once(split_small):
+    x = np.zeros((7, 5))
+    parts = parallel.leading_parts(x)
+    assert len(parts) == 3
+    covered = np.zeros(7, int)
+    for (rows,) in parts:
+        covered[rows] += 1
+    assert covered.tolist() == [1] * 7
+
+
+def test_leading_parts_falls_back_to_second_axis_then_whole(split_small):
+    assert [p[1] for p in parallel.leading_parts(np.zeros((1, 6, 4)))] == [slice(0, 2), slice(2, 4), slice(4, 6)]
+    assert parallel.leading_parts(np.zeros((1, 1, 64))) == [()]
+    assert parallel.leading_parts(np.zeros(4)) == [()]           # below MIN_PART per part
+    assert parallel.leading_parts(np.zeros((1, 6, 4)), axes=1) == [()]   # only the first axis may split
+
+
+def test_one_thread_never_splits(split_small):
+    parallel.setnumthreads(1)
+    assert parallel.leading_parts(np.zeros((64, 64))) == [()]
+
+
+def test_run_parts_uses_workers_and_reraises(split_small):
+    seen = set()
+    together = threading.Barrier(3)
+
+    def record(part):
+        seen.add(threading.current_thread().name)
+        together.wait(timeout=10)    # breaks (and fails the test) unless the three parts run at once
+
+    parallel.run_parts(record, parallel.leading_parts(np.zeros((6, 8))))
+    assert len(seen) == 3
+
+    def fail(part):
+        if part[0].start > 0:
+            raise RuntimeError(f"part {part[0]}")
+
+    with pytest.raises(RuntimeError, match='part'):
+        parallel.run_parts(fail, parallel.leading_parts(np.zeros((6, 8))))
+
+
+def test_parts_inside_a_worker_run_in_turn(split_small):
+    """A part asking for parts again must not wait on the pool it occupies."""
+    grid = np.zeros((6, 8))
+
+    def outer(part):
+        parallel.map_parts(lambda block: block.__iadd__(1), grid[part])
+
+    parallel.run_parts(outer, parallel.leading_parts(grid))
+    assert (grid == 1).all()
+
+
+def test_cupy_arrays_are_never_split(split_small):
+    class FakeDevice(np.ndarray):
+        pass
+
+    assert parallel.leading_parts(np.zeros((8, 8)).view(FakeDevice)) == [()]
+
+
+def _whole_and_split(fn):
+    before = parallel.getnumthreads()
+    parallel.setnumthreads(1)
+    try:
+        whole = fn()
+    finally:
+        parallel.setnumthreads(before)
+    return whole, fn()
+
+
+@pytest.mark.parametrize('ksize,stride,pad', [((2, 2), (2, 2), (0, 0)), ((3, 2), (1, 2), (1, 0))])
+def test_pool_kernels_split_equal_whole(split_small, ksize, stride, pad):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((5, 3, 7, 8))
+    x[0, 0, :2, :2] = 0.5          # ties: the first offset must win in every part
+    counts = tuple(pk.pool_output_size(s, k, st, p) for s, k, st, p in zip(x.shape[2:], ksize, stride, pad))
+    ones = (1, 1)
+    go = rng.standard_normal(x.shape[:2] + counts)
+
+    def run():
+        out, arg = pk.max_pool_forward(x, ksize, stride, pad, ones, counts)
+        gi = pk.max_pool_backward(go, arg, x.shape, ksize, stride, pad, ones)
+        total = pk.sum_pool_forward(x, ksize, stride, pad, counts)
+        gsum = pk.sum_pool_backward(go, x.shape, ksize, stride, pad)
+        return out, arg, gi, total, gsum
+
+    for a, b in zip(*_whole_and_split(run)):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize('nin,nout,pad', [(6, 2, 0), (1, 4, 1)])
+def test_convolution_split_equals_whole(split_small, nin, nout, pad):
+    lg.manualSeed(3)
+    conv = nn.SpatialConvolution(nin, nout, 3, 3, 1, 1, pad, pad).double()
+    x = lg.randn(4, nin, 6, 7).double()
+
+    def run():
+        conv.zeroGradParameters()
+        y = conv.forward(x).clone()
+        gi = conv.backward(x, y).clone()
+        return y.numpy(), gi.numpy(), conv.gradWeight.numpy().copy(), conv.gradBias.numpy().copy()
+
+    for a, b in zip(*_whole_and_split(run)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_relu_split_equals_whole(split_small):
+    x = lg.randn(6, 5, 4).double()
+    g = lg.randn(6, 5, 4).double()
+    relu = nn.ReLU()
+
+    def run():
+        return relu.forward(x).numpy().copy(), relu.backward(x, g).numpy().copy()
+
+    (y1, g1), (y2, g2) = _whole_and_split(run)
+    np.testing.assert_array_equal(y1, y2)
+    np.testing.assert_array_equal(g1, g2)
+    np.testing.assert_array_equal(y2, np.maximum(x.numpy(), 0))
+    np.testing.assert_array_equal(g2, g.numpy() * (x.numpy() > 0))
+
+
+def test_batch_last_and_im2col_split(split_small):
+    x = np.arange(4 * 3 * 5 * 5, dtype=np.float64).reshape(4, 3, 5, 5)
+    np.testing.assert_array_equal(ck.batch_last(x), np.moveaxis(x, 0, -1))
+    whole, split = _whole_and_split(lambda: ck.im2col(x, (2, 2), (1, 1), (0, 0), (1, 1)).copy())
+    np.testing.assert_array_equal(whole, split)
