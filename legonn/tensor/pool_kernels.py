@@ -105,22 +105,42 @@ def max_pool_forward(x, ksize, stride, pad, dilation, counts, out=None, argmax=N
 
 def _running_max(xp, views, out, argmax, exact):
     """out, argmax = max and first winning offset over ``views``; ``exact`` follows THNN's NaN rule."""
+    if not exact:
+        _max_then_first(xp, views, out, argmax)
+        return
     out[...] = views[0]
     argmax.fill(0)
     wins = xp.empty(out.shape, dtype=bool)
-    offset = xp.empty(out.shape, dtype=argmax.dtype)
-    nan = xp.empty(out.shape, dtype=bool) if exact else None
+    nan = xp.empty(out.shape, dtype=bool)
     for i, v in enumerate(views[1:], 1):
         xp.greater(v, out, out=wins)
-        if exact:
-            xp.isnan(v, out=nan)
-            wins |= nan
-            xp.copyto(out, v, where=wins)
-        else:
-            xp.maximum(out, v, out=out)
-        # offsets grow, so "argmax = i where wins" is a max; arithmetic beats a masked copy's branches
-        xp.multiply(wins, i, out=offset)
-        xp.maximum(argmax, offset, out=argmax)
+        xp.isnan(v, out=nan)
+        wins |= nan
+        xp.copyto(out, v, where=wins)
+        xp.copyto(argmax, i, where=wins)
+
+
+def _max_then_first(xp, views, out, argmax):
+    """The max of ``views``, then the first offset holding it: the count of leading views that miss it.
+
+    Fewer passes over the (strided) views than a running argmax: one ``maximum`` and
+    one ``not_equal`` per view; the bookkeeping runs on one-byte masks.
+    """
+    if len(views) == 1:
+        out[...] = views[0]
+        argmax.fill(0)
+        return
+    xp.maximum(views[0], views[1], out=out)
+    for v in views[2:]:
+        xp.maximum(out, v, out=out)
+    missed = xp.not_equal(views[0], out)           # no view so far holds the max
+    count = missed.astype(np.uint8 if len(views) <= 256 else argmax.dtype)
+    miss = xp.empty(out.shape, dtype=bool)
+    for v in views[1:-1]:
+        xp.not_equal(v, out, out=miss)
+        missed &= miss
+        count += missed
+    argmax[...] = count
 
 
 def max_pool_backward(grad_out, argmax, input_shape, ksize, stride, pad, dilation, out=None):

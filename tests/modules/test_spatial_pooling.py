@@ -135,6 +135,17 @@ def test_max_pooling_defaults_and_nan():
     assert math.isnan(float(nn.SpatialMaxPooling(2, 2).forward(x).numpy().ravel()[0]))
 
 
+def test_max_pooling_ties_go_to_the_first_and_nan_to_the_last_as_thnn():
+    # THNN keeps a value when ``val > maxval || isnan(val)``: the first of equal maxima, the last NaN
+    nan = float('nan')
+    x = lg.Tensor([[[2.0, 5.0, nan, 0.0, 0.0, 0.0],
+                    [5.0, 1.0, 1.0, nan, 0.0, 0.0]]])
+    m = nn.SpatialMaxPooling(2, 2)
+    y = m.forward(x).numpy().ravel()
+    assert y[0] == 5.0 and math.isnan(y[1]) and y[2] == 0.0
+    assert m.indices.numpy().ravel().tolist() == [1, 9, 4]
+
+
 @pytest.mark.parametrize('make', [lambda: nn.SpatialMaxPooling(2, 2, 3, 3),
                                   lambda: nn.SpatialDilatedMaxPooling(2, 2, 3, 3),
                                   lambda: nn.SpatialAveragePooling(2, 2, 3, 3)], ids=['max', 'dilated-max', 'avg'])
