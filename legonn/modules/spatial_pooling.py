@@ -13,6 +13,13 @@ from .scaling import uniform_reset
 from .spatial_convolution import batched
 
 
+def offset_type(ksize, input):
+    """Tensor type of max pooling's winning-offset buffer for ``input`` (``pool_kernels.offset_dtype``)."""
+    if input.is_cuda:
+        return 'legonn.CudaIntTensor'
+    return 'legonn.ByteTensor' if pk.offset_dtype(ksize).itemsize == 1 else 'legonn.IntTensor'
+
+
 class CeilMode:
     """Torch7's ``:ceil()`` / ``:floor()`` rounding of pooled output sizes (floor by default)."""
 
@@ -116,7 +123,7 @@ class SpatialMaxPooling(_Pooling2d):
     def updateOutput(self, input):
         x, hw = self._check(input)
         k, s, p, d = self._geometry()
-        kind = tensor_class('legonn.CudaIntTensor' if input.is_cuda else 'legonn.IntTensor')
+        kind = tensor_class(offset_type(k, input))
         if type(self._argmax) is not kind:
             self._argmax = kind()
         argmax = self._argmax.resize(x.shape[:2] + hw).array

@@ -15,7 +15,7 @@ from ..tensor import pool_kernels as pk
 from ..tensor.scatter_kernels import scatter_add_along
 from .errors import check_hyper, input_error
 from .module import Module
-from .spatial_pooling import CeilMode
+from .spatial_pooling import CeilMode, offset_type
 from .volumetric_convolution import batched
 
 
@@ -83,7 +83,7 @@ class VolumetricMaxPooling(_VolumetricPoolingBase):
         k, s, p, d = self._geometry
         out_size = tuple(input.size())[:-3] + counts
         out = self.bufferLike('output', input, out_size).reshape(x.shape[:2] + counts)
-        argmax = self.bufferLike('_argmax', self._int_like(input), x.shape[:2] + counts)
+        argmax = self.bufferLike('_argmax', tensor_class(offset_type(k, input))(), x.shape[:2] + counts)
         pk.max_pool_forward(x, k, s, p, d, counts, out=out, argmax=argmax)
         self.itime, self.iheight, self.iwidth = x.shape[2:]
         if self.indices.is_cuda != input.is_cuda:
@@ -91,11 +91,6 @@ class VolumetricMaxPooling(_VolumetricPoolingBase):
         self.indices.resize(out_size).array[...] = pk.max_pool_indices(argmax, x.shape[2:], k, s, p, d).reshape(
             out_size)
         return self.output
-
-    @staticmethod
-    def _int_like(input):
-        """An empty int32 tensor on ``input``'s device: bufferLike's reference for the argmax buffer."""
-        return tensor_class('legonn.CudaIntTensor' if input.is_cuda else 'legonn.IntTensor')()
 
     def updateGradInput(self, input, gradOutput):
         x, is_batch, counts = self._check(input)

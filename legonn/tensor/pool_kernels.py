@@ -4,7 +4,8 @@ Each window reduction is a loop over kernel offsets (``prod(kernel)`` steps),
 each step one vectorised operation on a strided slice holding that offset's
 element of every window: no loop over batch elements or pixels and no copy
 of the windows. Max pooling keeps, per output, the kernel offset that won
-(``argmax``, int32); ``max_pool_indices`` turns it into Torch7's flat index
+(``argmax``: uint8 on the CPU when the kernel has at most 256 offsets, else
+int32; ``offset_dtype``); ``max_pool_indices`` turns it into Torch7's flat index
 within the input plane. Backward passes are the same loops adding into the
 gradient. All functions take their array module from their arguments (NumPy
 or CuPy); on CuPy with 2-D spatial data the max pooling passes run as single
@@ -74,18 +75,24 @@ def _accumulator(out, shape, pad, spatial, ksize, stride, dilation, counts):
     return out
 
 
+def offset_dtype(ksize, xp=np):
+    """dtype of max pooling's winning offsets: one byte on the CPU when it can hold them (a quarter of
+    the memory traffic of int32), int32 on the GPU (its RawKernels write int32)."""
+    return np.dtype(np.uint8 if xp is np and math.prod(ksize) <= 256 else np.int32)
+
+
 def max_pool_forward(x, ksize, stride, pad, dilation, counts, out=None, argmax=None):
     """Max over each window of ``x``; padding never wins and NaN propagates (as THNN).
 
-    Returns ``(output (N, C, *counts), argmax)`` where ``argmax`` (int32) is the
+    Returns ``(output (N, C, *counts), argmax)`` where ``argmax`` (``offset_dtype``) is the
     winning kernel offset in C order; ``out``/``argmax`` are reused when they fit.
     """
     xp = array_module(x)
     shape = x.shape[:2] + tuple(counts)
     if not _fits(out, shape, x.dtype):
         out = xp.empty(shape, dtype=x.dtype)
-    if not _fits(argmax, shape, np.dtype(np.int32)):
-        argmax = xp.empty(shape, dtype=np.int32)
+    if not _fits(argmax, shape, offset_dtype(ksize, xp)):
+        argmax = xp.empty(shape, dtype=offset_dtype(ksize, xp))
     gpu = _gpu_kernels(x)
     if gpu is not None and out.flags.c_contiguous and argmax.flags.c_contiguous:
         return gpu.max_pool_forward(x, ksize, stride, pad, dilation, out, argmax)
@@ -134,13 +141,12 @@ def _max_then_first(xp, views, out, argmax):
     for v in views[2:]:
         xp.maximum(out, v, out=out)
     missed = xp.not_equal(views[0], out)           # no view so far holds the max
-    count = missed.astype(np.uint8 if len(views) <= 256 else argmax.dtype)
+    argmax[...] = missed
     miss = xp.empty(out.shape, dtype=bool)
     for v in views[1:-1]:
         xp.not_equal(v, out, out=miss)
         missed &= miss
-        count += missed
-    argmax[...] = count
+        argmax += missed
 
 
 def max_pool_backward(grad_out, argmax, input_shape, ksize, stride, pad, dilation, out=None):
