@@ -29,27 +29,32 @@ def _openblas_libraries():
 
 
 def _load_cblas():
-    """({dtype: gemm}, {dtype: axpby}) from NumPy's bundled scipy-openblas, or ({}, {}) when absent."""
+    """({dtype: gemm}, {dtype: axpby}, {dtype: omatcopy}) from NumPy's bundled scipy-openblas,
+    or three empty dicts when it is absent."""
     for lib in _openblas_libraries():
         for suffix, int_type in (('64_', ctypes.c_int64), ('', ctypes.c_int32)):
-            gemm, axpby = {}, {}
+            gemm, axpby, omatcopy = {}, {}, {}
             for dtype, letter, real in ((np.float32, 's', ctypes.c_float), (np.float64, 'd', ctypes.c_double)):
                 fn = getattr(lib, f'scipy_cblas_{letter}gemm{suffix}', None)
                 vec = getattr(lib, f'scipy_cblas_{letter}axpby{suffix}', None)
-                if fn is None or vec is None:
+                copy = getattr(lib, f'scipy_cblas_{letter}omatcopy{suffix}', None)
+                if fn is None or vec is None or copy is None:
                     break
-                fn.restype = vec.restype = None
+                fn.restype = vec.restype = copy.restype = None
                 fn.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, int_type, int_type, int_type, real,
                                ctypes.c_void_p, int_type, ctypes.c_void_p, int_type, real, ctypes.c_void_p, int_type]
                 vec.argtypes = [int_type, real, ctypes.c_void_p, int_type, real, ctypes.c_void_p, int_type]
+                copy.argtypes = [ctypes.c_int, ctypes.c_int, int_type, int_type, real, ctypes.c_void_p, int_type,
+                                 ctypes.c_void_p, int_type]
                 gemm[np.dtype(dtype)] = fn
                 axpby[np.dtype(dtype)] = vec
+                omatcopy[np.dtype(dtype)] = copy
             if len(gemm) == 2:
-                return gemm, axpby
-    return {}, {}
+                return gemm, axpby, omatcopy
+    return {}, {}, {}
 
 
-_GEMM, _AXPBY = _load_cblas()
+_GEMM, _AXPBY, _OMATCOPY = _load_cblas()
 
 
 def set_blas_threads(n):
@@ -121,3 +126,22 @@ def axpby_into(y, alpha, x, beta=1.0, scratch=None):
     else:
         y += alpha * x
     return y
+
+
+def transpose_into(out, a):
+    """out = a.T for 2-D arrays ``a`` (m x n) and ``out`` (n x m): BLAS ``omatcopy`` on the CPU when both
+    have unit-stride rows.
+
+    NumPy's strided copy moves one element at a time, several times slower than
+    this cache-blocked transpose; the convolutions move every batch between
+    (N, C, H, W) and batch-innermost layouts with it. Other layouts, dtypes and
+    CuPy arrays take ``out[...] = a.T``.
+    """
+    fn = _OMATCOPY.get(out.dtype) if isinstance(out, np.ndarray) else None
+    if fn is not None and type(a) is np.ndarray and a.dtype == out.dtype and a.size > 0:
+        lda, ldb = _operand(a), _operand(out)
+        if lda is not None and ldb is not None and lda[0] == ldb[0] == _NO_TRANS:
+            fn(_ROW_MAJOR, _TRANS, a.shape[0], a.shape[1], 1.0, a.ctypes.data, lda[1], out.ctypes.data, ldb[1])
+            return out
+    out[...] = a.T
+    return out

@@ -23,7 +23,7 @@ import math
 
 from . import parallel
 from .backend import array_module
-from .blas_kernels import addmm_into
+from .blas_kernels import addmm_into, transpose_into
 
 
 def conv_output_size(size, k, stride=1, pad=0, dilation=1):
@@ -116,8 +116,29 @@ def batch_last(x, out=None):
     shape = tuple(x.shape[1:]) + (x.shape[0],)
     if not _fits(out, shape, x.dtype):
         out = xp.empty(shape, dtype=x.dtype)
-    parallel.map_parts(xp.copyto, out, xp.moveaxis(x, 0, -1))
+    if x.flags.c_contiguous:
+        _transpose(x.reshape(x.shape[0], -1), out.reshape(-1, x.shape[0]))
+    else:
+        parallel.map_parts(xp.copyto, out, xp.moveaxis(x, 0, -1))
     return out
+
+
+def batch_first_of(y, out):
+    """``out`` (N, *rest) = ``y`` (*rest, N) with the batch moved to the front (``batch_last`` undone)."""
+    n = out.shape[0]
+    if y.flags.c_contiguous and out.flags.c_contiguous:
+        _transpose(y.reshape(-1, n), out.reshape(n, -1))
+    else:
+        parallel.map_parts(array_module(y).copyto, out, array_module(y).moveaxis(y, -1, 0))
+    return out
+
+
+def _transpose(a, out):
+    """``out`` (n x m) = ``a.T`` (``a`` m x n), cache-blocked by BLAS, in parallel over row ranges of ``a``."""
+    def part(p):
+        transpose_into(out[(slice(None),) + p] if p else out, a[p])
+
+    parallel.run_parts(part, parallel.leading_parts(a, axes=1))
 
 
 def col2im(cols, spatial, stride, pad, dilation, out=None):
@@ -165,9 +186,20 @@ def write_output(src, out, bias=None):
     if bias is None:
         parallel.map_parts(xp.copyto, out, src)
     else:
-        planes = xp.broadcast_to(bias.reshape((-1,) + (1,) * (out.ndim - 2)), out.shape)
-        parallel.map_parts(lambda o, s, b: xp.add(s, b, out=o), out, src, planes)
+        parallel.map_parts(lambda o, s, b: xp.add(s, b, out=o), out, src, _planes(bias, out))
     return out
+
+
+def add_planes(out, bias):
+    """``out`` (N, C, *S) += ``bias`` (C,), in place."""
+    xp = array_module(out)
+    parallel.map_parts(lambda o, b: xp.add(o, b, out=o), out, _planes(bias, out))
+    return out
+
+
+def _planes(bias, out):
+    """``bias`` (C,) broadcast (without copying) to ``out``'s (N, C, *S) shape."""
+    return array_module(out).broadcast_to(bias.reshape((-1,) + (1,) * (out.ndim - 2)), out.shape)
 
 
 def _grouped_matmul(a, b, groups, out=None):
@@ -251,8 +283,7 @@ def conv_grad_input(grad_out, weight, input_shape, stride, pad, dilation, groups
             image[(slice(None),) + window_slice(offset, stride, dilation, counts)] += columns[(slice(None),) + offset]
 
     parallel.map_parts(part, acc, cols, axes=1)
-    inner = acc[(slice(None),) + tuple(slice(p, p + s) for p, s in zip(pad, spatial))]
-    parallel.map_parts(xp.copyto, out, xp.moveaxis(inner, -1, 0))
+    batch_first_of(acc[(slice(None),) + tuple(slice(p, p + s) for p, s in zip(pad, spatial))], out)
     return out
 
 
