@@ -159,8 +159,10 @@ class _Convolution2d(Module):
         gi = self.bufferLike('gradInput', input)
         grad_t = self._grad_t(input, go) if self._batch_last(x) else None
         gcols = self.bufferLike('fgradInput', input, (self.nInputPlane * k[0] * k[1], x.shape[0] * hw[0] * hw[1]))
+        sums = self.bufferLike('_gradInputT', input, (x.shape[0] * self.nInputPlane * (x.shape[2] + 2 * p[0])
+                                                      * (x.shape[3] + 2 * p[1]),))
         ck.conv_grad_input(go, self._conv_weight(), x.shape, s, p, d, self.groups,
-                           out=gi if gi.ndim == 4 else gi[None], grad_t=grad_t, gcols=gcols)
+                           out=gi if gi.ndim == 4 else gi[None], grad_t=grad_t, gcols=gcols, acc=sums)
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):
@@ -181,7 +183,7 @@ class _Convolution2d(Module):
         self._acc_conv_grads(grad_t, cols, scale)
 
     def clearState(self):
-        return super().clearState('finput', 'fgradInput', '_gemm', '_gradOutputT')
+        return super().clearState('finput', 'fgradInput', '_gemm', '_gradOutputT', '_gradInputT')
 
 
 class SpatialConvolution(_KernelParameters, _Convolution2d):

@@ -240,7 +240,7 @@ def conv_forward(x, weight, bias, stride, pad, dilation, groups=1, cols=None, ou
 
 
 def conv_grad_input(grad_out, weight, input_shape, stride, pad, dilation, groups=1, out=None, grad_t=None,
-                    gcols=None):
+                    gcols=None, acc=None):
     """d loss / d input of ``conv_forward`` for gradOutput ``grad_out`` (N, Cout, *out); returns (N, C, *S).
 
     One GEMM ``weight^T @ gradOutput`` gives the column gradients, which are
@@ -249,7 +249,8 @@ def conv_grad_input(grad_out, weight, input_shape, stride, pad, dilation, groups
     ``prod(k)`` slice-adds runs over long contiguous rows instead of rows of
     out-width; the GPU takes the RawKernel gather. On the CPU, ``grad_t`` may
     hand in gradOutput already as ``batch_last`` (Cout, *out * N), and
-    ``gcols`` (C * prod(k), *out * N) is reused for the column gradients when it fits.
+    ``gcols`` (C * prod(k), *out * N) and ``acc`` (C * prod(padded S) * N, the sums before the
+    batch moves to the front) are reused when they fit.
     """
     xp = array_module(grad_out)
     cout = weight.shape[0]
@@ -275,7 +276,10 @@ def conv_grad_input(grad_out, weight, input_shape, stride, pad, dilation, groups
         cols = gcols.reshape((cin,) + ksize + (n,) + counts)
         return gpu.col2im(cols, spatial, ksize, stride, pad, dilation, counts, out)
     cols = gcols.reshape((cin,) + ksize + counts + (n,))
-    acc = xp.empty((cin,) + tuple(s + 2 * p for s, p in zip(spatial, pad)) + (n,), dtype=grad_out.dtype)
+    padded = (cin,) + tuple(s + 2 * p for s, p in zip(spatial, pad)) + (n,)
+    if not _fits(acc, (math.prod(padded),), grad_out.dtype):
+        acc = xp.empty(math.prod(padded), dtype=grad_out.dtype)
+    acc = acc.reshape(padded)
 
     def part(image, columns):   # a range of channels
         image.fill(0)
