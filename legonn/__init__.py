@@ -1,6 +1,14 @@
 """legonn: Torch7's nn world (tensors, modules, containers, criterions, nngraph,
 optim, threads) on NumPy and CuPy. Indexing is 0-based everywhere."""
 import importlib
+import os
+import sys
+
+if 'numpy' not in sys.modules:
+    # OpenBLAS reads this once, when NumPy loads it: its idle workers then sleep after a few microseconds
+    # instead of spinning for about 0.1 s after every BLAS call, which took a core from legonn's own kernel
+    # threads (legonn.tensor.parallel) between the GEMMs of every layer. A value the user set is kept.
+    os.environ.setdefault('OPENBLAS_THREAD_TIMEOUT', '14')
 
 from .tensor import *  # noqa: F401,F403  (the tensor API is legonn's top level, as torch.* in Lua)
 from .tensor import __all__ as _tensor_all
