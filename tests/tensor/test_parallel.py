@@ -166,3 +166,21 @@ def test_batch_last_and_im2col_split(split_small):
     np.testing.assert_array_equal(ck.batch_last(x), np.moveaxis(x, 0, -1))
     whole, split = _whole_and_split(lambda: ck.im2col(x, (2, 2), (1, 1), (0, 0), (1, 1)).copy())
     np.testing.assert_array_equal(whole, split)
+
+
+def _timeout_seen(code, **env):
+    import os
+    import subprocess
+    import sys
+    environ = {k: v for k, v in os.environ.items() if k != 'OPENBLAS_THREAD_TIMEOUT'}
+    environ.update(env)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return subprocess.run([sys.executable, '-c', code + "; import os; print(os.environ.get('OPENBLAS_THREAD_TIMEOUT'))"],
+                          env=environ, cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_import_tells_openblas_workers_to_sleep_unless_told_otherwise():
+    assert _timeout_seen('import legonn') == '14'
+    assert _timeout_seen('import legonn', OPENBLAS_THREAD_TIMEOUT='20') == '20'
+    # NumPy already loaded OpenBLAS: setting it now would only mislead
+    assert _timeout_seen('import numpy, legonn') == 'None'
