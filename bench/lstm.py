@@ -31,11 +31,14 @@ if OPTS.threads:
     # must be set before NumPy loads OpenBLAS
     os.environ['OPENBLAS_NUM_THREADS'] = os.environ['OMP_NUM_THREADS'] = str(OPTS.threads)
 
-import numpy as np  # noqa: E402
-
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
 sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.join(ROOT, 'examples'))
+
+# legonn before NumPy, as a user imports it: OpenBLAS's idle workers then sleep instead of spinning,
+# which would also slow PyTorch's threads in this shared process
+import legonn  # noqa: E402,F401
+import numpy as np  # noqa: E402
 
 
 def data(opts):
