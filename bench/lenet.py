@@ -1,7 +1,7 @@
 """One training step of LeNet-5 on 28x28 digits (batch 64 and 256, SGD with
 momentum 0.9): legonn vs PyTorch eager when it is installed; ``--cuda`` adds
 legonn and PyTorch on the GPU. ``--profile`` prints where legonn's step spends
-its time, layer by layer.
+its time, layer by layer (and PyTorch's, each layer timed alone).
 
 Each implementation runs in its own processes (PyTorch's OpenMP pool and
 OpenBLAS's threads slow each other down badly when they share one), the
@@ -126,6 +126,41 @@ def profile(parts, repeats=20):
     print(f"    {'sum':40s} {sum(r[1] for r in rows):7.3f} {sum(r[2] for r in rows):7.3f}")
 
 
+def torch_profile(batch, cuda, repeats=20):
+    """PyTorch's per-layer medians for the same table: each layer alone, forward then autograd backward."""
+    import torch
+    torch.set_num_threads(THREADS)
+    dev = 'cuda' if cuda else 'cpu'
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
+    t = torch.nn
+    layers = [t.Conv2d(1, 20, 5), t.ReLU(), t.MaxPool2d(2), t.Conv2d(20, 50, 5), t.ReLU(), t.MaxPool2d(2),
+              t.Flatten(), t.Linear(800, 500), t.ReLU(), t.Linear(500, 10), t.LogSoftmax(dim=1)]
+    inputs = [torch.from_numpy(make_batch(batch)[0]).to(dev)]
+    for layer in layers:
+        layer.to(dev)
+        inputs.append(layer(inputs[-1]).detach())
+    rows = []
+    for i, layer in enumerate(layers):
+        x = inputs[i].clone().requires_grad_(i > 0)   # the first layer skips its input gradient, as in the step
+        grad = torch.ones_like(inputs[i + 1])
+        fw, bw = [], []
+        for _ in range(repeats):
+            sync()
+            t0 = time.perf_counter()
+            y = layer(x)
+            sync()
+            t1 = time.perf_counter()
+            y.backward(grad)
+            sync()
+            fw.append(t1 - t0)
+            bw.append(time.perf_counter() - t1)
+        rows.append((type(layer).__name__, statistics.median(fw) * 1e3, statistics.median(bw) * 1e3))
+    print(f"  per-layer medians of {repeats} calls (ms): forward, backward")
+    for name, f, b in rows:
+        print(f"    {name:40s} {f:7.3f} {b:7.3f}")
+    print(f"    {'sum':40s} {sum(r[1] for r in rows):7.3f} {sum(r[2] for r in rows):7.3f}")
+
+
 def child(kind, batch, blocks, steps):
     """Time ``blocks`` blocks of ``steps`` steps of one implementation; print the block times as JSON."""
     cuda = kind.endswith('cuda')
@@ -191,9 +226,12 @@ def main():
             print(f"  legonn-cuda / pytorch-cuda = {median['legonn-cuda'] / median['pytorch-cuda']:.3f}  "
                   f"(target <= 1.50)")
         if args.profile:
-            for kind in [k for k in kinds if k.startswith('legonn')]:
+            for kind in kinds:
                 print(f"  profile of {kind}, batch {batch}:")
-                profile(legonn_step_fn(batch, kind.endswith('cuda'))[1])
+                if kind.startswith('legonn'):
+                    profile(legonn_step_fn(batch, kind.endswith('cuda'))[1])
+                else:
+                    torch_profile(batch, kind.endswith('cuda'))
 
 
 if __name__ == '__main__':

@@ -21,11 +21,10 @@ import subprocess
 import sys
 import time
 
-import numpy as np
-
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
-import legonn as lg  # noqa: E402
+import legonn as lg  # noqa: E402  (before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py)
+import numpy as np  # noqa: E402
 from legonn import nn, optim  # noqa: E402
 
 SIZES = (784, 1024, 1024, 10)

@@ -25,11 +25,10 @@ import time
 # two shared cores. Set OPENBLAS_NUM_THREADS yourself to override.
 os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
 
-import numpy as np  # noqa: E402
-
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
-import legonn as lg  # noqa: E402
+import legonn as lg  # noqa: E402  (before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py)
+import numpy as np  # noqa: E402
 from legonn import graph, nn, optim  # noqa: E402
 
 

@@ -13,6 +13,7 @@ The thread count starts at ``OMP_NUM_THREADS`` or ``OPENBLAS_NUM_THREADS`` when
 set, else the cores this process may use; ``setnumthreads`` also sets
 OpenBLAS's, as Torch7's does.
 """
+import itertools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -95,23 +96,38 @@ def leading_parts(array, axes=2):
 
 
 def run_parts(fn, parts):
-    """Call ``fn(part)`` for every part of ``leading_parts``: the first in this thread, the rest in the pool.
+    """Call ``fn(part)`` for every part of ``leading_parts``, this thread and the pool's taking parts in turn.
 
     Returns once all have finished; the first exception raised by any part is re-raised here.
+    Parts are claimed, not assigned: when the other cores are busy (donkey processes, other
+    programs) and a worker has not started, this thread runs its parts too instead of waiting.
     """
     if len(parts) == 1 or threading.current_thread().name.startswith(_WORKER_PREFIX):
         # a part that itself asks for parts runs them in turn: a worker waiting on the pool could deadlock it
         for part in parts:
             fn(part)
         return
-    futures = [_executor().submit(fn, part) for part in parts[1:]]
+    claims = itertools.count()   # next() on it is atomic: each part is run exactly once
+
+    def drain():
+        for i in iter(claims.__next__, None):
+            if i >= len(parts):
+                return
+            fn(parts[i])
+
+    helpers = [_executor().submit(drain) for _ in parts[1:]]
+    errors = []
     try:
-        fn(parts[0])
-    finally:
-        errors = [f.exception() for f in futures]
-    for err in errors:
-        if err is not None:
-            raise err
+        drain()
+    except Exception as err:   # noqa: BLE001  (re-raised below, once the helpers are done with the arrays)
+        errors.append(err)
+    for helper in helpers:
+        if not helper.cancel():   # a helper still queued has nothing left to do; a running one finishes its part
+            err = helper.exception()
+            if err is not None:
+                errors.append(err)
+    if errors:
+        raise errors[0]
 
 
 def map_parts(fn, *arrays, axes=2):

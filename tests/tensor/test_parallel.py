@@ -82,6 +82,20 @@ def test_run_parts_uses_workers_and_reraises(split_small):
         parallel.run_parts(fail, parallel.leading_parts(np.zeros((6, 8))))
 
 
+def test_caller_takes_the_parts_of_busy_workers(split_small):
+    """With every worker held up (other processes on the cores), the caller runs all the parts itself."""
+    release = threading.Event()
+    blockers = [parallel._executor().submit(release.wait, 10) for _ in range(parallel.getnumthreads() - 1)]
+    ran_in = []
+    try:
+        parallel.run_parts(lambda part: ran_in.append(threading.current_thread().name),
+                           parallel.leading_parts(np.zeros((6, 8))))
+    finally:
+        release.set()
+    assert ran_in == [threading.current_thread().name] * 3
+    assert all(b.result() for b in blockers)
+
+
 def test_parts_inside_a_worker_run_in_turn(split_small):
     """A part asking for parts again must not wait on the pool it occupies."""
     grid = np.zeros((6, 8))
