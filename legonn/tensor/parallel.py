@@ -23,7 +23,7 @@ import numpy as np
 from . import blas_kernels
 
 # below this many elements per part, a thread hand-off (tens of microseconds) costs more than it saves
-MIN_PART = 1 << 16
+MIN_PART = 1 << 18
 _WORKER_PREFIX = 'legonn-intra-op'
 
 
