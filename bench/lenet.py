@@ -61,14 +61,19 @@ def legonn_step_fn(batch, cuda):
     return step, (model, criterion, x, y)
 
 
+def torch_lenet_layers():
+    """The same LeNet-5 as PyTorch layers."""
+    from torch import nn as t
+    return [t.Conv2d(1, 20, 5), t.ReLU(), t.MaxPool2d(2), t.Conv2d(20, 50, 5), t.ReLU(), t.MaxPool2d(2),
+            t.Flatten(), t.Linear(800, 500), t.ReLU(), t.Linear(500, 10), t.LogSoftmax(dim=1)]
+
+
 def torch_step_fn(batch, cuda):
     import torch
     torch.set_num_threads(THREADS)
     dev = 'cuda' if cuda else 'cpu'
     t = torch.nn
-    model = t.Sequential(t.Conv2d(1, 20, 5), t.ReLU(), t.MaxPool2d(2), t.Conv2d(20, 50, 5), t.ReLU(),
-                         t.MaxPool2d(2), t.Flatten(), t.Linear(800, 500), t.ReLU(), t.Linear(500, 10),
-                         t.LogSoftmax(dim=1)).to(dev)
+    model = t.Sequential(*torch_lenet_layers()).to(dev)
     opt = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
     loss_fn = t.NLLLoss()
     x_np, y_np = make_batch(batch)
@@ -132,9 +137,7 @@ def torch_profile(batch, cuda, repeats=20):
     torch.set_num_threads(THREADS)
     dev = 'cuda' if cuda else 'cpu'
     sync = torch.cuda.synchronize if cuda else (lambda: None)
-    t = torch.nn
-    layers = [t.Conv2d(1, 20, 5), t.ReLU(), t.MaxPool2d(2), t.Conv2d(20, 50, 5), t.ReLU(), t.MaxPool2d(2),
-              t.Flatten(), t.Linear(800, 500), t.ReLU(), t.Linear(500, 10), t.LogSoftmax(dim=1)]
+    layers = torch_lenet_layers()
     inputs = [torch.from_numpy(make_batch(batch)[0]).to(dev)]
     for layer in layers:
         layer.to(dev)
