@@ -18,7 +18,8 @@ SNAKE = snake_aliases({name: globals()[name] for name in
 globals().update(SNAKE)
 
 __all__ = (['Storage', 'Tensor', 'TYPES', 'TENSOR_CLASSES', 'getdefaulttensortype', 'setdefaulttensortype',
-            'manualSeed', 'seed', 'setnumthreads', 'getnumthreads', 'initialSeed', 'getRNGState', 'setRNGState', 'gpu_available', 'tensor_class',
+            'manualSeed', 'seed', 'initialSeed', 'getRNGState', 'setRNGState', 'gpu_available', 'tensor_class',
+            'setnumthreads', 'getnumthreads',
             'default_class', 'contiguous_strides', 'zeros', 'ones', 'rand', 'randn', 'randperm', 'range', 'arange',
             'linspace', 'logspace', 'eye', 'from_numpy', 'is_tensor', 'as_tensor', 'as_tensor_tree', 'cat', 'stack']
            + list(TENSOR_CLASSES) + list(FUNCTIONAL) + list(SNAKE))
