@@ -283,3 +283,19 @@ def test_bad_constructor_arguments():
                 lambda: nn.SpatialAdaptiveMaxPooling(0, 2)]:
         with pytest.raises(ValueError):
             bad()
+
+
+def test_max_pooling_with_more_offsets_than_a_byte_holds():
+    # 17 x 16 = 272 offsets: the winning offset no longer fits the one-byte buffer used for small kernels
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((2, 3, 17, 33))
+    m = nn.SpatialMaxPooling(16, 17, 16, 17).double()
+    y = m.forward(double(x)).numpy()
+    assert m._argmax.type() == 'legonn.IntTensor' and nn.SpatialMaxPooling(2, 2)._argmax is None
+    windows = x[:, :, :, :32].reshape(2, 3, 17, 2, 16).transpose(0, 1, 3, 2, 4).reshape(2, 3, 2, -1)
+    np.testing.assert_array_equal(y.reshape(2, 3, 2), windows.max(-1))
+    flat = windows.argmax(-1)                       # row-major within the 17 x 16 window
+    want_index = (flat // 16) * 33 + flat % 16 + np.array([0, 16])
+    np.testing.assert_array_equal(m.indices.numpy().reshape(2, 3, 2), want_index)
+    g = m.backward(double(x), double(np.ones_like(y))).numpy()
+    assert g.sum() == 12 and g.reshape(2, 3, -1)[np.arange(2)[:, None], np.arange(3), want_index[..., 0]].all()
