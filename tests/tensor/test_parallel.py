@@ -198,3 +198,28 @@ def test_import_tells_openblas_workers_to_sleep_unless_told_otherwise():
     assert _timeout_seen('import legonn', OPENBLAS_THREAD_TIMEOUT='20') == '20'
     # NumPy already loaded OpenBLAS: setting it now would only mislead
     assert _timeout_seen('import numpy, legonn') == 'None'
+
+
+def _split_in_child(queue):
+    together = threading.Barrier(3)
+    names = set()
+
+    def part(p):
+        names.add(threading.current_thread().name)
+        together.wait(timeout=10)   # only returns if three threads, two of them workers, run parts at once
+
+    parallel.run_parts(part, parallel.leading_parts(np.zeros((6, 8))))
+    queue.put(len(names))
+
+
+def test_forked_child_starts_its_own_workers(split_small):
+    """A fork copies no threads: the child must not wait on the parent's pool workers."""
+    import multiprocessing
+    parallel.map_parts(lambda block: block.__iadd__(1), np.zeros((6, 8)))   # the parent's pool exists
+    ctx = multiprocessing.get_context('fork')
+    queue = ctx.Queue()
+    child = ctx.Process(target=_split_in_child, args=(queue,))
+    child.start()
+    child.join(30)
+    assert child.exitcode == 0
+    assert queue.get(timeout=5) == 3
