@@ -25,10 +25,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 
 import legonn as lg  # noqa: E402  (before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py)
 import numpy as np  # noqa: E402
-from legonn import nn, optim  # noqa: E402
+from legonn import nn  # noqa: E402
 from lenet import lenet  # noqa: E402
+from sgd_step import LR, MOMENTUM, sgd_step  # noqa: E402
 
-LR, MOMENTUM = 0.01, 0.9
 THREADS = int(os.environ.get('BENCH_THREADS', os.cpu_count()))
 
 
@@ -38,27 +38,10 @@ def make_batch(batch, seed=0):
 
 
 def legonn_step_fn(batch, cuda):
-    model = lenet()
-    criterion = nn.ClassNLLCriterion()
-    xp = np
-    if cuda:
-        model.cuda()
-        criterion.cuda()
-        xp = lg.tensor.backend.cupy()
-    params, grad_params = model.getParameters()
+    model, criterion = lenet(), nn.ClassNLLCriterion()
+    xp = lg.tensor.backend.cupy() if cuda else np
     x, y = (xp.asarray(a) for a in make_batch(batch))
-    config = {'learningRate': LR, 'momentum': MOMENTUM, 'dampening': 0}
-
-    def feval(_):
-        grad_params.zero()
-        output = model.forward(x)
-        loss = criterion.forward(output, y)
-        model.backward(x, criterion.backward(output, y))
-        return loss, grad_params
-
-    def step():
-        optim.sgd(feval, params, config)
-    return step, (model, criterion, x, y)
+    return sgd_step(model, criterion, x, y, cuda), (model, criterion, x, y)
 
 
 def torch_lenet_layers():
@@ -95,8 +78,34 @@ def sync_fn(kind):
     return lambda: None
 
 
-def profile(parts, repeats=20):
-    """Median milliseconds of each layer's forward, backward (updateGradInput + accGradParameters)."""
+def layer_table(layers, sync, repeats=20):
+    """Print the median milliseconds of each layer's forward and backward and its share of their sum.
+
+    ``layers`` holds ``(name, forward, backward)``: two callables that run one pass of the layer.
+    """
+    rows = []
+    for name, forward, backward in layers:
+        fw, bw = [], []
+        for _ in range(repeats):
+            sync()
+            t0 = time.perf_counter()
+            forward()
+            sync()
+            t1 = time.perf_counter()
+            backward()
+            sync()
+            fw.append(t1 - t0)
+            bw.append(time.perf_counter() - t1)
+        rows.append((name, statistics.median(fw) * 1e3, statistics.median(bw) * 1e3))
+    total = sum(r[1] + r[2] for r in rows)
+    print(f"  per-layer medians of {repeats} calls (ms): forward, backward, share of the layers' sum")
+    for name, f, b in rows:
+        print(f"    {name:40s} {f:7.3f} {b:7.3f}  {100 * (f + b) / total:5.1f}%")
+    print(f"    {'sum':40s} {sum(r[1] for r in rows):7.3f} {sum(r[2] for r in rows):7.3f}")
+
+
+def profile(parts):
+    """legonn's layers: forward, then backward (updateGradInput + accGradParameters)."""
     model, criterion, x, y = parts
     cuda = model.modules[0].weight.is_cuda
     sync = lg.tensor.backend.cupy().cuda.Device().synchronize if cuda else (lambda: None)
@@ -109,59 +118,28 @@ def profile(parts, repeats=20):
         grads[i] = grad
         g = model.modules[i].backward(inputs[i], grad)
         grad = g.clone() if g is not None else None
-    rows = []
-    for i, m in enumerate(model.modules):
-        fw, bw = [], []
-        for _ in range(repeats):
-            sync()
-            t0 = time.perf_counter()
-            m.forward(inputs[i])
-            sync()
-            t1 = time.perf_counter()
-            m.backward(inputs[i], grads[i])
-            sync()
-            t2 = time.perf_counter()
-            fw.append(t1 - t0)
-            bw.append(t2 - t1)
-        rows.append((repr(m), statistics.median(fw) * 1e3, statistics.median(bw) * 1e3))
-    total = sum(r[1] + r[2] for r in rows)
-    print(f"  per-layer medians of {repeats} calls (ms): forward, backward, share of the layers' sum")
-    for name, f, b in rows:
-        print(f"    {name:40s} {f:7.3f} {b:7.3f}  {100 * (f + b) / total:5.1f}%")
-    print(f"    {'sum':40s} {sum(r[1] for r in rows):7.3f} {sum(r[2] for r in rows):7.3f}")
+    layer_table([(repr(m), lambda m=m, i=i: m.forward(inputs[i]), lambda m=m, i=i: m.backward(inputs[i], grads[i]))
+                 for i, m in enumerate(model.modules)], sync)
 
 
-def torch_profile(batch, cuda, repeats=20):
-    """PyTorch's per-layer medians for the same table: each layer alone, forward then autograd backward."""
+def torch_profile(batch, cuda):
+    """PyTorch's layers for the same table: each layer alone, forward then autograd backward."""
     import torch
     torch.set_num_threads(THREADS)
     dev = 'cuda' if cuda else 'cpu'
-    sync = torch.cuda.synchronize if cuda else (lambda: None)
     layers = torch_lenet_layers()
     inputs = [torch.from_numpy(make_batch(batch)[0]).to(dev)]
     for layer in layers:
         layer.to(dev)
         inputs.append(layer(inputs[-1]).detach())
-    rows = []
+    timed = []
     for i, layer in enumerate(layers):
         x = inputs[i].clone().requires_grad_(i > 0)   # the first layer skips its input gradient, as in the step
         grad = torch.ones_like(inputs[i + 1])
-        fw, bw = [], []
-        for _ in range(repeats):
-            sync()
-            t0 = time.perf_counter()
-            y = layer(x)
-            sync()
-            t1 = time.perf_counter()
-            y.backward(grad)
-            sync()
-            fw.append(t1 - t0)
-            bw.append(time.perf_counter() - t1)
-        rows.append((type(layer).__name__, statistics.median(fw) * 1e3, statistics.median(bw) * 1e3))
-    print(f"  per-layer medians of {repeats} calls (ms): forward, backward")
-    for name, f, b in rows:
-        print(f"    {name:40s} {f:7.3f} {b:7.3f}")
-    print(f"    {'sum':40s} {sum(r[1] for r in rows):7.3f} {sum(r[2] for r in rows):7.3f}")
+        result = {}
+        timed.append((type(layer).__name__, lambda layer=layer, x=x, result=result: result.update(y=layer(x)),
+                      lambda grad=grad, result=result: result['y'].backward(grad)))
+    layer_table(timed, torch.cuda.synchronize if cuda else (lambda: None))
 
 
 def child(kind, batch, blocks, steps):

@@ -25,11 +25,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 
 import legonn as lg  # noqa: E402  (before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py)
 import numpy as np  # noqa: E402
-from legonn import nn, optim  # noqa: E402
+from legonn import nn  # noqa: E402
+from sgd_step import LR, MOMENTUM, sgd_step  # noqa: E402
 
 SIZES = (784, 1024, 1024, 10)
 BATCH = 128
-LR, MOMENTUM = 0.01, 0.9
 
 
 def make_batch(xp, seed=0):
@@ -46,24 +46,8 @@ def legonn_step_fn(cuda, input_gradient=False):
         model.add(nn.ReLU() if i < len(SIZES) - 2 else nn.LogSoftMax())
     if not input_gradient:
         model.modules[0].gradInput = None   # no gradient with respect to the images
-    criterion = nn.ClassNLLCriterion()
-    if cuda:
-        model.cuda()
-        criterion.cuda()
-    params, grad_params = model.getParameters()
     x, y = make_batch(lg.tensor.backend.cupy() if cuda else np)
-    config = {'learningRate': LR, 'momentum': MOMENTUM, 'dampening': 0}
-
-    def feval(_):
-        grad_params.zero()
-        output = model.forward(x)
-        loss = criterion.forward(output, y)
-        model.backward(x, criterion.backward(output, y))
-        return loss, grad_params
-
-    def step():
-        optim.sgd(feval, params, config)
-    return step
+    return sgd_step(model, nn.ClassNLLCriterion(), x, y, cuda)
 
 
 def array_step_fn(xp):
