@@ -23,7 +23,7 @@ from legonn import nn, optim  # noqa: E402
 
 import checkpoint as checkpoints  # noqa: E402
 import mnist_data  # noqa: E402
-from mnist import evaluate, train_epoch  # noqa: E402  (held-out ConfusionMatrix, the Torch7 loop)
+from mnist import evaluate, on_device, train_epoch  # noqa: E402  (held-out ConfusionMatrix, the Torch7 loop)
 
 
 def lenet():
@@ -70,12 +70,7 @@ def main(argv=None):
     else:
         model = lenet()
     criterion = nn.ClassNLLCriterion()
-    xp = np
-    if args.cuda:
-        model.cuda()
-        criterion.cuda()
-        config = {k: v.cuda() if isinstance(v, lg.Tensor) else v for k, v in config.items()}
-        xp = lg.tensor.backend.cupy()
+    config, xp = on_device(model, criterion, config, args.cuda)
     print(model)
     os.makedirs(os.path.dirname(args.structure) or '.', exist_ok=True)
     with open(args.structure, 'w') as f:

@@ -54,6 +54,16 @@ def evaluate(model, x, y, batch_size, xp):
     return confusion
 
 
+def on_device(model, criterion, config, cuda):
+    """Move the model, the criterion and sgd's state tensors in ``config`` to the GPU when ``cuda``;
+    returns ``(config, xp)`` with ``xp`` the array module the data must then use."""
+    if not cuda:
+        return config, np
+    model.cuda()
+    criterion.cuda()
+    return {k: v.cuda() if isinstance(v, lg.Tensor) else v for k, v in config.items()}, lg.tensor.backend.cupy()
+
+
 def train_epoch(model, criterion, params, grad_params, config, batches, n_batches, xp, desc):
     """One pass over ``batches`` ((inputs, targets) host arrays) the Torch7 way: a feval closure that
     zeroes the flat gradient, runs forward and backward and returns (loss, gradParams), handed to
@@ -104,12 +114,7 @@ def main(argv=None):
     else:
         model = build(args.model, args.hidden)
     criterion = nn.ClassNLLCriterion()
-    xp = np
-    if args.cuda:
-        model.cuda()
-        criterion.cuda()
-        config = {k: v.cuda() if isinstance(v, lg.Tensor) else v for k, v in config.items()}
-        xp = lg.tensor.backend.cupy()
+    config, xp = on_device(model, criterion, config, args.cuda)
     print(model)
     params, grad_params = model.getParameters()
     print(f"{params.nElement()} parameters; {len(y_train)} training and {len(y_test)} held-out digits")
