@@ -57,17 +57,27 @@ def _load_cblas():
 _GEMM, _AXPBY, _OMATCOPY = _load_cblas()
 
 
-def set_blas_threads(n):
-    """Ask the bundled OpenBLAS to use ``n`` threads; False when there is no such library to ask."""
+def _find_set_threads():
+    """The bundled OpenBLAS's ``openblas_set_num_threads``, or None."""
     for lib in _openblas_libraries():
         for name in ('scipy_openblas_set_num_threads64_', 'scipy_openblas_set_num_threads'):
             fn = getattr(lib, name, None)
             if fn is not None:
                 fn.restype = None
                 fn.argtypes = [ctypes.c_int]
-                fn(int(n))
-                return True
-    return False
+                return fn
+    return None
+
+
+_SET_THREADS = _find_set_threads()
+
+
+def set_blas_threads(n):
+    """Ask the bundled OpenBLAS to use ``n`` threads; False when there is no such library to ask."""
+    if _SET_THREADS is None:
+        return False
+    _SET_THREADS(int(n))
+    return True
 
 
 def _operand(arr):
