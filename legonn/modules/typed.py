@@ -6,7 +6,7 @@ import copy
 from ..tensor import TENSOR_CLASSES, Tensor, default_class
 from ..tensor.conversion import convert_tree
 from ..tensor.naming import TorchNamed
-from ..tensor.types import device_twin, full_name
+from ..tensor.types import FloatingShortcuts, device_twin, full_name
 from .errors import input_error
 
 # every Module/Criterion class by name: the nn namespace and safe loading draw on it
@@ -30,7 +30,7 @@ def _emptied(value):
     return value
 
 
-class Typed(TorchNamed):
+class Typed(FloatingShortcuts, TorchNamed):
     converts_with_cache = True
     # What inputs the module accepts, checked by checkContract before any arithmetic:
     # 'floating' tensors, or 'any' element type for modules that only move data (View, SelectTable, ...).
@@ -57,15 +57,6 @@ class Typed(TorchNamed):
             self.__dict__[key] = convert_tree(value, typename, cache)
         self._type = full_name(typename)
         return self
-
-    def float(self):
-        return self.type('legonn.FloatTensor')
-
-    def double(self):
-        return self.type('legonn.DoubleTensor')
-
-    def half(self):
-        return self.type('legonn.HalfTensor')
 
     def cuda(self):
         """Move every tensor to the GPU (CuPy), keeping the element type."""

@@ -17,7 +17,7 @@ import numpy as np
 from . import backend
 from .naming import TorchNamed
 from .storage import Storage
-from .types import TYPES, default_short_name, device_twin, full_name, name_for, short_name
+from .types import TYPES, FloatingShortcuts, default_short_name, device_twin, full_name, name_for, short_name
 from .pointwise import PointwiseMixin
 from .blas import BlasMixin
 from .reductions import ReductionMixin
@@ -53,7 +53,8 @@ def _parse_sizes(args, what):
     return tuple(sizes)
 
 
-class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMixin, TorchNamed):
+class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMixin, FloatingShortcuts,
+             TorchNamed):
     """A typed n-dimensional view of a Storage.
 
     ``Tensor(2, 3)`` allocates a zero-filled 2x3 tensor of the default type,
@@ -562,15 +563,6 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
 
     def typeAs(self, other):
         return self.type(other.type())
-
-    def float(self):
-        return self.type('legonn.FloatTensor')
-
-    def double(self):
-        return self.type('legonn.DoubleTensor')
-
-    def half(self):
-        return self.type('legonn.HalfTensor')
 
     def byte(self):
         return self.type('legonn.ByteTensor')

@@ -81,3 +81,16 @@ def getdefaulttensortype():
 
 def default_short_name():
     return _default[0]
+
+
+class FloatingShortcuts:
+    """Torch7's ``:float()``, ``:double()``, ``:half()`` as ``self.type(name)``: shared by tensors and modules."""
+
+    def float(self):
+        return self.type('legonn.FloatTensor')
+
+    def double(self):
+        return self.type('legonn.DoubleTensor')
+
+    def half(self):
+        return self.type('legonn.HalfTensor')
