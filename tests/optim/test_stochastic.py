@@ -29,12 +29,14 @@ def test_cmaes_quadratic_and_reproducible():
     np.testing.assert_allclose(runs[0], xstar, atol=1e-3)
 
 
-def test_cmaes_rosenbrock_10d_improves():
+def test_cmaes_rosenbrock_10d_converges():
+    # 4000 evaluations left the 10-D valley half-crossed, at a value that depended on the
+    # BLAS's eigen-solver; 8000 reach the optimum for every seed tried (1e-13).
     lg.manualSeed(1)
-    x0 = np.linspace(-0.5, 0.8, 10)
-    x = x0.copy()
-    _, f_hist, _ = optim.cmaes(rosenbrock, x, {'sigma': 0.3, 'maxEval': 4000})
-    assert rosenbrock(x)[0] < 1e-2 * rosenbrock(x0)[0]
+    x = np.linspace(-0.5, 0.8, 10)
+    optim.cmaes(rosenbrock, x, {'sigma': 0.3, 'maxEval': 8000})
+    assert rosenbrock(x)[0] < 1e-8
+    np.testing.assert_allclose(x, np.ones(10), atol=1e-4)
 
 
 def test_cmaes_needs_sigma():
