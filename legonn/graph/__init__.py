@@ -1,7 +1,7 @@
 """legonn.graph: Torch7's nngraph.
 
 Calling a module on graph nodes (or on nothing) makes a node; ``gModule``
-turns nodes into a module; ``dot`` draws a graph; ``setDebug`` dumps the
+turns nodes into a module; ``dot`` draws a graph or any module tree; ``setDebug`` dumps the
 graph with the failing node in red when a run fails; ``annotateNodes`` names
 nodes after local variables; ``nest`` builds a node out of nested lists.
 
@@ -17,6 +17,7 @@ from .digraph import Graph
 from .dot import dot, graph_to_dot, render_svg
 from .extras import JustElement, JustTable, ModuleFromCriterion
 from .gmodule import gModule
+from .model_dot import model_to_dot
 from .node import Node, make_node, nest
 
 Module.node_factory = make_node
@@ -44,4 +45,4 @@ def _criterion_call(criterion, *args):
 Criterion.__call__ = _criterion_call
 
 __all__ = ['Node', 'Graph', 'gModule', 'JustElement', 'JustTable', 'ModuleFromCriterion', 'nest', 'dot',
-           'graph_to_dot', 'render_svg', 'setDebug', 'annotateNodes']
+           'graph_to_dot', 'model_to_dot', 'render_svg', 'setDebug', 'annotateNodes']

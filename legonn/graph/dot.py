@@ -9,6 +9,8 @@ import os
 import shutil
 import subprocess
 
+from ..modules.module import Module
+
 
 def _quote(text):
     """A DOT double-quoted string; newlines become left-justified line breaks."""
@@ -85,11 +87,16 @@ def render_svg(dot_text):
 
 
 def dot(graph, title=None, path=None, failed=None):
-    """Render ``graph`` (e.g. ``g.fg`` or ``g.bg``); with ``path``, write ``path.dot`` and ``path.svg``.
+    """Render ``graph`` (e.g. ``g.fg`` or ``g.bg``, or any module tree: a model); with ``path``, write
+    ``path.dot`` and ``path.svg``.
 
     Returns the SVG text.
     """
-    text = graph_to_dot(graph, title, failed)
+    if isinstance(graph, Module):
+        from .model_dot import model_to_dot  # model_dot needs gModule, whose module imports this one
+        text = model_to_dot(graph, title)
+    else:
+        text = graph_to_dot(graph, title, failed)
     svg = render_svg(text)
     if path is not None:
         folder = os.path.dirname(str(path))
