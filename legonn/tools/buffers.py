@@ -1,0 +1,78 @@
+"""The tensors a model holds and the memory behind them.
+
+``held_tensors(model)`` walks every module's attributes (through nested lists, tuples and dicts) and
+the state a gModule keeps on its graph nodes. ``memoryUsage(model)`` adds up the bytes behind them,
+each block of memory once however many tensors, storages or NumPy views reach it.
+"""
+from ..graph.gmodule import gModule
+from ..tensor import Tensor
+
+
+def tensors_in(value, out=None):
+    """Every tensor inside ``value`` (a tensor, or nested lists, tuples and dicts of them)."""
+    out = [] if out is None else out
+    if isinstance(value, Tensor):
+        out.append(value)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            tensors_in(v, out)
+    elif isinstance(value, dict):
+        for v in value.values():
+            tensors_in(v, out)
+    return out
+
+
+def held_tensors(model):
+    """(module, attribute name, tensor) for every tensor held by ``model``'s modules and graph nodes."""
+    for module in model.listModules():
+        for name, value in module.__dict__.items():
+            for t in tensors_in(value):
+                yield module, name, t
+        if isinstance(module, gModule):
+            for node in module.fg.nodes:
+                for name, value in vars(node).items():
+                    for t in tensors_in(value):
+                        yield module, f"node {node.id} {name}", t
+
+
+def memory_block(storage):
+    """(identity, bytes) of the allocation behind ``storage``: the base array its data views."""
+    block = storage.data
+    while getattr(block, 'base', None) is not None and hasattr(block.base, 'nbytes'):
+        block = block.base
+    return id(block), int(block.nbytes)
+
+
+def parameter_blocks(model):
+    """The memory blocks of ``model``'s parameters and their gradients."""
+    params, grads = model.parameters()
+    return {memory_block(t.storage())[0] for t in params + grads}
+
+
+def memoryUsage(model):
+    """Bytes ``model`` holds: ``{'parameters', 'activations', 'scratch', 'buffers'}``.
+
+    ``parameters`` counts parameters and their gradients; ``activations`` the blocks behind modules'
+    ``output`` and ``gradInput`` and the graph nodes' state; ``scratch`` every other buffer (convolution
+    columns, pooling indices, ...); ``buffers`` is activations + scratch. Shared memory counts once.
+    """
+    params = parameter_blocks(model)
+    seen, totals = set(), {'parameters': 0, 'activations': 0, 'scratch': 0}
+    for t in model.parameters()[0] + model.parameters()[1]:
+        key, size = memory_block(t.storage())
+        if key not in seen:
+            seen.add(key)
+            totals['parameters'] += size
+    # activations first, so a block both an output and a scratch buffer reach counts as an activation
+    held = sorted(held_tensors(model), key=lambda item: not _is_activation(item[1]))
+    for _, name, t in held:
+        key, size = memory_block(t.storage())
+        if key not in seen and key not in params:
+            seen.add(key)
+            totals['activations' if _is_activation(name) else 'scratch'] += size
+    totals['buffers'] = totals['activations'] + totals['scratch']
+    return totals
+
+
+def _is_activation(name):
+    return name in ('output', 'gradInput') or name.startswith('node ')

@@ -1,0 +1,132 @@
+"""optimizeMemory: bitwise-identical results, less memory, removeOptimization undoes it."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from legonn.tools import memoryUsage, optimizeMemory, removeOptimization
+from tests.tools.models import inception, lenet, lstm_step, vgg
+
+
+def _host(tree):
+    """Host copies of the tensors of ``tree`` (None, a tensor or a list)."""
+    return [None if t is None else np.array(t.array.get() if hasattr(t.array, 'get') else t.array)
+            for t in (tree if isinstance(tree, list) else [tree])]
+
+
+def _grad_like(out):
+    return [lg.randn(*o.size()).type(o.type()) for o in out] if isinstance(out, list) else \
+        lg.randn(*out.size()).type(out.type())
+
+
+def _same(a, b):
+    a, b = _host(a), _host(b)
+    return len(a) == len(b) and all((x is None and y is None) or np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def _optimised(model, make_input, batch, mode):
+    """(model after one pass and optimizeMemory, its unoptimised twin, memory before, memory after)."""
+    x = make_input(batch)
+    out = model.forward(x)
+    if mode == 'training':
+        model.backward(x, _grad_like(out))
+    twin = model.clone()
+    before = memoryUsage(model)['buffers']
+    optimizeMemory(model, x, mode)
+    return twin, before, memoryUsage(model)['buffers']
+
+
+def _compare(model, twin, make_input, batches, training):
+    """The optimised model and its twin agree bit for bit on outputs, gradInputs and parameter gradients."""
+    for batch in batches:
+        x = make_input(batch)
+        assert _same(model.forward(x), twin.forward(x))
+        if training:
+            g = _grad_like(model.output)
+            model.zeroGradParameters()
+            twin.zeroGradParameters()
+            assert _same(model.backward(x, g), twin.backward(x, g))
+            assert _same(model.parameters()[1], twin.parameters()[1])
+
+
+def _images(channels, size):
+    return lambda batch: lg.randn(batch, channels, size, size)
+
+
+CONVNETS = {'lenet': (lenet, _images(1, 28)), 'vgg': (vgg, _images(3, 32)), 'inception': (inception, _images(3, 8))}
+
+
+@pytest.mark.parametrize('name', sorted(CONVNETS))
+@pytest.mark.parametrize('mode', ['inference', 'training'])
+def test_convnets_compute_the_same_bits_with_less_memory(name, mode):
+    build, make_input = CONVNETS[name]
+    model = build()
+    twin, before, after = _optimised(model, make_input, 4, mode)
+    # the same batch, then a larger one (shared storages grow in place) and a smaller one
+    _compare(model, twin, make_input, [4, 6, 2], mode == 'training')
+    saving = 1 - after / before
+    minimum = {('lenet', 'inference'): 0.35, ('lenet', 'training'): 0.35, ('vgg', 'inference'): 0.5,
+               ('vgg', 'training'): 0.4, ('inception', 'inference'): 0.3, ('inception', 'training'): 0.2}
+    assert saving >= minimum[name, mode], f"{name} {mode}: {before} -> {after} bytes ({saving:.0%} less)"
+
+
+@pytest.mark.parametrize('mode', ['inference', 'training'])
+def test_char_lstm_step_computes_the_same_bits(mode):
+    step, make_input = lstm_step()
+    twin, before, after = _optimised(step, make_input, 3, mode)
+    _compare(step, twin, make_input, [3, 5], mode == 'training')
+    if mode == 'inference':   # in training every gradient waits for gModule's parameter sweep: no saving
+        assert after <= 0.7 * before
+    assert after <= before
+
+
+def test_remove_optimization_restores_memory_backward_and_in_place_flags():
+    model, make_input = vgg(), _images(3, 32)
+    twin, before, after = _optimised(model, make_input, 4, 'inference')
+    assert any(getattr(m, 'inplace', False) for m in model.modules)
+    with pytest.raises(RuntimeError, match=r"Sequential.*backward is disabled.*removeOptimization"):
+        model.backward(make_input(4), lg.randn(4, 10))
+    removeOptimization(model)
+    assert not any(getattr(m, 'inplace', False) for m in model.modules)
+    model.training()
+    twin.training()
+    _compare(model, twin, make_input, [4], training=True)
+    assert memoryUsage(model)['buffers'] == memoryUsage(twin)['buffers']
+    # each module's output has storage of its own again
+    blocks = [m.output.storage() for m in model.modules[:-4]]
+    assert len({id(s) for s in blocks}) == len(blocks)
+
+
+def test_bad_calls_are_refused():
+    model, x = lenet(), lg.randn(2, 1, 28, 28)
+    with pytest.raises(ValueError, match="mode must be 'inference' or 'training', got 'eval'"):
+        optimizeMemory(model, x, 'eval')
+    with pytest.raises(ValueError, match='was not optimised'):
+        removeOptimization(model)
+    optimizeMemory(model, x)
+    with pytest.raises(ValueError, match='already optimised'):
+        optimizeMemory(model, x)
+
+
+def test_the_pass_leaves_parameter_gradients_alone():
+    model, x = lenet(), lg.randn(2, 1, 28, 28)
+    model.zeroGradParameters()
+    optimizeMemory(model, x, 'training')
+    assert all(float(abs(g).max()) == 0 for g in model.parameters()[1])
+
+
+def test_input_and_a_shared_first_module_output_are_never_touched():
+    """Identity's output is the caller's input: it must not be rebound to a shared storage."""
+    model = nn.Sequential().add(nn.Identity()).add(nn.Linear(3, 4)).add(nn.Tanh()).add(nn.Linear(4, 2))
+    x = lg.randn(5, 3)
+    kept = x.clone()
+    optimizeMemory(model, x, 'training')
+    assert x.storage() is model.modules[0].output.storage() and np.array_equal(x.numpy(), kept.numpy())
+
+
+@pytest.mark.gpu
+def test_gpu_convnet_computes_the_same_bits():
+    model = vgg().cuda()
+    twin, before, after = _optimised(model, lambda b: lg.randn(b, 3, 32, 32).cuda(), 4, 'training')
+    _compare(model, twin, lambda b: lg.randn(b, 3, 32, 32).cuda(), [4, 6], True)
+    assert after < 0.75 * before
