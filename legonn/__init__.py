@@ -23,10 +23,14 @@ from .serialization import FormatError, load, register, save  # noqa: E402
 __all__ += ['save', 'load', 'register', 'FormatError']
 
 # `lg.nn.Linear(...)` works after a bare `import legonn as lg`; the subpackages load on first use
-_SUBPACKAGES = ('nn', 'optim', 'threads', 'graph', 'modules', 'containers', 'criterions')
+_SUBPACKAGES = ('nn', 'optim', 'threads', 'graph', 'modules', 'containers', 'criterions', 'tools')
+# the model tools (legonn.tools) at the top level: lg.debug.watch, lg.optimizeMemory, lg.summary, ...
+_TOOLS = ('debug', 'memoryUsage', 'optimizeMemory', 'removeOptimization', 'summary')
 
 
 def __getattr__(name):
     if name in _SUBPACKAGES:
         return importlib.import_module(f'{__name__}.{name}')
+    if name in _TOOLS:
+        return getattr(importlib.import_module(f'{__name__}.tools'), name)
     raise AttributeError(f"module 'legonn' has no attribute {name!r}")

@@ -178,6 +178,12 @@ class Module(Typed):
         return found, holders
 
     # --- presentation -------------------------------------------------------------
+    def summary(self, input):
+        """Run forward on ``input`` and tabulate each module's path, output size, parameters, FLOPs and
+        buffer memory, with totals (legonn.tools.summary)."""
+        from ..tools.summary import summary  # tools sits above modules: imported on call, never at import
+        return summary(self, input)
+
     def __repr__(self):
         return 'nn.' + type(self).__name__
 

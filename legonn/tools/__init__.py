@@ -5,7 +5,9 @@ buffers whose lifetimes never overlap share storage (fmassa's optnet) and ``remo
 undoes it; ``debug.watch(model)`` stops at the first NaN or Inf and names the module; ``summary(model,
 input)`` tabulates every module's output size, parameters, FLOPs and buffer memory.
 """
+from . import debug
 from .buffers import memoryUsage
 from .optimize_memory import optimizeMemory, removeOptimization
+from .summary import Summary, summary
 
-__all__ = ['memoryUsage', 'optimizeMemory', 'removeOptimization']
+__all__ = ['debug', 'memoryUsage', 'optimizeMemory', 'removeOptimization', 'summary', 'Summary']

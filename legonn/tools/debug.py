@@ -12,9 +12,9 @@ only then is every element examined).
 """
 import numpy as np
 
-from ..graph.gmodule import gModule
 from . import instance_hooks
 from .buffers import tensors_in
+from .paths import module_paths
 
 _PHASES = {'updateOutput': 'forward (output)', 'updateGradInput': 'backward (gradInput)',
            'accGradParameters': 'accGradParameters (parameter gradients)'}
@@ -33,21 +33,6 @@ class NonFiniteError(FloatingPointError):
 
     def __str__(self):
         return self.message
-
-
-def module_paths(model, path=None):
-    """{id(module): its path} for ``model`` and every descendant: ``Sequential[2][0]``, and inside a
-    gModule the node (``gModule node 5 'h' [Linear(3 -> 4), created at file.py:12]``)."""
-    path = type(model).__name__ if path is None else path
-    paths = {id(model): path}
-    if isinstance(model, gModule):
-        for node in model.forwardnodes:
-            if node.module is not None:
-                paths.update(module_paths(node.module, f"{path} {node.where()}"))
-    else:
-        for i, child in enumerate(model.children()):
-            paths.update(module_paths(child, f"{path}[{i}]"))
-    return paths
 
 
 def _all_finite(tensors):

@@ -42,11 +42,11 @@ from .buffers import held_tensors, tensors_in
 
 _TRACED = ('updateOutput', 'updateGradInput', 'accGradParameters')
 _FOREVER = float('inf')
-_CONVOLUTIONS = (SpatialConvolution, SpatialConvolutionMap, SpatialDepthWiseConvolution)
+CONVOLUTIONS = (SpatialConvolution, SpatialConvolutionMap, SpatialDepthWiseConvolution)
 # modules whose backward needs only their input, gradOutput and private state, never their own output
-_OUTPUT_UNREAD_IN_BACKWARD = _CONVOLUTIONS + (Linear, SpatialMaxPooling, View, Reshape, Threshold, HardTanh)
+_OUTPUT_UNREAD_IN_BACKWARD = CONVOLUTIONS + (Linear, SpatialMaxPooling, View, Reshape, Threshold, HardTanh)
 # buffers a module rewrites before reading in a phase: (classes, forward-only, backward-only, forward->backward)
-_SCRATCH = ((_CONVOLUTIONS, ('_gemm',), ('fgradInput', '_gradInputT', '_gradOutputT'), ('finput',)),)
+_SCRATCH = ((CONVOLUTIONS, ('_gemm',), ('fgradInput', '_gradInputT', '_gradOutputT'), ('finput',)),)
 _MODES = ('inference', 'training')
 
 # model -> ([(storage size, dtype, cuda, [tensors that viewed it])], modules made in place,
