@@ -7,7 +7,8 @@ backward (``'training'``) with every module's ``updateOutput``/``updateGradInput
 * a call reads its arguments (input, gradOutput) from its start to its end and writes its own
   ``output`` (forward) or ``gradInput`` (backward) over the same span;
 * in backward every module is taken to read its own output too (Tanh, Sigmoid, LogSoftMax and
-  in-place modules do);
+  in-place modules do), except those listed as never doing so (Linear, convolutions, ...);
+* a leaf module without parameters reads nothing in ``accGradParameters`` (it has nothing to add);
 * a container other than Sequential and gModule reads all its children's outputs (gradInputs) when
   it finishes (Concat joins them, ConcatTable returns them); a gModule node reads the gradients it
   sums just before its module's backward;
@@ -86,6 +87,8 @@ class _Lifetimes:
         forward = method == 'updateOutput'
         fan_in = module.children() and not isinstance(module, (Sequential, gModule))
         reads_output = not isinstance(module, _OUTPUT_UNREAD_IN_BACKWARD)
+        if method == 'accGradParameters' and not module.children() and not module.parameters()[0]:
+            return lambda call_next, *args: call_next(*args)   # nothing to accumulate: reads nothing
 
         def around(call_next, *args):
             self.clock += 1

@@ -75,9 +75,7 @@ def test_char_lstm_step_computes_the_same_bits(mode):
     step, make_input = lstm_step()
     twin, before, after = _optimised(step, make_input, 3, mode)
     _compare(step, twin, make_input, [3, 5], mode == 'training')
-    if mode == 'inference':   # in training every gradient waits for gModule's parameter sweep: no saving
-        assert after <= 0.7 * before
-    assert after <= before
+    assert after <= (0.7 if mode == 'inference' else 0.8) * before
 
 
 def test_remove_optimization_restores_memory_backward_and_in_place_flags():
