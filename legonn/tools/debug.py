@@ -72,12 +72,12 @@ class Watch:
             if module.children():
                 continue   # a container's values are its children's, already checked
             for method in _PHASES:
-                hook = instance_hooks.install(module, method, self._checker(module, method, paths[id(module)]))
+                hook = instance_hooks.install(module, method, self._checker(method, paths[id(module)]))
                 self.hooks.append((module, method, hook))
 
     @staticmethod
-    def _checker(module, method, path):
-        def check(call_next, *args):
+    def _checker(method, path):
+        def check(module, call_next, *args):
             result = call_next(*args)
             produced = module.parameters()[1] if method == 'accGradParameters' else \
                 (module.output if method == 'updateOutput' else module.gradInput)

@@ -88,9 +88,9 @@ class _Lifetimes:
         fan_in = module.children() and not isinstance(module, (Sequential, gModule))
         reads_output = not isinstance(module, _OUTPUT_UNREAD_IN_BACKWARD)
         if method == 'accGradParameters' and not module.children() and not module.parameters()[0]:
-            return lambda call_next, *args: call_next(*args)   # nothing to accumulate: reads nothing
+            return lambda _, call_next, *args: call_next(*args)   # nothing to accumulate: reads nothing
 
-        def around(call_next, *args):
+        def around(_, call_next, *args):
             self.clock += 1
             start = self.clock
             self.touch(args, (start,), module)
@@ -209,7 +209,11 @@ def optimizeMemory(model, input, mode='inference'):
     lifetimes, grad_output = _trace(model, input, training)
     inplace = _make_in_place(model, lifetimes, training)
     if inplace:   # the in-place modules' outputs are now their inputs: trace the new storages
-        lifetimes, grad_output = _trace(model, input, training)
+        try:
+            lifetimes, grad_output = _trace(model, input, training)
+        except Exception:
+            _out_of_place(inplace)
+            raise
     lifetimes.touch([model.output] + ([model.gradInput] if training else []), (_FOREVER,))
     spans = {id(s): [s, a, b] for s, a, b in lifetimes.spans.values()}
     for s, a, b in _scratch_spans(model, lifetimes, training):
@@ -261,8 +265,15 @@ def _make_in_place(model, lifetimes, training):
     return switched
 
 
+def _out_of_place(modules):
+    for module in modules:
+        module.inplace = False
+        # in place, output and gradInput were the caller's tensors: give the module its own again
+        module.output, module.gradInput = module.output.new(), module.gradInput.new()
+
+
 def _block_backward(model):
-    def refuse(call_next, *args):
+    def refuse(_, call_next, *args):
         raise RuntimeError(f"{model.shortName()}: backward is disabled since lg.optimizeMemory(model, input, "
                            f"mode='inference') let buffers that backward needs share storage; call "
                            f"lg.removeOptimization(model) first, or optimise with mode='training'")
@@ -281,10 +292,7 @@ def removeOptimization(model):
         storage = Storage.allocate(size, dtype, cuda)
         for t in viewers:
             t.set(storage, t.storageOffset(), t.size(), t.stride())
-    for module in inplace:
-        module.inplace = False
-        # in place, output and gradInput were the caller's tensors: give the module its own again
-        module.output, module.gradInput = module.output.new(), module.gradInput.new()
+    _out_of_place(inplace)
     for module, name, hook in blocks:
         instance_hooks.uninstall(module, name, hook)
     return model

@@ -95,3 +95,29 @@ def test_gpu_forward_nan_is_caught():
     model.modules[4].bias.fill(math.nan)
     with watch(model), pytest.raises(NonFiniteError, match=r'Sequential\[4\]'):
         model.forward(lg.randn(3, 6).cuda())
+
+
+def test_a_clone_of_a_watched_model_is_watched_on_its_own_values():
+    model = nn.Sequential().add(nn.Linear(3, 3)).add(nn.Tanh())
+    with watch(model):
+        twin = model.clone()
+    assert 'updateOutput' not in model.modules[0].__dict__
+    twin.modules[0].bias.fill(math.nan)
+    with pytest.raises(NonFiniteError, match=r'Sequential\[0\]'):
+        twin.forward(lg.randn(2, 3))
+    assert np.isfinite(model.forward(lg.randn(2, 3)).numpy()).all()
+
+
+def test_watch_and_memory_optimisation_stack_and_come_off_in_any_order():
+    model = nn.Sequential().add(nn.Linear(3, 4)).add(nn.ReLU()).add(nn.Linear(4, 2))
+    x = lg.randn(5, 3)
+    expected = model.forward(x).clone()
+    w = watch(model)
+    lg.optimizeMemory(model, x)            # its backward-blocking hooks go on top of the watch's
+    w.remove()                             # the watch comes off from under them
+    with pytest.raises(RuntimeError, match='backward is disabled'):
+        model.backward(x, lg.randn(5, 2))
+    lg.removeOptimization(model)
+    assert not any(name in m.__dict__ for m in model.listModules()
+                   for name in ('updateOutput', 'updateGradInput', 'accGradParameters'))
+    np.testing.assert_array_equal(model.forward(x).numpy(), expected.numpy())

@@ -128,3 +128,14 @@ def test_gpu_convnet_computes_the_same_bits():
     twin, before, after = _optimised(model, lambda b: lg.randn(b, 3, 32, 32).cuda(), 4, 'training')
     _compare(model, twin, lambda b: lg.randn(b, 3, 32, 32).cuda(), [4, 6], True)
     assert after < 0.75 * before
+
+
+def test_a_failed_call_names_the_module_and_leaves_no_hooks():
+    model = lenet()
+    model.zeroGradParameters()
+    with pytest.raises(ValueError, match=r'Sequential\[0\] SpatialConvolution\(1 -> 20, 5x5\): expected'):
+        optimizeMemory(model, lg.randn(2, 3, 28, 28), 'training')
+    assert not any(name in m.__dict__ for m in model.listModules()
+                   for name in ('updateOutput', 'updateGradInput', 'accGradParameters'))
+    assert not any(getattr(m, 'inplace', False) for m in model.modules)
+    optimizeMemory(model, lg.randn(2, 1, 28, 28), 'training')   # not left marked as optimised
