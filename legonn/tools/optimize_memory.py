@@ -19,9 +19,10 @@ backward (``'training'``) with every module's ``updateOutput``/``updateGradInput
   inference) or its backward (``fgradInput``, ``_gradInputT``, ``_gradOutputT``); in training
   ``finput`` lives from forward to backward, where the weight gradient reuses it.
 
-Storages whose lifetimes do not overlap are then packed greedily, largest first, into groups that
-take the largest member's storage (Torch7's storages grow in place, so a later, larger batch still
-works). Every tensor any module or graph node holds on a regrouped storage is rebound, so the next
+Before that, ReLU-like modules inside a Sequential whose input nothing else reads later are switched
+to in place (optnet does the same), and the pass is traced again. Storages whose lifetimes do not
+overlap are then packed into groups (the cheapest of three greedy orders), each group using its
+largest member's storage (Torch7's storages grow in place, so a later, larger batch still works). Every tensor any module or graph node holds on a regrouped storage is rebound, so the next
 pass computes bitwise the same results. ``removeOptimization(model)`` gives each rebound tensor
 storage of its own again. An inference-optimised model refuses backward until then.
 """
@@ -283,7 +284,8 @@ def _block_backward(model):
 
 def removeOptimization(model):
     """Undo ``optimizeMemory``: every rebound tensor gets a storage of its own again (contents are
-    refilled by the next pass), modules it made in place are not any more, and backward works again. Returns ``model``."""
+    refilled by the next pass), modules it made in place are not any more, and backward works again.
+    Returns ``model``."""
     state = _applied.pop(model, None)
     if state is None:
         raise ValueError(f"removeOptimization: {model.shortName()} was not optimised with lg.optimizeMemory")

@@ -23,7 +23,8 @@ def _edges(text):
 
 
 def _nested():
-    """Sequential[ Linear, Concat[ Sequential[Linear, Tanh], Linear ], ConcatTable[Identity, Dropout -> Decorator] ...]."""
+    """Sequential[Linear, Concat[Sequential[Linear, Tanh], Linear], ConcatTable[Identity, Identity],
+    ParallelTable[Sigmoid, Tanh], CAddTable]."""
     branch = nn.Sequential().add(nn.Linear(4, 3)).add(nn.Tanh())
     concat = nn.Concat(1).add(branch).add(nn.Linear(4, 2))
     table = nn.ConcatTable().add(nn.Identity()).add(nn.Identity())
