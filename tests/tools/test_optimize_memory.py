@@ -139,3 +139,16 @@ def test_a_failed_call_names_the_module_and_leaves_no_hooks():
                    for name in ('updateOutput', 'updateGradInput', 'accGradParameters'))
     assert not any(getattr(m, 'inplace', False) for m in model.modules)
     optimizeMemory(model, lg.randn(2, 1, 28, 28), 'training')   # not left marked as optimised
+
+
+def test_table_outputs_residual_blocks_compute_the_same_bits():
+    """ConcatTable -> CAddTable residual blocks: both branches read the block input after other modules ran."""
+    def block():
+        branch = nn.Sequential().add(nn.Linear(6, 6)).add(nn.ReLU()).add(nn.Linear(6, 6)).add(nn.Tanh())
+        return nn.Sequential().add(nn.ConcatTable().add(branch).add(nn.Identity())).add(nn.CAddTable())
+    model = nn.Sequential().add(nn.Linear(4, 6)).add(block()).add(nn.ReLU()).add(block()).add(nn.Linear(6, 3))
+    for mode in ('inference', 'training'):
+        build = model.clone()
+        twin, before, after = _optimised(build, lambda b: lg.randn(b, 4), 5, mode)
+        _compare(build, twin, lambda b: lg.randn(b, 4), [5, 7], mode == 'training')
+        assert after < before
