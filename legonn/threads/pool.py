@@ -30,6 +30,7 @@ parallel: jobs must be importable or picklable, and tensors placed in shared
 memory (``share_memory``) cross without being copied.
 """
 import collections
+import functools
 import itertools
 import math
 import time
@@ -47,6 +48,8 @@ def _positive_int(value, what):
 
 
 def _job_name(jobid, job):
+    while isinstance(job, functools.partial):    # name the function a process-backend job usually wraps
+        job = job.func
     return f"job {jobid} ({getattr(job, '__qualname__', None) or type(job).__name__})"
 
 
@@ -113,7 +116,7 @@ class Threads:
             for f in inits:
                 for tid in range(self.N):
                     self.addjob(tid, f, None, tid)
-            self.synchronize()
+            self._synchronize('__init__', self.timeout)
         except BaseException:
             self._stop()
             raise
