@@ -8,10 +8,12 @@ that dies is noticed at once. Each worker reads its pipe in a helper thread
 (the main process never blocks long sending) and answers jobs in order, so
 the first unanswered job of a dead worker is the one it died in.
 
-A worker never outlives the main process: on Linux the kernel kills it when
-its parent dies (``PR_SET_PDEATHSIG``), and everywhere a watch thread exits
-it within ``_WATCH_S`` of noticing that its parent or the main process is
-gone, even in the middle of a job.
+A worker never outlives the main process, even in the middle of a job: a
+watch thread exits it within ``_WATCH_S`` of its parent or the main process
+being gone, and on Linux the kernel kills it at once when its parent dies
+(``PR_SET_PDEATHSIG``; a forkserver parent outlives the main process until
+its children are gone, since they hold its liveness pipe, so there the watch
+thread is what acts).
 """
 import ctypes
 import fcntl
@@ -86,7 +88,7 @@ def _die_with_parent(main_pid, use_prctl):
     """Make this worker end when the main process does, so that a long job is not left running as an orphan.
 
     ``use_prctl`` is False when the parent is a thread of the main process that may end before it (the
-    kernel signal follows the creating thread); the watch thread then does the job alone.
+    kernel signal follows the creating thread); the watch thread then acts alone.
     """
     parent = os.getppid()
     if use_prctl and sys.platform.startswith('linux'):

@@ -147,7 +147,9 @@ if __name__ == '__main__':
 """
 
 
-@pytest.mark.parametrize('start_method,from_thread', [('forkserver', False), ('fork', True)])
+# forkserver: the watch thread sees the main process gone; fork from the main thread: the kernel's parent-death
+# signal; fork from another thread (no parent-death signal): the watch thread sees its parent change
+@pytest.mark.parametrize('start_method,from_thread', [('forkserver', False), ('fork', False), ('fork', True)])
 def test_workers_busy_in_a_long_job_exit_when_the_main_process_is_killed(tmp_path, start_method, from_thread):
     if start_method not in multiprocessing.get_all_start_methods():
         pytest.skip(f'no {start_method} start method here')
