@@ -90,7 +90,7 @@ class Threads:
                  timeout=None):
         self.N = _positive_int(nthread, 'the number of threads')
         self._queuesize = _positive_int(queuesize, 'queuesize')
-        self.timeout = self._check_timeout(timeout, '__init__')
+        self._timeout = self._check_timeout(timeout, '__init__')
         for f in inits:
             if not callable(f):
                 raise TypeError(f"Threads: init functions must be callable, got {f!r}")
@@ -123,6 +123,15 @@ class Threads:
         self._specific = False
 
     # --- state -----------------------------------------------------------------------
+    @property
+    def timeout(self):
+        """Seconds a call waits for jobs when it is given no ``timeout`` of its own (None: forever)."""
+        return self._timeout
+
+    @timeout.setter
+    def timeout(self, seconds):
+        self._timeout = self._check_timeout(seconds, 'timeout')
+
     def isrunning(self):
         return self._running
 
@@ -290,7 +299,7 @@ class Threads:
             self._done.append((jobid, tid, ok, value))
         return True
 
-    def _dojob(self, deadline=None):
+    def _dojob(self, deadline):
         """Run the ending callback of one finished job, waiting for one if none is in hand; False on timeout."""
         if not self._done and not self._receive(deadline):
             return False

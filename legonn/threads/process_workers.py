@@ -8,12 +8,13 @@ that dies is noticed at once. Each worker reads its pipe in a helper thread
 (the main process never blocks long sending) and answers jobs in order, so
 the first unanswered job of a dead worker is the one it died in.
 
-A worker never outlives the main process, even in the middle of a job: a
-watch thread exits it within ``_WATCH_S`` of its parent or the main process
-being gone, and on Linux the kernel kills it at once when its parent dies
-(``PR_SET_PDEATHSIG``; a forkserver parent outlives the main process until
-its children are gone, since they hold its liveness pipe, so there the watch
-thread is what acts).
+A worker never outlives the main process, even in the middle of a job: it
+exits when its job pipe ends without a stop message (only the main process
+writes there, though a sibling forked later may hold a copy), when a watch
+thread sees its parent or the main process gone (within ``_WATCH_S``), and
+on Linux when the kernel signals that its parent died (``PR_SET_PDEATHSIG``;
+a forkserver parent outlives the main process until its children are gone,
+since they hold its liveness pipe).
 """
 import ctypes
 import fcntl
@@ -54,12 +55,18 @@ def _encode_failure(exc):
         return shared.dumps(Failure(None, failure.text))
 
 
+def _orphaned():
+    """The main process is gone: nobody will read this worker's results, so end it now, even mid-job."""
+    shared.release_all()
+    os._exit(_ORPHANED)
+
+
 def _read(conn, inbox):
     while True:
         try:
             data = conn.recv_bytes()
         except (EOFError, OSError):
-            data = _STOP
+            _orphaned()    # the pool always says stop before closing its end: it died without a word
         inbox.put(data)
         if data == _STOP:
             return
@@ -80,8 +87,7 @@ def _watch_parent(parent, main_pid):
         time.sleep(_WATCH_S)
         # a dead parent re-parents this process at once, even before it is reaped
         if os.getppid() != parent or not _process_exists(main_pid):
-            shared.release_all()
-            os._exit(_ORPHANED)
+            _orphaned()
 
 
 def _die_with_parent(main_pid, use_prctl):

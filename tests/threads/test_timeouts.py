@@ -79,9 +79,10 @@ def test_pool_timeout_bounds_every_wait_and_none_waits_forever():
         assert p.hasjob() and got == []
         threading.Timer(0.5, event.set).start()
         p.synchronize(timeout=None)                   # no limit: waits past the pool's 0.2 s
+        p.timeout = 5
         assert got == ['released'] and not p.hasjob()
         p.addjob(jobs.square, got.append, 3)
-        assert p.dojob(timeout=5) is True and got == ['released', 9]
+        assert p.dojob() is True and got == ['released', 9]
     finally:
         event.set()
         p.terminate()
@@ -105,5 +106,8 @@ def test_bad_timeouts_are_refused(bad):
             with pytest.raises(ValueError, match=f'Threads.{call.__name__}: timeout'):
                 call(timeout=bad)
         assert p.isrunning()     # a refused terminate() stops nothing
+        with pytest.raises(ValueError, match='Threads.timeout: timeout'):
+            p.timeout = bad
+        assert p.timeout is None
     finally:
         p.terminate()
