@@ -172,3 +172,21 @@ def test_workers_busy_in_a_long_job_exit_when_the_main_process_is_killed(tmp_pat
     while any(_running(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not [pid for pid in pids if _running(pid)]
+
+
+def test_a_pool_made_in_a_thread_that_ends_keeps_its_workers():
+    """The kernel's parent-death signal follows the thread that forked: it must not be set from one that ends."""
+    made = []
+    maker = threading.Thread(target=lambda: made.append(threads.Threads(2, backend='process', start_method='fork')))
+    maker.start()
+    maker.join()
+    p = made[0]
+    try:
+        time.sleep(0.2)     # time for a signal tied to the ended thread to arrive
+        got = []
+        for i in range(4):
+            p.addjob(jobs.square, got.append, i)
+        p.synchronize(timeout=30)
+        assert sorted(got) == [0, 1, 4, 9]
+    finally:
+        p.terminate()
