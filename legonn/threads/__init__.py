@@ -4,15 +4,17 @@
 ``backend='process'``) fed with jobs whose results come back to ending
 callbacks in the main thread; ``Mutex``/``Condition`` synchronise workers;
 ``share_memory`` puts tensors (or a model's parameters) in shared memory so
-that process workers use them without copies. Thread ids are 0-based.
+that process workers use them without copies; ``local`` is each worker's
+own namespace (Lua's per-thread globals). Thread ids are 0-based.
 See docs/threads.md.
 """
 from .blas import blas_threads, set_blas_threads
-from .current import free_threaded, threadid
-from .failure import JobError, WorkerDied
+from .current import free_threaded, local, threadid
+from .failure import JobError, JobTimeout, WorkerDied
 from .pool import Threads
 from .shared import is_shared, share_memory
 from .sync import Condition, Mutex
 
-__all__ = ['Threads', 'Mutex', 'Condition', 'JobError', 'WorkerDied', 'threadid', 'free_threaded',
+__all__ = ['Threads', 'Mutex', 'Condition', 'JobError', 'JobTimeout', 'WorkerDied', 'threadid', 'local',
+           'free_threaded',
            'share_memory', 'is_shared', 'set_blas_threads', 'blas_threads']

@@ -19,6 +19,19 @@ class WorkerDied(JobError):
     """A worker process ended (killed by a signal, os._exit, ...) while it held a job."""
 
 
+class JobTimeout(JobError):
+    """Jobs did not finish within a ``timeout``; ``jobs`` names them (running or still queued).
+
+    Raised by ``synchronize``, ``dojob``, ``terminate`` and a waiting
+    ``addjob``; after ``synchronize``/``dojob``/``addjob`` the jobs are still
+    pending and the pool is usable, after ``terminate`` the pool is stopped.
+    """
+
+    def __init__(self, message, jobs=(), errors=()):
+        super().__init__(message, errors)
+        self.jobs = list(jobs)
+
+
 class Failure:
     """What went wrong in one job: where, the exception (when it could travel) and the traceback text."""
 

@@ -7,10 +7,20 @@ worker; what the job returns is handed to ``endcallback`` in the main thread
 (a returned tuple is spread over its arguments, as Lua's multiple returns
 are; ``None`` gives no argument). Ending callbacks run inside ``addjob`` when
 the queue is full, in ``dojob`` (one job) and in ``synchronize`` (all jobs).
-A job or callback that raises is reported as a ``JobError`` carrying the
-worker's traceback at the next ``dojob`` or ``synchronize`` (never from
+An ``addjob`` called from an ending callback never runs callbacks itself
+(when the queue is full it only collects results, whose callbacks the
+outer loop runs next), so chains of jobs that submit jobs run in constant
+stack. A job or callback that raises is reported as a ``JobError`` carrying
+the worker's traceback at the next ``dojob`` or ``synchronize`` (never from
 ``addjob``, so no job is left unsubmitted); the other jobs' results are kept
 and the pool stays usable.
+
+Waiting is unbounded by default, as in Torch7. A ``timeout`` (seconds; on
+``synchronize``, ``dojob``, ``terminate``, or for every wait as the
+constructor's keyword) bounds it: ``JobTimeout`` then names the unfinished
+jobs; ``terminate`` also stops the workers, killing worker processes still
+busy (threads cannot be killed: a stuck one is abandoned, and ends when its
+job returns).
 
 ``backend='thread'`` (default) runs jobs in threads of this process: results
 are the objects themselves, never copies, but the GIL serialises Python code
@@ -20,10 +30,13 @@ parallel: jobs must be importable or picklable, and tensors placed in shared
 memory (``share_memory``) cross without being copied.
 """
 import collections
+import functools
 import itertools
+import math
+import time
 import weakref
 
-from .failure import Failure, JobError, WorkerDied
+from .failure import Failure, JobError, JobTimeout, WorkerDied
 from .process_workers import ProcessWorkers
 from .thread_workers import ThreadWorkers
 
@@ -35,7 +48,22 @@ def _positive_int(value, what):
 
 
 def _job_name(jobid, job):
+    while isinstance(job, functools.partial):    # name the function a process-backend job usually wraps
+        job = job.func
     return f"job {jobid} ({getattr(job, '__qualname__', None) or type(job).__name__})"
+
+
+class _PoolTimeout:
+    def __repr__(self):
+        return "the pool's timeout"
+
+
+POOL_TIMEOUT = _PoolTimeout()   # a call's timeout when none is given: the one the pool was made with
+_SLICE_S = 0.25                 # the longest single wait, so that Ctrl-C is seen while waiting
+
+
+def _deadline(timeout):
+    return None if timeout is None else time.monotonic() + timeout
 
 
 class _Job:
@@ -52,12 +80,17 @@ class Threads:
     worker may hold, running or waiting, before ``addjob`` runs ending
     callbacks to make room (2); process backend only: ``start_method``
     ('forkserver' where available, else 'spawn'; 'fork' is accepted) and
-    ``blas_threads`` (OpenBLAS threads per worker, 1; None leaves it alone).
+    ``blas_threads`` (OpenBLAS threads per worker, 1; None leaves it alone);
+    ``timeout``: the seconds any call waits for jobs unless it is given its
+    own (None: forever, Torch7's behaviour), the constructor's wait for the
+    init functions included.
     """
 
-    def __init__(self, nthread, *inits, backend='thread', queuesize=2, start_method=None, blas_threads=1):
+    def __init__(self, nthread, *inits, backend='thread', queuesize=2, start_method=None, blas_threads=1,
+                 timeout=None):
         self.N = _positive_int(nthread, 'the number of threads')
         self._queuesize = _positive_int(queuesize, 'queuesize')
+        self._timeout = self._check_timeout(timeout, '__init__')
         for f in inits:
             if not callable(f):
                 raise TypeError(f"Threads: init functions must be callable, got {f!r}")
@@ -69,6 +102,8 @@ class Threads:
             raise ValueError(f"Threads: backend must be 'thread' or 'process', got {backend!r}")
         self.backend = backend
         self._pending = {}                    # jobid -> _Job, until its ending callback has run
+        self._done = collections.deque()      # (jobid, tid, ok, value) received, ending callback not run yet
+        self._in_callback = 0                 # depth of ending callbacks running now
         self._held = [collections.deque() for _ in range(self.N)]   # jobids sent to each worker, in order
         self._errors = []                     # (died?, message, exception) not yet raised
         self._ids = itertools.count()
@@ -81,14 +116,22 @@ class Threads:
             for f in inits:
                 for tid in range(self.N):
                     self.addjob(tid, f, None, tid)
-            self.synchronize()
+            self._synchronize('__init__', self.timeout)
         except BaseException:
-            self._running = False
-            self._finalizer()
+            self._stop()
             raise
         self._specific = False
 
     # --- state -----------------------------------------------------------------------
+    @property
+    def timeout(self):
+        """Seconds a call waits for jobs when it is given no ``timeout`` of its own (None: forever)."""
+        return self._timeout
+
+    @timeout.setter
+    def timeout(self, seconds):
+        self._timeout = self._check_timeout(seconds, 'timeout')
+
     def isrunning(self):
         return self._running
 
@@ -141,46 +184,59 @@ class Threads:
             raise TypeError(f"Threads.addjob: {name} cannot be sent to a worker process ({exc}); jobs for "
                             "backend='process' must be module-level functions (or picklable callables) with "
                             "picklable arguments") from exc
+        deadline = _deadline(self.timeout)
         while True:
             target = tid if tid is not None else self._least_busy()[0]
             if not self._workers.alive(target):
                 raise WorkerDied(f"Threads.addjob: {name} was sent to thread {target}, whose worker has died")
             if len(self._held[target]) < self._queuesize:
                 break
-            self._dojob()     # full: run ending callbacks until there is room
+            # full: run ending callbacks until there is room; inside a callback only collect results, since
+            # running callbacks here would nest them one level deeper per job of a chain
+            if not (self._receive(deadline) if self._in_callback else self._dojob(deadline)):
+                raise self._timed_out('addjob', self.timeout, f"{name} was not submitted")
         self._pending[jobid] = _Job(name, packed, endcallback, tid is not None)
         self._held[target].append(jobid)
         self._workers.send(target, jobid, packed)
         return jobid
 
-    def dojob(self):
-        """Wait for one job to finish and run its ending callback; False when no job was pending."""
+    def dojob(self, timeout=POOL_TIMEOUT):
+        """Wait for one job to finish and run its ending callback; False when no job was pending.
+
+        Raises ``JobTimeout`` when no job finished within ``timeout`` seconds (None: wait forever).
+        """
         self._check_running('dojob')
+        timeout = self._check_timeout(timeout, 'dojob')
         had = bool(self._pending)
-        if had:
-            self._dojob()
+        if had and not self._dojob(_deadline(timeout)):
+            raise self._timed_out('dojob', timeout)
         if self._errors:
             self._raise_errors()
         return had
 
-    def synchronize(self):
-        """Wait for every job and run every ending callback; then raise the errors seen, if any."""
-        if not self._running:
-            return
-        while self._pending:
-            self._dojob()
-        if self._errors:
-            self._raise_errors()
+    def synchronize(self, timeout=POOL_TIMEOUT):
+        """Wait for every job and run every ending callback; then raise the errors seen, if any.
 
-    def terminate(self):
-        """Finish every job, then stop the workers (also done, without finishing, on collection and at exit)."""
+        Raises ``JobTimeout`` naming the unfinished jobs when they are not all done within
+        ``timeout`` seconds (None: wait forever); they stay pending and the pool usable.
+        """
         if not self._running:
             return
+        self._synchronize('synchronize', self._check_timeout(timeout, 'synchronize'))
+
+    def terminate(self, timeout=POOL_TIMEOUT):
+        """Finish every job, then stop the workers (also done, without finishing, on collection and at exit).
+
+        After ``timeout`` seconds (None: wait forever) the workers are stopped anyway: worker processes
+        still running a job are killed, worker threads are abandoned; ``JobTimeout`` names those jobs.
+        """
+        if not self._running:
+            return
+        timeout = self._check_timeout(timeout, 'terminate')
         try:
-            self.synchronize()
+            self._synchronize('terminate', timeout, final=True)
         finally:
-            self._running = False
-            self._finalizer()
+            self._stop()
 
     def __enter__(self):
         return self
@@ -193,6 +249,14 @@ class Threads:
         return f"threads.Threads({self.N}, backend={self.backend!r}) [{state}, {len(self._pending)} jobs pending]"
 
     # --- internals -------------------------------------------------------------------
+    def _check_timeout(self, timeout, what):
+        if timeout is POOL_TIMEOUT:
+            return self.timeout
+        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                                    or math.isnan(timeout) or timeout < 0):
+            raise ValueError(f"Threads.{what}: timeout must be None or a number of seconds >= 0, got {timeout!r}")
+        return timeout
+
     def _check_running(self, what):
         if not self._running:
             raise RuntimeError(f"Threads.{what}: the pool has been terminated; create a new Threads")
@@ -210,26 +274,75 @@ class Threads:
         tid = min(live, key=lambda t: len(self._held[t]))
         return tid, len(self._held[tid])
 
-    def _dojob(self):
-        message = self._workers.recv()
+    def _synchronize(self, what, timeout, final=False):
+        deadline = _deadline(timeout)
+        while self._pending:
+            if not self._dojob(deadline):
+                raise self._timed_out(what, timeout, final=final)
+        if self._errors:
+            self._raise_errors()
+
+    def _receive(self, deadline):
+        """Take the next message from the workers; False when ``deadline`` (monotonic s, None: never) came first."""
+        while True:
+            wait = _SLICE_S if deadline is None else min(_SLICE_S, max(0.0, deadline - time.monotonic()))
+            message = self._workers.recv(wait)
+            if message is not None:
+                break
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
         if message[0] == 'dead':
             self._bury(message[1], message[2])
-            return
-        _, jobid, tid, ok, value = message
+        else:
+            _, jobid, tid, ok, value = message
+            self._held[tid].remove(jobid)
+            self._done.append((jobid, tid, ok, value))
+        return True
+
+    def _dojob(self, deadline):
+        """Run the ending callback of one finished job, waiting for one if none is in hand; False on timeout."""
+        if not self._done and not self._receive(deadline):
+            return False
+        if self._done:     # else a worker died: _bury has recorded it
+            self._finish(*self._done.popleft())
+        return True
+
+    def _finish(self, jobid, tid, ok, value):
         job = self._pending.pop(jobid)
-        self._held[tid].remove(jobid)
         if not ok:
             self._errors.append((False, f"[thread {tid} job] {job.name} raised:\n{value.text}", value.exc))
             return
         if job.endcallback is None:
             return
         args = () if value is None else value if isinstance(value, tuple) else (value,)
+        self._in_callback += 1
         try:
             job.endcallback(*args)
         except Exception as exc:
             text = Failure.current(exc).text
             self._errors.append((False, f"[thread {tid} endcallback] the ending callback of {job.name} raised:\n"
                                         f"{text}", exc))
+        finally:
+            self._in_callback -= 1
+
+    def _timed_out(self, what, timeout, note='', final=False):
+        """The JobTimeout naming every unfinished job; ``final``: the pool stops, so recorded errors go in too."""
+        stuck = [(jobid, f"{self._pending[jobid].name} {'running' if k == 0 else 'queued'} on thread {tid}")
+                 for tid in range(self.N) for k, jobid in enumerate(self._held[tid])]
+        lines = [line for _, line in stuck]
+        message = (f"Threads.{what}: {len(stuck)} jobs did not finish within {timeout:g} s"
+                   + (f" ({note})" if note else '') + ':\n' + '\n'.join(lines))
+        if final and self._errors:
+            errors, self._errors = self._errors, []
+            message += '\nand before that:\n' + '\n'.join(m for _, m, _ in errors)
+            lines += [m for _, m, _ in errors]
+        return JobTimeout(message, [self._pending[jobid].name for jobid, _ in stuck], lines)
+
+    def _stop(self):
+        """Stop the workers now; those still holding jobs are killed (processes) or abandoned (threads)."""
+        self._running = False
+        if self._finalizer.detach() is not None:
+            self._workers.stop(stuck=[tid for tid in range(self.N) if self._held[tid]])
 
     def _bury(self, tid, how):
         """Worker ``tid`` died: its current job failed; jobs queued behind it go to other workers."""

@@ -48,16 +48,21 @@ class ThreadWorkers:
     def send(self, tid, jobid, packed):
         self.inboxes[tid].put((jobid, packed))
 
-    def recv(self):
-        while True:
-            try:
-                return self.outbox.get(timeout=0.25)   # a timeout keeps Ctrl-C responsive
-            except queue.Empty:
-                continue
+    def recv(self, timeout):
+        """The next result, or None when none came within ``timeout`` seconds."""
+        try:
+            return self.outbox.get(timeout=timeout)
+        except queue.Empty:
+            return None
 
-    def stop(self, timeout=5.0):
-        """Ask every thread to finish after its current job; wait at most ``timeout`` seconds in all."""
+    def stop(self, timeout=5.0, stuck=()):
+        """Ask every thread to finish after its current job; wait at most ``timeout`` seconds in all.
+
+        Threads in ``stuck`` are not waited for: a thread cannot be killed, so one whose job never
+        returns is left behind (a daemon, it does not hold up the interpreter's exit).
+        """
         for inbox in self.inboxes:
             inbox.put(_STOP)
-        for t in self.threads:
-            t.join(timeout / len(self.threads))
+        for tid, t in enumerate(self.threads):
+            if tid not in stuck:
+                t.join(timeout / len(self.threads))

@@ -33,6 +33,34 @@ def fail(message):
     raise ValueError(message)
 
 
+def wait_for_event(event, seconds=30):
+    """A job that hangs (thread backend) until the test sets ``event``; bounded so a failing test cannot hang."""
+    event.wait(seconds)
+    return 'released'
+
+
+def mark_then_sleep(path, seconds):
+    """A long job that first leaves a file, so a test knows the worker is busy in it."""
+    open(path, 'w').close()
+    time.sleep(seconds)
+
+
+def keep_gradient_buffer(tid):
+    """Init function, threadedtrain.lua's per-thread ``gupdate``: each worker's own accumulator."""
+    threads.local.gupdate = np.zeros(2)
+    threads.local.owner = tid
+
+
+def accumulate(value):
+    """Adds ``value`` to this worker's ``gupdate``; returns who ran it and the buffer so far."""
+    threads.local.gupdate += value
+    return threads.threadid(), threads.local.owner, threads.local.gupdate.copy()
+
+
+def local_names():
+    return sorted(vars(threads.local))
+
+
 def die():
     os.kill(os.getpid(), signal.SIGKILL)
 

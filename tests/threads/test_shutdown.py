@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -107,3 +108,85 @@ def test_interpreter_exit_with_a_live_pool_does_not_hang(tmp_path):
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=30)
     assert out.returncode == 0 and 'leaving' in out.stdout
     assert 'Traceback' not in out.stderr and 'leaked' not in out.stderr
+
+
+def _running(pid):
+    """Whether ``pid`` is a live process (a zombie waiting to be reaped counts as gone)."""
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except FileNotFoundError:
+        return False
+    except OSError:     # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
+_ORPHAN_SCRIPT = """\
+import sys, threading, time
+sys.path.insert(0, {root!r})
+from legonn import threads
+from tests.threads import jobs
+
+def start():
+    pool = threads.Threads(2, backend='process', start_method={start_method!r})
+    pool.specific(True)
+    for k in range(2):
+        pool.addjob(k, jobs.mark_then_sleep, None, {marks!r} + str(k), 120)
+    print(' '.join(str(p.pid) for p in pool._workers.processes), flush=True)
+    time.sleep(120)
+
+if __name__ == '__main__':
+    if {from_thread!r}:
+        threading.Thread(target=start).start()    # the workers' parent is a thread: polling alone must do
+    else:
+        start()
+"""
+
+
+# forkserver: the watch thread sees the main process gone; fork from the main thread: the kernel's parent-death
+# signal; fork from another thread (no parent-death signal): the watch thread sees its parent change
+@pytest.mark.parametrize('start_method,from_thread', [('forkserver', False), ('fork', False), ('fork', True)])
+def test_workers_busy_in_a_long_job_exit_when_the_main_process_is_killed(tmp_path, start_method, from_thread):
+    if start_method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f'no {start_method} start method here')
+    marks = str(tmp_path / 'busy')
+    script = tmp_path / 'orphan.py'
+    script.write_text(_ORPHAN_SCRIPT.format(root=os.getcwd(), start_method=start_method, marks=marks,
+                                            from_thread=from_thread))
+    main = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        pids = [int(pid) for pid in main.stdout.readline().split()]
+        assert len(pids) == 2, 'the script did not start its pool'
+        deadline = time.monotonic() + 30
+        while not all(os.path.exists(marks + str(k)) for k in range(2)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert all(_running(pid) for pid in pids)     # both busy in their two-minute job
+    finally:
+        main.kill()
+        main.wait(10)
+    deadline = time.monotonic() + 10
+    while any(_running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in pids if _running(pid)]
+
+
+def test_a_pool_made_in_a_thread_that_ends_keeps_its_workers():
+    """The kernel's parent-death signal follows the thread that forked: it must not be set from one that ends."""
+    made = []
+    maker = threading.Thread(target=lambda: made.append(threads.Threads(2, backend='process', start_method='fork')))
+    maker.start()
+    maker.join()
+    p = made[0]
+    try:
+        time.sleep(0.2)     # time for a signal tied to the ended thread to arrive
+        got = []
+        for i in range(4):
+            p.addjob(jobs.square, got.append, i)
+        p.synchronize(timeout=30)
+        assert sorted(got) == [0, 1, 4, 9]
+    finally:
+        p.terminate()
