@@ -19,6 +19,7 @@ import os
 import re
 import stat
 import struct
+import tokenize
 import zipfile
 import zlib
 
@@ -240,7 +241,7 @@ def _read_header(f):
             raise FormatError(f"unsupported .npy version {version}")
     except FormatError:
         raise
-    except (ValueError, SyntaxError, TypeError, OverflowError, RecursionError) as err:
+    except (ValueError, SyntaxError, TypeError, OverflowError, RecursionError, tokenize.TokenError) as err:
         raise FormatError(f"bad .npy header: {err}") from None
     if dtype.hasobject or fortran:
         raise FormatError("an array member holds Python objects (a pickle) or Fortran order; refused")
