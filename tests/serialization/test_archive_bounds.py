@@ -22,7 +22,7 @@ from .crafted_zip import assemble, local_header, npy, overlapping_chain, plain_z
 from .test_malicious import manifest_with, storage
 
 # the documented bound: a load allocates at most this multiple of the file's size, plus a constant
-BOUND_FACTOR, BOUND_CONSTANT = 40, 4 * 2 ** 20
+BOUND_FACTOR, BOUND_CONSTANT = 40, 2 ** 20
 
 
 def manifest_bytes(objects, root=None, **extra):
@@ -38,7 +38,7 @@ def ndarrays_manifest(lengths):
 
 def peak_of_load(path):
     """(peak bytes allocated while loading ``path``, the result or the exception raised)."""
-    import legonn.nn  # noqa: F401  (the class registry is imported once, outside the measurement)
+    lg.deserialize(lg.serialize(None))   # the first load imports the class registry: not measured
     tracemalloc.start()
     try:
         result = lg.load(path)
@@ -247,24 +247,25 @@ def test_ordinary_checkpoints_load_within_the_bound_and_arrays_are_read_once(tmp
 
 
 def test_crafted_worst_cases_stay_within_the_bound(tmp_path):
-    n = 50_000
+    n = 20_000
     f4 = [('arrays/0.npy', npy(np.zeros(1, 'f4')))]
     one = [dict(storage(size=1))]
     zero_d = {'kind': 'tensor', 'type': 'FloatTensor', 'storage': {'$ref': 0}, 'offset': 0, 'size': [], 'stride': []}
     crafted = {
         'unused nested lists': _archive([], raw_manifest=manifest_bytes([], None, x=[[] for _ in range(n)])),
         'unused nested dicts': _archive([], raw_manifest=manifest_bytes([], None, x=[{} for _ in range(n)])),
-        'empty sets': _archive([{'kind': 'set', 'items': []} for _ in range(n)]),
+        'empty sets': _archive([{'kind': 'set', 'items': []} for _ in range(n // 4)]),
         'references': _archive([{'kind': 'list', 'items': [{'$ref': 0}] * n}]),
-        'objects': _archive([{'kind': 'object', 'class': 'Tanh', 'state': {}} for _ in range(n // 4)]),
-        'scalars': _archive([{'kind': 'scalar', 'dtype': '<f4', 'value': 1.5} for _ in range(n)]),
-        '0-d tensors on one storage': _archive(one + [zero_d] * n, f4, root={'$ref': 1}),
-        'empty storages': _archive([dict(storage(size=0), array=f'arrays/{k}.npy') for k in range(n // 10)],
-                                   [(f'arrays/{k}.npy', npy(np.zeros(0, 'f4'))) for k in range(n // 10)]),
-        'unreferenced members': _archive([], [(f'x{k}', b'') for k in range(n // 4)], root=None),
+        'objects': _archive([{'kind': 'object', 'class': 'Tanh', 'state': {}} for _ in range(n // 10)]),
+        'scalars': _archive([{'kind': 'scalar', 'dtype': '<f4', 'value': 1.5} for _ in range(n // 4)]),
+        '0-d tensors on one storage': _archive(one + [zero_d] * (n // 10), f4, root={'$ref': 1}),
+        'empty storages': _archive([dict(storage(size=0), array=f'arrays/{k}.npy') for k in range(n // 20)],
+                                   [(f'arrays/{k}.npy', npy(np.zeros(0, 'f4'))) for k in range(n // 20)]),
+        'unreferenced members': _archive([], [(f'x{k}', b'') for k in range(n // 10)], root=None),
     }
     for name, data in crafted.items():
         path = tmp_path / 'crafted.lg'
         path.write_bytes(data)
         peak, _ = peak_of_load(path)
+        print(f'{name}: {len(data)} bytes, peak {peak} ({peak / len(data):.1f}x)')
         assert peak <= BOUND_FACTOR * len(data) + BOUND_CONSTANT, (name, peak, len(data))
