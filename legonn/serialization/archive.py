@@ -44,7 +44,10 @@ class FormatError(ValueError):
 
 
 def is_file_object(target):
-    """True for a file-like object (anything with ``read`` or ``write``), False for a path."""
+    """True for a binary file-like object (anything with ``read`` or ``write``), False for a path."""
+    if isinstance(target, io.TextIOBase):
+        raise TypeError(f"legonn: {getattr(target, 'name', 'the file object')} is opened in text mode; "
+                        "archives need a binary file (mode 'rb' or 'wb')")
     return hasattr(target, 'read') or hasattr(target, 'write')
 
 
@@ -72,10 +75,7 @@ def _open_source(source):
         name = getattr(source, 'name', None)
         label = os.fsdecode(name) if isinstance(name, (str, bytes)) else '<file object>'
         if not (hasattr(source, 'readinto') and source.seekable()):
-            data = source.read()
-            if not isinstance(data, (bytes, bytearray)):
-                raise TypeError(f"legonn.load: {label} is not a binary file (read() gave {type(data).__name__})")
-            source = io.BytesIO(data)
+            source = io.BytesIO(source.read())
         return source, label, False
     path = os.fsdecode(os.fspath(source))
     # O_NONBLOCK: opening a FIFO must not wait for a writer; a non-regular file is refused before any read
