@@ -35,6 +35,11 @@ def device_type_name(short, cuda):
     return 'CudaTensor' if base == 'FloatTensor' else 'Cuda' + base
 
 
+def _named_in(name, table):
+    """Whether the manifest's ``name`` is a key of ``table`` (a JSON list or object is not, and is unhashable)."""
+    return isinstance(name, str) and name in table
+
+
 def _int(v, what, low=0):
     if type(v) is not int or v < low:
         raise FormatError(f"{what} must be an integer >= {low}, got {v!r:.60}")
@@ -102,7 +107,7 @@ class Decoder:
         if type(v) is dict and len(v) == 1:
             if '$ref' in v:
                 return self._ref(v['$ref'])
-            if v.get('$float') in _FLOATS:
+            if _named_in(v.get('$float'), _FLOATS):
                 return _FLOATS[v['$float']]
         raise FormatError(f"malformed value {v!r} in the manifest")
 
@@ -148,7 +153,7 @@ class Decoder:
         if kind == 'dtype':
             return _dtype(e.get('dtype'), f"dtype {i}")
         if kind == 'tensortype':
-            if e.get('type') not in TYPES:
+            if not _named_in(e.get('type'), TYPES):
                 raise FormatError(f"object {i}: unknown tensor type {e.get('type')!r}")
             return TENSOR_CLASSES[device_type_name(e['type'], self.cuda)]
         raise FormatError(f"object {i} has unknown kind {kind!r}")
@@ -216,7 +221,7 @@ class Decoder:
 
     def _tensor(self, i, e):
         short = e.get('type')
-        if short not in TYPES:
+        if not _named_in(short, TYPES):
             raise FormatError(f"tensor {i}: unknown tensor type {short!r}")
         cls = TENSOR_CLASSES[device_type_name(short, self.cuda)]
         storage = self.value(e.get('storage'))
@@ -244,6 +249,8 @@ class Decoder:
     # --- arrays ---------------------------------------------------------------------------
     def _load_array(self, e, dtype, shape):
         name = e.get('array')
+        if not isinstance(name, str):
+            raise FormatError(f"array member name {name!r:.60} is not a string")
         if name in self._members:
             raise FormatError(f"member {name!r} is named by two objects")
         self._members.add(name)

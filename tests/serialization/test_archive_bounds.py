@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import nn
+from legonn import graph, nn
 
 from .crafted_zip import assemble, local_header, npy, overlapping_chain, plain_zip
 from .test_malicious import manifest_with, storage
@@ -138,6 +138,12 @@ MALFORMED = {
                                   'pair of floats'),
     'stride-0 view of 2**70 elements': (_archive(_tensor([2 ** 35, 2 ** 35], [0, 0]), F4), 'cannot be viewed'),
     'size-1 dimension with a 10**30 stride': (_archive(_tensor([1, 3], [10 ** 30, 1]), F4), 'cannot be viewed'),
+    'array member named by a list': (_archive([dict(storage(), array=['arrays/0.npy'])], F4), 'not a string'),
+    'tensor type given as an object': (_archive([dict(_tensor([3], [1])[0], type={'a': 1}), storage()], F4),
+                                       'unknown tensor type'),
+    'tensortype given as a list': (_archive([{'kind': 'tensortype', 'type': ['FloatTensor']}]),
+                                   'unknown tensor type'),
+    '$float given as a list': (_archive([{'kind': 'list', 'items': [{'$float': ['inf']}]}]), 'malformed value'),
     'npy header past its size limit': (_archive([storage()], [('arrays/0.npy', b'\x93NUMPY\x02\x00'
                                                                + (10 ** 6).to_bytes(4, 'little') + b' ' * 64)]),
                                        'bad .npy header'),
@@ -183,6 +189,55 @@ def test_random_corruptions_raise_only_format_errors(tmp_path):
         except lg.FormatError:
             outcomes['FormatError'] += 1
     assert sum(outcomes.values()) == 2000 and outcomes['FormatError'] > 1000
+
+
+def test_mutated_manifest_fields_raise_only_format_errors():
+    """1,000 seeded edits of a real manifest's fields (values swapped for odd JSON: unhashable lists and
+    objects where names go, huge or negative numbers, foreign dtypes, dangling references, keys removed):
+    each loads or raises FormatError, nothing else."""
+    x = nn.Identity()()
+    model = graph.gModule([x], [nn.Tanh()(nn.Linear(3, 3)(x))])
+    original = lg.serialize({'g': model, 'conv': nn.SpatialConvolution(1, 2, 3, 3), 'crit': nn.ClassNLLCriterion(),
+                             'h': np.float16(1.5), 'c': np.complex64(1j), 'view': lg.rand(4, 4).t(), 'set': {1, (2, 3)},
+                             'array': np.arange(6).reshape(2, 3)})
+    with zipfile.ZipFile(io.BytesIO(original)) as zf:
+        manifest = json.loads(zf.read('manifest.json'))
+    odd = [None, True, -1, 2 ** 64, -2 ** 63, 1.5, '', '<f16', '>f4', '|O', 'FloatTensor', 'Linear', [], [1], [[]],
+           {}, {'$ref': 0}, {'$ref': 10 ** 9}, {'$float': 'nan'}, [1] * 70, 'arrays/0.npy', 'arrays/99.npy']
+    fields = list(_field_paths(manifest))
+    rng = random.Random(16)
+    refused = 0
+    for _ in range(1000):
+        edited = json.loads(json.dumps(manifest))
+        for _ in range(rng.randint(1, 3)):
+            _edit(edited, rng.choice(fields), rng.choice(odd + ['<remove>']))
+        try:
+            lg.deserialize(_rezip_manifest(original, json.dumps(edited).encode()))
+        except lg.FormatError:
+            refused += 1
+    assert refused > 500
+
+
+def _edit(manifest, path, new):
+    """Set (or, for '<remove>', delete) the field at ``path`` if an earlier edit left it reachable."""
+    holder = manifest
+    try:
+        for key in path[:-1]:
+            holder = holder[key]
+        if new == '<remove>':
+            del holder[path[-1]]
+        else:
+            holder[path[-1]] = new
+    except (KeyError, IndexError, TypeError):
+        pass
+
+
+def _field_paths(value, path=()):
+    """The key paths of every field nested in a JSON value."""
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in children:
+        yield path + (key,)
+        yield from _field_paths(child, path + (key,))
 
 
 def _rezip_manifest(original, manifest):
