@@ -120,3 +120,23 @@ def test_saving_through_a_symlink_writes_its_target(tmp_path):
     dangling.symlink_to('runs/ckpt-0002.lg')
     lg.save(dangling, 3)
     assert dangling.is_symlink() and lg.load(real.parent / 'ckpt-0002.lg') == 3
+
+
+def test_concurrent_saves_to_one_path_never_lose_each_others_temporaries(tmp_path):
+    """Three processes each save 30 times to one path: every save succeeds (no writer's temporary file is
+    removed under it by another's clean-up), the file always loads, and no temporary file is left."""
+    path = tmp_path / 'shared.lg'
+    script = textwrap.dedent(f"""
+        import sys
+        import legonn as lg
+        for k in range(30):
+            lg.save({str(path)!r}, {{'writer': int(sys.argv[1]), 'k': k, 'w': lg.ones(20000)}})
+    """)
+    writers = [subprocess.Popen([sys.executable, '-c', script, str(n)], stderr=subprocess.PIPE, text=True)
+               for n in range(3)]
+    for writer in writers:
+        _, err = writer.communicate(timeout=300)
+        assert writer.returncode == 0, err
+    final = lg.load(path)
+    assert final['k'] == 29 and final['w'].sum() == 20000
+    assert temporaries(tmp_path) == []
