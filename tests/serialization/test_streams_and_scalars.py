@@ -175,3 +175,15 @@ def test_a_file_cannot_shadow_validate_state(checked):
 def test_save_returns_the_path_it_was_given(tmp_path):
     path = str(tmp_path / 'x.lg')
     assert lg.save(path, 1) == path and os.path.exists(path)
+
+
+@pytest.mark.gpu
+def test_gpu_views_and_complex_scalars_through_bytes():
+    """CUDA tensors (a transposed view included) and a complex scalar, through serialize/deserialize onto the
+    GPU: views are rebuilt there during the load."""
+    weight = lg.rand(3, 4).cuda()
+    state = {'w': weight, 'wt': weight.t(), 'phase': np.complex64(2 - 1j)}
+    back = lg.deserialize(lg.serialize(state), device='cuda')
+    assert back['w'].type() == 'legonn.CudaTensor' and back['wt'].storage() is back['w'].storage()
+    assert np.array_equal(back['wt'].cpu().numpy(), weight.t().cpu().numpy())
+    assert back['phase'] == np.complex64(2 - 1j)
