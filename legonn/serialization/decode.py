@@ -3,8 +3,10 @@
 Nothing from the file is executed: classes come from the ``ClassTable``
 (never imported by name), instances are made with ``object.__new__`` and get
 their saved ``__dict__`` without any of their methods running. Every
-malformed field raises ``FormatError``, and since the caller only receives
-the root once everything was built, a failed load returns no partial object.
+malformed field raises ``FormatError``. Once every object is built, each
+whose class defines ``validateState`` checks its own state (a module's
+parameter sizes against its hyper-parameters); since the caller only receives
+the root after that, a failed load returns no partial object.
 """
 import cmath
 
@@ -61,9 +63,9 @@ def _dtype(text, what, allowed=ARRAY_DTYPES):
 class Decoder:
     def __init__(self, manifest, reader, classes, cuda):
         if manifest.get('format') != FORMAT:
-            raise FormatError(f"not a legonn archive (format {manifest.get('format')!r})")
+            raise FormatError(f"not a legonn archive (format {manifest.get('format')!r:.60})")
         if manifest.get('version') != VERSION:
-            raise FormatError(f"archive format version {manifest.get('version')!r}; this legonn reads version "
+            raise FormatError(f"archive format version {manifest.get('version')!r:.60}; this legonn reads version "
                               f"{VERSION}")
         self.entries = manifest.get('objects')
         if type(self.entries) is not list or not all(type(e) is dict for e in self.entries):
@@ -109,11 +111,11 @@ class Decoder:
                 return self._ref(v['$ref'])
             if _named_in(v.get('$float'), _FLOATS):
                 return _FLOATS[v['$float']]
-        raise FormatError(f"malformed value {v!r} in the manifest")
+        raise FormatError(f"malformed value {v!r:.60} in the manifest")
 
     def _ref(self, i):
         if type(i) is not int or not 0 <= i < len(self.entries):
-            raise FormatError(f"reference {i!r} points outside the manifest's {len(self.entries)} objects")
+            raise FormatError(f"reference {i!r:.60} points outside the manifest's {len(self.entries)} objects")
         obj = self.built[i]
         if obj is _BUILDING:
             raise FormatError(f"object {i} (a {self.entries[i].get('kind')}) contains itself")
@@ -154,9 +156,9 @@ class Decoder:
             return _dtype(e.get('dtype'), f"dtype {i}")
         if kind == 'tensortype':
             if not _named_in(e.get('type'), TYPES):
-                raise FormatError(f"object {i}: unknown tensor type {e.get('type')!r}")
+                raise FormatError(f"object {i}: unknown tensor type {e.get('type')!r:.60}")
             return TENSOR_CLASSES[device_type_name(e['type'], self.cuda)]
-        raise FormatError(f"object {i} has unknown kind {kind!r}")
+        raise FormatError(f"object {i} has unknown kind {kind!r:.60}")
 
     def _scalar(self, i, e):
         dtype = _dtype(e.get('dtype'), f"scalar {i}")
@@ -187,7 +189,7 @@ class Decoder:
             return frozenset(self._hashable(self.value(v), i) for v in self._items(e, i))
         if kind == 'tensor':
             return self._tensor(i, e)
-        raise FormatError(f"object {i} has unknown kind {kind!r}")
+        raise FormatError(f"object {i} has unknown kind {kind!r:.60}")
 
     def _hashable(self, key, i):
         try:
@@ -222,7 +224,7 @@ class Decoder:
     def _tensor(self, i, e):
         short = e.get('type')
         if not _named_in(short, TYPES):
-            raise FormatError(f"tensor {i}: unknown tensor type {short!r}")
+            raise FormatError(f"tensor {i}: unknown tensor type {short!r:.60}")
         cls = TENSOR_CLASSES[device_type_name(short, self.cuda)]
         storage = self.value(e.get('storage'))
         if not isinstance(storage, Storage) or storage.dtype != cls._dtype:

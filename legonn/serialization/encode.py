@@ -79,9 +79,10 @@ class Encoder:
         if isinstance(obj, np.generic):
             self._check_dtype(obj.dtype, where)
             value = obj.item()
-            # JSON has no complex numbers: a complex scalar is its [real, imag] pair
-            stored = [plain_float(value.real), plain_float(value.imag)] if obj.dtype.kind == 'c' else self.value(value, where)
-            return {'kind': 'scalar', 'dtype': obj.dtype.str, 'value': stored}
+            if obj.dtype.kind == 'c':   # JSON has no complex numbers: a complex scalar is its [real, imag] pair
+                return {'kind': 'scalar', 'dtype': obj.dtype.str,
+                        'value': [plain_float(value.real), plain_float(value.imag)]}
+            return {'kind': 'scalar', 'dtype': obj.dtype.str, 'value': self.value(value, where)}
         if isinstance(obj, type) and issubclass(obj, Tensor) and obj._typename is not None:
             return {'kind': 'tensortype', 'type': obj._typename.replace('legonn.', '')}
         if isinstance(obj, np.dtype):
