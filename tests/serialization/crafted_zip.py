@@ -2,6 +2,7 @@
 overlap, foreign flags and versions), assembled from local headers, a central directory and its end record."""
 import io
 import struct
+import zipfile
 import zlib
 
 import numpy as np
@@ -72,3 +73,10 @@ def overlapping_chain(manifest_for, links, tail_bytes):
         offset += len(local_header(f'arrays/{k}.npy', data)) + len(data) - lengths[k]
     body += local_header('arrays/0.npy', datas[0]) + datas[0]
     return assemble(body, entries)
+
+
+def rezip_manifest(original, manifest):
+    """The archive ``original`` with its manifest replaced by ``manifest`` (bytes), CRCs and offsets right."""
+    with zipfile.ZipFile(io.BytesIO(original)) as zf:
+        members = [(name, zf.read(name)) for name in zf.namelist() if name != 'manifest.json']
+    return plain_zip([('manifest.json', manifest)] + members)

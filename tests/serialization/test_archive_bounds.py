@@ -18,7 +18,7 @@ import pytest
 import legonn as lg
 from legonn import graph, nn
 
-from .crafted_zip import assemble, local_header, npy, overlapping_chain, plain_zip
+from .crafted_zip import assemble, local_header, npy, overlapping_chain, plain_zip, rezip_manifest
 from .test_malicious import manifest_with, storage
 
 # the documented bound: a load allocates at most this multiple of the file's size, plus a constant
@@ -182,7 +182,7 @@ def test_random_corruptions_raise_only_format_errors(tmp_path):
             start = rng.randrange(manifest_at, manifest_end - 1)
             stop = min(manifest_end, start + rng.randint(1, 6))
             text = bytes(data[manifest_at:start]) + rng.choice(weird) + bytes(data[stop:manifest_end])
-            data = bytearray(_rezip_manifest(original, text))
+            data = bytearray(rezip_manifest(original, text))
         try:
             lg.deserialize(bytes(data))
             outcomes['loaded'] += 1
@@ -212,7 +212,7 @@ def test_mutated_manifest_fields_raise_only_format_errors():
         for _ in range(rng.randint(1, 3)):
             _edit(edited, rng.choice(fields), rng.choice(odd + ['<remove>']))
         try:
-            lg.deserialize(_rezip_manifest(original, json.dumps(edited).encode()))
+            lg.deserialize(rezip_manifest(original, json.dumps(edited).encode()))
         except lg.FormatError:
             refused += 1
     assert refused > 500
@@ -238,13 +238,6 @@ def _field_paths(value, path=()):
     for key, child in children:
         yield path + (key,)
         yield from _field_paths(child, path + (key,))
-
-
-def _rezip_manifest(original, manifest):
-    """``original`` with its manifest replaced by ``manifest`` (a well-formed zip around a mutated manifest)."""
-    with zipfile.ZipFile(io.BytesIO(original)) as zf:
-        members = [(name, zf.read(name)) for name in zf.namelist() if name != 'manifest.json']
-    return plain_zip([('manifest.json', manifest)] + members)
 
 
 def test_non_regular_paths_are_refused_without_reading(tmp_path):

@@ -13,8 +13,8 @@ import pytest
 import legonn as lg
 from legonn import nn
 
-from .crafted_zip import overlapping_chain
-from .test_archive_bounds import _rezip_manifest, ndarrays_manifest
+from .crafted_zip import overlapping_chain, rezip_manifest
+from .test_archive_bounds import ndarrays_manifest
 
 
 def bits(x):
@@ -149,7 +149,7 @@ def _forge(obj, old, new):
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         manifest = zf.read('manifest.json')
     assert old.encode() in manifest
-    return _rezip_manifest(data, manifest.replace(old.encode(), new.encode()))
+    return rezip_manifest(data, manifest.replace(old.encode(), new.encode()))
 
 
 def test_validate_state_runs_after_every_object_is_built(checked):
