@@ -74,7 +74,7 @@ def _open_source(source):
     if is_file_object(source):
         name = getattr(source, 'name', None)
         label = os.fsdecode(name) if isinstance(name, (str, bytes)) else '<file object>'
-        if not (hasattr(source, 'readinto') and source.seekable()):
+        if not (hasattr(source, 'readinto') and getattr(source, 'seekable', lambda: False)()):
             source = io.BytesIO(source.read())
         return source, label, False
     path = os.fsdecode(os.fspath(source))
@@ -100,7 +100,6 @@ class ArchiveReader:
     def __init__(self, source):
         self.file, self.path, self._owned = _open_source(source)
         try:
-            self.size = self.file.seek(0, os.SEEK_END)
             self.zf = zipfile.ZipFile(self.file, 'r')
             self.members = self._check_members()
         except FormatError:

@@ -95,6 +95,12 @@ def test_unseekable_streams():
     back = lg.load(Stream(sink.out.getvalue()))
     assert back['n'] == 5 and back['w'].sum() == 4
 
+    class ReadOnly:                    # nothing but read(), as some socket and archive wrappers offer
+        def __init__(self, data):
+            self.read = io.BytesIO(data).read
+
+    assert lg.load(ReadOnly(sink.out.getvalue()))['n'] == 5
+
 
 def test_serialize_and_deserialize_make_independent_clones():
     """char-rnn's clone_many_times: serialize the prototype once, deserialize it T times."""
