@@ -1,26 +1,31 @@
-"""legonn.serialization: ``save``, ``load`` and ``register`` (docs/format.md describes the file).
+"""legonn.serialization: ``save``, ``load``, ``serialize``, ``deserialize`` and ``register`` (docs/format.md
+describes the file).
 
-``save(path, obj)`` writes tensors (views keep sharing their storage), whole
+``save(target, obj)`` writes tensors (views keep sharing their storage), whole
 module trees (containers, gModules, shared parameters), criterions, optim
 state tables, ConfusionMatrix and nested plain Python values to a zip of a
-JSON manifest and ``.npy`` arrays, atomically. ``load(path)`` rebuilds them
-without executing anything from the file: classes come only from legonn's own
-registry and ``register()``; CUDA tensors come back on the CPU unless
-``device='cuda'``.
+JSON manifest and ``.npy`` arrays: to a path atomically, or to a binary file
+object. ``load(source)`` rebuilds them without executing anything from the
+file: classes come only from legonn's own registry and ``register()``; CUDA
+tensors come back on the CPU unless ``device='cuda'``. ``serialize`` and
+``deserialize`` do the same with ``bytes`` (Torch7's ``torch.serialize``).
 """
+import io
 import os
 
-from .archive import ArchiveReader, FormatError, write_archive
+from .archive import ArchiveReader, FormatError, is_file_object, write_archive
 from .classes import ClassTable, register
 from .decode import Decoder
 from .encode import Encoder
 from .transient import cleared
 
-__all__ = ['save', 'load', 'register', 'FormatError']
+__all__ = ['save', 'load', 'serialize', 'deserialize', 'register', 'FormatError']
 
 
-def save(path, obj, buffers=False):
-    """Write ``obj`` to ``path`` (replacing it only once the new file is complete).
+def save(target, obj, buffers=False):
+    """Write ``obj`` to ``target``: a path (str, bytes or path-like; replaced only once the new file is
+    complete; through a symlink, its target is replaced) or a writable binary file object (written at its
+    position and left open). Returns ``target`` (a path as given, through ``os.fspath``).
 
     Modules and criterions are saved as ``clearState()`` would leave them:
     ``output``, ``gradInput`` and the buffers their ``clearState`` empties are
@@ -33,17 +38,19 @@ def save(path, obj, buffers=False):
     else:
         with cleared(obj):
             manifest = encoder.encode(obj)
-    write_archive(path, manifest, encoder.arrays)
-    return os.fspath(path)
+    write_archive(target, manifest, encoder.arrays)
+    return target if is_file_object(target) else os.fspath(target)
 
 
-def load(path, device='cpu'):
-    """The object saved in ``path``. ``device``: ``'cpu'`` (default; CUDA tensors come back as their CPU
-    twins, no CuPy needed) or ``'cuda'`` (every tensor on the GPU). Raises ``FormatError`` (a ValueError)
-    for anything but a well-formed legonn archive naming known classes."""
+def load(source, device='cpu'):
+    """The object saved in ``source``: a path (str, bytes or path-like; a regular file) or a readable binary
+    file object holding the archive from its current position to its end. ``device``: ``'cpu'``
+    (default; CUDA tensors come back as their CPU twins, no CuPy needed) or ``'cuda'`` (every tensor on
+    the GPU). Raises ``FormatError`` (a ValueError) for anything but a well-formed legonn archive naming
+    known classes."""
     if device not in ('cpu', 'cuda'):
         raise ValueError(f"legonn.load: device must be 'cpu' or 'cuda', got {device!r}")
-    reader = ArchiveReader(path)
+    reader = ArchiveReader(source)
     try:
         decoder = Decoder(reader.manifest(), reader, ClassTable(), device == 'cuda')
         try:
@@ -52,3 +59,18 @@ def load(path, device='cpu'):
             raise FormatError(f"{reader.path}: the manifest nests too deeply") from None
     finally:
         reader.close()
+
+
+def serialize(obj, buffers=False):
+    """``obj`` as ``bytes`` in the file format (what ``save`` would write), like Torch7's ``torch.serialize``."""
+    out = io.BytesIO()
+    save(out, obj, buffers=buffers)
+    return out.getvalue()
+
+
+def deserialize(data, device='cpu'):
+    """The object ``serialize`` turned into ``data`` (bytes, bytearray or memoryview), with every check
+    ``load`` makes."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"legonn.deserialize: expected bytes, got {type(data).__name__}")
+    return load(io.BytesIO(data), device=device)

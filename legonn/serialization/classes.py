@@ -69,6 +69,6 @@ class ClassTable:
     def lookup(self, name, error):
         cls = self.by_name.get(name) if isinstance(name, str) else None
         if cls is None:
-            raise error(f"unknown class {name!r}: a file may only name legonn's classes and those passed to "
+            raise error(f"unknown class {name!r:.80}: a file may only name legonn's classes and those passed to "
                         "legonn.register() (nothing is imported while loading)")
         return cls

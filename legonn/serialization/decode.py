@@ -3,9 +3,13 @@
 Nothing from the file is executed: classes come from the ``ClassTable``
 (never imported by name), instances are made with ``object.__new__`` and get
 their saved ``__dict__`` without any of their methods running. Every
-malformed field raises ``FormatError``, and since the caller only receives
-the root once everything was built, a failed load returns no partial object.
+malformed field raises ``FormatError``. Once every object is built, each
+whose class defines ``validateState`` checks its own state (a module's
+parameter sizes against its hyper-parameters); since the caller only receives
+the root after that, a failed load returns no partial object.
 """
+import cmath
+
 import numpy as np
 
 from ..tensor import backend
@@ -13,11 +17,15 @@ from ..tensor.storage import Storage
 from ..tensor.tensor import TENSOR_CLASSES
 from ..tensor.types import TYPES
 from .archive import FormatError
-from .encode import ARRAY_KINDS, FORMAT, VERSION
+from .encode import ARRAY_DTYPES, FORMAT, VERSION
 
 _PENDING = object()   # an entry not built yet
 _BUILDING = object()  # an immutable entry being built (a cycle through it is an error)
 _FLOATS = {'nan': float('nan'), 'inf': float('inf'), '-inf': float('-inf')}
+# the format allows 64 dimensions (NumPy 2's limit); NumPy 1 builds at most 32
+MAX_DIMS = 64 if np.lib.NumpyVersion(np.__version__) >= '2.0.0' else 32
+_STORAGE_DTYPES = {np.dtype(dtype).str for dtype, _ in TYPES.values()}
+_SCALAR_VALUE_TYPES = {'b': bool, 'i': int, 'u': int, 'f': float, 'c': complex}
 
 
 def device_type_name(short, cuda):
@@ -29,34 +37,35 @@ def device_type_name(short, cuda):
     return 'CudaTensor' if base == 'FloatTensor' else 'Cuda' + base
 
 
+def _named_in(name, table):
+    """Whether the manifest's ``name`` is a key of ``table`` (a JSON list or object is not, and is unhashable)."""
+    return isinstance(name, str) and name in table
+
+
 def _int(v, what, low=0):
     if type(v) is not int or v < low:
-        raise FormatError(f"{what} must be an integer >= {low}, got {v!r}")
+        raise FormatError(f"{what} must be an integer >= {low}, got {v!r:.60}")
     return v
 
 
 def _ints(v, what, low=0):
-    if type(v) is not list:
-        raise FormatError(f"{what} must be a list of integers, got {v!r}")
+    if type(v) is not list or len(v) > MAX_DIMS:
+        raise FormatError(f"{what} must be a list of at most {MAX_DIMS} integers, got {v!r:.60}")
     return [_int(x, what, low) for x in v]
 
 
-def _dtype(text, what):
-    try:
-        dtype = np.dtype(text) if isinstance(text, str) else None
-    except TypeError:
-        dtype = None
-    if dtype is None or dtype.kind not in ARRAY_KINDS:
-        raise FormatError(f"{what}: {text!r} is not a numeric dtype")
-    return dtype
+def _dtype(text, what, allowed=ARRAY_DTYPES):
+    if not isinstance(text, str) or text not in allowed:
+        raise FormatError(f"{what}: dtype {text!r:.60} is not one the format allows ({', '.join(sorted(allowed))})")
+    return np.dtype(text)
 
 
 class Decoder:
     def __init__(self, manifest, reader, classes, cuda):
         if manifest.get('format') != FORMAT:
-            raise FormatError(f"not a legonn archive (format {manifest.get('format')!r})")
+            raise FormatError(f"not a legonn archive (format {manifest.get('format')!r:.60})")
         if manifest.get('version') != VERSION:
-            raise FormatError(f"archive format version {manifest.get('version')!r}; this legonn reads version "
+            raise FormatError(f"archive format version {manifest.get('version')!r:.60}; this legonn reads version "
                               f"{VERSION}")
         self.entries = manifest.get('objects')
         if type(self.entries) is not list or not all(type(e) is dict for e in self.entries):
@@ -76,7 +85,22 @@ class Decoder:
                 self._ref(i)
         for i, e in enumerate(self.entries):
             self._fill(self.built[i], e, i)
-        return self.value(self.root)
+        root = self.value(self.root)
+        for i, e in enumerate(self.entries):
+            if e['kind'] == 'object':
+                self._validate(i, self.built[i])
+        return root
+
+    def _validate(self, i, obj):
+        """Run the class's own ``validateState`` (parameter sizes its hyper-parameters imply, ...), if any."""
+        if not callable(getattr(type(obj), 'validateState', None)):
+            return
+        if 'validateState' in vars(obj):
+            raise FormatError(f"object {i} ({type(obj).__name__}): attribute name 'validateState' refused")
+        try:
+            obj.validateState()
+        except (ValueError, TypeError) as err:
+            raise FormatError(f"object {i} ({type(obj).__name__}) has an invalid state: {err}") from err
 
     # --- values and references ----------------------------------------------------------
     def value(self, v):
@@ -85,13 +109,13 @@ class Decoder:
         if type(v) is dict and len(v) == 1:
             if '$ref' in v:
                 return self._ref(v['$ref'])
-            if v.get('$float') in _FLOATS:
+            if _named_in(v.get('$float'), _FLOATS):
                 return _FLOATS[v['$float']]
-        raise FormatError(f"malformed value {v!r} in the manifest")
+        raise FormatError(f"malformed value {v!r:.60} in the manifest")
 
     def _ref(self, i):
         if type(i) is not int or not 0 <= i < len(self.entries):
-            raise FormatError(f"reference {i!r} points outside the manifest's {len(self.entries)} objects")
+            raise FormatError(f"reference {i!r:.60} points outside the manifest's {len(self.entries)} objects")
         obj = self.built[i]
         if obj is _BUILDING:
             raise FormatError(f"object {i} (a {self.entries[i].get('kind')}) contains itself")
@@ -119,7 +143,7 @@ class Decoder:
                 raise FormatError(f"object {i}: 'state' must be a JSON object")
             return object.__new__(cls)
         if kind == 'storage':
-            dtype = _dtype(e.get('dtype'), f"storage {i}")
+            dtype = _dtype(e.get('dtype'), f"storage {i}", _STORAGE_DTYPES)
             arr = self._load_array(e, dtype, [_int(e.get('size'), f"storage {i} size")])
             return Storage(self._to_device(arr))
         if kind == 'ndarray':
@@ -127,15 +151,35 @@ class Decoder:
             arr = self._load_array(e, dtype, _ints(e.get('shape'), f"array {i} shape"))
             return self._to_device(arr)
         if kind == 'scalar':
-            dtype = _dtype(e.get('dtype'), f"scalar {i}")
-            return dtype.type(self.value(e.get('value')))
+            return self._scalar(i, e)
         if kind == 'dtype':
             return _dtype(e.get('dtype'), f"dtype {i}")
         if kind == 'tensortype':
-            if e.get('type') not in TYPES:
-                raise FormatError(f"object {i}: unknown tensor type {e.get('type')!r}")
+            if not _named_in(e.get('type'), TYPES):
+                raise FormatError(f"object {i}: unknown tensor type {e.get('type')!r:.60}")
             return TENSOR_CLASSES[device_type_name(e['type'], self.cuda)]
-        raise FormatError(f"object {i} has unknown kind {kind!r}")
+        raise FormatError(f"object {i} has unknown kind {kind!r:.60}")
+
+    def _scalar(self, i, e):
+        dtype = _dtype(e.get('dtype'), f"scalar {i}")
+        raw = e.get('value')
+        if dtype.kind == 'c':
+            parts = [self.value(v) for v in raw] if type(raw) is list and len(raw) == 2 else None
+            if parts is None or any(type(p) is not float for p in parts):
+                raise FormatError(f"scalar {i}: a {dtype.str} scalar needs a [real, imag] pair of floats")
+            value = complex(*parts)
+        else:
+            value = self.value(raw)
+        if type(value) is not _SCALAR_VALUE_TYPES[dtype.kind]:
+            raise FormatError(f"scalar {i}: a {dtype.str} scalar needs a {_SCALAR_VALUE_TYPES[dtype.kind].__name__} "
+                              f"value, got {value!r:.60}")
+        if dtype.kind in 'iu' and not np.iinfo(dtype).min <= value <= np.iinfo(dtype).max:
+            raise FormatError(f"scalar {i}: {str(value)[:60]} does not fit in {dtype.str}")
+        with np.errstate(over='ignore'):
+            scalar = dtype.type(value)
+        if dtype.kind in 'fc' and cmath.isfinite(value) and not np.isfinite(scalar):
+            raise FormatError(f"scalar {i}: {value} overflows {dtype.str}")
+        return scalar
 
     def _create_immutable(self, i, e):
         kind = e.get('kind')
@@ -145,7 +189,7 @@ class Decoder:
             return frozenset(self._hashable(self.value(v), i) for v in self._items(e, i))
         if kind == 'tensor':
             return self._tensor(i, e)
-        raise FormatError(f"object {i} has unknown kind {kind!r}")
+        raise FormatError(f"object {i} has unknown kind {kind!r:.60}")
 
     def _hashable(self, key, i):
         try:
@@ -179,8 +223,8 @@ class Decoder:
 
     def _tensor(self, i, e):
         short = e.get('type')
-        if short not in TYPES:
-            raise FormatError(f"tensor {i}: unknown tensor type {short!r}")
+        if not _named_in(short, TYPES):
+            raise FormatError(f"tensor {i}: unknown tensor type {short!r:.60}")
         cls = TENSOR_CLASSES[device_type_name(short, self.cuda)]
         storage = self.value(e.get('storage'))
         if not isinstance(storage, Storage) or storage.dtype != cls._dtype:
@@ -198,11 +242,17 @@ class Decoder:
                                   f"outside its storage of {storage.size()} elements")
         t = object.__new__(cls)
         t._set(storage, offset, tuple(size), tuple(stride))
+        try:
+            t.array   # builds the view now, so a geometry NumPy cannot represent fails here, not on first use
+        except (ValueError, OverflowError) as err:
+            raise FormatError(f"tensor {i}: sizes {size} with strides {stride} cannot be viewed: {err}") from None
         return t
 
     # --- arrays ---------------------------------------------------------------------------
     def _load_array(self, e, dtype, shape):
         name = e.get('array')
+        if not isinstance(name, str):
+            raise FormatError(f"array member name {name!r:.60} is not a string")
         if name in self._members:
             raise FormatError(f"member {name!r} is named by two objects")
         self._members.add(name)

@@ -14,8 +14,9 @@ from ..tensor.storage import Storage
 from ..tensor.tensor import Tensor
 
 FORMAT, VERSION = 'legonn', 1
-# element kinds an array may hold: bool, integers, floats, complex (never objects)
-ARRAY_KINDS = 'biufc'
+# the dtypes an array or scalar may hold, as the manifest spells them: bool, integers, IEEE floats and complex,
+# little-endian (never objects, strings, records, big-endian or platform-sized long doubles)
+ARRAY_DTYPES = ('|b1', '|i1', '|u1', '<i2', '<u2', '<i4', '<u4', '<i8', '<u8', '<f2', '<f4', '<f8', '<c8', '<c16')
 
 
 def plain_float(v):
@@ -77,7 +78,11 @@ class Encoder:
                     'array': self._array(host)}
         if isinstance(obj, np.generic):
             self._check_dtype(obj.dtype, where)
-            return {'kind': 'scalar', 'dtype': obj.dtype.str, 'value': self.value(obj.item(), where)}
+            value = obj.item()
+            if obj.dtype.kind == 'c':   # JSON has no complex numbers: a complex scalar is its [real, imag] pair
+                return {'kind': 'scalar', 'dtype': obj.dtype.str,
+                        'value': [plain_float(value.real), plain_float(value.imag)]}
+            return {'kind': 'scalar', 'dtype': obj.dtype.str, 'value': self.value(value, where)}
         if isinstance(obj, type) and issubclass(obj, Tensor) and obj._typename is not None:
             return {'kind': 'tensortype', 'type': obj._typename.replace('legonn.', '')}
         if isinstance(obj, np.dtype):
@@ -95,5 +100,8 @@ class Encoder:
 
     @staticmethod
     def _check_dtype(dtype, where):
-        if dtype.kind not in ARRAY_KINDS:
-            raise TypeError(f"legonn.save: {where} holds {dtype} values; only numbers can be saved")
+        if dtype.str not in ARRAY_DTYPES:
+            hint = (f"; convert it with .astype('{dtype.newbyteorder('<').str}')"
+                    if dtype.newbyteorder('<').str in ARRAY_DTYPES else '')
+            raise TypeError(f"legonn.save: {where} holds {dtype.str} values; the format stores little-endian "
+                            f"bool, integer, float (up to 64 bits) and complex (up to 128 bits) numbers{hint}")

@@ -1,0 +1,195 @@
+"""File objects and bytes (``lg.save``/``lg.load`` on binary files, ``lg.serialize``/``lg.deserialize``,
+Torch7's torch.serialize/deserialize that char-rnn's util/model_utils.lua clone_many_times goes through a
+MemoryFile for), NumPy scalars of every kind the format holds, the dtypes it refuses, and the hook that
+lets a class check its loaded state (``validateState``)."""
+import io
+import math
+import os
+import zipfile
+
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+
+from .crafted_zip import overlapping_chain, rezip_manifest
+from .test_archive_bounds import ndarrays_manifest
+
+
+def bits(x):
+    return np.asarray(x).tobytes()
+
+
+@pytest.mark.parametrize('scalar', [np.complex64(1.5 - 2.25j), np.complex128(complex(1 / 3, -1e-300)),
+                                    np.complex128(complex(math.inf, math.nan)), np.complex64(complex(-0.0, 3e38)),
+                                    np.float16(0.1), np.float32(1 / 3), np.float32(-math.inf), np.int8(-128),
+                                    np.uint64(2 ** 64 - 1), np.int64(-2 ** 63), np.bool_(True), np.uint8(255)])
+def test_numpy_scalars_round_trip_exactly(scalar):
+    back = lg.deserialize(lg.serialize({'s': scalar}))['s']
+    assert type(back) is type(scalar) and bits(back) == bits(scalar)
+
+
+def test_complex_scalars_inside_a_model_state(tmp_path):
+    state = {'phase': np.complex64(0.5j), 'history': [np.complex128(1 + 1j), np.arange(3) * 1j]}
+    lg.save(tmp_path / 's.lg', state)
+    back = lg.load(tmp_path / 's.lg')
+    assert back['phase'] == 0.5j and type(back['phase']) is np.complex64
+    assert back['history'][0] == 1 + 1j and np.array_equal(back['history'][1], np.arange(3) * 1j)
+
+
+def test_dtypes_outside_the_format_are_refused_when_saving():
+    with pytest.raises(TypeError, match=r">f4 values.*astype\('<f4'\)"):
+        lg.serialize({'x': np.zeros(3, '>f4')})
+    with pytest.raises(TypeError, match=r"<f16 values"):
+        lg.serialize([np.longdouble(1)])
+    with pytest.raises(TypeError, match=r"<U1 values"):
+        lg.serialize(np.array(['a']))
+
+
+def test_save_and_load_with_binary_file_objects(tmp_path):
+    model = nn.Sequential().add(nn.Linear(3, 4)).add(nn.Tanh())
+    buffer = io.BytesIO()
+    assert lg.save(buffer, model) is buffer
+    buffer.seek(0)
+    back = lg.load(buffer)
+    x = lg.rand(2, 3)
+    assert np.array_equal(back.forward(x).numpy(), model.forward(x).numpy())
+    prefixed = io.BytesIO(b'anything before the archive is ignored')
+    prefixed.seek(0, io.SEEK_END)
+    lg.save(prefixed, [1, 2])
+    assert lg.load(prefixed) == [1, 2]
+    with open(tmp_path / 'm.lg', 'wb') as f:
+        lg.save(f, {'model': model})
+        assert not f.closed                      # the caller's file stays open
+    with open(tmp_path / 'm.lg', 'rb') as f:
+        assert isinstance(lg.load(f)['model'], nn.Sequential)
+    with open(tmp_path / 'm.lg', 'r') as text, pytest.raises(TypeError, match='text mode'):
+        lg.load(text)
+    with open(tmp_path / 'm.lg', 'w') as text, pytest.raises(TypeError, match='text mode'):
+        lg.save(text, 1)
+
+
+class Stream(io.RawIOBase):
+    """A pipe-like binary stream: readable or writable once, never seekable."""
+
+    def __init__(self, data=b''):
+        self.data, self.out = io.BytesIO(data), io.BytesIO()
+
+    def readable(self):
+        return True
+
+    def writable(self):
+        return True
+
+    def readinto(self, view):
+        return self.data.readinto(view)
+
+    def write(self, data):
+        return self.out.write(data)
+
+
+def test_unseekable_streams():
+    sink = Stream()
+    lg.save(sink, {'w': lg.ones(4), 'n': 5})
+    back = lg.load(Stream(sink.out.getvalue()))
+    assert back['n'] == 5 and back['w'].sum() == 4
+
+    class ReadOnly:                    # nothing but read(), as some socket and archive wrappers offer
+        def __init__(self, data):
+            self.read = io.BytesIO(data).read
+
+    assert lg.load(ReadOnly(sink.out.getvalue()))['n'] == 5
+
+
+def test_serialize_and_deserialize_make_independent_clones():
+    """char-rnn's clone_many_times: serialize the prototype once, deserialize it T times."""
+    proto = nn.Sequential().add(nn.Linear(5, 5)).add(nn.Tanh())
+    data = lg.serialize(proto)
+    assert isinstance(data, bytes) and data == lg.serialize(proto)
+    clones = [lg.deserialize(data) for _ in range(4)]
+    clones[0].get(0).weight.fill(7)
+    for clone in clones[1:]:
+        assert np.array_equal(clone.get(0).weight.numpy(), proto.get(0).weight.numpy())
+    assert lg.deserialize(bytearray(data)).get(0).weight.size() == (5, 5)
+    assert lg.deserialize(memoryview(data)).get(0).bias.size() == (5,)
+    with pytest.raises(TypeError, match='expected bytes'):
+        lg.deserialize('not bytes')
+
+
+def test_deserialize_applies_every_check_of_load():
+    with pytest.raises(lg.FormatError, match='not a legonn archive'):
+        lg.deserialize(b'\x80\x04not a zip')
+    with pytest.raises(lg.FormatError, match='overlaps'):
+        lg.deserialize(overlapping_chain(ndarrays_manifest, links=5, tail_bytes=1000))
+    truncated = lg.serialize(lg.rand(100))[:-40]
+    with pytest.raises(lg.FormatError):
+        lg.deserialize(truncated)
+
+
+class Checked:
+    """A user class whose state must hold a positive ``count`` and a ``weight`` of that many elements."""
+    calls = []
+
+    def __init__(self, count):
+        self.count, self.weight = count, lg.zeros(count)
+
+    def validateState(self):
+        Checked.calls.append(self)
+        if type(self.count) is not int or self.count <= 0:
+            raise ValueError(f"Checked: count must be a positive integer, got {self.count!r}")
+        if self.weight.nElement() != self.count:
+            raise TypeError(f"Checked: weight has {self.weight.nElement()} elements, count is {self.count}")
+
+
+@pytest.fixture
+def checked():
+    lg.register(Checked, name='tests.Checked')
+    Checked.calls.clear()
+    return Checked
+
+
+def _forge(obj, old, new):
+    """``obj`` serialized, with the text ``old`` of its manifest replaced by ``new`` (as a crafted file)."""
+    data = lg.serialize(obj)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        manifest = zf.read('manifest.json')
+    assert old.encode() in manifest
+    return rezip_manifest(data, manifest.replace(old.encode(), new.encode()))
+
+
+def test_validate_state_runs_after_every_object_is_built(checked):
+    parent = {'a': checked(3), 'b': [checked(2)]}
+    back = lg.deserialize(lg.serialize(parent))
+    assert len(checked.calls) == 2 and all(c.weight.nElement() == c.count for c in checked.calls)
+    assert back['a'].count == 3 and back['b'][0].count == 2
+
+
+def test_validate_state_errors_become_format_errors(checked):
+    with pytest.raises(lg.FormatError, match="invalid state: Checked: count must be a positive integer, got -4"):
+        lg.deserialize(_forge(checked(3), '"count":3', '"count":-4'))
+    with pytest.raises(lg.FormatError, match="invalid state: Checked: weight has 3 elements, count is 5") as err:
+        lg.deserialize(_forge(checked(3), '"count":3', '"count":5'))
+    assert isinstance(err.value.__cause__, TypeError)
+
+
+def test_a_file_cannot_shadow_validate_state(checked):
+    with pytest.raises(lg.FormatError, match="attribute name 'validateState' refused"):
+        lg.deserialize(_forge(checked(3), '"count":3', '"validateState":3'))
+
+
+def test_save_returns_the_path_it_was_given(tmp_path):
+    path = str(tmp_path / 'x.lg')
+    assert lg.save(path, 1) == path and os.path.exists(path)
+
+
+@pytest.mark.gpu
+def test_gpu_views_and_complex_scalars_through_bytes():
+    """CUDA tensors (a transposed view included) and a complex scalar, through serialize/deserialize onto the
+    GPU: views are rebuilt there during the load."""
+    weight = lg.rand(3, 4).cuda()
+    state = {'w': weight, 'wt': weight.t(), 'phase': np.complex64(2 - 1j)}
+    back = lg.deserialize(lg.serialize(state), device='cuda')
+    assert back['w'].type() == 'legonn.CudaTensor' and back['wt'].storage() is back['w'].storage()
+    assert np.array_equal(back['wt'].cpu().numpy(), weight.t().cpu().numpy())
+    assert back['phase'] == np.complex64(2 - 1j)
