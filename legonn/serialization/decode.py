@@ -152,6 +152,8 @@ class Decoder:
             return self._to_device(arr)
         if kind == 'scalar':
             return self._scalar(i, e)
+        if kind == 'complex':
+            return complex(*self._complex_parts(i, e, 'a Python complex'))
         if kind == 'dtype':
             return _dtype(e.get('dtype'), f"dtype {i}")
         if kind == 'tensortype':
@@ -164,10 +166,7 @@ class Decoder:
         dtype = _dtype(e.get('dtype'), f"scalar {i}")
         raw = e.get('value')
         if dtype.kind == 'c':
-            parts = [self.value(v) for v in raw] if type(raw) is list and len(raw) == 2 else None
-            if parts is None or any(type(p) is not float for p in parts):
-                raise FormatError(f"scalar {i}: a {dtype.str} scalar needs a [real, imag] pair of floats")
-            value = complex(*parts)
+            value = complex(*self._complex_parts(i, e, f"a {dtype.str} scalar"))
         else:
             value = self.value(raw)
         if type(value) is not _SCALAR_VALUE_TYPES[dtype.kind]:
@@ -180,6 +179,13 @@ class Decoder:
         if dtype.kind in 'fc' and cmath.isfinite(value) and not np.isfinite(scalar):
             raise FormatError(f"scalar {i}: {value} overflows {dtype.str}")
         return scalar
+
+    def _complex_parts(self, i, e, what):
+        raw = e.get('value')
+        parts = [self.value(v) for v in raw] if type(raw) is list and len(raw) == 2 else None
+        if parts is None or any(type(p) is not float for p in parts):
+            raise FormatError(f"object {i}: {what} needs a [real, imag] pair of floats")
+        return parts
 
     def _create_immutable(self, i, e):
         kind = e.get('kind')

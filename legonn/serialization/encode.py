@@ -83,6 +83,8 @@ class Encoder:
                 return {'kind': 'scalar', 'dtype': obj.dtype.str,
                         'value': [plain_float(value.real), plain_float(value.imag)]}
             return {'kind': 'scalar', 'dtype': obj.dtype.str, 'value': self.value(value, where)}
+        if type(obj) is complex:   # a Python complex, kept apart from NumPy's so it loads as the same type
+            return {'kind': 'complex', 'value': [plain_float(obj.real), plain_float(obj.imag)]}
         if isinstance(obj, type) and issubclass(obj, Tensor) and obj._typename is not None:
             return {'kind': 'tensortype', 'type': obj._typename.replace('legonn.', '')}
         if isinstance(obj, np.dtype):

@@ -3,6 +3,7 @@ Torch7's torch.serialize/deserialize that char-rnn's util/model_utils.lua clone_
 MemoryFile for), NumPy scalars of every kind the format holds, the dtypes it refuses, and the hook that
 lets a class check its loaded state (``validateState``)."""
 import io
+import json
 import math
 import os
 import zipfile
@@ -28,6 +29,21 @@ def bits(x):
 def test_numpy_scalars_round_trip_exactly(scalar):
     back = lg.deserialize(lg.serialize({'s': scalar}))['s']
     assert type(back) is type(scalar) and bits(back) == bits(scalar)
+
+
+@pytest.mark.parametrize('value', [1.5 - 2.25j, complex(math.inf, math.nan), complex(-0.0, 1e-300), 0j])
+def test_python_complex_numbers_round_trip_exactly(value):
+    back = lg.deserialize(lg.serialize([value, value]))
+    assert type(back[0]) is complex and bits(back[0]) == bits(value) and bits(back[1]) == bits(value)
+
+
+@pytest.mark.parametrize('raw', [[1.0], [1.0, 'x'], [1, 2], 'ab', None])
+def test_malformed_python_complex_is_a_format_error(raw):
+    manifest = {'format': 'legonn', 'version': 1, 'root': {'$ref': 0},
+                'objects': [{'kind': 'complex', 'value': raw}]}
+    data = rezip_manifest(lg.serialize(None), json.dumps(manifest).encode())
+    with pytest.raises(lg.serialization.FormatError, match='complex needs a .real, imag. pair'):
+        lg.deserialize(data)
 
 
 def test_complex_scalars_inside_a_model_state(tmp_path):
