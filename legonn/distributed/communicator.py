@@ -7,6 +7,7 @@ collective the ranks exchange ``(element count, dtype)`` in a small collective o
 ranks handing different buffers (models with different parameters) fail at once with both shapes
 named instead of reducing garbage or deadlocking.
 """
+import os
 import sys
 import time
 import traceback
@@ -58,6 +59,9 @@ class Communicator:
                 raise DistributedError(
                     f"legonn.distributed rank {self.rank} of {self.size}: {what} did not complete within "
                     f"{self.timeout:g}s; another rank failed, hung, was killed or is in a different collective")
+            # ranks often share cores (with each other, donkeys, other jobs): a rank that spins without
+            # yielding keeps the rank it waits for off the core (measured: 1.5-2x slower allreduces then)
+            os.sched_yield()
 
     def barrier(self):
         """Wait until every rank reaches this point."""
