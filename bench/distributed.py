@@ -1,7 +1,7 @@
 """Weak scaling of data-parallel training over MPI (legonn.distributed.AllReduceSGD): the SGD step of
 LeNet-5 (per-process batch 64) and of the MLP 784-1024-1024-10 (per-process batch 128) on 1 and on 2
 processes, each with one thread (OPENBLAS_NUM_THREADS=1 and lg.setnumthreads(1)); then the time of one
-allreduce (mean) against the gradient's size.
+allreduce (mean) against the gradient's size, and the MLP's gradient reduced whole or in buckets.
 
 Weak scaling keeps the per-process batch: 2 processes handle twice the samples per step, so the
 throughput ratio (samples/s at 2 / samples/s at 1) is 2.0 when the allreduce costs nothing. Each
@@ -30,6 +30,7 @@ import numpy as np  # noqa: E402
 from legonn import nn  # noqa: E402
 
 BATCHES = {'LeNet-5': 64, 'MLP 784-1024-1024-10': 128}
+BUCKETED_VALUES = 1_863_690   # the MLP's parameter count
 
 
 def model_of(name):
@@ -85,8 +86,23 @@ def worker(blocks, steps, sizes):
                 comm.allreduce(buf, 'mean')
             runs.append((time.perf_counter() - start) / steps)
         sweep[int(n)] = statistics.median(runs)
+    # the MLP's gradient as 1, 4 or 16 buckets reduced one after the other: what splitting costs before any
+    # overlap with backward could pay for it
+    flat = np.ones(BUCKETED_VALUES, dtype=np.float32)
+    buckets = {}
+    for k in (1, 4, 16):
+        parts = np.array_split(flat, k)
+        runs = []
+        for _ in range(blocks):
+            comm.barrier()
+            start = time.perf_counter()
+            for _ in range(steps):
+                for part in parts:
+                    comm.allreduce(part, 'mean')
+            runs.append((time.perf_counter() - start) / steps)
+        buckets[k] = statistics.median(runs)
     if comm.rank == 0:
-        print(json.dumps({'size': comm.size, 'sweep': sweep, 'models': {
+        print(json.dumps({'size': comm.size, 'sweep': sweep, 'buckets': buckets, 'models': {
             name: {'params': steppers[name][1], 'step_s': statistics.median(block_times[name]),
                    'allreduce_s': statistics.median(reduce_times[name]) if reduce_times[name] else 0.0}
             for name in BATCHES}}))
@@ -130,6 +146,10 @@ def main():
     for n, seconds in two['sweep'].items():
         n = int(n)
         print(f"| {n:,} | {n * 4 / 2 ** 20:.2f} | {seconds * 1e3:.3f} | {n * 4 / seconds / 1e9:.2f} |")
+    print(f"\n| the MLP's {BUCKETED_VALUES:,}-value gradient as | allreduced one after the other, 2 processes: ms |")
+    print("|---|---|")
+    for k, seconds in two['buckets'].items():
+        print(f"| {k} bucket{'s' if int(k) > 1 else ''} | {seconds * 1e3:.3f} |")
     print(f"\nload average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 
