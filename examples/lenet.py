@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 
 import legonn as lg  # noqa: E402  (before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py)
 import numpy as np  # noqa: E402
-from legonn import nn, optim  # noqa: E402
+from legonn import nn  # noqa: E402
 
 import checkpoint as checkpoints  # noqa: E402
 import data_parallel  # noqa: E402
