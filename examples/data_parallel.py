@@ -48,6 +48,16 @@ class Replicas:
             logger.add(row)
         return logger
 
+    def root_first(self, fn, *args, **kwargs):
+        """``fn(*args, **kwargs)`` on rank 0, then on the other ranks: for work that writes files (a cache)
+        the others then only read."""
+        if self.sgd is not None and not self.root:
+            self.dist.barrier()
+        result = fn(*args, **kwargs)
+        if self.sgd is not None and self.root:
+            self.dist.barrier()
+        return result
+
     def synchronize(self, params):
         """Start every replica from rank 0's parameters."""
         if self.sgd is not None:

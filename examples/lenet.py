@@ -92,7 +92,7 @@ def main(argv=None):
     loader = None
     if args.donkeys is not None:
         import donkeys
-        paths, labels, x_test, y_test = donkeys.prepare_cache(seed=args.seed)
+        paths, labels, x_test, y_test = replicas.root_first(donkeys.prepare_cache, seed=args.seed)
         x_test = x_test[:, None]
         loader = donkeys.DonkeyLoader(paths, labels, args.batch_size, args.donkeys, seed=args.seed,
                                       rank=replicas.rank, size=replicas.size)
