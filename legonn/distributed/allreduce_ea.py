@@ -1,8 +1,9 @@
 """Elastic averaging SGD across ranks (torch-distlearn's AllReduceEA; Zhang, Choromanska & LeCun 2015)."""
 from legonn.distributed.communicator import FLOAT_DTYPES, contiguous_array, world
+from legonn.tensor.naming import TorchNamed
 
 
-class AllReduceEA:
+class AllReduceEA(TorchNamed):
     """Every rank trains its own copy of the model; every ``tau`` steps each copy is pulled towards a shared
     center variable by ``alpha`` times their distance, and the center moves by the sum of those pulls.
 

@@ -1,8 +1,9 @@
 """Synchronous data-parallel SGD on getParameters()'s flat vectors (torch-distlearn's AllReduceSGD)."""
 from legonn.distributed.communicator import FLOAT_DTYPES, contiguous_array, world
+from legonn.tensor.naming import TorchNamed
 
 
-class AllReduceSGD:
+class AllReduceSGD(TorchNamed):
     """Keeps every rank's model identical: ``synchronizeParameters(params)`` once at the start copies rank
     0's flat parameters to all ranks; ``sumAndNormalizeGradients(grads)`` in each step's feval turns every
     rank's flat gradient into the average over ranks, one allreduce. Any ``optim`` algorithm then takes

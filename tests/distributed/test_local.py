@@ -72,3 +72,11 @@ def test_collectives_before_init_say_so():
     import legonn.distributed as dist
     with pytest.raises(RuntimeError, match=r'call legonn.distributed.init\(\) first'):
         dist.allreduce(np.zeros(3))
+
+
+def test_torch_distlearn_names_have_snake_case_twins():
+    from legonn.distributed import AllReduceSGD
+    sgd, ea = AllReduceSGD(communicator=object()), AllReduceEA(tau=2, alpha=0.5, communicator=object())
+    assert sgd.sum_and_normalize_gradients == sgd.sumAndNormalizeGradients
+    assert sgd.synchronize_parameters == sgd.synchronizeParameters
+    assert ea.average_parameters == ea.averageParameters and ea.synchronize_center == ea.synchronizeCenter
