@@ -70,13 +70,10 @@ class Replicas:
             yield x[idx], y[idx]
 
     def reduce(self, grads, loss, count):
-        """After this rank's backward on ``count`` samples: make ``grads`` the gradient of the global batch's
-        mean loss on every rank and return that loss."""
+        """After this rank's backward on ``count`` samples (none: ``grads`` zero): make ``grads`` the gradient
+        of the global batch's mean loss on every rank and return that loss."""
         if self.sgd is None:
             return loss
-        if count == 0:      # a global batch smaller than the world leaves this rank nothing to learn from
-            grads.zero()
-            loss = 0.0
         totals = self.dist.allreduce(np.array([count, count * loss]))
         self.sgd.sumAndNormalizeGradients(grads, count / totals[0])
         return float(totals[1] / totals[0])

@@ -79,9 +79,11 @@ def train_epoch(model, criterion, params, grad_params, config, batches, n_batche
 
         def feval(_):
             grad_params.zero()
-            output = model.forward(inputs)
-            loss = criterion.forward(output, targets)
-            model.backward(inputs, criterion.backward(output, targets))
+            loss = 0.0
+            if len(host_targets):    # a rank's share of a global batch smaller than the world can be empty
+                output = model.forward(inputs)
+                loss = criterion.forward(output, targets)
+                model.backward(inputs, criterion.backward(output, targets))
             return replicas.reduce(grad_params, loss, len(host_targets)), grad_params
 
         _, (loss,) = optim.sgd(feval, params, config)

@@ -55,6 +55,13 @@ def collectives(rank, size, xp=np):
     raises(TypeError, ['legonn.Tensor, numpy.ndarray', 'list'], dist.allreduce, [1.0, 2.0])
     dist.allreduce(m)
     assert (m == size).all()
+    # a sub-communicator with the ranks in reverse order: its root 0 is the world's last rank
+    from mpi4py import MPI
+    reverse = dist.Communicator(MPI.COMM_WORLD.Split(color=0, key=size - 1 - rank))
+    assert reverse.rank == size - 1 - rank and reverse.size == size
+    b = xp.full(2, rank, dtype=xp.int32)
+    reverse.broadcast(b, root=0)
+    assert (b == size - 1).all()
 
 
 def mlp(seed):
@@ -66,9 +73,11 @@ def mlp(seed):
 def sgd_step_fn(model, criterion, x, y, params, grads, reduce):
     def feval(_):
         grads.zero()
-        out = model.forward(x)
-        loss = criterion.forward(out, y)
-        model.backward(x, criterion.backward(out, y))
+        loss = 0.0
+        if len(x):    # with more ranks than samples in a global batch, some ranks get none
+            out = model.forward(x)
+            loss = criterion.forward(out, y)
+            model.backward(x, criterion.backward(out, y))
         reduce(grads)
         return loss, grads
     return feval
