@@ -9,7 +9,9 @@ no rank count, so ``--resume`` works with any number of processes. The ranks on 
 cores between them (legonn's and BLAS's threads).
 """
 import legonn as lg
+import legonn.distributed as dist
 import numpy as np
+from legonn import optim
 
 
 class Replicas:
@@ -18,8 +20,6 @@ class Replicas:
     def __init__(self, distributed):
         self.rank, self.size, self.sgd = 0, 1, None
         if distributed:
-            import legonn.distributed as dist
-            self.dist = dist
             communicator = dist.init()
             self.rank, self.size, self.sgd = communicator.rank, communicator.size, dist.AllReduceSGD(communicator)
             # the ranks on one machine share its cores: split legonn's (and BLAS's) threads between them
@@ -41,7 +41,6 @@ class Replicas:
         elsewhere."""
         if not self.root:
             return None
-        from legonn import optim
         logger = optim.Logger(path)
         logger.setNames(names)
         for row in history:
@@ -52,10 +51,10 @@ class Replicas:
         """``fn(*args, **kwargs)`` on rank 0, then on the other ranks: for work that writes files (a cache)
         the others then only read."""
         if self.sgd is not None and not self.root:
-            self.dist.barrier()
+            dist.barrier()
         result = fn(*args, **kwargs)
         if self.sgd is not None and self.root:
-            self.dist.barrier()
+            dist.barrier()
         return result
 
     def synchronize(self, params):
@@ -65,8 +64,7 @@ class Replicas:
 
     def batches(self, order, batch_size, x, y):
         """This rank's ``(inputs, targets)`` share of each global mini-batch of ``order``."""
-        from legonn.distributed import DistributedSampler
-        for idx, _ in DistributedSampler(len(order), batch_size, self.rank, self.size).batches(0, order):
+        for idx, _ in dist.DistributedSampler(len(order), batch_size, self.rank, self.size).batches(0, order):
             yield x[idx], y[idx]
 
     def reduce(self, grads, loss, count):
@@ -74,6 +72,6 @@ class Replicas:
         of the global batch's mean loss on every rank and return that loss."""
         if self.sgd is None:
             return loss
-        totals = self.dist.allreduce(np.array([count, count * loss]))
+        totals = dist.allreduce(np.array([count, count * loss]))
         self.sgd.sumAndNormalizeGradients(grads, count / totals[0])
         return float(totals[1] / totals[0])
