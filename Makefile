@@ -1,6 +1,6 @@
 # Two commands on a fresh machine with Python 3.10+ and pip:
 #   make demo   set up .venv, install legonn, train the MNIST MLP, then LeNet-5 (writes its structure)
-#   make test   set up .venv, install the test extras, run the whole suite
+#   make test   set up .venv, install the test and mpi extras, run the whole suite (distributed tests included)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -12,7 +12,7 @@ $(BIN)/python:
 
 install: $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,mpi]'
 
 demo: install
 	$(BIN)/python examples/mnist.py

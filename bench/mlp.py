@@ -39,15 +39,20 @@ def make_batch(xp, seed=0):
     return xp.asarray(x), xp.asarray(y)
 
 
-def legonn_step_fn(cuda, input_gradient=False):
+def mlp(input_gradient=False):
+    """The benchmarked MLP (legonn)."""
     model = nn.Sequential()
     for i in range(len(SIZES) - 1):
         model.add(nn.Linear(SIZES[i], SIZES[i + 1]))
         model.add(nn.ReLU() if i < len(SIZES) - 2 else nn.LogSoftMax())
     if not input_gradient:
         model.modules[0].gradInput = None   # no gradient with respect to the images
+    return model
+
+
+def legonn_step_fn(cuda, input_gradient=False):
     x, y = make_batch(lg.tensor.backend.cupy() if cuda else np)
-    return sgd_step(model, nn.ClassNLLCriterion(), x, y, cuda)
+    return sgd_step(mlp(input_gradient), nn.ClassNLLCriterion(), x, y, cuda)
 
 
 def array_step_fn(xp):

@@ -31,6 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import legonn as lg  # noqa: E402  (before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py)
 import numpy as np  # noqa: E402
 from legonn import nn, optim, threads  # noqa: E402
+from legonn.distributed import DistributedSampler  # noqa: E402
 
 import mnist_data  # noqa: E402
 
@@ -105,22 +106,27 @@ class DonkeyLoader:
 
     ``batches(epoch)`` yields ``(inputs, targets)`` in a fixed shuffled order
     per epoch; ``run_epoch(epoch, train_batch)`` is the Torch7 form, calling
-    ``train_batch(inputs, targets)`` from the ending callbacks.
+    ``train_batch(inputs, targets)`` from the ending callbacks. As rank ``rank``
+    of ``size`` data-parallel processes it loads only this rank's share of each
+    mini-batch (legonn.distributed.DistributedSampler).
     """
 
-    def __init__(self, paths, labels, batch_size, ndonkeys=2, backend='process', augmented=True, seed=0):
+    def __init__(self, paths, labels, batch_size, ndonkeys=2, backend='process', augmented=True, seed=0,
+                 rank=0, size=1):
         self.paths, self.labels = list(paths), np.asarray(labels)
         self.batch_size, self.augmented, self.seed = batch_size, augmented, seed
+        self.sampler = DistributedSampler(len(self.paths), batch_size, rank, size, seed)
         self.pool = threads.Threads(ndonkeys, backend=backend) if ndonkeys > 0 else None
 
     def __len__(self):
-        return (len(self.paths) + self.batch_size - 1) // self.batch_size
+        return len(self.sampler)
 
     def _jobs(self, epoch):
-        order = np.random.default_rng((self.seed, epoch)).permutation(len(self.paths))
-        for b, start in enumerate(range(0, len(order), self.batch_size)):
-            idx = order[start:start + self.batch_size]
-            yield ([self.paths[i] for i in idx], self.labels[idx].tolist(), (self.seed, epoch, b), self.augmented)
+        # the ranks' shares of a batch draw their augmentations from different streams
+        rank = (self.sampler.rank,) if self.sampler.size > 1 else ()
+        for b, (idx, _) in enumerate(self.sampler.batches(epoch)):
+            yield ([self.paths[i] for i in idx], self.labels[idx].tolist(), (self.seed, epoch, b) + rank,
+                   self.augmented)
 
     def run_epoch(self, epoch, train_batch):
         for args in self._jobs(epoch):

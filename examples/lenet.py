@@ -5,6 +5,7 @@
     python examples/lenet.py --cuda             # on the GPU (needs CuPy)
     python examples/lenet.py --donkeys 2        # 2 data-loading donkeys read augmented digits from disk
     python examples/lenet.py --resume out/lenet/checkpoint.lg --epochs 8   # go on from a checkpoint
+    mpiexec -n 2 python examples/lenet.py --distributed   # data-parallel over 2 MPI processes (examples/data_parallel.py)
 
 conv 1->20 5x5, ReLU, max-pool 2, conv 20->50 5x5, ReLU, max-pool 2,
 Linear 800->500, ReLU, Linear 500->10, LogSoftMax; ClassNLLCriterion.
@@ -19,9 +20,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 
 import legonn as lg  # noqa: E402  (before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py)
 import numpy as np  # noqa: E402
-from legonn import nn, optim  # noqa: E402
+from legonn import nn  # noqa: E402
 
 import checkpoint as checkpoints  # noqa: E402
+import data_parallel  # noqa: E402
 import mnist_data  # noqa: E402
 from mnist import evaluate, on_device, train_epoch  # noqa: E402  (held-out ConfusionMatrix, the Torch7 loop)
 
@@ -55,7 +57,11 @@ def main(argv=None):
     parser.add_argument('--donkeys', type=int, default=None,
                         help='load augmented mini-batches from image files with N donkey processes '
                              '(examples/donkeys.py; 0 loads them inline; the bundled subset only)')
+    parser.add_argument('--distributed', action='store_true',
+                        help='data-parallel under mpiexec -n N (legonn[mpi]), N donkey pools with --donkeys; '
+                             '--batch-size stays the global batch')
     args = parser.parse_args(argv)
+    replicas = data_parallel.Replicas(args.distributed)
     if args.donkeys is not None and args.data_dir:
         parser.error('--donkeys reads the bundled subset written out as image files; drop --data-dir')
 
@@ -71,53 +77,53 @@ def main(argv=None):
         model = lenet()
     criterion = nn.ClassNLLCriterion()
     config, xp = on_device(model, criterion, config, args.cuda)
-    print(model)
-    os.makedirs(os.path.dirname(args.structure) or '.', exist_ok=True)
-    with open(args.structure, 'w') as f:
-        f.write(repr(model) + '\n')
+    replicas.print(model)
+    if replicas.root:
+        os.makedirs(os.path.dirname(args.structure) or '.', exist_ok=True)
+        with open(args.structure, 'w') as f:
+            f.write(repr(model) + '\n')
     params, grad_params = model.getParameters()
-    print(f"{params.nElement()} parameters; {len(y_train)} training and {len(y_test)} held-out digits")
+    replicas.synchronize(params)
+    replicas.print(f"{params.nElement()} parameters; {len(y_train)} training and {len(y_test)} held-out digits"
+                   f"{f'; {replicas.size} processes' if replicas.size > 1 else ''}")
 
     checkpoint = args.checkpoint or os.path.join(args.log_dir, 'checkpoint.lg')
     start_time = time.perf_counter()
     loader = None
     if args.donkeys is not None:
         import donkeys
-        paths, labels, x_test, y_test = donkeys.prepare_cache(seed=args.seed)
+        paths, labels, x_test, y_test = replicas.root_first(donkeys.prepare_cache, seed=args.seed)
         x_test = x_test[:, None]
-        loader = donkeys.DonkeyLoader(paths, labels, args.batch_size, args.donkeys, seed=args.seed)
+        loader = donkeys.DonkeyLoader(paths, labels, args.batch_size, args.donkeys, seed=args.seed,
+                                      rank=replicas.rank, size=replicas.size)
 
     def batches(epoch):
         """(inputs, targets) mini-batches: from the donkeys, or sliced from the arrays in memory."""
         if loader is not None:
             yield from loader.batches(epoch)
             return
-        order = rng.permutation(len(y_train))
-        for start in range(0, len(order), args.batch_size):
-            idx = order[start:start + args.batch_size]
-            yield x_train[idx], y_train[idx]
+        yield from replicas.batches(rng.permutation(len(y_train)), args.batch_size, x_train, y_train)
 
-    logger = optim.Logger(os.path.join(args.log_dir, 'train.log'))
-    logger.setNames(['train loss', 'held-out error %'])
-    for row in history:
-        logger.add(row)
+    logger = replicas.logger(os.path.join(args.log_dir, 'train.log'), ['train loss', 'held-out error %'], history)
     n_batches = -(-len(y_train) // args.batch_size)
     confusion = None
     for epoch in range(first_epoch, args.epochs):
         mean_loss = train_epoch(model, criterion, params, grad_params, config, batches(epoch), n_batches, xp,
-                                f'epoch {epoch + 1}/{args.epochs}')
+                                f'epoch {epoch + 1}/{args.epochs}', replicas)
         confusion = evaluate(model, x_test, y_test, 500, xp)
         acc = confusion.totalValid
         history.append([mean_loss, 100 * (1 - acc)])
-        logger.add(history[-1])
-        checkpoints.save(checkpoint, model, config, history, epoch + 1, rng)
-        print(f"epoch {epoch + 1}: train loss {mean_loss:.4f}, held-out accuracy {acc * 100:.2f}%, "
-              f"{time.perf_counter() - start_time:.1f}s")
+        if replicas.root:
+            logger.add(history[-1])
+            checkpoints.save(checkpoint, model, config, history, epoch + 1, rng)
+        replicas.print(f"epoch {epoch + 1}: train loss {mean_loss:.4f}, held-out accuracy {acc * 100:.2f}%, "
+                       f"{time.perf_counter() - start_time:.1f}s")
     if loader is not None:
         loader.close()
     if confusion is not None:
-        print(confusion)
-    print(f"training curve: {logger.plot()}; checkpoint: {checkpoint}")
+        replicas.print(confusion)
+    if replicas.root:
+        print(f"training curve: {logger.plot()}; checkpoint: {checkpoint}")
     return history
 
 

@@ -6,6 +6,7 @@ a feval closure, optim.sgd, a hand-written loop.
     python examples/mnist.py --data-dir ~/mnist --epochs 5   # the full IDX files
     python examples/mnist.py --cuda           # on the GPU (needs CuPy)
     python examples/mnist.py --resume out/mnist/checkpoint.lg --epochs 20   # go on from a checkpoint
+    mpiexec -n 2 python examples/mnist.py --distributed   # data-parallel over 2 MPI processes (examples/data_parallel.py)
 
 After every epoch the model, the optimiser state and the random generators'
 states go to ``--checkpoint`` (lg.save writes it atomically); ``--resume``
@@ -26,6 +27,7 @@ import numpy as np  # noqa: E402
 from legonn import nn, optim  # noqa: E402
 
 import checkpoint as checkpoints  # noqa: E402
+import data_parallel  # noqa: E402
 import mnist_data  # noqa: E402
 
 
@@ -64,21 +66,25 @@ def on_device(model, criterion, config, cuda):
     return {k: v.cuda() if isinstance(v, lg.Tensor) else v for k, v in config.items()}, lg.tensor.backend.cupy()
 
 
-def train_epoch(model, criterion, params, grad_params, config, batches, n_batches, xp, desc):
+def train_epoch(model, criterion, params, grad_params, config, batches, n_batches, xp, desc, replicas=None):
     """One pass over ``batches`` ((inputs, targets) host arrays) the Torch7 way: a feval closure that
     zeroes the flat gradient, runs forward and backward and returns (loss, gradParams), handed to
-    optim.sgd. Returns the mean loss."""
+    optim.sgd. With ``replicas`` (data_parallel.Replicas) the gradient and loss become the global batch's
+    before optim.sgd sees them. Returns the mean loss."""
+    replicas = replicas or data_parallel.Replicas(distributed=False)
     total_loss, done = 0.0, 0
-    bar = tqdm(batches, total=n_batches, desc=desc, leave=False, unit='batch')
+    bar = tqdm(batches, total=n_batches, desc=desc, leave=False, unit='batch', disable=not replicas.root)
     for host_inputs, host_targets in bar:
         inputs, targets = xp.asarray(host_inputs), xp.asarray(host_targets)
 
         def feval(_):
             grad_params.zero()
-            output = model.forward(inputs)
-            loss = criterion.forward(output, targets)
-            model.backward(inputs, criterion.backward(output, targets))
-            return loss, grad_params
+            loss = 0.0
+            if len(host_targets):    # a rank's share of a global batch smaller than the world can be empty
+                output = model.forward(inputs)
+                loss = criterion.forward(output, targets)
+                model.backward(inputs, criterion.backward(output, targets))
+            return replicas.reduce(grad_params, loss, len(host_targets)), grad_params
 
         _, (loss,) = optim.sgd(feval, params, config)
         total_loss += loss
@@ -101,7 +107,10 @@ def main(argv=None):
     parser.add_argument('--log-dir', default='out/mnist', help='where the training log and its curve go')
     parser.add_argument('--checkpoint', help='checkpoint written after every epoch (default: LOG_DIR/checkpoint.lg)')
     parser.add_argument('--resume', help='a checkpoint to continue from (up to --epochs epochs in all)')
+    parser.add_argument('--distributed', action='store_true',
+                        help='data-parallel under mpiexec -n N (legonn[mpi]); --batch-size stays the global batch')
     args = parser.parse_args(argv)
+    replicas = data_parallel.Replicas(args.distributed)
 
     lg.manualSeed(args.seed)
     x_train, y_train, x_test, y_test = mnist_data.load(args.data_dir, seed=args.seed)
@@ -115,33 +124,33 @@ def main(argv=None):
         model = build(args.model, args.hidden)
     criterion = nn.ClassNLLCriterion()
     config, xp = on_device(model, criterion, config, args.cuda)
-    print(model)
+    replicas.print(model)
     params, grad_params = model.getParameters()
-    print(f"{params.nElement()} parameters; {len(y_train)} training and {len(y_test)} held-out digits")
+    replicas.synchronize(params)
+    replicas.print(f"{params.nElement()} parameters; {len(y_train)} training and {len(y_test)} held-out digits"
+                   f"{f'; {replicas.size} processes' if replicas.size > 1 else ''}")
 
     checkpoint = args.checkpoint or os.path.join(args.log_dir, 'checkpoint.lg')
-    logger = optim.Logger(os.path.join(args.log_dir, 'train.log'))
-    logger.setNames(['train loss', 'held-out error %'])
-    for row in history:
-        logger.add(row)
+    logger = replicas.logger(os.path.join(args.log_dir, 'train.log'), ['train loss', 'held-out error %'], history)
     acc = None
     start_time = time.perf_counter()
     for epoch in range(first_epoch, args.epochs):
         order = rng.permutation(len(y_train))
-        batches = ((x_train[order[s:s + args.batch_size]], y_train[order[s:s + args.batch_size]])
-                   for s in range(0, len(order), args.batch_size))
+        batches = replicas.batches(order, args.batch_size, x_train, y_train)
         mean_loss = train_epoch(model, criterion, params, grad_params, config, batches,
-                                -(-len(order) // args.batch_size), xp, f'epoch {epoch + 1}/{args.epochs}')
+                                -(-len(order) // args.batch_size), xp, f'epoch {epoch + 1}/{args.epochs}', replicas)
         confusion = evaluate(model, x_test, y_test, 500, xp)
         acc = confusion.totalValid
         history.append([mean_loss, 100 * (1 - acc)])
-        logger.add(history[-1])
-        checkpoints.save(checkpoint, model, config, history, epoch + 1, rng)
-        print(f"epoch {epoch + 1}: train loss {mean_loss:.4f}, held-out accuracy {acc * 100:.2f}%, "
-              f"{time.perf_counter() - start_time:.1f}s")
+        if replicas.root:
+            logger.add(history[-1])
+            checkpoints.save(checkpoint, model, config, history, epoch + 1, rng)
+        replicas.print(f"epoch {epoch + 1}: train loss {mean_loss:.4f}, held-out accuracy {acc * 100:.2f}%, "
+                       f"{time.perf_counter() - start_time:.1f}s")
     if acc is not None:
-        print(confusion)
-    print(f"training curve: {logger.plot()}; checkpoint: {checkpoint}")
+        replicas.print(confusion)
+    if replicas.root:
+        print(f"training curve: {logger.plot()}; checkpoint: {checkpoint}")
     return history
 
 

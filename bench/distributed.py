@@ -1,0 +1,157 @@
+"""Weak scaling of data-parallel training over MPI (legonn.distributed.AllReduceSGD): the SGD step of
+LeNet-5 (per-process batch 64) and of the MLP 784-1024-1024-10 (per-process batch 128) on 1 and on 2
+processes, each with one thread (OPENBLAS_NUM_THREADS=1 and lg.setnumthreads(1)); then the time of one
+allreduce (mean) against the gradient's size, and the MLP's gradient reduced whole or in buckets.
+
+Weak scaling keeps the per-process batch: 2 processes handle twice the samples per step, so the
+throughput ratio (samples/s at 2 / samples/s at 1) is 2.0 when the allreduce costs nothing. Each
+process count runs in its own ``mpiexec`` job; the timed blocks of the models alternate inside a job
+and the median step time over the blocks is reported (a burst of load on a shared machine then hits
+every model alike).
+
+    python bench/distributed.py [--blocks 7] [--steps 5] [--sizes 1e3 1e4 1e5 4.3e5 1e6 1.9e6 4e6]
+"""
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..'))
+sys.path.insert(0, os.path.join(HERE, '..', 'examples'))
+
+import legonn as lg  # noqa: E402  (before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py)
+import numpy as np  # noqa: E402
+from legonn import nn  # noqa: E402
+
+BATCHES = {'LeNet-5': 64, 'MLP 784-1024-1024-10': 128}
+BUCKETED_VALUES = 1_863_690   # the MLP's parameter count
+
+
+def model_of(name):
+    if name == 'LeNet-5':
+        from lenet import lenet
+        return lenet(), (1, 28, 28)
+    from mlp import mlp
+    return mlp(), (784,)
+
+
+def worker(blocks, steps, sizes):
+    """One rank of the job: the step times of each model, then the allreduce sweep; rank 0 prints JSON."""
+    import legonn.distributed as dist
+    from sgd_step import sgd_step
+    lg.setnumthreads(1)
+    comm = dist.init(timeout=300)
+    reducer = dist.AllReduceSGD(comm)
+    rng = np.random.default_rng(comm.rank)
+    steppers, reduce_times = {}, {}
+    for name, batch in BATCHES.items():
+        lg.manualSeed(1)
+        model, shape = model_of(name)
+        x = rng.random((batch,) + shape, dtype=np.float32)
+        y = rng.integers(0, 10, batch)
+        times = reduce_times[name] = []
+
+        def reduce(grads, times=times):
+            start = time.perf_counter()
+            reducer.sumAndNormalizeGradients(grads)
+            times.append(time.perf_counter() - start)
+        step = sgd_step(model, nn.ClassNLLCriterion(), x, y, False, reduce if comm.size > 1 else None)
+        reducer.synchronizeParameters(model.getParameters()[0])
+        step()   # warm-up: buffers, BLAS
+        steppers[name] = (step, model.getParameters()[0].nElement())
+    block_times = {name: [] for name in BATCHES}
+    for _ in range(blocks):
+        for name, (step, _) in steppers.items():
+            comm.barrier()
+            start = time.perf_counter()
+            for _ in range(steps):
+                step()
+            comm.barrier()
+            block_times[name].append((time.perf_counter() - start) / steps)
+    sweep = {}
+    for n in sizes:
+        buf = np.ones(int(n), dtype=np.float32)
+        comm.allreduce(buf, 'mean')
+        runs = []
+        for _ in range(blocks):
+            comm.barrier()
+            start = time.perf_counter()
+            for _ in range(steps):
+                comm.allreduce(buf, 'mean')
+            runs.append((time.perf_counter() - start) / steps)
+        sweep[int(n)] = statistics.median(runs)
+    # the MLP's gradient as 1, 4 or 16 buckets reduced one after the other: what splitting costs before any
+    # overlap with backward could pay for it
+    flat = np.ones(BUCKETED_VALUES, dtype=np.float32)
+    buckets = {}
+    for k in (1, 4, 16):
+        parts = np.array_split(flat, k)
+        runs = []
+        for _ in range(blocks):
+            comm.barrier()
+            start = time.perf_counter()
+            for _ in range(steps):
+                for part in parts:
+                    comm.allreduce(part, 'mean')
+            runs.append((time.perf_counter() - start) / steps)
+        buckets[k] = statistics.median(runs)
+    if comm.rank == 0:
+        print(json.dumps({'size': comm.size, 'sweep': sweep, 'buckets': buckets, 'models': {
+            name: {'params': steppers[name][1], 'step_s': statistics.median(block_times[name]),
+                   'allreduce_s': statistics.median(reduce_times[name]) if reduce_times[name] else 0.0}
+            for name in BATCHES}}))
+
+
+def run_job(nprocs, args):
+    mpiexec = shutil.which('mpiexec', path=os.path.dirname(sys.executable)) or shutil.which('mpiexec')
+    if mpiexec is None:
+        sys.exit("bench/distributed.py: no mpiexec found; pip install 'legonn[mpi]'")
+    env = dict(os.environ, OPENBLAS_NUM_THREADS='1', OMP_NUM_THREADS='1')
+    command = [mpiexec, '-n', str(nprocs), sys.executable, os.path.abspath(__file__), '--worker',
+               '--blocks', str(args.blocks), '--steps', str(args.steps), '--sizes', *map(str, args.sizes)]
+    out = subprocess.run(command, env=env, check=True, stdout=subprocess.PIPE, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--blocks', type=int, default=7)
+    parser.add_argument('--steps', type=int, default=5)
+    parser.add_argument('--sizes', type=float, nargs='+', default=[1e3, 1e4, 1e5, 4.3e5, 1e6, 1.9e6, 4e6])
+    parser.add_argument('--worker', action='store_true', help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.blocks, args.steps, args.sizes)
+        return
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    one, two = run_job(1, args), run_job(2, args)
+    print("\n| model | per-process batch | parameters | 1 process: ms/step, samples/s | 2 processes: ms/step, "
+          "samples/s | throughput 2/1 | allreduce ms/step (share of step) |")
+    print("|---|---|---|---|---|---|---|")
+    for name, batch in BATCHES.items():
+        a, b = one['models'][name], two['models'][name]
+        rate_a, rate_b = batch / a['step_s'], 2 * batch / b['step_s']
+        print(f"| {name} | {batch} | {a['params']:,} | {a['step_s'] * 1e3:.2f}, {rate_a:.0f} | "
+              f"{b['step_s'] * 1e3:.2f}, {rate_b:.0f} | **{rate_b / rate_a:.2f}x** | "
+              f"{b['allreduce_s'] * 1e3:.2f} ({b['allreduce_s'] / b['step_s'] * 100:.0f}%) |")
+    print("\n| float32 values | MiB | allreduce (mean), 2 processes: ms | GB/s of gradient |")
+    print("|---|---|---|---|")
+    for n, seconds in two['sweep'].items():
+        n = int(n)
+        print(f"| {n:,} | {n * 4 / 2 ** 20:.2f} | {seconds * 1e3:.3f} | {n * 4 / seconds / 1e9:.2f} |")
+    print(f"\n| the MLP's {BUCKETED_VALUES:,}-value gradient as | allreduced one after the other, 2 processes: ms |")
+    print("|---|---|")
+    for k, seconds in two['buckets'].items():
+        print(f"| {k} bucket{'s' if int(k) > 1 else ''} | {seconds * 1e3:.3f} |")
+    print(f"\nload average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+
+
+if __name__ == '__main__':
+    main()
