@@ -16,6 +16,7 @@ snake_case aliases then work without extra code.
 import copy
 
 from ..tensor import as_tensor_tree, default_class
+from .contract_inputs import CONTRACT_METHODS, accept_arrays, as_input_tree
 from .errors import name_outer
 from .flatten import flatten_parameters
 from .typed import Typed
@@ -38,6 +39,11 @@ class Module(Typed):
 
     # nngraph installs its node builder here (graph sits above modules in the import graph)
     node_factory = None
+    contract_base = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        accept_arrays(cls, CONTRACT_METHODS, lambda module, gradOutput: as_input_tree(gradOutput))
 
     def __init__(self):
         super().__init__()
