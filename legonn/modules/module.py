@@ -72,9 +72,10 @@ class Module(Typed):
             name_outer(self, err)
             raise
 
-    def backward(self, input, gradOutput, scale=1):
-        """``updateGradInput`` then ``accGradParameters``; returns ``gradInput``."""
-        input, gradOutput = as_tensor_tree(input), as_tensor_tree(gradOutput)
+    def backward(self, input, gradOutput=None, scale=1):
+        """``updateGradInput`` then ``accGradParameters``; returns ``gradInput``. ``gradOutput`` may be
+        omitted (Lua's nil) for modules that ignore it: a CriterionTable, Kmeans."""
+        input, gradOutput = as_tensor_tree(input), as_input_tree(gradOutput)
         try:
             self.updateGradInput(input, gradOutput)
             self.accGradParameters(input, gradOutput, scale)
@@ -193,10 +194,14 @@ class Module(Typed):
             if Module.node_factory is None:
                 raise RuntimeError('nngraph is not loaded: import legonn.graph')
             return Module.node_factory(self, *args)
-        if len(args) != 1:
-            raise TypeError(f"{self.shortName()}: calling a module on data takes one input (use a list for a table), "
-                            f"got {len(args)} arguments")
-        return self.forward(args[0])
+        if len(args) > 2:
+            raise TypeError(f"{self.shortName()}: calling a module on data takes an input and optionally a "
+                            f"gradOutput (use a list for a table), got {len(args)} arguments")
+        output = self.forward(args[0])
+        if len(args) == 1 or args[1] is None:
+            return output
+        # Module.lua's __call__: forward then backward, returning both results
+        return output, self.backward(args[0], args[1])
 
     def __neg__(self):
         return self()

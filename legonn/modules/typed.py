@@ -8,6 +8,7 @@ from ..tensor.conversion import convert_tree
 from ..tensor.naming import TorchNamed
 from ..tensor.types import FloatingShortcuts, device_twin, full_name
 from .errors import input_error
+from .nil_arguments import nil_means_default
 
 # every Module/Criterion class by name: the nn namespace and safe loading draw on it
 registry = {}
@@ -44,6 +45,7 @@ class Typed(FloatingShortcuts, TorchNamed):
         super().__init_subclass__(**kwargs)
         # only legonn's own classes: a user's subclass must not shadow an nn class of the same name
         # (users make theirs loadable with legonn.register)
+        nil_means_default(cls)
         own = cls.__module__.startswith('legonn.')
         if not cls.__name__.startswith('_') and own:
             registry[cls.__name__] = cls
