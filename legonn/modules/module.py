@@ -165,6 +165,11 @@ class Module(Typed):
     def children(self):
         return []
 
+    def replace(self, callback):
+        """``callback(m)`` for this module and (in containers) every descendant, each replaced by what the
+        callback returns (Module.lua's ``replace``, e.g. swapping every Dropout for an Identity)."""
+        return callback(self)
+
     def listModules(self):
         """This module and all its descendants, depth first."""
         out = [self]
@@ -173,9 +178,11 @@ class Module(Typed):
         return out
 
     def findModules(self, typename, container=None):
-        """(modules of class ``typename``, the container holding each)."""
+        """(modules of class ``typename`` (a name such as 'nn.Linear', or the class itself), the container
+        holding each). The type must match exactly, as Torch7's ``torch.typename`` comparison."""
         found, holders = [], []
-        if type(self).__name__ == typename.replace('nn.', ''):
+        if type(self) is typename if isinstance(typename, type) else \
+                type(self).__name__ == typename.replace('nn.', ''):
             found.append(self)
             holders.append(container)
         for child in self.children():
