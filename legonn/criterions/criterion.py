@@ -36,7 +36,8 @@ class Criterion(Typed):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        accept_arrays(cls, ('updateOutput', 'updateGradInput'), lambda criterion, target: criterion._targets(target))
+        accept_arrays(cls, ('updateOutput', 'updateGradInput'), lambda criterion, target: criterion._targets(target),
+                      convert_tensors=cls.takes_labels)
 
     def __init__(self):
         super().__init__()
@@ -54,6 +55,8 @@ class Criterion(Typed):
         values when they are whole numbers (Torch7 code holds labels in a FloatTensor and ``:long()``s them)."""
         if not self.takes_labels:
             return as_input_tree(target)
+        if isinstance(target, Tensor) and target._dtype.kind in 'iu':
+            return target
         labels = as_labels(target)
         if isinstance(labels, Tensor) and labels._dtype.kind == 'f':
             values = labels.array

@@ -22,11 +22,11 @@ def as_input_tree(value):
     return as_tensor_tree(value)
 
 
-def _accepting_arrays(method, convert_second):
+def _accepting_arrays(method, convert_second, convert_tensors):
     """``method(self, input, second, ...)`` with ``input`` and ``second`` converted first; ``second`` by
-    ``convert_second(self, second)``, which passes tensors through itself (a criterion turns floating
-    labels into a LongTensor). Only the outermost call converts: a ``super()`` call gets what its
-    caller passed (ClassSimplexCriterion hands MSECriterion a float target, not labels)."""
+    ``convert_second(self, second)``, for a tensor too when ``convert_tensors`` (a criterion turns
+    floating labels into a LongTensor). Only the outermost call converts: a ``super()`` call gets what
+    its caller passed (ClassSimplexCriterion hands MSECriterion a float target, not labels)."""
     name = method.__name__
 
     @functools.wraps(method)
@@ -35,16 +35,16 @@ def _accepting_arrays(method, convert_second):
             return method(self, input, *rest, **kwargs)
         if not isinstance(input, Tensor):
             input = as_input_tree(input)
-        if rest:
+        if rest and (convert_tensors or not isinstance(rest[0], Tensor)):
             rest = (convert_second(self, rest[0]),) + rest[1:]
         return method(self, input, *rest, **kwargs)
     contract_method.accepts_arrays = True
     return contract_method
 
 
-def accept_arrays(cls, names, convert_second):
+def accept_arrays(cls, names, convert_second, convert_tensors=False):
     """Wrap the methods ``names`` that ``cls`` itself defines (inherited ones are wrapped already)."""
     for name in names:
         method = cls.__dict__.get(name)
         if callable(method) and not getattr(method, 'accepts_arrays', False):
-            setattr(cls, name, _accepting_arrays(method, convert_second))
+            setattr(cls, name, _accepting_arrays(method, convert_second, convert_tensors))
