@@ -22,6 +22,15 @@ from .serialization import FormatError, deserialize, load, register, save, seria
 
 __all__ += ['save', 'load', 'serialize', 'deserialize', 'register', 'FormatError']
 
+# torch-level helpers ported code calls: torch.typename / torch.type / torch.isTensor, torch.multinomial,
+# torch.Timer, torch.LongStorage (legonn.type answers Lua's type names for plain values)
+from .tensor.introspection import isTensor, torch_type as type, typename  # noqa: E402
+from .tensor.sampling import multinomial  # noqa: E402
+from .tensor.storage import LongStorage  # noqa: E402
+from .tensor.timer import Timer  # noqa: E402
+
+__all__ += ['typename', 'type', 'isTensor', 'multinomial', 'Timer', 'LongStorage']
+
 # `lg.nn.Linear(...)` works after a bare `import legonn as lg`; the subpackages load on first use
 _SUBPACKAGES = ('nn', 'optim', 'threads', 'graph', 'modules', 'containers', 'criterions', 'tools')
 # the model tools (legonn.tools) at the top level: lg.debug.watch, lg.optimizeMemory, lg.summary, ...

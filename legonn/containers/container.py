@@ -95,6 +95,12 @@ class Container(Module):
             m.clearState()
         return self
 
+    def replace(self, callback):
+        out = callback(self)
+        for i, m in enumerate(self.modules):
+            self.modules[i] = m.replace(callback)
+        return out
+
     def apply(self, fn):
         fn(self)
         for m in self.modules:

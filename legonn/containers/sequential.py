@@ -1,5 +1,6 @@
 """Sequential: feeds each child's output to the next child."""
 from ..modules.errors import input_error
+from ..modules.contract_inputs import as_input_tree
 from ..tensor import Tensor, as_tensor_tree
 from .container import Container
 
@@ -82,8 +83,8 @@ class Sequential(Container):
             self.run_child(i, 'accUpdateGradParameters', self._input_of(i, input), current, lr)
             current = self.modules[i].gradInput
 
-    def backward(self, input, gradOutput, scale=1):
-        input, gradOutput = as_tensor_tree(input), as_tensor_tree(gradOutput)
+    def backward(self, input, gradOutput=None, scale=1):
+        input, gradOutput = as_tensor_tree(input), as_input_tree(gradOutput)
         self._check_backward_input(input)
         current = gradOutput
         for i in range(len(self.modules) - 1, -1, -1):

@@ -8,15 +8,24 @@ class ClassNLLCriterion(Criterion):
     ``input``: log-probabilities, ``(nClasses,)`` or ``(batch, nClasses)``;
     ``target``: 0-based integer labels, one per row (an int for a 1-D input).
     ``weights``: optional 1-D tensor of ``nClasses`` class weights (all 1 by
-    default). Every label must be a class: there is no ignored index.
+    default). Rows labelled ``ignoreIndex`` (default -100) add nothing to the loss,
+    its gradient or the total weight. The constructor refuses ``ignoreIndex=0``:
+    Torch7 users pass 0 to skip padding labels, outside its 1-based classes, while
+    0 is legonn's first class; shift it to -1, or set ``crit.ignoreIndex = 0``
+    afterwards to really ignore class 0.
     """
 
     takes_labels = True
 
-    def __init__(self, weights=None, sizeAverage=True):
+    def __init__(self, weights=None, sizeAverage=None, ignoreIndex=None):
         super().__init__()
+        if ignoreIndex == 0 and not isinstance(ignoreIndex, bool):
+            raise ValueError("ClassNLLCriterion: ignoreIndex 0 is a Torch7 padding label outside its 1-based "
+                             "classes; legonn's labels are 0-based: pass -1 for padding labels shifted like the "
+                             "others, or set crit.ignoreIndex = 0 after construction to ignore class 0")
         self.weights = self.classWeights(weights)
-        self.sizeAverage = sizeAverage
+        self.sizeAverage = True if sizeAverage is None else sizeAverage
+        self.ignoreIndex = -100 if ignoreIndex is None else ignoreIndex
 
     def _check(self, input, target):
         self.checkTensor(input, (1, 2))
@@ -26,13 +35,16 @@ class ClassNLLCriterion(Criterion):
             if self.weights.nElement() != n_classes:
                 raise ValueError(f"{self.shortName()}: {self.weights.nElement()} class weights for an input of "
                                  f"{n_classes} classes")
-        self.checkLabels(input, target, n_classes)
+        self.checkLabels(input, target, n_classes, self.ignoreIndex)
 
     def _picked(self, input, target):
         """(row index array, label array, per-row weights or None, total weight)."""
         xp = input.xp
         labels = target.array.reshape(-1)
         rows = xp.arange(labels.size)
+        ignored = labels == self.ignoreIndex
+        if bool(ignored.any()):
+            rows, labels = rows[~ignored], labels[~ignored]
         if self.weights is None:
             return rows, labels, None, labels.size
         w = self.weights.array[labels]

@@ -139,9 +139,6 @@ class CriterionTable(Module):
         self.gradInput = [grad, zero]
         return self.gradInput
 
-    def backward(self, input, gradOutput=None, scale=1):
-        return super().backward(input, 1.0 if gradOutput is None else gradOutput, scale)
-
     def __repr__(self):
         return f"nn.CriterionTable({self.criterion!r})"
 

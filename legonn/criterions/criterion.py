@@ -10,6 +10,7 @@ import numbers
 
 import numpy as np
 
+from ..modules.contract_inputs import accept_arrays, as_input_tree
 from ..modules.errors import input_error, name_outer
 from ..modules.module import CAUGHT
 from ..modules.typed import Typed
@@ -31,6 +32,12 @@ class Criterion(Typed):
     """Base class of every loss."""
 
     takes_labels = False
+    contract_base = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        accept_arrays(cls, ('updateOutput', 'updateGradInput'), lambda criterion, target: criterion._targets(target),
+                      convert_tensors=cls.takes_labels)
 
     def __init__(self):
         super().__init__()
@@ -44,7 +51,19 @@ class Criterion(Typed):
         return self.gradInput
 
     def _targets(self, target):
-        return as_labels(target) if self.takes_labels else as_tensor_tree(target)
+        """The target as a tensor (tree); for label criterions integer labels, converted from floating
+        values when they are whole numbers (Torch7 code holds labels in a FloatTensor and ``:long()``s them)."""
+        if not self.takes_labels:
+            return as_input_tree(target)
+        if isinstance(target, Tensor) and target._dtype.kind in 'iu':
+            return target
+        labels = as_labels(target)
+        if isinstance(labels, Tensor) and labels._dtype.kind == 'f':
+            values = labels.array
+            if not bool((values == values.round()).all()):
+                raise input_error(self, "whole-number class labels", f"non-integral values in a {labels.type()}")
+            labels = Tensor._from_array(values.astype('int64'))
+        return labels
 
     def forward(self, input, target):
         """The loss (a Python number) for ``input`` against ``target``."""
@@ -103,8 +122,8 @@ class Criterion(Typed):
             raise input_error(self, f"a target of {input.nElement()} elements (the input's size "
                               f"{tuple(input.size())})", got)
 
-    def checkLabels(self, input, target, n_classes):
-        """Integer class labels in [0, n_classes), one per input row (or a single label)."""
+    def checkLabels(self, input, target, n_classes, ignoreIndex=None):
+        """Integer class labels in [0, n_classes) (or ``ignoreIndex``), one per input row (or a single label)."""
         if not isinstance(target, Tensor) or target.dtype.kind not in 'iu':
             kind = target.type() if isinstance(target, Tensor) else type(target).__name__
             raise input_error(self, "integer class labels (e.g. a LongTensor or an int64 array)", kind, TypeError)
@@ -115,6 +134,10 @@ class Criterion(Typed):
         if target.nElement() != rows or target.dim() > 2:
             raise input_error(self, f"{rows} labels (one per input row)", f"labels of size {tuple(target.size())}")
         labels = target.array
+        if ignoreIndex is not None:
+            labels = labels[labels != ignoreIndex]
+            if labels.size == 0:
+                return
         lo, hi = int(labels.min()), int(labels.max())
         if lo < 0 or hi >= n_classes:
             raise input_error(self, f"labels in [0, {n_classes}) (0-based)", f"labels in [{lo}, {hi}]", IndexError)

@@ -6,7 +6,8 @@ from .criterion import Criterion
 
 class CrossEntropyCriterion(Criterion):
     """loss = ClassNLL(LogSoftMax(x), t): ``input`` raw scores ``(nClasses,)`` or ``(batch, nClasses)``,
-    ``target`` 0-based labels; ``weights`` and ``sizeAverage`` as in ClassNLLCriterion."""
+    ``target`` 0-based labels; ``weights`` and ``sizeAverage`` as in ClassNLLCriterion. As in Torch7,
+    ``sizeAverage`` reaches ``self.nll`` only when it changes, so ``crit.nll.sizeAverage = False`` sticks."""
 
     takes_labels = True
 
@@ -14,22 +15,30 @@ class CrossEntropyCriterion(Criterion):
         super().__init__()
         self.lsm = LogSoftMax()
         self.nll = ClassNLLCriterion(weights, sizeAverage)
-        self.sizeAverage = sizeAverage
+        self.sizeAverage = self.nll.sizeAverage
+        # Torch7 copies sizeAverage into nll only when it changed, so that setting
+        # ``crit.nll.sizeAverage`` directly (doc/criterion.md does) keeps working
+        self._pushedSizeAverage = self.sizeAverage
+
+    def _sync_size_average(self):
+        if self.sizeAverage != getattr(self, '_pushedSizeAverage', self.sizeAverage):
+            self.nll.sizeAverage = self.sizeAverage
+            self._pushedSizeAverage = self.sizeAverage
 
     def _check(self, input, target):
         # checked here so errors name this criterion, not its parts
         self.checkTensor(input, (1, 2))
-        self.checkLabels(input, target, input._size[-1])
+        self.checkLabels(input, target, input._size[-1], self.nll.ignoreIndex)
 
     def updateOutput(self, input, target):
         self._check(input, target)
-        self.nll.sizeAverage = self.sizeAverage
+        self._sync_size_average()
         self.output = self.nll.updateOutput(self.lsm.updateOutput(input), target)
         return self.output
 
     def updateGradInput(self, input, target):
         self._check(input, target)
-        self.nll.sizeAverage = self.sizeAverage
+        self._sync_size_average()
         self.lsm.updateOutput(input)
         self.gradInput = self.lsm.updateGradInput(input, self.nll.updateGradInput(self.lsm.output, target))
         return self.gradInput

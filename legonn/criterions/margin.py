@@ -154,7 +154,8 @@ class MultiLabelMarginCriterion(_LabelRows):
 
     Input ``(dim,)`` or ``(batch, dim)``; the target is an integer tensor of the input's
     size holding each row's 0-based target classes first, then -1 padding (Torch7's 0
-    padding, shifted to 0-based): ``[3, 0, -1, -1]`` means classes 3 and 0.
+    padding, shifted to 0-based): ``[3, 0, -1, -1]`` means classes 3 and 0. A class repeated
+    before the first -1 is an error, so Torch7's 0 padding ported literally fails loudly.
     """
 
     def __init__(self, sizeAverage=True):
@@ -182,6 +183,10 @@ class MultiLabelMarginCriterion(_LabelRows):
         k = int(valid.sum(axis=1).max()) if rows else 0
         t, valid = t[:, :k], valid[:, :k]            # the (rows, k, dim) arrays below need only k targets
         onehot = (t[:, :, None] == xp.arange(dim)[None, None, :]) & valid[:, :, None]   # (rows, k, dim)
+        if k > 1 and int(onehot.sum(axis=1).max()) > 1:
+            # a literal port pads with Torch7's 0, which is legonn's class 0: refuse rather than count it twice
+            raise input_error(self, "each target class once, then -1 padding (Torch7's 0 padding is -1 here)",
+                              "a class repeated before the first -1")
         is_target = onehot.any(axis=1)
         x_j = xp.take_along_axis(x, xp.where(valid, t, 0), axis=1)               # (rows, k)
         z = 1 - x_j[:, :, None] + x[:, None, :]

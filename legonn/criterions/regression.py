@@ -1,6 +1,7 @@
 """Regression losses: AbsCriterion, SmoothL1Criterion, WeightedMSECriterion, L1Cost."""
 from ..modules.elementwise import check_float_tensor
 from ..modules.errors import input_error
+from ..tensor import Tensor, as_tensor
 from .elementwise import _ElementwiseCriterion, _TargetFree
 from .mse import MSECriterion
 
@@ -32,14 +33,22 @@ class WeightedMSECriterion(MSECriterion):
     """MSE between the input and the target scaled by ``w``: sum_i (x_i - w_i t_i)^2 (Torch7's definition).
 
     ``WeightedMSECriterion(w)``; ``w`` has the target's size, or one sample's size for a
-    batch target (applied to every row). ``sizeAverage`` attribute as MSECriterion.
+    batch target (applied to every row). ``sizeAverage`` attribute as MSECriterion. A tensor
+    ``w`` is cloned with its type (Torch7's ``w:clone()``); a NumPy/CuPy array or a list
+    becomes a copy of the criterion's type.
     """
 
     def __init__(self, w, sizeAverage=True):
         super().__init__(sizeAverage)
-        if not hasattr(w, 'clone'):
-            raise ValueError(f"WeightedMSECriterion: w must be a tensor, got {type(w).__name__}")
-        self.weight = w.clone()
+        if isinstance(w, Tensor):
+            self.weight = w.clone()
+        else:
+            try:
+                w = as_tensor(w)
+            except TypeError:
+                raise ValueError(f"WeightedMSECriterion: w must be a tensor, array or list, got "
+                                 f"{type(w).__name__}") from None
+            self.weight = w.type(self.type()).clone()
 
     def _weighted(self, input, target):
         check_float_tensor(self, input)

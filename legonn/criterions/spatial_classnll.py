@@ -12,6 +12,8 @@ class SpatialClassNLLCriterion(Criterion):
     weighted sum is returned. ``total_weight`` keeps the denominator of the last call.
     """
 
+    takes_labels = True
+
     def __init__(self, weights=None, sizeAverage=True):
         super().__init__()
         self.weights = self.classWeights(weights)

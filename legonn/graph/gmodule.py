@@ -6,6 +6,7 @@ node used more than once. One input or output is passed as itself, several as
 a list (0-based, in the order given). Any node may carry a table.
 """
 from ..containers.container import Container
+from ..modules.contract_inputs import as_input_tree
 from ..modules.errors import add_path, input_error, name_error
 from ..modules.module import CAUGHT
 from ..tensor import as_tensor_tree
@@ -232,13 +233,13 @@ class gModule(Container):
         self._propagate(gradOutput)
         self._accumulate(scale)
 
-    def backward(self, input, gradOutput, scale=1):
+    def backward(self, input, gradOutput=None, scale=1):
         """updateGradInput, then accGradParameters from the same sweep.
 
         Every gradInput is computed before any parameter gradient moves, so a
         failure on the way back leaves the accumulated gradients untouched.
         """
-        input, gradOutput = as_tensor_tree(input), as_tensor_tree(gradOutput)
+        input, gradOutput = as_tensor_tree(input), as_input_tree(gradOutput)
         try:
             self._propagate(gradOutput)
             self._accumulate(scale)

@@ -10,6 +10,7 @@ import os
 import sys
 
 from ..modules.identity import Identity
+from .dot import node_label
 from .extras import JustElement, JustTable
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -63,8 +64,10 @@ class Node:
     """One node of a graph: ``module`` (None for the bookkeeping nodes) applied to the outputs of ``inputs``.
 
     ``annotations`` holds ``name``, ``description`` and ``graphAttributes``
-    (Graphviz attributes used by ``graph.dot``); ``site`` is (file, line,
-    function) of its creation. A split node (``nSplitOutputs``) passes a table
+    (Graphviz attributes used by ``graph.dot``), and ``_debugLabel``, nngraph's
+    '[file]:line_function' of the node's creation; ``site`` is that (file, line,
+    function). ``node.data`` is the node itself: nngraph keeps these fields in a
+    ``data`` table, so ported ``node.data.module`` / ``node.data.annotations`` read them. A split node (``nSplitOutputs``) passes a table
     through; a select node (``selectindex``) picks one entry of its input table.
     After a run, ``input``, ``output`` and ``gradOutput`` hold what flowed through.
     """
@@ -75,8 +78,9 @@ class Node:
         self.module = module
         self.inputs = []
         self.consumers = []
-        self.annotations = {}
         self.site = site if site is not None else creation_site()
+        path, line, function = self.site
+        self.annotations = {'_debugLabel': f"[{short_path(path)}]:{line}_{function}"}
         self.nSplitOutputs = nSplitOutputs
         self.selectindex = selectindex
         self.id = None
@@ -105,7 +109,12 @@ class Node:
             return JustElement()(self)
         splitter = Node(inputs=[self], site=site, nSplitOutputs=noutput)
         splitter.annotations['_splitOf'] = self
-        return tuple(Node(inputs=[splitter], site=site, selectindex=i) for i in range(noutput))
+        label = self.annotations.get('_debugLabel', '<unknown>')
+        splitter.annotations['_debugLabel'] = f"{label} split at [{short_path(site[0])}]:{site[1]}-mnode"
+        outputs = tuple(Node(inputs=[splitter], site=site, selectindex=i) for i in range(noutput))
+        for i, node in enumerate(outputs):
+            node.annotations['_debugLabel'] = f"{label}-{i}"   # 0-based, as the outputs
+        return outputs
 
     def annotate(self, annotations=None, **kwargs):
         """Set annotations: ``name``, ``description``, ``graphAttributes`` (a dict of Graphviz
@@ -123,6 +132,15 @@ class Node:
     @property
     def name(self):
         return self.annotations.get('name')
+
+    @property
+    def data(self):
+        return self
+
+    def label(self):
+        """The text nngraph draws in the node: name, description, module or role, the data that flowed
+        through it and, for several inputs, their nodes."""
+        return node_label(self)
 
     def siteText(self):
         """'file:line' of the node's creation."""

@@ -3,18 +3,21 @@ from .module import Module
 
 
 class Dropout(Module):
-    """``Dropout(p=0.5, v1=False, inplace=False)``; any input shape.
+    """``Dropout(p=0.5, v1=False, inplace=False, stochasticInference=False)``; any input shape.
 
     Training: each element is kept with probability 1-p (mask in ``noise``) and, by
     default, scaled by 1/(1-p) so that evaluation is the identity. ``v1=True``
     is Torch7's original version: no scaling in training, output times (1-p)
     in evaluation. ``inplace`` overwrites the input (and the gradOutput).
+    ``stochasticInference`` keeps sampling masks in evaluation too (Monte Carlo
+    dropout); Torch7 names the field ``stochastic_inference``.
     """
 
-    def __init__(self, p=0.5, v1=False, inplace=False):
+    def __init__(self, p=0.5, v1=False, inplace=False, stochasticInference=False):
         super().__init__()
         self.v2 = not v1
         self.inplace = bool(inplace)
+        self.stochastic_inference = bool(stochasticInference)
         self.setp(p)
 
     def setp(self, p):
@@ -31,7 +34,7 @@ class Dropout(Module):
             out = x
         else:
             out = self.bufferLike('output', input)
-        if self.p > 0 and self.train:
+        if self.p > 0 and (self.train or self.stochastic_inference):
             noise = self.bufferLike('noise', input)
             self.noise.bernoulli(1 - self.p)
             if self.v2:
@@ -51,7 +54,7 @@ class Dropout(Module):
             gi = g
         else:
             gi = self.bufferLike('gradInput', input)
-        if self.p > 0 and self.train:
+        if self.p > 0 and (self.train or self.stochastic_inference):
             xp.multiply(g, self.noise.array, out=gi)
         elif self.p > 0 and not self.v2:
             xp.multiply(g, 1 - self.p, out=gi)

@@ -20,27 +20,39 @@ class IndexLinear(Module):
     concatenated, ``sizes`` the per-sample counts); batch output ``(batch, outputSize)``.
     With ``doGradInput`` the gradient is dense, as Torch7's: per sample the keys
     0..inputSize-1 and d loss / d value for each, in the input's layout; else ``[]``.
-    ``gradWeight`` is dense here (Torch7 accumulates it sparsely); Torch7's max-normalise
-    mode is not provided.
+    ``gradWeight`` is dense here (Torch7 accumulates it sparsely).
+
+    ``normalize=True`` is Torch7's max-normalise mode: ``weight`` is
+    ``(inputSize, 4 + outputSize)``, its first four columns per key holding the largest
+    |value| seen in training, its inverse, an update scale (1) and a learnt per-key
+    offset; each value becomes ``value / max + offset`` (``sign(value) + offset`` when it
+    exceeds the max, in evaluation) before the product with the key's last
+    ``outputSize`` columns. Training forwards raise the maxima with the whole batch
+    before normalising (Torch7 raises them entry by entry, so in the batch that first
+    raises a key's max its earlier entries can differ). The first three columns are
+    state and get no gradient. As in Torch7 there is no gradInput in this mode.
     """
     input_dtypes = 'any'  # integer indices are part of its input
 
     def __init__(self, inputSize, outputSize, doGradInput=False, keysOffset=0, weight=None, bias=None,
                  normalize=False):
         super().__init__()
-        if normalize:
-            raise ValueError("IndexLinear: the max-normalise mode (normalize=True) is not provided")
+        if normalize and doGradInput:
+            raise ValueError("IndexLinear: doGradInput is not defined in the max-normalise mode (normalize=True), "
+                             "as in Torch7")
+        self.normalize = 4 if normalize else 0
         for what, v in (('inputSize', inputSize), ('outputSize', outputSize)):
             if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
                 raise ValueError(f"IndexLinear: {what} must be a positive integer, got {v!r}")
         if not isinstance(keysOffset, int):
             raise ValueError(f"IndexLinear: keysOffset must be an integer, got {keysOffset!r}")
-        self.weight = weight if weight is not None else self.output.new(inputSize, outputSize)
-        self.bias = bias if bias is not None else self.output.new(outputSize)
-        if tuple(self.weight.size()) != (inputSize, outputSize) or tuple(self.bias.size()) != (outputSize,):
-            raise ValueError(f"IndexLinear: expected a weight of size {(inputSize, outputSize)} and a bias of "
+        columns = outputSize + self.normalize
+        self.weight = weight if weight is not None else self.output.new(inputSize, columns).zero()
+        self.bias = bias if bias is not None else self.output.new(outputSize).zero()
+        if tuple(self.weight.size()) != (inputSize, columns) or tuple(self.bias.size()) != (outputSize,):
+            raise ValueError(f"IndexLinear: expected a weight of size {(inputSize, columns)} and a bias of "
                              f"{(outputSize,)}, got {tuple(self.weight.size())} and {tuple(self.bias.size())}")
-        self.gradWeight = self.weight.new(inputSize, outputSize)
+        self.gradWeight = self.weight.new(inputSize, columns)
         self.gradBias = self.bias.new(outputSize)
         self.doGradInput, self.keysOffset = bool(doGradInput), keysOffset
         self.gradInput = []
@@ -48,7 +60,27 @@ class IndexLinear(Module):
     def reset(self, stdv=None):
         uniform_reset(stdv, self.weight.size(1), self.weight, self.bias)
         self.bias.mul(1e-6)   # Torch7 starts the bias near zero
+        if self.normalize:
+            self.weight.narrow(1, 0, self.normalize).zero()
         return self
+
+    def _normalized(self, rows, vals, update):
+        """Torch7's max-normalised values; with ``update`` (a training forward) the per-key maxima
+        first take in this batch's |values|."""
+        xp, w = self.weight.xp, self.weight.array
+        magnitude = xp.abs(vals)
+        if update and rows.size:
+            order = xp.lexsort(xp.stack([magnitude, rows]))          # by key, then |value|
+            sorted_rows = rows[order]
+            last = xp.ones(rows.size, dtype=bool)
+            last[:-1] = sorted_rows[1:] != sorted_rows[:-1]           # each key's largest |value|
+            keys, batch_max = sorted_rows[last], magnitude[order][last]
+            grow = batch_max > w[keys, 0]
+            w[keys[grow], 0] = batch_max[grow]
+            w[keys[grow], 1] = 1 / batch_max[grow]
+            w[keys, 2] = 1
+        clamped = xp.where(magnitude > w[rows, 0], xp.sign(vals), vals * w[rows, 1])
+        return clamped + w[rows, 3]
 
     def _flat(self, input):
         """(rows of W, values, sample of each entry, batch size, layout) after checking everything."""
@@ -106,10 +138,12 @@ class IndexLinear(Module):
 
     def updateOutput(self, input):
         rows, vals, samples, n, layout = self._flat(input)
-        sizes = (self.weight.size(1),) if layout == 'single' else (n, self.weight.size(1))
-        out = self.bufferLike('output', self.weight, sizes).reshape(-1, self.weight.size(1))
+        n_out = self.bias.size(0)
+        if self.normalize:
+            vals = self._normalized(rows, vals, update=self.train)
+        out = self.bufferLike('output', self.weight, (n_out,) if layout == 'single' else (n, n_out)).reshape(-1, n_out)
         out[...] = self.bias.array
-        scatter_add(out, samples, self.weight.array[rows] * vals[:, None])
+        scatter_add(out, samples, self.weight.array[rows, self.normalize:] * vals[:, None])
         return self.output
 
     def updateGradInput(self, input, gradOutput):
@@ -119,7 +153,7 @@ class IndexLinear(Module):
             self.gradInput = []
             return self.gradInput
         n_in = self.weight.size(0)
-        go = gradOutput.array.reshape(-1, self.weight.size(1))
+        go = gradOutput.array.reshape(-1, self.bias.size(0))
         dense = Tensor._from_array(go @ self.weight.array.T)                  # (batch, inputSize)
         keys = arange(n_in, tensortype='legonn.LongTensor')
         keys = keys.cuda() if self.weight.is_cuda else keys
@@ -134,9 +168,18 @@ class IndexLinear(Module):
     def accGradParameters(self, input, gradOutput, scale=1):
         rows, vals, samples, n, layout = self._flat(input)
         self.checkGradOutput(gradOutput, self.output)
-        go = gradOutput.array.reshape(-1, self.weight.size(1))
-        scatter_add(self.gradWeight.array, rows, (scale * vals)[:, None] * go[samples])
+        go = gradOutput.array.reshape(-1, self.bias.size(0))
+        nrm = self.normalize
+        if not nrm:
+            scatter_add(self.gradWeight.array, rows, (scale * vals)[:, None] * go[samples])
+        else:
+            # both parts are computed before either is added: accUpdateGradParameters adds into weight itself
+            w = self.weight.array
+            g_weights = (scale * self._normalized(rows, vals, update=False))[:, None] * go[samples]
+            g_offset = scale * (go[samples] * w[rows, nrm:]).sum(axis=1)
+            scatter_add(self.gradWeight.array[:, nrm:], rows, g_weights)
+            scatter_add(self.gradWeight.array[:, nrm - 1], rows, g_offset)
         self.gradBias.array += scale * go.sum(axis=0)
 
     def __repr__(self):
-        return f"nn.IndexLinear({self.weight.size(0)} -> {self.weight.size(1)})"
+        return f"nn.IndexLinear({self.weight.size(0)} -> {self.bias.size(0)}{', normalize' if self.normalize else ''})"

@@ -10,7 +10,10 @@ class LookupTable(Module):
     ``LookupTable(nIndex, nOutput, paddingValue=None, maxNorm=None, normType=2)``.
     Input: ``(n,)`` or ``(batch, n)`` integer indices (an integer tensor, or a floating
     one holding whole numbers); output ``(n, nOutput)`` or ``(batch, n, nOutput)``.
-    Rows whose index is ``paddingValue`` receive no gradient. With ``maxNorm``, every
+    Rows whose index is ``paddingValue`` receive no gradient; ``None`` (the default) pads
+    nothing. The constructor refuses ``paddingValue=0``: Torch7's 0 meant "no padding"
+    (its indices start at 1), so a literal port must not silently freeze row 0; pass
+    ``None`` for no padding, or call ``setPadding(0)`` to keep row 0 out of training. With ``maxNorm``, every
     row the input references is rescaled in place before the lookup so that its
     ``normType``-norm is at most ``maxNorm`` (Torch7's renorm). ``scaleGradByFreq()``
     divides each row's gradient by how often its index appears in the input.
@@ -25,9 +28,12 @@ class LookupTable(Module):
                 raise ValueError(f"LookupTable: {what} must be a positive integer, got {v!r}")
         if maxNorm is not None and maxNorm <= 0:
             raise ValueError(f"LookupTable: maxNorm must be positive, got {maxNorm}")
+        if paddingValue == 0 and not isinstance(paddingValue, bool):
+            raise ValueError("LookupTable: paddingValue 0 is Torch7's 'no padding' (1-based indices); legonn's "
+                             "indices are 0-based: pass None for no padding, or call setPadding(0) to pad row 0")
         self.weight = self.output.new(nIndex, nOutput)
         self.gradWeight = self.output.new(nIndex, nOutput)
-        self.paddingValue = paddingValue
+        self.setPadding(paddingValue)
         self.maxNorm = maxNorm
         self.normType = normType
         self.shouldScaleGradByFreq = False
@@ -38,6 +44,12 @@ class LookupTable(Module):
         return self
 
     def setPadding(self, paddingValue):
+        """Keep row ``paddingValue`` (a 0-based index, or None for none) out of training."""
+        n = self.weight.size(0)
+        if paddingValue is not None and (not isinstance(paddingValue, int) or isinstance(paddingValue, bool)
+                                         or not 0 <= paddingValue < n):
+            raise ValueError(f"{self.shortName()}: paddingValue must be None (no padding) or a 0-based row "
+                             f"index in [0, {n}), got {paddingValue!r}")
         self.paddingValue = paddingValue
         return self
 

@@ -16,6 +16,7 @@ snake_case aliases then work without extra code.
 import copy
 
 from ..tensor import as_tensor_tree, default_class
+from .contract_inputs import CONTRACT_METHODS, accept_arrays, as_input_tree
 from .errors import name_outer
 from .flatten import flatten_parameters
 from .typed import Typed
@@ -38,6 +39,11 @@ class Module(Typed):
 
     # nngraph installs its node builder here (graph sits above modules in the import graph)
     node_factory = None
+    contract_base = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        accept_arrays(cls, CONTRACT_METHODS, lambda module, gradOutput: as_input_tree(gradOutput))
 
     def __init__(self):
         super().__init__()
@@ -66,9 +72,10 @@ class Module(Typed):
             name_outer(self, err)
             raise
 
-    def backward(self, input, gradOutput, scale=1):
-        """``updateGradInput`` then ``accGradParameters``; returns ``gradInput``."""
-        input, gradOutput = as_tensor_tree(input), as_tensor_tree(gradOutput)
+    def backward(self, input, gradOutput=None, scale=1):
+        """``updateGradInput`` then ``accGradParameters``; returns ``gradInput``. ``gradOutput`` may be
+        omitted (Lua's nil) for modules that ignore it: a CriterionTable, Kmeans."""
+        input, gradOutput = as_tensor_tree(input), as_input_tree(gradOutput)
         try:
             self.updateGradInput(input, gradOutput)
             self.accGradParameters(input, gradOutput, scale)
@@ -158,6 +165,11 @@ class Module(Typed):
     def children(self):
         return []
 
+    def replace(self, callback):
+        """``callback(m)`` for this module and (in containers) every descendant, each replaced by what the
+        callback returns (Module.lua's ``replace``, e.g. swapping every Dropout for an Identity)."""
+        return callback(self)
+
     def listModules(self):
         """This module and all its descendants, depth first."""
         out = [self]
@@ -166,9 +178,11 @@ class Module(Typed):
         return out
 
     def findModules(self, typename, container=None):
-        """(modules of class ``typename``, the container holding each)."""
+        """(modules of class ``typename`` (a name such as 'nn.Linear', or the class itself), the container
+        holding each). The type must match exactly, as Torch7's ``torch.typename`` comparison."""
         found, holders = [], []
-        if type(self).__name__ == typename.replace('nn.', ''):
+        if type(self) is typename if isinstance(typename, type) else \
+                type(self).__name__ == typename.replace('nn.', ''):
             found.append(self)
             holders.append(container)
         for child in self.children():
@@ -193,10 +207,14 @@ class Module(Typed):
             if Module.node_factory is None:
                 raise RuntimeError('nngraph is not loaded: import legonn.graph')
             return Module.node_factory(self, *args)
-        if len(args) != 1:
-            raise TypeError(f"{self.shortName()}: calling a module on data takes one input (use a list for a table), "
-                            f"got {len(args)} arguments")
-        return self.forward(args[0])
+        if len(args) > 2:
+            raise TypeError(f"{self.shortName()}: calling a module on data takes an input and optionally a "
+                            f"gradOutput (use a list for a table), got {len(args)} arguments")
+        output = self.forward(args[0])
+        if len(args) == 1 or args[1] is None:
+            return output
+        # Module.lua's __call__: forward then backward, returning both results
+        return output, self.backward(args[0], args[1])
 
     def __neg__(self):
         return self()

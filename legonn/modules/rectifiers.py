@@ -115,8 +115,10 @@ class PReLU(Module):
     """Parametric ReLU: y = x for x > 0, w * x otherwise, with a learnt slope ``w``.
 
     ``PReLU()`` (or ``PReLU(0)``) learns one slope shared by every element, any input
-    shape. ``PReLU(nOutputPlane)`` learns one slope per channel: input ``(nOutputPlane,)``,
-    ``(batch, nOutputPlane)``, ``(nOutputPlane, h, w)`` or ``(batch, nOutputPlane, h, w)``.
+    shape. ``PReLU(nOutputPlane)`` learns one slope per channel: input ``(nOutputPlane,)`` or
+    ``(batch, nOutputPlane, ...)`` of any rank. As THNN's PReLU, the channels are dimension 1
+    whenever the input has more than one dimension (a single ``(C, h, w)`` image is
+    ``(1, C, h, w)``).
     ``weight`` starts at 0.25 (Torch7's rule).
     """
 
@@ -139,8 +141,8 @@ class PReLU(Module):
         w = self.weight.array
         if self.nOutputPlane == 0:
             return w.reshape(())
-        self.checkTensor(input, (1, 2, 3, 4))
-        channel = 1 if input.dim() in (2, 4) else 0
+        self.checkTensor(input)
+        channel = 1 if input.dim() > 1 else 0
         if input.size(channel) != self.nOutputPlane:
             raise input_error(self, f"{self.nOutputPlane} channels in dimension {channel}",
                               f"input of size {tuple(input.size())}")

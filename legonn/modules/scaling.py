@@ -53,20 +53,20 @@ def uniform_reset(stdv, fan, *params):
 
 
 class Add(Module):
-    """y = x + b with a learnt bias ``b`` of ``inputSize`` elements (one shared element with
-    ``scalar=True``). Input of the bias's size, or a batch ``(batch, ...)`` of such samples.
-    ``Add(inputSize, scalar=False)``."""
+    """y = x + b with a learnt bias ``b`` of ``inputSize`` elements, or of that shape when
+    ``inputSize`` is a size tuple (one shared element with ``scalar=True``). Input of the
+    bias's size, or a batch ``(batch, ...)`` of such samples. ``Add(inputSize, scalar=False)``."""
 
     def __init__(self, inputSize, scalar=False):
         super().__init__()
-        size = 1 if scalar else _sizes('Add', (inputSize,))[0]
+        sizes = (1,) if scalar else _sizes('Add', (inputSize,))
         self.scalar = bool(scalar)
-        self.bias = self.output.new(size)
-        self.gradBias = self.output.new(size)
+        self.bias = self.output.new(*sizes)
+        self.gradBias = self.output.new(*sizes)
         self.reset()
 
     def reset(self, stdv=None):
-        uniform_reset(stdv, self.bias.size(0), self.bias)
+        uniform_reset(stdv, self.bias.size(0), self.bias)   # Torch7's fan: the bias's first dimension
         return self
 
     def updateOutput(self, input):
@@ -88,7 +88,7 @@ class Add(Module):
         self.gradBias.array += scale * g.reshape(self.gradBias.array.shape)
 
     def __repr__(self):
-        return f"nn.Add({'scalar' if self.scalar else self.bias.size(0)})"
+        return f"nn.Add({'scalar' if self.scalar else 'x'.join(map(str, self.bias.size()))})"
 
 
 class Mul(Module):

@@ -143,7 +143,7 @@ class _Convolution2d(Module):
             shared.append(scratch)
         return scratch
 
-    def backward(self, input, gradOutput, scale=1):
+    def backward(self, input, gradOutput=None, scale=1):
         """``updateGradInput`` then ``accGradParameters``, transposing gradOutput once for both."""
         self._backward_grad_t = []
         try:

@@ -54,6 +54,10 @@ def _table(owner, connTable):
             or (arr != np.round(arr)).any() or (arr < 0).any():
         raise ValueError(f"{owner}: connTable must be an (nConnections, 2) table of 0-based [input, output] plane "
                          f"indices, got {arr.shape} {arr.dtype}")
+    if arr[:, 1].min() != 0:
+        # Torch7's tables are 1-based; ported literally, output plane 0 would silently stay bias-only
+        raise ValueError(f"{owner}: connTable connects no input to output plane 0 (its output planes start at "
+                         f"{arr[:, 1].min()}); legonn's tables are 0-based: subtract 1 from a Torch7 table")
     return LongTensor(arr.astype(np.int64))
 
 

@@ -127,7 +127,11 @@ class SplitTable(Module):
 
 
 class SelectTable(Module):
-    """output = input[index] (the entry itself, tensor or table); gradInput is zero elsewhere."""
+    """output = input[index] (the entry itself, tensor or table); gradInput is zero elsewhere.
+
+    ``index`` is a 0-based position in a list (negative counts from the end), or a key
+    of a dict input (Lua tables with string keys: ``SelectTable('key')``).
+    """
     input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     def __init__(self, index):
@@ -135,12 +139,29 @@ class SelectTable(Module):
         self.index = index
         self.gradInput = []
 
+    def _key(self, input):
+        if not isinstance(input, dict):
+            raise input_error(self, f"a dict input holding key {self.index!r}", describe(input), TypeError)
+        if self.index not in input:
+            raise input_error(self, f"a dict input holding key {self.index!r}", f"keys {sorted(map(str, input))}",
+                              IndexError)
+        return self.index
+
     def updateOutput(self, input):
+        if isinstance(self.index, str):
+            self.output = input[self._key(input)]
+            return self.output
         check_table(self, input, min_length=0)
         self.output = input[_table_index(self, self.index, len(input))]
         return self.output
 
     def updateGradInput(self, input, gradOutput):
+        if isinstance(self.index, str):
+            key = self._key(input)
+            old = self.gradInput if isinstance(self.gradInput, dict) else {}
+            self.gradInput = {k: zero_mirror(old.get(k), v) for k, v in input.items()}
+            self.gradInput[key] = copy_tree(old.get(key), gradOutput)
+            return self.gradInput
         check_table(self, input, min_length=0)
         i = _table_index(self, self.index, len(input))
         if not same_nesting(input[i], gradOutput):

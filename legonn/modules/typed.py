@@ -8,6 +8,7 @@ from ..tensor.conversion import convert_tree
 from ..tensor.naming import TorchNamed
 from ..tensor.types import FloatingShortcuts, device_twin, full_name
 from .errors import input_error
+from .nil_arguments import nil_means_default
 
 # every Module/Criterion class by name: the nn namespace and safe loading draw on it
 registry = {}
@@ -34,7 +35,9 @@ class Typed(FloatingShortcuts, TorchNamed):
     converts_with_cache = True
     # What inputs the module accepts, checked by checkContract before any arithmetic:
     # 'floating' tensors, or 'any' element type for modules that only move data (View, SelectTable, ...).
-    input_dtypes = 'floating'
+    # Torch7's nn.Module checks nothing, so a user's subclass of Module or Criterion takes any input;
+    # legonn's own classes are 'floating' unless they (or a legonn base) declare otherwise.
+    input_dtypes = 'any'
     # True for modules that convert between types or devices (Copy, Convert, DontCast).
     any_device = False
 
@@ -42,8 +45,13 @@ class Typed(FloatingShortcuts, TorchNamed):
         super().__init_subclass__(**kwargs)
         # only legonn's own classes: a user's subclass must not shadow an nn class of the same name
         # (users make theirs loadable with legonn.register)
-        if not cls.__name__.startswith('_') and cls.__module__.startswith('legonn.'):
+        nil_means_default(cls)
+        own = cls.__module__.startswith('legonn.')
+        if not cls.__name__.startswith('_') and own:
             registry[cls.__name__] = cls
+        declared_by = next(klass for klass in cls.__mro__ if 'input_dtypes' in vars(klass))
+        if own and declared_by is Typed and not vars(cls).get('contract_base'):
+            cls.input_dtypes = 'floating'
 
     def __init__(self):
         self._type = default_class()._typename

@@ -118,6 +118,22 @@ class ConfusionMatrix:
         self.averageValid = float(valids[seen].mean()) if seen.any() else math.nan
         self.averageUnionValid = float(union[both].mean()) if both.any() else math.nan
 
+    def farFrr(self):
+        """False rejection and false acceptance rates, Torch7's ``farFrr``: ``(classFrrs, classFars, frrs,
+        fars)``. For a class i with samples, FRR = 1 - mat[i, i] / (samples of i) and FAR is the mean, over
+        the other classes j with samples, of mat[j, i] / (samples of j). ``classFrrs``/``classFars`` hold
+        one entry per class (-1 for a class without samples); ``frrs``/``fars`` only the classes with samples."""
+        mat = self.mat.array.astype(np.float64)
+        counts = mat.sum(axis=1)
+        seen = counts > 0
+        with np.errstate(invalid='ignore', divide='ignore'):
+            rates = mat / counts[:, None]             # row j: how class j's samples were classified
+            frr = 1 - np.diag(rates)
+            others = seen[:, None] & ~np.eye(self.nclasses, dtype=bool)       # [j, i]: j seen, j != i
+            far = np.where(others, rates, 0).sum(axis=0) / others.sum(axis=0)
+        class_frrs, class_fars = np.where(seen, frr, -1.0), np.where(seen, far, -1.0)
+        return FloatTensor(class_frrs), FloatTensor(class_fars), FloatTensor(frr[seen]), FloatTensor(far[seen])
+
     def classAccuracy(self, cls):
         """Accuracy on class ``cls`` (0-based index or name), after ``updateValids``."""
         if isinstance(cls, str):

@@ -100,7 +100,9 @@ def as_tensor(obj):
 
 
 def as_tensor_tree(obj):
-    """``as_tensor`` applied through nested lists/tuples (Lua tables); tables stay lists."""
+    """``as_tensor`` applied through nested lists/tuples and dicts (Lua tables); lists stay lists, dicts dicts."""
+    if isinstance(obj, dict):
+        return {key: as_tensor_tree(value) for key, value in obj.items()}
     if isinstance(obj, (list, tuple)):
         if obj and all(isinstance(v, numbers.Number) and not isinstance(v, bool) for v in obj):
             return as_tensor(obj)

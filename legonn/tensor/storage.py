@@ -90,3 +90,21 @@ class Storage(TorchNamed):
         body = '\n'.join(f' {v}' for v in self.tolist()[:20])
         more = '\n ...' if self.size() > 20 else ''
         return f"{body}{more}\n[{self.type()} of size {self.size()}]"
+
+
+class LongStorage(Storage):
+    """Torch7's ``torch.LongStorage``: an int64 storage of ``n`` zeros, or holding the given values
+    (``LongStorage([2, 3])``). Used as a size it is iterable: ``t.resize(*LongStorage([2, 3]))``."""
+    __slots__ = ()
+
+    def __init__(self, size_or_values=0):
+        if isinstance(size_or_values, Storage):
+            size_or_values = size_or_values.tolist()
+        if isinstance(size_or_values, int) and not isinstance(size_or_values, bool):
+            data = np.zeros(size_or_values, dtype=np.int64)
+        else:
+            data = np.asarray(list(size_or_values), dtype=np.int64)
+        super().__init__(data)
+
+    def __reduce__(self):
+        return LongStorage, (self.tolist(),)

@@ -127,8 +127,8 @@ def test_gpu_matches_cpu(name, shape):
 def test_label_errors_name_the_criterion(cls):
     c, name = cls(), cls.__name__
     x = lg.randn(3, 4)
-    with pytest.raises(TypeError, match=f'{name}: expected integer class labels.*got legonn.DoubleTensor'):
-        c.forward(x, np.array([0.0, 1.0, 2.0]))
+    with pytest.raises(ValueError, match=f'{name}: expected whole-number class labels.*legonn.DoubleTensor'):
+        c.forward(x, np.array([0.0, 1.5, 2.0]))
     with pytest.raises(IndexError, match=rf'{name}: expected labels in \[0, 4\) \(0-based\), got labels in \[0, 4\]'):
         c.forward(x, np.array([0, 4, 1]))
     with pytest.raises(IndexError, match=f'{name}: expected labels in'):

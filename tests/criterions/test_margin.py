@@ -80,8 +80,8 @@ def test_label_errors_name_the_criterion():
     x = lg.FloatTensor(3, 5)
     with pytest.raises(IndexError, match=r'MultiMarginCriterion\(p=1, margin=1\): expected labels in \[0, 5\)'):
         nn.MultiMarginCriterion().forward(x, [0, 5, 1])
-    with pytest.raises(TypeError, match='MultiMarginCriterion.*integer class labels'):
-        nn.MultiMarginCriterion().forward(x, lg.FloatTensor([0, 1, 2]))
+    with pytest.raises(ValueError, match='MultiMarginCriterion.*whole-number class labels'):
+        nn.MultiMarginCriterion().forward(x, lg.FloatTensor([0, 1.5, 2]))
     with pytest.raises(ValueError, match='MultiMarginCriterion.*3 labels'):
         nn.MultiMarginCriterion().forward(x, [0, 1])
     with pytest.raises(IndexError, match=r'MultiLabelMarginCriterion: expected target classes in \[0, 5\) or -1'):

@@ -70,8 +70,8 @@ def test_errors():
         c.forward(x, lg.LongTensor(2, 2, 2).fill(3))
     with pytest.raises(ValueError, match=r'expected a target of size \(2, 2, 2\), got \(2, 2\)'):
         c.forward(x, lg.LongTensor(2, 2).fill(0))
-    with pytest.raises(TypeError, match='integer class labels'):
-        c.forward(x, lg.zeros(2, 2, 2))
+    with pytest.raises(ValueError, match='whole-number class labels'):
+        c.forward(x, lg.zeros(2, 2, 2).fill(0.5))
     with pytest.raises(ValueError, match='4-D input'):
         c.forward(lg.randn(3, 2), lg.LongTensor(3).fill(0))
     with pytest.raises(ValueError, match='one weight per class'):

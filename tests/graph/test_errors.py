@@ -168,6 +168,7 @@ def test_failure_late_in_backward_leaves_gradients_untouched():
         assert not np.asarray(m.gradWeight.array).any() and not np.asarray(m.gradBias.array).any()
 
 
-def test_calling_a_module_with_two_data_arguments():
-    with pytest.raises(TypeError, match='takes one input'):
-        nn.Tanh()(lg.randn(2), lg.randn(2))
+def test_calling_a_module_with_three_data_arguments():
+    """Module.lua's __call__ takes (input, gradOutput); a third argument is an error."""
+    with pytest.raises(TypeError, match='takes an input and optionally a gradOutput'):
+        nn.Tanh()(lg.randn(2), lg.randn(2), lg.randn(2))

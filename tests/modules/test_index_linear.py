@@ -97,5 +97,128 @@ def test_bad_inputs_change_nothing():
     with pytest.raises(TypeError, match='integer input keys'):
         m.forward([lg.DoubleTensor([0.0]), lg.DoubleTensor([1.0])])
     assert (m.gradWeight.numpy() == 1).all()
-    with pytest.raises(ValueError):
-        nn.IndexLinear(6, 3, normalize=True)
+    with pytest.raises(ValueError, match='doGradInput is not defined in the max-normalise mode'):
+        nn.IndexLinear(6, 3, True, normalize=True)
+
+
+# --- max-normalise mode (torch/nn IndexLinear.lua normalize, lib/THNN/generic/IndexLinear.c maxNormalize) ---
+
+def _normalized_module():
+    m = nn.IndexLinear(6, 3, normalize=True).reset().double()
+    m.weight.narrow(1, 3, 1).uniform(-0.5, 0.5)       # the learnt per-key offsets start at 0 in Torch7
+    return m
+
+
+def _normalized_reference(weight, bias, keys, vals, maxima):
+    """NumPy: value / max + offset (sign + offset beyond the max), times the key's weight columns."""
+    out = []
+    for k, v in zip(keys, vals):
+        row = bias.copy()
+        for key, value in zip(k, v):
+            m = maxima[key]
+            n = np.sign(value) if abs(value) > m else value * (1 / m if m else 0)
+            row += (n + weight[key, 3]) * weight[key, 4:]
+        out.append(row)
+    return np.stack(out)
+
+
+@pytest.mark.parametrize('form', ['single', 'list', 'flat'])
+def test_normalize_training_forward_tracks_maxima(form):
+    """IndexLinear.c updateOutput: in training each key's column 0 keeps the largest |value| seen and column
+    1 its inverse; column 2 (the update scale) is 1; the output uses the normalised values."""
+    m = _normalized_module()
+    w0 = m.weight.numpy().copy()
+    out = m.forward(_inputs()[form]).numpy()
+    maxima = np.zeros(6)
+    for k, v in zip(KEYS if form != 'single' else KEYS[:1], VALS):
+        for key, value in zip(k, v):
+            maxima[key] = max(maxima[key], abs(value))
+    seen = maxima > 0
+    np.testing.assert_array_equal(m.weight.numpy()[:, 0], maxima)
+    np.testing.assert_allclose(m.weight.numpy()[seen, 1], 1 / maxima[seen], rtol=1e-15)
+    np.testing.assert_array_equal(m.weight.numpy()[:, 2], seen.astype(float))
+    np.testing.assert_array_equal(m.weight.numpy()[:, 3:], w0[:, 3:])
+    keys, vals = (KEYS, VALS) if form != 'single' else (KEYS[:1], VALS[:1])
+    ref = _normalized_reference(w0, m.bias.numpy(), keys, vals, maxima)
+    np.testing.assert_allclose(out, ref[0] if form == 'single' else ref, rtol=1e-13)
+
+
+def test_normalize_evaluation_clamps_and_keeps_maxima():
+    """IndexLinear.c: out of training the maxima stay; a value beyond its key's max counts as its sign."""
+    m = _normalized_module()
+    m.forward([lg.LongTensor([0, 1]), lg.DoubleTensor([2.0, -4.0])])
+    state = m.weight.numpy()[:, :3].copy()
+    m.evaluate()
+    out = m.forward([lg.LongTensor([0, 1]), lg.DoubleTensor([5.0, -1.0])]).numpy()
+    np.testing.assert_array_equal(m.weight.numpy()[:, :3], state)
+    w = m.weight.numpy()
+    expected = m.bias.numpy() + (1 + w[0, 3]) * w[0, 4:] + (-0.25 + w[1, 3]) * w[1, 4:]
+    np.testing.assert_allclose(out, expected, rtol=1e-13)
+
+
+def test_normalize_parameter_gradients_by_finite_differences():
+    """The learnt columns (per-key offset, weights) and the bias against central differences; the state
+    columns (max, inverse, scale) get no gradient, as in Torch7."""
+    m = _normalized_module()
+    x = _inputs()['flat']
+    m.forward(x)              # fixes the maxima
+    m.evaluate()
+    go = np.random.RandomState(4).randn(2, 3)
+    m.zeroGradParameters()
+    m.forward(x)
+    m.backward(x, lg.DoubleTensor(go))
+    for param, grad in ((m.weight, m.gradWeight), (m.bias, m.gradBias)):
+        p = param.numpy()
+        numeric = np.zeros_like(p)
+        for idx in np.ndindex(p.shape):
+            if param is m.weight and idx[1] < 3:
+                continue
+            orig = p[idx]
+            p[idx] = orig + 1e-6
+            up = (m.forward(x).numpy() * go).sum()
+            p[idx] = orig - 1e-6
+            down = (m.forward(x).numpy() * go).sum()
+            p[idx] = orig
+            numeric[idx] = (up - down) / 2e-6
+        np.testing.assert_allclose(grad.numpy(), numeric, rtol=1e-6, atol=1e-8)
+    assert not m.gradWeight.numpy()[:, :3].any()
+
+
+def test_normalize_update_matches_torch7_rule():
+    """IndexLinear.c updateParameters (maxNormalize): offset -= lr * sum_k g_k w_k with the weights before
+    their own step, then w_k -= lr * g_k * n; accUpdateGradParameters gives the same step."""
+    m = _normalized_module()
+    twin = m.clone()
+    x, go = _inputs()['list'], lg.DoubleTensor(np.random.RandomState(5).randn(2, 3))
+    m.zeroGradParameters()
+    m.forward(x)
+    m.backward(x, go)
+    m.updateParameters(0.1)
+    twin.forward(x)
+    twin.accUpdateGradParameters(x, go, 0.1)
+    np.testing.assert_allclose(twin.weight.numpy(), m.weight.numpy(), rtol=1e-13)
+
+
+def test_normalize_type_roundtrip():
+    m = nn.IndexLinear(6, 3, normalize=True).reset()
+    x = [lg.LongTensor([0, 4, 2]), lg.FloatTensor([1.0, 2.0, -1.0])]
+    out = m.forward(x).numpy().astype(np.float64)
+    m.double()
+    np.testing.assert_allclose(m.forward([x[0], x[1].double()]).numpy(), out, rtol=1e-6)
+    assert repr(m) == 'nn.IndexLinear(6 -> 3, normalize)'
+
+
+@pytest.mark.gpu
+def test_normalize_gpu_matches_cpu():
+    m = _normalized_module()
+    gpu = m.clone().cuda()
+    x = _inputs()['flat']
+    xg = [x[0].cuda(), x[1].cuda(), x[2]]
+    np.testing.assert_allclose(gpu.forward(xg).cpu().numpy(), m.forward(x).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(gpu.weight.cpu().numpy(), m.weight.numpy(), rtol=1e-12)
+    go = lg.DoubleTensor(np.ones((2, 3)))
+    m.zeroGradParameters()
+    gpu.zeroGradParameters()
+    m.backward(x, go)
+    gpu.backward(xg, go.cuda())
+    np.testing.assert_allclose(gpu.gradWeight.cpu().numpy(), m.gradWeight.numpy(), rtol=1e-12)

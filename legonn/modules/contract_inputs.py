@@ -1,0 +1,50 @@
+"""What the contract methods accept when Torch7 code calls them directly.
+
+Torch7 programs call ``updateOutput``, ``updateGradInput``, ``accGradParameters``
+and ``accUpdateGradParameters`` themselves (nngraph's README, threads'
+``benchmark/threadedtrain.lua``), not only through ``forward``/``backward``. Every
+class of the contract has those methods wrapped when it is defined, so they take
+what ``forward`` takes: NumPy/CuPy arrays, nested lists and dicts of them are
+wrapped without copying, and ``None`` (Lua's nil: a missing gradOutput) stays
+``None``. A tensor passes through after one type check.
+"""
+import functools
+
+from ..tensor import Tensor, as_tensor_tree
+
+CONTRACT_METHODS = ('updateOutput', 'updateGradInput', 'accGradParameters', 'accUpdateGradParameters')
+
+
+def as_input_tree(value):
+    """``value`` as ``forward`` would see it; ``None`` is kept (Lua's nil)."""
+    if value is None or isinstance(value, Tensor):
+        return value
+    return as_tensor_tree(value)
+
+
+def _accepting_arrays(method, convert_second, convert_tensors):
+    """``method(self, input, second, ...)`` with ``input`` and ``second`` converted first; ``second`` by
+    ``convert_second(self, second)``, for a tensor too when ``convert_tensors`` (a criterion turns
+    floating labels into a LongTensor). Only the outermost call converts: a ``super()`` call gets what
+    its caller passed (ClassSimplexCriterion hands MSECriterion a float target, not labels)."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    def contract_method(self, input, *rest, **kwargs):
+        if getattr(type(self), name) is not contract_method:
+            return method(self, input, *rest, **kwargs)
+        if not isinstance(input, Tensor):
+            input = as_input_tree(input)
+        if rest and (convert_tensors or not isinstance(rest[0], Tensor)):
+            rest = (convert_second(self, rest[0]),) + rest[1:]
+        return method(self, input, *rest, **kwargs)
+    contract_method.accepts_arrays = True
+    return contract_method
+
+
+def accept_arrays(cls, names, convert_second, convert_tensors=False):
+    """Wrap the methods ``names`` that ``cls`` itself defines (inherited ones are wrapped already)."""
+    for name in names:
+        method = cls.__dict__.get(name)
+        if callable(method) and not getattr(method, 'accepts_arrays', False):
+            setattr(cls, name, _accepting_arrays(method, convert_second, convert_tensors))

@@ -1,0 +1,182 @@
+"""Calls Torch7 code makes that legonn used to refuse: the contract methods called directly on arrays,
+float labels, a user's module on integer data, backward without a gradOutput, m(x, gradOutput)."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import graph, nn  # noqa: F401  (graph: nngraph's node building)
+from tests.robustness import catalog
+
+
+def _double(tree):
+    if isinstance(tree, list):
+        return [_double(t) for t in tree]
+    return tree.double() if tree.dtype.kind == 'f' else tree
+
+
+def _double_arrays(tree):
+    if isinstance(tree, list):
+        return [_double_arrays(t) for t in tree]
+    return np.array(tree.array, dtype=np.float64 if tree.dtype.kind == 'f' else tree.dtype)
+
+
+@pytest.mark.parametrize('name', ['Linear', 'Sequential', 'ConcatTable', 'ParallelTable', 'gModule',
+                                  'SpatialConvolution', 'LookupTable', 'CAddTable', 'BatchNormalization'])
+def test_contract_methods_take_arrays(name):
+    """nngraph's README and torch/threads benchmark/threadedtrain.lua call updateOutput, updateGradInput and
+    accGradParameters themselves (Module.lua's forward/backward are only wrappers): with arrays they must
+    give what forward/backward give with tensors."""
+    build, make_input = catalog.MODULES[name]
+    lg.manualSeed(7)
+    on_tensors = build().double()
+    lg.manualSeed(7)
+    on_arrays = build().double()
+    x_tensors = _double(make_input())
+    out = on_tensors.forward(x_tensors)
+    grad = catalog.grad_like(out)
+    expected_gi = on_tensors.backward(x_tensors, grad)
+    x_arrays, grad_arrays = _double_arrays(x_tensors), _double_arrays(grad)
+    got = on_arrays.updateOutput(x_arrays)
+    for a, b in zip(lg_leaves(got), lg_leaves(out)):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    gi = on_arrays.updateGradInput(x_arrays, grad_arrays)
+    for a, b in zip(lg_leaves(gi), lg_leaves(expected_gi)):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    on_arrays.accGradParameters(x_arrays, grad_arrays, 1)
+    for a, b in zip(on_arrays.parameters()[1], on_tensors.parameters()[1]):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12)
+
+
+def lg_leaves(tree):
+    if isinstance(tree, list):
+        return [leaf for t in tree for leaf in lg_leaves(t)]
+    return [tree.numpy()]
+
+
+def test_acc_update_grad_parameters_takes_arrays():
+    """torch/nn Module.lua accUpdateGradParameters(input, gradOutput, lr): weight -= lr * dW, on arrays too."""
+    m = nn.Linear(3, 2).double()
+    x, g = np.random.rand(4, 3), np.random.rand(4, 2)
+    w0 = m.weight.numpy().copy()
+    m.forward(x)
+    m.accUpdateGradParameters(x, g, 0.5)
+    np.testing.assert_allclose(m.weight.numpy(), w0 - 0.5 * g.T @ x, rtol=1e-12)
+
+
+def test_criterion_contract_methods_take_arrays():
+    """torch/nn Criterion.lua: forward/backward call updateOutput/updateGradInput, which Torch7 code also
+    calls directly."""
+    crit = nn.MSECriterion().double()
+    x, t = np.random.rand(3, 2), np.random.rand(3, 2)
+    assert crit.updateOutput(x, t) == pytest.approx(((x - t) ** 2).mean(), rel=1e-12)
+    np.testing.assert_allclose(crit.updateGradInput(x, t).numpy(), 2 * (x - t) / 6, rtol=1e-12)
+    nll = nn.ClassNLLCriterion().double()
+    assert nll.updateOutput(np.log(np.full((2, 4), 0.25)), np.array([1, 3])) == pytest.approx(np.log(4))
+
+
+@pytest.mark.parametrize('cls', [nn.ClassNLLCriterion, nn.CrossEntropyCriterion, nn.MultiMarginCriterion])
+@pytest.mark.parametrize('as_float', [lambda t: lg.FloatTensor(t), lambda t: np.asarray(t, np.float64),
+                                      lambda t: [float(v) for v in t]])
+def test_whole_number_float_labels(cls, as_float):
+    """torch/nn ClassNLLCriterion.lua converts its target with ``target:long()``: a FloatTensor of class
+    indices (what torch.Tensor holds by default) works; the loss equals the one with integer labels."""
+    x = np.log(np.random.RandomState(4).dirichlet(np.ones(4), size=3))
+    labels = [2, 0, 3]
+    crit = cls().double()
+    want = crit.forward(x, lg.LongTensor(labels))
+    want_grad = crit.backward(x, lg.LongTensor(labels)).numpy().copy()
+    assert crit.forward(x, as_float(labels)) == pytest.approx(want, rel=1e-12)
+    np.testing.assert_allclose(crit.backward(x, as_float(labels)).numpy(), want_grad, rtol=1e-12)
+    assert crit.updateOutput(lg.DoubleTensor(x), as_float(labels)) == pytest.approx(want, rel=1e-12)
+
+
+def test_float_label_number_and_non_integral_labels():
+    """torch/nn ClassNLLCriterion.lua accepts a number target; a non-integral label is an error here (Torch7
+    would truncate it silently)."""
+    crit = nn.ClassNLLCriterion().double()
+    x = np.log(np.full(4, 0.25))
+    assert crit.forward(x, 2.0) == pytest.approx(np.log(4))
+    with pytest.raises(ValueError, match=r'ClassNLLCriterion: expected whole-number class labels, got '
+                                         r'non-integral values in a legonn.FloatTensor'):
+        crit.forward(x, 2.5)
+
+
+def test_multilabel_margin_float_target():
+    """torch/nn MultiLabelMarginCriterion: a FloatTensor target of class indices works (as ``:long()``)."""
+    crit = nn.MultiLabelMarginCriterion().double()
+    x = np.random.RandomState(5).randn(2, 4)
+    want = crit.forward(x, lg.LongTensor([[3, 0, -1, -1], [1, -1, -1, -1]]))
+    assert crit.forward(x, lg.FloatTensor([[3, 0, -1, -1], [1, -1, -1, -1]])) == pytest.approx(want, rel=1e-12)
+
+
+class OneHot(nn.Module):
+    """char-rnn's util/OneHot.lua, written anew: ByteTensor/LongTensor character codes to one-hot rows."""
+
+    def __init__(self, outputSize):
+        super().__init__()
+        self.outputSize = outputSize
+
+    def updateOutput(self, input):
+        codes = input.array.astype(np.int64)
+        self.output = lg.FloatTensor(codes.shape[0], self.outputSize).zero()
+        self.output.array[np.arange(codes.shape[0]), codes] = 1
+        return self.output
+
+
+def test_user_module_takes_any_input():
+    """torch/nn Module.lua checks nothing about the input; char-rnn's OneHot (util/OneHot.lua) feeds it
+    ByteTensor data. A user's subclass inherits no float-only check; legonn's layers keep theirs."""
+    codes = lg.ByteTensor([2, 0, 1])
+    out = OneHot(3).forward(codes)
+    np.testing.assert_array_equal(out.numpy(), np.eye(3)[[2, 0, 1]])
+    assert OneHot(3)(np.array([1, 1], np.uint8)).numpy().tolist() == [[0, 1, 0], [0, 1, 0]]
+    with pytest.raises(TypeError, match='Tanh: expected a floating-point tensor input, got legonn.ByteTensor'):
+        nn.Tanh().forward(codes)
+
+    class MyTanh(nn.Tanh):
+        pass
+    with pytest.raises(TypeError, match='expected a floating-point tensor input'):
+        MyTanh().forward(codes)
+
+
+def test_sequential_ending_in_criterion_table_backward_without_grad_output():
+    """torch/nn doc/table.md trains ``nn.Sequential():add(...):add(nn.CriterionTable(...))`` with
+    ``mlp:backward(input)``: CriterionTable.lua ignores gradOutput, so nil passes through."""
+    branch = nn.ParallelTable().add(nn.Linear(3, 2)).add(nn.Identity())
+    mlp = nn.Sequential().add(branch).add(nn.CriterionTable(nn.MSECriterion())).double()
+    x, t = np.random.rand(4, 3), np.random.rand(4, 2)
+    loss = mlp.forward([x, t])
+    lin = branch.get(0)
+    pred = x @ lin.weight.numpy().T + lin.bias.numpy()
+    assert loss == pytest.approx(((pred - t) ** 2).mean(), rel=1e-12)
+    mlp.zeroGradParameters()
+    mlp.backward([x, t])
+    d = 2 * (pred - t) / t.size
+    np.testing.assert_allclose(lin.gradWeight.numpy(), d.T @ x, rtol=1e-10)
+
+
+def test_kmeans_backward_with_nil_grad_output():
+    """torch/nn Kmeans.lua (doc/simple.md): ``km:backward(samples, nil)`` after forward updates the
+    centroids; gradOutput is not used."""
+    samples = np.vstack([np.random.RandomState(6).randn(20, 2) * 0.1 + c for c in ([0, 0], [5, 5])])
+    km = nn.Kmeans(2, 2).double()
+    km.weight.copy(lg.DoubleTensor([[1.0, 1.0], [4.0, 4.0]]))
+    for _ in range(3):
+        km.zeroGradParameters()
+        km.forward(samples)
+        km.backward(samples, None)
+        km.updateParameters(1)
+    np.testing.assert_allclose(np.sort(km.weight.numpy(), axis=0), [samples[:20].mean(0), samples[20:].mean(0)],
+                               atol=1e-12)
+
+
+def test_calling_a_module_with_grad_output_runs_forward_then_backward():
+    """torch/nn Module.lua ``__call__(input, gradOutput)``: forward, then backward when gradOutput is
+    given, returning output and gradInput."""
+    m = nn.Linear(3, 2).double()
+    x, g = np.random.rand(4, 3), np.random.rand(4, 2)
+    out, gi = m(x, g)
+    np.testing.assert_allclose(out.numpy(), x @ m.weight.numpy().T + m.bias.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(gi.numpy(), g @ m.weight.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(m.gradWeight.numpy(), g.T @ x, rtol=1e-12)
+    assert m(x) is m.output
