@@ -18,9 +18,9 @@ __all__ = list(_tensor_all)
 
 # --- persistence: lg.save / lg.load / lg.register (legonn.serialization imports only the tensor package at
 # import time; it reaches the module registry when a save or load runs, so there is no import cycle)
-from .serialization import FormatError, load, register, save  # noqa: E402
+from .serialization import FormatError, load, load_lua, register, save  # noqa: E402
 
-__all__ += ['save', 'load', 'register', 'FormatError']
+__all__ += ['save', 'load', 'load_lua', 'register', 'FormatError']
 
 # `lg.nn.Linear(...)` works after a bare `import legonn as lg`; the subpackages load on first use
 _SUBPACKAGES = ('nn', 'optim', 'threads', 'graph', 'modules', 'containers', 'criterions')

@@ -14,9 +14,10 @@ from .archive import ArchiveReader, FormatError, write_archive
 from .classes import ClassTable, register
 from .decode import Decoder
 from .encode import Encoder
+from .t7 import is_t7, load_lua
 from .transient import cleared
 
-__all__ = ['save', 'load', 'register', 'FormatError']
+__all__ = ['save', 'load', 'load_lua', 'register', 'FormatError']
 
 
 def save(path, obj, buffers=False):
@@ -40,9 +41,11 @@ def save(path, obj, buffers=False):
 def load(path, device='cpu'):
     """The object saved in ``path``. ``device``: ``'cpu'`` (default; CUDA tensors come back as their CPU
     twins, no CuPy needed) or ``'cuda'`` (every tensor on the GPU). Raises ``FormatError`` (a ValueError)
-    for anything but a well-formed legonn archive naming known classes."""
+    for anything but a well-formed legonn archive naming known classes, or a Torch7 file (``load_lua``)."""
     if device not in ('cpu', 'cuda'):
         raise ValueError(f"legonn.load: device must be 'cpu' or 'cuda', got {device!r}")
+    if is_t7(path):   # a file Torch7's torch.save wrote (docs/t7.md)
+        return load_lua(path, device=device)
     reader = ArchiveReader(path)
     try:
         decoder = Decoder(reader.manifest(), reader, ClassTable(), device == 'cuda')

@@ -1,0 +1,287 @@
+"""Turning Torch7 ``nn.*`` objects (as read: ``TorchObject``s of raw fields) into legonn modules.
+
+Each Torch7 class maps to the legonn class of the same name, built through its
+constructor from the saved fields (so every check of the constructor runs),
+then given the saved parameters. Index-valued fields are converted from
+Torch7's 1-based convention to legonn's 0-based one (dimensions, SelectTable
+indices, LookupTable's paddingValue, ...); negative ones count from the end in
+both. Classes without a clear counterpart are refused with a ``FormatError``
+naming them; ``load_lua(..., convert=False)`` still gives their raw fields.
+"""
+import importlib
+
+from ...tensor.storage import Storage
+from ...tensor.tensor import Tensor
+from ...tensor.types import short_name
+from ..archive import FormatError
+from ..decode import device_type_name
+from .reader import TorchObject
+
+_BUSY = object()
+# parameters and running statistics copied into the built module when both sides have them
+_TENSOR_FIELDS = ('weight', 'bias', 'gradWeight', 'gradBias', 'running_mean', 'running_var')
+
+
+def _modules():
+    """Torch7 class name -> legonn class, from the registry every Module and Criterion registers in."""
+    importlib.import_module('legonn.nn')
+    from ...modules.typed import registry
+    return registry
+
+
+class _Fields:
+    """Typed access to one saved object's fields, with errors that name the object and the field."""
+
+    def __init__(self, obj, where):
+        self.obj, self.where = obj, where
+
+    def fail(self, what):
+        return FormatError(f"{self.where}: {what}")
+
+    def get(self, key, default=None):
+        return self.obj.get(key, default)
+
+    def int(self, key, default=None):
+        v = self.obj.get(key, default)
+        if type(v) is not int:
+            raise self.fail(f"field {key!r} must be a whole number, got {v!r}")
+        return v
+
+    def number(self, key, default=None):
+        v = self.obj.get(key, default)
+        if type(v) not in (int, float):
+            raise self.fail(f"field {key!r} must be a number, got {v!r}")
+        return v
+
+    def flag(self, key, default=False):
+        v = self.obj.get(key, default)
+        if type(v) is not bool:
+            raise self.fail(f"field {key!r} must be a boolean, got {v!r}")
+        return v
+
+    def index(self, key, default=None):
+        """A 1-based Torch7 index or dimension as legonn's 0-based one (negative ones are kept)."""
+        v = self.int(key, default)
+        if v == 0:
+            raise self.fail(f"field {key!r} is 0, which is no Torch7 (1-based) index")
+        return v - 1 if v > 0 else v
+
+    def optional_int(self, key):
+        return None if self.obj.get(key) is None else self.int(key)
+
+    def tensor(self, key):
+        v = self.obj.get(key)
+        if v is not None and not isinstance(v, Tensor):
+            raise self.fail(f"field {key!r} must be a tensor, got {type(v).__name__}")
+        return v
+
+    def sizes(self, key):
+        """A LongStorage/LongTensor/list of sizes as a tuple of ints."""
+        v = self.obj.get(key)
+        if isinstance(v, Tensor):
+            v = v.array.tolist()
+        elif isinstance(v, Storage):
+            v = v.data.tolist()
+        if not isinstance(v, list) or not all(type(n) is int for n in v):
+            raise self.fail(f"field {key!r} must hold sizes, got {v!r}")
+        return tuple(v)
+
+
+def _pooling(f):
+    return (f.int('kW'), f.int('kH'), f.int('dW', 1), f.int('dH', 1), f.int('padW', 0), f.int('padH', 0))
+
+
+def _convolution(f):
+    pad = f.int('padding', 0)   # files from before padW/padH had one 'padding'
+    return (f.int('nInputPlane'), f.int('nOutputPlane'), f.int('kW'), f.int('kH'), f.int('dW', 1), f.int('dH', 1),
+            f.int('padW', pad), f.int('padH', pad))
+
+
+def _batch_normalization(f):
+    mean = f.tensor('running_mean')
+    if mean is None:
+        raise f.fail("has no running_mean")
+    affine = f.tensor('weight') is not None
+    return (mean.nElement(), f.number('eps', 1e-5), f.number('momentum', 0.1), affine)
+
+
+def _cross_entropy(f):
+    nll = f.get('nll')   # Torch7 keeps weights and sizeAverage in its inner ClassNLLCriterion
+    nll = _Fields(nll if isinstance(nll, dict) else {}, f.where + '.nll')
+    return (nll.tensor('weights'), nll.flag('sizeAverage', True))
+
+
+def _no_args(f):
+    return ()
+
+
+# Torch7 class -> constructor arguments (legonn's order) from the saved fields
+ARGUMENTS = {
+    # containers (children are added afterwards)
+    'Sequential': _no_args, 'ConcatTable': _no_args, 'ParallelTable': _no_args,
+    'Concat': lambda f: (f.index('dimension'),),
+    'DepthConcat': lambda f: (f.index('dimension'),),
+    'Parallel': lambda f: (f.index('inputDimension'), f.index('outputDimension')),
+    # parameterised layers
+    'Linear': lambda f: (f.tensor('weight').size(1), f.tensor('weight').size(0), f.tensor('bias') is not None),
+    'SpatialConvolution': _convolution, 'SpatialConvolutionMM': _convolution,
+    'TemporalConvolution': lambda f: (f.int('inputFrameSize'), f.int('outputFrameSize'), f.int('kW'), f.int('dW', 1)),
+    'BatchNormalization': _batch_normalization, 'SpatialBatchNormalization': _batch_normalization,
+    'LookupTable': lambda f: (f.tensor('weight').size(0), f.tensor('weight').size(1),
+                              None if f.int('paddingValue', 0) == 0 else f.index('paddingValue'),
+                              f.get('maxNorm'), f.get('normType')),
+    'Add': lambda f: (f.tensor('bias').nElement(), f.flag('scalar')),
+    'Mul': _no_args,
+    'CMul': lambda f: tuple(f.tensor('weight').size()),
+    'PReLU': lambda f: (f.int('nOutputPlane', 0),),
+    # pooling and shape
+    'SpatialMaxPooling': _pooling, 'SpatialAveragePooling': _pooling,
+    'View': lambda f: f.sizes('size'),
+    'JoinTable': lambda f: (f.index('dimension'), f.optional_int('nInputDims')),
+    'SplitTable': lambda f: (f.index('dimension'), f.optional_int('nInputDims')),
+    'SelectTable': lambda f: (f.index('index'),),
+    'NarrowTable': lambda f: (f.index('offset'), f.int('length', 1)),
+    'Narrow': lambda f: (f.index('dimension'), f.index('index'), f.int('length', 1)),
+    'Select': lambda f: (f.index('dimension'), f.index('index')),
+    'Replicate': lambda f: (f.int('nfeatures'), f.index('dim', 1), f.optional_int('ndim')),
+    'Sum': lambda f: (f.index('dimension', 1), f.optional_int('nInputDims'), f.flag('sizeAverage'),
+                      f.flag('squeeze', True)),
+    'Mean': lambda f: (f.index('dimension', 1), f.optional_int('nInputDims'), f.flag('squeeze', True)),
+    'Max': lambda f: (f.index('dimension', 1), f.optional_int('nInputDims')),
+    'Min': lambda f: (f.index('dimension', 1), f.optional_int('nInputDims')),
+    'SpatialZeroPadding': lambda f: (f.int('pad_l'), f.int('pad_r'), f.int('pad_t'), f.int('pad_b')),
+    # element-wise
+    'ReLU': lambda f: (f.flag('inplace'),),
+    'Threshold': lambda f: (f.number('threshold'), f.number('val'), f.flag('inplace')),
+    'LeakyReLU': lambda f: (f.number('negval', 0.01), f.flag('inplace')),
+    'ELU': lambda f: (f.number('alpha', 1.0), f.flag('inplace')),
+    'HardTanh': lambda f: (f.number('min_val', -1), f.number('max_val', 1), f.flag('inplace')),
+    'SoftPlus': lambda f: (f.number('beta', 1), f.number('threshold', 20)),
+    'MulConstant': lambda f: (f.number('constant_scalar'), f.flag('inplace')),
+    'AddConstant': lambda f: (f.number('constant_scalar'), f.flag('inplace')),
+    'Power': lambda f: (f.number('pow'),),
+    'Dropout': lambda f: (f.number('p', 0.5), not f.flag('v2', True), f.flag('inplace')),
+    'Normalize': lambda f: (f.number('p'), f.number('eps', 1e-10)),
+    'SpatialCrossMapLRN': lambda f: (f.int('size'), f.number('alpha', 1e-4), f.number('beta', 0.75), f.number('k', 1)),
+    'CAddTable': lambda f: (f.flag('inplace'),),
+    # criterions
+    'ClassNLLCriterion': lambda f: (f.tensor('weights'), f.flag('sizeAverage', True)),
+    'CrossEntropyCriterion': lambda f: _cross_entropy(f),
+    'MSECriterion': lambda f: (f.flag('sizeAverage', True),),
+    'BCECriterion': lambda f: (f.tensor('weights'), f.flag('sizeAverage', True)),
+}
+for _name in ('Identity', 'Tanh', 'Sigmoid', 'SoftMax', 'LogSoftMax', 'SoftMin', 'LogSigmoid', 'Abs', 'Square',
+              'Exp', 'Log', 'Contiguous', 'FlattenTable', 'CMulTable', 'CSubTable', 'CDivTable', 'SpatialSoftMax'):
+    ARGUMENTS[_name] = _no_args
+# boolean flags Torch7 sets by method calls after construction (ceil(), setCountIncludePad(), ...)
+_FLAGS = ('ceil_mode', 'count_include_pad', 'divide')
+
+
+class ModuleConverter:
+    """Replaces, throughout a loaded value, each ``nn.*`` TorchObject by the legonn module it describes."""
+
+    def __init__(self, name, cuda=False):
+        self.name, self.cuda = name, cuda
+        self.classes = _modules()
+        self.done = {}       # id(TorchObject) -> module
+        self.visited = set()
+
+    def convert(self, value):
+        if isinstance(value, TorchObject) and _nn_name(value) is not None:
+            return self.module(value)
+        if id(value) in self.visited or not isinstance(value, (list, dict)):
+            return value
+        self.visited.add(id(value))
+        if isinstance(value, list):
+            value[:] = [self.convert(v) for v in value]
+        else:
+            for k, v in list(value.items()):
+                value[k] = self.convert(v)
+        return value
+
+    def module(self, obj):
+        found = self.done.get(id(obj))
+        if found is _BUSY:
+            raise FormatError(f"{self.name}: {obj.typename} contains itself")
+        if found is not None:
+            return found
+        self.done[id(obj)] = _BUSY
+        name = _nn_name(obj)
+        where = f"{self.name}: {obj.typename}"
+        if name == 'gModule':
+            from .graph import graph_module
+            module = graph_module(obj, self, where)
+        else:
+            module = self._build(name, obj, _Fields(obj, where))
+        self.done[id(obj)] = module
+        return module
+
+    def _build(self, name, obj, fields):
+        arguments, cls = ARGUMENTS.get(name), self.classes.get(name)
+        if arguments is None or cls is None:
+            raise fields.fail("legonn has no counterpart it can build from a Torch7 file for this class; "
+                              "load_lua(path, convert=False) gives its raw fields")
+        try:
+            module = cls(*arguments(fields))
+        except (TypeError, ValueError, AttributeError) as err:
+            if isinstance(err, FormatError):
+                raise
+            raise fields.fail(f"its saved fields do not make a legonn {name}: {err}") from None
+        typename = _tensor_type(obj, self.cuda)
+        if typename is not None and hasattr(module, 'type'):
+            module.type(typename)
+        self._parameters(module, obj, fields, typename)
+        for flag in _FLAGS:
+            if flag in obj and hasattr(module, flag):
+                setattr(module, flag, fields.flag(flag))
+        if 'train' in obj and hasattr(module, 'train'):
+            module.train = fields.flag('train')
+        if name == 'View' and obj.get('numInputDims') is not None:
+            module.setNumInputDims(fields.int('numInputDims'))
+        for child in obj.get('modules') or ():
+            if not isinstance(child, TorchObject) or _nn_name(child) is None:
+                raise fields.fail(f"its modules must be nn modules, got {type(child).__name__}")
+            module.add(self.module(child))
+        return module
+
+    def _parameters(self, module, obj, fields, typename):
+        if _nn_name(obj) in ('BatchNormalization', 'SpatialBatchNormalization') and 'running_std' in obj \
+                and 'running_var' not in obj:
+            # files from before nn kept running_var stored 1/sqrt(var + eps)
+            std = fields.tensor('running_std')
+            obj['running_var'] = std.clone().pow(-2).add(-fields.number('eps', 1e-5))
+        for key in _TENSOR_FIELDS:
+            saved, own = fields.tensor(key), getattr(module, key, None)
+            if not isinstance(own, Tensor) or saved is None:
+                continue
+            if saved.nElement() != own.nElement():
+                raise fields.fail(f"{key} holds {saved.nElement()} values (sizes {tuple(saved.size())}), a legonn "
+                                  f"{type(module).__name__} built from its fields has {own.nElement()} "
+                                  f"(sizes {tuple(own.size())})")
+            if typename is not None and saved.type() != typename:
+                saved = saved.type(typename)
+            if tuple(saved.size()) != tuple(own.size()):   # e.g. SpatialConvolutionMM's 2-D weight
+                saved = saved.contiguous().view(*own.size())
+            setattr(module, key, saved)
+
+
+def _nn_name(obj):
+    """'Linear' for an nn.Linear object, 'gModule' for nn.gModule; None for anything else."""
+    typename = obj.typename if isinstance(obj, TorchObject) else None
+    return typename[3:] if typename and typename.startswith('nn.') else None
+
+
+def _tensor_type(obj, cuda):
+    """The legonn tensor type an object's tensors should have: its weight's, else its ``_type`` (on the
+    device loaded to)."""
+    weight = obj.get('weight')
+    if isinstance(weight, Tensor):
+        return weight.type()
+    saved = obj.get('_type')
+    if not isinstance(saved, str):
+        return None
+    try:
+        short = short_name(saved)
+    except (TypeError, KeyError, ValueError):
+        return None
+    return 'legonn.' + device_type_name(short, cuda)
