@@ -272,11 +272,11 @@ def _nn_name(obj):
 
 
 def _tensor_type(obj, cuda):
-    """The legonn tensor type an object's tensors should have: its weight's, else its ``_type`` (on the
+    """The legonn tensor type an object's tensors should have: its parameters', else its ``_type`` (on the
     device loaded to)."""
-    weight = obj.get('weight')
-    if isinstance(weight, Tensor):
-        return weight.type()
+    for key in ('weight', 'weights', 'bias', 'running_mean'):
+        if isinstance(obj.get(key), Tensor):
+            return obj[key].type()
     saved = obj.get('_type')
     if not isinstance(saved, str):
         return None
