@@ -374,3 +374,83 @@ def test_deep_nesting_raises_format_error():
         w.int(3).index().int(1).value(1)
     with pytest.raises(FormatError):
         load_bytes(w.value(1).bytes())
+
+
+@pytest.mark.gpu
+def test_device_cuda_puts_tensors_and_modules_on_the_gpu():
+    """device='cuda': storages are made on the GPU (views still share them) and modules are CUDA modules."""
+    model = lg.load_lua(fixture('torchpredictor_model2.t7'), device='cuda')
+    conv = model.modules[0]
+    assert conv.weight.type() == 'legonn.CudaDoubleTensor'
+    saved = lg.load_lua(fixture('torchpredictor_model2.t7'), convert=False)
+    out = model.forward(lg.DoubleTensor(MODEL2_X).cuda())
+    assert out.type() == 'legonn.CudaDoubleTensor'
+    np.testing.assert_allclose(out.cpu().numpy(), saved['output'].numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_shape_modules_convert_their_dimensions():
+    """Reshape.lua (size, batchMode), Transpose.lua (1-based pairs), Squeeze/Unsqueeze.lua, Padding.lua (index 1)."""
+    x = np.arange(24, dtype=np.float64).reshape(2, 3, 4)
+    obj = load_bytes(T7().value({
+        'reshape': nn_object('Reshape', size=np.array([4, 6], dtype=np.int64), batchMode=False),
+        'transpose': nn_object('Transpose', permutations={1: {1: 1, 2: 3}}),
+        'squeeze': nn_object('Squeeze', dim=2),
+        'unsqueeze': nn_object('Unsqueeze', pos=1),
+        'padding': nn_object('Padding', dim=2, pad=2, value=-1, index=1),
+    }).bytes())
+    assert tuple(obj['reshape'].forward(lg.DoubleTensor(x)).size()) == (4, 6)
+    np.testing.assert_array_equal(obj['transpose'].forward(lg.DoubleTensor(x)).numpy(), x.transpose(2, 1, 0))
+    assert tuple(obj['squeeze'].forward(lg.DoubleTensor(np.zeros((2, 1, 3)))).size()) == (2, 3)
+    assert tuple(obj['unsqueeze'].forward(lg.DoubleTensor(x)).size()) == (1, 2, 3, 4)
+    padded = obj['padding'].forward(lg.DoubleTensor(x)).numpy()
+    assert padded.shape == (2, 5, 4) and (padded[:, 3:] == -1).all()
+    np.testing.assert_array_equal(padded[:, :3], x)
+
+
+def test_convolutions_and_batch_normalization():
+    """SpatialConvolutionMM.lua keeps a 2-D weight; noBias() leaves bias nil; old BatchNormalization files
+    kept running_std = 1/sqrt(var + eps) instead of running_var."""
+    weight = np.arange(2 * 1 * 2 * 2, dtype=np.float64).reshape(2, 4)
+    obj = load_bytes(T7().value({
+        'mm': nn_object('SpatialConvolutionMM', nInputPlane=1, nOutputPlane=2, kW=2, kH=2, dW=1, dH=1, padW=0,
+                        padH=0, weight=weight, bias=np.array([0.5, -0.5])),
+        'nobias': nn_object('SpatialConvolution', nInputPlane=1, nOutputPlane=2, kW=2, kH=2, dW=1, dH=1, padW=0,
+                            padH=0, weight=weight.reshape(2, 1, 2, 2)),
+        'bn': nn_object('BatchNormalization', eps=1e-5, momentum=0.1, affine=False, train=False,
+                        running_mean=np.array([1.0, 2.0]), running_std=1 / np.sqrt(np.array([4.0, 9.0]) + 1e-5)),
+    }).bytes())
+    x = np.arange(9, dtype=np.float64).reshape(1, 3, 3)
+    patches = np.stack([x[0, i:i + 2, j:j + 2].ravel() for i in range(2) for j in range(2)], axis=1)
+    expected = (weight @ patches).reshape(2, 2, 2)
+    np.testing.assert_allclose(obj['mm'].forward(lg.DoubleTensor(x)).numpy(),
+                               expected + np.array([0.5, -0.5])[:, None, None])
+    assert obj['nobias'].bias is None
+    np.testing.assert_allclose(obj['nobias'].forward(lg.DoubleTensor(x)).numpy(), expected)
+    bn = obj['bn']
+    np.testing.assert_allclose(bn.running_var.numpy(), [4.0, 9.0])
+    np.testing.assert_allclose(bn.forward(lg.DoubleTensor([[3.0, 5.0]])).numpy(),
+                               [[2 / np.sqrt(4 + 1e-5), 3 / np.sqrt(9 + 1e-5)]])
+
+
+def test_nested_containers_share_modules():
+    """A module saved twice (Torch7 writes it once and refers to it by index) loads as one module."""
+    linear = nn_object('Linear', weight=np.eye(2), bias=np.zeros(2))
+    w = T7()
+    w.int(4).index().string('V 1').string('nn.Sequential')
+    w.int(3).index().int(1).value('modules')
+    w.int(3).index().int(2)
+    w.value(1).value(linear)
+    w.value(2).int(4).int(4)   # the same nn.Linear again: its index
+    seq = load_bytes(w.bytes())
+    assert seq.modules[0] is seq.modules[1]
+
+
+def test_user_converters_for_user_classes():
+    """char-rnn's OneHot is torch.class('OneHot', 'nn.Module'): the caller says what to build for it."""
+    data = T7().value(nn_object('Sequential', modules={1: ('object', 'OneHot', {'outputSize': 5})})).bytes()
+    with pytest.raises(FormatError, match="OneHot among its modules.*converters"):
+        load_bytes(data)
+    built = load_bytes(data, converters={'OneHot': lambda fields: nn.LookupTable(fields['outputSize'], 5)})
+    assert isinstance(built.modules[0], nn.LookupTable) and built.modules[0].weight.size(0) == 5
+    with pytest.raises(TypeError, match='not a module'):
+        load_bytes(data, converters={'OneHot': lambda fields: 42})

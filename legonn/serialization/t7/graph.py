@@ -33,8 +33,13 @@ def graph_module(obj, converter, where):
             made[id(node)] = _select(parents, data, where)
         elif data.get('nSplitOutputs') is not None and data.get('module') is None:
             made[id(node)] = _INPUT if parents == [_INPUT] else _split(parents, data, where)
-        elif isinstance(data.get('module'), TorchObject):
+        elif converter.is_module(data.get('module')):
             made[id(node)] = _apply(converter.module(data['module']), parents, inputs, where)
+        elif isinstance(data.get('module'), TorchObject):
+            kind = data['module'].typename
+            raise FormatError(f"{where}: node {node.get('id')} holds a {kind}, which is no nn class; pass "
+                              f"load_lua(path, converters={{'{kind}': function(fields) -> module}}) for your own "
+                              "classes")
         else:
             raise FormatError(f"{where}: node {node.get('id')} has no module and is no split or select node")
         _annotate(made[id(node)], data)

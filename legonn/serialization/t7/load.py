@@ -23,7 +23,7 @@ def is_t7(path):
     return len(head) >= 2 and head[:1] in b'012345678' and head[1:2] in b'\n \r'
 
 
-def load_lua(source, convert=True, device='cpu', long_size=8):
+def load_lua(source, convert=True, device='cpu', long_size=8, converters=None):
     """The object a Torch7 ``torch.save`` wrote to ``source`` (a path or a binary file object).
 
     Tensors and storages come back as legonn's (views share their storage; storage
@@ -31,10 +31,12 @@ def load_lua(source, convert=True, device='cpu', long_size=8):
     with keys 1..n become lists, other tables ``LuaTable`` dicts. With ``convert``
     (default) every ``nn.*``/``nngraph`` object becomes the legonn module with its
     parameters and 0-based index fields, refusing what has no clear counterpart;
-    ``convert=False`` leaves them as ``TorchObject``s of raw fields. ``long_size``:
-    4 for files written where a C long has 4 bytes (Windows). Nothing from the
-    file is ever run: Lua functions are refused. Raises ``FormatError`` for a
-    malformed, truncated or unsupported file.
+    ``convert=False`` leaves them as ``TorchObject``s of raw fields. ``converters``
+    maps a class name (a Torch7 user class such as char-rnn's ``'OneHot'``, or an
+    ``'nn.*'`` one to override) to a function from its ``TorchObject`` of fields to
+    the module to use. ``long_size``: 4 for files written where a C long has 4
+    bytes (Windows). Nothing from the file is ever run: Lua functions are refused.
+    Raises ``FormatError`` for a malformed, truncated or unsupported file.
     """
     if device not in ('cpu', 'cuda'):
         raise ValueError(f"legonn.load_lua: device must be 'cpu' or 'cuda', got {device!r}")
@@ -53,7 +55,7 @@ def load_lua(source, convert=True, device='cpu', long_size=8):
     sys.setrecursionlimit(max(previous, _RECURSION_LIMIT))
     try:
         value = reader.plain(reader.read())
-        return ModuleConverter(name, device == 'cuda').convert(value) if convert else value
+        return ModuleConverter(name, device == 'cuda', converters).convert(value) if convert else value
     except RecursionError:
         raise FormatError(f"{name}: objects nest too deeply") from None
     finally:

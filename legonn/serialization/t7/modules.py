@@ -15,6 +15,7 @@ from ...tensor.tensor import Tensor
 from ...tensor.types import short_name
 from ..archive import FormatError
 from ..decode import device_type_name
+from .graph import graph_module
 from .reader import TorchObject
 
 _BUSY = object()
@@ -61,19 +62,28 @@ class _Fields:
 
     def index(self, key, default=None):
         """A 1-based Torch7 index or dimension as legonn's 0-based one (negative ones are kept)."""
-        v = self.int(key, default)
-        if v == 0:
-            raise self.fail(f"field {key!r} is 0, which is no Torch7 (1-based) index")
+        return self._zero_based(self.int(key, default), key)
+
+    def _zero_based(self, v, key):
+        if type(v) is not int or v == 0:
+            raise self.fail(f"field {key!r} holds {v!r}, which is no Torch7 (1-based) index")
         return v - 1 if v > 0 else v
 
     def optional_int(self, key):
         return None if self.obj.get(key) is None else self.int(key)
 
-    def tensor(self, key):
+    def tensor(self, key, required=False):
         v = self.obj.get(key)
-        if v is not None and not isinstance(v, Tensor):
+        if (v is not None or required) and not isinstance(v, Tensor):
             raise self.fail(f"field {key!r} must be a tensor, got {type(v).__name__}")
         return v
+
+    def pairs(self, key):
+        """A list of pairs of 1-based dimensions (Transpose's permutations) made 0-based."""
+        v = self.obj.get(key)
+        if not isinstance(v, list) or not all(isinstance(p, list) and len(p) == 2 for p in v):
+            raise self.fail(f"field {key!r} must be a list of pairs of dimensions, got {v!r}")
+        return [(self._zero_based(a, key), self._zero_based(b, key)) for a, b in v]
 
     def sizes(self, key):
         """A LongStorage/LongTensor/list of sizes as a tuple of ints."""
@@ -85,6 +95,10 @@ class _Fields:
         if not isinstance(v, list) or not all(type(n) is int for n in v):
             raise self.fail(f"field {key!r} must hold sizes, got {v!r}")
         return tuple(v)
+
+
+class Keywords(dict):
+    """Keyword arguments, when an ARGUMENTS entry ends its tuple with them."""
 
 
 def _pooling(f):
@@ -105,6 +119,10 @@ def _batch_normalization(f):
     return (mean.nElement(), f.number('eps', 1e-5), f.number('momentum', 0.1), affine)
 
 
+def _padding(f):
+    return (f.int('pad_l'), f.int('pad_r'), f.int('pad_t'), f.int('pad_b'))
+
+
 def _cross_entropy(f):
     nll = f.get('nll')   # Torch7 keeps weights and sizeAverage in its inner ClassNLLCriterion
     nll = _Fields(nll if isinstance(nll, dict) else {}, f.where + '.nll')
@@ -123,20 +141,29 @@ ARGUMENTS = {
     'DepthConcat': lambda f: (f.index('dimension'),),
     'Parallel': lambda f: (f.index('inputDimension'), f.index('outputDimension')),
     # parameterised layers
-    'Linear': lambda f: (f.tensor('weight').size(1), f.tensor('weight').size(0), f.tensor('bias') is not None),
+    'Linear': lambda f: (f.tensor('weight', True).size(1), f.tensor('weight', True).size(0),
+                         f.tensor('bias') is not None),
     'SpatialConvolution': _convolution, 'SpatialConvolutionMM': _convolution,
+    'SpatialFullConvolution': lambda f: _convolution(f) + (f.int('adjW', 0), f.int('adjH', 0)),
+    'SpatialDilatedConvolution': lambda f: _convolution(f) + (f.int('dilationW', 1), f.int('dilationH', 1)),
     'TemporalConvolution': lambda f: (f.int('inputFrameSize'), f.int('outputFrameSize'), f.int('kW'), f.int('dW', 1)),
     'BatchNormalization': _batch_normalization, 'SpatialBatchNormalization': _batch_normalization,
-    'LookupTable': lambda f: (f.tensor('weight').size(0), f.tensor('weight').size(1),
+    'LookupTable': lambda f: (f.tensor('weight', True).size(0), f.tensor('weight', True).size(1),
                               None if f.int('paddingValue', 0) == 0 else f.index('paddingValue'),
                               f.get('maxNorm'), f.get('normType')),
-    'Add': lambda f: (f.tensor('bias').nElement(), f.flag('scalar')),
+    'Add': lambda f: (f.tensor('bias', True).nElement(), f.flag('scalar')),
     'Mul': _no_args,
-    'CMul': lambda f: tuple(f.tensor('weight').size()),
+    'CMul': lambda f: tuple(f.tensor('weight', True).size()),
     'PReLU': lambda f: (f.int('nOutputPlane', 0),),
     # pooling and shape
     'SpatialMaxPooling': _pooling, 'SpatialAveragePooling': _pooling,
     'View': lambda f: f.sizes('size'),
+    'Reshape': lambda f: f.sizes('size') + (Keywords(batchMode=f.get('batchMode')),),
+    'Transpose': lambda f: tuple(f.pairs('permutations')),
+    'Squeeze': lambda f: (None if f.get('dim') is None else f.index('dim'), f.optional_int('numInputDims')),
+    'Unsqueeze': lambda f: (f.index('pos'), f.optional_int('numInputDims')),
+    'Padding': lambda f: (f.index('dim'), f.int('pad'), f.optional_int('nInputDim'), f.number('value', 0),
+                          f.index('index', 1)),
     'JoinTable': lambda f: (f.index('dimension'), f.optional_int('nInputDims')),
     'SplitTable': lambda f: (f.index('dimension'), f.optional_int('nInputDims')),
     'SelectTable': lambda f: (f.index('index'),),
@@ -149,7 +176,8 @@ ARGUMENTS = {
     'Mean': lambda f: (f.index('dimension', 1), f.optional_int('nInputDims'), f.flag('squeeze', True)),
     'Max': lambda f: (f.index('dimension', 1), f.optional_int('nInputDims')),
     'Min': lambda f: (f.index('dimension', 1), f.optional_int('nInputDims')),
-    'SpatialZeroPadding': lambda f: (f.int('pad_l'), f.int('pad_r'), f.int('pad_t'), f.int('pad_b')),
+    'SpatialZeroPadding': _padding, 'SpatialReflectionPadding': _padding, 'SpatialReplicationPadding': _padding,
+    'SpatialUpSamplingNearest': lambda f: (f.int('scale_factor'),),
     # element-wise
     'ReLU': lambda f: (f.flag('inplace'),),
     'Threshold': lambda f: (f.number('threshold'), f.number('val'), f.flag('inplace')),
@@ -180,14 +208,15 @@ _FLAGS = ('ceil_mode', 'count_include_pad', 'divide')
 class ModuleConverter:
     """Replaces, throughout a loaded value, each ``nn.*`` TorchObject by the legonn module it describes."""
 
-    def __init__(self, name, cuda=False):
+    def __init__(self, name, cuda=False, converters=None):
         self.name, self.cuda = name, cuda
+        self.converters = dict(converters or {})
         self.classes = _modules()
         self.done = {}       # id(TorchObject) -> module
         self.visited = set()
 
     def convert(self, value):
-        if isinstance(value, TorchObject) and _nn_name(value) is not None:
+        if self.is_module(value):
             return self.module(value)
         if id(value) in self.visited or not isinstance(value, (list, dict)):
             return value
@@ -199,6 +228,9 @@ class ModuleConverter:
                 value[k] = self.convert(v)
         return value
 
+    def is_module(self, value):
+        return isinstance(value, TorchObject) and (_nn_name(value) is not None or value.typename in self.converters)
+
     def module(self, obj):
         found = self.done.get(id(obj))
         if found is _BUSY:
@@ -208,21 +240,35 @@ class ModuleConverter:
         self.done[id(obj)] = _BUSY
         name = _nn_name(obj)
         where = f"{self.name}: {obj.typename}"
-        if name == 'gModule':
-            from .graph import graph_module
+        if obj.typename in self.converters:
+            module = self._user(obj, where)
+        elif name == 'gModule':
             module = graph_module(obj, self, where)
         else:
             module = self._build(name, obj, _Fields(obj, where))
         self.done[id(obj)] = module
         return module
 
+    def _user(self, obj, where):
+        """A module from the caller's converter for this class: given the raw fields, nested ones converted."""
+        for k, v in list(obj.items()):
+            obj[k] = self.convert(v)
+        module = self.converters[obj.typename](obj)
+        if not hasattr(module, 'updateOutput'):
+            raise TypeError(f"legonn.load_lua: the converter for {obj.typename} returned a "
+                            f"{type(module).__name__}, not a module")
+        return module
+
     def _build(self, name, obj, fields):
         arguments, cls = ARGUMENTS.get(name), self.classes.get(name)
         if arguments is None or cls is None:
-            raise fields.fail("legonn has no counterpart it can build from a Torch7 file for this class; "
-                              "load_lua(path, convert=False) gives its raw fields")
+            raise fields.fail("legonn has no counterpart it can build from a Torch7 file for this class; pass "
+                              "load_lua(path, converters={class name: function(fields) -> module}), or "
+                              "load_lua(path, convert=False) for the raw fields")
+        args = arguments(fields)
+        keywords = args[-1] if args and isinstance(args[-1], Keywords) else {}
         try:
-            module = cls(*arguments(fields))
+            module = cls(*args[:len(args) - bool(keywords)], **keywords)
         except (TypeError, ValueError, AttributeError) as err:
             if isinstance(err, FormatError):
                 raise
@@ -230,6 +276,8 @@ class ModuleConverter:
         typename = _tensor_type(obj, self.cuda)
         if typename is not None and hasattr(module, 'type'):
             module.type(typename)
+        if 'weight' in obj and obj.get('bias') is None and hasattr(module, 'noBias'):
+            module.noBias()   # Torch7's noBias() leaves bias nil
         self._parameters(module, obj, fields, typename)
         for flag in _FLAGS:
             if flag in obj and hasattr(module, flag):
@@ -239,8 +287,10 @@ class ModuleConverter:
         if name == 'View' and obj.get('numInputDims') is not None:
             module.setNumInputDims(fields.int('numInputDims'))
         for child in obj.get('modules') or ():
-            if not isinstance(child, TorchObject) or _nn_name(child) is None:
-                raise fields.fail(f"its modules must be nn modules, got {type(child).__name__}")
+            if not self.is_module(child):
+                kind = child.typename if isinstance(child, TorchObject) else type(child).__name__
+                raise fields.fail(f"holds a {kind} among its modules, which is no nn class; pass load_lua(path, "
+                                  f"converters={{'{kind}': function(fields) -> module}}) for your own classes")
             module.add(self.module(child))
         return module
 
