@@ -454,3 +454,8 @@ def test_user_converters_for_user_classes():
     assert isinstance(built.modules[0], nn.LookupTable) and built.modules[0].weight.size(0) == 5
     with pytest.raises(TypeError, match='not a module'):
         load_bytes(data, converters={'OneHot': lambda fields: 42})
+
+
+def test_every_mapped_class_exists_in_legonn():
+    from legonn.serialization.t7.modules import ARGUMENTS
+    assert [name for name in ARGUMENTS if not hasattr(nn, name)] == []

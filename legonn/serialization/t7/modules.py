@@ -265,10 +265,11 @@ class ModuleConverter:
             raise fields.fail("legonn has no counterpart it can build from a Torch7 file for this class; pass "
                               "load_lua(path, converters={class name: function(fields) -> module}), or "
                               "load_lua(path, convert=False) for the raw fields")
-        args = arguments(fields)
-        keywords = args[-1] if args and isinstance(args[-1], Keywords) else {}
+        args, keywords = arguments(fields), {}
+        if args and isinstance(args[-1], Keywords):
+            args, keywords = args[:-1], args[-1]
         try:
-            module = cls(*args[:len(args) - bool(keywords)], **keywords)
+            module = cls(*args, **keywords)
         except (TypeError, ValueError, AttributeError) as err:
             if isinstance(err, FormatError):
                 raise
@@ -276,7 +277,9 @@ class ModuleConverter:
         typename = _tensor_type(obj, self.cuda)
         if typename is not None and hasattr(module, 'type'):
             module.type(typename)
-        if 'weight' in obj and obj.get('bias') is None and hasattr(module, 'noBias'):
+        if obj.get('bias') is None and isinstance(getattr(module, 'bias', None), Tensor) and 'weight' in obj:
+            if not hasattr(module, 'noBias'):
+                raise fields.fail(f"has no bias, and a legonn {name} cannot do without one")
             module.noBias()   # Torch7's noBias() leaves bias nil
         self._parameters(module, obj, fields, typename)
         for flag in _FLAGS:
@@ -302,8 +305,8 @@ class ModuleConverter:
             obj['running_var'] = std.clone().pow(-2).add(-fields.number('eps', 1e-5))
         for key in _TENSOR_FIELDS:
             saved, own = fields.tensor(key), getattr(module, key, None)
-            if not isinstance(own, Tensor) or saved is None:
-                continue
+            if not isinstance(own, Tensor) or saved is None or (key.startswith('grad') and saved.nElement() == 0):
+                continue   # gradients are often emptied before saving, to make files smaller
             if saved.nElement() != own.nElement():
                 raise fields.fail(f"{key} holds {saved.nElement()} values (sizes {tuple(saved.size())}), a legonn "
                                   f"{type(module).__name__} built from its fields has {own.nElement()} "
