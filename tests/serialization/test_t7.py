@@ -32,8 +32,8 @@ def fixture(name):
 class T7:
     """Builds the bytes ``torch.save`` would write (binary, 8-byte longs) for simple values."""
 
-    def __init__(self):
-        self.out, self.next_index = bytearray(), 1
+    def __init__(self, long_format='<q'):
+        self.out, self.next_index, self.long_format = bytearray(), 1, long_format
 
     def int(self, v):
         self.out += struct.pack('<i', v)
@@ -41,7 +41,7 @@ class T7:
 
     def long(self, *vs):
         for v in vs:
-            self.out += struct.pack('<q', v)
+            self.out += struct.pack(self.long_format, v)
         return self
 
     def string(self, s):
@@ -248,6 +248,21 @@ def test_cuda_tensors_load_on_the_cpu():
     t = load_bytes(data)
     assert t.type() == 'legonn.FloatTensor'
     np.testing.assert_array_equal(t.numpy(), [0, 1, 2])
+
+
+def test_four_byte_longs():
+    """Files written where a C long has 4 bytes (Windows builds) need long_size=4."""
+    data = T7('<i').tensor(np.array([[1.5, 2.5]])).bytes()
+    np.testing.assert_array_equal(load_bytes(data, long_size=4).numpy(), [[1.5, 2.5]])
+    with pytest.raises(FormatError):
+        load_bytes(data)
+
+
+def test_load_recognises_binary_and_ascii_t7_files(tmp_path):
+    binary, ascii_ = tmp_path / 'a.t7', tmp_path / 'b.txt'
+    binary.write_bytes(T7().value({'x': 1}).bytes())
+    ascii_.write_bytes(b"3\n1\n1\n2\n1\nx\n1\n2\n")
+    assert lg.load(binary) == {'x': 1} and lg.load(ascii_) == {'x': 2}
 
 
 # --- the ascii encoding (torch.save(path, obj, 'ascii')), written here by hand -------------------

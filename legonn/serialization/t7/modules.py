@@ -42,23 +42,20 @@ class _Fields:
     def get(self, key, default=None):
         return self.obj.get(key, default)
 
-    def int(self, key, default=None):
+    def _typed(self, key, default, types, what):
         v = self.obj.get(key, default)
-        if type(v) is not int:
-            raise self.fail(f"field {key!r} must be a whole number, got {v!r}")
+        if type(v) not in types:
+            raise self.fail(f"field {key!r} must be {what}, got {v!r}")
         return v
+
+    def int(self, key, default=None):
+        return self._typed(key, default, (int,), 'a whole number')
 
     def number(self, key, default=None):
-        v = self.obj.get(key, default)
-        if type(v) not in (int, float):
-            raise self.fail(f"field {key!r} must be a number, got {v!r}")
-        return v
+        return self._typed(key, default, (int, float), 'a number')
 
     def flag(self, key, default=False):
-        v = self.obj.get(key, default)
-        if type(v) is not bool:
-            raise self.fail(f"field {key!r} must be a boolean, got {v!r}")
-        return v
+        return self._typed(key, default, (bool,), 'a boolean')
 
     def index(self, key, default=None):
         """A 1-based Torch7 index or dimension as legonn's 0-based one (negative ones are kept)."""

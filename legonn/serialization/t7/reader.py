@@ -22,7 +22,6 @@ from ..archive import FormatError
 from ..decode import device_type_name
 
 NIL, NUMBER, STRING, TABLE, TORCH, BOOLEAN, FUNCTION, LEGACY_RECUR_FUNCTION, RECUR_FUNCTION = range(9)
-_REFERENCED = (TABLE, TORCH, FUNCTION, LEGACY_RECUR_FUNCTION, RECUR_FUNCTION)
 _EXACT_INT = 2 ** 53
 _BUSY = object()   # a storage or tensor whose fields are being read
 
@@ -103,7 +102,10 @@ class ObjectReader:
             if value not in (0, 1):
                 raise self.s.fail(f"a boolean must be 0 or 1, got {value}")
             return value == 1
-        if tag not in _REFERENCED:
+        if tag in (FUNCTION, LEGACY_RECUR_FUNCTION, RECUR_FUNCTION):
+            raise self.s.fail("the file holds a Lua function; legonn never runs code from a file, so it cannot "
+                              "load this object (save the model without functions, e.g. after clearState())")
+        if tag not in (TABLE, TORCH):
             raise self.s.fail(f"unknown type tag {tag} (Torch7 writes 0 to 8)")
         index = self.s.int('an object index')
         if index in self.seen:
@@ -115,10 +117,7 @@ class ObjectReader:
             table = self.seen[index] = _RawTable()
             self._fill(table, self._count('a table size', 8))
             return table
-        if tag == TORCH:
-            return self._torch(index)
-        raise self.s.fail("the file holds a Lua function; legonn never runs code from a file, so it cannot "
-                          "load this object (save the model without functions, e.g. after clearState())")
+        return self._torch(index)
 
     def _string(self):
         raw = self.s.chars(self._count('a string length', 1), 'a string')
