@@ -47,9 +47,11 @@ def graph_module(obj, converter, where):
     if not outputs or not inputs or sorted(inputs) != list(range(len(inputs))):
         raise FormatError(f"{where}: the graph's inputs {sorted(inputs)} or outputs are incomplete")
     ordered = [inputs[i] for i in range(len(inputs))]
-    gmodule = converter.classes['gModule'](ordered if len(ordered) > 1 else ordered[0],
-                                           outputs if len(outputs) > 1 else outputs[0])
-    return gmodule
+    try:
+        return converter.classes['gModule'](ordered if len(ordered) > 1 else ordered[0],
+                                            outputs if len(outputs) > 1 else outputs[0])
+    except (TypeError, ValueError) as err:   # legonn's own graph checks
+        raise FormatError(f"{where}: the saved graph is not a valid gModule: {err}") from None
 
 
 class _InputSlot:
@@ -91,9 +93,11 @@ def _select(parents, data, where):
 
 
 def _split(parents, data, where):
-    if len(parents) != 1 or isinstance(parents[0], (tuple, _InputSlot)):
-        raise FormatError(f"{where}: a split node needs one module node as its parent")
-    return parents[0].split(data['nSplitOutputs'])
+    count = data['nSplitOutputs']
+    if len(parents) != 1 or isinstance(parents[0], (tuple, _InputSlot)) or type(count) is not int or count < 1:
+        raise FormatError(f"{where}: a split node needs one module node as its parent and a positive "
+                          f"nSplitOutputs, got {count!r}")
+    return parents[0].split(count)
 
 
 def _apply(module, parents, inputs, where):
@@ -103,10 +107,13 @@ def _apply(module, parents, inputs, where):
         node = module()
         inputs[parents[0].position] = node
         return node
-    if any(isinstance(p, (tuple, _InputSlot)) for p in parents):
-        raise FormatError(f"{where}: a module node is fed by a split node itself or by the graph input together "
-                          "with other nodes")
-    return module(parents[0]) if len(parents) == 1 else module(parents)
+    if not parents or any(isinstance(p, (tuple, _InputSlot)) for p in parents):
+        raise FormatError(f"{where}: a module node is fed by nothing, by a split node itself, or by the graph "
+                          "input together with other nodes")
+    try:
+        return module(parents[0]) if len(parents) == 1 else module(parents)
+    except (TypeError, ValueError) as err:   # legonn's own node checks (a node fed twice by one parent, ...)
+        raise FormatError(f"{where}: the saved graph is not a valid gModule: {err}") from None
 
 
 def _annotate(node, data):
