@@ -103,8 +103,8 @@ class ObjectReader:
                 raise self.s.fail(f"a boolean must be 0 or 1, got {value}")
             return value == 1
         if tag in (FUNCTION, LEGACY_RECUR_FUNCTION, RECUR_FUNCTION):
-            raise self.s.fail("the file holds a Lua function; legonn never runs code from a file, so it cannot "
-                              "load this object (save the model without functions, e.g. after clearState())")
+            raise self.s.fail("the file holds a Lua function (compiled Lua code); legonn never runs code from a "
+                              "file, so it refuses to load one")
         if tag not in (TABLE, TORCH):
             raise self.s.fail(f"unknown type tag {tag} (Torch7 writes 0 to 8)")
         index = self.s.int('an object index')
