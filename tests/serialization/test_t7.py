@@ -34,6 +34,7 @@ class T7:
 
     def __init__(self, long_format='<q'):
         self.out, self.next_index, self.long_format = bytearray(), 1, long_format
+        self.written = {}   # id(dict or object tuple) -> its index: written again, it is a reference
 
     def int(self, v):
         self.out += struct.pack('<i', v)
@@ -67,6 +68,10 @@ class T7:
             return self
         if isinstance(v, str):
             return self.int(2).string(v)
+        if id(v) in self.written:
+            return self.int(3 if isinstance(v, dict) else 4).int(self.written[id(v)])
+        if isinstance(v, (dict, tuple)):
+            self.written[id(v)] = self.next_index
         if isinstance(v, dict):
             self.int(3).index().int(len(v))
             for k, x in v.items():
@@ -445,6 +450,37 @@ def test_convolutions_and_batch_normalization():
     np.testing.assert_allclose(bn.running_var.numpy(), [4.0, 9.0])
     np.testing.assert_allclose(bn.forward(lg.DoubleTensor([[3.0, 5.0]])).numpy(),
                                [[2 / np.sqrt(4 + 1e-5), 3 / np.sqrt(9 + 1e-5)]])
+
+
+def graph_node(number, module=None, parents=(), **extra):
+    """An nngraph.Node as nngraph saves it: its data names its parents' data in mapindex (1-based)."""
+    data = dict(extra, mapindex={i + 1: p[2]['data'] for i, p in enumerate(parents)}, forwardNodeId=number)
+    if module is not None:
+        data['module'] = module
+    return ('object', 'nngraph.Node', {'data': data, 'id': number})
+
+
+def test_gmodule_with_a_split_module_output():
+    """nngraph's node:split(n) (as char-rnn's LSTM does with SplitTable(2)(reshaped):split(4)) saves a split
+    node and n select nodes with 1-based selectindex; gmodule.lua's single input feeds the Identity directly."""
+    weight, bias = np.arange(8, dtype=np.float64).reshape(4, 2), np.array([1.0, -1.0, 0.5, 2.0])
+    innode = graph_node(1, input={})
+    a = graph_node(2, nn_object('Identity'), [innode])
+    linear = graph_node(3, nn_object('Linear', weight=weight, bias=bias), [a])
+    reshape = graph_node(4, nn_object('Reshape', size=np.array([2, 2], dtype=np.int64)), [linear])
+    split_table = graph_node(5, nn_object('SplitTable', dimension=1), [reshape])
+    split = graph_node(6, None, [split_table], nSplitOutputs=2)
+    first, second = (graph_node(7 + i, None, [split], selectindex=i + 1) for i in range(2))
+    difference = graph_node(9, nn_object('CSubTable'), [second, first])
+    outnode = graph_node(10, None, [difference])
+    order = [innode, a, linear, reshape, split_table, split, first, second, difference, outnode]
+    data = T7().value(nn_object('gModule', forwardnodes={i + 1: n for i, n in enumerate(order)}, innode=innode,
+                                outnode=outnode, nInputs=1)).bytes()
+    g = load_bytes(data)
+    assert isinstance(g, nn.gModule) and len(g.modules) == 5
+    x = np.array([1.0, 2.0])
+    rows = (weight @ x + bias).reshape(2, 2)
+    np.testing.assert_allclose(g.forward(lg.DoubleTensor(x)).numpy(), rows[1] - rows[0])
 
 
 def test_nested_containers_share_modules():

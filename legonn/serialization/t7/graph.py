@@ -44,7 +44,7 @@ def graph_module(obj, converter, where):
             raise FormatError(f"{where}: node {node.get('id')} has no module and is no split or select node")
         _annotate(made[id(node)], data)
     outputs = [made.get(id(p)) for p in _parents(outnode, by_data, where)]
-    if not outputs or None in outputs or not inputs or sorted(inputs) != list(range(len(inputs))):
+    if not outputs or any(o is None for o in outputs) or not inputs or sorted(inputs) != list(range(len(inputs))):
         raise FormatError(f"{where}: the graph's inputs {sorted(inputs)} or outputs are incomplete")
     ordered = [inputs[i] for i in range(len(inputs))]
     try:
