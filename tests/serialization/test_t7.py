@@ -2,11 +2,11 @@
 
 The fixtures under t7_fixtures/ were written by real Torch7 (README.md there gives each one's
 source and licence); expected values come from what their sources state: python-torchfile's
-tests.py and README.md, and TorchPredictor's Torch/model*.lua (which set the input by hand and
-forward it before torch.save, so the saved ``output`` is Torch7's own result). Semantics of the
-format follow torch7's File.lua (readObject) and generic/Tensor.c / generic/Storage.c (read).
+tests.py and README.md, and cpp-torch's example/basic/main.cpp (which forwards net.t7 on x.t7 and
+prints the result beside y.t7, Torch7's output). Semantics of the format follow torch7's File.lua
+(readObject) and generic/Tensor.c / generic/Storage.c (read).
 Hand-built byte strings below (``T7``) exercise what no fixture holds: the ascii encoding,
-index-field conversion and damaged files; they are not presented as files Torch7 wrote.
+index-field conversion, containers and damaged files; they are not presented as files Torch7 wrote.
 """
 import io
 import os
@@ -174,43 +174,21 @@ def test_gmodule_runs_forward():
     np.testing.assert_allclose(out.numpy(), expected, rtol=1e-6)
 
 
-# --- TorchPredictor's models (Torch/model2.lua, Torch/model11.lua set x and forward before saving) --
+# --- cpp-torch's example (main.cpp forwards net.t7 on x.t7 and prints it beside y.t7) ------------
 
-MODEL2_X = np.array([[[0.1, 0.2, 0.3, 0.5], [0.4, 0.5, 0.6, 0.1], [0.7, 0.8, 0.9, 0.2]],
-                     [[0.9, 0.8, 0.7, 0.1], [0.6, 0.5, 0.4, 0.5], [0.3, 0.2, 0.1, 0.2]],
-                     [[0.2, 0.4, 0.6, 0.2], [0.1, 0.3, 0.5, 0.1], [0.7, 0.8, 0.7, 0.5]]])
-
-
-def test_sequential_checkpoint_runs_forward_like_torch7():
-    """model2.lua: nn.Sequential of nn.SpatialConvolution(3, 5, 2, 2, 1, 1, 0, 0), forwarded on MODEL2_X and
-    saved; legonn's forward of the loaded model reproduces the output Torch7 saved with it."""
-    model = lg.load(fixture('torchpredictor_model2.t7'))   # lg.load recognises a Torch7 file
-    assert isinstance(model, nn.Sequential) and len(model.modules) == 1
-    conv = model.modules[0]
-    assert isinstance(conv, nn.SpatialConvolution)
-    assert (conv.nInputPlane, conv.nOutputPlane, conv.kW, conv.kH, conv.dW, conv.dH, conv.padW, conv.padH) == \
-        (3, 5, 2, 2, 1, 1, 0, 0)
-    assert tuple(conv.weight.size()) == (5, 3, 2, 2) and conv.weight.type() == 'legonn.DoubleTensor'
-    saved = lg.load_lua(fixture('torchpredictor_model2.t7'), convert=False)
-    torch_output = saved['output'].numpy()
-    assert torch_output.shape == (5, 2, 3)
-    np.testing.assert_allclose(model.forward(lg.DoubleTensor(MODEL2_X)).numpy(), torch_output, rtol=1e-12,
-                               atol=1e-14)
-    # and the parameters are Torch7's, checked by hand-computing one output element
-    w, bias = conv.weight.numpy(), conv.bias.numpy()
-    assert np.isclose((w[2] * MODEL2_X[:, 1:3, 0:2]).sum() + bias[2], torch_output[2, 1, 0])
-
-
-def test_sequential_relu_and_shared_output():
-    """model11.lua: nn.Sequential{nn.ReLU()} forwarded on x = {{{0.1,0.2},{0.4,0.5}},{{-0.1,0.2},{0.4,-0.5}}};
-    Torch7's Sequential output is its last module's output tensor, saved once and referenced twice."""
-    x = np.array([[[0.1, 0.2], [0.4, 0.5]], [[-0.1, 0.2], [0.4, -0.5]]])
-    saved = lg.load_lua(fixture('torchpredictor_model11.t7'), convert=False)
-    assert saved['output'] is saved['modules'][0]['output']
-    np.testing.assert_array_equal(saved['output'].numpy(), np.maximum(x, 0))
-    model = lg.load_lua(fixture('torchpredictor_model11.t7'))
-    assert isinstance(model.modules[0], nn.ReLU) and model.modules[0].inplace is False
-    np.testing.assert_array_equal(model.forward(lg.DoubleTensor(x)).numpy(), np.maximum(x, 0))
+def test_linear_checkpoint_runs_forward_like_torch7():
+    """example/basic: net.t7 is an nn.Linear of float tensors; y.t7 is Torch7's output for x.t7, and the
+    module, saved after that forward, keeps the same values in its output field."""
+    model = lg.load(fixture('cpptorch_linear_net.t7'))   # lg.load recognises a Torch7 file
+    x, y = lg.load_lua(fixture('cpptorch_linear_x.t7')), lg.load_lua(fixture('cpptorch_linear_y.t7'))
+    assert isinstance(model, nn.Linear) and model.weight.type() == 'legonn.FloatTensor'
+    assert tuple(model.weight.size()) == (2, 3) and tuple(model.bias.size()) == (2,)
+    assert x.type() == y.type() == 'legonn.FloatTensor'
+    np.testing.assert_array_equal(model.forward(x).numpy(), y.numpy())
+    np.testing.assert_array_equal(lg.load_lua(fixture('cpptorch_linear_net.t7'), convert=False)['output'].numpy(),
+                                  y.numpy())
+    # the loaded parameters are the file's: the output is weight @ x + bias
+    np.testing.assert_allclose(model.weight.numpy() @ x.numpy() + model.bias.numpy(), y.numpy())
 
 
 # --- tensors: offsets, strides, shared storages -----------------------------------------------
@@ -398,14 +376,13 @@ def test_deep_nesting_raises_format_error():
 
 @pytest.mark.gpu
 def test_device_cuda_puts_tensors_and_modules_on_the_gpu():
-    """device='cuda': storages are made on the GPU (views still share them) and modules are CUDA modules."""
-    model = lg.load_lua(fixture('torchpredictor_model2.t7'), device='cuda')
-    conv = model.modules[0]
-    assert conv.weight.type() == 'legonn.CudaDoubleTensor'
-    saved = lg.load_lua(fixture('torchpredictor_model2.t7'), convert=False)
-    out = model.forward(lg.DoubleTensor(MODEL2_X).cuda())
-    assert out.type() == 'legonn.CudaDoubleTensor'
-    np.testing.assert_allclose(out.cpu().numpy(), saved['output'].numpy(), rtol=1e-12, atol=1e-14)
+    """device='cuda': storages are made on the GPU and modules are CUDA modules (float ones are CudaTensors)."""
+    model = lg.load_lua(fixture('cpptorch_linear_net.t7'), device='cuda')
+    assert model.weight.type() == 'legonn.CudaTensor'
+    x = lg.load_lua(fixture('cpptorch_linear_x.t7'), device='cuda')
+    out = model.forward(x)
+    assert out.type() == 'legonn.CudaTensor'
+    np.testing.assert_array_equal(out.cpu().numpy(), lg.load_lua(fixture('cpptorch_linear_y.t7')).numpy())
 
 
 def test_shape_modules_convert_their_dimensions():
