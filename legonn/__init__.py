@@ -18,9 +18,9 @@ __all__ = list(_tensor_all)
 
 # --- persistence: lg.save / lg.load / lg.register (legonn.serialization imports only the tensor package at
 # import time; it reaches the module registry when a save or load runs, so there is no import cycle)
-from .serialization import FormatError, deserialize, load, register, save, serialize  # noqa: E402
+from .serialization import FormatError, deserialize, load, load_lua, register, save, serialize  # noqa: E402
 
-__all__ += ['save', 'load', 'serialize', 'deserialize', 'register', 'FormatError']
+__all__ += ['save', 'load', 'load_lua', 'serialize', 'deserialize', 'register', 'FormatError']
 
 # torch-level helpers ported code calls: torch.typename / torch.type / torch.isTensor, torch.multinomial,
 # torch.Timer, torch.LongStorage (legonn.type answers Lua's type names for plain values)

@@ -17,9 +17,10 @@ from .archive import ArchiveReader, FormatError, is_file_object, write_archive
 from .classes import ClassTable, register
 from .decode import Decoder
 from .encode import Encoder
+from .t7 import is_t7, load_lua
 from .transient import cleared
 
-__all__ = ['save', 'load', 'serialize', 'deserialize', 'register', 'FormatError']
+__all__ = ['save', 'load', 'load_lua', 'serialize', 'deserialize', 'register', 'FormatError']
 
 
 def save(target, obj, buffers=False):
@@ -46,10 +47,13 @@ def load(source, device='cpu'):
     """The object saved in ``source``: a path (str, bytes or path-like; a regular file) or a readable binary
     file object holding the archive from its current position to its end. ``device``: ``'cpu'``
     (default; CUDA tensors come back as their CPU twins, no CuPy needed) or ``'cuda'`` (every tensor on
-    the GPU). Raises ``FormatError`` (a ValueError) for anything but a well-formed legonn archive naming
-    known classes."""
+    the GPU). A file Torch7's ``torch.save`` wrote is read by ``load_lua`` (docs/t7.md). Raises
+    ``FormatError`` (a ValueError) for anything but a well-formed legonn archive naming known classes, or a
+    well-formed Torch7 file."""
     if device not in ('cpu', 'cuda'):
         raise ValueError(f"legonn.load: device must be 'cpu' or 'cuda', got {device!r}")
+    if is_t7(source):
+        return load_lua(source, device=device)
     reader = ArchiveReader(source)
     try:
         decoder = Decoder(reader.manifest(), reader, ClassTable(), device == 'cuda')

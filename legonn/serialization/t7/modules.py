@@ -1,0 +1,348 @@
+"""Turning Torch7 ``nn.*`` objects (as read: ``TorchObject``s of raw fields) into legonn modules.
+
+Each Torch7 class maps to the legonn class of the same name, built through its
+constructor from the saved fields (so every check of the constructor runs),
+then given the saved parameters. Index-valued fields are converted from
+Torch7's 1-based convention to legonn's 0-based one (dimensions, SelectTable
+indices, LookupTable's paddingValue, ...); negative ones count from the end in
+both. Classes without a clear counterpart are refused with a ``FormatError``
+naming them; ``load_lua(..., convert=False)`` still gives their raw fields.
+"""
+import importlib
+
+from ...tensor.storage import Storage
+from ...tensor.tensor import Tensor
+from ...tensor.types import short_name
+from ..archive import FormatError
+from ..decode import device_type_name
+from .graph import graph_module
+from .reader import TorchObject
+
+_BUSY = object()
+# parameters and running statistics copied into the built module when both sides have them
+_TENSOR_FIELDS = ('weight', 'bias', 'gradWeight', 'gradBias', 'running_mean', 'running_var')
+
+
+def _modules():
+    """Torch7 class name -> legonn class, from the registry every Module and Criterion registers in."""
+    importlib.import_module('legonn.nn')
+    from ...modules.typed import registry
+    return registry
+
+
+class _Fields:
+    """Typed access to one saved object's fields, with errors that name the object and the field."""
+
+    def __init__(self, obj, where):
+        self.obj, self.where = obj, where
+
+    def fail(self, what):
+        return FormatError(f"{self.where}: {what}")
+
+    def get(self, key, default=None):
+        return self.obj.get(key, default)
+
+    def _typed(self, key, default, types, what):
+        v = self.obj.get(key, default)
+        if type(v) not in types:
+            raise self.fail(f"field {key!r} must be {what}, got {v!r}")
+        return v
+
+    def int(self, key, default=None):
+        return self._typed(key, default, (int,), 'a whole number')
+
+    def number(self, key, default=None):
+        return self._typed(key, default, (int, float), 'a number')
+
+    def flag(self, key, default=False):
+        return self._typed(key, default, (bool,), 'a boolean')
+
+    def index(self, key, default=None):
+        """A 1-based Torch7 index or dimension as legonn's 0-based one (negative ones are kept)."""
+        return self._zero_based(self.int(key, default), key)
+
+    def _zero_based(self, v, key):
+        if type(v) is not int or v == 0:
+            raise self.fail(f"field {key!r} holds {v!r}, which is no Torch7 (1-based) index")
+        return v - 1 if v > 0 else v
+
+    def optional_int(self, key):
+        return None if self.obj.get(key) is None else self.int(key)
+
+    def tensor(self, key, required=False):
+        v = self.obj.get(key)
+        if (v is not None or required) and not isinstance(v, Tensor):
+            raise self.fail(f"field {key!r} must be a tensor, got {type(v).__name__}")
+        return v
+
+    def pairs(self, key):
+        """A list of pairs of 1-based dimensions (Transpose's permutations) made 0-based."""
+        v = self.obj.get(key)
+        if not isinstance(v, list) or not all(isinstance(p, list) and len(p) == 2 for p in v):
+            raise self.fail(f"field {key!r} must be a list of pairs of dimensions, got {v!r}")
+        return [(self._zero_based(a, key), self._zero_based(b, key)) for a, b in v]
+
+    def sizes(self, key):
+        """A LongStorage/LongTensor/list of sizes as a tuple of ints."""
+        v = self.obj.get(key)
+        if isinstance(v, Tensor):
+            v = v.array.tolist()
+        elif isinstance(v, Storage):
+            v = v.data.tolist()
+        if not isinstance(v, list) or not all(type(n) is int for n in v):
+            raise self.fail(f"field {key!r} must hold sizes, got {v!r}")
+        return tuple(v)
+
+
+class Keywords(dict):
+    """Keyword arguments, when an ARGUMENTS entry ends its tuple with them."""
+
+
+def _pooling(f):
+    return (f.int('kW'), f.int('kH'), f.int('dW', 1), f.int('dH', 1), f.int('padW', 0), f.int('padH', 0))
+
+
+def _convolution(f):
+    pad = f.int('padding', 0)   # files from before padW/padH had one 'padding'
+    return (f.int('nInputPlane'), f.int('nOutputPlane'), f.int('kW'), f.int('kH'), f.int('dW', 1), f.int('dH', 1),
+            f.int('padW', pad), f.int('padH', pad))
+
+
+def _batch_normalization(f):
+    mean = f.tensor('running_mean')
+    if mean is None:
+        raise f.fail("has no running_mean")
+    affine = f.tensor('weight') is not None
+    return (mean.nElement(), f.number('eps', 1e-5), f.number('momentum', 0.1), affine)
+
+
+def _padding(f):
+    return (f.int('pad_l'), f.int('pad_r'), f.int('pad_t'), f.int('pad_b'))
+
+
+def _cross_entropy(f):
+    nll = f.get('nll')   # Torch7 keeps weights and sizeAverage in its inner ClassNLLCriterion
+    nll = _Fields(nll if isinstance(nll, dict) else {}, f.where + '.nll')
+    return (nll.tensor('weights'), nll.flag('sizeAverage', True))
+
+
+def _no_args(f):
+    return ()
+
+
+# Torch7 class -> constructor arguments (legonn's order) from the saved fields
+ARGUMENTS = {
+    # containers (children are added afterwards)
+    'Sequential': _no_args, 'ConcatTable': _no_args, 'ParallelTable': _no_args,
+    'Concat': lambda f: (f.index('dimension'),),
+    'DepthConcat': lambda f: (f.index('dimension'),),
+    'Parallel': lambda f: (f.index('inputDimension'), f.index('outputDimension')),
+    # parameterised layers
+    'Linear': lambda f: (f.tensor('weight', True).size(1), f.tensor('weight', True).size(0),
+                         f.tensor('bias') is not None),
+    'SpatialConvolution': _convolution, 'SpatialConvolutionMM': _convolution,
+    'SpatialFullConvolution': lambda f: _convolution(f) + (f.int('adjW', 0), f.int('adjH', 0)),
+    'SpatialDilatedConvolution': lambda f: _convolution(f) + (f.int('dilationW', 1), f.int('dilationH', 1)),
+    'TemporalConvolution': lambda f: (f.int('inputFrameSize'), f.int('outputFrameSize'), f.int('kW'), f.int('dW', 1)),
+    'BatchNormalization': _batch_normalization, 'SpatialBatchNormalization': _batch_normalization,
+    # the padding row is set after construction (setPadding), since a literal 0 there is refused as Torch7's
+    # 'no padding'
+    'LookupTable': lambda f: (f.tensor('weight', True).size(0), f.tensor('weight', True).size(1), None,
+                              f.get('maxNorm'), f.get('normType')),
+    'Add': lambda f: (f.tensor('bias', True).nElement(), f.flag('scalar')),
+    'Mul': _no_args,
+    'CMul': lambda f: tuple(f.tensor('weight', True).size()),
+    'PReLU': lambda f: (f.int('nOutputPlane', 0),),
+    # pooling and shape
+    'SpatialMaxPooling': _pooling, 'SpatialAveragePooling': _pooling,
+    'View': lambda f: f.sizes('size'),
+    'Reshape': lambda f: f.sizes('size') + (Keywords(batchMode=f.get('batchMode')),),
+    'Transpose': lambda f: tuple(f.pairs('permutations')),
+    'Squeeze': lambda f: (None if f.get('dim') is None else f.index('dim'), f.optional_int('numInputDims')),
+    'Unsqueeze': lambda f: (f.index('pos'), f.optional_int('numInputDims')),
+    'Padding': lambda f: (f.index('dim'), f.int('pad'), f.optional_int('nInputDim'), f.number('value', 0),
+                          f.index('index', 1)),
+    'JoinTable': lambda f: (f.index('dimension'), f.optional_int('nInputDims')),
+    'SplitTable': lambda f: (f.index('dimension'), f.optional_int('nInputDims')),
+    'SelectTable': lambda f: (f.index('index'),),
+    'NarrowTable': lambda f: (f.index('offset'), f.int('length', 1)),
+    'Narrow': lambda f: (f.index('dimension'), f.index('index'), f.int('length', 1)),
+    'Select': lambda f: (f.index('dimension'), f.index('index')),
+    'Replicate': lambda f: (f.int('nfeatures'), f.index('dim', 1), f.optional_int('ndim')),
+    'Sum': lambda f: (f.index('dimension', 1), f.optional_int('nInputDims'), f.flag('sizeAverage'),
+                      f.flag('squeeze', True)),
+    'Mean': lambda f: (f.index('dimension', 1), f.optional_int('nInputDims'), f.flag('squeeze', True)),
+    'Max': lambda f: (f.index('dimension', 1), f.optional_int('nInputDims')),
+    'Min': lambda f: (f.index('dimension', 1), f.optional_int('nInputDims')),
+    'SpatialZeroPadding': _padding, 'SpatialReflectionPadding': _padding, 'SpatialReplicationPadding': _padding,
+    'SpatialUpSamplingNearest': lambda f: (f.int('scale_factor'),),
+    # element-wise
+    'ReLU': lambda f: (f.flag('inplace'),),
+    'Threshold': lambda f: (f.number('threshold'), f.number('val'), f.flag('inplace')),
+    'LeakyReLU': lambda f: (f.number('negval', 0.01), f.flag('inplace')),
+    'ELU': lambda f: (f.number('alpha', 1.0), f.flag('inplace')),
+    'HardTanh': lambda f: (f.number('min_val', -1), f.number('max_val', 1), f.flag('inplace')),
+    'SoftPlus': lambda f: (f.number('beta', 1), f.number('threshold', 20)),
+    'MulConstant': lambda f: (f.number('constant_scalar'), f.flag('inplace')),
+    'AddConstant': lambda f: (f.number('constant_scalar'), f.flag('inplace')),
+    'Power': lambda f: (f.number('pow'),),
+    'Dropout': lambda f: (f.number('p', 0.5), not f.flag('v2', True), f.flag('inplace')),
+    'Normalize': lambda f: (f.number('p'), f.number('eps', 1e-10)),
+    'SpatialCrossMapLRN': lambda f: (f.int('size'), f.number('alpha', 1e-4), f.number('beta', 0.75), f.number('k', 1)),
+    'CAddTable': lambda f: (f.flag('inplace'),),
+    # criterions
+    'ClassNLLCriterion': lambda f: (f.tensor('weights'), f.flag('sizeAverage', True)),
+    'CrossEntropyCriterion': lambda f: _cross_entropy(f),
+    'MSECriterion': lambda f: (f.flag('sizeAverage', True),),
+    'BCECriterion': lambda f: (f.tensor('weights'), f.flag('sizeAverage', True)),
+}
+for _name in ('Identity', 'Tanh', 'Sigmoid', 'SoftMax', 'LogSoftMax', 'SoftMin', 'LogSigmoid', 'Abs', 'Square',
+              'Exp', 'Log', 'Contiguous', 'FlattenTable', 'CMulTable', 'CSubTable', 'CDivTable', 'SpatialSoftMax'):
+    ARGUMENTS[_name] = _no_args
+# boolean flags Torch7 sets by method calls after construction (ceil(), setCountIncludePad(), ...)
+_FLAGS = ('ceil_mode', 'count_include_pad', 'divide')
+
+
+class ModuleConverter:
+    """Replaces, throughout a loaded value, each ``nn.*`` TorchObject by the legonn module it describes."""
+
+    def __init__(self, name, cuda=False, converters=None):
+        self.name, self.cuda = name, cuda
+        self.converters = dict(converters or {})
+        self.classes = _modules()
+        self.done = {}       # id(TorchObject) -> module
+        self.visited = set()
+
+    def convert(self, value):
+        if self.is_module(value):
+            return self.module(value)
+        if id(value) in self.visited or not isinstance(value, (list, dict)):
+            return value
+        self.visited.add(id(value))
+        if isinstance(value, list):
+            value[:] = [self.convert(v) for v in value]
+        else:
+            for k, v in list(value.items()):
+                value[k] = self.convert(v)
+        return value
+
+    def is_module(self, value):
+        return isinstance(value, TorchObject) and (_nn_name(value) is not None or value.typename in self.converters)
+
+    def module(self, obj):
+        found = self.done.get(id(obj))
+        if found is _BUSY:
+            raise FormatError(f"{self.name}: {obj.typename} contains itself")
+        if found is not None:
+            return found
+        self.done[id(obj)] = _BUSY
+        name = _nn_name(obj)
+        where = f"{self.name}: {obj.typename}"
+        if obj.typename in self.converters:
+            module = self._user(obj, where)
+        elif name == 'gModule':
+            module = graph_module(obj, self, where)
+        else:
+            module = self._build(name, obj, _Fields(obj, where))
+        self.done[id(obj)] = module
+        return module
+
+    def _user(self, obj, where):
+        """A module from the caller's converter for this class: given the raw fields, nested ones converted."""
+        for k, v in list(obj.items()):
+            obj[k] = self.convert(v)
+        module = self.converters[obj.typename](obj)
+        if not hasattr(module, 'updateOutput'):
+            raise TypeError(f"legonn.load_lua: the converter for {obj.typename} returned a "
+                            f"{type(module).__name__}, not a module")
+        return module
+
+    @staticmethod
+    def _call(fields, method, *args):
+        """``method(*args)``, a refusal becoming the FormatError that names the file's object."""
+        try:
+            return method(*args)
+        except (TypeError, ValueError) as err:
+            raise fields.fail(f"its saved fields do not make a legonn module: {err}") from None
+
+    def _build(self, name, obj, fields):
+        arguments, cls = ARGUMENTS.get(name), self.classes.get(name)
+        if arguments is None or cls is None:
+            raise fields.fail("legonn has no counterpart it can build from a Torch7 file for this class; pass "
+                              "load_lua(path, converters={class name: function(fields) -> module}), or "
+                              "load_lua(path, convert=False) for the raw fields")
+        args, keywords = arguments(fields), {}
+        if args and isinstance(args[-1], Keywords):
+            args, keywords = args[:-1], args[-1]
+        try:
+            module = cls(*args, **keywords)
+        except (TypeError, ValueError, AttributeError) as err:
+            if isinstance(err, FormatError):
+                raise
+            raise fields.fail(f"its saved fields do not make a legonn {name}: {err}") from None
+        typename = _tensor_type(obj, self.cuda)
+        if typename is not None and hasattr(module, 'type'):
+            module.type(typename)
+        if obj.get('bias') is None and isinstance(getattr(module, 'bias', None), Tensor) and 'weight' in obj:
+            if not hasattr(module, 'noBias'):
+                raise fields.fail(f"has no bias, and a legonn {name} cannot do without one")
+            module.noBias()   # Torch7's noBias() leaves bias nil
+        self._parameters(module, obj, fields, typename)
+        for flag in _FLAGS:
+            if flag in obj and hasattr(module, flag):
+                setattr(module, flag, fields.flag(flag))
+        if 'train' in obj and hasattr(module, 'train'):
+            module.train = fields.flag('train')
+        if name == 'View' and obj.get('numInputDims') is not None:
+            module.setNumInputDims(fields.int('numInputDims'))
+        if name == 'LookupTable' and fields.int('paddingValue', 0) != 0:   # Torch7's 0: no padding
+            self._call(fields, module.setPadding, fields.index('paddingValue'))
+        for child in obj.get('modules') or ():
+            if not self.is_module(child):
+                kind = child.typename if isinstance(child, TorchObject) else type(child).__name__
+                raise fields.fail(f"holds a {kind} among its modules, which is no nn class; pass load_lua(path, "
+                                  f"converters={{'{kind}': function(fields) -> module}}) for your own classes")
+            module.add(self.module(child))
+        return module
+
+    def _parameters(self, module, obj, fields, typename):
+        if _nn_name(obj) in ('BatchNormalization', 'SpatialBatchNormalization') and 'running_std' in obj \
+                and 'running_var' not in obj:
+            # files from before nn kept running_var stored 1/sqrt(var + eps)
+            std = fields.tensor('running_std')
+            obj['running_var'] = std.clone().pow(-2).add(-fields.number('eps', 1e-5))
+        for key in _TENSOR_FIELDS:
+            saved, own = fields.tensor(key), getattr(module, key, None)
+            if not isinstance(own, Tensor) or saved is None or (key.startswith('grad') and saved.nElement() == 0):
+                continue   # gradients are often emptied before saving, to make files smaller
+            if saved.nElement() != own.nElement():
+                raise fields.fail(f"{key} holds {saved.nElement()} values (sizes {tuple(saved.size())}), a legonn "
+                                  f"{type(module).__name__} built from its fields has {own.nElement()} "
+                                  f"(sizes {tuple(own.size())})")
+            if typename is not None and saved.type() != typename:
+                saved = saved.type(typename)
+            if tuple(saved.size()) != tuple(own.size()):   # e.g. SpatialConvolutionMM's 2-D weight
+                saved = saved.contiguous().view(*own.size())
+            setattr(module, key, saved)
+
+
+def _nn_name(obj):
+    """'Linear' for an nn.Linear object, 'gModule' for nn.gModule; None for anything else."""
+    typename = obj.typename if isinstance(obj, TorchObject) else None
+    return typename[3:] if typename and typename.startswith('nn.') else None
+
+
+def _tensor_type(obj, cuda):
+    """The legonn tensor type an object's tensors should have: its parameters', else its ``_type`` (on the
+    device loaded to)."""
+    for key in ('weight', 'weights', 'bias', 'running_mean'):
+        if isinstance(obj.get(key), Tensor):
+            return obj[key].type()
+    saved = obj.get('_type')
+    if not isinstance(saved, str):
+        return None
+    try:
+        short = short_name(saved)
+    except (TypeError, KeyError, ValueError):
+        return None
+    return 'legonn.' + device_type_name(short, cuda)

@@ -1,0 +1,489 @@
+"""Reading Torch7 .t7 files (legonn.load_lua, and legonn.load dispatching to it).
+
+The fixtures under t7_fixtures/ were written by real Torch7 (README.md there gives each one's
+source and licence); expected values come from what their sources state: python-torchfile's
+tests.py and README.md, and cpp-torch's example/basic/main.cpp (which forwards net.t7 on x.t7 and
+prints the result beside y.t7, Torch7's output). Semantics of the format follow torch7's File.lua
+(readObject) and generic/Tensor.c / generic/Storage.c (read).
+Hand-built byte strings below (``T7``) exercise what no fixture holds: the ascii encoding,
+index-field conversion, containers and damaged files; they are not presented as files Torch7 wrote.
+"""
+import io
+import os
+import struct
+
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from legonn.serialization import FormatError
+from legonn.serialization.t7.reader import LuaTable, TorchObject
+
+FIXTURES = os.path.join(os.path.dirname(__file__), 't7_fixtures')
+
+
+def fixture(name):
+    return os.path.join(FIXTURES, name)
+
+
+# --- a minimal writer of Torch7's binary encoding, for crafted inputs --------------------------
+
+class T7:
+    """Builds the bytes ``torch.save`` would write (binary, 8-byte longs) for simple values."""
+
+    def __init__(self, long_format='<q'):
+        self.out, self.next_index, self.long_format = bytearray(), 1, long_format
+        self.written = {}   # id(dict or object tuple) -> its index: written again, it is a reference
+
+    def int(self, v):
+        self.out += struct.pack('<i', v)
+        return self
+
+    def long(self, *vs):
+        for v in vs:
+            self.out += struct.pack(self.long_format, v)
+        return self
+
+    def string(self, s):
+        raw = s.encode() if isinstance(s, str) else s
+        return self.int(len(raw)).chars(raw)
+
+    def chars(self, raw):
+        self.out += raw
+        return self
+
+    def index(self):
+        self.next_index += 1
+        return self.int(self.next_index - 1)
+
+    def value(self, v):
+        if v is None:
+            return self.int(0)
+        if isinstance(v, bool):
+            return self.int(5).int(int(v))
+        if isinstance(v, (int, float)):
+            self.int(1)
+            self.out += struct.pack('<d', float(v))
+            return self
+        if isinstance(v, str):
+            return self.int(2).string(v)
+        if id(v) in self.written:
+            return self.int(3 if isinstance(v, dict) else 4).int(self.written[id(v)])
+        if isinstance(v, (dict, tuple)):
+            self.written[id(v)] = self.next_index
+        if isinstance(v, dict):
+            self.int(3).index().int(len(v))
+            for k, x in v.items():
+                self.value(k).value(x)
+            return self
+        if isinstance(v, tuple) and v[0] == 'object':   # ('object', 'nn.Linear', {fields})
+            self.int(4).index().string('V 1').string(v[1])
+            return self.value(v[2])
+        if isinstance(v, np.ndarray):
+            return self.tensor(v)
+        raise TypeError(v)
+
+    def tensor(self, arr):
+        name = {np.float64: 'Double', np.float32: 'Float', np.int64: 'Long', np.uint8: 'Byte'}[arr.dtype.type]
+        self.int(4).index().string('V 1').string(f'torch.{name}Tensor').int(arr.ndim)
+        self.long(*arr.shape).long(*(s // arr.itemsize for s in arr.strides)).long(1)
+        self.int(4).index().string('V 1').string(f'torch.{name}Storage').long(arr.size)
+        return self.chars(np.ascontiguousarray(arr).tobytes())
+
+    def bytes(self):
+        return bytes(self.out)
+
+
+def load_bytes(data, **kwargs):
+    return lg.load_lua(io.BytesIO(data), **kwargs)
+
+
+def nn_object(name, **fields):
+    return ('object', 'nn.' + name, fields)
+
+
+# --- python-torchfile's fixtures (tests.py and README.md state the values) ---------------------
+
+def test_table_with_a_number():
+    """tests.py test_dict: hello=123.t7 holds {hello = 123}."""
+    obj = lg.load_lua(fixture('hello=123.t7'))
+    assert obj == {'hello': 123} and type(obj['hello']) is int
+
+
+def test_list_table_becomes_a_list():
+    """tests.py test_list_heuristic: keys 1..4 hold 'hello', 'world', 'third item', 123."""
+    assert lg.load_lua(fixture('list_table.t7')) == ['hello', 'world', 'third item', 123]
+
+
+def test_custom_class_keeps_its_name():
+    """tests.py test_custom_class: an object of torch.class('Blah')."""
+    obj = lg.load_lua(fixture('custom_class.t7'))
+    assert isinstance(obj, TorchObject) and obj.typename == 'Blah' and len(obj) == 0
+
+
+def test_double_and_float_tensors():
+    """tests.py test_basic_tensors: [[1, 2, 3], [4, 5, 6.9]] as doubles; the float tensor sums to 12.97241666913."""
+    f64 = lg.load_lua(fixture('doubletensor.t7'))
+    assert f64.type() == 'legonn.DoubleTensor'
+    np.testing.assert_array_equal(f64.numpy(), np.array([[1, 2, 3], [4, 5, 6.9]]))
+    f32 = lg.load_lua(fixture('floattensor.t7'))
+    assert f32.type() == 'legonn.FloatTensor'
+    assert abs(float(f32.numpy().astype(np.float64).sum()) - 12.97241666913) < 1e-5
+
+
+def test_recursive_class_and_table():
+    """README (testfiles_x86_64): recursive_class.t7 is an object of class A whose field a is itself;
+    recursive_kv_table.t7 is a table whose one key and value are the table itself."""
+    obj = lg.load_lua(fixture('recursive_class.t7'))
+    assert obj.typename == 'A' and obj['a'] is obj
+    table = lg.load_lua(fixture('recursive_kv_table.t7'))
+    (key,) = table.keys()
+    assert key is table and table[key] is table
+
+
+def test_tds_hash_and_vec():
+    """tests.py TestTDS: tds_hash.t7 has 3 entries with [1] = 2 and [10] = 11; tds_vec.t7 is {123, 456}."""
+    h = lg.load_lua(fixture('tds_hash.t7'))
+    assert len(h) == 3 and h[1] == 2 and h[10] == 11
+    assert lg.load_lua(fixture('tds_vec.t7')) == [123, 456]
+
+
+@pytest.mark.parametrize('name', ['function.t7', 'function_upvals.t7'])
+def test_lua_functions_are_refused(name, tmp_path, monkeypatch):
+    """tests.py test_function: these files hold dumped Lua functions; legonn never runs file contents."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FormatError, match='Lua function'):
+        lg.load_lua(fixture(name))
+    assert os.listdir(tmp_path) == []
+
+
+def test_gmodule_runs_forward():
+    """README.md: gmodule_with_linear_identity.t7's nn.Linear has weight [-0.0248373, 0.17503954] and bias
+    [0.05159848, -0.25367146]; its nodes' labels give the source: a = nn.Identity()(), b = nn.Identity()(),
+    c = nn.Linear(1,2)(a), and a CAddTable of c and b as the output."""
+    g = lg.load_lua(fixture('gmodule_with_linear_identity.t7'))
+    assert isinstance(g, nn.gModule)
+    assert [type(m).__name__ for m in g.modules] == ['Identity', 'Identity', 'Linear', 'CAddTable']
+    linear = g.modules[2]
+    np.testing.assert_allclose(linear.weight.numpy().ravel(), [-0.0248373, 0.17503954], rtol=1e-6)
+    np.testing.assert_allclose(linear.bias.numpy(), [0.05159848, -0.25367146], rtol=1e-6)
+    a, b = np.array([3.0]), np.array([1.0, -2.0])
+    out = g.forward([lg.DoubleTensor(a), lg.DoubleTensor(b)])
+    expected = np.array([-0.0248373, 0.17503954]) * 3.0 + np.array([0.05159848, -0.25367146]) + b
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-6)
+
+
+# --- cpp-torch's example (main.cpp forwards net.t7 on x.t7 and prints it beside y.t7) ------------
+
+def test_linear_checkpoint_runs_forward_like_torch7():
+    """example/basic: net.t7 is an nn.Linear of float tensors; y.t7 is Torch7's output for x.t7, and the
+    module, saved after that forward, keeps the same values in its output field."""
+    model = lg.load(fixture('cpptorch_linear_net.t7'))   # lg.load recognises a Torch7 file
+    x, y = lg.load_lua(fixture('cpptorch_linear_x.t7')), lg.load_lua(fixture('cpptorch_linear_y.t7'))
+    assert isinstance(model, nn.Linear) and model.weight.type() == 'legonn.FloatTensor'
+    assert tuple(model.weight.size()) == (2, 3) and tuple(model.bias.size()) == (2,)
+    assert x.type() == y.type() == 'legonn.FloatTensor'
+    np.testing.assert_array_equal(model.forward(x).numpy(), y.numpy())
+    np.testing.assert_array_equal(lg.load_lua(fixture('cpptorch_linear_net.t7'), convert=False)['output'].numpy(),
+                                  y.numpy())
+    # the loaded parameters are the file's: the output is weight @ x + bias
+    np.testing.assert_allclose(model.weight.numpy() @ x.numpy() + model.bias.numpy(), y.numpy())
+
+
+# --- tensors: offsets, strides, shared storages -----------------------------------------------
+
+def test_views_share_their_storage_and_offsets_become_zero_based():
+    """generic/Tensor.c read: storageOffset is written 1-based; strides are kept; one storage index, one storage."""
+    storage = np.arange(12, dtype=np.float64)
+    w = T7()
+    w.int(3).index().int(2)
+    w.value('whole')
+    w.int(4).index().string('V 1').string('torch.DoubleTensor').int(2).long(3, 4).long(4, 1).long(1)
+    w.int(4).index().string('V 1').string('torch.DoubleStorage').long(12).chars(storage.tobytes())
+    w.value('column')   # the transpose-like view: column 2 (1-based offset 3), stride 4
+    w.int(4).index().string('V 1').string('torch.DoubleTensor').int(1).long(3).long(4).long(3)
+    w.int(4).int(3)     # a reference to storage index 3, already read
+    obj = load_bytes(w.bytes())
+    whole, column = obj['whole'], obj['column']
+    assert whole.storage() is column.storage()
+    assert column.storageOffset() == 2 and column.stride() == (4,)
+    np.testing.assert_array_equal(column.numpy(), [2, 6, 10])
+    column.fill(-1)
+    np.testing.assert_array_equal(whole.numpy()[:, 2], [-1, -1, -1])
+
+
+@pytest.mark.parametrize('dtype,name', [(np.uint8, 'Byte'), (np.int64, 'Long'), (np.float32, 'Float')])
+def test_tensor_types(dtype, name):
+    arr = np.arange(6, dtype=dtype).reshape(2, 3)
+    t = load_bytes(T7().tensor(arr).bytes())
+    assert t.type() == f'legonn.{name}Tensor'
+    np.testing.assert_array_equal(t.numpy(), arr)
+
+
+def test_cuda_tensors_load_on_the_cpu():
+    """cutorch writes torch.CudaTensor/torch.CudaStorage like float ones; they come back as FloatTensors."""
+    data = T7().tensor(np.arange(3, dtype=np.float32)).bytes().replace(b'torch.Float', b'torch.Cuda')
+    data = data.replace(struct.pack('<i', len('torch.FloatTensor')) + b'torch.CudaTensor',
+                        struct.pack('<i', len('torch.CudaTensor')) + b'torch.CudaTensor')
+    data = data.replace(struct.pack('<i', len('torch.FloatStorage')) + b'torch.CudaStorage',
+                        struct.pack('<i', len('torch.CudaStorage')) + b'torch.CudaStorage')
+    t = load_bytes(data)
+    assert t.type() == 'legonn.FloatTensor'
+    np.testing.assert_array_equal(t.numpy(), [0, 1, 2])
+
+
+def test_four_byte_longs():
+    """Files written where a C long has 4 bytes (Windows builds) need long_size=4."""
+    data = T7('<i').tensor(np.array([[1.5, 2.5]])).bytes()
+    np.testing.assert_array_equal(load_bytes(data, long_size=4).numpy(), [[1.5, 2.5]])
+    with pytest.raises(FormatError):
+        load_bytes(data)
+
+
+def test_load_recognises_binary_and_ascii_t7_files(tmp_path):
+    binary, ascii_ = tmp_path / 'a.t7', tmp_path / 'b.txt'
+    binary.write_bytes(T7().value({'x': 1}).bytes())
+    ascii_.write_bytes(b"3\n1\n1\n2\n1\nx\n1\n2\n")
+    assert lg.load(binary) == {'x': 1} and lg.load(ascii_) == {'x': 2}
+
+
+# --- the ascii encoding (torch.save(path, obj, 'ascii')), written here by hand -------------------
+
+def test_ascii_table_string_and_tensor():
+    """THDiskFile ascii mode: numbers as text, each write ending in a newline; chars (strings) raw."""
+    text = (b"3\n1\n3\n"                            # table, index 1, 3 entries
+            b"2\n5\nhello\n1\n123\n"                # hello = 123
+            b"2\n4\nflag\n5\n1\n"                   # flag = true
+            b"2\n1\nt\n4\n2\n3\nV 1\n18\ntorch.DoubleTensor\n1\n2\n1\n1\n"
+            b"4\n3\n3\nV 1\n19\ntorch.DoubleStorage\n2\n0.5 -1.25\n")
+    obj = load_bytes(text)
+    assert obj['hello'] == 123 and obj['flag'] is True
+    np.testing.assert_array_equal(obj['t'].numpy(), [0.5, -1.25])
+
+
+# --- nn objects: 0-based fields, parameters, refusals ------------------------------------------
+
+def test_index_fields_become_zero_based():
+    """JoinTable.lua / SelectTable.lua / Narrow.lua / LookupTable.lua keep Lua's 1-based values."""
+    w = T7().value({
+        'join': nn_object('JoinTable', dimension=2),
+        'select': nn_object('SelectTable', index=1),
+        'last': nn_object('SelectTable', index=-1),
+        'narrow': nn_object('Narrow', dimension=1, index=3, length=2),
+        'lookup': nn_object('LookupTable', weight=np.ones((4, 2)), paddingValue=1),
+        'nopad': nn_object('LookupTable', weight=np.ones((4, 2)), paddingValue=0),
+        'nll': nn_object('ClassNLLCriterion', weights=np.array([1.0, 2.0, 3.0]), sizeAverage=False),
+    })
+    obj = load_bytes(w.bytes())
+    assert obj['join'].dimension == 1 and obj['select'].index == 0 and obj['last'].index == -1
+    assert (obj['narrow'].dimension, obj['narrow'].index, obj['narrow'].length) == (0, 2, 2)
+    assert obj['lookup'].paddingValue == 0 and obj['nopad'].paddingValue is None
+    nll = obj['nll']
+    assert isinstance(nll, nn.ClassNLLCriterion) and nll.sizeAverage is False
+    np.testing.assert_array_equal(nll.weights.numpy(), [1, 2, 3])
+    # class 2 (0-based) has weight 3: the loss of a sure wrong answer is weighted as in Torch7
+    log_probs = lg.DoubleTensor(np.log(np.full((1, 3), 1 / 3)))
+    assert np.isclose(nll.forward(log_probs, lg.LongTensor([2])), 3 * np.log(3))
+
+
+def test_linear_keeps_parameters_and_runs():
+    weight, bias = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]), np.array([10.0, 20.0])
+    m = load_bytes(T7().value(nn_object('Linear', weight=weight, bias=bias, train=False)).bytes())
+    assert isinstance(m, nn.Linear) and m.train is False
+    np.testing.assert_array_equal(m.forward(lg.DoubleTensor([1.0, 2.0, 3.0])).numpy(), [11.0, 23.0])
+
+
+def test_unknown_nn_class_is_refused_by_name():
+    data = T7().value(nn_object('FancyLayer', size=3)).bytes()
+    with pytest.raises(FormatError, match='nn.FancyLayer'):
+        load_bytes(data)
+    raw = load_bytes(data, convert=False)
+    assert raw.typename == 'nn.FancyLayer' and raw['size'] == 3
+
+
+def test_class_names_are_labels_never_code(tmp_path, monkeypatch):
+    """A class name is only ever a string: nothing is looked up or imported from it."""
+    monkeypatch.chdir(tmp_path)
+    obj = load_bytes(T7().value(('object', 'os.system', {'cmd': 'touch pwned'})).bytes())
+    assert isinstance(obj, TorchObject) and obj.typename == 'os.system' and os.listdir(tmp_path) == []
+
+
+def test_load_keeps_legonn_archives(tmp_path):
+    path = tmp_path / 'model.t7'
+    lg.save(path, nn.Linear(2, 3))   # a legonn archive, whatever its extension
+    assert isinstance(lg.load(path), nn.Linear)
+
+
+# --- damaged and crafted files -----------------------------------------------------------------
+
+REAL = sorted(n for n in os.listdir(FIXTURES) if n.endswith('.t7') and not n.startswith('function'))
+
+
+@pytest.mark.parametrize('name', REAL)
+def test_truncated_fixtures_raise_format_error(name):
+    data = open(fixture(name), 'rb').read()
+    for cut in sorted({1, 4, 7, len(data) // 3, len(data) // 2, len(data) - 1}):
+        with pytest.raises(FormatError):
+            load_bytes(data[:cut])
+    with pytest.raises(FormatError, match='follow'):
+        load_bytes(data + b'\0')
+
+
+@pytest.mark.parametrize('name', REAL)
+def test_corrupted_fixtures_load_or_raise_format_error(name):
+    data = bytearray(open(fixture(name), 'rb').read())
+    rng = np.random.default_rng(7)
+    for _ in range(40):
+        damaged = bytearray(data)
+        for pos in rng.integers(0, len(data), size=3):
+            damaged[pos] = int(rng.integers(0, 256))
+        for convert in (False, True):
+            try:
+                load_bytes(bytes(damaged), convert=convert)
+            except FormatError:
+                pass
+
+
+@pytest.mark.parametrize('data,message', [
+    (T7().int(9).bytes(), 'type tag'),
+    (T7().int(2).int(2 ** 31 - 1).bytes(), 'cannot fit'),
+    (T7().int(3).int(1).int(2 ** 30).bytes(), 'cannot fit'),
+    (T7().int(4).int(1).string('V 1').string('torch.DoubleStorage').long(2 ** 60).bytes(), 'cannot fit'),
+    (T7().int(4).int(1).string('V 1').string('torch.DoubleStorage').long(-1).bytes(), 'cannot fit'),
+    (T7().int(4).int(1).string('V 1').string('torch.DoubleTensor').int(1).long(5).long(1).long(1)
+     .int(4).int(2).string('V 1').string('torch.DoubleStorage').long(2).chars(bytes(16)).bytes(), 'reaches past'),
+    (T7().int(4).int(1).string('V 1').string('torch.DoubleTensor').int(1).long(2).long(1).long(1)
+     .int(4).int(1).bytes(), 'itself'),
+    (T7().int(4).int(1).string('V 1').string('torch.FloatTensor').int(1).long(2).long(1).long(1)
+     .int(4).int(2).string('V 1').string('torch.DoubleStorage').long(2).chars(bytes(16)).bytes(), 'own type'),
+    (T7().int(5).int(7).bytes(), 'boolean'),
+    (T7().int(3).int(1).int(1).int(0).int(0).bytes(), 'nil'),
+    (b'', 'empty'),
+])
+def test_crafted_files_raise_format_error(data, message):
+    with pytest.raises(FormatError, match=message):
+        load_bytes(data)
+
+
+def test_deep_nesting_raises_format_error():
+    w = T7()
+    for _ in range(200000):
+        w.int(3).index().int(1).value(1)
+    with pytest.raises(FormatError):
+        load_bytes(w.value(1).bytes())
+
+
+@pytest.mark.gpu
+def test_device_cuda_puts_tensors_and_modules_on_the_gpu():
+    """device='cuda': storages are made on the GPU and modules are CUDA modules (float ones are CudaTensors)."""
+    model = lg.load_lua(fixture('cpptorch_linear_net.t7'), device='cuda')
+    assert model.weight.type() == 'legonn.CudaTensor'
+    x = lg.load_lua(fixture('cpptorch_linear_x.t7'), device='cuda')
+    out = model.forward(x)
+    assert out.type() == 'legonn.CudaTensor'
+    np.testing.assert_array_equal(out.cpu().numpy(), lg.load_lua(fixture('cpptorch_linear_y.t7')).numpy())
+
+
+def test_shape_modules_convert_their_dimensions():
+    """Reshape.lua (size, batchMode), Transpose.lua (1-based pairs), Squeeze/Unsqueeze.lua, Padding.lua (index 1)."""
+    x = np.arange(24, dtype=np.float64).reshape(2, 3, 4)
+    obj = load_bytes(T7().value({
+        'reshape': nn_object('Reshape', size=np.array([4, 6], dtype=np.int64), batchMode=False),
+        'transpose': nn_object('Transpose', permutations={1: {1: 1, 2: 3}}),
+        'squeeze': nn_object('Squeeze', dim=2),
+        'unsqueeze': nn_object('Unsqueeze', pos=1),
+        'padding': nn_object('Padding', dim=2, pad=2, value=-1, index=1),
+    }).bytes())
+    assert tuple(obj['reshape'].forward(lg.DoubleTensor(x)).size()) == (4, 6)
+    np.testing.assert_array_equal(obj['transpose'].forward(lg.DoubleTensor(x)).numpy(), x.transpose(2, 1, 0))
+    assert tuple(obj['squeeze'].forward(lg.DoubleTensor(np.zeros((2, 1, 3)))).size()) == (2, 3)
+    assert tuple(obj['unsqueeze'].forward(lg.DoubleTensor(x)).size()) == (1, 2, 3, 4)
+    padded = obj['padding'].forward(lg.DoubleTensor(x)).numpy()
+    assert padded.shape == (2, 5, 4) and (padded[:, 3:] == -1).all()
+    np.testing.assert_array_equal(padded[:, :3], x)
+
+
+def test_convolutions_and_batch_normalization():
+    """SpatialConvolutionMM.lua keeps a 2-D weight; noBias() leaves bias nil; old BatchNormalization files
+    kept running_std = 1/sqrt(var + eps) instead of running_var."""
+    weight = np.arange(2 * 1 * 2 * 2, dtype=np.float64).reshape(2, 4)
+    obj = load_bytes(T7().value({
+        'mm': nn_object('SpatialConvolutionMM', nInputPlane=1, nOutputPlane=2, kW=2, kH=2, dW=1, dH=1, padW=0,
+                        padH=0, weight=weight, bias=np.array([0.5, -0.5])),
+        'nobias': nn_object('SpatialConvolution', nInputPlane=1, nOutputPlane=2, kW=2, kH=2, dW=1, dH=1, padW=0,
+                            padH=0, weight=weight.reshape(2, 1, 2, 2)),
+        'bn': nn_object('BatchNormalization', eps=1e-5, momentum=0.1, affine=False, train=False,
+                        running_mean=np.array([1.0, 2.0]), running_std=1 / np.sqrt(np.array([4.0, 9.0]) + 1e-5)),
+    }).bytes())
+    x = np.arange(9, dtype=np.float64).reshape(1, 3, 3)
+    patches = np.stack([x[0, i:i + 2, j:j + 2].ravel() for i in range(2) for j in range(2)], axis=1)
+    expected = (weight @ patches).reshape(2, 2, 2)
+    np.testing.assert_allclose(obj['mm'].forward(lg.DoubleTensor(x)).numpy(),
+                               expected + np.array([0.5, -0.5])[:, None, None])
+    assert obj['nobias'].bias is None
+    np.testing.assert_allclose(obj['nobias'].forward(lg.DoubleTensor(x)).numpy(), expected)
+    bn = obj['bn']
+    np.testing.assert_allclose(bn.running_var.numpy(), [4.0, 9.0])
+    np.testing.assert_allclose(bn.forward(lg.DoubleTensor([[3.0, 5.0]])).numpy(),
+                               [[2 / np.sqrt(4 + 1e-5), 3 / np.sqrt(9 + 1e-5)]])
+
+
+def graph_node(number, module=None, parents=(), **extra):
+    """An nngraph.Node as nngraph saves it: its data names its parents' data in mapindex (1-based)."""
+    data = dict(extra, mapindex={i + 1: p[2]['data'] for i, p in enumerate(parents)}, forwardNodeId=number)
+    if module is not None:
+        data['module'] = module
+    return ('object', 'nngraph.Node', {'data': data, 'id': number})
+
+
+def test_gmodule_with_a_split_module_output():
+    """nngraph's node:split(n) (as char-rnn's LSTM does with SplitTable(2)(reshaped):split(4)) saves a split
+    node and n select nodes with 1-based selectindex; gmodule.lua's single input feeds the Identity directly."""
+    weight, bias = np.arange(8, dtype=np.float64).reshape(4, 2), np.array([1.0, -1.0, 0.5, 2.0])
+    innode = graph_node(1, input={})
+    a = graph_node(2, nn_object('Identity'), [innode])
+    linear = graph_node(3, nn_object('Linear', weight=weight, bias=bias), [a])
+    reshape = graph_node(4, nn_object('Reshape', size=np.array([2, 2], dtype=np.int64)), [linear])
+    split_table = graph_node(5, nn_object('SplitTable', dimension=1), [reshape])
+    split = graph_node(6, None, [split_table], nSplitOutputs=2)
+    first, second = (graph_node(7 + i, None, [split], selectindex=i + 1) for i in range(2))
+    difference = graph_node(9, nn_object('CSubTable'), [second, first])
+    outnode = graph_node(10, None, [difference])
+    order = [innode, a, linear, reshape, split_table, split, first, second, difference, outnode]
+    data = T7().value(nn_object('gModule', forwardnodes={i + 1: n for i, n in enumerate(order)}, innode=innode,
+                                outnode=outnode, nInputs=1)).bytes()
+    g = load_bytes(data)
+    assert isinstance(g, nn.gModule) and len(g.modules) == 5
+    x = np.array([1.0, 2.0])
+    rows = (weight @ x + bias).reshape(2, 2)
+    np.testing.assert_allclose(g.forward(lg.DoubleTensor(x)).numpy(), rows[1] - rows[0])
+
+
+def test_nested_containers_share_modules():
+    """A module saved twice (Torch7 writes it once and refers to it by index) loads as one module."""
+    linear = nn_object('Linear', weight=np.eye(2), bias=np.zeros(2))
+    w = T7()
+    w.int(4).index().string('V 1').string('nn.Sequential')
+    w.int(3).index().int(1).value('modules')
+    w.int(3).index().int(2)
+    w.value(1).value(linear)
+    w.value(2).int(4).int(4)   # the same nn.Linear again: its index
+    seq = load_bytes(w.bytes())
+    assert seq.modules[0] is seq.modules[1]
+
+
+def test_user_converters_for_user_classes():
+    """char-rnn's OneHot is torch.class('OneHot', 'nn.Module'): the caller says what to build for it."""
+    data = T7().value(nn_object('Sequential', modules={1: ('object', 'OneHot', {'outputSize': 5})})).bytes()
+    with pytest.raises(FormatError, match="OneHot among its modules.*converters"):
+        load_bytes(data)
+    built = load_bytes(data, converters={'OneHot': lambda fields: nn.LookupTable(fields['outputSize'], 5)})
+    assert isinstance(built.modules[0], nn.LookupTable) and built.modules[0].weight.size(0) == 5
+    with pytest.raises(TypeError, match='not a module'):
+        load_bytes(data, converters={'OneHot': lambda fields: 42})
+
+
+def test_every_mapped_class_exists_in_legonn():
+    from legonn.serialization.t7.modules import ARGUMENTS
+    assert [name for name in ARGUMENTS if not hasattr(nn, name)] == []
