@@ -65,6 +65,10 @@ class IndexingMixin:
         value = operand(value)
         if not isinstance(value, numbers.Number):
             value = backend.to_module(value, self.xp)
+            if value.size == 1 and value.ndim:
+                # t[i] = one_element_tensor (Torch7's targets[k] = target:squeeze()): a 0-d value
+                # broadcasts into a single element as well as into any slice
+                value = value.reshape(())
         self.array[_key_arrays(key)] = value
 
     # --- masks ----------------------------------------------------------------

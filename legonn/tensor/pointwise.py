@@ -313,11 +313,43 @@ class PointwiseMixin:
         arr = operand(other)
         return tuple(arr.shape) == self._size and bool(self.xp.all(self.array == arr))
 
+    # --- NumPy ufuncs on tensors ----------------------------------------
+    # Without this, ndarray.__add__ would take the tensor as an array and ``np.ones(3) + t`` would be an
+    # ndarray while ``t + np.ones(3)`` is a tensor. The priority covers NumPy paths that skip ufuncs.
+    __array_priority__ = 1000
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """Run a NumPy ufunc on the arrays behind tensor operands; array results come back as tensors
+        (``out=`` tensors are written in place and returned), numbers stay numbers."""
+        from .tensor import Tensor
+
+        def unwrap(x):
+            return x.array if isinstance(x, Tensor) else x
+        out = kwargs.get('out')
+        if out is not None:
+            kwargs['out'] = tuple(unwrap(o) for o in out)
+        result = getattr(ufunc, method)(*(unwrap(x) for x in inputs), **kwargs)
+        if out is not None:
+            return out[0] if len(out) == 1 else out
+
+        def wrap(r):
+            return Tensor._from_array(r) if hasattr(r, 'ndim') and r.ndim else r
+        return tuple(wrap(r) for r in result) if isinstance(result, tuple) else wrap(result)
+
     # --- Python operators: NumPy broadcasting, new tensors ---------------
     def _binop(self, other, fn):
         from .tensor import Tensor
         other = operand(other)
         return Tensor._from_array(self.xp.asarray(fn(self.array, other)))
+
+    def _comparison(self, other, fn):
+        """An element-wise comparison operator; NotImplemented for operands that are no array or number,
+        so ``t == None`` or ``t == 'a'`` falls back to Python's identity answer instead of failing."""
+        try:
+            operand(other)
+        except TypeError:
+            return NotImplemented
+        return self._binop(other, fn)
 
     def __add__(self, other):
         return self._binop(other, lambda a, b: a + b)
@@ -365,17 +397,25 @@ class PointwiseMixin:
     def __abs__(self):
         return self._binop(0, lambda a, _: abs(a))
 
+    # Comparisons are element-wise like PyTorch's and NumPy's, == and != included: they return a
+    # ByteTensor. Tensors still hash by identity (see Tensor.__hash__), so they work as dict keys.
     def __lt__(self, other):
-        return self._binop(other, lambda a, b: a < b)
+        return self._comparison(other, lambda a, b: a < b)
 
     def __le__(self, other):
-        return self._binop(other, lambda a, b: a <= b)
+        return self._comparison(other, lambda a, b: a <= b)
 
     def __gt__(self, other):
-        return self._binop(other, lambda a, b: a > b)
+        return self._comparison(other, lambda a, b: a > b)
 
     def __ge__(self, other):
-        return self._binop(other, lambda a, b: a >= b)
+        return self._comparison(other, lambda a, b: a >= b)
+
+    def __eq__(self, other):
+        return self._comparison(other, lambda a, b: a == b)
+
+    def __ne__(self, other):
+        return self._comparison(other, lambda a, b: a != b)
 
     def _inplace(self, other, ufunc):
         getattr(self.xp, ufunc)(self.array, operand(other), out=self.array, casting='same_kind')

@@ -113,6 +113,10 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         if isinstance(values, Tensor):
             values = values.array
         arr = backend.to_module(values, xp) if not isinstance(values, (list, tuple)) else xp.asarray(values)
+        if arr.dtype.kind == 'c':
+            # a cast would drop the imaginary part without a word
+            raise TypeError(f"{self._typename}(values): legonn has no complex tensors, got an array of dtype "
+                            f"{arr.dtype}; pass its .real or abs() explicitly")
         if arr.dtype != np.dtype(self._dtype):
             arr = arr.astype(self._dtype)
         self._adopt(arr)
@@ -635,9 +639,18 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         return int(self.item())
 
     def __index__(self):
-        if np.dtype(self._dtype).kind not in 'iu':
-            raise TypeError(f"{self._typename} cannot be used as an index")
-        return int(self.item())
+        """A one-element tensor as a Python index (``x[t]``, ``range(t)``), as Torch7 code uses ``t:squeeze()``.
+        A floating tensor qualifies when its value is integral (Torch7 keeps labels in FloatTensors)."""
+        if self.nElement() != 1:
+            raise TypeError(f"only a one-element {self._typename} can be used as an index, got "
+                            f"{self.nElement()} elements (sizes {self._size})")
+        value = self.item()
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise TypeError(f"a {self._typename} holding {value} cannot be used as an index: "
+                                "the value is not integral")
+            value = int(value)
+        return value
 
     def __bool__(self):
         if self.nElement() != 1:
@@ -660,7 +673,8 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
 
     __str__ = __repr__
 
-    # Tensors hash and compare by identity (they are mutable buffers); use eq() for values.
+    # Tensors hash by identity (they are mutable buffers), while == compares element-wise (PyTorch's
+    # rule): dict keys work, but ``t in list`` and ``list.index(t)`` do not; search by ``is`` instead.
     __hash__ = object.__hash__
 
     def __deepcopy__(self, memo):
