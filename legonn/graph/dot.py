@@ -53,7 +53,11 @@ def graph_to_dot(graph, title=None, failed=None):
     out = ['digraph G {']
     if title:
         out.append(f'labelloc="t";\nlabel={_quote(title)};')
-    out.append('node [shape = oval];')
+    # Courier: Graphviz's built-in metrics (all the pip-only renderer has) are exact for a monospace
+    # font, and its SVG asks for "Courier,monospace", which every viewer has with the same 0.6 em
+    # advance; widths estimated for Times overflow the ovals when a viewer draws another serif font.
+    out.append('graph [fontname = "Courier"];')
+    out.append('node [shape = oval, fontname = "Courier"];')
     for node in graph.nodes:
         attrs = dict(node.annotations.get('graphAttributes') or {})
         attrs.setdefault('tooltip', f"created at {node.siteText()} (in {node.site[2]})")
@@ -90,13 +94,15 @@ def dot(graph, title=None, path=None, failed=None):
     Returns the SVG text.
     """
     text = graph_to_dot(graph, title, failed)
-    svg = render_svg(text)
     if path is not None:
         folder = os.path.dirname(str(path))
         if folder:
             os.makedirs(folder, exist_ok=True)
+        # the DOT text is written first: it is still there to render elsewhere when rendering fails
         with open(f"{path}.dot", 'w', encoding='utf-8') as f:
             f.write(text)
+    svg = render_svg(text)
+    if path is not None:
         with open(f"{path}.svg", 'w', encoding='utf-8') as f:
             f.write(svg)
     return svg
