@@ -165,9 +165,11 @@ class PointwiseMixin:
         return self._into_quotient(self.array if len(args) == 1 else self._result_from(args[0], 'div'), args[-1])
 
     def fmod(self, *args):
+        """``x.fmod(v)`` in place or ``r.fmod(x, v)``: remainder with the sign of the dividend (C's fmod)."""
         return self._scalar_op('fmod', 'fmod', args)
 
     def remainder(self, *args):
+        """``x.remainder(v)`` in place or ``r.remainder(x, v)``: remainder with the sign of the divisor."""
         return self._scalar_op('remainder', 'remainder', args)
 
     def _tensor_op(self, ufunc, name, args):
@@ -190,12 +192,15 @@ class PointwiseMixin:
         raise TypeError(f"{self._typename}.cdiv: expected (tensor) or (tensor, tensor), got {len(args)} arguments")
 
     def cmax(self, *args):
+        """``x.cmax(y)`` in place or ``r.cmax(x, y)``: element-wise maximum."""
         return self._tensor_op('maximum', 'cmax', args)
 
     def cmin(self, *args):
+        """``x.cmin(y)`` in place or ``r.cmin(x, y)``: element-wise minimum."""
         return self._tensor_op('minimum', 'cmin', args)
 
     def cpow(self, *args):
+        """``x.cpow(y)`` in place or ``r.cpow(x, y)``: ``x`` to the element-wise power ``y``."""
         return self._tensor_op('power', 'cpow', args)
 
     def pow(self, *args):
@@ -291,21 +296,27 @@ class PointwiseMixin:
         raise TypeError(f"{self._typename}.{name}: expected (value or tensor) or (tensor, value or tensor)")
 
     def eq(self, *args):
+        """``t.eq(v)``: a new ByteTensor, 1 where ``t == v`` (v: number or tensor); ``r.eq(x, v)`` writes into r."""
         return self._compare('equal', 'eq', args)
 
     def ne(self, *args):
+        """``t.ne(v)``: a new ByteTensor, 1 where ``t != v``; ``r.ne(x, v)`` writes into ``r``."""
         return self._compare('not_equal', 'ne', args)
 
     def gt(self, *args):
+        """``t.gt(v)``: a new ByteTensor, 1 where ``t > v``; ``r.gt(x, v)`` writes into ``r``."""
         return self._compare('greater', 'gt', args)
 
     def lt(self, *args):
+        """``t.lt(v)``: a new ByteTensor, 1 where ``t < v``; ``r.lt(x, v)`` writes into ``r``."""
         return self._compare('less', 'lt', args)
 
     def ge(self, *args):
+        """``t.ge(v)``: a new ByteTensor, 1 where ``t >= v``; ``r.ge(x, v)`` writes into ``r``."""
         return self._compare('greater_equal', 'ge', args)
 
     def le(self, *args):
+        """``t.le(v)``: a new ByteTensor, 1 where ``t <= v``; ``r.le(x, v)`` writes into ``r``."""
         return self._compare('less_equal', 'le', args)
 
     def equal(self, other):

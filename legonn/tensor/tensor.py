@@ -215,24 +215,29 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
 
     # --- geometry queries ----------------------------------------------
     def size(self, dim=None):
+        """The sizes as a tuple, or the size of dimension ``dim``."""
         if dim is None:
             return self._size
         return self._size[self._dim_index(dim)]
 
     @property
     def shape(self):
+        """The sizes as a tuple (NumPy's name for ``size()``)."""
         return self._size
 
     def dim(self):
+        """The number of dimensions."""
         return len(self._size)
 
     nDimension = dim
 
     @property
     def ndim(self):
+        """The number of dimensions (NumPy's name for ``dim()``)."""
         return len(self._size)
 
     def nElement(self):
+        """The number of elements (the product of the sizes)."""
         n = 1
         for s in self._size:
             n *= s
@@ -241,17 +246,21 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
     numel = nElement
 
     def stride(self, dim=None):
+        """The strides in elements as a tuple, or the stride of dimension ``dim``."""
         if dim is None:
             return self._stride
         return self._stride[self._dim_index(dim)]
 
     def storage(self):
+        """The Storage (flat buffer) this tensor views."""
         return self._storage
 
     def storageOffset(self):
+        """Where this tensor's first element lies in its storage (0-based, in elements)."""
         return self._offset
 
     def isContiguous(self):
+        """True when the elements lie in row-major order without gaps (size-1 dimensions' strides ignored)."""
         expected = 1
         for n, s in zip(reversed(self._size), reversed(self._stride)):
             if n != 1:
@@ -261,9 +270,11 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         return True
 
     def isSameSizeAs(self, other):
+        """True when ``other`` has the same sizes."""
         return self._size == tuple(other.size())
 
     def isSize(self, sizes):
+        """True when the sizes equal ``sizes``."""
         return self._size == tuple(sizes)
 
     def isSetTo(self, other):
@@ -273,10 +284,12 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
 
     @property
     def dtype(self):
+        """The NumPy dtype of the elements."""
         return np.dtype(self._dtype)
 
     @property
     def is_cuda(self):
+        """True for a tensor on the GPU (CuPy)."""
         return self._cuda
 
     @property
@@ -339,6 +352,7 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         return t
 
     def transpose(self, dim1, dim2):
+        """A view with dimensions ``dim1`` and ``dim2`` swapped; shares storage."""
         d1, d2 = self._dim_index(dim1), self._dim_index(dim2)
         sizes, strides = list(self._size), list(self._stride)
         sizes[d1], sizes[d2] = sizes[d2], sizes[d1]
@@ -346,11 +360,13 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         return self._view(self._offset, sizes, strides)
 
     def t(self):
+        """The transpose of a 2-D tensor (a view)."""
         if self.dim() != 2:
             raise ValueError(f"{self._typename}.t: expected a 2-D tensor, got {self.dim()}-D; use transpose(d1, d2)")
         return self.transpose(0, 1)
 
     def permute(self, *dims):
+        """A view with the dimensions reordered: dimension i of the result is dimension ``dims[i]`` of this one."""
         dims = _parse_sizes(dims, f'{self._typename}.permute')
         if sorted(self._dim_index(d) for d in dims) != list(range(self.dim())):
             raise ValueError(f"{self._typename}.permute: expected a permutation of 0..{self.dim() - 1}, got {dims}")
@@ -375,6 +391,7 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         return self._view(self._offset, sizes, [s // itemsize for s in probe.strides])
 
     def viewAs(self, other):
+        """``view`` with ``other``'s sizes."""
         return self.view(tuple(other.size()))
 
     def reshape(self, *sizes):
@@ -426,6 +443,7 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         return self._view(self._offset, new_sizes, new_strides)
 
     def expandAs(self, other):
+        """``expand`` to ``other``'s sizes."""
         return self.expand(tuple(other.size()))
 
     def unfold(self, dim, size, step):
@@ -452,6 +470,7 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         return self._view(self._offset, [self._size[i] for i in keep], [self._stride[i] for i in keep])
 
     def unsqueeze(self, dim):
+        """A view with a size-1 dimension inserted at ``dim``."""
         n = self.dim() + 1
         if not -n <= dim < n:
             raise IndexError(f"{self._typename}.unsqueeze: dimension {dim} out of range for result of {n} dims")
@@ -505,6 +524,7 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         return self
 
     def resizeAs(self, other):
+        """Resize to ``other``'s sizes (contiguous, growing the storage if needed); returns self."""
         return self.resize(tuple(other.size()))
 
     def set(self, source=None, offset=0, sizes=None, strides=None):
@@ -521,9 +541,11 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
 
     # --- copies ----------------------------------------------------------
     def contiguous(self):
+        """This tensor when contiguous, else a contiguous copy."""
         return self if self.isContiguous() else self.clone()
 
     def clone(self):
+        """A contiguous copy with its own storage."""
         return type(self)._from_array(self.xp.array(self.array, order='C', copy=True))
 
     def new(self, *args):
@@ -547,10 +569,12 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         return self
 
     def fill(self, value):
+        """Set every element to ``value``; returns self."""
         self.array.fill(value)
         return self
 
     def zero(self):
+        """Set every element to 0; returns self."""
         return self.fill(0)
 
     # --- types -------------------------------------------------------------
@@ -566,21 +590,27 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         return cls._from_array(arr)
 
     def typeAs(self, other):
+        """This tensor converted to ``other``'s type (``self`` if already that type)."""
         return self.type(other.type())
 
     def byte(self):
+        """This tensor as a ``legonn.ByteTensor`` (uint8)."""
         return self.type('legonn.ByteTensor')
 
     def char(self):
+        """This tensor as a ``legonn.CharTensor`` (int8)."""
         return self.type('legonn.CharTensor')
 
     def short(self):
+        """This tensor as a ``legonn.ShortTensor`` (int16)."""
         return self.type('legonn.ShortTensor')
 
     def int(self):
+        """This tensor as a ``legonn.IntTensor`` (int32)."""
         return self.type('legonn.IntTensor')
 
     def long(self):
+        """This tensor as a ``legonn.LongTensor`` (int64)."""
         return self.type('legonn.LongTensor')
 
     def cuda(self):
@@ -591,6 +621,7 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         return self.type(device_twin(self._typename, True))
 
     def cpu(self):
+        """The CPU twin of this type (element type kept: CudaDouble -> Double); ``self`` for a CPU tensor."""
         return self.type(device_twin(self._typename, False))
 
     # --- interop -----------------------------------------------------------
@@ -623,11 +654,13 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         return self.array.__dlpack_device__()
 
     def tolist(self):
+        """The values as nested Python lists (a number for a 0-dimensional tensor)."""
         return self.array.tolist()
 
     totable = tolist
 
     def item(self):
+        """The value of a one-element tensor as a Python number."""
         if self.nElement() != 1:
             raise ValueError(f"{self._typename}.item: expected one element, got {self.nElement()}")
         return self.array.reshape(-1)[0].item()
@@ -718,6 +751,7 @@ def tensor_class(typename):
 
 
 def default_class():
+    """The tensor class of the default type (``FloatTensor`` unless ``setdefaulttensortype`` changed it)."""
     return TENSOR_CLASSES[default_short_name()]
 
 
