@@ -167,7 +167,8 @@ def accuracy(model, x, y, batch_size=500):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--donkeys', type=int, default=2, help='loading workers (0: load inline)')
     parser.add_argument('--backend', choices=('process', 'thread'), default='process',
                         help='donkeys as processes or threads')

@@ -104,7 +104,8 @@ def run(workers=2, backend='process', epochs=3, batch_size=32, lr=0.05, hidden=1
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--workers', type=int, default=2, help='workers training the shared parameters')
     parser.add_argument('--backend', choices=('process', 'thread'), default='process',
                         help='workers as processes or threads')

@@ -37,7 +37,8 @@ def lenet():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--epochs', type=int, default=5, help='epochs in all (a resumed run included)')
     parser.add_argument('--batch-size', type=int, default=32, help='digits per mini-batch')
     parser.add_argument('--lr', type=float, default=0.1, help='SGD learning rate')
@@ -48,7 +49,8 @@ def main(argv=None):
                         help='text file to write the model structure to')
     parser.add_argument('--cuda', action='store_true', help='train on the GPU through CuPy')
     parser.add_argument('--log-dir', default='out/lenet', help='where the training log and its curve go')
-    parser.add_argument('--checkpoint', help='checkpoint written after every epoch (%(default)s: LOG_DIR/checkpoint.lg)')
+    parser.add_argument('--checkpoint',
+                        help='checkpoint written after every epoch (%(default)s: LOG_DIR/checkpoint.lg)')
     parser.add_argument('--resume', help='a checkpoint to continue from (up to --epochs epochs in all)')
     parser.add_argument('--donkeys', type=int, default=None,
                         help='load augmented mini-batches from image files with N donkey processes '

@@ -87,7 +87,8 @@ def train_epoch(model, criterion, params, grad_params, config, batches, n_batche
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--model', choices=('mlp', 'logreg'), default='mlp', help='network')
     parser.add_argument('--hidden', type=int, default=256, help='hidden units per MLP layer')
     parser.add_argument('--epochs', type=int, default=12, help='epochs in all (a resumed run included)')
@@ -98,7 +99,8 @@ def main(argv=None):
     parser.add_argument('--data-dir', help='folder with the MNIST IDX files (%(default)s: the bundled subset)')
     parser.add_argument('--cuda', action='store_true', help='train on the GPU through CuPy')
     parser.add_argument('--log-dir', default='out/mnist', help='where the training log and its curve go')
-    parser.add_argument('--checkpoint', help='checkpoint written after every epoch (%(default)s: LOG_DIR/checkpoint.lg)')
+    parser.add_argument('--checkpoint',
+                        help='checkpoint written after every epoch (%(default)s: LOG_DIR/checkpoint.lg)')
     parser.add_argument('--resume', help='a checkpoint to continue from (up to --epochs epochs in all)')
     args = parser.parse_args(argv)
 
