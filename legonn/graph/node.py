@@ -13,6 +13,7 @@ import sys
 from ..modules.identity import Identity
 from .extras import JustElement, JustTable
 
+
 @functools.lru_cache(maxsize=256)
 def _normalised(path):
     """An absolute path with ``..`` and symbolic links resolved, so that legonn imported through
