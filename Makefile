@@ -13,6 +13,7 @@ OLDEST_NUMPY := 'import sys; print("numpy==2.1.*" if sys.version_info >= (3, 13)
 .PHONY: demo test test-oldest install install-core
 
 $(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "legonn needs Python 3.11 or newer, $(PYTHON) is %d.%d: run make PYTHON=python3.11 (or newer)" % sys.version_info[:2])'
 	$(PYTHON) -m venv $(VENV)
 
 install-core: $(BIN)/python
