@@ -381,12 +381,13 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
             if arr is not None and self._ver == t._ver and arr.flags.c_contiguous:
                 t._arr = arr.reshape(sizes)   # a view, never a copy, of a C-contiguous array
             return t
-        probe = self.array.view()
-        try:
-            probe.shape = sizes
-        except AttributeError:
+        # reshape gives a view when the strides allow one, else a copy, which shares no memory with the
+        # original (assigning .shape, which refused instead, is deprecated since NumPy 2.5)
+        arr = self.array
+        probe = arr.reshape(sizes)
+        if probe.size > 1 and not self.xp.may_share_memory(probe, arr):
             raise ValueError(f"{self._typename}.view: sizes {self._size} with strides {self._stride} cannot be "
-                             f"viewed as {sizes} without a copy; call contiguous() first") from None
+                             f"viewed as {sizes} without a copy; call contiguous() first")
         itemsize = probe.dtype.itemsize
         return self._view(self._offset, sizes, [s // itemsize for s in probe.strides])
 
