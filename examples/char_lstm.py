@@ -18,14 +18,11 @@ to ``lstm_cell.svg`` and prints a sample.
 import argparse
 import math
 import os
-import sys
 import time
 
 # The matrices here are small (batch 32): one BLAS thread is faster than several fighting over
 # two shared cores. Set OPENBLAS_NUM_THREADS yourself to override.
 os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
-
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
 import legonn as lg  # noqa: E402  (before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py)
 import numpy as np  # noqa: E402
@@ -148,22 +145,24 @@ def batches(data, batch, steps):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--text', help='training text file (default: CPython pydoc_data.topics)')
-    p.add_argument('--layers', type=int, default=2)
-    p.add_argument('--rnn-size', type=int, default=128)
-    p.add_argument('--embed', type=int, default=64)
-    p.add_argument('--seq-length', type=int, default=50)
-    p.add_argument('--batch', type=int, default=32)
-    p.add_argument('--lr', type=float, default=2e-3)
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument('--text', help="training text file; %(default)s: CPython's pydoc_data.topics")
+    p.add_argument('--layers', type=int, default=2, help='stacked LSTM cells')
+    p.add_argument('--rnn-size', type=int, default=128, help='hidden units per cell')
+    p.add_argument('--embed', type=int, default=64, help='character embedding size')
+    p.add_argument('--seq-length', type=int, default=50, help='BPTT steps per chunk')
+    p.add_argument('--batch', type=int, default=32, help='parallel text streams')
+    p.add_argument('--lr', type=float, default=2e-3, help='learning rate')
     p.add_argument('--clip', type=float, default=5.0, help='clip each gradient element to [-clip, clip]')
     p.add_argument('--minutes', type=float, default=3.5, help='training time budget')
-    p.add_argument('--max-iters', type=int, default=100000)
-    p.add_argument('--eval-every', type=int, default=100)
+    p.add_argument('--max-iters', type=int, default=100000, help='stop after this many chunks in all, if --minutes '
+                   'has not run out before')
+    p.add_argument('--eval-every', type=int, default=100, help='chunks between evaluations')
     p.add_argument('--val-chunks', type=int, default=20, help='validation chunks per evaluation')
-    p.add_argument('--temperature', type=float, default=0.7)
-    p.add_argument('--sample-length', type=int, default=400)
-    p.add_argument('--prime', default='The ')
+    p.add_argument('--temperature', type=float, default=0.7, help='sampling temperature')
+    p.add_argument('--sample-length', type=int, default=400, help='characters to sample')
+    p.add_argument('--prime', default='The ', help='text the sample starts from')
     p.add_argument('--svg', default=os.path.join('out', 'char_lstm', 'lstm_cell'),
                    help='where to write the cell graph (.dot and .svg)')
     p.add_argument('--log-dir', default=os.path.join('out', 'char_lstm'),
@@ -171,8 +170,8 @@ def main(argv=None):
     p.add_argument('--checkpoint', default=os.path.join('out', 'char_lstm', 'checkpoint.lg'),
                    help='checkpoint written at every evaluation and at the end')
     p.add_argument('--resume', help='a checkpoint to continue from (up to --max-iters chunks in all)')
-    p.add_argument('--cuda', action='store_true')
-    p.add_argument('--seed', type=int, default=123)
+    p.add_argument('--cuda', action='store_true', help='train on the GPU through CuPy')
+    p.add_argument('--seed', type=int, default=123, help='random seed')
     args = p.parse_args(argv)
     from tqdm import tqdm
 
@@ -223,19 +222,28 @@ def main(argv=None):
         model.params.copy(saved['params'])
         config, state, first = saved['config'], saved['state'], saved['iterations']
         lg.setRNGState(saved['legonn_rng'])
+        history = saved.get('history', [])
         print(f"resumed from {args.resume} after {first} chunks")
+    else:
+        history = []
 
     def save_checkpoint(iterations):
         lg.save(args.checkpoint, {'params': model.params, 'config': config, 'state': state,
-                                  'iterations': iterations, 'legonn_rng': lg.getRNGState()})
+                                  'iterations': iterations, 'legonn_rng': lg.getRNGState(), 'history': history})
 
-    deadline = time.time() + 60 * args.minutes
     val_loss, train_loss = float('nan'), float('nan')
     logger = optim.Logger(os.path.join(args.log_dir, 'train.log'))
-    logger.setNames(['train loss', 'validation loss'])
-    bar = tqdm(range(first, args.max_iters), desc='training', unit='chunk', dynamic_ncols=True)
+    logger.setNames(['train loss', 'validation loss']).setAxisLabels(f'evaluation (every {args.eval_every} chunks)')
+    for row in history:     # a resumed run's log goes on from the checkpoint's rows, as mnist.py's does
+        logger.add(row)
+    # the run ends at --minutes (or --max-iters, when that comes first): the bar counts seconds; on a
+    # stderr that is no terminal there is no bar (disable=None) and each evaluation prints a line instead
+    budget = 60 * args.minutes
+    bar = tqdm(total=budget, desc='training', unit='s', dynamic_ncols=True, disable=None,
+               bar_format='{l_bar}{bar}| {n:.0f}/{total:.0f} s{postfix}')
+    start = time.time()
     it = first - 1
-    for it in bar:
+    for it in range(first, args.max_iters):
         x, y = train[it % len(train)]
         if it % len(train) == 0:
             state = model.zero_state(args.batch)
@@ -254,17 +262,25 @@ def main(argv=None):
         method(feval, model.params, config)
         if (it + 1) % args.eval_every == 0:
             val_loss = validation_loss()
-            logger.add([train_loss, val_loss])
+            history.append([train_loss, val_loss])
+            logger.add(history[-1])
             save_checkpoint(it + 1)
-        bar.set_postfix(train=f"{train_loss:.3f}", val=f"{val_loss:.3f}")
-        if time.time() > deadline:
+            if bar.disable:
+                print(f"{it + 1} chunks, {time.time() - start:.0f} s: train loss {train_loss:.3f}, "
+                      f"validation loss {val_loss:.3f}")
+        bar.set_postfix_str(f"chunk {it + 1}, train {train_loss:.3f}, val {val_loss:.3f}", refresh=False)
+        bar.update(min(time.time() - start, budget) - bar.n)
+        if time.time() - start > budget:
             break
     bar.close()
     save_checkpoint(it + 1)
     val_loss = validation_loss()
     print(f"validation loss {val_loss:.3f} nats/char ({val_loss / math.log(2):.3f} bits) after {it + 1} chunks; "
           f"unigram entropy {unigram:.3f} nats/char")
-    print(f"loss curve: {logger.plot()}")
+    curve = logger.plot()
+    logger.close()
+    if curve:    # None when no evaluation was logged
+        print(f"loss curve: {curve}")
     rng = np.random.default_rng(args.seed)
     print('--- sample (temperature %.2f) ---' % args.temperature)
     print(model.sample(chars, args.prime, args.sample_length, args.temperature, rng))

@@ -37,12 +37,12 @@ class Replicas:
             print(*args, **kwargs)
 
     def logger(self, path, names, history):
-        """On rank 0 an optim.Logger at ``path`` with columns ``names`` and the rows of ``history``; None
-        elsewhere."""
+        """On rank 0 an optim.Logger at ``path`` with columns ``names`` (plotted against the epoch) and the
+        rows of ``history``; None elsewhere."""
         if not self.root:
             return None
         logger = optim.Logger(path)
-        logger.setNames(names)
+        logger.setNames(names).setAxisLabels('epoch')
         for row in history:
             logger.add(row)
         return logger

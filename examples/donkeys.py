@@ -20,13 +20,10 @@ yields ``(inputs, targets)`` mini-batches, loaded ahead by the donkeys.
 import argparse
 import collections
 import os
-import sys
 import time
 
 from tqdm import tqdm
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import legonn as lg  # noqa: E402  (before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py)
 import numpy as np  # noqa: E402
@@ -176,17 +173,19 @@ def accuracy(model, x, y, batch_size=500):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--donkeys', type=int, default=2, help='loading workers (0: load inline)')
-    parser.add_argument('--backend', choices=('process', 'thread'), default='process')
+    parser.add_argument('--backend', choices=('process', 'thread'), default='process',
+                        help='donkeys as processes or threads')
     parser.add_argument('--mode', choices=('both', 'load', 'train'), default='both',
                         help="'load': only load the batches; 'train': only train, on batches loaded beforehand")
-    parser.add_argument('--epochs', type=int, default=3)
-    parser.add_argument('--batch-size', type=int, default=32)
-    parser.add_argument('--lr', type=float, default=0.05)
-    parser.add_argument('--seed', type=int, default=1)
+    parser.add_argument('--epochs', type=int, default=3, help='passes over the training digits')
+    parser.add_argument('--batch-size', type=int, default=32, help='digits per mini-batch')
+    parser.add_argument('--lr', type=float, default=0.05, help='SGD learning rate')
+    parser.add_argument('--seed', type=int, default=1, help='random seed')
     parser.add_argument('--cache', default=DEFAULT_CACHE, help='folder for the PGM files')
-    parser.add_argument('--no-augment', action='store_true')
+    parser.add_argument('--no-augment', action='store_true', help='load the digits without random shifts')
     args = parser.parse_args(argv)
 
     threads.set_blas_threads(1)    # the donkeys have the other core
@@ -217,7 +216,8 @@ def main(argv=None):
                 source = list(source)    # loaded before the clock starts
             start = time.perf_counter()
             wait = compute = loss = 0.0
-            bar = tqdm(total=len(loader), desc=f'epoch {epoch + 1}/{args.epochs}', unit='batch', leave=False)
+            bar = tqdm(total=len(loader), desc=f'epoch {epoch + 1}/{args.epochs}', unit='batch', leave=False,
+                       disable=None)   # no bar when stderr is not a terminal
             tick = time.perf_counter()
             for n, (inputs, targets) in enumerate(source, 1):
                 got = time.perf_counter()

@@ -15,11 +15,8 @@ biases are those shared parameters and whose gradients and buffers are its own.
 import argparse
 import functools
 import os
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import legonn as lg  # noqa: E402  (before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py)
 import numpy as np  # noqa: E402
@@ -107,14 +104,16 @@ def run(workers=2, backend='process', epochs=3, batch_size=32, lr=0.05, hidden=1
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--workers', type=int, default=2)
-    parser.add_argument('--backend', choices=('process', 'thread'), default='process')
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument('--workers', type=int, default=2, help='workers training the shared parameters')
+    parser.add_argument('--backend', choices=('process', 'thread'), default='process',
+                        help='workers as processes or threads')
     parser.add_argument('--epochs', type=int, default=3, help='passes of each worker over its shard')
-    parser.add_argument('--batch-size', type=int, default=32)
-    parser.add_argument('--lr', type=float, default=0.05)
-    parser.add_argument('--hidden', type=int, default=128)
-    parser.add_argument('--seed', type=int, default=1)
+    parser.add_argument('--batch-size', type=int, default=32, help='digits per mini-batch')
+    parser.add_argument('--lr', type=float, default=0.05, help='SGD learning rate')
+    parser.add_argument('--hidden', type=int, default=128, help='hidden units of the MLP')
+    parser.add_argument('--seed', type=int, default=1, help='random seed')
     args = parser.parse_args(argv)
     return run(args.workers, args.backend, args.epochs, args.batch_size, args.lr, args.hidden, args.seed)
 

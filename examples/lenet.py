@@ -13,10 +13,8 @@ The model structure is printed and written to ``--structure`` (text).
 """
 import argparse
 import os
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
 import legonn as lg  # noqa: E402  (before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py)
 import numpy as np  # noqa: E402
@@ -41,18 +39,20 @@ def lenet():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--epochs', type=int, default=5)
-    parser.add_argument('--batch-size', type=int, default=32)
-    parser.add_argument('--lr', type=float, default=0.1)
-    parser.add_argument('--momentum', type=float, default=0.9)
-    parser.add_argument('--seed', type=int, default=1)
-    parser.add_argument('--data-dir', help='folder with the MNIST IDX files (default: the bundled subset)')
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument('--epochs', type=int, default=5, help='epochs in all (a resumed run included)')
+    parser.add_argument('--batch-size', type=int, default=32, help='digits per mini-batch')
+    parser.add_argument('--lr', type=float, default=0.1, help='SGD learning rate')
+    parser.add_argument('--momentum', type=float, default=0.9, help='SGD momentum')
+    parser.add_argument('--seed', type=int, default=1, help='random seed')
+    parser.add_argument('--data-dir', help='folder with the MNIST IDX files (%(default)s: the bundled subset)')
     parser.add_argument('--structure', default=os.path.join('out', 'lenet_structure.txt'),
-                        help='text file to write the model structure to (default: out/lenet_structure.txt)')
+                        help='text file to write the model structure to')
     parser.add_argument('--cuda', action='store_true', help='train on the GPU through CuPy')
     parser.add_argument('--log-dir', default='out/lenet', help='where the training log and its curve go')
-    parser.add_argument('--checkpoint', help='checkpoint written after every epoch (default: LOG_DIR/checkpoint.lg)')
+    parser.add_argument('--checkpoint',
+                        help='checkpoint written after every epoch (%(default)s: LOG_DIR/checkpoint.lg)')
     parser.add_argument('--resume', help='a checkpoint to continue from (up to --epochs epochs in all)')
     parser.add_argument('--donkeys', type=int, default=None,
                         help='load augmented mini-batches from image files with N donkey processes '
@@ -123,7 +123,9 @@ def main(argv=None):
     if confusion is not None:
         replicas.print(confusion)
     if replicas.root:
-        print(f"training curve: {logger.plot()}; checkpoint: {checkpoint}")
+        curve = logger.plot()   # None when this run logged no epoch (resumed at its last one)
+        print((f"training curve: {curve}; " if curve else '') + f"checkpoint: {checkpoint}")
+        logger.close()
     return history
 
 

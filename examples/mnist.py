@@ -15,12 +15,10 @@ seed, the resumed run's losses are bitwise those of an uninterrupted run.
 """
 import argparse
 import os
-import sys
 import time
 
 from tqdm import tqdm
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
 
 import legonn as lg  # noqa: E402  (before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py)
 import numpy as np  # noqa: E402
@@ -73,7 +71,10 @@ def train_epoch(model, criterion, params, grad_params, config, batches, n_batche
     before optim.sgd sees them. Returns the mean loss."""
     replicas = replicas or data_parallel.Replicas(distributed=False)
     total_loss, done = 0.0, 0
-    bar = tqdm(batches, total=n_batches, desc=desc, leave=False, unit='batch', disable=not replicas.root)
+    # disable=None: no bar when stderr is not a terminal (a redirected log gets the per-epoch lines only);
+    # under mpiexec only rank 0 draws one
+    bar = tqdm(batches, total=n_batches, desc=desc, leave=False, unit='batch',
+               disable=None if replicas.root else True)
     for host_inputs, host_targets in bar:
         inputs, targets = xp.asarray(host_inputs), xp.asarray(host_targets)
 
@@ -94,18 +95,20 @@ def train_epoch(model, criterion, params, grad_params, config, batches, n_batche
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--model', choices=('mlp', 'logreg'), default='mlp')
-    parser.add_argument('--hidden', type=int, default=256)
-    parser.add_argument('--epochs', type=int, default=12)
-    parser.add_argument('--batch-size', type=int, default=32)
-    parser.add_argument('--lr', type=float, default=0.05)
-    parser.add_argument('--momentum', type=float, default=0.9)
-    parser.add_argument('--seed', type=int, default=1)
-    parser.add_argument('--data-dir', help='folder with the MNIST IDX files (default: the bundled subset)')
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument('--model', choices=('mlp', 'logreg'), default='mlp', help='network')
+    parser.add_argument('--hidden', type=int, default=256, help='hidden units per MLP layer')
+    parser.add_argument('--epochs', type=int, default=12, help='epochs in all (a resumed run included)')
+    parser.add_argument('--batch-size', type=int, default=32, help='digits per mini-batch')
+    parser.add_argument('--lr', type=float, default=0.05, help='SGD learning rate')
+    parser.add_argument('--momentum', type=float, default=0.9, help='SGD momentum')
+    parser.add_argument('--seed', type=int, default=1, help='random seed')
+    parser.add_argument('--data-dir', help='folder with the MNIST IDX files (%(default)s: the bundled subset)')
     parser.add_argument('--cuda', action='store_true', help='train on the GPU through CuPy')
     parser.add_argument('--log-dir', default='out/mnist', help='where the training log and its curve go')
-    parser.add_argument('--checkpoint', help='checkpoint written after every epoch (default: LOG_DIR/checkpoint.lg)')
+    parser.add_argument('--checkpoint',
+                        help='checkpoint written after every epoch (%(default)s: LOG_DIR/checkpoint.lg)')
     parser.add_argument('--resume', help='a checkpoint to continue from (up to --epochs epochs in all)')
     parser.add_argument('--distributed', action='store_true',
                         help='data-parallel under mpiexec -n N (legonn[mpi]); --batch-size stays the global batch')
@@ -150,7 +153,9 @@ def main(argv=None):
     if acc is not None:
         replicas.print(confusion)
     if replicas.root:
-        print(f"training curve: {logger.plot()}; checkpoint: {checkpoint}")
+        curve = logger.plot()   # None when this run logged no epoch (resumed at its last one)
+        print((f"training curve: {curve}; " if curve else '') + f"checkpoint: {checkpoint}")
+        logger.close()
     return history
 
 

@@ -24,14 +24,22 @@ def enabled():
 
 
 def write_failure_graph(gmodule, failed):
-    """Write ``<name>.dot`` and ``<name>.svg`` of ``gmodule``'s forward graph, ``failed`` in red; returns the svg path."""
+    """Write ``<name>.dot`` and ``<name>.svg`` of ``gmodule``'s forward graph, ``failed`` in red.
+
+    Returns a sentence for the user's exception saying what was written. A rendering failure is
+    reported in that sentence, never raised: the exception being debugged is the one that matters,
+    and the ``.dot`` file is written either way.
+    """
     prefix = gmodule.name or f"nngraph_{gmodule.nInputs}in_{len(gmodule.outputnodes)}out"
     base, n = prefix, 1
-    while os.path.exists(prefix + '.svg'):  # keep earlier dumps, as nngraph does
+    while os.path.exists(prefix + '.svg') or os.path.exists(prefix + '.dot'):  # keep earlier dumps, as nngraph does
         prefix, n = f"{base}_{n}", n + 1
     print(f"saving {prefix}.svg", file=sys.stderr)
-    dot(gmodule.fg, prefix, prefix, failed=failed)
-    return prefix + '.svg'
+    try:
+        dot(gmodule.fg, prefix, prefix, failed=failed)
+    except Exception as err:   # noqa: BLE001 (any renderer failure: the user's error is the one to raise)
+        return f"graph written to {prefix}.dot with the failing node in red; rendering the SVG failed: {err}"
+    return f"graph written to {prefix}.svg with the failing node in red"
 
 
 def annotateNodes(level=1):

@@ -50,12 +50,19 @@ def node_label(node, backward=False):
     return '\n'.join(lines) + '\n'
 
 
+# Courier: Graphviz's built-in metrics (all the pip-only renderer has) are exact for a monospace font, and
+# its SVG asks for "Courier,monospace", which every viewer has with the same 0.6 em advance; widths
+# estimated for Times or Helvetica overflow the boxes when a viewer draws another font.
+LABEL_FONT = 'Courier'
+
+
 def graph_to_dot(graph, title=None, failed=None):
     """DOT text for ``graph`` (a legonn.graph.Graph); ``failed`` is drawn filled red."""
     out = ['digraph G {']
     if title:
         out.append(f'labelloc="t";\nlabel={_quote(title)};')
-    out.append('node [shape = oval];')
+    out.append(f'graph [fontname = "{LABEL_FONT}"];')
+    out.append(f'node [shape = oval, fontname = "{LABEL_FONT}"];')
     for node in graph.nodes:
         attrs = dict(node.annotations.get('graphAttributes') or {})
         attrs.setdefault('tooltip', f"created at {node.siteText()} (in {node.site[2]})")
@@ -97,13 +104,15 @@ def dot(graph, title=None, path=None, failed=None):
         text = model_to_dot(graph, title)
     else:
         text = graph_to_dot(graph, title, failed)
-    svg = render_svg(text)
     if path is not None:
         folder = os.path.dirname(str(path))
         if folder:
             os.makedirs(folder, exist_ok=True)
+        # the DOT text is written first: it is still there to render elsewhere when rendering fails
         with open(f"{path}.dot", 'w', encoding='utf-8') as f:
             f.write(text)
+    svg = render_svg(text)
+    if path is not None:
         with open(f"{path}.svg", 'w', encoding='utf-8') as f:
             f.write(svg)
     return svg

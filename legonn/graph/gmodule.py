@@ -254,9 +254,9 @@ class gModule(Container):
             return
         add_path(err, f"{self.shortName()} {node.where()}", node.module)
         if debug.enabled():
-            path = debug.write_failure_graph(self, node)
+            written = debug.write_failure_graph(self, node)
             if hasattr(err, 'add_note'):
-                err.add_note(f"({phase} failed; graph written to {path} with the failing node in red)")
+                err.add_note(f"({phase} failed; {written})")
 
     # --- the container ------------------------------------------------------------------
     def type(self, typename=None, cache=None):

@@ -13,7 +13,7 @@ from ..containers.parallel import Parallel
 from ..containers.sequential import Sequential
 from ..containers.tables import ConcatTable, _EntryWise
 from ..modules.module import Module
-from .dot import _quote, _shape
+from .dot import LABEL_FONT, _quote, _shape
 from .gmodule import gModule
 
 
@@ -120,9 +120,8 @@ def model_to_dot(model, title=None):
     end = writer.node('output', shape='ellipse')
     for x in exits:
         writer.edge(x, end)
-    # boxes are sized from Helvetica's metrics; the wide margin keeps a wider fallback font (DejaVu) inside
-    font = 'fontname="Helvetica,Arial,sans-serif", fontsize=10'
-    head = ['digraph G {', f'graph [{font}];', f'node [{font}, margin="0.3,0.06"];']
+    font = f'fontname="{LABEL_FONT}", fontsize=10'
+    head = ['digraph G {', f'graph [{font}];', f'node [{font}, margin="0.2,0.06"];']
     if title:
         head.append(f'labelloc="t";\nlabel={_quote(title)};')
     return '\n'.join(head + writer.lines + writer.edges + ['}']) + '\n'

@@ -6,6 +6,7 @@ table). Each node remembers where in the user's code it was created, so
 errors and graph dumps can point there. Nodes only describe the graph;
 ``gModule`` runs it.
 """
+import functools
 import os
 import sys
 
@@ -13,13 +14,21 @@ from ..modules.identity import Identity
 from .dot import node_label
 from .extras import JustElement, JustTable
 
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+@functools.lru_cache(maxsize=256)
+def _normalised(path):
+    """An absolute path with ``..`` and symbolic links resolved, so that legonn imported through
+    ``examples/../legonn`` or a symlink is still recognised as legonn."""
+    return os.path.realpath(path)
+
+
+_PACKAGE_DIR = _normalised(os.path.dirname(os.path.dirname(__file__))) + os.sep
 
 
 def creation_site():
     """(file, line, function) of the innermost caller outside the legonn package."""
     frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while frame is not None and _normalised(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
         frame = frame.f_back
     if frame is None:
         return ('?', 0, '?')

@@ -3,6 +3,7 @@ import numbers
 import os
 import sys
 import time
+import weakref
 
 from .svgplot import line_plot
 
@@ -16,8 +17,11 @@ class Logger:
     ``setNames(['train', 'test'])`` then ``add([0.5, 0.6])``, or pass dicts:
     ``add({'train': 0.5, 'test': 0.6})`` (the first dict fixes the columns).
     ``style({'train': '-'})`` picks ``'-'`` (line), ``'+'``/``'.'`` (markers) or
-    both per curve; ``setlogscale(True)`` a log y axis. ``plot()`` (or
-    ``plot('train')``) renders the curves to ``<path>.svg`` and returns that path.
+    both per curve; ``setlogscale(True)`` a log y axis; ``setAxisLabels('epoch',
+    'error %')`` names the axes (default ``'row'`` and the plotted columns).
+    ``plot()`` (or ``plot('train')``) renders the curves to ``<path>.svg`` and
+    returns that path. ``close()`` (or a ``with`` block) closes the log file; a
+    Logger dropped without it closes its file when collected.
     """
 
     defaultStyle = '+'
@@ -30,6 +34,8 @@ class Logger:
                 os.makedirs(folder, exist_ok=True)
             path = self.name + '-' + time.strftime('%Y_%m_%d_%X') if timestamp else self.name
             self.file = open(path, 'w', encoding='utf-8')
+            # closes the file when the Logger is collected or at exit, if close() was never called
+            self._closer = weakref.finalize(self, self.file.close)
             self.svgfile = self.name + '.svg'
         else:
             self.name = 'stdout'
@@ -42,6 +48,7 @@ class Logger:
         self.styles = {}
         self.logscale = False
         self.showPlot = True
+        self.xlabel, self.ylabel = 'row', None
 
     def _header(self, names):
         names = [str(n) for n in names]
@@ -111,15 +118,21 @@ class Logger:
         self.logscale = bool(state)
         return self
 
+    def setAxisLabels(self, xlabel='row', ylabel=None):
+        """Label the plot's axes; ``ylabel`` None labels the y axis with the plotted columns' names."""
+        self.xlabel, self.ylabel = str(xlabel), None if ylabel is None else str(ylabel)
+        return self
+
     def display(self, state=True):
         """Kept for Torch7 code; legonn never opens a window, ``plot`` writes the SVG file."""
         self.showPlot = bool(state)
         return self
 
     def plot(self, *names, path=None):
-        """Render the numeric columns with at least two values (all, or those named) to an SVG file.
+        """Render the numeric columns (all, or those named) to an SVG file; a single row is one point.
 
-        The file is ``path`` or ``<log file>.svg``; returns it, or None when nothing could be plotted.
+        The file is ``path`` or ``<log file>.svg``; returns it, or None when there is no number to
+        plot or no file to plot to (a Logger of stdout without ``path``).
         """
         names = [str(n) for n in names] or self.names
         missing = [n for n in names if n not in self.symbols]
@@ -128,14 +141,23 @@ class Logger:
         series = []
         for name in names:
             values = [v for v in self.symbols[name] if isinstance(v, float)]
-            if len(values) > 1:
+            if values:
                 for style in self.styles[name]:
                     series.append((name, values, style))
         target = path or self.svgfile
         if not series or target is None:
             return None
-        return line_plot(target, series, title=f'<Logger::{self.name}>', logscale=self.logscale)
+        ylabel = self.ylabel or ', '.join(dict.fromkeys(name for name, _, _ in series))
+        return line_plot(target, series, title=f'<Logger::{self.name}>', logscale=self.logscale,
+                         xlabel=self.xlabel, ylabel=ylabel)
 
     def close(self):
+        """Close the log file (nothing for a Logger of stdout)."""
         if self.file is not sys.stdout:
-            self.file.close()
+            self._closer()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -1,7 +1,8 @@
 """A small SVG line-plot writer for ``Logger.plot`` (pure Python, no plotting library).
 
 One ``<polyline>`` per curve, optional point markers as one ``<path>`` per
-curve, axes with about five ticks each, a light grid, a legend and a title.
+curve, labelled axes with about five ticks each (whole numbers on the x axis,
+which counts rows), a light grid, a legend and a title.
 """
 import math
 from xml.sax.saxutils import escape
@@ -11,13 +12,16 @@ WIDTH, HEIGHT = 640, 400
 LEFT, RIGHT, TOP, BOTTOM = 70, 170, 40, 50
 
 
-def _ticks(lo, hi, count=5):
-    """Round tick positions covering ``[lo, hi]``."""
+def _ticks(lo, hi, count=5, integer=False):
+    """Round tick positions covering ``[lo, hi]``; with ``integer``, whole numbers only (no 2.5 rows)."""
     if hi <= lo:
         return [lo]
     raw = (hi - lo) / count
+    if integer:
+        raw = max(raw, 1)
     mag = 10 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    multiples = (1, 2, 5, 10) if integer else (1, 2, 2.5, 5, 10)
+    step = next(m * mag for m in multiples if m * mag >= raw)
     first = math.ceil(lo / step - 1e-9) * step
     return [first + k * step for k in range(int((hi - first) / step + 1e-9) + 1)]
 
@@ -26,12 +30,13 @@ def _label(v):
     return f'{v:.4g}'
 
 
-def line_plot(path, series, title='', logscale=False):
+def line_plot(path, series, title='', logscale=False, xlabel='', ylabel=''):
     """Write an SVG line plot of ``series`` to ``path``.
 
     series: ``(name, ys, style)`` triples, ``ys`` plotted against 1..len(ys);
     style ``'-'`` draws a line, ``'+'`` or ``'.'`` point markers on the line,
-    ``'+-'`` both. With ``logscale`` the y axis is log10 (values <= 0 dropped).
+    ``'+-'`` both (a one-point curve always gets a marker). With ``logscale``
+    the y axis is log10 (values <= 0 dropped). ``xlabel``/``ylabel`` name the axes.
     """
     curves = []
     for name, ys, style in series:
@@ -61,18 +66,23 @@ def line_plot(path, series, title='', logscale=False):
         text = _label(10 ** t) if logscale else _label(t)
         out.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{LEFT + pw}" y2="{y:.1f}" stroke="#e0e0e0"/>')
         out.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{text}</text>')
-    for t in _ticks(x_lo, x_hi):
+    for t in _ticks(x_lo, x_hi, integer=True):
         x = sx(t)
         out.append(f'<line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{TOP + ph}" stroke="#e0e0e0"/>')
         out.append(f'<text x="{x:.1f}" y="{TOP + ph + 16}" text-anchor="middle">{_label(t)}</text>')
     out.append(f'<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="none" stroke="black"/>')
+    out.append(f'<text class="xlabel" x="{LEFT + pw / 2:.1f}" y="{HEIGHT - 12}" text-anchor="middle">'
+               f'{escape(xlabel)}</text>')
+    out.append(f'<text class="ylabel" x="0" y="0" text-anchor="middle" '
+               f'transform="translate(16 {TOP + ph / 2:.1f}) rotate(-90)">'
+               f'{escape(ylabel + (" (log scale)" if logscale else ""))}</text>')
     for k, (name, pts, style) in enumerate(curves):
         colour = COLOURS[k % len(COLOURS)]
         coords = ' '.join(f'{sx(x):.2f},{sy(y):.2f}' for x, y in pts)
         dashed = '' if '-' in style or not ({'+', '.'} & set(style)) else ' stroke-opacity="0.35"'
         out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.5"{dashed} points="{coords}">'
                    f'<title>{escape(str(name))}</title></polyline>')
-        if {'+', '.'} & set(style):
+        if {'+', '.'} & set(style) or len(pts) == 1:
             r = 3 if '+' in style else 1.5
             marks = ''.join(f'M{sx(x) - r:.2f},{sy(y):.2f}h{2 * r}M{sx(x):.2f},{sy(y) - r:.2f}v{2 * r}'
                             for x, y in pts)

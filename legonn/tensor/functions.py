@@ -24,10 +24,12 @@ def _filled(sizes, tensortype, make):
 
 
 def zeros(*sizes, tensortype=None):
+    """A new tensor of ``sizes`` filled with 0 (the default type, or ``tensortype``)."""
     return _filled(sizes, tensortype, lambda xp, s: xp.zeros(s))
 
 
 def ones(*sizes, tensortype=None):
+    """A new tensor of ``sizes`` filled with 1 (the default type, or ``tensortype``)."""
     return _filled(sizes, tensortype, lambda xp, s: xp.ones(s))
 
 
@@ -65,14 +67,17 @@ def arange(start, end=None, step=1, tensortype=None):
 
 
 def linspace(start, end, n=100, tensortype=None):
+    """A 1-D tensor of ``n`` points evenly spaced from ``start`` to ``end``, both included."""
     return _filled((n,), tensortype, lambda xp, s: xp.linspace(start, end, s[0]))
 
 
 def logspace(start, end, n=100, tensortype=None):
+    """A 1-D tensor of ``n`` points from 10**start to 10**end, evenly spaced on a log scale."""
     return _filled((n,), tensortype, lambda xp, s: xp.logspace(start, end, s[0]))
 
 
 def eye(n, m=None, tensortype=None):
+    """An ``n`` x ``m`` (default ``n`` x ``n``) tensor with ones on the diagonal."""
     return _filled((n, n if m is None else m), tensortype, lambda xp, s: xp.eye(*s))
 
 
@@ -84,6 +89,7 @@ def from_numpy(array):
 
 
 def is_tensor(obj):
+    """True when ``obj`` is a legonn tensor (of any type)."""
     return isinstance(obj, Tensor)
 
 
@@ -131,6 +137,7 @@ def cat(*args, dim=-1):
 
 
 def stack(tensors, dim=0):
+    """A new tensor joining ``tensors`` (of equal sizes) along a new dimension ``dim``."""
     tensors = [as_tensor(t) for t in tensors]
     xp = tensors[0].xp
     return type(tensors[0])._from_array(xp.stack([t.array for t in tensors], axis=dim))

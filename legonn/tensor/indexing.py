@@ -65,6 +65,10 @@ class IndexingMixin:
         value = operand(value)
         if not isinstance(value, numbers.Number):
             value = backend.to_module(value, self.xp)
+            if value.size == 1 and value.ndim:
+                # t[i] = one_element_tensor (Torch7's targets[k] = target:squeeze()): a 0-d value
+                # broadcasts into a single element as well as into any slice
+                value = value.reshape(())
         self.array[_key_arrays(key)] = value
 
     # --- masks ----------------------------------------------------------------
@@ -75,13 +79,16 @@ class IndexingMixin:
         return backend.to_module(m, self.xp).astype(bool)
 
     def maskedFill(self, mask, value):
+        """Set the elements where ``mask`` (a ByteTensor of these sizes) is non-zero to ``value``; returns self."""
         self.array[self._mask(mask, 'maskedFill')] = value
         return self
 
     def maskedSelect(self, mask):
+        """A new 1-D tensor of the elements where ``mask`` is non-zero, in row-major order."""
         return self._from_array(self.array[self._mask(mask, 'maskedSelect')])
 
     def maskedCopy(self, mask, src):
+        """Copy ``src``'s first elements, in order, into the places where ``mask`` is non-zero; returns self."""
         m = self._mask(mask, 'maskedCopy')
         n = int(m.sum())
         values = backend.to_module(operand(src), self.xp).reshape(-1)
@@ -115,6 +122,7 @@ class IndexingMixin:
         return src
 
     def indexCopy(self, dim, index, src):
+        """Copy ``src``'s slices into the slices ``index`` (0-based) along ``dim``; returns self."""
         d = self._dim_index(dim)
         idx = self._indices(index, self._size[d], 'indexCopy')
         self.array[self._slices(d, idx)] = self._source_for(d, idx, src, 'indexCopy')
@@ -133,6 +141,7 @@ class IndexingMixin:
         return self
 
     def indexFill(self, dim, index, value):
+        """Fill the slices ``index`` (0-based) along ``dim`` with ``value``; returns self."""
         d = self._dim_index(dim)
         idx = self._indices(index, self._size[d], 'indexFill')
         self.array[self._slices(d, idx)] = value
@@ -172,6 +181,7 @@ class IndexingMixin:
         return self
 
     def scatterAdd(self, dim, index, src):
+        """Add ``src[i][j]`` into ``self[index[i][j]][j]`` (``dim`` 0; likewise for others); repeats accumulate."""
         d = self._dim_index(dim)
         idx = self._gather_index(d, index, 'scatterAdd')
         values = backend.to_module(operand(src), self.xp)[tuple(slice(0, n) for n in idx.shape)]

@@ -165,9 +165,11 @@ class PointwiseMixin:
         return self._into_quotient(self.array if len(args) == 1 else self._result_from(args[0], 'div'), args[-1])
 
     def fmod(self, *args):
+        """``x.fmod(v)`` in place or ``r.fmod(x, v)``: remainder with the sign of the dividend (C's fmod)."""
         return self._scalar_op('fmod', 'fmod', args)
 
     def remainder(self, *args):
+        """``x.remainder(v)`` in place or ``r.remainder(x, v)``: remainder with the sign of the divisor."""
         return self._scalar_op('remainder', 'remainder', args)
 
     def _tensor_op(self, ufunc, name, args):
@@ -190,12 +192,15 @@ class PointwiseMixin:
         raise TypeError(f"{self._typename}.cdiv: expected (tensor) or (tensor, tensor), got {len(args)} arguments")
 
     def cmax(self, *args):
+        """``x.cmax(y)`` in place or ``r.cmax(x, y)``: element-wise maximum."""
         return self._tensor_op('maximum', 'cmax', args)
 
     def cmin(self, *args):
+        """``x.cmin(y)`` in place or ``r.cmin(x, y)``: element-wise minimum."""
         return self._tensor_op('minimum', 'cmin', args)
 
     def cpow(self, *args):
+        """``x.cpow(y)`` in place or ``r.cpow(x, y)``: ``x`` to the element-wise power ``y``."""
         return self._tensor_op('power', 'cpow', args)
 
     def pow(self, *args):
@@ -291,21 +296,27 @@ class PointwiseMixin:
         raise TypeError(f"{self._typename}.{name}: expected (value or tensor) or (tensor, value or tensor)")
 
     def eq(self, *args):
+        """``t.eq(v)``: a new ByteTensor, 1 where ``t == v`` (v: number or tensor); ``r.eq(x, v)`` writes into r."""
         return self._compare('equal', 'eq', args)
 
     def ne(self, *args):
+        """``t.ne(v)``: a new ByteTensor, 1 where ``t != v``; ``r.ne(x, v)`` writes into ``r``."""
         return self._compare('not_equal', 'ne', args)
 
     def gt(self, *args):
+        """``t.gt(v)``: a new ByteTensor, 1 where ``t > v``; ``r.gt(x, v)`` writes into ``r``."""
         return self._compare('greater', 'gt', args)
 
     def lt(self, *args):
+        """``t.lt(v)``: a new ByteTensor, 1 where ``t < v``; ``r.lt(x, v)`` writes into ``r``."""
         return self._compare('less', 'lt', args)
 
     def ge(self, *args):
+        """``t.ge(v)``: a new ByteTensor, 1 where ``t >= v``; ``r.ge(x, v)`` writes into ``r``."""
         return self._compare('greater_equal', 'ge', args)
 
     def le(self, *args):
+        """``t.le(v)``: a new ByteTensor, 1 where ``t <= v``; ``r.le(x, v)`` writes into ``r``."""
         return self._compare('less_equal', 'le', args)
 
     def equal(self, other):
@@ -313,11 +324,43 @@ class PointwiseMixin:
         arr = operand(other)
         return tuple(arr.shape) == self._size and bool(self.xp.all(self.array == arr))
 
+    # --- NumPy ufuncs on tensors ----------------------------------------
+    # Without this, ndarray.__add__ would take the tensor as an array and ``np.ones(3) + t`` would be an
+    # ndarray while ``t + np.ones(3)`` is a tensor. The priority covers NumPy paths that skip ufuncs.
+    __array_priority__ = 1000
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """Run a NumPy ufunc on the arrays behind tensor operands; array results come back as tensors
+        (``out=`` tensors are written in place and returned), numbers stay numbers."""
+        from .tensor import Tensor
+
+        def unwrap(x):
+            return x.array if isinstance(x, Tensor) else x
+        out = kwargs.get('out')
+        if out is not None:
+            kwargs['out'] = tuple(unwrap(o) for o in out)
+        result = getattr(ufunc, method)(*(unwrap(x) for x in inputs), **kwargs)
+        if out is not None:
+            return out[0] if len(out) == 1 else out
+
+        def wrap(r):
+            return Tensor._from_array(r) if hasattr(r, 'ndim') and r.ndim else r
+        return tuple(wrap(r) for r in result) if isinstance(result, tuple) else wrap(result)
+
     # --- Python operators: NumPy broadcasting, new tensors ---------------
     def _binop(self, other, fn):
         from .tensor import Tensor
         other = operand(other)
         return Tensor._from_array(self.xp.asarray(fn(self.array, other)))
+
+    def _comparison(self, other, fn):
+        """An element-wise comparison operator; NotImplemented for operands that are no array or number,
+        so ``t == None`` or ``t == 'a'`` falls back to Python's identity answer instead of failing."""
+        try:
+            operand(other)
+        except TypeError:
+            return NotImplemented
+        return self._binop(other, fn)
 
     def __add__(self, other):
         return self._binop(other, lambda a, b: a + b)
@@ -365,17 +408,25 @@ class PointwiseMixin:
     def __abs__(self):
         return self._binop(0, lambda a, _: abs(a))
 
+    # Comparisons are element-wise like PyTorch's and NumPy's, == and != included: they return a
+    # ByteTensor. Tensors still hash by identity (see Tensor.__hash__), so they work as dict keys.
     def __lt__(self, other):
-        return self._binop(other, lambda a, b: a < b)
+        return self._comparison(other, lambda a, b: a < b)
 
     def __le__(self, other):
-        return self._binop(other, lambda a, b: a <= b)
+        return self._comparison(other, lambda a, b: a <= b)
 
     def __gt__(self, other):
-        return self._binop(other, lambda a, b: a > b)
+        return self._comparison(other, lambda a, b: a > b)
 
     def __ge__(self, other):
-        return self._binop(other, lambda a, b: a >= b)
+        return self._comparison(other, lambda a, b: a >= b)
+
+    def __eq__(self, other):
+        return self._comparison(other, lambda a, b: a == b)
+
+    def __ne__(self, other):
+        return self._comparison(other, lambda a, b: a != b)
 
     def _inplace(self, other, ufunc):
         getattr(self.xp, ufunc)(self.array, operand(other), out=self.array, casting='same_kind')

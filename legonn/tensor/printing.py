@@ -6,13 +6,17 @@ when the magnitudes are large or small but close together, and exponent
 notation when they spread over more than four orders of magnitude. Matrices
 wider than 80 characters are cut into ``Columns a to b`` blocks (0-based, as
 every index in legonn), tensors of more than two dimensions print one matrix
-per ``(i,j,.,.) =`` slice.
+per ``(i,j,.,.) =`` slice. A tensor of more than ``THRESHOLD`` elements is
+summarised as NumPy and PyTorch do: the first and last ``EDGE`` entries of each
+long dimension with ``...`` between them, the footer giving the full size.
 """
 import math
 
 import numpy as np
 
 WIDTH = 80
+THRESHOLD = 1000   # more elements than this are summarised (NumPy's default)
+EDGE = 3           # entries kept at each end of a summarised dimension
 
 
 def _format(values):
@@ -39,14 +43,29 @@ def _format(values):
     return f'%{size}.4f', None, size
 
 
-def _matrix(m, fmt, scale, size, indent=''):
-    """Rows of a 2-D array in Torch7's layout (each line indented, single spaces between cells)."""
+def _shown(n, summarise):
+    """(indices shown along a dimension of size ``n``, position of the ``...`` among them or None)."""
+    if not summarise or n <= 2 * EDGE:
+        return list(range(n)), None
+    return list(range(EDGE)) + list(range(n - EDGE, n)), EDGE
+
+
+def _cells(row, fmt, gap):
+    cells = [fmt % v for v in row]
+    if gap is not None:
+        cells.insert(gap, '...'.rjust(len(cells[0])))
+    return ' '.join(cells)
+
+
+def _matrix(m, fmt, scale, size, indent='', row_gap=None, col_gap=None):
+    """Rows of a 2-D array in Torch7's layout (each line indented, single spaces between cells);
+    ``row_gap``/``col_gap`` mark where a summarised matrix skips rows/columns."""
     if scale is not None:
         m = m / scale
     if fmt.endswith('d'):
         m = m.astype(np.int64)
-    per_line = max((WIDTH - len(indent)) // (size + 1), 1)
     ncols = m.shape[1]
+    per_line = ncols if col_gap is not None else max((WIDTH - len(indent)) // (size + 1), 1)
     rows = m.tolist()
     pad = indent + (' ' if scale is not None else '')
     blocks = []
@@ -55,7 +74,10 @@ def _matrix(m, fmt, scale, size, indent=''):
         lines = [f'{indent}Columns {first} to {last - 1}'] if per_line < ncols else []
         if scale is not None:
             lines.append(indent + '%g *' % scale)
-        lines.extend(pad + ' '.join(fmt % v for v in row[first:last]) for row in rows)
+        body = [pad + _cells(row[first:last], fmt, col_gap) for row in rows]
+        if row_gap is not None:
+            body.insert(row_gap, pad + '...')
+        lines.extend(body)
         blocks.append('\n'.join(lines))
     return '\n\n'.join(blocks)
 
@@ -67,6 +89,11 @@ def format_tensor(t):
             return f'[{t.type()} with no dimension]'
         return f"[{t.type()} of size {'x'.join(str(n) for n in sizes)}]"
     a = t.array
+    shown = [_shown(n, t.nElement() > THRESHOLD) for n in sizes]
+    if any(gap is not None for _, gap in shown):
+        # only the shown entries are gathered, formatted (and copied off the GPU)
+        xp = t.xp
+        a = a[xp.ix_(*(xp.asarray(idx) for idx, _ in shown))]
     if t.is_cuda:
         a = a.get()
     a = np.asarray(a, dtype=np.float64)
@@ -78,12 +105,20 @@ def format_tensor(t):
         values = a if scale is None else a / scale
         if fmt.endswith('d'):
             values = values.astype(np.int64)
-        lines = (['%g *' % scale] if scale is not None else []) + [fmt % v for v in values.tolist()]
+        lines = [fmt % v for v in values.tolist()]
+        if shown[0][1] is not None:
+            lines.insert(shown[0][1], '...')
+        lines = (['%g *' % scale] if scale is not None else []) + lines
         return '\n'.join(lines) + '\n' + footer
+    row_gap, col_gap = shown[-2][1], shown[-1][1]
     if a.ndim == 2:
-        return _matrix(a, fmt, scale, size) + '\n' + footer
+        return _matrix(a, fmt, scale, size, row_gap=row_gap, col_gap=col_gap) + '\n' + footer
     blocks = []
-    for idx in np.ndindex(*a.shape[:-2]):
-        head = '(' + ','.join(str(i) for i in idx) + ',.,.) = '
-        blocks.append(f'{head}\n{_matrix(a[idx], fmt, scale, size, indent=" ")}')
+    lead = shown[:-2]
+    for pos in np.ndindex(*a.shape[:-2]):
+        # a block opening the second half of a summarised leading dimension is preceded by '...'
+        if any(p == gap and all(q == 0 for q in pos[d + 1:]) for d, (p, (_, gap)) in enumerate(zip(pos, lead))):
+            blocks.append('...')
+        head = '(' + ','.join(str(idx[p]) for p, (idx, _) in zip(pos, lead)) + ',.,.) = '
+        blocks.append(f'{head}\n{_matrix(a[pos], fmt, scale, size, " ", row_gap, col_gap)}')
     return '\n\n'.join(blocks) + '\n' + footer

@@ -28,6 +28,7 @@ def seed():
 
 
 def initialSeed():
+    """The seed legonn's CPU generator was last seeded with (``manualSeed`` or ``seed``)."""
     return _state['seed']
 
 
@@ -37,6 +38,7 @@ def getRNGState():
 
 
 def setRNGState(state):
+    """Restore the CPU generator to a state ``getRNGState`` returned."""
     _state['cpu'].bit_generator.state = state
 
 
@@ -83,14 +85,18 @@ class RandomMixin:
         return self._fill_with(values)
 
     def exponential(self, lambd=1.0):
+        """Fill in place with exponential samples of rate ``lambd``; returns self."""
         return self._fill_with(generator(self._cuda).exponential(1.0 / lambd, size=self._size))
 
     def geometric(self, p=0.5):
+        """Fill in place with geometric samples (trials to the first success, success probability ``p``)."""
         return self._fill_with(generator(self._cuda).geometric(p, size=self._size))
 
     def logNormal(self, mean=1.0, std=2.0):
+        """Fill in place with samples whose logarithm is normal(``mean``, ``std``); returns self."""
         return self._fill_with(generator(self._cuda).lognormal(mean, std, size=self._size))
 
     def cauchy(self, median=0.0, sigma=1.0):
+        """Fill in place with Cauchy samples of location ``median`` and scale ``sigma``; returns self."""
         u = generator(self._cuda).uniform(size=self._size)
         return self._fill_with(median + sigma * self.xp.tan(np.pi * (u - 0.5)))

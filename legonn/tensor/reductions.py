@@ -17,12 +17,15 @@ class ReductionMixin:
         return self._from_array(self.xp.ascontiguousarray(fn(self.array, axis=d, keepdims=True, **kwargs)))
 
     def sum(self, dim=None):
+        """Sum of all elements (a number), or along ``dim`` (a tensor keeping that dimension with size 1)."""
         return self._reduce(self.xp.sum, dim)
 
     def prod(self, dim=None):
+        """Product of all elements (a number), or along ``dim`` (kept with size 1)."""
         return self._reduce(self.xp.prod, dim)
 
     def mean(self, dim=None):
+        """Mean of all elements (a number), or along ``dim`` (kept with size 1)."""
         return self._reduce(self.xp.mean, dim)
 
     def var(self, dim=None, biased=False):
@@ -34,9 +37,11 @@ class ReductionMixin:
         return self._reduce(self.xp.std, dim, ddof=0 if biased else 1)
 
     def all(self):
+        """True when every element is non-zero."""
         return bool(self.xp.all(self.array))
 
     def any(self):
+        """True when some element is non-zero."""
         return bool(self.xp.any(self.array))
 
     def _extreme(self, dim, arg, val):
@@ -116,14 +121,17 @@ class ReductionMixin:
         return self._from_array(counts.astype(self.dtype))
 
     def dist(self, other, p=2):
+        """The ``p``-norm of ``self - other`` (a number)."""
         from .pointwise import operand
         diff = self.array - operand(other)
         return self._from_array(diff).norm(p)
 
     def cumsum(self, dim=0):
+        """A new tensor of running sums along ``dim``."""
         return self._from_array(self.xp.cumsum(self.array, axis=self._dim_index(dim)))
 
     def cumprod(self, dim=0):
+        """A new tensor of running products along ``dim``."""
         return self._from_array(self.xp.cumprod(self.array, axis=self._dim_index(dim)))
 
     def median(self, dim=-1):
@@ -141,4 +149,5 @@ class ReductionMixin:
             self._from_array(idx.astype(np.int64))
 
     def trace(self):
+        """Sum of the diagonal of a matrix (a number)."""
         return self.xp.trace(self.array).item()

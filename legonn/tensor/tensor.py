@@ -113,6 +113,10 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         if isinstance(values, Tensor):
             values = values.array
         arr = backend.to_module(values, xp) if not isinstance(values, (list, tuple)) else xp.asarray(values)
+        if arr.dtype.kind == 'c':
+            # a cast would drop the imaginary part without a word
+            raise TypeError(f"{self._typename}(values): legonn has no complex tensors, got an array of dtype "
+                            f"{arr.dtype}; pass its .real or abs() explicitly")
         if arr.dtype != np.dtype(self._dtype):
             arr = arr.astype(self._dtype)
         self._adopt(arr)
@@ -211,24 +215,29 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
 
     # --- geometry queries ----------------------------------------------
     def size(self, dim=None):
+        """The sizes as a tuple, or the size of dimension ``dim``."""
         if dim is None:
             return self._size
         return self._size[self._dim_index(dim)]
 
     @property
     def shape(self):
+        """The sizes as a tuple (NumPy's name for ``size()``)."""
         return self._size
 
     def dim(self):
+        """The number of dimensions."""
         return len(self._size)
 
     nDimension = dim
 
     @property
     def ndim(self):
+        """The number of dimensions (NumPy's name for ``dim()``)."""
         return len(self._size)
 
     def nElement(self):
+        """The number of elements (the product of the sizes)."""
         n = 1
         for s in self._size:
             n *= s
@@ -237,17 +246,21 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
     numel = nElement
 
     def stride(self, dim=None):
+        """The strides in elements as a tuple, or the stride of dimension ``dim``."""
         if dim is None:
             return self._stride
         return self._stride[self._dim_index(dim)]
 
     def storage(self):
+        """The Storage (flat buffer) this tensor views."""
         return self._storage
 
     def storageOffset(self):
+        """Where this tensor's first element lies in its storage (0-based, in elements)."""
         return self._offset
 
     def isContiguous(self):
+        """True when the elements lie in row-major order without gaps (size-1 dimensions' strides ignored)."""
         expected = 1
         for n, s in zip(reversed(self._size), reversed(self._stride)):
             if n != 1:
@@ -257,9 +270,11 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         return True
 
     def isSameSizeAs(self, other):
+        """True when ``other`` has the same sizes."""
         return self._size == tuple(other.size())
 
     def isSize(self, sizes):
+        """True when the sizes equal ``sizes``."""
         return self._size == tuple(sizes)
 
     def isSetTo(self, other):
@@ -269,10 +284,12 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
 
     @property
     def dtype(self):
+        """The NumPy dtype of the elements."""
         return np.dtype(self._dtype)
 
     @property
     def is_cuda(self):
+        """True for a tensor on the GPU (CuPy)."""
         return self._cuda
 
     @property
@@ -335,6 +352,7 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         return t
 
     def transpose(self, dim1, dim2):
+        """A view with dimensions ``dim1`` and ``dim2`` swapped; shares storage."""
         d1, d2 = self._dim_index(dim1), self._dim_index(dim2)
         sizes, strides = list(self._size), list(self._stride)
         sizes[d1], sizes[d2] = sizes[d2], sizes[d1]
@@ -342,11 +360,13 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         return self._view(self._offset, sizes, strides)
 
     def t(self):
+        """The transpose of a 2-D tensor (a view)."""
         if self.dim() != 2:
             raise ValueError(f"{self._typename}.t: expected a 2-D tensor, got {self.dim()}-D; use transpose(d1, d2)")
         return self.transpose(0, 1)
 
     def permute(self, *dims):
+        """A view with the dimensions reordered: dimension i of the result is dimension ``dims[i]`` of this one."""
         dims = _parse_sizes(dims, f'{self._typename}.permute')
         if sorted(self._dim_index(d) for d in dims) != list(range(self.dim())):
             raise ValueError(f"{self._typename}.permute: expected a permutation of 0..{self.dim() - 1}, got {dims}")
@@ -361,16 +381,18 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
             if arr is not None and self._ver == t._ver and arr.flags.c_contiguous:
                 t._arr = arr.reshape(sizes)   # a view, never a copy, of a C-contiguous array
             return t
-        probe = self.array.view()
-        try:
-            probe.shape = sizes
-        except AttributeError:
+        # reshape gives a view when the strides allow one, else a copy, which shares no memory with the
+        # original (assigning .shape, which refused instead, is deprecated since NumPy 2.5)
+        arr = self.array
+        probe = arr.reshape(sizes)
+        if probe.size > 1 and not self.xp.may_share_memory(probe, arr):
             raise ValueError(f"{self._typename}.view: sizes {self._size} with strides {self._stride} cannot be "
-                             f"viewed as {sizes} without a copy; call contiguous() first") from None
+                             f"viewed as {sizes} without a copy; call contiguous() first")
         itemsize = probe.dtype.itemsize
         return self._view(self._offset, sizes, [s // itemsize for s in probe.strides])
 
     def viewAs(self, other):
+        """``view`` with ``other``'s sizes."""
         return self.view(tuple(other.size()))
 
     def reshape(self, *sizes):
@@ -422,6 +444,7 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         return self._view(self._offset, new_sizes, new_strides)
 
     def expandAs(self, other):
+        """``expand`` to ``other``'s sizes."""
         return self.expand(tuple(other.size()))
 
     def unfold(self, dim, size, step):
@@ -448,6 +471,7 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         return self._view(self._offset, [self._size[i] for i in keep], [self._stride[i] for i in keep])
 
     def unsqueeze(self, dim):
+        """A view with a size-1 dimension inserted at ``dim``."""
         n = self.dim() + 1
         if not -n <= dim < n:
             raise IndexError(f"{self._typename}.unsqueeze: dimension {dim} out of range for result of {n} dims")
@@ -501,6 +525,7 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         return self
 
     def resizeAs(self, other):
+        """Resize to ``other``'s sizes (contiguous, growing the storage if needed); returns self."""
         return self.resize(tuple(other.size()))
 
     def set(self, source=None, offset=0, sizes=None, strides=None):
@@ -517,9 +542,11 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
 
     # --- copies ----------------------------------------------------------
     def contiguous(self):
+        """This tensor when contiguous, else a contiguous copy."""
         return self if self.isContiguous() else self.clone()
 
     def clone(self):
+        """A contiguous copy with its own storage."""
         return type(self)._from_array(self.xp.array(self.array, order='C', copy=True))
 
     def new(self, *args):
@@ -543,10 +570,12 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         return self
 
     def fill(self, value):
+        """Set every element to ``value``; returns self."""
         self.array.fill(value)
         return self
 
     def zero(self):
+        """Set every element to 0; returns self."""
         return self.fill(0)
 
     # --- types -------------------------------------------------------------
@@ -562,21 +591,27 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         return cls._from_array(arr)
 
     def typeAs(self, other):
+        """This tensor converted to ``other``'s type (``self`` if already that type)."""
         return self.type(other.type())
 
     def byte(self):
+        """This tensor as a ``legonn.ByteTensor`` (uint8)."""
         return self.type('legonn.ByteTensor')
 
     def char(self):
+        """This tensor as a ``legonn.CharTensor`` (int8)."""
         return self.type('legonn.CharTensor')
 
     def short(self):
+        """This tensor as a ``legonn.ShortTensor`` (int16)."""
         return self.type('legonn.ShortTensor')
 
     def int(self):
+        """This tensor as a ``legonn.IntTensor`` (int32)."""
         return self.type('legonn.IntTensor')
 
     def long(self):
+        """This tensor as a ``legonn.LongTensor`` (int64)."""
         return self.type('legonn.LongTensor')
 
     def cuda(self):
@@ -587,6 +622,7 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         return self.type(device_twin(self._typename, True))
 
     def cpu(self):
+        """The CPU twin of this type (element type kept: CudaDouble -> Double); ``self`` for a CPU tensor."""
         return self.type(device_twin(self._typename, False))
 
     # --- interop -----------------------------------------------------------
@@ -619,11 +655,13 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         return self.array.__dlpack_device__()
 
     def tolist(self):
+        """The values as nested Python lists (a number for a 0-dimensional tensor)."""
         return self.array.tolist()
 
     totable = tolist
 
     def item(self):
+        """The value of a one-element tensor as a Python number."""
         if self.nElement() != 1:
             raise ValueError(f"{self._typename}.item: expected one element, got {self.nElement()}")
         return self.array.reshape(-1)[0].item()
@@ -635,9 +673,18 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
         return int(self.item())
 
     def __index__(self):
-        if np.dtype(self._dtype).kind not in 'iu':
-            raise TypeError(f"{self._typename} cannot be used as an index")
-        return int(self.item())
+        """A one-element tensor as a Python index (``x[t]``, ``range(t)``), as Torch7 code uses ``t:squeeze()``.
+        A floating tensor qualifies when its value is integral (Torch7 keeps labels in FloatTensors)."""
+        if self.nElement() != 1:
+            raise TypeError(f"only a one-element {self._typename} can be used as an index, got "
+                            f"{self.nElement()} elements (sizes {self._size})")
+        value = self.item()
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise TypeError(f"a {self._typename} holding {value} cannot be used as an index: "
+                                "the value is not integral")
+            value = int(value)
+        return value
 
     def __bool__(self):
         if self.nElement() != 1:
@@ -660,7 +707,8 @@ class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMix
 
     __str__ = __repr__
 
-    # Tensors hash and compare by identity (they are mutable buffers); use eq() for values.
+    # Tensors hash by identity (they are mutable buffers), while == compares element-wise (PyTorch's
+    # rule): dict keys work, but ``t in list`` and ``list.index(t)`` do not; search by ``is`` instead.
     __hash__ = object.__hash__
 
     def __deepcopy__(self, memo):
@@ -704,6 +752,7 @@ def tensor_class(typename):
 
 
 def default_class():
+    """The tensor class of the default type (``FloatTensor`` unless ``setdefaulttensortype`` changed it)."""
     return TENSOR_CLASSES[default_short_name()]
 
 

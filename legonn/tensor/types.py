@@ -76,6 +76,7 @@ def setdefaulttensortype(typename):
 
 
 def getdefaulttensortype():
+    """The type string that ``legonn.Tensor(...)`` and new modules use (``'legonn.FloatTensor'`` at start)."""
     return 'legonn.' + _default[0]
 
 
@@ -87,10 +88,13 @@ class FloatingShortcuts:
     """Torch7's ``:float()``, ``:double()``, ``:half()`` as ``self.type(name)``: shared by tensors and modules."""
 
     def float(self):
+        """This object as ``legonn.FloatTensor`` (float32): ``self`` when it is already that type."""
         return self.type('legonn.FloatTensor')
 
     def double(self):
+        """This object as ``legonn.DoubleTensor`` (float64): ``self`` when it is already that type."""
         return self.type('legonn.DoubleTensor')
 
     def half(self):
+        """This object as ``legonn.HalfTensor`` (float16): ``self`` when it is already that type."""
         return self.type('legonn.HalfTensor')

@@ -59,5 +59,44 @@ def test_bad_input(tmp_path):
         log.add([object()])
     with pytest.raises(ValueError, match='unknown column'):
         log.plot('b')
-    assert log.plot() is None          # fewer than two points: nothing to draw
+    assert log.plot() is None          # no row logged: nothing to draw
     log.close()
+
+
+def test_one_row_plots_one_point_with_labelled_axes_and_whole_row_ticks(tmp_path):
+    with optim.Logger(str(tmp_path / 'one.log')) as log:
+        log.setNames(['train loss', 'held-out error %'])
+        log.add([0.5, 12.0])
+        root = ET.parse(log.plot()).getroot()
+    assert log.file.closed
+    assert len(root.findall(f'{SVG}path')) == 2          # each one-point curve drawn as a marker
+    labels = {t.get('class'): t.text for t in root.iter(f'{SVG}text') if t.get('class')}
+    assert labels == {'xlabel': 'row', 'ylabel': 'train loss, held-out error %'}
+
+
+def test_x_ticks_are_whole_rows_and_axis_labels_can_be_set(tmp_path):
+    log = optim.Logger(str(tmp_path / 'e.log')).setAxisLabels('epoch', 'loss')
+    log.setNames(['loss'])
+    for v in (3.0, 2.0, 1.5):
+        log.add([v])
+    root = ET.parse(log.plot()).getroot()
+    log.close()
+    texts = [t.text for t in root.iter(f'{SVG}text')]
+    assert 'epoch' in texts and 'loss' in texts
+    # x tick labels sit below the plot area (y = TOP + ph + 16 = 366): with 3 rows they are 1, 2, 3
+    x_ticks = [t.text for t in root.iter(f'{SVG}text') if t.get('y') == '366']
+    assert x_ticks == ['1', '2', '3']
+
+
+def test_a_logger_never_closed_closes_its_file_without_a_resource_warning(tmp_path):
+    import gc
+    import warnings
+    log = optim.Logger(str(tmp_path / 'w.log'))
+    log.setNames(['a']).add([1.0])
+    handle = log.file
+    with warnings.catch_warnings():
+        warnings.simplefilter('error', ResourceWarning)
+        del log
+        gc.collect()
+    assert handle.closed
+    assert (tmp_path / 'w.log').read_text().splitlines()[1].strip() == '1.0000e+00'

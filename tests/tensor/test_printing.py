@@ -55,3 +55,28 @@ def test_empty_nan_and_views():
     assert str(lg.Tensor(0, 3)) == '[legonn.FloatTensor of size 0x3]'
     assert str(lg.Tensor([float('nan'), 1.5])) == '    nan\n 1.5000\n[legonn.FloatTensor of size 2]'
     assert str(lg.Tensor([[1, 2], [3, 4]]).t()) == ' 1  3\n 2  4\n[legonn.FloatTensor of size 2x2]'
+
+
+def test_large_matrix_is_summarised_with_the_full_size_in_the_footer():
+    text = repr(lg.range(0, 999999).view(1000, 1000))
+    lines = text.split('\n')
+    assert lines[0].split() == ['0', '1', '2', '...', '997', '998', '999']
+    assert lines[3] == '...'
+    assert lines[-2].split() == ['999000', '999001', '999002', '...', '999997', '999998', '999999']
+    assert lines[-1] == '[legonn.FloatTensor of size 1000x1000]'
+    assert len(lines) == 8
+
+
+def test_large_vector_and_3d_tensor_summarised():
+    lines = [line.strip() for line in repr(lg.range(0, 4999)).split('\n')]
+    assert lines == ['0', '1', '2', '...', '4997', '4998', '4999', '[legonn.FloatTensor of size 5000]']
+    text = repr(lg.range(0, 9999).view(10, 10, 100))
+    heads = [line for line in text.split('\n') if line.endswith(',.,.) = ')]
+    assert [h.split(',')[0] for h in heads] == ['(0', '(1', '(2', '(7', '(8', '(9']
+    assert '\n\n...\n\n(7,.,.) = ' in text
+    assert text.endswith('[legonn.FloatTensor of size 10x10x100]')
+
+
+def test_threshold_sized_tensor_prints_whole():
+    text = repr(lg.range(0, 999))
+    assert '...' not in text and len(text.split('\n')) == 1001
