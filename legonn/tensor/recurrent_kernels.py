@@ -45,20 +45,8 @@ _LSTM_BACKWARD = r'''
 
 @functools.lru_cache(maxsize=None)
 def _kernel(name):
-    cp = cupy()
-    if name == 'lstm_forward':
-        return cp.ElementwiseKernel('raw T gates, T c_prev, int32 H', 'T c, T tanh_c, T h',
-                                    _LSTM_FORWARD, 'legonn_lstm_forward')
-    if name == 'lstm_backward':
-        return cp.ElementwiseKernel('raw T gates, T c_prev, T tanh_c, T grad_h, int32 H',
-                                    'raw T grad_gates, T grad_c', _LSTM_BACKWARD, 'legonn_lstm_backward')
-    if name == 'gru_forward':
-        return cp.ElementwiseKernel('raw T gates, T h_prev, int32 H', 'T h', _GRU_FORWARD, 'legonn_gru_forward')
-    if name == 'gru_backward_candidate':
-        return cp.ElementwiseKernel('raw T gates, T h_prev, T grad_h, int32 H', 'raw T grad_gates',
-                                    _GRU_BACKWARD_CANDIDATE, 'legonn_gru_backward_candidate')
-    return cp.ElementwiseKernel('raw T gates, T h_prev, T grad_rh, int32 H', 'raw T grad_gates, T grad_h',
-                                _GRU_BACKWARD_RESET, 'legonn_gru_backward_reset')
+    in_params, out_params, body = KERNELS[name]
+    return cupy().ElementwiseKernel(in_params, out_params, body, 'legonn_' + name)
 
 
 def sigmoid_(a, xp):
@@ -200,3 +188,17 @@ def gru_backward_reset(gates, h_prev, grad_rh, grad_h, grad_gates, xp):
     grad_h *= u
     grad_rh *= r   # the caller's scratch: its value is not needed after this step
     grad_h += grad_rh
+
+
+# name -> (input parameters, output parameters, body) of each CuPy ElementwiseKernel; one thread per
+# (row, hidden unit), ``i`` its index; ``raw`` arrays are the gate rows, indexed by hand
+KERNELS = {
+    'lstm_forward': ('raw T gates, T c_prev, int32 H', 'T c, T tanh_c, T h', _LSTM_FORWARD),
+    'lstm_backward': ('raw T gates, T c_prev, T tanh_c, T grad_h, int32 H', 'raw T grad_gates, T grad_c',
+                      _LSTM_BACKWARD),
+    'gru_forward': ('raw T gates, T h_prev, int32 H', 'T h', _GRU_FORWARD),
+    'gru_backward_candidate': ('raw T gates, T h_prev, T grad_h, int32 H', 'raw T grad_gates',
+                               _GRU_BACKWARD_CANDIDATE),
+    'gru_backward_reset': ('raw T gates, T h_prev, T grad_rh, int32 H', 'raw T grad_gates, T grad_h',
+                           _GRU_BACKWARD_RESET),
+}
