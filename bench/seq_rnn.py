@@ -61,6 +61,7 @@ def legonn_step(o):
     from legonn import nn
     onehot, y, w = data_and_weights(o)
     rnn = nn.SeqLSTM(o.vocab, o.hidden) if o.cell == 'lstm' else nn.SeqGRU(o.vocab, o.hidden)
+    rnn.gradInput = None   # the one-hot data needs no gradient (PyTorch does not compute it either)
     out = nn.Linear(o.hidden, o.vocab)
     model = nn.Sequential().add(rnn).add(nn.View(-1, o.hidden)).add(out).add(nn.LogSoftMax())
     params, grads = model.getParameters()

@@ -20,7 +20,8 @@ class SeqGRU(_SeqRecurrent):
 
     gates = 3
     state_names = ('h0',)
-    buffer_names = ('gate_buffer', 'reset_hidden', 'grad_gate_buffer', 'grad_x', 'grad_h0', 'grad_reset_hidden')
+    buffer_names = ('gate_buffer', 'reset_hidden', 'grad_gate_buffer', 'grad_x', 'grad_h0', 'grad_reset_hidden',
+                    'recurrent_weight_t')
 
     def __init__(self, inputsize, outputsize, maskzero=False):
         super().__init__(inputsize, outputsize, maskzero)
@@ -70,8 +71,8 @@ class SeqGRU(_SeqRecurrent):
         dh = self.bufferLike('grad_h0', x, (N, H))
         drh = self.bufferLike('grad_reset_hidden', x, (N, H))
         keep = self._keep_mask(x)
-        Wh = self.weight.array[D:]
-        Wh_ru_t, Wh_c_t = Wh[:, :2 * H].T, Wh[:, 2 * H:].T
+        Wh_t = self.transposed_recurrent_weight(D, 0, 3 * H)
+        Wh_ru_t, Wh_c_t = Wh_t[:2 * H], Wh_t[2 * H:]
         dh[...] = go[T - 1]
         for t in range(T - 1, -1, -1):
             if keep is not None:
@@ -83,15 +84,15 @@ class SeqGRU(_SeqRecurrent):
             addmm_into(dh, dgates[t, :, :2 * H], Wh_ru_t)
             if t:
                 dh += go[t - 1]
-        gx = self.bufferLike('grad_x', x)
-        xp.matmul(dgates.reshape(T * N, 3 * H), self.weight.array[:D].T, out=gx.reshape(T * N, D))
+        self.input_gradient(x, dgates)
         self.userGradPrevOutput = self.grad_h0
         self._grad_gates_for = gradOutput
         return states, x
 
     def updateGradInput(self, input, gradOutput):
         states, _ = self._backward_through_time(input, gradOutput)
-        self.gradInput = self._grad_input(states, [self.grad_h0])
+        if self.gradInput is not None:   # None: Torch7's idiom for a first layer, no gradient for the data
+            self.gradInput = self._grad_input(states, [self.grad_h0])
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):

@@ -22,7 +22,8 @@ class SeqLSTM(_SeqRecurrent):
 
     gates = 4
     state_names = ('c0', 'h0')
-    buffer_names = ('cell', 'tanh_cell', 'gate_buffer', 'grad_gate_buffer', 'grad_x', 'grad_h0', 'grad_c0')
+    buffer_names = ('cell', 'tanh_cell', 'gate_buffer', 'grad_gate_buffer', 'grad_x', 'grad_h0', 'grad_c0',
+                    'recurrent_weight_t')
 
     def __init__(self, inputsize, outputsize, maskzero=False):
         super().__init__(inputsize, outputsize, maskzero)
@@ -73,7 +74,7 @@ class SeqLSTM(_SeqRecurrent):
         dgates = self.bufferLike('grad_gate_buffer', x, (T, N, 4 * H))
         dh = self.bufferLike('grad_h0', x, (N, H))
         dc = self.bufferLike('grad_c0', x, (N, H))
-        Wh_t = self.weight.array[D:].T
+        Wh_t = self.transposed_recurrent_weight(D, 0, 4 * H)
         dh[...] = go[T - 1]
         dc[...] = 0
         for t in range(T - 1, -1, -1):
@@ -83,15 +84,15 @@ class SeqLSTM(_SeqRecurrent):
                 addmm_into(dh, dgates[t], Wh_t)
             else:
                 xp.matmul(dgates[0], Wh_t, out=dh)
-        gx = self.bufferLike('grad_x', x)
-        xp.matmul(dgates.reshape(T * N, 4 * H), self.weight.array[:D].T, out=gx.reshape(T * N, D))
+        self.input_gradient(x, dgates)
         self.userGradPrevOutput, self.userGradPrevCell = self.grad_h0, self.grad_c0
         self._grad_gates_for = gradOutput
         return states, x
 
     def updateGradInput(self, input, gradOutput):
         states, _ = self._backward_through_time(input, gradOutput)
-        self.gradInput = self._grad_input(states, [self.grad_c0, self.grad_h0])
+        if self.gradInput is not None:   # None: Torch7's idiom for a first layer, no gradient for the data
+            self.gradInput = self._grad_input(states, [self.grad_c0, self.grad_h0])
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):

@@ -290,3 +290,17 @@ def test_bad_input_names_the_module_and_changes_nothing(cls):
     assert rnn.weight.equal(before) and rnn.gradWeight.numpy().sum() == 0
     with pytest.raises(ValueError, match='outputsize'):
         cls(D, 0)
+
+
+@pytest.mark.parametrize('cls', [nn.SeqLSTM, nn.SeqGRU])
+def test_first_layer_idiom_skips_the_input_gradient(cls):
+    rnn, twin = cls(D, H).double(), cls(D, H).double()
+    twin.share(rnn, 'weight', 'bias')
+    twin.gradInput = None
+    x, go = seq(T, N, D), seq(T, N, H)
+    rnn.forward(x)
+    twin.forward(x)
+    rnn.zeroGradParameters()
+    twin.zeroGradParameters()
+    assert rnn.backward(x, go) is not None and twin.backward(x, go) is None
+    np.testing.assert_allclose(twin.gradWeight.numpy(), rnn.gradWeight.numpy(), rtol=1e-12)
