@@ -1,6 +1,6 @@
 """SeqLSTM: a whole sequence through an LSTM layer in one module (Element-Research rnn's nn.SeqLSTM)."""
 from ..tensor.blas_kernels import addmm_into
-from ..tensor.recurrent_kernels import lstm_backward_step, lstm_forward_step
+from ..tensor.recurrent_kernels import lstm_backward_through_time, lstm_forward_step
 from .recurrent_state import _SeqRecurrent
 
 
@@ -23,7 +23,7 @@ class SeqLSTM(_SeqRecurrent):
     gates = 4
     state_names = ('c0', 'h0')
     buffer_names = ('cell', 'tanh_cell', 'gate_buffer', 'grad_gate_buffer', 'grad_x', 'grad_h0', 'grad_c0',
-                    'recurrent_weight_t')
+                    'recurrent_weight_t', 'cell_factor')
 
     def __init__(self, inputsize, outputsize, maskzero=False):
         super().__init__(inputsize, outputsize, maskzero)
@@ -72,18 +72,9 @@ class SeqLSTM(_SeqRecurrent):
         gates, c, tanh_c = self.gate_buffer.array, self.cell.array, self.tanh_cell.array
         go = gradOutput.array
         dgates = self.bufferLike('grad_gate_buffer', x, (T, N, 4 * H))
-        dh = self.bufferLike('grad_h0', x, (N, H))
-        dc = self.bufferLike('grad_c0', x, (N, H))
-        Wh_t = self.transposed_recurrent_weight(D, 0, 4 * H)
-        dh[...] = go[T - 1]
-        dc[...] = 0
-        for t in range(T - 1, -1, -1):
-            lstm_backward_step(gates[t], c[t - 1] if t else c0, tanh_c[t], dh, dc, dgates[t], xp)
-            if t:
-                dh[...] = go[t - 1]
-                addmm_into(dh, dgates[t], Wh_t)
-            else:
-                xp.matmul(dgates[0], Wh_t, out=dh)
+        lstm_backward_through_time(gates, c, c0, tanh_c, go, self.transposed_recurrent_weight(D, 0, 4 * H), dgates,
+                                   self.bufferLike('grad_h0', x, (N, H)), self.bufferLike('grad_c0', x, (N, H)),
+                                   self.bufferLike('cell_factor', x, (T, N, H)), xp)
         self.input_gradient(x, dgates)
         self.userGradPrevOutput, self.userGradPrevCell = self.grad_h0, self.grad_c0
         self._grad_gates_for = gradOutput

@@ -10,6 +10,7 @@ output, cell candidate; GRU gates ``(batch, 3H)`` in the order reset, update, ca
 import functools
 
 from .backend import cupy
+from .blas_kernels import addmm_into
 
 
 def _is_cupy(arr):
@@ -74,37 +75,61 @@ def lstm_forward_step(gates, c_prev, c, tanh_c, h, xp):
     xp.multiply(o, tanh_c, out=h)
 
 
-def lstm_backward_step(gates, c_prev, tanh_c, grad_h, grad_c, grad_gates, xp):
-    """Backward through one LSTM step: from the activations ``gates``, c_prev and tanh(c) of the forward
-    pass, the gradient ``grad_h`` of h and ``grad_c`` of c from later steps, write ``grad_gates`` (N, 4H),
-    the gradient of the pre-activations, and overwrite ``grad_c`` with the gradient of c_prev."""
-    H = grad_c.shape[1]
-    if _is_cupy(gates):
-        _kernel('lstm_backward')(gates, c_prev, tanh_c, grad_h, H, grad_gates, grad_c)
-        return
-    i, f, o, g = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
-    di, df, do, dg = grad_gates[:, :H], grad_gates[:, H:2 * H], grad_gates[:, 2 * H:3 * H], grad_gates[:, 3 * H:]
-    # grad_c += grad_h o (1 - tanh(c)^2), with dg as scratch
-    xp.multiply(tanh_c, tanh_c, out=dg)
-    xp.subtract(1, dg, out=dg)
-    dg *= o
-    dg *= grad_h
-    grad_c += dg
+def lstm_backward_through_time(gates, c, c0, tanh_c, grad_output, Wh_t, grad_gates, grad_h, grad_c, cell_factor,
+                               xp):
+    """Backpropagation through a whole LSTM sequence: from the forward's activations ``gates`` (T, N, 4H),
+    cells ``c`` and ``tanh_c`` (T, N, H), the initial cell ``c0`` (N, H), the output's gradient
+    ``grad_output`` (T, N, H) and the transposed recurrent weight ``Wh_t`` (4H, H), write the gate
+    pre-activations' gradients ``grad_gates`` (T, N, 4H) and h0's and c0's into ``grad_h``, ``grad_c``.
+    ``cell_factor`` (T, N, H) is scratch for the CPU path.
+
+    On the GPU each step is one kernel. On the CPU the factors that do not depend on the incoming
+    gradients are computed for all steps at once (a dozen passes over whole arrays), so each step
+    is six multiplications and the recurrent product."""
+    T, N, H = c.shape
+    cuda = _is_cupy(gates)
+    if not cuda:
+        _lstm_gradient_factors(gates, c, c0, tanh_c, grad_gates, cell_factor, xp)
+    grad_h[...] = grad_output[T - 1]
+    grad_c[...] = 0
+    for t in range(T - 1, -1, -1):
+        if cuda:
+            _kernel('lstm_backward')(gates[t], c[t - 1] if t else c0, tanh_c[t], grad_h, H, grad_gates[t], grad_c)
+        else:
+            by_gate = grad_gates[t].reshape(N, 4, H)
+            cell_factor[t] *= grad_h
+            grad_c += cell_factor[t]
+            by_gate[:, 2] *= grad_h
+            by_gate[:, :2] *= grad_c[:, None]
+            by_gate[:, 3] *= grad_c
+            grad_c *= gates[t, :, H:2 * H]
+        if t:
+            grad_h[...] = grad_output[t - 1]
+            addmm_into(grad_h, grad_gates[t], Wh_t)
+        else:
+            xp.matmul(grad_gates[0], Wh_t, out=grad_h)
+
+
+def _lstm_gradient_factors(gates, c, c0, tanh_c, factors, cell_factor, xp):
+    """For every step: ``factors`` = (g i(1-i), c_prev f(1-f), tanh(c) o(1-o), i (1-g^2)), what grad_c
+    (grad_h for the output gate) multiplies into each gate's gradient, and ``cell_factor`` =
+    o (1 - tanh(c)^2), what grad_h adds to grad_c through it."""
+    H = c.shape[2]
+    i, f, o, g = (gates[..., k * H:(k + 1) * H] for k in range(4))
+    fi, ff, fo, fg = (factors[..., k * H:(k + 1) * H] for k in range(4))
     # sigmoid' = s (1 - s) for the three sigmoid gates in one block
-    sig, dsig = gates[:, :3 * H], grad_gates[:, :3 * H]
-    xp.subtract(1, sig, out=dsig)
-    dsig *= sig
-    do *= tanh_c
-    do *= grad_h
-    di *= g
-    di *= grad_c
-    df *= c_prev
-    df *= grad_c
-    xp.multiply(g, g, out=dg)
-    xp.subtract(1, dg, out=dg)
-    dg *= i
-    dg *= grad_c
-    grad_c *= f
+    xp.subtract(1, gates[..., :3 * H], out=factors[..., :3 * H])
+    factors[..., :3 * H] *= gates[..., :3 * H]
+    fi *= g
+    ff[0] *= c0
+    ff[1:] *= c[:-1]
+    fo *= tanh_c
+    xp.multiply(g, g, out=fg)
+    xp.subtract(1, fg, out=fg)
+    fg *= i
+    xp.multiply(tanh_c, tanh_c, out=cell_factor)
+    xp.subtract(1, cell_factor, out=cell_factor)
+    cell_factor *= o
 
 
 # --- GRU -----------------------------------------------------------------------------------------

@@ -19,31 +19,40 @@ def sig(a):
 
 
 def lstm_case(rng):
-    return rng.normal(size=(N, 4 * H)), rng.normal(size=(N, H)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    """Two steps' pre-activations, c0, the output's gradient and a recurrent weight (transposed)."""
+    return rng.normal(size=(2, N, 4 * H)), rng.normal(size=(N, H)), rng.normal(size=(2, N, H)), \
+        rng.normal(size=(4 * H, H))
 
 
-def lstm_numpy(gates, c_prev, grad_h, grad_c, xp=np):
-    """Both LSTM kernels through the module-level functions: activations, c, tanh c, h, grads."""
-    c, tanh_c, h = (xp.empty((N, H)) for _ in range(3))
-    gates = gates.copy()
-    rk.lstm_forward_step(gates, c_prev, c, tanh_c, h, xp)
-    grad_gates, grad_c = xp.empty((N, 4 * H)), grad_c.copy()
-    rk.lstm_backward_step(gates, c_prev, tanh_c, grad_h, grad_c, grad_gates, xp)
-    return gates, c, tanh_c, h, grad_gates, grad_c
+def lstm_numpy(pre, c0, grad_out, Wh_t, xp=np):
+    """Forward (with the pre-activations as given) and backward through two steps with the kernels:
+    activations, c, h, gate gradients, h0's and c0's gradients."""
+    gates, c, tanh_c, h = pre.copy(), *(xp.empty((2, N, H)) for _ in range(3))
+    for t in range(2):
+        rk.lstm_forward_step(gates[t], c[t - 1] if t else c0, c[t], tanh_c[t], h[t], xp)
+    grad_gates, grad_h, grad_c = xp.empty((2, N, 4 * H)), xp.empty((N, H)), xp.empty((N, H))
+    rk.lstm_backward_through_time(gates, c, c0, tanh_c, grad_out, Wh_t, grad_gates, grad_h, grad_c,
+                                  xp.empty((2, N, H)), xp)
+    return gates, c, h, grad_gates, grad_h, grad_c
 
 
-def test_lstm_step_matches_the_formulas():
-    a, c_prev, grad_h, grad_c_next = lstm_case(np.random.default_rng(0))
-    gates, c, tanh_c, h, grad_gates, grad_c = lstm_numpy(a, c_prev, grad_h, grad_c_next)
-    i, f, o, g = sig(a[:, :H]), sig(a[:, H:2 * H]), sig(a[:, 2 * H:3 * H]), np.tanh(a[:, 3 * H:])
-    np.testing.assert_allclose(gates, np.hstack([i, f, o, g]), rtol=1e-12)
+def test_lstm_steps_match_the_formulas():
+    a, c0, grad_out, Wh_t = lstm_case(np.random.default_rng(0))
+    gates, c, h, grad_gates, grad_h0, grad_c0 = lstm_numpy(a, c0, grad_out, Wh_t)
+    i, f, o, g = sig(a[..., :H]), sig(a[..., H:2 * H]), sig(a[..., 2 * H:3 * H]), np.tanh(a[..., 3 * H:])
+    np.testing.assert_allclose(gates, np.concatenate([i, f, o, g], -1), rtol=1e-12)
+    c_prev = np.stack([c0, c[0]])
     np.testing.assert_allclose(c, f * c_prev + i * g, rtol=1e-12)
     np.testing.assert_allclose(h, o * np.tanh(c), rtol=1e-12)
-    dc = grad_c_next + grad_h * o * (1 - np.tanh(c) ** 2)
-    expected = np.hstack([dc * g * i * (1 - i), dc * c_prev * f * (1 - f), grad_h * np.tanh(c) * o * (1 - o),
-                          dc * i * (1 - g ** 2)])
-    np.testing.assert_allclose(grad_gates, expected, rtol=1e-12)
-    np.testing.assert_allclose(grad_c, dc * f, rtol=1e-12)
+    grad_h, grad_c = grad_out[1], np.zeros((N, H))
+    for t in (1, 0):
+        dc = grad_c + grad_h * o[t] * (1 - np.tanh(c[t]) ** 2)
+        expected = np.hstack([dc * g[t] * i[t] * (1 - i[t]), dc * c_prev[t] * f[t] * (1 - f[t]),
+                              grad_h * np.tanh(c[t]) * o[t] * (1 - o[t]), dc * i[t] * (1 - g[t] ** 2)])
+        np.testing.assert_allclose(grad_gates[t], expected, rtol=1e-12)
+        grad_h, grad_c = expected @ Wh_t + (grad_out[0] if t else 0), dc * f[t]
+    np.testing.assert_allclose(grad_h0, grad_h, rtol=1e-12)
+    np.testing.assert_allclose(grad_c0, grad_c, rtol=1e-12)
 
 
 def gru_numpy(a, h_prev, grad_h, grad_rh, xp=np):
@@ -104,9 +113,9 @@ def test_cuda_kernel_sources_compile_with_nvcc(tmp_path):
 def test_cuda_kernels_match_numpy():
     import cupy as cp
     rng = np.random.default_rng(2)
-    a, c_prev, grad_h, grad_c = lstm_case(rng)
-    want = lstm_numpy(a, c_prev, grad_h, grad_c)
-    got = lstm_numpy(*(cp.asarray(v) for v in (a, c_prev, grad_h, grad_c)), xp=cp)
+    case = lstm_case(rng)
+    want = lstm_numpy(*case)
+    got = lstm_numpy(*(cp.asarray(v) for v in case), xp=cp)
     for w, g in zip(want, got):
         np.testing.assert_allclose(cp.asnumpy(g), w, rtol=1e-12, atol=1e-14)
     a, h_prev, grad_h, grad_rh = rng.normal(size=(N, 3 * H)), *(rng.normal(size=(N, H)) for _ in range(3))
