@@ -118,25 +118,37 @@ class CharLSTM:
 
     def sample(self, chars, prime, length, temperature, rng):
         """Text continuing ``prime``, drawn from the softmax at ``temperature``."""
-        index = {c: i for i, c in enumerate(chars)}
         step = self.clones[0]
         step.evaluate()
         state = self.zero_state(1)
-        seed = [index[c] for c in prime if c in index] or [0]
-        x = lg.LongTensor(1, 1)
-        if self.params.is_cuda:
-            x = x.cuda()
-        out_chars = []
-        for i in range(len(seed) + length):
-            x.fill(seed[i] if i < len(seed) else out_chars[-1])
+
+        def next_logprobs(x):
+            nonlocal state
             out = step.forward([self.embedding.forward(x).select(1, 0)] + state)
             state = [s.clone() for s in out[:-1]]
-            if i >= len(seed) - 1:
-                logits = np.asarray(out[-1].float().cpu().numpy(), dtype=np.float64)[0] / temperature
-                p = np.exp(logits - logits.max())
-                out_chars.append(int(rng.choice(len(p), p=p / p.sum())))
+            return out[-1]
+        text = sample_text(next_logprobs, chars, prime, length, temperature, rng, self.params.is_cuda)
         step.training()
-        return prime + ''.join(chars[i] for i in out_chars)
+        return text
+
+
+def sample_text(next_logprobs, chars, prime, length, temperature, rng, cuda):
+    """Text continuing ``prime``: ``next_logprobs(x)`` gives the log-probabilities (1 x vocab) of the
+    character after the one in ``x`` (a 1x1 LongTensor), carrying the model's state; draws at ``temperature``."""
+    index = {c: i for i, c in enumerate(chars)}
+    seed = [index[c] for c in prime if c in index] or [0]
+    x = lg.LongTensor(1, 1)
+    if cuda:
+        x = x.cuda()
+    out_chars = []
+    for i in range(len(seed) + length):
+        x.fill(seed[i] if i < len(seed) else out_chars[-1])
+        out = next_logprobs(x)
+        if i >= len(seed) - 1:
+            logits = np.asarray(out.float().cpu().numpy(), dtype=np.float64)[0] / temperature
+            p = np.exp(logits - logits.max())
+            out_chars.append(int(rng.choice(len(p), p=p / p.sum())))
+    return prime + ''.join(chars[i] for i in out_chars)
 
 
 class FusedCharLSTM:
@@ -173,22 +185,10 @@ class FusedCharLSTM:
         self.net.backward(self.inputs, self.criterion.backward(self.net.output, self.targets))
 
     def sample(self, chars, prime, length, temperature, rng):
-        index = {c: i for i, c in enumerate(chars)}
         self.net.evaluate()   # SeqLSTM forgets on the switch, then remembers from character to character
-        seed = [index[c] for c in prime if c in index] or [0]
-        x = lg.LongTensor(1, 1)
-        if self.params.is_cuda:
-            x = x.cuda()
-        out_chars = []
-        for i in range(len(seed) + length):
-            x.fill(seed[i] if i < len(seed) else out_chars[-1])
-            out = self.net.forward(x)
-            if i >= len(seed) - 1:
-                logits = np.asarray(out.float().cpu().numpy(), dtype=np.float64)[0] / temperature
-                p = np.exp(logits - logits.max())
-                out_chars.append(int(rng.choice(len(p), p=p / p.sum())))
+        text = sample_text(self.net.forward, chars, prime, length, temperature, rng, self.params.is_cuda)
         self.net.training()
-        return prime + ''.join(chars[i] for i in out_chars)
+        return text
 
 
 def batches(data, batch, steps):

@@ -23,10 +23,6 @@ class SeqGRU(_SeqRecurrent):
     buffer_names = ('gate_buffer', 'reset_hidden', 'grad_gate_buffer', 'grad_x', 'grad_h0', 'grad_reset_hidden',
                     'recurrent_weight_t')
 
-    def __init__(self, inputsize, outputsize, maskzero=False):
-        super().__init__(inputsize, outputsize, maskzero)
-        self._grad_gates_for = None
-
     def updateOutput(self, input):
         states, x = self._split_input(input)
         T, N, D = x._size
@@ -34,10 +30,7 @@ class SeqGRU(_SeqRecurrent):
         h0 = self._initial_state('h0', states[0] if states else None, self.userPrevOutput, self.output, N)
         self.userPrevOutput = None
         W = self.weight.array
-        gates = self.bufferLike('gate_buffer', x, (T, N, 3 * H))
-        xp.matmul(x.array.reshape(T * N, D), W[:D], out=gates.reshape(T * N, 3 * H))
-        gates += self.bias.array
-        h = self.bufferLike('output', x, (T, N, H))
+        gates, h = self._input_projection(x)
         # r h_{t-1} of every step, kept for the candidate weights' gradient
         rh = self.bufferLike('reset_hidden', x, (T, N, H))
         keep = self._keep_mask(x)
@@ -58,11 +51,7 @@ class SeqGRU(_SeqRecurrent):
 
     def _backward_through_time(self, input, gradOutput):
         """Fill grad_gate_buffer (seqlen, batch, 3H) and the gradients of x and h0."""
-        states, x = self._split_input(input)
-        self._check_grad_output(x, gradOutput)
-        if self.gate_buffer._size[:2] != x._size[:2]:
-            raise ValueError(f"{self.shortName()}: expected backward after a forward of this input, "
-                             f"got an input of size {tuple(x.size())}")
+        states, x = self._backward_input(input, gradOutput)
         T, N, D = x._size
         H, xp = self.outputsize, x.xp
         h0 = states[0].array if states else self.h0.array
@@ -89,26 +78,10 @@ class SeqGRU(_SeqRecurrent):
         self._grad_gates_for = gradOutput
         return states, x
 
-    def updateGradInput(self, input, gradOutput):
-        states, _ = self._backward_through_time(input, gradOutput)
-        if self.gradInput is not None:   # None: Torch7's idiom for a first layer, no gradient for the data
-            self.gradInput = self._grad_input(states, [self.grad_h0])
-        return self.gradInput
-
-    def accGradParameters(self, input, gradOutput, scale=1):
-        if self._grad_gates_for is not gradOutput:
-            self._backward_through_time(input, gradOutput)
-        states, x = self._split_input(input)
+    def _accumulate_recurrent_gradients(self, h0, x, scale):
         T, N, D = x._size
         H = self.outputsize
-        dgates = self.grad_gate_buffer.array
-        self._accumulate_input_gradients(x, dgates, scale)
-        h0 = states[0].array if states else self.h0.array
-        gWh = self.gradWeight.array[D:]
-        gWh_ru = gWh[:, :2 * H]
-        addmm_into(gWh_ru, h0.T, dgates[0, :, :2 * H], scale, 1.0)
-        if T > 1:
-            addmm_into(gWh_ru, self.output.array[:-1].reshape((T - 1) * N, H).T,
-                       dgates[1:, :, :2 * H].reshape((T - 1) * N, 2 * H), scale, 1.0)
-        addmm_into(gWh[:, 2 * H:], self.reset_hidden.array.reshape(T * N, H).T,
-                   dgates[:, :, 2 * H:].reshape(T * N, H), scale, 1.0)
+        self._accumulate_hidden_gradients(h0, x, slice(0, 2 * H), scale)
+        # the candidate's recurrent weights multiply r h_prev, kept by the forward
+        addmm_into(self.gradWeight.array[D:, 2 * H:], self.reset_hidden.array.reshape(T * N, H).T,
+                   self.grad_gate_buffer.array[:, :, 2 * H:].reshape(T * N, H), scale, 1.0)

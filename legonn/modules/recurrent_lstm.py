@@ -28,7 +28,6 @@ class SeqLSTM(_SeqRecurrent):
     def __init__(self, inputsize, outputsize, maskzero=False):
         super().__init__(inputsize, outputsize, maskzero)
         self.userPrevCell = None
-        self._grad_gates_for = None
 
     def updateOutput(self, input):
         states, x = self._split_input(input)
@@ -39,10 +38,7 @@ class SeqLSTM(_SeqRecurrent):
         h0 = self._initial_state('h0', given[1], self.userPrevOutput, self.output, N)
         self.userPrevOutput = self.userPrevCell = None
         W = self.weight.array
-        gates = self.bufferLike('gate_buffer', x, (T, N, 4 * H))
-        xp.matmul(x.array.reshape(T * N, D), W[:D], out=gates.reshape(T * N, 4 * H))
-        gates += self.bias.array
-        h = self.bufferLike('output', x, (T, N, H))
+        gates, h = self._input_projection(x)
         c = self.bufferLike('cell', x, (T, N, H))
         tanh_c = self.bufferLike('tanh_cell', x, (T, N, H))
         keep = self._keep_mask(x)
@@ -61,42 +57,19 @@ class SeqLSTM(_SeqRecurrent):
 
     def _backward_through_time(self, input, gradOutput):
         """Fill grad_gate_buffer (seqlen, batch, 4H) and the gradients of x, h0, c0."""
-        states, x = self._split_input(input)
-        self._check_grad_output(x, gradOutput)
-        if self.gate_buffer._size[:2] != x._size[:2]:
-            raise ValueError(f"{self.shortName()}: expected backward after a forward of this input, "
-                             f"got an input of size {tuple(x.size())}")
+        states, x = self._backward_input(input, gradOutput)
         T, N, D = x._size
-        H, xp = self.outputsize, x.xp
+        H = self.outputsize
         c0 = states[-2].array if len(states) == 2 else self.c0.array
-        gates, c, tanh_c = self.gate_buffer.array, self.cell.array, self.tanh_cell.array
-        go = gradOutput.array
         dgates = self.bufferLike('grad_gate_buffer', x, (T, N, 4 * H))
-        lstm_backward_through_time(gates, c, c0, tanh_c, go, self.transposed_recurrent_weight(D, 0, 4 * H), dgates,
+        lstm_backward_through_time(self.gate_buffer.array, self.cell.array, c0, self.tanh_cell.array, gradOutput.array,
+                                   self.transposed_recurrent_weight(D, 0, 4 * H), dgates,
                                    self.bufferLike('grad_h0', x, (N, H)), self.bufferLike('grad_c0', x, (N, H)),
-                                   self.bufferLike('cell_factor', x, (T, N, H)), xp)
+                                   self.bufferLike('cell_factor', x, (T, N, H)), x.xp)
         self.input_gradient(x, dgates)
         self.userGradPrevOutput, self.userGradPrevCell = self.grad_h0, self.grad_c0
         self._grad_gates_for = gradOutput
         return states, x
 
-    def updateGradInput(self, input, gradOutput):
-        states, _ = self._backward_through_time(input, gradOutput)
-        if self.gradInput is not None:   # None: Torch7's idiom for a first layer, no gradient for the data
-            self.gradInput = self._grad_input(states, [self.grad_c0, self.grad_h0])
-        return self.gradInput
-
-    def accGradParameters(self, input, gradOutput, scale=1):
-        if self._grad_gates_for is not gradOutput:
-            self._backward_through_time(input, gradOutput)
-        states, x = self._split_input(input)
-        T, N, D = x._size
-        H = self.outputsize
-        dgates = self.grad_gate_buffer.array
-        self._accumulate_input_gradients(x, dgates, scale)
-        h0 = states[-1].array if states else self.h0.array
-        gWh = self.gradWeight.array[D:]
-        addmm_into(gWh, h0.T, dgates[0], scale, 1.0)
-        if T > 1:
-            addmm_into(gWh, self.output.array[:-1].reshape((T - 1) * N, H).T,
-                       dgates[1:].reshape((T - 1) * N, 4 * H), scale, 1.0)
+    def _accumulate_recurrent_gradients(self, h0, x, scale):
+        self._accumulate_hidden_gradients(h0, x, slice(None), scale)

@@ -35,6 +35,7 @@ class _SeqRecurrent(Module):
         self.bias, self.gradBias = self.output.new(width[1]), self.output.new(width[1]).zero()
         self._remember = 'neither'
         self.userPrevOutput = None
+        self._grad_gates_for = None   # the gradOutput grad_gate_buffer was computed for
         for name in self.state_names + self.buffer_names:
             setattr(self, name, self.output.new())
         self.reset()
@@ -137,6 +138,15 @@ class _SeqRecurrent(Module):
             buf.resize(N, H).zero()
         return buf.array
 
+    def _input_projection(self, x):
+        """gate_buffer (seqlen, batch, gates * outputsize) = x W_x + b for all steps in one product, and the
+        output buffer sized (seqlen, batch, outputsize); returns both arrays."""
+        T, N, D = x._size
+        gates = self.bufferLike('gate_buffer', x, (T, N, self.gates * self.outputsize))
+        x.xp.matmul(x.array.reshape(T * N, D), self.weight.array[:D], out=gates.reshape(T * N, -1))
+        gates += self.bias.array
+        return gates, self.bufferLike('output', x, (T, N, self.outputsize))
+
     def _keep_mask(self, x):
         """(seqlen, batch, 1) of 1 where a step's input row has a non-zero, 0 where it is all zeros
         (maskzero), in x's type; None without maskzero."""
@@ -146,11 +156,40 @@ class _SeqRecurrent(Module):
         return (xa != 0).any(axis=2, keepdims=True).astype(xa.dtype)
 
     # --- gradients --------------------------------------------------------------------------------------
-    def _grad_input(self, states, grad_states):
-        """gradInput in the input's form: grad x alone, or the table [grad states..., grad x]."""
-        if not states:
-            return self.grad_x
-        return list(grad_states[len(grad_states) - len(states):]) + [self.grad_x]
+    def _backward_input(self, input, gradOutput):
+        """(given states, x) of a backward call, checked against the last forward."""
+        states, x = self._split_input(input)
+        self._check_grad_output(x, gradOutput)
+        if self.gate_buffer._size[:2] != x._size[:2]:
+            raise ValueError(f"{self.shortName()}: expected backward after a forward of this input, "
+                             f"got an input of size {tuple(x.size())}")
+        return states, x
+
+    def updateGradInput(self, input, gradOutput):
+        states, _ = self._backward_through_time(input, gradOutput)
+        if self.gradInput is not None:   # None: Torch7's idiom for a first layer, no gradient for the data
+            # the input's form: grad x alone, or the table [grad states..., grad x]
+            names = self.state_names[len(self.state_names) - len(states):]
+            self.gradInput = [getattr(self, 'grad_' + n) for n in names] + [self.grad_x] if states else self.grad_x
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        if self._grad_gates_for is not gradOutput:
+            self._backward_through_time(input, gradOutput)
+        states, x = self._split_input(input)
+        self._accumulate_input_gradients(x, self.grad_gate_buffer.array, scale)
+        self._accumulate_recurrent_gradients(states[-1].array if states else self.h0.array, x, scale)
+
+    def _accumulate_hidden_gradients(self, h0, x, columns, scale):
+        """gradWeight[inputsize:, columns] += scale h_prev^T grad_gates[..., columns] over all steps, h_prev
+        being h0 then the output's first seqlen - 1 steps."""
+        T, N, D = x._size
+        dgates = self.grad_gate_buffer.array[..., columns]
+        gW = self.gradWeight.array[D:, columns]
+        addmm_into(gW, h0.T, dgates[0], scale, 1.0)
+        if T > 1:
+            addmm_into(gW, self.output.array[:-1].reshape((T - 1) * N, -1).T,
+                       dgates[1:].reshape((T - 1) * N, -1), scale, 1.0)
 
     def transposed_recurrent_weight(self, D, start, stop):
         """A contiguous copy of the recurrent weight's columns start:stop, transposed: BLAS multiplies by
