@@ -132,7 +132,10 @@ class _SeqRecurrent(Module):
             if user._size != (N, H):
                 raise input_error(self, f"a user state of size ({N}, {H})", f"size {tuple(user.size())}")
             buf.resize(N, H).array[...] = user.array
-        elif self._remembering() and last is not None and last._size[1:] == (N, H) and buf.nElement():
+        elif self._remembering() and buf.nElement() and last.nElement():
+            if last._size[1] != N:
+                raise input_error(self, f"a batch of {last._size[1]} sequences (the remembered state's; "
+                                  "forget() to start anew)", f"{N}")
             buf.array[...] = last.array[-1]
         else:
             buf.resize(N, H).zero()

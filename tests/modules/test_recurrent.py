@@ -90,6 +90,10 @@ def test_remember_carries_the_state_across_calls(cls):
     np.testing.assert_allclose(rnn.forward(second).numpy(), rnn.forward(second).numpy())
     with pytest.raises(ValueError, match='remember'):
         rnn.remember('always')
+    rnn.remember('both')
+    with pytest.raises(ValueError, match=f'expected a batch of {N} sequences'):
+        rnn.forward(seq(T, N + 1, D))
+    assert rnn.forget().forward(seq(T, N + 1, D)).size() == (T, N + 1, H)
 
 
 class SecondCall(Module):
