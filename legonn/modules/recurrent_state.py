@@ -1,6 +1,7 @@
 """What the fused sequence modules (SeqLSTM, SeqGRU) share: Element-Research rnn's input forms, the
 initial state (zeros, ``userPrevOutput``/``userPrevCell``, or the last state kept by ``remember()``),
-the ``maskzero`` row mask and the input half of the parameter gradients.
+the ``maskzero`` row mask, the input projection of all steps, gradInput's form and the parameter
+gradients that are products over all steps.
 
 A sequence is ``seqlen x batch x inputsize``; the weight is ``(inputsize + outputsize, gates * outputsize)``
 so that one step's gate pre-activations are ``[x, h_prev] @ weight + bias``.
@@ -15,7 +16,9 @@ REMEMBER_MODES = ('both', 'eval', 'train', 'neither')
 
 
 class _SeqRecurrent(Module):
-    """Base of SeqLSTM and SeqGRU; a subclass sets ``gates`` and ``state_names`` and writes the steps."""
+    """Base of SeqLSTM and SeqGRU. A subclass sets ``gates``, ``state_names`` and ``buffer_names`` and writes
+    ``updateOutput``, ``_backward_through_time`` (fills ``grad_gate_buffer`` and the gradients of x and
+    the initial states) and ``_accumulate_recurrent_gradients``."""
 
     gates = 1
     # names of the initial-state buffers, in the order they come before x in a table input
