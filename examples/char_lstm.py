@@ -115,25 +115,77 @@ class CharLSTM:
 
     def sample(self, chars, prime, length, temperature, rng):
         """Text continuing ``prime``, drawn from the softmax at ``temperature``."""
-        index = {c: i for i, c in enumerate(chars)}
         step = self.clones[0]
         step.evaluate()
         state = self.zero_state(1)
-        seed = [index[c] for c in prime if c in index] or [0]
-        x = lg.LongTensor(1, 1)
-        if self.params.is_cuda:
-            x = x.cuda()
-        out_chars = []
-        for i in range(len(seed) + length):
-            x.fill(seed[i] if i < len(seed) else out_chars[-1])
+
+        def next_logprobs(x):
+            nonlocal state
             out = step.forward([self.embedding.forward(x).select(1, 0)] + state)
             state = [s.clone() for s in out[:-1]]
-            if i >= len(seed) - 1:
-                logits = np.asarray(out[-1].float().cpu().numpy(), dtype=np.float64)[0] / temperature
-                p = np.exp(logits - logits.max())
-                out_chars.append(int(rng.choice(len(p), p=p / p.sum())))
+            return out[-1]
+        text = sample_text(next_logprobs, chars, prime, length, temperature, rng, self.params.is_cuda)
         step.training()
-        return prime + ''.join(chars[i] for i in out_chars)
+        return text
+
+
+def sample_text(next_logprobs, chars, prime, length, temperature, rng, cuda):
+    """Text continuing ``prime``: ``next_logprobs(x)`` gives the log-probabilities (1 x vocab) of the
+    character after the one in ``x`` (a 1x1 LongTensor), carrying the model's state; draws at ``temperature``."""
+    index = {c: i for i, c in enumerate(chars)}
+    seed = [index[c] for c in prime if c in index] or [0]
+    x = lg.LongTensor(1, 1)
+    if cuda:
+        x = x.cuda()
+    out_chars = []
+    for i in range(len(seed) + length):
+        x.fill(seed[i] if i < len(seed) else out_chars[-1])
+        out = next_logprobs(x)
+        if i >= len(seed) - 1:
+            logits = np.asarray(out.float().cpu().numpy(), dtype=np.float64)[0] / temperature
+            p = np.exp(logits - logits.max())
+            out_chars.append(int(rng.choice(len(p), p=p / p.sum())))
+    return prime + ''.join(chars[i] for i in out_chars)
+
+
+class FusedCharLSTM:
+    """The same model with the rnn package's SeqLSTM layers (``--fused``): the embedding of a whole chunk
+    goes through each layer in one call; ``remember()`` carries the state from chunk to chunk."""
+
+    def __init__(self, vocab, embed, rnn_size, layers, seq_length, cuda):
+        self.layers = [nn.SeqLSTM(embed if i == 0 else rnn_size, rnn_size).remember() for i in range(layers)]
+        self.net = nn.Sequential().add(nn.LookupTable(vocab, embed))
+        for layer in self.layers:
+            self.net.add(layer)
+        self.net.add(nn.View(-1, rnn_size)).add(nn.Linear(rnn_size, vocab)).add(nn.LogSoftMax())
+        self.criterion = nn.ClassNLLCriterion()
+        if cuda:
+            self.net.cuda()
+            self.criterion.cuda()
+        self.params, self.grads = self.net.getParameters()
+        self.params.uniform(-0.08, 0.08)
+        self.clones = [self.net]   # what training()/evaluate() switch
+
+    def zero_state(self, batch):
+        for layer in self.layers:
+            layer.forget()
+        return []
+
+    def forward(self, x, y, state):
+        """Mean loss over the chunk ``x`` -> ``y`` (batch x steps), time-major inside."""
+        self.inputs = x.t()
+        self.targets = y.t().contiguous().view(-1)
+        loss = self.criterion.forward(self.net.forward(self.inputs), self.targets)
+        return loss, None, []
+
+    def backward(self, x, y, inputs):
+        self.net.backward(self.inputs, self.criterion.backward(self.net.output, self.targets))
+
+    def sample(self, chars, prime, length, temperature, rng):
+        self.net.evaluate()   # SeqLSTM forgets on the switch, then remembers from character to character
+        text = sample_text(self.net.forward, chars, prime, length, temperature, rng, self.params.is_cuda)
+        self.net.training()
+        return text
 
 
 def batches(data, batch, steps):
@@ -171,6 +223,7 @@ def main(argv=None):
                    help='checkpoint written at every evaluation and at the end')
     p.add_argument('--resume', help='a checkpoint to continue from (up to --max-iters chunks in all)')
     p.add_argument('--cuda', action='store_true', help='train on the GPU through CuPy')
+    p.add_argument('--fused', action='store_true', help='SeqLSTM layers instead of the unrolled gModule cells')
     p.add_argument('--seed', type=int, default=123, help='random seed')
     args = p.parse_args(argv)
     from tqdm import tqdm
@@ -186,9 +239,12 @@ def main(argv=None):
     unigram = float(-(freq[freq > 0] * np.log(freq[freq > 0])).sum())
     print(f"corpus: {len(text)} characters, {len(chars)} distinct; unigram entropy {unigram:.3f} nats/char")
 
-    model = CharLSTM(len(chars), args.embed, args.rnn_size, args.layers, args.seq_length, args.cuda)
-    graph.dot(_first_cell(model.step).fg, 'LSTM cell', args.svg)
-    print(f"{model.params.nElement()} parameters; cell graph written to {args.svg}.svg")
+    model = (FusedCharLSTM if args.fused else CharLSTM)(len(chars), args.embed, args.rnn_size, args.layers,
+                                                         args.seq_length, args.cuda)
+    print(f"{model.params.nElement()} parameters")
+    if not args.fused:
+        graph.dot(_first_cell(model.step).fg, 'LSTM cell', args.svg)
+        print(f"cell graph written to {args.svg}.svg")
 
     def to_device(a):
         t = lg.from_numpy(np.ascontiguousarray(a))

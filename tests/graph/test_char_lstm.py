@@ -33,6 +33,20 @@ def test_cell_matches_lstm_equations():
     assert_jacobian(char_lstm.lstm_cell(2, 2), [lg.randn(2, 2), lg.randn(2, 2), lg.randn(2, 2)])
 
 
+def numeric_gradient(params, loss):
+    """Central differences of ``loss()`` with respect to each entry of the flat array ``params``."""
+    numeric = np.zeros(params.size)
+    for k in range(params.size):
+        orig = params[k]
+        params[k] = orig + 1e-6
+        up = loss()
+        params[k] = orig - 1e-6
+        down = loss()
+        params[k] = orig
+        numeric[k] = (up - down) / 2e-6
+    return numeric
+
+
 def test_backprop_through_time_over_shared_clones():
     lg.setdefaulttensortype('legonn.DoubleTensor')
     model = char_lstm.CharLSTM(vocab=5, embed=3, rnn_size=3, layers=2, seq_length=3, cuda=False)
@@ -48,16 +62,29 @@ def test_backprop_through_time_over_shared_clones():
     model.backward(x, y, inputs)
     analytic = _np(model.grads).copy()
     assert np.abs(analytic).max() > 0
-    params = model.params.array
-    numeric = np.zeros_like(analytic)
-    for k in range(params.size):
-        orig = params[k]
-        params[k] = orig + 1e-6
-        up = loss()
-        params[k] = orig - 1e-6
-        down = loss()
-        params[k] = orig
-        numeric[k] = (up - down) / 2e-6
+    numeric = numeric_gradient(model.params.array, loss)
     np.testing.assert_allclose(analytic, numeric, atol=1e-7)
     linears = [m for m in model.clones[2].listModules() if type(m).__name__ == 'Linear']
     assert len(linears) == 3 and all(m.weight.storage() is model.params.storage() for m in linears)
+
+
+def test_fused_model_gradients_and_sampling():
+    """--fused: SeqLSTM layers; the flat gradient against finite differences, state carried by remember()."""
+    lg.setdefaulttensortype('legonn.DoubleTensor')
+    model = char_lstm.FusedCharLSTM(vocab=5, embed=3, rnn_size=3, layers=2, seq_length=3, cuda=False)
+    x = lg.from_numpy(np.array([[0, 1, 2], [3, 4, 0]]))
+    y = lg.from_numpy(np.array([[1, 2, 3], [4, 0, 1]]))
+
+    def loss():
+        model.zero_state(2)   # every evaluation from zeros: remember() would carry the last chunk's state
+        return model.forward(x, y, [])[0]
+
+    model.grads.zero()
+    loss()
+    model.backward(x, y, None)
+    analytic = _np(model.grads).copy()
+    numeric = numeric_gradient(model.params.array, loss)
+    assert np.abs(analytic).max() > 0
+    np.testing.assert_allclose(analytic, numeric, atol=1e-7)
+    text = model.sample('abcde', 'ab', 10, 1.0, np.random.default_rng(0))
+    assert text.startswith('ab') and len(text) >= 12 and set(text) <= set('abcde')

@@ -219,6 +219,12 @@ MODULES = {
     'ZipTableOneToMany': (nn.ZipTableOneToMany, lambda: [r(2), [r(3), r(3)]]),
     'CAddTensorTable': (nn.CAddTensorTable, lambda: [r(2, 3), [r(2, 3), r(2, 3)]]),
     'Index': (lambda: nn.Index(0), lambda: [r(4, 3), longs(2, 0)]),
+    # the rnn package's sequence modules (seqlen x batch x features)
+    'SeqLSTM': (lambda: nn.SeqLSTM(3, 2), lambda: r(4, 2, 3)),
+    'SeqGRU': (lambda: nn.SeqGRU(3, 2), lambda: r(4, 2, 3)),
+    'SeqBRNN': (lambda: nn.SeqBRNN(3, 2), lambda: r(4, 2, 3)),
+    'SeqReverseSequence': (nn.SeqReverseSequence, lambda: r(4, 2, 3)),
+    'Sequencer': (lambda: nn.Sequencer(nn.Linear(3, 2)), lambda: r(4, 2, 3)),
 }
 
 # name -> (constructor, input, target)
@@ -254,6 +260,8 @@ CRITERIONS = {
                        lambda: r(2, 3), lambda: r(2, 3)),
     'ModuleCriterion': (lambda: nn.ModuleCriterion(nn.MSECriterion(), nn.Tanh()), lambda: r(2, 3), lambda: r(2, 3)),
     'SpatialAutoCropMSECriterion': (nn.SpatialAutoCropMSECriterion, lambda: r(2, 2, 2), lambda: r(2, 4, 4)),
+    'SequencerCriterion': (lambda: nn.SequencerCriterion(nn.ClassNLLCriterion()), lambda: r(4, 2, 3),
+                           lambda: lg.LongTensor([[0, 1], [2, 0], [1, 1], [2, 2]])),
 }
 
 # CriterionTable is a module whose input is [input, target]

@@ -1,0 +1,130 @@
+"""Sequencer and SeqBRNN: Element-Research rnn's decorators that apply modules along a sequence."""
+from ..modules.errors import add_path, input_error
+from ..modules.module import CAUGHT
+from ..modules.recurrent_lstm import SeqLSTM
+from ..modules.sequence_reverse import SeqReverseSequence
+from ..modules.table_arithmetic import CAddTable
+from ..tensor import Tensor
+from .tables import ConcatTable
+from .container import Container
+from .decorators import Decorator
+from .sequential import Sequential
+
+SHARED = ('weight', 'bias', 'gradWeight', 'gradBias')
+
+
+class Sequencer(Container):
+    """Applies ``module`` to every step of a sequence: a ``seqlen x ...`` tensor (output a tensor
+    ``seqlen x ...``) or a table of per-step tensors (output a table). Each step runs on its own clone
+    sharing the module's parameters and gradients, so backward sees each step's own state, as in the
+    rnn package. ``remember()``/``forget()`` pass to the module when it has them."""
+
+    def __init__(self, module):
+        super().__init__()
+        self.add(module)
+        self._steps = []
+
+    def _step(self, t):
+        """The module of step t: the module itself for step 0, else a clone whose parameters are (again,
+        in case getParameters rebound them) views of the module's."""
+        module = self.modules[0]
+        if t == 0:
+            return module
+        while len(self._steps) < t:
+            self._steps.append(module.clone())
+        clone = self._steps[t - 1]
+        if type(clone.output) is not type(module.output):
+            clone.type(module.type())
+        return clone.share(module, *SHARED)
+
+    def _split(self, x, what):
+        if isinstance(x, list):
+            return x
+        if not isinstance(x, Tensor) or x.dim() < 1:
+            raise input_error(self, f"a seqlen x ... tensor or a table of steps as {what}",
+                              f"{type(x).__name__}" if not isinstance(x, Tensor) else "a 0-D tensor", TypeError)
+        return [x.select(0, t) for t in range(x.size(0))]
+
+    def _run(self, t, method, *args):
+        module = self._step(t)
+        try:
+            if method == 'updateOutput':
+                module.checkContract(args[0])
+            return getattr(module, method)(*args)
+        except CAUGHT as err:
+            add_path(err, f"Sequencer[step {t}]", module)
+            raise
+
+    def _join(self, name, steps, like):
+        """Per-step results as the input's form: a table, or stacked into the tensor buffer ``name``."""
+        if isinstance(like, list):
+            return list(steps)
+        first = steps[0]
+        arr = self.bufferLike(name, first, (len(steps),) + tuple(first._size))
+        for t, s in enumerate(steps):
+            arr[t] = s.array
+        return getattr(self, name)
+
+    def updateOutput(self, input):
+        steps = self._split(input, 'input')
+        if not steps:
+            raise input_error(self, "a non-empty sequence", "no steps")
+        self.output = self._join('_output_buffer', [self._run(t, 'updateOutput', x) for t, x in enumerate(steps)],
+                                 input)
+        return self.output
+
+    def _check_steps(self, steps, grads):
+        if len(grads) != len(steps):
+            raise input_error(self, f"a gradOutput of {len(steps)} steps", f"{len(grads)} steps")
+
+    def updateGradInput(self, input, gradOutput):
+        steps, grads = self._split(input, 'input'), self._split(gradOutput, 'gradOutput')
+        self._check_steps(steps, grads)
+        self.gradInput = self._join('_grad_buffer', [self._run(t, 'updateGradInput', x, g)
+                                                     for t, (x, g) in enumerate(zip(steps, grads))], input)
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        steps, grads = self._split(input, 'input'), self._split(gradOutput, 'gradOutput')
+        self._check_steps(steps, grads)
+        for t, (x, g) in enumerate(zip(steps, grads)):
+            self._run(t, 'accGradParameters', x, g, scale)
+
+    def remember(self, mode='both'):
+        if hasattr(self.modules[0], 'remember'):
+            self.modules[0].remember(mode)
+        return self
+
+    def forget(self):
+        if hasattr(self.modules[0], 'forget'):
+            self.modules[0].forget()
+        return self
+
+    def type(self, typename=None, cache=None):
+        if typename is not None:
+            self._steps = []   # rebuilt from the converted module on the next call
+        return super().type(typename, cache)
+
+    def clearState(self, *names):
+        self._steps = []
+        return super().clearState('_output_buffer', '_grad_buffer', *names)
+
+    def __repr__(self):
+        return 'nn.Sequencer @ ' + repr(self.modules[0])
+
+
+class SeqBRNN(Decorator):
+    """Bidirectional LSTM over a ``seqlen x batch x inputSize`` sequence: a SeqLSTM reads it forwards,
+    another reads it backwards (between two SeqReverseSequence), and ``merge`` (default CAddTable)
+    combines their ``seqlen x batch x outputSize`` outputs step by step, as the rnn package builds it.
+    ``forwardModule`` and ``backwardModule`` are the two SeqLSTMs."""
+
+    def __init__(self, inputSize, outputSize, merge=None):
+        self.forwardModule = SeqLSTM(inputSize, outputSize)
+        self.backwardModule = SeqLSTM(inputSize, outputSize)
+        backward = Sequential().add(SeqReverseSequence(0)).add(self.backwardModule).add(SeqReverseSequence(0))
+        both = ConcatTable().add(self.forwardModule).add(backward)
+        super().__init__(Sequential().add(both).add(merge if merge is not None else CAddTable()))
+
+    def __repr__(self):
+        return f"nn.SeqBRNN({self.forwardModule.inputsize} -> {self.forwardModule.outputsize})"

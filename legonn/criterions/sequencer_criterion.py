@@ -1,0 +1,64 @@
+"""SequencerCriterion: a criterion applied at every step of a sequence (Element-Research rnn)."""
+from ..modules.errors import input_error
+from ..tensor import Tensor
+from .criterion import Criterion
+
+
+class SequencerCriterion(Criterion):
+    """The sum over steps of ``criterion(input[t], target[t])`` (divided by seqlen with ``sizeAverage``).
+
+    ``input`` is a ``seqlen x ...`` tensor or a table of per-step tensors, ``target`` likewise (labels
+    ``seqlen x batch`` for ClassNLLCriterion); gradInput has the input's form."""
+
+    def __init__(self, criterion, sizeAverage=False):
+        super().__init__()
+        if not isinstance(criterion, Criterion):
+            raise TypeError(f"SequencerCriterion: expected a criterion, got {type(criterion).__name__}")
+        self.criterion = criterion
+        self.sizeAverage = bool(sizeAverage)
+        self.takes_labels = criterion.takes_labels
+
+    def _targets(self, target):
+        return target if isinstance(target, list) else super()._targets(target)
+
+    def _steps(self, input, target):
+        def split(x, what):
+            if isinstance(x, list):
+                return x
+            if not isinstance(x, Tensor) or x.dim() < 1:
+                raise input_error(self, f"a seqlen x ... tensor or a table of steps as {what}",
+                                  type(x).__name__, TypeError)
+            return [x.select(0, t) for t in range(x.size(0))]
+        xs, ys = split(input, 'input'), split(target, 'target')
+        if len(xs) != len(ys) or not xs:
+            raise input_error(self, f"a non-empty target of {len(xs)} steps (the input's)", f"{len(ys)} steps")
+        return xs, ys
+
+    def updateOutput(self, input, target):
+        xs, ys = self._steps(input, target)
+        loss = sum(self.criterion.forward(x, y) for x, y in zip(xs, ys))
+        self.output = loss / len(xs) if self.sizeAverage else loss
+        return self.output
+
+    def updateGradInput(self, input, target):
+        xs, ys = self._steps(input, target)
+        scale = 1.0 / len(xs) if self.sizeAverage else 1.0
+        if isinstance(input, list):
+            grads = self.gradInput if isinstance(self.gradInput, list) else []
+            grads = grads[:len(xs)] + [x.new() for x in xs[len(grads):]]
+        else:
+            self.bufferLike('gradInput', input)
+            grads = [self.gradInput.select(0, t) for t in range(len(xs))]
+        for g, x, y in zip(grads, xs, ys):
+            step = self.criterion.backward(x, y)
+            if isinstance(input, list):
+                g.resizeAs(step)
+            g.array[...] = step.array
+            if scale != 1:
+                g.array *= scale
+        if isinstance(input, list):
+            self.gradInput = grads
+        return self.gradInput
+
+    def __repr__(self):
+        return f"nn.SequencerCriterion({self.criterion!r})"

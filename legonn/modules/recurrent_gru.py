@@ -1,0 +1,87 @@
+"""SeqGRU: a whole sequence through a GRU layer in one module (Element-Research rnn's nn.SeqGRU)."""
+from ..tensor.blas_kernels import addmm_into
+from ..tensor.recurrent_kernels import gru_backward_candidate, gru_backward_reset, gru_forward_step, sigmoid_
+from .recurrent_state import _SeqRecurrent
+
+
+class SeqGRU(_SeqRecurrent):
+    """GRU over a sequence: input ``(seqlen, batch, inputsize)``, output ``(seqlen, batch, outputsize)``.
+
+    The rnn package's cell (the reset gate applied before the recurrent product, as in Cho et al.):
+    with ``weight`` = [W_x; W_h] of size ``(inputsize + outputsize, 3 outputsize)``, columns (r, u, c),
+    r, u = sigmoid(x W_x[:, r|u] + h_{t-1} W_h[:, r|u] + b), hc = tanh(x W_x[:, c] + (r h_{t-1}) W_h[:, c] + b_c),
+    h_t = (1 - u) hc + u h_{t-1}. (PyTorch's nn.GRU multiplies r after the product instead.) The input
+    may also be ``[h0, x]``; ``userPrevOutput``, ``remember()``/``forget()`` and ``maskzero`` work as in
+    SeqLSTM; after backward ``userGradPrevOutput`` holds h0's gradient.
+
+    The input products of all steps are one matrix product; each step makes the two recurrent products
+    this cell needs and fused gate arithmetic around them.
+    """
+
+    gates = 3
+    state_names = ('h0',)
+    buffer_names = ('gate_buffer', 'reset_hidden', 'grad_gate_buffer', 'grad_x', 'grad_h0', 'grad_reset_hidden',
+                    'recurrent_weight_t')
+
+    def updateOutput(self, input):
+        states, x = self._split_input(input)
+        T, N, D = x._size
+        H, xp = self.outputsize, x.xp
+        h0 = self._initial_state('h0', states[0] if states else None, self.userPrevOutput, self.output, N)
+        self.userPrevOutput = None
+        W = self.weight.array
+        gates, h = self._input_projection(x)
+        # r h_{t-1} of every step, kept for the candidate weights' gradient
+        rh = self.bufferLike('reset_hidden', x, (T, N, H))
+        keep = self._keep_mask(x)
+        Wh_ru, Wh_c = W[D:, :2 * H], W[D:, 2 * H:]
+        h_prev = h0
+        for t in range(T):
+            g = gates[t]
+            addmm_into(g[:, :2 * H], h_prev, Wh_ru)
+            sigmoid_(g[:, :2 * H], xp)
+            xp.multiply(g[:, :H], h_prev, out=rh[t])
+            addmm_into(g[:, 2 * H:], rh[t], Wh_c)
+            gru_forward_step(g, h_prev, h[t], xp)
+            if keep is not None:
+                h[t] *= keep[t]
+            h_prev = h[t]
+        self._grad_gates_for = None
+        return self.output
+
+    def _backward_through_time(self, input, gradOutput):
+        """Fill grad_gate_buffer (seqlen, batch, 3H) and the gradients of x and h0."""
+        states, x = self._backward_input(input, gradOutput)
+        T, N, D = x._size
+        H, xp = self.outputsize, x.xp
+        h0 = states[0].array if states else self.h0.array
+        gates, h, go = self.gate_buffer.array, self.output.array, gradOutput.array
+        dgates = self.bufferLike('grad_gate_buffer', x, (T, N, 3 * H))
+        dh = self.bufferLike('grad_h0', x, (N, H))
+        drh = self.bufferLike('grad_reset_hidden', x, (N, H))
+        keep = self._keep_mask(x)
+        Wh_t = self.transposed_recurrent_weight(D, 0, 3 * H)
+        Wh_ru_t, Wh_c_t = Wh_t[:2 * H], Wh_t[2 * H:]
+        dh[...] = go[T - 1]
+        for t in range(T - 1, -1, -1):
+            if keep is not None:
+                dh *= keep[t]   # a masked step's output is a constant zero
+            h_prev = h[t - 1] if t else h0
+            gru_backward_candidate(gates[t], h_prev, dh, dgates[t], xp)
+            xp.matmul(dgates[t, :, 2 * H:], Wh_c_t, out=drh)
+            gru_backward_reset(gates[t], h_prev, drh, dh, dgates[t], xp)
+            addmm_into(dh, dgates[t, :, :2 * H], Wh_ru_t)
+            if t:
+                dh += go[t - 1]
+        self.input_gradient(x, dgates)
+        self.userGradPrevOutput = self.grad_h0
+        self._grad_gates_for = gradOutput
+        return states, x
+
+    def _accumulate_recurrent_gradients(self, h0, x, scale):
+        T, N, D = x._size
+        H = self.outputsize
+        self._accumulate_hidden_gradients(h0, x, slice(0, 2 * H), scale)
+        # the candidate's recurrent weights multiply r h_prev, kept by the forward
+        addmm_into(self.gradWeight.array[D:, 2 * H:], self.reset_hidden.array.reshape(T * N, H).T,
+                   self.grad_gate_buffer.array[:, :, 2 * H:].reshape(T * N, H), scale, 1.0)

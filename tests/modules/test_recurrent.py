@@ -1,0 +1,310 @@
+"""The rnn package's fused sequence modules: SeqLSTM, SeqGRU, SeqBRNN, Sequencer, SeqReverseSequence,
+SequencerCriterion. Gradients by finite differences (maskzero and remember() included), results against
+a step-by-step gModule cell built from legonn's own modules with the same weights."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import graph, nn
+from legonn.modules import Module
+from tests.checks import assert_jacobian, standard_tests
+
+T, N, D, H = 5, 3, 4, 6
+
+
+def seq(*sizes):
+    return lg.DoubleTensor(*sizes).uniform(-1, 1)
+
+
+CASES = {
+    'lstm': lambda: (nn.SeqLSTM(D, H), seq(T, N, D)),
+    'lstm-h0': lambda: (nn.SeqLSTM(D, H), [seq(N, H), seq(T, N, D)]),
+    'lstm-c0-h0': lambda: (nn.SeqLSTM(D, H), [seq(N, H), seq(N, H), seq(T, N, D)]),
+    'lstm-one-step': lambda: (nn.SeqLSTM(D, H), seq(1, N, D)),
+    'gru': lambda: (nn.SeqGRU(D, H), seq(T, N, D)),
+    'gru-h0': lambda: (nn.SeqGRU(D, H), [seq(N, H), seq(T, N, D)]),
+    'brnn': lambda: (nn.SeqBRNN(D, H), seq(T, N, D)),
+    'reverse': lambda: (nn.SeqReverseSequence(), seq(T, N, D)),
+    'reverse-dim1': lambda: (nn.SeqReverseSequence(1), seq(T, N, D)),
+    'sequencer': lambda: (nn.Sequencer(nn.Sequential().add(nn.Linear(D, 2)).add(nn.Tanh())), seq(T, N, D)),
+    'sequencer-table': lambda: (nn.Sequencer(nn.Linear(D, 2)), [seq(N, D), seq(N, D)]),
+}
+
+test_jacobian, test_type_roundtrip, test_gpu = standard_tests(sorted(CASES), lambda case: CASES[case]())
+
+
+class KeepRows(Module):
+    """Multiplies the input by a fixed 0/1 mask: perturbing a masked entry leaves it zero, so maskzero's
+    mask stays put under finite differences."""
+
+    def __init__(self, keep):
+        super().__init__()
+        self.keep = keep
+
+    def updateOutput(self, input):
+        self.output.resizeAs(input).array[...] = input.array * self.keep
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        self.gradInput.resizeAs(input).array[...] = gradOutput.array * self.keep
+        return self.gradInput
+
+
+def keep_mask():
+    keep = np.ones((T, N, 1))
+    keep[1, 0] = keep[3, 2] = keep[0, 1] = keep[4, 1] = 0
+    return keep
+
+
+@pytest.mark.parametrize('cls', [nn.SeqLSTM, nn.SeqGRU])
+def test_maskzero_jacobian_and_zero_rows(cls):
+    keep = keep_mask()
+    rnn = cls(D, H, maskzero=True)
+    net = nn.Sequential().add(KeepRows(keep)).add(rnn)
+    assert_jacobian(net, seq(T, N, D))
+    x = seq(T, N, D)
+    out = net.forward(x).numpy()
+    assert np.all(out[keep[..., 0] == 0] == 0) and np.all(out[keep[..., 0] == 1] != 0)
+    # after a masked step the row restarts from zeros: step 2 of row 0 equals a fresh start on it
+    masked_input = x.numpy() * keep
+    fresh = cls(D, H).double()
+    fresh.weight.copy(rnn.weight)
+    fresh.bias.copy(rnn.bias)
+    restart = fresh.forward(lg.from_numpy(np.ascontiguousarray(masked_input[2:, :1]))).numpy()
+    np.testing.assert_allclose(out[2:, :1], restart, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize('cls', [nn.SeqLSTM, nn.SeqGRU])
+def test_remember_carries_the_state_across_calls(cls):
+    rnn = cls(D, H).double().remember()
+    whole = seq(2 * T, N, D)
+    first, second = whole.narrow(0, 0, T).clone(), whole.narrow(0, T, T).clone()
+    rnn.forward(first)
+    carried = rnn.forward(second).numpy().copy()
+    rnn.forget()
+    np.testing.assert_allclose(carried, rnn.forward(whole).numpy()[T:], rtol=1e-12)
+    assert not np.allclose(carried, cls(D, H).double().share(rnn, 'weight', 'bias').forward(second).numpy())
+    # 'eval' only: in training each call starts from zeros again
+    rnn.remember('eval').forget()
+    rnn.forward(first)
+    np.testing.assert_allclose(rnn.forward(second).numpy(), rnn.forward(second).numpy())
+    with pytest.raises(ValueError, match='remember'):
+        rnn.remember('always')
+    rnn.remember('both')
+    with pytest.raises(ValueError, match=f'expected a batch of {N} sequences'):
+        rnn.forward(seq(T, N + 1, D))
+    assert rnn.forget().forward(seq(T, N + 1, D)).size() == (T, N + 1, H)
+
+
+class SecondCall(Module):
+    """Forward = the rnn's second call on ``x``, the first call on a fixed sequence having set the
+    remembered state; gradients stop at the call boundary, as in the rnn package."""
+
+    def __init__(self, rnn, first):
+        super().__init__()
+        self.rnn, self.first = rnn.remember(), first
+
+    def updateOutput(self, input):
+        self.rnn.forget()
+        self.rnn.forward(self.first)
+        self.output = self.rnn.forward(input)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        self.gradInput = self.rnn.updateGradInput(input, gradOutput)
+        return self.gradInput
+
+
+@pytest.mark.parametrize('cls', [nn.SeqLSTM, nn.SeqGRU])
+def test_remember_jacobian_across_calls(cls):
+    rnn = cls(D, H).double()
+    assert_jacobian(SecondCall(rnn, seq(T, N, D)), seq(T, N, D), params=False)
+
+
+class UserStates(Module):
+    """Forward with userPrevOutput (and userPrevCell) set to fixed tensors before each call."""
+
+    def __init__(self, rnn, h0, c0=None):
+        super().__init__()
+        self.rnn, self.h0, self.c0 = rnn, h0, c0
+
+    def parameters(self):
+        return self.rnn.parameters()
+
+    def updateOutput(self, input):
+        self.rnn.userPrevOutput, self.rnn.userPrevCell = self.h0, self.c0
+        self.output = self.rnn.forward(input)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        self.gradInput = self.rnn.updateGradInput(input, gradOutput)
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        self.rnn.accGradParameters(input, gradOutput, scale)
+
+
+@pytest.mark.parametrize('cls', [nn.SeqLSTM, nn.SeqGRU])
+def test_user_prev_states(cls):
+    h0, c0 = seq(N, H), seq(N, H)
+    states = [c0, h0] if cls is nn.SeqLSTM else [h0]
+    rnn = cls(D, H).double()
+    assert_jacobian(UserStates(rnn, *states[::-1]), seq(T, N, D))
+    x = seq(T, N, D)
+    with_table = rnn.forward(states + [x]).numpy().copy()
+    grads = [g.numpy().copy() for g in rnn.backward(states + [x], lg.ones(T, N, H).double())]
+    rnn.userPrevOutput, rnn.userPrevCell = h0, (c0 if cls is nn.SeqLSTM else None)
+    np.testing.assert_allclose(rnn.forward(x).numpy(), with_table, rtol=1e-12)
+    assert rnn.userPrevOutput is None   # used once
+    rnn.backward(x, lg.ones(T, N, H).double())
+    np.testing.assert_allclose(rnn.userGradPrevOutput.numpy(), grads[-2], rtol=1e-12)
+
+
+# --- against a step-by-step gModule cell of legonn's own modules -----------------------------------------
+def lstm_cell(rnn):
+    """(x, c, h) -> (c', h') from Linear/Sigmoid/Tanh/CMulTable/CAddTable, SeqLSTM's weights copied in."""
+    x, c, h = nn.Identity()(), nn.Identity()(), nn.Identity()()
+    lin = nn.Linear(D + H, 4 * H).double()
+    lin.weight.copy(rnn.weight.t())
+    lin.bias.copy(rnn.bias)
+    pre = lin(nn.JoinTable(1)([x, h]))
+    i, f, o = (nn.Sigmoid()(nn.Narrow(1, k * H, H)(pre)) for k in range(3))
+    g = nn.Tanh()(nn.Narrow(1, 3 * H, H)(pre))
+    c2 = nn.CAddTable()([nn.CMulTable()([f, c]), nn.CMulTable()([i, g])])
+    h2 = nn.CMulTable()([o, nn.Tanh()(c2)])
+    return nn.gModule([x, c, h], [c2, h2]).double(), [lin]
+
+
+def gru_cell(rnn):
+    """(x, h) -> (h,) with the reset gate before the recurrent product, SeqGRU's weights copied in."""
+    W, b = rnn.weight, rnn.bias
+    x, h = nn.Identity()(), nn.Identity()()
+    gates = nn.Linear(D + H, 2 * H).double()
+    gates.weight.copy(W.narrow(1, 0, 2 * H).t())
+    gates.bias.copy(b.narrow(0, 0, 2 * H))
+    cand_x, cand_h = nn.Linear(D, H).double(), nn.Linear(H, H, bias=False).double()
+    cand_x.weight.copy(W.narrow(0, 0, D).narrow(1, 2 * H, H).t())
+    cand_x.bias.copy(b.narrow(0, 2 * H, H))
+    cand_h.weight.copy(W.narrow(0, D, H).narrow(1, 2 * H, H).t())
+    ru = nn.Sigmoid()(gates(nn.JoinTable(1)([x, h])))
+    r, u = nn.Narrow(1, 0, H)(ru), nn.Narrow(1, H, H)(ru)
+    hc = nn.Tanh()(nn.CAddTable()([cand_x(x), cand_h(nn.CMulTable()([r, h]))]))
+    h2 = nn.CAddTable()([hc, nn.CMulTable()([u, nn.CSubTable()([h, hc])])])
+    return nn.gModule([x, h], [h2]).double(), [gates, cand_x, cand_h]
+
+
+def unrolled(cell, n_states, x, grad_out):
+    """Outputs, gradInput and the per-step cells after forward and BPTT through clones of ``cell``."""
+    cells = [cell.clone() for _ in range(T)]
+    state, inputs, outs = [lg.zeros(N, H).double() for _ in range(n_states)], [], []
+    for t in range(T):
+        inputs.append([x.select(0, t)] + state)
+        out = cells[t].forward(inputs[-1])
+        state = out if isinstance(out, list) else [out]
+        outs.append(state[-1].numpy().copy())
+    dstate, dx = [lg.zeros(N, H).double() for _ in range(n_states)], []
+    for t in range(T - 1, -1, -1):
+        dstate[-1] = dstate[-1] + grad_out.select(0, t)
+        cells[t].zeroGradParameters()
+        g = cells[t].backward(inputs[t], dstate if n_states > 1 else dstate[0])
+        dx.append(g[0].numpy().copy())
+        dstate = [s.clone() for s in g[1:]]
+    return np.stack(outs), np.stack(dx[::-1]), cells
+
+
+@pytest.mark.parametrize('cls', [nn.SeqLSTM, nn.SeqGRU])
+def test_equals_a_step_by_step_gmodule(cls):
+    rnn = cls(D, H).double()
+    rnn.bias.uniform(-1, 1)
+    x, grad_out = seq(T, N, D), seq(T, N, H)
+    cell, linears = (lstm_cell if cls is nn.SeqLSTM else gru_cell)(rnn)
+    outs, dx, cells = unrolled(cell, 2 if cls is nn.SeqLSTM else 1, x, grad_out)
+    np.testing.assert_allclose(rnn.forward(x).numpy(), outs, rtol=1e-10, atol=1e-12)
+    rnn.zeroGradParameters()
+    np.testing.assert_allclose(rnn.backward(x, grad_out).numpy(), dx, rtol=1e-10, atol=1e-12)
+    # each step's Linear gradients, summed over the steps, mapped into SeqLSTM/SeqGRU's layout
+    sums = [sum(c.findModules('nn.Linear')[0][k].gradWeight.numpy() for c in cells) for k in range(len(linears))]
+    bias_sums = [sum(c.findModules('nn.Linear')[0][k].gradBias.numpy() for c in cells)
+                 for k in range(len(linears)) if linears[k].bias is not None]
+    gW, gb = rnn.gradWeight.numpy(), rnn.gradBias.numpy()
+    found = cells[0].findModules('nn.Linear')[0]
+    by_shape = {tuple(m.weight.size()): k for k, m in enumerate(found)}
+    if cls is nn.SeqLSTM:
+        np.testing.assert_allclose(gW, sums[0].T, rtol=1e-10)
+        np.testing.assert_allclose(gb, bias_sums[0], rtol=1e-10)
+    else:
+        g_gates, g_cx, g_ch = (sums[by_shape[s]] for s in ((2 * H, D + H), (H, D), (H, H)))
+        np.testing.assert_allclose(gW[:, :2 * H], g_gates.T, rtol=1e-10)
+        np.testing.assert_allclose(gW[:D, 2 * H:], g_cx.T, rtol=1e-10)
+        np.testing.assert_allclose(gW[D:, 2 * H:], g_ch.T, rtol=1e-10)
+
+
+# --- containers and criterion ----------------------------------------------------------------------------
+def test_seqbrnn_is_forward_plus_reversed_backward():
+    brnn = nn.SeqBRNN(D, H).double()
+    x = seq(T, N, D)
+    fwd = brnn.forwardModule.forward(x).numpy().copy()
+    bwd = brnn.backwardModule.forward(lg.from_numpy(x.numpy()[::-1].copy())).numpy()[::-1]
+    np.testing.assert_allclose(brnn.forward(x).numpy(), fwd + bwd, rtol=1e-12)
+    assert len(brnn.parameters()[0]) == 4
+
+
+def test_sequencer_applies_the_module_at_each_step_with_shared_parameters():
+    lin = nn.Linear(D, 2).double()
+    s = nn.Sequencer(lin)
+    x = seq(T, N, D)
+    out = s.forward(x).numpy()
+    np.testing.assert_allclose(out, x.numpy() @ lin.weight.numpy().T + lin.bias.numpy(), rtol=1e-12)
+    s.zeroGradParameters()
+    go = seq(T, N, 2)
+    s.backward(x, go)
+    np.testing.assert_allclose(lin.gradWeight.numpy(), np.einsum('tno,tnd->od', go.numpy(), x.numpy()), rtol=1e-12)
+    params, _ = s.getParameters()
+    params.fill(0.5)   # rebound by getParameters: every step's clone must still see the module's weights
+    np.testing.assert_allclose(s.forward(x).numpy(), np.repeat(x.numpy().sum(2, keepdims=True) * 0.5 + 0.5, 2, axis=2),
+                               rtol=1e-12)
+
+
+def test_sequencer_criterion_sums_the_steps():
+    x = lg.DoubleTensor(T, N, 4).uniform(-2, 0)
+    y = lg.LongTensor(np.random.default_rng(0).integers(0, 4, (T, N)))
+    crit = nn.SequencerCriterion(nn.ClassNLLCriterion())
+    expected = sum(nn.ClassNLLCriterion().forward(x.select(0, t), y.select(0, t)) for t in range(T))
+    assert crit.forward(x, y) == pytest.approx(expected, rel=1e-12)
+    assert nn.Jacobian.testCriterion(crit, x, y) < 1e-6
+    mean = nn.SequencerCriterion(nn.MSECriterion(), sizeAverage=True)
+    xs, ys = [seq(N, 2), seq(N, 2)], [seq(N, 2), seq(N, 2)]
+    assert mean.forward(xs, ys) == pytest.approx(sum(nn.MSECriterion().forward(a, b) for a, b in zip(xs, ys)) / 2)
+    assert nn.Jacobian.testCriterion(mean, xs, ys) < 1e-6
+
+
+# --- errors ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize('cls', [nn.SeqLSTM, nn.SeqGRU])
+def test_bad_input_names_the_module_and_changes_nothing(cls):
+    rnn = cls(D, H).double()
+    before = rnn.weight.clone()
+    with pytest.raises(ValueError, match=f'{cls.__name__}.*expected a seqlen x batch x {D} tensor'):
+        rnn.forward(seq(T, N, D + 1))
+    with pytest.raises(ValueError, match='h0 of size'):
+        rnn.forward([seq(N + 1, H), seq(T, N, D)])
+    x = seq(T, N, D)
+    rnn.forward(x)
+    with pytest.raises(ValueError, match='gradOutput of size'):
+        rnn.backward(x, seq(T, N, H + 1))
+    assert rnn.weight.equal(before) and rnn.gradWeight.numpy().sum() == 0
+    with pytest.raises(ValueError, match='outputsize'):
+        cls(D, 0)
+
+
+@pytest.mark.parametrize('cls', [nn.SeqLSTM, nn.SeqGRU])
+def test_first_layer_idiom_skips_the_input_gradient(cls):
+    rnn, twin = cls(D, H).double(), cls(D, H).double()
+    twin.share(rnn, 'weight', 'bias')
+    twin.gradInput = None
+    x, go = seq(T, N, D), seq(T, N, H)
+    rnn.forward(x)
+    twin.forward(x)
+    rnn.zeroGradParameters()
+    twin.zeroGradParameters()
+    assert rnn.backward(x, go) is not None and twin.backward(x, go) is None
+    np.testing.assert_allclose(twin.gradWeight.numpy(), rnn.gradWeight.numpy(), rtol=1e-12)

@@ -1,0 +1,126 @@
+"""The gate kernels of the fused sequence modules: the NumPy path against the formulas written plainly,
+the CuPy ElementwiseKernel sources compiled by nvcc where it is installed (no GPU needed for that), and
+run against the NumPy path on a GPU."""
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn.tensor import recurrent_kernels as rk
+
+N, H = 3, 5
+
+
+def sig(a):
+    return 1 / (1 + np.exp(-a))
+
+
+def lstm_case(rng):
+    """Two steps' pre-activations, c0, the output's gradient and a recurrent weight (transposed)."""
+    return rng.normal(size=(2, N, 4 * H)), rng.normal(size=(N, H)), rng.normal(size=(2, N, H)), \
+        rng.normal(size=(4 * H, H))
+
+
+def lstm_numpy(pre, c0, grad_out, Wh_t, xp=np):
+    """Forward (with the pre-activations as given) and backward through two steps with the kernels:
+    activations, c, h, gate gradients, h0's and c0's gradients."""
+    gates, c, tanh_c, h = pre.copy(), *(xp.empty((2, N, H)) for _ in range(3))
+    for t in range(2):
+        rk.lstm_forward_step(gates[t], c[t - 1] if t else c0, c[t], tanh_c[t], h[t], xp)
+    grad_gates, grad_h, grad_c = xp.empty((2, N, 4 * H)), xp.empty((N, H)), xp.empty((N, H))
+    rk.lstm_backward_through_time(gates, c, c0, tanh_c, grad_out, Wh_t, grad_gates, grad_h, grad_c,
+                                  xp.empty((2, N, H)), xp)
+    return gates, c, h, grad_gates, grad_h, grad_c
+
+
+def test_lstm_steps_match_the_formulas():
+    a, c0, grad_out, Wh_t = lstm_case(np.random.default_rng(0))
+    gates, c, h, grad_gates, grad_h0, grad_c0 = lstm_numpy(a, c0, grad_out, Wh_t)
+    i, f, o, g = sig(a[..., :H]), sig(a[..., H:2 * H]), sig(a[..., 2 * H:3 * H]), np.tanh(a[..., 3 * H:])
+    np.testing.assert_allclose(gates, np.concatenate([i, f, o, g], -1), rtol=1e-12)
+    c_prev = np.stack([c0, c[0]])
+    np.testing.assert_allclose(c, f * c_prev + i * g, rtol=1e-12)
+    np.testing.assert_allclose(h, o * np.tanh(c), rtol=1e-12)
+    grad_h, grad_c = grad_out[1], np.zeros((N, H))
+    for t in (1, 0):
+        dc = grad_c + grad_h * o[t] * (1 - np.tanh(c[t]) ** 2)
+        expected = np.hstack([dc * g[t] * i[t] * (1 - i[t]), dc * c_prev[t] * f[t] * (1 - f[t]),
+                              grad_h * np.tanh(c[t]) * o[t] * (1 - o[t]), dc * i[t] * (1 - g[t] ** 2)])
+        np.testing.assert_allclose(grad_gates[t], expected, rtol=1e-12)
+        grad_h, grad_c = expected @ Wh_t + (grad_out[0] if t else 0), dc * f[t]
+    np.testing.assert_allclose(grad_h0, grad_h, rtol=1e-12)
+    np.testing.assert_allclose(grad_c0, grad_c, rtol=1e-12)
+
+
+def gru_numpy(a, h_prev, grad_h, grad_rh, xp=np):
+    gates, h = a.copy(), xp.empty((N, H))
+    rk.sigmoid_(gates[:, :2 * H], xp)
+    rk.gru_forward_step(gates, h_prev, h, xp)
+    grad_gates, grad_h, grad_rh = xp.empty((N, 3 * H)), grad_h.copy(), grad_rh.copy()
+    rk.gru_backward_candidate(gates, h_prev, grad_h, grad_gates, xp)
+    rk.gru_backward_reset(gates, h_prev, grad_rh, grad_h, grad_gates, xp)
+    return gates, h, grad_gates, grad_h
+
+
+def test_gru_step_matches_the_formulas():
+    rng = np.random.default_rng(1)
+    a, h_prev, grad_h, grad_rh = rng.normal(size=(N, 3 * H)), *(rng.normal(size=(N, H)) for _ in range(3))
+    gates, h, grad_gates, grad_h_prev = gru_numpy(a, h_prev, grad_h, grad_rh)
+    r, u, hc = sig(a[:, :H]), sig(a[:, H:2 * H]), np.tanh(a[:, 2 * H:])
+    np.testing.assert_allclose(gates, np.hstack([r, u, hc]), rtol=1e-12)
+    np.testing.assert_allclose(h, (1 - u) * hc + u * h_prev, rtol=1e-12)
+    expected = np.hstack([grad_rh * h_prev * r * (1 - r), grad_h * (h_prev - hc) * u * (1 - u),
+                          grad_h * (1 - u) * (1 - hc ** 2)])
+    np.testing.assert_allclose(grad_gates, expected, rtol=1e-12)
+    np.testing.assert_allclose(grad_h_prev, grad_h * u + grad_rh * r, rtol=1e-12)
+
+
+def standalone_cuda(name, in_params, out_params, body):
+    """An ElementwiseKernel's parts as a plain CUDA kernel: raw parameters as pointers, the others as
+    references to element i, one thread per element, as CuPy generates it."""
+    params, refs = [], []
+    for decl in (in_params + ',' + out_params).split(','):
+        words = decl.split()
+        if words[0] == 'raw':   # CuPy's raw arrays are writable, inputs included (the LSTM writes its gates)
+            params.append(f"T* {words[2]}")
+        elif words[0] == 'int32':
+            params.append(f"int {words[1]}")
+        else:
+            params.append(f"T* {words[1]}_array")
+            refs.append(f"T& {words[1]} = {words[1]}_array[i];")
+    return (f"__global__ void {name}({', '.join(params)}, long long size) {{\n"
+            f"  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < size;"
+            f" i += (long long)blockDim.x * gridDim.x) {{\n    {' '.join(refs)}\n{body}\n  }}\n}}\n")
+
+
+@pytest.mark.skipif(shutil.which('nvcc') is None, reason='nvcc is not installed')
+def test_cuda_kernel_sources_compile_with_nvcc(tmp_path):
+    src = ''.join(f"namespace {ns} {{\ntypedef {ctype} T;\n" +
+                  ''.join(standalone_cuda(name, *parts) for name, parts in rk.KERNELS.items()) + "}\n"
+                  for ns, ctype in (('f32', 'float'), ('f64', 'double')))
+    path = tmp_path / 'recurrent_kernels.cu'
+    path.write_text(src)
+    done = subprocess.run(['nvcc', '-c', str(path), '-o', str(tmp_path / 'k.o')], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert len(re.findall(r'__global__', src)) == 2 * len(rk.KERNELS)
+
+
+@pytest.mark.gpu
+def test_cuda_kernels_match_numpy():
+    import cupy as cp
+    rng = np.random.default_rng(2)
+    case = lstm_case(rng)
+    want = lstm_numpy(*case)
+    got = lstm_numpy(*(cp.asarray(v) for v in case), xp=cp)
+    for w, g in zip(want, got):
+        np.testing.assert_allclose(cp.asnumpy(g), w, rtol=1e-12, atol=1e-14)
+    a, h_prev, grad_h, grad_rh = rng.normal(size=(N, 3 * H)), *(rng.normal(size=(N, H)) for _ in range(3))
+    want = gru_numpy(a, h_prev, grad_h, grad_rh)
+    got = gru_numpy(*(cp.asarray(v) for v in (a, h_prev, grad_h, grad_rh)), xp=cp)
+    for w, g in zip(want, got):
+        np.testing.assert_allclose(cp.asnumpy(g), w, rtol=1e-12, atol=1e-14)
+    assert lg.gpu_available()
