@@ -14,9 +14,10 @@ type(), cuda(), clone(), share(), getParameters(), clearState(), repr and the
 snake_case aliases then work without extra code.
 """
 import copy
+import functools
 
-from ..tensor import as_tensor_tree, default_class
-from .errors import name_outer
+from ..tensor import Tensor, as_tensor_tree, default_class
+from .errors import input_error, name_outer
 from .flatten import flatten_parameters
 from .typed import Typed
 
@@ -33,11 +34,30 @@ def is_graph_node_arg(arg):
     return not arg or any(getattr(a, 'is_graph_node', False) or isinstance(a, Module) for a in arg)
 
 
+def _checked_accumulation(acc):
+    """``acc`` (a class's own accGradParameters) behind the checks every accumulation needs: the gradients
+    agree with their parameters and gradOutput with the output (checkAccumulation)."""
+    @functools.wraps(acc)
+    def accGradParameters(self, input, gradOutput, scale=1):
+        self.checkAccumulation(gradOutput)
+        return acc(self, input, gradOutput, scale)
+    accGradParameters.checked = True
+    return accGradParameters
+
+
 class Module(Typed):
     """Base class of every layer and container."""
 
     # nngraph installs its node builder here (graph sits above modules in the import graph)
     node_factory = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # wrapped here, once per class, so no module (a user's included) can accumulate into a gradient
+        # of the wrong size or from a gradOutput that is not its output's: the writes would go out of bounds
+        acc = cls.__dict__.get('accGradParameters')
+        if acc is not None and not getattr(acc, 'checked', False):
+            cls.accGradParameters = _checked_accumulation(acc)
 
     def __init__(self):
         super().__init__()
@@ -70,6 +90,7 @@ class Module(Typed):
         """``updateGradInput`` then ``accGradParameters``; returns ``gradInput``."""
         input, gradOutput = as_tensor_tree(input), as_tensor_tree(gradOutput)
         try:
+            self.checkParameterGradients()
             self.updateGradInput(input, gradOutput)
             self.accGradParameters(input, gradOutput, scale)
         except CAUGHT as err:
@@ -85,6 +106,40 @@ class Module(Typed):
             self.accGradParameters(input, gradOutput, -lr)
         finally:
             self.gradWeight, self.gradBias = grad_weight, grad_bias
+
+    # --- checks before accumulating --------------------------------------------------
+    def checkParameterGradients(self):
+        """Raise an error naming this module unless each gradient of ``parameters()`` (the whole tree's,
+        for a container) has its parameter's type and size."""
+        params, grads = self.parameters()
+        for i, (p, g) in enumerate(zip(params, grads)):
+            if isinstance(p, Tensor) and (type(g) is not type(p) or g._size != p._size):
+                got = f"{g.type()} of size {tuple(g.size())}" if isinstance(g, Tensor) else f"a {type(g).__name__}"
+                raise input_error(self, f"gradient {i} to be a {p.type()} of size {tuple(p.size())} like its "
+                                  "parameter", got)
+
+    def checkAccumulation(self, gradOutput):
+        """What every accGradParameters checks first: ``checkParameterGradients`` and, once a forward has
+        filled the output (Torch7's contract: forward ran on this input), a gradOutput of the output's
+        structure, types and sizes. Before any forward the module's own input checks decide."""
+        self.checkParameterGradients()
+        self._check_grad_tree(gradOutput, self.output, 'gradOutput')
+
+    def _check_grad_tree(self, grad, output, where):
+        if isinstance(output, Tensor):
+            if output._size == (0,):    # empty: no forward yet, or clearState since
+                return
+            if type(grad) is not type(output) or grad._size != output._size:
+                got = f"{grad.type()} of size {tuple(grad.size())}" if isinstance(grad, Tensor) else \
+                    f"a {type(grad).__name__}"
+                raise input_error(self, f"{where} to be a {output.type()} of size {tuple(output.size())} (the "
+                                  "output's)", got)
+        elif isinstance(output, (list, tuple)):
+            if not isinstance(grad, (list, tuple)) or len(grad) != len(output):
+                got = f"a table of {len(grad)}" if isinstance(grad, (list, tuple)) else f"a {type(grad).__name__}"
+                raise input_error(self, f"{where} to be a table of {len(output)} like the output", got)
+            for i, (g, o) in enumerate(zip(grad, output)):
+                self._check_grad_tree(g, o, f"{where}[{i}]")
 
     # --- parameters ---------------------------------------------------------
     def parameters(self):
