@@ -12,6 +12,7 @@ class Identity(Module):
         return self.output
 
     def updateGradInput(self, input, gradOutput):
+        self.checkGradTree(gradOutput, input)
         self.gradInput = gradOutput
         return self.gradInput
 

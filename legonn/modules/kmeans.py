@@ -103,7 +103,7 @@ class Kmeans(Module):
         self.bufferLike('gradInput', input)[...] = 0
         return self.gradInput
 
-    def checkAccumulation(self, gradOutput):
+    def checkAccumulation(self, input, gradOutput):
         # the k-means step reads only the input's assignment: gradOutput is ignored (may be None)
         self.checkParameterGradients()
 

@@ -34,14 +34,33 @@ def is_graph_node_arg(arg):
     return not arg or any(getattr(a, 'is_graph_node', False) or isinstance(a, Module) for a in arg)
 
 
+def _sizes(tree):
+    """The type and size of each tensor of a tensor or (nested) table; None for anything else."""
+    if isinstance(tree, Tensor):
+        return tree._typename, tree._size
+    if isinstance(tree, (list, tuple)):
+        return [_sizes(v) for v in tree]
+    return None
+
+
+def _recording_forward(update_output):
+    """``update_output`` that remembers the sizes of the input it worked on (accGradParameters compares)."""
+    @functools.wraps(update_output)
+    def updateOutput(self, input):
+        output = update_output(self, input)
+        self._forward_sizes = _sizes(input)   # dropped by type() and clearState()
+        return output
+    updateOutput.wrapped = True
+    return updateOutput
+
+
 def _checked_accumulation(acc):
-    """``acc`` (a class's own accGradParameters) behind the checks every accumulation needs: the gradients
-    agree with their parameters and gradOutput with the output (checkAccumulation)."""
+    """``acc`` (a class's own accGradParameters) behind ``checkAccumulation``."""
     @functools.wraps(acc)
     def accGradParameters(self, input, gradOutput, scale=1):
-        self.checkAccumulation(gradOutput)
+        self.checkAccumulation(input, gradOutput)
         return acc(self, input, gradOutput, scale)
-    accGradParameters.checked = True
+    accGradParameters.wrapped = True
     return accGradParameters
 
 
@@ -53,11 +72,12 @@ class Module(Typed):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        # wrapped here, once per class, so no module (a user's included) can accumulate into a gradient
-        # of the wrong size or from a gradOutput that is not its output's: the writes would go out of bounds
-        acc = cls.__dict__.get('accGradParameters')
-        if acc is not None and not getattr(acc, 'checked', False):
-            cls.accGradParameters = _checked_accumulation(acc)
+        # wrapped here, once per class, so no module (a user's included) can accumulate into a gradient of
+        # the wrong size, or from an input or gradOutput other than forward's: writes could go out of bounds
+        for name, wrap in (('updateOutput', _recording_forward), ('accGradParameters', _checked_accumulation)):
+            method = cls.__dict__.get(name)
+            if method is not None and not getattr(method, 'wrapped', False):
+                setattr(cls, name, wrap(method))
 
     def __init__(self):
         super().__init__()
@@ -118,28 +138,39 @@ class Module(Typed):
                 raise input_error(self, f"gradient {i} to be a {p.type()} of size {tuple(p.size())} like its "
                                   "parameter", got)
 
-    def checkAccumulation(self, gradOutput):
+    def checkAccumulation(self, input, gradOutput):
         """What every accGradParameters checks first: ``checkParameterGradients`` and, once a forward has
-        filled the output (Torch7's contract: forward ran on this input), a gradOutput of the output's
-        structure, types and sizes. Before any forward the module's own input checks decide."""
+        filled the output (Torch7's contract: forward ran on this input), an input of the sizes forward
+        got and a gradOutput of the output's structure, types and sizes. Before any forward (or after
+        clearState) the module's own input checks decide."""
         self.checkParameterGradients()
-        self._check_grad_tree(gradOutput, self.output, 'gradOutput')
+        if self.checkGradTree(gradOutput, self.output, 'gradOutput'):
+            seen = self.__dict__.get('_forward_sizes')
+            if seen is not None and _sizes(input) != seen:
+                raise input_error(self, f"the input types and sizes of the last forward, {seen}", _sizes(input))
 
-    def _check_grad_tree(self, grad, output, where):
+    def checkGradTree(self, grad, output, where='gradOutput'):
+        """True when ``grad`` matches ``output`` (a tensor or table of them) in structure, types and sizes;
+        False when ``output`` is empty (no forward yet, or clearState since), nothing to compare; raises an
+        error naming this module otherwise."""
         if isinstance(output, Tensor):
-            if output._size == (0,):    # empty: no forward yet, or clearState since
-                return
+            if output._size == (0,):
+                return False
             if type(grad) is not type(output) or grad._size != output._size:
                 got = f"{grad.type()} of size {tuple(grad.size())}" if isinstance(grad, Tensor) else \
                     f"a {type(grad).__name__}"
-                raise input_error(self, f"{where} to be a {output.type()} of size {tuple(output.size())} (the "
-                                  "output's)", got)
+                raise input_error(self, f"{where} to be a {output.type()} of size {tuple(output.size())}", got)
         elif isinstance(output, (list, tuple)):
             if not isinstance(grad, (list, tuple)) or len(grad) != len(output):
                 got = f"a table of {len(grad)}" if isinstance(grad, (list, tuple)) else f"a {type(grad).__name__}"
-                raise input_error(self, f"{where} to be a table of {len(output)} like the output", got)
-            for i, (g, o) in enumerate(zip(grad, output)):
-                self._check_grad_tree(g, o, f"{where}[{i}]")
+                raise input_error(self, f"{where} to be a table of {len(output)}", got)
+            return all([self.checkGradTree(g, o, f"{where}[{i}]") for i, (g, o) in enumerate(zip(grad, output))])
+        return True
+
+    def type(self, typename=None, cache=None):
+        if typename is not None:
+            self.__dict__.pop('_forward_sizes', None)   # the recorded input types no longer apply
+        return super().type(typename, cache)
 
     # --- parameters ---------------------------------------------------------
     def parameters(self):
@@ -202,6 +233,7 @@ class Module(Typed):
     # --- state --------------------------------------------------------------------
     def clearState(self, *names):
         """Empty ``output``, ``gradInput`` and the named buffers (they refill on the next call)."""
+        self.__dict__.pop('_forward_sizes', None)
         return self.clearBuffers('output', 'gradInput', *names)
 
     # --- tree walking ------------------------------------------------------------
