@@ -14,6 +14,10 @@ class Linear(Module):
     ``(outputSize,)``; ``Linear(n, m, bias=False)`` or ``noBias()`` drops the bias.
     """
 
+    def parameterSizes(self):
+        rows = self.weight._size[:1]   # the weight's own sizes are the hyper-parameters; the bias follows
+        return {'weight': (None, None), 'bias': rows}
+
     def __init__(self, inputSize, outputSize, bias=True):
         super().__init__()
         for name, v in (('inputSize', inputSize), ('outputSize', outputSize)):

@@ -17,7 +17,7 @@ import copy
 import functools
 
 from ..tensor import Tensor, as_tensor_tree, default_class
-from .errors import input_error, name_outer
+from .errors import check_hyper, input_error, name_outer
 from .flatten import flatten_parameters
 from .typed import Typed
 
@@ -126,6 +126,52 @@ class Module(Typed):
             self.accGradParameters(input, gradOutput, -lr)
         finally:
             self.gradWeight, self.gradBias = grad_weight, grad_bias
+
+    # --- well-formed state (what lg.load checks) ---------------------------------------
+    # Declared per class: attributes that must be positive integers (kernel sizes, strides, plane counts) and
+    # non-negative ones (paddings), as the constructor requires them; validateState checks them.
+    positive_ints = ()
+    nonnegative_ints = ()
+
+    def parameterSizes(self):
+        """{parameter name: sizes its hyper-parameters imply (None: any size on that axis)}; a class with
+        parameters states them here (checked by validateState; a parameter that is None is skipped)."""
+        return {}
+
+    def validateState(self):
+        """Raise ValueError/TypeError naming this module unless its state is one its constructor could have
+        made: declared integer hyper-parameters in range, parameters of the sizes ``parameterSizes``
+        states, and every parameter and gradient a tensor of the module's type (so on its device) with the
+        gradient sized like its parameter. ``lg.load`` calls it on every module it rebuilds."""
+        name = type(self).__name__
+        missing = [a for a in self.positive_ints + self.nonnegative_ints if a not in self.__dict__
+                   and not hasattr(type(self), a)]
+        if missing:
+            raise ValueError(f"{name}: hyper-parameter {missing[0]} is missing")
+        check_hyper(name, positive={a: getattr(self, a) for a in self.positive_ints},
+                    nonnegative={a: getattr(self, a) for a in self.nonnegative_ints})
+        try:
+            declared = self.parameterSizes()
+        except (AttributeError, IndexError, TypeError) as err:   # a tensor it reads is missing or not one
+            raise ValueError(f"{name}: malformed state ({type(err).__name__}: {err})") from None
+        for attr, sizes in declared.items():
+            t = self.__dict__.get(attr)
+            if t is None:
+                continue
+            if not isinstance(t, Tensor):
+                raise TypeError(f"{name}: {attr} must be a tensor, got a {type(t).__name__}")
+            if len(t._size) != len(sizes) or any(e is not None and e != s for e, s in zip(sizes, t._size)):
+                shown = 'x'.join('*' if e is None else str(e) for e in sizes)
+                raise ValueError(f"{name}: {attr} must be of size {shown}, got {tuple(t._size)}")
+        params, grads = self.parameters()
+        for i, t in enumerate(params + grads):
+            what = f"parameter {i}" if i < len(params) else f"gradient {i - len(params)}"
+            if not isinstance(t, Tensor):
+                raise TypeError(f"{name}: {what} must be a tensor, got a {type(t).__name__}")
+            if t._typename != self._type:
+                raise TypeError(f"{name}: {what} must be a {self._type} (the module's type), got {t._typename}")
+        self.checkParameterGradients()
+        return self
 
     # --- checks before accumulating --------------------------------------------------
     def checkParameterGradients(self):

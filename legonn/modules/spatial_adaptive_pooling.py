@@ -19,6 +19,7 @@ def adaptive_bounds(size, out):
 
 
 class _Adaptive2d(Module):
+    positive_ints = ('W', 'H')
     def __init__(self, W, H):
         super().__init__()
         check_hyper(type(self).__name__, positive=dict(W=W, H=H))

@@ -25,6 +25,8 @@ def index_tensor(reference):
 
 
 class _VolumetricPoolingBase(CeilMode, Module):
+    positive_ints = ('kT', 'kW', 'kH', 'dT', 'dW', 'dH', 'dilationT', 'dilationW', 'dilationH')
+    nonnegative_ints = ('padT', 'padW', 'padH')
     def __init__(self, kT, kW, kH, dT=None, dW=None, dH=None, padT=0, padW=0, padH=0,
                  dilationT=1, dilationW=1, dilationH=1):
         super().__init__()
