@@ -76,6 +76,13 @@ class Decoder:
                 self._ref(i)
         for i, e in enumerate(self.entries):
             self._fill(self.built[i], e, i)
+        for i, obj in enumerate(self.built):
+            # a module whose sizes or hyper-parameters no constructor could make is a malformed file
+            if callable(getattr(type(obj), 'validateState', None)):
+                try:
+                    obj.validateState()
+                except (ValueError, TypeError) as err:
+                    raise FormatError(f"object {i}: {err}") from None
         return self.value(self.root)
 
     # --- values and references ----------------------------------------------------------
