@@ -96,13 +96,23 @@ def _layout(arr):
     return None
 
 
-def _owner_bounds(arr):
-    """[start, end) addresses of the whole buffer ``arr`` views (the first owner of memory on its base chain)."""
+def _owner_bounds(arr, where):
+    """[start, end) addresses of the whole buffer ``arr`` views: the memory of the first owner on its base
+    chain (an array, or a bytes/mmap/ctypes buffer); ValueError when no owner can be found."""
     root = arr
-    while isinstance(root.base, np.ndarray):
-        root = root.base
-    if root.base is not None:    # an array over a foreign buffer (bytes, mmap, ctypes): measure that buffer
-        root = np.frombuffer(root.base, np.uint8)
+    while root.base is not None:
+        base = root.base
+        if isinstance(base, np.ndarray):
+            root = base
+        elif isinstance(getattr(base, 'base', None), np.ndarray):   # as_strided's interface holder
+            root = base.base
+        else:
+            try:
+                root = np.frombuffer(base, np.uint8)
+            except TypeError:
+                raise ValueError(f"{where}: cannot tell the extent of the buffer it views (a {type(base).__name__})") \
+                    from None
+            break
     start = root.ctypes.data
     return start, start + root.nbytes
 
@@ -135,7 +145,7 @@ def _native(routine, dtype, *operands):
             if layouts[-1] is None:
                 raise ValueError(f"{where} must have unit stride along one axis, got strides {arr.strides}")
         low, high = _byte_bounds(arr)
-        start, end = _owner_bounds(arr)
+        start, end = _owner_bounds(arr, where)
         if arr.size and (low < start or high > end):
             raise ValueError(f"{where} reaches outside its buffer (bytes {low - start} to {high - start} "
                              f"of {end - start})")

@@ -1,0 +1,143 @@
+"""Module.validateState: the state a constructor could have made (declared hyper-parameters in range,
+parameters of the sizes they imply, gradients like their parameters, everything of the module's type),
+checked by lg.load so a malformed file is refused with FormatError; accGradParameters's own checks."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from legonn.serialization import FormatError
+from tests.checks import assert_rejected
+from tests.robustness import catalog
+from tests.robustness.perturb import fake_cuda
+
+MODULE_NAMES = [n for n in catalog.concrete_names() if n not in catalog.CRITERIONS]
+
+
+@pytest.mark.parametrize('name', MODULE_NAMES)
+def test_every_module_is_valid_as_built_used_and_converted(name):
+    obj, x, _ = catalog.build(name)
+    assert obj.validateState() is obj
+    catalog.refresh(name, obj)
+    catalog.run(obj, x, None)
+    obj.validateState()
+    obj.double().validateState()
+
+
+def test_linear_with_a_1x1_grad_weight_is_malformed_and_backward_refuses_it():
+    m = nn.Linear(64, 64)
+    m.gradWeight = lg.FloatTensor(1, 1).zero()
+    with pytest.raises(ValueError, match=r"Linear\(64 -> 64\): expected gradient 0 to be a legonn.FloatTensor of "
+                                         r"size \(64, 64\) like its parameter, got legonn.FloatTensor of size \(1, 1\)"):
+        m.validateState()
+    x = lg.FloatTensor(8, 64).uniform()
+    out = m.forward(x)
+    assert_rejected(m, ValueError, r"Linear\(64 -> 64\): expected gradient 0", 'backward', x, out.clone())
+    assert_rejected(m, ValueError, r"Linear\(64 -> 64\): expected gradient 0", 'accGradParameters', x, out.clone())
+
+
+def test_acc_grad_parameters_checks_grad_output_and_input_like_update_grad_input():
+    m = nn.Linear(3, 2)
+    x = lg.FloatTensor(4, 3).uniform()
+    m.forward(x)
+    assert_rejected(m, ValueError, r"Linear\(3 -> 2\): expected gradOutput to be a legonn.FloatTensor of size "
+                                   r"\(4, 2\), got legonn.FloatTensor of size \(4, 5\)",
+                    'accGradParameters', x, lg.FloatTensor(4, 5).uniform())
+    assert_rejected(m, ValueError, r"Linear\(3 -> 2\): expected the input types and sizes of the last forward",
+                    'accGradParameters', lg.FloatTensor(5, 3).uniform(), lg.FloatTensor(4, 2).uniform())
+    # before any forward the module's own checks decide: gradOutput must be (input rows x outputSize)
+    fresh = nn.Linear(3, 2)
+    assert_rejected(fresh, ValueError, r"Linear\(3 -> 2\): expected gradOutput of size \(4, 2\), got \(4, 5\)",
+                    'accGradParameters', x, lg.FloatTensor(4, 5).uniform())
+
+
+@pytest.mark.parametrize('make,x', [
+    (lambda: nn.SpatialConvolution(2, 3, 3, 3), (2, 2, 5, 5)),
+    (lambda: nn.SpatialFullConvolution(2, 3, 3, 3), (2, 2, 3, 3)),
+    (lambda: nn.VolumetricConvolution(2, 2, 2, 2, 2), (1, 2, 3, 3, 3)),
+])
+def test_convolutions_refuse_a_grad_weight_unlike_the_weight(make, x):
+    m = make()
+    x = lg.FloatTensor(*x).uniform()
+    out = m.forward(x)
+    m.gradWeight = m.gradWeight.new(m.gradWeight.nElement() + 1).zero()
+    name = type(m).__name__
+    with pytest.raises(ValueError, match=rf"{name}\(.*\): expected gradient 0 to be a legonn.FloatTensor of size"):
+        m.validateState()
+    assert_rejected(m, ValueError, rf"{name}\(.*\): expected gradient 0", 'backward', x, out.clone())
+    assert_rejected(m, ValueError, rf"{name}\(.*\): expected gradient 0", 'accGradParameters', x, out.clone())
+
+
+@pytest.mark.parametrize('attr,value,match', [
+    ('kW', -3, r"SpatialAveragePooling: kW must be a positive integer, got -3"),
+    ('dH', 0, r"SpatialAveragePooling: dH must be a positive integer, got 0"),
+    ('padW', -1, r"SpatialAveragePooling: padW must be a non-negative integer, got -1"),
+    ('kH', 2.5, r"SpatialAveragePooling: kH must be a positive integer, got 2.5"),
+])
+def test_hostile_hyper_parameters_are_refused(attr, value, match):
+    m = nn.SpatialAveragePooling(2, 2)
+    setattr(m, attr, value)
+    with pytest.raises(ValueError, match=match):
+        m.validateState()
+
+
+def test_parameter_sizes_follow_the_hyper_parameters():
+    m = nn.SpatialConvolution(2, 3, 3, 3)
+    m.nOutputPlane = 4
+    with pytest.raises(ValueError, match=r"SpatialConvolution: weight must be of size 4x2x3x3, got \(3, 2, 3, 3\)"):
+        m.validateState()
+    bn = nn.BatchNormalization(3)
+    bn.running_var = lg.FloatTensor(5)
+    with pytest.raises(ValueError, match=r"BatchNormalization: running_var must be of size 3, got \(5,\)"):
+        bn.validateState()
+    bn.running_mean = 'not a tensor'
+    with pytest.raises(ValueError, match=r"BatchNormalization: malformed state"):
+        bn.validateState()
+
+
+def test_parameters_must_have_the_module_type_and_device():
+    m = nn.Linear(3, 2)
+    m.bias = m.bias.double()
+    with pytest.raises(TypeError, match=r"Linear: parameter 1 must be a legonn.FloatTensor \(the module's type\), "
+                                        r"got legonn.DoubleTensor"):
+        m.validateState()
+    m = nn.Linear(3, 2)
+    m.gradWeight = fake_cuda(m.gradWeight)
+    with pytest.raises(TypeError, match=r"Linear: gradient 0 must be a legonn.FloatTensor .*got legonn.CudaTensor"):
+        m.validateState()
+
+
+def test_containers_name_the_malformed_child():
+    seq = nn.Sequential().add(nn.Tanh()).add(nn.Concat(1).add(nn.Linear(3, 2)).add(nn.Linear(3, 4)))
+    seq.get(1).get(1).gradBias = lg.FloatTensor(7)
+    with pytest.raises(ValueError, match=r"Sequential\[1\] Concat\[1\] Linear\(3 -> 4\): expected gradient 1"):
+        seq.validateState()
+
+
+@pytest.mark.parametrize('corrupt', [
+    lambda: _with(nn.Linear(64, 64), gradWeight=lg.FloatTensor(1, 1)),
+    lambda: _with(nn.SpatialAveragePooling(2, 2), kW=-3),
+    lambda: _with(nn.SpatialMaxPooling(2, 2), dW=0),
+    lambda: _with(nn.SpatialConvolution(2, 3, 3, 3), gradWeight=lg.FloatTensor(3, 2, 3, 2)),
+    lambda: nn.Sequential().add(nn.Linear(3, 2)).add(_with(nn.TemporalConvolution(2, 2, 2), kW=-1)),
+], ids=['linear-1x1-gradWeight', 'avgpool-negative-kW', 'maxpool-zero-stride', 'conv-gradWeight', 'nested'])
+def test_load_refuses_a_malformed_module_with_format_error(tmp_path, corrupt):
+    path = str(tmp_path / 'bad.lg')
+    lg.save(path, corrupt())
+    with pytest.raises(FormatError, match=r"object \d+: "):
+        lg.load(path)
+
+
+def test_load_still_accepts_well_formed_modules(tmp_path):
+    model = nn.Sequential().add(nn.SpatialConvolution(1, 2, 3, 3)).add(nn.SpatialAveragePooling(2, 2))
+    path = str(tmp_path / 'good.lg')
+    lg.save(path, model)
+    loaded = lg.load(path)
+    x = lg.FloatTensor(1, 1, 6, 6).uniform()
+    np.testing.assert_array_equal(loaded.forward(x).numpy(), model.forward(x).numpy())
+
+
+def _with(module, **state):
+    for k, v in state.items():
+        setattr(module, k, v)
+    return module
