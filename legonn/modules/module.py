@@ -190,10 +190,19 @@ class Module(Typed):
         got and a gradOutput of the output's structure, types and sizes. Before any forward (or after
         clearState) the module's own input checks decide."""
         self.checkParameterGradients()
-        if self.checkGradTree(gradOutput, self.output, 'gradOutput'):
-            seen = self.__dict__.get('_forward_sizes')
-            if seen is not None and _sizes(input) != seen:
-                raise input_error(self, f"the input types and sizes of the last forward, {seen}", _sizes(input))
+        if self.checkGradTree(gradOutput, self.output, 'gradOutput') and '_forward_sizes' in self.__dict__:
+            self.checkForwardInput(input)
+
+    def checkForwardInput(self, input):
+        """Raise an error naming this module unless ``input`` has the types and sizes of the input of the last
+        forward (updateOutput) since construction, type() or clearState(): for a backward that reads what
+        forward kept (argmax indices, ...). Sizes, not values: another input of the same sizes passes."""
+        seen = self.__dict__.get('_forward_sizes')
+        if seen is None:
+            raise input_error(self, "a forward() on this input before backward()",
+                              "no forward since construction, type() or clearState()")
+        if _sizes(input) != seen:
+            raise input_error(self, f"the input types and sizes of the last forward, {seen}", _sizes(input))
 
     def checkGradTree(self, grad, output, where='gradOutput'):
         """True when ``grad`` matches ``output`` (a tensor or table of them) in structure, types and sizes;

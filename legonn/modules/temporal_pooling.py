@@ -171,6 +171,7 @@ class TemporalDynamicKMaxPooling(Module):
 
     def updateGradInput(self, input, gradOutput):
         x, is_batch, k = self._check(input)
+        self.checkForwardInput(input)   # the indices are frames of the input forward saw
         self.checkGradOutput(gradOutput, self.output)
         n, f = x.shape[0], x.shape[2]
         gi = self.bufferLike('gradInput', input).reshape(x.shape)

@@ -141,3 +141,25 @@ def _with(module, **state):
     for k, v in state.items():
         setattr(module, k, v)
     return module
+
+
+@pytest.mark.parametrize('make,seen,other', [
+    (lambda: nn.SpatialAdaptiveMaxPooling(2, 2), (1, 2, 5, 5), (1, 2, 4, 4)),
+    (lambda: nn.TemporalDynamicKMaxPooling(2), (5, 3), (4, 3)),
+])
+def test_poolings_with_saved_indices_refuse_backward_on_another_input(make, seen, other):
+    m = make()
+    out = m.forward(lg.FloatTensor(*seen).uniform())
+    go = out.clone().fill(1)
+    with pytest.raises(ValueError, match=rf"{type(m).__name__}.*: expected the input types and sizes of the last "
+                                         r"forward"):
+        m.backward(lg.FloatTensor(*other).uniform(), go)
+    fresh = make()
+    with pytest.raises(ValueError, match=r"expected a forward\(\) on this input before backward\(\)"):
+        fresh.backward(lg.FloatTensor(*seen).uniform(), go)
+    # the input forward saw still works, and its gradient lands on the maxima it picked
+    x = lg.FloatTensor(*seen).uniform()
+    out = m.forward(x)
+    gi = m.backward(x, out.clone().fill(1))
+    assert gi.sum() == out.nElement()
+    assert np.all(np.isin(out.numpy(), x.numpy()[gi.numpy() > 0]))   # windows may overlap: > 0
