@@ -101,3 +101,39 @@ def test_crafted_call_ends_in_a_clean_error(case):
     assert proc.returncode == 0, (f"{case}: the process ended with status {proc.returncode} "
                                   f"(negative: killed by that signal)\n{proc.stdout}\n{proc.stderr[-2000:]}")
     assert proc.stdout.startswith('CLEAN '), proc.stdout
+
+
+def _gpu_kernel_calls():
+    """(label, call) of RawKernel launches with operands that disagree with their geometry; the gateway
+    refuses them before CuPy is touched, so NumPy stand-ins show it on a machine without a GPU."""
+    import numpy as np
+
+    from legonn.tensor import cuda_kernels as gpu
+    f32 = np.float32
+    x = np.zeros((2, 3, 8, 8), f32)
+    geometry = ((3, 3), (1, 1), (0, 0), (1, 1))
+    return [
+        ('im2col out too small', lambda: gpu.im2col(x, *geometry, (6, 6), np.zeros((3, 3, 3, 2, 6, 5), f32)),
+         r"im2col: out must have shape \(3, 3, 3, 2, 6, 6\)"),
+        ('im2col zero stride', lambda: gpu.im2col(x, (3, 3), (0, 1), (0, 0), (1, 1), (6, 6),
+                                                  np.zeros((3, 3, 3, 2, 6, 6), f32)), r"im2col: stride must be"),
+        ('col2im cols of other counts', lambda: gpu.col2im(np.zeros((3, 3, 3, 2, 7, 6), f32), (8, 8), *geometry,
+                                                           (6, 6), np.zeros((2, 3, 8, 8), f32)),
+         r"col2im: cols must have shape \(3, 3, 3, 2, 6, 6\)"),
+        ('col2im strided out', lambda: gpu.col2im(np.zeros((3, 3, 3, 2, 6, 6), f32), (8, 8), *geometry, (6, 6),
+                                                  np.zeros((2, 3, 8, 16), f32)[..., ::2]), r"must be C-contiguous"),
+        ('max pool int64 argmax', lambda: gpu.max_pool_forward(x, *geometry, np.zeros((2, 3, 6, 6), f32),
+                                                               np.zeros((2, 3, 6, 6), np.int64)),
+         r"max_pool_forward: argmax must be int32"),
+        ('max pool backward argmax of other planes', lambda: gpu.max_pool_backward(
+            np.zeros((2, 3, 6, 6), f32), np.zeros((1, 3, 6, 6), np.int32), *geometry, np.zeros((2, 3, 8, 8), f32)),
+         r"max_pool_backward: argmax must have shape \(2, 3, 6, 6\)"),
+    ]
+
+
+@pytest.mark.parametrize('index', range(6))
+def test_gpu_kernel_gateway_refuses_operands_unlike_their_geometry(index):
+    label, call, match = _gpu_kernel_calls()[index]
+    with pytest.raises((ValueError, TypeError), match=match):
+        call()
+    assert len(_gpu_kernel_calls()) == 6, label
