@@ -27,7 +27,7 @@ import legonn as lg
 from legonn import nn
 from legonn.tensor import Tensor
 from tests.robustness import catalog
-from tests.robustness.perturb import leaves, noncontiguous, replace_leaf
+from tests.robustness.perturb import fresh, leaves, noncontiguous, replace_leaf
 
 WATCHDOG_SECONDS = 10
 CLEAN = (ValueError, TypeError)
@@ -48,21 +48,14 @@ def stride0(t):
     return t.narrow(0, 0, 1).expand(*t.size())
 
 
-def resized(t, sizes):
-    out = t.new(*sizes) if sizes else t.new(1).resize(())
-    if t.dtype.kind == 'f':
-        return out.uniform(-1, 1) if out.nElement() else out
-    return out.random(0, 2) if out.nElement() else out
-
-
 def variants(t):
     """(label, tensor) bad or unusual versions of one tensor."""
     sizes = list(t.size())
-    out = [('rank+1', resized(t, sizes + [2])), ('rank+1 front', resized(t, [2] + sizes))]
+    out = [('rank+1', fresh(t, sizes + [2])), ('rank+1 front', fresh(t, [2] + sizes))]
     if sizes:
-        out.append(('rank-1', resized(t, sizes[1:])))
-        out.append(('last+1', resized(t, sizes[:-1] + [sizes[-1] + 1])))
-        out.append(('first+1', resized(t, [sizes[0] + 1] + sizes[1:])))
+        out.append(('rank-1', fresh(t, sizes[1:])))
+        out.append(('last+1', fresh(t, sizes[:-1] + [sizes[-1] + 1])))
+        out.append(('first+1', fresh(t, [sizes[0] + 1] + sizes[1:])))
         out.append(('noncontiguous', noncontiguous(t)))
     for typename in ('legonn.DoubleTensor', 'legonn.LongTensor'):
         if t.type() != typename:
@@ -119,36 +112,36 @@ def classify(name, obj, call, inputs):
 
 def module_cases(name):
     """(case label, fresh object, input, zero-argument call returning gradInput or None)."""
-    def fresh():
+    def new_case():
         lg.manualSeed(7)
         obj, x, _ = catalog.build(name)
         catalog.refresh(name, obj)
         return obj, x
 
-    obj, x = fresh()
+    obj, x = new_case()
     for label, bad in tree_variants(x):
-        obj, _ = fresh()
+        obj, _ = new_case()
         yield f'forward+backward, input {label}', obj, bad, \
             lambda obj=obj, bad=bad: obj.backward(bad, catalog.grad_like(obj.forward(bad)))
-    obj, x = fresh()
+    obj, x = new_case()
     grad_out = catalog.grad_like(obj.forward(x))
     for label, bad in tree_variants(grad_out):
-        obj, x = fresh()
+        obj, x = new_case()
         obj.forward(x)
         yield f'backward, gradOutput {label}', obj, x, lambda obj=obj, x=x, bad=bad: obj.backward(x, bad)
-        obj, x = fresh()
+        obj, x = new_case()
         obj.forward(x)
         yield f'accGradParameters, gradOutput {label}', obj, None, \
             lambda obj=obj, x=x, bad=bad: obj.accGradParameters(x, bad)
     for label, bad in tree_variants(x):
-        obj, x = fresh()
+        obj, x = new_case()
         obj.forward(x)
         yield f'accGradParameters, input {label}', obj, None, \
             lambda obj=obj, bad=bad, g=grad_out: obj.accGradParameters(bad, g)
-    obj, x = fresh()
+    obj, x = new_case()
     yield 'accGradParameters before any forward', obj, None, lambda obj=obj, x=x: obj.accGradParameters(x, grad_out)
-    for i in range(len(fresh()[0].parameters()[1])):
-        obj, x = fresh()
+    for i in range(len(new_case()[0].parameters()[1])):
+        obj, x = new_case()
         grads = obj.parameters()[1]
         if isinstance(grads[i], Tensor):
             grads[i].set(grads[i].new(1, 1).zero())
@@ -157,20 +150,20 @@ def module_cases(name):
 
 
 def criterion_cases(name):
-    def fresh():
+    def new_case():
         lg.manualSeed(7)
         return catalog.build(name)
 
-    obj, x, target = fresh()
+    obj, x, target = new_case()
     for label, bad in tree_variants(x):
-        obj, _, _ = fresh()
+        obj, _, _ = new_case()
         yield f'forward+backward, input {label}', obj, bad, \
             lambda obj=obj, bad=bad, t=target: (obj.forward(bad, t), obj.backward(bad, t))[1]
-        obj, _, _ = fresh()
+        obj, _, _ = new_case()
         yield f'backward alone, input {label}', obj, bad, lambda obj=obj, bad=bad, t=target: obj.backward(bad, t)
     if isinstance(target, (Tensor, list)):
         for label, bad in tree_variants(target):
-            obj, _, _ = fresh()
+            obj, _, _ = new_case()
             yield f'forward+backward, target {label}', obj, x, \
                 lambda obj=obj, bad=bad, x=x: (obj.forward(x, bad), obj.backward(x, bad))[1]
 
