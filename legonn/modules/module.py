@@ -110,7 +110,6 @@ class Module(Typed):
         """``updateGradInput`` then ``accGradParameters``; returns ``gradInput``."""
         input, gradOutput = as_tensor_tree(input), as_tensor_tree(gradOutput)
         try:
-            self.checkParameterGradients()
             self.updateGradInput(input, gradOutput)
             self.accGradParameters(input, gradOutput, scale)
         except CAUGHT as err:

@@ -96,10 +96,19 @@ def _layout(arr):
     return None
 
 
-def _owner_bounds(arr, where):
-    """[start, end) addresses of the whole buffer ``arr`` views: the memory of the first owner on its base
-    chain (an array, or a bytes/mmap/ctypes buffer); ValueError when no owner can be found."""
+def _outside_its_buffer(arr, where):
+    """None when every element of ``arr`` lies inside the buffer it views, else how far it reaches.
+
+    A chain of NumPy-made views (slices, reshapes, ``np.ndarray(buffer=...)``, a strides change) is
+    checked by NumPy when each view is made, so only a chain with a foreign link (``as_strided``'s
+    interface holder, a bytes/mmap/ctypes buffer) needs its addresses compared; ValueError when the
+    extent of such a buffer cannot be found.
+    """
     root = arr
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if root.base is None:
+        return None
     while root.base is not None:
         base = root.base
         if isinstance(base, np.ndarray):
@@ -113,8 +122,11 @@ def _owner_bounds(arr, where):
                 raise ValueError(f"{where}: cannot tell the extent of the buffer it views (a {type(base).__name__})") \
                     from None
             break
-    start = root.ctypes.data
-    return start, start + root.nbytes
+    start, end = root.ctypes.data, root.ctypes.data + root.nbytes
+    low, high = _byte_bounds(arr)
+    if arr.size and (low < start or high > end):
+        return f"bytes {low - start} to {high - start} of {end - start}"
+    return None
 
 
 def _native(routine, dtype, *operands):
@@ -135,7 +147,7 @@ def _native(routine, dtype, *operands):
             raise TypeError(f"{where} must be {np.dtype(dtype)}, got {arr.dtype}")
         if arr.shape != tuple(shape):
             raise ValueError(f"{where} must have shape {tuple(shape)}, got {arr.shape}")
-        if arr.ctypes.data % arr.itemsize:
+        if not arr.flags.aligned:
             raise ValueError(f"{where} is not aligned to its {arr.itemsize}-byte elements")
         if layout is None:
             if not arr.flags.c_contiguous:
@@ -144,11 +156,9 @@ def _native(routine, dtype, *operands):
             layouts.append(_layout(arr))
             if layouts[-1] is None:
                 raise ValueError(f"{where} must have unit stride along one axis, got strides {arr.strides}")
-        low, high = _byte_bounds(arr)
-        start, end = _owner_bounds(arr, where)
-        if arr.size and (low < start or high > end):
-            raise ValueError(f"{where} reaches outside its buffer (bytes {low - start} to {high - start} "
-                             f"of {end - start})")
+        outside = _outside_its_buffer(arr, where)
+        if outside:
+            raise ValueError(f"{where} reaches outside its buffer ({outside})")
     table = {'gemm': _GEMM, 'axpby': _AXPBY, 'omatcopy': _OMATCOPY}[routine]
     return table[np.dtype(dtype)], layouts
 
