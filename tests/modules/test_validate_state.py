@@ -163,3 +163,37 @@ def test_poolings_with_saved_indices_refuse_backward_on_another_input(make, seen
     gi = m.backward(x, out.clone().fill(1))
     assert gi.sum() == out.nElement()
     assert np.all(np.isin(out.numpy(), x.numpy()[gi.numpy() > 0]))   # windows may overlap: > 0
+
+
+class _UserScale(nn.Module):
+    """A user's module, written the Torch7 way without any checks of its own: y = w * x for 1-D x."""
+
+    def __init__(self, n):
+        super().__init__()
+        self.weight = lg.FloatTensor(n).fill(2)
+        self.gradWeight = lg.FloatTensor(n).zero()
+
+    def updateOutput(self, input):
+        self.output = input.clone().cmul(self.weight)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        self.gradInput = gradOutput.clone().cmul(self.weight)
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        self.gradWeight.array += scale * gradOutput.array * input.array   # would broadcast a 1-element gradOutput
+
+
+def test_a_users_module_gets_the_accumulation_checks_without_writing_them():
+    m = _UserScale(3)
+    x = lg.FloatTensor(3).uniform()
+    m.forward(x)
+    assert_rejected(m, ValueError, r"_UserScale: expected gradOutput to be a legonn.FloatTensor of size \(3,\), got "
+                                   r"legonn.FloatTensor of size \(1,\)", 'accGradParameters', x, lg.FloatTensor(1))
+    m.gradWeight = lg.FloatTensor(1).zero()
+    with pytest.raises(ValueError, match=r"_UserScale: expected gradient 0 to be a legonn.FloatTensor of size \(3,\)"):
+        m.accGradParameters(x, x.clone())
+    m.gradWeight = lg.FloatTensor(3).zero()
+    m.accGradParameters(x, x.clone().fill(1), 0.5)
+    np.testing.assert_allclose(m.gradWeight.numpy(), 0.5 * x.numpy())
