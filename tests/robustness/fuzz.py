@@ -133,6 +133,9 @@ def module_cases(name):
         obj.forward(x)
         yield f'accGradParameters, gradOutput {label}', obj, None, \
             lambda obj=obj, x=x, bad=bad: obj.accGradParameters(x, bad)
+        obj, x = new_case()
+        yield f'accGradParameters before any forward, gradOutput {label}', obj, None, \
+            lambda obj=obj, x=x, bad=bad: obj.accGradParameters(x, bad)
     for label, bad in tree_variants(x):
         obj, x = new_case()
         obj.forward(x)
