@@ -140,6 +140,8 @@ class TemporalDynamicKMaxPooling(Module):
     0-based frame of each kept value.
     """
 
+    positive_ints = ('minK',)
+
     def __init__(self, minK, factor=0):
         super().__init__()
         check_hyper('TemporalDynamicKMaxPooling', positive=dict(minK=minK))

@@ -225,6 +225,8 @@ class VolumetricFractionalMaxPooling(Module):
     regions across calls; ``indices`` hold flat indices into each plane.
     """
 
+    positive_ints = ('poolSizeT', 'poolSizeW', 'poolSizeH')
+
     def __init__(self, poolSizeT, poolSizeW, poolSizeH, arg1, arg2, arg3):
         super().__init__()
         check_hyper('VolumetricFractionalMaxPooling',

@@ -197,3 +197,33 @@ def test_a_users_module_gets_the_accumulation_checks_without_writing_them():
     m.gradWeight = lg.FloatTensor(3).zero()
     m.accGradParameters(x, x.clone().fill(1), 0.5)
     np.testing.assert_allclose(m.gradWeight.numpy(), 0.5 * x.numpy())
+
+
+def _declared_cases():
+    cases = []
+    for name in MODULE_NAMES:
+        cls = nn.registry[name]
+        cases += [pytest.param(name, attr, bad, id=f"{name}-{attr}={bad}")
+                  for attr in cls.positive_ints for bad in (0, -3, 1.5)]
+        cases += [pytest.param(name, attr, bad, id=f"{name}-{attr}={bad}")
+                  for attr in cls.nonnegative_ints for bad in (-1, '2')]
+    return cases
+
+
+@pytest.mark.parametrize('name,attr,bad', _declared_cases())
+def test_every_declared_hyper_parameter_refuses_hostile_values(name, attr, bad):
+    obj, _, _ = catalog.build(name)
+    setattr(obj, attr, bad)
+    with pytest.raises(ValueError, match=rf"{name}: {attr} must be a (positive|non-negative) integer, got {bad!r}"):
+        obj.validateState()
+    delattr(obj, attr)
+    if attr not in type(obj).__dict__ and not any(attr in vars(k) for k in type(obj).__mro__):
+        with pytest.raises(ValueError, match=rf"{name}: hyper-parameter {attr} is missing"):
+            obj.validateState()
+
+
+def test_hyper_parameters_are_declared_for_the_geometry_modules():
+    declared = {n for n in MODULE_NAMES if nn.registry[n].positive_ints}
+    geometry = {n for n in MODULE_NAMES if n.startswith(('Spatial', 'Volumetric', 'Temporal'))
+                and ('Convolution' in n or 'Pooling' in n)}
+    assert geometry - declared == set()
