@@ -27,8 +27,9 @@ def test_every_module_is_valid_as_built_used_and_converted(name):
 def test_linear_with_a_1x1_grad_weight_is_malformed_and_backward_refuses_it():
     m = nn.Linear(64, 64)
     m.gradWeight = lg.FloatTensor(1, 1).zero()
-    with pytest.raises(ValueError, match=r"Linear\(64 -> 64\): expected gradient 0 to be a legonn.FloatTensor of "
-                                         r"size \(64, 64\) like its parameter, got legonn.FloatTensor of size \(1, 1\)"):
+    with pytest.raises(ValueError, match=r"Linear\(64 -> 64\): expected gradient 0 to be a legonn.FloatTensor "
+                                         r"of size \(64, 64\) like its parameter, got legonn.FloatTensor of size "
+                                         r"\(1, 1\)"):
         m.validateState()
     x = lg.FloatTensor(8, 64).uniform()
     out = m.forward(x)
