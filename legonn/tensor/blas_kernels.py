@@ -96,7 +96,7 @@ def _layout(arr):
     return None
 
 
-def _outside_its_buffer(arr, where):
+def _outside_its_buffer(arr, routine, name):
     """None when every element of ``arr`` lies inside the buffer it views, else how far it reaches.
 
     A chain of NumPy-made views (slices, reshapes, ``np.ndarray(buffer=...)``, a strides change) is
@@ -119,14 +119,29 @@ def _outside_its_buffer(arr, where):
             try:
                 root = np.frombuffer(base, np.uint8)
             except TypeError:
-                raise ValueError(f"{where}: cannot tell the extent of the buffer it views (a {type(base).__name__})") \
-                    from None
+                raise ValueError(f"blas_kernels.{routine}: {name}: cannot tell the extent of the buffer it views "
+                                 f"(a {type(base).__name__})") from None
             break
     start, end = root.ctypes.data, root.ctypes.data + root.nbytes
     low, high = _byte_bounds(arr)
     if arr.size and (low < start or high > end):
         return f"bytes {low - start} to {high - start} of {end - start}"
     return None
+
+
+def _refuse(where, arr, shape, dtype, layout):
+    """Raise the error that says why ``arr`` cannot be a native operand of ``shape`` and ``dtype``."""
+    if type(arr) is not np.ndarray:
+        raise TypeError(f"{where} must be a NumPy array, got {type(arr).__name__}")
+    if arr.dtype != dtype:
+        raise TypeError(f"{where} must be {np.dtype(dtype)}, got {arr.dtype}")
+    if arr.shape != shape:
+        raise ValueError(f"{where} must have shape {shape}, got {arr.shape}")
+    if not arr.flags.aligned:
+        raise ValueError(f"{where} is not aligned to its {arr.itemsize}-byte elements")
+    if layout is None:
+        raise ValueError(f"{where} must be contiguous, got strides {arr.strides}")
+    raise ValueError(f"{where} must have unit stride along one axis, got strides {arr.strides}")
 
 
 def _native(routine, dtype, *operands):
@@ -140,25 +155,17 @@ def _native(routine, dtype, *operands):
     """
     layouts = []
     for name, arr, shape, layout in operands:
-        where = f"blas_kernels.{routine}: {name}"
-        if type(arr) is not np.ndarray:
-            raise TypeError(f"{where} must be a NumPy array, got {type(arr).__name__}")
-        if arr.dtype != dtype:
-            raise TypeError(f"{where} must be {np.dtype(dtype)}, got {arr.dtype}")
-        if arr.shape != tuple(shape):
-            raise ValueError(f"{where} must have shape {tuple(shape)}, got {arr.shape}")
-        if not arr.flags.aligned:
-            raise ValueError(f"{where} is not aligned to its {arr.itemsize}-byte elements")
-        if layout is None:
-            if not arr.flags.c_contiguous:
-                raise ValueError(f"{where} must be contiguous, got strides {arr.strides}")
-        else:
-            layouts.append(_layout(arr))
-            if layouts[-1] is None:
-                raise ValueError(f"{where} must have unit stride along one axis, got strides {arr.strides}")
-        outside = _outside_its_buffer(arr, where)
+        # one cheap test for the common case; the message is worked out only for a refusal
+        fits = type(arr) is np.ndarray and (arr.dtype is dtype or arr.dtype == dtype) and arr.shape == shape \
+            and arr.flags.aligned
+        lay = _layout(arr) if fits and layout is not None else None
+        if not fits or (not arr.flags.c_contiguous if layout is None else lay is None):
+            _refuse(f"blas_kernels.{routine}: {name}", arr, shape, dtype, layout)
+        if layout is not None:
+            layouts.append(lay)
+        outside = _outside_its_buffer(arr, routine, name)
         if outside:
-            raise ValueError(f"{where} reaches outside its buffer ({outside})")
+            raise ValueError(f"blas_kernels.{routine}: {name} reaches outside its buffer ({outside})")
     table = {'gemm': _GEMM, 'axpby': _AXPBY, 'omatcopy': _OMATCOPY}[routine]
     return table[np.dtype(dtype)], layouts
 
