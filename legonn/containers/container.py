@@ -59,6 +59,18 @@ class Container(Module):
             grads.extend(g)
         return params, grads
 
+    def validateState(self):
+        """Every child's ``validateState`` (errors name the child's path); the children must be modules."""
+        for i, m in enumerate(self.modules):
+            if not isinstance(m, Module):
+                raise TypeError(f"{type(self).__name__}[{i}]: expected an nn module, got a {type(m).__name__}")
+            try:
+                m.validateState()
+            except CAUGHT as err:
+                add_path(err, f"{type(self).__name__}[{i}]", m)
+                raise
+        return self
+
     def zeroGradParameters(self):
         for m in self.modules:
             m.zeroGradParameters()

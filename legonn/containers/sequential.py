@@ -86,6 +86,7 @@ class Sequential(Container):
     def backward(self, input, gradOutput=None, scale=1):
         input, gradOutput = as_tensor_tree(input), as_input_tree(gradOutput)
         self._check_backward_input(input)
+        self.checkParameterGradients()   # before the last child accumulates, not when an earlier one fails
         current = gradOutput
         for i in range(len(self.modules) - 1, -1, -1):
             current = self.run_child(i, 'backward', self._input_of(i, input), current, scale)

@@ -15,6 +15,7 @@ class JustElement(Module):
         return self.output
 
     def updateGradInput(self, input, gradOutput):
+        self.checkGradTree(gradOutput, input[0] if isinstance(input, (list, tuple)) and input else input)
         self.gradInput = [gradOutput]
         return self.gradInput
 
@@ -37,6 +38,7 @@ class JustTable(Module):
             got = f"a list of {len(gradOutput)}" if isinstance(gradOutput, (list, tuple)) else \
                 type(gradOutput).__name__
             raise input_error(self, "a gradOutput table (list) of one element", got, TypeError)
+        self.checkGradTree(gradOutput[0], input)
         self.gradInput = gradOutput[0]
         return self.gradInput
 

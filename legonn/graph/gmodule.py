@@ -241,6 +241,7 @@ class gModule(Container):
         """
         input, gradOutput = as_tensor_tree(input), as_input_tree(gradOutput)
         try:
+            self.checkParameterGradients()
             self._propagate(gradOutput)
             self._accumulate(scale)
         except CAUGHT as err:

@@ -20,6 +20,10 @@ class BatchNormalization(Module):
     ``running_var`` at 1. In evaluate mode an input without the batch axis is accepted too.
     """
 
+    def parameterSizes(self):
+        features = self.running_mean._size[:1]   # nOutput: every per-feature tensor follows running_mean
+        return {'running_mean': (None,), 'running_var': features, 'weight': features, 'bias': features}
+
     nDim = 2
 
     def __init__(self, nOutput, eps=1e-5, momentum=0.1, affine=True):

@@ -1,4 +1,5 @@
 """Identity: output = input, gradInput = gradOutput (no copies)."""
+from ..tensor import Tensor
 from .module import Module
 
 
@@ -12,6 +13,10 @@ class Identity(Module):
         return self.output
 
     def updateGradInput(self, input, gradOutput):
+        # an empty tensor is Torch7's "no gradient" (what a module without updateGradInput, such as
+        # char-rnn's OneHot, gives back): it passes through like any other; everything else must match
+        if not (isinstance(gradOutput, Tensor) and gradOutput.nElement() == 0):
+            self.checkGradTree(gradOutput, input)
         self.gradInput = gradOutput
         return self.gradInput
 

@@ -103,6 +103,10 @@ class Kmeans(Module):
         self.bufferLike('gradInput', input)[...] = 0
         return self.gradInput
 
+    def checkAccumulation(self, input, gradOutput):
+        # the k-means step reads only the input's assignment: gradOutput is ignored (may be None)
+        self.checkParameterGradients()
+
     def accGradParameters(self, input, gradOutput, scale=1):
         scale = self.scale if self.scale is not None else scale
         if scale <= 0:

@@ -15,6 +15,11 @@ class LayerNormalization(Module):
     ``(batch, nOutput)``.
     """
 
+    positive_ints = ('nOutput',)
+
+    def parameterSizes(self):
+        return {'weight': (self.nOutput,), 'bias': (self.nOutput,)}
+
     def __init__(self, nOutput, bias=0, eps=1e-10, affine=True):
         super().__init__()
         check_hyper('LayerNormalization', positive=dict(nOutput=nOutput))

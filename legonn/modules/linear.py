@@ -14,6 +14,10 @@ class Linear(Module):
     ``(outputSize,)``; ``Linear(n, m, bias=False)`` or ``noBias()`` drops the bias.
     """
 
+    def parameterSizes(self):
+        rows = self.weight._size[:1]   # the weight's own sizes are the hyper-parameters; the bias follows
+        return {'weight': (None, None), 'bias': rows}
+
     def __init__(self, inputSize, outputSize, bias=True):
         super().__init__()
         for name, v in (('inputSize', inputSize), ('outputSize', outputSize)):
@@ -64,11 +68,16 @@ class Linear(Module):
             out += self.bias.array
         return output
 
-    def updateGradInput(self, input, gradOutput):
+    def _check_backward(self, input, gradOutput):
+        """The input checks, and a gradOutput of the weight's type sized (input rows x outputSize)."""
         self._check(input)
         self.checkSameType(gradOutput, self.weight, 'gradOutput')
-        if gradOutput._size != self.output._size:
-            raise input_error(self, f"gradOutput of size {tuple(self.output.size())}", tuple(gradOutput.size()))
+        expected = input._size[:-1] + (self.weight._size[0],)
+        if gradOutput._size != expected:
+            raise input_error(self, f"gradOutput of size {expected}", tuple(gradOutput.size()))
+
+    def updateGradInput(self, input, gradOutput):
+        self._check_backward(input, gradOutput)
         if self.gradInput is None:   # Torch7's idiom for a first layer: no gradient w.r.t. the data
             return None
         gi = self.bufferLike('gradInput', input)
@@ -76,7 +85,7 @@ class Linear(Module):
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):
-        self._check(input)
+        self._check_backward(input, gradOutput)
         go, x = gradOutput.array, input.array
         if x.ndim == 1:
             go, x = go[None, :], x[None, :]

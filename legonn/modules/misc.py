@@ -198,6 +198,7 @@ class PrintSize(Module):
         return self.output
 
     def updateGradInput(self, input, gradOutput):
+        self.checkGradTree(gradOutput, input)
         print(f"{self.prefix}:gradOutput\n{describe(gradOutput)}")
         self.gradInput = gradOutput
         return self.gradInput

@@ -14,10 +14,11 @@ type(), cuda(), clone(), share(), getParameters(), clearState(), repr and the
 snake_case aliases then work without extra code.
 """
 import copy
+import functools
 
-from ..tensor import as_tensor_tree, default_class
+from ..tensor import Tensor, as_tensor_tree, default_class
 from .contract_inputs import CONTRACT_METHODS, accept_arrays, as_input_tree
-from .errors import name_outer
+from .errors import check_hyper, input_error, name_outer
 from .flatten import flatten_parameters
 from .typed import Typed
 
@@ -34,6 +35,36 @@ def is_graph_node_arg(arg):
     return not arg or any(getattr(a, 'is_graph_node', False) or isinstance(a, Module) for a in arg)
 
 
+def _sizes(tree):
+    """The type and size of each tensor of a tensor or (nested) table; None for anything else."""
+    if isinstance(tree, Tensor):
+        return tree._typename, tree._size
+    if isinstance(tree, (list, tuple)):
+        return [_sizes(v) for v in tree]
+    return None
+
+
+def _recording_forward(update_output):
+    """``update_output`` that remembers the sizes of the input it worked on (accGradParameters compares)."""
+    @functools.wraps(update_output)
+    def updateOutput(self, input):
+        output = update_output(self, input)
+        self._forward_sizes = _sizes(input)   # dropped by type() and clearState()
+        return output
+    updateOutput.wrapped = True
+    return updateOutput
+
+
+def _checked_accumulation(acc):
+    """``acc`` (a class's own accGradParameters) behind ``checkAccumulation``."""
+    @functools.wraps(acc)
+    def accGradParameters(self, input, gradOutput, scale=1):
+        self.checkAccumulation(input, gradOutput)
+        return acc(self, input, gradOutput, scale)
+    accGradParameters.wrapped = True
+    return accGradParameters
+
+
 class Module(Typed):
     """Base class of every layer and container."""
 
@@ -43,6 +74,13 @@ class Module(Typed):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        # wrapped here, once per class, so no module (a user's included) can accumulate into a gradient of
+        # the wrong size, or from an input or gradOutput other than forward's: writes could go out of bounds
+        for name, wrap in (('updateOutput', _recording_forward), ('accGradParameters', _checked_accumulation)):
+            method = cls.__dict__.get(name)
+            if method is not None and not getattr(method, 'wrapped', False):
+                setattr(cls, name, wrap(method))
+        # arrays become tensors outermost, so the checks above see tensors
         accept_arrays(cls, CONTRACT_METHODS, lambda module, gradOutput: as_input_tree(gradOutput))
 
     def __init__(self):
@@ -92,6 +130,106 @@ class Module(Typed):
             self.accGradParameters(input, gradOutput, -lr)
         finally:
             self.gradWeight, self.gradBias = grad_weight, grad_bias
+
+    # --- well-formed state (what lg.load checks) ---------------------------------------
+    # Declared per class: attributes that must be positive integers (kernel sizes, strides, plane counts) and
+    # non-negative ones (paddings), as the constructor requires them; validateState checks them.
+    positive_ints = ()
+    nonnegative_ints = ()
+
+    def parameterSizes(self):
+        """{parameter name: sizes its hyper-parameters imply (None: any size on that axis)}; a class with
+        parameters states them here (checked by validateState; a parameter that is None is skipped)."""
+        return {}
+
+    def validateState(self):
+        """Raise ValueError/TypeError naming this module unless its state is one its constructor could have
+        made: declared integer hyper-parameters in range, parameters of the sizes ``parameterSizes``
+        states, and every parameter and gradient a tensor of the module's type (so on its device) with the
+        gradient sized like its parameter. ``lg.load`` calls it on every module it rebuilds."""
+        name = type(self).__name__
+        missing = [a for a in self.positive_ints + self.nonnegative_ints if a not in self.__dict__
+                   and not hasattr(type(self), a)]
+        if missing:
+            raise ValueError(f"{name}: hyper-parameter {missing[0]} is missing")
+        check_hyper(name, positive={a: getattr(self, a) for a in self.positive_ints},
+                    nonnegative={a: getattr(self, a) for a in self.nonnegative_ints})
+        try:
+            declared = self.parameterSizes()
+        except (AttributeError, IndexError, TypeError) as err:   # a tensor it reads is missing or not one
+            raise ValueError(f"{name}: malformed state ({type(err).__name__}: {err})") from None
+        for attr, sizes in declared.items():
+            t = self.__dict__.get(attr)
+            if t is None:
+                continue
+            if not isinstance(t, Tensor):
+                raise TypeError(f"{name}: {attr} must be a tensor, got a {type(t).__name__}")
+            if len(t._size) != len(sizes) or any(e is not None and e != s for e, s in zip(sizes, t._size)):
+                shown = 'x'.join('*' if e is None else str(e) for e in sizes)
+                raise ValueError(f"{name}: {attr} must be of size {shown}, got {tuple(t._size)}")
+        params, grads = self.parameters()
+        for i, t in enumerate(params + grads):
+            what = f"parameter {i}" if i < len(params) else f"gradient {i - len(params)}"
+            if not isinstance(t, Tensor):
+                raise TypeError(f"{name}: {what} must be a tensor, got a {type(t).__name__}")
+            if t._typename != self._type:
+                raise TypeError(f"{name}: {what} must be a {self._type} (the module's type), got {t._typename}")
+        self.checkParameterGradients()
+        return self
+
+    # --- checks before accumulating --------------------------------------------------
+    def checkParameterGradients(self):
+        """Raise an error naming this module unless each gradient of ``parameters()`` (the whole tree's,
+        for a container) has its parameter's type and size."""
+        params, grads = self.parameters()
+        for i, (p, g) in enumerate(zip(params, grads)):
+            if isinstance(p, Tensor) and (type(g) is not type(p) or g._size != p._size):
+                got = f"{g.type()} of size {tuple(g.size())}" if isinstance(g, Tensor) else f"a {type(g).__name__}"
+                raise input_error(self, f"gradient {i} to be a {p.type()} of size {tuple(p.size())} like its "
+                                  "parameter", got)
+
+    def checkAccumulation(self, input, gradOutput):
+        """What every accGradParameters checks first: ``checkParameterGradients`` and, once a forward has
+        filled the output (Torch7's contract: forward ran on this input), an input of the sizes forward
+        got and a gradOutput of the output's structure, types and sizes. Before any forward (or after
+        clearState) the module's own input checks decide."""
+        self.checkParameterGradients()
+        if self.checkGradTree(gradOutput, self.output, 'gradOutput') and '_forward_sizes' in self.__dict__:
+            self.checkForwardInput(input)
+
+    def checkForwardInput(self, input):
+        """Raise an error naming this module unless ``input`` has the types and sizes of the input of the last
+        forward (updateOutput) since construction, type() or clearState(): for a backward that reads what
+        forward kept (argmax indices, ...). Sizes, not values: another input of the same sizes passes."""
+        seen = self.__dict__.get('_forward_sizes')
+        if seen is None:
+            raise input_error(self, "a forward() on this input before backward()",
+                              "no forward since construction, type() or clearState()")
+        if _sizes(input) != seen:
+            raise input_error(self, f"the input types and sizes of the last forward, {seen}", _sizes(input))
+
+    def checkGradTree(self, grad, output, where='gradOutput'):
+        """True when ``grad`` matches ``output`` (a tensor or table of them) in structure, types and sizes;
+        False when ``output`` is empty (no forward yet, or clearState since), nothing to compare; raises an
+        error naming this module otherwise."""
+        if isinstance(output, Tensor):
+            if output._size == (0,):
+                return False
+            if type(grad) is not type(output) or grad._size != output._size:
+                got = f"{grad.type()} of size {tuple(grad.size())}" if isinstance(grad, Tensor) else \
+                    f"a {type(grad).__name__}"
+                raise input_error(self, f"{where} to be a {output.type()} of size {tuple(output.size())}", got)
+        elif isinstance(output, (list, tuple)):
+            if not isinstance(grad, (list, tuple)) or len(grad) != len(output):
+                got = f"a table of {len(grad)}" if isinstance(grad, (list, tuple)) else f"a {type(grad).__name__}"
+                raise input_error(self, f"{where} to be a table of {len(output)}", got)
+            return all([self.checkGradTree(g, o, f"{where}[{i}]") for i, (g, o) in enumerate(zip(grad, output))])
+        return True
+
+    def type(self, typename=None, cache=None):
+        if typename is not None:
+            self.__dict__.pop('_forward_sizes', None)   # the recorded input types no longer apply
+        return super().type(typename, cache)
 
     # --- parameters ---------------------------------------------------------
     def parameters(self):
@@ -154,6 +292,7 @@ class Module(Typed):
     # --- state --------------------------------------------------------------------
     def clearState(self, *names):
         """Empty ``output``, ``gradInput`` and the named buffers (they refill on the next call)."""
+        self.__dict__.pop('_forward_sizes', None)
         return self.clearBuffers('output', 'gradInput', *names)
 
     # --- tree walking ------------------------------------------------------------

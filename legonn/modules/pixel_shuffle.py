@@ -9,6 +9,8 @@ class PixelShuffle(Module):
     Output pixel ``(c, h * r + i, w * r + j)`` is input ``(c * r^2 + i * r + j, h, w)``, as Torch7.
     """
 
+    positive_ints = ('upscaleFactor',)
+
     def __init__(self, upscaleFactor):
         super().__init__()
         check_hyper('PixelShuffle', positive=dict(upscaleFactor=upscaleFactor))

@@ -206,11 +206,13 @@ class Unsqueeze(Module):
         return pos
 
     def updateOutput(self, input):
-        view_buffer(self, 'output', input.unsqueeze(self._position(input)))
+        pos = self._position(input)   # checks the input is a tensor before its methods are used
+        view_buffer(self, 'output', input.unsqueeze(pos))
         return self.output
 
     def updateGradInput(self, input, gradOutput):
-        check_size(self, gradOutput, input.unsqueeze(self._position(input)).size())
+        pos = self._position(input)
+        check_size(self, gradOutput, input.unsqueeze(pos).size())
         return _grad_as_input(self, input, gradOutput)
 
     def __repr__(self):

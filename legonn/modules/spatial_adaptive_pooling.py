@@ -19,6 +19,7 @@ def adaptive_bounds(size, out):
 
 
 class _Adaptive2d(Module):
+    positive_ints = ('W', 'H')
     def __init__(self, W, H):
         super().__init__()
         check_hyper(type(self).__name__, positive=dict(W=W, H=H))
@@ -106,8 +107,8 @@ class SpatialAdaptiveMaxPooling(_Adaptive2d):
 
     def updateGradInput(self, input, gradOutput):
         x, go = self._check(input, gradOutput)
-        if self.__dict__.get('indices') is None or tuple(self.indices.size()) != tuple(gradOutput.size()):
-            raise input_error(self, "a forward() on this input before backward()", "no matching forward")
+        # the indices are positions in the planes forward saw: another plane size would misplace them
+        self.checkForwardInput(input)
         xp = input.xp
         n, c, h, w = x.shape
         gi = self._out('gradInput', input, tuple(input.size()))

@@ -196,6 +196,12 @@ class SpatialConvolution(_KernelParameters, _Convolution2d):
     ``noBias()`` drops the bias. Setting ``gradInput = None`` skips the input gradient (a first layer).
     """
 
+    positive_ints = ('nInputPlane', 'nOutputPlane', 'kW', 'kH', 'dW', 'dH')
+    nonnegative_ints = ('padW', 'padH')
+
+    def parameterSizes(self):
+        return {'weight': (self.nOutputPlane, self.nInputPlane, self.kH, self.kW), 'bias': (self.nOutputPlane,)}
+
     def __init__(self, nInputPlane, nOutputPlane, kW, kH, dW=1, dH=1, padW=0, padH=None):
         super().__init__()
         padH = padW if padH is None else padH

@@ -16,6 +16,9 @@ class SpatialConvolutionLocal(Module):
     ``bias`` ``(nOutputPlane, oH, oW)``. One batched GEMM over output positions.
     """
 
+    positive_ints = ('nInputPlane', 'nOutputPlane', 'iW', 'iH', 'kW', 'kH', 'dW', 'dH', 'oW', 'oH')
+    nonnegative_ints = ('padW', 'padH')
+
     def __init__(self, nInputPlane, nOutputPlane, iW, iH, kW, kH, dW=1, dH=1, padW=0, padH=None):
         super().__init__()
         padH = padW if padH is None else padH

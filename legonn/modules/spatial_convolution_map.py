@@ -64,6 +64,12 @@ def _table(owner, connTable):
 class _MapParameters:
     """Shared construction and Torch7's fan-in initialisation of the map convolutions."""
 
+    positive_ints = ('kW', 'kH', 'dW', 'dH', 'nInputPlane', 'nOutputPlane')
+
+    def parameterSizes(self):
+        return {'connTable': (None, 2), 'weight': (self.connTable._size[0], self.kH, self.kW),
+                'bias': (self.nOutputPlane,)}
+
     def _init_map(self, connTable, kW, kH, dW, dH):
         name = type(self).__name__
         check_hyper(name, positive=dict(kW=kW, kH=kH, dW=dW, dH=dH))

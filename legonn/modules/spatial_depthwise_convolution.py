@@ -15,6 +15,13 @@ class SpatialDepthWiseConvolution(_KernelParameters, _Convolution2d):
     nOutputPlane = nInputPlane * depthwiseMultiplier. It runs as a grouped convolution.
     """
 
+    positive_ints = ('nInputPlane', 'depthwiseMultiplier', 'kW', 'kH', 'dW', 'dH')
+    nonnegative_ints = ('padW', 'padH')
+
+    def parameterSizes(self):
+        return {'weight': (self.depthwiseMultiplier, self.nInputPlane, self.kH, self.kW),
+                'bias': (self.depthwiseMultiplier, self.nInputPlane)}
+
     def __init__(self, nInputPlane, depthwiseMultiplier, kW, kH, dW=1, dH=1, padW=0, padH=None):
         super().__init__()
         padH = padW if padH is None else padH

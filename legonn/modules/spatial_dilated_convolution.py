@@ -11,6 +11,8 @@ class SpatialDilatedConvolution(SpatialConvolution):
     Shapes and parameters as SpatialConvolution.
     """
 
+    positive_ints = SpatialConvolution.positive_ints + ('dilationW', 'dilationH')
+
     def __init__(self, nInputPlane, nOutputPlane, kW, kH, dW=1, dH=1, padW=0, padH=0, dilationW=1, dilationH=1):
         check_hyper(type(self).__name__, positive=dict(dilationW=dilationW, dilationH=dilationH))
         super().__init__(nInputPlane, nOutputPlane, kW, kH, dW, dH, padW, padH)

@@ -53,7 +53,8 @@ class SpatialDropout(Module):
         shape = self._noise_shape(input)
         if not self.train:
             raise input_error(self, "training mode (backprop is only defined while training)", "evaluate mode")
-        if tuple(gradOutput.size()) != tuple(input.size()) or tuple(self.noise.size()) != shape:
+        self.checkGradOutput(gradOutput, input)
+        if tuple(self.noise.size()) != shape:
             raise input_error(self, f"gradOutput of the input's size {tuple(input.size())} after a forward call",
                               f"gradOutput of size {tuple(gradOutput.size())}")
         gi = self.bufferLike('gradInput', input)

@@ -20,6 +20,8 @@ class SpatialFractionalMaxPooling(Module):
     ``fixPoolingRegions()``. Input (C, H, W) or (N, C, H, W).
     """
 
+    positive_ints = ('poolSizeW', 'poolSizeH')
+
     def __init__(self, poolSizeW, poolSizeH, arg1, arg2):
         super().__init__()
         name = type(self).__name__

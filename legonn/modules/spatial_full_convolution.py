@@ -15,6 +15,12 @@ class SpatialFullConvolution(_KernelParameters, Module):
     ``weight`` is ``(nInputPlane, nOutputPlane, kH, kW)``, ``bias`` ``(nOutputPlane,)``.
     """
 
+    positive_ints = ('nInputPlane', 'nOutputPlane', 'kW', 'kH', 'dW', 'dH')
+    nonnegative_ints = ('padW', 'padH', 'adjW', 'adjH')
+
+    def parameterSizes(self):
+        return {'weight': (self.nInputPlane, self.nOutputPlane, self.kH, self.kW), 'bias': (self.nOutputPlane,)}
+
     def __init__(self, nInputPlane, nOutputPlane, kW, kH, dW=1, dH=1, padW=0, padH=0, adjW=0, adjH=0):
         super().__init__()
         name = type(self).__name__

@@ -39,6 +39,8 @@ class SpatialCrossMapLRN(Module):
     ``size`` planes from ``c - (size - 1) // 2``. Input ``(nPlanes, H, W)`` or batched.
     """
 
+    positive_ints = ('size',)
+
     def __init__(self, size, alpha=1e-4, beta=0.75, k=1):
         super().__init__()
         check_hyper('SpatialCrossMapLRN', positive=dict(size=size))
@@ -100,6 +102,8 @@ def _averaging_kernel(owner, kernel):
 
 class _LocalNormalization(Module):
     """Shared by the subtractive and divisive forms: a plane-summed 2-D correlation with zero padding."""
+
+    positive_ints = ('nInputPlane',)
 
     def __init__(self, nInputPlane, kernel, one_d_root):
         super().__init__()
@@ -233,6 +237,8 @@ class SpatialContrastiveNormalization(Module):
     ``SpatialContrastiveNormalization(nInputPlane=1, kernel=None, threshold=1e-4, thresval=threshold)``;
     input ``(nInputPlane, H, W)`` or batched.
     """
+
+    positive_ints = ('nInputPlane',)
 
     def __init__(self, nInputPlane=1, kernel=None, threshold=1e-4, thresval=None):
         super().__init__()

@@ -39,6 +39,9 @@ class CeilMode:
 class _Pooling2d(CeilMode, Module):
     """Shared geometry, checks and buffers of the window poolings."""
 
+    positive_ints = ('kW', 'kH', 'dW', 'dH', 'dilationW', 'dilationH')
+    nonnegative_ints = ('padW', 'padH')
+
     dilationW = dilationH = 1
 
     def _init_geometry(self, kW, kH, dW, dH, padW, padH):
@@ -262,6 +265,11 @@ class SpatialSubSampling(_Pooling2d):
 
     ``SpatialSubSampling(nInputPlane, kW, kH, dW=1, dH=1)``; ``weight`` and ``bias`` are ``(nInputPlane,)``.
     """
+
+    positive_ints = _Pooling2d.positive_ints + ('nInputPlane',)
+
+    def parameterSizes(self):
+        return {'weight': (self.nInputPlane,), 'bias': (self.nInputPlane,)}
 
     def __init__(self, nInputPlane, kW, kH, dW=1, dH=1):
         super().__init__()

@@ -12,6 +12,8 @@ class SpatialUpSamplingNearest(Module):
     ``SpatialUpSamplingNearest(scale)``, ``scale`` a positive integer.
     """
 
+    positive_ints = ('scale_factor',)
+
     def __init__(self, scale):
         super().__init__()
         check_hyper('SpatialUpSamplingNearest', positive=dict(scale=scale))

@@ -29,6 +29,11 @@ class TemporalConvolution(Module):
     ``(outputFrameSize,)``.
     """
 
+    positive_ints = ('inputFrameSize', 'outputFrameSize', 'kW', 'dW')
+
+    def parameterSizes(self):
+        return {'weight': (self.outputFrameSize, self.inputFrameSize * self.kW), 'bias': (self.outputFrameSize,)}
+
     def __init__(self, inputFrameSize, outputFrameSize, kW, dW=1):
         super().__init__()
         check_hyper('TemporalConvolution', positive=dict(inputFrameSize=inputFrameSize,
@@ -102,6 +107,11 @@ class TemporalRowConvolution(Module):
     ``(nFrames - kW) // dW + 1`` frames. ``weight`` is ``(inputFrameSize, 1, kW)``, ``bias``
     ``(inputFrameSize,)``.
     """
+
+    positive_ints = ('inputFrameSize', 'kW', 'dW')
+
+    def parameterSizes(self):
+        return {'weight': (self.inputFrameSize, 1, self.kW), 'bias': (self.inputFrameSize,)}
 
     def __init__(self, inputFrameSize, kW, dW=1, featFirst=False):
         super().__init__()

@@ -23,6 +23,8 @@ class TemporalMaxPooling(Module):
     LongTensor shaped like the output) hold the 0-based offset of the maximum inside its window, as Torch7.
     """
 
+    positive_ints = ('kW', 'dW')
+
     def __init__(self, kW, dW=None):
         super().__init__()
         dW = kW if dW is None else dW
@@ -71,6 +73,11 @@ class TemporalSubSampling(Module):
     ``TemporalSubSampling(inputFrameSize, kW, dW=1)``; ``weight`` and ``bias`` are ``(inputFrameSize,)``;
     output ``((nFrames - kW) // dW + 1, inputFrameSize)``, batched or not.
     """
+
+    positive_ints = ('inputFrameSize', 'kW', 'dW')
+
+    def parameterSizes(self):
+        return {'weight': (self.inputFrameSize,), 'bias': (self.inputFrameSize,)}
 
     def __init__(self, inputFrameSize, kW, dW=1):
         super().__init__()
@@ -133,6 +140,8 @@ class TemporalDynamicKMaxPooling(Module):
     0-based frame of each kept value.
     """
 
+    positive_ints = ('minK',)
+
     def __init__(self, minK, factor=0):
         super().__init__()
         check_hyper('TemporalDynamicKMaxPooling', positive=dict(minK=minK))
@@ -164,6 +173,7 @@ class TemporalDynamicKMaxPooling(Module):
 
     def updateGradInput(self, input, gradOutput):
         x, is_batch, k = self._check(input)
+        self.checkForwardInput(input)   # the indices are frames of the input forward saw
         self.checkGradOutput(gradOutput, self.output)
         n, f = x.shape[0], x.shape[2]
         gi = self.bufferLike('gradInput', input).reshape(x.shape)

@@ -72,6 +72,14 @@ class _Volumetric(Module):
 class _VolumetricConvolutionBase(_Volumetric):
     """Shared by the direct convolutions: weight (nOutputPlane, nInputPlane, kT, kH, kW), bias (nOutputPlane)."""
 
+    positive_ints = ('nInputPlane', 'nOutputPlane', 'kT', 'kW', 'kH', 'dT', 'dW', 'dH', 'dilationT', 'dilationW',
+                     'dilationH')
+    nonnegative_ints = ('padT', 'padW', 'padH')
+
+    def parameterSizes(self):
+        return {'weight': (self.nOutputPlane, self.nInputPlane, self.kT, self.kH, self.kW),
+                'bias': (self.nOutputPlane,)}
+
     def __init__(self, nInputPlane, nOutputPlane, kT, kW, kH, dT=1, dW=1, dH=1, padT=0, padW=0, padH=0,
                  dilationT=1, dilationW=1, dilationH=1):
         check_hyper(type(self).__name__,
@@ -182,6 +190,13 @@ class VolumetricFullConvolution(_Volumetric):
     adjT=0, adjW=0, adjH=0)``. Input ``(nInputPlane, T, H, W)`` or batched; output ``(nOutputPlane, oT, oH, oW)``
     with ``oT = (T - 1) dT - 2 padT + kT + adjT``. ``weight`` is ``(nInputPlane, nOutputPlane, kT, kH, kW)``.
     """
+
+    positive_ints = ('nInputPlane', 'nOutputPlane', 'kT', 'kW', 'kH', 'dT', 'dW', 'dH')
+    nonnegative_ints = ('padT', 'padW', 'padH', 'adjT', 'adjW', 'adjH')
+
+    def parameterSizes(self):
+        return {'weight': (self.nInputPlane, self.nOutputPlane, self.kT, self.kH, self.kW),
+                'bias': (self.nOutputPlane,)}
 
     def __init__(self, nInputPlane, nOutputPlane, kT, kW, kH, dT=1, dW=1, dH=1, padT=0, padW=0, padH=0,
                  adjT=0, adjW=0, adjH=0):

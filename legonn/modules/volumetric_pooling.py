@@ -25,6 +25,8 @@ def index_tensor(reference):
 
 
 class _VolumetricPoolingBase(CeilMode, Module):
+    positive_ints = ('kT', 'kW', 'kH', 'dT', 'dW', 'dH', 'dilationT', 'dilationW', 'dilationH')
+    nonnegative_ints = ('padT', 'padW', 'padH')
     def __init__(self, kT, kW, kH, dT=None, dW=None, dH=None, padT=0, padW=0, padH=0,
                  dilationT=1, dilationW=1, dilationH=1):
         super().__init__()
@@ -222,6 +224,8 @@ class VolumetricFractionalMaxPooling(Module):
     ``(nPlanes, H, W, T)`` (or batched), i.e. time is the last axis. ``fixPoolingRegions()`` keeps the
     regions across calls; ``indices`` hold flat indices into each plane.
     """
+
+    positive_ints = ('poolSizeT', 'poolSizeW', 'poolSizeH')
 
     def __init__(self, poolSizeT, poolSizeW, poolSizeH, arg1, arg2, arg3):
         super().__init__()

@@ -101,6 +101,9 @@ class Decoder:
             obj.validateState()
         except (ValueError, TypeError) as err:
             raise FormatError(f"object {i} ({type(obj).__name__}) has an invalid state: {err}") from err
+        except AttributeError as err:   # the file left out a field every object of the class has
+            raise FormatError(f"object {i} ({type(obj).__name__}) has an invalid state: a field is missing "
+                              f"({err})") from err
 
     # --- values and references ----------------------------------------------------------
     def value(self, v):

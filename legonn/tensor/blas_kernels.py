@@ -13,6 +13,11 @@ import os
 
 import numpy as np
 
+try:
+    from numpy.lib.array_utils import byte_bounds as _byte_bounds
+except ImportError:   # NumPy 1.x
+    from numpy import byte_bounds as _byte_bounds
+
 from . import backend
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
@@ -80,7 +85,7 @@ def set_blas_threads(n):
     return True
 
 
-def _operand(arr):
+def _layout(arr):
     """(transpose flag, leading dimension) for a 2-D array whose memory BLAS can read as is, else None."""
     itemsize = arr.itemsize
     s0, s1 = arr.strides
@@ -91,18 +96,102 @@ def _operand(arr):
     return None
 
 
+def _outside_its_buffer(arr, routine, name):
+    """None when every element of ``arr`` lies inside the buffer it views, else how far it reaches.
+
+    A chain of NumPy-made views (slices, reshapes, ``np.ndarray(buffer=...)``, a strides change) is
+    checked by NumPy when each view is made, so only a chain with a foreign link (``as_strided``'s
+    interface holder, a bytes/mmap/ctypes buffer) needs its addresses compared; ValueError when the
+    extent of such a buffer cannot be found.
+    """
+    root = arr
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if root.base is None:
+        return None
+    while root.base is not None:
+        base = root.base
+        if isinstance(base, np.ndarray):
+            root = base
+        elif isinstance(getattr(base, 'base', None), np.ndarray):   # as_strided's interface holder
+            root = base.base
+        else:
+            try:
+                root = np.frombuffer(base, np.uint8)
+            except TypeError:
+                raise ValueError(f"blas_kernels.{routine}: {name}: cannot tell the extent of the buffer it views "
+                                 f"(a {type(base).__name__})") from None
+            break
+    start, end = root.ctypes.data, root.ctypes.data + root.nbytes
+    low, high = _byte_bounds(arr)
+    if arr.size and (low < start or high > end):
+        return f"bytes {low - start} to {high - start} of {end - start}"
+    return None
+
+
+def _refuse(where, arr, shape, dtype, layout):
+    """Raise the error that says why ``arr`` cannot be a native operand of ``shape`` and ``dtype``."""
+    if type(arr) is not np.ndarray:
+        raise TypeError(f"{where} must be a NumPy array, got {type(arr).__name__}")
+    if arr.dtype != dtype:
+        raise TypeError(f"{where} must be {np.dtype(dtype)}, got {arr.dtype}")
+    if arr.shape != shape:
+        raise ValueError(f"{where} must have shape {shape}, got {arr.shape}")
+    if not arr.flags.aligned:
+        raise ValueError(f"{where} is not aligned to its {arr.itemsize}-byte elements")
+    if layout is None:
+        raise ValueError(f"{where} must be contiguous, got strides {arr.strides}")
+    raise ValueError(f"{where} must have unit stride along one axis, got strides {arr.strides}")
+
+
+def _native(routine, dtype, *operands):
+    """The gateway to native code: the OpenBLAS function ``routine`` for ``dtype``, returned only once each
+    operand ``(name, array, shape, layout)`` is a NumPy array of ``dtype`` and ``shape``, aligned, laid out
+    so BLAS can read it (``layout`` None: contiguous 1-D; else ``'matrix'``) and lying inside the buffer it
+    views; raises TypeError/ValueError otherwise. Also returns each matrix operand's (flag, leading dim).
+
+    Every ctypes call of this module takes its function from here, so a wrong size, dtype, stride or
+    view from any caller (or loaded file) is refused before native code sees a pointer.
+    """
+    layouts = []
+    for name, arr, shape, layout in operands:
+        # one cheap test for the common case; the message is worked out only for a refusal
+        fits = type(arr) is np.ndarray and (arr.dtype is dtype or arr.dtype == dtype) and arr.shape == shape \
+            and arr.flags.aligned
+        lay = _layout(arr) if fits and layout is not None else None
+        if not fits or (not arr.flags.c_contiguous if layout is None else lay is None):
+            _refuse(f"blas_kernels.{routine}: {name}", arr, shape, dtype, layout)
+        if layout is not None:
+            layouts.append(lay)
+        outside = _outside_its_buffer(arr, routine, name)
+        if outside:
+            raise ValueError(f"blas_kernels.{routine}: {name} reaches outside its buffer ({outside})")
+    table = {'gemm': _GEMM, 'axpby': _AXPBY, 'omatcopy': _OMATCOPY}[routine]
+    return table[np.dtype(dtype)], layouts
+
+
+def _check_2d(routine, **arrays):
+    for name, arr in arrays.items():
+        if getattr(arr, 'ndim', None) != 2:
+            raise ValueError(f"blas_kernels.{routine}: {name} must be a 2-D array, got "
+                             f"{getattr(arr, 'shape', type(arr).__name__)}")
+
+
 def addmm_into(out, a, b, alpha=1.0, beta=1.0):
-    """out = beta * out + alpha * (a @ b) for 2-D arrays ``a`` (m x k), ``b`` (k x n), ``out`` (m x n)."""
-    fn = _GEMM.get(out.dtype) if isinstance(out, np.ndarray) else None
-    if fn is not None and a.dtype == b.dtype == out.dtype and out.flags.c_contiguous and min(out.shape) > 0 \
-            and a.shape[1] > 0:
-        op_a, op_b = _operand(a), _operand(b)
-        if op_a is not None and op_b is not None:
-            m, k = a.shape
-            n = b.shape[1]
-            fn(_ROW_MAJOR, op_a[0], op_b[0], m, n, k, alpha, a.ctypes.data, op_a[1], b.ctypes.data, op_b[1],
-               beta, out.ctypes.data, n)
-            return out
+    """out = beta * out + alpha * (a @ b) for 2-D arrays ``a`` (m x k), ``b`` (k x n), ``out`` (m x n);
+    ValueError when the sizes disagree."""
+    _check_2d('addmm_into', out=out, a=a, b=b)
+    (m, k), n = a.shape, b.shape[1]
+    if b.shape[0] != k or out.shape != (m, n):
+        raise ValueError(f"blas_kernels.addmm_into: expected a (m x k), b (k x n), out (m x n), got a {a.shape}, "
+                         f"b {b.shape}, out {out.shape}")
+    if out.dtype in _GEMM and type(out) is type(a) is type(b) is np.ndarray and a.dtype == b.dtype == out.dtype \
+            and out.flags.c_contiguous and min(m, n, k) > 0 and _layout(a) and _layout(b):
+        gemm, (op_a, op_b, _) = _native('gemm', out.dtype, ('a', a, (m, k), 'matrix'), ('b', b, (k, n), 'matrix'),
+                                        ('out', out, (m, n), 'matrix'))
+        gemm(_ROW_MAJOR, op_a[0], op_b[0], m, n, k, alpha, a.ctypes.data, op_a[1], b.ctypes.data, op_b[1],
+             beta, out.ctypes.data, n)
+        return out
     product = a @ b
     if alpha != 1:
         product *= alpha
@@ -116,15 +205,19 @@ def addmm_into(out, a, b, alpha=1.0, beta=1.0):
 
 
 def axpby_into(y, alpha, x, beta=1.0, scratch=None):
-    """y = alpha * x + beta * y in one pass over memory (BLAS axpby) for equally long 1-D arrays.
+    """y = alpha * x + beta * y in one pass over memory (BLAS axpby) for equally long 1-D arrays
+    (ValueError when they are not).
 
     Optimisers update every parameter this way; NumPy needs two or three passes (and
     a temporary, or ``scratch``, an array like ``y`` to hold alpha * x) for the same.
     """
-    fn = _AXPBY.get(y.dtype) if isinstance(y, np.ndarray) else None
-    if fn is not None and type(x) is np.ndarray and x.dtype == y.dtype and x.shape == y.shape and \
-            y.ndim == 1 and y.flags.c_contiguous and x.flags.c_contiguous:
-        fn(y.shape[0], alpha, x.ctypes.data, 1, beta, y.ctypes.data, 1)
+    if getattr(y, 'ndim', None) != 1 or getattr(x, 'shape', None) != y.shape:
+        raise ValueError(f"blas_kernels.axpby_into: expected 1-D x and y of one length, got x "
+                         f"{getattr(x, 'shape', type(x).__name__)}, y {getattr(y, 'shape', type(y).__name__)}")
+    if y.dtype in _AXPBY and type(x) is type(y) is np.ndarray and x.dtype == y.dtype and \
+            y.flags.c_contiguous and x.flags.c_contiguous:
+        axpby, _ = _native('axpby', y.dtype, ('x', x, y.shape, None), ('y', y, y.shape, None))
+        axpby(y.shape[0], alpha, x.ctypes.data, 1, beta, y.ctypes.data, 1)
         return y
     if beta != 1:
         y *= beta
@@ -139,19 +232,23 @@ def axpby_into(y, alpha, x, beta=1.0, scratch=None):
 
 
 def transpose_into(out, a):
-    """out = a.T for 2-D arrays ``a`` (m x n) and ``out`` (n x m): BLAS ``omatcopy`` on the CPU when both
-    have unit-stride rows.
+    """out = a.T for 2-D arrays ``a`` (m x n) and ``out`` (n x m) (ValueError otherwise): BLAS ``omatcopy``
+    on the CPU when both have unit-stride rows.
 
     NumPy's strided copy moves one element at a time, several times slower than
     this cache-blocked transpose; the convolutions move every batch between
     (N, C, H, W) and batch-innermost layouts with it. Other layouts, dtypes and
     CuPy arrays take ``out[...] = a.T``.
     """
-    fn = _OMATCOPY.get(out.dtype) if isinstance(out, np.ndarray) else None
-    if fn is not None and type(a) is np.ndarray and a.dtype == out.dtype and a.size > 0:
-        lda, ldb = _operand(a), _operand(out)
-        if lda is not None and ldb is not None and lda[0] == ldb[0] == _NO_TRANS:
-            fn(_ROW_MAJOR, _TRANS, a.shape[0], a.shape[1], 1.0, a.ctypes.data, lda[1], out.ctypes.data, ldb[1])
-            return out
+    _check_2d('transpose_into', out=out, a=a)
+    if out.shape != a.shape[::-1]:
+        raise ValueError(f"blas_kernels.transpose_into: expected out of shape {a.shape[::-1]} for a of shape "
+                         f"{a.shape}, got {out.shape}")
+    if out.dtype in _OMATCOPY and type(a) is type(out) is np.ndarray and a.dtype == out.dtype and a.size > 0 \
+            and (_layout(a) or (0,))[0] == _NO_TRANS and (_layout(out) or (0,))[0] == _NO_TRANS:
+        omatcopy, (lda, ldb) = _native('omatcopy', out.dtype, ('a', a, a.shape, 'matrix'),
+                                       ('out', out, out.shape, 'matrix'))
+        omatcopy(_ROW_MAJOR, _TRANS, a.shape[0], a.shape[1], 1.0, a.ctypes.data, lda[1], out.ctypes.data, ldb[1])
+        return out
     out[...] = a.T
     return out

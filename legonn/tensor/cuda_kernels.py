@@ -140,11 +140,41 @@ def _module(dtype):
     return cupy().RawModule(code=_SOURCE % {'T': _CTYPES[np.dtype(dtype)]})
 
 
+_INT32_MAX = 2 ** 31 - 1
+
+
+def _checked(kernel, ksize, stride, pad, dilation, *operands):
+    """The gateway to the RawKernels, which trust every size they are given: raise ValueError/TypeError
+    unless the geometry is integral (kernel sizes, strides and dilations positive, pads non-negative, all
+    within int32) and each operand ``(name, array, shape, dtype, written)`` has that shape and dtype, every
+    size within int32, and is C-contiguous when the kernel writes it (the kernels index it linearly)."""
+    where = f"cuda_kernels.{kernel}"
+    for what, values, low in (('kernel size', ksize, 1), ('stride', stride, 1), ('pad', pad, 0),
+                              ('dilation', dilation, 1)):
+        if any(not isinstance(v, (int, np.integer)) or not low <= v <= _INT32_MAX for v in values):
+            raise ValueError(f"{where}: {what} must be integers >= {low}, got {tuple(values)}")
+    for name, arr, shape, dtype, written in operands:
+        if tuple(arr.shape) != tuple(shape):
+            raise ValueError(f"{where}: {name} must have shape {tuple(shape)}, got {tuple(arr.shape)}")
+        if arr.dtype != dtype:
+            raise TypeError(f"{where}: {name} must be {np.dtype(dtype)}, got {arr.dtype}")
+        if any(d > _INT32_MAX for d in arr.shape):
+            raise ValueError(f"{where}: {name} has a dimension beyond int32, shape {tuple(arr.shape)}")
+        if written and not arr.flags.c_contiguous:
+            raise ValueError(f"{where}: {name} must be C-contiguous (the kernel writes it linearly)")
+
+
 def _launch(name, dtype, total, args):
     if total == 0:
         return
     blocks = min((total + _THREADS - 1) // _THREADS, 65535)
     _module(dtype).get_function(name)((blocks,), (_THREADS,), args)
+
+
+def _dims(arr, kernel):
+    if arr.ndim != 4:
+        raise ValueError(f"cuda_kernels.{kernel}: expected (N, C, H, W) data, got shape {tuple(arr.shape)}")
+    return arr.shape
 
 
 def _geometry(ksize, stride, pad, dilation, counts):
@@ -156,8 +186,10 @@ def _geometry(ksize, stride, pad, dilation, counts):
 
 def im2col(x, ksize, stride, pad, dilation, counts, out):
     """Fill ``out`` (C, kH, kW, N, oH, oW) with the zero-padded windows of ``x`` (N, C, H, W)."""
+    n, c, h, w = _dims(x, 'im2col')
+    _checked('im2col', ksize, stride, pad, dilation, ('out', out, (c,) + tuple(ksize) + (n,) + tuple(counts), x.dtype,
+                                                      True))
     x = cupy().ascontiguousarray(x)
-    n, c, h, w = x.shape
     _launch('im2col', x.dtype, out.size, (x, out, np.int64(out.size), np.int32(c), np.int32(h), np.int32(w),
                                           np.int32(n)) + _geometry(ksize, stride, pad, dilation, counts))
     return out
@@ -165,8 +197,10 @@ def im2col(x, ksize, stride, pad, dilation, counts, out):
 
 def col2im(cols, spatial, ksize, stride, pad, dilation, counts, out):
     """``out`` (N, C, H, W, C-contiguous) = the sum, at each pixel, of the columns that read it."""
+    n, c = _dims(out, 'col2im')[:2]
+    _checked('col2im', ksize, stride, pad, dilation, ('out', out, (n, c) + tuple(spatial), out.dtype, True),
+             ('cols', cols, (c,) + tuple(ksize) + (n,) + tuple(counts), out.dtype, False))
     cols = cupy().ascontiguousarray(cols)
-    n, c = out.shape[:2]
     _launch('col2im', out.dtype, out.size, (cols, out, np.int64(out.size), np.int32(c), np.int32(spatial[0]),
                                             np.int32(spatial[1]), np.int32(n))
             + _geometry(ksize, stride, pad, dilation, counts))
@@ -175,8 +209,11 @@ def col2im(cols, spatial, ksize, stride, pad, dilation, counts, out):
 
 def max_pool_forward(x, ksize, stride, pad, dilation, out, argmax):
     """Window maxima of ``x`` (N, C, H, W) into ``out`` and the winning offsets into ``argmax`` (int32)."""
+    n, c, h, w = _dims(x, 'max_pool_forward')
+    sizes = (n, c) + tuple(out.shape[2:])
+    _checked('max_pool_forward', ksize, stride, pad, dilation, ('out', out, sizes, x.dtype, True),
+             ('argmax', argmax, sizes, np.int32, True))
     x = cupy().ascontiguousarray(x)
-    h, w = x.shape[2:]
     lowest = x.dtype.type(-np.inf)   # passed in: NVRTC has no INFINITY macro without headers
     _launch('max_pool_forward', x.dtype, out.size,
             (x, out, argmax, lowest, np.int64(out.size), np.int32(h), np.int32(w))
@@ -186,8 +223,11 @@ def max_pool_forward(x, ksize, stride, pad, dilation, out, argmax):
 
 def max_pool_backward(grad_out, argmax, ksize, stride, pad, dilation, out):
     """``out`` (N, C, H, W) = the sum of the gradients of the windows each element won."""
+    n, c, h, w = _dims(out, 'max_pool_backward')
+    sizes = (n, c) + tuple(grad_out.shape[2:])
+    _checked('max_pool_backward', ksize, stride, pad, dilation, ('out', out, out.shape, out.dtype, True),
+             ('grad_out', grad_out, sizes, out.dtype, False), ('argmax', argmax, sizes, np.int32, False))
     grad_out = cupy().ascontiguousarray(grad_out)
-    h, w = out.shape[2:]
     _launch('max_pool_backward', out.dtype, out.size,
             (grad_out, argmax, out, np.int64(out.size), np.int32(h), np.int32(w))
             + _geometry(ksize, stride, pad, dilation, grad_out.shape[2:]))

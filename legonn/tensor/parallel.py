@@ -135,4 +135,5 @@ def map_parts(fn, *arrays, axes=2):
 
     The arrays must agree on their first ``axes`` axes (the ones that may be split).
     """
-    run_parts(lambda p: fn(*(a[p] for a in arrays)), leading_parts(arrays[0], axes))
+    # the whole, (), passes the arrays themselves: indexing a 0-d array with () gives a scalar, not a view
+    run_parts(lambda p: fn(*(a[p] if p else a for a in arrays)), leading_parts(arrays[0], axes))

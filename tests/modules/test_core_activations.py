@@ -144,3 +144,14 @@ def test_bad_inputs_name_the_module(name):
 def test_sigmoid_saturates_without_overflow():
     y = nn.Sigmoid().double().forward(np.array([-800.0, 0.0, 800.0]))
     np.testing.assert_allclose(y.numpy(), [0, 0.5, 1], atol=1e-300)
+
+
+@pytest.mark.parametrize('make,value,slope', [(nn.HardTanh, 0.5, 1), (nn.HardTanh, 2.0, 0),
+                                              (lambda: nn.Threshold(0.1, 0), 0.5, 1),
+                                              (lambda: nn.Threshold(0.1, 0), 0.05, 0)])
+def test_pass_mask_activations_take_0d_inputs_backward(make, value, slope):
+    m = make()
+    x = lg.DoubleTensor(1).fill(value).resize(())
+    m.double().forward(x)
+    grad = m.backward(x, lg.DoubleTensor(1).fill(3.0).resize(()))
+    assert grad.dim() == 0 and float(grad.numpy()) == 3.0 * slope

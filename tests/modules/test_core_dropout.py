@@ -98,3 +98,13 @@ def test_bad_probability(p):
 def test_repr_and_setp():
     assert repr(nn.Dropout(0.25)) == 'nn.Dropout(0.250000)'
     assert nn.Dropout().setp(0.1).p == 0.1
+
+
+@pytest.mark.parametrize('make,size', [(nn.SpatialDropout, (2, 3, 2, 2)), (nn.VolumetricDropout, (2, 3, 2, 2, 2))])
+def test_plane_dropout_backward_refuses_a_table_grad_output(make, size):
+    m = make()
+    x = lg.FloatTensor(*size).uniform()
+    m.forward(x)
+    with pytest.raises(TypeError, match=rf"{make.__name__}\(0.500000\): expected a legonn.FloatTensor gradOutput, "
+                                        r"got a list"):
+        m.backward(x, [x.clone()])

@@ -106,6 +106,11 @@ def test_white_noise_statistics_and_modes():
 def test_print_size_prints(capsys):
     m = nn.PrintSize('probe')
     m.forward(np.zeros((2, 3)))
-    m.backward(np.zeros((2, 3)), [np.zeros(1)])
+    m.backward(np.zeros((2, 3)), np.zeros((2, 3)))
+    m.forward([np.zeros(1)])
+    m.backward([np.zeros(1)], [np.zeros(1)])
     text = capsys.readouterr().out
     assert 'probe:input\na 2-D tensor of size (2, 3)' in text and 'probe:gradOutput\na table of 1 entries' in text
+    with pytest.raises(ValueError, match=r"PrintSize: expected gradOutput to be a legonn.DoubleTensor of size "
+                                         r"\(2, 3\), got a list"):
+        m.backward(np.zeros((2, 3)), [np.zeros(1)])

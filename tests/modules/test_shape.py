@@ -100,3 +100,8 @@ def test_errors_name_module_and_leave_state():
         s.backward(r(2, 4), r(2, 4))
     with pytest.raises(ValueError):
         nn.Narrow(0, 0, 0)
+
+
+def test_unsqueeze_refuses_a_table_with_a_checked_error():
+    with pytest.raises(TypeError, match=r"Unsqueeze\(dim 1\): expected a tensor input, got a table of 1 entries"):
+        nn.Unsqueeze(1).forward([lg.FloatTensor(2, 3)])

@@ -189,6 +189,11 @@ def test_validate_state_errors_become_format_errors(checked):
     assert isinstance(err.value.__cause__, TypeError)
 
 
+def test_a_module_missing_a_field_is_a_format_error():
+    with pytest.raises(lg.FormatError, match=r"\(Linear\) has an invalid state: a field is missing"):
+        lg.deserialize(_forge(nn.Linear(2, 3), '"gradBias":', '"renamed":'))
+
+
 def test_a_file_cannot_shadow_validate_state(checked):
     with pytest.raises(lg.FormatError, match="attribute name 'validateState' refused"):
         lg.deserialize(_forge(checked(3), '"count":3', '"validateState":3'))
