@@ -15,9 +15,17 @@ from ..tensor import Tensor, as_tensor_tree
 CONTRACT_METHODS = ('updateOutput', 'updateGradInput', 'accGradParameters', 'accUpdateGradParameters')
 
 
+def _all_tensors(value):
+    """True for a tensor, or a list (a Lua table) of tensors and such lists: nothing to convert."""
+    if isinstance(value, Tensor):
+        return True
+    return type(value) is list and all(_all_tensors(v) for v in value)
+
+
 def as_input_tree(value):
-    """``value`` as ``forward`` would see it; ``None`` is kept (Lua's nil)."""
-    if value is None or isinstance(value, Tensor):
+    """``value`` as ``forward`` would see it; ``None`` is kept (Lua's nil). A table already made of
+    tensors is passed on as the same list (graph and table modules hand tables on at every call)."""
+    if value is None or _all_tensors(value):
         return value
     return as_tensor_tree(value)
 
