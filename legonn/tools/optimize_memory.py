@@ -15,9 +15,12 @@ backward (``'training'``) with every module's ``updateOutput``/``updateGradInput
 * in-place modules and views need no rule: storages, not tensors, are tracked;
 * the model's output and gradInput stay alive after the pass (the caller reads them); its input,
   its gradOutput and every parameter are never shared;
-* a convolution's column buffers are scratch: live during its forward (``_gemm``; ``finput`` too in
-  inference) or its backward (``fgradInput``, ``_gradInputT``, ``_gradOutputT``); in training
-  ``finput`` lives from forward to backward, where the weight gradient reuses it.
+* a convolution's forward (``_Convolution2d.updateOutput``) runs in three steps, each reading one
+  buffer into the next: im2col copies the input into the columns (``finput``), a GEMM reads those into
+  ``_gemm``, a transpose reads that into the output. Each step gets its own clock tick, so the input is
+  free once the columns exist, the columns once the GEMM is done (in inference; in training the weight
+  gradient reuses them in backward) and ``_gemm`` once the output is written. Its backward's column
+  buffers (``fgradInput``, ``_gradInputT``, ``_gradOutputT``) live during its backward;
 
 Before that, ReLU-like modules inside a Sequential whose input nothing else reads later are switched
 to in place (optnet does the same), and the pass is traced again. Storages whose lifetimes do not
@@ -33,7 +36,7 @@ from ..graph.gmodule import gModule
 from ..modules.activations import HardTanh, Threshold
 from ..modules.linear import Linear
 from ..modules.reshape import Reshape, View
-from ..modules.spatial_convolution import SpatialConvolution
+from ..modules.spatial_convolution import SpatialConvolution, _Convolution2d
 from ..modules.spatial_convolution_map import SpatialConvolutionMap
 from ..modules.spatial_depthwise_convolution import SpatialDepthWiseConvolution
 from ..modules.spatial_pooling import SpatialMaxPooling
@@ -47,8 +50,12 @@ _FOREVER = float('inf')
 CONVOLUTIONS = (SpatialConvolution, SpatialConvolutionMap, SpatialDepthWiseConvolution)
 # modules whose backward needs only their input, gradOutput and private state, never their own output
 _OUTPUT_UNREAD_IN_BACKWARD = CONVOLUTIONS + (Linear, SpatialMaxPooling, View, Reshape, Threshold, HardTanh)
-# buffers a module rewrites before reading in a phase: (classes, forward-only, backward-only, forward->backward)
-_SCRATCH = ((CONVOLUTIONS, ('_gemm',), ('fgradInput', '_gradInputT', '_gradOutputT'), ('finput',)),)
+# buffers a module rewrites before reading in a phase: (classes, forward-only, backward-only,
+# forward->backward in training); a convolution's forward buffers come from its steps below
+_SCRATCH = ((CONVOLUTIONS, (), ('fgradInput', '_gradInputT', '_gradOutputT'), ('finput',)),)
+# updateOutput -> the buffers (attribute names; 'input' for the arguments) each of its steps reads and
+# writes, in order; a buffer touched in no step after the first is free for the rest of the call
+_FORWARD_STEPS = {_Convolution2d.updateOutput: (('input', 'finput'), ('finput', '_gemm'), ('_gemm', 'output'))}
 _MODES = ('inference', 'training')
 
 # model -> ([(storage size, dtype, cuda, [tensors that viewed it])], modules made in place,
@@ -91,10 +98,20 @@ class _Lifetimes:
         if method == 'accGradParameters' and not module.children() and not module.parameters()[0]:
             return lambda _, call_next, *args: call_next(*args)   # nothing to accumulate: reads nothing
 
+        steps = _FORWARD_STEPS.get(getattr(type(module), 'updateOutput', None)) if forward else None
+
         def around(_, call_next, *args):
             self.clock += 1
             start = self.clock
             self.touch(args, (start,), module)
+            if steps:
+                result = call_next(*args)
+                for i, names in enumerate(steps):
+                    for name in names:
+                        self.touch(args if name == 'input' else module.__dict__.get(name), (start + i,), module)
+                self.clock = start + len(steps) - 1
+                self.phase(module, 'forward', start, self.clock)
+                return result
             if not forward:
                 if reads_output:
                     self.touch(module.output, (start,), module)
@@ -124,7 +141,7 @@ def _scratch_spans(model, lifetimes, training):
             fwd = lifetimes.phases.get((id(module), 'forward'))
             bwd = lifetimes.phases.get((id(module), 'backward'))
             whole = [fwd[0], bwd[1]] if fwd and bwd else None
-            for names, span in ((fwd_only, fwd), (bwd_only, bwd), (saved, whole if training else fwd)):
+            for names, span in ((fwd_only, fwd), (bwd_only, bwd), (saved, whole if training else None)):
                 for name in names:
                     t = module.__dict__.get(name)
                     if span is not None and isinstance(t, Tensor):
