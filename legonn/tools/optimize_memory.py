@@ -20,7 +20,7 @@ backward (``'training'``) with every module's ``updateOutput``/``updateGradInput
   ``_gemm``, a transpose reads that into the output. Each step gets its own clock tick, so the input is
   free once the columns exist, the columns once the GEMM is done (in inference; in training the weight
   gradient reuses them in backward) and ``_gemm`` once the output is written. Its backward's column
-  buffers (``fgradInput``, ``_gradInputT``, ``_gradOutputT``) live during its backward;
+  buffers (``fgradInput``, ``_gradInputT``, ``_gradOutputT``) live during its backward.
 
 Before that, ReLU-like modules inside a Sequential whose input nothing else reads later are switched
 to in place (optnet does the same), and the pass is traced again. Storages whose lifetimes do not
@@ -36,7 +36,7 @@ from ..graph.gmodule import gModule
 from ..modules.activations import HardTanh, Threshold
 from ..modules.linear import Linear
 from ..modules.reshape import Reshape, View
-from ..modules.spatial_convolution import SpatialConvolution, _Convolution2d
+from ..modules.spatial_convolution import SpatialConvolution
 from ..modules.spatial_convolution_map import SpatialConvolutionMap
 from ..modules.spatial_depthwise_convolution import SpatialDepthWiseConvolution
 from ..modules.spatial_pooling import SpatialMaxPooling
@@ -50,12 +50,13 @@ _FOREVER = float('inf')
 CONVOLUTIONS = (SpatialConvolution, SpatialConvolutionMap, SpatialDepthWiseConvolution)
 # modules whose backward needs only their input, gradOutput and private state, never their own output
 _OUTPUT_UNREAD_IN_BACKWARD = CONVOLUTIONS + (Linear, SpatialMaxPooling, View, Reshape, Threshold, HardTanh)
-# buffers a module rewrites before reading in a phase: (classes, forward-only, backward-only,
-# forward->backward in training); a convolution's forward buffers come from its steps below
-_SCRATCH = ((CONVOLUTIONS, (), ('fgradInput', '_gradInputT', '_gradOutputT'), ('finput',)),)
-# updateOutput -> the buffers (attribute names; 'input' for the arguments) each of its steps reads and
-# writes, in order; a buffer touched in no step after the first is free for the rest of the call
-_FORWARD_STEPS = {_Convolution2d.updateOutput: (('input', 'finput'), ('finput', '_gemm'), ('_gemm', 'output'))}
+# buffers a module rewrites before reading them: (classes, live during backward only, live from forward
+# to backward in training); a convolution's forward buffers come from its steps below
+_SCRATCH = ((CONVOLUTIONS, ('fgradInput', '_gradInputT', '_gradOutputT'), ('finput',)),)
+# updateOutput -> the buffers (attribute names; 'input' for the arguments) each of its steps reads or
+# writes, in order: within the call a buffer lives from the first step naming it to the last (all three
+# convolutions inherit this updateOutput; a subclass with its own is traced as one step)
+_FORWARD_STEPS = {SpatialConvolution.updateOutput: (('input', 'finput'), ('finput', '_gemm'), ('_gemm', 'output'))}
 _MODES = ('inference', 'training')
 
 # model -> ([(storage size, dtype, cuda, [tensors that viewed it])], modules made in place,
@@ -131,17 +132,17 @@ class _Lifetimes:
         return around
 
 
-def _scratch_spans(model, lifetimes, training):
+def _scratch_spans(model, lifetimes):
     """[storage, first, last] for the declared scratch buffers of the modules that ran."""
     out = []
     for module in model.listModules():
-        for classes, fwd_only, bwd_only, saved in _SCRATCH:
+        for classes, bwd_only, saved in _SCRATCH:
             if not isinstance(module, classes):
                 continue
             fwd = lifetimes.phases.get((id(module), 'forward'))
             bwd = lifetimes.phases.get((id(module), 'backward'))
-            whole = [fwd[0], bwd[1]] if fwd and bwd else None
-            for names, span in ((fwd_only, fwd), (bwd_only, bwd), (saved, whole if training else None)):
+            whole = [fwd[0], bwd[1]] if fwd and bwd else None   # training only: inference has no backward
+            for names, span in ((bwd_only, bwd), (saved, whole)):
                 for name in names:
                     t = module.__dict__.get(name)
                     if span is not None and isinstance(t, Tensor):
@@ -234,7 +235,7 @@ def optimizeMemory(model, input, mode='inference'):
             raise
     lifetimes.touch([model.output] + ([model.gradInput] if training else []), (_FOREVER,))
     spans = {id(s): [s, a, b] for s, a, b in lifetimes.spans.values()}
-    for s, a, b in _scratch_spans(model, lifetimes, training):
+    for s, a, b in _scratch_spans(model, lifetimes):
         old = spans.get(id(s))
         spans[id(s)] = [s, min(a, old[1]), max(b, old[2])] if old else [s, a, b]
     held = list(held_tensors(model))
