@@ -168,3 +168,21 @@ def test_a_convolution_gemm_reuses_its_input_only_when_nothing_reads_it_later(re
     relu = next(m for m in model.listModules() if isinstance(m, nn.ReLU))
     conv = next(m for m in model.listModules() if isinstance(m, nn.SpatialConvolution) and m.nInputPlane == 4)
     assert (conv._gemm.storage() is relu.output.storage()) == (not read_later) and after < before
+
+
+def test_a_convolution_with_its_own_forward_keeps_its_scratch_to_itself():
+    """The three-step trace is declared for the inherited updateOutput only: a subclass that overrides
+    it may use its columns differently, so they are shared with nothing (and results stay the same)."""
+    class Custom(nn.SpatialConvolution):
+        def updateOutput(self, input):
+            return super().updateOutput(input)
+    model = nn.Sequential().add(nn.SpatialConvolution(1, 4, 3, 3)).add(nn.ReLU()).add(Custom(4, 4, 3, 3))
+    model.add(nn.Tanh()).add(nn.SpatialConvolution(4, 4, 3, 3))
+    custom = model.modules[2]
+    model.forward(lg.randn(4, 1, 9, 9))
+    held = {name: getattr(custom, name).storage() for name in ('finput', '_gemm')}
+    twin, before, after = _optimised(model, _images(1, 9), 4, 'inference')   # same size: same storages
+    _compare(model, twin, _images(1, 9), [4, 6, 2], False)
+    others = {id(t.storage()) for m in model.listModules() if m is not custom
+              for t in vars(m).values() if isinstance(t, lg.Tensor)}
+    assert all(getattr(custom, name).storage() is s and id(s) not in others for name, s in held.items())
