@@ -25,8 +25,9 @@ backward (``'training'``) with every module's ``updateOutput``/``updateGradInput
 Before that, ReLU-like modules inside a Sequential whose input nothing else reads later are switched
 to in place (optnet does the same), and the pass is traced again. Storages whose lifetimes do not
 overlap are then packed into groups (the cheapest of three greedy orders), each group using its
-largest member's storage (Torch7's storages grow in place, so a later, larger batch still works). Every tensor any module or graph node holds on a regrouped storage is rebound, so the next
-pass computes bitwise the same results. ``removeOptimization(model)`` gives each rebound tensor
+largest member's storage (Torch7's storages grow in place, so a later, larger batch still works).
+Every tensor any module or graph node holds on a regrouped storage is rebound, so the next pass
+computes bitwise the same results. ``removeOptimization(model)`` gives each rebound tensor
 storage of its own again. An inference-optimised model refuses backward until then.
 """
 import weakref
