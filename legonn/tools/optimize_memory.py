@@ -15,15 +15,19 @@ backward (``'training'``) with every module's ``updateOutput``/``updateGradInput
 * in-place modules and views need no rule: storages, not tensors, are tracked;
 * the model's output and gradInput stay alive after the pass (the caller reads them); its input,
   its gradOutput and every parameter are never shared;
-* a convolution's column buffers are scratch: live during its forward (``_gemm``; ``finput`` too in
-  inference) or its backward (``fgradInput``, ``_gradInputT``, ``_gradOutputT``); in training
-  ``finput`` lives from forward to backward, where the weight gradient reuses it.
+* a convolution's forward (``_Convolution2d.updateOutput``) runs in three steps, each reading one
+  buffer into the next: im2col copies the input into the columns (``finput``), a GEMM reads those into
+  ``_gemm``, a transpose reads that into the output. Each step gets its own clock tick, so the input is
+  free once the columns exist, the columns once the GEMM is done (in inference; in training the weight
+  gradient reuses them in backward) and ``_gemm`` once the output is written. Its backward's column
+  buffers (``fgradInput``, ``_gradInputT``, ``_gradOutputT``) live during its backward.
 
 Before that, ReLU-like modules inside a Sequential whose input nothing else reads later are switched
 to in place (optnet does the same), and the pass is traced again. Storages whose lifetimes do not
 overlap are then packed into groups (the cheapest of three greedy orders), each group using its
-largest member's storage (Torch7's storages grow in place, so a later, larger batch still works). Every tensor any module or graph node holds on a regrouped storage is rebound, so the next
-pass computes bitwise the same results. ``removeOptimization(model)`` gives each rebound tensor
+largest member's storage (Torch7's storages grow in place, so a later, larger batch still works).
+Every tensor any module or graph node holds on a regrouped storage is rebound, so the next pass
+computes bitwise the same results. ``removeOptimization(model)`` gives each rebound tensor
 storage of its own again. An inference-optimised model refuses backward until then.
 """
 import weakref
@@ -47,8 +51,13 @@ _FOREVER = float('inf')
 CONVOLUTIONS = (SpatialConvolution, SpatialConvolutionMap, SpatialDepthWiseConvolution)
 # modules whose backward needs only their input, gradOutput and private state, never their own output
 _OUTPUT_UNREAD_IN_BACKWARD = CONVOLUTIONS + (Linear, SpatialMaxPooling, View, Reshape, Threshold, HardTanh)
-# buffers a module rewrites before reading in a phase: (classes, forward-only, backward-only, forward->backward)
-_SCRATCH = ((CONVOLUTIONS, ('_gemm',), ('fgradInput', '_gradInputT', '_gradOutputT'), ('finput',)),)
+# buffers a module rewrites before reading them: (classes, live during backward only, live from forward
+# to backward in training); a convolution's forward buffers come from its steps below
+_SCRATCH = ((CONVOLUTIONS, ('fgradInput', '_gradInputT', '_gradOutputT'), ('finput',)),)
+# updateOutput -> the buffers (attribute names; 'input' for the arguments) each of its steps reads or
+# writes, in order: within the call a buffer lives from the first step naming it to the last (all three
+# convolutions inherit this updateOutput; a subclass with its own is traced as one step)
+_FORWARD_STEPS = {SpatialConvolution.updateOutput: (('input', 'finput'), ('finput', '_gemm'), ('_gemm', 'output'))}
 _MODES = ('inference', 'training')
 
 # model -> ([(storage size, dtype, cuda, [tensors that viewed it])], modules made in place,
@@ -91,10 +100,20 @@ class _Lifetimes:
         if method == 'accGradParameters' and not module.children() and not module.parameters()[0]:
             return lambda _, call_next, *args: call_next(*args)   # nothing to accumulate: reads nothing
 
+        steps = _FORWARD_STEPS.get(getattr(type(module), 'updateOutput', None)) if forward else None
+
         def around(_, call_next, *args):
             self.clock += 1
             start = self.clock
             self.touch(args, (start,), module)
+            if steps:
+                result = call_next(*args)
+                for i, names in enumerate(steps):
+                    for name in names:
+                        self.touch(args if name == 'input' else module.__dict__.get(name), (start + i,), module)
+                self.clock = start + len(steps) - 1
+                self.phase(module, 'forward', start, self.clock)
+                return result
             if not forward:
                 if reads_output:
                     self.touch(module.output, (start,), module)
@@ -114,17 +133,17 @@ class _Lifetimes:
         return around
 
 
-def _scratch_spans(model, lifetimes, training):
+def _scratch_spans(model, lifetimes):
     """[storage, first, last] for the declared scratch buffers of the modules that ran."""
     out = []
     for module in model.listModules():
-        for classes, fwd_only, bwd_only, saved in _SCRATCH:
+        for classes, bwd_only, saved in _SCRATCH:
             if not isinstance(module, classes):
                 continue
             fwd = lifetimes.phases.get((id(module), 'forward'))
             bwd = lifetimes.phases.get((id(module), 'backward'))
-            whole = [fwd[0], bwd[1]] if fwd and bwd else None
-            for names, span in ((fwd_only, fwd), (bwd_only, bwd), (saved, whole if training else fwd)):
+            whole = [fwd[0], bwd[1]] if fwd and bwd else None   # training only: inference has no backward
+            for names, span in ((bwd_only, bwd), (saved, whole)):
                 for name in names:
                     t = module.__dict__.get(name)
                     if span is not None and isinstance(t, Tensor):
@@ -217,7 +236,7 @@ def optimizeMemory(model, input, mode='inference'):
             raise
     lifetimes.touch([model.output] + ([model.gradInput] if training else []), (_FOREVER,))
     spans = {id(s): [s, a, b] for s, a, b in lifetimes.spans.values()}
-    for s, a, b in _scratch_spans(model, lifetimes, training):
+    for s, a, b in _scratch_spans(model, lifetimes):
         old = spans.get(id(s))
         spans[id(s)] = [s, min(a, old[1]), max(b, old[2])] if old else [s, a, b]
     held = list(held_tensors(model))

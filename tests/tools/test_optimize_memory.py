@@ -65,7 +65,7 @@ def test_convnets_compute_the_same_bits_with_less_memory(name, mode):
     # the same batch, then a larger one (shared storages grow in place) and a smaller one
     _compare(model, twin, make_input, [4, 6, 2], mode == 'training')
     saving = 1 - after / before
-    minimum = {('lenet', 'inference'): 0.35, ('lenet', 'training'): 0.35, ('vgg', 'inference'): 0.5,
+    minimum = {('lenet', 'inference'): 0.4, ('lenet', 'training'): 0.35, ('vgg', 'inference'): 0.5,
                ('vgg', 'training'): 0.4, ('inception', 'inference'): 0.3, ('inception', 'training'): 0.2}
     assert saving >= minimum[name, mode], f"{name} {mode}: {before} -> {after} bytes ({saving:.0%} less)"
 
@@ -152,3 +152,37 @@ def test_table_outputs_residual_blocks_compute_the_same_bits():
         twin, before, after = _optimised(build, lambda b: lg.randn(b, 4), 5, mode)
         _compare(build, twin, lambda b: lg.randn(b, 4), [5, 7], mode == 'training')
         assert after < before
+
+
+@pytest.mark.parametrize('read_later', [False, True])
+def test_a_convolution_gemm_reuses_its_input_only_when_nothing_reads_it_later(read_later):
+    """A convolution's input is free once its columns exist, so its GEMM result may take the input's
+    storage, but not when a later module (here CAddTable) still reads that input."""
+    x = nn.Identity()()
+    a = nn.ReLU()(nn.SpatialConvolution(1, 4, 3, 3, 1, 1, 1, 1)(x))
+    b = nn.SpatialConvolution(4, 4, 3, 3, 1, 1, 1, 1)(a)
+    c = nn.SpatialConvolution(4, 4, 3, 3, 1, 1, 1, 1)(nn.Tanh()(b))
+    model = nn.gModule([x], [nn.CAddTable()([c, a]) if read_later else c])
+    twin, before, after = _optimised(model, _images(1, 6), 4, 'inference')
+    _compare(model, twin, _images(1, 6), [4, 6, 2], False)
+    relu = next(m for m in model.listModules() if isinstance(m, nn.ReLU))
+    conv = next(m for m in model.listModules() if isinstance(m, nn.SpatialConvolution) and m.nInputPlane == 4)
+    assert (conv._gemm.storage() is relu.output.storage()) == (not read_later) and after < before
+
+
+def test_a_convolution_with_its_own_forward_keeps_its_scratch_to_itself():
+    """The three-step trace is declared for the inherited updateOutput only: a subclass that overrides
+    it may use its columns differently, so they are shared with nothing (and results stay the same)."""
+    class Custom(nn.SpatialConvolution):
+        def updateOutput(self, input):
+            return super().updateOutput(input)
+    model = nn.Sequential().add(nn.SpatialConvolution(1, 4, 3, 3)).add(nn.ReLU()).add(Custom(4, 4, 3, 3))
+    model.add(nn.Tanh()).add(nn.SpatialConvolution(4, 4, 3, 3))
+    custom = model.modules[2]
+    model.forward(lg.randn(4, 1, 9, 9))
+    held = {name: getattr(custom, name).storage() for name in ('finput', '_gemm')}
+    twin, before, after = _optimised(model, _images(1, 9), 4, 'inference')   # same size: same storages
+    _compare(model, twin, _images(1, 9), [4, 6, 2], False)
+    others = {id(t.storage()) for m in model.listModules() if m is not custom
+              for t in vars(m).values() if isinstance(t, lg.Tensor)}
+    assert all(getattr(custom, name).storage() is s and id(s) not in others for name, s in held.items())
