@@ -19,7 +19,7 @@ from .naming import TorchNamed
 from .storage import Storage
 from .types import TYPES, FloatingShortcuts, default_short_name, device_twin, full_name, name_for, short_name
 from .pointwise import PointwiseMixin
-from .blas import BlasMixin
+from .matrix_products import MatrixProductsMixin
 from .reductions import ReductionMixin
 from .indexing import IndexingMixin
 from .random import RandomMixin
@@ -53,7 +53,7 @@ def _parse_sizes(args, what):
     return tuple(sizes)
 
 
-class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMixin, FloatingShortcuts,
+class Tensor(PointwiseMixin, MatrixProductsMixin, ReductionMixin, IndexingMixin, RandomMixin, FloatingShortcuts,
              TorchNamed):
     """A typed n-dimensional view of a Storage.
 

@@ -28,7 +28,7 @@ import threading
 import time
 
 from . import current, shared
-from .blas import set_blas_threads
+from ..tensor.openblas import set_blas_threads
 from .failure import Failure
 
 _STOP = b''
