@@ -17,7 +17,7 @@ import numpy as np
 from . import backend
 from .naming import TorchNamed
 from .storage import Storage
-from .types import TYPES, FloatingShortcuts, default_short_name, device_twin, full_name, name_for, short_name
+from .types import TYPES, FloatingShortcuts, default_short_name, device_twin, name_for, short_name
 from .pointwise import PointwiseMixin
 from .matrix_products import MatrixProductsMixin
 from .reductions import ReductionMixin
@@ -754,7 +754,3 @@ def tensor_class(typename):
 def default_class():
     """The tensor class of the default type (``FloatTensor`` unless ``setdefaulttensortype`` changed it)."""
     return TENSOR_CLASSES[default_short_name()]
-
-
-def full_type_name(typename):
-    return full_name(typename)
