@@ -187,7 +187,8 @@ class Node:
 
 
 def make_node(module, *args):
-    """What ``module(...)`` returns when given graph nodes or nothing (registered with modules.module.register_graph_builders)."""
+    """What ``module(...)`` returns when given graph nodes or nothing (registered with
+    ``modules.module.register_graph_builders``)."""
     if not args:
         inputs = []
     elif len(args) == 1:
