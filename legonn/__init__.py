@@ -17,10 +17,21 @@ __version__ = '0.1.0'
 __all__ = list(_tensor_all)
 
 # --- persistence: lg.save / lg.load / lg.register (legonn.serialization imports only the tensor package at
-# import time; it reaches the module registry when a save or load runs, so there is no import cycle)
+# import time; the packages above it register their classes into it, and this top-level package, above them
+# all, registers the import that makes them do so before a save or load looks a class up)
 from .serialization import FormatError, deserialize, load, load_lua, register, save, serialize  # noqa: E402
+from .serialization.classes import register_importer  # noqa: E402
 
 __all__ += ['save', 'load', 'load_lua', 'serialize', 'deserialize', 'register', 'FormatError']
+
+
+def _import_saveable_packages():
+    """Import nn (every Module and Criterion), graph and optim, which register the classes a file may name."""
+    for name in ('nn', 'graph', 'optim'):
+        importlib.import_module(f'{__name__}.{name}')
+
+
+register_importer(_import_saveable_packages)
 
 # torch-level helpers ported code calls: torch.typename / torch.type / torch.isTensor, torch.multinomial,
 # torch.Timer, torch.LongStorage (legonn.type answers Lua's type names for plain values)

@@ -1,6 +1,5 @@
 """Sequencer and SeqBRNN: Element-Research rnn's decorators that apply modules along a sequence."""
-from ..modules.errors import add_path, input_error
-from ..modules.module import CAUGHT
+from ..modules.errors import CAUGHT, add_path, input_error
 from ..modules.recurrent_lstm import SeqLSTM
 from ..modules.sequence_reverse import SeqReverseSequence
 from ..modules.table_arithmetic import CAddTable

@@ -11,8 +11,8 @@ import numbers
 import numpy as np
 
 from ..modules.contract_inputs import accept_arrays, as_input_tree
-from ..modules.errors import input_error, name_outer
-from ..modules.module import CAUGHT
+from ..modules.errors import CAUGHT, input_error, name_outer
+from ..modules.module import graph_builder, is_graph_node_arg
 from ..modules.typed import Typed
 from ..tensor import TENSOR_CLASSES, Tensor, as_tensor, as_tensor_tree, default_class
 
@@ -87,7 +87,14 @@ class Criterion(Typed):
             name_outer(self, err)
             raise
 
-    __call__ = forward
+    def __call__(self, *args):
+        """``forward(input, target)``; on graph nodes (with legonn.graph imported) nngraph's
+        ModuleFromCriterion node of this criterion."""
+        make_node = graph_builder('criterion')
+        if make_node is not None and args and all(is_graph_node_arg(a) for a in args):
+            return make_node(self, *args)
+        # Criterion's own forward, whichever a subclass defines, as Lua's __call__ alias did
+        return Criterion.forward(self, *args)
 
     def clearState(self, *names):
         """Empty ``gradInput`` and the named buffers (they refill on the next call)."""

@@ -7,8 +7,7 @@ a list (0-based, in the order given). Any node may carry a table.
 """
 from ..containers.container import Container
 from ..modules.contract_inputs import as_input_tree
-from ..modules.errors import add_path, input_error, name_error
-from ..modules.module import CAUGHT
+from ..modules.errors import CAUGHT, add_path, input_error, name_error
 from ..tensor import as_tensor_tree
 from ..tensor.conversion import convert_tree
 from . import debug

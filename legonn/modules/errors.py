@@ -6,6 +6,9 @@ error passes through prepends its own step (``Sequential[2]``) with
 so callers can catch it the usual way.
 """
 
+# the exception classes a module, container or criterion catches to add its step to the path, then re-raises
+CAUGHT = (ValueError, TypeError, IndexError)
+
 
 def _render(err):
     return f"{' '.join(err.legonn_path)}: {err.legonn_detail}"

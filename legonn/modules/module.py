@@ -18,11 +18,24 @@ import functools
 
 from ..tensor import Tensor, as_tensor_tree, default_class
 from .contract_inputs import CONTRACT_METHODS, accept_arrays, as_input_tree
-from .errors import check_hyper, input_error, name_outer
+from .errors import CAUGHT, check_hyper, input_error, name_outer
 from .flatten import flatten_parameters
 from .typed import Typed
 
-CAUGHT = (ValueError, TypeError, IndexError)
+# nngraph's node builders: legonn.graph sits above modules and criterions, so it registers them here
+# (register_graph_builders) instead of patching Module or Criterion
+_graph_builders = {}
+
+
+def register_graph_builders(module_node, criterion_node):
+    """Make ``module(node, ...)`` return ``module_node(module, node, ...)`` and ``criterion(node_a, node_b)``
+    return ``criterion_node(criterion, node_a, node_b)`` (legonn.graph calls this when imported)."""
+    _graph_builders.update(module=module_node, criterion=criterion_node)
+
+
+def graph_builder(kind):
+    """The registered node builder for ``'module'`` or ``'criterion'`` calls, None until legonn.graph is imported."""
+    return _graph_builders.get(kind)
 
 
 def is_graph_node_arg(arg):
@@ -68,8 +81,6 @@ def _checked_accumulation(acc):
 class Module(Typed):
     """Base class of every layer and container."""
 
-    # nngraph installs its node builder here (graph sits above modules in the import graph)
-    node_factory = None
     contract_base = True
 
     def __init_subclass__(cls, **kwargs):
@@ -343,9 +354,10 @@ class Module(Typed):
     # --- nngraph --------------------------------------------------------------------
     def __call__(self, *args):
         if not args or any(is_graph_node_arg(a) for a in args):
-            if Module.node_factory is None:
+            make_node = graph_builder('module')
+            if make_node is None:
                 raise RuntimeError('nngraph is not loaded: import legonn.graph')
-            return Module.node_factory(self, *args)
+            return make_node(self, *args)
         if len(args) > 2:
             raise TypeError(f"{self.shortName()}: calling a module on data takes an input and optionally a "
                             f"gradOutput (use a list for a table), got {len(args)} arguments")
@@ -357,3 +369,9 @@ class Module(Typed):
 
     def __neg__(self):
         return self()
+
+    def __rsub__(self, prev):
+        """``[node_a, node_b] - module`` (with legonn.graph imported): the list is the module's table input."""
+        if graph_builder('module') is not None and isinstance(prev, (list, tuple)) and is_graph_node_arg(prev):
+            return self(prev)
+        return NotImplemented

@@ -3,26 +3,41 @@
 Loading looks a class up by the name the manifest gives and never imports
 anything, so a file can only ever rebuild objects of these classes; their
 state is restored into ``__dict__`` without calling any of their code.
+
+Serialization sits just above ``tensor`` and never imports the packages above it:
+they register into it. Every Module and Criterion class is in ``modules.typed.registry``
+(the module contract, below serialization); graph and optim register their other
+plain-state classes with ``register_builtin`` when imported; and the top-level package
+registers, with ``register_importer``, the function that imports those packages, so a
+file can be loaded before the user has imported ``legonn.nn``.
 """
-import importlib
-
-# classes outside the Module/Criterion registry whose objects are plain state
-_EXTRA = {
-    'graph.Node': ('legonn.graph.node', 'Node'),
-    'graph.Graph': ('legonn.graph.digraph', 'Graph'),
-    'optim.ConfusionMatrix': ('legonn.optim.confusion', 'ConfusionMatrix'),
-}
-
+_importers = []   # called before each lookup table is built; import what registers classes
+_packages = {}    # legonn's own classes outside the Module/Criterion registry, whose objects are plain state
 _user = {}
 
 
-def _builtin():
-    """{name: class} for legonn's own classes (every Module and Criterion, plus _EXTRA)."""
-    importlib.import_module('legonn.nn')  # importing registers every Module/Criterion class
+def register_importer(importer):
+    """Call ``importer()`` before any class lookup (legonn/__init__.py: it imports nn, graph and optim)."""
+    _importers.append(importer)
+
+
+def register_builtin(name, cls):
+    """Let files name legonn's own plain-state class ``cls`` as ``name`` (graph and optim call this on import)."""
+    _packages[name] = cls
+
+
+def module_classes():
+    """{name: class} of every Module and Criterion, once the registered importers have run."""
+    for importer in _importers:
+        importer()
     from ..modules.typed import registry
-    table = {name: cls for name, cls in registry.items() if cls.__module__.startswith('legonn.')}
-    for name, (module, attr) in _EXTRA.items():
-        table[name] = getattr(importlib.import_module(module), attr)
+    return registry
+
+
+def _builtin():
+    """{name: class} for legonn's own classes (every Module and Criterion, and those of register_builtin)."""
+    table = {name: cls for name, cls in module_classes().items() if cls.__module__.startswith('legonn.')}
+    table.update(_packages)
     return table
 
 

@@ -3,13 +3,12 @@
 Torch7 accumulates parameter gradients with ``addmm`` (BLAS gemm with
 beta = 1), so no temporary product is allocated. NumPy's ``matmul`` cannot
 accumulate, so on the CPU this calls the CBLAS ``gemm`` of the OpenBLAS that
-NumPy's wheels bundle, through ctypes, when it can be found; otherwise (other
-NumPy builds, CuPy arrays, odd layouts or dtypes) it falls back to
+NumPy's wheels bundle (``openblas.library()``), through ctypes, when it can be
+found; otherwise (other NumPy builds, CuPy arrays, odd layouts or dtypes) it
+falls back to
 ``out += alpha * (a @ b)``.
 """
 import ctypes
-import glob
-import os
 
 import numpy as np
 
@@ -18,25 +17,16 @@ try:
 except ImportError:   # NumPy 1.x
     from numpy import byte_bounds as _byte_bounds
 
-from . import backend
+from . import backend, openblas
 
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
-
-
-def _openblas_libraries():
-    """ctypes handles of the scipy-openblas libraries NumPy's wheels bundle (none for other builds)."""
-    libs_dir = os.path.join(os.path.dirname(np.__file__), '..', 'numpy.libs')
-    for path in sorted(glob.glob(os.path.join(libs_dir, 'libscipy_openblas*.so*'))):
-        try:
-            yield ctypes.CDLL(path)
-        except OSError:
-            continue
 
 
 def _load_cblas():
     """({dtype: gemm}, {dtype: axpby}, {dtype: omatcopy}) from NumPy's bundled scipy-openblas,
     or three empty dicts when it is absent."""
-    for lib in _openblas_libraries():
+    lib = openblas.library()
+    if lib is not None:
         for suffix, int_type in (('64_', ctypes.c_int64), ('', ctypes.c_int32)):
             gemm, axpby, omatcopy = {}, {}, {}
             for dtype, letter, real in ((np.float32, 's', ctypes.c_float), (np.float64, 'd', ctypes.c_double)):
@@ -60,29 +50,6 @@ def _load_cblas():
 
 
 _GEMM, _AXPBY, _OMATCOPY = _load_cblas()
-
-
-def _find_set_threads():
-    """The bundled OpenBLAS's ``openblas_set_num_threads``, or None."""
-    for lib in _openblas_libraries():
-        for name in ('scipy_openblas_set_num_threads64_', 'scipy_openblas_set_num_threads'):
-            fn = getattr(lib, name, None)
-            if fn is not None:
-                fn.restype = None
-                fn.argtypes = [ctypes.c_int]
-                return fn
-    return None
-
-
-_SET_THREADS = _find_set_threads()
-
-
-def set_blas_threads(n):
-    """Ask the bundled OpenBLAS to use ``n`` threads; False when there is no such library to ask."""
-    if _SET_THREADS is None:
-        return False
-    _SET_THREADS(int(n))
-    return True
 
 
 def _layout(arr):

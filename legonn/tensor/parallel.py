@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from . import blas_kernels
+from . import openblas
 
 # below this many elements per part, a thread hand-off (tens of microseconds) costs more than it saves
 MIN_PART = 1 << 18
@@ -61,7 +61,7 @@ def setnumthreads(n):
             _pool.shutdown(wait=True)
             _pool = None
         _threads = int(n)
-    blas_kernels.set_blas_threads(_threads)
+    openblas.set_blas_threads(_threads)
 
 
 def getnumthreads():

@@ -17,9 +17,9 @@ import numpy as np
 from . import backend
 from .naming import TorchNamed
 from .storage import Storage
-from .types import TYPES, FloatingShortcuts, default_short_name, device_twin, full_name, name_for, short_name
+from .types import TYPES, FloatingShortcuts, default_short_name, device_twin, name_for, short_name
 from .pointwise import PointwiseMixin
-from .blas import BlasMixin
+from .matrix_products import MatrixProductsMixin
 from .reductions import ReductionMixin
 from .indexing import IndexingMixin
 from .random import RandomMixin
@@ -53,7 +53,7 @@ def _parse_sizes(args, what):
     return tuple(sizes)
 
 
-class Tensor(PointwiseMixin, BlasMixin, ReductionMixin, IndexingMixin, RandomMixin, FloatingShortcuts,
+class Tensor(PointwiseMixin, MatrixProductsMixin, ReductionMixin, IndexingMixin, RandomMixin, FloatingShortcuts,
              TorchNamed):
     """A typed n-dimensional view of a Storage.
 
@@ -754,7 +754,3 @@ def tensor_class(typename):
 def default_class():
     """The tensor class of the default type (``FloatTensor`` unless ``setdefaulttensortype`` changed it)."""
     return TENSOR_CLASSES[default_short_name()]
-
-
-def full_type_name(typename):
-    return full_name(typename)

@@ -8,7 +8,7 @@ that process workers use them without copies; ``local`` is each worker's
 own namespace (Lua's per-thread globals). Thread ids are 0-based.
 See docs/threads.md.
 """
-from .blas import blas_threads, set_blas_threads
+from ..tensor.openblas import blas_threads, set_blas_threads
 from .current import free_threaded, local, threadid
 from .failure import JobError, JobTimeout, WorkerDied
 from .pool import Threads

@@ -28,7 +28,7 @@ import threading
 import time
 
 from . import current, shared
-from .blas import set_blas_threads
+from ..tensor.openblas import set_blas_threads
 from .failure import Failure
 
 _STOP = b''
@@ -142,8 +142,6 @@ def default_start_method():
 
 
 class ProcessWorkers:
-    kind = 'process'
-
     def __init__(self, n, start_method=None, blas_threads=1):
         ctx = multiprocessing.get_context(start_method or default_start_method())
         if ctx.get_start_method() == 'forkserver':

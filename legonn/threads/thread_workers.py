@@ -28,8 +28,6 @@ def _loop(tid, inbox, outbox):
 
 
 class ThreadWorkers:
-    kind = 'thread'
-
     def __init__(self, n):
         self.outbox = queue.SimpleQueue()
         self.inboxes = [queue.SimpleQueue() for _ in range(n)]

@@ -7,7 +7,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from legonn.tensor import blas_kernels, conv_kernels as ck, parallel, pool_kernels as pk
+from legonn.tensor import blas_kernels, conv_kernels as ck, openblas, parallel, pool_kernels as pk
 
 
 @pytest.fixture
@@ -37,8 +37,11 @@ def test_setnumthreads_round_trip_and_rejects_bad_counts():
 def test_setnumthreads_reaches_openblas():
     if not blas_kernels._GEMM:
         pytest.skip("NumPy is not linked to the bundled scipy-openblas")
-    assert blas_kernels.set_blas_threads(1) is True
-    blas_kernels.set_blas_threads(parallel.getnumthreads())
+    previous = openblas.set_blas_threads(1)
+    try:
+        assert previous is not None and openblas.blas_threads() == 1
+    finally:
+        openblas.set_blas_threads(parallel.getnumthreads())
 
 
 def test_leading_parts_cover_the_axis_once(split_small):

@@ -8,12 +8,11 @@ indices, LookupTable's paddingValue, ...); negative ones count from the end in
 both. Classes without a clear counterpart are refused with a ``FormatError``
 naming them; ``load_lua(..., convert=False)`` still gives their raw fields.
 """
-import importlib
-
 from ...tensor.storage import Storage
 from ...tensor.tensor import Tensor
 from ...tensor.types import short_name
 from ..archive import FormatError
+from ..classes import module_classes
 from ..decode import device_type_name
 from .graph import graph_module
 from .reader import TorchObject
@@ -25,9 +24,7 @@ _TENSOR_FIELDS = ('weight', 'bias', 'gradWeight', 'gradBias', 'running_mean', 'r
 
 def _modules():
     """Torch7 class name -> legonn class, from the registry every Module and Criterion registers in."""
-    importlib.import_module('legonn.nn')
-    from ...modules.typed import registry
-    return registry
+    return module_classes()
 
 
 class _Fields:

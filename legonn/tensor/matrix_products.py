@@ -7,6 +7,7 @@ import numbers
 
 import numpy as np
 
+from .blas_kernels import addmm_into
 from .pointwise import _is_number, operand
 
 
@@ -37,7 +38,7 @@ def _inner_sizes_match(what, shapes):
     return a[1] == b[0]
 
 
-class BlasMixin:
+class MatrixProductsMixin:
     __slots__ = ()
 
     def _accumulate(self, what, args, n_mats, product):
@@ -47,21 +48,29 @@ class BlasMixin:
         if tuple(m.ndim for m in mats) != ranks or not _inner_sizes_match(what, shapes):
             raise ValueError(f"{self._typename}.{what}: expected operands of ranks {ranks} with matching inner "
                              f"sizes, got sizes {shapes[0]} and {shapes[1]}")
-        prod = product(self.xp, *mats)
-        if v2 != 1:
+        # addmm accumulates with BLAS gemm (beta = v1) without a temporary product, unless an operand
+        # shares memory with the result: gemm would then read what it has already written
+        in_place = what == 'addmm' and not any(self.xp.may_share_memory(m, self.array) for m in mats)
+        prod = None if in_place else product(self.xp, *mats)
+        prod_shape = (shapes[0][0], shapes[1][1]) if in_place else tuple(prod.shape)
+        if prod is not None and v2 != 1:
             prod *= v2
         if base is not None and base is not self:
             base_arr = operand(base)
-            if int(np.prod(base_arr.shape)) != prod.size:
+            if int(np.prod(base_arr.shape)) != int(np.prod(prod_shape)):
                 raise ValueError(f"{self._typename}.{what}: the added tensor has sizes {tuple(base_arr.shape)}, "
-                                 f"the product has sizes {tuple(prod.shape)}")
-            base_arr = base_arr.reshape(prod.shape)
-            self.resize(tuple(prod.shape))
+                                 f"the product has sizes {prod_shape}")
+            base_arr = base_arr.reshape(prod_shape)
+            self.resize(prod_shape)
             self.array[...] = base_arr * v1 if v1 != 1 else base_arr
-        elif tuple(prod.shape) != self._size:
-            raise ValueError(f"{self._typename}.{what}: result of sizes {tuple(prod.shape)} does not match "
+            v1 = 1
+        elif prod_shape != self._size:
+            raise ValueError(f"{self._typename}.{what}: result of sizes {prod_shape} does not match "
                              f"this tensor's sizes {self._size}")
-        elif v1 != 1:
+        if in_place:
+            addmm_into(self.array, mats[0], mats[1], alpha=v2, beta=v1)
+            return self
+        if v1 != 1:
             self.array *= v1
         self.array += prod
         return self

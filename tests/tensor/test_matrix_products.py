@@ -91,3 +91,26 @@ def test_cross_product():
         lg.Tensor(2, 2).cross(lg.Tensor(2, 2))
     with pytest.raises(ValueError, match='differ'):
         a.cross(lg.Tensor(3, 3))
+
+
+def test_addmm_accumulates_without_a_temporary_product():
+    import tracemalloc
+    rng = np.random.default_rng(2)
+    A, B, M = (rng.standard_normal(s) for s in ((256, 64), (64, 256), (256, 256)))
+    r, ta, tb = T(M), T(A), T(B)
+    T(M).addmm(0.5, r, 2, ta, tb)   # warm up (ctypes, caches)
+    tracemalloc.start()
+    try:
+        r.addmm(0.5, r, 2, ta, tb)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert np.allclose(r.array, 0.5 * M + 2 * A @ B)
+    assert peak < M.nbytes // 4, f"addmm allocated {peak} bytes; the product alone is {M.nbytes}"
+
+
+def test_addmm_reads_an_operand_that_is_the_result_before_writing(mats):
+    A = np.random.default_rng(3).standard_normal((3, 3))
+    r = T(A)
+    r.addmm(2, r, 3, r, r)
+    assert np.allclose(r.array, 2 * A + 3 * A @ A)

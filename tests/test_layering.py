@@ -1,0 +1,109 @@
+"""The import graph points down: importing a package never changes another package's classes,
+and serialization imports nothing above it (the packages register into it)."""
+import ast
+import json
+import pathlib
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import legonn
+
+# each package after those it may import, so the import of each one is what changes or not the classes before it
+PACKAGES = ['tensor', 'serialization', 'modules', 'criterions', 'containers', 'threads', 'optim', 'graph', 'tools',
+            'distributed', 'nn']
+
+_PROBE = textwrap.dedent('''
+    import importlib, inspect, json, sys
+    import legonn
+
+    def package_of(name):
+        parts = name.split('.')
+        return parts[1] if len(parts) > 1 and parts[0] == 'legonn' else None
+
+    def classes():
+        found = {}
+        for name, module in list(sys.modules.items()):
+            if package_of(name) is None or module is None:
+                continue
+            for cls in vars(module).values():
+                if inspect.isclass(cls) and cls.__module__ == name:
+                    found[(name, cls.__qualname__)] = (cls, dict(vars(cls)))
+        return found
+
+    changed = []
+    for package in PACKAGES:
+        before = classes()
+        try:
+            importlib.import_module('legonn.' + package)
+        except ImportError as err:   # an optional extra (mpi4py) that is not installed
+            changed.append([package, 'skipped', str(err)])
+            continue
+        for (name, qualname), (cls, attrs) in before.items():
+            if package_of(name) == package:
+                continue
+            now = vars(cls)
+            diff = sorted(k for k in set(attrs) | set(now) if k not in now or k not in attrs or now[k] is not attrs[k])
+            if diff:
+                changed.append([package, name + '.' + qualname, diff])
+    print(json.dumps(changed))
+''')
+
+
+@pytest.fixture(scope='module')
+def import_report():
+    code = f"PACKAGES = {PACKAGES!r}\n" + _PROBE
+    done = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_no_package_changes_another_packages_classes_on_import(import_report):
+    changes = [entry for entry in import_report if entry[1] != 'skipped']
+    assert changes == [], f"importing a package changed classes of another: {changes}"
+    skipped = {entry[0] for entry in import_report if entry[1] == 'skipped'}
+    assert skipped <= {'distributed'}, import_report
+
+
+def test_the_probe_sees_a_patch():
+    """The probe itself: a package that patched Criterion on import would be reported."""
+    code = f"PACKAGES = ['criterions', 'graph']\n" + _PROBE.replace(
+        "        importlib.import_module('legonn.' + package)\n",
+        "        importlib.import_module('legonn.' + package)\n"
+        "        if package == 'graph':\n"
+        "            from legonn.criterions.criterion import Criterion\n"
+        "            Criterion.__call__ = lambda self, *args: None\n")
+    done = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert '"graph", "legonn.criterions.criterion.Criterion", ["__call__"]' in done.stdout
+
+
+def test_serialization_imports_nothing_above_it():
+    """Its code names only tensor and the module contract (modules.typed's registry), never by a string."""
+    root = pathlib.Path(legonn.__file__).parent
+    reached = set()
+    for path in (root / 'serialization').rglob('*.py'):
+        package = path.relative_to(root).parts[:-1]
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                target = (package[:len(package) - node.level + 1] + tuple((node.module or '').split('.')))
+                reached.add('.'.join(target[:2]) if target[0] == 'modules' else target[0])
+            elif isinstance(node, ast.Import):
+                reached.update(alias.name for alias in node.names if alias.name in ('importlib', 'legonn'))
+    assert reached == {'serialization', 'tensor', 'modules.typed'}, reached
+
+
+def test_a_file_loads_before_nn_is_imported(tmp_path):
+    path = tmp_path / 'net.legonn'
+    code = ("import legonn as lg\n"
+            "from legonn import nn, graph, optim\n"
+            f"lg.save({str(path)!r}, [nn.Linear(2, 3), graph.Node(nn.Identity(), []), optim.ConfusionMatrix(2)])\n")
+    subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=300, check=True)
+    code = ("import sys, legonn as lg\n"
+            "assert 'legonn.nn' not in sys.modules\n"
+            f"print([type(x).__name__ for x in lg.load({str(path)!r})])\n")
+    done = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['Linear', 'Node', 'ConfusionMatrix']"
