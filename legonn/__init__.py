@@ -20,15 +20,17 @@ __all__ = list(_tensor_all)
 # import time; the packages above it register their classes into it, and this top-level package, above them
 # all, registers the import that makes them do so before a save or load looks a class up)
 from .serialization import FormatError, deserialize, load, load_lua, register, save, serialize  # noqa: E402
-from .serialization.classes import register_importer  # noqa: E402
+from .serialization.classes import register_builtin, register_importer  # noqa: E402
 
 __all__ += ['save', 'load', 'load_lua', 'serialize', 'deserialize', 'register', 'FormatError']
 
 
 def _import_saveable_packages():
-    """Import nn (every Module and Criterion), graph and optim, which register the classes a file may name."""
-    for name in ('nn', 'graph', 'optim'):
+    """Import nn (every Module and Criterion) and graph, which register the classes a file may name, and
+    register optim's ConfusionMatrix (optim itself imports only the tensor package)."""
+    for name in ('nn', 'graph'):
         importlib.import_module(f'{__name__}.{name}')
+    register_builtin('optim.ConfusionMatrix', importlib.import_module(f'{__name__}.optim').ConfusionMatrix)
 
 
 register_importer(_import_saveable_packages)

@@ -4,10 +4,9 @@
 ``(f, df/dx)``; ``x`` is updated in place and ``state`` defaults to ``config``.
 optim knows nothing about networks: it works on any floating tensor, CPU or
 GPU, and on NumPy/CuPy arrays (wrapped without copying). Also here:
-``checkgrad``, ``ConfusionMatrix`` and ``Logger``. ConfusionMatrix registers with
-serialization (which sits just above tensor) so ``legonn.save`` can write it.
+``checkgrad``, ``ConfusionMatrix`` and ``Logger``. optim imports only the tensor
+package; the top-level ``legonn`` registers ConfusionMatrix with serialization.
 """
-from ..serialization.classes import register_builtin
 from .adadelta import adadelta
 from .adagrad import adagrad
 from .adam import adam
@@ -27,8 +26,6 @@ from .polyinterp import polyinterp
 from .rmsprop import rmsprop
 from .rprop import rprop
 from .sgd import sgd
-
-register_builtin('optim.ConfusionMatrix', ConfusionMatrix)
 
 __all__ = ['sgd', 'asgd', 'nag', 'adagrad', 'adadelta', 'adam', 'adamax', 'rmsprop', 'rprop', 'lbfgs', 'lswolfe',
            'polyinterp', 'cg', 'FistaLS', 'fista', 'cmaes', 'de', 'checkgrad', 'ConfusionMatrix', 'Logger']

@@ -69,9 +69,9 @@ def test_a_killed_rank_ends_the_job_in_bounded_time():
 
 def test_a_hung_rank_times_the_others_out():
     rc, out, seconds = mpiexec('hang')   # ranks.py sets a 2 s collective timeout for this scenario
-    assert rc != 0
-    assert 'DistributedError: legonn.distributed rank 0 of 2: allreduce(1000 float32 values)' in out
-    assert 'did not complete within 2s' in out
+    assert rc != 0, out
+    assert 'DistributedError: legonn.distributed rank 0 of 2: allreduce(1000 float32 values)' in out, (rc, out)
+    assert 'did not complete within 2s' in out, (rc, out)
     assert seconds < 20
 
 
