@@ -16,7 +16,7 @@ import numpy as np
 
 from . import backend
 from .naming import TorchNamed
-from .storage import Storage
+from .storage import LongStorage, Storage
 from .types import TYPES, FloatingShortcuts, default_short_name, device_twin, name_for, short_name
 from .pointwise import PointwiseMixin
 from .matrix_products import MatrixProductsMixin
@@ -78,7 +78,11 @@ class Tensor(PointwiseMixin, MatrixProductsMixin, ReductionMixin, IndexingMixin,
             self._set(Storage.allocate(0, self._dtype, self._cuda), 0, (0,), (1,))
             return
         first = args[0]
-        if isinstance(first, Storage):
+        if isinstance(first, LongStorage) and (first.dtype != np.dtype(self._dtype) or self._cuda):
+            # Torch7's torch.FloatTensor(sizes [, strides]) with LongStorages: a new tensor of those sizes
+            # (a LongStorage is viewed only by a LongTensor, whose own storage type it is)
+            self._init_from_size_storages(*args)
+        elif isinstance(first, Storage):
             self._init_from_storage(*args)
         elif isinstance(first, Tensor) and len(args) == 1:
             if type(first) is not type(self):
@@ -97,6 +101,16 @@ class Tensor(PointwiseMixin, MatrixProductsMixin, ReductionMixin, IndexingMixin,
             xp = backend.cupy() if self._cuda else np
             arr = xp.zeros(sizes, dtype=self._dtype)
             self._adopt(arr)
+
+    def _init_from_size_storages(self, sizes, strides=None):
+        sizes = _parse_sizes((tuple(sizes),), self._typename)
+        strides = contiguous_strides(sizes) if strides is None else tuple(int(s) for s in strides)
+        if len(strides) != len(sizes) or any(s < 0 for s in strides):
+            raise ValueError(f"{self._typename}(sizes, strides): expected {len(sizes)} non-negative strides, got "
+                             f"{strides}")
+        extent = 1 + sum((n - 1) * s for n, s in zip(sizes, strides)) if all(sizes) else 0
+        xp = backend.cupy() if self._cuda else np
+        self._set(Storage(xp.zeros(extent, dtype=self._dtype)), 0, sizes, strides)   # zeros, like Tensor(2, 3)
 
     def _init_from_storage(self, storage, offset=0, sizes=None, strides=None):
         if storage.dtype != np.dtype(self._dtype) or storage.is_cuda != self._cuda:

@@ -236,3 +236,16 @@ def test_long_storage():
     assert lg.FloatTensor(*s).size() == (2, 3)
     assert list(lg.LongStorage(3)) == [0, 0, 0]
     assert math.prod(lg.LongStorage([2, 3, 4])) == 24
+
+
+def test_tensor_from_size_storages():
+    """torch7 generic/Tensor.c (torch.Tensor(sizes [, strides]) with LongStorages, doc/tensor.md): a float
+    tensor given a LongStorage gets those sizes (and strides); a LongTensor views its own storage type."""
+    t = lg.FloatTensor(lg.LongStorage([2, 3]))
+    assert t.size() == (2, 3) and t.stride() == (3, 1) and t.sum() == 0
+    d = lg.DoubleTensor(lg.LongStorage([2, 3]), lg.LongStorage([1, 2]))
+    assert d.size() == (2, 3) and d.stride() == (1, 2) and d.storage().size() == 6
+    view = lg.LongTensor(lg.LongStorage([4, 5]))
+    assert view.size() == (2,) and view.tolist() == [4, 5]
+    with pytest.raises(ValueError, match='strides'):
+        lg.FloatTensor(lg.LongStorage([2, 3]), lg.LongStorage([1]))
