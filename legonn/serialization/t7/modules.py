@@ -22,11 +22,6 @@ _BUSY = object()
 _TENSOR_FIELDS = ('weight', 'bias', 'gradWeight', 'gradBias', 'running_mean', 'running_var')
 
 
-def _modules():
-    """Torch7 class name -> legonn class, from the registry every Module and Criterion registers in."""
-    return module_classes()
-
-
 class _Fields:
     """Typed access to one saved object's fields, with errors that name the object and the field."""
 
@@ -206,7 +201,7 @@ class ModuleConverter:
     def __init__(self, name, cuda=False, converters=None):
         self.name, self.cuda = name, cuda
         self.converters = dict(converters or {})
-        self.classes = _modules()
+        self.classes = module_classes()   # Torch7 class name -> legonn class
         self.done = {}       # id(TorchObject) -> module
         self.visited = set()
 
