@@ -24,6 +24,7 @@ class BinaryStream:
         if long_size not in (4, 8):
             raise ValueError(f"legonn.load_lua: long_size must be 4 or 8, got {long_size!r}")
         self.data, self.name, self.pos = data, name, 0
+        self._view = memoryview(data)   # reads slice this, so storage data is copied once, into its array
         self.long_dtype = np.dtype('<i8' if long_size == 8 else '<i4')
 
     def fail(self, what):
@@ -37,7 +38,7 @@ class BinaryStream:
             raise self.fail(f"{what} needs {n} bytes, {self.left()} are left: truncated or corrupted")
         start = self.pos
         self.pos += n
-        return self.data[start:self.pos]
+        return self._view[start:self.pos]
 
     def int(self, what='an int'):
         return struct.unpack('<i', self._take(4, what))[0]
@@ -90,16 +91,19 @@ class AsciiStream(BinaryStream):
     def longs(self, n, what='longs'):
         return self._parse(self._tokens(n, what), int, what)
 
-    def chars(self, n, what='a string'):
-        out = bytes(self._take(n, what))
+    def _raw(self, n, what):
+        out = self._take(n, what)
         if n:
             self._end_of_write()
         return out
 
+    def chars(self, n, what='a string'):
+        return bytes(self._raw(n, what))
+
     def array(self, dtype, n, what='storage data'):
         dtype = np.dtype(dtype)
         if dtype in _RAW_DTYPES:
-            return np.frombuffer(self.chars(n, what), dtype=dtype).copy()
+            return np.frombuffer(self._raw(n, what), dtype=dtype).copy()
         kind = float if dtype.kind == 'f' else int
         return np.array(self._parse(self._tokens(n, what), kind, what), dtype=dtype)
 
