@@ -250,12 +250,14 @@ class ModuleConverter:
         return module
 
     @staticmethod
-    def _call(fields, method, *args):
-        """``method(*args)``, a refusal becoming the FormatError that names the file's object."""
+    def _call(fields, made, method, *args, **keywords):
+        """``method(*args, **keywords)``, a refusal becoming the FormatError that names the file's object."""
         try:
-            return method(*args)
-        except (TypeError, ValueError) as err:
-            raise fields.fail(f"its saved fields do not make a legonn module: {err}") from None
+            return method(*args, **keywords)
+        except FormatError:
+            raise
+        except (TypeError, ValueError, AttributeError) as err:
+            raise fields.fail(f"its saved fields do not make a legonn {made}: {err}") from None
 
     def _build(self, name, obj, fields):
         arguments, cls = ARGUMENTS.get(name), self.classes.get(name)
@@ -266,12 +268,7 @@ class ModuleConverter:
         args, keywords = arguments(fields), {}
         if args and isinstance(args[-1], Keywords):
             args, keywords = args[:-1], args[-1]
-        try:
-            module = cls(*args, **keywords)
-        except (TypeError, ValueError, AttributeError) as err:
-            if isinstance(err, FormatError):
-                raise
-            raise fields.fail(f"its saved fields do not make a legonn {name}: {err}") from None
+        module = self._call(fields, name, cls, *args, **keywords)
         typename = _tensor_type(obj, self.cuda)
         if typename is not None and hasattr(module, 'type'):
             module.type(typename)
@@ -288,7 +285,7 @@ class ModuleConverter:
         if name == 'View' and obj.get('numInputDims') is not None:
             module.setNumInputDims(fields.int('numInputDims'))
         if name == 'LookupTable' and fields.int('paddingValue', 0) != 0:   # Torch7's 0: no padding
-            self._call(fields, module.setPadding, fields.index('paddingValue'))
+            self._call(fields, 'module', module.setPadding, fields.index('paddingValue'))
         for child in obj.get('modules') or ():
             if not self.is_module(child):
                 kind = child.typename if isinstance(child, TorchObject) else type(child).__name__
