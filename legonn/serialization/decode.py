@@ -167,11 +167,10 @@ class Decoder:
 
     def _scalar(self, i, e):
         dtype = _dtype(e.get('dtype'), f"scalar {i}")
-        raw = e.get('value')
         if dtype.kind == 'c':
             value = complex(*self._complex_parts(i, e, f"a {dtype.str} scalar"))
         else:
-            value = self.value(raw)
+            value = self.value(e.get('value'))
         if type(value) is not _SCALAR_VALUE_TYPES[dtype.kind]:
             raise FormatError(f"scalar {i}: a {dtype.str} scalar needs a {_SCALAR_VALUE_TYPES[dtype.kind].__name__} "
                               f"value, got {value!r:.60}")

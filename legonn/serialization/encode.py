@@ -24,6 +24,11 @@ def plain_float(v):
     return v if math.isfinite(v) else {'$float': repr(v)}
 
 
+def _complex_pair(v):
+    """A complex number as JSON, which has none: its [real, imag] pair."""
+    return [plain_float(v.real), plain_float(v.imag)]
+
+
 class Encoder:
     def __init__(self, classes):
         self.classes = classes
@@ -79,12 +84,10 @@ class Encoder:
         if isinstance(obj, np.generic):
             self._check_dtype(obj.dtype, where)
             value = obj.item()
-            if obj.dtype.kind == 'c':   # JSON has no complex numbers: a complex scalar is its [real, imag] pair
-                return {'kind': 'scalar', 'dtype': obj.dtype.str,
-                        'value': [plain_float(value.real), plain_float(value.imag)]}
-            return {'kind': 'scalar', 'dtype': obj.dtype.str, 'value': self.value(value, where)}
+            return {'kind': 'scalar', 'dtype': obj.dtype.str,
+                    'value': _complex_pair(value) if obj.dtype.kind == 'c' else self.value(value, where)}
         if type(obj) is complex:   # a Python complex, kept apart from NumPy's so it loads as the same type
-            return {'kind': 'complex', 'value': [plain_float(obj.real), plain_float(obj.imag)]}
+            return {'kind': 'complex', 'value': _complex_pair(obj)}
         if isinstance(obj, type) and issubclass(obj, Tensor) and obj._typename is not None:
             return {'kind': 'tensortype', 'type': obj._typename.replace('legonn.', '')}
         if isinstance(obj, np.dtype):
