@@ -23,7 +23,7 @@ from legonn import nn  # noqa: E402
 import checkpoint as checkpoints  # noqa: E402
 import data_parallel  # noqa: E402
 import mnist_data  # noqa: E402
-from mnist import evaluate, on_device, train_epoch  # noqa: E402  (held-out ConfusionMatrix, the Torch7 loop)
+from mnist import add_training_args, evaluate, on_device, train_epoch  # noqa: E402  (the Torch7 loop)
 
 
 def lenet():
@@ -41,19 +41,9 @@ def lenet():
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument('--epochs', type=int, default=5, help='epochs in all (a resumed run included)')
-    parser.add_argument('--batch-size', type=int, default=32, help='digits per mini-batch')
-    parser.add_argument('--lr', type=float, default=0.1, help='SGD learning rate')
-    parser.add_argument('--momentum', type=float, default=0.9, help='SGD momentum')
-    parser.add_argument('--seed', type=int, default=1, help='random seed')
-    parser.add_argument('--data-dir', help='folder with the MNIST IDX files (%(default)s: the bundled subset)')
+    add_training_args(parser, epochs=5, lr=0.1, log_dir='out/lenet')
     parser.add_argument('--structure', default=os.path.join('out', 'lenet_structure.txt'),
                         help='text file to write the model structure to')
-    parser.add_argument('--cuda', action='store_true', help='train on the GPU through CuPy')
-    parser.add_argument('--log-dir', default='out/lenet', help='where the training log and its curve go')
-    parser.add_argument('--checkpoint',
-                        help='checkpoint written after every epoch (%(default)s: LOG_DIR/checkpoint.lg)')
-    parser.add_argument('--resume', help='a checkpoint to continue from (up to --epochs epochs in all)')
     parser.add_argument('--donkeys', type=int, default=None,
                         help='load augmented mini-batches from image files with N donkey processes '
                              '(examples/donkeys.py; 0 loads them inline; the bundled subset only)')

@@ -94,22 +94,27 @@ def train_epoch(model, criterion, params, grad_params, config, batches, n_batche
     return total_loss / done
 
 
+def add_training_args(parser, epochs, lr, log_dir):
+    """The options mnist.py and lenet.py share, with each script's defaults."""
+    parser.add_argument('--epochs', type=int, default=epochs, help='epochs in all (a resumed run included)')
+    parser.add_argument('--batch-size', type=int, default=32, help='digits per mini-batch')
+    parser.add_argument('--lr', type=float, default=lr, help='SGD learning rate')
+    parser.add_argument('--momentum', type=float, default=0.9, help='SGD momentum')
+    parser.add_argument('--seed', type=int, default=1, help='random seed')
+    parser.add_argument('--data-dir', help='folder with the MNIST IDX files (%(default)s: the bundled subset)')
+    parser.add_argument('--cuda', action='store_true', help='train on the GPU through CuPy')
+    parser.add_argument('--log-dir', default=log_dir, help='where the training log and its curve go')
+    parser.add_argument('--checkpoint',
+                        help='checkpoint written after every epoch (%(default)s: LOG_DIR/checkpoint.lg)')
+    parser.add_argument('--resume', help='a checkpoint to continue from (up to --epochs epochs in all)')
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--model', choices=('mlp', 'logreg'), default='mlp', help='network')
     parser.add_argument('--hidden', type=int, default=256, help='hidden units per MLP layer')
-    parser.add_argument('--epochs', type=int, default=12, help='epochs in all (a resumed run included)')
-    parser.add_argument('--batch-size', type=int, default=32, help='digits per mini-batch')
-    parser.add_argument('--lr', type=float, default=0.05, help='SGD learning rate')
-    parser.add_argument('--momentum', type=float, default=0.9, help='SGD momentum')
-    parser.add_argument('--seed', type=int, default=1, help='random seed')
-    parser.add_argument('--data-dir', help='folder with the MNIST IDX files (%(default)s: the bundled subset)')
-    parser.add_argument('--cuda', action='store_true', help='train on the GPU through CuPy')
-    parser.add_argument('--log-dir', default='out/mnist', help='where the training log and its curve go')
-    parser.add_argument('--checkpoint',
-                        help='checkpoint written after every epoch (%(default)s: LOG_DIR/checkpoint.lg)')
-    parser.add_argument('--resume', help='a checkpoint to continue from (up to --epochs epochs in all)')
+    add_training_args(parser, epochs=12, lr=0.05, log_dir='out/mnist')
     parser.add_argument('--distributed', action='store_true',
                         help='data-parallel under mpiexec -n N (legonn[mpi]); --batch-size stays the global batch')
     args = parser.parse_args(argv)
