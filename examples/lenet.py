@@ -23,7 +23,7 @@ from legonn import nn  # noqa: E402
 import checkpoint as checkpoints  # noqa: E402
 import data_parallel  # noqa: E402
 import mnist_data  # noqa: E402
-from mnist import add_training_args, evaluate, on_device, train_epoch  # noqa: E402  (the Torch7 loop)
+from mnist import add_training_args, fit, on_device  # noqa: E402  (the Torch7 loop)
 
 
 def lenet():
@@ -77,7 +77,6 @@ def main(argv=None):
     replicas.print(f"{params.nElement()} parameters; {len(y_train)} training and {len(y_test)} held-out digits"
                    f"{f'; {replicas.size} processes' if replicas.size > 1 else ''}")
 
-    checkpoint = args.checkpoint or os.path.join(args.log_dir, 'checkpoint.lg')
     start_time = time.perf_counter()
     loader = None
     if args.donkeys is not None:
@@ -94,28 +93,10 @@ def main(argv=None):
             return
         yield from replicas.batches(rng.permutation(len(y_train)), args.batch_size, x_train, y_train)
 
-    logger = replicas.logger(os.path.join(args.log_dir, 'train.log'), ['train loss', 'held-out error %'], history)
-    n_batches = -(-len(y_train) // args.batch_size)
-    confusion = None
-    for epoch in range(first_epoch, args.epochs):
-        mean_loss = train_epoch(model, criterion, params, grad_params, config, batches(epoch), n_batches, xp,
-                                f'epoch {epoch + 1}/{args.epochs}', replicas)
-        confusion = evaluate(model, x_test, y_test, 500, xp)
-        acc = confusion.totalValid
-        history.append([mean_loss, 100 * (1 - acc)])
-        if replicas.root:
-            logger.add(history[-1])
-            checkpoints.save(checkpoint, model, config, history, epoch + 1, rng)
-        replicas.print(f"epoch {epoch + 1}: train loss {mean_loss:.4f}, held-out accuracy {acc * 100:.2f}%, "
-                       f"{time.perf_counter() - start_time:.1f}s")
+    history = fit(args, model, criterion, params, grad_params, config, xp, rng, history, first_epoch, batches,
+                  len(y_train), x_test, y_test, replicas, start_time)
     if loader is not None:
         loader.close()
-    if confusion is not None:
-        replicas.print(confusion)
-    if replicas.root:
-        curve = logger.plot()   # None when this run logged no epoch (resumed at its last one)
-        print((f"training curve: {curve}; " if curve else '') + f"checkpoint: {checkpoint}")
-        logger.close()
     return history
 
 
