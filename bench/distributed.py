@@ -74,33 +74,31 @@ def worker(blocks, steps, sizes):
                 step()
             comm.barrier()
             block_times[name].append((time.perf_counter() - start) / steps)
-    sweep = {}
-    for n in sizes:
-        buf = np.ones(int(n), dtype=np.float32)
-        comm.allreduce(buf, 'mean')
+
+    def median_step(step):
+        """The median over the blocks of the mean time of ``steps`` calls of ``step``, all ranks starting together."""
         runs = []
         for _ in range(blocks):
             comm.barrier()
             start = time.perf_counter()
             for _ in range(steps):
-                comm.allreduce(buf, 'mean')
+                step()
             runs.append((time.perf_counter() - start) / steps)
-        sweep[int(n)] = statistics.median(runs)
+        return statistics.median(runs)
+    sweep = {}
+    for n in sizes:
+        buf = np.ones(int(n), dtype=np.float32)
+        comm.allreduce(buf, 'mean')
+        sweep[int(n)] = median_step(lambda: comm.allreduce(buf, 'mean'))
     # the MLP's gradient as 1, 4 or 16 buckets reduced one after the other: what splitting costs before any
     # overlap with backward could pay for it
     flat = np.ones(BUCKETED_VALUES, dtype=np.float32)
     buckets = {}
     for k in (1, 4, 16):
-        parts = np.array_split(flat, k)
-        runs = []
-        for _ in range(blocks):
-            comm.barrier()
-            start = time.perf_counter()
-            for _ in range(steps):
-                for part in parts:
-                    comm.allreduce(part, 'mean')
-            runs.append((time.perf_counter() - start) / steps)
-        buckets[k] = statistics.median(runs)
+        def reduce_parts(parts=np.array_split(flat, k)):
+            for part in parts:
+                comm.allreduce(part, 'mean')
+        buckets[k] = median_step(reduce_parts)
     if comm.rank == 0:
         print(json.dumps({'size': comm.size, 'sweep': sweep, 'buckets': buckets, 'models': {
             name: {'params': steppers[name][1], 'step_s': statistics.median(block_times[name]),

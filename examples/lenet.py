@@ -23,7 +23,7 @@ from legonn import nn  # noqa: E402
 import checkpoint as checkpoints  # noqa: E402
 import data_parallel  # noqa: E402
 import mnist_data  # noqa: E402
-from mnist import evaluate, on_device, train_epoch  # noqa: E402  (held-out ConfusionMatrix, the Torch7 loop)
+from mnist import add_training_args, fit, on_device  # noqa: E402  (the Torch7 loop)
 
 
 def lenet():
@@ -41,19 +41,9 @@ def lenet():
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument('--epochs', type=int, default=5, help='epochs in all (a resumed run included)')
-    parser.add_argument('--batch-size', type=int, default=32, help='digits per mini-batch')
-    parser.add_argument('--lr', type=float, default=0.1, help='SGD learning rate')
-    parser.add_argument('--momentum', type=float, default=0.9, help='SGD momentum')
-    parser.add_argument('--seed', type=int, default=1, help='random seed')
-    parser.add_argument('--data-dir', help='folder with the MNIST IDX files (%(default)s: the bundled subset)')
+    add_training_args(parser, epochs=5, lr=0.1, log_dir='out/lenet')
     parser.add_argument('--structure', default=os.path.join('out', 'lenet_structure.txt'),
                         help='text file to write the model structure to')
-    parser.add_argument('--cuda', action='store_true', help='train on the GPU through CuPy')
-    parser.add_argument('--log-dir', default='out/lenet', help='where the training log and its curve go')
-    parser.add_argument('--checkpoint',
-                        help='checkpoint written after every epoch (%(default)s: LOG_DIR/checkpoint.lg)')
-    parser.add_argument('--resume', help='a checkpoint to continue from (up to --epochs epochs in all)')
     parser.add_argument('--donkeys', type=int, default=None,
                         help='load augmented mini-batches from image files with N donkey processes '
                              '(examples/donkeys.py; 0 loads them inline; the bundled subset only)')
@@ -87,7 +77,6 @@ def main(argv=None):
     replicas.print(f"{params.nElement()} parameters; {len(y_train)} training and {len(y_test)} held-out digits"
                    f"{f'; {replicas.size} processes' if replicas.size > 1 else ''}")
 
-    checkpoint = args.checkpoint or os.path.join(args.log_dir, 'checkpoint.lg')
     start_time = time.perf_counter()
     loader = None
     if args.donkeys is not None:
@@ -104,28 +93,10 @@ def main(argv=None):
             return
         yield from replicas.batches(rng.permutation(len(y_train)), args.batch_size, x_train, y_train)
 
-    logger = replicas.logger(os.path.join(args.log_dir, 'train.log'), ['train loss', 'held-out error %'], history)
-    n_batches = -(-len(y_train) // args.batch_size)
-    confusion = None
-    for epoch in range(first_epoch, args.epochs):
-        mean_loss = train_epoch(model, criterion, params, grad_params, config, batches(epoch), n_batches, xp,
-                                f'epoch {epoch + 1}/{args.epochs}', replicas)
-        confusion = evaluate(model, x_test, y_test, 500, xp)
-        acc = confusion.totalValid
-        history.append([mean_loss, 100 * (1 - acc)])
-        if replicas.root:
-            logger.add(history[-1])
-            checkpoints.save(checkpoint, model, config, history, epoch + 1, rng)
-        replicas.print(f"epoch {epoch + 1}: train loss {mean_loss:.4f}, held-out accuracy {acc * 100:.2f}%, "
-                       f"{time.perf_counter() - start_time:.1f}s")
+    history = fit(args, model, criterion, params, grad_params, config, xp, rng, history, first_epoch, batches,
+                  len(y_train), x_test, y_test, replicas, start_time)
     if loader is not None:
         loader.close()
-    if confusion is not None:
-        replicas.print(confusion)
-    if replicas.root:
-        curve = logger.plot()   # None when this run logged no epoch (resumed at its last one)
-        print((f"training curve: {curve}; " if curve else '') + f"checkpoint: {checkpoint}")
-        logger.close()
     return history
 
 

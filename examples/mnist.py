@@ -94,22 +94,56 @@ def train_epoch(model, criterion, params, grad_params, config, batches, n_batche
     return total_loss / done
 
 
+def add_training_args(parser, epochs, lr, log_dir):
+    """The options mnist.py and lenet.py share, with each script's defaults."""
+    parser.add_argument('--epochs', type=int, default=epochs, help='epochs in all (a resumed run included)')
+    parser.add_argument('--batch-size', type=int, default=32, help='digits per mini-batch')
+    parser.add_argument('--lr', type=float, default=lr, help='SGD learning rate')
+    parser.add_argument('--momentum', type=float, default=0.9, help='SGD momentum')
+    parser.add_argument('--seed', type=int, default=1, help='random seed')
+    parser.add_argument('--data-dir', help='folder with the MNIST IDX files (%(default)s: the bundled subset)')
+    parser.add_argument('--cuda', action='store_true', help='train on the GPU through CuPy')
+    parser.add_argument('--log-dir', default=log_dir, help='where the training log and its curve go')
+    parser.add_argument('--checkpoint',
+                        help='checkpoint written after every epoch (%(default)s: LOG_DIR/checkpoint.lg)')
+    parser.add_argument('--resume', help='a checkpoint to continue from (up to --epochs epochs in all)')
+
+
+def fit(args, model, criterion, params, grad_params, config, xp, rng, history, first_epoch, batches, n_train,
+        x_test, y_test, replicas, start_time):
+    """The epochs from ``first_epoch`` to ``args.epochs`` on ``batches(epoch)``, each followed by a held-out
+    evaluation and (rank 0) a log row and a checkpoint; the run that mnist.py and lenet.py share. Returns
+    ``history`` with a row per epoch."""
+    checkpoint = args.checkpoint or os.path.join(args.log_dir, 'checkpoint.lg')
+    logger = replicas.logger(os.path.join(args.log_dir, 'train.log'), ['train loss', 'held-out error %'], history)
+    n_batches = -(-n_train // args.batch_size)
+    confusion = None
+    for epoch in range(first_epoch, args.epochs):
+        mean_loss = train_epoch(model, criterion, params, grad_params, config, batches(epoch), n_batches, xp,
+                                f'epoch {epoch + 1}/{args.epochs}', replicas)
+        confusion = evaluate(model, x_test, y_test, 500, xp)
+        acc = confusion.totalValid
+        history.append([mean_loss, 100 * (1 - acc)])
+        if replicas.root:
+            logger.add(history[-1])
+            checkpoints.save(checkpoint, model, config, history, epoch + 1, rng)
+        replicas.print(f"epoch {epoch + 1}: train loss {mean_loss:.4f}, held-out accuracy {acc * 100:.2f}%, "
+                       f"{time.perf_counter() - start_time:.1f}s")
+    if confusion is not None:
+        replicas.print(confusion)
+    if replicas.root:
+        curve = logger.plot()   # None when this run logged no epoch (resumed at its last one)
+        print((f"training curve: {curve}; " if curve else '') + f"checkpoint: {checkpoint}")
+        logger.close()
+    return history
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--model', choices=('mlp', 'logreg'), default='mlp', help='network')
     parser.add_argument('--hidden', type=int, default=256, help='hidden units per MLP layer')
-    parser.add_argument('--epochs', type=int, default=12, help='epochs in all (a resumed run included)')
-    parser.add_argument('--batch-size', type=int, default=32, help='digits per mini-batch')
-    parser.add_argument('--lr', type=float, default=0.05, help='SGD learning rate')
-    parser.add_argument('--momentum', type=float, default=0.9, help='SGD momentum')
-    parser.add_argument('--seed', type=int, default=1, help='random seed')
-    parser.add_argument('--data-dir', help='folder with the MNIST IDX files (%(default)s: the bundled subset)')
-    parser.add_argument('--cuda', action='store_true', help='train on the GPU through CuPy')
-    parser.add_argument('--log-dir', default='out/mnist', help='where the training log and its curve go')
-    parser.add_argument('--checkpoint',
-                        help='checkpoint written after every epoch (%(default)s: LOG_DIR/checkpoint.lg)')
-    parser.add_argument('--resume', help='a checkpoint to continue from (up to --epochs epochs in all)')
+    add_training_args(parser, epochs=12, lr=0.05, log_dir='out/mnist')
     parser.add_argument('--distributed', action='store_true',
                         help='data-parallel under mpiexec -n N (legonn[mpi]); --batch-size stays the global batch')
     args = parser.parse_args(argv)
@@ -133,30 +167,10 @@ def main(argv=None):
     replicas.print(f"{params.nElement()} parameters; {len(y_train)} training and {len(y_test)} held-out digits"
                    f"{f'; {replicas.size} processes' if replicas.size > 1 else ''}")
 
-    checkpoint = args.checkpoint or os.path.join(args.log_dir, 'checkpoint.lg')
-    logger = replicas.logger(os.path.join(args.log_dir, 'train.log'), ['train loss', 'held-out error %'], history)
-    acc = None
-    start_time = time.perf_counter()
-    for epoch in range(first_epoch, args.epochs):
-        order = rng.permutation(len(y_train))
-        batches = replicas.batches(order, args.batch_size, x_train, y_train)
-        mean_loss = train_epoch(model, criterion, params, grad_params, config, batches,
-                                -(-len(order) // args.batch_size), xp, f'epoch {epoch + 1}/{args.epochs}', replicas)
-        confusion = evaluate(model, x_test, y_test, 500, xp)
-        acc = confusion.totalValid
-        history.append([mean_loss, 100 * (1 - acc)])
-        if replicas.root:
-            logger.add(history[-1])
-            checkpoints.save(checkpoint, model, config, history, epoch + 1, rng)
-        replicas.print(f"epoch {epoch + 1}: train loss {mean_loss:.4f}, held-out accuracy {acc * 100:.2f}%, "
-                       f"{time.perf_counter() - start_time:.1f}s")
-    if acc is not None:
-        replicas.print(confusion)
-    if replicas.root:
-        curve = logger.plot()   # None when this run logged no epoch (resumed at its last one)
-        print((f"training curve: {curve}; " if curve else '') + f"checkpoint: {checkpoint}")
-        logger.close()
-    return history
+    def batches(epoch):
+        return replicas.batches(rng.permutation(len(y_train)), args.batch_size, x_train, y_train)
+    return fit(args, model, criterion, params, grad_params, config, xp, rng, history, first_epoch, batches,
+               len(y_train), x_test, y_test, replicas, time.perf_counter())
 
 
 if __name__ == '__main__':

@@ -22,7 +22,7 @@ class AllReduceEA(TorchNamed):
         self.tau, self.alpha = tau, alpha
         self.communicator = communicator or world()
         self.step = 0
-        self.center = None
+        self.center = self._pull = None
 
     def _array(self, params, what):
         return contiguous_array(params, f'AllReduceEA.{what}', FLOAT_DTYPES)
@@ -31,6 +31,7 @@ class AllReduceEA(TorchNamed):
         """Broadcast rank 0's parameters to every rank and make them the center; returns ``params``."""
         self.communicator.broadcast(params, root=0)
         self.center = self._array(params, 'synchronizeParameters').copy()
+        self._pull = self.center.copy()   # the buffer each averaging step's pull is computed in
         self.step = 0
         return params
 
@@ -45,7 +46,9 @@ class AllReduceEA(TorchNamed):
         self.step += 1
         if self.step % self.tau:
             return params
-        pull = arr - self.center
+        pull = self._pull
+        pull[...] = arr
+        pull -= self.center
         pull *= self.alpha
         arr -= pull
         self.center += self.communicator.allreduce(pull, 'sum')
