@@ -194,8 +194,9 @@ class _SeqRecurrent(Module):
 
     def accGradParameters(self, input, gradOutput, scale=1):
         if self._grad_gates_for is not gradOutput:
-            self._backward_through_time(input, gradOutput)
-        states, x = self._split_input(input)
+            states, x = self._backward_through_time(input, gradOutput)
+        else:
+            states, x = self._split_input(input)
         self._accumulate_input_gradients(x, self.grad_gate_buffer.array, scale)
         self._accumulate_recurrent_gradients(states[-1].array if states else self.h0.array, x, scale)
 
