@@ -1,9 +1,9 @@
 """Sequencer and SeqBRNN: Element-Research rnn's decorators that apply modules along a sequence."""
 from ..modules.errors import CAUGHT, add_path, input_error
 from ..modules.recurrent_lstm import SeqLSTM
+from ..modules.recurrent_state import split_steps
 from ..modules.sequence_reverse import SeqReverseSequence
 from ..modules.table_arithmetic import CAddTable
-from ..tensor import Tensor
 from .tables import ConcatTable
 from .container import Container
 from .decorators import Decorator
@@ -36,14 +36,6 @@ class Sequencer(Container):
             clone.type(module.type())
         return clone.share(module, *SHARED)
 
-    def _split(self, x, what):
-        if isinstance(x, list):
-            return x
-        if not isinstance(x, Tensor) or x.dim() < 1:
-            raise input_error(self, f"a seqlen x ... tensor or a table of steps as {what}",
-                              f"{type(x).__name__}" if not isinstance(x, Tensor) else "a 0-D tensor", TypeError)
-        return [x.select(0, t) for t in range(x.size(0))]
-
     def _run(self, t, method, *args):
         module = self._step(t)
         try:
@@ -65,7 +57,7 @@ class Sequencer(Container):
         return getattr(self, name)
 
     def updateOutput(self, input):
-        steps = self._split(input, 'input')
+        steps = split_steps(self, input, 'input')
         if not steps:
             raise input_error(self, "a non-empty sequence", "no steps")
         self.output = self._join('_output_buffer', [self._run(t, 'updateOutput', x) for t, x in enumerate(steps)],
@@ -77,14 +69,14 @@ class Sequencer(Container):
             raise input_error(self, f"a gradOutput of {len(steps)} steps", f"{len(grads)} steps")
 
     def updateGradInput(self, input, gradOutput):
-        steps, grads = self._split(input, 'input'), self._split(gradOutput, 'gradOutput')
+        steps, grads = split_steps(self, input, 'input'), split_steps(self, gradOutput, 'gradOutput')
         self._check_steps(steps, grads)
         self.gradInput = self._join('_grad_buffer', [self._run(t, 'updateGradInput', x, g)
                                                      for t, (x, g) in enumerate(zip(steps, grads))], input)
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):
-        steps, grads = self._split(input, 'input'), self._split(gradOutput, 'gradOutput')
+        steps, grads = split_steps(self, input, 'input'), split_steps(self, gradOutput, 'gradOutput')
         self._check_steps(steps, grads)
         for t, (x, g) in enumerate(zip(steps, grads)):
             self._run(t, 'accGradParameters', x, g, scale)

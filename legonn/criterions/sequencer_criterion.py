@@ -1,6 +1,6 @@
 """SequencerCriterion: a criterion applied at every step of a sequence (Element-Research rnn)."""
 from ..modules.errors import input_error
-from ..tensor import Tensor
+from ..modules.recurrent_state import split_steps
 from .criterion import Criterion
 
 
@@ -22,14 +22,7 @@ class SequencerCriterion(Criterion):
         return target if isinstance(target, list) else super()._targets(target)
 
     def _steps(self, input, target):
-        def split(x, what):
-            if isinstance(x, list):
-                return x
-            if not isinstance(x, Tensor) or x.dim() < 1:
-                raise input_error(self, f"a seqlen x ... tensor or a table of steps as {what}",
-                                  type(x).__name__, TypeError)
-            return [x.select(0, t) for t in range(x.size(0))]
-        xs, ys = split(input, 'input'), split(target, 'target')
+        xs, ys = split_steps(self, input, 'input'), split_steps(self, target, 'target')
         if len(xs) != len(ys) or not xs:
             raise input_error(self, f"a non-empty target of {len(xs)} steps (the input's)", f"{len(ys)} steps")
         return xs, ys

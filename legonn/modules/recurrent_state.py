@@ -8,11 +8,24 @@ so that one step's gate pre-activations are ``[x, h_prev] @ weight + bias``.
 """
 import math
 
+from ..tensor import Tensor
 from ..tensor.blas_kernels import addmm_into
 from .errors import input_error
 from .module import Module
 
 REMEMBER_MODES = ('both', 'eval', 'train', 'neither')
+
+
+def split_steps(owner, x, what):
+    """The steps of a sequence in either of the rnn package's forms: a table of per-step tensors (as
+    given), or a ``seqlen x ...`` tensor (its slices along dimension 0). Used by Sequencer and
+    SequencerCriterion; ``owner`` and ``what`` name the error."""
+    if isinstance(x, list):
+        return x
+    if not isinstance(x, Tensor) or x.dim() < 1:
+        raise input_error(owner, f"a seqlen x ... tensor or a table of steps as {what}",
+                          type(x).__name__ if not isinstance(x, Tensor) else "a 0-D tensor", TypeError)
+    return [x.select(0, t) for t in range(x.size(0))]
 
 
 class _SeqRecurrent(Module):
@@ -181,8 +194,9 @@ class _SeqRecurrent(Module):
 
     def accGradParameters(self, input, gradOutput, scale=1):
         if self._grad_gates_for is not gradOutput:
-            self._backward_through_time(input, gradOutput)
-        states, x = self._split_input(input)
+            states, x = self._backward_through_time(input, gradOutput)
+        else:
+            states, x = self._split_input(input)
         self._accumulate_input_gradients(x, self.grad_gate_buffer.array, scale)
         self._accumulate_recurrent_gradients(states[-1].array if states else self.h0.array, x, scale)
 

@@ -9,12 +9,9 @@ output, cell candidate; GRU gates ``(batch, 3H)`` in the order reset, update, ca
 """
 import functools
 
-from .backend import cupy
+from .backend import cupy, is_cupy_array as _is_cupy
 from .blas_kernels import addmm_into
-
-
-def _is_cupy(arr):
-    return type(arr).__module__.startswith('cupy')
+from .pointwise import sigmoid_into
 
 
 # --- LSTM ----------------------------------------------------------------------------------------
@@ -51,11 +48,8 @@ def _kernel(name):
 
 
 def sigmoid_(a, xp):
-    """a = 1 / (1 + exp(-a)) in place, as 0.5 tanh(a / 2) + 0.5: no overflow warning for large |a|."""
-    a *= 0.5
-    xp.tanh(a, out=a)
-    a *= 0.5
-    a += 0.5
+    """a = 1 / (1 + exp(-a)) in place, overflow-free: the Sigmoid module's ``sigmoid_into``."""
+    sigmoid_into(xp, a, a)
 
 
 def lstm_forward_step(gates, c_prev, c, tanh_c, h, xp):

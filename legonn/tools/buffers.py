@@ -56,18 +56,19 @@ def memoryUsage(model):
     ``output`` and ``gradInput`` and the graph nodes' state; ``scratch`` every other buffer (convolution
     columns, pooling indices, ...); ``buffers`` is activations + scratch. Shared memory counts once.
     """
-    params = parameter_blocks(model)
+    params, grads = model.parameters()
     seen, totals = set(), {'parameters': 0, 'activations': 0, 'scratch': 0}
-    for t in model.parameters()[0] + model.parameters()[1]:
+    for t in params + grads:
         key, size = memory_block(t.storage())
         if key not in seen:
             seen.add(key)
             totals['parameters'] += size
-    # activations first, so a block both an output and a scratch buffer reach counts as an activation
+    # activations first, so a block both an output and a scratch buffer reach counts as an activation;
+    # ``seen`` already holds every parameter block, so none is counted again
     held = sorted(held_tensors(model), key=lambda item: not _is_activation(item[1]))
     for _, name, t in held:
         key, size = memory_block(t.storage())
-        if key not in seen and key not in params:
+        if key not in seen:
             seen.add(key)
             totals['activations' if _is_activation(name) else 'scratch'] += size
     totals['buffers'] = totals['activations'] + totals['scratch']

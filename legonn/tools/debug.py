@@ -47,12 +47,12 @@ def _all_finite(tensors):
 
 def _stats(name, tree):
     """'input: min -1.2, max 3.4, 60 of 60 finite' (one line per tensor of a table)."""
-    lines = []
-    for i, t in enumerate(tensors_in(tree)):
+    lines, tensors = [], tensors_in(tree)
+    for i, t in enumerate(tensors):
         a, xp = t.array, t.xp
         finite = xp.isfinite(a)
         count = int(finite.sum())
-        label = name if len(tensors_in(tree)) == 1 else f"{name}[{i}]"
+        label = name if len(tensors) == 1 else f"{name}[{i}]"
         if count:
             kept = a[finite]
             lines.append(f"{label}: min {float(kept.min()):.6g}, max {float(kept.max()):.6g}, "

@@ -199,7 +199,7 @@ def _trace(model, input, training):
     for module in model.listModules():
         for method in _TRACED:
             hooks.append((module, method, instance_hooks.install(module, method, lifetimes.hook(module, method))))
-    params, grads = model.parameters()
+    grads = model.parameters()[1]
     saved_grads = [g.clone() for g in grads]
     grad_output = None
     try:
