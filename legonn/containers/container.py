@@ -41,13 +41,18 @@ class Container(Module):
 
     def run_child(self, index, method, *args):
         """``self.modules[index].method(*args)``, naming this step of the path if it raises."""
-        child = self.modules[index]
+        return self.run_module(self.modules[index], f"{type(self).__name__}[{index}]", method, *args)
+
+    @staticmethod
+    def run_module(module, step, method, *args):
+        """``module.method(*args)`` (its input contract checked first for updateOutput), adding ``step``
+        (e.g. ``Sequential[2]``) to the path of an error it raises."""
         try:
             if method == 'updateOutput':
-                child.checkContract(args[0])
-            return getattr(child, method)(*args)
+                module.checkContract(args[0])
+            return getattr(module, method)(*args)
         except CAUGHT as err:
-            add_path(err, f"{type(self).__name__}[{index}]", child)
+            add_path(err, step, module)
             raise
 
     # --- the tree ------------------------------------------------------------

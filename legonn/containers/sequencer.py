@@ -1,5 +1,5 @@
 """Sequencer and SeqBRNN: Element-Research rnn's decorators that apply modules along a sequence."""
-from ..modules.errors import CAUGHT, add_path, input_error
+from ..modules.errors import input_error
 from ..modules.recurrent_lstm import SeqLSTM
 from ..modules.recurrent_state import split_steps
 from ..modules.sequence_reverse import SeqReverseSequence
@@ -37,14 +37,7 @@ class Sequencer(Container):
         return clone.share(module, *SHARED)
 
     def _run(self, t, method, *args):
-        module = self._step(t)
-        try:
-            if method == 'updateOutput':
-                module.checkContract(args[0])
-            return getattr(module, method)(*args)
-        except CAUGHT as err:
-            add_path(err, f"Sequencer[step {t}]", module)
-            raise
+        return self.run_module(self._step(t), f"Sequencer[step {t}]", method, *args)
 
     def _join(self, name, steps, like):
         """Per-step results as the input's form: a table, or stacked into the tensor buffer ``name``."""

@@ -2,7 +2,7 @@
 from ..tensor import arange, as_tensor
 from ..tensor.scatter_kernels import index_bounds, scatter_add
 from .elementwise import check_float_tensor
-from .errors import input_error
+from .errors import check_hyper, input_error
 from .module import Module
 
 
@@ -19,9 +19,7 @@ class PartialLinear(Module):
 
     def __init__(self, inputsize, outputsize, bias=True):
         super().__init__()
-        for what, v in (('inputsize', inputsize), ('outputsize', outputsize)):
-            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
-                raise ValueError(f"PartialLinear: {what} must be a positive integer, got {v!r}")
+        check_hyper('PartialLinear', positive={'inputsize': inputsize, 'outputsize': outputsize})
         self.inputsize, self.outputsize = inputsize, outputsize
         self.weight = self.output.new(outputsize, inputsize)
         self.gradWeight = self.output.new(outputsize, inputsize)

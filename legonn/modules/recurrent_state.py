@@ -10,7 +10,7 @@ import math
 
 from ..tensor import Tensor
 from ..tensor.blas_kernels import addmm_into
-from .errors import input_error
+from .errors import check_hyper, input_error
 from .module import Module
 
 REMEMBER_MODES = ('both', 'eval', 'train', 'neither')
@@ -41,9 +41,7 @@ class _SeqRecurrent(Module):
 
     def __init__(self, inputsize, outputsize, maskzero=False):
         super().__init__()
-        for name, v in (('inputsize', inputsize), ('outputsize', outputsize)):
-            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
-                raise ValueError(f"{type(self).__name__}: {name} must be a positive integer, got {v!r}")
+        check_hyper(type(self).__name__, positive={'inputsize': inputsize, 'outputsize': outputsize})
         self.inputsize, self.outputsize = inputsize, outputsize
         self.maskzero = bool(maskzero)
         width = (inputsize + outputsize, self.gates * outputsize)
