@@ -188,7 +188,7 @@ class Node:
 
 def make_node(module, *args):
     """What ``module(...)`` returns when given graph nodes or nothing (registered with
-    ``modules.module.register_graph_builders``)."""
+    ``modules.base.module.register_graph_builders``)."""
     if not args:
         inputs = []
     elif len(args) == 1:

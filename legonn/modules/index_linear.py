@@ -2,10 +2,10 @@
 from ..tensor import Tensor, arange
 from ..tensor.backend import to_module
 from ..tensor.scatter_kernels import index_bounds, scatter_add
-from .elementwise import check_float_tensor
-from .errors import input_error
-from .module import Module
-from .scaling import uniform_reset
+from .base.elementwise import check_float_tensor
+from .base.errors import input_error
+from .base.module import Module
+from .base.initialisation import uniform_reset
 
 
 class IndexLinear(Module):

@@ -1,11 +1,11 @@
 """SpatialDepthWiseConvolution: each input plane convolved with its own ``depthwiseMultiplier`` kernels."""
 
-from .errors import check_hyper
+from .base.errors import check_hyper
 from ..tensor import conv_kernels as ck
-from .spatial_convolution import _Convolution2d, _KernelParameters, geometry_text
+from .base.convolution import Convolution2d, KernelParameters, geometry_text
 
 
-class SpatialDepthWiseConvolution(_KernelParameters, _Convolution2d):
+class SpatialDepthWiseConvolution(KernelParameters, Convolution2d):
     """Depthwise 2-D convolution (Torch7's version 2 arguments).
 
     ``SpatialDepthWiseConvolution(nInputPlane, depthwiseMultiplier, kW, kH, dW=1, dH=1, padW=0, padH=padW)``;
