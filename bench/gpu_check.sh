@@ -10,13 +10,14 @@
 #   GPU_CHECK_STAGES=tests,sweep bash bench/gpu_check.sh    only those stages (a second, shorter run)
 #
 # Stages and their time limits in seconds (override with the variable named):
-#   tests    200  GPU_CHECK_T_TESTS     python -m pytest -m gpu -x (per-test limit GPU_CHECK_T_TEST, 60, through
+#   tests    180  GPU_CHECK_T_TESTS     python -m pytest -m gpu -x (per-test limit GPU_CHECK_T_TEST, 60, through
 #                                       pytest-timeout when installed; GPU_CHECK_MAXFAIL=N: go on to N failures)
 #   sweep     90  GPU_CHECK_T_SWEEP     LEGONN_SWEEP_DEVICE=cuda: tests/robustness/test_sweep.py on the GPU
 #   launches  45  GPU_CHECK_T_LAUNCHES  bench/gpu_launches.py: kernel launches per training step, W1/W2/W3
 #   compare  120  GPU_CHECK_T_COMPARE   compare.py --cuda (COMPARE=path, else ../shared or ./shared/bench/compare.py;
 #                                       COMPARE_ARGS, default '--steps 20 --repeats 3')
-#   bench     60  GPU_CHECK_T_BENCH     bench/lenet.py, bench/mlp.py, bench/lstm.py with --cuda
+#   bench     90  GPU_CHECK_T_BENCH     bench/gpu_capture.py (captured step vs eager vs PyTorch), then
+#                                       bench/lenet.py, bench/lstm.py, bench/mlp.py with --cuda
 # PYTHON picks the interpreter (default .venv/bin/python when present, else python3); the tree is put on
 # PYTHONPATH, so legonn need not be installed. CuPy: cupy-cuda12x is pip-installed only if `import cupy` fails
 # and a driver answers.
@@ -34,7 +35,7 @@ DRY=0
 for arg in "$@"; do
   case $arg in
     --dry-run) DRY=1 ;;
-    -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "gpu_check.sh: unknown argument '$arg' (expected --dry-run or --help)" >&2; exit 64 ;;
   esac
 done
@@ -152,7 +153,7 @@ fi
 FAILFAST=(-x)
 [ -n "${GPU_CHECK_MAXFAIL:-}" ] && FAILFAST=(--maxfail "$GPU_CHECK_MAXFAIL")
 if wants tests; then
-  run_stage tests "${GPU_CHECK_T_TESTS:-200}" "$OUT/tests.log" \
+  run_stage tests "${GPU_CHECK_T_TESTS:-180}" "$OUT/tests.log" \
     $PY -m pytest -m gpu -q "${FAILFAST[@]}" -o addopts= -p no:cacheprovider "${PER_TEST[@]}" --junitxml="$OUT/gpu.xml" tests
   [ $DRY = 1 ] || RESULTS[-1]+=" -- $(junit_counts "$OUT/gpu.xml")"
 fi
@@ -188,10 +189,12 @@ if wants compare; then
 fi
 
 if wants bench; then
-  run_stage bench "${GPU_CHECK_T_BENCH:-60}" "$OUT/bench.log" bash -c "
-    $PY bench/lenet.py --cuda --no-cpu --batch 64 --rounds 2 --blocks 3 --steps 10 &&
-    $PY bench/lstm.py --cuda --repeats 5 &&
-    $PY bench/mlp.py --cuda --rounds 3"
+  run_stage bench "${GPU_CHECK_T_BENCH:-90}" "$OUT/bench.log" bash -c "failed=0
+    $PY bench/gpu_capture.py || failed=1
+    $PY bench/lenet.py --cuda --no-cpu --batch 64 --rounds 2 --blocks 3 --steps 10 || failed=1
+    $PY bench/lstm.py --cuda --repeats 5 || failed=1
+    $PY bench/mlp.py --cuda --rounds 3 || failed=1
+    exit \$failed"
 fi
 
 # ---------------------------------------------------------------------------------------------- summary

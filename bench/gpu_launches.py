@@ -26,6 +26,7 @@ sys.path[:0] = [os.path.join(HERE, '..'), os.path.join(HERE, '..', 'examples'), 
 
 import legonn as lg  # noqa: E402  (before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py)
 import numpy as np  # noqa: E402
+from gpu_start import chosen_workloads, cupy_or_skip  # noqa: E402
 from legonn import nn, optim  # noqa: E402
 
 # Chrome-trace categories of PyTorch's profiler: work that ran on the GPU, and host API calls
@@ -137,14 +138,11 @@ def main(argv=None):
                                                               'optimiser state, buffers)')
     parser.add_argument('--top', type=int, default=12, help='kernel names listed per workload')
     args = parser.parse_args(argv)
-    names = [w.strip().upper() for w in args.workloads.split(',') if w.strip()]
-    unknown = [w for w in names if w not in WORKLOADS]
-    if unknown or args.steps < 1 or args.warmup < 0:
-        parser.error(f'workloads must be among W1,W2,W3 (got {unknown}), --steps >= 1 and --warmup >= 0')
-    try:
-        cp = lg.tensor.backend.cupy()
-    except (ImportError, RuntimeError) as err:
-        print(f'gpu_launches.py: skipped, no usable GPU: {err}')
+    names = chosen_workloads(parser, args.workloads, WORKLOADS)
+    if args.steps < 1 or args.warmup < 0:
+        parser.error('--steps must be >= 1 and --warmup >= 0')
+    cp = cupy_or_skip('gpu_launches.py')
+    if cp is None:
         return 0
     try:
         import torch.profiler  # noqa: F401

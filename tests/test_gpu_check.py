@@ -2,6 +2,7 @@
 without a GPU can see them: the dry run lists every stage, a real run stops at once with a clear message, and
 ``LEGONN_SWEEP_DEVICE=cuda`` turns the robustness sweep into GPU tests that skip cleanly."""
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,8 +18,8 @@ needs_bash = pytest.mark.skipif(shutil.which('bash') is None or shutil.which('ti
 
 
 def run_script(out, *args, **env):
-    return subprocess.run(['bash', SCRIPT, *args], capture_output=True, text=True, timeout=120, cwd=ROOT,
-                          env=dict(os.environ, OUT=str(out), PYTHON=sys.executable, **env))
+    return subprocess.run(['bash', SCRIPT, *args], capture_output=True, text=True, timeout=300, cwd=ROOT,
+                          env={**os.environ, 'OUT': str(out), 'PYTHON': sys.executable, **env})
 
 
 @needs_bash
@@ -61,6 +62,37 @@ def test_without_a_gpu_a_real_run_says_so_and_stops(tmp_path):
     assert 'Traceback' not in done.stdout + done.stderr
     assert not (tmp_path / 'gpu.xml').exists()
     assert 'NO USABLE GPU' in (tmp_path / 'summary.txt').read_text()
+
+
+STAND_IN = """#!/usr/bin/env bash
+# claims a GPU for gpu_check.sh's check, hangs in pytest when HANG is set, runs everything else with {python}
+for a in "$@"; do
+  case $a in
+    *"legonn.tensor.backend as b"*) echo "ok Stand-in GPU"; exit 0 ;;
+    pytest) [ -n "${{HANG:-}}" ] && sleep 60 ;;
+  esac
+done
+exec {python} "$@"
+"""
+
+
+@needs_bash
+def test_the_real_stages_run_timed_and_summarised_with_a_stand_in_gpu(tmp_path):
+    python = tmp_path / 'python'
+    python.write_text(STAND_IN.format(python=sys.executable))
+    python.chmod(0o755)
+    done = run_script(tmp_path, GPU_CHECK_STAGES='sweep,launches', PYTHON=str(python))
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = (tmp_path / 'summary.txt').read_text()
+    assert 'legonn sees the GPU: Stand-in GPU' in summary
+    # without CuPy every sweep case skips and the launch counter says it has nothing to count
+    assert re.search(r'sweep: ok in \d+s -- 0 passed, 0 failed, 0 errors, \d+ skipped', summary), summary
+    assert re.search(r'launches: ok in \d+s', summary), summary
+    assert 'skipped, no usable GPU' in (tmp_path / 'launches.log').read_text()
+    assert (tmp_path / 'sweep.xml').exists()
+    hung = run_script(tmp_path, GPU_CHECK_STAGES='sweep', GPU_CHECK_T_SWEEP='1', PYTHON=str(python), HANG='1')
+    assert hung.returncode == 0, hung.stdout + hung.stderr
+    assert 'sweep: TIMED OUT after 1s' in hung.stdout
 
 
 def sweep(device, *cases):
