@@ -131,7 +131,8 @@ run_stage() {
   fi
   echo "=== [$name] $* (limit ${limit}s)" | tee -a "$log"
   local start=$SECONDS rc
-  timeout --kill-after=10 "$limit" "$@" 2>&1 | tee -a "$log"
+  # SIGINT first: pytest then still prints its failures and writes its junit report (counts of a partial run)
+  timeout -s INT --kill-after=15 "$limit" "$@" 2>&1 | tee -a "$log"
   rc=${PIPESTATUS[0]}
   local took=$((SECONDS - start)) status
   case $rc in
