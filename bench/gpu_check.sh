@@ -16,7 +16,7 @@
 #   launches  45  GPU_CHECK_T_LAUNCHES  bench/gpu_launches.py: kernel launches per training step, W1/W2/W3
 #   compare  120  GPU_CHECK_T_COMPARE   compare.py --cuda (COMPARE=path, else ../shared or ./shared/bench/compare.py;
 #                                       COMPARE_ARGS, default '--steps 20 --repeats 3')
-#   bench     90  GPU_CHECK_T_BENCH     bench/gpu_capture.py (captured step vs eager vs PyTorch), then
+#   bench     90  GPU_CHECK_T_BENCH     bench/gpu_capture.py (captured step vs eager vs PyTorch), gpu_memory.py,
 #                                       bench/lenet.py, bench/lstm.py, bench/mlp.py with --cuda
 # PYTHON picks the interpreter (default .venv/bin/python when present, else python3); the tree is put on
 # PYTHONPATH, so legonn need not be installed. CuPy: cupy-cuda12x is pip-installed only if `import cupy` fails
@@ -192,6 +192,7 @@ fi
 if wants bench; then
   run_stage bench "${GPU_CHECK_T_BENCH:-90}" "$OUT/bench.log" bash -c "failed=0
     $PY bench/gpu_capture.py || failed=1
+    $PY bench/gpu_memory.py || failed=1
     $PY bench/lenet.py --cuda --no-cpu --batch 64 --rounds 2 --blocks 3 --steps 10 || failed=1
     $PY bench/lstm.py --cuda --repeats 5 || failed=1
     $PY bench/mlp.py --cuda --rounds 3 || failed=1

@@ -265,14 +265,6 @@ def test_the_device_side_step_is_classnll_and_torch7_sgd():
     np.testing.assert_allclose(model.getParameters()[0].numpy(), params.numpy(), rtol=1e-5, atol=1e-7)
 
 
-@pytest.mark.skipif(lg.gpu_available(), reason='a GPU is present')
-def test_the_capture_benchmark_skips_without_a_gpu(capsys):
-    assert gpu_capture.main(['--workloads', 'W2']) == 0
-    assert 'skipped, no usable GPU' in capsys.readouterr().out
-    with pytest.raises(SystemExit):
-        gpu_capture.main(['--workloads', 'W1'])
-
-
 # ----------------------------------------------------------------------------------------------- on a GPU
 
 @pytest.mark.gpu

@@ -1,5 +1,6 @@
-"""bench/gpu_launches.py on a machine without a GPU: its counting of profiler events, its three workloads (built
-and stepped on the CPU), its clean skip; and its real count on a GPU."""
+"""The GPU benchmark scripts on a machine without a GPU: gpu_launches.py's counting of profiler events and its
+three workloads (built and stepped on the CPU), gpu_memory.py's peak, every script's clean skip; and their real
+runs on a GPU (gpu_capture.py's step is tested in test_gpu_capture.py)."""
 import importlib.util
 import os
 
@@ -8,10 +9,18 @@ import pytest
 
 import legonn as lg
 
-PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'bench', 'gpu_launches.py')
-spec = importlib.util.spec_from_file_location('gpu_launches', PATH)
-gpu_launches = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(gpu_launches)
+BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'bench')
+
+
+def bench_script(name):
+    """bench/<name>.py as a module (it puts bench/ and examples/ on sys.path itself)."""
+    spec = importlib.util.spec_from_file_location(name, os.path.join(BENCH, f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+gpu_launches, gpu_memory = bench_script('gpu_launches'), bench_script('gpu_memory')
 
 
 def test_tally_counts_gpu_work_syncs_and_allocations_per_step():
@@ -38,15 +47,16 @@ def test_each_workload_is_a_training_step_on_the_cpu(name):
     assert not np.array_equal(params.numpy(), before.numpy()), 'the step left the parameters as they were'
 
 
-@pytest.mark.skipif(lg.gpu_available(), reason='a GPU is present: the script would count')
-def test_without_a_gpu_the_script_skips(capsys):
-    assert gpu_launches.main(['--workloads', 'W2']) == 0
-    assert 'skipped, no usable GPU' in capsys.readouterr().out
-
-
-def test_bad_arguments_are_refused():
+@pytest.mark.skipif(lg.gpu_available(), reason='a GPU is present: the scripts would measure')
+@pytest.mark.parametrize('name,workload,unknown', [('gpu_launches', 'W2', 'W4'), ('gpu_memory', 'W2', 'W1'),
+                                                   ('gpu_capture', 'W3', 'W1')])
+def test_without_a_gpu_each_script_skips_and_refuses_unknown_workloads(capsys, name, workload, unknown):
+    script = bench_script(name)
+    assert script.main(['--workloads', workload]) == 0
+    assert f'{name}.py: skipped, no usable GPU' in capsys.readouterr().out
     with pytest.raises(SystemExit):
-        gpu_launches.main(['--workloads', 'W4'])
+        script.main(['--workloads', unknown])
+    assert '--workloads must be a comma-separated subset of' in capsys.readouterr().err
 
 
 @pytest.mark.gpu
@@ -57,3 +67,33 @@ def test_counts_launches_of_the_lenet_step_on_the_gpu(capsys):
     line = next(s for s in out.splitlines() if s.startswith('W2 '))
     kernels = float(line.split('per step ')[1].split(' kernels')[0])
     assert kernels >= 20, line   # 10 layers forward and backward, the criterion and the update: dozens at least
+
+
+def test_the_peak_is_the_most_in_use_after_any_allocation():
+    class Pool:   # in use: what was allocated minus what the step freed in between
+        def __init__(self):
+            self.in_use = 0
+
+        def malloc(self, nbytes):
+            self.in_use += nbytes
+            return nbytes
+
+        def used_bytes(self):
+            return self.in_use
+
+    pool = Pool()
+    tracker = gpu_memory.PeakPool(pool)
+    tracker.malloc(100)
+    tracker.malloc(50)
+    pool.in_use -= 120   # freed
+    tracker.malloc(10)
+    assert tracker.peak == 150 and pool.in_use == 40
+
+
+@pytest.mark.gpu
+def test_the_memory_script_measures_both_sides(capsys):
+    pytest.importorskip('torch')
+    assert gpu_memory.main(['--workloads', 'W2', '--steps', '1']) == 0
+    line = next(s for s in capsys.readouterr().out.splitlines() if s.startswith('W2 '))
+    ours = float(line.split('legonn (CuPy pool) ')[1].split()[0])
+    assert ours >= 4.9   # LeNet-5's 431,080 parameters, their gradients and momentum alone take 4.93 MiB
