@@ -14,9 +14,9 @@
 #                                       pytest-timeout when installed; GPU_CHECK_MAXFAIL=N: go on to N failures)
 #   sweep     90  GPU_CHECK_T_SWEEP     LEGONN_SWEEP_DEVICE=cuda: tests/robustness/test_sweep.py on the GPU
 #   launches  45  GPU_CHECK_T_LAUNCHES  bench/gpu_launches.py: kernel launches per training step, W1/W2/W3
-#   compare  120  GPU_CHECK_T_COMPARE   compare.py --cuda (COMPARE=path, else ../shared or ./shared/bench/compare.py;
+#   compare  100  GPU_CHECK_T_COMPARE   compare.py --cuda (COMPARE=path, else ../shared or ./shared/bench/compare.py;
 #                                       COMPARE_ARGS, default '--steps 20 --repeats 3')
-#   bench     90  GPU_CHECK_T_BENCH     bench/gpu_capture.py (captured step vs eager vs PyTorch), gpu_memory.py,
+#   bench    120  GPU_CHECK_T_BENCH     bench/gpu_capture.py (captured step vs eager vs PyTorch), gpu_memory.py,
 #                                       bench/lenet.py, bench/lstm.py, bench/mlp.py with --cuda
 # PYTHON picks the interpreter (default .venv/bin/python when present, else python3); the tree is put on
 # PYTHONPATH, so legonn need not be installed. CuPy: cupy-cuda12x is pip-installed only if `import cupy` fails
@@ -179,7 +179,7 @@ if wants compare; then
   fi
   if [ -n "$COMPARE" ] && [ -f "$COMPARE" ]; then
     # shellcheck disable=SC2086  (COMPARE_ARGS is a list of words)
-    run_stage compare "${GPU_CHECK_T_COMPARE:-120}" "$OUT/compare.log" \
+    run_stage compare "${GPU_CHECK_T_COMPARE:-100}" "$OUT/compare.log" \
       $PY "$COMPARE" --cuda ${COMPARE_ARGS:---steps 20 --repeats 3}
     [ $DRY = 1 ] || RESULTS[-1]+=" -- $(grep '^compare:' "$OUT/compare.log" | tail -n 1)"
   else
@@ -190,7 +190,7 @@ if wants compare; then
 fi
 
 if wants bench; then
-  run_stage bench "${GPU_CHECK_T_BENCH:-90}" "$OUT/bench.log" bash -c "failed=0
+  run_stage bench "${GPU_CHECK_T_BENCH:-120}" "$OUT/bench.log" bash -c "failed=0
     $PY bench/gpu_capture.py || failed=1
     $PY bench/gpu_memory.py || failed=1
     $PY bench/lenet.py --cuda --no-cpu --batch 64 --rounds 2 --blocks 3 --steps 10 || failed=1
