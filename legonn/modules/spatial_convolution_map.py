@@ -8,7 +8,6 @@ runs the ordinary convolution GEMM, which is faster than a loop over
 connections and exact (repeated connections add up). SpatialFullConvolutionMap,
 its transposed twin, sits with SpatialFullConvolution.
 """
-from ..tensor import conv_kernels as ck
 from .base.connection_tables import MapParameters, tables
 from .base.convolution import Convolution2d
 
@@ -23,18 +22,19 @@ class SpatialConvolutionMap(MapParameters, Convolution2d):
 
     tables = tables
     padW = padH = 0
+    # the channels-first columns it has always run with (batch-last is untried here; measure before switching)
+    batch_last_columns = False
 
     def __init__(self, connTable, kW, kH, dW=1, dH=1):
         Convolution2d.__init__(self)
         self._init_map(connTable, kW, kH, dW, dH)
 
-    def _conv_weight(self):
+    def dense_weight(self):
         return self._dense(False)
 
-    def _acc_conv_grads(self, grad_t, cols, scale):
-        xp = self.weight.xp
-        gw = xp.zeros((self.nOutputPlane, self.nInputPlane, self.kH, self.kW), dtype=grad_t.dtype)
-        ck.conv_grad_params(grad_t, cols, gw, self.gradBias.array, scale)
+    def accumulate_dense_gradients(self, add_dense_gradients, scale):
+        gw = self.weight.xp.zeros((self.nOutputPlane, self.nInputPlane, self.kH, self.kW), dtype=self.weight.dtype)
+        add_dense_gradients(gw, self.gradBias.array, scale)
         self.gradWeight.array += gw.reshape(-1, self.kH, self.kW)[self._pairs(False)]
 
     def __repr__(self):
