@@ -29,12 +29,12 @@ class SpatialConvolutionMap(MapParameters, Convolution2d):
         Convolution2d.__init__(self)
         self._init_map(connTable, kW, kH, dW, dH)
 
-    def dense_weight(self):
+    def denseWeight(self):
         return self._dense(False)
 
-    def accumulate_dense_gradients(self, add_dense_gradients, scale):
+    def accDenseGradients(self, addDenseGradients, scale):
         gw = self.weight.xp.zeros((self.nOutputPlane, self.nInputPlane, self.kH, self.kW), dtype=self.weight.dtype)
-        add_dense_gradients(gw, self.gradBias.array, scale)
+        addDenseGradients(gw, self.gradBias.array, scale)
         self.gradWeight.array += gw.reshape(-1, self.kH, self.kW)[self._pairs(False)]
 
     def __repr__(self):

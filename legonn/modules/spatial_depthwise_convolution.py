@@ -39,18 +39,18 @@ class SpatialDepthWiseConvolution(KernelParameters, Convolution2d):
         self.reset()
 
     # grouped layout: output plane i*M + m <- weight[m, i]
-    def dense_weight(self):
+    def denseWeight(self):
         w = self.weight.array
         return w.swapaxes(0, 1).reshape(self.nOutputPlane, 1, self.kH, self.kW)
 
-    def dense_bias(self):
+    def denseBias(self):
         return None if self.bias is None else self.bias.array.T.reshape(-1)
 
-    def accumulate_dense_gradients(self, add_dense_gradients, scale):
+    def accDenseGradients(self, addDenseGradients, scale):
         xp = self.weight.xp
         gw = xp.zeros((self.nOutputPlane, 1, self.kH, self.kW), dtype=self.weight.dtype)
         gb = None if self.bias is None else xp.zeros(self.nOutputPlane, dtype=self.weight.dtype)
-        add_dense_gradients(gw, gb, scale)
+        addDenseGradients(gw, gb, scale)
         self.gradWeight.array += gw.reshape(self.nInputPlane, self.depthwiseMultiplier, self.kH, self.kW).swapaxes(0, 1)
         if gb is not None:
             self.gradBias.array += gb.reshape(self.nInputPlane, self.depthwiseMultiplier).T

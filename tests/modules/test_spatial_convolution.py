@@ -284,3 +284,20 @@ def test_both_column_layouts_give_the_reference_output_and_gradients(batch_last)
     m.zeroGradParameters()
     m.accGradParameters(double(x), double(go))
     np.testing.assert_allclose(m.gradWeight.numpy(), gw, atol=1e-12)
+
+
+def test_backward_transposes_grad_output_once_and_separate_calls_see_a_changed_grad_output():
+    m = nn.SpatialConvolution(4, 3, 2, 3).double()   # a batch-last plan: 24 column rows >= 4 * 3 planes
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((3, 4, 6, 5))
+    y = m.forward(double(x)).numpy()
+    go1, go2 = rng.standard_normal(y.shape), rng.standard_normal(y.shape)
+    w = m.weight.numpy().copy()
+    m.zeroGradParameters()
+    m.backward(double(x), double(go1))
+    assert '_transposedGradOutput' not in m.__dict__   # the sharing lasts one backward
+    np.testing.assert_allclose(m.gradWeight.numpy(), ref_conv_grads(x, w, go1, (1, 1), (0, 0), (1, 1))[1], atol=1e-12)
+    m.zeroGradParameters()
+    m.updateGradInput(double(x), double(go1))
+    m.accGradParameters(double(x), double(go2))
+    np.testing.assert_allclose(m.gradWeight.numpy(), ref_conv_grads(x, w, go2, (1, 1), (0, 0), (1, 1))[1], atol=1e-12)

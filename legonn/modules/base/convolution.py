@@ -2,8 +2,8 @@
 im2col + GEMM per call through a ``tensor.conv_kernels.ConvPlan``.
 
 Each convolution says how its parameters become a dense ``(nOutputPlane, nInputPlane / groups, kH,
-kW)`` kernel and bias (``dense_weight``, ``dense_bias``) and how the dense gradients fold back onto
-its own (``accumulate_dense_gradients``); docs/internals.md walks through writing one.
+kW)`` kernel and bias (``denseWeight``, ``denseBias``) and how the dense gradients fold back onto
+its own (``accDenseGradients``); docs/internals.md walks through writing one.
 """
 from functools import partial
 
@@ -58,10 +58,10 @@ class Convolution2d(Module, abstract=True):
     Hooks a subclass with another parameterisation overrides (defaults: ``weight`` and ``bias`` are
     already the dense kernel and bias):
 
-    - ``dense_weight()``: the kernel as a dense ``(nOutputPlane, nInputPlane / groups, kH, kW)`` array;
-    - ``dense_bias()``: an ``(nOutputPlane,)`` array, or None for no bias;
-    - ``accumulate_dense_gradients(add_dense_gradients, scale)``: add ``scale`` times the parameter
-      gradients; ``add_dense_gradients(grad_weight, grad_bias, scale)`` adds ``scale`` times the
+    - ``denseWeight()``: the kernel as a dense ``(nOutputPlane, nInputPlane / groups, kH, kW)`` array;
+    - ``denseBias()``: an ``(nOutputPlane,)`` array, or None for no bias;
+    - ``accDenseGradients(addDenseGradients, scale)``: add ``scale`` times the parameter
+      gradients; ``addDenseGradients(grad_weight, grad_bias, scale)`` adds ``scale`` times the
       gradient of the dense kernel and bias into arrays of those shapes (``grad_bias`` may be None).
     """
 
@@ -72,14 +72,14 @@ class Convolution2d(Module, abstract=True):
     # sets False only to keep the channels-first layout it was measured with.
     batch_last_columns = True
 
-    def dense_weight(self):
+    def denseWeight(self):
         return self.weight.array
 
-    def dense_bias(self):
+    def denseBias(self):
         return None if self.bias is None else self.bias.array
 
-    def accumulate_dense_gradients(self, add_dense_gradients, scale):
-        add_dense_gradients(self.gradWeight.array, None if self.bias is None else self.gradBias.array, scale)
+    def accDenseGradients(self, addDenseGradients, scale):
+        addDenseGradients(self.gradWeight.array, None if self.bias is None else self.gradBias.array, scale)
 
     def _plan(self, x):
         """The plan for ``x`` (N, nInputPlane, H, W), shared with every call on inputs of its shape."""
@@ -118,29 +118,43 @@ class Convolution2d(Module, abstract=True):
         cols = self.bufferLike('finput', input, plan.columns_shape)
         gemm = self.bufferLike('_gemm', input, plan.gemm_shape)
         out = self._batch_array('output', input, (x.shape[0], self.nOutputPlane) + plan.out_size)
-        plan.forward(x, self.dense_weight(), self.dense_bias(), cols, gemm, out)
+        plan.forward(x, self.denseWeight(), self.denseBias(), cols, gemm, out)
         return self.output
+
+    def backward(self, input, gradOutput=None, scale=1):
+        """``updateGradInput`` then ``accGradParameters``, gradOutput transposed once for both: during this
+        call ``_transposedGradOutput`` names the gradOutput whose transpose ``_gradOutputT`` holds (separate
+        calls each transpose, since gradOutput may change between them)."""
+        self._transposedGradOutput = None
+        try:
+            return super().backward(input, gradOutput, scale)
+        finally:
+            del self._transposedGradOutput
 
     def updateGradInput(self, input, gradOutput):
         if self.gradInput is None:   # Torch7's idiom for a first layer: no gradient w.r.t. the data
             return None
         x, plan, go = self._check(input, gradOutput)
-        plan.grad_input(go, self.dense_weight(), self._batch_array('gradInput', input, x.shape),
+        plan.grad_input(go, self.denseWeight(), self._batch_array('gradInput', input, x.shape),
                         self.bufferLike('_gradOutputT', input, plan.gemm_shape),
                         self.bufferLike('fgradInput', input, plan.columns_shape),
                         self.bufferLike('_gradInputT', input, plan.sums_shape))
+        if plan.batch_last and '_transposedGradOutput' in self.__dict__:
+            self._transposedGradOutput = gradOutput
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):
         x, plan, go = self._check(input, gradOutput)
-        grad_t = plan.grad_output_t(go, self.bufferLike('_gradOutputT', input, plan.gemm_shape))
+        grad_t = self.bufferLike('_gradOutputT', input, plan.gemm_shape)
+        if self.__dict__.get('_transposedGradOutput') is not gradOutput:
+            plan.grad_output_t(go, grad_t)
         cols = self.__dict__.get('finput')
         if cols is None or cols._size != plan.columns_shape or type(cols) is not type(input):
             # no forward on an input of this shape before: build the columns now
             cols = plan.columns(x, self.bufferLike('finput', input, plan.columns_shape))
         else:
             cols = cols.array
-        self.accumulate_dense_gradients(partial(plan.accumulate_gradients, grad_t, cols), scale)
+        self.accDenseGradients(partial(plan.accumulate_gradients, grad_t, cols), scale)
 
     def clearState(self):
         return super().clearState('finput', 'fgradInput', '_gemm', '_gradOutputT', '_gradInputT')
