@@ -22,7 +22,8 @@ class SpatialConvolutionMap(MapParameters, Convolution2d):
 
     tables = tables
     padW = padH = 0
-    # the channels-first columns it has always run with (batch-last is untried here; measure before switching)
+    # kept on the channels-first columns it has always used, so its results round as before; batch-last measured
+    # ~10% faster forward+backward (6 -> 16 planes, 5x5, batch 64, one thread, load 5): a separate change
     batch_last_columns = False
 
     def __init__(self, connTable, kW, kH, dW=1, dH=1):
