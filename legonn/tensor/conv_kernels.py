@@ -442,8 +442,9 @@ class ConvPlan:
         return out
 
     def grad_input(self, grad_out, weight, out, grad_t, gcols, sums):
-        """d loss / d input into ``out`` (N, C, *S); ``grad_t`` (``gemm_shape``), ``gcols`` (``columns_shape``)
-        and ``sums`` (``sums_shape``) are scratch (``conv_grad_input``)."""
+        """d loss / d input into ``out`` (N, C, *S). ``gcols`` (``columns_shape``) and ``sums`` (``sums_shape``)
+        are scratch (``conv_grad_input``); when ``batch_last``, ``grad_t`` (``gemm_shape``) is left holding
+        ``grad_output_t(grad_out)``, which a caller may reuse for ``accumulate_gradients``."""
         transposed = self.grad_output_t(grad_out, grad_t) if self.batch_last else None
         return conv_grad_input(grad_out, weight, self.input_shape, self.stride, self.pad, self.dilation, self.groups,
                                out=out, grad_t=transposed, gcols=gcols, acc=sums)
