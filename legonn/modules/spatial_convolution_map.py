@@ -8,7 +8,6 @@ runs the ordinary convolution GEMM, which is faster than a loop over
 connections and exact (repeated connections add up). SpatialFullConvolutionMap,
 its transposed twin, sits with SpatialFullConvolution.
 """
-from ..tensor import conv_kernels as ck
 from .base.connection_tables import MapParameters, tables
 from .base.convolution import Convolution2d
 
@@ -23,18 +22,20 @@ class SpatialConvolutionMap(MapParameters, Convolution2d):
 
     tables = tables
     padW = padH = 0
+    # kept on the channels-first columns it has always used, so its results round as before; batch-last measured
+    # ~10% faster forward+backward (6 -> 16 planes, 5x5, batch 64, one thread, load 5): a separate change
+    batch_last_columns = False
 
     def __init__(self, connTable, kW, kH, dW=1, dH=1):
         Convolution2d.__init__(self)
         self._init_map(connTable, kW, kH, dW, dH)
 
-    def _conv_weight(self):
+    def denseWeight(self):
         return self._dense(False)
 
-    def _acc_conv_grads(self, grad_t, cols, scale):
-        xp = self.weight.xp
-        gw = xp.zeros((self.nOutputPlane, self.nInputPlane, self.kH, self.kW), dtype=grad_t.dtype)
-        ck.conv_grad_params(grad_t, cols, gw, self.gradBias.array, scale)
+    def accDenseGradients(self, addDenseGradients, scale):
+        gw = self.weight.xp.zeros((self.nOutputPlane, self.nInputPlane, self.kH, self.kW), dtype=self.weight.dtype)
+        addDenseGradients(gw, self.gradBias.array, scale)
         self.gradWeight.array += gw.reshape(-1, self.kH, self.kW)[self._pairs(False)]
 
     def __repr__(self):
