@@ -6,17 +6,13 @@ with the output and the gradOutput with the gradInput, saving two buffers.
 """
 from ..tensor import parallel
 from ..tensor.pointwise import sigmoid_into
+from .base.errors import check_inplace
 from .base.module import Module
 
 
 def _check_number(owner, name, x):
     if isinstance(x, bool) or not isinstance(x, (int, float)):
         raise ValueError(f"{owner}: {name} must be a number, got {x!r}")
-
-
-def _check_flag(owner, flag):
-    if not isinstance(flag, bool):
-        raise ValueError(f"{owner}: the in-place flag must be a bool, got {flag!r}")
 
 
 class Tanh(Module):
@@ -101,7 +97,7 @@ class Threshold(_PassMask):
         name = type(self).__name__
         _check_number(name, 'th', th)
         _check_number(name, 'v', v)
-        _check_flag(name, ip)
+        check_inplace(name, ip)
         if ip and v > th:
             raise ValueError(f"{name}: in-place processing needs value ({v}) <= threshold ({th})")
         self.threshold = th
@@ -145,7 +141,7 @@ class HardTanh(_PassMask):
         name = type(self).__name__
         _check_number(name, 'min_value', min_value)
         _check_number(name, 'max_value', max_value)
-        _check_flag(name, inplace)
+        check_inplace(name, inplace)
         if not max_value > min_value:
             raise ValueError(f"{name}: max_value ({max_value}) must be larger than min_value ({min_value})")
         self.min_val = min_value

@@ -4,8 +4,8 @@ Every module takes any input shape and returns the input's shape (Torch7 doc/sim
 """
 import numbers
 
-from .base.elementwise import _Elementwise, check_float_tensor
-from .base.errors import input_error
+from .base.elementwise import _Elementwise
+from .base.errors import check_inplace, input_error
 
 
 class Abs(_Elementwise):
@@ -104,12 +104,6 @@ class Clamp(_Elementwise):
         return f"nn.Clamp({self.min_val:g}, {self.max_val:g})"
 
 
-def _check_ip(name, ip):
-    if not isinstance(ip, bool):
-        raise ValueError(f"{name}: the in-place flag must be a boolean, got {ip!r}")
-    return ip
-
-
 class AddConstant(_Elementwise):
     """y = x + c. ``AddConstant(constant_scalar, ip=False)``.
 
@@ -124,13 +118,13 @@ class AddConstant(_Elementwise):
                 hasattr(constant_scalar, 'dim') and constant_scalar.dim() == 1):
             raise ValueError(f"AddConstant: the constant must be a number or a 1-D tensor, got {constant_scalar!r}")
         self.constant_scalar = constant_scalar
-        self.inplace = _check_ip('AddConstant', ip)
+        self.inplace = check_inplace('AddConstant', ip)
 
     def _constant(self, input):
         c = self.constant_scalar
         if isinstance(c, numbers.Real):
             return c
-        check_float_tensor(self, input)
+        self.checkTensor(input, floating=True)
         self.checkSameType(input, c)
         if input.dim() not in (1, 2) or input.size(-1) != c.size(0):
             raise input_error(self, f"a 1-D or 2-D input whose last dimension is the constant's {c.size(0)}",
@@ -171,7 +165,7 @@ class MulConstant(_Elementwise):
         if ip and constant_scalar == 0:
             raise ValueError("MulConstant: an in-place multiplication by 0 cannot restore its input")
         self.constant_scalar = constant_scalar
-        self.inplace = _check_ip('MulConstant', ip)
+        self.inplace = check_inplace('MulConstant', ip)
 
     def _forward(self, x, out, xp):
         xp.multiply(x, self.constant_scalar, out=out)

@@ -13,6 +13,8 @@ class Dropout(Module):
     dropout); Torch7 names the field ``stochastic_inference``.
     """
 
+    input_kind = 'tensor'
+
     def __init__(self, p=0.5, v1=False, inplace=False, stochasticInference=False):
         super().__init__()
         self.v2 = not v1
@@ -27,7 +29,6 @@ class Dropout(Module):
         return self
 
     def updateOutput(self, input):
-        self.checkTensor(input)
         xp, x = input.xp, input.array
         if self.inplace:
             self.output = input

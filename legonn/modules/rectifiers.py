@@ -1,13 +1,7 @@
 """Rectifier family: ELU, LeakyReLU, PReLU, RReLU, ReLU6, CReLU (Torch7 doc/transfer.md)."""
-from .base.elementwise import _Elementwise, check_float_tensor
-from .base.errors import input_error
+from .base.elementwise import _Elementwise
+from .base.errors import check_inplace, input_error
 from .base.module import Module
-
-
-def _check_inplace(name, ip):
-    if not isinstance(ip, bool):
-        raise ValueError(f"{name}: the in-place flag must be a boolean, got {ip!r}")
-    return ip
 
 
 class ELU(_Elementwise):
@@ -16,7 +10,7 @@ class ELU(_Elementwise):
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
         self.alpha = float(alpha)
-        self.inplace = _check_inplace('ELU', inplace)
+        self.inplace = check_inplace('ELU', inplace)
 
     def _forward(self, x, out, xp):
         xp.copyto(out, xp.where(x > 0, x, self.alpha * xp.expm1(xp.minimum(x, 0))))
@@ -37,7 +31,7 @@ class LeakyReLU(_Elementwise):
         if negval < 0:
             raise ValueError(f"LeakyReLU: negval must be >= 0 (the sign of y tells the branch), got {negval}")
         self.negval = float(negval)
-        self.inplace = _check_inplace('LeakyReLU', ip)
+        self.inplace = check_inplace('LeakyReLU', ip)
 
     def _forward(self, x, out, xp):
         xp.multiply(x, xp.where(x > 0, 1, self.negval).astype(x.dtype), out=out)
@@ -54,7 +48,7 @@ class ReLU6(_Elementwise):
 
     def __init__(self, inplace=False):
         super().__init__()
-        self.inplace = _check_inplace('ReLU6', inplace)
+        self.inplace = check_inplace('ReLU6', inplace)
 
     def _forward(self, x, out, xp):
         xp.clip(x, 0, 6, out=out)
@@ -75,7 +69,7 @@ class RReLU(_Elementwise):
         if not 0 <= l <= u:
             raise ValueError(f"RReLU: expected 0 <= l <= u, got l={l}, u={u}")
         self.lower, self.upper = float(l), float(u)
-        self.inplace = _check_inplace('RReLU', ip)
+        self.inplace = check_inplace('RReLU', ip)
         self.noise = self.output.new()
 
     def _random(self):
@@ -83,7 +77,7 @@ class RReLU(_Elementwise):
 
     def updateOutput(self, input):
         if self._random():
-            check_float_tensor(self, input)
+            self.checkTensor(input, floating=True)
             self.bufferLike('noise', input)
             self.noise.uniform(self.lower, self.upper)
         return super().updateOutput(input)
@@ -122,10 +116,11 @@ class PReLU(Module):
     ``weight`` starts at 0.25 (Torch7's rule).
     """
 
+    nonnegative_ints = ('nOutputPlane',)
+
     def __init__(self, nOutputPlane=0):
         super().__init__()
-        if not isinstance(nOutputPlane, int) or nOutputPlane < 0:
-            raise ValueError(f"PReLU: nOutputPlane must be a non-negative integer, got {nOutputPlane!r}")
+        self.checkHyper(nOutputPlane=nOutputPlane)
         self.nOutputPlane = nOutputPlane
         self.weight = self.output.new(max(nOutputPlane, 1)).fill(0.25)
         self.gradWeight = self.output.new(max(nOutputPlane, 1)).zero()
@@ -136,7 +131,7 @@ class PReLU(Module):
 
     def _slopes(self, input):
         """The slope array shaped to broadcast against the input (checks the input first)."""
-        check_float_tensor(self, input)
+        self.checkTensor(input, floating=True)
         self.checkSameType(input, self.weight)
         w = self.weight.array
         if self.nOutputPlane == 0:
@@ -189,15 +184,16 @@ class CReLU(Module):
     overwritten.
     """
 
+    positive_ints = ('nInputDims',)
+
     def __init__(self, nInputDims, inplace=False):
         super().__init__()
-        if not isinstance(nInputDims, int) or nInputDims < 1:
-            raise ValueError(f"CReLU: nInputDims must be a positive integer, got {nInputDims!r}")
+        self.checkHyper(nInputDims=nInputDims)
         self.nInputDims = nInputDims
-        self.inplace = _check_inplace('CReLU', inplace)
+        self.inplace = check_inplace('CReLU', inplace)
 
     def _rows(self, input):
-        check_float_tensor(self, input)
+        self.checkTensor(input, floating=True)
         self.checkTensor(input, (self.nInputDims, self.nInputDims + 1))
         batched = input.dim() == self.nInputDims + 1
         return batched, (input.size(0) if batched else 1)

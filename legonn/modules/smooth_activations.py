@@ -1,5 +1,5 @@
 """Smooth activations: SoftPlus, SoftSign, LogSigmoid, TanhShrink, SoftMin, GatedLinearUnit."""
-from .base.elementwise import _Elementwise, check_float_tensor
+from .base.elementwise import _Elementwise
 from .base.errors import input_error
 from .base.module import Module
 
@@ -70,9 +70,10 @@ class SoftMin(Module):
     ``(batch, n, h, w)``: over dimension 1 (Torch7's SoftMax layout).
     """
 
+    input_ranks = (1, 2, 3, 4)
+
     def _axis(self, input):
-        check_float_tensor(self, input)
-        self.checkTensor(input, (1, 2, 3, 4))
+        self.checkInput(input)
         return 1 if input.dim() in (2, 4) else 0
 
     def updateOutput(self, input):
@@ -109,7 +110,7 @@ class GatedLinearUnit(Module):
         self.dim = dim
 
     def _split(self, input):
-        check_float_tensor(self, input)
+        self.checkTensor(input, floating=True)
         nd = input.dim()
         if not -nd <= self.dim < nd:
             raise input_error(self, f"an input with dimension {self.dim}", f"{nd}-D of size {tuple(input.size())}")

@@ -12,6 +12,7 @@ class SpatialDropout(Module):
     Backward is defined in training only.
     """
 
+    input_ranks = (3, 4)
     planeDims = 2   # spatial axes after the plane axis
 
     def __init__(self, p=0.5, stochasticInference=False):
@@ -31,10 +32,7 @@ class SpatialDropout(Module):
         return self
 
     def _noise_shape(self, input):
-        ranks = (self.planeDims + 1, self.planeDims + 2)
-        self.checkTensor(input, ranks)
-        if input.dtype.kind != 'f':
-            raise input_error(self, "a floating-point input", input.type(), TypeError)
+        self.checkInput(input)
         lead = input.dim() - self.planeDims
         return tuple(input.size())[:lead] + (1,) * self.planeDims
 
@@ -71,4 +69,5 @@ class SpatialDropout(Module):
 class VolumetricDropout(SpatialDropout):
     """SpatialDropout for volumes: drops whole planes of ``(nPlanes, T, H, W)`` or ``(batch, nPlanes, T, H, W)``."""
 
+    input_ranks = (4, 5)
     planeDims = 3

@@ -7,17 +7,7 @@ Torch7's in-place variants. In place, ``x`` is ``y`` (the input was
 overwritten by the output), so in-place subclasses compute their gradient
 from ``y`` alone, as the Lua/C code does.
 """
-from .errors import input_error
 from .module import Module
-
-
-def check_float_tensor(module, x, what='input'):
-    """Raise a path-naming TypeError unless ``x`` is a floating-point tensor."""
-    if not hasattr(x, 'dim'):
-        raise input_error(module, f"a floating-point tensor {what}", type(x).__name__, TypeError)
-    if x.dtype.kind != 'f':
-        raise input_error(module, f"a floating-point tensor {what}", x.type(), TypeError)
-    return x
 
 
 def alias(module, name, tensor):
@@ -42,7 +32,7 @@ class _Elementwise(Module):
         raise NotImplementedError
 
     def updateOutput(self, input):
-        check_float_tensor(self, input)
+        self.checkTensor(input, floating=True)
         if self.inplace:
             out = input.array
             self._forward(out, out, input.xp)
@@ -52,7 +42,7 @@ class _Elementwise(Module):
         return self.output
 
     def updateGradInput(self, input, gradOutput):
-        check_float_tensor(self, input)
+        self.checkTensor(input, floating=True)
         self.checkGradOutput(gradOutput, input)
         if self.inplace:
             # Torch7 writes the gradient over gradOutput and hands that back
