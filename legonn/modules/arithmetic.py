@@ -4,11 +4,11 @@ Every module takes any input shape and returns the input's shape (Torch7 doc/sim
 """
 import numbers
 
-from .base.elementwise import _Elementwise
+from .base.elementwise import Elementwise
 from .base.errors import check_inplace, input_error
 
 
-class Abs(_Elementwise):
+class Abs(Elementwise):
     """y = |x|."""
 
     def _forward(self, x, out, xp):
@@ -18,7 +18,7 @@ class Abs(_Elementwise):
         xp.multiply(gradOutput, xp.where(x >= 0, 1, -1).astype(x.dtype), out=gradInput)
 
 
-class Exp(_Elementwise):
+class Exp(Elementwise):
     """y = exp(x)."""
 
     def _forward(self, x, out, xp):
@@ -28,7 +28,7 @@ class Exp(_Elementwise):
         xp.multiply(gradOutput, y, out=gradInput)
 
 
-class Log(_Elementwise):
+class Log(Elementwise):
     """y = log(x)."""
 
     def _forward(self, x, out, xp):
@@ -38,7 +38,7 @@ class Log(_Elementwise):
         xp.divide(gradOutput, x, out=gradInput)
 
 
-class Sqrt(_Elementwise):
+class Sqrt(Elementwise):
     """y = sqrt(x + b). ``Sqrt(b=0)``; the gradient is 0 where y is 0 (Torch7's rule)."""
 
     def __init__(self, b=0):
@@ -53,7 +53,7 @@ class Sqrt(_Elementwise):
         xp.multiply(0.5 * gradOutput / safe, y != 0, out=gradInput)
 
 
-class Square(_Elementwise):
+class Square(Elementwise):
     """y = x * x."""
 
     def _forward(self, x, out, xp):
@@ -63,7 +63,7 @@ class Square(_Elementwise):
         xp.multiply(2 * x, gradOutput, out=gradInput)
 
 
-class Power(_Elementwise):
+class Power(Elementwise):
     """y = x ^ p. ``Power(p)``."""
 
     def __init__(self, p):
@@ -82,7 +82,7 @@ class Power(_Elementwise):
         return f"nn.Power({self.pow:g})"
 
 
-class Clamp(_Elementwise):
+class Clamp(Elementwise):
     """y = min(max(x, min_value), max_value); the gradient passes where min_value < x < max_value.
 
     ``Clamp(min_value, max_value)``.
@@ -104,7 +104,7 @@ class Clamp(_Elementwise):
         return f"nn.Clamp({self.min_val:g}, {self.max_val:g})"
 
 
-class AddConstant(_Elementwise):
+class AddConstant(Elementwise):
     """y = x + c. ``AddConstant(constant_scalar, ip=False)``.
 
     ``c`` is a number, or a 1-D tensor added to every row of a 1-D or 2-D input whose
@@ -154,7 +154,7 @@ class AddConstant(_Elementwise):
         return f"nn.AddConstant({c:g})" if isinstance(c, numbers.Real) else "nn.AddConstant(tensor)"
 
 
-class MulConstant(_Elementwise):
+class MulConstant(Elementwise):
     """y = c * x. ``MulConstant(constant_scalar, ip=False)``; in place, the input is
     overwritten by the output and restored by ``updateGradInput``."""
 

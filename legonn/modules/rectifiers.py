@@ -1,10 +1,91 @@
-"""Rectifier family: ELU, LeakyReLU, PReLU, RReLU, ReLU6, CReLU (Torch7 doc/transfer.md)."""
-from .base.elementwise import _Elementwise
+"""The ReLU family: the input passes unchanged above a threshold (HardTanh: between two bounds) and is
+replaced, scaled or saturated elsewhere. Threshold, ReLU, ReLU6, HardTanh, LeakyReLU, RReLU, PReLU, ELU,
+CReLU (Torch7 doc/transfer.md); each takes any shape unless its docstring says otherwise.
+
+The in-place variants (Torch7's ``ip``/``inplace`` flag) overwrite the input with the output and the
+gradOutput with the gradInput, saving two buffers (see ``modules/base/elementwise.py``).
+"""
+from ..tensor import parallel
+from .base.elementwise import Elementwise
 from .base.errors import check_inplace, input_error
 from .base.module import Module
 
 
-class ELU(_Elementwise):
+def _check_number(owner, name, x):
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise ValueError(f"{owner}: {name} must be a number, got {x!r}")
+
+
+class Threshold(Elementwise):
+    """y = x where x > th, else v; gradient 1 where x > th, else 0.
+
+    ``Threshold(th=1e-6, v=0, ip=False)`` as in Torch7. In place needs ``v <= th`` so
+    that the overwritten input still tells which elements passed.
+    """
+
+    def __init__(self, th=1e-6, v=0, ip=False):
+        super().__init__()
+        name = type(self).__name__
+        _check_number(name, 'th', th)
+        _check_number(name, 'v', v)
+        check_inplace(name, ip)
+        if ip and v > th:
+            raise ValueError(f"{name}: in-place processing needs value ({v}) <= threshold ({th})")
+        self.threshold = th
+        self.val = v
+        self.inplace = ip
+
+    def _forward(self, x, out, xp):
+        if self.val == self.threshold:
+            # ReLU's case in one pass: max(x, th) is x above th and th (== v) elsewhere
+            parallel.map_parts(lambda a, b: xp.maximum(a, self.threshold, out=b), x, out)
+            return
+        below = self.bufferLike('_passed', self.output, kind='Byte')   # output: the input's size and device
+        xp.less_equal(x, self.threshold, out=below)
+        if out is not x:
+            xp.copyto(out, x)
+        xp.copyto(out, self.val, where=below.view(bool), casting='unsafe')
+
+    def _mask(self, xp, x, out):
+        # in place x holds the output, which passes the same elements since v <= th
+        xp.greater(x, self.threshold, out=out)
+
+
+class ReLU(Threshold):
+    """y = max(0, x); ``ReLU(ip=False)`` is ``Threshold(0, 0, ip)``."""
+
+    def __init__(self, ip=False):
+        super().__init__(0, 0, ip)
+
+
+class HardTanh(Elementwise):
+    """y = min(max(x, min_value), max_value); gradient 1 strictly inside (min_value, max_value), else 0.
+
+    ``HardTanh(min_value=-1, max_value=1, inplace=False)`` as in Torch7.
+    """
+
+    def __init__(self, min_value=-1, max_value=1, inplace=False):
+        super().__init__()
+        name = type(self).__name__
+        _check_number(name, 'min_value', min_value)
+        _check_number(name, 'max_value', max_value)
+        check_inplace(name, inplace)
+        if not max_value > min_value:
+            raise ValueError(f"{name}: max_value ({max_value}) must be larger than min_value ({min_value})")
+        self.min_val = min_value
+        self.max_val = max_value
+        self.inplace = inplace
+
+    def _forward(self, x, out, xp):
+        xp.clip(x, self.min_val, self.max_val, out=out)
+
+    def _mask(self, xp, x, out):
+        # clipped values sit on the bounds, so the test gives the same mask in place
+        xp.greater(x, self.min_val, out=out)
+        out &= x < self.max_val
+
+
+class ELU(Elementwise):
     """y = x for x > 0, alpha * (exp(x) - 1) otherwise; any shape. ``ELU(alpha=1, inplace=False)``."""
 
     def __init__(self, alpha=1.0, inplace=False):
@@ -23,7 +104,7 @@ class ELU(_Elementwise):
         return f"nn.ELU (alpha:{self.alpha:g})"
 
 
-class LeakyReLU(_Elementwise):
+class LeakyReLU(Elementwise):
     """y = x for x > 0, negval * x otherwise; any shape. ``LeakyReLU(negval=1/100, ip=False)``."""
 
     def __init__(self, negval=1 / 100, ip=False):
@@ -43,7 +124,7 @@ class LeakyReLU(_Elementwise):
         return f"nn.LeakyReLU({self.negval:g})"
 
 
-class ReLU6(_Elementwise):
+class ReLU6(Elementwise):
     """y = min(max(x, 0), 6); any shape. ``ReLU6(inplace=False)``."""
 
     def __init__(self, inplace=False):
@@ -53,11 +134,13 @@ class ReLU6(_Elementwise):
     def _forward(self, x, out, xp):
         xp.clip(x, 0, 6, out=out)
 
-    def _backward(self, x, y, gradOutput, gradInput, xp):
-        xp.multiply(gradOutput, (y > 0) & (y < 6), out=gradInput)
+    def _mask(self, xp, x, out):
+        # 0 < y < 6 exactly where 0 < x < 6, so the overwritten input gives the same mask in place
+        xp.greater(x, 0, out=out)
+        out &= x < 6
 
 
-class RReLU(_Elementwise):
+class RReLU(Elementwise):
     """Randomized leaky ReLU: y = x for x >= 0, a * x otherwise.
 
     In training ``a`` is drawn from U[l, u] for every element at each forward (kept in
@@ -77,7 +160,6 @@ class RReLU(_Elementwise):
 
     def updateOutput(self, input):
         if self._random():
-            self.checkTensor(input, floating=True)
             self.bufferLike('noise', input)
             self.noise.uniform(self.lower, self.upper)
         return super().updateOutput(input)
