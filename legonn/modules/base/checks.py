@@ -71,8 +71,9 @@ class InputChecks:
             self.checkInput(input, what)
 
     def checkInput(self, input, what='input'):
-        """Raise unless ``input`` is of the declared ``input_kind`` and ``input_ranks``: checkContract's part that
-        backward paths reading the input (possibly before any forward) call themselves."""
+        """Raise unless ``input`` is of the declared ``input_kind`` and ``input_ranks`` (a tensor input: of a floating
+        type too when ``input_dtypes`` says so): checkContract's part that backward paths reading the input
+        (possibly before any forward) call themselves."""
         if self.input_kind == 'table':
             self.checkTable(input, min_length=0, what=what)
         elif self.input_kind == 'tensor' or self.input_ranks is not None:

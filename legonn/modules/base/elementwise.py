@@ -19,7 +19,7 @@ Where a pointwise module goes, by what it does to the input:
 - ``arithmetic.py``: arithmetic that is no activation (Abs, Exp, Power, AddConstant, ...);
 - ``dropout.py``, ``spatial_dropout.py``: random masks.
 """
-from ...tensor import parallel
+from ...tensor import Tensor, parallel
 from .module import Module
 
 
@@ -36,28 +36,24 @@ class Elementwise(Module, abstract=True):
     def _backward(self, x, y, gradOutput, gradInput, xp):
         raise NotImplementedError
 
-    def _outputArray(self, input):
-        """Where forward writes: in place the input itself (``output`` becomes the input), else the buffer."""
-        if self.inplace:
-            self.output = input
-            return input.array
-        return self.bufferLike('output', input)
-
-    def _gradInputArray(self, input, gradOutput):
-        """Where backward writes: in place gradOutput itself (Torch7 hands it back), else the buffer."""
-        if self.inplace:
-            self.gradInput = gradOutput
-            return gradOutput.array
-        return self.bufferLike('gradInput', input)
-
     def updateOutput(self, input):
-        self._forward(input.array, self._outputArray(input), input.xp)
+        if self.inplace:   # the output is the input tensor itself
+            self.output = input
+            out = input.array
+        else:
+            out = self.bufferLike('output', input)
+        self._forward(input.array, out, input.xp)
         return self.output
 
     def updateGradInput(self, input, gradOutput):
-        self.checkInput(input)
+        if not isinstance(input, Tensor) or input._dtype.kind != 'f':   # the declared check, off the common path
+            self.checkInput(input)
         self.checkGradOutput(gradOutput, input)
-        gi = self._gradInputArray(input, gradOutput)
+        if self.inplace:   # Torch7 writes the gradient over gradOutput and hands that back
+            self.gradInput = gradOutput
+            gi = gradOutput.array
+        else:
+            gi = self.bufferLike('gradInput', input)
         xp = input.xp
         if self._mask is None:
             self._backward(input.array, self.output.array, gradOutput.array, gi, xp)
