@@ -34,9 +34,7 @@ class Bottle(Decorator):
         return view_buffer(self, 'output', out.contiguous().view(*lead, *out.size()[1:]))
 
     def _grad_out(self, input, gradOutput):
-        self.checkTensor(gradOutput, what='gradOutput')
-        if tuple(gradOutput.size()) != tuple(self.output.size()):
-            raise input_error(self, f"gradOutput of size {tuple(self.output.size())}", tuple(gradOutput.size()))
+        self.checkSize(gradOutput, self.output.size())
         return gradOutput.contiguous().view(*self.modules[0].output.size())
 
     def updateGradInput(self, input, gradOutput):

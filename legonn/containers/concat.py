@@ -83,9 +83,7 @@ class Concat(Container):
     def _grad_windows(self, gradOutput):
         """gradOutput cut into the children's windows, after checking its size."""
         d, sizes = self._output_size([m.output for m in self.modules])
-        self.checkTensor(gradOutput, what='gradOutput')
-        if tuple(gradOutput.size()) != tuple(sizes):
-            raise input_error(self, f"gradOutput of size {tuple(sizes)}", tuple(gradOutput.size()))
+        self.checkSize(gradOutput, sizes)
         windows, offset = [], 0
         for i, m in enumerate(self.modules):
             windows.append(self._place(gradOutput, i, offset, d, sizes))

@@ -91,9 +91,7 @@ class Convert(Container):
         return view_buffer(self, 'output', out)
 
     def _grad_out(self, gradOutput, batch):
-        self.checkTensor(gradOutput, what='gradOutput')
-        if tuple(gradOutput.size()) != tuple(self.output.size()):
-            raise input_error(self, f"gradOutput of size {tuple(self.output.size())}", tuple(gradOutput.size()))
+        self.checkSize(gradOutput, self.output.size())
         return gradOutput if batch else gradOutput.unsqueeze(self.outputBatchDim)
 
     def updateGradInput(self, input, gradOutput):

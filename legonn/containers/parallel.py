@@ -42,9 +42,7 @@ class Parallel(Container):
     def _windows(self, input, gradOutput):
         slices, d = self._slices(input)
         od, sizes = joined_size(self, [self.modules[i].output for i in range(len(slices))], self.outputDimension)
-        self.checkTensor(gradOutput, what='gradOutput')
-        if tuple(gradOutput.size()) != tuple(sizes):
-            raise input_error(self, f"gradOutput of size {tuple(sizes)}", tuple(gradOutput.size()))
+        self.checkSize(gradOutput, sizes)
         windows, offset = [], 0
         for i in range(len(slices)):
             n = self.modules[i].output.size(od)
