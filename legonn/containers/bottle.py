@@ -1,6 +1,6 @@
 """Bottle: apply a module made for ``nInputDim``-D inputs to inputs with extra leading dimensions."""
 from ..modules.base.errors import input_error
-from ..modules.base.table_buffers import check_tensor, view_buffer
+from ..modules.base.table_buffers import view_buffer
 from .decorators import Decorator
 
 
@@ -23,7 +23,7 @@ class Bottle(Decorator):
         return x.contiguous().view(n, *x.size()[lead:]), tuple(x.size()[:lead])
 
     def updateOutput(self, input):
-        check_tensor(self, input, 'input')
+        self.checkTensor(input)
         if input.dim() <= self.nInputDim:
             return view_buffer(self, 'output', self.run_child(0, 'updateOutput', input))
         folded, lead = self._folded(input)
@@ -34,13 +34,11 @@ class Bottle(Decorator):
         return view_buffer(self, 'output', out.contiguous().view(*lead, *out.size()[1:]))
 
     def _grad_out(self, input, gradOutput):
-        check_tensor(self, gradOutput, 'gradOutput')
-        if tuple(gradOutput.size()) != tuple(self.output.size()):
-            raise input_error(self, f"gradOutput of size {tuple(self.output.size())}", tuple(gradOutput.size()))
+        self.checkSize(gradOutput, self.output.size())
         return gradOutput.contiguous().view(*self.modules[0].output.size())
 
     def updateGradInput(self, input, gradOutput):
-        check_tensor(self, input, 'input')
+        self.checkTensor(input)
         if input.dim() <= self.nInputDim:
             return view_buffer(self, 'gradInput', self.run_child(0, 'updateGradInput', input, gradOutput))
         grad = self.run_child(0, 'updateGradInput', self._folded(input)[0], self._grad_out(input, gradOutput))

@@ -2,7 +2,7 @@
 joined along ``dimension`` (0-based, negative from the end). gradInput is the
 sum of the children's gradInputs (a tensor, or a table for table inputs)."""
 from ..modules.base.errors import input_error
-from ..modules.base.table_buffers import add_tree, check_tensor, copy_tree
+from ..modules.base.table_buffers import add_tree, copy_tree
 from .container import Container
 
 
@@ -38,7 +38,7 @@ def joined_size(module, outs, dimension, merged_size=same_size_outside):
     """(d, size) of the children's outputs ``outs`` joined along ``dimension`` (negative: from the end),
     after checking them; ``merged_size(module, sizes, i, out, d)`` takes child i's output into the size."""
     for i, o in enumerate(outs):
-        check_tensor(module, o, f'output of child {i}')
+        module.checkTensor(o, what=f'output of child {i}')
     d = dimension + outs[0].dim() if dimension < 0 else dimension
     if not 0 <= d < outs[0].dim():
         raise input_error(module, f"child outputs with a dimension {dimension}", f"{outs[0].dim()}-D outputs")
@@ -83,9 +83,7 @@ class Concat(Container):
     def _grad_windows(self, gradOutput):
         """gradOutput cut into the children's windows, after checking its size."""
         d, sizes = self._output_size([m.output for m in self.modules])
-        check_tensor(self, gradOutput, 'gradOutput')
-        if tuple(gradOutput.size()) != tuple(sizes):
-            raise input_error(self, f"gradOutput of size {tuple(sizes)}", tuple(gradOutput.size()))
+        self.checkSize(gradOutput, sizes)
         windows, offset = [], 0
         for i, m in enumerate(self.modules):
             windows.append(self._place(gradOutput, i, offset, d, sizes))

@@ -1,7 +1,7 @@
 """Convert: change a tensor's axis layout, named by letters ('bchw' -> 'bhwc', 'bchw' -> 'bf', ...)."""
 from ..modules.base.errors import input_error
 from ..modules.shape import Collapse, Select, Transpose, Unsqueeze
-from ..modules.base.table_buffers import check_tensor, view_buffer
+from ..modules.base.table_buffers import view_buffer
 from .container import Container
 from .sequential import Sequential
 
@@ -76,7 +76,7 @@ class Convert(Container):
         return Unsqueeze(1)
 
     def _batched(self, input):
-        check_tensor(self, input, 'input')
+        self.checkTensor(input)
         if input.dim() < self.nInputDim:
             return input.unsqueeze(self.inputBatchDim), False
         return input, True
@@ -91,9 +91,7 @@ class Convert(Container):
         return view_buffer(self, 'output', out)
 
     def _grad_out(self, gradOutput, batch):
-        check_tensor(self, gradOutput, 'gradOutput')
-        if tuple(gradOutput.size()) != tuple(self.output.size()):
-            raise input_error(self, f"gradOutput of size {tuple(self.output.size())}", tuple(gradOutput.size()))
+        self.checkSize(gradOutput, self.output.size())
         return gradOutput if batch else gradOutput.unsqueeze(self.outputBatchDim)
 
     def updateGradInput(self, input, gradOutput):

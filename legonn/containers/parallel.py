@@ -1,7 +1,6 @@
 """Parallel: child i gets slice i of the input along ``inputDimension``; the
 outputs are joined along ``outputDimension`` (both 0-based)."""
 from ..modules.base.errors import input_error
-from ..modules.base.table_buffers import check_tensor
 from .concat import branch_repr, joined_size
 from .container import Container
 
@@ -19,7 +18,7 @@ class Parallel(Container):
         self.inputDimension, self.outputDimension = inputDimension, outputDimension
 
     def _slices(self, input):
-        check_tensor(self, input, 'input')
+        self.checkTensor(input)
         d = self.inputDimension + input.dim() if self.inputDimension < 0 else self.inputDimension
         if not 0 <= d < input.dim():
             raise input_error(self, f"an input with a dimension {self.inputDimension}", f"{input.dim()}-D input")
@@ -43,9 +42,7 @@ class Parallel(Container):
     def _windows(self, input, gradOutput):
         slices, d = self._slices(input)
         od, sizes = joined_size(self, [self.modules[i].output for i in range(len(slices))], self.outputDimension)
-        check_tensor(self, gradOutput, 'gradOutput')
-        if tuple(gradOutput.size()) != tuple(sizes):
-            raise input_error(self, f"gradOutput of size {tuple(sizes)}", tuple(gradOutput.size()))
+        self.checkSize(gradOutput, sizes)
         windows, offset = [], 0
         for i in range(len(slices)):
             n = self.modules[i].output.size(od)

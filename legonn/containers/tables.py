@@ -1,6 +1,6 @@
 """Containers with table (list) outputs: ConcatTable, ParallelTable, MapTable."""
 from ..modules.base.errors import input_error
-from ..modules.base.table_buffers import check_table, describe
+from ..modules.base.table_buffers import describe
 from .concat import branch_repr, sum_child_grads
 from .container import Container
 
@@ -18,7 +18,7 @@ class ConcatTable(Container):
         return self.output
 
     def _check_grad(self, gradOutput):
-        check_table(self, gradOutput, length=len(self.modules), min_length=0, what='gradOutput')
+        self.checkTable(gradOutput, length=len(self.modules), min_length=0, what='gradOutput')
 
     def updateGradInput(self, input, gradOutput):
         self._check_grad(gradOutput)
@@ -65,9 +65,9 @@ class ParallelTable(_EntryWise):
     """output[i] = child_i(input[i]); the input table has one entry per child."""
 
     def _check(self, input, gradOutput=None):
-        check_table(self, input, length=len(self.modules), min_length=0)
+        self.checkTable(input, length=len(self.modules), min_length=0)
         if gradOutput is not None:
-            check_table(self, gradOutput, length=len(self.modules), min_length=0, what='gradOutput')
+            self.checkTable(gradOutput, length=len(self.modules), min_length=0, what='gradOutput')
 
     def __repr__(self):
         return branch_repr(self)
@@ -114,9 +114,9 @@ class MapTable(_EntryWise):
             self.modules.append(self.modules[0].clone(*names))
 
     def _check(self, input, gradOutput=None):
-        check_table(self, input, min_length=0)
+        self.checkTable(input, min_length=0)
         if gradOutput is not None:
-            check_table(self, gradOutput, length=len(input), min_length=0, what='gradOutput')
+            self.checkTable(gradOutput, length=len(input), min_length=0, what='gradOutput')
         self._extend(len(input))
 
     def zeroGradParameters(self):

@@ -14,13 +14,15 @@ class BCECriterion(Criterion):
     weights, shared by every row of a batch.
     """
 
+    input_ranks = (1, 2)
+
     def __init__(self, weights=None, sizeAverage=True):
         super().__init__()
         self.weights = self.classWeights(weights)
         self.sizeAverage = sizeAverage
 
     def _check(self, input, target):
-        self.checkTensor(input, (1, 2))
+        self.checkInput(input)
         self.checkSameCount(input, target)
         self.checkSameType(target, input, 'target')
         if self.weights is not None:

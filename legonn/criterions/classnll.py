@@ -15,6 +15,7 @@ class ClassNLLCriterion(Criterion):
     afterwards to really ignore class 0.
     """
 
+    input_ranks = (1, 2)
     takes_labels = True
 
     def __init__(self, weights=None, sizeAverage=None, ignoreIndex=None):
@@ -28,7 +29,7 @@ class ClassNLLCriterion(Criterion):
         self.ignoreIndex = -100 if ignoreIndex is None else ignoreIndex
 
     def _check(self, input, target):
-        self.checkTensor(input, (1, 2))
+        self.checkInput(input)
         n_classes = input._size[-1]
         if self.weights is not None:
             self.checkSameType(input, self.weights)

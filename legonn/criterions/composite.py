@@ -1,6 +1,5 @@
 """Criterions built from criterions and modules: ParallelCriterion, MultiCriterion,
 CriterionTable, ModuleCriterion, SpatialAutoCropMSECriterion."""
-from ..modules.base.elementwise import check_float_tensor
 from ..modules.base.errors import input_error
 from ..modules.base.module import Module
 from ..tensor import Tensor
@@ -199,9 +198,10 @@ class SpatialAutoCropMSECriterion(MSECriterion):
     ``(H_t - H) // 2`` and ``(W_t - W) // 2``. ``gradInput`` has the input's size.
     """
 
+    input_ranks = (3, 4)
+
     def _cropped(self, input, target):
-        check_float_tensor(self, input)
-        self.checkTensor(input, (3, 4))
+        self.checkInput(input)
         if not isinstance(target, Tensor) or target.dim() != input.dim():
             got = f"{target.dim()}-D" if isinstance(target, Tensor) else type(target).__name__
             raise input_error(self, f"a {input.dim()}-D target like the input", got)

@@ -70,7 +70,7 @@ class Criterion(Typed):
         try:
             input, target = as_tensor_tree(input), self._targets(target)
             self.checkContract(input)
-            self.checkContract(target, 'target', floating=False)
+            self.checkContract(target, 'target', floating=False, declared=False)
             return self.updateOutput(input, target)
         except CAUGHT as err:
             name_outer(self, err)
@@ -81,7 +81,7 @@ class Criterion(Typed):
         try:
             input, target = as_tensor_tree(input), self._targets(target)
             self.checkContract(input)
-            self.checkContract(target, 'target', floating=False)
+            self.checkContract(target, 'target', floating=False, declared=False)
             return self.updateGradInput(input, target)
         except CAUGHT as err:
             name_outer(self, err)

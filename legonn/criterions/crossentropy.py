@@ -9,6 +9,7 @@ class CrossEntropyCriterion(Criterion):
     ``target`` 0-based labels; ``weights`` and ``sizeAverage`` as in ClassNLLCriterion. As in Torch7,
     ``sizeAverage`` reaches ``self.nll`` only when it changes, so ``crit.nll.sizeAverage = False`` sticks."""
 
+    input_ranks = (1, 2)
     takes_labels = True
 
     def __init__(self, weights=None, sizeAverage=True):
@@ -27,7 +28,7 @@ class CrossEntropyCriterion(Criterion):
 
     def _check(self, input, target):
         # checked here so errors name this criterion, not its parts
-        self.checkTensor(input, (1, 2))
+        self.checkInput(input)
         self.checkLabels(input, target, input._size[-1], self.nll.ignoreIndex)
 
     def updateOutput(self, input, target):

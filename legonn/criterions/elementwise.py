@@ -8,11 +8,11 @@ divides by the number of elements when ``sizeAverage``, and fills the reused
 
 _TargetFree: the base of losses of the input alone (L1Cost, DistanceRatioCriterion).
 """
-from ..modules.base.elementwise import check_float_tensor
 from .criterion import Criterion
 
 
 class _ElementwiseCriterion(Criterion):
+    input_kind = 'tensor'
 
     def __init__(self, sizeAverage=True):
         super().__init__()
@@ -27,7 +27,7 @@ class _ElementwiseCriterion(Criterion):
         raise NotImplementedError
 
     def _arrays(self, input, target):
-        check_float_tensor(self, input)
+        self.checkInput(input)
         self.checkSameCount(input, target)
         self.checkSameType(target, input, 'target')
         return input.array, target.array.reshape(input._size)

@@ -1,6 +1,5 @@
 """Embedding losses: HingeEmbeddingCriterion, L1HingeEmbeddingCriterion,
 CosineEmbeddingCriterion, DistanceRatioCriterion."""
-from ..modules.base.elementwise import check_float_tensor
 from ..modules.base.errors import input_error
 from .criterion import Criterion
 from .elementwise import _TargetFree
@@ -12,7 +11,7 @@ def _pair(criterion, input):
         got = f"a list of {len(input)}" if isinstance(input, list) else type(input).__name__
         raise input_error(criterion, "a list of two tensors [x1, x2]", got, TypeError)
     for i, x in enumerate(input):
-        check_float_tensor(criterion, x, f'input[{i}]')
+        criterion.checkTensor(x, what=f'input[{i}]', floating=True)
     criterion.checkSameType(input[1], input[0], 'input[1]')
     if input[0]._size != input[1]._size:
         raise input_error(criterion, "two inputs of the same size",
@@ -40,12 +39,14 @@ class HingeEmbeddingCriterion(Criterion):
     number for a one-element input). Averaged over elements when ``sizeAverage`` (default).
     """
 
+    input_kind = 'tensor'
+
     def __init__(self, margin=1, sizeAverage=True):
         super().__init__()
         self.margin, self.sizeAverage = float(margin), sizeAverage
 
     def _parts(self, input, y):
-        check_float_tensor(self, input)
+        self.checkInput(input)
         n = input.nElement()
         return input.array, _signs(self, y, n, input).reshape(input._size), (1.0 / n if self.sizeAverage and n
                                                                                else 1.0)

@@ -1,6 +1,5 @@
 """Margin losses: MarginCriterion, SoftMarginCriterion, MultiMarginCriterion,
 MultiLabelMarginCriterion, MultiLabelSoftMarginCriterion, MarginRankingCriterion."""
-from ..modules.base.elementwise import check_float_tensor
 from ..modules.base.errors import input_error
 from ..tensor import Tensor
 from ..tensor.scatter_kernels import index_bounds
@@ -82,11 +81,11 @@ class MultiLabelSoftMarginCriterion(_ElementwiseCriterion):
 class _LabelRows(Criterion):
     """Shared by the multi-class margins: a 1-D or 2-D float input, processed as rows."""
 
+    input_ranks = (1, 2)
     takes_labels = True
 
     def _rows(self, input):
-        check_float_tensor(self, input)
-        self.checkTensor(input, (1, 2))
+        self.checkInput(input)
         return input.array.reshape(-1, input.size(-1))
 
     def _scale(self, rows, dim):
@@ -226,7 +225,7 @@ class MarginRankingCriterion(Criterion):
             raise input_error(self, "a list of two score tensors [x1, x2]", type(input).__name__, TypeError)
         x1, x2 = input
         for i, x in enumerate(input):
-            check_float_tensor(self, x, f'input[{i}]')
+            self.checkTensor(x, what=f'input[{i}]', floating=True)
         self.checkSameType(x2, x1, 'input[1]')
         if x1._size != x2._size:
             raise input_error(self, "two inputs of the same size", f"{tuple(x1.size())} and {tuple(x2.size())}")

@@ -8,13 +8,15 @@ class MSECriterion(Criterion):
     ``input`` any shape; ``target`` a tensor of the same number of elements.
     """
 
+    input_kind = 'tensor'
+
     def __init__(self, sizeAverage=True):
         super().__init__()
         self.sizeAverage = sizeAverage
 
     def _difference(self, input, target):
         """input - target in the gradInput buffer (as a flat array)."""
-        self.checkTensor(input)
+        self.checkInput(input)
         self.checkSameCount(input, target)
         self.checkSameType(target, input, 'target')
         diff = self.bufferLike('gradInput', input)

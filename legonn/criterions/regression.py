@@ -1,5 +1,4 @@
 """Regression losses: AbsCriterion, SmoothL1Criterion, WeightedMSECriterion, L1Cost."""
-from ..modules.base.elementwise import check_float_tensor
 from ..modules.base.errors import input_error
 from ..tensor import Tensor, as_tensor
 from .elementwise import _ElementwiseCriterion, _TargetFree
@@ -51,8 +50,8 @@ class WeightedMSECriterion(MSECriterion):
             self.weight = w.type(self.type()).clone()
 
     def _weighted(self, input, target):
-        check_float_tensor(self, input)
-        check_float_tensor(self, target, 'target')
+        self.checkInput(input)
+        self.checkTensor(target, what='target', floating=True)
         self.checkSameType(target, input, 'target')
         self.checkSameType(self.weight, input, 'weight')
         w = self.weight
@@ -76,12 +75,14 @@ class WeightedMSECriterion(MSECriterion):
 class L1Cost(_TargetFree):
     """loss = sum_i |x_i|, no target (``forward(input)``); any input shape."""
 
+    input_kind = 'tensor'
+
     def updateOutput(self, input, target=None):
-        check_float_tensor(self, input)
+        self.checkInput(input)
         self.output = float(input.xp.abs(input.array).sum())
         return self.output
 
     def updateGradInput(self, input, target=None):
-        check_float_tensor(self, input)
+        self.checkInput(input)
         input.xp.sign(input.array, out=self.bufferLike('gradInput', input))
         return self.gradInput

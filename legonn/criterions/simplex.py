@@ -3,7 +3,6 @@ import math
 
 import numpy as np
 
-from ..modules.base.elementwise import check_float_tensor
 from ..modules.base.errors import input_error
 from ..tensor import Tensor, default_class
 from .mse import MSECriterion
@@ -28,6 +27,7 @@ class ClassSimplexCriterion(MSECriterion):
     ``getTopPrediction(input)`` the 0-based best class per row.
     """
 
+    input_ranks = (1, 2)
     takes_labels = True
 
     def __init__(self, nClasses, sizeAverage=True):
@@ -50,8 +50,7 @@ class ClassSimplexCriterion(MSECriterion):
         return result
 
     def _embedded(self, input, target):
-        check_float_tensor(self, input)
-        self.checkTensor(input, (1, 2))
+        self.checkInput(input)
         if input.size(-1) != self.nClasses:
             raise input_error(self, f"{self.nClasses} scores per row", f"input of size {tuple(input.size())}")
         self.checkLabels(input, target, self.nClasses)

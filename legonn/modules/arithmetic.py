@@ -4,11 +4,11 @@ Every module takes any input shape and returns the input's shape (Torch7 doc/sim
 """
 import numbers
 
-from .base.elementwise import _Elementwise, check_float_tensor
-from .base.errors import input_error
+from .base.elementwise import Elementwise
+from .base.errors import check_inplace, input_error
 
 
-class Abs(_Elementwise):
+class Abs(Elementwise):
     """y = |x|."""
 
     def _forward(self, x, out, xp):
@@ -18,7 +18,7 @@ class Abs(_Elementwise):
         xp.multiply(gradOutput, xp.where(x >= 0, 1, -1).astype(x.dtype), out=gradInput)
 
 
-class Exp(_Elementwise):
+class Exp(Elementwise):
     """y = exp(x)."""
 
     def _forward(self, x, out, xp):
@@ -28,7 +28,7 @@ class Exp(_Elementwise):
         xp.multiply(gradOutput, y, out=gradInput)
 
 
-class Log(_Elementwise):
+class Log(Elementwise):
     """y = log(x)."""
 
     def _forward(self, x, out, xp):
@@ -38,7 +38,7 @@ class Log(_Elementwise):
         xp.divide(gradOutput, x, out=gradInput)
 
 
-class Sqrt(_Elementwise):
+class Sqrt(Elementwise):
     """y = sqrt(x + b). ``Sqrt(b=0)``; the gradient is 0 where y is 0 (Torch7's rule)."""
 
     def __init__(self, b=0):
@@ -53,7 +53,7 @@ class Sqrt(_Elementwise):
         xp.multiply(0.5 * gradOutput / safe, y != 0, out=gradInput)
 
 
-class Square(_Elementwise):
+class Square(Elementwise):
     """y = x * x."""
 
     def _forward(self, x, out, xp):
@@ -63,7 +63,7 @@ class Square(_Elementwise):
         xp.multiply(2 * x, gradOutput, out=gradInput)
 
 
-class Power(_Elementwise):
+class Power(Elementwise):
     """y = x ^ p. ``Power(p)``."""
 
     def __init__(self, p):
@@ -82,7 +82,7 @@ class Power(_Elementwise):
         return f"nn.Power({self.pow:g})"
 
 
-class Clamp(_Elementwise):
+class Clamp(Elementwise):
     """y = min(max(x, min_value), max_value); the gradient passes where min_value < x < max_value.
 
     ``Clamp(min_value, max_value)``.
@@ -104,13 +104,7 @@ class Clamp(_Elementwise):
         return f"nn.Clamp({self.min_val:g}, {self.max_val:g})"
 
 
-def _check_ip(name, ip):
-    if not isinstance(ip, bool):
-        raise ValueError(f"{name}: the in-place flag must be a boolean, got {ip!r}")
-    return ip
-
-
-class AddConstant(_Elementwise):
+class AddConstant(Elementwise):
     """y = x + c. ``AddConstant(constant_scalar, ip=False)``.
 
     ``c`` is a number, or a 1-D tensor added to every row of a 1-D or 2-D input whose
@@ -124,13 +118,13 @@ class AddConstant(_Elementwise):
                 hasattr(constant_scalar, 'dim') and constant_scalar.dim() == 1):
             raise ValueError(f"AddConstant: the constant must be a number or a 1-D tensor, got {constant_scalar!r}")
         self.constant_scalar = constant_scalar
-        self.inplace = _check_ip('AddConstant', ip)
+        self.inplace = check_inplace('AddConstant', ip)
 
     def _constant(self, input):
         c = self.constant_scalar
         if isinstance(c, numbers.Real):
             return c
-        check_float_tensor(self, input)
+        self.checkTensor(input, floating=True)
         self.checkSameType(input, c)
         if input.dim() not in (1, 2) or input.size(-1) != c.size(0):
             raise input_error(self, f"a 1-D or 2-D input whose last dimension is the constant's {c.size(0)}",
@@ -160,7 +154,7 @@ class AddConstant(_Elementwise):
         return f"nn.AddConstant({c:g})" if isinstance(c, numbers.Real) else "nn.AddConstant(tensor)"
 
 
-class MulConstant(_Elementwise):
+class MulConstant(Elementwise):
     """y = c * x. ``MulConstant(constant_scalar, ip=False)``; in place, the input is
     overwritten by the output and restored by ``updateGradInput``."""
 
@@ -171,7 +165,7 @@ class MulConstant(_Elementwise):
         if ip and constant_scalar == 0:
             raise ValueError("MulConstant: an in-place multiplication by 0 cannot restore its input")
         self.constant_scalar = constant_scalar
-        self.inplace = _check_ip('MulConstant', ip)
+        self.inplace = check_inplace('MulConstant', ip)
 
     def _forward(self, x, out, xp):
         xp.multiply(x, self.constant_scalar, out=out)

@@ -1,6 +1,5 @@
 """Bilinear: y_k = x1^T W_k x2 + b_k."""
-from .base.elementwise import check_float_tensor
-from .base.errors import input_error
+from .base.errors import check_hyper, input_error
 from .base.module import Module
 from .base.initialisation import uniform_reset
 
@@ -16,9 +15,7 @@ class Bilinear(Module):
 
     def __init__(self, inputSize1, inputSize2, outputSize, bias=True):
         super().__init__()
-        for what, v in (('inputSize1', inputSize1), ('inputSize2', inputSize2), ('outputSize', outputSize)):
-            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
-                raise ValueError(f"Bilinear: {what} must be a positive integer, got {v!r}")
+        check_hyper('Bilinear', positive=dict(inputSize1=inputSize1, inputSize2=inputSize2, outputSize=outputSize))
         self.weight = self.output.new(outputSize, inputSize1, inputSize2)
         self.gradWeight = self.output.new(outputSize, inputSize1, inputSize2)
         self.bias = self.output.new(outputSize) if bias else None
@@ -36,7 +33,7 @@ class Bilinear(Module):
             raise input_error(self, "a list of two tensors [x1, x2]", got, TypeError)
         x1, x2 = input
         for i, (x, n) in enumerate(((x1, self.weight.size(1)), (x2, self.weight.size(2)))):
-            check_float_tensor(self, x, f'input[{i}]')
+            self.checkTensor(x, what=f'input[{i}]', floating=True)
             self.checkSameType(x, self.weight, f'input[{i}]')
             if x.dim() != 2 or x.size(1) != n:
                 raise input_error(self, f"input[{i}] of size (batch, {n})", tuple(x.size()))

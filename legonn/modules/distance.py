@@ -4,25 +4,19 @@ Each takes ``(inputSize,)`` or ``(batch, inputSize)`` and returns ``(outputSize,
 ``(batch, outputSize)``: one distance or similarity to each of ``outputSize`` learnt
 templates.
 """
-from .base.elementwise import check_float_tensor
-from .base.errors import input_error
+from .base.errors import check_hyper, input_error
 from .base.module import Module
 from .base.initialisation import uniform_reset
-
-
-def _check_sizes(name, inputSize, outputSize):
-    for what, v in (('inputSize', inputSize), ('outputSize', outputSize)):
-        if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
-            raise ValueError(f"{name}: {what} must be a positive integer, got {v!r}")
 
 
 class _Templates(Module):
     """Input checks shared by the three layers: 1-D or 2-D, of ``inputSize`` features."""
 
+    input_ranks = (1, 2)
+
     def _rows(self, input, inputSize):
         """The input as a 2-D array (a 1-D input is one row)."""
-        check_float_tensor(self, input)
-        self.checkTensor(input, (1, 2))
+        self.checkInput(input)
         self.checkSameType(input, self.weight)
         if input.size(-1) != inputSize:
             raise input_error(self, f"{inputSize} input features", f"input of size {tuple(input.size())}")
@@ -44,7 +38,7 @@ class Euclidean(_Templates):
 
     def __init__(self, inputSize, outputSize):
         super().__init__()
-        _check_sizes('Euclidean', inputSize, outputSize)
+        check_hyper('Euclidean', positive=dict(inputSize=inputSize, outputSize=outputSize))
         self.weight = self.output.new(inputSize, outputSize)
         self.gradWeight = self.output.new(inputSize, outputSize)
         self.reset()
@@ -94,7 +88,7 @@ class WeightedEuclidean(_Templates):
 
     def __init__(self, inputSize, outputSize):
         super().__init__()
-        _check_sizes('WeightedEuclidean', inputSize, outputSize)
+        check_hyper('WeightedEuclidean', positive=dict(inputSize=inputSize, outputSize=outputSize))
         self.weight = self.output.new(inputSize, outputSize)
         self.gradWeight = self.output.new(inputSize, outputSize)
         self.diagCov = self.output.new(inputSize, outputSize)
@@ -153,7 +147,7 @@ class Cosine(_Templates):
 
     def __init__(self, inputSize, outputSize):
         super().__init__()
-        _check_sizes('Cosine', inputSize, outputSize)
+        check_hyper('Cosine', positive=dict(inputSize=inputSize, outputSize=outputSize))
         self.weight = self.output.new(outputSize, inputSize)
         self.gradWeight = self.output.new(outputSize, inputSize)
         self.reset()

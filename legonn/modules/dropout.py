@@ -1,8 +1,8 @@
 """Dropout: zero each input element with probability p while training."""
-from .base.module import Module
+from .base.elementwise import Elementwise
 
 
-class Dropout(Module):
+class Dropout(Elementwise):
     """``Dropout(p=0.5, v1=False, inplace=False, stochasticInference=False)``; any input shape.
 
     Training: each element is kept with probability 1-p (mask in ``noise``) and, by
@@ -26,41 +26,28 @@ class Dropout(Module):
         self.p = p
         return self
 
+    def _sampling(self):
+        return self.p > 0 and (self.train or self.stochastic_inference)
+
     def updateOutput(self, input):
-        self.checkTensor(input)
-        xp, x = input.xp, input.array
-        if self.inplace:
-            self.output = input
-            out = x
-        else:
-            out = self.bufferLike('output', input)
-        if self.p > 0 and (self.train or self.stochastic_inference):
+        if self._sampling():
             noise = self.bufferLike('noise', input)
             self.noise.bernoulli(1 - self.p)
             if self.v2:
                 noise /= 1 - self.p
-            xp.multiply(x, noise, out=out)
+        return super().updateOutput(input)
+
+    def _forward(self, x, out, xp):
+        if self._sampling():
+            xp.multiply(x, self.noise.array, out=out)
         elif self.p > 0 and not self.v2:
             xp.multiply(x, 1 - self.p, out=out)
         elif out is not x:
             xp.copyto(out, x)
-        return self.output
 
-    def updateGradInput(self, input, gradOutput):
-        self.checkGradOutput(gradOutput, input)
-        xp, g = input.xp, gradOutput.array
-        if self.inplace:
-            self.gradInput = gradOutput
-            gi = g
-        else:
-            gi = self.bufferLike('gradInput', input)
-        if self.p > 0 and (self.train or self.stochastic_inference):
-            xp.multiply(g, self.noise.array, out=gi)
-        elif self.p > 0 and not self.v2:
-            xp.multiply(g, 1 - self.p, out=gi)
-        elif gi is not g:
-            xp.copyto(gi, g)
-        return self.gradInput
+    def _backward(self, x, y, gradOutput, gradInput, xp):
+        # linear once the mask is drawn: the gradient is gradOutput through the same map
+        self._forward(gradOutput, gradInput, xp)
 
     def clearState(self, *names):
         return super().clearState('noise', *names)

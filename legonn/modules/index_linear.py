@@ -2,8 +2,7 @@
 from ..tensor import Tensor, arange
 from ..tensor.backend import to_module
 from ..tensor.scatter_kernels import index_bounds, scatter_add
-from .base.elementwise import check_float_tensor
-from .base.errors import input_error
+from .base.errors import check_hyper, input_error
 from .base.module import Module
 from .base.initialisation import uniform_reset
 
@@ -44,9 +43,7 @@ class IndexLinear(Module):
             raise ValueError("IndexLinear: doGradInput is not defined in the max-normalise mode (normalize=True), "
                              "as in Torch7")
         self.normalize = 4 if normalize else 0
-        for what, v in (('inputSize', inputSize), ('outputSize', outputSize)):
-            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
-                raise ValueError(f"IndexLinear: {what} must be a positive integer, got {v!r}")
+        check_hyper('IndexLinear', positive=dict(inputSize=inputSize, outputSize=outputSize))
         if not isinstance(keysOffset, int):
             raise ValueError(f"IndexLinear: keysOffset must be an integer, got {keysOffset!r}")
         columns = outputSize + self.normalize
@@ -135,7 +132,7 @@ class IndexLinear(Module):
         self.checkTensor(keys, (1,), f'{what} keys')
         if keys.dtype.kind not in 'iu':
             raise input_error(self, f"integer {what} keys", keys.type(), TypeError)
-        check_float_tensor(self, values, f'{what} values')
+        self.checkTensor(values, what=f'{what} values', floating=True)
         self.checkSameType(values, self.weight, f'{what} values')
         if values._size != keys._size:
             raise input_error(self, f"{what} values of the keys' size {tuple(keys.size())}", tuple(values.size()))

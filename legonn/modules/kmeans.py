@@ -21,11 +21,12 @@ class Kmeans(Module):
     ``initRandom(x)`` and ``initKmeansPlus(x, p)`` seed the centroids from data.
     """
 
+    input_ranks = (2,)
+    positive_ints = ('k', 'dim')
+
     def __init__(self, k, dim, scale=None):
         super().__init__()
-        for name, v in (('k', k), ('dim', dim)):
-            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
-                raise ValueError(f"Kmeans: {name} must be a positive integer, got {v!r}")
+        self.checkHyper(k=k, dim=dim)
         if scale is not None and (not isinstance(scale, numbers.Real) or isinstance(scale, bool) or scale <= 0):
             raise ValueError(f"Kmeans: scale must be a positive number or None, got {scale!r}")
         self.k, self.dim, self.scale = k, dim, scale
@@ -43,7 +44,7 @@ class Kmeans(Module):
         return self
 
     def _check(self, input, what='input'):
-        self.checkTensor(input, (2,), what)
+        self.checkInput(input, what)
         self.checkSameType(input, self.weight, what)
         if input.size(1) != self.dim:
             raise input_error(self, f"{what} rows of dim={self.dim} values", f"size {tuple(input.size())}")

@@ -1,7 +1,7 @@
 """LayerNormalization (Ba, Kiros and Hinton, 2016), Torch7's formulation."""
 import math
 
-from .base.errors import check_hyper, input_error
+from .base.errors import input_error
 from .base.module import Module
 
 
@@ -15,6 +15,7 @@ class LayerNormalization(Module):
     ``(batch, nOutput)``.
     """
 
+    input_ranks = (1, 2)
     positive_ints = ('nOutput',)
 
     def parameterSizes(self):
@@ -22,7 +23,7 @@ class LayerNormalization(Module):
 
     def __init__(self, nOutput, bias=0, eps=1e-10, affine=True):
         super().__init__()
-        check_hyper('LayerNormalization', positive=dict(nOutput=nOutput))
+        self.checkHyper(nOutput=nOutput)
         if not isinstance(eps, (int, float)) or eps < 0:
             raise ValueError(f"LayerNormalization: eps must be a non-negative number, got {eps!r}")
         self.nOutput, self.eps, self.affine = nOutput, float(eps), bool(affine)
@@ -32,7 +33,7 @@ class LayerNormalization(Module):
         self.gradBias = self.output.new(nOutput) if affine else None
 
     def _check(self, input):
-        self.checkTensor(input, (1, 2))
+        self.checkInput(input)
         if self.weight is not None:
             self.checkSameType(input, self.weight)
         if input.size(-1) != self.nOutput:

@@ -2,7 +2,7 @@
 import math
 
 from ..tensor.blas_kernels import addmm_into
-from .base.errors import input_error
+from .base.errors import check_hyper, input_error
 from .base.initialisation import uniform_reset
 from .base.module import Module
 
@@ -15,15 +15,15 @@ class Linear(Module):
     ``(outputSize,)``; ``Linear(n, m, bias=False)`` or ``noBias()`` drops the bias.
     """
 
+    input_ranks = (1, 2)
+
     def parameterSizes(self):
         rows = self.weight._size[:1]   # the weight's own sizes are the hyper-parameters; the bias follows
         return {'weight': (None, None), 'bias': rows}
 
     def __init__(self, inputSize, outputSize, bias=True):
         super().__init__()
-        for name, v in (('inputSize', inputSize), ('outputSize', outputSize)):
-            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
-                raise ValueError(f"Linear: {name} must be a positive integer, got {v!r}")
+        check_hyper('Linear', positive=dict(inputSize=inputSize, outputSize=outputSize))
         self.weight = self.output.new(outputSize, inputSize)
         self.gradWeight = self.output.new(outputSize, inputSize)
         self.bias = self.output.new(outputSize) if bias else None
@@ -46,8 +46,8 @@ class Linear(Module):
     def _check(self, input):
         weight = self.weight
         # the common case (a tensor of the weight's type, batch or not, the right width) in a few reads
-        if type(input) is not type(weight) or len(input._size) not in (1, 2):
-            self.checkTensor(input, (1, 2))
+        if type(input) is not type(weight) or len(input._size) not in self.input_ranks:
+            self.checkInput(input)
             self.checkSameType(input, weight)
         if input._size[-1] != weight._size[1]:
             raise input_error(self, f"{weight._size[1]} input features", f"{input._size[-1]} (input of size "
@@ -114,9 +114,7 @@ class LinearWeightNorm(Linear):
 
     def __init__(self, inputSize, outputSize, bias=True, eps=1e-16):
         Module.__init__(self)   # Linear's constructor would reset before v and g exist
-        for name, v in (('inputSize', inputSize), ('outputSize', outputSize)):
-            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
-                raise ValueError(f"LinearWeightNorm: {name} must be a positive integer, got {v!r}")
+        check_hyper('LinearWeightNorm', positive=dict(inputSize=inputSize, outputSize=outputSize))
         self.eps = eps
         self.inputSize, self.outputSize = inputSize, outputSize
         new = self.output.new

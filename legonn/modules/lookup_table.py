@@ -1,6 +1,6 @@
 """LookupTable: embeddings, one learnt row of ``weight`` per index (0-based)."""
 from ..tensor.scatter_kernels import index_bounds, scatter_add
-from .base.errors import input_error
+from .base.errors import check_hyper, input_error
 from .base.module import Module
 
 
@@ -19,13 +19,12 @@ class LookupTable(Module):
     divides each row's gradient by how often its index appears in the input.
     ``gradInput`` is zeros of the input's size (indices have no gradient).
     """
+    input_ranks = (1, 2)
     input_dtypes = 'any'  # integer indices are part of its input
 
     def __init__(self, nIndex, nOutput, paddingValue=None, maxNorm=None, normType=None):
         super().__init__()
-        for what, v in (('nIndex', nIndex), ('nOutput', nOutput)):
-            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
-                raise ValueError(f"LookupTable: {what} must be a positive integer, got {v!r}")
+        check_hyper('LookupTable', positive=dict(nIndex=nIndex, nOutput=nOutput))
         if maxNorm is not None and maxNorm <= 0:
             raise ValueError(f"LookupTable: maxNorm must be positive, got {maxNorm}")
         if paddingValue == 0 and not isinstance(paddingValue, bool):
@@ -67,7 +66,7 @@ class LookupTable(Module):
 
     def _indices(self, input):
         """The input as an int64 array of checked indices; nothing is touched before this passes."""
-        self.checkTensor(input, (1, 2))
+        self.checkInput(input)
         arr, xp = input.array, input.xp
         if input.dtype.kind == 'f':
             if input.nElement() and not bool((arr == xp.floor(arr)).all()):

@@ -1,7 +1,7 @@
 """MaskedSelect: the elements of a tensor where a mask is set, as one 1-D tensor."""
 from .base.errors import input_error
 from .base.module import Module
-from .base.table_buffers import check_table, check_tensor, describe
+from .base.table_buffers import describe
 
 
 class MaskedSelect(Module):
@@ -19,9 +19,9 @@ class MaskedSelect(Module):
 
     def _check(self, input):
         """(input tensor, boolean mask array) after checking the table."""
-        check_table(self, input, length=2)
-        x = check_tensor(self, input[0], 'input[0]')
-        mask = check_tensor(self, input[1], 'input[1]')
+        self.checkTable(input, length=2)
+        x = self.checkTensor(input[0], what='input[0]')
+        mask = self.checkTensor(input[1], what='input[1]')
         if mask.dtype.kind not in 'biu':
             raise input_error(self, "input[1]: an integer (ByteTensor) mask", mask.type(), TypeError)
         if tuple(mask.size()) != tuple(x.size()):
@@ -39,7 +39,7 @@ class MaskedSelect(Module):
     def updateGradInput(self, input, gradOutput):
         x, m = self._check(input)
         n = int(m.sum())
-        check_tensor(self, gradOutput, 'gradOutput')
+        self.checkTensor(gradOutput, what='gradOutput')
         self.checkSameType(gradOutput, x, 'gradOutput')
         if tuple(gradOutput.size()) != (n,):
             raise input_error(self, f"gradOutput of size ({n},) (one value per selected element)",

@@ -1,6 +1,5 @@
 """Maxout: the largest of several affine maps per output unit (Goodfellow et al., 2013)."""
-from .base.elementwise import check_float_tensor
-from .base.errors import input_error
+from .base.errors import check_hyper, input_error
 from .base.module import Module
 from .base.initialisation import uniform_reset
 
@@ -15,11 +14,11 @@ class Maxout(Module):
     ``(batch, inputSize)``; output ``(outputSize,)`` or ``(batch, outputSize)``.
     """
 
+    input_ranks = (1, 2)
+
     def __init__(self, inputSize, outputSize, maxoutNumber):
         super().__init__()
-        for what, v in (('inputSize', inputSize), ('outputSize', outputSize), ('maxoutNumber', maxoutNumber)):
-            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
-                raise ValueError(f"Maxout: {what} must be a positive integer, got {v!r}")
+        check_hyper('Maxout', positive=dict(inputSize=inputSize, outputSize=outputSize, maxoutNumber=maxoutNumber))
         self.outputSize, self.maxoutNumber = outputSize, maxoutNumber
         self.weight = self.output.new(outputSize * maxoutNumber, inputSize)
         self.gradWeight = self.output.new(outputSize * maxoutNumber, inputSize)
@@ -32,8 +31,7 @@ class Maxout(Module):
         return self
 
     def _check(self, input):
-        check_float_tensor(self, input)
-        self.checkTensor(input, (1, 2))
+        self.checkInput(input)
         self.checkSameType(input, self.weight)
         if input.size(-1) != self.weight.size(1):
             raise input_error(self, f"{self.weight.size(1)} input features", f"input of size {tuple(input.size())}")

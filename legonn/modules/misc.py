@@ -4,7 +4,7 @@ from ..tensor import as_tensor
 from ..tensor.scatter_kernels import index_bounds
 from .base.errors import input_error
 from .base.module import Module
-from .base.table_buffers import check_size, check_tensor, describe, view_buffer, zero_mirror
+from .base.table_buffers import describe, view_buffer, zero_mirror
 
 
 class OneHot(Module):
@@ -14,15 +14,15 @@ class OneHot(Module):
     The input is not differentiable: gradInput is zeros.
     """
     input_dtypes = 'any'  # integer indices are part of its input
+    positive_ints = ('outputSize',)
 
     def __init__(self, outputSize):
         super().__init__()
-        if not isinstance(outputSize, int) or outputSize <= 0:
-            raise ValueError(f"OneHot: outputSize must be a positive integer, got {outputSize!r}")
+        self.checkHyper(outputSize=outputSize)
         self.outputSize = outputSize
 
     def updateOutput(self, input):
-        check_tensor(self, input, 'input')
+        self.checkTensor(input)
         # like Torch7's copy into a LongTensor, fractional indices truncate
         idx = input.array.astype('int64')
         if input.nElement():
@@ -39,7 +39,7 @@ class OneHot(Module):
         return self.output
 
     def updateGradInput(self, input, gradOutput):
-        check_tensor(self, input, 'input')
+        self.checkTensor(input)
         self.bufferLike('gradInput', input)[...] = 0
         return self.gradInput
 
@@ -59,11 +59,11 @@ class GradientReversal(Module):
         return self
 
     def updateOutput(self, input):
-        check_tensor(self, input, 'input')
+        self.checkTensor(input)
         return view_buffer(self, 'output', input)
 
     def updateGradInput(self, input, gradOutput):
-        check_size(self, gradOutput, input.size())
+        self.checkSize(gradOutput, input.size())
         input.xp.multiply(gradOutput.array, -self.lambda_, out=self.bufferLike('gradInput', gradOutput))
         return self.gradInput
 
@@ -85,14 +85,14 @@ class L1Penalty(Module):
         return self.l1weight / input.nElement() if self.sizeAverage else self.l1weight
 
     def updateOutput(self, input):
-        check_tensor(self, input, 'input')
+        self.checkTensor(input)
         self.loss = float(self._weight(input) * input.xp.abs(input.array).sum())
         return view_buffer(self, 'output', input)
 
     def updateGradInput(self, input, gradOutput):
-        check_tensor(self, input, 'input')
+        self.checkTensor(input)
         if self.provideOutput:
-            check_size(self, gradOutput, input.size())
+            self.checkSize(gradOutput, input.size())
         gi = self.bufferLike('gradInput', input)
         input.xp.sign(input.array, out=gi)
         gi *= self._weight(input)
@@ -128,7 +128,7 @@ class Constant(Module):
         self.nInputDim = nInputDim
 
     def updateOutput(self, input):
-        check_tensor(self, input, 'input')
+        self.checkTensor(input)
         value = self.value
         if self.nInputDim is not None and input.dim() > self.nInputDim:
             sizes = (input.size(0),) + tuple(value.size())
@@ -138,7 +138,7 @@ class Constant(Module):
         return self.output
 
     def updateGradInput(self, input, gradOutput):
-        check_tensor(self, input, 'input')
+        self.checkTensor(input)
         self.bufferLike('gradInput', input)[...] = 0
         return self.gradInput
 
@@ -156,7 +156,7 @@ class WhiteNoise(Module):
         self.mean, self.std = mean, std
 
     def updateOutput(self, input):
-        check_tensor(self, input, 'input')
+        self.checkTensor(input)
         out = self.bufferLike('output', input)
         if self.train:
             noise = self.bufferLike('noise', input)
@@ -176,7 +176,7 @@ class WhiteNoise(Module):
         if not self.train:
             raise input_error(self, "training mode (backprop is only defined while training)", "evaluate mode",
                               ValueError)
-        check_size(self, gradOutput, input.size())
+        self.checkSize(gradOutput, input.size())
         self.bufferLike('gradInput', gradOutput)[...] = gradOutput.array
         return self.gradInput
 

@@ -1,8 +1,7 @@
 """PartialLinear: a Linear layer restricted to a chosen subset of its outputs."""
 from ..tensor import arange, as_tensor
 from ..tensor.scatter_kernels import index_bounds, scatter_add
-from .base.elementwise import check_float_tensor
-from .base.errors import check_hyper, input_error
+from .base.errors import input_error
 from .base.module import Module
 
 
@@ -17,9 +16,12 @@ class PartialLinear(Module):
     partition's rows receive gradient. As Torch7, ``weight`` starts N(0, 1), ``bias`` 0.
     """
 
+    positive_ints = ('inputsize', 'outputsize')
+    input_ranks = (1, 2)
+
     def __init__(self, inputsize, outputsize, bias=True):
         super().__init__()
-        check_hyper('PartialLinear', positive={'inputsize': inputsize, 'outputsize': outputsize})
+        self.checkHyper(inputsize=inputsize, outputsize=outputsize)
         self.inputsize, self.outputsize = inputsize, outputsize
         self.weight = self.output.new(outputsize, inputsize)
         self.gradWeight = self.output.new(outputsize, inputsize)
@@ -53,8 +55,7 @@ class PartialLinear(Module):
         return self
 
     def _check(self, input):
-        check_float_tensor(self, input)
-        self.checkTensor(input, (1, 2))
+        self.checkInput(input)
         self.checkSameType(input, self.weight)
         if input.size(-1) != self.inputsize:
             raise input_error(self, f"{self.inputsize} input features", f"input of size {tuple(input.size())}")

@@ -1,5 +1,5 @@
 """PixelShuffle: sub-pixel rearrangement (Shi et al., 2016)."""
-from .base.errors import check_hyper, input_error
+from .base.errors import input_error
 from .base.module import Module
 
 
@@ -9,16 +9,17 @@ class PixelShuffle(Module):
     Output pixel ``(c, h * r + i, w * r + j)`` is input ``(c * r^2 + i * r + j, h, w)``, as Torch7.
     """
 
+    input_ranks = (3, 4)
     positive_ints = ('upscaleFactor',)
 
     def __init__(self, upscaleFactor):
         super().__init__()
-        check_hyper('PixelShuffle', positive=dict(upscaleFactor=upscaleFactor))
+        self.checkHyper(upscaleFactor=upscaleFactor)
         self.upscaleFactor = upscaleFactor
         self.upscaleFactorSquared = upscaleFactor * upscaleFactor
 
     def _check(self, input):
-        self.checkTensor(input, (3, 4))
+        self.checkInput(input)
         c = input.size(-3)
         if c % self.upscaleFactorSquared:
             raise input_error(self, f"a number of planes divisible by upscaleFactor^2 = {self.upscaleFactorSquared}",

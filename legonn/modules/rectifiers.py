@@ -1,22 +1,97 @@
-"""Rectifier family: ELU, LeakyReLU, PReLU, RReLU, ReLU6, CReLU (Torch7 doc/transfer.md)."""
-from .base.elementwise import _Elementwise, check_float_tensor
-from .base.errors import input_error
+"""The ReLU family: the input passes unchanged above a threshold (HardTanh: between two bounds) and is
+replaced, scaled or saturated elsewhere. Threshold, ReLU, ReLU6, HardTanh, LeakyReLU, RReLU, PReLU, ELU,
+CReLU (Torch7 doc/transfer.md); each takes any shape unless its docstring says otherwise.
+
+The in-place variants (Torch7's ``ip``/``inplace`` flag) overwrite the input with the output and the
+gradOutput with the gradInput, saving two buffers (see ``modules/base/elementwise.py``).
+"""
+from ..tensor import parallel
+from .base.elementwise import Elementwise
+from .base.errors import check_inplace, input_error
 from .base.module import Module
 
 
-def _check_inplace(name, ip):
-    if not isinstance(ip, bool):
-        raise ValueError(f"{name}: the in-place flag must be a boolean, got {ip!r}")
-    return ip
+def _check_number(owner, name, x):
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise ValueError(f"{owner}: {name} must be a number, got {x!r}")
 
 
-class ELU(_Elementwise):
+class Threshold(Elementwise):
+    """y = x where x > th, else v; gradient 1 where x > th, else 0.
+
+    ``Threshold(th=1e-6, v=0, ip=False)`` as in Torch7. In place needs ``v <= th`` so
+    that the overwritten input still tells which elements passed.
+    """
+
+    def __init__(self, th=1e-6, v=0, ip=False):
+        super().__init__()
+        name = type(self).__name__
+        _check_number(name, 'th', th)
+        _check_number(name, 'v', v)
+        check_inplace(name, ip)
+        if ip and v > th:
+            raise ValueError(f"{name}: in-place processing needs value ({v}) <= threshold ({th})")
+        self.threshold = th
+        self.val = v
+        self.inplace = ip
+
+    def _forward(self, x, out, xp):
+        if self.val == self.threshold:
+            # ReLU's case in one pass: max(x, th) is x above th and th (== v) elsewhere
+            parallel.map_parts(lambda a, b: xp.maximum(a, self.threshold, out=b), x, out)
+            return
+        below = self.bufferLike('_passed', self.output, kind='Byte')   # output: the input's size and device
+        xp.less_equal(x, self.threshold, out=below)
+        if out is not x:
+            xp.copyto(out, x)
+        xp.copyto(out, self.val, where=below.view(bool), casting='unsafe')
+
+    def _mask(self, xp, x, out):
+        # in place x holds the output, which passes the same elements since v <= th
+        xp.greater(x, self.threshold, out=out)
+
+
+class ReLU(Threshold):
+    """y = max(0, x); ``ReLU(ip=False)`` is ``Threshold(0, 0, ip)``."""
+
+    def __init__(self, ip=False):
+        super().__init__(0, 0, ip)
+
+
+class HardTanh(Elementwise):
+    """y = min(max(x, min_value), max_value); gradient 1 strictly inside (min_value, max_value), else 0.
+
+    ``HardTanh(min_value=-1, max_value=1, inplace=False)`` as in Torch7.
+    """
+
+    def __init__(self, min_value=-1, max_value=1, inplace=False):
+        super().__init__()
+        name = type(self).__name__
+        _check_number(name, 'min_value', min_value)
+        _check_number(name, 'max_value', max_value)
+        check_inplace(name, inplace)
+        if not max_value > min_value:
+            raise ValueError(f"{name}: max_value ({max_value}) must be larger than min_value ({min_value})")
+        self.min_val = min_value
+        self.max_val = max_value
+        self.inplace = inplace
+
+    def _forward(self, x, out, xp):
+        xp.clip(x, self.min_val, self.max_val, out=out)
+
+    def _mask(self, xp, x, out):
+        # clipped values sit on the bounds, so the test gives the same mask in place
+        xp.greater(x, self.min_val, out=out)
+        out &= x < self.max_val
+
+
+class ELU(Elementwise):
     """y = x for x > 0, alpha * (exp(x) - 1) otherwise; any shape. ``ELU(alpha=1, inplace=False)``."""
 
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
         self.alpha = float(alpha)
-        self.inplace = _check_inplace('ELU', inplace)
+        self.inplace = check_inplace('ELU', inplace)
 
     def _forward(self, x, out, xp):
         xp.copyto(out, xp.where(x > 0, x, self.alpha * xp.expm1(xp.minimum(x, 0))))
@@ -29,7 +104,7 @@ class ELU(_Elementwise):
         return f"nn.ELU (alpha:{self.alpha:g})"
 
 
-class LeakyReLU(_Elementwise):
+class LeakyReLU(Elementwise):
     """y = x for x > 0, negval * x otherwise; any shape. ``LeakyReLU(negval=1/100, ip=False)``."""
 
     def __init__(self, negval=1 / 100, ip=False):
@@ -37,7 +112,7 @@ class LeakyReLU(_Elementwise):
         if negval < 0:
             raise ValueError(f"LeakyReLU: negval must be >= 0 (the sign of y tells the branch), got {negval}")
         self.negval = float(negval)
-        self.inplace = _check_inplace('LeakyReLU', ip)
+        self.inplace = check_inplace('LeakyReLU', ip)
 
     def _forward(self, x, out, xp):
         xp.multiply(x, xp.where(x > 0, 1, self.negval).astype(x.dtype), out=out)
@@ -49,21 +124,23 @@ class LeakyReLU(_Elementwise):
         return f"nn.LeakyReLU({self.negval:g})"
 
 
-class ReLU6(_Elementwise):
+class ReLU6(Elementwise):
     """y = min(max(x, 0), 6); any shape. ``ReLU6(inplace=False)``."""
 
     def __init__(self, inplace=False):
         super().__init__()
-        self.inplace = _check_inplace('ReLU6', inplace)
+        self.inplace = check_inplace('ReLU6', inplace)
 
     def _forward(self, x, out, xp):
         xp.clip(x, 0, 6, out=out)
 
-    def _backward(self, x, y, gradOutput, gradInput, xp):
-        xp.multiply(gradOutput, (y > 0) & (y < 6), out=gradInput)
+    def _mask(self, xp, x, out):
+        # 0 < y < 6 exactly where 0 < x < 6, so the overwritten input gives the same mask in place
+        xp.greater(x, 0, out=out)
+        out &= x < 6
 
 
-class RReLU(_Elementwise):
+class RReLU(Elementwise):
     """Randomized leaky ReLU: y = x for x >= 0, a * x otherwise.
 
     In training ``a`` is drawn from U[l, u] for every element at each forward (kept in
@@ -75,7 +152,7 @@ class RReLU(_Elementwise):
         if not 0 <= l <= u:
             raise ValueError(f"RReLU: expected 0 <= l <= u, got l={l}, u={u}")
         self.lower, self.upper = float(l), float(u)
-        self.inplace = _check_inplace('RReLU', ip)
+        self.inplace = check_inplace('RReLU', ip)
         self.noise = self.output.new()
 
     def _random(self):
@@ -83,7 +160,6 @@ class RReLU(_Elementwise):
 
     def updateOutput(self, input):
         if self._random():
-            check_float_tensor(self, input)
             self.bufferLike('noise', input)
             self.noise.uniform(self.lower, self.upper)
         return super().updateOutput(input)
@@ -122,10 +198,11 @@ class PReLU(Module):
     ``weight`` starts at 0.25 (Torch7's rule).
     """
 
+    nonnegative_ints = ('nOutputPlane',)
+
     def __init__(self, nOutputPlane=0):
         super().__init__()
-        if not isinstance(nOutputPlane, int) or nOutputPlane < 0:
-            raise ValueError(f"PReLU: nOutputPlane must be a non-negative integer, got {nOutputPlane!r}")
+        self.checkHyper(nOutputPlane=nOutputPlane)
         self.nOutputPlane = nOutputPlane
         self.weight = self.output.new(max(nOutputPlane, 1)).fill(0.25)
         self.gradWeight = self.output.new(max(nOutputPlane, 1)).zero()
@@ -136,7 +213,7 @@ class PReLU(Module):
 
     def _slopes(self, input):
         """The slope array shaped to broadcast against the input (checks the input first)."""
-        check_float_tensor(self, input)
+        self.checkTensor(input, floating=True)
         self.checkSameType(input, self.weight)
         w = self.weight.array
         if self.nOutputPlane == 0:
@@ -189,15 +266,16 @@ class CReLU(Module):
     overwritten.
     """
 
+    positive_ints = ('nInputDims',)
+
     def __init__(self, nInputDims, inplace=False):
         super().__init__()
-        if not isinstance(nInputDims, int) or nInputDims < 1:
-            raise ValueError(f"CReLU: nInputDims must be a positive integer, got {nInputDims!r}")
+        self.checkHyper(nInputDims=nInputDims)
         self.nInputDims = nInputDims
-        self.inplace = _check_inplace('CReLU', inplace)
+        self.inplace = check_inplace('CReLU', inplace)
 
     def _rows(self, input):
-        check_float_tensor(self, input)
+        self.checkTensor(input, floating=True)
         self.checkTensor(input, (self.nInputDims, self.nInputDims + 1))
         batched = input.dim() == self.nInputDims + 1
         return batched, (input.size(0) if batched else 1)

@@ -9,7 +9,7 @@ import math
 
 from .base.errors import input_error
 from .base.module import Module
-from .base.table_buffers import batch_dim, check_size, check_table, check_tensor, slot, trim
+from .base.table_buffers import batch_dim, slot, trim
 
 
 def _reduced_size(sizes, d, squeeze):
@@ -25,8 +25,10 @@ def _reduced_size(sizes, d, squeeze):
 class _AlongDimension(Module):
     """A reduction along ``dimension``, shifted past the batch dimension of batch input (``nInputDims``)."""
 
+    input_kind = 'tensor'
+
     def _dim(self, input):
-        check_tensor(self, input, 'input')
+        self.checkInput(input)
         return batch_dim(self, self.dimension, input.dim(), self.nInputDims)
 
 
@@ -54,7 +56,7 @@ class Sum(_AlongDimension):
 
     def updateGradInput(self, input, gradOutput):
         d = self._dim(input)
-        check_size(self, gradOutput, _reduced_size(input.size(), d, self.squeeze))
+        self.checkSize(gradOutput, _reduced_size(input.size(), d, self.squeeze))
         g = gradOutput.array
         gi = self.bufferLike('gradInput', input)
         gi[...] = g.reshape(_reduced_size(input.size(), d, False))
@@ -95,7 +97,7 @@ class _Extremum(_AlongDimension):
     def updateGradInput(self, input, gradOutput):
         d = self._dim(input)
         sizes = _reduced_size(input.size(), d, True)
-        check_size(self, gradOutput, sizes)
+        self.checkSize(gradOutput, sizes)
         idx = self.__dict__.get('_indices')
         if idx is None or tuple(idx.size()) != tuple(sizes):
             raise input_error(self, "updateOutput to have run on an input of this size",
@@ -133,6 +135,8 @@ class Normalize(Module):
     Input (n,) or (batch, n); output the same size.
     """
 
+    input_ranks = (1, 2)
+
     def __init__(self, p, eps=1e-10):
         super().__init__()
         if not p > 0:
@@ -153,15 +157,14 @@ class Normalize(Module):
         return norm, dnorm
 
     def updateOutput(self, input):
-        self.checkTensor(input, (1, 2))
         x, xp = input.array, input.xp
         norm, _ = self._norm(x, xp)
         xp.divide(x, norm, out=self.bufferLike('output', input))
         return self.output
 
     def updateGradInput(self, input, gradOutput):
-        self.checkTensor(input, (1, 2))
-        check_size(self, gradOutput, input.size())
+        self.checkInput(input)
+        self.checkSize(gradOutput, input.size())
         x, g, xp = input.array, gradOutput.array, input.xp
         norm, dnorm = self._norm(x, xp)
         # dy_i/dx_j = delta_ij / n - x_i dn/dx_j / n^2
@@ -182,8 +185,8 @@ class MM(Module):
         self.gradInput = []
 
     def _operands(self, input):
-        check_table(self, input, length=2)
-        a, b = check_tensor(self, input[0], 'input[0]'), check_tensor(self, input[1], 'input[1]')
+        self.checkTable(input, length=2)
+        a, b = self.checkTensor(input[0], what='input[0]'), self.checkTensor(input[1], what='input[1]')
         if a.dim() not in (2, 3) or b.dim() != a.dim():
             raise input_error(self, "two 2-D matrices or two 3-D batches", f"{a.dim()}-D and {b.dim()}-D inputs")
         self.checkSameType(b, a, 'input[1]')
@@ -202,7 +205,7 @@ class MM(Module):
 
     def updateGradInput(self, input, gradOutput):
         a, b, A, B = self._operands(input)
-        check_size(self, gradOutput, A.shape[:-1] + B.shape[-1:])
+        self.checkSize(gradOutput, A.shape[:-1] + B.shape[-1:])
         xp, g = a.xp, gradOutput.array
         trim(self, 'gradInput', 2)
         ga, gb = slot(self, 'gradInput', 0, a).array, slot(self, 'gradInput', 1, b).array
@@ -225,8 +228,8 @@ class MV(Module):
         self.gradInput = []
 
     def _operands(self, input):
-        check_table(self, input, length=2)
-        m, v = check_tensor(self, input[0], 'input[0]'), check_tensor(self, input[1], 'input[1]')
+        self.checkTable(input, length=2)
+        m, v = self.checkTensor(input[0], what='input[0]'), self.checkTensor(input[1], what='input[1]')
         if (m.dim(), v.dim()) not in ((2, 1), (3, 2)):
             raise input_error(self, "a 2-D matrix and 1-D vector or a 3-D and a 2-D batch",
                               f"{m.dim()}-D and {v.dim()}-D inputs")
@@ -245,7 +248,7 @@ class MV(Module):
 
     def updateGradInput(self, input, gradOutput):
         m, v, M = self._operands(input)
-        check_size(self, gradOutput, M.shape[:-1])
+        self.checkSize(gradOutput, M.shape[:-1])
         xp, g = m.xp, gradOutput.array
         trim(self, 'gradInput', 2)
         gm, gv = slot(self, 'gradInput', 0, m).array, slot(self, 'gradInput', 1, v).array

@@ -33,6 +33,8 @@ class View(Module):
     how many trailing input dimensions one sample has, which settles inputs that
     are ambiguous (a batch of one).
     """
+
+    input_kind = 'tensor'
     input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     def __init__(self, *sizes):
@@ -76,7 +78,6 @@ class View(Module):
         return batch
 
     def updateOutput(self, input):
-        self.checkTensor(input)
         batch = self._batchsize(input)
         self.output = _reshaped(self.output, input, self.size if batch is None else (batch,) + self.size)
         return self.output
@@ -100,6 +101,8 @@ class Reshape(Module):
     ``batchMode`` unset an input is a batch unless it has exactly the elements of
     ``sizes`` and its first dimension is not 1; ``True``/``False`` force either reading.
     """
+
+    input_kind = 'tensor'
     input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     def __init__(self, *args, batchMode=None):
@@ -116,7 +119,6 @@ class Reshape(Module):
             self.nelement *= n
 
     def updateOutput(self, input):
-        self.checkTensor(input)
         n = input.nElement()
         batch = self.batchMode is True or (self.batchMode is None and not (n == self.nelement and input.size(0) != 1))
         sizes = (input.size(0),) + self.size if batch and input.dim() else self.size

@@ -1,5 +1,4 @@
 """Learnt scaling and shifting: Add, Mul, CMul, CAdd (Torch7 doc/simple.md)."""
-from .base.elementwise import check_float_tensor
 from .base.errors import input_error
 from .base.initialisation import uniform_reset
 from .base.module import Module
@@ -22,7 +21,7 @@ def broadcast_shapes(module, input, param, scalar=False):
     input is a batch and each sample must hold as many elements as the parameter.
     ``scalar``: a one-element parameter applied to every element.
     """
-    check_float_tensor(module, input)
+    module.checkTensor(input, floating=True)
     module.checkSameType(input, param)
     n, shape, x_shape = param.nElement(), tuple(param.size()), tuple(input.size())
     if scalar:
@@ -98,7 +97,7 @@ class Mul(Module):
         return self
 
     def _check(self, input):
-        check_float_tensor(self, input)
+        self.checkTensor(input, floating=True)
         self.checkSameType(input, self.weight)
 
     def updateOutput(self, input):

@@ -7,11 +7,11 @@ class SeqReverseSequence(Module):
     ``seqlen x batch x ...`` sequence). Output and gradInput are copies of the input's shape."""
 
     input_dtypes = 'any'
+    nonnegative_ints = ('dim',)
 
     def __init__(self, dim=0):
         super().__init__()
-        if not isinstance(dim, int) or isinstance(dim, bool) or dim < 0:
-            raise ValueError(f"SeqReverseSequence: dim must be a non-negative integer, got {dim!r}")
+        self.checkHyper(dim=dim)
         self.dim = dim
 
     def _flip(self, name, x, what):

@@ -5,7 +5,7 @@ Dimensions and indices are 0-based; negative ones count from the end.
 from ..tensor import tensor_class
 from .base.errors import input_error
 from .base.module import Module
-from .base.table_buffers import check_size, check_tensor, view_buffer
+from .base.table_buffers import view_buffer
 
 
 def _dim(module, dim, ndim, what='dimension'):
@@ -17,7 +17,7 @@ def _dim(module, dim, ndim, what='dimension'):
 
 def _grad_as_input(module, input, gradOutput):
     """gradInput of a module whose output is a view of the input: gradOutput viewed in the input's size."""
-    check_tensor(module, gradOutput, 'gradOutput')
+    module.checkTensor(gradOutput, what='gradOutput')
     if gradOutput.nElement() != input.nElement():
         raise input_error(module, f"gradOutput of {input.nElement()} elements", gradOutput.nElement())
     view_buffer(module, 'gradInput', gradOutput.contiguous().view(input.size()))
@@ -39,7 +39,7 @@ class Narrow(Module):
         self.dimension, self.index, self.length = dimension, offset, length
 
     def _window(self, input):
-        check_tensor(self, input, 'input')
+        self.checkTensor(input)
         d = _dim(self, self.dimension, input.dim())
         n = input.size(d)
         start = self.index + n if self.index < 0 else self.index
@@ -57,7 +57,7 @@ class Narrow(Module):
 
     def updateGradInput(self, input, gradOutput):
         d, start, length = self._window(input)
-        check_size(self, gradOutput, input.narrow(d, start, length).size())
+        self.checkSize(gradOutput, input.narrow(d, start, length).size())
         self.bufferLike('gradInput', input)[...] = 0
         self.gradInput.narrow(d, start, length).array[...] = gradOutput.array
         return self.gradInput
@@ -75,7 +75,7 @@ class Select(Module):
         self.dimension, self.index = dimension, index
 
     def _where(self, input):
-        check_tensor(self, input, 'input')
+        self.checkTensor(input)
         d = _dim(self, self.dimension, input.dim())
         n = input.size(d)
         i = self.index + n if self.index < 0 else self.index
@@ -92,7 +92,7 @@ class Select(Module):
 
     def updateGradInput(self, input, gradOutput):
         d, i = self._where(input)
-        check_size(self, gradOutput, input.select(d, i).size())
+        self.checkSize(gradOutput, input.select(d, i).size())
         self.bufferLike('gradInput', input)[...] = 0
         self.gradInput.select(d, i).array[...] = gradOutput.array
         return self.gradInput
@@ -128,14 +128,14 @@ class Transpose(Module):
         return x
 
     def updateOutput(self, input):
-        check_tensor(self, input, 'input')
+        self.checkTensor(input)
         view = self._swap(input, self.permutations)
         self.bufferLike('output', view)[...] = view.array
         return self.output
 
     def updateGradInput(self, input, gradOutput):
-        check_tensor(self, input, 'input')
-        check_size(self, gradOutput, self._swap(input, self.permutations).size())
+        self.checkTensor(input)
+        self.checkSize(gradOutput, self._swap(input, self.permutations).size())
         back = self._swap(gradOutput, self.permutations[::-1])
         self.bufferLike('gradInput', back)[...] = back.array
         return self.gradInput
@@ -160,7 +160,7 @@ class Squeeze(Module):
         return self
 
     def updateOutput(self, input):
-        check_tensor(self, input, 'input')
+        self.checkTensor(input)
         batch = self.numInputDims is not None and input.dim() == self.numInputDims + 1
         if self.dim is not None:
             d = _dim(self, self.dim + 1 if batch and self.dim >= 0 else self.dim, input.dim())
@@ -195,7 +195,7 @@ class Unsqueeze(Module):
         return self
 
     def _position(self, input):
-        check_tensor(self, input, 'input')
+        self.checkTensor(input)
         offset = input.dim() - self.numInputDims if self.numInputDims is not None else 0
         if offset < 0:
             raise input_error(self, f"at least numInputDims={self.numInputDims} dimensions", f"{input.dim()}-D")
@@ -212,7 +212,7 @@ class Unsqueeze(Module):
 
     def updateGradInput(self, input, gradOutput):
         pos = self._position(input)
-        check_size(self, gradOutput, input.unsqueeze(pos).size())
+        self.checkSize(gradOutput, input.unsqueeze(pos).size())
         return _grad_as_input(self, input, gradOutput)
 
     def __repr__(self):
@@ -234,7 +234,7 @@ class Replicate(Module):
         self.nfeatures, self.dim, self.ndim = nf, dim, ndim
 
     def _rdim(self, input):
-        check_tensor(self, input, 'input')
+        self.checkTensor(input)
         rdim = self.dim + (1 if self.ndim is not None and input.dim() > self.ndim else 0)
         if rdim > input.dim():
             raise input_error(self, f"at least {rdim} dimensions to replicate along dimension {rdim}",
@@ -252,7 +252,7 @@ class Replicate(Module):
         rdim = self._rdim(input)
         sizes = list(input.size())
         sizes.insert(rdim, self.nfeatures)
-        check_size(self, gradOutput, sizes)
+        self.checkSize(gradOutput, sizes)
         gradOutput.xp.sum(gradOutput.array, axis=rdim, out=self.bufferLike('gradInput', input))
         return self.gradInput
 
@@ -275,7 +275,7 @@ class Padding(Module):
         self.dim, self.pad, self.nInputDim, self.value, self.index = dim, pad, nInputDim, value, index
 
     def _geometry(self, input):
-        check_tensor(self, input, 'input')
+        self.checkTensor(input)
         dim = self.dim + 1 if self.nInputDim is not None and input.dim() != self.nInputDim and self.dim >= 0 \
             else self.dim
         d = _dim(self, dim, input.dim())
@@ -302,7 +302,7 @@ class Padding(Module):
         d, n, before, pad = self._geometry(input)
         sizes = list(input.size())
         sizes[d] += pad
-        check_size(self, gradOutput, sizes)
+        self.checkSize(gradOutput, sizes)
         self.bufferLike('gradInput', input)
         if before:
             self.gradInput.narrow(d, 0, before).array[...] = gradOutput.narrow(d, 0, before).array
@@ -320,7 +320,7 @@ class Contiguous(Module):
     input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     def updateOutput(self, input):
-        check_tensor(self, input, 'input')
+        self.checkTensor(input)
         if input.isContiguous():
             view_buffer(self, 'output', input)
         else:
@@ -328,7 +328,7 @@ class Contiguous(Module):
         return self.output
 
     def updateGradInput(self, input, gradOutput):
-        check_size(self, gradOutput, input.size())
+        self.checkSize(gradOutput, input.size())
         if gradOutput.isContiguous():
             view_buffer(self, 'gradInput', gradOutput)
         else:
@@ -367,11 +367,11 @@ class Copy(Module):
         return buf
 
     def updateOutput(self, input):
-        check_tensor(self, input, 'input')
+        self.checkTensor(input)
         return self._pass('output', input)
 
     def updateGradInput(self, input, gradOutput):
-        check_size(self, gradOutput, input.size())
+        self.checkSize(gradOutput, input.size())
         return self._pass('gradInput', gradOutput)
 
     def __repr__(self):
@@ -387,7 +387,7 @@ class Collapse(Module):
         self.nInputDim = nInputDim
 
     def updateOutput(self, input):
-        check_tensor(self, input, 'input')
+        self.checkTensor(input)
         x = input.contiguous()
         view_buffer(self, 'output', x.view(x.size(0), -1) if x.dim() > self.nInputDim else x.view(-1))
         return self.output

@@ -1,5 +1,5 @@
-"""Shrinkage: SoftShrink and HardShrink (Torch7 doc/transfer.md)."""
-from .base.elementwise import _Elementwise
+"""Shrinkage, the input zeroed in a band around 0: SoftShrink and HardShrink (Torch7 doc/transfer.md)."""
+from .base.elementwise import Elementwise
 
 
 def _check_lambda(name, lam):
@@ -8,7 +8,7 @@ def _check_lambda(name, lam):
     return float(lam)
 
 
-class SoftShrink(_Elementwise):
+class SoftShrink(Elementwise):
     """y = x - lambda for x > lambda, x + lambda for x < -lambda, 0 otherwise; any shape.
 
     ``SoftShrink(lambda=0.5)`` (the argument is called ``lam`` in Python).
@@ -29,7 +29,7 @@ class SoftShrink(_Elementwise):
         return f"nn.SoftShrink({self.lambda_:g})"
 
 
-class HardShrink(_Elementwise):
+class HardShrink(Elementwise):
     """y = x where |x| > lambda, 0 otherwise; any shape. ``HardShrink(lambda=0.5)``."""
 
     def __init__(self, lam=0.5):

@@ -1,10 +1,36 @@
-"""Smooth activations: SoftPlus, SoftSign, LogSigmoid, TanhShrink, SoftMin, GatedLinearUnit."""
-from .base.elementwise import _Elementwise, check_float_tensor
+"""Smooth activations, curves built from exp, log or tanh: Tanh, Sigmoid, SoftPlus, SoftSign, LogSigmoid,
+TanhShrink; and the normalising SoftMin and GatedLinearUnit (Torch7 doc/transfer.md)."""
+from ..tensor.pointwise import sigmoid_into
+from .base.elementwise import Elementwise
 from .base.errors import input_error
 from .base.module import Module
 
 
-class SoftPlus(_Elementwise):
+class Tanh(Elementwise):
+    """y = tanh(x); dy/dx = 1 - y^2; any shape."""
+
+    def _forward(self, x, out, xp):
+        xp.tanh(x, out=out)
+
+    def _backward(self, x, y, gradOutput, gradInput, xp):
+        xp.multiply(y, y, out=gradInput)
+        xp.subtract(1, gradInput, out=gradInput)
+        gradInput *= gradOutput
+
+
+class Sigmoid(Elementwise):
+    """y = 1 / (1 + exp(-x)); dy/dx = y (1 - y); any shape."""
+
+    def _forward(self, x, out, xp):
+        sigmoid_into(xp, x, out)  # overflow-free for large |x|
+
+    def _backward(self, x, y, gradOutput, gradInput, xp):
+        xp.subtract(1, y, out=gradInput)
+        gradInput *= y
+        gradInput *= gradOutput
+
+
+class SoftPlus(Elementwise):
     """y = log(1 + exp(beta * x)) / beta, and y = x where beta * x > threshold (for stability).
 
     Any shape. ``SoftPlus(beta=1, threshold=20)``.
@@ -31,7 +57,7 @@ class SoftPlus(_Elementwise):
         return f"nn.SoftPlus(beta={self.beta:g}, threshold={self.threshold:g})"
 
 
-class SoftSign(_Elementwise):
+class SoftSign(Elementwise):
     """y = x / (1 + |x|); any shape."""
 
     def _forward(self, x, out, xp):
@@ -41,7 +67,7 @@ class SoftSign(_Elementwise):
         xp.divide(gradOutput, xp.square(1 + xp.abs(x)), out=gradInput)
 
 
-class LogSigmoid(_Elementwise):
+class LogSigmoid(Elementwise):
     """y = log(1 / (1 + exp(-x))); any shape."""
 
     def _forward(self, x, out, xp):
@@ -53,7 +79,7 @@ class LogSigmoid(_Elementwise):
         xp.multiply(gradOutput, -xp.expm1(y), out=gradInput)
 
 
-class TanhShrink(_Elementwise):
+class TanhShrink(Elementwise):
     """y = x - tanh(x); any shape."""
 
     def _forward(self, x, out, xp):
@@ -70,9 +96,10 @@ class SoftMin(Module):
     ``(batch, n, h, w)``: over dimension 1 (Torch7's SoftMax layout).
     """
 
+    input_ranks = (1, 2, 3, 4)
+
     def _axis(self, input):
-        check_float_tensor(self, input)
-        self.checkTensor(input, (1, 2, 3, 4))
+        self.checkInput(input)
         return 1 if input.dim() in (2, 4) else 0
 
     def updateOutput(self, input):
@@ -109,7 +136,7 @@ class GatedLinearUnit(Module):
         self.dim = dim
 
     def _split(self, input):
-        check_float_tensor(self, input)
+        self.checkTensor(input, floating=True)
         nd = input.dim()
         if not -nd <= self.dim < nd:
             raise input_error(self, f"an input with dimension {self.dim}", f"{nd}-D of size {tuple(input.size())}")

@@ -12,8 +12,10 @@ _AXIS = {1: 0, 2: 1, 3: 0, 4: 1}
 class _Normalised(Module):
     """What both share: the input check, the normalised axis and the reduced buffer ``_norm``."""
 
+    input_ranks = (1, 2, 3, 4)
+
     def _axis(self, input):
-        self.checkTensor(input, (1, 2, 3, 4))
+        self.checkInput(input)
         return _AXIS[len(input._size)]
 
     def _reduced(self, input, axis):

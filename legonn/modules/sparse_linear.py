@@ -1,7 +1,6 @@
 """SparseLinear: a Linear layer fed with sparse (index, value) input."""
 from ..tensor.scatter_kernels import scatter_add
-from .base.elementwise import check_float_tensor
-from .base.errors import input_error
+from .base.errors import check_hyper, input_error
 from .base.module import Module
 from .base.initialisation import uniform_reset
 
@@ -20,9 +19,7 @@ class SparseLinear(Module):
 
     def __init__(self, inputSize, outputSize, doGradInput=False):
         super().__init__()
-        for what, v in (('inputSize', inputSize), ('outputSize', outputSize)):
-            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
-                raise ValueError(f"SparseLinear: {what} must be a positive integer, got {v!r}")
+        check_hyper('SparseLinear', positive=dict(inputSize=inputSize, outputSize=outputSize))
         if not isinstance(doGradInput, bool):
             raise ValueError(f"SparseLinear: doGradInput must be a boolean, got {doGradInput!r}")
         self.doGradInput = doGradInput
@@ -49,7 +46,7 @@ class SparseLinear(Module):
         single = len(samples) == 1 and not isinstance(input, list)
         whats = ['input' if single else f'input[{b}]' for b in range(len(samples))]
         for what, s in zip(whats, samples):
-            check_float_tensor(self, s, what)
+            self.checkTensor(s, what=what, floating=True)
             self.checkSameType(s, self.weight, what)
             if s.dim() != 2 or s.size(1) != 2:
                 raise input_error(self, f"{what} of (index, value) rows, size (nnz, 2)", tuple(s.size()))

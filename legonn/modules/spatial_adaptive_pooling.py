@@ -7,7 +7,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from ..tensor.scatter_kernels import scatter_add
-from .base.errors import check_hyper, input_error
+from .base.errors import input_error
 from .base.module import Module
 from .base.batching import batched
 
@@ -22,7 +22,7 @@ class _Adaptive2d(Module):
     positive_ints = ('W', 'H')
     def __init__(self, W, H):
         super().__init__()
-        check_hyper(type(self).__name__, positive=dict(W=W, H=H))
+        self.checkHyper(W=W, H=H)
         self.W, self.H = W, H
 
     def _check(self, input, gradOutput=None):

@@ -1,9 +1,9 @@
 """Dropout of whole feature maps: SpatialDropout (planes of images), VolumetricDropout (planes of volumes)."""
 from .base.errors import input_error
-from .base.module import Module
+from .base.elementwise import Elementwise
 
 
-class SpatialDropout(Module):
+class SpatialDropout(Elementwise):
     """In training, zeroes each whole plane with probability ``p`` (Tompson et al., 2015), as Torch7.
 
     ``SpatialDropout(p=0.5, stochasticInference=False)``; input ``(nPlanes, H, W)`` or
@@ -12,6 +12,7 @@ class SpatialDropout(Module):
     Backward is defined in training only.
     """
 
+    input_ranks = (3, 4)
     planeDims = 2   # spatial axes after the plane axis
 
     def __init__(self, p=0.5, stochasticInference=False):
@@ -31,35 +32,34 @@ class SpatialDropout(Module):
         return self
 
     def _noise_shape(self, input):
-        ranks = (self.planeDims + 1, self.planeDims + 2)
-        self.checkTensor(input, ranks)
-        if input.dtype.kind != 'f':
-            raise input_error(self, "a floating-point input", input.type(), TypeError)
         lead = input.dim() - self.planeDims
         return tuple(input.size())[:lead] + (1,) * self.planeDims
 
     def updateOutput(self, input):
-        shape = self._noise_shape(input)
-        out = self.bufferLike('output', input)
         if self.train or self.stochastic_inference:
-            self.bufferLike('noise', input, shape)
+            self.bufferLike('noise', input, self._noise_shape(input))
             self.noise.bernoulli(1 - self.p)
-            input.xp.multiply(input.array, self.noise.array, out=out)
+        return super().updateOutput(input)
+
+    def _forward(self, x, out, xp):
+        if self.train or self.stochastic_inference:
+            xp.multiply(x, self.noise.array, out=out)
         else:
-            input.xp.multiply(input.array, 1 - self.p, out=out)
-        return self.output
+            xp.multiply(x, 1 - self.p, out=out)
 
     def updateGradInput(self, input, gradOutput):
-        shape = self._noise_shape(input)
+        self.checkInput(input)
         if not self.train:
             raise input_error(self, "training mode (backprop is only defined while training)", "evaluate mode")
         self.checkGradOutput(gradOutput, input)
-        if tuple(self.noise.size()) != shape:
+        if tuple(self.noise.size()) != self._noise_shape(input):
             raise input_error(self, f"gradOutput of the input's size {tuple(input.size())} after a forward call",
                               f"gradOutput of size {tuple(gradOutput.size())}")
-        gi = self.bufferLike('gradInput', input)
-        input.xp.multiply(gradOutput.array, self.noise.array, out=gi)
-        return self.gradInput
+        return super().updateGradInput(input, gradOutput)
+
+    def _backward(self, x, y, gradOutput, gradInput, xp):
+        # linear once the mask is drawn (backward runs in training only): gradOutput through the same map
+        self._forward(gradOutput, gradInput, xp)
 
     def clearState(self):
         return super().clearState('noise')
@@ -71,4 +71,5 @@ class SpatialDropout(Module):
 class VolumetricDropout(SpatialDropout):
     """SpatialDropout for volumes: drops whole planes of ``(nPlanes, T, H, W)`` or ``(batch, nPlanes, T, H, W)``."""
 
+    input_ranks = (4, 5)
     planeDims = 3

@@ -25,7 +25,7 @@ class SpatialFractionalMaxPooling(Module):
     def __init__(self, poolSizeW, poolSizeH, arg1, arg2):
         super().__init__()
         name = type(self).__name__
-        check_hyper(name, positive=dict(poolSizeW=poolSizeW, poolSizeH=poolSizeH))
+        self.checkHyper(poolSizeW=poolSizeW, poolSizeH=poolSizeH)
         self.poolSizeW, self.poolSizeH = poolSizeW, poolSizeH
         self.outW = self.outH = self.ratioW = self.ratioH = None
         if arg1 >= 1 and arg2 >= 1:

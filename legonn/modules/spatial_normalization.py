@@ -12,7 +12,7 @@ import numpy as np
 from ..tensor import as_tensor
 from ..tensor.backend import array_module, to_module
 from ..tensor.window_kernels import padded, scatter_windows, sliding_windows
-from .base.errors import check_hyper, input_error
+from .base.errors import input_error
 from .base.module import Module
 from .base.batching import batched
 
@@ -43,7 +43,7 @@ class SpatialCrossMapLRN(Module):
 
     def __init__(self, size, alpha=1e-4, beta=0.75, k=1):
         super().__init__()
-        check_hyper('SpatialCrossMapLRN', positive=dict(size=size))
+        self.checkHyper(size=size)
         for name, v in (('alpha', alpha), ('beta', beta), ('k', k)):
             if not isinstance(v, (int, float)) or isinstance(v, bool):
                 raise ValueError(f"SpatialCrossMapLRN: {name} must be a number, got {v!r}")
@@ -108,7 +108,7 @@ class _LocalNormalization(Module):
     def __init__(self, nInputPlane, kernel, one_d_root):
         super().__init__()
         name = type(self).__name__
-        check_hyper(name, positive=dict(nInputPlane=nInputPlane))
+        self.checkHyper(nInputPlane=nInputPlane)
         k = _averaging_kernel(name, kernel)
         self.nInputPlane = nInputPlane
         # Torch7 normalises a 2-D kernel to sum 1/nInputPlane; a 1-D one is applied along both axes, so it is

@@ -8,7 +8,7 @@ sizes follow Torch7: floor((H + 2 padH - kH) / dH) + 1, or ceil after
 
 from ..tensor import Tensor, pool_kernels as pk
 from ..tensor.backend import array_module
-from .base.errors import check_hyper, input_error
+from .base.errors import input_error
 from .base.module import Module
 from .base.pooling import CeilMode, offset_kind
 from .base.initialisation import uniform_reset
@@ -20,13 +20,11 @@ class _Pooling2d(CeilMode, Module):
 
     positive_ints = ('kW', 'kH', 'dW', 'dH', 'dilationW', 'dilationH')
     nonnegative_ints = ('padW', 'padH')
-
     dilationW = dilationH = 1
 
     def _init_geometry(self, kW, kH, dW, dH, padW, padH):
         name = type(self).__name__
-        check_hyper(name, positive=dict(kW=kW, kH=kH, dW=dW, dH=dH),
-                    nonnegative=dict(padW=padW, padH=padH))
+        self.checkHyper(kW=kW, kH=kH, dW=dW, dH=dH, padW=padW, padH=padH)
         if padW > kW // 2 or padH > kH // 2:
             raise ValueError(f"{name}: padding must be at most half the kernel size, got pad {padW},{padH} "
                              f"for kernel {kW}x{kH}")
@@ -135,7 +133,7 @@ class SpatialDilatedMaxPooling(SpatialMaxPooling):
 
     def __init__(self, kW, kH, dW=None, dH=None, padW=0, padH=0, dilationW=1, dilationH=1):
         super().__init__(kW, kH, dW, dH, padW, padH)
-        check_hyper(type(self).__name__, positive=dict(dilationW=dilationW, dilationH=dilationH))
+        self.checkHyper(dilationW=dilationW, dilationH=dilationH)
         self.dilationW, self.dilationH = dilationW, dilationH
 
     def __repr__(self):
@@ -197,9 +195,11 @@ class SpatialLPPooling(_Pooling2d):
     (for odd p, negative window sums give NaN there too).
     """
 
+    positive_ints = _Pooling2d.positive_ints + ('nInputPlane',)
+
     def __init__(self, nInputPlane, pnorm, kW, kH, dW=None, dH=None):
         super().__init__()
-        check_hyper(type(self).__name__, positive=dict(nInputPlane=nInputPlane))
+        self.checkHyper(nInputPlane=nInputPlane)
         if not isinstance(pnorm, (int, float)) or isinstance(pnorm, bool) or pnorm <= 0:
             raise ValueError(f"{type(self).__name__}: pnorm must be a positive number, got {pnorm!r}")
         self._init_geometry(kW, kH, kW if dW is None else dW, kH if dH is None else dH, 0, 0)
@@ -249,7 +249,7 @@ class SpatialSubSampling(_Pooling2d):
 
     def __init__(self, nInputPlane, kW, kH, dW=1, dH=1):
         super().__init__()
-        check_hyper(type(self).__name__, positive=dict(nInputPlane=nInputPlane))
+        self.checkHyper(nInputPlane=nInputPlane)
         self._init_geometry(kW, kH, dW, dH, 0, 0)
         self.nInputPlane = nInputPlane
         self.weight = self.output.new(nInputPlane)

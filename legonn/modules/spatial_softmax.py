@@ -1,13 +1,10 @@
 """SoftMax and LogSoftMax across planes at every pixel: SpatialSoftMax, SpatialLogSoftMax."""
-from .base.errors import input_error
 from .base.module import Module
 
 
 def feature_axis(module, input):
     """The axis normalised over, as THNN's SoftMax: 0 for 1-D and 3-D inputs, 1 for 2-D and 4-D."""
-    module.checkTensor(input, (1, 2, 3, 4))
-    if input.dtype.kind != 'f':
-        raise input_error(module, "a floating-point input", input.type(), TypeError)
+    module.checkInput(input)
     return 0 if input.dim() in (1, 3) else 1
 
 
@@ -16,6 +13,8 @@ class SpatialSoftMax(Module):
 
     ``y[c, h, w] = exp(x[c, h, w]) / sum_c' exp(x[c', h, w])``; output the input's size.
     """
+
+    input_ranks = (1, 2, 3, 4)
 
     def updateOutput(self, input):
         axis = feature_axis(self, input)
@@ -41,6 +40,8 @@ class SpatialLogSoftMax(Module):
 
     ``y[c, h, w] = x[c, h, w] - log sum_c' exp(x[c', h, w])``; output the input's size.
     """
+
+    input_ranks = (1, 2, 3, 4)
 
     def updateOutput(self, input):
         axis = feature_axis(self, input)

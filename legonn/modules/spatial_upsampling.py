@@ -13,6 +13,7 @@ class SpatialUpSamplingNearest(Module):
     ``SpatialUpSamplingNearest(scale)``, ``scale`` a positive integer.
     """
 
+    input_ranks = (3, 4)
     positive_ints = ('scale_factor',)
 
     def __init__(self, scale):
@@ -21,7 +22,6 @@ class SpatialUpSamplingNearest(Module):
         self.scale_factor = scale
 
     def updateOutput(self, input):
-        self.checkTensor(input, (3, 4))
         s = self.scale_factor
         x = input.array
         lead, (h, w) = x.shape[:-2], x.shape[-2:]
@@ -30,7 +30,7 @@ class SpatialUpSamplingNearest(Module):
         return self.output
 
     def updateGradInput(self, input, gradOutput):
-        self.checkTensor(input, (3, 4))
+        self.checkInput(input)
         self.checkGradOutput(gradOutput, self.output)
         s = self.scale_factor
         lead, (h, w) = tuple(input.size())[:-2], tuple(input.size())[-2:]
@@ -50,6 +50,8 @@ class SpatialUpSamplingBilinear(Module):
     Each axis is one small interpolation-matrix product, forwards and backwards.
     """
 
+    input_ranks = (3, 4)
+
     def __init__(self, params=None, oheight=None, owidth=None):
         super().__init__()
         if isinstance(params, dict):
@@ -62,7 +64,7 @@ class SpatialUpSamplingBilinear(Module):
             check_hyper('SpatialUpSamplingBilinear', positive=dict(oheight=oheight, owidth=owidth))
 
     def _matrices(self, input):
-        self.checkTensor(input, (3, 4))
+        self.checkInput(input)
         h, w = input.size(-2), input.size(-1)
         oh, ow = (h * self.scale_factor, w * self.scale_factor) if self.scale_factor else (self.oheight,
                                                                                              self.owidth)

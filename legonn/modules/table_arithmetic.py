@@ -6,7 +6,7 @@ size; gradInput: a list with one gradient per input tensor.
 from ..tensor import Tensor
 from .base.module import Module
 from .base.errors import input_error
-from .base.table_buffers import check_size, check_table, check_tensors_alike, slot, trim, view_buffer
+from .base.table_buffers import slot, trim, view_buffer
 
 
 class _ElementwiseTable(Module):
@@ -24,10 +24,10 @@ class _ElementwiseTable(Module):
         # which also word the error
         if not (issubclass(cls, Tensor) and (self.arity is None or len(input) == self.arity) and
                 all(type(t) is cls and t._size == first._size for t in input)):
-            check_table(self, input, length=self.arity)
-            check_tensors_alike(self, input)
+            self.checkTable(input, length=self.arity)
+            self.checkTensorsAlike(input)
         if gradOutput is not None:
-            check_size(self, gradOutput, input[0].size())
+            self.checkSize(gradOutput, input[0].size())
             self.checkSameType(gradOutput, input[0], 'gradOutput')
         return input[0].xp
 

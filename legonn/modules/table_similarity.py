@@ -6,7 +6,7 @@ experts by a gater.
 """
 from .base.errors import input_error
 from .base.module import Module
-from .base.table_buffers import check_size, check_table, check_tensor, check_tensors_alike, slot, slot_in, trim
+from .base.table_buffers import slot, slot_in, trim
 
 
 class _PairMeasure(Module):
@@ -18,15 +18,15 @@ class _PairMeasure(Module):
 
     def _rows(self, input, gradOutput=None):
         """(a, b) as (batch, n) arrays, and gradOutput as a (batch, 1) column."""
-        check_table(self, input, length=2)
-        a, b = check_tensors_alike(self, input)
+        self.checkTable(input, length=2)
+        a, b = self.checkTensorsAlike(input)
         if a.dim() not in (1, 2):
             raise input_error(self, "1-D or 2-D (batch) inputs", f"{a.dim()}-D of size {tuple(a.size())}")
         rows = 1 if a.dim() == 1 else a.size(0)
         A, B = a.array.reshape(rows, -1), b.array.reshape(rows, -1)
         if gradOutput is None:
             return A, B
-        check_size(self, gradOutput, (rows,))
+        self.checkSize(gradOutput, (rows,))
         self.checkSameType(gradOutput, a, 'gradOutput')
         return A, B, gradOutput.array.reshape(rows, 1)
 
@@ -121,20 +121,20 @@ class MixtureTable(Module):
         self.gradInput = []
 
     def _check(self, input):
-        check_table(self, input, length=2)
-        gater = check_tensor(self, input[0], 'input[0] (gater)')
+        self.checkTable(input, length=2)
+        gater = self.checkTensor(input[0], what='input[0] (gater)')
         if gater.dim() not in (1, 2):
             raise input_error(self, "a 1-D or 2-D (batch) gater", f"{gater.dim()}-D")
         n = gater.size(-1)
         batch = gater.dim() == 2
         experts = input[1]
         if isinstance(experts, list):
-            check_table(self, experts, length=n, what='experts')
-            check_tensors_alike(self, experts, 'experts')
+            self.checkTable(experts, length=n, what='experts')
+            self.checkTensorsAlike(experts, 'experts')
             if batch and (experts[0].dim() < 1 or experts[0].size(0) != gater.size(0)):
                 raise input_error(self, f"experts with batch size {gater.size(0)}", tuple(experts[0].size()))
             return gater, experts, None
-        check_tensor(self, experts, 'input[1] (experts)')
+        self.checkTensor(experts, what='input[1] (experts)')
         d = self.dim if self.dim is not None else (1 if batch else 0)
         d = d + experts.dim() if d < 0 else d
         if not 0 <= d < experts.dim() or experts.size(d) != n or (batch and experts.size(0) != gater.size(0)):
@@ -174,7 +174,7 @@ class MixtureTable(Module):
 
     def updateGradInput(self, input, gradOutput):
         gater, experts, d = self._check(input)
-        g = check_size(self, gradOutput, self.output.size()).array
+        g = self.checkSize(gradOutput, self.output.size()).array
         trim(self, 'gradInput', 2)
         ggate = slot(self, 'gradInput', 0, gater).array
         if d is None:

@@ -5,8 +5,7 @@ Dimensions and table indices are 0-based; negative ones count from the end.
 from ..tensor.scatter_kernels import index_bounds, scatter_add
 from .base.errors import input_error
 from .base.module import Module
-from .base.table_buffers import (check_size, batch_dim, check_table, check_tensor, copy_tree, describe, same_nesting, slot, trim,
-                            zero_mirror)
+from .base.table_buffers import batch_dim, copy_tree, describe, same_nesting, slot, trim, zero_mirror
 
 
 def _table_index(module, index, n, what='index'):
@@ -33,11 +32,11 @@ class JoinTable(Module):
         self.gradInput = []
 
     def _check(self, input):
-        check_table(self, input)
-        first = check_tensor(self, input[0], 'input[0]')
+        self.checkTable(input)
+        first = self.checkTensor(input[0], what='input[0]')
         d = batch_dim(self, self.dimension, first.dim(), self.nInputDims)
         for i, t in enumerate(input[1:], 1):
-            check_tensor(self, t, f'input[{i}]')
+            self.checkTensor(t, what=f'input[{i}]')
             same = t.dim() == first.dim() and all(a == b for k, (a, b) in enumerate(zip(t.size(), first.size()))
                                                   if k != d)
             if not same:
@@ -63,7 +62,7 @@ class JoinTable(Module):
         d = self._check(input)
         sizes = list(input[0].size())
         sizes[d] = sum(t.size(d) for t in input)
-        check_size(self, gradOutput, sizes)
+        self.checkSize(gradOutput, sizes)
         trim(self, 'gradInput', len(input))
         go = gradOutput.array
         lead = (slice(None),) * d
@@ -92,18 +91,18 @@ class SplitTable(Module):
         self.output = []
 
     def updateOutput(self, input):
-        check_tensor(self, input, 'input')
+        self.checkTensor(input)
         d = batch_dim(self, self.dimension, input.dim(), self.nInputDims)
         self.output = [input.select(d, i) for i in range(input.size(d))]
         return self.output
 
     def updateGradInput(self, input, gradOutput):
-        check_tensor(self, input, 'input')
+        self.checkTensor(input)
         d = batch_dim(self, self.dimension, input.dim(), self.nInputDims)
-        check_table(self, gradOutput, length=input.size(d), min_length=0, what='gradOutput')
+        self.checkTable(gradOutput, length=input.size(d), min_length=0, what='gradOutput')
         piece = tuple(input.size()[:d]) + tuple(input.size()[d + 1:])
         for i, g in enumerate(gradOutput):
-            check_size(self, g, piece, f'gradOutput[{i}]')
+            self.checkSize(g, piece, f'gradOutput[{i}]')
         gi = self.bufferLike('gradInput', input)
         lead = (slice(None),) * d
         for i, g in enumerate(gradOutput):
@@ -139,7 +138,7 @@ class SelectTable(Module):
         if isinstance(self.index, str):
             self.output = input[self._key(input)]
             return self.output
-        check_table(self, input, min_length=0)
+        self.checkTable(input, min_length=0)
         self.output = input[_table_index(self, self.index, len(input))]
         return self.output
 
@@ -150,7 +149,7 @@ class SelectTable(Module):
             self.gradInput = {k: zero_mirror(old.get(k), v) for k, v in input.items()}
             self.gradInput[key] = copy_tree(old.get(key), gradOutput)
             return self.gradInput
-        check_table(self, input, min_length=0)
+        self.checkTable(input, min_length=0)
         i = _table_index(self, self.index, len(input))
         if not same_nesting(input[i], gradOutput):
             raise input_error(self, f"gradOutput shaped like input[{i}] ({describe(input[i])})", describe(gradOutput))
@@ -186,7 +185,7 @@ class NarrowTable(_TablesOut):
         self.length = length
 
     def _range(self, input):
-        check_table(self, input, min_length=0)
+        self.checkTable(input, min_length=0)
         n = len(input)
         start = self.offset + n if self.offset < 0 else self.offset
         length = n - start + self.length + 1 if self.length < 0 else self.length
@@ -202,7 +201,7 @@ class NarrowTable(_TablesOut):
 
     def updateGradInput(self, input, gradOutput):
         start, length = self._range(input)
-        check_table(self, gradOutput, length=length, what='gradOutput')
+        self.checkTable(gradOutput, length=length, what='gradOutput')
         for k in range(length):
             if not same_nesting(input[start + k], gradOutput[k]):
                 raise input_error(self, f"gradOutput[{k}] shaped like input[{start + k}] "
@@ -238,16 +237,16 @@ class FlattenTable(_TablesOut):
     input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     def updateOutput(self, input):
-        check_table(self, input, min_length=0)
+        self.checkTable(input, min_length=0)
         self.output = _flatten(input, [])
         return self.output
 
     def updateGradInput(self, input, gradOutput):
-        check_table(self, input, min_length=0)
+        self.checkTable(input, min_length=0)
         flat = _flatten(input, [])
-        check_table(self, gradOutput, length=len(flat), min_length=0, what='gradOutput')
+        self.checkTable(gradOutput, length=len(flat), min_length=0, what='gradOutput')
         for k, (x, g) in enumerate(zip(flat, gradOutput)):
-            check_size(self, g, x.size(), f'gradOutput[{k}]')
+            self.checkSize(g, x.size(), f'gradOutput[{k}]')
         self.gradInput = _unflatten(input, list(gradOutput), [0])
         return self.gradInput
 
@@ -258,9 +257,9 @@ class ZipTable(_TablesOut):
 
     @staticmethod
     def _zip(module, tables, what):
-        check_table(module, tables, what=what)
+        module.checkTable(tables, what=what)
         for i, t in enumerate(tables):
-            check_table(module, t, length=len(tables[0]), min_length=0, what=f'{what}[{i}]')
+            module.checkTable(t, length=len(tables[0]), min_length=0, what=f'{what}[{i}]')
         return [[t[j] for t in tables] for j in range(len(tables[0]))]
 
     def updateOutput(self, input):
@@ -281,9 +280,9 @@ class ZipTableOneToMany(_TablesOut):
     input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     def _check(self, input):
-        check_table(self, input, length=2)
-        check_tensor(self, input[0], 'input[0]')
-        return check_table(self, input[1], min_length=0, what='input[1]')
+        self.checkTable(input, length=2)
+        self.checkTensor(input[0], what='input[0]')
+        return self.checkTable(input[1], min_length=0, what='input[1]')
 
     def updateOutput(self, input):
         many = self._check(input)
@@ -310,11 +309,11 @@ class CAddTensorTable(_TablesOut):
     """{t, {a, b, ...}} -> {t + a, t + b, ...}; t's gradient sums over the outputs."""
 
     def _check(self, input):
-        check_table(self, input, length=2)
-        base = check_tensor(self, input[0], 'input[0]')
-        check_table(self, input[1], what='input[1]')
+        self.checkTable(input, length=2)
+        base = self.checkTensor(input[0], what='input[0]')
+        self.checkTable(input[1], what='input[1]')
         for i, t in enumerate(input[1]):
-            check_size(self, t, base.size(), f'input[1][{i}]')
+            self.checkSize(t, base.size(), f'input[1][{i}]')
         return base
 
     def updateOutput(self, input):
@@ -326,9 +325,9 @@ class CAddTensorTable(_TablesOut):
 
     def updateGradInput(self, input, gradOutput):
         base = self._check(input)
-        check_table(self, gradOutput, length=len(input[1]), what='gradOutput')
+        self.checkTable(gradOutput, length=len(input[1]), what='gradOutput')
         for i, g in enumerate(gradOutput):
-            check_size(self, g, base.size(), f'gradOutput[{i}]')
+            self.checkSize(g, base.size(), f'gradOutput[{i}]')
         if len(self.gradInput) != 2 or not isinstance(self.gradInput[1], list):
             self.gradInput = [None, []]
         total = self.gradInput[0] if type(self.gradInput[0]) is type(base) else base.new()
@@ -357,9 +356,9 @@ class Index(Module):
         self.gradInput = []
 
     def _check(self, input):
-        check_table(self, input, length=2)
-        t = check_tensor(self, input[0], 'input[0]')
-        idx = check_tensor(self, input[1], 'input[1]')
+        self.checkTable(input, length=2)
+        t = self.checkTensor(input[0], what='input[0]')
+        idx = self.checkTensor(input[1], what='input[1]')
         if idx.dim() != 1 or idx.dtype.kind not in 'iu':
             raise input_error(self, "input[1]: a 1-D integer (LongTensor) index", describe(idx) + f' of {idx.type()}',
                               TypeError)
@@ -385,7 +384,7 @@ class Index(Module):
         t, idx, d = self._check(input)
         sizes = list(t.size())
         sizes[d] = idx.size(0)
-        check_size(self, gradOutput, sizes)
+        self.checkSize(gradOutput, sizes)
         trim(self, 'gradInput', 2)
         g = slot(self, 'gradInput', 0, t).zero().array
         slot(self, 'gradInput', 1, idx).zero()

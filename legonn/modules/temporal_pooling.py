@@ -8,7 +8,7 @@ import math
 
 from ..tensor import pool_kernels as pk
 from ..tensor.scatter_kernels import scatter_add_along
-from .base.errors import check_hyper, input_error
+from .base.errors import input_error
 from .base.module import Module
 from .base.initialisation import uniform_reset
 from .base.batching import batched
@@ -28,7 +28,7 @@ class TemporalMaxPooling(Module):
     def __init__(self, kW, dW=None):
         super().__init__()
         dW = kW if dW is None else dW
-        check_hyper('TemporalMaxPooling', positive=dict(kW=kW, dW=dW))
+        self.checkHyper(kW=kW, dW=dW)
         self.kW, self.dW = kW, dW
         self.indices = kind_class(self.output, 'Long')()
 
@@ -81,7 +81,7 @@ class TemporalSubSampling(Module):
 
     def __init__(self, inputFrameSize, kW, dW=1):
         super().__init__()
-        check_hyper('TemporalSubSampling', positive=dict(inputFrameSize=inputFrameSize, kW=kW, dW=dW))
+        self.checkHyper(inputFrameSize=inputFrameSize, kW=kW, dW=dW)
         self.inputFrameSize, self.kW, self.dW = inputFrameSize, kW, dW
         self.weight = self.output.new(inputFrameSize)
         self.gradWeight = self.output.new(inputFrameSize)
@@ -144,7 +144,7 @@ class TemporalDynamicKMaxPooling(Module):
 
     def __init__(self, minK, factor=0):
         super().__init__()
-        check_hyper('TemporalDynamicKMaxPooling', positive=dict(minK=minK))
+        self.checkHyper(minK=minK)
         if not isinstance(factor, (int, float)) or isinstance(factor, bool) or factor < 0:
             raise ValueError(f"TemporalDynamicKMaxPooling: factor must be a non-negative number, got {factor!r}")
         self.minK, self.factor = minK, factor

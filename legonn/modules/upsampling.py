@@ -16,6 +16,8 @@ class UpSampling(Module):
     mode needs a scale. Unlike Torch7, an unknown mode is an error rather than nearest.
     """
 
+    input_ranks = (4, 5)
+
     def __init__(self, params, mode='nearest'):
         super().__init__()
         if mode in LINEAR_MODES:
@@ -39,7 +41,7 @@ class UpSampling(Module):
 
     def _output_sizes(self, input):
         """The spatial output sizes (D, H, W or H, W) after checking the input."""
-        self.checkTensor(input, (4, 5))
+        self.checkInput(input)
         spatial = tuple(input.size())[2:]
         if self.scale_factor is not None:
             return tuple(s * self.scale_factor for s in spatial)

@@ -26,10 +26,8 @@ class _VolumetricPoolingBase(CeilMode, Module):
                  dilationT=1, dilationW=1, dilationH=1):
         super().__init__()
         dT, dW, dH = dT or kT, dW or kW, dH or kH
-        check_hyper(type(self).__name__,
-                    positive=dict(kT=kT, kW=kW, kH=kH, dT=dT, dW=dW, dH=dH, dilationT=dilationT,
-                                  dilationW=dilationW, dilationH=dilationH),
-                    nonnegative=dict(padT=padT, padW=padW, padH=padH))
+        self.checkHyper(kT=kT, kW=kW, kH=kH, dT=dT, dW=dW, dH=dH, dilationT=dilationT, dilationW=dilationW,
+                        dilationH=dilationH, padT=padT, padW=padW, padH=padH)
         if padT > kT // 2 or padW > kW // 2 or padH > kH // 2:
             raise ValueError(f"{type(self).__name__}: padding must be at most half the kernel size, got pad "
                              f"(T={padT}, W={padW}, H={padH}) for kernel (T={kT}, W={kW}, H={kH})")
@@ -224,8 +222,7 @@ class VolumetricFractionalMaxPooling(Module):
 
     def __init__(self, poolSizeT, poolSizeW, poolSizeH, arg1, arg2, arg3):
         super().__init__()
-        check_hyper('VolumetricFractionalMaxPooling',
-                    positive=dict(poolSizeT=poolSizeT, poolSizeW=poolSizeW, poolSizeH=poolSizeH))
+        self.checkHyper(poolSizeT=poolSizeT, poolSizeW=poolSizeW, poolSizeH=poolSizeH)
         if min(poolSizeT, poolSizeW, poolSizeH) < 2:
             raise ValueError(f"VolumetricFractionalMaxPooling: pool sizes must be at least 2, got "
                              f"({poolSizeT}, {poolSizeW}, {poolSizeH})")

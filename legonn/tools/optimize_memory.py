@@ -34,7 +34,7 @@ import weakref
 
 from ..containers.sequential import Sequential
 from ..graph.gmodule import gModule
-from ..modules.activations import HardTanh, Threshold
+from ..modules.rectifiers import HardTanh, Threshold
 from ..modules.linear import Linear
 from ..modules.reshape import Reshape, View
 from ..modules.spatial_convolution import SpatialConvolution

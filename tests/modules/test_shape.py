@@ -103,5 +103,5 @@ def test_errors_name_module_and_leave_state():
 
 
 def test_unsqueeze_refuses_a_table_with_a_checked_error():
-    with pytest.raises(TypeError, match=r"Unsqueeze\(dim 1\): expected a tensor input, got a table of 1 entries"):
+    with pytest.raises(TypeError, match=r"Unsqueeze\(dim 1\): expected a tensor input, got a list of 1 entries"):
         nn.Unsqueeze(1).forward([lg.FloatTensor(2, 3)])

@@ -1,10 +1,12 @@
 """The framework under every layer: what a layer file may import besides ``legonn.tensor``.
 
-- ``module``, ``typed``: the module contract (``Module``; ``Typed`` for type conversion, buffers, checks)
+- ``module``, ``typed``: the module contract (``Module``; ``Typed`` for type conversion and buffers)
+- ``checks``: the input checks, declared on the class (``input_kind``, ``input_ranks``, ``input_dtypes``)
+  and read by ``checkContract`` before ``updateOutput``
 - ``contract_inputs``: NumPy arrays accepted wherever tensors are, on every contract method
-- ``errors``: path-naming errors and the hyper-parameter check
+- ``errors``: path-naming errors, the hyper-parameter and in-place flag checks
 - ``nil_arguments``: ``None`` meaning "the default", as Lua's ``nil``
-- ``table_buffers``: checks and reused buffers of the table modules
+- ``table_buffers``: reused buffers of the table modules
 - ``elementwise``: the base of the element-wise modules (activations and friends)
 - ``initialisation``: Torch7's uniform reset rule
 - ``batching``: the batch axis of inputs that may lack one

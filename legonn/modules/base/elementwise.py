@@ -1,39 +1,34 @@
-"""_Elementwise: the shared body of parameter-free pointwise modules.
+"""Elementwise: the base of the modules that compute y = f(x) element by element.
 
-A subclass writes ``_forward(x, out, xp)`` (fill ``out`` with f(x)) and
-``_backward(x, y, gradOutput, gradInput, xp)`` (fill ``gradInput``); the base
-checks the input, reuses the ``output``/``gradInput`` buffers and handles
-Torch7's in-place variants. In place, ``x`` is ``y`` (the input was
-overwritten by the output), so in-place subclasses compute their gradient
-from ``y`` alone, as the Lua/C code does.
+A subclass writes ``_forward(x, out, xp)`` (fill ``out`` with f(x)) and either
+``_backward(x, y, gradOutput, gradInput, xp)`` (fill ``gradInput``) or, when the
+gradient is gradOutput where the input passed and 0 elsewhere, ``_mask(xp, x, out)``
+(write that 0/1 mask into a reused byte buffer; the base multiplies, split over
+threads). The base reuses the ``output``/``gradInput`` buffers and handles Torch7's
+in-place variants (``self.inplace``): in place, the output *is* the input tensor and
+the gradInput *is* the gradOutput tensor, so ``x`` is ``y`` by the time the gradient
+is computed and in-place subclasses compute it from ``y`` alone (as the Lua/C code does).
+
+Where a pointwise module goes, by what it does to the input:
+- ``rectifiers.py``: the ReLU family, the input passes unchanged above a threshold (or
+  between two bounds, HardTanh) and is replaced, scaled or saturated elsewhere (Threshold,
+  ReLU, ReLU6, HardTanh, LeakyReLU, RReLU, PReLU, ELU, CReLU);
+- ``shrinkage.py``: the input zeroed in a band around 0 (SoftShrink, HardShrink);
+- ``smooth_activations.py``: smooth curves built from exp, log or tanh (Tanh, Sigmoid,
+  SoftPlus, SoftSign, LogSigmoid, TanhShrink);
+- ``arithmetic.py``: arithmetic that is no activation (Abs, Exp, Power, AddConstant, ...);
+- ``dropout.py``, ``spatial_dropout.py``: random masks.
 """
-from .errors import input_error
+from ...tensor import Tensor, parallel
 from .module import Module
 
 
-def check_float_tensor(module, x, what='input'):
-    """Raise a path-naming TypeError unless ``x`` is a floating-point tensor."""
-    if not hasattr(x, 'dim'):
-        raise input_error(module, f"a floating-point tensor {what}", type(x).__name__, TypeError)
-    if x.dtype.kind != 'f':
-        raise input_error(module, f"a floating-point tensor {what}", x.type(), TypeError)
-    return x
-
-
-def alias(module, name, tensor):
-    """Make ``module.<name>`` a view of ``tensor`` (Torch7's ``self.output:set(input)``)."""
-    buf = module.__dict__.get(name)
-    if type(buf) is not type(tensor):
-        buf = tensor.new()
-        module.__dict__[name] = buf
-    buf.set(tensor)
-    return buf
-
-
-class _Elementwise(Module):
+class Elementwise(Module, abstract=True):
     """y = f(x) element by element; any input shape, output of the input's shape."""
 
+    input_kind = 'tensor'
     inplace = False
+    _mask = None   # a subclass's mask writer turns on the mask path of updateGradInput
 
     def _forward(self, x, out, xp):
         raise NotImplementedError
@@ -42,24 +37,35 @@ class _Elementwise(Module):
         raise NotImplementedError
 
     def updateOutput(self, input):
-        check_float_tensor(self, input)
-        if self.inplace:
+        if self.inplace:   # the output is the input tensor itself
+            self.output = input
             out = input.array
-            self._forward(out, out, input.xp)
-            alias(self, 'output', input)
         else:
-            self._forward(input.array, self.bufferLike('output', input), input.xp)
+            out = self.bufferLike('output', input)
+        self._forward(input.array, out, input.xp)
         return self.output
 
     def updateGradInput(self, input, gradOutput):
-        check_float_tensor(self, input)
+        if not isinstance(input, Tensor) or input._dtype.kind != 'f':   # the declared check, off the common path
+            self.checkInput(input)
         self.checkGradOutput(gradOutput, input)
-        if self.inplace:
-            # Torch7 writes the gradient over gradOutput and hands that back
+        if self.inplace:   # Torch7 writes the gradient over gradOutput and hands that back
+            self.gradInput = gradOutput
             gi = gradOutput.array
-            self._backward(input.array, self.output.array, gi, gi, input.xp)
-            alias(self, 'gradInput', gradOutput)
         else:
-            self._backward(input.array, self.output.array, gradOutput.array,
-                           self.bufferLike('gradInput', input), input.xp)
+            gi = self.bufferLike('gradInput', input)
+        xp = input.xp
+        if self._mask is None:
+            self._backward(input.array, self.output.array, gradOutput.array, gi, xp)
+            return self.gradInput
+        mask = self.bufferLike('_passed', input, kind='Byte')
+
+        def backward(x, passed, go, grad_in):
+            self._mask(xp, x, passed)
+            xp.multiply(go, passed, out=grad_in)
+
+        parallel.map_parts(backward, input.array, mask, gradOutput.array, gi)
         return self.gradInput
+
+    def clearState(self, *names):
+        return super().clearState('_passed', *names)

@@ -62,3 +62,10 @@ def check_hyper(owner, positive=None, nonnegative=None):
         for name, v in values.items():
             if not isinstance(v, int) or isinstance(v, bool) or v < low:
                 raise ValueError(f"{owner}: {name} must be {rule} integer, got {v!r}")
+
+
+def check_inplace(owner, flag):
+    """``flag`` (Torch7's ``ip``/``inplace`` argument), raising ValueError at construction unless it is a bool."""
+    if not isinstance(flag, bool):
+        raise ValueError(f"{owner}: the in-place flag must be a boolean, got {flag!r}")
+    return flag

@@ -148,6 +148,16 @@ class Module(Typed):
     positive_ints = ()
     nonnegative_ints = ()
 
+    def checkHyper(self, **values):
+        """Raise ValueError naming the class unless each value is an integer in the range the class declares for
+        its name (``positive_ints``: at least 1, ``nonnegative_ints``: at least 0). Constructors call it on their
+        arguments and validateState on the attributes, so both read the one declaration."""
+        undeclared = [n for n in values if n not in self.positive_ints and n not in self.nonnegative_ints]
+        if undeclared:
+            raise TypeError(f"{type(self).__name__}: {undeclared[0]} is not a declared hyper-parameter")
+        check_hyper(type(self).__name__, positive={n: v for n, v in values.items() if n in self.positive_ints},
+                    nonnegative={n: v for n, v in values.items() if n in self.nonnegative_ints})
+
     def parameterSizes(self):
         """{parameter name: sizes its hyper-parameters imply (None: any size on that axis)}; a class with
         parameters states them here (checked by validateState; a parameter that is None is skipped)."""
@@ -163,8 +173,7 @@ class Module(Typed):
                    and not hasattr(type(self), a)]
         if missing:
             raise ValueError(f"{name}: hyper-parameter {missing[0]} is missing")
-        check_hyper(name, positive={a: getattr(self, a) for a in self.positive_ints},
-                    nonnegative={a: getattr(self, a) for a in self.nonnegative_ints})
+        self.checkHyper(**{a: getattr(self, a) for a in self.positive_ints + self.nonnegative_ints})
         try:
             declared = self.parameterSizes()
         except (AttributeError, IndexError, TypeError) as err:   # a tensor it reads is missing or not one

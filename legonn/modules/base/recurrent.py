@@ -10,7 +10,7 @@ import math
 
 from ...tensor import Tensor
 from ...tensor.blas_kernels import addmm_into
-from .errors import check_hyper, input_error
+from .errors import input_error
 from .module import Module
 
 REMEMBER_MODES = ('both', 'eval', 'train', 'neither')
@@ -33,6 +33,7 @@ class _SeqRecurrent(Module):
     ``updateOutput``, ``_backward_through_time`` (fills ``grad_gate_buffer`` and the gradients of x and
     the initial states) and ``_accumulate_recurrent_gradients``."""
 
+    positive_ints = ('inputsize', 'outputsize')
     gates = 1
     # names of the initial-state buffers, in the order they come before x in a table input
     state_names = ('h0',)
@@ -41,7 +42,7 @@ class _SeqRecurrent(Module):
 
     def __init__(self, inputsize, outputsize, maskzero=False):
         super().__init__()
-        check_hyper(type(self).__name__, positive={'inputsize': inputsize, 'outputsize': outputsize})
+        self.checkHyper(inputsize=inputsize, outputsize=outputsize)
         self.inputsize, self.outputsize = inputsize, outputsize
         self.maskzero = bool(maskzero)
         width = (inputsize + outputsize, self.gates * outputsize)

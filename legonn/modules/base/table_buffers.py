@@ -1,7 +1,6 @@
 """Tables (Python lists, nested) as module inputs, outputs and buffers.
 
-Table modules check the shape of the tables they get before any arithmetic
-(``check_table``), keep their table-valued ``output``/``gradInput`` as lists
+Table modules keep their table-valued ``output``/``gradInput`` as lists
 whose tensors are reused from call to call (``slot``, ``trim``), and build
 gradients that mirror an input's nesting (``zero_mirror``).
 """
@@ -15,46 +14,6 @@ def describe(x):
     if hasattr(x, 'size') and hasattr(x, 'dim'):
         return f"a {x.dim()}-D tensor of size {tuple(x.size())}"
     return type(x).__name__
-
-
-def check_table(module, x, length=None, min_length=1, what='input'):
-    """Raise a path-naming error unless ``x`` is a list of ``length`` (or at least ``min_length``) entries."""
-    article = 'an' if what[0] in 'aeiou' else 'a'
-    if not isinstance(x, list):
-        raise input_error(module, f"a table (list) {what}", describe(x), TypeError)
-    if length is not None and len(x) != length:
-        raise input_error(module, f"{article} {what} table of {length} entries", f"{len(x)} entries")
-    if len(x) < min_length:
-        raise input_error(module, f"{article} {what} table of at least {min_length} entries", f"{len(x)} entries")
-    return x
-
-
-def check_tensor(module, x, what):
-    """Raise a path-naming TypeError unless ``x`` is a tensor (not a table)."""
-    if not (hasattr(x, 'dim') and hasattr(x, 'array')):
-        raise input_error(module, f"a tensor {what}", describe(x), TypeError)
-    return x
-
-
-def check_tensors_alike(module, tensors, what='input'):
-    """Every entry a tensor of the first one's size and type."""
-    first = check_tensor(module, tensors[0], f"{what}[0]")
-    for i, t in enumerate(tensors[1:], 1):
-        check_tensor(module, t, f"{what}[{i}]")
-        if tuple(t.size()) != tuple(first.size()):
-            raise input_error(module, f"{what}[{i}] of size {tuple(first.size())} (like {what}[0])",
-                              tuple(t.size()))
-        if type(t) is not type(first):
-            raise input_error(module, f"{what}[{i}] of type {first.type()} (like {what}[0])", t.type(), TypeError)
-    return tensors
-
-
-def check_size(module, x, sizes, what='gradOutput'):
-    """``x`` must be a tensor of exactly ``sizes``."""
-    check_tensor(module, x, what)
-    if tuple(x.size()) != tuple(sizes):
-        raise input_error(module, f"{what} of size {tuple(sizes)}", tuple(x.size()))
-    return x
 
 
 def table_list(module, name):

@@ -1,26 +1,18 @@
 """Typed: what modules and criterions share: a tensor type, conversion of every
 tensor they hold (keeping views shared), deep copies, the class registry, and
-the buffer and input-check helpers their ``updateOutput``/``updateGradInput`` use."""
+the buffer helper their ``updateOutput``/``updateGradInput`` use; the input checks come from
+``InputChecks`` (checks.py)."""
 import copy
 
 from ...tensor import TENSOR_CLASSES, Tensor, default_class
 from ...tensor.conversion import convert_tree
 from ...tensor.naming import TorchNamed
 from ...tensor.types import FloatingShortcuts, device_twin, full_name
-from .errors import input_error
+from .checks import InputChecks
 from .nil_arguments import nil_means_default
 
 # every Module/Criterion class by name: the nn namespace and safe loading draw on it
 registry = {}
-
-
-def _tensor_leaves(tree, out):
-    if isinstance(tree, Tensor):
-        out.append(tree)
-    elif isinstance(tree, (list, tuple)):
-        for v in tree:
-            _tensor_leaves(v, out)
-    return out
 
 
 def _emptied(value):
@@ -36,9 +28,9 @@ def kind_class(reference, kind):
     return TENSOR_CLASSES[('Cuda' if reference._cuda else '') + kind + 'Tensor']
 
 
-class Typed(FloatingShortcuts, TorchNamed):
+class Typed(InputChecks, FloatingShortcuts, TorchNamed):
     converts_with_cache = True
-    # What inputs the module accepts, checked by checkContract before any arithmetic:
+    # What element types the module accepts, checked by checkContract (checks.py) before any arithmetic:
     # 'floating' tensors, or 'any' element type for modules that only move data (View, SelectTable, ...).
     # Torch7's nn.Module checks nothing, so a user's subclass of Module or Criterion takes any input;
     # legonn's own classes are 'floating' unless they (or a legonn base) declare otherwise.
@@ -117,52 +109,3 @@ class Typed(FloatingShortcuts, TorchNamed):
         if buf._size != sizes:  # the common case (same batch as last call) skips resize's parsing
             buf.resize(sizes)
         return buf.array
-
-    def checkTensor(self, x, ranks=None, what='input'):
-        """Raise a path-naming error unless ``x`` is a tensor whose rank is in ``ranks`` (None: any rank)."""
-        if not isinstance(x, Tensor):
-            raise input_error(self, f"a tensor {what}", f"a {type(x).__name__}", TypeError)
-        if ranks is not None and len(x._size) not in ranks:
-            ranks_txt = ' or '.join(f'{r}-D' for r in ranks)
-            raise input_error(self, f"a {ranks_txt} {what}", f"{x.dim()}-D of size {tuple(x.size())}")
-        return x
-
-    def checkSameType(self, x, reference, what='input'):
-        """Raise a TypeError naming this module unless ``x`` has ``reference``'s type and device."""
-        if type(x) is not type(reference):
-            got = x.type() if isinstance(x, Tensor) else f"a {type(x).__name__}"
-            raise input_error(self, f"a {reference.type()} {what} (the module's type)", got, TypeError)
-        return x
-
-    def checkContract(self, input, what='input', floating=None):
-        """Raise an error naming this module when a tensor of ``input`` (a tensor or nested table) is
-        empty (ValueError), on the other device than the module, or an integer tensor where floats are
-        expected (``floating``: default from ``input_dtypes``) (TypeError)."""
-        cuda = self._type.startswith('legonn.Cuda')
-        if floating is None:
-            floating = self.input_dtypes == 'floating'
-        if isinstance(input, Tensor):
-            # the common case, a single acceptable tensor, in a few attribute reads
-            if (input._cuda == cuda or self.any_device) and (not floating or input._dtype.kind == 'f') and \
-                    0 not in input._size:
-                return
-            leaves = (input,)
-        else:
-            leaves = _tensor_leaves(input, [])
-        for t in leaves:
-            if 0 in t._size:
-                raise input_error(self, f"a non-empty {what}", f"size {t._size}")
-            if t._cuda != cuda and not self.any_device:
-                raise input_error(self, f"a {self._type} {what} (the module's type)", t._typename, TypeError)
-            if floating and t._dtype.kind != 'f':
-                raise input_error(self, f"a floating-point tensor {what}", t._typename, TypeError)
-
-    def checkGradOutput(self, gradOutput, reference):
-        """Raise unless ``gradOutput`` is a tensor of ``reference``'s type and size (``reference``:
-        the output, or the input for shape-keeping modules)."""
-        if type(gradOutput) is not type(reference):
-            got = gradOutput.type() if isinstance(gradOutput, Tensor) else f"a {type(gradOutput).__name__}"
-            raise input_error(self, f"a {reference.type()} gradOutput", got, TypeError)
-        if gradOutput._size != reference._size:
-            raise input_error(self, f"gradOutput of size {tuple(reference.size())}", tuple(gradOutput.size()))
-        return gradOutput

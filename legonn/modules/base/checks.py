@@ -1,0 +1,139 @@
+"""InputChecks: the one vocabulary of input checks shared by modules and criterions.
+
+The common cases are declared on the class and checked by ``checkContract``,
+which ``forward`` (and every container and graph step) runs before
+``updateOutput``, as Chainer's ``check_type_forward`` runs before a function:
+
+- ``input_dtypes``: 'floating' tensors, or 'any' element type (see ``Typed``);
+- ``input_kind``: 'tensor' or 'table' (a list); None takes either;
+- ``input_ranks``: the accepted numbers of dimensions of a tensor input, e.g. ``(1, 2)``; None takes any.
+
+What depends on the values (a size matching a hyper-parameter, the length a
+table must have) stays in the layer, written with the methods below, whose
+errors name the module's path, what it expected and what came.
+"""
+from ...tensor import Tensor
+from .errors import input_error
+from .table_buffers import describe
+
+
+def _tensor_leaves(tree, out):
+    if isinstance(tree, Tensor):
+        out.append(tree)
+    elif isinstance(tree, (list, tuple)):
+        for v in tree:
+            _tensor_leaves(v, out)
+    return out
+
+
+def _named(x):
+    """How an error message names a value that should have been a tensor."""
+    if isinstance(x, list):
+        return f"a list of {len(x)} entries"
+    return f"a {type(x).__name__}"
+
+
+def _ranks_text(ranks):
+    return ' or '.join(f'{r}-D' for r in ranks)
+
+
+class InputChecks:
+    # declared per class, read by checkContract (see the module docstring)
+    input_kind = None
+    input_ranks = None
+
+    def checkContract(self, input, what='input', floating=None, declared=True):
+        """Raise an error naming this module unless ``input`` is what the class declares: every tensor of it
+        (a tensor or nested table) non-empty (ValueError), on the module's device and of a floating type when
+        ``floating`` (default: ``input_dtypes == 'floating'``) (TypeError); then, when ``declared`` (False for
+        a criterion's target), a tensor or a table as ``input_kind`` says (TypeError) and a tensor's rank one of
+        ``input_ranks`` (ValueError)."""
+        cuda = self._type.startswith('legonn.Cuda')
+        if floating is None:
+            floating = self.input_dtypes == 'floating'
+        if isinstance(input, Tensor):
+            # the common case, a single acceptable tensor, in a few attribute reads
+            if (input._cuda == cuda or self.any_device) and (not floating or input._dtype.kind == 'f') and \
+                    0 not in input._size and (not declared or self.input_kind != 'table' and
+                                              (self.input_ranks is None or len(input._size) in self.input_ranks)):
+                return
+            leaves = (input,)
+        else:
+            leaves = _tensor_leaves(input, [])
+        for t in leaves:
+            if 0 in t._size:
+                raise input_error(self, f"a non-empty {what}", f"size {t._size}")
+            if t._cuda != cuda and not self.any_device:
+                raise input_error(self, f"a {self._type} {what} (the module's type)", t._typename, TypeError)
+            if floating and t._dtype.kind != 'f':
+                raise input_error(self, f"a floating-point tensor {what}", t._typename, TypeError)
+        if declared:
+            self.checkInput(input, what)
+
+    def checkInput(self, input, what='input'):
+        """Raise unless ``input`` is of the declared ``input_kind`` and ``input_ranks`` (a tensor input: of a floating
+        type too when ``input_dtypes`` says so): checkContract's part that backward paths reading the input
+        (possibly before any forward) call themselves."""
+        if self.input_kind == 'table':
+            self.checkTable(input, min_length=0, what=what)
+        elif self.input_kind == 'tensor' or self.input_ranks is not None:
+            self.checkTensor(input, self.input_ranks, what, floating=self.input_dtypes == 'floating')
+        return input
+
+    def checkTensor(self, x, ranks=None, what='input', floating=False):
+        """Raise a path-naming error unless ``x`` is a tensor (of a floating type when ``floating``) whose rank
+        is in ``ranks`` (None: any rank)."""
+        if not isinstance(x, Tensor):
+            raise input_error(self, f"a tensor {what}", _named(x), TypeError)
+        if floating and x._dtype.kind != 'f':
+            raise input_error(self, f"a floating-point tensor {what}", x._typename, TypeError)
+        if ranks is not None and len(x._size) not in ranks:
+            raise input_error(self, f"a {_ranks_text(ranks)} {what}", f"{x.dim()}-D of size {tuple(x.size())}")
+        return x
+
+    def checkTable(self, x, length=None, min_length=1, what='input'):
+        """Raise a path-naming error unless ``x`` is a list of ``length`` (or at least ``min_length``) entries."""
+        article = 'an' if what[0] in 'aeiou' else 'a'
+        if not isinstance(x, list):
+            raise input_error(self, f"a table (list) {what}", describe(x), TypeError)
+        if length is not None and len(x) != length:
+            raise input_error(self, f"{article} {what} table of {length} entries", f"{len(x)} entries")
+        if len(x) < min_length:
+            raise input_error(self, f"{article} {what} table of at least {min_length} entries", f"{len(x)} entries")
+        return x
+
+    def checkTensorsAlike(self, tensors, what='input'):
+        """Raise unless every entry of ``tensors`` is a tensor of the first one's size and type."""
+        first = self.checkTensor(tensors[0], what=f"{what}[0]")
+        for i, t in enumerate(tensors[1:], 1):
+            self.checkTensor(t, what=f"{what}[{i}]")
+            if t._size != first._size:
+                raise input_error(self, f"{what}[{i}] of size {tuple(first.size())} (like {what}[0])",
+                                  tuple(t.size()))
+            if type(t) is not type(first):
+                raise input_error(self, f"{what}[{i}] of type {first.type()} (like {what}[0])", t.type(), TypeError)
+        return tensors
+
+    def checkSize(self, x, sizes, what='gradOutput'):
+        """Raise unless ``x`` is a tensor of exactly ``sizes`` (any type)."""
+        self.checkTensor(x, what=what)
+        if x._size != tuple(sizes):
+            raise input_error(self, f"{what} of size {tuple(sizes)}", tuple(x.size()))
+        return x
+
+    def checkSameType(self, x, reference, what='input'):
+        """Raise a TypeError naming this module unless ``x`` has ``reference``'s type and device."""
+        if type(x) is not type(reference):
+            got = x.type() if isinstance(x, Tensor) else f"a {type(x).__name__}"
+            raise input_error(self, f"a {reference.type()} {what} (the module's type)", got, TypeError)
+        return x
+
+    def checkGradOutput(self, gradOutput, reference):
+        """Raise unless ``gradOutput`` is a tensor of ``reference``'s type and size (``reference``:
+        the output, or the input for shape-keeping modules)."""
+        if type(gradOutput) is not type(reference):
+            got = gradOutput.type() if isinstance(gradOutput, Tensor) else f"a {type(gradOutput).__name__}"
+            raise input_error(self, f"a {reference.type()} gradOutput", got, TypeError)
+        if gradOutput._size != reference._size:
+            raise input_error(self, f"gradOutput of size {tuple(reference.size())}", tuple(gradOutput.size()))
+        return gradOutput

@@ -1,0 +1,99 @@
+"""The one vocabulary of checks: input kind and ranks declared on the class and read by checkContract (run
+before updateOutput by forward, containers and graphs), hyper-parameters declared once and read by both the
+constructor and validateState, and the one in-place flag check."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from legonn.modules.base.module import Module
+
+
+class RowSums(Module):
+    """A user's module declaring 1-D or 2-D floating inputs: it writes no check of its own."""
+
+    input_ranks = (1, 2)
+    input_dtypes = 'floating'
+
+    def updateOutput(self, input):
+        self.output = lg.from_numpy(np.atleast_2d(input.numpy()).sum(axis=1))
+        return self.output
+
+
+class FirstOfTable(Module):
+    input_kind = 'table'
+
+    def updateOutput(self, input):
+        self.output = input[0]
+        return self.output
+
+
+def test_declared_ranks_are_checked_before_update_output():
+    m = RowSums()
+    np.testing.assert_allclose(m.forward(lg.ones(2, 3)).numpy(), [3, 3])
+    with pytest.raises(ValueError, match=r"RowSums: expected a 1-D or 2-D input, got 3-D of size \(2, 3, 4\)"):
+        m.forward(lg.ones(2, 3, 4))
+    with pytest.raises(TypeError, match=r"RowSums: expected a tensor input, got a list of 2 entries"):
+        m.forward([lg.ones(2), lg.ones(2)])
+    with pytest.raises(TypeError, match=r"RowSums: expected a floating-point tensor input, got legonn.LongTensor"):
+        m.forward(lg.LongTensor(2, 3).zero())
+
+
+def test_declared_checks_run_inside_containers_and_graphs():
+    seq = nn.Sequential().add(nn.Identity()).add(RowSums())
+    with pytest.raises(ValueError, match=r"Sequential\[1\] RowSums: expected a 1-D or 2-D input, got 3-D"):
+        seq.forward(lg.ones(2, 3, 4))
+    x = nn.Identity()()
+    g = nn.gModule([x], [RowSums()(x)])
+    with pytest.raises(ValueError, match=r"RowSums: expected a 1-D or 2-D input, got 3-D"):
+        g.forward(lg.ones(2, 3, 4))
+
+
+def test_declared_table_kind():
+    m = FirstOfTable()
+    t = lg.ones(2)
+    assert m.forward([t, lg.zeros(2)]) is t
+    with pytest.raises(TypeError, match=r"FirstOfTable: expected a table \(list\) input, got a 1-D tensor of size"):
+        m.forward(t)
+
+
+def test_layers_declare_instead_of_checking_by_hand():
+    # one declaration serves forward (through checkContract) and the backward paths (through checkInput)
+    for make, bad in ((lambda: nn.Linear(3, 2), (2, 2, 3)), (lambda: nn.LogSoftMax(), (1, 1, 1, 1, 2)),
+                      (lambda: nn.Normalize(2), (2, 2, 3)), (lambda: nn.SpatialDropout(), (2, 3)),
+                      (lambda: nn.VolumetricDropout(), (2, 3, 2, 2, 2, 1))):
+        m = make()
+        ranks = ' or '.join(f'{r}-D' for r in type(m).input_ranks)
+        with pytest.raises(ValueError, match=f"expected a {ranks} input, got {len(bad)}-D"):
+            m.forward(lg.ones(*bad))
+        with pytest.raises(ValueError, match=f"expected a {ranks} input, got {len(bad)}-D"):
+            m.checkInput(lg.ones(*bad))
+    with pytest.raises(ValueError, match=r"ClassNLLCriterion: expected a 1-D or 2-D input, got 3-D"):
+        nn.ClassNLLCriterion().forward(lg.ones(2, 2, 3), lg.LongTensor([0, 1]))
+    # a criterion's target is not held to the input's declaration
+    assert nn.MSECriterion().forward(lg.ones(2, 3), np.ones((2, 3), np.float32)) == 0
+
+
+def test_constructor_and_validate_state_read_one_declaration():
+    with pytest.raises(ValueError, match=r"OneHot: outputSize must be a positive integer, got 0"):
+        nn.OneHot(0)
+    m = nn.OneHot(3)
+    m.outputSize = -1
+    with pytest.raises(ValueError, match=r"OneHot: outputSize must be a positive integer, got -1"):
+        m.validateState()
+    with pytest.raises(ValueError, match=r"SeqReverseSequence: dim must be a non-negative integer, got -1"):
+        nn.SeqReverseSequence(-1)
+    with pytest.raises(ValueError, match=r"PReLU: nOutputPlane must be a non-negative integer, got 2.0"):
+        nn.PReLU(2.0)
+    with pytest.raises(TypeError, match=r"OneHot: padding is not a declared hyper-parameter"):
+        nn.OneHot(3).checkHyper(padding=1)
+
+
+@pytest.mark.parametrize('make', [lambda f: nn.ReLU(f), lambda f: nn.Threshold(0, 0, f), lambda f: nn.HardTanh(-1, 1, f),
+                                  lambda f: nn.ELU(1, f), lambda f: nn.LeakyReLU(0.1, f), lambda f: nn.ReLU6(f),
+                                  lambda f: nn.RReLU(0.1, 0.3, f), lambda f: nn.AddConstant(1, f),
+                                  lambda f: nn.MulConstant(2, f), lambda f: nn.CReLU(1, f)])
+def test_one_in_place_flag_check(make):
+    with pytest.raises(ValueError, match=r": the in-place flag must be a boolean, got 1"):
+        make(1)
+    assert make(True).inplace is True

@@ -1,0 +1,93 @@
+"""One in-place mechanism and one activation family: every pointwise module (activations, arithmetic,
+dropout) derives from modules/base/elementwise.Elementwise, which makes the output the input tensor and
+the gradInput the gradOutput tensor in place, and multiplies gradOutput by a 0/1 mask for the modules
+that write one."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from legonn.modules.base.elementwise import Elementwise
+from tests.checks import assert_gpu_matches_cpu
+
+IN_PLACE = {
+    'ReLU': lambda: nn.ReLU(True), 'Threshold': lambda: nn.Threshold(0.1, -0.5, True),
+    'HardTanh': lambda: nn.HardTanh(-0.5, 0.5, True), 'ReLU6': lambda: nn.ReLU6(True),
+    'ELU': lambda: nn.ELU(1.3, True), 'LeakyReLU': lambda: nn.LeakyReLU(0.2, True),
+    'RReLU': lambda: nn.RReLU(0.1, 0.3, True).evaluate(), 'AddConstant': lambda: nn.AddConstant(2, True),
+    'MulConstant': lambda: nn.MulConstant(3, True), 'Dropout': lambda: nn.Dropout(0.5, False, True),
+}
+
+
+def _pair(seed=3, shape=(4, 5)):
+    rng = np.random.default_rng(seed)
+    return lg.from_numpy(rng.uniform(-8, 8, shape)), lg.from_numpy(rng.uniform(-1, 1, shape))
+
+
+@pytest.mark.parametrize('name', sorted(IN_PLACE))
+def test_in_place_output_is_the_input_and_grad_input_the_grad_output(name):
+    m = IN_PLACE[name]().double()
+    assert isinstance(m, Elementwise)
+    x, go = _pair()
+    lg.manualSeed(7)
+    ref = IN_PLACE[name]().double()
+    ref.inplace = False
+    x_ref, go_ref = x.clone(), go.clone()
+    y_ref = ref.forward(x_ref).clone()
+    g_ref = ref.backward(x_ref, go_ref).clone()
+    lg.manualSeed(7)
+    assert m.forward(x) is x and m.output is x
+    np.testing.assert_allclose(x.numpy(), y_ref.numpy(), rtol=1e-12)
+    assert m.backward(x, go) is go and m.gradInput is go
+    np.testing.assert_allclose(go.numpy(), g_ref.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize('make, derivative', [
+    (lambda: nn.ReLU6(), lambda x: ((x > 0) & (x < 6)).astype(float)),
+    (lambda: nn.HardTanh(-2, 3), lambda x: ((x > -2) & (x < 3)).astype(float)),
+    (lambda: nn.Threshold(1, 5), lambda x: (x > 1).astype(float)),
+    (lambda: nn.Tanh(), lambda x: 1 - np.tanh(x) ** 2),
+    (lambda: nn.Sigmoid(), lambda x: np.exp(-x) / (1 + np.exp(-x)) ** 2),
+])
+def test_gradient_matches_closed_form(make, derivative):
+    m = make().double()
+    x, go = _pair(5)
+    m.forward(x)
+    np.testing.assert_allclose(m.backward(x, go).numpy(), go.numpy() * derivative(x.numpy()), rtol=1e-10)
+
+
+def test_mask_path_keeps_its_byte_buffer_until_clear_state():
+    m = nn.ReLU6().double()
+    x, go = _pair()
+    m.forward(x)
+    m.backward(x, go)
+    assert m._passed.type() == 'legonn.ByteTensor' and tuple(m._passed.size()) == (4, 5)
+    m.clearState()
+    assert m._passed.nElement() == 0
+
+
+def test_plane_dropout_and_activations_share_the_base():
+    for cls in (nn.Tanh, nn.Sigmoid, nn.ReLU, nn.Threshold, nn.HardTanh, nn.ELU, nn.ReLU6, nn.SoftPlus,
+                nn.SoftShrink, nn.Abs, nn.Dropout, nn.SpatialDropout, nn.VolumetricDropout):
+        assert issubclass(cls, Elementwise), cls
+    assert 'Elementwise' not in dir(nn)   # the base is no nn class
+
+
+def test_spatial_dropout_through_the_base():
+    lg.manualSeed(1)
+    m = nn.SpatialDropout(0.5).double()
+    x, go = _pair(shape=(2, 3, 2, 2))
+    y = m.forward(x)
+    kept = m.noise.numpy()
+    assert kept.shape == (2, 3, 1, 1)
+    np.testing.assert_allclose(y.numpy(), x.numpy() * kept)
+    np.testing.assert_allclose(m.backward(x, go).numpy(), go.numpy() * kept)
+    m.evaluate()
+    np.testing.assert_allclose(m.forward(x).numpy(), x.numpy() * 0.5)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('make', [lambda: nn.ReLU6(), lambda: nn.Tanh(), lambda: nn.Sigmoid(),
+                                  lambda: nn.SpatialDropout(0)])
+def test_gpu_matches_cpu(make):
+    assert_gpu_matches_cpu(make(), lg.DoubleTensor(2, 3, 4, 4).uniform(-8, 8))
