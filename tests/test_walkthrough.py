@@ -16,7 +16,7 @@ import pytest
 
 from legonn import nn
 from legonn.modules.base.convolution import Convolution2d
-from legonn.modules.base.elementwise import _Elementwise
+from legonn.modules.base.elementwise import Elementwise
 from legonn.modules.base.typed import registry
 from tests.modules import test_validate_state
 from tests.porting import test_nil_defaults
@@ -100,7 +100,7 @@ def test_the_new_classes_register_with_a_catalog_entry_and_use_the_bases(walkthr
     assert set(walkthrough) == {'Swish', 'SpatialMirrorConvolution'}
     for name, cls in walkthrough.items():
         assert registry[name] is cls and name in catalog.concrete_names() and name in catalog.MODULES
-    assert issubclass(walkthrough['Swish'], _Elementwise)
+    assert issubclass(walkthrough['Swish'], Elementwise)
     assert issubclass(walkthrough['SpatialMirrorConvolution'], Convolution2d)
     # what test_catalog_covers_the_registry checks, with the walkthrough's classes in the registry
     test_roundtrip.test_catalog_covers_the_registry()
