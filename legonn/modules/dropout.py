@@ -1,5 +1,6 @@
 """Dropout: zero each input element with probability p while training."""
 from .base.elementwise import Elementwise
+from .base.errors import check_probability
 
 
 class Dropout(Elementwise):
@@ -21,9 +22,7 @@ class Dropout(Elementwise):
         self.setp(p)
 
     def setp(self, p):
-        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p < 1:
-            raise ValueError(f"Dropout: the drop probability p must be a number in [0, 1), got {p!r}")
-        self.p = p
+        self.p = check_probability(type(self).__name__, p)
         return self
 
     def _sampling(self):

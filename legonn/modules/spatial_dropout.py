@@ -1,5 +1,5 @@
 """Dropout of whole feature maps: SpatialDropout (planes of images), VolumetricDropout (planes of volumes)."""
-from .base.errors import input_error
+from .base.errors import check_probability, input_error
 from .base.elementwise import Elementwise
 
 
@@ -17,18 +17,12 @@ class SpatialDropout(Elementwise):
 
     def __init__(self, p=0.5, stochasticInference=False):
         super().__init__()
-        self._check_p(p)
-        self.p = p
+        self.setp(p)
         self.stochastic_inference = bool(stochasticInference)
         self.noise = self.output.new()
 
-    def _check_p(self, p):
-        if not isinstance(p, (int, float)) or isinstance(p, bool) or not 0 <= p < 1:
-            raise ValueError(f"{type(self).__name__}: p must be a number in [0, 1), got {p!r}")
-
     def setp(self, p):
-        self._check_p(p)
-        self.p = p
+        self.p = check_probability(type(self).__name__, p)
         return self
 
     def _noise_shape(self, input):

@@ -6,7 +6,7 @@ from .base.errors import check_hyper, input_error
 from .base.module import Module
 from .base.batching import batched
 from .base.connection_tables import MapParameters
-from .base.convolution import KernelParameters, geometry_text
+from .base.convolution import KernelParameters, geometry_text, planes_input
 
 
 class SpatialFullConvolution(KernelParameters, Module):
@@ -45,11 +45,7 @@ class SpatialFullConvolution(KernelParameters, Module):
         return (self.dH, self.dW), (self.padH, self.padW), (1, 1), (self.adjH, self.adjW)
 
     def _check(self, input, gradOutput=None):
-        x, _ = batched(self, input, (3, 4))
-        self.checkSameType(input, self.weight)
-        if x.shape[1] != self.nInputPlane:
-            raise input_error(self, f"an input with {self.nInputPlane} planes in dimension {input.dim() - 3}",
-                              f"{x.shape[1]} planes (input of size {tuple(input.size())})")
+        x = planes_input(self, input)
         s, p, _, a = self._geometry()
         hw = tuple((x.shape[2 + i] - 1) * s[i] - 2 * p[i] + (self.kH, self.kW)[i] + a[i] for i in range(2))
         if hw[0] < 1 or hw[1] < 1:

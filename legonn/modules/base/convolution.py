@@ -16,6 +16,17 @@ from .initialisation import uniform_reset
 from .module import Module
 
 
+def planes_input(module, input):
+    """The (N, nInputPlane, H, W) array of a 3-D or 4-D input of ``module``'s weight type (a view),
+    after a path-naming error for any other rank, type or plane count."""
+    x, _ = batched(module, input, (3, 4))
+    module.checkSameType(input, module.weight)
+    if x.shape[1] != module.nInputPlane:
+        raise input_error(module, f"an input with {module.nInputPlane} planes in dimension {input.dim() - 3}",
+                          f"{x.shape[1]} planes (input of size {tuple(input.size())})")
+    return x
+
+
 def geometry_text(module):
     """Torch7's ', dW,dH, padW,padH' suffix of convolution names (omitted parts at their defaults)."""
     s = ''
@@ -89,11 +100,7 @@ class Convolution2d(Module, abstract=True):
 
     def _check(self, input, gradOutput=None):
         """``(x, plan)`` for a valid input (``x`` with its batch axis), plus gradOutput's array when given."""
-        x, _ = batched(self, input, (3, 4))
-        self.checkSameType(input, self.weight)
-        if x.shape[1] != self.nInputPlane:
-            raise input_error(self, f"an input with {self.nInputPlane} planes in dimension {input.dim() - 3}",
-                              f"{x.shape[1]} planes (input of size {tuple(input.size())})")
+        x = planes_input(self, input)
         plan = self._plan(x)
         if min(plan.out_size) < 1:
             k, p, d = plan.kernel, plan.pad, plan.dilation

@@ -69,3 +69,10 @@ def check_inplace(owner, flag):
     if not isinstance(flag, bool):
         raise ValueError(f"{owner}: the in-place flag must be a boolean, got {flag!r}")
     return flag
+
+
+def check_probability(owner, p):
+    """``p`` (a dropout's drop probability), raising ValueError unless it is a number in [0, 1)."""
+    if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p < 1:
+        raise ValueError(f"{owner}: the drop probability p must be a number in [0, 1), got {p!r}")
+    return p
