@@ -45,7 +45,7 @@ from .tensor.timer import Timer  # noqa: E402
 __all__ += ['typename', 'type', 'isTensor', 'multinomial', 'Timer', 'LongStorage']
 
 # `lg.nn.Linear(...)` works after a bare `import legonn as lg`; the subpackages load on first use
-_SUBPACKAGES = ('nn', 'optim', 'threads', 'graph', 'modules', 'containers', 'criterions', 'tools')
+_SUBPACKAGES = ('nn', 'optim', 'threads', 'graph', 'modules', 'containers', 'criterions', 'tools', 'cuda')
 # the model tools (legonn.tools) at the top level: lg.debug.watch, lg.optimizeMemory, lg.summary, ...
 _TOOLS = ('debug', 'memoryUsage', 'optimizeMemory', 'removeOptimization', 'summary')
 

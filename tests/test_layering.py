@@ -81,7 +81,7 @@ def test_the_probe_sees_a_patch():
 
 
 def test_serialization_imports_nothing_above_it():
-    """Its code names only tensor and the module contract (modules.typed's registry), never by a string."""
+    """Its code names only tensor and the module contract (modules.base.typed's registry), never by a string."""
     root = pathlib.Path(legonn.__file__).parent
     reached = set()
     for path in (root / 'serialization').rglob('*.py'):
@@ -89,10 +89,10 @@ def test_serialization_imports_nothing_above_it():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and node.level:
                 target = (package[:len(package) - node.level + 1] + tuple((node.module or '').split('.')))
-                reached.add('.'.join(target[:2]) if target[0] == 'modules' else target[0])
+                reached.add('.'.join(target[:3]) if target[0] == 'modules' else target[0])
             elif isinstance(node, ast.Import):
                 reached.update(alias.name for alias in node.names if alias.name in ('importlib', 'legonn'))
-    assert reached == {'serialization', 'tensor', 'modules.typed'}, reached
+    assert reached == {'serialization', 'tensor', 'modules.base.typed'}, reached
 
 
 def test_a_file_loads_before_nn_is_imported(tmp_path):
@@ -107,3 +107,18 @@ def test_a_file_loads_before_nn_is_imported(tmp_path):
     done = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "['Linear', 'Node', 'ConfusionMatrix']"
+
+
+def test_layer_files_import_only_the_base_and_tensor():
+    """A layer file of legonn.modules imports from ``modules.base`` and ``tensor`` (and the standard
+    library or NumPy), never from another layer file: shared machinery lives in the base."""
+    root = pathlib.Path(legonn.__file__).parent / 'modules'
+    reached = {}
+    for path in root.glob('*.py'):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                target = ('modules.' if node.level == 1 else '') + (node.module or '')
+                if not target.startswith(('modules.base', 'tensor')) and path.name != '__init__.py':
+                    reached.setdefault(path.name, []).append(target)
+    assert reached == {}, reached
+    assert any(root.glob('base/*.py'))

@@ -318,7 +318,7 @@ def test_clear_state_keeps_the_callers_tensor():
 
 
 def test_user_subclass_does_not_shadow_nn_classes():
-    from legonn.modules.typed import registry
+    from legonn.modules.base.typed import registry
 
     class ZeroGrad(nn.Module):  # a user's class with an nn name
         pass

@@ -1,5 +1,5 @@
 """legonn.containers: modules made of modules (Sequential, Concat, Parallel, ...)."""
-from ..modules.discovery import import_family
+from ..modules.base.discovery import import_family
 from .container import Container
 
 CONTAINERS = import_family(__name__, __path__)

@@ -1,6 +1,6 @@
 """Bottle: apply a module made for ``nInputDim``-D inputs to inputs with extra leading dimensions."""
-from ..modules.errors import input_error
-from ..modules.table_buffers import check_tensor, view_buffer
+from ..modules.base.errors import input_error
+from ..modules.base.table_buffers import check_tensor, view_buffer
 from .decorators import Decorator
 
 

@@ -1,8 +1,8 @@
 """Concat and DepthConcat: every child sees the same input; their outputs are
 joined along ``dimension`` (0-based, negative from the end). gradInput is the
 sum of the children's gradInputs (a tensor, or a table for table inputs)."""
-from ..modules.errors import input_error
-from ..modules.table_buffers import add_tree, check_tensor, copy_tree
+from ..modules.base.errors import input_error
+from ..modules.base.table_buffers import add_tree, check_tensor, copy_tree
 from .container import Container
 
 

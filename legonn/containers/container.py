@@ -4,8 +4,8 @@ Parameters, getParameters, type/cuda, clone/share, training/evaluate,
 clearState and the repr walk through any nesting. Errors raised inside a
 child are re-raised with this container's step prepended to the module path.
 """
-from ..modules.errors import CAUGHT, add_path
-from ..modules.module import Module
+from ..modules.base.errors import CAUGHT, add_path
+from ..modules.base.module import Module
 
 
 class Container(Module):

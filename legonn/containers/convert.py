@@ -1,7 +1,7 @@
 """Convert: change a tensor's axis layout, named by letters ('bchw' -> 'bhwc', 'bchw' -> 'bf', ...)."""
-from ..modules.errors import input_error
+from ..modules.base.errors import input_error
 from ..modules.shape import Collapse, Select, Transpose, Unsqueeze
-from ..modules.table_buffers import check_tensor, view_buffer
+from ..modules.base.table_buffers import check_tensor, view_buffer
 from .container import Container
 from .sequential import Sequential
 

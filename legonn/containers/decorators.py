@@ -2,7 +2,7 @@
 behaviour (type pinning, NaN checks, timing, weight normalisation)."""
 import time
 
-from ..modules.errors import input_error
+from ..modules.base.errors import input_error
 from ..tensor import tensor_class
 from ..tensor.types import full_name
 from .container import Container

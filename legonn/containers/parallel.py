@@ -1,7 +1,7 @@
 """Parallel: child i gets slice i of the input along ``inputDimension``; the
 outputs are joined along ``outputDimension`` (both 0-based)."""
-from ..modules.errors import input_error
-from ..modules.table_buffers import check_tensor
+from ..modules.base.errors import input_error
+from ..modules.base.table_buffers import check_tensor
 from .concat import branch_repr, joined_size
 from .container import Container
 

@@ -1,7 +1,7 @@
 """Sequencer and SeqBRNN: Element-Research rnn's decorators that apply modules along a sequence."""
-from ..modules.errors import input_error
+from ..modules.base.errors import input_error
 from ..modules.recurrent_lstm import SeqLSTM
-from ..modules.recurrent_state import split_steps
+from ..modules.base.recurrent import split_steps
 from ..modules.sequence_reverse import SeqReverseSequence
 from ..modules.table_arithmetic import CAddTable
 from .tables import ConcatTable

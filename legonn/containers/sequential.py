@@ -1,6 +1,6 @@
 """Sequential: feeds each child's output to the next child."""
-from ..modules.errors import input_error
-from ..modules.contract_inputs import as_input_tree
+from ..modules.base.errors import input_error
+from ..modules.base.contract_inputs import as_input_tree
 from ..tensor import Tensor, as_tensor_tree
 from .container import Container
 

@@ -1,6 +1,6 @@
 """Containers with table (list) outputs: ConcatTable, ParallelTable, MapTable."""
-from ..modules.errors import input_error
-from ..modules.table_buffers import check_table, describe
+from ..modules.base.errors import input_error
+from ..modules.base.table_buffers import check_table, describe
 from .concat import branch_repr, sum_child_grads
 from .container import Container
 

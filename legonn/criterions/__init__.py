@@ -1,5 +1,5 @@
 """legonn.criterions: the Criterion base and every loss."""
-from ..modules.discovery import import_family
+from ..modules.base.discovery import import_family
 from .criterion import Criterion
 
 CRITERIONS = import_family(__name__, __path__)

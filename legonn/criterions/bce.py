@@ -1,5 +1,5 @@
 """BCECriterion: binary cross-entropy between probabilities and 0/1 targets."""
-from ..modules.errors import input_error
+from ..modules.base.errors import input_error
 from .criterion import Criterion
 
 EPS = 1e-12  # Torch7's guard inside the logarithms

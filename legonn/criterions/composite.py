@@ -1,8 +1,8 @@
 """Criterions built from criterions and modules: ParallelCriterion, MultiCriterion,
 CriterionTable, ModuleCriterion, SpatialAutoCropMSECriterion."""
-from ..modules.elementwise import check_float_tensor
-from ..modules.errors import input_error
-from ..modules.module import Module
+from ..modules.base.elementwise import check_float_tensor
+from ..modules.base.errors import input_error
+from ..modules.base.module import Module
 from ..tensor import Tensor
 from .criterion import Criterion
 from .mse import MSECriterion

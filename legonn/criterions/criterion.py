@@ -10,10 +10,10 @@ import numbers
 
 import numpy as np
 
-from ..modules.contract_inputs import accept_arrays, as_input_tree
-from ..modules.errors import CAUGHT, input_error, name_outer
-from ..modules.module import graph_builder, is_graph_node_arg
-from ..modules.typed import Typed
+from ..modules.base.contract_inputs import accept_arrays, as_input_tree
+from ..modules.base.errors import CAUGHT, input_error, name_outer
+from ..modules.base.module import graph_builder, is_graph_node_arg
+from ..modules.base.typed import Typed
 from ..tensor import TENSOR_CLASSES, Tensor, as_tensor, as_tensor_tree, default_class
 
 

@@ -8,7 +8,7 @@ divides by the number of elements when ``sizeAverage``, and fills the reused
 
 _TargetFree: the base of losses of the input alone (L1Cost, DistanceRatioCriterion).
 """
-from ..modules.elementwise import check_float_tensor
+from ..modules.base.elementwise import check_float_tensor
 from .criterion import Criterion
 
 

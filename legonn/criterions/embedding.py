@@ -1,7 +1,7 @@
 """Embedding losses: HingeEmbeddingCriterion, L1HingeEmbeddingCriterion,
 CosineEmbeddingCriterion, DistanceRatioCriterion."""
-from ..modules.elementwise import check_float_tensor
-from ..modules.errors import input_error
+from ..modules.base.elementwise import check_float_tensor
+from ..modules.base.errors import input_error
 from .criterion import Criterion
 from .elementwise import _TargetFree
 

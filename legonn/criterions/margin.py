@@ -1,7 +1,7 @@
 """Margin losses: MarginCriterion, SoftMarginCriterion, MultiMarginCriterion,
 MultiLabelMarginCriterion, MultiLabelSoftMarginCriterion, MarginRankingCriterion."""
-from ..modules.elementwise import check_float_tensor
-from ..modules.errors import input_error
+from ..modules.base.elementwise import check_float_tensor
+from ..modules.base.errors import input_error
 from ..tensor import Tensor
 from ..tensor.scatter_kernels import index_bounds
 from .criterion import Criterion

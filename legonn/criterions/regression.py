@@ -1,6 +1,6 @@
 """Regression losses: AbsCriterion, SmoothL1Criterion, WeightedMSECriterion, L1Cost."""
-from ..modules.elementwise import check_float_tensor
-from ..modules.errors import input_error
+from ..modules.base.elementwise import check_float_tensor
+from ..modules.base.errors import input_error
 from ..tensor import Tensor, as_tensor
 from .elementwise import _ElementwiseCriterion, _TargetFree
 from .mse import MSECriterion

@@ -1,6 +1,6 @@
 """SequencerCriterion: a criterion applied at every step of a sequence (Element-Research rnn)."""
-from ..modules.errors import input_error
-from ..modules.recurrent_state import split_steps
+from ..modules.base.errors import input_error
+from ..modules.base.recurrent import split_steps
 from .criterion import Criterion
 
 

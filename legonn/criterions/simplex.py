@@ -3,8 +3,8 @@ import math
 
 import numpy as np
 
-from ..modules.elementwise import check_float_tensor
-from ..modules.errors import input_error
+from ..modules.base.elementwise import check_float_tensor
+from ..modules.base.errors import input_error
 from ..tensor import Tensor, default_class
 from .mse import MSECriterion
 

@@ -1,5 +1,5 @@
 """SpatialClassNLLCriterion: the negative log-likelihood of a class label at every pixel."""
-from ..modules.errors import input_error
+from ..modules.base.errors import input_error
 from .criterion import Criterion
 
 

@@ -5,12 +5,12 @@ turns nodes into a module; ``dot`` draws a graph or any module tree; ``setDebug`
 graph with the failing node in red when a run fails; ``annotateNodes`` names
 nodes after local variables; ``nest`` builds a node out of nested lists.
 
-Importing this package registers its node builders with ``modules.module.register_graph_builders``:
+Importing this package registers its node builders with ``modules.base.module.register_graph_builders``:
 a module called on nodes (or on nothing) makes a node, ``[node_a, node_b] - module`` chains like
 ``node - module``, and ``criterion(node_a, node_b)`` makes a ``ModuleFromCriterion`` node, as
 nngraph does in Lua. Node and Graph register with serialization so ``legonn.save`` can write them.
 """
-from ..modules.module import register_graph_builders
+from ..modules.base.module import register_graph_builders
 from ..serialization.classes import register_builtin
 from .debug import annotateNodes, setDebug
 from .digraph import Graph

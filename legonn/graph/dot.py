@@ -9,7 +9,7 @@ import os
 import shutil
 import subprocess
 
-from ..modules.module import Module
+from ..modules.base.module import Module
 
 
 def _quote(text):

@@ -1,6 +1,6 @@
 """nngraph's helper modules: JustElement, JustTable and ModuleFromCriterion."""
-from ..modules.errors import input_error
-from ..modules.module import Module
+from ..modules.base.errors import input_error
+from ..modules.base.module import Module
 
 
 class JustElement(Module):

@@ -6,8 +6,8 @@ node used more than once. One input or output is passed as itself, several as
 a list (0-based, in the order given). Any node may carry a table.
 """
 from ..containers.container import Container
-from ..modules.contract_inputs import as_input_tree
-from ..modules.errors import CAUGHT, add_path, input_error, name_error
+from ..modules.base.contract_inputs import as_input_tree
+from ..modules.base.errors import CAUGHT, add_path, input_error, name_error
 from ..tensor import as_tensor_tree
 from ..tensor.conversion import convert_tree
 from . import debug

@@ -12,7 +12,7 @@ from ..containers.concat import Concat
 from ..containers.parallel import Parallel
 from ..containers.sequential import Sequential
 from ..containers.tables import ConcatTable, _EntryWise
-from ..modules.module import Module
+from ..modules.base.module import Module
 from .dot import LABEL_FONT, _quote, _shape
 from .gmodule import gModule
 

@@ -121,8 +121,10 @@ class Node:
         label = self.annotations.get('_debugLabel', '<unknown>')
         splitter.annotations['_debugLabel'] = f"{label} split at [{short_path(site[0])}]:{site[1]}-mnode"
         outputs = tuple(Node(inputs=[splitter], site=site, selectindex=i) for i in range(noutput))
+        # the suffix names the output the way legonn indexes it (selectindex, the tuple, SelectTable): 0-based,
+        # where nngraph's node.lua numbers from 1 as Lua does; a label is text, so a port comparing it fails loudly
         for i, node in enumerate(outputs):
-            node.annotations['_debugLabel'] = f"{label}-{i}"   # 0-based, as the outputs
+            node.annotations['_debugLabel'] = f"{label}-{i}"
         return outputs
 
     def annotate(self, annotations=None, **kwargs):
@@ -188,7 +190,7 @@ class Node:
 
 def make_node(module, *args):
     """What ``module(...)`` returns when given graph nodes or nothing (registered with
-    ``modules.module.register_graph_builders``)."""
+    ``modules.base.module.register_graph_builders``)."""
     if not args:
         inputs = []
     elif len(args) == 1:

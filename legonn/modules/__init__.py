@@ -1,8 +1,8 @@
 """legonn.modules: the Module base and every leaf module, one family per file."""
-from .discovery import import_family
-from .errors import input_error
-from .module import Module
-from .typed import registry
+from .base.discovery import import_family
+from .base.errors import input_error
+from .base.module import Module
+from .base.typed import registry
 
 MODULES = import_family(__name__, __path__)
 globals().update(MODULES)

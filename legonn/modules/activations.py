@@ -6,7 +6,7 @@ with the output and the gradOutput with the gradInput, saving two buffers.
 """
 from ..tensor import parallel
 from ..tensor.pointwise import sigmoid_into
-from .module import Module
+from .base.module import Module
 
 
 def _check_number(owner, name, x):
@@ -70,7 +70,7 @@ class _PassMask(Module):
     def updateGradInput(self, input, gradOutput):
         self.checkGradOutput(gradOutput, input)
         xp = input.xp
-        mask = self.maskLike('_passed', input)
+        mask = self.bufferLike('_passed', input, kind='Byte')
         if self.inplace:
             self.gradInput = gradOutput
             gi = gradOutput.array
@@ -116,7 +116,7 @@ class Threshold(_PassMask):
             # ReLU's case in one pass: max(x, th) is x above th and th (== v) elsewhere
             parallel.map_parts(lambda a, b: xp.maximum(a, self.threshold, out=b), x, out)
         else:
-            below = self.maskLike('_passed', input)
+            below = self.bufferLike('_passed', input, kind='Byte')
             xp.less_equal(x, self.threshold, out=below)
             if out is not x:
                 xp.copyto(out, x)

@@ -4,8 +4,8 @@ Every module takes any input shape and returns the input's shape (Torch7 doc/sim
 """
 import numbers
 
-from .elementwise import _Elementwise, check_float_tensor
-from .errors import input_error
+from .base.elementwise import _Elementwise, check_float_tensor
+from .base.errors import input_error
 
 
 class Abs(_Elementwise):

@@ -9,8 +9,8 @@ variance. In evaluate mode (``evaluate()``), and in training on a batch of
 one sample (as Torch7), the running estimates are used and left unchanged.
 """
 
-from .errors import check_hyper, input_error
-from .module import Module
+from .base.errors import check_hyper, input_error
+from .base.module import Module
 
 class BatchNormalization(Module):
     """``y = (x - mean) / sqrt(var + eps) * weight + bias`` per feature, on ``(batch, nOutput)``.

@@ -1,8 +1,8 @@
 """Bilinear: y_k = x1^T W_k x2 + b_k."""
-from .elementwise import check_float_tensor
-from .errors import input_error
-from .module import Module
-from .scaling import uniform_reset
+from .base.elementwise import check_float_tensor
+from .base.errors import input_error
+from .base.module import Module
+from .base.initialisation import uniform_reset
 
 
 class Bilinear(Module):

@@ -4,10 +4,10 @@ Each takes ``(inputSize,)`` or ``(batch, inputSize)`` and returns ``(outputSize,
 ``(batch, outputSize)``: one distance or similarity to each of ``outputSize`` learnt
 templates.
 """
-from .elementwise import check_float_tensor
-from .errors import input_error
-from .module import Module
-from .scaling import uniform_reset
+from .base.elementwise import check_float_tensor
+from .base.errors import input_error
+from .base.module import Module
+from .base.initialisation import uniform_reset
 
 
 def _check_sizes(name, inputSize, outputSize):

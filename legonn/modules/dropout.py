@@ -1,5 +1,5 @@
 """Dropout: zero each input element with probability p while training."""
-from .module import Module
+from .base.module import Module
 
 
 class Dropout(Module):

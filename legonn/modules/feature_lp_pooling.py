@@ -1,8 +1,8 @@
 """FeatureLPPooling: Lp pooling across the feature dimension (Torch7's nn.FeatureLPPooling)."""
 import numbers
 
-from .errors import input_error
-from .module import Module
+from .base.errors import input_error
+from .base.module import Module
 
 
 class FeatureLPPooling(Module):

@@ -1,6 +1,6 @@
 """Identity: output = input, gradInput = gradOutput (no copies)."""
 from ..tensor import Tensor
-from .module import Module
+from .base.module import Module
 
 
 class Identity(Module):

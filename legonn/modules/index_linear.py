@@ -2,10 +2,10 @@
 from ..tensor import Tensor, arange
 from ..tensor.backend import to_module
 from ..tensor.scatter_kernels import index_bounds, scatter_add
-from .elementwise import check_float_tensor
-from .errors import input_error
-from .module import Module
-from .scaling import uniform_reset
+from .base.elementwise import check_float_tensor
+from .base.errors import input_error
+from .base.module import Module
+from .base.initialisation import uniform_reset
 
 
 class IndexLinear(Module):
@@ -27,10 +27,13 @@ class IndexLinear(Module):
     |value| seen in training, its inverse, an update scale (1) and a learnt per-key
     offset; each value becomes ``value / max + offset`` (``sign(value) + offset`` when it
     exceeds the max, in evaluation) before the product with the key's last
-    ``outputSize`` columns. Training forwards raise the maxima with the whole batch
-    before normalising (Torch7 raises them entry by entry, so in the batch that first
-    raises a key's max its earlier entries can differ). The first three columns are
-    state and get no gradient. As in Torch7 there is no gradInput in this mode.
+    ``outputSize`` columns. As in THNN's IndexLinear.c, a training forward takes the
+    entries in order (sample by sample) and raises a key's max before normalising the
+    entry that exceeds it, so an entry is normalised by the max of what came before it
+    and itself, not by the batch's. The normalised values are kept
+    (``normalizedValues``) for the gradients of the next backward, as Torch7 does. The
+    first three columns are state and get no gradient. As in Torch7 there is no
+    gradInput in this mode.
     """
     input_dtypes = 'any'  # integer indices are part of its input
 
@@ -65,22 +68,23 @@ class IndexLinear(Module):
         return self
 
     def _normalized(self, rows, vals, update):
-        """Torch7's max-normalised values; with ``update`` (a training forward) the per-key maxima
-        first take in this batch's |values|."""
+        """Torch7's max-normalised values; with ``update`` (a training forward) each entry first
+        raises its key's max (column 0) and inverse (column 1), in the entries' order."""
         xp, w = self.weight.xp, self.weight.array
         magnitude = xp.abs(vals)
-        if update and rows.size:
-            order = xp.lexsort(xp.stack([magnitude, rows]))          # by key, then |value|
-            sorted_rows = rows[order]
-            last = xp.ones(rows.size, dtype=bool)
-            last[:-1] = sorted_rows[1:] != sorted_rows[:-1]           # each key's largest |value|
-            keys, batch_max = sorted_rows[last], magnitude[order][last]
-            grow = batch_max > w[keys, 0]
-            w[keys[grow], 0] = batch_max[grow]
-            w[keys[grow], 1] = 1 / batch_max[grow]
-            w[keys, 2] = 1
-        clamped = xp.where(magnitude > w[rows, 0], xp.sign(vals), vals * w[rows, 1])
-        return clamped + w[rows, 3]
+        if not update:
+            return xp.where(magnitude > w[rows, 0], xp.sign(vals), vals * w[rows, 1]) + w[rows, 3]
+        so_far, keys, batch_max = _running_max_per_key(xp, rows, magnitude)
+        running = xp.maximum(so_far, w[rows, 0])
+        raised = running > w[rows, 0]
+        # an entry at or after a raise of its key's max divides by the max so far, as IndexLinear.c's
+        # 1/absVal stored at the raise; the others use the stored inverse. None exceeds its running max.
+        inverse = xp.where(raised, 1 / xp.where(raised, running, 1), w[rows, 1])
+        grow = batch_max > w[keys, 0]
+        w[keys[grow], 0] = batch_max[grow]
+        w[keys[grow], 1] = 1 / batch_max[grow]
+        w[keys, 2] = 1
+        return vals * inverse + w[rows, 3]
 
     def _flat(self, input):
         """(rows of W, values, sample of each entry, batch size, layout) after checking everything."""
@@ -141,6 +145,7 @@ class IndexLinear(Module):
         n_out = self.bias.size(0)
         if self.normalize:
             vals = self._normalized(rows, vals, update=self.train)
+            self.bufferLike('normalizedValues', self.weight, vals.shape)[...] = vals
         out = self.bufferLike('output', self.weight, (n_out,) if layout == 'single' else (n, n_out)).reshape(-1, n_out)
         out[...] = self.bias.array
         scatter_add(out, samples, self.weight.array[rows, self.normalize:] * vals[:, None])
@@ -173,13 +178,40 @@ class IndexLinear(Module):
         if not nrm:
             scatter_add(self.gradWeight.array, rows, (scale * vals)[:, None] * go[samples])
         else:
-            # both parts are computed before either is added: accUpdateGradParameters adds into weight itself
+            # both parts are computed before either is added: accUpdateGradParameters adds into weight itself.
+            # The weights' part takes the values the forward normalised, as Torch7's normalizedValues: a
+            # training forward has moved the maxima since.
             w = self.weight.array
-            g_weights = (scale * self._normalized(rows, vals, update=False))[:, None] * go[samples]
+            g_weights = (scale * self.normalizedValues.array)[:, None] * go[samples]
             g_offset = scale * (go[samples] * w[rows, nrm:]).sum(axis=1)
             scatter_add(self.gradWeight.array[:, nrm:], rows, g_weights)
             scatter_add(self.gradWeight.array[:, nrm - 1], rows, g_offset)
         self.gradBias.array += scale * go.sum(axis=0)
 
+    def clearState(self):
+        return super().clearState('normalizedValues')
+
     def __repr__(self):
         return f"nn.IndexLinear({self.weight.size(0)} -> {self.bias.size(0)}{', normalize' if self.normalize else ''})"
+
+
+def _running_max_per_key(xp, rows, magnitude):
+    """For each entry, the largest ``magnitude`` among its key's entries up to and including it; and
+    the distinct keys with their largest ``magnitude``.
+
+    Entries are ordered by key (then position) and a doubling scan takes maxima within each key's run:
+    log2(n) whole-array steps that NumPy and CuPy both run.
+    """
+    n = rows.size
+    order = xp.lexsort(xp.stack([xp.arange(n), rows]))
+    key, scan = rows[order], magnitude[order]
+    shift = 1
+    while shift < n:
+        same = key[shift:] == key[:-shift]
+        scan[shift:] = xp.where(same, xp.maximum(scan[shift:], scan[:-shift]), scan[shift:])
+        shift *= 2
+    so_far = xp.empty_like(scan)
+    so_far[order] = scan
+    run_end = xp.ones(n, dtype=bool)
+    run_end[:-1] = key[1:] != key[:-1]
+    return so_far, key[run_end], scan[run_end]

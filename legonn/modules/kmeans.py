@@ -4,8 +4,8 @@ import numbers
 
 from ..tensor import Tensor, as_tensor
 from ..tensor.random import generator
-from .errors import input_error
-from .module import Module
+from .base.errors import input_error
+from .base.module import Module
 
 
 class Kmeans(Module):

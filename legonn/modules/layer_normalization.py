@@ -1,8 +1,8 @@
 """LayerNormalization (Ba, Kiros and Hinton, 2016), Torch7's formulation."""
 import math
 
-from .errors import check_hyper, input_error
-from .module import Module
+from .base.errors import check_hyper, input_error
+from .base.module import Module
 
 
 class LayerNormalization(Module):

@@ -1,7 +1,7 @@
 """LookupTable: embeddings, one learnt row of ``weight`` per index (0-based)."""
 from ..tensor.scatter_kernels import index_bounds, scatter_add
-from .errors import input_error
-from .module import Module
+from .base.errors import input_error
+from .base.module import Module
 
 
 class LookupTable(Module):

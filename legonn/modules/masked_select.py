@@ -1,7 +1,7 @@
 """MaskedSelect: the elements of a tensor where a mask is set, as one 1-D tensor."""
-from .errors import input_error
-from .module import Module
-from .table_buffers import check_table, check_tensor, describe
+from .base.errors import input_error
+from .base.module import Module
+from .base.table_buffers import check_table, check_tensor, describe
 
 
 class MaskedSelect(Module):
@@ -47,7 +47,7 @@ class MaskedSelect(Module):
         gi = self.bufferLike('_gradBuffer', x)
         gi[...] = 0
         gi[m] = gradOutput.array
-        self.maskLike('_gradMask', input[1])[...] = 0
+        self.bufferLike('_gradMask', input[1], kind='Byte')[...] = 0
         self.gradInput = [self._gradBuffer, self._gradMask]
         return self.gradInput
 

@@ -1,8 +1,8 @@
 """Maxout: the largest of several affine maps per output unit (Goodfellow et al., 2013)."""
-from .elementwise import check_float_tensor
-from .errors import input_error
-from .module import Module
-from .scaling import uniform_reset
+from .base.elementwise import check_float_tensor
+from .base.errors import input_error
+from .base.module import Module
+from .base.initialisation import uniform_reset
 
 
 class Maxout(Module):

@@ -2,9 +2,9 @@
 zeroing), constants, training noise and a size printer."""
 from ..tensor import as_tensor
 from ..tensor.scatter_kernels import index_bounds
-from .errors import input_error
-from .module import Module
-from .table_buffers import check_size, check_tensor, describe, view_buffer, zero_mirror
+from .base.errors import input_error
+from .base.module import Module
+from .base.table_buffers import check_size, check_tensor, describe, view_buffer, zero_mirror
 
 
 class OneHot(Module):

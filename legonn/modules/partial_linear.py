@@ -1,9 +1,9 @@
 """PartialLinear: a Linear layer restricted to a chosen subset of its outputs."""
 from ..tensor import arange, as_tensor
 from ..tensor.scatter_kernels import index_bounds, scatter_add
-from .elementwise import check_float_tensor
-from .errors import check_hyper, input_error
-from .module import Module
+from .base.elementwise import check_float_tensor
+from .base.errors import check_hyper, input_error
+from .base.module import Module
 
 
 class PartialLinear(Module):

@@ -1,6 +1,6 @@
 """PixelShuffle: sub-pixel rearrangement (Shi et al., 2016)."""
-from .errors import check_hyper, input_error
-from .module import Module
+from .base.errors import check_hyper, input_error
+from .base.module import Module
 
 
 class PixelShuffle(Module):

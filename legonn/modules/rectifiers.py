@@ -1,7 +1,7 @@
 """Rectifier family: ELU, LeakyReLU, PReLU, RReLU, ReLU6, CReLU (Torch7 doc/transfer.md)."""
-from .elementwise import _Elementwise, check_float_tensor
-from .errors import input_error
-from .module import Module
+from .base.elementwise import _Elementwise, check_float_tensor
+from .base.errors import input_error
+from .base.module import Module
 
 
 def _check_inplace(name, ip):

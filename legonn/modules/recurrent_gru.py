@@ -1,7 +1,7 @@
 """SeqGRU: a whole sequence through a GRU layer in one module (Element-Research rnn's nn.SeqGRU)."""
 from ..tensor.blas_kernels import addmm_into
 from ..tensor.recurrent_kernels import gru_backward_candidate, gru_backward_reset, gru_forward_step, sigmoid_
-from .recurrent_state import _SeqRecurrent
+from .base.recurrent import _SeqRecurrent
 
 
 class SeqGRU(_SeqRecurrent):

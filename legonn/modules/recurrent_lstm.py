@@ -1,7 +1,7 @@
 """SeqLSTM: a whole sequence through an LSTM layer in one module (Element-Research rnn's nn.SeqLSTM)."""
 from ..tensor.blas_kernels import addmm_into
 from ..tensor.recurrent_kernels import lstm_backward_through_time, lstm_forward_step
-from .recurrent_state import _SeqRecurrent
+from .base.recurrent import _SeqRecurrent
 
 
 class SeqLSTM(_SeqRecurrent):

@@ -7,10 +7,9 @@ input has nInputDims + 1 dimensions (a batch).
 """
 import math
 
-from .errors import input_error
-from .module import Module
-from .table_buffers import check_size, check_table, check_tensor, index_buffer, slot, trim
-from .table_structure import _batch_dim
+from .base.errors import input_error
+from .base.module import Module
+from .base.table_buffers import batch_dim, check_size, check_table, check_tensor, slot, trim
 
 
 def _reduced_size(sizes, d, squeeze):
@@ -28,7 +27,7 @@ class _AlongDimension(Module):
 
     def _dim(self, input):
         check_tensor(self, input, 'input')
-        return _batch_dim(self, self.dimension, input.dim(), self.nInputDims)
+        return batch_dim(self, self.dimension, input.dim(), self.nInputDims)
 
 
 class Sum(_AlongDimension):
@@ -86,7 +85,7 @@ class _Extremum(_AlongDimension):
         d = self._dim(input)
         xp = input.xp
         sizes = _reduced_size(input.size(), d, True)
-        idx = index_buffer(self, '_indices', input, sizes).array
+        idx = self.bufferLike('_indices', input, sizes, kind='Long')
         found = getattr(xp, self.pick)(input.array, axis=d)
         idx[...] = found.reshape(sizes)
         out = self.bufferLike('output', input, sizes)

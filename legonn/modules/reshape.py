@@ -1,7 +1,7 @@
 """View and Reshape: the same elements seen with other sizes (no copy when the strides allow)."""
 from ..tensor import Tensor
-from .errors import input_error
-from .module import Module
+from .base.errors import input_error
+from .base.module import Module
 
 
 def _sizes(owner, args):

@@ -1,9 +1,8 @@
 """Learnt scaling and shifting: Add, Mul, CMul, CAdd (Torch7 doc/simple.md)."""
-import math
-
-from .elementwise import check_float_tensor
-from .errors import input_error
-from .module import Module
+from .base.elementwise import check_float_tensor
+from .base.errors import input_error
+from .base.initialisation import uniform_reset
+from .base.module import Module
 
 
 def _sizes(name, args):
@@ -44,12 +43,6 @@ def reduce_to(arr, shape):
     return arr.sum(axis=axes, keepdims=True) if axes else arr
 
 
-def uniform_reset(stdv, fan, *params):
-    """Torch7's reset rule: each of ``params`` uniform in [-b, b], b = 1/sqrt(fan) by default and
-    sqrt(3) * stdv when a standard deviation is given (a uniform law of that deviation)."""
-    bound = stdv * math.sqrt(3) if stdv is not None else 1.0 / math.sqrt(fan)
-    for p in params:
-        p.uniform(-bound, bound)
 
 
 class Add(Module):

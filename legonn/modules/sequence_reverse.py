@@ -1,5 +1,5 @@
 """SeqReverseSequence: a sequence in reverse time order (Element-Research rnn's nn.SeqReverseSequence)."""
-from .module import Module
+from .base.module import Module
 
 
 class SeqReverseSequence(Module):

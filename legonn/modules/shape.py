@@ -3,9 +3,9 @@
 Dimensions and indices are 0-based; negative ones count from the end.
 """
 from ..tensor import tensor_class
-from .errors import input_error
-from .module import Module
-from .table_buffers import check_size, check_tensor, view_buffer
+from .base.errors import input_error
+from .base.module import Module
+from .base.table_buffers import check_size, check_tensor, view_buffer
 
 
 def _dim(module, dim, ndim, what='dimension'):

@@ -1,5 +1,5 @@
 """Shrinkage: SoftShrink and HardShrink (Torch7 doc/transfer.md)."""
-from .elementwise import _Elementwise
+from .base.elementwise import _Elementwise
 
 
 def _check_lambda(name, lam):

@@ -1,7 +1,7 @@
 """Smooth activations: SoftPlus, SoftSign, LogSigmoid, TanhShrink, SoftMin, GatedLinearUnit."""
-from .elementwise import _Elementwise, check_float_tensor
-from .errors import input_error
-from .module import Module
+from .base.elementwise import _Elementwise, check_float_tensor
+from .base.errors import input_error
+from .base.module import Module
 
 
 class SoftPlus(_Elementwise):

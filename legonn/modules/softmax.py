@@ -4,7 +4,7 @@ The normalised dimension follows Torch7: the only one of a 1-D input, the
 second of a 2-D (batch, features) input, the first of a 3-D (channels, h, w)
 input and the second of a 4-D (batch, channels, h, w) input.
 """
-from .module import Module
+from .base.module import Module
 
 _AXIS = {1: 0, 2: 1, 3: 0, 4: 1}
 

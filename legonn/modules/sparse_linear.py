@@ -1,9 +1,9 @@
 """SparseLinear: a Linear layer fed with sparse (index, value) input."""
 from ..tensor.scatter_kernels import scatter_add
-from .elementwise import check_float_tensor
-from .errors import input_error
-from .module import Module
-from .scaling import uniform_reset
+from .base.elementwise import check_float_tensor
+from .base.errors import input_error
+from .base.module import Module
+from .base.initialisation import uniform_reset
 
 
 class SparseLinear(Module):

@@ -7,9 +7,9 @@ import numpy as np
 
 from ..tensor import Tensor
 from ..tensor.scatter_kernels import scatter_add
-from .errors import check_hyper, input_error
-from .module import Module
-from .spatial_convolution import batched
+from .base.errors import check_hyper, input_error
+from .base.module import Module
+from .base.batching import batched
 
 
 def adaptive_bounds(size, out):
@@ -26,14 +26,14 @@ class _Adaptive2d(Module):
         self.W, self.H = W, H
 
     def _check(self, input, gradOutput=None):
-        x = batched(self, input)
+        x, _ = batched(self, input, (3, 4))
         if gradOutput is None:
             return x
         expected = tuple(input.size())[:-2] + (self.H, self.W)
         if not hasattr(gradOutput, 'size') or tuple(gradOutput.size()) != expected:
             raise input_error(self, f"gradOutput of size {expected}", tuple(getattr(gradOutput, 'size', tuple)()))
         self.checkSameType(gradOutput, input, 'gradOutput (the input\'s type)')
-        return x, batched(self, gradOutput, 'gradOutput')
+        return x, batched(self, gradOutput, (3, 4), 'gradOutput')[0]
 
     def _out(self, name, input, sizes):
         arr = self.bufferLike(name, input, sizes)

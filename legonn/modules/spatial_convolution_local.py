@@ -1,10 +1,11 @@
 """SpatialConvolutionLocal: a 2-D convolution whose kernel is different at every output position."""
 
 from ..tensor import conv_kernels as ck
-from .errors import check_hyper, input_error
-from .module import Module
-from .scaling import uniform_reset
-from .spatial_convolution import batched, geometry_text
+from .base.errors import check_hyper, input_error
+from .base.module import Module
+from .base.initialisation import uniform_reset
+from .base.batching import batched
+from .base.convolution import geometry_text
 
 
 class SpatialConvolutionLocal(Module):
@@ -48,7 +49,7 @@ class SpatialConvolutionLocal(Module):
         return (self.kH, self.kW), (self.dH, self.dW), (self.padH, self.padW), (1, 1)
 
     def _check(self, input, gradOutput=None):
-        x = batched(self, input)
+        x, _ = batched(self, input, (3, 4))
         self.checkSameType(input, self.weight)
         if x.shape[1:] != (self.nInputPlane, self.iH, self.iW):
             raise input_error(self, f"an input of {self.nInputPlane} planes of {self.iH}x{self.iW} (height x width)",
@@ -59,7 +60,7 @@ class SpatialConvolutionLocal(Module):
         expected = tuple(input.size())[:-3] + (self.nOutputPlane, self.oH, self.oW)
         if tuple(gradOutput.size()) != expected:
             raise input_error(self, f"gradOutput of size {expected}", tuple(gradOutput.size()))
-        return x, batched(self, gradOutput, 'gradOutput')
+        return x, batched(self, gradOutput, (3, 4), 'gradOutput')[0]
 
     def _columns(self, x):
         """(L, C*K, N) view of the windows: one matrix per output position."""

@@ -1,11 +1,10 @@
 """SpatialDepthWiseConvolution: each input plane convolved with its own ``depthwiseMultiplier`` kernels."""
 
-from .errors import check_hyper
-from ..tensor import conv_kernels as ck
-from .spatial_convolution import _Convolution2d, _KernelParameters, geometry_text
+from .base.errors import check_hyper
+from .base.convolution import Convolution2d, KernelParameters, geometry_text
 
 
-class SpatialDepthWiseConvolution(_KernelParameters, _Convolution2d):
+class SpatialDepthWiseConvolution(KernelParameters, Convolution2d):
     """Depthwise 2-D convolution (Torch7's version 2 arguments).
 
     ``SpatialDepthWiseConvolution(nInputPlane, depthwiseMultiplier, kW, kH, dW=1, dH=1, padW=0, padH=padW)``;
@@ -40,18 +39,18 @@ class SpatialDepthWiseConvolution(_KernelParameters, _Convolution2d):
         self.reset()
 
     # grouped layout: output plane i*M + m <- weight[m, i]
-    def _conv_weight(self):
+    def denseWeight(self):
         w = self.weight.array
         return w.swapaxes(0, 1).reshape(self.nOutputPlane, 1, self.kH, self.kW)
 
-    def _conv_bias(self):
+    def denseBias(self):
         return None if self.bias is None else self.bias.array.T.reshape(-1)
 
-    def _acc_conv_grads(self, grad_t, cols, scale):
+    def accDenseGradients(self, addDenseGradients, scale):
         xp = self.weight.xp
-        gw = xp.zeros((self.nOutputPlane, 1, self.kH, self.kW), dtype=grad_t.dtype)
-        gb = None if self.bias is None else xp.zeros(self.nOutputPlane, dtype=grad_t.dtype)
-        ck.conv_grad_params(grad_t, cols, gw, gb, scale, self.groups)
+        gw = xp.zeros((self.nOutputPlane, 1, self.kH, self.kW), dtype=self.weight.dtype)
+        gb = None if self.bias is None else xp.zeros(self.nOutputPlane, dtype=self.weight.dtype)
+        addDenseGradients(gw, gb, scale)
         self.gradWeight.array += gw.reshape(self.nInputPlane, self.depthwiseMultiplier, self.kH, self.kW).swapaxes(0, 1)
         if gb is not None:
             self.gradBias.array += gb.reshape(self.nInputPlane, self.depthwiseMultiplier).T

@@ -1,6 +1,6 @@
 """Dropout of whole feature maps: SpatialDropout (planes of images), VolumetricDropout (planes of volumes)."""
-from .errors import input_error
-from .module import Module
+from .base.errors import input_error
+from .base.module import Module
 
 
 class SpatialDropout(Module):

@@ -3,9 +3,9 @@ import numpy as np
 
 from ..tensor import Tensor
 from ..tensor.scatter_kernels import scatter_add
-from .errors import check_hyper, input_error
-from .module import Module
-from .spatial_convolution import batched
+from .base.errors import check_hyper, input_error
+from .base.module import Module
+from .base.batching import batched
 
 
 class SpatialFractionalMaxPooling(Module):
@@ -49,7 +49,7 @@ class SpatialFractionalMaxPooling(Module):
         return int(np.floor(h * self.ratioH)), int(np.floor(w * self.ratioW))
 
     def _check(self, input, gradOutput=None):
-        x = batched(self, input)
+        x, _ = batched(self, input, (3, 4))
         oh, ow = self._sizes(*x.shape[2:])
         if oh < 1 or ow < 1 or oh + self.poolSizeH - 1 >= x.shape[2] or ow + self.poolSizeW - 1 >= x.shape[3]:
             raise input_error(self, f"an input larger than output + pool - 1 in each dimension (output {ow}x{oh}, "
@@ -59,7 +59,7 @@ class SpatialFractionalMaxPooling(Module):
         expected = tuple(input.size())[:-2] + (oh, ow)
         if not hasattr(gradOutput, 'size') or tuple(gradOutput.size()) != expected:
             raise input_error(self, f"gradOutput of size {expected}", tuple(getattr(gradOutput, 'size', tuple)()))
-        return x, (oh, ow), batched(self, gradOutput, 'gradOutput')
+        return x, (oh, ow), batched(self, gradOutput, (3, 4), 'gradOutput')[0]
 
     def _starts(self, sample, size, out, pool):
         """Window starts (N, C, out) from samples (N, C), as THNN's generateIntervals."""

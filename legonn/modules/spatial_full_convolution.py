@@ -1,12 +1,15 @@
-"""SpatialFullConvolution: the transposed ("full", "deconvolution") 2-D convolution."""
+"""SpatialFullConvolution, the transposed ("full", "deconvolution") 2-D convolution, and
+SpatialFullConvolutionMap, the same along a connection table."""
 
 from ..tensor import conv_kernels as ck
-from .errors import check_hyper, input_error
-from .module import Module
-from .spatial_convolution import _KernelParameters, batched, geometry_text
+from .base.errors import check_hyper, input_error
+from .base.module import Module
+from .base.batching import batched
+from .base.connection_tables import MapParameters
+from .base.convolution import KernelParameters, geometry_text
 
 
-class SpatialFullConvolution(_KernelParameters, Module):
+class SpatialFullConvolution(KernelParameters, Module):
     """Adjoint of SpatialConvolution: each input pixel scatters a weighted kernel onto the output.
 
     ``SpatialFullConvolution(nInputPlane, nOutputPlane, kW, kH, dW=1, dH=1, padW=0, padH=0, adjW=0, adjH=0)``;
@@ -42,7 +45,7 @@ class SpatialFullConvolution(_KernelParameters, Module):
         return (self.dH, self.dW), (self.padH, self.padW), (1, 1), (self.adjH, self.adjW)
 
     def _check(self, input, gradOutput=None):
-        x = batched(self, input)
+        x, _ = batched(self, input, (3, 4))
         self.checkSameType(input, self.weight)
         if x.shape[1] != self.nInputPlane:
             raise input_error(self, f"an input with {self.nInputPlane} planes in dimension {input.dim() - 3}",
@@ -58,7 +61,7 @@ class SpatialFullConvolution(_KernelParameters, Module):
         expected = ((x.shape[0],) if input.dim() == 4 else ()) + (self.nOutputPlane,) + hw
         if tuple(gradOutput.size()) != expected:
             raise input_error(self, f"gradOutput of size {expected}", tuple(gradOutput.size()))
-        return x, hw, batched(self, gradOutput, 'gradOutput')
+        return x, hw, batched(self, gradOutput, (3, 4), 'gradOutput')[0]
 
     def updateOutput(self, input):
         x, hw = self._check(input)
@@ -94,3 +97,43 @@ class SpatialFullConvolution(_KernelParameters, Module):
         if self.adjW or self.adjH:
             s += f", {self.adjW},{self.adjH}"
         return s + (')' if self.bias is not None else ') without bias')
+
+
+class SpatialFullConvolutionMap(MapParameters, SpatialFullConvolution):
+    """Transposed (full) convolution along a connection table: oH = (H - 1) dH + kH.
+
+    ``SpatialFullConvolutionMap(connTable, kW, kH, dW=1, dH=1)``; parameters as SpatialConvolutionMap.
+    """
+
+    padW = padH = adjW = adjH = 0
+
+    def __init__(self, connTable, kW, kH, dW=1, dH=1):
+        Module.__init__(self)
+        self._init_map(connTable, kW, kH, dW, dH)
+
+    def updateOutput(self, input):
+        x, hw = self._check(input)
+        s, p, d, a = self._geometry()
+        out = self.bufferLike('output', input, tuple(input.size())[:-3] + (self.nOutputPlane,) + hw)
+        ck.conv_transpose_forward(x, self._dense(True), self.bias.array, s, p, d, a,
+                                  out=out if out.ndim == 4 else out[None])
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        x, hw, go = self._check(input, gradOutput)
+        s, p, d, _ = self._geometry()
+        gi = self.bufferLike('gradInput', input)
+        ck.conv_transpose_grad_input(go, self._dense(True), s, p, d, out=gi if gi.ndim == 4 else gi[None])
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        x, hw, go = self._check(input, gradOutput)
+        s, p, d, _ = self._geometry()
+        xp = input.xp
+        gcols = ck.im2col(go, (self.kH, self.kW), s, p, d)
+        gw = xp.zeros((self.nInputPlane, self.nOutputPlane, self.kH, self.kW), dtype=go.dtype)
+        ck.conv_transpose_grad_params(ck.channels_first(x), gcols, go, gw, self.gradBias.array, scale)
+        self.gradWeight.array += gw.reshape(-1, self.kH, self.kW)[self._pairs(True)]
+
+    def __repr__(self):
+        return self._map_text()

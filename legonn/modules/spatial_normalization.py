@@ -12,9 +12,9 @@ import numpy as np
 from ..tensor import as_tensor
 from ..tensor.backend import array_module, to_module
 from ..tensor.window_kernels import padded, scatter_windows, sliding_windows
-from .errors import check_hyper, input_error
-from .module import Module
-from .volumetric_convolution import batched
+from .base.errors import check_hyper, input_error
+from .base.module import Module
+from .base.batching import batched
 
 
 def _channel_window_sum(a, before, after):

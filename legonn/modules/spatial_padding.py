@@ -6,8 +6,8 @@ axis (``take`` with a source index per output position); the backward pass is
 the transpose of that gather, one small 0/1 matrix product per axis, so
 repeated sources (reflection, replication) sum their gradients.
 """
-from .errors import input_error
-from .module import Module
+from .base.errors import input_error
+from .base.module import Module
 
 
 class _Padding(Module):

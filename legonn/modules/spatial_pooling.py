@@ -1,39 +1,18 @@
-"""2-D pooling over planes: max (plain and dilated), average, Lp and trainable sub-sampling.
+"""2-D pooling over planes: max (plain and dilated), average, Lp and trainable sub-sampling, and
+SpatialMaxUnpooling, max pooling's partial inverse.
 
 Inputs are ``(C, H, W)`` or ``(N, C, H, W)``; outputs keep the planes. Output
 sizes follow Torch7: floor((H + 2 padH - kH) / dH) + 1, or ceil after
 ``:ceil()``; with padding, a last window starting past the padded input is dropped.
 """
 
-from ..tensor import Tensor, pool_kernels as pk, tensor_class
+from ..tensor import Tensor, pool_kernels as pk
 from ..tensor.backend import array_module
-from .errors import check_hyper, input_error
-from .module import Module
-from .scaling import uniform_reset
-from .spatial_convolution import batched
-
-
-def offset_type(ksize, input):
-    """Tensor type of max pooling's winning-offset buffer for ``input`` (``pool_kernels.offset_dtype``)."""
-    if input.is_cuda:
-        return 'legonn.CudaIntTensor'
-    return 'legonn.ByteTensor' if pk.offset_dtype(ksize).itemsize == 1 else 'legonn.IntTensor'
-
-
-class CeilMode:
-    """Torch7's ``:ceil()`` / ``:floor()`` rounding of pooled output sizes (floor by default)."""
-
-    ceil_mode = False
-
-    def ceil(self):
-        """Round output sizes up (a last window may run past the end of the input, never start past it)."""
-        self.ceil_mode = True
-        return self
-
-    def floor(self):
-        """Round output sizes down (the default)."""
-        self.ceil_mode = False
-        return self
+from .base.errors import check_hyper, input_error
+from .base.module import Module
+from .base.pooling import CeilMode, offset_kind
+from .base.initialisation import uniform_reset
+from .base.batching import batched
 
 
 class _Pooling2d(CeilMode, Module):
@@ -64,7 +43,7 @@ class _Pooling2d(CeilMode, Module):
                      for i, size in enumerate((h, w)))
 
     def _check(self, input, gradOutput=None):
-        x = batched(self, input)
+        x, _ = batched(self, input, (3, 4))
         self._check_planes(x, input)
         hw = self._output_hw(*x.shape[2:])
         if hw[0] < 1 or hw[1] < 1:
@@ -79,7 +58,7 @@ class _Pooling2d(CeilMode, Module):
             got = tuple(gradOutput.size()) if hasattr(gradOutput, 'size') else type(gradOutput).__name__
             raise input_error(self, f"gradOutput of size {expected}", got)
         self.checkSameType(gradOutput, input, 'gradOutput (the input\'s type)')
-        return x, hw, batched(self, gradOutput, 'gradOutput')
+        return x, hw, batched(self, gradOutput, (3, 4), 'gradOutput')[0]
 
     def _check_planes(self, x, input):
         pass
@@ -126,10 +105,7 @@ class SpatialMaxPooling(_Pooling2d):
     def updateOutput(self, input):
         x, hw = self._check(input)
         k, s, p, d = self._geometry()
-        kind = tensor_class(offset_type(k, input))
-        if type(self._argmax) is not kind:
-            self._argmax = kind()
-        argmax = self._argmax.resize(x.shape[:2] + hw).array
+        argmax = self.bufferLike('_argmax', input, x.shape[:2] + hw, kind=offset_kind(k, input))
         pk.max_pool_forward(x, k, s, p, d, hw, out=self._out('output', input, hw), argmax=argmax)
         self._input_hw = tuple(x.shape[2:])
         return self.output
@@ -317,3 +293,58 @@ class SpatialSubSampling(_Pooling2d):
 
     def __repr__(self):
         return f"nn.{type(self).__name__}({self.nInputPlane}, {self.kW}x{self.kH}, {self.dW},{self.dH})"
+
+
+class SpatialMaxUnpooling(Module):
+    """Puts each input value back where the paired pooling found its maximum; zeros elsewhere.
+
+    ``SpatialMaxUnpooling(poolingModule)`` with a SpatialMaxPooling (or
+    SpatialDilatedMaxPooling) that has run forward; input of the pooling's output
+    size, output of its input size: (C, H, W) or (N, C, H, W).
+    """
+
+    def __init__(self, poolingModule):
+        super().__init__()
+        if not isinstance(poolingModule, SpatialMaxPooling):
+            raise TypeError(f"SpatialMaxUnpooling: expected a SpatialMaxPooling module, got "
+                            f"{type(poolingModule).__name__}")
+        self.pooling = poolingModule
+
+    def _check(self, input, gradOutput=None):
+        x, _ = batched(self, input, (3, 4))
+        idx = self.pooling.indices
+        if idx is None:
+            raise input_error(self, f"its pooling module {self.pooling.shortName()} to have run forward first",
+                              "a pooling module with no indices")
+        if tuple(idx.size()) != tuple(input.size()):
+            raise input_error(self, f"an input of the pooling's output size {tuple(idx.size())}",
+                              f"{tuple(input.size())}")
+        sizes = tuple(input.size())[:-2] + self.pooling._input_hw
+        if gradOutput is not None:
+            if not hasattr(gradOutput, 'size') or tuple(gradOutput.size()) != sizes:
+                raise input_error(self, f"gradOutput of size {sizes}", tuple(getattr(gradOutput, 'size', tuple)()))
+            self.checkSameType(gradOutput, input, 'gradOutput (the input\'s type)')
+        return x, idx.array.reshape(x.shape), sizes
+
+    def _flat(self, x, idx):
+        xp = array_module(idx)
+        n, c = x.shape[:2]
+        h, w = self.pooling._input_hw
+        return (idx.reshape(n * c, -1) + (xp.arange(n * c) * (h * w))[:, None]).reshape(-1)
+
+    def updateOutput(self, input):
+        x, idx, sizes = self._check(input)
+        out = self.bufferLike('output', input, sizes)
+        out.fill(0)
+        # overlapping pooling windows can name one position twice: the last write wins, as in THNN
+        out.reshape(-1)[self._flat(x, idx)] = x.reshape(-1)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        x, idx, sizes = self._check(input, gradOutput)
+        gi = self.bufferLike('gradInput', input)
+        gi.reshape(-1)[...] = gradOutput.array.reshape(-1)[self._flat(x, idx)]
+        return self.gradInput
+
+    def __repr__(self):
+        return f"nn.{type(self).__name__} associated to {self.pooling!r}"

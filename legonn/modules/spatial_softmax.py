@@ -1,6 +1,6 @@
 """SoftMax and LogSoftMax across planes at every pixel: SpatialSoftMax, SpatialLogSoftMax."""
-from .errors import input_error
-from .module import Module
+from .base.errors import input_error
+from .base.module import Module
 
 
 def feature_axis(module, input):

@@ -2,8 +2,9 @@
 
 Inputs are ``(nPlanes, H, W)`` or ``(batch, nPlanes, H, W)``.
 """
-from .errors import check_hyper, input_error
-from .module import Module
+from ..tensor.interpolation_kernels import interpolation_matrix
+from .base.errors import check_hyper, input_error
+from .base.module import Module
 
 
 class SpatialUpSamplingNearest(Module):
@@ -39,18 +40,6 @@ class SpatialUpSamplingNearest(Module):
 
     def __repr__(self):
         return f"nn.SpatialUpSamplingNearest({self.scale_factor})"
-
-
-def interpolation_matrix(xp, n_in, n_out, dtype):
-    """(n_out, n_in) weights of Torch7's bilinear rule along one axis (corners aligned)."""
-    ratio = (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
-    pos = xp.arange(n_out, dtype=xp.float64) * ratio
-    low = xp.floor(pos).astype(xp.int64)
-    frac = pos - low
-    high = xp.minimum(low + 1, n_in - 1)
-    cols = xp.arange(n_in)[None, :]
-    m = (cols == low[:, None]) * (1 - frac)[:, None] + (cols == high[:, None]) * frac[:, None]
-    return m.astype(dtype)
 
 
 class SpatialUpSamplingBilinear(Module):

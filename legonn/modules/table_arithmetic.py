@@ -4,9 +4,9 @@ Input: a list of tensors of one size and type; output: one tensor of that
 size; gradInput: a list with one gradient per input tensor.
 """
 from ..tensor import Tensor
-from .module import Module
-from .errors import input_error
-from .table_buffers import check_size, check_table, check_tensors_alike, index_buffer, slot, trim, view_buffer
+from .base.module import Module
+from .base.errors import input_error
+from .base.table_buffers import check_size, check_table, check_tensors_alike, slot, trim, view_buffer
 
 
 class _ElementwiseTable(Module):
@@ -153,7 +153,8 @@ class _ExtremumTable(_ElementwiseTable):
         xp = self._check(input)
         out = self.bufferLike('output', input[0])
         out[...] = input[0].array
-        winner = index_buffer(self, '_winner', input[0], input[0].size()).zero().array
+        winner = self.bufferLike('_winner', input[0], kind='Long')
+        winner[...] = 0
         for i, x in enumerate(input[1:], 1):
             wins = getattr(xp, self.better)(x.array, out)
             xp.copyto(out, x.array, where=wins)

@@ -4,9 +4,9 @@ DotProduct, CosineDistance and PairwiseDistance take {a, b} with a and b of one
 size, (n,) or (batch, n), and output (1,) or (batch,). MixtureTable weighs
 experts by a gater.
 """
-from .errors import input_error
-from .module import Module
-from .table_buffers import check_size, check_table, check_tensor, check_tensors_alike, slot, slot_in, trim
+from .base.errors import input_error
+from .base.module import Module
+from .base.table_buffers import check_size, check_table, check_tensor, check_tensors_alike, slot, slot_in, trim
 
 
 class _PairMeasure(Module):

@@ -4,22 +4,10 @@ Dimensions and table indices are 0-based; negative ones count from the end.
 """
 from ..tensor import Tensor
 from ..tensor.scatter_kernels import index_bounds, scatter_add
-from .errors import input_error
-from .module import Module
-from .table_buffers import (check_size, check_table, check_tensor, copy_tree, describe, same_nesting, slot, trim,
+from .base.errors import input_error
+from .base.module import Module
+from .base.table_buffers import (check_size, batch_dim, check_table, check_tensor, copy_tree, describe, same_nesting, slot, trim,
                             zero_mirror)
-
-
-def _batch_dim(module, dimension, ndim, nInputDims):
-    """Torch7's rule: a non-negative ``dimension`` shifts by one when the input has nInputDims + 1 dims."""
-    if dimension < 0:
-        d = ndim + dimension
-    else:
-        d = dimension + 1 if nInputDims is not None and ndim == nInputDims + 1 else dimension
-    if not 0 <= d < ndim:
-        raise input_error(module, f"an input with dimension {dimension} (nInputDims={nInputDims})",
-                          f"a {ndim}-D input")
-    return d
 
 
 def _table_index(module, index, n, what='index'):
@@ -48,7 +36,7 @@ class JoinTable(Module):
     def _check(self, input):
         check_table(self, input)
         first = check_tensor(self, input[0], 'input[0]')
-        d = _batch_dim(self, self.dimension, first.dim(), self.nInputDims)
+        d = batch_dim(self, self.dimension, first.dim(), self.nInputDims)
         for i, t in enumerate(input[1:], 1):
             check_tensor(self, t, f'input[{i}]')
             same = t.dim() == first.dim() and all(a == b for k, (a, b) in enumerate(zip(t.size(), first.size()))
@@ -106,13 +94,13 @@ class SplitTable(Module):
 
     def updateOutput(self, input):
         check_tensor(self, input, 'input')
-        d = _batch_dim(self, self.dimension, input.dim(), self.nInputDims)
+        d = batch_dim(self, self.dimension, input.dim(), self.nInputDims)
         self.output = [input.select(d, i) for i in range(input.size(d))]
         return self.output
 
     def updateGradInput(self, input, gradOutput):
         check_tensor(self, input, 'input')
-        d = _batch_dim(self, self.dimension, input.dim(), self.nInputDims)
+        d = batch_dim(self, self.dimension, input.dim(), self.nInputDims)
         check_table(self, gradOutput, length=input.size(d), min_length=0, what='gradOutput')
         piece = input._size[:d] + input._size[d + 1:]
         for i, g in enumerate(gradOutput):

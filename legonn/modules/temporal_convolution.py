@@ -4,20 +4,12 @@ Inputs are ``(nFrames, inputFrameSize)`` or ``(batch, nFrames, inputFrameSize)``
 frames along the first non-batch axis as in Torch7.
 """
 
-from ..tensor.conv_kernels import conv_output_size
 from ..tensor.window_kernels import scatter_windows, sliding_windows
-from .errors import check_hyper, input_error
-from .module import Module
-from .scaling import uniform_reset
-from .volumetric_convolution import batched
-
-
-def frame_count(module, x, input, kW, dW, frame_axis):
-    """Output frames (nFrames - kW) // dW + 1; a path-naming error when the sequence is shorter than kW."""
-    n = x.shape[frame_axis]
-    if n < kW:
-        raise input_error(module, f"at least kW = {kW} frames", f"{n} (input of size {tuple(input.size())})")
-    return conv_output_size(n, kW, dW)
+from .base.errors import check_hyper, input_error
+from .base.module import Module
+from .base.initialisation import uniform_reset
+from .base.batching import batched
+from .base.convolution import frame_count
 
 
 class TemporalConvolution(Module):

@@ -8,12 +8,12 @@ import math
 
 from ..tensor import pool_kernels as pk
 from ..tensor.scatter_kernels import scatter_add_along
-from .errors import check_hyper, input_error
-from .module import Module
-from .scaling import uniform_reset
-from .temporal_convolution import frame_count
-from .volumetric_convolution import batched
-from .volumetric_pooling import index_tensor
+from .base.errors import check_hyper, input_error
+from .base.module import Module
+from .base.initialisation import uniform_reset
+from .base.batching import batched
+from .base.convolution import frame_count
+from .base.typed import kind_class
 
 
 class TemporalMaxPooling(Module):
@@ -30,7 +30,7 @@ class TemporalMaxPooling(Module):
         dW = kW if dW is None else dW
         check_hyper('TemporalMaxPooling', positive=dict(kW=kW, dW=dW))
         self.kW, self.dW = kW, dW
-        self.indices = index_tensor(self.output)
+        self.indices = kind_class(self.output, 'Long')()
 
     def _check(self, input):
         x, is_batch = batched(self, input, (2, 3))
@@ -45,7 +45,7 @@ class TemporalMaxPooling(Module):
         size = tuple(input.size())[:-2] + (n_out, x.shape[2])
         self.bufferLike('output', input, size)[...] = out.transpose(0, 2, 1).reshape(size)
         if self.indices.is_cuda != input.is_cuda:
-            self.indices = index_tensor(input)
+            self.indices = kind_class(input, 'Long')()
         self.indices.resize(size).array[...] = argmax.transpose(0, 2, 1).reshape(size)
         return self.output
 
@@ -148,7 +148,7 @@ class TemporalDynamicKMaxPooling(Module):
         if not isinstance(factor, (int, float)) or isinstance(factor, bool) or factor < 0:
             raise ValueError(f"TemporalDynamicKMaxPooling: factor must be a non-negative number, got {factor!r}")
         self.minK, self.factor = minK, factor
-        self.indices = index_tensor(self.output)
+        self.indices = kind_class(self.output, 'Long')()
 
     def _check(self, input):
         x, is_batch = batched(self, input, (2, 3))
@@ -167,7 +167,7 @@ class TemporalDynamicKMaxPooling(Module):
         size = tuple(input.size())[:-2] + (k, x.shape[2])
         self.bufferLike('output', input, size)[...] = xp.take_along_axis(x, top, 1).reshape(size)
         if self.indices.is_cuda != input.is_cuda:
-            self.indices = index_tensor(input)
+            self.indices = kind_class(input, 'Long')()
         self.indices.resize(size).array[...] = top.reshape(size)
         return self.output
 

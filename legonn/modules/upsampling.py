@@ -1,7 +1,7 @@
 """UpSampling: nearest or (bi/tri)linear up-sampling of batched images and volumes (Torch7's nn.UpSampling)."""
-from .errors import check_hyper, input_error
-from .module import Module
-from .spatial_upsampling import interpolation_matrix
+from .base.errors import check_hyper, input_error
+from .base.module import Module
+from ..tensor.interpolation_kernels import interpolation_matrix
 
 LINEAR_MODES = ('linear', 'bilinear', 'trilinear')
 

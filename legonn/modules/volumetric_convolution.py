@@ -8,17 +8,12 @@ Torch7. The arithmetic is ``conv_kernels``' N-D im2col and one GEMM per call.
 import math
 
 from ..tensor import conv_kernels as ck
-from .errors import check_hyper, input_error
-from .module import Module
-from .scaling import uniform_reset
+from .base.batching import batched
+from .base.errors import check_hyper, input_error
+from .base.module import Module
+from .base.initialisation import uniform_reset
 
 
-def batched(module, input, ranks):
-    """``input``'s array with a leading batch axis (a view), and whether the input had one."""
-    module.checkTensor(input, ranks)
-    x = input.array
-    is_batch = input.dim() == ranks[-1]
-    return (x if is_batch else x[None]), is_batch
 
 
 class _Volumetric(Module):

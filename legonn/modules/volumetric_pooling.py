@@ -10,18 +10,13 @@ flat index is what unpooling needs and what PyTorch settled on).
 """
 import math
 
-from ..tensor import tensor_class
 from ..tensor import pool_kernels as pk
 from ..tensor.scatter_kernels import scatter_add_along
-from .errors import check_hyper, input_error
-from .module import Module
-from .spatial_pooling import CeilMode, offset_type
-from .volumetric_convolution import batched
-
-
-def index_tensor(reference):
-    """An empty int64 tensor on ``reference``'s device, for pooling indices."""
-    return tensor_class('legonn.CudaLongTensor' if reference.is_cuda else 'legonn.LongTensor')()
+from .base.errors import check_hyper, input_error
+from .base.module import Module
+from .base.typed import kind_class
+from .base.pooling import CeilMode, offset_kind
+from .base.batching import batched
 
 
 class _VolumetricPoolingBase(CeilMode, Module):
@@ -78,18 +73,18 @@ class VolumetricMaxPooling(_VolumetricPoolingBase):
 
     def __init__(self, kT, kW, kH, dT=None, dW=None, dH=None, padT=0, padW=0, padH=0):
         super().__init__(kT, kW, kH, dT, dW, dH, padT, padW, padH)
-        self.indices = index_tensor(self.output)
+        self.indices = kind_class(self.output, 'Long')()
 
     def updateOutput(self, input):
         x, is_batch, counts = self._check(input)
         k, s, p, d = self._geometry
         out_size = tuple(input.size())[:-3] + counts
         out = self.bufferLike('output', input, out_size).reshape(x.shape[:2] + counts)
-        argmax = self.bufferLike('_argmax', tensor_class(offset_type(k, input))(), x.shape[:2] + counts)
+        argmax = self.bufferLike('_argmax', input, x.shape[:2] + counts, kind=offset_kind(k, input))
         pk.max_pool_forward(x, k, s, p, d, counts, out=out, argmax=argmax)
         self.itime, self.iheight, self.iwidth = x.shape[2:]
         if self.indices.is_cuda != input.is_cuda:
-            self.indices = index_tensor(input)
+            self.indices = kind_class(input, 'Long')()
         self.indices.resize(out_size).array[...] = pk.max_pool_indices(argmax, x.shape[2:], k, s, p, d).reshape(
             out_size)
         return self.output
@@ -125,7 +120,7 @@ class VolumetricDilatedMaxPooling(VolumetricMaxPooling):
                  dilationT=1, dilationW=1, dilationH=1):
         _VolumetricPoolingBase.__init__(self, kT, kW, kH, dT, dW, dH, padT, padW, padH,
                                         dilationT, dilationW, dilationH)
-        self.indices = index_tensor(self.output)
+        self.indices = kind_class(self.output, 'Long')()
 
     def __repr__(self):
         return self._describe() + f", {self.dilationT},{self.dilationW},{self.dilationH})"
@@ -247,7 +242,7 @@ class VolumetricFractionalMaxPooling(Module):
             self.ratioT, self.ratioW, self.ratioH = arg1, arg2, arg3
         self.newRandomPool = False
         self.randomSamples = None
-        self.indices = index_tensor(self.output)
+        self.indices = kind_class(self.output, 'Long')()
 
     def fixPoolingRegions(self, val=True):
         """With True, keep the current random samples (pooling regions) for later calls."""
@@ -308,7 +303,7 @@ class VolumetricFractionalMaxPooling(Module):
         size = tuple(input.size())[:-3] + out
         self.bufferLike('output', input, size)[...] = xp.take_along_axis(vals, arg, -1).reshape(size)
         if self.indices.is_cuda != input.is_cuda:
-            self.indices = index_tensor(input)
+            self.indices = kind_class(input, 'Long')()
         self.indices.resize(size).array[...] = xp.take_along_axis(flat, arg, -1).reshape(size)
         return self.output
 

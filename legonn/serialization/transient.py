@@ -61,7 +61,7 @@ def _restore(obj, snap):
 @contextlib.contextmanager
 def cleared(root):
     """Within the block, every module/criterion under ``root`` is in its ``clearState()`` state."""
-    from ..modules.typed import Typed
+    from ..modules.base.typed import Typed
     objects = _reachable(root)
     snapshots = [(obj, _snapshot(obj)) for obj in objects]
     try:

@@ -17,7 +17,12 @@ is 2-D-spatial (``LEGONN_GENERIC_KERNELS=1`` turns them off).
 ``groups`` splits channels as PyTorch's grouped convolution does: output
 channel ``o`` sees input channels of group ``o // (Cout / groups)``; the
 weight is ``(Cout, C / groups, *kernel)``.
+
+A module runs its convolution through a ``ConvPlan`` (``conv_plan``): the
+geometry, output size, column layout and buffer shapes for one input shape,
+worked out once and shared by the forward and both gradient calls.
 """
+import functools
 import itertools
 import math
 
@@ -370,3 +375,87 @@ def conv_transpose_grad_params(x_t, gcols, grad_out, grad_weight, grad_bias, sca
         if scale != 1:
             gb *= scale
         grad_bias += gb
+
+
+def batch_last_pays(xp, batch, groups, column_rows, planes_out):
+    """Whether the batch-innermost columns ``(C, *kernel, *out, N)`` beat the channels-first ones here.
+
+    They make the window copy contiguous but the output transpose strided, so they pay
+    only on the CPU, for one group and a batch, when the columns (``column_rows`` =
+    C * prod(kernel)) outweigh the output (``planes_out`` rows) several times: LeNet's
+    second convolution (500 vs 50), not its first (25 vs 20).
+    """
+    return xp.__name__ == 'numpy' and groups == 1 and batch > 1 and column_rows >= 4 * planes_out
+
+
+class ConvPlan:
+    """How a convolution runs on inputs of one shape, worked out once (get it from ``conv_plan``).
+
+    Fields: ``input_shape`` (N, C, *S), ``planes_out``, ``kernel``, ``stride``, ``pad``,
+    ``dilation`` (per spatial axis), ``groups``; ``out_size`` (windows per axis, may be
+    <= 0 for an input smaller than the kernel); ``batch_last`` (the column layout, below);
+    the shapes of the buffers a module keeps: ``columns_shape`` (C * prod(kernel), N * L)
+    for the input's columns and the column gradients, ``gemm_shape`` (Cout, N * L) for the
+    forward product and the transposed gradOutput, ``sums_shape`` for ``conv_grad_input``'s
+    padded sums. L = prod(out_size).
+
+    Layout: the columns are ``(C, *kernel, N, *out)`` (channels-first, every backend) or,
+    when ``batch_last``, ``(C, *kernel, *out, N)``; the transposed gradOutput follows the
+    same order, so the weight-gradient GEMM pairs matching columns either way.
+    """
+
+    def __init__(self, xp, input_shape, planes_out, kernel, stride, pad, dilation, groups, allow_batch_last):
+        self.input_shape, self.planes_out, self.groups = tuple(input_shape), planes_out, groups
+        self.kernel, self.stride, self.pad, self.dilation = tuple(kernel), tuple(stride), tuple(pad), tuple(dilation)
+        n, c, spatial = input_shape[0], input_shape[1], input_shape[2:]
+        self.out_size = tuple(conv_output_size(*axis) for axis in zip(spatial, kernel, stride, pad, dilation))
+        rows, length = c * math.prod(kernel), n * math.prod(self.out_size)
+        self.batch_last = allow_batch_last and batch_last_pays(xp, n, groups, rows, planes_out)
+        self.columns_shape = (rows, length)
+        self.gemm_shape = (planes_out, length)
+        self.sums_shape = (n * c * math.prod(s + 2 * p for s, p in zip(spatial, pad)),)
+        self._columns_view = (c,) + self.kernel + ((*self.out_size, n) if self.batch_last else (n, *self.out_size))
+
+    def columns(self, x, cols):
+        """Fill ``cols`` (``columns_shape``) with the windows of ``x`` (N, C, *S) in this plan's layout."""
+        copy = im2col_batch_last if self.batch_last else im2col
+        copy(x, self.kernel, self.stride, self.pad, self.dilation, out=cols.reshape(self._columns_view))
+        return cols
+
+    def forward(self, x, weight, bias, cols, gemm, out):
+        """``out`` (N, Cout, *out) = ``x`` correlated with ``weight`` (Cout, C / groups, *kernel) plus ``bias``
+        (Cout,) or None; ``cols`` keeps the columns for ``accumulate_gradients``, ``gemm`` is scratch."""
+        self.columns(x, cols)
+        _grouped_matmul(weight.reshape(self.planes_out, -1), cols, self.groups, out=gemm)
+        if not self.batch_last:
+            return batch_first(gemm, x.shape[0], out, bias)
+        # BLAS moves the batch to the front (several times faster than NumPy's strided copy), then the bias
+        batch_first_of(gemm.reshape((self.planes_out,) + self.out_size + (x.shape[0],)), out)
+        return out if bias is None else add_planes(out, bias)
+
+    def grad_output_t(self, grad_out, out):
+        """``grad_out`` (N, Cout, *out) written into ``out`` (``gemm_shape``) in this plan's column order."""
+        if self.batch_last:
+            batch_last(grad_out, out.reshape(grad_out.shape[1:] + grad_out.shape[:1]))
+        else:
+            channels_first(grad_out, out)
+        return out
+
+    def grad_input(self, grad_out, weight, out, grad_t, gcols, sums):
+        """d loss / d input into ``out`` (N, C, *S). ``gcols`` (``columns_shape``) and ``sums`` (``sums_shape``)
+        are scratch (``conv_grad_input``); when ``batch_last``, ``grad_t`` (``gemm_shape``) is left holding
+        ``grad_output_t(grad_out)``, which a caller may reuse for ``accumulate_gradients``."""
+        transposed = self.grad_output_t(grad_out, grad_t) if self.batch_last else None
+        return conv_grad_input(grad_out, weight, self.input_shape, self.stride, self.pad, self.dilation, self.groups,
+                               out=out, grad_t=transposed, gcols=gcols, acc=sums)
+
+    def accumulate_gradients(self, grad_t, cols, grad_weight, grad_bias, scale=1):
+        """Add ``scale`` * d loss / d weight (and bias, unless None) into ``grad_weight``, ``grad_bias``, from
+        the transposed gradOutput ``grad_t`` (``grad_output_t``) and the forward's columns ``cols``."""
+        conv_grad_params(grad_t, cols, grad_weight, grad_bias, scale, self.groups)
+
+
+@functools.lru_cache(maxsize=256)
+def conv_plan(xp, input_shape, planes_out, kernel, stride, pad, dilation, groups=1, allow_batch_last=True):
+    """The ``ConvPlan`` of these arguments (tuples of ints; ``xp`` the inputs' array module), built once."""
+    return ConvPlan(xp, input_shape, planes_out, kernel, stride, pad, dilation, groups, allow_batch_last)

@@ -143,6 +143,57 @@ def test_normalize_training_forward_tracks_maxima(form):
     np.testing.assert_allclose(out, ref[0] if form == 'single' else ref, rtol=1e-13)
 
 
+def _torch7_normalized_forward(weight, bias, keys, vals):
+    """IndexLinear.c updateOutput with maxNormalize in training, entry by entry as its loops run: each
+    entry raises its key's max (and stores 1/|value|) before it is normalised. Returns the output and
+    the normalised values; ``weight`` is updated in place. Arithmetic stays in the arrays' dtype."""
+    out, normalized = [], []
+    for sample_keys, sample_vals in zip(keys, vals):
+        row = bias.copy()
+        for key, value in zip(sample_keys, sample_vals):
+            magnitude = abs(value)
+            if magnitude > weight[key, 0]:
+                weight[key, 0], weight[key, 1] = magnitude, 1 / magnitude
+            weight[key, 2] = 1
+            n = (np.sign(value) if magnitude > weight[key, 0] else value * weight[key, 1]) + weight[key, 3]
+            normalized.append(n)
+            row += n * weight[key, 4:]
+        out.append(row)
+    return np.stack(out), np.array(normalized)
+
+
+@pytest.mark.parametrize('dtype', ['float', 'double'])
+@pytest.mark.parametrize('form', ['list', 'flat'])
+def test_normalize_raises_maxima_entry_by_entry_as_torch7(form, dtype):
+    """A key met several times in one batch: each entry is normalised by the largest |value| of its key
+    so far (earlier batches and the entries before it), as IndexLinear.c's loop does; key 2's 1.5 after
+    its -2.0 is 0.75, not 1.5 / 4 (the batch's max). The gradients use those same normalised values."""
+    m = getattr(_normalized_module(), dtype)()
+    real = m.weight.numpy().dtype.type
+    m.forward([lg.LongTensor([2]), lg.Tensor([1.0]).type(m.weight.type())])   # key 2's max is 1 already
+    keys, vals = [[2, 2, 5, 2], [5, 2, 0]], [[0.5, -2.0, 1.0, 1.5], [3.0, -4.0, 0.25]]
+    x = ([[lg.LongTensor(k) for k in keys], [lg.Tensor(v).type(m.weight.type()) for v in vals]]
+         if form == 'list' else
+         [lg.LongTensor(sum(keys, [])), lg.Tensor(sum(vals, [])).type(m.weight.type()), lg.LongTensor([4, 3])])
+    weight = m.weight.numpy().copy()
+    expected, normalized = _torch7_normalized_forward(weight, m.bias.numpy(), keys,
+                                                      [np.array(v, dtype=real) for v in vals])
+    out = m.forward(x)
+    np.testing.assert_array_equal(m.normalizedValues.numpy(), normalized)
+    np.testing.assert_array_equal(m.weight.numpy(), weight)
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-6 if dtype == 'float' else 1e-13)
+    assert m.normalizedValues.numpy()[3] - weight[2, 3] == real(0.75)
+
+    go = np.random.RandomState(6).randn(2, 3).astype(real)
+    m.zeroGradParameters()
+    m.backward(x, lg.from_numpy(go))
+    grad = np.zeros_like(weight)
+    for e, (key, sample) in enumerate(zip(sum(keys, []), [0] * 4 + [1] * 3)):
+        grad[key, 4:] += normalized[e] * go[sample]
+        grad[key, 3] += go[sample] @ weight[key, 4:]
+    np.testing.assert_allclose(m.gradWeight.numpy(), grad, rtol=1e-5 if dtype == 'float' else 1e-13, atol=1e-6)
+
+
 def test_normalize_evaluation_clamps_and_keeps_maxima():
     """IndexLinear.c: out of training the maxima stay; a value beyond its key's max counts as its sign."""
     m = _normalized_module()
@@ -222,3 +273,16 @@ def test_normalize_gpu_matches_cpu():
     m.backward(x, go)
     gpu.backward(xg, go.cuda())
     np.testing.assert_allclose(gpu.gradWeight.cpu().numpy(), m.gradWeight.numpy(), rtol=1e-12)
+
+
+@pytest.mark.gpu
+def test_normalize_repeated_keys_gpu_matches_cpu():
+    """The per-key running maxima (a scan over entries sorted by key) give the same on CuPy."""
+    m = _normalized_module()
+    gpu = m.clone().cuda()
+    x = [lg.LongTensor([2, 2, 5, 2, 5, 2, 0]), lg.DoubleTensor([0.5, -2.0, 1.0, 1.5, 3.0, -4.0, 0.25]),
+         lg.LongTensor([4, 3])]
+    out = gpu.forward([x[0].cuda(), x[1].cuda(), x[2]])
+    np.testing.assert_allclose(out.cpu().numpy(), m.forward(x).numpy(), rtol=1e-12)
+    np.testing.assert_array_equal(gpu.normalizedValues.cpu().numpy(), m.normalizedValues.numpy())
+    np.testing.assert_array_equal(gpu.weight.cpu().numpy(), m.weight.numpy())

@@ -4,6 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
+from legonn.tensor import conv_kernels as ck
 from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
 
 tables = nn.SpatialConvolutionMap.tables
@@ -219,3 +220,84 @@ def test_failed_backward_changes_nothing():
     with pytest.raises(ValueError, match='gradOutput of size'):
         m.backward(x, lg.randn(1, 2, 3, 3))
     assert float(m.gradWeight.abs().sum()) == 0
+
+
+# --- the engine's plan and its two column layouts ---------------------------------------------------------
+def test_plan_geometry_and_buffer_shapes_are_worked_out_once_per_input_shape():
+    args = (np, (3, 4, 9, 7), 5, (3, 2), (2, 1), (1, 0), (1, 2), 1, True)
+    plan = ck.conv_plan(*args)
+    assert ck.conv_plan(*args) is plan
+    assert plan.out_size == ((9 + 2 - 3) // 2 + 1, (7 - 2 * 1 - 1) // 1 + 1) == (5, 5)
+    assert plan.columns_shape == (4 * 3 * 2, 3 * 25) and plan.gemm_shape == (5, 3 * 25)
+    assert plan.sums_shape == (3 * 4 * 11 * 7,)
+    assert plan.batch_last   # 24 column rows >= 4 * 5 output planes, a batch of 3, NumPy
+    assert not ck.conv_plan(*args[:-1], False).batch_last
+
+
+@pytest.mark.parametrize('planes_in, planes_out, batch, groups, allowed, expected', [
+    (20, 50, 64, 1, True, True),      # LeNet's second convolution: 500 column rows vs 50 output planes
+    (1, 20, 64, 1, True, False),      # its first: 25 vs 20, the strided output transpose costs more
+    (20, 50, 1, 1, True, False),      # a single sample has no batch to put innermost
+    (20, 20, 64, 20, True, False),    # grouped
+    (20, 50, 64, 1, False, False),    # not allowed by the module (batch_last_columns = False)
+])
+def test_batch_last_layout_is_the_declared_flag_and_the_numeric_condition(planes_in, planes_out, batch, groups,
+                                                                          allowed, expected):
+    plan = ck.conv_plan(np, (batch, planes_in, 12, 12), planes_out, (5, 5), (1, 1), (0, 0), (1, 1), groups, allowed)
+    assert plan.batch_last is expected
+
+
+def ref_conv_grads(x, w, go, stride, pad, dil):
+    """d loss / d (x, w, b) of ``ref_conv`` for gradOutput ``go``, one kernel offset at a time."""
+    xp = np.pad(x, ((0, 0), (0, 0), (pad[0], pad[0]), (pad[1], pad[1])))
+    gx, gw = np.zeros_like(xp), np.zeros_like(w)
+    oh, ow = go.shape[2:]
+    for a in range(w.shape[2]):
+        for e in range(w.shape[3]):
+            rows = slice(a * dil[0], a * dil[0] + stride[0] * (oh - 1) + 1, stride[0])
+            cols = slice(e * dil[1], e * dil[1] + stride[1] * (ow - 1) + 1, stride[1])
+            gw[:, :, a, e] = np.einsum('noij,ncij->oc', go, xp[:, :, rows, cols])
+            gx[:, :, rows, cols] += np.einsum('noij,oc->ncij', go, w[:, :, a, e])
+    return gx[:, :, pad[0]:pad[0] + x.shape[2], pad[1]:pad[1] + x.shape[3]], gw, go.sum(axis=(0, 2, 3))
+
+
+@pytest.mark.parametrize('batch_last', [True, False])
+def test_both_column_layouts_give_the_reference_output_and_gradients(batch_last):
+    stride, pad, dil = (2, 1), (1, 2), (1, 2)
+    m = nn.SpatialDilatedConvolution(4, 3, 2, 3, stride[1], stride[0], pad[1], pad[0], dil[1], dil[0]).double()
+    m.batch_last_columns = batch_last
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 4, 7, 6))
+    y = m.forward(double(x)).numpy()
+    assert m._plan(x).batch_last is batch_last   # 4*3*2 = 24 column rows >= 4 * 3 output planes
+    w = m.weight.numpy().copy()
+    np.testing.assert_allclose(y, ref_conv(x, w, m.bias.numpy(), stride, pad, dil), atol=1e-12)
+    go = rng.standard_normal(y.shape)
+    m.zeroGradParameters()
+    gi = m.backward(double(x), double(go), 0.5).numpy()
+    gx, gw, gb = ref_conv_grads(x, w, go, stride, pad, dil)
+    np.testing.assert_allclose(gi, gx, atol=1e-12)
+    np.testing.assert_allclose(m.gradWeight.numpy(), 0.5 * gw, atol=1e-12)
+    np.testing.assert_allclose(m.gradBias.numpy(), 0.5 * gb, atol=1e-12)
+    # without a forward on this shape, accGradParameters builds the columns itself
+    m.clearState()
+    m.zeroGradParameters()
+    m.accGradParameters(double(x), double(go))
+    np.testing.assert_allclose(m.gradWeight.numpy(), gw, atol=1e-12)
+
+
+def test_backward_transposes_grad_output_once_and_separate_calls_see_a_changed_grad_output():
+    m = nn.SpatialConvolution(4, 3, 2, 3).double()   # a batch-last plan: 24 column rows >= 4 * 3 planes
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((3, 4, 6, 5))
+    y = m.forward(double(x)).numpy()
+    go1, go2 = rng.standard_normal(y.shape), rng.standard_normal(y.shape)
+    w = m.weight.numpy().copy()
+    m.zeroGradParameters()
+    m.backward(double(x), double(go1))
+    assert '_transposedGradOutput' not in m.__dict__   # the sharing lasts one backward
+    np.testing.assert_allclose(m.gradWeight.numpy(), ref_conv_grads(x, w, go1, (1, 1), (0, 0), (1, 1))[1], atol=1e-12)
+    m.zeroGradParameters()
+    m.updateGradInput(double(x), double(go1))
+    m.accGradParameters(double(x), double(go2))
+    np.testing.assert_allclose(m.gradWeight.numpy(), ref_conv_grads(x, w, go2, (1, 1), (0, 0), (1, 1))[1], atol=1e-12)

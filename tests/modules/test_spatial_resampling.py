@@ -4,7 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from legonn.modules.module import Module
+from legonn.modules.base.module import Module
 from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
 
 

@@ -3,6 +3,7 @@ from hypothesis import strategies as st
 
 from legonn.serialization.decode import device_type_name
 from legonn.tensor import TENSOR_CLASSES, Tensor
+from legonn.tensor.types import device_twin
 
 KINDS = ('rank', 'size', 'dtype', 'empty', 'nan', 'noncontiguous', 'device')
 
@@ -44,6 +45,18 @@ def fake_cuda(t):
     return f
 
 
+def other_device(t):
+    """``t`` on the other side: a CPU tensor as a (fake) CUDA one, a CUDA tensor copied to the CPU."""
+    return t.cpu() if t.is_cuda else fake_cuda(t)
+
+
+def moved_to_gpu(tree):
+    """``tree`` with every tensor copied to the GPU (``LEGONN_SWEEP_DEVICE=cuda``)."""
+    if isinstance(tree, (list, tuple)):
+        return [moved_to_gpu(v) for v in tree]
+    return tree.cuda() if isinstance(tree, Tensor) else tree
+
+
 def noncontiguous(t):
     """The same values in a strided (every other element of a wider buffer) view."""
     if t.dim() == 0 or t.nElement() == 0:
@@ -79,9 +92,11 @@ def perturbed(draw, kind, x):
         new[d] = draw(st.sampled_from([s for s in (1, 2, 3, 5, 7) if s != sizes[d]]))
         return f"{where} of size {tuple(new)} instead of {tuple(sizes)}", replace_leaf(x, i, lambda t: fresh(t, new))
     if kind == 'dtype':
-        target = draw(st.sampled_from([s for s in ('DoubleTensor', 'HalfTensor', 'IntTensor', 'LongTensor',
-                                                   'ByteTensor', 'FloatTensor') if 'legonn.' + s != leaf.type()]))
-        return f"{where} as a {target} (was {leaf.type()})", replace_leaf(x, i, lambda t: t.type('legonn.' + target))
+        # the other element types on the leaf's own device
+        others = [device_twin('legonn.' + s, leaf.is_cuda) for s in ('DoubleTensor', 'HalfTensor', 'IntTensor',
+                                                                     'LongTensor', 'ByteTensor', 'FloatTensor')]
+        target = draw(st.sampled_from([s for s in others if s != leaf.type()]))
+        return f"{where} as a {target} (was {leaf.type()})", replace_leaf(x, i, lambda t: t.type(target))
     if kind == 'empty':
         if not sizes:
             return 'unchanged (0-d)', x
@@ -101,5 +116,7 @@ def perturbed(draw, kind, x):
     if kind == 'noncontiguous':
         return f"{where} as a non-contiguous view", replace_leaf(x, i, noncontiguous)
     if kind == 'device':
-        return f"{where} on the GPU (CudaTensor type) while the rest is on the CPU", replace_leaf(x, i, fake_cuda)
+        what = 'on the CPU while the rest is on the GPU' if leaf.is_cuda else \
+            'on the GPU (CudaTensor type) while the rest is on the CPU'
+        return f"{where} {what}", replace_leaf(x, i, other_device)
     raise AssertionError(kind)

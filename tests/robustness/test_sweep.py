@@ -3,7 +3,12 @@ ranks, sizes, dtypes, empty batches, NaN/Inf, non-contiguous views and a wrong d
 either work (gradInput shaped like the input; a non-contiguous view gives the contiguous answer) or
 raise ValueError/TypeError/IndexError naming the module with what was expected and what came, leaving
 parameters and gradients untouched. Known findings in modules still being written are strict xfails
-(tests/robustness/findings.py), so they show up the day they are fixed."""
+(tests/robustness/findings.py), so they show up the day they are fixed.
+
+``LEGONN_SWEEP_DEVICE=cuda`` runs the same sweep on the GPU: every module, input and target is moved there
+first (the cases are then marked ``gpu``, so they skip without CuPy and a device), a dtype perturbation keeps
+the device, and the wrong-device input is a CPU tensor."""
+import os
 import signal
 
 import numpy as np
@@ -13,12 +18,18 @@ from hypothesis import HealthCheck, given, settings
 import legonn as lg
 from legonn import nn
 from legonn.tensor import Tensor
+from legonn.tensor.backend import to_module
 from tests.robustness import catalog
 from tests.robustness.findings import FINDINGS
-from tests.robustness.perturb import KINDS, fake_cuda, leaves, perturbed
+from tests.robustness.perturb import KINDS, leaves, moved_to_gpu, other_device, perturbed
 
 CLEAN_ERRORS = (ValueError, TypeError, IndexError)
 SECONDS = 20
+DEVICE = os.environ.get('LEGONN_SWEEP_DEVICE', 'cpu')
+if DEVICE not in ('cpu', 'cuda'):
+    raise ValueError(f"tests/robustness/test_sweep.py: LEGONN_SWEEP_DEVICE must be 'cpu' or 'cuda', got {DEVICE!r}")
+ON_GPU = DEVICE == 'cuda'
+DEVICE_MARKS = [pytest.mark.gpu] if ON_GPU else []
 
 
 def params(obj):
@@ -28,11 +39,21 @@ def params(obj):
 
 def same(before, obj):
     return all(a.type() == b.type() and a.size() == b.size() and
-               np.array_equal(a.numpy(), b.numpy(), equal_nan=True) for a, b in zip(before, params(obj)))
+               np.array_equal(to_module(a.array, np), to_module(b.array, np), equal_nan=True)
+               for a, b in zip(before, params(obj)))
 
 
 def host(tree):
-    return [np.array(t.array) for t in leaves(tree)]
+    return [np.array(to_module(t.array, np)) for t in leaves(tree)]
+
+
+def built(name):
+    """The catalog's (object, input, target), moved to the sweep's device."""
+    obj, x, target = catalog.build(name)
+    if ON_GPU:
+        obj.cuda()
+        x, target = moved_to_gpu(x), moved_to_gpu(target)
+    return obj, x, target
 
 
 def call(obj, x, target):
@@ -42,7 +63,8 @@ def call(obj, x, target):
         grad = obj.backward(x, target) if target is not None else obj.backward(x)
         return [np.asarray(loss)], grad
     out = obj.forward(x)
-    grad = obj.backward(x, catalog.grad_like(out))
+    grad_out = catalog.grad_like(out)
+    grad = obj.backward(x, moved_to_gpu(grad_out) if ON_GPU else grad_out)
     return host(out), grad
 
 
@@ -82,7 +104,7 @@ def sweep_cases():
     for name in catalog.concrete_names():
         for kind in KINDS:
             reason = FINDINGS.get((name, kind)) or catalog.KNOWN_BROKEN.get(name)
-            marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+            marks = DEVICE_MARKS + ([pytest.mark.xfail(reason=reason, strict=True)] if reason else [])
             params_.append(pytest.param(name, kind, id=f'{name}-{kind}', marks=marks))
     return params_
 
@@ -98,7 +120,7 @@ def _applies(kind, obj, x, target):
 @pytest.mark.filterwarnings('ignore:invalid value encountered:RuntimeWarning')
 @pytest.mark.parametrize('name,kind', sweep_cases())
 def test_bad_input(name, kind):
-    obj, x, target = catalog.build(name)
+    obj, x, target = built(name)
     if not _applies(kind, obj, x, target):
         pytest.skip(f'{kind} does not apply to {name}')
     lg.manualSeed(5)
@@ -124,15 +146,16 @@ def test_bad_input(name, kind):
 
 
 def target_cases():
-    return [pytest.param(name, id=name, marks=[pytest.mark.xfail(reason=FINDINGS[(name, 'target-device')],
-                                                                 strict=True)]
-                         if (name, 'target-device') in FINDINGS else [])
+    return [pytest.param(name, id=name, marks=DEVICE_MARKS + (
+        [pytest.mark.xfail(reason=FINDINGS[(name, 'target-device')], strict=True)]
+        if (name, 'target-device') in FINDINGS else []))
             for name in sorted(catalog.CRITERIONS) if name in nn.registry]
 
 
 @pytest.mark.parametrize('name', target_cases())
 def test_wrong_device_target(name):
-    obj, x, target = catalog.build(name)
+    obj, x, target = built(name)
     if not isinstance(target, Tensor):
         pytest.skip('no tensor target')
-    check(name, obj, x, fake_cuda(target), 'a target on the GPU (CudaTensor type) for a CPU input')
+    what = 'a target on the CPU for a GPU input' if ON_GPU else 'a target on the GPU (CudaTensor type) for a CPU input'
+    check(name, obj, x, other_device(target), what)

@@ -3,10 +3,11 @@
 The fixtures under t7_fixtures/ were written by real Torch7 (README.md there gives each one's
 source and licence); expected values come from what their sources state: python-torchfile's
 tests.py and README.md, and cpp-torch's example/basic/main.cpp (which forwards net.t7 on x.t7 and
-prints the result beside y.t7, Torch7's output). Semantics of the format follow torch7's File.lua
+prints the result beside y.t7, Torch7's output), and torch-ios's create_xor_net.lua (which built, trained
+and saved the nn.Sequential in torch_ios_xor_model.net). Semantics of the format follow torch7's File.lua
 (readObject) and generic/Tensor.c / generic/Storage.c (read).
 Hand-built byte strings below (``T7``) exercise what no fixture holds: the ascii encoding,
-index-field conversion, containers and damaged files; they are not presented as files Torch7 wrote.
+index-field conversion, the other containers and damaged files; they are not presented as files Torch7 wrote.
 """
 import io
 import os
@@ -191,6 +192,103 @@ def test_linear_checkpoint_runs_forward_like_torch7():
     np.testing.assert_allclose(model.weight.numpy() @ x.numpy() + model.bias.numpy(), y.numpy())
 
 
+# --- torch-ios's pretrained XOR network (create_xor_net.lua trained and saved it) ---------------
+
+XOR_NET = 'torch_ios_xor_model.net'
+
+
+def xor_target(x):
+    """create_xor_net.lua's training target: -1 where x[1]*x[2] > 0, else 1."""
+    return np.where(x[..., 0] * x[..., 1] > 0, -1.0, 1.0)
+
+
+def test_sequential_checkpoint_loads_as_built_by_its_script():
+    """torch-ios ios_lua_scripts/XOR_Example_Scripts/create_xor_net.lua: with the default tensor type
+    torch.FloatTensor, mlp = nn.Sequential() of nn.Linear(2, 20), nn.Tanh(), nn.Linear(20, 1), trained
+    2500 steps with MSECriterion and saved by torch.save("xor_model.net", mlp, "binary")."""
+    model = lg.load(fixture(XOR_NET))
+    assert isinstance(model, nn.Sequential)
+    assert [type(m).__name__ for m in model.modules] == ['Linear', 'Tanh', 'Linear']
+    first, last = model.modules[0], model.modules[2]
+    assert tuple(first.weight.size()) == (20, 2) and tuple(first.bias.size()) == (20,)
+    assert tuple(last.weight.size()) == (1, 20) and tuple(last.bias.size()) == (1,)
+    assert all(p.type() == 'legonn.FloatTensor' for p in model.parameters()[0])
+    raw = lg.load_lua(fixture(XOR_NET), convert=False)
+    assert [m.typename for m in raw['modules']] == ['nn.Linear', 'nn.Tanh', 'nn.Linear']
+    np.testing.assert_array_equal(first.weight.numpy(), raw['modules'][0]['weight'].numpy())
+    np.testing.assert_array_equal(last.bias.numpy(), raw['modules'][2]['bias'].numpy())
+
+
+def test_sequential_checkpoint_runs_forward():
+    """Forward of the loaded network is W2 tanh(W1 x + b1) + b2 with the file's weights, one sample or a
+    batch, and it has learnt what create_xor_net.lua taught it: the sign of its output on the four
+    corners (+-1, +-1) is the training target's."""
+    model = lg.load(fixture(XOR_NET))
+    w1, b1 = model.modules[0].weight.numpy(), model.modules[0].bias.numpy()
+    w2, b2 = model.modules[2].weight.numpy(), model.modules[2].bias.numpy()
+    corners = np.array([[1, 1], [-1, -1], [1, -1], [-1, 1], [0.5, 0.7], [-0.3, 0.9]], dtype=np.float32)
+    by_hand = np.tanh(corners @ w1.T + b1) @ w2.T + b2
+    out = model.forward(corners)
+    assert out.type() == 'legonn.FloatTensor' and tuple(out.size()) == (6, 1)
+    np.testing.assert_allclose(out.numpy(), by_hand, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(np.sign(out.numpy()[:4, 0]), xor_target(corners[:4]))
+    single = model.forward(corners[2])
+    assert tuple(single.size()) == (1,)
+    np.testing.assert_allclose(single.numpy(), by_hand[2], rtol=1e-5, atol=1e-6)
+
+
+def test_sequential_checkpoint_replays_torch7s_last_training_step():
+    """create_xor_net.lua's loop ends with forward(input), zeroGradParameters(), backward(input,
+    MSECriterion's gradient) and updateParameters(0.01), then saves the model with its buffers.
+    Linear.lua's accGradParameters makes gradWeight = gradOutput x input (outer product) and
+    gradBias = gradOutput, so the last input is gradWeight's rows divided by gradBias; undoing the
+    update (updateParameters(-0.01)) restores the weights that step saw. legonn's forward and backward
+    of that step must then give what Torch7 computed and saved: each module's output and gradInput,
+    and the gradients."""
+    raw = lg.load_lua(fixture(XOR_NET), convert=False)
+    saved_first, saved_tanh, saved_last = raw['modules']
+
+    def assert_as_saved(tensor, saved):
+        # float32: sums may round apart from Torch7's, and Tanh's 1 - y*y cancels where y nears +-1
+        np.testing.assert_allclose(tensor.numpy(), saved.numpy(), rtol=1e-5, atol=1e-6)
+
+    grad_bias = saved_first['gradBias'].numpy().astype(np.float64)
+    x = (grad_bias @ saved_first['gradWeight'].numpy()) / (grad_bias @ grad_bias)
+    assert_as_saved(lg.from_numpy(np.outer(grad_bias, x)), saved_first['gradWeight'])   # of rank one
+    x = x.astype(np.float32)
+    target = np.array([xor_target(x)], dtype=np.float32)
+
+    model = lg.load(fixture(XOR_NET))
+    model.updateParameters(-0.01)   # the saved gradients are those of the last step: undo its update
+    out = model.forward(x)
+    assert_as_saved(model.modules[0].output, saved_first['output'])
+    assert_as_saved(model.modules[1].output, saved_tanh['output'])
+    assert_as_saved(out, raw['output'])
+
+    criterion = nn.MSECriterion()
+    criterion.forward(out, target)
+    model.zeroGradParameters()
+    model.backward(x, criterion.backward(out, target))
+    for module, saved in zip(model.modules, raw['modules']):
+        assert_as_saved(module.gradInput, saved['gradInput'])
+        if 'gradWeight' in saved:
+            assert_as_saved(module.gradWeight, saved['gradWeight'])
+            assert_as_saved(module.gradBias, saved['gradBias'])
+    assert_as_saved(model.gradInput, raw['gradInput'])
+
+
+@pytest.mark.gpu
+def test_sequential_checkpoint_runs_on_the_gpu():
+    """device='cuda' gives a CUDA Sequential whose forward is the CPU one's."""
+    corners = np.array([[1, 1], [-1, -1], [1, -1], [-1, 1]], dtype=np.float32)
+    expected = lg.load(fixture(XOR_NET)).forward(corners).numpy()
+    model = lg.load_lua(fixture(XOR_NET), device='cuda')
+    assert all(p.type() == 'legonn.CudaTensor' for p in model.parameters()[0])
+    out = model.forward(lg.from_numpy(corners).cuda())
+    assert out.type() == 'legonn.CudaTensor'
+    np.testing.assert_allclose(out.cpu().numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
 # --- tensors: offsets, strides, shared storages -----------------------------------------------
 
 def test_views_share_their_storage_and_offsets_become_zero_based():
@@ -317,7 +415,7 @@ def test_load_keeps_legonn_archives(tmp_path):
 
 # --- damaged and crafted files -----------------------------------------------------------------
 
-REAL = sorted(n for n in os.listdir(FIXTURES) if n.endswith('.t7') and not n.startswith('function'))
+REAL = sorted(n for n in os.listdir(FIXTURES) if n.endswith(('.t7', '.net')) and not n.startswith('function'))
 
 
 @pytest.mark.parametrize('name', REAL)

@@ -10,7 +10,7 @@ wrapped without copying, and ``None`` (Lua's nil: a missing gradOutput) stays
 """
 import functools
 
-from ..tensor import Tensor, as_tensor_tree
+from ...tensor import Tensor, as_tensor_tree
 
 CONTRACT_METHODS = ('updateOutput', 'updateGradInput', 'accGradParameters', 'accUpdateGradParameters')
 

@@ -6,8 +6,8 @@ use, and every tensor is rebound (same object, new storage) at its offset
 inside that region. Gradients are laid out exactly like their parameters so
 that ``params[i]`` and ``gradParams[i]`` always belong together.
 """
-from ..tensor import Storage
-from ..tensor.tensor import TENSOR_CLASSES
+from ...tensor import Storage
+from ...tensor.tensor import TENSOR_CLASSES
 
 
 def _extent(t):

@@ -3,10 +3,10 @@ tensor they hold (keeping views shared), deep copies, the class registry, and
 the buffer and input-check helpers their ``updateOutput``/``updateGradInput`` use."""
 import copy
 
-from ..tensor import TENSOR_CLASSES, Tensor, default_class
-from ..tensor.conversion import convert_tree
-from ..tensor.naming import TorchNamed
-from ..tensor.types import FloatingShortcuts, device_twin, full_name
+from ...tensor import TENSOR_CLASSES, Tensor, default_class
+from ...tensor.conversion import convert_tree
+from ...tensor.naming import TorchNamed
+from ...tensor.types import FloatingShortcuts, device_twin, full_name
 from .errors import input_error
 from .nil_arguments import nil_means_default
 
@@ -41,6 +41,11 @@ def _emptied(value):
     return value
 
 
+def kind_class(reference, kind):
+    """The tensor class of element kind ``kind`` ('Byte', 'Int', 'Long', ...) on ``reference``'s device."""
+    return TENSOR_CLASSES[('Cuda' if reference._cuda else '') + kind + 'Tensor']
+
+
 class Typed(FloatingShortcuts, TorchNamed):
     converts_with_cache = True
     # What inputs the module accepts, checked by checkContract before any arithmetic:
@@ -51,13 +56,14 @@ class Typed(FloatingShortcuts, TorchNamed):
     # True for modules that convert between types or devices (Copy, Convert, DontCast).
     any_device = False
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, abstract=False, **kwargs):
         super().__init_subclass__(**kwargs)
         # only legonn's own classes: a user's subclass must not shadow an nn class of the same name
-        # (users make theirs loadable with legonn.register)
+        # (users make theirs loadable with legonn.register); an engine declared with
+        # ``class Engine(Module, abstract=True)`` is no nn class at all (its subclasses are)
         nil_means_default(cls)
         own = cls.__module__.startswith('legonn.')
-        if not cls.__name__.startswith('_') and own:
+        if not cls.__name__.startswith('_') and own and not abstract:
             registry[cls.__name__] = cls
         declared_by = next(klass for klass in cls.__mro__ if 'input_dtypes' in vars(klass))
         if own and declared_by is Typed and not vars(cls).get('contract_base'):
@@ -104,31 +110,22 @@ class Typed(FloatingShortcuts, TorchNamed):
         return copy.deepcopy(self)
 
     # --- helpers modules and criterions use ---------------------------------------
-    def bufferLike(self, name, reference, sizes=None):
+    def bufferLike(self, name, reference, sizes=None, kind=None):
         """Resize buffer ``self.<name>`` to ``sizes`` (default: ``reference``'s) with ``reference``'s type
         and device, reusing its memory when it can; returns the buffer's array for writing into.
 
-        Parameter-free modules use it so their output follows the input's type.
+        Parameter-free modules use it so their output follows the input's type. ``kind`` ('Byte',
+        'Int', 'Long') asks for that element type on ``reference``'s device instead: 0/1 masks that
+        comparisons write with ``out=`` and that multiply float arrays without a cast copy, indices.
         """
         buf = self.__dict__.get(name)
-        if type(buf) is not type(reference):
-            buf = reference.new()
+        cls = type(reference) if kind is None else kind_class(reference, kind)
+        if type(buf) is not cls:
+            buf = cls()
             self.__dict__[name] = buf
         sizes = reference._size if sizes is None else tuple(sizes)
         if buf._size != sizes:  # the common case (same batch as last call) skips resize's parsing
             buf.resize(sizes)
-        return buf.array
-
-    def maskLike(self, name, reference):
-        """Like ``bufferLike`` but a uint8 buffer (ByteTensor, on ``reference``'s device) for 0/1 masks:
-        comparisons write into it with ``out=`` and it multiplies float arrays without a cast copy."""
-        buf = self.__dict__.get(name)
-        cls = TENSOR_CLASSES['CudaByteTensor' if reference._cuda else 'ByteTensor']
-        if type(buf) is not cls:
-            buf = cls()
-            self.__dict__[name] = buf
-        if buf._size != reference._size:
-            buf.resize(reference._size)
         return buf.array
 
     def checkTensor(self, x, ranks=None, what='input'):

@@ -8,8 +8,8 @@ so that one step's gate pre-activations are ``[x, h_prev] @ weight + bias``.
 """
 import math
 
-from ..tensor import Tensor
-from ..tensor.blas_kernels import addmm_into
+from ...tensor import Tensor
+from ...tensor.blas_kernels import addmm_into
 from .errors import check_hyper, input_error
 from .module import Module
 

@@ -1,5 +1,5 @@
 """``nn.utils``: the helpers of Torch7's nn/utils.lua that ported code calls directly."""
-from ..tensor.conversion import convert_tree
+from ...tensor.conversion import convert_tree
 
 
 class utils:

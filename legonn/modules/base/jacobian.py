@@ -14,7 +14,7 @@ use it the way module tests use ``testJacobian``.
 """
 import numpy as np
 
-from ..tensor import as_tensor_tree
+from ...tensor import as_tensor_tree
 
 
 def _leaves(x):

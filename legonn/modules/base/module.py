@@ -16,7 +16,7 @@ snake_case aliases then work without extra code.
 import copy
 import functools
 
-from ..tensor import Tensor, as_tensor_tree, default_class
+from ...tensor import Tensor, as_tensor_tree, default_class
 from .contract_inputs import CONTRACT_METHODS, accept_arrays, as_input_tree
 from .errors import CAUGHT, check_hyper, input_error, name_outer
 from .flatten import flatten_parameters
@@ -345,7 +345,7 @@ class Module(Typed):
     def summary(self, input):
         """Run forward on ``input`` and tabulate each module's path, output size, parameters, FLOPs and
         buffer memory, with totals (legonn.tools.summary)."""
-        from ..tools.summary import summary  # tools sits above modules: imported on call, never at import
+        from ...tools.summary import summary  # tools sits above modules: imported on call, never at import
         return summary(self, input)
 
     def __repr__(self):

@@ -5,7 +5,6 @@ Table modules check the shape of the tables they get before any arithmetic
 whose tensors are reused from call to call (``slot``, ``trim``), and build
 gradients that mirror an input's nesting (``zero_mirror``).
 """
-from ..tensor import tensor_class
 from .errors import input_error
 
 
@@ -86,15 +85,6 @@ def slot_in(lst, index, reference, sizes=None):
     return buf.resize(sizes)
 
 
-def index_buffer(module, name, reference, sizes):
-    """``module.<name>`` as a LongTensor of ``sizes`` on ``reference``'s device (argmax/argmin records)."""
-    cls = tensor_class('legonn.CudaLongTensor' if reference.is_cuda else 'legonn.LongTensor')
-    buf = module.__dict__.get(name)
-    if type(buf) is not cls:
-        buf = module.__dict__[name] = cls()
-    return buf.resize(sizes)
-
-
 def trim(module, name, length):
     """Drop entries of list buffer ``module.<name>`` past ``length``."""
     del table_list(module, name)[length:]
@@ -143,3 +133,15 @@ def add_tree(acc, source, module, what='gradInput'):
             add_tree(a, s, module, what)
     else:
         acc.array += source.array
+
+
+def batch_dim(module, dimension, ndim, nInputDims):
+    """Torch7's rule: a non-negative ``dimension`` shifts by one when the input has nInputDims + 1 dims."""
+    if dimension < 0:
+        d = ndim + dimension
+    else:
+        d = dimension + 1 if nInputDims is not None and ndim == nInputDims + 1 else dimension
+    if not 0 <= d < ndim:
+        raise input_error(module, f"an input with dimension {dimension} (nInputDims={nInputDims})",
+                          f"a {ndim}-D input")
+    return d

@@ -9,7 +9,7 @@ are those of ``Jacobian`` with the values refilled first. Use float64 modules an
 """
 import numpy as np
 
-from ..tensor import as_tensor_tree
+from ...tensor import as_tensor_tree
 from .jacobian import Jacobian, _flat, _unit_grads
 
 

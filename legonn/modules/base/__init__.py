@@ -1,0 +1,16 @@
+"""The framework under every layer: what a layer file may import besides ``legonn.tensor``.
+
+- ``module``, ``typed``: the module contract (``Module``; ``Typed`` for type conversion, buffers, checks)
+- ``contract_inputs``: NumPy arrays accepted wherever tensors are, on every contract method
+- ``errors``: path-naming errors and the hyper-parameter check
+- ``nil_arguments``: ``None`` meaning "the default", as Lua's ``nil``
+- ``table_buffers``: checks and reused buffers of the table modules
+- ``elementwise``: the base of the element-wise modules (activations and friends)
+- ``initialisation``: Torch7's uniform reset rule
+- ``batching``: the batch axis of inputs that may lack one
+- ``convolution``, ``pooling``, ``connection_tables``, ``recurrent``: the shared engines of those families
+- ``flatten``: ``getParameters()``' one flat storage
+- ``discovery``: importing a family package registers its classes
+- ``jacobian``, ``sparse_jacobian``: finite-difference checks (``nn.Jacobian``)
+- ``nn_utils``: Torch7's ``nn.utils``
+"""

@@ -1,0 +1,113 @@
+"""Connection tables (Torch7's nn.tables) and the construction both map convolutions share.
+
+A connection table is an (nConnections, 2) tensor of 0-based ``[input plane, output plane]`` rows.
+"""
+import math
+
+import numpy as np
+
+from ...tensor import LongTensor, randperm
+from ...tensor.scatter_kernels import scatter_add
+from .errors import check_hyper
+
+
+class tables:
+    """Connection tables (Torch7's nn.tables), 0-based ``[input, output]`` rows as LongTensors."""
+
+    @staticmethod
+    def full(nin, nout):
+        """Every input plane to every output plane (rows ordered by output, then input)."""
+        o, i = np.meshgrid(np.arange(nout), np.arange(nin), indexing='ij')
+        return LongTensor(np.stack([i.ravel(), o.ravel()], axis=1))
+
+    @staticmethod
+    def oneToOne(nfeat):
+        """Plane i to plane i."""
+        r = np.arange(nfeat)
+        return LongTensor(np.stack([r, r], axis=1))
+
+    @staticmethod
+    def random(nin, nout, nto):
+        """Each output plane reads ``nto`` distinct random input planes, inputs spread evenly (legonn's RNG)."""
+        if nto > nin:
+            raise ValueError(f"tables.random: nto ({nto}) must not exceed nin ({nin})")
+        rows, pool = [], []
+        for o in range(nout):
+            if len(pool) < nto:
+                pool = [int(v) for v in randperm(nin).tolist()]
+            chosen, pool = pool[:nto], pool[nto:]
+            rows.extend([i, o] for i in chosen)
+        return LongTensor(rows)
+
+
+def connection_table(owner, connTable):
+    arr = np.asarray(connTable.tolist() if hasattr(connTable, 'tolist') else connTable)
+    if arr.ndim != 2 or arr.shape[1] != 2 or arr.shape[0] == 0 or arr.dtype.kind not in 'iuf' \
+            or (arr != np.round(arr)).any() or (arr < 0).any():
+        raise ValueError(f"{owner}: connTable must be an (nConnections, 2) table of 0-based [input, output] plane "
+                         f"indices, got {arr.shape} {arr.dtype}")
+    if arr[:, 1].min() != 0:
+        # Torch7's tables are 1-based; ported literally, output plane 0 would silently stay bias-only
+        raise ValueError(f"{owner}: connTable connects no input to output plane 0 (its output planes start at "
+                         f"{arr[:, 1].min()}); legonn's tables are 0-based: subtract 1 from a Torch7 table")
+    return LongTensor(arr.astype(np.int64))
+
+
+class MapParameters:
+    """Shared construction and Torch7's fan-in initialisation of the map convolutions."""
+
+    positive_ints = ('kW', 'kH', 'dW', 'dH', 'nInputPlane', 'nOutputPlane')
+
+    def parameterSizes(self):
+        return {'connTable': (None, 2), 'weight': (self.connTable._size[0], self.kH, self.kW),
+                'bias': (self.nOutputPlane,)}
+
+    def _init_map(self, connTable, kW, kH, dW, dH):
+        name = type(self).__name__
+        check_hyper(name, positive=dict(kW=kW, kH=kH, dW=dW, dH=dH))
+        self.connTable = connection_table(name, connTable)
+        table = self.connTable.array
+        self.nInputPlane = int(table[:, 0].max()) + 1
+        self.nOutputPlane = int(table[:, 1].max()) + 1
+        self.kW, self.kH, self.dW, self.dH = kW, kH, dW, dH
+        n = table.shape[0]
+        self.weight = self.output.new(n, kH, kW)
+        self.gradWeight = self.output.new(n, kH, kW)
+        self.bias = self.output.new(self.nOutputPlane)
+        self.gradBias = self.output.new(self.nOutputPlane)
+        self.reset()
+
+    def reset(self, stdv=None):
+        """Uniform in [-stdv, stdv]; by default stdv = 1/sqrt(kW*kH*fan-in of the output plane), per plane."""
+        if stdv is not None:
+            stdv = stdv * math.sqrt(3)
+            self.weight.uniform(-stdv, stdv)
+            self.bias.uniform(-stdv, stdv)
+            return self
+        table = np.asarray(self.connTable.tolist())
+        fan_in = np.bincount(table[:, 1], minlength=self.nOutputPlane).astype(np.float64)
+        bound = 1.0 / np.sqrt(self.kW * self.kH * np.maximum(fan_in, 1))
+        xp = self.weight.xp
+        self.weight.uniform(-1, 1)
+        self.weight.array *= xp.asarray(bound[table[:, 1]].reshape(-1, 1, 1), dtype=self.weight.dtype)
+        self.bias.uniform(-1, 1)
+        self.bias.array *= xp.asarray(bound, dtype=self.bias.dtype)
+        return self
+
+    def _pairs(self, transposed):
+        """Flat index of each connection in the dense (out, in) kernel, or (in, out) when ``transposed``."""
+        t = self.connTable.array
+        if self.connTable.xp is not self.weight.xp:
+            t = self.weight.xp.asarray(np.asarray(self.connTable.tolist()))
+        return t[:, 0] * self.nOutputPlane + t[:, 1] if transposed else t[:, 1] * self.nInputPlane + t[:, 0]
+
+    def _dense(self, transposed):
+        xp = self.weight.xp
+        planes = (self.nInputPlane, self.nOutputPlane) if transposed else (self.nOutputPlane, self.nInputPlane)
+        dense = xp.zeros((planes[0] * planes[1], self.kH, self.kW), dtype=self.weight.dtype)
+        scatter_add(dense, self._pairs(transposed), self.weight.array)
+        return dense.reshape(planes + (self.kH, self.kW))
+
+    def _map_text(self):
+        return (f"nn.{type(self).__name__}({self.nInputPlane} -> {self.nOutputPlane}, {self.kW}x{self.kH}, "
+                f"{self.dW},{self.dH})")

@@ -1,0 +1,69 @@
+"""legonn/tensor/cuda_kernels.py's RawKernels, checked without a GPU before their first device run: the CUDA
+source compiled by nvcc for the device's architecture (Hopper, sm_90) with warnings as errors, in both element
+types, and every launch's arguments matched one by one against the kernel's C parameter list (CuPy passes
+arguments by their NumPy type, so an int64 where the kernel reads an int would silently shift every later
+argument)."""
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from legonn.tensor import cuda_kernels
+
+KERNELS = ('im2col', 'col2im', 'max_pool_forward', 'max_pool_backward')
+
+
+@pytest.mark.skipif(shutil.which('nvcc') is None, reason='nvcc is not installed')
+@pytest.mark.parametrize('ctype', ['float', 'double'])
+def test_kernel_source_compiles_for_hopper(tmp_path, ctype):
+    source = tmp_path / f'cuda_kernels_{ctype}.cu'
+    source.write_text(cuda_kernels._SOURCE % {'T': ctype})
+    obj = tmp_path / 'k.o'
+    done = subprocess.run(['nvcc', '-c', '-arch=sm_90', '-Werror', 'all-warnings', str(source), '-o', str(obj)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    if shutil.which('nm'):
+        symbols = subprocess.run(['nm', str(obj)], capture_output=True, text=True).stdout.split()
+        assert all(name in symbols for name in KERNELS)
+
+
+def parameters(kernel):
+    """The C types of ``kernel``'s parameters, with T standing for the element type."""
+    match = re.search(r'__global__ void %s\(([^)]*)\)' % kernel, cuda_kernels._SOURCE)
+    return [' '.join(p.split()[:-1]) for p in match.group(1).split(',')]
+
+
+def matches(ctype, arg, dtype):
+    """Whether the Python argument ``arg`` is what CuPy must pass for a parameter of C type ``ctype``."""
+    pointer = ctype.endswith('*')
+    base = ctype.replace('const', '').replace('*', '').strip()
+    want = {'T': np.dtype(dtype), 'int': np.dtype(np.int32), 'long long': np.dtype(np.int64)}[base]
+    if pointer:
+        return isinstance(arg, np.ndarray) and arg.dtype == want
+    return isinstance(arg, np.generic) and arg.dtype == want
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_every_launch_passes_what_the_kernel_declares(monkeypatch, dtype):
+    launches = {}
+    monkeypatch.setattr(cuda_kernels, 'cupy', lambda: np)   # the host-side preparation runs on NumPy arrays
+    monkeypatch.setattr(cuda_kernels, '_launch', lambda name, dt, total, args: launches.update({name: (dt, args)}))
+    k, s, p, d = (3, 2), (2, 1), (1, 0), (1, 2)
+    n, c, h, w = 2, 3, 7, 6
+    oh, ow = (h + 2 * p[0] - d[0] * (k[0] - 1) - 1) // s[0] + 1, (w + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1
+    x = np.zeros((n, c, h, w), dtype)
+    cols = np.zeros((c, *k, n, oh, ow), dtype)
+    cuda_kernels.im2col(x, k, s, p, d, (oh, ow), cols)
+    cuda_kernels.col2im(cols, (h, w), k, s, p, d, (oh, ow), np.zeros_like(x))
+    pooled, argmax = np.zeros((n, c, oh, ow), dtype), np.zeros((n, c, oh, ow), np.int32)
+    cuda_kernels.max_pool_forward(x, k, s, p, d, pooled, argmax)
+    cuda_kernels.max_pool_backward(pooled, argmax, k, s, p, d, np.zeros_like(x))
+    assert sorted(launches) == sorted(KERNELS)
+    for name, (dt, args) in launches.items():
+        declared = parameters(name)
+        assert len(args) == len(declared), f"{name}: {len(args)} arguments for {len(declared)} parameters"
+        for i, (ctype, arg) in enumerate(zip(declared, args)):
+            assert matches(ctype, arg, dt), f"{name} argument {i}: {type(arg).__name__} " \
+                f"{getattr(arg, 'dtype', '')} for a parameter of type {ctype}"
