@@ -65,8 +65,8 @@ class Linear(Module):
         xp = input.xp
         if x.ndim == 2 and sizes[1] >= sizes[0] and not input._cuda:
             # OpenBLAS computes W x^T (outputSize x batch) faster than x W^T when the batch is the smaller
-            # side (32x256 by 256x1024: 190 against 300 us); the transposed product then lands in the
-            # output in the pass that adds the bias (bench/lstm.md, Part 1)
+            # side (32x256 by 256x1024: about 220 against 300 us, one thread, transposing pass included); the
+            # transposed product lands in the output in the pass that adds the bias (bench/lstm.md, Part 1)
             product = self.bufferLike('_productT', input, (sizes[1], sizes[0]))
             xp.matmul(weight.array, x.T, out=product)
             if self.bias is not None:
