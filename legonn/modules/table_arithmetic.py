@@ -26,7 +26,7 @@ class _ElementwiseTable(Module):
                 all(type(t) is cls and t._size == first._size for t in input)):
             self.checkTable(input, length=self.arity)
             self.checkTensorsAlike(input)
-        if gradOutput is not None:
+        if gradOutput is not None and not (type(gradOutput) is cls and gradOutput._size == first._size):
             self.checkSize(gradOutput, input[0].size())
             self.checkSameType(gradOutput, input[0], 'gradOutput')
         return input[0].xp
@@ -108,8 +108,13 @@ class CMulTable(_ElementwiseTable):
     def updateGradInput(self, input, gradOutput):
         xp = self._check(input, gradOutput)
         go = gradOutput.array
+        slots = self._grad_slots(input)
+        if len(input) == 2:   # the common case, each gradient one product
+            xp.multiply(go, input[1].array, out=slots[0])
+            xp.multiply(go, input[0].array, out=slots[1])
+            return self.gradInput
         # the product of the other factors, not output / input[i], so that zeros in the input are fine
-        for i, g in enumerate(self._grad_slots(input)):
+        for i, g in enumerate(slots):
             others = [x.array for j, x in enumerate(input) if j != i]
             if others:
                 xp.multiply(go, others[0], out=g)

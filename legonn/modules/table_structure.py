@@ -2,6 +2,7 @@
 
 Dimensions and table indices are 0-based; negative ones count from the end.
 """
+from ..tensor import Tensor
 from ..tensor.scatter_kernels import index_bounds, scatter_add
 from .base.errors import input_error
 from .base.module import Module
@@ -100,9 +101,10 @@ class SplitTable(Module):
         self.checkTensor(input)
         d = batch_dim(self, self.dimension, input.dim(), self.nInputDims)
         self.checkTable(gradOutput, length=input.size(d), min_length=0, what='gradOutput')
-        piece = tuple(input.size()[:d]) + tuple(input.size()[d + 1:])
+        piece = input._size[:d] + input._size[d + 1:]
         for i, g in enumerate(gradOutput):
-            self.checkSize(g, piece, f'gradOutput[{i}]')
+            if not (isinstance(g, Tensor) and g._size == piece):   # the common case in two reads
+                self.checkSize(g, piece, f'gradOutput[{i}]')
         gi = self.bufferLike('gradInput', input)
         lead = (slice(None),) * d
         for i, g in enumerate(gradOutput):

@@ -26,6 +26,16 @@ def _tensor_leaves(tree, out):
     return out
 
 
+def _acceptable_tensors(table, cuda, any_device, floating):
+    """True when every entry of the list ``table`` is a non-empty tensor that ``checkContract`` accepts
+    (on the ``cuda`` side unless ``any_device``, floating if ``floating``)."""
+    for t in table:
+        if not isinstance(t, Tensor) or 0 in t._size or (t._cuda != cuda and not any_device) or \
+                (floating and t._dtype.kind != 'f'):
+            return False
+    return True
+
+
 def _named(x):
     """How an error message names a value that should have been a tensor."""
     if isinstance(x, list):
@@ -58,6 +68,11 @@ class InputChecks:
                                               (self.input_ranks is None or len(input._size) in self.input_ranks)):
                 return
             leaves = (input,)
+        elif type(input) is list and _acceptable_tensors(input, cuda, self.any_device, floating):
+            # the other common case, a flat table of acceptable tensors, without collecting them
+            if declared:
+                self.checkInput(input, what)
+            return
         else:
             leaves = _tensor_leaves(input, [])
         for t in leaves:

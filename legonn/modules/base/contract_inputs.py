@@ -19,7 +19,13 @@ def _all_tensors(value):
     """True for a tensor, or a list (a Lua table) of tensors and such lists: nothing to convert."""
     if isinstance(value, Tensor):
         return True
-    return type(value) is list and all(_all_tensors(v) for v in value)
+    if type(value) is not list:
+        return False
+    # a loop, not all() over a generator: graphs and table modules ask this of a table at every call
+    for v in value:
+        if not isinstance(v, Tensor) and not _all_tensors(v):
+            return False
+    return True
 
 
 def as_input_tree(value):

@@ -37,7 +37,11 @@ def slot_in(lst, index, reference, sizes=None):
     buf = lst[index]
     if type(buf) is not type(reference):
         buf = lst[index] = reference.new()
-    return buf.resize(reference.size() if sizes is None else sizes)
+    if sizes is None:
+        if buf._size != reference._size:   # the common case (the sizes of the last call) skips resize's parsing
+            buf.resize(reference._size)
+        return buf
+    return buf.resize(sizes)
 
 
 def trim(module, name, length):
