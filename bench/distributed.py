@@ -1,7 +1,9 @@
 """Weak scaling of data-parallel training over MPI (legonn.distributed.AllReduceSGD): the SGD step of
 LeNet-5 (per-process batch 64) and of the MLP 784-1024-1024-10 (per-process batch 128) on 1 and on 2
 processes, each with one thread (OPENBLAS_NUM_THREADS=1 and lg.setnumthreads(1)); then the time of one
-allreduce (mean) against the gradient's size, and the MLP's gradient reduced whole or in buckets.
+allreduce (mean) against the gradient's size, of a private NumPy buffer (through MPI's allreduce) and of a
+tensor moved into the machine's shared memory (``Communicator.shareMemory``, where AllReduceSGD keeps the
+flat gradient), and the MLP's gradient reduced whole or in buckets.
 
 Weak scaling keeps the per-process batch: 2 processes handle twice the samples per step, so the
 throughput ratio (samples/s at 2 / samples/s at 1) is 2.0 when the allreduce costs nothing. Each
@@ -64,6 +66,7 @@ def worker(blocks, steps, sizes):
         step = sgd_step(model, nn.ClassNLLCriterion(), x, y, False, reduce if comm.size > 1 else None)
         reducer.synchronizeParameters(model.getParameters()[0])
         step()   # warm-up: buffers, BLAS
+        step()   # AllReduceSGD moves the gradient into shared memory when handed it a second time
         steppers[name] = (step, model.getParameters()[0].nElement())
     block_times = {name: [] for name in BATCHES}
     for _ in range(blocks):
@@ -88,8 +91,11 @@ def worker(blocks, steps, sizes):
     sweep = {}
     for n in sizes:
         buf = np.ones(int(n), dtype=np.float32)
+        shared = comm.shareMemory(lg.from_numpy(np.ones(int(n), dtype=np.float32)))
         comm.allreduce(buf, 'mean')
-        sweep[int(n)] = median_step(lambda: comm.allreduce(buf, 'mean'))
+        comm.allreduce(shared, 'mean')
+        sweep[int(n)] = (median_step(lambda: comm.allreduce(buf, 'mean')),
+                         median_step(lambda: comm.allreduce(shared, 'mean')))
     # the MLP's gradient as 1, 4 or 16 buckets reduced one after the other: what splitting costs before any
     # overlap with backward could pay for it
     flat = np.ones(BUCKETED_VALUES, dtype=np.float32)
@@ -139,11 +145,13 @@ def main():
         print(f"| {name} | {batch} | {a['params']:,} | {a['step_s'] * 1e3:.2f}, {rate_a:.0f} | "
               f"{b['step_s'] * 1e3:.2f}, {rate_b:.0f} | **{rate_b / rate_a:.2f}x** | "
               f"{b['allreduce_s'] * 1e3:.2f} ({b['allreduce_s'] / b['step_s'] * 100:.0f}%) |")
-    print("\n| float32 values | MiB | allreduce (mean), 2 processes: ms | GB/s of gradient |")
+    print("\n| float32 values | MiB | allreduce (mean), 2 processes, MPI: ms, GB/s of gradient | in shared memory: "
+          "ms, GB/s |")
     print("|---|---|---|---|")
-    for n, seconds in two['sweep'].items():
+    for n, times in two['sweep'].items():
         n = int(n)
-        print(f"| {n:,} | {n * 4 / 2 ** 20:.2f} | {seconds * 1e3:.3f} | {n * 4 / seconds / 1e9:.2f} |")
+        print(f"| {n:,} | {n * 4 / 2 ** 20:.2f} | "
+              + " | ".join(f"{seconds * 1e3:.3f}, {n * 4 / seconds / 1e9:.2f}" for seconds in times) + " |")
     print(f"\n| the MLP's {BUCKETED_VALUES:,}-value gradient as | allreduced one after the other, 2 processes: ms |")
     print("|---|---|")
     for k, seconds in two['buckets'].items():
