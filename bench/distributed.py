@@ -1,7 +1,10 @@
 """Weak scaling of data-parallel training over MPI (legonn.distributed.AllReduceSGD): the SGD step of
 LeNet-5 (per-process batch 64) and of the MLP 784-1024-1024-10 (per-process batch 128) on 1 and on 2
-processes, each with one thread (OPENBLAS_NUM_THREADS=1 and lg.setnumthreads(1)); then the time of one
-allreduce (mean) against the gradient's size, and the MLP's gradient reduced whole or in buckets.
+processes, each with one thread (OPENBLAS_NUM_THREADS=1 and lg.setnumthreads(1)), the MLP at 2 processes
+also with its gradient kept out of shared memory (through MPI's allreduce); then the time of one
+allreduce (mean) against the gradient's size, of a private NumPy buffer (through MPI's allreduce) and of a
+tensor moved into the machine's shared memory (``Communicator.shareMemory``, where AllReduceSGD keeps the
+flat gradient), and the MLP's gradient reduced whole or in buckets.
 
 Weak scaling keeps the per-process batch: 2 processes handle twice the samples per step, so the
 throughput ratio (samples/s at 2 / samples/s at 1) is 2.0 when the allreduce costs nothing. Each
@@ -30,6 +33,10 @@ import numpy as np  # noqa: E402
 from legonn import nn  # noqa: E402
 
 BATCHES = {'LeNet-5': 64, 'MLP 784-1024-1024-10': 128}
+# at 2 processes the MLP runs a second time with its gradient handed to AllReduceSGD as a NumPy array, which
+# stays in private memory and goes through MPI's allreduce: what the shared-memory path gains, same job
+THROUGH_MPI = 'MLP 784-1024-1024-10'
+VIA_MPI = f'{THROUGH_MPI}, gradient through MPI'
 BUCKETED_VALUES = 1_863_690   # the MLP's parameter count
 
 
@@ -47,25 +54,27 @@ def worker(blocks, steps, sizes):
     from sgd_step import sgd_step
     lg.setnumthreads(1)
     comm = dist.init(timeout=300)
-    reducer = dist.AllReduceSGD(comm)
     rng = np.random.default_rng(comm.rank)
     steppers, reduce_times = {}, {}
-    for name, batch in BATCHES.items():
+    for name in list(BATCHES) + ([VIA_MPI] if comm.size > 1 else []):
+        batch = BATCHES[THROUGH_MPI if name == VIA_MPI else name]
         lg.manualSeed(1)
-        model, shape = model_of(name)
+        model, shape = model_of(THROUGH_MPI if name == VIA_MPI else name)
         x = rng.random((batch,) + shape, dtype=np.float32)
         y = rng.integers(0, 10, batch)
         times = reduce_times[name] = []
+        reducer = dist.AllReduceSGD(comm)
 
-        def reduce(grads, times=times):
+        def reduce(grads, times=times, reducer=reducer, private=name == VIA_MPI):
             start = time.perf_counter()
-            reducer.sumAndNormalizeGradients(grads)
+            reducer.sumAndNormalizeGradients(grads.array if private else grads)
             times.append(time.perf_counter() - start)
         step = sgd_step(model, nn.ClassNLLCriterion(), x, y, False, reduce if comm.size > 1 else None)
         reducer.synchronizeParameters(model.getParameters()[0])
         step()   # warm-up: buffers, BLAS
+        step()   # AllReduceSGD moves the gradient into shared memory when handed it a second time
         steppers[name] = (step, model.getParameters()[0].nElement())
-    block_times = {name: [] for name in BATCHES}
+    block_times = {name: [] for name in steppers}
     for _ in range(blocks):
         for name, (step, _) in steppers.items():
             comm.barrier()
@@ -88,8 +97,11 @@ def worker(blocks, steps, sizes):
     sweep = {}
     for n in sizes:
         buf = np.ones(int(n), dtype=np.float32)
+        shared = comm.shareMemory(lg.from_numpy(np.ones(int(n), dtype=np.float32)))
         comm.allreduce(buf, 'mean')
-        sweep[int(n)] = median_step(lambda: comm.allreduce(buf, 'mean'))
+        comm.allreduce(shared, 'mean')
+        sweep[int(n)] = (median_step(lambda: comm.allreduce(buf, 'mean')),
+                         median_step(lambda: comm.allreduce(shared, 'mean')))
     # the MLP's gradient as 1, 4 or 16 buckets reduced one after the other: what splitting costs before any
     # overlap with backward could pay for it
     flat = np.ones(BUCKETED_VALUES, dtype=np.float32)
@@ -103,7 +115,7 @@ def worker(blocks, steps, sizes):
         print(json.dumps({'size': comm.size, 'sweep': sweep, 'buckets': buckets, 'models': {
             name: {'params': steppers[name][1], 'step_s': statistics.median(block_times[name]),
                    'allreduce_s': statistics.median(reduce_times[name]) if reduce_times[name] else 0.0}
-            for name in BATCHES}}))
+            for name in steppers}}))
 
 
 def run_job(nprocs, args):
@@ -133,17 +145,20 @@ def main():
     print("\n| model | per-process batch | parameters | 1 process: ms/step, samples/s | 2 processes: ms/step, "
           "samples/s | throughput 2/1 | allreduce ms/step (share of step) |")
     print("|---|---|---|---|---|---|---|")
-    for name, batch in BATCHES.items():
-        a, b = one['models'][name], two['models'][name]
+    for name in two['models']:
+        batch = BATCHES[THROUGH_MPI if name == VIA_MPI else name]
+        a, b = one['models'][THROUGH_MPI if name == VIA_MPI else name], two['models'][name]
         rate_a, rate_b = batch / a['step_s'], 2 * batch / b['step_s']
         print(f"| {name} | {batch} | {a['params']:,} | {a['step_s'] * 1e3:.2f}, {rate_a:.0f} | "
               f"{b['step_s'] * 1e3:.2f}, {rate_b:.0f} | **{rate_b / rate_a:.2f}x** | "
               f"{b['allreduce_s'] * 1e3:.2f} ({b['allreduce_s'] / b['step_s'] * 100:.0f}%) |")
-    print("\n| float32 values | MiB | allreduce (mean), 2 processes: ms | GB/s of gradient |")
+    print("\n| float32 values | MiB | allreduce (mean), 2 processes, MPI: ms, GB/s of gradient | in shared memory: "
+          "ms, GB/s |")
     print("|---|---|---|---|")
-    for n, seconds in two['sweep'].items():
+    for n, times in two['sweep'].items():
         n = int(n)
-        print(f"| {n:,} | {n * 4 / 2 ** 20:.2f} | {seconds * 1e3:.3f} | {n * 4 / seconds / 1e9:.2f} |")
+        print(f"| {n:,} | {n * 4 / 2 ** 20:.2f} | "
+              + " | ".join(f"{seconds * 1e3:.3f}, {n * 4 / seconds / 1e9:.2f}" for seconds in times) + " |")
     print(f"\n| the MLP's {BUCKETED_VALUES:,}-value gradient as | allreduced one after the other, 2 processes: ms |")
     print("|---|---|")
     for k, seconds in two['buckets'].items():

@@ -10,8 +10,10 @@
         return loss, grad_params
     optim.sgd(feval, params, config)              # any optim algorithm, unchanged
 
-Run with ``mpiexec -n 2 python train.py``. See docs/distributed.md. Only this package imports MPI, and
-only when ``init`` is called; nothing else in legonn imports this package.
+Run with ``mpiexec -n 2 python train.py``. See docs/distributed.md. The ranks of one machine reduce the
+flat gradient in memory they share (``Communicator.shareMemory``; AllReduceSGD moves it there itself), and
+across machines over MPI. Only this package imports MPI, and only when ``init`` is called; nothing else in
+legonn imports this package.
 """
 from legonn.distributed.allreduce_ea import AllReduceEA
 from legonn.distributed.allreduce_sgd import AllReduceSGD

@@ -1,5 +1,6 @@
 """Elastic averaging SGD across ranks (torch-distlearn's AllReduceEA; Zhang, Choromanska & LeCun 2015)."""
 from legonn.distributed.communicator import FLOAT_DTYPES, contiguous_array, world
+from legonn.tensor import Tensor
 from legonn.tensor.naming import TorchNamed
 
 
@@ -31,7 +32,8 @@ class AllReduceEA(TorchNamed):
         """Broadcast rank 0's parameters to every rank and make them the center; returns ``params``."""
         self.communicator.broadcast(params, root=0)
         self.center = self._array(params, 'synchronizeParameters').copy()
-        self._pull = self.center.copy()   # the buffer each averaging step's pull is computed in
+        # the buffer each averaging step's pull is computed in and allreduced, in the machine's shared memory
+        self._pull = self.communicator.shareMemory(Tensor._from_array(self.center.copy()))
         self.step = 0
         return params
 
@@ -46,12 +48,13 @@ class AllReduceEA(TorchNamed):
         self.step += 1
         if self.step % self.tau:
             return params
-        pull = self._pull
+        pull = self._pull.array
         pull[...] = arr
         pull -= self.center
         pull *= self.alpha
         arr -= pull
-        self.center += self.communicator.allreduce(pull, 'sum')
+        self.communicator.allreduce(self._pull, 'sum')
+        self.center += pull
         return params
 
     def synchronizeCenter(self, params):

@@ -12,10 +12,16 @@ class AllReduceSGD(TorchNamed):
     ``weight``: when ranks hold mini-batch shards of different sizes, pass this rank's share of the global
     batch (``local / global`` samples, as ``DistributedSampler.batches`` yields it): the gradients are then
     weighted by it and summed, which is the gradient of the whole global batch's mean loss.
+
+    A gradient tensor handed in two consecutive steps is the model's own: the second step moves its storage
+    into memory shared by the machine's ranks (``Communicator.shareMemory``), where the allreduce sums it in
+    place; tensors handed once (or NumPy/CuPy arrays) stay where they are and go through MPI's allreduce.
     """
 
     def __init__(self, communicator=None):
         self.communicator = communicator or world()
+        self._previous = None   # the gradient handed in the previous step
+        self._offered = False   # whether it was handed to shareMemory
 
     def synchronizeParameters(self, params):
         """Broadcast rank 0's parameters (a flat tensor or array) to every rank; returns them."""
@@ -23,6 +29,11 @@ class AllReduceSGD(TorchNamed):
 
     def sumAndNormalizeGradients(self, grads, weight=None):
         """Replace ``grads`` with the mean over ranks (or the ``weight``-weighted sum); returns them."""
+        if grads is not self._previous:
+            self._previous, self._offered = grads, False
+        elif not self._offered:
+            self.communicator.shareMemory(grads)   # collective: every rank hands its gradient twice alike
+            self._offered = True
         if weight is None:
             return self.communicator.allreduce(grads, 'mean')
         arr = contiguous_array(grads, 'AllReduceSGD.sumAndNormalizeGradients', FLOAT_DTYPES)

@@ -106,6 +106,7 @@ def sgd_matches_single(rank, size):
                                   lambda g: sgd.sumAndNormalizeGradients(g, weight)), params, config)
             optim.sgd(sgd_step_fn(single, criterion, x_all[whole], y_all[whole], single_params, single_grads,
                                   lambda g: g), single_params, single_config)
+    assert dist.world().inSharedMemory(grads)   # from the second step on, reduced in the machine's shared memory
     assert np.abs(params.array - single_params.array).max() < 1e-12, np.abs(params.array - single_params.array).max()
     assert np.abs(params.array - mlp(seed=100).getParameters()[0].array).max() > 1e-2   # it did train
     # equal shares: the plain mean over ranks
@@ -132,6 +133,7 @@ def ea_converges(rank, size):
         batch = slice((step * 20) % 200, (step * 20) % 200 + 20)
         optim.sgd(sgd_step_fn(model, criterion, x[batch], y[batch], params, grads, lambda g: g), params, config)
         ea.averageParameters(params)
+    assert dist.world().inSharedMemory(ea._pull)
     center = ea.center.copy()
     everyone = np.zeros((size,) + center.shape)
     everyone[rank] = center
@@ -144,6 +146,92 @@ def ea_converges(rank, size):
     assert criterion.forward(model.forward(x), y) < 1e-6 * start_loss
     raises(ValueError, ['tau must be'], dist.AllReduceEA, 0, 0.5)
     raises(ValueError, ['alpha must lie'], dist.AllReduceEA, 2, 1.5)
+
+
+def rank_values(rank, count, dtype, step=0):
+    """What rank ``rank`` holds at ``step`` in the shared-memory scenarios: values no other rank holds."""
+    values = np.random.default_rng((rank, step)).standard_normal(count) * 100
+    return values.astype(dtype)
+
+
+def check_shared_allreduce(comm, rank, size):
+    """Sums and means of tensors moved into shared memory equal NumPy's of every rank's values, in float32,
+    float64 and int64, over several steps (the buffers are reduced in place again and again); a buffer that
+    cannot move (an array, a view of part of a storage) is left where it is and still reduced."""
+    for dtype, op, tolerance in ((np.float64, 'mean', 1e-13), (np.float32, 'sum', 1e-4), (np.int64, 'sum', 0)):
+        count = 1000 + 37   # not a multiple of the ranks' cache-line aligned chunks
+        t = lg.from_numpy(rank_values(rank, count, dtype))
+        assert comm.shareMemory(t) is t and comm.inSharedMemory(t) == comm.shared_memory
+        for step in range(3):
+            t.array[...] = rank_values(rank, count, dtype, step)
+            comm.allreduce(t, op)
+            everyone = np.stack([rank_values(r, count, dtype, step) for r in range(size)]).astype(np.float64)
+            expected = everyone.sum(0) / (size if op == 'mean' else 1)
+            assert np.abs(t.array - expected).max() <= tolerance * np.abs(expected).max(), (dtype, op, step)
+    whole = lg.from_numpy(np.full(10, rank, dtype=np.float64))
+    part = whole.narrow(0, 2, 5)
+    array = np.full(4, rank, dtype=np.float64)
+    for buffer in (part, array):
+        comm.shareMemory(buffer)
+        assert not comm.inSharedMemory(buffer)
+        comm.allreduce(buffer, 'sum')
+    assert (part.array == sum(range(size))).all() and (whole.array[:2] == rank).all()
+    assert (array == sum(range(size))).all()
+
+
+def shared_memory(rank, size):
+    """AllReduceSGD moves the flat gradient it is handed twice into the machine's shared memory, the modules'
+    gradients follow it there, and the reduction is the mean; buffers of other kinds, or ranks handing
+    different kinds, fall back to MPI's allreduce; ranks in different collectives fail naming both."""
+    comm = dist.world()
+    assert comm.shared_memory and comm.cross is None   # one machine, two ranks
+    check_shared_allreduce(comm, rank, size)
+    model = mlp(seed=1)
+    params, grads = model.getParameters()
+    sgd = dist.AllReduceSGD()
+    sgd.synchronizeParameters(params)
+    x, y = np.random.default_rng(rank).standard_normal((4, 6)), np.arange(4) % 3
+    criterion = nn.ClassNLLCriterion()
+    for step in range(3):
+        grads.zero()
+        model.backward(x, criterion.backward(model.forward(x), y))
+        mine = grads.array.copy()
+        everyone = np.zeros((size, mine.size))
+        everyone[rank] = mine
+        dist.allreduce(everyone)   # each rank's own gradient, gathered by MPI
+        sgd.sumAndNormalizeGradients(grads)
+        assert comm.inSharedMemory(grads) == (step >= 1)
+        assert np.abs(grads.array - everyone.mean(0)).max() < 1e-14
+        first = model.modules[0]
+        assert np.shares_memory(first.gradWeight.array, grads.array)
+        assert np.array_equal(first.gradWeight.array.ravel(), grads.array[:first.gradWeight.nElement()])
+    # rank 0 hands a movable tensor, rank 1 an array: nothing moves, and the sum is still right
+    mixed = lg.from_numpy(np.full(5, 1.0)) if rank == 0 else np.full(5, 2.0)
+    comm.shareMemory(mixed)
+    assert not comm.inSharedMemory(mixed)
+    comm.allreduce(mixed)
+    assert (np.asarray(mixed) == 3.0).all()
+    buffer = np.full(3, float(rank))
+    raises(dist.DistributedError, ['different collectives', 'rank 0: allreduce', 'rank 1: broadcast'],
+           comm.allreduce if rank == 0 else comm.broadcast, buffer)
+    assert (buffer == rank).all()
+
+
+def two_machines(rank, size):
+    """Four ranks as two machines of two (main() splits the node communicators by rank // 2): each machine
+    reduces in its shared memory and the ranks with the same place on both allreduce their chunks over MPI;
+    AllReduceSGD still takes the single-process steps. Machines of 3 and 1 ranks, or of one rank each, reduce
+    through MPI alone."""
+    from mpi4py import MPI
+    comm = dist.world()
+    assert comm.shared_memory and comm.node.Get_size() == 2 and comm.cross.Get_size() == 2
+    check_shared_allreduce(comm, rank, size)
+    sgd_matches_single(rank, size)
+    for machine_of in (lambda r: int(r == size - 1), lambda r: r):
+        world = MPI.COMM_WORLD
+        uneven = dist.Communicator(world, node=world.Split(color=machine_of(rank), key=rank))
+        assert not uneven.shared_memory
+        check_shared_allreduce(uneven, rank, size)
 
 
 def mismatched_models(rank, size):
@@ -162,24 +250,32 @@ def mismatched_models(rank, size):
 
 
 def fault(rank, size, how):
-    """Rank ``size - 1`` fails at its fourth step in the way ``how`` says; the others go on stepping."""
+    """Rank ``size - 1`` fails at its fourth step in the way ``how`` says; the others go on stepping. The
+    gradient is a private array, or (``how`` ending in ``_shared``) a tensor in the machine's shared memory."""
     grads = np.ones(1000, dtype=np.float32)
+    if how.endswith('_shared'):
+        grads = dist.world().shareMemory(lg.from_numpy(grads))
+        assert dist.world().inSharedMemory(grads)
     for step in range(100):
         if step == 3 and rank == size - 1:
-            if how == 'raise':
+            if how.startswith('raise'):
                 raise RuntimeError(f"rank {rank} fails on purpose at step {step}")
-            if how == 'kill':
+            if how.startswith('kill'):
                 os.kill(os.getpid(), signal.SIGKILL)
-            if how == 'hang':
+            if how.startswith('hang'):
                 time.sleep(30)
         dist.allreduce(grads, 'mean')
     raise AssertionError(f"rank {rank} finished 100 steps although rank {size - 1} failed")
 
 
 def main(scenario):
-    dist.init(timeout=2.0 if scenario == 'hang' else 20.0)
+    node = None
+    if scenario == 'two_machines':
+        from mpi4py import MPI
+        node = MPI.COMM_WORLD.Split(color=MPI.COMM_WORLD.Get_rank() // 2, key=MPI.COMM_WORLD.Get_rank())
+    dist.init(timeout=2.0 if scenario.startswith('hang') else 20.0, node=node)
     rank, size = dist.rank(), dist.size()
-    if scenario in ('raise', 'kill', 'hang'):
+    if scenario.split('_')[0] in ('raise', 'kill', 'hang'):
         fault(rank, size, scenario)
     elif scenario == 'collectives_gpu':
         collectives(rank, size, lg.tensor.backend.cupy())

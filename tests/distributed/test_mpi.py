@@ -26,10 +26,10 @@ def mpiexec(scenario, n=2):
     return done.returncode, done.stdout, time.monotonic() - start
 
 
-def passes(scenario):
-    rc, out, _ = mpiexec(scenario)
+def passes(scenario, n=2):
+    rc, out, _ = mpiexec(scenario, n)
     assert rc == 0, out
-    assert 'ok rank 0' in out and 'ok rank 1' in out, out
+    assert all(f'ok rank {r}' in out for r in range(n)), out
     return out
 
 
@@ -45,13 +45,25 @@ def test_allreduce_ea_center_fits_what_no_rank_sees_alone():
     passes('ea_converges')
 
 
+def test_gradients_in_shared_memory_reduce_in_place_and_other_buffers_through_mpi():
+    passes('shared_memory')
+
+
+def test_two_machines_reduce_in_their_shared_memory_then_across_over_mpi():
+    passes('two_machines', n=4)
+
+
 def test_mismatched_models_fail_at_the_first_collective_naming_both():
     out = passes('mismatched_models')
     assert 'rank 0: 15 float32 values, rank 1: 10 float32 values' in out
 
 
-def test_a_rank_that_raises_aborts_the_job_with_its_traceback():
-    rc, out, seconds = mpiexec('raise')
+SHARED = pytest.mark.parametrize('memory', ['', '_shared'], ids=['private', 'shared'])
+
+
+@SHARED
+def test_a_rank_that_raises_aborts_the_job_with_its_traceback(memory):
+    rc, out, seconds = mpiexec(f'raise{memory}')
     assert rc != 0
     assert '[legonn.distributed rank 1 of 2] aborting the MPI job' in out
     assert 'RuntimeError: rank 1 fails on purpose at step 3' in out
@@ -59,16 +71,18 @@ def test_a_rank_that_raises_aborts_the_job_with_its_traceback():
     assert seconds < 20
 
 
-def test_a_killed_rank_ends_the_job_in_bounded_time():
-    rc, out, seconds = mpiexec('kill')
+@SHARED
+def test_a_killed_rank_ends_the_job_in_bounded_time(memory):
+    rc, out, seconds = mpiexec(f'kill{memory}')
     assert rc != 0
     assert 'Killed (signal 9)' in out
     assert 'finished 100 steps' not in out
     assert seconds < 20
 
 
-def test_a_hung_rank_times_the_others_out():
-    rc, out, seconds = mpiexec('hang')   # ranks.py sets a 2 s collective timeout for this scenario
+@SHARED
+def test_a_hung_rank_times_the_others_out(memory):
+    rc, out, seconds = mpiexec(f'hang{memory}')   # ranks.py sets a 2 s collective timeout for this scenario
     assert rc != 0, out
     assert 'DistributedError: legonn.distributed rank 0 of 2: allreduce(1000 float32 values)' in out, (rc, out)
     assert 'did not complete within 2s' in out, (rc, out)
