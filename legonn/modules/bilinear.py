@@ -24,7 +24,7 @@ class Bilinear(Module):
         self.reset()
 
     def reset(self, stdv=None):
-        uniform_reset(stdv, self.weight.size(1), self.weight, *([self.bias] if self.bias is not None else []))
+        uniform_reset(stdv, self.weight.size(1), self.weight, self.bias)
         return self
 
     def _check(self, input):

@@ -1,6 +1,4 @@
 """Linear: y = x W^T + b; LinearWeightNorm, the same with weight normalisation."""
-import math
-
 from ..tensor.blas_kernels import addmm_into
 from .base.errors import check_hyper, input_error
 from .base.initialisation import uniform_reset
@@ -37,10 +35,7 @@ class Linear(Module):
 
     def reset(self, stdv=None):
         """Uniform in [-stdv, stdv], stdv = 1/sqrt(inputSize) by default (Torch7's rule)."""
-        stdv = stdv * math.sqrt(3) if stdv is not None else 1.0 / math.sqrt(self.weight.size(1))
-        self.weight.uniform(-stdv, stdv)
-        if self.bias is not None:
-            self.bias.uniform(-stdv, stdv)
+        uniform_reset(stdv, self.weight.size(1), self.weight, self.bias)
         return self
 
     def _check(self, input):
@@ -149,7 +144,7 @@ class LinearWeightNorm(Linear):
         return params, grads
 
     def reset(self, stdv=None):
-        uniform_reset(stdv, self.inputSize, self.weight, *([self.bias] if self.bias is not None else []))
+        uniform_reset(stdv, self.inputSize, self.weight, self.bias)
         self.initFromWeight()
         return self
 

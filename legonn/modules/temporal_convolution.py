@@ -9,7 +9,7 @@ from .base.errors import check_hyper, input_error
 from .base.module import Module
 from .base.initialisation import uniform_reset
 from .base.batching import batched
-from .base.convolution import frame_count
+from .base.convolution import frame_count, frames_input
 
 
 class TemporalConvolution(Module):
@@ -45,12 +45,7 @@ class TemporalConvolution(Module):
         return self
 
     def _check(self, input):
-        x, is_batch = batched(self, input, (2, 3))
-        self.checkSameType(input, self.weight)
-        if x.shape[2] != self.inputFrameSize:
-            raise input_error(self, f"frames of inputFrameSize = {self.inputFrameSize} (last dimension)",
-                              f"{x.shape[2]} (input of size {tuple(input.size())})")
-        return x, is_batch, frame_count(self, x, input, self.kW, self.dW, 1)
+        return frames_input(self, input)
 
     def updateOutput(self, input):
         x, is_batch, n_out = self._check(input)
@@ -123,7 +118,7 @@ class TemporalRowConvolution(Module):
 
     def reset(self, stdv=None):
         """Uniform in [-stdv, stdv], stdv = 1/sqrt(kW*inputFrameSize) by default (Torch7's rule)."""
-        uniform_reset(stdv, self.kW * self.inputFrameSize, self.weight, *([self.bias] if self.bias is not None else []))
+        uniform_reset(stdv, self.kW * self.inputFrameSize, self.weight, self.bias)
         return self
 
     def _check(self, input):

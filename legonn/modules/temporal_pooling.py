@@ -12,7 +12,7 @@ from .base.errors import input_error
 from .base.module import Module
 from .base.initialisation import uniform_reset
 from .base.batching import batched
-from .base.convolution import frame_count
+from .base.convolution import frame_count, frames_input
 from .base.typed import kind_class
 
 
@@ -95,12 +95,7 @@ class TemporalSubSampling(Module):
         return self
 
     def _check(self, input):
-        x, is_batch = batched(self, input, (2, 3))
-        self.checkSameType(input, self.weight)
-        if x.shape[2] != self.inputFrameSize:
-            raise input_error(self, f"frames of inputFrameSize = {self.inputFrameSize} (last dimension)",
-                              f"{x.shape[2]} (input of size {tuple(input.size())})")
-        return x, is_batch, frame_count(self, x, input, self.kW, self.dW, 1)
+        return frames_input(self, input)
 
     def _sums(self, x, n_out):
         """Window sums (N, nOut, F), pooling the (N, F, T) view of the frames."""

@@ -41,7 +41,7 @@ class _Volumetric(Module):
     def reset(self, stdv=None):
         """Uniform in [-stdv, stdv], stdv = 1/sqrt(kT*kW*kH*nInputPlane) by default (Torch7's rule)."""
         uniform_reset(stdv, self.kT * self.kW * self.kH * self.nInputPlane,
-                      self.weight, *([self.bias] if self.bias is not None else []))
+                      self.weight, self.bias)
         return self
 
     def _planes(self, input):

@@ -27,6 +27,18 @@ def planes_input(module, input):
     return x
 
 
+def frames_input(module, input):
+    """``(x, is_batch, output frames)`` for a 2-D ``(nFrames, inputFrameSize)`` or 3-D batch input of
+    ``module``'s weight type (``x`` with its batch axis, a view), after a path-naming error for any other
+    rank, type, frame size, or a sequence shorter than ``kW``."""
+    x, is_batch = batched(module, input, (2, 3))
+    module.checkSameType(input, module.weight)
+    if x.shape[2] != module.inputFrameSize:
+        raise input_error(module, f"frames of inputFrameSize = {module.inputFrameSize} (last dimension)",
+                          f"{x.shape[2]} (input of size {tuple(input.size())})")
+    return x, is_batch, frame_count(module, x, input, module.kW, module.dW, 1)
+
+
 def geometry_text(module):
     """Torch7's ', dW,dH, padW,padH' suffix of convolution names (omitted parts at their defaults)."""
     s = ''
@@ -57,7 +69,7 @@ class KernelParameters:
     def reset(self, stdv=None):
         """Uniform in [-stdv, stdv], stdv = 1/sqrt(kW*kH*nInputPlane) by default (Torch7's rule)."""
         uniform_reset(stdv, self.kW * self.kH * self.nInputPlane,
-                      self.weight, *([self.bias] if self.bias is not None else []))
+                      self.weight, self.bias)
         return self
 
 
