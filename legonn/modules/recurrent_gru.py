@@ -1,10 +1,10 @@
 """SeqGRU: a whole sequence through a GRU layer in one module (Element-Research rnn's nn.SeqGRU)."""
 from ..tensor.blas_kernels import addmm_into
 from ..tensor.recurrent_kernels import gru_backward_candidate, gru_backward_reset, gru_forward_step, sigmoid_
-from .base.recurrent import _SeqRecurrent
+from .base.recurrent import SeqRecurrent
 
 
-class SeqGRU(_SeqRecurrent):
+class SeqGRU(SeqRecurrent):
     """GRU over a sequence: input ``(seqlen, batch, inputsize)``, output ``(seqlen, batch, outputsize)``.
 
     The rnn package's cell (the reset gate applied before the recurrent product, as in Cho et al.):

@@ -1,10 +1,10 @@
 """SeqLSTM: a whole sequence through an LSTM layer in one module (Element-Research rnn's nn.SeqLSTM)."""
 from ..tensor.blas_kernels import addmm_into
 from ..tensor.recurrent_kernels import lstm_backward_through_time, lstm_forward_step
-from .base.recurrent import _SeqRecurrent
+from .base.recurrent import SeqRecurrent
 
 
-class SeqLSTM(_SeqRecurrent):
+class SeqLSTM(SeqRecurrent):
     """LSTM over a sequence: input ``(seqlen, batch, inputsize)``, output ``(seqlen, batch, outputsize)``.
 
     With [x_t, h_{t-1}] @ weight + bias = (a_i, a_f, a_o, a_g) (``weight`` ``(inputsize + outputsize,

@@ -28,7 +28,7 @@ def split_steps(owner, x, what):
     return [x.select(0, t) for t in range(x.size(0))]
 
 
-class _SeqRecurrent(Module):
+class SeqRecurrent(Module, abstract=True):
     """Base of SeqLSTM and SeqGRU. A subclass sets ``gates``, ``state_names`` and ``buffer_names`` and writes
     ``updateOutput``, ``_backward_through_time`` (fills ``grad_gate_buffer`` and the gradients of x and
     the initial states) and ``_accumulate_recurrent_gradients``."""
