@@ -69,11 +69,7 @@ class Container(Module):
         for i, m in enumerate(self.modules):
             if not isinstance(m, Module):
                 raise TypeError(f"{type(self).__name__}[{i}]: expected an nn module, got a {type(m).__name__}")
-            try:
-                m.validateState()
-            except CAUGHT as err:
-                add_path(err, f"{type(self).__name__}[{i}]", m)
-                raise
+            self.run_child(i, 'validateState')
         return self
 
     def zeroGradParameters(self):

@@ -67,22 +67,20 @@ class Criterion(Typed):
 
     def forward(self, input, target):
         """The loss (a Python number) for ``input`` against ``target``."""
-        try:
-            input, target = as_tensor_tree(input), self._targets(target)
-            self.checkContract(input)
-            self.checkContract(target, 'target', floating=False, declared=False)
-            return self.updateOutput(input, target)
-        except CAUGHT as err:
-            name_outer(self, err)
-            raise
+        return self._checked_call('updateOutput', input, target)
 
     def backward(self, input, target):
         """d loss / d input, shaped like ``input``."""
+        return self._checked_call('updateGradInput', input, target)
+
+    def _checked_call(self, method, input, target):
+        """``method(input, target)`` after converting both and checking their contract; errors name this
+        criterion as the outermost step of their path."""
         try:
             input, target = as_tensor_tree(input), self._targets(target)
             self.checkContract(input)
             self.checkContract(target, 'target', floating=False, declared=False)
-            return self.updateGradInput(input, target)
+            return getattr(self, method)(input, target)
         except CAUGHT as err:
             name_outer(self, err)
             raise
