@@ -239,18 +239,19 @@ def optimizeMemory(model, input, mode='inference'):
     for s, a, b in _scratch_spans(model, lifetimes):
         old = spans.get(id(s))
         spans[id(s)] = [s, min(a, old[1]), max(b, old[2])] if old else [s, a, b]
-    held = list(held_tensors(model))
-    owned = {id(t.storage()) for _, _, t in held}
+    viewers_of = {}   # id(storage) -> {id(tensor): tensor} over every tensor the model's modules and nodes hold
+    for _, _, t in held_tensors(model):
+        viewers_of.setdefault(id(t.storage()), {})[id(t)] = t
     params, grads = model.parameters()
     excluded = {id(t.storage()) for t in tensors_in([input, grad_output, params, grads])}
-    candidates = [span for key, span in spans.items() if key in owned and key not in excluded
+    candidates = [span for key, span in spans.items() if key in viewers_of and key not in excluded
                   and span[0].size() >= 2]
     record = []
     for group in _plan(candidates):
         target = group['members'][0]
         for storage in group['members'][1:]:
-            viewers = [t for _, _, t in held if t.storage() is storage]
-            for t in {id(t): t for t in viewers}.values():
+            viewers = list(viewers_of[id(storage)].values())
+            for t in viewers:
                 t.set(target, t.storageOffset(), t.size(), t.stride())
             record.append((storage.size(), storage.dtype, storage.is_cuda, viewers))
     blocks = [] if training else _block_backward(model)
