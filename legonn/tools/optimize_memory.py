@@ -195,10 +195,8 @@ def _check(model, mode):
 def _trace(model, input, training):
     """Hook every module, run the pass, unhook; returns the lifetimes and the gradOutput used."""
     lifetimes = _Lifetimes(model)
-    hooks = []
-    for module in model.listModules():
-        for method in _TRACED:
-            hooks.append((module, method, instance_hooks.install(module, method, lifetimes.hook(module, method))))
+    hooks = [instance_hooks.install(module, method, lifetimes.hook(module, method))
+             for module in model.listModules() for method in _TRACED]
     grads = model.parameters()[1]
     saved_grads = [g.clone() for g in grads]
     grad_output = None
@@ -208,8 +206,8 @@ def _trace(model, input, training):
             grad_output = _sample_grad(output)
             model.backward(input, grad_output)
     finally:
-        for module, method, hook in hooks:
-            instance_hooks.uninstall(module, method, hook)
+        for hook in hooks:
+            instance_hooks.uninstall(hook)
         for g, saved in zip(grads, saved_grads):
             g.copy(saved)   # the pass must not leave parameter gradients accumulated
     return lifetimes, grad_output
@@ -298,7 +296,7 @@ def _block_backward(model):
         raise RuntimeError(f"{model.shortName()}: backward is disabled since lg.optimizeMemory(model, input, "
                            f"mode='inference') let buffers that backward needs share storage; call "
                            f"lg.removeOptimization(model) first, or optimise with mode='training'")
-    return [(m, name, instance_hooks.install(m, name, refuse)) for m in model.listModules()
+    return [instance_hooks.install(m, name, refuse) for m in model.listModules()
             for name in ('updateGradInput', 'accGradParameters')]
 
 
@@ -315,6 +313,6 @@ def removeOptimization(model):
         for t in viewers:
             t.set(storage, t.storageOffset(), t.size(), t.stride())
     _out_of_place(inplace)
-    for module, name, hook in blocks:
-        instance_hooks.uninstall(module, name, hook)
+    for hook in blocks:
+        instance_hooks.uninstall(hook)
     return model
