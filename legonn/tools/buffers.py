@@ -43,10 +43,15 @@ def memory_block(storage):
     return id(block), int(block.nbytes)
 
 
+def memory_blocks(tensors):
+    """{identity: bytes} of the allocations behind ``tensors``, each once however many tensors reach it."""
+    return dict(memory_block(t.storage()) for t in tensors)
+
+
 def parameter_blocks(model):
-    """The memory blocks of ``model``'s parameters and their gradients."""
+    """{identity: bytes} of the memory blocks of ``model``'s parameters and their gradients."""
     params, grads = model.parameters()
-    return {memory_block(t.storage())[0] for t in params + grads}
+    return memory_blocks(params + grads)
 
 
 def memoryUsage(model):
@@ -56,13 +61,8 @@ def memoryUsage(model):
     ``output`` and ``gradInput`` and the graph nodes' state; ``scratch`` every other buffer (convolution
     columns, pooling indices, ...); ``buffers`` is activations + scratch. Shared memory counts once.
     """
-    params, grads = model.parameters()
-    seen, totals = set(), {'parameters': 0, 'activations': 0, 'scratch': 0}
-    for t in params + grads:
-        key, size = memory_block(t.storage())
-        if key not in seen:
-            seen.add(key)
-            totals['parameters'] += size
+    params = parameter_blocks(model)
+    seen, totals = set(params), {'parameters': sum(params.values()), 'activations': 0, 'scratch': 0}
     # activations first, so a block both an output and a scratch buffer reach counts as an activation;
     # ``seen`` already holds every parameter block, so none is counted again
     held = sorted(held_tensors(model), key=lambda item: not _is_activation(item[1]))

@@ -72,8 +72,7 @@ class Watch:
             if module.children():
                 continue   # a container's values are its children's, already checked
             for method in _PHASES:
-                hook = instance_hooks.install(module, method, self._checker(method, paths[id(module)]))
-                self.hooks.append((module, method, hook))
+                self.hooks.append(instance_hooks.install(module, method, self._checker(method, paths[id(module)])))
 
     @staticmethod
     def _checker(method, path):
@@ -90,8 +89,8 @@ class Watch:
         return check
 
     def remove(self):
-        for module, method, hook in self.hooks:
-            instance_hooks.uninstall(module, method, hook)
+        for hook in self.hooks:
+            instance_hooks.uninstall(hook)
         self.hooks = []
 
     def __enter__(self):

@@ -29,8 +29,9 @@ def install(module, name, around):
     return hook
 
 
-def uninstall(module, name, hook):
-    """Take ``hook`` out of ``module.<name>``'s stack of hooks (nothing happens if it is not there)."""
+def uninstall(hook):
+    """Take ``hook`` out of its module's stack of hooks for its method (nothing happens if it is not there)."""
+    module, name = hook.module, hook.name
     current = module.__dict__.get(name)
     if current is hook:
         if hook.below is None:

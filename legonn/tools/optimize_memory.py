@@ -195,10 +195,8 @@ def _check(model, mode):
 def _trace(model, input, training):
     """Hook every module, run the pass, unhook; returns the lifetimes and the gradOutput used."""
     lifetimes = _Lifetimes(model)
-    hooks = []
-    for module in model.listModules():
-        for method in _TRACED:
-            hooks.append((module, method, instance_hooks.install(module, method, lifetimes.hook(module, method))))
+    hooks = [instance_hooks.install(module, method, lifetimes.hook(module, method))
+             for module in model.listModules() for method in _TRACED]
     grads = model.parameters()[1]
     saved_grads = [g.clone() for g in grads]
     grad_output = None
@@ -208,8 +206,8 @@ def _trace(model, input, training):
             grad_output = _sample_grad(output)
             model.backward(input, grad_output)
     finally:
-        for module, method, hook in hooks:
-            instance_hooks.uninstall(module, method, hook)
+        for hook in hooks:
+            instance_hooks.uninstall(hook)
         for g, saved in zip(grads, saved_grads):
             g.copy(saved)   # the pass must not leave parameter gradients accumulated
     return lifetimes, grad_output
@@ -239,18 +237,19 @@ def optimizeMemory(model, input, mode='inference'):
     for s, a, b in _scratch_spans(model, lifetimes):
         old = spans.get(id(s))
         spans[id(s)] = [s, min(a, old[1]), max(b, old[2])] if old else [s, a, b]
-    held = list(held_tensors(model))
-    owned = {id(t.storage()) for _, _, t in held}
+    viewers_of = {}   # id(storage) -> {id(tensor): tensor} over every tensor the model's modules and nodes hold
+    for _, _, t in held_tensors(model):
+        viewers_of.setdefault(id(t.storage()), {})[id(t)] = t
     params, grads = model.parameters()
     excluded = {id(t.storage()) for t in tensors_in([input, grad_output, params, grads])}
-    candidates = [span for key, span in spans.items() if key in owned and key not in excluded
+    candidates = [span for key, span in spans.items() if key in viewers_of and key not in excluded
                   and span[0].size() >= 2]
     record = []
     for group in _plan(candidates):
         target = group['members'][0]
         for storage in group['members'][1:]:
-            viewers = [t for _, _, t in held if t.storage() is storage]
-            for t in {id(t): t for t in viewers}.values():
+            viewers = list(viewers_of[id(storage)].values())
+            for t in viewers:
                 t.set(target, t.storageOffset(), t.size(), t.stride())
             record.append((storage.size(), storage.dtype, storage.is_cuda, viewers))
     blocks = [] if training else _block_backward(model)
@@ -297,7 +296,7 @@ def _block_backward(model):
         raise RuntimeError(f"{model.shortName()}: backward is disabled since lg.optimizeMemory(model, input, "
                            f"mode='inference') let buffers that backward needs share storage; call "
                            f"lg.removeOptimization(model) first, or optimise with mode='training'")
-    return [(m, name, instance_hooks.install(m, name, refuse)) for m in model.listModules()
+    return [instance_hooks.install(m, name, refuse) for m in model.listModules()
             for name in ('updateGradInput', 'accGradParameters')]
 
 
@@ -314,6 +313,6 @@ def removeOptimization(model):
         for t in viewers:
             t.set(storage, t.storageOffset(), t.size(), t.stride())
     _out_of_place(inplace)
-    for module, name, hook in blocks:
-        instance_hooks.uninstall(module, name, hook)
+    for hook in blocks:
+        instance_hooks.uninstall(hook)
     return model

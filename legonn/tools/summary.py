@@ -7,7 +7,7 @@ spatial convolutions, ``kW * kH`` per output for pooling, one per output element
 from ..modules.linear import Linear
 from ..modules.spatial_pooling import SpatialMaxPooling
 from ..tensor import Tensor
-from .buffers import memoryUsage, memory_block, parameter_blocks, tensors_in
+from .buffers import memoryUsage, memory_blocks, parameter_blocks, tensors_in
 from .optimize_memory import CONVOLUTIONS
 from .paths import module_paths
 
@@ -34,13 +34,8 @@ def forward_flops(module):
 
 def _buffer_bytes(module, params):
     """Bytes of the memory blocks behind ``module``'s own non-parameter tensors."""
-    blocks = {}
-    for value in module.__dict__.values():
-        for t in tensors_in(value):
-            key, size = memory_block(t.storage())
-            if key not in params:
-                blocks[key] = size
-    return sum(blocks.values())
+    blocks = memory_blocks(t for value in module.__dict__.values() for t in tensors_in(value))
+    return sum(size for key, size in blocks.items() if key not in params)
 
 
 def _parameter_count(tensors):

@@ -184,7 +184,7 @@ ARGUMENTS = {
     'CAddTable': lambda f: (f.flag('inplace'),),
     # criterions
     'ClassNLLCriterion': lambda f: (f.tensor('weights'), f.flag('sizeAverage', True)),
-    'CrossEntropyCriterion': lambda f: _cross_entropy(f),
+    'CrossEntropyCriterion': _cross_entropy,
     'MSECriterion': lambda f: (f.flag('sizeAverage', True),),
     'BCECriterion': lambda f: (f.tensor('weights'), f.flag('sizeAverage', True)),
 }

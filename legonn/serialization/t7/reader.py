@@ -158,16 +158,12 @@ class ObjectReader:
 
     def _torch(self, index):
         typename, version = self._class_name()
-        short = _tensor_type(typename, 'Storage')
-        if short is not None:
-            self.seen[index] = _BUSY
-            self.seen[index] = self._storage(short)
-            return self.seen[index]
-        short = _tensor_type(typename, 'Tensor')
-        if short is not None:
-            self.seen[index] = _BUSY
-            self.seen[index] = self._tensor(short, typename)
-            return self.seen[index]
+        for suffix, build in (('Storage', self._storage), ('Tensor', self._tensor)):
+            short = _tensor_type(typename, suffix)
+            if short is not None:
+                self.seen[index] = _BUSY
+                self.seen[index] = build(short)
+                return self.seen[index]
         obj = self.seen[index] = _RawObject(typename, version)
         if typename in ('tds.Vec', 'tds.Hash'):   # tds writes its elements itself: a long count, then objects
             n = self.s.longs(1, f'the size of a {typename}')[0]
@@ -195,7 +191,8 @@ class ObjectReader:
             data = backend.cupy().asarray(data)
         return Storage(data)
 
-    def _tensor(self, short, typename):
+    def _tensor(self, short):
+        typename = f'torch.{short}'   # what the file named it: _tensor_type only strips 'torch.'
         ndim = self.s.int('a tensor dimension count')
         if ndim < 0 or ndim * 2 > self.s.left():
             raise self.s.fail(f"a tensor of {ndim} dimensions cannot fit in the {self.s.left()} bytes left")
