@@ -53,12 +53,13 @@ def momentum_update(params, grads):
     """SGD with momentum on the flat vectors: v = MOMENTUM v + g, p -= LR v (v starts at zero, so the first step
     is plain SGD, as Torch7's sgd with dampening 0)."""
     xp = params.xp
-    velocity = xp.zeros_like(params.array)
+    velocity, step = xp.zeros_like(params.array), xp.empty_like(params.array)   # kept: no allocation per update
 
     def update():
         xp.multiply(velocity, MOMENTUM, out=velocity)
         xp.add(velocity, grads.array, out=velocity)
-        xp.subtract(params.array, LR * velocity, out=params.array)
+        xp.multiply(velocity, LR, out=step)
+        xp.subtract(params.array, step, out=params.array)
     return update
 
 
