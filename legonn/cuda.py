@@ -81,14 +81,13 @@ class CapturedStep:
 
     def __init__(self, graph, buffers, arrays, result, pool, allocations):
         self.graph, self.buffers, self.result = graph, buffers, result
-        self._arrays = arrays
-        self._pointers = [a.data.ptr for a in arrays]
+        self._arrays = arrays   # the recorded arrays: their device addresses are the ones the graph uses
         self._pool = pool   # keeps the memory the graph uses out of every other allocation's reach
         self.allocations = allocations
 
     def _check_buffers(self):
-        for i, (buf, ptr) in enumerate(zip(self.buffers, self._pointers)):
-            if isinstance(buf, Tensor) and (not buf.is_cuda or buf.array.data.ptr != ptr):
+        for i, (buf, recorded) in enumerate(zip(self.buffers, self._arrays)):
+            if isinstance(buf, Tensor) and (not buf.is_cuda or buf.array.data.ptr != recorded.data.ptr):
                 raise CaptureError(f"lg.cuda.capture: captured buffer {i} was resized or re-typed since the capture "
                                    f"(now a {buf.type()} of size {tuple(buf.size())}); the graph still uses its old "
                                    "memory: capture the step again")

@@ -50,6 +50,7 @@ def _load_cblas():
 
 
 _GEMM, _AXPBY, _OMATCOPY = _load_cblas()
+_ROUTINES = {'gemm': _GEMM, 'axpby': _AXPBY, 'omatcopy': _OMATCOPY}
 
 
 def _layout(arr):
@@ -133,8 +134,7 @@ def _native(routine, dtype, *operands):
         outside = _outside_its_buffer(arr, routine, name)
         if outside:
             raise ValueError(f"blas_kernels.{routine}: {name} reaches outside its buffer ({outside})")
-    table = {'gemm': _GEMM, 'axpby': _AXPBY, 'omatcopy': _OMATCOPY}[routine]
-    return table[np.dtype(dtype)], layouts
+    return _ROUTINES[routine][np.dtype(dtype)], layouts
 
 
 def _check_2d(routine, **arrays):

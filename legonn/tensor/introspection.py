@@ -5,6 +5,7 @@ Lua's type names for plain values: a list, tuple or dict is a ``'table'``.
 """
 import numbers
 
+from .functions import is_tensor
 from .storage import Storage
 from .tensor import Tensor
 
@@ -40,6 +41,4 @@ def torch_type(obj):
     return obj.__class__.__name__
 
 
-def isTensor(obj):
-    """True for a legonn tensor of any type or device."""
-    return isinstance(obj, Tensor)
+isTensor = is_tensor   # Torch7's name for the test legonn already has

@@ -357,7 +357,7 @@ class PointwiseMixin:
         """An element-wise comparison operator; NotImplemented for operands that are no array or number,
         so ``t == None`` or ``t == 'a'`` falls back to Python's identity answer instead of failing."""
         try:
-            operand(other)
+            other = operand(other)   # converted once: _binop passes an array through
         except TypeError:
             return NotImplemented
         return self._binop(other, fn)

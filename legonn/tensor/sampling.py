@@ -1,7 +1,6 @@
 """``multinomial``: Torch7's ``torch.multinomial(prob, n, replacement)``, 0-based."""
 import numpy as np
 
-from . import backend
 from .functions import as_tensor
 from .random import generator
 from .tensor import TENSOR_CLASSES
@@ -37,5 +36,5 @@ def multinomial(prob, n, replacement=False):
             keys = xp.log(w) - xp.log(-xp.log(gen.uniform(size=w.shape)))
         picked = xp.argsort(-keys, axis=1)[:, :n]
     cls = TENSOR_CLASSES['CudaLongTensor' if prob.is_cuda else 'LongTensor']
-    picked = backend.to_module(picked, xp).astype(np.int64)
+    picked = picked.astype(np.int64, copy=False)   # already an array of xp: both draws run on prob's device
     return cls._from_array(picked.reshape(n) if prob.dim() == 1 else picked)
