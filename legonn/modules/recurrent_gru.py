@@ -1,6 +1,7 @@
 """SeqGRU: a whole sequence through a GRU layer in one module (Element-Research rnn's nn.SeqGRU)."""
 from ..tensor.blas_kernels import addmm_into
-from ..tensor.recurrent_kernels import gru_backward_candidate, gru_backward_reset, gru_forward_step, sigmoid_
+from ..tensor.recurrent_kernels import gru_backward_candidate, gru_backward_reset, gru_forward_step
+from ..tensor.pointwise import sigmoid_into
 from .base.recurrent import SeqRecurrent
 
 
@@ -39,7 +40,7 @@ class SeqGRU(SeqRecurrent):
         for t in range(T):
             g = gates[t]
             addmm_into(g[:, :2 * H], h_prev, Wh_ru)
-            sigmoid_(g[:, :2 * H], xp)
+            sigmoid_into(xp, g[:, :2 * H], g[:, :2 * H])
             xp.multiply(g[:, :H], h_prev, out=rh[t])
             addmm_into(g[:, 2 * H:], rh[t], Wh_c)
             gru_forward_step(g, h_prev, h[t], xp)

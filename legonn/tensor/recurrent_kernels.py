@@ -47,11 +47,6 @@ def _kernel(name):
     return cupy().ElementwiseKernel(in_params, out_params, body, 'legonn_' + name)
 
 
-def sigmoid_(a, xp):
-    """a = 1 / (1 + exp(-a)) in place, overflow-free: the Sigmoid module's ``sigmoid_into``."""
-    sigmoid_into(xp, a, a)
-
-
 def lstm_forward_step(gates, c_prev, c, tanh_c, h, xp):
     """One LSTM step after the products: ``gates`` (N, 4H) holds W [x, h_prev] + b and is overwritten with
     the activations (i, f, o, g); writes c = f c_prev + i g, tanh(c) and h = o tanh(c), each (N, H)."""
@@ -59,7 +54,7 @@ def lstm_forward_step(gates, c_prev, c, tanh_c, h, xp):
     if _is_cupy(gates):
         _kernel('lstm_forward')(gates, c_prev, H, c, tanh_c, h)
         return
-    sigmoid_(gates[:, :3 * H], xp)
+    sigmoid_into(xp, gates[:, :3 * H], gates[:, :3 * H])
     i, f, o, g = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
     xp.tanh(g, out=g)
     xp.multiply(f, c_prev, out=c)
