@@ -107,7 +107,8 @@ class CharLSTM:
         dstate = [s.new().resizeAs(s).zero() for s in inputs[0][1:]]
         for t in range(steps - 1, -1, -1):
             logprobs = self.clones[t].output[-1]
-            dlogprobs = self.criterion.backward(logprobs, y.select(1, t)).clone().div(steps)
+            # divided in place: the criterion's gradInput buffer is rewritten at each call anyway
+            dlogprobs = self.criterion.backward(logprobs, y.select(1, t)).div(steps)
             grads = self.clones[t].backward(inputs[t], dstate + [dlogprobs])
             emb_grad.select(1, t).copy(grads[0])
             dstate = grads[1:]
