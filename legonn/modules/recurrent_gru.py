@@ -21,28 +21,32 @@ class SeqGRU(SeqRecurrent):
 
     gates = 3
     state_names = ('h0',)
-    buffer_names = ('gate_buffer', 'reset_hidden', 'grad_gate_buffer', 'grad_x', 'grad_h0', 'grad_reset_hidden',
-                    'recurrent_weight_t')
+    buffer_names = ('gate_buffer', 'gate_scratch', 'reset_hidden', 'grad_gate_buffer', 'grad_x', 'grad_h0',
+                    'grad_h_by_unit', 'grad_reset_hidden', 'recurrent_weight_t')
 
     def updateOutput(self, input):
         states, x = self._split_input(input)
         T, N, D = x._size
         H, xp = self.outputsize, x.xp
-        h0 = self._initial_state('h0', states[0] if states else None, self.userPrevOutput, self.output, N)
+        h0 = self._initial_state('h0', states[0] if states else None, self.userPrevOutput, self._last_output(), N)
         self.userPrevOutput = None
-        W = self.weight.array
-        gates, h = self._input_projection(x)
-        # r h_{t-1} of every step, kept for the candidate weights' gradient
+        projection = self._input_projection_by_unit(x)
+        gates = self.bufferLike('gate_buffer', x, (T, 3 * H, N))
+        h = self.bufferLike('output', x, (T, N, H))
+        # r h_{t-1} of every step in the output's row layout, kept for the candidate weights' gradient
         rh = self.bufferLike('reset_hidden', x, (T, N, H))
+        Wh_t = self.transposed_recurrent_weight(D, 0, 3 * H)
+        Wh_ru_t, Wh_c_t = Wh_t[:2 * H], Wh_t[2 * H:]
+        bias = self.bias.array[:, None]
         keep = self._keep_mask(x)
-        Wh_ru, Wh_c = W[D:, :2 * H], W[D:, 2 * H:]
         h_prev = h0
         for t in range(T):
             g = gates[t]
-            addmm_into(g[:, :2 * H], h_prev, Wh_ru)
-            sigmoid_into(xp, g[:, :2 * H], g[:, :2 * H])
-            xp.multiply(g[:, :H], h_prev, out=rh[t])
-            addmm_into(g[:, 2 * H:], rh[t], Wh_c)
+            xp.add(projection[:, t], bias, out=g)
+            addmm_into(g[:2 * H], Wh_ru_t, h_prev.T)
+            sigmoid_into(xp, g[:2 * H], g[:2 * H])
+            xp.multiply(g[:H].T, h_prev, out=rh[t])
+            addmm_into(g[2 * H:], Wh_c_t, rh[t].T)
             gru_forward_step(g, h_prev, h[t], xp)
             if keep is not None:
                 h[t] *= keep[t]
@@ -51,30 +55,32 @@ class SeqGRU(SeqRecurrent):
         return self.output
 
     def _backward_through_time(self, input, gradOutput):
-        """Fill grad_gate_buffer (seqlen, batch, 3H) and the gradients of x and h0."""
+        """Fill gate_scratch with the gate pre-activations' gradients, gate-major (3H, seqlen, batch), and the
+        gradients of x and h0."""
         states, x = self._backward_input(input, gradOutput)
         T, N, D = x._size
         H, xp = self.outputsize, x.xp
         h0 = states[0].array if states else self.h0.array
         gates, h, go = self.gate_buffer.array, self.output.array, gradOutput.array
-        dgates = self.bufferLike('grad_gate_buffer', x, (T, N, 3 * H))
-        dh = self.bufferLike('grad_h0', x, (N, H))
-        drh = self.bufferLike('grad_reset_hidden', x, (N, H))
+        dgates = self.bufferLike('grad_gate_buffer', x, (T, 3 * H, N))
+        dh = self.bufferLike('grad_h_by_unit', x, (H, N))
+        drh = self.bufferLike('grad_reset_hidden', x, (H, N))
         keep = self._keep_mask(x)
-        Wh_t = self.transposed_recurrent_weight(D, 0, 3 * H)
-        Wh_ru_t, Wh_c_t = Wh_t[:2 * H], Wh_t[2 * H:]
-        dh[...] = go[T - 1]
+        Wh = self.weight.array[D:]
+        Wh_ru, Wh_c = Wh[:, :2 * H], Wh[:, 2 * H:]
+        dh[...] = go[T - 1].T
         for t in range(T - 1, -1, -1):
             if keep is not None:
-                dh *= keep[t]   # a masked step's output is a constant zero
+                dh *= keep[t].T   # a masked step's output is a constant zero
             h_prev = h[t - 1] if t else h0
             gru_backward_candidate(gates[t], h_prev, dh, dgates[t], xp)
-            xp.matmul(dgates[t, :, 2 * H:], Wh_c_t, out=drh)
+            xp.matmul(Wh_c, dgates[t, 2 * H:], out=drh)
             gru_backward_reset(gates[t], h_prev, drh, dh, dgates[t], xp)
-            addmm_into(dh, dgates[t, :, :2 * H], Wh_ru_t)
+            addmm_into(dh, Wh_ru, dgates[t, :2 * H])
             if t:
-                dh += go[t - 1]
-        self.input_gradient(x, dgates)
+                dh += go[t - 1].T
+        self.bufferLike('grad_h0', x, (N, H))[...] = dh.T
+        self.gradients_by_gate(x, dgates)
         self.userGradPrevOutput = self.grad_h0
         self._grad_gates_for = gradOutput
         return states, x
@@ -85,4 +91,4 @@ class SeqGRU(SeqRecurrent):
         self._accumulate_hidden_gradients(h0, x, slice(0, 2 * H), scale)
         # the candidate's recurrent weights multiply r h_prev, kept by the forward
         addmm_into(self.gradWeight.array[D:, 2 * H:], self.reset_hidden.array.reshape(T * N, H).T,
-                   self.grad_gate_buffer.array[:, :, 2 * H:].reshape(T * N, H), scale, 1.0)
+                   self.gate_scratch.array[2 * H:].reshape(H, T * N).T, scale, 1.0)

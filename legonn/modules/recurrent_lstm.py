@@ -18,12 +18,14 @@ class SeqLSTM(SeqRecurrent):
 
     The input products of all steps are one matrix product, each step adds one recurrent product and
     one pass of fused gate arithmetic; the parameter gradients are three products over all steps.
+    Internally the gates and cells are unit-major (``gate_buffer`` ``(seqlen, 4 outputsize, batch)``,
+    ``cell`` ``(seqlen, outputsize, batch)``): see ``legonn.tensor.recurrent_kernels``.
     """
 
     gates = 4
     state_names = ('c0', 'h0')
-    buffer_names = ('cell', 'tanh_cell', 'gate_buffer', 'grad_gate_buffer', 'grad_x', 'grad_h0', 'grad_c0',
-                    'recurrent_weight_t', 'cell_factor')
+    buffer_names = ('cell', 'tanh_cell', 'gate_buffer', 'gate_scratch', 'grad_gate_buffer', 'grad_x', 'grad_h0',
+                    'grad_c0', 'grad_h_by_unit', 'grad_c_by_unit', 'recurrent_weight_t', 'cell_factor')
 
     def __init__(self, inputsize, outputsize, maskzero=False):
         super().__init__(inputsize, outputsize, maskzero)
@@ -34,39 +36,48 @@ class SeqLSTM(SeqRecurrent):
         given = [None] * (2 - len(states)) + states
         T, N, D = x._size
         H, xp = self.outputsize, x.xp
-        c0 = self._initial_state('c0', given[0], self.userPrevCell, self.cell, N)
-        h0 = self._initial_state('h0', given[1], self.userPrevOutput, self.output, N)
+        last_cell = self.cell.array[-1].T if self.cell.nElement() else None
+        c0 = self._initial_state('c0', given[0], self.userPrevCell, last_cell, N)
+        h0 = self._initial_state('h0', given[1], self.userPrevOutput, self._last_output(), N)
         self.userPrevOutput = self.userPrevCell = None
-        W = self.weight.array
-        gates, h = self._input_projection(x)
-        c = self.bufferLike('cell', x, (T, N, H))
-        tanh_c = self.bufferLike('tanh_cell', x, (T, N, H))
+        projection = self._input_projection_by_unit(x)
+        gates = self.bufferLike('gate_buffer', x, (T, 4 * H, N))
+        h = self.bufferLike('output', x, (T, N, H))
+        c = self.bufferLike('cell', x, (T, H, N))
+        tanh_c = self.bufferLike('tanh_cell', x, (T, H, N))
+        Wh_t = self.transposed_recurrent_weight(D, 0, 4 * H)
+        bias = self.bias.array[:, None]
         keep = self._keep_mask(x)
-        Wh = W[D:]
-        h_prev, c_prev = h0, c0
+        h_prev, c_prev = h0.T, c0.T
         for t in range(T):
-            addmm_into(gates[t], h_prev, Wh)
+            xp.add(projection[:, t], bias, out=gates[t])
+            addmm_into(gates[t], Wh_t, h_prev)
             lstm_forward_step(gates[t], c_prev, c[t], tanh_c[t], h[t], xp)
             if keep is not None:
                 # zero gates make the backward of a masked row zero with no mask of its own
-                for arr in (h[t], c[t], tanh_c[t], gates[t]):
-                    arr *= keep[t]
-            h_prev, c_prev = h[t], c[t]
+                h[t] *= keep[t]
+                for arr in (c[t], tanh_c[t], gates[t]):
+                    arr *= keep[t].T
+            h_prev, c_prev = h[t].T, c[t]
         self._grad_gates_for = None
         return self.output
 
     def _backward_through_time(self, input, gradOutput):
-        """Fill grad_gate_buffer (seqlen, batch, 4H) and the gradients of x, h0, c0."""
+        """Fill gate_scratch with the gate pre-activations' gradients, gate-major (4H, seqlen, batch), and
+        the gradients of x, h0 and c0."""
         states, x = self._backward_input(input, gradOutput)
         T, N, D = x._size
         H = self.outputsize
         c0 = states[-2].array if len(states) == 2 else self.c0.array
-        dgates = self.bufferLike('grad_gate_buffer', x, (T, N, 4 * H))
-        lstm_backward_through_time(self.gate_buffer.array, self.cell.array, c0, self.tanh_cell.array, gradOutput.array,
-                                   self.transposed_recurrent_weight(D, 0, 4 * H), dgates,
-                                   self.bufferLike('grad_h0', x, (N, H)), self.bufferLike('grad_c0', x, (N, H)),
-                                   self.bufferLike('cell_factor', x, (T, N, H)), x.xp)
-        self.input_gradient(x, dgates)
+        dgates = self.bufferLike('grad_gate_buffer', x, (T, 4 * H, N))
+        grad_h = self.bufferLike('grad_h_by_unit', x, (H, N))
+        grad_c = self.bufferLike('grad_c_by_unit', x, (H, N))
+        lstm_backward_through_time(self.gate_buffer.array, self.cell.array, c0.T, self.tanh_cell.array, gradOutput.array,
+                                   self.weight.array[D:], dgates, grad_h, grad_c,
+                                   self.bufferLike('cell_factor', x, (T, H, N)), x.xp)
+        self.bufferLike('grad_h0', x, (N, H))[...] = grad_h.T
+        self.bufferLike('grad_c0', x, (N, H))[...] = grad_c.T
+        self.gradients_by_gate(x, dgates)
         self.userGradPrevOutput, self.userGradPrevCell = self.grad_h0, self.grad_c0
         self._grad_gates_for = gradOutput
         return states, x

@@ -25,16 +25,21 @@ def lstm_case(rng):
         rng.normal(size=(4 * H, H))
 
 
+def unit_major(a):
+    """(..., N, k H) -> (..., k H, N), the kernels' layout of gates and cells."""
+    return a.swapaxes(-1, -2).copy()
+
+
 def lstm_numpy(pre, c0, grad_out, Wh_t, xp=np):
-    """Forward (with the pre-activations as given) and backward through two steps with the kernels:
-    activations, c, h, gate gradients, h0's and c0's gradients."""
-    gates, c, tanh_c, h = pre.copy(), *(xp.empty((2, N, H)) for _ in range(3))
+    """Forward (with the pre-activations as given) and backward through two steps with the kernels, which
+    work unit-major: activations, c, h, gate gradients, h0's and c0's gradients, back in (N, k H) rows."""
+    gates, c, tanh_c, h = unit_major(pre), xp.empty((2, H, N)), xp.empty((2, H, N)), xp.empty((2, N, H))
     for t in range(2):
-        rk.lstm_forward_step(gates[t], c[t - 1] if t else c0, c[t], tanh_c[t], h[t], xp)
-    grad_gates, grad_h, grad_c = xp.empty((2, N, 4 * H)), xp.empty((N, H)), xp.empty((N, H))
-    rk.lstm_backward_through_time(gates, c, c0, tanh_c, grad_out, Wh_t, grad_gates, grad_h, grad_c,
-                                  xp.empty((2, N, H)), xp)
-    return gates, c, h, grad_gates, grad_h, grad_c
+        rk.lstm_forward_step(gates[t], c[t - 1] if t else c0.T, c[t], tanh_c[t], h[t], xp)
+    grad_gates, grad_h, grad_c = xp.empty((2, 4 * H, N)), xp.empty((H, N)), xp.empty((H, N))
+    rk.lstm_backward_through_time(gates, c, c0.T, tanh_c, grad_out, Wh_t.T.copy(), grad_gates, grad_h, grad_c,
+                                  xp.empty((2, H, N)), xp)
+    return unit_major(gates), unit_major(c), h, unit_major(grad_gates), grad_h.T, grad_c.T
 
 
 def test_lstm_steps_match_the_formulas():
@@ -57,13 +62,13 @@ def test_lstm_steps_match_the_formulas():
 
 
 def gru_numpy(a, h_prev, grad_h, grad_rh, xp=np):
-    gates, h = a.copy(), xp.empty((N, H))
-    sigmoid_into(xp, gates[:, :2 * H], gates[:, :2 * H])
+    gates, h = unit_major(a), xp.empty((N, H))
+    sigmoid_into(xp, gates[:2 * H], gates[:2 * H])
     rk.gru_forward_step(gates, h_prev, h, xp)
-    grad_gates, grad_h, grad_rh = xp.empty((N, 3 * H)), grad_h.copy(), grad_rh.copy()
+    grad_gates, grad_h, grad_rh = xp.empty((3 * H, N)), unit_major(grad_h), unit_major(grad_rh)
     rk.gru_backward_candidate(gates, h_prev, grad_h, grad_gates, xp)
     rk.gru_backward_reset(gates, h_prev, grad_rh, grad_h, grad_gates, xp)
-    return gates, h, grad_gates, grad_h
+    return unit_major(gates), h, unit_major(grad_gates), grad_h.T
 
 
 def test_gru_step_matches_the_formulas():

@@ -9,7 +9,7 @@ so that one step's gate pre-activations are ``[x, h_prev] @ weight + bias``.
 import math
 
 from ...tensor import Tensor
-from ...tensor.blas_kernels import addmm_into
+from ...tensor.blas_kernels import addmm_into, transpose_into
 from .errors import input_error
 from .module import Module
 
@@ -30,8 +30,13 @@ def split_steps(owner, x, what):
 
 class SeqRecurrent(Module, abstract=True):
     """Base of SeqLSTM and SeqGRU. A subclass sets ``gates``, ``state_names`` and ``buffer_names`` and writes
-    ``updateOutput``, ``_backward_through_time`` (fills ``grad_gate_buffer`` and the gradients of x and
-    the initial states) and ``_accumulate_recurrent_gradients``."""
+    ``updateOutput``, ``_backward_through_time`` (leaves the gates' gradients gate-major in ``gate_scratch``
+    through ``gradients_by_gate``, and the gradients of x and the initial states) and
+    ``_accumulate_recurrent_gradients``.
+
+    Inside a step the gates are unit-major, ``(gates * outputsize, batch)``: OpenBLAS computes the recurrent
+    product as W_h^T h^T about 30% faster than as h W_h when the batch is the small side (bench/lstm.md,
+    "unit-major SeqLSTM and SeqGRU")."""
 
     positive_ints = ('inputsize', 'outputsize')
     gates = 1
@@ -132,8 +137,9 @@ class SeqRecurrent(Module, abstract=True):
 
     def _initial_state(self, name, given, user, last, N):
         """The array a sequence starts from: a state given in the input table, else the user's
-        (``userPrevOutput``/``userPrevCell``, used once), else the last call's final state when
-        remembering, else zeros. Copied into the buffer ``self.<name>`` unless given."""
+        (``userPrevOutput``/``userPrevCell``, used once), else ``last`` (the last call's final state,
+        (batch, outputsize), None before any call) when remembering, else zeros. Copied into the buffer
+        ``self.<name>`` unless given."""
         if given is not None:
             return given.array
         buf = getattr(self, name)
@@ -147,23 +153,38 @@ class SeqRecurrent(Module, abstract=True):
             if user._size != (N, H):
                 raise input_error(self, f"a user state of size ({N}, {H})", f"size {tuple(user.size())}")
             buf.resize(N, H).array[...] = user.array
-        elif self._remembering() and buf.nElement() and last.nElement():
-            if last._size[1] != N:
-                raise input_error(self, f"a batch of {last._size[1]} sequences (the remembered state's; "
+        elif self._remembering() and buf.nElement() and last is not None:
+            if last.shape[0] != N:
+                raise input_error(self, f"a batch of {last.shape[0]} sequences (the remembered state's; "
                                   "forget() to start anew)", f"{N}")
-            buf.array[...] = last.array[-1]
+            buf.array[...] = last
         else:
             buf.resize(N, H).zero()
         return buf.array
 
-    def _input_projection(self, x):
-        """gate_buffer (seqlen, batch, gates * outputsize) = x W_x + b for all steps in one product, and the
-        output buffer sized (seqlen, batch, outputsize); returns both arrays."""
+    def _last_output(self):
+        """The last call's final h, (batch, outputsize), or None before any call."""
+        return self.output.array[-1] if self.output.nElement() else None
+
+    def _input_projection_by_unit(self, x):
+        """gate_scratch (gates * outputsize, seqlen, batch) = W_x^T x^T for all steps in one product (no bias):
+        each step's slice [:, t] is its gates' input part, unit-major."""
         T, N, D = x._size
-        gates = self.bufferLike('gate_buffer', x, (T, N, self.gates * self.outputsize))
-        x.xp.matmul(x.array.reshape(T * N, D), self.weight.array[:D], out=gates.reshape(T * N, -1))
-        gates += self.bias.array
-        return gates, self.bufferLike('output', x, (T, N, self.outputsize))
+        projection = self.bufferLike('gate_scratch', x, (self.gates * self.outputsize, T, N))
+        x.xp.matmul(self.weight.array[:D].T, x.array.reshape(T * N, D).T, out=projection.reshape(-1, T * N))
+        return projection
+
+    def gradients_by_gate(self, x, grad_gates):
+        """Copy the gate pre-activations' gradients ``grad_gates`` (seqlen, gates * outputsize, batch) gate-major
+        into gate_scratch (gates * outputsize, seqlen, batch), where the parameter gradients are one product
+        each over all steps; then grad_x = grad_gates W_x^T for all steps in one product, unless gradInput
+        is None (Torch7's idiom for a first layer: no gradient for the data)."""
+        T, N, D = x._size
+        by_gate = self.bufferLike('gate_scratch', x, (grad_gates.shape[1], T, N))
+        by_gate[...] = grad_gates.transpose(1, 0, 2)
+        if self.gradInput is not None:
+            gx = self.bufferLike('grad_x', x)
+            x.xp.matmul(by_gate.reshape(-1, T * N).T, self.weight.array[:D].T, out=gx.reshape(T * N, D))
 
     def _keep_mask(self, x):
         """(seqlen, batch, 1) of 1 where a step's input row has a non-zero, 0 where it is all zeros
@@ -178,7 +199,8 @@ class SeqRecurrent(Module, abstract=True):
         """(given states, x) of a backward call, checked against the last forward."""
         states, x = self._split_input(input)
         self._check_grad_output(x, gradOutput)
-        if self.gate_buffer._size[:2] != x._size[:2]:
+        sizes = self.gate_buffer._size   # (seqlen, gates * outputsize, batch) after a forward
+        if (sizes[0], sizes[-1]) != x._size[:2]:
             raise ValueError(f"{self.shortName()}: expected backward after a forward of this input, "
                              f"got an input of size {tuple(x.size())}")
         return states, x
@@ -196,43 +218,34 @@ class SeqRecurrent(Module, abstract=True):
             states, x = self._backward_through_time(input, gradOutput)
         else:
             states, x = self._split_input(input)
-        self._accumulate_input_gradients(x, self.grad_gate_buffer.array, scale)
+        self._accumulate_input_gradients(x, scale)
         self._accumulate_recurrent_gradients(states[-1].array if states else self.h0.array, x, scale)
 
-    def _accumulate_hidden_gradients(self, h0, x, columns, scale):
-        """gradWeight[inputsize:, columns] += scale h_prev^T grad_gates[..., columns] over all steps, h_prev
-        being h0 then the output's first seqlen - 1 steps."""
+    def _accumulate_hidden_gradients(self, h0, x, rows, scale):
+        """gradWeight[inputsize:, rows] += scale h_prev^T grad_gates[rows] over all steps (``rows`` of the
+        gate-major gradients in gate_scratch), h_prev being h0 then the output's first seqlen - 1 steps."""
         T, N, D = x._size
-        dgates = self.grad_gate_buffer.array[..., columns]
-        gW = self.gradWeight.array[D:, columns]
-        addmm_into(gW, h0.T, dgates[0], scale, 1.0)
+        by_gate = self.gate_scratch.array[rows]
+        gW = self.gradWeight.array[D:, rows]
+        addmm_into(gW, h0.T, by_gate[:, 0].T, scale, 1.0)
         if T > 1:
             addmm_into(gW, self.output.array[:-1].reshape((T - 1) * N, -1).T,
-                       dgates[1:].reshape((T - 1) * N, -1), scale, 1.0)
+                       by_gate[:, 1:].reshape(by_gate.shape[0], (T - 1) * N).T, scale, 1.0)
 
     def transposed_recurrent_weight(self, D, start, stop):
-        """A contiguous copy of the recurrent weight's columns start:stop, transposed: BLAS multiplies by
-        it faster than by the transposed view (measured 0.41 against 0.71 ms for 32x1024 by 1024x256)."""
+        """A contiguous copy of the recurrent weight's columns start:stop, transposed, (stop - start, outputsize):
+        BLAS multiplies by it faster than by the transposed view (measured 193 against 240 us for 1024x256 by
+        256x32, one thread)."""
         Wh = self.weight.array[D:, start:stop]
-        arr = self.bufferLike('recurrent_weight_t', self.weight, (stop - start, Wh.shape[0]))
-        arr[...] = Wh.T
-        return arr
+        return transpose_into(self.bufferLike('recurrent_weight_t', self.weight, (stop - start, Wh.shape[0])), Wh)
 
-    def input_gradient(self, x, grad_gates):
-        """grad_x = grad_gates W_x^T for all steps in one product, unless gradInput is None (a first layer)."""
-        if self.gradInput is None:
-            return
-        T, N, D = x._size
-        gx = self.bufferLike('grad_x', x)
-        x.xp.matmul(grad_gates.reshape(T * N, -1), self.weight.array[:D].T, out=gx.reshape(T * N, D))
-
-    def _accumulate_input_gradients(self, x, grad_gates, scale):
+    def _accumulate_input_gradients(self, x, scale):
         """gradWeight[:inputsize] += scale x^T grad_gates and gradBias += scale sum(grad_gates), all steps in
-        one product."""
+        one product (from the gate-major gradients in gate_scratch)."""
         T, N, D = x._size
-        flat = grad_gates.reshape(T * N, -1)
-        addmm_into(self.gradWeight.array[:D], x.array.reshape(T * N, D).T, flat, scale, 1.0)
-        gb = flat.sum(0)
+        by_gate = self.gate_scratch.array.reshape(-1, T * N)
+        addmm_into(self.gradWeight.array[:D], x.array.reshape(T * N, D).T, by_gate.T, scale, 1.0)
+        gb = by_gate.sum(1)
         if scale != 1:
             gb *= scale
         self.gradBias.array += gb
