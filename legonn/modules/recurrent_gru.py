@@ -22,7 +22,7 @@ class SeqGRU(SeqRecurrent):
     gates = 3
     state_names = ('h0',)
     buffer_names = ('gate_buffer', 'gate_scratch', 'reset_hidden', 'grad_gate_buffer', 'grad_x', 'grad_h0',
-                    'grad_h_by_unit', 'grad_reset_hidden', 'recurrent_weight_t')
+                    'grad_h_by_unit', 'grad_reset_hidden', 'recurrent_weight_t', 'ones')
 
     def updateOutput(self, input):
         states, x = self._split_input(input)

