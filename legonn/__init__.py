@@ -5,12 +5,12 @@ import os
 import sys
 
 if 'numpy' not in sys.modules:
-    # OpenBLAS reads this once, when NumPy loads it: its idle workers spin for 2^18 cycles (about 0.1 ms)
+    # OpenBLAS reads this once, when NumPy loads it: its idle workers spin for 2^20 cycles (about 0.4 ms)
     # after a BLAS call, then sleep. Its default (2^28, about 0.1 s) took a core from legonn's own kernel
     # threads (legonn.tensor.parallel) between the GEMMs of every layer; much shorter (2^14) put the workers
     # to sleep between the per-step products of a recurrent net, and waking them cost more than the second
-    # thread gave (bench/lstm.md, "OpenBLAS's idle timeout"). A value the user set is kept.
-    os.environ.setdefault('OPENBLAS_THREAD_TIMEOUT', '18')
+    # thread gave (bench/lstm.md, "OpenBLAS's idle timeout, again"). A value the user set is kept.
+    os.environ.setdefault('OPENBLAS_THREAD_TIMEOUT', '20')
 
 from .tensor import *  # noqa: F401,F403  (the tensor API is legonn's top level, as torch.* in Lua)
 from .tensor import __all__ as _tensor_all
