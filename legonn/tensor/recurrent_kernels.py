@@ -149,13 +149,18 @@ _GRU_BACKWARD_RESET = r'''
 '''
 
 
+def _rows(h_prev):
+    """h_prev as the kernels index it, n * H + j: a given initial state may be a strided view."""
+    return cupy().ascontiguousarray(h_prev)
+
+
 def gru_forward_step(gates, h_prev, h, xp):
     """One GRU step after the products, unit-major: ``gates`` (3H, N) holds the activated reset and update
     gates and the candidate's pre-activation W_x x + b + W_h (r h_prev); the candidate is overwritten with
     its tanh hc, and h = (1 - u) hc + u h_prev written into ``h``, (N, H) like ``h_prev``."""
     N, H = h.shape
     if _is_cupy(gates):
-        _kernel('gru_forward')(gates, h_prev, H, N, h, size=H * N)
+        _kernel('gru_forward')(gates, _rows(h_prev), H, N, h, size=H * N)
         return
     u, hc = gates[H:2 * H], gates[2 * H:]
     xp.tanh(hc, out=hc)
@@ -170,7 +175,7 @@ def gru_backward_candidate(gates, h_prev, grad_h, grad_gates, xp):
     pre-activation gradients into ``grad_gates[H:]``."""
     H, N = grad_h.shape
     if _is_cupy(gates):
-        _kernel('gru_backward_candidate')(gates, h_prev, grad_h, H, N, grad_gates)
+        _kernel('gru_backward_candidate')(gates, _rows(h_prev), grad_h, H, N, grad_gates)
         return
     u, hc = gates[H:2 * H], gates[2 * H:]
     du, dhc = grad_gates[H:2 * H], grad_gates[2 * H:]
@@ -192,7 +197,7 @@ def gru_backward_reset(gates, h_prev, grad_rh, grad_h, grad_gates, xp):
     does not pass through the gates' recurrent product: grad_h u + grad_rh r."""
     H, N = grad_h.shape
     if _is_cupy(gates):
-        _kernel('gru_backward_reset')(gates, h_prev, grad_rh, H, N, grad_gates, grad_h)
+        _kernel('gru_backward_reset')(gates, _rows(h_prev), grad_rh, H, N, grad_gates, grad_h)
         return
     r, u = gates[:H], gates[H:2 * H]
     dr = grad_gates[:H]
