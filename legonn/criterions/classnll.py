@@ -36,15 +36,16 @@ class ClassNLLCriterion(Criterion):
             if self.weights.nElement() != n_classes:
                 raise ValueError(f"{self.shortName()}: {self.weights.nElement()} class weights for an input of "
                                  f"{n_classes} classes")
-        self.checkLabels(input, target, n_classes, self.ignoreIndex)
+        return self.checkLabels(input, target, n_classes, self.ignoreIndex)
 
-    def _picked(self, input, target):
-        """(row index array, label array, per-row weights or None, total weight)."""
+    def _picked(self, input, target, may_ignore):
+        """(row index array, label array, per-row weights or None, total weight); rows labelled ignoreIndex
+        are left out (looked for only when ``may_ignore``, checkLabels' answer)."""
         xp = input.xp
         labels = target.array.reshape(-1)
         rows = xp.arange(labels.size)
-        ignored = labels == self.ignoreIndex
-        if bool(ignored.any()):
+        if may_ignore:
+            ignored = labels == self.ignoreIndex
             rows, labels = rows[~ignored], labels[~ignored]
         if self.weights is None:
             return rows, labels, None, labels.size
@@ -52,19 +53,19 @@ class ClassNLLCriterion(Criterion):
         return rows, labels, w, float(w.sum())
 
     def updateOutput(self, input, target):
-        self._check(input, target)
+        may_ignore = self._check(input, target)
         x = input.array.reshape(-1, input._size[-1])
-        rows, labels, w, total = self._picked(input, target)
+        rows, labels, w, total = self._picked(input, target, may_ignore)
         picked = x[rows, labels]
         loss = -float(picked.sum() if w is None else picked.dot(w))
         self.output = loss / total if self.sizeAverage and total else loss
         return self.output
 
     def updateGradInput(self, input, target):
-        self._check(input, target)
+        may_ignore = self._check(input, target)
         gi = self.bufferLike('gradInput', input)
         gi.fill(0)
-        rows, labels, w, total = self._picked(input, target)
+        rows, labels, w, total = self._picked(input, target, may_ignore)
         scale = -1 / total if self.sizeAverage and total else -1
         gi.reshape(-1, input._size[-1])[rows, labels] = scale if w is None else w * scale
         return self.gradInput

@@ -128,7 +128,9 @@ class Criterion(Typed):
                               f"{tuple(input.size())})", got)
 
     def checkLabels(self, input, target, n_classes, ignoreIndex=None):
-        """Integer class labels in [0, n_classes) (or ``ignoreIndex``), one per input row (or a single label)."""
+        """Integer class labels in [0, n_classes) (or ``ignoreIndex``), one per input row (or a single label).
+        Returns whether some label may be ``ignoreIndex`` (False when none can be: the caller then skips
+        looking for them)."""
         if not isinstance(target, Tensor) or target.dtype.kind not in 'iu':
             kind = target.type() if isinstance(target, Tensor) else type(target).__name__
             raise input_error(self, "integer class labels (e.g. a LongTensor or an int64 array)", kind, TypeError)
@@ -139,10 +141,17 @@ class Criterion(Typed):
         if target.nElement() != rows or target.dim() > 2:
             raise input_error(self, f"{rows} labels (one per input row)", f"labels of size {tuple(target.size())}")
         labels = target.array
-        if ignoreIndex is not None:
+        if labels.size == 0:
+            return False
+        # the common case, every label a class, in two reductions; the ignored labels are masked out only
+        # when the range says some may be ignoreIndex
+        lo, hi = int(labels.min()), int(labels.max())
+        may_ignore = ignoreIndex is not None and lo <= ignoreIndex <= hi
+        if (lo < 0 or hi >= n_classes) and may_ignore:
             labels = labels[labels != ignoreIndex]
             if labels.size == 0:
-                return
-        lo, hi = int(labels.min()), int(labels.max())
+                return True
+            lo, hi = int(labels.min()), int(labels.max())
         if lo < 0 or hi >= n_classes:
             raise input_error(self, f"labels in [0, {n_classes}) (0-based)", f"labels in [{lo}, {hi}]", IndexError)
+        return may_ignore
