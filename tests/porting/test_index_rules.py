@@ -79,6 +79,19 @@ def test_classnll_ignore_index():
     assert crit.sizeAverage is True
 
 
+def test_classnll_ignore_index_does_not_hide_a_bad_label():
+    """The ignored rows are masked out before the range check only when the labels' range holds
+    ignoreIndex: a label out of range still fails, with or without ignored rows, and all-ignored is fine."""
+    x = _log_softmax(np.random.RandomState(3).randn(3, 3))
+    crit = nn.ClassNLLCriterion(None, True, -1).double()
+    with pytest.raises(IndexError, match=r'expected labels in \[0, 3\) \(0-based\), got labels in \[0, 5\]'):
+        crit.forward(x, [0, -1, 5])
+    with pytest.raises(IndexError, match=r'got labels in \[-2, 1\]'):
+        crit.forward(x, [-2, -1, 1])
+    assert crit.forward(x, [-1, -1, -1]) == 0
+    assert not crit.backward(x, [-1, -1, -1]).numpy().any()
+
+
 def test_classnll_refuses_torch7_ignore_zero():
     """Torch7 code passes ignoreIndex 0 for padding labels (outside its 1-based classes); legonn's class 0
     is real, so the constructor refuses it, and setting the field afterwards really ignores class 0."""
