@@ -4,8 +4,8 @@ The modules (``legonn.modules.recurrent_lstm`` / ``recurrent_gru``) make the mat
 functions do everything element-wise between them. On NumPy each is a short run of in-place ufunc
 calls on whole gate blocks (no temporaries, one call per block where the gates share a formula);
 on CuPy each is one ``ElementwiseKernel`` launch (one pass over memory per step). Gate orders
-are those of Element-Research's rnn package: LSTM input, forget, output, cell candidate (unit-major,
-``(4H, batch)`` per step, below); GRU reset, update, candidate (``(batch, 3H)``).
+are those of Element-Research's rnn package: LSTM input, forget, output, cell candidate; GRU reset,
+update, candidate. Both work unit-major: a step's gates are ``(4H, batch)`` or ``(3H, batch)`` (below).
 """
 import functools
 
@@ -16,9 +16,9 @@ from .pointwise import sigmoid_into
 
 # --- LSTM ----------------------------------------------------------------------------------------
 # The LSTM works unit-major: a step's gates are (4H, N) and its cell (H, N), batch along the rows, because
-# OpenBLAS computes the recurrent product W_h^T h^T (4H x H by H x N) about 30% faster than h W_h (N x H by
-# H x 4H) when the batch is the small side (bench/lstm.md, "unit-major SeqLSTM"); h is written in the
-# output's (N, H) rows by the same pass that computes it.
+# OpenBLAS computes the recurrent product W_h^T h^T (4H x H by H x N) a quarter to a third faster than
+# h W_h (N x H by H x 4H) when the batch is the small side (bench/lstm.md, "Unit-major SeqLSTM and
+# SeqGRU"); h is written in the output's (N, H) rows by the same pass that computes it.
 
 _LSTM_FORWARD = r'''
     const int j = i / N, n = i % N;   // unit j of batch row n; gate k's pre-activation is gates[k * H * N + i]

@@ -35,8 +35,8 @@ class SeqRecurrent(Module, abstract=True):
     ``_accumulate_recurrent_gradients``.
 
     Inside a step the gates are unit-major, ``(gates * outputsize, batch)``: OpenBLAS computes the recurrent
-    product as W_h^T h^T about 30% faster than as h W_h when the batch is the small side (bench/lstm.md,
-    "unit-major SeqLSTM and SeqGRU")."""
+    product as W_h^T h^T a quarter to a third faster than as h W_h when the batch is the small side
+    (bench/lstm.md, "Unit-major SeqLSTM and SeqGRU")."""
 
     positive_ints = ('inputsize', 'outputsize')
     gates = 1
