@@ -55,7 +55,7 @@ class SeqRecurrent(Module, abstract=True):
         self.bias, self.gradBias = self.output.new(width[1]), self.output.new(width[1]).zero()
         self._remember = 'neither'
         self.userPrevOutput = None
-        self._grad_gates_for = None   # the gradOutput grad_gate_buffer was computed for
+        self._grad_gates_for = None   # the gradOutput whose gate gradients gate_scratch holds
         for name in self.state_names + self.buffer_names:
             setattr(self, name, self.output.new())
         self.reset()
