@@ -49,8 +49,7 @@ class AllReduceEA(TorchNamed):
         if self.step % self.tau:
             return params
         pull = self._pull.array
-        pull[...] = arr
-        pull -= self.center
+        self._pull.xp.subtract(arr, self.center, out=pull)
         pull *= self.alpha
         arr -= pull
         self.communicator.allreduce(self._pull, 'sum')

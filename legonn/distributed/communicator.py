@@ -59,6 +59,7 @@ class Communicator(TorchNamed):
         self._signature = np.empty(4, dtype=np.int64)
         self._signatures = np.empty((self.size, 4), dtype=np.int64)
         self._windows = {}    # (address, count, dtype) of a window segment -> its SharedSegments
+        self._host = {}       # (shape, dtype) -> the host copy a GPU buffer goes through without CUDA-aware MPI
         self.node, self.cross = self._split_by_machine(node)
         self.shared_memory = self.node is not None
 
@@ -132,7 +133,11 @@ class Communicator(TorchNamed):
         """Run the collective ``start(buffer)`` on ``arr``, through a host copy for GPU arrays when the MPI
         cannot read GPU memory."""
         if backend.is_cupy_array(arr) and not self.cuda_aware:
-            host = arr.get()
+            key = (arr.shape, arr.dtype.str)
+            host = self._host.get(key)
+            if host is None:   # kept: every step reduces the same gradient buffer
+                host = self._host[key] = np.empty(arr.shape, arr.dtype)
+            arr.get(out=host)
             self._wait(start(host), what)
             arr.set(host)
         else:

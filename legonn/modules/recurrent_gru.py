@@ -35,7 +35,7 @@ class SeqGRU(SeqRecurrent):
         h = self.bufferLike('output', x, (T, N, H))
         # r h_{t-1} of every step in the output's row layout, kept for the candidate weights' gradient
         rh = self.bufferLike('reset_hidden', x, (T, N, H))
-        Wh_t = self.transposed_recurrent_weight(D, 0, 3 * H)
+        Wh_t = self.transposed_recurrent_weight(D)
         Wh_ru_t, Wh_c_t = Wh_t[:2 * H], Wh_t[2 * H:]
         bias = self.bias.array[:, None]
         keep = self._keep_mask(x)

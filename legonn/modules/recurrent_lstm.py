@@ -45,7 +45,7 @@ class SeqLSTM(SeqRecurrent):
         h = self.bufferLike('output', x, (T, N, H))
         c = self.bufferLike('cell', x, (T, H, N))
         tanh_c = self.bufferLike('tanh_cell', x, (T, H, N))
-        Wh_t = self.transposed_recurrent_weight(D, 0, 4 * H)
+        Wh_t = self.transposed_recurrent_weight(D)
         bias = self.bias.array[:, None]
         keep = self._keep_mask(x)
         h_prev, c_prev = h0.T, c0.T

@@ -3,7 +3,7 @@ import numpy as np
 
 from .functions import as_tensor
 from .random import generator
-from .tensor import TENSOR_CLASSES
+from .tensor import Tensor
 
 
 def multinomial(prob, n, replacement=False):
@@ -35,6 +35,6 @@ def multinomial(prob, n, replacement=False):
         with np.errstate(divide='ignore'):
             keys = xp.log(w) - xp.log(-xp.log(gen.uniform(size=w.shape)))
         picked = xp.argsort(-keys, axis=1)[:, :n]
-    cls = TENSOR_CLASSES['CudaLongTensor' if prob.is_cuda else 'LongTensor']
     picked = picked.astype(np.int64, copy=False)   # already an array of xp: both draws run on prob's device
-    return cls._from_array(picked.reshape(n) if prob.dim() == 1 else picked)
+    # int64 on prob's device: a LongTensor or CudaLongTensor
+    return Tensor._from_array(picked.reshape(n) if prob.dim() == 1 else picked)

@@ -395,15 +395,23 @@ class Tensor(PointwiseMixin, MatrixProductsMixin, ReductionMixin, IndexingMixin,
             if arr is not None and self._ver == t._ver and arr.flags.c_contiguous:
                 t._arr = arr.reshape(sizes)   # a view, never a copy, of a C-contiguous array
             return t
-        # reshape gives a view when the strides allow one, else a copy, which shares no memory with the
-        # original (assigning .shape, which refused instead, is deprecated since NumPy 2.5)
+        t, copied = self._reshaped(sizes)
+        if copied:
+            raise ValueError(f"{self._typename}.view: sizes {self._size} with strides {self._stride} cannot be "
+                             f"viewed as {sizes} without a copy; call contiguous() first")
+        return t
+
+    def _reshaped(self, sizes):
+        """(tensor, copied) for a non-contiguous tensor seen with ``sizes``: a view of this storage when the
+        strides allow one, else a new contiguous tensor holding the copy (copied True). NumPy's reshape makes
+        that decision; its copy shares no memory with the original (assigning .shape, which refused instead,
+        is deprecated since NumPy 2.5)."""
         arr = self.array
         probe = arr.reshape(sizes)
         if probe.size > 1 and not self.xp.may_share_memory(probe, arr):
-            raise ValueError(f"{self._typename}.view: sizes {self._size} with strides {self._stride} cannot be "
-                             f"viewed as {sizes} without a copy; call contiguous() first")
+            return type(self)._from_array(probe), True
         itemsize = probe.dtype.itemsize
-        return self._view(self._offset, sizes, [s // itemsize for s in probe.strides])
+        return self._view(self._offset, sizes, [s // itemsize for s in probe.strides]), False
 
     def viewAs(self, other):
         """``view`` with ``other``'s sizes."""
@@ -412,10 +420,9 @@ class Tensor(PointwiseMixin, MatrixProductsMixin, ReductionMixin, IndexingMixin,
     def reshape(self, *sizes):
         """A view when the strides allow one, else a contiguous copy (NumPy's rule)."""
         sizes = self._infer_sizes(_parse_sizes(sizes, f'{self._typename}.reshape'), 'reshape')
-        try:
+        if self.isContiguous():
             return self.view(sizes)
-        except ValueError:
-            return self.contiguous().view(sizes)
+        return self._reshaped(sizes)[0]   # the copy, when one is needed, is made once
 
     def _infer_sizes(self, sizes, what):
         n = self.nElement()
