@@ -131,9 +131,7 @@ class SeqRecurrent(Module, abstract=True):
     def _check_grad_output(self, x, gradOutput):
         self.checkTensor(gradOutput, (3,), 'gradOutput')
         self.checkSameType(gradOutput, self.weight, 'gradOutput')
-        want = (x._size[0], x._size[1], self.outputsize)
-        if gradOutput._size != want:
-            raise input_error(self, f"gradOutput of size {want}", tuple(gradOutput.size()))
+        self.checkSize(gradOutput, (x._size[0], x._size[1], self.outputsize))
 
     def _initial_state(self, name, given, user, last, N):
         """The array a sequence starts from: a state given in the input table, else the user's
