@@ -57,8 +57,7 @@ class SpatialConvolutionLocal(Module):
             return x
         self.checkSameType(gradOutput, self.weight, 'gradOutput')
         expected = tuple(input.size())[:-3] + (self.nOutputPlane, self.oH, self.oW)
-        if tuple(gradOutput.size()) != expected:
-            raise input_error(self, f"gradOutput of size {expected}", tuple(gradOutput.size()))
+        self.checkSize(gradOutput, expected)
         return x, batched(self, gradOutput, (3, 4), 'gradOutput')[0]
 
     def _columns(self, x):
