@@ -1,9 +1,8 @@
 """Dropout: zero each input element with probability p while training."""
-from .base.elementwise import Elementwise
-from .base.errors import check_probability
+from .base.dropout import DropoutBase
 
 
-class Dropout(Elementwise):
+class Dropout(DropoutBase):
     """``Dropout(p=0.5, v1=False, inplace=False, stochasticInference=False)``; any input shape.
 
     Training: each element is kept with probability 1-p (mask in ``noise``) and, by
@@ -20,10 +19,6 @@ class Dropout(Elementwise):
         self.inplace = bool(inplace)
         self.stochastic_inference = bool(stochasticInference)
         self.setp(p)
-
-    def setp(self, p):
-        self.p = check_probability(type(self).__name__, p)
-        return self
 
     def _sampling(self):
         return self.p > 0 and (self.train or self.stochastic_inference)
@@ -43,13 +38,6 @@ class Dropout(Elementwise):
             xp.multiply(x, 1 - self.p, out=out)
         elif out is not x:
             xp.copyto(out, x)
-
-    def _backward(self, x, y, gradOutput, gradInput, xp):
-        # linear once the mask is drawn: the gradient is gradOutput through the same map
-        self._forward(gradOutput, gradInput, xp)
-
-    def clearState(self, *names):
-        return super().clearState('noise', *names)
 
     def __repr__(self):
         return f"nn.Dropout({self.p:f})"

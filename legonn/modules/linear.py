@@ -80,9 +80,7 @@ class Linear(Module):
         """The input checks, and a gradOutput of the weight's type sized (input rows x outputSize)."""
         self._check(input)
         self.checkSameType(gradOutput, self.weight, 'gradOutput')
-        expected = input._size[:-1] + (self.weight._size[0],)
-        if gradOutput._size != expected:
-            raise input_error(self, f"gradOutput of size {expected}", tuple(gradOutput.size()))
+        self.checkSize(gradOutput, input._size[:-1] + (self.weight._size[0],))
 
     def updateGradInput(self, input, gradOutput):
         self._check_backward(input, gradOutput)

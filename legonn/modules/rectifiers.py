@@ -218,7 +218,6 @@ class PReLU(Module):
         w = self.weight.array
         if self.nOutputPlane == 0:
             return w.reshape(())
-        self.checkTensor(input)
         channel = 1 if input.dim() > 1 else 0
         if input.size(channel) != self.nOutputPlane:
             raise input_error(self, f"{self.nOutputPlane} channels in dimension {channel}",
@@ -275,8 +274,7 @@ class CReLU(Module):
         self.inplace = check_inplace('CReLU', inplace)
 
     def _rows(self, input):
-        self.checkTensor(input, floating=True)
-        self.checkTensor(input, (self.nInputDims, self.nInputDims + 1))
+        self.checkTensor(input, (self.nInputDims, self.nInputDims + 1), floating=True)
         batched = input.dim() == self.nInputDims + 1
         return batched, (input.size(0) if batched else 1)
 

@@ -42,8 +42,6 @@ def reduce_to(arr, shape):
     return arr.sum(axis=axes, keepdims=True) if axes else arr
 
 
-
-
 class Add(Module):
     """y = x + b with a learnt bias ``b`` of ``inputSize`` elements, or of that shape when
     ``inputSize`` is a size tuple (one shared element with ``scalar=True``). Input of the

@@ -4,7 +4,6 @@ SpatialDilatedConvolution, the same with kernel taps ``dilation`` apart.
 The shared machinery of the 2-D convolutions lives in ``base/convolution.py``.
 """
 from .base.convolution import Convolution2d, KernelParameters, geometry_text
-from .base.errors import check_hyper
 
 
 class SpatialConvolution(KernelParameters, Convolution2d):
@@ -26,9 +25,8 @@ class SpatialConvolution(KernelParameters, Convolution2d):
     def __init__(self, nInputPlane, nOutputPlane, kW, kH, dW=1, dH=1, padW=0, padH=None):
         super().__init__()
         padH = padW if padH is None else padH
-        name = type(self).__name__
-        check_hyper(name, positive=dict(nInputPlane=nInputPlane, nOutputPlane=nOutputPlane, kW=kW, kH=kH, dW=dW, dH=dH),
-                    nonnegative=dict(padW=padW, padH=padH))
+        self.checkHyper(nInputPlane=nInputPlane, nOutputPlane=nOutputPlane, kW=kW, kH=kH, dW=dW, dH=dH,
+                        padW=padW, padH=padH)
         self.nInputPlane, self.nOutputPlane = nInputPlane, nOutputPlane
         self.kW, self.kH, self.dW, self.dH, self.padW, self.padH = kW, kH, dW, dH, padW, padH
         self.weight = self.output.new(nOutputPlane, nInputPlane, kH, kW)
@@ -58,7 +56,7 @@ class SpatialDilatedConvolution(SpatialConvolution):
     positive_ints = SpatialConvolution.positive_ints + ('dilationW', 'dilationH')
 
     def __init__(self, nInputPlane, nOutputPlane, kW, kH, dW=1, dH=1, padW=0, padH=0, dilationW=1, dilationH=1):
-        check_hyper(type(self).__name__, positive=dict(dilationW=dilationW, dilationH=dilationH))
+        self.checkHyper(dilationW=dilationW, dilationH=dilationH)
         super().__init__(nInputPlane, nOutputPlane, kW, kH, dW, dH, padW, padH)
         self.dilationW, self.dilationH = dilationW, dilationH
 

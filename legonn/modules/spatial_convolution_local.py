@@ -1,7 +1,7 @@
 """SpatialConvolutionLocal: a 2-D convolution whose kernel is different at every output position."""
 
 from ..tensor import conv_kernels as ck
-from .base.errors import check_hyper, input_error
+from .base.errors import input_error
 from .base.module import Module
 from .base.initialisation import uniform_reset
 from .base.batching import batched
@@ -24,9 +24,8 @@ class SpatialConvolutionLocal(Module):
         super().__init__()
         padH = padW if padH is None else padH
         name = type(self).__name__
-        check_hyper(name, positive=dict(nInputPlane=nInputPlane, nOutputPlane=nOutputPlane, iW=iW, iH=iH, kW=kW,
-                                        kH=kH, dW=dW, dH=dH),
-                    nonnegative=dict(padW=padW, padH=padH))
+        self.checkHyper(nInputPlane=nInputPlane, nOutputPlane=nOutputPlane, iW=iW, iH=iH, kW=kW, kH=kH, dW=dW,
+                        dH=dH, padW=padW, padH=padH)
         self.nInputPlane, self.nOutputPlane, self.iW, self.iH = nInputPlane, nOutputPlane, iW, iH
         self.kW, self.kH, self.dW, self.dH, self.padW, self.padH = kW, kH, dW, dH, padW, padH
         self.oH = ck.conv_output_size(iH, kH, dH, padH)
@@ -58,8 +57,7 @@ class SpatialConvolutionLocal(Module):
             return x
         self.checkSameType(gradOutput, self.weight, 'gradOutput')
         expected = tuple(input.size())[:-3] + (self.nOutputPlane, self.oH, self.oW)
-        if tuple(gradOutput.size()) != expected:
-            raise input_error(self, f"gradOutput of size {expected}", tuple(gradOutput.size()))
+        self.checkSize(gradOutput, expected)
         return x, batched(self, gradOutput, (3, 4), 'gradOutput')[0]
 
     def _columns(self, x):

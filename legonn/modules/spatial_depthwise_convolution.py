@@ -1,6 +1,5 @@
 """SpatialDepthWiseConvolution: each input plane convolved with its own ``depthwiseMultiplier`` kernels."""
 
-from .base.errors import check_hyper
 from .base.convolution import Convolution2d, KernelParameters, geometry_text
 
 
@@ -24,10 +23,8 @@ class SpatialDepthWiseConvolution(KernelParameters, Convolution2d):
     def __init__(self, nInputPlane, depthwiseMultiplier, kW, kH, dW=1, dH=1, padW=0, padH=None):
         super().__init__()
         padH = padW if padH is None else padH
-        name = type(self).__name__
-        check_hyper(name, positive=dict(nInputPlane=nInputPlane, depthwiseMultiplier=depthwiseMultiplier, kW=kW,
-                                        kH=kH, dW=dW, dH=dH),
-                    nonnegative=dict(padW=padW, padH=padH))
+        self.checkHyper(nInputPlane=nInputPlane, depthwiseMultiplier=depthwiseMultiplier, kW=kW, kH=kH, dW=dW, dH=dH,
+                        padW=padW, padH=padH)
         self.nInputPlane, self.depthwiseMultiplier = nInputPlane, depthwiseMultiplier
         self.nOutputPlane = nInputPlane * depthwiseMultiplier
         self.groups = nInputPlane

@@ -1,9 +1,9 @@
 """Dropout of whole feature maps: SpatialDropout (planes of images), VolumetricDropout (planes of volumes)."""
-from .base.errors import check_probability, input_error
-from .base.elementwise import Elementwise
+from .base.errors import input_error
+from .base.dropout import DropoutBase
 
 
-class SpatialDropout(Elementwise):
+class SpatialDropout(DropoutBase):
     """In training, zeroes each whole plane with probability ``p`` (Tompson et al., 2015), as Torch7.
 
     ``SpatialDropout(p=0.5, stochasticInference=False)``; input ``(nPlanes, H, W)`` or
@@ -20,10 +20,6 @@ class SpatialDropout(Elementwise):
         self.setp(p)
         self.stochastic_inference = bool(stochasticInference)
         self.noise = self.output.new()
-
-    def setp(self, p):
-        self.p = check_probability(type(self).__name__, p)
-        return self
 
     def _noise_shape(self, input):
         lead = input.dim() - self.planeDims
@@ -50,13 +46,6 @@ class SpatialDropout(Elementwise):
             raise input_error(self, f"gradOutput of the input's size {tuple(input.size())} after a forward call",
                               f"gradOutput of size {tuple(gradOutput.size())}")
         return super().updateGradInput(input, gradOutput)
-
-    def _backward(self, x, y, gradOutput, gradInput, xp):
-        # linear once the mask is drawn (backward runs in training only): gradOutput through the same map
-        self._forward(gradOutput, gradInput, xp)
-
-    def clearState(self):
-        return super().clearState('noise')
 
     def __repr__(self):
         return f"nn.{type(self).__name__}({self.p:f})"

@@ -5,7 +5,7 @@ frames along the first non-batch axis as in Torch7.
 """
 
 from ..tensor.window_kernels import scatter_windows, sliding_windows
-from .base.errors import check_hyper, input_error
+from .base.errors import input_error
 from .base.module import Module
 from .base.initialisation import uniform_reset
 from .base.batching import batched
@@ -28,8 +28,7 @@ class TemporalConvolution(Module):
 
     def __init__(self, inputFrameSize, outputFrameSize, kW, dW=1):
         super().__init__()
-        check_hyper('TemporalConvolution', positive=dict(inputFrameSize=inputFrameSize,
-                                                         outputFrameSize=outputFrameSize, kW=kW, dW=dW))
+        self.checkHyper(inputFrameSize=inputFrameSize, outputFrameSize=outputFrameSize, kW=kW, dW=dW)
         self.inputFrameSize, self.outputFrameSize, self.kW, self.dW = inputFrameSize, outputFrameSize, kW, dW
         self.weight = self.output.new(outputFrameSize, inputFrameSize * kW)
         self.gradWeight = self.output.new(outputFrameSize, inputFrameSize * kW)
@@ -102,7 +101,7 @@ class TemporalRowConvolution(Module):
 
     def __init__(self, inputFrameSize, kW, dW=1, featFirst=False):
         super().__init__()
-        check_hyper('TemporalRowConvolution', positive=dict(inputFrameSize=inputFrameSize, kW=kW, dW=dW))
+        self.checkHyper(inputFrameSize=inputFrameSize, kW=kW, dW=dW)
         self.inputFrameSize, self.kW, self.dW = inputFrameSize, kW, dW
         self.featFirst = bool(featFirst)
         self.weight = self.output.new(inputFrameSize, 1, kW)

@@ -44,9 +44,7 @@ class TemporalMaxPooling(Module):
         out, argmax = pk.max_pool_forward(x.transpose(0, 2, 1), (self.kW,), (self.dW,), (0,), (1,), (n_out,))
         size = tuple(input.size())[:-2] + (n_out, x.shape[2])
         self.bufferLike('output', input, size)[...] = out.transpose(0, 2, 1).reshape(size)
-        if self.indices.is_cuda != input.is_cuda:
-            self.indices = kind_class(input, 'Long')()
-        self.indices.resize(size).array[...] = argmax.transpose(0, 2, 1).reshape(size)
+        self.bufferLike('indices', input, size, kind='Long')[...] = argmax.transpose(0, 2, 1).reshape(size)
         return self.output
 
     def updateGradInput(self, input, gradOutput):
@@ -161,9 +159,7 @@ class TemporalDynamicKMaxPooling(Module):
         top = xp.sort(xp.argsort(-x, axis=1)[:, :k], axis=1)
         size = tuple(input.size())[:-2] + (k, x.shape[2])
         self.bufferLike('output', input, size)[...] = xp.take_along_axis(x, top, 1).reshape(size)
-        if self.indices.is_cuda != input.is_cuda:
-            self.indices = kind_class(input, 'Long')()
-        self.indices.resize(size).array[...] = top.reshape(size)
+        self.bufferLike('indices', input, size, kind='Long')[...] = top.reshape(size)
         return self.output
 
     def updateGradInput(self, input, gradOutput):

@@ -9,11 +9,9 @@ import math
 
 from ..tensor import conv_kernels as ck
 from .base.batching import batched
-from .base.errors import check_hyper, input_error
+from .base.errors import input_error
 from .base.module import Module
 from .base.initialisation import uniform_reset
-
-
 
 
 class _Volumetric(Module):
@@ -77,11 +75,8 @@ class _VolumetricConvolutionBase(_Volumetric):
 
     def __init__(self, nInputPlane, nOutputPlane, kT, kW, kH, dT=1, dW=1, dH=1, padT=0, padW=0, padH=0,
                  dilationT=1, dilationW=1, dilationH=1):
-        check_hyper(type(self).__name__,
-                    positive=dict(nInputPlane=nInputPlane, nOutputPlane=nOutputPlane, kT=kT, kW=kW, kH=kH,
-                                  dT=dT, dW=dW, dH=dH, dilationT=dilationT, dilationW=dilationW,
-                                  dilationH=dilationH),
-                    nonnegative=dict(padT=padT, padW=padW, padH=padH))
+        self.checkHyper(nInputPlane=nInputPlane, nOutputPlane=nOutputPlane, kT=kT, kW=kW, kH=kH, dT=dT, dW=dW, dH=dH,
+                        dilationT=dilationT, dilationW=dilationW, dilationH=dilationH, padT=padT, padW=padW, padH=padH)
         super().__init__(nInputPlane, nOutputPlane, kT, kW, kH, dT, dW, dH, padT, padW, padH,
                          (nOutputPlane, nInputPlane))
         self.dilationT, self.dilationW, self.dilationH = dilationT, dilationW, dilationH
@@ -195,10 +190,8 @@ class VolumetricFullConvolution(_Volumetric):
 
     def __init__(self, nInputPlane, nOutputPlane, kT, kW, kH, dT=1, dW=1, dH=1, padT=0, padW=0, padH=0,
                  adjT=0, adjW=0, adjH=0):
-        check_hyper('VolumetricFullConvolution',
-                    positive=dict(nInputPlane=nInputPlane, nOutputPlane=nOutputPlane, kT=kT, kW=kW, kH=kH,
-                                  dT=dT, dW=dW, dH=dH),
-                    nonnegative=dict(padT=padT, padW=padW, padH=padH, adjT=adjT, adjW=adjW, adjH=adjH))
+        self.checkHyper(nInputPlane=nInputPlane, nOutputPlane=nOutputPlane, kT=kT, kW=kW, kH=kH, dT=dT, dW=dW, dH=dH,
+                        padT=padT, padW=padW, padH=padH, adjT=adjT, adjW=adjW, adjH=adjH)
         if adjT > dT - 1 or adjW > dW - 1 or adjH > dH - 1:
             raise ValueError(f"VolumetricFullConvolution: adjT, adjW, adjH must be smaller than dT, dW, dH, "
                              f"got adj ({adjT}, {adjW}, {adjH}) for strides ({dT}, {dW}, {dH})")

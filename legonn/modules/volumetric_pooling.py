@@ -81,10 +81,8 @@ class VolumetricMaxPooling(_VolumetricPoolingBase):
         argmax = self.bufferLike('_argmax', input, x.shape[:2] + counts, kind=offset_kind(k, input))
         pk.max_pool_forward(x, k, s, p, d, counts, out=out, argmax=argmax)
         self.itime, self.iheight, self.iwidth = x.shape[2:]
-        if self.indices.is_cuda != input.is_cuda:
-            self.indices = kind_class(input, 'Long')()
-        self.indices.resize(out_size).array[...] = pk.max_pool_indices(argmax, x.shape[2:], k, s, p, d).reshape(
-            out_size)
+        indices = pk.max_pool_indices(argmax, x.shape[2:], k, s, p, d)
+        self.bufferLike('indices', input, out_size, kind='Long')[...] = indices.reshape(out_size)
         return self.output
 
     def updateGradInput(self, input, gradOutput):
@@ -299,9 +297,7 @@ class VolumetricFractionalMaxPooling(Module):
         arg = vals.argmax(axis=-1)[..., None]
         size = tuple(input.size())[:-3] + out
         self.bufferLike('output', input, size)[...] = xp.take_along_axis(vals, arg, -1).reshape(size)
-        if self.indices.is_cuda != input.is_cuda:
-            self.indices = kind_class(input, 'Long')()
-        self.indices.resize(size).array[...] = xp.take_along_axis(flat, arg, -1).reshape(size)
+        self.bufferLike('indices', input, size, kind='Long')[...] = xp.take_along_axis(flat, arg, -1).reshape(size)
         return self.output
 
     def updateGradInput(self, input, gradOutput):

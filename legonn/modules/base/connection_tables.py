@@ -2,13 +2,11 @@
 
 A connection table is an (nConnections, 2) tensor of 0-based ``[input plane, output plane]`` rows.
 """
-import math
-
 import numpy as np
 
 from ...tensor import LongTensor, randperm
 from ...tensor.scatter_kernels import scatter_add
-from .errors import check_hyper
+from .initialisation import uniform_reset
 
 
 class tables:
@@ -64,7 +62,7 @@ class MapParameters:
 
     def _init_map(self, connTable, kW, kH, dW, dH):
         name = type(self).__name__
-        check_hyper(name, positive=dict(kW=kW, kH=kH, dW=dW, dH=dH))
+        self.checkHyper(kW=kW, kH=kH, dW=dW, dH=dH)
         self.connTable = connection_table(name, connTable)
         table = self.connTable.array
         self.nInputPlane = int(table[:, 0].max()) + 1
@@ -80,9 +78,7 @@ class MapParameters:
     def reset(self, stdv=None):
         """Uniform in [-stdv, stdv]; by default stdv = 1/sqrt(kW*kH*fan-in of the output plane), per plane."""
         if stdv is not None:
-            stdv = stdv * math.sqrt(3)
-            self.weight.uniform(-stdv, stdv)
-            self.bias.uniform(-stdv, stdv)
+            uniform_reset(stdv, None, self.weight, self.bias)   # a given stdv sets the bound: no fan-in
             return self
         table = np.asarray(self.connTable.tolist())
         fan_in = np.bincount(table[:, 1], minlength=self.nOutputPlane).astype(np.float64)

@@ -123,8 +123,7 @@ class Convolution2d(Module, abstract=True):
             return x, plan
         self.checkSameType(gradOutput, self.weight, 'gradOutput')
         expected = ((x.shape[0],) if input.dim() == 4 else ()) + (self.nOutputPlane,) + plan.out_size
-        if tuple(gradOutput.size()) != expected:
-            raise input_error(self, f"gradOutput of size {expected}", tuple(gradOutput.size()))
+        self.checkSize(gradOutput, expected)
         return x, plan, batched(self, gradOutput, (3, 4), 'gradOutput')[0]
 
     def _batch_array(self, name, input, sizes):
