@@ -1,8 +1,10 @@
 """SpatialFullConvolution, the transposed ("full", "deconvolution") 2-D convolution, and
 SpatialFullConvolutionMap, the same along a connection table."""
 
+from functools import partial
+
 from ..tensor import conv_kernels as ck
-from .base.errors import check_hyper, input_error
+from .base.errors import input_error
 from .base.module import Module
 from .base.batching import batched
 from .base.connection_tables import MapParameters
@@ -16,6 +18,15 @@ class SpatialFullConvolution(KernelParameters, Module):
     input ``(nInputPlane, H, W)`` or batched, output planes of
     oH = (H - 1) dH - 2 padH + kH + adjH (``adj`` < stride adds rows/columns at the end).
     ``weight`` is ``(nInputPlane, nOutputPlane, kH, kW)``, ``bias`` ``(nOutputPlane,)``.
+
+    Hooks a subclass with another parameterisation overrides, as Convolution2d's (defaults: ``weight``
+    and ``bias`` are already the dense kernel and bias):
+
+    - ``denseWeight()``: the kernel as a dense ``(nInputPlane, nOutputPlane, kH, kW)`` array;
+    - ``denseBias()``: an ``(nOutputPlane,)`` array, or None for no bias;
+    - ``accDenseGradients(addDenseGradients, scale)``: add ``scale`` times the parameter
+      gradients; ``addDenseGradients(grad_weight, grad_bias, scale)`` adds ``scale`` times the
+      gradient of the dense kernel and bias into arrays of those shapes (``grad_bias`` may be None).
     """
 
     positive_ints = ('nInputPlane', 'nOutputPlane', 'kW', 'kH', 'dW', 'dH')
@@ -26,12 +37,11 @@ class SpatialFullConvolution(KernelParameters, Module):
 
     def __init__(self, nInputPlane, nOutputPlane, kW, kH, dW=1, dH=1, padW=0, padH=0, adjW=0, adjH=0):
         super().__init__()
-        name = type(self).__name__
-        check_hyper(name, positive=dict(nInputPlane=nInputPlane, nOutputPlane=nOutputPlane, kW=kW, kH=kH, dW=dW, dH=dH),
-                    nonnegative=dict(padW=padW, padH=padH, adjW=adjW, adjH=adjH))
+        self.checkHyper(nInputPlane=nInputPlane, nOutputPlane=nOutputPlane, kW=kW, kH=kH, dW=dW, dH=dH,
+                        padW=padW, padH=padH, adjW=adjW, adjH=adjH)
         if adjW >= dW or adjH >= dH:
-            raise ValueError(f"{name}: adjW/adjH must be smaller than dW/dH, got adj {adjW},{adjH} for stride "
-                             f"{dW},{dH}")
+            raise ValueError(f"{type(self).__name__}: adjW/adjH must be smaller than dW/dH, got adj {adjW},{adjH} "
+                             f"for stride {dW},{dH}")
         self.nInputPlane, self.nOutputPlane = nInputPlane, nOutputPlane
         self.kW, self.kH, self.dW, self.dH, self.padW, self.padH = kW, kH, dW, dH, padW, padH
         self.adjW, self.adjH = adjW, adjH
@@ -40,6 +50,15 @@ class SpatialFullConvolution(KernelParameters, Module):
         self.bias = self.output.new(nOutputPlane)
         self.gradBias = self.output.new(nOutputPlane)
         self.reset()
+
+    def denseWeight(self):
+        return self.weight.array
+
+    def denseBias(self):
+        return None if self.bias is None else self.bias.array
+
+    def accDenseGradients(self, addDenseGradients, scale):
+        addDenseGradients(self.gradWeight.array, None if self.bias is None else self.gradBias.array, scale)
 
     def _geometry(self):
         return (self.dH, self.dW), (self.padH, self.padW), (1, 1), (self.adjH, self.adjW)
@@ -54,9 +73,7 @@ class SpatialFullConvolution(KernelParameters, Module):
         if gradOutput is None:
             return x, hw
         self.checkSameType(gradOutput, self.weight, 'gradOutput')
-        expected = ((x.shape[0],) if input.dim() == 4 else ()) + (self.nOutputPlane,) + hw
-        if tuple(gradOutput.size()) != expected:
-            raise input_error(self, f"gradOutput of size {expected}", tuple(gradOutput.size()))
+        self.checkSize(gradOutput, ((x.shape[0],) if input.dim() == 4 else ()) + (self.nOutputPlane,) + hw)
         return x, hw, batched(self, gradOutput, (3, 4), 'gradOutput')[0]
 
     def updateOutput(self, input):
@@ -65,15 +82,15 @@ class SpatialFullConvolution(KernelParameters, Module):
         n = x.shape[0]
         out = self.bufferLike('output', input, ((n,) if input.dim() == 4 else ()) + (self.nOutputPlane,) + hw)
         x_t = self.bufferLike('_input_t', input, (self.nInputPlane, n * x.shape[2] * x.shape[3]))
-        ck.conv_transpose_forward(x, self.weight.array, None if self.bias is None else self.bias.array, s, p, d, a,
-                                  x_t=x_t, out=out if out.ndim == 4 else out[None])
+        ck.conv_transpose_forward(x, self.denseWeight(), self.denseBias(), s, p, d, a, x_t=x_t,
+                                  out=out if out.ndim == 4 else out[None])
         return self.output
 
     def updateGradInput(self, input, gradOutput):
         x, hw, go = self._check(input, gradOutput)
         s, p, d, _ = self._geometry()
         gi = self.bufferLike('gradInput', input)
-        ck.conv_transpose_grad_input(go, self.weight.array, s, p, d, out=gi if gi.ndim == 4 else gi[None])
+        ck.conv_transpose_grad_input(go, self.denseWeight(), s, p, d, out=gi if gi.ndim == 4 else gi[None])
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):
@@ -81,8 +98,7 @@ class SpatialFullConvolution(KernelParameters, Module):
         s, p, d, _ = self._geometry()
         gcols = ck.im2col(go, (self.kH, self.kW), s, p, d)
         x_t = ck.channels_first(x, self.bufferLike('_input_t', input, (self.nInputPlane, x[:, 0].size)))
-        ck.conv_transpose_grad_params(x_t, gcols, go, self.gradWeight.array,
-                                      None if self.bias is None else self.gradBias.array, scale)
+        self.accDenseGradients(partial(ck.conv_transpose_grad_params, x_t, gcols, go), scale)
 
     def clearState(self):
         return super().clearState('_input_t')
@@ -107,28 +123,12 @@ class SpatialFullConvolutionMap(MapParameters, SpatialFullConvolution):
         Module.__init__(self)
         self._init_map(connTable, kW, kH, dW, dH)
 
-    def updateOutput(self, input):
-        x, hw = self._check(input)
-        s, p, d, a = self._geometry()
-        out = self.bufferLike('output', input, tuple(input.size())[:-3] + (self.nOutputPlane,) + hw)
-        ck.conv_transpose_forward(x, self._dense(True), self.bias.array, s, p, d, a,
-                                  out=out if out.ndim == 4 else out[None])
-        return self.output
+    def denseWeight(self):
+        return self._dense(True)
 
-    def updateGradInput(self, input, gradOutput):
-        x, hw, go = self._check(input, gradOutput)
-        s, p, d, _ = self._geometry()
-        gi = self.bufferLike('gradInput', input)
-        ck.conv_transpose_grad_input(go, self._dense(True), s, p, d, out=gi if gi.ndim == 4 else gi[None])
-        return self.gradInput
-
-    def accGradParameters(self, input, gradOutput, scale=1):
-        x, hw, go = self._check(input, gradOutput)
-        s, p, d, _ = self._geometry()
-        xp = input.xp
-        gcols = ck.im2col(go, (self.kH, self.kW), s, p, d)
-        gw = xp.zeros((self.nInputPlane, self.nOutputPlane, self.kH, self.kW), dtype=go.dtype)
-        ck.conv_transpose_grad_params(ck.channels_first(x), gcols, go, gw, self.gradBias.array, scale)
+    def accDenseGradients(self, addDenseGradients, scale):
+        gw = self.weight.xp.zeros((self.nInputPlane, self.nOutputPlane, self.kH, self.kW), dtype=self.weight.dtype)
+        addDenseGradients(gw, self.gradBias.array, scale)
         self.gradWeight.array += gw.reshape(-1, self.kH, self.kW)[self._pairs(True)]
 
     def __repr__(self):
