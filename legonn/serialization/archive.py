@@ -100,8 +100,10 @@ class ArchiveReader:
     def __init__(self, source):
         self.file, self.path, self._owned = _open_source(source)
         try:
-            self.zf = zipfile.ZipFile(self.file, 'r')
-            self.members = self._check_members()
+            # the zip directory is only needed to build the member table; later reads go through self.file,
+            # which closing a ZipFile built on a file object leaves open
+            with zipfile.ZipFile(self.file, 'r') as zf:
+                self.members = self._check_members(zf)
         except FormatError:
             self.close()
             raise
@@ -110,18 +112,16 @@ class ArchiveReader:
             raise FormatError(f"{self.path}: not a legonn archive (a zip file was expected): {err}") from None
 
     def close(self):
-        if getattr(self, 'zf', None) is not None:
-            self.zf.close()
         if self._owned:
             self.file.close()
 
     def _fail(self, message):
         return FormatError(f"{self.path}: {message}")
 
-    def _check_members(self):
+    def _check_members(self, zf):
         """{name: (data offset, ZipInfo)}, once every member has passed the checks in the module docstring."""
         spans = []
-        for info in self.zf.infolist():
+        for info in zf.infolist():
             name = info.filename
             if info.flag_bits & ~_ALLOWED_FLAGS:
                 raise self._fail(f"member {name!r} is encrypted or uses zip features legonn does not write "
@@ -133,7 +133,7 @@ class ArchiveReader:
         members = {}
         for k, (header, data, info) in enumerate(spans):
             end = data + info.file_size
-            limit = spans[k + 1][0] if k + 1 < len(spans) else self.zf.start_dir
+            limit = spans[k + 1][0] if k + 1 < len(spans) else zf.start_dir
             if end > limit:
                 raise self._fail(f"member {info.filename!r} (bytes {header}..{end}) overlaps the next member or "
                                  "the zip directory: crafted")

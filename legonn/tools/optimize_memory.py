@@ -34,6 +34,7 @@ import weakref
 
 from ..containers.sequential import Sequential
 from ..graph.gmodule import gModule
+from ..modules.base.convolution import Convolution2d
 from ..modules.rectifiers import HardTanh, Threshold
 from ..modules.linear import Linear
 from ..modules.reshape import Reshape, View
@@ -57,7 +58,7 @@ _SCRATCH = ((CONVOLUTIONS, ('fgradInput', '_gradInputT', '_gradOutputT'), ('finp
 # updateOutput -> the buffers (attribute names; 'input' for the arguments) each of its steps reads or
 # writes, in order: within the call a buffer lives from the first step naming it to the last (all three
 # convolutions inherit this updateOutput; a subclass with its own is traced as one step)
-_FORWARD_STEPS = {SpatialConvolution.updateOutput: (('input', 'finput'), ('finput', '_gemm'), ('_gemm', 'output'))}
+_FORWARD_STEPS = {Convolution2d.updateOutput: (('input', 'finput'), ('finput', '_gemm'), ('_gemm', 'output'))}
 _MODES = ('inference', 'training')
 
 # model -> ([(storage size, dtype, cuda, [tensors that viewed it])], modules made in place,
@@ -133,9 +134,8 @@ class _Lifetimes:
         return around
 
 
-def _scratch_spans(model, lifetimes):
-    """[storage, first, last] for the declared scratch buffers of the modules that ran."""
-    out = []
+def _touch_scratch(model, lifetimes):
+    """Extend ``lifetimes`` over the declared scratch buffers of the modules that ran."""
     for module in model.listModules():
         for classes, bwd_only, saved in _SCRATCH:
             if not isinstance(module, classes):
@@ -147,8 +147,7 @@ def _scratch_spans(model, lifetimes):
                 for name in names:
                     t = module.__dict__.get(name)
                     if span is not None and isinstance(t, Tensor):
-                        out.append([t.storage(), span[0], span[1]])
-    return out
+                        lifetimes.touch(t, span)
 
 
 def _pack(candidates):
@@ -233,16 +232,13 @@ def optimizeMemory(model, input, mode='inference'):
             _out_of_place(inplace)
             raise
     lifetimes.touch([model.output] + ([model.gradInput] if training else []), (_FOREVER,))
-    spans = {id(s): [s, a, b] for s, a, b in lifetimes.spans.values()}
-    for s, a, b in _scratch_spans(model, lifetimes):
-        old = spans.get(id(s))
-        spans[id(s)] = [s, min(a, old[1]), max(b, old[2])] if old else [s, a, b]
+    _touch_scratch(model, lifetimes)
     viewers_of = {}   # id(storage) -> {id(tensor): tensor} over every tensor the model's modules and nodes hold
     for _, _, t in held_tensors(model):
         viewers_of.setdefault(id(t.storage()), {})[id(t)] = t
     params, grads = model.parameters()
     excluded = {id(t.storage()) for t in tensors_in([input, grad_output, params, grads])}
-    candidates = [span for key, span in spans.items() if key in viewers_of and key not in excluded
+    candidates = [span for key, span in lifetimes.spans.items() if key in viewers_of and key not in excluded
                   and span[0].size() >= 2]
     record = []
     for group in _plan(candidates):

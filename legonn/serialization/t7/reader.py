@@ -18,7 +18,6 @@ from ...tensor import backend
 from ...tensor.storage import Storage
 from ...tensor.tensor import TENSOR_CLASSES
 from ...tensor.types import TYPES
-from ..archive import FormatError
 from ..decode import device_type_name
 
 NIL, NUMBER, STRING, TABLE, TORCH, BOOLEAN, FUNCTION, LEGACY_RECUR_FUNCTION, RECUR_FUNCTION = range(9)
@@ -210,11 +209,12 @@ class ObjectReader:
             raise self.s.fail(f"a {typename} must view a storage of its own type, got {kind}")
         if min(sizes) < 0 or min(strides) < 0 or offset < 0:
             raise self.s.fail(f"a {typename} has negative sizes {sizes}, strides {strides} or offset {offset + 1}")
-        last = offset + sum((n - 1) * st for n, st in zip(sizes, strides))
-        if last >= storage.size():
+        try:
+            return cls(storage, offset, sizes, strides)
+        except ValueError:
+            # with sizes, strides and offset non-negative, a ValueError here is only the view's bounds check failing
             raise self.s.fail(f"a {typename} (sizes {sizes}, strides {strides}, offset {offset + 1}) reaches "
-                              f"past its storage of {storage.size()} elements")
-        return cls(storage, offset, sizes, strides)
+                              f"past its storage of {storage.size()} elements") from None
 
     def plain(self, root):
         """Second pass: every raw table becomes a list, LuaTable or TorchObject; returns root's value."""
