@@ -24,13 +24,12 @@ import time
 
 from tqdm import tqdm
 
+import legonn as lg  # before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py
+import numpy as np
+from legonn import nn, optim, threads
+from legonn.distributed import DistributedSampler
 
-import legonn as lg  # noqa: E402  (before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py)
-import numpy as np  # noqa: E402
-from legonn import nn, optim, threads  # noqa: E402
-from legonn.distributed import DistributedSampler  # noqa: E402
-
-import mnist_data  # noqa: E402
+import mnist_data
 
 DEFAULT_CACHE = os.path.join(os.environ.get('XDG_CACHE_HOME', os.path.expanduser('~/.cache')), 'legonn',
                              'mnist-pgm')

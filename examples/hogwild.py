@@ -14,15 +14,13 @@ biases are those shared parameters and whose gradients and buffers are its own.
 """
 import argparse
 import functools
-import os
 import time
 
+import legonn as lg  # before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py
+import numpy as np
+from legonn import nn, optim, threads
 
-import legonn as lg  # noqa: E402  (before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py)
-import numpy as np  # noqa: E402
-from legonn import nn, optim, threads  # noqa: E402
-
-import mnist_data  # noqa: E402
+import mnist_data
 
 _workers = {}   # thread id -> that worker's replica and data (set by setup; threads share this dict)
 

@@ -15,15 +15,14 @@ import argparse
 import os
 import time
 
+import legonn as lg  # before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py
+import numpy as np
+from legonn import nn
 
-import legonn as lg  # noqa: E402  (before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py)
-import numpy as np  # noqa: E402
-from legonn import nn  # noqa: E402
-
-import checkpoint as checkpoints  # noqa: E402
-import data_parallel  # noqa: E402
-import mnist_data  # noqa: E402
-from mnist import add_training_args, fit, on_device  # noqa: E402  (the Torch7 loop)
+import checkpoint as checkpoints
+import data_parallel
+import mnist_data
+from mnist import add_training_args, fit, on_device  # the Torch7 loop
 
 
 def lenet():

@@ -19,14 +19,13 @@ import time
 
 from tqdm import tqdm
 
+import legonn as lg  # before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py
+import numpy as np
+from legonn import nn, optim
 
-import legonn as lg  # noqa: E402  (before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py)
-import numpy as np  # noqa: E402
-from legonn import nn, optim  # noqa: E402
-
-import checkpoint as checkpoints  # noqa: E402
-import data_parallel  # noqa: E402
-import mnist_data  # noqa: E402
+import checkpoint as checkpoints
+import data_parallel
+import mnist_data
 
 
 def build(kind, hidden):

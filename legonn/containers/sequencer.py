@@ -5,22 +5,20 @@ from ..modules.base.recurrent import split_steps
 from ..modules.sequence_reverse import SeqReverseSequence
 from ..modules.table_arithmetic import CAddTable
 from .tables import ConcatTable
-from .container import Container
 from .decorators import Decorator
 from .sequential import Sequential
 
 SHARED = ('weight', 'bias', 'gradWeight', 'gradBias')
 
 
-class Sequencer(Container):
+class Sequencer(Decorator):
     """Applies ``module`` to every step of a sequence: a ``seqlen x ...`` tensor (output a tensor
     ``seqlen x ...``) or a table of per-step tensors (output a table). Each step runs on its own clone
     sharing the module's parameters and gradients, so backward sees each step's own state, as in the
     rnn package. ``remember()``/``forget()`` pass to the module when it has them."""
 
     def __init__(self, module):
-        super().__init__()
-        self.add(module)
+        super().__init__(module)
         self._steps = []
 
     def _step(self, t):
@@ -92,9 +90,6 @@ class Sequencer(Container):
     def clearState(self, *names):
         self._steps = []
         return super().clearState('_output_buffer', '_grad_buffer', *names)
-
-    def __repr__(self):
-        return 'nn.Sequencer @ ' + repr(self.modules[0])
 
 
 class SeqBRNN(Decorator):

@@ -18,15 +18,15 @@ class ClassNLLCriterion(Criterion):
     input_ranks = (1, 2)
     takes_labels = True
 
-    def __init__(self, weights=None, sizeAverage=None, ignoreIndex=None):
+    def __init__(self, weights=None, sizeAverage=True, ignoreIndex=-100):
         super().__init__()
         if ignoreIndex == 0 and not isinstance(ignoreIndex, bool):
             raise ValueError("ClassNLLCriterion: ignoreIndex 0 is a Torch7 padding label outside its 1-based "
                              "classes; legonn's labels are 0-based: pass -1 for padding labels shifted like the "
                              "others, or set crit.ignoreIndex = 0 after construction to ignore class 0")
         self.weights = self.classWeights(weights)
-        self.sizeAverage = True if sizeAverage is None else sizeAverage
-        self.ignoreIndex = -100 if ignoreIndex is None else ignoreIndex
+        self.sizeAverage = sizeAverage
+        self.ignoreIndex = ignoreIndex
 
     def _check(self, input, target):
         self.checkInput(input)

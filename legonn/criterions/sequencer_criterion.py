@@ -1,6 +1,7 @@
 """SequencerCriterion: a criterion applied at every step of a sequence (Element-Research rnn)."""
 from ..modules.base.errors import input_error
 from ..modules.base.recurrent import split_steps
+from ..modules.base.table_buffers import slot, trim
 from .criterion import Criterion
 
 
@@ -36,21 +37,15 @@ class SequencerCriterion(Criterion):
     def updateGradInput(self, input, target):
         xs, ys = self._steps(input, target)
         scale = 1.0 / len(xs) if self.sizeAverage else 1.0
-        if isinstance(input, list):
-            grads = self.gradInput if isinstance(self.gradInput, list) else []
-            grads = grads[:len(xs)] + [x.new() for x in xs[len(grads):]]
+        table = isinstance(input, list)
+        if table:
+            trim(self, 'gradInput', len(xs))
         else:
             self.bufferLike('gradInput', input)
-            grads = [self.gradInput.select(0, t) for t in range(len(xs))]
-        for g, x, y in zip(grads, xs, ys):
+        for t, (x, y) in enumerate(zip(xs, ys)):
             step = self.criterion.backward(x, y)
-            if isinstance(input, list):
-                g.resizeAs(step)
-            g.array[...] = step.array
-            if scale != 1:
-                g.array *= scale
-        if isinstance(input, list):
-            self.gradInput = grads
+            g = slot(self, 'gradInput', t, step) if table else self.gradInput.select(0, t)
+            step.xp.multiply(step.array, scale, out=g.array)
         return self.gradInput
 
     def __repr__(self):
