@@ -8,10 +8,10 @@ from .base.errors import input_error
 from .base.module import Module
 from .base.batching import batched
 from .base.connection_tables import MapParameters
-from .base.convolution import KernelParameters, geometry_text, planes_input
+from .base.convolution import DenseParameters, KernelParameters, geometry_text, planes_input
 
 
-class SpatialFullConvolution(KernelParameters, Module):
+class SpatialFullConvolution(KernelParameters, DenseParameters, Module):
     """Adjoint of SpatialConvolution: each input pixel scatters a weighted kernel onto the output.
 
     ``SpatialFullConvolution(nInputPlane, nOutputPlane, kW, kH, dW=1, dH=1, padW=0, padH=0, adjW=0, adjH=0)``;
@@ -50,15 +50,6 @@ class SpatialFullConvolution(KernelParameters, Module):
         self.bias = self.output.new(nOutputPlane)
         self.gradBias = self.output.new(nOutputPlane)
         self.reset()
-
-    def denseWeight(self):
-        return self.weight.array
-
-    def denseBias(self):
-        return None if self.bias is None else self.bias.array
-
-    def accDenseGradients(self, addDenseGradients, scale):
-        addDenseGradients(self.gradWeight.array, None if self.bias is None else self.gradBias.array, scale)
 
     def _geometry(self):
         return (self.dH, self.dW), (self.padH, self.padW), (1, 1), (self.adjH, self.adjW)

@@ -73,7 +73,21 @@ class KernelParameters:
         return self
 
 
-class Convolution2d(Module, abstract=True):
+class DenseParameters:
+    """The default hooks of the convolutions whose ``weight`` and ``bias`` already are the dense kernel and
+    bias (Convolution2d documents the hooks; SpatialFullConvolution has the same ones)."""
+
+    def denseWeight(self):
+        return self.weight.array
+
+    def denseBias(self):
+        return None if self.bias is None else self.bias.array
+
+    def accDenseGradients(self, addDenseGradients, scale):
+        addDenseGradients(self.gradWeight.array, None if self.bias is None else self.gradBias.array, scale)
+
+
+class Convolution2d(DenseParameters, Module, abstract=True):
     """Engine of the 2-D convolutions: subclasses set the geometry attributes (``nInputPlane``,
     ``nOutputPlane``, ``kW``, ``kH``, ``dW``, ``dH``, ``padW``, ``padH``; optionally ``dilationW``,
     ``dilationH``, ``groups``) and ``weight``/``bias`` with their gradients.
@@ -94,15 +108,6 @@ class Convolution2d(Module, abstract=True):
     # conv_kernels.batch_last_pays; the hooks above see the same dense gradients either way, so a subclass
     # sets False only to keep the channels-first layout it was measured with.
     batch_last_columns = True
-
-    def denseWeight(self):
-        return self.weight.array
-
-    def denseBias(self):
-        return None if self.bias is None else self.bias.array
-
-    def accDenseGradients(self, addDenseGradients, scale):
-        addDenseGradients(self.gradWeight.array, None if self.bias is None else self.gradBias.array, scale)
 
     def _plan(self, x):
         """The plan for ``x`` (N, nInputPlane, H, W), shared with every call on inputs of its shape."""
