@@ -29,14 +29,3 @@ class SpatialConvolutionMap(MapParameters, Convolution2d):
     def __init__(self, connTable, kW, kH, dW=1, dH=1):
         Convolution2d.__init__(self)
         self._init_map(connTable, kW, kH, dW, dH)
-
-    def denseWeight(self):
-        return self._dense(False)
-
-    def accDenseGradients(self, addDenseGradients, scale):
-        gw = self.weight.xp.zeros((self.nOutputPlane, self.nInputPlane, self.kH, self.kW), dtype=self.weight.dtype)
-        addDenseGradients(gw, self.gradBias.array, scale)
-        self.gradWeight.array += gw.reshape(-1, self.kH, self.kW)[self._pairs(False)]
-
-    def __repr__(self):
-        return self._map_text()

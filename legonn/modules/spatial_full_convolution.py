@@ -109,18 +109,8 @@ class SpatialFullConvolutionMap(MapParameters, SpatialFullConvolution):
     """
 
     padW = padH = adjW = adjH = 0
+    transposed_kernel = True
 
     def __init__(self, connTable, kW, kH, dW=1, dH=1):
         Module.__init__(self)
         self._init_map(connTable, kW, kH, dW, dH)
-
-    def denseWeight(self):
-        return self._dense(True)
-
-    def accDenseGradients(self, addDenseGradients, scale):
-        gw = self.weight.xp.zeros((self.nInputPlane, self.nOutputPlane, self.kH, self.kW), dtype=self.weight.dtype)
-        addDenseGradients(gw, self.gradBias.array, scale)
-        self.gradWeight.array += gw.reshape(-1, self.kH, self.kW)[self._pairs(True)]
-
-    def __repr__(self):
-        return self._map_text()

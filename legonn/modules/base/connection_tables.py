@@ -52,9 +52,12 @@ def connection_table(owner, connTable):
 
 
 class MapParameters:
-    """Shared construction and Torch7's fan-in initialisation of the map convolutions."""
+    """Shared construction, Torch7's fan-in initialisation and the dense-kernel hooks (see Convolution2d) of the
+    map convolutions: each connection's kernel is scattered into a dense kernel of the convolution it runs on,
+    (out, in) planes, or (in, out) for a transposed (full) convolution."""
 
     positive_ints = ('kW', 'kH', 'dW', 'dH', 'nInputPlane', 'nOutputPlane')
+    transposed_kernel = False   # the dense kernel is (in, out) planes: SpatialFullConvolutionMap
 
     def parameterSizes(self):
         return {'connTable': (None, 2), 'weight': (self.connTable._size[0], self.kH, self.kW),
@@ -90,20 +93,29 @@ class MapParameters:
         self.bias.array *= xp.asarray(bound, dtype=self.bias.dtype)
         return self
 
-    def _pairs(self, transposed):
-        """Flat index of each connection in the dense (out, in) kernel, or (in, out) when ``transposed``."""
+    def _pairs(self):
+        """Flat index of each connection in the dense (out, in) kernel, or (in, out) when transposed_kernel."""
         t = self.connTable.array
         if self.connTable.xp is not self.weight.xp:
             t = self.weight.xp.asarray(np.asarray(self.connTable.tolist()))
-        return t[:, 0] * self.nOutputPlane + t[:, 1] if transposed else t[:, 1] * self.nInputPlane + t[:, 0]
+        if self.transposed_kernel:
+            return t[:, 0] * self.nOutputPlane + t[:, 1]
+        return t[:, 1] * self.nInputPlane + t[:, 0]
 
-    def _dense(self, transposed):
-        xp = self.weight.xp
-        planes = (self.nInputPlane, self.nOutputPlane) if transposed else (self.nOutputPlane, self.nInputPlane)
-        dense = xp.zeros((planes[0] * planes[1], self.kH, self.kW), dtype=self.weight.dtype)
-        scatter_add(dense, self._pairs(transposed), self.weight.array)
+    def _planes(self):
+        return (self.nInputPlane, self.nOutputPlane) if self.transposed_kernel else (self.nOutputPlane, self.nInputPlane)
+
+    def denseWeight(self):
+        planes = self._planes()
+        dense = self.weight.xp.zeros((planes[0] * planes[1], self.kH, self.kW), dtype=self.weight.dtype)
+        scatter_add(dense, self._pairs(), self.weight.array)
         return dense.reshape(planes + (self.kH, self.kW))
 
-    def _map_text(self):
+    def accDenseGradients(self, addDenseGradients, scale):
+        gw = self.weight.xp.zeros(self._planes() + (self.kH, self.kW), dtype=self.weight.dtype)
+        addDenseGradients(gw, self.gradBias.array, scale)
+        self.gradWeight.array += gw.reshape(-1, self.kH, self.kW)[self._pairs()]
+
+    def __repr__(self):
         return (f"nn.{type(self).__name__}({self.nInputPlane} -> {self.nOutputPlane}, {self.kW}x{self.kH}, "
                 f"{self.dW},{self.dH})")
