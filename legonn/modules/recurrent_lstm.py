@@ -1,6 +1,7 @@
 """SeqLSTM: a whole sequence through an LSTM layer in one module (Element-Research rnn's nn.SeqLSTM)."""
-from ..tensor.blas_kernels import addmm_into
-from ..tensor.recurrent_kernels import lstm_backward_through_time, lstm_forward_step
+from ..tensor.blas_kernels import addmm_into, transpose_into
+from ..tensor.recurrent_kernels import LSTMBackwardSteps, LSTMForwardSteps
+from .base.errors import input_error
 from .base.recurrent import SeqRecurrent
 
 
@@ -18,14 +19,15 @@ class SeqLSTM(SeqRecurrent):
 
     The input products of all steps are one matrix product, each step adds one recurrent product and
     one pass of fused gate arithmetic; the parameter gradients are three products over all steps.
-    Internally the gates and cells are unit-major (``gate_buffer`` ``(seqlen, 4 outputsize, batch)``,
-    ``cell`` ``(seqlen, outputsize, batch)``): see ``legonn.tensor.recurrent_kernels``.
+    Internally the gates, cells and hidden states are unit-major (``gate_buffer`` ``(seqlen, 4 outputsize,
+    batch)``, ``cell`` ``(seqlen, outputsize, batch)``): see ``legonn.tensor.recurrent_kernels``. On the CPU
+    it computes in float32 or float64.
     """
 
     gates = 4
     state_names = ('c0', 'h0')
-    buffer_names = ('cell', 'tanh_cell', 'gate_buffer', 'gate_scratch', 'grad_gate_buffer', 'grad_x', 'grad_h0',
-                    'grad_c0', 'grad_h_by_unit', 'grad_c_by_unit', 'recurrent_weight_t', 'ones', 'cell_factor')
+    buffer_names = ('cell', 'tanh_cell', 'gate_buffer', 'gate_scratch', 'hidden_by_unit', 'cell0_by_unit', 'grad_x',
+                    'grad_h0', 'grad_c0', 'grad_h_by_unit', 'grad_c_by_unit', 'recurrent_weight_t', 'ones')
 
     def __init__(self, inputsize, outputsize, maskzero=False):
         super().__init__(inputsize, outputsize, maskzero)
@@ -33,9 +35,12 @@ class SeqLSTM(SeqRecurrent):
 
     def updateOutput(self, input):
         states, x = self._split_input(input)
+        if not x._cuda and x.array.dtype.itemsize < 4:
+            raise input_error(self, "a FloatTensor or DoubleTensor sequence on the CPU (its gate kernels compute in "
+                              "float32 or float64)", type(x).__name__, TypeError)
         given = [None] * (2 - len(states)) + states
         T, N, D = x._size
-        H, xp = self.outputsize, x.xp
+        H = self.outputsize
         last_cell = self.cell.array[-1].T if self.cell.nElement() else None
         c0 = self._initial_state('c0', given[0], self.userPrevCell, last_cell, N)
         h0 = self._initial_state('h0', given[1], self.userPrevOutput, self._last_output(), N)
@@ -43,22 +48,23 @@ class SeqLSTM(SeqRecurrent):
         projection = self._input_projection_by_unit(x)
         gates = self.bufferLike('gate_buffer', x, (T, 4 * H, N))
         h = self.bufferLike('output', x, (T, N, H))
+        hidden = self.bufferLike('hidden_by_unit', x, (T, H, N))
         c = self.bufferLike('cell', x, (T, H, N))
         tanh_c = self.bufferLike('tanh_cell', x, (T, H, N))
         Wh_t = self.transposed_recurrent_weight(D)
-        bias = self.bias.array[:, None]
         keep = self._keep_mask(x)
-        h_prev, c_prev = h0.T, c0.T
+        c0 = transpose_into(self.bufferLike('cell0_by_unit', x, (H, N)), c0)
+        steps = LSTMForwardSteps(projection, self.bias.array, gates, c0, c, tanh_c, hidden, h)
+        h_prev = h0.T
         for t in range(T):
-            xp.add(projection[:, t], bias, out=gates[t])
-            addmm_into(gates[t], Wh_t, h_prev)
-            lstm_forward_step(gates[t], c_prev, c[t], tanh_c[t], h[t], xp)
+            addmm_into(gates[t], Wh_t, h_prev, 1.0, 0.0)
+            steps.step(t)
             if keep is not None:
                 # zero gates make the backward of a masked row zero with no mask of its own
                 h[t] *= keep[t]
-                for arr in (c[t], tanh_c[t], gates[t]):
+                for arr in (hidden[t], c[t], tanh_c[t], gates[t]):
                     arr *= keep[t].T
-            h_prev, c_prev = h[t].T, c[t]
+            h_prev = hidden[t]
         self._grad_gates_for = None
         return self.output
 
@@ -67,17 +73,23 @@ class SeqLSTM(SeqRecurrent):
         the gradients of x, h0 and c0."""
         states, x = self._backward_input(input, gradOutput)
         T, N, D = x._size
-        H = self.outputsize
-        c0 = states[-2].array if len(states) == 2 else self.c0.array
-        dgates = self.bufferLike('grad_gate_buffer', x, (T, 4 * H, N))
-        grad_h = self.bufferLike('grad_h_by_unit', x, (H, N))
+        H, xp = self.outputsize, x.xp
+        go = xp.ascontiguousarray(gradOutput.array)
+        grad_gates = self.bufferLike('gate_scratch', x, (4 * H, T, N))
+        grad_h = transpose_into(self.bufferLike('grad_h_by_unit', x, (H, N)), go[T - 1])
         grad_c = self.bufferLike('grad_c_by_unit', x, (H, N))
-        lstm_backward_through_time(self.gate_buffer.array, self.cell.array, c0.T, self.tanh_cell.array, gradOutput.array,
-                                   self.weight.array[D:], dgates, grad_h, grad_c,
-                                   self.bufferLike('cell_factor', x, (T, H, N)), x.xp)
-        self.bufferLike('grad_h0', x, (N, H))[...] = grad_h.T
-        self.bufferLike('grad_c0', x, (N, H))[...] = grad_c.T
-        self.gradients_by_gate(x, dgates)
+        grad_c[...] = 0
+        c0 = self.cell0_by_unit.array if len(states) < 2 else \
+            transpose_into(self.bufferLike('cell0_by_unit', x, (H, N)), states[-2].array)
+        steps = LSTMBackwardSteps(self.gate_buffer.array, c0, self.cell.array, self.tanh_cell.array, go, grad_h,
+                                  grad_c, grad_gates)
+        Wh = self.weight.array[D:]
+        for t in range(T - 1, -1, -1):
+            steps.step(t)   # leaves the output's part of h_{t-1}'s gradient in grad_h
+            addmm_into(grad_h, Wh, grad_gates[:, t])
+        transpose_into(self.bufferLike('grad_h0', x, (N, H)), grad_h)
+        transpose_into(self.bufferLike('grad_c0', x, (N, H)), grad_c)
+        self.input_gradient(x)
         self.userGradPrevOutput, self.userGradPrevCell = self.grad_h0, self.grad_c0
         self._grad_gates_for = gradOutput
         return states, x

@@ -87,7 +87,7 @@ def _outside_its_buffer(arr, routine, name):
             try:
                 root = np.frombuffer(base, np.uint8)
             except TypeError:
-                raise ValueError(f"blas_kernels.{routine}: {name}: cannot tell the extent of the buffer it views "
+                raise ValueError(f"{routine}: {name}: cannot tell the extent of the buffer it views "
                                  f"(a {type(base).__name__})") from None
             break
     start, end = root.ctypes.data, root.ctypes.data + root.nbytes
@@ -112,14 +112,16 @@ def _refuse(where, arr, shape, dtype, layout):
     raise ValueError(f"{where} must have unit stride along one axis, got strides {arr.strides}")
 
 
-def _native(routine, dtype, *operands):
-    """The gateway to native code: the OpenBLAS function ``routine`` for ``dtype``, returned only once each
-    operand ``(name, array, shape, layout)`` is a NumPy array of ``dtype`` and ``shape``, aligned, laid out
-    so BLAS can read it (``layout`` None: contiguous 1-D; else ``'matrix'``) and lying inside the buffer it
-    views; raises TypeError/ValueError otherwise. Also returns each matrix operand's (flag, leading dim).
+def check_operands(routine, dtype, *operands):
+    """The gateway to native code: each operand ``(name, array, shape, layout)`` must be a NumPy array of
+    ``dtype`` and ``shape``, aligned, laid out so that native code can read it (``layout`` None: C-contiguous;
+    else ``'matrix'``, 2-D with a unit stride along one axis) and lying inside the buffer it views; raises
+    TypeError/ValueError naming ``routine`` and the operand otherwise. Returns each matrix operand's
+    (transpose flag, leading dimension).
 
-    Every ctypes call of this module takes its function from here, so a wrong size, dtype, stride or
-    view from any caller (or loaded file) is refused before native code sees a pointer.
+    Every native call takes its operands through here (this module's ctypes BLAS calls by ``_native``,
+    the Numba kernels of ``recurrent_kernels``), so a wrong size, dtype, stride or view from any caller
+    (or loaded file) is refused before native code sees a pointer.
     """
     layouts = []
     for name, arr, shape, layout in operands:
@@ -128,12 +130,19 @@ def _native(routine, dtype, *operands):
             and arr.flags.aligned
         lay = _layout(arr) if fits and layout is not None else None
         if not fits or (not arr.flags.c_contiguous if layout is None else lay is None):
-            _refuse(f"blas_kernels.{routine}: {name}", arr, shape, dtype, layout)
+            _refuse(f"{routine}: {name}", arr, shape, dtype, layout)
         if layout is not None:
             layouts.append(lay)
         outside = _outside_its_buffer(arr, routine, name)
         if outside:
-            raise ValueError(f"blas_kernels.{routine}: {name} reaches outside its buffer ({outside})")
+            raise ValueError(f"{routine}: {name} reaches outside its buffer ({outside})")
+    return layouts
+
+
+def _native(routine, dtype, *operands):
+    """The OpenBLAS function ``routine`` for ``dtype`` and each matrix operand's (flag, leading dim), once
+    ``check_operands`` has passed every operand."""
+    layouts = check_operands(f"blas_kernels.{routine}", dtype, *operands)
     return _ROUTINES[routine][np.dtype(dtype)], layouts
 
 

@@ -1,46 +1,63 @@
 """Gate arithmetic of one LSTM or GRU time step, forward and backward, for the fused sequence modules.
 
 The modules (``legonn.modules.recurrent_lstm`` / ``recurrent_gru``) make the matrix products; these
-functions do everything element-wise between them. On NumPy each is a short run of in-place ufunc
-calls on whole gate blocks (no temporaries, one call per block where the gates share a formula);
-on CuPy each is one ``ElementwiseKernel`` launch (one pass over memory per step). Gate orders
+functions do everything element-wise between them. The LSTM's are one Numba kernel per step on the
+CPU (their operands checked by ``blas_kernels.check_operands`` first: the kernels index without bounds
+checks); the GRU's a short run of in-place NumPy ufunc calls on whole gate blocks. On CuPy each is one
+``ElementwiseKernel`` launch (one pass over memory per step). Gate orders
 are those of Element-Research's rnn package: LSTM input, forget, output, cell candidate; GRU reset,
 update, candidate. Both work unit-major: a step's gates are ``(4H, batch)`` or ``(3H, batch)`` (below).
 """
 import functools
 
+import importlib
+
+import numpy as np
+
 from .backend import cupy, is_cupy_array as _is_cupy
-from .blas_kernels import addmm_into
-from .pointwise import sigmoid_into
+from .blas_kernels import check_operands
 
 
 # --- LSTM ----------------------------------------------------------------------------------------
-# The LSTM works unit-major: a step's gates are (4H, N) and its cell (H, N), batch along the rows, because
-# OpenBLAS computes the recurrent product W_h^T h^T (4H x H by H x N) a quarter to a third faster than
-# h W_h (N x H by H x 4H) when the batch is the small side (bench/lstm.md, "Unit-major SeqLSTM and
-# SeqGRU"); h is written in the output's (N, H) rows by the same pass that computes it.
+# The LSTM works unit-major: a step's gates are (4H, N) and its cell and hidden state (H, N), batch along
+# the rows, because OpenBLAS computes the recurrent product W_h^T h^T (4H x H by H x N) a quarter to a
+# third faster than h W_h (N x H by H x 4H) when the batch is the small side (bench/lstm.md, "Unit-major
+# SeqLSTM and SeqGRU"). The input projections of all steps are one (4H, T, N) array (gate-major), and the
+# backward writes the gate gradients into the same layout, where the parameter gradients are one product
+# each. On the CPU each step's gate arithmetic is one Numba kernel (one pass over memory, its exp and tanh
+# from fast_math), on the GPU one ElementwiseKernel.
 
-_LSTM_FORWARD = r'''
-    const int j = i / N, n = i % N;   // unit j of batch row n; gate k's pre-activation is gates[k * H * N + i]
-    const int HN = H * N;
-    const T ig = 1 / (1 + exp(-gates[i])), fg = 1 / (1 + exp(-gates[HN + i])), og = 1 / (1 + exp(-gates[2 * HN + i]));
-    const T g = tanh(gates[3 * HN + i]);
-    gates[i] = ig; gates[HN + i] = fg; gates[2 * HN + i] = og; gates[3 * HN + i] = g;
-    c = fg * c_prev + ig * g;
-    tanh_c = tanh(c);
-    h[n * H + j] = og * tanh_c;
-'''
+_LSTM_FORWARD = r"""
+    const int j = i / N, n = i % N, HN = H * N;   // unit j of batch row n
+    const long at = (long)t * HN, gt = 4 * at;    // step t's (H, N) and (4H, N) slices
+    const long step = (long)t * N + n, row = (long)S * N;   // projection is (4H, S, N)
+    const T ai = gates[gt + i] + projection[j * row + step] + bias[j];
+    const T af = gates[gt + HN + i] + projection[(H + j) * row + step] + bias[H + j];
+    const T ao = gates[gt + 2 * HN + i] + projection[(2 * H + j) * row + step] + bias[2 * H + j];
+    const T ag = gates[gt + 3 * HN + i] + projection[(3 * H + j) * row + step] + bias[3 * H + j];
+    const T ig = 1 / (1 + exp(-ai)), fg = 1 / (1 + exp(-af)), og = 1 / (1 + exp(-ao)), g = tanh(ag);
+    gates[gt + i] = ig; gates[gt + HN + i] = fg; gates[gt + 2 * HN + i] = og; gates[gt + 3 * HN + i] = g;
+    const T cell = fg * (t ? c[at - HN + i] : c0[i]) + ig * g, tcell = tanh(cell);
+    c[at + i] = cell;
+    tanh_c[at + i] = tcell;
+    hidden[at + i] = og * tcell;
+    output[at + n * H + j] = og * tcell;
+"""
 
-_LSTM_BACKWARD = r'''
-    const int HN = H * N;
-    const T ig = gates[i], fg = gates[HN + i], og = gates[2 * HN + i], g = gates[3 * HN + i];
-    const T dc_total = grad_c + grad_h * og * (1 - tanh_c * tanh_c);
-    grad_gates[i] = dc_total * g * ig * (1 - ig);
-    grad_gates[HN + i] = dc_total * c_prev * fg * (1 - fg);
-    grad_gates[2 * HN + i] = grad_h * tanh_c * og * (1 - og);
-    grad_gates[3 * HN + i] = dc_total * ig * (1 - g * g);
-    grad_c = dc_total * fg;
-'''
+_LSTM_BACKWARD = r"""
+    const int j = i / N, n = i % N, HN = H * N;
+    const long at = (long)t * HN, gt = 4 * at;
+    const long step = (long)t * N + n, row = (long)S * N;   // grad_gates is (4H, S, N)
+    const T ig = gates[gt + i], fg = gates[gt + HN + i], og = gates[gt + 2 * HN + i], g = gates[gt + 3 * HN + i];
+    const T tcell = tanh_c[at + i], gh = grad_h[i];
+    const T dc = grad_c[i] + gh * og * (1 - tcell * tcell);
+    grad_gates[j * row + step] = dc * g * ig * (1 - ig);
+    grad_gates[(H + j) * row + step] = dc * (t ? c[at - HN + i] : c0[i]) * fg * (1 - fg);
+    grad_gates[(2 * H + j) * row + step] = gh * tcell * og * (1 - og);
+    grad_gates[(3 * H + j) * row + step] = dc * ig * (1 - g * g);
+    grad_c[i] = dc * fg;
+    grad_h[i] = t ? grad_output[at - HN + n * H + j] : 0;
+"""
 
 
 @functools.lru_cache(maxsize=None)
@@ -49,79 +66,81 @@ def _kernel(name):
     return cupy().ElementwiseKernel(in_params, out_params, body, 'legonn_' + name)
 
 
-def lstm_forward_step(gates, c_prev, c, tanh_c, h, xp):
-    """One LSTM step after the products, unit-major: ``gates`` (4H, N) holds W^T [x, h_prev]^T + b (rows
-    input, forget, output gate, cell candidate) and is overwritten with the activations (i, f, o, g);
-    writes c = f c_prev + i g and tanh(c) into ``c`` and ``tanh_c`` ((H, N), like ``c_prev``) and
-    h = o tanh(c) into ``h``, (N, H)."""
-    H, N = c.shape
-    if _is_cupy(gates):
-        _kernel('lstm_forward')(gates, c_prev, H, N, c, tanh_c, h)
-        return
-    sigmoid_into(xp, gates[:3 * H], gates[:3 * H])
-    i, f, o, g = gates[:H], gates[H:2 * H], gates[2 * H:3 * H], gates[3 * H:]
-    xp.tanh(g, out=g)
-    xp.multiply(f, c_prev, out=c)
-    xp.multiply(i, g, out=tanh_c)   # tanh_c as scratch until its own value is due
-    c += tanh_c
-    xp.tanh(c, out=tanh_c)
-    xp.multiply(o.T, tanh_c.T, out=h)
+class _BoundSteps:
+    """A sequence's per-step kernel bound to its arrays once. On the CPU the arrays are checked by the
+    gateway (``blas_kernels.check_operands``) when bound, and the kernel gets views only this object holds
+    (so nothing can reshape them afterwards); each step then checks only its index."""
+
+    def __init__(self, routine, steps, **operands):
+        """``operands``: name -> (array, shape), in the kernel's argument order."""
+        first = next(iter(operands.values()))[0]
+        self.cuda = _is_cupy(first)
+        self.routine, self.steps = routine, steps
+        if not self.cuda:
+            dtype = first.dtype
+            if dtype not in (np.float32, np.float64):
+                raise TypeError(f"recurrent_kernels.{routine}: the CPU kernels compute in float32 or float64, "
+                                f"got {dtype}")
+            check_operands(f"recurrent_kernels.{routine}", dtype,
+                           *((name, arr, shape, None) for name, (arr, shape) in operands.items()))
+            # imported on first use: Numba's import costs about 0.1 s that only CPU recurrent nets need
+            self.cpu = importlib.import_module('.recurrent_cpu', __package__)
+        self.arrays = {name: arr.view() for name, (arr, _) in operands.items()}
+
+    def _index(self, t):
+        if not 0 <= t < self.steps:
+            raise ValueError(f"recurrent_kernels.{self.routine}: step {t} outside a sequence of {self.steps}")
+        return t
 
 
-def lstm_backward_through_time(gates, c, c0, tanh_c, grad_output, Wh, grad_gates, grad_h, grad_c, cell_factor, xp):
-    """Backpropagation through a whole LSTM sequence, unit-major: from the forward's activations ``gates``
-    (T, 4H, N), cells ``c`` and ``tanh_c`` (T, H, N), the initial cell ``c0`` (H, N), the output's gradient
-    ``grad_output`` (T, N, H) and the recurrent weight ``Wh`` (H, 4H), write the gate pre-activations'
-    gradients ``grad_gates`` (T, 4H, N), and h0's and c0's into ``grad_h``, ``grad_c`` (H, N).
-    ``cell_factor`` (T, H, N) is scratch for the CPU path.
+class LSTMForwardSteps(_BoundSteps):
+    """The LSTM's forward gate arithmetic over one sequence, unit-major. ``projection`` (4H, T, N) holds the
+    input part of every step's pre-activations, ``bias`` is (4H,), ``c0`` (H, N) the initial cell; ``step(t)``
+    adds those to the recurrent product W_h^T h_{t-1}^T that ``gates[t]`` ((T, 4H, N)) holds, overwrites
+    it with the activations (rows input, forget, output gate, cell candidate), and writes
+    c = f c_prev + i g, tanh(c) and h = o tanh(c) into ``c[t]``, ``tanh_c[t]``, ``hidden[t]`` ((T, H, N))
+    and h again into ``output[t]`` ((T, N, H), the module's rows). All of one float type, C-contiguous."""
 
-    On the GPU each step is one kernel. On the CPU the factors that do not depend on the incoming
-    gradients are computed for all steps at once (a dozen passes over whole arrays), so each step
-    is six multiplications and the recurrent product."""
-    T, H, N = c.shape
-    cuda = _is_cupy(gates)
-    if not cuda:
-        _lstm_gradient_factors(gates, c, c0, tanh_c, grad_gates, cell_factor, xp)
-    grad_h[...] = grad_output[T - 1].T
-    grad_c[...] = 0
-    for t in range(T - 1, -1, -1):
-        if cuda:
-            _kernel('lstm_backward')(gates[t], c[t - 1] if t else c0, tanh_c[t], grad_h, H, N, grad_gates[t], grad_c)
+    def __init__(self, projection, bias, gates, c0, c, tanh_c, hidden, output):
+        T, H, N = c.shape
+        super().__init__('LSTMForwardSteps', T, projection=(projection, (4 * H, T, N)), bias=(bias, (4 * H,)),
+                         gates=(gates, (T, 4 * H, N)), c0=(c0, (H, N)), c=(c, (T, H, N)),
+                         tanh_c=(tanh_c, (T, H, N)), hidden=(hidden, (T, H, N)), output=(output, (T, N, H)))
+
+    def step(self, t):
+        t = self._index(t)
+        a = self.arrays
+        if self.cuda:
+            H, N = a['c0'].shape
+            _kernel('lstm_forward')(a['projection'], a['bias'], a['c0'], H, N, t, self.steps, a['gates'], a['c'],
+                                    a['tanh_c'], a['hidden'], a['output'], size=H * N)
         else:
-            by_gate = grad_gates[t].reshape(4, H, N)
-            cell_factor[t] *= grad_h
-            grad_c += cell_factor[t]
-            by_gate[2] *= grad_h
-            by_gate[:2] *= grad_c
-            by_gate[3] *= grad_c
-            grad_c *= gates[t, H:2 * H]
-        if t:
-            grad_h[...] = grad_output[t - 1].T
-            addmm_into(grad_h, Wh, grad_gates[t])
+            self.cpu.lstm_forward(*a.values(), t)
+
+
+class LSTMBackwardSteps(_BoundSteps):
+    """The LSTM's backward gate arithmetic over one sequence, unit-major, from the forward's ``gates``
+    (activations), ``c0``, ``c`` and ``tanh_c`` and the output's gradient ``grad_output`` (T, N, H).
+    ``step(t)`` takes the gradients of h_t and c_t in ``grad_h`` and ``grad_c`` ((H, N)), writes the gate
+    pre-activations' gradients into ``grad_gates[:, t]`` ((4H, T, N), gate-major), c_{t-1}'s gradient
+    into ``grad_c`` and the output's part of h_{t-1}'s into ``grad_h`` (zero for t = 0): the caller adds
+    the recurrent product W_h grad_gates[:, t]."""
+
+    def __init__(self, gates, c0, c, tanh_c, grad_output, grad_h, grad_c, grad_gates):
+        T, H, N = c.shape
+        super().__init__('LSTMBackwardSteps', T, gates=(gates, (T, 4 * H, N)), c0=(c0, (H, N)), c=(c, (T, H, N)),
+                         tanh_c=(tanh_c, (T, H, N)), grad_output=(grad_output, (T, N, H)), grad_h=(grad_h, (H, N)),
+                         grad_c=(grad_c, (H, N)), grad_gates=(grad_gates, (4 * H, T, N)))
+
+    def step(self, t):
+        t = self._index(t)
+        a = self.arrays
+        if self.cuda:
+            H, N = a['c0'].shape
+            _kernel('lstm_backward')(a['gates'], a['c0'], a['c'], a['tanh_c'], a['grad_output'], H, N, t, self.steps,
+                                     a['grad_h'], a['grad_c'], a['grad_gates'], size=H * N)
         else:
-            xp.matmul(Wh, grad_gates[0], out=grad_h)
-
-
-def _lstm_gradient_factors(gates, c, c0, tanh_c, factors, cell_factor, xp):
-    """For every step: ``factors`` = (g i(1-i), c_prev f(1-f), tanh(c) o(1-o), i (1-g^2)), what grad_c
-    (grad_h for the output gate) multiplies into each gate's gradient, and ``cell_factor`` =
-    o (1 - tanh(c)^2), what grad_h adds to grad_c through it. Unit-major, as lstm_backward_through_time."""
-    H = c.shape[1]
-    i, f, o, g = (gates[:, k * H:(k + 1) * H] for k in range(4))
-    fi, ff, fo, fg = (factors[:, k * H:(k + 1) * H] for k in range(4))
-    # sigmoid' = s (1 - s) for the three sigmoid gates in one block
-    xp.subtract(1, gates[:, :3 * H], out=factors[:, :3 * H])
-    factors[:, :3 * H] *= gates[:, :3 * H]
-    fi *= g
-    ff[0] *= c0
-    ff[1:] *= c[:-1]
-    fo *= tanh_c
-    xp.multiply(g, g, out=fg)
-    xp.subtract(1, fg, out=fg)
-    fg *= i
-    xp.multiply(tanh_c, tanh_c, out=cell_factor)
-    xp.subtract(1, cell_factor, out=cell_factor)
-    cell_factor *= o
+            self.cpu.lstm_backward(*a.values(), t)
 
 
 # --- GRU -----------------------------------------------------------------------------------------
@@ -214,9 +233,10 @@ def gru_backward_reset(gates, h_prev, grad_rh, grad_h, grad_gates, xp):
 # (hidden unit, batch row), ``i`` its unit-major index; ``raw`` arrays (the gates, the (N, H) hidden
 # states) are indexed by hand
 KERNELS = {
-    'lstm_forward': ('raw T gates, T c_prev, int32 H, int32 N', 'T c, T tanh_c, raw T h', _LSTM_FORWARD),
-    'lstm_backward': ('raw T gates, T c_prev, T tanh_c, T grad_h, int32 H, int32 N', 'raw T grad_gates, T grad_c',
-                      _LSTM_BACKWARD),
+    'lstm_forward': ('raw T projection, raw T bias, raw T c0, int32 H, int32 N, int32 t, int32 S',
+                     'raw T gates, raw T c, raw T tanh_c, raw T hidden, raw T output', _LSTM_FORWARD),
+    'lstm_backward': ('raw T gates, raw T c0, raw T c, raw T tanh_c, raw T grad_output, int32 H, int32 N, int32 t, '
+                      'int32 S', 'raw T grad_h, raw T grad_c, raw T grad_gates', _LSTM_BACKWARD),
     'gru_forward': ('raw T gates, raw T h_prev, int32 H, int32 N', 'raw T h', _GRU_FORWARD),
     'gru_backward_candidate': ('raw T gates, raw T h_prev, T grad_h, int32 H, int32 N', 'raw T grad_gates',
                                _GRU_BACKWARD_CANDIDATE),

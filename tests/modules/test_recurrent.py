@@ -308,3 +308,20 @@ def test_first_layer_idiom_skips_the_input_gradient(cls):
     twin.zeroGradParameters()
     assert rnn.backward(x, go) is not None and twin.backward(x, go) is None
     np.testing.assert_allclose(twin.gradWeight.numpy(), rnn.gradWeight.numpy(), rtol=1e-12)
+
+
+def test_seqlstm_refuses_a_half_sequence_on_the_cpu():
+    rnn = nn.SeqLSTM(D, H).half()
+    with pytest.raises(TypeError, match='SeqLSTM.*FloatTensor or DoubleTensor sequence on the CPU.*HalfTensor'):
+        rnn.forward(seq(T, N, D).half())
+
+
+def test_seqlstm_float32_follows_float64():
+    """The float32 kernels (their own exp and tanh, fast_math) against the float64 path, same weights."""
+    rnn = nn.SeqLSTM(D, H).double()
+    single = rnn.clone().float()
+    x, go = seq(T, N, D), seq(T, N, H)
+    out = rnn.forward(x).numpy()
+    grad = rnn.backward(x, go).numpy()
+    np.testing.assert_allclose(single.forward(x.float()).numpy(), out, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(single.backward(x.float(), go.float()).numpy(), grad, rtol=1e-5, atol=1e-6)

@@ -31,15 +31,29 @@ def unit_major(a):
 
 
 def lstm_numpy(pre, c0, grad_out, Wh_t, xp=np):
-    """Forward (with the pre-activations as given) and backward through two steps with the kernels, which
-    work unit-major: activations, c, h, gate gradients, h0's and c0's gradients, back in (N, k H) rows."""
-    gates, c, tanh_c, h = unit_major(pre), xp.empty((2, H, N)), xp.empty((2, H, N)), xp.empty((2, N, H))
-    for t in range(2):
-        rk.lstm_forward_step(gates[t], c[t - 1] if t else c0.T, c[t], tanh_c[t], h[t], xp)
-    grad_gates, grad_h, grad_c = xp.empty((2, 4 * H, N)), xp.empty((H, N)), xp.empty((H, N))
-    rk.lstm_backward_through_time(gates, c, c0.T, tanh_c, grad_out, Wh_t.T.copy(), grad_gates, grad_h, grad_c,
-                                  xp.empty((2, H, N)), xp)
-    return unit_major(gates), unit_major(c), h, unit_major(grad_gates), grad_h.T, grad_c.T
+    """Forward (the pre-activations given as the steps' input part: no recurrent product, no bias) and
+    backward through two steps with the kernels, which work unit-major; the backward's recurrent products
+    are made here, as SeqLSTM makes them. Returns activations, c, h, gate gradients, h0's and c0's
+    gradients, back in (N, k H) rows."""
+    T = pre.shape[0]
+    projection = xp.ascontiguousarray(unit_major(pre).transpose(1, 0, 2))   # (4H, T, N)
+    dt = pre.dtype
+    bias = xp.zeros(4 * H, dt)
+    gates, c, tanh_c, hidden = xp.zeros((T, 4 * H, N), dt), xp.empty((T, H, N), dt), xp.empty((T, H, N), dt), \
+        xp.empty((T, H, N), dt)
+    c0, output = xp.ascontiguousarray(c0.T), xp.empty((T, N, H), dt)
+    forward = rk.LSTMForwardSteps(projection, bias, gates, c0, c, tanh_c, hidden, output)
+    for t in range(T):
+        forward.step(t)
+    assert (output == hidden.swapaxes(1, 2)).all()
+    grad_gates, grad_c = xp.empty((4 * H, T, N), dt), xp.zeros((H, N), dt)
+    grad_h = xp.ascontiguousarray(grad_out[T - 1].T)
+    backward = rk.LSTMBackwardSteps(gates, c0, c, tanh_c, xp.ascontiguousarray(grad_out), grad_h, grad_c, grad_gates)
+    for t in range(T - 1, -1, -1):
+        backward.step(t)
+        grad_h += Wh_t.T @ grad_gates[:, t]
+    return unit_major(gates), unit_major(c), unit_major(hidden), unit_major(grad_gates.transpose(1, 0, 2)), \
+        grad_h.T, grad_c.T
 
 
 def test_lstm_steps_match_the_formulas():
@@ -130,3 +144,54 @@ def test_cuda_kernels_match_numpy():
     for w, g in zip(want, got):
         np.testing.assert_allclose(cp.asnumpy(g), w, rtol=1e-12, atol=1e-14)
     assert lg.gpu_available()
+
+
+def test_lstm_float32_kernels_follow_float64():
+    a, c0, grad_out, Wh_t = lstm_case(np.random.default_rng(3))
+    want = lstm_numpy(a, c0, grad_out, Wh_t)
+    got = lstm_numpy(*(v.astype(np.float32) for v in (a, c0, grad_out, Wh_t)))
+    for w, g in zip(want, got):
+        assert g.dtype == np.float32
+        np.testing.assert_allclose(g, w, rtol=2e-5, atol=2e-6)
+
+
+def lstm_forward_operands(dtype=np.float64, T=2):
+    return dict(projection=np.zeros((4 * H, T, N), dtype), bias=np.zeros(4 * H, dtype),
+                gates=np.zeros((T, 4 * H, N), dtype), c0=np.zeros((H, N), dtype), c=np.zeros((T, H, N), dtype),
+                tanh_c=np.zeros((T, H, N), dtype), hidden=np.zeros((T, H, N), dtype),
+                output=np.zeros((T, N, H), dtype))
+
+
+def test_lstm_cpu_kernels_refuse_bad_operands_before_native_code():
+    """The Numba kernels index without bounds checks: every operand is checked when they are bound, and
+    every step index when it is called."""
+    ops = lstm_forward_operands()
+    steps = rk.LSTMForwardSteps(**ops)
+    with pytest.raises(ValueError, match=r'LSTMForwardSteps: step 2 outside a sequence of 2'):
+        steps.step(2)
+    with pytest.raises(ValueError, match=r'LSTMForwardSteps: step -1 outside'):
+        steps.step(-1)
+    with pytest.raises(TypeError, match=r'compute in float32 or float64, got float16'):
+        rk.LSTMForwardSteps(**lstm_forward_operands(np.float16))
+    bad = dict(ops, bias=np.zeros(4 * H - 1))
+    with pytest.raises(ValueError, match=r'LSTMForwardSteps: bias must have shape \(20,\), got \(19,\)'):
+        rk.LSTMForwardSteps(**bad)
+    bad = dict(ops, output=np.zeros((2, H, N)).swapaxes(1, 2))
+    with pytest.raises(ValueError, match=r'LSTMForwardSteps: output must be contiguous'):
+        rk.LSTMForwardSteps(**bad)
+    bad = dict(ops, c0=np.zeros((H, N), np.float32))
+    with pytest.raises(TypeError, match=r'LSTMForwardSteps: c0 must be float64, got float32'):
+        rk.LSTMForwardSteps(**bad)
+    grads = dict(grad_output=np.zeros((2, N, H)), grad_h=np.zeros((H, N)), grad_c=np.zeros((H, N)),
+                 grad_gates=np.zeros((4 * H, 3, N)))
+    with pytest.raises(ValueError, match=r'LSTMBackwardSteps: grad_gates must have shape \(20, 2, 3\)'):
+        rk.LSTMBackwardSteps(ops['gates'], ops['c0'], ops['c'], ops['tanh_c'], **grads)
+
+
+def test_bound_lstm_kernels_keep_their_own_views():
+    """Reshaping the caller's array after binding does not change what the kernel indexes."""
+    ops = lstm_forward_operands()
+    steps = rk.LSTMForwardSteps(**ops)
+    ops['hidden'].shape = (2 * H * N,)
+    steps.step(1)
+    assert steps.arrays['hidden'].shape == (2, H, N)

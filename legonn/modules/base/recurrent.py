@@ -30,8 +30,8 @@ def split_steps(owner, x, what):
 
 class SeqRecurrent(Module, abstract=True):
     """Base of SeqLSTM and SeqGRU. A subclass sets ``gates``, ``state_names`` and ``buffer_names`` and writes
-    ``updateOutput``, ``_backward_through_time`` (leaves the gates' gradients gate-major in ``gate_scratch``
-    through ``gradients_by_gate``, and the gradients of x and the initial states) and
+    ``updateOutput``, ``_backward_through_time`` (leaves the gates' gradients gate-major in ``gate_scratch``,
+    directly or through ``gradients_by_gate``, and the gradients of x and the initial states) and
     ``_accumulate_recurrent_gradients``.
 
     Inside a step the gates are unit-major, ``(gates * outputsize, batch)``: OpenBLAS computes the recurrent
@@ -175,14 +175,20 @@ class SeqRecurrent(Module, abstract=True):
     def gradients_by_gate(self, x, grad_gates):
         """Copy the gate pre-activations' gradients ``grad_gates`` (seqlen, gates * outputsize, batch) gate-major
         into gate_scratch (gates * outputsize, seqlen, batch), where the parameter gradients are one product
-        each over all steps; then grad_x = grad_gates W_x^T for all steps in one product, unless gradInput
-        is None (Torch7's idiom for a first layer: no gradient for the data)."""
-        T, N, D = x._size
-        by_gate = self.bufferLike('gate_scratch', x, (grad_gates.shape[1], T, N))
-        by_gate[...] = grad_gates.transpose(1, 0, 2)
+        each over all steps; then x's gradient (``input_gradient``)."""
+        T, N, _ = x._size
+        self.bufferLike('gate_scratch', x, (grad_gates.shape[1], T, N))[...] = grad_gates.transpose(1, 0, 2)
+        self.input_gradient(x)
+
+    def input_gradient(self, x):
+        """grad_x = grad_gates W_x^T for all steps in one product, from the gate-major gradients in
+        gate_scratch; nothing when gradInput is None (Torch7's idiom for a first layer: no gradient for
+        the data)."""
         if self.gradInput is not None:
+            T, N, D = x._size
             gx = self.bufferLike('grad_x', x)
-            x.xp.matmul(by_gate.reshape(-1, T * N).T, self.weight.array[:D].T, out=gx.reshape(T * N, D))
+            x.xp.matmul(self.gate_scratch.array.reshape(-1, T * N).T, self.weight.array[:D].T,
+                        out=gx.reshape(T * N, D))
 
     def _keep_mask(self, x):
         """(seqlen, batch, 1) of 1 where a step's input row has a non-zero, 0 where it is all zeros
