@@ -1,7 +1,6 @@
 """SeqGRU: a whole sequence through a GRU layer in one module (Element-Research rnn's nn.SeqGRU)."""
-from ..tensor.blas_kernels import addmm_into
-from ..tensor.recurrent_kernels import gru_backward_candidate, gru_backward_reset, gru_forward_step
-from ..tensor.pointwise import sigmoid_into
+from ..tensor.blas_kernels import addmm_into, transpose_into
+from ..tensor.recurrent_kernels import GRUBackwardSteps, GRUForwardSteps
 from .base.recurrent import SeqRecurrent
 
 
@@ -16,41 +15,43 @@ class SeqGRU(SeqRecurrent):
     SeqLSTM; after backward ``userGradPrevOutput`` holds h0's gradient.
 
     The input products of all steps are one matrix product; each step makes the two recurrent products
-    this cell needs and fused gate arithmetic around them.
+    this cell needs and a fused gate kernel after each (``legonn.tensor.recurrent_kernels``; on the CPU,
+    in float32 or float64).
     """
 
     gates = 3
     state_names = ('h0',)
-    buffer_names = ('gate_buffer', 'gate_scratch', 'reset_hidden', 'grad_gate_buffer', 'grad_x', 'grad_h0',
-                    'grad_h_by_unit', 'grad_reset_hidden', 'recurrent_weight_t', 'ones')
+    buffer_names = ('gate_buffer', 'gate_scratch', 'hidden_by_unit', 'h0_by_unit', 'reset_hidden', 'grad_x',
+                    'grad_h0', 'grad_h_by_unit', 'grad_reset_hidden', 'recurrent_weight_t', 'ones')
 
     def updateOutput(self, input):
         states, x = self._split_input(input)
+        self._check_cpu_type(x)
         T, N, D = x._size
-        H, xp = self.outputsize, x.xp
+        H = self.outputsize
         h0 = self._initial_state('h0', states[0] if states else None, self.userPrevOutput, self._last_output(), N)
         self.userPrevOutput = None
         projection = self._input_projection_by_unit(x)
         gates = self.bufferLike('gate_buffer', x, (T, 3 * H, N))
         h = self.bufferLike('output', x, (T, N, H))
+        hidden = self.bufferLike('hidden_by_unit', x, (T, H, N))
         # r h_{t-1} of every step in the output's row layout, kept for the candidate weights' gradient
         rh = self.bufferLike('reset_hidden', x, (T, N, H))
         Wh_t = self.transposed_recurrent_weight(D)
         Wh_ru_t, Wh_c_t = Wh_t[:2 * H], Wh_t[2 * H:]
-        bias = self.bias.array[:, None]
         keep = self._keep_mask(x)
+        h0 = transpose_into(self.bufferLike('h0_by_unit', x, (H, N)), h0)
+        steps = GRUForwardSteps(projection, self.bias.array, gates, h0, hidden, rh, h)
         h_prev = h0
         for t in range(T):
-            g = gates[t]
-            xp.add(projection[:, t], bias, out=g)
-            addmm_into(g[:2 * H], Wh_ru_t, h_prev.T)
-            sigmoid_into(xp, g[:2 * H], g[:2 * H])
-            xp.multiply(g[:H].T, h_prev, out=rh[t])
-            addmm_into(g[2 * H:], Wh_c_t, rh[t].T)
-            gru_forward_step(g, h_prev, h[t], xp)
+            addmm_into(gates[t, :2 * H], Wh_ru_t, h_prev, 1.0, 0.0)
+            steps.gates(t)
+            addmm_into(gates[t, 2 * H:], Wh_c_t, rh[t].T)
+            steps.candidate(t)
             if keep is not None:
                 h[t] *= keep[t]
-            h_prev = h[t]
+                hidden[t] *= keep[t].T
+            h_prev = hidden[t]
         self._grad_gates_for = None
         return self.output
 
@@ -60,27 +61,25 @@ class SeqGRU(SeqRecurrent):
         states, x = self._backward_input(input, gradOutput)
         T, N, D = x._size
         H, xp = self.outputsize, x.xp
-        h0 = states[0].array if states else self.h0.array
-        gates, h, go = self.gate_buffer.array, self.output.array, gradOutput.array
-        dgates = self.bufferLike('grad_gate_buffer', x, (T, 3 * H, N))
-        dh = self.bufferLike('grad_h_by_unit', x, (H, N))
+        go = xp.ascontiguousarray(gradOutput.array)
+        h0 = self.h0_by_unit.array if not states else \
+            transpose_into(self.bufferLike('h0_by_unit', x, (H, N)), states[0].array)
+        grad_gates = self.bufferLike('gate_scratch', x, (3 * H, T, N))
+        dh = transpose_into(self.bufferLike('grad_h_by_unit', x, (H, N)), go[T - 1])
         drh = self.bufferLike('grad_reset_hidden', x, (H, N))
+        steps = GRUBackwardSteps(self.gate_buffer.array, h0, self.hidden_by_unit.array, go, dh, drh, grad_gates)
         keep = self._keep_mask(x)
         Wh = self.weight.array[D:]
         Wh_ru, Wh_c = Wh[:, :2 * H], Wh[:, 2 * H:]
-        dh[...] = go[T - 1].T
         for t in range(T - 1, -1, -1):
             if keep is not None:
                 dh *= keep[t].T   # a masked step's output is a constant zero
-            h_prev = h[t - 1] if t else h0
-            gru_backward_candidate(gates[t], h_prev, dh, dgates[t], xp)
-            xp.matmul(Wh_c, dgates[t, 2 * H:], out=drh)
-            gru_backward_reset(gates[t], h_prev, drh, dh, dgates[t], xp)
-            addmm_into(dh, Wh_ru, dgates[t, :2 * H])
-            if t:
-                dh += go[t - 1].T
-        self.bufferLike('grad_h0', x, (N, H))[...] = dh.T
-        self.gradients_by_gate(x, dgates)
+            steps.candidate(t)
+            addmm_into(drh, Wh_c, grad_gates[2 * H:, t], 1.0, 0.0)
+            steps.reset(t)   # leaves dh u + drh r (+ the output's part) in dh
+            addmm_into(dh, Wh_ru, grad_gates[:2 * H, t])
+        transpose_into(self.bufferLike('grad_h0', x, (N, H)), dh)
+        self.input_gradient(x)
         self.userGradPrevOutput = self.grad_h0
         self._grad_gates_for = gradOutput
         return states, x

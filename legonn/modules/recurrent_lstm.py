@@ -1,7 +1,6 @@
 """SeqLSTM: a whole sequence through an LSTM layer in one module (Element-Research rnn's nn.SeqLSTM)."""
 from ..tensor.blas_kernels import addmm_into, transpose_into
 from ..tensor.recurrent_kernels import LSTMBackwardSteps, LSTMForwardSteps
-from .base.errors import input_error
 from .base.recurrent import SeqRecurrent
 
 
@@ -35,9 +34,7 @@ class SeqLSTM(SeqRecurrent):
 
     def updateOutput(self, input):
         states, x = self._split_input(input)
-        if not x._cuda and x.array.dtype.itemsize < 4:
-            raise input_error(self, "a FloatTensor or DoubleTensor sequence on the CPU (its gate kernels compute in "
-                              "float32 or float64)", type(x).__name__, TypeError)
+        self._check_cpu_type(x)
         given = [None] * (2 - len(states)) + states
         T, N, D = x._size
         H = self.outputsize

@@ -1,15 +1,22 @@
-"""Gate arithmetic of one LSTM or GRU time step, forward and backward, for the fused sequence modules.
+"""Gate arithmetic of the fused sequence modules' time steps, forward and backward.
 
-The modules (``legonn.modules.recurrent_lstm`` / ``recurrent_gru``) make the matrix products; these
-functions do everything element-wise between them. The LSTM's are one Numba kernel per step on the
-CPU (their operands checked by ``blas_kernels.check_operands`` first: the kernels index without bounds
-checks); the GRU's a short run of in-place NumPy ufunc calls on whole gate blocks. On CuPy each is one
-``ElementwiseKernel`` launch (one pass over memory per step). Gate orders
-are those of Element-Research's rnn package: LSTM input, forget, output, cell candidate; GRU reset,
-update, candidate. Both work unit-major: a step's gates are ``(4H, batch)`` or ``(3H, batch)`` (below).
+The modules (``legonn.modules.recurrent_lstm`` / ``recurrent_gru``) make the matrix products; the
+kernels here do everything element-wise between them, each one pass over a step's memory: a Numba
+function (``recurrent_cpu``) on the CPU, a CuPy ``ElementwiseKernel`` (its CUDA source here) on the
+GPU. A module binds a sequence's arrays once (``LSTMForwardSteps``, ``LSTMBackwardSteps``,
+``GRUForwardSteps``, ``GRUBackwardSteps``); on the CPU they are checked then by
+``blas_kernels.check_operands``, since the Numba kernels index without bounds checks.
+
+Layouts, for hidden size H, batch N and T steps: unit-major, because OpenBLAS computes the recurrent
+product W_h^T h^T (gates x H by H x N) a quarter to a third faster than h W_h when the batch is the
+small side (bench/lstm.md, "Unit-major SeqLSTM and SeqGRU"). A step's gates are ``(k H, N)`` (``gates``
+``(T, k H, N)``), its hidden state and cell ``(H, N)``; the input projections of all steps are one
+gate-major array ``(k H, T, N)``, and the backward writes the gate gradients into the same layout,
+where the parameter gradients are one product each. The module's output keeps Torch7's ``(T, N, H)``
+rows; the forward kernels write h there too. Gate orders are those of Element-Research's rnn package:
+LSTM input, forget, output, cell candidate; GRU reset, update, candidate.
 """
 import functools
-
 import importlib
 
 import numpy as np
@@ -17,15 +24,11 @@ import numpy as np
 from .backend import cupy, is_cupy_array as _is_cupy
 from .blas_kernels import check_operands
 
+# Each CUDA body runs for one (unit j, batch row n), i = j N + n its unit-major index; every array is raw
+# (indexed by hand): a step's (H, N) slice starts at t H N, its (k H, N) gate slice at t k H N, and row r
+# of a gate-major (k H, T, N) array at r T N + t N. S is the number of steps.
 
 # --- LSTM ----------------------------------------------------------------------------------------
-# The LSTM works unit-major: a step's gates are (4H, N) and its cell and hidden state (H, N), batch along
-# the rows, because OpenBLAS computes the recurrent product W_h^T h^T (4H x H by H x N) a quarter to a
-# third faster than h W_h (N x H by H x 4H) when the batch is the small side (bench/lstm.md, "Unit-major
-# SeqLSTM and SeqGRU"). The input projections of all steps are one (4H, T, N) array (gate-major), and the
-# backward writes the gate gradients into the same layout, where the parameter gradients are one product
-# each. On the CPU each step's gate arithmetic is one Numba kernel (one pass over memory, its exp and tanh
-# from fast_math), on the GPU one ElementwiseKernel.
 
 _LSTM_FORWARD = r"""
     const int j = i / N, n = i % N, HN = H * N;   // unit j of batch row n
@@ -60,6 +63,73 @@ _LSTM_BACKWARD = r"""
 """
 
 
+
+# --- GRU -----------------------------------------------------------------------------------------
+# The rnn package's cell: r, u = sigmoid(...), hc = tanh(x W_x[c] + (r h_prev) W_h[c] + b_c),
+# h = (1 - u) hc + u h_prev. A forward step is two kernels around the candidate's recurrent product,
+# a backward step two around the product that carries the candidate's gradient back to r h_prev.
+
+_GRU_GATES = r"""
+    const int j = i / N, n = i % N, HN = H * N;
+    const long at = (long)t * HN, gt = 3 * at;
+    const long step = (long)t * N + n, row = (long)S * N;   // projection is (3H, S, N)
+    const T r = 1 / (1 + exp(-(gates[gt + i] + projection[j * row + step] + bias[j])));
+    const T u = 1 / (1 + exp(-(gates[gt + HN + i] + projection[(H + j) * row + step] + bias[H + j])));
+    gates[gt + i] = r;
+    gates[gt + HN + i] = u;
+    gates[gt + 2 * HN + i] = projection[(2 * H + j) * row + step] + bias[2 * H + j];
+    reset_hidden[at + n * H + j] = r * (t ? hidden[at - HN + i] : h0[i]);
+"""
+
+_GRU_CANDIDATE = r"""
+    const int j = i / N, n = i % N, HN = H * N;
+    const long at = (long)t * HN, gt = 3 * at;
+    const T hc = tanh(gates[gt + 2 * HN + i]), u = gates[gt + HN + i];
+    const T h_prev = t ? hidden[at - HN + i] : h0[i];
+    gates[gt + 2 * HN + i] = hc;
+    hidden[at + i] = hc + u * (h_prev - hc);
+    output[at + n * H + j] = hc + u * (h_prev - hc);
+"""
+
+_GRU_BACKWARD_CANDIDATE = r"""
+    const int j = i / N, n = i % N, HN = H * N;
+    const long at = (long)t * HN, gt = 3 * at;
+    const long step = (long)t * N + n, row = (long)S * N;   // grad_gates is (3H, S, N)
+    const T u = gates[gt + HN + i], hc = gates[gt + 2 * HN + i], dh = grad_h[i];
+    const T h_prev = t ? hidden[at - HN + i] : h0[i];
+    grad_gates[(H + j) * row + step] = dh * (h_prev - hc) * u * (1 - u);
+    grad_gates[(2 * H + j) * row + step] = dh * (1 - u) * (1 - hc * hc);
+"""
+
+_GRU_BACKWARD_RESET = r"""
+    const int j = i / N, n = i % N, HN = H * N;
+    const long at = (long)t * HN, gt = 3 * at;
+    const long step = (long)t * N + n, row = (long)S * N;
+    const T r = gates[gt + i], u = gates[gt + HN + i], drh = grad_rh[i];
+    const T h_prev = t ? hidden[at - HN + i] : h0[i];
+    grad_gates[j * row + step] = drh * h_prev * r * (1 - r);
+    grad_h[i] = grad_h[i] * u + drh * r + (t ? grad_output[at - HN + n * H + j] : 0);
+"""
+
+# name -> (input arrays, output arrays, CUDA body). The CuPy kernel takes the inputs, then H, N, t, S,
+# then the outputs; the Numba function of the same name (recurrent_cpu) the inputs, the outputs, then t.
+_SIGNATURES = {
+    'lstm_forward': (('projection', 'bias', 'c0'), ('gates', 'c', 'tanh_c', 'hidden', 'output'), _LSTM_FORWARD),
+    'lstm_backward': (('gates', 'c0', 'c', 'tanh_c', 'grad_output'), ('grad_h', 'grad_c', 'grad_gates'),
+                      _LSTM_BACKWARD),
+    'gru_gates': (('projection', 'bias', 'h0', 'hidden'), ('gates', 'reset_hidden'), _GRU_GATES),
+    'gru_candidate': (('h0',), ('gates', 'hidden', 'output'), _GRU_CANDIDATE),
+    'gru_backward_candidate': (('gates', 'h0', 'hidden', 'grad_h'), ('grad_gates',), _GRU_BACKWARD_CANDIDATE),
+    'gru_backward_reset': (('gates', 'h0', 'hidden', 'grad_output', 'grad_rh'), ('grad_gates', 'grad_h'),
+                           _GRU_BACKWARD_RESET),
+}
+
+# name -> (input parameters, output parameters, body) of each CuPy ElementwiseKernel
+KERNELS = {name: (', '.join(f'raw T {a}' for a in inputs) + ', int32 H, int32 N, int32 t, int32 S',
+                  ', '.join(f'raw T {a}' for a in outputs), body)
+           for name, (inputs, outputs, body) in _SIGNATURES.items()}
+
+
 @functools.lru_cache(maxsize=None)
 def _kernel(name):
     in_params, out_params, body = KERNELS[name]
@@ -67,15 +137,16 @@ def _kernel(name):
 
 
 class _BoundSteps:
-    """A sequence's per-step kernel bound to its arrays once. On the CPU the arrays are checked by the
-    gateway (``blas_kernels.check_operands``) when bound, and the kernel gets views only this object holds
+    """A sequence's per-step kernels bound to its arrays once. On the CPU the arrays are checked by the
+    gateway (``blas_kernels.check_operands``) when bound, and the kernels get views only this object holds
     (so nothing can reshape them afterwards); each step then checks only its index."""
 
-    def __init__(self, routine, steps, **operands):
-        """``operands``: name -> (array, shape), in the kernel's argument order."""
+    def __init__(self, steps, units, **operands):
+        """``steps`` T and ``units`` (H, N) of the sequence; ``operands``: name -> (array, shape)."""
+        routine = type(self).__name__
         first = next(iter(operands.values()))[0]
         self.cuda = _is_cupy(first)
-        self.routine, self.steps = routine, steps
+        self.steps, self.units = steps, units
         if not self.cuda:
             dtype = first.dtype
             if dtype not in (np.float32, np.float64):
@@ -87,159 +158,93 @@ class _BoundSteps:
             self.cpu = importlib.import_module('.recurrent_cpu', __package__)
         self.arrays = {name: arr.view() for name, (arr, _) in operands.items()}
 
-    def _index(self, t):
+    def _run(self, name, t):
         if not 0 <= t < self.steps:
-            raise ValueError(f"recurrent_kernels.{self.routine}: step {t} outside a sequence of {self.steps}")
-        return t
+            raise ValueError(f"recurrent_kernels.{type(self).__name__}: step {t} outside a sequence of "
+                             f"{self.steps}")
+        inputs, outputs, _ = _SIGNATURES[name]
+        ins, outs = [self.arrays[a] for a in inputs], [self.arrays[a] for a in outputs]
+        if self.cuda:
+            H, N = self.units
+            _kernel(name)(*ins, H, N, t, self.steps, *outs, size=H * N)
+        else:
+            getattr(self.cpu, name)(*ins, *outs, t)
 
 
 class LSTMForwardSteps(_BoundSteps):
-    """The LSTM's forward gate arithmetic over one sequence, unit-major. ``projection`` (4H, T, N) holds the
-    input part of every step's pre-activations, ``bias`` is (4H,), ``c0`` (H, N) the initial cell; ``step(t)``
-    adds those to the recurrent product W_h^T h_{t-1}^T that ``gates[t]`` ((T, 4H, N)) holds, overwrites
-    it with the activations (rows input, forget, output gate, cell candidate), and writes
-    c = f c_prev + i g, tanh(c) and h = o tanh(c) into ``c[t]``, ``tanh_c[t]``, ``hidden[t]`` ((T, H, N))
-    and h again into ``output[t]`` ((T, N, H), the module's rows). All of one float type, C-contiguous."""
+    """The LSTM's forward gate arithmetic over one sequence. ``projection`` (4H, T, N) holds the input part
+    of every step's pre-activations, ``bias`` is (4H,), ``c0`` (H, N) the initial cell; ``step(t)`` adds
+    those to the recurrent product W_h^T h_{t-1}^T that ``gates[t]`` ((T, 4H, N)) holds, overwrites it with
+    the activations (rows input, forget, output gate, cell candidate), and writes c = f c_prev + i g,
+    tanh(c) and h = o tanh(c) into ``c[t]``, ``tanh_c[t]``, ``hidden[t]`` ((T, H, N)) and h again into
+    ``output[t]`` ((T, N, H)). All of one float type, C-contiguous."""
 
     def __init__(self, projection, bias, gates, c0, c, tanh_c, hidden, output):
         T, H, N = c.shape
-        super().__init__('LSTMForwardSteps', T, projection=(projection, (4 * H, T, N)), bias=(bias, (4 * H,)),
+        super().__init__(T, (H, N), projection=(projection, (4 * H, T, N)), bias=(bias, (4 * H,)),
                          gates=(gates, (T, 4 * H, N)), c0=(c0, (H, N)), c=(c, (T, H, N)),
                          tanh_c=(tanh_c, (T, H, N)), hidden=(hidden, (T, H, N)), output=(output, (T, N, H)))
 
     def step(self, t):
-        t = self._index(t)
-        a = self.arrays
-        if self.cuda:
-            H, N = a['c0'].shape
-            _kernel('lstm_forward')(a['projection'], a['bias'], a['c0'], H, N, t, self.steps, a['gates'], a['c'],
-                                    a['tanh_c'], a['hidden'], a['output'], size=H * N)
-        else:
-            self.cpu.lstm_forward(*a.values(), t)
+        self._run('lstm_forward', t)
 
 
 class LSTMBackwardSteps(_BoundSteps):
-    """The LSTM's backward gate arithmetic over one sequence, unit-major, from the forward's ``gates``
-    (activations), ``c0``, ``c`` and ``tanh_c`` and the output's gradient ``grad_output`` (T, N, H).
-    ``step(t)`` takes the gradients of h_t and c_t in ``grad_h`` and ``grad_c`` ((H, N)), writes the gate
-    pre-activations' gradients into ``grad_gates[:, t]`` ((4H, T, N), gate-major), c_{t-1}'s gradient
-    into ``grad_c`` and the output's part of h_{t-1}'s into ``grad_h`` (zero for t = 0): the caller adds
-    the recurrent product W_h grad_gates[:, t]."""
+    """The LSTM's backward gate arithmetic over one sequence, from the forward's ``gates`` (activations),
+    ``c0``, ``c`` and ``tanh_c`` and the output's gradient ``grad_output`` (T, N, H). ``step(t)`` takes the
+    gradients of h_t and c_t in ``grad_h`` and ``grad_c`` ((H, N)), writes the gate pre-activations'
+    gradients into ``grad_gates[:, t]`` ((4H, T, N)), c_{t-1}'s gradient into ``grad_c`` and the output's
+    part of h_{t-1}'s into ``grad_h`` (zero for t = 0): the caller adds W_h grad_gates[:, t]."""
 
     def __init__(self, gates, c0, c, tanh_c, grad_output, grad_h, grad_c, grad_gates):
         T, H, N = c.shape
-        super().__init__('LSTMBackwardSteps', T, gates=(gates, (T, 4 * H, N)), c0=(c0, (H, N)), c=(c, (T, H, N)),
+        super().__init__(T, (H, N), gates=(gates, (T, 4 * H, N)), c0=(c0, (H, N)), c=(c, (T, H, N)),
                          tanh_c=(tanh_c, (T, H, N)), grad_output=(grad_output, (T, N, H)), grad_h=(grad_h, (H, N)),
                          grad_c=(grad_c, (H, N)), grad_gates=(grad_gates, (4 * H, T, N)))
 
     def step(self, t):
-        t = self._index(t)
-        a = self.arrays
-        if self.cuda:
-            H, N = a['c0'].shape
-            _kernel('lstm_backward')(a['gates'], a['c0'], a['c'], a['tanh_c'], a['grad_output'], H, N, t, self.steps,
-                                     a['grad_h'], a['grad_c'], a['grad_gates'], size=H * N)
-        else:
-            self.cpu.lstm_backward(*a.values(), t)
+        self._run('lstm_backward', t)
 
 
-# --- GRU -----------------------------------------------------------------------------------------
-# Unit-major like the LSTM: a step's gates are (3H, N); h_prev and h stay in the output's (N, H) rows.
+class GRUForwardSteps(_BoundSteps):
+    """The GRU's forward gate arithmetic over one sequence. ``gates(t)``: to the recurrent product
+    W_h[r|u]^T h_{t-1}^T in ``gates[t, :2H]`` ((T, 3H, N)) add the input part (``projection`` (3H, T, N))
+    and ``bias`` (3H,), activate r and u in place, set ``gates[t, 2H:]`` to the candidate's input part
+    and bias, and write r h_{t-1} into ``reset_hidden[t]`` ((T, N, H) rows, the candidate product's
+    operand). ``candidate(t)``, once W_h[c]^T (r h_{t-1})^T is added to ``gates[t, 2H:]``: hc = tanh of it
+    (kept there) and h = (1 - u) hc + u h_{t-1} into ``hidden[t]`` ((T, H, N)) and ``output[t]``
+    ((T, N, H)). ``h0`` (H, N) is the initial state."""
 
-_GRU_FORWARD = r'''
-    const int j = i / N, n = i % N, HN = H * N;
-    const T hc = tanh(gates[2 * HN + i]);
-    gates[2 * HN + i] = hc;
-    h[n * H + j] = hc + gates[HN + i] * (h_prev[n * H + j] - hc);
-'''
+    def __init__(self, projection, bias, gates, h0, hidden, reset_hidden, output):
+        T, H, N = hidden.shape
+        super().__init__(T, (H, N), projection=(projection, (3 * H, T, N)), bias=(bias, (3 * H,)),
+                         gates=(gates, (T, 3 * H, N)), h0=(h0, (H, N)), hidden=(hidden, (T, H, N)),
+                         reset_hidden=(reset_hidden, (T, N, H)), output=(output, (T, N, H)))
 
-_GRU_BACKWARD_CANDIDATE = r'''
-    const int j = i / N, n = i % N, HN = H * N;
-    const T u = gates[HN + i], hc = gates[2 * HN + i];
-    grad_gates[HN + i] = grad_h * (h_prev[n * H + j] - hc) * u * (1 - u);
-    grad_gates[2 * HN + i] = grad_h * (1 - u) * (1 - hc * hc);
-'''
+    def gates(self, t):
+        self._run('gru_gates', t)
 
-_GRU_BACKWARD_RESET = r'''
-    const int j = i / N, n = i % N, HN = H * N;
-    const T r = gates[i], u = gates[HN + i];
-    grad_gates[i] = grad_rh * h_prev[n * H + j] * r * (1 - r);
-    grad_h = grad_h * u + grad_rh * r;
-'''
+    def candidate(self, t):
+        self._run('gru_candidate', t)
 
 
-def _rows(h_prev):
-    """h_prev as the kernels index it, n * H + j: a given initial state may be a strided view."""
-    return cupy().ascontiguousarray(h_prev)
+class GRUBackwardSteps(_BoundSteps):
+    """The GRU's backward gate arithmetic over one sequence, from the forward's ``gates`` (activations r, u,
+    hc), ``h0`` and ``hidden``, and the output's gradient ``grad_output`` (T, N, H). ``candidate(t)``: from
+    h_t's gradient ``grad_h`` (H, N), the update gate's and the candidate's pre-activation gradients into
+    ``grad_gates[H:, t]`` ((3H, T, N)). ``reset(t)``, once the caller has put W_h[c] grad_gates[2H:, t]
+    (the gradient of r h_{t-1}) into ``grad_rh`` (H, N): the reset gate's into ``grad_gates[:H, t]``, and
+    into ``grad_h`` the part of h_{t-1}'s gradient that does not pass through W_h[r|u] (the caller adds
+    that product): grad_h u + grad_rh r, plus the output's (t > 0)."""
 
+    def __init__(self, gates, h0, hidden, grad_output, grad_h, grad_rh, grad_gates):
+        T, H, N = hidden.shape
+        super().__init__(T, (H, N), gates=(gates, (T, 3 * H, N)), h0=(h0, (H, N)), hidden=(hidden, (T, H, N)),
+                         grad_output=(grad_output, (T, N, H)), grad_h=(grad_h, (H, N)), grad_rh=(grad_rh, (H, N)),
+                         grad_gates=(grad_gates, (3 * H, T, N)))
 
-def gru_forward_step(gates, h_prev, h, xp):
-    """One GRU step after the products, unit-major: ``gates`` (3H, N) holds the activated reset and update
-    gates and the candidate's pre-activation W_x x + b + W_h (r h_prev); the candidate is overwritten with
-    its tanh hc, and h = (1 - u) hc + u h_prev written into ``h``, (N, H) like ``h_prev``."""
-    N, H = h.shape
-    if _is_cupy(gates):
-        _kernel('gru_forward')(gates, _rows(h_prev), H, N, h, size=H * N)
-        return
-    u, hc = gates[H:2 * H], gates[2 * H:]
-    xp.tanh(hc, out=hc)
-    xp.subtract(h_prev, hc.T, out=h)
-    h *= u.T
-    h += hc.T
+    def candidate(self, t):
+        self._run('gru_backward_candidate', t)
 
-
-def gru_backward_candidate(gates, h_prev, grad_h, grad_gates, xp):
-    """First half of a GRU step's backward, unit-major: from the activations (r, u, hc) in ``gates`` (3H, N),
-    ``h_prev`` (N, H) and the gradient ``grad_h`` (H, N) of h, write the update gate's and the candidate's
-    pre-activation gradients into ``grad_gates[H:]``."""
-    H, N = grad_h.shape
-    if _is_cupy(gates):
-        _kernel('gru_backward_candidate')(gates, _rows(h_prev), grad_h, H, N, grad_gates)
-        return
-    u, hc = gates[H:2 * H], gates[2 * H:]
-    du, dhc = grad_gates[H:2 * H], grad_gates[2 * H:]
-    xp.multiply(hc, hc, out=dhc)
-    xp.subtract(1, dhc, out=dhc)
-    xp.subtract(1, u, out=du)
-    dhc *= du
-    dhc *= grad_h
-    du *= u
-    du *= grad_h
-    dr = grad_gates[:H]   # the reset gate's slot as scratch until gru_backward_reset fills it
-    xp.subtract(h_prev.T, hc, out=dr)
-    du *= dr
-
-
-def gru_backward_reset(gates, h_prev, grad_rh, grad_h, grad_gates, xp):
-    """Second half: from the gradient ``grad_rh`` (H, N) of r h_prev, write the reset gate's pre-activation
-    gradient into ``grad_gates[:H]`` and overwrite ``grad_h`` (H, N) with the part of h_prev's gradient that
-    does not pass through the gates' recurrent product: grad_h u + grad_rh r."""
-    H, N = grad_h.shape
-    if _is_cupy(gates):
-        _kernel('gru_backward_reset')(gates, _rows(h_prev), grad_rh, H, N, grad_gates, grad_h)
-        return
-    r, u = gates[:H], gates[H:2 * H]
-    dr = grad_gates[:H]
-    xp.subtract(1, r, out=dr)
-    dr *= r
-    dr *= h_prev.T
-    dr *= grad_rh
-    grad_h *= u
-    grad_rh *= r   # the caller's scratch: its value is not needed after this step
-    grad_h += grad_rh
-
-
-# name -> (input parameters, output parameters, body) of each CuPy ElementwiseKernel; one thread per
-# (hidden unit, batch row), ``i`` its unit-major index; ``raw`` arrays (the gates, the (N, H) hidden
-# states) are indexed by hand
-KERNELS = {
-    'lstm_forward': ('raw T projection, raw T bias, raw T c0, int32 H, int32 N, int32 t, int32 S',
-                     'raw T gates, raw T c, raw T tanh_c, raw T hidden, raw T output', _LSTM_FORWARD),
-    'lstm_backward': ('raw T gates, raw T c0, raw T c, raw T tanh_c, raw T grad_output, int32 H, int32 N, int32 t, '
-                      'int32 S', 'raw T grad_h, raw T grad_c, raw T grad_gates', _LSTM_BACKWARD),
-    'gru_forward': ('raw T gates, raw T h_prev, int32 H, int32 N', 'raw T h', _GRU_FORWARD),
-    'gru_backward_candidate': ('raw T gates, raw T h_prev, T grad_h, int32 H, int32 N', 'raw T grad_gates',
-                               _GRU_BACKWARD_CANDIDATE),
-    'gru_backward_reset': ('raw T gates, raw T h_prev, T grad_rh, int32 H, int32 N', 'raw T grad_gates, T grad_h',
-                           _GRU_BACKWARD_RESET),
-}
+    def reset(self, t):
+        self._run('gru_backward_reset', t)

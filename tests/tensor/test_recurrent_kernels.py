@@ -1,6 +1,6 @@
-"""The gate kernels of the fused sequence modules: the NumPy path against the formulas written plainly,
+"""The gate kernels of the fused sequence modules: the CPU (Numba) kernels against the formulas written plainly,
 the CuPy ElementwiseKernel sources compiled by nvcc where it is installed (no GPU needed for that), and
-run against the NumPy path on a GPU."""
+run against the CPU kernels on a GPU."""
 import re
 import shutil
 import subprocess
@@ -10,7 +10,6 @@ import pytest
 
 import legonn as lg
 from legonn.tensor import recurrent_kernels as rk
-from legonn.tensor.pointwise import sigmoid_into
 
 N, H = 3, 5
 
@@ -75,27 +74,57 @@ def test_lstm_steps_match_the_formulas():
     np.testing.assert_allclose(grad_c0, grad_c, rtol=1e-12)
 
 
-def gru_numpy(a, h_prev, grad_h, grad_rh, xp=np):
-    gates, h = unit_major(a), xp.empty((N, H))
-    sigmoid_into(xp, gates[:2 * H], gates[:2 * H])
-    rk.gru_forward_step(gates, h_prev, h, xp)
-    grad_gates, grad_h, grad_rh = xp.empty((3 * H, N)), unit_major(grad_h), unit_major(grad_rh)
-    rk.gru_backward_candidate(gates, h_prev, grad_h, grad_gates, xp)
-    rk.gru_backward_reset(gates, h_prev, grad_rh, grad_h, grad_gates, xp)
-    return unit_major(gates), h, unit_major(grad_gates), grad_h.T
+def gru_numpy(a, h0, grad_out, grad_rh, xp=np):
+    """Forward and backward through the steps of ``a`` (T, N, 3H) (the pre-activations' input parts: the
+    recurrent weights are zero here) with the kernels; ``grad_rh`` (T, N, H) stands for each step's
+    W_h[c] grad_gates[c], the gradient of r h_{t-1}. Returns activations, h, r h_prev, gate gradients and
+    h0's gradient, in (N, k H) rows."""
+    T, dt = a.shape[0], a.dtype
+    projection = xp.ascontiguousarray(unit_major(a).transpose(1, 0, 2))   # (3H, T, N)
+    gates, hidden = xp.zeros((T, 3 * H, N), dt), xp.empty((T, H, N), dt)
+    rh, output, h0 = xp.empty((T, N, H), dt), xp.empty((T, N, H), dt), xp.ascontiguousarray(h0.T)
+    forward = rk.GRUForwardSteps(projection, xp.zeros(3 * H, dt), gates, h0, hidden, rh, output)
+    for t in range(T):
+        forward.gates(t)
+        forward.candidate(t)
+    grad_gates, grad_h, drh = xp.empty((3 * H, T, N), dt), xp.ascontiguousarray(grad_out[T - 1].T), xp.empty((H, N), dt)
+    backward = rk.GRUBackwardSteps(gates, h0, hidden, xp.ascontiguousarray(grad_out), grad_h, drh, grad_gates)
+    for t in range(T - 1, -1, -1):
+        backward.candidate(t)
+        drh[...] = grad_rh[t].T
+        backward.reset(t)
+    return unit_major(gates), output, rh, unit_major(grad_gates.transpose(1, 0, 2)), grad_h.T
 
 
-def test_gru_step_matches_the_formulas():
-    rng = np.random.default_rng(1)
-    a, h_prev, grad_h, grad_rh = rng.normal(size=(N, 3 * H)), *(rng.normal(size=(N, H)) for _ in range(3))
-    gates, h, grad_gates, grad_h_prev = gru_numpy(a, h_prev, grad_h, grad_rh)
-    r, u, hc = sig(a[:, :H]), sig(a[:, H:2 * H]), np.tanh(a[:, 2 * H:])
-    np.testing.assert_allclose(gates, np.hstack([r, u, hc]), rtol=1e-12)
+def gru_case(rng, T=2):
+    return rng.normal(size=(T, N, 3 * H)), rng.normal(size=(N, H)), rng.normal(size=(T, N, H)), \
+        rng.normal(size=(T, N, H))
+
+
+def test_gru_steps_match_the_formulas():
+    a, h0, grad_out, grad_rh = gru_case(np.random.default_rng(1))
+    gates, h, rh, grad_gates, grad_h0 = gru_numpy(a, h0, grad_out, grad_rh)
+    r, u, hc = sig(a[..., :H]), sig(a[..., H:2 * H]), np.tanh(a[..., 2 * H:])
+    np.testing.assert_allclose(gates, np.concatenate([r, u, hc], -1), rtol=1e-12)
+    h_prev = np.stack([h0, h[0]])
     np.testing.assert_allclose(h, (1 - u) * hc + u * h_prev, rtol=1e-12)
-    expected = np.hstack([grad_rh * h_prev * r * (1 - r), grad_h * (h_prev - hc) * u * (1 - u),
-                          grad_h * (1 - u) * (1 - hc ** 2)])
-    np.testing.assert_allclose(grad_gates, expected, rtol=1e-12)
-    np.testing.assert_allclose(grad_h_prev, grad_h * u + grad_rh * r, rtol=1e-12)
+    np.testing.assert_allclose(rh, r * h_prev, rtol=1e-12)
+    grad_h = grad_out[1]
+    for t in (1, 0):
+        expected = np.hstack([grad_rh[t] * h_prev[t] * r[t] * (1 - r[t]),
+                              grad_h * (h_prev[t] - hc[t]) * u[t] * (1 - u[t]), grad_h * (1 - u[t]) * (1 - hc[t] ** 2)])
+        np.testing.assert_allclose(grad_gates[t], expected, rtol=1e-12)
+        grad_h = grad_h * u[t] + grad_rh[t] * r[t] + (grad_out[0] if t else 0)
+    np.testing.assert_allclose(grad_h0, grad_h, rtol=1e-12)
+
+
+def test_gru_float32_kernels_follow_float64():
+    case = gru_case(np.random.default_rng(4))
+    want = gru_numpy(*case)
+    got = gru_numpy(*(v.astype(np.float32) for v in case))
+    for w, g in zip(want, got):
+        assert g.dtype == np.float32
+        np.testing.assert_allclose(g, w, rtol=2e-5, atol=2e-6)
 
 
 def standalone_cuda(name, in_params, out_params, body):
@@ -138,9 +167,9 @@ def test_cuda_kernels_match_numpy():
     got = lstm_numpy(*(cp.asarray(v) for v in case), xp=cp)
     for w, g in zip(want, got):
         np.testing.assert_allclose(cp.asnumpy(g), w, rtol=1e-12, atol=1e-14)
-    a, h_prev, grad_h, grad_rh = rng.normal(size=(N, 3 * H)), *(rng.normal(size=(N, H)) for _ in range(3))
-    want = gru_numpy(a, h_prev, grad_h, grad_rh)
-    got = gru_numpy(*(cp.asarray(v) for v in (a, h_prev, grad_h, grad_rh)), xp=cp)
+    case = gru_case(rng)
+    want = gru_numpy(*case)
+    got = gru_numpy(*(cp.asarray(v) for v in case), xp=cp)
     for w, g in zip(want, got):
         np.testing.assert_allclose(cp.asnumpy(g), w, rtol=1e-12, atol=1e-14)
     assert lg.gpu_available()

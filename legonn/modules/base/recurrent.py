@@ -31,7 +31,7 @@ def split_steps(owner, x, what):
 class SeqRecurrent(Module, abstract=True):
     """Base of SeqLSTM and SeqGRU. A subclass sets ``gates``, ``state_names`` and ``buffer_names`` and writes
     ``updateOutput``, ``_backward_through_time`` (leaves the gates' gradients gate-major in ``gate_scratch``,
-    directly or through ``gradients_by_gate``, and the gradients of x and the initial states) and
+    and the gradients of x (``input_gradient``) and the initial states) and
     ``_accumulate_recurrent_gradients``.
 
     Inside a step the gates are unit-major, ``(gates * outputsize, batch)``: OpenBLAS computes the recurrent
@@ -128,6 +128,12 @@ class SeqRecurrent(Module, abstract=True):
                 raise input_error(self, f"{name} of size ({N}, {H})", f"size {tuple(s.size())}")
         return states, x
 
+    def _check_cpu_type(self, x):
+        """The CPU gate kernels compute in float32 or float64: a HalfTensor sequence is refused there."""
+        if not x._cuda and x.array.dtype.itemsize < 4:
+            raise input_error(self, "a FloatTensor or DoubleTensor sequence on the CPU (its gate kernels compute in "
+                              "float32 or float64)", type(x).__name__, TypeError)
+
     def _check_grad_output(self, x, gradOutput):
         self.checkTensor(gradOutput, (3,), 'gradOutput')
         self.checkSameType(gradOutput, self.weight, 'gradOutput')
@@ -171,14 +177,6 @@ class SeqRecurrent(Module, abstract=True):
         projection = self.bufferLike('gate_scratch', x, (self.gates * self.outputsize, T, N))
         x.xp.matmul(self.weight.array[:D].T, x.array.reshape(T * N, D).T, out=projection.reshape(-1, T * N))
         return projection
-
-    def gradients_by_gate(self, x, grad_gates):
-        """Copy the gate pre-activations' gradients ``grad_gates`` (seqlen, gates * outputsize, batch) gate-major
-        into gate_scratch (gates * outputsize, seqlen, batch), where the parameter gradients are one product
-        each over all steps; then x's gradient (``input_gradient``)."""
-        T, N, _ = x._size
-        self.bufferLike('gate_scratch', x, (grad_gates.shape[1], T, N))[...] = grad_gates.transpose(1, 0, 2)
-        self.input_gradient(x)
 
     def input_gradient(self, x):
         """grad_x = grad_gates W_x^T for all steps in one product, from the gate-major gradients in
