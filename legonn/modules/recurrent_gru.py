@@ -1,5 +1,5 @@
 """SeqGRU: a whole sequence through a GRU layer in one module (Element-Research rnn's nn.SeqGRU)."""
-from ..tensor.blas_kernels import addmm_into, transpose_into
+from ..tensor.blas_kernels import StepProduct, addmm_into, transpose_into
 from ..tensor.recurrent_kernels import GRUBackwardSteps, GRUForwardSteps
 from .base.recurrent import SeqRecurrent
 
@@ -38,20 +38,22 @@ class SeqGRU(SeqRecurrent):
         # r h_{t-1} of every step in the output's row layout, kept for the candidate weights' gradient
         rh = self.bufferLike('reset_hidden', x, (T, N, H))
         Wh_t = self.transposed_recurrent_weight(D)
-        Wh_ru_t, Wh_c_t = Wh_t[:2 * H], Wh_t[2 * H:]
         keep = self._keep_mask(x)
         h0 = transpose_into(self.bufferLike('h0_by_unit', x, (H, N)), h0)
         steps = GRUForwardSteps(projection, self.bias.array, gates, h0, hidden, rh, h)
-        h_prev = h0
+        update_reset = StepProduct(gates[:, :2 * H], Wh_t[:2 * H], hidden, 1.0, 0.0)   # from h_{t-1}, t >= 1
+        candidate = StepProduct(gates[:, 2 * H:], Wh_t[2 * H:], rh.transpose(0, 2, 1))   # += from r h_{t-1}
         for t in range(T):
-            addmm_into(gates[t, :2 * H], Wh_ru_t, h_prev, 1.0, 0.0)
+            if t:
+                update_reset.run(t, t - 1)
+            else:
+                addmm_into(gates[0, :2 * H], Wh_t[:2 * H], h0, 1.0, 0.0)
             steps.gates(t)
-            addmm_into(gates[t, 2 * H:], Wh_c_t, rh[t].T)
+            candidate.run(t, t)
             steps.candidate(t)
             if keep is not None:
                 h[t] *= keep[t]
                 hidden[t] *= keep[t].T
-            h_prev = hidden[t]
         self._grad_gates_for = None
         return self.output
 
@@ -69,15 +71,16 @@ class SeqGRU(SeqRecurrent):
         drh = self.bufferLike('grad_reset_hidden', x, (H, N))
         steps = GRUBackwardSteps(self.gate_buffer.array, h0, self.hidden_by_unit.array, go, dh, drh, grad_gates)
         keep = self._keep_mask(x)
-        Wh = self.weight.array[D:]
-        Wh_ru, Wh_c = Wh[:, :2 * H], Wh[:, 2 * H:]
+        Wh, by_step = self.weight.array[D:], grad_gates.transpose(1, 0, 2)
+        to_reset_hidden = StepProduct(drh, Wh[:, 2 * H:], by_step[:, 2 * H:], 1.0, 0.0)
+        to_hidden = StepProduct(dh, Wh[:, :2 * H], by_step[:, :2 * H])
         for t in range(T - 1, -1, -1):
             if keep is not None:
                 dh *= keep[t].T   # a masked step's output is a constant zero
             steps.candidate(t)
-            addmm_into(drh, Wh_c, grad_gates[2 * H:, t], 1.0, 0.0)
+            to_reset_hidden.run(None, t)
             steps.reset(t)   # leaves dh u + drh r (+ the output's part) in dh
-            addmm_into(dh, Wh_ru, grad_gates[:2 * H, t])
+            to_hidden.run(None, t)
         transpose_into(self.bufferLike('grad_h0', x, (N, H)), dh)
         self.input_gradient(x)
         self.userGradPrevOutput = self.grad_h0

@@ -1,5 +1,5 @@
 """SeqLSTM: a whole sequence through an LSTM layer in one module (Element-Research rnn's nn.SeqLSTM)."""
-from ..tensor.blas_kernels import addmm_into, transpose_into
+from ..tensor.blas_kernels import StepProduct, addmm_into, transpose_into
 from ..tensor.recurrent_kernels import LSTMBackwardSteps, LSTMForwardSteps
 from .base.recurrent import SeqRecurrent
 
@@ -52,16 +52,18 @@ class SeqLSTM(SeqRecurrent):
         keep = self._keep_mask(x)
         c0 = transpose_into(self.bufferLike('cell0_by_unit', x, (H, N)), c0)
         steps = LSTMForwardSteps(projection, self.bias.array, gates, c0, c, tanh_c, hidden, h)
-        h_prev = h0.T
+        recurrent = StepProduct(gates, Wh_t, hidden, 1.0, 0.0)   # gates[t] = W_h^T h_{t-1}^T, t >= 1
         for t in range(T):
-            addmm_into(gates[t], Wh_t, h_prev, 1.0, 0.0)
+            if t:
+                recurrent.run(t, t - 1)
+            else:
+                addmm_into(gates[0], Wh_t, h0.T, 1.0, 0.0)
             steps.step(t)
             if keep is not None:
                 # zero gates make the backward of a masked row zero with no mask of its own
                 h[t] *= keep[t]
                 for arr in (hidden[t], c[t], tanh_c[t], gates[t]):
                     arr *= keep[t].T
-            h_prev = hidden[t]
         self._grad_gates_for = None
         return self.output
 
@@ -80,10 +82,10 @@ class SeqLSTM(SeqRecurrent):
             transpose_into(self.bufferLike('cell0_by_unit', x, (H, N)), states[-2].array)
         steps = LSTMBackwardSteps(self.gate_buffer.array, c0, self.cell.array, self.tanh_cell.array, go, grad_h,
                                   grad_c, grad_gates)
-        Wh = self.weight.array[D:]
+        recurrent = StepProduct(grad_h, self.weight.array[D:], grad_gates.transpose(1, 0, 2))
         for t in range(T - 1, -1, -1):
             steps.step(t)   # leaves the output's part of h_{t-1}'s gradient in grad_h
-            addmm_into(grad_h, Wh, grad_gates[:, t])
+            recurrent.run(None, t)   # and W_h grad_gates[:, t] is added
         transpose_into(self.bufferLike('grad_h0', x, (N, H)), grad_h)
         transpose_into(self.bufferLike('grad_c0', x, (N, H)), grad_c)
         self.input_gradient(x)

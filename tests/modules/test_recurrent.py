@@ -310,15 +310,17 @@ def test_first_layer_idiom_skips_the_input_gradient(cls):
     np.testing.assert_allclose(twin.gradWeight.numpy(), rnn.gradWeight.numpy(), rtol=1e-12)
 
 
-def test_seqlstm_refuses_a_half_sequence_on_the_cpu():
-    rnn = nn.SeqLSTM(D, H).half()
-    with pytest.raises(TypeError, match='SeqLSTM.*FloatTensor or DoubleTensor sequence on the CPU.*HalfTensor'):
+@pytest.mark.parametrize('cls', [nn.SeqLSTM, nn.SeqGRU])
+def test_refuses_a_half_sequence_on_the_cpu(cls):
+    rnn = cls(D, H).half()
+    with pytest.raises(TypeError, match=f'{cls.__name__}.*FloatTensor or DoubleTensor sequence on the CPU.*Half'):
         rnn.forward(seq(T, N, D).half())
 
 
-def test_seqlstm_float32_follows_float64():
+@pytest.mark.parametrize('cls', [nn.SeqLSTM, nn.SeqGRU])
+def test_float32_follows_float64(cls):
     """The float32 kernels (their own exp and tanh, fast_math) against the float64 path, same weights."""
-    rnn = nn.SeqLSTM(D, H).double()
+    rnn = cls(D, H).double()
     single = rnn.clone().float()
     x, go = seq(T, N, D), seq(T, N, H)
     out = rnn.forward(x).numpy()

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from legonn.tensor.blas_kernels import addmm_into, axpby_into
+from legonn.tensor.blas_kernels import StepProduct, addmm_into, axpby_into
 
 
 @pytest.mark.parametrize('dtype', [np.float32, np.float64])
@@ -21,3 +21,41 @@ def test_blas_kernels_accumulate_in_place(dtype):
     axpby_into(y2[::2], 2.0, x[:4], 1.0, np.empty(4, dtype))
     np.testing.assert_allclose(y2[::2], 2 * x[:4], rtol=1e-6)
     assert not y2[1::2].any()
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64, np.float16])
+def test_step_product_equals_the_product_of_each_step(dtype):
+    """Stacks stepped along any axis (as transposed views), a single matrix as out or b, beta 0 and 1;
+    float16 takes addmm_into at each step (no BLAS for it)."""
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((6, 4)).astype(dtype)
+    b_stack = rng.standard_normal((4, 5, 3)).astype(dtype)   # stepped along axis 1
+    out_stack = rng.standard_normal((5, 6, 3)).astype(dtype)
+    want = out_stack.copy()
+    product = StepProduct(out_stack, a, b_stack.transpose(1, 0, 2), 2.0, 1.0)
+    for t in (4, 0, 2):
+        product.run(t, 4 - t)
+        want[t] = want[t] + 2.0 * (a @ b_stack[:, 4 - t])
+    np.testing.assert_allclose(out_stack, want, rtol=1e-2 if dtype == np.float16 else 1e-5)
+    single = np.full((6, 3), np.nan, dtype)   # beta 0: what was there is never read
+    into_one = StepProduct(single, a, b_stack.transpose(1, 0, 2), 1.0, 0.0)
+    into_one.run(None, 3)
+    np.testing.assert_allclose(single, a @ b_stack[:, 3], rtol=1e-2 if dtype == np.float16 else 1e-5)
+    from_rows = StepProduct(single, a, rng.standard_normal((5, 3, 4)).astype(dtype).transpose(0, 2, 1), 1.0, 0.0)
+    from_rows.run(None, 1)   # b's slices transposed views: BLAS reads them transposed
+    assert np.isfinite(single).all()
+
+
+def test_step_product_refuses_bad_steps_and_operands():
+    a, b = np.ones((6, 4), np.float32), np.ones((5, 4, 3), np.float32)
+    product = StepProduct(np.zeros((6, 3), np.float32), a, b)
+    with pytest.raises(ValueError, match='StepProduct: step 5 outside a stack of 5'):
+        product.run(None, 5)
+    with pytest.raises(ValueError, match='StepProduct: step None outside'):
+        product.run()
+    with pytest.raises(ValueError, match='a step index for an operand that is one matrix'):
+        product.run(0, 0)
+    with pytest.raises(ValueError, match=r'StepProduct: b must have shape \(4, 3\), got \(4, 2\)'):
+        StepProduct(np.zeros((6, 3), np.float32), a, np.ones((5, 4, 2), np.float32))
+    with pytest.raises(ValueError, match='out must have unit-stride rows'):
+        StepProduct(np.zeros((3, 6), np.float32).T, a, b)
