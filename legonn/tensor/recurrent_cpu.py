@@ -5,6 +5,10 @@ Called only through ``recurrent_kernels``' bound steps (``LSTMForwardSteps`` and
 check every operand first: the kernels index without bounds checks. Layouts, formulas and argument
 orders (inputs, outputs, then the step t) are those documented there; exp and tanh come from
 ``fast_math``, which LLVM vectorises, so each kernel is one pass over the step's memory.
+
+Numba's disk cache (``__pycache__``) keys a kernel on this file's timestamp and the kernel's own code,
+not on fast_math's: after editing fast_math.py, touch this file (or delete the cache) so that the
+kernels compile again.
 """
 from numba import njit
 
