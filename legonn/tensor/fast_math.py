@@ -29,28 +29,27 @@ from numba import njit, types
 from numba.extending import intrinsic, overload
 
 
-@intrinsic
-def _float32_from_bits(typingctx, bits):
-    """The float32 whose bit pattern is the low 32 bits of the integer ``bits``."""
-    if not isinstance(bits, types.Integer):
-        return None
+def _from_bits(float_type, llvm_type, width):
+    """A Numba intrinsic: the ``float_type`` whose bit pattern is an integer's low ``width`` bits (sign-extended
+    from a narrower integer)."""
+    @intrinsic
+    def from_bits(typingctx, bits):
+        if not isinstance(bits, types.Integer):
+            return None
 
-    def codegen(context, builder, signature, args):
-        value = args[0] if bits.bitwidth == 32 else builder.trunc(args[0], ir.IntType(32))
-        return builder.bitcast(value, ir.FloatType())
-    return types.float32(bits), codegen
+        def codegen(context, builder, signature, args):
+            value = args[0]
+            if bits.bitwidth > width:
+                value = builder.trunc(value, ir.IntType(width))
+            elif bits.bitwidth < width:
+                value = builder.sext(value, ir.IntType(width))
+            return builder.bitcast(value, llvm_type)
+        return float_type(bits), codegen
+    return from_bits
 
 
-@intrinsic
-def _float64_from_bits(typingctx, bits):
-    """The float64 whose bit pattern is the integer ``bits`` (64 bits)."""
-    if not isinstance(bits, types.Integer):
-        return None
-
-    def codegen(context, builder, signature, args):
-        value = args[0] if bits.bitwidth == 64 else builder.sext(args[0], ir.IntType(64))
-        return builder.bitcast(value, ir.DoubleType())
-    return types.float64(bits), codegen
+_FROM_BITS = {np.dtype(np.float32): _from_bits(types.float32, ir.FloatType(), 32),
+              np.dtype(np.float64): _from_bits(types.float64, ir.DoubleType(), 64)}
 
 
 def _ln2_split(precision, free_bits):
@@ -67,7 +66,7 @@ def _functions(dtype, degree, free_bits):
     polynomial's."""
     info = np.finfo(dtype)
     f, int_type = dtype.type, np.dtype(f'i{dtype.itemsize}').type
-    from_bits = _float32_from_bits if dtype == np.float32 else _float64_from_bits
+    from_bits = _FROM_BITS[dtype]
     coeffs = tuple(f(1 / math.factorial(k)) for k in range(degree + 1))
     ln2_hi, ln2_lo = (f(v) for v in _ln2_split(info.nmant + 1, free_bits))
     log2e, half, one, zero, inf = f(1 / math.log(2)), f(0.5), f(1), f(0), f(np.inf)
@@ -138,26 +137,20 @@ def sigmoid(x):
     raise NotImplementedError("fast_math.sigmoid runs inside numba.njit code")
 
 
-def _typed(which):
-    """An overload that picks the float32 or float64 version (None: other types are not implemented)."""
+def _overload(stub, body):
+    """Overload ``stub`` for float32 and float64 with ``body(exp, expm1, constant)``, which returns the
+    implementation (``constant(v)``: v in the argument's type). The implementation is inlined where it is
+    called (Numba's IR) so that LLVM sees the whole loop body and vectorises it; other types get no
+    implementation (a typing error)."""
+    @overload(stub, inline='always')
     def choose(x):
         if x not in _BY_TYPE:
             return None
-        compiled = _BY_TYPE[x][which]
-        return lambda x: compiled(x)
-    return choose
+        return body(*_BY_TYPE[x], x.cast_python_value)
 
 
-overload(exp, inline='always')(_typed(0))
-overload(expm1, inline='always')(_typed(1))
-
-
-@overload(tanh, inline='always')
-def _tanh(x):
-    if x not in _BY_TYPE:
-        return None
-    expm1_of = _BY_TYPE[x][1]
-    two = x.cast_python_value(2)
+def _tanh_body(exp_of, expm1_of, constant):
+    two = constant(2)
 
     def tanh_impl(x):
         e = expm1_of(-two * abs(x))   # in (-1, 0]: tanh |x| = -e / (2 + e)
@@ -165,13 +158,12 @@ def _tanh(x):
     return tanh_impl
 
 
-@overload(sigmoid, inline='always')
-def _sigmoid(x):
-    if x not in _BY_TYPE:
-        return None
-    exp_of = _BY_TYPE[x][0]
-    one = x.cast_python_value(1)
+def _sigmoid_body(exp_of, expm1_of, constant):
+    one = constant(1)
+    return lambda x: one / (one + exp_of(-x))
 
-    def sigmoid_impl(x):
-        return one / (one + exp_of(-x))
-    return sigmoid_impl
+
+_overload(exp, lambda exp_of, expm1_of, constant: lambda x: exp_of(x))
+_overload(expm1, lambda exp_of, expm1_of, constant: lambda x: expm1_of(x))
+_overload(tanh, _tanh_body)
+_overload(sigmoid, _sigmoid_body)
