@@ -1,6 +1,7 @@
-"""The gate kernels of the fused sequence modules: the CPU (Numba) kernels against the formulas written plainly,
-the CuPy ElementwiseKernel sources compiled by nvcc where it is installed (no GPU needed for that), and
-run against the CPU kernels on a GPU."""
+"""The gate kernels of the fused sequence modules: the CPU (Numba) kernels against the formulas written plainly;
+the CuPy ElementwiseKernel sources compiled by nvcc where it is installed, and their bodies compiled by g++
+as C++ loops and run against the CPU kernels (no GPU needed for either); and the CuPy kernels themselves
+against the CPU kernels on a GPU."""
 import re
 import shutil
 import subprocess
@@ -156,6 +157,48 @@ def test_cuda_kernel_sources_compile_with_nvcc(tmp_path):
                           timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert len(re.findall(r'__global__', src)) == 2 * len(rk.KERNELS)
+
+
+def cpp_source():
+    """Every CUDA body as a C++ function that loops over i (double precision), callable through ctypes:
+    what a GPU thread computes, run here one i after another."""
+    functions = []
+    for name, (in_params, out_params, body) in rk.KERNELS.items():
+        params = [f"T* {decl.split()[2]}" if decl.split()[0] == 'raw' else f"int {decl.split()[1]}"
+                  for decl in (in_params + ',' + out_params).split(',')]
+        functions.append(f'extern "C" void {name}({", ".join(params)}, long long size) {{\n'
+                         f'  for (long long i = 0; i < size; ++i) {{\n{body}\n  }}\n}}\n')
+    return '#include <cmath>\nusing std::exp; using std::tanh;\ntypedef double T;\n' + ''.join(functions)
+
+
+@pytest.mark.skipif(shutil.which('g++') is None, reason='g++ is not installed')
+def test_cuda_bodies_run_as_cpp_match_the_cpu_kernels(tmp_path, monkeypatch):
+    """The CUDA kernels' index arithmetic, checked without a GPU: their bodies compiled as C++ loops and
+    driven by the same bound-step classes (as if the arrays were CuPy's) give the Numba kernels' results."""
+    import ctypes
+    source, library = tmp_path / 'bodies.cpp', tmp_path / 'bodies.so'
+    source.write_text(cpp_source())
+    done = subprocess.run(['g++', '-O1', '-shared', '-fPIC', str(source), '-o', str(library)], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lib = ctypes.CDLL(str(library))
+
+    def launcher(name):
+        def launch(*args, size):
+            converted = [ctypes.c_void_p(a.ctypes.data) if isinstance(a, np.ndarray) else ctypes.c_int(a)
+                         for a in args]
+            assert all(a.flags.c_contiguous for a in args if isinstance(a, np.ndarray))
+            getattr(lib, name)(*converted, ctypes.c_longlong(size))
+        return launch
+
+    rng = np.random.default_rng(5)
+    lstm, gru = lstm_case(rng), gru_case(rng, T=3)
+    want = lstm_numpy(*lstm), gru_numpy(*gru)
+    monkeypatch.setattr(rk, '_is_cupy', lambda array: True)
+    monkeypatch.setattr(rk, '_kernel', launcher)
+    got = lstm_numpy(*lstm), gru_numpy(*gru)
+    for w, g in zip(want[0] + want[1], got[0] + got[1]):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.gpu
