@@ -26,6 +26,25 @@ def test_add_forms(xy):
     assert x.tolist() == a.tolist() and y.tolist() == b.tolist()    # sources untouched
 
 
+@pytest.mark.parametrize('typename', ['FloatTensor', 'DoubleTensor', 'IntTensor', 'HalfTensor'])
+def test_add_scaled_tensor_in_place_every_layout(typename):
+    """x.add(v, y), SGD's params:add(-lr, grads): one BLAS pass where both are contiguous float32/64 and
+    share no memory, NumPy's loop otherwise; the same values either way, overlap included."""
+    rng = np.random.default_rng(3)
+    a, b = rng.integers(-4, 5, 12).astype(np.float64), rng.integers(-4, 5, 12).astype(np.float64)
+    make = getattr(lg, typename)
+    x, y = make(a.tolist()), make(b.tolist())
+    assert x.add(3, y) is x and x.tolist() == (a + 3 * b).tolist()
+    strided = make(a.tolist())
+    strided.narrow(0, 0, 6).add(-2, y.view(6, 2).select(1, 0))
+    assert strided.tolist() == np.concatenate([a[:6] - 2 * b[::2], a[6:]]).tolist()
+    same = make(a.tolist())
+    assert same.add(2, same).tolist() == (3 * a).tolist()
+    shifted = make(a.tolist())   # x[1:] += 2 x[:-1] reads x as it was before the call, as NumPy does
+    shifted.narrow(0, 1, 11).add(2, shifted.narrow(0, 0, 11))
+    assert shifted.tolist() == np.concatenate([a[:1], a[1:] + 2 * a[:-1]]).tolist()
+
+
 def test_csub_mul_div(xy):
     a, b, x, y = xy
     assert np.allclose(x.clone().csub(y).array, a - b)
