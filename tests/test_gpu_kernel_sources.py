@@ -1,8 +1,10 @@
 """legonn/tensor/cuda_kernels.py's RawKernels, checked without a GPU before their first device run: the CUDA
 source compiled by nvcc for the device's architecture (Hopper, sm_90) with warnings as errors, in both element
-types, and every launch's arguments matched one by one against the kernel's C parameter list (CuPy passes
+types; every launch's arguments matched one by one against the kernel's C parameter list (CuPy passes
 arguments by their NumPy type, so an int64 where the kernel reads an int would silently shift every later
-argument)."""
+argument); and the kernels themselves run on the host, compiled by g++ with a one-thread grid, against the
+generic NumPy path."""
+import ctypes
 import re
 import shutil
 import subprocess
@@ -67,3 +69,77 @@ def test_every_launch_passes_what_the_kernel_declares(monkeypatch, dtype):
         for i, (ctype, arg) in enumerate(zip(declared, args)):
             assert matches(ctype, arg, dt), f"{name} argument {i}: {type(arg).__name__} " \
                 f"{getattr(arg, 'dtype', '')} for a parameter of type {ctype}"
+
+
+# A grid of one thread: each kernel's grid-stride loop then visits every element in order on the CPU.
+_ONE_THREAD_GRID = '''
+struct legonn_dim3 { long long x; };
+static const legonn_dim3 blockIdx = {0}, blockDim = {1}, threadIdx = {0}, gridDim = {1};
+#define __global__
+'''
+
+
+class HostModule:
+    """Stands in for ``cupy.RawModule``: the CUDA source compiled by g++ with a one-thread grid, each kernel
+    called through ctypes with the arguments a launch passes."""
+
+    def __init__(self, code, directory):
+        source = directory / f'kernels{len(list(directory.iterdir()))}.cpp'
+        source.write_text(_ONE_THREAD_GRID + code)
+        library = source.with_suffix('.so')
+        done = subprocess.run(['g++', '-O1', '-shared', '-fPIC', str(source), '-o', str(library)],
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+        self.lib = ctypes.CDLL(str(library))
+
+    def get_function(self, name):
+        c = ctypes
+        scalar = {np.dtype(np.int32): c.c_int, np.dtype(np.int64): c.c_longlong, np.dtype(np.float32): c.c_float,
+                  np.dtype(np.float64): c.c_double}
+
+        def launch(grid, block, args):
+            getattr(self.lib, name)(*(c.c_void_p(a.ctypes.data) if isinstance(a, np.ndarray) else scalar[a.dtype](a)
+                                      for a in args))
+        return launch
+
+
+@pytest.mark.skipif(shutil.which('g++') is None, reason='g++ is not installed')
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_kernels_run_on_the_host_equal_the_generic_path(monkeypatch, tmp_path, dtype):
+    """The kernels' index arithmetic, run without a GPU: compiled by g++ with a one-thread grid and launched by
+    cuda_kernels' own wrappers on NumPy arrays, they give what the generic NumPy path gives (ties and padding
+    included: a plane of equal values, a NaN)."""
+    from legonn.tensor import conv_kernels, pool_kernels
+
+    class HostCupy:
+        ascontiguousarray = staticmethod(np.ascontiguousarray)
+        RawModule = staticmethod(lambda code: HostModule(code, tmp_path))
+
+    monkeypatch.setattr(cuda_kernels, 'cupy', lambda: HostCupy)
+    cuda_kernels._module.cache_clear()
+    try:
+        rng = np.random.default_rng(6)
+        k, s, p, d = (3, 2), (2, 1), (1, 0), (1, 2)
+        n, c, h, w = 2, 3, 7, 6
+        x = rng.standard_normal((n, c, h, w)).astype(dtype)
+        x[0, 1] = 0.5        # ties: the first offset wins
+        x[1, 2, 3, 2] = np.nan
+        counts = tuple(conv_kernels.conv_output_size(*a) for a in zip((h, w), k, s, p, d))
+        want = conv_kernels.im2col(x, k, s, p, d)
+        got = cuda_kernels.im2col(x, k, s, p, d, counts, np.empty_like(want))
+        np.testing.assert_array_equal(got, want)
+        cols = rng.standard_normal(want.shape).astype(dtype)
+        want = conv_kernels.col2im(cols, (h, w), s, p, d)
+        got = cuda_kernels.col2im(cols, (h, w), k, s, p, d, counts, np.empty_like(want))
+        np.testing.assert_allclose(got, want, rtol=1e-6 if dtype == np.float32 else 1e-13)
+        pooled, argmax = pool_kernels.max_pool_forward(x, k, s, p, d, counts)
+        got, got_argmax = cuda_kernels.max_pool_forward(x, k, s, p, d, np.empty_like(pooled),
+                                                        np.empty(pooled.shape, np.int32))
+        np.testing.assert_array_equal(got, pooled)
+        np.testing.assert_array_equal(got_argmax, argmax)
+        grad = rng.standard_normal(pooled.shape).astype(dtype)
+        want = pool_kernels.max_pool_backward(grad, argmax, x.shape, k, s, p, d)
+        got = cuda_kernels.max_pool_backward(grad, got_argmax, k, s, p, d, np.empty_like(want))
+        np.testing.assert_allclose(got, want, rtol=1e-6 if dtype == np.float32 else 1e-13)
+    finally:
+        cuda_kernels._module.cache_clear()

@@ -2,6 +2,7 @@
 the CuPy ElementwiseKernel sources compiled by nvcc where it is installed, and their bodies compiled by g++
 as C++ loops and run against the CPU kernels (no GPU needed for either); and the CuPy kernels themselves
 against the CPU kernels on a GPU."""
+import ctypes
 import re
 import shutil
 import subprocess
@@ -175,7 +176,6 @@ def cpp_source():
 def test_cuda_bodies_run_as_cpp_match_the_cpu_kernels(tmp_path, monkeypatch):
     """The CUDA kernels' index arithmetic, checked without a GPU: their bodies compiled as C++ loops and
     driven by the same bound-step classes (as if the arrays were CuPy's) give the Numba kernels' results."""
-    import ctypes
     source, library = tmp_path / 'bodies.cpp', tmp_path / 'bodies.so'
     source.write_text(cpp_source())
     done = subprocess.run(['g++', '-O1', '-shared', '-fPIC', str(source), '-o', str(library)], capture_output=True,
