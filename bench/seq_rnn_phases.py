@@ -73,10 +73,11 @@ def per_call(step, repeats):
             return result
         return wrapper
 
-    shapes = lambda *arrays: ' x '.join(str(a.shape) for a in arrays)  # noqa: E731
+    def shapes(*arrays):
+        return ' x '.join(str(a.shape) for a in arrays)
+
     blas_kernels.StepProduct.run = timed(lambda self, *t: 'step product ' + shapes(*self._arrays[1:]),
                                          blas_kernels.StepProduct.run)
-    blas_kernels.StepProduct.run.__name__ = 'run'
     recurrent_kernels._BoundSteps._run = timed(lambda self, name, t: 'kernel ' + name,
                                                recurrent_kernels._BoundSteps._run)
     for module in (recurrent_lstm, recurrent_gru, recurrent):

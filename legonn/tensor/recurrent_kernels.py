@@ -63,7 +63,6 @@ _LSTM_BACKWARD = r"""
 """
 
 
-
 # --- GRU -----------------------------------------------------------------------------------------
 # The rnn package's cell: r, u = sigmoid(...), hc = tanh(x W_x[c] + (r h_prev) W_h[c] + b_c),
 # h = (1 - u) hc + u h_prev. A forward step is two kernels around the candidate's recurrent product,
