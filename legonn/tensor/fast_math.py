@@ -9,13 +9,14 @@ arithmetic that the loop vectoriser turns into AVX instructions:
   part (k ln2_hi is exact) and a low part; exp(r) is its Taylor polynomial, truncated where the next
   term is under the type's rounding unit (degree 7 for float32, 13 for float64). 2^k is built from
   exponent bits in two factors, so results down to the subnormal range come out as NumPy's do.
-- expm1(y) is its own Taylor polynomial for |y| <= ln2 / 2 (no cancellation near 0), exp(y) - 1 beyond.
+- expm1(y) = 2^k (e^r - 1) + (2^k - 1) from the same reduction for y <= ln2 / 2, which for |y| <= ln2 / 2
+  (k = 0) is e^r - 1's own polynomial, with no cancellation near 0; e^y - 1 above.
 - tanh(x) = -expm1(-2|x|) / (2 + expm1(-2|x|)), signed: no overflow, exact limits, relative accuracy
   near 0.
 - sigmoid(x) = 1 / (1 + exp(-x)): the limit 0 where exp(-x) overflows, as ``pointwise.sigmoid_into``.
 
-Accuracy, measured by tests/tensor/test_fast_math.py against float64 / long-double references: within
-2 ulp for exp and sigmoid and 4 ulp for tanh, in both types.
+Accuracy, measured by tests/tensor/test_fast_math.py against long-double references, largest error in
+either type: exp 1.2 ulp, sigmoid 2.4, tanh 2.9, expm1 4.4.
 
 ``exp``, ``expm1``, ``tanh`` and ``sigmoid`` are called inside ``numba.njit`` code; the argument's type
 (float32 or float64) picks the constants at compile time.
