@@ -220,27 +220,28 @@ class StepProduct:
             raise ValueError(f"{routine}: out must have unit-stride rows, got strides {out.strides[-2:]}")
         return _GEMM[np.dtype(dtype)], pointers, layouts, (m, n, k)
 
-    def _step(self, which, t):
-        """Operand ``which``'s step t: (its step stride, t), or None for a single matrix."""
+    def _offset(self, which, t):
+        """The byte offset of operand ``which``'s step t from its first matrix (0 for a single matrix, whose
+        t must be None)."""
         steps = self._steps[which]
         if steps is None:
             if t is not None:
                 raise ValueError("blas_kernels.StepProduct: a step index for an operand that is one matrix")
-            return None
+            return 0
         if t is None or not 0 <= t < steps[0]:
             raise ValueError(f"blas_kernels.StepProduct: step {t} outside a stack of {steps[0]}")
         return steps[1] * t
 
     def run(self, t_out=None, t_b=None):
         """The product at step ``t_out`` of ``out`` (None: out is one matrix) and ``t_b`` of ``b``."""
-        offset_out, offset_b = self._step(0, t_out), self._step(2, t_b)
+        offset_out, offset_b = self._offset(0, t_out), self._offset(2, t_b)
         if self._native is None:
             out, a, b = self._arrays
             addmm_into(out if t_out is None else out[t_out], a, b if t_b is None else b[t_b], self.alpha, self.beta)
             return
         gemm, (p_out, p_a, p_b), ((_, ldc), (op_a, lda), (op_b, ldb)), (m, n, k) = self._native
-        gemm(_ROW_MAJOR, op_a, op_b, m, n, k, self.alpha, p_a, lda, p_b + (offset_b or 0), ldb, self.beta,
-             p_out + (offset_out or 0), ldc)
+        gemm(_ROW_MAJOR, op_a, op_b, m, n, k, self.alpha, p_a, lda, p_b + offset_b, ldb, self.beta, p_out + offset_out,
+             ldc)
 
 
 def axpby_into(y, alpha, x, beta=1.0, scratch=None):

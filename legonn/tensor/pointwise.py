@@ -131,7 +131,8 @@ class PointwiseMixin:
             if args[0] == 1:
                 return self._into('add', self.array, y)
             if _axpy_fits(self.array, y):
-                # one pass, no temporary (Torch7's SGD step, params:add(-lr, grads)): 6x faster on 350k floats
+                # one pass, no temporary (Torch7's SGD step, params:add(-lr, grads)): 0.052 against 0.072 ms on
+                # 350k floats alone, 0.18 against 0.29 ms inside a training step (bench/lstm.md)
                 axpby_into(self.array.reshape(-1), args[0], y.reshape(-1))
                 return self
             return self._into('add', self.array, y * args[0])

@@ -136,9 +136,10 @@ def _kernel(name):
 
 
 class _BoundSteps:
-    """A sequence's per-step kernels bound to its arrays once. On the CPU the arrays are checked by the
-    gateway (``blas_kernels.check_operands``) when bound, and the kernels get views only this object holds
-    (so nothing can reshape them afterwards); each step then checks only its index."""
+    """A sequence's per-step kernels (a subclass names them in ``kernels``) bound to its arrays once. On the
+    CPU the arrays are checked by the gateway (``blas_kernels.check_operands``) when bound, and the kernels
+    get views only this object holds (so nothing can reshape them afterwards); each step then checks only
+    its index."""
 
     def __init__(self, steps, units, **operands):
         """``steps`` T and ``units`` (H, N) of the sequence; ``operands``: name -> (array, shape)."""
@@ -153,21 +154,26 @@ class _BoundSteps:
                                 f"got {dtype}")
             check_operands(f"recurrent_kernels.{routine}", dtype,
                            *((name, arr, shape, None) for name, (arr, shape) in operands.items()))
-            # imported on first use: Numba's import costs about 0.1 s that only CPU recurrent nets need
-            self.cpu = importlib.import_module('.recurrent_cpu', __package__)
         self.arrays = {name: arr.view() for name, (arr, _) in operands.items()}
+        # each kernel's function and arguments, looked up once: a step then only checks t and calls
+        # (Numba's import, about 0.1 s, happens here, when a CPU recurrent net first runs)
+        cpu = None if self.cuda else importlib.import_module('.recurrent_cpu', __package__)
+        self._calls = {}
+        for name in self.kernels:
+            inputs, outputs, _ = _SIGNATURES[name]
+            self._calls[name] = (_kernel(name) if self.cuda else getattr(cpu, name),
+                                 [self.arrays[a] for a in inputs], [self.arrays[a] for a in outputs])
 
     def _run(self, name, t):
         if not 0 <= t < self.steps:
             raise ValueError(f"recurrent_kernels.{type(self).__name__}: step {t} outside a sequence of "
                              f"{self.steps}")
-        inputs, outputs, _ = _SIGNATURES[name]
-        ins, outs = [self.arrays[a] for a in inputs], [self.arrays[a] for a in outputs]
+        function, ins, outs = self._calls[name]
         if self.cuda:
             H, N = self.units
-            _kernel(name)(*ins, H, N, t, self.steps, *outs, size=H * N)
+            function(*ins, H, N, t, self.steps, *outs, size=H * N)
         else:
-            getattr(self.cpu, name)(*ins, *outs, t)
+            function(*ins, *outs, t)
 
 
 class LSTMForwardSteps(_BoundSteps):
@@ -177,6 +183,8 @@ class LSTMForwardSteps(_BoundSteps):
     the activations (rows input, forget, output gate, cell candidate), and writes c = f c_prev + i g,
     tanh(c) and h = o tanh(c) into ``c[t]``, ``tanh_c[t]``, ``hidden[t]`` ((T, H, N)) and h again into
     ``output[t]`` ((T, N, H)). All of one float type, C-contiguous."""
+
+    kernels = ('lstm_forward',)
 
     def __init__(self, projection, bias, gates, c0, c, tanh_c, hidden, output):
         T, H, N = c.shape
@@ -194,6 +202,8 @@ class LSTMBackwardSteps(_BoundSteps):
     gradients of h_t and c_t in ``grad_h`` and ``grad_c`` ((H, N)), writes the gate pre-activations'
     gradients into ``grad_gates[:, t]`` ((4H, T, N)), c_{t-1}'s gradient into ``grad_c`` and the output's
     part of h_{t-1}'s into ``grad_h`` (zero for t = 0): the caller adds W_h grad_gates[:, t]."""
+
+    kernels = ('lstm_backward',)
 
     def __init__(self, gates, c0, c, tanh_c, grad_output, grad_h, grad_c, grad_gates):
         T, H, N = c.shape
@@ -213,6 +223,8 @@ class GRUForwardSteps(_BoundSteps):
     operand). ``candidate(t)``, once W_h[c]^T (r h_{t-1})^T is added to ``gates[t, 2H:]``: hc = tanh of it
     (kept there) and h = (1 - u) hc + u h_{t-1} into ``hidden[t]`` ((T, H, N)) and ``output[t]``
     ((T, N, H)). ``h0`` (H, N) is the initial state."""
+
+    kernels = ('gru_gates', 'gru_candidate')
 
     def __init__(self, projection, bias, gates, h0, hidden, reset_hidden, output):
         T, H, N = hidden.shape
@@ -235,6 +247,8 @@ class GRUBackwardSteps(_BoundSteps):
     (the gradient of r h_{t-1}) into ``grad_rh`` (H, N): the reset gate's into ``grad_gates[:H, t]``, and
     into ``grad_h`` the part of h_{t-1}'s gradient that does not pass through W_h[r|u] (the caller adds
     that product): grad_h u + grad_rh r, plus the output's (t > 0)."""
+
+    kernels = ('gru_backward_candidate', 'gru_backward_reset')
 
     def __init__(self, gates, h0, hidden, grad_output, grad_h, grad_rh, grad_gates):
         T, H, N = hidden.shape
