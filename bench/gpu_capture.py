@@ -22,7 +22,7 @@ sys.path[:0] = [os.path.join(HERE, '..'), os.path.join(HERE, '..', 'examples'), 
 
 import legonn as lg  # noqa: E402  (before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py)
 import numpy as np  # noqa: E402
-from gpu_start import chosen_workloads, cupy_or_skip  # noqa: E402
+from gpu_start import chosen_workloads, cupy_or_skip, torch_cuda  # noqa: E402
 
 LR, MOMENTUM = 0.05, 0.9
 VOCAB, HIDDEN, SEQ, BATCH3 = 65, 256, 50, 32
@@ -127,7 +127,7 @@ def char_lstm_workload():
 
 
 def torch_lenet(batch=64):
-    import torch
+    torch = torch_cuda()
     t = torch.nn
     model = t.Sequential(t.Conv2d(1, 20, 5), t.ReLU(), t.MaxPool2d(2), t.Conv2d(20, 50, 5), t.ReLU(), t.MaxPool2d(2),
                          t.Flatten(), t.Linear(800, 500), t.ReLU(), t.Linear(500, 10), t.LogSoftmax(1)).cuda()
@@ -142,7 +142,7 @@ def torch_lenet(batch=64):
 
 
 def torch_char_lstm():
-    import torch
+    torch = torch_cuda()
     F = torch.nn.functional
     embed, cell = torch.nn.Embedding(VOCAB, VOCAB).cuda(), torch.nn.LSTMCell(VOCAB, HIDDEN).cuda()
     dec = torch.nn.Linear(HIDDEN, VOCAB).cuda()

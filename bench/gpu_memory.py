@@ -19,7 +19,7 @@ sys.path.insert(0, HERE)
 import legonn as lg  # noqa: E402,F401  (before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py)
 from gpu_capture import torch_char_lstm, torch_lenet  # noqa: E402
 from gpu_launches import WORKLOADS as LEGONN_STEPS  # noqa: E402
-from gpu_start import chosen_workloads, cupy_or_skip  # noqa: E402
+from gpu_start import chosen_workloads, cupy_or_skip, torch_cuda  # noqa: E402
 
 TORCH_STEPS = {'W2': torch_lenet, 'W3': torch_char_lstm}
 
@@ -50,7 +50,7 @@ def legonn_peak(cp, build, steps):
 
 
 def torch_peak(build, steps):
-    import torch
+    torch = torch_cuda()
     torch.cuda.synchronize()
     torch.cuda.reset_peak_memory_stats()
     start = torch.cuda.memory_allocated()

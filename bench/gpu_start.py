@@ -1,5 +1,6 @@
 """What each GPU benchmark script (gpu_launches.py, gpu_capture.py) does first: read its workloads from
-``--workloads``, and find the GPU or say why there is none (the script then exits 0: nothing to measure)."""
+``--workloads``, and find the GPU or say why there is none (the script then exits 0: nothing to measure); and
+PyTorch on that GPU, for the columns compared with it."""
 import legonn as lg
 
 
@@ -18,3 +19,12 @@ def cupy_or_skip(script):
     except (ImportError, RuntimeError) as err:
         print(f'{script}: skipped, no usable GPU: {err}')
         return None
+
+
+def torch_cuda():
+    """The torch module when it sees a GPU; ImportError saying why not (no PyTorch, or a build without CUDA),
+    which the scripts report as a missing column."""
+    import torch
+    if not torch.cuda.is_available():
+        raise ImportError(f'PyTorch {torch.__version__} sees no CUDA device')
+    return torch

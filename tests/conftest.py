@@ -1,5 +1,16 @@
-"""Shared pytest set-up: the `gpu` marker (skipped without CuPy and a GPU) and a fixed seed per test."""
+"""Shared pytest set-up: the `gpu` marker (skipped without CuPy and a GPU) and a fixed seed per test.
+
+With ``LEGONN_GPU_SIM=1`` the host simulator of CuPy (tests/gpu_sim) stands in for CuPy, in this process and in
+the processes the tests start, so the GPU tests run without a GPU."""
+import os
+import sys
+
 import pytest
+
+if os.environ.get('LEGONN_GPU_SIM') == '1':
+    _SIM = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'gpu_sim')
+    sys.path.insert(0, _SIM)
+    os.environ['PYTHONPATH'] = os.pathsep.join(p for p in (_SIM, os.environ.get('PYTHONPATH')) if p)
 
 import legonn as lg
 

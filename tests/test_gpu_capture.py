@@ -276,9 +276,11 @@ def test_captured_lenet_step_gives_the_eager_losses():
     eager_losses = [float(eager(x, y)) for x, y in [data[0], data[0]] + data[1:]]
     cx, cy = data[0][0].clone(), data[0][1].clone()
     step = lg.cuda.capture(gpu_capture.classifier_step(captured_model, BATCH, 10), cx, cy, warmup=2)
+    before = captured_model.getParameters()[0].float().cpu().numpy()
     captured_losses = [float(step(x, y)) for x, y in data[1:]]
     np.testing.assert_allclose(captured_losses, eager_losses[2:], rtol=1e-6)
-    assert captured_losses[-1] < eager_losses[0]
+    # the replays trained (the batches are random, so their losses need not fall)
+    assert not np.allclose(captured_model.getParameters()[0].float().cpu().numpy(), before)
     np.testing.assert_allclose(captured_model.getParameters()[0].float().cpu().numpy(),
                                eager_model.getParameters()[0].float().cpu().numpy(), rtol=1e-5, atol=1e-6)
 

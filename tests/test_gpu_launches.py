@@ -23,6 +23,16 @@ def bench_script(name):
 gpu_launches, gpu_memory = bench_script('gpu_launches'), bench_script('gpu_memory')
 
 
+def torch_on_the_gpu():
+    """Skip unless PyTorch sees this GPU (its profiler and allocator are the measuring sticks): a CPU build of
+    PyTorch, or the host simulator of CuPy (tests/gpu_sim), has no CUDA work to show."""
+    torch = pytest.importorskip('torch')
+    if not torch.cuda.is_available():
+        pytest.skip('needs PyTorch built with CUDA')
+    if getattr(lg.tensor.backend.cupy(), 'IS_HOST_SIMULATOR', False):
+        pytest.skip('the host simulator of CuPy launches nothing on the GPU')
+
+
 def test_tally_counts_gpu_work_syncs_and_allocations_per_step():
     events = ([{'cat': 'kernel', 'name': 'cupy_add'}] * 6 + [{'cat': 'kernel', 'name': 'sgemm'}] * 2 +
               [{'cat': 'gpu_memcpy', 'name': 'Memcpy DtoH'}] * 2 + [{'cat': 'gpu_memset', 'name': 'Memset'}] +
@@ -61,7 +71,7 @@ def test_without_a_gpu_each_script_skips_and_refuses_unknown_workloads(capsys, n
 
 @pytest.mark.gpu
 def test_counts_launches_of_the_lenet_step_on_the_gpu(capsys):
-    pytest.importorskip('torch.profiler')
+    torch_on_the_gpu()
     assert gpu_launches.main(['--workloads', 'W2', '--steps', '1', '--warmup', '1']) == 0
     out = capsys.readouterr().out
     line = next(s for s in out.splitlines() if s.startswith('W2 '))
@@ -92,7 +102,6 @@ def test_the_peak_is_the_most_in_use_after_any_allocation():
 
 @pytest.mark.gpu
 def test_the_memory_script_measures_both_sides(capsys):
-    pytest.importorskip('torch')
     assert gpu_memory.main(['--workloads', 'W2', '--steps', '1']) == 0
     line = next(s for s in capsys.readouterr().out.splitlines() if s.startswith('W2 '))
     ours = float(line.split('legonn (CuPy pool) ')[1].split()[0])

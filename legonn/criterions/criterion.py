@@ -21,6 +21,10 @@ def _is_int(v):
     return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 
 
+def _is_number(v):
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+
 def as_labels(target):
     """A label target as a tensor: ints and lists of ints become a LongTensor, arrays are wrapped (no copy)."""
     if _is_int(target) or isinstance(target, (list, tuple)) and target and all(_is_int(v) for v in target):
@@ -54,7 +58,7 @@ class Criterion(Typed):
         """The target as a tensor (tree); for label criterions integer labels, converted from floating
         values when they are whole numbers (Torch7 code holds labels in a FloatTensor and ``:long()``s them)."""
         if not self.takes_labels:
-            return as_input_tree(target)
+            return self._numbers_on_device(as_input_tree(target), target)
         if isinstance(target, Tensor) and target._dtype.kind in 'iu':
             return target
         labels = as_labels(target)
@@ -63,7 +67,18 @@ class Criterion(Typed):
             if not bool((values == values.round()).all()):
                 raise input_error(self, "whole-number class labels", f"non-integral values in a {labels.type()}")
             labels = Tensor._from_array(values.astype('int64'))
-        return labels
+        return self._numbers_on_device(labels, target)
+
+    def _numbers_on_device(self, converted, given):
+        """Numbers given as a target (a label, a list of them, a table's entries) become tensors on the
+        criterion's device, as Torch7's ``input.new(1)`` puts them; tensors and arrays stay where they are."""
+        if not self._type.startswith('legonn.Cuda'):
+            return converted
+        if _is_number(given) or isinstance(given, (list, tuple)) and given and all(map(_is_number, given)):
+            return converted.cuda()
+        if isinstance(given, (list, tuple)) and isinstance(converted, list):
+            return [self._numbers_on_device(c, g) for c, g in zip(converted, given)]
+        return converted
 
     def forward(self, input, target):
         """The loss (a Python number) for ``input`` against ``target``."""

@@ -35,6 +35,9 @@ class IndexLinear(Module):
     gradInput in this mode.
     """
     input_dtypes = 'any'  # integer indices are part of its input
+    # the batch sizes may stay on the host (the cunn module reads them there); keys and values are checked
+    # against the weight's device in _check_pair
+    any_device = True
 
     def __init__(self, inputSize, outputSize, doGradInput=False, keysOffset=0, weight=None, bias=None,
                  normalize=False):
@@ -132,6 +135,9 @@ class IndexLinear(Module):
         self.checkTensor(keys, (1,), f'{what} keys')
         if keys.dtype.kind not in 'iu':
             raise input_error(self, f"integer {what} keys", keys.type(), TypeError)
+        if keys.is_cuda != self.weight.is_cuda:
+            raise input_error(self, f"{what} keys on the weight's device ({'GPU' if self.weight.is_cuda else 'CPU'})",
+                              keys.type(), TypeError)
         self.checkTensor(values, what=f'{what} values', floating=True)
         self.checkSameType(values, self.weight, f'{what} values')
         if values._size != keys._size:

@@ -10,7 +10,7 @@ naming them; ``load_lua(..., convert=False)`` still gives their raw fields.
 """
 from ...tensor.storage import Storage
 from ...tensor.tensor import Tensor
-from ...tensor.types import short_name
+from ...tensor.types import getdefaulttensortype, short_name
 from ..archive import FormatError
 from ..classes import module_classes
 from ..decode import device_type_name
@@ -323,13 +323,14 @@ def _nn_name(obj):
 
 def _tensor_type(obj, cuda):
     """The legonn tensor type an object's tensors should have: its parameters', else its ``_type`` (on the
-    device loaded to)."""
+    device loaded to); a module saved without either (older nn files have no ``_type``) keeps legonn's default
+    type, on the GPU its CUDA twin."""
     for key in ('weight', 'weights', 'bias', 'running_mean'):
         if isinstance(obj.get(key), Tensor):
             return obj[key].type()
     saved = obj.get('_type')
     if not isinstance(saved, str):
-        return None
+        return 'legonn.' + device_type_name(short_name(getdefaulttensortype()), True) if cuda else None
     try:
         short = short_name(saved)
     except (TypeError, KeyError, ValueError):

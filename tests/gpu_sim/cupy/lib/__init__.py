@@ -1,0 +1,2 @@
+"""cupy.lib on the host."""
+from . import stride_tricks  # noqa: F401
