@@ -128,13 +128,23 @@ def copy_results(targets, results):
 def device_call(function, args=(), kwargs=None, *, host_ok=False, what=''):
     """Run ``function`` (a NumPy callable) on the host arrays behind ``args``; wrap what it returns; record it
     while a stream captures."""
+    what = what or getattr(function, '__name__', 'function')
     kwargs = kwargs or {}
     sources = _sources(list(args) + list(kwargs.values()), [])
-    a = to_host_arrays(tuple(args), host_ok, what or getattr(function, '__name__', 'function'))
-    k = to_host_arrays(kwargs, host_ok, what or getattr(function, '__name__', 'function'))
+    a = to_host_arrays(tuple(args), host_ok, what)
+    k = to_host_arrays(kwargs, host_ok, what)
     result = _as_arrays(function(*a, **k))
+    same = 'out' not in k and any(s._a is result for s in sources)   # e.g. ascontiguousarray of a contiguous array
+    _stream.count(f'no-op: {what}' if same else f'view: {what}' if _is_view(result, sources) else what)
     _stream.record(lambda: _as_arrays(function(*a, **k)), result)
     return wrap(result, sources)
+
+
+def _is_view(result, sources):
+    """Whether an operation only described other memory anew (a reshape, a transpose, a slice): no kernel runs.
+    An operation writing into an argument (``out=``) returns that argument, which is not a view."""
+    return isinstance(result, np.ndarray) and not result.flags.owndata and \
+        all(s._a is not result for s in sources) and any(np.may_share_memory(s._a, result) for s in sources)
 
 
 def _check_operand(x, what):

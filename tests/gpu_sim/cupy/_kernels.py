@@ -93,7 +93,7 @@ class RawKernel:
         def run():   # marshalled at every run: a replayed graph passes the same arrays again
             values = [_argument(a) for a in args]
             launch(*(ctypes.c_uint(v) for v in grid + block), _pointers(values))
-        device_call(run)
+        device_call(run, what=f'kernel {self.name}')
 
 
 def _dim3(value):
@@ -239,6 +239,6 @@ class ElementwiseKernel:
             function(_pointers(cells), ctypes.c_longlong(size))
             for a, contiguous in copy_back:
                 a[...] = contiguous
-        device_call(run)
+        device_call(run, what=f'kernel {self.name}')
         outs = args[len(self.ins):]
         return outs[0] if len(outs) == 1 else outs

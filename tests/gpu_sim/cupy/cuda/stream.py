@@ -8,6 +8,8 @@ which a GPU would leave uninitialised). What CUDA refuses while a stream records
 ``CUDARuntimeError`` with CUDA's status and invalidates the capture: a host synchronisation (``get()``,
 ``float()``, ``bool()``, ``item()``, a ``synchronize()``), and a copy from host memory into a device array.
 """
+import collections
+import contextlib
 import threading
 import time
 
@@ -23,8 +25,43 @@ def get_current_stream(device_id=None):
     return stack[-1] if stack else Stream.null
 
 
+_counts = []   # the tallies of the open ``counting()`` blocks
+
+
+@contextlib.contextmanager
+def counting():
+    """The simulator's profiler: a Counter of the device operations (each roughly one CuPy kernel launch or
+    copy) and host synchronisations (keys 'host sync: <call> at <file:line>') made inside the block, by name."""
+    tally = collections.Counter()
+    _counts.append(tally)
+    try:
+        yield tally
+    finally:
+        _counts.remove(tally)
+
+
+def count(what):
+    for tally in _counts:
+        tally[what] += 1
+
+
+def _caller():
+    """'file:line' of the innermost frame outside the simulator: the code that asked for the value."""
+    import os
+    import sys
+    here = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+    frame = sys._getframe(2)
+    while frame is not None and os.path.realpath(frame.f_code.co_filename).startswith(here):
+        frame = frame.f_back
+    if frame is None:
+        return 'an unknown line'
+    return f'{os.path.relpath(os.path.realpath(frame.f_code.co_filename))}:{frame.f_lineno}'
+
+
 def host_sync(what):
     """A call that waits for the device: refused while any stream records, which invalidates that capture."""
+    if _counts:
+        count(f'host sync: {what} at {_caller()}')
     if not _capturing:
         return
     current = get_current_stream()
