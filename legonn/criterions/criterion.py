@@ -15,6 +15,7 @@ from ..modules.base.errors import CAUGHT, input_error, name_outer
 from ..modules.base.module import graph_builder, is_graph_node_arg
 from ..modules.base.typed import Typed
 from ..tensor import TENSOR_CLASSES, Tensor, as_tensor, as_tensor_tree, default_class
+from ..tensor.scatter_kernels import index_bounds
 
 
 def _is_int(v):
@@ -158,15 +159,15 @@ class Criterion(Typed):
         labels = target.array
         if labels.size == 0:
             return False
-        # the common case, every label a class, in two reductions; the ignored labels are masked out only
-        # when the range says some may be ignoreIndex
-        lo, hi = int(labels.min()), int(labels.max())
+        # the common case, every label a class, in two reductions (one read from a GPU); the ignored labels
+        # are masked out only when the range says some may be ignoreIndex
+        lo, hi = index_bounds(labels)
         may_ignore = ignoreIndex is not None and lo <= ignoreIndex <= hi
         if (lo < 0 or hi >= n_classes) and may_ignore:
             labels = labels[labels != ignoreIndex]
             if labels.size == 0:
                 return True
-            lo, hi = int(labels.min()), int(labels.max())
+            lo, hi = index_bounds(labels)
         if lo < 0 or hi >= n_classes:
             raise input_error(self, f"labels in [0, {n_classes}) (0-based)", f"labels in [{lo}, {hi}]", IndexError)
         return may_ignore

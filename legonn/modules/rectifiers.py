@@ -22,6 +22,10 @@ class Threshold(Elementwise):
     ``Threshold(th=1e-6, v=0, ip=False)`` as in Torch7. In place needs ``v <= th`` so
     that the overwritten input still tells which elements passed.
     """
+    # NaN passes forward (x <= th is false for it) and gets no gradient, as on the CPU
+    cuda_forward = 'y = x <= threshold ? val : x'
+    cuda_backward = 'gi = x > threshold ? go : 0'
+    cuda_params = ('threshold', 'val')
 
     def __init__(self, th=1e-6, v=0, ip=False):
         super().__init__()

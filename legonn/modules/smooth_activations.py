@@ -8,6 +8,8 @@ from .base.module import Module
 
 class Tanh(Elementwise):
     """y = tanh(x); dy/dx = 1 - y^2; any shape."""
+    cuda_forward = 'y = tanh(x)'
+    cuda_backward = 'gi = go * (1 - y * y)'
 
     def _forward(self, x, out, xp):
         xp.tanh(x, out=out)
@@ -20,6 +22,8 @@ class Tanh(Elementwise):
 
 class Sigmoid(Elementwise):
     """y = 1 / (1 + exp(-x)); dy/dx = y (1 - y); any shape."""
+    cuda_forward = 'y = 1 / (1 + exp(-x))'
+    cuda_backward = 'gi = go * y * (1 - y)'
 
     def _forward(self, x, out, xp):
         sigmoid_into(xp, x, out)  # overflow-free for large |x|

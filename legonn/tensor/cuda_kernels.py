@@ -136,6 +136,12 @@ def supports(dtype):
 
 
 @functools.lru_cache(maxsize=None)
+def elementwise(name, in_params, out_params, body):
+    """The CuPy ElementwiseKernel ``legonn_<name>``, built once (modules' CUDA twins, the recurrent steps)."""
+    return cupy().ElementwiseKernel(in_params, out_params, body, 'legonn_' + name)
+
+
+@functools.lru_cache(maxsize=None)
 def _module(dtype):
     return cupy().RawModule(code=_SOURCE % {'T': _CTYPES[np.dtype(dtype)]})
 

@@ -16,13 +16,13 @@ where the parameter gradients are one product each. The module's output keeps To
 rows; the forward kernels write h there too. Gate orders are those of Element-Research's rnn package:
 LSTM input, forget, output, cell candidate; GRU reset, update, candidate.
 """
-import functools
 import importlib
 
 import numpy as np
 
-from .backend import cupy, is_cupy_array as _is_cupy
+from .backend import is_cupy_array as _is_cupy
 from .blas_kernels import check_operands
+from .cuda_kernels import elementwise
 
 # Each CUDA body runs for one (unit j, batch row n), i = j N + n its unit-major index; every array is raw
 # (indexed by hand): a step's (H, N) slice starts at t H N, its (k H, N) gate slice at t k H N, and row r
@@ -129,10 +129,8 @@ KERNELS = {name: (', '.join(f'raw T {a}' for a in inputs) + ', int32 H, int32 N,
            for name, (inputs, outputs, body) in _SIGNATURES.items()}
 
 
-@functools.lru_cache(maxsize=None)
 def _kernel(name):
-    in_params, out_params, body = KERNELS[name]
-    return cupy().ElementwiseKernel(in_params, out_params, body, 'legonn_' + name)
+    return elementwise(name, *KERNELS[name])
 
 
 class _BoundSteps:

@@ -48,7 +48,10 @@ def scatter_add_along(target, indices, values, axis):
 
 
 def index_bounds(indices):
-    """(min, max) of a non-empty integer array as Python ints, fetched from the device in one transfer."""
+    """(min, max) of a non-empty integer array as Python ints; from the device in one transfer (each is a
+    host synchronisation)."""
     xp = array_module(indices)
+    if xp is np:
+        return int(indices.min()), int(indices.max())
     lo, hi = xp.stack([indices.min(), indices.max()]).tolist()
     return int(lo), int(hi)

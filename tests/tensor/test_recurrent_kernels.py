@@ -12,6 +12,7 @@ import pytest
 
 import legonn as lg
 from legonn.tensor import recurrent_kernels as rk
+from tests.cuda_sources import standalone_cuda
 
 N, H = 3, 5
 
@@ -127,24 +128,6 @@ def test_gru_float32_kernels_follow_float64():
     for w, g in zip(want, got):
         assert g.dtype == np.float32
         np.testing.assert_allclose(g, w, rtol=2e-5, atol=2e-6)
-
-
-def standalone_cuda(name, in_params, out_params, body):
-    """An ElementwiseKernel's parts as a plain CUDA kernel: raw parameters as pointers, the others as
-    references to element i, one thread per element, as CuPy generates it."""
-    params, refs = [], []
-    for decl in (in_params + ',' + out_params).split(','):
-        words = decl.split()
-        if words[0] == 'raw':   # CuPy's raw arrays are writable, inputs included (the LSTM writes its gates)
-            params.append(f"T* {words[2]}")
-        elif words[0] == 'int32':
-            params.append(f"int {words[1]}")
-        else:
-            params.append(f"T* {words[1]}_array")
-            refs.append(f"T& {words[1]} = {words[1]}_array[i];")
-    return (f"__global__ void {name}({', '.join(params)}, long long size) {{\n"
-            f"  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < size;"
-            f" i += (long long)blockDim.x * gridDim.x) {{\n    {' '.join(refs)}\n{body}\n  }}\n}}\n")
 
 
 @pytest.mark.skipif(shutil.which('nvcc') is None, reason='nvcc is not installed')

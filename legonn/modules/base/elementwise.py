@@ -9,6 +9,13 @@ in-place variants (``self.inplace``): in place, the output *is* the input tensor
 the gradInput *is* the gradOutput tensor, so ``x`` is ``y`` by the time the gradient
 is computed and in-place subclasses compute it from ``y`` alone (as the Lua/C code does).
 
+A CUDA twin (``cuda_forward``, ``cuda_backward``): each way as one CuPy ElementwiseKernel on float32/float64
+CUDA arrays, where the array code launches a kernel per operation (Sigmoid's forward four, its backward
+three). Small models on a GPU are bound by launches, and cunn too has one kernel per module and direction.
+The bodies, in CuPy's kernel language, read ``x`` (forward) or ``x``, ``y`` and ``go`` (backward) and the
+module attributes named in ``cuda_params`` (as scalars of the element type), and write ``y`` or ``gi``.
+``LEGONN_GENERIC_KERNELS=1`` turns the twins off, with cuda_kernels' RawKernels.
+
 Where a pointwise module goes, by what it does to the input:
 - ``rectifiers.py``: the ReLU family, the input passes unchanged above a threshold (or
   between two bounds, HardTanh) and is replaced, scaled or saturated elsewhere (Threshold,
@@ -19,8 +26,13 @@ Where a pointwise module goes, by what it does to the input:
 - ``arithmetic.py``: arithmetic that is no activation (Abs, Exp, Power, AddConstant, ...);
 - ``dropout.py``, ``spatial_dropout.py``: random masks.
 """
-from ...tensor import Tensor, parallel
+import numpy as np
+
+from ...tensor import Tensor, cuda_kernels, parallel
+from ...tensor.backend import is_cupy_array
 from .module import Module
+
+_TWIN_TYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 class Elementwise(Module, abstract=True):
@@ -29,6 +41,8 @@ class Elementwise(Module, abstract=True):
     input_kind = 'tensor'
     inplace = False
     _mask = None   # a subclass's mask writer turns on the mask path of updateGradInput
+    cuda_forward = cuda_backward = None   # the CUDA twin's bodies (see the module docstring)
+    cuda_params = ()
 
     def _forward(self, x, out, xp):
         raise NotImplementedError
@@ -42,7 +56,11 @@ class Elementwise(Module, abstract=True):
             out = input.array
         else:
             out = self.bufferLike('output', input)
-        self._forward(input.array, out, input.xp)
+        twin = self._cuda_twin('forward', out)
+        if twin is None:
+            self._forward(input.array, out, input.xp)
+        else:
+            twin(input.array, *self._cuda_scalars(out.dtype), out)
         return self.output
 
     def updateGradInput(self, input, gradOutput):
@@ -54,6 +72,10 @@ class Elementwise(Module, abstract=True):
             gi = gradOutput.array
         else:
             gi = self.bufferLike('gradInput', input)
+        twin = self._cuda_twin('backward', gi)
+        if twin is not None:
+            twin(input.array, self.output.array, gradOutput.array, *self._cuda_scalars(gi.dtype), gi)
+            return self.gradInput
         xp = input.xp
         if self._mask is None:
             self._backward(input.array, self.output.array, gradOutput.array, gi, xp)
@@ -66,6 +88,18 @@ class Elementwise(Module, abstract=True):
 
         parallel.map_parts(backward, input.array, mask, gradOutput.array, gi)
         return self.gradInput
+
+    def _cuda_twin(self, which, out):
+        """The CUDA twin's kernel for ``which`` ('forward', 'backward') when it applies to ``out``, else None."""
+        body = self.cuda_forward if which == 'forward' else self.cuda_backward
+        if body is None or out.dtype not in _TWIN_TYPES or not is_cupy_array(out) or not cuda_kernels.enabled():
+            return None
+        params = ''.join(f', T {name}' for name in self.cuda_params)
+        ins, result = ('T x', 'T y') if which == 'forward' else ('T x, T y, T go', 'T gi')
+        return cuda_kernels.elementwise(f'{type(self).__name__}_{which}', ins + params, result, body)
+
+    def _cuda_scalars(self, dtype):
+        return [dtype.type(getattr(self, name)) for name in self.cuda_params]
 
     def clearState(self, *names):
         return super().clearState('_passed', *names)
