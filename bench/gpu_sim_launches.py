@@ -4,7 +4,7 @@ without a GPU. Each device operation is roughly one CuPy kernel launch or copy; 
 slices) and no-ops launch nothing and are counted apart. On a device, bench/gpu_launches.py counts real
 kernels with CUPTI; this is the proxy that lets launch cutting start, and be tested, on a CPU.
 
-    python bench/gpu_sim_launches.py [--workloads W1,W2,W3] [--top 12]
+    python bench/gpu_sim_launches.py [--workloads W1,W2,W3] [--top 12] [--by-line]
 """
 import argparse
 import os
@@ -17,12 +17,12 @@ from gpu_launches import WORKLOADS  # noqa: E402
 from gpu_start import chosen_workloads  # noqa: E402
 
 
-def tally(step, warmup=2):
+def tally(step, warmup=2, by_line=False):
     """(launches, views, host syncs, Counter by name) of one ``step()`` after ``warmup`` untimed ones."""
     from cupy.cuda.stream import counting
     for _ in range(warmup):
         step()
-    with counting() as counts:
+    with counting(by_line) as counts:
         step()
     kinds = {'launch': 0, 'view': 0, 'host sync': 0}
     for name, n in counts.items():
@@ -37,6 +37,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--workloads', default='W1,W2,W3', help='comma-separated subset of W1,W2,W3')
     parser.add_argument('--top', type=int, default=12, help='operations listed per workload')
+    parser.add_argument('--by-line', action='store_true', help='list operations by the line that launched them')
     args = parser.parse_args(argv)
     names = chosen_workloads(parser, args.workloads, WORKLOADS)
     import cupy
@@ -46,7 +47,7 @@ def main(argv=None):
     for name in names:
         label, build = WORKLOADS[name]
         step, _ = build(True)
-        launches, views, syncs, counts = tally(step)
+        launches, views, syncs, counts = tally(step, by_line=args.by_line)
         print(f'{name} {label}: {launches} launches, {syncs} host syncs ({views} views)')
         listed = [(n, what) for what, n in counts.most_common() if not what.startswith(('view:', 'no-op:'))]
         for n, what in listed[:args.top]:

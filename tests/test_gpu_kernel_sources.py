@@ -1,4 +1,4 @@
-"""legonn/tensor/cuda_kernels.py's RawKernels, checked without a GPU before their first device run: the CUDA
+"""legonn/tensor/cuda_kernels.py's RawKernels (im2col, col2im, max pooling, LogSoftMax), checked without a GPU before their first device run: the CUDA
 source compiled by nvcc for the device's architecture (Hopper, sm_90) with warnings as errors, in both element
 types; every launch's arguments matched one by one against the kernel's C parameter list (CuPy passes
 arguments by their NumPy type, so an int64 where the kernel reads an int would silently shift every later
@@ -12,9 +12,11 @@ import subprocess
 import numpy as np
 import pytest
 
+import legonn as lg
+from legonn import nn
 from legonn.tensor import cuda_kernels
 
-KERNELS = ('im2col', 'col2im', 'max_pool_forward', 'max_pool_backward')
+KERNELS = ('im2col', 'col2im', 'max_pool_forward', 'max_pool_backward', 'log_softmax_forward', 'log_softmax_backward')
 
 
 @pytest.mark.skipif(shutil.which('nvcc') is None, reason='nvcc is not installed')
@@ -62,6 +64,9 @@ def test_every_launch_passes_what_the_kernel_declares(monkeypatch, dtype):
     pooled, argmax = np.zeros((n, c, oh, ow), dtype), np.zeros((n, c, oh, ow), np.int32)
     cuda_kernels.max_pool_forward(x, k, s, p, d, pooled, argmax)
     cuda_kernels.max_pool_backward(pooled, argmax, k, s, p, d, np.zeros_like(x))
+    rows = np.zeros((4, 7), dtype)
+    cuda_kernels.log_softmax_forward(rows, np.zeros_like(rows))
+    cuda_kernels.log_softmax_backward(rows, rows, np.zeros_like(rows))
     assert sorted(launches) == sorted(KERNELS)
     for name, (dt, args) in launches.items():
         declared = parameters(name)
@@ -73,6 +78,8 @@ def test_every_launch_passes_what_the_kernel_declares(monkeypatch, dtype):
 
 # A grid of one thread: each kernel's grid-stride loop then visits every element in order on the CPU.
 _ONE_THREAD_GRID = '''
+#include <cmath>
+using std::exp; using std::log;
 struct legonn_dim3 { long long x; };
 static const legonn_dim3 blockIdx = {0}, blockDim = {1}, threadIdx = {0}, gridDim = {1};
 #define __global__
@@ -141,5 +148,17 @@ def test_kernels_run_on_the_host_equal_the_generic_path(monkeypatch, tmp_path, d
         want = pool_kernels.max_pool_backward(grad, argmax, x.shape, k, s, p, d)
         got = cuda_kernels.max_pool_backward(grad, got_argmax, k, s, p, d, np.empty_like(want))
         np.testing.assert_allclose(got, want, rtol=1e-6 if dtype == np.float32 else 1e-13)
+        batch = lg.from_numpy(rng.standard_normal((5, 7)).astype(dtype))
+        batch.array[1, 3], batch.array[2, 4] = np.nan, 30.0    # a NaN row, and a large logit
+        generic = nn.LogSoftMax().type(batch.type())
+        want = generic.forward(batch).numpy()
+        got = cuda_kernels.log_softmax_forward(batch.array, np.empty_like(want))
+        # near 0 (the large logit's own log-probability) the two orders of summation differ by an ulp of 30
+        tol = 1e-6 if dtype == np.float32 else 1e-13
+        np.testing.assert_allclose(got, want, rtol=tol, atol=30 * tol, equal_nan=True)
+        grad = rng.standard_normal(want.shape).astype(dtype)
+        want = generic.backward(batch, lg.from_numpy(grad)).numpy()
+        got = cuda_kernels.log_softmax_backward(grad, got, np.empty_like(want))
+        np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == np.float32 else 1e-12, equal_nan=True)
     finally:
         cuda_kernels._module.cache_clear()

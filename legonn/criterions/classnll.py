@@ -1,4 +1,5 @@
 """ClassNLLCriterion: negative log-likelihood of the target class."""
+from ..tensor.scatter_kernels import index_range
 from .criterion import Criterion
 
 
@@ -43,7 +44,7 @@ class ClassNLLCriterion(Criterion):
         are left out (looked for only when ``may_ignore``, checkLabels' answer)."""
         xp = input.xp
         labels = target.array.reshape(-1)
-        rows = xp.arange(labels.size)
+        rows = index_range(xp, labels.size)
         if may_ignore:
             ignored = labels == self.ignoreIndex
             rows, labels = rows[~ignored], labels[~ignored]

@@ -1,5 +1,5 @@
 """Linear: y = x W^T + b; LinearWeightNorm, the same with weight normalisation."""
-from ..tensor.blas_kernels import addmm_into
+from ..tensor.blas_kernels import add_sums, addmm_into
 from .base.errors import check_hyper, input_error
 from .base.initialisation import uniform_reset
 from .base.module import Module
@@ -98,10 +98,7 @@ class Linear(Module):
         # gradWeight += scale * gradOutput^T input, accumulated by BLAS without a temporary
         addmm_into(self.gradWeight.array, go.T, x, scale, 1.0)
         if self.bias is not None:
-            gb = go.sum(0)   # measured faster than a ones-vector GEMM accumulating in place
-            if scale != 1:
-                gb *= scale
-            self.gradBias.array += gb
+            add_sums(self.gradBias.array, go, 0, scale)
 
     def clearState(self):
         return super().clearState('_productT')

@@ -4,6 +4,7 @@ The normalised dimension follows Torch7: the only one of a 1-D input, the
 second of a 2-D (batch, features) input, the first of a 3-D (channels, h, w)
 input and the second of a 4-D (batch, channels, h, w) input.
 """
+from ..tensor import cuda_kernels
 from .base.module import Module
 
 _AXIS = {1: 0, 2: 1, 3: 0, 4: 1}
@@ -64,6 +65,9 @@ class LogSoftMax(_Normalised):
         axis = self._axis(input)
         xp, x = input.xp, input.array
         out = self.bufferLike('output', input)
+        if cuda_kernels.log_softmax_applies(x):   # a batch on the GPU: one kernel for the six steps below
+            cuda_kernels.log_softmax_forward(x, out)
+            return self.output
         norm = self._reduced(input, axis)
         xp.max(x, axis=axis, keepdims=True, out=norm)
         xp.subtract(x, norm, out=out)
@@ -80,6 +84,9 @@ class LogSoftMax(_Normalised):
         self.checkGradOutput(gradOutput, self.output)
         xp, g = input.xp, gradOutput.array
         gi = self.bufferLike('gradInput', input)
+        if cuda_kernels.log_softmax_applies(gi):
+            cuda_kernels.log_softmax_backward(g, self.output.array, gi)
+            return self.gradInput
         norm = self._reduced(input, axis)
         xp.sum(g, axis=axis, keepdims=True, out=norm)
         xp.exp(self.output.array, out=gi)

@@ -29,6 +29,13 @@ def cupy():
     return _cupy
 
 
+def cublas():
+    """cupy.cublas (CuPy's BLAS with alpha and beta, which ``import cupy`` does not load)."""
+    import importlib
+    cupy()
+    return importlib.import_module('cupy.cublas')
+
+
 def gpu_available():
     """True when CuPy imports and sees at least one GPU (used by tests to skip)."""
     try:

@@ -28,7 +28,7 @@ import math
 
 from . import parallel
 from .backend import array_module
-from .blas_kernels import addmm_into, transpose_into
+from .blas_kernels import add_sums, addmm_into, transpose_into
 
 
 def conv_output_size(size, k, stride=1, pad=0, dilation=1):
@@ -314,10 +314,7 @@ def conv_grad_params(grad_t, cols, grad_weight, grad_bias, scale=1, groups=1):
             gw *= scale
         grad_weight += gw.reshape(grad_weight.shape)
     if grad_bias is not None:
-        gb = grad_t.sum(axis=1)
-        if scale != 1:
-            gb *= scale
-        grad_bias += gb
+        add_sums(grad_bias, grad_t, 1, scale)
 
 
 def conv_transpose_forward(x, weight, bias, stride, pad, dilation, adj, x_t=None, cols=None, out=None):

@@ -1,4 +1,5 @@
-"""CuPy RawKernels for 2-D convolution and max pooling: one launch where the generic path needs one per kernel offset.
+"""CuPy RawKernels for 2-D convolution, max pooling and LogSoftMax: one launch where the generic path needs one
+per kernel offset (or, LogSoftMax, six forward and four backward).
 
 ``conv_kernels`` and ``pool_kernels`` call these for CuPy arrays with 2-D
 spatial data (``(N, C, H, W)``) of float32/float64; everything else, and every
@@ -7,13 +8,17 @@ generic NumPy/CuPy path. Adjoint passes are written as gathers (each thread
 owns one input element and sums what reads it), so no atomics are needed and
 results are deterministic. Layouts are those of the generic functions:
 columns ``(C, kH, kW, N, oH, oW)``, argmax = winning offset ``kh * kW + kw``.
+LogSoftMax runs one thread per row of a (rows, classes) batch, for up to ``LOG_SOFTMAX_MAX_CLASSES``
+classes (beyond that the generic path's reductions spread a row over threads).
+
+``elementwise`` builds the CuPy ElementwiseKernels of modules' CUDA twins and recurrent steps.
 """
 import functools
 import os
 
 import numpy as np
 
-from .backend import cupy
+from .backend import cupy, is_cupy_array
 
 _THREADS = 256
 
@@ -120,6 +125,31 @@ extern "C" __global__ void max_pool_backward(const T* grad_out, const int* argma
       }
     }
     out[i] = sum;
+  }
+}
+
+extern "C" __global__ void log_softmax_forward(const T* x, T* y, long long rows, int cols) {
+  for (long long r = blockIdx.x * (long long)blockDim.x + threadIdx.x; r < rows;
+       r += (long long)blockDim.x * gridDim.x) {
+    const T* in = x + r * cols;
+    T* out = y + r * cols;
+    T top = in[0];
+    for (int j = 1; j < cols; ++j) top = (in[j] > top || in[j] != in[j]) ? in[j] : top;   /* NaN wins, as max */
+    T sum = 0;
+    for (int j = 0; j < cols; ++j) sum += exp(in[j] - top);
+    const T norm = top + log(sum);
+    for (int j = 0; j < cols; ++j) out[j] = in[j] - norm;
+  }
+}
+
+extern "C" __global__ void log_softmax_backward(const T* grad_out, const T* y, T* out, long long rows, int cols) {
+  for (long long r = blockIdx.x * (long long)blockDim.x + threadIdx.x; r < rows;
+       r += (long long)blockDim.x * gridDim.x) {
+    const T* g = grad_out + r * cols;
+    const T* logp = y + r * cols;
+    T sum = 0;
+    for (int j = 0; j < cols; ++j) sum += g[j];
+    for (int j = 0; j < cols; ++j) out[r * cols + j] = g[j] - exp(logp[j]) * sum;
   }
 }
 '''
@@ -237,4 +267,43 @@ def max_pool_backward(grad_out, argmax, ksize, stride, pad, dilation, out):
     _launch('max_pool_backward', out.dtype, out.size,
             (grad_out, argmax, out, np.int64(out.size), np.int32(h), np.int32(w))
             + _geometry(ksize, stride, pad, dilation, grad_out.shape[2:]))
+    return out
+
+
+LOG_SOFTMAX_MAX_CLASSES = 4096
+
+
+def log_softmax_applies(x):
+    """Whether the LogSoftMax kernels take ``x``: a CuPy (rows, classes) batch of a supported type, classes
+    within LOG_SOFTMAX_MAX_CLASSES, kernels enabled."""
+    return enabled() and is_cupy_array(x) and x.ndim == 2 and supports(x.dtype) and \
+        0 < x.shape[1] <= LOG_SOFTMAX_MAX_CLASSES
+
+
+def _rows_checked(kernel, like, *operands):
+    """Each operand ``(name, array, written)`` of ``like``'s shape and type; written ones C-contiguous."""
+    for name, arr, written in operands:
+        if tuple(arr.shape) != tuple(like.shape) or arr.dtype != like.dtype or arr.ndim != 2:
+            raise ValueError(f"cuda_kernels.{kernel}: {name} must be a {like.dtype} array of shape "
+                             f"{tuple(like.shape)}, got {arr.dtype} {tuple(arr.shape)}")
+        if written and not arr.flags.c_contiguous:
+            raise ValueError(f"cuda_kernels.{kernel}: {name} must be C-contiguous (the kernel writes it by rows)")
+    if like.shape[1] > _INT32_MAX:
+        raise ValueError(f"cuda_kernels.{kernel}: {like.shape[1]} classes is beyond int32")
+
+
+def log_softmax_forward(x, out):
+    """``out`` = log softmax of each row of ``x`` (rows, classes)."""
+    _rows_checked('log_softmax_forward', x, ('out', out, True))
+    x = cupy().ascontiguousarray(x)
+    _launch('log_softmax_forward', x.dtype, x.shape[0], (x, out, np.int64(x.shape[0]), np.int32(x.shape[1])))
+    return out
+
+
+def log_softmax_backward(grad_out, y, out):
+    """``out`` = LogSoftMax's gradInput: grad_out - exp(y) * (the row sums of grad_out)."""
+    _rows_checked('log_softmax_backward', y, ('grad_out', grad_out, False), ('out', out, True))
+    grad_out, y = cupy().ascontiguousarray(grad_out), cupy().ascontiguousarray(y)
+    _launch('log_softmax_backward', y.dtype, y.shape[0], (grad_out, y, out, np.int64(y.shape[0]),
+                                                          np.int32(y.shape[1])))
     return out

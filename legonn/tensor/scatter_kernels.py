@@ -9,8 +9,11 @@ versions.
 
 Modules that take indices check their range before any arithmetic; on the GPU
 each ``int(idx.min())`` is a device-to-host sync, so ``index_bounds`` fetches
-both ends at once.
+both ends at once. ``index_range`` keeps the 0..n-1 row indices a gather needs
+instead of building them (a launch on the GPU) at every call.
 """
+import functools
+
 import numpy as np
 
 from legonn.tensor.backend import array_module
@@ -45,6 +48,20 @@ def scatter_add_along(target, indices, values, axis):
                    xp.arange(n).reshape((1,) * d + (n,) + (1,) * (indices.ndim - d - 1))
                    for d, n in enumerate(indices.shape))
     return scatter_add(target, coords, values)
+
+
+@functools.lru_cache(maxsize=64)
+def _index_range(xp, n):
+    rows = xp.arange(n)
+    if xp is np:
+        rows.flags.writeable = False
+    return rows
+
+
+def index_range(xp, n):
+    """0, 1, ..., n-1 as an int64 array of module ``xp`` (numpy or cupy), made once per length and shared:
+    never write into it."""
+    return _index_range(xp, int(n))
 
 
 def index_bounds(indices):

@@ -2,7 +2,9 @@
 import numpy as np
 import pytest
 
-from legonn.tensor.blas_kernels import StepProduct, addmm_into, axpby_into
+import legonn as lg
+from legonn.tensor import cuda_kernels
+from legonn.tensor.blas_kernels import StepProduct, add_sums, addmm_into, axpby_into
 
 
 @pytest.mark.parametrize('dtype', [np.float32, np.float64])
@@ -59,3 +61,43 @@ def test_step_product_refuses_bad_steps_and_operands():
         StepProduct(np.zeros((6, 3), np.float32), a, np.ones((5, 4, 2), np.float32))
     with pytest.raises(ValueError, match='out must have unit-stride rows'):
         StepProduct(np.zeros((3, 6), np.float32).T, a, b)
+
+
+@pytest.mark.parametrize('axis', [0, 1])
+def test_add_sums_accumulates_scaled_sums(axis):
+    rng = np.random.default_rng(2)
+    a, target = rng.standard_normal((4, 3)), rng.standard_normal(3 if axis == 0 else 4)
+    want = target + 0.5 * a.sum(axis)
+    assert add_sums(target, a, axis, 0.5) is target
+    np.testing.assert_allclose(target, want, rtol=1e-12)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_on_the_gpu_each_accumulation_is_one_cublas_call_or_kernel(monkeypatch, dtype):
+    """addmm_into and add_sums through cuBLAS (gemm, gemv against ones), axpby_into as one kernel: the
+    results of the array code, for C- and F-ordered outputs, transposed operands and scales."""
+    cp = lg.tensor.backend.cupy()
+    built = []
+    factory = cuda_kernels.elementwise
+    monkeypatch.setattr(cuda_kernels, 'elementwise', lambda name, *parts: built.append(name) or factory(name, *parts))
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((5, 4)).astype(dtype), rng.standard_normal((3, 4)).astype(dtype)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for order in 'CF':
+        out = rng.standard_normal((5, 3)).astype(dtype, order=order)
+        want = 0.5 * out + 2.0 * (a @ b.T)
+        got = cp.asarray(out, order=order)
+        assert addmm_into(got, cp.asarray(a), cp.asarray(b).T, 2.0, 0.5) is got
+        np.testing.assert_allclose(got.get(), want, rtol=tol, atol=tol)
+    for axis in (0, 1):
+        target = rng.standard_normal(a.shape[1 - axis]).astype(dtype)
+        want = target + 0.25 * a.sum(axis)
+        got = cp.asarray(target)
+        add_sums(got, cp.asarray(a), axis, 0.25)
+        np.testing.assert_allclose(got.get(), want, rtol=tol, atol=tol)
+    y, x = rng.standard_normal(6).astype(dtype), rng.standard_normal(6).astype(dtype)
+    got = cp.asarray(y)
+    axpby_into(got, -0.5, cp.asarray(x), 0.9)
+    np.testing.assert_allclose(got.get(), 0.9 * y - 0.5 * x, rtol=tol, atol=tol)
+    assert built == ['axpby']

@@ -29,20 +29,25 @@ _counts = []   # the tallies of the open ``counting()`` blocks
 
 
 @contextlib.contextmanager
-def counting():
+def counting(by_line=False):
     """The simulator's profiler: a Counter of the device operations (each roughly one CuPy kernel launch or
-    copy) and host synchronisations (keys 'host sync: <call> at <file:line>') made inside the block, by name."""
+    copy) and host synchronisations (keys 'host sync: <call> at <file:line>') made inside the block, by name;
+    with ``by_line`` every operation's key names the line that asked for it too."""
     tally = collections.Counter()
-    _counts.append(tally)
+    _counts.append((tally, by_line))
     try:
         yield tally
     finally:
-        _counts.remove(tally)
+        _counts.remove((tally, by_line))
 
 
-def count(what):
-    for tally in _counts:
-        tally[what] += 1
+def count(what, by_line=False):
+    """One more ``what`` in each open tally; keyed with the asking line where the tally (or ``by_line``) wants."""
+    where = None
+    for tally, lines in _counts:
+        if (lines or by_line) and where is None:
+            where = _caller()
+        tally[f'{what} at {where}' if lines or by_line else what] += 1
 
 
 def _caller():
@@ -60,8 +65,7 @@ def _caller():
 
 def host_sync(what):
     """A call that waits for the device: refused while any stream records, which invalidates that capture."""
-    if _counts:
-        count(f'host sync: {what} at {_caller()}')
+    count(f'host sync: {what}', by_line=True)
     if not _capturing:
         return
     current = get_current_stream()
