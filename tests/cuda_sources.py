@@ -1,10 +1,10 @@
 """CuPy ElementwiseKernel sources as plain CUDA, for nvcc to compile before any device runs them."""
 
 
-def standalone_cuda(name, in_params, out_params, body, scalars=()):
-    """An ElementwiseKernel's parts as a plain CUDA kernel: raw parameters as pointers, the parameters named in
-    ``scalars`` (and int32 ones) by value, the others as references to element i, one thread per element, as
-    CuPy generates it (the body ended by a semicolon, as CuPy ends it)."""
+def standalone_cuda(name, in_params, out_params, body):
+    """An ElementwiseKernel's parts as a plain CUDA kernel: raw parameters as pointers, int32 ones by value, the
+    others as references to element i (a scalar argument reads the same in the body), one thread per element,
+    as CuPy generates it (the body ended by a semicolon, as CuPy ends it)."""
     params, refs = [], []
     for decl in (in_params + ',' + out_params).split(','):
         words = decl.split()
@@ -12,8 +12,6 @@ def standalone_cuda(name, in_params, out_params, body, scalars=()):
             params.append(f"T* {words[2]}")
         elif words[0] == 'int32':
             params.append(f"int {words[1]}")
-        elif words[0] == 'T' and words[1] in scalars:
-            params.append(f"T {words[1]}")
         else:
             params.append(f"T* {words[1]}_array")
             refs.append(f"T& {words[1]} = {words[1]}_array[i];")

@@ -15,6 +15,7 @@ import pytest
 import legonn as lg
 from legonn import nn
 from legonn.tensor import cuda_kernels
+from tests.cuda_sources import standalone_cuda
 
 KERNELS = ('im2col', 'col2im', 'max_pool_forward', 'max_pool_backward', 'log_softmax_forward', 'log_softmax_backward')
 
@@ -162,3 +163,21 @@ def test_kernels_run_on_the_host_equal_the_generic_path(monkeypatch, tmp_path, d
         np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == np.float32 else 1e-12, equal_nan=True)
     finally:
         cuda_kernels._module.cache_clear()
+
+
+@pytest.mark.skipif(shutil.which('nvcc') is None, reason='nvcc is not installed')
+def test_every_declared_elementwise_kernel_compiles_with_nvcc(tmp_path):
+    """Every ElementwiseKernel legonn declares (modules' CUDA twins, the recurrent steps, the optimiser update,
+    CMulTable's pair), written out as the CUDA kernel CuPy makes of it, in both element types."""
+    kernels = ''.join(standalone_cuda(name, *parts) for name, parts in sorted(cuda_kernels.ELEMENTWISE.items()))
+    assert {'axpby', 'cmul_pair_backward', 'lstm_forward', 'Sigmoid_forward', 'Threshold_backward'} <= \
+        set(cuda_kernels.ELEMENTWISE)
+    src = ''.join(f'namespace {ns} {{\ntypedef {ctype} T;\n{kernels}}}\n'
+                  for ns, ctype in (('f32', 'float'), ('f64', 'double')))
+    path = tmp_path / 'elementwise.cu'
+    path.write_text(src)
+    # no -Werror: a body need not read every parameter (Sigmoid's backward reads no x), as in CuPy's own code
+    done = subprocess.run(['nvcc', '-c', '-arch=sm_90', str(path), '-o', str(tmp_path / 'elementwise.o')],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert src.count('__global__') == 2 * len(cuda_kernels.ELEMENTWISE)

@@ -3,7 +3,8 @@
 Input: a list of tensors of one size and type; output: one tensor of that
 size; gradInput: a list with one gradient per input tensor.
 """
-from ..tensor import Tensor
+from ..tensor import Tensor, cuda_kernels
+from ..tensor.backend import is_cupy_array
 from .base.module import Module
 from .base.errors import input_error
 from .base.table_buffers import slot, trim, view_buffer
@@ -110,8 +111,12 @@ class CMulTable(_ElementwiseTable):
         go = gradOutput.array
         slots = self._grad_slots(input)
         if len(input) == 2:   # the common case, each gradient one product
-            xp.multiply(go, input[1].array, out=slots[0])
-            xp.multiply(go, input[0].array, out=slots[1])
+            a, b = input[0].array, input[1].array
+            if _pair_kernel_applies(go, a, b, *slots):   # both products in one launch
+                _pair_backward(go, a, b, *slots)
+                return self.gradInput
+            xp.multiply(go, b, out=slots[0])
+            xp.multiply(go, a, out=slots[1])
             return self.gradInput
         # the product of the other factors, not output / input[i], so that zeros in the input are fine
         for i, g in enumerate(slots):
@@ -184,3 +189,15 @@ class CMaxTable(_ExtremumTable):
 class CMinTable(_ExtremumTable):
     """output = element-wise minimum of the table's tensors."""
     better = 'less'
+
+
+_pair_backward = cuda_kernels.declare('cmul_pair_backward', 'T go, T a, T b', 'T ga, T gb',
+                                     'ga = go * b; gb = go * a')
+
+
+def _pair_kernel_applies(*arrays):
+    """Whether CMulTable's two-factor gradient can be one CUDA kernel: CuPy float32/float64 arrays of one type
+    and shape (the kernel does not broadcast its outputs), kernels enabled."""
+    first = arrays[0]
+    return is_cupy_array(first) and cuda_kernels.supports(first.dtype) and cuda_kernels.enabled() and \
+        all(is_cupy_array(x) and x.dtype == first.dtype and x.shape == first.shape for x in arrays[1:])

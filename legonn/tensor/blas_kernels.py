@@ -278,6 +278,9 @@ def add_sums(target, a, axis, scale=1.0):
     return target
 
 
+_axpby = cuda_kernels.declare('axpby', 'T x, T alpha, T beta', 'T y', 'y = alpha * x + beta * y')
+
+
 def axpby_into(y, alpha, x, beta=1.0, scratch=None):
     """y = alpha * x + beta * y in one pass over memory (BLAS axpby) for equally long 1-D arrays
     (ValueError when they are not).
@@ -294,8 +297,7 @@ def axpby_into(y, alpha, x, beta=1.0, scratch=None):
         axpby(y.shape[0], alpha, x.ctypes.data, 1, beta, y.ctypes.data, 1)
         return y
     if _on_cublas(y, x) and cuda_kernels.enabled():   # one kernel where the array code launches two or three
-        cuda_kernels.elementwise('axpby', 'T x, T alpha, T beta', 'T y', 'y = alpha * x + beta * y')(
-            x, y.dtype.type(alpha), y.dtype.type(beta), y)
+        _axpby(x, y.dtype.type(alpha), y.dtype.type(beta), y)
         return y
     if beta != 1:
         y *= beta

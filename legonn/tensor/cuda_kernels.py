@@ -165,9 +165,22 @@ def supports(dtype):
     return np.dtype(dtype) in _CTYPES
 
 
+# name -> (in_params, out_params, body) of every ElementwiseKernel legonn declares (tests compile each with nvcc)
+ELEMENTWISE = {}
+
+
+def declare(name, in_params, out_params, body):
+    """Declare the ElementwiseKernel ``legonn_<name>`` and return its launcher (built on first use)."""
+    ELEMENTWISE[name] = (in_params, out_params, body)
+
+    def launch(*args, **kwargs):
+        return elementwise(name, in_params, out_params, body)(*args, **kwargs)
+    return launch
+
+
 @functools.lru_cache(maxsize=None)
 def elementwise(name, in_params, out_params, body):
-    """The CuPy ElementwiseKernel ``legonn_<name>``, built once (modules' CUDA twins, the recurrent steps)."""
+    """The CuPy ElementwiseKernel ``legonn_<name>``, built once."""
     return cupy().ElementwiseKernel(in_params, out_params, body, 'legonn_' + name)
 
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from .backend import is_cupy_array as _is_cupy
 from .blas_kernels import check_operands
-from .cuda_kernels import elementwise
+from .cuda_kernels import declare
 
 # Each CUDA body runs for one (unit j, batch row n), i = j N + n its unit-major index; every array is raw
 # (indexed by hand): a step's (H, N) slice starts at t H N, its (k H, N) gate slice at t k H N, and row r
@@ -129,8 +129,11 @@ KERNELS = {name: (', '.join(f'raw T {a}' for a in inputs) + ', int32 H, int32 N,
            for name, (inputs, outputs, body) in _SIGNATURES.items()}
 
 
+_LAUNCHERS = {name: declare(name, *parts) for name, parts in KERNELS.items()}
+
+
 def _kernel(name):
-    return elementwise(name, *KERNELS[name])
+    return _LAUNCHERS[name]
 
 
 class _BoundSteps:

@@ -3,7 +3,6 @@ the CuPy ElementwiseKernel sources compiled by nvcc where it is installed, and t
 as C++ loops and run against the CPU kernels (no GPU needed for either); and the CuPy kernels themselves
 against the CPU kernels on a GPU."""
 import ctypes
-import re
 import shutil
 import subprocess
 
@@ -12,7 +11,6 @@ import pytest
 
 import legonn as lg
 from legonn.tensor import recurrent_kernels as rk
-from tests.cuda_sources import standalone_cuda
 
 N, H = 3, 5
 
@@ -128,19 +126,6 @@ def test_gru_float32_kernels_follow_float64():
     for w, g in zip(want, got):
         assert g.dtype == np.float32
         np.testing.assert_allclose(g, w, rtol=2e-5, atol=2e-6)
-
-
-@pytest.mark.skipif(shutil.which('nvcc') is None, reason='nvcc is not installed')
-def test_cuda_kernel_sources_compile_with_nvcc(tmp_path):
-    src = ''.join(f"namespace {ns} {{\ntypedef {ctype} T;\n" +
-                  ''.join(standalone_cuda(name, *parts) for name, parts in rk.KERNELS.items()) + "}\n"
-                  for ns, ctype in (('f32', 'float'), ('f64', 'double')))
-    path = tmp_path / 'recurrent_kernels.cu'
-    path.write_text(src)
-    done = subprocess.run(['nvcc', '-c', str(path), '-o', str(tmp_path / 'k.o')], capture_output=True, text=True,
-                          timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert len(re.findall(r'__global__', src)) == 2 * len(rk.KERNELS)
 
 
 def cpp_source():

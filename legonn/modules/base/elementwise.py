@@ -89,14 +89,21 @@ class Elementwise(Module, abstract=True):
         parallel.map_parts(backward, input.array, mask, gradOutput.array, gi)
         return self.gradInput
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        params = ''.join(f', T {name}' for name in cls.cuda_params)
+        cls._twins = {}
+        for which, ins, result in (('forward', 'T x', 'T y'), ('backward', 'T x, T y, T go', 'T gi')):
+            body = getattr(cls, f'cuda_{which}')
+            if body is not None:
+                cls._twins[which] = cuda_kernels.declare(f'{cls.__name__}_{which}', ins + params, result, body)
+
     def _cuda_twin(self, which, out):
         """The CUDA twin's kernel for ``which`` ('forward', 'backward') when it applies to ``out``, else None."""
-        body = self.cuda_forward if which == 'forward' else self.cuda_backward
-        if body is None or out.dtype not in _TWIN_TYPES or not is_cupy_array(out) or not cuda_kernels.enabled():
+        twin = self._twins.get(which)
+        if twin is None or out.dtype not in _TWIN_TYPES or not is_cupy_array(out) or not cuda_kernels.enabled():
             return None
-        params = ''.join(f', T {name}' for name in self.cuda_params)
-        ins, result = ('T x', 'T y') if which == 'forward' else ('T x, T y, T go', 'T gi')
-        return cuda_kernels.elementwise(f'{type(self).__name__}_{which}', ins + params, result, body)
+        return twin
 
     def _cuda_scalars(self, dtype):
         return [dtype.type(getattr(self, name)) for name in self.cuda_params]
