@@ -19,7 +19,9 @@ addresses from step to step, which is what a CUDA graph needs. What the graph ca
   captured buffer that was resized or re-typed since (its memory is no longer the recorded one).
 
 The graph replays exactly what was recorded: Python-side values computed in ``fn`` (a decaying learning rate,
-``evalCounter``, random numbers drawn on the host side) stay those of the captured call.
+``evalCounter``, random numbers drawn on the host side) stay those of the captured call. Checks that read
+values on the host (the range of labels and indices: LookupTable, ClassNLLCriterion, ...) cannot run inside a
+graph, so they are skipped while recording: check the data you copy into the captured buffers yourself.
 """
 import os
 import traceback
@@ -166,7 +168,8 @@ def capture(fn, *buffers, warmup=2, forbid_allocations=False):
         recording = True
         stream.begin_capture()
         try:
-            result = fn(*buffers)
+            with backend.recording_step():
+                result = fn(*buffers)
         except BaseException as err:
             try:
                 stream.end_capture()   # leave the stream usable; the graph of a broken capture is worthless

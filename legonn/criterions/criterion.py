@@ -15,6 +15,7 @@ from ..modules.base.errors import CAUGHT, input_error, name_outer
 from ..modules.base.module import graph_builder, is_graph_node_arg
 from ..modules.base.typed import Typed
 from ..tensor import TENSOR_CLASSES, Tensor, as_tensor, as_tensor_tree, default_class
+from ..tensor import backend
 from ..tensor.scatter_kernels import index_bounds
 
 
@@ -159,6 +160,8 @@ class Criterion(Typed):
         labels = target.array
         if labels.size == 0:
             return False
+        if backend.recording():   # a CUDA graph records: the labels cannot be read (see out_of_range)
+            return ignoreIndex is not None
         # the common case, every label a class, in two reductions (one read from a GPU); the ignored labels
         # are masked out only when the range says some may be ignoreIndex
         lo, hi = index_bounds(labels)

@@ -1,7 +1,7 @@
 """IndexLinear: a Linear layer over sparse (key, value) features given as key and value lists."""
 from ..tensor import Tensor, arange
 from ..tensor.backend import to_module
-from ..tensor.scatter_kernels import index_bounds, scatter_add
+from ..tensor.scatter_kernels import index_bounds, out_of_range, scatter_add
 from .base.errors import check_hyper, input_error
 from .base.module import Module
 from .base.initialisation import uniform_reset
@@ -125,10 +125,9 @@ class IndexLinear(Module):
             samples = xp.zeros(keys.nElement(), dtype='int64')
         rows = key_arr.astype('int64') + self.keysOffset
         n_in = self.weight.size(0)
-        if rows.size:
-            lo, hi = index_bounds(rows)
-            if lo < 0 or hi >= n_in:
-                raise input_error(self, f"keys + keysOffset in [0, {n_in})", f"[{lo}, {hi}]", IndexError)
+        bad = out_of_range(rows, n_in)
+        if bad:
+            raise input_error(self, f"keys + keysOffset in [0, {n_in})", f"[{bad[0]}, {bad[1]}]", IndexError)
         return rows, val_arr, samples, n, layout
 
     def _check_pair(self, keys, values, what):

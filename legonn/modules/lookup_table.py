@@ -1,5 +1,5 @@
 """LookupTable: embeddings, one learnt row of ``weight`` per index (0-based)."""
-from ..tensor.scatter_kernels import index_bounds, scatter_add
+from ..tensor.scatter_kernels import out_of_range, scatter_add
 from .base.errors import check_hyper, input_error
 from .base.module import Module
 
@@ -77,10 +77,9 @@ class LookupTable(Module):
             raise input_error(self, f"indices on the weight's device ({self.weight.type()})", input.type(), TypeError)
         idx = arr.astype('int64')
         n = self.weight.size(0)
-        if idx.size:
-            lo, hi = index_bounds(idx)
-            if lo < 0 or hi >= n:
-                raise input_error(self, f"indices in [0, {n})", f"indices in [{lo}, {hi}]", IndexError)
+        bad = out_of_range(idx, n)
+        if bad:
+            raise input_error(self, f"indices in [0, {n})", f"indices in [{bad[0]}, {bad[1]}]", IndexError)
         return idx
 
     def renorm(self, input):

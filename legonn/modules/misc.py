@@ -1,7 +1,7 @@
 """Small utility layers: one-hot encoding, gradient tricks (reversal, L1 penalty,
 zeroing), constants, training noise and a size printer."""
 from ..tensor import as_tensor
-from ..tensor.scatter_kernels import index_bounds
+from ..tensor.scatter_kernels import out_of_range
 from .base.errors import input_error
 from .base.module import Module
 from .base.table_buffers import describe, view_buffer, zero_mirror
@@ -25,11 +25,10 @@ class OneHot(Module):
         self.checkTensor(input)
         # like Torch7's copy into a LongTensor, fractional indices truncate
         idx = input.array.astype('int64')
-        if input.nElement():
-            lo, hi = index_bounds(idx)
-            if lo < 0 or hi >= self.outputSize:
-                raise input_error(self, f"class indices in [0, {self.outputSize - 1}]", f"indices from {lo} to {hi}",
-                                  IndexError)
+        bad = out_of_range(idx, self.outputSize)
+        if bad:
+            raise input_error(self, f"class indices in [0, {self.outputSize - 1}]", f"indices from {bad[0]} to {bad[1]}",
+                              IndexError)
         if self.output.is_cuda != input.is_cuda:
             raise input_error(self, f"input on the module's device ({self.output.type()})", input.type(), TypeError)
         out = self.output.resize(*input.size(), self.outputSize)

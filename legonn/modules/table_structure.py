@@ -3,7 +3,7 @@
 Dimensions and table indices are 0-based; negative ones count from the end.
 """
 from ..tensor import Tensor
-from ..tensor.scatter_kernels import index_bounds, scatter_add
+from ..tensor.scatter_kernels import out_of_range, scatter_add
 from .base.errors import input_error
 from .base.module import Module
 from .base.table_buffers import batch_dim, copy_tree, describe, same_nesting, slot, trim, zero_mirror
@@ -367,11 +367,10 @@ class Index(Module):
         d = self.dimension + t.dim() if self.dimension < 0 else self.dimension
         if not 0 <= d < t.dim():
             raise input_error(self, f"input[0] with a dimension {self.dimension}", describe(t))
-        if idx.nElement():
-            lo, hi = index_bounds(idx.array)
-            if lo < 0 or hi >= t.size(d):
-                raise input_error(self, f"indices in [0, {t.size(d) - 1}] along dimension {d}",
-                                  f"indices from {lo} to {hi}", IndexError)
+        bad = out_of_range(idx.array, t.size(d))
+        if bad:
+            raise input_error(self, f"indices in [0, {t.size(d) - 1}] along dimension {d}",
+                              f"indices from {bad[0]} to {bad[1]}", IndexError)
         return t, idx, d
 
     def updateOutput(self, input):

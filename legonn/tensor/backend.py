@@ -3,6 +3,8 @@
 CuPy is imported lazily, on the first request for the GPU, so a CPU-only
 install never pays for it and never needs it.
 """
+import contextlib
+
 import numpy as np
 
 _cupy = None
@@ -27,6 +29,25 @@ def cupy():
             raise RuntimeError("CuPy is installed but no CUDA device is present")
         _cupy = cp
     return _cupy
+
+
+_recording = []   # non-empty while lg.cuda.capture records a step
+
+
+def recording():
+    """Whether lg.cuda.capture is recording a step now: device values cannot be read on the host then (they do
+    not exist yet), so checks that would read them are skipped."""
+    return bool(_recording)
+
+
+@contextlib.contextmanager
+def recording_step():
+    """The span of lg.cuda.capture's recorded call (see ``recording``)."""
+    _recording.append(True)
+    try:
+        yield
+    finally:
+        _recording.pop()
 
 
 def cublas():

@@ -9,13 +9,15 @@ versions.
 
 Modules that take indices check their range before any arithmetic; on the GPU
 each ``int(idx.min())`` is a device-to-host sync, so ``index_bounds`` fetches
-both ends at once. ``index_range`` keeps the 0..n-1 row indices a gather needs
+both ends at once, and ``out_of_range`` reports them only when some index is
+out of range (and skips the read while a CUDA graph records). ``index_range`` keeps the 0..n-1 row indices a gather needs
 instead of building them (a launch on the GPU) at every call.
 """
 import functools
 
 import numpy as np
 
+from legonn.tensor import backend
 from legonn.tensor.backend import array_module
 
 
@@ -62,6 +64,16 @@ def index_range(xp, n):
     """0, 1, ..., n-1 as an int64 array of module ``xp`` (numpy or cupy), made once per length and shared:
     never write into it."""
     return _index_range(xp, int(n))
+
+
+def out_of_range(indices, size):
+    """(min, max) of the integer array ``indices`` when some lie outside [0, ``size``), else None. None too while
+    lg.cuda.capture records (the values are read on the host, which a graph cannot do: data copied into a
+    captured step's buffers is not range-checked)."""
+    if not indices.size or backend.recording():
+        return None
+    lo, hi = index_bounds(indices)
+    return (lo, hi) if lo < 0 or hi >= size else None
 
 
 def index_bounds(indices):
