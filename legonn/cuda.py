@@ -21,7 +21,10 @@ addresses from step to step, which is what a CUDA graph needs. What the graph ca
 The graph replays exactly what was recorded: Python-side values computed in ``fn`` (a decaying learning rate,
 ``evalCounter``, random numbers drawn on the host side) stay those of the captured call. Checks that read
 values on the host (the range of labels and indices: LookupTable, ClassNLLCriterion, ...) cannot run inside a
-graph, so they are skipped while recording: check the data you copy into the captured buffers yourself.
+graph, so they are skipped while recording: check the data you copy into the captured buffers yourself. For
+the same reason ClassNLLCriterion (and CrossEntropy, MSE, BCE) and the optimisers' closure keep the loss on the
+device while recording (a 0-d array the replays rewrite), so a plain Torch7 ``feval`` + ``optim.sgd`` step can
+be captured.
 """
 import os
 import traceback

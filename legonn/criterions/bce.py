@@ -1,6 +1,6 @@
 """BCECriterion: binary cross-entropy between probabilities and 0/1 targets."""
 from ..modules.base.errors import input_error
-from .criterion import Criterion
+from .criterion import Criterion, loss_scalar
 
 EPS = 1e-12  # Torch7's guard inside the logarithms
 
@@ -49,8 +49,7 @@ class BCECriterion(Criterion):
         buf += below
         if self.weights is not None:
             buf *= self.weights.array
-        loss = -float(buf.sum())
-        self.output = loss / x.size if self.sizeAverage and x.size else loss
+        self.output = loss_scalar(-buf.sum(), x.size if self.sizeAverage and x.size else 1)
         return self.output
 
     def updateGradInput(self, input, target):

@@ -1,6 +1,6 @@
 """ClassNLLCriterion: negative log-likelihood of the target class."""
 from ..tensor.scatter_kernels import index_range
-from .criterion import Criterion
+from .criterion import Criterion, loss_scalar
 
 
 class ClassNLLCriterion(Criterion):
@@ -58,8 +58,8 @@ class ClassNLLCriterion(Criterion):
         x = input.array.reshape(-1, input._size[-1])
         rows, labels, w, total = self._picked(input, target, may_ignore)
         picked = x[rows, labels]
-        loss = -float(picked.sum() if w is None else picked.dot(w))
-        self.output = loss / total if self.sizeAverage and total else loss
+        self.output = loss_scalar(-(picked.sum() if w is None else picked.dot(w)),
+                                  total if self.sizeAverage and total else 1)
         return self.output
 
     def updateGradInput(self, input, target):

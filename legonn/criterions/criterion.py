@@ -27,6 +27,15 @@ def _is_number(v):
     return isinstance(v, numbers.Real) and not isinstance(v, bool)
 
 
+def loss_scalar(total, divisor=1):
+    """A criterion's loss, ``total / divisor``, as a Python float (Torch7 returns a number); while
+    lg.cuda.capture records a step, as the 0-d device array itself, which each replay rewrites (the value does
+    not exist yet, and a graph cannot read it on the host)."""
+    if backend.recording() and backend.is_cupy_array(total):
+        return total / divisor if divisor != 1 else total
+    return float(total) / divisor
+
+
 def as_labels(target):
     """A label target as a tensor: ints and lists of ints become a LongTensor, arrays are wrapped (no copy)."""
     if _is_int(target) or isinstance(target, (list, tuple)) and target and all(_is_int(v) for v in target):
@@ -160,8 +169,10 @@ class Criterion(Typed):
         labels = target.array
         if labels.size == 0:
             return False
-        if backend.recording():   # a CUDA graph records: the labels cannot be read (see out_of_range)
-            return ignoreIndex is not None
+        if backend.recording():
+            # a CUDA graph records: the labels cannot be read (see out_of_range), so an ignoreIndex outside
+            # the classes (Torch7's -100) is taken to match none; one inside them still needs its rows masked
+            return ignoreIndex is not None and 0 <= ignoreIndex < n_classes
         # the common case, every label a class, in two reductions (one read from a GPU); the ignored labels
         # are masked out only when the range says some may be ignoreIndex
         lo, hi = index_bounds(labels)

@@ -1,5 +1,5 @@
 """MSECriterion: mean (or sum) of squared differences."""
-from .criterion import Criterion
+from .criterion import Criterion, loss_scalar
 
 
 class MSECriterion(Criterion):
@@ -25,8 +25,7 @@ class MSECriterion(Criterion):
 
     def updateOutput(self, input, target):
         diff = self._difference(input, target).reshape(-1)
-        loss = float(input.xp.dot(diff, diff))
-        self.output = loss / diff.size if self.sizeAverage and diff.size else loss
+        self.output = loss_scalar(input.xp.dot(diff, diff), diff.size if self.sizeAverage and diff.size else 1)
         return self.output
 
     def updateGradInput(self, input, target):

@@ -23,6 +23,7 @@ import threading
 import warnings
 
 from ..tensor import Tensor, as_tensor
+from ..tensor import backend
 
 
 def settings(name, config, state, defaults, state_keys=(), nonnegative=()):
@@ -69,10 +70,13 @@ def parameters(name, x):
 
 
 def loss_value(name, f, counter=None):
-    """``f`` as a Python float; a NaN or infinite loss raises ``FloatingPointError``."""
+    """``f`` as a Python float; a NaN or infinite loss raises ``FloatingPointError``. While lg.cuda.capture
+    records a step, a device loss is returned as it is, unchecked: its value does not exist yet."""
     if isinstance(f, Tensor) or hasattr(f, 'shape'):
         if int(math.prod(f.shape)) != 1:
             raise ValueError(f"optim.{name}: opfunc must return a scalar loss, got one of shape {tuple(f.shape)}")
+        if backend.recording() and (getattr(f, 'is_cuda', False) or backend.is_cupy_array(f)):
+            return f
         f = f.item()
     try:
         f = float(f)
