@@ -320,7 +320,7 @@ def test_the_torch7_step_itself_can_be_captured():
 
 
 @pytest.mark.gpu
-@pytest.mark.parametrize('workload', ['W2', 'W3'])
+@pytest.mark.parametrize('workload', ['W2', 'W2T', 'W3'])
 def test_the_capture_benchmark_runs_and_checks_its_losses(capsys, workload):
     """W3 reads its embedding's indices (LookupTable), whose range check is skipped while recording."""
     assert gpu_capture.main(['--workloads', workload, '--steps', '1', '--repeats', '1']) == 0
