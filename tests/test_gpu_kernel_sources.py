@@ -17,7 +17,8 @@ from legonn import nn
 from legonn.tensor import cuda_kernels
 from tests.cuda_sources import nvrtc_compile, nvrtc_library, standalone_cuda
 
-KERNELS = ('im2col', 'col2im', 'max_pool_forward', 'max_pool_backward', 'log_softmax_forward', 'log_softmax_backward')
+KERNELS = ('im2col', 'col2im', 'max_pool_forward', 'max_pool_backward', 'log_softmax_forward', 'log_softmax_backward',
+           'index_bounds')
 
 
 @pytest.mark.skipif(shutil.which('nvcc') is None, reason='nvcc is not installed')
@@ -68,6 +69,8 @@ def test_every_launch_passes_what_the_kernel_declares(monkeypatch, dtype):
     rows = np.zeros((4, 7), dtype)
     cuda_kernels.log_softmax_forward(rows, np.zeros_like(rows))
     cuda_kernels.log_softmax_backward(rows, rows, np.zeros_like(rows))
+    monkeypatch.setattr(cuda_kernels, 'index_bounds_applies', lambda indices: True)
+    cuda_kernels.index_bounds(np.arange(6))
     assert sorted(launches) == sorted(KERNELS)
     for name, (dt, args) in launches.items():
         declared = parameters(name)
@@ -120,7 +123,7 @@ def test_kernels_run_on_the_host_equal_the_generic_path(monkeypatch, tmp_path, d
     from legonn.tensor import conv_kernels, pool_kernels
 
     class HostCupy:
-        ascontiguousarray = staticmethod(np.ascontiguousarray)
+        ascontiguousarray, empty = staticmethod(np.ascontiguousarray), staticmethod(np.empty)
         RawModule = staticmethod(lambda code: HostModule(code, tmp_path))
 
     monkeypatch.setattr(cuda_kernels, 'cupy', lambda: HostCupy)
@@ -161,6 +164,10 @@ def test_kernels_run_on_the_host_equal_the_generic_path(monkeypatch, tmp_path, d
         want = generic.backward(batch, lg.from_numpy(grad)).numpy()
         got = cuda_kernels.log_softmax_backward(grad, got, np.empty_like(want))
         np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == np.float32 else 1e-12, equal_nan=True)
+        monkeypatch.setattr(cuda_kernels, 'index_bounds_applies', lambda indices: True)   # NumPy arrays here
+        labels = rng.integers(-3, 40, (7, 5))
+        for view in (labels.reshape(-1), labels[:, 2], labels[:1, 4]):   # contiguous, a column, one label
+            assert cuda_kernels.index_bounds(view).tolist() == [view.min(), view.max()]
     finally:
         cuda_kernels._module.cache_clear()
 

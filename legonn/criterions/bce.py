@@ -49,7 +49,7 @@ class BCECriterion(Criterion):
         buf += below
         if self.weights is not None:
             buf *= self.weights.array
-        self.output = loss_scalar(-buf.sum(), x.size if self.sizeAverage and x.size else 1)
+        self.output = loss_scalar(buf.sum(), x.size if self.sizeAverage and x.size else 1, sign=-1)
         return self.output
 
     def updateGradInput(self, input, target):

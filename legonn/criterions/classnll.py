@@ -58,8 +58,8 @@ class ClassNLLCriterion(Criterion):
         x = input.array.reshape(-1, input._size[-1])
         rows, labels, w, total = self._picked(input, target, may_ignore)
         picked = x[rows, labels]
-        self.output = loss_scalar(-(picked.sum() if w is None else picked.dot(w)),
-                                  total if self.sizeAverage and total else 1)
+        self.output = loss_scalar(picked.sum() if w is None else picked.dot(w),
+                                  total if self.sizeAverage and total else 1, sign=-1)
         return self.output
 
     def updateGradInput(self, input, target):

@@ -27,13 +27,13 @@ def _is_number(v):
     return isinstance(v, numbers.Real) and not isinstance(v, bool)
 
 
-def loss_scalar(total, divisor=1):
-    """A criterion's loss, ``total / divisor``, as a Python float (Torch7 returns a number); while
-    lg.cuda.capture records a step, as the 0-d device array itself, which each replay rewrites (the value does
-    not exist yet, and a graph cannot read it on the host)."""
+def loss_scalar(total, divisor=1, sign=1):
+    """A criterion's loss, ``sign * total / divisor``, as a Python float (Torch7 returns a number); while
+    lg.cuda.capture records a step, as a 0-d device array that each replay rewrites (the value does not exist
+    yet, and a graph cannot read it on the host)."""
     if backend.recording() and backend.is_cupy_array(total):
-        return total / divisor if divisor != 1 else total
-    return float(total) / divisor
+        return total * (sign / divisor)
+    return sign * float(total) / divisor
 
 
 def as_labels(target):

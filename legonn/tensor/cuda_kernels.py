@@ -128,6 +128,18 @@ extern "C" __global__ void max_pool_backward(const T* grad_out, const int* argma
   }
 }
 
+extern "C" __global__ void index_bounds(const long long* idx, long long n, long long step, long long* bounds) {
+  if (blockIdx.x != 0 || threadIdx.x != 0) return;   /* one thread: a batch of labels is short */
+  long long lo = idx[0], hi = idx[0];
+  for (long long i = 1; i < n; ++i) {
+    const long long v = idx[i * step];
+    lo = v < lo ? v : lo;
+    hi = v > hi ? v : hi;
+  }
+  bounds[0] = lo;
+  bounds[1] = hi;
+}
+
 /* NVRTC compiles these without headers: expf/exp and logf/log by name, not C++ overloads on T */
 __device__ inline float legonn_exp(float v) { return expf(v); }
 __device__ inline double legonn_exp(double v) { return exp(v); }
@@ -290,6 +302,36 @@ def max_pool_backward(grad_out, argmax, ksize, stride, pad, dilation, out):
 
 
 LOG_SOFTMAX_MAX_CLASSES = 4096
+INDEX_BOUNDS_MAX = 1024   # one thread reads them all: longer arrays take CuPy's parallel min and max
+
+
+def _index_step(indices):
+    """The distance in elements between neighbours of ``indices`` when it is contiguous or a 1-D view with a
+    positive stride (a column of labels), else None."""
+    if indices.flags.c_contiguous:
+        return 1
+    if indices.ndim == 1 and indices.strides[0] > 0 and indices.strides[0] % indices.itemsize == 0:
+        return indices.strides[0] // indices.itemsize
+    return None
+
+
+def index_bounds_applies(indices):
+    """Whether the index_bounds kernel takes ``indices``: a CuPy int64 array of 1 to INDEX_BOUNDS_MAX elements,
+    contiguous or a 1-D strided view, kernels enabled."""
+    return enabled() and is_cupy_array(indices) and indices.dtype == np.int64 and \
+        0 < indices.size <= INDEX_BOUNDS_MAX and _index_step(indices) is not None
+
+
+def index_bounds(indices):
+    """[min, max] of ``indices`` (see index_bounds_applies) as a 2-element device array, in one launch."""
+    if not index_bounds_applies(indices):
+        raise ValueError(f"cuda_kernels.index_bounds: expected an int64 CuPy array of 1 to {INDEX_BOUNDS_MAX} "
+                         f"elements, contiguous or 1-D, got {indices.dtype} of shape {tuple(indices.shape)} and "
+                         f"strides {indices.strides}")
+    bounds = cupy().empty(2, np.int64)
+    _launch('index_bounds', np.dtype(np.float32), 1,
+            (indices, np.int64(indices.size), np.int64(_index_step(indices)), bounds))
+    return bounds
 
 
 def log_softmax_applies(x):

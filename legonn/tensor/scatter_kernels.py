@@ -82,5 +82,9 @@ def index_bounds(indices):
     xp = array_module(indices)
     if xp is np:
         return int(indices.min()), int(indices.max())
-    lo, hi = xp.stack([indices.min(), indices.max()]).tolist()
+    from . import cuda_kernels   # here, not at the top: cuda_kernels is for CuPy arrays only
+    if cuda_kernels.index_bounds_applies(indices):   # one launch for a batch of labels
+        lo, hi = cuda_kernels.index_bounds(indices).tolist()
+    else:
+        lo, hi = xp.stack([indices.min(), indices.max()]).tolist()
     return int(lo), int(hi)

@@ -37,4 +37,12 @@ def test_index_bounds_are_python_ints():
 
 @pytest.mark.gpu
 def test_index_bounds_on_the_gpu():
+    """One kernel for short int64 arrays, a column of labels included; CuPy's min and max for the rest."""
+    from legonn.tensor import cuda_kernels
     assert index_bounds(cupy().asarray([4, 1, 9])) == (1, 9)
+    labels = np.random.default_rng(0).integers(-5, 50, (cuda_kernels.INDEX_BOUNDS_MAX + 3, 4))
+    column, flat = cupy().asarray(labels)[:40, 1], cupy().asarray(labels).reshape(-1)
+    assert cuda_kernels.index_bounds_applies(column) and not cuda_kernels.index_bounds_applies(flat)
+    assert index_bounds(column) == (labels[:40, 1].min(), labels[:40, 1].max())
+    assert index_bounds(flat) == (labels.min(), labels.max())
+    assert index_bounds(cupy().asarray(labels[:3].astype(np.int32))) == (labels[:3].min(), labels[:3].max())

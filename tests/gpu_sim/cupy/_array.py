@@ -15,6 +15,7 @@ import numpy as np
 from .cuda import memory, stream as _stream
 
 SCALARS = (bool, int, float, complex, np.generic)
+_ALLOCATE_ONLY = frozenset({'empty', 'empty_like'})   # they launch no kernel on a GPU
 _memory = {}   # id -> weak reference of the NumPy array holding each live device allocation
 
 
@@ -135,7 +136,8 @@ def device_call(function, args=(), kwargs=None, *, host_ok=False, what=''):
     k = to_host_arrays(kwargs, host_ok, what)
     result = _as_arrays(function(*a, **k))
     same = 'out' not in k and any(s._a is result for s in sources)   # e.g. ascontiguousarray of a contiguous array
-    _stream.count(f'no-op: {what}' if same else f'view: {what}' if _is_view(result, sources) else what)
+    kind = 'no-op: ' if same or what in _ALLOCATE_ONLY else 'view: ' if _is_view(result, sources) else ''
+    _stream.count(kind + what)
     _stream.record(lambda: _as_arrays(function(*a, **k)), result)
     return wrap(result, sources)
 
