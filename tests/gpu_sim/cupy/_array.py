@@ -204,11 +204,12 @@ def host_index(index):
     return tuple(converted), False
 
 
-def _method(name, *, host_ok=False, sync=False):
+def _method(name, *, sync=False):
+    """ndarray.<name> run by device_call; ``sync``: its result's size depends on the values, read on the host."""
     def method(self, *args, **kwargs):
         if sync:
             _stream.host_sync(f'ndarray.{name}')
-        return device_call(getattr(np.ndarray, name), (self, *args), kwargs, host_ok=host_ok, what=f'ndarray.{name}')
+        return device_call(getattr(np.ndarray, name), (self, *args), kwargs, what=f'ndarray.{name}')
     method.__name__ = name
     return method
 

@@ -7,6 +7,8 @@ the contents every array had when the capture began (arrays made during it keep 
 which a GPU would leave uninitialised). What CUDA refuses while a stream records raises CuPy's
 ``CUDARuntimeError`` with CUDA's status and invalidates the capture: a host synchronisation (``get()``,
 ``float()``, ``bool()``, ``item()``, a ``synchronize()``), and a copy from host memory into a device array.
+That is stricter than CuPy's relaxed capture mode in one case: a read through another, non-capturing stream
+is refused too (legonn reads nothing that way).
 """
 import collections
 import contextlib
@@ -133,7 +135,7 @@ class Stream:
 
     def begin_capture(self, mode=None):
         if self is Stream.null:
-            raise CUDARuntimeError(STREAM_CAPTURE_UNSUPPORTED)   # the legacy stream cannot capture
+            raise RuntimeError('cannot capture on the default (legacy) stream')
         if self in _capturing:
             raise CUDARuntimeError(STREAM_CAPTURE_UNSUPPORTED)
         from .._array import device_memory
