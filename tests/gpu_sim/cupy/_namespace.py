@@ -13,6 +13,7 @@ from ._names import NAMES
 from .cuda import stream as _stream
 
 _HOST_INPUT = frozenset({'empty_like', 'zeros_like', 'ones_like', 'full_like'})
+_JOINING = frozenset({'concatenate', 'stack', 'hstack', 'vstack', 'column_stack', 'dstack', 'concat'})
 _VALUE_SIZED = frozenset({'nonzero', 'argwhere', 'flatnonzero', 'unique', 'unique_all', 'unique_counts',
                           'unique_inverse', 'unique_values', 'extract', 'compress', 'intersect1d', 'setdiff1d',
                           'setxor1d', 'union1d', 'trim_zeros'})
@@ -52,6 +53,9 @@ def _function(name, np_function):
     def function(*args, **kwargs):
         if name in _VALUE_SIZED or (name == 'where' and len(args) == 1):
             _stream.host_sync(f'cupy.{name}')
+        if name in _JOINING and args and isinstance(args[0], (list, tuple)) and 1 < len(args[0]) <= 8:
+            for _ in range(len(args[0]) - 1):   # CuPy copies up to 8 pieces one launch each (one kernel beyond)
+                _stream.count(name)
         return device_call(np_function, args, kwargs, host_ok=name in _HOST_INPUT, what=name)
     function.__name__ = function.__qualname__ = name
     function.__doc__ = f'numpy.{name} on the simulated device.'
