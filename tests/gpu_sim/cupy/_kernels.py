@@ -8,7 +8,8 @@ its address, a NumPy scalar as its own type, a Python int as int64 and a float a
 
 ``ElementwiseKernel``: the operation inside a loop over ``i``; a ``raw`` parameter is a pointer to the array's
 first element (so its flat C-order index is its address offset), any other is the element ``i`` of its
-broadcast array. Arrays that are not C-contiguous are copied in and, for outputs, out again.
+broadcast array. Arrays that are not C-contiguous are copied in and, for outputs and raw parameters (which a
+body may write), out again.
 Shared memory, ``__syncthreads`` and atomics are not simulated (legonn's kernels use none).
 """
 import ctypes
@@ -226,7 +227,7 @@ class ElementwiseKernel:
                     if not raw and k < len(self.ins):
                         a = np.broadcast_to(a, shape)
                     contiguous = np.ascontiguousarray(a, dtype=want)
-                    if k >= len(self.ins) and contiguous is not a:
+                    if (raw or k >= len(self.ins)) and contiguous is not a:   # CuPy writes raw inputs in place too
                         copy_back.append((a, contiguous))
                     held.append(contiguous)
                     cells.append(ctypes.c_void_p(contiguous.__array_interface__['data'][0]))  # an array's data address
