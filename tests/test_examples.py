@@ -94,3 +94,15 @@ def test_mnist_one_epoch_prints_its_one_point_curve(tmp_path):
     assert 'None' not in out and '\r' not in out
     assert 'training curve: log/train.log.svg' in out and (tmp_path / 'log' / 'train.log.svg').exists()
     assert len(out) < 5000
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('script, args, last_words', [
+    ('mnist', ('--epochs', '1', '--hidden', '16'), 'checkpoint: log/checkpoint.lg'),
+    ('lenet', ('--epochs', '1', '--donkeys', '2'), 'checkpoint: log/checkpoint.lg'),
+    ('char_lstm', ('--minutes', '0.05', '--max-iters', '3'), 'validation loss'),
+])
+def test_each_example_trains_on_the_gpu(tmp_path, script, args, last_words):
+    """--cuda: the examples' whole GPU path (data to the device, training, evaluation, checkpoint)."""
+    out = run(script, '--cuda', '--log-dir', 'log', *args, cwd=tmp_path)
+    assert last_words in out and 'Traceback' not in out, out[-2000:]
