@@ -16,6 +16,7 @@ from .cuda import memory, stream as _stream
 
 SCALARS = (bool, int, float, complex, np.generic)
 _ALLOCATE_ONLY = frozenset({'empty', 'empty_like'})   # they launch no kernel on a GPU
+_NO_HOST = "Unsupported type {}"   # CuPy's words for an operand it cannot take
 _memory = {}   # id -> weak reference of the NumPy array holding each live device allocation
 
 
@@ -27,7 +28,6 @@ def _allocated(a):
 def device_memory():
     """Every live allocation's NumPy array (a capture saves and restores them: recording runs nothing)."""
     return [a for a in (ref() for ref in list(_memory.values())) if a is not None]
-_NO_HOST = "Unsupported type {}"
 
 
 def _root(a):
@@ -104,15 +104,12 @@ def wrap(result, sources=()):
     for src in sources:
         if src._a is result:
             return src
-    block = None
-    if not result.flags.owndata:
-        root = _root(result)
-        block = next((s._mem for s in sources if _root(s._a) is root), None)
-        if block is None and root.flags.owndata and root.nbytes and root is not result:
-            block = next((s._mem for s in sources if np.may_share_memory(s._a, result)), None)
-    else:
-        block = memory.allocate(result.nbytes)
+    if result.flags.owndata:
         _allocated(result)
+        return ndarray._new(result, memory.allocate(result.nbytes))
+    root = _root(result)   # a view: the block of the source whose memory it describes
+    block = next((s._mem for s in sources if _root(s._a) is root), None) or \
+        next((s._mem for s in sources if np.may_share_memory(s._a, result)), None)
     return ndarray._new(result, block)
 
 
