@@ -164,27 +164,32 @@ def torch_char_lstm():
     return step
 
 
+def torch7_step(model):
+    """``step(x, y)``: the Torch7 training step as written: a feval with ClassNLLCriterion, then optim.sgd
+    (momentum 0.9, dampening 0); returns the loss (a number eagerly, a device array while recorded)."""
+    params, grads = model.getParameters()
+    criterion = nn.ClassNLLCriterion().cuda()
+    config = {'learningRate': LR, 'momentum': MOMENTUM, 'dampening': 0}
+
+    def step(x, y):
+        def feval(_):
+            grads.zero()
+            out = model.forward(x)
+            loss = criterion.forward(out, y)
+            model.backward(x, criterion.backward(out, y))
+            return loss, grads
+        return optim.sgd(feval, params, config)[1][0]
+    return step
+
+
 def torch7_lenet_workload(batch=64):
-    """W2 as Torch7 code writes it: feval with ClassNLLCriterion, then optim.sgd (momentum 0.9, dampening 0)."""
+    """W2 as Torch7 code writes it (``torch7_step``)."""
     from lenet import lenet
     _, data = lenet_workload(batch)
 
     def build():
         lg.manualSeed(1)
-        model = lenet().cuda()
-        params, grads = model.getParameters()
-        criterion = nn.ClassNLLCriterion().cuda()
-        config = {'learningRate': LR, 'momentum': MOMENTUM, 'dampening': 0}
-
-        def step(x, y):
-            def feval(_):
-                grads.zero()
-                out = model.forward(x)
-                loss = criterion.forward(out, y)
-                model.backward(x, criterion.backward(out, y))
-                return loss, grads
-            return optim.sgd(feval, params, config)[1][0]
-        return step
+        return torch7_step(lenet().cuda())
     return build, data
 
 

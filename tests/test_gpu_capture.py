@@ -285,34 +285,17 @@ def test_captured_lenet_step_gives_the_eager_losses():
                                eager_model.getParameters()[0].float().cpu().numpy(), rtol=1e-5, atol=1e-6)
 
 
-def torch7_step(model):
-    """The Torch7 training step, unchanged: feval with ClassNLLCriterion, then optim.sgd with momentum."""
-    params, grads = model.getParameters()
-    criterion = nn.ClassNLLCriterion().cuda()
-    config = {'learningRate': 0.05, 'momentum': 0.9}
-
-    def step(x, y):
-        def feval(_):
-            grads.zero()
-            out = model.forward(x)
-            loss = criterion.forward(out, y)
-            model.backward(x, criterion.backward(out, y))
-            return loss, grads
-        return optim.sgd(feval, params, config)[1][0]
-    return step
-
-
 @pytest.mark.gpu
 def test_the_torch7_step_itself_can_be_captured():
     """ClassNLLCriterion and optim.sgd keep the loss on the device while a step records (each replay rewrites
     it), and the label check is skipped: the plain Torch7 step is captured and gives the eager step's losses."""
     data = [(x.cuda(), y.cuda()) for x, y in batches(4)]
     eager_model, captured_model = small_lenet().cuda(), small_lenet().cuda()
-    eager = torch7_step(eager_model)
+    eager = gpu_capture.torch7_step(eager_model)
     eager_losses = [eager(x, y) for x, y in [data[0], data[0]] + data[1:]]
     assert all(isinstance(v, float) for v in eager_losses)   # eager, the loss is a Python number as in Torch7
     cx, cy = data[0][0].clone(), data[0][1].clone()
-    step = lg.cuda.capture(torch7_step(captured_model), cx, cy, warmup=2)
+    step = lg.cuda.capture(gpu_capture.torch7_step(captured_model), cx, cy, warmup=2)
     captured_losses = [float(step(x, y)) for x, y in data[1:]]
     np.testing.assert_allclose(captured_losses, eager_losses[2:], rtol=1e-5)
     np.testing.assert_allclose(captured_model.getParameters()[0].cpu().numpy(),
