@@ -4,6 +4,8 @@ CuPy is imported lazily, on the first request for the GPU, so a CPU-only
 install never pays for it and never needs it.
 """
 import contextlib
+import importlib
+import threading
 
 import numpy as np
 
@@ -31,28 +33,27 @@ def cupy():
     return _cupy
 
 
-_recording = []   # non-empty while lg.cuda.capture records a step
+_recording = threading.local()   # depth: how many lg.cuda.capture recordings this thread is inside
 
 
 def recording():
-    """Whether lg.cuda.capture is recording a step now: device values cannot be read on the host then (they do
-    not exist yet), so checks that would read them are skipped."""
-    return bool(_recording)
+    """Whether lg.cuda.capture is recording a step in this thread now: device values cannot be read on the host
+    then (they do not exist yet), so checks that would read them are skipped."""
+    return getattr(_recording, 'depth', 0) > 0
 
 
 @contextlib.contextmanager
 def recording_step():
     """The span of lg.cuda.capture's recorded call (see ``recording``)."""
-    _recording.append(True)
+    _recording.depth = getattr(_recording, 'depth', 0) + 1
     try:
         yield
     finally:
-        _recording.pop()
+        _recording.depth -= 1
 
 
 def cublas():
     """cupy.cublas (CuPy's BLAS with alpha and beta, which ``import cupy`` does not load)."""
-    import importlib
     cupy()
     return importlib.import_module('cupy.cublas')
 

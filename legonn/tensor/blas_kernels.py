@@ -249,14 +249,14 @@ class StepProduct:
              ldc)
 
 
+_CUDA_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _on_cublas(*arrays):
     """Whether CuPy arrays of one float32/float64 type: what cupy.cublas computes in one launch."""
     first = arrays[0]
     return backend.is_cupy_array(first) and first.dtype in _CUDA_FLOATS and \
         all(backend.is_cupy_array(x) and x.dtype == first.dtype for x in arrays[1:])
-
-
-_CUDA_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 @functools.lru_cache(maxsize=64)

@@ -10,14 +10,15 @@ versions.
 Modules that take indices check their range before any arithmetic; on the GPU
 each ``int(idx.min())`` is a device-to-host sync, so ``index_bounds`` fetches
 both ends at once, and ``out_of_range`` reports them only when some index is
-out of range (and skips the read while a CUDA graph records). ``index_range`` keeps the 0..n-1 row indices a gather needs
-instead of building them (a launch on the GPU) at every call.
+out of range (and skips the read while a CUDA graph records). ``index_range``
+keeps the 0..n-1 row indices a gather needs instead of building them (a launch
+on the GPU) at every call.
 """
 import functools
 
 import numpy as np
 
-from legonn.tensor import backend
+from legonn.tensor import backend, cuda_kernels
 from legonn.tensor.backend import array_module
 
 
@@ -82,7 +83,6 @@ def index_bounds(indices):
     xp = array_module(indices)
     if xp is np:
         return int(indices.min()), int(indices.max())
-    from . import cuda_kernels   # here, not at the top: cuda_kernels is for CuPy arrays only
     if cuda_kernels.index_bounds_applies(indices):   # one launch for a batch of labels
         lo, hi = cuda_kernels.index_bounds(indices).tolist()
     else:
