@@ -1,5 +1,6 @@
 """SpatialClassNLLCriterion: the negative log-likelihood of a class label at every pixel."""
 from ..modules.base.errors import input_error
+from ..tensor.scatter_kernels import out_of_range
 from .criterion import Criterion
 
 
@@ -41,9 +42,9 @@ class SpatialClassNLLCriterion(Criterion):
         if target.is_cuda != input.is_cuda:
             raise input_error(self, f"a target on the input's device ({'GPU' if input.is_cuda else 'CPU'})",
                               target.type(), TypeError)
-        if t.size and (int(t.min()) < 0 or int(t.max()) >= n_classes):
-            raise input_error(self, f"labels in [0, {n_classes})", f"labels in [{int(t.min())}, {int(t.max())}]",
-                              IndexError)
+        bad = out_of_range(t, n_classes)
+        if bad:
+            raise input_error(self, f"labels in [0, {n_classes})", f"labels in [{bad[0]}, {bad[1]}]", IndexError)
         t = t.reshape(x.shape[0], 1, x.shape[2], x.shape[3]).astype(xp.int64)
         w = xp.ones(t.shape, dtype=x.dtype) if self.weights is None else \
             xp.asarray(self.weights.array, dtype=x.dtype)[t]

@@ -207,3 +207,14 @@ def test_gradient_buffer_reused_and_cleared():
     c.clearState()
     assert c.lsm.output.nElement() == 0
     assert repr(c) == 'nn.CrossEntropyCriterion'
+
+
+@pytest.mark.gpu
+def test_labels_on_the_cpu_are_refused_by_a_cuda_criterion():
+    criterion, x, labels = nn.ClassNLLCriterion().cuda(), lg.randn(3, 4).cuda(), lg.LongTensor([0, 1, 2])
+    with pytest.raises(TypeError, match=r"ClassNLLCriterion.*expected a legonn\.CudaTensor target \(the module's "
+                                        r"type\), got legonn\.LongTensor"):
+        criterion.forward(x, labels)
+    with pytest.raises(TypeError, match=r"ClassNLLCriterion.*expected labels on the input's device \(GPU\), got "
+                                        r"legonn\.LongTensor"):
+        criterion.updateOutput(x, labels)   # Torch7 code calls it directly too

@@ -61,6 +61,11 @@ def test_gpu_matches_cpu():
     g = nn.SpatialClassNLLCriterion(lg.Tensor([0.5, 2.0, 1.0])).cuda()
     assert abs(g.forward(x.cuda(), t.cuda()) - cpu_loss) < 1e-12
     np.testing.assert_allclose(g.backward(x.cuda(), t.cuda()).cpu().numpy(), cpu_grad, rtol=1e-12)
+    with pytest.raises(TypeError, match=r"expected a legonn\.CudaTensor target \(the module's type\), got "
+                                        r"legonn\.LongTensor"):
+        g.forward(x.cuda(), t)   # labels left on the CPU
+    with pytest.raises(TypeError, match="expected a target on the input's device"):
+        g.updateOutput(x.cuda(), t)   # Torch7 code calls it directly too
 
 
 def test_errors():

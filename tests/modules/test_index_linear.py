@@ -286,3 +286,12 @@ def test_normalize_repeated_keys_gpu_matches_cpu():
     np.testing.assert_allclose(out.cpu().numpy(), m.forward(x).numpy(), rtol=1e-12)
     np.testing.assert_array_equal(gpu.normalizedValues.cpu().numpy(), m.normalizedValues.numpy())
     np.testing.assert_array_equal(gpu.weight.cpu().numpy(), m.weight.numpy())
+
+
+@pytest.mark.gpu
+def test_keys_must_be_on_the_weights_device():
+    gpu = _normalized_module().cuda()
+    x = _inputs()['flat']
+    with pytest.raises(TypeError, match=r"IndexLinear.*expected input keys on the weight's device \(GPU\), got "
+                                        r"legonn\.LongTensor"):
+        gpu.forward([x[0], x[1].cuda(), x[2]])

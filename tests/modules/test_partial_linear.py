@@ -41,6 +41,8 @@ def test_type_roundtrip():
 @pytest.mark.gpu
 def test_gpu():
     assert_gpu_matches_cpu(_partial(), _input((2, 4)))
+    m = nn.PartialLinear(4, 6).cuda().resetPartition()   # the full partition made on the module's device
+    assert m.partition.is_cuda and m.partition.tolist() == list(range(6))
 
 
 def test_bad_partition_and_input():

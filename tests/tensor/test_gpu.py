@@ -89,3 +89,51 @@ def test_cuda_tensor_has_no_numpy_view():
         g.numpy()
     with pytest.raises(TypeError, match='cpu'):
         np.asarray(g)
+
+
+def test_cuda_index_add_and_scatter_add_accumulate_repeats():
+    base = lg.zeros(4, 3).double()
+    src = lg.range(1, 6).view(2, 3).double()
+    want = base.clone().indexAdd(0, lg.LongTensor([2, 2]), src)
+    got = base.cuda().indexAdd(0, lg.LongTensor([2, 2]).cuda(), src.cuda())
+    assert got.cpu().tolist() == want.tolist() and want[2].tolist() == [5, 7, 9]
+    index = lg.LongTensor([[0, 1, 0], [0, 0, 3]])
+    want = base.clone().scatterAdd(0, index, src)
+    got = base.cuda().scatterAdd(0, index.cuda(), src.cuda())
+    assert got.cpu().tolist() == want.tolist()
+
+
+@pytest.mark.parametrize('fill, check', [
+    (lambda t: t.exponential(2.0), lambda a: (a >= 0).all()),
+    (lambda t: t.geometric(0.3), lambda a: (a >= 1).all() and (a == a.round()).all()),
+    (lambda t: t.logNormal(0.0, 0.5), lambda a: (a > 0).all()),
+    (lambda t: t.cauchy(1.0, 2.0), lambda a: np.isfinite(a).all()),
+])
+def test_cuda_random_distributions_fill_in_place(fill, check):
+    t = lg.CudaDoubleTensor(200)
+    assert fill(t) is t and t.type() == 'legonn.CudaDoubleTensor'
+    assert check(t.cpu().numpy())
+
+
+def test_cuda_multinomial_draws_on_the_device():
+    prob = lg.DoubleTensor([[0, 1, 0, 3], [2, 0, 0, 0]]).cuda()
+    drawn = lg.multinomial(prob, 5, True)
+    assert drawn.is_cuda and drawn.size() == (2, 5)
+    values = drawn.cpu().numpy()
+    assert set(values[0]) <= {1, 3} and set(values[1]) == {0}
+    distinct = lg.multinomial(prob[0], 2).cpu().tolist()
+    assert sorted(distinct) == [1, 3]
+
+
+def test_cuda_storages_name_their_type_and_tensors_empty_on_the_device():
+    g = lg.CudaTensor(2, 3).fill(1)
+    assert g.storage().type() == 'legonn.CudaStorage'
+    g.set()
+    assert g.is_cuda and g.nElement() == 0
+    strided = lg.CudaTensor(lg.LongStorage([2, 2]), lg.LongStorage([3, 1]))
+    assert strided.is_cuda and strided.stride() == (3, 1) and strided.sum() == 0
+
+
+def test_gpu_memory_is_not_shared_between_processes():
+    with pytest.raises(TypeError, match='expected a CPU storage, got a CUDA one'):
+        lg.threads.share_memory(lg.zeros(3).cuda())
