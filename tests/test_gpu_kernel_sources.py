@@ -202,3 +202,16 @@ def test_nvrtc_compiles_every_kernel_as_cupy_will(ctype):
     kernels = ''.join(standalone_cuda(name, *parts) for name, parts in sorted(cuda_kernels.ELEMENTWISE.items()))
     result, log = nvrtc_compile(library, f'typedef {ctype} T;\n{kernels}')
     assert result == 0, log[-3000:]
+
+
+def test_the_row_kernels_refuse_bad_operands_before_any_launch(monkeypatch):
+    monkeypatch.setattr(cuda_kernels, '_launch', lambda *args: pytest.fail('launched'))
+    x = np.zeros((3, 5), np.float32)
+    with pytest.raises(ValueError, match=r'log_softmax_forward: out must be a float32 array of shape \(3, 5\)'):
+        cuda_kernels.log_softmax_forward(x, np.zeros((3, 4), np.float32))
+    with pytest.raises(ValueError, match='log_softmax_forward: out must be a float32'):
+        cuda_kernels.log_softmax_forward(x, np.zeros((3, 5), np.float64))
+    with pytest.raises(ValueError, match='log_softmax_backward: out must be C-contiguous'):
+        cuda_kernels.log_softmax_backward(x, x, np.zeros((5, 3), np.float32).T)
+    with pytest.raises(ValueError, match='index_bounds: expected an int64 CuPy array'):
+        cuda_kernels.index_bounds(np.arange(4))   # a NumPy array: the kernel is for the device
