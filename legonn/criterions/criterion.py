@@ -16,15 +16,12 @@ from ..modules.base.module import graph_builder, is_graph_node_arg
 from ..modules.base.typed import Typed
 from ..tensor import TENSOR_CLASSES, Tensor, as_tensor, as_tensor_tree, default_class
 from ..tensor import backend
+from ..tensor.pointwise import _is_number
 from ..tensor.scatter_kernels import index_bounds
 
 
 def _is_int(v):
     return isinstance(v, numbers.Integral) and not isinstance(v, bool)
-
-
-def _is_number(v):
-    return isinstance(v, numbers.Real) and not isinstance(v, bool)
 
 
 def loss_scalar(total, divisor=1, sign=1):

@@ -4,7 +4,6 @@ Input: a list of tensors of one size and type; output: one tensor of that
 size; gradInput: a list with one gradient per input tensor.
 """
 from ..tensor import Tensor, cuda_kernels
-from ..tensor.backend import is_cupy_array
 from .base.module import Module
 from .base.errors import input_error
 from .base.table_buffers import slot, trim, view_buffer
@@ -196,8 +195,6 @@ _pair_backward = cuda_kernels.declare('cmul_pair_backward', 'T go, T a, T b', 'T
 
 
 def _pair_kernel_applies(*arrays):
-    """Whether CMulTable's two-factor gradient can be one CUDA kernel: CuPy float32/float64 arrays of one type
-    and shape (the kernel does not broadcast its outputs), kernels enabled."""
-    first = arrays[0]
-    return is_cupy_array(first) and cuda_kernels.supports(first.dtype) and cuda_kernels.enabled() and \
-        all(is_cupy_array(x) and x.dtype == first.dtype and x.shape == first.shape for x in arrays[1:])
+    """Whether CMulTable's two-factor gradient can be one CUDA kernel: arrays the kernels take, of one shape
+    (the kernel does not broadcast its outputs)."""
+    return cuda_kernels.takes(*arrays) and all(x.shape == arrays[0].shape for x in arrays[1:])

@@ -4,6 +4,7 @@ CuPy is imported lazily, on the first request for the GPU, so a CPU-only
 install never pays for it and never needs it.
 """
 import contextlib
+import functools
 import importlib
 import threading
 
@@ -52,6 +53,7 @@ def recording_step():
         _recording.depth -= 1
 
 
+@functools.lru_cache(maxsize=None)
 def cublas():
     """cupy.cublas (CuPy's BLAS with alpha and beta, which ``import cupy`` does not load)."""
     cupy()

@@ -169,7 +169,7 @@ def addmm_into(out, a, b, alpha=1.0, beta=1.0):
         gemm(_ROW_MAJOR, op_a[0], op_b[0], m, n, k, alpha, a.ctypes.data, op_a[1], b.ctypes.data, op_b[1],
              beta, out.ctypes.data, n)
         return out
-    if _on_cublas(out, a, b) and (out.flags.c_contiguous or out.flags.f_contiguous) and min(m, n, k) > 0:
+    if cuda_kernels.device_floats(out, a, b) and (out.flags.c_contiguous or out.flags.f_contiguous) and min(m, n, k) > 0:
         # cuBLAS accumulates in place: one launch, no temporary (a launch-bound step's gradient products)
         backend.cublas().gemm('N', 'N', a, b, out=out, alpha=alpha, beta=beta)
         return out
@@ -249,16 +249,6 @@ class StepProduct:
              ldc)
 
 
-_CUDA_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-def _on_cublas(*arrays):
-    """Whether CuPy arrays of one float32/float64 type: what cupy.cublas computes in one launch."""
-    first = arrays[0]
-    return backend.is_cupy_array(first) and first.dtype in _CUDA_FLOATS and \
-        all(backend.is_cupy_array(x) and x.dtype == first.dtype for x in arrays[1:])
-
-
 @functools.lru_cache(maxsize=64)
 def _ones(n, dtype):
     """A constant device vector of ``n`` ones (never written), for sums done as products."""
@@ -268,7 +258,7 @@ def _ones(n, dtype):
 def add_sums(target, a, axis, scale=1.0):
     """target += scale * a.sum(axis) for a 2-D array ``a`` and a 1-D ``target`` (bias gradients). On CuPy one
     cuBLAS gemv against a vector of ones, where sum, scale and add are three launches."""
-    if _on_cublas(target, a) and target.flags.c_contiguous and a.size:
+    if cuda_kernels.device_floats(target, a) and target.flags.c_contiguous and a.size:
         backend.cublas().gemv('T' if axis == 0 else 'N', scale, a, _ones(a.shape[axis], a.dtype), 1.0, target)
         return target
     sums = a.sum(axis)
@@ -296,7 +286,7 @@ def axpby_into(y, alpha, x, beta=1.0, scratch=None):
         axpby, _ = _native('axpby', y.dtype, ('x', x, y.shape, None), ('y', y, y.shape, None))
         axpby(y.shape[0], alpha, x.ctypes.data, 1, beta, y.ctypes.data, 1)
         return y
-    if _on_cublas(y, x) and cuda_kernels.enabled():   # one kernel where the array code launches two or three
+    if cuda_kernels.takes(y, x):   # one kernel where the array code launches two or three
         _axpby(x, y.dtype.type(alpha), y.dtype.type(beta), y)
         return y
     if beta != 1:

@@ -15,6 +15,7 @@ classes (beyond that the generic path's reductions spread a row over threads).
 """
 import functools
 import os
+import threading
 
 import numpy as np
 
@@ -183,6 +184,18 @@ def supports(dtype):
     return np.dtype(dtype) in _CTYPES
 
 
+def device_floats(*arrays):
+    """Whether ``arrays`` are CuPy arrays of one float32/float64 type (what the kernels and cuBLAS take)."""
+    first = arrays[0]
+    return is_cupy_array(first) and first.dtype in _CTYPES and \
+        all(is_cupy_array(x) and x.dtype == first.dtype for x in arrays[1:])
+
+
+def takes(*arrays):
+    """Whether legonn's kernels run on ``arrays``: ``device_floats`` and not turned off."""
+    return device_floats(*arrays) and enabled()
+
+
 # name -> (in_params, out_params, body) of every ElementwiseKernel legonn declares (tests compile each with nvcc)
 ELEMENTWISE = {}
 
@@ -303,6 +316,7 @@ def max_pool_backward(grad_out, argmax, ksize, stride, pad, dilation, out):
 
 LOG_SOFTMAX_MAX_CLASSES = 4096
 INDEX_BOUNDS_MAX = 1024   # one thread reads them all: longer arrays take CuPy's parallel min and max
+_bounds = threading.local()
 
 
 def _index_step(indices):
@@ -323,12 +337,15 @@ def index_bounds_applies(indices):
 
 
 def index_bounds(indices):
-    """[min, max] of ``indices`` (see index_bounds_applies) as a 2-element device array, in one launch."""
+    """[min, max] of ``indices`` (see index_bounds_applies) as a 2-element device array, in one launch; the array
+    is this thread's, rewritten by its next call."""
     if not index_bounds_applies(indices):
         raise ValueError(f"cuda_kernels.index_bounds: expected an int64 CuPy array of 1 to {INDEX_BOUNDS_MAX} "
                          f"elements, contiguous or 1-D, got {indices.dtype} of shape {tuple(indices.shape)} and "
                          f"strides {indices.strides}")
-    bounds = cupy().empty(2, np.int64)
+    bounds = getattr(_bounds, 'array', None)
+    if bounds is None:   # one per thread, reused: its caller reads it back before the next call
+        bounds = _bounds.array = cupy().empty(2, np.int64)
     _launch('index_bounds', np.dtype(np.float32), 1,
             (indices, np.int64(indices.size), np.int64(_index_step(indices)), bounds))
     return bounds
@@ -337,8 +354,7 @@ def index_bounds(indices):
 def log_softmax_applies(x):
     """Whether the LogSoftMax kernels take ``x``: a CuPy (rows, classes) batch of a supported type, classes
     within LOG_SOFTMAX_MAX_CLASSES, kernels enabled."""
-    return enabled() and is_cupy_array(x) and x.ndim == 2 and supports(x.dtype) and \
-        0 < x.shape[1] <= LOG_SOFTMAX_MAX_CLASSES
+    return takes(x) and x.ndim == 2 and 0 < x.shape[1] <= LOG_SOFTMAX_MAX_CLASSES
 
 
 def _rows_checked(kernel, like, *operands):

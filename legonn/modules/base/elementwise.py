@@ -26,13 +26,8 @@ Where a pointwise module goes, by what it does to the input:
 - ``arithmetic.py``: arithmetic that is no activation (Abs, Exp, Power, AddConstant, ...);
 - ``dropout.py``, ``spatial_dropout.py``: random masks.
 """
-import numpy as np
-
 from ...tensor import Tensor, cuda_kernels, parallel
-from ...tensor.backend import is_cupy_array
 from .module import Module
-
-_TWIN_TYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 class Elementwise(Module, abstract=True):
@@ -101,9 +96,7 @@ class Elementwise(Module, abstract=True):
     def _cuda_twin(self, which, out):
         """The CUDA twin's kernel for ``which`` ('forward', 'backward') when it applies to ``out``, else None."""
         twin = self._twins.get(which)
-        if twin is None or out.dtype not in _TWIN_TYPES or not is_cupy_array(out) or not cuda_kernels.enabled():
-            return None
-        return twin
+        return twin if twin is not None and cuda_kernels.takes(out) else None
 
     def _cuda_scalars(self, dtype):
         return [dtype.type(getattr(self, name)) for name in self.cuda_params]

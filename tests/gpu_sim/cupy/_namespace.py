@@ -92,9 +92,8 @@ def asarray(a, dtype=None, order=None, *, blocking=False):
     if isinstance(a, ndarray):
         return device_call(np.asarray, (a,), {'dtype': dtype, 'order': order})
     if hasattr(a, '__cuda_array_interface__'):
-        view = _array.from_interface(a)
-        block = getattr(getattr(a, 'array', None), '_mem', None)
-        return device_call(np.asarray, (_array.ndarray._new(view, block),), {'dtype': dtype, 'order': order})
+        view = _array.ndarray._new(_array.from_interface(a), None)   # memory someone else allocated
+        return device_call(np.asarray, (view,), {'dtype': dtype, 'order': order})
     return array(a, dtype=dtype, copy=True, order=order or 'K')
 
 

@@ -75,6 +75,7 @@ class MemoryPool:
 
 
 _default_pool = MemoryPool()
+_global = {'allocator': _default_pool.malloc}   # set_allocator's choice; using_allocator's is per thread
 
 
 def get_default_memory_pool():
@@ -83,9 +84,6 @@ def get_default_memory_pool():
 
 def get_allocator():
     return getattr(_local, 'allocator', None) or _global['allocator']
-
-
-_global = {'allocator': _default_pool.malloc}
 
 
 def set_allocator(allocator=None):
