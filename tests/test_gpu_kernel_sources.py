@@ -18,7 +18,7 @@ from legonn.tensor import cuda_kernels
 from tests.cuda_sources import nvrtc_compile, nvrtc_library, standalone_cuda
 
 KERNELS = ('im2col', 'col2im', 'max_pool_forward', 'max_pool_backward', 'log_softmax_forward', 'log_softmax_backward',
-           'index_bounds')
+           'index_bounds', 'class_nll_forward', 'class_nll_backward')
 
 
 @pytest.mark.skipif(shutil.which('nvcc') is None, reason='nvcc is not installed')
@@ -45,7 +45,8 @@ def matches(ctype, arg, dtype):
     """Whether the Python argument ``arg`` is what CuPy must pass for a parameter of C type ``ctype``."""
     pointer = ctype.endswith('*')
     base = ctype.replace('const', '').replace('*', '').strip()
-    want = {'T': np.dtype(dtype), 'int': np.dtype(np.int32), 'long long': np.dtype(np.int64)}[base]
+    want = {'T': np.dtype(dtype), 'int': np.dtype(np.int32), 'long long': np.dtype(np.int64),
+            'double': np.dtype(np.float64)}[base]
     if pointer:
         return isinstance(arg, np.ndarray) and arg.dtype == want
     return isinstance(arg, np.generic) and arg.dtype == want
@@ -55,7 +56,8 @@ def matches(ctype, arg, dtype):
 def test_every_launch_passes_what_the_kernel_declares(monkeypatch, dtype):
     launches = {}
     monkeypatch.setattr(cuda_kernels, 'cupy', lambda: np)   # the host-side preparation runs on NumPy arrays
-    monkeypatch.setattr(cuda_kernels, '_launch', lambda name, dt, total, args: launches.update({name: (dt, args)}))
+    monkeypatch.setattr(cuda_kernels, '_launch', lambda name, dt, total, args, max_blocks=None:
+                        launches.update({name: (dt, args)}))
     k, s, p, d = (3, 2), (2, 1), (1, 0), (1, 2)
     n, c, h, w = 2, 3, 7, 6
     oh, ow = (h + 2 * p[0] - d[0] * (k[0] - 1) - 1) // s[0] + 1, (w + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1
@@ -71,6 +73,13 @@ def test_every_launch_passes_what_the_kernel_declares(monkeypatch, dtype):
     cuda_kernels.log_softmax_backward(rows, rows, np.zeros_like(rows))
     monkeypatch.setattr(cuda_kernels, 'index_bounds_applies', lambda indices: True)
     cuda_kernels.index_bounds(np.arange(6))
+    monkeypatch.setattr(cuda_kernels, 'is_cupy_array', lambda a: isinstance(a, np.ndarray))
+    labels = np.zeros((4, 3), np.int64)[:, 1]   # a column: read through a stride
+    for weights in (None, np.ones(7, dtype)):
+        cuda_kernels.class_nll_forward(rows, labels, weights, -100, True, np.zeros(5))
+        cuda_kernels.class_nll_backward(labels, weights, -100, True, np.zeros_like(rows))
+        for name, at in (('class_nll_forward', 4), ('class_nll_backward', 3)):
+            assert launches[name][1][at] == np.int32(weights is not None)   # weighted, or not
     assert sorted(launches) == sorted(KERNELS)
     for name, (dt, args) in launches.items():
         declared = parameters(name)
@@ -84,6 +93,8 @@ def test_every_launch_passes_what_the_kernel_declares(monkeypatch, dtype):
 _ONE_THREAD_GRID = '''
 #include <cmath>
 #define __device__
+#define __shared__ static
+#define __syncthreads()
 struct legonn_dim3 { long long x; };
 static const legonn_dim3 blockIdx = {0}, blockDim = {1}, threadIdx = {0}, gridDim = {1};
 #define __global__
@@ -168,6 +179,24 @@ def test_kernels_run_on_the_host_equal_the_generic_path(monkeypatch, tmp_path, d
         labels = rng.integers(-3, 40, (7, 5))
         for view in (labels.reshape(-1), labels[:, 2], labels[:1, 4]):   # contiguous, a column, one label
             assert cuda_kernels.index_bounds(view).tolist() == [view.min(), view.max()]
+        monkeypatch.setattr(cuda_kernels, 'is_cupy_array', lambda a: isinstance(a, np.ndarray))
+        logp = rng.standard_normal((9, 6)).astype(dtype)
+        labels = rng.integers(0, 6, (9, 2))
+        labels[[2, 7], 1] = -100
+        cases = ((labels[:, 1], -100, True), (labels[:, 1], -100, False), (labels[:, 0], int(labels[0, 0]), True))
+        for weights in (None, rng.random(6).astype(dtype)):
+            for column, ignore, average in cases:   # labels read through a stride; ignored outside or in the classes
+                criterion = nn.ClassNLLCriterion(weights, average).type(batch.type())
+                criterion.ignoreIndex = ignore
+                if weights is not None:
+                    weights = criterion.weights.numpy()   # as the criterion holds them (made at the default type)
+                kept = column[column != ignore]
+                total = kept.size if weights is None else weights[kept].astype(np.float64).sum()
+                got = cuda_kernels.class_nll_forward(logp, column, weights, ignore, average, np.empty(5))
+                assert got[0] == pytest.approx(criterion.forward(logp, column), rel=tol)
+                np.testing.assert_allclose(got[1:], [total, kept.size, kept.min(), kept.max()], rtol=tol)
+                grad = cuda_kernels.class_nll_backward(column, weights, ignore, average, np.empty_like(logp))
+                np.testing.assert_allclose(grad, criterion.backward(logp, column).numpy(), rtol=tol)
     finally:
         cuda_kernels._module.cache_clear()
 
@@ -202,6 +231,27 @@ def test_nvrtc_compiles_every_kernel_as_cupy_will(ctype):
     kernels = ''.join(standalone_cuda(name, *parts) for name, parts in sorted(cuda_kernels.ELEMENTWISE.items()))
     result, log = nvrtc_compile(library, f'typedef {ctype} T;\n{kernels}')
     assert result == 0, log[-3000:]
+
+
+def test_the_class_nll_kernels_refuse_bad_operands_before_any_launch(monkeypatch):
+    monkeypatch.setattr(cuda_kernels, '_launch', lambda *args: pytest.fail('launched'))
+    monkeypatch.setattr(cuda_kernels, 'is_cupy_array', lambda a: isinstance(a, np.ndarray))
+    x, labels = np.zeros((3, 5), np.float32), np.zeros(3, np.int64)
+    forward, backward = cuda_kernels.class_nll_forward, cuda_kernels.class_nll_backward
+    with pytest.raises(ValueError, match='class_nll_forward: result must be 5 contiguous float64'):
+        forward(x, labels, None, -100, True, np.zeros(5, np.float32))
+    with pytest.raises(ValueError, match=r'class_nll_forward: expected a \(rows, classes\) float'):
+        forward(x[0], labels, None, -100, True, np.zeros(5))
+    with pytest.raises(ValueError, match=r'class_nll_forward: expected 3 int64 labels .* got labels int64 \(2,\)'):
+        forward(x, labels[:2], None, -100, True, np.zeros(5))
+    with pytest.raises(ValueError, match=r'class_nll_backward: expected 3 int64 labels .* got labels int32'):
+        backward(labels.astype(np.int32), None, -100, True, x)
+    with pytest.raises(ValueError, match=r'class_nll_backward: .* weights \(dtype\(\'float64\'\), \(5,\)\)'):
+        backward(labels, np.ones(5), -100, True, x)   # weights of another type than the batch
+    with pytest.raises(ValueError, match='class_nll_backward: .* ignore None'):
+        backward(labels, None, None, True, x)
+    with pytest.raises(ValueError, match='class_nll_backward: grad must be a C-contiguous'):
+        backward(labels, None, -100, True, np.zeros((5, 3), np.float32).T)
 
 
 def test_the_row_kernels_refuse_bad_operands_before_any_launch(monkeypatch):

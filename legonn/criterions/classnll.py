@@ -1,6 +1,9 @@
 """ClassNLLCriterion: negative log-likelihood of the target class."""
+from ..tensor import backend, cuda_kernels
 from ..tensor.scatter_kernels import index_range
 from .criterion import Criterion, loss_scalar
+
+_CHECKED_LABELS = 1024   # label arrays a criterion remembers checking (a long unrolled sequence's, at most)
 
 
 class ClassNLLCriterion(Criterion):
@@ -14,6 +17,11 @@ class ClassNLLCriterion(Criterion):
     Torch7 users pass 0 to skip padding labels, outside its 1-based classes, while
     0 is legonn's first class; shift it to -1, or set ``crit.ignoreIndex = 0``
     afterwards to really ignore class 0.
+
+    On the GPU a forward is one kernel and one read (the loss with the labels' range), and a backward is one
+    kernel that reads nothing when a forward has checked those labels (the same memory, since construction or
+    ``clearState``); a backward of other labels reads their range first. A CUDA graph checks none (see
+    ``lg.cuda.capture``); labels out of range then add nothing.
     """
 
     input_ranks = (1, 2)
@@ -29,7 +37,7 @@ class ClassNLLCriterion(Criterion):
         self.sizeAverage = sizeAverage
         self.ignoreIndex = ignoreIndex
 
-    def _check(self, input, target):
+    def _check(self, input, target, ranged=True):
         self.checkInput(input)
         n_classes = input._size[-1]
         if self.weights is not None:
@@ -37,7 +45,19 @@ class ClassNLLCriterion(Criterion):
             if self.weights.nElement() != n_classes:
                 raise ValueError(f"{self.shortName()}: {self.weights.nElement()} class weights for an input of "
                                  f"{n_classes} classes")
-        return self.checkLabels(input, target, n_classes, self.ignoreIndex)
+        return self.checkLabels(input, target, n_classes, self.ignoreIndex, ranged)
+
+    def _device_batch(self, input, target):
+        """(rows, classes) log-probabilities, labels, class weights and the labels' key when the CUDA kernels
+        compute this call, else None. The key says which labels a forward has read the range of."""
+        if not (input._cuda and backend.is_cupy_array(getattr(target, 'array', None))):
+            return None
+        x = input.array.reshape(-1, input._size[-1])
+        labels = target.array.reshape(-1)
+        weights = None if self.weights is None else self.weights.array
+        if not cuda_kernels.class_nll_applies(x, labels, weights, self.ignoreIndex):
+            return None
+        return x, labels, weights, (labels.data.ptr, labels.shape, labels.strides, x.shape[1], self.ignoreIndex)
 
     def _picked(self, input, target, may_ignore):
         """(row index array, label array, per-row weights or None, total weight); rows labelled ignoreIndex
@@ -54,6 +74,9 @@ class ClassNLLCriterion(Criterion):
         return rows, labels, w, float(w.sum())
 
     def updateOutput(self, input, target):
+        batch = self._device_batch(input, target)
+        if batch is not None:
+            return self._device_forward(input, target, *batch)
         may_ignore = self._check(input, target)
         x = input.array.reshape(-1, input._size[-1])
         rows, labels, w, total = self._picked(input, target, may_ignore)
@@ -62,7 +85,34 @@ class ClassNLLCriterion(Criterion):
                                   total if self.sizeAverage and total else 1, sign=-1)
         return self.output
 
+    def _device_forward(self, input, target, x, labels, weights, key):
+        """The forward in one kernel and, unless a CUDA graph records, one read: the loss and the labels' range."""
+        self._check(input, target, ranged=False)
+        result = self.bufferLike('_device_result', input, (5,), kind='Double')
+        cuda_kernels.class_nll_forward(x, labels, weights, self.ignoreIndex, self.sizeAverage, result)
+        if backend.recording():
+            loss = result[0]   # a 0-d device view that each replay rewrites (see loss_scalar)
+        else:
+            loss, _, kept, lo, hi = result.get().tolist()
+            if kept and (lo < 0 or hi >= x.shape[1]):
+                self.labelsOutOfRange(int(lo), int(hi), x.shape[1])
+            checked = self.__dict__.setdefault('_checked_labels', {})
+            if len(checked) >= _CHECKED_LABELS:
+                checked.clear()
+            checked[key] = True
+        self.output = loss
+        return self.output
+
     def updateGradInput(self, input, target):
+        batch = self._device_batch(input, target)
+        if batch is not None:
+            x, labels, weights, key = batch
+            # labels a forward read the range of (a step's, each time step's when one criterion serves a
+            # sequence) are not read again: the backward kernel then reads nothing
+            self._check(input, target, ranged=key not in self.__dict__.get('_checked_labels', ()))
+            gi = self.bufferLike('gradInput', input)
+            cuda_kernels.class_nll_backward(labels, weights, self.ignoreIndex, self.sizeAverage, gi.reshape(x.shape))
+            return self.gradInput
         may_ignore = self._check(input, target)
         gi = self.bufferLike('gradInput', input)
         gi.fill(0)
@@ -70,3 +120,7 @@ class ClassNLLCriterion(Criterion):
         scale = -1 / total if self.sizeAverage and total else -1
         gi.reshape(-1, input._size[-1])[rows, labels] = scale if w is None else w * scale
         return self.gradInput
+
+    def clearState(self, *names):
+        self.__dict__.pop('_checked_labels', None)
+        return super().clearState('_device_result', *names)

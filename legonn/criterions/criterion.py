@@ -150,10 +150,11 @@ class Criterion(Typed):
             raise input_error(self, f"a target of {input.nElement()} elements (the input's size "
                               f"{tuple(input.size())})", got)
 
-    def checkLabels(self, input, target, n_classes, ignoreIndex=None):
+    def checkLabels(self, input, target, n_classes, ignoreIndex=None, ranged=True):
         """Integer class labels in [0, n_classes) (or ``ignoreIndex``), one per input row (or a single label).
         Returns whether some label may be ``ignoreIndex`` (False when none can be: the caller then skips
-        looking for them)."""
+        looking for them). ``ranged=False`` leaves the range (a read from a GPU) to the caller, whose kernel
+        finds it (``labelsOutOfRange`` then raises) and returns None."""
         if not isinstance(target, Tensor) or target.dtype.kind not in 'iu':
             kind = target.type() if isinstance(target, Tensor) else type(target).__name__
             raise input_error(self, "integer class labels (e.g. a LongTensor or an int64 array)", kind, TypeError)
@@ -164,6 +165,8 @@ class Criterion(Typed):
         if target.nElement() != rows or target.dim() > 2:
             raise input_error(self, f"{rows} labels (one per input row)", f"labels of size {tuple(target.size())}")
         labels = target.array
+        if not ranged:
+            return None
         if labels.size == 0:
             return False
         if backend.recording():
@@ -180,5 +183,9 @@ class Criterion(Typed):
                 return True
             lo, hi = index_bounds(labels)
         if lo < 0 or hi >= n_classes:
-            raise input_error(self, f"labels in [0, {n_classes}) (0-based)", f"labels in [{lo}, {hi}]", IndexError)
+            self.labelsOutOfRange(lo, hi, n_classes)
         return may_ignore
+
+    def labelsOutOfRange(self, lo, hi, n_classes):
+        """Raise the IndexError of labels ranging over [lo, hi] against ``n_classes`` classes."""
+        raise input_error(self, f"labels in [0, {n_classes}) (0-based)", f"labels in [{lo}, {hi}]", IndexError)

@@ -1,5 +1,6 @@
-"""CuPy RawKernels for 2-D convolution, max pooling and LogSoftMax: one launch where the generic path needs one
-per kernel offset (or, LogSoftMax, six forward and four backward).
+"""CuPy RawKernels for 2-D convolution, max pooling, LogSoftMax and ClassNLLCriterion: one launch where the
+generic path needs one per kernel offset (or, LogSoftMax, six forward and four backward; ClassNLL, a label
+range read and four operations forward, three backward).
 
 ``conv_kernels`` and ``pool_kernels`` call these for CuPy arrays with 2-D
 spatial data (``(N, C, H, W)``) of float32/float64; everything else, and every
@@ -9,7 +10,9 @@ owns one input element and sums what reads it), so no atomics are needed and
 results are deterministic. Layouts are those of the generic functions:
 columns ``(C, kH, kW, N, oH, oW)``, argmax = winning offset ``kh * kW + kw``.
 LogSoftMax runs one thread per row of a (rows, classes) batch, for up to ``LOG_SOFTMAX_MAX_CLASSES``
-classes (beyond that the generic path's reductions spread a row over threads).
+classes (beyond that the generic path's reductions spread a row over threads). ClassNLLCriterion's forward
+reduces a batch in one block (through shared memory) and returns the range of its labels with the loss, so the
+criterion reads the device once per forward; its backward reads nothing for labels a forward checked.
 
 ``elementwise`` builds the CuPy ElementwiseKernels of modules' CUDA twins and recurrent steps.
 """
@@ -141,6 +144,83 @@ extern "C" __global__ void index_bounds(const long long* idx, long long n, long 
   bounds[1] = hi;
 }
 
+/* The threads of a one-block launch (_THREADS): the length of its shared arrays. */
+#define LEGONN_BLOCK 256
+
+/* ClassNLLCriterion's forward in one block, labels read through a stride (a column of them included). Rows
+   labelled `ignore` are skipped; a label outside [0, cols) adds nothing and is reported on the host from the
+   range. result = {loss, total weight, rows kept, lowest kept label, highest kept label}. */
+extern "C" __global__ void class_nll_forward(const T* x, const long long* labels, long long step, const T* weights,
+                                             int weighted, long long rows, int cols, long long ignore,
+                                             int size_average, double* result) {
+  __shared__ double sums[LEGONN_BLOCK], totals[LEGONN_BLOCK], kept[LEGONN_BLOCK];
+  __shared__ long long lows[LEGONN_BLOCK], highs[LEGONN_BLOCK];
+  const unsigned k = threadIdx.x;
+  double sum = 0, total = 0, n = 0;
+  long long lo = 0x7fffffffffffffffLL, hi = -0x7fffffffffffffffLL - 1;
+  for (long long r = k; r < rows; r += blockDim.x) {
+    const long long t = labels[r * step];
+    if (t == ignore) continue;
+    lo = t < lo ? t : lo;
+    hi = t > hi ? t : hi;
+    n += 1;
+    if (t < 0 || t >= cols) continue;
+    const double w = weighted ? (double)weights[t] : 1.0;
+    sum += w * (double)x[r * cols + t];
+    total += w;
+  }
+  sums[k] = sum;
+  totals[k] = total;
+  kept[k] = n;
+  lows[k] = lo;
+  highs[k] = hi;
+  __syncthreads();
+  for (unsigned half = blockDim.x / 2; half > 0; half /= 2) {   /* blockDim.x is a power of two */
+    if (k < half) {
+      sums[k] += sums[k + half];
+      totals[k] += totals[k + half];
+      kept[k] += kept[k + half];
+      lows[k] = lows[k + half] < lows[k] ? lows[k + half] : lows[k];
+      highs[k] = highs[k + half] > highs[k] ? highs[k + half] : highs[k];
+    }
+    __syncthreads();
+  }
+  if (k == 0) {
+    result[0] = -sums[0] / (size_average && totals[0] != 0 ? totals[0] : 1.0);
+    result[1] = totals[0];
+    result[2] = kept[0];
+    result[3] = (double)lows[0];
+    result[4] = (double)highs[0];
+  }
+}
+
+/* ClassNLLCriterion's gradInput, an element per thread. Every block first sums the total weight of the labels
+   itself (a batch of labels is short, and the grid small), so no forward's result is needed. */
+extern "C" __global__ void class_nll_backward(const long long* labels, long long step, const T* weights, int weighted,
+                                              long long rows, int cols, long long ignore, int size_average, T* grad) {
+  __shared__ double totals[LEGONN_BLOCK];
+  const unsigned k = threadIdx.x;
+  double total = 0;
+  for (long long r = k; r < rows; r += blockDim.x) {
+    const long long t = labels[r * step];
+    if (t != ignore && t >= 0 && t < cols) total += weighted ? (double)weights[t] : 1.0;
+  }
+  totals[k] = total;
+  __syncthreads();
+  for (unsigned half = blockDim.x / 2; half > 0; half /= 2) {
+    if (k < half) totals[k] += totals[k + half];
+    __syncthreads();
+  }
+  const double scale = -1.0 / (size_average && totals[0] != 0 ? totals[0] : 1.0);
+  const long long count = rows * cols;
+  for (long long i = blockIdx.x * (long long)blockDim.x + k; i < count; i += (long long)blockDim.x * gridDim.x) {
+    const long long r = i / cols;
+    const long long c = i - r * cols;
+    const long long t = labels[r * step];
+    grad[i] = (t == c && t != ignore) ? (T)(weighted ? (double)weights[c] * scale : scale) : (T)0;
+  }
+}
+
 /* NVRTC compiles these without headers: expf/exp and logf/log by name, not C++ overloads on T */
 __device__ inline float legonn_exp(float v) { return expf(v); }
 __device__ inline double legonn_exp(double v) { return exp(v); }
@@ -244,10 +324,10 @@ def _checked(kernel, ksize, stride, pad, dilation, *operands):
             raise ValueError(f"{where}: {name} must be C-contiguous (the kernel writes it linearly)")
 
 
-def _launch(name, dtype, total, args):
+def _launch(name, dtype, total, args, max_blocks=65535):
     if total == 0:
         return
-    blocks = min((total + _THREADS - 1) // _THREADS, 65535)
+    blocks = min((total + _THREADS - 1) // _THREADS, max_blocks)
     _module(dtype).get_function(name)((blocks,), (_THREADS,), args)
 
 
@@ -349,6 +429,68 @@ def index_bounds(indices):
     _launch('index_bounds', np.dtype(np.float32), 1,
             (indices, np.int64(indices.size), np.int64(_index_step(indices)), bounds))
     return bounds
+
+
+def class_nll_applies(x, labels, weights, ignore):
+    """Whether the ClassNLL kernels take log-probabilities ``x`` (rows, classes) with ``labels`` (an int64 per row,
+    contiguous or a 1-D strided view), ``weights`` (None, or a contiguous vector of ``x``'s type) and the int64
+    ``ignore`` label, kernels enabled."""
+    return takes(x) and x.ndim == 2 and 0 < x.shape[1] <= _INT32_MAX and is_cupy_array(labels) and \
+        labels.dtype == np.int64 and labels.size == x.shape[0] and _index_step(labels) is not None and \
+        (weights is None or device_floats(x, weights) and weights.flags.c_contiguous) and _int64_label(ignore)
+
+
+def _int64_label(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and -2 ** 63 <= value < 2 ** 63
+
+
+def _class_nll_arguments(kernel, batch, labels, weights, ignore, size_average):
+    """The arguments both ClassNLL kernels share, after checking ``labels``, ``weights`` and ``ignore`` against
+    ``batch`` (the kernel's (rows, classes) operand, passed again for absent weights: an unread array of type T)."""
+    x_shape, dtype = batch.shape, batch.dtype
+    labels_fit = is_cupy_array(labels) and labels.dtype == np.int64 and labels.size == x_shape[0] and \
+        _index_step(labels) is not None
+    weights_fit = weights is None or is_cupy_array(weights) and weights.dtype == dtype and \
+        tuple(weights.shape) == (x_shape[1],) and weights.flags.c_contiguous
+    if not (labels_fit and weights_fit and _int64_label(ignore)):
+        raise ValueError(f"cuda_kernels.{kernel}: expected {x_shape[0]} int64 labels (contiguous or 1-D), "
+                         f"{x_shape[1]} {np.dtype(dtype)} class weights or None and an int64 ignore label, got "
+                         f"labels {getattr(labels, 'dtype', type(labels).__name__)} "
+                         f"{tuple(getattr(labels, 'shape', ()))}, weights "
+                         f"{None if weights is None else (weights.dtype, tuple(weights.shape))}, ignore {ignore!r}")
+    return (labels, np.int64(_index_step(labels)), batch if weights is None else weights,
+            np.int32(weights is not None), np.int64(x_shape[0]), np.int32(x_shape[1]), np.int64(ignore),
+            np.int32(bool(size_average)))
+
+
+def class_nll_forward(x, labels, weights, ignore, size_average, result):
+    """ClassNLLCriterion's loss of ``x`` (rows, classes) in one launch: ``result`` (5 float64) = loss, total weight,
+    rows not ignored, and the lowest and highest of their labels (labels outside the classes add nothing: the caller
+    raises from that range)."""
+    if not is_cupy_array(result) or result.shape != (5,) or result.dtype != np.float64 or \
+            not result.flags.c_contiguous:
+        raise ValueError(f"cuda_kernels.class_nll_forward: result must be 5 contiguous float64, got {result.dtype} "
+                         f"{tuple(result.shape)}")
+    if not takes(x) or x.ndim != 2:
+        raise ValueError(f"cuda_kernels.class_nll_forward: expected a (rows, classes) float CuPy array, got "
+                         f"{type(x).__name__} {getattr(x, 'dtype', '')} {tuple(getattr(x, 'shape', ()))}")
+    args = _class_nll_arguments('class_nll_forward', x, labels, weights, ignore, size_average)
+    x = cupy().ascontiguousarray(x)
+    _launch('class_nll_forward', x.dtype, _THREADS, (x,) + args + (result,))   # _THREADS elements: one block
+    return result
+
+
+CLASS_NLL_BACKWARD_BLOCKS = 64   # each block sums the labels' weights again: a few blocks, striding over the rest
+
+
+def class_nll_backward(labels, weights, ignore, size_average, grad):
+    """ClassNLLCriterion's gradInput into ``grad`` (rows, classes, C-contiguous), in one launch."""
+    if not takes(grad) or grad.ndim != 2 or not grad.flags.c_contiguous:
+        raise ValueError("cuda_kernels.class_nll_backward: grad must be a C-contiguous (rows, classes) float CuPy "
+                         "array (the kernel writes it linearly)")
+    args = _class_nll_arguments('class_nll_backward', grad, labels, weights, ignore, size_average)
+    _launch('class_nll_backward', grad.dtype, grad.size, args + (grad,), CLASS_NLL_BACKWARD_BLOCKS)
+    return grad
 
 
 def log_softmax_applies(x):

@@ -10,7 +10,9 @@ its address, a NumPy scalar as its own type, a Python int as int64 and a float a
 first element (so its flat C-order index is its address offset), any other is the element ``i`` of its
 broadcast array. Arrays that are not C-contiguous are copied in and, for outputs and raw parameters (which a
 body may write), out again.
-Shared memory, ``__syncthreads`` and atomics are not simulated (legonn's kernels use none).
+A kernel that calls ``__syncthreads`` runs each block's threads at once instead, as host threads meeting at a
+barrier, with ``__shared__`` arrays shared by them (blocks run in turn). Atomics are not simulated (legonn's
+kernels use none).
 """
 import ctypes
 import hashlib
@@ -29,12 +31,19 @@ _CTYPES = {np.dtype(np.float16): '_Float16', np.dtype(np.float32): 'float', np.d
            np.dtype(np.uint32): 'unsigned int', np.dtype(np.uint64): 'unsigned long long', np.dtype(bool): 'bool'}
 
 _PRELUDE = r'''
+#include <barrier>
 #include <cmath>
 #include <cstdint>
+#include <thread>
+#include <vector>
 using std::exp; using std::expm1; using std::log; using std::log1p; using std::tanh; using std::sqrt;
 using std::fabs; using std::pow; using std::floor; using std::ceil; using std::isnan; using std::isinf;
 struct legonn_sim_dim3 { unsigned int x, y, z; };
-static legonn_sim_dim3 blockIdx, threadIdx, blockDim, gridDim;
+static legonn_sim_dim3 blockIdx, blockDim, gridDim;
+static thread_local legonn_sim_dim3 threadIdx;
+static std::barrier<>* legonn_sim_block = nullptr;   // the running block's, for a kernel that synchronises
+static inline void __syncthreads() { legonn_sim_block->arrive_and_wait(); }
+#define __shared__ static
 #define __global__
 #define __device__
 #define __forceinline__ inline
@@ -52,7 +61,8 @@ def _compile(source):
         path = os.path.join(directory, f'{key}.{os.getpid()}.cpp')
         with open(path, 'w') as f:
             f.write(source)
-        done = subprocess.run(['g++', '-O1', '-shared', '-fPIC', path, '-o', library + f'.{os.getpid()}'],
+        done = subprocess.run(['g++', '-std=c++20', '-O1', '-shared', '-fPIC', '-pthread', path, '-o',
+                               library + f'.{os.getpid()}'],
                               capture_output=True, text=True, timeout=300)
         if done.returncode:
             raise RuntimeError(f'the host simulator could not compile a CUDA kernel:\n{done.stderr[-3000:]}')
@@ -111,17 +121,41 @@ def _parameters(code, name):
     return [re.sub(r'\s*\b\w+\s*$', '', p) for p in params]
 
 
+def _body(code, name):
+    """The text of kernel ``name``'s body (its braces matched)."""
+    start = code.index('{', re.search(r'__global__\s+void\s+%s\s*\(' % re.escape(name), code).end())
+    depth = 0
+    for end in range(start, len(code)):
+        depth += {'{': 1, '}': -1}.get(code[end], 0)
+        if depth == 0:
+            return code[start:end + 1]
+    raise ValueError(f'the body of kernel {name} is not closed')
+
+
 def _launcher(code, name):
     reads = ', '.join(f'*({t}*)args[{k}]' for k, t in enumerate(_parameters(code, name)))
+    if '__syncthreads' in _body(code, name):
+        # every thread of a block at once, meeting at the block's barrier; blocks in turn
+        run_block = f'''
+      std::barrier<> block(bx * by * bz);
+      legonn_sim_block = &block;
+      std::vector<std::thread> threads;
+      for (unsigned tz = 0; tz < bz; ++tz) for (unsigned ty = 0; ty < by; ++ty) for (unsigned tx = 0; tx < bx; ++tx)
+        threads.emplace_back([=] {{ threadIdx = {{tx, ty, tz}}; {name}({reads}); }});
+      for (auto& t : threads) t.join();'''
+    else:
+        run_block = f'''
+      for (unsigned tz = 0; tz < bz; ++tz) for (unsigned ty = 0; ty < by; ++ty) for (unsigned tx = 0; tx < bx; ++tx) {{
+        threadIdx = {{tx, ty, tz}};
+        {name}({reads});
+      }}'''
     return f'''
 extern "C" void legonn_sim_launch_{name}(unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                                           void** args) {{
   gridDim = {{gx, gy, gz}}; blockDim = {{bx, by, bz}};
-  for (unsigned z = 0; z < gz; ++z) for (unsigned y = 0; y < gy; ++y) for (unsigned x = 0; x < gx; ++x)
-    for (unsigned tz = 0; tz < bz; ++tz) for (unsigned ty = 0; ty < by; ++ty) for (unsigned tx = 0; tx < bx; ++tx) {{
-      blockIdx = {{x, y, z}}; threadIdx = {{tx, ty, tz}};
-      {name}({reads});
-    }}
+  for (unsigned z = 0; z < gz; ++z) for (unsigned y = 0; y < gy; ++y) for (unsigned x = 0; x < gx; ++x) {{
+    blockIdx = {{x, y, z}};{run_block}
+  }}
 }}
 '''
 
