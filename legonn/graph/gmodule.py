@@ -9,8 +9,9 @@ from ..containers.container import Container
 from ..modules.base.contract_inputs import as_input_tree
 from ..modules.base.errors import CAUGHT, add_path, input_error, name_error
 from ..tensor import as_tensor_tree
+from ..tensor import cuda_kernels
 from ..tensor.conversion import convert_tree
-from . import debug
+from . import debug, fusion
 from .digraph import Graph, ancestors_in_order
 from .node import Node, as_node_list
 
@@ -130,22 +131,20 @@ class gModule(Container):
         self.innode.output = input
         node = None
         try:
-            for node in self.forwardnodes:
-                parents = node.inputs
-                if parents:
-                    x = parents[0].output if len(parents) == 1 else [p.output for p in parents]
-                    node.input = x
-                else:
-                    x = node.input
-                if node.module is not None:
-                    node.module.checkContract(x)
-                    node.output = node.module.updateOutput(x)
-                elif node.selectindex is not None:
-                    node.output = x[node.selectindex]
-                else:
-                    if node.nSplitOutputs is not None:
-                        self._check_split(node, x)
-                    node.output = x
+            fused = self._fused_plan()
+            if fused is None:
+                for node in self.forwardnodes:
+                    self._forward_node(node)
+            else:
+                for step in fused[0]:
+                    if type(step) is not fusion.Region:
+                        node = step
+                        self._forward_node(node)
+                        continue
+                    node = step.members[0]
+                    if not fusion.forward(step):
+                        for node in step.members:
+                            self._forward_node(node)
         except Exception as err:
             self._failed(node, err, 'forward')
             raise
@@ -153,6 +152,32 @@ class gModule(Container):
         self.output = outs[0].output if len(outs) == 1 else [n.output for n in outs]
         self.outnode.input = self.output
         return self.output
+
+    def _forward_node(self, node):
+        parents = node.inputs
+        if parents:
+            x = parents[0].output if len(parents) == 1 else [p.output for p in parents]
+            node.input = x
+        else:
+            x = node.input
+        if node.module is not None:
+            node.module.checkContract(x)
+            node.output = node.module.updateOutput(x)
+        elif node.selectindex is not None:
+            node.output = x[node.selectindex]
+        else:
+            if node.nSplitOutputs is not None:
+                self._check_split(node, x)
+            node.output = x
+
+    def _fused_plan(self):
+        """fusion.plan of this graph (its element-wise regions run as one CUDA kernel each way) for a CUDA
+        gModule with legonn's kernels on, else None; made once per graph (and after ``replace``)."""
+        if not self._type.startswith('legonn.Cuda') or not cuda_kernels.enabled():
+            return None
+        if '_fusion' not in self.__dict__:
+            self._fusion = fusion.plan(self.forwardnodes)
+        return self._fusion
 
     def _check_split(self, node, x):
         if not isinstance(x, (list, tuple)):
@@ -182,26 +207,20 @@ class gModule(Container):
         self._seed_gradients(gradOutput)
         node = None
         try:
-            for node in self.backwardnodes:
-                grads = node.grads
-                if node.nSplitOutputs is not None or len(grads) == 1:
-                    go = grads if node.nSplitOutputs is not None else grads[0]
-                else:
-                    node.gradBuffer = go = _sum_into(node.gradBuffer, grads)
-                node.gradOutput = go
-                gi = go if node.module is None else node.module.updateGradInput(node.input, go)
-                node.gradInput = gi
-                parents = node.inputs
-                if node.selectindex is not None:
-                    parents[0].grads[node.selectindex] = gi
-                elif len(parents) == 1:
-                    parents[0].grads.append(gi)
-                elif parents:
-                    if not isinstance(gi, (list, tuple)) or len(gi) != len(parents):
-                        raise TypeError(f"expected a table of {len(parents)} gradInputs (one per input node), "
-                                        f"got {type(gi).__name__}")
-                    for parent, g in zip(parents, gi):
-                        parent.grads.append(g)
+            fused = self._fused_plan()
+            if fused is None:
+                for node in self.backwardnodes:
+                    self._backward_node(node)
+            else:
+                for step in reversed(fused[0]):
+                    if type(step) is not fusion.Region:
+                        node = step
+                        self._backward_node(node)
+                        continue
+                    node = step.members[-1]
+                    if not fusion.backward(step):
+                        for node in reversed(step.members):
+                            self._backward_node(node)
         except Exception as err:
             self._failed(node, err, 'backward')
             raise
@@ -209,6 +228,27 @@ class gModule(Container):
         self.gradInput = nodes[0].gradInput if len(nodes) == 1 else [n.gradInput for n in nodes]
         self.innode.gradOutput = self.gradInput
         return self.gradInput
+
+    def _backward_node(self, node):
+        grads = node.grads
+        if node.nSplitOutputs is not None or len(grads) == 1:
+            go = grads if node.nSplitOutputs is not None else grads[0]
+        else:
+            node.gradBuffer = go = _sum_into(node.gradBuffer, grads)
+        node.gradOutput = go
+        gi = go if node.module is None else node.module.updateGradInput(node.input, go)
+        node.gradInput = gi
+        parents = node.inputs
+        if node.selectindex is not None:
+            parents[0].grads[node.selectindex] = gi
+        elif len(parents) == 1:
+            parents[0].grads.append(gi)
+        elif parents:
+            if not isinstance(gi, (list, tuple)) or len(gi) != len(parents):
+                raise TypeError(f"expected a table of {len(parents)} gradInputs (one per input node), "
+                                f"got {type(gi).__name__}")
+            for parent, g in zip(parents, gi):
+                parent.grads.append(g)
 
     def _accumulate(self, scale):
         """accGradParameters of every node from the gradOutputs the last sweep left in the nodes."""
@@ -271,6 +311,7 @@ class gModule(Container):
         return self
 
     def clearState(self):
+        self.__dict__.pop('_fusion', None)
         for m in self.modules:
             m.clearState()
         for node in self.fg.nodes:
@@ -285,6 +326,7 @@ class gModule(Container):
     def replace(self, callback):
         """Replace modules: ``callback(m)`` returns the module to use instead of ``m`` (or ``m``)."""
         out = callback(self)
+        self.__dict__.pop('_fusion', None)   # the regions depend on the modules
         for node in self.forwardnodes:
             if node.module is not None:
                 old = node.module

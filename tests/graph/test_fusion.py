@@ -1,0 +1,204 @@
+"""Fused element-wise regions of a gModule (legonn/graph/fusion.py): which nodes fuse and in what schedule, the
+generated CUDA compiled by nvcc and NVRTC without a GPU, and on a GPU (or the CuPy simulator) a fused run that
+leaves every node and module as the node-by-node run does, gradients checked by finite differences."""
+import copy
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from legonn.graph import fusion
+from legonn.graph.gmodule import gModule
+from legonn.tensor import cuda_kernels
+from tests.cuda_sources import nvrtc_compile, nvrtc_library, standalone_cuda
+
+
+def lstm_cell(n_in=6, hidden=5):
+    """char-rnn's LSTM cell: {x, prev_c, prev_h} -> {next_c, next_h}."""
+    x, prev_c, prev_h = nn.Identity()(), nn.Identity()(), nn.Identity()()
+    sums = nn.CAddTable()([nn.Linear(n_in, 4 * hidden)(x), nn.Linear(hidden, 4 * hidden)(prev_h)])
+    n1, n2, n3, n4 = nn.SplitTable(1)(nn.Reshape(4, hidden)(sums)).split(4)
+    in_gate, forget_gate, out_gate = nn.Sigmoid()(n1), nn.Sigmoid()(n2), nn.Sigmoid()(n3)
+    next_c = nn.CAddTable()([nn.CMulTable()([forget_gate, prev_c]), nn.CMulTable()([in_gate, nn.Tanh()(n4)])])
+    next_h = nn.CMulTable()([out_gate, nn.Tanh()(next_c)])
+    return gModule([x, prev_c, prev_h], [next_c, next_h])
+
+
+def test_the_gates_of_an_lstm_cell_make_one_region_in_a_valid_schedule():
+    cell = lstm_cell()
+    schedule, regions = fusion.plan(cell.forwardnodes)
+    assert len(regions) == 1
+    region = regions[0]
+    assert sorted(t.__name__ for t in region.types) == ['CAddTable', 'CMulTable', 'CMulTable', 'CMulTable',
+                                                        'Sigmoid', 'Sigmoid', 'Sigmoid', 'Tanh', 'Tanh']
+    assert len(region.outside) == 5   # the four gate pre-activations and prev_c
+    # the first CAddTable (sums of two Linears) is fusible but alone among fusible neighbours: not a region
+    done = set()
+    for step in schedule:
+        nodes = step.members if isinstance(step, fusion.Region) else [step]
+        for node in nodes:
+            assert all(id(p) in done or p in nodes for p in node.inputs)
+        done.update(id(n) for n in nodes)
+    assert done == {id(n) for n in cell.forwardnodes}
+
+
+def test_a_group_that_a_path_leaves_and_reenters_is_not_fused():
+    a = nn.Identity()()
+    s = nn.Sigmoid()(a)
+    total = nn.CAddTable()([s, nn.Linear(3, 3)(s)])   # s -> Linear -> CAddTable: the group is not convex
+    assert fusion.plan(gModule([a], [total]).forwardnodes) is None
+    b = nn.Identity()()
+    chain = nn.Tanh()(nn.ReLU(True)(b))   # an in-place node fuses with nothing
+    assert fusion.plan(gModule([b], [chain]).forwardnodes) is None
+
+
+def lstm_sources():
+    region = fusion.plan(lstm_cell().forwardnodes)[1][0]
+    counts = tuple(1 if t.__name__ in ('CAddTable',) or k == len(region.members) - 1 else 0
+                   for k, t in enumerate(region.types))   # gradients from outside reach next_c and next_h
+    return [('forward', fusion.forward_source(region)), ('backward', fusion.backward_source(region, counts)[0])]
+
+
+@pytest.mark.skipif(shutil.which('nvcc') is None, reason='nvcc is not installed')
+@pytest.mark.parametrize('ctype', ['float', 'double'])
+def test_the_generated_kernels_compile_with_nvcc(tmp_path, ctype):
+    source = tmp_path / 'fused.cu'
+    source.write_text(f'typedef {ctype} T;\n' + ''.join(standalone_cuda(f'fused_{which}', *parts)
+                                                        for which, parts in lstm_sources()))
+    done = subprocess.run(['nvcc', '-c', '-arch=sm_90', '-Werror', 'all-warnings', str(source), '-o',
+                           str(tmp_path / 'fused.o')], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+@pytest.mark.parametrize('ctype', ['float', 'double'])
+def test_nvrtc_compiles_the_generated_kernels_as_cupy_will(ctype):
+    library = nvrtc_library()
+    if library is None:
+        pytest.skip('NVRTC is not installed (pip install nvidia-cuda-nvrtc, part of the test extra on x86-64 Linux)')
+    kernels = ''.join(standalone_cuda(f'fused_{which}', *parts) for which, parts in lstm_sources())
+    result, log = nvrtc_compile(library, f'typedef {ctype} T;\n{kernels}')
+    assert result == 0, log[-3000:]
+
+
+# --- on a GPU ---------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def fused_builds(monkeypatch):
+    """The names of the fused kernels built (each build of cuda_kernels.elementwise is recorded; fusion's own
+    cache starts empty)."""
+    names, build = [], cuda_kernels.elementwise
+    monkeypatch.setattr(fusion, '_kernels', {})
+
+    def recording(name, *parts):
+        if name.startswith('fused_'):
+            names.append(name)
+        return build(name, *parts)
+    monkeypatch.setattr(cuda_kernels, 'elementwise', recording)
+    return names
+
+
+def cell_inputs(dtype, batch=3, n_in=6, hidden=5, seed=0):
+    rng = np.random.default_rng(seed)
+    values = [rng.standard_normal((batch, n)) for n in (n_in, hidden, hidden)]
+    grads = [rng.standard_normal((batch, hidden)) for _ in range(2)]
+    as_cuda = [lg.from_numpy(v).type(f'legonn.{dtype}Tensor').cuda() for v in values + grads]
+    return as_cuda[:3], as_cuda[3:]
+
+
+def node_state(cell):
+    """Every node's and module's tensors after a run, on the host."""
+    def host(value):
+        if isinstance(value, list):
+            return [host(v) for v in value]
+        return None if value is None else value.cpu().numpy().copy()
+    state = []
+    for node in cell.forwardnodes:
+        state.append([host(getattr(node, name)) for name in ('input', 'output', 'gradOutput', 'gradInput')])
+        if node.module is not None:
+            state.append([host(node.module.output), host(node.module.gradInput)])
+    return state
+
+
+def assert_same_state(a, b, tol):
+    if isinstance(a, list):
+        assert isinstance(b, list) and len(a) == len(b)
+        for x, y in zip(a, b):
+            assert_same_state(x, y, tol)
+    elif a is None:
+        assert b is None
+    else:
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('dtype', ['Float', 'Double'])
+def test_a_fused_cell_leaves_every_node_as_the_node_by_node_run(monkeypatch, fused_builds, dtype):
+    cell = lstm_cell().type(f'legonn.{dtype}Tensor')
+    plain = copy.deepcopy(cell)
+    inputs, grads = cell_inputs(dtype)
+
+    def run(graph):
+        graph.cuda()
+        for _ in range(2):   # the second run reuses every buffer (and the built kernels)
+            graph.zeroGradParameters()
+            out = [t.cpu().numpy() for t in graph.forward(inputs)]
+            grad_in = [t.cpu().numpy() for t in graph.backward(inputs, grads)]
+        return out, grad_in
+    out, grad_in = run(cell)
+    assert len(fused_builds) == 2 and fused_builds[0].startswith('fused_forward_')
+    fused_state = node_state(cell)
+    monkeypatch.setattr(gModule, '_fused_plan', lambda self: None)
+    want, want_grad = run(plain)
+    tol = 1e-6 if dtype == 'Float' else 1e-13
+    assert_same_state(out, want, tol)
+    assert_same_state(grad_in, want_grad, tol)
+    assert_same_state(fused_state, node_state(plain), tol)
+    np.testing.assert_allclose(cell.getParameters()[1].cpu().numpy(), plain.getParameters()[1].cpu().numpy(),
+                               rtol=tol, atol=tol)
+
+
+@pytest.mark.gpu
+def test_finite_differences_agree_with_the_fused_backward():
+    cell = lstm_cell(n_in=3, hidden=2).double().cuda()
+    inputs, grads = cell_inputs('Double', batch=2, n_in=3, hidden=2)
+    cell.forward(inputs)
+    analytic = [t.cpu().numpy() for t in cell.backward(inputs, grads)]
+    assert cell._fusion is not None
+    weights = [g.cpu().numpy() for g in grads]
+    eps = 1e-6
+    for which, x in enumerate(inputs):
+        values = x.cpu().numpy()
+        numeric = np.zeros_like(values)
+        for index in np.ndindex(values.shape):
+            loss = []
+            for sign in (1, -1):
+                shifted = values.copy()
+                shifted[index] += sign * eps
+                moved = list(inputs)
+                moved[which] = lg.from_numpy(shifted).cuda()
+                loss.append(sum(float((o.cpu().numpy() * w).sum()) for o, w in zip(cell.forward(moved), weights)))
+            numeric[index] = (loss[0] - loss[1]) / (2 * eps)
+        np.testing.assert_allclose(analytic[which], numeric, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.gpu
+def test_a_cell_that_stops_being_fusible_runs_node_by_node(monkeypatch, fused_builds):
+    cell = lstm_cell().cuda()
+    inputs, grads = cell_inputs('Float')
+    want = [t.cpu().numpy() for t in cell.forward(inputs)]
+    built = len(fused_builds)
+    gate = next(n.module for n in cell.forwardnodes if isinstance(n.module, nn.Sigmoid))
+    gate.inplace = True   # the plan was made without it: the region now runs node by node
+    got = [t.cpu().numpy() for t in cell.forward(inputs)]
+    cell.backward(inputs, grads)
+    assert len(fused_builds) == built
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    gate.inplace = False
+    monkeypatch.setenv('LEGONN_GENERIC_KERNELS', '1')
+    assert cell._fused_plan() is None
+    cell.clearState()
+    assert '_fusion' not in vars(cell)
