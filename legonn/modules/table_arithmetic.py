@@ -6,7 +6,7 @@ size; gradInput: a list with one gradient per input tensor.
 from ..tensor import Tensor, cuda_kernels
 from .base.module import Module
 from .base.errors import input_error
-from .base.table_buffers import slot, trim, view_buffer
+from .base.table_buffers import copy_pieces, slot, trim, view_buffer
 
 
 class _ElementwiseTable(Module):
@@ -66,8 +66,8 @@ class CAddTable(_ElementwiseTable):
             for i in range(len(input)):
                 slot(self, 'gradInput', i, gradOutput).set(gradOutput)
         else:
-            for g in self._grad_slots(input):
-                g[...] = gradOutput.array
+            slots = self._grad_slots(input)
+            copy_pieces([gradOutput.array] * len(slots), slots)
         return self.gradInput
 
     def __repr__(self):

@@ -6,7 +6,7 @@ from ..tensor import Tensor
 from ..tensor.scatter_kernels import out_of_range, scatter_add
 from .base.errors import input_error
 from .base.module import Module
-from .base.table_buffers import batch_dim, copy_tree, describe, same_nesting, slot, trim, zero_mirror
+from .base.table_buffers import batch_dim, copy_pieces, copy_tree, describe, same_nesting, slot, trim, zero_mirror
 
 
 def _table_index(module, index, n, what='index'):
@@ -51,13 +51,19 @@ class JoinTable(Module):
         sizes = list(input[0].size())
         sizes[d] = sum(t.size(d) for t in input)
         out = self.bufferLike('output', input[0], sizes)
+        copy_pieces([t.array for t in input], self._pieces(out, input, d))
+        return self.output
+
+    @staticmethod
+    def _pieces(joined, input, d):
+        """The views of ``joined`` that the entries of ``input`` fill, along dimension ``d``."""
         lead = (slice(None),) * d
-        offset = 0
+        views, offset = [], 0
         for t in input:
             n = t._size[d]
-            out[lead + (slice(offset, offset + n),)] = t.array
+            views.append(joined[lead + (slice(offset, offset + n),)])
             offset += n
-        return self.output
+        return views
 
     def updateGradInput(self, input, gradOutput):
         d = self._check(input)
@@ -65,13 +71,8 @@ class JoinTable(Module):
         sizes[d] = sum(t.size(d) for t in input)
         self.checkSize(gradOutput, sizes)
         trim(self, 'gradInput', len(input))
-        go = gradOutput.array
-        lead = (slice(None),) * d
-        offset = 0
-        for i, t in enumerate(input):
-            n = t._size[d]
-            slot(self, 'gradInput', i, t).array[...] = go[lead + (slice(offset, offset + n),)]
-            offset += n
+        copy_pieces(self._pieces(gradOutput.array, input, d),
+                    [slot(self, 'gradInput', i, t).array for i, t in enumerate(input)])
         return self.gradInput
 
     def __repr__(self):
@@ -107,8 +108,7 @@ class SplitTable(Module):
                 self.checkSize(g, piece, f'gradOutput[{i}]')
         gi = self.bufferLike('gradInput', input)
         lead = (slice(None),) * d
-        for i, g in enumerate(gradOutput):
-            gi[lead + (i,)] = g.array
+        copy_pieces([g.array for g in gradOutput], [gi[lead + (i,)] for i in range(len(gradOutput))])
         return self.gradInput
 
     def __repr__(self):

@@ -4,7 +4,13 @@ Table modules keep their table-valued ``output``/``gradInput`` as lists
 whose tensors are reused from call to call (``slot``, ``trim``), and build
 gradients that mirror an input's nesting (``zero_mirror``).
 """
+from ...tensor import cuda_kernels
 from .errors import input_error
+
+_COPIES_MAX = 8   # pieces one copy kernel takes (a kernel per count, each declared)
+_copies = {n: cuda_kernels.declare(f'copy_{n}', ', '.join(f'T a{i}' for i in range(n)),
+                                   ', '.join(f'T b{i}' for i in range(n)), ' '.join(f'b{i} = a{i};' for i in range(n)))
+           for n in range(2, _COPIES_MAX + 1)}
 
 
 def describe(x):
@@ -55,6 +61,19 @@ def view_buffer(module, name, source):
     if type(buf) is not type(source):
         buf = module.__dict__[name] = source.new()
     return buf.set(source)
+
+
+def copy_pieces(sources, targets):
+    """``targets[i][...] = sources[i]`` for arrays of one shape: one CUDA launch for 2 to 8 pieces of CuPy floats
+    (a table module's pieces of a gradient: a launch each costs a small model's step more than the copying), a
+    copy each otherwise."""
+    n = len(targets)
+    if 2 <= n <= _COPIES_MAX and cuda_kernels.takes(*sources, *targets) and \
+            all(a.shape == targets[0].shape for a in (*sources, *targets)):
+        _copies[n](*sources, *targets)
+        return
+    for source, target in zip(sources, targets):
+        target[...] = source
 
 
 def zero_mirror(old, reference):
