@@ -17,12 +17,12 @@ reach it are non-empty CUDA float tensors of one type and size and legonn's kern
 """
 import hashlib
 import heapq
-import re
 
 from ..modules.base.elementwise import Elementwise
 from ..modules.base.module import _sizes
 from ..modules.table_arithmetic import CAddTable, CMulTable
 from ..tensor import Tensor, cuda_kernels
+from . import fusion_code
 
 
 def fusible(node):
@@ -30,8 +30,10 @@ def fusible(node):
     module = node.module
     if module is None or node.nSplitOutputs is not None or getattr(module, 'inplace', False):
         return False
-    if isinstance(module, Elementwise):
-        return len(node.inputs) == 1 and module.cuda_forward is not None and module.cuda_backward is not None
+    if isinstance(module, Elementwise):   # a twin of one formula each way
+        return len(node.inputs) == 1 and module.cuda_forward is not None and module.cuda_backward is not None and \
+            fusion_code.twin_formula(module.cuda_forward, 'y') is not None and \
+            fusion_code.twin_formula(module.cuda_backward, 'gi') is not None
     return type(module) in (CAddTable, CMulTable) and len(node.inputs) >= 2
 
 
@@ -66,6 +68,7 @@ class Region:
             for slot, (kind, m) in enumerate(sources):
                 if kind == 'v':
                     self.uses[m].append((k, slot))
+        self.programs = {}   # 'forward', or the backward's gradient counts -> fusion_code.Program
         # what the generated code depends on (cuda_params are class attributes, and so fixed per type)
         self.signature = (tuple((t.__name__, t.cuda_forward, t.cuda_backward, tuple(t.cuda_params))
                                 if issubclass(t, Elementwise) else t.__name__ for t in self.types),
@@ -150,120 +153,42 @@ def plan(order):
     return schedule, regions
 
 
-# --- the kernels ------------------------------------------------------------------------------------------
-
-def _operand(source):
-    kind, i = source
-    return f'v{i}' if kind == 'v' else f'e{i}'
-
-
-def _scalars(region):
-    """The kernel's scalar parameters: each Elementwise member's ``cuda_params``, as ``s<k>_<name>``."""
-    return [f's{k}_{p}' for k, t in enumerate(region.types) if issubclass(t, Elementwise) for p in t.cuda_params]
-
-
-def _twin(cls, k, body, names):
-    """A block running the twin ``body`` of member ``k`` with ``names`` (name -> expression) and its parameters
-    (``s<k>_<param>``) bound, only those the body reads (the compilers warn of unused locals)."""
-    names = dict(names, **{p: f's{k}_{p}' for p in cls.cuda_params})
-    binds = ''.join(f'const T {name} = {value}; ' for name, value in names.items() if re.search(rf'\b{name}\b', body))
-    return f'{{ {binds}{body}; '
-
-
-def forward_source(region):
-    """(in_params, out_params, body) of the region's forward ElementwiseKernel: outside inputs ``e<j>``,
-    scalars, and every member's output ``o<k>``."""
-    lines = []
-    for k, (cls, sources) in enumerate(zip(region.types, region.sources)):
-        operands = [_operand(s) for s in sources]
-        if issubclass(cls, Elementwise):
-            lines.append(f'T v{k}; {{ T y; ' + _twin(cls, k, cls.cuda_forward, {'x': operands[0]}) + f'v{k} = y; }} }}')
-        else:
-            lines.append(f'const T v{k} = {(" + " if cls is CAddTable else " * ").join(operands)};')
-        lines.append(f'o{k} = v{k};')
-    ins = [f'T e{j}' for j in range(len(region.outside))] + [f'T {s}' for s in _scalars(region)]
-    outs = [f'T o{k}' for k in range(len(region.members))]
-    return ', '.join(ins), ', '.join(outs), '\n'.join(lines)
-
-
-def backward_source(region, counts):
-    """((in_params, out_params, body), outside, outputs) of the region's backward ElementwiseKernel, for
-    ``counts[k]`` gradients reaching member ``k`` from outside the region. Its inputs are the outside inputs
-    ``e<j>`` for j in ``outside`` and the members' outputs ``y<k>`` for k in ``outputs`` (those the gradients
-    read), the gradients ``c<k>_<i>`` and the scalars; its outputs each member's gradInput entries
-    ``d<k>_<slot>`` and, where several gradients meet, its gradBuffer ``b<k>``."""
-    lines = []
-    for k in reversed(range(len(region.members))):
-        cls, sources = region.types[k], region.sources[k]
-        terms = [f'c{k}_{i}' for i in range(counts[k])] + [f'g{m}_{slot}' for m, slot in region.uses[k]]
-        lines.append(f'const T g{k} = {" + ".join(terms)};')
-        if len(terms) > 1:
-            lines.append(f'b{k} = g{k};')
-        operands = [_operand(s) for s in sources]
-        if issubclass(cls, Elementwise):
-            lines.append(f'T g{k}_0; {{ T gi; ' + _twin(cls, k, cls.cuda_backward,
-                                                       {'x': operands[0], 'y': f'v{k}', 'go': f'g{k}'}) +
-                         f'g{k}_0 = gi; }} }}')
-        else:
-            for slot in range(len(sources)):
-                others = [o for i, o in enumerate(operands) if i != slot]
-                value = f'g{k}' if cls is CAddTable else ' * '.join([f'g{k}'] + others)
-                lines.append(f'const T g{k}_{slot} = {value};')
-        lines.extend(f'd{k}_{slot} = g{k}_{slot};' for slot in range(len(sources)))
-    body = '\n'.join(lines)
-    outside = [j for j in range(len(region.outside)) if re.search(rf'\be{j}\b', body)]
-    outputs = [k for k in range(len(region.members)) if re.search(rf'\bv{k}\b', body)]
-    ins = ([f'T e{j}' for j in outside] + [f'T y{k}' for k in outputs] +
-           [f'T c{k}_{i}' for k in range(len(region.members)) for i in range(counts[k])] +
-           [f'T {s}' for s in _scalars(region)])
-    outs = [f'T d{k}_{slot}' for k, sources in enumerate(region.sources) for slot in range(len(sources))]
-    outs += [f'T b{k}' for k in range(len(region.members)) if counts[k] + len(region.uses[k]) > 1]
-    body = '\n'.join([f'const T v{k} = y{k};' for k in outputs] + [body])
-    return (', '.join(ins), ', '.join(outs), body), outside, outputs
-
-
-def _kernel(which, source):
-    """The ElementwiseKernel of ``source`` (built once per source text)."""
-    name = f'fused_{which}_' + hashlib.sha1(repr(source).encode()).hexdigest()[:16]
-    return cuda_kernels.elementwise(name, *source)
-
-
-_kernels = {}
-
-
-def _forward_kernel(region):
-    key = (region.signature, 'forward')
-    kernel = _kernels.get(key)
-    if kernel is None:
-        kernel = _kernels[key] = _kernel('forward', forward_source(region))
-    return kernel
-
-
-def _backward_kernel(region, counts):
-    """(kernel, outside inputs read, member outputs read), as backward_source says."""
-    key = (region.signature, 'backward', counts)
-    made = _kernels.get(key)
-    if made is None:
-        source, outside, outputs = backward_source(region, counts)
-        made = _kernels[key] = (_kernel('backward', source), outside, outputs)
-    return made
-
-
 # --- running a region ---------------------------------------------------------------------------------------
+
+_made = {}   # (signature, direction, the program's inputs) -> ElementwiseKernel
+
+
+def _cuda_kernel(region, which, program):
+    key = (region.signature, which, program.inputs)
+    if key not in _made:
+        ins, outs, body = fusion_code.cuda_source(program)
+        name = f'fused_{which}_' + hashlib.sha1(repr((ins, outs, body)).encode()).hexdigest()[:16]
+        _made[key] = cuda_kernels.elementwise(name, ins, outs, body)
+    return _made[key]
+
+
+def _launch(region, which, program, tensors, scalars, outs):
+    """Run ``program`` on the input ``tensors``, the ``scalars`` and the output tensors ``outs`` (each by name)."""
+    _cuda_kernel(region, which, program)(*[tensors[n].array for n in program.inputs],
+                                         *[scalars[n] for n in program.scalars],
+                                         *[outs[o].array for o, _ in program.outputs])
+
 
 def _alike(t, ref):
     return type(t) is type(ref) and t._size == ref._size
 
 
-def _scalar_values(region, dtype):
-    return [dtype.type(getattr(n.module, p)) for n, t in zip(region.members, region.types)
-            if issubclass(t, Elementwise) for p in t.cuda_params]
+def _scalars(region, dtype):
+    return {f's{k}_{p}': dtype.type(getattr(n.module, p)) for k, (n, t) in enumerate(zip(region.members, region.types))
+            if issubclass(t, Elementwise) for p in t.cuda_params}
 
 
-def _members_unchanged(region):
-    """The members' modules are still of the classes the code was made for, and fusible."""
-    return all(type(n.module) is t and not getattr(n.module, 'inplace', False)
-               for n, t in zip(region.members, region.types))
+def _runnable(ref, region):
+    """Whether a region runs fused on tensors like ``ref``: non-empty CUDA floats the kernels take, members
+    unchanged."""
+    return isinstance(ref, Tensor) and ref._cuda and 0 not in ref._size and cuda_kernels.takes(ref.array) and \
+        all(type(n.module) is t and not getattr(n.module, 'inplace', False)
+            for n, t in zip(region.members, region.types))
 
 
 def forward(region):
@@ -271,20 +196,19 @@ def forward(region):
     the region does not fuse for these inputs."""
     values = [n.output for n in region.outside]
     ref = values[0]
-    if not (isinstance(ref, Tensor) and ref._cuda and 0 not in ref._size and cuda_kernels.takes(ref.array) and
-            all(_alike(v, ref) for v in values[1:]) and _members_unchanged(region)):
+    if not (_runnable(ref, region) and all(_alike(v, ref) for v in values[1:])):
         return False
-    outs = []
-    for node in region.members:
+    outs = {}
+    for k, node in enumerate(region.members):
         parents = node.inputs
         x = parents[0].output if len(parents) == 1 else [p.output for p in parents]
         node.input = x
         module = node.module
-        outs.append(module.bufferLike('output', ref))
+        module.bufferLike('output', ref)
+        outs[f'o{k}'] = node.output = module.output
         module._forward_sizes = _sizes(x)   # as the recording forward wrapper keeps it
-        node.output = module.output
-    kernel = _forward_kernel(region)
-    kernel(*[v.array for v in values], *_scalar_values(region, ref._dtype), *outs)
+    _launch(region, 'forward', _forward_program(region), {f'e{j}': v for j, v in enumerate(values)},
+            _scalars(region, ref._dtype), outs)
     return True
 
 
@@ -295,28 +219,27 @@ def backward(region):
     members = region.members
     ref = members[0].module.output
     counts = tuple(len(n.grads) for n in members)
-    grads = [g for n in members for g in n.grads]
     inputs = [n.output for n in region.outside]
-    if not (isinstance(ref, Tensor) and ref._cuda and 0 not in ref._size and cuda_kernels.takes(ref.array) and
-            _members_unchanged(region) and all(_alike(t, ref) for t in grads + inputs) and
-            all(_alike(n.module.output, ref) for n in members)):
+    if not (_runnable(ref, region) and all(_alike(g, ref) for n in members for g in n.grads) and
+            all(_alike(t, ref) for t in inputs) and all(_alike(n.module.output, ref) for n in members)):
         return False
-    slots = []
-    for node in members:
+    outs = {}
+    for k, node in enumerate(members):
         module = node.module
         if isinstance(module, Elementwise):
-            slots.append(module.bufferLike('gradInput', node.input))
+            module.bufferLike('gradInput', node.input)
+            outs[f'd{k}_0'] = module.gradInput
         else:
-            slots.extend(module._grad_slots(node.input))
-    buffers = []
-    for k, node in enumerate(members):
+            module._grad_slots(node.input)
+            outs.update((f'd{k}_{slot}', t) for slot, t in enumerate(module.gradInput))
         if counts[k] + len(region.uses[k]) > 1:
             if type(node.gradBuffer) is not type(ref):
                 node.gradBuffer = ref.new()
-            buffers.append(node.gradBuffer.resizeAs(ref).array)
-    kernel, outside, outputs = _backward_kernel(region, counts)
-    kernel(*[inputs[j].array for j in outside], *[members[k].module.output.array for k in outputs],
-           *[g.array for g in grads], *_scalar_values(region, ref._dtype), *slots, *buffers)
+            outs[f'b{k}'] = node.gradBuffer.resizeAs(ref)
+    tensors = {f'e{j}': t for j, t in enumerate(inputs)}
+    tensors.update({f'y{k}': n.module.output for k, n in enumerate(members)})
+    tensors.update({f'c{k}_{i}': g for k, n in enumerate(members) for i, g in enumerate(n.grads)})
+    _launch(region, 'backward', _backward_program(region, counts), tensors, _scalars(region, ref._dtype), outs)
     for k in reversed(range(len(members))):   # in the node-by-node sweep's order
         node = members[k]
         gi = node.gradInput = node.module.gradInput
@@ -333,3 +256,17 @@ def backward(region):
             if kind == 'e':
                 parent.grads.append(g)
     return True
+
+
+def _forward_program(region):
+    program = region.programs.get('forward')
+    if program is None:
+        program = region.programs['forward'] = fusion_code.forward_program(region)
+    return program
+
+
+def _backward_program(region, counts):
+    program = region.programs.get(counts)
+    if program is None:
+        program = region.programs[counts] = fusion_code.backward_program(region, counts)
+    return program

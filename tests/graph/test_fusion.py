@@ -10,7 +10,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from legonn.graph import fusion
+from legonn.graph import fusion, fusion_code
 from legonn.graph.gmodule import gModule
 from legonn.tensor import cuda_kernels
 from tests.cuda_sources import nvrtc_compile, nvrtc_library, standalone_cuda
@@ -59,7 +59,8 @@ def lstm_sources():
     region = fusion.plan(lstm_cell().forwardnodes)[1][0]
     counts = tuple(1 if t.__name__ in ('CAddTable',) or k == len(region.members) - 1 else 0
                    for k, t in enumerate(region.types))   # gradients from outside reach next_c and next_h
-    return [('forward', fusion.forward_source(region)), ('backward', fusion.backward_source(region, counts)[0])]
+    return [('forward', fusion_code.cuda_source(fusion_code.forward_program(region))),
+            ('backward', fusion_code.cuda_source(fusion_code.backward_program(region, counts)))]
 
 
 @pytest.mark.skipif(shutil.which('nvcc') is None, reason='nvcc is not installed')
@@ -90,7 +91,7 @@ def fused_builds(monkeypatch):
     """The names of the fused kernels built (each build of cuda_kernels.elementwise is recorded; fusion's own
     cache starts empty)."""
     names, build = [], cuda_kernels.elementwise
-    monkeypatch.setattr(fusion, '_kernels', {})
+    monkeypatch.setattr(fusion, '_made', {})
 
     def recording(name, *parts):
         if name.startswith('fused_'):
