@@ -69,8 +69,18 @@ def gpu_available():
     return True
 
 
+_CUPY_ARRAY_CLASSES = {}   # class -> whether its instances are CuPy arrays
+
+
 def is_cupy_array(obj):
-    return type(obj).__module__.startswith('cupy') and hasattr(obj, '__cuda_array_interface__')
+    """Whether ``obj`` is a CuPy array. Asked of every operand on a step's hot paths: answered per class, since
+    CuPy's ``__cuda_array_interface__`` builds a description (a dict, with the current stream) at each read."""
+    cls = type(obj)
+    known = _CUPY_ARRAY_CLASSES.get(cls)
+    if known is None:
+        known = _CUPY_ARRAY_CLASSES[cls] = cls.__module__.startswith('cupy') and \
+            hasattr(cls, '__cuda_array_interface__')
+    return known
 
 
 def array_module(arr):
