@@ -85,6 +85,9 @@ class CharLSTM:
         self.criterion = nn.ClassNLLCriterion()
         if cuda:
             self.criterion.cuda()
+        # backward's buffers, kept from chunk to chunk as Torch7 code keeps them (a CUDA graph needs their addresses)
+        self.emb_grad = self.params.new()
+        self.dstate = [self.params.new() for _ in range(2 * layers)]
 
     def zero_state(self, batch):
         return [self.params.new(batch, self.rnn_size).zero() for _ in range(2 * self.layers)]
@@ -103,8 +106,8 @@ class CharLSTM:
     def backward(self, x, y, inputs):
         """Backprop through time over the chunk; gradients accumulate in ``self.grads``."""
         steps = x.size(1)
-        emb_grad = self.embedding.output.new().resizeAs(self.embedding.output)
-        dstate = [s.new().resizeAs(s).zero() for s in inputs[0][1:]]
+        emb_grad = self.emb_grad.resizeAs(self.embedding.output)
+        dstate = [d.resizeAs(s).zero() for d, s in zip(self.dstate, inputs[0][1:])]
         for t in range(steps - 1, -1, -1):
             logprobs = self.clones[t].output[-1]
             # divided in place: the criterion's gradInput buffer is rewritten at each call anyway
