@@ -27,9 +27,11 @@ class CrossEntropyCriterion(Criterion):
             self._pushedSizeAverage = self.sizeAverage
 
     def _check(self, input, target):
-        # checked here so errors name this criterion, not its parts
+        # checked here so errors name this criterion, not its parts; on the GPU the labels' range is read by
+        # self.nll's kernels, with the loss (errors then name self.nll inside this criterion)
         self.checkInput(input)
-        self.checkLabels(input, target, input._size[-1], self.nll.ignoreIndex)
+        self.checkLabels(input, target, input._size[-1], self.nll.ignoreIndex,
+                         ranged=not self.nll.checksLabelsOnDevice(input, target))
 
     def updateOutput(self, input, target):
         self._check(input, target)

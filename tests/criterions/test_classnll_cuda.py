@@ -1,6 +1,7 @@
 """ClassNLLCriterion on the GPU: its two kernels (cuda_kernels.class_nll_forward/backward) give what the array
 code gives; a forward reads the device once (the loss and the labels' range together) and a backward reads
-nothing for labels a forward checked, also when one criterion serves every step of a sequence."""
+nothing for labels a forward checked, also when one criterion serves every step of a sequence, and
+CrossEntropyCriterion leaves the labels' range to them."""
 import numpy as np
 import pytest
 
@@ -118,3 +119,18 @@ def test_labels_out_of_range_are_refused_and_change_nothing():
         with pytest.raises(IndexError, match=rf'ClassNLLCriterion: expected labels in .* got labels in {seen}'):
             criterion.backward(x, lg.LongTensor(bad).cuda())   # a backward of labels no forward checked reads them
     assert criterion.forward(x, lg.LongTensor([-100] * 3).cuda()) == 0   # every row ignored
+
+
+def test_cross_entropy_leaves_the_labels_to_its_kernels(range_reads):
+    x, labels = batch('Double', rows=4)
+    y = labels.select(1, 0)
+    criterion = nn.CrossEntropyCriterion().type(x.type())
+    loss = criterion.forward(x, y)
+    grad = criterion.backward(x, y).cpu().numpy()
+    assert range_reads == []
+    with pytest.raises(IndexError, match=r'CrossEntropyCriterion.*expected labels in \[0, 5\) \(0-based\), got '
+                                         r'labels in \[0, 9\]'):
+        criterion.forward(x, lg.LongTensor([0, 9, 1, 2]).cuda())
+    cpu = nn.CrossEntropyCriterion().double()
+    assert loss == pytest.approx(cpu.forward(x.cpu(), y.cpu()), rel=1e-12)
+    np.testing.assert_allclose(grad, cpu.backward(x.cpu(), y.cpu()).numpy(), rtol=1e-12)
