@@ -18,7 +18,7 @@ from legonn.tensor import cuda_kernels
 from tests.cuda_sources import nvrtc_compile, nvrtc_library, standalone_cuda
 
 KERNELS = ('im2col', 'col2im', 'max_pool_forward', 'max_pool_backward', 'log_softmax_forward', 'log_softmax_backward',
-           'index_bounds', 'class_nll_forward', 'class_nll_backward')
+           'index_bounds', 'class_nll_forward', 'class_nll_backward', 'join_rows', 'split_rows')
 
 
 @pytest.mark.skipif(shutil.which('nvcc') is None, reason='nvcc is not installed')
@@ -80,6 +80,10 @@ def test_every_launch_passes_what_the_kernel_declares(monkeypatch, dtype):
         cuda_kernels.class_nll_backward(labels, weights, -100, True, np.zeros_like(rows))
         for name, at in (('class_nll_forward', 4), ('class_nll_backward', 3)):
             assert launches[name][1][at] == np.int32(weights is not None)   # weighted, or not
+    joined = np.zeros((3, 9), dtype)
+    pieces = [np.zeros((3, 4), dtype), np.zeros((3, 10), dtype)[:, :5]]
+    cuda_kernels.join_rows(pieces, joined, 1)
+    cuda_kernels.split_rows(joined, pieces, 1)
     assert sorted(launches) == sorted(KERNELS)
     for name, (dt, args) in launches.items():
         declared = parameters(name)
@@ -183,6 +187,15 @@ def test_kernels_run_on_the_host_equal_the_generic_path(monkeypatch, tmp_path, d
         logp = rng.standard_normal((9, 6)).astype(dtype)
         labels = rng.integers(0, 6, (9, 2))
         labels[[2, 7], 1] = -100
+        # JoinTable's kernels: pieces of several widths, one of them strided rows, joined along a middle dimension
+        whole = rng.standard_normal((2, 3, 9, 2)).astype(dtype)
+        pieces = [rng.standard_normal((2, 3, n, 2)).astype(dtype) for n in (1, 4)] + [whole[:, :, 2:6]]
+        joined = cuda_kernels.join_rows(pieces, np.empty((2, 3, 9, 2), dtype), 2)
+        np.testing.assert_array_equal(joined, np.concatenate(pieces, 2))
+        parts = [np.empty_like(p) for p in pieces[:2]] + [np.zeros((2, 3, 9, 2), dtype)[:, :, 3:7]]
+        cuda_kernels.split_rows(joined, parts, 2)
+        for part, piece in zip(parts, pieces):
+            np.testing.assert_array_equal(part, piece)
         cases = ((labels[:, 1], -100, True), (labels[:, 1], -100, False), (labels[:, 0], int(labels[0, 0]), True))
         for weights in (None, rng.random(6).astype(dtype)):
             for column, ignore, average in cases:   # labels read through a stride; ignored outside or in the classes
@@ -252,6 +265,20 @@ def test_the_class_nll_kernels_refuse_bad_operands_before_any_launch(monkeypatch
         backward(labels, None, None, True, x)
     with pytest.raises(ValueError, match='class_nll_backward: grad must be a C-contiguous'):
         backward(labels, None, -100, True, np.zeros((5, 3), np.float32).T)
+
+
+def test_the_join_kernels_refuse_bad_operands_before_any_launch(monkeypatch):
+    monkeypatch.setattr(cuda_kernels, '_launch', lambda *args, **kwargs: pytest.fail('launched'))
+    monkeypatch.setattr(cuda_kernels, 'is_cupy_array', lambda a: isinstance(a, np.ndarray))
+    joined, a, b = np.zeros((3, 9), np.float32), np.zeros((3, 4), np.float32), np.zeros((3, 5), np.float32)
+    with pytest.raises(ValueError, match='join_rows: pieces of .* do not make 3 rows of 9'):
+        cuda_kernels.join_rows([a, a], joined, 1)
+    with pytest.raises(ValueError, match='split_rows: expected a C-contiguous float CuPy array and 2 to 4 pieces'):
+        cuda_kernels.split_rows(joined, [a, b.T.copy().T[:, ::-1]], 1)   # a piece read backwards is no rows
+    with pytest.raises(ValueError, match='join_rows: expected a C-contiguous'):
+        cuda_kernels.join_rows([a, b.astype(np.float64)], joined, 1)
+    with pytest.raises(ValueError, match='join_rows: expected a C-contiguous'):
+        cuda_kernels.join_rows([a] * 5, np.zeros((3, 20), np.float32), 1)
 
 
 def test_the_row_kernels_refuse_bad_operands_before_any_launch(monkeypatch):

@@ -2,7 +2,7 @@
 
 Dimensions and table indices are 0-based; negative ones count from the end.
 """
-from ..tensor import Tensor
+from ..tensor import Tensor, cuda_kernels
 from ..tensor.scatter_kernels import out_of_range, scatter_add
 from .base.errors import input_error
 from .base.module import Module
@@ -51,7 +51,11 @@ class JoinTable(Module):
         sizes = list(input[0].size())
         sizes[d] = sum(t.size(d) for t in input)
         out = self.bufferLike('output', input[0], sizes)
-        copy_pieces([t.array for t in input], self._pieces(out, input, d))
+        pieces = [t.array for t in input]
+        if cuda_kernels.join_applies(out, pieces, d):   # one launch for pieces of different sizes too
+            cuda_kernels.join_rows(pieces, out, d)
+        else:
+            copy_pieces(pieces, self._pieces(out, input, d))
         return self.output
 
     @staticmethod
@@ -71,8 +75,11 @@ class JoinTable(Module):
         sizes[d] = sum(t.size(d) for t in input)
         self.checkSize(gradOutput, sizes)
         trim(self, 'gradInput', len(input))
-        copy_pieces(self._pieces(gradOutput.array, input, d),
-                    [slot(self, 'gradInput', i, t).array for i, t in enumerate(input)])
+        slots = [slot(self, 'gradInput', i, t).array for i, t in enumerate(input)]
+        if cuda_kernels.join_applies(gradOutput.array, slots, d):
+            cuda_kernels.split_rows(gradOutput.array, slots, d)
+        else:
+            copy_pieces(self._pieces(gradOutput.array, input, d), slots)
         return self.gradInput
 
     def __repr__(self):

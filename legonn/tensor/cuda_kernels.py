@@ -221,6 +221,49 @@ extern "C" __global__ void class_nll_backward(const long long* labels, long long
   }
 }
 
+/* JoinTable along one dimension, both ways, for up to 4 pieces: the joined array is `rows` contiguous rows of
+   `width` elements (the dimensions before the joined one are the rows); piece k is `rows` rows of w_k
+   contiguous elements, l_k apart. join_rows gathers the pieces into `joined`, split_rows scatters it to them. */
+__device__ inline int legonn_piece(long long* c, long long w0, long long w1, long long w2) {
+  if (*c < w0) return 0;
+  *c -= w0;
+  if (*c < w1) return 1;
+  *c -= w1;
+  if (*c < w2) return 2;
+  *c -= w2;
+  return 3;
+}
+
+extern "C" __global__ void join_rows(const T* p0, const T* p1, const T* p2, const T* p3, long long w0, long long w1,
+                                     long long w2, long long l0, long long l1, long long l2, long long l3,
+                                     long long rows, long long width, T* joined) {
+  const long long total = rows * width;
+  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total;
+       i += (long long)blockDim.x * gridDim.x) {
+    const long long r = i / width;
+    long long c = i - r * width;
+    const int k = legonn_piece(&c, w0, w1, w2);
+    const T* piece = k == 0 ? p0 : k == 1 ? p1 : k == 2 ? p2 : p3;
+    const long long ld = k == 0 ? l0 : k == 1 ? l1 : k == 2 ? l2 : l3;
+    joined[i] = piece[r * ld + c];
+  }
+}
+
+extern "C" __global__ void split_rows(const T* joined, T* p0, T* p1, T* p2, T* p3, long long w0, long long w1,
+                                      long long w2, long long l0, long long l1, long long l2, long long l3,
+                                      long long rows, long long width) {
+  const long long total = rows * width;
+  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total;
+       i += (long long)blockDim.x * gridDim.x) {
+    const long long r = i / width;
+    long long c = i - r * width;
+    const int k = legonn_piece(&c, w0, w1, w2);
+    T* piece = k == 0 ? p0 : k == 1 ? p1 : k == 2 ? p2 : p3;
+    const long long ld = k == 0 ? l0 : k == 1 ? l1 : k == 2 ? l2 : l3;
+    piece[r * ld + c] = joined[i];
+  }
+}
+
 /* NVRTC compiles these without headers: expf/exp and logf/log by name, not C++ overloads on T */
 __device__ inline float legonn_exp(float v) { return expf(v); }
 __device__ inline double legonn_exp(double v) { return exp(v); }
@@ -491,6 +534,73 @@ def class_nll_backward(labels, weights, ignore, size_average, grad):
     args = _class_nll_arguments('class_nll_backward', grad, labels, weights, ignore, size_average)
     _launch('class_nll_backward', grad.dtype, grad.size, args + (grad,), CLASS_NLL_BACKWARD_BLOCKS)
     return grad
+
+
+JOIN_PIECES_MAX = 4
+
+
+def _piece_rows(a, d):
+    """``a`` as rows for join_rows/split_rows when split at dimension ``d``: (rows, row width, row stride) with
+    the dimensions from ``d`` on contiguous and those before it one uniform stride apart, else None."""
+    item, shape, strides = a.itemsize, a.shape, a.strides
+    if any(s % item for s in strides):
+        return None
+    width, expected = 1, 1
+    for n, s in zip(reversed(shape[d:]), reversed(strides[d:])):
+        if n > 1 and s != expected * item:
+            return None
+        width *= n
+        expected = width
+    lead = [(n, s // item) for n, s in zip(shape[:d], strides[:d]) if n > 1]
+    for (_, s0), (n1, s1) in zip(lead, lead[1:]):
+        if s0 != s1 * n1:
+            return None
+    if lead and lead[-1][1] < width:
+        return None
+    rows = 1
+    for n, _ in lead:
+        rows *= n
+    return rows, width, lead[-1][1] if lead else width
+
+
+def join_applies(joined, pieces, d):
+    """Whether join_rows/split_rows take ``joined`` (C-contiguous) and its 1 to 4 ``pieces`` along dimension ``d``:
+    CuPy floats of one type, each piece laid out as rows (see _piece_rows), kernels enabled."""
+    return 1 < len(pieces) <= JOIN_PIECES_MAX and takes(joined, *pieces) and joined.flags.c_contiguous and \
+        all(_piece_rows(p, d) is not None for p in pieces)
+
+
+def _join_arguments(kernel, joined, pieces, d):
+    """The pieces (padded to four with the first), their widths (the first three) and row strides, the rows and the
+    joined width, after checking them against ``joined``."""
+    if not join_applies(joined, pieces, d):
+        raise ValueError(f"cuda_kernels.{kernel}: expected a C-contiguous float CuPy array and 2 to "
+                         f"{JOIN_PIECES_MAX} pieces of its type laid out as rows along dimension {d}, got "
+                         f"{len(pieces)} pieces")
+    rows, width, _ = _piece_rows(joined, d)
+    layouts = [_piece_rows(p, d) for p in pieces]
+    if any(r != rows for r, _, _ in layouts) or sum(w for _, w, _ in layouts) != width:
+        raise ValueError(f"cuda_kernels.{kernel}: pieces of {[(r, w) for r, w, _ in layouts]} rows and widths "
+                         f"do not make {rows} rows of {width}")
+    padded = list(pieces) + [pieces[0]] * (JOIN_PIECES_MAX - len(pieces))
+    widths = [w for _, w, _ in layouts] + [0] * (JOIN_PIECES_MAX - len(pieces))
+    strides = [ld for _, _, ld in layouts] + [0] * (JOIN_PIECES_MAX - len(pieces))
+    return padded, [np.int64(w) for w in widths[:3]] + [np.int64(ld) for ld in strides], np.int64(rows), \
+        np.int64(width)
+
+
+def join_rows(pieces, joined, d):
+    """``joined`` (C-contiguous) = ``pieces`` joined along dimension ``d``, in one launch (see join_applies)."""
+    padded, sizes, rows, width = _join_arguments('join_rows', joined, pieces, d)
+    _launch('join_rows', joined.dtype, joined.size, (*padded, *sizes, rows, width, joined))
+    return joined
+
+
+def split_rows(joined, pieces, d):
+    """Each of ``pieces`` = its part of ``joined`` (C-contiguous) along dimension ``d``, in one launch."""
+    padded, sizes, rows, width = _join_arguments('split_rows', joined, pieces, d)
+    _launch('split_rows', joined.dtype, joined.size, (joined, *padded, *sizes, rows, width))
+    return pieces
 
 
 def log_softmax_applies(x):

@@ -1,11 +1,13 @@
-"""table_buffers.copy_pieces: a table module's pieces copied in one CUDA launch (SplitTable's and JoinTable's
-gradients, JoinTable's output, CAddTable's gradInput), a copy each elsewhere."""
+"""A table module's pieces copied in one CUDA launch: table_buffers.copy_pieces for pieces of one shape
+(SplitTable's and CAddTable's gradInput), cuda_kernels.join_rows/split_rows for JoinTable's (any widths); a copy
+each elsewhere."""
 import numpy as np
 import pytest
 
 import legonn as lg
 from legonn import nn
 from legonn.modules.base import table_buffers
+from legonn.tensor import cuda_kernels
 
 
 def test_on_the_cpu_each_piece_is_copied_whatever_its_shape():
@@ -27,27 +29,62 @@ def copies(monkeypatch):
     return launched
 
 
+@pytest.fixture
+def joins(monkeypatch):
+    """The RawKernels launched (cuda_kernels' join_rows and split_rows among them)."""
+    launched, launch = [], cuda_kernels._launch
+
+    def recording(name, *args, **kwargs):
+        launched.append(name)
+        return launch(name, *args, **kwargs)
+    monkeypatch.setattr(cuda_kernels, '_launch', recording)
+    return launched
+
+
+def run_on_the_gpu(module, input, grad, which):
+    """``module``'s forward (or, after one, backward) on the GPU: (result, the module's CPU result)."""
+    want = module.forward(input) if which == 'forward' else module.backward(input, grad)
+    gpu = module.clone().cuda()
+    moved = [t.cuda() for t in input] if isinstance(input, list) else input.cuda()
+    if which == 'forward':
+        return (lambda: gpu.forward(moved)), want
+    gpu.forward(moved)
+    return (lambda: gpu.backward(moved, [g.cuda() for g in grad] if isinstance(grad, list) else grad.cuda())), want
+
+
+def assert_equal_trees(got, want):
+    for a, b in zip(got if isinstance(got, list) else [got], want if isinstance(want, list) else [want]):
+        np.testing.assert_array_equal(a.cpu().numpy(), b.numpy())
+
+
 @pytest.mark.gpu
 @pytest.mark.parametrize('dtype', ['Float', 'Double'])
 def test_table_gradients_are_one_launch_and_equal_the_cpu(copies, dtype):
     rng = np.random.default_rng(0)
     x = lg.from_numpy(rng.standard_normal((3, 4, 5))).type(f'legonn.{dtype}Tensor')
     pieces = [lg.from_numpy(rng.standard_normal((3, 5))).type(x.type()) for _ in range(4)]
-    cases = [(nn.SplitTable(1), x, pieces, 'backward', 4),
-             (nn.CAddTable(), pieces[:3], pieces[0], 'backward', 3),
-             (nn.JoinTable(1), pieces[:2], None, 'forward', 2),
-             (nn.JoinTable(1), pieces[:2], lg.from_numpy(rng.standard_normal((3, 10))).type(x.type()), 'backward', 2)]
-    for module, input, grad, which, n in cases:
-        want = module.forward(input) if which == 'forward' else module.backward(input, grad)
-        gpu = module.clone().cuda()
-        moved = [t.cuda() for t in input] if isinstance(input, list) else input.cuda()
+    for module, input, grad, n in [(nn.SplitTable(1), x, pieces, 4), (nn.CAddTable(), pieces[:3], pieces[0], 3)]:
+        run, want = run_on_the_gpu(module, input, grad, 'backward')
         copies.clear()
-        if which == 'forward':
-            got = gpu.forward(moved)
-        else:
-            gpu.forward(moved)
-            copies.clear()
-            got = gpu.backward(moved, [g.cuda() for g in grad] if isinstance(grad, list) else grad.cuda())
-        assert copies == [n], f'{module!r} {which}'
-        for a, b in zip(got if isinstance(got, list) else [got], want if isinstance(want, list) else [want]):
-            np.testing.assert_array_equal(a.cpu().numpy(), b.numpy())
+        got = run()
+        assert copies == [n], repr(module)
+        assert_equal_trees(got, want)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('dtype', ['Float', 'Double'])
+def test_a_join_is_one_launch_each_way_for_pieces_of_any_width(joins, dtype):
+    rng = np.random.default_rng(1)
+    steps = lg.from_numpy(rng.standard_normal((3, 6, 4))).type(f'legonn.{dtype}Tensor')
+    cases = [[steps.select(1, 2), lg.from_numpy(rng.standard_normal((3, 7))).type(steps.type())],   # strided rows
+             [lg.from_numpy(rng.standard_normal((2, c, 3, 2))).type(steps.type()) for c in (1, 4, 2)]]
+    for input in cases:
+        module = nn.JoinTable(1)
+        joined = module.forward(input)
+        grad = lg.from_numpy(rng.standard_normal(tuple(joined.size()))).type(steps.type())
+        for which, kernel in (('forward', 'join_rows'), ('backward', 'split_rows')):
+            run, want = run_on_the_gpu(nn.JoinTable(1), input, grad, which)
+            joins.clear()
+            got = run()
+            assert joins == [kernel]
+            assert_equal_trees(got, want)
