@@ -52,8 +52,9 @@ class ClassNLLCriterion(Criterion):
         compute this call, else None. The key says which labels a forward has read the range of."""
         if not (input._cuda and backend.is_cupy_array(getattr(target, 'array', None))):
             return None
-        x = input.array.reshape(-1, input._size[-1])
-        labels = target.array.reshape(-1)
+        # reshaped only when they must be: a CuPy view is a call of its own, and this runs at every time step
+        x = input.array if len(input._size) == 2 else input.array.reshape(1, -1)
+        labels = target.array if len(target._size) == 1 else target.array.reshape(-1)
         weights = None if self.weights is None else self.weights.array
         if not cuda_kernels.class_nll_applies(x, labels, weights, self.ignoreIndex):
             return None
@@ -116,7 +117,8 @@ class ClassNLLCriterion(Criterion):
             # sequence) are not read again: the backward kernel then reads nothing
             self._check(input, target, ranged=key not in self.__dict__.get('_checked_labels', ()))
             gi = self.bufferLike('gradInput', input)
-            cuda_kernels.class_nll_backward(labels, weights, self.ignoreIndex, self.sizeAverage, gi.reshape(x.shape))
+            cuda_kernels.class_nll_backward(labels, weights, self.ignoreIndex, self.sizeAverage,
+                                            gi if gi.ndim == 2 else gi.reshape(x.shape))
             return self.gradInput
         may_ignore = self._check(input, target)
         gi = self.bufferLike('gradInput', input)
