@@ -32,9 +32,11 @@ def _renamed(expression, names):
     return re.sub(r'\b[A-Za-z_]\w*\b', lambda m: names.get(m.group(0), m.group(0)), expression)
 
 
-def _scalar_names(region):
-    return tuple(f's{k}_{p}' for k, t in enumerate(region.types) if issubclass(t, Elementwise)
-                 for p in t.cuda_params)
+def _scalar_names(region, lets):
+    """The twins' parameters (``s<k>_<name>``) that the expressions of ``lets`` read."""
+    used = ' '.join(e for _, e in lets)
+    return tuple(name for k, t in enumerate(region.types) if issubclass(t, Elementwise)
+                 for name in (f's{k}_{p}' for p in t.cuda_params) if re.search(rf'\b{name}\b', used))
 
 
 def _operand(source):
@@ -58,14 +60,14 @@ def forward_program(region):
         else:
             lets.append((f'v{k}', (' + ' if cls is CAddTable else ' * ').join(operands)))
         outputs.append((f'o{k}', f'v{k}'))
-    return Program(tuple(f'e{j}' for j in range(len(region.outside))), _scalar_names(region), tuple(lets),
+    return Program(tuple(f'e{j}' for j in range(len(region.outside))), _scalar_names(region, lets), tuple(lets),
                    tuple(outputs))
 
 
 def backward_program(region, counts):
     """The region's backward for ``counts[k]`` gradients reaching member ``k`` from outside (``c<k>_<i>``):
-    from those, the members' outputs ``y<k>`` and the outside inputs ``e<j>`` it reads, to each member's
-    gradInput entries ``d<k>_<slot>`` and, where several gradients meet, its gradBuffer ``b<k>``."""
+    from those, the members' outputs ``y<k>``, the outside inputs ``e<j>`` and the parameters it reads, to each
+    member's gradInput entries ``d<k>_<slot>`` and, where several gradients meet, its gradBuffer ``b<k>``."""
     lets, outputs = [], []
     for k in reversed(range(len(region.members))):
         cls, sources = region.types[k], region.sources[k]
@@ -86,7 +88,7 @@ def backward_program(region, counts):
     lets = [(f'v{k}', f'y{k}') for k in values] + lets
     inputs = ([f'e{j}' for j in range(len(region.outside)) if re.search(rf'\be{j}\b', used)] +
               [f'y{k}' for k in values] + [f'c{k}_{i}' for k in range(len(counts)) for i in range(counts[k])])
-    return Program(tuple(inputs), _scalar_names(region), tuple(lets), tuple(outputs))
+    return Program(tuple(inputs), _scalar_names(region, lets), tuple(lets), tuple(outputs))
 
 
 def cuda_source(program):

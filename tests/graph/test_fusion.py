@@ -55,12 +55,24 @@ def test_a_group_that_a_path_leaves_and_reenters_is_not_fused():
     assert fusion.plan(gModule([b], [chain]).forwardnodes) is None
 
 
-def lstm_sources():
-    region = fusion.plan(lstm_cell().forwardnodes)[1][0]
-    counts = tuple(1 if t.__name__ in ('CAddTable',) or k == len(region.members) - 1 else 0
-                   for k, t in enumerate(region.types))   # gradients from outside reach next_c and next_h
-    return [('forward', fusion_code.cuda_source(fusion_code.forward_program(region))),
-            ('backward', fusion_code.cuda_source(fusion_code.backward_program(region, counts)))]
+def gated_relu():
+    """A region with a parametrised twin: Threshold(0.1, -2)(a) * Sigmoid(b) + a."""
+    a, b = nn.Identity()(), nn.Identity()()
+    out = nn.CAddTable()([nn.CMulTable()([nn.Threshold(0.1, -2)(a), nn.Sigmoid()(b)]), a])
+    return gModule([a, b], [out])
+
+
+def kernel_sources():
+    """The generated kernels of the LSTM cell's region and of gated_relu's, with one gradient from outside reaching
+    each graph output."""
+    sources = []
+    for name, graph in (('lstm', lstm_cell()), ('gated', gated_relu())):
+        region = fusion.plan(graph.forwardnodes)[1][0]
+        outputs = {id(n) for n in graph.outputnodes}
+        counts = tuple(int(id(n) in outputs) for n in region.members)
+        sources += [(f'{name}_forward', fusion_code.cuda_source(fusion_code.forward_program(region))),
+                    (f'{name}_backward', fusion_code.cuda_source(fusion_code.backward_program(region, counts)))]
+    return sources
 
 
 @pytest.mark.skipif(shutil.which('nvcc') is None, reason='nvcc is not installed')
@@ -68,7 +80,7 @@ def lstm_sources():
 def test_the_generated_kernels_compile_with_nvcc(tmp_path, ctype):
     source = tmp_path / 'fused.cu'
     source.write_text(f'typedef {ctype} T;\n' + ''.join(standalone_cuda(f'fused_{which}', *parts)
-                                                        for which, parts in lstm_sources()))
+                                                        for which, parts in kernel_sources()))
     done = subprocess.run(['nvcc', '-c', '-arch=sm_90', '-Werror', 'all-warnings', str(source), '-o',
                            str(tmp_path / 'fused.o')], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -79,7 +91,7 @@ def test_nvrtc_compiles_the_generated_kernels_as_cupy_will(ctype):
     library = nvrtc_library()
     if library is None:
         pytest.skip('NVRTC is not installed (pip install nvidia-cuda-nvrtc, part of the test extra on x86-64 Linux)')
-    kernels = ''.join(standalone_cuda(f'fused_{which}', *parts) for which, parts in lstm_sources())
+    kernels = ''.join(standalone_cuda(f'fused_{which}', *parts) for which, parts in kernel_sources())
     result, log = nvrtc_compile(library, f'typedef {ctype} T;\n{kernels}')
     assert result == 0, log[-3000:]
 
@@ -159,6 +171,26 @@ def test_a_fused_cell_leaves_every_node_as_the_node_by_node_run(monkeypatch, fus
     assert_same_state(fused_state, node_state(plain), tol)
     np.testing.assert_allclose(cell.getParameters()[1].cpu().numpy(), plain.getParameters()[1].cpu().numpy(),
                                rtol=tol, atol=tol)
+
+
+@pytest.mark.gpu
+def test_a_region_with_a_parametrised_twin_equals_the_node_by_node_run(monkeypatch, fused_builds):
+    rng = np.random.default_rng(2)
+    inputs = [lg.from_numpy(rng.standard_normal((4, 3))).cuda() for _ in range(2)]
+    inputs[0][0][0] = 0.1   # at the threshold: no gradient passes, as in Threshold's own backward
+    grad = lg.from_numpy(rng.standard_normal((4, 3))).cuda()
+    graph = gated_relu().double()
+    plain = copy.deepcopy(graph)
+
+    def run(g):
+        g.cuda()
+        return [g.forward(inputs).cpu().numpy()] + [t.cpu().numpy() for t in g.backward(inputs, grad)]
+    got = run(graph)
+    assert len(fused_builds) == 2
+    state = node_state(graph)
+    monkeypatch.setattr(gModule, '_fused_plan', lambda self: None)
+    assert_same_state(got, run(plain), 1e-13)
+    assert_same_state(state, node_state(plain), 1e-13)
 
 
 @pytest.mark.gpu
