@@ -1,4 +1,5 @@
-"""Shared pytest set-up: the `gpu` marker (skipped without CuPy and a GPU) and a fixed seed per test.
+"""Shared pytest set-up: the `gpu` marker (skipped without CuPy and a GPU), a fixed seed per test, and
+``raw_launches``, the names of the RawKernels a test launches.
 
 With ``LEGONN_GPU_SIM=1`` the host simulator of CuPy (tests/gpu_sim) stands in for CuPy, in this process and in
 the processes the tests start, so the GPU tests run without a GPU."""
@@ -33,3 +34,16 @@ def _seeded():
     lg.manualSeed(1234)
     yield
     lg.setdefaulttensortype('legonn.FloatTensor')
+
+
+@pytest.fixture
+def raw_launches(monkeypatch):
+    """The names of the RawKernels of legonn.tensor.cuda_kernels launched, in order."""
+    from legonn.tensor import cuda_kernels
+    names, launch = [], cuda_kernels._launch
+
+    def recording(name, *args, **kwargs):
+        names.append(name)
+        return launch(name, *args, **kwargs)
+    monkeypatch.setattr(cuda_kernels, '_launch', recording)
+    return names

@@ -223,44 +223,43 @@ extern "C" __global__ void class_nll_backward(const long long* labels, long long
 
 /* JoinTable along one dimension, both ways, for up to 4 pieces: the joined array is `rows` contiguous rows of
    `width` elements (the dimensions before the joined one are the rows); piece k is `rows` rows of w_k
-   contiguous elements, l_k apart. join_rows gathers the pieces into `joined`, split_rows scatters it to them. */
-__device__ inline int legonn_piece(long long* c, long long w0, long long w1, long long w2) {
-  if (*c < w0) return 0;
-  *c -= w0;
-  if (*c < w1) return 1;
-  *c -= w1;
-  if (*c < w2) return 2;
-  *c -= w2;
-  return 3;
+   contiguous elements, l_k apart. join_rows gathers the pieces into `joined`, split_rows scatters it to them.
+   legonn_place finds where element i of the joined rows lies: its piece (*k) and its offset in that piece. */
+__device__ inline long long legonn_place(long long i, long long width, long long w0, long long w1, long long w2,
+                                         long long l0, long long l1, long long l2, long long l3, int* k) {
+  const long long r = i / width;
+  long long c = i - r * width;
+  long long ld = l0;
+  *k = 0;
+  if (c >= w0) { c -= w0; ld = l1; *k = 1;
+    if (c >= w1) { c -= w1; ld = l2; *k = 2;
+      if (c >= w2) { c -= w2; ld = l3; *k = 3; } } }
+  return r * ld + c;
+}
+
+template <typename P> __device__ inline P legonn_pick(int k, P p0, P p1, P p2, P p3) {
+  return k == 0 ? p0 : k == 1 ? p1 : k == 2 ? p2 : p3;
 }
 
 extern "C" __global__ void join_rows(const T* p0, const T* p1, const T* p2, const T* p3, long long w0, long long w1,
                                      long long w2, long long l0, long long l1, long long l2, long long l3,
                                      long long rows, long long width, T* joined) {
-  const long long total = rows * width;
-  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total;
+  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < rows * width;
        i += (long long)blockDim.x * gridDim.x) {
-    const long long r = i / width;
-    long long c = i - r * width;
-    const int k = legonn_piece(&c, w0, w1, w2);
-    const T* piece = k == 0 ? p0 : k == 1 ? p1 : k == 2 ? p2 : p3;
-    const long long ld = k == 0 ? l0 : k == 1 ? l1 : k == 2 ? l2 : l3;
-    joined[i] = piece[r * ld + c];
+    int k;
+    const long long at = legonn_place(i, width, w0, w1, w2, l0, l1, l2, l3, &k);
+    joined[i] = legonn_pick(k, p0, p1, p2, p3)[at];
   }
 }
 
 extern "C" __global__ void split_rows(const T* joined, T* p0, T* p1, T* p2, T* p3, long long w0, long long w1,
                                       long long w2, long long l0, long long l1, long long l2, long long l3,
                                       long long rows, long long width) {
-  const long long total = rows * width;
-  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < total;
+  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < rows * width;
        i += (long long)blockDim.x * gridDim.x) {
-    const long long r = i / width;
-    long long c = i - r * width;
-    const int k = legonn_piece(&c, w0, w1, w2);
-    T* piece = k == 0 ? p0 : k == 1 ? p1 : k == 2 ? p2 : p3;
-    const long long ld = k == 0 ? l0 : k == 1 ? l1 : k == 2 ? l2 : l3;
-    piece[r * ld + c] = joined[i];
+    int k;
+    const long long at = legonn_place(i, width, w0, w1, w2, l0, l1, l2, l3, &k);
+    legonn_pick(k, p0, p1, p2, p3)[at] = joined[i];
   }
 }
 
