@@ -1,5 +1,5 @@
 """Stochastic gradient descent, Torch7's ``optim.sgd``."""
-from ..tensor.blas_kernels import axpby_into
+from ..tensor.blas_kernels import axpby_into, momentum_step_into
 from .closure import buffer, entries, evaluate, parameters, scratch, settings
 
 DEFAULTS = {'learningRate': 1e-3, 'learningRateDecay': 0, 'weightDecay': 0, 'momentum': 0, 'dampening': None,
@@ -44,25 +44,28 @@ def sgd(opfunc, x, config=None, state=None):
         xp.multiply(wds, xa, out=decay)
         g += decay
 
-    if mom != 0:
-        if state.get('dfdx') is None:
-            step = buffer('sgd', state, 'dfdx', dfdx, copy=True).array
-        else:
-            step = buffer('sgd', state, 'dfdx', dfdx).array
-            axpby_into(step, 1 - damp, g, mom, tmp)   # step = mom * step + (1 - damp) * g, one pass
-        if nesterov:
-            xp.multiply(step, mom, out=tmp)
-            g += tmp
-            step = g
-    else:
-        step = g
-
     clr = lr / (1 + nevals * lrd)
-    if lrs is not None:
-        delta = buffer('sgd', state, 'deltaParameters', x).array
-        xp.multiply(lrs, step, out=delta)
-        step = delta
-    axpby_into(xa, -clr, step, 1.0, tmp)   # x -= clr * step, one pass
+    if mom != 0 and state.get('dfdx') is not None and not nesterov and lrs is None:
+        # the common case: step = mom * step + (1 - damp) * g, then x -= clr * step (one kernel on the GPU)
+        momentum_step_into(xa, buffer('sgd', state, 'dfdx', dfdx).array, g, mom, 1 - damp, -clr, tmp)
+    else:
+        if mom != 0:
+            if state.get('dfdx') is None:
+                step = buffer('sgd', state, 'dfdx', dfdx, copy=True).array
+            else:
+                step = buffer('sgd', state, 'dfdx', dfdx).array
+                axpby_into(step, 1 - damp, g, mom, tmp)   # step = mom * step + (1 - damp) * g, one pass
+            if nesterov:
+                xp.multiply(step, mom, out=tmp)
+                g += tmp
+                step = g
+        else:
+            step = g
+        if lrs is not None:
+            delta = buffer('sgd', state, 'deltaParameters', x).array
+            xp.multiply(lrs, step, out=delta)
+            step = delta
+        axpby_into(xa, -clr, step, 1.0, tmp)   # x -= clr * step, one pass
 
     state['evalCounter'] = nevals + 1
     return x, [fx]

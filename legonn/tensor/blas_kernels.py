@@ -301,6 +301,21 @@ def axpby_into(y, alpha, x, beta=1.0, scratch=None):
     return y
 
 
+_momentum_step = cuda_kernels.declare('momentum_step', 'T g, T momentum, T gain, T rate', 'T v, T x',
+                                      'v = momentum * v + gain * g; x += rate * v')
+
+
+def momentum_step_into(x, v, g, momentum, gain, rate, scratch=None):
+    """v = momentum * v + gain * g, then x += rate * v, for equally long 1-D arrays (SGD with momentum on the flat
+    vectors): one kernel on CuPy, where two axpby passes launch two; two axpby_into passes elsewhere."""
+    if cuda_kernels.takes(x, v, g) and x.ndim == v.ndim == g.ndim == 1 and x.shape == v.shape == g.shape:
+        t = x.dtype.type
+        _momentum_step(g, t(momentum), t(gain), t(rate), v, x)
+        return x
+    axpby_into(v, gain, g, momentum, scratch)
+    return axpby_into(x, rate, v, 1.0, scratch)
+
+
 def transpose_into(out, a):
     """out = a.T for 2-D arrays ``a`` (m x n) and ``out`` (n x m) (ValueError otherwise): BLAS ``omatcopy``
     on the CPU when both have unit-stride rows.

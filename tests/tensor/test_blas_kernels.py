@@ -4,7 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn.tensor import cuda_kernels
-from legonn.tensor.blas_kernels import StepProduct, add_sums, addmm_into, axpby_into
+from legonn.tensor.blas_kernels import StepProduct, add_sums, addmm_into, axpby_into, momentum_step_into
 
 
 @pytest.mark.parametrize('dtype', [np.float32, np.float64])
@@ -23,6 +23,12 @@ def test_blas_kernels_accumulate_in_place(dtype):
     axpby_into(y2[::2], 2.0, x[:4], 1.0, np.empty(4, dtype))
     np.testing.assert_allclose(y2[::2], 2 * x[:4], rtol=1e-6)
     assert not y2[1::2].any()
+    v, g = rng.standard_normal(7).astype(dtype), rng.standard_normal(7).astype(dtype)
+    want_v = 0.9 * v + 0.5 * g
+    want_x = y + -0.1 * want_v
+    momentum_step_into(y, v, g, 0.9, 0.5, -0.1)
+    np.testing.assert_allclose(v, want_v, rtol=1e-5)
+    np.testing.assert_allclose(y, want_x, rtol=1e-5)
 
 
 @pytest.mark.parametrize('dtype', [np.float32, np.float64, np.float16])
@@ -75,8 +81,8 @@ def test_add_sums_accumulates_scaled_sums(axis):
 @pytest.mark.gpu
 @pytest.mark.parametrize('dtype', [np.float32, np.float64])
 def test_on_the_gpu_each_accumulation_is_one_cublas_call_or_kernel(monkeypatch, dtype):
-    """addmm_into and add_sums through cuBLAS (gemm, gemv against ones), axpby_into as one kernel: the
-    results of the array code, for C- and F-ordered outputs, transposed operands and scales."""
+    """addmm_into and add_sums through cuBLAS (gemm, gemv against ones), axpby_into and momentum_step_into as one
+    kernel each: the results of the array code, for C- and F-ordered outputs, transposed operands and scales."""
     cp = lg.tensor.backend.cupy()
     built = []
     factory = cuda_kernels.elementwise
@@ -100,4 +106,9 @@ def test_on_the_gpu_each_accumulation_is_one_cublas_call_or_kernel(monkeypatch, 
     got = cp.asarray(y)
     axpby_into(got, -0.5, cp.asarray(x), 0.9)
     np.testing.assert_allclose(got.get(), 0.9 * y - 0.5 * x, rtol=tol, atol=tol)
-    assert built == ['axpby']
+    v = rng.standard_normal(6).astype(dtype)
+    got_x, got_v = cp.asarray(y), cp.asarray(v)
+    momentum_step_into(got_x, got_v, cp.asarray(x), 0.9, 0.5, -0.1)
+    np.testing.assert_allclose(got_v.get(), 0.9 * v + 0.5 * x, rtol=tol, atol=tol)
+    np.testing.assert_allclose(got_x.get(), y - 0.1 * (0.9 * v + 0.5 * x), rtol=tol, atol=tol)
+    assert built == ['axpby', 'momentum_step']
