@@ -166,9 +166,10 @@ def torch_char_lstm():
 
 def torch7_step(model):
     """``step(x, y)``: the Torch7 training step as written: a feval with ClassNLLCriterion, then optim.sgd
-    (momentum 0.9, dampening 0); returns the loss (a number eagerly, a device array while recorded)."""
+    (momentum 0.9, dampening 0), on ``model``'s device; returns the loss (a number eagerly, a device array while
+    recorded)."""
     params, grads = model.getParameters()
-    criterion = nn.ClassNLLCriterion().cuda()
+    criterion = nn.ClassNLLCriterion().type(params.type())
     config = {'learningRate': LR, 'momentum': MOMENTUM, 'dampening': 0}
 
     def step(x, y):

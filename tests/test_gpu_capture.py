@@ -14,7 +14,7 @@ import pytest
 
 import legonn as lg
 from legonn import cuda as lg_cuda
-from legonn import nn, optim
+from legonn import nn
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -250,17 +250,10 @@ def test_the_device_side_step_is_classnll_and_torch7_sgd():
     data = batches(3)
     model, reference = small_lenet(), small_lenet()
     step = gpu_capture.classifier_step(model, BATCH, 10)
-    params, grads = reference.getParameters()
-    criterion = nn.ClassNLLCriterion()
-    config = {'learningRate': gpu_capture.LR, 'momentum': gpu_capture.MOMENTUM, 'dampening': 0}
+    params = reference.getParameters()[0]
+    torch7_step = gpu_capture.torch7_step(reference)
     for x, y in data:
-        def feval(_):
-            grads.zero()
-            out = reference.forward(x)
-            loss = criterion.forward(out, y)
-            reference.backward(x, criterion.backward(out, y))
-            return loss, grads
-        want = optim.sgd(feval, params, config)[1][0]
+        want = torch7_step(x, y)
         assert float(step(x, y)) == pytest.approx(want, rel=1e-6)
     np.testing.assert_allclose(model.getParameters()[0].numpy(), params.numpy(), rtol=1e-5, atol=1e-7)
 

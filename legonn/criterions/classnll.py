@@ -60,11 +60,6 @@ class ClassNLLCriterion(Criterion):
             return None
         return x, labels, weights, (labels.data.ptr, labels.shape, labels.strides, x.shape[1], self.ignoreIndex)
 
-    def checksLabelsOnDevice(self, input, target):
-        """Whether the CUDA kernels compute this call, and so read the labels' range themselves (a criterion
-        built on this one then leaves that read to it)."""
-        return self._device_batch(input, target) is not None
-
     def _picked(self, input, target, may_ignore):
         """(row index array, label array, per-row weights or None, total weight); rows labelled ignoreIndex
         are left out (looked for only when ``may_ignore``, checkLabels' answer)."""

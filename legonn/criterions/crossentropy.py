@@ -27,11 +27,10 @@ class CrossEntropyCriterion(Criterion):
             self._pushedSizeAverage = self.sizeAverage
 
     def _check(self, input, target):
-        # checked here so errors name this criterion, not its parts; on the GPU the labels' range is read by
-        # self.nll's kernels, with the loss (errors then name self.nll inside this criterion)
+        # checked here so errors name this criterion, not its parts; on the GPU self.nll reads the labels' range
+        # anyway (its kernels with the loss), so it is left to it (errors then name self.nll inside this criterion)
         self.checkInput(input)
-        self.checkLabels(input, target, input._size[-1], self.nll.ignoreIndex,
-                         ranged=not self.nll.checksLabelsOnDevice(input, target))
+        self.checkLabels(input, target, input._size[-1], self.nll.ignoreIndex, ranged=not input._cuda)
 
     def updateOutput(self, input, target):
         self._check(input, target)

@@ -223,6 +223,7 @@ def backward(region):
     if not (_runnable(ref, region) and all(_alike(g, ref) for n in members for g in n.grads) and
             all(_alike(t, ref) for t in inputs) and all(_alike(n.module.output, ref) for n in members)):
         return False
+    meets = [counts[k] + len(region.uses[k]) > 1 for k in range(len(members))]   # several gradients: a gradBuffer
     outs = {}
     for k, node in enumerate(members):
         module = node.module
@@ -232,7 +233,7 @@ def backward(region):
         else:
             module._grad_slots(node.input)
             outs.update((f'd{k}_{slot}', t) for slot, t in enumerate(module.gradInput))
-        if counts[k] + len(region.uses[k]) > 1:
+        if meets[k]:
             if type(node.gradBuffer) is not type(ref):
                 node.gradBuffer = ref.new()
             outs[f'b{k}'] = node.gradBuffer.resizeAs(ref)
@@ -243,7 +244,7 @@ def backward(region):
     for k in reversed(range(len(members))):   # in the node-by-node sweep's order
         node = members[k]
         gi = node.gradInput = node.module.gradInput
-        if counts[k] + len(region.uses[k]) > 1:
+        if meets[k]:
             node.gradOutput = node.gradBuffer
         elif counts[k]:
             node.gradOutput = node.grads[0]

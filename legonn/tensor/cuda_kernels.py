@@ -477,24 +477,26 @@ def class_nll_applies(x, labels, weights, ignore):
     """Whether the ClassNLL kernels take log-probabilities ``x`` (rows, classes) with ``labels`` (an int64 per row,
     contiguous or a 1-D strided view), ``weights`` (None, or a contiguous vector of ``x``'s type) and the int64
     ``ignore`` label, kernels enabled."""
-    return takes(x) and x.ndim == 2 and 0 < x.shape[1] <= _INT32_MAX and is_cupy_array(labels) and \
-        labels.dtype == np.int64 and labels.size == x.shape[0] and _index_step(labels) is not None and \
-        (weights is None or device_floats(x, weights) and weights.flags.c_contiguous) and _int64_label(ignore)
+    return takes(x) and x.ndim == 2 and 0 < x.shape[1] <= _INT32_MAX and _class_nll_operands_fit(x, labels, weights,
+                                                                                              ignore)
 
 
-def _int64_label(value):
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and -2 ** 63 <= value < 2 ** 63
+def _class_nll_operands_fit(batch, labels, weights, ignore):
+    """Whether ``labels``, ``weights`` and ``ignore`` are what the ClassNLL kernels take with the (rows, classes)
+    ``batch``."""
+    rows, cols = batch.shape
+    return is_cupy_array(labels) and labels.dtype == np.int64 and labels.size == rows and \
+        _index_step(labels) is not None and \
+        (weights is None or is_cupy_array(weights) and weights.dtype == batch.dtype and
+         tuple(weights.shape) == (cols,) and weights.flags.c_contiguous) and \
+        isinstance(ignore, (int, np.integer)) and not isinstance(ignore, bool) and -2 ** 63 <= ignore < 2 ** 63
 
 
 def _class_nll_arguments(kernel, batch, labels, weights, ignore, size_average):
     """The arguments both ClassNLL kernels share, after checking ``labels``, ``weights`` and ``ignore`` against
     ``batch`` (the kernel's (rows, classes) operand, passed again for absent weights: an unread array of type T)."""
     x_shape, dtype = batch.shape, batch.dtype
-    labels_fit = is_cupy_array(labels) and labels.dtype == np.int64 and labels.size == x_shape[0] and \
-        _index_step(labels) is not None
-    weights_fit = weights is None or is_cupy_array(weights) and weights.dtype == dtype and \
-        tuple(weights.shape) == (x_shape[1],) and weights.flags.c_contiguous
-    if not (labels_fit and weights_fit and _int64_label(ignore)):
+    if not _class_nll_operands_fit(batch, labels, weights, ignore):
         raise ValueError(f"cuda_kernels.{kernel}: expected {x_shape[0]} int64 labels (contiguous or 1-D), "
                          f"{x_shape[1]} {np.dtype(dtype)} class weights or None and an int64 ignore label, got "
                          f"labels {getattr(labels, 'dtype', type(labels).__name__)} "

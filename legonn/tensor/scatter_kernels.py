@@ -18,8 +18,8 @@ import functools
 
 import numpy as np
 
-from legonn.tensor import backend, cuda_kernels
-from legonn.tensor.backend import array_module
+from . import backend, cuda_kernels
+from .backend import array_module
 
 
 def scatter_add(target, indices, values):
