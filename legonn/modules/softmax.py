@@ -11,7 +11,10 @@ _AXIS = {1: 0, 2: 1, 3: 0, 4: 1}
 
 
 class _Normalised(Module):
-    """What both share: the input check, the normalised axis and the reduced buffer ``_norm``."""
+    """What both share: the input check, the normalised axis and the reduced buffer ``_norm``.
+
+    Reductions are the arrays' own methods: ``np.sum``/``np.max`` add a Python wrapper of about 1.2 us a call,
+    a third of the whole reduction of a (32, 65) batch."""
 
     input_ranks = (1, 2, 3, 4)
 
@@ -37,10 +40,10 @@ class SoftMax(_Normalised):
         xp, x = input.xp, input.array
         out = self.bufferLike('output', input)
         norm = self._reduced(input, axis)
-        xp.max(x, axis=axis, keepdims=True, out=norm)  # shifting by the max keeps exp from overflowing
+        x.max(axis=axis, keepdims=True, out=norm)  # shifting by the max keeps exp from overflowing
         xp.subtract(x, norm, out=out)
         xp.exp(out, out=out)
-        xp.sum(out, axis=axis, keepdims=True, out=norm)
+        out.sum(axis=axis, keepdims=True, out=norm)
         out /= norm
         return self.output
 
@@ -52,7 +55,7 @@ class SoftMax(_Normalised):
         gi = self.bufferLike('gradInput', input)
         norm = self._reduced(input, axis)
         xp.multiply(g, y, out=gi)
-        xp.sum(gi, axis=axis, keepdims=True, out=norm)
+        gi.sum(axis=axis, keepdims=True, out=norm)
         xp.subtract(g, norm, out=gi)
         gi *= y
         return self.gradInput
@@ -69,11 +72,11 @@ class LogSoftMax(_Normalised):
             cuda_kernels.log_softmax_forward(x, out)
             return self.output
         norm = self._reduced(input, axis)
-        xp.max(x, axis=axis, keepdims=True, out=norm)
+        x.max(axis=axis, keepdims=True, out=norm)
         xp.subtract(x, norm, out=out)
         exp = self.bufferLike('_exp', input)
         xp.exp(out, out=exp)
-        xp.sum(exp, axis=axis, keepdims=True, out=norm)
+        exp.sum(axis=axis, keepdims=True, out=norm)
         xp.log(norm, out=norm)
         out -= norm
         return self.output
@@ -88,7 +91,7 @@ class LogSoftMax(_Normalised):
             cuda_kernels.log_softmax_backward(g, self.output.array, gi)
             return self.gradInput
         norm = self._reduced(input, axis)
-        xp.sum(g, axis=axis, keepdims=True, out=norm)
+        g.sum(axis=axis, keepdims=True, out=norm)
         xp.exp(self.output.array, out=gi)
         gi *= norm
         xp.subtract(g, gi, out=gi)

@@ -76,7 +76,14 @@ CASES = {
         small = np.zeros(16, np.float32)
         wild = np.lib.stride_tricks.as_strided(small, (64, 64), (256, 4))   # 16 KiB over 64 bytes
         expect_clean(lambda: bk.addmm_into(wild, np.ones((64, 8), np.float32), np.ones((8, 64), np.float32)),
-                     'gemm', 'outside its buffer')
+                     'addmm_into', 'out reaches outside its buffer')
+    ''',
+    'blas-gemm-view-outside-its-buffer': '''
+        small = np.zeros(16, np.float32)
+        wild = np.lib.stride_tricks.as_strided(small, (256, 256), (1024, 4))   # 256 KiB over 64 bytes
+        assert wild.size >= bk.SMALL_PRODUCT   # large enough for the native gemm
+        expect_clean(lambda: bk.addmm_into(np.zeros((256, 256), np.float32), np.ones((256, 8), np.float32),
+                                           wild[:8]), 'gemm', 'b reaches outside its buffer')
     ''',
     'blas-transpose-wrong-out': '''
         expect_clean(lambda: bk.transpose_into(np.zeros((2, 2), np.float32), np.ones((64, 32), np.float32)),

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import legonn as lg
-from legonn.tensor import cuda_kernels
+from legonn.tensor import blas_kernels, cuda_kernels
 from legonn.tensor.blas_kernels import StepProduct, add_sums, addmm_into, axpby_into, momentum_step_into
 
 
@@ -29,6 +29,18 @@ def test_blas_kernels_accumulate_in_place(dtype):
     momentum_step_into(y, v, g, 0.9, 0.5, -0.1)
     np.testing.assert_allclose(v, want_v, rtol=1e-5)
     np.testing.assert_allclose(y, want_x, rtol=1e-5)
+
+
+@pytest.mark.parametrize('rows', [3, blas_kernels.SMALL_PRODUCT // 128])   # NumPy's matmul, then the native gemm
+def test_addmm_into_small_and_large_products_accumulate_alike(rows):
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal((rows, 16)).astype(np.float32), rng.standard_normal((128, 16)).astype(np.float32).T
+    out = rng.standard_normal((rows, 128)).astype(np.float32)
+    expected = 0.25 * out.astype(np.float64) - 1.5 * (a.astype(np.float64) @ b)
+    assert addmm_into(out, a, b, -1.5, 0.25) is out
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4)
+    addmm_into(out, a, b, 1.0, 0.0)   # beta 0 overwrites
+    np.testing.assert_allclose(out, a.astype(np.float64) @ b, rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize('dtype', [np.float32, np.float64, np.float16])
