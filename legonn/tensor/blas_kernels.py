@@ -282,19 +282,19 @@ _axpby = cuda_kernels.declare('axpby', 'T x, T alpha, T beta', 'T y', 'y = alpha
 
 
 def axpby_into(y, alpha, x, beta=1.0, scratch=None):
-    """y = alpha * x + beta * y in one pass over memory (BLAS axpby) for equally long 1-D arrays
-    (ValueError when they are not).
+    """y = alpha * x + beta * y in one pass over memory (BLAS axpby, over the elements of C-contiguous arrays)
+    for arrays of one shape (ValueError when they differ).
 
     Optimisers update every parameter this way; NumPy needs two or three passes (and
     a temporary, or ``scratch``, an array like ``y`` to hold alpha * x) for the same.
     """
-    if getattr(y, 'ndim', None) != 1 or getattr(x, 'shape', None) != y.shape:
-        raise ValueError(f"blas_kernels.axpby_into: expected 1-D x and y of one length, got x "
+    if getattr(y, 'shape', None) is None or getattr(x, 'shape', None) != y.shape:
+        raise ValueError(f"blas_kernels.axpby_into: expected x and y of one shape, got x "
                          f"{getattr(x, 'shape', type(x).__name__)}, y {getattr(y, 'shape', type(y).__name__)}")
     if y.dtype in _AXPBY and type(x) is type(y) is np.ndarray and x.dtype == y.dtype and \
             y.flags.c_contiguous and x.flags.c_contiguous:
         axpby, _ = _native('axpby', y.dtype, ('x', x, y.shape, None), ('y', y, y.shape, None))
-        axpby(y.shape[0], alpha, x.ctypes.data, 1, beta, y.ctypes.data, 1)
+        axpby(y.size, alpha, x.ctypes.data, 1, beta, y.ctypes.data, 1)
         return y
     if cuda_kernels.takes(y, x):   # one kernel where the array code launches two or three
         _axpby(x, y.dtype.type(alpha), y.dtype.type(beta), y)
@@ -316,9 +316,10 @@ _momentum_step = cuda_kernels.declare('momentum_step', 'T g, T momentum, T gain,
 
 
 def momentum_step_into(x, v, g, momentum, gain, rate, scratch=None):
-    """v = momentum * v + gain * g, then x += rate * v, for equally long 1-D arrays (SGD with momentum on the flat
-    vectors): one kernel on CuPy, where two axpby passes launch two; two axpby_into passes elsewhere."""
-    if cuda_kernels.takes(x, v, g) and x.ndim == v.ndim == g.ndim == 1 and x.shape == v.shape == g.shape:
+    """v = momentum * v + gain * g, then x += rate * v, for arrays of one shape (SGD with momentum, on the flat
+    vectors of getParameters() or any parameter tensor): one kernel on CuPy, where two axpby passes launch two;
+    two axpby_into passes elsewhere."""
+    if cuda_kernels.takes(x, v, g) and x.shape == v.shape == g.shape:
         t = x.dtype.type
         _momentum_step(g, t(momentum), t(gain), t(rate), v, x)
         return x

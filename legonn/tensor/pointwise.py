@@ -78,6 +78,17 @@ def _frac(xp, x, out):
     xp.fmod(x, 1, out=out, casting='unsafe')
 
 
+def _round(xp, x, out):
+    """C's ``round``, as Torch7's maths: halves go away from zero (NumPy's ``rint`` takes them to even). The
+    fraction ``x - trunc(x)`` is exact, so no sum near a half can round up first (``floor(x + 0.5)`` takes
+    0.49999999999999994 to 1)."""
+    whole = xp.trunc(x)
+    part = x - whole
+    whole += part >= 0.5
+    whole -= part <= -0.5
+    xp.copyto(out, whole, casting='unsafe')
+
+
 def _cinv(xp, x, out):
     xp.reciprocal(x, out=out, casting='unsafe')
 
@@ -86,7 +97,7 @@ UNARY = {name: _ufunc(name) for name in (
     'abs', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'tanh', 'sign', 'floor', 'ceil', 'trunc',
     'cos', 'sin', 'tan', 'cosh', 'sinh', 'square')}
 UNARY.update({'acos': _ufunc('arccos'), 'asin': _ufunc('arcsin'), 'atan': _ufunc('arctan'),
-              'neg': _ufunc('negative'), 'round': _ufunc('rint'), 'sigmoid': sigmoid_into,
+              'neg': _ufunc('negative'), 'round': _round, 'sigmoid': sigmoid_into,
               'rsqrt': _rsqrt, 'frac': _frac, 'cinv': _cinv})
 
 

@@ -242,3 +242,23 @@ def test_sgd_float32_matches_float64_closely():
         optim.sgd(opfunc, x64, c64)
     assert x32.dtype == np.float32
     np.testing.assert_allclose(x32.array, x64.array, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize('name,ref,cfg', CASES, ids=[f'{c[0]}-{i}' for i, c in enumerate(CASES)])
+def test_a_parameter_matrix_steps_as_its_flat_vector(name, ref, cfg):
+    """Torch7's optimisers take any tensor shape (sgd's ``x:add(-clr, dfdx)``), not only getParameters()'s
+    flat vector: a (2, 3) parameter follows the trajectory of its six elements."""
+    _, opfunc, x0 = PROBLEMS[2]
+    flat, matrix = lg.DoubleTensor(x0.copy()), lg.DoubleTensor(x0.reshape(2, 3).copy())
+
+    def op_matrix(x):
+        f, g = opfunc(x.array.reshape(-1))
+        return f, g.reshape(2, 3)
+    c_flat, c_matrix = _config(cfg, x0.size), _config(cfg, x0.size)
+    c_matrix = {k: (v.reshape(2, 3) if isinstance(v, np.ndarray) else v) for k, v in c_matrix.items()}
+    for _ in range(STEPS):
+        f_flat = getattr(optim, name)(opfunc, flat, c_flat)[1]   # asgd returns its average third
+        f_matrix = getattr(optim, name)(op_matrix, matrix, c_matrix)[1]
+        assert f_matrix == pytest.approx(f_flat, rel=1e-12)
+    assert matrix.size() == (2, 3)
+    np.testing.assert_allclose(matrix.array.reshape(-1), flat.array, rtol=1e-12, atol=1e-14)

@@ -96,7 +96,7 @@ CASES = {
     ''',
     'blas-axpby-lengths-disagree': '''
         expect_clean(lambda: bk.axpby_into(np.zeros(4, np.float32), 1.0, np.ones(1 << 16, np.float32)),
-                     'axpby_into', 'one length')
+                     'axpby_into', 'one shape')
     ''',
 }
 

@@ -45,6 +45,8 @@ def test_cuda_arithmetic_matches_cpu():
     assert ga.sort(1)[1].cpu().tolist() == a.sort(1)[1].tolist()
     assert ga.index(0, lg.LongTensor([2, 0]).cuda()).cpu().tolist() == a.index(0, lg.LongTensor([2, 0])).tolist()
     assert ga.gt(0).type() == 'legonn.CudaByteTensor'
+    halves = lg.DoubleTensor([0.5, 1.5, 2.5, -0.5, -2.5]).cuda()
+    assert halves.round().cpu().tolist() == [1.0, 2.0, 3.0, -1.0, -3.0]   # C's round, as on the CPU
     assert 'legonn.CudaDoubleTensor of size 3x4' in str(ga)
 
 

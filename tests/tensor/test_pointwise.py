@@ -120,6 +120,17 @@ def test_unary_in_place_result_and_functional(name, xy):
     assert np.allclose(new.array, expected) and new.storage() is not t.storage()
 
 
+def test_round_takes_halves_away_from_zero_as_c_does():
+    """Torch7's round is C's (TH's LAB_IMPLEMENT_BASIC_FUNCTION(round, round)), not NumPy's half-to-even rint."""
+    values = [0.5, 1.5, 2.5, -0.5, -2.5, 0.49999999999999994, -0.49999999999999994, 2.4999999999999996, -3.7, 1e300]
+    expected = [1.0, 2.0, 3.0, -1.0, -3.0, 0.0, -0.0, 2.0, -4.0, 1e300]
+    assert lg.DoubleTensor(values).round().tolist() == expected
+    assert lg.round(lg.FloatTensor([0.5, 2.5, -1.5])).tolist() == [1.0, 3.0, -2.0]
+    r = lg.DoubleTensor()
+    assert r.round(lg.DoubleTensor([4.5, -4.5])) is r and r.tolist() == [5.0, -5.0]
+    assert lg.LongTensor([3, -4]).round().tolist() == [3, -4]
+
+
 def test_sigmoid_does_not_overflow():
     s = lg.Tensor([-1000.0, 0.0, 1000.0]).sigmoid()
     assert s.tolist() == [0.0, 0.5, 1.0]
