@@ -183,7 +183,8 @@ def addmm_into(out, a, b, alpha=1.0, beta=1.0):
         outside = type(arr) is np.ndarray and _outside_its_buffer(arr, 'blas_kernels.addmm_into', name)
         if outside:
             raise ValueError(f"blas_kernels.addmm_into: {name} reaches outside its buffer ({outside})")
-    product = a @ b
+    with np.errstate(over='ignore', invalid='ignore'):   # as quiet as gemm about values beyond the type's range
+        product = a @ b
     if alpha != 1:
         product *= alpha
     if beta == 0:

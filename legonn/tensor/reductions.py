@@ -2,6 +2,9 @@
 
 Without a dimension a reduction returns a Python number; with one it returns
 a tensor that keeps the reduced dimension with size 1 (Torch7 keeps it).
+Sums and products along a dimension, and running ones, keep the tensor's type
+as Torch7's do (a ByteTensor mask's ``sum(d)`` is a ByteTensor, wrapping past
+255 as there); whole-tensor sums are numbers, exact for every integer type.
 ``max``/``min``/``sort``-style calls return (values, 0-based LongTensor indices).
 """
 import numpy as np
@@ -10,19 +13,22 @@ import numpy as np
 class ReductionMixin:
     __slots__ = ()
 
-    def _reduce(self, fn, dim, **kwargs):
+    def _reduce(self, fn, dim, keep_type=False, **kwargs):
         if dim is None:
             return fn(self.array, **kwargs).item()
         d = self._dim_index(dim)
+        if keep_type:
+            kwargs['dtype'] = self.array.dtype
         return self._from_array(self.xp.ascontiguousarray(fn(self.array, axis=d, keepdims=True, **kwargs)))
 
     def sum(self, dim=None):
-        """Sum of all elements (a number), or along ``dim`` (a tensor keeping that dimension with size 1)."""
-        return self._reduce(self.xp.sum, dim)
+        """Sum of all elements (a number), or along ``dim`` (a tensor of this type keeping that dimension with
+        size 1)."""
+        return self._reduce(self.xp.sum, dim, keep_type=True)
 
     def prod(self, dim=None):
-        """Product of all elements (a number), or along ``dim`` (kept with size 1)."""
-        return self._reduce(self.xp.prod, dim)
+        """Product of all elements (a number), or along ``dim`` (of this type, kept with size 1)."""
+        return self._reduce(self.xp.prod, dim, keep_type=True)
 
     def mean(self, dim=None):
         """Mean of all elements (a number), or along ``dim`` (kept with size 1)."""
@@ -127,12 +133,14 @@ class ReductionMixin:
         return self._from_array(diff).norm(p)
 
     def cumsum(self, dim=0):
-        """A new tensor of running sums along ``dim``."""
-        return self._from_array(self.xp.cumsum(self.array, axis=self._dim_index(dim)))
+        """A new tensor of this type of running sums along ``dim``."""
+        a = self.array
+        return self._from_array(self.xp.cumsum(a, axis=self._dim_index(dim), dtype=a.dtype))
 
     def cumprod(self, dim=0):
-        """A new tensor of running products along ``dim``."""
-        return self._from_array(self.xp.cumprod(self.array, axis=self._dim_index(dim)))
+        """A new tensor of this type of running products along ``dim``."""
+        a = self.array
+        return self._from_array(self.xp.cumprod(a, axis=self._dim_index(dim), dtype=a.dtype))
 
     def median(self, dim=-1):
         """(values, indices) of the lower median along ``dim``, kept with size 1."""

@@ -68,6 +68,21 @@ def test_cumulative_median_kthvalue(data):
         x.kthvalue(4, 1)
 
 
+def test_integer_sums_along_a_dimension_keep_the_type_as_torch7():
+    """THTensor_(sum/prod/cumsum/cumprod) write a tensor of the input's type; NumPy would widen a uint8 sum to a
+    uint64 that legonn has no type for (counting a mask along a dimension failed)."""
+    mask = lg.DoubleTensor([[1, -2, 3], [-4, 5, -6]]).lt(0)
+    rows = mask.sum(1)
+    assert rows.type() == 'legonn.ByteTensor' and rows.tolist() == [[1], [2]]
+    assert mask.prod(0).tolist() == [[0, 0, 0]] and mask.prod(0).type() == 'legonn.ByteTensor'
+    assert mask.cumsum(1).tolist() == [[0, 1, 1], [1, 1, 2]] and mask.cumprod(1).type() == 'legonn.ByteTensor'
+    assert mask.sum() == 3   # a whole-tensor sum is a number
+    ints = lg.IntTensor([[1, 2], [3, 4]])
+    assert ints.sum(0).type() == 'legonn.IntTensor' and ints.cumsum(0).type() == 'legonn.IntTensor'
+    ones = lg.ByteTensor(1, 300).fill(1)
+    assert ones.sum() == 300 and ones.sum(1).tolist() == [[300 % 256]]   # wraps as Torch7's (real) cast
+
+
 def test_all_any():
     assert lg.ByteTensor([1, 1]).all() and not lg.ByteTensor([1, 0]).all()
     assert lg.ByteTensor([0, 1]).any() and not lg.ByteTensor([0, 0]).any()
