@@ -75,7 +75,11 @@ class BatchNormalization(Module):
         m = x3.shape[0] * x3.shape[2]
         mean = x3.mean(axis=(0, 2))
         var_sum = ((x3 - mean[:, None]) ** 2).sum(axis=(0, 2))
-        invstd = 1 / xp.sqrt(var_sum / m + self.eps)
+        if self.eps == 0:   # THNN: a feature constant over the batch gets invstd 0 (its output is the bias), not inf
+            spread = var_sum > 0
+            invstd = xp.where(spread, 1 / xp.sqrt(xp.where(spread, var_sum, 1) / m), 0)
+        else:
+            invstd = 1 / xp.sqrt(var_sum / m + self.eps)
         self.running_mean.array[...] = self.momentum * mean + (1 - self.momentum) * self.running_mean.array
         unbiased = var_sum / (m - 1)
         self.running_var.array[...] = self.momentum * unbiased + (1 - self.momentum) * self.running_var.array

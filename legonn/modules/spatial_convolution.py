@@ -48,14 +48,14 @@ class SpatialConvolutionMM(SpatialConvolution):
 class SpatialDilatedConvolution(SpatialConvolution):
     """2-D convolution with a dilated (atrous) kernel.
 
-    ``SpatialDilatedConvolution(nInputPlane, nOutputPlane, kW, kH, dW=1, dH=1, padW=0, padH=0,
+    ``SpatialDilatedConvolution(nInputPlane, nOutputPlane, kW, kH, dW=1, dH=1, padW=0, padH=padW,
     dilationW=1, dilationH=1)``; oH = floor((H + 2 padH - dilationH (kH - 1) - 1) / dH) + 1.
     Shapes and parameters as SpatialConvolution.
     """
 
     positive_ints = SpatialConvolution.positive_ints + ('dilationW', 'dilationH')
 
-    def __init__(self, nInputPlane, nOutputPlane, kW, kH, dW=1, dH=1, padW=0, padH=0, dilationW=1, dilationH=1):
+    def __init__(self, nInputPlane, nOutputPlane, kW, kH, dW=1, dH=1, padW=0, padH=None, dilationW=1, dilationH=1):
         self.checkHyper(dilationW=dilationW, dilationH=dilationH)
         super().__init__(nInputPlane, nOutputPlane, kW, kH, dW, dH, padW, padH)
         self.dilationW, self.dilationH = dilationW, dilationH

@@ -73,8 +73,11 @@ class _VolumetricConvolutionBase(_Volumetric):
         return {'weight': (self.nOutputPlane, self.nInputPlane, self.kT, self.kH, self.kW),
                 'bias': (self.nOutputPlane,)}
 
-    def __init__(self, nInputPlane, nOutputPlane, kT, kW, kH, dT=1, dW=1, dH=1, padT=0, padW=0, padH=0,
+    def __init__(self, nInputPlane, nOutputPlane, kT, kW, kH, dT=1, dW=1, dH=1, padT=0, padW=None, padH=None,
                  dilationT=1, dilationW=1, dilationH=1):
+        # Torch7's VolumetricConvolution.lua: padW defaults to padT, padH to padW
+        padW = padT if padW is None else padW
+        padH = padW if padH is None else padH
         self.checkHyper(nInputPlane=nInputPlane, nOutputPlane=nOutputPlane, kT=kT, kW=kW, kH=kH, dT=dT, dW=dW, dH=dH,
                         dilationT=dilationT, dilationW=dilationW, dilationH=dilationH, padT=padT, padW=padW, padH=padH)
         super().__init__(nInputPlane, nOutputPlane, kT, kW, kH, dT, dW, dH, padT, padW, padH,
@@ -150,11 +153,12 @@ class _VolumetricConvolutionBase(_Volumetric):
 class VolumetricConvolution(_VolumetricConvolutionBase):
     """3-D convolution (cross-correlation, as Torch7) over ``(nInputPlane, T, H, W)`` or a batch of them.
 
-    ``VolumetricConvolution(nInputPlane, nOutputPlane, kT, kW, kH, dT=1, dW=1, dH=1, padT=0, padW=0, padH=0)``;
+    ``VolumetricConvolution(nInputPlane, nOutputPlane, kT, kW, kH, dT=1, dW=1, dH=1, padT=0, padW=padT,
+    padH=padW)``;
     output ``(nOutputPlane, oT, oH, oW)`` with ``oT = (T + 2 padT - kT) // dT + 1`` (likewise H, W).
     """
 
-    def __init__(self, nInputPlane, nOutputPlane, kT, kW, kH, dT=1, dW=1, dH=1, padT=0, padW=0, padH=0):
+    def __init__(self, nInputPlane, nOutputPlane, kT, kW, kH, dT=1, dW=1, dH=1, padT=0, padW=None, padH=None):
         super().__init__(nInputPlane, nOutputPlane, kT, kW, kH, dT, dW, dH, padT, padW, padH)
 
     def __repr__(self):
@@ -164,8 +168,8 @@ class VolumetricConvolution(_VolumetricConvolutionBase):
 class VolumetricDilatedConvolution(_VolumetricConvolutionBase):
     """VolumetricConvolution whose kernel taps are ``dilation`` apart.
 
-    ``VolumetricDilatedConvolution(nInputPlane, nOutputPlane, kT, kW, kH, dT=1, dW=1, dH=1, padT=0, padW=0,
-    padH=0, dilationT=1, dilationW=1, dilationH=1)``; ``oT = (T + 2 padT - dilationT (kT - 1) - 1) // dT + 1``.
+    ``VolumetricDilatedConvolution(nInputPlane, nOutputPlane, kT, kW, kH, dT=1, dW=1, dH=1, padT=0, padW=padT,
+    padH=padW, dilationT=1, dilationW=1, dilationH=1)``; ``oT = (T + 2 padT - dilationT (kT - 1) - 1) // dT + 1``.
     """
 
     def __repr__(self):

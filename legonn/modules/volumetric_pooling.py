@@ -11,6 +11,7 @@ flat index is what unpooling needs and what PyTorch settled on).
 import math
 
 from ..tensor import pool_kernels as pk
+from ..tensor.backend import array_module
 from ..tensor.scatter_kernels import scatter_add_along
 from .base.errors import check_hyper, input_error
 from .base.module import Module
@@ -126,7 +127,8 @@ class VolumetricAveragePooling(_VolumetricPoolingBase):
     """Mean over ``kT x kH x kW`` windows moved by ``(dT, dH, dW)``.
 
     ``VolumetricAveragePooling(kT, kW, kH, dT=kT, dW=kW, dH=kH, padT=0, padW=0, padH=0)``; zero padding
-    counts in the mean (every window divides by kT*kH*kW, Torch7's count_include_pad). Output
+    counts in the mean (Torch7's count_include_pad): each window divides by its size clipped to the padded
+    input, kT*kH*kW except where a ceil-mode window overhangs it (THNN's VolumetricAveragePooling.c). Output
     ``(nPlanes, oT, oH, oW)``, ``oT = (T + 2 padT - kT) // dT + 1``.
     """
 
@@ -138,14 +140,18 @@ class VolumetricAveragePooling(_VolumetricPoolingBase):
         k, s, p, _ = self._geometry
         out = self.bufferLike('output', input, tuple(input.size())[:-3] + counts).reshape(x.shape[:2] + counts)
         pk.sum_pool_forward(x, k, s, p, counts, out=out)
-        out /= math.prod(k)
+        out /= self._divisor(x, counts)
         return self.output
+
+    def _divisor(self, x, counts):
+        k, s, p, _ = self._geometry
+        return pk.avg_pool_divisor(x.shape[2:], k, s, p, counts, True, array_module(x), x.dtype)
 
     def updateGradInput(self, input, gradOutput):
         x, is_batch, counts = self._check(input)
         self.checkGradOutput(gradOutput, self.output)
         k, s, p, _ = self._geometry
-        go = gradOutput.array.reshape(x.shape[:2] + counts) / math.prod(k)
+        go = gradOutput.array.reshape(x.shape[:2] + counts) / self._divisor(x, counts)
         pk.sum_pool_backward(go, x.shape, k, s, p, out=self.bufferLike('gradInput', input).reshape(x.shape))
         return self.gradInput
 

@@ -89,6 +89,20 @@ def test_training_on_one_sample_uses_running_stats_as_torch7():
     np.testing.assert_array_equal(m.running_mean.numpy(), [0, 0])
 
 
+def test_eps_zero_on_a_constant_feature_gives_its_bias_not_nan():
+    """THNN's BatchNormalization.c: invstd is 0 when the batch variance and eps are both 0."""
+    m = nn.BatchNormalization(3, 0, 0.1).double()
+    m.bias.array[:] = [0.1, 0.2, 0.3]
+    x = lg.randn(4, 3).double()
+    x.array[:, 1] = 2.0
+    out = m.forward(x).array
+    np.testing.assert_array_equal(out[:, 1], 0.2)
+    assert np.isfinite(out).all() and np.isfinite(m.save_std.array).all()
+    m.zeroGradParameters()
+    gi = m.backward(x, lg.randn(4, 3).double()).array
+    assert np.isfinite(gi).all() and not gi[:, 1].any() and m.gradWeight.array[1] == 0
+
+
 def test_defaults_and_repr():
     m = nn.BatchNormalization(5)
     assert (m.eps, m.momentum, m.affine) == (1e-5, 0.1, True)

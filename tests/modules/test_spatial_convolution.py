@@ -110,6 +110,8 @@ def test_convolution_weight_layout_and_constructor_order():
     assert tuple(m.forward(lg.randn(3, 4, 9)).size()) == (4, 3, 3)   # oW = (9 + 4 - 5) // 3 + 1
     assert repr(m) == 'nn.SpatialConvolution(3 -> 4, 5x2, 3,1, 2,0)'
     assert nn.SpatialConvolution(1, 1, 3, 3, 1, 1, 1).padH == 1   # padH defaults to padW
+    dilated = nn.SpatialDilatedConvolution(1, 1, 3, 3, 1, 1, 1)   # so in the subclass (SpatialConvolution.__init)
+    assert (dilated.padW, dilated.padH) == (1, 1) and tuple(dilated.forward(lg.randn(1, 5, 5)).size()) == (1, 5, 5)
     bound = 1 / np.sqrt(5 * 2 * 3)
     assert np.abs(m.weight.numpy()).max() <= bound
 

@@ -84,6 +84,17 @@ def test_gradients_accumulate_with_scale():
     np.testing.assert_allclose(m.gradWeight.numpy(), 1.5 * once.numpy(), rtol=1e-12)
 
 
+@pytest.mark.parametrize('cls', [nn.VolumetricConvolution, nn.VolumetricDilatedConvolution])
+def test_padding_defaults_chain_as_torch7(cls):
+    """VolumetricConvolution.lua: padW = padW or padT, padH = padH or padW (the dilated one calls it)."""
+    m = cls(1, 1, 3, 3, 3, 1, 1, 1, 1)
+    assert (m.padT, m.padW, m.padH) == (1, 1, 1)
+    assert tuple(m.forward(lg.randn(1, 5, 5, 5)).size()) == (1, 5, 5, 5)
+    m = cls(1, 1, 3, 3, 3, 1, 1, 1, 2, 1)
+    assert (m.padT, m.padW, m.padH) == (2, 1, 1)
+    assert (cls(1, 1, 3, 3, 3).padW, cls(1, 1, 3, 3, 3, 1, 1, 1, 1, 0).padH) == (0, 0)
+
+
 def test_repr():
     assert repr(nn.VolumetricConvolution(2, 3, 2, 3, 4)) == 'nn.VolumetricConvolution(2 -> 3, 2x3x4)'
     assert repr(nn.VolumetricConvolution(2, 3, 2, 3, 4, 1, 1, 1, 1, 0, 0)) == \

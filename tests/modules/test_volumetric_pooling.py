@@ -31,6 +31,7 @@ CASES = [
                  id='dilated'),
     pytest.param(lambda: nn.VolumetricAveragePooling(2, 2, 2), (2, 4, 4, 4), id='avg'),
     pytest.param(lambda: nn.VolumetricAveragePooling(2, 3, 2, 1, 2, 1, 1, 1, 0), (2, 1, 3, 4, 5), id='avg-stride-pad'),
+    pytest.param(lambda: nn.VolumetricAveragePooling(2, 1, 3, 1, 2, 3, 1, 0, 0).ceil(), (1, 1, 5, 7, 3), id='avg-ceil'),
     pytest.param(_unpool, (2, 2, 2, 2, 2), id='unpool'),
     pytest.param(_fixed_fractional, (2, 2, 5, 5, 4), id='fractional'),
 ]
@@ -45,7 +46,8 @@ test_jacobian, test_type_roundtrip, test_gpu_matches_cpu = standard_tests(CASES,
 
 
 def reference_pool(x, k, s, p, d, ceil, reduce):
-    """Nested loops over every output: Torch7's size rule and window clipping (padding never counts in max)."""
+    """Nested loops over every output: Torch7's size rule and window clipping (padding never counts in max; a mean
+    divides by the window clipped to the padded input, as THNN's VolumetricAveragePooling.c)."""
     n, c, *size = x.shape
     outs = []
     for a in range(3):
@@ -57,9 +59,10 @@ def reference_pool(x, k, s, p, d, ceil, reduce):
     y = np.zeros((n, c, *outs))
     idx = np.zeros((n, c, *outs), dtype=np.int64)
     for i in np.ndindex(n, c, *outs):
-        vals, where = [], []
+        vals, where, inside_padding = [], [], 0
         for kk in np.ndindex(*k):
             pos = [i[2 + a] * s[a] - p[a] + kk[a] * d[a] for a in range(3)]
+            inside_padding += all(-p[a] <= pos[a] < size[a] + p[a] for a in range(3))
             if all(0 <= pos[a] < size[a] for a in range(3)):
                 vals.append(x[(i[0], i[1]) + tuple(pos)])
                 where.append((pos[0] * size[1] + pos[1]) * size[2] + pos[2])
@@ -67,7 +70,7 @@ def reference_pool(x, k, s, p, d, ceil, reduce):
                 vals.append(0.0 if reduce == 'mean' else -np.inf)
                 where.append(-1)
         if reduce == 'mean':
-            y[i] = sum(vals) / math.prod(k)
+            y[i] = sum(vals) / inside_padding
         else:
             j = int(np.argmax(vals))
             y[i], idx[i] = vals[j], where[j]
@@ -99,10 +102,13 @@ def test_dilated_max_pooling_matches_nested_loops():
     np.testing.assert_array_equal(m.indices.numpy(), idx[0])
 
 
-def test_average_pooling_matches_nested_loops():
+@pytest.mark.parametrize('ceil,shape', [(False, (2, 2, 3, 4, 5)), (True, (1, 1, 5, 3, 6))])
+def test_average_pooling_matches_nested_loops(ceil, shape):
     m = nn.VolumetricAveragePooling(2, 3, 2, 1, 2, 1, 1, 1, 0)
-    x = lg.randn(2, 2, 3, 4, 5).double()
-    want, _ = reference_pool(x.numpy(), (2, 2, 3), (1, 1, 2), (1, 0, 1), (1, 1, 1), False, 'mean')
+    if ceil:   # windows overhanging the padded input divide by the part inside it
+        m.ceil()
+    x = lg.randn(*shape).double()
+    want, _ = reference_pool(x.numpy(), (2, 2, 3), (1, 1, 2), (1, 0, 1), (1, 1, 1), ceil, 'mean')
     np.testing.assert_allclose(m.forward(x).numpy(), want, rtol=1e-12)
 
 
