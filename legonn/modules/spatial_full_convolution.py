@@ -9,15 +9,18 @@ from .base.module import Module
 from .base.batching import batched
 from .base.connection_tables import MapParameters
 from .base.convolution import DenseParameters, KernelParameters, geometry_text, planes_input
+from .base.target_sized import TargetSized
 
 
-class SpatialFullConvolution(KernelParameters, DenseParameters, Module):
+class SpatialFullConvolution(TargetSized, KernelParameters, DenseParameters, Module):
     """Adjoint of SpatialConvolution: each input pixel scatters a weighted kernel onto the output.
 
     ``SpatialFullConvolution(nInputPlane, nOutputPlane, kW, kH, dW=1, dH=1, padW=0, padH=0, adjW=0, adjH=0)``;
     input ``(nInputPlane, H, W)`` or batched, output planes of
     oH = (H - 1) dH - 2 padH + kH + adjH (``adj`` < stride adds rows/columns at the end).
     ``weight`` is ``(nInputPlane, nOutputPlane, kH, kW)``, ``bias`` ``(nOutputPlane,)``.
+    As Torch7 the input may be a table ``{input, target}``: the adj then comes from the target's last two
+    sizes (see ``TargetSized``) and gradInput is ``{gradInput, zeros like target}``.
 
     Hooks a subclass with another parameterisation overrides, as Convolution2d's (defaults: ``weight``
     and ``bias`` are already the dense kernel and bias):
@@ -31,6 +34,7 @@ class SpatialFullConvolution(KernelParameters, DenseParameters, Module):
 
     positive_ints = ('nInputPlane', 'nOutputPlane', 'kW', 'kH', 'dW', 'dH')
     nonnegative_ints = ('padW', 'padH', 'adjW', 'adjH')
+    target_axes = (('kH', 'dH', 'padH', 'adjH'), ('kW', 'dW', 'padW', 'adjW'))
 
     def parameterSizes(self):
         return {'weight': (self.nInputPlane, self.nOutputPlane, self.kH, self.kW), 'bias': (self.nOutputPlane,)}
@@ -55,21 +59,23 @@ class SpatialFullConvolution(KernelParameters, DenseParameters, Module):
         return (self.dH, self.dW), (self.padH, self.padW), (1, 1), (self.adjH, self.adjW)
 
     def _check(self, input, gradOutput=None):
+        """(input tensor, its (N, planes, H, W) array, output (oH, oW), adj[, gradOutput array])."""
+        input, adj = self.splitTarget(input)
         x = planes_input(self, input)
-        s, p, _, a = self._geometry()
-        hw = tuple((x.shape[2 + i] - 1) * s[i] - 2 * p[i] + (self.kH, self.kW)[i] + a[i] for i in range(2))
+        s, p, _, _ = self._geometry()
+        hw = tuple((x.shape[2 + i] - 1) * s[i] - 2 * p[i] + (self.kH, self.kW)[i] + adj[i] for i in range(2))
         if hw[0] < 1 or hw[1] < 1:
             raise input_error(self, f"an input giving a positive output size (pad {self.padW},{self.padH} "
                               f"too large)", f"{x.shape[2]}x{x.shape[3]}, output {hw[1]}x{hw[0]}")
         if gradOutput is None:
-            return x, hw
+            return input, x, hw, adj
         self.checkSameType(gradOutput, self.weight, 'gradOutput')
         self.checkSize(gradOutput, ((x.shape[0],) if input.dim() == 4 else ()) + (self.nOutputPlane,) + hw)
-        return x, hw, batched(self, gradOutput, (3, 4), 'gradOutput')[0]
+        return input, x, hw, adj, batched(self, gradOutput, (3, 4), 'gradOutput')[0]
 
     def updateOutput(self, input):
-        x, hw = self._check(input)
-        s, p, d, a = self._geometry()
+        input, x, hw, a = self._check(input)
+        s, p, d, _ = self._geometry()
         n = x.shape[0]
         out = self.bufferLike('output', input, ((n,) if input.dim() == 4 else ()) + (self.nOutputPlane,) + hw)
         x_t = self.bufferLike('_input_t', input, (self.nInputPlane, n * x.shape[2] * x.shape[3]))
@@ -78,21 +84,22 @@ class SpatialFullConvolution(KernelParameters, DenseParameters, Module):
         return self.output
 
     def updateGradInput(self, input, gradOutput):
-        x, hw, go = self._check(input, gradOutput)
+        tensor, x, hw, _, go = self._check(input, gradOutput)
         s, p, d, _ = self._geometry()
-        gi = self.bufferLike('gradInput', input)
+        name = 'gradInput' if tensor is input else '_gradTensor'   # a table's gradInput is a table holding it
+        gi = self.bufferLike(name, tensor)
         ck.conv_transpose_grad_input(go, self.denseWeight(), s, p, d, out=gi if gi.ndim == 4 else gi[None])
-        return self.gradInput
+        return self.tableGradInput(input, self.__dict__[name])
 
     def accGradParameters(self, input, gradOutput, scale=1):
-        x, hw, go = self._check(input, gradOutput)
+        input, x, hw, _, go = self._check(input, gradOutput)
         s, p, d, _ = self._geometry()
         gcols = ck.im2col(go, (self.kH, self.kW), s, p, d)
         x_t = ck.channels_first(x, self.bufferLike('_input_t', input, (self.nInputPlane, x[:, 0].size)))
         self.accDenseGradients(partial(ck.conv_transpose_grad_params, x_t, gcols, go), scale)
 
     def clearState(self):
-        return super().clearState('_input_t')
+        return super().clearState('_input_t', '_gradTensor', '_zeroScalar')
 
     def __repr__(self):
         s = f"nn.{type(self).__name__}({self.nInputPlane} -> {self.nOutputPlane}, {self.kW}x{self.kH}"
@@ -110,6 +117,7 @@ class SpatialFullConvolutionMap(MapParameters, SpatialFullConvolution):
 
     padW = padH = adjW = adjH = 0
     transposed_kernel = True
+    input_kind = 'tensor'   # Torch7's map version has no {input, target} form
 
     def __init__(self, connTable, kW, kH, dW=1, dH=1):
         Module.__init__(self)

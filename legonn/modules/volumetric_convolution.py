@@ -11,6 +11,7 @@ from ..tensor import conv_kernels as ck
 from .base.batching import batched
 from .base.errors import input_error
 from .base.module import Module
+from .base.target_sized import TargetSized
 from .base.initialisation import uniform_reset
 
 
@@ -177,16 +178,19 @@ class VolumetricDilatedConvolution(_VolumetricConvolutionBase):
                 (')' if self.bias is not None else ') without bias'))
 
 
-class VolumetricFullConvolution(_Volumetric):
+class VolumetricFullConvolution(TargetSized, _Volumetric):
     """Transposed 3-D convolution (the adjoint of VolumetricConvolution), as Torch7.
 
     ``VolumetricFullConvolution(nInputPlane, nOutputPlane, kT, kW, kH, dT=1, dW=1, dH=1, padT=0, padW=0, padH=0,
     adjT=0, adjW=0, adjH=0)``. Input ``(nInputPlane, T, H, W)`` or batched; output ``(nOutputPlane, oT, oH, oW)``
     with ``oT = (T - 1) dT - 2 padT + kT + adjT``. ``weight`` is ``(nInputPlane, nOutputPlane, kT, kH, kW)``.
+    As Torch7 the input may be a table ``{input, target}``: the adj then comes from the target's last three
+    sizes (see ``TargetSized``) and gradInput is ``{gradInput, zeros like target}``.
     """
 
     positive_ints = ('nInputPlane', 'nOutputPlane', 'kT', 'kW', 'kH', 'dT', 'dW', 'dH')
     nonnegative_ints = ('padT', 'padW', 'padH', 'adjT', 'adjW', 'adjH')
+    target_axes = (('kT', 'dT', 'padT', 'adjT'), ('kH', 'dH', 'padH', 'adjH'), ('kW', 'dW', 'padW', 'adjW'))
 
     def parameterSizes(self):
         return {'weight': (self.nInputPlane, self.nOutputPlane, self.kT, self.kH, self.kW),
@@ -211,24 +215,25 @@ class VolumetricFullConvolution(_Volumetric):
                 (1, 1, 1))
 
     def _check(self, input):
+        """(input tensor, its (N, planes, T, H, W) array, whether batched, output (oT, oH, oW), adj)."""
+        input, adj = self.splitTarget(input)
         x, is_batch = self._planes(input)
         k, s, p, _ = self._geometry
-        adj = (self.adjT, self.adjH, self.adjW)
         sizes = tuple((n - 1) * ss - 2 * pp + kk + a for n, kk, ss, pp, a in zip(x.shape[2:], k, s, p, adj))
         if min(sizes) < 1:
             raise input_error(self, "an input whose output volume (T-1)*dT - 2*padT + kT + adjT (and H, W) is "
                               "positive", f"{tuple(x.shape[2:])}, giving {sizes}")
-        return x, is_batch, sizes
+        return input, x, is_batch, sizes, adj
 
     def updateOutput(self, input):
-        x, is_batch, sizes = self._check(input)
+        input, x, is_batch, sizes, adj = self._check(input)
         n, spatial = x.shape[0], x.shape[2:]
         k, s, p, d = self._geometry
         x_t = self.bufferLike('_inputT', input, (self.nInputPlane, n * math.prod(spatial)))
         cols = self.bufferLike('fgradInput', input, (self.nOutputPlane * math.prod(k), x_t.shape[1]))
         out = self.bufferLike('output', input, ((n,) if is_batch else ()) + (self.nOutputPlane,) + sizes)
         ck.conv_transpose_forward(x, self.weight.array, None if self.bias is None else self.bias.array, s, p, d,
-                                  (self.adjT, self.adjH, self.adjW), x_t=x_t, cols=cols,
+                                  adj, x_t=x_t, cols=cols,
                                   out=out if is_batch else out[None])
         return self.output
 
@@ -242,16 +247,17 @@ class VolumetricFullConvolution(_Volumetric):
         return go, ck.im2col(go, k, s, p, d, out=self.bufferLike('finput', input, shape).reshape(shape))
 
     def updateGradInput(self, input, gradOutput):
-        x, is_batch, sizes = self._check(input)
-        go, gcols = self._grad_columns(input, x, gradOutput)
-        gi = self.bufferLike('gradInput', input)
+        tensor, x, is_batch, sizes, _ = self._check(input)
+        go, gcols = self._grad_columns(tensor, x, gradOutput)
+        name = 'gradInput' if tensor is input else '_gradTensor'   # a table's gradInput is a table holding it
+        gi = self.bufferLike(name, tensor)
         rows = gcols.reshape(-1, x.shape[0] * math.prod(x.shape[2:]))
-        gi_t = input.xp.matmul(self.weight.array.reshape(self.nInputPlane, -1), rows)
+        gi_t = tensor.xp.matmul(self.weight.array.reshape(self.nInputPlane, -1), rows)
         ck.batch_first(gi_t, x.shape[0], gi.reshape(x.shape))
-        return self.gradInput
+        return self.tableGradInput(input, self.__dict__[name])
 
     def accGradParameters(self, input, gradOutput, scale=1):
-        x, is_batch, sizes = self._check(input)
+        input, x, is_batch, sizes, _ = self._check(input)
         go, gcols = self._grad_columns(input, x, gradOutput)
         x_t = ck.channels_first(x, self.bufferLike('_inputT', input, (self.nInputPlane,
                                                                       x.shape[0] * math.prod(x.shape[2:]))))
@@ -259,7 +265,7 @@ class VolumetricFullConvolution(_Volumetric):
                                       None if self.bias is None else self.gradBias.array, scale)
 
     def clearState(self):
-        return super().clearState('finput', 'fgradInput', '_inputT')
+        return super().clearState('finput', 'fgradInput', '_inputT', '_gradTensor', '_zeroScalar')
 
     def __repr__(self):
         s = self._describe()
