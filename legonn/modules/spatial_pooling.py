@@ -3,7 +3,8 @@ SpatialMaxUnpooling, max pooling's partial inverse.
 
 Inputs are ``(C, H, W)`` or ``(N, C, H, W)``; outputs keep the planes. Output
 sizes follow Torch7: floor((H + 2 padH - kH) / dH) + 1, or ceil after
-``:ceil()``; with padding, a last window starting past the padded input is dropped.
+``:ceil()``; a last window starting past the input (plus its padding) is dropped, with or without padding
+(THNN drops it only when padded, and without padding pools an empty window).
 """
 
 from ..tensor import Tensor, pool_kernels as pk

@@ -54,6 +54,8 @@ def range(start, end, step=1, tensortype=None):
     """Torch7's range: start .. end inclusive, by ``step``."""
     if step == 0:
         raise ValueError('legonn.range: step must be non-zero')
+    if (end - start) * step < 0:   # THTensor_(range) refuses it rather than return nothing
+        raise ValueError(f"legonn.range: the bounds {start} .. {end} disagree with the sign of step {step}")
     n = int(np.floor((end - start) / step)) + 1
     return _filled((max(n, 0),), tensortype, lambda xp, s: start + step * xp.arange(s[0]))
 
@@ -66,13 +68,22 @@ def arange(start, end=None, step=1, tensortype=None):
     return _filled((max(n, 0),), tensortype, lambda xp, s: start + step * xp.arange(s[0]))
 
 
+def _check_points(name, start, end, n):
+    """THTensor_(linspace)'s rule: at least two points, or one when the ends are equal."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not (n > 1 or n == 1 and start == end):
+        raise ValueError(f"legonn.{name}: {n!r} points from {start} to {end} (expected at least 2, or 1 when the "
+                         f"ends are equal)")
+
+
 def linspace(start, end, n=100, tensortype=None):
     """A 1-D tensor of ``n`` points evenly spaced from ``start`` to ``end``, both included."""
+    _check_points('linspace', start, end, n)
     return _filled((n,), tensortype, lambda xp, s: xp.linspace(start, end, s[0]))
 
 
 def logspace(start, end, n=100, tensortype=None):
     """A 1-D tensor of ``n`` points from 10**start to 10**end, evenly spaced on a log scale."""
+    _check_points('logspace', start, end, n)
     return _filled((n,), tensortype, lambda xp, s: xp.logspace(start, end, s[0]))
 
 
@@ -148,7 +159,7 @@ INTO_RESULT = ('add', 'mul', 'div', 'cmul', 'cdiv', 'cmax', 'cmin', 'cpow', 'pow
                'addcmul', 'addcdiv', 'lerp', 'addmm', 'addmv', 'addr', 'addbmm', 'baddbmm', 'mm', 'mv', 'bmm', 'ger',
                'abs', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'tanh', 'sigmoid', 'sign', 'floor', 'ceil',
                'trunc', 'round', 'frac', 'neg', 'cinv', 'square', 'cos', 'sin', 'tan', 'acos', 'asin', 'atan',
-               'cosh', 'sinh', 'renorm', 'cross')
+               'cosh', 'sinh', 'renorm', 'cross', 'atan2', 'diag', 'tril', 'triu')
 # Methods that already return something new: the functional form just calls them.
 RETURNS_NEW = ('sum', 'prod', 'mean', 'var', 'std', 'max', 'min', 'norm', 'dist', 'cumsum', 'cumprod', 'median',
                'kthvalue', 'trace', 'sort', 'topk', 'gather', 'index', 'indexSelect', 'maskedSelect', 'nonzero',

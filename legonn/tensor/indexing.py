@@ -206,7 +206,7 @@ class IndexingMixin:
         return self._from_array(xp.take_along_axis(self.array, order, axis=d)), \
             self._from_array(xp.ascontiguousarray(order).astype(np.int64))
 
-    def topk(self, k, dim=-1, dir=False, sort=True):
+    def topk(self, k=1, dim=-1, dir=False, sort=True):
         """(values, indices) of the k smallest along ``dim`` (Torch7's default); ``dir=True`` for the k largest.
 
         Results always come sorted (smallest first, or largest first with ``dir``); Torch7 allows any order

@@ -1,4 +1,5 @@
-"""Matrix products with Torch7's calling forms (addmm, addmv, addr, mm, mv, bmm, dot).
+"""Matrix products with Torch7's calling forms (addmm, addmv, addr, mm, mv, bmm, dot), and the diagonal and
+triangle selections (diag, tril, triu).
 
 ``r.addmm(v1, M, v2, A, B)`` computes r = v1*M + v2*(A @ B); ``M.addmm(A, B)``
 accumulates in place. NumPy's BLAS or cuBLAS does the arithmetic.
@@ -158,3 +159,41 @@ class MatrixProductsMixin:
         self.resize(tuple(a.shape))
         self.array[...] = self.xp.cross(a, b, axis=d)
         return self
+
+    # --- diagonals and triangles ---------------------------------------------
+    def _matrix_source(self, what, args, ranks):
+        """(source array, diagonal offset k, whether ``self`` is the result) of ``x.f([k])`` or ``r.f(x [, k])``."""
+        into = bool(args) and not _is_number(args[0])
+        src, rest = (operand(args[0]), args[1:]) if into else (self.array, args)
+        k = rest[0] if rest else 0
+        if len(rest) > 1 or isinstance(k, bool) or not isinstance(k, numbers.Integral):
+            raise TypeError(f"{self._typename}.{what}: expected ([tensor,] [k]) with an integer k, got {args!r}")
+        if src.ndim not in ranks:
+            raise ValueError(f"{self._typename}.{what}: expected a {' or '.join(f'{r}-D' for r in ranks)} tensor, "
+                             f"got sizes {tuple(src.shape)}")
+        return src, int(k), into
+
+    def _selected(self, result, into):
+        if not into:
+            return self._from_array(result)
+        self.resize(tuple(result.shape))
+        self.array[...] = result
+        return self
+
+    def diag(self, *args):
+        """Torch7's diag: of a 1-D tensor, the square matrix holding it on diagonal ``k`` (0 the main one, above
+        it for k > 0, below for k < 0); of a 2-D tensor, a 1-D copy of its diagonal ``k``. ``x.diag([k])``
+        returns a new tensor, ``r.diag(x [, k])`` writes into ``r``."""
+        src, k, into = self._matrix_source('diag', args, (1, 2))
+        return self._selected(self.xp.diag(src, k).copy(), into)
+
+    def tril(self, *args):
+        """The lower triangle of a matrix, on and below diagonal ``k``, zeros elsewhere: ``x.tril([k])`` new,
+        ``r.tril(x [, k])`` into ``r``."""
+        src, k, into = self._matrix_source('tril', args, (2,))
+        return self._selected(self.xp.tril(src, k), into)
+
+    def triu(self, *args):
+        """The upper triangle of a matrix, on and above diagonal ``k``: ``x.triu([k])`` or ``r.triu(x [, k])``."""
+        src, k, into = self._matrix_source('triu', args, (2,))
+        return self._selected(self.xp.triu(src, k), into)

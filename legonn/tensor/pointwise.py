@@ -226,6 +226,10 @@ class PointwiseMixin:
         """``x.cmin(y)`` in place or ``r.cmin(x, y)``: element-wise minimum."""
         return self._tensor_op('minimum', 'cmin', args)
 
+    def atan2(self, *args):
+        """``y.atan2(x)`` in place or ``r.atan2(y, x)``: the angle of the point (x, y), C's atan2(y, x)."""
+        return self._tensor_op('arctan2', 'atan2', args)
+
     def cpow(self, *args):
         """``x.cpow(y)`` in place or ``r.cpow(x, y)``: ``x`` to the element-wise power ``y``."""
         return self._tensor_op('power', 'cpow', args)

@@ -89,8 +89,12 @@ class RandomMixin:
         return self._fill_with(generator(self._cuda).exponential(1.0 / lambd, size=self._size))
 
     def geometric(self, p=0.5):
-        """Fill in place with geometric samples (trials to the first success, success probability ``p``)."""
-        return self._fill_with(generator(self._cuda).geometric(p, size=self._size))
+        """Fill in place with Torch7's geometric samples: P(i) = (1 - p) p^(i-1) for i = 1, 2, ... (THRandom's
+        ``floor(log(1 - u) / log(p)) + 1``: ``p`` is the chance to go on, mean 1 / (1 - p)); returns self."""
+        if not 0 < p < 1:
+            raise ValueError(f"{self._typename}.geometric: p must lie in (0, 1), got {p!r}")
+        # NumPy's and CuPy's parameter is the chance to stop
+        return self._fill_with(generator(self._cuda).geometric(1 - p, size=self._size))
 
     def logNormal(self, mean=1.0, std=2.0):
         """Fill in place with samples whose logarithm is normal(``mean``, ``std``); returns self."""

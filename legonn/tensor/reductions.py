@@ -35,11 +35,16 @@ class ReductionMixin:
         return self._reduce(self.xp.mean, dim)
 
     def var(self, dim=None, biased=False):
-        """Variance; divides by n-1 unless ``biased`` (Torch7's flag) is true."""
+        """Variance (of all elements: a number; along ``dim``: kept with size 1); divides by n-1 unless ``biased``
+        (Torch7's flag) is true. ``var(True)`` is Torch7's ``x:var(true)``, the biased variance of all elements."""
+        if isinstance(dim, bool):
+            dim, biased = None, dim
         return self._reduce(self.xp.var, dim, ddof=0 if biased else 1)
 
     def std(self, dim=None, biased=False):
-        """Standard deviation; divides by n-1 unless ``biased`` is true."""
+        """Standard deviation, with ``var``'s arguments."""
+        if isinstance(dim, bool):
+            dim, biased = None, dim
         return self._reduce(self.xp.std, dim, ddof=0 if biased else 1)
 
     def all(self):

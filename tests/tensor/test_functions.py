@@ -19,6 +19,15 @@ def test_factories():
     assert lg.zeros(2, tensortype='torch.DoubleTensor').type() == 'legonn.DoubleTensor'
     with pytest.raises(ValueError, match='step'):
         lg.range(0, 1, 0)
+    # THTensor_(range) and THTensor_(linspace/logspace) refuse what they cannot make
+    assert lg.range(2, 2).tolist() == [2] and lg.linspace(3, 3, 1).tolist() == [3]
+    with pytest.raises(ValueError, match='sign of step'):
+        lg.range(5, 1)
+    for make in (lg.linspace, lg.logspace):
+        with pytest.raises(ValueError, match='points'):
+            make(1, 2, 1)
+        with pytest.raises(ValueError, match='points'):
+            make(0, 1, 0)
 
 
 def test_factories_follow_the_default_type():

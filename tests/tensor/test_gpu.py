@@ -47,6 +47,10 @@ def test_cuda_arithmetic_matches_cpu():
     assert ga.gt(0).type() == 'legonn.CudaByteTensor'
     halves = lg.DoubleTensor([0.5, 1.5, 2.5, -0.5, -2.5]).cuda()
     assert halves.round().cpu().tolist() == [1.0, 2.0, 3.0, -1.0, -3.0]   # C's round, as on the CPU
+    assert lg.diag(ga[:, :3], 1).cpu().tolist() == lg.diag(a[:, :3], 1).tolist()
+    assert ga.tril(-1).cpu().tolist() == a.tril(-1).tolist() and ga.triu().cpu().tolist() == a.triu().tolist()
+    assert np.allclose(lg.atan2(ga, ga.clone().fill(-2)).cpu().array, np.arctan2(a.array, -2))
+    assert ga.gt(0).sum(1).type() == 'legonn.CudaByteTensor'
     assert 'legonn.CudaDoubleTensor of size 3x4' in str(ga)
 
 

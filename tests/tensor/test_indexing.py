@@ -106,6 +106,7 @@ def test_topk_smallest_by_default_largest_with_dir():
     v, i = x.topk(1, 0, True, True)
     assert v.tolist() == [[4, 8, 7, 9]] and i.tolist() == [[0, 1, 1, 0]]
     assert x.gather(1, x.topk(2, 1, True)[1]).tolist() == [[9, 4], [8, 7]]
+    assert x.topk()[0].tolist() == [[1], [0]]   # k defaults to 1, as TensorMath.lua's topk
     with pytest.raises(ValueError, match='k=5'):
         x.topk(5)
 

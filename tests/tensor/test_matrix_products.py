@@ -114,3 +114,23 @@ def test_addmm_reads_an_operand_that_is_the_result_before_writing(mats):
     r = T(A)
     r.addmm(2, r, 3, r, r)
     assert np.allclose(r.array, 2 * A + 3 * A @ A)
+
+
+def test_diag_tril_triu_follow_torch7():
+    """THTensor_(diag/tril/triu): diag of a vector builds a matrix, of a matrix reads a diagonal (k above or below
+    the main one); the triangles keep the part on and below (tril) or above (triu) diagonal k."""
+    x = lg.DoubleTensor([[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+    assert lg.diag(x).tolist() == [1, 5, 9] and x.diag(1).tolist() == [2, 6] and x.diag(-2).tolist() == [7]
+    assert lg.diag(lg.DoubleTensor([1, 2]), -1).tolist() == [[0, 0, 0], [1, 0, 0], [0, 2, 0]]
+    d = x.diag()
+    d.fill(0)   # a copy, not a view of x
+    assert x.array[1, 1] == 5
+    assert lg.tril(x).tolist() == [[1, 0, 0], [4, 5, 0], [7, 8, 9]] and x.triu(1).tolist() == [[0, 2, 3], [0, 0, 6],
+                                                                                             [0, 0, 0]]
+    r = lg.DoubleTensor()
+    assert r.tril(x, -1) is r and r.tolist() == [[0, 0, 0], [4, 0, 0], [7, 8, 0]]
+    assert r.diag(x, 1) is r and r.tolist() == [2, 6]
+    with pytest.raises(ValueError, match='tril: expected a 2-D'):
+        lg.DoubleTensor(3).tril()
+    with pytest.raises(TypeError, match='integer k'):
+        x.diag(0.5)

@@ -237,3 +237,13 @@ def test_apply_map_map2_follow_element_order():
     assert x.tolist() == [[2, 3], [31, 41]]
     with pytest.raises(ValueError, match='4 elements'):
         x.map(lg.Tensor(3), lambda a, b: a)
+
+
+def test_atan2_is_c_atan2_of_y_then_x():
+    y, x = lg.DoubleTensor([1, -1, 0, 1]), lg.DoubleTensor([0, 0, -1, 1])
+    want = np.arctan2(y.array, x.array)
+    np.testing.assert_array_equal(lg.atan2(y, x).array, want)
+    r = lg.DoubleTensor()
+    assert r.atan2(y, x) is r and np.array_equal(r.array, want)
+    inplace = y.clone()
+    assert inplace.atan2(x) is inplace and np.array_equal(inplace.array, want)

@@ -67,6 +67,12 @@ def test_other_distributions_fill_in_place():
     x = lg.DoubleTensor(1000)
     assert x.exponential(2.0) is x and x.min() >= 0 and abs(x.mean() - 0.5) < 0.1
     assert x.geometric(0.5).min() >= 1
+    # Torch7's p is the chance to go on (doc/random.md: p(i) = (1-p) p^(i-1)): mean 1 / (1 - p)
+    many = lg.DoubleTensor(200000)
+    assert abs(many.geometric(0.2).mean() - 1.25) < 0.01 and abs(many.geometric(0.9).mean() - 10) < 0.2
+    assert (many.geometric(0.2).array == np.floor(many.array)).all()
+    with pytest.raises(ValueError, match='geometric'):
+        x.geometric(1.0)
     assert x.logNormal(0, 0.5).min() > 0
     assert np.isfinite(x.cauchy().array).all()
 

@@ -19,6 +19,9 @@ def test_whole_tensor_reductions_are_numbers(data):
     assert x.max() == 9 and x.min() == -5
     assert x.var() == pytest.approx(a.var(ddof=1)) and x.var(None, True) == pytest.approx(a.var())
     assert x.std() == pytest.approx(a.std(ddof=1))
+    # Torch7's x:var(true) / x:std(true): the flag alone asks for the biased whole-tensor figure
+    assert x.var(True) == pytest.approx(a.var()) and x.std(True) == pytest.approx(a.std())
+    assert x.std(False) == pytest.approx(a.std(ddof=1))
     assert x.norm() == pytest.approx(np.sqrt((a ** 2).sum()))
     assert x.norm(1) == pytest.approx(np.abs(a).sum())
     assert x.norm(3) == pytest.approx((np.abs(a) ** 3).sum() ** (1 / 3))
