@@ -161,7 +161,7 @@ INTO_RESULT = ('add', 'mul', 'div', 'cmul', 'cdiv', 'cmax', 'cmin', 'cpow', 'pow
                'trunc', 'round', 'frac', 'neg', 'cinv', 'square', 'cos', 'sin', 'tan', 'acos', 'asin', 'atan',
                'cosh', 'sinh', 'renorm', 'cross', 'atan2', 'diag', 'tril', 'triu')
 # Methods that already return something new: the functional form just calls them.
-RETURNS_NEW = ('sum', 'prod', 'mean', 'var', 'std', 'max', 'min', 'norm', 'dist', 'cumsum', 'cumprod', 'median',
+RETURNS_NEW = ('sum', 'prod', 'mean', 'var', 'std', 'max', 'min', 'norm', 'dist', 'cumsum', 'cumprod', 'median', 'mode',
                'kthvalue', 'trace', 'sort', 'topk', 'gather', 'index', 'indexSelect', 'maskedSelect', 'nonzero',
                'eq', 'ne', 'gt', 'lt', 'ge', 'le', 'dot', 'squeeze', 'unsqueeze', 'transpose', 't', 'permute',
                'view', 'viewAs', 'reshape', 'expand', 'expandAs', 'narrow', 'select', 'unfold', 'clone', 'all', 'any',

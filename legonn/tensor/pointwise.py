@@ -89,15 +89,22 @@ def _round(xp, x, out):
     xp.copyto(out, whole, casting='unsafe')
 
 
+def _sign(xp, x, out):
+    """TH's sign, ``(x > 0) - (x < 0)``: 0 for NaN too, where NumPy's sign gives NaN."""
+    xp.sign(x, out=out, casting='unsafe')
+    if out.dtype.kind == 'f':
+        xp.copyto(out, 0, where=out != out)
+
+
 def _cinv(xp, x, out):
     xp.reciprocal(x, out=out, casting='unsafe')
 
 
 UNARY = {name: _ufunc(name) for name in (
-    'abs', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'tanh', 'sign', 'floor', 'ceil', 'trunc',
+    'abs', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'tanh', 'floor', 'ceil', 'trunc',
     'cos', 'sin', 'tan', 'cosh', 'sinh', 'square')}
 UNARY.update({'acos': _ufunc('arccos'), 'asin': _ufunc('arcsin'), 'atan': _ufunc('arctan'),
-              'neg': _ufunc('negative'), 'round': _round, 'sigmoid': sigmoid_into,
+              'neg': _ufunc('negative'), 'round': _round, 'sign': _sign, 'sigmoid': sigmoid_into,
               'rsqrt': _rsqrt, 'frac': _frac, 'cinv': _cinv})
 
 

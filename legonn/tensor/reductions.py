@@ -147,6 +147,32 @@ class ReductionMixin:
         a = self.array
         return self._from_array(self.xp.cumprod(a, axis=self._dim_index(dim), dtype=a.dtype))
 
+    def mode(self, dim=-1):
+        """(values, indices) of the most frequent value along ``dim``, kept with size 1: the smallest of equally
+        frequent values, and the last position holding it (THTensor_(mode) walks the sorted slice)."""
+        d = self._dim_index(dim)
+        xp = self.xp
+        n = self._size[d]
+        if n == 0:
+            raise ValueError(f"{self._typename}.mode: dimension {d} is empty")
+        a = xp.moveaxis(self.array, d, -1)
+        rows = a.reshape(-1, n)
+        order = xp.argsort(rows, axis=1, kind='stable')
+        ordered = xp.take_along_axis(rows, order, axis=1)
+        # number the runs of equal values (per row, then across rows), count each run's length
+        new_run = xp.ones(ordered.shape, dtype=bool)
+        new_run[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+        run = xp.cumsum(new_run.reshape(-1)) - 1
+        length = xp.bincount(run)[run].reshape(ordered.shape)
+        run_end = xp.ones(ordered.shape, dtype=bool)
+        run_end[:, :-1] = new_run[:, 1:]
+        best = xp.argmax(xp.where(run_end, length, 0), axis=1)[:, None]   # the first: the smallest value
+        kept = a.shape[:-1] + (1,)
+        values = xp.take_along_axis(ordered, best, axis=1).reshape(kept)
+        indices = xp.take_along_axis(order, best, axis=1).reshape(kept)
+        return self._from_array(xp.ascontiguousarray(xp.moveaxis(values, -1, d))), \
+            self._from_array(xp.ascontiguousarray(xp.moveaxis(indices, -1, d)).astype(np.int64))
+
     def median(self, dim=-1):
         """(values, indices) of the lower median along ``dim``, kept with size 1."""
         return self.kthvalue((self.size(dim) - 1) // 2, dim)

@@ -51,6 +51,8 @@ def test_cuda_arithmetic_matches_cpu():
     assert ga.tril(-1).cpu().tolist() == a.tril(-1).tolist() and ga.triu().cpu().tolist() == a.triu().tolist()
     assert np.allclose(lg.atan2(ga, ga.clone().fill(-2)).cpu().array, np.arctan2(a.array, -2))
     assert ga.gt(0).sum(1).type() == 'legonn.CudaByteTensor'
+    assert [t.cpu().tolist() for t in ga.round().mode(1)] == [t.tolist() for t in a.round().mode(1)]
+    assert lg.DoubleTensor([float('nan'), -2]).cuda().sign().cpu().tolist() == [0, -1]
     assert 'legonn.CudaDoubleTensor of size 3x4' in str(ga)
 
 

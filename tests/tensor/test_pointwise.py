@@ -247,3 +247,8 @@ def test_atan2_is_c_atan2_of_y_then_x():
     assert r.atan2(y, x) is r and np.array_equal(r.array, want)
     inplace = y.clone()
     assert inplace.atan2(x) is inplace and np.array_equal(inplace.array, want)
+
+
+def test_sign_of_nan_is_zero_as_th():
+    assert lg.DoubleTensor([float('nan'), -2.0, 0.0, 3.0]).sign().tolist() == [0.0, -1.0, 0.0, 1.0]
+    assert lg.LongTensor([-5, 0, 7]).sign().tolist() == [-1, 0, 1]

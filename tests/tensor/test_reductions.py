@@ -124,3 +124,14 @@ def test_histc():
     assert lg.rand(100).histc().size() == (100,)
     with pytest.raises(ValueError, match='nbins'):
         x.histc(0)
+
+
+def test_mode_is_the_smallest_most_frequent_value_at_its_last_position():
+    """THTensor_(mode): walks the sorted slice, keeping the first value whose run is strictly longest."""
+    x = lg.DoubleTensor([[3, 1, 3, 2, 1], [5, 5, 4, 4, 9], [7, 7, 7, 1, 1]])
+    values, indices = x.mode()
+    assert values.tolist() == [[1], [4], [7]] and indices.tolist() == [[4], [3], [2]]
+    assert indices.type() == 'legonn.LongTensor'
+    values, indices = lg.mode(x, 0)
+    assert values.tolist() == [[3, 1, 3, 1, 1]] and indices.tolist() == [[0, 0, 0, 2, 2]]
+    assert x.gather(0, indices).tolist() == values.tolist()
