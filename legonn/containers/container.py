@@ -43,10 +43,12 @@ class Container(Module):
         """``self.modules[index].method(*args)``, naming this step of the path if it raises."""
         return self.run_module(self.modules[index], f"{type(self).__name__}[{index}]", method, *args)
 
-    @staticmethod
-    def run_module(module, step, method, *args):
+    def run_module(self, module, step, method, *args):
         """``module.method(*args)`` (its input contract checked first for updateOutput), adding ``step``
-        (e.g. ``Sequential[2]``) to the path of an error it raises."""
+        (e.g. ``Sequential[2]``) to the path of an error it raises. Inside this container's
+        accUpdateGradParameters an accGradParameters call is the child's accUpdateGradParameters."""
+        if method == 'accGradParameters' and self.__dict__.get('_updating'):
+            method = 'accUpdateGradParameters'
         try:
             if method == 'updateOutput':
                 module.checkContract(args[0])
@@ -54,6 +56,16 @@ class Container(Module):
         except CAUGHT as err:
             add_path(err, step, module)
             raise
+
+    def accUpdateGradParameters(self, input, gradOutput, lr):
+        """Each child's accUpdateGradParameters with the input and gradOutput it gets in accGradParameters, as
+        every Torch7 container passes the call on: the container's own accGradParameters routes them, its
+        children's calls turned into accUpdateGradParameters(..., lr) (see run_module)."""
+        self._updating = True
+        try:
+            self.accGradParameters(input, gradOutput, lr)
+        finally:
+            del self._updating
 
     # --- the tree ------------------------------------------------------------
     def parameters(self):

@@ -239,8 +239,25 @@ class WeightNorm(Decorator):
         gw = self._rows(module.gradWeight.array, self.v.xp)
         norm = self._norm()
         dg = (gw * self.v.array).sum(axis=1, keepdims=True) / norm
+        dv = self.g.array[:, None] / norm * (gw - dg * self.v.array / norm)
+        # both computed before either is added: accUpdateGradParameters adds into g and v themselves
         self.gradG.array += dg[:, 0]
-        self.gradV.array += self.g.array[:, None] / norm * (gw - dg * self.v.array / norm)
+        self.gradV.array += dv
+
+    def accUpdateGradParameters(self, input, gradOutput, lr):
+        """Step v, g and the module's bias directly by -lr times their gradient (no gradient kept): the weight
+        is computed from v and g, so the wrapped module's own update would not last."""
+        module = self.modules[0]
+        saved = self.gradV, self.gradG, getattr(module, 'gradBias', None)
+        self.gradV, self.gradG = self.v, self.g
+        if saved[2] is not None:
+            module.gradBias = module.bias
+        try:
+            self.accGradParameters(input, gradOutput, -lr)
+        finally:
+            self.gradV, self.gradG = saved[:2]
+            if saved[2] is not None:
+                module.gradBias = saved[2]
 
     def zeroGradParameters(self):
         for g in self.parameters()[1]:

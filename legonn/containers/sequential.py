@@ -76,13 +76,6 @@ class Sequential(Container):
             self.run_child(i, 'accGradParameters', self._input_of(i, input), current, scale)
             current = self.modules[i].gradInput
 
-    def accUpdateGradParameters(self, input, gradOutput, lr):
-        self._check_backward_input(input)
-        current = gradOutput
-        for i in range(len(self.modules) - 1, -1, -1):
-            self.run_child(i, 'accUpdateGradParameters', self._input_of(i, input), current, lr)
-            current = self.modules[i].gradInput
-
     def backward(self, input, gradOutput=None, scale=1):
         input, gradOutput = as_tensor_tree(input), as_input_tree(gradOutput)
         self._check_backward_input(input)

@@ -250,16 +250,18 @@ class gModule(Container):
             for parent, g in zip(parents, gi):
                 parent.grads.append(g)
 
-    def _accumulate(self, scale):
-        """accGradParameters of every node from the gradOutputs the last sweep left in the nodes."""
+    def _accumulate(self, scale, update=False):
+        """accGradParameters of every node from the gradOutputs the last sweep left in the nodes; with ``update``
+        their accUpdateGradParameters (``scale`` is then the learning rate)."""
+        method = 'accUpdateGradParameters' if update else 'accGradParameters'
         node = None
         try:
             for node in self.backwardnodes:
                 module = node.module
                 if isinstance(module, gModule):
-                    module._accumulate(scale)
+                    module._accumulate(scale, update)
                 elif module is not None:
-                    module.accGradParameters(node.input, node.gradOutput, scale)
+                    getattr(module, method)(node.input, node.gradOutput, scale)
         except Exception as err:
             self._failed(node, err, 'backward')
             raise
@@ -270,7 +272,7 @@ class gModule(Container):
     def accGradParameters(self, input, gradOutput, scale=1):
         # Sweep again: the nodes' gradOutputs must be this gradOutput's, not an earlier call's.
         self._propagate(gradOutput)
-        self._accumulate(scale)
+        self._accumulate(scale, update=bool(self.__dict__.get('_updating')))   # see accUpdateGradParameters
 
     def backward(self, input, gradOutput=None, scale=1):
         """updateGradInput, then accGradParameters from the same sweep.
