@@ -109,13 +109,15 @@ class Criterion(Typed):
             raise
 
     def __call__(self, *args):
-        """``forward(input, target)``; on graph nodes (with legonn.graph imported) nngraph's
-        ModuleFromCriterion node of this criterion."""
+        """``forward`` then ``backward`` of ``(input, target)``, returning ``(loss, gradInput)`` as Criterion.lua's
+        ``__call__``; on graph nodes (with legonn.graph imported) nngraph's ModuleFromCriterion node of this
+        criterion."""
         make_node = graph_builder('criterion')
         if make_node is not None and args and all(is_graph_node_arg(a) for a in args):
             return make_node(self, *args)
-        # Criterion's own forward, whichever a subclass defines, as Lua's __call__ alias did
-        return Criterion.forward(self, *args)
+        # Criterion.lua's __call__: forward then backward, returning (output, gradInput)
+        loss = Criterion.forward(self, *args)
+        return loss, Criterion.backward(self, *args)
 
     def clearState(self, *names):
         """Empty ``gradInput`` and the named buffers (they refill on the next call)."""

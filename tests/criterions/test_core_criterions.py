@@ -218,3 +218,11 @@ def test_labels_on_the_cpu_are_refused_by_a_cuda_criterion():
     with pytest.raises(TypeError, match=r"ClassNLLCriterion.*expected labels on the input's device \(GPU\), got "
                                         r"legonn\.LongTensor"):
         criterion.updateOutput(x, labels)   # Torch7 code calls it directly too
+
+
+def test_calling_a_criterion_runs_forward_and_backward_as_criterion_lua():
+    crit = nn.ClassNLLCriterion()
+    x = lg.DoubleTensor([[-0.1, -2.4], [-1.9, -0.2]])
+    loss, grad = crit(x, [0, 1])
+    assert loss == pytest.approx(0.15) and grad is crit.gradInput
+    np.testing.assert_allclose(grad.array, [[-0.5, 0], [0, -0.5]])
