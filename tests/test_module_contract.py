@@ -330,3 +330,29 @@ def test_calling_a_module_on_a_list_with_a_module_builds_a_node_error():
     a = nn.Identity()()
     with pytest.raises(Exception, match='(?i)parenthes|node'):
         nn.CAddTable()([a, nn.Identity()])
+
+
+def test_module_lua_helpers_backward_update_find_modules_and_type_caches():
+    """Module.lua: backwardUpdate is updateGradInput then accUpdateGradParameters; findModules on the module
+    itself names it as its container; float/double pass a tensor cache on to type; a parameter-free module's
+    getParameters gives empty tensors of the default type."""
+    m = nn.Linear(3, 2).double()
+    x, go = lg.randn(4, 3).double(), lg.randn(4, 2).double()
+    m.forward(x)
+    w = m.weight.clone()
+    gi = m.backwardUpdate(x, go, 0.5)
+    assert gi is m.gradInput
+    np.testing.assert_allclose(m.weight.array, w.array - 0.5 * go.array.T @ x.array, rtol=1e-12)
+    assert not m.gradWeight.array.any()
+    found, holders = m.findModules('nn.Linear')
+    assert found == [m] and holders == [m]
+    seq = nn.Sequential().add(m)
+    assert seq.findModules('nn.Linear') == ([m], [seq])
+    a, b = nn.Linear(2, 2), nn.Linear(2, 2)
+    b.weight = a.weight
+    cache = {}
+    a.double(cache)
+    b.double(cache)
+    assert a.weight.storage() is b.weight.storage() and a.weight.type() == 'legonn.DoubleTensor'
+    p, g = nn.Tanh().getParameters()
+    assert p.nElement() == 0 and p.type() == lg.getdefaulttensortype()

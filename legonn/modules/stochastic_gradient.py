@@ -8,7 +8,7 @@ class StochasticGradient:
     ``StochasticGradient(module, criterion)``, then set the fields (Torch7's defaults):
     ``learningRate`` 0.01, ``learningRateDecay`` 0, ``maxIteration`` 25 (epochs; 0 or less:
     no limit), ``shuffleIndices`` True, and optional hooks ``hookExample(trainer, example)``
-    after each example and ``hookIteration(trainer, iteration)`` after each epoch.
+    after each example and ``hookIteration(trainer, iteration, currentError)`` after each epoch.
     ``train(dataset)`` needs ``dataset.size()`` and ``dataset[i] -> (input, target)`` for
     0-based ``i``. Each example does forward, criterion backward, ``updateGradInput`` and
     ``accUpdateGradParameters`` (so no ``gradWeight`` is kept). The order is one random
@@ -58,9 +58,9 @@ class StochasticGradient:
                 module.accUpdateGradParameters(input, grad, rate)
                 if self.hookExample is not None:
                     self.hookExample(self, example)
-            if self.hookIteration is not None:
-                self.hookIteration(self, iteration)
             error = total / n
+            if self.hookIteration is not None:
+                self.hookIteration(self, iteration, error)
             print(f"# current error = {error}")
             iteration += 1
             rate = self.learningRate / (1 + iteration * self.learningRateDecay)

@@ -87,14 +87,17 @@ def default_short_name():
 class FloatingShortcuts:
     """Torch7's ``:float()``, ``:double()``, ``:half()`` as ``self.type(name)``: shared by tensors and modules."""
 
-    def float(self):
-        """This object as ``legonn.FloatTensor`` (float32): ``self`` when it is already that type."""
-        return self.type('legonn.FloatTensor')
+    def float(self, *cache):
+        """This object as ``legonn.FloatTensor`` (float32): ``self`` when it is already that type. A module passes
+        a tensor cache on to ``type`` (Module.lua's ``:float(...)``), so tensors shared across calls stay shared."""
+        return self.type('legonn.FloatTensor', *cache)
 
-    def double(self):
-        """This object as ``legonn.DoubleTensor`` (float64): ``self`` when it is already that type."""
-        return self.type('legonn.DoubleTensor')
+    def double(self, *cache):
+        """This object as ``legonn.DoubleTensor`` (float64): ``self`` when it is already that type. A module passes
+        a tensor cache on to ``type`` (Module.lua's ``:double(...)``), so tensors shared across calls stay shared."""
+        return self.type('legonn.DoubleTensor', *cache)
 
-    def half(self):
-        """This object as ``legonn.HalfTensor`` (float16): ``self`` when it is already that type."""
-        return self.type('legonn.HalfTensor')
+    def half(self, *cache):
+        """This object as ``legonn.HalfTensor`` (float16): ``self`` when it is already that type. A module passes
+        a tensor cache on to ``type`` (Module.lua's ``:half(...)``), so tensors shared across calls stay shared."""
+        return self.type('legonn.HalfTensor', *cache)

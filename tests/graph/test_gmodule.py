@@ -235,7 +235,8 @@ def test_module_from_criterion():
     criterion = nn.MSECriterion()
     output = net.forward(input)
     np.testing.assert_allclose(_np(output)[0], criterion.forward(*input) / np.log(2), rtol=1e-12)
-    assert criterion(*input) == criterion.forward(*input)  # on data a criterion call is still forward
+    loss, grad = criterion(*input)   # on data a call is Criterion.lua's __call__: forward, then backward
+    assert loss == criterion.forward(*input) and grad is criterion.gradInput
     gradOutput = lg.randn(1).double()
     gi = net.backward(input, gradOutput)
     expected = _np(criterion.backward(*input)) * _np(gradOutput)[0] / np.log(2)

@@ -78,9 +78,9 @@ def test_one_shuffle_per_train_call_and_hooks():
     trainer.maxIteration = 3
     seen, epochs = [], []
     trainer.hookExample = lambda tr, example: seen.append(int(np.flatnonzero((X == example[0]).all(1))[0]))
-    trainer.hookIteration = lambda tr, iteration: epochs.append(iteration)
-    trainer.train(Dataset(X, T))
-    assert epochs == [1, 2, 3]
+    trainer.hookIteration = lambda tr, iteration, error: epochs.append((iteration, error))   # StochasticGradient.lua
+    final = trainer.train(Dataset(X, T))
+    assert [e[0] for e in epochs] == [1, 2, 3] and epochs[-1][1] == final
     assert sorted(seen[:4]) == [0, 1, 2, 3]
     assert seen[:4] == seen[4:8] == seen[8:]
 

@@ -6,8 +6,7 @@ use, and every tensor is rebound (same object, new storage) at its offset
 inside that region. Gradients are laid out exactly like their parameters so
 that ``params[i]`` and ``gradParams[i]`` always belong together.
 """
-from ...tensor import Storage
-from ...tensor.tensor import TENSOR_CLASSES
+from ...tensor import Storage, default_class
 
 
 def _extent(t):
@@ -70,8 +69,8 @@ def flatten_parameters(params, grads, owner=None):
     where = owner.shortName() if owner is not None else 'getParameters'
     if len(params) != len(grads):
         raise ValueError(f"{where}.getParameters: {len(params)} parameters but {len(grads)} gradients")
-    if not params:
-        cls = TENSOR_CLASSES['FloatTensor']
+    if not params:   # Module.flatten's torch.Tensor(): empty, of the default type
+        cls = default_class()
         return cls(), cls()
     kinds = {type(t) for t in params + grads}
     if len(kinds) != 1:

@@ -133,6 +133,13 @@ class Module(Typed):
             raise
         return self.gradInput
 
+    def backwardUpdate(self, input, gradOutput, lr):
+        """``updateGradInput`` then ``accUpdateGradParameters(input, gradOutput, lr)`` (Module.lua); returns
+        ``gradInput``."""
+        self.updateGradInput(input, gradOutput)
+        self.accUpdateGradParameters(input, gradOutput, lr)
+        return self.gradInput
+
     def accUpdateGradParameters(self, input, gradOutput, lr):
         """Update the weights directly with the gradient (no gradWeight kept), as Torch7."""
         grad_weight, grad_bias = getattr(self, 'gradWeight', None), getattr(self, 'gradBias', None)
@@ -338,7 +345,9 @@ class Module(Typed):
 
     def findModules(self, typename, container=None):
         """(modules of class ``typename`` (a name such as 'nn.Linear', or the class itself), the container
-        holding each). The type must match exactly, as Torch7's ``torch.typename`` comparison."""
+        holding each; the module asked holds itself, as Module.lua's ``container or self``). The type must match
+        exactly, as Torch7's ``torch.typename`` comparison."""
+        container = self if container is None else container
         found, holders = [], []
         if type(self) is typename if isinstance(typename, type) else \
                 type(self).__name__ == typename.replace('nn.', ''):
