@@ -24,9 +24,13 @@ def target_class(t, typename):
 
 
 def convert_tensor(t, cls, cache):
-    """``t`` as a ``cls`` tensor; storages converted once per ``cache`` so views stay views."""
+    """``t`` as a ``cls`` tensor; storages converted once per ``cache`` so views stay views, and a tensor met
+    twice (one weight held by two modules) becomes one tensor, as Torch7's ``tensorCache[param]``."""
     if type(t) is cls:
         return t
+    converted = cache.get(('tensor', id(t)))
+    if converted is not None:
+        return converted
     key = id(t.storage())
     storage = cache.get(key)
     if storage is None:
@@ -36,6 +40,8 @@ def convert_tensor(t, cls, cache):
         cache.setdefault('_keep', []).append(t.storage())  # keep ids unique while the cache lives
     new = object.__new__(cls)
     new._set(storage, t.storageOffset(), t.size(), t.stride())
+    cache[('tensor', id(t))] = new
+    cache.setdefault('_keep', []).append(t)
     return new
 
 

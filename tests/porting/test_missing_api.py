@@ -177,6 +177,51 @@ def test_recursive_type():
     assert out['m'].weight.type() == 'legonn.DoubleTensor' and out['n'] == 3
 
 
+def test_recursive_type_converts_tables_in_place_and_one_tensor_once():
+    t = lg.randn(3)
+    table = [t, {'again': t}]
+    assert nn.utils.recursiveType(table, 'torch.DoubleTensor') is table   # utils.lua writes param[k]
+    assert table[0].type() == 'legonn.DoubleTensor' and table[1]['again'] is table[0]
+
+
+def test_recursive_table_helpers_of_utils_lua():
+    """nn.utils.recursiveResizeAs/Fill/Add/Copy walk nested tables, writing into the first one."""
+    src = [lg.ones(2, 3), {'b': lg.ones(4).mul(2)}]
+    dst, same = nn.utils.recursiveResizeAs(None, src)
+    assert same is src and dst[0].size() == (2, 3) and dst[1]['b'].size() == (4,)
+    assert nn.utils.recursiveFill(dst, 5) is dst and dst[0].array.min() == 5 == dst[1]['b'].array.max()
+    out, _ = nn.utils.recursiveAdd(dst, 0.5, src)
+    assert out is dst and dst[0].array.max() == 5.5 and dst[1]['b'].array.max() == 6
+    nn.utils.recursiveAdd(dst, src)   # val 1
+    assert dst[1]['b'].array.max() == 8
+    copy, _ = nn.utils.recursiveCopy([lg.zeros(1), lg.zeros(9), lg.zeros(9)], src)
+    assert len(copy) == 2 and copy[0].tolist() == src[0].tolist() and copy[1]['b'].tolist() == [2] * 4
+    assert copy[1]['b'] is not src[1]['b']
+    with pytest.raises(TypeError, match='recursiveFill'):
+        nn.utils.recursiveFill([3], 1)
+
+
+def test_singleton_dimension_contiguous_view_and_clear_of_utils_lua():
+    t = lg.randn(2, 3)
+    v = nn.utils.addSingletonDimension(t, 1)   # 0-based dim
+    assert v.size() == (2, 1, 3) and v.storage() is t.storage()
+    into = lg.Tensor()
+    assert nn.utils.addSingletonDimension(into, t, 0) is into and into.size() == (1, 2, 3)
+    with pytest.raises(TypeError, match='integer dim'):
+        nn.utils.addSingletonDimension(into, t)   # the view form needs its dim, as utils.lua's
+    with pytest.raises(ValueError, match='out of range'):
+        nn.utils.addSingletonDimension(t, 3)
+    view = nn.utils.contiguousView(None, t, 3, 2)
+    assert view.size() == (3, 2) and view.storage() is t.storage()
+    held = lg.Tensor()
+    copy = nn.utils.contiguousView(held, t.t(), 6)
+    assert copy is held and copy.tolist() == t.t().contiguous().view(6).tolist() and copy.storage() is not t.storage()
+    m = nn.Linear(2, 2)
+    m.cache, m.extra = [1, 2], 7
+    assert nn.utils.clear(m, ['output', 'cache', 'extra']) is m
+    assert m.output.nElement() == 0 and m.cache == [] and m.extra is None
+
+
 def test_torch_level_type_queries():
     """torch7 doc/utility.md: ``torch.typename`` (nil for non-torch values), ``torch.type`` (Lua's type
     names otherwise), ``torch.isTensor``."""
