@@ -2,6 +2,7 @@
 CriterionTable, ModuleCriterion, SpatialAutoCropMSECriterion."""
 from ..modules.base.errors import input_error
 from ..modules.base.module import Module
+from ..modules.base.nn_utils import utils
 from ..tensor import Tensor
 from .criterion import Criterion
 from .mse import MSECriterion
@@ -53,7 +54,9 @@ class ParallelCriterion(_CriterionList):
     """loss = sum_i w_i criterion_i(input[i], target[i]) over a list input.
 
     ``ParallelCriterion(repeatTarget=False)``; with ``repeatTarget`` every criterion gets the
-    same target. ``gradInput`` is the list of each criterion's gradInput times its weight.
+    same target. ``gradInput`` is the list of each criterion's gradInput times its weight. As
+    ParallelCriterion.lua, the input (and target) may hold more entries than there are criterions:
+    the extra ones add nothing to the loss and get zero gradients.
     """
 
     def __init__(self, repeatTarget=False):
@@ -63,12 +66,12 @@ class ParallelCriterion(_CriterionList):
 
     def _pairs(self, input, target):
         n = len(self.criterions)
-        if not isinstance(input, list) or len(input) != n:
+        if not isinstance(input, list) or len(input) < n:
             got = f"a list of {len(input)}" if isinstance(input, list) else type(input).__name__
-            raise input_error(self, f"a list of {n} inputs (one per criterion)", got, TypeError)
-        if not self.repeatTarget and (not isinstance(target, list) or len(target) != n):
+            raise input_error(self, f"a list of at least {n} inputs (one per criterion)", got, TypeError)
+        if not self.repeatTarget and (not isinstance(target, list) or len(target) < n):
             got = f"a list of {len(target)}" if isinstance(target, list) else type(target).__name__
-            raise input_error(self, f"a list of {n} targets (or repeatTarget=True)", got, TypeError)
+            raise input_error(self, f"a list of at least {n} targets (or repeatTarget=True)", got, TypeError)
         return [(x, c._targets(target if self.repeatTarget else target[i]))
                 for i, (c, x) in enumerate(zip(self.criterions, input))]
 
@@ -79,9 +82,13 @@ class ParallelCriterion(_CriterionList):
 
     def updateGradInput(self, input, target):
         pairs = self._pairs(input, target)
-        old = self.gradInput if len(self.gradInput) == len(pairs) else [None] * len(pairs)
-        self.gradInput = [_weighted_copy(g, c.updateGradInput(x, t), w)
-                          for g, c, w, (x, t) in zip(old, self.criterions, self.weights, pairs)]
+        old = self.gradInput if len(self.gradInput) == len(input) else [None] * len(input)
+        grads = [_weighted_copy(g, c.updateGradInput(x, t), w)
+                 for g, c, w, (x, t) in zip(old, self.criterions, self.weights, pairs)]
+        # the entries no criterion scores: zeros shaped like them
+        extra = [utils.recursiveFill(utils.recursiveResizeAs(g, x)[0], 0)
+                 for g, x in zip(old[len(pairs):], input[len(pairs):])]
+        self.gradInput = grads + extra
         return self.gradInput
 
 

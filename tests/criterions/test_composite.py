@@ -66,10 +66,22 @@ def test_parallel_gradients_are_weighted_and_buffers_reused():
     assert pc.backward(x, t)[0] is first
 
 
+def test_parallel_scores_the_first_entries_and_zeroes_the_rest_as_torch7():
+    """ParallelCriterion.lua: criterion i takes input[i]; further entries add no loss and get zero gradients."""
+    pc = nn.ParallelCriterion(True).add(nn.MSECriterion()).double()
+    x = lg.randn(3, 4).double()
+    extra = [lg.randn(2).double(), [lg.randn(5).double()]]
+    target = lg.randn(3, 4).double()
+    assert pc.forward([x] + extra, target) == pytest.approx(nn.MSECriterion().double().forward(x, target))
+    g = pc.backward([x] + extra, target)
+    assert len(g) == 3 and g[1].size() == (2,) and not g[1].array.any() and not g[2][0].array.any()
+    np.testing.assert_allclose(g[0].array, 2 * (x.array - target.array) / 12, rtol=1e-12)
+
+
 def test_bad_inputs_name_the_criterion():
-    with pytest.raises(TypeError, match='ParallelCriterion.*expected a list of 2 inputs'):
+    with pytest.raises(TypeError, match='ParallelCriterion.*expected a list of at least 2 inputs'):
         _parallel().forward(lg.FloatTensor(3, 4), [lg.FloatTensor(3, 4), LABELS])
-    with pytest.raises(TypeError, match='ParallelCriterion.*expected a list of 2 targets'):
+    with pytest.raises(TypeError, match='ParallelCriterion.*expected a list of at least 2 targets'):
         _parallel().forward([lg.FloatTensor(3, 4)] * 2, lg.FloatTensor(3, 4))
     with pytest.raises(ValueError, match=r'SpatialAutoCropMSECriterion: expected a target of size \(2, 2\) x'):
         nn.SpatialAutoCropMSECriterion().forward(lg.FloatTensor(2, 2, 3, 3), lg.FloatTensor(2, 2, 2, 5))
