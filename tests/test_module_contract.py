@@ -356,3 +356,20 @@ def test_module_lua_helpers_backward_update_find_modules_and_type_caches():
     assert a.weight.storage() is b.weight.storage() and a.weight.type() == 'legonn.DoubleTensor'
     p, g = nn.Tanh().getParameters()
     assert p.nElement() == 0 and p.type() == lg.getdefaulttensortype()
+
+
+def test_get_parameters_refuses_parameters_and_gradients_shared_unalike():
+    """Module.lua's getParameters asserts 'check that you are sharing parameters and gradParameters'."""
+    a = nn.Linear(2, 2)
+    b = a.clone('weight', 'bias')   # weights shared, gradients not
+    a.gradWeight.fill(1)
+    with pytest.raises(ValueError, match='not shared alike'):
+        nn.Sequential().add(a).add(b).getParameters()
+    assert a.gradWeight.array.min() == 1   # nothing rebound or overwritten
+    c, d = nn.Linear(2, 2), nn.Linear(2, 2)
+    d.share(c, 'gradWeight', 'gradBias')   # gradients shared, weights not
+    with pytest.raises(ValueError, match='not shared alike'):
+        nn.Sequential().add(c).add(d).getParameters()
+    e = a.clone('weight', 'bias', 'gradWeight', 'gradBias')
+    p, g = nn.Sequential().add(a).add(e).getParameters()
+    assert p.nElement() == 6 and g.nElement() == 6

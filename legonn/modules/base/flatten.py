@@ -64,6 +64,19 @@ def _rebind(tensors, places, cls, total):
     return flat
 
 
+def _check_sharing(params, grads, where):
+    """Raise unless the gradients share storages exactly as their parameters do, at the same relative places:
+    Torch7's getParameters asserts it ('check that you are sharing parameters and gradParameters'), and a flat
+    gradient must mirror the flat parameters."""
+    by_param, by_grad = {}, {}
+    for i, (p, g) in enumerate(zip(params, grads)):
+        pk, gk = id(p.storage()), id(g.storage())
+        place = (gk, g.storageOffset() - p.storageOffset())
+        if by_param.setdefault(pk, place) != place or by_grad.setdefault(gk, pk) != pk:
+            raise ValueError(f"{where}.getParameters: parameter {i} and its gradient are not shared alike (share "
+                             f"gradients with their parameters: clone('weight', 'bias', 'gradWeight', 'gradBias'))")
+
+
 def flatten_parameters(params, grads, owner=None):
     """(flat params, flat grads) for the lists ``params``/``grads``; see the module docstring."""
     where = owner.shortName() if owner is not None else 'getParameters'
@@ -80,6 +93,7 @@ def flatten_parameters(params, grads, owner=None):
     for p, g in zip(params, grads):
         if p.size() != g.size():
             raise ValueError(f"{where}.getParameters: gradient of size {g.size()} for a parameter of size {p.size()}")
+    _check_sharing(params, grads, where)
     regions, total = _plan(params)
     if _already_flat(params, grads, total):
         flat_p, flat_g = params[0].storage(), grads[0].storage()
