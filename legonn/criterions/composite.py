@@ -173,18 +173,27 @@ class ModuleCriterion(Criterion):
         return x, t
 
     def updateOutput(self, input, target):
-        self.output = self.criterion.updateOutput(*self._mapped(input, target))
+        # kept for the backward, as ModuleCriterion.lua's self.input/self.target: mapping again would draw a
+        # random inputModule's noise anew and step a stateful one twice
+        self._forwarded = self._mapped(input, target)
+        self.output = self.criterion.updateOutput(*self._forwarded)
         return self.output
 
     def updateGradInput(self, input, target):
-        x, t = self._mapped(input, target)
+        x, t = self.__dict__.get('_forwarded') or self._mapped(input, target)
         grad = self.criterion.updateGradInput(x, t)
         if self.inputModule is not None:
             grad = self.inputModule.updateGradInput(input, grad)
         self.gradInput = grad
         return self.gradInput
 
+    def clearState(self, *names):
+        self.__dict__.pop('_forwarded', None)
+        return super().clearState(*names)
+
     def type(self, typename=None, cache=None):
+        if typename is not None:
+            self.__dict__.pop('_forwarded', None)   # the next forward maps the input again, in the new type
         if typename is None or self.castTarget or self.targetModule is None:
             return super().type(typename, cache)
         target_module, self.targetModule = self.targetModule, None

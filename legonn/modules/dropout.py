@@ -10,7 +10,9 @@ class Dropout(DropoutBase):
     is Torch7's original version: no scaling in training, output times (1-p)
     in evaluation. ``inplace`` overwrites the input (and the gradOutput).
     ``stochasticInference`` keeps sampling masks in evaluation too (Monte Carlo
-    dropout); Torch7 names the field ``stochastic_inference``.
+    dropout); Torch7 names the field ``stochastic_inference``. The gradient always goes
+    through the map the forward applied, that mask included (Torch7's Dropout.lua passes
+    gradOutput through in evaluation even then, a gradient of another function).
     """
 
     def __init__(self, p=0.5, v1=False, inplace=False, stochasticInference=False):

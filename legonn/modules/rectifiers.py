@@ -145,10 +145,11 @@ class ReLU6(Elementwise):
 
 
 class RReLU(Elementwise):
-    """Randomized leaky ReLU: y = x for x >= 0, a * x otherwise.
+    """Randomized leaky ReLU: y = x for x > 0, a * x otherwise.
 
     In training ``a`` is drawn from U[l, u] for every element at each forward (kept in
-    ``noise``); in evaluation ``a = (l + u) / 2``. Any shape. ``RReLU(l=1/8, u=1/3, ip=False)``.
+    ``noise``; 1 where x > 0, so x = 0 gets a drawn slope as in THNN's RReLU.c); in evaluation
+    ``a = (l + u) / 2``. Any shape. ``RReLU(l=1/8, u=1/3, ip=False)``.
     """
 
     def __init__(self, l=1 / 8, u=1 / 3, ip=False):
@@ -171,7 +172,7 @@ class RReLU(Elementwise):
     def _forward(self, x, out, xp):
         if self._random():
             noise = self.noise.array
-            noise[x >= 0] = 1
+            noise[x > 0] = 1
             xp.multiply(x, noise, out=out)
         else:
             slope = (self.lower + self.upper) / 2

@@ -153,7 +153,11 @@ class Normalize(Module):
         else:
             a = xp.abs(x)
             norm = ((a ** self.p).sum(axis=-1, keepdims=True) + self.eps) ** (1.0 / self.p)
-            dnorm = a ** (self.p - 1) * xp.sign(x) / norm ** (self.p - 1)
+            if self.p < 1:   # |x|^(p-1) is infinite at 0: Normalize.lua's (|x| + eps)^(p-2) x keeps it finite
+                slope = (a + self.eps) ** (self.p - 2) * x
+            else:
+                slope = a ** (self.p - 1) * xp.sign(x)
+            dnorm = slope / norm ** (self.p - 1)
         return norm, dnorm
 
     def updateOutput(self, input):

@@ -339,7 +339,9 @@ class Contiguous(Module):
 class Copy(Module):
     """Copy the input into a tensor of type ``outtype`` and the gradient back into type ``intype``.
 
-    With equal types and ``forceCopy`` false the output is the input itself. ``dontCast``
+    With equal types given and ``forceCopy`` false the output is the input itself (the gradInput the
+    gradOutput); as Copy.lua that is decided by the types given to the constructor, so
+    ``Copy('torch.FloatTensor', 'torch.DoubleTensor')`` copies even a DoubleTensor input. ``dontCast``
     makes ``type()``/``cuda()`` leave this module's types alone.
     """
     input_dtypes = 'any'  # converts between types and devices
@@ -352,6 +354,7 @@ class Copy(Module):
         if outtype is not None:
             self.output = tensor_class(outtype)()
         self.forceCopy, self.dontCast = forceCopy, dontCast
+        self.passThrough = not forceCopy and type(self.gradInput) is type(self.output)
 
     def type(self, typename=None, cache=None):
         if typename is not None and self.dontCast:
@@ -360,7 +363,7 @@ class Copy(Module):
 
     def _pass(self, name, x):
         buf = self.__dict__[name]
-        if not self.forceCopy and type(buf) is type(x):
+        if getattr(self, 'passThrough', not self.forceCopy) and type(buf) is type(x):
             buf.set(x)
         else:
             buf.resize(x.size()).copy(x)

@@ -87,3 +87,19 @@ def test_bad_inputs_name_the_criterion():
         nn.SpatialAutoCropMSECriterion().forward(lg.FloatTensor(2, 2, 3, 3), lg.FloatTensor(2, 2, 2, 5))
     with pytest.raises(TypeError):
         nn.MultiCriterion().add(nn.Tanh())
+
+
+def test_module_criterion_backward_uses_the_forward_mapping():
+    """ModuleCriterion.lua's backward reuses self.input from forward: a dropout input module's gradient follows
+    the mask that made the loss, and the module runs forward once per step."""
+    lg.manualSeed(0)
+    drop = nn.Dropout(0.5).double()
+    crit = nn.ModuleCriterion(nn.MSECriterion(), drop).double()
+    x, t = lg.ones(8).double(), lg.zeros(8).double()
+    crit.forward(x, t)
+    mask = drop.noise.array.copy()
+    g = crit.backward(x, t)
+    np.testing.assert_allclose(g.array, mask * 2 * mask / 8)
+    assert drop.noise.array.tolist() == mask.tolist()
+    crit.clearState()
+    assert '_forwarded' not in crit.__dict__

@@ -68,6 +68,11 @@ def test_rrelu_training_draws_slopes_in_range_and_backprops_them():
     go = _input((50, 4))
     gi = m.backward(x, go).numpy()
     np.testing.assert_allclose(gi[neg], go.numpy()[neg] * slopes)
+    # THNN's RReLU.c: x <= 0 draws a slope, so an exact zero passes a drawn fraction of its gradient
+    zeros = lg.zeros(200).double()
+    m.forward(zeros)
+    gi = m.backward(zeros, lg.ones(200).double()).numpy()
+    assert gi.min() >= 0.1 and gi.max() <= 0.3 and (gi == m.noise.numpy()).all()
 
 
 def test_prelu_gradient_accumulates_with_scale():

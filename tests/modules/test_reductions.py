@@ -4,6 +4,7 @@ import math
 import numpy as np
 import pytest
 
+import legonn as lg
 from legonn import nn
 from tests.checks import named_case_tests
 
@@ -37,6 +38,7 @@ CASES = [
     ('Normalize-3', lambda: nn.Normalize(3), lambda: r(2, 4), lambda x: pnorm_rows(x, 3)),
     ('Normalize-1.5', lambda: nn.Normalize(1.5), lambda: r(2, 4), lambda x: pnorm_rows(x, 1.5)),
     ('Normalize-inf', lambda: nn.Normalize(math.inf), lambda: r(2, 4), lambda x: pnorm_rows(x, math.inf)),
+    ('Normalize-0.5', lambda: nn.Normalize(0.5), lambda: r(2, 4), lambda x: pnorm_rows(x, 0.5)),
     ('MM', lambda: nn.MM(), lambda: [r(2, 3), r(3, 4)], lambda x: x[0] @ x[1]),
     ('MM-transA', lambda: nn.MM(True), lambda: [r(3, 2), r(3, 4)], lambda x: x[0].T @ x[1]),
     ('MM-batch-transB', lambda: nn.MM(False, True), lambda: [r(2, 2, 3), r(2, 4, 3)],
@@ -58,6 +60,15 @@ def test_max_gradient_goes_to_argmax_and_indices_are_long():
     assert m._indices.type() == 'legonn.LongTensor'
     np.testing.assert_array_equal(m._indices.numpy(), [1, 0])
     np.testing.assert_array_equal(m.backward(x, np.array([2.0, 3.0])).numpy(), [[0, 2, 0], [3, 0, 0]])
+
+
+def test_normalize_below_one_keeps_a_zero_input_finite():
+    """Normalize.lua takes (|x| + eps)^(p-2) x for p < 1, where |x|^(p-1) sign(x) is NaN at an exact 0."""
+    m = nn.Normalize(0.5).double()
+    x = lg.DoubleTensor([1.0, 0.0, -2.0])
+    m.forward(x)
+    gi = m.backward(x, lg.DoubleTensor([1.0, 1.0, 1.0])).numpy()
+    np.testing.assert_allclose(gi, [0.2426, 0.1716, 0.1213], atol=1e-4)
 
 
 def test_sum_gradient_broadcasts():

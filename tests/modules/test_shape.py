@@ -74,6 +74,11 @@ def test_copy_converts_types_and_passes_through_without_force():
     pinned = nn.Copy('legonn.DoubleTensor', 'legonn.FloatTensor', False, True)
     pinned.double()
     assert pinned.forward(x).type() == 'legonn.FloatTensor'
+    # Copy.lua decides at construction: types given unequal always copy, even an input of the output's type
+    converting = nn.Copy('legonn.FloatTensor', 'legonn.DoubleTensor')
+    y = converting.forward(x)
+    assert y.storage() is not x.storage() and y.tolist() == x.tolist()
+    assert converting.backward(lg.FloatTensor(2), x).storage() is not x.storage()
 
 
 def test_padding_fills_the_value_and_gradient_skips_it():
