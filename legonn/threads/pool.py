@@ -2,8 +2,10 @@
 
 ``Threads(n, init0, init1, ...)`` starts ``n`` workers once and runs each init
 function in every worker with its thread id (0-based, like every index in
-legonn). ``addjob(job, endcallback, *args)`` queues ``job(*args)`` for a free
-worker; what the job returns is handed to ``endcallback`` in the main thread
+legonn). ``addjob(job, endcallback, *args)`` queues ``job(*args)`` for the
+worker holding the fewest jobs once the results already in are counted (each
+worker has its own queue: a job waits behind its worker's earlier ones, where
+Torch7's one shared queue lets any free thread take it); what the job returns is handed to ``endcallback`` in the main thread
 (a returned tuple is spread over its arguments, as Lua's multiple returns
 are; ``None`` gives no argument). Ending callbacks run inside ``addjob`` when
 the queue is full, in ``dojob`` (one job) and in ``synchronize`` (all jobs).
@@ -158,6 +160,7 @@ class Threads:
     def acceptsjob(self, tid=None):
         """True when ``addjob`` (to thread ``tid`` in specific mode) would not have to wait."""
         self._check_running('acceptsjob')
+        self._collect()
         if self._specific:
             return len(self._held[self._check_tid(tid, 'acceptsjob')]) < self._queuesize
         return self._least_busy()[1] < self._queuesize
@@ -185,6 +188,7 @@ class Threads:
                             "backend='process' must be module-level functions (or picklable callables) with "
                             "picklable arguments") from exc
         deadline = _deadline(self.timeout)
+        self._collect()   # a worker that has finished its jobs is free, though its callbacks have not run yet
         while True:
             target = tid if tid is not None else self._least_busy()[0]
             if not self._workers.alive(target):
@@ -298,6 +302,11 @@ class Threads:
             self._held[tid].remove(jobid)
             self._done.append((jobid, tid, ok, value))
         return True
+
+    def _collect(self):
+        """Take every message the workers have already sent, without waiting (their callbacks run later)."""
+        while any(self._workers.alive(t) for t in range(self.N)) and self._receive(time.monotonic()):
+            pass
 
     def _dojob(self, deadline):
         """Run the ending callback of one finished job, waiting for one if none is in hand; False on timeout."""

@@ -48,11 +48,24 @@ def _widen(conn, nbytes=1 << 20):
 
 
 def _encode_failure(exc):
+    """The traceback text, and the pickled exception apart from it (None when it cannot be pickled): an exception
+    that pickles but cannot be unpickled (an ``__init__`` that wants other arguments than its ``args``) must not
+    take its job's message with it."""
     failure = Failure.current(exc)
     try:
-        return shared.dumps(failure)
-    except Exception:      # an exception that cannot be pickled travels as its text
-        return shared.dumps(Failure(None, failure.text))
+        pickled = shared.dumps(exc)
+    except Exception:
+        pickled = None
+    return shared.dumps((failure.text, pickled))
+
+
+def _decode_failure(payload):
+    text, pickled = payload
+    try:
+        exc = None if pickled is None else shared.loads(pickled)
+    except Exception:     # noqa: BLE001 - the text says what happened
+        exc = None
+    return Failure(exc, text)
 
 
 def _orphaned():
@@ -184,6 +197,8 @@ class ProcessWorkers:
         jobid, ok = int.from_bytes(data[:8], 'little'), data[8] == 1
         try:
             value = shared.loads(memoryview(data)[9:])
+            if not ok:
+                value = _decode_failure(value)
         except BaseException as exc:    # noqa: B036
             ok, value = False, Failure.current(exc)
         return 'done', jobid, tid, ok, value

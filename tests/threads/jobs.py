@@ -33,6 +33,17 @@ def fail(message):
     raise ValueError(message)
 
 
+class TwoPartError(Exception):
+    """Pickles, but cannot be unpickled: its ``__init__`` wants two arguments and ``args`` holds one."""
+
+    def __init__(self, what, detail):
+        super().__init__(f"{what}: {detail}")
+
+
+def fail_two_part(what, detail):
+    raise TwoPartError(what, detail)
+
+
 def wait_for_event(event, seconds=30):
     """A job that hangs (thread backend) until the test sets ``event``; bounded so a failing test cannot hang."""
     event.wait(seconds)

@@ -113,6 +113,30 @@ def test_job_exception_is_raised_in_the_main_thread_and_other_results_kept(pool)
     assert got[-1] == 121
 
 
+def test_an_error_that_cannot_be_rebuilt_keeps_its_message(pool):
+    """Torch7's jobs report their traceback as text: the job's own message arrives even when its exception
+    cannot be unpickled in the main process."""
+    pool.addjob(jobs.fail_two_part, None, 'original', 'message of the job')
+    with pytest.raises(threads.JobError) as info:
+        pool.synchronize()
+    assert 'original: message of the job' in str(info.value) and '(fail_two_part)' in str(info.value)
+
+
+def test_a_free_worker_takes_the_next_job_while_another_is_busy(pool):
+    """A worker whose jobs have finished is free again, though the main thread has not run their callbacks yet:
+    a quick job submitted then does not wait behind a long one."""
+    finished = {}
+    start = lg.Timer()
+    pool.addjob(jobs.sleep_then, lambda tag: finished.setdefault(tag, start.time()['real']), 'long', 1.5)
+    pool.addjob(jobs.sleep_then, lambda tag: finished.setdefault(tag, start.time()['real']), 'quick', 0.0)
+    threading.Event().wait(0.4)   # the quick job is done by now; no callback has run
+    pool.addjob(jobs.sleep_then, lambda tag: finished.setdefault(tag, start.time()['real']), 'next', 0.0)
+    while 'next' not in finished:
+        pool.dojob()
+    assert finished['next'] < 1.2 and 'long' not in finished
+    pool.synchronize()
+
+
 def test_dojob_reraises_a_failed_job(pool):
     pool.addjob(jobs.fail, None, 'dojob sees this')
     with pytest.raises(threads.JobError, match='dojob sees this'):
