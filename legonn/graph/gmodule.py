@@ -96,7 +96,9 @@ class gModule(Container):
                                          f"pass each node once")
         order = ancestors_in_order(outputs)
         for i, node in enumerate(order):
-            node.id = i + 2  # 1 is the bookkeeping input node, as in nngraph's drawings
+            # execution order from 2, the bookkeeping input node being 1 (nngraph numbers from the output end
+            # instead, so a drawing's numbers differ from Lua's; a .t7 graph is renumbered so on loading)
+            node.id = i + 2
         _check_graph(inputs, outputs, order)
         self.innode = Node(site=inputs[0].site)
         self.innode.id = 1

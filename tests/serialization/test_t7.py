@@ -385,6 +385,27 @@ def test_index_fields_become_zero_based():
     assert np.isclose(nll.forward(log_probs, lg.LongTensor([2])), 3 * np.log(3))
 
 
+def test_a_negative_narrow_index_keeps_narrow_lua_meaning():
+    """Narrow.lua: a negative index means index = 1, length = size - length (nn's test.lua, 'Narrow #5':
+    nn.Narrow(2, -1, 7) on 10 columns is input:narrow(2, 1, 3))."""
+    w = T7().value({'from_start': nn_object('Narrow', dimension=2, index=-1, length=7),
+                    'both_negative': nn_object('Narrow', dimension=2, index=-1, length=-5)})
+    obj = load_bytes(w.bytes())
+    x = lg.randn(3, 10, 4)
+    np.testing.assert_array_equal(obj['from_start'].forward(x).numpy(), x.numpy()[:, 0:3])
+    # length -5 first becomes 10 + 1 - 5 + 2 = 8, then 10 - 8 = 2 from the start
+    np.testing.assert_array_equal(obj['both_negative'].forward(x).numpy(), x.numpy()[:, 0:2])
+
+
+def test_nngraph_just_element_and_just_table_load():
+    """nngraph's node:split(1) saves an nngraph.JustElement (node.lua); legonn keeps both in nn."""
+    obj = load_bytes(T7().value({'one': ('object', 'nngraph.JustElement', {}),
+                                 'table': ('object', 'nngraph.JustTable', {})}).bytes())
+    x = lg.ones(2)
+    assert isinstance(obj['one'], nn.JustElement) and obj['one'].forward([x]) is x
+    assert isinstance(obj['table'], nn.JustTable) and obj['table'].forward(x)[0] is x
+
+
 def test_linear_keeps_parameters_and_runs():
     weight, bias = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]), np.array([10.0, 20.0])
     m = load_bytes(T7().value(nn_object('Linear', weight=weight, bias=bias, train=False)).bytes())
@@ -585,3 +606,16 @@ def test_user_converters_for_user_classes():
 def test_every_mapped_class_exists_in_legonn():
     from legonn.serialization.t7.modules import ARGUMENTS
     assert [name for name in ARGUMENTS if not hasattr(nn, name)] == []
+
+
+def test_a_table_keyed_by_both_true_and_one_is_refused_not_merged():
+    """Lua keeps the keys true and 1 apart (File.lua's readObject sets both); a dict would merge them."""
+    w = T7()
+    w.int(3).index().int(2)
+    w.value(1).value('one').value(True).value('yes')
+    with pytest.raises(FormatError, match='both the key True and the key 1'):
+        load_bytes(w.bytes())
+    w = T7()
+    w.int(3).index().int(2)
+    w.value(True).value('yes').value(2).value('two')
+    assert load_bytes(w.bytes()) == {True: 'yes', 2: 'two'}

@@ -108,6 +108,23 @@ def _batch_normalization(f):
     return (mean.nElement(), f.number('eps', 1e-5), f.number('momentum', 0.1), affine)
 
 
+def _narrow(f):
+    """Narrow.lua (at its last revision) reads a negative index as "from the first element, all but ``length``
+    of them" (index = 1, length = size - length), where legonn's negative offset counts from the end: such a
+    module is built as offset 0 with the negative length that keeps as many elements."""
+    dimension, index, length = f.index('dimension'), f.int('index'), f.int('length', 1)
+    if index > 0:
+        return dimension, index - 1, length
+    if index == 0 or length == 0:
+        raise f.fail(f"Narrow's index {index} and length {length} select nothing")
+    if length > 0:   # size - length elements from the start: legonn's length -(length + 1) from offset 0
+        return dimension, 0, -length - 1
+    # a negative length first becomes size - index + length + 2, then size minus that: index - length - 2
+    if index - length - 2 <= 0:
+        raise f.fail(f"Narrow's index {index} and length {length} select nothing")
+    return dimension, 0, index - length - 2
+
+
 def _padding(f):
     return (f.int('pad_l'), f.int('pad_r'), f.int('pad_t'), f.int('pad_b'))
 
@@ -158,7 +175,7 @@ ARGUMENTS = {
     'SplitTable': lambda f: (f.index('dimension'), f.optional_int('nInputDims')),
     'SelectTable': lambda f: (f.index('index'),),
     'NarrowTable': lambda f: (f.index('offset'), f.int('length', 1)),
-    'Narrow': lambda f: (f.index('dimension'), f.index('index'), f.int('length', 1)),
+    'Narrow': _narrow,
     'Select': lambda f: (f.index('dimension'), f.index('index')),
     'Replicate': lambda f: (f.int('nfeatures'), f.index('dim', 1), f.optional_int('ndim')),
     'Sum': lambda f: (f.index('dimension', 1), f.optional_int('nInputDims'), f.flag('sizeAverage'),
@@ -189,7 +206,8 @@ ARGUMENTS = {
     'BCECriterion': lambda f: (f.tensor('weights'), f.flag('sizeAverage', True)),
 }
 for _name in ('Identity', 'Tanh', 'Sigmoid', 'SoftMax', 'LogSoftMax', 'SoftMin', 'LogSigmoid', 'Abs', 'Square',
-              'Exp', 'Log', 'Contiguous', 'FlattenTable', 'CMulTable', 'CSubTable', 'CDivTable', 'SpatialSoftMax'):
+              'Exp', 'Log', 'Contiguous', 'FlattenTable', 'CMulTable', 'CSubTable', 'CDivTable', 'SpatialSoftMax',
+              'JustElement', 'JustTable'):
     ARGUMENTS[_name] = _no_args
 # boolean flags Torch7 sets by method calls after construction (ceil(), setCountIncludePad(), ...)
 _FLAGS = ('ceil_mode', 'count_include_pad', 'divide')
@@ -315,9 +333,16 @@ class ModuleConverter:
             setattr(module, key, saved)
 
 
+# nngraph's own modules, which legonn keeps in nn: node:split(1) saves an nngraph.JustElement
+_NNGRAPH_MODULES = {'nngraph.JustElement': 'JustElement', 'nngraph.JustTable': 'JustTable'}
+
+
 def _nn_name(obj):
-    """'Linear' for an nn.Linear object, 'gModule' for nn.gModule; None for anything else."""
+    """'Linear' for an nn.Linear object, 'gModule' for nn.gModule, 'JustElement' for nngraph.JustElement; None
+    for anything else."""
     typename = obj.typename if isinstance(obj, TorchObject) else None
+    if typename in _NNGRAPH_MODULES:
+        return _NNGRAPH_MODULES[typename]
     return typename[3:] if typename and typename.startswith('nn.') else None
 
 

@@ -234,7 +234,14 @@ class ObjectReader:
                 t.target.extend(value(v) for _, v in sorted(t.pairs, key=lambda kv: kv[0]))
             else:
                 for k, v in t.pairs:
-                    t.target[value(k)] = value(v)
+                    key = value(k)
+                    if isinstance(key, (bool, int, float)) and key in t.target:
+                        # a Lua table's keys are distinct, so this is true and 1 (or false and 0): Lua keeps them
+                        # apart, a Python dict cannot
+                        other = int(key) if isinstance(key, bool) else bool(key)
+                        raise self.s.fail(f"a table with both the key {key!r} and the key {other!r}; Python cannot "
+                                          f"keep a boolean key apart from the number equal to it")
+                    t.target[key] = value(v)
         return value(root)
 
 
