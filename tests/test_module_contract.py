@@ -373,3 +373,22 @@ def test_get_parameters_refuses_parameters_and_gradients_shared_unalike():
     e = a.clone('weight', 'bias', 'gradWeight', 'gradBias')
     p, g = nn.Sequential().add(a).add(e).getParameters()
     assert p.nElement() == 6 and g.nElement() == 6
+
+
+def test_get_parameters_leaves_out_what_no_parameter_views_as_torch7():
+    """Module.lua's flatten compacts the elements no parameter views, and asserts 'Cannot gather tensors that
+    are not compact' when a parameter itself has gaps."""
+    a, b = nn.Linear(1, 3).double(), nn.Linear(1, 3).double()
+    store, grads = lg.DoubleTensor(list(range(8))), lg.DoubleTensor(8).zero()
+    for m, at in ((a, 0), (b, 5)):   # rows 0-2 and 5-7 of one storage; 3 and 4 unused
+        m.weight.set(store.storage(), at, (3, 1))
+        m.gradWeight.set(grads.storage(), at, (3, 1))
+    p, g = nn.Sequential().add(a).add(b).getParameters()
+    assert p.nElement() == 12 and g.nElement() == 12
+    assert a.weight.tolist() == [[0], [1], [2]] and b.weight.tolist() == [[5], [6], [7]]
+    assert a.weight.storage() is p.storage() and b.weight.storageOffset() == 3
+    c = nn.Linear(1, 3).double()
+    c.weight.set(store.storage(), 0, (3, 1), (2, 1))   # every other element: gaps inside the parameter
+    c.gradWeight.set(grads.storage(), 0, (3, 1), (2, 1))
+    with pytest.raises(ValueError, match='leaves gaps'):
+        c.getParameters()

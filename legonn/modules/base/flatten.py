@@ -1,11 +1,13 @@
 """Packing parameters into one flat storage (Torch7's getParameters, made idempotent).
 
 Tensors that share a storage keep sharing it after packing: each source
-storage gets one region of the flat buffer spanning the part its tensors
-use, and every tensor is rebound (same object, new storage) at its offset
-inside that region. Gradients are laid out exactly like their parameters so
+storage gets one region of the flat buffer holding the elements its tensors
+view (elements none views are left out, as Torch7's flatten does), and every
+tensor is rebound (same object, new storage) at its place inside that region. Gradients are laid out exactly like their parameters so
 that ``params[i]`` and ``gradParams[i]`` always belong together.
 """
+import numpy as np
+
 from ...tensor import Storage, default_class
 
 
@@ -18,21 +20,51 @@ def _extent(t):
     return lo, hi
 
 
-def _plan(params):
-    """Region of the flat buffer for each source storage: {id(storage): (flat_start, storage_low)}."""
+def _compact(t):
+    """True when ``t``'s elements fill one block of its storage without gaps, its dimensions taken in some order
+    (Module.lua's isCompact): only such a tensor keeps its strides when the unused elements around it go."""
+    expected = 1
+    for stride, size in sorted((s, n) for s, n in zip(t.stride(), t.size()) if n > 1 and s != 0):
+        if stride != expected:
+            return False
+        expected *= size
+    return True
+
+
+def _plan(params, where):
+    """Where each source storage goes in the flat buffer: ({id(storage): (flat_start, storage_low, rank)}, total).
+
+    A storage's region holds the elements its parameters view, in storage order: as Torch7's flatten, elements
+    no parameter views are left out (``rank`` numbers the kept ones; None when none is left out), which needs
+    every parameter of that storage compact."""
     spans = {}
     for p in params:
         lo, hi = _extent(p)
         key = id(p.storage())
         old = spans.get(key)
         spans[key] = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
-    regions, total = {}, 0
+    used = {key: np.zeros(hi - lo, dtype=bool) for key, (lo, hi) in spans.items()}
     for p in params:
+        if p.nElement():
+            key = id(p.storage())
+            start = p.storageOffset() - spans[key][0]
+            # a view of the mask with the tensor's geometry (one byte an element); _extent keeps it inside
+            np.lib.stride_tricks.as_strided(used[key][start:], p.size(), p.stride())[...] = True
+    regions, total = {}, 0
+    for i, p in enumerate(params):
         key = id(p.storage())
-        if key not in regions:
-            lo, hi = spans[key]
-            regions[key] = (total, lo)
-            total += hi - lo
+        if key in regions:
+            continue
+        mask, rank = used[key], None
+        if not mask.all():
+            for j, q in enumerate(params):
+                if id(q.storage()) == key and not _compact(q):
+                    raise ValueError(f"{where}.getParameters: parameter {j} (sizes {tuple(q.size())}, strides "
+                                     f"{tuple(q.stride())}) leaves gaps in its storage that other parameters do "
+                                     f"not fill; Torch7 cannot gather such tensors either")
+            rank = np.cumsum(mask) - 1
+        regions[key] = (total, spans[key][0], rank)
+        total += int(mask.sum())
     return regions, total
 
 
@@ -40,8 +72,9 @@ def _places(params, regions):
     """Where each parameter goes in the flat buffer: (offset, sizes, strides)."""
     places = []
     for p in params:
-        start, low = regions[id(p.storage())]
-        places.append((start + p.storageOffset() - low, p.size(), p.stride()))
+        start, low, rank = regions[id(p.storage())]
+        at = p.storageOffset() - low
+        places.append((start + (at if rank is None else int(rank[at])), p.size(), p.stride()))
     return places
 
 
@@ -94,7 +127,7 @@ def flatten_parameters(params, grads, owner=None):
         if p.size() != g.size():
             raise ValueError(f"{where}.getParameters: gradient of size {g.size()} for a parameter of size {p.size()}")
     _check_sharing(params, grads, where)
-    regions, total = _plan(params)
+    regions, total = _plan(params, where)
     if _already_flat(params, grads, total):
         flat_p, flat_g = params[0].storage(), grads[0].storage()
     else:
