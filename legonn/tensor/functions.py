@@ -144,14 +144,14 @@ def cat(*args, dim=-1):
             raise ValueError(f"legonn.cat: sizes {[tuple(x.size()) for x in kept]} differ outside dimension {d}")
     xp = first.xp
     parts = [backend.to_module(t.array, xp) for t in kept]
-    return type(first)._from_array(xp.concatenate(parts, axis=d).astype(first.dtype, copy=False))
+    return type(first)._from_result(xp.concatenate(parts, axis=d).astype(first.dtype, copy=False))
 
 
 def stack(tensors, dim=0):
     """A new tensor joining ``tensors`` (of equal sizes) along a new dimension ``dim``."""
     tensors = [as_tensor(t) for t in tensors]
     xp = tensors[0].xp
-    return type(tensors[0])._from_array(xp.stack([t.array for t in tensors], axis=dim))
+    return type(tensors[0])._from_result(xp.stack([t.array for t in tensors], axis=dim))
 
 
 # Methods with Torch7's "result" form r.f(x, ...): the functional form allocates r.

@@ -107,7 +107,7 @@ class IndexingMixin:
         """New tensor of the slices ``index`` (0-based) along ``dim``."""
         d = self._dim_index(dim)
         idx = self._indices(index, self._size[d], 'index')
-        return self._from_array(self.xp.take(self.array, idx.reshape(-1), axis=d))
+        return self._from_result(self.xp.take(self.array, idx.reshape(-1), axis=d))
 
     indexSelect = index
 
@@ -160,7 +160,7 @@ class IndexingMixin:
         d = self._dim_index(dim)
         idx = self._gather_index(d, index, 'gather')
         region = tuple(slice(0, n) if k != d else slice(None) for k, n in enumerate(idx.shape))
-        return self._from_array(self.xp.take_along_axis(self.array[region], idx, axis=d))
+        return self._from_result(self.xp.take_along_axis(self.array[region], idx, axis=d))
 
     def _scatter_coords(self, d, idx):
         xp = self.xp
@@ -203,7 +203,7 @@ class IndexingMixin:
             order = (n - 1) - xp.flip(xp.argsort(xp.flip(self.array, axis=d), axis=d, kind='stable'), axis=d)
         else:
             order = xp.argsort(self.array, axis=d, kind='stable')
-        return self._from_array(xp.take_along_axis(self.array, order, axis=d)), \
+        return self._from_result(xp.take_along_axis(self.array, order, axis=d)), \
             self._from_array(xp.ascontiguousarray(order).astype(np.int64))
 
     def topk(self, k=1, dim=-1, dir=False, sort=True):

@@ -175,7 +175,7 @@ class MatrixProductsMixin:
 
     def _selected(self, result, into):
         if not into:
-            return self._from_array(result)
+            return self._from_result(result)
         self.resize(tuple(result.shape))
         self.array[...] = result
         return self

@@ -325,7 +325,7 @@ class PointwiseMixin:
         if len(args) == 1:
             res_arr = getattr(self.xp, ufunc)(self.array, operand(args[0]) if _is_number(operand(args[0]))
                                               else self._same_count(args[0], name))
-            return TENSOR_CLASSES['CudaByteTensor' if self._cuda else 'ByteTensor']._from_array(res_arr)
+            return TENSOR_CLASSES['CudaByteTensor' if self._cuda else 'ByteTensor']._from_result(res_arr)
         if len(args) == 2:
             src = operand(args[0])
             self.resize(tuple(src.shape))
@@ -382,14 +382,14 @@ class PointwiseMixin:
             return out[0] if len(out) == 1 else out
 
         def wrap(r):
-            return Tensor._from_array(r) if hasattr(r, 'ndim') and r.ndim else r
+            return Tensor._from_result(r) if hasattr(r, 'ndim') and r.ndim else r
         return tuple(wrap(r) for r in result) if isinstance(result, tuple) else wrap(result)
 
     # --- Python operators: NumPy broadcasting, new tensors ---------------
     def _binop(self, other, fn):
         from .tensor import Tensor
         other = operand(other)
-        return Tensor._from_array(self.xp.asarray(fn(self.array, other)))
+        return Tensor._from_result(self.xp.asarray(fn(self.array, other)))
 
     def _comparison(self, other, fn):
         """An element-wise comparison operator; NotImplemented for operands that are no array or number,

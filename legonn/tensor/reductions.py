@@ -64,7 +64,7 @@ class ReductionMixin:
         idx = arg(self.array, axis=d)
         idx = self.xp.expand_dims(idx, d)
         values = self.xp.take_along_axis(self.array, idx, axis=d)
-        return self._from_array(values), self._from_array(idx.astype(np.int64))
+        return self._from_result(values), self._from_result(idx.astype(np.int64))
 
     def max(self, dim=None):
         """Largest value, or (values, indices) along ``dim``."""
@@ -140,12 +140,12 @@ class ReductionMixin:
     def cumsum(self, dim=0):
         """A new tensor of this type of running sums along ``dim``."""
         a = self.array
-        return self._from_array(self.xp.cumsum(a, axis=self._dim_index(dim), dtype=a.dtype))
+        return self._from_result(self.xp.cumsum(a, axis=self._dim_index(dim), dtype=a.dtype))
 
     def cumprod(self, dim=0):
         """A new tensor of this type of running products along ``dim``."""
         a = self.array
-        return self._from_array(self.xp.cumprod(a, axis=self._dim_index(dim), dtype=a.dtype))
+        return self._from_result(self.xp.cumprod(a, axis=self._dim_index(dim), dtype=a.dtype))
 
     def mode(self, dim=-1):
         """(values, indices) of the most frequent value along ``dim``, kept with size 1: the smallest of equally
@@ -184,8 +184,8 @@ class ReductionMixin:
             raise IndexError(f"{self._typename}.kthvalue: k={k} out of range for dimension of size {self._size[d]}")
         order = self.xp.argsort(self.array, axis=d, kind='stable')
         idx = order[(slice(None),) * d + (slice(k, k + 1),)]
-        return self._from_array(self.xp.take_along_axis(self.array, idx, axis=d)), \
-            self._from_array(idx.astype(np.int64))
+        return self._from_result(self.xp.take_along_axis(self.array, idx, axis=d)), \
+            self._from_result(idx.astype(np.int64))
 
     def trace(self):
         """Sum of the diagonal of a matrix (a number)."""

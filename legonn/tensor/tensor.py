@@ -38,9 +38,11 @@ def contiguous_strides(sizes):
 
 
 def _parse_sizes(args, what):
-    """Accept ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` or ``f(tensor_of_sizes)``."""
+    """Accept ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])``, ``f(LongStorage([2, 3]))`` or ``f(tensor_of_sizes)``."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = tuple(args[0])
+    elif len(args) == 1 and isinstance(args[0], Storage):
+        args = tuple(args[0].tolist())
     elif len(args) == 1 and isinstance(args[0], Tensor):
         args = tuple(int(v) for v in args[0].tolist())
     if all(type(a) is int for a in args):     # the common case, without the slower ABC checks
@@ -112,9 +114,19 @@ class Tensor(PointwiseMixin, MatrixProductsMixin, ReductionMixin, IndexingMixin,
         xp = backend.cupy() if self._cuda else np
         self._set(Storage(xp.zeros(extent, dtype=self._dtype)), 0, sizes, strides)   # zeros, like Tensor(2, 3)
 
-    def _init_from_storage(self, storage, offset=0, sizes=None, strides=None):
+    def _init_from_storage(self, storage, offset=0, sizes=None, strides=None, *more):
         if storage.dtype != np.dtype(self._dtype) or storage.is_cuda != self._cuda:
             raise TypeError(f"{self._typename}: storage is {storage.type()}, expected a matching storage")
+        if isinstance(sizes, numbers.Integral) and (strides is None or isinstance(strides, numbers.Integral)):
+            # Torch7's (storage, offset, sz1 [, st1, sz2 [, st2, ...]]): sizes and strides taken in turns
+            pairs = (sizes, strides) + more
+            sizes = pairs[0::2]
+            strides = None if strides is None else pairs[1::2]
+            if strides is not None and len(strides) != len(sizes):
+                raise TypeError(f"{self._typename}(storage, offset, sz1, st1, ...): a stride for every size, got "
+                                f"{len(sizes)} sizes and {len(strides)} strides")
+        elif more:
+            raise TypeError(f"{self._typename}(storage, offset, sizes, strides): too many arguments")
         if sizes is None:
             sizes = (storage.size() - offset,)
         sizes = _parse_sizes((sizes,), self._typename)
@@ -179,6 +191,14 @@ class Tensor(PointwiseMixin, MatrixProductsMixin, ReductionMixin, IndexingMixin,
             tcls = TENSOR_CLASSES[name_for(arr.dtype, backend.is_cupy_array(arr))]
         t = object.__new__(tcls)
         return t._adopt(arr)
+
+    @classmethod
+    def _from_result(cls, arr):
+        """Wrap a freshly computed array as a contiguous tensor, as Torch7's results are: NumPy lays a result out
+        like its operands, and one computed from a transposed tensor would refuse ``view``. Copies only then."""
+        if not arr.flags.c_contiguous:
+            arr = backend.array_module(arr).ascontiguousarray(arr)
+        return cls._from_array(arr)
 
     def _view(self, offset, sizes, strides, key=None):
         """A tensor viewing this one's storage. With ``key`` (a basic index reproducing the geometry), its
@@ -608,7 +628,7 @@ class Tensor(PointwiseMixin, MatrixProductsMixin, ReductionMixin, IndexingMixin,
         if cls is type(self):
             return self
         xp = backend.cupy() if cls._cuda else np
-        arr = backend.to_module(self.array, xp).astype(cls._dtype, copy=True)
+        arr = backend.to_module(self.array, xp).astype(cls._dtype, order='C', copy=True)
         return cls._from_array(arr)
 
     def typeAs(self, other):

@@ -13,11 +13,14 @@ class Timer:
     ``stop()`` pauses the count and ``resume()`` continues it, as Torch7's timer."""
 
     def __init__(self):
+        self._started = _clock()
         self.reset()
 
     def reset(self):
+        """Zero the count; a stopped timer stays stopped (Torch7's doc/timer.md)."""
         self._total = {'real': 0.0, 'user': 0.0, 'sys': 0.0}
-        self._started = _clock()
+        if self._started is not None:
+            self._started = _clock()
         return self
 
     def stop(self):

@@ -271,6 +271,9 @@ def test_timer():
     time.sleep(0.01)
     assert timer.time()['real'] >= stopped + 0.01
     assert timer.reset().time()['real'] < first['real']
+    timer.stop().reset()   # doc/timer.md: a stopped timer stays stopped
+    time.sleep(0.02)
+    assert timer.time()['real'] == 0.0
 
 
 def test_long_storage():
@@ -281,6 +284,17 @@ def test_long_storage():
     assert lg.FloatTensor(*s).size() == (2, 3)
     assert list(lg.LongStorage(3)) == [0, 0, 0]
     assert math.prod(lg.LongStorage([2, 3, 4])) == 24
+    # doc/tensor.md: resize/view/expand/repeatTensor/set and Tensor(storage, offset, sizes, strides) take one
+    sizes = lg.LongStorage([2, 2])
+    assert lg.Tensor(4).resize(sizes).size() == (2, 2) and lg.Tensor(4).view(sizes).size() == (2, 2)
+    assert lg.Tensor(1, 1).expand(lg.LongStorage([2, 3])).size() == (2, 3)
+    assert lg.Tensor(2).repeatTensor(lg.LongStorage([2, 1])).size() == (2, 2)
+    store = lg.Tensor(list(range(6))).storage()
+    assert lg.Tensor(store, 1, sizes).tolist() == [[1, 2], [3, 4]]
+    assert lg.Tensor(store, 0, sizes, lg.LongStorage([1, 2])).tolist() == [[0, 2], [1, 3]]
+    assert lg.Tensor().set(store, 1, sizes).tolist() == [[1, 2], [3, 4]]
+    # Tensor(storage, offset, sz1, st1, sz2, st2): sizes and strides in turns (offset 0-based)
+    assert lg.Tensor(store, 1, 2, 1, 2, 2).tolist() == [[1, 3], [2, 4]] and lg.Tensor(store, 0, 2, 3).tolist() == [0, 3]
 
 
 def test_tensor_from_size_storages():

@@ -241,3 +241,15 @@ def test_random_view_chains_match_numpy(ops):
     # the geometry reported is the one NumPy computes for the same view (a size-1 dimension's stride is free)
     for n, mine, theirs in zip(x.size(), x.stride(), ref.strides):
         assert n <= 1 or mine == theirs // 8
+
+
+def test_results_computed_from_a_transposed_tensor_are_contiguous_as_torch7():
+    """Torch7 builds every new result contiguous (Tensor.type's resize+copy, TensorOperator.c's resizeAs); NumPy
+    would lay them out like the transposed operand, and view() would then refuse them."""
+    x = lg.Tensor([[1, 2, 3], [4, 5, 6]])
+    t = x.t()
+    results = [t.double(), t.long(), t * 2, t + t, 1 - t, -t, abs(t), t ** 2, t.gt(2), t > 2, t.cumsum(0),
+               lg.cat([t, t], 0), lg.stack([t, t]), t.typeAs(lg.DoubleTensor())]
+    for r in results:
+        assert r.isContiguous() and r.view(-1).nElement() == r.nElement()
+    assert (t * 2).view(-1).tolist() == [2, 8, 4, 10, 6, 12]
