@@ -5,6 +5,7 @@
 write into ``self``. ``t[...]`` gives a view for basic indexing (ints, slices,
 None, Ellipsis) and a copy for advanced indexing, exactly where NumPy does.
 """
+import math
 import numbers
 
 import numpy as np
@@ -17,6 +18,17 @@ def _basic_key(key):
     items = key if isinstance(key, tuple) else (key,)
     return all(isinstance(k, (numbers.Integral, slice, type(None), type(Ellipsis))) and not isinstance(k, bool)
                for k in items)
+
+
+def _fitted(value, shape):
+    """``value`` for a region of ``shape``: as it is when it broadcasts there, else, with as many elements,
+    reshaped (Tensor.lua's __newindex__ copies a tensor into the region in row-major order, sizes aside)."""
+    try:
+        if np.broadcast_shapes(value.shape, shape) == tuple(shape):
+            return value
+    except ValueError:
+        pass
+    return value.reshape(shape) if value.size == math.prod(shape) else value
 
 
 def _key_arrays(key):
@@ -69,7 +81,10 @@ class IndexingMixin:
                 # t[i] = one_element_tensor (Torch7's targets[k] = target:squeeze()): a 0-d value
                 # broadcasts into a single element as well as into any slice
                 value = value.reshape(())
-        self.array[_key_arrays(key)] = value
+        key = _key_arrays(key)
+        if not isinstance(value, numbers.Number) and value.ndim and _basic_key(key):
+            value = _fitted(value, self.array[key].shape)
+        self.array[key] = value
 
     # --- masks ----------------------------------------------------------------
     def _mask(self, mask, what):

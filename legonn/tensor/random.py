@@ -33,13 +33,19 @@ def initialSeed():
 
 
 def getRNGState():
-    """The CPU generator's state (a dict that ``setRNGState`` restores)."""
-    return _state['cpu'].bit_generator.state
+    """The CPU generator's state, its initial seed included (a dict that ``setRNGState`` restores)."""
+    return dict(_state['cpu'].bit_generator.state, initialSeed=_state['seed'])
 
 
 def setRNGState(state):
-    """Restore the CPU generator to a state ``getRNGState`` returned."""
-    _state['cpu'].bit_generator.state = state
+    """Restore the CPU generator to a state ``getRNGState`` returned (the initial seed too, as Torch7's
+    THGenerator_copy; a state saved without it keeps the current one); returns ``state``."""
+    generator_state = dict(state)
+    seed = generator_state.pop('initialSeed', None)
+    _state['cpu'].bit_generator.state = generator_state
+    if seed is not None:
+        _state['seed'] = seed
+    return state
 
 
 def generator(cuda=False):

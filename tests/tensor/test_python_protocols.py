@@ -32,6 +32,16 @@ def test_ndarray_on_the_left_compares_element_wise_into_a_tensor():
     assert isinstance(res, lg.Tensor) and res.tolist() == [1, 0]
 
 
+def test_setitem_copies_a_tensor_of_as_many_elements_as_torch7():
+    """Tensor.lua's __newindex__ narrows, then copies: only the element count must agree."""
+    c = lg.Tensor(2, 3)
+    c[0] = lg.Tensor([[1], [2], [3]])
+    c[:, 1] = lg.Tensor([[5, 6]])
+    assert c.tolist() == [[1, 5, 3], [0, 6, 0]]
+    with pytest.raises(ValueError):
+        c[0] = lg.Tensor([1, 2])
+
+
 def test_setitem_takes_a_one_element_tensor():
     """Torch7's minibatch loops: ``targets[k] = target:squeeze()`` (torch/demos train-on-mnist.lua)."""
     targets = lg.zeros(3)

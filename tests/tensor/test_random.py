@@ -21,6 +21,20 @@ def test_same_seed_same_values():
     assert lg.initialSeed() == 8
 
 
+def test_rng_state_restores_the_initial_seed_and_returns_its_argument():
+    """doc/random.md: setRNGState returns its argument; THGenerator_copy copies the initial seed too."""
+    lg.manualSeed(1)
+    state = lg.getRNGState()
+    draws = lg.rand(3).tolist()
+    lg.manualSeed(2)
+    assert lg.setRNGState(state) is state
+    assert lg.initialSeed() == 1 and lg.rand(3).tolist() == draws
+    old_format = {k: v for k, v in state.items() if k != 'initialSeed'}   # saved before the seed was kept
+    lg.manualSeed(3)
+    lg.setRNGState(old_format)
+    assert lg.initialSeed() == 3 and lg.rand(3).tolist() == draws
+
+
 def test_rng_state_round_trip():
     state = lg.getRNGState()
     a = lg.rand(3).tolist()
