@@ -1,4 +1,5 @@
-"""Torch7's type queries: ``torch.typename``, ``torch.type`` and ``torch.isTensor``.
+"""Torch7's type queries: ``torch.typename``, ``torch.type``, ``torch.isTensor``, ``torch.isTypeOf`` and
+``torch.pointer``.
 
 Ported code branches on them (``if torch.type(x) == 'table'``), so ``type`` answers
 Lua's type names for plain values: a list, tuple or dict is a ``'table'``.
@@ -8,6 +9,7 @@ import numbers
 from .functions import is_tensor
 from .storage import Storage
 from .tensor import Tensor
+from .timer import Timer
 
 
 def typename(obj):
@@ -15,9 +17,32 @@ def typename(obj):
     None for anything else, as Torch7 returns nil."""
     if isinstance(obj, (Tensor, Storage)):
         return obj.type()
-    if hasattr(obj, 'shortName') and hasattr(obj, 'updateOutput'):
+    if _is_nn(obj):
         return 'nn.' + obj.__class__.__name__
+    if isinstance(obj, Timer):
+        return 'legonn.Timer'
     return None
+
+
+def _is_nn(obj):
+    """A module or criterion (what Torch7 names nn.*)."""
+    return hasattr(obj, 'shortName') and hasattr(obj, 'updateOutput')
+
+
+def isTypeOf(obj, typespec):
+    """Torch7's ``torch.isTypeOf``: whether ``obj`` is of the class ``typespec`` (a class, or a name such as
+    'nn.Module', 'nn.Linear', 'torch.FloatTensor'), or of one derived from it."""
+    if isinstance(typespec, type):
+        return isinstance(obj, typespec)
+    name = typespec.replace('torch.', 'legonn.', 1) if typespec.startswith('torch.') else typespec
+    if _is_nn(obj):
+        return any('nn.' + cls.__name__ == name for cls in obj.__class__.__mro__)
+    return typename(obj) == name
+
+
+def pointer(obj):
+    """Torch7's ``torch.pointer``: a number identifying the object (its ``id``; the same object, the same number)."""
+    return id(obj)
 
 
 def torch_type(obj):

@@ -110,3 +110,20 @@ class RandomMixin:
         """Fill in place with Cauchy samples of location ``median`` and scale ``sigma``; returns self."""
         u = generator(self._cuda).uniform(size=self._size)
         return self._fill_with(median + sigma * self.xp.tan(np.pi * (u - 0.5)))
+
+
+def _scalar_draw(method, typename):
+    def draw(*args):
+        from .tensor import TENSOR_CLASSES
+        return getattr(TENSOR_CLASSES[typename](1), method)(*args).array[0].item()
+    draw.__name__ = method
+    draw.__doc__ = (f"Torch7's ``torch.{method}(...)``: one number drawn as ``{typename}(1):{method}(...)`` draws "
+                    f"it, from the CPU generator.")
+    return draw
+
+
+# torch.random/uniform/normal/...: one number from the CPU generator, with the tensor methods' arguments
+SCALAR_DRAWS = {method: _scalar_draw(method, typename) for method, typename in (
+    ('random', 'LongTensor'), ('uniform', 'DoubleTensor'), ('normal', 'DoubleTensor'),
+    ('bernoulli', 'LongTensor'), ('exponential', 'DoubleTensor'), ('geometric', 'LongTensor'),
+    ('cauchy', 'DoubleTensor'), ('logNormal', 'DoubleTensor'))}

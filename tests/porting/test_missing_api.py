@@ -308,3 +308,23 @@ def test_tensor_from_size_storages():
     assert view.size() == (2,) and view.tolist() == [4, 5]
     with pytest.raises(ValueError, match='strides'):
         lg.FloatTensor(lg.LongStorage([2, 3]), lg.LongStorage([1]))
+
+
+def test_torch_level_draws_is_type_of_and_pointer():
+    """doc/random.md's torch.random/uniform/normal/bernoulli/... draw one number; doc/utility.md's
+    torch.isTypeOf walks the class hierarchy and torch.pointer identifies an object."""
+    lg.manualSeed(5)
+    draws = [lg.uniform(2, 3), lg.normal(10, 0.01), lg.random(6), lg.random(1, 7), lg.bernoulli(1.0),
+             lg.geometric(0.5), lg.exponential(2.0)]
+    lg.manualSeed(5)
+    assert [lg.uniform(2, 3), lg.normal(10, 0.01), lg.random(6), lg.random(1, 7), lg.bernoulli(1.0),
+            lg.geometric(0.5), lg.exponential(2.0)] == draws   # the tensor generator, so seeded alike
+    u, n, r6, die, one, g, e = draws
+    assert 2 <= u < 3 and abs(n - 10) < 0.1 and 0 <= r6 < 6 and 1 <= die < 7 and one == 1 and g >= 1 and e >= 0
+    assert isinstance(r6, int) and isinstance(u, float)
+    linear = nn.Linear(2, 2)
+    assert lg.isTypeOf(linear, 'nn.Module') and lg.isTypeOf(linear, 'nn.Linear') and lg.isTypeOf(linear, nn.Module)
+    assert not lg.isTypeOf(nn.Tanh(), 'nn.Linear') and lg.isTypeOf(nn.MSECriterion(), 'nn.Criterion')
+    assert lg.isTypeOf(lg.FloatTensor(2), 'torch.FloatTensor') and not lg.isTypeOf(lg.FloatTensor(2), 'nn.Module')
+    assert lg.pointer(linear) == lg.pointer(linear) != lg.pointer(nn.Linear(2, 2))
+    assert lg.type(lg.Timer()) == 'legonn.Timer'
