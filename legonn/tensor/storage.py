@@ -16,6 +16,9 @@ class Storage(TorchNamed):
     __slots__ = ('data', 'version', '__weakref__')
 
     def __init__(self, data):
+        if not hasattr(data, 'ndim'):   # Torch7's torch.Storage(n) / torch.Storage({...}): the default type
+            from .types import TYPES, default_short_name
+            data = _values(data, TYPES[default_short_name()][0])
         if data.ndim != 1:
             raise ValueError(f"Storage: expected a 1-D buffer, got {data.ndim}-D")
         self.data = data
@@ -92,19 +95,36 @@ class Storage(TorchNamed):
         return f"{body}{more}\n[{self.type()} of size {self.size()}]"
 
 
-class LongStorage(Storage):
-    """Torch7's ``torch.LongStorage``: an int64 storage of ``n`` zeros, or holding the given values
-    (``LongStorage([2, 3])``). Used as a size it is iterable: ``t.resize(*LongStorage([2, 3]))``."""
-    __slots__ = ()
+def _values(size_or_values, dtype):
+    """A storage's buffer: ``n`` zeros, or the given values (a list, or another storage's)."""
+    if isinstance(size_or_values, Storage):
+        size_or_values = size_or_values.tolist()
+    if isinstance(size_or_values, int) and not isinstance(size_or_values, bool):
+        return np.zeros(size_or_values, dtype=dtype)
+    return np.asarray(list(size_or_values), dtype=dtype)
 
+
+def _typed_storage(name, dtype):
+    """Torch7's ``torch.<name>``: a storage of ``dtype`` holding ``n`` zeros or the given values."""
     def __init__(self, size_or_values=0):
-        if isinstance(size_or_values, Storage):
-            size_or_values = size_or_values.tolist()
-        if isinstance(size_or_values, int) and not isinstance(size_or_values, bool):
-            data = np.zeros(size_or_values, dtype=np.int64)
-        else:
-            data = np.asarray(list(size_or_values), dtype=np.int64)
-        super().__init__(data)
+        Storage.__init__(self, _values(size_or_values, dtype))
 
     def __reduce__(self):
-        return LongStorage, (self.tolist(),)
+        return type(self), (self.tolist(),)
+    doc = (f"Torch7's ``torch.{name}``: {np.dtype(dtype).name} storage of ``n`` zeros, or holding the given values "
+           f"(``{name}([2, 3])``).")
+    return type(name, (Storage,), {'__slots__': (), '__init__': __init__, '__reduce__': __reduce__,
+                                   '__doc__': doc, '__module__': __name__})
+
+
+FloatStorage = _typed_storage('FloatStorage', np.float32)
+DoubleStorage = _typed_storage('DoubleStorage', np.float64)
+HalfStorage = _typed_storage('HalfStorage', np.float16)
+ByteStorage = _typed_storage('ByteStorage', np.uint8)
+CharStorage = _typed_storage('CharStorage', np.int8)
+ShortStorage = _typed_storage('ShortStorage', np.int16)
+IntStorage = _typed_storage('IntStorage', np.int32)
+# used as sizes it is iterable: t.resize(*LongStorage([2, 3]))
+LongStorage = _typed_storage('LongStorage', np.int64)
+TYPED_STORAGES = (FloatStorage, DoubleStorage, HalfStorage, ByteStorage, CharStorage, ShortStorage, IntStorage,
+                  LongStorage)

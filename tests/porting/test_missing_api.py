@@ -284,6 +284,11 @@ def test_long_storage():
     assert lg.FloatTensor(*s).size() == (2, 3)
     assert list(lg.LongStorage(3)) == [0, 0, 0]
     assert math.prod(lg.LongStorage([2, 3, 4])) == 24
+    # doc/storage.md: torch.TYPEStorage(n) and (table), and torch.Storage of the default type
+    assert lg.FloatStorage(3).type() == 'legonn.FloatStorage' and lg.DoubleStorage([1.5, 2]).tolist() == [1.5, 2]
+    assert lg.ByteStorage([1, 2]).type() == 'legonn.ByteStorage' and lg.IntStorage(2).tolist() == [0, 0]
+    assert lg.Storage([1, 2, 3]).type() == 'legonn.FloatStorage' and lg.Storage(2).size() == 2
+    assert lg.FloatTensor(lg.FloatStorage([1, 2, 3])).tolist() == [1, 2, 3]   # a view of it, not sizes
     # doc/tensor.md: resize/view/expand/repeatTensor/set and Tensor(storage, offset, sizes, strides) take one
     sizes = lg.LongStorage([2, 2])
     assert lg.Tensor(4).resize(sizes).size() == (2, 2) and lg.Tensor(4).view(sizes).size() == (2, 2)
