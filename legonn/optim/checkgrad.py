@@ -8,7 +8,8 @@ def checkgrad(opfunc, x, eps=1e-7):
     """Compare ``opfunc``'s gradient at ``x`` with central differences of step ``eps``.
 
     Returns ``(diff, dC, dC_est)``: ``diff = |dC - dC_est| / |dC + dC_est|``
-    (near 0 for a correct gradient; use float64 and ``eps`` around 1e-6..1e-7),
+    (near 0 for a correct gradient; use float64 and ``eps`` around 1e-6..1e-7; 0 when both are
+    exactly zero, where Torch7's checkgrad.lua divides 0 by 0 and returns NaN),
     ``dC`` a copy of the gradient opfunc returned, ``dC_est`` the estimate.
     Each element of ``x`` is perturbed in turn and put back exactly.
     """

@@ -15,15 +15,18 @@ def cmaes(opfunc, x, config=None, state=None):
     config: ``sigma`` (required: the initial standard deviation per
     coordinate), ``maxEval`` (1e3 N^2), ``ftarget`` (stop below it),
     ``popsize`` (4 + floor(3 ln N)), ``verb_disp`` (0: print every that many
-    iterations), ``min_iterations`` (1). Samples come from legonn's generator,
+    iterations), ``min_iterations`` (1); read from ``state`` when one is given, as cmaes.lua
+    does. With an odd population the mu = lambda/2 parents are weighted as Hansen's CMA-ES
+    (log(mu + 1/2) - log(i)), not with Torch7's fractional mu. Samples come from legonn's generator,
     so ``legonn.manualSeed`` makes a run reproducible.
     The best point found is copied into ``x`` (Torch7 returned it as a new
     tensor). Returns ``(x, f_hist, counteval)``: f at the start, the best of
     each generation, then the best overall.
     """
     x = parameters('cmaes', x)
-    c, config, state = settings('cmaes', config, state, DEFAULTS, STATE,
-                                nonnegative=('sigma', 'maxEval', 'popsize', 'verb_disp'))
+    # cmaes.lua reads its settings from state (state = state or config), unlike the other optimisers
+    c, _, state = settings('cmaes', config if state is None else state, state, DEFAULTS, STATE,
+                           nonnegative=('sigma', 'maxEval', 'popsize', 'verb_disp'))
     if c['sigma'] is None:
         raise ValueError("optim.cmaes: config.sigma (the initial step size) is required, e.g. {'sigma': 0.5}")
     xp = x.xp

@@ -115,8 +115,11 @@ class ConfusionMatrix:
         self.unionvalids.array[...] = union
         seen = ~np.isnan(valids)
         both = seen & ~np.isnan(union)
-        self.averageValid = float(valids[seen].mean()) if seen.any() else math.nan
-        self.averageUnionValid = float(union[both].mean()) if both.any() else math.nan
+        # averaged from the stored (float32) valids, as ConfusionMatrix.lua reads them back from its FloatTensors,
+        # so the printed averages agree with Torch7's to every printed digit
+        stored, stored_union = self.valids.array.astype(np.float64), self.unionvalids.array.astype(np.float64)
+        self.averageValid = float(stored[seen].mean()) if seen.any() else math.nan
+        self.averageUnionValid = float(stored_union[both].mean()) if both.any() else math.nan
 
     def farFrr(self):
         """False rejection and false acceptance rates, Torch7's ``farFrr``: ``(classFrrs, classFars, frrs,

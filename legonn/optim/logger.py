@@ -70,7 +70,9 @@ class Logger:
         return self
 
     def add(self, symbols):
-        """Log one row: a list (in ``setNames`` order) or a dict name -> number or string."""
+        """Log one row: a list (in ``setNames`` order) or a dict name -> number or string. The file's cells
+        follow the header's order, a column the dict leaves out an empty cell; a list before any names
+        names its columns by position ('0', '1', ...: Logger.lua's 1, 2, ... made 0-based)."""
         if isinstance(symbols, dict):
             if self.empty:
                 self._header(list(symbols))
@@ -81,23 +83,23 @@ class Logger:
         else:
             values = list(symbols)
             if self.empty:
-                raise ValueError("optim.Logger.add: a list of values needs setNames first (or pass a dict)")
+                self._header([str(i) for i in range(len(values))])
             if len(values) != len(self.names):
                 raise ValueError(f"optim.Logger.add: expected {len(self.names)} values ({self.names}), got "
                                  f"{len(values)}")
             row = dict(zip(self.names, values))
-        cells = []
+        cells = {}
         for name, val in row.items():
             if isinstance(val, str):
-                cells.append(val)
+                cells[name] = val
             elif isinstance(val, numbers.Real) or hasattr(val, 'item'):
                 val = float(val)
-                cells.append(f'{val:11.4e}')
+                cells[name] = f'{val:11.4e}'
             else:
                 raise TypeError(f"optim.Logger.add: can only log numbers and strings, got {type(val).__name__} "
                                 f"for {name!r}")
             row[name] = val
-        self.file.write(''.join(f'{c}\t' for c in cells) + '\n')
+        self.file.write(''.join(f"{cells.get(name, '')}\t" for name in self.names) + '\n')
         self.file.flush()
         for name, val in row.items():
             self.symbols[name].append(val)

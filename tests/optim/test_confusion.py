@@ -54,8 +54,8 @@ def test_print_like_torch():
         'ConfusionMatrix:',
         '[[       2       1]   66.667% \t[class: a]',
         ' [       0       2]]  100.000% \t[class: b]',
-        ' + average row correct: 83.333333333333% ',
-        ' + average rowUcol correct (VOC measure): 66.666666666667% ',
+        ' + average row correct: 83.333334326744% ',                    # 2/3 read back from a FloatTensor
+        ' + average rowUcol correct (VOC measure): 66.666668653488% ',
         ' + global correct: 80%']
 
 
@@ -77,3 +77,14 @@ def test_bad_input():
     with pytest.raises(ValueError, match='4 columns, expected 3'):
         cm.batchAdd(np.zeros((2, 4)), np.zeros(2))
     assert cm.mat.array.sum() == 0
+
+
+def test_averages_are_taken_from_the_float32_valids_as_torch7():
+    """ConfusionMatrix.lua averages self.valids[t], read back from its FloatTensor: the printed averages carry
+    float32's rounding (61.111111442248%, not 61.111111111111%)."""
+    cm = optim.ConfusionMatrix(3)
+    for prediction, target in ((0, 0), (1, 0), (2, 0), (1, 1), (2, 2), (0, 2)):
+        cm.add(prediction, target)
+    cm.updateValids()
+    assert cm.averageValid == (float(np.float32(1 / 3)) + 1.0 + 0.5) / 3
+    assert ' + average row correct: 61.111111442248% ' in str(cm)

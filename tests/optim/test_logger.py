@@ -48,10 +48,26 @@ def test_dict_rows_logscale_and_selected_plot(tmp_path):
     assert text[0] == 'loss\tacc\tnote\t' and text[3].endswith('epoch3\t')
 
 
+def test_rows_follow_the_header_order_and_a_first_list_names_columns_by_position(tmp_path):
+    """Logger.lua writes each row under its header: a dict's own key order must not swap the columns."""
+    path = tmp_path / 'order.log'
+    log = optim.Logger(str(path))
+    log.add({'train': 1.0, 'test': 2.0})
+    log.add({'test': 20.0, 'train': 10.0})
+    log.add({'test': 3.0})
+    log.close()
+    assert path.read_text() == ('train\ttest\t\n 1.0000e+00\t 2.0000e+00\t\n 1.0000e+01\t 2.0000e+01\t\n'
+                                '\t 3.0000e+00\t\n')
+    assert log.symbols['train'] == [1.0, 10.0] and log.symbols['test'] == [2.0, 20.0, 3.0]
+    path = tmp_path / 'list.log'
+    log = optim.Logger(str(path))
+    log.add([0.5, 0.6])   # Logger.lua's first list without names: columns 1, 2 (0-based here)
+    log.close()
+    assert path.read_text() == '0\t1\t\n 5.0000e-01\t 6.0000e-01\t\n'
+
+
 def test_bad_input(tmp_path):
     log = optim.Logger(str(tmp_path / 'x.log'))
-    with pytest.raises(ValueError, match='needs setNames'):
-        log.add([1.0])
     log.setNames(['a'])
     with pytest.raises(ValueError, match='expected 1 values'):
         log.add([1.0, 2.0])

@@ -17,6 +17,17 @@ def test_cmaes_rosenbrock_2d():
     assert f_hist[0] == pytest.approx(24.2) and f_hist[-1] < 1e-6
 
 
+def test_cmaes_reads_its_settings_from_state_as_cmaes_lua():
+    """cmaes.lua: state = state or config, then sigma, maxEval, ... come from state."""
+    runs = []
+    for config, state in (({'sigma': 0.5, 'maxEval': 60}, None), ({}, {'sigma': 0.5, 'maxEval': 60})):
+        lg.manualSeed(7)
+        x = lg.DoubleTensor([-1.2, 1.0])
+        _, f_hist, evals = optim.cmaes(rosenbrock, x, config, state)
+        runs.append((x.tolist(), f_hist, evals))
+    assert runs[0] == runs[1] and runs[0][2] <= 60 + 6
+
+
 def test_cmaes_quadratic_and_reproducible():
     opfunc, xstar = quadratic()
     runs = []
