@@ -3,6 +3,7 @@ behaviour (type pinning, NaN checks, timing, weight normalisation)."""
 import time
 
 from ..modules.base.errors import input_error
+from ..modules.base.module import Module
 from ..tensor import tensor_class
 from ..tensor.types import full_name
 from .container import Container
@@ -244,20 +245,12 @@ class WeightNorm(Decorator):
         self.gradG.array += dg[:, 0]
         self.gradV.array += dv
 
-    def accUpdateGradParameters(self, input, gradOutput, lr):
-        """Step v, g and the module's bias directly by -lr times their gradient (no gradient kept): the weight
-        is computed from v and g, so the wrapped module's own update would not last."""
-        module = self.modules[0]
-        saved = self.gradV, self.gradG, getattr(module, 'gradBias', None)
-        self.gradV, self.gradG = self.v, self.g
-        if saved[2] is not None:
-            module.gradBias = module.bias
-        try:
-            self.accGradParameters(input, gradOutput, -lr)
-        finally:
-            self.gradV, self.gradG = saved[:2]
-            if saved[2] is not None:
-                module.gradBias = saved[2]
+    # v, g and the module's bias step themselves (Module's swap), not the wrapped module (a container's pass-on):
+    # the weight is computed from v and g, so the module's own update would not last
+    accUpdateGradParameters = Module.accUpdateGradParameters
+
+    def accUpdatePairs(self):
+        return ((self, 'gradV', 'v'), (self, 'gradG', 'g'), (self.modules[0], 'gradBias', 'bias'))
 
     def zeroGradParameters(self):
         for g in self.parameters()[1]:

@@ -94,7 +94,7 @@ class Kmeans(Module):
         dist = self._distances(input.array)
         nearest = dist.argmin(axis=0)
         # kept as a LongTensor so type()/cuda() move it with the module
-        self._minIndx = Tensor._from_array(input.xp.ascontiguousarray(nearest.astype('int64')))
+        self._minIndx = Tensor._from_result(nearest.astype('int64'))
         self.bufferLike('output', self.weight, (input.size(0),))[...] = nearest
         self.loss = float(dist.min(axis=0).sum())
         return self.output

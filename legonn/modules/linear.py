@@ -185,14 +185,8 @@ class LinearWeightNorm(Linear):
         if self.bias is not None:
             self.gradBias.array += scale * go.sum(axis=0)
 
-    def accUpdateGradParameters(self, input, gradOutput, lr):
-        """Step v, g and bias directly by -lr times their gradient (no gradient kept)."""
-        saved = self.gradV, self.gradG, self.gradBias
-        self.gradV, self.gradG, self.gradBias = self.v, self.g, self.bias
-        try:
-            self.accGradParameters(input, gradOutput, -lr)
-        finally:
-            self.gradV, self.gradG, self.gradBias = saved
+    def accUpdatePairs(self):
+        return ((self, 'gradV', 'v'), (self, 'gradG', 'g'), (self, 'gradBias', 'bias'))
 
     @staticmethod
     def fromLinear(linear):

@@ -86,10 +86,9 @@ class SpatialFullConvolution(TargetSized, KernelParameters, DenseParameters, Mod
     def updateGradInput(self, input, gradOutput):
         tensor, x, hw, _, go = self._check(input, gradOutput)
         s, p, d, _ = self._geometry()
-        name = 'gradInput' if tensor is input else '_gradTensor'   # a table's gradInput is a table holding it
-        gi = self.bufferLike(name, tensor)
+        gi = self.gradBuffer(input, tensor)
         ck.conv_transpose_grad_input(go, self.denseWeight(), s, p, d, out=gi if gi.ndim == 4 else gi[None])
-        return self.tableGradInput(input, self.__dict__[name])
+        return self.tableGradInput(input)
 
     def accGradParameters(self, input, gradOutput, scale=1):
         input, x, hw, _, go = self._check(input, gradOutput)
@@ -99,7 +98,7 @@ class SpatialFullConvolution(TargetSized, KernelParameters, DenseParameters, Mod
         self.accDenseGradients(partial(ck.conv_transpose_grad_params, x_t, gcols, go), scale)
 
     def clearState(self):
-        return super().clearState('_input_t', '_gradTensor', '_zeroScalar')
+        return super().clearState('_input_t')
 
     def __repr__(self):
         s = f"nn.{type(self).__name__}({self.nInputPlane} -> {self.nOutputPlane}, {self.kW}x{self.kH}"

@@ -249,12 +249,11 @@ class VolumetricFullConvolution(TargetSized, _Volumetric):
     def updateGradInput(self, input, gradOutput):
         tensor, x, is_batch, sizes, _ = self._check(input)
         go, gcols = self._grad_columns(tensor, x, gradOutput)
-        name = 'gradInput' if tensor is input else '_gradTensor'   # a table's gradInput is a table holding it
-        gi = self.bufferLike(name, tensor)
+        gi = self.gradBuffer(input, tensor)
         rows = gcols.reshape(-1, x.shape[0] * math.prod(x.shape[2:]))
         gi_t = tensor.xp.matmul(self.weight.array.reshape(self.nInputPlane, -1), rows)
         ck.batch_first(gi_t, x.shape[0], gi.reshape(x.shape))
-        return self.tableGradInput(input, self.__dict__[name])
+        return self.tableGradInput(input)
 
     def accGradParameters(self, input, gradOutput, scale=1):
         input, x, is_batch, sizes, _ = self._check(input)
@@ -265,7 +264,7 @@ class VolumetricFullConvolution(TargetSized, _Volumetric):
                                       None if self.bias is None else self.gradBias.array, scale)
 
     def clearState(self):
-        return super().clearState('finput', 'fgradInput', '_inputT', '_gradTensor', '_zeroScalar')
+        return super().clearState('finput', 'fgradInput', '_inputT')
 
     def __repr__(self):
         s = self._describe()

@@ -103,6 +103,13 @@ def _outside_its_buffer(arr, routine, name):
     return None
 
 
+def _require_inside(arr, routine, name):
+    """Raise ValueError naming ``routine`` and ``name`` when ``arr`` reaches outside the buffer it views."""
+    outside = _outside_its_buffer(arr, routine, name)
+    if outside:
+        raise ValueError(f"{routine}: {name} reaches outside its buffer ({outside})")
+
+
 def _refuse(where, arr, shape, dtype, layout):
     """Raise the error that says why ``arr`` cannot be a native operand of ``shape`` and ``dtype``."""
     if type(arr) is not np.ndarray:
@@ -139,9 +146,7 @@ def check_operands(routine, dtype, *operands):
             _refuse(f"{routine}: {name}", arr, shape, dtype, layout)
         if layout is not None:
             layouts.append(lay)
-        outside = _outside_its_buffer(arr, routine, name)
-        if outside:
-            raise ValueError(f"{routine}: {name} reaches outside its buffer ({outside})")
+        _require_inside(arr, routine, name)
     return layouts
 
 
@@ -180,9 +185,8 @@ def addmm_into(out, a, b, alpha=1.0, beta=1.0):
         return out
     for name, arr in (('out', out), ('a', a), ('b', b)):
         # NumPy's own matmul trusts a view as much as gemm would: a foreign one is measured first here too
-        outside = type(arr) is np.ndarray and _outside_its_buffer(arr, 'blas_kernels.addmm_into', name)
-        if outside:
-            raise ValueError(f"blas_kernels.addmm_into: {name} reaches outside its buffer ({outside})")
+        if type(arr) is np.ndarray:
+            _require_inside(arr, 'blas_kernels.addmm_into', name)
     with np.errstate(over='ignore', invalid='ignore'):   # as quiet as gemm about values beyond the type's range
         product = a @ b
     if alpha != 1:
@@ -227,9 +231,7 @@ class StepProduct:
             (layout,) = check_operands(routine, dtype, (name, first, shape, 'matrix'))
             if arr.ndim == 3:
                 check_operands(routine, dtype, (name + '[-1]', arr[-1], shape, 'matrix'))
-                outside = _outside_its_buffer(arr, routine, name)
-                if outside:
-                    raise ValueError(f"{routine}: {name} reaches outside its buffer ({outside})")
+                _require_inside(arr, routine, name)
             pointers.append(first.ctypes.data)
             layouts.append(layout)
         if layouts[0][0] != _NO_TRANS:

@@ -114,8 +114,7 @@ class IndexingMixin:
 
     def nonzero(self):
         """LongTensor of the 0-based coordinates of non-zero elements, one row each."""
-        return self._from_array(self.xp.ascontiguousarray(self.xp.stack(self.xp.nonzero(self.array), 1)
-                                                          .astype(np.int64)))
+        return self._from_result(self.xp.stack(self.xp.nonzero(self.array), 1).astype(np.int64))
 
     # --- index along a dimension ---------------------------------------------
     def index(self, dim, index):
@@ -219,7 +218,7 @@ class IndexingMixin:
         else:
             order = xp.argsort(self.array, axis=d, kind='stable')
         return self._from_result(xp.take_along_axis(self.array, order, axis=d)), \
-            self._from_array(xp.ascontiguousarray(order).astype(np.int64))
+            self._from_result(order.astype(np.int64))
 
     def topk(self, k=1, dim=-1, dir=False, sort=True):
         """(values, indices) of the k smallest along ``dim`` (Torch7's default); ``dir=True`` for the k largest.

@@ -19,7 +19,7 @@ class ReductionMixin:
         d = self._dim_index(dim)
         if keep_type:
             kwargs['dtype'] = self.array.dtype
-        return self._from_array(self.xp.ascontiguousarray(fn(self.array, axis=d, keepdims=True, **kwargs)))
+        return self._from_result(fn(self.array, axis=d, keepdims=True, **kwargs))
 
     def sum(self, dim=None):
         """Sum of all elements (a number), or along ``dim`` (a tensor of this type keeping that dimension with
@@ -85,7 +85,7 @@ class ReductionMixin:
             r = xp.abs(a).max(axis=axis, keepdims=axis is not None)
         else:
             r = (xp.abs(a) ** p).sum(axis=axis, keepdims=axis is not None) ** (1.0 / p)
-        return r.item() if axis is None else self._from_array(xp.ascontiguousarray(r))
+        return r.item() if axis is None else self._from_result(r)
 
     def renorm(self, *args):
         """``x.renorm(p, dim, maxnorm)`` in place or ``r.renorm(x, p, dim, maxnorm)``: rescale each slice
@@ -170,8 +170,8 @@ class ReductionMixin:
         kept = a.shape[:-1] + (1,)
         values = xp.take_along_axis(ordered, best, axis=1).reshape(kept)
         indices = xp.take_along_axis(order, best, axis=1).reshape(kept)
-        return self._from_array(xp.ascontiguousarray(xp.moveaxis(values, -1, d))), \
-            self._from_array(xp.ascontiguousarray(xp.moveaxis(indices, -1, d)).astype(np.int64))
+        return self._from_result(xp.moveaxis(values, -1, d)), \
+            self._from_result(xp.moveaxis(indices, -1, d).astype(np.int64))
 
     def median(self, dim=-1):
         """(values, indices) of the lower median along ``dim``, kept with size 1."""

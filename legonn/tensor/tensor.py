@@ -542,7 +542,7 @@ class Tensor(PointwiseMixin, MatrixProductsMixin, ReductionMixin, IndexingMixin,
         if len(reps) < self.dim() or any(r < 0 for r in reps):
             raise ValueError(f"{self._typename}.repeatTensor: expected at least {self.dim()} non-negative repeat "
                              f"counts, got {reps}")
-        return self._from_array(self.xp.ascontiguousarray(self.xp.tile(self.array, reps)))
+        return self._from_result(self.xp.tile(self.array, reps))
 
     # --- in-place geometry ---------------------------------------------
     def resize(self, *sizes):

@@ -5,8 +5,8 @@ function in every worker with its thread id (0-based, like every index in
 legonn). ``addjob(job, endcallback, *args)`` queues ``job(*args)`` for the
 worker holding the fewest jobs once the results already in are counted (each
 worker has its own queue: a job waits behind its worker's earlier ones, where
-Torch7's one shared queue lets any free thread take it); what the job returns is handed to ``endcallback`` in the main thread
-(a returned tuple is spread over its arguments, as Lua's multiple returns
+Torch7's one shared queue lets any free thread take it); what the job returns
+is handed to ``endcallback`` in the main thread (a returned tuple is spread over its arguments, as Lua's multiple returns
 are; ``None`` gives no argument). Ending callbacks run inside ``addjob`` when
 the queue is full, in ``dojob`` (one job) and in ``synchronize`` (all jobs).
 An ``addjob`` called from an ending callback never runs callbacks itself

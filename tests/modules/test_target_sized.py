@@ -46,6 +46,9 @@ def test_table_input_equals_the_module_with_the_target_adj(make, make_adjusted, 
     # a tensor input afterwards is the plain module again
     plain = m.backward(x, m.forward(x).clone())
     assert not isinstance(plain, list) and plain.size() == x.size()
+    m.clearState()   # and the table form works again after clearState (its zero element is made anew)
+    m.forward([x, target])
+    assert not m.backward([x, target], go)[1].array.any()
 
 
 def test_output_takes_the_target_size():

@@ -3,8 +3,9 @@
 Tensors that share a storage keep sharing it after packing: each source
 storage gets one region of the flat buffer holding the elements its tensors
 view (elements none views are left out, as Torch7's flatten does), and every
-tensor is rebound (same object, new storage) at its place inside that region. Gradients are laid out exactly like their parameters so
-that ``params[i]`` and ``gradParams[i]`` always belong together.
+tensor is rebound (same object, new storage) at its place inside that region.
+Gradients are laid out exactly like their parameters so that ``params[i]`` and
+``gradParams[i]`` always belong together.
 """
 import numpy as np
 
@@ -51,7 +52,7 @@ def _plan(params, where):
             # a view of the mask with the tensor's geometry (one byte an element); _extent keeps it inside
             np.lib.stride_tricks.as_strided(used[key][start:], p.size(), p.stride())[...] = True
     regions, total = {}, 0
-    for i, p in enumerate(params):
+    for p in params:
         key = id(p.storage())
         if key in regions:
             continue

@@ -140,14 +140,23 @@ class Module(Typed):
         self.accUpdateGradParameters(input, gradOutput, lr)
         return self.gradInput
 
+    def accUpdatePairs(self):
+        """(holder, gradient name, parameter name) of each parameter ``accUpdateGradParameters`` steps: Torch7's
+        gradWeight/weight and gradBias/bias; a module parameterised otherwise names its own."""
+        return ((self, 'gradWeight', 'weight'), (self, 'gradBias', 'bias'))
+
     def accUpdateGradParameters(self, input, gradOutput, lr):
-        """Update the weights directly with the gradient (no gradWeight kept), as Torch7."""
-        grad_weight, grad_bias = getattr(self, 'gradWeight', None), getattr(self, 'gradBias', None)
-        self.gradWeight, self.gradBias = getattr(self, 'weight', None), getattr(self, 'bias', None)
+        """Update the weights directly with the gradient (no gradWeight kept), as Torch7: each gradient named by
+        ``accUpdatePairs`` is its parameter while ``accGradParameters(input, gradOutput, -lr)`` runs."""
+        pairs = self.accUpdatePairs()
+        saved = [getattr(holder, grad, None) for holder, grad, _ in pairs]
+        for holder, grad, param in pairs:
+            setattr(holder, grad, getattr(holder, param, None))
         try:
             self.accGradParameters(input, gradOutput, -lr)
         finally:
-            self.gradWeight, self.gradBias = grad_weight, grad_bias
+            for (holder, grad, _), value in zip(pairs, saved):
+                setattr(holder, grad, value)
 
     # --- well-formed state (what lg.load checks) ---------------------------------------
     # Declared per class: attributes that must be positive integers (kernel sizes, strides, plane counts) and

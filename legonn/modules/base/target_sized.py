@@ -33,13 +33,23 @@ class TargetSized:
         return input[0], tuple((size + 2 * getattr(self, pad) - getattr(self, k)) % getattr(self, d)
                                for size, (k, d, pad, _) in zip(sizes, self.target_axes))
 
-    def tableGradInput(self, input, grad):
-        """The gradInput to return: ``grad`` for a tensor input; ``[grad, zeros like target]`` for a table."""
+    def gradBuffer(self, input, tensor):
+        """The array to write the gradient with respect to ``tensor`` (``input``'s tensor) into: gradInput's for
+        a tensor input; for a table one kept apart, since gradInput becomes the table holding it."""
+        return self.bufferLike('gradInput' if tensor is input else '_gradTensor', tensor)
+
+    def tableGradInput(self, input):
+        """The gradInput to return once ``gradBuffer`` is written: itself for a tensor input; for a table,
+        ``[the gradient, zeros like target]``."""
         if not isinstance(input, list):
-            return grad
+            return self.gradInput
         target = input[1]
         zero = self.__dict__.get('_zeroScalar')
         if type(zero) is not type(target):
             zero = self._zeroScalar = target.new(1).zero()
-        self.gradInput = [grad, zero.view(*([1] * target.dim())).expandAs(target)]
+        self.gradInput = [self._gradTensor, zero.view(*([1] * target.dim())).expandAs(target)]
         return self.gradInput
+
+    def clearState(self, *names):
+        self.__dict__.pop('_zeroScalar', None)   # dropped, not emptied: the zeros view one element of it
+        return super().clearState('_gradTensor', *names)
