@@ -180,3 +180,85 @@ def test_calling_a_module_with_grad_output_runs_forward_then_backward():
     np.testing.assert_allclose(gi.numpy(), g @ m.weight.numpy(), rtol=1e-12)
     np.testing.assert_allclose(m.gradWeight.numpy(), g.T @ x, rtol=1e-12)
     assert m(x) is m.output
+
+
+class _TimeDistributed(nn.Module):
+    """A wrapper whose constructor never calls the parent's, as torch-rnn's TemporalAdapter.lua and
+    LanguageModel.lua: (N, T, A) -> (N, T, B) through a module on (N*T, A)."""
+
+    def __init__(self, module):
+        self.net = nn.Sequential().add(nn.View(-1, module.weight.size(1))).add(module)
+
+    def updateOutput(self, input):
+        self.output = self.net.forward(input).view(input.size(0), input.size(1), -1)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        n, t = input.size(0), input.size(1)
+        self.gradInput = self.net.updateGradInput(input, gradOutput.reshape(n * t, -1)).view(input.size())
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        self.net.accGradParameters(input, gradOutput.reshape(input.size(0) * input.size(1), -1), scale)
+
+    def parameters(self):
+        return self.net.parameters()
+
+
+class _HalfSquares(nn.Criterion):
+    """A criterion whose constructor never calls the parent's: sum((x - y)^2) / 2."""
+
+    def __init__(self):
+        self.half = True
+
+    def updateOutput(self, input, target):
+        self.output = 0.5 * ((input - target) ** 2).sum()
+        return self.output
+
+    def updateGradInput(self, input, target):
+        self.gradInput = input - target
+        return self.gradInput
+
+
+def test_classes_whose_constructor_skips_the_parents():
+    """torch7 init.lua (torch.class: the object exists before __init runs) and nn/Module.lua: torch-rnn's
+    TemporalAdapter and LanguageModel never call parent.__init, and forward, backward, training(), type()
+    and getParameters still work; a Criterion likewise."""
+    lg.manualSeed(3)
+    linear = nn.Linear(4, 3).double()
+    wrapped = _TimeDistributed(linear)
+    assert wrapped.train is True and wrapped.type() == lg.getdefaulttensortype()
+    wrapped.double()
+    x = np.random.RandomState(0).randn(2, 5, 4)
+    out = wrapped.forward(x)
+    w, b = linear.weight.numpy(), linear.bias.numpy()
+    assert np.allclose(out.numpy(), x @ w.T + b)
+    params, grads = wrapped.getParameters()
+    grads.zero()
+    go = np.ones((2, 5, 3))
+    gi = wrapped.backward(x, go)
+    assert np.allclose(gi.numpy(), go @ w) and np.allclose(linear.gradWeight.numpy(), go.reshape(10, 3).T @ x.reshape(10, 4))
+    wrapped.evaluate()
+    assert wrapped.train is False
+    crit = _HalfSquares()
+    assert crit.half and crit.forward(lg.DoubleTensor([1, 2]), lg.DoubleTensor([0, 0])) == 2.5
+    assert crit.backward(lg.DoubleTensor([1, 2]), lg.DoubleTensor([0, 0])).tolist() == [1, 2]
+
+
+def test_backward_with_a_nil_scale_accumulates_once():
+    """nn/Module.lua, Sequential.lua and Linear.lua: scale = scale or 1, so backward(input, gradOutput, nil)
+    (torch-rnn's LanguageModel:backward passes its own nil scale on to self.net:backward) adds the gradient
+    once."""
+    lg.manualSeed(4)
+    model = nn.Sequential().add(nn.Linear(3, 2)).add(nn.Tanh()).double()
+    x = np.random.RandomState(1).randn(4, 3)
+    go = np.random.RandomState(2).randn(4, 2)
+    model.forward(x)
+    model.zeroGradParameters()
+    model.backward(x, go)
+    expected = model.get(0).gradWeight.clone()
+    model.zeroGradParameters()
+    model.backward(x, go, None)
+    assert np.array_equal(model.get(0).gradWeight.numpy(), expected.numpy())
+    model.get(0).accGradParameters(x, model.get(1).gradInput, None)
+    assert np.allclose(model.get(0).gradWeight.numpy(), 2 * expected.numpy())
