@@ -7,33 +7,9 @@ as Torch7's do (a ByteTensor mask's ``sum(d)`` is a ByteTensor, wrapping past
 255 as there); whole-tensor sums are numbers, exact for every integer type.
 ``max``/``min``/``sort``-style calls return (values, 0-based LongTensor indices).
 """
-import functools
-
 import numpy as np
 
-from . import backend
-from .pointwise import _is_number, operand
-
-
-def _result_form(reduction):
-    """Give ``x.f(dim)`` Torch7's result form ``r.f(x, dim)`` (TensorMath.lua's ``[res] torch.f([res,] x, dim)``):
-    ``r``, of ``x``'s type, is resized to the reduction of ``x`` along ``dim`` and filled with it; returns ``r``."""
-    @functools.wraps(reduction)
-    def method(self, *args):
-        if not args or args[0] is None or _is_number(args[0]):
-            return reduction(self, *args)
-        src, rest = operand(args[0]), args[1:]
-        what = f"{self._typename}.{reduction.__name__}(x, dim)"
-        if src.dtype != self.dtype or backend.is_cupy_array(src) != self._cuda:
-            raise TypeError(f"{what}: the result and x must be of one type, got a {self._typename} result and "
-                            f"an array of dtype {src.dtype} on the {'GPU' if backend.is_cupy_array(src) else 'CPU'}")
-        if len(rest) != 1:
-            raise TypeError(f"{what}: the result form takes x and a dimension, got {len(args)} arguments")
-        result = reduction(self._from_array(src), *rest)
-        self.resize(result.size())
-        self.array[...] = result.array
-        return self
-    return method
+from .pointwise import result_form
 
 
 class ReductionMixin:
@@ -47,19 +23,19 @@ class ReductionMixin:
             kwargs['dtype'] = self.array.dtype
         return self._from_result(fn(self.array, axis=d, keepdims=True, **kwargs))
 
-    @_result_form
+    @result_form(1)
     def sum(self, dim=None):
         """Sum of all elements (a number), or along ``dim`` (a tensor of this type keeping that dimension with
         size 1); ``r.sum(x, dim)`` writes the sum of ``x`` along ``dim`` into ``r``, as do prod, mean, cumsum and
         cumprod."""
         return self._reduce(self.xp.sum, dim, keep_type=True)
 
-    @_result_form
+    @result_form(1)
     def prod(self, dim=None):
         """Product of all elements (a number), or along ``dim`` (of this type, kept with size 1)."""
         return self._reduce(self.xp.prod, dim, keep_type=True)
 
-    @_result_form
+    @result_form(1)
     def mean(self, dim=None):
         """Mean of all elements (a number), or along ``dim`` (kept with size 1)."""
         return self._reduce(self.xp.mean, dim)
@@ -167,13 +143,13 @@ class ReductionMixin:
         diff = self.array - operand(other)
         return self._from_array(diff).norm(p)
 
-    @_result_form
+    @result_form(0, 1)
     def cumsum(self, dim=0):
         """A new tensor of this type of running sums along ``dim``."""
         a = self.array
         return self._from_result(self.xp.cumsum(a, axis=self._dim_index(dim), dtype=a.dtype))
 
-    @_result_form
+    @result_form(0, 1)
     def cumprod(self, dim=0):
         """A new tensor of this type of running products along ``dim``."""
         a = self.array
