@@ -17,7 +17,7 @@ import numpy as np
 from . import backend
 from .naming import TorchNamed
 from .storage import LongStorage, Storage
-from .types import TYPES, FloatingShortcuts, default_short_name, device_twin, name_for, short_name
+from .types import TYPES, FloatingShortcuts, TypeName, default_short_name, device_twin, name_for, short_name
 from .pointwise import PointwiseMixin
 from .matrix_products import MatrixProductsMixin
 from .reductions import ReductionMixin
@@ -781,7 +781,7 @@ def _make_typed_classes():
     classes = {}
     for name, (dtype, cuda) in TYPES.items():
         cls = type(name, (Tensor,), {
-            '__slots__': (), '_dtype': np.dtype(dtype), '_cuda': cuda, '_typename': 'legonn.' + name,
+            '__slots__': (), '_dtype': np.dtype(dtype), '_cuda': cuda, '_typename': TypeName('legonn.' + name),
             '__doc__': f"A {np.dtype(dtype)} tensor on the {'GPU (CuPy)' if cuda else 'CPU (NumPy)'}; "
                        "see legonn.Tensor for the constructor forms."})
         cls.__module__ = 'legonn'

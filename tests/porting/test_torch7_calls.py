@@ -262,3 +262,22 @@ def test_backward_with_a_nil_scale_accumulates_once():
     assert np.array_equal(model.get(0).gradWeight.numpy(), expected.numpy())
     model.get(0).accGradParameters(x, model.get(1).gradInput, None)
     assert np.allclose(model.get(0).gradWeight.numpy(), 2 * expected.numpy())
+
+
+def test_type_strings_equal_torch7_spellings():
+    """torch7 generic/Tensor.c (x:type() is 'torch.DoubleTensor') and torch-rnn's
+    TemporalCrossEntropyCriterion.lua:70 (if input:type() == 'torch.FloatTensor' or ... then target =
+    target:long() end): a ported comparison of a type string with Torch7's spelling holds, for tensors,
+    storages, modules, lg.type/lg.typename and the default type; the string itself is legonn's spelling."""
+    x = lg.DoubleTensor(2)
+    assert x.type() == 'torch.DoubleTensor' and 'torch.DoubleTensor' == x.type() and x.type() == 'legonn.DoubleTensor'
+    assert x.type() != 'torch.FloatTensor' and not x.type() != 'torch.DoubleTensor'
+    assert x.type() in ('torch.FloatTensor', 'torch.DoubleTensor') and str(x.type()) == 'legonn.DoubleTensor'
+    assert lg.type(x) == 'torch.DoubleTensor' and lg.typename(x) == 'torch.DoubleTensor'
+    assert x.storage().type() == 'torch.DoubleStorage' and lg.getdefaulttensortype() == 'torch.FloatTensor'
+    module = nn.Linear(2, 3)
+    assert module.type() == 'torch.FloatTensor' and module.double().type() == 'torch.DoubleTensor'
+    target = lg.DoubleTensor([1, 2])
+    if x.type() == 'torch.FloatTensor' or x.type() == 'torch.DoubleTensor':
+        target = target.long()
+    assert target.type() == 'torch.LongTensor'

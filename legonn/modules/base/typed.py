@@ -57,7 +57,7 @@ class Typed(InputChecks, FloatingShortcuts, TorchNamed):
     def type(self, typename=None, cache=None):
         """Without argument: the tensor type. With one: convert every tensor held (and sub-modules)."""
         if typename is None:
-            return self._type
+            return full_name(self._type)   # a TypeName, also after lg.load set _type from a file's string
         cache = {} if cache is None else cache
         for key, value in list(self.__dict__.items()):
             self.__dict__[key] = convert_tree(value, typename, cache)
