@@ -281,3 +281,28 @@ def test_type_strings_equal_torch7_spellings():
     if x.type() == 'torch.FloatTensor' or x.type() == 'torch.DoubleTensor':
         target = target.long()
     assert target.type() == 'torch.LongTensor'
+
+
+def test_a_ported_tostring_names_the_module():
+    """torch7 init.lua/torch.class and nn/Module.lua: print(m) shows the class's __tostring__ (torch-rnn's
+    LSTM.lua and VanillaRNN.lua: 'nn.LSTM(5 -> 6)'), in a container's listing too; errors name it so."""
+    class Doubler(nn.Module):
+        def __init__(self, size):
+            super().__init__()
+            self.size = size
+
+        def updateOutput(self, input):
+            if input.size(-1) != self.size:
+                raise ValueError(f"expected {self.size} features, got {input.size(-1)}")
+            self.output = input * 2
+            return self.output
+
+        def __tostring__(self):
+            return '%s(%d -> %d)' % (lg.type(self), self.size, self.size)
+
+    m = Doubler(3)
+    assert repr(m) == 'nn.Doubler(3 -> 3)' and m.shortName() == 'Doubler(3 -> 3)'
+    seq = nn.Sequential().add(nn.Identity()).add(m)
+    assert '(1): nn.Doubler(3 -> 3)' in repr(seq)
+    with pytest.raises(ValueError, match=r'Doubler\(3 -> 3\)'):
+        seq.forward(lg.zeros(2, 4))
