@@ -51,6 +51,12 @@ class Criterion(Typed):
         accept_arrays(cls, ('updateOutput', 'updateGradInput'), lambda criterion, target: criterion._targets(target),
                       convert_tensors=cls.takes_labels)
 
+    def __new__(cls, *args, **kwargs):
+        # as Module.__new__: a criterion whose __init never calls parent.__init still has the base state
+        criterion = super().__new__(cls)
+        Criterion.__init__(criterion)
+        return criterion
+
     def __init__(self):
         super().__init__()
         self.gradInput = default_class()()

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..tensor import backend
 from ..tensor.storage import Storage
-from ..tensor.tensor import TENSOR_CLASSES
+from ..tensor.tensor import TENSOR_CLASSES, Size
 from ..tensor.types import TYPES
 from .archive import FormatError
 from .encode import ARRAY_DTYPES, FORMAT, VERSION
@@ -78,7 +78,7 @@ class Decoder:
     def decode(self):
         # mutable containers and leaves first, so references between them (cycles included) resolve
         for i, e in enumerate(self.entries):
-            if e.get('kind') not in ('tuple', 'frozenset', 'tensor'):
+            if e.get('kind') not in ('tuple', 'size', 'frozenset', 'tensor'):
                 self.built[i] = self._create(i, e)
         for i, e in enumerate(self.entries):
             if self.built[i] is _PENDING:
@@ -193,6 +193,11 @@ class Decoder:
         kind = e.get('kind')
         if kind == 'tuple':
             return tuple(self.value(v) for v in self._items(e, i))
+        if kind == 'size':
+            sizes = [self.value(v) for v in self._items(e, i)]
+            if any(type(n) is not int or n < 0 for n in sizes):
+                raise FormatError(f"object {i}: a size needs non-negative integers, got {sizes!r:.80}")
+            return Size(sizes)
         if kind == 'frozenset':
             return frozenset(self._hashable(self.value(v), i) for v in self._items(e, i))
         if kind == 'tensor':

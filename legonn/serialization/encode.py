@@ -11,7 +11,7 @@ import numpy as np
 
 from ..tensor import backend
 from ..tensor.storage import Storage
-from ..tensor.tensor import Tensor
+from ..tensor.tensor import Size, Tensor
 
 FORMAT, VERSION = 'legonn', 1
 # the dtypes an array or scalar may hold, as the manifest spells them: bool, integers, IEEE floats and complex,
@@ -93,7 +93,7 @@ class Encoder:
         if isinstance(obj, np.dtype):
             self._check_dtype(obj, where)
             return {'kind': 'dtype', 'dtype': obj.str}
-        kind = {list: 'list', tuple: 'tuple', set: 'set', frozenset: 'frozenset'}.get(type(obj))
+        kind = {list: 'list', tuple: 'tuple', set: 'set', frozenset: 'frozenset', Size: 'size'}.get(type(obj))
         if kind is not None:
             return {'kind': kind, 'items': [self.value(v, f'{where}[{i}]') for i, v in enumerate(obj)]}
         if type(obj) is dict:

@@ -3,6 +3,7 @@ zero-copy wrapping (``from_numpy``, ``as_tensor``) and the functional forms
 of the methods (``legonn.add(x, y)`` returns a new tensor, ``x.add(y)`` writes
 into x).
 """
+import math
 import numbers
 
 import numpy as np
@@ -175,12 +176,53 @@ def _first_tensor(args):
     raise TypeError('expected at least one tensor argument')
 
 
+# How many tensors each of them takes besides the result (TensorMath.lua's signatures): one tensor more, given
+# first, is the result, as in torch.mm(res, a, b) or torch.tanh(res, x). add, cmax and cmin take one tensor
+# when their last argument is a number (torch.add(res, x, 5)), two otherwise.
+_OPERANDS = dict.fromkeys(INTO_RESULT, 1)
+_OPERANDS.update(dict.fromkeys(('add', 'cmax', 'cmin', 'cmul', 'cdiv', 'cpow', 'lerp', 'mm', 'mv', 'bmm', 'ger',
+                                'cross', 'atan2'), 2))
+_OPERANDS.update(dict.fromkeys(('addcmul', 'addcdiv', 'addmm', 'addmv', 'addr', 'addbmm', 'baddbmm'), 3))
+
+
+def _is_operand(a):
+    return isinstance(a, (Tensor, np.ndarray)) or backend.is_cupy_array(a)
+
+
+def _result_given(name, args):
+    """True when ``args`` is Torch7's ``torch.name(res, ...)``: a tensor first, and one tensor more than
+    ``name`` takes."""
+    operands = _OPERANDS[name]
+    if name in ('add', 'cmax', 'cmin') and args and isinstance(args[-1], numbers.Number):
+        operands = 1
+    return bool(args) and isinstance(args[0], Tensor) and sum(map(_is_operand, args)) == operands + 1
+
+
+def _round_half_away(x):
+    # C's round (TH's torch.round of a number): halves go away from zero, where Python's round goes to even
+    return math.copysign(math.floor(abs(x) + 0.5), x)
+
+
+# TensorMath.lua's forms of a number: torch.abs(-0.5) is 0.5, torch.tanh(x) of a number x is a number
+_OF_NUMBERS = {'abs': abs, 'log': math.log, 'log1p': math.log1p, 'exp': math.exp, 'cos': math.cos,
+               'acos': math.acos, 'cosh': math.cosh, 'sin': math.sin, 'asin': math.asin, 'sinh': math.sinh,
+               'tan': math.tan, 'atan': math.atan, 'tanh': math.tanh, 'sqrt': math.sqrt, 'round': _round_half_away,
+               'ceil': math.ceil, 'floor': math.floor, 'trunc': math.trunc, 'frac': lambda x: x - math.trunc(x),
+               'rsqrt': lambda x: 1 / math.sqrt(x), 'sigmoid': lambda x: 1 / (1 + math.exp(-x)),
+               'lerp': lambda a, b, w: a + w * (b - a), 'atan2': math.atan2, 'pow': math.pow}
+
+
 def _into_result(name):
     def fn(*args):
+        if name in _OF_NUMBERS and args and all(isinstance(a, numbers.Real) for a in args):
+            return _OF_NUMBERS[name](*args)
+        if _result_given(name, args):
+            return getattr(args[0], name)(*args[1:])
         res = type(_first_tensor(args))()
         return getattr(res, name)(*args)
     fn.__name__ = name
-    fn.__doc__ = f"``legonn.{name}(...)``: a new tensor holding ``r.{name}(...)``."
+    fn.__doc__ = (f"``legonn.{name}(...)``: a new tensor holding ``r.{name}(...)``; ``legonn.{name}(res, ...)`` "
+                  f"writes into ``res`` and returns it, as Torch7's ``torch.{name}([res,] ...)``.")
     return fn
 
 

@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 
 from . import backend
-from .pointwise import operand
+from .pointwise import operand, result_form
 
 
 def _basic_key(key):
@@ -169,8 +169,10 @@ class IndexingMixin:
                              f"sizes {self._size} along dimension {d}")
         return idx
 
+    @result_form(2)
     def gather(self, dim, index):
-        """out[i][j] = self[index[i][j]][j] for dim 0 (and likewise for other dims)."""
+        """out[i][j] = self[index[i][j]][j] for dim 0 (and likewise for other dims), a new tensor of index's sizes;
+        ``r.gather(x, dim, index)`` writes x's into ``r``."""
         d = self._dim_index(dim)
         idx = self._gather_index(d, index, 'gather')
         region = tuple(slice(0, n) if k != d else slice(None) for k, n in enumerate(idx.shape))

@@ -5,6 +5,7 @@ is ``r = x + y``. Operands must hold the same number of elements (Torch7's
 rule: no broadcasting). Python operators (``+ - * / @ **``) follow NumPy's
 broadcasting and return new tensors; ``+=`` and friends work in place.
 """
+import functools
 import numbers
 
 import numpy as np
@@ -35,6 +36,32 @@ def operand(x):
     if isinstance(x, (list, tuple)):
         return np.asarray(x)
     raise TypeError(f"expected a tensor, an array or a number, got {type(x).__name__}")
+
+
+def result_form(*n_rest):
+    """Give a method ``x.f(*rest)`` that returns a new tensor Torch7's result form ``r.f(x, *rest)`` (TensorMath.lua's
+    ``[res] torch.f([res,] x, ...)``, e.g. ``r.sum(x, dim)``, ``r.gather(x, dim, index)``): ``r``, of ``x``'s type,
+    is resized to the result and filled with it, and returned. ``rest`` holds one of the counts ``n_rest``."""
+    def decorate(method):
+        @functools.wraps(method)
+        def with_result_form(self, *args):
+            if not args or args[0] is None or _is_number(args[0]):
+                return method(self, *args)
+            src, rest = operand(args[0]), args[1:]
+            what = f"{self._typename}.{method.__name__}(x, ...)"
+            if src.dtype != self.dtype or backend.is_cupy_array(src) != self._cuda:
+                raise TypeError(f"{what}: the result and x must be of one type, got a {self._typename} result "
+                                f"and an array of dtype {src.dtype} on the "
+                                f"{'GPU' if backend.is_cupy_array(src) else 'CPU'}")
+            if len(rest) not in n_rest:
+                raise TypeError(f"{what}: the result form takes x and {' or '.join(map(str, n_rest))} more "
+                                f"arguments, got {len(args)} arguments")
+            result = method(self._from_array(src), *rest)
+            self.resize(result.size())
+            self.array[...] = result.array
+            return self
+        return with_result_form
+    return decorate
 
 
 def _unary(name, apply):

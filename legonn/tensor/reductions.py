@@ -9,6 +9,8 @@ as Torch7's do (a ByteTensor mask's ``sum(d)`` is a ByteTensor, wrapping past
 """
 import numpy as np
 
+from .pointwise import result_form
+
 
 class ReductionMixin:
     __slots__ = ()
@@ -21,15 +23,19 @@ class ReductionMixin:
             kwargs['dtype'] = self.array.dtype
         return self._from_result(fn(self.array, axis=d, keepdims=True, **kwargs))
 
+    @result_form(1)
     def sum(self, dim=None):
         """Sum of all elements (a number), or along ``dim`` (a tensor of this type keeping that dimension with
-        size 1)."""
+        size 1); ``r.sum(x, dim)`` writes the sum of ``x`` along ``dim`` into ``r``, as do prod, mean, cumsum and
+        cumprod."""
         return self._reduce(self.xp.sum, dim, keep_type=True)
 
+    @result_form(1)
     def prod(self, dim=None):
         """Product of all elements (a number), or along ``dim`` (of this type, kept with size 1)."""
         return self._reduce(self.xp.prod, dim, keep_type=True)
 
+    @result_form(1)
     def mean(self, dim=None):
         """Mean of all elements (a number), or along ``dim`` (kept with size 1)."""
         return self._reduce(self.xp.mean, dim)
@@ -137,11 +143,13 @@ class ReductionMixin:
         diff = self.array - operand(other)
         return self._from_array(diff).norm(p)
 
+    @result_form(0, 1)
     def cumsum(self, dim=0):
         """A new tensor of this type of running sums along ``dim``."""
         a = self.array
         return self._from_result(self.xp.cumsum(a, axis=self._dim_index(dim), dtype=a.dtype))
 
+    @result_form(0, 1)
     def cumprod(self, dim=0):
         """A new tensor of this type of running products along ``dim``."""
         a = self.array

@@ -3,7 +3,7 @@ import numpy as np
 
 from . import backend
 from .naming import TorchNamed
-from .types import name_for
+from .types import TypeName, name_for
 
 
 class Storage(TorchNamed):
@@ -48,7 +48,7 @@ class Storage(TorchNamed):
         return self.size()
 
     def type(self):
-        return 'legonn.' + name_for(self.dtype, self.is_cuda).replace('Tensor', 'Storage')
+        return TypeName('legonn.' + name_for(self.dtype, self.is_cuda).replace('Tensor', 'Storage'))
 
     def elementSize(self):
         return self.data.dtype.itemsize

@@ -17,7 +17,7 @@ import numpy as np
 from . import backend
 from .naming import TorchNamed
 from .storage import LongStorage, Storage
-from .types import TYPES, FloatingShortcuts, default_short_name, device_twin, name_for, short_name
+from .types import TYPES, FloatingShortcuts, TypeName, default_short_name, device_twin, name_for, short_name
 from .pointwise import PointwiseMixin
 from .matrix_products import MatrixProductsMixin
 from .reductions import ReductionMixin
@@ -35,6 +35,13 @@ def contiguous_strides(sizes):
         if sizes[i] > 1:
             acc *= sizes[i]
     return tuple(strides)
+
+
+class Size(tuple):
+    """The sizes ``x.size()`` returns: a tuple that, like the LongStorage of Torch7's ``x:size()``, gives a
+    tensor constructor sizes rather than values (``x.new(x.size())``, ``lg.Tensor(x.size())``: a tensor of
+    x's sizes, as ``torch.Tensor(#x)``); a plain tuple or list there still gives values."""
+    __slots__ = ()
 
 
 def _parse_sizes(args, what):
@@ -80,9 +87,9 @@ class Tensor(PointwiseMixin, MatrixProductsMixin, ReductionMixin, IndexingMixin,
             self._set(Storage.allocate(0, self._dtype, self._cuda), 0, (0,), (1,))
             return
         first = args[0]
-        if isinstance(first, LongStorage) and (first.dtype != np.dtype(self._dtype) or self._cuda):
-            # Torch7's torch.FloatTensor(sizes [, strides]) with LongStorages: a new tensor of those sizes
-            # (a LongStorage is viewed only by a LongTensor, whose own storage type it is)
+        if isinstance(first, (LongStorage, Size)) and (np.dtype(self._dtype) != np.int64 or self._cuda):
+            # Torch7's torch.FloatTensor(sizes [, strides]) with LongStorages (x:size() is one): a new tensor
+            # of those sizes (a LongStorage is viewed only by a LongTensor, whose own storage type it is)
             self._init_from_size_storages(*args)
         elif isinstance(first, Storage):
             self._init_from_storage(*args)
@@ -249,9 +256,9 @@ class Tensor(PointwiseMixin, MatrixProductsMixin, ReductionMixin, IndexingMixin,
 
     # --- geometry queries ----------------------------------------------
     def size(self, dim=None):
-        """The sizes as a tuple, or the size of dimension ``dim``."""
+        """The sizes as a ``Size`` (a tuple), or the size of dimension ``dim``."""
         if dim is None:
-            return self._size
+            return Size(self._size)
         return self._size[self._dim_index(dim)]
 
     @property
@@ -774,7 +781,7 @@ def _make_typed_classes():
     classes = {}
     for name, (dtype, cuda) in TYPES.items():
         cls = type(name, (Tensor,), {
-            '__slots__': (), '_dtype': np.dtype(dtype), '_cuda': cuda, '_typename': 'legonn.' + name,
+            '__slots__': (), '_dtype': np.dtype(dtype), '_cuda': cuda, '_typename': TypeName('legonn.' + name),
             '__doc__': f"A {np.dtype(dtype)} tensor on the {'GPU (CuPy)' if cuda else 'CPU (NumPy)'}; "
                        "see legonn.Tensor for the constructor forms."})
         cls.__module__ = 'legonn'

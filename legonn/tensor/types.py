@@ -29,6 +29,23 @@ _BY_DTYPE = {(np.dtype(dt), cuda): name for name, (dt, cuda) in TYPES.items()}
 FLOATING = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 
 
+class TypeName(str):
+    """A type string, spelt 'legonn.FloatTensor', that also equals Torch7's spelling 'torch.FloatTensor', so a
+    ported comparison such as ``input:type() == 'torch.CudaTensor'`` holds as in Torch7. It hashes as the legonn
+    spelling: a dict keyed by 'torch.' names does not find it (look up ``lg.typename`` spellings there)."""
+    __slots__ = ()
+
+    def __eq__(self, other):
+        if isinstance(other, str) and other.startswith('torch.'):
+            other = 'legonn.' + other[len('torch.'):]
+        return str.__eq__(self, other)
+
+    def __ne__(self, other):
+        return not self == other
+
+    __hash__ = str.__hash__
+
+
 def short_name(typename):
     """'torch.FloatTensor' / 'legonn.FloatTensor' / 'FloatTensor' -> 'FloatTensor'."""
     if not isinstance(typename, str):
@@ -45,7 +62,7 @@ def short_name(typename):
 
 
 def full_name(typename):
-    return 'legonn.' + short_name(typename)
+    return TypeName('legonn.' + short_name(typename))
 
 
 def name_for(dtype, cuda):
@@ -60,7 +77,7 @@ def name_for(dtype, cuda):
 def device_twin(typename, cuda):
     """The type with ``typename``'s element type on the GPU (``cuda``) or the CPU:
     'legonn.DoubleTensor' -> 'legonn.CudaDoubleTensor', 'legonn.CudaTensor' -> 'legonn.FloatTensor'."""
-    return 'legonn.' + name_for(TYPES[short_name(typename)][0], cuda)
+    return TypeName('legonn.' + name_for(TYPES[short_name(typename)][0], cuda))
 
 
 _default = ['FloatTensor']
@@ -77,7 +94,7 @@ def setdefaulttensortype(typename):
 
 def getdefaulttensortype():
     """The type string that ``legonn.Tensor(...)`` and new modules use (``'legonn.FloatTensor'`` at start)."""
-    return 'legonn.' + _default[0]
+    return TypeName('legonn.' + _default[0])
 
 
 def default_short_name():

@@ -315,6 +315,21 @@ def test_tensor_from_size_storages():
         lg.FloatTensor(lg.LongStorage([2, 3]), lg.LongStorage([1]))
 
 
+def test_tensor_from_another_tensors_size():
+    """torch7 generic/Tensor.c and doc/tensor.md: x:size() (Lua's #x) is a LongStorage, so torch.Tensor(#x),
+    x.new(#x) and torch.Tensor(x:size(), x:stride()) build a tensor of x's sizes (torch-rnn's gradcheck makes
+    its gradient buffer with x.new(#x)); a LongTensor views the storage, holding the sizes as values."""
+    x = lg.DoubleTensor(3, 4, 2)
+    assert x.size() == (3, 4, 2) and x.size()[1] == 4 and len(x.size()) == 3
+    assert lg.Tensor(x.size()).size() == (3, 4, 2) and lg.Tensor(x.size()).sum() == 0
+    grad = x.new(x.size()).zero()
+    assert grad.type() == 'legonn.DoubleTensor' and grad.size() == (3, 4, 2)
+    t = x.transpose(0, 2)
+    assert lg.FloatTensor(t.size(), t.stride()).stride() == t.stride()
+    assert lg.LongTensor(x.size()).tolist() == [3, 4, 2]
+    assert lg.Tensor((3, 4)).tolist() == [3, 4]     # a plain tuple stays values
+
+
 def test_torch_level_draws_is_type_of_and_pointer():
     """doc/random.md's torch.random/uniform/normal/bernoulli/... draw one number; doc/utility.md's
     torch.isTypeOf walks the class hierarchy and torch.pointer identifies an object."""

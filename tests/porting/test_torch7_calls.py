@@ -180,3 +180,129 @@ def test_calling_a_module_with_grad_output_runs_forward_then_backward():
     np.testing.assert_allclose(gi.numpy(), g @ m.weight.numpy(), rtol=1e-12)
     np.testing.assert_allclose(m.gradWeight.numpy(), g.T @ x, rtol=1e-12)
     assert m(x) is m.output
+
+
+class _TimeDistributed(nn.Module):
+    """A wrapper whose constructor never calls the parent's, as torch-rnn's TemporalAdapter.lua and
+    LanguageModel.lua: (N, T, A) -> (N, T, B) through a module on (N*T, A)."""
+
+    def __init__(self, module):
+        self.net = nn.Sequential().add(nn.View(-1, module.weight.size(1))).add(module)
+
+    def updateOutput(self, input):
+        self.output = self.net.forward(input).view(input.size(0), input.size(1), -1)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        n, t = input.size(0), input.size(1)
+        self.gradInput = self.net.updateGradInput(input, gradOutput.reshape(n * t, -1)).view(input.size())
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        self.net.accGradParameters(input, gradOutput.reshape(input.size(0) * input.size(1), -1), scale)
+
+    def parameters(self):
+        return self.net.parameters()
+
+
+class _HalfSquares(nn.Criterion):
+    """A criterion whose constructor never calls the parent's: sum((x - y)^2) / 2."""
+
+    def __init__(self):
+        self.half = True
+
+    def updateOutput(self, input, target):
+        self.output = 0.5 * ((input - target) ** 2).sum()
+        return self.output
+
+    def updateGradInput(self, input, target):
+        self.gradInput = input - target
+        return self.gradInput
+
+
+def test_classes_whose_constructor_skips_the_parents():
+    """torch7 init.lua (torch.class: the object exists before __init runs) and nn/Module.lua: torch-rnn's
+    TemporalAdapter and LanguageModel never call parent.__init, and forward, backward, training(), type()
+    and getParameters still work; a Criterion likewise."""
+    lg.manualSeed(3)
+    linear = nn.Linear(4, 3).double()
+    wrapped = _TimeDistributed(linear)
+    assert wrapped.train is True and wrapped.type() == lg.getdefaulttensortype()
+    wrapped.double()
+    x = np.random.RandomState(0).randn(2, 5, 4)
+    out = wrapped.forward(x)
+    w, b = linear.weight.numpy(), linear.bias.numpy()
+    assert np.allclose(out.numpy(), x @ w.T + b)
+    params, grads = wrapped.getParameters()
+    grads.zero()
+    go = np.ones((2, 5, 3))
+    gi = wrapped.backward(x, go)
+    assert np.allclose(gi.numpy(), go @ w) and np.allclose(linear.gradWeight.numpy(), go.reshape(10, 3).T @ x.reshape(10, 4))
+    wrapped.evaluate()
+    assert wrapped.train is False
+    crit = _HalfSquares()
+    assert crit.half and crit.forward(lg.DoubleTensor([1, 2]), lg.DoubleTensor([0, 0])) == 2.5
+    assert crit.backward(lg.DoubleTensor([1, 2]), lg.DoubleTensor([0, 0])).tolist() == [1, 2]
+
+
+def test_backward_with_a_nil_scale_accumulates_once():
+    """nn/Module.lua, Sequential.lua and Linear.lua: scale = scale or 1, so backward(input, gradOutput, nil)
+    (torch-rnn's LanguageModel:backward passes its own nil scale on to self.net:backward) adds the gradient
+    once."""
+    lg.manualSeed(4)
+    model = nn.Sequential().add(nn.Linear(3, 2)).add(nn.Tanh()).double()
+    x = np.random.RandomState(1).randn(4, 3)
+    go = np.random.RandomState(2).randn(4, 2)
+    model.forward(x)
+    model.zeroGradParameters()
+    model.backward(x, go)
+    expected = model.get(0).gradWeight.clone()
+    model.zeroGradParameters()
+    model.backward(x, go, None)
+    assert np.array_equal(model.get(0).gradWeight.numpy(), expected.numpy())
+    model.get(0).accGradParameters(x, model.get(1).gradInput, None)
+    assert np.allclose(model.get(0).gradWeight.numpy(), 2 * expected.numpy())
+
+
+def test_type_strings_equal_torch7_spellings():
+    """torch7 generic/Tensor.c (x:type() is 'torch.DoubleTensor') and torch-rnn's
+    TemporalCrossEntropyCriterion.lua:70 (if input:type() == 'torch.FloatTensor' or ... then target =
+    target:long() end): a ported comparison of a type string with Torch7's spelling holds, for tensors,
+    storages, modules, lg.type/lg.typename and the default type; the string itself is legonn's spelling."""
+    x = lg.DoubleTensor(2)
+    assert x.type() == 'torch.DoubleTensor' and 'torch.DoubleTensor' == x.type() and x.type() == 'legonn.DoubleTensor'
+    assert x.type() != 'torch.FloatTensor' and not x.type() != 'torch.DoubleTensor'
+    assert x.type() in ('torch.FloatTensor', 'torch.DoubleTensor') and str(x.type()) == 'legonn.DoubleTensor'
+    assert lg.type(x) == 'torch.DoubleTensor' and lg.typename(x) == 'torch.DoubleTensor'
+    assert x.storage().type() == 'torch.DoubleStorage' and lg.getdefaulttensortype() == 'torch.FloatTensor'
+    module = nn.Linear(2, 3)
+    assert module.type() == 'torch.FloatTensor' and module.double().type() == 'torch.DoubleTensor'
+    target = lg.DoubleTensor([1, 2])
+    if x.type() == 'torch.FloatTensor' or x.type() == 'torch.DoubleTensor':
+        target = target.long()
+    assert target.type() == 'torch.LongTensor'
+
+
+def test_a_ported_tostring_names_the_module():
+    """torch7 init.lua/torch.class and nn/Module.lua: print(m) shows the class's __tostring__ (torch-rnn's
+    LSTM.lua and VanillaRNN.lua: 'nn.LSTM(5 -> 6)'), in a container's listing too; errors name it so."""
+    class Doubler(nn.Module):
+        def __init__(self, size):
+            super().__init__()
+            self.size = size
+
+        def updateOutput(self, input):
+            if input.size(-1) != self.size:
+                raise ValueError(f"expected {self.size} features, got {input.size(-1)}")
+            self.output = input * 2
+            return self.output
+
+        def __tostring__(self):
+            return '%s(%d -> %d)' % (lg.type(self), self.size, self.size)
+
+    m = Doubler(3)
+    assert repr(m) == 'nn.Doubler(3 -> 3)' and m.shortName() == 'Doubler(3 -> 3)'
+    seq = nn.Sequential().add(nn.Identity()).add(m)
+    assert '(1): nn.Doubler(3 -> 3)' in repr(seq)
+    with pytest.raises(ValueError, match=r'Doubler\(3 -> 3\)'):
+        seq.forward(lg.zeros(2, 4))

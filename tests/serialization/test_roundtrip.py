@@ -239,3 +239,13 @@ def test_gpu_model_round_trip(tmp_path):
     assert on_gpu.get(0).weight.type() == 'legonn.CudaTensor'
     assert on_gpu.get(0).weight.storage() is on_gpu.get(2).weight.storage()
     np.testing.assert_allclose(on_gpu.forward(x.cuda()).cpu().numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_sizes_stay_sizes(tmp_path):
+    """torch7 File.lua writes x:size() as the LongStorage it is: a saved x.size() loads as sizes a constructor
+    reads as such (lg.Tensor(sizes) of those sizes), not as a plain tuple of values; copies keep it too."""
+    import copy
+    sizes = lg.zeros(2, 3, 4).size()
+    for loaded in (roundtrip(tmp_path, {'sizes': sizes})['sizes'], copy.deepcopy(sizes)):
+        assert loaded == (2, 3, 4) and lg.Tensor(loaded).size() == (2, 3, 4)
+    assert lg.Tensor(roundtrip(tmp_path, (2, 3))).tolist() == [2, 3]     # a plain tuple stays a tuple

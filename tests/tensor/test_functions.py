@@ -120,3 +120,40 @@ def test_subpackages_load_on_attribute_access():
     assert legonn.nn.Linear is not None
     with pytest.raises(AttributeError, match='no attribute'):
         legonn.not_a_thing
+
+
+def test_functional_forms_write_into_a_result_given_first():
+    """torch7 TensorMath.lua ([res] torch.f([res,] ...) for every math function, doc/maths.md): a tensor given
+    before the operands is the result, resized, filled and returned, the operands untouched; torch-rnn's
+    LSTM_test.lua computes the naive LSTM with torch.mm, torch.sigmoid, torch.tanh and torch.cmul."""
+    rs = np.random.RandomState(0)
+    a, b, m = rs.randn(2, 3), rs.randn(3, 4), rs.randn(2, 4)
+    x, y = lg.DoubleTensor(a.copy()), lg.DoubleTensor(rs.randn(2, 3))
+    A, B, M = lg.DoubleTensor(a.copy()), lg.DoubleTensor(b.copy()), lg.DoubleTensor(m.copy())
+    cases = [(lg.mm, (A, B), a @ b), (lg.tanh, (x,), np.tanh(a)), (lg.sigmoid, (x,), 1 / (1 + np.exp(-a))),
+             (lg.abs, (x,), np.abs(a)), (lg.add, (x, y), a + y.numpy()), (lg.add, (x, 5), a + 5),
+             (lg.add, (x, 2, y), a + 2 * y.numpy()), (lg.cmul, (x, y), a * y.numpy()), (lg.mul, (x, 3), 3 * a),
+             (lg.cmax, (x, 0.5), np.maximum(a, 0.5)), (lg.cmax, (x, y), np.maximum(a, y.numpy())),
+             (lg.addmm, (M, A, B), m + a @ b), (lg.addmm, (0.5, M, 2, A, B), 0.5 * m + 2 * a @ b),
+             (lg.addcmul, (x, 2, x, y), a + 2 * a * y.numpy()), (lg.pow, (x, 2), a ** 2),
+             (lg.clamp, (x, -0.5, 0.5), np.clip(a, -0.5, 0.5))]
+    for fn, args, expected in cases:
+        res = lg.DoubleTensor()
+        assert fn(res, *args) is res, fn.__name__
+        assert np.allclose(res.numpy(), expected), fn.__name__
+        fresh = fn(*args)                      # without a result: a new tensor, as before
+        assert fresh is not x and np.allclose(fresh.numpy(), expected), fn.__name__
+    assert np.array_equal(x.numpy(), a) and np.array_equal(A.numpy(), a) and np.array_equal(M.numpy(), m)
+    res = lg.DoubleTensor()
+    index = lg.LongTensor([[2], [0]])
+    assert res.gather(x, 1, index) is res and res.numpy().ravel().tolist() == [a[0, 2], a[1, 0]]
+    assert lg.gather(lg.DoubleTensor(), x, 1, index).numpy().ravel().tolist() == [a[0, 2], a[1, 0]]
+
+
+def test_math_functions_of_numbers_are_numbers():
+    """torch7 TensorMath.lua: torch.abs, exp, log, tanh, sigmoid, sqrt, round, pow, atan2, lerp ... of numbers
+    return a number (torch-rnn's TemporalCrossEntropyCriterion_test.lua: torch.abs(naive_loss - loss));
+    round is C's, halves away from zero."""
+    assert lg.abs(-0.5) == 0.5 and lg.exp(0.0) == 1.0 and lg.tanh(0.0) == 0.0 and lg.sigmoid(0.0) == 0.5
+    assert lg.round(2.5) == 3 and lg.round(-2.5) == -3 and lg.floor(-1.5) == -2 and lg.frac(-1.25) == -0.25
+    assert lg.pow(2, 10) == 1024 and lg.lerp(1.0, 3.0, 0.25) == 1.5 and lg.atan2(1.0, 1.0) == pytest.approx(np.pi / 4)

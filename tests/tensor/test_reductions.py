@@ -135,3 +135,23 @@ def test_mode_is_the_smallest_most_frequent_value_at_its_last_position():
     values, indices = lg.mode(x, 0)
     assert values.tolist() == [[3, 1, 3, 1, 1]] and indices.tolist() == [[0, 0, 0, 2, 2]]
     assert x.gather(0, indices).tolist() == values.tolist()
+
+
+def test_result_form_writes_the_reduction_into_the_result(data):
+    """torch7 TensorMath.lua ([res] torch.sum([res,] x, dim), likewise prod, mean, cumsum, cumprod): r:sum(x, d)
+    resizes r to the reduction of x along d and fills it, returning r; torch-rnn's LSTM.lua sums its gate
+    gradients so, into a (1, 4H) buffer: self.buffer3:resize(1, 4 * H):sum(grad_a, 1)."""
+    a, x = data
+    r = lg.DoubleTensor()
+    assert r.sum(x, 0) is r and np.array_equal(r.numpy(), a.sum(0, keepdims=True))
+    assert np.allclose(r.mean(x, 1).numpy(), a.mean(1, keepdims=True)) and r.size() == (3, 1)
+    assert np.array_equal(r.prod(x, 0).numpy(), a.prod(0, keepdims=True))
+    assert np.array_equal(r.cumsum(x, 1).numpy(), a.cumsum(1)) and np.array_equal(r.cumprod(x, 0).numpy(),
+                                                                                   a.cumprod(0))
+    # into a view of a bigger buffer: the buffer's own memory takes the sums
+    buffer = lg.DoubleTensor(2, 4).zero()
+    buffer.select(0, 1).resize(4).sum(x.t(), 1)
+    assert np.array_equal(buffer.numpy()[1], a.sum(0)) and np.all(buffer.numpy()[0] == 0)
+    assert np.array_equal(lg.sum(lg.DoubleTensor(), x, 1).numpy(), a.sum(1, keepdims=True))
+    with pytest.raises(TypeError, match='one type'):
+        lg.FloatTensor().sum(x, 0)

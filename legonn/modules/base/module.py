@@ -73,7 +73,9 @@ def _checked_accumulation(acc):
     @functools.wraps(acc)
     def accGradParameters(self, input, gradOutput, scale=1):
         self.checkAccumulation(input, gradOutput)
-        return acc(self, input, gradOutput, scale)
+        # Torch7's scale = scale or 1: a nil scale, passed on by a module's backward(input, gradOutput,
+        # scale) override (torch-rnn's LanguageModel), is 1
+        return acc(self, input, gradOutput, 1 if scale is None else scale)
     accGradParameters.wrapped = True
     return accGradParameters
 
@@ -93,6 +95,13 @@ class Module(Typed):
                 setattr(cls, name, wrap(method))
         # arrays become tensors outermost, so the checks above see tensors
         accept_arrays(cls, CONTRACT_METHODS, lambda module, gradOutput: as_input_tree(gradOutput))
+
+    def __new__(cls, *args, **kwargs):
+        # Torch7's torch.class makes the object before __init runs, and a module whose __init never calls
+        # parent.__init (torch-rnn's LanguageModel and TemporalAdapter) still works: the base state is set here
+        module = super().__new__(cls)
+        Module.__init__(module)
+        return module
 
     def __init__(self):
         super().__init__()

@@ -23,6 +23,10 @@ def _emptied(value):
     return value
 
 
+def _repr_by_tostring(obj):
+    return obj.__tostring__()
+
+
 def kind_class(reference, kind):
     """The tensor class of element kind ``kind`` ('Byte', 'Int', 'Long', ...) on ``reference``'s device."""
     return TENSOR_CLASSES[('Cuda' if reference._cuda else '') + kind + 'Tensor']
@@ -44,6 +48,9 @@ class Typed(InputChecks, FloatingShortcuts, TorchNamed):
         # (users make theirs loadable with legonn.register); an engine declared with
         # ``class Engine(Module, abstract=True)`` is no nn class at all (its subclasses are)
         nil_means_default(cls)
+        if '__tostring__' in vars(cls):
+            # Torch7's print(m) shows m:__tostring__(): a ported class's own names it in reprs and errors
+            cls.__repr__ = _repr_by_tostring
         own = cls.__module__.startswith('legonn.')
         if not cls.__name__.startswith('_') and own and not abstract:
             registry[cls.__name__] = cls
@@ -57,7 +64,7 @@ class Typed(InputChecks, FloatingShortcuts, TorchNamed):
     def type(self, typename=None, cache=None):
         """Without argument: the tensor type. With one: convert every tensor held (and sub-modules)."""
         if typename is None:
-            return self._type
+            return full_name(self._type)   # a TypeName, also after lg.load set _type from a file's string
         cache = {} if cache is None else cache
         for key, value in list(self.__dict__.items()):
             self.__dict__[key] = convert_tree(value, typename, cache)
