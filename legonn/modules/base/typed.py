@@ -9,7 +9,7 @@ from ...tensor.conversion import convert_tree
 from ...tensor.naming import TorchNamed
 from ...tensor.types import FloatingShortcuts, device_twin, full_name
 from .checks import InputChecks
-from .nil_arguments import nil_means_default
+from .lua_arguments import lua_arguments
 
 # every Module/Criterion class by name: the nn namespace and safe loading draw on it
 registry = {}
@@ -43,7 +43,7 @@ class Typed(InputChecks, FloatingShortcuts, TorchNamed):
         # only legonn's own classes: a user's subclass must not shadow an nn class of the same name
         # (users make theirs loadable with legonn.register); an engine declared with
         # ``class Engine(Module, abstract=True)`` is no nn class at all (its subclasses are)
-        nil_means_default(cls)
+        lua_arguments(cls)
         own = cls.__module__.startswith('legonn.')
         if not cls.__name__.startswith('_') and own and not abstract:
             registry[cls.__name__] = cls
