@@ -1,8 +1,10 @@
 """Concat and DepthConcat: every child sees the same input; their outputs are
 joined along ``dimension`` (0-based, negative from the end). gradInput is the
 sum of the children's gradInputs (a tensor, or a table for table inputs)."""
+from ..modules.base.contract_inputs import as_input_tree
 from ..modules.base.errors import input_error
 from ..modules.base.table_buffers import add_tree, copy_tree
+from ..tensor import as_tensor_tree
 from .container import Container
 
 
@@ -18,11 +20,15 @@ def branch_repr(container):
 
 
 def sum_child_grads(container, grads):
-    """Sum the children's gradInputs (tensors or tables) into ``container.gradInput``, reusing its tensors."""
-    total = copy_tree(container.gradInput, grads[0])
-    for g in grads[1:]:
-        add_tree(total, g, container, 'children gradInput')
+    """Sum the children's gradInputs (tensors or tables) into ``container.gradInput``, reusing its tensors.
+    ``grads`` is consumed lazily: each child's gradInput is taken in before the next child runs, as
+    Concat.lua and ConcatTable.lua do, so children whose gradInputs share one storage (fb.resnet.torch's
+    shareGradInput) are summed correctly."""
+    grads = iter(grads)
+    total = copy_tree(container.gradInput, next(grads))
     container.gradInput = total
+    for g in grads:
+        add_tree(total, g, container, 'children gradInput')
     return total
 
 
@@ -92,8 +98,17 @@ class Concat(Container):
 
     def updateGradInput(self, input, gradOutput):
         windows = self._grad_windows(gradOutput)
-        grads = [self.run_child(i, 'updateGradInput', input, w) for i, w in enumerate(windows)]
-        return sum_child_grads(self, grads)
+        return sum_child_grads(self, (self.run_child(i, 'updateGradInput', input, w)
+                                      for i, w in enumerate(windows)))
+
+    def backward(self, input, gradOutput=None, scale=1):
+        """Each child's whole ``backward`` in turn (Concat.lua, DepthConcat.lua): a child's gradients are
+        accumulated before the next child may overwrite a gradInput storage it shares with another."""
+        input, gradOutput = as_tensor_tree(input), as_input_tree(gradOutput)
+        windows = self._grad_windows(gradOutput)
+        self.checkAccumulation(input, gradOutput)   # all of it, before the first child accumulates
+        return sum_child_grads(self, (self.run_child(i, 'backward', input, w, scale)
+                                      for i, w in enumerate(windows)))
 
     def accGradParameters(self, input, gradOutput, scale=1):
         for i, w in enumerate(self._grad_windows(gradOutput)):

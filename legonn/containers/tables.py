@@ -1,7 +1,9 @@
 """Containers with table (list) outputs: ConcatTable, ParallelTable, MapTable."""
+from ..modules.base.contract_inputs import as_input_tree
 from ..modules.base.errors import input_error
 from ..modules.base.table_buffers import describe
 from .concat import branch_repr, sum_child_grads
+from ..tensor import as_tensor_tree
 from .container import Container
 
 
@@ -24,8 +26,19 @@ class ConcatTable(Container):
         self._check_grad(gradOutput)
         if not self.modules:
             raise input_error(self, "at least one child module", "an empty container")
-        grads = [self.run_child(i, 'updateGradInput', input, g) for i, g in enumerate(gradOutput)]
-        return sum_child_grads(self, grads)
+        return sum_child_grads(self, (self.run_child(i, 'updateGradInput', input, g)
+                                      for i, g in enumerate(gradOutput)))
+
+    def backward(self, input, gradOutput=None, scale=1):
+        """Each child's whole ``backward`` in turn (ConcatTable.lua): a child's gradients are accumulated
+        before the next child may overwrite a gradInput storage it shares with another."""
+        input, gradOutput = as_tensor_tree(input), as_input_tree(gradOutput)
+        self._check_grad(gradOutput)
+        if not self.modules:
+            raise input_error(self, "at least one child module", "an empty container")
+        self.checkAccumulation(input, gradOutput)   # all of it, before the first child accumulates
+        return sum_child_grads(self, (self.run_child(i, 'backward', input, g, scale)
+                                      for i, g in enumerate(gradOutput)))
 
     def accGradParameters(self, input, gradOutput, scale=1):
         self._check_grad(gradOutput)

@@ -2,22 +2,45 @@
 
 One NumPy generator for CPU tensors and one CuPy generator for GPU tensors,
 both seeded by ``manualSeed`` so a seeded run is reproducible.
+
+Each worker of ``legonn.threads`` has generators of its own, as each Torch7
+thread has (every thread's Lua state makes its own ``torch._gen``, random.lua,
+seeded from /dev/urandom by THGenerator_new): ``manualSeed`` in a worker
+seeds that worker's stream only (fb.resnet.torch's data loader seeds thread
+``idx`` with ``manualSeed + idx``), and the main thread's stream is not
+touched by the workers. Other threads use the main generators.
 """
+import os
+import threading
 import time
 
 import numpy as np
 
 from . import backend
 
-_state = {'seed': 0, 'cpu': np.random.Generator(np.random.PCG64(0)), 'gpu': None}
+_main = {'seed': 0, 'cpu': np.random.Generator(np.random.PCG64(0)), 'gpu': None}
+_worker = threading.local()   # .state: a threads worker's own generators
+
+
+def _state():
+    return getattr(_worker, 'state', None) or _main
+
+
+def _seeded(seed):
+    return {'seed': seed, 'cpu': np.random.Generator(np.random.PCG64(seed)), 'gpu': None}
 
 
 def manualSeed(seed):
-    """Seed the CPU generator (and the GPU one, when CuPy is in use)."""
-    seed = int(seed)
-    _state['seed'] = seed
-    _state['cpu'] = np.random.Generator(np.random.PCG64(seed))
-    _state['gpu'] = None
+    """Seed the CPU generator (and the GPU one, when CuPy is in use) of this thread's stream."""
+    _state().update(_seeded(int(seed)))
+
+
+def own_generator():
+    """Give the calling thread (a threads worker) generators of its own, seeded from the OS's entropy as
+    Torch7 seeds each thread's (THRandom_seed reads /dev/urandom); returns the seed."""
+    seed = int.from_bytes(os.urandom(8), 'little') >> 1
+    _worker.state = _seeded(seed)
+    return seed
 
 
 def seed():
@@ -29,12 +52,13 @@ def seed():
 
 def initialSeed():
     """The seed legonn's CPU generator was last seeded with (``manualSeed`` or ``seed``)."""
-    return _state['seed']
+    return _state()['seed']
 
 
 def getRNGState():
     """The CPU generator's state, its initial seed included (a dict that ``setRNGState`` restores)."""
-    return dict(_state['cpu'].bit_generator.state, initialSeed=_state['seed'])
+    current = _state()
+    return dict(current['cpu'].bit_generator.state, initialSeed=current['seed'])
 
 
 def setRNGState(state):
@@ -42,19 +66,21 @@ def setRNGState(state):
     THGenerator_copy; a state saved without it keeps the current one); returns ``state``."""
     generator_state = dict(state)
     seed = generator_state.pop('initialSeed', None)
-    _state['cpu'].bit_generator.state = generator_state
+    current = _state()
+    current['cpu'].bit_generator.state = generator_state
     if seed is not None:
-        _state['seed'] = seed
+        current['seed'] = seed
     return state
 
 
 def generator(cuda=False):
     """The NumPy Generator, or the CuPy RandomState for GPU tensors."""
+    current = _state()
     if not cuda:
-        return _state['cpu']
-    if _state['gpu'] is None:
-        _state['gpu'] = backend.cupy().random.RandomState(_state['seed'])
-    return _state['gpu']
+        return current['cpu']
+    if current['gpu'] is None:
+        current['gpu'] = backend.cupy().random.RandomState(current['seed'])
+    return current['gpu']
 
 
 class RandomMixin:

@@ -88,6 +88,8 @@ class Threads:
     init functions included.
     """
 
+    _serialization = 'threads.serialize'
+
     def __init__(self, nthread, *inits, backend='thread', queuesize=2, start_method=None, blas_threads=1,
                  timeout=None):
         self.N = _positive_int(nthread, 'the number of threads')
@@ -113,16 +115,41 @@ class Threads:
         self._running = True
         # stops the workers on terminate(), garbage collection and interpreter exit, without a reference to self
         self._finalizer = weakref.finalize(self, self._workers.stop)
+        # what the last init function returned in each worker, one list per worker in the order they
+        # finished: threads.lua's ``initres``, the second value of ``local pool, res = Threads(n, f, g)``
+        self.initres = []
         try:
             self._specific = True
-            for f in inits:
+            for k, f in enumerate(inits):
+                keep = (lambda *values: self.initres.append(list(values))) if k == len(inits) - 1 else None
                 for tid in range(self.N):
-                    self.addjob(tid, f, None, tid)
+                    self.addjob(tid, f, keep, tid)
             self._synchronize('__init__', self.timeout)
         except BaseException:
             self._stop()
             raise
         self._specific = False
+
+    @classmethod
+    def new(cls, nthread, *inits, **keywords):
+        """``(pool, initres)``: threads.lua's ``Threads.new``, which Lua's ``Threads(n, f, g)`` calls and
+        whose two values ``local pool, res = Threads(n, f, g)`` takes (a Python constructor returns one)."""
+        pool = cls(nthread, *inits, **keywords)
+        return pool, pool.initres
+
+    @staticmethod
+    def serialization(name=None):
+        """Torch7's ``Threads.serialization(name)``: with a name ('threads.serialize' or
+        'threads.sharedserialize'), choose it; without, return the one chosen. legonn's transports
+        already are what the names ask for where it matters: thread workers get the objects themselves
+        (no copy, as sharedserialize), process workers get copies except for tensors in shared memory
+        (``share_memory``), which travel as sharedserialize's do."""
+        if name is None:
+            return Threads._serialization
+        if name not in ('threads.serialize', 'threads.sharedserialize'):
+            raise ValueError("Threads.serialization: 'threads.serialize' or 'threads.sharedserialize' "
+                             f"expected, got {name!r}")
+        Threads._serialization = name
 
     # --- state -----------------------------------------------------------------------
     @property

@@ -29,6 +29,7 @@ import time
 
 from . import current, shared
 from ..tensor.openblas import set_blas_threads
+from ..tensor.random import own_generator
 from .failure import Failure
 
 _STOP = b''
@@ -127,6 +128,7 @@ def worker_main(tid, jobs, results, blas_threads, main_pid, use_prctl):
     _die_with_parent(main_pid, use_prctl)
     current._process[0] = tid
     vars(current.local).clear()    # a forked worker starts with its own namespace, not a copy of the main's
+    own_generator()                # and its own random stream, as each Torch7 thread's torch._gen
     shared.keep_until_release()
     if blas_threads is not None:
         set_blas_threads(blas_threads)

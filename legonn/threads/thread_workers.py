@@ -8,6 +8,7 @@ operations, I/O) runs in parallel; on a free-threaded CPython everything does.
 import queue
 import threading
 
+from ..tensor.random import own_generator
 from . import current
 from .failure import Failure
 
@@ -16,6 +17,7 @@ _STOP = None
 
 def _loop(tid, inbox, outbox):
     current._local.tid = tid
+    own_generator()     # each Torch7 thread has its own torch._gen
     while True:
         message = inbox.get()
         if message is _STOP:

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+import legonn as lg
 from legonn import nn
 from tests.checks import standard_tests
 
@@ -155,3 +156,41 @@ def test_concat_repr_follows_torch7():
     text = repr(concat())
     assert text.splitlines()[:3] == ['nn.Concat {', '  input', '    |`-> (0): nn.Linear(3 -> 2)']
     assert text.splitlines()[-2:] == ['     ... -> output', '}']
+
+
+def _shared_grad_input_branches(container):
+    """Two branches whose Tanh modules share one gradInput storage and whose Linear modules share another,
+    as fb.resnet.torch's shareGradInput binds every module of a type to one storage."""
+    return (container.add(nn.Sequential().add(nn.Linear(3, 4)).add(nn.Tanh()).add(nn.Linear(4, 2)))
+            .add(nn.Sequential().add(nn.Tanh()).add(nn.Linear(3, 2))).double())
+
+
+def _share_grad_inputs_by_type(model):
+    storages = {}
+
+    def share(m):
+        if type(m) in (nn.Linear, nn.Tanh):
+            storage = storages.setdefault(type(m), lg.DoubleStorage(1))
+            m.gradInput = lg.DoubleTensor(storage, 0, 0)
+    model.apply(share)
+
+
+@pytest.mark.parametrize('build', [lambda: nn.ConcatTable(), lambda: nn.Concat(1), lambda: nn.DepthConcat(1)])
+def test_backward_runs_each_branch_whole_when_grad_inputs_share_storage(build):
+    """ConcatTable.lua, Concat.lua and DepthConcat.lua override backward: each child's backward
+    (updateGradInput then accGradParameters) runs, and its gradInput is added into the container's,
+    before the next child runs. So a child's gradOutput and gradInput may live in storage another
+    child overwrites later (fb.resnet.torch's shareGradInput relies on it) and the gradients still
+    equal those of the unshared network."""
+    model = _shared_grad_input_branches(build())
+    x = r(5, 3)
+    gradOutput = r(5, 2, 2) if isinstance(model, nn.ConcatTable) else r(5, 4)
+    gradOutput = [gradOutput[:, 0], gradOutput[:, 1]] if isinstance(model, nn.ConcatTable) else gradOutput
+    plain = model.clone()
+    _share_grad_inputs_by_type(model)
+    for m in (plain, model):
+        m.zeroGradParameters()
+        m.forward(x)
+        m.backward(x, gradOutput)
+    np.testing.assert_allclose(model.gradInput.numpy(), plain.gradInput.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(model.getParameters()[1].numpy(), plain.getParameters()[1].numpy(), rtol=1e-12)

@@ -156,3 +156,12 @@ def accuracy(model, x, y):
 
 def loss(model, x, y):
     return float(nn.ClassNLLCriterion().forward(model.forward(x), y))
+
+
+def seed_own_stream(base, tid):
+    """fb.resnet.torch's dataloader init: each worker seeds its own generator with base + its id."""
+    lg.manualSeed(base + tid)
+
+
+def draw_uniform(n):
+    return threads.threadid(), lg.rand(n).tolist()

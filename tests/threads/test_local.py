@@ -4,8 +4,11 @@ torch/threads' benchmark/threadedtrain.lua sets ``gupdate`` as a global in
 each thread's init function and every job of that thread accumulates into
 it; one thread's global is invisible to the others and to the main thread.
 """
+import functools
+
 import pytest
 
+import legonn as lg
 from legonn import threads
 from tests.threads import jobs
 
@@ -71,3 +74,45 @@ def test_repr_says_whose_namespace_it_is():
     finally:
         p.terminate()
     assert got == ["threads.local of thread 0: ['gupdate', 'owner']"]
+
+
+@pytest.mark.parametrize('backend', ['thread', 'process'])
+def test_each_worker_has_its_own_random_stream(backend):
+    """Each Torch7 thread's Lua state makes its own ``torch._gen`` (torch7 random.lua, seeded from
+    /dev/urandom by THRandom.c's THGenerator_new), so fb.resnet.torch's dataloader.lua seeds worker
+    ``idx`` with ``torch.manualSeed(manualSeed + idx)``: that worker's draws then follow that seed,
+    whatever the other workers draw, and the main thread's stream is untouched."""
+    lg.manualSeed(7)
+    expected_main = lg.rand(4).tolist()
+    lg.manualSeed(7)
+    p = threads.Threads(2, functools.partial(jobs.seed_own_stream, 100), backend=backend)
+    try:
+        assert lg.rand(4).tolist() == expected_main
+        p.specific(True)
+        drawn = {}
+        for tid in (1, 0, 1):
+            p.addjob(tid, jobs.draw_uniform, lambda t, values: drawn.setdefault(t, []).extend(values), 2)
+        p.synchronize()
+    finally:
+        p.terminate()
+    for tid in (0, 1):
+        lg.manualSeed(100 + tid)
+        assert drawn[tid] == lg.rand(2 * (2 if tid == 1 else 1)).tolist()
+
+
+@pytest.mark.parametrize('backend', ['thread', 'process'])
+def test_unseeded_workers_draw_different_streams(backend):
+    """THGenerator_new seeds every thread's generator from /dev/urandom: two unseeded workers do not
+    repeat each other's draws (nor the main thread's)."""
+    lg.manualSeed(0)
+    p = threads.Threads(2, backend=backend)
+    try:
+        p.specific(True)
+        drawn = {}
+        for tid in (0, 1):
+            p.addjob(tid, jobs.draw_uniform, lambda t, values: drawn.__setitem__(t, values), 3)
+        p.synchronize()
+    finally:
+        p.terminate()
+    lg.manualSeed(0)
+    assert drawn[0] != drawn[1] and lg.rand(3).tolist() not in (drawn[0], drawn[1])

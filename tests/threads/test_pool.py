@@ -262,3 +262,36 @@ def test_thread_backend_returns_the_same_objects():
         assert got[1] is a
     finally:
         p.terminate()
+
+
+@pytest.mark.parametrize('backend', ['thread', 'process'])
+def test_new_returns_the_last_init_functions_results(backend):
+    """threads.lua's Threads.new returns ``self, initres``: one table per worker of what the last init
+    function returned (fb.resnet.torch dataloader.lua reads its dataset size as ``sizes[1][1]``);
+    earlier init functions' results are dropped."""
+    pool, sizes = threads.Threads.new(2, jobs.square, jobs.square_with_id, backend=backend)
+    try:
+        assert sizes is pool.initres
+        assert sorted(sizes) == [[0, 0, 0], [1, 1, 1]]     # (tid, tid * tid, threadid()) per worker
+    finally:
+        pool.terminate()
+    pool = threads.Threads(1, backend=backend)
+    try:
+        assert pool.initres == []
+    finally:
+        pool.terminate()
+
+
+def test_serialization_names_torch7s_choices():
+    """threads.lua's Threads.serialization(name) sets the serializer and returns it when called bare;
+    fb.resnet.torch dataloader.lua calls it with 'threads.sharedserialize' before making its pool."""
+    before = threads.Threads.serialization()
+    assert before == 'threads.serialize'
+    try:
+        threads.Threads.serialization('threads.sharedserialize')
+        assert threads.Threads.serialization() == 'threads.sharedserialize'
+        with pytest.raises(ValueError, match="Threads.serialization: 'threads.serialize' or"):
+            threads.Threads.serialization('threads.pickle')
+        assert threads.Threads.serialization() == 'threads.sharedserialize'
+    finally:
+        threads.Threads.serialization(before)

@@ -5,7 +5,8 @@
   and read by ``checkContract`` before ``updateOutput``
 - ``contract_inputs``: NumPy arrays accepted wherever tensors are, on every contract method
 - ``errors``: path-naming errors, the hyper-parameter and in-place flag checks
-- ``nil_arguments``: ``None`` meaning "the default", as Lua's ``nil``
+- ``lua_arguments``: constructor arguments read as Lua: ``None`` meaning "the default", as ``nil``, and a
+  whole-number float an integer, as Lua has one number type
 - ``table_buffers``: reused buffers of the table modules
 - ``elementwise``: the base of the element-wise modules (activations and friends)
 - ``initialisation``: Torch7's uniform reset rule

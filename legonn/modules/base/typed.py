@@ -9,7 +9,7 @@ from ...tensor.conversion import convert_tree
 from ...tensor.naming import TorchNamed
 from ...tensor.types import FloatingShortcuts, device_twin, full_name
 from .checks import InputChecks
-from .nil_arguments import nil_means_default
+from .lua_arguments import lua_arguments
 
 # every Module/Criterion class by name: the nn namespace and safe loading draw on it
 registry = {}
@@ -47,7 +47,7 @@ class Typed(InputChecks, FloatingShortcuts, TorchNamed):
         # only legonn's own classes: a user's subclass must not shadow an nn class of the same name
         # (users make theirs loadable with legonn.register); an engine declared with
         # ``class Engine(Module, abstract=True)`` is no nn class at all (its subclasses are)
-        nil_means_default(cls)
+        lua_arguments(cls)
         if '__tostring__' in vars(cls):
             # Torch7's print(m) shows m:__tostring__(): a ported class's own names it in reprs and errors
             cls.__repr__ = _repr_by_tostring

@@ -1,0 +1,64 @@
+"""Constructor arguments read as Lua reads them: ``None`` for a defaulted argument means the default,
+and a whole-number float is an integer.
+
+Torch7 constructors read their optional arguments as ``x or default`` (or
+``x == nil and default``), so ported code passes ``nil`` to reach a later
+argument: ``nn.BatchNormalization(m, nil, nil, false)``. An argument given as
+``None`` whose declared default is not ``None`` is replaced by that default
+before the constructor runs.
+
+Lua has one number type, so a size computed by ``/`` or read from a tensor
+(``nStages = torch.Tensor{16, 32}``; ``nn.SpatialConvolution(3, nStages[1], ...)``
+in wide-residual-networks) is the same value as the literal ``16``; in Python it
+is the float ``16.0``, which legonn's integer checks refuse. A float argument
+whose value is a whole number is therefore passed on as an ``int``, for every
+argument (no Torch7 constructor can tell 16 from 16.0); a non-integral float
+stays as it is, so an integer check still refuses it. Every constructor of the
+contract's classes is wrapped when its class is defined.
+"""
+import functools
+import inspect
+import numbers
+
+
+def _declared_defaults(init):
+    """(names of the positional parameters, {name: default} for defaults other than None)."""
+    positional, defaults = [], {}
+    for name, param in list(inspect.signature(init).parameters.items())[1:]:   # skip self
+        if param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
+            positional.append(name)
+        if param.kind is not param.VAR_POSITIONAL and param.kind is not param.VAR_KEYWORD and \
+                param.default is not param.empty and param.default is not None:
+            defaults[name] = param.default
+    return positional, defaults
+
+
+def lua_number(value):
+    """``value`` as Lua's number: an ``int`` when it is a finite whole-number float, else unchanged."""
+    if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral) and \
+            float(value).is_integer():
+        return int(value)
+    return value
+
+
+def lua_arguments(cls):
+    """Wrap ``cls.__init__`` (if ``cls`` defines one) so ``None`` means the default and whole-number floats
+    are integers."""
+    init = cls.__dict__.get('__init__')
+    if init is None or getattr(init, 'nil_defaults', None) is not None:
+        return
+    positional, defaults = _declared_defaults(init)
+    slots = [(i, name) for i, name in enumerate(positional) if name in defaults]
+
+    @functools.wraps(init)
+    def __init__(self, *args, **kwargs):
+        args = [lua_number(a) for a in args]
+        for i, name in slots:
+            if i < len(args) and args[i] is None:
+                args[i] = defaults[name]
+        for name, value in kwargs.items():
+            kwargs[name] = defaults[name] if value is None and name in defaults else lua_number(value)
+        init(self, *args, **kwargs)
+
+    __init__.nil_defaults = defaults
+    cls.__init__ = __init__
