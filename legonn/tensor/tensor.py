@@ -21,7 +21,7 @@ from .types import TYPES, FloatingShortcuts, default_short_name, device_twin, na
 from .pointwise import PointwiseMixin
 from .matrix_products import MatrixProductsMixin
 from .reductions import ReductionMixin
-from .indexing import IndexingMixin
+from .indexing import IndexingMixin, whole_number
 from .random import RandomMixin
 from .printing import format_tensor
 
@@ -47,12 +47,8 @@ def _parse_sizes(args, what):
         args = tuple(int(v) for v in args[0].tolist())
     if all(type(a) is int for a in args):     # the common case, without the slower ABC checks
         return tuple(args)
-    sizes = []
-    for a in args:
-        if isinstance(a, bool) or not isinstance(a, numbers.Integral):
-            raise TypeError(f"{what}: sizes must be integers, got {args!r}")
-        sizes.append(int(a))
-    return tuple(sizes)
+    # whole-number floats too: Lua computes sizes as doubles (model_utils.lua's Tensor(nParameters - holes))
+    return tuple(whole_number(a, f"{what}: sizes {args!r}") for a in args)
 
 
 class Tensor(PointwiseMixin, MatrixProductsMixin, ReductionMixin, IndexingMixin, RandomMixin, FloatingShortcuts,
