@@ -175,12 +175,43 @@ def _first_tensor(args):
     raise TypeError('expected at least one tensor argument')
 
 
+# Torch7's number forms (TensorMath.lua wraps these with real arguments): torch.floor(n / b), torch.exp(perp)
+# take and return numbers, computed in the default type's precision; the value is how many leading numbers
+# stand where the tensor form takes tensors.
+NUMBER_FORMS = dict.fromkeys(('log', 'log1p', 'exp', 'cos', 'acos', 'cosh', 'sin', 'asin', 'sinh', 'tan', 'atan',
+                              'tanh', 'sqrt', 'round', 'ceil', 'floor', 'trunc', 'abs', 'frac', 'rsqrt', 'sigmoid',
+                              'pow'), 1)
+NUMBER_FORMS.update(lerp=2, atan2=2)
+# whole-valued results are Python ints, as math.floor's are, so they serve as sizes, indices and range() bounds
+WHOLE_RESULTS = ('round', 'ceil', 'floor', 'trunc')
+
+
+def _is_real(x):
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _number_form(name, args):
+    """``legonn.floor(7.5)``: the number Torch7's ``torch.floor(7.5)`` returns, from a one-element tensor of
+    the default type (so rounding is half away from zero, and float32 precision under the float default)."""
+    cls = default_class()
+    n = NUMBER_FORMS[name]
+    operands = [cls([a]) for a in args[:n]] + list(args[n:])
+    value = getattr(cls(), name)(*operands)[0]
+    if name in WHOLE_RESULTS and np.isfinite(value):
+        return int(value)
+    return value
+
+
 def _into_result(name):
     def fn(*args):
+        if name in NUMBER_FORMS and args and all(_is_real(a) for a in args):
+            return _number_form(name, args)
         res = type(_first_tensor(args))()
         return getattr(res, name)(*args)
     fn.__name__ = name
     fn.__doc__ = f"``legonn.{name}(...)``: a new tensor holding ``r.{name}(...)``."
+    if name in NUMBER_FORMS:
+        fn.__doc__ += " Given only numbers, the number Torch7's ``torch.{name}`` returns for them."
     return fn
 
 

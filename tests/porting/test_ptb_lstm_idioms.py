@@ -55,3 +55,26 @@ def test_whole_number_floats_as_sizes_and_indices():
         t[0.5]
     with pytest.raises(TypeError, match="whole number"):
         lg.Tensor(2.5)
+
+
+def test_math_functions_of_numbers():
+    """torch7 TensorMath.lua wraps floor, round, exp, ... (and abs, sigmoid, lerp, atan2, pow) with a form on
+    reals: torch.floor(s / batch_size) and torch.exp(perp / len) in a training script take and return numbers.
+    round is C's round (half away from zero); whole-valued results are ints; the precision is the default
+    type's."""
+    assert lg.floor(283 / 4) == 70 and isinstance(lg.floor(283 / 4), int)
+    assert [lg.round(v) for v in (2.5, -2.5, 0.5, 1.49)] == [3, -3, 1, 1]
+    assert lg.ceil(2.1) == 3 and lg.trunc(-2.7) == -2
+    assert lg.exp(1.0) == float(np.float32(np.exp(np.float32(1.0))))     # float32 under the float default
+    assert lg.pow(2, 10) == 1024 and lg.lerp(1.0, 3.0, 0.25) == 1.5 and lg.sigmoid(0) == 0.5
+    assert lg.atan2(1.0, 1.0) == pytest.approx(np.pi / 4)
+    old = lg.getdefaulttensortype()
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    try:
+        assert lg.exp(1.0) == np.e and lg.log(10) == np.log(10.0) and lg.sqrt(2) == np.sqrt(2.0)
+    finally:
+        lg.setdefaulttensortype(old)
+    assert lg.floor(float('inf')) == float('inf')
+    t = lg.floor(lg.Tensor([1.5, -1.5]))                                  # tensors keep the tensor form
+    assert lg.isTensor(t) and t.tolist() == [1, -2]
+
