@@ -78,3 +78,10 @@ def test_math_functions_of_numbers():
     t = lg.floor(lg.Tensor([1.5, -1.5]))                                  # tensors keep the tensor form
     assert lg.isTensor(t) and t.tolist() == [1, -2]
 
+
+def test_tic_toc():
+    """torch7 utils.c: torch.tic() is the wall-clock time in seconds, torch.toc(t) the seconds since t."""
+    start = lg.tic()
+    assert abs(start - __import__('time').time()) < 5
+    elapsed = lg.toc(start)
+    assert 0 <= elapsed < 5
