@@ -85,3 +85,55 @@ def test_tic_toc():
     assert abs(start - __import__('time').time()) < 5
     elapsed = lg.toc(start)
     assert 0 <= elapsed < 5
+
+
+def clone_many_times(net, T):
+    """Clones through in-memory serialization whose parameters and gradients are re-pointed with set() at the
+    original's (the g_cloneManyTimes / clone_many_times idiom): the clones keep their own buffers."""
+    params, grad_params = net.parameters()
+    blob = lg.serialize(net)
+    clones = []
+    for _ in range(T):
+        clone = lg.deserialize(blob)
+        clone_params, clone_grads = clone.parameters()
+        for p, cp in zip(params, clone_params):
+            cp.set(p)
+        for g, cg in zip(grad_params, clone_grads):
+            cg.set(g)
+        clones.append(clone)
+    return clones
+
+
+def _set_dropout(train):
+    def visit(node):
+        if isinstance(node, list):
+            for net in node:
+                net.apply(visit)
+        elif 'Dropout' in node.__typename:
+            node.train = train
+    return visit
+
+
+def test_dropout_switched_through_typename_and_train_flag():
+    """nn's Module.lua gives every object its class name in ``__typename``; a walk with apply() that sets
+    ``train`` on the modules whose name matches "Dropout" switches them off in every clone (Dropout.lua: with
+    train false the output is the input, with train true units are zeroed or scaled by 1 / (1 - p))."""
+    lg.manualSeed(3)
+    x = nn.Identity()()
+    h = nn.Linear(4, 3)(nn.Dropout(0.5)(nn.LookupTable(6, 4)(x)))
+    net = nn.gModule([x], [nn.Dropout(0.5)(h)]).double()
+    clones = clone_many_times(net, 3)
+    codes = lg.DoubleTensor([5, 0, 2])
+    lookup = next(m for m in net.modules if lg.typename(m) == 'nn.LookupTable')
+    linear = next(m for m in net.modules if lg.typename(m) == 'nn.Linear')
+    expected = lookup.weight.numpy()[[5, 0, 2]] @ linear.weight.numpy().T + linear.bias.numpy()
+
+    _set_dropout(False)(clones)
+    for clone in clones:
+        assert all(not m.train for m in clone.modules if lg.typename(m) == 'nn.Dropout')
+        np.testing.assert_allclose(clone.forward(codes).numpy(), expected, rtol=1e-12)
+    _set_dropout(True)(clones)
+    assert all(m.train for m in clones[0].modules if lg.typename(m) == 'nn.Dropout')
+    first = clones[0].modules[[lg.typename(m) for m in clones[0].modules].index('nn.Dropout')]
+    out = first.forward(lg.ones(50, 4).double()).numpy()
+    assert set(np.unique(out)) == {0.0, 2.0}
