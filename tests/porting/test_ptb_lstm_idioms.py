@@ -137,3 +137,71 @@ def test_dropout_switched_through_typename_and_train_flag():
     first = clones[0].modules[[lg.typename(m) for m in clones[0].modules].index('nn.Dropout')]
     out = first.forward(lg.ones(50, 4).double()).numpy()
     assert set(np.unique(out)) == {0.0, 2.0}
+
+
+def _ptb_core(vocab, n):
+    """One time step: {x, y, prev_s} -> {err, next_s} with a LookupTable, one LSTM layer whose gates are split
+    out of a (batch, 4, n) reshape, and ClassNLLCriterion used as a graph node."""
+    x, y, prev_s = nn.Identity()(), nn.Identity()(), nn.Identity()()
+    prev_c, prev_h = prev_s.split(2)
+    emb = nn.LookupTable(vocab, n)(x)
+    gates = nn.CAddTable()([nn.Linear(n, 4 * n)(emb), nn.Linear(n, 4 * n)(prev_h)])
+    sliced = nn.SplitTable(1)(nn.Reshape(4, n)(gates))
+    i = nn.Sigmoid()(nn.SelectTable(0)(sliced))
+    g = nn.Tanh()(nn.SelectTable(1)(sliced))
+    f = nn.Sigmoid()(nn.SelectTable(2)(sliced))
+    o = nn.Sigmoid()(nn.SelectTable(3)(sliced))
+    next_c = nn.CAddTable()([nn.CMulTable()([f, prev_c]), nn.CMulTable()([i, g])])
+    next_h = nn.CMulTable()([o, nn.Tanh()(next_c)])
+    err = nn.ClassNLLCriterion()([nn.LogSoftMax()(nn.Linear(n, vocab)(next_h)), y])
+    return nn.gModule([x, y, prev_s], [err, nn.Identity()([next_c, next_h])])
+
+
+def test_unrolled_clones_accumulate_into_the_flat_gradient():
+    """The PTB training step: getParameters() on the core, clones sharing its parameters and gradients, a
+    forward through time, a backward with d err = 1 and the carried state gradient, then the gradient clipped
+    by its norm. The flat gradient equals finite differences of the summed loss (nngraph's gModule and
+    ModuleFromCriterion.lua, nn's LookupTable.lua)."""
+    prev = lg.getdefaulttensortype()
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    try:
+        lg.manualSeed(1)
+        vocab, n, batch, T = 6, 3, 2, 3
+        core = _ptb_core(vocab, n)
+        params, grads = core.getParameters()
+        params.uniform(-0.5, 0.5)
+        clones = clone_many_times(core, T)
+        data = lg.Tensor(np.random.RandomState(2).randint(0, vocab, (T + 1, batch)).astype(float))
+
+        def forward():
+            s = {0: [lg.zeros(batch, n), lg.zeros(batch, n)]}
+            loss = 0
+            for t in range(1, T + 1):
+                err, s[t] = clones[t - 1].forward([data[t - 1], data[t], s[t - 1]])
+                loss += err[0]
+            return loss, s
+
+        _, s = forward()
+        grads.zero()
+        ds = [lg.zeros(batch, n), lg.zeros(batch, n)]
+        for t in range(T, 0, -1):
+            tmp = clones[t - 1].backward([data[t - 1], data[t], s[t - 1]], [lg.ones(1), ds])[2]
+            for d in range(2):
+                ds[d].copy(tmp[d])
+        analytic = grads.numpy().copy()
+        numeric = np.zeros_like(analytic)
+        for j in range(params.nElement()):
+            v = params[j]
+            params[j] = v + 1e-6
+            up = forward()[0]
+            params[j] = v - 1e-6
+            numeric[j] = (up - forward()[0]) / 2e-6
+            params[j] = v
+        np.testing.assert_allclose(analytic, numeric, atol=1e-8)
+
+        norm = grads.norm()
+        assert norm == pytest.approx(np.linalg.norm(analytic), rel=1e-14)
+        grads.mul(0.1 / norm)
+        assert grads.norm() == pytest.approx(0.1, rel=1e-12)
+    finally:
+        lg.setdefaulttensortype(prev)
