@@ -343,8 +343,8 @@ class Tensor(PointwiseMixin, MatrixProductsMixin, ReductionMixin, IndexingMixin,
         """The slice at ``index`` (0-based) along ``dim``, one dimension fewer; shares storage."""
         d = self._dim_index(dim)
         n = self._size[d]
-        if type(index) is not int and (isinstance(index, bool) or not isinstance(index, numbers.Integral)):
-            raise TypeError(f"{self._typename}.select: index must be an integer, got {index!r}")
+        if type(index) is not int:
+            index = whole_number(index, f"{self._typename}.select: index")
         if not -n <= index < n:
             raise IndexError(f"{self._typename}.select: index {index} out of range for dimension {d} of size {n}")
         index = int(index + n if index < 0 else index)
@@ -356,8 +356,8 @@ class Tensor(PointwiseMixin, MatrixProductsMixin, ReductionMixin, IndexingMixin,
         """Elements ``start .. start+length-1`` along ``dim``; shares storage."""
         d = self._dim_index(dim)
         n = self._size[d]
-        if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in (start, length)):
-            raise TypeError(f"{self._typename}.narrow: start and length must be integers, got {start!r}, {length!r}")
+        if type(start) is not int or type(length) is not int:
+            start, length = (whole_number(v, f"{self._typename}.narrow: start and length") for v in (start, length))
         if start < 0:
             start += n
         if start < 0 or length < 0 or start + length > n:

@@ -48,6 +48,11 @@ def test_whole_number_floats_as_sizes_and_indices():
     t[0.0] = 1
     assert t[1.0, 2.0] == 5 and t.sum() == 8
 
+    s = 6 / 4 * 2                                        # a start computed as a Lua number
+    assert t.narrow(0, s - 2, 2.0).size() == (2, 3) and t.select(1, s - 1).tolist() == [1, 5, 0]
+    assert t.sub(1.0, -1, 0.0, 1.0).size() == (2, 2)
+    with pytest.raises(TypeError, match="narrow.*whole number"):
+        t.narrow(0, 0.5, 1)
     with pytest.raises(TypeError, match=r"FloatTensor\[\].*whole number.*1\.5"):
         t[1.5] = 7
     assert t.sum() == 8
