@@ -23,7 +23,20 @@ from .transient import cleared
 __all__ = ['save', 'load', 'load_lua', 'serialize', 'deserialize', 'register', 'FormatError']
 
 
-def save(target, obj, buffers=False):
+# Torch7's torch.save/load/serialize/deserialize take an encoding, 'binary' or 'ascii' (and for load 'b32'/'b64',
+# a file written where a C long has 4 or 8 bytes), and torch.save/load a 'referenced' flag, positionally.
+_SAVE_MODES = (None, 'binary', 'ascii')
+_LOAD_MODES = _SAVE_MODES + ('b32', 'b64')
+
+
+def _check_mode(where, mode, modes, referenced=None):
+    if isinstance(mode, bool) or mode not in modes:
+        raise ValueError(f"legonn.{where}: mode must be one of {modes[1:]} (or None), as Torch7's, got {mode!r}")
+    if referenced not in (None, True, False):
+        raise ValueError(f"legonn.{where}: referenced must be True or False (or None), got {referenced!r}")
+
+
+def save(target, obj, mode=None, referenced=None, *, buffers=False):
     """Write ``obj`` to ``target``: a path (str, bytes or path-like; replaced only once the new file is
     complete; through a symlink, its target is replaced) or a writable binary file object (written at its
     position and left open). Returns ``target`` (a path as given, through ``os.fspath``).
@@ -31,7 +44,14 @@ def save(target, obj, buffers=False):
     Modules and criterions are saved as ``clearState()`` would leave them:
     ``output``, ``gradInput`` and the buffers their ``clearState`` empties are
     left out (the objects in memory are untouched). ``buffers=True`` keeps them.
+    ``mode`` ('binary' or 'ascii') is Torch7's argument, taken so ported calls run: the file is legonn's
+    archive whichever. ``referenced=False`` (Torch7's copies of shared objects) is refused: shared objects
+    stay shared.
     """
+    _check_mode('save', mode, _SAVE_MODES, referenced)
+    if referenced is False:
+        raise ValueError("legonn.save: referenced=False (shared objects written as copies) is not supported; "
+                         "legonn keeps shared objects shared")
     classes = ClassTable()
     encoder = Encoder(classes)
     if buffers:
@@ -43,17 +63,19 @@ def save(target, obj, buffers=False):
     return target if is_file_object(target) else os.fspath(target)
 
 
-def load(source, device='cpu'):
+def load(source, mode=None, referenced=None, *, device='cpu'):
     """The object saved in ``source``: a path (str, bytes or path-like; a regular file) or a readable binary
     file object holding the archive from its current position to its end. ``device``: ``'cpu'``
     (default; CUDA tensors come back as their CPU twins, no CuPy needed) or ``'cuda'`` (every tensor on
     the GPU). A file Torch7's ``torch.save`` wrote is read by ``load_lua`` (docs/t7.md). Raises
     ``FormatError`` (a ValueError) for anything but a well-formed legonn archive naming known classes, or a
-    well-formed Torch7 file."""
+    well-formed Torch7 file. ``mode`` and ``referenced`` are Torch7's arguments: ``'b32'`` reads a Torch7 file
+    written where a C long has 4 bytes; the encoding is otherwise read from the file itself."""
     if device not in ('cpu', 'cuda'):
         raise ValueError(f"legonn.load: device must be 'cpu' or 'cuda', got {device!r}")
+    _check_mode('load', mode, _LOAD_MODES, referenced)
     if is_t7(source):
-        return load_lua(source, device=device)
+        return load_lua(source, device=device, long_size=4 if mode == 'b32' else 8)
     reader = ArchiveReader(source)
     try:
         decoder = Decoder(reader.manifest(), reader, ClassTable(), device == 'cuda')
@@ -65,16 +87,19 @@ def load(source, device='cpu'):
         reader.close()
 
 
-def serialize(obj, buffers=False):
-    """``obj`` as ``bytes`` in the file format (what ``save`` would write), like Torch7's ``torch.serialize``."""
+def serialize(obj, mode=None, *, buffers=False):
+    """``obj`` as ``bytes`` in the file format (what ``save`` would write), like Torch7's ``torch.serialize``
+    (whose ``mode``, 'binary' or 'ascii', is taken and changes nothing)."""
+    _check_mode('serialize', mode, _SAVE_MODES)
     out = io.BytesIO()
     save(out, obj, buffers=buffers)
     return out.getvalue()
 
 
-def deserialize(data, device='cpu'):
+def deserialize(data, mode=None, *, device='cpu'):
     """The object ``serialize`` turned into ``data`` (bytes, bytearray or memoryview), with every check
-    ``load`` makes."""
+    ``load`` makes (``mode`` is Torch7's ``torch.deserialize`` argument, and changes nothing)."""
+    _check_mode('deserialize', mode, _SAVE_MODES)
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"legonn.deserialize: expected bytes, got {type(data).__name__}")
     return load(io.BytesIO(data), device=device)

@@ -3,7 +3,6 @@ zero-copy wrapping (``from_numpy``, ``as_tensor``) and the functional forms
 of the methods (``legonn.add(x, y)`` returns a new tensor, ``x.add(y)`` writes
 into x).
 """
-import math
 import numbers
 
 import numpy as np
@@ -198,24 +197,37 @@ def _result_given(name, args):
     return bool(args) and isinstance(args[0], Tensor) and sum(map(_is_operand, args)) == operands + 1
 
 
-def _round_half_away(x):
-    # C's round (TH's torch.round of a number): halves go away from zero, where Python's round goes to even
-    return math.copysign(math.floor(abs(x) + 0.5), x)
+# Torch7's number forms (TensorMath.lua wraps these with real arguments): torch.floor(n / b), torch.exp(perp)
+# take and return numbers, computed in the default type's precision; the value is how many leading numbers
+# stand where the tensor form takes tensors.
+NUMBER_FORMS = dict.fromkeys(('log', 'log1p', 'exp', 'cos', 'acos', 'cosh', 'sin', 'asin', 'sinh', 'tan', 'atan',
+                              'tanh', 'sqrt', 'round', 'ceil', 'floor', 'trunc', 'abs', 'frac', 'rsqrt', 'sigmoid',
+                              'pow'), 1)
+NUMBER_FORMS.update(lerp=2, atan2=2)
+# whole-valued results are Python ints, as math.floor's are, so they serve as sizes, indices and range() bounds
+WHOLE_RESULTS = ('round', 'ceil', 'floor', 'trunc')
 
 
-# TensorMath.lua's forms of a number: torch.abs(-0.5) is 0.5, torch.tanh(x) of a number x is a number
-_OF_NUMBERS = {'abs': abs, 'log': math.log, 'log1p': math.log1p, 'exp': math.exp, 'cos': math.cos,
-               'acos': math.acos, 'cosh': math.cosh, 'sin': math.sin, 'asin': math.asin, 'sinh': math.sinh,
-               'tan': math.tan, 'atan': math.atan, 'tanh': math.tanh, 'sqrt': math.sqrt, 'round': _round_half_away,
-               'ceil': math.ceil, 'floor': math.floor, 'trunc': math.trunc, 'frac': lambda x: x - math.trunc(x),
-               'rsqrt': lambda x: 1 / math.sqrt(x), 'sigmoid': lambda x: 1 / (1 + math.exp(-x)),
-               'lerp': lambda a, b, w: a + w * (b - a), 'atan2': math.atan2, 'pow': math.pow}
+def _is_real(x):
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _number_form(name, args):
+    """``legonn.floor(7.5)``: the number Torch7's ``torch.floor(7.5)`` returns, from a one-element tensor of
+    the default type (so rounding is half away from zero, and float32 precision under the float default)."""
+    cls = default_class()
+    n = NUMBER_FORMS[name]
+    operands = [cls([a]) for a in args[:n]] + list(args[n:])
+    value = getattr(cls(), name)(*operands)[0]
+    if name in WHOLE_RESULTS and np.isfinite(value):
+        return int(value)
+    return value
 
 
 def _into_result(name):
     def fn(*args):
-        if name in _OF_NUMBERS and args and all(isinstance(a, numbers.Real) for a in args):
-            return _OF_NUMBERS[name](*args)
+        if name in NUMBER_FORMS and args and all(_is_real(a) for a in args):
+            return _number_form(name, args)
         if _result_given(name, args):
             return getattr(args[0], name)(*args[1:])
         res = type(_first_tensor(args))()
@@ -223,6 +235,8 @@ def _into_result(name):
     fn.__name__ = name
     fn.__doc__ = (f"``legonn.{name}(...)``: a new tensor holding ``r.{name}(...)``; ``legonn.{name}(res, ...)`` "
                   f"writes into ``res`` and returns it, as Torch7's ``torch.{name}([res,] ...)``.")
+    if name in NUMBER_FORMS:
+        fn.__doc__ += " Given only numbers, the number Torch7's ``torch.{name}`` returns for them."
     return fn
 
 

@@ -14,6 +14,26 @@ from . import backend
 from .pointwise import operand, result_form
 
 
+def whole_number(value, what):
+    """``value`` as an int when it is a whole number. Lua has only doubles, so ported code computes sizes and
+    indices as floats (``torch.floor(n / b)``, ``self.weight[input[i]]`` of a DoubleTensor ``input``); Torch7
+    truncates a fractional one silently, legonn refuses it (``what`` names the caller in the error)."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{what}: expected an integer or a whole number, got {value!r}")
+    return int(value)
+
+
+def _whole_keys(key, what):
+    """``key`` with its float entries (whole numbers, as Lua computes indices) made ints."""
+    if isinstance(key, (float, np.floating)):
+        return whole_number(key, what)
+    if type(key) is tuple and any(isinstance(k, (float, np.floating)) for k in key):
+        return tuple(whole_number(k, what) if isinstance(k, (float, np.floating)) else k for k in key)
+    return key
+
+
 def _basic_key(key):
     items = key if isinstance(key, tuple) else (key,)
     return all(isinstance(k, (numbers.Integral, slice, type(None), type(Ellipsis))) and not isinstance(k, bool)
@@ -57,6 +77,7 @@ class IndexingMixin:
 
     # --- [] -----------------------------------------------------------------
     def __getitem__(self, key):
+        key = _whole_keys(key, f"{self._typename}[]")
         res = self.array[_key_arrays(key)]
         if res.ndim == 0:
             return res.item()
@@ -81,7 +102,7 @@ class IndexingMixin:
                 # t[i] = one_element_tensor (Torch7's targets[k] = target:squeeze()): a 0-d value
                 # broadcasts into a single element as well as into any slice
                 value = value.reshape(())
-        key = _key_arrays(key)
+        key = _key_arrays(_whole_keys(key, f"{self._typename}[]"))
         if not isinstance(value, numbers.Number) and value.ndim and _basic_key(key):
             value = _fitted(value, self.array[key].shape)
         self.array[key] = value

@@ -12,16 +12,26 @@ import numpy as np
 from .pointwise import result_form
 
 
+# Torch7 accumulates floating reductions in accreal, wider than the tensor's type (THTensorMath.c: double for
+# float, float for half): a FloatTensor's sum, mean, var, std, prod and norm are those numbers, and along a
+# dimension they are rounded back to the type once, at the end.
+_ACCUMULATE = {np.dtype(np.float32): np.float64, np.dtype(np.float16): np.float32}
+
+
 class ReductionMixin:
     __slots__ = ()
 
     def _reduce(self, fn, dim, keep_type=False, **kwargs):
+        acc = _ACCUMULATE.get(self.array.dtype)
+        if acc is not None:
+            kwargs['dtype'] = acc
         if dim is None:
             return fn(self.array, **kwargs).item()
         d = self._dim_index(dim)
-        if keep_type:
+        if keep_type and acc is None:
             kwargs['dtype'] = self.array.dtype
-        return self._from_result(fn(self.array, axis=d, keepdims=True, **kwargs))
+        r = fn(self.array, axis=d, keepdims=True, **kwargs)
+        return self._from_result(r if acc is None else r.astype(self.array.dtype))
 
     @result_form(1)
     def sum(self, dim=None):
@@ -90,8 +100,9 @@ class ReductionMixin:
         elif p == float('inf'):
             r = xp.abs(a).max(axis=axis, keepdims=axis is not None)
         else:
-            r = (xp.abs(a) ** p).sum(axis=axis, keepdims=axis is not None) ** (1.0 / p)
-        return r.item() if axis is None else self._from_result(r)
+            wide = xp.abs(a).astype(_ACCUMULATE.get(a.dtype, a.dtype), copy=False)
+            r = (wide ** p).sum(axis=axis, keepdims=axis is not None) ** (1.0 / p)
+        return r.item() if axis is None else self._from_result(r.astype(a.dtype, copy=False))
 
     def renorm(self, *args):
         """``x.renorm(p, dim, maxnorm)`` in place or ``r.renorm(x, p, dim, maxnorm)``: rescale each slice

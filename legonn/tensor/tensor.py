@@ -21,7 +21,7 @@ from .types import TYPES, FloatingShortcuts, TypeName, default_short_name, devic
 from .pointwise import PointwiseMixin
 from .matrix_products import MatrixProductsMixin
 from .reductions import ReductionMixin
-from .indexing import IndexingMixin
+from .indexing import IndexingMixin, whole_number
 from .random import RandomMixin
 from .printing import format_tensor
 
@@ -54,12 +54,8 @@ def _parse_sizes(args, what):
         args = tuple(int(v) for v in args[0].tolist())
     if all(type(a) is int for a in args):     # the common case, without the slower ABC checks
         return tuple(args)
-    sizes = []
-    for a in args:
-        if isinstance(a, bool) or not isinstance(a, numbers.Integral):
-            raise TypeError(f"{what}: sizes must be integers, got {args!r}")
-        sizes.append(int(a))
-    return tuple(sizes)
+    # whole-number floats too: Lua computes sizes as doubles (model_utils.lua's Tensor(nParameters - holes))
+    return tuple(whole_number(a, f"{what}: sizes {args!r}") for a in args)
 
 
 class Tensor(PointwiseMixin, MatrixProductsMixin, ReductionMixin, IndexingMixin, RandomMixin, FloatingShortcuts,
@@ -354,8 +350,8 @@ class Tensor(PointwiseMixin, MatrixProductsMixin, ReductionMixin, IndexingMixin,
         """The slice at ``index`` (0-based) along ``dim``, one dimension fewer; shares storage."""
         d = self._dim_index(dim)
         n = self._size[d]
-        if type(index) is not int and (isinstance(index, bool) or not isinstance(index, numbers.Integral)):
-            raise TypeError(f"{self._typename}.select: index must be an integer, got {index!r}")
+        if type(index) is not int:
+            index = whole_number(index, f"{self._typename}.select: index")
         if not -n <= index < n:
             raise IndexError(f"{self._typename}.select: index {index} out of range for dimension {d} of size {n}")
         index = int(index + n if index < 0 else index)
@@ -367,8 +363,8 @@ class Tensor(PointwiseMixin, MatrixProductsMixin, ReductionMixin, IndexingMixin,
         """Elements ``start .. start+length-1`` along ``dim``; shares storage."""
         d = self._dim_index(dim)
         n = self._size[d]
-        if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in (start, length)):
-            raise TypeError(f"{self._typename}.narrow: start and length must be integers, got {start!r}, {length!r}")
+        if type(start) is not int or type(length) is not int:
+            start, length = (whole_number(v, f"{self._typename}.narrow: start and length") for v in (start, length))
         if start < 0:
             start += n
         if start < 0 or length < 0 or start + length > n:

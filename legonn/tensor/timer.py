@@ -1,4 +1,4 @@
-"""``Timer``: Torch7's ``torch.Timer``, wall-clock and CPU time with stop/resume."""
+"""``Timer``: Torch7's ``torch.Timer``, wall-clock and CPU time with stop/resume; ``tic``/``toc``."""
 import os
 import time
 
@@ -39,3 +39,13 @@ class Timer:
     def time(self):
         now = _clock() if self._started is not None else None
         return {key: total + (now[key] - self._started[key] if now else 0.0) for key, total in self._total.items()}
+
+
+def tic():
+    """Torch7's ``torch.tic()``: the wall-clock time now, in seconds since the epoch (utils.c's real_time)."""
+    return time.time()
+
+
+def toc(start):
+    """Torch7's ``torch.toc(t)``: seconds of wall-clock time since ``start``, a ``tic()`` value."""
+    return time.time() - start

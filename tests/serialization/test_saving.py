@@ -140,3 +140,30 @@ def test_concurrent_saves_to_one_path_never_lose_each_others_temporaries(tmp_pat
     final = lg.load(path)
     assert final['k'] == 29 and final['w'].sum() == 20000
     assert temporaries(tmp_path) == []
+
+
+def test_torch7_mode_and_referenced_arguments(tmp_path):
+    """torch7 File.lua: torch.save(filename, object, mode, referenced), torch.load(filename, mode, referenced),
+    torch.serialize(object, mode) and torch.deserialize(str, mode) take the encoding ('binary' or 'ascii')
+    second or third, positionally. Ported calls run and load what was saved; a mode Torch7 refuses is refused,
+    and referenced=false (shared objects written as copies) is refused rather than ignored."""
+    from legonn import nn
+    model = nn.Sequential().add(nn.Linear(2, 3))
+    model.forward(lg.randn(4, 2))
+    path = tmp_path / 'model.t7'
+    lg.save(path, model, 'binary')
+    back = lg.load(path, 'binary')
+    np.testing.assert_array_equal(back.get(0).weight.numpy(), model.get(0).weight.numpy())
+    assert back.output.nElement() == 0                       # saved as clearState leaves it, as without mode
+    lg.save(path, model, 'ascii', True)
+    assert lg.load(path, 'ascii', True).get(0).bias.size() == (3,)
+    clone = lg.deserialize(lg.serialize(model, 'binary'), 'binary')
+    np.testing.assert_array_equal(clone.get(0).bias.numpy(), model.get(0).bias.numpy())
+    for call in (lambda: lg.save(path, model, 'text'), lambda: lg.load(path, 'b16'),
+                 lambda: lg.serialize(model, True), lambda: lg.deserialize(b'', 'cuda')):
+        with pytest.raises(ValueError, match='mode must be one of'):
+            call()
+    with pytest.raises(ValueError, match='referenced=False'):
+        lg.save(tmp_path / 'other.t7', model, 'binary', False)
+    assert not (tmp_path / 'other.t7').exists()
+    assert lg.load(path, device='cpu').get(0).weight.size() == (3, 2)

@@ -339,6 +339,15 @@ def test_four_byte_longs():
         load_bytes(data)
 
 
+def test_load_mode_b32_reads_four_byte_longs(tmp_path):
+    """torch7 File.lua: torch.load(filename, 'b32') reads a file whose longs have 4 bytes."""
+    path = tmp_path / 'windows.t7'
+    path.write_bytes(T7('<i').tensor(np.array([[1.5, 2.5]])).bytes())
+    np.testing.assert_array_equal(lg.load(path, 'b32').numpy(), [[1.5, 2.5]])
+    with pytest.raises(FormatError):
+        lg.load(path, 'b64')
+
+
 def test_load_recognises_binary_and_ascii_t7_files(tmp_path):
     binary, ascii_ = tmp_path / 'a.t7', tmp_path / 'b.txt'
     binary.write_bytes(T7().value({'x': 1}).bytes())

@@ -155,3 +155,31 @@ def test_result_form_writes_the_reduction_into_the_result(data):
     assert np.array_equal(lg.sum(lg.DoubleTensor(), x, 1).numpy(), a.sum(1, keepdims=True))
     with pytest.raises(TypeError, match='one type'):
         lg.FloatTensor().sum(x, 0)
+
+
+def _float_reductions_accumulate_in_double(make):
+    x = make([1e8, 1, -1e8])
+    assert x.sum() == 1 and x.mean() == pytest.approx(1 / 3, rel=1e-15)
+    assert x.var() == pytest.approx(((1e8 - 1 / 3) ** 2 + (2 / 3) ** 2 + (1e8 + 1 / 3) ** 2) / 2, rel=1e-15)
+    rows = make([[1e8, 1, -1e8], [3, 4, 5]])
+    s = rows.sum(1)
+    assert s.type() == rows.type() and s.tolist() == [[1], [12]]
+    assert rows.mean(1).tolist()[0][0] == np.float32(1 / 3)
+    big = np.random.RandomState(0).randn(100003).astype(np.float32) * 3
+    g = make(big.tolist())
+    assert g.norm() == np.sqrt(np.sum(big.astype(np.float64) ** 2))
+    assert g.norm(1) == pytest.approx(np.abs(big.astype(np.float64)).sum(), rel=1e-14)
+    assert g.sum() == pytest.approx(big.astype(np.float64).sum(), rel=1e-14, abs=1e-9)
+    assert rows.norm(2, 1).type() == rows.type()
+
+
+def test_float_reductions_accumulate_in_double_as_torch7():
+    """torch7 lib/TH/generic/THTensorMath.c: sumall, meanall, varall, normall (and sum/mean/norm along a
+    dimension) accumulate a FloatTensor in accreal, a double, so a gradient's norm() or a loss vector's mean()
+    is computed in double; along a dimension the result is rounded to float once."""
+    _float_reductions_accumulate_in_double(lg.FloatTensor)
+
+
+@pytest.mark.gpu
+def test_float_reductions_accumulate_in_double_gpu():
+    _float_reductions_accumulate_in_double(lambda values: lg.FloatTensor(values).cuda())

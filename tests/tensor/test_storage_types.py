@@ -113,7 +113,7 @@ def test_constructor_from_array_wraps_when_types_match():
 def test_constructor_errors():
     with pytest.raises(ValueError, match='non-negative'):
         lg.Tensor(2, -1)
-    with pytest.raises(TypeError, match='integers'):
+    with pytest.raises(TypeError, match='integer'):
         lg.Tensor(2.5)
 
 

