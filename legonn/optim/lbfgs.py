@@ -23,6 +23,8 @@ def lbfgs(opfunc, x, config=None, state=None):
     config: ``maxIter`` (20), ``maxEval`` (1.25 maxIter), ``tolFun`` (1e-5, on
     sum|g|), ``tolX`` (1e-9, on steps and loss changes), ``nCorrection`` (100),
     ``lineSearch``, ``lineSearchOptions``, ``learningRate`` (1), ``verbose``.
+    A negative ``tolFun``/``tolX`` turns those stopping tests off, so exactly
+    ``maxIter`` iterations run (neural-style passes ``tolX=-1, tolFun=-1``).
     state: ``funcEval``, ``nIter``, ``d``, ``t``, ``old_dirs``, ``old_stps``,
     ``Hdiag``, ``g_old``, ``f_old`` and the recycled history buffers ``dir_bufs``,
     ``stp_bufs`` (allocated as needed rather than all nCorrection up front).
@@ -30,7 +32,7 @@ def lbfgs(opfunc, x, config=None, state=None):
     """
     x = parameters('lbfgs', x)
     c, config, state = settings('lbfgs', config, state, DEFAULTS, STATE,
-                                nonnegative=('maxIter', 'maxEval', 'tolFun', 'tolX', 'nCorrection', 'learningRate'))
+                                nonnegative=('maxIter', 'maxEval', 'nCorrection', 'learningRate'))
     max_iter = int(c['maxIter'])
     max_eval = c['maxEval'] if c['maxEval'] is not None else max_iter * 1.25
     tol_fun, tol_x, n_correction, lr = c['tolFun'], c['tolX'], int(c['nCorrection']), c['learningRate']
@@ -106,7 +108,9 @@ def lbfgs(opfunc, x, config=None, state=None):
             if gtd > -tol_x:
                 break
             if state['nIter'] == 1:
-                t = min(1.0, 1.0 / float(xp.abs(g).sum())) * lr
+                # Lua's 1/0 is inf: a zero gradient (reachable with a negative tolFun) gives t = lr
+                g_sum = float(xp.abs(g).sum())
+                t = (min(1.0, 1.0 / g_sum) if g_sum > 0 else 1.0) * lr
             else:
                 t = lr
 

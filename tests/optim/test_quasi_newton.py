@@ -374,3 +374,21 @@ def test_fista_matches_reference(fista):
     np.testing.assert_allclose(x.array, ry, rtol=1e-9, atol=1e-12)
     assert params['L'] == history[-1]['L'] and {'xkm', 'y', 'ply'} <= set(params)
     assert history[-1]['F'] < history[0]['F']
+
+
+@pytest.mark.parametrize('start', [1.0, 0.0])
+def test_lbfgs_negative_tolerances_run_every_iteration(start):
+    """torch/optim lbfgs.lua reads tolFun and tolX as plain numbers: jcjohnson/neural-style passes
+    tolX = -1, tolFun = -1 so that no stopping test (sum|g| <= tolFun, gtd > -tolX, sum|d t| <= tolX,
+    |f - f_old| < tolX) can fire and exactly maxIter iterations run, even from a zero gradient, where Lua's
+    min(1, 1/0) gives a first step of learningRate (here a step of zero length)."""
+    def opfunc(x):                             # f = sum(x^2) / 2, exactly zero gradient at 0
+        a = np.asarray(x)
+        return float(0.5 * a @ a), a.copy()
+    x = np.full(4, start)
+    _, f_hist, evals = optim.lbfgs(opfunc, x, {'maxIter': 6, 'tolX': -1, 'tolFun': -1})
+    assert evals == 6 and len(f_hist) == 6    # maxIter iterations; the last one does not re-evaluate
+    if start == 0:
+        np.testing.assert_array_equal(x, 0)
+    else:
+        assert f_hist[-1] < f_hist[0]
