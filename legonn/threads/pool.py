@@ -33,6 +33,7 @@ memory (``share_memory``) cross without being copied.
 """
 import collections
 import functools
+import inspect
 import itertools
 import math
 import time
@@ -41,6 +42,18 @@ import weakref
 from .failure import Failure, JobError, JobTimeout, WorkerDied
 from .process_workers import ProcessWorkers
 from .thread_workers import ThreadWorkers
+
+
+def _init_args(f, tid):
+    """The arguments ``f`` is called with as an init function: the thread id, or none for a function that takes
+    no argument (Lua drops the id that torch/threads passes to ``function() require 'nn' end``)."""
+    try:
+        inspect.signature(f).bind(tid)
+    except TypeError:
+        return ()
+    except ValueError:      # a builtin without a signature: pass the id, as before
+        pass
+    return (tid,)
 
 
 def _positive_int(value, what):
@@ -123,7 +136,7 @@ class Threads:
             for k, f in enumerate(inits):
                 keep = (lambda *values: self.initres.append(list(values))) if k == len(inits) - 1 else None
                 for tid in range(self.N):
-                    self.addjob(tid, f, keep, tid)
+                    self.addjob(tid, f, keep, *_init_args(f, tid))
             self._synchronize('__init__', self.timeout)
         except BaseException:
             self._stop()

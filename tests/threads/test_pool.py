@@ -31,6 +31,20 @@ def test_init_functions_run_once_in_each_worker_with_its_id(request):
             p.terminate()
 
 
+def test_init_functions_that_take_no_id(request):
+    """torch/threads threads.lua calls every init function with the thread id, and Lua drops it for one that
+    takes none: soumith/imagenet-multiGPU.torch's data.lua passes function() require 'torch' end before its
+    function(idx). An init that takes no argument is called without the id."""
+    for backend in BACKENDS:
+        marks = threads.share_memory(lg.zeros(2))
+        p = threads.Threads(2, functools.partial(jobs.record_init_without_id, marks),
+                            functools.partial(jobs.record_init, marks), backend=backend)
+        try:
+            assert marks.array.tolist() == [11.0, 12.0]
+        finally:
+            p.terminate()
+
+
 def test_thousand_small_jobs_none_lost_or_duplicated(pool):
     seen = []
     for i in range(1000):
