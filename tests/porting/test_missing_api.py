@@ -348,3 +348,34 @@ def test_torch_level_draws_is_type_of_and_pointer():
     assert lg.isTypeOf(lg.FloatTensor(2), 'torch.FloatTensor') and not lg.isTypeOf(lg.FloatTensor(2), 'nn.Module')
     assert lg.pointer(linear) == lg.pointer(linear) != lg.pointer(nn.Linear(2, 2))
     assert lg.type(lg.Timer()) == 'legonn.Timer'
+
+
+def test_cmdline_options_arguments_and_experiment_name(capsys):
+    """torch7 CmdLine.lua, as jcjohnson/neural-style and soumith/imagenet-multiGPU.torch's opts.lua use it:
+    an option's type is its default's (a boolean flips its default and takes no value), parse returns the
+    values keyed without dashes, and string() names an experiment by the non-default options, sorted."""
+    cmd = lg.CmdLine()
+    cmd.text('Options:')
+    cmd.option('-image_size', 512, 'Maximum height / width of generated image')
+    cmd.option('-style_image', 'examples/inputs/seated-nude.jpg')
+    cmd.option('-content_weight', 5e0)
+    cmd.option('-normalize_gradients', False)
+    cmd.option('-netType', 'alexnetowtbn')
+    cmd.argument('-data', 'data folder')
+    opt = cmd.parse(['-image_size', '64', '/tmp/d', '-normalize_gradients', '-content_weight', '1e-3'])
+    assert opt == {'image_size': 64, 'style_image': 'examples/inputs/seated-nude.jpg', 'content_weight': 1e-3,
+                   'normalize_gradients': True, 'netType': 'alexnetowtbn', 'data': '/tmp/d'}
+    assert cmd.default()['image_size'] == 512
+    name = cmd.string('run', opt, {'style_image': True})
+    assert name == 'run,data=/tmp/d,content_weight=0.001,image_size=64,normalize_gradients=t'
+    with pytest.raises(ValueError, match='wrong default type'):
+        cmd.option('-gpu', 0, 'GPU', 'string')
+    with pytest.raises(SystemExit) as exit_info:
+        cmd.parse(['-image_size', 'big', '/tmp/d'])
+    assert exit_info.value.code == 1
+    out = capsys.readouterr()
+    assert 'invalid type for option -image_size (should be number)' in out.err
+    assert '  -image_size          Maximum height / width of generated image [512]' in out.out
+    with pytest.raises(SystemExit):
+        cmd.parse([])                               # the positional argument is missing
+    assert 'not enough arguments' in capsys.readouterr().err
