@@ -7,12 +7,33 @@ operations, I/O) runs in parallel; on a free-threaded CPython everything does.
 """
 import queue
 import threading
+import types
 
 from ..tensor.random import own_generator
 from . import current
 from .failure import Failure
 
 _STOP = None
+
+
+def _frozen(job):
+    """``job`` with the variables it closes over bound to their values now. torch/threads serialises a job
+    with its upvalues when addjob is called, so a job made in a loop (imagenet-multiGPU's test.lua reads
+    indexStart, indexEnd) sees that iteration's values, where a Python closure reads the variables when it
+    runs, after the loop has moved on. The objects are not copied: a tensor or list is the caller's."""
+    cells = job.__closure__ if isinstance(job, types.FunctionType) else None
+    if not cells:
+        return job
+    frozen = []
+    for cell in cells:
+        try:
+            frozen.append(types.CellType(cell.cell_contents))
+        except ValueError:      # a variable not assigned yet: nothing to freeze
+            frozen.append(cell)
+    copy = types.FunctionType(job.__code__, job.__globals__, job.__name__, job.__defaults__, tuple(frozen))
+    copy.__kwdefaults__, copy.__qualname__ = job.__kwdefaults__, job.__qualname__
+    copy.__dict__.update(job.__dict__)
+    return copy
 
 
 def _loop(tid, inbox, outbox):
@@ -43,7 +64,7 @@ class ThreadWorkers:
 
     @staticmethod
     def pack(job, args):
-        return job, args
+        return _frozen(job), args
 
     def send(self, tid, jobid, packed):
         self.inboxes[tid].put((jobid, packed))

@@ -45,6 +45,33 @@ def test_init_functions_that_take_no_id(request):
             p.terminate()
 
 
+def test_a_job_sees_its_variables_as_they_were_at_addjob():
+    """torch/threads serialises a job with its upvalues when addjob is called: soumith/imagenet-multiGPU.torch's
+    test.lua queues function() return testLoader:get(indexStart, indexEnd) end once per batch of a loop, and
+    each job gets its own batch. A thread-backend job reads its closure's variables as they were at addjob,
+    however late it runs; the objects themselves are shared, not copied."""
+    gate = threading.Event()
+    shared_list = []
+
+    def run_loop(p):
+        for i in range(6):
+            indexStart = i * 4
+            indexEnd = indexStart + 3
+            p.addjob(lambda: (gate.wait(5), shared_list.append(indexStart), [indexStart, indexEnd])[-1],
+                     got.append)
+        gate.set()                                 # the jobs run only once the loop is over
+        p.synchronize()
+
+    got = []
+    p = threads.Threads(2, queuesize=6)
+    try:
+        run_loop(p)
+    finally:
+        p.terminate()
+    assert sorted(got) == [[0, 3], [4, 7], [8, 11], [12, 15], [16, 19], [20, 23]]
+    assert sorted(shared_list) == [0, 4, 8, 12, 16, 20]   # the list itself is the caller's
+
+
 def test_thousand_small_jobs_none_lost_or_duplicated(pool):
     seen = []
     for i in range(1000):
