@@ -37,7 +37,8 @@ def lbfgs(opfunc, x, config=None, state=None):
     max_eval = c['maxEval'] if c['maxEval'] is not None else max_iter * 1.25
     tol_fun, tol_x, n_correction, lr = c['tolFun'], c['tolX'], int(c['nCorrection']), c['learningRate']
     line_search = c['lineSearch']
-    verbose = print if c['verbose'] else (lambda *a: None)
+    # lbfgs.lua's verbose: print('<optim.lbfgs> ', ...), whose two arguments Lua's print separates by a tab
+    verbose = (lambda msg: print('<optim.lbfgs> ', msg, sep='\t')) if c['verbose'] else (lambda msg: None)
     xp, xa = x.xp, x.array
 
     def dot(a, b):
@@ -52,12 +53,14 @@ def lbfgs(opfunc, x, config=None, state=None):
         evals = 1
         state['funcEval'] += 1
         if float(xp.abs(g).sum()) <= tol_fun:
-            verbose('<optim.lbfgs> optimality condition below tolFun')
+            verbose('optimality condition below tolFun')
             return x, f_hist, evals
 
         d = None if state.get('d') is None else as_tensor(state['d']).array
         t = state.get('t')
         old_dirs, old_stps = _arrays(state.get('old_dirs')), _arrays(state.get('old_stps'))
+        if state.get('dir_bufs') is None:
+            verbose('creating recyclable direction/step/history buffers')
         dir_bufs, stp_bufs = _arrays(state.get('dir_bufs')), _arrays(state.get('stp_bufs'))
         h_diag = state.get('Hdiag')
         g_old = None if state.get('g_old') is None else as_tensor(state['g_old']).array
@@ -131,19 +134,19 @@ def lbfgs(opfunc, x, config=None, state=None):
             state['funcEval'] += ls_evals
 
             if n_iter == max_iter:
-                verbose('<optim.lbfgs> reached max number of iterations')
+                verbose('reached max number of iterations')
                 break
             if evals >= max_eval:
-                verbose('<optim.lbfgs> max nb of function evals')
+                verbose('max nb of function evals')
                 break
             if float(xp.abs(g).sum()) <= tol_fun:
-                verbose('<optim.lbfgs> optimality condition below tolFun')
+                verbose('optimality condition below tolFun')
                 break
             if float(xp.abs(d * t).sum()) <= tol_x:
-                verbose('<optim.lbfgs> step size below tolX')
+                verbose('step size below tolX')
                 break
             if math.fabs(f - f_old) < tol_x:
-                verbose('<optim.lbfgs> function value changing less than tolX')
+                verbose('function value changing less than tolX')
                 break
 
     state.update(old_dirs=[wrap(a) for a in old_dirs], old_stps=[wrap(a) for a in old_stps],

@@ -392,3 +392,16 @@ def test_lbfgs_negative_tolerances_run_every_iteration(start):
         np.testing.assert_array_equal(x, 0)
     else:
         assert f_hist[-1] < f_hist[0]
+
+
+def test_lbfgs_verbose_lines_as_torch7(capsys):
+    """torch/optim lbfgs.lua's verbose prints print('<optim.lbfgs> ', msg): the prefix, a tab, the message;
+    the first call also says it creates its history buffers. jcjohnson/neural-style runs with verbose=true."""
+    opfunc, _ = quadratic()
+    state = {'maxIter': 3, 'verbose': True, 'tolX': -1, 'tolFun': -1}
+    optim.lbfgs(opfunc, np.zeros(6), state)
+    optim.lbfgs(opfunc, np.zeros(6), state)
+    assert capsys.readouterr().out.splitlines() == [
+        '<optim.lbfgs> \tcreating recyclable direction/step/history buffers',
+        '<optim.lbfgs> \treached max number of iterations',
+        '<optim.lbfgs> \treached max number of iterations']
