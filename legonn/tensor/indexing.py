@@ -208,7 +208,10 @@ class IndexingMixin:
 
     # --- ordering ----------------------------------------------------------------
     def sort(self, dim=-1, descending=False):
-        """(values, indices) sorted along ``dim``; ascending unless ``descending``."""
+        """(values, indices) sorted along ``dim``; ascending unless ``descending``. ``x.sort(True)`` sorts the last
+        dimension in descending order, as Torch7's (a boolean there is the order, not a dimension)."""
+        if isinstance(dim, bool):
+            dim, descending = -1, dim
         d = self._dim_index(dim)
         xp = self.xp
         if descending:
