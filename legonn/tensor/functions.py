@@ -9,6 +9,7 @@ import re
 import numpy as np
 
 from . import backend
+from .pointwise import UNARY
 from .random import generator
 from .tensor import TENSOR_CLASSES, Tensor, _parse_sizes, default_class, tensor_class
 
@@ -280,8 +281,32 @@ def _first_tensor(args):
     raise TypeError('expected at least one tensor argument')
 
 
+# TensorMath.lua's number variants: torch.floor(2.5), torch.pow(2, 10), torch.lerp(a, b, w) of numbers return
+# a number, computed in the default type's precision (the C function on its ``real``).
+_NUMBER_FORMS = dict.fromkeys(('log', 'log1p', 'exp', 'cos', 'acos', 'cosh', 'sin', 'asin', 'sinh', 'tan', 'atan',
+                               'tanh', 'sqrt', 'round', 'ceil', 'floor', 'trunc', 'abs', 'frac', 'rsqrt',
+                               'sigmoid'), 1)
+_NUMBER_FORMS.update(atan2=2, pow=2, lerp=3)
+
+
+def _number_form(name, args):
+    """``legonn.name(*args)`` of plain numbers, as a Python float."""
+    if len(args) != _NUMBER_FORMS[name]:
+        raise TypeError(f"legonn.{name}: expected {_NUMBER_FORMS[name]} numbers, got {len(args)} arguments")
+    a = [np.asarray(v, dtype=default_class()._dtype) for v in args]
+    if name == 'lerp':
+        return (a[0] + a[2] * (a[1] - a[0])).item()
+    if name in ('atan2', 'pow'):
+        return getattr(np, 'arctan2' if name == 'atan2' else 'power')(*a).item()
+    out = np.empty_like(a[0])
+    UNARY[name](np, a[0], out)
+    return out.item()
+
+
 def _into_result(name, pattern):
     def fn(*args):
+        if name in _NUMBER_FORMS and args and set(_kinds(args)) == {'n'}:
+            return _number_form(name, args)
         if _n_results(name, pattern, 1, args):
             return getattr(as_tensor(args[0]), name)(*args[1:])
         res = type(_first_tensor(args))()

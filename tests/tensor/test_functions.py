@@ -199,3 +199,18 @@ def test_cat_result_forms_and_dimension_rules():
     assert lg.cat(lg.Tensor(), lg.Tensor(), 2).nElement() == 0
     m = lg.DoubleTensor([[1], [2], [3]])
     assert lg.cat(a, m).size() == (3, 2)                     # default: last dimension of the 2-D input
+
+
+def test_math_functions_of_numbers_return_numbers():
+    """torch7/TensorMath.lua wraps floor, sqrt, abs, sigmoid, ... with a (real) -> real variant, and pow, atan2,
+    lerp with number variants: torch.floor(7 / 2) is 3, computed in the default type's precision."""
+    assert lg.floor(7 / 2) == 3.0 and lg.ceil(0.2) == 1.0 and lg.abs(-3) == 3.0
+    assert lg.round(-2.5) == -3.0 and lg.round(2.5) == 3.0                    # C's round: half away from zero
+    assert lg.frac(-2.75) == -0.75 and lg.trunc(-2.75) == -2.0 and lg.sigmoid(0) == 0.5
+    assert lg.pow(2, 10) == 1024.0 and lg.lerp(1, 3, 0.25) == 1.5
+    assert lg.sqrt(2) == float(np.float32(np.sqrt(np.float32(2))))           # FloatTensor default: float32
+    lg.setdefaulttensortype('legonn.DoubleTensor')
+    try:
+        assert lg.sqrt(2) == np.sqrt(2.0) and lg.atan2(1, 1) == np.arctan2(1.0, 1.0)
+    finally:
+        lg.setdefaulttensortype('legonn.FloatTensor')
