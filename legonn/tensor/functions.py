@@ -342,8 +342,27 @@ def _returns_new(name, signature):
     return fn
 
 
+def _into_list(name):
+    def fn(*args):
+        if args and isinstance(args[0], list):   # Tensor.lua's torch.split(result, x, n, d): the list is refilled
+            result, pieces = args[0], getattr(as_tensor(args[1]), name)(*args[2:])
+            result[:] = pieces
+            return result
+        return getattr(as_tensor(args[0]), name)(*args[1:])
+    fn.__name__ = name
+    fn.__doc__ = (f"``legonn.{name}(x, ...)`` is ``x.{name}(...)``; ``legonn.{name}(lst, x, ...)`` puts the "
+                  f"pieces in the list ``lst`` (emptied first) and returns it, as Tensor.lua's.")
+    return fn
+
+
+def totable(obj):
+    """Torch7's ``torch.totable``: a tensor's or storage's values as (nested) Python lists."""
+    return obj.tolist()
+
+
 FUNCTIONAL = {name: _into_result(name, pattern) for name, pattern in INTO_RESULT.items()}
 FUNCTIONAL.update({name: _returns_new(name, signature) for name, signature in RETURNS_NEW.items()})
+FUNCTIONAL.update(split=_into_list('split'), chunk=_into_list('chunk'), totable=totable)
 
 __all__ = ['zeros', 'ones', 'rand', 'randn', 'randperm', 'range', 'arange', 'linspace', 'logspace', 'eye',
            'from_numpy', 'is_tensor', 'as_tensor', 'as_tensor_tree', 'cat', 'stack', 'TENSOR_CLASSES']

@@ -98,9 +98,15 @@ class IndexingMixin:
         self.array[self._mask(mask, 'maskedFill')] = value
         return self
 
-    def maskedSelect(self, mask):
-        """A new 1-D tensor of the elements where ``mask`` is non-zero, in row-major order."""
-        return self._from_array(self.array[self._mask(mask, 'maskedSelect')])
+    def maskedSelect(self, *args):
+        """``x.maskedSelect(mask)``: a new 1-D tensor of the elements where ``mask`` is non-zero, in row-major
+        order; ``r.maskedSelect(src, mask)`` writes them into ``r`` (generic/Tensor.c's three-argument form)."""
+        if len(args) == 2:
+            selected = args[0].maskedSelect(args[1])
+            return self.resize(selected._size).copy(selected)
+        if len(args) != 1:
+            raise TypeError(f"{self._typename}.maskedSelect: expected ([src,] mask), got {len(args)} arguments")
+        return self._from_array(self.array[self._mask(args[0], 'maskedSelect')])
 
     def maskedCopy(self, mask, src):
         """Copy ``src``'s first elements, in order, into the places where ``mask`` is non-zero; returns self."""
