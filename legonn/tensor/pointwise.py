@@ -47,6 +47,20 @@ def _unary(name, apply):
     return method
 
 
+def remainder_into(xp, a, b, out):
+    """out = Torch7's remainder of a by b (arrays or numbers of module ``xp``): a - b * floor(a / b) for floating
+    types, as THTensorMath.c computes it (NaN where b is 0; not NumPy's exact fmod-based remainder, which differs
+    in the last bits), and the remainder with the divisor's sign for integers. For float32 the quotient is a float
+    and the rest is computed in double, as C promotes floor's result, then rounded into ``out``."""
+    if out.dtype.kind != 'f':
+        xp.remainder(a, b, out=out, casting='unsafe')
+        return out
+    q = xp.floor(xp.true_divide(a, b, dtype=out.dtype if out.dtype.itemsize >= 4 else np.float32))
+    rest = xp.asarray(a, dtype=np.float64) - xp.asarray(b, dtype=np.float64) * q
+    xp.copyto(out, rest, casting='unsafe')
+    return out
+
+
 def _ufunc(ufunc_name):
     return lambda xp, x, out: getattr(xp, ufunc_name)(x, out=out, casting='unsafe')
 
@@ -202,9 +216,29 @@ class PointwiseMixin:
         """``x.fmod(v)`` in place or ``r.fmod(x, v)``: remainder with the sign of the dividend (C's fmod)."""
         return self._scalar_op('fmod', 'fmod', args)
 
+    mod = fmod   # TensorMath.lua's alias
+
     def remainder(self, *args):
-        """``x.remainder(v)`` in place or ``r.remainder(x, v)``: remainder with the sign of the divisor."""
-        return self._scalar_op('remainder', 'remainder', args)
+        """``x.remainder(v)`` in place or ``r.remainder(x, v)``: remainder with the sign of the divisor, computed
+        as Torch7's x - v * floor(x / v) (see ``remainder_into``)."""
+        if len(args) not in (1, 2) or not _is_number(args[-1]):
+            return self._scalar_op('remainder', 'remainder', args)   # raises the argument error
+        src = self.array if len(args) == 1 else self._result_from(args[0], 'remainder')
+        remainder_into(self.xp, src, args[-1], self.array)
+        return self
+
+    def cfmod(self, *args):
+        """``x.cfmod(y)`` in place or ``r.cfmod(x, y)``: element-wise C fmod (the dividend's sign)."""
+        return self._tensor_op('fmod', 'cfmod', args)
+
+    def cremainder(self, *args):
+        """``x.cremainder(y)`` in place or ``r.cremainder(x, y)``: element-wise ``remainder`` (the divisor's
+        sign, NaN where y is 0 for floating types)."""
+        if len(args) not in (1, 2):
+            return self._tensor_op('remainder', 'cremainder', args)   # raises the argument error
+        src = self.array if len(args) == 1 else self._result_from(args[0], 'cremainder')
+        remainder_into(self.xp, src, self._same_count(args[-1], 'cremainder'), self.array)
+        return self
 
     def _tensor_op(self, ufunc, name, args):
         if len(args) == 1:

@@ -19,6 +19,7 @@ from .naming import TorchNamed
 from .storage import LongStorage, Storage
 from .types import TYPES, FloatingShortcuts, default_short_name, device_twin, name_for, short_name
 from .pointwise import PointwiseMixin
+from .bitwise import BitwiseMixin
 from .matrix_products import MatrixProductsMixin
 from .reductions import ReductionMixin
 from .indexing import IndexingMixin
@@ -55,8 +56,8 @@ def _parse_sizes(args, what):
     return tuple(sizes)
 
 
-class Tensor(PointwiseMixin, MatrixProductsMixin, ReductionMixin, IndexingMixin, RandomMixin, FloatingShortcuts,
-             TorchNamed):
+class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, IndexingMixin, RandomMixin,
+             FloatingShortcuts, TorchNamed):
     """A typed n-dimensional view of a Storage.
 
     ``Tensor(2, 3)`` allocates a zero-filled 2x3 tensor of the default type,
