@@ -130,8 +130,21 @@ def logspace(*args, tensortype=None):
 
 
 def _spaced(name, start, end, n=100, tensortype=None):
+    """THTensor_(linspace)/(logspace): a + i * (b - a) / (n - 1) (and 10 to that power) in the tensor's own
+    floating precision, in that order of operations; NumPy's linspace rounds differently (about one point in
+    ten of a double linspace, half of a float logspace, differed in the last bit)."""
     _check_points(name, start, end, n)
-    return _filled((n,), tensortype, lambda xp, s: getattr(xp, name)(start, end, s[0]))
+    dtype = np.dtype(_cls(tensortype)._dtype)
+    real = dtype.type if dtype.kind == 'f' and dtype.itemsize >= 4 else np.float64
+
+    def make(xp, sizes):
+        a, b = real(start), real(end)
+        if n == 1:
+            points = xp.full(1, a, dtype=real)
+        else:
+            points = a + xp.arange(n, dtype=real) * (b - a) / real(n - 1)
+        return xp.power(real(10), points) if name == 'logspace' else points
+    return _filled((n,), tensortype, make)
 
 
 def eye(*args, tensortype=None):

@@ -214,3 +214,17 @@ def test_math_functions_of_numbers_return_numbers():
         assert lg.sqrt(2) == np.sqrt(2.0) and lg.atan2(1, 1) == np.arctan2(1.0, 1.0)
     finally:
         lg.setdefaulttensortype('legonn.FloatTensor')
+
+
+def test_linspace_and_logspace_round_as_torch7():
+    """torch7/lib/TH/generic/THTensorMath.c THTensor_(linspace)/(logspace): a + i * (b - a) / (n - 1) in the
+    tensor's precision (pow(10, .) of it for logspace); NumPy's linspace orders the operations differently."""
+    for dtype, name in ((np.float64, 'legonn.DoubleTensor'), (np.float32, 'legonn.FloatTensor')):
+        a, b, n = dtype(0.1), dtype(0.83), 137
+        i = np.arange(n, dtype=dtype)
+        points = a + i * (b - a) / dtype(n - 1)
+        assert np.array_equal(lg.linspace(float(a), float(b), n, tensortype=name).array, points)
+        assert np.array_equal(lg.logspace(float(a), float(b), n, tensortype=name).array,
+                              np.power(dtype(10), points))
+    numpy_points = np.linspace(0.1, 0.83, 137)
+    assert not np.array_equal(numpy_points, lg.linspace(0.1, 0.83, 137, tensortype='legonn.DoubleTensor').array)
