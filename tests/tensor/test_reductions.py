@@ -135,3 +135,37 @@ def test_mode_is_the_smallest_most_frequent_value_at_its_last_position():
     values, indices = lg.mode(x, 0)
     assert values.tolist() == [[3, 1, 3, 1, 1]] and indices.tolist() == [[0, 0, 0, 2, 2]]
     assert x.gather(0, indices).tolist() == values.tolist()
+
+
+def test_float_reductions_accumulate_in_double_as_torch7():
+    """torch7/lib/TH/generic/THTensorMath.c: sumall/meanall/prodall return the accreal (double) sum; sum/prod
+    along a stride-1 dimension sum in accreal and round, along another add slices in the tensor's type;
+    cumsum/cumprod round each double partial result; var/std along a dimension use the double sums of z and
+    z*z; norm sums |x|**p in double; dist sums in the tensor's type."""
+    rng = np.random.RandomState(0)
+    a = rng.uniform(size=(100, 1000)).astype(np.float32)
+    x = lg.FloatTensor(a)
+    wide = a.astype(np.float64)
+    sequential = np.cumsum(wide.ravel())[-1]          # Torch7's order; NumPy's pairwise double sum is as good
+    assert x.sum() == pytest.approx(sequential, rel=1e-13) and x.mean() == pytest.approx(sequential / a.size,
+                                                                                           rel=1e-13)
+    assert abs(x.sum() - sequential) < abs(float(np.sum(a)) - sequential) / 100    # float32 NumPy: far off
+    assert np.array_equal(x.sum(1).array[:, 0], wide.sum(1).astype(np.float32))
+    rows = a[0].copy()
+    for r in a[1:]:
+        rows = rows + r                              # along dimension 0 (stride 1000): float32 slice by slice
+    assert np.array_equal(x.sum(0).array[0], rows)
+    assert np.array_equal(x.mean(1).array[:, 0], wide.sum(1).astype(np.float32) / np.float32(1000))
+    assert np.array_equal(x.cumsum(1).array, np.cumsum(wide, 1).astype(np.float32))
+    assert np.array_equal(x.t().sum(0).array[0], wide.sum(1).astype(np.float32))   # the stride-1 dim of a view
+    n = 1000
+    mean = wide.sum(1) / n
+    var = np.maximum((a * a).sum(1, dtype=np.float64) / (n - 1) - np.float64(np.float32(n) / np.float32(n - 1))
+                     * mean * mean, 0).astype(np.float32)
+    assert np.array_equal(x.var(1).array[:, 0], var) and np.array_equal(x.std(1).array[:, 0], np.sqrt(var))
+    assert x.norm() == pytest.approx(np.sqrt((wide * wide).sum()), rel=1e-13)
+    p3 = np.power(np.power(np.abs(a), np.float32(3)).sum(1, dtype=np.float64).astype(np.float32),
+                  np.float32(1 / 3))
+    assert np.array_equal(x.norm(3, 1).array[:, 0], p3)
+    b = rng.uniform(size=a.shape).astype(np.float32)
+    assert x.dist(lg.FloatTensor(b)) == float(np.sqrt(np.cumsum((np.abs(a - b) ** 2).ravel())[-1]))
