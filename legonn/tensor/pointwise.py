@@ -259,13 +259,25 @@ class PointwiseMixin:
             return self._into_quotient(self._result_from(args[0], 'cdiv'), self._same_count(args[1], 'cdiv'))
         raise TypeError(f"{self._typename}.cdiv: expected (tensor) or (tensor, tensor), got {len(args)} arguments")
 
+    def _choose(self, comparison, name, args):
+        """THTensor_(cmax)/(cmin)'s ``x > y ? x : y``: a NaN in x gives y and a NaN in y gives NaN (NumPy's
+        maximum would give NaN for both; x.cmax(0) turns Torch7's NaNs into 0)."""
+        if len(args) not in (1, 2):
+            return self._tensor_op(comparison, name, args)   # raises the argument error
+        xp = self.xp
+        a = self.array if len(args) == 1 else self._result_from(args[0], name)
+        b = self._same_count(args[-1], name)
+        xp.copyto(self.array, xp.where(getattr(xp, comparison)(a, b), a, b), casting='unsafe')
+        return self
+
     def cmax(self, *args):
-        """``x.cmax(y)`` in place or ``r.cmax(x, y)``: element-wise maximum."""
-        return self._tensor_op('maximum', 'cmax', args)
+        """``x.cmax(y)`` in place or ``r.cmax(x, y)``: element-wise maximum (y a tensor or a number), with
+        Torch7's NaN rule (see ``_choose``)."""
+        return self._choose('greater', 'cmax', args)
 
     def cmin(self, *args):
-        """``x.cmin(y)`` in place or ``r.cmin(x, y)``: element-wise minimum."""
-        return self._tensor_op('minimum', 'cmin', args)
+        """``x.cmin(y)`` in place or ``r.cmin(x, y)``: element-wise minimum, as ``cmax``."""
+        return self._choose('less', 'cmin', args)
 
     def atan2(self, *args):
         """``y.atan2(x)`` in place or ``r.atan2(y, x)``: the angle of the point (x, y), C's atan2(y, x)."""

@@ -306,3 +306,14 @@ def test_remainder_and_bitwise_on_the_gpu():
     i = lg.LongTensor([1, 5, -8])
     assert i.cuda().rshift(1).cpu().tolist() == i.clone().rshift(1).tolist()
     assert lg.bitand(i.cuda(), 3).cpu().tolist() == [1, 1, 0]
+
+
+def test_cmax_cmin_nan_rule():
+    """torch7/lib/TH/generic/THTensorMath.c cmax/cmaxValue: x > y ? x : y, so a NaN in x gives y (x:cmax(0)
+    maps NaN to 0) and a NaN in y gives NaN; cmin alike with <."""
+    nan = float('nan')
+    got = lg.cmax(lg.DoubleTensor([nan, 1]), lg.DoubleTensor([1, nan])).tolist()
+    assert got[0] == 1 and np.isnan(got[1])
+    assert lg.DoubleTensor([nan, -1, 2]).cmax(0).tolist() == [0, 0, 2]
+    assert lg.cmin(lg.DoubleTensor([nan, 1, 3]), 2).tolist() == [2, 1, 2]
+    assert lg.DoubleTensor().cmax(lg.DoubleTensor([1, 5]), lg.DoubleTensor([3, 2])).tolist() == [3, 5]
