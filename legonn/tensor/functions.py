@@ -255,6 +255,7 @@ INTO_RESULT.update({
 RETURNS_NEW = {
     'sum': ('Tn', 1), 'prod': ('Tn', 1), 'mean': ('Tn', 1), 'var': ('Tnb?', 1), 'std': ('Tnb?', 1),
     'norm': ('Tnn', 1), 'cumsum': ('Tn?', 1), 'cumprod': ('Tn?', 1), 'histc': ('Tn?n?n?', 1),
+    'bhistc': ('Tn?n?n?', 1),
     'max': ('Tn', 2), 'min': ('Tn', 2), 'median': ('Tn?', 2), 'mode': ('Tn?', 2), 'kthvalue': ('Tnn?', 2),
     'sort': ('Tn?b?', 2), 'topk': ('Tn?n?b?b?', 2), 'gather': ('TnT', 1), 'index': ('TnT', 1),
     'indexSelect': ('TnT', 1), 'maskedSelect': ('TT', 1), 'nonzero': ('T', 1), 'reshape': ('Tn+', 1),

@@ -187,21 +187,38 @@ class ReductionMixin:
         xp.multiply(a, factor, out=self.array, casting='unsafe')
         return self
 
-    def histc(self, nbins=100, min=0, max=0):
-        """Histogram of the values in ``nbins`` equal bins over [min, max] (the data's range when min == max);
-        values outside are ignored. Returns a new tensor of this type."""
+    def _binned(self, what, nbins, lo, hi):
+        """(bin of each element or -1 outside [lo, hi], as this tensor's shape) for histc/bhistc: the data's
+        range when lo == hi, widened by 1 each way when that is one value (THTensor_(histc))."""
         if isinstance(nbins, bool) or not isinstance(nbins, int) or nbins <= 0:
-            raise ValueError(f"{self._typename}.histc: nbins must be a positive integer, got {nbins!r}")
+            raise ValueError(f"{self._typename}.{what}: nbins must be a positive integer, got {nbins!r}")
         xp = self.xp
-        a = self.array.reshape(-1).astype(np.float64)
-        lo, hi = float(min), float(max)
+        a = self.array.astype(np.float64)
+        lo, hi = float(lo), float(hi)
         if lo == hi and a.size:
             lo, hi = float(a.min()), float(a.max())
         if lo == hi:
             lo, hi = lo - 1, hi + 1
-        a = a[(a >= lo) & (a <= hi)]
+        inside = (a >= lo) & (a <= hi)
         bins = xp.minimum(((a - lo) / (hi - lo) * nbins).astype(np.int64), nbins - 1)
-        counts = xp.bincount(bins, minlength=nbins)
+        return xp.where(inside, bins, -1)
+
+    def histc(self, nbins=100, min=0, max=0):
+        """Histogram of the values in ``nbins`` equal bins over [min, max] (the data's range when min == max);
+        values outside are ignored. Returns a new tensor of this type."""
+        bins = self._binned('histc', nbins, min, max).reshape(-1)
+        counts = self.xp.bincount(bins[bins >= 0], minlength=nbins)
+        return self._from_array(counts.astype(self.dtype))
+
+    def bhistc(self, nbins=100, min=0, max=0):
+        """``histc`` of each row of a matrix, over one range for all rows (the whole matrix's when min == max):
+        a new (rows x nbins) tensor of this type (THTensor_(bhistc))."""
+        if self.dim() != 2:
+            raise ValueError(f"{self._typename}.bhistc: expected a 2-D tensor, got sizes {self._size}")
+        bins = self._binned('bhistc', nbins, min, max)
+        rows = self._size[0]
+        flat = (bins + nbins * self.xp.arange(rows)[:, None])[bins >= 0]
+        counts = self.xp.bincount(flat, minlength=rows * nbins).reshape(rows, nbins)
         return self._from_array(counts.astype(self.dtype))
 
     def dist(self, other, p=2):

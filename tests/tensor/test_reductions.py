@@ -169,3 +169,16 @@ def test_float_reductions_accumulate_in_double_as_torch7():
     assert np.array_equal(x.norm(3, 1).array[:, 0], p3)
     b = rng.uniform(size=a.shape).astype(np.float32)
     assert x.dist(lg.FloatTensor(b)) == float(np.sqrt(np.cumsum((np.abs(a - b) ** 2).ravel())[-1]))
+
+
+def test_bhistc_counts_each_row_over_one_range():
+    """torch7/lib/TH/generic/THTensorMath.c THTensor_(bhistc) (doc/maths.md's example): per-row histograms of
+    a matrix over [min, max], or over the whole matrix's range when min == max."""
+    x = lg.DoubleTensor([[2, 4, 2, 2, 5, 4], [3, 5, 1, 5, 3, 5], [3, 4, 2, 5, 5, 1]])
+    assert lg.bhistc(x, 5, 1, 5).tolist() == [[0, 3, 0, 2, 1], [1, 0, 2, 0, 3], [1, 1, 1, 1, 2]]
+    assert x.bhistc(2).tolist() == [[3, 3], [1, 5], [2, 4]]
+    r = lg.DoubleTensor()
+    assert lg.bhistc(r, x, 5, 1, 5) is r and r.size() == (3, 5)
+    assert x[0].histc(5, 1, 5).tolist() == [0, 3, 0, 2, 1]
+    with pytest.raises(ValueError):
+        x[0].bhistc(5)
