@@ -233,7 +233,10 @@ class IndexingMixin:
         """(values, indices) of the k smallest along ``dim`` (Torch7's default); ``dir=True`` for the k largest.
 
         Results always come sorted (smallest first, or largest first with ``dir``); Torch7 allows any order
-        unless ``sort`` is true, so sorted output satisfies both settings."""
+        unless ``sort`` is true, so sorted output satisfies both settings. ``x.topk(k, True)`` takes the k largest
+        along the last dimension, as TensorMath.lua's (long, index, boolean, boolean) signature reads it."""
+        if isinstance(dim, bool):
+            dim, dir = -1, dim     # the next flag is then ``sort``: the results come sorted anyway
         d = self._dim_index(dim)
         if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 0 <= k <= self._size[d]:
             raise ValueError(f"{self._typename}.topk: k={k!r} out of range for dimension of size {self._size[d]}")

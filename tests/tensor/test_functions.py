@@ -228,3 +228,12 @@ def test_linspace_and_logspace_round_as_torch7():
                               np.power(dtype(10), points))
     numpy_points = np.linspace(0.1, 0.83, 137)
     assert not np.array_equal(numpy_points, lg.linspace(0.1, 0.83, 137, tensortype='legonn.DoubleTensor').array)
+
+
+def test_topk_takes_the_direction_in_place_of_the_dimension():
+    """torch7/TensorMath.lua topk: (Tensor, long k, index dim = last, boolean dir, boolean sort); x:topk(2, true)
+    gives the two largest of the last dimension."""
+    x = lg.DoubleTensor([[1, 5, 3], [9, 7, 8]])
+    v, i = x.topk(2, True)
+    assert v.tolist() == [[5, 3], [9, 8]] and i.tolist() == [[1, 2], [0, 2]]
+    assert lg.topk(x, 2, True)[0].tolist() == v.tolist()
