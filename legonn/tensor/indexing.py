@@ -12,6 +12,7 @@ import numpy as np
 
 from . import backend
 from .pointwise import operand
+from .result_forms import result_form
 
 
 def _basic_key(key):
@@ -118,11 +119,13 @@ class IndexingMixin:
         self.array[m] = values[:n]
         return self
 
+    @result_form
     def nonzero(self):
         """LongTensor of the 0-based coordinates of non-zero elements, one row each."""
         return self._from_result(self.xp.stack(self.xp.nonzero(self.array), 1).astype(np.int64))
 
     # --- index along a dimension ---------------------------------------------
+    @result_form
     def index(self, dim, index):
         """New tensor of the slices ``index`` (0-based) along ``dim``."""
         d = self._dim_index(dim)
@@ -175,6 +178,7 @@ class IndexingMixin:
                              f"sizes {self._size} along dimension {d}")
         return idx
 
+    @result_form
     def gather(self, dim, index):
         """out[i][j] = self[index[i][j]][j] for dim 0 (and likewise for other dims)."""
         d = self._dim_index(dim)
@@ -213,6 +217,7 @@ class IndexingMixin:
         return self
 
     # --- ordering ----------------------------------------------------------------
+    @result_form
     def sort(self, dim=-1, descending=False):
         """(values, indices) sorted along ``dim``; ascending unless ``descending``. ``x.sort(True)`` sorts the last
         dimension in descending order, as Torch7's (a boolean there is the order, not a dimension)."""
@@ -229,6 +234,7 @@ class IndexingMixin:
         return self._from_result(xp.take_along_axis(self.array, order, axis=d)), \
             self._from_result(order.astype(np.int64))
 
+    @result_form
     def topk(self, k=1, dim=-1, dir=False, sort=True):
         """(values, indices) of the k smallest along ``dim`` (Torch7's default); ``dir=True`` for the k largest.
 

@@ -15,6 +15,8 @@ float32 accumulation in NumPy differs from Torch7's already in the fourth digit 
 """
 import numpy as np
 
+from .result_forms import result_form
+
 
 def _accreal(dtype):
     """THTensorMath.c's accumulation type for a floating ``real``: double (float for half); None for integers,
@@ -48,15 +50,18 @@ class ReductionMixin:
             return self._reduce(fn, d, keep_type=True)
         return self._from_result(fn(self.array, axis=d, keepdims=True, dtype=acc).astype(self.array.dtype))
 
+    @result_form
     def sum(self, dim=None):
         """Sum of all elements (a number), or along ``dim`` (a tensor of this type keeping that dimension with
         size 1)."""
         return self._accumulated(self.xp.sum, dim)
 
+    @result_form
     def prod(self, dim=None):
         """Product of all elements (a number), or along ``dim`` (of this type, kept with size 1)."""
         return self._accumulated(self.xp.prod, dim)
 
+    @result_form
     def mean(self, dim=None):
         """Mean of all elements (a number), or along ``dim`` (kept with size 1): for floating tensors the sum
         divided by the count, as THTensor_(meanall)/(mean) (a double quotient; along ``dim``, in this type)."""
@@ -92,6 +97,7 @@ class ReductionMixin:
         var = xp.maximum(var, 0).astype(a.dtype)
         return self._from_result(xp.sqrt(var) if root else var)
 
+    @result_form
     def var(self, dim=None, biased=False):
         """Variance (of all elements: a number; along ``dim``: kept with size 1); divides by n-1 unless ``biased``
         (Torch7's flag) is true. ``var(True)`` is Torch7's ``x:var(true)``, the biased variance of all elements."""
@@ -99,6 +105,7 @@ class ReductionMixin:
             dim, biased = None, dim
         return self._spread(dim, biased, False)
 
+    @result_form
     def std(self, dim=None, biased=False):
         """Standard deviation, with ``var``'s arguments."""
         if isinstance(dim, bool):
@@ -124,14 +131,17 @@ class ReductionMixin:
         values = self.xp.take_along_axis(self.array, idx, axis=d)
         return self._from_result(values), self._from_result(idx.astype(np.int64))
 
+    @result_form
     def max(self, dim=None):
         """Largest value, or (values, indices) along ``dim``."""
         return self._extreme(dim, self.xp.argmax, self.xp.max)
 
+    @result_form
     def min(self, dim=None):
         """Smallest value, or (values, indices) along ``dim``."""
         return self._extreme(dim, self.xp.argmin, self.xp.min)
 
+    @result_form
     def norm(self, p=2, dim=None):
         """p-norm of all elements (a number), or along ``dim`` (kept with size 1). Floating tensors follow
         THTensor_(normall)/(norm): |x|**p in this type summed in double, the root taken in this type (of the whole
@@ -203,6 +213,7 @@ class ReductionMixin:
         bins = xp.minimum(((a - lo) / (hi - lo) * nbins).astype(np.int64), nbins - 1)
         return xp.where(inside, bins, -1)
 
+    @result_form
     def histc(self, nbins=100, min=0, max=0):
         """Histogram of the values in ``nbins`` equal bins over [min, max] (the data's range when min == max);
         values outside are ignored. Returns a new tensor of this type."""
@@ -210,6 +221,7 @@ class ReductionMixin:
         counts = self.xp.bincount(bins[bins >= 0], minlength=nbins)
         return self._from_array(counts.astype(self.dtype))
 
+    @result_form
     def bhistc(self, nbins=100, min=0, max=0):
         """``histc`` of each row of a matrix, over one range for all rows (the whole matrix's when min == max):
         a new (rows x nbins) tensor of this type (THTensor_(bhistc))."""
@@ -233,6 +245,7 @@ class ReductionMixin:
         total = self.xp.cumsum(terms)[-1] if terms.size else real(0)    # cumsum: a sequential sum
         return float(self.xp.power(total, real(1.0 / real(p))))
 
+    @result_form
     def cumsum(self, dim=0):
         """A new tensor of this type of running sums along ``dim`` (each a double partial sum rounded into this
         type for floating tensors, as THTensor_(cumsum))."""
@@ -240,12 +253,14 @@ class ReductionMixin:
         running = self.xp.cumsum(a, axis=self._dim_index(dim), dtype=_accreal(a.dtype) or a.dtype)
         return self._from_result(running.astype(a.dtype, copy=False))
 
+    @result_form
     def cumprod(self, dim=0):
         """A new tensor of this type of running products along ``dim`` (accumulated as ``cumsum``)."""
         a = self.array
         running = self.xp.cumprod(a, axis=self._dim_index(dim), dtype=_accreal(a.dtype) or a.dtype)
         return self._from_result(running.astype(a.dtype, copy=False))
 
+    @result_form
     def mode(self, dim=-1):
         """(values, indices) of the most frequent value along ``dim``, kept with size 1: the smallest of equally
         frequent values, and the last position holding it (THTensor_(mode) walks the sorted slice)."""
@@ -272,10 +287,12 @@ class ReductionMixin:
         return self._from_result(xp.moveaxis(values, -1, d)), \
             self._from_result(xp.moveaxis(indices, -1, d).astype(np.int64))
 
+    @result_form
     def median(self, dim=-1):
         """(values, indices) of the lower median along ``dim``, kept with size 1."""
         return self.kthvalue((self.size(dim) - 1) // 2, dim)
 
+    @result_form
     def kthvalue(self, k, dim=-1):
         """(values, indices) of the k-th smallest (0-based) along ``dim``, kept with size 1."""
         d = self._dim_index(dim)

@@ -182,3 +182,22 @@ def test_bhistc_counts_each_row_over_one_range():
     assert x[0].histc(5, 1, 5).tolist() == [0, 3, 0, 2, 1]
     with pytest.raises(ValueError):
         x[0].bhistc(5)
+
+
+def test_method_result_forms():
+    """torch7/TensorMath.lua (cwrap gives a method its function's arguments): r:sum(x, 2) as nn/Sum.lua's
+    self.output:sum(input, dim), values:max(indices, x, 2), r:gather(src, dim, index), r:nonzero(x),
+    values:sort(indices, x, dim, true) write into the tensor the method is called on."""
+    x = lg.DoubleTensor([[3, 1, 2], [6, 5, 4]])
+    r = lg.DoubleTensor()
+    assert r.sum(x, 1) is r and r.tolist() == [[6], [15]] and x.sum(1).tolist() == [[6], [15]]
+    assert r.cumsum(x, 1).tolist() == [[3, 4, 6], [6, 11, 15]] and r.mean(x, 0).tolist() == [[4.5, 3, 3]]
+    v, i = lg.DoubleTensor(), lg.LongTensor()
+    assert v.max(i, x, 1) == (v, i) and v.tolist() == [[3], [6]] and i.tolist() == [[0], [0]]
+    v.sort(i, x, 1, True)
+    assert v.tolist() == [[3, 2, 1], [6, 5, 4]] and i.tolist() == [[0, 2, 1], [0, 1, 2]]
+    assert r.gather(x, 1, lg.LongTensor([[0], [2]])).tolist() == [[3], [4]]
+    assert r.index(x, 0, lg.LongTensor([1])).tolist() == [[6, 5, 4]]
+    n = lg.LongTensor()
+    assert n.nonzero(lg.DoubleTensor([0, 1, 0, 2])) is n and n.tolist() == [[1], [3]]
+    assert x.max() == 6 and x.sum() == 21 and x.nonzero().size() == (6, 2)   # the plain forms are unchanged
