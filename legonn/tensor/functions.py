@@ -4,10 +4,12 @@ of the methods (``legonn.add(x, y)`` returns a new tensor, ``x.add(y)`` writes
 into x).
 """
 import numbers
+import re
 
 import numpy as np
 
 from . import backend
+from .pointwise import UNARY
 from .random import generator
 from .tensor import TENSOR_CLASSES, Tensor, _parse_sizes, default_class, tensor_class
 
@@ -23,35 +25,73 @@ def _filled(sizes, tensortype, make):
     return cls._from_array(xp.ascontiguousarray(make(xp, sizes).astype(cls._dtype, copy=False)))
 
 
+def _given_result(args, tensortype):
+    """Torch7's factory result form ``torch.zeros(r, ...)``: (r, the other arguments, r's type) when the first
+    argument is a tensor, else (None, args, tensortype)."""
+    if args and isinstance(args[0], Tensor):
+        return args[0], args[1:], args[0].type()
+    return None, args, tensortype
+
+
+def _written(result, made, keep_shape=False):
+    """``made`` copied into the result tensor, when one was given: resized to ``made``'s sizes, or only when its
+    element count differs with ``keep_shape`` (THTensor_(range)/(linspace) keep a view of as many elements)."""
+    if result is None:
+        return made
+    if not (keep_shape and result.nElement() == made.nElement()):
+        result.resize(tuple(made.size()))
+    return result.copy(made)
+
+
 def zeros(*sizes, tensortype=None):
-    """A new tensor of ``sizes`` filled with 0 (the default type, or ``tensortype``)."""
-    return _filled(sizes, tensortype, lambda xp, s: xp.zeros(s))
+    """A new tensor of ``sizes`` filled with 0 (the default type, or ``tensortype``); ``zeros(r, sizes)``
+    resizes and fills ``r`` (Torch7's result form)."""
+    result, sizes, tensortype = _given_result(sizes, tensortype)
+    return _written(result, _filled(sizes, tensortype, lambda xp, s: xp.zeros(s)))
 
 
 def ones(*sizes, tensortype=None):
-    """A new tensor of ``sizes`` filled with 1 (the default type, or ``tensortype``)."""
-    return _filled(sizes, tensortype, lambda xp, s: xp.ones(s))
+    """A new tensor of ``sizes`` filled with 1 (the default type, or ``tensortype``); ``ones(r, sizes)``
+    resizes and fills ``r``."""
+    result, sizes, tensortype = _given_result(sizes, tensortype)
+    return _written(result, _filled(sizes, tensortype, lambda xp, s: xp.ones(s)))
 
 
 def rand(*sizes, tensortype=None):
-    """Uniform samples in [0, 1) from legonn's seeded generator."""
+    """Uniform samples in [0, 1) from legonn's seeded generator; ``rand(r, sizes)`` resizes and fills ``r``."""
+    result, sizes, tensortype = _given_result(sizes, tensortype)
+    if result is not None:
+        return result.resize(*_parse_sizes(sizes, 'rand')).uniform()
     return _cls(tensortype)(*_parse_sizes(sizes, 'rand')).uniform()
 
 
 def randn(*sizes, tensortype=None):
-    """Standard normal samples from legonn's seeded generator."""
+    """Standard normal samples from legonn's seeded generator; ``randn(r, sizes)`` resizes and fills ``r``."""
+    result, sizes, tensortype = _given_result(sizes, tensortype)
+    if result is not None:
+        return result.resize(*_parse_sizes(sizes, 'randn')).normal()
     return _cls(tensortype)(*_parse_sizes(sizes, 'randn')).normal()
 
 
-def randperm(n, tensortype='legonn.LongTensor'):
-    """A random permutation of 0..n-1 (0-based)."""
+def randperm(*args, tensortype='legonn.LongTensor'):
+    """``randperm(n)``: a random permutation of 0..n-1 (0-based); ``randperm(r, n)`` writes it into ``r``."""
+    result, args, tensortype = _given_result(args, tensortype)
+    if len(args) != 1:
+        raise TypeError(f"legonn.randperm: expected ([result,] n), got {len(args)} arguments besides the result")
     cls = tensor_class(tensortype)
-    perm = generator(False).permutation(int(n))
-    return cls._from_array(backend.to_module(perm, backend.cupy() if cls._cuda else np).astype(cls._dtype))
+    perm = generator(False).permutation(int(args[0]))
+    return _written(result, cls._from_array(
+        backend.to_module(perm, backend.cupy() if cls._cuda else np).astype(cls._dtype)))
 
 
-def range(start, end, step=1, tensortype=None):
-    """Torch7's range: start .. end inclusive, by ``step``."""
+def range(*args, tensortype=None):
+    """Torch7's range: ``range([r,] start, end [, step])``, start .. end inclusive, by ``step``; a given ``r``
+    keeps its shape when it holds as many elements (THTensor_(range))."""
+    result, args, tensortype = _given_result(args, tensortype)
+    return _written(result, _range(*args, tensortype=tensortype), keep_shape=True)
+
+
+def _range(start, end, step=1, tensortype=None):
     if step == 0:
         raise ValueError('legonn.range: step must be non-zero')
     if (end - start) * step < 0:   # THTensor_(range) refuses it rather than return nothing
@@ -75,21 +115,45 @@ def _check_points(name, start, end, n):
                          f"ends are equal)")
 
 
-def linspace(start, end, n=100, tensortype=None):
-    """A 1-D tensor of ``n`` points evenly spaced from ``start`` to ``end``, both included."""
-    _check_points('linspace', start, end, n)
-    return _filled((n,), tensortype, lambda xp, s: xp.linspace(start, end, s[0]))
+def linspace(*args, tensortype=None):
+    """``linspace([r,] start, end, n=100)``: a 1-D tensor of ``n`` points evenly spaced from ``start`` to ``end``,
+    both included (written into ``r`` when given, as ``range``)."""
+    result, args, tensortype = _given_result(args, tensortype)
+    return _written(result, _spaced('linspace', *args, tensortype=tensortype), keep_shape=True)
 
 
-def logspace(start, end, n=100, tensortype=None):
-    """A 1-D tensor of ``n`` points from 10**start to 10**end, evenly spaced on a log scale."""
-    _check_points('logspace', start, end, n)
-    return _filled((n,), tensortype, lambda xp, s: xp.logspace(start, end, s[0]))
+def logspace(*args, tensortype=None):
+    """``logspace([r,] start, end, n=100)``: ``n`` points from 10**start to 10**end, evenly spaced on a log
+    scale (written into ``r`` when given, as ``range``)."""
+    result, args, tensortype = _given_result(args, tensortype)
+    return _written(result, _spaced('logspace', *args, tensortype=tensortype), keep_shape=True)
 
 
-def eye(n, m=None, tensortype=None):
-    """An ``n`` x ``m`` (default ``n`` x ``n``) tensor with ones on the diagonal."""
-    return _filled((n, n if m is None else m), tensortype, lambda xp, s: xp.eye(*s))
+def _spaced(name, start, end, n=100, tensortype=None):
+    """THTensor_(linspace)/(logspace): a + i * (b - a) / (n - 1) (and 10 to that power) in the tensor's own
+    floating precision, in that order of operations; NumPy's linspace rounds differently (about one point in
+    ten of a double linspace, half of a float logspace, differed in the last bit)."""
+    _check_points(name, start, end, n)
+    dtype = np.dtype(_cls(tensortype)._dtype)
+    real = dtype.type if dtype.kind == 'f' and dtype.itemsize >= 4 else np.float64
+
+    def make(xp, sizes):
+        a, b = real(start), real(end)
+        if n == 1:
+            points = xp.full(1, a, dtype=real)
+        else:
+            points = a + xp.arange(n, dtype=real) * (b - a) / real(n - 1)
+        return xp.power(real(10), points) if name == 'logspace' else points
+    return _filled((n,), tensortype, make)
+
+
+def eye(*args, tensortype=None):
+    """``eye([r,] n, m=n)``: an ``n`` x ``m`` tensor with ones on the diagonal (written into ``r`` when given)."""
+    result, args, tensortype = _given_result(args, tensortype)
+    if not 1 <= len(args) <= 2:
+        raise TypeError(f"legonn.eye: expected ([result,] n [, m]), got {len(args)} arguments besides the result")
+    n, m = args[0], (args[0] if args[-1] is None else args[-1])
+    return _written(result, _filled((n, m), tensortype, lambda xp, s: xp.eye(*s)))
 
 
 def from_numpy(array):
@@ -128,23 +192,36 @@ def as_tensor_tree(obj):
 
 
 def cat(*args, dim=-1):
-    """Concatenate along ``dim`` (default: the last dimension, as Torch7): ``cat([x1, x2, ...], dim)`` or
-    ``cat(x1, x2, dim)``. Empty tensors are skipped; the result has the first tensor's type and device."""
+    """Concatenate along ``dim``: ``cat([x1, x2, ...], dim)`` or ``cat(x1, x2, dim)``, and Torch7's result forms
+    ``cat(r, x1, x2, dim)`` and ``cat(r, [x1, ...], dim)`` that write into ``r``. As THTensor_(catArray): the
+    default ``dim`` is the last dimension of the input with the most dimensions, a ``dim`` past an input's last
+    dimension sees it with trailing dimensions of size 1 (two vectors of n along dim 1 make an n x 2 matrix),
+    and empty tensors are skipped. The result has the first tensor's type and device."""
+    args = list(args)
     if args and isinstance(args[-1], numbers.Integral) and not isinstance(args[-1], bool):
-        args, dim = args[:-1], args[-1]
-    tensors = list(args[0]) if len(args) == 1 and isinstance(args[0], (list, tuple)) else list(args)
+        dim = args.pop()
+    result = None
+    if len(args) >= 2 and isinstance(args[0], Tensor) and (isinstance(args[1], (list, tuple)) or len(args) == 3):
+        result = args.pop(0)
+    tensors = list(args[0]) if len(args) == 1 and isinstance(args[0], (list, tuple)) else args
     if not tensors:
         raise ValueError('legonn.cat: expected at least one tensor')
     tensors = [as_tensor(t) for t in tensors]
-    kept = [t for t in tensors if t.nElement() > 0] or tensors[:1]
+    kept = [t for t in tensors if t.nElement() > 0]
+    if not kept:
+        return _written(result, type(tensors[0])())
     first = kept[0]
-    d = first._dim_index(dim)
-    for t in kept[1:]:
-        if t.dim() != first.dim() or any(a != b for k, (a, b) in enumerate(zip(t.size(), first.size())) if k != d):
-            raise ValueError(f"legonn.cat: sizes {[tuple(x.size()) for x in kept]} differ outside dimension {d}")
+    n_dims = max(t.dim() for t in kept)
+    d = dim if dim >= 0 else n_dims + dim
+    if d < 0:
+        raise IndexError(f"legonn.cat: dimension {dim} out of range for {n_dims}-D inputs")
+    n_dims = max(n_dims, d + 1)
     xp = first.xp
     parts = [backend.to_module(t.array, xp) for t in kept]
-    return type(first)._from_result(xp.concatenate(parts, axis=d).astype(first.dtype, copy=False))
+    parts = [p.reshape(p.shape + (1,) * (n_dims - p.ndim)) for p in parts]
+    if any(p.shape[:d] + p.shape[d + 1:] != parts[0].shape[:d] + parts[0].shape[d + 1:] for p in parts):
+        raise ValueError(f"legonn.cat: sizes {[tuple(x.size()) for x in kept]} differ outside dimension {d}")
+    return _written(result, type(first)._from_result(xp.concatenate(parts, axis=d).astype(first.dtype, copy=False)))
 
 
 def stack(tensors, dim=0):
@@ -154,18 +231,63 @@ def stack(tensors, dim=0):
     return type(tensors[0])._from_result(xp.stack([t.array for t in tensors], axis=dim))
 
 
-# Methods with Torch7's "result" form r.f(x, ...): the functional form allocates r.
-INTO_RESULT = ('add', 'mul', 'div', 'cmul', 'cdiv', 'cmax', 'cmin', 'cpow', 'pow', 'clamp', 'fmod', 'remainder',
-               'addcmul', 'addcdiv', 'lerp', 'addmm', 'addmv', 'addr', 'addbmm', 'baddbmm', 'mm', 'mv', 'bmm', 'ger',
-               'abs', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'tanh', 'sigmoid', 'sign', 'floor', 'ceil',
-               'trunc', 'round', 'frac', 'neg', 'cinv', 'square', 'cos', 'sin', 'tan', 'acos', 'asin', 'atan',
-               'cosh', 'sinh', 'renorm', 'cross', 'atan2', 'diag', 'tril', 'triu')
-# Methods that already return something new: the functional form just calls them.
-RETURNS_NEW = ('sum', 'prod', 'mean', 'var', 'std', 'max', 'min', 'norm', 'dist', 'cumsum', 'cumprod', 'median', 'mode',
-               'kthvalue', 'trace', 'sort', 'topk', 'gather', 'index', 'indexSelect', 'maskedSelect', 'nonzero',
-               'eq', 'ne', 'gt', 'lt', 'ge', 'le', 'dot', 'squeeze', 'unsqueeze', 'transpose', 't', 'permute',
-               'view', 'viewAs', 'reshape', 'expand', 'expandAs', 'narrow', 'select', 'unfold', 'clone', 'all', 'any',
-               'equal', 'split', 'chunk', 'repeatTensor', 'histc', 'contiguous')
+# Torch7's functional forms take optional result tensors first (TensorMath.lua's first argument
+# ``{name=Tensor, default=true, returned=true}``): ``torch.add(r, a, b)`` is ``r:add(a, b)`` and
+# ``torch.max(values, indices, x, d)`` fills both. What follows the results has a fixed shape per function,
+# written here as a pattern over the arguments' kinds: T a tensor or array, n a number, b a boolean, L a list.
+# A call whose arguments match the pattern allocates its result; one that matches it after one leading tensor
+# (two for the (values, indices) functions) writes into those tensors, as in Torch7.
+_UNARY = ('abs', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'tanh', 'sigmoid', 'sign', 'floor', 'ceil',
+          'trunc', 'round', 'frac', 'neg', 'cinv', 'square', 'cos', 'sin', 'tan', 'acos', 'asin', 'atan', 'cosh',
+          'sinh')
+# Methods with Torch7's "result" form r.f(x, ...): the functional form allocates r, or is given it.
+INTO_RESULT = dict.fromkeys(_UNARY, 'T')
+INTO_RESULT.update({
+    'add': 'T(n|T|nT)', 'mul': 'Tn', 'div': 'Tn', 'fmod': 'Tn', 'remainder': 'Tn', 'clamp': 'Tnn',
+    'cmul': 'TT', 'cdiv': 'TT', 'cpow': 'TT', 'atan2': 'TT', 'cmax': 'T[Tn]', 'cmin': 'T[Tn]', 'pow': 'Tn|nT',
+    'addcmul': 'Tn?TT', 'addcdiv': 'Tn?TT', 'lerp': 'TTn', 'addmm': 'n?Tn?TT', 'addmv': 'n?Tn?TT',
+    'addr': 'n?Tn?TT', 'addbmm': 'n?Tn?TT', 'baddbmm': 'n?Tn?TT', 'mm': 'TT', 'mv': 'TT', 'bmm': 'TT', 'ger': 'TT',
+    'renorm': 'Tnnn', 'cross': 'TTn?', 'diag': 'Tn?', 'tril': 'Tn?', 'triu': 'Tn?', 'mod': 'Tn', 'cfmod': 'TT',
+    'cremainder': 'TT', 'lshift': 'Tn', 'rshift': 'Tn', 'bitand': 'Tn', 'bitor': 'Tn', 'bitxor': 'Tn',
+    'clshift': 'TT', 'crshift': 'TT', 'cbitand': 'TT', 'cbitor': 'TT', 'cbitxor': 'TT'})
+# Methods that return something new: the functional form calls them, then copies into given result tensors.
+# (pattern, number of result tensors); None: Torch7 has no result form.
+RETURNS_NEW = {
+    'sum': ('Tn', 1), 'prod': ('Tn', 1), 'mean': ('Tn', 1), 'var': ('Tnb?', 1), 'std': ('Tnb?', 1),
+    'norm': ('Tnn', 1), 'cumsum': ('Tn?', 1), 'cumprod': ('Tn?', 1), 'histc': ('Tn?n?n?', 1),
+    'bhistc': ('Tn?n?n?', 1),
+    'max': ('Tn', 2), 'min': ('Tn', 2), 'median': ('Tn?', 2), 'mode': ('Tn?', 2), 'kthvalue': ('Tnn?', 2),
+    'sort': ('Tn?b?', 2), 'topk': ('Tn?n?b?b?', 2), 'gather': ('TnT', 1), 'index': ('TnT', 1),
+    'indexSelect': ('TnT', 1), 'maskedSelect': ('TT', 1), 'nonzero': ('T', 1), 'reshape': ('Tn+', 1),
+    'eq': ('T[Tn]', 1), 'ne': ('T[Tn]', 1), 'gt': ('T[Tn]', 1), 'lt': ('T[Tn]', 1), 'ge': ('T[Tn]', 1),
+    'le': ('T[Tn]', 1)}
+RETURNS_NEW.update(dict.fromkeys(
+    ('dist', 'trace', 'dot', 'squeeze', 'unsqueeze', 'transpose', 't', 'permute', 'view', 'viewAs', 'expand',
+     'expandAs', 'narrow', 'select', 'unfold', 'clone', 'all', 'any', 'equal', 'split', 'chunk', 'repeatTensor',
+     'contiguous'), None))
+
+
+def _kinds(args):
+    """The kinds of ``args`` as a string matched against the patterns above."""
+    def kind(a):
+        if isinstance(a, Tensor) or isinstance(a, np.ndarray) or backend.is_cupy_array(a):
+            return 'T'
+        if isinstance(a, bool):
+            return 'b'
+        if isinstance(a, numbers.Number):
+            return 'n'
+        return 'L' if isinstance(a, (list, tuple)) else '?'
+    return ''.join(kind(a) for a in args)
+
+
+def _n_results(name, pattern, n_results, args):
+    """How many leading arguments of ``legonn.name(*args)`` are Torch7 result tensors: 0 or ``n_results``."""
+    kinds = _kinds(args)
+    if re.fullmatch(f'(?:{pattern})', kinds):
+        return 0
+    if kinds.startswith('T' * n_results) and re.fullmatch(f'(?:{pattern})', kinds[n_results:]):
+        return n_results
+    return 0   # let the method report the bad arguments
 
 
 def _first_tensor(args):
@@ -175,81 +297,98 @@ def _first_tensor(args):
     raise TypeError('expected at least one tensor argument')
 
 
-# How many tensors each of them takes besides the result (TensorMath.lua's signatures): one tensor more, given
-# first, is the result, as in torch.mm(res, a, b) or torch.tanh(res, x). add, cmax and cmin take one tensor
-# when their last argument is a number (torch.add(res, x, 5)), two otherwise.
-_OPERANDS = dict.fromkeys(INTO_RESULT, 1)
-_OPERANDS.update(dict.fromkeys(('add', 'cmax', 'cmin', 'cmul', 'cdiv', 'cpow', 'lerp', 'mm', 'mv', 'bmm', 'ger',
-                                'cross', 'atan2'), 2))
-_OPERANDS.update(dict.fromkeys(('addcmul', 'addcdiv', 'addmm', 'addmv', 'addr', 'addbmm', 'baddbmm'), 3))
-
-
-def _is_operand(a):
-    return isinstance(a, (Tensor, np.ndarray)) or backend.is_cupy_array(a)
-
-
-def _result_given(name, args):
-    """True when ``args`` is Torch7's ``torch.name(res, ...)``: a tensor first, and one tensor more than
-    ``name`` takes."""
-    operands = _OPERANDS[name]
-    if name in ('add', 'cmax', 'cmin') and args and isinstance(args[-1], numbers.Number):
-        operands = 1
-    return bool(args) and isinstance(args[0], Tensor) and sum(map(_is_operand, args)) == operands + 1
-
-
-# Torch7's number forms (TensorMath.lua wraps these with real arguments): torch.floor(n / b), torch.exp(perp)
-# take and return numbers, computed in the default type's precision; the value is how many leading numbers
-# stand where the tensor form takes tensors.
-NUMBER_FORMS = dict.fromkeys(('log', 'log1p', 'exp', 'cos', 'acos', 'cosh', 'sin', 'asin', 'sinh', 'tan', 'atan',
-                              'tanh', 'sqrt', 'round', 'ceil', 'floor', 'trunc', 'abs', 'frac', 'rsqrt', 'sigmoid',
-                              'pow'), 1)
-NUMBER_FORMS.update(lerp=2, atan2=2)
+# TensorMath.lua's number variants: torch.floor(2.5), torch.pow(2, 10), torch.lerp(a, b, w) of numbers return
+# a number, computed in the default type's precision (the C function on its ``real``).
+_NUMBER_FORMS = dict.fromkeys(('log', 'log1p', 'exp', 'cos', 'acos', 'cosh', 'sin', 'asin', 'sinh', 'tan', 'atan',
+                               'tanh', 'sqrt', 'round', 'ceil', 'floor', 'trunc', 'abs', 'frac', 'rsqrt',
+                               'sigmoid'), 1)
+_NUMBER_FORMS.update(atan2=2, pow=2, lerp=3)
 # whole-valued results are Python ints, as math.floor's are, so they serve as sizes, indices and range() bounds
-WHOLE_RESULTS = ('round', 'ceil', 'floor', 'trunc')
-
-
-def _is_real(x):
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+_WHOLE_RESULTS = ('round', 'ceil', 'floor', 'trunc')
 
 
 def _number_form(name, args):
-    """``legonn.floor(7.5)``: the number Torch7's ``torch.floor(7.5)`` returns, from a one-element tensor of
-    the default type (so rounding is half away from zero, and float32 precision under the float default)."""
-    cls = default_class()
-    n = NUMBER_FORMS[name]
-    operands = [cls([a]) for a in args[:n]] + list(args[n:])
-    value = getattr(cls(), name)(*operands)[0]
-    if name in WHOLE_RESULTS and np.isfinite(value):
+    """``legonn.name(*args)`` of plain numbers, as a Python float (an int for the whole-valued results)."""
+    if len(args) != _NUMBER_FORMS[name]:
+        raise TypeError(f"legonn.{name}: expected {_NUMBER_FORMS[name]} numbers, got {len(args)} arguments")
+    a = [np.asarray(v, dtype=default_class()._dtype) for v in args]
+    if name == 'lerp':
+        return (a[0] + a[2] * (a[1] - a[0])).item()
+    if name in ('atan2', 'pow'):
+        return getattr(np, 'arctan2' if name == 'atan2' else 'power')(*a).item()
+    out = np.empty_like(a[0])
+    UNARY[name](np, a[0], out)
+    value = out.item()
+    if name in _WHOLE_RESULTS and np.isfinite(value):
         return int(value)
     return value
 
 
-def _into_result(name):
+def _into_result(name, pattern):
     def fn(*args):
-        if name in NUMBER_FORMS and args and all(_is_real(a) for a in args):
+        if name in _NUMBER_FORMS and args and set(_kinds(args)) == {'n'}:
             return _number_form(name, args)
-        if _result_given(name, args):
-            return getattr(args[0], name)(*args[1:])
+        if _n_results(name, pattern, 1, args):
+            return getattr(as_tensor(args[0]), name)(*args[1:])
         res = type(_first_tensor(args))()
         return getattr(res, name)(*args)
     fn.__name__ = name
-    fn.__doc__ = (f"``legonn.{name}(...)``: a new tensor holding ``r.{name}(...)``; ``legonn.{name}(res, ...)`` "
-                  f"writes into ``res`` and returns it, as Torch7's ``torch.{name}([res,] ...)``.")
-    if name in NUMBER_FORMS:
-        fn.__doc__ += " Given only numbers, the number Torch7's ``torch.{name}`` returns for them."
+    fn.__doc__ = (f"``legonn.{name}(...)``: a new tensor holding ``r.{name}(...)``; ``legonn.{name}(r, ...)`` "
+                  f"writes into ``r`` (Torch7's result form) and returns it.")
     return fn
 
 
-def _returns_new(name):
-    def fn(x, *args, **kwargs):
-        return getattr(as_tensor(x), name)(*args, **kwargs)
+def _copied_into(result, value, name):
+    """Torch7's result tensor: resized to ``value``'s sizes and holding its values. It must be of ``value``'s type,
+    as cwrap picks a function by the types of all its tensors (a FloatTensor result for a DoubleTensor sum is
+    Torch7's "invalid arguments")."""
+    result = as_tensor(result)
+    if type(result) is not type(value):
+        raise TypeError(f"legonn.{name}: the result and x must be of one type: a {result._typename} result where "
+                        f"the result is a {value._typename}")
+    return result.resize(tuple(value.size())).copy(value)
+
+
+def _returns_new(name, signature):
+    def fn(*args, **kwargs):
+        n = 0 if signature is None else _n_results(name, signature[0], signature[1], args)
+        out = getattr(as_tensor(args[n]), name)(*args[n + 1:], **kwargs)
+        if n == 0:
+            return out
+        if not isinstance(out, (Tensor, tuple)):
+            raise TypeError(f"legonn.{name}: result tensors were given but the call returns a number")
+        if n == 1:
+            return _copied_into(args[0], out, name)
+        return tuple(_copied_into(r, v, name) for r, v in zip(args[:n], out))
     fn.__name__ = name
-    fn.__doc__ = f"``legonn.{name}(x, ...)`` is ``x.{name}(...)``."
+    fn.__doc__ = (f"``legonn.{name}(x, ...)`` is ``x.{name}(...)``" +
+                  ("" if signature is None else
+                   f"; Torch7's result form ``legonn.{name}({', '.join(['r'] * signature[1])}, x, ...)`` "
+                   f"copies the answer into the leading result tensor(s) and returns them") + ".")
     return fn
 
 
-FUNCTIONAL = {name: _into_result(name) for name in INTO_RESULT}
-FUNCTIONAL.update({name: _returns_new(name) for name in RETURNS_NEW})
+def _into_list(name):
+    def fn(*args):
+        if args and isinstance(args[0], list):   # Tensor.lua's torch.split(result, x, n, d): the list is refilled
+            result, pieces = args[0], getattr(as_tensor(args[1]), name)(*args[2:])
+            result[:] = pieces
+            return result
+        return getattr(as_tensor(args[0]), name)(*args[1:])
+    fn.__name__ = name
+    fn.__doc__ = (f"``legonn.{name}(x, ...)`` is ``x.{name}(...)``; ``legonn.{name}(lst, x, ...)`` puts the "
+                  f"pieces in the list ``lst`` (emptied first) and returns it, as Tensor.lua's.")
+    return fn
+
+
+def totable(obj):
+    """Torch7's ``torch.totable``: a tensor's or storage's values as (nested) Python lists."""
+    return obj.tolist()
+
+
+FUNCTIONAL = {name: _into_result(name, pattern) for name, pattern in INTO_RESULT.items()}
+FUNCTIONAL.update({name: _returns_new(name, signature) for name, signature in RETURNS_NEW.items()})
+FUNCTIONAL.update(split=_into_list('split'), chunk=_into_list('chunk'), totable=totable)
 
 __all__ = ['zeros', 'ones', 'rand', 'randn', 'randperm', 'range', 'arange', 'linspace', 'logspace', 'eye',
            'from_numpy', 'is_tensor', 'as_tensor', 'as_tensor_tree', 'cat', 'stack', 'TENSOR_CLASSES']

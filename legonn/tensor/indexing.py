@@ -11,7 +11,8 @@ import numbers
 import numpy as np
 
 from . import backend
-from .pointwise import operand, result_form
+from .pointwise import operand
+from .result_forms import result_form
 
 
 def whole_number(value, what):
@@ -119,9 +120,15 @@ class IndexingMixin:
         self.array[self._mask(mask, 'maskedFill')] = value
         return self
 
-    def maskedSelect(self, mask):
-        """A new 1-D tensor of the elements where ``mask`` is non-zero, in row-major order."""
-        return self._from_array(self.array[self._mask(mask, 'maskedSelect')])
+    def maskedSelect(self, *args):
+        """``x.maskedSelect(mask)``: a new 1-D tensor of the elements where ``mask`` is non-zero, in row-major
+        order; ``r.maskedSelect(src, mask)`` writes them into ``r`` (generic/Tensor.c's three-argument form)."""
+        if len(args) == 2:
+            selected = args[0].maskedSelect(args[1])
+            return self.resize(selected._size).copy(selected)
+        if len(args) != 1:
+            raise TypeError(f"{self._typename}.maskedSelect: expected ([src,] mask), got {len(args)} arguments")
+        return self._from_array(self.array[self._mask(args[0], 'maskedSelect')])
 
     def maskedCopy(self, mask, src):
         """Copy ``src``'s first elements, in order, into the places where ``mask`` is non-zero; returns self."""
@@ -133,11 +140,13 @@ class IndexingMixin:
         self.array[m] = values[:n]
         return self
 
+    @result_form
     def nonzero(self):
         """LongTensor of the 0-based coordinates of non-zero elements, one row each."""
         return self._from_result(self.xp.stack(self.xp.nonzero(self.array), 1).astype(np.int64))
 
     # --- index along a dimension ---------------------------------------------
+    @result_form
     def index(self, dim, index):
         """New tensor of the slices ``index`` (0-based) along ``dim``."""
         d = self._dim_index(dim)
@@ -190,7 +199,7 @@ class IndexingMixin:
                              f"sizes {self._size} along dimension {d}")
         return idx
 
-    @result_form(2)
+    @result_form
     def gather(self, dim, index):
         """out[i][j] = self[index[i][j]][j] for dim 0 (and likewise for other dims), a new tensor of index's sizes;
         ``r.gather(x, dim, index)`` writes x's into ``r``."""
@@ -230,8 +239,12 @@ class IndexingMixin:
         return self
 
     # --- ordering ----------------------------------------------------------------
+    @result_form
     def sort(self, dim=-1, descending=False):
-        """(values, indices) sorted along ``dim``; ascending unless ``descending``."""
+        """(values, indices) sorted along ``dim``; ascending unless ``descending``. ``x.sort(True)`` sorts the last
+        dimension in descending order, as Torch7's (a boolean there is the order, not a dimension)."""
+        if isinstance(dim, bool):
+            dim, descending = -1, dim
         d = self._dim_index(dim)
         xp = self.xp
         if descending:
@@ -243,11 +256,15 @@ class IndexingMixin:
         return self._from_result(xp.take_along_axis(self.array, order, axis=d)), \
             self._from_result(order.astype(np.int64))
 
+    @result_form
     def topk(self, k=1, dim=-1, dir=False, sort=True):
         """(values, indices) of the k smallest along ``dim`` (Torch7's default); ``dir=True`` for the k largest.
 
         Results always come sorted (smallest first, or largest first with ``dir``); Torch7 allows any order
-        unless ``sort`` is true, so sorted output satisfies both settings."""
+        unless ``sort`` is true, so sorted output satisfies both settings. ``x.topk(k, True)`` takes the k largest
+        along the last dimension, as TensorMath.lua's (long, index, boolean, boolean) signature reads it."""
+        if isinstance(dim, bool):
+            dim, dir = -1, dim     # the next flag is then ``sort``: the results come sorted anyway
         d = self._dim_index(dim)
         if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 0 <= k <= self._size[d]:
             raise ValueError(f"{self._typename}.topk: k={k!r} out of range for dimension of size {self._size[d]}")

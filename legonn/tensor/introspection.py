@@ -1,5 +1,5 @@
-"""Torch7's type queries: ``torch.typename``, ``torch.type``, ``torch.isTensor``, ``torch.isTypeOf`` and
-``torch.pointer``.
+"""Torch7's type queries: ``torch.typename``, ``torch.type``, ``torch.isTensor``, ``torch.isStorage``,
+``torch.isTypeOf`` and ``torch.pointer``.
 
 Ported code branches on them (``if torch.type(x) == 'table'``), so ``type`` answers
 Lua's type names for plain values: a list, tuple or dict is a ``'table'``.
@@ -67,3 +67,8 @@ def torch_type(obj):
 
 
 isTensor = is_tensor   # Torch7's name for the test legonn already has
+
+
+def isStorage(obj):
+    """Torch7's ``torch.isStorage``: True for a storage of any type (a tensor is not one)."""
+    return isinstance(obj, Storage)

@@ -5,7 +5,6 @@ is ``r = x + y``. Operands must hold the same number of elements (Torch7's
 rule: no broadcasting). Python operators (``+ - * / @ **``) follow NumPy's
 broadcasting and return new tensors; ``+=`` and friends work in place.
 """
-import functools
 import numbers
 
 import numpy as np
@@ -38,32 +37,6 @@ def operand(x):
     raise TypeError(f"expected a tensor, an array or a number, got {type(x).__name__}")
 
 
-def result_form(*n_rest):
-    """Give a method ``x.f(*rest)`` that returns a new tensor Torch7's result form ``r.f(x, *rest)`` (TensorMath.lua's
-    ``[res] torch.f([res,] x, ...)``, e.g. ``r.sum(x, dim)``, ``r.gather(x, dim, index)``): ``r``, of ``x``'s type,
-    is resized to the result and filled with it, and returned. ``rest`` holds one of the counts ``n_rest``."""
-    def decorate(method):
-        @functools.wraps(method)
-        def with_result_form(self, *args):
-            if not args or args[0] is None or _is_number(args[0]):
-                return method(self, *args)
-            src, rest = operand(args[0]), args[1:]
-            what = f"{self._typename}.{method.__name__}(x, ...)"
-            if src.dtype != self.dtype or backend.is_cupy_array(src) != self._cuda:
-                raise TypeError(f"{what}: the result and x must be of one type, got a {self._typename} result "
-                                f"and an array of dtype {src.dtype} on the "
-                                f"{'GPU' if backend.is_cupy_array(src) else 'CPU'}")
-            if len(rest) not in n_rest:
-                raise TypeError(f"{what}: the result form takes x and {' or '.join(map(str, n_rest))} more "
-                                f"arguments, got {len(args)} arguments")
-            result = method(self._from_array(src), *rest)
-            self.resize(result.size())
-            self.array[...] = result.array
-            return self
-        return with_result_form
-    return decorate
-
-
 def _unary(name, apply):
     def method(self, src=None):
         source = self.array if src is None else self._result_from(src, name)
@@ -72,6 +45,20 @@ def _unary(name, apply):
     method.__name__ = name
     method.__doc__ = (f"``t.{name}()`` applies {name} in place; ``r.{name}(x)`` writes {name}(x) into ``r``.")
     return method
+
+
+def remainder_into(xp, a, b, out):
+    """out = Torch7's remainder of a by b (arrays or numbers of module ``xp``): a - b * floor(a / b) for floating
+    types, as THTensorMath.c computes it (NaN where b is 0; not NumPy's exact fmod-based remainder, which differs
+    in the last bits), and the remainder with the divisor's sign for integers. For float32 the quotient is a float
+    and the rest is computed in double, as C promotes floor's result, then rounded into ``out``."""
+    if out.dtype.kind != 'f':
+        xp.remainder(a, b, out=out, casting='unsafe')
+        return out
+    q = xp.floor(xp.true_divide(a, b, dtype=out.dtype if out.dtype.itemsize >= 4 else np.float32))
+    rest = xp.asarray(a, dtype=np.float64) - xp.asarray(b, dtype=np.float64) * q
+    xp.copyto(out, rest, casting='unsafe')
+    return out
 
 
 def _ufunc(ufunc_name):
@@ -229,9 +216,29 @@ class PointwiseMixin:
         """``x.fmod(v)`` in place or ``r.fmod(x, v)``: remainder with the sign of the dividend (C's fmod)."""
         return self._scalar_op('fmod', 'fmod', args)
 
+    mod = fmod   # TensorMath.lua's alias
+
     def remainder(self, *args):
-        """``x.remainder(v)`` in place or ``r.remainder(x, v)``: remainder with the sign of the divisor."""
-        return self._scalar_op('remainder', 'remainder', args)
+        """``x.remainder(v)`` in place or ``r.remainder(x, v)``: remainder with the sign of the divisor, computed
+        as Torch7's x - v * floor(x / v) (see ``remainder_into``)."""
+        if len(args) not in (1, 2) or not _is_number(args[-1]):
+            return self._scalar_op('remainder', 'remainder', args)   # raises the argument error
+        src = self.array if len(args) == 1 else self._result_from(args[0], 'remainder')
+        remainder_into(self.xp, src, args[-1], self.array)
+        return self
+
+    def cfmod(self, *args):
+        """``x.cfmod(y)`` in place or ``r.cfmod(x, y)``: element-wise C fmod (the dividend's sign)."""
+        return self._tensor_op('fmod', 'cfmod', args)
+
+    def cremainder(self, *args):
+        """``x.cremainder(y)`` in place or ``r.cremainder(x, y)``: element-wise ``remainder`` (the divisor's
+        sign, NaN where y is 0 for floating types)."""
+        if len(args) not in (1, 2):
+            return self._tensor_op('remainder', 'cremainder', args)   # raises the argument error
+        src = self.array if len(args) == 1 else self._result_from(args[0], 'cremainder')
+        remainder_into(self.xp, src, self._same_count(args[-1], 'cremainder'), self.array)
+        return self
 
     def _tensor_op(self, ufunc, name, args):
         if len(args) == 1:
@@ -252,13 +259,25 @@ class PointwiseMixin:
             return self._into_quotient(self._result_from(args[0], 'cdiv'), self._same_count(args[1], 'cdiv'))
         raise TypeError(f"{self._typename}.cdiv: expected (tensor) or (tensor, tensor), got {len(args)} arguments")
 
+    def _choose(self, comparison, name, args):
+        """THTensor_(cmax)/(cmin)'s ``x > y ? x : y``: a NaN in x gives y and a NaN in y gives NaN (NumPy's
+        maximum would give NaN for both; x.cmax(0) turns Torch7's NaNs into 0)."""
+        if len(args) not in (1, 2):
+            return self._tensor_op(comparison, name, args)   # raises the argument error
+        xp = self.xp
+        a = self.array if len(args) == 1 else self._result_from(args[0], name)
+        b = self._same_count(args[-1], name)
+        xp.copyto(self.array, xp.where(getattr(xp, comparison)(a, b), a, b), casting='unsafe')
+        return self
+
     def cmax(self, *args):
-        """``x.cmax(y)`` in place or ``r.cmax(x, y)``: element-wise maximum."""
-        return self._tensor_op('maximum', 'cmax', args)
+        """``x.cmax(y)`` in place or ``r.cmax(x, y)``: element-wise maximum (y a tensor or a number), with
+        Torch7's NaN rule (see ``_choose``)."""
+        return self._choose('greater', 'cmax', args)
 
     def cmin(self, *args):
-        """``x.cmin(y)`` in place or ``r.cmin(x, y)``: element-wise minimum."""
-        return self._tensor_op('minimum', 'cmin', args)
+        """``x.cmin(y)`` in place or ``r.cmin(x, y)``: element-wise minimum, as ``cmax``."""
+        return self._choose('less', 'cmin', args)
 
     def atan2(self, *args):
         """``y.atan2(x)`` in place or ``r.atan2(y, x)``: the angle of the point (x, y), C's atan2(y, x)."""

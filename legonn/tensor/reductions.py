@@ -6,62 +6,111 @@ Sums and products along a dimension, and running ones, keep the tensor's type
 as Torch7's do (a ByteTensor mask's ``sum(d)`` is a ByteTensor, wrapping past
 255 as there); whole-tensor sums are numbers, exact for every integer type.
 ``max``/``min``/``sort``-style calls return (values, 0-based LongTensor indices).
+
+Floating tensors accumulate as THTensorMath.c does, in its ``accreal`` (double): whole-tensor sums, means,
+variances and norms are double-precision numbers, running sums and products round each double partial
+result into the tensor's type, and a sum or product along a dimension of stride 1 sums in double then rounds
+(along another dimension Torch7 adds slice by slice in the tensor's own type, as NumPy does). A FloatTensor's
+float32 accumulation in NumPy differs from Torch7's already in the fourth digit of a 1e5-element sum.
 """
 import numpy as np
 
-from .pointwise import result_form
+from .result_forms import result_form
 
 
-# Torch7 accumulates floating reductions in accreal, wider than the tensor's type (THTensorMath.c: double for
-# float, float for half): a FloatTensor's sum, mean, var, std, prod and norm are those numbers, and along a
-# dimension they are rounded back to the type once, at the end.
-_ACCUMULATE = {np.dtype(np.float32): np.float64, np.dtype(np.float16): np.float32}
+def _accreal(dtype):
+    """THTensorMath.c's accumulation type for a floating ``real``: double (float for half); None for integers,
+    whose int64 accumulation NumPy already does."""
+    if dtype.kind != 'f':
+        return None
+    return np.float64 if dtype.itemsize >= 4 else np.float32
 
 
 class ReductionMixin:
     __slots__ = ()
 
     def _reduce(self, fn, dim, keep_type=False, **kwargs):
-        acc = _ACCUMULATE.get(self.array.dtype)
-        if acc is not None:
-            kwargs['dtype'] = acc
         if dim is None:
             return fn(self.array, **kwargs).item()
         d = self._dim_index(dim)
-        if keep_type and acc is None:
+        if keep_type:
             kwargs['dtype'] = self.array.dtype
-        r = fn(self.array, axis=d, keepdims=True, **kwargs)
-        return self._from_result(r if acc is None else r.astype(self.array.dtype))
+        return self._from_result(fn(self.array, axis=d, keepdims=True, **kwargs))
 
-    @result_form(1)
+    def _accumulated(self, fn, dim):
+        """sum/prod (``fn``) as THTensor_(sumall)/(sum): in accreal for a whole floating tensor and along a
+        dimension of stride 1, in the tensor's type along others (see the module docstring)."""
+        acc = _accreal(self.array.dtype)
+        if acc is None:
+            return self._reduce(fn, dim, keep_type=True)
+        if dim is None:
+            return fn(self.array, dtype=acc).item()
+        d = self._dim_index(dim)
+        if self._stride[d] != 1 and self._size[d] > 1:
+            return self._reduce(fn, d, keep_type=True)
+        return self._from_result(fn(self.array, axis=d, keepdims=True, dtype=acc).astype(self.array.dtype))
+
+    @result_form
     def sum(self, dim=None):
         """Sum of all elements (a number), or along ``dim`` (a tensor of this type keeping that dimension with
-        size 1); ``r.sum(x, dim)`` writes the sum of ``x`` along ``dim`` into ``r``, as do prod, mean, cumsum and
-        cumprod."""
-        return self._reduce(self.xp.sum, dim, keep_type=True)
+        size 1)."""
+        return self._accumulated(self.xp.sum, dim)
 
-    @result_form(1)
+    @result_form
     def prod(self, dim=None):
         """Product of all elements (a number), or along ``dim`` (of this type, kept with size 1)."""
-        return self._reduce(self.xp.prod, dim, keep_type=True)
+        return self._accumulated(self.xp.prod, dim)
 
-    @result_form(1)
+    @result_form
     def mean(self, dim=None):
-        """Mean of all elements (a number), or along ``dim`` (kept with size 1)."""
-        return self._reduce(self.xp.mean, dim)
+        """Mean of all elements (a number), or along ``dim`` (kept with size 1): for floating tensors the sum
+        divided by the count, as THTensor_(meanall)/(mean) (a double quotient; along ``dim``, in this type)."""
+        if _accreal(self.array.dtype) is None:
+            return self._reduce(self.xp.mean, dim)
+        if dim is None:
+            if self.nElement() == 0:
+                raise ValueError(f"{self._typename}.mean: empty tensor")
+            return self.sum() / self.nElement()
+        total = self.sum(dim)
+        self.xp.true_divide(total.array, self.array.dtype.type(self._size[self._dim_index(dim)]), out=total.array)
+        return total
 
+    def _spread(self, dim, biased, root):
+        """var (std with ``root``) as THTensor_(varall)/(var): for floating tensors, all elements by two passes
+        in double; along ``dim`` from the double sums of z and z*z (z*z in this type), rounded into it."""
+        xp, a = self.xp, self.array
+        if _accreal(a.dtype) is None:
+            return self._reduce(xp.std if root else xp.var, dim, ddof=0 if biased else 1)
+        if dim is None:
+            wide = a.astype(np.float64)
+            var = float(((wide - self.mean()) ** 2).sum() / (wide.size - (0 if biased else 1)))
+            return var ** 0.5 if root else var
+        d = self._dim_index(dim)
+        n = self._size[d]
+        real = a.dtype.type
+        mean = xp.sum(a, axis=d, keepdims=True, dtype=np.float64) / n
+        sum2 = xp.sum(a * a, axis=d, keepdims=True, dtype=np.float64)
+        if biased:
+            var = sum2 / n - mean * mean
+        else:
+            var = sum2 / (n - 1) - np.float64(real(n) / real(n - 1)) * mean * mean
+        var = xp.maximum(var, 0).astype(a.dtype)
+        return self._from_result(xp.sqrt(var) if root else var)
+
+    @result_form
     def var(self, dim=None, biased=False):
         """Variance (of all elements: a number; along ``dim``: kept with size 1); divides by n-1 unless ``biased``
         (Torch7's flag) is true. ``var(True)`` is Torch7's ``x:var(true)``, the biased variance of all elements."""
         if isinstance(dim, bool):
             dim, biased = None, dim
-        return self._reduce(self.xp.var, dim, ddof=0 if biased else 1)
+        return self._spread(dim, biased, False)
 
+    @result_form
     def std(self, dim=None, biased=False):
         """Standard deviation, with ``var``'s arguments."""
         if isinstance(dim, bool):
             dim, biased = None, dim
-        return self._reduce(self.xp.std, dim, ddof=0 if biased else 1)
+        return self._spread(dim, biased, True)
 
     def all(self):
         """True when every element is non-zero."""
@@ -82,27 +131,44 @@ class ReductionMixin:
         values = self.xp.take_along_axis(self.array, idx, axis=d)
         return self._from_result(values), self._from_result(idx.astype(np.int64))
 
+    @result_form
     def max(self, dim=None):
         """Largest value, or (values, indices) along ``dim``."""
         return self._extreme(dim, self.xp.argmax, self.xp.max)
 
+    @result_form
     def min(self, dim=None):
         """Smallest value, or (values, indices) along ``dim``."""
         return self._extreme(dim, self.xp.argmin, self.xp.min)
 
+    @result_form
     def norm(self, p=2, dim=None):
-        """p-norm of all elements (a number), or along ``dim`` (kept with size 1)."""
+        """p-norm of all elements (a number), or along ``dim`` (kept with size 1). Floating tensors follow
+        THTensor_(normall)/(norm): |x|**p in this type summed in double, the root taken in this type (of the whole
+        tensor: p = 1 and 2 entirely in double); the infinity norm is the largest |x| (Torch7's formula gives 1)."""
         a = self.array
         xp = self.xp
         axis = None if dim is None else self._dim_index(dim)
+        acc = _accreal(a.dtype)
+        if acc is not None and p not in (0, float('inf')):
+            return self._norm_in_accreal(p, axis, acc)
         if p == 0:
             r = (a != 0).sum(axis=axis, keepdims=axis is not None).astype(a.dtype)
         elif p == float('inf'):
             r = xp.abs(a).max(axis=axis, keepdims=axis is not None)
         else:
-            wide = xp.abs(a).astype(_ACCUMULATE.get(a.dtype, a.dtype), copy=False)
-            r = (wide ** p).sum(axis=axis, keepdims=axis is not None) ** (1.0 / p)
-        return r.item() if axis is None else self._from_result(r.astype(a.dtype, copy=False))
+            r = (xp.abs(a) ** p).sum(axis=axis, keepdims=axis is not None) ** (1.0 / p)
+        return r.item() if axis is None else self._from_result(r)
+
+    def _norm_in_accreal(self, p, axis, acc):
+        xp, a = self.xp, self.array
+        real = a.dtype.type
+        if axis is None and p in (1, 2):
+            wide = xp.abs(a).astype(acc)
+            return float(xp.sum(wide)) if p == 1 else float(xp.sqrt(xp.sum(wide * wide)))
+        total = xp.sum(xp.power(xp.abs(a), real(p)), axis=axis, keepdims=axis is not None, dtype=acc)
+        root = xp.power(xp.asarray(total).astype(a.dtype), real(1.0 / real(p)))
+        return float(root) if axis is None else self._from_result(root)
 
     def renorm(self, *args):
         """``x.renorm(p, dim, maxnorm)`` in place or ``r.renorm(x, p, dim, maxnorm)``: rescale each slice
@@ -131,41 +197,70 @@ class ReductionMixin:
         xp.multiply(a, factor, out=self.array, casting='unsafe')
         return self
 
-    def histc(self, nbins=100, min=0, max=0):
-        """Histogram of the values in ``nbins`` equal bins over [min, max] (the data's range when min == max);
-        values outside are ignored. Returns a new tensor of this type."""
+    def _binned(self, what, nbins, lo, hi):
+        """(bin of each element or -1 outside [lo, hi], as this tensor's shape) for histc/bhistc: the data's
+        range when lo == hi, widened by 1 each way when that is one value (THTensor_(histc))."""
         if isinstance(nbins, bool) or not isinstance(nbins, int) or nbins <= 0:
-            raise ValueError(f"{self._typename}.histc: nbins must be a positive integer, got {nbins!r}")
+            raise ValueError(f"{self._typename}.{what}: nbins must be a positive integer, got {nbins!r}")
         xp = self.xp
-        a = self.array.reshape(-1).astype(np.float64)
-        lo, hi = float(min), float(max)
+        a = self.array.astype(np.float64)
+        lo, hi = float(lo), float(hi)
         if lo == hi and a.size:
             lo, hi = float(a.min()), float(a.max())
         if lo == hi:
             lo, hi = lo - 1, hi + 1
-        a = a[(a >= lo) & (a <= hi)]
+        inside = (a >= lo) & (a <= hi)
         bins = xp.minimum(((a - lo) / (hi - lo) * nbins).astype(np.int64), nbins - 1)
-        counts = xp.bincount(bins, minlength=nbins)
+        return xp.where(inside, bins, -1)
+
+    @result_form
+    def histc(self, nbins=100, min=0, max=0):
+        """Histogram of the values in ``nbins`` equal bins over [min, max] (the data's range when min == max);
+        values outside are ignored. Returns a new tensor of this type."""
+        bins = self._binned('histc', nbins, min, max).reshape(-1)
+        counts = self.xp.bincount(bins[bins >= 0], minlength=nbins)
+        return self._from_array(counts.astype(self.dtype))
+
+    @result_form
+    def bhistc(self, nbins=100, min=0, max=0):
+        """``histc`` of each row of a matrix, over one range for all rows (the whole matrix's when min == max):
+        a new (rows x nbins) tensor of this type (THTensor_(bhistc))."""
+        if self.dim() != 2:
+            raise ValueError(f"{self._typename}.bhistc: expected a 2-D tensor, got sizes {self._size}")
+        bins = self._binned('bhistc', nbins, min, max)
+        rows = self._size[0]
+        flat = (bins + nbins * self.xp.arange(rows)[:, None])[bins >= 0]
+        counts = self.xp.bincount(flat, minlength=rows * nbins).reshape(rows, nbins)
         return self._from_array(counts.astype(self.dtype))
 
     def dist(self, other, p=2):
-        """The ``p``-norm of ``self - other`` (a number)."""
+        """The ``p``-norm of ``self - other`` (a number). For floating tensors as THTensor_(dist): |x - y|**p
+        summed in this type, element after element, and the root taken in this type."""
         from .pointwise import operand
         diff = self.array - operand(other)
-        return self._from_array(diff).norm(p)
+        if _accreal(diff.dtype) is None or p in (0, float('inf')):
+            return self._from_array(diff).norm(p)
+        real = diff.dtype.type
+        terms = self.xp.power(self.xp.abs(diff), real(p)).reshape(-1)
+        total = self.xp.cumsum(terms)[-1] if terms.size else real(0)    # cumsum: a sequential sum
+        return float(self.xp.power(total, real(1.0 / real(p))))
 
-    @result_form(0, 1)
+    @result_form
     def cumsum(self, dim=0):
-        """A new tensor of this type of running sums along ``dim``."""
+        """A new tensor of this type of running sums along ``dim`` (each a double partial sum rounded into this
+        type for floating tensors, as THTensor_(cumsum))."""
         a = self.array
-        return self._from_result(self.xp.cumsum(a, axis=self._dim_index(dim), dtype=a.dtype))
+        running = self.xp.cumsum(a, axis=self._dim_index(dim), dtype=_accreal(a.dtype) or a.dtype)
+        return self._from_result(running.astype(a.dtype, copy=False))
 
-    @result_form(0, 1)
+    @result_form
     def cumprod(self, dim=0):
-        """A new tensor of this type of running products along ``dim``."""
+        """A new tensor of this type of running products along ``dim`` (accumulated as ``cumsum``)."""
         a = self.array
-        return self._from_result(self.xp.cumprod(a, axis=self._dim_index(dim), dtype=a.dtype))
+        running = self.xp.cumprod(a, axis=self._dim_index(dim), dtype=_accreal(a.dtype) or a.dtype)
+        return self._from_result(running.astype(a.dtype, copy=False))
 
+    @result_form
     def mode(self, dim=-1):
         """(values, indices) of the most frequent value along ``dim``, kept with size 1: the smallest of equally
         frequent values, and the last position holding it (THTensor_(mode) walks the sorted slice)."""
@@ -192,10 +287,12 @@ class ReductionMixin:
         return self._from_result(xp.moveaxis(values, -1, d)), \
             self._from_result(xp.moveaxis(indices, -1, d).astype(np.int64))
 
+    @result_form
     def median(self, dim=-1):
         """(values, indices) of the lower median along ``dim``, kept with size 1."""
         return self.kthvalue((self.size(dim) - 1) // 2, dim)
 
+    @result_form
     def kthvalue(self, k, dim=-1):
         """(values, indices) of the k-th smallest (0-based) along ``dim``, kept with size 1."""
         d = self._dim_index(dim)

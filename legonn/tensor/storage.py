@@ -80,6 +80,8 @@ class Storage(TorchNamed):
     def tolist(self):
         return self.data.tolist()
 
+    totable = tolist
+
     def __getitem__(self, i):
         return self.data[i].item()
 

@@ -19,6 +19,7 @@ from .naming import TorchNamed
 from .storage import LongStorage, Storage
 from .types import TYPES, FloatingShortcuts, TypeName, default_short_name, device_twin, name_for, short_name
 from .pointwise import PointwiseMixin
+from .bitwise import BitwiseMixin
 from .matrix_products import MatrixProductsMixin
 from .reductions import ReductionMixin
 from .indexing import IndexingMixin, whole_number
@@ -58,8 +59,8 @@ def _parse_sizes(args, what):
     return tuple(whole_number(a, f"{what}: sizes {args!r}") for a in args)
 
 
-class Tensor(PointwiseMixin, MatrixProductsMixin, ReductionMixin, IndexingMixin, RandomMixin, FloatingShortcuts,
-             TorchNamed):
+class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, IndexingMixin, RandomMixin,
+             FloatingShortcuts, TorchNamed):
     """A typed n-dimensional view of a Storage.
 
     ``Tensor(2, 3)`` allocates a zero-filled 2x3 tensor of the default type,
@@ -409,8 +410,18 @@ class Tensor(PointwiseMixin, MatrixProductsMixin, ReductionMixin, IndexingMixin,
             raise ValueError(f"{self._typename}.permute: expected a permutation of 0..{self.dim() - 1}, got {dims}")
         return self._view(self._offset, [self._size[d] for d in dims], [self._stride[d] for d in dims])
 
+    def _becomes(self, view, what):
+        """Tensor.lua's ``result:view(src, ...)`` forms: this tensor is set to ``view``'s geometry; returns self."""
+        if type(view) is not type(self):
+            raise TypeError(f"{self._typename}.{what}: the result must have the source's type, got {view.type()}")
+        self._set(view._storage, view._offset, view._size, view._stride)
+        return self
+
     def view(self, *sizes):
-        """Same storage seen with new sizes (one may be -1); needs compatible strides, as in Torch7."""
+        """Same storage seen with new sizes (one may be -1); needs compatible strides, as in Torch7.
+        ``r.view(src, sizes)`` makes ``r`` that view of ``src`` (Tensor.lua's result form)."""
+        if len(sizes) > 1 and isinstance(sizes[0], Tensor):
+            return self._becomes(sizes[0].view(*sizes[1:]), 'view')
         sizes = self._infer_sizes(_parse_sizes(sizes, f'{self._typename}.view'), 'view')
         if self.isContiguous():
             t = self._view(self._offset, sizes, contiguous_strides(sizes))
@@ -436,8 +447,10 @@ class Tensor(PointwiseMixin, MatrixProductsMixin, ReductionMixin, IndexingMixin,
         itemsize = probe.dtype.itemsize
         return self._view(self._offset, sizes, [s // itemsize for s in probe.strides]), False
 
-    def viewAs(self, other):
-        """``view`` with ``other``'s sizes."""
+    def viewAs(self, other, template=None):
+        """``view`` with ``other``'s sizes; ``r.viewAs(src, template)`` makes ``r`` that view of ``src``."""
+        if template is not None:
+            return self._becomes(other.viewAs(template), 'viewAs')
         return self.view(tuple(other.size()))
 
     def reshape(self, *sizes):
@@ -467,7 +480,10 @@ class Tensor(PointwiseMixin, MatrixProductsMixin, ReductionMixin, IndexingMixin,
         return sizes
 
     def expand(self, *sizes):
-        """Repeat size-1 dimensions by giving them stride 0 (no copy); -1 keeps a size."""
+        """Repeat size-1 dimensions by giving them stride 0 (no copy); -1 keeps a size. ``r.expand(src, sizes)``
+        makes ``r`` that view of ``src`` (Tensor.lua's result form)."""
+        if len(sizes) > 1 and isinstance(sizes[0], Tensor):
+            return self._becomes(sizes[0].expand(*sizes[1:]), 'expand')
         sizes = _parse_sizes(sizes, f'{self._typename}.expand')
         lead = len(sizes) - self.dim()
         if lead < 0:
@@ -487,8 +503,10 @@ class Tensor(PointwiseMixin, MatrixProductsMixin, ReductionMixin, IndexingMixin,
                                  "size-1 dimensions can be expanded")
         return self._view(self._offset, new_sizes, new_strides)
 
-    def expandAs(self, other):
-        """``expand`` to ``other``'s sizes."""
+    def expandAs(self, other, template=None):
+        """``expand`` to ``other``'s sizes; ``r.expandAs(src, template)`` makes ``r`` that view of ``src``."""
+        if template is not None:
+            return self._becomes(other.expandAs(template), 'expandAs')
         return self.expand(tuple(other.size()))
 
     def unfold(self, dim, size, step):
@@ -540,7 +558,11 @@ class Tensor(PointwiseMixin, MatrixProductsMixin, ReductionMixin, IndexingMixin,
         return self.split(max(-(-self._size[d] // n), 1), d)
 
     def repeatTensor(self, *sizes):
-        """A new tensor holding this one tiled ``sizes[i]`` times along dimension i (extra leading dims allowed)."""
+        """A new tensor holding this one tiled ``sizes[i]`` times along dimension i (extra leading dims allowed);
+        ``r.repeatTensor(src, sizes)`` resizes ``r`` and tiles ``src`` into it (Tensor.lua's result form)."""
+        if len(sizes) > 1 and isinstance(sizes[0], Tensor):
+            tiled = sizes[0].repeatTensor(*sizes[1:])
+            return self.resize(tiled._size).copy(tiled)
         reps = _parse_sizes(sizes, f'{self._typename}.repeatTensor')
         if len(reps) < self.dim() or any(r < 0 for r in reps):
             raise ValueError(f"{self._typename}.repeatTensor: expected at least {self.dim()} non-negative repeat "
@@ -703,6 +725,27 @@ class Tensor(PointwiseMixin, MatrixProductsMixin, ReductionMixin, IndexingMixin,
         return self.array.tolist()
 
     totable = tolist
+
+    def elementSize(self):
+        """Bytes per element (Torch7's ``elementSize``: its storage's element size)."""
+        return self._storage.elementSize()
+
+    # Torch7's factories as methods (TensorMath.lua's method={default='nil'}): x.range(0, 3) writes into x
+    def range(self, *args):
+        """``x.range(start, end [, step])`` writes ``legonn.range(start, end, step)`` into x (keeping its shape
+        when it holds as many elements, as THTensor_(range)); returns x."""
+        from .functions import range as range_into
+        return range_into(self, *args)
+
+    def linspace(self, *args):
+        """``x.linspace(start, end [, n])`` writes ``legonn.linspace`` into x, as ``range``; returns x."""
+        from .functions import linspace
+        return linspace(self, *args)
+
+    def logspace(self, *args):
+        """``x.logspace(start, end [, n])`` writes ``legonn.logspace`` into x, as ``range``; returns x."""
+        from .functions import logspace
+        return logspace(self, *args)
 
     def item(self):
         """The value of a one-element tensor as a Python number."""

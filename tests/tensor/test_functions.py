@@ -157,3 +157,120 @@ def test_math_functions_of_numbers_are_numbers():
     assert lg.abs(-0.5) == 0.5 and lg.exp(0.0) == 1.0 and lg.tanh(0.0) == 0.0 and lg.sigmoid(0.0) == 0.5
     assert lg.round(2.5) == 3 and lg.round(-2.5) == -3 and lg.floor(-1.5) == -2 and lg.frac(-1.25) == -0.25
     assert lg.pow(2, 10) == 1024 and lg.lerp(1.0, 3.0, 0.25) == 1.5 and lg.atan2(1.0, 1.0) == pytest.approx(np.pi / 4)
+
+
+def test_result_first_functional_forms():
+    """torch7/TensorMath.lua: each function's first argument is an optional result tensor
+    ({name=Tensor, default=true, returned=true}); torch.sum(r, x, 2) fills r, torch.max(v, i, x, 2) fills
+    both, torch.add(r, a, b) is r:add(a, b)."""
+    x = lg.DoubleTensor([[3, 1, 2], [6, 5, 4]])
+    r = lg.DoubleTensor()
+    assert lg.sum(r, x, 1) is r and r.tolist() == [[6], [15]]
+    for name in ('prod', 'cumsum', 'cumprod', 'mean'):
+        r = lg.DoubleTensor()
+        assert getattr(lg, name)(r, x, 1) is r and r.tolist() == getattr(lg, name)(x, 1).tolist()
+    v, i = lg.DoubleTensor(), lg.LongTensor()
+    assert lg.max(v, i, x, 1) == (v, i) and v.tolist() == [[3], [6]] and i.tolist() == [[0], [0]]
+    v, i = lg.DoubleTensor(), lg.LongTensor()
+    lg.sort(v, i, x, 1, True)
+    assert v.tolist() == [[3, 2, 1], [6, 5, 4]] and i.tolist() == [[0, 2, 1], [0, 1, 2]]
+    v, i = lg.DoubleTensor(), lg.LongTensor()
+    lg.kthvalue(v, i, x, 0)
+    assert v.tolist() == [[1], [4]] and i.tolist() == [[1], [2]]
+    for name in ('median', 'mode'):
+        v, i = lg.DoubleTensor(), lg.LongTensor()
+        getattr(lg, name)(v, i, x)
+        assert (v.tolist(), i.tolist()) == tuple(t.tolist() for t in getattr(lg, name)(x))
+    a, b = lg.DoubleTensor([1, 2]), lg.DoubleTensor([10, 20])
+    r = lg.DoubleTensor()
+    assert lg.add(r, a, b) is r and r.tolist() == [11, 22] and a.tolist() == [1, 2]
+    assert lg.add(r, a, 2, b).tolist() == [21, 42]
+    assert lg.add(a, b).tolist() == [11, 22] and lg.add(a, 2, b).tolist() == [21, 42]   # no result given
+    assert lg.mm(lg.DoubleTensor(), lg.eye(2).double(), x).tolist() == x.tolist()
+    assert lg.addmm(lg.DoubleTensor(), lg.zeros(2, 3).double(), lg.eye(2).double(), x).tolist() == x.tolist()
+    r = lg.DoubleTensor()
+    assert lg.cross(r, lg.DoubleTensor([1, 0, 0]), lg.DoubleTensor([0, 1, 0])) is r and r.tolist() == [0, 0, 1]
+    assert lg.reshape(r, x, 3, 2) is r and r.size() == (3, 2)
+    assert lg.diag(r, x).tolist() == [3, 5]
+
+
+def test_sort_takes_the_order_in_place_of_the_dimension():
+    """torch7/TensorMath.lua sort: (Tensor, index dim = last, boolean descending); torch.sort(x, true) sorts
+    the last dimension in descending order."""
+    x = lg.DoubleTensor([[1, 3, 2], [4, 6, 5]])
+    v, i = lg.sort(x, True)
+    assert v.tolist() == [[3, 2, 1], [6, 5, 4]] and i.tolist() == [[1, 2, 0], [1, 2, 0]]
+    assert x.sort(True)[0].tolist() == v.tolist()
+
+
+def test_factory_result_forms():
+    """torch7/TensorMath.lua zeros/ones/eye/range/randperm (and linspace/logspace) take an optional result
+    tensor first; THTensor_(range) and THTensor_(linspace) keep the result's shape when it holds as many
+    elements (lib/TH/generic/THTensorMath.c)."""
+    r = lg.DoubleTensor()
+    assert lg.zeros(r, 2, 3) is r and r.size() == (2, 3) and r.sum() == 0
+    assert lg.ones(r, 3).tolist() == [1, 1, 1]
+    assert lg.eye(r, 2).tolist() == [[1, 0], [0, 1]]
+    assert lg.range(r, 1, 0, -1).tolist() == [1, 0]
+    x = lg.zeros(2, 3).double()
+    lg.range(x.narrow(1, 1, 2), 0, 3)
+    assert x.tolist() == [[0, 0, 1], [0, 2, 3]]
+    assert lg.linspace(r, 0, 1, 3).tolist() == [0, 0.5, 1]
+    assert lg.logspace(r, 0, 2, 3).tolist() == [1, 10, 100]
+    lg.manualSeed(3)
+    p = lg.randperm(5)
+    lg.manualSeed(3)
+    assert lg.randperm(r, 5) is r and r.tolist() == p.tolist() and r.type() == 'legonn.DoubleTensor'
+    assert lg.rand(r, 4) is r and r.size() == (4,)
+
+
+def test_cat_result_forms_and_dimension_rules():
+    """torch7/lib/TH/generic/THTensorMath.c THTensor_(catArray): the default dimension is the last of the
+    input with the most dimensions; a dimension past an input's last sees it with trailing size-1
+    dimensions; TensorMath.lua's cat takes a result tensor first, and empty inputs give an empty result."""
+    a, b = lg.DoubleTensor([1, 2, 3]), lg.DoubleTensor([4, 5, 6])
+    assert lg.cat(a, b, 1).tolist() == [[1, 4], [2, 5], [3, 6]]
+    r = lg.DoubleTensor()
+    assert lg.cat(r, a, b, 0) is r and r.tolist() == [1, 2, 3, 4, 5, 6]
+    assert lg.cat(r, [a, b, a], 0).tolist() == [1, 2, 3, 4, 5, 6, 1, 2, 3]
+    assert lg.cat(lg.Tensor(), lg.Tensor(), 2).nElement() == 0
+    m = lg.DoubleTensor([[1], [2], [3]])
+    assert lg.cat(a, m).size() == (3, 2)                     # default: last dimension of the 2-D input
+
+
+def test_math_functions_of_numbers_return_numbers():
+    """torch7/TensorMath.lua wraps floor, sqrt, abs, sigmoid, ... with a (real) -> real variant, and pow, atan2,
+    lerp with number variants: torch.floor(7 / 2) is 3, computed in the default type's precision."""
+    assert lg.floor(7 / 2) == 3.0 and lg.ceil(0.2) == 1.0 and lg.abs(-3) == 3.0
+    assert lg.round(-2.5) == -3.0 and lg.round(2.5) == 3.0                    # C's round: half away from zero
+    assert lg.frac(-2.75) == -0.75 and lg.trunc(-2.75) == -2.0 and lg.sigmoid(0) == 0.5
+    assert lg.pow(2, 10) == 1024.0 and lg.lerp(1, 3, 0.25) == 1.5
+    assert lg.sqrt(2) == float(np.float32(np.sqrt(np.float32(2))))           # FloatTensor default: float32
+    lg.setdefaulttensortype('legonn.DoubleTensor')
+    try:
+        assert lg.sqrt(2) == np.sqrt(2.0) and lg.atan2(1, 1) == np.arctan2(1.0, 1.0)
+    finally:
+        lg.setdefaulttensortype('legonn.FloatTensor')
+
+
+def test_linspace_and_logspace_round_as_torch7():
+    """torch7/lib/TH/generic/THTensorMath.c THTensor_(linspace)/(logspace): a + i * (b - a) / (n - 1) in the
+    tensor's precision (pow(10, .) of it for logspace); NumPy's linspace orders the operations differently."""
+    for dtype, name in ((np.float64, 'legonn.DoubleTensor'), (np.float32, 'legonn.FloatTensor')):
+        a, b, n = dtype(0.1), dtype(0.83), 137
+        i = np.arange(n, dtype=dtype)
+        points = a + i * (b - a) / dtype(n - 1)
+        assert np.array_equal(lg.linspace(float(a), float(b), n, tensortype=name).array, points)
+        assert np.array_equal(lg.logspace(float(a), float(b), n, tensortype=name).array,
+                              np.power(dtype(10), points))
+    numpy_points = np.linspace(0.1, 0.83, 137)
+    assert not np.array_equal(numpy_points, lg.linspace(0.1, 0.83, 137, tensortype='legonn.DoubleTensor').array)
+
+
+def test_topk_takes_the_direction_in_place_of_the_dimension():
+    """torch7/TensorMath.lua topk: (Tensor, long k, index dim = last, boolean dir, boolean sort); x:topk(2, true)
+    gives the two largest of the last dimension."""
+    x = lg.DoubleTensor([[1, 5, 3], [9, 7, 8]])
+    v, i = x.topk(2, True)
+    assert v.tolist() == [[5, 3], [9, 8]] and i.tolist() == [[1, 2], [0, 2]]
+    assert lg.topk(x, 2, True)[0].tolist() == v.tolist()

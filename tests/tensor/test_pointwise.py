@@ -252,3 +252,68 @@ def test_atan2_is_c_atan2_of_y_then_x():
 def test_sign_of_nan_is_zero_as_th():
     assert lg.DoubleTensor([float('nan'), -2.0, 0.0, 3.0]).sign().tolist() == [0.0, -1.0, 0.0, 1.0]
     assert lg.LongTensor([-5, 0, 7]).sign().tolist() == [-1, 0, 1]
+
+
+def test_remainder_is_torch7s_formula():
+    """torch7/lib/TH/generic/THTensorMath.c remainder/cremainder: x - v * floor(x / v) for floating types (NaN
+    for v == 0; the float quotient then double arithmetic for FloatTensor), the divisor's sign for integers.
+    NumPy's exact remainder differs from it in the last bits (in about a third of uniform(-10, 10) draws)."""
+    x = np.random.RandomState(0).uniform(-10, 10, 1000)
+    got = lg.DoubleTensor(x).remainder(2.1).array
+    assert np.array_equal(got, x - 2.1 * np.floor(x / 2.1))
+    x32 = x.astype(np.float32)
+    want32 = (x32.astype(np.float64) - np.float64(np.float32(2.1)) *
+              np.floor(x32 / np.float32(2.1))).astype(np.float32)
+    assert np.array_equal(lg.FloatTensor(x32).remainder(2.1).array, want32)
+    with np.errstate(divide='ignore', invalid='ignore'):   # Torch7 gives the NaN silently
+        r = lg.cremainder(lg.DoubleTensor([5.3, 1.0]), lg.DoubleTensor([2.1, 0.0]))
+    assert r[0] == 5.3 - 2.1 * np.floor(5.3 / 2.1) and np.isnan(r[1])
+    assert lg.IntTensor([-7, 7]).remainder(3).tolist() == [2, 1]
+    assert lg.cremainder(lg.IntTensor([-7, 7]), lg.IntTensor([3, -3])).tolist() == [2, -2]
+    assert lg.cfmod(lg.DoubleTensor([-5.5]), lg.DoubleTensor([2])).tolist() == [-1.5]
+    assert lg.DoubleTensor([-5.5]).mod(2).tolist() == [-1.5]                  # TensorMath.lua's alias of fmod
+
+
+def test_shifts_and_bitwise_operations():
+    """torch7/lib/TH/generic/THTensorMath.c lshift/rshift/bitand/bitor/bitxor and the c* forms: integer
+    tensors shift as C unsigned types, floating ones multiply/divide by 2**v, bitwise refuses floats."""
+    x = lg.LongTensor([1, 5, -8])
+    assert x.clone().lshift(2).tolist() == [4, 20, -32]
+    assert x.clone().rshift(1).tolist() == [0, 2, (2 ** 64 - 8) >> 1]       # a logical shift, as unsigned long
+    assert lg.bitand(x, 3).tolist() == [1, 1, 0] and lg.bitor(x, 2).tolist() == [3, 7, -6]
+    assert lg.bitxor(x, 1).tolist() == [0, 4, -7]
+    y = lg.LongTensor([1, 2, 3])
+    assert lg.clshift(x, y).tolist() == [2, 20, -64] and lg.crshift(lg.LongTensor([8, 8, 8]), y).tolist() == [4, 2, 1]
+    assert lg.cbitand(x, y).tolist() == [1, 0, 0] and lg.cbitor(x, y).tolist() == [1, 7, -5]
+    assert lg.cbitxor(lg.cbitxor(x, y), y).tolist() == x.tolist()
+    assert lg.ByteTensor([200, 3]).lshift(1).tolist() == [144, 6]            # wraps as unsigned char
+    assert lg.FloatTensor([1.5, -3]).lshift(2).tolist() == [6, -12]
+    assert lg.DoubleTensor([3]).rshift(1).tolist() == [1.5]
+    r = lg.LongTensor()
+    assert lg.lshift(r, x, 1) is r and r.tolist() == [2, 10, -16]
+    with pytest.raises(TypeError, match='integer type'):
+        lg.FloatTensor([1]).bitand(1)
+
+
+@pytest.mark.gpu
+def test_remainder_and_bitwise_on_the_gpu():
+    """The CuPy paths of remainder_into and the bitwise mixin give the CPU's values."""
+    pytest.importorskip('cupy')
+    if not lg.gpu_available():
+        pytest.skip('no GPU')
+    x = lg.DoubleTensor(np.random.RandomState(1).uniform(-10, 10, 100))
+    assert np.array_equal(x.cuda().remainder(2.1).cpu().array, x.clone().remainder(2.1).array)
+    i = lg.LongTensor([1, 5, -8])
+    assert i.cuda().rshift(1).cpu().tolist() == i.clone().rshift(1).tolist()
+    assert lg.bitand(i.cuda(), 3).cpu().tolist() == [1, 1, 0]
+
+
+def test_cmax_cmin_nan_rule():
+    """torch7/lib/TH/generic/THTensorMath.c cmax/cmaxValue: x > y ? x : y, so a NaN in x gives y (x:cmax(0)
+    maps NaN to 0) and a NaN in y gives NaN; cmin alike with <."""
+    nan = float('nan')
+    got = lg.cmax(lg.DoubleTensor([nan, 1]), lg.DoubleTensor([1, nan])).tolist()
+    assert got[0] == 1 and np.isnan(got[1])
+    assert lg.DoubleTensor([nan, -1, 2]).cmax(0).tolist() == [0, 0, 2]
+    assert lg.cmin(lg.DoubleTensor([nan, 1, 3]), 2).tolist() == [2, 1, 2]
+    assert lg.DoubleTensor().cmax(lg.DoubleTensor([1, 5]), lg.DoubleTensor([3, 2])).tolist() == [3, 5]

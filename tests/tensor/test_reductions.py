@@ -173,7 +173,7 @@ def _float_reductions_accumulate_in_double(make):
     assert rows.norm(2, 1).type() == rows.type()
 
 
-def test_float_reductions_accumulate_in_double_as_torch7():
+def test_float_reductions_accumulate_in_double_whole_and_along_rows():
     """torch7 lib/TH/generic/THTensorMath.c: sumall, meanall, varall, normall (and sum/mean/norm along a
     dimension) accumulate a FloatTensor in accreal, a double, so a gradient's norm() or a loss vector's mean()
     is computed in double; along a dimension the result is rounded to float once."""
@@ -183,3 +183,69 @@ def test_float_reductions_accumulate_in_double_as_torch7():
 @pytest.mark.gpu
 def test_float_reductions_accumulate_in_double_gpu():
     _float_reductions_accumulate_in_double(lambda values: lg.FloatTensor(values).cuda())
+
+
+def test_float_reductions_accumulate_in_double_as_torch7():
+    """torch7/lib/TH/generic/THTensorMath.c: sumall/meanall/prodall return the accreal (double) sum; sum/prod
+    along a stride-1 dimension sum in accreal and round, along another add slices in the tensor's type;
+    cumsum/cumprod round each double partial result; var/std along a dimension use the double sums of z and
+    z*z; norm sums |x|**p in double; dist sums in the tensor's type."""
+    rng = np.random.RandomState(0)
+    a = rng.uniform(size=(100, 1000)).astype(np.float32)
+    x = lg.FloatTensor(a)
+    wide = a.astype(np.float64)
+    sequential = np.cumsum(wide.ravel())[-1]          # Torch7's order; NumPy's pairwise double sum is as good
+    assert x.sum() == pytest.approx(sequential, rel=1e-13) and x.mean() == pytest.approx(sequential / a.size,
+                                                                                           rel=1e-13)
+    assert abs(x.sum() - sequential) < abs(float(np.sum(a)) - sequential) / 100    # float32 NumPy: far off
+    assert np.array_equal(x.sum(1).array[:, 0], wide.sum(1).astype(np.float32))
+    rows = a[0].copy()
+    for r in a[1:]:
+        rows = rows + r                              # along dimension 0 (stride 1000): float32 slice by slice
+    assert np.array_equal(x.sum(0).array[0], rows)
+    assert np.array_equal(x.mean(1).array[:, 0], wide.sum(1).astype(np.float32) / np.float32(1000))
+    assert np.array_equal(x.cumsum(1).array, np.cumsum(wide, 1).astype(np.float32))
+    assert np.array_equal(x.t().sum(0).array[0], wide.sum(1).astype(np.float32))   # the stride-1 dim of a view
+    n = 1000
+    mean = wide.sum(1) / n
+    var = np.maximum((a * a).sum(1, dtype=np.float64) / (n - 1) - np.float64(np.float32(n) / np.float32(n - 1))
+                     * mean * mean, 0).astype(np.float32)
+    assert np.array_equal(x.var(1).array[:, 0], var) and np.array_equal(x.std(1).array[:, 0], np.sqrt(var))
+    assert x.norm() == pytest.approx(np.sqrt((wide * wide).sum()), rel=1e-13)
+    p3 = np.power(np.power(np.abs(a), np.float32(3)).sum(1, dtype=np.float64).astype(np.float32),
+                  np.float32(1 / 3))
+    assert np.array_equal(x.norm(3, 1).array[:, 0], p3)
+    b = rng.uniform(size=a.shape).astype(np.float32)
+    assert x.dist(lg.FloatTensor(b)) == float(np.sqrt(np.cumsum((np.abs(a - b) ** 2).ravel())[-1]))
+
+
+def test_bhistc_counts_each_row_over_one_range():
+    """torch7/lib/TH/generic/THTensorMath.c THTensor_(bhistc) (doc/maths.md's example): per-row histograms of
+    a matrix over [min, max], or over the whole matrix's range when min == max."""
+    x = lg.DoubleTensor([[2, 4, 2, 2, 5, 4], [3, 5, 1, 5, 3, 5], [3, 4, 2, 5, 5, 1]])
+    assert lg.bhistc(x, 5, 1, 5).tolist() == [[0, 3, 0, 2, 1], [1, 0, 2, 0, 3], [1, 1, 1, 1, 2]]
+    assert x.bhistc(2).tolist() == [[3, 3], [1, 5], [2, 4]]
+    r = lg.DoubleTensor()
+    assert lg.bhistc(r, x, 5, 1, 5) is r and r.size() == (3, 5)
+    assert x[0].histc(5, 1, 5).tolist() == [0, 3, 0, 2, 1]
+    with pytest.raises(ValueError):
+        x[0].bhistc(5)
+
+
+def test_method_result_forms():
+    """torch7/TensorMath.lua (cwrap gives a method its function's arguments): r:sum(x, 2) as nn/Sum.lua's
+    self.output:sum(input, dim), values:max(indices, x, 2), r:gather(src, dim, index), r:nonzero(x),
+    values:sort(indices, x, dim, true) write into the tensor the method is called on."""
+    x = lg.DoubleTensor([[3, 1, 2], [6, 5, 4]])
+    r = lg.DoubleTensor()
+    assert r.sum(x, 1) is r and r.tolist() == [[6], [15]] and x.sum(1).tolist() == [[6], [15]]
+    assert r.cumsum(x, 1).tolist() == [[3, 4, 6], [6, 11, 15]] and r.mean(x, 0).tolist() == [[4.5, 3, 3]]
+    v, i = lg.DoubleTensor(), lg.LongTensor()
+    assert v.max(i, x, 1) == (v, i) and v.tolist() == [[3], [6]] and i.tolist() == [[0], [0]]
+    v.sort(i, x, 1, True)
+    assert v.tolist() == [[3, 2, 1], [6, 5, 4]] and i.tolist() == [[0, 2, 1], [0, 1, 2]]
+    assert r.gather(x, 1, lg.LongTensor([[0], [2]])).tolist() == [[3], [4]]
+    assert r.index(x, 0, lg.LongTensor([1])).tolist() == [[6, 5, 4]]
+    n = lg.LongTensor()
+    assert n.nonzero(lg.DoubleTensor([0, 1, 0, 2])) is n and n.tolist() == [[1], [3]]
+    assert x.max() == 6 and x.sum() == 21 and x.nonzero().size() == (6, 2)   # the plain forms are unchanged

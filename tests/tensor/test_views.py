@@ -253,3 +253,64 @@ def test_results_computed_from_a_transposed_tensor_are_contiguous_as_torch7():
     for r in results:
         assert r.isContiguous() and r.view(-1).nElement() == r.nElement()
     assert (t * 2).view(-1).tolist() == [2, 8, 4, 10, 6, 12]
+
+
+def test_result_forms_of_view_expand_and_repeat():
+    """torch7/Tensor.lua: view, viewAs, expand, expandAs and repeatTensor take (result, src, ...): the result
+    becomes that view of src (repeatTensor fills it), so r:view(x, 3, 5) shares x's storage."""
+    x = lg.DoubleTensor(15).uniform()
+    r = lg.DoubleTensor()
+    assert r.view(x, 3, 5) is r and r.size() == (3, 5) and r.isSetTo(x.view(3, 5))
+    r.view(x, lg.LongStorage([5, -1]))
+    assert r.size() == (5, 3) and r.storage() is x.storage()
+    assert lg.DoubleTensor().viewAs(x, lg.DoubleTensor(3, 5)).size() == (3, 5)
+    col = lg.DoubleTensor(8, 1).uniform()
+    e = lg.DoubleTensor()
+    assert e.expand(col, 8, 5) is e and e.stride() == (1, 0) and e.storage() is col.storage()
+    assert lg.DoubleTensor().expandAs(col, lg.DoubleTensor(8, 5)).size() == (8, 5)
+    t = lg.DoubleTensor()
+    assert t.repeatTensor(col, 3, 1, 1) is t and t.size() == (3, 8, 1) and t[2].tolist() == col.tolist()
+    with pytest.raises(TypeError):
+        lg.FloatTensor().view(x, 15)     # Torch7's set needs the source's type
+
+
+def test_masked_select_into_a_result():
+    """torch7/generic/Tensor.c maskedSelect: r:maskedSelect(src, mask) writes the selected values into r."""
+    src = lg.DoubleTensor([1, 2, 3, 4])
+    mask = lg.ByteTensor([1, 0, 1, 0])
+    r = lg.DoubleTensor()
+    assert r.maskedSelect(src, mask) is r and r.tolist() == [1, 3]
+    assert src.maskedSelect(mask).tolist() == [1, 3]
+
+
+def test_factory_methods_write_into_the_tensor():
+    """torch7/TensorMath.lua range/linspace/logspace (method={default='nil'}): y:range(0, 3) writes into y,
+    keeping y's shape when it holds as many elements (THTensor_(range)/(linspace)/(logspace))."""
+    x = lg.zeros(2, 3).double()
+    assert x.narrow(1, 1, 2).range(0, 3).size() == (2, 2)
+    assert x.tolist() == [[0, 0, 1], [0, 2, 3]]
+    x.narrow(1, 1, 2).linspace(0, 3, 4)
+    assert x.tolist() == [[0, 0, 1], [0, 2, 3]]
+    x.narrow(1, 1, 2).logspace(0, 3, 4)
+    assert x.tolist() == [[0, 1, 10], [0, 100, 1000]]
+    assert lg.FloatTensor().range(1, 10, 0.3).size() == (31,)
+
+
+def test_totable_element_size_and_is_storage():
+    """torch7/Tensor.lua torch.totable, Storage:totable, Tensor:elementSize and torch.isStorage
+    (torch7/test/test.lua table, elementSize, isStorage)."""
+    t = lg.DoubleTensor([[1, 2], [3, 4]])
+    assert lg.totable(t) == [[1, 2], [3, 4]] and lg.totable(t.storage()) == [1, 2, 3, 4]
+    assert lg.FloatStorage([1, 2, 3]).totable() == [1, 2, 3]
+    assert lg.DoubleTensor().elementSize() == lg.DoubleStorage().elementSize() == 8
+    assert lg.ByteTensor().elementSize() == 1 and lg.HalfTensor().elementSize() == 2
+    assert lg.isStorage(t.storage()) and not lg.isStorage(t)
+
+
+def test_split_and_chunk_into_a_list():
+    """torch7/Tensor.lua split/chunk: torch.split(result, x, n, d) empties the table result and fills it."""
+    x = lg.DoubleTensor(7, 4).uniform()
+    result = ['stale']
+    assert lg.split(result, x, 3, 0) is result and [p.size() for p in result] == [(3, 4), (3, 4), (1, 4)]
+    assert lg.chunk(result, x, 2, 1) is result and [p.size() for p in result] == [(7, 2), (7, 2)]
+    assert [p.size() for p in lg.split(x, 3)] == [(3, 4), (3, 4), (1, 4)]
