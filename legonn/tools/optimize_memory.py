@@ -35,6 +35,7 @@ import weakref
 from ..containers.sequential import Sequential
 from ..graph.gmodule import gModule
 from ..modules.base.convolution import Convolution2d
+from ..modules.base.module import Module
 from ..modules.rectifiers import HardTanh, Threshold
 from ..modules.linear import Linear
 from ..modules.reshape import Reshape, View
@@ -191,11 +192,18 @@ def _check(model, mode):
                          f"lg.removeOptimization(model) first")
 
 
+def _traced_methods(module):
+    """The contract methods of ``module`` to trace, and ``backward`` where its class has its own: Sequential,
+    Concat and ConcatTable run each child's whole backward (as their Lua classes do), never calling their own
+    updateGradInput, so their backward is their backward phase."""
+    return _TRACED + ('backward',) if type(module).backward is not Module.backward else _TRACED
+
+
 def _trace(model, input, training):
     """Hook every module, run the pass, unhook; returns the lifetimes and the gradOutput used."""
     lifetimes = _Lifetimes(model)
     hooks = [instance_hooks.install(module, method, lifetimes.hook(module, method))
-             for module in model.listModules() for method in _TRACED]
+             for module in model.listModules() for method in _traced_methods(module)]
     grads = model.parameters()[1]
     saved_grads = [g.clone() for g in grads]
     grad_output = None
