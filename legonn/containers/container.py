@@ -84,6 +84,12 @@ class Container(Module):
             self.run_child(i, 'validateState')
         return self
 
+    def applyToModules(self, func):
+        """``func(child)`` for each direct child, in order (Container.lua's applyToModules; ``apply`` walks the
+        whole tree, this container included)."""
+        for m in self.modules:
+            func(m)
+
     def zeroGradParameters(self):
         for m in self.modules:
             m.zeroGradParameters()

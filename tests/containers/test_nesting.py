@@ -117,3 +117,21 @@ def test_errors_name_the_full_path_and_leave_gradients_untouched():
         p.backward([x, x], [np.ones((2, 2)), np.ones((2, 3))])
     # the gradInputs are computed for every child before any parameter gradient is accumulated
     assert all(not g.numpy().any() for g in p.parameters()[1])
+
+
+def test_apply_to_modules_visits_direct_children_only():
+    """nn/Container.lua's applyToModules(func) calls func on each module of self.modules, in order, without
+    descending (fast-neural-style's utils.clear_gradients recurses through it by hand)."""
+    inner = nn.Sequential().add(nn.Linear(2, 2))
+    outer = nn.Sequential().add(nn.Linear(2, 2)).add(inner).add(nn.Tanh())
+    seen = []
+    assert outer.applyToModules(seen.append) is None
+    assert seen == outer.modules
+
+    def clear_gradients(m):
+        if isinstance(m, nn.Container):
+            m.applyToModules(clear_gradients)
+        if getattr(m, 'gradWeight', None) is not None:
+            m.gradWeight = m.gradWeight.new()
+    clear_gradients(outer)
+    assert outer.get(0).gradWeight.nElement() == 0 and inner.get(0).gradWeight.nElement() == 0
