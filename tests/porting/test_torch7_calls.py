@@ -306,3 +306,24 @@ def test_a_ported_tostring_names_the_module():
     assert '(1): nn.Doubler(3 -> 3)' in repr(seq)
     with pytest.raises(ValueError, match=r'Doubler\(3 -> 3\)'):
         seq.forward(lg.zeros(2, 4))
+
+
+def test_modules_without_parameters_read_them_as_none():
+    """nn/Module.lua's __init gives a module no weight, bias, gradWeight or gradBias field, and Lua reads an
+    absent field as nil, so `model:apply(function(m) if m.weight then m.weight:normal(0, 0.02) end end)` walks
+    every module (dcgan.torch's weights_init family); in legonn they read as None on modules without them."""
+    model = nn.Sequential().add(nn.SpatialConvolution(1, 2, 3, 3)).add(nn.ReLU(True)).add(nn.View(-1))
+    model.get(0).noBias()
+    touched = []
+
+    def init(m):
+        if m.weight is not None:
+            m.weight.fill(0.5)
+            touched.append(lg.type(m))
+        if m.bias is not None:
+            m.bias.zero()
+    model.apply(init)
+    assert touched == ['nn.SpatialConvolution'] and model.get(0).weight.sum() == 0.5 * 18
+    relu = model.get(1)
+    assert relu.weight is None and relu.gradBias is None and relu.parameters() == ([], [])
+    assert 'weight' not in vars(relu) and model.getParameters()[0].nElement() == 18

@@ -190,8 +190,13 @@ def test_validate_state_errors_become_format_errors(checked):
 
 
 def test_a_module_missing_a_field_is_a_format_error():
-    with pytest.raises(lg.FormatError, match=r"\(Linear\) has an invalid state: a field is missing"):
+    # a Linear's gradBias then reads as the None every module has for an absent parameter (Torch7's nil),
+    # which validateState refuses next to a bias
+    with pytest.raises(lg.FormatError, match=r"\(Linear\) has an invalid state: Linear: gradient 1 must be a "
+                                             r"tensor, got a NoneType"):
         lg.deserialize(_forge(nn.Linear(2, 3), '"gradBias":', '"renamed":'))
+    with pytest.raises(lg.FormatError, match=r"\(BatchNormalization\) has an invalid state: .*running_mean"):
+        lg.deserialize(_forge(nn.BatchNormalization(3), '"running_mean":', '"renamed":'))
 
 
 def test_a_file_cannot_shadow_validate_state(checked):

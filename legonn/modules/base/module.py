@@ -84,6 +84,9 @@ class Module(Typed):
     """Base class of every layer and container."""
 
     contract_base = True
+    # a module without parameters reads them as None, as Torch7's nil fields: a ported
+    # `model:apply(function(m) if m.weight then ... end end)` tests every module, ReLUs included
+    weight = bias = gradWeight = gradBias = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
