@@ -116,3 +116,19 @@ def test_failed_backward_leaves_gradients():
 @pytest.mark.parametrize('shape', [(5, 4), (4,)])
 def test_gpu(shape):
     assert_gpu_matches_cpu(nn.Linear(4, 3), lg.rand(*shape))
+
+
+def test_jacobian_matrices_are_tensors():
+    """nn/Jacobian.lua's forward and backward return torch.Tensor matrices (rows: input elements, columns:
+    outputs), which a ported gradient check then reads with tensor methods (jac:size(1), (a - b):abs():max());
+    for a Linear, backprop's Jacobian is the transposed weight."""
+    m = nn.Linear(3, 2).double()
+    x = lg.DoubleTensor(4, 3).uniform(-1, 1)
+    est, exact = nn.Jacobian.forward(m, x), nn.Jacobian.backward(m, x)
+    assert est.type() == exact.type() == 'legonn.DoubleTensor' and est.size() == (12, 8)
+    assert (est - exact).abs().max() < 1e-8
+    assert exact.narrow(0, 0, 3).narrow(1, 0, 2).tolist() == m.weight.t().tolist()
+    dw = nn.Jacobian.backward(m, x, m.weight, m.gradWeight)
+    assert dw.size() == (6, 8) and (nn.Jacobian.forward(m, x, m.weight) - dw).abs().max() < 1e-8
+    sparse = nn.SparseJacobian.backward(nn.SparseLinear(5, 2, True).double(), lg.DoubleTensor([[0, 1.5], [3, -2]]))
+    assert sparse.type() == 'legonn.DoubleTensor' and sparse.size() == (2, 2)

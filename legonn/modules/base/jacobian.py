@@ -5,7 +5,9 @@ difference between the Jacobian d output / d input estimated by central
 differences and the one assembled from ``updateGradInput`` calls;
 ``testJacobianParameters`` does the same for parameters through
 ``accGradParameters``. Inputs and outputs may be tensors or nested lists of
-tensors (tables). Use float64 modules and inputs.
+tensors (tables). Use float64 modules and inputs. ``Jacobian.forward`` and
+``Jacobian.backward`` return the matrices themselves (rows: input or parameter
+elements, columns: outputs) as DoubleTensors, as Jacobian.lua returns tensors.
 
 ``Jacobian.testCriterion(criterion, input, target)`` is the same check for a
 loss: the gradient of ``criterion.forward(input, target)`` by central
@@ -14,7 +16,7 @@ use it the way module tests use ``testJacobian``.
 """
 import numpy as np
 
-from ...tensor import as_tensor_tree
+from ...tensor import as_tensor_tree, tensor_class
 
 
 def _leaves(x):
@@ -43,6 +45,11 @@ def _elements(tensors):
             yield arr, idx
 
 
+def _as_double_tensor(matrix):
+    """A Jacobian matrix as Jacobian.lua returns it: a tensor (a DoubleTensor, Torch7's default type)."""
+    return tensor_class('legonn.DoubleTensor')._from_array(np.ascontiguousarray(matrix, dtype=np.float64))
+
+
 def _unit_grads(output):
     """Yield gradOutput trees with a single 1 at each output element in turn."""
     grad = _zeros_like(output)
@@ -57,7 +64,17 @@ class Jacobian:
 
     @staticmethod
     def forward(module, input, param=None, perturbation=1e-6):
-        """Central-difference Jacobian, rows: elements of ``param`` (default: the input), columns: outputs."""
+        """Central-difference Jacobian (a DoubleTensor), rows: elements of ``param`` (default: the input),
+        columns: outputs."""
+        return _as_double_tensor(Jacobian._forward(module, input, param, perturbation))
+
+    @staticmethod
+    def backward(module, input, param=None, dparam=None):
+        """The same Jacobian (a DoubleTensor) assembled from backprop with one-hot gradOutputs."""
+        return _as_double_tensor(Jacobian._backward(module, input, param, dparam))
+
+    @staticmethod
+    def _forward(module, input, param=None, perturbation=1e-6):
         input = as_tensor_tree(input)
         target = _leaves(param if param is not None else input)
         n_out = _flat(module.forward(input)).size
@@ -73,8 +90,7 @@ class Jacobian:
         return np.array(rows).reshape(len(rows), n_out)
 
     @staticmethod
-    def backward(module, input, param=None, dparam=None):
-        """The same Jacobian assembled from backprop with one-hot gradOutputs."""
+    def _backward(module, input, param=None, dparam=None):
         input = as_tensor_tree(input)
         output = module.forward(input)
         columns = []
@@ -101,8 +117,8 @@ class Jacobian:
         """max |finite-difference - backprop| of d output / d input; the input is refilled in [minval, maxval]."""
         input = as_tensor_tree(input)
         Jacobian._randomize(input, minval, maxval)
-        estimate = Jacobian.forward(module, input, perturbation=perturbation)
-        exact = Jacobian.backward(module, input)
+        estimate = Jacobian._forward(module, input, perturbation=perturbation)
+        exact = Jacobian._backward(module, input)
         return float(np.abs(estimate - exact).max()) if estimate.size else 0.0
 
     @staticmethod
@@ -111,8 +127,8 @@ class Jacobian:
         input = as_tensor_tree(input)
         Jacobian._randomize(input, minval, maxval)
         Jacobian._randomize(param, minval, maxval)
-        estimate = Jacobian.forward(module, input, param=param, perturbation=perturbation)
-        exact = Jacobian.backward(module, input, param=param, dparam=dparam)
+        estimate = Jacobian._forward(module, input, param=param, perturbation=perturbation)
+        exact = Jacobian._backward(module, input, param=param, dparam=dparam)
         return float(np.abs(estimate - exact).max()) if estimate.size else 0.0
 
     @staticmethod
@@ -121,7 +137,7 @@ class Jacobian:
         input = as_tensor_tree(input)
         Jacobian._randomize(input, minval, maxval)
         Jacobian._randomize(param, minval, maxval)
-        estimate = Jacobian.forward(module, input, param=param, perturbation=perturbation)
+        estimate = Jacobian._forward(module, input, param=param, perturbation=perturbation)
         output = module.forward(input)
         columns = []
         before = _flat(param)

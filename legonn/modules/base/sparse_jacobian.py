@@ -10,7 +10,7 @@ are those of ``Jacobian`` with the values refilled first. Use float64 modules an
 import numpy as np
 
 from ...tensor import as_tensor_tree
-from .jacobian import Jacobian, _flat, _unit_grads
+from .jacobian import Jacobian, _as_double_tensor, _flat, _unit_grads
 
 
 def _sparse_input(input):
@@ -27,16 +27,26 @@ class SparseJacobian:
 
     @staticmethod
     def forward(module, input, param=None, perturbation=1e-6):
-        """Central differences: rows the input values (or ``param``'s elements), columns the outputs."""
-        input = _sparse_input(input)
-        return Jacobian.forward(module, input, param if param is not None else input.select(1, 1), perturbation)
+        """Central differences (a DoubleTensor): rows the input values (or ``param``'s elements), columns the
+        outputs."""
+        return _as_double_tensor(SparseJacobian._forward(module, input, param, perturbation))
 
     @staticmethod
     def backward(module, input, param=None, dparam=None):
-        """The same Jacobian from backprop with one-hot gradOutputs (``dparam``: ``param``'s gradient)."""
+        """The same Jacobian (a DoubleTensor) from backprop with one-hot gradOutputs (``dparam``: ``param``'s
+        gradient)."""
+        return _as_double_tensor(SparseJacobian._backward(module, input, param, dparam))
+
+    @staticmethod
+    def _forward(module, input, param=None, perturbation=1e-6):
+        input = _sparse_input(input)
+        return Jacobian._forward(module, input, param if param is not None else input.select(1, 1), perturbation)
+
+    @staticmethod
+    def _backward(module, input, param=None, dparam=None):
         input = _sparse_input(input)
         if param is not None:
-            return Jacobian.backward(module, input, param, dparam)
+            return Jacobian._backward(module, input, param, dparam)
         indices = _flat(input).reshape(-1, 2)[:, 0]
         columns = []
         for grad in _unit_grads(module.forward(input)):
@@ -65,8 +75,8 @@ class SparseJacobian:
     def testJacobian(module, input, minval=-2, maxval=2, perturbation=1e-6):
         """max |finite-difference - backprop| of d output / d values; the values are refilled in [minval, maxval]."""
         input = SparseJacobian._refill(input, minval, maxval)
-        estimate = SparseJacobian.forward(module, input, perturbation=perturbation)
-        exact = SparseJacobian.backward(module, input)
+        estimate = SparseJacobian._forward(module, input, perturbation=perturbation)
+        exact = SparseJacobian._backward(module, input)
         return float(np.abs(estimate - exact).max()) if estimate.size else 0.0
 
     @staticmethod
@@ -74,6 +84,6 @@ class SparseJacobian:
         """max |finite-difference - backprop| of d output / d ``param`` (values and ``param`` refilled)."""
         input = SparseJacobian._refill(input, minval, maxval)
         param.uniform(minval, maxval)
-        estimate = Jacobian.forward(module, input, param, perturbation)
-        exact = Jacobian.backward(module, input, param, dparam)
+        estimate = Jacobian._forward(module, input, param, perturbation)
+        exact = Jacobian._backward(module, input, param, dparam)
         return float(np.abs(estimate - exact).max()) if estimate.size else 0.0
