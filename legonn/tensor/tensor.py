@@ -776,7 +776,8 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
     def __bool__(self):
         if self.nElement() != 1:
             raise ValueError(f"the truth value of a {self._typename} with {self.nElement()} elements is "
-                             "ambiguous; use .all() or .any()")
+                             "ambiguous; use .all() or .any() (a ported Lua `if t then` tests for nil: "
+                             "`if t is not None:`)")
         return bool(self.item())
 
     def __len__(self):

@@ -327,3 +327,18 @@ def test_modules_without_parameters_read_them_as_none():
     relu = model.get(1)
     assert relu.weight is None and relu.gradBias is None and relu.parameters() == ([], [])
     assert 'weight' not in vars(relu) and model.getParameters()[0].nElement() == 18
+
+
+def test_lua_value_rules_of_the_porting_guide():
+    """docs/porting.md's rows for Lua values, as fast-neural-style's code meets them: nn/Criterion.lua's
+    __call__ returns output and gradInput (StyleLoss keeps the first, strength * crit(x, t)); Lua's
+    `if m.weight then` is a nil test (dcgan.torch's weights_init), which a tensor of several elements refuses
+    with a hint; models.lua's (f - 1) / 2 padding is a whole float, taken as Lua's number."""
+    crit = nn.MSECriterion()
+    x, t = lg.Tensor([1, 2]), lg.Tensor([0, 0])
+    loss, grad = crit(x, t)
+    assert 2 * crit(x, t)[0] == 2 * loss == 5.0 and grad.tolist() == [1.0, 2.0]
+    with pytest.raises(ValueError, match=r"is not None"):
+        bool(lg.Tensor(3))
+    # models.lua's (f - 1) / 2 padding is a whole float, which a constructor takes as Lua's number
+    assert nn.SpatialConvolution(3, 4, 9, 9, 1, 1, (9 - 1) / 2, (9 - 1) / 2).padW == 4
