@@ -454,3 +454,14 @@ def test_encoder_decoder_coupling(cls, layout):
     enc.gradPrevOutput = seq(N + 1, H)
     with pytest.raises(ValueError, match=f'gradPrevOutput of size \\({N}, {H}\\)'):
         enc.backward(x1, lg.zeros(*x1.size()[:2], H).double())
+
+
+@pytest.mark.parametrize('cls', [nn.SeqLSTM, nn.SeqGRU])
+def test_third_positional_argument_is_not_maskzero(cls):
+    """SeqLSTM.lua's constructor is (inputsize, hiddensize, outputsize), the third SeqLSTMP's projection size
+    (SeqGRU.lua takes two): Torch7's ``nn.SeqLSTM(D, H, H)`` is an unmasked LSTM. legonn read a third
+    positional argument as maskzero, masking silently; now maskzero is keyword-only and a third positional
+    argument is refused."""
+    with pytest.raises(TypeError):
+        cls(D, H, H)
+    assert cls(D, H, maskzero=True).maskzero and not cls(D, H).maskzero

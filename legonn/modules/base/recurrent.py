@@ -47,7 +47,9 @@ class SeqRecurrent(Module, abstract=True):
     # (seqlen, batch, outputsize) output, which ``output`` is (or, batchfirst, a transposed view of)
     buffer_names = ('sequence_output',)
 
-    def __init__(self, inputsize, outputsize, maskzero=False):
+    def __init__(self, inputsize, outputsize, *, maskzero=False):
+        # maskzero is keyword-only: rnn's third positional argument is SeqLSTMP's outputsize (SeqLSTM.lua's
+        # (inputsize, hiddensize, outputsize)), which must not read as a mask flag
         super().__init__()
         self.checkHyper(inputsize=inputsize, outputsize=outputsize)
         self.inputsize, self.outputsize = inputsize, outputsize
