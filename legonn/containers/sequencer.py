@@ -23,6 +23,11 @@ class Sequencer(Decorator):
         super().__init__(module)
         self._steps = []
 
+    @property
+    def module(self):
+        """The decorated module, the field Sequencer.lua keeps it in (``seq.module``)."""
+        return self.modules[0]
+
     def _step(self, t):
         """The module of step t: the module itself for step 0, else a clone whose parameters are (again,
         in case getParameters rebound them) views of the module's."""
@@ -112,11 +117,17 @@ class SeqBRNN(Decorator):
         self.batchFirst = bool(batchFirst)
         backward = Sequential().add(SeqReverseSequence(0)).add(self.backwardModule).add(SeqReverseSequence(0))
         both = ConcatTable().add(self.forwardModule).add(backward)
-        brnn = Sequential().add(both).add(merge if merge is not None else CAddTable())
+        self.merge = merge if merge is not None else CAddTable()
+        brnn = Sequential().add(both).add(self.merge)
         if self.batchFirst:
             brnn.insert(Transpose([0, 1]), 0)
             brnn.add(Transpose([0, 1]))
         super().__init__(brnn)
+
+    @property
+    def module(self):
+        """The inner Sequential, the field SeqBRNN.lua keeps it in (``brnn.module``)."""
+        return self.modules[0]
 
     def __repr__(self):
         return f"nn.SeqBRNN({self.forwardModule.inputsize} -> {self.forwardModule.outputsize})"

@@ -28,6 +28,9 @@ class SeqLSTM(SeqRecurrent):
     buffer_names = ('sequence_output', 'cell', 'cell_by_unit', 'tanh_cell', 'gate_buffer', 'gate_scratch', 'hidden_by_unit', 'cell0_by_unit', 'grad_x',
                     'grad_h0', 'grad_c0', 'grad_h_by_unit', 'grad_c_by_unit', 'recurrent_weight_t', 'ones')
 
+    # SeqLSTM.lua's hidden size, equal to outputsize without SeqLSTMP's projection
+    hiddensize = property(lambda self: self.outputsize)
+
     def __init__(self, inputsize, outputsize, *, maskzero=False):
         super().__init__(inputsize, outputsize, maskzero=maskzero)
         self.userPrevCell = None

@@ -465,3 +465,16 @@ def test_third_positional_argument_is_not_maskzero(cls):
     with pytest.raises(TypeError):
         cls(D, H, H)
     assert cls(D, H, maskzero=True).maskzero and not cls(D, H).maskzero
+
+
+def test_the_fields_rnn_code_reads():
+    """Fields the rnn package's modules keep and its tests and examples read: Sequencer.lua's and
+    SeqBRNN.lua's ``module`` (the decorated module; SeqBRNN's inner Sequential), SeqBRNN.lua's ``merge``,
+    SeqLSTM.lua's ``hiddensize`` (outputsize without SeqLSTMP's projection). legonn had none of them."""
+    lin = nn.Linear(D, 2)
+    assert nn.Sequencer(lin).module is lin
+    join = nn.JoinTable(2)
+    brnn = nn.SeqBRNN(D, H, False, join)
+    assert brnn.module is brnn.modules[0] and brnn.merge is join and brnn.module.get(1) is join
+    assert isinstance(nn.SeqBRNN(D, H).merge, nn.CAddTable)
+    assert nn.SeqLSTM(D, H).hiddensize == H
