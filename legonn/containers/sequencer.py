@@ -17,7 +17,7 @@ class Sequencer(Decorator):
     """Applies ``module`` to every step of a sequence: a ``seqlen x ...`` tensor (output a tensor
     ``seqlen x ...``) or a table of per-step tensors (output a table). Each step runs on its own clone
     sharing the module's parameters and gradients, so backward sees each step's own state, as in the
-    rnn package. ``remember()``/``forget()`` pass to the module when it has them."""
+    rnn package. ``remember()``/``forget()`` pass to the module (Module.forget and Module.remember)."""
 
     def __init__(self, module):
         super().__init__(module)
@@ -78,16 +78,6 @@ class Sequencer(Decorator):
         self._check_steps(steps, grads)
         for t, (x, g) in enumerate(zip(steps, grads)):
             self._run(t, 'accGradParameters', x, g, scale)
-
-    def remember(self, mode='both'):
-        if hasattr(self.modules[0], 'remember'):
-            self.modules[0].remember(mode)
-        return self
-
-    def forget(self):
-        if hasattr(self.modules[0], 'forget'):
-            self.modules[0].forget()
-        return self
 
     def type(self, typename=None, cache=None):
         if typename is not None:

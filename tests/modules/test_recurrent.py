@@ -478,3 +478,21 @@ def test_the_fields_rnn_code_reads():
     assert brnn.module is brnn.modules[0] and brnn.merge is join and brnn.module.get(1) is join
     assert isinstance(nn.SeqBRNN(D, H).merge, nn.CAddTable)
     assert nn.SeqLSTM(D, H).hiddensize == H
+
+
+def test_remember_and_forget_reach_the_recurrent_modules_of_a_tree():
+    """The rnn package's Module.lua gives every module forget() and remember(mode), passed down through
+    ``modules``: examples/recurrent-language-model.lua calls ``lm:remember('both')`` on a Sequential holding
+    the recurrent layers. legonn had them only on SeqLSTM/SeqGRU and Sequencer (AttributeError on a
+    Sequential)."""
+    lstm, gru = nn.SeqLSTM(D, H).double(), nn.SeqGRU(H, H).double()
+    lm = nn.Sequential().add(lstm).add(nn.Sequencer(nn.Tanh())).add(nn.Sequential().add(gru))
+    assert lm.remember('both') is lm and lstm._remember == gru._remember == 'both'
+    x = seq(T, N, D)
+    first = lm.forward(x).numpy().copy()
+    assert not np.allclose(lm.forward(x).numpy(), first)   # started from the last call's state
+    assert lm.forget() is lm
+    np.testing.assert_allclose(lm.forward(x).numpy(), first, rtol=1e-12)
+    assert nn.Linear(D, 2).forget().remember('eval') is not None
+    with pytest.raises(ValueError, match='remember'):
+        lm.remember('always')
