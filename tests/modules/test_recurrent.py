@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import graph, nn
+from legonn import nn
 from legonn.modules import Module
 from tests.checks import assert_jacobian, standard_tests
 
