@@ -1,8 +1,10 @@
 """Sequencer and SeqBRNN: Element-Research rnn's decorators that apply modules along a sequence."""
 from ..modules.base.errors import input_error
+from ..modules.base.module import Module
 from ..modules.recurrent_lstm import SeqLSTM
 from ..modules.base.recurrent import split_steps
 from ..modules.sequence_reverse import SeqReverseSequence
+from ..modules.shape import Transpose
 from ..modules.table_arithmetic import CAddTable
 from .tables import ConcatTable
 from .decorators import Decorator
@@ -15,11 +17,16 @@ class Sequencer(Decorator):
     """Applies ``module`` to every step of a sequence: a ``seqlen x ...`` tensor (output a tensor
     ``seqlen x ...``) or a table of per-step tensors (output a table). Each step runs on its own clone
     sharing the module's parameters and gradients, so backward sees each step's own state, as in the
-    rnn package. ``remember()``/``forget()`` pass to the module when it has them."""
+    rnn package. ``remember()``/``forget()`` pass to the module (Module.forget and Module.remember)."""
 
     def __init__(self, module):
         super().__init__(module)
         self._steps = []
+
+    @property
+    def module(self):
+        """The decorated module, the field Sequencer.lua keeps it in (``seq.module``)."""
+        return self.modules[0]
 
     def _step(self, t):
         """The module of step t: the module itself for step 0, else a clone whose parameters are (again,
@@ -72,16 +79,6 @@ class Sequencer(Decorator):
         for t, (x, g) in enumerate(zip(steps, grads)):
             self._run(t, 'accGradParameters', x, g, scale)
 
-    def remember(self, mode='both'):
-        if hasattr(self.modules[0], 'remember'):
-            self.modules[0].remember(mode)
-        return self
-
-    def forget(self):
-        if hasattr(self.modules[0], 'forget'):
-            self.modules[0].forget()
-        return self
-
     def type(self, typename=None, cache=None):
         if typename is not None:
             self._steps = []   # rebuilt from the converted module on the next call
@@ -95,15 +92,32 @@ class Sequencer(Decorator):
 class SeqBRNN(Decorator):
     """Bidirectional LSTM over a ``seqlen x batch x inputSize`` sequence: a SeqLSTM reads it forwards,
     another reads it backwards (between two SeqReverseSequence), and ``merge`` (default CAddTable)
-    combines their ``seqlen x batch x outputSize`` outputs step by step, as the rnn package builds it.
-    ``forwardModule`` and ``backwardModule`` are the two SeqLSTMs."""
+    combines their ``seqlen x batch x outputSize`` outputs step by step, as the rnn package builds it
+    (SeqBRNN.lua). With ``batchFirst`` the input and output are ``batch x seqlen x ...``: a Transpose
+    before and after the rest, the inner Sequential's first and last modules. ``forwardModule`` and
+    ``backwardModule`` are the two SeqLSTMs."""
 
-    def __init__(self, inputSize, outputSize, merge=None):
+    def __init__(self, inputSize, outputSize, batchFirst=False, merge=None):
+        if isinstance(batchFirst, Module):
+            raise TypeError(f"nn.SeqBRNN: expected batchFirst (a boolean) as the third argument and merge as the "
+                            f"fourth, as SeqBRNN.lua's (inputDim, hiddenDim, batchFirst, merge); got a "
+                            f"{type(batchFirst).__name__}")
         self.forwardModule = SeqLSTM(inputSize, outputSize)
         self.backwardModule = SeqLSTM(inputSize, outputSize)
+        self.batchFirst = bool(batchFirst)
         backward = Sequential().add(SeqReverseSequence(0)).add(self.backwardModule).add(SeqReverseSequence(0))
         both = ConcatTable().add(self.forwardModule).add(backward)
-        super().__init__(Sequential().add(both).add(merge if merge is not None else CAddTable()))
+        self.merge = merge if merge is not None else CAddTable()
+        brnn = Sequential().add(both).add(self.merge)
+        if self.batchFirst:
+            brnn.insert(Transpose([0, 1]), 0)
+            brnn.add(Transpose([0, 1]))
+        super().__init__(brnn)
+
+    @property
+    def module(self):
+        """The inner Sequential, the field SeqBRNN.lua keeps it in (``brnn.module``)."""
+        return self.modules[0]
 
     def __repr__(self):
         return f"nn.SeqBRNN({self.forwardModule.inputsize} -> {self.forwardModule.outputsize})"

@@ -21,8 +21,12 @@ class SeqGRU(SeqRecurrent):
 
     gates = 3
     state_names = ('h0',)
-    buffer_names = ('gate_buffer', 'gate_scratch', 'hidden_by_unit', 'h0_by_unit', 'reset_hidden', 'grad_x',
+    buffer_names = ('sequence_output', 'gate_buffer', 'gate_scratch', 'hidden_by_unit', 'h0_by_unit', 'reset_hidden', 'grad_x',
                     'grad_h0', 'grad_h_by_unit', 'grad_reset_hidden', 'recurrent_weight_t', 'ones')
+
+    # SeqGRU.lua names its sizes inputSize and outputSize (SeqLSTM.lua: inputsize, outputsize)
+    inputSize = property(lambda self: self.inputsize)
+    outputSize = property(lambda self: self.outputsize)
 
     def updateOutput(self, input):
         states, x = self._split_input(input)
@@ -33,7 +37,7 @@ class SeqGRU(SeqRecurrent):
         self.userPrevOutput = None
         projection = self._input_projection_by_unit(x)
         gates = self.bufferLike('gate_buffer', x, (T, 3 * H, N))
-        h = self.bufferLike('output', x, (T, N, H))
+        h = self.bufferLike('sequence_output', x, (T, N, H))
         hidden = self.bufferLike('hidden_by_unit', x, (T, H, N))
         # r h_{t-1} of every step in the output's row layout, kept for the candidate weights' gradient
         rh = self.bufferLike('reset_hidden', x, (T, N, H))
@@ -55,19 +59,23 @@ class SeqGRU(SeqRecurrent):
                 h[t] *= keep[t]
                 hidden[t] *= keep[t].T
         self._grad_gates_for = None
+        self.output = self._in_user_layout(self.sequence_output)
         return self.output
 
     def _backward_through_time(self, input, gradOutput):
         """Fill gate_scratch with the gate pre-activations' gradients, gate-major (3H, seqlen, batch), and the
         gradients of x and h0."""
-        states, x = self._backward_input(input, gradOutput)
+        states, x, go = self._backward_input(input, gradOutput)
         T, N, D = x._size
         H, xp = self.outputsize, x.xp
-        go = xp.ascontiguousarray(gradOutput.array)
+        go = xp.ascontiguousarray(go.array)
         h0 = self.h0_by_unit.array if not states else \
             transpose_into(self.bufferLike('h0_by_unit', x, (H, N)), states[0].array)
         grad_gates = self.bufferLike('gate_scratch', x, (3 * H, T, N))
         dh = transpose_into(self.bufferLike('grad_h_by_unit', x, (H, N)), go[T - 1])
+        next_h = self._take_user_gradient('gradPrevOutput', N)
+        if next_h is not None:
+            dh += next_h.T
         drh = self.bufferLike('grad_reset_hidden', x, (H, N))
         steps = GRUBackwardSteps(self.gate_buffer.array, h0, self.hidden_by_unit.array, go, dh, drh, grad_gates)
         keep = self._keep_mask(x)

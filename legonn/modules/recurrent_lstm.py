@@ -25,12 +25,16 @@ class SeqLSTM(SeqRecurrent):
 
     gates = 4
     state_names = ('c0', 'h0')
-    buffer_names = ('cell', 'tanh_cell', 'gate_buffer', 'gate_scratch', 'hidden_by_unit', 'cell0_by_unit', 'grad_x',
+    buffer_names = ('sequence_output', 'cell', 'cell_by_unit', 'tanh_cell', 'gate_buffer', 'gate_scratch', 'hidden_by_unit', 'cell0_by_unit', 'grad_x',
                     'grad_h0', 'grad_c0', 'grad_h_by_unit', 'grad_c_by_unit', 'recurrent_weight_t', 'ones')
 
-    def __init__(self, inputsize, outputsize, maskzero=False):
-        super().__init__(inputsize, outputsize, maskzero)
+    # SeqLSTM.lua's hidden size, equal to outputsize without SeqLSTMP's projection
+    hiddensize = property(lambda self: self.outputsize)
+
+    def __init__(self, inputsize, outputsize, *, maskzero=False):
+        super().__init__(inputsize, outputsize, maskzero=maskzero)
         self.userPrevCell = None
+        self.userNextGradCell = None   # a gradient for the last step's cell, added once by the next backward
 
     def updateOutput(self, input):
         states, x = self._split_input(input)
@@ -38,15 +42,15 @@ class SeqLSTM(SeqRecurrent):
         given = [None] * (2 - len(states)) + states
         T, N, D = x._size
         H = self.outputsize
-        last_cell = self.cell.array[-1].T if self.cell.nElement() else None
+        last_cell = self.cell_by_unit.array[-1].T if self.cell_by_unit.nElement() else None
         c0 = self._initial_state('c0', given[0], self.userPrevCell, last_cell, N)
         h0 = self._initial_state('h0', given[1], self.userPrevOutput, self._last_output(), N)
         self.userPrevOutput = self.userPrevCell = None
         projection = self._input_projection_by_unit(x)
         gates = self.bufferLike('gate_buffer', x, (T, 4 * H, N))
-        h = self.bufferLike('output', x, (T, N, H))
+        h = self.bufferLike('sequence_output', x, (T, N, H))
         hidden = self.bufferLike('hidden_by_unit', x, (T, H, N))
-        c = self.bufferLike('cell', x, (T, H, N))
+        c = self.bufferLike('cell_by_unit', x, (T, H, N))
         tanh_c = self.bufferLike('tanh_cell', x, (T, H, N))
         Wh_t = self.transposed_recurrent_weight(D)
         keep = self._keep_mask(x)
@@ -65,22 +69,29 @@ class SeqLSTM(SeqRecurrent):
                 for arr in (hidden[t], c[t], tanh_c[t], gates[t]):
                     arr *= keep[t].T
         self._grad_gates_for = None
+        self.cell = self.cell_by_unit.transpose(1, 2)   # rnn's cell: (seqlen, batch, outputsize) in either layout
+        self.output = self._in_user_layout(self.sequence_output)
         return self.output
 
     def _backward_through_time(self, input, gradOutput):
         """Fill gate_scratch with the gate pre-activations' gradients, gate-major (4H, seqlen, batch), and
         the gradients of x, h0 and c0."""
-        states, x = self._backward_input(input, gradOutput)
+        states, x, go = self._backward_input(input, gradOutput)
         T, N, D = x._size
         H, xp = self.outputsize, x.xp
-        go = xp.ascontiguousarray(gradOutput.array)
+        go = xp.ascontiguousarray(go.array)
         grad_gates = self.bufferLike('gate_scratch', x, (4 * H, T, N))
         grad_h = transpose_into(self.bufferLike('grad_h_by_unit', x, (H, N)), go[T - 1])
         grad_c = self.bufferLike('grad_c_by_unit', x, (H, N))
         grad_c[...] = 0
+        next_h, next_c = self._take_user_gradient('gradPrevOutput', N), self._take_user_gradient('userNextGradCell', N)
+        if next_h is not None:
+            grad_h += next_h.T
+        if next_c is not None:
+            grad_c += next_c.T
         c0 = self.cell0_by_unit.array if len(states) < 2 else \
             transpose_into(self.bufferLike('cell0_by_unit', x, (H, N)), states[-2].array)
-        steps = LSTMBackwardSteps(self.gate_buffer.array, c0, self.cell.array, self.tanh_cell.array, go, grad_h,
+        steps = LSTMBackwardSteps(self.gate_buffer.array, c0, self.cell_by_unit.array, self.tanh_cell.array, go, grad_h,
                                   grad_c, grad_gates)
         recurrent = StepProduct(grad_h, self.weight.array[D:], grad_gates.transpose(1, 0, 2))
         for t in range(T - 1, -1, -1):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import graph, nn
+from legonn import nn
 from legonn.modules import Module
 from tests.checks import assert_jacobian, standard_tests
 
@@ -16,6 +16,12 @@ def seq(*sizes):
     return lg.DoubleTensor(*sizes).uniform(-1, 1)
 
 
+def batch_first(rnn):
+    """rnn's ``seqlstm.batchfirst = true``: sequences batch x seqlen x ... (SeqLSTM.lua, SeqGRU.lua)."""
+    rnn.batchfirst = True
+    return rnn
+
+
 CASES = {
     'lstm': lambda: (nn.SeqLSTM(D, H), seq(T, N, D)),
     'lstm-h0': lambda: (nn.SeqLSTM(D, H), [seq(N, H), seq(T, N, D)]),
@@ -24,6 +30,10 @@ CASES = {
     'gru': lambda: (nn.SeqGRU(D, H), seq(T, N, D)),
     'gru-h0': lambda: (nn.SeqGRU(D, H), [seq(N, H), seq(T, N, D)]),
     'brnn': lambda: (nn.SeqBRNN(D, H), seq(T, N, D)),
+    'lstm-batchfirst': lambda: (batch_first(nn.SeqLSTM(D, H)), seq(N, T, D)),
+    'lstm-batchfirst-c0-h0': lambda: (batch_first(nn.SeqLSTM(D, H)), [seq(N, H), seq(N, H), seq(N, T, D)]),
+    'gru-batchfirst': lambda: (batch_first(nn.SeqGRU(D, H)), seq(N, T, D)),
+    'brnn-batchfirst-join': lambda: (nn.SeqBRNN(D, H, True, nn.JoinTable(2)), seq(N, T, D)),
     'reverse': lambda: (nn.SeqReverseSequence(), seq(T, N, D)),
     'reverse-dim1': lambda: (nn.SeqReverseSequence(1), seq(T, N, D)),
     'sequencer': lambda: (nn.Sequencer(nn.Sequential().add(nn.Linear(D, 2)).add(nn.Tanh())), seq(T, N, D)),
@@ -327,3 +337,162 @@ def test_float32_follows_float64(cls):
     grad = rnn.backward(x, go).numpy()
     np.testing.assert_allclose(single.forward(x.float()).numpy(), out, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(single.backward(x.float(), go.float()).numpy(), grad, rtol=1e-5, atol=1e-6)
+
+
+# --- the rnn package's own tests (Element-Research rnn test/test.lua), written anew -----------------------
+@pytest.mark.parametrize('cls', [nn.SeqLSTM, nn.SeqGRU])
+def test_batchfirst_is_the_transposed_layout(cls):
+    """SeqLSTM.lua / SeqGRU.lua's ``batchfirst``: input, gradOutput, output and gradInput are batch x seqlen
+    x ... and the numbers are those of the seqlen-first module on the transposed sequence (rnn's
+    SeqLSTM_main, batchfirst part). legonn ignored the flag and read batch x seqlen as seqlen x batch."""
+    first = cls(D, H).double()
+    rnn = batch_first(first.clone())
+    x, go = seq(N, T, D), seq(N, T, H)
+    xt, got = x.transpose(0, 1).contiguous(), go.transpose(0, 1).contiguous()
+    out = rnn.forward(x)
+    assert out.size() == (N, T, H)
+    np.testing.assert_allclose(out.numpy(), first.forward(xt).numpy().transpose(1, 0, 2), rtol=1e-12)
+    rnn.zeroGradParameters()
+    first.zeroGradParameters()
+    grad = rnn.backward(x, go)
+    assert grad.size() == (N, T, D)
+    np.testing.assert_allclose(grad.numpy(), first.backward(xt, got).numpy().transpose(1, 0, 2), rtol=1e-12)
+    np.testing.assert_allclose(rnn.gradWeight.numpy(), first.gradWeight.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(rnn.gradBias.numpy(), first.gradBias.numpy(), rtol=1e-12)
+    with pytest.raises(ValueError, match=f'expected a batch x seqlen x {D} tensor'):
+        rnn.forward(seq(N, T, D + 1))
+    with pytest.raises(ValueError, match='gradOutput of size'):
+        rnn.backward(x, got)
+    # remember() carries the last step of every sequence (rnn's SeqLSTM_issue207: batch 32, then 1 after forget)
+    rnn.remember('both')
+    rnn.forget().forward(x)
+    carried = rnn.forward(x).numpy().copy()
+    first.remember('both')
+    first.forget().forward(xt)
+    np.testing.assert_allclose(carried, first.forward(xt).numpy().transpose(1, 0, 2), rtol=1e-12)
+    assert rnn.forget().forward(seq(1, T, D)).size() == (1, T, H)
+
+
+def test_seqbrnn_takes_batchfirst_then_merge():
+    """SeqBRNN.lua's constructor is (inputDim, hiddenDim, batchFirst, merge); batchFirst puts a Transpose
+    before and after the inner Sequential (rnn's SeqBRNNJoinTest and BRNNBatchFirstTest). legonn took merge
+    third, so Torch7's ``nn.SeqBRNN(5, 5, false, nn.JoinTable(3))`` failed."""
+    x = seq(T, N, D)
+    brnn = nn.SeqBRNN(D, H, False, nn.JoinTable(2)).double()
+    both = brnn.modules[0].get(0)
+    fwd, bwd = both.get(0), both.get(1).get(1)
+    out = brnn.forward(x).numpy().copy()
+    expected = np.concatenate([fwd.forward(x).numpy(), bwd.forward(lg.from_numpy(x.numpy()[::-1].copy())).numpy()[::-1]],
+                              axis=2)
+    np.testing.assert_array_equal(out, expected)
+    first = nn.SeqBRNN(D, H, True, nn.JoinTable(2)).double()
+    assert isinstance(first.modules[0].get(0), nn.Transpose) and isinstance(first.modules[0].get(3), nn.Transpose)
+    both = first.modules[0].get(1)
+    both.get(0).share(fwd, 'weight', 'bias')
+    both.get(1).get(1).share(bwd, 'weight', 'bias')
+    np.testing.assert_array_equal(first.forward(x.transpose(0, 1).contiguous()).numpy(), expected.transpose(1, 0, 2))
+    with pytest.raises(TypeError, match='batchFirst'):
+        nn.SeqBRNN(D, H, nn.JoinTable(2))
+
+
+@pytest.mark.parametrize('cls', [nn.SeqLSTM, nn.SeqGRU])
+def test_reset_states_and_the_size_names(cls):
+    """rnn's SeqGRU_rememberStatesTest: with remember('both') h0 is the last call's final output, and
+    resetStates() (SeqLSTM.lua, SeqGRU.lua) restarts from zeros; SeqGRU.lua names its sizes inputSize and
+    outputSize. legonn had neither resetStates nor those names."""
+    rnn = cls(D, H).double().remember('both')
+    final = None
+    for _ in range(3):
+        out = rnn.forward(seq(T, N, D))
+        np.testing.assert_array_equal(rnn.h0.numpy(), np.zeros((N, H)) if final is None else final)
+        final = out.numpy()[-1].copy()
+    assert rnn.resetStates() is rnn
+    rnn.forward(seq(T, N, D))
+    np.testing.assert_array_equal(rnn.h0.numpy(), np.zeros((N, H)))
+    if cls is nn.SeqGRU:
+        assert (rnn.inputSize, rnn.outputSize) == (D, H)
+
+
+@pytest.mark.parametrize('cls', [nn.SeqLSTM, nn.SeqGRU])
+@pytest.mark.parametrize('layout', ['seqlen-first', 'batchfirst'])
+def test_encoder_decoder_coupling(cls, layout):
+    """rnn's examples/encoder-decoder-coupling.lua with SeqLSTM: the decoder starts from the encoder's last
+    output and cell (``output[T]``, ``cell[T]``, each batch x outputsize: SeqLSTM.lua's cell is seqlen x
+    batch x outputsize), and the encoder's backward adds the decoder's userGradPrevOutput / userGradPrevCell
+    set as ``gradPrevOutput`` / ``userNextGradCell`` (used once). The pair then equals one module over the
+    joined sequence. legonn's cell was unit-major (seqlen x outputsize x batch) and it had neither gradient."""
+    lstm = cls is nn.SeqLSTM
+    enc = cls(D, H).double()
+    dec = enc.clone()
+    whole, go = seq(2 * T, N, D), seq(2 * T, N, H)
+    one = enc.clone()
+    ref_out = one.forward(whole).numpy().copy()
+    one.zeroGradParameters()
+    ref_grad = one.backward(whole, lg.cat(lg.zeros(T, N, H).double(), go.narrow(0, T, T), 0)).numpy()
+    x1, x2, g2 = whole.narrow(0, 0, T).clone(), whole.narrow(0, T, T).clone(), go.narrow(0, T, T).clone()
+    if layout == 'batchfirst':
+        for m in (enc, dec):
+            batch_first(m)
+        x1, x2, g2 = (t.transpose(0, 1).contiguous() for t in (x1, x2, g2))
+    last = T - 1
+    enc_out = enc.forward(x1)
+    dec.userPrevOutput = enc_out.select(1, last) if enc.batchfirst else enc_out[last]
+    if lstm:
+        assert enc.cell.size() == (T, N, H)
+        dec.userPrevCell = enc.cell[last]
+    dec_out = dec.forward(x2).numpy()
+    dec.backward(x2, g2)
+    enc.gradPrevOutput = dec.userGradPrevOutput
+    if lstm:
+        enc.userNextGradCell = dec.userGradPrevCell
+    grad1 = enc.backward(x1, lg.zeros(*x1.size()[:2], H).double()).numpy()
+    assert enc.gradPrevOutput is None and (not lstm or enc.userNextGradCell is None)
+    if enc.batchfirst:
+        dec_out, grad1 = dec_out.transpose(1, 0, 2), grad1.transpose(1, 0, 2)
+    np.testing.assert_allclose(dec_out, ref_out[T:], rtol=1e-12)
+    np.testing.assert_allclose(grad1, ref_grad[:T], rtol=1e-10, atol=1e-13)
+    enc.gradPrevOutput = seq(N + 1, H)
+    with pytest.raises(ValueError, match=f'gradPrevOutput of size \\({N}, {H}\\)'):
+        enc.backward(x1, lg.zeros(*x1.size()[:2], H).double())
+
+
+@pytest.mark.parametrize('cls', [nn.SeqLSTM, nn.SeqGRU])
+def test_third_positional_argument_is_not_maskzero(cls):
+    """SeqLSTM.lua's constructor is (inputsize, hiddensize, outputsize), the third SeqLSTMP's projection size
+    (SeqGRU.lua takes two): Torch7's ``nn.SeqLSTM(D, H, H)`` is an unmasked LSTM. legonn read a third
+    positional argument as maskzero, masking silently; now maskzero is keyword-only and a third positional
+    argument is refused."""
+    with pytest.raises(TypeError):
+        cls(D, H, H)
+    assert cls(D, H, maskzero=True).maskzero and not cls(D, H).maskzero
+
+
+def test_the_fields_rnn_code_reads():
+    """Fields the rnn package's modules keep and its tests and examples read: Sequencer.lua's and
+    SeqBRNN.lua's ``module`` (the decorated module; SeqBRNN's inner Sequential), SeqBRNN.lua's ``merge``,
+    SeqLSTM.lua's ``hiddensize`` (outputsize without SeqLSTMP's projection). legonn had none of them."""
+    lin = nn.Linear(D, 2)
+    assert nn.Sequencer(lin).module is lin
+    join = nn.JoinTable(2)
+    brnn = nn.SeqBRNN(D, H, False, join)
+    assert brnn.module is brnn.modules[0] and brnn.merge is join and brnn.module.get(1) is join
+    assert isinstance(nn.SeqBRNN(D, H).merge, nn.CAddTable)
+    assert nn.SeqLSTM(D, H).hiddensize == H
+
+
+def test_remember_and_forget_reach_the_recurrent_modules_of_a_tree():
+    """The rnn package's Module.lua gives every module forget() and remember(mode), passed down through
+    ``modules``: examples/recurrent-language-model.lua calls ``lm:remember('both')`` on a Sequential holding
+    the recurrent layers. legonn had them only on SeqLSTM/SeqGRU and Sequencer (AttributeError on a
+    Sequential)."""
+    lstm, gru = nn.SeqLSTM(D, H).double(), nn.SeqGRU(H, H).double()
+    lm = nn.Sequential().add(lstm).add(nn.Sequencer(nn.Tanh())).add(nn.Sequential().add(gru))
+    assert lm.remember('both') is lm and lstm._remember == gru._remember == 'both'
+    x = seq(T, N, D)
+    first = lm.forward(x).numpy().copy()
+    assert not np.allclose(lm.forward(x).numpy(), first)   # started from the last call's state
+    assert lm.forget() is lm
+    np.testing.assert_allclose(lm.forward(x).numpy(), first, rtol=1e-12)
+    assert nn.Linear(D, 2).forget().remember('eval') is not None
+    with pytest.raises(ValueError, match='remember'):
+        lm.remember('always')

@@ -343,6 +343,21 @@ class Module(Typed):
         self.__dict__.pop('_forward_sizes', None)
         return self.clearBuffers('output', 'gradInput', *names)
 
+    # --- recurrent state (the rnn package's Module.lua) -------------------------------
+    def forget(self):
+        """Drop the remembered state of every recurrent module in this tree (SeqLSTM, SeqGRU, ...); a
+        no-op elsewhere. The rnn package gives every module this, so ``lm:forget()`` works on a Sequential."""
+        for child in self.children():
+            child.forget()
+        return self
+
+    def remember(self, mode='both'):
+        """Set ``remember(mode)`` ('both', 'train', 'eval', 'neither') on every recurrent module in this tree;
+        a no-op elsewhere (the rnn package's Module.lua: ``lm:remember('both')`` on a Sequential)."""
+        for child in self.children():
+            child.remember(mode)
+        return self
+
     # --- tree walking ------------------------------------------------------------
     def apply(self, fn):
         """Call ``fn`` on this module and (in containers) every descendant."""

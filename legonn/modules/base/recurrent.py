@@ -3,7 +3,8 @@ initial state (zeros, ``userPrevOutput``/``userPrevCell``, or the last state kep
 the ``maskzero`` row mask, the input projection of all steps, gradInput's form and the parameter
 gradients that are products over all steps.
 
-A sequence is ``seqlen x batch x inputsize``; the weight is ``(inputsize + outputsize, gates * outputsize)``
+A sequence is ``seqlen x batch x inputsize`` (``batch x seqlen x inputsize``, and the output and gradOutput
+likewise, when ``batchfirst`` is set, as in the rnn package); the weight is ``(inputsize + outputsize, gates * outputsize)``
 so that one step's gate pre-activations are ``[x, h_prev] @ weight + bias``.
 """
 import math
@@ -42,19 +43,26 @@ class SeqRecurrent(Module, abstract=True):
     gates = 1
     # names of the initial-state buffers, in the order they come before x in a table input
     state_names = ('h0',)
-    # per-call buffers (emptied by clearState), besides output and gradInput
-    buffer_names = ()
+    # per-call buffers (emptied by clearState), besides output and gradInput; sequence_output is the
+    # (seqlen, batch, outputsize) output, which ``output`` is (or, batchfirst, a transposed view of)
+    buffer_names = ('sequence_output',)
 
-    def __init__(self, inputsize, outputsize, maskzero=False):
+    def __init__(self, inputsize, outputsize, *, maskzero=False):
+        # maskzero is keyword-only: rnn's third positional argument is SeqLSTMP's outputsize (SeqLSTM.lua's
+        # (inputsize, hiddensize, outputsize)), which must not read as a mask flag
         super().__init__()
         self.checkHyper(inputsize=inputsize, outputsize=outputsize)
         self.inputsize, self.outputsize = inputsize, outputsize
         self.maskzero = bool(maskzero)
+        # rnn's flag: input, output, gradOutput and gradInput are batch x seqlen x ... (SeqLSTM.lua's _prepare_size)
+        self.batchfirst = False
         width = (inputsize + outputsize, self.gates * outputsize)
         self.weight, self.gradWeight = self.output.new(*width), self.output.new(*width).zero()
         self.bias, self.gradBias = self.output.new(width[1]), self.output.new(width[1]).zero()
         self._remember = 'neither'
         self.userPrevOutput = None
+        # a gradient for the last step's h, added once by the next backward (rnn's encoder-decoder coupling)
+        self.gradPrevOutput = None
         self._grad_gates_for = None   # the gradOutput whose gate gradients gate_scratch holds
         for name in self.state_names + self.buffer_names:
             setattr(self, name, self.output.new())
@@ -85,6 +93,10 @@ class SeqRecurrent(Module, abstract=True):
             getattr(self, name).resize(0)
         return self
 
+    def resetStates(self):
+        """rnn's other name for dropping the initial states (SeqLSTM.lua, SeqGRU.lua): as ``forget()``."""
+        return self.forget()
+
     def training(self):
         if not self.train:
             self.forget()
@@ -107,7 +119,7 @@ class SeqRecurrent(Module, abstract=True):
     def _split_input(self, input):
         """(given initial states, x) from ``x`` or the table ``[*states, x]`` (any prefix-free tail of
         state_names: [h0, x] or, for the LSTM, [c0, h0, x]), every piece checked."""
-        T_N_D = f"a seqlen x batch x {self.inputsize} tensor"
+        T_N_D = f"a {self._layout_name()} x {self.inputsize} tensor"
         if isinstance(input, list):
             if not 2 <= len(input) <= len(self.state_names) + 1:
                 forms = ' or '.join('[' + ', '.join(self.state_names[-k:]) + ', x]'
@@ -120,6 +132,9 @@ class SeqRecurrent(Module, abstract=True):
         self.checkSameType(x, self.weight)
         if x._size[2] != self.inputsize:
             raise input_error(self, T_N_D, f"size {tuple(x.size())}")
+        if self.batchfirst:
+            # one copy in the seqlen-first layout every product below reads
+            x = x.transpose(0, 1).contiguous()
         N, H = x._size[1], self.outputsize
         for name, s in zip(self.state_names[len(self.state_names) - len(states):], states):
             self.checkTensor(s, (2,), name)
@@ -128,6 +143,13 @@ class SeqRecurrent(Module, abstract=True):
                 raise input_error(self, f"{name} of size ({N}, {H})", f"size {tuple(s.size())}")
         return states, x
 
+    def _layout_name(self):
+        return "batch x seqlen" if self.batchfirst else "seqlen x batch"
+
+    def _in_user_layout(self, t):
+        """A (seqlen, batch, ...) tensor as the user's layout: itself, or its transposed view (batchfirst)."""
+        return t.transpose(0, 1) if self.batchfirst else t
+
     def _check_cpu_type(self, x):
         """The CPU gate kernels compute in float32 or float64: a HalfTensor sequence is refused there."""
         if not x._cuda and x.array.dtype.itemsize < 4:
@@ -135,9 +157,12 @@ class SeqRecurrent(Module, abstract=True):
                               "float32 or float64)", type(x).__name__, TypeError)
 
     def _check_grad_output(self, x, gradOutput):
+        """gradOutput checked against the sequence x (seqlen-first) in the user's layout; returned seqlen-first."""
         self.checkTensor(gradOutput, (3,), 'gradOutput')
         self.checkSameType(gradOutput, self.weight, 'gradOutput')
-        self.checkSize(gradOutput, (x._size[0], x._size[1], self.outputsize))
+        T, N = x._size[:2]
+        self.checkSize(gradOutput, (N, T, self.outputsize) if self.batchfirst else (T, N, self.outputsize))
+        return self._in_user_layout(gradOutput)
 
     def _initial_state(self, name, given, user, last, N):
         """The array a sequence starts from: a state given in the input table, else the user's
@@ -166,9 +191,23 @@ class SeqRecurrent(Module, abstract=True):
             buf.resize(N, H).zero()
         return buf.array
 
+    def _take_user_gradient(self, name, N):
+        """The array of ``self.<name>`` (a (batch, outputsize) gradient the user set for the last step's state:
+        ``gradPrevOutput``, ``userNextGradCell``), checked, or None; the attribute is reset to None (used once,
+        as SeqLSTM.lua's backward does)."""
+        user = getattr(self, name)
+        if user is None:
+            return None
+        self.checkTensor(user, (2,), name)
+        self.checkSameType(user, self.weight, name)
+        if user._size != (N, self.outputsize):
+            raise input_error(self, f"{name} of size ({N}, {self.outputsize})", f"size {tuple(user.size())}")
+        setattr(self, name, None)
+        return user.array
+
     def _last_output(self):
         """The last call's final h, (batch, outputsize), or None before any call."""
-        return self.output.array[-1] if self.output.nElement() else None
+        return self.sequence_output.array[-1] if self.sequence_output.nElement() else None
 
     def _input_projection_by_unit(self, x):
         """gate_scratch (gates * outputsize, seqlen, batch) = W_x^T x^T for all steps in one product (no bias):
@@ -198,21 +237,23 @@ class SeqRecurrent(Module, abstract=True):
 
     # --- gradients --------------------------------------------------------------------------------------
     def _backward_input(self, input, gradOutput):
-        """(given states, x) of a backward call, checked against the last forward."""
+        """(given states, x, gradOutput) of a backward call, checked against the last forward; x and
+        gradOutput seqlen-first."""
         states, x = self._split_input(input)
-        self._check_grad_output(x, gradOutput)
+        gradOutput = self._check_grad_output(x, gradOutput)
         sizes = self.gate_buffer._size   # (seqlen, gates * outputsize, batch) after a forward
         if (sizes[0], sizes[-1]) != x._size[:2]:
             raise ValueError(f"{self.shortName()}: expected backward after a forward of this input, "
-                             f"got an input of size {tuple(x.size())}")
-        return states, x
+                             f"got an input of size {tuple(self._in_user_layout(x).size())}")
+        return states, x, gradOutput
 
     def updateGradInput(self, input, gradOutput):
         states, _ = self._backward_through_time(input, gradOutput)
         if self.gradInput is not None:   # None: Torch7's idiom for a first layer, no gradient for the data
             # the input's form: grad x alone, or the table [grad states..., grad x]
             names = self.state_names[len(self.state_names) - len(states):]
-            self.gradInput = [getattr(self, 'grad_' + n) for n in names] + [self.grad_x] if states else self.grad_x
+            grad_x = self._in_user_layout(self.grad_x)
+            self.gradInput = [getattr(self, 'grad_' + n) for n in names] + [grad_x] if states else grad_x
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):
@@ -231,7 +272,7 @@ class SeqRecurrent(Module, abstract=True):
         gW = self.gradWeight.array[D:, rows]
         addmm_into(gW, h0.T, by_gate[:, 0].T, scale, 1.0)
         if T > 1:
-            addmm_into(gW, self.output.array[:-1].reshape((T - 1) * N, -1).T,
+            addmm_into(gW, self.sequence_output.array[:-1].reshape((T - 1) * N, -1).T,
                        by_gate[:, 1:].reshape(by_gate.shape[0], (T - 1) * N).T, scale, 1.0)
 
     def transposed_recurrent_weight(self, D):
