@@ -10,3 +10,34 @@ def test_size_answers_longstorage_totable_and_size():
     x = lg.zeros(2, 3, 4)
     assert x.size().totable() == [2, 3, 4] and type(x.size().totable()) is list
     assert x.size().size() == 3
+
+
+def test_jacobian_test_io_compares_a_saved_and_loaded_copy():
+    """torch/nn Jacobian.lua ``testIO(module, input)``: the module's output and gradInput against those of
+    its copy written and read back (after ``clearState``), as (forward error, backward error)."""
+    lg.manualSeed(1)
+    lin = nn.Linear(4, 3).double()
+    ferr, berr = nn.Jacobian.testIO(lin, lg.randn(2, 4).double())
+    assert (ferr, berr) == (0.0, 0.0)
+    table = nn.Sequential().add(nn.SplitTable(0)).add(nn.DotProduct()).double()
+    assert nn.Jacobian.testIO(table, lg.rand(2, 5).double()) == (0.0, 0.0)
+    # a fresh dropout mask in the loaded copy: the errors see it
+    ferr, berr = nn.Jacobian.testIO(nn.Dropout(0.5).double(), lg.rand(50).double() + 1)
+    assert ferr > 0 and berr > 0
+
+
+def test_jacobian_test_all_update_agrees_on_the_four_steps():
+    """torch/nn Jacobian.lua ``testAllUpdate(module, input, 'weight', 'gradWeight')``: a dict of the errors
+    of accUpdateGradParameters and of shared clones against accGradParameters + updateParameters."""
+    lin = nn.Linear(4, 3).double()
+    errors = nn.Jacobian.testAllUpdate(lin, lg.randn(2, 4).double(), 'weight', 'gradWeight')
+    assert sorted(errors) == ['accGradParameters', 'accGradParameters [shared]', 'accUpdateGradParameters',
+                              'accUpdateGradParameters [shared]']
+    assert max(errors.values()) < 1e-12
+
+    class NoUpdate(nn.Linear):
+        def accUpdateGradParameters(self, input, gradOutput, lr):
+            pass
+
+    errors = nn.Jacobian.testAllUpdate(NoUpdate(4, 3).double(), lg.randn(2, 4).double(), 'weight', 'gradWeight')
+    assert errors['accGradParameters'] < 1e-12 and errors['accUpdateGradParameters'] > 1e-3
