@@ -41,3 +41,15 @@ def test_jacobian_test_all_update_agrees_on_the_four_steps():
 
     errors = nn.Jacobian.testAllUpdate(NoUpdate(4, 3).double(), lg.randn(2, 4).double(), 'weight', 'gradWeight')
     assert errors['accGradParameters'] < 1e-12 and errors['accUpdateGradParameters'] > 1e-3
+
+
+def test_padding_of_zero_entries_copies_the_input():
+    """torch/nn Padding.lua accepts ``pad`` 0 (test.lua's Padding test draws it from -3 .. 3): the output and
+    gradInput are copies of the input and gradOutput, whatever the index."""
+    x = lg.rand(3, 5, 4).double()
+    for index in (0, 1, 3):
+        m = nn.Padding(0, 0, 3, -1.5, index).double()
+        out = m.forward(x)
+        assert out.size() == x.size() and out.equal(x) and out is not x
+        g = lg.rand(3, 5, 4).double()
+        assert m.backward(x, g).equal(g)
