@@ -53,3 +53,25 @@ def test_padding_of_zero_entries_copies_the_input():
         assert out.size() == x.size() and out.equal(x) and out is not x
         g = lg.rand(3, 5, 4).double()
         assert m.backward(x, g).equal(g)
+
+
+def test_dont_cast_returns_the_default_type_before_any_conversion():
+    """torch/nn DontCast.lua casts outputs to the type of its own ``self.output`` (and gradInputs to that of
+    ``self.gradInput``), tensors of the default type until ``type()`` changes them: a FloatTensor Linear in
+    ``DontCast(linear, true)`` under the Double default answers DoubleTensors, and backward takes a Double
+    gradOutput."""
+    previous = lg.getdefaulttensortype()
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    try:
+        linear = nn.Linear(4, 2).float()
+        m = nn.DontCast(linear, True)
+        x, g = lg.randn(3, 4), lg.randn(3, 2)
+        out = m.forward(x)
+        gi = m.backward(x, g)
+        assert lg.type(out) == 'torch.DoubleTensor' and lg.type(gi) == 'torch.DoubleTensor'
+        assert lg.type(linear.output) == 'torch.FloatTensor'
+        assert (out.float() - linear.forward(x.float())).abs().max() < 1e-6
+        m.float()
+        assert lg.type(m.forward(x.float())) == 'torch.FloatTensor'
+    finally:
+        lg.setdefaulttensortype(previous)
