@@ -75,3 +75,26 @@ def test_dont_cast_returns_the_default_type_before_any_conversion():
         assert lg.type(m.forward(x.float())) == 'torch.FloatTensor'
     finally:
         lg.setdefaulttensortype(previous)
+
+
+def test_flatten_table_keeps_its_output_while_the_input_holds_the_same_tensors():
+    """torch/nn FlattenTable.lua keeps ``self.output`` and ``self.input_map`` (the input's nesting with each
+    tensor's output index) while a new input holds the same tensors in the same places, and rebuilds both
+    when an entry is added or removed (test.lua FlattenTable's three cases); indices are 0-based here."""
+    a, b, c, d = lg.rand(1), lg.rand(2), lg.rand(3), lg.rand(4)
+    x = [a, [b, [c]], d]
+    m = nn.FlattenTable()
+    out = m.forward(x)
+    assert m.input_map == [0, [1, [2]], 3] and [t is u for t, u in zip(out, [a, b, c, d])] == [True] * 4
+    old_map, old_out = m.input_map, m.output
+    m.forward([a, [b, [c]], d])
+    assert m.input_map is old_map and m.output is old_out
+    x[1].append(lg.rand(5))
+    m.forward(x)
+    assert m.input_map is not old_map and m.output is not old_out and len(m.output) == 5
+    old_map, old_out = m.input_map, m.output
+    x.pop()
+    m.forward(x)
+    assert m.input_map is not old_map and m.output is not old_out and len(m.output) == 4
+    copy = lg.deserialize(lg.serialize(m))
+    assert copy.input_map == m.input_map
