@@ -98,3 +98,19 @@ def test_flatten_table_keeps_its_output_while_the_input_holds_the_same_tensors()
     assert m.input_map is not old_map and m.output is not old_out and len(m.output) == 4
     copy = lg.deserialize(lg.serialize(m))
     assert copy.input_map == m.input_map
+
+
+def test_lua_identity_comparisons_port_to_is():
+    """docs/porting.md's row on Lua's ``==`` of tensors and tables (identity in Lua: torch7 defines no __eq for
+    them; test.lua's FlattenTable and Typecast compare outputs and biases so): in legonn ``==`` of tensors is
+    element-wise and refuses a truth value, so the port writes ``is``."""
+    a = lg.zeros(3)
+    same = a == a
+    assert lg.type(same) == 'torch.ByteTensor' and same.tolist() == [1, 1, 1]
+    try:
+        bool(a == a.clone())
+    except ValueError:
+        pass
+    else:
+        raise AssertionError('a truth value of a 3-element comparison')
+    assert a is a and a is not a.clone()
