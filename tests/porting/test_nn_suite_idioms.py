@@ -1,5 +1,7 @@
 """Idioms of torch/nn's own test suite (test.lua, Parallel .. FeatureLPPooling) that legonn lacked or ran
 otherwise: each test cites the Torch7 source whose behaviour it checks."""
+import pytest
+
 import legonn as lg
 from legonn import nn
 
@@ -24,6 +26,16 @@ def test_jacobian_test_io_compares_a_saved_and_loaded_copy():
     # a fresh dropout mask in the loaded copy: the errors see it
     ferr, berr = nn.Jacobian.testIO(nn.Dropout(0.5).double(), lg.rand(50).double() + 1)
     assert ferr > 0 and berr > 0
+
+
+@pytest.mark.gpu
+def test_jacobian_test_io_of_a_cuda_module():
+    """Jacobian.lua's testIO reads the module back as written (torch.DiskFile readObject keeps CUDA tensors on the
+    GPU): the copy of a CUDA module runs on the CUDA input and agrees with it."""
+    lin = nn.Linear(4, 3).double().cuda()
+    assert nn.Jacobian.testIO(lin, lg.randn(2, 4).double().cuda()) == (0.0, 0.0)
+    errors = nn.Jacobian.testAllUpdate(lin, lg.randn(2, 4).double().cuda(), 'bias', 'gradBias')
+    assert max(errors.values()) < 1e-12
 
 
 def test_jacobian_test_all_update_agrees_on_the_four_steps():

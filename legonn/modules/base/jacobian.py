@@ -185,7 +185,8 @@ class Jacobian:
         fo, bo = _flat(module.output), _flat(module.gradInput)
         if module.clearState() is not module:
             raise AssertionError(f"testIO: {module!r}: clearState did not return self")
-        m = deserialize(serialize(module))
+        # read back onto the module's device, as Torch7's readObject keeps CUDA tensors CUDA tensors
+        m = deserialize(serialize(module), device='cuda' if 'Cuda' in module.type() else 'cpu')
         m.forward(inputclone)
         m.zeroGradParameters()
         m.updateGradInput(inputclone, goclone)
