@@ -56,8 +56,8 @@ class DontCast(Decorator):
     """Keeps ``module`` at its own type when the network is converted (``type()``, ``cuda()``, ``float()``).
 
     With ``castin`` inputs are copied to the module's type before the call; with ``castout`` (default:
-    ``castin``) outputs are copied back to the network's type, and gradients likewise the other way.
-    ``moduleType`` defaults to the module's current type.
+    ``castin``) outputs are copied back to the network's type (the default tensor type until ``type()``
+    sets another), and gradients likewise the other way. ``moduleType`` defaults to the module's current type.
     """
     input_dtypes = 'any'  # converts between types and devices
     any_device = True
@@ -67,7 +67,9 @@ class DontCast(Decorator):
         self.castin = castin
         self.castout = castin if castout is None else castout
         self.moduleType = full_name(moduleType) if moduleType is not None else module.type()
-        self._outerType = self.moduleType
+        # the network's side starts at the type this decorator's own output was built with (the default
+        # type), as DontCast.lua casts to the type of its self.output and self.gradInput
+        self._outerType = self.output.type()
 
     def type(self, typename=None, cache=None):
         if typename is None:

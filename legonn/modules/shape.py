@@ -261,7 +261,8 @@ class Replicate(Module):
 
 
 class Padding(Module):
-    """Add ``abs(pad)`` entries of ``value`` along ``dim``: after the data if ``pad > 0``, before it if ``pad < 0``.
+    """Add ``abs(pad)`` entries of ``value`` along ``dim``: after the data if ``pad > 0``, before it if ``pad < 0``
+    (none if ``pad`` is 0).
 
     ``index`` moves the padding that many entries inwards from that end. With
     ``nInputDim``, inputs of another rank are batches and the padding goes at ``dim + 1``.
@@ -270,8 +271,7 @@ class Padding(Module):
 
     def __init__(self, dim, pad, nInputDim=None, value=0, index=0):
         super().__init__()
-        if pad == 0:
-            raise ValueError("Padding: pad must be non-zero")
+        # pad 0 is allowed, as in Padding.lua: the output is a copy of the input
         self.dim, self.pad, self.nInputDim, self.value, self.index = dim, pad, nInputDim, value, index
 
     def _geometry(self, input):

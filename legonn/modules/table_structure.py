@@ -241,13 +241,39 @@ def _unflatten(like, flat, pos):
     return flat[pos[0] - 1]
 
 
+def _flatten_map(tree, out):
+    """Append ``tree``'s tensors to ``out`` (depth first); return its nesting with each tensor's index in ``out``."""
+    if isinstance(tree, list):
+        return [_flatten_map(v, out) for v in tree]
+    out.append(tree)
+    return len(out) - 1
+
+
+def _maps(output, tree, input_map):
+    """Whether ``input_map`` still sends each tensor of ``tree`` to that very tensor in ``output``."""
+    if isinstance(tree, list):
+        return isinstance(input_map, list) and len(tree) == len(input_map) and all(
+            _maps(output, v, m) for v, m in zip(tree, input_map))
+    return isinstance(input_map, int) and input_map < len(output) and output[input_map] is tree
+
+
 class FlattenTable(_TablesOut):
-    """Flatten a nested table into a flat table of its tensors (depth first); gradInput re-nests gradOutput."""
+    """Flatten a nested table into a flat table of its tensors (depth first); gradInput re-nests gradOutput.
+
+    ``input_map`` has the input's nesting with each tensor's (0-based) index in the output; while a new input
+    holds the same tensors in the same places, the output list is kept rather than rebuilt, as in Torch7.
+    """
     input_dtypes = 'any'  # moves values without arithmetic, so any element type
+
+    def __init__(self):
+        super().__init__()
+        self.input_map = []
 
     def updateOutput(self, input):
         self.checkTable(input, min_length=0)
-        self.output = _flatten(input, [])
+        if not _maps(self.output, input, self.__dict__.get('input_map')):
+            self.output = []
+            self.input_map = _flatten_map(input, self.output)
         return self.output
 
     def updateGradInput(self, input, gradOutput):

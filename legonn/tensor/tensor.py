@@ -41,8 +41,16 @@ def contiguous_strides(sizes):
 class Size(tuple):
     """The sizes ``x.size()`` returns: a tuple that, like the LongStorage of Torch7's ``x:size()``, gives a
     tensor constructor sizes rather than values (``x.new(x.size())``, ``lg.Tensor(x.size())``: a tensor of
-    x's sizes, as ``torch.Tensor(#x)``); a plain tuple or list there still gives values."""
+    x's sizes, as ``torch.Tensor(#x)``); a plain tuple or list there still gives values. It answers the
+    LongStorage methods ported code calls on it: ``x.size().totable()`` (a list) and ``x.size().size()`` (the
+    number of dimensions)."""
     __slots__ = ()
+
+    def totable(self):
+        return list(self)
+
+    def size(self):
+        return len(self)
 
 
 def _parse_sizes(args, what):

@@ -9,6 +9,11 @@ tensors (tables). Use float64 modules and inputs. ``Jacobian.forward`` and
 ``Jacobian.backward`` return the matrices themselves (rows: input or parameter
 elements, columns: outputs) as DoubleTensors, as Jacobian.lua returns tensors.
 
+``testIO(module, input)`` checks that a module saved and loaded again computes
+the same output and gradInput; ``testAllUpdate(module, input, 'weight',
+'gradWeight')`` that the four ways of stepping a parameter (accGradParameters
+then updateParameters, accUpdateGradParameters, each alone and shared) agree.
+
 ``Jacobian.testCriterion(criterion, input, target)`` is the same check for a
 loss: the gradient of ``criterion.forward(input, target)`` by central
 differences against ``criterion.backward(input, target)``; criterion tests
@@ -17,6 +22,7 @@ use it the way module tests use ``testJacobian``.
 import numpy as np
 
 from ...tensor import as_tensor_tree, tensor_class
+from ...tensor.random import SCALAR_DRAWS
 
 
 def _leaves(x):
@@ -35,6 +41,12 @@ def _zeros_like(x):
     if isinstance(x, (list, tuple)):
         return [_zeros_like(v) for v in x]
     return x.new().resizeAs(x).zero()
+
+
+def _clone_tree(x):
+    if isinstance(x, (list, tuple)):
+        return [_clone_tree(v) for v in x]
+    return x.clone()
 
 
 def _elements(tensors):
@@ -153,6 +165,86 @@ class Jacobian:
                 t.copy(s)
         exact = np.array(columns).T
         return float(np.abs(estimate - exact).max()) if estimate.size else 0.0
+
+    @staticmethod
+    def testIO(module, input, minval=-2, maxval=2):
+        """(forward error, backward error): max |difference| of output and gradInput between ``module`` and
+        its copy written and read back after ``clearState()``, both run on the same input and a gradOutput
+        drawn in [minval, maxval] (Jacobian.lua's testIO, which writes the module to a file)."""
+        # serialization sits below modules.base in the import graph and imports the base itself: at call time
+        from ...serialization import deserialize, serialize
+        input = as_tensor_tree(input)
+        inputclone = _clone_tree(input)
+        module.forward(input)
+        go = _clone_tree(module.output)
+        Jacobian._randomize(go, minval, maxval)
+        goclone = _clone_tree(go)
+        module.zeroGradParameters()
+        module.updateGradInput(input, go)
+        module.accGradParameters(input, go)
+        fo, bo = _flat(module.output), _flat(module.gradInput)
+        if module.clearState() is not module:
+            raise AssertionError(f"testIO: {module!r}: clearState did not return self")
+        # read back onto the module's device, as Torch7's readObject keeps CUDA tensors CUDA tensors
+        m = deserialize(serialize(module), device='cuda' if 'Cuda' in module.type() else 'cpu')
+        m.forward(inputclone)
+        m.zeroGradParameters()
+        m.updateGradInput(inputclone, goclone)
+        m.accGradParameters(inputclone, goclone)
+        fo2, bo2 = _flat(m.output), _flat(m.gradInput)
+        errf = float(np.abs(fo - fo2).max()) if fo.size else 0.0
+        return errf, float(np.abs(bo - bo2).max()) if bo.size else 0.0
+
+    @staticmethod
+    def testAllUpdate(module, input, weight, gradWeight):
+        """A dict of errors (norms) of the parameter named ``weight`` after one step of a random learning rate
+        in [0.1, 1] (Jacobian.lua's testAllUpdate), taking accGradParameters + updateParameters on a clone
+        as the reference: 'accGradParameters', 'accUpdateGradParameters', and the same two on a pair of
+        clones sharing ``weight`` (each then moves by twice the step), '... [shared]'."""
+        input = as_tensor_tree(input)
+        lr = SCALAR_DRAWS['uniform'](0.1, 1)
+        errors = {}
+
+        maccgp = module.clone()
+        weightc = getattr(maccgp, weight).clone()
+        maccgp.forward(input)
+        gradOutput = _clone_tree(maccgp.output)
+        Jacobian._randomize(gradOutput, 0, 1)
+        maccgp.zeroGradParameters()
+        maccgp.updateGradInput(input, gradOutput)
+        maccgp.accGradParameters(input, gradOutput)
+        maccgp.updateParameters(lr)
+        step = getattr(maccgp, gradWeight) * lr
+        errors['accGradParameters'] = (weightc - step - getattr(maccgp, weight)).norm()
+
+        maccugp = module.clone()
+        maccugp.forward(input)
+        maccugp.updateGradInput(input, gradOutput)
+        maccugp.accUpdateGradParameters(input, gradOutput, lr)
+        errors['accUpdateGradParameters'] = (getattr(maccugp, weight) - getattr(maccgp, weight)).norm()
+
+        expected = weightc - step * 2
+        for name, accumulate in (('accGradParameters [shared]', False), ('accUpdateGradParameters [shared]', True)):
+            first, second = module.clone(), module.clone()
+            second.share(first, weight)
+            pair = (first, second)
+            for m in pair:
+                m.forward(input)
+            if not accumulate:
+                for m in pair:
+                    m.zeroGradParameters()
+            for m in pair:
+                m.updateGradInput(input, gradOutput)
+            for m in pair:
+                if accumulate:
+                    m.accUpdateGradParameters(input, gradOutput, lr)
+                else:
+                    m.accGradParameters(input, gradOutput)
+            if not accumulate:
+                for m in pair:
+                    m.updateParameters(lr)
+            errors[name] = sum((expected - getattr(m, weight)).norm() for m in pair)
+        return errors
 
     @staticmethod
     def testCriterion(criterion, input, target, perturbation=1e-6):
