@@ -392,6 +392,10 @@ def test_jacobian_testIO_and_testAllUpdate():
     assert sorted(errors) == ['accGradParameters', 'accGradParameters [shared]', 'accUpdateGradParameters',
                               'accUpdateGradParameters [shared]']
     assert max(errors.values()) < 1e-12
+    # the module is written as its own clearState leaves it: an unpooling's pooling module keeps its indices
+    pool = nn.SpatialMaxPooling(2, 2, 2, 2).double()
+    unpool = nn.SpatialMaxUnpooling(pool)
+    assert nn.Jacobian.testIO(unpool, pool.forward(lg.DoubleTensor(1, 4, 4).uniform())) == (0.0, 0.0)
 
     class Drifting(nn.Linear):
         """A module whose reloaded copy computes something else, and whose update ignores the rate."""

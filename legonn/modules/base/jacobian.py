@@ -213,7 +213,9 @@ class Jacobian:
         fo, bo = _flat(module.output), _flat(module.gradInput)
         if module.clearState() is not module:
             raise AssertionError(f"{type(module).__name__}.clearState did not return self")
-        twin = deserialize(serialize(module))
+        # as Jacobian.lua's writeObject: the module as its own clearState left it, buffers its clearState
+        # keeps included (SpatialMaxUnpooling's pooling module keeps its indices)
+        twin = deserialize(serialize(module, buffers=True))
         twin.forward(inputclone)
         twin.zeroGradParameters()
         twin.updateGradInput(inputclone, gradclone)
