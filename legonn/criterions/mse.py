@@ -14,21 +14,24 @@ class MSECriterion(Criterion):
         super().__init__()
         self.sizeAverage = sizeAverage
 
-    def _difference(self, input, target):
-        """input - target in the gradInput buffer (as a flat array)."""
+    def _difference(self, input, target, into_gradInput):
+        """input - target, in the gradInput buffer when ``into_gradInput``, else in a new array.
+
+        The forward leaves gradInput alone (THNN's MSECriterion_updateOutput writes only the loss):
+        a gradInput a previous backward returned keeps its values across later forwards.
+        """
         self.checkInput(input)
         self.checkSameCount(input, target)
         self.checkSameType(target, input, 'target')
-        diff = self.bufferLike('gradInput', input)
-        input.xp.subtract(input.array, target.array.reshape(input._size), out=diff)
-        return diff
+        diff = self.bufferLike('gradInput', input) if into_gradInput else None
+        return input.xp.subtract(input.array, target.array.reshape(input._size), out=diff)
 
     def updateOutput(self, input, target):
-        diff = self._difference(input, target).reshape(-1)
+        diff = self._difference(input, target, False).reshape(-1)
         self.output = loss_scalar(input.xp.dot(diff, diff), diff.size if self.sizeAverage and diff.size else 1)
         return self.output
 
     def updateGradInput(self, input, target):
-        diff = self._difference(input, target)
+        diff = self._difference(input, target, True)
         diff *= 2 / diff.size if self.sizeAverage and diff.size else 2
         return self.gradInput

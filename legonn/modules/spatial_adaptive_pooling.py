@@ -61,7 +61,9 @@ class SpatialAdaptiveAveragePooling(_Adaptive2d):
         a_h = self._matrix(x.shape[2], self.H, xp, x.dtype)
         a_w = self._matrix(x.shape[3], self.W, xp, x.dtype)
         out = self._out('output', input, tuple(input.size())[:-2] + (self.H, self.W))
-        xp.matmul(xp.matmul(a_h, x), a_w.T, out=out)
+        # BLAS rounds differently on strided operands: a contiguous copy makes a transposed input give
+        # exactly the contiguous input's result, as THNN's loops do (nn/test.lua compares them with ==)
+        xp.matmul(xp.matmul(a_h, xp.ascontiguousarray(x)), a_w.T, out=out)
         return self.output
 
     def updateGradInput(self, input, gradOutput):
@@ -70,7 +72,7 @@ class SpatialAdaptiveAveragePooling(_Adaptive2d):
         a_h = self._matrix(x.shape[2], self.H, xp, x.dtype)
         a_w = self._matrix(x.shape[3], self.W, xp, x.dtype)
         gi = self._out('gradInput', input, tuple(input.size()))
-        xp.matmul(xp.matmul(a_h.T, go), a_w, out=gi)
+        xp.matmul(xp.matmul(a_h.T, xp.ascontiguousarray(go)), a_w, out=gi)
         return self.gradInput
 
 

@@ -47,3 +47,18 @@ def test_target_errors_name_the_criterion():
         nn.WeightedMSECriterion(lg.FloatTensor(4)).forward(lg.FloatTensor(3, 5), lg.FloatTensor(3, 5))
     with pytest.raises(ValueError):
         nn.AbsCriterion(sizeAverage='yes')
+
+
+@pytest.mark.parametrize('make', [lambda: nn.MSECriterion(), lambda: nn.WeightedMSECriterion(lg.DoubleTensor(W))],
+                         ids=['MSE', 'WeightedMSE'])
+def test_forward_leaves_the_previous_gradInput_alone(make):
+    """THNN's MSECriterion_updateOutput (nn/lib/THNN/generic/MSECriterion.c), which WeightedMSECriterion.lua
+    calls too, writes only the loss: the tensor a backward returned keeps its values through later
+    forwards (nn's criterionJacobianTest reads it after perturbed forwards)."""
+    crit = make().double()
+    x, t = lg.DoubleTensor(X), lg.DoubleTensor(T)
+    crit.forward(x, t)
+    grad = crit.backward(x, t)
+    kept = grad.clone()
+    crit.forward(x + 1, t)
+    np.testing.assert_array_equal(grad.numpy(), kept.numpy())

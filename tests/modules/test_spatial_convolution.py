@@ -303,3 +303,30 @@ def test_backward_transposes_grad_output_once_and_separate_calls_see_a_changed_g
     m.updateGradInput(double(x), double(go1))
     m.accGradParameters(double(x), double(go2))
     np.testing.assert_allclose(m.gradWeight.numpy(), ref_conv_grads(x, w, go2, (1, 1), (0, 0), (1, 1))[1], atol=1e-12)
+
+
+@pytest.mark.parametrize('name', ['SpatialConvolutionMap', 'SpatialFullConvolutionMap'])
+@pytest.mark.parametrize('batch', [False, True])
+def test_map_convolutions_take_planes_past_the_table(name, batch):
+    """THNN's SpatialConvolutionMap.c / SpatialFullConvolutionMap.c check ``input planes >= nInputPlane``
+    (nInputPlane: the table's largest input plane): a ``tables.random(4, ...)`` that uses no connection
+    from plane 3 still takes a 4-plane input; plane 3 is read by nothing and its gradInput is 0."""
+    table = lg.LongTensor([[0, 0], [1, 1], [0, 1], [2, 1]])
+    m = getattr(nn, name)(table, 3, 2).double()
+    ref = getattr(nn, name)(table, 3, 2).double()
+    ref.weight.copy(m.weight)
+    ref.bias.copy(m.bias)
+    rng = np.random.default_rng(3)
+    x = lg.DoubleTensor(rng.normal(size=((2,) if batch else ()) + (4, 6, 7)))
+    used = x.narrow(x.dim() - 3, 0, 3)
+    out = m.forward(x)
+    np.testing.assert_array_equal(out.numpy(), ref.forward(used).numpy())
+    go = out.clone().normal()
+    gi = m.backward(x, go)
+    assert gi.size() == x.size()
+    np.testing.assert_array_equal(gi.narrow(x.dim() - 3, 0, 3).numpy(), ref.backward(used, go).numpy())
+    assert np.abs(gi.narrow(x.dim() - 3, 3, 1).numpy()).max() == 0
+    np.testing.assert_allclose(m.gradWeight.numpy(), ref.gradWeight.numpy(), atol=1e-12)
+    assert_jacobian(m, x)
+    with pytest.raises(ValueError, match='planes'):
+        m.forward(x.narrow(x.dim() - 3, 0, 2))

@@ -202,6 +202,22 @@ def test_adaptive_pooling_matches_loops():
             np.testing.assert_allclose(av[:, :, i, j], x[:, :, r0:r1, q0:q1].mean(axis=(2, 3)))
 
 
+@pytest.mark.parametrize('batch', [False, True])
+def test_adaptive_average_pooling_of_a_transposed_input_is_exact(batch):
+    """THNN's SpatialAdaptiveAveragePooling.c loops over strides, so a non-contiguous input gives exactly
+    the contiguous copy's output and gradInput (nn/test.lua compares them with asserteq ... 0)."""
+    rng = np.random.default_rng(3)
+    for c, h, w, kh, kw, n in [(4, 13, 4, 1, 4, 1), (3, 15, 16, 1, 3, 3), (2, 16, 12, 4, 5, 3)]:
+        a = rng.uniform(size=(n, c, h, w) if batch else (c, w, h))
+        x = lg.DoubleTensor(a).transpose(0, 2).transpose(1, 3) if batch else lg.DoubleTensor(a).transpose(1, 2)
+        m = nn.SpatialAdaptiveAveragePooling(kw, kh).double()
+        out = m.forward(x).clone()
+        outc = m.forward(x.contiguous()).clone()
+        np.testing.assert_array_equal(out.numpy(), outc.numpy())
+        grad = m.backward(x, out).clone()
+        np.testing.assert_array_equal(grad.numpy(), m.backward(x.contiguous(), outc).numpy())
+
+
 def test_fractional_pooling_regions():
     m = nn.SpatialFractionalMaxPooling(2, 2, 4, 3).double()
     x = np.random.default_rng(5).standard_normal((2, 3, 8, 9))

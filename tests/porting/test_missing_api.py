@@ -379,3 +379,36 @@ def test_cmdline_options_arguments_and_experiment_name(capsys):
     with pytest.raises(SystemExit):
         cmd.parse([])                               # the positional argument is missing
     assert 'not enough arguments' in capsys.readouterr().err
+
+
+def test_jacobian_testIO_and_testAllUpdate():
+    """torch/nn Jacobian.lua's ``testIO`` (output and gradInput of a saved-and-reloaded module against the
+    original's) and ``testAllUpdate`` (a dict of errors of accGradParameters + updateParameters,
+    accUpdateGradParameters, and both with a shared parameter), which nn/test.lua calls for most modules."""
+    lin = nn.Linear(5, 3).double()
+    x = lg.DoubleTensor(4, 5).uniform()
+    assert nn.Jacobian.testIO(lin, x) == (0.0, 0.0)
+    errors = nn.Jacobian.testAllUpdate(lin, x, 'weight', 'gradWeight')
+    assert sorted(errors) == ['accGradParameters', 'accGradParameters [shared]', 'accUpdateGradParameters',
+                              'accUpdateGradParameters [shared]']
+    assert max(errors.values()) < 1e-12
+    # the module is written as its own clearState leaves it: an unpooling's pooling module keeps its indices
+    pool = nn.SpatialMaxPooling(2, 2, 2, 2).double()
+    unpool = nn.SpatialMaxUnpooling(pool)
+    assert nn.Jacobian.testIO(unpool, pool.forward(lg.DoubleTensor(1, 4, 4).uniform())) == (0.0, 0.0)
+
+    class Drifting(nn.Linear):
+        """A module whose reloaded copy computes something else, and whose update ignores the rate."""
+        def updateOutput(self, input):
+            self.calls = self.__dict__.get('calls', 0) + 1
+            return super().updateOutput(input).add(self.calls)
+
+        def accUpdateGradParameters(self, input, gradOutput, lr):
+            return super().accUpdateGradParameters(input, gradOutput, 10 * lr)
+
+    lg.register(Drifting)
+    drift = Drifting(5, 3).double()
+    forward_err, backward_err = nn.Jacobian.testIO(drift, x)
+    assert forward_err >= 1 and backward_err == 0
+    errors = nn.Jacobian.testAllUpdate(drift, x, 'weight', 'gradWeight')
+    assert errors['accGradParameters'] < 1e-12 and errors['accUpdateGradParameters'] > 1e-6

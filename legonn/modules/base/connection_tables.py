@@ -59,6 +59,35 @@ class MapParameters:
     positive_ints = ('kW', 'kH', 'dW', 'dH', 'nInputPlane', 'nOutputPlane')
     transposed_kernel = False   # the dense kernel is (in, out) planes: SpatialFullConvolutionMap
 
+    def _table_planes(self, input):
+        """``input`` narrowed to its first nInputPlane planes when it has more.
+
+        THNN's SpatialConvolutionMap.c and SpatialFullConvolutionMap.c check only ``planes >= nInputPlane``:
+        a table (``tables.random(nin, ...)``) that happens to use no connection from the last planes of an
+        nin-plane input counts fewer planes than the input has, and the planes past it are read by nothing.
+        """
+        axis = input.dim() - 3 if hasattr(input, 'dim') and input.dim() in (3, 4) else None
+        if axis is not None and input.size(axis) > self.nInputPlane:
+            return input.narrow(axis, 0, self.nInputPlane), axis
+        return input, None
+
+    def updateOutput(self, input):
+        return super().updateOutput(self._table_planes(input)[0])
+
+    def updateGradInput(self, input, gradOutput):
+        used, axis = self._table_planes(input)
+        if axis is None or self.gradInput is None:
+            return super().updateGradInput(input, gradOutput)
+        part = super().updateGradInput(used, gradOutput)
+        # gradInput has the input's size, as THNN's resizeAs + zero: planes no connection reads get 0
+        full = part.new(input.size()).zero()
+        full.narrow(axis, 0, self.nInputPlane).copy(part)
+        self.gradInput = full
+        return full
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        return super().accGradParameters(self._table_planes(input)[0], gradOutput, scale)
+
     def parameterSizes(self):
         return {'connTable': (None, 2), 'weight': (self.connTable._size[0], self.kH, self.kW),
                 'bias': (self.nOutputPlane,)}

@@ -18,6 +18,15 @@ then updateParameters, accUpdateGradParameters, each alone and shared) agree.
 loss: the gradient of ``criterion.forward(input, target)`` by central
 differences against ``criterion.backward(input, target)``; criterion tests
 use it the way module tests use ``testJacobian``.
+
+``Jacobian.testIO(module, input)`` saves and reloads the module (clearState
+first, which must return the module) and returns the largest absolute
+differences of its output and gradInput from the original's, for the same
+input and a random gradOutput. ``Jacobian.testAllUpdate(module, input,
+'weight', 'gradWeight')`` returns a dict of errors (norms) between the
+parameter after ``accGradParameters`` + ``updateParameters(lr)`` and after
+``accUpdateGradParameters(lr)``, alone and with two clones sharing the
+parameter, as Jacobian.lua's do.
 """
 import numpy as np
 
@@ -35,6 +44,12 @@ def _flat(x):
     """All values of a tensor tree as one float64 NumPy vector (a copy)."""
     parts = [np.asarray(t.array.get() if t.is_cuda else t.array, dtype=np.float64).reshape(-1) for t in _leaves(x)]
     return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _clone_tree(x):
+    if isinstance(x, (list, tuple)):
+        return [_clone_tree(v) for v in x]
+    return x.clone()
 
 
 def _zeros_like(x):
@@ -268,3 +283,87 @@ class Jacobian:
         if len(estimate) != exact.size:
             raise ValueError(f"testCriterion: gradInput has {exact.size} elements, the input {len(estimate)}")
         return float(np.abs(np.array(estimate) - exact).max()) if estimate else 0.0
+
+    @staticmethod
+    def testIO(module, input, minval=-2, maxval=2):
+        """(max |output - output'|, max |gradInput - gradInput'|) of the module and its saved-and-loaded copy."""
+        # serialization sits below the modules in the import graph but imports modules.base.typed,
+        # so it is imported here, at call time, not while modules.base is being imported
+        from ...serialization import deserialize, serialize
+        input = as_tensor_tree(input)
+        inputclone = _clone_tree(input)
+        module.forward(input)
+        grad = _zeros_like(module.output)
+        for t in _leaves(grad):
+            t.copy(tensor_class('legonn.DoubleTensor')(t.nElement()).uniform().mul(maxval - minval).add(minval)
+                   .view(t.size()))
+        gradclone = _clone_tree(grad)
+        module.zeroGradParameters()
+        module.updateGradInput(input, grad)
+        module.accGradParameters(input, grad)
+        fo, bo = _flat(module.output), _flat(module.gradInput)
+        if module.clearState() is not module:
+            raise AssertionError(f"{type(module).__name__}.clearState did not return self")
+        # as Jacobian.lua's writeObject: the module as its own clearState left it, buffers its clearState
+        # keeps included (SpatialMaxUnpooling's pooling module keeps its indices)
+        twin = deserialize(serialize(module, buffers=True))
+        twin.forward(inputclone)
+        twin.zeroGradParameters()
+        twin.updateGradInput(inputclone, gradclone)
+        twin.accGradParameters(inputclone, gradclone)
+        fo2, bo2 = _flat(twin.output), _flat(twin.gradInput)
+        errf = float(np.abs(fo - fo2).max()) if fo.size else 0.0
+        errb = float(np.abs(bo - bo2).max()) if bo.size else 0.0
+        return errf, errb
+
+    @staticmethod
+    def testAllUpdate(module, input, weight, gradWeight):
+        """Errors (norms) of the four update paths of parameter ``weight`` against accGradParameters + updateParameters."""
+        lr = SCALAR_DRAWS['uniform'](0.1, 1)
+        errors = {}
+
+        maccgp = module.clone()
+        weightc = getattr(maccgp, weight).clone()
+        maccgp.forward(input)
+        # torch.rand(size) in Torch7's default type; here in the module's type, which takes it as input
+        gradOutput = maccgp.output.new(maccgp.output.size()).uniform()
+        maccgp.zeroGradParameters()
+        maccgp.updateGradInput(input, gradOutput)
+        maccgp.accGradParameters(input, gradOutput)
+        maccgp.updateParameters(lr)
+        step = _flat(getattr(maccgp, gradWeight)) * lr
+        errors['accGradParameters'] = float(np.linalg.norm(_flat(weightc) - step - _flat(getattr(maccgp, weight))))
+
+        maccugp = module.clone()
+        maccugp.forward(input)
+        maccugp.updateGradInput(input, gradOutput)
+        maccugp.accUpdateGradParameters(input, gradOutput, lr)
+        errors['accUpdateGradParameters'] = float(np.linalg.norm(
+            _flat(getattr(maccugp, weight)) - _flat(getattr(maccgp, weight))))
+
+        m1, m2 = module.clone(), module.clone()
+        m2.share(m1, weight)
+        for m in (m1, m2):
+            m.forward(input)
+        for m in (m1, m2):
+            m.zeroGradParameters()
+        for m in (m1, m2):
+            m.updateGradInput(input, gradOutput)
+        for m in (m1, m2):
+            m.accGradParameters(input, gradOutput)
+        for m in (m1, m2):
+            m.updateParameters(lr)
+        errors['accGradParameters [shared]'] = sum(
+            float(np.linalg.norm(_flat(weightc) - 2 * step - _flat(getattr(m, weight)))) for m in (m1, m2))
+
+        u1, u2 = module.clone(), module.clone()
+        u2.share(u1, weight)
+        for m in (u1, u2):
+            m.forward(input)
+        for m in (u1, u2):
+            m.updateGradInput(input, gradOutput)
+        for m in (u1, u2):
+            m.accUpdateGradParameters(input, gradOutput, lr)
+        errors['accUpdateGradParameters [shared]'] = sum(
+            float(np.linalg.norm(_flat(weightc) - 2 * step - _flat(getattr(m, weight)))) for m in (u1, u2))
+        return errors
