@@ -9,11 +9,6 @@ tensors (tables). Use float64 modules and inputs. ``Jacobian.forward`` and
 ``Jacobian.backward`` return the matrices themselves (rows: input or parameter
 elements, columns: outputs) as DoubleTensors, as Jacobian.lua returns tensors.
 
-``testIO(module, input)`` checks that a module saved and loaded again computes
-the same output and gradInput; ``testAllUpdate(module, input, 'weight',
-'gradWeight')`` that the four ways of stepping a parameter (accGradParameters
-then updateParameters, accUpdateGradParameters, each alone and shared) agree.
-
 ``Jacobian.testCriterion(criterion, input, target)`` is the same check for a
 loss: the gradient of ``criterion.forward(input, target)`` by central
 differences against ``criterion.backward(input, target)``; criterion tests
@@ -56,12 +51,6 @@ def _zeros_like(x):
     if isinstance(x, (list, tuple)):
         return [_zeros_like(v) for v in x]
     return x.new().resizeAs(x).zero()
-
-
-def _clone_tree(x):
-    if isinstance(x, (list, tuple)):
-        return [_clone_tree(v) for v in x]
-    return x.clone()
 
 
 def _elements(tensors):
@@ -200,8 +189,10 @@ class Jacobian:
         fo, bo = _flat(module.output), _flat(module.gradInput)
         if module.clearState() is not module:
             raise AssertionError(f"testIO: {module!r}: clearState did not return self")
-        # read back onto the module's device, as Torch7's readObject keeps CUDA tensors CUDA tensors
-        m = deserialize(serialize(module), device='cuda' if 'Cuda' in module.type() else 'cpu')
+        # as Jacobian.lua's writeObject: the module as its own clearState left it, buffers its clearState keeps
+        # included (SpatialMaxUnpooling's pooling module keeps its indices), read back onto the module's device
+        # (readObject keeps CUDA tensors CUDA tensors)
+        m = deserialize(serialize(module, buffers=True), device='cuda' if 'Cuda' in module.type() else 'cpu')
         m.forward(inputclone)
         m.zeroGradParameters()
         m.updateGradInput(inputclone, goclone)
@@ -283,87 +274,3 @@ class Jacobian:
         if len(estimate) != exact.size:
             raise ValueError(f"testCriterion: gradInput has {exact.size} elements, the input {len(estimate)}")
         return float(np.abs(np.array(estimate) - exact).max()) if estimate else 0.0
-
-    @staticmethod
-    def testIO(module, input, minval=-2, maxval=2):
-        """(max |output - output'|, max |gradInput - gradInput'|) of the module and its saved-and-loaded copy."""
-        # serialization sits below the modules in the import graph but imports modules.base.typed,
-        # so it is imported here, at call time, not while modules.base is being imported
-        from ...serialization import deserialize, serialize
-        input = as_tensor_tree(input)
-        inputclone = _clone_tree(input)
-        module.forward(input)
-        grad = _zeros_like(module.output)
-        for t in _leaves(grad):
-            t.copy(tensor_class('legonn.DoubleTensor')(t.nElement()).uniform().mul(maxval - minval).add(minval)
-                   .view(t.size()))
-        gradclone = _clone_tree(grad)
-        module.zeroGradParameters()
-        module.updateGradInput(input, grad)
-        module.accGradParameters(input, grad)
-        fo, bo = _flat(module.output), _flat(module.gradInput)
-        if module.clearState() is not module:
-            raise AssertionError(f"{type(module).__name__}.clearState did not return self")
-        # as Jacobian.lua's writeObject: the module as its own clearState left it, buffers its clearState
-        # keeps included (SpatialMaxUnpooling's pooling module keeps its indices)
-        twin = deserialize(serialize(module, buffers=True))
-        twin.forward(inputclone)
-        twin.zeroGradParameters()
-        twin.updateGradInput(inputclone, gradclone)
-        twin.accGradParameters(inputclone, gradclone)
-        fo2, bo2 = _flat(twin.output), _flat(twin.gradInput)
-        errf = float(np.abs(fo - fo2).max()) if fo.size else 0.0
-        errb = float(np.abs(bo - bo2).max()) if bo.size else 0.0
-        return errf, errb
-
-    @staticmethod
-    def testAllUpdate(module, input, weight, gradWeight):
-        """Errors (norms) of the four update paths of parameter ``weight`` against accGradParameters + updateParameters."""
-        lr = SCALAR_DRAWS['uniform'](0.1, 1)
-        errors = {}
-
-        maccgp = module.clone()
-        weightc = getattr(maccgp, weight).clone()
-        maccgp.forward(input)
-        # torch.rand(size) in Torch7's default type; here in the module's type, which takes it as input
-        gradOutput = maccgp.output.new(maccgp.output.size()).uniform()
-        maccgp.zeroGradParameters()
-        maccgp.updateGradInput(input, gradOutput)
-        maccgp.accGradParameters(input, gradOutput)
-        maccgp.updateParameters(lr)
-        step = _flat(getattr(maccgp, gradWeight)) * lr
-        errors['accGradParameters'] = float(np.linalg.norm(_flat(weightc) - step - _flat(getattr(maccgp, weight))))
-
-        maccugp = module.clone()
-        maccugp.forward(input)
-        maccugp.updateGradInput(input, gradOutput)
-        maccugp.accUpdateGradParameters(input, gradOutput, lr)
-        errors['accUpdateGradParameters'] = float(np.linalg.norm(
-            _flat(getattr(maccugp, weight)) - _flat(getattr(maccgp, weight))))
-
-        m1, m2 = module.clone(), module.clone()
-        m2.share(m1, weight)
-        for m in (m1, m2):
-            m.forward(input)
-        for m in (m1, m2):
-            m.zeroGradParameters()
-        for m in (m1, m2):
-            m.updateGradInput(input, gradOutput)
-        for m in (m1, m2):
-            m.accGradParameters(input, gradOutput)
-        for m in (m1, m2):
-            m.updateParameters(lr)
-        errors['accGradParameters [shared]'] = sum(
-            float(np.linalg.norm(_flat(weightc) - 2 * step - _flat(getattr(m, weight)))) for m in (m1, m2))
-
-        u1, u2 = module.clone(), module.clone()
-        u2.share(u1, weight)
-        for m in (u1, u2):
-            m.forward(input)
-        for m in (u1, u2):
-            m.updateGradInput(input, gradOutput)
-        for m in (u1, u2):
-            m.accUpdateGradParameters(input, gradOutput, lr)
-        errors['accUpdateGradParameters [shared]'] = sum(
-            float(np.linalg.norm(_flat(weightc) - 2 * step - _flat(getattr(m, weight)))) for m in (u1, u2))
-        return errors
