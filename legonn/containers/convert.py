@@ -87,7 +87,7 @@ class Convert(Container):
             self.add(self._build(x).type(self.output.type()))
         out = self.run_child(0, 'updateOutput', x)
         if not batch:
-            out = out.squeeze(self.outputBatchDim)
+            out = out._squeezed(self.outputBatchDim)
         return view_buffer(self, 'output', out)
 
     def _grad_out(self, gradOutput, batch):

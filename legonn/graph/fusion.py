@@ -206,7 +206,8 @@ def forward(region):
         module = node.module
         module.bufferLike('output', ref)
         outs[f'o{k}'] = node.output = module.output
-        module._forward_sizes = _sizes(x)   # as the recording forward wrapper keeps it
+        module._forward_sizes = _sizes(x)   # as the recording forward wrapper keeps them
+        module._forward_output_sizes = _sizes(module.output)
     _launch(region, 'forward', _forward_program(region), {f'e{j}': v for j, v in enumerate(values)},
             _scalars(region, ref._dtype), outs)
     return True

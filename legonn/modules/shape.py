@@ -164,9 +164,9 @@ class Squeeze(Module):
         batch = self.numInputDims is not None and input.dim() == self.numInputDims + 1
         if self.dim is not None:
             d = _dim(self, self.dim + 1 if batch and self.dim >= 0 else self.dim, input.dim())
-            view = input.squeeze(d)
+            view = input._squeezed(d)
         else:
-            view = input.squeeze()
+            view = input._squeezed()
             if batch and input.size(0) == 1:
                 view = view.unsqueeze(0)
         view_buffer(self, 'output', view)

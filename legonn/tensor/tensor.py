@@ -530,7 +530,17 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
         return self._view(self._offset, sizes + [size], strides + [self._stride[d]])
 
     def squeeze(self, dim=None):
-        """Drop size-1 dimensions (only ``dim`` when given); as in Torch7, a tensor of ones keeps one dimension."""
+        """Drop size-1 dimensions (only ``dim`` when given), as a view. A result of one element is that
+        element as a Python number, as TensorMath.lua's squeeze returns a Lua number when the squeezed
+        tensor is 1-D of size 1 (with ``dim``, only when the tensor had one dimension already): ported code
+        uses it as one (``torch.LongTensor({x:squeeze()})``, ``t[x:squeeze()]`` of a table)."""
+        view = self._squeezed(dim)
+        if view._size == (1,) and (dim is None or self.dim() <= 1):
+            return view.item()
+        return view
+
+    def _squeezed(self, dim=None):
+        """``squeeze`` always as a tensor view (TH's THTensor_squeeze: a tensor of ones keeps one dimension)."""
         if dim is None:
             keep = [i for i, n in enumerate(self._size) if n != 1]
         else:

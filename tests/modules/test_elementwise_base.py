@@ -91,3 +91,38 @@ def test_spatial_dropout_through_the_base():
                                   lambda: nn.SpatialDropout(0)])
 def test_gpu_matches_cpu(make):
     assert_gpu_matches_cpu(make(), lg.DoubleTensor(2, 3, 4, 4).uniform(-8, 8))
+
+
+def _output_readers():
+    """Every nn class built on Elementwise whose default-built instance takes a float input, except the
+    random ones (their masks come from the generator, not from the output)."""
+    found = []
+    for name in sorted(dir(nn)):
+        cls = getattr(nn, name)
+        if isinstance(cls, type) and issubclass(cls, Elementwise) and 'Dropout' not in name and name != 'RReLU':
+            try:
+                cls()
+            except TypeError:
+                continue
+            found.append(name)
+    return found
+
+
+@pytest.mark.parametrize('name', _output_readers())
+def test_grad_input_made_the_output_tensor_gives_the_true_gradient(name):
+    """seq2seq-attn's s2sa/memory.lua (reuseMem/setReuse) sets ``m.gradInput = m.output`` on its LSTM gates'
+    Sigmoid and Tanh to save memory. Torch7 still computes the true gradient: nn/lib/THNN/generic/Sigmoid.c
+    (and the other pointwise kernels) read each output element before writing its gradient in the same
+    TH_TENSOR_APPLY3 step. legonn's Sigmoid wrote 1 - y into the shared tensor, then multiplied by that
+    instead of y."""
+    x, go = _pair(11)
+    x.abs().add(0.5)   # in the domain of Log and Sqrt too
+    ref = getattr(nn, name)().double()
+    ref.forward(x)
+    expected = ref.backward(x, go).clone()
+    m = getattr(nn, name)().double()
+    m.gradInput = m.output
+    m.forward(x)
+    got = m.backward(x, go)
+    assert got is m.output
+    np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-12, atol=1e-300)

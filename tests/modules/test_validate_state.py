@@ -52,6 +52,32 @@ def test_acc_grad_parameters_checks_grad_output_and_input_like_update_grad_input
                     'accGradParameters', x, lg.FloatTensor(4, 5).uniform())
 
 
+def test_acc_grad_parameters_checks_grad_output_against_the_output_forward_made():
+    """seq2seq-attn's s2sa/memory.lua (reuseMem/setReuse) sets ``m.gradInput = m.output`` on the LSTM's i2h and
+    h2h Linears; updateGradInput then resizes that one tensor to the input's size before accGradParameters.
+    nn/Linear.lua's accGradParameters reads only input and gradOutput, so Torch7 accumulates the true
+    gradient; legonn compared gradOutput with the (resized) output tensor and refused it."""
+    lg.manualSeed(2)
+    x, go = lg.DoubleTensor(4, 3).uniform(), lg.DoubleTensor(4, 6).uniform()
+    ref = nn.Linear(3, 6).double()
+    ref.forward(x)
+    expected = ref.backward(x, go).clone()
+    m = ref.clone()
+    m.zeroGradParameters()
+    m.gradInput = m.output
+    m.forward(x)
+    got = m.backward(x, go)
+    assert got is m.output and tuple(got.size()) == (4, 3)
+    np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(m.gradWeight.numpy(), ref.gradWeight.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(m.gradBias.numpy(), ref.gradBias.numpy(), rtol=1e-12)
+    # the check itself stays: a gradOutput unlike the output forward made is refused, nothing accumulated
+    m.forward(x)
+    assert_rejected(m, ValueError, r"Linear\(3 -> 6\): expected gradOutput to be a legonn.DoubleTensor of size "
+                                   r"\(4, 6\), got legonn.DoubleTensor of size \(4, 5\)",
+                    'accGradParameters', x, lg.DoubleTensor(4, 5).uniform())
+
+
 @pytest.mark.parametrize('make,x', [
     (lambda: nn.SpatialConvolution(2, 3, 3, 3), (2, 2, 5, 5)),
     (lambda: nn.SpatialFullConvolution(2, 3, 3, 3), (2, 2, 3, 3)),

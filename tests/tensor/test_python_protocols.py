@@ -54,11 +54,11 @@ def test_setitem_takes_a_one_element_tensor():
     assert rows.tolist() == [[4, 4], [0, 0]]
 
 
-def test_squeezed_one_element_tensor_is_a_number():
-    t = lg.LongTensor([[4]]).squeeze()
+def test_one_element_tensor_is_a_number():
+    t = lg.LongTensor([4])
     assert int(t) == 4 and float(t) == 4.0
     assert list(range(10))[t] == 4
-    assert list(range(10))[lg.FloatTensor([[2.0]]).squeeze()] == 2    # an integral float label indexes too
+    assert list(range(10))[lg.FloatTensor([[2.0]])] == 2    # an integral float label indexes too
     with pytest.raises(TypeError, match='not integral'):
         list(range(10))[lg.FloatTensor([2.5])]
     with pytest.raises(TypeError, match='one-element'):

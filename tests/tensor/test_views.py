@@ -120,7 +120,7 @@ def test_squeeze_unsqueeze():
     assert geometry(x.squeeze()) == ((2, 3), (3, 1), 0)
     assert geometry(x.squeeze(1)) == ((2, 3, 1), (3, 1, 1), 0)
     assert x.squeeze(0).size() == (2, 1, 3, 1)      # not of size 1: unchanged
-    assert grid(1, 1).squeeze().size() == (1,)      # Torch7 keeps one dimension
+    assert grid(1, 1).squeeze(0).size() == (1,)     # Torch7 keeps one dimension (a number: below)
     y = grid(2, 3)
     assert geometry(y.unsqueeze(0)) == ((1, 2, 3), (6, 3, 1), 0)
     assert geometry(y.unsqueeze(1)) == ((2, 1, 3), (3, 3, 1), 0)
@@ -314,3 +314,22 @@ def test_split_and_chunk_into_a_list():
     assert lg.split(result, x, 3, 0) is result and [p.size() for p in result] == [(3, 4), (3, 4), (1, 4)]
     assert lg.chunk(result, x, 2, 1) is result and [p.size() for p in result] == [(7, 2), (7, 2)]
     assert [p.size() for p in lg.split(x, 3)] == [(3, 4), (3, 4), (1, 4)]
+
+
+def test_squeeze_to_one_element_is_a_number():
+    """torch7's TensorMath.lua wraps squeeze with a postcall that returns a Lua number when the result is
+    1-D of size 1 (for squeeze(dim), only when the tensor was 1-D already). seq2seq-attn's s2sa/beam.lua
+    relies on it: with a beam of 1, ``torch.LongTensor({next_ys:narrow(1, i-1, 1):squeeze()})`` is the
+    decoder's input of size 1, where legonn's one-element tensor built a 1x1 tensor (and the LookupTable a
+    1x1x5 output that the JoinTable refused)."""
+    one = lg.LongTensor([[4]])
+    assert one.squeeze() == 4 and type(one.squeeze()) is int
+    assert tuple(lg.LongTensor([one.squeeze()]).size()) == (1,)
+    assert {4: 'word'}[one.squeeze()] == 'word'                  # a Lua table lookup by that number
+    half = lg.FloatTensor([[[2.5]]]).squeeze()
+    assert type(half) is float and half == 2.5
+    assert lg.LongTensor([7]).squeeze(0) == 7                   # 1-D already: a number
+    kept = one.squeeze(0)                                         # 2-D before: a tensor of one dimension
+    assert lg.isTensor(kept) and tuple(kept.size()) == (1,) and kept.storage() is one.storage()
+    assert lg.squeeze(one) == 4                                   # torch.squeeze(x) as the method
+    assert tuple(grid(1, 3).squeeze().size()) == (3,)             # more than one element: a view as before

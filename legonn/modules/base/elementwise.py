@@ -73,7 +73,13 @@ class Elementwise(Module, abstract=True):
             return self.gradInput
         xp = input.xp
         if self._mask is None:
-            self._backward(input.array, self.output.array, gradOutput.array, gi, xp)
+            y = self.output.array
+            if not self.inplace and xp.may_share_memory(y, gi):
+                # Torch7's kernels read each output element before writing its gradient, so code that makes
+                # gradInput the output tensor (seq2seq-attn's reuseMem: m.gradInput = m.output) gets the true
+                # gradient; a _backward in several array steps would read outputs it had already overwritten
+                y = y.copy()
+            self._backward(input.array, y, gradOutput.array, gi, xp)
             return self.gradInput
         mask = self.bufferLike('_passed', input, kind='Byte')
 

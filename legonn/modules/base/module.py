@@ -58,11 +58,16 @@ def _sizes(tree):
 
 
 def _recording_forward(update_output):
-    """``update_output`` that remembers the sizes of the input it worked on (accGradParameters compares)."""
+    """``update_output`` that remembers the sizes of the input it worked on and of the output it made
+    (accGradParameters compares)."""
     @functools.wraps(update_output)
     def updateOutput(self, input):
         output = update_output(self, input)
         self._forward_sizes = _sizes(input)   # dropped by type() and clearState()
+        # the output's sizes are kept apart from the output tensor, which backward may since have rewritten:
+        # Torch7 code may alias gradInput to output (seq2seq-attn's reuseMem: m.gradInput = m.output), and
+        # updateGradInput then resizes that shared tensor to the input's size before accGradParameters runs
+        self._forward_output_sizes = _sizes(output)
         return output
     updateOutput.wrapped = True
     return updateOutput
@@ -239,11 +244,32 @@ class Module(Typed):
     def checkAccumulation(self, input, gradOutput):
         """What every accGradParameters checks first: ``checkParameterGradients`` and, once a forward has
         filled the output (Torch7's contract: forward ran on this input), an input of the sizes forward
-        got and a gradOutput of the output's structure, types and sizes. Before any forward (or after
-        clearState) the module's own input checks decide."""
+        got and a gradOutput of the structure, types and sizes of the output forward made. Before any
+        forward (or after clearState) the module's own input checks decide."""
         self.checkParameterGradients()
-        if self.checkGradTree(gradOutput, self.output, 'gradOutput') and '_forward_sizes' in self.__dict__:
+        made = self.__dict__.get('_forward_output_sizes')
+        if made is None:
+            if not self.checkGradTree(gradOutput, self.output, 'gradOutput'):
+                return
+        else:
+            self._checkGradMade(gradOutput, made, 'gradOutput')
+        if '_forward_sizes' in self.__dict__:
             self.checkForwardInput(input)
+
+    def _checkGradMade(self, grad, made, where):
+        """``checkGradTree`` against ``made``, the types and sizes (``_sizes``) of the output forward made."""
+        if isinstance(made, tuple):
+            typename, size = made
+            if not isinstance(grad, Tensor) or grad._typename != typename or grad._size != size:
+                got = f"{grad.type()} of size {tuple(grad.size())}" if isinstance(grad, Tensor) else \
+                    f"a {type(grad).__name__}"
+                raise input_error(self, f"{where} to be a {typename} of size {tuple(size)}", got)
+        elif isinstance(made, list):
+            if not isinstance(grad, (list, tuple)) or len(grad) != len(made):
+                got = f"a table of {len(grad)}" if isinstance(grad, (list, tuple)) else f"a {type(grad).__name__}"
+                raise input_error(self, f"{where} to be a table of {len(made)}", got)
+            for i, (g, m) in enumerate(zip(grad, made)):
+                self._checkGradMade(g, m, f"{where}[{i}]")
 
     def checkForwardInput(self, input):
         """Raise an error naming this module unless ``input`` has the types and sizes of the input of the last
@@ -276,7 +302,8 @@ class Module(Typed):
 
     def type(self, typename=None, cache=None):
         if typename is not None:
-            self.__dict__.pop('_forward_sizes', None)   # the recorded input types no longer apply
+            self.__dict__.pop('_forward_sizes', None)   # the recorded input and output types no longer apply
+            self.__dict__.pop('_forward_output_sizes', None)
         return super().type(typename, cache)
 
     # --- parameters ---------------------------------------------------------
@@ -341,6 +368,7 @@ class Module(Typed):
     def clearState(self, *names):
         """Empty ``output``, ``gradInput`` and the named buffers (they refill on the next call)."""
         self.__dict__.pop('_forward_sizes', None)
+        self.__dict__.pop('_forward_output_sizes', None)
         return self.clearBuffers('output', 'gradInput', *names)
 
     # --- recurrent state (the rnn package's Module.lua) -------------------------------
