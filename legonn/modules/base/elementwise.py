@@ -74,7 +74,7 @@ class Elementwise(Module, abstract=True):
         xp = input.xp
         if self._mask is None:
             y = self.output.array
-            if not self.inplace and xp.may_share_memory(y, gi):
+            if not self.inplace and self.output._storage is self.gradInput._storage:
                 # Torch7's kernels read each output element before writing its gradient, so code that makes
                 # gradInput the output tensor (seq2seq-attn's reuseMem: m.gradInput = m.output) gets the true
                 # gradient; a _backward in several array steps would read outputs it had already overwritten
