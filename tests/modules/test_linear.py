@@ -163,3 +163,10 @@ def test_jacobian_all_update_paths():
 
     errors = nn.Jacobian.testAllUpdate(Backwards(3, 2).double(), x, 'weight', 'gradWeight')
     assert errors['accGradParameters'] < 1e-10 and errors['accUpdateGradParameters'] > 1e-3
+
+
+def test_jacobian_io_of_a_table_module():
+    """nn/Jacobian.lua's testIO, on a module with a table input and output (CAddTable, SplitTable)."""
+    x = [lg.DoubleTensor(3).uniform(), lg.DoubleTensor(3).uniform()]
+    assert nn.Jacobian.testIO(nn.CAddTable().double(), x) == (0, 0)
+    assert nn.Jacobian.testIO(nn.SplitTable(0).double(), lg.DoubleTensor(2, 3).uniform()) == (0, 0)
