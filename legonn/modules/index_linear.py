@@ -153,14 +153,31 @@ class IndexLinear(Module):
         scatter_add(out, samples, self.weight.array[rows, self.normalize:] * vals[:, None])
         return self.output
 
+    def _output_sized(self, gradOutput):
+        """A 1-D gradOutput of outputSize as a one-sample batch's (1, outputSize), as IndexLinear.lua's
+        updateGradInput takes gradOutput:dim() == 1 and THNN's accGradParameters reads its elements; any other
+        gradOutput as it is."""
+        if (isinstance(gradOutput, Tensor) and gradOutput.dim() == 1 and self.output.dim() == 2
+                and self.output.size(0) == 1):
+            return gradOutput.contiguous().view(1, gradOutput.size(0))
+        return gradOutput
+
+    def checkAccumulation(self, input, gradOutput):
+        super().checkAccumulation(input, self._output_sized(gradOutput))
+
+    def _grad_rows(self, gradOutput):
+        """gradOutput as (batch, outputSize) rows, after checking it against the output."""
+        gradOutput = self._output_sized(gradOutput)
+        self.checkGradOutput(gradOutput, self.output)
+        return gradOutput.array.reshape(-1, self.bias.size(0))
+
     def updateGradInput(self, input, gradOutput):
         rows, vals, samples, n, layout = self._flat(input)
-        self.checkGradOutput(gradOutput, self.output)
+        go = self._grad_rows(gradOutput)
         if not self.doGradInput:
             self.gradInput = []
             return self.gradInput
         n_in = self.weight.size(0)
-        go = gradOutput.array.reshape(-1, self.bias.size(0))
         dense = Tensor._from_array(go @ self.weight.array.T)                  # (batch, inputSize)
         keys = arange(n_in, tensortype='legonn.LongTensor')
         keys = keys.cuda() if self.weight.is_cuda else keys
@@ -174,8 +191,7 @@ class IndexLinear(Module):
 
     def accGradParameters(self, input, gradOutput, scale=1):
         rows, vals, samples, n, layout = self._flat(input)
-        self.checkGradOutput(gradOutput, self.output)
-        go = gradOutput.array.reshape(-1, self.bias.size(0))
+        go = self._grad_rows(gradOutput)
         nrm = self.normalize
         if not nrm:
             scatter_add(self.gradWeight.array, rows, (scale * vals)[:, None] * go[samples])

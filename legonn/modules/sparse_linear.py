@@ -12,8 +12,10 @@ class SparseLinear(Module):
     tensor (output ``(outputSize,)``), a list of them (a batch; output
     ``(batch, outputSize)``), or a ``(batch, nnz, 2)`` tensor (Torch7's legacy batch).
     With ``doGradInput`` the gradient is dense, as Torch7's: per sample an
-    ``(inputSize, 2)`` tensor of (index, d loss / d value) rows, in the input's form
-    (one tensor, a list, or ``(batch, inputSize, 2)``); without it ``gradInput`` is empty.
+    ``(inputSize, 2)`` tensor of (index, d loss / d value) rows, in a list (one entry for a
+    single ``(nnz, 2)`` input, as Torch7's table) or, for the legacy batch, a
+    ``(batch, inputSize, 2)`` tensor; without it ``gradInput`` is empty (``[]``, or an
+    empty tensor for the legacy batch).
     """
     input_dtypes = 'any'  # integer indices are part of its input
 
@@ -83,7 +85,8 @@ class SparseLinear(Module):
         rows, idx, val, n, batched = self._entries(input)
         go = self._grad_rows(gradOutput, n, batched)
         if not self.doGradInput:
-            self.gradInput = [] if isinstance(input, list) else self.weight.new()
+            # Torch7 answers a table ({}) unless in legacy (3-D) mode
+            self.gradInput = self.weight.new() if self._legacy(input) else []
             return self.gradInput
         xp = self.weight.xp
         n_in = self.weight.size(1)
@@ -91,11 +94,13 @@ class SparseLinear(Module):
         d = dense.array
         d[:, :, 0] = xp.arange(n_in)
         d[:, :, 1] = go @ self.weight.array
-        if isinstance(input, list):
-            self.gradInput = [dense.select(0, b) for b in range(n)]
-        else:
-            self.gradInput = dense if input.dim() == 3 else dense.select(0, 0)
+        # a single (nnz, 2) input gets a table of one, as SparseLinear.lua's gradInput[1]
+        self.gradInput = dense if self._legacy(input) else [dense.select(0, b) for b in range(n)]
         return self.gradInput
+
+    @staticmethod
+    def _legacy(input):
+        return not isinstance(input, list) and input.dim() == 3
 
     def accGradParameters(self, input, gradOutput, scale=1):
         rows, idx, val, n, batched = self._entries(input)

@@ -765,6 +765,13 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
         from .functions import logspace
         return logspace(self, *args)
 
+    def cat(self, *args, dim=-1):
+        """Torch7's method form of ``cat`` (TensorMath.lua wraps it with the result first): ``r.cat([x1, ...]
+        [, dim])`` and ``r.cat(x1, x2 [, dim])`` write the concatenation into r and return it; ``x.cat(y [, dim])``
+        is a new tensor joining x and y."""
+        from .functions import cat
+        return cat(self, *args, dim=dim)
+
     def item(self):
         """The value of a one-element tensor as a Python number."""
         if self.nElement() != 1:

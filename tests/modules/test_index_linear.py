@@ -295,3 +295,24 @@ def test_keys_must_be_on_the_weights_device():
     with pytest.raises(TypeError, match=r"IndexLinear.*expected input keys on the weight's device \(GPU\), got "
                                         r"legonn\.LongTensor"):
         gpu.forward([x[0], x[1].cuda(), x[2]])
+
+
+def test_flat_one_sample_takes_a_one_dimensional_gradOutput():
+    """nn/IndexLinear.lua's updateGradInput takes gradOutput:dim() == 1 (gi resized to 1 x inputSize) and
+    THNN's IndexLinear_accGradParameters reads the gradOutput's elements: nn's test.lua backpropagates
+    gradOutput[1] through a one-sample flat input {keys, values, size}, whose output is 1 x outputSize."""
+    m = _module(doGradInput=True)
+    x = [lg.LongTensor(KEYS[0]), lg.DoubleTensor(VALS[0]), 3]
+    out = m.forward(x)
+    assert out.size() == (1, 3)
+    go = lg.DoubleTensor([0.5, -1.0, 2.0])
+    twin = m.clone()
+    m.zeroGradParameters()
+    twin.zeroGradParameters()
+    gi = m.backward(x, go)
+    gi2 = twin.backward(x, go.view(1, 3))
+    assert_close_trees(gi, gi2)
+    assert_close_trees([m.gradWeight, m.gradBias], [twin.gradWeight, twin.gradBias])
+    np.testing.assert_allclose(m.gradBias.numpy(), go.numpy())
+    with pytest.raises(ValueError, match=r'IndexLinear\(6 -> 3\)'):
+        m.backward(x, lg.DoubleTensor(4))

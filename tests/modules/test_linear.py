@@ -132,3 +132,41 @@ def test_jacobian_matrices_are_tensors():
     assert dw.size() == (6, 8) and (nn.Jacobian.forward(m, x, m.weight) - dw).abs().max() < 1e-8
     sparse = nn.SparseJacobian.backward(nn.SparseLinear(5, 2, True).double(), lg.DoubleTensor([[0, 1.5], [3, -2]]))
     assert sparse.type() == 'legonn.DoubleTensor' and sparse.size() == (2, 2)
+
+
+def test_jacobian_io_round_trip():
+    """nn/Jacobian.lua's testIO: the module's output and gradInput before a write/read round trip and the
+    reloaded copy's, on the same input and gradOutput, agree (two maxima, 0 for a faithful format)."""
+    m = nn.Linear(3, 2).double()
+    x = lg.DoubleTensor(4, 3).uniform(-1, 1)
+    ferr, berr = nn.Jacobian.testIO(m, x)
+    assert ferr == 0 and berr == 0
+    assert nn.Jacobian.testIO(nn.Tanh().double(), lg.DoubleTensor(5).uniform()) == (0, 0)
+
+
+def test_jacobian_all_update_paths():
+    """nn/Jacobian.lua's testAllUpdate: accGradParameters + updateParameters, accUpdateGradParameters, and
+    both again on two modules sharing the weight (which moves twice) give the same weight; a module whose
+    accUpdateGradParameters steps the wrong way shows up in that entry only. The module itself is unchanged."""
+    m = nn.Linear(3, 2).double()
+    x = lg.DoubleTensor(4, 3).uniform(-1, 1)
+    before = m.weight.clone()
+    errors = nn.Jacobian.testAllUpdate(m, x, 'weight', 'gradWeight')
+    assert sorted(errors) == ['accGradParameters', 'accGradParameters [shared]', 'accUpdateGradParameters',
+                              'accUpdateGradParameters [shared]']
+    assert max(errors.values()) < 1e-10
+    assert m.weight.equal(before)
+
+    class Backwards(nn.Linear):
+        def accUpdateGradParameters(self, input, gradOutput, lr):
+            return super().accUpdateGradParameters(input, gradOutput, -lr)
+
+    errors = nn.Jacobian.testAllUpdate(Backwards(3, 2).double(), x, 'weight', 'gradWeight')
+    assert errors['accGradParameters'] < 1e-10 and errors['accUpdateGradParameters'] > 1e-3
+
+
+def test_jacobian_io_of_a_table_module():
+    """nn/Jacobian.lua's testIO, on a module with a table input and output (CAddTable, SplitTable)."""
+    x = [lg.DoubleTensor(3).uniform(), lg.DoubleTensor(3).uniform()]
+    assert nn.Jacobian.testIO(nn.CAddTable().double(), x) == (0, 0)
+    assert nn.Jacobian.testIO(nn.SplitTable(0).double(), lg.DoubleTensor(2, 3).uniform()) == (0, 0)

@@ -45,7 +45,7 @@ def test_value_gradient_matches_central_differences():
     x = lg.DoubleTensor(S0)
     go = lg.DoubleTensor([0.3, -1.0, 2.0])
     m.forward(x)
-    gi = m.backward(x, go).numpy().copy()
+    gi = m.backward(x, go)[0].numpy().copy()
     assert gi.shape == (5, 2) and (gi[:, 0] == np.arange(5)).all()
     for k, (i, _) in enumerate(S0):
         xa = x.numpy()
@@ -62,6 +62,24 @@ def test_without_grad_input_flag_gradient_is_empty():
     x = [lg.FloatTensor(S0)]
     m.forward(x)
     assert m.backward(x, lg.FloatTensor(1, 3)) == []
+    m.forward(lg.FloatTensor(S0))
+    assert m.backward(lg.FloatTensor(S0), lg.FloatTensor(3)) == []     # SparseLinear.lua: {} unless legacy
+
+
+def test_single_input_gradient_is_a_table_of_one():
+    """nn/SparseLinear.lua's updateGradInput gives a table for a (nnz, 2) input, {(inputSize, 2)} with
+    doGradInput: nn's test.lua reads actualgi[1]:select(2, 2) against Linear's gradInput of the dense input."""
+    m = nn.SparseLinear(5, 3, True).double()
+    x = lg.DoubleTensor(S0)
+    go = lg.DoubleTensor([0.3, -1.0, 2.0])
+    m.forward(x)
+    gi = m.backward(x, go)
+    assert isinstance(gi, list) and len(gi) == 1 and gi[0].size() == (5, 2)
+    np.testing.assert_allclose(gi[0].select(1, 1).numpy(), m.weight.numpy().T @ go.numpy(), rtol=1e-13)
+    assert gi[0].select(1, 0).tolist() == [0, 1, 2, 3, 4]
+    legacy = lg.DoubleTensor([S0, S0])
+    m.forward(legacy)
+    assert m.backward(legacy, lg.DoubleTensor(2, 3).fill(1)).size() == (2, 5, 2)   # legacy mode: one tensor
 
 
 def test_type_roundtrip():

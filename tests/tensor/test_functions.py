@@ -238,6 +238,19 @@ def test_cat_result_forms_and_dimension_rules():
     assert lg.cat(a, m).size() == (3, 2)                     # default: last dimension of the 2-D input
 
 
+def test_cat_method_writes_into_self():
+    """torch7/TensorMath.lua wraps cat for methods too, the result first: nn's test.lua builds IndexLinear's
+    flat input with flatInput[1]:cat(input[1]) on an empty LongTensor; x:cat(y) with one tensor is a new one."""
+    r = lg.LongTensor()
+    assert r.cat([lg.LongTensor([1, 2]), lg.LongTensor([3])]) is r and r.tolist() == [1, 2, 3]
+    assert r.type() == 'legonn.LongTensor'
+    d = lg.DoubleTensor()
+    assert d.cat(lg.DoubleTensor([1]), lg.DoubleTensor([2]), 0) is d and d.tolist() == [1, 2]
+    x = lg.DoubleTensor([[1], [2]])
+    y = x.cat(lg.DoubleTensor([[3], [4]]))
+    assert y is not x and y.tolist() == [[1, 3], [2, 4]] and x.size() == (2, 1)
+
+
 def test_math_functions_of_numbers_return_numbers():
     """torch7/TensorMath.lua wraps floor, sqrt, abs, sigmoid, ... with a (real) -> real variant, and pow, atan2,
     lerp with number variants: torch.floor(7 / 2) is 3, computed in the default type's precision."""

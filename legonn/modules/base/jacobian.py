@@ -153,6 +153,12 @@ class Jacobian:
         input = as_tensor_tree(input)
         Jacobian._randomize(input, minval, maxval)
         Jacobian._randomize(param, minval, maxval)
+        return Jacobian._update_error(module, input, param, perturbation)
+
+    @staticmethod
+    def _update_error(module, input, param, perturbation):
+        """max |finite-difference Jacobian of ``param`` - its change by accUpdateGradParameters per one-hot
+        gradOutput|, at the current input and parameters."""
         estimate = Jacobian._forward(module, input, param=param, perturbation=perturbation)
         output = module.forward(input)
         columns = []
