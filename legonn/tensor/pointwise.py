@@ -446,13 +446,25 @@ class PointwiseMixin:
             return NotImplemented
         return self._binop(other, fn)
 
+    def _same_count_binop(self, other, fn):
+        """``t + u`` / ``t - u`` of tensors whose sizes do not broadcast but hold as many elements:
+        Torch7's operators (TensorOperator.c: copy ``t``, then ``cadd``) pair the elements in order
+        and give ``t``'s sizes (``p[0:100] - linear.weight`` of a 10x10 weight); other shapes broadcast."""
+        try:
+            return self._binop(other, fn)
+        except ValueError:
+            arr = operand(other)
+            if not hasattr(arr, 'shape') or arr.size != self.array.size:
+                raise
+            return self._binop(arr.reshape(self.array.shape), fn)
+
     def __add__(self, other):
-        return self._binop(other, lambda a, b: a + b)
+        return self._same_count_binop(other, lambda a, b: a + b)
 
     __radd__ = __add__
 
     def __sub__(self, other):
-        return self._binop(other, lambda a, b: a - b)
+        return self._same_count_binop(other, lambda a, b: a - b)
 
     def __rsub__(self, other):
         return self._binop(other, lambda a, b: b - a)

@@ -79,6 +79,21 @@ def test_same_element_count_rule():
         x.cmul(lg.Tensor(3))
 
 
+def test_operators_pair_elements_of_equal_count_as_torch7():
+    """torch7 generic/TensorOperator.c: ``t - u`` copies ``t`` then ``cadd``s ``-u``, which pairs the
+    elements in order when the counts agree: a flat slice minus a 10x10 weight (nn's getParameters tests)."""
+    flat = lg.range(0, 10)
+    w = lg.range(0, 5).view(2, 3).t()                 # 3x2, not contiguous: read in logical order
+    d = flat[0:6] - w
+    assert d.size() == (6,)
+    assert d.tolist() == (np.arange(6) - np.arange(6).reshape(2, 3).T.reshape(-1)).tolist()
+    s = w + flat[0:6]
+    assert s.size() == (3, 2)
+    assert s.tolist() == (np.arange(6).reshape(2, 3).T + np.arange(6).reshape(3, 2)).tolist()
+    assert (lg.ones(2, 3) - lg.ones(3)).size() == (2, 3)     # shapes that broadcast still broadcast
+    with pytest.raises(ValueError):
+        flat[0:5] - w
+
 def test_integer_division_truncates_like_c():
     assert lg.IntTensor([-7, 7, -6]).div(2).tolist() == [-3, 3, -3]
     assert lg.LongTensor([-7, 9]).cdiv(lg.LongTensor([2, -4])).tolist() == [-3, -2]
