@@ -60,6 +60,12 @@ class LookupTable(Module):
         self.normType = normType
         return self
 
+    def accUpdateOnly(self):
+        """Drop ``gradWeight`` (a table of ``nIndex x nOutput`` can be large) for a module trained only by
+        ``accUpdateGradParameters`` / ``backwardUpdate``, which step ``weight`` directly; as LookupTable.lua."""
+        self.gradWeight = None
+        return self
+
     def scaleGradByFreq(self):
         self.shouldScaleGradByFreq = True
         return self

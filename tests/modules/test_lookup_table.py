@@ -89,3 +89,36 @@ def test_out_of_range_and_bad_indices_change_nothing():
     with pytest.raises(ValueError, match='1-D or 2-D'):
         m.forward(lg.LongTensor(1, 1, 1))
     assert (m.weight.numpy() == before.numpy()).all() and (m.gradWeight.numpy() == 1).all()
+
+
+def test_acc_update_only_drops_grad_weight_and_still_trains():
+    """nn/LookupTable.lua's accUpdateOnly: gradWeight becomes nil and returns self; backwardUpdate then
+    steps weight directly (Module.lua's defaultAccUpdateGradParameters), and the type can still change."""
+    m = nn.LookupTable(5, 3).double()
+    ref = m.clone()
+    assert m.accUpdateOnly() is m and m.gradWeight is None
+    x = lg.LongTensor([1, 4, 1])
+    go = lg.DoubleTensor(3, 3).uniform()
+    m.forward(x)
+    m.backwardUpdate(x, go, 0.5)
+    ref.zeroGradParameters()
+    ref.forward(x)
+    ref.backward(x, go)
+    ref.updateParameters(0.5)
+    assert (m.weight - ref.weight).abs().max() < 1e-12
+    m.float()
+    assert m.weight.type() == 'legonn.FloatTensor' and m.gradWeight is None
+    m.backwardUpdate(x, m.forward(x), 0.1)
+
+
+def test_jacobian_checks_refill_index_inputs():
+    """nn/Jacobian.lua's testJacobianParameters refills the input with ``rand * (max - min) + min`` whatever its
+    type, so an IntTensor of LookupTable indices becomes random whole indices in [minval, maxval) (C truncation)."""
+    m = nn.LookupTable(6, 2).double()
+    x = lg.IntTensor(40).zero()
+    assert nn.Jacobian.testJacobianParameters(m, x, m.weight, m.gradWeight, 1, 5) < 1e-6
+    values = set(x.tolist())
+    assert values <= {1, 2, 3, 4} and len(values) > 1
+    y = lg.LongTensor(3, 40).zero()
+    assert nn.Jacobian.testJacobianUpdateParameters(m, y, m.weight, 0, 5) < 1e-6
+    assert set(y.view(-1).tolist()) <= {0, 1, 2, 3, 4} and len(set(y.view(-1).tolist())) > 1
