@@ -124,6 +124,12 @@ class Jacobian:
 
     @staticmethod
     def _randomize(tree, minval, maxval):
+        """Refill with uniform values in [minval, maxval). A lone integer tensor (LookupTable indices) is
+        refilled too, truncated as Jacobian.lua's ``input:copy(torch.rand(n):mul(range):add(minval))``
+        truncates; the integer leaves of a table (indices beside values) are kept."""
+        if not isinstance(tree, (list, tuple)) and tree is not None and tree.dtype.kind != 'f':
+            tree.copy(tensor_class('legonn.DoubleTensor')(tree.nElement()).uniform(minval, maxval))
+            return
         for t in _leaves(tree):
             if t.dtype.kind == 'f':
                 t.uniform(minval, maxval)
