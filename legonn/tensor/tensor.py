@@ -43,11 +43,13 @@ class Size(tuple):
     tensor constructor sizes rather than values (``x.new(x.size())``, ``lg.Tensor(x.size())``: a tensor of
     x's sizes, as ``torch.Tensor(#x)``); a plain tuple or list there still gives values. It answers the
     LongStorage methods ported code calls on it: ``x.size().totable()`` (a list) and ``x.size().size()`` (the
-    number of dimensions)."""
+    number of dimensions); ``tolist`` too, as a Storage's, so ``lg.totable(x.size())`` works."""
     __slots__ = ()
 
     def totable(self):
         return list(self)
+
+    tolist = totable
 
     def size(self):
         return len(self)

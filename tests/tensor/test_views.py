@@ -307,6 +307,13 @@ def test_totable_element_size_and_is_storage():
     assert lg.isStorage(t.storage()) and not lg.isStorage(t)
 
 
+def test_sizes_totable_as_a_long_storage():
+    """torch7 x:size() is a LongStorage, whose totable() gives a Lua table of the sizes (nn's test.lua
+    View/Reshape: module:forward(input):size():totable() compared with template:size():totable())."""
+    x = lg.DoubleTensor(5, 2)
+    assert x.size().totable() == [5, 2] and type(x.size().totable()) is list
+    assert lg.totable(x.size()) == [5, 2] and x.size().tolist() == [5, 2]
+
 def test_split_and_chunk_into_a_list():
     """torch7/Tensor.lua split/chunk: torch.split(result, x, n, d) empties the table result and fills it."""
     x = lg.DoubleTensor(7, 4).uniform()
