@@ -9,6 +9,7 @@ import numpy as np
 
 import legonn as lg
 from legonn import nn
+from tests.porting.test_ptb_lstm_idioms import clone_many_times
 
 
 def lstm(vocab, rnn_size):
@@ -24,28 +25,13 @@ def lstm(vocab, rnn_size):
     return nn.gModule([x, prev_c, prev_h], [next_c, next_h])
 
 
-def clones_of(net, steps):
-    """clone_many_times: copies through serialization whose parameters are set to the original's."""
-    params, grads = net.parameters()
-    blob = lg.serialize(net)
-    clones = []
-    for _ in range(steps):
-        clone = lg.deserialize(blob)
-        clone_params, clone_grads = clone.parameters()
-        for i in range(len(params)):
-            clone_params[i].set(params[i])
-            clone_grads[i].set(grads[i])
-        clones.append(clone)
-    return clones
-
-
 def bptt_gradients(reuse):
     lg.manualSeed(4)
     net = lstm(7, 5).double()
     params, grads = net.getParameters()
     params.uniform(-0.5, 0.5)
     steps, batch = 3, 2
-    clones = clones_of(net, steps)
+    clones = clone_many_times(net, steps)
     if reuse:   # setReuse on the modules usePrealloc named '...-reuse'
         for clone in clones:
             clone.apply(lambda m: setattr(m, 'gradInput', m.output)
