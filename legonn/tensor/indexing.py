@@ -110,9 +110,15 @@ class IndexingMixin:
 
     # --- masks ----------------------------------------------------------------
     def _mask(self, mask, what):
+        """``mask`` as booleans of this tensor's sizes. TH's masked functions walk tensor and mask together in
+        row-major order (TH_TENSOR_APPLY2), so only the element counts must agree: a 2x6 mask serves a 3x4."""
         m = operand(mask)
         if tuple(m.shape) != self._size:
-            raise ValueError(f"{self._typename}.{what}: mask of sizes {tuple(m.shape)} does not match {self._size}")
+            if math.prod(m.shape) != self.nElement():
+                raise ValueError(f"{self._typename}.{what}: mask of sizes {tuple(m.shape)} "
+                                 f"({math.prod(m.shape)} elements) does not match the {self.nElement()} elements "
+                                 f"of sizes {self._size}")
+            m = m.reshape(self._size)
         return backend.to_module(m, self.xp).astype(bool)
 
     def maskedFill(self, mask, value):

@@ -115,3 +115,20 @@ def test_ordering_functional_forms():
     x = lg.Tensor([3, 1, 2])
     assert lg.sort(x)[0].tolist() == [1, 2, 3]
     assert lg.topk(x, 1, 0, True)[0].tolist() == [3]
+
+
+def test_masks_need_only_as_many_elements_as_the_tensor():
+    """torch7 lib/TH/generic/THTensorMath.c: maskedFill/maskedSelect/maskedCopy walk tensor and mask together in
+    row-major order (TH_TENSOR_APPLY2), so a mask of other sizes with as many elements works (doc/tensor.md)."""
+    x = grid(3, 4)
+    mask = lg.ByteTensor([[1, 0, 1, 0, 0, 0], [1, 1, 0, 0, 0, 1]])
+    assert x.maskedSelect(mask).tolist() == [0, 2, 6, 7, 11]
+    r = lg.DoubleTensor()
+    assert r.maskedSelect(x, mask) is r and r.tolist() == [0, 2, 6, 7, 11]
+    y = lg.DoubleTensor(2, 4).fill(-1)
+    y.maskedCopy(lg.ByteTensor([[0, 0, 1, 1, 1, 0, 1, 0]]), lg.DoubleTensor([[1, 2], [3, 4]]))
+    assert y.tolist() == [[-1, -1, 1, 2], [3, -1, 4, -1]]
+    z = lg.DoubleTensor([[1, 2, 3, 4]])
+    assert z.maskedFill(lg.ByteTensor([[0, 0], [1, 1]]), -1) is z and z.tolist() == [[1, 2, -1, -1]]
+    with pytest.raises(ValueError, match='5 elements'):
+        z.maskedFill(lg.ByteTensor(5).zero(), 0)
