@@ -13,6 +13,7 @@ import numpy as np
 from . import backend
 from .pointwise import operand
 from .result_forms import result_form
+from .storage import LongStorage
 
 
 def whole_number(value, what):
@@ -77,7 +78,18 @@ class IndexingMixin:
         return idx
 
     # --- [] -----------------------------------------------------------------
+    def _element_key(self, key):
+        """A LongStorage key as the position it names: Torch7's ``x[torch.LongStorage{2, 3}]`` is one element
+        (generic/Tensor.c's __index__/__newindex__), never NumPy's fancy indexing of rows 2 and 3."""
+        position = tuple(int(i) for i in key.tolist())
+        if len(position) != len(self._size):
+            raise IndexError(f"{self._typename}[LongStorage]: expected {len(self._size)} indices (one per "
+                             f"dimension), got {len(position)}")
+        return position
+
     def __getitem__(self, key):
+        if isinstance(key, LongStorage):
+            key = self._element_key(key)
         key = _whole_keys(key, f"{self._typename}[]")
         res = self.array[_key_arrays(key)]
         if res.ndim == 0:
@@ -96,6 +108,8 @@ class IndexingMixin:
         return t
 
     def __setitem__(self, key, value):
+        if isinstance(key, LongStorage):
+            key = self._element_key(key)
         value = operand(value)
         if not isinstance(value, numbers.Number):
             value = backend.to_module(value, self.xp)

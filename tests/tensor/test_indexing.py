@@ -132,3 +132,15 @@ def test_masks_need_only_as_many_elements_as_the_tensor():
     assert z.maskedFill(lg.ByteTensor([[0, 0], [1, 1]]), -1) is z and z.tolist() == [[1, 2, -1, -1]]
     with pytest.raises(ValueError, match='5 elements'):
         z.maskedFill(lg.ByteTensor(5).zero(), 0)
+
+
+def test_a_long_storage_key_names_one_element():
+    """torch7 generic/Tensor.c __index__/__newindex__: x[torch.LongStorage{2, 3}] reads or writes the element at
+    row 2, column 3 (doc/tensor.md's 'yet another way'), with one index per dimension."""
+    x = grid(3, 3)
+    assert x[lg.LongStorage([1, 2])] == 5
+    assert x[lg.LongStorage([-1, 0])] == 6
+    x[lg.LongStorage([0, 1])] = -4
+    assert x.tolist()[0] == [0, -4, 2]
+    with pytest.raises(IndexError, match='expected 2 indices'):
+        x[lg.LongStorage([1])]
