@@ -87,9 +87,18 @@ class IndexingMixin:
                              f"dimension), got {len(position)}")
         return position
 
+    def _mask_key(self, key):
+        """A ByteTensor mask with as many elements as this tensor, reshaped to its sizes: Torch7's ``x[mask]``
+        is maskedSelect (and ``x[mask] = v`` maskedFill/maskedCopy), which only count elements."""
+        if getattr(key, 'dtype', None) == np.uint8 and hasattr(key, 'array') and tuple(key.shape) != self._size \
+                and math.prod(key.shape) == self.nElement():
+            return key.array.reshape(self._size).astype(bool)
+        return key
+
     def __getitem__(self, key):
         if isinstance(key, LongStorage):
             key = self._element_key(key)
+        key = self._mask_key(key)
         key = _whole_keys(key, f"{self._typename}[]")
         res = self.array[_key_arrays(key)]
         if res.ndim == 0:
@@ -110,6 +119,7 @@ class IndexingMixin:
     def __setitem__(self, key, value):
         if isinstance(key, LongStorage):
             key = self._element_key(key)
+        key = self._mask_key(key)
         value = operand(value)
         if not isinstance(value, numbers.Number):
             value = backend.to_module(value, self.xp)

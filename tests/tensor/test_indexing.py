@@ -144,3 +144,15 @@ def test_a_long_storage_key_names_one_element():
     assert x.tolist()[0] == [0, -4, 2]
     with pytest.raises(IndexError, match='expected 2 indices'):
         x[lg.LongStorage([1])]
+
+
+def test_a_byte_mask_key_needs_only_as_many_elements():
+    """torch7 generic/Tensor.c __index__/__newindex__: x[mask] with a ByteTensor is maskedSelect, x[mask] = v
+    maskedFill or maskedCopy, which walk tensor and mask in row-major order whatever their sizes."""
+    x = grid(2, 2)
+    mask = lg.ByteTensor([1, 0, 0, 1])
+    assert x[mask].tolist() == [0, 3]
+    x[mask] = -1
+    assert x.tolist() == [[-1, 1], [2, -1]]
+    x[mask] = lg.DoubleTensor([7, 8])
+    assert x.tolist() == [[7, 1], [2, 8]]
