@@ -13,6 +13,7 @@ import numpy as np
 from . import backend
 from .pointwise import operand
 from .result_forms import result_form
+from .storage import LongStorage
 
 
 def whole_number(value, what):
@@ -77,7 +78,27 @@ class IndexingMixin:
         return idx
 
     # --- [] -----------------------------------------------------------------
+    def _element_key(self, key):
+        """A LongStorage key as the position it names: Torch7's ``x[torch.LongStorage{2, 3}]`` is one element
+        (generic/Tensor.c's __index__/__newindex__), never NumPy's fancy indexing of rows 2 and 3."""
+        position = tuple(int(i) for i in key.tolist())
+        if len(position) != len(self._size):
+            raise IndexError(f"{self._typename}[LongStorage]: expected {len(self._size)} indices (one per "
+                             f"dimension), got {len(position)}")
+        return position
+
+    def _mask_key(self, key):
+        """A ByteTensor mask with as many elements as this tensor, reshaped to its sizes: Torch7's ``x[mask]``
+        is maskedSelect (and ``x[mask] = v`` maskedFill/maskedCopy), which only count elements."""
+        if getattr(key, 'dtype', None) == np.uint8 and hasattr(key, 'array') and tuple(key.shape) != self._size \
+                and math.prod(key.shape) == self.nElement():
+            return key.array.reshape(self._size).astype(bool)
+        return key
+
     def __getitem__(self, key):
+        if isinstance(key, LongStorage):
+            key = self._element_key(key)
+        key = self._mask_key(key)
         key = _whole_keys(key, f"{self._typename}[]")
         res = self.array[_key_arrays(key)]
         if res.ndim == 0:
@@ -96,6 +117,9 @@ class IndexingMixin:
         return t
 
     def __setitem__(self, key, value):
+        if isinstance(key, LongStorage):
+            key = self._element_key(key)
+        key = self._mask_key(key)
         value = operand(value)
         if not isinstance(value, numbers.Number):
             value = backend.to_module(value, self.xp)
@@ -110,9 +134,15 @@ class IndexingMixin:
 
     # --- masks ----------------------------------------------------------------
     def _mask(self, mask, what):
+        """``mask`` as booleans of this tensor's sizes. TH's masked functions walk tensor and mask together in
+        row-major order (TH_TENSOR_APPLY2), so only the element counts must agree: a 2x6 mask serves a 3x4."""
         m = operand(mask)
         if tuple(m.shape) != self._size:
-            raise ValueError(f"{self._typename}.{what}: mask of sizes {tuple(m.shape)} does not match {self._size}")
+            if math.prod(m.shape) != self.nElement():
+                raise ValueError(f"{self._typename}.{what}: mask of sizes {tuple(m.shape)} "
+                                 f"({math.prod(m.shape)} elements) does not match the {self.nElement()} elements "
+                                 f"of sizes {self._size}")
+            m = m.reshape(self._size)
         return backend.to_module(m, self.xp).astype(bool)
 
     def maskedFill(self, mask, value):

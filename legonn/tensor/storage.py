@@ -1,4 +1,6 @@
 """Storage: the flat 1-D buffer (NumPy or CuPy) that tensors view."""
+import os
+
 import numpy as np
 
 from . import backend
@@ -15,7 +17,14 @@ class Storage(TorchNamed):
     """
     __slots__ = ('data', 'version', '__weakref__')
 
-    def __init__(self, data):
+    def __new__(cls, data=0, *args):
+        if cls is Storage and not hasattr(data, 'ndim'):
+            # Torch7's torch.Storage(...) is the default type's storage class, with all its constructor forms
+            from .types import default_short_name
+            cls = _STORAGE_BY_NAME.get(default_short_name().replace('Tensor', 'Storage'), cls)
+        return object.__new__(cls)
+
+    def __init__(self, data=0):
         if not hasattr(data, 'ndim'):   # Torch7's torch.Storage(n) / torch.Storage({...}): the default type
             from .types import TYPES, default_short_name
             data = _values(data, TYPES[default_short_name()][0])
@@ -77,6 +86,20 @@ class Storage(TorchNamed):
         self.data[...] = backend.to_module(src, backend.array_module(self.data))
         return self
 
+    def string(self, text=None):
+        """Torch7's ``string`` of a ByteStorage or CharStorage (generic/Storage.c): ``string()`` is the bytes
+        as text (UTF-8, any other byte kept by surrogateescape); ``string(str)`` resizes the storage to the
+        bytes of ``str`` (a ``str`` or ``bytes``), copies them in and returns self."""
+        if self.data.dtype not in (np.uint8, np.int8):
+            raise TypeError(f"{self.type()}.string: only a ByteStorage or CharStorage holds a string")
+        if text is None:
+            return np.asarray(backend.to_module(self.data, np)).tobytes().decode('utf-8', 'surrogateescape')
+        raw = text.encode('utf-8', 'surrogateescape') if isinstance(text, str) else bytes(text)
+        self.data = backend.to_module(np.frombuffer(raw, dtype=self.data.dtype).copy(),
+                                      backend.array_module(self.data))
+        self.version += 1
+        return self
+
     def tolist(self):
         return self.data.tolist()
 
@@ -106,17 +129,68 @@ def _values(size_or_values, dtype):
     return np.asarray(list(size_or_values), dtype=dtype)
 
 
+def _view(name, source, dtype, offset=0, size=None):
+    """Torch7's ``torch.<name>(storage [, offset [, size]])`` (generic/Storage.c): elements ``offset ..
+    offset+size-1`` (0-based) of ``source``, sharing its memory."""
+    if not isinstance(source, Storage) or source.dtype != np.dtype(dtype):
+        got = source.type() if isinstance(source, Storage) else type(source).__name__
+        raise TypeError(f"{name}(storage, offset, size): expected a {name} to view, got {got}")
+    n = source.size()
+    if not 0 <= offset < n:
+        raise IndexError(f"{name}(storage, offset, size): offset {offset} out of bounds for a storage of {n} "
+                         f"elements (0-based)")
+    size = n - offset if size is None else size
+    if not 1 <= size <= n - offset:
+        raise IndexError(f"{name}(storage, offset, size): size {size} out of bounds: 1 .. {n - offset} from "
+                         f"offset {offset}")
+    return source.data[offset:offset + size]
+
+
+def _mapped(name, path, dtype, shared=False, size=0, shared_mem=False):
+    """Torch7's ``torch.<name>(filename [, shared [, size]])`` (THStorage_(newWithMapping)): the file's bytes
+    as ``size`` elements (all of the file when 0). Shared: writes reach the file, which is created or extended
+    to ``size`` elements; else the mapping is copy-on-write and the file must hold ``size`` elements."""
+    if shared_mem:
+        raise NotImplementedError(f"{name}(filename, shared, size, sharedMem): shm_open mappings are not "
+                                  f"ported; map a file under /dev/shm instead")
+    itemsize = np.dtype(dtype).itemsize
+    path = os.fspath(path)
+    if shared:
+        if not os.path.exists(path):
+            open(path, 'wb').close()
+        if size and os.path.getsize(path) < size * itemsize:
+            os.truncate(path, size * itemsize)
+    length = os.path.getsize(path) // itemsize
+    if size and size > length:
+        raise ValueError(f"{name}({path!r}, shared={shared}, size={size}): the file holds {length} elements")
+    size = size or length
+    if size == 0:
+        raise ValueError(f"{name}({path!r}): cannot map an empty file without a size")
+    return np.memmap(path, dtype=dtype, mode='r+' if shared else 'c', shape=(size,))
+
+
 def _typed_storage(name, dtype):
-    """Torch7's ``torch.<name>``: a storage of ``dtype`` holding ``n`` zeros or the given values."""
-    def __init__(self, size_or_values=0):
-        Storage.__init__(self, _values(size_or_values, dtype))
+    """Torch7's ``torch.<name>``: a storage of ``dtype`` holding ``n`` zeros or the given values, viewing another
+    storage of its type, or mapping a file."""
+    def __init__(self, source=0, *args):
+        if isinstance(source, Storage) and (args or source.dtype == np.dtype(dtype)):
+            data = _view(name, source, dtype, *args)
+        elif isinstance(source, (str, os.PathLike)):
+            data = _mapped(name, source, dtype, *args)
+        elif args:
+            raise TypeError(f"{name}: expected (size), (values), (storage [, offset [, size]]) or (filename [, "
+                            f"shared [, size]]), got {1 + len(args)} arguments")
+        else:
+            data = _values(source, dtype)
+        Storage.__init__(self, data)
 
     def __reduce__(self):
         return type(self), (self.tolist(),)
-    doc = (f"Torch7's ``torch.{name}``: {np.dtype(dtype).name} storage of ``n`` zeros, or holding the given values "
-           f"(``{name}([2, 3])``).")
+    doc = (f"Torch7's ``torch.{name}``: {np.dtype(dtype).name} storage of ``n`` zeros, holding the given values "
+           f"(``{name}([2, 3])``), viewing elements ``offset ..`` (0-based) of another {name} "
+           f"(``{name}(s, offset, size)``), or mapping a file (``{name}(filename, shared, size)``).")
     return type(name, (Storage,), {'__slots__': (), '__init__': __init__, '__reduce__': __reduce__,
-                                   '__doc__': doc, '__module__': __name__})
+                              '__doc__': doc, '__module__': __name__})
 
 
 FloatStorage = _typed_storage('FloatStorage', np.float32)
@@ -130,3 +204,4 @@ IntStorage = _typed_storage('IntStorage', np.int32)
 LongStorage = _typed_storage('LongStorage', np.int64)
 TYPED_STORAGES = (FloatStorage, DoubleStorage, HalfStorage, ByteStorage, CharStorage, ShortStorage, IntStorage,
                   LongStorage)
+_STORAGE_BY_NAME = {cls.__name__: cls for cls in TYPED_STORAGES}

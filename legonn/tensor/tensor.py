@@ -38,6 +38,20 @@ def contiguous_strides(sizes):
     return tuple(strides)
 
 
+def given_strides(sizes, strides):
+    """The strides of a tensor built or set with explicit ``strides``: TH's resizeNd
+    (lib/TH/generic/THTensor.c) keeps each non-negative one and makes a negative one
+    (Torch7's "choose for me") the contiguous stride over the dimensions after it."""
+    if strides is None:
+        return contiguous_strides(sizes)
+    strides = [int(s) for s in strides]
+    if any(s < 0 for s in strides) and len(strides) == len(sizes):
+        for d in range(len(sizes) - 1, -1, -1):
+            if strides[d] < 0:
+                strides[d] = 1 if d == len(sizes) - 1 else sizes[d + 1] * strides[d + 1]
+    return tuple(strides)
+
+
 class Size(tuple):
     """The sizes ``x.size()`` returns: a tuple that, like the LongStorage of Torch7's ``x:size()``, gives a
     tensor constructor sizes rather than values (``x.new(x.size())``, ``lg.Tensor(x.size())``: a tensor of
@@ -120,10 +134,9 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
 
     def _init_from_size_storages(self, sizes, strides=None):
         sizes = _parse_sizes((tuple(sizes),), self._typename)
-        strides = contiguous_strides(sizes) if strides is None else tuple(int(s) for s in strides)
-        if len(strides) != len(sizes) or any(s < 0 for s in strides):
-            raise ValueError(f"{self._typename}(sizes, strides): expected {len(sizes)} non-negative strides, got "
-                             f"{strides}")
+        strides = given_strides(sizes, strides)
+        if len(strides) != len(sizes):
+            raise ValueError(f"{self._typename}(sizes, strides): expected {len(sizes)} strides, got {strides}")
         extent = 1 + sum((n - 1) * s for n, s in zip(sizes, strides)) if all(sizes) else 0
         xp = backend.cupy() if self._cuda else np
         self._set(Storage(xp.zeros(extent, dtype=self._dtype)), 0, sizes, strides)   # zeros, like Tensor(2, 3)
@@ -144,7 +157,7 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
         if sizes is None:
             sizes = (storage.size() - offset,)
         sizes = _parse_sizes((sizes,), self._typename)
-        strides = contiguous_strides(sizes) if strides is None else tuple(int(s) for s in strides)
+        strides = given_strides(sizes, strides)
         self._set(storage, int(offset), sizes, strides)
         self._check_bounds()
 
@@ -614,8 +627,10 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
         """Resize to ``other``'s sizes (contiguous, growing the storage if needed); returns self."""
         return self.resize(tuple(other.size()))
 
-    def set(self, source=None, offset=0, sizes=None, strides=None):
-        """View ``source`` (a tensor or a storage), or become empty when called with nothing."""
+    def set(self, source=None, offset=0, sizes=None, strides=None, *more):
+        """View ``source`` (a tensor or a storage), or become empty when called with nothing. A storage takes
+        the constructor's forms: ``(storage, offset, sizes [, strides])`` or ``(storage, offset, sz1, st1, sz2,
+        st2, ...)``."""
         if source is None:
             self._set(Storage.allocate(0, self._dtype, self._cuda), 0, (0,), (1,))
         elif isinstance(source, Tensor):
@@ -623,7 +638,7 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
                 raise TypeError(f"{self._typename}.set: expected a {self._typename}, got {source.type()}")
             self._set(source._storage, source._offset, source._size, source._stride)
         else:
-            self._init_from_storage(source, offset, sizes, strides)
+            self._init_from_storage(source, offset, sizes, strides, *more)
         return self
 
     # --- copies ----------------------------------------------------------
@@ -841,7 +856,12 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
 
 
 def _rebuild_tensor(typename, storage, offset, sizes, strides):
-    return TENSOR_CLASSES[short_name(typename)](storage, offset, sizes, strides)
+    # the geometry as pickled, negative strides (a wrapped reversed array) included: the constructor would read
+    # a negative stride as Torch7's "choose the contiguous one"
+    t = TENSOR_CLASSES[short_name(typename)]()
+    t._set(storage, int(offset), tuple(sizes), tuple(strides))
+    t._check_bounds()
+    return t
 
 
 def _make_typed_classes():

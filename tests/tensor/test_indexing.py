@@ -115,3 +115,44 @@ def test_ordering_functional_forms():
     x = lg.Tensor([3, 1, 2])
     assert lg.sort(x)[0].tolist() == [1, 2, 3]
     assert lg.topk(x, 1, 0, True)[0].tolist() == [3]
+
+
+def test_masks_need_only_as_many_elements_as_the_tensor():
+    """torch7 lib/TH/generic/THTensorMath.c: maskedFill/maskedSelect/maskedCopy walk tensor and mask together in
+    row-major order (TH_TENSOR_APPLY2), so a mask of other sizes with as many elements works (doc/tensor.md)."""
+    x = grid(3, 4)
+    mask = lg.ByteTensor([[1, 0, 1, 0, 0, 0], [1, 1, 0, 0, 0, 1]])
+    assert x.maskedSelect(mask).tolist() == [0, 2, 6, 7, 11]
+    r = lg.DoubleTensor()
+    assert r.maskedSelect(x, mask) is r and r.tolist() == [0, 2, 6, 7, 11]
+    y = lg.DoubleTensor(2, 4).fill(-1)
+    y.maskedCopy(lg.ByteTensor([[0, 0, 1, 1, 1, 0, 1, 0]]), lg.DoubleTensor([[1, 2], [3, 4]]))
+    assert y.tolist() == [[-1, -1, 1, 2], [3, -1, 4, -1]]
+    z = lg.DoubleTensor([[1, 2, 3, 4]])
+    assert z.maskedFill(lg.ByteTensor([[0, 0], [1, 1]]), -1) is z and z.tolist() == [[1, 2, -1, -1]]
+    with pytest.raises(ValueError, match='5 elements'):
+        z.maskedFill(lg.ByteTensor(5).zero(), 0)
+
+
+def test_a_long_storage_key_names_one_element():
+    """torch7 generic/Tensor.c __index__/__newindex__: x[torch.LongStorage{2, 3}] reads or writes the element at
+    row 2, column 3 (doc/tensor.md's 'yet another way'), with one index per dimension."""
+    x = grid(3, 3)
+    assert x[lg.LongStorage([1, 2])] == 5
+    assert x[lg.LongStorage([-1, 0])] == 6
+    x[lg.LongStorage([0, 1])] = -4
+    assert x.tolist()[0] == [0, -4, 2]
+    with pytest.raises(IndexError, match='expected 2 indices'):
+        x[lg.LongStorage([1])]
+
+
+def test_a_byte_mask_key_needs_only_as_many_elements():
+    """torch7 generic/Tensor.c __index__/__newindex__: x[mask] with a ByteTensor is maskedSelect, x[mask] = v
+    maskedFill or maskedCopy, which walk tensor and mask in row-major order whatever their sizes."""
+    x = grid(2, 2)
+    mask = lg.ByteTensor([1, 0, 0, 1])
+    assert x[mask].tolist() == [0, 3]
+    x[mask] = -1
+    assert x.tolist() == [[-1, 1], [2, -1]]
+    x[mask] = lg.DoubleTensor([7, 8])
+    assert x.tolist() == [[7, 1], [2, 8]]

@@ -262,3 +262,61 @@ def test_pickle_keeps_views_on_one_storage():
     assert (row2.storageOffset(), row2.stride()) == (5, (1,))
     row2.fill(3)
     assert base2.select(0, 1).sum() == 15 and col2[1] == 3
+
+
+def test_storage_alias_is_the_default_type_storage():
+    """torch7 doc/storage.md: torch.Storage() is the storage of the default tensor type, with every form."""
+    old = lg.getdefaulttensortype()
+    try:
+        lg.setdefaulttensortype('torch.DoubleTensor')
+        assert lg.Storage().size() == 0 and type(lg.Storage()) is lg.DoubleStorage
+        assert isinstance(lg.Storage(10).fill(1), lg.DoubleStorage)
+    finally:
+        lg.setdefaulttensortype(old)
+
+
+def test_typed_storage_views_another_storage():
+    """torch7 generic/Storage.c torch_Storage_(new): TYPEStorage(storage [, offset [, size]]) shares the memory of
+    elements offset .. offset+size-1 (0-based here), same type only, bounds checked."""
+    x = lg.DoubleStorage(10)
+    y = lg.DoubleStorage(x, 2, 5)
+    x.fill(0)
+    assert y.fill(1) is y
+    assert x.tolist() == [0, 0, 1, 1, 1, 1, 1, 0, 0, 0]
+    assert lg.DoubleStorage(x, 8).size() == 2
+    whole = lg.DoubleStorage(x)
+    whole[0] = 7
+    assert x[0] == 7
+    with pytest.raises(TypeError, match='expected a FloatStorage'):
+        lg.FloatStorage(x, 2, 5)
+    with pytest.raises(IndexError, match='size 5 out of bounds'):
+        lg.DoubleStorage(x, 8, 5)
+    with pytest.raises(IndexError, match='offset 10'):
+        lg.DoubleStorage(x, 10)
+
+
+def test_typed_storage_maps_a_file(tmp_path):
+    """torch7 THStorage_(newWithMapping), doc/storage.md: TYPEStorage(filename [, shared [, size]]) maps the
+    file; private mappings leave it alone, shared ones write to it (and create or extend it)."""
+    path = tmp_path / 'hello.txt'
+    path.write_bytes(b'Hello World\n')
+    x = lg.CharStorage(str(path))
+    assert x.size() == 12 and x[0] == 72 and x.string() == 'Hello World\n'
+    assert x.fill(42).string() == '*' * 12
+    assert path.read_bytes() == b'Hello World\n'
+    lg.CharStorage(str(path), True).fill(42)
+    assert path.read_bytes() == b'*' * 12
+    ints = lg.IntStorage(str(tmp_path / 'new.bin'), True, 3).fill(5)
+    assert ints.size() == 3 and (tmp_path / 'new.bin').stat().st_size == 12
+    with pytest.raises(ValueError, match='holds 12 elements'):
+        lg.ByteStorage(str(path), False, 20)
+
+
+def test_byte_and_char_storages_hold_strings():
+    """torch7 generic/Storage.c string(): a Byte/CharStorage read as or set from a string, NULs kept."""
+    x = lg.CharStorage().string('blah blah')
+    assert x.tolist() == [98, 108, 97, 104, 32, 98, 108, 97, 104] and x.string() == 'blah blah'
+    assert lg.ByteStorage().string(b'a\0b').string() == 'a\0b'
+    assert lg.ByteTensor([104, 105]).storage().string() == 'hi'
+    with pytest.raises(TypeError, match='only a ByteStorage or CharStorage'):
+        lg.DoubleStorage(2).string()

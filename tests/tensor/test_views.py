@@ -340,3 +340,35 @@ def test_squeeze_to_one_element_is_a_number():
     assert lg.isTensor(kept) and tuple(kept.size()) == (1,) and kept.storage() is one.storage()
     assert lg.squeeze(one) == 4                                   # torch.squeeze(x) as the method
     assert tuple(grid(1, 3).squeeze().size()) == (3,)             # more than one element: a view as before
+
+
+def test_a_negative_stride_argument_means_the_contiguous_one():
+    """torch7 lib/TH/generic/THTensor.c resizeNd: a negative entry of the strides given to a constructor or
+    set() is replaced by the contiguous stride over the later dimensions (doc/tensor.md's Tensor(sizes,
+    strides)); the others are kept."""
+    sizes = lg.LongStorage([2, 3])
+    assert lg.DoubleTensor(sizes, lg.LongStorage([-1, -1])).stride() == (3, 1)
+    assert lg.DoubleTensor(sizes, lg.LongStorage([1, -1])).stride() == (1, 1)
+    x = lg.DoubleTensor(sizes, lg.LongStorage([-1, 2]))
+    assert geometry(x) == ((2, 3), (6, 2), 0) and x.storage().size() == 11
+    s = lg.DoubleStorage(10)
+    assert geometry(lg.DoubleTensor(s, 1, lg.LongStorage([2, 4]), lg.LongStorage([-1, 1]))) == ((2, 4), (4, 1), 1)
+    assert geometry(lg.DoubleTensor().set(s, 0, 2, -1, 5, -1)) == ((2, 5), (5, 1), 0)
+
+
+def test_set_takes_sizes_and_strides_in_turns():
+    """torch7 generic/Tensor.c set(storage, offset, sz1, st1, ...): the constructor's short form, also on set."""
+    s = grid(10).storage()
+    y = lg.DoubleTensor()
+    assert y.set(s, 1, 2, 3, 3, 1) is y
+    assert geometry(y) == ((2, 3), (3, 1), 1) and y.tolist() == [[1, 2, 3], [4, 5, 6]]
+    assert geometry(lg.DoubleTensor().set(s, 2, 4)) == ((4,), (1,), 2)
+
+
+def test_pickled_views_keep_negative_strides():
+    """A wrapped reversed NumPy array keeps its geometry through pickle (threads' transport), whatever the
+    constructor does with negative strides (torch7 lib/TH/generic/THTensor.c)."""
+    import pickle
+    t = lg.DoubleTensor(np.arange(6.0)[::-1])
+    u = pickle.loads(pickle.dumps(t))
+    assert u.stride() == (-1,) and u.tolist() == [5, 4, 3, 2, 1, 0]
