@@ -246,6 +246,17 @@ def test_repr_is_torch7_tree():
     assert m.get(0).shortName() == 'Linear(4 -> 5)'
 
 
+def test_error_names_keep_type_names_whole():
+    """Errors name a module by its repr less nn. prefixes (as Torch7 prints torch.type(m)): a Copy's repr
+    holds type names (nn/Copy.lua converts between them), whose 'legonn.' must survive the stripping."""
+    m = nn.Sequential().add(nn.Copy('torch.FloatTensor', 'torch.DoubleTensor'))
+    assert m.get(0).shortName() == 'Copy(legonn.FloatTensor -> legonn.DoubleTensor)'
+    x = lg.FloatTensor(2, 3).uniform()
+    m.forward(x)
+    with pytest.raises(ValueError, match=r'Sequential\[0\] Copy\(legonn\.FloatTensor -> legonn\.DoubleTensor\)'):
+        m.backward(x, lg.DoubleTensor(2, 5))
+
+
 # --- errors say where, and change nothing -----------------------------------------------------------------
 def test_wrong_width_or_rank_names_the_path():
     m = net()

@@ -3,6 +3,7 @@ tensor they hold (keeping views shared), deep copies, the class registry, and
 the buffer helper their ``updateOutput``/``updateGradInput`` use; the input checks come from
 ``InputChecks`` (checks.py)."""
 import copy
+import re
 
 from ...tensor import TENSOR_CLASSES, Tensor, default_class
 from ...tensor.conversion import convert_tree
@@ -94,7 +95,8 @@ class Typed(InputChecks, FloatingShortcuts, TorchNamed):
 
     def shortName(self):
         """The repr's first line without 'nn.' prefixes: how error messages name this object."""
-        return repr(self).split('\n', 1)[0].replace('nn.', '').rstrip(' {')
+        # whole 'nn.' prefixes only: the 'nn.' inside a type name such as legonn.FloatTensor stays
+        return re.sub(r'\bnn\.', '', repr(self).split('\n', 1)[0]).rstrip(' {')
 
     def clone(self):
         return copy.deepcopy(self)
