@@ -219,7 +219,11 @@ class SpatialLPPooling(_Pooling2d):
         k, s, p, _ = self._geometry()
         out = self._out('output', input, hw)
         pk.sum_pool_forward(self._powered(x), k, s, p, hw, out=out)
-        array_module(out).power(out, 1.0 / self.pnorm, out=out)
+        xp = array_module(out)
+        if self.pnorm == 2:
+            xp.sqrt(out, out=out)       # Torch7's nn.Sqrt for pnorm 2
+        else:
+            xp.power(out, 1.0 / self.pnorm, out=out)
         return self.output
 
     def updateGradInput(self, input, gradOutput):
@@ -228,7 +232,14 @@ class SpatialLPPooling(_Pooling2d):
         self.updateOutput(input)
         out = self.output.array if self.output.dim() == 4 else self.output.array[None]
         # d/dx (sum x^p)^(1/p) = S^(1/p - 1) x^(p - 1) = out^(1 - p) x^(p - 1)
-        g = go * out ** (1 - self.pnorm)
+        if self.pnorm == 2:
+            # Torch7's pnorm 2 ends in nn.Sqrt, whose backward (THNN Sqrt.c) is 0 where the output is 0: a
+            # window of zeros passes no gradient instead of inf * 0 = NaN (other p end in nn.Power: NaN there too)
+            xp = array_module(out)
+            zero = out == 0
+            g = xp.where(zero, 0, go / xp.where(zero, 1, out))
+        else:
+            g = go * out ** (1 - self.pnorm)
         gi = pk.sum_pool_backward(g, x.shape, k, s, p, out=self._grad_in(input))
         gi *= x ** (self.pnorm - 1)
         return self.gradInput

@@ -190,6 +190,23 @@ def test_lp_and_subsampling_match_loops():
             np.testing.assert_allclose(z[:, :, i, j], w * win.sum(axis=(2, 3)) + b)
 
 
+def test_l2_pooling_passes_no_gradient_from_a_window_of_zeros():
+    """nn/SpatialLPPooling.lua builds pnorm 2 as Square, SpatialAveragePooling, MulConstant(kW*kH), Sqrt, and
+    THNN's Sqrt.c gives gradInput 0 where the output is 0: a window of zeros (after a ReLU, or zero padding)
+    passes no gradient, where out^-1 * x would be inf * 0 = NaN. Elsewhere gradInput = gradOutput * x / out."""
+    x = np.zeros((1, 2, 4))
+    x[0, :, 2:] = [[3.0, -1.0], [2.0, 0.5]]          # the first 2x2 window is all zeros, the second is not
+    go = np.array([[[0.7, -1.3]]])
+    m = nn.SpatialLPPooling(1, 2, 2, 2).double()
+    y = m.forward(double(x)).numpy()
+    out = np.sqrt((x[0, :, 2:] ** 2).sum())
+    np.testing.assert_allclose(y, [[[0.0, out]]], rtol=1e-15)
+    gi = m.backward(double(x), double(go)).numpy()
+    want = np.zeros_like(x)
+    want[0, :, 2:] = -1.3 * x[0, :, 2:] / out
+    np.testing.assert_allclose(gi, want, rtol=1e-14)
+
+
 def test_adaptive_pooling_matches_loops():
     x = np.random.default_rng(4).standard_normal((2, 2, 7, 5))
     mx = nn.SpatialAdaptiveMaxPooling(3, 4).double().forward(double(x)).numpy()
