@@ -342,3 +342,26 @@ def test_lua_value_rules_of_the_porting_guide():
         bool(lg.Tensor(3))
     # models.lua's (f - 1) / 2 padding is a whole float, which a constructor takes as Lua's number
     assert nn.SpatialConvolution(3, 4, 9, 9, 1, 1, (9 - 1) / 2, (9 - 1) / 2).padW == 4
+
+
+def test_a_function_assigned_in_place_of_a_method_overrides_it_on_that_object():
+    """cifar.torch's train.lua turns a Copy's backward off with model:get(2).updateGradInput = function(input)
+    return end, and nn/Copy.lua assigns self.updateOutput = function(self, input) ... end: a field holding a
+    function replaces the class's method on that object. Ported as porting.md says, with the method's own
+    arguments (Python passes no self and drops no argument)."""
+    import types
+    model = nn.Sequential().add(nn.Copy('torch.FloatTensor', 'torch.FloatTensor')).add(nn.Linear(3, 3))
+    model.get(0).updateGradInput = lambda input, gradOutput: None
+    x = lg.Tensor(2, 3).uniform()
+    model.forward(x)
+    grad_input = model.backward(x, lg.Tensor(2, 3).fill(1))
+    assert grad_input.nElement() == 0                    # the Copy passed no gradient back
+    assert model.get(1).gradWeight.abs().sum() > 0       # the Linear after it still learnt
+
+    def doubled(self, input):
+        self.output = input * 2
+        return self.output
+    other = nn.Identity()
+    other.updateOutput = types.MethodType(doubled, other)
+    assert other.forward(lg.Tensor([1, 2])).tolist() == [2.0, 4.0]
+
