@@ -298,6 +298,37 @@ def test_device_mismatch_on_a_real_gpu():
     assert m.forward(lg.rand(2, 4).cuda()).is_cuda
 
 
+def test_user_module_takes_an_input_from_either_device():
+    """nn/Module.lua's forward checks nothing, so a user's class on nn.Module (torch-rnn's LanguageModel,
+    fed host LongTensors by sample.lua once the model is on the GPU) receives an input of either device;
+    a user's subclass of a legonn layer keeps the layer's checks, as does a declared ``any_device``."""
+
+    class Seen(Module):
+        def updateOutput(self, input):
+            self.seen = input.type()
+            return self.output
+
+    class SeenLoss(nn.Criterion):
+        def updateOutput(self, input, target):
+            self.output = 0.0
+            return self.output
+
+    class Strict(Seen):
+        any_device = False
+
+    fake = _fake_cuda_like(lg.rand(2, 4))
+    m = Seen()
+    m.forward(fake)
+    assert m.seen == 'torch.CudaTensor'
+    assert SeenLoss().forward(fake, lg.rand(2, 4)) == 0.0
+
+    class MyLinear(nn.Linear):
+        pass
+
+    for strict in (MyLinear(4, 5), Strict()):
+        with pytest.raises(TypeError, match=r"expected a legonn.FloatTensor input \(the module's type\)"):
+            strict.forward(fake)
+
 @pytest.mark.parametrize('call', [
     lambda m: m.forward(lg.rand(2, 6)),
     lambda m: m.forward(lg.rand(2, 4).double()),

@@ -1,4 +1,5 @@
 """LookupTable: embeddings, one learnt row of ``weight`` per index (0-based)."""
+from ..tensor.backend import to_module
 from ..tensor.scatter_kernels import out_of_range, scatter_add
 from .base.errors import check_hyper, input_error
 from .base.module import Module
@@ -17,10 +18,13 @@ class LookupTable(Module):
     row the input references is rescaled in place before the lookup so that its
     ``normType``-norm is at most ``maxNorm`` (Torch7's renorm). ``scaleGradByFreq()``
     divides each row's gradient by how often its index appears in the input.
-    ``gradInput`` is zeros of the input's size (indices have no gradient).
+    ``gradInput`` is zeros of the input's size (indices have no gradient). Indices on the
+    other device than the weight's are copied to it, as Torch7's (a host LongTensor feeds a
+    CUDA table).
     """
     input_ranks = (1, 2)
     input_dtypes = 'any'  # integer indices are part of its input
+    any_device = True  # host indices serve a GPU table (and back): _indices copies them to the weight's device
 
     def __init__(self, nIndex, nOutput, paddingValue=None, maxNorm=None, normType=None):
         super().__init__()
@@ -79,9 +83,9 @@ class LookupTable(Module):
                 raise input_error(self, "integer indices", "non-integral values in a floating tensor", TypeError)
         elif input.dtype.kind not in 'iu':
             raise input_error(self, "an integer index tensor", input.type(), TypeError)
-        if input.is_cuda != self.weight.is_cuda:
-            raise input_error(self, f"indices on the weight's device ({self.weight.type()})", input.type(), TypeError)
-        idx = arr.astype('int64')
+        # indices on the other device are copied to the weight's, as LookupTable.lua's makeInputContiguous
+        # copies any input whose type is not its _input's (a CudaLongTensor once the module is on the GPU)
+        idx = to_module(arr.astype('int64'), self.weight.xp)
         n = self.weight.size(0)
         bad = out_of_range(idx, n)
         if bad:
@@ -93,7 +97,7 @@ class LookupTable(Module):
         if self.maxNorm is None:
             return
         idx = self._indices(input)
-        xp = input.xp
+        xp = self.weight.xp
         rows = xp.unique(idx.reshape(-1))
         w = self.weight.array
         p = 2 if self.normType is None else self.normType
@@ -105,7 +109,7 @@ class LookupTable(Module):
         idx = self._indices(input)
         self.renorm(input)
         out = self.bufferLike('output', self.weight, tuple(idx.shape) + (self.weight.size(1),))
-        input.xp.take(self.weight.array, idx, axis=0, out=out)
+        self.weight.xp.take(self.weight.array, idx, axis=0, out=out)
         return self.output
 
     def updateGradInput(self, input, gradOutput):
@@ -117,7 +121,7 @@ class LookupTable(Module):
     def accGradParameters(self, input, gradOutput, scale=1):
         idx = self._indices(input)
         self.checkGradOutput(gradOutput, self.output)
-        xp = input.xp
+        xp = self.weight.xp
         flat = idx.reshape(-1)
         go = gradOutput.array.reshape(flat.size, -1) * scale
         if self.shouldScaleGradByFreq:

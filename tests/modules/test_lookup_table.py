@@ -76,6 +76,27 @@ def test_gpu():
     assert_close_trees(m.gradWeight, gpu.gradWeight)
 
 
+@pytest.mark.gpu
+def test_gpu_table_takes_host_indices_and_a_host_table_gpu_ones():
+    """nn/LookupTable.lua's makeInputContiguous copies an input whose type is not its ``_input``'s (a
+    CudaLongTensor after ``:cuda()``, a LongTensor on the host), so torch-rnn's sample.lua feeds host
+    LongTensors (encode_string, multinomial) to a CUDA model; the other way round works the same."""
+    m = nn.LookupTable(5, 3).double()
+    gpu = m.clone().cuda()
+    x = lg.LongTensor(IDX)
+    out = gpu.forward(x)
+    assert out.is_cuda
+    assert_close_trees(m.forward(x), out)
+    go = lg.DoubleTensor(2, 3, 3).normal()
+    m.zeroGradParameters()
+    gpu.zeroGradParameters()
+    m.backward(x, go)
+    gpu.backward(x, go.cuda())
+    assert_close_trees(m.gradWeight, gpu.gradWeight)
+    assert_close_trees(m.forward(x.cuda()), gpu.forward(x))
+    with pytest.raises(IndexError, match=r'LookupTable.*indices in \[0, 5\)'):
+        gpu.forward(lg.LongTensor([0, 5]))
+
 def test_out_of_range_and_bad_indices_change_nothing():
     m = nn.LookupTable(5, 3, None, 0.5)
     before = m.weight.clone()

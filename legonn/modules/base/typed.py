@@ -59,6 +59,13 @@ class Typed(InputChecks, FloatingShortcuts, TorchNamed):
         declared_by = next(klass for klass in cls.__mro__ if 'input_dtypes' in vars(klass))
         if own and declared_by is Typed and not vars(cls).get('contract_base'):
             cls.input_dtypes = 'floating'
+        # nor does it check devices: a user's class written on Module or Criterion (not on a legonn layer)
+        # takes an input from either device, as train/sample scripts feed host indices to a CUDA model;
+        # what it hands its children is checked there
+        first_own = next(klass for klass in cls.__mro__ if klass.__module__.startswith('legonn.'))
+        device_declared_by = next(klass for klass in cls.__mro__ if 'any_device' in vars(klass))
+        if not own and vars(first_own).get('contract_base') and device_declared_by is Typed:
+            cls.any_device = True
 
     def __init__(self):
         self._type = default_class()._typename
