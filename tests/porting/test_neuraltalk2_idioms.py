@@ -1,0 +1,43 @@
+"""Idioms of karpathy/neuraltalk2's train.lua and eval.lua: checkpoints of 'thin' clones whose gradients
+were dropped (net_utils.sanitize_gradients sets gradWeight/gradBias to nil), loaded and given fresh
+gradients again (unsanitize_gradients) before training resumes."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+
+
+def sanitize(net):
+    for m in net.listModules():
+        if m.weight is not None and m.gradWeight is not None:
+            m.gradWeight = None
+        if m.bias is not None and m.gradBias is not None:
+            m.gradBias = None
+
+
+def unsanitize(net):
+    for m in net.listModules():
+        if m.weight is not None and m.gradWeight is None:
+            m.gradWeight = m.weight.clone().zero()
+        if m.bias is not None and m.gradBias is None:
+            m.gradBias = m.bias.clone().zero()
+
+
+def test_a_module_saved_without_its_gradients_loads_and_refuses_backward_until_they_return(tmp_path):
+    """torch7's File.lua writes and reads a module whose gradWeight/gradBias are nil like any table, and
+    nn/Module.lua's parameters() then has no gradients: lg.load must accept it, as eval.lua loads such a
+    checkpoint to sample; backward still needs the gradients back."""
+    net = nn.Sequential().add(nn.Linear(3, 4)).add(nn.Tanh()).add(nn.Linear(4, 2))
+    sanitize(net)
+    lg.save(str(tmp_path / 'thin.t7'), {'protos': {'cnn': net}, 'iter': 3})
+    loaded = lg.load(str(tmp_path / 'thin.t7'))['protos']['cnn']
+    assert loaded.get(0).gradWeight is None and loaded.get(2).gradBias is None
+    x = lg.randn(5, 3)
+    np.testing.assert_array_equal(loaded.forward(x).numpy(), net.forward(x).numpy())
+    with pytest.raises(ValueError, match='gradient 0'):
+        loaded.backward(x, lg.randn(5, 2))
+    unsanitize(loaded)
+    loaded.backward(x, lg.ones(5, 2))
+    assert loaded.get(0).gradWeight.abs().sum() > 0
+
