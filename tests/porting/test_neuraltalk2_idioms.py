@@ -41,3 +41,28 @@ def test_a_module_saved_without_its_gradients_loads_and_refuses_backward_until_t
     loaded.backward(x, lg.ones(5, 2))
     assert loaded.get(0).gradWeight.abs().sum() > 0
 
+
+def test_get_parameters_of_a_clone_of_a_flattened_model_with_fresh_gradients_as_torch7(tmp_path):
+    """train.lua's -start_from: the checkpoint holds a clone made after getParameters, so its parameters are
+    views of one storage, while unsanitize_gradients gives each gradient its own. nn/Module.lua's
+    getParameters flattens parameters and gradients separately and only asserts equal lengths and equal
+    offsets, which hold here: the flat gradient must be the one backward fills."""
+    model = nn.Sequential().add(nn.Linear(3, 4)).add(nn.Tanh()).add(nn.Linear(4, 2))
+    model.getParameters()
+    thin = model.clone()
+    sanitize(thin)
+    lg.save(str(tmp_path / 'ckpt.t7'), thin)
+    resumed = lg.load(str(tmp_path / 'ckpt.t7'))
+    unsanitize(resumed)
+    params, grads = resumed.getParameters()
+    assert params.nElement() == grads.nElement() == 3 * 4 + 4 + 4 * 2 + 2
+    x = lg.randn(5, 3)
+    resumed.forward(x)
+    resumed.backward(x, lg.ones(5, 2))
+    expect = np.concatenate([g.numpy().ravel() for g in resumed.parameters()[1]])
+    np.testing.assert_array_equal(grads.numpy(), expect)
+    first = resumed.get(0)
+    assert first.weight.storage() is params.storage() and first.gradWeight.storage() is grads.storage()
+    assert first.gradBias.storageOffset() == first.bias.storageOffset() == 12
+    again = resumed.getParameters()
+    assert again[0].storage() is params.storage() and again[1].storage() is grads.storage()
