@@ -66,3 +66,17 @@ def test_get_parameters_of_a_clone_of_a_flattened_model_with_fresh_gradients_as_
     assert first.gradBias.storageOffset() == first.bias.storageOffset() == 12
     again = resumed.getParameters()
     assert again[0].storage() is params.storage() and again[1].storage() is grads.storage()
+
+
+def test_a_model_without_its_gradients_zeroes_nothing_and_getparameters_says_why():
+    """nn/Module.lua's zeroGradParameters zeroes the gradients parameters() lists, none for a module whose
+    gradWeight and gradBias are nil; its getParameters asserts ('check that you are sharing parameters and
+    gradParameters') since the flat gradient comes out shorter: legonn names the parameter."""
+    net = nn.Sequential().add(nn.Linear(3, 4)).add(nn.Linear(4, 2))
+    sanitize(net)
+    net.zeroGradParameters()
+    with pytest.raises(ValueError, match=r"Sequential.getParameters: parameter 0 has no gradient"):
+        net.getParameters()
+    unsanitize(net)
+    params, grads = net.getParameters()
+    assert params.nElement() == grads.nElement() == 3 * 4 + 4 + 4 * 2 + 2

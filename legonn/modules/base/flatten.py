@@ -134,6 +134,10 @@ def flatten_parameters(params, grads, owner=None):
     if not params:   # Module.flatten's torch.Tensor(): empty, of the default type
         cls = default_class()
         return cls(), cls()
+    if None in grads:   # Module.lua's flatten then makes a shorter gradient vector and getParameters asserts
+        raise ValueError(f"{where}.getParameters: parameter {grads.index(None)} has no gradient (a gradWeight or "
+                         "gradBias set to None, as before saving a checkpoint); give it one first, e.g. "
+                         "m.gradWeight = m.weight.clone().zero()")
     kinds = {type(t) for t in params + grads}
     if len(kinds) != 1:
         raise TypeError(f"{where}.getParameters: parameters of mixed types {sorted(k._typename for k in kinds)}; "

@@ -324,7 +324,8 @@ class Module(Typed):
 
     def zeroGradParameters(self):
         for g in self.parameters()[1]:
-            g.zero()
+            if g is not None:   # a gradient dropped (set to None) is absent from Module.lua's list: nothing to zero
+                g.zero()
 
     def updateParameters(self, learningRate):
         params, grads = self.parameters()
