@@ -316,9 +316,8 @@ class PointwiseMixin:
         if len(args) != 2:
             raise TypeError(f"{self._typename}.{name}: expected ([tensor,] [value,] t1, t2)")
         t1, t2 = self._same_count(args[0], name), self._same_count(args[1], name)
-        prod = getattr(self.xp, ufunc)(t1, t2)
-        if value != 1:
-            prod *= value
+        # TH and THC round as ``value * t1`` then ``* t2`` (or ``/ t2``): that order gives Torch7's last bit
+        prod = getattr(self.xp, ufunc)(t1 * value if value != 1 else t1, t2)
         self.array += prod
         return self
 

@@ -190,11 +190,14 @@ def test_validate_state_errors_become_format_errors(checked):
 
 
 def test_a_module_missing_a_field_is_a_format_error():
-    # a Linear's gradBias then reads as the None every module has for an absent parameter (Torch7's nil),
-    # which validateState refuses next to a bias
-    with pytest.raises(lg.FormatError, match=r"\(Linear\) has an invalid state: Linear: gradient 1 must be a "
-                                             r"tensor, got a NoneType"):
-        lg.deserialize(_forge(nn.Linear(2, 3), '"gradBias":', '"renamed":'))
+    # a Linear's missing gradBias reads as the None every module has for an absent parameter (Torch7's nil):
+    # torch.load accepts such a module (neuraltalk2's checkpoints drop their gradients on purpose), and
+    # backward refuses it until the gradient is back
+    linear = lg.deserialize(_forge(nn.Linear(2, 3), '"gradBias":', '"renamed":'))
+    assert linear.gradBias is None
+    x = lg.randn(4, 2)
+    with pytest.raises(ValueError, match=r"Linear\(2 -> 3\): expected gradient 1"):
+        linear.backward(x, linear.forward(x).clone())
     with pytest.raises(lg.FormatError, match=r"\(BatchNormalization\) has an invalid state: .*running_mean"):
         lg.deserialize(_forge(nn.BatchNormalization(3), '"running_mean":', '"renamed":'))
 

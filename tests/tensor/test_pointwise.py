@@ -113,6 +113,23 @@ def test_addcmul_addcdiv_forms(xy):
     assert np.allclose(lg.DoubleTensor().addcdiv(x, 2, x, y).array, a + 2 * a / b)
 
 
+def test_addcmul_addcdiv_round_as_torch7():
+    """lib/TH/generic/THTensorMath.c's addcmul and addcdiv compute ``*r += value * *src1 * *src2`` (and
+    ``/ *src2``), left to right: value times t1 first. Rounding in that order gives Torch7's bits in float64
+    (porting.md's promise under DoubleTensor) and float32; optim's adam, rmsprop and adagrad step with them."""
+    rng = np.random.default_rng(1)
+    a, b, c = rng.standard_normal((3, 4000))
+    for dtype, cls in ((np.float64, lg.DoubleTensor), (np.float32, lg.FloatTensor)):
+        a_, b_, c_ = a.astype(dtype), b.astype(dtype), c.astype(dtype)
+        v = dtype(0.3)
+        got = cls(a_.copy()).addcmul(0.3, cls(b_), cls(c_)).numpy()
+        np.testing.assert_array_equal(got, a_ + (v * b_) * c_)
+        got = cls(a_.copy()).addcdiv(0.3, cls(b_), cls(c_)).numpy()
+        np.testing.assert_array_equal(got, a_ + (v * b_) / c_)
+        got = cls().addcdiv(cls(a_), 0.3, cls(b_), cls(c_)).numpy()
+        np.testing.assert_array_equal(got, a_ + (v * b_) / c_)
+
+
 UNARY = {'abs': np.abs, 'exp': np.exp, 'tanh': np.tanh, 'sign': np.sign, 'floor': np.floor, 'ceil': np.ceil,
          'neg': np.negative, 'sigmoid': lambda v: 1 / (1 + np.exp(-v)), 'sin': np.sin, 'cos': np.cos,
          'trunc': np.trunc, 'square': np.square, 'atan': np.arctan, 'expm1': np.expm1}

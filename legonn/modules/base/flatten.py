@@ -98,17 +98,32 @@ def _rebind(tensors, places, cls, total):
     return flat
 
 
-def _check_sharing(params, grads, where):
-    """Raise unless the gradients share storages exactly as their parameters do, at the same relative places:
-    Torch7's getParameters asserts it ('check that you are sharing parameters and gradParameters'), and a flat
-    gradient must mirror the flat parameters."""
+def _shared_alike(params, grads):
+    """True when the gradients share storages exactly as their parameters do, at the same relative places."""
     by_param, by_grad = {}, {}
-    for i, (p, g) in enumerate(zip(params, grads)):
+    for p, g in zip(params, grads):
         pk, gk = id(p.storage()), id(g.storage())
         place = (gk, g.storageOffset() - p.storageOffset())
         if by_param.setdefault(pk, place) != place or by_grad.setdefault(gk, pk) != pk:
-            raise ValueError(f"{where}.getParameters: parameter {i} and its gradient are not shared alike (share "
-                             f"gradients with their parameters: clone('weight', 'bias', 'gradWeight', 'gradBias'))")
+            return False
+    return True
+
+
+def _gradient_places(params, grads, places, total, where):
+    """Where each gradient goes in the flat gradient buffer. Gradients that share storages as their parameters do take the
+    parameters' places. Otherwise Module.lua's getParameters flattens the gradients on their own and asserts
+    only that both flat vectors have the same length ('check that you are sharing parameters and
+    gradParameters') and that each gradient lands at its parameter's offset ('misaligned parameter'): so
+    parameters packed in one storage by an earlier getParameters (a module cloned or loaded after it) still
+    pack with gradients that each have their own storage. Raise where Torch7 would assert."""
+    if _shared_alike(params, grads):
+        return places
+    regions, grad_total = _plan(grads, where)
+    grad_places = _places(grads, regions)
+    if grad_total != total or any(g[0] != p[0] for p, g in zip(places, grad_places)):
+        raise ValueError(f"{where}.getParameters: parameters and gradients are not shared alike (share "
+                         f"gradients with their parameters: clone('weight', 'bias', 'gradWeight', 'gradBias'))")
+    return grad_places
 
 
 def flatten_parameters(params, grads, owner=None):
@@ -119,6 +134,10 @@ def flatten_parameters(params, grads, owner=None):
     if not params:   # Module.flatten's torch.Tensor(): empty, of the default type
         cls = default_class()
         return cls(), cls()
+    if None in grads:   # Module.lua's flatten then makes a shorter gradient vector and getParameters asserts
+        raise ValueError(f"{where}.getParameters: parameter {grads.index(None)} has no gradient (a gradWeight or "
+                         "gradBias set to None, as before saving a checkpoint); give it one first, e.g. "
+                         "m.gradWeight = m.weight.clone().zero()")
     kinds = {type(t) for t in params + grads}
     if len(kinds) != 1:
         raise TypeError(f"{where}.getParameters: parameters of mixed types {sorted(k._typename for k in kinds)}; "
@@ -127,13 +146,12 @@ def flatten_parameters(params, grads, owner=None):
     for p, g in zip(params, grads):
         if p.size() != g.size():
             raise ValueError(f"{where}.getParameters: gradient of size {g.size()} for a parameter of size {p.size()}")
-    _check_sharing(params, grads, where)
     regions, total = _plan(params, where)
+    places = _places(params, regions)
+    grad_places = _gradient_places(params, grads, places, total, where)   # before anything is rebound
     if _already_flat(params, grads, total):
         flat_p, flat_g = params[0].storage(), grads[0].storage()
     else:
-        places = _places(params, regions)
         flat_p = _rebind(params, places, cls, total)
-        # gradients mirror their parameters' places, so shared parameters get one shared gradient
-        flat_g = _rebind(grads, places, cls, total)
+        flat_g = _rebind(grads, grad_places, cls, total)
     return cls(flat_p, 0, (total,), (1,)), cls(flat_g, 0, (total,), (1,))

@@ -223,19 +223,24 @@ class Module(Typed):
         params, grads = self.parameters()
         for i, t in enumerate(params + grads):
             what = f"parameter {i}" if i < len(params) else f"gradient {i - len(params)}"
+            if t is None and i >= len(params):
+                continue   # a gradient dropped before saving (neuraltalk2's sanitize_gradients): Torch7 loads it
             if not isinstance(t, Tensor):
                 raise TypeError(f"{name}: {what} must be a tensor, got a {type(t).__name__}")
             if t._typename != self._type:
                 raise TypeError(f"{name}: {what} must be a {self._type} (the module's type), got {t._typename}")
-        self.checkParameterGradients()
+        self.checkParameterGradients(allow_missing=True)
         return self
 
     # --- checks before accumulating --------------------------------------------------
-    def checkParameterGradients(self):
+    def checkParameterGradients(self, allow_missing=False):
         """Raise an error naming this module unless each gradient of ``parameters()`` (the whole tree's,
-        for a container) has its parameter's type and size."""
+        for a container) has its parameter's type and size; ``allow_missing`` lets a gradient be None
+        (a module saved without its gradients, which can be loaded but not trained)."""
         params, grads = self.parameters()
         for i, (p, g) in enumerate(zip(params, grads)):
+            if g is None and allow_missing:
+                continue
             if isinstance(p, Tensor) and (type(g) is not type(p) or g._size != p._size):
                 got = f"{g.type()} of size {tuple(g.size())}" if isinstance(g, Tensor) else f"a {type(g).__name__}"
                 raise input_error(self, f"gradient {i} to be a {p.type()} of size {tuple(p.size())} like its "
@@ -319,7 +324,8 @@ class Module(Typed):
 
     def zeroGradParameters(self):
         for g in self.parameters()[1]:
-            g.zero()
+            if g is not None:   # a gradient dropped (set to None) is absent from Module.lua's list: nothing to zero
+                g.zero()
 
     def updateParameters(self, learningRate):
         params, grads = self.parameters()
