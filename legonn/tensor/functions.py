@@ -243,13 +243,14 @@ _UNARY = ('abs', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'tanh', 'sigmo
 # Methods with Torch7's "result" form r.f(x, ...): the functional form allocates r, or is given it.
 INTO_RESULT = dict.fromkeys(_UNARY, 'T')
 INTO_RESULT.update({
-    'add': 'T(n|T|nT)', 'mul': 'Tn', 'div': 'Tn', 'fmod': 'Tn', 'remainder': 'Tn', 'clamp': 'Tnn',
+    'add': 'T(n|T|nT)', 'csub': 'T(n|T|nT)', 'mul': 'Tn', 'div': 'Tn', 'fmod': 'Tn', 'remainder': 'Tn', 'clamp': 'Tnn',
     'cmul': 'TT', 'cdiv': 'TT', 'cpow': 'TT', 'atan2': 'TT', 'cmax': 'T[Tn]', 'cmin': 'T[Tn]', 'pow': 'Tn|nT',
     'addcmul': 'Tn?TT', 'addcdiv': 'Tn?TT', 'lerp': 'TTn', 'addmm': 'n?Tn?TT', 'addmv': 'n?Tn?TT',
     'addr': 'n?Tn?TT', 'addbmm': 'n?Tn?TT', 'baddbmm': 'n?Tn?TT', 'mm': 'TT', 'mv': 'TT', 'bmm': 'TT', 'ger': 'TT',
-    'renorm': 'Tnnn', 'cross': 'TTn?', 'diag': 'Tn?', 'tril': 'Tn?', 'triu': 'Tn?', 'mod': 'Tn', 'cfmod': 'TT',
+    'renorm': 'Tnnn', 'cross': 'TTn?', 'diag': 'Tn?', 'tril': 'Tn?', 'triu': 'Tn?', 'mod': 'Tn', 'cfmod': 'TT', 'cmod': 'TT',
     'cremainder': 'TT', 'lshift': 'Tn', 'rshift': 'Tn', 'bitand': 'Tn', 'bitor': 'Tn', 'bitxor': 'Tn',
-    'clshift': 'TT', 'crshift': 'TT', 'cbitand': 'TT', 'cbitor': 'TT', 'cbitxor': 'TT'})
+    'clshift': 'TT', 'crshift': 'TT', 'cbitand': 'TT', 'cbitor': 'TT', 'cbitxor': 'TT',
+    'fill': 'n', 'zero': ''})   # torch.fill(x, v) and torch.zero(x) fill x (TensorMath.lua wraps them for torch.*)
 # Methods that return something new: the functional form calls them, then copies into given result tensors.
 # (pattern, number of result tensors); None: Torch7 has no result form.
 RETURNS_NEW = {
@@ -264,7 +265,7 @@ RETURNS_NEW = {
 RETURNS_NEW.update(dict.fromkeys(
     ('dist', 'trace', 'dot', 'squeeze', 'unsqueeze', 'transpose', 't', 'permute', 'view', 'viewAs', 'expand',
      'expandAs', 'narrow', 'select', 'unfold', 'clone', 'all', 'any', 'equal', 'split', 'chunk', 'repeatTensor',
-     'contiguous'), None))
+     'contiguous', 'numel'), None))
 
 
 def _kinds(args):

@@ -177,12 +177,19 @@ class PointwiseMixin:
         raise TypeError(f"{self._typename}.add: expected 1 to 3 arguments, got {len(args)}")
 
     def csub(self, *args):
-        """``x.csub(v)`` or ``x.csub(y)`` or ``x.csub(v, y)``: subtract in place."""
+        """``x.csub(v)``, ``x.csub(y)``, ``x.csub(v, y)`` (x -= v*y) in place, or ``r.csub(x, v)``,
+        ``r.csub(x, y)``, ``r.csub(x, v, y)`` into r: TensorMath.lua gives csub add's argument forms."""
         if len(args) == 1:
             return self._into('subtract', self.array, self._same_count(args[0], 'csub'))
-        if len(args) == 2:
+        if len(args) == 2 and _is_number(args[0]):
             return self._into('subtract', self.array, self._same_count(args[1], 'csub') * args[0])
-        raise TypeError(f"{self._typename}.csub: expected 1 or 2 arguments, got {len(args)}")
+        if len(args) == 2:
+            x = self._result_from(args[0], 'csub')
+            return self._into('subtract', x, self._same_count(args[1], 'csub'))
+        if len(args) == 3:
+            x = self._result_from(args[0], 'csub')
+            return self._into('subtract', x, self._same_count(args[2], 'csub') * args[1])
+        raise TypeError(f"{self._typename}.csub: expected 1 to 3 arguments, got {len(args)}")
 
     def _scalar_op(self, ufunc, name, args):
         if len(args) not in (1, 2):
@@ -230,6 +237,8 @@ class PointwiseMixin:
     def cfmod(self, *args):
         """``x.cfmod(y)`` in place or ``r.cfmod(x, y)``: element-wise C fmod (the dividend's sign)."""
         return self._tensor_op('fmod', 'cfmod', args)
+
+    cmod = cfmod   # TensorMath.lua's deprecated alias
 
     def cremainder(self, *args):
         """``x.cremainder(y)`` in place or ``r.cremainder(x, y)``: element-wise ``remainder`` (the divisor's

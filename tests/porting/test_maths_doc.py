@@ -1,0 +1,36 @@
+"""Torch7's math functions in the forms its maths documentation (torch7/doc/maths.md, doc/random.md) gives
+them, ported literally: argument forms, result-first forms and method forms as TensorMath.lua wraps them."""
+import numpy as np
+
+import legonn as lg
+
+
+def test_csub_has_the_argument_forms_of_add():
+    """TensorMath.lua wraps csub as add (THTensor_(sub) and THTensor_(csub)): ``torch.csub(x, y)``,
+    ``torch.csub(x, v)``, ``r:csub(x, y)``, ``r:csub(x, v)``, ``r:csub(x, v, y)`` besides the in-place forms."""
+    x, y = lg.DoubleTensor([8, 9]), lg.DoubleTensor([3, 4])
+    assert lg.csub(x, y).tolist() == [5, 5] and lg.csub(x, 2).tolist() == [6, 7]
+    assert lg.csub(x, 2, y).tolist() == [2, 1] and x.tolist() == [8, 9]
+    r = lg.DoubleTensor()
+    assert r.csub(x, y) is r and r.tolist() == [5, 5]
+    assert r.csub(x, 1).tolist() == [7, 8]
+    assert r.csub(x, 2, y).tolist() == [2, 1]
+    assert lg.csub(r, x, y) is r and r.tolist() == [5, 5] and x.tolist() == [8, 9]
+    z = lg.DoubleTensor(2, 2).fill(8)                 # maths.md's example: same count, other sizes
+    z.csub(lg.DoubleTensor(4).fill(3))
+    assert z.tolist() == [[5, 5], [5, 5]]
+
+
+def test_torch_level_numel_fill_zero_and_cmod():
+    """TensorMath.lua wraps numel, fill, zero and the deprecated cmod (THTensor_(cfmod)) for torch.* too:
+    ``torch.numel(x)`` (maths.md, "Matrix-wide operations"), ``torch.fill(x, v)``, ``torch.zero(x)``,
+    ``torch.cmod(x, y)`` and ``x:cmod(y)``."""
+    x = lg.DoubleTensor(2, 3)
+    assert lg.numel(x) == 6
+    assert lg.fill(x, 3) is x and x.sum() == 18
+    assert lg.zero(x) is x and x.sum() == 0
+    a, b = lg.DoubleTensor([[3, 3], [-3, -3]]), lg.DoubleTensor([[2, -2], [2, -2]])
+    assert lg.cmod(a, b).tolist() == [[1, 1], [-1, -1]]
+    assert a.clone().cmod(b).tolist() == [[1, 1], [-1, -1]]
+    r = lg.DoubleTensor()
+    assert lg.cmod(r, a, b) is r and np.array_equal(r.numpy(), [[1, 1], [-1, -1]])
