@@ -750,7 +750,8 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
         """Bytes per element (Torch7's ``elementSize``: its storage's element size)."""
         return self._storage.elementSize()
 
-    # Torch7's factories as methods (TensorMath.lua's method={default='nil'}): x.range(0, 3) writes into x
+    # Torch7's factories as methods (TensorMath.lua's method={default='nil'}): x.range(0, 3), x.zeros(2, 3),
+    # x.eye(3), x.rand(2, 3) ... write into x
     def range(self, *args):
         """``x.range(start, end [, step])`` writes ``legonn.range(start, end, step)`` into x (keeping its shape
         when it holds as many elements, as THTensor_(range)); returns x."""
@@ -766,6 +767,36 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
         """``x.logspace(start, end [, n])`` writes ``legonn.logspace`` into x, as ``range``; returns x."""
         from .functions import logspace
         return logspace(self, *args)
+
+    def zeros(self, *sizes):
+        """``x.zeros(sizes)`` resizes x to ``sizes`` and fills it with 0; returns x."""
+        from .functions import zeros
+        return zeros(self, *sizes)
+
+    def ones(self, *sizes):
+        """``x.ones(sizes)`` resizes x to ``sizes`` and fills it with 1; returns x."""
+        from .functions import ones
+        return ones(self, *sizes)
+
+    def eye(self, *args):
+        """``x.eye(n [, m])`` makes x the ``n`` x ``m`` identity; returns x."""
+        from .functions import eye
+        return eye(self, *args)
+
+    def rand(self, *sizes):
+        """``x.rand(sizes)`` resizes x and fills it with uniform samples in [0, 1); returns x."""
+        from .functions import rand
+        return rand(self, *sizes)
+
+    def randn(self, *sizes):
+        """``x.randn(sizes)`` resizes x and fills it with standard normal samples; returns x."""
+        from .functions import randn
+        return randn(self, *sizes)
+
+    def randperm(self, n):
+        """``x.randperm(n)`` makes x a random permutation of 0 .. n-1 (0-based, as ``legonn.randperm``); returns x."""
+        from .functions import randperm
+        return randperm(self, n)
 
     def cat(self, *args, dim=-1):
         """Torch7's method form of ``cat`` (TensorMath.lua wraps it with the result first): ``r.cat([x1, ...]

@@ -34,3 +34,15 @@ def test_torch_level_numel_fill_zero_and_cmod():
     assert a.clone().cmod(b).tolist() == [[1, 1], [-1, -1]]
     r = lg.DoubleTensor()
     assert lg.cmod(r, a, b) is r and np.array_equal(r.numpy(), [[1, 1], [-1, -1]])
+
+
+def test_factories_as_methods_write_into_the_tensor():
+    """TensorMath.lua wraps zeros, ones, eye, rand, randn and randperm with ``method={default='nil'}``: the
+    method form resizes and fills ``self`` and returns it (``x:zeros(2, 3)``, ``x:eye(2, 3)``, ``x:randperm(4)``)."""
+    x = lg.DoubleTensor(5)
+    assert x.zeros(2, 3) is x and x.size() == (2, 3) and x.sum() == 0
+    assert x.ones(lg.LongStorage([2, 1])) is x and x.tolist() == [[1], [1]]
+    assert x.eye(2, 3) is x and x.tolist() == [[1, 0, 0], [0, 1, 0]]
+    assert x.rand(2, 2) is x and x.size() == (2, 2) and 0 <= x.min() and x.max() < 1
+    assert x.randn(3) is x and x.size() == (3,)
+    assert x.randperm(4) is x and sorted(x.tolist()) == [0, 1, 2, 3] and x.type() == 'torch.DoubleTensor'
