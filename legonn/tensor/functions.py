@@ -350,9 +350,17 @@ def _copied_into(result, value, name):
     return result.resize(tuple(value.size())).copy(value)
 
 
+# TensorMath.lua wraps each comparison twice: into a ByteTensor (ltValue, ltTensor) and into a tensor of the
+# operands' type (ltValueT, ltTensorT): torch.gt(r, x, 0) with a DoubleTensor r fills r with 0s and 1s, as the
+# method form r.gt(x, 0) does.
+_COMPARISONS = ('eq', 'ne', 'gt', 'lt', 'ge', 'le')
+
+
 def _returns_new(name, signature):
     def fn(*args, **kwargs):
         n = 0 if signature is None else _n_results(name, signature[0], signature[1], args)
+        if n == 1 and name in _COMPARISONS:
+            return getattr(as_tensor(args[0]), name)(*args[1:], **kwargs)
         out = getattr(as_tensor(args[n]), name)(*args[n + 1:], **kwargs)
         if n == 0:
             return out

@@ -46,3 +46,19 @@ def test_factories_as_methods_write_into_the_tensor():
     assert x.rand(2, 2) is x and x.size() == (2, 2) and 0 <= x.min() and x.max() < 1
     assert x.randn(3) is x and x.size() == (3,)
     assert x.randperm(4) is x and sorted(x.tolist()) == [0, 1, 2, 3] and x.type() == 'torch.DoubleTensor'
+
+
+def test_comparisons_write_into_a_result_of_the_operands_type():
+    """TensorMath.lua's comparisons have ByteTensor forms and forms whose result is of the operands' type
+    (THTensor_(ltValueT), THTensor_(gtTensorT), ...): ``torch.gt(r, x, 0)`` with a DoubleTensor ``r`` fills it with
+    0s and 1s; a ByteTensor result and the allocating form still give bytes (maths.md's logical operations)."""
+    a, b = lg.DoubleTensor([1, 2, 3]), lg.DoubleTensor([3, 2, 1])
+    for name, ref in (('lt', np.less), ('le', np.less_equal), ('gt', np.greater), ('ge', np.greater_equal),
+                      ('eq', np.equal), ('ne', np.not_equal)):
+        f = getattr(lg, name)
+        r = lg.DoubleTensor()
+        assert f(r, a, b) is r and r.type() == 'torch.DoubleTensor' and r.tolist() == ref([1, 2, 3], [3, 2, 1]).tolist()
+        assert f(r, a, 2) is r and r.tolist() == ref([1, 2, 3], 2).tolist()
+        byte = lg.ByteTensor()
+        assert f(byte, a, b) is byte and byte.tolist() == ref([1, 2, 3], [3, 2, 1]).tolist()
+        assert f(a, b).type() == 'torch.ByteTensor'
