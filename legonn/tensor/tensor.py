@@ -25,6 +25,7 @@ from .reductions import ReductionMixin
 from .indexing import IndexingMixin, whole_number
 from .random import RandomMixin
 from .printing import format_tensor
+from .result_forms import result_form
 
 
 def contiguous_strides(sizes):
@@ -463,8 +464,16 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
             return self._becomes(other.viewAs(template), 'viewAs')
         return self.view(tuple(other.size()))
 
+    @result_form
     def reshape(self, *sizes):
-        """A view when the strides allow one, else a contiguous copy (NumPy's rule)."""
+        """``x.reshape(sizes)``: a new contiguous tensor holding x's elements, row by row, with ``sizes`` (one may be
+        -1); never a view (THTensor_(reshape) resizes its result and copies into it), so writing into it leaves x
+        alone. ``r.reshape(x, sizes)`` writes into r. ``view`` is the sharing form."""
+        sizes = self._infer_sizes(_parse_sizes(sizes, f'{self._typename}.reshape'), 'reshape')
+        return type(self)._from_array(self.xp.ascontiguousarray(self.array).reshape(sizes).copy())
+
+    def _view_or_copy(self, *sizes):
+        """A view when the strides allow one, else a contiguous copy (NumPy's rule; nn.Reshape and nn.View's)."""
         sizes = self._infer_sizes(_parse_sizes(sizes, f'{self._typename}.reshape'), 'reshape')
         if self.isContiguous():
             return self.view(sizes)

@@ -62,3 +62,19 @@ def test_comparisons_write_into_a_result_of_the_operands_type():
         byte = lg.ByteTensor()
         assert f(byte, a, b) is byte and byte.tolist() == ref([1, 2, 3], [3, 2, 1]).tolist()
         assert f(a, b).type() == 'torch.ByteTensor'
+
+
+def test_reshape_copies_the_elements():
+    """THTensor_(reshape) (TH/generic/THTensorMath.c) resizes its result and copies into it, and maths.md says
+    "The elements are copied into the new Tensor": ``torch.reshape(x, 2, 3)`` and ``x:reshape(2, 3)`` never share
+    x's storage, and ``r:reshape(x, 2, 3)`` writes into r."""
+    x = lg.range(1, 6)
+    y = lg.reshape(x, 2, 3)
+    z = x.reshape(lg.LongStorage([3, 2]))
+    assert y.tolist() == [[1, 2, 3], [4, 5, 6]] and z.tolist() == [[1, 2], [3, 4], [5, 6]]
+    y.fill(0)
+    z.zero()
+    assert x.tolist() == [1, 2, 3, 4, 5, 6]
+    r = lg.Tensor()
+    assert r.reshape(x, 3, 2) is r and r.tolist() == [[1, 2], [3, 4], [5, 6]] and r.storage() is not x.storage()
+    assert x.view(2, 3).t().reshape(6).tolist() == [1, 4, 2, 5, 3, 6]
