@@ -4,7 +4,7 @@ from .backend import gpu_available
 from .storage import Storage
 from .tensor import TENSOR_CLASSES, Tensor, contiguous_strides, default_class, tensor_class
 from .types import TYPES, getdefaulttensortype, setdefaulttensortype
-from .random import getRNGState, initialSeed, manualSeed, seed, setRNGState
+from .random import Generator, getRNGState, initialSeed, manualSeed, seed, setRNGState
 from .functions import (FUNCTIONAL, arange, as_tensor, as_tensor_tree, cat, eye, from_numpy, is_tensor, linspace,
                         logspace, ones, rand, randn, randperm, range, stack, zeros)
 from .naming import snake_aliases
@@ -18,7 +18,7 @@ SNAKE = snake_aliases({name: globals()[name] for name in
 globals().update(SNAKE)
 
 __all__ = (['Storage', 'Tensor', 'TYPES', 'TENSOR_CLASSES', 'getdefaulttensortype', 'setdefaulttensortype',
-            'manualSeed', 'seed', 'initialSeed', 'getRNGState', 'setRNGState', 'gpu_available', 'tensor_class',
+            'Generator', 'manualSeed', 'seed', 'initialSeed', 'getRNGState', 'setRNGState', 'gpu_available', 'tensor_class',
             'setnumthreads', 'getnumthreads',
             'default_class', 'contiguous_strides', 'zeros', 'ones', 'rand', 'randn', 'randperm', 'range', 'arange',
             'linspace', 'logspace', 'eye', 'from_numpy', 'is_tensor', 'as_tensor', 'as_tensor_tree', 'cat', 'stack']

@@ -10,7 +10,7 @@ import numpy as np
 
 from . import backend
 from .pointwise import UNARY
-from .random import generator
+from .random import generator, with_generator
 from .tensor import TENSOR_CLASSES, Tensor, _parse_sizes, default_class, tensor_class
 
 
@@ -57,24 +57,30 @@ def ones(*sizes, tensortype=None):
     return _written(result, _filled(sizes, tensortype, lambda xp, s: xp.ones(s)))
 
 
+@with_generator
 def rand(*sizes, tensortype=None):
-    """Uniform samples in [0, 1) from legonn's seeded generator; ``rand(r, sizes)`` resizes and fills ``r``."""
+    """Uniform samples in [0, 1) from legonn's seeded generator; ``rand(r, sizes)`` resizes and fills ``r``;
+    ``rand([r,] gen, sizes)`` draws from the ``legonn.Generator`` gen."""
     result, sizes, tensortype = _given_result(sizes, tensortype)
     if result is not None:
         return result.resize(*_parse_sizes(sizes, 'rand')).uniform()
     return _cls(tensortype)(*_parse_sizes(sizes, 'rand')).uniform()
 
 
+@with_generator
 def randn(*sizes, tensortype=None):
-    """Standard normal samples from legonn's seeded generator; ``randn(r, sizes)`` resizes and fills ``r``."""
+    """Standard normal samples from legonn's seeded generator; ``randn(r, sizes)`` resizes and fills ``r``;
+    ``randn([r,] gen, sizes)`` draws from the ``legonn.Generator`` gen."""
     result, sizes, tensortype = _given_result(sizes, tensortype)
     if result is not None:
         return result.resize(*_parse_sizes(sizes, 'randn')).normal()
     return _cls(tensortype)(*_parse_sizes(sizes, 'randn')).normal()
 
 
+@with_generator
 def randperm(*args, tensortype='legonn.LongTensor'):
-    """``randperm(n)``: a random permutation of 0..n-1 (0-based); ``randperm(r, n)`` writes it into ``r``."""
+    """``randperm(n)``: a random permutation of 0..n-1 (0-based); ``randperm(r, n)`` writes it into ``r``;
+    ``randperm([r,] gen, n)`` draws from the ``legonn.Generator`` gen."""
     result, args, tensortype = _given_result(args, tensortype)
     if len(args) != 1:
         raise TypeError(f"legonn.randperm: expected ([result,] n), got {len(args)} arguments besides the result")

@@ -96,3 +96,37 @@ def test_random_fill_of_a_view_writes_parent():
     x.narrow(1, 1, 2).uniform(1, 2)
     a = x.array
     assert (a[:, [0, 3]] == 0).all() and (a[:, 1:3] >= 1).all()
+
+
+def test_generator_objects_carry_their_own_stream():
+    """torch7's random.lua and TensorMath.lua take an optional leading Generator (THGenerator_new seeds it from
+    the OS) in manualSeed, initialSeed, seed, getRNGState, setRNGState, random/uniform/normal/..., rand, randn,
+    randperm and the tensor fill methods; doc/random.md: a generator seeded as the global one draws the same
+    numbers, and drawing from one leaves the other's stream alone."""
+    lg.manualSeed(0)
+    first = lg.random()
+    gen = lg.Generator()
+    lg.manualSeed(gen, 0)
+    assert lg.random(gen) == first and lg.initialSeed(gen) == 0
+    assert lg.random(gen) == lg.random()            # the global stream went on from its first draw
+    lg.manualSeed(gen, 3)
+    x = lg.rand(gen, 2, 2)
+    r = lg.Tensor()
+    lg.manualSeed(gen, 3)
+    assert lg.rand(r, gen, 2, 2) is r and r.equal(x)
+    lg.manualSeed(gen, 5)
+    p = lg.randperm(gen, 6)
+    lg.manualSeed(gen, 5)
+    assert p.equal(lg.randperm(gen, 6)) and sorted(p.tolist()) == list(range(6))
+    lg.manualSeed(gen, 5)
+    n = lg.randn(gen, 3)
+    lg.manualSeed(gen, 5)
+    assert n.equal(lg.Tensor(3).normal(gen)) and not n.equal(lg.randn(3))
+    state = lg.getRNGState(gen)
+    u = lg.uniform(gen, 2, 3)
+    assert lg.setRNGState(gen, state) is state and lg.uniform(gen, 2, 3) == u and 2 <= u < 3
+    lg.manualSeed(7)
+    k = lg.uniform()
+    lg.manualSeed(7)
+    lg.Tensor(5).uniform(gen)
+    assert lg.uniform() == k
