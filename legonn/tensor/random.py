@@ -141,6 +141,14 @@ def generator(cuda=False):
     return current['gpu']
 
 
+def _random_bound(dtype):
+    """The exclusive end of ``x.random()``: THTensor_(random) takes THRandom_random's 32 bits modulo the type's
+    range, so [0, 2^32) for Long and Double tensors, [0, 2^24] for Float, [0, max] for the smaller integers."""
+    if dtype.kind == 'f':
+        return min(2 ** 32, 2 ** (np.finfo(dtype).nmant + 1) + 1)
+    return min(2 ** 32, int(np.iinfo(dtype).max) + 1)
+
+
 class RandomMixin:
     __slots__ = ()
 
@@ -169,7 +177,7 @@ class RandomMixin:
     def random(self, a=None, b=None):
         """Integers: ``random(b)`` in [0, b), ``random(a, b)`` in [a, b) (0-based, like the Python range)."""
         if a is None:
-            a, b = 0, 2 ** 24 if self.dtype.kind == 'f' else np.iinfo(self.dtype).max
+            a, b = 0, _random_bound(self.dtype)
         elif b is None:
             a, b = 0, a
         if b <= a:

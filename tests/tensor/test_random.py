@@ -130,3 +130,16 @@ def test_generator_objects_carry_their_own_stream():
     lg.manualSeed(7)
     lg.Tensor(5).uniform(gen)
     assert lg.uniform() == k
+
+
+def test_random_without_bounds_draws_32_bit_numbers():
+    """THTensor_(random) (TH/generic/THTensorRandom.c) reduces THRandom_random's 32-bit draw modulo the type's
+    range, and torch.random() returns that draw (doc/random.md: "an unsigned 32 bit integer"): [0, 2^32) for
+    Long and Double, [0, 2^24] for Float, [0, 255] for Byte."""
+    lg.manualSeed(1)
+    for cls, end in ((lg.LongTensor, 2 ** 32), (lg.DoubleTensor, 2 ** 32), (lg.FloatTensor, 2 ** 24 + 1),
+                     (lg.ByteTensor, 256), (lg.IntTensor, 2 ** 31)):
+        x = cls(4000).random()
+        assert 0 <= x.min() and x.max() < end and x.max() > end / 2, cls
+    draws = [lg.random() for _ in range(200)]
+    assert all(0 <= d < 2 ** 32 for d in draws) and max(draws) > 2 ** 31
