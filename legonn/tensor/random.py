@@ -205,6 +205,15 @@ class RandomMixin:
         """Fill in place with samples whose logarithm is normal(``mean``, ``std``); returns self."""
         return self._fill_with(generator(self._cuda).lognormal(mean, std, size=self._size))
 
+    def multinomial(self, *args):
+        """``p.multinomial(n [, replacement])`` is ``legonn.multinomial(p, n, replacement)``; with a leading tensor,
+        ``p.multinomial(res, p, n [, replacement])`` fills the LongTensor ``res``: the form maths.md gives for a
+        result, since Lua's ``p.multinomial`` is the method table's function taking every argument."""
+        from .sampling import multinomial
+        if args and hasattr(args[0], 'storageOffset'):
+            return multinomial(*args)
+        return multinomial(self, *args)
+
     @with_generator
     def cauchy(self, median=0.0, sigma=1.0):
         """Fill in place with Cauchy samples of location ``median`` and scale ``sigma``; returns self."""

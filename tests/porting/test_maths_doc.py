@@ -78,3 +78,35 @@ def test_reshape_copies_the_elements():
     r = lg.Tensor()
     assert r.reshape(x, 3, 2) is r and r.tolist() == [[1, 2], [3, 4], [5, 6]] and r.storage() is not x.storage()
     assert x.view(2, 3).t().reshape(6).tolist() == [1, 4, 2, 5, 3, 6]
+
+
+def test_multinomial_result_forms_and_the_alias_method():
+    """TensorMath.lua wraps multinomial with a defaulted IndexTensor result and an optional Generator, and
+    maths.md calls it ``p.multinomial(res, p, n, replacement)``; init.lua's multinomialAliasSetup/multinomialAlias
+    build THTensor_(multinomialAliasSetup)'s tables ({J, q}, refilling a given state) and fill an output with
+    THTensor_(multinomialAliasDraw) (0-based categories here)."""
+    lg.manualSeed(1)
+    p = lg.DoubleTensor([1, 1, 0.5, 0])
+    a = lg.multinomial(p, 10000, True)
+    counts = [int(a.eq(i).sum()) for i in range(4)]
+    assert a.type() == 'torch.LongTensor' and counts[3] == 0 and abs(counts[0] - 4000) < 250
+    res = lg.LongTensor()
+    assert p.multinomial(res, p, 10, True) is res and res.size() == (10,)
+    assert lg.multinomial(res, p, 3) is res and sorted(res.tolist()) == [0, 1, 2]
+    gen = lg.Generator()
+    lg.manualSeed(gen, 2)
+    drawn = lg.multinomial(gen, p, 5, True)
+    lg.manualSeed(gen, 2)
+    assert lg.multinomial(res, gen, p, 5, True).equal(drawn)
+
+    probs = lg.DoubleTensor([0.2, 0.3, 0.5])
+    state = lg.multinomialAliasSetup(probs)          # TH: q = 3p = .6 .9 1.5; bins 1 then 0 alias to 2
+    assert state[0].type() == 'torch.LongTensor' and state[0].tolist() == [2, 2, 0]
+    assert np.allclose(state[1].numpy(), [0.6, 0.9, 1.0]) and state[1].type() == 'torch.DoubleTensor'
+    mine = [lg.LongTensor(), lg.DoubleTensor()]
+    assert lg.multinomialAliasSetup(probs, mine) is mine and mine[0].tolist() == [2, 2, 0]
+    output = lg.LongTensor(2, 3)
+    assert lg.multinomialAlias(output.view(-1), state).size() == (6,) and 0 <= output.min() and output.max() <= 2
+    many = lg.LongTensor(100000)
+    lg.multinomialAlias(many, state)
+    assert np.allclose(np.bincount(many.numpy(), minlength=3) / 1e5, [0.2, 0.3, 0.5], atol=0.01)
