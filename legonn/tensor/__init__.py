@@ -8,6 +8,7 @@ from .random import Generator, getRNGState, initialSeed, manualSeed, seed, setRN
 from .functions import (FUNCTIONAL, arange, as_tensor, as_tensor_tree, cat, eye, from_numpy, is_tensor, linspace,
                         logspace, ones, rand, randn, randperm, range, stack, zeros)
 from .naming import snake_aliases
+from .tensor_conv import conv2, conv3, xcorr2, xcorr3
 from .parallel import getnumthreads, setnumthreads
 
 globals().update(TENSOR_CLASSES)
@@ -21,5 +22,6 @@ __all__ = (['Storage', 'Tensor', 'TYPES', 'TENSOR_CLASSES', 'getdefaulttensortyp
             'Generator', 'manualSeed', 'seed', 'initialSeed', 'getRNGState', 'setRNGState', 'gpu_available', 'tensor_class',
             'setnumthreads', 'getnumthreads',
             'default_class', 'contiguous_strides', 'zeros', 'ones', 'rand', 'randn', 'randperm', 'range', 'arange',
-            'linspace', 'logspace', 'eye', 'from_numpy', 'is_tensor', 'as_tensor', 'as_tensor_tree', 'cat', 'stack']
+            'linspace', 'logspace', 'eye', 'from_numpy', 'is_tensor', 'as_tensor', 'as_tensor_tree', 'cat', 'stack',
+            'conv2', 'xcorr2', 'conv3', 'xcorr3']
            + list(TENSOR_CLASSES) + list(FUNCTIONAL) + list(SNAKE))

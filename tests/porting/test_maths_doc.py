@@ -1,6 +1,7 @@
 """Torch7's math functions in the forms its maths documentation (torch7/doc/maths.md, doc/random.md) gives
 them, ported literally: argument forms, result-first forms and method forms as TensorMath.lua wraps them."""
 import numpy as np
+import pytest
 
 import legonn as lg
 
@@ -110,3 +111,45 @@ def test_multinomial_result_forms_and_the_alias_method():
     many = lg.LongTensor(100000)
     lg.multinomialAlias(many, state)
     assert np.allclose(np.bincount(many.numpy(), minlength=3) / 1e5, [0.2, 0.3, 0.5], atol=0.01)
+
+
+def _correlate_reference(a, k, full):
+    """Cross-correlation of one n-D array with one kernel, by its definition, in float64."""
+    if full:
+        a = np.pad(a, [(s - 1, s - 1) for s in k.shape])
+    out = np.zeros(tuple(p - q + 1 for p, q in zip(a.shape, k.shape)))
+    for idx in np.ndindex(*out.shape):
+        out[idx] = (a[tuple(slice(i, i + n) for i, n in zip(idx, k.shape))] * k).sum()
+    return out
+
+
+def test_conv2_xcorr2_conv3_xcorr3_follow_th_tensor_conv():
+    """TH/generic/THTensorConv.c as TensorMath.lua wraps it (conv2Dmul, conv2Dcmul, conv2Dmv and the 3-D twins):
+    valid by default, 'F' full; a convolution flips the kernel, a cross-correlation does not; 2-D x and k, 3-D x
+    and k plane by plane, 3-D x and 4-D k summed over x's planes. maths.md's sizes: 100x100 with 10x10 gives
+    91x91 valid and 109x109 full, and a given result is reused."""
+    lg.manualSeed(3)
+    x, k = lg.DoubleTensor(100, 100).uniform(), lg.DoubleTensor(10, 10).uniform()
+    res1 = lg.conv2(x, k)
+    res2 = lg.DoubleTensor()
+    assert lg.conv2(res2, x, k) is res2 and res2.dist(res1) == 0
+    assert res1.size() == (91, 91) and lg.conv2(x, k, 'F').size() == (109, 109)
+    flipped = k.numpy()[::-1, ::-1]
+    assert np.allclose(res1.numpy(), _correlate_reference(x.numpy(), flipped, False))
+    assert np.allclose(lg.xcorr2(x, k, 'F').numpy(), _correlate_reference(x.numpy(), k.numpy(), True))
+    x3, k3, k4 = (lg.DoubleTensor(*s).uniform() for s in ((3, 8, 7), (3, 3, 2), (2, 3, 3, 2)))
+    per_plane = lg.conv2(x3, k3, 'F')
+    for i in range(3):
+        assert np.allclose(per_plane.numpy()[i], _correlate_reference(x3.numpy()[i], k3.numpy()[i, ::-1, ::-1], True))
+    summed = lg.xcorr2(x3, k4)
+    for j in range(2):
+        assert np.allclose(summed.numpy()[j], sum(_correlate_reference(x3.numpy()[i], k4.numpy()[j, i], False)
+                                                  for i in range(3)))
+    v, w = lg.DoubleTensor(9, 8, 7).uniform(), lg.DoubleTensor(3, 2, 4).uniform()
+    assert lg.conv3(v, w).size() == (7, 7, 4) and lg.conv3(v, w, 'F').size() == (11, 9, 10)
+    assert np.allclose(lg.conv3(v, w).numpy(), _correlate_reference(v.numpy(), w.numpy()[::-1, ::-1, ::-1], False))
+    assert np.allclose(lg.xcorr3(v, w, 'F').numpy(), _correlate_reference(v.numpy(), w.numpy(), True))
+    with pytest.raises(ValueError, match='smaller than the kernel'):
+        lg.conv2(lg.DoubleTensor(3, 3), lg.DoubleTensor(4, 4))
+    with pytest.raises(ValueError, match="'V'"):
+        lg.conv2(x, k, 'S')
