@@ -9,7 +9,7 @@ from .functions import (FUNCTIONAL, arange, as_tensor, as_tensor_tree, cat, eye,
                         logspace, ones, rand, randn, randperm, range, stack, zeros)
 from .naming import snake_aliases
 from .tensor_conv import conv2, conv3, xcorr2, xcorr3
-from .linalg import gesv, inverse, trtrs
+from .linalg import gesv, inverse, potrf, potri, potrs, pstrf, trtrs
 from .parallel import getnumthreads, setnumthreads
 
 globals().update(TENSOR_CLASSES)
@@ -24,5 +24,6 @@ __all__ = (['Storage', 'Tensor', 'TYPES', 'TENSOR_CLASSES', 'getdefaulttensortyp
             'setnumthreads', 'getnumthreads',
             'default_class', 'contiguous_strides', 'zeros', 'ones', 'rand', 'randn', 'randperm', 'range', 'arange',
             'linspace', 'logspace', 'eye', 'from_numpy', 'is_tensor', 'as_tensor', 'as_tensor_tree', 'cat', 'stack',
-            'conv2', 'xcorr2', 'conv3', 'xcorr3', 'gesv', 'inverse', 'trtrs']
+            'conv2', 'xcorr2', 'conv3', 'xcorr3', 'gesv', 'inverse', 'trtrs',
+            'potrf', 'potrs', 'potri', 'pstrf']
            + list(TENSOR_CLASSES) + list(FUNCTIONAL) + list(SNAKE))

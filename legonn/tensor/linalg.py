@@ -144,3 +144,87 @@ def trtrs(*args):
     if zero.size:
         raise _singular('trtrs', f"A({zero[0] + 1},{zero[0] + 1}) is zero, singular A")
     return _finish('trtrs', results, a, [np.linalg.solve(tri.T if trans == 'T' else tri, bm), am])
+
+
+# --- Cholesky: potrf, potrs, potri, pstrf ----------------------------------
+def _symmetric_from(a, uplo):
+    """The symmetric matrix LAPACK sees when it reads only the ``uplo`` triangle of a."""
+    tri = np.triu(a) if uplo == 'U' else np.tril(a)
+    return tri + np.triu(tri, 1).T if uplo == 'U' else tri + np.tril(tri, -1).T
+
+
+def _cholesky(name, a, uplo):
+    try:
+        low = np.linalg.cholesky(_symmetric_from(a, uplo))
+    except np.linalg.LinAlgError:
+        raise _singular(name, "the matrix is not positive definite") from None
+    return low.T if uplo == 'U' else low
+
+
+def potrf(*args):
+    """``potrf([res,] A [, uplo='U'])``: the Cholesky factor of the symmetric positive-definite A, upper U with
+    A = U^T U (``'U'``) or lower L with A = L L^T (``'L'``), the other triangle zero; reads only that triangle
+    of A."""
+    results, (a,), (uplo,) = _split('potrf', args, 1, 1, (('U', 'L'),))
+    return _finish('potrf', results, a, [_cholesky('potrf', _matrix('potrf', a, 'A', square=True), uplo)])
+
+
+def potrs(*args):
+    """``potrs([res,] B, chol [, uplo='U'])``: the solution of A X = B from A's Cholesky factor ``chol`` (upper,
+    A = chol^T chol, or lower with ``'L'``)."""
+    results, (b, chol), (uplo,) = _split('potrs', args, 2, 1, (('U', 'L'),))
+    c = _matrix('potrs', chol, 'chol', square=True)
+    c = np.triu(c) if uplo == 'U' else np.tril(c)
+    bm = _rhs('potrs', b, c)
+    low = c.T if uplo == 'U' else c
+    return _finish('potrs', results, chol, [np.linalg.solve(low.T, np.linalg.solve(low, bm))])
+
+
+def potri(*args):
+    """``potri([res,] chol [, uplo='U'])``: the inverse of A from its Cholesky factor (upper or lower), the whole
+    symmetric matrix (THTensor_(potri) copies the computed triangle to the other)."""
+    results, (chol,), (uplo,) = _split('potri', args, 1, 1, (('U', 'L'),))
+    c = _matrix('potri', chol, 'chol', square=True)
+    c = np.triu(c) if uplo == 'U' else np.tril(c)
+    low = c.T if uplo == 'U' else c
+    inv_low = np.linalg.inv(low)
+    return _finish('potri', results, chol, [inv_low.T @ inv_low])
+
+
+def _pstrf(a, tol):
+    """LAPACK pstf2's Cholesky with complete pivoting of a symmetric positive semi-definite matrix: U upper with
+    P^T A P = U^T U, and the pivot order (0-based). Each step takes the largest remaining diagonal (the first
+    of equal ones); a step whose pivot is at most ``tol`` (default n * eps * max(diag A)) ends it: rank < n."""
+    n = a.shape[0]
+    work = a.copy()
+    piv = np.arange(n)
+    u = np.zeros_like(a)
+    if tol < 0:
+        tol = n * np.finfo(a.dtype).eps * np.max(np.diag(a))
+    for j in range(n):
+        remaining = np.diag(work)[j:] - (u[:j, j:] ** 2).sum(axis=0)
+        p = j + int(np.argmax(remaining))
+        if not remaining[p - j] > tol:
+            return u, piv, j
+        if p != j:
+            work[[j, p]] = work[[p, j]]
+            work[:, [j, p]] = work[:, [p, j]]
+            u[:, [j, p]] = u[:, [p, j]]
+            piv[[j, p]] = piv[[p, j]]
+        u[j, j] = np.sqrt(remaining[p - j])
+        u[j, j + 1:] = (work[j, j + 1:] - u[:j, j] @ u[:j, j + 1:]) / u[j, j]
+    return u, piv, n
+
+
+def pstrf(*args):
+    """``U, piv = pstrf([res, piv,] A [, uplo='U'] [, tol=-1])``: Cholesky with complete pivoting of the
+    symmetric positive semi-definite A (its ``uplo`` triangle): P^T A P = U^T U (or L L^T with ``'L'``), piv an
+    IntTensor of 0-based indices with P[piv[k], k] = 1. A rank-deficient A is an error, as in Torch7."""
+    lead = sum(1 for a in args[:3] if _is_tensor(a))
+    tol = args[-1] if len(args) > lead and not isinstance(args[-1], str) else -1
+    options = args[:-1] if len(args) > lead and not isinstance(args[-1], str) else args
+    results, (a,), (uplo,) = _split('pstrf', options, 1, 2, (('U', 'L'),))
+    u, piv, rank = _pstrf(_symmetric_from(_matrix('pstrf', a, 'A', square=True), uplo), tol)
+    if rank < u.shape[0]:
+        raise _singular('pstrf', "matrix is rank deficient or not positive semidefinite")
+    return _finish('pstrf', results, a, [u if uplo == 'U' else u.T, piv], kinds=[None, 'IntTensor'])

@@ -53,3 +53,45 @@ def test_trtrs_and_inverse():
     assert (m @ y - lg.eye(10).double()).abs().max() < 1e-10
     r = lg.DoubleTensor()
     assert lg.inverse(r, m) is r and r.dist(y) == 0
+
+
+A_SPD = lg.DoubleTensor([[1.2705, 0.9971, 0.4948, 0.1389, 0.2381],
+                         [0.9971, 0.9966, 0.6752, 0.0686, 0.1196],
+                         [0.4948, 0.6752, 1.1434, 0.0314, 0.0582],
+                         [0.1389, 0.0686, 0.0314, 0.0270, 0.0526],
+                         [0.2381, 0.1196, 0.0582, 0.0526, 0.3957]])
+
+
+def test_cholesky_family():
+    """THTensor_(potrf/potrs/potri/pstrf): potrf's U (A = U^T U, default 'U') or L with the other triangle zero,
+    the result-first form potrf(chol, A, 'L'); potri's whole symmetric inverse (maths.md prints it, from the
+    4-decimal A printed there); pstrf's pivoted U and piv (maths.md: U's first row 1.1272 0.4390 0.2112 0.8846
+    0.1232, piv 1 3 5 2 4, 0-based here, an IntTensor) reassembled with indexCopy as the doc does."""
+    chol = lg.potrf(A_SPD)
+    assert np.allclose(np.tril(chol.numpy(), -1), 0) and np.allclose((chol.t() @ chol).numpy(), A_SPD.numpy())
+    assert chol[0, 0] == pytest.approx(1.1272, abs=1e-4) and chol[0, 1] == pytest.approx(0.8846, abs=1e-4)
+    assert lg.potrf(chol, A_SPD, 'L') is chol and np.allclose(np.triu(chol.numpy(), 1), 0)
+    assert np.allclose((chol @ chol.t()).numpy(), A_SPD.numpy())
+    upper = lg.potrf(A_SPD)
+    inv = lg.potri(upper)
+    assert np.allclose(inv.numpy()[0], [42.2781, -39.0824, 8.3019, -133.4998, 2.8980], atol=1e-3)
+    assert np.allclose(inv.numpy(), inv.numpy().T) and inv.dist(lg.inverse(A_SPD)) < 1e-9
+    assert lg.potri(chol, 'L').dist(inv) < 1e-9
+    b = lg.DoubleTensor([[0.6219, 0.3439, 0.0431], [0.5642, 0.1756, 0.0153], [0.2334, 0.8594, 0.4103],
+                         [0.7556, 0.1966, 0.9637], [0.1420, 0.7185, 0.7476]])
+    solve = lg.potrs(b, upper)
+    assert b.dist(A_SPD @ solve) < 1e-12 and lg.potrs(b, chol, 'L').dist(solve) < 1e-9
+    u, piv = lg.pstrf(A_SPD)
+    assert piv.type() == 'torch.IntTensor' and piv.tolist() == [0, 2, 4, 1, 3]
+    assert np.allclose(u.numpy()[0], [1.1272, 0.4390, 0.2112, 0.8846, 0.1232], atol=1e-4)
+    assert u[4, 4] == pytest.approx(0.0456, abs=1e-4)
+    ap = u.t() @ u
+    ap.indexCopy(0, piv.long(), ap.clone())
+    ap.indexCopy(1, piv.long(), ap.clone())
+    assert (ap - A_SPD).norm() < 1e-12
+    low, piv_l = lg.pstrf(A_SPD, 'L')
+    assert piv_l.equal(piv) and low.dist(u.t()) < 1e-12
+    with pytest.raises(np.linalg.LinAlgError, match='rank deficient'):
+        lg.pstrf(lg.DoubleTensor([[1, 1], [1, 1]]))
+    with pytest.raises(np.linalg.LinAlgError, match='positive definite'):
+        lg.potrf(lg.DoubleTensor([[1, 2], [2, 1]]))
