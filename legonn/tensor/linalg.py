@@ -228,3 +228,76 @@ def pstrf(*args):
     if rank < u.shape[0]:
         raise _singular('pstrf', "matrix is rank deficient or not positive semidefinite")
     return _finish('pstrf', results, a, [u if uplo == 'U' else u.T, piv], kinds=[None, 'IntTensor'])
+
+
+# --- QR: qr, geqrf, orgqr, ormqr; gels -------------------------------------
+def _geqrf(a):
+    """LAPACK geqrf's packed QR of a: R on and above the diagonal, the Householder vectors below it, and tau."""
+    h, tau = np.linalg.qr(a, mode='raw')
+    return np.ascontiguousarray(h.T).astype(a.dtype), tau.astype(a.dtype)
+
+
+def _householder_q(packed, tau, order):
+    """Q = H(0) H(1) ... H(k-1) of order ``order`` from geqrf's reflectors: H(i) = I - tau[i] v v^T with v[i] = 1,
+    v below i the packed column i, zeros above."""
+    q = np.eye(order, dtype=packed.dtype)
+    for i in reversed(range(tau.shape[0])):
+        v = np.zeros(order, dtype=packed.dtype)
+        v[i] = 1
+        v[i + 1:] = packed[i + 1:order, i]
+        q -= tau[i] * np.outer(v, v @ q)
+    return q
+
+
+def geqrf(*args):
+    """``m, tau = geqrf([m, tau,] a)``: LAPACK geqrf's QR of a without forming Q: R on and above m's diagonal,
+    the elementary reflectors below it, and their scale factors tau (``min(rows, cols)`` of them)."""
+    results, (a,), _ = _split('geqrf', args, 1, 2, ())
+    return _finish('geqrf', results, a, list(_geqrf(_matrix('geqrf', a, 'A'))))
+
+
+def orgqr(*args):
+    """``orgqr([q,] m, tau)``: the Q of geqrf's reflectors (m and tau): its first ``len(tau)`` columns (m's later
+    columns, if it has more, are kept as they are, as LAPACK orgqr called with k columns leaves them)."""
+    results, (m, tau), _ = _split('orgqr', args, 2, 1, ())
+    packed, t = _matrix('orgqr', m, 'A'), _host(tau).reshape(-1)
+    q = packed.copy()
+    q[:, :t.shape[0]] = _householder_q(packed, t, packed.shape[0])[:, :t.shape[0]]
+    return _finish('orgqr', results, m, [q])
+
+
+def ormqr(*args):
+    """``ormqr([res,] m, tau, mat [, side='L'] [, trans='N'])``: mat multiplied by the Q of geqrf's reflectors,
+    as LAPACK ormqr: Q mat (``'L'``, ``'N'``), Q^T mat (``'L'``, ``'T'``), mat Q (``'R'``, ``'N'``), mat Q^T
+    (``'R'``, ``'T'``)."""
+    results, (m, tau, mat), (side, trans) = _split('ormqr', args, 3, 1, (('L', 'R'), ('N', 'T')))
+    packed, t, c = _matrix('ormqr', m, 'A'), _host(tau).reshape(-1), _matrix('ormqr', mat, 'mat')
+    q = _householder_q(packed, t, c.shape[0] if side == 'L' else c.shape[1])
+    q = q.T if trans == 'T' else q
+    return _finish('ormqr', results, mat, [q @ c if side == 'L' else c @ q])
+
+
+def qr(*args):
+    """``q, r = qr([q, r,] x)``: the thin QR of the matrix x (geqrf then orgqr): q ``m`` x k with orthonormal
+    columns, r k x ``n`` upper triangular, k = min(m, n)."""
+    results, (x,), _ = _split('qr', args, 1, 2, ())
+    packed, tau = _geqrf(_matrix('qr', x, 'A'))
+    k = tau.shape[0]
+    return _finish('qr', results, x, [_householder_q(packed, tau, packed.shape[0])[:, :k], np.triu(packed[:k])])
+
+
+def gels(*args):
+    """``X, F = gels([resb, resa,] B, A)``: for a full-rank ``m`` x ``n`` A, the least-squares solution of A X = B
+    (m >= n) or the least-norm one (m < n), ``n`` x k (THTensor_(gels) keeps X's first n rows; a 1-D B is one
+    column); F is LAPACK gels's factorization of A (geqrf's packed QR, or gelqf's LQ when m < n)."""
+    results, (b, a), _ = _split('gels', args, 2, 2, ())
+    am = _matrix('gels', a, 'A')
+    bm = _rhs('gels', b, am)
+    m, n = am.shape
+    packed = _geqrf(am)[0] if m >= n else _geqrf(am.T)[0].T
+    diag = np.abs(np.diag(packed))
+    if diag.size and not diag.min() > 0:
+        raise _singular('gels', f"The {int(np.argmin(diag)) + 1}-th diagonal element of the triangular factor of "
+                                f"A is zero")
+    return _finish('gels', results, a, [np.linalg.lstsq(am, bm, rcond=None)[0], packed])
+

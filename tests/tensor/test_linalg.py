@@ -95,3 +95,39 @@ def test_cholesky_family():
         lg.pstrf(lg.DoubleTensor([[1, 1], [1, 1]]))
     with pytest.raises(np.linalg.LinAlgError, match='positive definite'):
         lg.potrf(lg.DoubleTensor([[1, 2], [2, 1]]))
+
+
+def test_qr_family_and_gels():
+    """THTensor_(qr/geqrf/orgqr/ormqr/gels): maths.md's thin QR of {{12, -51, 4}, {6, 167, -68}, {-4, 24, -41}}
+    (R's diagonal -14, -175, -35); orgqr and ormqr rebuild and apply that Q from geqrf's reflectors; gels's
+    least-squares solution of maths.md's 6x4 system, its first n rows (THTensor_(gels) narrows X to n rows),
+    with the residual 17.3902 the doc prints."""
+    a = lg.DoubleTensor([[12, -51, 4], [6, 167, -68], [-4, 24, -41]])
+    q, r = lg.qr(a)
+    assert np.allclose(q.numpy(), [[-0.8571, 0.3943, 0.3314], [-0.4286, -0.9029, -0.0343],
+                                   [0.2857, -0.1714, 0.9429]], atol=1e-4)
+    assert np.allclose(r.numpy(), [[-14, -21, 14], [0, -175, 70], [0, 0, -35]])
+    assert (q @ r).round().equal(a) and (q.t() @ q).round().equal(lg.eye(3).double())
+    rq, rr = lg.DoubleTensor(), lg.DoubleTensor()
+    assert lg.qr(rq, rr, a) == (rq, rr) and rq.dist(q) == 0
+    m, tau = lg.geqrf(a)
+    assert tau.size() == (3,) and np.allclose(np.triu(m.numpy()), r.numpy())
+    assert lg.orgqr(m, tau).dist(q) < 1e-12
+    eye = lg.eye(3).double()
+    assert lg.ormqr(m, tau, eye).dist(q) < 1e-12 and lg.ormqr(m, tau, a, 'L', 'T').dist(r) < 1e-10
+    assert lg.ormqr(m, tau, eye, 'R').dist(q) < 1e-12 and lg.ormqr(m, tau, eye, 'R', 'T').dist(q.t()) < 1e-12
+    tall = lg.DoubleTensor([[1, 2], [3, 4], [5, 7]])
+    tq, tr = lg.qr(tall)
+    assert tq.size() == (3, 2) and tr.size() == (2, 2) and (tq @ tr).dist(tall) < 1e-12
+
+    a = lg.DoubleTensor([[1.44, -9.96, -7.55, 8.34, 7.08, -5.45], [-7.84, -0.28, 3.24, 8.09, 2.52, -5.70],
+                         [-4.39, -3.24, 6.27, 5.28, 0.74, -1.19], [4.53, 3.83, -6.64, 2.06, -2.47, 4.70]]).t()
+    b = lg.DoubleTensor([[8.58, 8.26, 8.48, -5.28, 5.72, 8.93], [9.35, -4.43, -0.70, -0.26, -7.36, -2.52]]).t()
+    x, f = lg.gels(b, a)
+    assert np.allclose(x.numpy(), [[-0.4506, 0.2497], [-0.8492, -0.9020], [0.7066, 0.6323], [0.1289, 0.1351]],
+                       atol=1e-4)
+    assert b.dist(a @ x.narrow(0, 0, 4)) == pytest.approx(17.390200628863, abs=1e-9)
+    assert f.size() == (6, 4) and np.allclose(np.abs(np.diag(f.numpy())), np.abs(np.diag(lg.qr(a)[1].numpy())))
+    wide = a.t().contiguous()                         # 4 x 6: the least-norm solution
+    y = lg.gels(b.narrow(0, 0, 4).contiguous(), wide)[0]
+    assert y.size() == (6, 2) and np.allclose(y.numpy(), np.linalg.pinv(wide.numpy()) @ b.numpy()[:4])
