@@ -9,7 +9,8 @@ from .functions import (FUNCTIONAL, arange, as_tensor, as_tensor_tree, cat, eye,
                         logspace, ones, rand, randn, randperm, range, stack, zeros)
 from .naming import snake_aliases
 from .tensor_conv import conv2, conv3, xcorr2, xcorr3
-from .linalg import gels, geqrf, gesv, inverse, orgqr, ormqr, potrf, potri, potrs, pstrf, qr, trtrs
+from .linalg import (eig, gels, geqrf, gesv, inverse, orgqr, ormqr, potrf, potri, potrs, pstrf, qr, svd, symeig,
+                     trtrs)
 from .parallel import getnumthreads, setnumthreads
 
 globals().update(TENSOR_CLASSES)
@@ -25,5 +26,5 @@ __all__ = (['Storage', 'Tensor', 'TYPES', 'TENSOR_CLASSES', 'getdefaulttensortyp
             'default_class', 'contiguous_strides', 'zeros', 'ones', 'rand', 'randn', 'randperm', 'range', 'arange',
             'linspace', 'logspace', 'eye', 'from_numpy', 'is_tensor', 'as_tensor', 'as_tensor_tree', 'cat', 'stack',
             'conv2', 'xcorr2', 'conv3', 'xcorr3', 'gesv', 'inverse', 'trtrs',
-            'potrf', 'potrs', 'potri', 'pstrf', 'gels', 'qr', 'geqrf', 'orgqr', 'ormqr']
+            'potrf', 'potrs', 'potri', 'pstrf', 'gels', 'qr', 'geqrf', 'orgqr', 'ormqr', 'symeig', 'eig', 'svd']
            + list(TENSOR_CLASSES) + list(FUNCTIONAL) + list(SNAKE))

@@ -301,3 +301,47 @@ def gels(*args):
                                 f"A is zero")
     return _finish('gels', results, a, [np.linalg.lstsq(am, bm, rcond=None)[0], packed])
 
+
+# --- eigenvalues and singular values: symeig, eig, svd ---------------------
+def symeig(*args):
+    """``e, V = symeig([rese, resv,] A [, jobz='N'] [, uplo='U'])``: the eigenvalues of the symmetric matrix seen
+    in A's ``uplo`` triangle, ascending, and with ``'V'`` its orthonormal eigenvectors as V's columns (A =
+    V diag(e) V^T). With ``'N'`` V holds a copy of A (Torch7 leaves LAPACK's workspace there)."""
+    results, (a,), (jobz, uplo) = _split('symeig', args, 1, 2, (('N', 'V'), ('U', 'L')))
+    am = _matrix('symeig', a, 'A', square=True)
+    if jobz == 'N':
+        return _finish('symeig', results, a, [np.linalg.eigvalsh(am, UPLO=uplo), am])
+    e, v = np.linalg.eigh(am, UPLO=uplo)
+    return _finish('symeig', results, a, [e, v])
+
+
+def eig(*args):
+    """``e, V = eig([rese, resv,] A [, jobvr='N'])``: LAPACK geev's eigenvalues of the square matrix A as an
+    ``n`` x 2 tensor of (real, imaginary) rows in geev's order, and with ``'V'`` the right eigenvectors as V's
+    columns (a complex pair j, j+1 stored as the real and imaginary parts of the first, as geev packs them);
+    with ``'N'`` V is empty."""
+    results, (a,), (jobvr,) = _split('eig', args, 1, 2, (('N', 'V'),))
+    am = _matrix('eig', a, 'A', square=True)
+    w, vectors = np.linalg.eig(am)
+    e = np.stack([w.real, w.imag], axis=1)
+    if jobvr == 'N':
+        return _finish('eig', results, a, [e, np.zeros((0,))])
+    v = np.empty(am.shape, dtype=am.dtype)
+    j = 0
+    while j < am.shape[0]:
+        if w.imag[j] != 0 and j + 1 < am.shape[0]:
+            v[:, j], v[:, j + 1] = vectors[:, j].real, vectors[:, j].imag
+            j += 2
+        else:
+            v[:, j] = vectors[:, j].real
+            j += 1
+    return _finish('eig', results, a, [e, v])
+
+
+def svd(*args):
+    """``U, S, V = svd([resu, ress, resv,] A [, jobu='S'])``: A = U diag(S) V^T for the ``m`` x ``n`` A, S the
+    k = min(m, n) singular values descending; ``'S'``: U ``m`` x k and V ``n`` x k, ``'A'``: U ``m`` x m and
+    V ``n`` x n. V, not V^T, as Torch7 returns it."""
+    results, (a,), (jobu,) = _split('svd', args, 1, 3, (('S', 'A'),))
+    u, s, vt = np.linalg.svd(_matrix('svd', a, 'A'), full_matrices=jobu == 'A')
+    return _finish('svd', results, a, [u, s, vt.T])

@@ -131,3 +131,39 @@ def test_qr_family_and_gels():
     wide = a.t().contiguous()                         # 4 x 6: the least-norm solution
     y = lg.gels(b.narrow(0, 0, 4).contiguous(), wide)[0]
     assert y.size() == (6, 2) and np.allclose(y.numpy(), np.linalg.pinv(wide.numpy()) @ b.numpy()[:4])
+
+
+def test_symeig_eig_svd():
+    """THTensor_(syev/geev/gesvd): maths.md's symeig of a matrix whose upper triangle holds the values (e
+    ascending, V's columns as printed), eig of its symmetric fill in geev's order as (real, imaginary) rows,
+    svd's thin U (6x5), S and V (not V^T) as printed, 'A' for the full U and V."""
+    a = lg.DoubleTensor([[1.96, 0.00, 0.00, 0.00, 0.00], [-6.49, 3.80, 0.00, 0.00, 0.00],
+                         [-0.47, -6.39, 4.17, 0.00, 0.00], [-7.20, 1.50, -1.51, 5.70, 0.00],
+                         [-0.65, -6.34, 2.67, 1.80, -7.10]]).t()
+    values = [-11.0656, -6.2287, 0.8640, 8.8655, 16.0948]
+    assert np.allclose(lg.symeig(a)[0].numpy(), values, atol=1e-4)
+    e, v = lg.symeig(a, 'V')
+    assert np.allclose(v.numpy()[0], [-0.2981, -0.6075, 0.4026, -0.3745, 0.4896], atol=1e-4)
+    assert a.dist(lg.triu(v @ lg.diag(e) @ v.t())) < 1e-12
+    assert np.allclose(np.abs(lg.symeig(a.t(), 'V', 'L')[1].numpy()), np.abs(v.numpy()))   # signs are LAPACK's
+    b = a + lg.triu(a, 1).t()
+    e = lg.eig(b)[0]
+    assert e.size() == (5, 2) and np.allclose(e.numpy()[:, 0], [16.0948, -11.0656, -6.2287, 0.8640, 8.8655],
+                                              atol=1e-4) and not e.numpy()[:, 1].any()
+    e, v = lg.eig(b, 'V')
+    assert np.allclose(v.numpy()[0], [-0.4896, 0.2981, -0.6075, -0.4026, -0.3745], atol=1e-4)
+    assert b.dist(v @ lg.diag(e.select(1, 0)) @ v.t()) < 1e-12
+    e, v = lg.eig(lg.DoubleTensor([[0, -1], [1, 0]]), 'V')       # a complex pair, packed as geev packs it
+    assert np.allclose(e.numpy(), [[0, 1], [0, -1]]) and np.allclose(np.abs(v.numpy()), np.eye(2) / np.sqrt(2))
+
+    a = lg.DoubleTensor([[8.79, 6.11, -9.15, 9.57, -3.49, 9.84], [9.93, 6.91, -7.93, 1.64, 4.02, 0.15],
+                         [9.83, 5.04, 4.86, 8.83, 9.80, -8.99], [5.45, -0.27, 4.85, 0.74, 10.00, -6.02],
+                         [3.16, 7.98, 3.01, 5.80, 4.27, -5.31]]).t()
+    u, s, v = lg.svd(a)
+    assert u.size() == (6, 5) and v.size() == (5, 5)
+    assert np.allclose(s.numpy(), [27.4687, 22.6432, 8.5584, 5.9857, 2.0149], atol=1e-4)
+    assert np.allclose(u.numpy()[0], [-0.5911, 0.2632, 0.3554, 0.3143, 0.2299], atol=1e-4)
+    assert np.allclose(v.numpy()[0], [-0.2514, 0.8148, -0.2606, 0.3967, -0.2180], atol=1e-4)
+    assert a.dist(u @ lg.diag(s) @ v.t()) < 1e-12
+    ru, rs, rv = lg.DoubleTensor(), lg.DoubleTensor(), lg.DoubleTensor()
+    assert lg.svd(ru, rs, rv, a, 'A') == (ru, rs, rv) and ru.size() == (6, 6) and rv.size() == (5, 5)
