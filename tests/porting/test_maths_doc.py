@@ -153,3 +153,16 @@ def test_conv2_xcorr2_conv3_xcorr3_follow_th_tensor_conv():
         lg.conv2(lg.DoubleTensor(3, 3), lg.DoubleTensor(4, 4))
     with pytest.raises(ValueError, match="'V'"):
         lg.conv2(x, k, 'S')
+
+
+def test_ger_and_trace_refuse_what_torch7_refuses():
+    """TensorMath.lua declares ger's operands dim=1 and THTensor_(trace) checks for a matrix: a matrix given to
+    ger, or a vector to trace, is an error naming the function (ger flattened the matrix after resizing the
+    result; trace gave NumPy's message), and a refused ger leaves its result as it was."""
+    r = lg.DoubleTensor(2, 2).fill(7)
+    with pytest.raises(ValueError, match='ger: expected two vectors'):
+        r.ger(lg.DoubleTensor(2, 2), lg.DoubleTensor(3))
+    assert r.size() == (2, 2) and r.sum() == 28
+    with pytest.raises(ValueError, match='trace: expected a matrix'):
+        lg.trace(lg.DoubleTensor(3))
+    assert lg.trace(lg.DoubleTensor([[1, 2], [3, 4]])) == 5
