@@ -12,6 +12,7 @@ touched by the workers. Other threads use the main generators.
 """
 import contextlib
 import functools
+import numbers
 import os
 import threading
 import time
@@ -149,6 +150,11 @@ def _random_bound(dtype):
     return min(2 ** 32, int(np.iinfo(dtype).max) + 1)
 
 
+def _check_positive_std(tensor, name, std):
+    if not std > 0:
+        raise ValueError(f"{tensor._typename}.{name}: standard deviation must be strictly positive, got {std!r}")
+
+
 class RandomMixin:
     __slots__ = ()
 
@@ -158,12 +164,13 @@ class RandomMixin:
 
     @with_generator
     def uniform(self, a=0.0, b=1.0):
-        """Fill with samples from U[a, b)."""
-        return self._fill_with(generator(self._cuda).uniform(a, b, size=self._size))
+        """Fill with samples a + (b - a) u, u from U[0, 1) (THRandom_uniform's formula: b < a is allowed)."""
+        return self._fill_with(a + (b - a) * generator(self._cuda).uniform(size=self._size))
 
     @with_generator
     def normal(self, mean=0.0, std=1.0):
-        """Fill with samples from N(mean, std^2)."""
+        """Fill with samples from N(mean, std^2); std must be positive, as THRandom_normal checks."""
+        _check_positive_std(self, 'normal', std)
         return self._fill_with(generator(self._cuda).normal(mean, std, size=self._size))
 
     @with_generator
@@ -171,6 +178,10 @@ class RandomMixin:
         """Fill with 1 with probability ``p`` (a number or a tensor of probabilities), else 0."""
         from .pointwise import operand
         p = operand(p)
+        # THRandom_bernoulli checks each probability (the tensor form calls it per element)
+        if not bool(self.xp.all((p >= 0) & (p <= 1))):
+            raise ValueError(f"{self._typename}.bernoulli: the probability must be >= 0 and <= 1, got "
+                             f"{p if isinstance(p, numbers.Number) else 'a tensor with values outside'}")
         return self._fill_with(generator(self._cuda).uniform(size=self._size) < p)
 
     @with_generator
@@ -202,7 +213,9 @@ class RandomMixin:
 
     @with_generator
     def logNormal(self, mean=1.0, std=2.0):
-        """Fill in place with samples whose logarithm is normal(``mean``, ``std``); returns self."""
+        """Fill in place with samples whose logarithm is normal(``mean``, ``std``), std positive as
+        THRandom_logNormal checks; returns self."""
+        _check_positive_std(self, 'logNormal', std)
         return self._fill_with(generator(self._cuda).lognormal(mean, std, size=self._size))
 
     def multinomial(self, *args):

@@ -143,3 +143,23 @@ def test_random_without_bounds_draws_32_bit_numbers():
         assert 0 <= x.min() and x.max() < end and x.max() > end / 2, cls
     draws = [lg.random() for _ in range(200)]
     assert all(0 <= d < 2 ** 32 for d in draws) and max(draws) > 2 ** 31
+
+
+def test_distribution_arguments_checked_as_thrandom_checks_them():
+    """TH/THRandom.c: THRandom_normal and THRandom_logNormal check stdv > 0, THRandom_bernoulli 0 <= p <= 1
+    (per element for a tensor of probabilities), and THRandom_uniform computes a + (b - a) u with no check,
+    so b < a draws from (b, a]."""
+    with pytest.raises(ValueError, match='normal: standard deviation must be strictly positive'):
+        lg.normal(0, 0)
+    with pytest.raises(ValueError, match='logNormal: standard deviation'):
+        lg.DoubleTensor(3).logNormal(1, -2)
+    with pytest.raises(ValueError, match='bernoulli: the probability'):
+        lg.bernoulli(1.5)
+    with pytest.raises(ValueError, match='bernoulli: the probability'):
+        lg.DoubleTensor(3).bernoulli(lg.DoubleTensor([0.5, 2, 0.1]))
+    assert lg.DoubleTensor(3).bernoulli(lg.DoubleTensor([0, 1, 1])).tolist() == [0, 1, 1]
+    backwards = lg.DoubleTensor(1000).uniform(2, 1)
+    assert 1 < backwards.min() and backwards.max() <= 2
+    lg.manualSeed(4)
+    first = lg.DoubleTensor(5).uniform(-0.1, 0.1)
+    assert np.array_equal(first.numpy(), np.random.Generator(np.random.PCG64(4)).uniform(-0.1, 0.1, 5))
