@@ -802,10 +802,11 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
         from .functions import randn
         return randn(self, *sizes)
 
-    def randperm(self, n):
-        """``x.randperm(n)`` makes x a random permutation of 0 .. n-1 (0-based, as ``legonn.randperm``); returns x."""
+    def randperm(self, *args):
+        """``x.randperm([gen,] n)`` makes x a random permutation of 0 .. n-1 (0-based, as ``legonn.randperm``);
+        returns x."""
         from .functions import randperm
-        return randperm(self, n)
+        return randperm(self, *args)
 
     def cat(self, *args, dim=-1):
         """Torch7's method form of ``cat`` (TensorMath.lua wraps it with the result first): ``r.cat([x1, ...]

@@ -119,6 +119,10 @@ def test_generator_objects_carry_their_own_stream():
     lg.manualSeed(gen, 5)
     assert p.equal(lg.randperm(gen, 6)) and sorted(p.tolist()) == list(range(6))
     lg.manualSeed(gen, 5)
+    assert lg.LongTensor().randperm(gen, 6).equal(p)             # the method forms take the generator too
+    lg.manualSeed(gen, 3)
+    assert lg.Tensor().rand(gen, 2, 2).equal(x)
+    lg.manualSeed(gen, 5)
     n = lg.randn(gen, 3)
     lg.manualSeed(gen, 5)
     assert n.equal(lg.Tensor(3).normal(gen)) and not n.equal(lg.randn(3))
