@@ -808,6 +808,27 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
         from .functions import randperm
         return randperm(self, *args)
 
+    # TensorMath.lua wraps the convolutions as methods too: r.conv2(x, k) writes into r, x.conv2(k) is new
+    def conv2(self, *args):
+        """``r.conv2(x, k [, 'V' or 'F'])`` into r, or ``x.conv2(k [, mode])``: ``legonn.conv2``."""
+        from .tensor_conv import conv2
+        return conv2(self, *args)
+
+    def xcorr2(self, *args):
+        """``r.xcorr2(x, k [, mode])`` into r, or ``x.xcorr2(k [, mode])``: ``legonn.xcorr2``."""
+        from .tensor_conv import xcorr2
+        return xcorr2(self, *args)
+
+    def conv3(self, *args):
+        """``r.conv3(x, k [, mode])`` into r, or ``x.conv3(k [, mode])``: ``legonn.conv3``."""
+        from .tensor_conv import conv3
+        return conv3(self, *args)
+
+    def xcorr3(self, *args):
+        """``r.xcorr3(x, k [, mode])`` into r, or ``x.xcorr3(k [, mode])``: ``legonn.xcorr3``."""
+        from .tensor_conv import xcorr3
+        return xcorr3(self, *args)
+
     def cat(self, *args, dim=-1):
         """Torch7's method form of ``cat`` (TensorMath.lua wraps it with the result first): ``r.cat([x1, ...]
         [, dim])`` and ``r.cat(x1, x2 [, dim])`` write the concatenation into r and return it; ``x.cat(y [, dim])``

@@ -149,6 +149,10 @@ def test_conv2_xcorr2_conv3_xcorr3_follow_th_tensor_conv():
     assert lg.conv3(v, w).size() == (7, 7, 4) and lg.conv3(v, w, 'F').size() == (11, 9, 10)
     assert np.allclose(lg.conv3(v, w).numpy(), _correlate_reference(v.numpy(), w.numpy()[::-1, ::-1, ::-1], False))
     assert np.allclose(lg.xcorr3(v, w, 'F').numpy(), _correlate_reference(v.numpy(), w.numpy(), True))
+    r = lg.DoubleTensor()
+    assert r.conv2(x, k) is r and r.dist(res1) == 0 and x.conv2(k).dist(res1) == 0    # the method forms
+    assert x.xcorr2(k, 'F').dist(lg.xcorr2(x, k, 'F')) == 0 and v.conv3(w).dist(lg.conv3(v, w)) == 0
+    assert r.xcorr3(v, w) is r and r.dist(lg.xcorr3(v, w)) == 0
     with pytest.raises(ValueError, match='smaller than the kernel'):
         lg.conv2(lg.DoubleTensor(3, 3), lg.DoubleTensor(4, 4))
     with pytest.raises(ValueError, match="'V'"):
