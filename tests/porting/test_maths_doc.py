@@ -170,3 +170,23 @@ def test_ger_and_trace_refuse_what_torch7_refuses():
     with pytest.raises(ValueError, match='trace: expected a matrix'):
         lg.trace(lg.DoubleTensor(3))
     assert lg.trace(lg.DoubleTensor([[1, 2], [3, 4]])) == 5
+
+
+def test_number_arguments_take_an_integer_tensors_type():
+    """cwrap converts a Lua number argument to the C ``real`` of the tensor's type before calling TH (TensorMath.lua's
+    {name=real} arguments), so an integer tensor's numbers are truncated toward zero first:
+    LongTensor{4, 7}:mul(0.5) is {0, 0}, :div(2.5) divides by 2, :clamp(0.5, 6.5) clamps to [0, 6], :lt(2.5)
+    compares with 2 (ltValue's real is the source's type). Floating tensors keep the number."""
+    L = lg.LongTensor
+    assert L([4, 7]).mul(0.5).tolist() == [0, 0] and lg.ByteTensor([4]).mul(1.5).tolist() == [4]
+    assert L([4, 7]).add(-0.5).tolist() == [4, 7] and lg.IntTensor([4, 7]).add(1.9, lg.IntTensor([2, 2])).tolist() == [6, 9]
+    assert L([4, 7]).csub(1.5).tolist() == [3, 6]
+    assert L([4, 7]).div(2.5).tolist() == [2, 3] and L([4, -7]).fmod(2.5).tolist() == [0, -1]
+    assert L([7]).remainder(2.5).tolist() == [1] and L([4, 7]).pow(0.5).tolist() == [1, 1]
+    assert L().pow(2.5, L([2, 3])).tolist() == [4, 8]
+    assert L([4, 7]).clamp(0.5, 6.5).tolist() == [4, 6] and L([1, 5]).cmax(2.5).tolist() == [2, 5]
+    assert L([1]).addcmul(0.5, L([2]), L([3])).tolist() == [1]
+    assert L([2, 3]).lt(2.5).tolist() == [0, 0] and L([2]).eq(2.5).tolist() == [1]
+    assert lg.ByteTensor().lt(L([2, 3]), 2.5).tolist() == [0, 0]
+    assert lg.DoubleTensor([2, 3]).lt(2.5).tolist() == [1, 0] and lg.DoubleTensor([4]).mul(0.5).tolist() == [2]
+    assert lg.mul(L([4, 7]), 0.5).tolist() == [0, 0]
