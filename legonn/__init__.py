@@ -42,14 +42,15 @@ register_importer(_import_saveable_packages)
 # Lua's type names for plain values)
 from .tensor.introspection import isStorage, isTensor, isTypeOf, pointer, torch_type as type, typename  # noqa: E402
 from .tensor.random import SCALAR_DRAWS  # noqa: E402
-from .tensor.sampling import multinomial  # noqa: E402
+from .tensor.sampling import multinomial, multinomialAlias, multinomialAliasSetup  # noqa: E402
 from .tensor.storage import TYPED_STORAGES  # noqa: E402
 from .tensor.cmdline import CmdLine  # noqa: E402
 from .tensor.timer import Timer, tic, toc  # noqa: E402
 
 globals().update(SCALAR_DRAWS)   # torch.random(), torch.uniform(a, b), torch.normal(mean, std), ...
 globals().update({cls.__name__: cls for cls in TYPED_STORAGES})   # torch.FloatStorage(n), torch.LongStorage({...})
-__all__ += ['typename', 'type', 'isTensor', 'isStorage', 'isTypeOf', 'pointer', 'multinomial', 'Timer', 'tic', 'toc',
+__all__ += ['typename', 'type', 'isTensor', 'isStorage', 'isTypeOf', 'pointer', 'multinomial', 'multinomialAlias',
+            'multinomialAliasSetup', 'Timer', 'tic', 'toc',
             'CmdLine'] + \
     list(SCALAR_DRAWS) + [cls.__name__ for cls in TYPED_STORAGES]
 

@@ -16,13 +16,13 @@ def _sizes(owner, args):
 
 
 def _reshaped(previous, source, sizes):
-    """``source.reshape(sizes)``, or ``previous`` when it already is that view (a module reshapes the
+    """``source`` seen with ``sizes`` (a view when its strides allow, else a copy), or ``previous`` when it already is that view (a module reshapes the
     same buffer on every call: the check is a few reads, building the view is not)."""
     if type(previous) is type(source) and previous._storage is source._storage and \
             previous._offset == source._offset and previous._size == sizes and previous.isContiguous() and \
             source.isContiguous():
         return previous
-    return source.reshape(sizes)
+    return source._view_or_copy(sizes)
 
 
 class View(Module):

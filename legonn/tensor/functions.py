@@ -10,7 +10,7 @@ import numpy as np
 
 from . import backend
 from .pointwise import UNARY
-from .random import generator
+from .random import generator, with_generator
 from .tensor import TENSOR_CLASSES, Tensor, _parse_sizes, default_class, tensor_class
 
 
@@ -57,24 +57,30 @@ def ones(*sizes, tensortype=None):
     return _written(result, _filled(sizes, tensortype, lambda xp, s: xp.ones(s)))
 
 
+@with_generator
 def rand(*sizes, tensortype=None):
-    """Uniform samples in [0, 1) from legonn's seeded generator; ``rand(r, sizes)`` resizes and fills ``r``."""
+    """Uniform samples in [0, 1) from legonn's seeded generator; ``rand(r, sizes)`` resizes and fills ``r``;
+    ``rand([r,] gen, sizes)`` draws from the ``legonn.Generator`` gen."""
     result, sizes, tensortype = _given_result(sizes, tensortype)
     if result is not None:
         return result.resize(*_parse_sizes(sizes, 'rand')).uniform()
     return _cls(tensortype)(*_parse_sizes(sizes, 'rand')).uniform()
 
 
+@with_generator
 def randn(*sizes, tensortype=None):
-    """Standard normal samples from legonn's seeded generator; ``randn(r, sizes)`` resizes and fills ``r``."""
+    """Standard normal samples from legonn's seeded generator; ``randn(r, sizes)`` resizes and fills ``r``;
+    ``randn([r,] gen, sizes)`` draws from the ``legonn.Generator`` gen."""
     result, sizes, tensortype = _given_result(sizes, tensortype)
     if result is not None:
         return result.resize(*_parse_sizes(sizes, 'randn')).normal()
     return _cls(tensortype)(*_parse_sizes(sizes, 'randn')).normal()
 
 
+@with_generator
 def randperm(*args, tensortype='legonn.LongTensor'):
-    """``randperm(n)``: a random permutation of 0..n-1 (0-based); ``randperm(r, n)`` writes it into ``r``."""
+    """``randperm(n)``: a random permutation of 0..n-1 (0-based); ``randperm(r, n)`` writes it into ``r``;
+    ``randperm([r,] gen, n)`` draws from the ``legonn.Generator`` gen."""
     result, args, tensortype = _given_result(args, tensortype)
     if len(args) != 1:
         raise TypeError(f"legonn.randperm: expected ([result,] n), got {len(args)} arguments besides the result")
@@ -243,13 +249,14 @@ _UNARY = ('abs', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'tanh', 'sigmo
 # Methods with Torch7's "result" form r.f(x, ...): the functional form allocates r, or is given it.
 INTO_RESULT = dict.fromkeys(_UNARY, 'T')
 INTO_RESULT.update({
-    'add': 'T(n|T|nT)', 'mul': 'Tn', 'div': 'Tn', 'fmod': 'Tn', 'remainder': 'Tn', 'clamp': 'Tnn',
+    'add': 'T(n|T|nT)', 'csub': 'T(n|T|nT)', 'mul': 'Tn', 'div': 'Tn', 'fmod': 'Tn', 'remainder': 'Tn', 'clamp': 'Tnn',
     'cmul': 'TT', 'cdiv': 'TT', 'cpow': 'TT', 'atan2': 'TT', 'cmax': 'T[Tn]', 'cmin': 'T[Tn]', 'pow': 'Tn|nT',
     'addcmul': 'Tn?TT', 'addcdiv': 'Tn?TT', 'lerp': 'TTn', 'addmm': 'n?Tn?TT', 'addmv': 'n?Tn?TT',
     'addr': 'n?Tn?TT', 'addbmm': 'n?Tn?TT', 'baddbmm': 'n?Tn?TT', 'mm': 'TT', 'mv': 'TT', 'bmm': 'TT', 'ger': 'TT',
-    'renorm': 'Tnnn', 'cross': 'TTn?', 'diag': 'Tn?', 'tril': 'Tn?', 'triu': 'Tn?', 'mod': 'Tn', 'cfmod': 'TT',
+    'renorm': 'Tnnn', 'cross': 'TTn?', 'diag': 'Tn?', 'tril': 'Tn?', 'triu': 'Tn?', 'mod': 'Tn', 'cfmod': 'TT', 'cmod': 'TT',
     'cremainder': 'TT', 'lshift': 'Tn', 'rshift': 'Tn', 'bitand': 'Tn', 'bitor': 'Tn', 'bitxor': 'Tn',
-    'clshift': 'TT', 'crshift': 'TT', 'cbitand': 'TT', 'cbitor': 'TT', 'cbitxor': 'TT'})
+    'clshift': 'TT', 'crshift': 'TT', 'cbitand': 'TT', 'cbitor': 'TT', 'cbitxor': 'TT',
+    'fill': 'n', 'zero': ''})   # torch.fill(x, v) and torch.zero(x) fill x (TensorMath.lua wraps them for torch.*)
 # Methods that return something new: the functional form calls them, then copies into given result tensors.
 # (pattern, number of result tensors); None: Torch7 has no result form.
 RETURNS_NEW = {
@@ -264,7 +271,7 @@ RETURNS_NEW = {
 RETURNS_NEW.update(dict.fromkeys(
     ('dist', 'trace', 'dot', 'squeeze', 'unsqueeze', 'transpose', 't', 'permute', 'view', 'viewAs', 'expand',
      'expandAs', 'narrow', 'select', 'unfold', 'clone', 'all', 'any', 'equal', 'split', 'chunk', 'repeatTensor',
-     'contiguous'), None))
+     'contiguous', 'numel'), None))
 
 
 def _kinds(args):
@@ -349,9 +356,17 @@ def _copied_into(result, value, name):
     return result.resize(tuple(value.size())).copy(value)
 
 
+# TensorMath.lua wraps each comparison twice: into a ByteTensor (ltValue, ltTensor) and into a tensor of the
+# operands' type (ltValueT, ltTensorT): torch.gt(r, x, 0) with a DoubleTensor r fills r with 0s and 1s, as the
+# method form r.gt(x, 0) does.
+_COMPARISONS = ('eq', 'ne', 'gt', 'lt', 'ge', 'le')
+
+
 def _returns_new(name, signature):
     def fn(*args, **kwargs):
         n = 0 if signature is None else _n_results(name, signature[0], signature[1], args)
+        if n == 1 and name in _COMPARISONS:
+            return getattr(as_tensor(args[0]), name)(*args[1:], **kwargs)
         out = getattr(as_tensor(args[n]), name)(*args[n + 1:], **kwargs)
         if n == 0:
             return out

@@ -130,8 +130,11 @@ class MatrixProductsMixin:
         return self.xp.vdot(self.array.reshape(-1), other.reshape(-1)).item()
 
     def ger(self, x, y):
-        """r = outer(x, y)."""
+        """r = outer(x, y) of two vectors (TensorMath.lua's dim=1 arguments: a matrix is refused, not flattened)."""
         x, y = operand(x), operand(y)
+        if getattr(x, 'ndim', 0) != 1 or getattr(y, 'ndim', 0) != 1:
+            raise ValueError(f"{self._typename}.ger: expected two vectors, got sizes {tuple(getattr(x, 'shape', ()))} "
+                             f"and {tuple(getattr(y, 'shape', ()))}")
         self.resize(x.shape[0], y.shape[0])
         self.xp.outer(x, y, out=self.array)
         return self

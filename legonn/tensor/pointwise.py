@@ -125,6 +125,16 @@ UNARY.update({'acos': _ufunc('arccos'), 'asin': _ufunc('arcsin'), 'atan': _ufunc
 class PointwiseMixin:
     __slots__ = ()
 
+    def _real(self, value, dtype=None):
+        """A number argument as the element type (``dtype``, default this tensor's): cwrap converts a Lua number
+        to the C ``real`` of the tensor's type before the call, so an integer tensor's number arguments are
+        truncated toward zero (LongTensor:mul(0.5) multiplies by 0, IntTensor:div(2.5) divides by 2). Arrays
+        and the numbers of floating tensors are returned as they are."""
+        kind = np.dtype(dtype if dtype is not None else self.dtype).kind
+        if kind in 'iu' and _is_number(value) and not isinstance(value, (numbers.Integral, np.integer)):
+            return int(value)   # int() truncates toward zero, as C's cast does
+        return value
+
     def _same_count(self, other, what):
         """``other`` as an array with this tensor's element count (Torch7's no-broadcast rule)."""
         arr = operand(other)
@@ -157,32 +167,39 @@ class PointwiseMixin:
     def add(self, *args):
         """``x.add(v)``, ``x.add(y)``, ``x.add(v, y)`` (x += v*y), ``r.add(x, y)``, ``r.add(x, v, y)``."""
         if len(args) == 1:
-            return self._into('add', self.array, self._same_count(args[0], 'add'))
+            return self._into('add', self.array, self._real(self._same_count(args[0], 'add')))
         if len(args) == 2 and _is_number(args[0]):
-            y = self._same_count(args[1], 'add')
-            if args[0] == 1:
+            y, v = self._same_count(args[1], 'add'), self._real(args[0])
+            if v == 1:
                 return self._into('add', self.array, y)
             if _axpy_fits(self.array, y):
                 # one pass, no temporary (Torch7's SGD step, params:add(-lr, grads)): 0.052 against 0.072 ms on
                 # 350k floats alone, 0.18 against 0.29 ms inside a training step (bench/lstm.md)
-                axpby_into(self.array.reshape(-1), args[0], y.reshape(-1))
+                axpby_into(self.array.reshape(-1), v, y.reshape(-1))
                 return self
-            return self._into('add', self.array, y * args[0])
+            return self._into('add', self.array, y * v)
         if len(args) == 2:
             x = self._result_from(args[0], 'add')
-            return self._into('add', x, self._same_count(args[1], 'add'))
+            return self._into('add', x, self._real(self._same_count(args[1], 'add')))
         if len(args) == 3:
             x = self._result_from(args[0], 'add')
-            return self._into('add', x, self._same_count(args[2], 'add') * args[1])
+            return self._into('add', x, self._same_count(args[2], 'add') * self._real(args[1]))
         raise TypeError(f"{self._typename}.add: expected 1 to 3 arguments, got {len(args)}")
 
     def csub(self, *args):
-        """``x.csub(v)`` or ``x.csub(y)`` or ``x.csub(v, y)``: subtract in place."""
+        """``x.csub(v)``, ``x.csub(y)``, ``x.csub(v, y)`` (x -= v*y) in place, or ``r.csub(x, v)``,
+        ``r.csub(x, y)``, ``r.csub(x, v, y)`` into r: TensorMath.lua gives csub add's argument forms."""
         if len(args) == 1:
-            return self._into('subtract', self.array, self._same_count(args[0], 'csub'))
+            return self._into('subtract', self.array, self._real(self._same_count(args[0], 'csub')))
+        if len(args) == 2 and _is_number(args[0]):
+            return self._into('subtract', self.array, self._same_count(args[1], 'csub') * self._real(args[0]))
         if len(args) == 2:
-            return self._into('subtract', self.array, self._same_count(args[1], 'csub') * args[0])
-        raise TypeError(f"{self._typename}.csub: expected 1 or 2 arguments, got {len(args)}")
+            x = self._result_from(args[0], 'csub')
+            return self._into('subtract', x, self._real(self._same_count(args[1], 'csub')))
+        if len(args) == 3:
+            x = self._result_from(args[0], 'csub')
+            return self._into('subtract', x, self._same_count(args[2], 'csub') * self._real(args[1]))
+        raise TypeError(f"{self._typename}.csub: expected 1 to 3 arguments, got {len(args)}")
 
     def _scalar_op(self, ufunc, name, args):
         if len(args) not in (1, 2):
@@ -191,7 +208,7 @@ class PointwiseMixin:
             raise TypeError(f"{self._typename}.{name}: expected a number as the value, got {type(args[-1]).__name__}"
                             f"{'; use c' + name + ' for element-wise ' + name if name in ('mul', 'div') else ''}")
         src = self.array if len(args) == 1 else self._result_from(args[0], name)
-        return self._into(ufunc, src, args[-1])
+        return self._into(ufunc, src, self._real(args[-1]))
 
     def _into_quotient(self, a, b):
         if self.dtype.kind == 'f':
@@ -210,7 +227,8 @@ class PointwiseMixin:
         """``x.div(v)`` in place or ``r.div(x, v)``; integer tensors truncate towards zero as in Torch7."""
         if len(args) not in (1, 2) or not _is_number(args[-1]):
             return self._scalar_op('true_divide', 'div', args)  # raises the argument error
-        return self._into_quotient(self.array if len(args) == 1 else self._result_from(args[0], 'div'), args[-1])
+        return self._into_quotient(self.array if len(args) == 1 else self._result_from(args[0], 'div'),
+                                   self._real(args[-1]))
 
     def fmod(self, *args):
         """``x.fmod(v)`` in place or ``r.fmod(x, v)``: remainder with the sign of the dividend (C's fmod)."""
@@ -224,12 +242,14 @@ class PointwiseMixin:
         if len(args) not in (1, 2) or not _is_number(args[-1]):
             return self._scalar_op('remainder', 'remainder', args)   # raises the argument error
         src = self.array if len(args) == 1 else self._result_from(args[0], 'remainder')
-        remainder_into(self.xp, src, args[-1], self.array)
+        remainder_into(self.xp, src, self._real(args[-1]), self.array)
         return self
 
     def cfmod(self, *args):
         """``x.cfmod(y)`` in place or ``r.cfmod(x, y)``: element-wise C fmod (the dividend's sign)."""
         return self._tensor_op('fmod', 'cfmod', args)
+
+    cmod = cfmod   # TensorMath.lua's deprecated alias
 
     def cremainder(self, *args):
         """``x.cremainder(y)`` in place or ``r.cremainder(x, y)``: element-wise ``remainder`` (the divisor's
@@ -266,7 +286,7 @@ class PointwiseMixin:
             return self._tensor_op(comparison, name, args)   # raises the argument error
         xp = self.xp
         a = self.array if len(args) == 1 else self._result_from(args[0], name)
-        b = self._same_count(args[-1], name)
+        b = self._real(self._same_count(args[-1], name))
         xp.copyto(self.array, xp.where(getattr(xp, comparison)(a, b), a, b), casting='unsafe')
         return self
 
@@ -291,7 +311,7 @@ class PointwiseMixin:
         """``x.pow(v)`` in place, ``r.pow(x, v)`` (x**v) or ``r.pow(v, x)`` (v**x)."""
         if len(args) == 2 and _is_number(args[0]):
             x = self._result_from(args[1], 'pow')
-            return self._into('power', args[0], x)
+            return self._into('power', self._real(args[0]), x)
         return self._scalar_op('power', 'pow', args)
 
     def clamp(self, *args):
@@ -302,7 +322,7 @@ class PointwiseMixin:
             src = self._result_from(args[0], 'clamp')
         else:
             raise TypeError(f"{self._typename}.clamp: expected (min, max) or (tensor, min, max)")
-        lo, hi = args[-2], args[-1]
+        lo, hi = self._real(args[-2]), self._real(args[-1])
         self.xp.clip(src, lo, hi, out=self.array)
         return self
 
@@ -312,7 +332,7 @@ class PointwiseMixin:
             base = self._result_from(args.pop(0), name)
             if base is not self.array:
                 self.array[...] = base
-        value = args.pop(0) if len(args) == 3 else 1
+        value = self._real(args.pop(0)) if len(args) == 3 else 1
         if len(args) != 2:
             raise TypeError(f"{self._typename}.{name}: expected ([tensor,] [value,] t1, t2)")
         t1, t2 = self._same_count(args[0], name), self._same_count(args[1], name)
@@ -368,13 +388,14 @@ class PointwiseMixin:
     def _compare(self, ufunc, name, args):
         from .tensor import TENSOR_CLASSES
         if len(args) == 1:
-            res_arr = getattr(self.xp, ufunc)(self.array, operand(args[0]) if _is_number(operand(args[0]))
+            res_arr = getattr(self.xp, ufunc)(self.array, self._real(operand(args[0])) if _is_number(operand(args[0]))
                                               else self._same_count(args[0], name))
             return TENSOR_CLASSES['CudaByteTensor' if self._cuda else 'ByteTensor']._from_result(res_arr)
         if len(args) == 2:
             src = operand(args[0])
             self.resize(tuple(src.shape))
-            getattr(self.xp, ufunc)(src, operand(args[1]), out=self.array, casting='unsafe')
+            # the value is converted to the source's element type (ltValue's real), not the result's
+            getattr(self.xp, ufunc)(src, self._real(operand(args[1]), src.dtype), out=self.array, casting='unsafe')
             return self
         raise TypeError(f"{self._typename}.{name}: expected (value or tensor) or (tensor, value or tensor)")
 

@@ -10,6 +10,9 @@ seeds that worker's stream only (fb.resnet.torch's data loader seeds thread
 ``idx`` with ``manualSeed + idx``), and the main thread's stream is not
 touched by the workers. Other threads use the main generators.
 """
+import contextlib
+import functools
+import numbers
 import os
 import threading
 import time
@@ -23,50 +26,106 @@ _worker = threading.local()   # .state: a threads worker's own generators
 
 
 def _state():
-    return getattr(_worker, 'state', None) or _main
+    return getattr(_worker, 'using', None) or getattr(_worker, 'state', None) or _main
 
 
 def _seeded(seed):
     return {'seed': seed, 'cpu': np.random.Generator(np.random.PCG64(seed)), 'gpu': None}
 
 
-def manualSeed(seed):
-    """Seed the CPU generator (and the GPU one, when CuPy is in use) of this thread's stream."""
-    _state().update(_seeded(int(seed)))
+def _entropy_seed():
+    return int.from_bytes(os.urandom(8), 'little') >> 1
+
+
+class Generator:
+    """Torch7's ``torch.Generator()``: a random stream with a state of its own, seeded from the OS's entropy as
+    THGenerator_new seeds it. Passed as the first argument of ``rand``, ``randn``, ``randperm``, the tensor
+    methods ``uniform``, ``normal``, ``random``, ... and ``manualSeed``, ``seed``, ``initialSeed``,
+    ``getRNGState``, ``setRNGState``, ``random``, ``uniform``, ..., it draws from (or seeds) this stream and leaves
+    the global one alone: the same seed gives the same numbers in both."""
+
+    def __init__(self):
+        self._state = _seeded(_entropy_seed())
+
+    @contextlib.contextmanager
+    def _active(self):
+        """Draws in this thread come from this generator until the block ends."""
+        previous = getattr(_worker, 'using', None)
+        _worker.using = self._state
+        try:
+            yield
+        finally:
+            _worker.using = previous
+
+    def __repr__(self):
+        return 'legonn.Generator'
+
+
+def with_generator(fn):
+    """Let ``fn`` take Torch7's optional leading Generator argument: the call then draws from it."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        for i, a in enumerate(args[:2]):   # a method's generator follows self
+            if isinstance(a, Generator):
+                with a._active():
+                    return fn(*args[:i], *args[i + 1:], **kwargs)
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+def _on(args, name, n):
+    """(state, rest) for Torch7's ``f([gen,] ...)`` with ``n`` arguments after the optional generator."""
+    if args and isinstance(args[0], Generator):
+        state, args = args[0]._state, args[1:]
+    else:
+        state = _state()
+    if len(args) != n:
+        raise TypeError(f"legonn.{name}: expected ([generator,] {n} argument{'s' * (n != 1)}), got {len(args)}")
+    return state, args
+
+
+def manualSeed(*args):
+    """``manualSeed([gen,] seed)``: seed the CPU generator (and the GPU one, when CuPy is in use) of this thread's
+    stream, or of ``gen``."""
+    state, (seed,) = _on(args, 'manualSeed', 1)
+    state.update(_seeded(int(seed)))
 
 
 def own_generator():
     """Give the calling thread (a threads worker) generators of its own, seeded from the OS's entropy as
     Torch7 seeds each thread's (THRandom_seed reads /dev/urandom); returns the seed."""
-    seed = int.from_bytes(os.urandom(8), 'little') >> 1
+    seed = _entropy_seed()
     _worker.state = _seeded(seed)
     return seed
 
 
-def seed():
-    """Seed from the clock, return the seed used."""
+def seed(*args):
+    """``seed([gen])``: seed from the clock, return the seed used."""
+    state, _ = _on(args, 'seed', 0)
     s = time.time_ns() % (2 ** 63)
-    manualSeed(s)
+    state.update(_seeded(s))
     return s
 
 
-def initialSeed():
-    """The seed legonn's CPU generator was last seeded with (``manualSeed`` or ``seed``)."""
-    return _state()['seed']
+def initialSeed(*args):
+    """``initialSeed([gen])``: the seed the CPU generator (or ``gen``) was last seeded with."""
+    return _on(args, 'initialSeed', 0)[0]['seed']
 
 
-def getRNGState():
-    """The CPU generator's state, its initial seed included (a dict that ``setRNGState`` restores)."""
-    current = _state()
+def getRNGState(*args):
+    """``getRNGState([gen])``: the CPU generator's state, its initial seed included (a dict that ``setRNGState``
+    restores)."""
+    current = _on(args, 'getRNGState', 0)[0]
     return dict(current['cpu'].bit_generator.state, initialSeed=current['seed'])
 
 
-def setRNGState(state):
-    """Restore the CPU generator to a state ``getRNGState`` returned (the initial seed too, as Torch7's
-    THGenerator_copy; a state saved without it keeps the current one); returns ``state``."""
+def setRNGState(*args):
+    """``setRNGState([gen,] state)``: restore the CPU generator (or ``gen``) to a state ``getRNGState`` returned
+    (the initial seed too, as Torch7's THGenerator_copy; a state saved without it keeps the current one); returns
+    ``state``."""
+    current, (state,) = _on(args, 'setRNGState', 1)
     generator_state = dict(state)
     seed = generator_state.pop('initialSeed', None)
-    current = _state()
     current['cpu'].bit_generator.state = generator_state
     if seed is not None:
         current['seed'] = seed
@@ -83,6 +142,19 @@ def generator(cuda=False):
     return current['gpu']
 
 
+def _random_bound(dtype):
+    """The exclusive end of ``x.random()``: THTensor_(random) takes THRandom_random's 32 bits modulo the type's
+    range, so [0, 2^32) for Long and Double tensors, [0, 2^24] for Float, [0, max] for the smaller integers."""
+    if dtype.kind == 'f':
+        return min(2 ** 32, 2 ** (np.finfo(dtype).nmant + 1) + 1)
+    return min(2 ** 32, int(np.iinfo(dtype).max) + 1)
+
+
+def _check_positive_std(tensor, name, std):
+    if not std > 0:
+        raise ValueError(f"{tensor._typename}.{name}: standard deviation must be strictly positive, got {std!r}")
+
+
 class RandomMixin:
     __slots__ = ()
 
@@ -90,24 +162,33 @@ class RandomMixin:
         self.array[...] = values
         return self
 
+    @with_generator
     def uniform(self, a=0.0, b=1.0):
-        """Fill with samples from U[a, b)."""
-        return self._fill_with(generator(self._cuda).uniform(a, b, size=self._size))
+        """Fill with samples a + (b - a) u, u from U[0, 1) (THRandom_uniform's formula: b < a is allowed)."""
+        return self._fill_with(a + (b - a) * generator(self._cuda).uniform(size=self._size))
 
+    @with_generator
     def normal(self, mean=0.0, std=1.0):
-        """Fill with samples from N(mean, std^2)."""
+        """Fill with samples from N(mean, std^2); std must be positive, as THRandom_normal checks."""
+        _check_positive_std(self, 'normal', std)
         return self._fill_with(generator(self._cuda).normal(mean, std, size=self._size))
 
+    @with_generator
     def bernoulli(self, p=0.5):
         """Fill with 1 with probability ``p`` (a number or a tensor of probabilities), else 0."""
         from .pointwise import operand
         p = operand(p)
+        # THRandom_bernoulli checks each probability (the tensor form calls it per element)
+        if not bool(self.xp.all((p >= 0) & (p <= 1))):
+            raise ValueError(f"{self._typename}.bernoulli: the probability must be >= 0 and <= 1, got "
+                             f"{p if isinstance(p, numbers.Number) else 'a tensor with values outside'}")
         return self._fill_with(generator(self._cuda).uniform(size=self._size) < p)
 
+    @with_generator
     def random(self, a=None, b=None):
         """Integers: ``random(b)`` in [0, b), ``random(a, b)`` in [a, b) (0-based, like the Python range)."""
         if a is None:
-            a, b = 0, 2 ** 24 if self.dtype.kind == 'f' else np.iinfo(self.dtype).max
+            a, b = 0, _random_bound(self.dtype)
         elif b is None:
             a, b = 0, a
         if b <= a:
@@ -116,10 +197,12 @@ class RandomMixin:
         values = gen.integers(a, b, size=self._size) if not self._cuda else gen.randint(a, b, size=self._size)
         return self._fill_with(values)
 
+    @with_generator
     def exponential(self, lambd=1.0):
         """Fill in place with exponential samples of rate ``lambd``; returns self."""
         return self._fill_with(generator(self._cuda).exponential(1.0 / lambd, size=self._size))
 
+    @with_generator
     def geometric(self, p=0.5):
         """Fill in place with Torch7's geometric samples: P(i) = (1 - p) p^(i-1) for i = 1, 2, ... (THRandom's
         ``floor(log(1 - u) / log(p)) + 1``: ``p`` is the chance to go on, mean 1 / (1 - p)); returns self."""
@@ -128,10 +211,23 @@ class RandomMixin:
         # NumPy's and CuPy's parameter is the chance to stop
         return self._fill_with(generator(self._cuda).geometric(1 - p, size=self._size))
 
+    @with_generator
     def logNormal(self, mean=1.0, std=2.0):
-        """Fill in place with samples whose logarithm is normal(``mean``, ``std``); returns self."""
+        """Fill in place with samples whose logarithm is normal(``mean``, ``std``), std positive as
+        THRandom_logNormal checks; returns self."""
+        _check_positive_std(self, 'logNormal', std)
         return self._fill_with(generator(self._cuda).lognormal(mean, std, size=self._size))
 
+    def multinomial(self, *args):
+        """``p.multinomial(n [, replacement])`` is ``legonn.multinomial(p, n, replacement)``; with a leading tensor,
+        ``p.multinomial(res, p, n [, replacement])`` fills the LongTensor ``res``: the form maths.md gives for a
+        result, since Lua's ``p.multinomial`` is the method table's function taking every argument."""
+        from .sampling import multinomial
+        if args and hasattr(args[0], 'storageOffset'):
+            return multinomial(*args)
+        return multinomial(self, *args)
+
+    @with_generator
     def cauchy(self, median=0.0, sigma=1.0):
         """Fill in place with Cauchy samples of location ``median`` and scale ``sigma``; returns self."""
         u = generator(self._cuda).uniform(size=self._size)

@@ -304,5 +304,7 @@ class ReductionMixin:
             self._from_result(idx.astype(np.int64))
 
     def trace(self):
-        """Sum of the diagonal of a matrix (a number)."""
+        """Sum of the diagonal of a matrix (a number); THTensor_(trace) refuses anything but a matrix."""
+        if self.dim() != 2:
+            raise ValueError(f"{self._typename}.trace: expected a matrix, got sizes {self._size}")
         return self.xp.trace(self.array).item()

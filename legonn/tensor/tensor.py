@@ -25,6 +25,7 @@ from .reductions import ReductionMixin
 from .indexing import IndexingMixin, whole_number
 from .random import RandomMixin
 from .printing import format_tensor
+from .result_forms import result_form
 
 
 def contiguous_strides(sizes):
@@ -476,8 +477,16 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
             return self._becomes(other.viewAs(template), 'viewAs')
         return self.view(tuple(other.size()))
 
+    @result_form
     def reshape(self, *sizes):
-        """A view when the strides allow one, else a contiguous copy (NumPy's rule)."""
+        """``x.reshape(sizes)``: a new contiguous tensor holding x's elements, row by row, with ``sizes`` (one may be
+        -1); never a view (THTensor_(reshape) resizes its result and copies into it), so writing into it leaves x
+        alone. ``r.reshape(x, sizes)`` writes into r. ``view`` is the sharing form."""
+        sizes = self._infer_sizes(_parse_sizes(sizes, f'{self._typename}.reshape'), 'reshape')
+        return type(self)._from_array(self.xp.ascontiguousarray(self.array).reshape(sizes).copy())
+
+    def _view_or_copy(self, *sizes):
+        """A view when the strides allow one, else a contiguous copy (NumPy's rule; nn.Reshape and nn.View's)."""
         sizes = self._infer_sizes(_parse_sizes(sizes, f'{self._typename}.reshape'), 'reshape')
         if self.isContiguous():
             return self.view(sizes)
@@ -765,7 +774,8 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
         """Bytes per element (Torch7's ``elementSize``: its storage's element size)."""
         return self._storage.elementSize()
 
-    # Torch7's factories as methods (TensorMath.lua's method={default='nil'}): x.range(0, 3) writes into x
+    # Torch7's factories as methods (TensorMath.lua's method={default='nil'}): x.range(0, 3), x.zeros(2, 3),
+    # x.eye(3), x.rand(2, 3) ... write into x
     def range(self, *args):
         """``x.range(start, end [, step])`` writes ``legonn.range(start, end, step)`` into x (keeping its shape
         when it holds as many elements, as THTensor_(range)); returns x."""
@@ -781,6 +791,58 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
         """``x.logspace(start, end [, n])`` writes ``legonn.logspace`` into x, as ``range``; returns x."""
         from .functions import logspace
         return logspace(self, *args)
+
+    def zeros(self, *sizes):
+        """``x.zeros(sizes)`` resizes x to ``sizes`` and fills it with 0; returns x."""
+        from .functions import zeros
+        return zeros(self, *sizes)
+
+    def ones(self, *sizes):
+        """``x.ones(sizes)`` resizes x to ``sizes`` and fills it with 1; returns x."""
+        from .functions import ones
+        return ones(self, *sizes)
+
+    def eye(self, *args):
+        """``x.eye(n [, m])`` makes x the ``n`` x ``m`` identity; returns x."""
+        from .functions import eye
+        return eye(self, *args)
+
+    def rand(self, *sizes):
+        """``x.rand(sizes)`` resizes x and fills it with uniform samples in [0, 1); returns x."""
+        from .functions import rand
+        return rand(self, *sizes)
+
+    def randn(self, *sizes):
+        """``x.randn(sizes)`` resizes x and fills it with standard normal samples; returns x."""
+        from .functions import randn
+        return randn(self, *sizes)
+
+    def randperm(self, *args):
+        """``x.randperm([gen,] n)`` makes x a random permutation of 0 .. n-1 (0-based, as ``legonn.randperm``);
+        returns x."""
+        from .functions import randperm
+        return randperm(self, *args)
+
+    # TensorMath.lua wraps the convolutions as methods too: r.conv2(x, k) writes into r, x.conv2(k) is new
+    def conv2(self, *args):
+        """``r.conv2(x, k [, 'V' or 'F'])`` into r, or ``x.conv2(k [, mode])``: ``legonn.conv2``."""
+        from .tensor_conv import conv2
+        return conv2(self, *args)
+
+    def xcorr2(self, *args):
+        """``r.xcorr2(x, k [, mode])`` into r, or ``x.xcorr2(k [, mode])``: ``legonn.xcorr2``."""
+        from .tensor_conv import xcorr2
+        return xcorr2(self, *args)
+
+    def conv3(self, *args):
+        """``r.conv3(x, k [, mode])`` into r, or ``x.conv3(k [, mode])``: ``legonn.conv3``."""
+        from .tensor_conv import conv3
+        return conv3(self, *args)
+
+    def xcorr3(self, *args):
+        """``r.xcorr3(x, k [, mode])`` into r, or ``x.xcorr3(k [, mode])``: ``legonn.xcorr3``."""
+        from .tensor_conv import xcorr3
+        return xcorr3(self, *args)
 
     def cat(self, *args, dim=-1):
         """Torch7's method form of ``cat`` (TensorMath.lua wraps it with the result first): ``r.cat([x1, ...]

@@ -133,6 +133,30 @@ def test_cuda_multinomial_draws_on_the_device():
     assert sorted(distinct) == [1, 3]
 
 
+def test_cuda_alias_multinomial_and_conv2_run_on_the_device():
+    probs = lg.DoubleTensor([0.2, 0.3, 0.5])
+    state = lg.multinomialAliasSetup(probs.cuda())
+    assert state[0].is_cuda and state[0].cpu().tolist() == lg.multinomialAliasSetup(probs)[0].tolist()
+    out = lg.multinomialAlias(lg.CudaLongTensor(1000), state)
+    assert out.is_cuda and set(out.cpu().tolist()) <= {0, 1, 2}
+    x, k = lg.DoubleTensor(6, 5).uniform(), lg.DoubleTensor(2, 3).uniform()
+    for f in (lg.conv2, lg.xcorr2):
+        for mode in ('V', 'F'):
+            on_gpu = f(x.cuda(), k.cuda(), mode)
+            assert on_gpu.is_cuda and np.allclose(on_gpu.cpu().numpy(), f(x, k, mode).numpy())
+
+
+def test_cuda_lapack_functions_return_device_tensors():
+    a = lg.DoubleTensor([[4, 1, 0], [1, 3, 1], [0, 1, 2]])
+    b = lg.DoubleTensor([[1, 2], [0, 1], [3, 0]])
+    x, lu = lg.gesv(b.cuda(), a.cuda())
+    assert x.is_cuda and lu.is_cuda and np.allclose(x.cpu().numpy(), lg.gesv(b, a)[0].numpy())
+    q, r = lg.qr(a.cuda())
+    assert q.type() == 'legonn.CudaDoubleTensor' and np.allclose((q @ r).cpu().numpy(), a.numpy())
+    u, piv = lg.pstrf(a.cuda())
+    assert piv.type() == 'legonn.CudaIntTensor' and u.is_cuda
+
+
 def test_cuda_storages_name_their_type_and_tensors_empty_on_the_device():
     g = lg.CudaTensor(2, 3).fill(1)
     assert g.storage().type() == 'legonn.CudaStorage'

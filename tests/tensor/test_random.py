@@ -96,3 +96,74 @@ def test_random_fill_of_a_view_writes_parent():
     x.narrow(1, 1, 2).uniform(1, 2)
     a = x.array
     assert (a[:, [0, 3]] == 0).all() and (a[:, 1:3] >= 1).all()
+
+
+def test_generator_objects_carry_their_own_stream():
+    """torch7's random.lua and TensorMath.lua take an optional leading Generator (THGenerator_new seeds it from
+    the OS) in manualSeed, initialSeed, seed, getRNGState, setRNGState, random/uniform/normal/..., rand, randn,
+    randperm and the tensor fill methods; doc/random.md: a generator seeded as the global one draws the same
+    numbers, and drawing from one leaves the other's stream alone."""
+    lg.manualSeed(0)
+    first = lg.random()
+    gen = lg.Generator()
+    lg.manualSeed(gen, 0)
+    assert lg.random(gen) == first and lg.initialSeed(gen) == 0
+    assert lg.random(gen) == lg.random()            # the global stream went on from its first draw
+    lg.manualSeed(gen, 3)
+    x = lg.rand(gen, 2, 2)
+    r = lg.Tensor()
+    lg.manualSeed(gen, 3)
+    assert lg.rand(r, gen, 2, 2) is r and r.equal(x)
+    lg.manualSeed(gen, 5)
+    p = lg.randperm(gen, 6)
+    lg.manualSeed(gen, 5)
+    assert p.equal(lg.randperm(gen, 6)) and sorted(p.tolist()) == list(range(6))
+    lg.manualSeed(gen, 5)
+    assert lg.LongTensor().randperm(gen, 6).equal(p)             # the method forms take the generator too
+    lg.manualSeed(gen, 3)
+    assert lg.Tensor().rand(gen, 2, 2).equal(x)
+    lg.manualSeed(gen, 5)
+    n = lg.randn(gen, 3)
+    lg.manualSeed(gen, 5)
+    assert n.equal(lg.Tensor(3).normal(gen)) and not n.equal(lg.randn(3))
+    state = lg.getRNGState(gen)
+    u = lg.uniform(gen, 2, 3)
+    assert lg.setRNGState(gen, state) is state and lg.uniform(gen, 2, 3) == u and 2 <= u < 3
+    lg.manualSeed(7)
+    k = lg.uniform()
+    lg.manualSeed(7)
+    lg.Tensor(5).uniform(gen)
+    assert lg.uniform() == k
+
+
+def test_random_without_bounds_draws_32_bit_numbers():
+    """THTensor_(random) (TH/generic/THTensorRandom.c) reduces THRandom_random's 32-bit draw modulo the type's
+    range, and torch.random() returns that draw (doc/random.md: "an unsigned 32 bit integer"): [0, 2^32) for
+    Long and Double, [0, 2^24] for Float, [0, 255] for Byte."""
+    lg.manualSeed(1)
+    for cls, end in ((lg.LongTensor, 2 ** 32), (lg.DoubleTensor, 2 ** 32), (lg.FloatTensor, 2 ** 24 + 1),
+                     (lg.ByteTensor, 256), (lg.IntTensor, 2 ** 31)):
+        x = cls(4000).random()
+        assert 0 <= x.min() and x.max() < end and x.max() > end / 2, cls
+    draws = [lg.random() for _ in range(200)]
+    assert all(0 <= d < 2 ** 32 for d in draws) and max(draws) > 2 ** 31
+
+
+def test_distribution_arguments_checked_as_thrandom_checks_them():
+    """TH/THRandom.c: THRandom_normal and THRandom_logNormal check stdv > 0, THRandom_bernoulli 0 <= p <= 1
+    (per element for a tensor of probabilities), and THRandom_uniform computes a + (b - a) u with no check,
+    so b < a draws from (b, a]."""
+    with pytest.raises(ValueError, match='normal: standard deviation must be strictly positive'):
+        lg.normal(0, 0)
+    with pytest.raises(ValueError, match='logNormal: standard deviation'):
+        lg.DoubleTensor(3).logNormal(1, -2)
+    with pytest.raises(ValueError, match='bernoulli: the probability'):
+        lg.bernoulli(1.5)
+    with pytest.raises(ValueError, match='bernoulli: the probability'):
+        lg.DoubleTensor(3).bernoulli(lg.DoubleTensor([0.5, 2, 0.1]))
+    assert lg.DoubleTensor(3).bernoulli(lg.DoubleTensor([0, 1, 1])).tolist() == [0, 1, 1]
+    backwards = lg.DoubleTensor(1000).uniform(2, 1)
+    assert 1 < backwards.min() and backwards.max() <= 2
+    lg.manualSeed(4)
+    first = lg.DoubleTensor(5).uniform(-0.1, 0.1)
+    assert np.array_equal(first.numpy(), np.random.Generator(np.random.PCG64(4)).uniform(-0.1, 0.1, 5))
