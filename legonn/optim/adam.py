@@ -1,11 +1,11 @@
 """Adam (Kingma and Ba, arXiv:1412.6980), Torch7's ``optim.adam``."""
 import math
 
-from .closure import addcdiv_into, addcmul_into, buffer, evaluate, parameters, scratch, settings
+from .closure import addcmul_into, buffer, evaluate, parameters, scratch, settings
 
 DEFAULTS = {'learningRate': 1e-3, 'learningRateDecay': 0, 'beta1': 0.9, 'beta2': 0.999, 'epsilon': 1e-8,
             'weightDecay': 0}
-STATE = ('t', 'm', 'v', 'denom')
+STATE = ('t', 'm', 'v')
 
 
 def adam(opfunc, x, config=None, state=None):
@@ -15,7 +15,7 @@ def adam(opfunc, x, config=None, state=None):
     corrections fold into the step size, as in Torch7.
     config: ``learningRate`` (1e-3), ``learningRateDecay`` (0: ``clr = lr / (1 + t lrd)``),
     ``beta1`` (0.9), ``beta2`` (0.999), ``epsilon`` (1e-8), ``weightDecay`` (0).
-    state: ``t``, ``m`` (first moment), ``v`` (second moment), ``denom`` (``sqrt(v) + epsilon``). Returns ``(x, [f])``.
+    state: ``t``, ``m`` (first moment), ``v`` (second moment). Returns ``(x, [f])``.
     """
     x = parameters('adam', x)
     c, config, state = settings('adam', config, state, DEFAULTS, STATE,
@@ -40,8 +40,10 @@ def adam(opfunc, x, config=None, state=None):
     v *= beta2
     addcmul_into(v, 1 - beta2, g, g, tmp)
     step = clr * math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
-    denom = buffer('adam', state, 'denom', x).array
-    xp.sqrt(v, out=denom)
-    denom += c['epsilon']
-    addcdiv_into(xa, -step, m, denom, tmp)   # x += (-step m) / denom, in Torch7's rounding order
+    xp.sqrt(v, out=tmp)
+    tmp += c['epsilon']
+    # x += (-step m) / denom in Torch7's addcdiv order; denom sits in the one scratch array (Torch7's
+    # state.denom is not kept, docs/optim.md), so -step m takes a temporary
+    xp.divide(xp.multiply(m, -step), tmp, out=tmp)
+    xa += tmp
     return x, [fx]
