@@ -405,3 +405,24 @@ def test_lbfgs_verbose_lines_as_torch7(capsys):
         '<optim.lbfgs> \tcreating recyclable direction/step/history buffers',
         '<optim.lbfgs> \treached max number of iterations',
         '<optim.lbfgs> \treached max number of iterations']
+
+
+def test_fista_verbose_prints_and_keeps_as_torch7(capsys):
+    """torch/optim fista.lua with verbose prints 'nline=%d L=%g fply=%g Q=%g fy=%g Q2=%g Q3=%g' per line-search
+    trial (Q = fy + Q2 + Q3, Q2 = grad . step, Q3 = L/2 |step|^2) and 'iter=%d eold=%g enew=%g' per iteration,
+    and keeps clones of that iteration's xk and y in its history entry."""
+    f, g, pl = _lasso()
+    x = lg.DoubleTensor(10)
+    _, history = optim.FistaLS(f, g, pl, x, {'doFistaUpdate': True, 'maxiter': 3, 'verbose': True})
+    lines = capsys.readouterr().out.splitlines()
+    trials = [ln for ln in lines if ln.startswith('nline=')]
+    assert len(trials) == sum(h['nline'] for h in history)
+    for ln in trials:
+        fields = dict(kv.split('=') for kv in ln.split())
+        assert list(fields) == ['nline', 'L', 'fply', 'Q', 'fy', 'Q2', 'Q3']
+        parts = [float(fields[k]) for k in ('fy', 'Q2', 'Q3')]   # %g keeps 6 digits of each
+        assert float(fields['Q']) == pytest.approx(sum(parts), abs=1e-5 * sum(map(abs, parts)))
+    assert [ln.split()[0] for ln in lines if ln.startswith('iter=')] == ['iter=0', 'iter=1', 'iter=2']
+    assert isinstance(history[-1]['y'], lg.DoubleTensor) and history[-1]['y'] is not x
+    np.testing.assert_array_equal(history[-1]['y'].array, x.array)   # the last look-ahead is the answer
+    assert not np.array_equal(history[0]['xk'].array, history[-1]['xk'].array)
