@@ -13,6 +13,8 @@ def adadelta(opfunc, x, config=None, state=None):
     ``accDelta`` (E[delta^2]). Returns ``(x, [f])``.
     """
     x = parameters('adadelta', x)
+    if config is None and state is None:   # adadelta.lua's notice: without a table every call starts afresh
+        print('no state table, ADADELTA initializing')
     c, config, state = settings('adadelta', config, state, DEFAULTS, STATE, nonnegative=('rho', 'eps', 'weightDecay'))
     rho, eps = c['rho'], c['eps']
     nevals = state.get('evalCounter') or 0

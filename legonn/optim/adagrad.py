@@ -13,6 +13,8 @@ def adagrad(opfunc, x, config=None, state=None):
     ``paramStd`` (its square root plus 1e-10). Returns ``(x, [f])``.
     """
     x = parameters('adagrad', x)
+    if config is None and state is None:   # adagrad.lua's notice: without a table every call starts afresh
+        print('no state table, ADAGRAD initializing')
     c, config, state = settings('adagrad', config, state, DEFAULTS, STATE,
                                 nonnegative=('learningRate', 'learningRateDecay', 'weightDecay'))
     nevals = state.get('evalCounter') or 0

@@ -340,3 +340,16 @@ def test_addcmul_addcdiv_steps_round_as_torch7(name, ref, cfg, problem):
         ref(ref_x, opfunc(ref_x)[1], st, cfg.get('learningRate', 0), cfg.get('learningRateDecay', 0))
         getattr(optim, name)(opfunc, x, config)
         np.testing.assert_array_equal(x.array, ref_x, err_msg=f'{name} step {k}')
+
+
+@pytest.mark.parametrize('name,notice', [('adagrad', 'no state table, ADAGRAD initializing'),
+                                         ('adadelta', 'no state table, ADADELTA initializing'),
+                                         ('rprop', 'no state table RPROP initializing')])
+def test_call_without_state_table_prints_torch7_notice(name, notice, capsys):
+    """torch/optim adagrad.lua, adadelta.lua and rprop.lua print a notice when called with neither config nor
+    state (each call then starts from a fresh state); with a table they stay silent."""
+    _, opfunc, x0 = PROBLEMS[2]
+    getattr(optim, name)(opfunc, x0.copy())
+    assert capsys.readouterr().out == notice + '\n'
+    getattr(optim, name)(opfunc, x0.copy(), {})
+    assert capsys.readouterr().out == ''
