@@ -1,5 +1,5 @@
 """ADADELTA (Zeiler, arXiv:1212.5701), Torch7's ``optim.adadelta``."""
-from .closure import buffer, evaluate, parameters, scratch, settings
+from .closure import addcmul_into, buffer, evaluate, parameters, scratch, settings
 
 DEFAULTS = {'rho': 0.9, 'eps': 1e-6, 'weightDecay': 0}
 STATE = ('evalCounter', 'paramVariance', 'paramStd', 'delta', 'accDelta')
@@ -13,6 +13,8 @@ def adadelta(opfunc, x, config=None, state=None):
     ``accDelta`` (E[delta^2]). Returns ``(x, [f])``.
     """
     x = parameters('adadelta', x)
+    if config is None and state is None:   # adadelta.lua's notice: without a table every call starts afresh
+        print('no state table, ADADELTA initializing')
     c, config, state = settings('adadelta', config, state, DEFAULTS, STATE, nonnegative=('rho', 'eps', 'weightDecay'))
     rho, eps = c['rho'], c['eps']
     nevals = state.get('evalCounter') or 0
@@ -28,9 +30,7 @@ def adadelta(opfunc, x, config=None, state=None):
     delta = buffer('adadelta', state, 'delta', x).array
     acc = buffer('adadelta', state, 'accDelta', x).array
     variance *= rho
-    xp.multiply(g, g, out=tmp)
-    tmp *= 1 - rho
-    variance += tmp
+    addcmul_into(variance, 1 - rho, g, g, tmp)   # ((1 - rho) g) g, Torch7's rounding order
     xp.add(variance, eps, out=std)
     xp.sqrt(std, out=std)
     xp.add(acc, eps, out=delta)
@@ -39,9 +39,7 @@ def adadelta(opfunc, x, config=None, state=None):
     delta *= g
     xa -= delta
     acc *= rho
-    xp.multiply(delta, delta, out=tmp)
-    tmp *= 1 - rho
-    acc += tmp
+    addcmul_into(acc, 1 - rho, delta, delta, tmp)
 
     state['evalCounter'] = nevals + 1
     return x, [fx]

@@ -1,5 +1,5 @@
 """AdaGrad (Duchi et al., 2011), Torch7's ``optim.adagrad``."""
-from .closure import buffer, evaluate, parameters, scratch, settings
+from .closure import addcdiv_into, addcmul_into, buffer, evaluate, parameters, scratch, settings
 
 DEFAULTS = {'learningRate': 1e-3, 'learningRateDecay': 0, 'weightDecay': 0}
 STATE = ('evalCounter', 'paramVariance', 'paramStd')
@@ -13,6 +13,8 @@ def adagrad(opfunc, x, config=None, state=None):
     ``paramStd`` (its square root plus 1e-10). Returns ``(x, [f])``.
     """
     x = parameters('adagrad', x)
+    if config is None and state is None:   # adagrad.lua's notice: without a table every call starts afresh
+        print('no state table, ADAGRAD initializing')
     c, config, state = settings('adagrad', config, state, DEFAULTS, STATE,
                                 nonnegative=('learningRate', 'learningRateDecay', 'weightDecay'))
     nevals = state.get('evalCounter') or 0
@@ -26,13 +28,10 @@ def adagrad(opfunc, x, config=None, state=None):
     clr = c['learningRate'] / (1 + nevals * c['learningRateDecay'])
     variance = buffer('adagrad', state, 'paramVariance', x).array
     std = buffer('adagrad', state, 'paramStd', x).array
-    xp.multiply(g, g, out=tmp)
-    variance += tmp
+    addcmul_into(variance, 1, g, g, tmp)
     xp.sqrt(variance, out=std)
     std += 1e-10
-    xp.divide(g, std, out=tmp)
-    tmp *= -clr
-    xa += tmp
+    addcdiv_into(xa, -clr, g, std, tmp)   # x += (-clr g) / std, in Torch7's rounding order
 
     state['evalCounter'] = nevals + 1
     return x, [fx]

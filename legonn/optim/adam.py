@@ -1,7 +1,7 @@
 """Adam (Kingma and Ba, arXiv:1412.6980), Torch7's ``optim.adam``."""
 import math
 
-from .closure import buffer, evaluate, parameters, scratch, settings
+from .closure import addcmul_into, buffer, evaluate, parameters, scratch, settings
 
 DEFAULTS = {'learningRate': 1e-3, 'learningRateDecay': 0, 'beta1': 0.9, 'beta2': 0.999, 'epsilon': 1e-8,
             'weightDecay': 0}
@@ -38,13 +38,12 @@ def adam(opfunc, x, config=None, state=None):
     xp.multiply(g, 1 - beta1, out=tmp)
     m += tmp
     v *= beta2
-    xp.multiply(g, g, out=tmp)
-    tmp *= 1 - beta2
-    v += tmp
+    addcmul_into(v, 1 - beta2, g, g, tmp)
     step = clr * math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
     xp.sqrt(v, out=tmp)
     tmp += c['epsilon']
-    xp.divide(m, tmp, out=tmp)
-    tmp *= -step
+    # x += (-step m) / denom in Torch7's addcdiv order; denom sits in the one scratch array (Torch7's
+    # state.denom is not kept, docs/optim.md), so -step m takes a temporary
+    xp.divide(xp.multiply(m, -step), tmp, out=tmp)
     xa += tmp
     return x, [fx]

@@ -1,5 +1,5 @@
 """AdaMax, Adam's infinity-norm variant (Kingma and Ba, arXiv:1412.6980), Torch7's ``optim.adamax``."""
-from .closure import buffer, evaluate, parameters, scratch, settings
+from .closure import addcdiv_into, buffer, evaluate, parameters, scratch, settings
 
 DEFAULTS = {'learningRate': 0.002, 'beta1': 0.9, 'beta2': 0.999, 'epsilon': 1e-38, 'weightDecay': 0}
 STATE = ('t', 'm', 'u')
@@ -35,7 +35,5 @@ def adamax(opfunc, x, config=None, state=None):
     xp.abs(g, out=tmp)
     tmp += c['epsilon']
     xp.maximum(u, tmp, out=u)
-    xp.divide(m, u, out=tmp)
-    tmp *= -c['learningRate'] / (1 - beta1 ** t)
-    xa += tmp
+    addcdiv_into(xa, -(c['learningRate'] / (1 - beta1 ** t)), m, u, tmp)   # in Torch7's rounding order
     return x, [fx]

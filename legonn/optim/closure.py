@@ -175,6 +175,32 @@ def scratch(like):
     return buf
 
 
+def addcmul_into(r, value, t1, t2, tmp):
+    """``r += value * t1 * t2`` (arrays of one shape) rounded as TH's ``addcmul``: ``(value * t1) * t2``, then the sum.
+
+    ``tmp`` is a scratch array like ``r`` (see ``scratch``); the Tensor method
+    (tensor/pointwise.py ``_addc``) has the same order but allocates its temporaries.
+    """
+    xp = backend.array_module(r)
+    xp.multiply(t1, value, out=tmp)
+    xp.multiply(tmp, t2, out=tmp)
+    r += tmp
+    return r
+
+
+def addcdiv_into(r, value, t1, t2, tmp):
+    """``r += value * t1 / t2`` rounded as TH's ``addcdiv``: ``(value * t1) / t2``, then the sum (see ``addcmul_into``).
+
+    Dividing first and scaling after (``t1 / t2 * value``) differs from Torch7 in the last bits,
+    and an optimiser repeats that error at every step.
+    """
+    xp = backend.array_module(r)
+    xp.multiply(t1, value, out=tmp)
+    xp.divide(tmp, t2, out=tmp)
+    r += tmp
+    return r
+
+
 @contextlib.contextmanager
 def restoring(x, state):
     """Put ``x`` and the top level of ``state`` back as they were if the block raises.

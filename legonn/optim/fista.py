@@ -22,7 +22,8 @@ def FistaLS(f, g, pl, xinit, params=None):
     As in Torch7 the iterations start from ``y = 0`` and ``xinit`` serves as
     the current iterate; it holds the solution on return.
     Returns ``(xinit, history)``, one dict per iteration with ``nline``, ``L``,
-    ``F``, ``Fply``, ``Gply``, ``Q``.
+    ``F``, ``Fply``, ``Gply``, ``Q`` (and, when verbose, copies ``xk`` and ``y`` of
+    that iteration's point and look-ahead, as Torch7 keeps them).
     """
     xk = parameters('FistaLS', xinit)
     c, params, _ = settings('FistaLS', params, None, DEFAULTS, STATE,
@@ -56,9 +57,11 @@ def FistaLS(f, g, pl, xinit, params=None):
                 xa[...] = plya
                 fply = smooth(ply)
                 plya -= ya
-                Q = fy + float(gfy.ravel().dot(plya.ravel())) + L / 2 * float(plya.ravel().dot(plya.ravel()))
+                Q2 = float(gfy.ravel().dot(plya.ravel()))
+                Q3 = L / 2 * float(plya.ravel().dot(plya.ravel()))
+                Q = fy + Q2 + Q3
                 if c['verbose']:
-                    print(f'nline={nline} L={L:g} fply={fply:g} Q={Q:g} fy={fy:g}')
+                    print(f'nline={nline} L={L:g} fply={fply:g} Q={Q:g} fy={fy:g} Q2={Q2:g} Q3={Q3:g}')
                 if fply <= Q:
                     nline += 1
                     break
@@ -83,6 +86,8 @@ def FistaLS(f, g, pl, xinit, params=None):
                 print(f'iter={len(history)} eold={fval:g} enew={fply + gply:g}')
             fval = fply + gply
             history.append({'nline': nline, 'L': L, 'F': fval, 'Fply': fply, 'Gply': gply, 'Q': Q})
+            if c['verbose']:   # Torch7 keeps each iterate's copies when verbose
+                history[-1]['xk'], history[-1]['y'] = xk.clone(), y.clone()
             params['L'] = L
             if len(history) > 1 and abs(history[-1]['F'] - history[-2]['F']) <= errthres:
                 break

@@ -62,16 +62,18 @@ def polyinterp(points, xminBound=None, xmaxBound=None):
     xs = points[:, 0]
     lo = float(xs.min()) if xminBound is None else float(xminBound)
     hi = float(xs.max()) if xmaxBound is None else float(xmaxBound)
-    powers = np.arange(order, -1, -1)
+    # rows x^order .. x^0 (values) and (order - j) x^(order - j - 1) (derivatives), each power by C's pow as
+    # Lua's ``^``: NumPy's vectorised power (SIMD on some CPUs) can be 1 ulp off it
     A = np.zeros((2 * n, order + 1))
     b = np.zeros(2 * n)
-    A[:n] = xs[:, None] ** powers
+    for i, x in enumerate(xs.tolist()):
+        A[i] = [math.pow(x, j) for j in range(order, -1, -1)]
+        A[n + i, :order] = [(order - j) * math.pow(x, order - j - 1) for j in range(order)]
     b[:n] = points[:, 1]
-    A[n:, :order] = powers[:-1] * xs[:, None] ** (powers[:-1] - 1)
     b[n:] = points[:, 2]
     params = np.linalg.lstsq(A, b, rcond=None)[0]
     params[np.abs(params) <= 1e-12] = 0
-    dparams = params[:-1] * powers[:-1]
+    dparams = params[:-1] * np.arange(order, 0, -1)
     candidates = [complex(lo), complex(hi)] + [complex(v) for v in xs]
     if np.all(np.isfinite(dparams)):
         candidates += list(_roots(dparams))

@@ -1,5 +1,5 @@
 """RMSprop (Tieleman and Hinton), Torch7's ``optim.rmsprop``."""
-from .closure import buffer, evaluate, parameters, scratch, settings
+from .closure import addcdiv_into, addcmul_into, buffer, evaluate, parameters, scratch, settings
 
 DEFAULTS = {'learningRate': 1e-2, 'alpha': 0.99, 'epsilon': 1e-8, 'weightDecay': 0, 'initialMean': 0}
 STATE = ('m', 'tmp')
@@ -26,12 +26,8 @@ def rmsprop(opfunc, x, config=None, state=None):
     m = buffer('rmsprop', state, 'm', x, fill=c['initialMean']).array
     denom = buffer('rmsprop', state, 'tmp', x).array
     m *= alpha
-    xp.multiply(g, g, out=tmp)
-    tmp *= 1 - alpha
-    m += tmp
+    addcmul_into(m, 1.0 - alpha, g, g, tmp)
     xp.sqrt(m, out=denom)
     denom += c['epsilon']
-    xp.divide(g, denom, out=tmp)
-    tmp *= -c['learningRate']
-    xa += tmp
+    addcdiv_into(xa, -c['learningRate'], g, denom, tmp)   # in Torch7's rounding order
     return x, [fx]

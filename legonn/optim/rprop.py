@@ -20,6 +20,8 @@ def rprop(opfunc, x, config=None, state=None):
     Returns ``(x, [f of each evaluation])``.
     """
     x = parameters('rprop', x)
+    if config is None and state is None:   # rprop.lua's notice: without a table every call starts afresh
+        print('no state table RPROP initializing')
     c, config, state = settings('rprop', config, state, DEFAULTS, STATE,
                                 nonnegative=('etaplus', 'etaminus', 'stepsizemax', 'stepsizemin', 'niter'))
     init_step = c['stepsize'] if isinstance(c['stepsize'], numbers.Real) else DEFAULTS['stepsize']

@@ -262,3 +262,94 @@ def test_a_parameter_matrix_steps_as_its_flat_vector(name, ref, cfg):
         assert f_matrix == pytest.approx(f_flat, rel=1e-12)
     assert matrix.size() == (2, 3)
     np.testing.assert_allclose(matrix.array.reshape(-1), flat.array, rtol=1e-12, atol=1e-14)
+
+
+# --- TH's rounding order: addcmul is r + (v * t1) * t2, addcdiv is r + (v * t1) / t2 --------------------
+def _th_addcmul(r, v, t1, t2):
+    r += (v * t1) * t2
+
+
+def _th_addcdiv(r, v, t1, t2):
+    r += (v * t1) / t2
+
+
+def _th_adagrad(x, g, st, lr, lrd):
+    n = st.setdefault('n', 0)
+    var = st.setdefault('var', np.zeros_like(x))
+    _th_addcmul(var, 1, g, g)
+    _th_addcdiv(x, -(lr / (1 + n * lrd)), g, np.sqrt(var) + 1e-10)
+    st['n'] = n + 1
+
+
+def _th_adam(x, g, st, lr, lrd, b1=0.8, b2=0.9, eps=1e-6):
+    t = st.setdefault('t', 0)
+    m, v = st.setdefault('m', np.zeros_like(x)), st.setdefault('v', np.zeros_like(x))
+    clr = lr / (1 + t * lrd)
+    st['t'] = t = t + 1
+    m *= b1
+    m += (1 - b1) * g
+    v *= b2
+    _th_addcmul(v, 1 - b2, g, g)
+    _th_addcdiv(x, -(clr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)), m, np.sqrt(v) + eps)
+
+
+def _th_adamax(x, g, st, lr, lrd, b1=0.8, b2=0.9, eps=1e-6):
+    t = st['t'] = st.get('t', 0) + 1
+    m, u = st.setdefault('m', np.zeros_like(x)), st.setdefault('u', np.zeros_like(x))
+    m *= b1
+    m += (1 - b1) * g
+    u[...] = np.maximum(u * b2, np.abs(g) + eps)
+    _th_addcdiv(x, -(lr / (1 - b1 ** t)), m, u)
+
+
+def _th_rmsprop(x, g, st, lr, lrd, alpha=0.9, eps=1e-6):
+    m = st.setdefault('m', np.zeros_like(x))
+    m *= alpha
+    _th_addcmul(m, 1.0 - alpha, g, g)
+    _th_addcdiv(x, -lr, g, np.sqrt(m) + eps)
+
+
+def _th_adadelta(x, g, st, lr, lrd, rho=0.8, eps=1e-4):
+    var, acc = st.setdefault('var', np.zeros_like(x)), st.setdefault('acc', np.zeros_like(x))
+    var *= rho
+    _th_addcmul(var, 1 - rho, g, g)
+    delta = np.sqrt(acc + eps) / np.sqrt(var + eps) * g
+    x -= delta
+    acc *= rho
+    _th_addcmul(acc, 1 - rho, delta, delta)
+
+
+TH_ORDER = [('adagrad', _th_adagrad, {'learningRate': 0.1, 'learningRateDecay': 0.01}),
+            ('adam', _th_adam, {'learningRate': 0.05, 'learningRateDecay': 0.01, 'beta1': 0.8, 'beta2': 0.9,
+                                'epsilon': 1e-6}),
+            ('adamax', _th_adamax, {'learningRate': 0.05, 'beta1': 0.8, 'beta2': 0.9, 'epsilon': 1e-6}),
+            ('rmsprop', _th_rmsprop, {'learningRate': 0.003, 'alpha': 0.9, 'epsilon': 1e-6}),
+            ('adadelta', _th_adadelta, {'rho': 0.8, 'eps': 1e-4})]
+
+
+@pytest.mark.parametrize('problem', PROBLEMS[1:], ids=[p[0] for p in PROBLEMS[1:]])
+@pytest.mark.parametrize('name,ref,cfg', TH_ORDER, ids=[c[0] for c in TH_ORDER])
+def test_addcmul_addcdiv_steps_round_as_torch7(name, ref, cfg, problem):
+    """torch/optim's adagrad.lua, adam.lua, adamax.lua, rmsprop.lua and adadelta.lua update through
+    ``addcmul``/``addcdiv``, which TH (lib/TH/generic/THTensorMath.c) rounds as ``r + (value * t1) * t2`` and
+    ``r + (value * t1) / t2``: the trajectories (float64, DoubleTensor) equal that order bit for bit, where
+    dividing first and scaling after drifts by tens of ulps within a few steps."""
+    _, opfunc, x0 = problem
+    x, ref_x, st, config = lg.DoubleTensor(x0.copy()), x0.copy(), {}, dict(cfg)
+    for k in range(20):
+        ref(ref_x, opfunc(ref_x)[1], st, cfg.get('learningRate', 0), cfg.get('learningRateDecay', 0))
+        getattr(optim, name)(opfunc, x, config)
+        np.testing.assert_array_equal(x.array, ref_x, err_msg=f'{name} step {k}')
+
+
+@pytest.mark.parametrize('name,notice', [('adagrad', 'no state table, ADAGRAD initializing'),
+                                         ('adadelta', 'no state table, ADADELTA initializing'),
+                                         ('rprop', 'no state table RPROP initializing')])
+def test_call_without_state_table_prints_torch7_notice(name, notice, capsys):
+    """torch/optim adagrad.lua, adadelta.lua and rprop.lua print a notice when called with neither config nor
+    state (each call then starts from a fresh state); with a table they stay silent."""
+    _, opfunc, x0 = PROBLEMS[2]
+    getattr(optim, name)(opfunc, x0.copy())
+    assert capsys.readouterr().out == notice + '\n'
+    getattr(optim, name)(opfunc, x0.copy(), {})
+    assert capsys.readouterr().out == ''

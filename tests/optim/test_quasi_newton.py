@@ -58,6 +58,38 @@ def test_polyinterp_bounded(pts, lo, hi):
     assert lo <= got <= hi
 
 
+def _pow_polyinterp(pts, lo, hi):
+    """polyinterp.lua's bounded path with every power taken by C's pow, as Lua's ``^`` is."""
+    n = len(pts)
+    order = 2 * n - 1
+    A = np.array([[math.pow(x, order - k) for k in range(order + 1)] for x, _, _ in pts] +
+                 [[(order - k) * math.pow(x, order - k - 1) for k in range(order)] + [0.0] for x, _, _ in pts])
+    coef = np.linalg.lstsq(A, [f for _, f, _ in pts] + [g for _, _, g in pts], rcond=None)[0]
+    coef[np.abs(coef) <= 1e-12] = 0
+    deriv = coef[:-1] * np.arange(order, 0, -1)
+    deriv[np.abs(deriv) < 1e-12] = 0
+    cands = [lo, hi] + [x for x, _, _ in pts] + [r.real for r in np.roots(deriv) if r.imag == 0]
+    best, fbest = (lo + hi) / 2, math.inf
+    for x in cands:
+        v = 0
+        for k, c in enumerate(coef):
+            v = v + c * math.pow(x, order - k)
+        if lo <= x <= hi and v < fbest:
+            best, fbest = x, v
+    return best
+
+
+def test_polyinterp_powers_are_c_pow():
+    """torch/optim polyinterp.lua fills its interpolation system with Lua's ``^`` (C's pow); NumPy's vectorised
+    ``**`` is 1 ulp off it for some x on SIMD builds, which moved lswolfe's steps by a few ulps. Over many
+    random bounded calls the position equals the one from pow-built rows exactly."""
+    rng = np.random.RandomState(7)
+    for _ in range(600):
+        pts = [tuple(r) for r in rng.randn(2, 3) * 3]
+        lo, hi = sorted(rng.randn(2) * 4)
+        assert optim.polyinterp(np.array(pts), lo, hi) == _pow_polyinterp(pts, lo, hi), (pts, lo, hi)
+
+
 def test_polyinterp_rejects_bad_points():
     with pytest.raises(ValueError, match='N x 3'):
         optim.polyinterp(np.zeros((2, 2)))
@@ -405,3 +437,24 @@ def test_lbfgs_verbose_lines_as_torch7(capsys):
         '<optim.lbfgs> \tcreating recyclable direction/step/history buffers',
         '<optim.lbfgs> \treached max number of iterations',
         '<optim.lbfgs> \treached max number of iterations']
+
+
+def test_fista_verbose_prints_and_keeps_as_torch7(capsys):
+    """torch/optim fista.lua with verbose prints 'nline=%d L=%g fply=%g Q=%g fy=%g Q2=%g Q3=%g' per line-search
+    trial (Q = fy + Q2 + Q3, Q2 = grad . step, Q3 = L/2 |step|^2) and 'iter=%d eold=%g enew=%g' per iteration,
+    and keeps clones of that iteration's xk and y in its history entry."""
+    f, g, pl = _lasso()
+    x = lg.DoubleTensor(10)
+    _, history = optim.FistaLS(f, g, pl, x, {'doFistaUpdate': True, 'maxiter': 3, 'verbose': True})
+    lines = capsys.readouterr().out.splitlines()
+    trials = [ln for ln in lines if ln.startswith('nline=')]
+    assert len(trials) == sum(h['nline'] for h in history)
+    for ln in trials:
+        fields = dict(kv.split('=') for kv in ln.split())
+        assert list(fields) == ['nline', 'L', 'fply', 'Q', 'fy', 'Q2', 'Q3']
+        parts = [float(fields[k]) for k in ('fy', 'Q2', 'Q3')]   # %g keeps 6 digits of each
+        assert float(fields['Q']) == pytest.approx(sum(parts), abs=1e-5 * sum(map(abs, parts)))
+    assert [ln.split()[0] for ln in lines if ln.startswith('iter=')] == ['iter=0', 'iter=1', 'iter=2']
+    assert isinstance(history[-1]['y'], lg.DoubleTensor) and history[-1]['y'] is not x
+    np.testing.assert_array_equal(history[-1]['y'].array, x.array)   # the last look-ahead is the answer
+    assert not np.array_equal(history[0]['xk'].array, history[-1]['xk'].array)
