@@ -226,3 +226,37 @@ def test_calling_a_criterion_runs_forward_and_backward_as_criterion_lua():
     loss, grad = crit(x, [0, 1])
     assert loss == pytest.approx(0.15) and grad is crit.gradInput
     np.testing.assert_allclose(grad.array, [[-0.5, 0], [0, -0.5]])
+
+
+def test_bce_saturated_probabilities_match_thnn():
+    """nn/lib/THNN/generic/BCECriterion.c: each term is ``log(x + EPS) * y + log(1. - x + EPS) * (1. - y)``
+    with EPS a C double, and the gradient ``-norm * (y - x) / ((1. - x + EPS) * (x + EPS))``. At x = 1,
+    ``(1 - x) + EPS`` is exactly 1e-12 (not ``(1 + 1e-12) - 1``), and a FloatTensor's terms are double
+    expressions, so saturated probabilities give finite numbers in both types."""
+    eps = 1e-12
+    x = np.array([[1.0, 0.0, 0.9999999, 1e-9], [1.0, 0.0, 0.5, 0.25]])
+    y = np.array([[0.0, 1.0, 1.0, 0.0], [1.0, 0.0, 1.0, 0.0]])
+    w = np.array([0.5, 2.0, 1.0, 0.25])
+    for avg in (True, False):
+        for weights in (None, w):
+            total = 0.0
+            for xi, yi, wi in zip(x.ravel(), y.ravel(), np.tile(w if weights is not None else np.ones(4), 2)):
+                total -= (np.log(xi + eps) * yi + np.log(1. - xi + eps) * (1. - yi)) * wi
+            norm = 1. / x.size if avg else 1.
+            grad = -norm * (y - x) / ((1. - x + eps) * (x + eps)) * (1 if weights is None else weights)
+            crit = nn.BCECriterion(None if weights is None else lg.DoubleTensor(weights), avg).double()
+            loss = crit.forward(lg.DoubleTensor(x), lg.DoubleTensor(y))
+            assert loss == pytest.approx(total / x.size if avg else total, rel=1e-15)
+            np.testing.assert_allclose(crit.backward(lg.DoubleTensor(x), lg.DoubleTensor(y)).numpy(), grad,
+                                       rtol=1e-15)
+            # the float path: finite, and Torch7's numbers to float32 precision
+            crit32 = nn.BCECriterion(None if weights is None else lg.FloatTensor(weights), avg).float()
+            x32, y32 = lg.FloatTensor(x.astype(np.float32)), lg.FloatTensor(y)
+            loss32 = crit32.forward(x32, y32)
+            assert isinstance(loss32, float) and np.isfinite(loss32)
+            grad32 = crit32.backward(x32, y32)
+            assert grad32.type() == 'torch.FloatTensor' and np.isfinite(grad32.numpy()).all()
+            x64 = x.astype(np.float32).astype(np.float64)
+            expected = -(np.log(x64 + eps) * y + np.log(1. - x64 + eps) * (1. - y))
+            expected = (expected * (1 if weights is None else weights)).sum() * norm
+            assert loss32 == pytest.approx(expected, rel=1e-6)
