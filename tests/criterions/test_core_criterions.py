@@ -260,3 +260,28 @@ def test_bce_saturated_probabilities_match_thnn():
             expected = -(np.log(x64 + eps) * y + np.log(1. - x64 + eps) * (1. - y))
             expected = (expected * (1 if weights is None else weights)).sum() * norm
             assert loss32 == pytest.approx(expected, rel=1e-6)
+
+
+def test_classnll_gradient_as_thnn_writes_it():
+    """nn/lib/THNN/generic/ClassNLLCriterion.c (updateGradInput): nothing is written when the total weight is
+    not positive; a 2-D input's entry is -(weights[t]) divided by the total weight with sizeAverage; a 1-D
+    input's is -weights[t] without sizeAverage and -1 with it."""
+    w = np.array([0.1, 1.3, 2.9])
+    x = np.array([[-1.2, -0.4, -2.0], [-0.3, -1.1, -0.9], [-0.7, -2.2, -0.5]])
+    t = np.array([0, 1, 2])
+    total = w[t].sum()                                   # 0.1 + 1.3 + 2.9: w * (-1 / total) != -w / total
+    crit = nn.ClassNLLCriterion(lg.DoubleTensor(w)).double()
+    crit.forward(lg.DoubleTensor(x), lg.LongTensor(t))
+    expected = np.zeros((3, 3))
+    expected[[0, 1, 2], t] = -w[t] / total
+    assert (crit.backward(lg.DoubleTensor(x), lg.LongTensor(t)).numpy() == expected).all()
+    # a negative total weight: the loss is divided by it, the gradient left at zero
+    signed = nn.ClassNLLCriterion(lg.DoubleTensor([1.0, -1.0, 2.0])).double()
+    labels = lg.LongTensor([1, 1])
+    assert signed.forward(lg.DoubleTensor(x[:2]), labels) == pytest.approx((x[0, 1] + x[1, 1]) / -2, rel=1e-15)
+    assert (signed.backward(lg.DoubleTensor(x[:2]), labels).numpy() == 0).all()
+    # 1-D: -1 with sizeAverage (whatever the weight), -weights[t] without
+    for avg, value in ((True, -1.0), (False, -0.7)):
+        one = nn.ClassNLLCriterion(lg.DoubleTensor([0.3, 0.7, 4.9]), avg).double()
+        one.forward(lg.DoubleTensor(x[0]), 1)
+        assert one.backward(lg.DoubleTensor(x[0]), 1).numpy().tolist() == [0.0, value, 0.0]
