@@ -285,3 +285,19 @@ def test_classnll_gradient_as_thnn_writes_it():
         one = nn.ClassNLLCriterion(lg.DoubleTensor([0.3, 0.7, 4.9]), avg).double()
         one.forward(lg.DoubleTensor(x[0]), 1)
         assert one.backward(lg.DoubleTensor(x[0]), 1).numpy().tolist() == [0.0, value, 0.0]
+
+
+@pytest.mark.parametrize('make', [lambda w: nn.ClassNLLCriterion(w), lambda w: nn.BCECriterion(w),
+                                  lambda w: nn.SpatialClassNLLCriterion(w), lambda w: nn.CrossEntropyCriterion(w)])
+def test_constructor_weights_tensor_is_kept_as_given(make):
+    """nn/ClassNLLCriterion.lua, BCECriterion.lua, SpatialClassNLLCriterion.lua (and CrossEntropyCriterion.lua
+    through its ClassNLLCriterion): ``self.weights = weights``, the tensor itself. DoubleTensor weights under
+    the default FloatTensor type keep their digits (no round trip through float32), and the criterion holds
+    the caller's tensor."""
+    w = lg.DoubleTensor([0.1, 1.3, 2.9])
+    crit = make(w)
+    held = crit.nll.weights if isinstance(crit, nn.CrossEntropyCriterion) else crit.weights
+    assert held is w
+    crit.double()
+    held = crit.nll.weights if isinstance(crit, nn.CrossEntropyCriterion) else crit.weights
+    assert held.numpy().tolist() == [0.1, 1.3, 2.9]
