@@ -89,8 +89,14 @@ class _LabelRows(Criterion):
         return input.array.reshape(-1, input.size(-1))
 
     def _scale(self, rows, dim):
-        """Torch7 divides by the class count, and by the row count with ``sizeAverage``."""
+        """The gradient's factor: 1 / (rows * dim) with ``sizeAverage``, else 1 / dim (THNN's ``g``)."""
         return 1.0 / (dim * (rows if self.sizeAverage else 1))
+
+    def _loss(self, total, rows, dim):
+        """The summed hinge terms over the class count, then over the row count with ``sizeAverage``: two
+        divisions, as THNN's ``sum /= dim; if (sizeAverage) sum /= nframe``."""
+        loss = float(total) / dim
+        return loss / rows if self.sizeAverage else loss
 
 
 class MultiMarginCriterion(_LabelRows):
@@ -129,13 +135,15 @@ class MultiMarginCriterion(_LabelRows):
     def updateOutput(self, input, target):
         x, y, z, w = self._hinge(input, target)
         terms = z if self.p == 1 else z * z
-        self.output = float((terms * w).sum()) * self._scale(*x.shape)
+        self.output = self._loss((terms * w).sum(), *x.shape)
         return self.output
 
     def updateGradInput(self, input, target):
         x, y, z, w = self._hinge(input, target)
         xp = input.xp
-        g = ((z > 0) if self.p == 1 else 2 * z) * w * self._scale(*x.shape)
+        scale = self._scale(*x.shape)
+        # THNN's h = (p == 1) ? g : 2*g*z, then h *= weights[target] (z is 0 where the hinge is inactive)
+        g = (xp.where(z > 0, scale, 0) if self.p == 1 else 2 * scale * z) * w
         g = g.astype(x.dtype)
         rows = xp.arange(x.shape[0])
         g[rows, y] = -g.sum(axis=1)      # the label's entry: minus the others' sum (its own is 0)
@@ -194,7 +202,7 @@ class MultiLabelMarginCriterion(_LabelRows):
 
     def updateOutput(self, input, target):
         x, z, active, _ = self._hinge(input, target)
-        self.output = float((z * active).sum()) * self._scale(*x.shape)
+        self.output = self._loss((z * active).sum(), *x.shape)
         return self.output
 
     def updateGradInput(self, input, target):
