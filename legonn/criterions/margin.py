@@ -3,7 +3,7 @@ MultiLabelMarginCriterion, MultiLabelSoftMarginCriterion, MarginRankingCriterion
 from ..modules.base.errors import input_error
 from ..tensor import Tensor
 from ..tensor.scatter_kernels import index_bounds
-from .criterion import Criterion
+from .criterion import Criterion, loss_scalar
 from .elementwise import _ElementwiseCriterion
 
 
@@ -242,17 +242,18 @@ class MarginRankingCriterion(Criterion):
             raise input_error(self, "a target on the input's device", y.type(), TypeError)
         yv = y.array.reshape(x1._size).astype(x1.dtype)
         dist = -yv * (x1.array - x2.array) + self.margin
-        norm = 1.0 / x1.nElement() if self.sizeAverage and x1.nElement() else 1.0
-        return yv, dist, norm
+        # MarginRankingCriterion.lua divides the loss and both gradients by y:size(1)
+        count = x1.nElement() if self.sizeAverage and x1.nElement() else 1
+        return yv, dist, count
 
     def updateOutput(self, input, y):
-        _, dist, norm = self._parts(input, y)
-        self.output = float(input[0].xp.maximum(dist, 0).sum()) * norm
+        _, dist, count = self._parts(input, y)
+        self.output = loss_scalar(input[0].xp.maximum(dist, 0).sum(), count)
         return self.output
 
     def updateGradInput(self, input, y):
-        yv, dist, norm = self._parts(input, y)
-        g = (dist >= 0) * yv * norm
+        yv, dist, count = self._parts(input, y)
+        g = (dist >= 0) * yv / count
         for i, sign in ((0, -1), (1, 1)):
             self.bufferLike(f'_grad{i}', input[i])[...] = sign * g
         self.gradInput = [self._grad0, self._grad1]
