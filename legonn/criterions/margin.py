@@ -2,6 +2,7 @@
 MultiLabelMarginCriterion, MultiLabelSoftMarginCriterion, MarginRankingCriterion."""
 from ..modules.base.errors import input_error
 from ..tensor import Tensor
+from ..tensor.pointwise import sigmoid_into
 from ..tensor.scatter_kernels import index_bounds
 from .criterion import Criterion, loss_scalar
 from .elementwise import _ElementwiseCriterion
@@ -72,10 +73,24 @@ class MultiLabelSoftMarginCriterion(_ElementwiseCriterion):
         return x, t
 
     def _terms(self, x, t, xp):
-        return (_softplus(x, xp) - t * x) * self._w(x)
+        # MultiLabelSoftMarginCriterion.lua's overflow-free form, step for step:
+        # log(exp(x - 2 x [x >= 0]) + 1) - (t - [x >= 0]) x = log(1 + exp(-|x|)) + max(x, 0) - t x
+        positive = x >= 0
+        return (xp.log(xp.exp(x * positive * -2 + x) + 1) - (t - positive) * x) * self._w(x)
 
-    def _derivative(self, x, t, xp):
-        return (_sigmoid(x, xp) - t) * self._w(x)
+    def updateGradInput(self, input, target):
+        # MultiLabelSoftMarginCriterion.lua: (sigmoid(x) - t) * w, then :div(nElement); TH's sigmoid is
+        # 1 / (1 + exp(-x))
+        x, t = self._arrays(input, target)
+        gi = self.bufferLike('gradInput', input)
+        sigmoid_into(input.xp, x, gi)
+        gi -= t
+        if self.weights is not None:
+            gi *= self._w(x)
+        n = input.nElement()
+        if self.sizeAverage and n:
+            gi /= n
+        return self.gradInput
 
 
 class _LabelRows(Criterion):

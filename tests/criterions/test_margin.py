@@ -137,3 +137,29 @@ def test_multimargin_loss_and_gradient_in_thnn_order():
                     else:
                         assert got == pytest.approx(loss, rel=1e-15, abs=0)
                     assert (crit.backward(lg.DoubleTensor(x), lg.LongTensor(t)).numpy() == grad).all()
+
+
+def test_multilabel_softmargin_in_lua_steps():
+    """nn/MultiLabelSoftMarginCriterion.lua, step for step: the loss log(exp(x - 2 x [x >= 0]) + 1) - (t - [x >= 0]) x
+    (times the weights), summed and divided by nElement; the gradient (sigmoid(x) - t) * weights, divided
+    by nElement, with TH's sigmoid 1 / (1 + exp(-x)) (torch7/lib/TH/THMath.h). Saturated scores stay finite."""
+    rng = np.random.RandomState(11)
+    x = rng.randn(3, 4) * 3
+    x[0, :2] = [800.0, -800.0]
+    t, w = (rng.rand(3, 4) > 0.5) * 1.0, rng.rand(4)
+    positive = (x >= 0) * 1.0
+    with np.errstate(over='ignore'):
+        sig = 1 / (1 + np.exp(-x))
+    for weights in (None, w):
+        for avg in (True, False):
+            terms = np.log(np.exp(x * positive * -2 + x) + 1) - (positive * -1 + t) * x
+            grad = sig - t
+            if weights is not None:
+                terms, grad = terms * weights, grad * weights
+            loss = terms.sum()
+            if avg:
+                loss, grad = loss / x.size, grad / x.size
+            crit = nn.MultiLabelSoftMarginCriterion(None if weights is None else lg.DoubleTensor(weights), avg)
+            crit.double()
+            assert crit.forward(lg.DoubleTensor(x), lg.DoubleTensor(t)) == loss
+            assert (crit.backward(lg.DoubleTensor(x), lg.DoubleTensor(t)).numpy() == grad).all()
