@@ -9,12 +9,13 @@ class BCECriterion(Criterion):
     """loss = -sum_i w_i (t_i log(x_i + eps) + (1 - t_i) log(1 - x_i + eps)), divided by the number of
     elements when ``sizeAverage`` (default).
 
-    ``input``: probabilities in [0, 1], 1-D ``(n,)`` or 2-D ``(batch, n)``; ``target``: the same number
-    of elements (values in [0, 1]). ``weights``: optional 1-D tensor of ``n`` per-feature
-    weights, shared by every row of a batch.
+    ``input``: probabilities in [0, 1] of any shape (THNN runs over the elements: ``(batch, 1, H, W)`` masks
+    too); ``target``: the same number of elements (values in [0, 1]). ``weights``: optional 1-D tensor of
+    ``n`` per-feature weights, shared by every row of a batch; with weights the input is 1-D ``(n,)`` or
+    2-D ``(batch, n)``, as BCECriterion.lua views them as one row of the target's second dimension.
     """
 
-    input_ranks = (1, 2)
+    input_kind = 'tensor'
 
     def __init__(self, weights=None, sizeAverage=True):
         super().__init__()
@@ -27,6 +28,9 @@ class BCECriterion(Criterion):
         self.checkSameType(target, input, 'target')
         if self.weights is not None:
             self.checkSameType(input, self.weights)
+            if input.dim() > 2:
+                raise input_error(self, "a 1-D or 2-D input with weights (one weight per column)",
+                                  f"{input.dim()}-D of size {tuple(input.size())}")
             if self.weights.nElement() != input._size[-1]:
                 raise input_error(self, f"inputs of {self.weights.nElement()} features (the weights' size)",
                                   f"size {tuple(input.size())}")

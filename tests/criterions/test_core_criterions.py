@@ -301,3 +301,19 @@ def test_constructor_weights_tensor_is_kept_as_given(make):
     crit.double()
     held = crit.nll.weights if isinstance(crit, nn.CrossEntropyCriterion) else crit.weights
     assert held.numpy().tolist() == [0.1, 1.3, 2.9]
+
+
+def test_bce_takes_inputs_of_any_rank():
+    """nn/BCECriterion.lua asserts only input:nElement() == target:nElement() and THNN's BCECriterion.c runs over
+    the elements, so a (batch, 1, H, W) mask of probabilities is a valid input (without weights; with them
+    the Lua file views the weights as one row, so the input stays 1-D or 2-D)."""
+    rng = np.random.default_rng(4)
+    x = rng.uniform(0.05, 0.95, (2, 1, 3, 3))
+    t = (rng.uniform(size=(2, 1, 3, 3)) > 0.5) * 1.0
+    crit = nn.BCECriterion().double()
+    assert crit.forward(lg.DoubleTensor(x), lg.DoubleTensor(t)) == pytest.approx(bce_ref(x, t), rel=1e-14)
+    grad = crit.backward(lg.DoubleTensor(x), lg.DoubleTensor(t))
+    assert tuple(grad.size()) == (2, 1, 3, 3)
+    np.testing.assert_allclose(grad.numpy(), -(t - x) / ((1 - x + 1e-12) * (x + 1e-12)) / x.size, rtol=1e-14)
+    with pytest.raises(ValueError, match=r'BCECriterion: expected a 1-D or 2-D input with weights'):
+        nn.BCECriterion(lg.DoubleTensor([1.0, 2.0, 3.0])).forward(lg.DoubleTensor(x), lg.DoubleTensor(t))
