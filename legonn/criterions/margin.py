@@ -234,8 +234,9 @@ class MarginRankingCriterion(Criterion):
     """Ranking hinge loss for a pair of scores: sum_i max(0, -y_i (x1_i - x2_i) + margin), y in {-1, 1}.
 
     ``MarginRankingCriterion(margin=1)``. Input ``[x1, x2]`` of equal size (``(batch,)`` or
-    one-element tensors); target ``y`` of the same size, or a number for one pair. Averaged
-    over pairs when ``sizeAverage`` (default). ``gradInput`` is a list of two.
+    one-element tensors); target ``y`` of the same size, or a number for one pair. With ``sizeAverage``
+    (default) the sum is divided by ``y.size(0)`` as in Torch7 (the pairs of a 1-D batch; the rows of a
+    2-D one). ``gradInput`` is a list of two.
     """
 
     def __init__(self, margin=1, sizeAverage=True):
@@ -257,8 +258,8 @@ class MarginRankingCriterion(Criterion):
             raise input_error(self, "a target on the input's device", y.type(), TypeError)
         yv = y.array.reshape(x1._size).astype(x1.dtype)
         dist = -yv * (x1.array - x2.array) + self.margin
-        # MarginRankingCriterion.lua divides the loss and both gradients by y:size(1)
-        count = x1.nElement() if self.sizeAverage and x1.nElement() else 1
+        # MarginRankingCriterion.lua divides the loss and both gradients by y:size(1) (for 2-D scores, the rows)
+        count = y.size(0) if self.sizeAverage and y.dim() and y.size(0) else 1
         return yv, dist, count
 
     def updateOutput(self, input, y):

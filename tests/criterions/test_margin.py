@@ -163,3 +163,18 @@ def test_multilabel_softmargin_in_lua_steps():
             crit.double()
             assert crit.forward(lg.DoubleTensor(x), lg.DoubleTensor(t)) == loss
             assert (crit.backward(lg.DoubleTensor(x), lg.DoubleTensor(t)).numpy() == grad).all()
+
+
+def test_margin_ranking_averages_over_y_first_dimension():
+    """nn/MarginRankingCriterion.lua: with sizeAverage the summed hinge and both gradients are divided by
+    y:size(1), so 2-D scores (rows of pairs) are averaged over the rows, not over every element."""
+    rng = np.random.RandomState(2)
+    x1, x2 = rng.randn(3, 4), rng.randn(3, 4)
+    y = np.where(rng.rand(3, 4) > 0.5, 1.0, -1.0)
+    crit = nn.MarginRankingCriterion(0.2).double()
+    pair = [lg.DoubleTensor(x1), lg.DoubleTensor(x2)]
+    dist = -y * (x1 - x2) + 0.2
+    assert crit.forward(pair, lg.DoubleTensor(y)) == np.maximum(dist, 0).sum() / 3
+    grad = crit.backward(pair, lg.DoubleTensor(y))
+    mask = (dist >= 0) * 1.0
+    assert (grad[0].numpy() == -mask * y / 3).all() and (grad[1].numpy() == mask * y / 3).all()
