@@ -119,8 +119,16 @@ class ClassNLLCriterion(Criterion):
         gi = self.bufferLike('gradInput', input)
         gi.fill(0)
         rows, labels, w, total = self._picked(input, target, may_ignore)
-        scale = -1 / total if self.sizeAverage and total else -1
-        gi.reshape(-1, input._size[-1])[rows, labels] = scale if w is None else w * scale
+        if not total > 0:
+            return self.gradInput   # THNN returns before writing when the total weight is not positive
+        if input.dim() == 1:
+            # THNN's 1-D case: -weights[t] without sizeAverage, else -1 (its weight over itself)
+            value = -w if w is not None and not self.sizeAverage else -1
+        else:
+            value = -1 if w is None else -w
+            if self.sizeAverage:
+                value = value / total   # a division, as THNN's, not a product with 1 / total
+        gi.reshape(-1, input._size[-1])[rows, labels] = value
         return self.gradInput
 
     def clearState(self, *names):

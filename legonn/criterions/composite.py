@@ -103,7 +103,9 @@ class MultiCriterion(_CriterionList):
 
     def updateGradInput(self, input, target):
         if not self.criterions:
-            raise input_error(self, "at least one criterion (add one with add())", "none", ValueError)
+            # MultiCriterion.lua resizes gradInput as the input and fills it with 0 before adding each criterion's
+            self.gradInput = utils.recursiveFill(utils.recursiveResizeAs(self.gradInput, input)[0], 0)
+            return self.gradInput
         grads = [c.updateGradInput(input, c._targets(target)) for c in self.criterions]
         self.gradInput = _weighted_copy(self.gradInput, grads[0], self.weights[0])
         for g, w in zip(grads[1:], self.weights[1:]):

@@ -134,15 +134,18 @@ class Criterion(Typed):
 
     # --- checks criterions use -------------------------------------------------
     def classWeights(self, weights, retype=True):
-        """A constructor's ``weights`` (None, a tensor, array or list) as a 1-D floating tensor, of this
-        criterion's type unless ``retype`` is false; a ValueError naming the criterion otherwise."""
+        """A constructor's ``weights`` (None, a tensor, array or list) as a 1-D floating tensor; a ValueError
+        naming the criterion otherwise. A tensor is kept as given (Torch7's ``self.weights = weights``: the
+        same tensor, its type and precision, so ``nn.ClassNLLCriterion(doubleWeights):double()`` keeps every
+        digit); an array or list becomes a tensor of this criterion's type unless ``retype`` is false."""
         if weights is None:
             return None
+        given = weights
         weights = as_tensor(weights)
         if weights.dim() != 1 or weights.dtype.kind != 'f':
             raise ValueError(f"{type(self).__name__}: weights must be a 1-D floating tensor, got "
                              f"{weights.type()} of size {tuple(weights.size())}")
-        return weights.type(self.type()) if retype else weights
+        return weights.type(self.type()) if retype and not isinstance(given, Tensor) else weights
 
     def checkSameSize(self, input, target):
         """Raise unless ``target`` is a tensor of ``input``'s size."""

@@ -8,8 +8,10 @@ class DistKLDivCriterion(_ElementwiseCriterion):
     ``DistKLDivCriterion(sizeAverage=True)``; input any shape, target as many elements."""
 
     def _terms(self, x, t, xp):
+        # THNN's target > 0 ? target * (log(target) - input) : 0; the masked entries read 1 and 0, so that a zero
+        # target against a log-probability of -inf (a zero probability) adds 0 without a 0 * inf warning
         positive = t > 0
-        return xp.where(positive, t * (xp.log(xp.where(positive, t, 1)) - x), 0)
+        return xp.where(positive, t * (xp.log(xp.where(positive, t, 1)) - xp.where(positive, x, 0)), 0)
 
     def _derivative(self, x, t, xp):
         return xp.where(t > 0, -t, 0)

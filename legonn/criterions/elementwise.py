@@ -8,7 +8,7 @@ divides by the number of elements when ``sizeAverage``, and fills the reused
 
 _TargetFree: the base of losses of the input alone (L1Cost, DistanceRatioCriterion).
 """
-from .criterion import Criterion
+from .criterion import Criterion, loss_scalar
 
 
 class _ElementwiseCriterion(Criterion):
@@ -38,7 +38,9 @@ class _ElementwiseCriterion(Criterion):
 
     def updateOutput(self, input, target):
         x, t = self._arrays(input, target)
-        self.output = float(self._terms(x, t, input.xp).sum()) * self._norm(input)
+        # THNN's sum /= nElement: a division (the gradients use norm = 1 / nElement, as THNN's do)
+        n = input.nElement()
+        self.output = loss_scalar(self._terms(x, t, input.xp).sum(), n if self.sizeAverage and n else 1)
         return self.output
 
     def updateGradInput(self, input, target):

@@ -1,7 +1,7 @@
 """Embedding losses: HingeEmbeddingCriterion, L1HingeEmbeddingCriterion,
 CosineEmbeddingCriterion, DistanceRatioCriterion."""
 from ..modules.base.errors import input_error
-from .criterion import Criterion
+from .criterion import Criterion, loss_scalar
 from .elementwise import _TargetFree
 
 
@@ -54,7 +54,9 @@ class HingeEmbeddingCriterion(Criterion):
     def updateOutput(self, input, y):
         x, yv, norm = self._parts(input, y)
         xp = input.xp
-        self.output = float(xp.where(yv == 1, x, xp.maximum(self.margin - x, 0)).sum()) * norm
+        n = input.nElement()   # HingeEmbeddingCriterion.lua: output / input:nElement(), a division
+        self.output = loss_scalar(xp.where(yv == 1, x, xp.maximum(self.margin - x, 0)).sum(),
+                                  n if self.sizeAverage and n else 1)
         return self.output
 
     def updateGradInput(self, input, y):
@@ -127,22 +129,22 @@ class CosineEmbeddingCriterion(Criterion):
         inv_a, inv_b = 1 / ((a * a).sum(axis=1) + self.EPS), 1 / ((b * b).sum(axis=1) + self.EPS)
         cos = dot * xp.sqrt(inv_a * inv_b)
         terms = xp.where(yv == 1, 1 - cos, xp.maximum(cos - self.margin, 0))
-        norm = 1.0 / a.shape[0] if self.sizeAverage else 1.0
-        return a, b, yv, dot, inv_a, inv_b, terms, norm
+        rows = a.shape[0] if self.sizeAverage else 1   # CosineEmbeddingCriterion.lua divides by y:size(1)
+        return a, b, yv, dot, inv_a, inv_b, terms, rows
 
     def updateOutput(self, input, y):
-        *_, terms, norm = self._parts(input, y)
-        self.output = float(terms.sum()) * norm
+        *_, terms, rows = self._parts(input, y)
+        self.output = loss_scalar(terms.sum(), rows)
         return self.output
 
     def updateGradInput(self, input, y):
-        a, b, yv, dot, inv_a, inv_b, terms, norm = self._parts(input, y)
+        a, b, yv, dot, inv_a, inv_b, terms, rows = self._parts(input, y)
         xp = input[0].xp
         # d cos / d a = (b - dot a / |a|^2) / (|a| |b|); the loss is -cos for y = 1, cos where active for y = -1
-        scale = (xp.sqrt(inv_a * inv_b) * xp.where(yv == 1, -1, terms > 0) * norm)[:, None]
+        scale = (xp.sqrt(inv_a * inv_b) * xp.where(yv == 1, -1, terms > 0))[:, None]
         for i, (u, v, inv_u) in enumerate(((a, b, inv_a), (b, a, inv_b))):
             g = self.bufferLike(f'_grad{i}', input[i])
-            g[...] = (scale * (v - (dot * inv_u)[:, None] * u)).reshape(g.shape)
+            g[...] = (scale * (v - (dot * inv_u)[:, None] * u) / rows).reshape(g.shape)   # gw:div(y:size(1))
         self.gradInput = [self._grad0, self._grad1]
         return self.gradInput
 
@@ -165,20 +167,20 @@ class DistanceRatioCriterion(_TargetFree):
 
     def _parts(self, input):
         X, Y = _pair(self, input)
-        norm = 1.0 / X.size(0) if self.sizeAverage and X.dim() and X.size(0) else 1.0
-        return X, X.array, Y.array, norm
+        rows = X.size(0) if self.sizeAverage and X.dim() and X.size(0) else 1   # DistanceRatioCriterion.lua
+        return X, X.array, Y.array, rows                                        # divides by X:size(1)
 
     def updateOutput(self, input, target=None):
-        X, x, y, norm = self._parts(input)
+        X, x, y, rows = self._parts(input)
         xp = X.xp
-        self.output = float((x + xp.logaddexp(-x, -y)).sum()) * norm
+        self.output = loss_scalar((x + xp.logaddexp(-x, -y)).sum(), rows)
         return self.output
 
     def updateGradInput(self, input, target=None):
-        X, x, y, norm = self._parts(input)
+        X, x, y, rows = self._parts(input)
         xp = X.xp
         p_x = 0.5 * (1 + xp.tanh(0.5 * (y - x)))       # exp(-X) / (exp(-X) + exp(-Y))
-        self.bufferLike('_grad0', X)[...] = (1 - p_x) * norm
-        self.bufferLike('_grad1', input[1])[...] = -(1 - p_x) * norm
+        self.bufferLike('_grad0', X)[...] = (1 - p_x) / rows
+        self.bufferLike('_grad1', input[1])[...] = -(1 - p_x) / rows
         self.gradInput = [self._grad0, self._grad1]
         return self.gradInput

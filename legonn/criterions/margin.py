@@ -2,8 +2,9 @@
 MultiLabelMarginCriterion, MultiLabelSoftMarginCriterion, MarginRankingCriterion."""
 from ..modules.base.errors import input_error
 from ..tensor import Tensor
+from ..tensor.pointwise import sigmoid_into
 from ..tensor.scatter_kernels import index_bounds
-from .criterion import Criterion
+from .criterion import Criterion, loss_scalar
 from .elementwise import _ElementwiseCriterion
 
 
@@ -72,10 +73,24 @@ class MultiLabelSoftMarginCriterion(_ElementwiseCriterion):
         return x, t
 
     def _terms(self, x, t, xp):
-        return (_softplus(x, xp) - t * x) * self._w(x)
+        # MultiLabelSoftMarginCriterion.lua's overflow-free form, step for step:
+        # log(exp(x - 2 x [x >= 0]) + 1) - (t - [x >= 0]) x = log(1 + exp(-|x|)) + max(x, 0) - t x
+        positive = x >= 0
+        return (xp.log(xp.exp(x * positive * -2 + x) + 1) - (t - positive) * x) * self._w(x)
 
-    def _derivative(self, x, t, xp):
-        return (_sigmoid(x, xp) - t) * self._w(x)
+    def updateGradInput(self, input, target):
+        # MultiLabelSoftMarginCriterion.lua: (sigmoid(x) - t) * w, then :div(nElement); TH's sigmoid is
+        # 1 / (1 + exp(-x))
+        x, t = self._arrays(input, target)
+        gi = self.bufferLike('gradInput', input)
+        sigmoid_into(input.xp, x, gi)
+        gi -= t
+        if self.weights is not None:
+            gi *= self._w(x)
+        n = input.nElement()
+        if self.sizeAverage and n:
+            gi /= n
+        return self.gradInput
 
 
 class _LabelRows(Criterion):
@@ -89,8 +104,14 @@ class _LabelRows(Criterion):
         return input.array.reshape(-1, input.size(-1))
 
     def _scale(self, rows, dim):
-        """Torch7 divides by the class count, and by the row count with ``sizeAverage``."""
+        """The gradient's factor: 1 / (rows * dim) with ``sizeAverage``, else 1 / dim (THNN's ``g``)."""
         return 1.0 / (dim * (rows if self.sizeAverage else 1))
+
+    def _loss(self, total, rows, dim):
+        """The summed hinge terms over the class count, then over the row count with ``sizeAverage``: two
+        divisions, as THNN's ``sum /= dim; if (sizeAverage) sum /= nframe``."""
+        loss = float(total) / dim
+        return loss / rows if self.sizeAverage else loss
 
 
 class MultiMarginCriterion(_LabelRows):
@@ -129,13 +150,15 @@ class MultiMarginCriterion(_LabelRows):
     def updateOutput(self, input, target):
         x, y, z, w = self._hinge(input, target)
         terms = z if self.p == 1 else z * z
-        self.output = float((terms * w).sum()) * self._scale(*x.shape)
+        self.output = self._loss((terms * w).sum(), *x.shape)
         return self.output
 
     def updateGradInput(self, input, target):
         x, y, z, w = self._hinge(input, target)
         xp = input.xp
-        g = ((z > 0) if self.p == 1 else 2 * z) * w * self._scale(*x.shape)
+        scale = self._scale(*x.shape)
+        # THNN's h = (p == 1) ? g : 2*g*z, then h *= weights[target] (z is 0 where the hinge is inactive)
+        g = (xp.where(z > 0, scale, 0) if self.p == 1 else 2 * scale * z) * w
         g = g.astype(x.dtype)
         rows = xp.arange(x.shape[0])
         g[rows, y] = -g.sum(axis=1)      # the label's entry: minus the others' sum (its own is 0)
@@ -194,7 +217,7 @@ class MultiLabelMarginCriterion(_LabelRows):
 
     def updateOutput(self, input, target):
         x, z, active, _ = self._hinge(input, target)
-        self.output = float((z * active).sum()) * self._scale(*x.shape)
+        self.output = self._loss((z * active).sum(), *x.shape)
         return self.output
 
     def updateGradInput(self, input, target):
@@ -211,8 +234,9 @@ class MarginRankingCriterion(Criterion):
     """Ranking hinge loss for a pair of scores: sum_i max(0, -y_i (x1_i - x2_i) + margin), y in {-1, 1}.
 
     ``MarginRankingCriterion(margin=1)``. Input ``[x1, x2]`` of equal size (``(batch,)`` or
-    one-element tensors); target ``y`` of the same size, or a number for one pair. Averaged
-    over pairs when ``sizeAverage`` (default). ``gradInput`` is a list of two.
+    one-element tensors); target ``y`` of the same size, or a number for one pair. With ``sizeAverage``
+    (default) the sum is divided by ``y.size(0)`` as in Torch7 (the pairs of a 1-D batch; the rows of a
+    2-D one). ``gradInput`` is a list of two.
     """
 
     def __init__(self, margin=1, sizeAverage=True):
@@ -234,17 +258,18 @@ class MarginRankingCriterion(Criterion):
             raise input_error(self, "a target on the input's device", y.type(), TypeError)
         yv = y.array.reshape(x1._size).astype(x1.dtype)
         dist = -yv * (x1.array - x2.array) + self.margin
-        norm = 1.0 / x1.nElement() if self.sizeAverage and x1.nElement() else 1.0
-        return yv, dist, norm
+        # MarginRankingCriterion.lua divides the loss and both gradients by y:size(1) (for 2-D scores, the rows)
+        count = y.size(0) if self.sizeAverage and y.dim() and y.size(0) else 1
+        return yv, dist, count
 
     def updateOutput(self, input, y):
-        _, dist, norm = self._parts(input, y)
-        self.output = float(input[0].xp.maximum(dist, 0).sum()) * norm
+        _, dist, count = self._parts(input, y)
+        self.output = loss_scalar(input[0].xp.maximum(dist, 0).sum(), count)
         return self.output
 
     def updateGradInput(self, input, y):
-        yv, dist, norm = self._parts(input, y)
-        g = (dist >= 0) * yv * norm
+        yv, dist, count = self._parts(input, y)
+        g = (dist >= 0) * yv / count
         for i, sign in ((0, -1), (1, 1)):
             self.bufferLike(f'_grad{i}', input[i])[...] = sign * g
         self.gradInput = [self._grad0, self._grad1]

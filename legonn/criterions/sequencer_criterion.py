@@ -2,6 +2,7 @@
 from ..modules.base.errors import input_error
 from ..modules.base.recurrent import split_steps
 from ..modules.base.table_buffers import slot, trim
+from .composite import _weighted_copy
 from .criterion import Criterion
 
 
@@ -44,6 +45,13 @@ class SequencerCriterion(Criterion):
             self.bufferLike('gradInput', input)
         for t, (x, y) in enumerate(zip(xs, ys)):
             step = self.criterion.backward(x, y)
+            if isinstance(step, list):
+                # a criterion of table inputs (MarginRankingCriterion, CosineEmbeddingCriterion): its gradInput
+                # is a table, scaled entry by entry as the rnn package's table_div does
+                grads = self.gradInput
+                grads.extend([None] * (t + 1 - len(grads)))
+                grads[t] = _weighted_copy(grads[t], step, scale)
+                continue
             g = slot(self, 'gradInput', t, step) if table else self.gradInput.select(0, t)
             step.xp.multiply(step.array, scale, out=g.array)
         return self.gradInput

@@ -12,7 +12,15 @@ def regular_simplex(n):
     """(n + 1, n) array whose rows are the unit-norm vertices of a regular simplex centred at the origin."""
     a = np.zeros((n + 1, n))
     for k in range(n):
-        a[k, k] = 1.0 if k == 0 else math.sqrt(1 - float(a[k, :k] @ a[k, :k]))
+        if k == 0:
+            a[k, k] = 1.0
+        else:
+            # ClassSimplexCriterion.lua's sqrt(1 - norm()^2): TH's normall sums the squares in order and takes
+            # the root, and Lua squares that root again (a dot product rounds differently, by up to 1.7e-15)
+            squares = 0.0
+            for v in a[k, :k].tolist():
+                squares += v * v
+            a[k, k] = math.sqrt(1 - math.sqrt(squares) ** 2)
         a[k + 1:, k] = (a[k, k] ** 2 - 1 - 1 / n) / a[k, k]
     return a
 

@@ -69,10 +69,13 @@ class SpatialClassNLLCriterion(Criterion):
             g = self.gradInput = input.new()
         gi = g.resizeAs(input).zero().array
         gi4 = gi if input.dim() == 4 else gi[None]
-        scale = -1 / total if self.sizeAverage and total else -1.0
+        if not total > 0:
+            return self.gradInput   # THNN returns before writing when the total weight is not positive
         n, _, h, wd = gi4.shape
-        # one fancy-indexed assignment (labels are unique per pixel, so no accumulation is needed)
-        gi4[xp.arange(n)[:, None, None, None], t, xp.arange(h)[:, None], xp.arange(wd)] = w * scale
+        # one fancy-indexed assignment (labels are unique per pixel, so no accumulation is needed) of THNN's
+        # -(weights[t]) / normalize, a division
+        gi4[xp.arange(n)[:, None, None, None], t, xp.arange(h)[:, None], xp.arange(wd)] = \
+            -w / total if self.sizeAverage else -w
         return self.gradInput
 
     def __repr__(self):

@@ -217,7 +217,8 @@ extern "C" __global__ void class_nll_backward(const long long* labels, long long
     const long long r = i / cols;
     const long long c = i - r * cols;
     const long long t = labels[r * step];
-    grad[i] = (t == c && t != ignore) ? (T)(weighted ? (double)weights[c] * scale : scale) : (T)0;
+    // THNN writes nothing when the total weight is not positive (all ignored, or negative class weights)
+    grad[i] = (totals[0] > 0 && t == c && t != ignore) ? (T)(weighted ? (double)weights[c] * scale : scale) : (T)0;
   }
 }
 

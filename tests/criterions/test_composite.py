@@ -103,3 +103,16 @@ def test_module_criterion_backward_uses_the_forward_mapping():
     assert drop.noise.array.tolist() == mask.tolist()
     crit.clearState()
     assert '_forwarded' not in crit.__dict__
+
+
+def test_multicriterion_without_criterions_gives_zeros():
+    """nn/MultiCriterion.lua: updateGradInput resizes gradInput as the input (nn.utils.recursiveResizeAs) and
+    fills it with 0 before adding each criterion's share, so with none added it is zeros of the input's
+    shape (a table input gives a table); the loss is 0."""
+    crit = nn.MultiCriterion()
+    x = lg.Tensor(2, 3).fill(1)
+    assert crit.forward(x, lg.Tensor(2, 3)) == 0
+    grad = crit.backward(x, lg.Tensor(2, 3))
+    assert tuple(grad.size()) == (2, 3) and (grad.numpy() == 0).all()
+    table = crit.backward([lg.Tensor(2).fill(1), lg.Tensor(3).fill(2)], lg.Tensor(2, 3))
+    assert [tuple(g.size()) for g in table] == [(2,), (3,)] and all((g.numpy() == 0).all() for g in table)

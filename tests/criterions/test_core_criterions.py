@@ -226,3 +226,94 @@ def test_calling_a_criterion_runs_forward_and_backward_as_criterion_lua():
     loss, grad = crit(x, [0, 1])
     assert loss == pytest.approx(0.15) and grad is crit.gradInput
     np.testing.assert_allclose(grad.array, [[-0.5, 0], [0, -0.5]])
+
+
+def test_bce_saturated_probabilities_match_thnn():
+    """nn/lib/THNN/generic/BCECriterion.c: each term is ``log(x + EPS) * y + log(1. - x + EPS) * (1. - y)``
+    with EPS a C double, and the gradient ``-norm * (y - x) / ((1. - x + EPS) * (x + EPS))``. At x = 1,
+    ``(1 - x) + EPS`` is exactly 1e-12 (not ``(1 + 1e-12) - 1``), and a FloatTensor's terms are double
+    expressions, so saturated probabilities give finite numbers in both types."""
+    eps = 1e-12
+    x = np.array([[1.0, 0.0, 0.9999999, 1e-9], [1.0, 0.0, 0.5, 0.25]])
+    y = np.array([[0.0, 1.0, 1.0, 0.0], [1.0, 0.0, 1.0, 0.0]])
+    w = np.array([0.5, 2.0, 1.0, 0.25])
+    for avg in (True, False):
+        for weights in (None, w):
+            total = 0.0
+            for xi, yi, wi in zip(x.ravel(), y.ravel(), np.tile(w if weights is not None else np.ones(4), 2)):
+                total -= (np.log(xi + eps) * yi + np.log(1. - xi + eps) * (1. - yi)) * wi
+            norm = 1. / x.size if avg else 1.
+            grad = -norm * (y - x) / ((1. - x + eps) * (x + eps)) * (1 if weights is None else weights)
+            crit = nn.BCECriterion(None if weights is None else lg.DoubleTensor(weights), avg).double()
+            loss = crit.forward(lg.DoubleTensor(x), lg.DoubleTensor(y))
+            assert loss == pytest.approx(total / x.size if avg else total, rel=1e-15)
+            np.testing.assert_allclose(crit.backward(lg.DoubleTensor(x), lg.DoubleTensor(y)).numpy(), grad,
+                                       rtol=1e-15)
+            # the float path: finite, and Torch7's numbers to float32 precision
+            crit32 = nn.BCECriterion(None if weights is None else lg.FloatTensor(weights), avg).float()
+            x32, y32 = lg.FloatTensor(x.astype(np.float32)), lg.FloatTensor(y)
+            loss32 = crit32.forward(x32, y32)
+            assert isinstance(loss32, float) and np.isfinite(loss32)
+            grad32 = crit32.backward(x32, y32)
+            assert grad32.type() == 'torch.FloatTensor' and np.isfinite(grad32.numpy()).all()
+            x64 = x.astype(np.float32).astype(np.float64)
+            expected = -(np.log(x64 + eps) * y + np.log(1. - x64 + eps) * (1. - y))
+            expected = (expected * (1 if weights is None else weights)).sum() * norm
+            assert loss32 == pytest.approx(expected, rel=1e-6)
+
+
+def test_classnll_gradient_as_thnn_writes_it():
+    """nn/lib/THNN/generic/ClassNLLCriterion.c (updateGradInput): nothing is written when the total weight is
+    not positive; a 2-D input's entry is -(weights[t]) divided by the total weight with sizeAverage; a 1-D
+    input's is -weights[t] without sizeAverage and -1 with it."""
+    w = np.array([0.1, 1.3, 2.9])
+    x = np.array([[-1.2, -0.4, -2.0], [-0.3, -1.1, -0.9], [-0.7, -2.2, -0.5]])
+    t = np.array([0, 1, 2])
+    total = w[t].sum()                                   # 0.1 + 1.3 + 2.9: w * (-1 / total) != -w / total
+    crit = nn.ClassNLLCriterion(lg.DoubleTensor(w)).double()
+    crit.forward(lg.DoubleTensor(x), lg.LongTensor(t))
+    expected = np.zeros((3, 3))
+    expected[[0, 1, 2], t] = -w[t] / total
+    assert (crit.backward(lg.DoubleTensor(x), lg.LongTensor(t)).numpy() == expected).all()
+    # a negative total weight: the loss is divided by it, the gradient left at zero
+    signed = nn.ClassNLLCriterion(lg.DoubleTensor([1.0, -1.0, 2.0])).double()
+    labels = lg.LongTensor([1, 1])
+    assert signed.forward(lg.DoubleTensor(x[:2]), labels) == pytest.approx((x[0, 1] + x[1, 1]) / -2, rel=1e-15)
+    assert (signed.backward(lg.DoubleTensor(x[:2]), labels).numpy() == 0).all()
+    # 1-D: -1 with sizeAverage (whatever the weight), -weights[t] without
+    for avg, value in ((True, -1.0), (False, -0.7)):
+        one = nn.ClassNLLCriterion(lg.DoubleTensor([0.3, 0.7, 4.9]), avg).double()
+        one.forward(lg.DoubleTensor(x[0]), 1)
+        assert one.backward(lg.DoubleTensor(x[0]), 1).numpy().tolist() == [0.0, value, 0.0]
+
+
+@pytest.mark.parametrize('make', [lambda w: nn.ClassNLLCriterion(w), lambda w: nn.BCECriterion(w),
+                                  lambda w: nn.SpatialClassNLLCriterion(w), lambda w: nn.CrossEntropyCriterion(w)])
+def test_constructor_weights_tensor_is_kept_as_given(make):
+    """nn/ClassNLLCriterion.lua, BCECriterion.lua, SpatialClassNLLCriterion.lua (and CrossEntropyCriterion.lua
+    through its ClassNLLCriterion): ``self.weights = weights``, the tensor itself. DoubleTensor weights under
+    the default FloatTensor type keep their digits (no round trip through float32), and the criterion holds
+    the caller's tensor."""
+    w = lg.DoubleTensor([0.1, 1.3, 2.9])
+    crit = make(w)
+    held = crit.nll.weights if isinstance(crit, nn.CrossEntropyCriterion) else crit.weights
+    assert held is w
+    crit.double()
+    held = crit.nll.weights if isinstance(crit, nn.CrossEntropyCriterion) else crit.weights
+    assert held.numpy().tolist() == [0.1, 1.3, 2.9]
+
+
+def test_bce_takes_inputs_of_any_rank():
+    """nn/BCECriterion.lua asserts only input:nElement() == target:nElement() and THNN's BCECriterion.c runs over
+    the elements, so a (batch, 1, H, W) mask of probabilities is a valid input (without weights; with them
+    the Lua file views the weights as one row, so the input stays 1-D or 2-D)."""
+    rng = np.random.default_rng(4)
+    x = rng.uniform(0.05, 0.95, (2, 1, 3, 3))
+    t = (rng.uniform(size=(2, 1, 3, 3)) > 0.5) * 1.0
+    crit = nn.BCECriterion().double()
+    assert crit.forward(lg.DoubleTensor(x), lg.DoubleTensor(t)) == pytest.approx(bce_ref(x, t), rel=1e-14)
+    grad = crit.backward(lg.DoubleTensor(x), lg.DoubleTensor(t))
+    assert tuple(grad.size()) == (2, 1, 3, 3)
+    np.testing.assert_allclose(grad.numpy(), -(t - x) / ((1 - x + 1e-12) * (x + 1e-12)) / x.size, rtol=1e-14)
+    with pytest.raises(ValueError, match=r'BCECriterion: expected a 1-D or 2-D input with weights'):
+        nn.BCECriterion(lg.DoubleTensor([1.0, 2.0, 3.0])).forward(lg.DoubleTensor(x), lg.DoubleTensor(t))

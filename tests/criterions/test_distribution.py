@@ -34,3 +34,19 @@ def test_bad_input_and_target():
         nn.DistKLDivCriterion().forward(lg.LongTensor(2), lg.FloatTensor(2))
     with pytest.raises(ValueError, match=r'DistKLDivCriterion: expected a target of 12 elements'):
         nn.DistKLDivCriterion().forward(lg.FloatTensor(3, 4), lg.FloatTensor(4))
+
+
+def test_distkldiv_zero_target_against_minus_infinity():
+    """nn/lib/THNN/generic/DistKLDivCriterion.c: ``target > 0 ? target * (log(target) - input) : 0``, so a zero
+    target adds 0 even where the input (a log-probability) is -inf; no NaN and no 0 * inf warning."""
+    import warnings
+    x = lg.DoubleTensor([[-float('inf'), -0.1, -2.0]])
+    t = lg.DoubleTensor([[0.0, 0.9, 0.1]])
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        crit = nn.DistKLDivCriterion().double()
+        loss = crit.forward(x, t)
+        grad = crit.backward(x, t).numpy()
+    expected = 0.0 + 0.9 * (np.log(0.9) + 0.1) + 0.1 * (np.log(0.1) + 2.0)
+    assert loss == pytest.approx(expected / 3, rel=1e-15)
+    assert grad.tolist() == [[0.0, -0.9 / 3, -0.1 / 3]]

@@ -65,3 +65,37 @@ def test_bad_inputs_name_the_criterion():
         nn.L1HingeEmbeddingCriterion().forward([lg.FloatTensor(3), lg.FloatTensor(2)], 1)
     with pytest.raises(TypeError, match='DistanceRatioCriterion: expected a list of two tensors'):
         nn.DistanceRatioCriterion().forward(lg.FloatTensor(3))
+
+
+def test_pair_criterions_divide_as_lua_does():
+    """nn/CosineEmbeddingCriterion.lua (output / y:size(1), gw:div(y:size(1)), its w1 * sqrt(w22 * w32) with
+    w22 = 1 / (|x1|^2 + 1e-12)) and nn/MarginRankingCriterion.lua (output / y:size(1), gradInput:div(...)),
+    transliterated: legonn's float64 numbers are Lua's bit for bit."""
+    rng = np.random.RandomState(7)
+    a, b = rng.randn(6, 4), rng.randn(6, 4)
+    b[0], b[1] = a[0], 2 * a[1]
+    y = np.array([1., -1, 1, -1, 1, -1])
+    for margin in (0.0, 0.3):
+        w1 = (a * b).sum(1, keepdims=True)
+        w22 = 1 / ((a * a).sum(1, keepdims=True) + 1e-12)
+        w32 = 1 / ((b * b).sum(1, keepdims=True) + 1e-12)
+        w = np.sqrt(w22 * w32)
+        out = (w1 * w)[:, 0]
+        out[y == -1] = np.maximum(out[y == -1] - margin, 0)
+        out[y == 1] = -out[y == 1] + 1
+        g1, g2 = (b - (w1 * w22) * a) * w, (a - (w1 * w32) * b) * w
+        g1[out <= 0], g2[out <= 0] = 0, 0
+        g1[y == 1] *= -1
+        g2[y == 1] *= -1
+        crit = nn.CosineEmbeddingCriterion(margin).double()
+        inputs = [lg.DoubleTensor(a), lg.DoubleTensor(b)]
+        assert crit.forward(inputs, lg.DoubleTensor(y)) == out.sum() / 6
+        got = crit.backward(inputs, lg.DoubleTensor(y))
+        assert (got[0].numpy() == g1 / 6).all() and (got[1].numpy() == g2 / 6).all()
+    x1, x2, s = rng.randn(7), rng.randn(7), np.where(rng.rand(7) > .5, 1., -1.)
+    rank = nn.MarginRankingCriterion(0.3).double()
+    pair = [lg.DoubleTensor(x1), lg.DoubleTensor(x2)]
+    assert rank.forward(pair, lg.DoubleTensor(s)) == np.maximum(-(x1 - x2) * s + 0.3, 0).sum() / 7
+    mask = (-(x1 - x2) * s + 0.3 >= 0) * 1.0
+    got = rank.backward(pair, lg.DoubleTensor(s))
+    assert (got[0].numpy() == -mask * s / 7).all() and (got[1].numpy() == mask * s / 7).all()

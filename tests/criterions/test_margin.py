@@ -92,3 +92,89 @@ def test_label_errors_name_the_criterion():
         nn.MarginRankingCriterion().forward([lg.FloatTensor(4), lg.FloatTensor(4)], lg.FloatTensor(3))
     with pytest.raises(ValueError):
         nn.MultiMarginCriterion(3)
+
+
+def _multimargin_thnn(x, t, p, w, margin, size_average):
+    """nn/lib/THNN/generic/MultiMarginCriterion.c, loop for loop: (loss, gradInput)."""
+    nframe, dim = x.shape
+    total, grad = 0.0, np.zeros_like(x)
+    g = 1. / (nframe * dim) if size_average else 1. / dim
+    for i in range(nframe):
+        target_grad = 0.0
+        for d in range(dim):
+            if d == t[i]:
+                continue
+            z = margin - x[i, t[i]] + x[i, d]
+            if z > 0:
+                h = z if p == 1 else z * z
+                hg = g if p == 1 else 2 * g * z
+                if w is not None:
+                    h, hg = h * w[t[i]], hg * w[t[i]]
+                total += h
+                target_grad -= hg
+                grad[i, d] = hg
+        grad[i, t[i]] = target_grad
+    total /= dim
+    return (total / nframe if size_average else total), grad
+
+
+def test_multimargin_loss_and_gradient_in_thnn_order():
+    """nn/lib/THNN/generic/MultiMarginCriterion.c: ``sum /= dim`` then ``sum /= nframe`` (two divisions, not a
+    product with 1 / (dim nframe)), and the gradient ``h = (p == 1) ? g : 2*g*z`` times weights[target]; on
+    rows of five classes legonn's numbers are THNN's bit for bit."""
+    rng = np.random.RandomState(3)
+    x, t, w = rng.randn(6, 5), rng.randint(0, 5, 6), rng.rand(5) * 2
+    for p in (1, 2):
+        for weights in (None, w):
+            for margin in (1.0, 0.5):
+                for avg in (True, False):
+                    crit = nn.MultiMarginCriterion(p, None if weights is None else lg.DoubleTensor(weights), margin)
+                    crit.sizeAverage = avg
+                    loss, grad = _multimargin_thnn(x, t, p, weights, margin, avg)
+                    got = crit.forward(lg.DoubleTensor(x), lg.LongTensor(t))
+                    if p == 1:   # (p = 2 with weights sums 30 terms: NumPy's pairwise order differs by an ulp)
+                        assert got == loss
+                    else:
+                        assert got == pytest.approx(loss, rel=1e-15, abs=0)
+                    assert (crit.backward(lg.DoubleTensor(x), lg.LongTensor(t)).numpy() == grad).all()
+
+
+def test_multilabel_softmargin_in_lua_steps():
+    """nn/MultiLabelSoftMarginCriterion.lua, step for step: the loss log(exp(x - 2 x [x >= 0]) + 1) - (t - [x >= 0]) x
+    (times the weights), summed and divided by nElement; the gradient (sigmoid(x) - t) * weights, divided
+    by nElement, with TH's sigmoid 1 / (1 + exp(-x)) (torch7/lib/TH/THMath.h). Saturated scores stay finite."""
+    rng = np.random.RandomState(11)
+    x = rng.randn(3, 4) * 3
+    x[0, :2] = [800.0, -800.0]
+    t, w = (rng.rand(3, 4) > 0.5) * 1.0, rng.rand(4)
+    positive = (x >= 0) * 1.0
+    with np.errstate(over='ignore'):
+        sig = 1 / (1 + np.exp(-x))
+    for weights in (None, w):
+        for avg in (True, False):
+            terms = np.log(np.exp(x * positive * -2 + x) + 1) - (positive * -1 + t) * x
+            grad = sig - t
+            if weights is not None:
+                terms, grad = terms * weights, grad * weights
+            loss = terms.sum()
+            if avg:
+                loss, grad = loss / x.size, grad / x.size
+            crit = nn.MultiLabelSoftMarginCriterion(None if weights is None else lg.DoubleTensor(weights), avg)
+            crit.double()
+            assert crit.forward(lg.DoubleTensor(x), lg.DoubleTensor(t)) == loss
+            assert (crit.backward(lg.DoubleTensor(x), lg.DoubleTensor(t)).numpy() == grad).all()
+
+
+def test_margin_ranking_averages_over_y_first_dimension():
+    """nn/MarginRankingCriterion.lua: with sizeAverage the summed hinge and both gradients are divided by
+    y:size(1), so 2-D scores (rows of pairs) are averaged over the rows, not over every element."""
+    rng = np.random.RandomState(2)
+    x1, x2 = rng.randn(3, 4), rng.randn(3, 4)
+    y = np.where(rng.rand(3, 4) > 0.5, 1.0, -1.0)
+    crit = nn.MarginRankingCriterion(0.2).double()
+    pair = [lg.DoubleTensor(x1), lg.DoubleTensor(x2)]
+    dist = -y * (x1 - x2) + 0.2
+    assert crit.forward(pair, lg.DoubleTensor(y)) == np.maximum(dist, 0).sum() / 3
+    grad = crit.backward(pair, lg.DoubleTensor(y))
+    mask = (dist >= 0) * 1.0
+    assert (grad[0].numpy() == -mask * y / 3).all() and (grad[1].numpy() == mask * y / 3).all()

@@ -62,3 +62,14 @@ def test_forward_leaves_the_previous_gradInput_alone(make):
     kept = grad.clone()
     crit.forward(x + 1, t)
     np.testing.assert_array_equal(grad.numpy(), kept.numpy())
+
+
+def test_average_is_a_division_as_thnn():
+    """nn/lib/THNN/generic/AbsCriterion.c (and the other element-wise criterions): ``sum /= nElement``, a
+    division; a product with 1 / nElement can differ by an ulp (here 1.301984426527754 for 1.3019844265277543)."""
+    x = np.array([0.1549474256969163, 0.37816251960217356, -0.8877857476301128])
+    t = np.array([-1.980796468223927, -0.3479121493261526, 0.15634896910398005])
+    total = 0.0
+    for v in np.abs(x - t):
+        total += v
+    assert nn.AbsCriterion().double().forward(lg.DoubleTensor(x), lg.DoubleTensor(t)) == total / 3

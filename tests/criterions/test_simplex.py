@@ -51,3 +51,26 @@ def test_bad_inputs():
         c.forward(lg.FloatTensor(3, 5), [0, 1, 1])
     with pytest.raises(ValueError):
         nn.ClassSimplexCriterion(1)
+
+
+def test_vertices_follow_regsplex_digit_for_digit():
+    """nn/ClassSimplexCriterion.lua's regsplex: a[k][k] = sqrt(1 - a[{{k},{1,k-1}}]:norm()^2), where TH's
+    normall (torch7/lib/TH/generic/THTensorMath.c) sums the squares in order and takes the root; then
+    c = (a[k][k]^2 - 1 - 1/n) / a[k][k] fills the column below. Every vertex coordinate is Torch7's double."""
+    import math
+    for n_classes in (4, 10, 21):
+        n = n_classes - 1
+        a = np.zeros((n + 1, n))
+        for k in range(n):
+            if k == 0:
+                a[k, k] = 1.0
+            else:
+                total = 0.0
+                for v in a[k, :k]:
+                    total += v * v
+                a[k, k] = math.sqrt(1 - math.sqrt(total) ** 2)
+            a[k + 1:, k] = (a[k, k] ** 2 - 1 - 1 / n) / a[k, k]
+        expected = np.zeros((n_classes, n_classes))
+        expected[:, :n] = a
+        crit = nn.ClassSimplexCriterion(n_classes).double()
+        assert (crit.simplex.numpy() == expected).all()

@@ -81,3 +81,25 @@ def test_errors():
         c.forward(lg.randn(3, 2), lg.LongTensor(3).fill(0))
     with pytest.raises(ValueError, match='one weight per class'):
         nn.SpatialClassNLLCriterion(lg.ones(2)).forward(x, lg.LongTensor(2, 2, 2).fill(0))
+
+
+def test_spatial_classnll_gradient_as_thnn_writes_it():
+    """nn/lib/THNN/generic/SpatialClassNLLCriterion.c (updateGradInput): nothing is written when the total
+    weight is not positive, else -(weights[t]) / normalize, a division by the total weight with sizeAverage."""
+    w = np.array([0.1, 1.3, 2.9])
+    t = np.array([[[0, 1], [2, 2]]])                                     # total 0.1 + 1.3 + 2.9 + 2.9
+    x = -np.arange(12, dtype=np.float64).reshape(1, 3, 2, 2) / 7
+    crit = nn.SpatialClassNLLCriterion(lg.DoubleTensor(w)).double()
+    crit.forward(lg.DoubleTensor(x), lg.LongTensor(t))
+    total = 0.0
+    for c in t.ravel():
+        total += w[c]
+    expected = np.zeros_like(x)
+    for i in range(2):
+        for j in range(2):
+            expected[0, t[0, i, j], i, j] = -w[t[0, i, j]] / total
+    assert (crit.backward(lg.DoubleTensor(x), lg.LongTensor(t)).numpy() == expected).all()
+    signed = nn.SpatialClassNLLCriterion(lg.DoubleTensor([1.0, -1.0, 2.0])).double()
+    ones = lg.LongTensor(np.ones((1, 2, 2), dtype=np.int64))
+    signed.forward(lg.DoubleTensor(x), ones)
+    assert (signed.backward(lg.DoubleTensor(x), ones).numpy() == 0).all()

@@ -496,3 +496,25 @@ def test_remember_and_forget_reach_the_recurrent_modules_of_a_tree():
     assert nn.Linear(D, 2).forget().remember('eval') is not None
     with pytest.raises(ValueError, match='remember'):
         lm.remember('always')
+
+
+def test_sequencer_criterion_of_a_table_criterion():
+    """Element-Research rnn's SequencerCriterion.lua: each step's gradInput may be a table (a criterion of
+    table inputs such as MarginRankingCriterion), divided entry by entry by the step count with sizeAverage
+    (its table_div); the loss is the sum (or mean) of the steps' losses."""
+    rng = np.random.default_rng(5)
+    xs = [[rng.standard_normal(3), rng.standard_normal(3)] for _ in range(2)]
+    ys = [np.array([1.0, -1.0, 1.0]), np.array([-1.0, -1.0, 1.0])]
+    crit = nn.SequencerCriterion(nn.MarginRankingCriterion(0.5).double(), True)
+    inputs = [[lg.DoubleTensor(a), lg.DoubleTensor(b)] for a, b in xs]
+    targets = [lg.DoubleTensor(y) for y in ys]
+    loss, total = crit.forward(inputs, targets), 0.0
+    for (a, b), y in zip(xs, ys):
+        total += np.maximum(-y * (a - b) + 0.5, 0).sum() / 3
+    assert loss == pytest.approx(total / 2, rel=1e-15)
+    grads = crit.backward(inputs, targets)
+    assert len(grads) == 2 and all(len(g) == 2 for g in grads)
+    for g, (a, b), y in zip(grads, xs, ys):
+        mask = (-y * (a - b) + 0.5 >= 0) * y / 3 / 2
+        np.testing.assert_allclose(g[0].numpy(), -mask, rtol=1e-15)
+        np.testing.assert_allclose(g[1].numpy(), mask, rtol=1e-15)
