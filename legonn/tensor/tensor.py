@@ -692,7 +692,9 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
     def type(self, typename=None):
         """Without argument: the type string. With one: this tensor converted (``self`` if already that type)."""
         if typename is None:
-            return self._typename
+            # a TypeName for callers (it also equals 'torch.' spellings); _typename stays a plain str, which
+            # the checks on every call compare at C speed
+            return TypeName(self._typename)
         cls = TENSOR_CLASSES[short_name(typename)]
         if cls is type(self):
             return self
@@ -930,7 +932,7 @@ def _make_typed_classes():
     classes = {}
     for name, (dtype, cuda) in TYPES.items():
         cls = type(name, (Tensor,), {
-            '__slots__': (), '_dtype': np.dtype(dtype), '_cuda': cuda, '_typename': TypeName('legonn.' + name),
+            '__slots__': (), '_dtype': np.dtype(dtype), '_cuda': cuda, '_typename': 'legonn.' + name,
             '__doc__': f"A {np.dtype(dtype)} tensor on the {'GPU (CuPy)' if cuda else 'CPU (NumPy)'}; "
                        "see legonn.Tensor for the constructor forms."})
         cls.__module__ = 'legonn'

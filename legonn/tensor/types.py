@@ -62,7 +62,7 @@ def short_name(typename):
 
 
 def full_name(typename):
-    return TypeName('legonn.' + short_name(typename))
+    return 'legonn.' + short_name(typename)
 
 
 def name_for(dtype, cuda):
@@ -77,7 +77,7 @@ def name_for(dtype, cuda):
 def device_twin(typename, cuda):
     """The type with ``typename``'s element type on the GPU (``cuda``) or the CPU:
     'legonn.DoubleTensor' -> 'legonn.CudaDoubleTensor', 'legonn.CudaTensor' -> 'legonn.FloatTensor'."""
-    return TypeName('legonn.' + name_for(TYPES[short_name(typename)][0], cuda))
+    return 'legonn.' + name_for(TYPES[short_name(typename)][0], cuda)
 
 
 _default = ['FloatTensor']

@@ -63,11 +63,13 @@ def _recording_forward(update_output):
     @functools.wraps(update_output)
     def updateOutput(self, input):
         output = update_output(self, input)
-        self._forward_sizes = _sizes(input)   # dropped by type() and clearState()
+        # what _sizes gives, written out for a tensor: this runs on every forward of every module
+        self._forward_sizes = (input._typename, input._size) if isinstance(input, Tensor) else _sizes(input)
         # the output's sizes are kept apart from the output tensor, which backward may since have rewritten:
         # Torch7 code may alias gradInput to output (seq2seq-attn's reuseMem: m.gradInput = m.output), and
         # updateGradInput then resizes that shared tensor to the input's size before accGradParameters runs
-        self._forward_output_sizes = _sizes(output)
+        self._forward_output_sizes = (output._typename, output._size) if isinstance(output, Tensor) else \
+            _sizes(output)
         return output
     updateOutput.wrapped = True
     return updateOutput

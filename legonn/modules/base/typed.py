@@ -9,7 +9,7 @@ from ...tensor import TENSOR_CLASSES, Tensor, default_class
 from ...tensor.conversion import convert_tree
 from ...tensor.introspection import typename
 from ...tensor.naming import TorchNamed
-from ...tensor.types import FloatingShortcuts, device_twin, full_name
+from ...tensor.types import FloatingShortcuts, TypeName, device_twin, full_name
 from .checks import InputChecks
 from .lua_arguments import lua_arguments
 
@@ -73,7 +73,7 @@ class Typed(InputChecks, FloatingShortcuts, TorchNamed):
     def type(self, typename=None, cache=None):
         """Without argument: the tensor type. With one: convert every tensor held (and sub-modules)."""
         if typename is None:
-            return full_name(self._type)   # a TypeName, also after lg.load set _type from a file's string
+            return TypeName(full_name(self._type))   # also after lg.load set _type from a file's string
         cache = {} if cache is None else cache
         for key, value in list(self.__dict__.items()):
             self.__dict__[key] = convert_tree(value, typename, cache)
