@@ -32,6 +32,15 @@ def sum_child_grads(container, grads):
     return total
 
 
+def backward_children(container, input, gradOutput, grads, scale):
+    """Each child's whole ``backward`` on its part ``grads[i]`` of ``gradOutput``, in turn, as Concat.lua and
+    ConcatTable.lua do: a child's gradients are accumulated before the next child may overwrite a gradInput
+    storage it shares with another. The whole gradOutput is checked before the first child accumulates."""
+    container.checkAccumulation(input, gradOutput)
+    return sum_child_grads(container, (container.run_child(i, 'backward', input, g, scale)
+                                       for i, g in enumerate(grads)))
+
+
 def same_size_outside(module, sizes, i, out, d):
     """Child ``i``'s output must have the size so far (child 0's) outside the joined dimension ``d``."""
     if out.dim() != len(sizes) or any(a != b for k, (a, b) in enumerate(zip(out.size(), sizes)) if k != d):
@@ -102,13 +111,9 @@ class Concat(Container):
                                       for i, w in enumerate(windows)))
 
     def backward(self, input, gradOutput=None, scale=1):
-        """Each child's whole ``backward`` in turn (Concat.lua, DepthConcat.lua): a child's gradients are
-        accumulated before the next child may overwrite a gradInput storage it shares with another."""
+        """Each child's whole ``backward`` in turn (Concat.lua, DepthConcat.lua; see ``backward_children``)."""
         input, gradOutput = as_tensor_tree(input), as_input_tree(gradOutput)
-        windows = self._grad_windows(gradOutput)
-        self.checkAccumulation(input, gradOutput)   # all of it, before the first child accumulates
-        return sum_child_grads(self, (self.run_child(i, 'backward', input, w, scale)
-                                      for i, w in enumerate(windows)))
+        return backward_children(self, input, gradOutput, self._grad_windows(gradOutput), scale)
 
     def accGradParameters(self, input, gradOutput, scale=1):
         for i, w in enumerate(self._grad_windows(gradOutput)):

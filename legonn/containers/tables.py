@@ -2,7 +2,7 @@
 from ..modules.base.contract_inputs import as_input_tree
 from ..modules.base.errors import input_error
 from ..modules.base.table_buffers import describe
-from .concat import branch_repr, sum_child_grads
+from .concat import backward_children, branch_repr, sum_child_grads
 from ..tensor import as_tensor_tree
 from .container import Container
 
@@ -30,15 +30,12 @@ class ConcatTable(Container):
                                       for i, g in enumerate(gradOutput)))
 
     def backward(self, input, gradOutput=None, scale=1):
-        """Each child's whole ``backward`` in turn (ConcatTable.lua): a child's gradients are accumulated
-        before the next child may overwrite a gradInput storage it shares with another."""
+        """Each child's whole ``backward`` in turn (ConcatTable.lua; see ``backward_children``)."""
         input, gradOutput = as_tensor_tree(input), as_input_tree(gradOutput)
         self._check_grad(gradOutput)
         if not self.modules:
             raise input_error(self, "at least one child module", "an empty container")
-        self.checkAccumulation(input, gradOutput)   # all of it, before the first child accumulates
-        return sum_child_grads(self, (self.run_child(i, 'backward', input, g, scale)
-                                      for i, g in enumerate(gradOutput)))
+        return backward_children(self, input, gradOutput, gradOutput, scale)
 
     def accGradParameters(self, input, gradOutput, scale=1):
         self._check_grad(gradOutput)

@@ -175,30 +175,26 @@ def scratch(like):
     return buf
 
 
-def addcmul_into(r, value, t1, t2, tmp):
-    """``r += value * t1 * t2`` (arrays of one shape) rounded as TH's ``addcmul``: ``(value * t1) * t2``, then the sum.
-
-    ``tmp`` is a scratch array like ``r`` (see ``scratch``); the Tensor method
-    (tensor/pointwise.py ``_addc``) has the same order but allocates its temporaries.
-    """
+def _addc_into(combine, r, value, t1, t2, tmp):
+    """``r += combine(value * t1, t2)`` with ``tmp`` (a scratch array like ``r``, see ``scratch``) holding the term:
+    TH's addcmul/addcdiv order. Scaling t1 first, not the product or quotient, gives Torch7's last bit, and an
+    optimiser repeats a last-bit error at every step. The Tensor methods (tensor/pointwise.py ``_addc``) round
+    alike but allocate their temporaries."""
     xp = backend.array_module(r)
     xp.multiply(t1, value, out=tmp)
-    xp.multiply(tmp, t2, out=tmp)
+    getattr(xp, combine)(tmp, t2, out=tmp)
     r += tmp
     return r
+
+
+def addcmul_into(r, value, t1, t2, tmp):
+    """``r += value * t1 * t2`` (arrays of one shape) rounded as TH's ``addcmul``: ``(value * t1) * t2``."""
+    return _addc_into('multiply', r, value, t1, t2, tmp)
 
 
 def addcdiv_into(r, value, t1, t2, tmp):
-    """``r += value * t1 / t2`` rounded as TH's ``addcdiv``: ``(value * t1) / t2``, then the sum (see ``addcmul_into``).
-
-    Dividing first and scaling after (``t1 / t2 * value``) differs from Torch7 in the last bits,
-    and an optimiser repeats that error at every step.
-    """
-    xp = backend.array_module(r)
-    xp.multiply(t1, value, out=tmp)
-    xp.divide(tmp, t2, out=tmp)
-    r += tmp
-    return r
+    """``r += value * t1 / t2`` rounded as TH's ``addcdiv``: ``(value * t1) / t2``."""
+    return _addc_into('divide', r, value, t1, t2, tmp)
 
 
 @contextlib.contextmanager

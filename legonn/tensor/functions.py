@@ -9,7 +9,7 @@ import re
 import numpy as np
 
 from . import backend
-from .pointwise import UNARY
+from .pointwise import UNARY, is_operand
 from .random import generator, with_generator
 from .tensor import TENSOR_CLASSES, Tensor, _parse_sizes, default_class, tensor_class
 
@@ -277,7 +277,7 @@ RETURNS_NEW.update(dict.fromkeys(
 def _kinds(args):
     """The kinds of ``args`` as a string matched against the patterns above."""
     def kind(a):
-        if isinstance(a, Tensor) or isinstance(a, np.ndarray) or backend.is_cupy_array(a):
+        if is_operand(a):
             return 'T'
         if isinstance(a, bool):
             return 'b'
@@ -299,7 +299,7 @@ def _n_results(name, pattern, n_results, args):
 
 def _first_tensor(args):
     for a in args:
-        if isinstance(a, Tensor) or isinstance(a, np.ndarray) or backend.is_cupy_array(a):
+        if is_operand(a):
             return as_tensor(a)
     raise TypeError('expected at least one tensor argument')
 

@@ -16,12 +16,19 @@ from .result_forms import result_form
 from .storage import LongStorage
 
 
-def whole_number(value, what):
-    """``value`` as an int when it is a whole number. Lua has only doubles, so ported code computes sizes and
-    indices as floats (``torch.floor(n / b)``, ``self.weight[input[i]]`` of a DoubleTensor ``input``); Torch7
-    truncates a fractional one silently, legonn refuses it (``what`` names the caller in the error)."""
-    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+def lua_number(value):
+    """``value`` as Lua's number: an ``int`` when it is a finite whole-number float, else unchanged. Lua has only
+    doubles, so ported code computes sizes, indices and constructor arguments as floats (``torch.floor(n / b)``,
+    ``self.weight[input[i]]`` of a DoubleTensor ``input``, ``nStages[1]`` of a tensor)."""
+    if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral) and float(value).is_integer():
         return int(value)
+    return value
+
+
+def whole_number(value, what):
+    """``value`` as an int when it is a whole number (``lua_number``); Torch7 truncates a fractional one silently,
+    legonn refuses it (``what`` names the caller in the error)."""
+    value = lua_number(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{what}: expected an integer or a whole number, got {value!r}")
     return int(value)

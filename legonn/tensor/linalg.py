@@ -11,17 +11,14 @@ import numpy as np
 
 from . import backend
 from .functions import as_tensor
+from .pointwise import is_operand
 from .tensor import TENSOR_CLASSES
-
-
-def _is_tensor(a):
-    return hasattr(a, 'storageOffset') or isinstance(a, np.ndarray) or backend.is_cupy_array(a)
 
 
 def _split(name, args, n_inputs, n_results, options):
     """(results or None, input tensors, option letters) of a call ``name([results,] inputs, [options])``."""
     lead = 0
-    while lead < len(args) and _is_tensor(args[lead]):
+    while lead < len(args) and is_operand(args[lead]):
         lead += 1
     if lead == n_inputs + n_results:
         results, inputs = list(args[:n_results]), [as_tensor(a) for a in args[n_results:lead]]
@@ -220,7 +217,7 @@ def pstrf(*args):
     """``U, piv = pstrf([res, piv,] A [, uplo='U'] [, tol=-1])``: Cholesky with complete pivoting of the
     symmetric positive semi-definite A (its ``uplo`` triangle): P^T A P = U^T U (or L L^T with ``'L'``), piv an
     IntTensor of 0-based indices with P[piv[k], k] = 1. A rank-deficient A is an error, as in Torch7."""
-    lead = sum(1 for a in args[:3] if _is_tensor(a))
+    lead = sum(1 for a in args[:3] if is_operand(a))
     tol = args[-1] if len(args) > lead and not isinstance(args[-1], str) else -1
     options = args[:-1] if len(args) > lead and not isinstance(args[-1], str) else args
     results, (a,), (uplo,) = _split('pstrf', options, 1, 2, (('U', 'L'),))

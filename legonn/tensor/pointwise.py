@@ -13,6 +13,12 @@ from . import backend
 from .blas_kernels import axpby_into
 
 
+def is_operand(x):
+    """True for a tensor or a NumPy/CuPy array: what TensorMath.lua's signatures read as a tensor argument (a
+    tensor is recognised by its methods, since this module sits below tensor.py)."""
+    return hasattr(x, 'storageOffset') or isinstance(x, np.ndarray) or backend.is_cupy_array(x)
+
+
 def _is_number(x):
     return isinstance(x, numbers.Number) and not isinstance(x, bool) or isinstance(x, (np.bool_, np.number))
 
@@ -188,17 +194,16 @@ class PointwiseMixin:
 
     def csub(self, *args):
         """``x.csub(v)``, ``x.csub(y)``, ``x.csub(v, y)`` (x -= v*y) in place, or ``r.csub(x, v)``,
-        ``r.csub(x, y)``, ``r.csub(x, v, y)`` into r: TensorMath.lua gives csub add's argument forms."""
+        ``r.csub(x, y)``, ``r.csub(x, v, y)`` into r: TensorMath.lua gives csub add's argument forms, and TH's
+        csub is add with the value negated."""
         if len(args) == 1:
-            return self._into('subtract', self.array, self._real(self._same_count(args[0], 'csub')))
+            return self.add(-args[0]) if _is_number(args[0]) else self.add(-1, args[0])
         if len(args) == 2 and _is_number(args[0]):
-            return self._into('subtract', self.array, self._same_count(args[1], 'csub') * self._real(args[0]))
+            return self.add(-args[0], args[1])
         if len(args) == 2:
-            x = self._result_from(args[0], 'csub')
-            return self._into('subtract', x, self._real(self._same_count(args[1], 'csub')))
+            return self.add(args[0], -args[1]) if _is_number(args[1]) else self.add(args[0], -1, args[1])
         if len(args) == 3:
-            x = self._result_from(args[0], 'csub')
-            return self._into('subtract', x, self._same_count(args[2], 'csub') * self._real(args[1]))
+            return self.add(args[0], -args[1], args[2])
         raise TypeError(f"{self._typename}.csub: expected 1 to 3 arguments, got {len(args)}")
 
     def _scalar_op(self, ufunc, name, args):

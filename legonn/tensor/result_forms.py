@@ -5,9 +5,7 @@ called with ``self`` as the result: ``r.sum(x, 2)`` is ``legonn.sum(r, x, 2)``.
 """
 import functools
 
-import numpy as np
-
-from . import backend
+from .pointwise import is_operand
 
 
 def result_form(method):
@@ -17,8 +15,7 @@ def result_form(method):
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        if args and (hasattr(args[0], 'storageOffset') or isinstance(args[0], np.ndarray)
-                     or backend.is_cupy_array(args[0])):
+        if args and is_operand(args[0]):
             from .functions import FUNCTIONAL, RETURNS_NEW, _n_results
             pattern, n_results = RETURNS_NEW[name]
             if _n_results(name, pattern, n_results, (self,) + args):

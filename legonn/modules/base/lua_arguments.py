@@ -18,7 +18,8 @@ contract's classes is wrapped when its class is defined.
 """
 import functools
 import inspect
-import numbers
+
+from ...tensor.indexing import lua_number
 
 
 def _declared_defaults(init):
@@ -31,14 +32,6 @@ def _declared_defaults(init):
                 param.default is not param.empty and param.default is not None:
             defaults[name] = param.default
     return positional, defaults
-
-
-def lua_number(value):
-    """``value`` as Lua's number: an ``int`` when it is a finite whole-number float, else unchanged."""
-    if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral) and \
-            float(value).is_integer():
-        return int(value)
-    return value
 
 
 def lua_arguments(cls):
