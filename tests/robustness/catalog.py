@@ -222,6 +222,7 @@ MODULES = {
     'Index': (lambda: nn.Index(0), lambda: [r(4, 3), longs(2, 0)]),
     # the rnn package's sequence modules (seqlen x batch x features)
     'SeqLSTM': (lambda: nn.SeqLSTM(3, 2), lambda: r(4, 2, 3)),
+    'SeqLSTMP': (lambda: nn.SeqLSTMP(3, 4, 2), lambda: r(4, 2, 3)),
     'SeqGRU': (lambda: nn.SeqGRU(3, 2), lambda: r(4, 2, 3)),
     'SeqBRNN': (lambda: nn.SeqBRNN(3, 2), lambda: r(4, 2, 3)),
     'SeqReverseSequence': (nn.SeqReverseSequence, lambda: r(4, 2, 3)),
