@@ -6,7 +6,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import assert_jacobian, assert_rejected, standard_tests
+from tests.checks import assert_rejected, standard_tests
 
 T, N, D, H, R = 4, 3, 5, 6, 2
 
