@@ -228,6 +228,7 @@ MODULES = {
     'Sequencer': (lambda: nn.Sequencer(nn.Linear(3, 2)), lambda: r(4, 2, 3)),
     'Recursor': (lambda: nn.Recursor(nn.Linear(3, 2)), lambda: r(2, 3)),
     'Recurrent': (lambda: nn.Recurrent(2, nn.Linear(3, 2), nn.Linear(2, 2)), lambda: r(2, 3)),
+    'Repeater': (lambda: nn.Repeater(nn.Recurrent(2, nn.Linear(3, 2), nn.Linear(2, 2)), 3), lambda: r(2, 3)),
     'Recurrence': (lambda: nn.Recurrence(nn.Sequential().add(nn.ParallelTable().add(nn.Linear(3, 2))
                                                              .add(nn.Linear(2, 2))).add(nn.CAddTable()), 2, 1),
                    lambda: r(2, 3)),
@@ -268,6 +269,8 @@ CRITERIONS = {
     'SpatialAutoCropMSECriterion': (nn.SpatialAutoCropMSECriterion, lambda: r(2, 2, 2), lambda: r(2, 4, 4)),
     'SequencerCriterion': (lambda: nn.SequencerCriterion(nn.ClassNLLCriterion()), lambda: r(4, 2, 3),
                            lambda: lg.LongTensor([[0, 1], [2, 0], [1, 1], [2, 2]])),
+    'RepeaterCriterion': (lambda: nn.RepeaterCriterion(nn.ClassNLLCriterion()), lambda: r(4, 2, 3),
+                          lambda: lg.LongTensor([0, 2])),
 }
 
 # CriterionTable is a module whose input is [input, target]
