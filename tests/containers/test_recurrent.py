@@ -204,6 +204,12 @@ def test_recurrent_errors():
     assert_rejected(rnn, ValueError, r"Recurrent\[step 1\]", 'forward', r(N, D + 1))
     assert rnn.step == 1
     assert repr(rnn).startswith('nn.Recurrent {\n  [{input(t), output(t-1)} -> (0) -> (1) -> (2) -> output(t)]')
+    rnn.clearState()
+    assert rnn.step == 0 and rnn.initialModule.get(0).output.nElement() == 0
+    # Recurrent.lua's includingSharedClones: evaluate() reaches step 0's clone of the input module too
+    dropped = nn.Recurrent(2, nn.Sequential().add(nn.Linear(2, 2)).add(nn.Dropout(0.5)), nn.Linear(2, 2))
+    dropped.evaluate()
+    assert not dropped.initialModule.get(0).get(1).train and not dropped.inputModule.get(1).train
 
 
 # --- Recurrence -----------------------------------------------------------------------------------------------
