@@ -7,7 +7,7 @@ import legonn as lg
 from legonn import nn
 from legonn.modules.spatial_convolution_map import tables
 
-ABSTRACT = {'Module', 'Container', 'Criterion'}
+ABSTRACT = {'Module', 'Container', 'Criterion', 'AbstractRecurrent', 'AbstractSequencer'}
 
 
 def r(*sizes, lo=-1.0, hi=1.0):
@@ -227,6 +227,12 @@ MODULES = {
     'SeqBRNN': (lambda: nn.SeqBRNN(3, 2), lambda: r(4, 2, 3)),
     'SeqReverseSequence': (nn.SeqReverseSequence, lambda: r(4, 2, 3)),
     'Sequencer': (lambda: nn.Sequencer(nn.Linear(3, 2)), lambda: r(4, 2, 3)),
+    'Recursor': (lambda: nn.Recursor(nn.Linear(3, 2)), lambda: r(2, 3)),
+    'Recurrent': (lambda: nn.Recurrent(2, nn.Linear(3, 2), nn.Linear(2, 2)), lambda: r(2, 3)),
+    'Repeater': (lambda: nn.Repeater(nn.Recurrent(2, nn.Linear(3, 2), nn.Linear(2, 2)), 3), lambda: r(2, 3)),
+    'Recurrence': (lambda: nn.Recurrence(nn.Sequential().add(nn.ParallelTable().add(nn.Linear(3, 2))
+                                                             .add(nn.Linear(2, 2))).add(nn.CAddTable()), 2, 1),
+                   lambda: r(2, 3)),
 }
 
 # name -> (constructor, input, target)
@@ -264,6 +270,8 @@ CRITERIONS = {
     'SpatialAutoCropMSECriterion': (nn.SpatialAutoCropMSECriterion, lambda: r(2, 2, 2), lambda: r(2, 4, 4)),
     'SequencerCriterion': (lambda: nn.SequencerCriterion(nn.ClassNLLCriterion()), lambda: r(4, 2, 3),
                            lambda: lg.LongTensor([[0, 1], [2, 0], [1, 1], [2, 2]])),
+    'RepeaterCriterion': (lambda: nn.RepeaterCriterion(nn.ClassNLLCriterion()), lambda: r(4, 2, 3),
+                          lambda: lg.LongTensor([0, 2])),
 }
 
 # CriterionTable is a module whose input is [input, target]
@@ -276,7 +284,10 @@ KNOWN_BROKEN = {}
 
 
 def refresh(name, obj):
-    """Unpooling reads its pooling module's indices, which clearState empties: run the pooling again."""
+    """Unpooling reads its pooling module's indices, which clearState empties: run the pooling again. A
+    step-by-step recurrent module is saved as clearState leaves it, forgotten (step 0): start both anew."""
+    if isinstance(obj, nn.AbstractRecurrent):
+        obj.forget()
     if name in ('SpatialMaxUnpooling', 'VolumetricMaxUnpooling'):
         lg.manualSeed(3)
         obj.pooling.forward(r(2, 2, 4, 4) if name == 'SpatialMaxUnpooling' else r(1, 2, 4, 4, 4))
