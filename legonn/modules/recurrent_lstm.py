@@ -146,10 +146,11 @@ class SeqLSTMP(SeqLSTM):
     buffer_names = SeqLSTM.buffer_names + ('hidden_rows', 'output_by_unit', 'projection_t', 'hidden_grad_output',
                                            'grad_hidden_by_unit', 'grad_output_rows')
 
-    hiddensize = property(lambda self: self.weightO._size[0])
+    hiddensize = None   # a plain attribute here (the base's property answers outputsize)
 
     def __init__(self, inputsize, hiddensize, outputsize, *, maskzero=False):
         self.checkHyper(hiddensize=hiddensize)
+        self.hiddensize = hiddensize
         # SeqLSTM's constructor fixes the cell's width to outputsize: the base takes both widths
         SeqRecurrent.__init__(self, inputsize, outputsize, maskzero=maskzero, hiddensize=hiddensize)
 
