@@ -10,6 +10,7 @@ import numbers
 
 import numpy as np
 
+from ..modules.base.batching import OnlineBatching
 from ..modules.base.contract_inputs import accept_arrays, as_input_tree
 from ..modules.base.errors import CAUGHT, input_error, name_outer
 from ..modules.base.module import graph_builder, is_graph_node_arg
@@ -40,7 +41,7 @@ def as_labels(target):
     return as_tensor_tree(target)
 
 
-class Criterion(Typed):
+class Criterion(OnlineBatching, Typed):
     """Base class of every loss."""
 
     takes_labels = False
