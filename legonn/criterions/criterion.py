@@ -95,11 +95,12 @@ class Criterion(OnlineBatching, Typed):
             return [self._numbers_on_device(c, g) for c, g in zip(converted, given)]
         return converted
 
-    def forward(self, input, target):
-        """The loss (a Python number) for ``input`` against ``target``."""
+    def forward(self, input, target=None):
+        """The loss (a Python number) for ``input`` against ``target``; ``target`` may be omitted (Lua's nil)
+        for criterions that do not read it (NCECriterion)."""
         return self._checked_call('updateOutput', input, target)
 
-    def backward(self, input, target):
+    def backward(self, input, target=None):
         """d loss / d input, shaped like ``input``."""
         return self._checked_call('updateGradInput', input, target)
 
