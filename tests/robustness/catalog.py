@@ -63,6 +63,7 @@ MODULES = {
     # casting in and out: the GPU sweep moves the net to the GPU, which leaves the Linear on the CPU
     'DontCast': (lambda: nn.DontCast(nn.Linear(3, 2), True), lambda: r(2, 3)),
     'NaN': (lambda: nn.NaN(nn.Linear(3, 2)), lambda: r(2, 3)),
+    'Serial': (lambda: nn.Serial(nn.Linear(3, 2), 'torch.FloatTensor'), lambda: r(2, 3)),
     'Profile': (lambda: nn.Profile(nn.Linear(3, 2), 10 ** 9), lambda: r(2, 3)),
     'WeightNorm': (lambda: nn.WeightNorm(nn.Linear(3, 2)), lambda: r(2, 3)),
     'gModule': (_graph, lambda: [r(2, 3), r(2, 2)]),
