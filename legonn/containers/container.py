@@ -6,6 +6,7 @@ child are re-raised with this container's step prepended to the module path.
 """
 from ..modules.base.errors import CAUGHT, add_path
 from ..modules.base.module import Module
+from ..modules.base.training import padded_sparse_parameters
 
 
 class Container(Module):
@@ -87,7 +88,7 @@ class Container(Module):
         size), each child's entries keyed after the ``size`` positions of the children before it."""
         params, grads, scales, size = {}, {}, {}, 0
         for m in self.modules:
-            p, g, s, n = m.sparseParameters()
+            p, g, s, n = padded_sparse_parameters(m)
             if p:
                 keys = p.keys() if isinstance(p, dict) else range(len(p))
                 for k in keys:

@@ -149,6 +149,16 @@ def test_sparse_parameters_scales_and_container_offsets():
     m.zeroGradParameters()
     assert m.gradWeight.abs().sum() == 0 and m.gradBias.abs().sum() == 0
 
+    class Pair(nn.Linear):   # an override returning Lua's two values
+        def sparseParameters(self):
+            return self.parameters()
+    pair = Pair(2, 2).double()
+    _filled_grads(pair)
+    w = pair.weight.numpy().copy()
+    pair.updateParameters(1)
+    np.testing.assert_allclose(pair.weight.numpy(), w - pair.gradWeight.numpy(), rtol=1e-12)
+    assert nn.Sequential().add(pair).sparseParameters()[3] == 2
+
 
 def test_check_parameters_names_the_module():
     """dpnn Module.lua checkParameters: a NaN parameter is an error (index 0-based here)."""
