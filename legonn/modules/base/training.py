@@ -209,6 +209,14 @@ class TrainingMethods:
         sizes = tuple(insize) if isinstance(insize, (list, tuple)) else (insize,)
         return self.updateOutput(randn(*sizes)).size()
 
+    def profile(self):
+        """Print the time of every call a container makes to its children, in this tree (dpnn's profile, which
+        Sequential and ParallelTable honour; here every container does). Returns the module."""
+        for m in _tree_modules(self) or []:
+            m.profile()
+        self.dpnn_profile = True
+        return self
+
     def accept(self, visitor):
         """``visitor.visit(self)`` (the visitor pattern)."""
         visitor.visit(self)
