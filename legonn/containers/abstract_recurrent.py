@@ -124,8 +124,9 @@ class AbstractRecurrent(Container):
 
     def checkAccumulation(self, input, gradOutput):
         # a step's input and gradOutput need not match the last forward's (that was the last step, and steps
-        # may differ in size); each step's clone checks its own when accGradParameters reaches it
-        pass
+        # may differ in size): each step's clone checks its own when accGradParameters reaches it; the gradients
+        # are checked here, before any step accumulates into them
+        self.checkParameterGradients()
 
     def _updateGradInput(self, input, gradOutput):
         raise NotImplementedError(f"{type(self).__name__} must define _updateGradInput")
