@@ -394,6 +394,15 @@ class Module(Typed):
             child.remember(mode)
         return self
 
+    # --- REINFORCE (dpnn's Module.lua) ------------------------------------------------
+    def reinforce(self, reward):
+        """Hand ``reward`` (a 1-D tensor, one value per example) to every REINFORCE module of this tree
+        (ReinforceNormal, ...), which uses it in its next backward; a reward criterion such as VRClassReward
+        calls it. A no-op on other modules."""
+        for child in self.children():
+            child.reinforce(reward)
+        return self
+
     # --- tree walking ------------------------------------------------------------
     def apply(self, fn):
         """Call ``fn`` on this module and (in containers) every descendant."""
