@@ -7,7 +7,7 @@ import legonn as lg
 from legonn import nn
 from legonn.modules.spatial_convolution_map import tables
 
-ABSTRACT = {'Module', 'Container', 'Criterion'}
+ABSTRACT = {'Module', 'Container', 'Criterion', 'AbstractRecurrent'}
 
 
 def r(*sizes, lo=-1.0, hi=1.0):
@@ -241,6 +241,7 @@ MODULES = {
     'ArgMax': (lambda: nn.ArgMax(0, 1), lambda: r(2, 3)),
     'CategoricalEntropy': (nn.CategoricalEntropy, lambda: pos(2, 3)),
     'SpatialGlimpse': (lambda: nn.SpatialGlimpse(2, 2), lambda: [r(2, 1, 6, 6), r(2, 2)]),
+    'Recursor': (lambda: nn.Recursor(nn.Linear(3, 2)), lambda: r(2, 3)),
 }
 
 # name -> (constructor, input, target)
