@@ -449,7 +449,6 @@ class Module(Typed):
             child.remember(mode)
         return self
 
-<<<<<<< HEAD
     # --- REINFORCE (dpnn's Module.lua) ------------------------------------------------
     def reinforce(self, reward):
         """Hand ``reward`` (a 1-D tensor, one value per example) to every REINFORCE module of this tree
@@ -458,7 +457,7 @@ class Module(Typed):
         for child in self.children():
             child.reinforce(reward)
         return self
-=======
+
     def setOutputStep(self, step):
         """Make every recurrent module in this tree show the output of time step ``step`` (0-based) as its
         ``output`` (rnn's Module.lua: a Recursor calls it on a step's clone before that step's backward)."""
@@ -485,7 +484,6 @@ class Module(Typed):
 
     def setGradHiddenState(self, step, gradHiddenState):
         """Set the gradient of the hidden state after time step ``step`` (0-based): as ``setHiddenState``."""
->>>>>>> fid5/core
 
     # --- tree walking ------------------------------------------------------------
     def apply(self, fn):
