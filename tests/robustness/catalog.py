@@ -241,6 +241,9 @@ MODULES = {
     'ArgMax': (lambda: nn.ArgMax(0, 1), lambda: r(2, 3)),
     'CategoricalEntropy': (nn.CategoricalEntropy, lambda: pos(2, 3)),
     'SpatialGlimpse': (lambda: nn.SpatialGlimpse(2, 2), lambda: [r(2, 1, 6, 6), r(2, 2)]),
+    'RecurrentAttention': (lambda: _reinforced(nn.RecurrentAttention(
+        nn.Sequential().add(nn.JoinTable(1)).add(nn.Linear(6, 3)).add(nn.Tanh()),
+        nn.Sequential().add(nn.Linear(3, 2)).add(nn.ReinforceNormal(0.5)), 2, [3])), lambda: r(2, 4)),
     'Recursor': (lambda: nn.Recursor(nn.Linear(3, 2)), lambda: r(2, 3)),
 }
 
