@@ -348,3 +348,65 @@ def test_argmax_gpu():
 def test_failed_call_changes_nothing():
     rn = nn.Sequential().add(nn.Linear(3, 2)).add(nn.ReinforceNormal(1))
     assert_rejected(rn, ValueError, 'Linear', 'forward', lg.randn(2, 4))
+
+
+# --- dpnn's bigtest: REINFORCE learns ---------------------------------------------------------------------------
+def _train_until_better(agent, cost, inputs, targets, epochs, restarts=10, lr=0.1):
+    """dpnnbigtest.Reinforce's train(): up to ``restarts`` times from a reset, per-example SGD with the
+    VRClassReward cost for ``epochs`` epochs, until the evaluation reward passes the Lua file's test
+    ``reward * 0.7 > baseReward``; returns (converged, base reward, reward)."""
+    def evaluation_reward():
+        agent.evaluate()
+        total = 0.0
+        for i in range(inputs.size(0)):
+            total -= cost.forward(agent.forward(inputs.narrow(0, i, 1)), targets.narrow(0, i, 1))
+        return total / inputs.size(0)
+
+    for _ in range(restarts):
+        agent.reset()
+        base = evaluation_reward()
+        for _ in range(epochs):
+            for i in range(inputs.size(0)):
+                agent.training()
+                agent.zeroGradParameters()
+                x, t = inputs.narrow(0, i, 1), targets.narrow(0, i, 1)
+                out = agent.forward(x)
+                cost.forward(out, t)
+                agent.backward(x, cost.backward(out, t))
+                agent.updateParameters(lr)
+            reward = evaluation_reward()
+            if reward * 0.7 > base:
+                return True, base, reward
+    return False, base, reward
+
+
+@pytest.mark.parametrize('name', ['ReinforceNormal', 'ReinforceGamma', 'ReinforceBernoulli', 'ReinforceCategorical'])
+def test_dpnn_bigtest_reinforce_learns(name):
+    """Port of dpnn's test.lua dpnnbigtest.Reinforce: an mlp with a REINFORCE module in it, trained by
+    VRClassReward alone (with a learnt baseline), raises its reward on 10 examples of 3 classes (its nn.Clip is
+    nn.Clamp; labels 0-based)."""
+    lg.manualSeed(0)
+    n = 10
+    inputs, targets = lg.Tensor(n, 3).uniform(0, 0.1), lg.Tensor(n).fill(0)
+    for i in range(n):
+        j = (i + 1) % 3   # Lua's (i % 3) + 1 for its 1-based i, shifted to 0-based
+        inputs[i, j] = lg.uniform(0.9, 1.1)
+        targets[i] = j
+    mlp = nn.Sequential().add(nn.Linear(3, 20 if name == 'ReinforceBernoulli' else 200))
+    hidden = 20 if name == 'ReinforceBernoulli' else 200
+    if name == 'ReinforceNormal':
+        mlp.add(nn.Tanh()).add(nn.ReinforceNormal(0.5)).add(nn.Clamp(-1, 1))
+    elif name == 'ReinforceGamma':
+        mlp.add(nn.Sigmoid()).add(nn.ReinforceGamma(0.5))
+    elif name == 'ReinforceBernoulli':
+        mlp.add(nn.Sigmoid()).add(nn.ReinforceBernoulli())
+    else:
+        mlp.add(nn.Tanh())
+    mlp.add(nn.Linear(hidden, 3)).add(nn.SoftMax())
+    if name == 'ReinforceCategorical':
+        mlp.add(nn.AddConstant(0.00001)).add(nn.ReinforceCategorical())
+    agent = nn.ConcatTable().add(mlp).add(nn.Sequential().add(nn.Constant(1, 1)).add(nn.Add(1)))
+    cost = nn.VRClassReward(agent, 1)
+    converged, base, reward = _train_until_better(agent, cost, inputs, targets,
+                                                  30 if name == 'ReinforceBernoulli' else 10)
+    assert converged, f"{name} did not converge: {reward} * 0.7 <= {base}"
