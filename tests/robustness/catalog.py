@@ -7,7 +7,7 @@ import legonn as lg
 from legonn import nn
 from legonn.modules.spatial_convolution_map import tables
 
-ABSTRACT = {'Module', 'Container', 'Criterion', 'AbstractRecurrent'}
+ABSTRACT = {'Module', 'Container', 'Criterion', 'AbstractRecurrent', 'AbstractSequencer'}
 
 
 def r(*sizes, lo=-1.0, hi=1.0):
@@ -245,6 +245,10 @@ MODULES = {
         nn.Sequential().add(nn.JoinTable(1)).add(nn.Linear(6, 3)).add(nn.Tanh()),
         nn.Sequential().add(nn.Linear(3, 2)).add(nn.ReinforceNormal(0.5)), 2, [3])), lambda: r(2, 4)),
     'Recursor': (lambda: nn.Recursor(nn.Linear(3, 2)), lambda: r(2, 3)),
+    'Recurrent': (lambda: nn.Recurrent(2, nn.Linear(3, 2), nn.Linear(2, 2)), lambda: r(2, 3)),
+    'Recurrence': (lambda: nn.Recurrence(nn.Sequential().add(nn.ParallelTable().add(nn.Linear(3, 2))
+                                                             .add(nn.Linear(2, 2))).add(nn.CAddTable()), 2, 1),
+                   lambda: r(2, 3)),
 }
 
 # name -> (constructor, input, target)
@@ -297,7 +301,10 @@ KNOWN_BROKEN = {}
 
 
 def refresh(name, obj):
-    """Unpooling reads its pooling module's indices, which clearState empties: run the pooling again."""
+    """Unpooling reads its pooling module's indices, which clearState empties: run the pooling again. A
+    step-by-step recurrent module is saved as clearState leaves it, forgotten (step 0): start both anew."""
+    if isinstance(obj, nn.AbstractRecurrent):
+        obj.forget()
     if name in ('SpatialMaxUnpooling', 'VolumetricMaxUnpooling'):
         lg.manualSeed(3)
         obj.pooling.forward(r(2, 2, 4, 4) if name == 'SpatialMaxUnpooling' else r(1, 2, 4, 4, 4))
