@@ -5,22 +5,23 @@ from ..modules.base.errors import input_error
 from ..modules.base.module import Module
 from ..modules.base.nn_utils import utils
 from .abstract_recurrent import AbstractRecurrent
-from .container import Container
 from .recursor import Recursor
+from .sequencer import AbstractSequencer
 
 
 def _as_recurrent(module):
     return module if isinstance(module, AbstractRecurrent) else Recursor(module)
 
 
-class RecurrentAttention(Container):
+class RecurrentAttention(AbstractSequencer):
     """``RecurrentAttention(rnn, action, nStep, hiddenSize)``: input a batch (e.g. images, batch x ...); output
     the list of the rnn's ``nStep`` outputs (with ``forwardActions``, each the pair ``[output, action]``).
 
     Step 0's action is ``action`` of zeros of batch x ``hiddenSize`` (a list of sizes, as the Lua table
     ``{hiddenSize}``); step t's is ``action`` of step t-1's rnn output, and step t's output is
     ``rnn([input, action_t])``. ``rnn`` and ``action`` not already recurrent (AbstractRecurrent) are wrapped
-    in a Recursor, so each step runs on its own clone; ``forget()`` starts every forward.
+    in a Recursor, so each step runs on its own clone; every forward starts with their ``forget()`` (whatever
+    ``remember()`` says, as the Lua file).
 
     Backward goes through the steps in reverse: a step's hidden gradient is its gradOutput plus the gradient
     the next step's action sends back, and the rnn's gradient for the action is dropped, as in the Lua file
@@ -127,9 +128,6 @@ class RecurrentAttention(Container):
                             self._previous(step), gradAction_, scale)
             self.run_module(self.rnn, f"RecurrentAttention.rnn[step {step}]", 'accGradParameters',
                             [input, self.actions[step]], self.gradHidden[step], scale)
-
-    def maxBPTTstep(self, rho):
-        pass   # AbstractSequencer.lua: the number of steps is nStep
 
     def __repr__(self):
         action = repr(self.action).replace('\n', '\n    |    ')

@@ -110,81 +110,94 @@ def test_jacobian_with_forwarded_actions():
         assert nn.Jacobian.testJacobianParameters(m, x, p, g) < 1e-8
 
 
-def unrolled(rnn, action, n_step, hidden, x, grad_outputs, reward):
-    """RecurrentAttention written out with one shared clone of rnn and action per step, as rnn's test.lua's
-    RATest: (outputs, gradInput), parameter gradients accumulated in the shared gradients."""
+def unrolled_recurrent(start, glimpse, feedback, locator, n_step, x, grad_outputs, reward):
+    """RecurrentAttention over nn.Recurrent(start, glimpse, feedback, ReLU) written out with one shared clone of
+    each module per step, as rnn's test.lua's RATest over its old Recurrent: h[0] = relu(start(glimpse(x, a[0]))),
+    h[t] = relu(glimpse(x, a[t]) + feedback(h[t-1])), a[t] = locator(h[t-1]) (a[0] of zeros). Returns (outputs,
+    gradInput); the parameter gradients accumulate in the modules' shared gradients."""
     share = ('weight', 'bias', 'gradWeight', 'gradBias')
-    rnns = [rnn.clone(*share) for _ in range(n_step)]
-    acts = [action.clone(*share) for _ in range(n_step)]
-    prev = [lg.zeros(x.size(0), hidden)]
-    outs, actions = [], []
+    gl = [glimpse.clone(*share) for _ in range(n_step)]
+    fb = [feedback.clone(*share) for _ in range(n_step)]
+    acts = [locator.clone(*share) for _ in range(n_step)]
+    relu = [nn.ReLU().double() for _ in range(n_step)]
+    prev, actions, glimpses, merged = [lg.zeros(x.size(0), 20)], [], [], []
     for t in range(n_step):
-        actions.append(acts[t].forward(prev[-1]).clone())
-        outs.append(rnns[t].forward([x, actions[-1]]).clone())
-        prev.append(outs[-1])
+        actions.append(acts[t].forward(prev[t]).clone())
+        glimpses.append(gl[t].forward([x, actions[t]]).clone())
+        z = start.forward(glimpses[t]).clone() if t == 0 else glimpses[t] + fb[t].forward(prev[t])
+        merged.append(z)
+        prev.append(relu[t].forward(z).clone())
     for a in acts:
         a.reinforce(reward)
-    grad_hidden = [None] * n_step
+    extra = [lg.zeros(x.size(0), 20) for _ in range(n_step)]
     gx = None
     for t in reversed(range(n_step)):
-        g = grad_outputs[t].clone()
-        if grad_hidden[t] is not None:
-            g.add(grad_hidden[t])
+        gz = relu[t].backward(merged[t], grad_outputs[t] + extra[t]).clone()
+        if t == 0:
+            gg = start.backward(glimpses[0], gz).clone()
+        else:
+            gg = gz
+            extra[t - 1].add(fb[t].backward(prev[t], gz))
+        gi = gl[t].backward([x, actions[t]], gg)[0]
+        gx = gi.clone() if gx is None else gx.add(gi)
         ga = acts[t].backward(prev[t], actions[t].clone().zero())
         if t > 0:
-            grad_hidden[t - 1] = ga.clone()
-        gi = rnns[t].backward([x, actions[t]], g)[0]
-        gx = gi.clone() if gx is None else gx.add(gi)
-    return outs, gx
+            extra[t - 1].add(ga)
+    return prev[1:], gx
 
 
 def lua_test_model():
-    """The model of rnn's test.lua RecurrentAttention test (opt sizes), its rnn a Recursor-driven glimpse net
-    (nn.Recurrent is the core helper's), the ReinforceNormal in evaluation so both runs sample alike."""
+    """The model of rnn's test.lua RecurrentAttention test (its opt sizes): a glimpse network (location and
+    glimpse sensors) in nn.Recurrent(hiddenSize, glimpse, Linear, ReLU, 99999), a locator ending in a
+    ReinforceNormal put in evaluation so both runs sample alike (as the Lua test does)."""
     patch, depth, hidden = 8, 3, 20
     location = nn.Sequential().add(nn.SelectTable(1)).add(nn.Linear(2, 20)).add(nn.ReLU())
     sensor = nn.Sequential().add(nn.SpatialGlimpse(patch, depth)).add(nn.Collapse(3)) \
         .add(nn.Linear(patch * patch * depth, 20)).add(nn.ReLU())
     glimpse = nn.Sequential().add(nn.ConcatTable().add(location).add(sensor)).add(nn.JoinTable(0, 1)) \
         .add(nn.Linear(40, 20)).add(nn.ReLU()).add(nn.Linear(20, hidden))
+    rnn = nn.Recurrent(hidden, glimpse, nn.Linear(hidden, hidden), nn.ReLU(), 99999)
     locator = nn.Sequential().add(nn.Linear(hidden, 2)).add(nn.HardTanh())
     rn = nn.ReinforceNormal(0.2)
     rn.evaluate()
     locator.add(rn).add(nn.HardTanh())
-    return glimpse.double(), locator.double()
+    return rnn.double(), locator.double()
 
 
-def test_rnn_test_lua_recurrent_attention():
+@pytest.mark.parametrize('explicit_recursor', [False, True], ids=['Recurrent', 'Recursor(Recurrent)'])
+def test_rnn_test_lua_recurrent_attention(explicit_recursor):
     """rnn's test.lua RecurrentAttention, rewritten: three rounds of forward, reinforce, backward and
-    updateParameters(1) give the unrolled loop's outputs, gradInput and parameters, with the rnn given plain
-    and as an explicit Recursor."""
+    updateParameters(1) give the unrolled loop's outputs, gradInput, parameters and gradients, with the
+    Recurrent given plain and wrapped in an explicit Recursor."""
     lg.setdefaulttensortype('legonn.DoubleTensor')
-    glimpse, locator = lua_test_model()
-    for explicit in (False, True):
-        rva = nn.RecurrentAttention(nn.Recursor(glimpse.clone()) if explicit else glimpse.clone(),
-                                    locator.clone(), 5, [20])
-        ref_rnn, ref_act = glimpse.clone(), locator.clone()
-        for _ in range(3):
-            x = lg.randn(4, 1, 28, 28)
-            grad_outputs = [lg.randn(4, 20) for _ in range(5)]
-            reward = lg.randn(4)
-            rva.zeroGradParameters()
-            ref_rnn.zeroGradParameters()
-            ref_act.zeroGradParameters()
-            out = rva.forward(x)
-            rva.reinforce(reward)
-            gi = rva.backward(x, grad_outputs)
-            ref_out, ref_gi = unrolled(ref_rnn, ref_act, 5, 20, x, grad_outputs, reward)
-            assert_close_trees(out, ref_out, rtol=1e-12, atol=1e-12)
-            assert_close_trees(gi, ref_gi, rtol=1e-12, atol=1e-12)
-            rva.updateParameters(1)
-            ref_rnn.updateParameters(1)
-            ref_act.updateParameters(1)
-            params, grads = rva.parameters()
-            ref_params, ref_grads = [p + q for p, q in zip(ref_rnn.parameters(), ref_act.parameters())]
-            assert len(params) == len(ref_params)
-            assert_close_trees(params, ref_params, rtol=1e-12, atol=1e-12)
-            assert_close_trees(grads, ref_grads, rtol=1e-12, atol=1e-12)
+    rnn, locator = lua_test_model()
+    start, glimpse, feedback = rnn.startModule.clone(), rnn.inputModule.clone(), rnn.feedbackModule.clone()
+    ref_locator = locator.clone()
+    rva = nn.RecurrentAttention(nn.Recursor(rnn.clone()) if explicit_recursor else rnn.clone(), locator.clone(),
+                                5, [20])
+    for _ in range(3):
+        x = lg.randn(4, 1, 28, 28)
+        grad_outputs = [lg.randn(4, 20) for _ in range(5)]
+        reward = lg.randn(4)
+        rva.zeroGradParameters()
+        for m in (start, glimpse, feedback, ref_locator):
+            m.zeroGradParameters()
+        out = rva.forward(x)
+        rva.reinforce(reward)
+        gi = rva.backward(x, grad_outputs)
+        ref_out, ref_gi = unrolled_recurrent(start, glimpse, feedback, ref_locator, 5, x, grad_outputs, reward)
+        assert_close_trees(out, ref_out, rtol=1e-12, atol=1e-12)
+        assert_close_trees(gi, ref_gi, rtol=1e-12, atol=1e-12)
+        rva.updateParameters(1)
+        ref = (start, glimpse, feedback, ref_locator)
+        for m in ref:
+            m.updateParameters(1)
+        params, grads = rva.parameters()
+        ref_params = [p for m in ref for p in m.parameters()[0]]
+        ref_grads = [g for m in ref for g in m.parameters()[1]]
+        assert len(params) == len(ref_params) == 13
+        assert_close_trees(params, ref_params, rtol=1e-12, atol=1e-12)
+        assert_close_trees(grads, ref_grads, rtol=1e-12, atol=1e-12)
 
 
 def test_reinforce_per_step_rewards():
