@@ -54,7 +54,7 @@ class _RewardCriterion(Criterion, abstract=True):
         reward = self.__dict__.get('reward')
         if not isinstance(reward, Tensor) or reward.nElement() != baseline.nElement():
             raise input_error(self, "a forward on this input before backward, and a baseline of one value per "
-                              f"example", f"a baseline of {baseline.nElement()} values for "
+                              "example", f"a baseline of {baseline.nElement()} values for "
                               f"{reward.nElement() if isinstance(reward, Tensor) else 'no'} rewards")
         if type(self.__dict__.get('vrReward')) is not type(reward):
             self.vrReward = reward.new()
