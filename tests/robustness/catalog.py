@@ -7,7 +7,7 @@ import legonn as lg
 from legonn import nn
 from legonn.modules.spatial_convolution_map import tables
 
-ABSTRACT = {'Module', 'Container', 'Criterion'}
+ABSTRACT = {'Module', 'Container', 'Criterion', 'AbstractRecurrent'}
 
 
 def r(*sizes, lo=-1.0, hi=1.0):
@@ -235,6 +235,7 @@ MODULES = {
     'CopyGrad': (nn.CopyGrad, lambda: r(2, 3)),
     'SAdd': (lambda: nn.SAdd(-1, True), lambda: r(2, 3)),
     'ExpandAs': (nn.ExpandAs, lambda: [r(2, 3), r(2, 1)]),
+    'Recursor': (lambda: nn.Recursor(nn.Linear(3, 2)), lambda: r(2, 3)),
 }
 
 # name -> (constructor, input, target)
