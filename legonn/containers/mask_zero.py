@@ -3,6 +3,8 @@
 Where a row (sample) of the decorated module's first input tensor is all zeros, the decorator's output row is
 zero and no gradient flows back through it, so sequences of several lengths can share a batch.
 """
+import warnings
+
 from ..modules.base.errors import input_error
 from ..modules.base.module import Module
 from ..modules.base.table_buffers import describe
@@ -37,6 +39,7 @@ class MaskZero(Decorator):
 
     For a recurrent module, mask its step module with ``AbstractRecurrent.maskZero(nInputDim)`` rather than
     decorating the recurrent module itself: a masked step then also resets the hidden state it hands on.
+    ``MaskZero(rnn, n)`` of a recurrent module warns of it, unless the third argument ``silent`` is true.
     """
     positive_ints = ('nInputDim',)
 
@@ -44,7 +47,10 @@ class MaskZero(Decorator):
         super().__init__(module)
         self.checkHyper(nInputDim=nInputDim)
         self.nInputDim = nInputDim
-        self.silent = silent
+        if module.dpnn_stepclone and not silent:
+            warnings.warn(f"{type(self).__name__} decorates the recurrent module {module.shortName()} itself: use its "
+                          f"{'maskZero' if type(self) is MaskZero else 'trimZero'}({nInputDim}) to decorate its step "
+                          "module, so that a masked step also resets the hidden state", stacklevel=3)
 
     @property
     def module(self):
