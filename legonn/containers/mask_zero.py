@@ -144,14 +144,16 @@ class TrimZero(MaskZero):
             buf.array[kept] = tensor.array
 
     def _trim(self, old, tree, what):
-        if self.__dict__.get('zeroMask') is None or self.zeroMask.nElement() == 0:
+        mask = self.__dict__.get('zeroMask')
+        if mask is None or mask.nElement() == 0:
             raise input_error(self, "a forward() before backward()", "no forward since construction or clearState()")
+        # the rows kept, as indices (empty when every row is masked), found from the mask each time: it follows
+        # the module to another device, where these indices would not
+        self._kept = mask.xp.flatnonzero(mask.array == 0)
         return map_tree(self, old, tree, self._trim_fill, what)
 
     def updateOutput(self, input):
-        mask = self._zero_rows(input)
-        # the rows kept, as indices (an empty array when every row is masked)
-        self._kept = mask.xp.flatnonzero(mask.array == 0)
+        self._zero_rows(input)
         self._temp = self._trim(self.__dict__.get('_temp'), input, 'input')
         output = self.run_child(0, 'updateOutput', self._temp)
         self.output = map_tree(self, self.output, output, self._untrim_fill, 'output')
