@@ -97,6 +97,7 @@ MODULES = {
     'Dropout': (lambda: nn.Dropout(0.3), lambda: r(2, 3)),
     'IndexLinear': (lambda: nn.IndexLinear(6, 3), lambda: [longs(0, 2, 5), r(3)]),
     'LinearWeightNorm': (lambda: nn.LinearWeightNorm(3, 2), lambda: r(2, 3)),
+    'LinearNoBias': (lambda: nn.LinearNoBias(3, 2), lambda: r(2, 3)),
     'LookupTable': (lambda: nn.LookupTable(5, 3), lambda: longs(0, 4, 2)),
     'Maxout': (lambda: nn.Maxout(3, 2, 2), lambda: r(2, 3)),
     'OneHot': (lambda: nn.OneHot(4), lambda: longs(0, 3, 1)),
