@@ -126,6 +126,28 @@ class Container(Module):
             m.clearState()
         return self
 
+    def getHiddenState(self, step, input=None):
+        return [m.getHiddenState(step) for m in self.modules]
+
+    def setHiddenState(self, step, hiddenState):
+        self._check_state_table('setHiddenState', hiddenState)
+        for m, state in zip(self.modules, hiddenState):
+            m.setHiddenState(step, state)
+
+    def getGradHiddenState(self, step, input=None):
+        return [m.getGradHiddenState(step) for m in self.modules]
+
+    def setGradHiddenState(self, step, gradHiddenState):
+        self._check_state_table('setGradHiddenState', gradHiddenState)
+        for m, state in zip(self.modules, gradHiddenState):
+            m.setGradHiddenState(step, state)
+
+    def _check_state_table(self, method, states):
+        # rnn's Module.lua asserts a table: one entry per child
+        if not isinstance(states, (list, tuple)):
+            raise TypeError(f"{self.shortName()}.{method}: expected a table (list) with one entry per child, "
+                            f"got a {type(states).__name__}")
+
     def replace(self, callback):
         out = callback(self)
         for i, m in enumerate(self.modules):

@@ -7,7 +7,7 @@ import legonn as lg
 from legonn import nn
 from legonn.modules.spatial_convolution_map import tables
 
-ABSTRACT = {'Module', 'Container', 'Criterion'}
+ABSTRACT = {'Module', 'Container', 'Criterion', 'AbstractRecurrent'}
 
 
 def r(*sizes, lo=-1.0, hi=1.0):
@@ -227,6 +227,7 @@ MODULES = {
     'SeqBRNN': (lambda: nn.SeqBRNN(3, 2), lambda: r(4, 2, 3)),
     'SeqReverseSequence': (nn.SeqReverseSequence, lambda: r(4, 2, 3)),
     'Sequencer': (lambda: nn.Sequencer(nn.Linear(3, 2)), lambda: r(4, 2, 3)),
+    'Recursor': (lambda: nn.Recursor(nn.Linear(3, 2)), lambda: r(2, 3)),
 }
 
 # name -> (constructor, input, target)

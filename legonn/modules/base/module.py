@@ -94,6 +94,10 @@ class Module(Typed):
     # a module without parameters reads them as None, as Torch7's nil fields: a ported
     # `model:apply(function(m) if m.weight then ... end end)` tests every module, ReLUs included
     weight = bias = gradWeight = gradBias = None
+    # dpnn's flag: a module that a step clone holds as itself rather than copies (AbstractRecurrent sets it)
+    dpnn_stepclone = False
+    # dpnn's hook: a module with a method of this name is copied by it inside another's sharedClone
+    dpnn_sharedClone = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -372,6 +376,57 @@ class Module(Typed):
             twin.share(self, *names)
         return twin
 
+    def sharedClone(self, shareParams=True, shareGradParams=True, stepClone=False):
+        """A deep copy whose parameters (``shareParams``) and gradients (``shareGradParams``) share this
+        module's storages, as dpnn's Module.lua: every tensor of the copy that views the storage of a parameter
+        (or gradient) of the tree is a new tensor on that same storage, so ``getParameters`` flat views stay
+        shared; everything else (buffers, running statistics, outputs) is copied. With ``stepClone`` a
+        recurrent module (``dpnn_stepclone``: AbstractRecurrent) is not copied at all: the copy holds the very
+        module, which keeps its own per-step clones; asked of such a module itself, the module is returned. A
+        module held in the tree with its own ``dpnn_sharedClone()`` method is copied by that method."""
+        if stepClone and self.dpnn_stepclone:
+            return self
+        params, grads = self.parameters()
+        shared = (params if shareParams else []) + (grads if shareGradParams else [])
+        # deepcopy copies a tensor's storage once per memo (Tensor.__deepcopy__ keys it by the storage's id):
+        # a storage entered here as itself is kept, so every tensor viewing it is re-made on it
+        memo = {id(t._storage): t._storage for t in shared if isinstance(t, Tensor)}
+        for module in self._nestedModules():
+            if stepClone and module.dpnn_stepclone:
+                memo[id(module)] = module
+            elif module.dpnn_sharedClone is not None:
+                memo[id(module)] = module.dpnn_sharedClone()
+        return copy.deepcopy(self, memo)
+
+    def stepClone(self, shareParams=True, shareGradParams=True):
+        """``sharedClone(shareParams, shareGradParams, stepClone=True)``: the clone an AbstractRecurrent makes
+        for each time step (rnn's Module.lua)."""
+        return self.sharedClone(shareParams, shareGradParams, True)
+
+    def _nestedModules(self):
+        """The modules held anywhere below this one (in attributes, lists, tuples and dicts: children, step
+        clones, aliases), each once, this one excluded; the walk stops at a module it takes as a whole."""
+        found, seen = [], {id(self)}
+
+        def walk(value):
+            if isinstance(value, Module):
+                if id(value) in seen:
+                    return
+                seen.add(id(value))
+                found.append(value)
+                if value.dpnn_stepclone or value.dpnn_sharedClone is not None:
+                    return
+                value = value.__dict__
+            if isinstance(value, dict):
+                value = value.values()
+            elif not isinstance(value, (list, tuple)):
+                return
+            for v in value:
+                walk(v)
+
+        walk(self.__dict__)
+        return found
+
     # --- state --------------------------------------------------------------------
     def clearState(self, *names):
         """Empty ``output``, ``gradInput`` and the named buffers (they refill on the next call)."""
@@ -393,6 +448,33 @@ class Module(Typed):
         for child in self.children():
             child.remember(mode)
         return self
+
+    def setOutputStep(self, step):
+        """Make every recurrent module in this tree show the output of time step ``step`` (0-based) as its
+        ``output`` (rnn's Module.lua: a Recursor calls it on a step's clone before that step's backward)."""
+        for child in self.children():
+            child.setOutputStep(step)
+
+    def maxBPTTstep(self, rho):
+        """Set the number of time steps back-propagated (``rho``) on every recurrent module in this tree."""
+        for child in self.children():
+            child.maxBPTTstep(rho)
+
+    def getHiddenState(self, step, input=None):
+        """The hidden state after time step ``step`` (0-based) of the recurrent modules in this tree: a
+        container gives the list of its children's, a leaf module None (rnn's Module.lua)."""
+        return None
+
+    def setHiddenState(self, step, hiddenState):
+        """Set the hidden state after time step ``step`` (0-based); a container passes ``hiddenState[i]`` to
+        its child i, a leaf module has none."""
+
+    def getGradHiddenState(self, step, input=None):
+        """The gradient of the hidden state after time step ``step`` (0-based): as ``getHiddenState``."""
+        return None
+
+    def setGradHiddenState(self, step, gradHiddenState):
+        """Set the gradient of the hidden state after time step ``step`` (0-based): as ``setHiddenState``."""
 
     # --- tree walking ------------------------------------------------------------
     def apply(self, fn):

@@ -1,0 +1,189 @@
+"""AbstractRecurrent: the base of Element-Research rnn's step-by-step recurrent modules (Recursor,
+Recurrent, Recurrence, LSTM, GRU, ...), as AbstractRecurrent.lua.
+
+Such a module is called once per time step: each ``forward`` is the next step, run on that step's clone of
+``recurrentModule`` (a ``stepClone`` sharing its parameters and gradients, kept in ``sharedClones``, so each
+step keeps its own buffers for backward). ``backward``/``updateGradInput``/``accGradParameters`` then go back
+through the steps in reverse order, one step per call, until ``forget()`` starts a new sequence.
+
+Steps are 0-based: the first forward is step 0 and ``step`` counts the steps forwarded so far (the index of the
+next one); the hidden state "before step 0" (Lua's step 0) is step -1. In ``evaluate()`` mode every step runs
+on ``recurrentModule`` itself, no clone, so nothing is kept for backward.
+"""
+from ..modules.base.errors import input_error
+from .container import Container
+
+
+class AbstractRecurrent(Container):
+    """Base of the recurrent modules driven one step per forward. A subclass sets ``recurrentModule`` (also
+    ``modules[0]`` and ``sharedClones[0]``) and writes ``updateOutput`` (one step: ``recycle()``, then
+    ``getStepModule(self.step)``, then ``step += 1``), ``_updateGradInput`` and ``_accGradParameters`` (the step
+    they work on is ``updateGradInputStep - 1`` and ``accGradParametersStep - 1``), and the hidden-state
+    getters and setters. ``rho`` is the most steps kept for back-propagation through time. ``type()`` converts
+    the step clones with the rest (they sit in the ``sharedClones`` dict), keeping them views of the converted
+    parameters."""
+
+    dpnn_stepclone = True
+
+    def __init__(self, rho=None):
+        super().__init__()
+        self.rho = 99999 if rho is None else rho
+        if isinstance(self.rho, bool) or not isinstance(self.rho, int) or self.rho < 1:
+            raise ValueError(f"nn.{type(self).__name__}: expected rho (the most steps to back-propagate through) "
+                             f"to be a positive integer, got {rho!r}")
+        # per-step records, keyed by 0-based step
+        self.outputs = {}
+        self.gradInputs = {}
+        self._gradOutputs = {}
+        self.gradOutputs = {}
+        self.step = 0
+        self.sharedClones = {}
+        self.updateGradInputStep = None
+        self.accGradParametersStep = None
+
+    # --- step clones -------------------------------------------------------------------------------
+    def getStepModule(self, step):
+        """The clone of ``recurrentModule`` that runs step ``step`` (0-based), made by ``stepClone()`` on
+        first use."""
+        module = self.sharedClones.get(step)
+        if module is None:
+            module = self.recurrentModule.stepClone()
+            self.sharedClones[step] = module
+            self.nSharedClone = len(self.sharedClones)
+        return module
+
+    def recycle(self, offset=0):
+        """Before a training step: give the current step the clone (and gradient buffer) of the step ``rho + 1``
+        back, when it has none yet, and drop the output and gradInput records older than that, so at most
+        ``max(rho + 1, clones made)`` clones exist. ``offset`` is rnn's argument, unused there too."""
+        if 'nSharedClone' not in self.__dict__:
+            self.nSharedClone = len(self.sharedClones)
+        rho = max(self.rho + 1, self.nSharedClone)
+        if self.sharedClones.get(self.step) is None:
+            old = self.sharedClones.pop(self.step - rho, None)
+            if old is not None:
+                self.sharedClones[self.step] = old
+            grad = self._gradOutputs.pop(self.step - rho, None)
+            if grad is not None:
+                self._gradOutputs[self.step] = grad
+        self.outputs.pop(self.step - rho - 1, None)
+        self.gradInputs.pop(self.step - rho - 1, None)
+        return self
+
+    # --- backward, one step per call, in reverse order of the forwards -----------------------------
+    def updateGradInput(self, input, gradOutput):
+        """The gradient of the input of the latest step not yet back-propagated (the last forward's first,
+        then the one before, ...)."""
+        if self.updateGradInputStep is None:
+            self.updateGradInputStep = self.step
+        if self.updateGradInputStep < 1:
+            raise input_error(self, "a forward() for each backward step (updateGradInput goes back through the "
+                              "steps forwarded since forget())", "a backward with no step left")
+        self.gradInput = self._updateGradInput(input, gradOutput)
+        self.updateGradInputStep -= 1
+        self.gradInputs[self.updateGradInputStep] = self.gradInput
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        """Accumulate the parameter gradients of the latest step not yet accumulated; its updateGradInput
+        must have run."""
+        if self.updateGradInputStep is None or self.updateGradInputStep >= self.step:
+            raise input_error(self, "updateGradInput before accGradParameters for each step",
+                              "accGradParameters of a step whose updateGradInput has not run")
+        if self.accGradParametersStep is None:
+            self.accGradParametersStep = self.step
+        if self.accGradParametersStep < 1:
+            raise input_error(self, "a forward() for each accGradParameters step", "no step left")
+        self._accGradParameters(input, gradOutput, scale)
+        self.accGradParametersStep -= 1
+
+    def checkAccumulation(self, input, gradOutput):
+        # a step's input and gradOutput need not match the last forward's (that was the last step, and steps
+        # may differ in size); each step's clone checks its own when accGradParameters reaches it
+        pass
+
+    def _updateGradInput(self, input, gradOutput):
+        raise NotImplementedError(f"{type(self).__name__} must define _updateGradInput")
+
+    def _accGradParameters(self, input, gradOutput, scale):
+        raise NotImplementedError(f"{type(self).__name__} must define _accGradParameters")
+
+    # --- sequences -------------------------------------------------------------------------------
+    def forget(self):
+        """Start a new sequence: the next forward is step 0 again, from the initial hidden state. In training
+        the per-step records are dropped and the step clones renumbered from 0 (in their step order), to be
+        reused; in evaluation the records are kept (they are not step clones' but ``recurrentModule``'s)."""
+        super().forget()
+        if self.train:
+            self.outputs = {}
+            self.gradInputs = {}
+            self.sharedClones = dict(enumerate(m for _, m in sorted(self.sharedClones.items())))
+            self._gradOutputs = dict(enumerate(g for _, g in sorted(self._gradOutputs.items())))
+            self.gradOutputs = {}
+            if self.__dict__.get('cells') is not None:
+                self.cells = {}
+                self.gradCells = {}
+        self.step = 0
+        return self
+
+    def maxBPTTstep(self, rho):
+        """Set ``rho``, the most steps kept for back-propagation through time (a Sequencer sets it to the length
+        of each sequence)."""
+        self.rho = rho
+
+    def setOutputStep(self, step):
+        """Show step ``step``'s (0-based) output as ``output`` (and its gradInput, once made, as ``gradInput``):
+        a Recursor calls it on a step clone before that step's backward, since a clone holding this module
+        holds the module itself, whose ``output`` is the latest step's."""
+        output = self.outputs.get(step)
+        if output is None:
+            raise input_error(self, f"a recorded output for step {step}", "none (that step was not forwarded, "
+                              "or it is older than rho)")
+        self.output = output
+        self.gradInput = self.gradInputs.get(step, self.gradInput)
+
+    def getHiddenState(self, step, input=None):
+        raise NotImplementedError(f"{type(self).__name__} does not define getHiddenState")
+
+    def setHiddenState(self, step, hiddenState):
+        raise NotImplementedError(f"{type(self).__name__} does not define setHiddenState")
+
+    def getGradHiddenState(self, step, input=None):
+        raise NotImplementedError(f"{type(self).__name__} does not define getGradHiddenState")
+
+    def setGradHiddenState(self, step, gradHiddenState):
+        raise NotImplementedError(f"{type(self).__name__} does not define setGradHiddenState")
+
+    # --- the step clones in whole-tree operations ---------------------------------------------------
+    def includingSharedClones(self, f):
+        """``f()`` with ``modules`` temporarily the children followed by every step clone, so that a walk over
+        ``modules`` reaches the clones too (training, evaluate); returns what ``f`` returns."""
+        modules = self.modules
+        self.modules = list(modules) + [m for _, m in sorted(self.sharedClones.items())]
+        try:
+            return f()
+        finally:
+            self.modules = modules
+
+    def training(self):
+        return self.includingSharedClones(lambda: Container.training(self))
+
+    def evaluate(self):
+        return self.includingSharedClones(lambda: Container.evaluate(self))
+
+    def clearState(self, *names):
+        """``forget()``, then empty the per-step records and every step clone's buffers."""
+        self.forget()
+        for name in ('_gradOutputs', 'outputs', 'gradInputs', 'gradOutputs', 'cells', 'gradCells'):
+            if isinstance(self.__dict__.get(name), dict):
+                self.__dict__[name] = {}
+        for clone in self.sharedClones.values():
+            clone.clearState()
+        self.recurrentModule.clearState()
+        return super().clearState('_input', '_gradOutput', 'gradPrevOutput', 'cell', *names)
+
+    def __repr__(self):
+        size_in, size_out = self.__dict__.get('inputSize'), self.__dict__.get('outputSize')
+        if isinstance(size_in, int) and isinstance(size_out, int):
+            return f"nn.{type(self).__name__}({size_in} -> {size_out})"
+        return super().__repr__()

@@ -1,0 +1,62 @@
+"""Recursor: any module made an AbstractRecurrent, as rnn's Recursor.lua."""
+from .abstract_recurrent import AbstractRecurrent
+
+
+class Recursor(AbstractRecurrent):
+    """Runs ``module`` once per forward, each step (0-based) on its own step clone (sharing parameters and
+    gradients), so the module may itself hold recurrent modules (an LSTM in a Sequential): those are shared by
+    the clones and keep their own steps. ``backward`` goes back through the steps in reverse order, one per call.
+    Input and output are the module's; ``rho`` (default 9999999) bounds the steps kept."""
+
+    def __init__(self, module, rho=None):
+        super().__init__(9999999 if rho is None else rho)
+        self.recurrentModule = module
+        self.module = module
+        self.add(module)
+        self.sharedClones[0] = module
+
+    def updateOutput(self, input):
+        if self.train:
+            self.recycle()
+            module = self.getStepModule(self.step)
+        else:
+            module = self.recurrentModule
+        output = self.run_module(module, f"Recursor[step {self.step}]", 'updateOutput', input)
+        self.outputs[self.step] = output
+        self.output = output
+        self.step += 1
+        self.updateGradInputStep = None
+        self.accGradParametersStep = None
+        return self.output
+
+    def _updateGradInput(self, input, gradOutput):
+        step = self.updateGradInputStep - 1
+        module = self.getStepModule(step)
+        module.setOutputStep(step)
+        return self.run_module(module, f"Recursor[step {step}]", 'updateGradInput', input, gradOutput)
+
+    def _accGradParameters(self, input, gradOutput, scale):
+        step = self.accGradParametersStep - 1
+        module = self.getStepModule(step)
+        module.setOutputStep(step)
+        self.run_module(module, f"Recursor[step {step}]", 'accGradParameters', input, gradOutput, scale)
+
+    def maxBPTTstep(self, rho):
+        """Set ``rho`` here and on the recurrent modules inside the module."""
+        self.rho = rho
+        self.module.maxBPTTstep(rho)
+
+    def getHiddenState(self, step, input=None):
+        return self.modules[0].getHiddenState(step, input)
+
+    def setHiddenState(self, step, hiddenState):
+        return self.modules[0].setHiddenState(step, hiddenState)
+
+    def getGradHiddenState(self, step, input=None):
+        return self.modules[0].getGradHiddenState(step, input)
+
+    def setGradHiddenState(self, step, gradHiddenState):
+        return self.modules[0].setGradHiddenState(step, gradHiddenState)
+
+    def __repr__(self):
+        return 'nn.Recursor @ ' + repr(self.modules[0])
