@@ -228,6 +228,9 @@ MODULES = {
     'SeqReverseSequence': (nn.SeqReverseSequence, lambda: r(4, 2, 3)),
     'Sequencer': (lambda: nn.Sequencer(nn.Linear(3, 2)), lambda: r(4, 2, 3)),
     'Recursor': (lambda: nn.Recursor(nn.Linear(3, 2)), lambda: r(2, 3)),
+    # the rnn package's cells: one step per forward, a batch x features input
+    'LSTM': (lambda: nn.LSTM(3, 2), lambda: r(2, 3)),
+    'FastLSTM': (lambda: nn.FastLSTM(3, 2), lambda: r(2, 3)),
 }
 
 # name -> (constructor, input, target)
@@ -277,7 +280,11 @@ KNOWN_BROKEN = {}
 
 
 def refresh(name, obj):
-    """Unpooling reads its pooling module's indices, which clearState empties: run the pooling again."""
+    """Unpooling reads its pooling module's indices, which clearState empties: run the pooling again. A
+    step-by-step recurrent module (LSTM, GRU, ...) keeps no sequence through clearState (it forgets): both
+    start a new sequence."""
+    if isinstance(obj, nn.Module):
+        obj.forget()
     if name in ('SpatialMaxUnpooling', 'VolumetricMaxUnpooling'):
         lg.manualSeed(3)
         obj.pooling.forward(r(2, 2, 4, 4) if name == 'SpatialMaxUnpooling' else r(1, 2, 4, 4, 4))
