@@ -227,6 +227,15 @@ MODULES = {
     'SeqBRNN': (lambda: nn.SeqBRNN(3, 2), lambda: r(4, 2, 3)),
     'SeqReverseSequence': (nn.SeqReverseSequence, lambda: r(4, 2, 3)),
     'Sequencer': (lambda: nn.Sequencer(nn.Linear(3, 2)), lambda: r(4, 2, 3)),
+    # the rnn package's masking and support modules (row 0 of the first input is padding)
+    'MaskZero': (lambda: nn.MaskZero(nn.Sequential().add(nn.ParallelTable().add(nn.Linear(3, 2))
+                                                       .add(nn.Linear(2, 2))).add(nn.CAddTable()), 1),
+                 lambda: [r(3, 3).indexFill(0, longs(0), 0), r(3, 2)]),
+    'TrimZero': (lambda: nn.TrimZero(nn.Linear(3, 2), 1), lambda: r(3, 3).indexFill(0, longs(0), 0)),
+    'LookupTableMaskZero': (lambda: nn.LookupTableMaskZero(5, 3), lambda: longs(0, -1, 4)),
+    'CopyGrad': (nn.CopyGrad, lambda: r(2, 3)),
+    'SAdd': (lambda: nn.SAdd(-1, True), lambda: r(2, 3)),
+    'ExpandAs': (nn.ExpandAs, lambda: [r(2, 3), r(2, 1)]),
     'Recursor': (lambda: nn.Recursor(nn.Linear(3, 2)), lambda: r(2, 3)),
     # the rnn package's cells: one step per forward, a batch x features input
     'LSTM': (lambda: nn.LSTM(3, 2), lambda: r(2, 3)),
@@ -268,6 +277,8 @@ CRITERIONS = {
     'SpatialAutoCropMSECriterion': (nn.SpatialAutoCropMSECriterion, lambda: r(2, 2, 2), lambda: r(2, 4, 4)),
     'SequencerCriterion': (lambda: nn.SequencerCriterion(nn.ClassNLLCriterion()), lambda: r(4, 2, 3),
                            lambda: lg.LongTensor([[0, 1], [2, 0], [1, 1], [2, 2]])),
+    'MaskZeroCriterion': (lambda: nn.MaskZeroCriterion(nn.ClassNLLCriterion(), 1),
+                          lambda: r(3, 3).indexFill(0, longs(1), 0), lambda: longs(2, -1, 0)),
 }
 
 # CriterionTable is a module whose input is [input, target]
