@@ -97,6 +97,7 @@ MODULES = {
     'Dropout': (lambda: nn.Dropout(0.3), lambda: r(2, 3)),
     'IndexLinear': (lambda: nn.IndexLinear(6, 3), lambda: [longs(0, 2, 5), r(3)]),
     'LinearWeightNorm': (lambda: nn.LinearWeightNorm(3, 2), lambda: r(2, 3)),
+    'LinearNoBias': (lambda: nn.LinearNoBias(3, 2), lambda: r(2, 3)),
     'LookupTable': (lambda: nn.LookupTable(5, 3), lambda: longs(0, 4, 2)),
     'Maxout': (lambda: nn.Maxout(3, 2, 2), lambda: r(2, 3)),
     'OneHot': (lambda: nn.OneHot(4), lambda: longs(0, 3, 1)),
@@ -236,6 +237,9 @@ MODULES = {
     'SAdd': (lambda: nn.SAdd(-1, True), lambda: r(2, 3)),
     'ExpandAs': (nn.ExpandAs, lambda: [r(2, 3), r(2, 1)]),
     'Recursor': (lambda: nn.Recursor(nn.Linear(3, 2)), lambda: r(2, 3)),
+    # the rnn package's cells: one step per forward, a batch x features input
+    'LSTM': (lambda: nn.LSTM(3, 2), lambda: r(2, 3)),
+    'FastLSTM': (lambda: nn.FastLSTM(3, 2), lambda: r(2, 3)),
 }
 
 # name -> (constructor, input, target)
@@ -287,7 +291,11 @@ KNOWN_BROKEN = {}
 
 
 def refresh(name, obj):
-    """Unpooling reads its pooling module's indices, which clearState empties: run the pooling again."""
+    """Unpooling reads its pooling module's indices, which clearState empties: run the pooling again. A
+    step-by-step recurrent module (LSTM, GRU, ...) keeps no sequence through clearState (it forgets): both
+    start a new sequence."""
+    if isinstance(obj, nn.Module):
+        obj.forget()
     if name in ('SpatialMaxUnpooling', 'VolumetricMaxUnpooling'):
         lg.manualSeed(3)
         obj.pooling.forward(r(2, 2, 4, 4) if name == 'SpatialMaxUnpooling' else r(1, 2, 4, 4, 4))

@@ -1,0 +1,325 @@
+"""LSTM and FastLSTM: the rnn package's step-by-step long short-term memories (LSTM.lua, FastLSTM.lua).
+
+Each forward is one time step. The step module (``recurrentModule``, cloned per step by AbstractRecurrent)
+is built from nn modules as the Lua builds it: it maps ``[x[t], h[t-1], c[t-1]]`` to ``[h[t], c[t]]``. Steps
+are 0-based; the state before step 0 (step -1) is ``userPrevOutput``/``userPrevCell`` when set, else zeros.
+"""
+from ..modules.base.errors import check_hyper, check_probability, input_error
+from ..modules.batch_normalization import BatchNormalization
+from ..modules.dropout import Dropout
+from ..modules.linear import Linear, LinearNoBias
+from ..modules.reshape import Reshape
+from ..modules.scaling import Add, CMul
+from ..modules.smooth_activations import Sigmoid, Tanh
+from ..modules.table_arithmetic import CAddTable, CMulTable
+from ..modules.table_structure import FlattenTable, JoinTable, NarrowTable, SelectTable, SplitTable
+from .abstract_recurrent import AbstractRecurrent
+from .sequential import Sequential
+from .tables import ConcatTable, ParallelTable
+
+
+def _first(*values):
+    """The first value that is not None (Lua's ``a or b or c`` over tensors, which are always true there)."""
+    for v in values:
+        if v is not None:
+            return v
+    return None
+
+
+class LSTM(AbstractRecurrent):
+    """``LSTM(inputSize, outputSize=inputSize, rho=9999, cell2gate=True, p=0, mono=False)``: one step per forward,
+    input ``(inputSize,)`` or ``(batch, inputSize)``, output ``h[t]`` ``(outputSize,)`` or ``(batch, outputSize)``::
+
+        i[t] = sigmoid(W[x->i] x[t] + W[h->i] h[t-1] + w[c->i] * c[t-1] + b[i])
+        f[t] = sigmoid(W[x->f] x[t] + W[h->f] h[t-1] + w[c->f] * c[t-1] + b[f])
+        z[t] = tanh(W[x->z] x[t] + W[h->z] h[t-1] + b[z])
+        c[t] = f[t] * c[t-1] + i[t] * z[t]
+        o[t] = sigmoid(W[x->o] x[t] + W[h->o] h[t-1] + w[c->o] * c[t] + b[o])
+        h[t] = o[t] * tanh(c[t])
+
+    The peephole terms ``w[c->.] * c`` (a CMul each) are there when ``cell2gate``. Each map into a gate or the
+    hidden is a Linear from x and a LinearNoBias from h, each after a lazy Dropout of probability ``p`` (Gal's
+    Bayesian dropout; ``mono``: one mask row for the whole batch). The factory methods ``buildGate``,
+    ``buildInputGate``, ``buildForgetGate``, ``buildHidden``, ``buildCell``, ``buildOutputGate`` and
+    ``buildModel`` make the step module (``recurrentModule``) and may be overridden; ``inputGate``,
+    ``forgetGate``, ``hiddenLayer``, ``cellLayer``, ``outputGate`` are its parts. ``cells[t]`` is step t's
+    cell, ``cell`` the latest. ``userPrevOutput``/``userPrevCell`` set the state before step 0,
+    ``userNextGradOutput``/``userNextGradCell`` the gradient after the last step.
+    """
+
+    def __init__(self, inputSize, outputSize=None, rho=9999, cell2gate=True, p=0, mono=False):
+        outputSize = inputSize if outputSize is None else outputSize
+        name = type(self).__name__
+        check_hyper(name, positive=dict(inputSize=inputSize, outputSize=outputSize))
+        self.p = check_probability(name, p)
+        super().__init__(rho)
+        self.mono = bool(mono)
+        self.inputSize = inputSize
+        self.outputSize = outputSize
+        self.cell2gate = bool(cell2gate)
+        self.recurrentModule = self.buildModel()
+        self.modules.append(self.recurrentModule)
+        self.sharedClones[0] = self.recurrentModule
+        # h and c before step 0, and the gradients after the last step, when the user sets none
+        self.zeroTensor = self.output.new()
+        self.cells = {}
+        self.gradCells = {}
+
+    # --- factory methods --------------------------------------------------------------------------------
+    def _dropout(self):
+        return Dropout(self.p, False, False, lazy=True, mono=self.mono)
+
+    def _input_map(self):
+        """x -> outputSize features: Dropout, then Linear."""
+        return Sequential().add(self._dropout()).add(Linear(self.inputSize, self.outputSize))
+
+    def _output_map(self):
+        """h -> outputSize features: Dropout, then LinearNoBias."""
+        return Sequential().add(self._dropout()).add(LinearNoBias(self.outputSize, self.outputSize))
+
+    def buildGate(self):
+        """``[x, h, c] -> sigmoid(W x + b + U h (+ w * c))``."""
+        gate = Sequential()
+        if not self.cell2gate:
+            gate.add(NarrowTable(0, 2))
+        para = ParallelTable().add(self._input_map()).add(self._output_map())
+        if self.cell2gate:
+            para.add(CMul(self.outputSize))   # the diagonal cell-to-gate weights
+        return gate.add(para).add(CAddTable()).add(Sigmoid())
+
+    def buildInputGate(self):
+        self.inputGate = self.buildGate()
+        return self.inputGate
+
+    def buildForgetGate(self):
+        self.forgetGate = self.buildGate()
+        return self.forgetGate
+
+    def buildHidden(self):
+        """``[x, h, c] -> tanh(W x + b + U h)``."""
+        hidden = Sequential().add(NarrowTable(0, 2))
+        hidden.add(ParallelTable().add(self._input_map()).add(self._output_map()))
+        self.hiddenLayer = hidden.add(CAddTable()).add(Tanh())
+        return self.hiddenLayer
+
+    def buildCell(self):
+        """``[x, h, c] -> forgetGate(x, h, c) * c + inputGate(x, h, c) * hiddenLayer(x, h, c)``."""
+        self.inputGate = self.buildInputGate()
+        self.forgetGate = self.buildForgetGate()
+        self.hiddenLayer = self.buildHidden()
+        forget = Sequential().add(ConcatTable().add(self.forgetGate).add(SelectTable(2))).add(CMulTable())
+        input = Sequential().add(ConcatTable().add(self.inputGate).add(self.hiddenLayer)).add(CMulTable())
+        self.cellLayer = Sequential().add(ConcatTable().add(forget).add(input)).add(CAddTable())
+        return self.cellLayer
+
+    def buildOutputGate(self):
+        self.outputGate = self.buildGate()
+        return self.outputGate
+
+    def buildModel(self):
+        """``[x, h[t-1], c[t-1]] -> [h[t], c[t]]``, the output gate reading the new cell."""
+        self.cellLayer = self.buildCell()
+        self.outputGate = self.buildOutputGate()
+        model = Sequential().add(ConcatTable().add(NarrowTable(0, 2)).add(self.cellLayer))
+        model.add(FlattenTable())   # [x, h[t-1], c[t]]
+        cellAct = Sequential().add(SelectTable(2)).add(Tanh())
+        output = Sequential().add(ConcatTable().add(self.outputGate).add(cellAct)).add(CMulTable())
+        return model.add(ConcatTable().add(output).add(SelectTable(2)))
+
+    # --- hidden state ----------------------------------------------------------------------------------
+    def _state_step(self, step, counter):
+        if step is None:
+            return counter - 1
+        if step < -1:
+            raise ValueError(f"{self.shortName()}: steps are 0-based (-1 is the state before step 0), got {step}")
+        return step
+
+    def _zero_state(self, input):
+        """Resize the zero state to ``input``'s batch."""
+        if input is not None:
+            sizes = (input.size(0), self.outputSize) if input.dim() == 2 else (self.outputSize,)
+            self.zeroTensor.resize(*sizes).zero()
+
+    def getHiddenState(self, step=None, input=None):
+        """``[h, c]`` after step ``step`` (0-based; default the latest; -1: the state before step 0, which is
+        ``userPrevOutput``/``userPrevCell``, a state set for step -1, or zeros sized by ``input``)."""
+        step = self._state_step(step, self.step)
+        if step == -1:
+            prevOutput = _first(self.__dict__.get('userPrevOutput'), self.outputs.get(-1), self.zeroTensor)
+            prevCell = _first(self.__dict__.get('userPrevCell'), self.cells.get(-1), self.zeroTensor)
+            self._zero_state(input)
+            return [prevOutput, prevCell]
+        return [self.outputs.get(step), self.cells.get(step)]
+
+    def setHiddenState(self, step, hiddenState):
+        """Set ``[h, c]`` after step ``step`` (0-based; None: the latest; -1: the state step 0 starts from)."""
+        step = self._state_step(step, self.step)
+        self._check_pair('setHiddenState', hiddenState)
+        self.outputs[step], self.cells[step] = hiddenState
+
+    def _backward_counter(self):
+        return self.step if self.updateGradInputStep is None else self.updateGradInputStep
+
+    def getGradHiddenState(self, step=None, input=None):
+        """``[grad h, grad c]`` of the state after step ``step`` (0-based; default: the one the next backward
+        step reads). After the last step it is ``userNextGradOutput``/``userNextGradCell``, a gradient set
+        there, or zeros."""
+        step = self._state_step(step, self._backward_counter())
+        if step == self.step - 1:
+            return [_first(self.__dict__.get('userNextGradOutput'), self.gradOutputs.get(step), self.zeroTensor),
+                    _first(self.__dict__.get('userNextGradCell'), self.gradCells.get(step), self.zeroTensor)]
+        return [self.gradOutputs.get(step), self.gradCells.get(step)]
+
+    def setGradHiddenState(self, step, gradHiddenState):
+        step = self._state_step(step, self._backward_counter())
+        self._check_pair('setGradHiddenState', gradHiddenState)
+        self.gradOutputs[step], self.gradCells[step] = gradHiddenState
+
+    def _check_pair(self, method, state):
+        if not isinstance(state, (list, tuple)) or len(state) != 2:
+            raise TypeError(f"{self.shortName()}.{method}: expected a table [h, c] of two tensors, "
+                            f"got {type(state).__name__}{'' if not isinstance(state, (list, tuple)) else f' of {len(state)}'}")
+
+    # --- forward and backward, one step per call -------------------------------------------------------
+    def _check_step_input(self, input):
+        self.checkTensor(input, ranks=(1, 2), floating=True)
+        if input.size(-1) != self.inputSize:
+            raise input_error(self, f"{self.inputSize} input features", f"{input.size(-1)} (input of size "
+                              f"{tuple(input.size())})")
+
+    def updateOutput(self, input):
+        self._check_step_input(input)
+        prevOutput, prevCell = self.getHiddenState(self.step - 1, input)
+        if self.train:
+            self.recycle()
+            module = self.getStepModule(self.step)
+        else:
+            module = self.recurrentModule
+        output, cell = self.run_module(module, f"{type(self).__name__}[step {self.step}]", 'updateOutput',
+                                       [input, prevOutput, prevCell])
+        self.outputs[self.step] = output
+        self.cells[self.step] = cell
+        self.output = output
+        self.cell = cell
+        self.step += 1
+        self.gradPrevOutput = None
+        self.updateGradInputStep = None
+        self.accGradParametersStep = None
+        return self.output
+
+    def _backward_inputs(self, input, step):
+        return [input] + self.getHiddenState(step - 1)
+
+    def _updateGradInput(self, input, gradOutput):
+        step = self.updateGradInputStep - 1
+        module = self.getStepModule(step)
+        gradH, gradCell = self.getGradHiddenState(step)
+        # the gradient reaching h[t]: from the next step (or the user) plus this step's own gradOutput
+        total = self._gradOutputs.get(step)
+        if total is None or type(total) is not type(gradH):
+            total = gradH.new()
+        total.resizeAs(gradH).copy(gradH).add(gradOutput)
+        self._gradOutputs[step] = total
+        gradInputs = self.run_module(module, f"{type(self).__name__}[step {step}]", 'updateGradInput',
+                                     self._backward_inputs(input, step), [total, gradCell])
+        self.setGradHiddenState(step - 1, gradInputs[1:3])
+        return gradInputs[0]
+
+    def _accGradParameters(self, input, gradOutput, scale):
+        step = self.accGradParametersStep - 1
+        module = self.getStepModule(step)
+        grads = self.getGradHiddenState(step)
+        grads[0] = _first(self._gradOutputs.get(step), grads[0])
+        self.run_module(module, f"{type(self).__name__}[step {step}]", 'accGradParameters',
+                        self._backward_inputs(input, step), grads, scale)
+
+    def clearState(self, *names):
+        self.zeroTensor.set()
+        for name in ('userPrevOutput', 'userPrevCell', 'userGradPrevOutput', 'userGradPrevCell'):
+            if self.__dict__.get(name) is not None:
+                self.__dict__[name].set()
+        return super().clearState(*names)
+
+    def type(self, typename=None, cache=None):
+        if typename is not None:
+            self.forget()
+            self.clearState()
+        return super().type(typename, cache)
+
+
+class FastLSTM(LSTM):
+    """``FastLSTM(inputSize, outputSize=inputSize, rho=9999, eps=None, momentum=None, affine=True, p=0,
+    mono=False)``: the LSTM without peepholes, its four maps computed as one Linear(inputSize, 4 outputSize)
+    ``i2g`` from x and one LinearNoBias(outputSize, 4 outputSize) ``o2g`` from h (with ``p`` > 0: four lazy
+    Dropout + Linear pairs each, joined), their sum cut into the input gate, hidden, forget gate and output
+    gate, in that order::
+
+        [i, z, f, o] = W x[t] + b + U h[t-1];  c[t] = sigmoid(f) * c[t-1] + sigmoid(i) * tanh(z)
+        h[t] = sigmoid(o) * tanh(c[t])
+
+    With the class flag ``FastLSTM.bn`` set when it is built (Cooijmans et al.'s recurrent batch normalisation,
+    as FastLSTM.lua's graph builds it): ``BN(W x + b) + BN(U h) + b'`` (``b'`` an Add) and ``h[t] = sigmoid(o)
+    * tanh(BN(c[t]))``, three BatchNormalization(…, eps, momentum, affine) whose weights start at 0.1; eps and
+    momentum default to BatchNormalization's. The class flag ``FastLSTM.usenngraph`` makes FastLSTM.lua build
+    the step module as an nngraph gModule; legonn's containers may not import the graph package, so the step
+    module is the same container tree whatever the flag (the maths and the parameters are the same).
+    """
+
+    usenngraph = False
+    bn = False
+
+    def __init__(self, inputSize, outputSize=None, rho=9999, eps=None, momentum=None, affine=True, p=0,
+                 mono=False):
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = bool(affine)
+        super().__init__(inputSize, outputSize, rho, None, p, mono)
+
+    def _gate_maps(self, layer, inputSize):
+        """``layer(inputSize, outputSize)`` for the four maps: one wide map, or with dropout four pairs."""
+        if self.p == 0:
+            return layer(inputSize, 4 * self.outputSize)
+        drops, maps = ConcatTable(), ParallelTable()
+        for _ in range(4):
+            drops.add(self._dropout())
+            maps.add(layer(inputSize, self.outputSize))
+        return Sequential().add(drops).add(maps).add(JoinTable(0, 1))
+
+    def _batch_norm(self, size):
+        bn = BatchNormalization(size, self.eps, self.momentum, self.affine)
+        if bn.weight is not None:
+            bn.weight.fill(0.1)   # the gamma the paper recommends
+        return bn
+
+    def buildModel(self):
+        """``[x, h[t-1], c[t-1]] -> [h[t], c[t]]``."""
+        n = self.outputSize
+        self.i2g = self._gate_maps(Linear, self.inputSize)
+        self.o2g = self._gate_maps(LinearNoBias, n)
+        i2h, h2h, cellNorm = self.i2g, self.o2g, None
+        if self.bn:
+            i2h = Sequential().add(self.i2g).add(self._batch_norm(4 * n))
+            # the bias comes after the normalisation, as in the paper
+            h2h = Sequential().add(self.o2g).add(self._batch_norm(4 * n)).add(Add(4 * n))
+            cellNorm = self._batch_norm(n)
+        gates = Sequential().add(NarrowTable(0, 2)).add(ParallelTable().add(i2h).add(h2h)).add(CAddTable())
+        gates.add(Reshape(4, n)).add(SplitTable(0, 2))
+        gates.add(ParallelTable().add(Sigmoid()).add(Tanh()).add(Sigmoid()).add(Sigmoid()))
+        seq = Sequential().add(ConcatTable().add(gates).add(SelectTable(2)))
+        seq.add(FlattenTable())   # [input gate, hidden, forget gate, output gate, c[t-1]]
+        hidden = Sequential().add(NarrowTable(0, 2)).add(CMulTable())
+        cell = Sequential().add(ConcatTable().add(SelectTable(2)).add(SelectTable(4))).add(CMulTable())
+        nextCell = Sequential().add(ConcatTable().add(hidden).add(cell)).add(CAddTable())
+        seq.add(ConcatTable().add(nextCell).add(SelectTable(3)))
+        seq.add(FlattenTable())   # [c[t], output gate]
+        cellAct = Sequential().add(SelectTable(0))
+        if cellNorm is not None:
+            cellAct.add(cellNorm)
+        cellAct.add(Tanh())
+        output = Sequential().add(ConcatTable().add(cellAct).add(SelectTable(1))).add(CMulTable())
+        return seq.add(ConcatTable().add(output).add(SelectTable(0)))
+
+    def _not_built_here(self):
+        raise NotImplementedError("FastLSTM builds its step module in buildModel alone (FastLSTM.lua)")
+
+    buildGate = buildInputGate = buildForgetGate = buildHidden = buildCell = buildOutputGate = _not_built_here
