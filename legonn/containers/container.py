@@ -24,6 +24,12 @@ class Container(Module):
         self.modules.append(module)
         return self
 
+    def extend(self, *modules):
+        """``add`` each module in turn (dpnn's multi-add); returns the container."""
+        for m in modules:
+            self.add(m)
+        return self
+
     def get(self, index):
         return self.modules[index]
 
@@ -75,6 +81,20 @@ class Container(Module):
             params.extend(p)
             grads.extend(g)
         return params, grads
+
+    def sparseParameters(self):
+        """The children's sparse parameters in one table (dpnn's Container.lua): (params, gradParams, scales,
+        size), each child's entries keyed after the ``size`` positions of the children before it."""
+        params, grads, scales, size = {}, {}, {}, 0
+        for m in self.modules:
+            p, g, s, n = m.sparseParameters()
+            if p:
+                keys = p.keys() if isinstance(p, dict) else range(len(p))
+                for k in keys:
+                    params[size + k], grads[size + k] = p[k], g[k]
+                    scales[size + k] = None if s is None else s[k]
+                size += len(p) if n is None else n
+        return params, grads, scales, size
 
     def validateState(self):
         """Every child's ``validateState`` (errors name the child's path); the children must be modules."""

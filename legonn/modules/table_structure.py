@@ -287,6 +287,23 @@ class FlattenTable(_TablesOut):
         return self.gradInput
 
 
+
+class ReverseTable(_TablesOut):
+    """output = the input table's entries in reverse order (the entries themselves); gradInput reverses
+    gradOutput the same way (dpnn's ReverseTable.lua)."""
+    input_dtypes = 'any'  # moves values without arithmetic, so any element type
+
+    def updateOutput(self, input):
+        self.checkTable(input, min_length=0)
+        self.output = input[::-1]
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        self.checkTable(input, min_length=0)
+        self.checkTable(gradOutput, length=len(input), min_length=0, what='gradOutput')
+        self.gradInput = gradOutput[::-1]
+        return self.gradInput
+
 class ZipTable(_TablesOut):
     """Zip a table of tables: {{a1, a2}, {b1, b2}} -> {{a1, b1}, {a2, b2}} (entries themselves)."""
     input_dtypes = 'any'  # moves values without arithmetic, so any element type

@@ -17,9 +17,11 @@ import copy
 import functools
 
 from ...tensor import Tensor, as_tensor_tree, default_class
+from .batching import OnlineBatching
 from .contract_inputs import CONTRACT_METHODS, accept_arrays, as_input_tree
 from .errors import CAUGHT, check_hyper, input_error, name_outer
 from .flatten import flatten_parameters
+from .training import TrainingMethods
 from .typed import Typed
 
 # nngraph's node builders: legonn.graph sits above modules and criterions, so it registers them here
@@ -87,7 +89,7 @@ def _checked_accumulation(acc):
     return accGradParameters
 
 
-class Module(Typed):
+class Module(OnlineBatching, TrainingMethods, Typed):
     """Base class of every layer and container."""
 
     contract_base = True
@@ -327,16 +329,6 @@ class Module(Typed):
                 params.append(p)
                 grads.append(getattr(self, grad_name))
         return params, grads
-
-    def zeroGradParameters(self):
-        for g in self.parameters()[1]:
-            if g is not None:   # a gradient dropped (set to None) is absent from Module.lua's list: nothing to zero
-                g.zero()
-
-    def updateParameters(self, learningRate):
-        params, grads = self.parameters()
-        for p, g in zip(params, grads):
-            p.add(-learningRate, g)
 
     def getParameters(self):
         """One flat (params, gradParams) pair viewing every parameter of the tree (shared ones once).
