@@ -76,11 +76,8 @@ class Dropout(DropoutBase):
         return super().clearState(*names)
 
     def __repr__(self):
-<<<<<<< HEAD
         extras = ''.join(f', {name}' for name in ('lazy', 'mono') if getattr(self, name))
         return f"nn.Dropout({self.p:f}{extras})"
-=======
-        return f"nn.Dropout({self.p:f})"
 
 
 class TotalDropout(DropoutBase):
@@ -111,4 +108,3 @@ class TotalDropout(DropoutBase):
 
     def __repr__(self):
         return f"nn.TotalDropout({self.p:f})"
->>>>>>> fid5/dpnn
