@@ -7,7 +7,7 @@ import legonn as lg
 from legonn import nn
 from legonn.modules.spatial_convolution_map import tables
 
-ABSTRACT = {'Module', 'Container', 'Criterion', 'AbstractRecurrent'}
+ABSTRACT = {'Module', 'Container', 'Criterion', 'AbstractRecurrent', 'AbstractSequencer'}
 
 
 def r(*sizes, lo=-1.0, hi=1.0):
@@ -252,6 +252,11 @@ MODULES = {
     # the rnn package's cells: one step per forward, a batch x features input
     'LSTM': (lambda: nn.LSTM(3, 2), lambda: r(2, 3)),
     'FastLSTM': (lambda: nn.FastLSTM(3, 2), lambda: r(2, 3)),
+    'Recurrent': (lambda: nn.Recurrent(2, nn.Linear(3, 2), nn.Linear(2, 2)), lambda: r(2, 3)),
+    'Repeater': (lambda: nn.Repeater(nn.Recurrent(2, nn.Linear(3, 2), nn.Linear(2, 2)), 3), lambda: r(2, 3)),
+    'Recurrence': (lambda: nn.Recurrence(nn.Sequential().add(nn.ParallelTable().add(nn.Linear(3, 2))
+                                                             .add(nn.Linear(2, 2))).add(nn.CAddTable()), 2, 1),
+                   lambda: r(2, 3)),
 }
 
 # name -> (constructor, input, target)
@@ -295,6 +300,8 @@ CRITERIONS = {
                            lambda: lg.LongTensor([[0, 1], [2, 0], [1, 1], [2, 2]])),
     'MaskZeroCriterion': (lambda: nn.MaskZeroCriterion(nn.ClassNLLCriterion(), 1),
                           lambda: r(3, 3).indexFill(0, longs(1), 0), lambda: longs(2, -1, 0)),
+    'RepeaterCriterion': (lambda: nn.RepeaterCriterion(nn.ClassNLLCriterion()), lambda: r(4, 2, 3),
+                          lambda: lg.LongTensor([0, 2])),
 }
 
 # CriterionTable is a module whose input is [input, target]
