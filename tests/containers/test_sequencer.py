@@ -250,3 +250,26 @@ def test_sequencer_errors_and_repr():
     shared = seq.sharedClone()
     assert shared.module is not seq.module and shared.module.module.weight.storage() is \
         seq.module.module.weight.storage()
+
+
+def test_batch_normalization_in_a_sequencer_issue129():
+    """rnn test/test.lua issue129: a SpatialBatchNormalization in a Sequencer (one step per forward) updates the
+    running mean of the module its evaluation uses (sharedClones[0] is recurrentModule), as the module alone
+    does, so evaluation gives the training output once the statistics settle."""
+    x = lg.from_numpy(rng.normal(size=(4, 2, 64, 64)))
+    alone = nn.Sequential().add(nn.SpatialBatchNormalization(2)).double()
+    for _ in range(200):
+        out = alone.forward(x).clone()
+    alone.evaluate()
+    np.testing.assert_allclose(alone.forward(x).numpy(), out.numpy(), atol=2e-4)
+    model = nn.Sequential().add(nn.SplitTable(0)).add(nn.Sequencer(nn.Sequential().add(
+        nn.SpatialBatchNormalization(2)))).add(nn.JoinTable(0)).double()
+    seq_x = x.view(1, 4, 2, 64, 64)
+    for _ in range(200):
+        out = model.forward(seq_x).clone()
+    rec = model.get(1).module
+    assert rec.sharedClones[0] is rec.recurrentModule
+    np.testing.assert_allclose(rec.recurrentModule.get(0).running_mean.numpy(), alone.get(0).running_mean.numpy(),
+                               rtol=1e-6)
+    model.evaluate()
+    np.testing.assert_allclose(model.forward(seq_x).numpy(), out.numpy(), atol=2e-4)
