@@ -532,3 +532,49 @@ def test_encoder_decoder_coupling():
                 down = run(False)
                 a[i] += eps
                 assert abs((up - down) / (2 * eps) - g.numpy()[i]) < 1e-6, f"{m!r} parameter gradient at {i}"
+
+
+def test_fast_lstm_issue203():
+    """test/test.lua FastLSTM_issue203: a FastLSTM between Linears inside a sequence of single (non-batch)
+    inputs, with and without an nn.Copy(nil, nil, true) before it, gives the same outputs, gradInputs and
+    parameter gradients, and its gradients pass optim.checkgrad. (The Lua's Sequencer wraps the Sequential in
+    a Recursor; the Recursor is used directly here, stepped by hand.)"""
+    nActions, emb, hid = 3, 4, 7
+
+    def model(copy):
+        seq = nn.Sequential().add(nn.Linear(2, emb))
+        if copy:
+            seq.add(nn.Copy(None, None, True))
+        seq.add(nn.FastLSTM(emb, hid)).add(nn.Linear(hid, nActions)).add(nn.LogSoftMax())
+        return nn.Recursor(seq).double()
+
+    seq, seq2 = model(True), model(False)
+    params, grads = seq.getParameters()
+    params2, grads2 = seq2.getParameters()
+    params.copy(params2)
+    inputs = [lg.as_tensor(r(2)), lg.as_tensor(r(2))]
+    targets = [0, 2]
+    crit = nn.ClassNLLCriterion().double()
+
+    def run(m):
+        m.forget()
+        m.zeroGradParameters()
+        outs = [m.forward(x).clone() for x in inputs]
+        loss = sum(crit.forward(o, t) for o, t in zip(outs, targets))
+        gouts = [crit.backward(o, t).clone() for o, t in zip(outs, targets)]
+        gis = [m.backward(inputs[t], gouts[t]).clone() for t in reversed(range(2))][::-1]
+        return loss, outs, gouts, gis
+
+    loss, outs, gouts, gis = run(seq)
+    loss2, outs2, gouts2, gis2 = run(seq2)
+    assert loss == pytest.approx(loss2, rel=1e-12)
+    for a, b in zip(outs + gouts + gis, outs2 + gouts2 + gis2):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-12)
+    for g, g2 in zip(seq.parameters()[1], seq2.parameters()[1]):
+        np.testing.assert_allclose(g.numpy(), g2.numpy(), atol=1e-12)
+
+    def f(x):
+        params2.copy(x)
+        return run(seq2)[0], grads2
+
+    assert optim.checkgrad(f, params2.clone())[0] < 1e-6
