@@ -7,7 +7,6 @@ import legonn as lg
 from legonn import nn, optim
 from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_rejected, assert_type_roundtrip
 from tests.containers.recurrent_cells import assert_bptt_matches_finite_differences, run_sequence, sigmoid
-from tests.containers.test_recursor import Unroll
 
 rng = np.random.default_rng(0)
 
@@ -176,7 +175,7 @@ def test_bayesian_dropout_bptt_matches_finite_differences(make):
 @pytest.mark.parametrize('name', ['lstm', 'fast'])
 def test_jacobian_over_a_sequence(name):
     """nn.Jacobian over a 3-step sequence (the Unroll driver of test_recursor.py), input and parameters."""
-    assert_jacobian(Unroll(CELLS[name]()), lg.DoubleTensor(3, 2, 3))
+    assert_jacobian(nn.Sequencer(CELLS[name]()), lg.DoubleTensor(3, 2, 3))
 
 
 # --- sequences: remember, forget, rho, evaluation --------------------------------------------------------
@@ -235,14 +234,14 @@ def test_evaluation_reuses_the_step_module(name):
 @pytest.mark.parametrize('name', CELLS)
 def test_type_roundtrip(name):
     assert_type_roundtrip(CELLS[name](), lg.randn(3, 3))
-    assert_type_roundtrip(Unroll(CELLS[name]()), lg.randn(3, 3, 3))
+    assert_type_roundtrip(nn.Sequencer(CELLS[name]()), lg.randn(3, 3, 3))
 
 
 @pytest.mark.gpu
 @pytest.mark.parametrize('name', CELLS)
 def test_gpu_matches_cpu(name):
     assert_gpu_matches_cpu(CELLS[name](), lg.randn(3, 3))
-    assert_gpu_matches_cpu(Unroll(CELLS[name]()), lg.randn(4, 3, 3))
+    assert_gpu_matches_cpu(nn.Sequencer(CELLS[name]()), lg.randn(4, 3, 3))
 
 
 def test_bad_input_is_refused_before_any_step():
