@@ -104,24 +104,24 @@ def test_bad_input():
 
 
 def test_norm_stabilizer_checkgrad():
-    """test/test.lua NormStabilizer: optim.checkgrad of a recurrent layer followed by a NormStabilizer, trained
+    """test/test.lua NormStabilizer: optim.checkgrad of Sequencer(Sequential(Recurrent, NormStabilizer)) trained
     with an MSE per step plus the norm cost (the Lua's SequencerCriterionNormStab, whose own gradient is the
-    MSE's: the NormStabilizer adds the cost's). The Lua's layer is an nn.Recurrent; here a GRU."""
+    MSE's: the NormStabilizer adds the cost's), over a few updates."""
     batch, rho, hidden, nIn, beta = 3, 2, 3, 4, 50.0
-    model = nn.Recursor(nn.Sequential().add(nn.GRU(nIn, hidden)).add(nn.NormStabilizer(beta))).double()
+    recurrent = nn.Recurrent(hidden, nn.Linear(nIn, hidden), nn.Linear(hidden, hidden), nn.Sigmoid(), rho)
+    model = nn.Sequencer(nn.Sequential().add(recurrent).add(nn.NormStabilizer(beta))).double()
     mse = nn.MSECriterion().double()
     params, grads = model.getParameters()
     for _ in range(2):
-        xs, targets = [r(batch, nIn) for _ in range(rho)], [lg.as_tensor(r(batch, hidden)) for _ in range(rho)]
+        xs = lg.as_tensor(r(rho, batch, nIn))
+        targets = [lg.as_tensor(r(batch, hidden)) for _ in range(rho)]
 
         def feval(w):
             params.copy(w)
             model.zeroGradParameters()
-            model.forget()
-            outs = [model.forward(lg.as_tensor(x)).clone() for x in xs]
-            err = sum(mse.forward(o, t) for o, t in zip(outs, targets)) + norm_cost([o.numpy() for o in outs], beta)
-            for t in reversed(range(rho)):
-                model.backward(lg.as_tensor(xs[t]), mse.backward(outs[t], targets[t]))
+            outs = model.forward(xs)
+            err = sum(mse.forward(outs[t], targets[t]) for t in range(rho)) + norm_cost(list(outs.numpy()), beta)
+            model.backward(xs, lg.stack([mse.backward(outs[t], targets[t]).clone() for t in range(rho)]))
             return err, grads
 
         assert optim.checkgrad(feval, params.clone(), 1e-6)[0] < 1e-6
