@@ -5,8 +5,6 @@ built from nn modules as the Lua builds it and maps ``[x[t], s[t-1]]`` to ``s[t]
 state before step 0 (step -1) is ``userPrevOutput`` when set, else zeros.
 """
 from ..modules.arithmetic import Abs, MulConstant, SAdd, Sqrt
-from ..modules.base.errors import check_hyper, check_probability, input_error
-from ..modules.dropout import Dropout
 from ..modules.identity import Identity
 from ..modules.linear import Linear, LinearNoBias
 from ..modules.reductions import Max, Min, Sum
@@ -17,13 +15,12 @@ from ..modules.softmax import SoftMax
 from ..modules.table_arithmetic import CAddTable, CMulTable, CSubTable
 from ..modules.table_structure import FlattenTable, JoinTable, NarrowTable, SelectTable, SplitTable
 from ..tensor import Tensor
-from .abstract_recurrent import AbstractRecurrent
-from .lstm import _first
+from .recurrent_cell import RecurrentCell, first_set
 from .sequential import Sequential
 from .tables import ConcatTable, MapTable, ParallelTable
 
 
-class GRU(AbstractRecurrent):
+class GRU(RecurrentCell):
     """``GRU(inputSize, outputSize, rho=9999, p=0, mono=False)``: one step per forward, input ``(inputSize,)``
     or ``(batch, inputSize)``, output ``s[t]`` ``(outputSize,)`` or ``(batch, outputSize)``::
 
@@ -40,23 +37,9 @@ class GRU(AbstractRecurrent):
     """
 
     def __init__(self, inputSize, outputSize, rho=9999, p=0, mono=False):
-        name = type(self).__name__
-        check_hyper(name, positive=dict(inputSize=inputSize, outputSize=outputSize))
-        self.p = check_probability(name, p)
-        super().__init__(rho)
-        self.mono = bool(mono)
-        self.inputSize = inputSize
-        self.outputSize = outputSize
-        self.recurrentModule = self.buildModel()
-        self.modules.append(self.recurrentModule)
-        self.sharedClones[0] = self.recurrentModule
-        # s before step 0 and the gradient after the last step, when the user sets none
-        self.zeroTensor = self.output.new()
+        super().__init__(inputSize, outputSize, rho, p, mono)
 
     # --- the step module -------------------------------------------------------------------------------
-    def _dropout(self):
-        return Dropout(self.p, False, False, lazy=True, mono=self.mono)
-
     def _gate_maps(self, layer, inputSize):
         """``layer(inputSize, outputSize)`` into r and z: one wide map, or with dropout two pairs joined."""
         if self.p == 0:
@@ -92,22 +75,13 @@ class GRU(AbstractRecurrent):
         return seq.add(Sequential().add(ConcatTable().add(newPart).add(zState)).add(CAddTable()))
 
     # --- hidden state ----------------------------------------------------------------------------------
-    def _state_step(self, step, counter):
-        if step is None:
-            return counter - 1
-        if step < -1:
-            raise ValueError(f"{self.shortName()}: steps are 0-based (-1 is the state before step 0), got {step}")
-        return step
-
     def getHiddenState(self, step=None, input=None):
         """``s`` after step ``step`` (0-based; default the latest; -1: the state before step 0, which is
         ``userPrevOutput``, a state set for step -1, or zeros sized by ``input``)."""
         step = self._state_step(step, self.step)
         if step == -1:
-            prevOutput = _first(self.__dict__.get('userPrevOutput'), self.outputs.get(-1), self.zeroTensor)
-            if input is not None:
-                sizes = (input.size(0), self.outputSize) if input.dim() == 2 else (self.outputSize,)
-                self.zeroTensor.resize(*sizes).zero()
+            prevOutput = first_set(self.__dict__.get('userPrevOutput'), self.outputs.get(-1), self.zeroTensor)
+            self._zero_state(input)
             return prevOutput
         return self.outputs.get(step)
 
@@ -117,15 +91,12 @@ class GRU(AbstractRecurrent):
         self._check_state('setHiddenState', hiddenState)
         self.outputs[step] = hiddenState
 
-    def _backward_counter(self):
-        return self.step if self.updateGradInputStep is None else self.updateGradInputStep
-
     def getGradHiddenState(self, step=None, input=None):
         """The gradient of ``s`` after step ``step`` (0-based; default: the one the next backward step reads);
         after the last step ``userNextGradOutput``, a gradient set there, or zeros."""
         step = self._state_step(step, self._backward_counter())
         if step == self.step - 1:
-            return _first(self.__dict__.get('userNextGradOutput'), self.gradOutputs.get(step), self.zeroTensor)
+            return first_set(self.__dict__.get('userNextGradOutput'), self.gradOutputs.get(step), self.zeroTensor)
         return self.gradOutputs.get(step)
 
     def setGradHiddenState(self, step, gradHiddenState):
@@ -138,63 +109,25 @@ class GRU(AbstractRecurrent):
             raise TypeError(f"{self.shortName()}.{method}: expected a tensor, got {type(state).__name__}")
 
     # --- forward and backward, one step per call -------------------------------------------------------
-    def _check_step_input(self, input):
-        self.checkTensor(input, ranks=(1, 2), floating=True)
-        if input.size(-1) != self.inputSize:
-            raise input_error(self, f"{self.inputSize} input features", f"{input.size(-1)} (input of size "
-                              f"{tuple(input.size())})")
-
-    def _label(self, step):
-        return f"{type(self).__name__}[step {step}]"
-
     def updateOutput(self, input):
         self._check_step_input(input)
         prevOutput = self.getHiddenState(self.step - 1, input)
-        if self.train:
-            self.recycle()
-            module = self.getStepModule(self.step)
-        else:
-            module = self.recurrentModule
-        output = self.run_module(module, self._label(self.step), 'updateOutput', [input, prevOutput])
-        self.outputs[self.step] = output
-        self.output = output
-        self.step += 1
-        self.gradPrevOutput = None
-        self.updateGradInputStep = None
-        self.accGradParametersStep = None
-        return self.output
+        output = self.run_module(self._step_module(), self._label(self.step), 'updateOutput', [input, prevOutput])
+        return self._record_step(output)
 
     def _updateGradInput(self, input, gradOutput):
         step = self.updateGradInputStep - 1
-        module = self.getStepModule(step)
-        gradS = self.getGradHiddenState(step)
-        # the gradient reaching s[t]: from the next step (or the user) plus this step's own gradOutput
-        total = self._gradOutputs.get(step)
-        if total is None or type(total) is not type(gradS):
-            total = gradS.new()
-        total.resizeAs(gradS).copy(gradS).add(gradOutput)
-        self._gradOutputs[step] = total
-        gradInputs = self.run_module(module, self._label(step), 'updateGradInput',
+        total = self._output_gradient(step, self.getGradHiddenState(step), gradOutput)
+        gradInputs = self.run_module(self.getStepModule(step), self._label(step), 'updateGradInput',
                                      [input, self.getHiddenState(step - 1)], total)
         self.setGradHiddenState(step - 1, gradInputs[1])
         return gradInputs[0]
 
     def _accGradParameters(self, input, gradOutput, scale):
         step = self.accGradParametersStep - 1
-        module = self.getStepModule(step)
-        grad = _first(self._gradOutputs.get(step), self.getGradHiddenState(step))
-        self.run_module(module, self._label(step), 'accGradParameters', [input, self.getHiddenState(step - 1)],
-                        grad, scale)
-
-    def clearState(self, *names):
-        self.zeroTensor.set()
-        return super().clearState(*names)
-
-    def type(self, typename=None, cache=None):
-        if typename is not None:
-            self.forget()
-            self.clearState()
-        return super().type(typename, cache)
+        grad = first_set(self._gradOutputs.get(step), self.getGradHiddenState(step))
+        self.run_module(self.getStepModule(step), self._label(step), 'accGradParameters',
+                        [input, self.getHiddenState(step - 1)], grad, scale)
 
     def migrate(self, params):
         """Copy the six parameters of a GRU without dropout (``params``, as its ``parameters()[0]`` lists them)
