@@ -174,6 +174,13 @@ class LSTM(RecurrentCell):
                 self.__dict__[name].set()
         return super().clearState(*names)
 
+    def type(self, typename=None, cache=None):
+        # LSTM.lua: a conversion ends the sequence and empties the states (GRU.lua converts them)
+        if typename is not None:
+            self.forget()
+            self.clearState()
+        return super().type(typename, cache)
+
 
 class FastLSTM(LSTM):
     """``FastLSTM(inputSize, outputSize=inputSize, rho=9999, eps=None, momentum=None, affine=True, p=0,

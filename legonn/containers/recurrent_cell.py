@@ -96,9 +96,3 @@ class RecurrentCell(AbstractRecurrent, abstract=True):
     def clearState(self, *names):
         self.zeroTensor.set()
         return super().clearState(*names)
-
-    def type(self, typename=None, cache=None):
-        if typename is not None:
-            self.forget()
-            self.clearState()
-        return super().type(typename, cache)

@@ -150,8 +150,24 @@ def test_evaluation_reuses_the_step_module(name):
 
 @pytest.mark.parametrize('name', CELLS)
 def test_type_roundtrip(name):
-    assert_type_roundtrip(CELLS[name](), lg.randn(3, 3))
     assert_type_roundtrip(nn.Sequencer(CELLS[name]()), lg.randn(3, 3, 3))
+
+
+def test_a_conversion_keeps_the_sequence():
+    """GRU.lua has no type() of its own: AbstractRecurrent's converts the states with the rest, and the next
+    step continues the sequence (LSTM.lua's forgets)."""
+    xs = [r(2, 3) for _ in range(3)]
+    gru = nn.GRU(3, 4).double()
+    whole, _ = run_sequence(gru, xs)
+    gru.forget()
+    gru.float()
+    gru.forward(lg.as_tensor(xs[0]).float())
+    gru.double()
+    assert gru.step == 1 and gru.outputs[0].type() == 'legonn.DoubleTensor'
+    np.testing.assert_allclose(gru.forward(lg.as_tensor(xs[1])).numpy(), whole[1], rtol=1e-5)
+    lstm = nn.LSTM(3, 4)
+    lstm.forward(lg.randn(2, 3))
+    assert lstm.double().step == 0
 
 
 @pytest.mark.gpu
