@@ -65,6 +65,8 @@ class NormStabilizer(AbstractRecurrent):
         if module.__dict__.get('norm') is None:
             raise input_error(self, "a training forward of each step it back-propagates (the norms it keeps)",
                               f"step {step} forwarded in evaluation")
+        self.checkTensor(gradOutput, what='gradOutput')
+        self.checkSize(gradOutput, tuple(module.output.size()))
         gradInput = self.run_module(module, self._label(step), 'updateGradInput', input, gradOutput)
         h, norm = module.output.array, module.norm.array
         batch = h.shape[0]

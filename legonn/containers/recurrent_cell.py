@@ -86,6 +86,8 @@ class RecurrentCell(AbstractRecurrent, abstract=True):
     def _output_gradient(self, step, fromNext, gradOutput):
         """The gradient reaching step ``step``'s output: the one from the step after it (or the user's),
         ``fromNext``, plus the step's own ``gradOutput``, in the buffer ``_gradOutputs[step]``."""
+        self.checkTensor(gradOutput, what='gradOutput')
+        self.checkSize(gradOutput, tuple(fromNext.size()))
         total = self._gradOutputs.get(step)
         if total is None or type(total) is not type(fromNext):
             total = fromNext.new()

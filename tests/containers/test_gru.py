@@ -187,6 +187,8 @@ def test_bad_input_is_refused_before_any_step():
     gru.forward(lg.DoubleTensor(2, 3).normal())
     gru.zeroGradParameters()
     assert_rejected(gru, ValueError, 'GRU', 'backward', lg.DoubleTensor(2, 3), lg.DoubleTensor(2, 7))
+    assert_rejected(gru, ValueError, r'GRU.*gradOutput of size \(2, 4\), got \(8,\)', 'backward',
+                    lg.DoubleTensor(2, 3), lg.DoubleTensor(8))
     with pytest.raises(ValueError, match='MuFuRu.*batch|MuFuRu'):
         nn.MuFuRu(3, 4).forward(lg.randn(3))
     with pytest.raises(TypeError, match='setHiddenState'):

@@ -255,6 +255,10 @@ def test_bad_input_is_refused_before_any_step():
         assert lstm.step == 1
     lstm.zeroGradParameters()
     assert_rejected(lstm, ValueError, 'LSTM', 'backward', lg.DoubleTensor(2, 3), lg.DoubleTensor(2, 7))
+    assert_rejected(lstm, ValueError, r'LSTM.*gradOutput of size \(2, 4\), got \(8,\)', 'backward',
+                    lg.DoubleTensor(2, 3), lg.DoubleTensor(8))
+    np.testing.assert_equal(lstm.backward(lg.DoubleTensor(2, 3).normal(), lg.DoubleTensor(2, 4).normal()).size(),
+                            (2, 3))   # the failed calls left the step to back-propagate
     with pytest.raises(ValueError, match='no step left|LSTM'):
         nn.LSTM(3, 4).backward(lg.randn(2, 3), lg.randn(2, 4))
 

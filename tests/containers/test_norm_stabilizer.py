@@ -96,6 +96,10 @@ def test_bad_input():
         with pytest.raises((ValueError, TypeError), match='NormStabilizer'):
             ns.forward(bad)
     assert ns.step == 0
+    ns.forward(lg.randn(2, 3))
+    with pytest.raises(ValueError, match=r'NormStabilizer.*gradOutput of size \(2, 3\)'):
+        ns.backward(lg.randn(2, 3), lg.randn(3, 2))
+    ns.forget()
     ns.evaluate()
     ns.forward(lg.randn(2, 3))
     ns.training()
