@@ -710,3 +710,25 @@ def test_fast_lstm_language_model_matches_an_unrolled_graph():
             np.testing.assert_allclose(lstm.cells[first + nStep - 1].numpy(), start[2 * k].numpy(), atol=1e-12)
             np.testing.assert_allclose(lstm.outputs[first + nStep - 1].numpy(), start[2 * k + 1].numpy(),
                                        atol=1e-12)
+
+
+@pytest.mark.parametrize('make', [lambda: nn.FastLSTM(3, 4), lambda: nn.GRU(3, 4)], ids=['fast', 'gru'])
+def test_get_parameters_after_steps_keeps_the_clones_shared(make):
+    """getParameters() after the step clones exist: their parameters and gradients follow into the flat storage,
+    so an SGD step on the flat vector moves every clone and the gradients of all steps land in it."""
+    cell = make().double()
+    xs, gos = [r(2, 3) for _ in range(3)], [r(2, 4) for _ in range(3)]
+    run_sequence(cell, xs, gos)
+    params, grads = cell.getParameters()
+    twin = cell.clone()
+    twin.zeroGradParameters()
+    grads.zero()
+    outs, gis = run_sequence(cell, xs, gos)
+    outs2, gis2 = run_sequence(twin, xs, gos)
+    np.testing.assert_allclose(outs, outs2, rtol=1e-13)
+    np.testing.assert_allclose(grads.numpy(), np.concatenate([g.numpy().ravel() for g in twin.parameters()[1]]),
+                               rtol=1e-12)
+    params.add(-0.1, grads)
+    for clone in cell.sharedClones.values():
+        for p, q in zip(clone.parameters()[0], cell.parameters()[0]):
+            assert p.storage() is params.storage() and np.array_equal(p.numpy(), q.numpy())
