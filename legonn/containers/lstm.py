@@ -4,29 +4,19 @@ Each forward is one time step. The step module (``recurrentModule``, cloned per 
 is built from nn modules as the Lua builds it: it maps ``[x[t], h[t-1], c[t-1]]`` to ``[h[t], c[t]]``. Steps
 are 0-based; the state before step 0 (step -1) is ``userPrevOutput``/``userPrevCell`` when set, else zeros.
 """
-from ..modules.base.errors import check_hyper, check_probability, input_error
 from ..modules.batch_normalization import BatchNormalization
-from ..modules.dropout import Dropout
 from ..modules.linear import Linear, LinearNoBias
 from ..modules.reshape import Reshape
 from ..modules.scaling import Add, CMul
 from ..modules.smooth_activations import Sigmoid, Tanh
 from ..modules.table_arithmetic import CAddTable, CMulTable
 from ..modules.table_structure import FlattenTable, JoinTable, NarrowTable, SelectTable, SplitTable
-from .abstract_recurrent import AbstractRecurrent
+from .recurrent_cell import RecurrentCell, first_set
 from .sequential import Sequential
 from .tables import ConcatTable, ParallelTable
 
 
-def _first(*values):
-    """The first value that is not None (Lua's ``a or b or c`` over tensors, which are always true there)."""
-    for v in values:
-        if v is not None:
-            return v
-    return None
-
-
-class LSTM(AbstractRecurrent):
+class LSTM(RecurrentCell):
     """``LSTM(inputSize, outputSize=inputSize, rho=9999, cell2gate=True, p=0, mono=False)``: one step per forward,
     input ``(inputSize,)`` or ``(batch, inputSize)``, output ``h[t]`` ``(outputSize,)`` or ``(batch, outputSize)``::
 
@@ -48,27 +38,12 @@ class LSTM(AbstractRecurrent):
     """
 
     def __init__(self, inputSize, outputSize=None, rho=9999, cell2gate=True, p=0, mono=False):
-        outputSize = inputSize if outputSize is None else outputSize
-        name = type(self).__name__
-        check_hyper(name, positive=dict(inputSize=inputSize, outputSize=outputSize))
-        self.p = check_probability(name, p)
-        super().__init__(rho)
-        self.mono = bool(mono)
-        self.inputSize = inputSize
-        self.outputSize = outputSize
-        self.cell2gate = bool(cell2gate)
-        self.recurrentModule = self.buildModel()
-        self.modules.append(self.recurrentModule)
-        self.sharedClones[0] = self.recurrentModule
-        # h and c before step 0, and the gradients after the last step, when the user sets none
-        self.zeroTensor = self.output.new()
+        self.cell2gate = bool(cell2gate)   # read by buildModel
         self.cells = {}
         self.gradCells = {}
+        super().__init__(inputSize, inputSize if outputSize is None else outputSize, rho, p, mono)
 
     # --- factory methods --------------------------------------------------------------------------------
-    def _dropout(self):
-        return Dropout(self.p, False, False, lazy=True, mono=self.mono)
-
     def _input_map(self):
         """x -> outputSize features: Dropout, then Linear."""
         return Sequential().add(self._dropout()).add(Linear(self.inputSize, self.outputSize))
@@ -127,26 +102,13 @@ class LSTM(AbstractRecurrent):
         return model.add(ConcatTable().add(output).add(SelectTable(2)))
 
     # --- hidden state ----------------------------------------------------------------------------------
-    def _state_step(self, step, counter):
-        if step is None:
-            return counter - 1
-        if step < -1:
-            raise ValueError(f"{self.shortName()}: steps are 0-based (-1 is the state before step 0), got {step}")
-        return step
-
-    def _zero_state(self, input):
-        """Resize the zero state to ``input``'s batch."""
-        if input is not None:
-            sizes = (input.size(0), self.outputSize) if input.dim() == 2 else (self.outputSize,)
-            self.zeroTensor.resize(*sizes).zero()
-
     def getHiddenState(self, step=None, input=None):
         """``[h, c]`` after step ``step`` (0-based; default the latest; -1: the state before step 0, which is
         ``userPrevOutput``/``userPrevCell``, a state set for step -1, or zeros sized by ``input``)."""
         step = self._state_step(step, self.step)
         if step == -1:
-            prevOutput = _first(self.__dict__.get('userPrevOutput'), self.outputs.get(-1), self.zeroTensor)
-            prevCell = _first(self.__dict__.get('userPrevCell'), self.cells.get(-1), self.zeroTensor)
+            prevOutput = first_set(self.__dict__.get('userPrevOutput'), self.outputs.get(-1), self.zeroTensor)
+            prevCell = first_set(self.__dict__.get('userPrevCell'), self.cells.get(-1), self.zeroTensor)
             self._zero_state(input)
             return [prevOutput, prevCell]
         return [self.outputs.get(step), self.cells.get(step)]
@@ -157,17 +119,14 @@ class LSTM(AbstractRecurrent):
         self._check_pair('setHiddenState', hiddenState)
         self.outputs[step], self.cells[step] = hiddenState
 
-    def _backward_counter(self):
-        return self.step if self.updateGradInputStep is None else self.updateGradInputStep
-
     def getGradHiddenState(self, step=None, input=None):
         """``[grad h, grad c]`` of the state after step ``step`` (0-based; default: the one the next backward
         step reads). After the last step it is ``userNextGradOutput``/``userNextGradCell``, a gradient set
         there, or zeros."""
         step = self._state_step(step, self._backward_counter())
         if step == self.step - 1:
-            return [_first(self.__dict__.get('userNextGradOutput'), self.gradOutputs.get(step), self.zeroTensor),
-                    _first(self.__dict__.get('userNextGradCell'), self.gradCells.get(step), self.zeroTensor)]
+            return [first_set(self.__dict__.get('userNextGradOutput'), self.gradOutputs.get(step), self.zeroTensor),
+                    first_set(self.__dict__.get('userNextGradCell'), self.gradCells.get(step), self.zeroTensor)]
         return [self.gradOutputs.get(step), self.gradCells.get(step)]
 
     def setGradHiddenState(self, step, gradHiddenState):
@@ -177,70 +136,46 @@ class LSTM(AbstractRecurrent):
 
     def _check_pair(self, method, state):
         if not isinstance(state, (list, tuple)) or len(state) != 2:
-            raise TypeError(f"{self.shortName()}.{method}: expected a table [h, c] of two tensors, "
-                            f"got {type(state).__name__}{'' if not isinstance(state, (list, tuple)) else f' of {len(state)}'}")
+            got = f"a table of {len(state)}" if isinstance(state, (list, tuple)) else f"a {type(state).__name__}"
+            raise TypeError(f"{self.shortName()}.{method}: expected a table [h, c] of two tensors, got {got}")
 
     # --- forward and backward, one step per call -------------------------------------------------------
-    def _check_step_input(self, input):
-        self.checkTensor(input, ranks=(1, 2), floating=True)
-        if input.size(-1) != self.inputSize:
-            raise input_error(self, f"{self.inputSize} input features", f"{input.size(-1)} (input of size "
-                              f"{tuple(input.size())})")
-
     def updateOutput(self, input):
         self._check_step_input(input)
         prevOutput, prevCell = self.getHiddenState(self.step - 1, input)
-        if self.train:
-            self.recycle()
-            module = self.getStepModule(self.step)
-        else:
-            module = self.recurrentModule
-        output, cell = self.run_module(module, f"{type(self).__name__}[step {self.step}]", 'updateOutput',
+        output, cell = self.run_module(self._step_module(), self._label(self.step), 'updateOutput',
                                        [input, prevOutput, prevCell])
-        self.outputs[self.step] = output
         self.cells[self.step] = cell
-        self.output = output
         self.cell = cell
-        self.step += 1
-        self.gradPrevOutput = None
-        self.updateGradInputStep = None
-        self.accGradParametersStep = None
-        return self.output
+        return self._record_step(output)
 
     def _backward_inputs(self, input, step):
         return [input] + self.getHiddenState(step - 1)
 
     def _updateGradInput(self, input, gradOutput):
         step = self.updateGradInputStep - 1
-        module = self.getStepModule(step)
         gradH, gradCell = self.getGradHiddenState(step)
-        # the gradient reaching h[t]: from the next step (or the user) plus this step's own gradOutput
-        total = self._gradOutputs.get(step)
-        if total is None or type(total) is not type(gradH):
-            total = gradH.new()
-        total.resizeAs(gradH).copy(gradH).add(gradOutput)
-        self._gradOutputs[step] = total
-        gradInputs = self.run_module(module, f"{type(self).__name__}[step {step}]", 'updateGradInput',
+        total = self._output_gradient(step, gradH, gradOutput)
+        gradInputs = self.run_module(self.getStepModule(step), self._label(step), 'updateGradInput',
                                      self._backward_inputs(input, step), [total, gradCell])
         self.setGradHiddenState(step - 1, gradInputs[1:3])
         return gradInputs[0]
 
     def _accGradParameters(self, input, gradOutput, scale):
         step = self.accGradParametersStep - 1
-        module = self.getStepModule(step)
         grads = self.getGradHiddenState(step)
-        grads[0] = _first(self._gradOutputs.get(step), grads[0])
-        self.run_module(module, f"{type(self).__name__}[step {step}]", 'accGradParameters',
+        grads[0] = first_set(self._gradOutputs.get(step), grads[0])
+        self.run_module(self.getStepModule(step), self._label(step), 'accGradParameters',
                         self._backward_inputs(input, step), grads, scale)
 
     def clearState(self, *names):
-        self.zeroTensor.set()
         for name in ('userPrevOutput', 'userPrevCell', 'userGradPrevOutput', 'userGradPrevCell'):
             if self.__dict__.get(name) is not None:
                 self.__dict__[name].set()
         return super().clearState(*names)
 
     def type(self, typename=None, cache=None):
+        # LSTM.lua: a conversion ends the sequence and empties the states (GRU.lua converts them)
         if typename is not None:
             self.forget()
             self.clearState()

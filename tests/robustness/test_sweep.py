@@ -62,7 +62,8 @@ def call(obj, x, target):
         loss = obj.forward(x, target) if target is not None else obj.forward(x)
         grad = obj.backward(x, target) if target is not None else obj.backward(x)
         return [np.asarray(loss)], grad
-    obj.forget()   # a step-by-step recurrent module (rnn's LSTM, GRU) starts a new sequence at each call
+    if isinstance(obj, nn.AbstractRecurrent):
+        obj.forget()   # each forward is the next time step: every check starts a new sequence
     out = obj.forward(x)
     grad_out = catalog.grad_like(out)
     grad = obj.backward(x, moved_to_gpu(grad_out) if ON_GPU else grad_out)
