@@ -41,7 +41,7 @@ class MaskZero(Decorator):
     decorating the recurrent module itself: a masked step then also resets the hidden state it hands on.
     ``MaskZero(rnn, n)`` of a recurrent module warns of it, unless the third argument ``silent`` is true.
     """
-    positive_ints = ('nInputDim',)
+    nonnegative_ints = ('nInputDim',)   # 0: each sample a number (rnn's NCE examples mask NCEModule so)
 
     def __init__(self, module, nInputDim, silent=False):
         super().__init__(module)

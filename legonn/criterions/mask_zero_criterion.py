@@ -11,7 +11,7 @@ class MaskZeroCriterion(Criterion):
 
     ``MaskZeroCriterion(criterion, nInputDim)``: ``nInputDim`` is the number of non-batch dimensions of the
     input's first tensor (depth first in a table), which must have one more (a batch: single samples are
-    refused, as the Lua file refuses them). The rows whose first tensor's row is all zeros are taken out of every
+    refused, as the Lua file refuses them); 0 takes a vector of one number per sample (rnn's NCE examples). The rows whose first tensor's row is all zeros are taken out of every
     tensor of the input and target (both indexed on dimension 0) before ``criterion`` sees them, so the loss
     and any average are over the other rows; gradInput is zero on the masked rows. When every row is masked
     the loss is 0 and gradInput all zeros."""
@@ -20,7 +20,7 @@ class MaskZeroCriterion(Criterion):
         super().__init__()
         if not isinstance(criterion, Criterion):
             raise TypeError(f"MaskZeroCriterion: expected a criterion, got {type(criterion).__name__}")
-        check_hyper('MaskZeroCriterion', positive=dict(nInputDim=nInputDim))
+        check_hyper('MaskZeroCriterion', nonnegative=dict(nInputDim=nInputDim))
         self.criterion = criterion
         self.nInputDim = nInputDim
         self.takes_labels = criterion.takes_labels

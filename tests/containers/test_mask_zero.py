@@ -287,9 +287,9 @@ def test_masked_rows_become_zero_even_from_nan_or_inf_outputs():
 # --- errors ------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize('decorator', DECORATORS)
 def test_bad_hyper_parameters_fail_at_construction(decorator):
-    with pytest.raises(ValueError, match=f'{decorator.__name__}: nInputDim must be a positive integer'):
-        decorator(nn.Linear(2, 2), 0)
-    with pytest.raises(ValueError, match='nInputDim must be a positive integer'):
+    with pytest.raises(ValueError, match=f'{decorator.__name__}: nInputDim must be a non-negative integer'):
+        decorator(nn.Linear(2, 2), -1)
+    with pytest.raises(ValueError, match='nInputDim must be a non-negative integer'):
         decorator(nn.Linear(2, 2), 1.5)
     with pytest.raises(TypeError, match=f'{decorator.__name__}: expected an nn module to decorate, got '
                                         'MSECriterion'):
@@ -341,3 +341,13 @@ def test_input_on_the_other_device_is_refused(decorator):
     with pytest.raises(TypeError, match=rf"{decorator.__name__} @ Sequential: expected a first input tensor on the "
                                         r"module's device \(legonn.FloatTensor\), got legonn.CudaTensor"):
         m.forward(x)
+
+
+@pytest.mark.parametrize('decorator', DECORATORS)
+def test_n_input_dim_zero_masks_a_vector_of_numbers(decorator):
+    """nInputDim 0, as rnn's NCE examples use it: the first input tensor is one number per sample (a batch of
+    scalars), and a sample is padding where its number is 0."""
+    m = decorator(nn.ParallelTable().add(nn.AddConstant(1)).add(nn.AddConstant(1)), 0).double()
+    out = m.forward([lg.DoubleTensor([0, 2, 0]), lg.DoubleTensor([[1, 1], [2, 2], [3, 3]])])
+    np.testing.assert_array_equal(out[0].numpy(), [0, 3, 0])
+    np.testing.assert_array_equal(out[1].numpy(), [[0, 0], [3, 3], [0, 0]])

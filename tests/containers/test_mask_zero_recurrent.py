@@ -195,8 +195,8 @@ def test_mask_zero_replaces_the_step_module():
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match='MaskZero: nInputDim must be a positive integer, got 0'):
-        nn.Recursor(step_module()).maskZero(0)
+    with pytest.raises(ValueError, match='MaskZero: nInputDim must be a non-negative integer, got -1'):
+        nn.Recursor(step_module()).maskZero(-1)
     rec = nn.Recursor(step_module())
     rec.p, rec.mono = 0.5, False   # a recurrent module with inner dropout (rnn's GRU, LSTM fields)
     with pytest.raises(ValueError, match=r'Recursor .*: trimZero with dropout \(p = 0.5\) needs the mono option'):
