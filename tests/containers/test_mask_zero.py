@@ -263,7 +263,8 @@ def test_trim_zero_runs_the_module_on_the_kept_rows_only():
 
 def test_masking_tests_the_norm_as_torch_does():
     """A row is padding when its L2 norm is 0, the squares summed in double precision as TH's norm: a
-    float32 row of denormals is not padding, a float64 row whose squares underflow is."""
+    float32 row of denormals is not padding, a float64 row whose squares underflow is (MaskZero.lua,
+    SeqLSTM.lua)."""
     m = nn.MaskZero(nn.Identity(), 1)
     tiny32 = np.full((2, 3), 1e-40, dtype=np.float32)
     tiny32[1] = 0
@@ -274,6 +275,10 @@ def test_masking_tests_the_norm_as_torch_does():
     nan = np.array([[np.nan, 0], [0, 0]])
     out = m.forward(nan).numpy()
     assert np.isnan(out[0, 0]) and not out[1].any()
+    # SeqLSTM's maskzero finds its padding rows the same way (SeqLSTM.lua's norm)
+    lstm = nn.SeqLSTM(2, 3, maskzero=True).double()
+    out = lstm.forward(np.array([[[1e-170, 0], [1e-150, 0]]])).numpy()
+    assert not out[0, 0].any() and out[0, 1].any()
 
 
 @pytest.mark.filterwarnings('ignore:divide by zero')
