@@ -240,6 +240,9 @@ MODULES = {
     # the rnn package's cells: one step per forward, a batch x features input
     'LSTM': (lambda: nn.LSTM(3, 2), lambda: r(2, 3)),
     'FastLSTM': (lambda: nn.FastLSTM(3, 2), lambda: r(2, 3)),
+    'GRU': (lambda: nn.GRU(3, 2), lambda: r(2, 3)),
+    'MuFuRu': (lambda: nn.MuFuRu(3, 2), lambda: r(2, 3)),
+    'NormStabilizer': (lambda: nn.NormStabilizer(2), lambda: r(2, 3)),
 }
 
 # name -> (constructor, input, target)
