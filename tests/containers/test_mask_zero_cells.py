@@ -1,4 +1,4 @@
-"""maskZero/trimZero on the rnn package's LSTM and FastLSTM over zero-padded sequences (AbstractRecurrent.lua,
+"""maskZero/trimZero on the rnn package's LSTM, FastLSTM and GRU over zero-padded sequences (AbstractRecurrent.lua,
 MaskZero.lua, TrimZero.lua); ports of test/test.lua's AbstractRecurrent_maskZero, AbstractRecurrent_trimZero,
 MaskZero_where and TrimZero_main's loss check."""
 import numpy as np
@@ -78,7 +78,8 @@ def test_masked_fast_lstm_matches_numpy(method):
 
 
 @pytest.mark.parametrize('method', METHODS)
-@pytest.mark.parametrize('make', [lambda: nn.FastLSTM(3, 2), lambda: nn.LSTM(3, 2)], ids=['FastLSTM', 'LSTM'])
+@pytest.mark.parametrize('make', [lambda: nn.FastLSTM(3, 2), lambda: nn.LSTM(3, 2), lambda: nn.GRU(3, 2)],
+                         ids=['FastLSTM', 'LSTM', 'GRU'])
 def test_bptt_against_finite_differences_over_padding(method, make):
     """Back-propagation through a padded batch agrees with central differences (float64) for the input elements
     outside the padding and for every parameter; the padding gets no gradient."""
@@ -144,9 +145,10 @@ def test_gpu(method):
 
 # --- test.lua ------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize('method', METHODS)
-@pytest.mark.parametrize('make', [lambda: nn.LSTM(10, 10), lambda: nn.FastLSTM(10, 10)], ids=['LSTM', 'FastLSTM'])
+@pytest.mark.parametrize('make', [lambda: nn.LSTM(10, 10), lambda: nn.GRU(10, 10), lambda: nn.FastLSTM(10, 10)],
+                         ids=['LSTM', 'GRU', 'FastLSTM'])
 def test_lua_abstract_recurrent_mask_zero(method, make):
-    """test.lua rnntest.AbstractRecurrent_maskZero / _trimZero (its LSTM case; FastLSTM added): sequences of
+    """test.lua rnntest.AbstractRecurrent_maskZero / _trimZero (its LSTM and GRU cases; FastLSTM added): sequences of
     lengths 1 to 4 ending at the last step; padded steps give zeros and each real step the output the same
     sequence gives in the other samples."""
     sequence = rng.normal(size=(4, 10))
@@ -203,17 +205,18 @@ def test_lua_mask_zero_where():
         assert (a - b).abs().max() < 1e-6
 
 
-def test_lua_trim_zero_loss_equals_mask_zero():
-    """test.lua rnntest.TrimZero_main's last check (its FastLSTM case; GRU is not built yet): a LookupTableMaskZero,
-    SplitTable, the recurrent module over the steps, the last step's output, a Linear and CrossEntropyCriterion,
-    three SGD steps on three batches: maskZero and trimZero give the same losses. The padding index is test.lua's
-    0 shifted down with the words, -1."""
+@pytest.mark.parametrize('arch', ['FastLSTM', 'GRU'])
+def test_lua_trim_zero_loss_equals_mask_zero(arch):
+    """test.lua rnntest.TrimZero_main's last check: a LookupTableMaskZero, SplitTable, the recurrent module over
+    the steps, the last step's output, a Linear and CrossEntropyCriterion, three SGD steps on three batches:
+    maskZero and trimZero give the same losses. The padding index is test.lua's 0 shifted down with the words,
+    -1, and its labels ceil(rand) = 1 are 0."""
     x = lg.LongTensor([[[1, 2, 3], [0, 4, 5], [0, 0, 7]],
                        [[1, 2, 3], [2, 4, 5], [0, 0, 7]],
                        [[1, 2, 3], [2, 4, 5], [3, 0, 7]]]) - 1
     t = lg.LongTensor([0, 0, 0])
     model = (nn.Sequential().add(nn.LookupTableMaskZero(7, 10)).add(nn.SplitTable(1))
-             .add(Steps(nn.FastLSTM(10, 8))).add(nn.SelectTable(-1)).add(nn.Linear(8, 10))).double()
+             .add(Steps(getattr(nn, arch)(10, 8))).add(nn.SelectTable(-1)).add(nn.Linear(8, 10))).double()
     model.getParameters()[0].uniform(-0.1, 0.1)
     crit = nn.CrossEntropyCriterion().double()
     losses = {}
@@ -229,3 +232,12 @@ def test_lua_trim_zero_loss_equals_mask_zero():
             m.updateParameters(0.5)
     np.testing.assert_allclose(losses['maskZero'], losses['trimZero'], atol=1e-7)
     assert losses['maskZero'][2] != losses['maskZero'][0]   # the parameters moved
+
+
+def test_trim_zero_of_a_bayesian_gru_needs_mono():
+    """AbstractRecurrent.lua's trimZero: a GRU with dropout p > 0 must use mono masks (one row for the batch)."""
+    with pytest.raises(ValueError, match=r'GRU\(3 -> 2, 0.50\): trimZero with dropout \(p = 0.5\) needs the mono '
+                                         'option'):
+        nn.GRU(3, 2, 9999, 0.5).trimZero(1)
+    assert type(nn.GRU(3, 2, 9999, 0.5, True).trimZero(1).recurrentModule) is nn.TrimZero
+    assert type(nn.GRU(3, 2, 9999, 0.5).maskZero(1).recurrentModule) is nn.MaskZero
