@@ -51,7 +51,25 @@ class AbstractRecurrent(Container):
             module = self.recurrentModule.stepClone()
             self.sharedClones[step] = module
             self.nSharedClone = len(self.sharedClones)
+        elif module is not self.recurrentModule:
+            self.keepShared(module, self.recurrentModule)
         return module
+
+    @staticmethod
+    def keepShared(clone, *originals):
+        """Point each parameter and gradient of ``clone`` that no longer views the storage of its counterpart in
+        ``originals`` (their parameters in order) back at it: ``getParameters`` after the clones were made moves
+        the originals' tensors into one flat storage (Torch7 then leaves the clones behind)."""
+        params, grads = clone.parameters()
+        theirs = []
+        for m in originals:
+            p, g = m.parameters()
+            theirs.append((p, g))
+        ours = params + grads
+        others = [t for p, _ in theirs for t in p] + [t for _, g in theirs for t in g]
+        for mine, other in zip(ours, others):
+            if mine is not other and mine is not None and other is not None and mine._storage is not other._storage:
+                mine.set(other)
 
     def recycle(self, offset=0):
         """Before a training step: give the current step the clone (and gradient buffer) of the step ``rho + 1``
@@ -77,6 +95,13 @@ class AbstractRecurrent(Container):
         then the one before, ...)."""
         if self.updateGradInputStep is None:
             self.updateGradInputStep = self.step
+        elif self.updateGradInputStep == 0 and self.step > 0:
+            # every step is back-propagated: another backward pass over the same forwards starts again from the
+            # last step, with no gradient from after it (rnn asserts here; nn.Jacobian's one updateGradInput
+            # per output element of one forward needs it)
+            self.updateGradInputStep = self.step
+            self.accGradParametersStep = None
+            self.gradPrevOutput = None
         if self.updateGradInputStep < 1:
             raise input_error(self, "a forward() for each backward step (updateGradInput goes back through the "
                               "steps forwarded since forget())", "a backward with no step left")

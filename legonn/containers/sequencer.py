@@ -1,51 +1,85 @@
-"""Sequencer and SeqBRNN: Element-Research rnn's decorators that apply modules along a sequence."""
+"""AbstractSequencer, Sequencer, Repeater and SeqBRNN: Element-Research rnn's decorators that apply modules along a
+sequence."""
 from ..modules.base.errors import input_error
 from ..modules.base.module import Module
 from ..modules.recurrent_lstm import SeqLSTM
-from ..modules.base.recurrent import split_steps
+from ..modules.base.nn_utils import utils
+from ..modules.base.recurrent import REMEMBER_MODES, split_steps
 from ..modules.sequence_reverse import SeqReverseSequence
 from ..modules.shape import Transpose
 from ..modules.table_arithmetic import CAddTable
-from .tables import ConcatTable
+from ..tensor import Tensor
+from .abstract_recurrent import AbstractRecurrent
+from .container import Container
 from .decorators import Decorator
+from .recursor import Recursor
+from .tables import ConcatTable
 from .sequential import Sequential
 
-SHARED = ('weight', 'bias', 'gradWeight', 'gradBias')
+
+def _copy_into(old, new):
+    """``new`` (a tensor or table) copied into ``old``'s tensors where they have its types, else into new ones:
+    a buffer follows the type of what it holds, as legonn's outputs follow their input's."""
+    if isinstance(new, Tensor) and type(old) is not type(new):
+        old = None
+    return utils.recursiveCopy(old, new)[0]
 
 
-class Sequencer(Decorator):
+class AbstractSequencer(Container):
+    """Base of the rnn package's sequence decorators (AbstractSequencer.lua): ``remember(mode)`` decides
+    whether a new sequence continues from the last one's hidden state, in 'train'ing, in 'eval'uation, in
+    'both' or 'neither'; the sequencer sets its recurrent module's ``rho`` itself; a sharedClone is never a
+    step clone."""
+
+    def __init__(self):
+        super().__init__()
+        self._remember = 'neither'
+
+    def remember(self, mode='both'):
+        """Carry the hidden state from one sequence (forward) to the next in ``mode``; not passed down (the
+        sequencer decides when its module forgets)."""
+        if mode is None:
+            mode = 'both'
+        if mode not in REMEMBER_MODES:
+            raise ValueError(f"{self.shortName()}.remember: expected one of {REMEMBER_MODES}, got {mode!r}")
+        self._remember = mode
+        return self
+
+    def hasMemory(self):
+        """True when the current mode (training or evaluation) remembers."""
+        return self._remember in ('both', 'train' if self.train else 'eval')
+
+    def maxBPTTstep(self, rho):
+        """Nothing: a sequencer sets its module's rho to each sequence's length."""
+
+    def sharedClone(self, shareParams=True, shareGradParams=True, stepClone=False):
+        return super().sharedClone(shareParams, shareGradParams, False)
+
+
+class Sequencer(AbstractSequencer):
     """Applies ``module`` to every step of a sequence: a ``seqlen x ...`` tensor (output a tensor
-    ``seqlen x ...``) or a table of per-step tensors (output a table). Each step runs on its own clone
-    sharing the module's parameters and gradients, so backward sees each step's own state, as in the
-    rnn package. ``remember()``/``forget()`` pass to the module (Module.forget and Module.remember)."""
+    ``seqlen x ...``) or a table of per-step tensors (output a table), as Sequencer.lua. An AbstractRecurrent
+    module (Recurrent, LSTM, ...) is driven step by step; any other module is wrapped in a Recursor (then
+    ``seq.module`` is that Recursor), whose step clones share its parameters and gradients. Each forward
+    starts a new sequence (the module's ``forget()``) unless ``remember()`` says otherwise for the current
+    mode; backward goes through the steps in reverse order."""
 
     def __init__(self, module):
-        super().__init__(module)
-        self._steps = []
+        super().__init__()
+        if not isinstance(module, Module):
+            raise TypeError(f"nn.Sequencer: expected an nn module, got a {type(module).__name__}")
+        self.module = module if isinstance(module, AbstractRecurrent) else Recursor(module)
+        self.add(self.module)
+        self.tableoutput = []
+        self.tablegradinput = []
+        # evaluation's spare output tensors (table inputs): kept for a later, longer sequence
+        self._output = []
 
-    @property
-    def module(self):
-        """The decorated module, the field Sequencer.lua keeps it in (``seq.module``)."""
-        return self.modules[0]
-
-    def _step(self, t):
-        """The module of step t: the module itself for step 0, else a clone whose parameters are (again,
-        in case getParameters rebound them) views of the module's."""
-        module = self.modules[0]
-        if t == 0:
-            return module
-        while len(self._steps) < t:
-            self._steps.append(module.clone())
-        clone = self._steps[t - 1]
-        if type(clone.output) is not type(module.output):
-            clone.type(module.type())
-        return clone.share(module, *SHARED)
-
-    def _run(self, t, method, *args):
-        return self.run_module(self._step(t), f"Sequencer[step {t}]", method, *args)
+    def _run(self, method, *args):
+        return self.run_child(0, method, *args)
 
     def _join(self, name, steps, like):
-        """Per-step results as the input's form: a table, or stacked into the tensor buffer ``name``."""
+        """Per-step results in the input's form: the table itself, or copied into the tensor buffer ``name``."""
         if isinstance(like, list):
             return list(steps)
         first = steps[0]
@@ -58,35 +92,151 @@ class Sequencer(Decorator):
         steps = split_steps(self, input, 'input')
         if not steps:
             raise input_error(self, "a non-empty sequence", "no steps")
-        self.output = self._join('_output_buffer', [self._run(t, 'updateOutput', x) for t, x in enumerate(steps)],
-                                 input)
+        self.module.maxBPTTstep(len(steps))
+        if not self.hasMemory():
+            self.module.forget()
+        if self.train:
+            self.tableoutput = [self._run('updateOutput', x) for x in steps]
+            self.output = self._join('_output_buffer', self.tableoutput, input)
+        elif isinstance(input, list):
+            # in evaluation the module reuses one output buffer: each step's is copied out
+            for t, x in enumerate(steps):
+                old = self.tableoutput[t] if t < len(self.tableoutput) else \
+                    (self._output.pop(0) if self._output else None)
+                out = self._run('updateOutput', x)
+                if t < len(self.tableoutput):
+                    self.tableoutput[t] = _copy_into(old, out)
+                else:
+                    self.tableoutput.append(_copy_into(old, out))
+            self._output.extend(self.tableoutput[len(steps):])
+            del self.tableoutput[len(steps):]
+            self.output = self.tableoutput
+        else:
+            arr = None
+            for t, x in enumerate(steps):
+                out = self._run('updateOutput', x)
+                if arr is None:
+                    arr = self.bufferLike('_output_buffer', out, (len(steps),) + tuple(out._size))
+                arr[t] = out.array
+            self.output = self._output_buffer
         return self.output
 
-    def _check_steps(self, steps, grads):
+    def _backward_steps(self, input, gradOutput):
+        steps, grads = split_steps(self, input, 'input'), split_steps(self, gradOutput, 'gradOutput')
+        if isinstance(input, list) != isinstance(gradOutput, list):
+            form = 'a table' if isinstance(input, list) else 'a tensor'
+            raise input_error(self, f"a gradOutput of the input's form ({form})", type(gradOutput).__name__,
+                              TypeError)
         if len(grads) != len(steps):
             raise input_error(self, f"a gradOutput of {len(steps)} steps", f"{len(grads)} steps")
+        return steps, grads
 
     def updateGradInput(self, input, gradOutput):
-        steps, grads = split_steps(self, input, 'input'), split_steps(self, gradOutput, 'gradOutput')
-        self._check_steps(steps, grads)
-        self.gradInput = self._join('_grad_buffer', [self._run(t, 'updateGradInput', x, g)
-                                                     for t, (x, g) in enumerate(zip(steps, grads))], input)
+        steps, grads = self._backward_steps(input, gradOutput)
+        self.tablegradinput = [None] * len(steps)
+        for t in reversed(range(len(steps))):
+            self.tablegradinput[t] = self._run('updateGradInput', steps[t], grads[t])
+        self.gradInput = self._join('_grad_buffer', self.tablegradinput, input)
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):
-        steps, grads = split_steps(self, input, 'input'), split_steps(self, gradOutput, 'gradOutput')
-        self._check_steps(steps, grads)
-        for t, (x, g) in enumerate(zip(steps, grads)):
-            self._run(t, 'accGradParameters', x, g, scale)
+        steps, grads = self._backward_steps(input, gradOutput)
+        for t in reversed(range(len(steps))):
+            self._run('accGradParameters', steps[t], grads[t], scale)
 
-    def type(self, typename=None, cache=None):
-        if typename is not None:
-            self._steps = []   # rebuilt from the converted module on the next call
-        return super().type(typename, cache)
+    def checkAccumulation(self, input, gradOutput):
+        # the module checks each step (its clones' own forward records)
+        pass
+
+    def training(self):
+        if not self.train:
+            # a new training sequence starts afresh, and evaluation's buffers go
+            self.forget()
+            self._output = []
+            self.tableoutput = []
+        return super().training()
+
+    def evaluate(self):
+        if self.train:
+            self.forget()
+            # the training outputs were the step clones' buffers: not to be written into
+            self.tableoutput = []
+        return super().evaluate()
 
     def clearState(self, *names):
-        self._steps = []
+        self._output = []
+        self.tableoutput = []
+        self.tablegradinput = []
         return super().clearState('_output_buffer', '_grad_buffer', *names)
+
+    def __repr__(self):
+        return 'nn.Sequencer @ ' + repr(self.module)
+
+
+class Repeater(AbstractSequencer):
+    """Presents the same input to a recurrent module ``rho`` times (rnn's Repeater.lua): the output is the table
+    of the ``rho`` step outputs (copies), the gradInput the sum of the steps' gradInputs, back-propagated in
+    reverse step order; gradOutput is a table of ``rho`` gradients. A module that is no AbstractRecurrent is
+    wrapped in a Recursor. Every forward starts a new sequence (``forget()``)."""
+
+    def __init__(self, module, rho):
+        super().__init__()
+        if not isinstance(module, Module):
+            raise TypeError(f"nn.Repeater: expected an nn module, got a {type(module).__name__}")
+        if isinstance(rho, bool) or not isinstance(rho, int) or rho < 1:
+            raise ValueError(f"nn.Repeater: expected rho (the number of steps) to be a positive integer, got {rho!r}")
+        self.rho = rho
+        self.module = module if isinstance(module, AbstractRecurrent) else Recursor(module)
+        # the module back-propagates through all the steps
+        self.module.maxBPTTstep(rho)
+        self.add(self.module)
+        self.output = []
+
+    def updateOutput(self, input):
+        self.module.forget()
+        old = self.output if isinstance(self.output, list) else []
+        self.output = [_copy_into(old[t] if t < len(old) else None, self.run_child(0, 'updateOutput', input))
+                       for t in range(self.rho)]
+        return self.output
+
+    def _check_backward(self, gradOutput):
+        if self.module.step != self.rho:
+            raise input_error(self, f"a forward of {self.rho} steps before backward (its module has forwarded "
+                              "them since)", f"a module at step {self.module.step}")
+        if not isinstance(gradOutput, list) or len(gradOutput) != self.rho:
+            got = f"a table of {len(gradOutput)}" if isinstance(gradOutput, list) else type(gradOutput).__name__
+            raise input_error(self, f"a gradOutput table of {self.rho} steps", got, TypeError)
+
+    def updateGradInput(self, input, gradOutput):
+        self._check_backward(gradOutput)
+        for t in reversed(range(self.rho)):
+            grad = self.run_child(0, 'updateGradInput', input, gradOutput[t])
+            if t == self.rho - 1:
+                self.gradInput = _copy_into(self.gradInput, grad)
+            else:
+                utils.recursiveAdd(self.gradInput, grad)
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        self._check_backward(gradOutput)
+        for t in reversed(range(self.rho)):
+            self.run_child(0, 'accGradParameters', input, gradOutput[t], scale)
+
+    def checkAccumulation(self, input, gradOutput):
+        # the module checks each step
+        pass
+
+    def maxBPTTstep(self, rho):
+        """Repeat ``rho`` times from now on, back-propagating through them all."""
+        self.rho = rho
+        self.module.maxBPTTstep(rho)
+
+    def __repr__(self):
+        pad = '  '
+        return '\n'.join(['nn.Repeater {', f"{pad}[  input,    input,  ...,  input  ]", f"{pad}     V         V"
+                          "             V     ", pad + repr(self.modules[0]).replace('\n', '\n' + pad),
+                          f"{pad}     V         V             V     ",
+                          f"{pad}[output(0),output(1),...,output({self.rho - 1})]", '}'])
 
 
 class SeqBRNN(Decorator):

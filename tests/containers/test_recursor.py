@@ -4,7 +4,6 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from legonn.containers.container import Container
 from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_rejected, assert_type_roundtrip
 
 rng = np.random.default_rng(0)
@@ -12,38 +11,6 @@ rng = np.random.default_rng(0)
 
 def r(*shape):
     return rng.normal(size=shape)
-
-
-class Unroll(Container):
-    """Test driver: a ``seqlen x ...`` tensor through a step-by-step recurrent module, one forward per step
-    after forget(), and backward in reverse step order (what rnn's Sequencer does). updateGradInput forwards
-    the sequence again first: nn.Jacobian calls it once per output element after a single forward, while a
-    step-by-step module back-propagates each forwarded step once (AbstractRecurrent.lua)."""
-
-    def __init__(self, module):
-        super().__init__()
-        self.add(module)
-
-    def updateOutput(self, input):
-        m = self.modules[0]
-        m.forget()
-        outs = [m.forward(input[t]).clone() for t in range(input.size(0))]
-        self.output = lg.stack(outs)
-        return self.output
-
-    def updateGradInput(self, input, gradOutput):
-        self.updateOutput(input)
-        m = self.modules[0]
-        grads = [None] * input.size(0)
-        for t in reversed(range(input.size(0))):
-            grads[t] = m.updateGradInput(input[t], gradOutput[t]).clone()
-        self.gradInput = lg.stack(grads)
-        return self.gradInput
-
-    def accGradParameters(self, input, gradOutput, scale=1):
-        m = self.modules[0]
-        for t in reversed(range(input.size(0))):
-            m.accGradParameters(input[t], gradOutput[t], scale)
 
 
 def mlp():
@@ -192,7 +159,7 @@ def test_recursor_runs_step_clones_and_matches_numpy():
 def test_recursor_jacobian_over_a_sequence():
     """rnn Recursor.lua: the Jacobian (input and parameters) of a 3-step sequence, forward step by step,
     backward in reverse."""
-    assert_jacobian(Unroll(nn.Recursor(mlp())), r(3, 2, 3))
+    assert_jacobian(nn.Sequencer(nn.Recursor(mlp())), r(3, 2, 3))
 
 
 def test_recursor_type_roundtrip_and_gpu():
@@ -209,7 +176,7 @@ def test_recursor_type_roundtrip_and_gpu():
 
 @pytest.mark.gpu
 def test_recursor_gpu():
-    assert_gpu_matches_cpu(Unroll(nn.Recursor(mlp())), r(3, 2, 3))
+    assert_gpu_matches_cpu(nn.Sequencer(nn.Recursor(mlp())), r(3, 2, 3))
 
 
 def test_recycle_keeps_rho_plus_one_clones():

@@ -469,10 +469,14 @@ def test_third_positional_argument_is_not_maskzero(cls):
 
 def test_the_fields_rnn_code_reads():
     """Fields the rnn package's modules keep and its tests and examples read: Sequencer.lua's and
-    SeqBRNN.lua's ``module`` (the decorated module; SeqBRNN's inner Sequential), SeqBRNN.lua's ``merge``,
+    SeqBRNN.lua's ``module`` (the decorated module, in a Recursor unless recurrent; SeqBRNN's inner Sequential), SeqBRNN.lua's ``merge``,
     SeqLSTM.lua's ``hiddensize`` (outputsize without SeqLSTMP's projection). legonn had none of them."""
     lin = nn.Linear(D, 2)
-    assert nn.Sequencer(lin).module is lin
+    # Sequencer.lua decorates a module that is no AbstractRecurrent with a Recursor: that is its ``module``
+    wrapped = nn.Sequencer(lin).module
+    assert isinstance(wrapped, nn.Recursor) and wrapped.module is lin
+    rec = nn.Recurrence(nn.CAddTable(), D, 1)
+    assert nn.Sequencer(rec).module is rec
     join = nn.JoinTable(2)
     brnn = nn.SeqBRNN(D, H, False, join)
     assert brnn.module is brnn.modules[0] and brnn.merge is join and brnn.module.get(1) is join
