@@ -6,40 +6,11 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from legonn.containers.container import Container
 from tests.checks import assert_close_trees
 from tests.containers.recurrent_cells import run_sequence, sigmoid
 
 rng = np.random.default_rng(0)
 METHODS = ['maskZero', 'trimZero']
-
-
-class Steps(Container):
-    """Test driver doing what rnn's Sequencer does with a recurrent module: a table of per-step inputs, forget()
-    then one forward per step (a table of outputs), and backward one step per call in reverse order."""
-
-    def __init__(self, module):
-        super().__init__()
-        self.add(module)
-
-    def updateOutput(self, input):
-        m = self.modules[0]
-        m.forget()
-        self.output = [m.forward(x).clone() for x in input]
-        return self.output
-
-    def updateGradInput(self, input, gradOutput):
-        m = self.modules[0]
-        grads = [None] * len(input)
-        for t in reversed(range(len(input))):
-            grads[t] = m.updateGradInput(input[t], gradOutput[t]).clone()
-        self.gradInput = grads
-        return self.gradInput
-
-    def accGradParameters(self, input, gradOutput, scale=1):
-        m = self.modules[0]
-        for t in reversed(range(len(input))):
-            m.accGradParameters(input[t], gradOutput[t], scale)
 
 
 def left_padded(lengths=(4, 2, 1, 3), n_in=3):
@@ -131,7 +102,7 @@ def test_type_roundtrip(method):
 @pytest.mark.gpu
 @pytest.mark.parametrize('method', METHODS)
 def test_gpu(method):
-    net = Steps(getattr(nn.FastLSTM(3, 2), method)(1)).double()
+    net = nn.Sequencer(getattr(nn.FastLSTM(3, 2), method)(1)).double()
     xs = [lg.from_numpy(x) for x in left_padded()]
     gos = [lg.from_numpy(rng.normal(size=(4, 2))) for _ in xs]
     gpu = net.clone().cuda()
@@ -157,7 +128,7 @@ def test_lua_abstract_recurrent_mask_zero(method, make):
     x[2:, 1] = sequence[:2]
     x[1:, 2] = sequence[:3]
     x[:, 3] = sequence
-    outputs = Steps(getattr(make(), method)(1)).double().forward(list(x))
+    outputs = nn.Sequencer(getattr(make(), method)(1)).double().forward(list(x))
     out = np.stack([o.numpy() for o in outputs])
     assert abs(out[0, :3].sum()) < 1e-7 and abs(out[1, :2].sum()) < 1e-7 and abs(out[2, :1].sum()) < 1e-7
     for t0, j0, t1, j1 in [(0, 3, 1, 2), (0, 3, 2, 1), (0, 3, 3, 0), (1, 3, 2, 2), (1, 3, 3, 1), (2, 3, 3, 2)]:
@@ -169,7 +140,7 @@ def test_lua_mask_zero_where():
     gradients whether a padding step comes first or last; padding in the middle of a sequence equals a forget()
     there."""
     hidden, batch, seqlen = 5, 4, 7
-    net = Steps(nn.FastLSTM(hidden, hidden).maskZero(1)).double()
+    net = nn.Sequencer(nn.FastLSTM(hidden, hidden).maskZero(1)).double()
     xs = [lg.zeros(batch, hidden).double()] + [lg.randn(batch, hidden).double() for _ in range(seqlen - 1)]
     gos = [lg.randn(batch, hidden).double() for _ in range(seqlen)]
     outputs = [o.clone() for o in net.forward(xs)]
@@ -195,7 +166,7 @@ def test_lua_mask_zero_where():
     first_out = [o.clone() for o in net2.forward(xs[:3])]
     net2.zeroGradParameters()
     first_grads = [g.clone() for g in net2.backward(xs[:3], gos[:3])]
-    second_out = net2.forward(xs[4:])   # the driver's forward() begins with forget()
+    second_out = net2.forward(xs[4:])   # a Sequencer's forward begins with forget()
     second_grads = net2.backward(xs[4:], gos[4:])
     for t in range(3):
         assert (outputs[t] - first_out[t]).abs().max() < 1e-6 and (grads[t] - first_grads[t]).abs().max() < 1e-6
@@ -216,13 +187,13 @@ def test_lua_trim_zero_loss_equals_mask_zero(arch):
                        [[1, 2, 3], [2, 4, 5], [3, 0, 7]]]) - 1
     t = lg.LongTensor([0, 0, 0])
     model = (nn.Sequential().add(nn.LookupTableMaskZero(7, 10)).add(nn.SplitTable(1))
-             .add(Steps(getattr(nn, arch)(10, 8))).add(nn.SelectTable(-1)).add(nn.Linear(8, 10))).double()
+             .add(nn.Sequencer(getattr(nn, arch)(10, 8))).add(nn.SelectTable(-1)).add(nn.Linear(8, 10))).double()
     model.getParameters()[0].uniform(-0.1, 0.1)
     crit = nn.CrossEntropyCriterion().double()
     losses = {}
     for method in METHODS:
         m = model.clone()
-        getattr(m.get(2).modules[0], method)(1)
+        getattr(m.get(2).module, method)(1)
         losses[method] = []
         for i in range(3):
             m.zeroGradParameters()

@@ -1,6 +1,6 @@
-"""AbstractRecurrent.maskZero and trimZero (rnn's AbstractRecurrent.lua) on a Recursor over sequences left-padded
-with zero rows, as rnn's examples pad them; ports of test/test.lua's AbstractRecurrent_maskZero and
-AbstractRecurrent_trimZero."""
+"""AbstractRecurrent.maskZero and trimZero (rnn's AbstractRecurrent.lua) on a Recursor (driven by hand) and a
+Recurrence (in a Sequencer) over sequences left-padded with zero rows, as rnn's examples pad them; ports of
+test/test.lua's AbstractRecurrent_maskZero and AbstractRecurrent_trimZero."""
 import numpy as np
 import pytest
 
@@ -207,3 +207,58 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match=r'Recursor\[step 0\] MaskZero @ Sequential: expected a first input tensor '
                                          r'of 1 dimensions, or 2 for a batch'):
         net.forward(np.zeros((2, 4, 3, 4)))
+
+
+# --- Recurrence in a Sequencer --------------------------------------------------------------------------------
+@pytest.mark.parametrize('method', METHODS)
+def test_recurrence_in_a_sequencer_matches_numpy(method):
+    """nn.Sequencer(nn.Recurrence(step, 3, 1).maskZero(1)) over a ``seqlen x batch x n`` left-padded tensor: the
+    masked recurrence of the NumPy reference, forward, gradInput and parameter gradients."""
+    rec = getattr(nn.Recurrence(step_module(), 3, 1), method)(1)
+    seq = nn.Sequencer(rec).double()
+    x, go = left_padded(), rng.normal(size=(4, 4, 3))
+    want, gx, pgrads = reference(rec, x, go)
+    np.testing.assert_allclose(seq.forward(x).numpy(), want, rtol=1e-12, atol=1e-15)
+    seq.zeroGradParameters()
+    np.testing.assert_allclose(seq.backward(x, go).numpy(), gx, rtol=1e-10, atol=1e-14)
+    for got, w in zip(seq.parameters()[1], pgrads):
+        np.testing.assert_allclose(got.numpy(), w, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize('method', METHODS)
+def test_recurrence_in_a_sequencer_jacobian(method):
+    """nn.Jacobian over the Sequencer itself (float64): input elements outside the padding and every parameter."""
+    seq = nn.Sequencer(getattr(nn.Recurrence(step_module(), 3, 1), method)(1)).double()
+    x = lg.from_numpy(left_padded((3, 1, 2)))
+    est, exact = nn.Jacobian.forward(seq, x).numpy(), nn.Jacobian.backward(seq, x).numpy()
+    pad = (x.numpy() == 0).reshape(-1)
+    assert np.abs(est[~pad] - exact[~pad]).max() < 1e-6 and not exact[pad].any()
+    for p, g in zip(*seq.parameters()):
+        est = nn.Jacobian.forward(seq, x, param=p).numpy()
+        exact = nn.Jacobian.backward(seq, x, param=p, dparam=g).numpy()
+        assert np.abs(est - exact).max() < 1e-6
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('method', METHODS)
+def test_recurrence_in_a_sequencer_gpu(method):
+    assert_gpu_matches_cpu(nn.Sequencer(getattr(nn.Recurrence(step_module(), 3, 1), method)(1)), left_padded())
+
+
+@pytest.mark.parametrize('method', METHODS)
+def test_lua_abstract_recurrent_mask_zero_recurrence(method):
+    """test.lua rnntest.AbstractRecurrent_maskZero / _trimZero with its Recurrence(rm, 10, 1) in a Sequencer of
+    a table of steps; and nn.Recurrent refuses maskZero and trimZero (Recurrent.lua)."""
+    sequence = rng.normal(size=(4, 10))
+    x = np.zeros((4, 4, 10))
+    x[3, 0] = sequence[0]
+    x[2:, 1] = sequence[:2]
+    x[1:, 2] = sequence[:3]
+    x[:, 3] = sequence
+    seq = nn.Sequencer(getattr(nn.Recurrence(step_module(10, 10), 10, 1), method)(1)).double()
+    out = np.stack([o.numpy() for o in seq.forward(list(x))])
+    assert abs(out[0, :3].sum()) < 1e-7 and abs(out[1, :2].sum()) < 1e-7 and abs(out[2, :1].sum()) < 1e-7
+    for t0, j0, t1, j1 in [(0, 3, 1, 2), (0, 3, 2, 1), (0, 3, 3, 0), (1, 3, 2, 2), (1, 3, 3, 1), (2, 3, 3, 2)]:
+        np.testing.assert_allclose(out[t0, j0], out[t1, j1], atol=1e-7)
+    with pytest.raises(TypeError, match=f'nn.Recurrent: {method} is not supported'):
+        getattr(nn.Recurrent(10, nn.Linear(10, 10), nn.Linear(10, 10)), method)()
