@@ -237,20 +237,17 @@ MODULES = {
     'SAdd': (lambda: nn.SAdd(-1, True), lambda: r(2, 3)),
     'ExpandAs': (nn.ExpandAs, lambda: [r(2, 3), r(2, 1)]),
     'Recursor': (lambda: nn.Recursor(nn.Linear(3, 2)), lambda: r(2, 3)),
-<<<<<<< HEAD
     # the rnn package's cells: one step per forward, a batch x features input
     'LSTM': (lambda: nn.LSTM(3, 2), lambda: r(2, 3)),
     'FastLSTM': (lambda: nn.FastLSTM(3, 2), lambda: r(2, 3)),
     'GRU': (lambda: nn.GRU(3, 2), lambda: r(2, 3)),
     'MuFuRu': (lambda: nn.MuFuRu(3, 2), lambda: r(2, 3)),
     'NormStabilizer': (lambda: nn.NormStabilizer(2), lambda: r(2, 3)),
-=======
     'Recurrent': (lambda: nn.Recurrent(2, nn.Linear(3, 2), nn.Linear(2, 2)), lambda: r(2, 3)),
     'Repeater': (lambda: nn.Repeater(nn.Recurrent(2, nn.Linear(3, 2), nn.Linear(2, 2)), 3), lambda: r(2, 3)),
     'Recurrence': (lambda: nn.Recurrence(nn.Sequential().add(nn.ParallelTable().add(nn.Linear(3, 2))
                                                              .add(nn.Linear(2, 2))).add(nn.CAddTable()), 2, 1),
                    lambda: r(2, 3)),
->>>>>>> fid5/core
 }
 
 # name -> (constructor, input, target)
@@ -288,13 +285,10 @@ CRITERIONS = {
     'SpatialAutoCropMSECriterion': (nn.SpatialAutoCropMSECriterion, lambda: r(2, 2, 2), lambda: r(2, 4, 4)),
     'SequencerCriterion': (lambda: nn.SequencerCriterion(nn.ClassNLLCriterion()), lambda: r(4, 2, 3),
                            lambda: lg.LongTensor([[0, 1], [2, 0], [1, 1], [2, 2]])),
-<<<<<<< HEAD
     'MaskZeroCriterion': (lambda: nn.MaskZeroCriterion(nn.ClassNLLCriterion(), 1),
                           lambda: r(3, 3).indexFill(0, longs(1), 0), lambda: longs(2, -1, 0)),
-=======
     'RepeaterCriterion': (lambda: nn.RepeaterCriterion(nn.ClassNLLCriterion()), lambda: r(4, 2, 3),
                           lambda: lg.LongTensor([0, 2])),
->>>>>>> fid5/core
 }
 
 # CriterionTable is a module whose input is [input, target]
@@ -308,14 +302,9 @@ KNOWN_BROKEN = {}
 
 def refresh(name, obj):
     """Unpooling reads its pooling module's indices, which clearState empties: run the pooling again. A
-<<<<<<< HEAD
     step-by-step recurrent module (LSTM, GRU, ...) keeps no sequence through clearState (it forgets): both
     start a new sequence."""
     if isinstance(obj, nn.Module):
-=======
-    step-by-step recurrent module is saved as clearState leaves it, forgotten (step 0): start both anew."""
-    if isinstance(obj, nn.AbstractRecurrent):
->>>>>>> fid5/core
         obj.forget()
     if name in ('SpatialMaxUnpooling', 'VolumetricMaxUnpooling'):
         lg.manualSeed(3)
