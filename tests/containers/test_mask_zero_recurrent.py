@@ -262,3 +262,37 @@ def test_lua_abstract_recurrent_mask_zero_recurrence(method):
         np.testing.assert_allclose(out[t0, j0], out[t1, j1], atol=1e-7)
     with pytest.raises(TypeError, match=f'nn.Recurrent: {method} is not supported'):
         getattr(nn.Recurrent(10, nn.Linear(10, 10), nn.Linear(10, 10)), method)()
+
+
+def test_decoder_tail_of_the_encoder_decoder_example():
+    """rnn's examples/encoder-decoder-coupling.lua ends its decoder with Sequencer(MaskZero(Linear, 1)),
+    Sequencer(MaskZero(LogSoftMax, 1)) and SequencerCriterion(MaskZeroCriterion(ClassNLLCriterion, 1)): the loss
+    is the NLL of the real steps only (each step's average over its real rows), and the padding rows get no
+    gradient, into the input or the Linear (whose gradOutput the LogSoftMax already zeroed there, so Decorator.lua's
+    unmasked accGradParameters would give these numbers too)."""
+    dec = (nn.Sequential().add(nn.Sequencer(nn.MaskZero(nn.Linear(4, 5), 1)))
+           .add(nn.Sequencer(nn.MaskZero(nn.LogSoftMax(), 1)))).double()
+    crit = nn.SequencerCriterion(nn.MaskZeroCriterion(nn.ClassNLLCriterion(), 1)).double()
+    x = left_padded()
+    labels = rng.integers(0, 5, size=(4, 4))
+    labels[x[..., 0] == 0] = -1   # padding's labels: never read
+    target = lg.LongTensor(labels)
+    out = dec.forward(x)
+    loss = crit.forward(out, target)
+    lin = dec.get(0).module.module.module
+    w, b = lin.weight.numpy(), lin.bias.numpy()
+    want, grad_w = 0.0, np.zeros_like(w)
+    for t in range(4):
+        keep = np.abs(x[t]).sum(axis=1) != 0
+        z = x[t][keep] @ w.T + b
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        rows = np.arange(keep.sum())
+        want -= logp[rows, labels[t][keep]].mean()
+        dz = np.exp(logp)
+        dz[rows, labels[t][keep]] -= 1
+        grad_w += (dz / keep.sum()).T @ x[t][keep]
+    assert loss == pytest.approx(want, rel=1e-12)
+    dec.zeroGradParameters()
+    gi = dec.backward(x, crit.backward(out, target)).numpy()
+    assert not gi[x == 0].any()
+    np.testing.assert_allclose(lin.gradWeight.numpy(), grad_w, rtol=1e-10, atol=1e-14)
