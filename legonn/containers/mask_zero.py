@@ -110,8 +110,15 @@ class TrimZero(MaskZero):
     removed from every tensor of the input (a single zero row when all are masked), a single masked sample
     replaced by zeros; the output and gradInput get their masked rows back as zeros. The numbers are
     MaskZero's for modules that treat rows independently; it saves work when many rows are padding.
-    ``TrimZero(module, nInputDim)`` as MaskZero.
+    ``TrimZero(module, nInputDim)`` as MaskZero; a recurrent module with dropout (``p`` > 0) must have ``mono``
+    dropout masks (TrimZero.lua asks it of GRU, LSTM and FastLSTM).
     """
+
+    def __init__(self, module, nInputDim, silent=False):
+        if module.dpnn_stepclone and module.__dict__.get('p') and not module.__dict__.get('mono'):
+            raise ValueError(f"TrimZero: {module.shortName()} has dropout (p = {module.p}): TrimZero needs its mono "
+                             "option (one dropout mask row for the whole batch)")
+        super().__init__(module, nInputDim, silent)
 
     def _trim_fill(self, buf, tensor, what):
         """``buf`` = ``tensor``'s unmasked rows (a batch), or ``tensor`` / zeros (one sample)."""

@@ -206,9 +206,15 @@ def test_lua_trim_zero_loss_equals_mask_zero(arch):
 
 
 def test_trim_zero_of_a_bayesian_gru_needs_mono():
-    """AbstractRecurrent.lua's trimZero: a GRU with dropout p > 0 must use mono masks (one row for the batch)."""
+    """AbstractRecurrent.lua's trimZero: a GRU with dropout p > 0 must use mono masks (one row for the batch);
+    TrimZero.lua's constructor asks it of a GRU, LSTM or FastLSTM."""
     with pytest.raises(ValueError, match=r'GRU\(3 -> 2, 0.50\): trimZero with dropout \(p = 0.5\) needs the mono '
                                          'option'):
         nn.GRU(3, 2, 9999, 0.5).trimZero(1)
     assert type(nn.GRU(3, 2, 9999, 0.5, True).trimZero(1).recurrentModule) is nn.TrimZero
     assert type(nn.GRU(3, 2, 9999, 0.5).maskZero(1).recurrentModule) is nn.MaskZero
+    # TrimZero.lua asks the same of a GRU, LSTM or FastLSTM it decorates itself
+    for make in (nn.GRU, nn.LSTM, nn.FastLSTM):
+        with pytest.raises(ValueError, match=r'TrimZero: .* has dropout \(p = 0.5\): TrimZero needs its mono option'):
+            nn.TrimZero(make(3, 2, 9999, p=0.5), 1)
+        nn.TrimZero(make(3, 2, 9999, p=0.5, mono=True), 1, True)
