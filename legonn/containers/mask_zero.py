@@ -115,7 +115,7 @@ class TrimZero(MaskZero):
     """
 
     def __init__(self, module, nInputDim, silent=False):
-        if module.dpnn_stepclone and module.__dict__.get('p') and not module.__dict__.get('mono'):
+        if getattr(module, 'dpnn_stepclone', False) and module.__dict__.get('p') and not module.__dict__.get('mono'):
             raise ValueError(f"TrimZero: {module.shortName()} has dropout (p = {module.p}): TrimZero needs its mono "
                              "option (one dropout mask row for the whole batch)")
         super().__init__(module, nInputDim, silent)
