@@ -7,24 +7,9 @@ import warnings
 
 from ..modules.base.errors import input_error
 from ..modules.base.module import Module
-from ..modules.base.table_buffers import describe
+from ..modules.base.table_buffers import map_tree
 from ..modules.base.zero_rows import first_tensor, zero_rows
-from ..tensor import Tensor
 from .decorators import Decorator
-
-
-def map_tree(module, old, tree, fill, what):
-    """``fill(buffer, tensor)`` for each tensor of ``tree``, into a tree of buffers shaped like it that reuses
-    ``old``'s tensors where their types fit (Lua's recursive helpers over ipairs)."""
-    if isinstance(tree, list):
-        old = old if isinstance(old, list) else []
-        return [map_tree(module, old[i] if i < len(old) else None, t, fill, f"{what}[{i}]")
-                for i, t in enumerate(tree)]
-    if not isinstance(tree, Tensor):
-        raise input_error(module, f"{what} to be a tensor or a table of them", describe(tree), TypeError)
-    buf = old if type(old) is type(tree) else tree.new()
-    fill(buf, tree, what)
-    return buf
 
 
 class MaskZero(Decorator):
