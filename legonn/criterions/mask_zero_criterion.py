@@ -10,10 +10,11 @@ class MaskZeroCriterion(Criterion):
 
     ``MaskZeroCriterion(criterion, nInputDim)``: ``nInputDim`` is the number of non-batch dimensions of the
     input's first tensor (depth first in a table), which must have one more (a batch: single samples are
-    refused, as the Lua file refuses them); 0 takes a vector of one number per sample (rnn's NCE examples). The rows whose first tensor's row is all zeros are taken out of every
-    tensor of the input and target (both indexed on dimension 0) before ``criterion`` sees them, so the loss
-    and any average are over the other rows; gradInput is zero on the masked rows. When every row is masked
-    the loss is 0 and gradInput all zeros."""
+    refused, as the Lua file refuses them); 0 takes a vector of one number per sample (rnn's NCE examples).
+    The rows whose first tensor's row is all zeros are taken out of every tensor of the input and target (both
+    indexed on dimension 0) before ``criterion`` sees them, so the loss and any average are over the other
+    rows; gradInput is zero on the masked rows. When every row is masked the loss is 0 and gradInput all
+    zeros."""
 
     def __init__(self, criterion, nInputDim):
         super().__init__()

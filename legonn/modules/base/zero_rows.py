@@ -21,8 +21,8 @@ def first_tensor(tree):
 def zero_rows(owner, input, nInputDim):
     """(batch, zero): whether the first tensor of ``input`` (depth first) is a batch, having ``nInputDim`` + 1
     dimensions rather than ``nInputDim``, and a boolean array of its rows (one for a single sample) that are all
-    zeros. A row is zero when its L2 norm is, as the Lua files test it (``zero_norm``). The tensor must be on ``owner``'s device; errors
-    name ``owner``."""
+    zeros. A row is zero when its L2 norm is, as the Lua files test it (``zero_norm``). The tensor must be on
+    ``owner``'s device; errors name ``owner``."""
     x = first_tensor(input)
     if x is None:
         raise input_error(owner, "a tensor input or a table holding one", describe(input), TypeError)
