@@ -7,24 +7,9 @@ import warnings
 
 from ..modules.base.errors import input_error
 from ..modules.base.module import Module
-from ..modules.base.table_buffers import describe
+from ..modules.base.table_buffers import map_tree
 from ..modules.base.zero_rows import first_tensor, zero_rows
-from ..tensor import Tensor
 from .decorators import Decorator
-
-
-def map_tree(module, old, tree, fill, what):
-    """``fill(buffer, tensor)`` for each tensor of ``tree``, into a tree of buffers shaped like it that reuses
-    ``old``'s tensors where their types fit (Lua's recursive helpers over ipairs)."""
-    if isinstance(tree, list):
-        old = old if isinstance(old, list) else []
-        return [map_tree(module, old[i] if i < len(old) else None, t, fill, f"{what}[{i}]")
-                for i, t in enumerate(tree)]
-    if not isinstance(tree, Tensor):
-        raise input_error(module, f"{what} to be a tensor or a table of them", describe(tree), TypeError)
-    buf = old if type(old) is type(tree) else tree.new()
-    fill(buf, tree, what)
-    return buf
 
 
 class MaskZero(Decorator):
@@ -41,7 +26,7 @@ class MaskZero(Decorator):
     decorating the recurrent module itself: a masked step then also resets the hidden state it hands on.
     ``MaskZero(rnn, n)`` of a recurrent module warns of it, unless the third argument ``silent`` is true.
     """
-    positive_ints = ('nInputDim',)
+    nonnegative_ints = ('nInputDim',)   # 0: each sample a number (rnn's NCE examples mask NCEModule so)
 
     def __init__(self, module, nInputDim, silent=False):
         super().__init__(module)
@@ -110,8 +95,15 @@ class TrimZero(MaskZero):
     removed from every tensor of the input (a single zero row when all are masked), a single masked sample
     replaced by zeros; the output and gradInput get their masked rows back as zeros. The numbers are
     MaskZero's for modules that treat rows independently; it saves work when many rows are padding.
-    ``TrimZero(module, nInputDim)`` as MaskZero.
+    ``TrimZero(module, nInputDim)`` as MaskZero; a recurrent module with dropout (``p`` > 0) must have ``mono``
+    dropout masks (TrimZero.lua asks it of GRU, LSTM and FastLSTM).
     """
+
+    def __init__(self, module, nInputDim, silent=False):
+        if getattr(module, 'dpnn_stepclone', False) and module.__dict__.get('p') and not module.__dict__.get('mono'):
+            raise ValueError(f"TrimZero: {module.shortName()} has dropout (p = {module.p}): TrimZero needs its mono "
+                             "option (one dropout mask row for the whole batch)")
+        super().__init__(module, nInputDim, silent)
 
     def _trim_fill(self, buf, tensor, what):
         """``buf`` = ``tensor``'s unmasked rows (a batch), or ``tensor`` / zeros (one sample)."""

@@ -1,6 +1,6 @@
-"""AbstractRecurrent.maskZero and trimZero (rnn's AbstractRecurrent.lua) on a Recursor over sequences left-padded
-with zero rows, as rnn's examples pad them; ports of test/test.lua's AbstractRecurrent_maskZero and
-AbstractRecurrent_trimZero."""
+"""AbstractRecurrent.maskZero and trimZero (rnn's AbstractRecurrent.lua) on a Recursor (driven by hand) and a
+Recurrence (in a Sequencer) over sequences left-padded with zero rows, as rnn's examples pad them; ports of
+test/test.lua's AbstractRecurrent_maskZero and AbstractRecurrent_trimZero."""
 import numpy as np
 import pytest
 
@@ -195,8 +195,8 @@ def test_mask_zero_replaces_the_step_module():
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match='MaskZero: nInputDim must be a positive integer, got 0'):
-        nn.Recursor(step_module()).maskZero(0)
+    with pytest.raises(ValueError, match='MaskZero: nInputDim must be a non-negative integer, got -1'):
+        nn.Recursor(step_module()).maskZero(-1)
     rec = nn.Recursor(step_module())
     rec.p, rec.mono = 0.5, False   # a recurrent module with inner dropout (rnn's GRU, LSTM fields)
     with pytest.raises(ValueError, match=r'Recursor .*: trimZero with dropout \(p = 0.5\) needs the mono option'):
@@ -207,3 +207,92 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match=r'Recursor\[step 0\] MaskZero @ Sequential: expected a first input tensor '
                                          r'of 1 dimensions, or 2 for a batch'):
         net.forward(np.zeros((2, 4, 3, 4)))
+
+
+# --- Recurrence in a Sequencer --------------------------------------------------------------------------------
+@pytest.mark.parametrize('method', METHODS)
+def test_recurrence_in_a_sequencer_matches_numpy(method):
+    """nn.Sequencer(nn.Recurrence(step, 3, 1).maskZero(1)) over a ``seqlen x batch x n`` left-padded tensor: the
+    masked recurrence of the NumPy reference, forward, gradInput and parameter gradients."""
+    rec = getattr(nn.Recurrence(step_module(), 3, 1), method)(1)
+    seq = nn.Sequencer(rec).double()
+    x, go = left_padded(), rng.normal(size=(4, 4, 3))
+    want, gx, pgrads = reference(rec, x, go)
+    np.testing.assert_allclose(seq.forward(x).numpy(), want, rtol=1e-12, atol=1e-15)
+    seq.zeroGradParameters()
+    np.testing.assert_allclose(seq.backward(x, go).numpy(), gx, rtol=1e-10, atol=1e-14)
+    for got, w in zip(seq.parameters()[1], pgrads):
+        np.testing.assert_allclose(got.numpy(), w, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize('method', METHODS)
+def test_recurrence_in_a_sequencer_jacobian(method):
+    """nn.Jacobian over the Sequencer itself (float64): input elements outside the padding and every parameter."""
+    seq = nn.Sequencer(getattr(nn.Recurrence(step_module(), 3, 1), method)(1)).double()
+    x = lg.from_numpy(left_padded((3, 1, 2)))
+    est, exact = nn.Jacobian.forward(seq, x).numpy(), nn.Jacobian.backward(seq, x).numpy()
+    pad = (x.numpy() == 0).reshape(-1)
+    assert np.abs(est[~pad] - exact[~pad]).max() < 1e-6 and not exact[pad].any()
+    for p, g in zip(*seq.parameters()):
+        est = nn.Jacobian.forward(seq, x, param=p).numpy()
+        exact = nn.Jacobian.backward(seq, x, param=p, dparam=g).numpy()
+        assert np.abs(est - exact).max() < 1e-6
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('method', METHODS)
+def test_recurrence_in_a_sequencer_gpu(method):
+    assert_gpu_matches_cpu(nn.Sequencer(getattr(nn.Recurrence(step_module(), 3, 1), method)(1)), left_padded())
+
+
+@pytest.mark.parametrize('method', METHODS)
+def test_lua_abstract_recurrent_mask_zero_recurrence(method):
+    """test.lua rnntest.AbstractRecurrent_maskZero / _trimZero with its Recurrence(rm, 10, 1) in a Sequencer of
+    a table of steps; and nn.Recurrent refuses maskZero and trimZero (Recurrent.lua)."""
+    sequence = rng.normal(size=(4, 10))
+    x = np.zeros((4, 4, 10))
+    x[3, 0] = sequence[0]
+    x[2:, 1] = sequence[:2]
+    x[1:, 2] = sequence[:3]
+    x[:, 3] = sequence
+    seq = nn.Sequencer(getattr(nn.Recurrence(step_module(10, 10), 10, 1), method)(1)).double()
+    out = np.stack([o.numpy() for o in seq.forward(list(x))])
+    assert abs(out[0, :3].sum()) < 1e-7 and abs(out[1, :2].sum()) < 1e-7 and abs(out[2, :1].sum()) < 1e-7
+    for t0, j0, t1, j1 in [(0, 3, 1, 2), (0, 3, 2, 1), (0, 3, 3, 0), (1, 3, 2, 2), (1, 3, 3, 1), (2, 3, 3, 2)]:
+        np.testing.assert_allclose(out[t0, j0], out[t1, j1], atol=1e-7)
+    with pytest.raises(TypeError, match=f'nn.Recurrent: {method} is not supported'):
+        getattr(nn.Recurrent(10, nn.Linear(10, 10), nn.Linear(10, 10)), method)()
+
+
+def test_decoder_tail_of_the_encoder_decoder_example():
+    """rnn's examples/encoder-decoder-coupling.lua ends its decoder with Sequencer(MaskZero(Linear, 1)),
+    Sequencer(MaskZero(LogSoftMax, 1)) and SequencerCriterion(MaskZeroCriterion(ClassNLLCriterion, 1)): the loss
+    is the NLL of the real steps only (each step's average over its real rows), and the padding rows get no
+    gradient, into the input or the Linear (whose gradOutput the LogSoftMax already zeroed there, so Decorator.lua's
+    unmasked accGradParameters would give these numbers too)."""
+    dec = (nn.Sequential().add(nn.Sequencer(nn.MaskZero(nn.Linear(4, 5), 1)))
+           .add(nn.Sequencer(nn.MaskZero(nn.LogSoftMax(), 1)))).double()
+    crit = nn.SequencerCriterion(nn.MaskZeroCriterion(nn.ClassNLLCriterion(), 1)).double()
+    x = left_padded()
+    labels = rng.integers(0, 5, size=(4, 4))
+    labels[x[..., 0] == 0] = -1   # padding's labels: never read
+    target = lg.LongTensor(labels)
+    out = dec.forward(x)
+    loss = crit.forward(out, target)
+    lin = dec.get(0).module.module.module
+    w, b = lin.weight.numpy(), lin.bias.numpy()
+    want, grad_w = 0.0, np.zeros_like(w)
+    for t in range(4):
+        keep = np.abs(x[t]).sum(axis=1) != 0
+        z = x[t][keep] @ w.T + b
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        rows = np.arange(keep.sum())
+        want -= logp[rows, labels[t][keep]].mean()
+        dz = np.exp(logp)
+        dz[rows, labels[t][keep]] -= 1
+        grad_w += (dz / keep.sum()).T @ x[t][keep]
+    assert loss == pytest.approx(want, rel=1e-12)
+    dec.zeroGradParameters()
+    gi = dec.backward(x, crit.backward(out, target)).numpy()
+    assert not gi[x == 0].any()
+    np.testing.assert_allclose(lin.gradWeight.numpy(), grad_w, rtol=1e-10, atol=1e-14)

@@ -199,6 +199,9 @@ ARGUMENTS = {
     'Normalize': lambda f: (f.number('p'), f.number('eps', 1e-10)),
     'SpatialCrossMapLRN': lambda f: (f.int('size'), f.number('alpha', 1e-4), f.number('beta', 0.75), f.number('k', 1)),
     'CAddTable': lambda f: (f.flag('inplace'),),
+    # the rnn package's: LookupTableMaskZero's weight has the padding row first (its 0, legonn's -1)
+    'LookupTableMaskZero': lambda f: (f.tensor('weight', True).size(0) - 1, f.tensor('weight', True).size(1)),
+    'SAdd': lambda f: (f.number('addend'), f.flag('negate')),
     # criterions
     'ClassNLLCriterion': lambda f: (f.tensor('weights'), f.flag('sizeAverage', True)),
     'CrossEntropyCriterion': _cross_entropy,
@@ -207,7 +210,7 @@ ARGUMENTS = {
 }
 for _name in ('Identity', 'Tanh', 'Sigmoid', 'SoftMax', 'LogSoftMax', 'SoftMin', 'LogSigmoid', 'Abs', 'Square',
               'Exp', 'Log', 'Contiguous', 'FlattenTable', 'CMulTable', 'CSubTable', 'CDivTable', 'SpatialSoftMax',
-              'JustElement', 'JustTable'):
+              'JustElement', 'JustTable', 'CopyGrad', 'ExpandAs'):
     ARGUMENTS[_name] = _no_args
 # boolean flags Torch7 sets by method calls after construction (ceil(), setCountIncludePad(), ...)
 _FLAGS = ('ceil_mode', 'count_include_pad', 'divide')

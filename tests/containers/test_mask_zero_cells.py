@@ -1,4 +1,4 @@
-"""maskZero/trimZero on the rnn package's LSTM and FastLSTM over zero-padded sequences (AbstractRecurrent.lua,
+"""maskZero/trimZero on the rnn package's LSTM, FastLSTM and GRU over zero-padded sequences (AbstractRecurrent.lua,
 MaskZero.lua, TrimZero.lua); ports of test/test.lua's AbstractRecurrent_maskZero, AbstractRecurrent_trimZero,
 MaskZero_where and TrimZero_main's loss check."""
 import numpy as np
@@ -6,40 +6,11 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from legonn.containers.container import Container
 from tests.checks import assert_close_trees
 from tests.containers.recurrent_cells import run_sequence, sigmoid
 
 rng = np.random.default_rng(0)
 METHODS = ['maskZero', 'trimZero']
-
-
-class Steps(Container):
-    """Test driver doing what rnn's Sequencer does with a recurrent module: a table of per-step inputs, forget()
-    then one forward per step (a table of outputs), and backward one step per call in reverse order."""
-
-    def __init__(self, module):
-        super().__init__()
-        self.add(module)
-
-    def updateOutput(self, input):
-        m = self.modules[0]
-        m.forget()
-        self.output = [m.forward(x).clone() for x in input]
-        return self.output
-
-    def updateGradInput(self, input, gradOutput):
-        m = self.modules[0]
-        grads = [None] * len(input)
-        for t in reversed(range(len(input))):
-            grads[t] = m.updateGradInput(input[t], gradOutput[t]).clone()
-        self.gradInput = grads
-        return self.gradInput
-
-    def accGradParameters(self, input, gradOutput, scale=1):
-        m = self.modules[0]
-        for t in reversed(range(len(input))):
-            m.accGradParameters(input[t], gradOutput[t], scale)
 
 
 def left_padded(lengths=(4, 2, 1, 3), n_in=3):
@@ -78,7 +49,8 @@ def test_masked_fast_lstm_matches_numpy(method):
 
 
 @pytest.mark.parametrize('method', METHODS)
-@pytest.mark.parametrize('make', [lambda: nn.FastLSTM(3, 2), lambda: nn.LSTM(3, 2)], ids=['FastLSTM', 'LSTM'])
+@pytest.mark.parametrize('make', [lambda: nn.FastLSTM(3, 2), lambda: nn.LSTM(3, 2), lambda: nn.GRU(3, 2)],
+                         ids=['FastLSTM', 'LSTM', 'GRU'])
 def test_bptt_against_finite_differences_over_padding(method, make):
     """Back-propagation through a padded batch agrees with central differences (float64) for the input elements
     outside the padding and for every parameter; the padding gets no gradient."""
@@ -130,7 +102,7 @@ def test_type_roundtrip(method):
 @pytest.mark.gpu
 @pytest.mark.parametrize('method', METHODS)
 def test_gpu(method):
-    net = Steps(getattr(nn.FastLSTM(3, 2), method)(1)).double()
+    net = nn.Sequencer(getattr(nn.FastLSTM(3, 2), method)(1)).double()
     xs = [lg.from_numpy(x) for x in left_padded()]
     gos = [lg.from_numpy(rng.normal(size=(4, 2))) for _ in xs]
     gpu = net.clone().cuda()
@@ -144,9 +116,10 @@ def test_gpu(method):
 
 # --- test.lua ------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize('method', METHODS)
-@pytest.mark.parametrize('make', [lambda: nn.LSTM(10, 10), lambda: nn.FastLSTM(10, 10)], ids=['LSTM', 'FastLSTM'])
+@pytest.mark.parametrize('make', [lambda: nn.LSTM(10, 10), lambda: nn.GRU(10, 10), lambda: nn.FastLSTM(10, 10)],
+                         ids=['LSTM', 'GRU', 'FastLSTM'])
 def test_lua_abstract_recurrent_mask_zero(method, make):
-    """test.lua rnntest.AbstractRecurrent_maskZero / _trimZero (its LSTM case; FastLSTM added): sequences of
+    """test.lua rnntest.AbstractRecurrent_maskZero / _trimZero (its LSTM and GRU cases; FastLSTM added): sequences of
     lengths 1 to 4 ending at the last step; padded steps give zeros and each real step the output the same
     sequence gives in the other samples."""
     sequence = rng.normal(size=(4, 10))
@@ -155,7 +128,7 @@ def test_lua_abstract_recurrent_mask_zero(method, make):
     x[2:, 1] = sequence[:2]
     x[1:, 2] = sequence[:3]
     x[:, 3] = sequence
-    outputs = Steps(getattr(make(), method)(1)).double().forward(list(x))
+    outputs = nn.Sequencer(getattr(make(), method)(1)).double().forward(list(x))
     out = np.stack([o.numpy() for o in outputs])
     assert abs(out[0, :3].sum()) < 1e-7 and abs(out[1, :2].sum()) < 1e-7 and abs(out[2, :1].sum()) < 1e-7
     for t0, j0, t1, j1 in [(0, 3, 1, 2), (0, 3, 2, 1), (0, 3, 3, 0), (1, 3, 2, 2), (1, 3, 3, 1), (2, 3, 3, 2)]:
@@ -167,7 +140,7 @@ def test_lua_mask_zero_where():
     gradients whether a padding step comes first or last; padding in the middle of a sequence equals a forget()
     there."""
     hidden, batch, seqlen = 5, 4, 7
-    net = Steps(nn.FastLSTM(hidden, hidden).maskZero(1)).double()
+    net = nn.Sequencer(nn.FastLSTM(hidden, hidden).maskZero(1)).double()
     xs = [lg.zeros(batch, hidden).double()] + [lg.randn(batch, hidden).double() for _ in range(seqlen - 1)]
     gos = [lg.randn(batch, hidden).double() for _ in range(seqlen)]
     outputs = [o.clone() for o in net.forward(xs)]
@@ -193,7 +166,7 @@ def test_lua_mask_zero_where():
     first_out = [o.clone() for o in net2.forward(xs[:3])]
     net2.zeroGradParameters()
     first_grads = [g.clone() for g in net2.backward(xs[:3], gos[:3])]
-    second_out = net2.forward(xs[4:])   # the driver's forward() begins with forget()
+    second_out = net2.forward(xs[4:])   # a Sequencer's forward begins with forget()
     second_grads = net2.backward(xs[4:], gos[4:])
     for t in range(3):
         assert (outputs[t] - first_out[t]).abs().max() < 1e-6 and (grads[t] - first_grads[t]).abs().max() < 1e-6
@@ -203,23 +176,24 @@ def test_lua_mask_zero_where():
         assert (a - b).abs().max() < 1e-6
 
 
-def test_lua_trim_zero_loss_equals_mask_zero():
-    """test.lua rnntest.TrimZero_main's last check (its FastLSTM case; GRU is not built yet): a LookupTableMaskZero,
-    SplitTable, the recurrent module over the steps, the last step's output, a Linear and CrossEntropyCriterion,
-    three SGD steps on three batches: maskZero and trimZero give the same losses. The padding index is test.lua's
-    0 shifted down with the words, -1."""
+@pytest.mark.parametrize('arch', ['FastLSTM', 'GRU'])
+def test_lua_trim_zero_loss_equals_mask_zero(arch):
+    """test.lua rnntest.TrimZero_main's last check: a LookupTableMaskZero, SplitTable, the recurrent module over
+    the steps, the last step's output, a Linear and CrossEntropyCriterion, three SGD steps on three batches:
+    maskZero and trimZero give the same losses. The padding index is test.lua's 0 shifted down with the words,
+    -1, and its labels ceil(rand) = 1 are 0."""
     x = lg.LongTensor([[[1, 2, 3], [0, 4, 5], [0, 0, 7]],
                        [[1, 2, 3], [2, 4, 5], [0, 0, 7]],
                        [[1, 2, 3], [2, 4, 5], [3, 0, 7]]]) - 1
     t = lg.LongTensor([0, 0, 0])
     model = (nn.Sequential().add(nn.LookupTableMaskZero(7, 10)).add(nn.SplitTable(1))
-             .add(Steps(nn.FastLSTM(10, 8))).add(nn.SelectTable(-1)).add(nn.Linear(8, 10))).double()
+             .add(nn.Sequencer(getattr(nn, arch)(10, 8))).add(nn.SelectTable(-1)).add(nn.Linear(8, 10))).double()
     model.getParameters()[0].uniform(-0.1, 0.1)
     crit = nn.CrossEntropyCriterion().double()
     losses = {}
     for method in METHODS:
         m = model.clone()
-        getattr(m.get(2).modules[0], method)(1)
+        getattr(m.get(2).module, method)(1)
         losses[method] = []
         for i in range(3):
             m.zeroGradParameters()
@@ -229,3 +203,18 @@ def test_lua_trim_zero_loss_equals_mask_zero():
             m.updateParameters(0.5)
     np.testing.assert_allclose(losses['maskZero'], losses['trimZero'], atol=1e-7)
     assert losses['maskZero'][2] != losses['maskZero'][0]   # the parameters moved
+
+
+def test_trim_zero_of_a_bayesian_gru_needs_mono():
+    """AbstractRecurrent.lua's trimZero: a GRU with dropout p > 0 must use mono masks (one row for the batch);
+    TrimZero.lua's constructor asks it of a GRU, LSTM or FastLSTM."""
+    with pytest.raises(ValueError, match=r'GRU\(3 -> 2, 0.50\): trimZero with dropout \(p = 0.5\) needs the mono '
+                                         'option'):
+        nn.GRU(3, 2, 9999, 0.5).trimZero(1)
+    assert type(nn.GRU(3, 2, 9999, 0.5, True).trimZero(1).recurrentModule) is nn.TrimZero
+    assert type(nn.GRU(3, 2, 9999, 0.5).maskZero(1).recurrentModule) is nn.MaskZero
+    # TrimZero.lua asks the same of a GRU, LSTM or FastLSTM it decorates itself
+    for make in (nn.GRU, nn.LSTM, nn.FastLSTM):
+        with pytest.raises(ValueError, match=r'TrimZero: .* has dropout \(p = 0.5\): TrimZero needs its mono option'):
+            nn.TrimZero(make(3, 2, 9999, p=0.5), 1)
+        nn.TrimZero(make(3, 2, 9999, p=0.5, mono=True), 1, True)
