@@ -301,6 +301,11 @@ class ReverseTable(_TablesOut):
     def updateGradInput(self, input, gradOutput):
         self.checkTable(input, min_length=0)
         self.checkTable(gradOutput, length=len(input), min_length=0, what='gradOutput')
+        n = len(input)
+        for k, g in enumerate(gradOutput):
+            x = input[n - 1 - k]
+            if not same_nesting(x, g):
+                raise input_error(self, f"gradOutput[{k}] shaped like input[{n - 1 - k}] ({describe(x)})", describe(g))
         self.gradInput = gradOutput[::-1]
         return self.gradInput
 

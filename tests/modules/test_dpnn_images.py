@@ -34,6 +34,19 @@ def test_uniform_crop_port_and_reference():
     assert len(seen) > 5
 
 
+def test_uniform_crop_means_port():
+    """dpnn test/test.lua SpatialUniformCrop: image i constant i keeps its mean; its gradient's mean is
+    i * 4 * 4 / (10 * 10)."""
+    x = lg.range(1, 8).view(8, 1, 1, 1).expand(8, 3, 10, 10).contiguous()
+    g = lg.range(1, 8).view(8, 1, 1, 1).expand(8, 3, 4, 4).contiguous()
+    sc = nn.SpatialUniformCrop(4)
+    for _ in range(10):
+        out, gi = sc.forward(x), sc.backward(x, g)
+    for i in range(8):
+        assert abs(out[i].mean() - (i + 1)) < 1e-4
+        assert abs(gi[i].mean() - (i + 1) * 16 / 100) < 1e-4
+
+
 def test_uniform_crop_evaluation_single_image_jacobian_and_errors():
     """Evaluation crops at dpnn's centre, ceil((H - oheight) / 2) from 1 (0-based one less); one image (3-D) comes
     back 3-D; the evaluation map is linear, so the Jacobian check applies."""

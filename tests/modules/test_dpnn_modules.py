@@ -155,6 +155,8 @@ def test_reverse_table_port():
         r.forward(xs[0])
     with pytest.raises(ValueError, match='ReverseTable.*gradOutput table of 4'):
         r.backward(xs, xs[:3])
+    with pytest.raises(ValueError, match=r'ReverseTable: expected gradOutput\[0\] shaped like input\[1\]'):
+        r.backward([xs[0], xs[1]], [lg.randn(2), xs[0]])
 
 
 def test_reverse_table_jacobian_in_a_graph_of_tensors():

@@ -149,6 +149,16 @@ def test_sparse_parameters_scales_and_container_offsets():
     m.zeroGradParameters()
     assert m.gradWeight.abs().sum() == 0 and m.gradBias.abs().sum() == 0
 
+    class Pair(nn.Linear):   # an override returning Lua's two values
+        def sparseParameters(self):
+            return self.parameters()
+    pair = Pair(2, 2).double()
+    _filled_grads(pair)
+    w = pair.weight.numpy().copy()
+    pair.updateParameters(1)
+    np.testing.assert_allclose(pair.weight.numpy(), w - pair.gradWeight.numpy(), rtol=1e-12)
+    assert nn.Sequential().add(pair).sparseParameters()[3] == 2
+
 
 def test_check_parameters_names_the_module():
     """dpnn Module.lua checkParameters: a NaN parameter is an error (index 0-based here)."""
@@ -223,3 +233,28 @@ def test_training_methods_on_the_gpu():
     for a, b in zip(cpu.parameters()[0] + cpu.parameters()[1], gpu.parameters()[0] + gpu.parameters()[1]):
         assert b.type() == 'legonn.CudaDoubleTensor'
         np.testing.assert_allclose(a.numpy(), b.double().float().numpy(), rtol=1e-6)
+
+
+def test_profile_prints_each_child_call(capsys):
+    """dpnn Module.lua profile and Sequential.lua/ParallelTable.lua's profiled methods: each child's call timed
+    and printed; the numbers are unchanged."""
+    net = _net()
+    x = lg.DoubleTensor(2, 4).normal()
+    want = net.forward(x).numpy().copy()
+    inner = nn.ParallelTable().add(nn.Tanh()).add(nn.Sigmoid())
+    assert net.profile() is net and nn.Sequential().add(inner).profile() is not None and inner.dpnn_profile
+    capsys.readouterr()
+    np.testing.assert_array_equal(net.forward(x).numpy(), want)
+    net.backward(x, lg.DoubleTensor(2, 2).normal())
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(':')[0] for line in lines] == ['nn.Linear updateOutput', 'nn.Tanh updateOutput',
+                                                      'nn.Linear updateOutput', 'nn.Linear backward',
+                                                      'nn.Tanh backward', 'nn.Linear backward']
+    assert all(line.endswith(' s') for line in lines)
+
+
+@pytest.mark.gpu
+def test_profile_on_the_gpu(capsys):
+    net = nn.Sequential().add(nn.Linear(3, 2)).cuda().profile()
+    net.forward(lg.randn(2, 3).cuda())
+    assert capsys.readouterr().out.startswith('nn.Linear updateOutput: ')

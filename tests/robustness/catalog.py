@@ -63,6 +63,7 @@ MODULES = {
     # casting in and out: the GPU sweep moves the net to the GPU, which leaves the Linear on the CPU
     'DontCast': (lambda: nn.DontCast(nn.Linear(3, 2), True), lambda: r(2, 3)),
     'NaN': (lambda: nn.NaN(nn.Linear(3, 2)), lambda: r(2, 3)),
+    'Serial': (lambda: nn.Serial(nn.Linear(3, 2), 'torch.FloatTensor'), lambda: r(2, 3)),
     'Profile': (lambda: nn.Profile(nn.Linear(3, 2), 10 ** 9), lambda: r(2, 3)),
     'WeightNorm': (lambda: nn.WeightNorm(nn.Linear(3, 2)), lambda: r(2, 3)),
     'gModule': (_graph, lambda: [r(2, 3), r(2, 2)]),
@@ -106,6 +107,8 @@ MODULES = {
     'PCAColorTransform': (lambda: nn.PCAColorTransform(2, lg.eye(2), lg.FloatTensor([1, 2])), lambda: r(2, 2, 3, 3)),
     'SpatialBinaryConvolution': (lambda: nn.SpatialBinaryConvolution(2, 3, 3, 3), lambda: r(2, 2, 5, 5)),
     'FireModule': (lambda: nn.FireModule(2, 2, 2, 2), lambda: r(1, 2, 4, 4)),
+    'Inception': (lambda: nn.Inception({'inputSize': 2, 'outputSize': [2, 3], 'reduceSize': [2, 2, 1, 2]}),
+                  lambda: r(1, 2, 5, 5)),
     'Clip': (lambda: nn.Clip(-0.5, 0.5), lambda: r(2, 3)),
     'TotalDropout': (lambda: nn.TotalDropout(0.5), lambda: r(2, 3)),
     'SpatialRegionDropout': (lambda: nn.SpatialRegionDropout(0.5), lambda: r(2, 4, 4)),

@@ -21,6 +21,7 @@ from .batching import OnlineBatching
 from .contract_inputs import CONTRACT_METHODS, accept_arrays, as_input_tree
 from .errors import CAUGHT, check_hyper, input_error, name_outer
 from .flatten import flatten_parameters
+from .serial_modes import SerialModes
 from .training import TrainingMethods
 from .typed import Typed
 
@@ -89,7 +90,7 @@ def _checked_accumulation(acc):
     return accGradParameters
 
 
-class Module(OnlineBatching, TrainingMethods, Typed):
+class Module(OnlineBatching, TrainingMethods, SerialModes, Typed):
     """Base class of every layer and container."""
 
     contract_base = True

@@ -26,6 +26,13 @@ def _entries(seq):
     return seq.items() if isinstance(seq, dict) else enumerate(seq)
 
 
+def padded_sparse_parameters(module):
+    """``module.sparseParameters()`` as (params, gradParams, scales, size): a user's override may return only the
+    first two or three (Lua's missing values are nil)."""
+    found = tuple(module.sparseParameters()) + (None, None, None)
+    return found[:4]
+
+
 def _tree_modules(module):
     """The children a dpnn method recurses into: a container's ``modules`` list, None for a leaf."""
     modules = module.__dict__.get('modules')
@@ -53,13 +60,13 @@ class TrainingMethods:
 
     def updateParameters(self, learningRate):
         """``param -= learningRate * scale * gradParam`` for each sparse parameter (scale 1 unless given)."""
-        params, grads, scales = self.sparseParameters()[:3]
+        params, grads, scales, _ = padded_sparse_parameters(self)
         for i, p in _entries(params or []):
             scale = scales[i] if scales is not None and scales[i] is not None else 1
             p.add(-learningRate * scale, grads[i])
 
     def zeroGradParameters(self):
-        grads = self.sparseParameters()[1]
+        grads = padded_sparse_parameters(self)[1]
         for _, g in _entries(grads or []):
             if g is not None:   # a gradient dropped (set to None) is absent from Module.lua's list: nothing to zero
                 g.zero()
@@ -201,6 +208,14 @@ class TrainingMethods:
         """The size of the output for a standard-normal input of size ``insize`` (an int or a sequence)."""
         sizes = tuple(insize) if isinstance(insize, (list, tuple)) else (insize,)
         return self.updateOutput(randn(*sizes)).size()
+
+    def profile(self):
+        """Print the time of every call a container makes to its children, in this tree (dpnn's profile, which
+        Sequential and ParallelTable honour; here every container does). Returns the module."""
+        for m in _tree_modules(self) or []:
+            m.profile()
+        self.dpnn_profile = True
+        return self
 
     def accept(self, visitor):
         """``visitor.visit(self)`` (the visitor pattern)."""
