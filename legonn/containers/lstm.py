@@ -41,6 +41,8 @@ class LSTM(RecurrentCell):
         self.cell2gate = bool(cell2gate)   # read by buildModel
         self.cells = {}
         self.gradCells = {}
+        self.userPrevCell = None   # the cell's twins of RecurrentCell's userPrevOutput and userNextGradOutput
+        self.userNextGradCell = None
         super().__init__(inputSize, inputSize if outputSize is None else outputSize, rho, p, mono)
 
     # --- factory methods --------------------------------------------------------------------------------

@@ -31,6 +31,10 @@ class RecurrentCell(AbstractRecurrent, abstract=True):
         self.modules.append(self.recurrentModule)
         self.sharedClones[0] = self.recurrentModule
         self.zeroTensor = self.output.new()
+        # the state before step 0 and the gradient after the last step, which the user may set: nil in the Lua
+        # files, and None here so that ported code can read them before setting them
+        self.userPrevOutput = None
+        self.userNextGradOutput = None
 
     def buildModel(self):
         raise NotImplementedError(f"{type(self).__name__} must define buildModel")

@@ -35,3 +35,18 @@ def test_rnn_own_helpers():
     assert not nn.rnn.recursiveTensorEq(near, src)
     with pytest.raises(TypeError, match='nn.rnn.recursiveNew'):
         nn.rnn.recursiveNew([3])
+
+
+def test_cells_user_state_fields_read_before_set():
+    """rnn's LSTM.lua / GRU.lua fields userPrevOutput, userPrevCell, userNextGradOutput, userNextGradCell are
+    nil until the user sets them; examples/encoder-decoder-coupling.lua reads dec.userPrevOutput (to copy into
+    it) before ever setting it. Here they read None, and setting them still seeds step 0."""
+    for cell in (nn.LSTM(3, 4), nn.FastLSTM(3, 4), nn.GRU(3, 4), nn.LSTM(3, 4).maskZero(1)):
+        assert cell.userPrevOutput is None and cell.userNextGradOutput is None
+    lstm = nn.LSTM(3, 4).double()
+    assert lstm.userPrevCell is None and lstm.userNextGradCell is None
+    x = lg.randn(2, 3).double()
+    plain = lstm.forward(x).clone()
+    lstm.forget()
+    lstm.userPrevOutput = nn.rnn.recursiveCopy(lstm.userPrevOutput, lg.ones(2, 4).double())[0]
+    assert not np.allclose(lstm.forward(x).numpy(), plain.numpy())
