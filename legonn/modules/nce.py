@@ -230,8 +230,10 @@ class NCEModule(Module):
         self.gradInput[0] = self.gradInput[0] if isinstance(self.gradInput[0], Tensor) else input.new()
         self.gradInput[0].resizeAs(input).array[...] = gi
         target = inputTable[1]
-        if self.gradInput[1].nElement() != target.nElement() or type(self.gradInput[1]) is not type(input):
-            self.gradInput[1] = input.new(*target.size()).zero()
+        # zeros of the target's type, as torch/nn's LookupTable gives for its indices (NCEModule.lua makes them of
+        # input's type, which a module before the target, e.g. an Identity, refuses as its gradOutput)
+        if self.gradInput[1].nElement() != target.nElement() or type(self.gradInput[1]) is not type(target):
+            self.gradInput[1] = target.new(*target.size()).zero()
         return self.gradInput
 
     def accGradParameters(self, inputTable, gradOutput, scale=1):
