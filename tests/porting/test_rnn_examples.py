@@ -297,3 +297,63 @@ def test_recurrent_time_series():
         rnn.updateParameters(opt['learningRate'])
     assert tuple(outputs[0].size()) == (opt['batchSize'], opt['multiSize'])
     assert float(avgErrs[-50:].mean()) < float(avgErrs[:50].mean()) / 5
+
+
+def test_noise_contrastive_estimate():
+    """rnn examples/noise-contrastive-estimate.lua's model and training step on a synthetic corpus (dataload's
+    Google Billion Words replaced): LookupTableMaskZero, a SeqLSTM with ``maskzero = True``, SplitTable, then
+    ParallelTable(lm, Identity) -> ZipTable -> Sequencer(MaskZero(NCEModule, 1)) against
+    SequencerCriterion(MaskZeroCriterion(NCECriterion(), 0)), with updateGradParameters(momentum),
+    updateParameters and maxParamNorm; the targets' zero gradient passes back through the Identity. The NCE loss
+    of the last 10 of 69 batches is under 92% of the first 10's (it falls slowly: NCE with a fixed Z = 1)."""
+    lg.manualSeed(5)
+    nvocab, inputsize, hiddensize, k, seqlen, batchsize = 30, 16, 16, 10, 6, 8
+    opt = {'uniform': 0.1, 'momentum': 0.9, 'lr': 0.05, 'maxnormout': -1}
+    n = 70 * seqlen * batchsize + batchsize
+    corpus = lg.LongTensor(n)
+    corpus[0] = 1
+    draws = lg.LongTensor(n).random(nvocab)
+    noise = lg.Tensor(n).uniform()
+    for t in range(1, n):
+        corpus[t] = (3 * corpus[t - 1] + 1) % nvocab if noise[t] < 0.8 else draws[t]
+    wordfreq = lg.LongTensor(nvocab).zero()
+    wordfreq.indexAdd(0, corpus, lg.LongTensor(n).fill(1))
+    data = corpus.view(batchsize, n // batchsize).t().contiguous()
+
+    lm = nn.Sequential()
+    lm.add(nn.LookupTableMaskZero(nvocab, inputsize))
+    rnn = nn.SeqLSTM(inputsize, hiddensize)
+    rnn.maskzero = True
+    lm.add(rnn)
+    lm.add(nn.SplitTable(0))
+    ncemodule = nn.NCEModule(hiddensize, nvocab, k, wordfreq.float(), 1)
+    ncemodule.batchnoise = True
+    lm = nn.Sequential() \
+        .add(nn.ParallelTable()
+             .add(lm).add(nn.Identity())) \
+        .add(nn.ZipTable())
+    lm.add(nn.Sequencer(nn.MaskZero(ncemodule, 1)))
+    lm.remember()
+    for param in lm.parameters()[0]:
+        param.uniform(-opt['uniform'], opt['uniform'])
+    ncemodule.reset()
+    criterion = nn.SequencerCriterion(nn.MaskZeroCriterion(nn.NCECriterion(), 0))
+    targetmodule = nn.SplitTable(0)
+
+    errs = []
+    lm.training()
+    for i in range(0, data.size(0) - seqlen - 1, seqlen):
+        inputs = data.narrow(0, i, seqlen)
+        targets = targetmodule.forward(data.narrow(0, i + 1, seqlen))
+        inputs = [inputs, targets]
+        outputs = lm.forward(inputs)
+        errs.append(criterion.forward(outputs, targets))
+        gradOutputs = criterion.backward(outputs, targets)
+        lm.zeroGradParameters()
+        gradInputs = lm.backward(inputs, gradOutputs)
+        assert gradInputs[1][0].type() == 'legonn.LongTensor'
+        lm.updateGradParameters(opt['momentum'])
+        lm.updateParameters(opt['lr'])
+        lm.maxParamNorm(opt['maxnormout'])
+    assert len(outputs) == seqlen and len(outputs[0]) == 4
+    assert np.mean(errs[-10:]) < 0.92 * np.mean(errs[:10])
