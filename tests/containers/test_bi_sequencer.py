@@ -286,3 +286,21 @@ def test_rnn_test_lua_bisequencerlm():
     """rnn test/test.lua rnntest.BiSequencerLM, rewritten: outputs (zero-padded shifted directions),
     gradInputs, parameters and their update."""
     _rnn_test_lua_port(nn.BiSequencerLM, shift=True)
+
+
+@pytest.mark.parametrize('cls', [nn.BiSequencer, nn.BiSequencerLM])
+def test_acc_update_grad_parameters(cls):
+    """BiSequencerLM.lua's accUpdateGradParameters (and the one Decorator gives BiSequencer): the same parameters
+    as a backward then updateParameters(lr) on a twin."""
+    brnn = cls(nn.FastLSTM(D, H)).double()
+    twin = brnn.clone()
+    xs, gos = seq(), seq(size=2 * H)
+    brnn.forward(xs)
+    brnn.updateGradInput(xs, gos)
+    brnn.accUpdateGradParameters(xs, gos, 0.1)
+    twin.zeroGradParameters()
+    twin.forward(xs)
+    twin.backward(xs, gos)
+    twin.updateParameters(0.1)
+    for p, q in zip(brnn.parameters()[0], twin.parameters()[0]):
+        np.testing.assert_allclose(p.numpy(), q.numpy(), rtol=1e-12, atol=1e-15)
