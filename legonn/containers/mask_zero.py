@@ -3,26 +3,13 @@
 Where a row (sample) of the decorated module's first input tensor is all zeros, the decorator's output row is
 zero and no gradient flows back through it, so sequences of several lengths can share a batch.
 """
+import warnings
+
 from ..modules.base.errors import input_error
 from ..modules.base.module import Module
-from ..modules.base.table_buffers import describe
+from ..modules.base.table_buffers import map_tree
 from ..modules.base.zero_rows import first_tensor, zero_rows
-from ..tensor import Tensor
 from .decorators import Decorator
-
-
-def map_tree(module, old, tree, fill, what):
-    """``fill(buffer, tensor)`` for each tensor of ``tree``, into a tree of buffers shaped like it that reuses
-    ``old``'s tensors where their types fit (Lua's recursive helpers over ipairs)."""
-    if isinstance(tree, list):
-        old = old if isinstance(old, list) else []
-        return [map_tree(module, old[i] if i < len(old) else None, t, fill, f"{what}[{i}]")
-                for i, t in enumerate(tree)]
-    if not isinstance(tree, Tensor):
-        raise input_error(module, f"{what} to be a tensor or a table of them", describe(tree), TypeError)
-    buf = old if type(old) is type(tree) else tree.new()
-    fill(buf, tree, what)
-    return buf
 
 
 class MaskZero(Decorator):
@@ -37,14 +24,18 @@ class MaskZero(Decorator):
 
     For a recurrent module, mask its step module with ``AbstractRecurrent.maskZero(nInputDim)`` rather than
     decorating the recurrent module itself: a masked step then also resets the hidden state it hands on.
+    ``MaskZero(rnn, n)`` of a recurrent module warns of it, unless the third argument ``silent`` is true.
     """
-    positive_ints = ('nInputDim',)
+    nonnegative_ints = ('nInputDim',)   # 0: each sample a number (rnn's NCE examples mask NCEModule so)
 
     def __init__(self, module, nInputDim, silent=False):
         super().__init__(module)
         self.checkHyper(nInputDim=nInputDim)
         self.nInputDim = nInputDim
-        self.silent = silent
+        if module.dpnn_stepclone and not silent:
+            warnings.warn(f"{type(self).__name__} decorates the recurrent module {module.shortName()} itself: use its "
+                          f"{'maskZero' if type(self) is MaskZero else 'trimZero'}({nInputDim}) to decorate its step "
+                          "module, so that a masked step also resets the hidden state", stacklevel=3)
 
     @property
     def module(self):
@@ -104,8 +95,15 @@ class TrimZero(MaskZero):
     removed from every tensor of the input (a single zero row when all are masked), a single masked sample
     replaced by zeros; the output and gradInput get their masked rows back as zeros. The numbers are
     MaskZero's for modules that treat rows independently; it saves work when many rows are padding.
-    ``TrimZero(module, nInputDim)`` as MaskZero.
+    ``TrimZero(module, nInputDim)`` as MaskZero; a recurrent module with dropout (``p`` > 0) must have ``mono``
+    dropout masks (TrimZero.lua asks it of GRU, LSTM and FastLSTM).
     """
+
+    def __init__(self, module, nInputDim, silent=False):
+        if getattr(module, 'dpnn_stepclone', False) and module.__dict__.get('p') and not module.__dict__.get('mono'):
+            raise ValueError(f"TrimZero: {module.shortName()} has dropout (p = {module.p}): TrimZero needs its mono "
+                             "option (one dropout mask row for the whole batch)")
+        super().__init__(module, nInputDim, silent)
 
     def _trim_fill(self, buf, tensor, what):
         """``buf`` = ``tensor``'s unmasked rows (a batch), or ``tensor`` / zeros (one sample)."""
@@ -138,14 +136,16 @@ class TrimZero(MaskZero):
             buf.array[kept] = tensor.array
 
     def _trim(self, old, tree, what):
-        if self.__dict__.get('zeroMask') is None or self.zeroMask.nElement() == 0:
+        mask = self.__dict__.get('zeroMask')
+        if mask is None or mask.nElement() == 0:
             raise input_error(self, "a forward() before backward()", "no forward since construction or clearState()")
+        # the rows kept, as indices (empty when every row is masked), found from the mask each time: it follows
+        # the module to another device, where these indices would not
+        self._kept = mask.xp.flatnonzero(mask.array == 0)
         return map_tree(self, old, tree, self._trim_fill, what)
 
     def updateOutput(self, input):
-        mask = self._zero_rows(input)
-        # the rows kept, as indices (an empty array when every row is masked)
-        self._kept = mask.xp.flatnonzero(mask.array == 0)
+        self._zero_rows(input)
         self._temp = self._trim(self.__dict__.get('_temp'), input, 'input')
         output = self.run_child(0, 'updateOutput', self._temp)
         self.output = map_tree(self, self.output, output, self._untrim_fill, 'output')

@@ -1,4 +1,4 @@
-"""AbstractSequencer, Sequencer and SeqBRNN: Element-Research rnn's decorators that apply modules along a
+"""AbstractSequencer, Sequencer, Repeater and SeqBRNN: Element-Research rnn's decorators that apply modules along a
 sequence."""
 from ..modules.base.errors import input_error
 from ..modules.base.module import Module
@@ -8,12 +8,21 @@ from ..modules.base.recurrent import REMEMBER_MODES, split_steps
 from ..modules.sequence_reverse import SeqReverseSequence
 from ..modules.shape import Transpose
 from ..modules.table_arithmetic import CAddTable
+from ..tensor import Tensor
 from .abstract_recurrent import AbstractRecurrent
 from .container import Container
 from .decorators import Decorator
 from .recursor import Recursor
 from .tables import ConcatTable
 from .sequential import Sequential
+
+
+def _copy_into(old, new):
+    """``new`` (a tensor or table) copied into ``old``'s tensors where they have its types, else into new ones:
+    a buffer follows the type of what it holds, as legonn's outputs follow their input's."""
+    if isinstance(new, Tensor) and type(old) is not type(new):
+        old = None
+    return utils.recursiveCopy(old, new)[0]
 
 
 class AbstractSequencer(Container):
@@ -96,9 +105,9 @@ class Sequencer(AbstractSequencer):
                     (self._output.pop(0) if self._output else None)
                 out = self._run('updateOutput', x)
                 if t < len(self.tableoutput):
-                    self.tableoutput[t] = utils.recursiveCopy(old, out)[0]
+                    self.tableoutput[t] = _copy_into(old, out)
                 else:
-                    self.tableoutput.append(utils.recursiveCopy(old, out)[0])
+                    self.tableoutput.append(_copy_into(old, out))
             self._output.extend(self.tableoutput[len(steps):])
             del self.tableoutput[len(steps):]
             self.output = self.tableoutput
@@ -162,6 +171,72 @@ class Sequencer(AbstractSequencer):
 
     def __repr__(self):
         return 'nn.Sequencer @ ' + repr(self.module)
+
+
+class Repeater(AbstractSequencer):
+    """Presents the same input to a recurrent module ``rho`` times (rnn's Repeater.lua): the output is the table
+    of the ``rho`` step outputs (copies), the gradInput the sum of the steps' gradInputs, back-propagated in
+    reverse step order; gradOutput is a table of ``rho`` gradients. A module that is no AbstractRecurrent is
+    wrapped in a Recursor. Every forward starts a new sequence (``forget()``)."""
+
+    def __init__(self, module, rho):
+        super().__init__()
+        if not isinstance(module, Module):
+            raise TypeError(f"nn.Repeater: expected an nn module, got a {type(module).__name__}")
+        if isinstance(rho, bool) or not isinstance(rho, int) or rho < 1:
+            raise ValueError(f"nn.Repeater: expected rho (the number of steps) to be a positive integer, got {rho!r}")
+        self.rho = rho
+        self.module = module if isinstance(module, AbstractRecurrent) else Recursor(module)
+        # the module back-propagates through all the steps
+        self.module.maxBPTTstep(rho)
+        self.add(self.module)
+        self.output = []
+
+    def updateOutput(self, input):
+        self.module.forget()
+        old = self.output if isinstance(self.output, list) else []
+        self.output = [_copy_into(old[t] if t < len(old) else None, self.run_child(0, 'updateOutput', input))
+                       for t in range(self.rho)]
+        return self.output
+
+    def _check_backward(self, gradOutput):
+        if self.module.step != self.rho:
+            raise input_error(self, f"a forward of {self.rho} steps before backward (its module has forwarded "
+                              "them since)", f"a module at step {self.module.step}")
+        if not isinstance(gradOutput, list) or len(gradOutput) != self.rho:
+            got = f"a table of {len(gradOutput)}" if isinstance(gradOutput, list) else type(gradOutput).__name__
+            raise input_error(self, f"a gradOutput table of {self.rho} steps", got, TypeError)
+
+    def updateGradInput(self, input, gradOutput):
+        self._check_backward(gradOutput)
+        for t in reversed(range(self.rho)):
+            grad = self.run_child(0, 'updateGradInput', input, gradOutput[t])
+            if t == self.rho - 1:
+                self.gradInput = _copy_into(self.gradInput, grad)
+            else:
+                utils.recursiveAdd(self.gradInput, grad)
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        self._check_backward(gradOutput)
+        for t in reversed(range(self.rho)):
+            self.run_child(0, 'accGradParameters', input, gradOutput[t], scale)
+
+    def checkAccumulation(self, input, gradOutput):
+        # the module checks each step
+        pass
+
+    def maxBPTTstep(self, rho):
+        """Repeat ``rho`` times from now on, back-propagating through them all."""
+        self.rho = rho
+        self.module.maxBPTTstep(rho)
+
+    def __repr__(self):
+        pad = '  '
+        return '\n'.join(['nn.Repeater {', f"{pad}[  input,    input,  ...,  input  ]", f"{pad}     V         V"
+                          "             V     ", pad + repr(self.modules[0]).replace('\n', '\n' + pad),
+                          f"{pad}     V         V             V     ",
+                          f"{pad}[output(0),output(1),...,output({self.rho - 1})]", '}'])
 
 
 class SeqBRNN(Decorator):

@@ -1,8 +1,7 @@
 """MaskZeroCriterion: a criterion over the samples that are not padding (Element-Research rnn)."""
 from ..modules.base.errors import check_hyper, input_error
-from ..modules.base.table_buffers import describe
+from ..modules.base.table_buffers import map_tree
 from ..modules.base.zero_rows import first_tensor, zero_rows
-from ..tensor import Tensor
 from .criterion import Criterion
 
 
@@ -11,35 +10,33 @@ class MaskZeroCriterion(Criterion):
 
     ``MaskZeroCriterion(criterion, nInputDim)``: ``nInputDim`` is the number of non-batch dimensions of the
     input's first tensor (depth first in a table), which must have one more (a batch: single samples are
-    refused, as the Lua file refuses them). The rows whose first tensor's row is all zeros are taken out of every
-    tensor of the input and target (both indexed on dimension 0) before ``criterion`` sees them, so the loss
-    and any average are over the other rows; gradInput is zero on the masked rows. When every row is masked
-    the loss is 0 and gradInput all zeros."""
+    refused, as the Lua file refuses them); 0 takes a vector of one number per sample (rnn's NCE examples).
+    The rows whose first tensor's row is all zeros are taken out of every tensor of the input and target (both
+    indexed on dimension 0) before ``criterion`` sees them, so the loss and any average are over the other
+    rows; gradInput is zero on the masked rows. When every row is masked the loss is 0 and gradInput all
+    zeros."""
 
     def __init__(self, criterion, nInputDim):
         super().__init__()
         if not isinstance(criterion, Criterion):
             raise TypeError(f"MaskZeroCriterion: expected a criterion, got {type(criterion).__name__}")
-        check_hyper('MaskZeroCriterion', positive=dict(nInputDim=nInputDim))
+        check_hyper('MaskZeroCriterion', nonnegative=dict(nInputDim=nInputDim))
         self.criterion = criterion
         self.nInputDim = nInputDim
         self.takes_labels = criterion.takes_labels
 
+    def _take_rows(self, buf, tensor, what):
+        """``buf`` = the kept rows of ``tensor``."""
+        if tensor.dim() == 0 or tensor.size(0) != self._batch:
+            raise input_error(self, f"{what} with the input's batch of {self._batch} as its first dimension",
+                              f"size {tuple(tensor.size())}")
+        kept = tensor.xp.asarray(self._kept)
+        buf.resize((kept.size,) + tensor._size[1:])
+        tensor.xp.take(tensor.array, kept, axis=0, out=buf.array)
+
     def _rows(self, old, tree, what):
         """The kept rows of every tensor of ``tree``, in ``old``'s tensors where their types fit."""
-        if isinstance(tree, list):
-            old = old if isinstance(old, list) else []
-            return [self._rows(old[i] if i < len(old) else None, t, f"{what}[{i}]") for i, t in enumerate(tree)]
-        if not isinstance(tree, Tensor):
-            raise input_error(self, f"{what} to be a tensor or a table of them", describe(tree), TypeError)
-        if tree.dim() == 0 or tree.size(0) != self._batch:
-            raise input_error(self, f"{what} with the input's batch of {self._batch} as its first dimension",
-                              f"size {tuple(tree.size())}")
-        buf = old if type(old) is type(tree) else tree.new()
-        kept = tree.xp.asarray(self._kept)
-        buf.resize((kept.size,) + tree._size[1:])
-        tree.xp.take(tree.array, kept, axis=0, out=buf.array)
-        return buf
+        return map_tree(self, old, tree, self._take_rows, what)
 
     def _grad_rows(self, old, grad, input, what):
         """Zeros shaped like ``input`` with the kept rows from ``grad`` (the criterion's gradInput, or None)."""

@@ -1,4 +1,5 @@
-"""SequencerCriterion: a criterion applied at every step of a sequence (Element-Research rnn)."""
+"""SequencerCriterion and RepeaterCriterion: a criterion applied at every step of a sequence (Element-Research
+rnn)."""
 from ..modules.base.errors import input_error
 from ..modules.base.recurrent import split_steps
 from ..modules.base.table_buffers import slot, trim
@@ -15,7 +16,7 @@ class SequencerCriterion(Criterion):
     def __init__(self, criterion, sizeAverage=False):
         super().__init__()
         if not isinstance(criterion, Criterion):
-            raise TypeError(f"SequencerCriterion: expected a criterion, got {type(criterion).__name__}")
+            raise TypeError(f"{type(self).__name__}: expected a criterion, got {type(criterion).__name__}")
         self.criterion = criterion
         self.sizeAverage = bool(sizeAverage)
         self.takes_labels = criterion.takes_labels
@@ -58,3 +59,21 @@ class SequencerCriterion(Criterion):
 
     def __repr__(self):
         return f"nn.SequencerCriterion({self.criterion!r})"
+
+
+class RepeaterCriterion(SequencerCriterion):
+    """The sum over steps of ``criterion(input[t], target)``: one target for every step (rnn's
+    RepeaterCriterion.lua, for a Repeater's or Sequencer's outputs). ``input`` is a ``seqlen x ...`` tensor or a
+    table of per-step tensors; gradInput has the input's form."""
+
+    def __init__(self, criterion):
+        super().__init__(criterion)
+
+    def _steps(self, input, target):
+        xs = split_steps(self, input, 'input')
+        if not xs:
+            raise input_error(self, "a non-empty sequence", "no steps")
+        return xs, [target] * len(xs)
+
+    def __repr__(self):
+        return f"nn.RepeaterCriterion({self.criterion!r})"

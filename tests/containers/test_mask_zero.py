@@ -263,7 +263,8 @@ def test_trim_zero_runs_the_module_on_the_kept_rows_only():
 
 def test_masking_tests_the_norm_as_torch_does():
     """A row is padding when its L2 norm is 0, the squares summed in double precision as TH's norm: a
-    float32 row of denormals is not padding, a float64 row whose squares underflow is."""
+    float32 row of denormals is not padding, a float64 row whose squares underflow is (MaskZero.lua,
+    SeqLSTM.lua)."""
     m = nn.MaskZero(nn.Identity(), 1)
     tiny32 = np.full((2, 3), 1e-40, dtype=np.float32)
     tiny32[1] = 0
@@ -274,6 +275,10 @@ def test_masking_tests_the_norm_as_torch_does():
     nan = np.array([[np.nan, 0], [0, 0]])
     out = m.forward(nan).numpy()
     assert np.isnan(out[0, 0]) and not out[1].any()
+    # SeqLSTM's maskzero finds its padding rows the same way (SeqLSTM.lua's norm)
+    lstm = nn.SeqLSTM(2, 3, maskzero=True).double()
+    out = lstm.forward(np.array([[[1e-170, 0], [1e-150, 0]]])).numpy()
+    assert not out[0, 0].any() and out[0, 1].any()
 
 
 @pytest.mark.filterwarnings('ignore:divide by zero')
@@ -287,9 +292,9 @@ def test_masked_rows_become_zero_even_from_nan_or_inf_outputs():
 # --- errors ------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize('decorator', DECORATORS)
 def test_bad_hyper_parameters_fail_at_construction(decorator):
-    with pytest.raises(ValueError, match=f'{decorator.__name__}: nInputDim must be a positive integer'):
-        decorator(nn.Linear(2, 2), 0)
-    with pytest.raises(ValueError, match='nInputDim must be a positive integer'):
+    with pytest.raises(ValueError, match=f'{decorator.__name__}: nInputDim must be a non-negative integer'):
+        decorator(nn.Linear(2, 2), -1)
+    with pytest.raises(ValueError, match='nInputDim must be a non-negative integer'):
         decorator(nn.Linear(2, 2), 1.5)
     with pytest.raises(TypeError, match=f'{decorator.__name__}: expected an nn module to decorate, got '
                                         'MSECriterion'):
@@ -341,3 +346,13 @@ def test_input_on_the_other_device_is_refused(decorator):
     with pytest.raises(TypeError, match=rf"{decorator.__name__} @ Sequential: expected a first input tensor on the "
                                         r"module's device \(legonn.FloatTensor\), got legonn.CudaTensor"):
         m.forward(x)
+
+
+@pytest.mark.parametrize('decorator', DECORATORS)
+def test_n_input_dim_zero_masks_a_vector_of_numbers(decorator):
+    """nInputDim 0, as rnn's NCE examples use it: the first input tensor is one number per sample (a batch of
+    scalars), and a sample is padding where its number is 0."""
+    m = decorator(nn.ParallelTable().add(nn.AddConstant(1)).add(nn.AddConstant(1)), 0).double()
+    out = m.forward([lg.DoubleTensor([0, 2, 0]), lg.DoubleTensor([[1, 1], [2, 2], [3, 3]])])
+    np.testing.assert_array_equal(out[0].numpy(), [0, 3, 0])
+    np.testing.assert_array_equal(out[1].numpy(), [[0, 0], [3, 3], [0, 0]])

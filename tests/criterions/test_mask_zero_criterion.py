@@ -125,8 +125,8 @@ def test_table_input_reference():
 def test_errors():
     with pytest.raises(TypeError, match='MaskZeroCriterion: expected a criterion, got Linear'):
         nn.MaskZeroCriterion(nn.Linear(2, 2), 1)
-    with pytest.raises(ValueError, match='MaskZeroCriterion: nInputDim must be a positive integer'):
-        nn.MaskZeroCriterion(nn.MSECriterion(), 0)
+    with pytest.raises(ValueError, match='MaskZeroCriterion: nInputDim must be a non-negative integer'):
+        nn.MaskZeroCriterion(nn.MSECriterion(), -1)
     crit = nn.MaskZeroCriterion(nn.MSECriterion(), 1).double()
     with pytest.raises(ValueError, match=r'MaskZeroCriterion\(MSECriterion\): expected a batch: a first input '
                                          r'tensor of 2 dimensions .*single samples are not supported\), got 1-D'):
@@ -148,3 +148,12 @@ def test_clear_state_and_inner_type():
     crit.backward(x, x)
     assert crit.criterion.type() == 'legonn.DoubleTensor'
     assert crit.clearState() is crit and crit.gradInput.nElement() == 0
+
+
+def test_n_input_dim_zero():
+    """nInputDim 0 (rnn's NCE examples: MaskZeroCriterion(NCECriterion(), 0)): one number per sample in the
+    first input tensor, 0 for padding."""
+    crit = nn.MaskZeroCriterion(nn.MSECriterion(), 0).double()
+    x, t = np.array([0.0, 2.0, 0.0, 1.0]), np.array([5.0, 1.0, 5.0, 3.0])
+    assert crit.forward(x, t) == pytest.approx(((2 - 1) ** 2 + (1 - 3) ** 2) / 2, rel=1e-15)
+    np.testing.assert_allclose(crit.backward(x, t).numpy(), [0, 1, 0, -2], rtol=1e-15)

@@ -238,6 +238,7 @@ MODULES = {
     'ExpandAs': (nn.ExpandAs, lambda: [r(2, 3), r(2, 1)]),
     'Recursor': (lambda: nn.Recursor(nn.Linear(3, 2)), lambda: r(2, 3)),
     'Recurrent': (lambda: nn.Recurrent(2, nn.Linear(3, 2), nn.Linear(2, 2)), lambda: r(2, 3)),
+    'Repeater': (lambda: nn.Repeater(nn.Recurrent(2, nn.Linear(3, 2), nn.Linear(2, 2)), 3), lambda: r(2, 3)),
     'Recurrence': (lambda: nn.Recurrence(nn.Sequential().add(nn.ParallelTable().add(nn.Linear(3, 2))
                                                              .add(nn.Linear(2, 2))).add(nn.CAddTable()), 2, 1),
                    lambda: r(2, 3)),
@@ -286,6 +287,8 @@ CRITERIONS = {
                            lambda: lg.LongTensor([[0, 1], [2, 0], [1, 1], [2, 2]])),
     'MaskZeroCriterion': (lambda: nn.MaskZeroCriterion(nn.ClassNLLCriterion(), 1),
                           lambda: r(3, 3).indexFill(0, longs(1), 0), lambda: longs(2, -1, 0)),
+    'RepeaterCriterion': (lambda: nn.RepeaterCriterion(nn.ClassNLLCriterion()), lambda: r(4, 2, 3),
+                          lambda: lg.LongTensor([0, 2])),
 }
 
 # CriterionTable is a module whose input is [input, target]

@@ -394,6 +394,23 @@ def test_index_fields_become_zero_based():
     assert np.isclose(nll.forward(log_probs, lg.LongTensor([2])), 3 * np.log(3))
 
 
+def test_rnn_support_modules_load():
+    """rnn's LookupTableMaskZero.lua (weight of nIndex + 1 rows, the padding row first), SAdd.lua, CopyGrad.lua and
+    ExpandAs.lua saved by Torch7 load as legonn's classes: Lua's index 0 (padding) is -1 here, index i is i - 1."""
+    weight = np.arange(8.0).reshape(4, 2)
+    obj = load_bytes(T7().value({
+        'lookup': nn_object('LookupTableMaskZero', weight=weight),
+        'sadd': nn_object('SAdd', addend=-1, negate=True),
+        'copy': nn_object('CopyGrad'),
+        'expand': nn_object('ExpandAs'),
+    }).bytes())
+    lookup = obj['lookup']
+    assert isinstance(lookup, nn.LookupTableMaskZero) and lookup.weight.size() == (4, 2)
+    np.testing.assert_array_equal(lookup.forward(lg.LongTensor([-1, 0, 2])).numpy(), [[0, 0], [2, 3], [6, 7]])
+    np.testing.assert_array_equal(obj['sadd'].forward(lg.DoubleTensor([0.25, 2])).numpy(), [0.75, -1])
+    assert isinstance(obj['copy'], nn.CopyGrad) and isinstance(obj['expand'], nn.ExpandAs)
+
+
 def test_a_negative_narrow_index_keeps_narrow_lua_meaning():
     """Narrow.lua: a negative index means index = 1, length = size - length (nn's test.lua, 'Narrow #5':
     nn.Narrow(2, -1, 7) on 10 columns is input:narrow(2, 1, 3))."""

@@ -199,6 +199,9 @@ ARGUMENTS = {
     'Normalize': lambda f: (f.number('p'), f.number('eps', 1e-10)),
     'SpatialCrossMapLRN': lambda f: (f.int('size'), f.number('alpha', 1e-4), f.number('beta', 0.75), f.number('k', 1)),
     'CAddTable': lambda f: (f.flag('inplace'),),
+    # the rnn package's: LookupTableMaskZero's weight has the padding row first (its 0, legonn's -1)
+    'LookupTableMaskZero': lambda f: (f.tensor('weight', True).size(0) - 1, f.tensor('weight', True).size(1)),
+    'SAdd': lambda f: (f.number('addend'), f.flag('negate')),
     # criterions
     'ClassNLLCriterion': lambda f: (f.tensor('weights'), f.flag('sizeAverage', True)),
     'CrossEntropyCriterion': _cross_entropy,
@@ -207,7 +210,7 @@ ARGUMENTS = {
 }
 for _name in ('Identity', 'Tanh', 'Sigmoid', 'SoftMax', 'LogSoftMax', 'SoftMin', 'LogSigmoid', 'Abs', 'Square',
               'Exp', 'Log', 'Contiguous', 'FlattenTable', 'CMulTable', 'CSubTable', 'CDivTable', 'SpatialSoftMax',
-              'JustElement', 'JustTable'):
+              'JustElement', 'JustTable', 'CopyGrad', 'ExpandAs'):
     ARGUMENTS[_name] = _no_args
 # the rnn package's step-by-step cells: built from their sizes, then given the parameters (and batch statistics) of
 # the step module the file holds (_Cells); the cell makes its own step module and clones
