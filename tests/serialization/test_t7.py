@@ -707,6 +707,23 @@ def test_rnn_fast_lstm_saved_as_a_graph_and_norm_stabilizer_load():
     assert isinstance(ns, nn.NormStabilizer) and ns.beta == 3.0
 
 
+@pytest.mark.parametrize('method', ['maskZero', 'trimZero'])
+def test_rnn_cell_saved_with_masking_loads_masked(method):
+    """A cell saved after its maskZero(1) or trimZero(1) (rnn's AbstractRecurrent.lua: the step module inside a
+    MaskZero or TrimZero) loads decorated the same way: rows of zeros give zero outputs."""
+    reference = getattr(nn.GRU(3, 4).double(), method)(1)
+    obj = saved_cell(reference)
+    obj[2]['recurrentModule'][2]['nInputDim'] = 1
+    loaded = load_bytes(T7().value(obj).bytes())
+    assert type(loaded.recurrentModule) is type(reference.recurrentModule)
+    x = lg.DoubleTensor(3, 3).normal()
+    x[1].zero()
+    for _ in range(2):
+        out = loaded.forward(x).numpy()
+        np.testing.assert_allclose(out, reference.forward(x).numpy(), rtol=1e-12)
+        assert not out[1].any() and out[0].any()
+
+
 def test_rnn_cell_with_other_parameters_is_refused():
     """A step module whose parameters do not fit the cell its fields describe raises FormatError naming it."""
     cell = saved_cell(nn.GRU(3, 4).double())

@@ -379,17 +379,29 @@ def _copy_saved(fields, mine, saved, what):
 
 def _cell_state(cell, fields):
     """Give a cell built from a file's fields the parameters and batch statistics of the step module it saved
-    (``recurrentModule``), in Module:parameters() order: the Lua's nn step modules are built as legonn's are.
+    (``recurrentModule``), in Module:parameters() order: the Lua's nn step modules are built as legonn's are; a
+    step module saved inside MaskZero or TrimZero (the cell's maskZero(n), trimZero(n)) is decorated again.
     A FastLSTM saved with ``usenngraph`` has a gModule there, whose module order is the graph's: its maps are
     read from the ``i2g`` and ``o2g`` fields instead (with ``FastLSTM.bn`` the batch normalisations cannot be
     told apart that way, and such a file is refused)."""
     saved = fields.get('recurrentModule')
     if not isinstance(saved, TorchObject):
         raise fields.fail("has no saved step module (recurrentModule)")
-    if saved.typename == 'nn.gModule':
-        if any(isinstance(m, TorchObject) and m.typename == 'nn.BatchNormalization' for m in saved.get('modules') or ()):
-            raise fields.fail("is a FastLSTM with batch normalisation (FastLSTM.bn) saved as an nngraph gModule, whose "
-                              "three BatchNormalizations legonn cannot tell apart")
+    step = saved
+    decorate = {'nn.MaskZero': 'maskZero', 'nn.TrimZero': 'trimZero'}.get(saved.typename)
+    if decorate is not None:   # cell:maskZero(n) / cell:trimZero(n) wrapped the step module
+        getattr(cell, decorate)(_Fields(saved, fields.where).int('nInputDim'))
+        inner = saved.get('modules')
+        step = inner[0] if isinstance(inner, list) and inner and isinstance(inner[0], TorchObject) else None
+        if step is None:
+            raise fields.fail(f"has a {saved.typename} step module without the module it decorates")
+    if step.typename == 'nn.gModule':
+        graph_modules = step.get('modules') if isinstance(step.get('modules'), list) else []
+        if type(cell).__name__ != 'FastLSTM':
+            raise fields.fail("has an nngraph gModule as its step module, which only FastLSTM (usenngraph) saves")
+        if any(isinstance(m, TorchObject) and m.typename == 'nn.BatchNormalization' for m in graph_modules):
+            raise fields.fail("is a FastLSTM with batch normalisation (FastLSTM.bn) saved as an nngraph gModule, "
+                              "whose three BatchNormalizations legonn cannot tell apart")
         pairs = [(cell.i2g, fields.get('i2g')), (cell.o2g, fields.get('o2g'))]
     else:
         pairs = [(cell.recurrentModule, saved)]
