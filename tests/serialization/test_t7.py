@@ -724,6 +724,14 @@ def test_rnn_cell_saved_with_masking_loads_masked(method):
         assert not out[1].any() and out[0].any()
 
 
+def test_rnn_linear_no_bias_loads():
+    """rnn's LinearNoBias.lua (an nn.Linear without bias) loads as legonn's, with its weight."""
+    weight = np.arange(6.0).reshape(2, 3)
+    m = load_bytes(T7().value(nn_object('LinearNoBias', weight=weight)).bytes())
+    assert isinstance(m, nn.LinearNoBias) and m.bias is None
+    np.testing.assert_array_equal(m.forward(lg.DoubleTensor([1, 0, 2])).numpy(), weight @ [1, 0, 2])
+
+
 def test_rnn_cell_with_other_parameters_is_refused():
     """A step module whose parameters do not fit the cell its fields describe raises FormatError naming it."""
     cell = saved_cell(nn.GRU(3, 4).double())

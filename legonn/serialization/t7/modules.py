@@ -149,6 +149,7 @@ ARGUMENTS = {
     # parameterised layers
     'Linear': lambda f: (f.tensor('weight', True).size(1), f.tensor('weight', True).size(0),
                          f.tensor('bias') is not None),
+    'LinearNoBias': lambda f: (f.tensor('weight', True).size(1), f.tensor('weight', True).size(0)),
     'SpatialConvolution': _convolution, 'SpatialConvolutionMM': _convolution,
     'SpatialFullConvolution': lambda f: _convolution(f) + (f.int('adjW', 0), f.int('adjH', 0)),
     'SpatialDilatedConvolution': lambda f: _convolution(f) + (f.int('dilationW', 1), f.int('dilationH', 1)),
