@@ -17,7 +17,8 @@ class RecurrentCell(AbstractRecurrent, abstract=True):
     """A cell run one step per forward on ``(inputSize,)`` or ``(batch, inputSize)`` inputs, its step module
     (``recurrentModule``) made by ``buildModel()``, with a lazy Dropout of probability ``p`` (``mono``: one mask
     row for the batch) wherever the subclass asks ``_dropout()``. ``zeroTensor`` stands for the state before
-    step 0 and the gradient after the last step when the user sets none."""
+    step 0 and the gradient after the last step when the user sets none (``userPrevOutput``,
+    ``userNextGradOutput``)."""
 
     def __init__(self, inputSize, outputSize, rho, p, mono):
         name = type(self).__name__
@@ -31,6 +32,9 @@ class RecurrentCell(AbstractRecurrent, abstract=True):
         self.modules.append(self.recurrentModule)
         self.sharedClones[0] = self.recurrentModule
         self.zeroTensor = self.output.new()
+        # the user's state before step 0 and gradient after the last step (None: zeros), which the Lua reads as nil
+        self.userPrevOutput = None
+        self.userNextGradOutput = None
 
     def buildModel(self):
         raise NotImplementedError(f"{type(self).__name__} must define buildModel")
