@@ -29,10 +29,12 @@ __all__ += ['save', 'load', 'load_lua', 'serialize', 'deserialize', 'register', 
 
 def _import_saveable_packages():
     """Import nn (every Module and Criterion) and graph, which register the classes a file may name, and
-    register optim's ConfusionMatrix (optim itself imports only the tensor package)."""
+    register optim's ConfusionMatrix (optim itself imports only the tensor package) and the NoBackward step of
+    dpnn's dontBackward."""
     for name in ('nn', 'graph'):
         importlib.import_module(f'{__name__}.{name}')
     register_builtin('optim.ConfusionMatrix', importlib.import_module(f'{__name__}.optim').ConfusionMatrix)
+    register_builtin('nn.NoBackward', importlib.import_module(f'{__name__}.modules.base.training').NoBackward)
 
 
 register_importer(_import_saveable_packages)

@@ -4,8 +4,23 @@ Parameters, getParameters, type/cuda, clone/share, training/evaluate,
 clearState and the repr walk through any nesting. Errors raised inside a
 child are re-raised with this container's step prepended to the module path.
 """
+import time
+
 from ..modules.base.errors import CAUGHT, add_path
 from ..modules.base.module import Module
+from ..modules.base.training import padded_sparse_parameters
+from ..tensor import Tensor, backend
+
+
+def _timed(module, method, args):
+    """``module.method(*args)``, printing its wall time as dpnn's profiled Sequential does (after waiting for the
+    GPU, when the result is on it)."""
+    start = time.perf_counter()
+    result = getattr(module, method)(*args)
+    if isinstance(result, Tensor) and result.is_cuda:
+        backend.cupy().cuda.Device().synchronize()
+    print(f"nn.{type(module).__name__} {method}: {time.perf_counter() - start} s")
+    return result
 
 
 class Container(Module):
@@ -22,6 +37,12 @@ class Container(Module):
         if not isinstance(module, Module):
             raise TypeError(f"{self.shortName()}.add: expected an nn module, got {type(module).__name__}")
         self.modules.append(module)
+        return self
+
+    def extend(self, *modules):
+        """``add`` each module in turn (dpnn's multi-add); returns the container."""
+        for m in modules:
+            self.add(m)
         return self
 
     def get(self, index):
@@ -52,6 +73,8 @@ class Container(Module):
         try:
             if method == 'updateOutput':
                 module.checkContract(args[0])
+            if self.__dict__.get('dpnn_profile'):
+                return _timed(module, method, args)
             return getattr(module, method)(*args)
         except CAUGHT as err:
             add_path(err, step, module)
@@ -75,6 +98,20 @@ class Container(Module):
             params.extend(p)
             grads.extend(g)
         return params, grads
+
+    def sparseParameters(self):
+        """The children's sparse parameters in one table (dpnn's Container.lua): (params, gradParams, scales,
+        size), each child's entries keyed after the ``size`` positions of the children before it."""
+        params, grads, scales, size = {}, {}, {}, 0
+        for m in self.modules:
+            p, g, s, n = padded_sparse_parameters(m)
+            if p:
+                keys = p.keys() if isinstance(p, dict) else range(len(p))
+                for k in keys:
+                    params[size + k], grads[size + k] = p[k], g[k]
+                    scales[size + k] = None if s is None else s[k]
+                size += len(p) if n is None else n
+        return params, grads, scales, size
 
     def validateState(self):
         """Every child's ``validateState`` (errors name the child's path); the children must be modules."""

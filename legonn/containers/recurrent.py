@@ -112,6 +112,11 @@ class Recurrent(AbstractRecurrent):
         finally:
             self.modules = modules
 
+    def clearState(self, *names):
+        # step 0's module holds clones of the input and transfer modules, with buffers of their own
+        self.initialModule.clearState()
+        return super().clearState(*names)
+
     def maskZero(self, *args):
         raise TypeError("nn.Recurrent: maskZero is not supported, as step 0 runs another module than the later "
                         "steps (Recurrent.lua); use nn.Recurrence instead")

@@ -10,6 +10,7 @@ import numbers
 
 import numpy as np
 
+from ..modules.base.batching import OnlineBatching
 from ..modules.base.contract_inputs import accept_arrays, as_input_tree
 from ..modules.base.errors import CAUGHT, input_error, name_outer
 from ..modules.base.module import graph_builder, is_graph_node_arg
@@ -40,7 +41,7 @@ def as_labels(target):
     return as_tensor_tree(target)
 
 
-class Criterion(Typed):
+class Criterion(OnlineBatching, Typed):
     """Base class of every loss."""
 
     takes_labels = False
@@ -94,11 +95,12 @@ class Criterion(Typed):
             return [self._numbers_on_device(c, g) for c, g in zip(converted, given)]
         return converted
 
-    def forward(self, input, target):
-        """The loss (a Python number) for ``input`` against ``target``."""
+    def forward(self, input, target=None):
+        """The loss (a Python number) for ``input`` against ``target``; ``target`` may be omitted (Lua's nil)
+        for criterions that do not read it (NCECriterion)."""
         return self._checked_call('updateOutput', input, target)
 
-    def backward(self, input, target):
+    def backward(self, input, target=None):
         """d loss / d input, shaped like ``input``."""
         return self._checked_call('updateGradInput', input, target)
 

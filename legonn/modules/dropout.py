@@ -1,5 +1,7 @@
-"""Dropout: zero each input element with probability p while training."""
+"""Dropout: zero each input element with probability p while training; TotalDropout (dpnn): the whole input."""
+from ..tensor.random import SCALAR_DRAWS
 from .base.dropout import DropoutBase
+from .base.errors import input_error
 
 
 class Dropout(DropoutBase):
@@ -76,3 +78,33 @@ class Dropout(DropoutBase):
     def __repr__(self):
         extras = ''.join(f', {name}' for name in ('lazy', 'mono') if getattr(self, name))
         return f"nn.Dropout({self.p:f}{extras})"
+
+
+class TotalDropout(DropoutBase):
+    """In training, zero the whole input with probability ``p`` (one draw per forward, in ``noise``, 0 or 1),
+    with no rescaling; the identity in evaluation (dpnn's TotalDropout.lua). ``TotalDropout(p=0.5)``; any shape.
+    Backward is defined in training only."""
+
+    def __init__(self, p=0.5):
+        super().__init__()
+        self.setp(p)
+        self.noise = 1
+
+    def updateOutput(self, input):
+        if self.train:
+            self.noise = SCALAR_DRAWS['bernoulli'](1 - self.p)
+        return super().updateOutput(input)
+
+    def _forward(self, x, out, xp):
+        if self.train:
+            xp.multiply(x, self.noise, out=out)
+        elif out is not x:
+            xp.copyto(out, x)
+
+    def updateGradInput(self, input, gradOutput):
+        if not self.train:
+            raise input_error(self, "training mode (backprop is only defined while training)", "evaluate mode")
+        return super().updateGradInput(input, gradOutput)
+
+    def __repr__(self):
+        return f"nn.TotalDropout({self.p:f})"

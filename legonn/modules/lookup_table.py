@@ -4,6 +4,7 @@ from ..tensor.backend import to_module
 from ..tensor.scatter_kernels import out_of_range, scatter_add
 from .base.errors import check_hyper, input_error
 from .base.module import Module
+from .base.training import lua_or
 
 
 class LookupTable(Module):
@@ -99,6 +100,19 @@ class LookupTable(Module):
             raise input_error(self, f"indices in [{low}, {n + low})", f"indices in [{bad[0] + low}, {bad[1] + low}]",
                               IndexError)
         return idx
+
+    def maxParamNorm(self, maxOutNorm=None, maxInNorm=None):
+        """dpnn's max-norm constraint for an embedding: each column of ``weight`` (what feeds one output unit) to
+        an L2 norm of at most ``maxOutNorm``, then each row (one index's embedding) to at most ``maxInNorm``.
+        As dpnn's LookupTable.lua, a missing ``maxOutNorm`` takes ``maxInNorm``'s value."""
+        maxOutNorm = lua_or(self.__dict__.get('maxOutNorm'), maxOutNorm, self.__dict__.get('maxInNorm'),
+                             maxInNorm)
+        if maxOutNorm is None and maxInNorm is None:
+            return
+        if maxOutNorm is not None and maxOutNorm > 0:
+            self.weight.renorm(2, 1, maxOutNorm)
+        if maxInNorm is not None and maxInNorm > 0:
+            self.weight.renorm(2, 0, maxInNorm)
 
     def renorm(self, input):
         """Rescale the rows ``input`` references to a ``normType``-norm of at most ``maxNorm``."""

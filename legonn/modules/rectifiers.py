@@ -1,6 +1,6 @@
 """The ReLU family: the input passes unchanged above a threshold (HardTanh: between two bounds) and is
 replaced, scaled or saturated elsewhere. Threshold, ReLU, ReLU6, HardTanh, LeakyReLU, RReLU, PReLU, ELU,
-CReLU (Torch7 doc/transfer.md); each takes any shape unless its docstring says otherwise.
+CReLU (Torch7 doc/transfer.md), and dpnn's Clip; each takes any shape unless its docstring says otherwise.
 
 The in-place variants (Torch7's ``ip``/``inplace`` flag) overwrite the input with the output and the
 gradOutput with the gradInput, saving two buffers (see ``modules/base/elementwise.py``).
@@ -88,6 +88,29 @@ class HardTanh(Elementwise):
         xp.greater(x, self.min_val, out=out)
         out &= x < self.max_val
 
+
+
+class Clip(Elementwise):
+    """y = max(min(x, maxval), minval) (dpnn's Clip.lua); the gradient passes unchanged everywhere (gradInput =
+    gradOutput, a straight-through estimate, unlike HardTanh's 0 outside the bounds). Any shape.
+
+    ``Clip(minval, maxval)``; values above ``maxval`` are set to it first, then values below ``minval``."""
+
+    def __init__(self, minval, maxval):
+        super().__init__()
+        _check_number('Clip', 'minval', minval)
+        _check_number('Clip', 'maxval', maxval)
+        self.minval, self.maxval = minval, maxval
+
+    def _forward(self, x, out, xp):
+        xp.minimum(x, self.maxval, out=out)
+        xp.maximum(out, self.minval, out=out)
+
+    def _backward(self, x, y, gradOutput, gradInput, xp):
+        xp.copyto(gradInput, gradOutput)
+
+    def __repr__(self):
+        return f"nn.Clip({self.minval:g}, {self.maxval:g})"
 
 class ELU(Elementwise):
     """y = x for x > 0, alpha * (exp(x) - 1) otherwise; any shape. ``ELU(alpha=1, inplace=False)``."""

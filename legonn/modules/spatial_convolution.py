@@ -1,9 +1,10 @@
 """SpatialConvolution (and SpatialConvolutionMM, the same module): 2-D cross-correlation over planes;
-SpatialDilatedConvolution, the same with kernel taps ``dilation`` apart.
+SpatialDilatedConvolution, the same with kernel taps ``dilation`` apart; dpnn's SpatialBinaryConvolution (sign kernels).
 
 The shared machinery of the 2-D convolutions lives in ``base/convolution.py``.
 """
 from .base.convolution import Convolution2d, KernelParameters, geometry_text
+from .base.errors import input_error
 
 
 class SpatialConvolution(KernelParameters, Convolution2d):
@@ -64,3 +65,54 @@ class SpatialDilatedConvolution(SpatialConvolution):
         text = super().__repr__()
         head, tail = text.rsplit(')', 1)
         return f"{head}, {self.dilationW},{self.dilationH}){tail}"
+
+
+class SpatialBinaryConvolution(SpatialConvolution):
+    """XNOR-Net's binary-weight convolution (dpnn's SpatialBinaryConvolution.lua; Rastegari et al. 2016): the
+    kernel's signs (+1 where ``weight >= 0``, else -1) convolved with the input, each output plane ``o`` scaled by
+    ``alphas[o] = |weight[o]|_1 / (nInputPlane kW kH)``; no bias.
+
+    Arguments and shapes as SpatialConvolution. The backward passes, as dpnn's: gradInput is the input gradient
+    of the sign kernel, each input plane ``i`` scaled by ``gradInputAlphas[i] = |weight[:, i]|_1 / (nOutputPlane
+    kW kH)``, and gradWeight the sign kernel's gradient (unscaled), accumulated onto the real weights. In
+    evaluation the input gradient uses the real weights (dpnn restores them after forward). ``weight`` itself
+    always keeps the real values (dpnn overwrites it with the signs between forward and accGradParameters)."""
+
+    def __init__(self, nInputPlane, nOutputPlane, kW, kH, dW=1, dH=1, padW=0, padH=None):
+        super().__init__(nInputPlane, nOutputPlane, kW, kH, dW, dH, padW, padH)
+        self.noBias()
+        self.iwh = nInputPlane * kW * kH
+        self.owh = nOutputPlane * kW * kH
+
+    def denseWeight(self):
+        w = self.weight.array
+        if self.train or self.__dict__.get('_binarizing'):
+            return self.weight.xp.where(w >= 0, 1, -1).astype(w.dtype)
+        return w
+
+    def updateOutput(self, input):
+        w = self.weight.xp.abs(self.weight.array)
+        self.bufferLike('alphas', self.weight, (self.nOutputPlane,))[...] = \
+            w.reshape(self.nOutputPlane, -1).sum(axis=1) / self.iwh
+        self.bufferLike('gradInputAlphas', self.weight, (self.nInputPlane,))[...] = \
+            w.transpose(1, 0, 2, 3).reshape(self.nInputPlane, -1).sum(axis=1) / self.owh
+        self._binarizing = True
+        try:
+            super().updateOutput(input)
+        finally:
+            del self._binarizing
+        self.output.array[...] *= self.alphas.array.reshape(-1, 1, 1)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        if super().updateGradInput(input, gradOutput) is None:
+            return None
+        if self.__dict__.get('gradInputAlphas') is None:
+            raise input_error(self, "a forward() before backward()", "none")
+        self.gradInput.array[...] *= self.gradInputAlphas.array.reshape(-1, 1, 1)
+        return self.gradInput
+
+    def clearState(self):
+        for name in ('alphas', 'gradInputAlphas'):
+            self.__dict__.pop(name, None)
+        return super().clearState()

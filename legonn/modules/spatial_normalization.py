@@ -1,5 +1,5 @@
 """Local normalisation of image planes: SpatialCrossMapLRN, SpatialSubtractiveNormalization,
-SpatialDivisiveNormalization, SpatialContrastiveNormalization.
+SpatialDivisiveNormalization, SpatialContrastiveNormalization; and dpnn's per-plane SpatialFeatNormalization.
 
 Inputs are ``(nPlanes, H, W)`` or ``(batch, nPlanes, H, W)``. Torch7 builds the
 last three from padding, convolution and table modules; here each is the same
@@ -260,3 +260,50 @@ class SpatialContrastiveNormalization(Module):
 
     def __repr__(self):
         return f"nn.SpatialContrastiveNormalization({self.nInputPlane})"
+
+
+class SpatialFeatNormalization(Module):
+    """output[c] = (input[c] - mean[c]) / std[c] for each feature plane c (dpnn's SpatialFeatNormalization.lua: the
+    usual per-channel image preprocessing); gradInput[c] = gradOutput[c] / std[c].
+
+    ``SpatialFeatNormalization(mean, std=None)``: 1-D tensors of ``noOfFeats`` values, copied (``std`` default
+    ones); input ``(noOfFeats, H, W)`` or ``(batch, noOfFeats, H, W)``."""
+
+    input_ranks = (3, 4)
+
+    def __init__(self, mean, std=None):
+        super().__init__()
+        mean = as_tensor(mean)
+        if mean.dim() != 1:
+            raise ValueError(f"SpatialFeatNormalization: mean/std should be 1-D, got a {mean.dim()}-D mean")
+        if std is not None and as_tensor(std).nElement() != mean.nElement():
+            raise ValueError(f"SpatialFeatNormalization: expected {mean.nElement()} std values (one per mean), got "
+                             f"{as_tensor(std).nElement()}")
+        self.mean = self.output.new(mean.nElement()).copy(mean)
+        self.std = self.output.new(mean.nElement())
+        if std is not None:
+            self.std.copy(as_tensor(std).view(-1))
+        else:
+            self.std.fill(1)
+        self.noOfFeats = mean.nElement()
+
+    def _planes(self, t):
+        """(mean, std) shaped to broadcast over ``t``'s planes, after checking its feature count."""
+        if t.size(-3) != self.noOfFeats:
+            raise input_error(self, f"{self.noOfFeats} feature planes", f"{t.size(-3)} (size {tuple(t.size())})")
+        self.checkSameType(t, self.mean)
+        return self.mean.array.reshape(-1, 1, 1), self.std.array.reshape(-1, 1, 1)
+
+    def updateOutput(self, input):
+        mean, std = self._planes(input)
+        out = self.bufferLike('output', input)
+        input.xp.subtract(input.array, mean, out=out)
+        out /= std
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        self.checkInput(input)
+        self.checkGradOutput(gradOutput, input)
+        _, std = self._planes(gradOutput)
+        gradOutput.xp.divide(gradOutput.array, std, out=self.bufferLike('gradInput', gradOutput))
+        return self.gradInput

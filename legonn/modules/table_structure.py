@@ -287,6 +287,28 @@ class FlattenTable(_TablesOut):
         return self.gradInput
 
 
+
+class ReverseTable(_TablesOut):
+    """output = the input table's entries in reverse order (the entries themselves); gradInput reverses
+    gradOutput the same way (dpnn's ReverseTable.lua)."""
+    input_dtypes = 'any'  # moves values without arithmetic, so any element type
+
+    def updateOutput(self, input):
+        self.checkTable(input, min_length=0)
+        self.output = input[::-1]
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        self.checkTable(input, min_length=0)
+        self.checkTable(gradOutput, length=len(input), min_length=0, what='gradOutput')
+        n = len(input)
+        for k, g in enumerate(gradOutput):
+            x = input[n - 1 - k]
+            if not same_nesting(x, g):
+                raise input_error(self, f"gradOutput[{k}] shaped like input[{n - 1 - k}] ({describe(x)})", describe(g))
+        self.gradInput = gradOutput[::-1]
+        return self.gradInput
+
 class ZipTable(_TablesOut):
     """Zip a table of tables: {{a1, a2}, {b1, b2}} -> {{a1, b1}, {a2, b2}} (entries themselves)."""
     input_dtypes = 'any'  # moves values without arithmetic, so any element type

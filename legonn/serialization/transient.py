@@ -1,4 +1,5 @@
-"""What a saved model leaves out: the buffers ``clearState()`` would empty.
+"""What a saved model leaves out: the buffers ``clearState()`` would empty (or, for a module given one of
+dpnn's serial modes, what the mode names).
 
 A module declares its transient buffers the way it always does, by what its
 ``clearState`` empties (``output``, ``gradInput``, ``_columns``, noise masks,
@@ -58,16 +59,44 @@ def _restore(obj, snap):
         state.update(snap)
 
 
+def _serial_emptied(module, names):
+    """Empty ``module``'s attributes ``names`` (dpnn's serial modes, modules/base/serial_modes.py): ``output`` or
+    ``gradInput`` among them empties every buffer its clearState does; a named tensor becomes an empty one (a
+    parameter gradient None, which lg.load accepts), a list or dict an empty one."""
+    if 'output' in names or 'gradInput' in names:
+        module.clearState()
+    grads = module.parameters()[1] if hasattr(module, 'parameters') else []
+    state = vars(module)
+    for name in names:
+        value = state.get(name)
+        if isinstance(value, Tensor):
+            state[name] = None if any(value is g for g in grads) else value.new()
+        elif isinstance(value, (list, dict)):
+            state[name] = type(value)()
+
+
 @contextlib.contextmanager
 def cleared(root):
-    """Within the block, every module/criterion under ``root`` is in its ``clearState()`` state."""
+    """Within the block, every module/criterion under ``root`` is in its ``clearState()`` state, except those
+    given a serial mode (``dpnn_serialEmpty``), which leave out what their mode names; a module saved through
+    an ``nn.Serial`` with a ``tensortype`` is, in the block, converted to that type."""
     from ..modules.base.typed import Typed
     objects = _reachable(root)
     snapshots = [(obj, _snapshot(obj)) for obj in objects]
     try:
+        moded = [(obj, snap) for obj, snap in snapshots
+                 if isinstance(obj, Typed) and isinstance(vars(obj).get('dpnn_serialEmpty'), list)]
         for obj in objects:
-            if isinstance(obj, Typed):
+            if isinstance(obj, Typed) and 'dpnn_serialEmpty' not in vars(obj):
                 obj.clearState()
+        # a container's clearState reaches its children: undo that for the modules that have a mode of their own
+        for obj, snap in moded:
+            _restore(obj, snap)
+        for obj, _ in moded:
+            _serial_emptied(obj, obj.dpnn_serialEmpty)
+        for obj in objects:
+            if getattr(type(obj), 'saves_as_tensortype', False) and vars(obj).get('tensortype'):
+                obj.type(obj.tensortype)
         yield
     finally:
         for obj, snap in snapshots:

@@ -204,6 +204,12 @@ def test_recurrent_errors():
     assert_rejected(rnn, ValueError, r"Recurrent\[step 1\]", 'forward', r(N, D + 1))
     assert rnn.step == 1
     assert repr(rnn).startswith('nn.Recurrent {\n  [{input(t), output(t-1)} -> (0) -> (1) -> (2) -> output(t)]')
+    rnn.clearState()
+    assert rnn.step == 0 and rnn.initialModule.get(0).output.nElement() == 0
+    # Recurrent.lua's includingSharedClones: evaluate() reaches step 0's clone of the input module too
+    dropped = nn.Recurrent(2, nn.Sequential().add(nn.Linear(2, 2)).add(nn.Dropout(0.5)), nn.Linear(2, 2))
+    dropped.evaluate()
+    assert not dropped.initialModule.get(0).get(1).train and not dropped.inputModule.get(1).train
 
 
 # --- Recurrence -----------------------------------------------------------------------------------------------
@@ -313,3 +319,76 @@ def test_recurrence_errors():
                     r(2, N, D))
     assert rec.step == 0
     assert repr(rec).startswith('nn.Recurrence @ nn.Sequential')
+
+
+def table_cell():
+    """{x, {h, c}} -> {tanh(x W + h U) + c, c}: a Recurrence step of a two-tensor state."""
+    hidden = nn.Sequential().add(nn.ParallelTable().add(nn.Linear(D, H))
+                                 .add(nn.Sequential().add(nn.SelectTable(0)).add(nn.Linear(H, H)))) \
+        .add(nn.CAddTable()).add(nn.Tanh())
+    carried = nn.Sequential().add(nn.SelectTable(1)).add(nn.SelectTable(1))
+    return nn.ConcatTable().add(nn.Sequential().add(nn.ConcatTable().add(hidden).add(carried)).add(nn.CAddTable())) \
+        .add(carried.clone())
+
+
+@pytest.mark.parametrize('make', [simple_recurrence,
+                                  lambda: nn.Recursor(simple_recurrence()),
+                                  lambda: nn.Sequential().add(nn.Recurrence(table_cell(), [[H], [H]], 1))
+                                  .add(nn.SelectTable(0)).double()],
+                         ids=['recurrence', 'recursor', 'sequential-table-state'])
+def test_hidden_state_api(make):
+    """rnn test/test.lua getHiddenState (0-based steps): a module given, step by step, the hidden state another
+    copy had after each of its first 7 steps (setHiddenState(t - 1, getHiddenState(7 + t - 1))) gives that copy's
+    next outputs; then, after both forwarded the first 7 steps, the gradient of the hidden state the copy had
+    at each step (getGradHiddenState, after its backward through steps 13..7) set on the module
+    (setGradHiddenState) gives the copy's gradInputs and parameter gradients."""
+    seqlen = 7
+    mod = make()
+    mod2 = mod.clone()
+    xs = [lg.from_numpy(r(N, D)) for _ in range(2 * seqlen)]
+    gos = [lg.from_numpy(r(N, H)) for _ in range(2 * seqlen)]
+    for t in range(seqlen):
+        mod2.forward(xs[t])
+    for t in range(seqlen):
+        state = mod2.getHiddenState(seqlen + t - 1)
+        assert isinstance(state, list) and len(state) >= 1
+        mod.setHiddenState(t - 1, state)
+        np.testing.assert_allclose(mod.forward(xs[seqlen + t]).numpy(), mod2.forward(xs[seqlen + t]).numpy(),
+                                   rtol=1e-12, err_msg=f"step {t}")
+    mod.zeroGradParameters()
+    mod2.zeroGradParameters()
+    mod.forget()
+    for t in range(seqlen):
+        mod.forward(xs[t])
+        hs, hs2 = mod.getHiddenState(t), mod2.getHiddenState(t)
+        first, first2 = hs[0], hs2[0]
+        while isinstance(first, list):
+            first, first2 = first[0], first2[0]
+        np.testing.assert_array_equal(first.numpy(), first2.numpy())
+    for t in reversed(range(seqlen, 2 * seqlen)):
+        mod2.backward(xs[t], gos[t])
+    mod2.zeroGradParameters()
+    for t in reversed(range(seqlen)):
+        grad_state = mod2.getGradHiddenState(t)
+        assert isinstance(grad_state, list) and len(grad_state) >= 1
+        mod.setGradHiddenState(t, grad_state)
+        np.testing.assert_allclose(mod.backward(xs[t], gos[t]).numpy(), mod2.backward(xs[t], gos[t]).numpy(),
+                                   rtol=1e-10, atol=1e-14, err_msg=f"step {t}")
+    for g, g2 in zip(mod.parameters()[1], mod2.parameters()[1]):
+        np.testing.assert_allclose(g.numpy(), g2.numpy(), rtol=1e-10, atol=1e-14)
+
+
+def test_clear_state_keeps_the_step_clones():
+    """rnn test/test.lua clearState (with a Recurrence for its LSTM): after clearState the step clones remain
+    (nSharedClone counts them), emptied of their outputs, and the module still runs."""
+    rec = simple_recurrence()
+    seq = nn.Sequential().add(nn.Sequencer(rec))
+    xs = [lg.from_numpy(r(N, D)) for _ in range(3)]
+    for _ in range(4):
+        seq.forward(xs)
+    n = len(rec.sharedClones)
+    seq.clearState()
+    assert len(rec.sharedClones) == rec.nSharedClone == n == 3
+    assert rec.outputs == {} and rec.gradOutputs == {}
+    assert all(c.output.nElement() == 0 for c in rec.sharedClones.values())
+    assert len(seq.forward(xs)) == 3

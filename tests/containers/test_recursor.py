@@ -106,6 +106,21 @@ def test_step_clone_holds_recurrent_modules_as_themselves():
     assert copy.modules[1].modules[0].weight.storage() is rec.modules[0].weight.storage()
 
 
+def test_shared_clone_uses_a_module_own_dpnn_shared_clone():
+    """dpnn Module.lua: a module held in the tree with a dpnn_sharedClone method is copied by that method."""
+    class Custom(nn.Linear):
+        def dpnn_sharedClone(self):
+            twin = self.clone()
+            twin.made_by_hook = True
+            return twin
+
+    seq = nn.Sequential().add(Custom(2, 2)).add(nn.Linear(2, 2))
+    copy = seq.sharedClone()
+    assert getattr(copy.get(0), 'made_by_hook', False) and not hasattr(seq.get(0), 'made_by_hook')
+    assert copy.get(0).weight.storage() is not seq.get(0).weight.storage()
+    assert copy.get(1).weight.storage() is seq.get(1).weight.storage()
+
+
 # --- rnn's Module.lua extras on every module ---------------------------------------------------------------
 def test_module_extras_pass_down_through_containers():
     """rnn Module.lua: setOutputStep and maxBPTTstep reach the recurrent modules of a tree; hidden-state

@@ -46,6 +46,12 @@ def _pool_unpool():
     return unpool
 
 
+def _reinforced(module):
+    """A REINFORCE module (or a net holding them) given a reward for a batch of 2, so backward can run."""
+    module.reinforce(lg.FloatTensor([1.0, -0.5]))
+    return module
+
+
 # name -> (constructor, input)
 MODULES = {
     # containers
@@ -63,6 +69,7 @@ MODULES = {
     # casting in and out: the GPU sweep moves the net to the GPU, which leaves the Linear on the CPU
     'DontCast': (lambda: nn.DontCast(nn.Linear(3, 2), True), lambda: r(2, 3)),
     'NaN': (lambda: nn.NaN(nn.Linear(3, 2)), lambda: r(2, 3)),
+    'Serial': (lambda: nn.Serial(nn.Linear(3, 2), 'torch.FloatTensor'), lambda: r(2, 3)),
     'Profile': (lambda: nn.Profile(nn.Linear(3, 2), 10 ** 9), lambda: r(2, 3)),
     'WeightNorm': (lambda: nn.WeightNorm(nn.Linear(3, 2)), lambda: r(2, 3)),
     'gModule': (_graph, lambda: [r(2, 3), r(2, 2)]),
@@ -99,6 +106,20 @@ MODULES = {
     'LinearWeightNorm': (lambda: nn.LinearWeightNorm(3, 2), lambda: r(2, 3)),
     'LinearNoBias': (lambda: nn.LinearNoBias(3, 2), lambda: r(2, 3)),
     'LookupTable': (lambda: nn.LookupTable(5, 3), lambda: longs(0, 4, 2)),
+    'SpatialUniformCrop': (lambda: nn.SpatialUniformCrop(3, 2), lambda: r(2, 2, 5, 4)),
+    'SpatialFeatNormalization': (lambda: nn.SpatialFeatNormalization(lg.FloatTensor([0.5, -1]),
+                                                                     lg.FloatTensor([2, 0.25])), lambda: r(2, 2, 3, 3)),
+    'SimpleColorTransform': (lambda: nn.SimpleColorTransform(2, lg.FloatTensor([0.1, 0.2])), lambda: r(2, 2, 3, 3)),
+    'PCAColorTransform': (lambda: nn.PCAColorTransform(2, lg.eye(2), lg.FloatTensor([1, 2])), lambda: r(2, 2, 3, 3)),
+    'SpatialBinaryConvolution': (lambda: nn.SpatialBinaryConvolution(2, 3, 3, 3), lambda: r(2, 2, 5, 5)),
+    'FireModule': (lambda: nn.FireModule(2, 2, 2, 2), lambda: r(1, 2, 4, 4)),
+    'Inception': (lambda: nn.Inception({'inputSize': 2, 'outputSize': [2, 3], 'reduceSize': [2, 2, 1, 2]}),
+                  lambda: r(1, 2, 5, 5)),
+    'Clip': (lambda: nn.Clip(-0.5, 0.5), lambda: r(2, 3)),
+    'TotalDropout': (lambda: nn.TotalDropout(0.5), lambda: r(2, 3)),
+    'SpatialRegionDropout': (lambda: nn.SpatialRegionDropout(0.5), lambda: r(2, 4, 4)),
+    'ReverseTable': (nn.ReverseTable, lambda: [r(2), r(3)]),
+    'NCEModule': (lambda: nn.NCEModule(3, 5, 2, pos(5), 1), lambda: [r(2, 3), longs(0, 4)]),
     'Maxout': (lambda: nn.Maxout(3, 2, 2), lambda: r(2, 3)),
     'OneHot': (lambda: nn.OneHot(4), lambda: longs(0, 3, 1)),
     'GradientReversal': (nn.GradientReversal, lambda: r(2, 3)),
@@ -223,6 +244,7 @@ MODULES = {
     'Index': (lambda: nn.Index(0), lambda: [r(4, 3), longs(2, 0)]),
     # the rnn package's sequence modules (seqlen x batch x features)
     'SeqLSTM': (lambda: nn.SeqLSTM(3, 2), lambda: r(4, 2, 3)),
+    'SeqLSTMP': (lambda: nn.SeqLSTMP(3, 4, 2), lambda: r(4, 2, 3)),
     'SeqGRU': (lambda: nn.SeqGRU(3, 2), lambda: r(4, 2, 3)),
     'SeqBRNN': (lambda: nn.SeqBRNN(3, 2), lambda: r(4, 2, 3)),
     'SeqReverseSequence': (nn.SeqReverseSequence, lambda: r(4, 2, 3)),
@@ -236,6 +258,18 @@ MODULES = {
     'CopyGrad': (nn.CopyGrad, lambda: r(2, 3)),
     'SAdd': (lambda: nn.SAdd(-1, True), lambda: r(2, 3)),
     'ExpandAs': (nn.ExpandAs, lambda: [r(2, 3), r(2, 1)]),
+    # dpnn's REINFORCE modules and their companions
+    'Reinforce': (lambda: _reinforced(nn.Reinforce()), lambda: r(2, 3)),
+    'ReinforceNormal': (lambda: _reinforced(nn.ReinforceNormal(0.5)), lambda: r(2, 3)),
+    'ReinforceBernoulli': (lambda: _reinforced(nn.ReinforceBernoulli()), lambda: pos(2, 3).mul(0.9)),
+    'ReinforceCategorical': (lambda: _reinforced(nn.ReinforceCategorical()), lambda: pos(2, 3)),
+    'ReinforceGamma': (lambda: _reinforced(nn.ReinforceGamma(0.5)), lambda: pos(2, 3)),
+    'ArgMax': (lambda: nn.ArgMax(0, 1), lambda: r(2, 3)),
+    'CategoricalEntropy': (nn.CategoricalEntropy, lambda: pos(2, 3)),
+    'SpatialGlimpse': (lambda: nn.SpatialGlimpse(2, 2), lambda: [r(2, 1, 6, 6), r(2, 2)]),
+    'RecurrentAttention': (lambda: _reinforced(nn.RecurrentAttention(
+        nn.Sequential().add(nn.JoinTable(1)).add(nn.Linear(6, 3)).add(nn.Tanh()),
+        nn.Sequential().add(nn.Linear(3, 2)).add(nn.ReinforceNormal(0.5)), 2, [3])), lambda: r(2, 4)),
     'Recursor': (lambda: nn.Recursor(nn.Linear(3, 2)), lambda: r(2, 3)),
     'Recurrent': (lambda: nn.Recurrent(2, nn.Linear(3, 2), nn.Linear(2, 2)), lambda: r(2, 3)),
     'Repeater': (lambda: nn.Repeater(nn.Recurrent(2, nn.Linear(3, 2), nn.Linear(2, 2)), 3), lambda: r(2, 3)),
@@ -276,6 +310,10 @@ CRITERIONS = {
     'MultiMarginCriterion': (nn.MultiMarginCriterion, lambda: r(2, 3), lambda: longs(2, 0)),
     'MultiLabelMarginCriterion': (nn.MultiLabelMarginCriterion, lambda: r(2, 3),
                                   lambda: lg.LongTensor([[2, 0, -1], [1, -1, -1]])),
+    'NCECriterion': (nn.NCECriterion, lambda: [pos(2), pos(2, 3), pos(2), pos(2, 3)], lambda: None),
+    'BinaryLogisticRegression': (nn.BinaryLogisticRegression, lambda: r(3, 1), lambda: lg.FloatTensor([1, -1, 1])),
+    'SpatialBinaryLogisticRegression': (nn.SpatialBinaryLogisticRegression, lambda: r(2, 1, 3, 3),
+                                        lambda: r(2, 1, 3, 3).sign()),
     'MarginRankingCriterion': (nn.MarginRankingCriterion, lambda: [r(3), r(3)], lambda: lg.FloatTensor([1, -1, 1])),
     'ParallelCriterion': (lambda: nn.ParallelCriterion().add(nn.MSECriterion()).add(nn.AbsCriterion(), 0.5),
                           lambda: [r(2, 3), r(2)], lambda: [r(2, 3), r(2)]),
@@ -289,6 +327,9 @@ CRITERIONS = {
                           lambda: r(3, 3).indexFill(0, longs(1), 0), lambda: longs(2, -1, 0)),
     'RepeaterCriterion': (lambda: nn.RepeaterCriterion(nn.ClassNLLCriterion()), lambda: r(4, 2, 3),
                           lambda: lg.LongTensor([0, 2])),
+    'VRClassReward': (lambda: nn.VRClassReward(nn.Reinforce()), lambda: [r(2, 3), r(2)], lambda: longs(2, 0)),
+    'BinaryClassReward': (lambda: nn.BinaryClassReward(nn.Reinforce()), lambda: [pos(2), r(2)],
+                          lambda: longs(1, 0)),
 }
 
 # CriterionTable is a module whose input is [input, target]

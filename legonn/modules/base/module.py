@@ -17,9 +17,12 @@ import copy
 import functools
 
 from ...tensor import Tensor, as_tensor_tree, default_class
+from .batching import OnlineBatching
 from .contract_inputs import CONTRACT_METHODS, accept_arrays, as_input_tree
 from .errors import CAUGHT, check_hyper, input_error, name_outer
 from .flatten import flatten_parameters
+from .serial_modes import SerialModes
+from .training import TrainingMethods
 from .typed import Typed
 
 # nngraph's node builders: legonn.graph sits above modules and criterions, so it registers them here
@@ -87,7 +90,7 @@ def _checked_accumulation(acc):
     return accGradParameters
 
 
-class Module(Typed):
+class Module(OnlineBatching, TrainingMethods, SerialModes, Typed):
     """Base class of every layer and container."""
 
     contract_base = True
@@ -328,16 +331,6 @@ class Module(Typed):
                 grads.append(getattr(self, grad_name))
         return params, grads
 
-    def zeroGradParameters(self):
-        for g in self.parameters()[1]:
-            if g is not None:   # a gradient dropped (set to None) is absent from Module.lua's list: nothing to zero
-                g.zero()
-
-    def updateParameters(self, learningRate):
-        params, grads = self.parameters()
-        for p, g in zip(params, grads):
-            p.add(-learningRate, g)
-
     def getParameters(self):
         """One flat (params, gradParams) pair viewing every parameter of the tree (shared ones once).
 
@@ -447,6 +440,15 @@ class Module(Typed):
         a no-op elsewhere (the rnn package's Module.lua: ``lm:remember('both')`` on a Sequential)."""
         for child in self.children():
             child.remember(mode)
+        return self
+
+    # --- REINFORCE (dpnn's Module.lua) ------------------------------------------------
+    def reinforce(self, reward):
+        """Hand ``reward`` (a 1-D tensor, one value per example) to every REINFORCE module of this tree
+        (ReinforceNormal, ...), which uses it in its next backward; a reward criterion such as VRClassReward
+        calls it. A no-op on other modules."""
+        for child in self.children():
+            child.reinforce(reward)
         return self
 
     def setOutputStep(self, step):

@@ -1,0 +1,111 @@
+"""dpnn's Serial decorator and serial modes (dpnn's Serial.lua, Module.lua serialMode/heavySerial/mediumSerial/
+lightSerial) through lg.save / lg.load."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+
+
+def _mlp():
+    lg.manualSeed(0)
+    return nn.Sequential().extend(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 5),
+                                  nn.Sequential().extend(nn.Linear(5, 6), nn.Tanh(), nn.Linear(6, 7))).double()
+
+
+def _trained(m):
+    x, g = lg.DoubleTensor(4, 3).normal(), lg.DoubleTensor(4, 7).normal()
+    m.zeroGradParameters()
+    m.forward(x)
+    m.backward(x, g)
+    return x, g
+
+
+def test_serial_port():
+    """dpnn test/test.lua Serial: a Serial computes what its module does; saved in medium mode as FloatTensors
+    (Lua's clone goes through write/read: here lg.serialize/deserialize), the copy has empty outputs of the new
+    type and trains to the same numbers in float."""
+    mlp = _mlp()
+    mlp2 = mlp.clone().Serial()
+    x, g = _trained(mlp)
+    out, gi = mlp.output.clone(), mlp.gradInput.clone()
+    np.testing.assert_allclose(mlp2.forward(x).numpy(), out.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(mlp2.backward(x, g).numpy(), gi.numpy(), rtol=1e-12)
+    mlp2.mediumSerial()
+    mlp2.tensortype = 'torch.FloatTensor'
+    mlp3 = lg.deserialize(lg.serialize(mlp2))
+    assert mlp3.modules[0].output.nElement() == 0
+    assert mlp3.modules[0].output.type() == 'torch.FloatTensor'
+    assert mlp2.modules[0].output.type() == 'legonn.DoubleTensor' and mlp2.modules[0].output.nElement() == 28
+    mlp3.zeroGradParameters()
+    out3 = mlp3.forward(x.float())
+    gi3 = mlp3.backward(x.float(), g.float())
+    mlp.zeroGradParameters()
+    mlp.forward(x)
+    mlp.backward(x, g)
+    np.testing.assert_allclose(out3.numpy(), mlp.output.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(gi3.numpy(), mlp.gradInput.numpy(), rtol=1e-4, atol=1e-6)
+    for a, b in zip(mlp.parameters()[0] + mlp.parameters()[1], mlp3.parameters()[0] + mlp3.parameters()[1]):
+        np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-4, atol=1e-6)
+
+
+def test_what_each_mode_keeps():
+    """heavy keeps buffers and gradients, medium drops buffers (output, gradInput, momGradParams, dpnn_input and
+    the clearState buffers), light drops the gradients too (they load as None), serialMode(names) drops exactly
+    names; the model in memory is untouched; a model without a mode is saved as clearState leaves it."""
+    mlp = _mlp()
+    _trained(mlp)
+    mlp.updateGradParameters(0.9)
+    lin = mlp.modules[0]
+    s = nn.Serial(mlp)
+    for mode, output_kept, grads_kept, mom_kept in (('heavySerial', True, True, True), ('mediumSerial', False, True,
+                                                    False), ('lightSerial', False, False, False)):
+        getattr(s, mode)()
+        again = lg.deserialize(lg.serialize(s)).modules[0].modules[0]
+        assert (again.output.nElement() == 16) == output_kept
+        assert (again.gradWeight is not None) == grads_kept
+        assert ('momGradParams' in vars(again) and len(again.momGradParams) == 2) == mom_kept
+        if grads_kept:
+            np.testing.assert_array_equal(again.gradWeight.numpy(), lin.gradWeight.numpy())
+        np.testing.assert_array_equal(again.weight.numpy(), lin.weight.numpy())
+    assert lin.output.nElement() == 16 and lin.gradWeight.size() == (4, 3) and len(lin.momGradParams) == 2
+    s.serialMode(['momGradParams'])
+    again = lg.deserialize(lg.serialize(s)).modules[0].modules[0]
+    assert again.momGradParams == [] and again.output.nElement() == 16 and again.gradWeight is not None
+    plain = lg.deserialize(lg.serialize(_trained(_mlp()) and _mlp()))
+    assert plain.modules[0].output.nElement() == 0
+
+
+def test_a_serial_inside_a_plain_model_keeps_its_mode():
+    """The outer model (no mode) is cleared; the heavy Serial inside keeps its buffers."""
+    inner = nn.Linear(3, 7).double()
+    outer = nn.Sequential().add(nn.Serial(nn.Sequential().add(inner)).heavySerial()).add(nn.Tanh()).double()
+    x = lg.DoubleTensor(2, 3).normal()
+    outer.forward(x)
+    again = lg.deserialize(lg.serialize(outer))
+    assert again.output.nElement() == 0 and again.modules[1].output.nElement() == 0
+    assert again.modules[0].modules[0].modules[0].output.nElement() == 14
+
+
+def test_serial_bad_arguments():
+    with pytest.raises(ValueError, match="Serial: expected a tensor type such as 'torch.FloatTensor'"):
+        nn.Serial(nn.Linear(2, 2), 'float')
+    with pytest.raises(TypeError, match='serialMode: expected a list'):
+        nn.Linear(2, 2).serialMode('output')
+    assert nn.Serial(nn.Linear(2, 2), 'legonn.DoubleTensor').tensortype == 'legonn.DoubleTensor'
+
+
+def test_serial_forward_jacobian_and_types():
+    from tests.checks import assert_jacobian, assert_type_roundtrip
+    assert_jacobian(nn.Serial(nn.Linear(3, 2)), lg.randn(2, 3))
+    assert_type_roundtrip(nn.Serial(nn.Linear(3, 2)), lg.randn(2, 3))
+
+
+@pytest.mark.gpu
+def test_serial_saves_a_gpu_model_as_float():
+    """The use dpnn gives: a CUDA model saved as FloatTensors, the model staying on the GPU."""
+    m = nn.Serial(nn.Linear(3, 2), 'torch.FloatTensor').cuda()
+    again = lg.deserialize(lg.serialize(m))
+    assert m.modules[0].weight.type() == 'legonn.CudaTensor'
+    assert again.modules[0].weight.type() == 'legonn.FloatTensor'
+    np.testing.assert_array_equal(again.modules[0].weight.numpy(), m.modules[0].weight.float().numpy())
