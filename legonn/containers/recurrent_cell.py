@@ -55,6 +55,13 @@ class RecurrentCell(AbstractRecurrent, abstract=True):
         """The step the next backward call works back from."""
         return self.step if self.updateGradInputStep is None else self.updateGradInputStep
 
+    def _user(self, name):
+        """The user's tensor ``name`` (userPrevOutput, ...), or None when unset or emptied: clearState() empties
+        them as LSTM.lua does (and saving is a clearState), after which the zero state stands in again, where
+        the Lua would hand the empty tensor to the step module."""
+        t = self.__dict__.get(name)
+        return t if t is not None and t.nElement() > 0 else None
+
     def _zero_state(self, input):
         """Size the zero state to ``input``'s batch (a step's input; None leaves it)."""
         if input is not None:

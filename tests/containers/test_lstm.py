@@ -778,3 +778,21 @@ def test_sequencer_remember_modes_with_an_lstm():
         seq.training()
         seq.forward(train)
         assert len(seq.backward(train, train)) == 3
+
+
+def test_clear_state_empties_the_user_state_which_then_counts_as_unset(tmp_path):
+    """LSTM.lua's clearState empties userPrevOutput and userPrevCell (and saving is a clearState): an emptied
+    user state counts as unset, so the next sequence starts from zeros where the Lua would fail on it."""
+    lstm = nn.LSTM(3, 4).double()
+    x = lg.as_tensor(r(2, 3))
+    from_zeros = lstm.forward(x).clone()
+    lstm.forget()
+    lstm.userPrevOutput, lstm.userPrevCell = lg.as_tensor(r(2, 4)), lg.as_tensor(r(2, 4))
+    assert not lstm.forward(x).equal(from_zeros)
+    lg.save(tmp_path / 'lstm.lg', lstm)
+    loaded = lg.load(tmp_path / 'lstm.lg')
+    assert loaded.userPrevOutput.nElement() == 0 and loaded.forward(x).equal(from_zeros)
+    assert lstm.userPrevOutput.size() == (2, 4)   # saving leaves the module in memory as it was
+    lstm.clearState()
+    assert lstm.userPrevOutput.nElement() == 0 and lstm.userPrevCell.nElement() == 0
+    np.testing.assert_array_equal(lstm.forward(x).numpy(), from_zeros.numpy())
