@@ -11,6 +11,7 @@ next one); the hidden state "before step 0" (Lua's step 0) is step -1. In ``eval
 on ``recurrentModule`` itself, no clone, so nothing is kept for backward.
 """
 from ..modules.base.errors import input_error
+from ..tensor import Tensor
 from .container import Container
 from .mask_zero import MaskZero, TrimZero
 
@@ -125,8 +126,9 @@ class AbstractRecurrent(Container):
 
     def checkAccumulation(self, input, gradOutput):
         # a step's input and gradOutput need not match the last forward's (that was the last step, and steps
-        # may differ in size); each step's clone checks its own when accGradParameters reaches it
-        pass
+        # may differ in size): each step's clone checks its own when accGradParameters reaches it; the gradients
+        # are checked here, before any step accumulates into them
+        self.checkParameterGradients()
 
     def _updateGradInput(self, input, gradOutput):
         raise NotImplementedError(f"{type(self).__name__} must define _updateGradInput")
@@ -213,6 +215,19 @@ class AbstractRecurrent(Container):
             return f()
         finally:
             self.modules = modules
+
+    def reinforce(self, reward):
+        """Hand REINFORCE rewards to the step clones (AbstractRecurrent.lua): a list of rewards, or a tensor of
+        2 or more dimensions (one reward per step along its first), goes to the last steps forwarded, the last
+        reward to the last step; one 1-D reward goes to every step clone (and ``recurrentModule``)."""
+        if isinstance(reward, (list, tuple)) or isinstance(reward, Tensor) and reward.dim() >= 2:
+            count = len(reward) if isinstance(reward, (list, tuple)) else reward.size(0)
+            if count > self.step:
+                raise input_error(self, f"at most one reward per step forwarded ({self.step})", f"{count} rewards")
+            for k in range(count):
+                self.getStepModule(self.step - 1 - k).reinforce(reward[count - 1 - k])
+            return self
+        return self.includingSharedClones(lambda: Container.reinforce(self, reward))
 
     def training(self):
         return self.includingSharedClones(lambda: Container.training(self))

@@ -80,7 +80,7 @@ class GRU(RecurrentCell):
         ``userPrevOutput``, a state set for step -1, or zeros sized by ``input``)."""
         step = self._state_step(step, self.step)
         if step == -1:
-            prevOutput = first_set(self.__dict__.get('userPrevOutput'), self.outputs.get(-1), self.zeroTensor)
+            prevOutput = first_set(self._user('userPrevOutput'), self.outputs.get(-1), self.zeroTensor)
             self._zero_state(input)
             return prevOutput
         return self.outputs.get(step)
@@ -96,7 +96,7 @@ class GRU(RecurrentCell):
         after the last step ``userNextGradOutput``, a gradient set there, or zeros."""
         step = self._state_step(step, self._backward_counter())
         if step == self.step - 1:
-            return first_set(self.__dict__.get('userNextGradOutput'), self.gradOutputs.get(step), self.zeroTensor)
+            return first_set(self._user('userNextGradOutput'), self.gradOutputs.get(step), self.zeroTensor)
         return self.gradOutputs.get(step)
 
     def setGradHiddenState(self, step, gradHiddenState):

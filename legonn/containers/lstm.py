@@ -41,9 +41,9 @@ class LSTM(RecurrentCell):
         self.cell2gate = bool(cell2gate)   # read by buildModel
         self.cells = {}
         self.gradCells = {}
-        self.userPrevCell = None   # the cell's twins of RecurrentCell's userPrevOutput and userNextGradOutput
-        self.userNextGradCell = None
         super().__init__(inputSize, inputSize if outputSize is None else outputSize, rho, p, mono)
+        self.userPrevCell = None
+        self.userNextGradCell = None
 
     # --- factory methods --------------------------------------------------------------------------------
     def _input_map(self):
@@ -109,8 +109,8 @@ class LSTM(RecurrentCell):
         ``userPrevOutput``/``userPrevCell``, a state set for step -1, or zeros sized by ``input``)."""
         step = self._state_step(step, self.step)
         if step == -1:
-            prevOutput = first_set(self.__dict__.get('userPrevOutput'), self.outputs.get(-1), self.zeroTensor)
-            prevCell = first_set(self.__dict__.get('userPrevCell'), self.cells.get(-1), self.zeroTensor)
+            prevOutput = first_set(self._user('userPrevOutput'), self.outputs.get(-1), self.zeroTensor)
+            prevCell = first_set(self._user('userPrevCell'), self.cells.get(-1), self.zeroTensor)
             self._zero_state(input)
             return [prevOutput, prevCell]
         return [self.outputs.get(step), self.cells.get(step)]
@@ -127,8 +127,8 @@ class LSTM(RecurrentCell):
         there, or zeros."""
         step = self._state_step(step, self._backward_counter())
         if step == self.step - 1:
-            return [first_set(self.__dict__.get('userNextGradOutput'), self.gradOutputs.get(step), self.zeroTensor),
-                    first_set(self.__dict__.get('userNextGradCell'), self.gradCells.get(step), self.zeroTensor)]
+            return [first_set(self._user('userNextGradOutput'), self.gradOutputs.get(step), self.zeroTensor),
+                    first_set(self._user('userNextGradCell'), self.gradCells.get(step), self.zeroTensor)]
         return [self.gradOutputs.get(step), self.gradCells.get(step)]
 
     def setGradHiddenState(self, step, gradHiddenState):

@@ -17,7 +17,8 @@ class RecurrentCell(AbstractRecurrent, abstract=True):
     """A cell run one step per forward on ``(inputSize,)`` or ``(batch, inputSize)`` inputs, its step module
     (``recurrentModule``) made by ``buildModel()``, with a lazy Dropout of probability ``p`` (``mono``: one mask
     row for the batch) wherever the subclass asks ``_dropout()``. ``zeroTensor`` stands for the state before
-    step 0 and the gradient after the last step when the user sets none."""
+    step 0 and the gradient after the last step when the user sets none (``userPrevOutput``,
+    ``userNextGradOutput``)."""
 
     def __init__(self, inputSize, outputSize, rho, p, mono):
         name = type(self).__name__
@@ -31,8 +32,7 @@ class RecurrentCell(AbstractRecurrent, abstract=True):
         self.modules.append(self.recurrentModule)
         self.sharedClones[0] = self.recurrentModule
         self.zeroTensor = self.output.new()
-        # the state before step 0 and the gradient after the last step, which the user may set: nil in the Lua
-        # files, and None here so that ported code can read them before setting them
+        # the user's state before step 0 and gradient after the last step (None: zeros), which the Lua reads as nil
         self.userPrevOutput = None
         self.userNextGradOutput = None
 
@@ -54,6 +54,13 @@ class RecurrentCell(AbstractRecurrent, abstract=True):
     def _backward_counter(self):
         """The step the next backward call works back from."""
         return self.step if self.updateGradInputStep is None else self.updateGradInputStep
+
+    def _user(self, name):
+        """The user's tensor ``name`` (userPrevOutput, ...), or None when unset or emptied: clearState() empties
+        them as LSTM.lua does (and saving is a clearState), after which the zero state stands in again, where
+        the Lua would hand the empty tensor to the step module."""
+        t = self.__dict__.get(name)
+        return t if t is not None and t.nElement() > 0 else None
 
     def _zero_state(self, input):
         """Size the zero state to ``input``'s batch (a step's input; None leaves it)."""

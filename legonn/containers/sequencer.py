@@ -145,8 +145,9 @@ class Sequencer(AbstractSequencer):
             self._run('accGradParameters', steps[t], grads[t], scale)
 
     def checkAccumulation(self, input, gradOutput):
-        # the module checks each step (its clones' own forward records)
-        pass
+        # the module checks each step's input and gradOutput (its clones' own forward records); the gradients
+        # are checked here, before any step accumulates into them
+        self.checkParameterGradients()
 
     def training(self):
         if not self.train:
@@ -223,8 +224,8 @@ class Repeater(AbstractSequencer):
             self.run_child(0, 'accGradParameters', input, gradOutput[t], scale)
 
     def checkAccumulation(self, input, gradOutput):
-        # the module checks each step
-        pass
+        # the module checks each step's gradOutput; the gradients are checked here, before any step accumulates
+        self.checkParameterGradients()
 
     def maxBPTTstep(self, rho):
         """Repeat ``rho`` times from now on, back-propagating through them all."""

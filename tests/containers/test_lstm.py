@@ -732,3 +732,67 @@ def test_get_parameters_after_steps_keeps_the_clones_shared(make):
     for clone in cell.sharedClones.values():
         for p, q in zip(clone.parameters()[0], cell.parameters()[0]):
             assert p.storage() is params.storage() and np.array_equal(p.numpy(), q.numpy())
+
+
+def test_sequencer_remembers_an_lstm_over_variable_length_chunks():
+    """test/test.lua Sequencer, testRemember(nn.LSTM(...)): with remember('both') a Sequencer of an LSTM fed one
+    long sequence in chunks of 5, 4, 5, 3, 7, 3 steps (backward and an update after each) matches the LSTM driven
+    by hand with maxBPTTstep(chunk length) per chunk: outputs, gradInputs and the parameters in the end."""
+    chunks = [5, 4, 5, 3, 7, 3]
+    base = nn.LSTM(4, 4, max(chunks)).double()
+    base.zeroGradParameters()
+    by_hand, seq = base.clone(), nn.Sequencer(base.clone()).remember('both')
+    xs = [lg.as_tensor(r(3, 4)) for _ in range(sum(chunks))]
+    gos = [lg.as_tensor(r(3, 4)) for _ in range(sum(chunks))]
+    outs, gis, outs2, gis2, start = [], [], [], [], 0
+    for n in chunks:
+        by_hand.maxBPTTstep(n)
+        outs += [by_hand.forward(x).clone() for x in xs[start:start + n]]
+        gis += [by_hand.backward(xs[t], gos[t]).clone() for t in reversed(range(start, start + n))][::-1]
+        by_hand.updateParameters(1)
+        by_hand.zeroGradParameters()
+        outs2 += [o.clone() for o in seq.forward(xs[start:start + n])]
+        gis2 += [g.clone() for g in seq.backward(xs[start:start + n], gos[start:start + n])]
+        seq.updateParameters(1)
+        seq.zeroGradParameters()
+        start += n
+    for t in range(sum(chunks)):
+        np.testing.assert_allclose(outs2[t].numpy(), outs[t].numpy(), rtol=1e-10, err_msg=f"output {t}")
+        np.testing.assert_allclose(gis2[t].numpy(), gis[t].numpy(), rtol=1e-9, atol=1e-12, err_msg=f"gradInput {t}")
+    for a, b in zip(by_hand.parameters()[0], seq.parameters()[0]):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-9)
+
+
+def test_sequencer_remember_modes_with_an_lstm():
+    """test/test.lua Sequencer, 'test remember modes': an LSTM of single (non-batch) inputs in a Sequencer
+    remembering in 'both' or 'eval' mode goes through training, evaluation and training again."""
+    seq = nn.Sequencer(nn.LSTM(5, 5)).double()
+    train, evaluation = [lg.as_tensor(r(5)) for _ in range(3)], [lg.as_tensor(r(5))]
+    for mode in ('both', 'eval'):
+        seq.remember(mode)
+        seq.training()
+        seq.forward(train)
+        seq.backward(train, train)
+        seq.evaluate()
+        assert seq.forward(evaluation)[0].size() == (5,)
+        seq.training()
+        seq.forward(train)
+        assert len(seq.backward(train, train)) == 3
+
+
+def test_clear_state_empties_the_user_state_which_then_counts_as_unset(tmp_path):
+    """LSTM.lua's clearState empties userPrevOutput and userPrevCell (and saving is a clearState): an emptied
+    user state counts as unset, so the next sequence starts from zeros where the Lua would fail on it."""
+    lstm = nn.LSTM(3, 4).double()
+    x = lg.as_tensor(r(2, 3))
+    from_zeros = lstm.forward(x).clone()
+    lstm.forget()
+    lstm.userPrevOutput, lstm.userPrevCell = lg.as_tensor(r(2, 4)), lg.as_tensor(r(2, 4))
+    assert not lstm.forward(x).equal(from_zeros)
+    lg.save(tmp_path / 'lstm.lg', lstm)
+    loaded = lg.load(tmp_path / 'lstm.lg')
+    assert loaded.userPrevOutput.nElement() == 0 and loaded.forward(x).equal(from_zeros)
+    assert lstm.userPrevOutput.size() == (2, 4)   # saving leaves the module in memory as it was
+    lstm.clearState()
+    assert lstm.userPrevOutput.nElement() == 0 and lstm.userPrevCell.nElement() == 0
+    np.testing.assert_array_equal(lstm.forward(x).numpy(), from_zeros.numpy())

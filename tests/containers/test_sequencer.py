@@ -273,3 +273,24 @@ def test_batch_normalization_in_a_sequencer_issue129():
                                rtol=1e-6)
     model.evaluate()
     np.testing.assert_allclose(model.forward(seq_x).numpy(), out.numpy(), atol=2e-4)
+
+
+@pytest.mark.parametrize('make', [
+    lambda: nn.Repeater(nn.Recurrent(2, nn.Linear(3, 2), nn.Linear(2, 2)), 3),
+    lambda: nn.Sequencer(nn.Recurrent(2, nn.Linear(3, 2), nn.Linear(2, 2))),
+    lambda: nn.Sequencer(nn.Linear(3, 2)),
+], ids=['repeater', 'sequencer-recurrent', 'sequencer-linear'])
+def test_a_bad_gradient_tensor_is_refused_before_any_step_accumulates(make):
+    """DESIGN rule 9, a failed call changes no parameters: with one gradient tensor resized behind the module's
+    back, backward over several steps raises before the later steps (run first) accumulate into the others."""
+    lg.manualSeed(1)
+    seqr = make()
+    x = lg.randn(2, 3) if isinstance(seqr, nn.Repeater) else lg.randn(3, 2, 3)
+    out = seqr.forward(x)
+    grad = [o.clone().fill(1) for o in out] if isinstance(out, list) else out.clone().fill(1)
+    grads = seqr.parameters()[1]
+    grads[0].set(grads[0].new(1, 1).zero())
+    before = [g.clone() for g in grads]
+    with pytest.raises(ValueError, match='expected gradient 0 to be a legonn.FloatTensor'):
+        seqr.backward(x, grad)
+    assert all(g.size() == b.size() and np.array_equal(g.numpy(), b.numpy()) for g, b in zip(grads, before))

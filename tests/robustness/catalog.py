@@ -46,6 +46,12 @@ def _pool_unpool():
     return unpool
 
 
+def _reinforced(module):
+    """A REINFORCE module (or a net holding them) given a reward for a batch of 2, so backward can run."""
+    module.reinforce(lg.FloatTensor([1.0, -0.5]))
+    return module
+
+
 # name -> (constructor, input)
 MODULES = {
     # containers
@@ -238,6 +244,7 @@ MODULES = {
     'Index': (lambda: nn.Index(0), lambda: [r(4, 3), longs(2, 0)]),
     # the rnn package's sequence modules (seqlen x batch x features)
     'SeqLSTM': (lambda: nn.SeqLSTM(3, 2), lambda: r(4, 2, 3)),
+    'SeqLSTMP': (lambda: nn.SeqLSTMP(3, 4, 2), lambda: r(4, 2, 3)),
     'SeqGRU': (lambda: nn.SeqGRU(3, 2), lambda: r(4, 2, 3)),
     'SeqBRNN': (lambda: nn.SeqBRNN(3, 2), lambda: r(4, 2, 3)),
     'SeqReverseSequence': (nn.SeqReverseSequence, lambda: r(4, 2, 3)),
@@ -253,6 +260,18 @@ MODULES = {
     'CopyGrad': (nn.CopyGrad, lambda: r(2, 3)),
     'SAdd': (lambda: nn.SAdd(-1, True), lambda: r(2, 3)),
     'ExpandAs': (nn.ExpandAs, lambda: [r(2, 3), r(2, 1)]),
+    # dpnn's REINFORCE modules and their companions
+    'Reinforce': (lambda: _reinforced(nn.Reinforce()), lambda: r(2, 3)),
+    'ReinforceNormal': (lambda: _reinforced(nn.ReinforceNormal(0.5)), lambda: r(2, 3)),
+    'ReinforceBernoulli': (lambda: _reinforced(nn.ReinforceBernoulli()), lambda: pos(2, 3).mul(0.9)),
+    'ReinforceCategorical': (lambda: _reinforced(nn.ReinforceCategorical()), lambda: pos(2, 3)),
+    'ReinforceGamma': (lambda: _reinforced(nn.ReinforceGamma(0.5)), lambda: pos(2, 3)),
+    'ArgMax': (lambda: nn.ArgMax(0, 1), lambda: r(2, 3)),
+    'CategoricalEntropy': (nn.CategoricalEntropy, lambda: pos(2, 3)),
+    'SpatialGlimpse': (lambda: nn.SpatialGlimpse(2, 2), lambda: [r(2, 1, 6, 6), r(2, 2)]),
+    'RecurrentAttention': (lambda: _reinforced(nn.RecurrentAttention(
+        nn.Sequential().add(nn.JoinTable(1)).add(nn.Linear(6, 3)).add(nn.Tanh()),
+        nn.Sequential().add(nn.Linear(3, 2)).add(nn.ReinforceNormal(0.5)), 2, [3])), lambda: r(2, 4)),
     'Recursor': (lambda: nn.Recursor(nn.Linear(3, 2)), lambda: r(2, 3)),
     'Recurrent': (lambda: nn.Recurrent(2, nn.Linear(3, 2), nn.Linear(2, 2)), lambda: r(2, 3)),
     'Repeater': (lambda: nn.Repeater(nn.Recurrent(2, nn.Linear(3, 2), nn.Linear(2, 2)), 3), lambda: r(2, 3)),
@@ -310,6 +329,9 @@ CRITERIONS = {
                           lambda: r(3, 3).indexFill(0, longs(1), 0), lambda: longs(2, -1, 0)),
     'RepeaterCriterion': (lambda: nn.RepeaterCriterion(nn.ClassNLLCriterion()), lambda: r(4, 2, 3),
                           lambda: lg.LongTensor([0, 2])),
+    'VRClassReward': (lambda: nn.VRClassReward(nn.Reinforce()), lambda: [r(2, 3), r(2)], lambda: longs(2, 0)),
+    'BinaryClassReward': (lambda: nn.BinaryClassReward(nn.Reinforce()), lambda: [pos(2), r(2)],
+                          lambda: longs(1, 0)),
 }
 
 # CriterionTable is a module whose input is [input, target]

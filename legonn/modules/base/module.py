@@ -442,6 +442,15 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, Typed):
             child.remember(mode)
         return self
 
+    # --- REINFORCE (dpnn's Module.lua) ------------------------------------------------
+    def reinforce(self, reward):
+        """Hand ``reward`` (a 1-D tensor, one value per example) to every REINFORCE module of this tree
+        (ReinforceNormal, ...), which uses it in its next backward; a reward criterion such as VRClassReward
+        calls it. A no-op on other modules."""
+        for child in self.children():
+            child.reinforce(reward)
+        return self
+
     def setOutputStep(self, step):
         """Make every recurrent module in this tree show the output of time step ``step`` (0-based) as its
         ``output`` (rnn's Module.lua: a Recursor calls it on a step's clone before that step's backward)."""

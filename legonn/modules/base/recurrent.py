@@ -16,6 +16,8 @@ from .module import Module
 from .zero_rows import zero_norm
 
 REMEMBER_MODES = ('both', 'eval', 'train', 'neither')
+# the names of the LSTM cell's initial state and of the user's cell state and gradient
+CELL_STATES = frozenset(('c0', 'userPrevCell', 'userNextGradCell'))
 
 
 def split_steps(owner, x, what):
@@ -48,7 +50,7 @@ class SeqRecurrent(Module, abstract=True):
     # (seqlen, batch, outputsize) output, which ``output`` is (or, batchfirst, a transposed view of)
     buffer_names = ('sequence_output',)
 
-    def __init__(self, inputsize, outputsize, *, maskzero=False):
+    def __init__(self, inputsize, outputsize, *, maskzero=False, hiddensize=None):
         # maskzero is keyword-only: rnn's third positional argument is SeqLSTMP's outputsize (SeqLSTM.lua's
         # (inputsize, hiddensize, outputsize)), which must not read as a mask flag
         super().__init__()
@@ -57,9 +59,7 @@ class SeqRecurrent(Module, abstract=True):
         self.maskzero = bool(maskzero)
         # rnn's flag: input, output, gradOutput and gradInput are batch x seqlen x ... (SeqLSTM.lua's _prepare_size)
         self.batchfirst = False
-        width = (inputsize + outputsize, self.gates * outputsize)
-        self.weight, self.gradWeight = self.output.new(*width), self.output.new(*width).zero()
-        self.bias, self.gradBias = self.output.new(width[1]), self.output.new(width[1]).zero()
+        self._allocate_parameters(outputsize if hiddensize is None else hiddensize)
         self._remember = 'neither'
         self.userPrevOutput = None
         # a gradient for the last step's h, added once by the next backward (rnn's encoder-decoder coupling)
@@ -68,6 +68,22 @@ class SeqRecurrent(Module, abstract=True):
         for name in self.state_names + self.buffer_names:
             setattr(self, name, self.output.new())
         self.reset()
+
+    def _allocate_parameters(self, H):
+        """weight (inputsize + outputsize, gates * H) and bias (gates * H), with their gradients; H is the cell's
+        width."""
+        width = (self.inputsize + self.outputsize, self.gates * H)
+        self.weight, self.gradWeight = self.output.new(*width), self.output.new(*width).zero()
+        self.bias, self.gradBias = self.output.new(width[1]), self.output.new(width[1]).zero()
+
+    @property
+    def hiddensize(self):
+        """The cell's width (SeqLSTM.lua's hiddensize): outputsize, but for SeqLSTMP, whose output projects it."""
+        return self.outputsize
+
+    def _width(self, name):
+        """The width of the state or state gradient ``name``: the cell's ones are hiddensize wide, h's outputsize."""
+        return self.hiddensize if name in CELL_STATES else self.outputsize
 
     def reset(self, stdv=None):
         """Weights normal(0, stdv), stdv = 1/sqrt(inputsize + outputsize) by default; biases zero except the
@@ -136,10 +152,11 @@ class SeqRecurrent(Module, abstract=True):
         if self.batchfirst:
             # one copy in the seqlen-first layout every product below reads
             x = x.transpose(0, 1).contiguous()
-        N, H = x._size[1], self.outputsize
+        N = x._size[1]
         for name, s in zip(self.state_names[len(self.state_names) - len(states):], states):
             self.checkTensor(s, (2,), name)
             self.checkSameType(s, self.weight, name)
+            H = self._width(name)
             if s._size != (N, H):
                 raise input_error(self, f"{name} of size ({N}, {H})", f"size {tuple(s.size())}")
         return states, x
@@ -168,7 +185,7 @@ class SeqRecurrent(Module, abstract=True):
     def _initial_state(self, name, given, user, last, N):
         """The array a sequence starts from: a state given in the input table, else the user's
         (``userPrevOutput``/``userPrevCell``, used once), else ``last`` (the last call's final state,
-        (batch, outputsize), None before any call) when remembering, else zeros. Copied into the buffer
+        (batch, width), None before any call) when remembering, else zeros. Copied into the buffer
         ``self.<name>`` unless given."""
         if given is not None:
             return given.array
@@ -176,7 +193,7 @@ class SeqRecurrent(Module, abstract=True):
         if type(buf) is not type(self.weight):
             buf = self.weight.new()
             setattr(self, name, buf)
-        H = self.outputsize
+        H = self._width(name)
         if user is not None:
             self.checkTensor(user, (2,), 'user state (userPrevOutput/userPrevCell)')
             self.checkSameType(user, self.weight, 'user state')
@@ -193,7 +210,7 @@ class SeqRecurrent(Module, abstract=True):
         return buf.array
 
     def _take_user_gradient(self, name, N):
-        """The array of ``self.<name>`` (a (batch, outputsize) gradient the user set for the last step's state:
+        """The array of ``self.<name>`` (a (batch, width) gradient the user set for the last step's state:
         ``gradPrevOutput``, ``userNextGradCell``), checked, or None; the attribute is reset to None (used once,
         as SeqLSTM.lua's backward does)."""
         user = getattr(self, name)
@@ -201,8 +218,9 @@ class SeqRecurrent(Module, abstract=True):
             return None
         self.checkTensor(user, (2,), name)
         self.checkSameType(user, self.weight, name)
-        if user._size != (N, self.outputsize):
-            raise input_error(self, f"{name} of size ({N}, {self.outputsize})", f"size {tuple(user.size())}")
+        H = self._width(name)
+        if user._size != (N, H):
+            raise input_error(self, f"{name} of size ({N}, {H})", f"size {tuple(user.size())}")
         setattr(self, name, None)
         return user.array
 
@@ -214,7 +232,7 @@ class SeqRecurrent(Module, abstract=True):
         """gate_scratch (gates * outputsize, seqlen, batch) = W_x^T x^T for all steps in one product (no bias):
         each step's slice [:, t] is its gates' input part, unit-major."""
         T, N, D = x._size
-        projection = self.bufferLike('gate_scratch', x, (self.gates * self.outputsize, T, N))
+        projection = self.bufferLike('gate_scratch', x, (self.gates * self.hiddensize, T, N))
         x.xp.matmul(self.weight.array[:D].T, x.array.reshape(T * N, D).T, out=projection.reshape(-1, T * N))
         return projection
 

@@ -41,6 +41,12 @@ class RandomState:
     def randint(self, low, high=None, size=None, dtype=int):
         return self._draw('randint', low, high, size, dtype=dtype)
 
+    def gamma(self, shape, scale=1.0, size=None, dtype=float):
+        # the parameters may be device arrays (CuPy broadcasts them), so they go through device_call
+        def draw(shape, scale):
+            return np.asarray(self._gen.gamma(shape, scale, size), dtype=dtype)
+        return device_call(draw, (shape, scale), what='random.gamma')
+
     def exponential(self, scale=1.0, size=None, dtype=float):
         return self._draw('exponential', scale, size, dtype=dtype)
 
@@ -68,6 +74,6 @@ def get_random_state():
     return _default
 
 
-for _name in ('uniform', 'normal', 'standard_normal', 'random_sample', 'rand', 'randn', 'randint', 'exponential',
+for _name in ('uniform', 'normal', 'standard_normal', 'random_sample', 'rand', 'randn', 'randint', 'gamma', 'exponential',
               'geometric', 'lognormal', 'permutation', 'shuffle'):
     globals()[_name] = getattr(_default, _name)
