@@ -271,3 +271,17 @@ def test_nce_target_gradient_passes_back_through_an_identity():
     out = net.forward(x)
     gi = net.backward(x, [o.clone().fill(1) for o in out])
     assert gi[1].type() == 'legonn.LongTensor' and gi[1].tolist() == [0] * B
+
+
+def test_nce_trains_after_a_medium_serial_save(tmp_path):
+    """rnn's examples/noise-contrastive-estimate.lua saves nn.Serial(lm):mediumSerial() and continues training from
+    the file: the saved NCEModule comes back with an empty gradInput table, which its backward refills (as
+    NCEModule.lua's ``self.gradInput[1] or input.new()``)."""
+    u = lg.Tensor(N).fill(1)
+    path = str(tmp_path / 'nce.t7')
+    lg.save(path, nn.Serial(nn.Sequential().add(nn.NCEModule(D, N, K, u, 1))).mediumSerial())
+    net = lg.load(path).modules[0]
+    x = [lg.randn(B, D), lg.LongTensor(B).random(N)]
+    out = net.forward(x)
+    gi = net.backward(x, [o.clone().fill(1) for o in out])
+    assert tuple(gi[0].size()) == (B, D) and tuple(gi[1].size()) == (B,)
