@@ -196,7 +196,7 @@ class FastLSTM(LSTM):
 
     With the class flag ``FastLSTM.bn`` set when it is built (Cooijmans et al.'s recurrent batch normalisation,
     as FastLSTM.lua's graph builds it): ``BN(W x + b) + BN(U h) + b'`` (``b'`` an Add) and ``h[t] = sigmoid(o)
-    * tanh(BN(c[t]))``, three BatchNormalization(…, eps, momentum, affine) whose weights start at 0.1; eps and
+    * tanh(BN(c[t]))``, three BatchNormalization(size, eps, momentum, affine) whose weights start at 0.1; eps and
     momentum default to BatchNormalization's. The class flag ``FastLSTM.usenngraph`` makes FastLSTM.lua build
     the step module as an nngraph gModule; legonn's containers may not import the graph package, so the step
     module is the same container tree whatever the flag (the maths and the parameters are the same).

@@ -66,9 +66,7 @@ def test_gru_steps_match_numpy(p, batch):
     evaluation), then 2 steps from a user state (userPrevOutput)."""
     gru = nn.GRU(3, 4, None, p).double()
     if p:
-        if not batch:
-            pytest.skip("GRU.lua's dropout maps join along dimension 2: batches only")
-        gru.evaluate()
+        gru.evaluate()   # JoinTable(0, 1) joins single inputs too, where GRU.lua's JoinTable(2) takes batches only
     P = gru_params(gru)
     xs = [r(*batch, 3) for _ in range(4)]
     outs, _ = run_sequence(gru, xs)

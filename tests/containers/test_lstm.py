@@ -92,18 +92,21 @@ def fast_params(lstm):
 
 
 @pytest.mark.parametrize('p', [0, 0.3])
-def test_fast_lstm_steps_match_numpy(p):
+@pytest.mark.parametrize('batch', [(2,), (1,), ()], ids=['batch', 'batch-of-one', 'single'])
+def test_fast_lstm_steps_match_numpy(p, batch):
     """FastLSTM.lua's maths (gates in the order input, hidden, forget, output); with p > 0 the four maps per
-    side are joined Linear pairs, identities behind their Dropouts in evaluation."""
+    side are joined Linear pairs, identities behind their Dropouts in evaluation (joined along the features,
+    so single inputs work too, where FastLSTM.lua's JoinTable(2) takes batches only). A batch of one stays a
+    batch (legonn's Reshape; Torch7's Reshape(4, n) takes it for a single input)."""
     lstm = nn.FastLSTM(3, 4, None, None, None, None, p).double()
     assert len(lstm.parameters()[0]) == (3 if p == 0 else 12)
     if p:
         lstm.evaluate()
     W, b, U = fast_params(lstm)
-    xs = [r(2, 3) for _ in range(4)]
+    xs = [r(*batch, 3) for _ in range(4)]
     outs, _ = run_sequence(lstm, xs)
-    want, cells = reference_sequence(lambda x, h, c: fast_lstm_step(x, h, c, W, b, U), xs, np.zeros((2, 4)),
-                                     np.zeros((2, 4)))
+    want, cells = reference_sequence(lambda x, h, c: fast_lstm_step(x, h, c, W, b, U), xs, np.zeros((*batch, 4)),
+                                     np.zeros((*batch, 4)))
     for t in range(4):
         np.testing.assert_allclose(outs[t], want[t], rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(lstm.cell.numpy(), cells[-1], rtol=1e-12)
