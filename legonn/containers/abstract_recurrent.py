@@ -13,6 +13,7 @@ on ``recurrentModule`` itself, no clone, so nothing is kept for backward.
 from ..modules.base.errors import input_error
 from ..tensor import Tensor
 from .container import Container
+from .mask_zero import MaskZero, TrimZero
 
 
 class AbstractRecurrent(Container):
@@ -152,6 +153,29 @@ class AbstractRecurrent(Container):
                 self.gradCells = {}
         self.step = 0
         return self
+
+    def _decorateStep(self, decorator, nInputDim):
+        self.recurrentModule = decorator(self.recurrentModule, nInputDim, True)
+        self.sharedClones = {0: self.recurrentModule}
+        self.modules[0] = self.recurrentModule
+        return self
+
+    def maskZero(self, nInputDim):
+        """Decorate ``recurrentModule`` (the step module) with ``MaskZero(recurrentModule, nInputDim)``: a sample
+        whose input row is all zeros gets a zero output at that step, so the hidden state it hands the next
+        step is reset, and no gradient flows through it; sequences of several lengths padded with zero rows
+        share a batch. ``nInputDim``: the non-batch dimensions of the first tensor of a step's input. Step clones
+        made before are dropped (call it before the first forward). Returns this module."""
+        return self._decorateStep(MaskZero, nInputDim)
+
+    def trimZero(self, nInputDim):
+        """As ``maskZero`` with ``TrimZero``: the step module runs on the rows that are not padding only. A
+        module with inner dropout (``p`` > 0) needs ``mono`` dropout masks (one row for the batch), which stay
+        right when rows are removed (AbstractRecurrent.lua asks it of GRU)."""
+        if self.__dict__.get('p') and not self.__dict__.get('mono'):
+            raise ValueError(f"{self.shortName()}: trimZero with dropout (p = {self.p}) needs the mono option "
+                             "(one dropout mask row for the whole batch)")
+        return self._decorateStep(TrimZero, nInputDim)
 
     def maxBPTTstep(self, rho):
         """Set ``rho``, the most steps kept for back-propagation through time (a Sequencer sets it to the length

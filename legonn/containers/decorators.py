@@ -14,6 +14,8 @@ class Decorator(Container):
 
     def __init__(self, module):
         super().__init__()
+        if not isinstance(module, Module):   # checked before add, whose error message would need the module's repr
+            raise TypeError(f"{type(self).__name__}: expected an nn module to decorate, got {type(module).__name__}")
         self.add(module)
 
     def updateOutput(self, input):

@@ -1,4 +1,4 @@
-"""Pointwise arithmetic: Abs, Exp, Log, Sqrt, Square, Power, Clamp, AddConstant, MulConstant.
+"""Pointwise arithmetic: Abs, Exp, Log, Sqrt, Square, Power, Clamp, AddConstant, MulConstant, and rnn's SAdd.
 
 Every module takes any input shape and returns the input's shape (Torch7 doc/simple.md).
 """
@@ -181,3 +181,27 @@ class MulConstant(Elementwise):
 
     def __repr__(self):
         return f"nn.MulConstant({self.constant_scalar:g})"
+
+
+class SAdd(Elementwise):
+    """y = x + addend, or -(x + addend) when ``negate``: ``SAdd(-1, True)`` is 1 - x, the (1 - z) of rnn's GRU
+    (SAdd.lua). ``SAdd(addend, negate=False)``, ``addend`` a number."""
+
+    def __init__(self, addend, negate=False):
+        super().__init__()
+        if isinstance(addend, bool) or not isinstance(addend, numbers.Real):
+            raise ValueError(f"SAdd: the addend must be a number, got {addend!r}")
+        if not isinstance(negate, bool):
+            raise ValueError(f"SAdd: negate must be a boolean, got {negate!r}")
+        self.addend, self.negate = addend, negate
+
+    def _forward(self, x, out, xp):
+        xp.add(x, self.addend, out=out)
+        if self.negate:
+            xp.negative(out, out=out)
+
+    def _backward(self, x, y, gradOutput, gradInput, xp):
+        if self.negate:
+            xp.negative(gradOutput, out=gradInput)
+        else:
+            xp.copyto(gradInput, gradOutput)

@@ -1,4 +1,4 @@
-"""Identity: output = input, gradInput = gradOutput (no copies)."""
+"""Identity: output = input, gradInput = gradOutput (no copies); CopyGrad, whose gradInput is a copy (rnn)."""
 from ..tensor import Tensor
 from .base.module import Module
 
@@ -25,3 +25,15 @@ class Identity(Module):
         self.output, self.gradInput = self.output.new() if hasattr(self.output, 'new') else [], \
             self.gradInput.new() if hasattr(self.gradInput, 'new') else []
         return super().clearState(*names)
+
+
+class CopyGrad(Identity):
+    """Identity forward (the input tensor itself); backward hands back a copy of gradOutput, which the caller
+    may then change without touching gradOutput (rnn's CopyGrad.lua; its NormStabilizer adds a cost's
+    gradient into it). Tensors only."""
+    input_kind = 'tensor'
+
+    def updateGradInput(self, input, gradOutput):
+        self.checkTensor(gradOutput, what='gradOutput')
+        self.bufferLike('gradInput', gradOutput)[...] = gradOutput.array
+        return self.gradInput

@@ -209,3 +209,16 @@ class LinearWeightNorm(Linear):
     def __repr__(self):
         return (f"nn.LinearWeightNorm({self.inputSize} -> {self.outputSize})"
                 f"{'' if self.bias is not None else ' without bias'}")
+
+
+class LinearNoBias(Linear):
+    """y = x W^T: a Linear without its bias (the rnn package's LinearNoBias.lua, used by its LSTM and GRU
+    for the hidden-to-gate maps). ``LinearNoBias(inputSize, outputSize)``; input and output as Linear,
+    ``weight`` ``(outputSize, inputSize)``, reset uniform in +-1/sqrt(inputSize) as Linear's."""
+
+    def __init__(self, inputSize, outputSize):
+        check_hyper('LinearNoBias', positive=dict(inputSize=inputSize, outputSize=outputSize))
+        super().__init__(inputSize, outputSize, bias=False)
+
+    def __repr__(self):
+        return f"nn.LinearNoBias({self.weight.size(1)} -> {self.weight.size(0)})"

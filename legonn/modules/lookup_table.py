@@ -1,4 +1,5 @@
-"""LookupTable: embeddings, one learnt row of ``weight`` per index (0-based)."""
+"""LookupTable: embeddings, one learnt row of ``weight`` per index (0-based); LookupTableMaskZero, whose index -1
+is padding looked up as zeros (Element-Research rnn)."""
 from ..tensor.backend import to_module
 from ..tensor.scatter_kernels import out_of_range, scatter_add
 from .base.errors import check_hyper, input_error
@@ -43,8 +44,9 @@ class LookupTable(Module):
         self.shouldScaleGradByFreq = False
         self.reset()
 
-    def reset(self, stdv=1):
-        self.weight.normal(0, stdv)
+    def reset(self, stdv=None):
+        # a container's reset() passes its stdv (None) on, which means the default, 1, as LookupTable.lua's
+        self.weight.normal(0, 1 if stdv is None else stdv)
         return self
 
     def setPadding(self, paddingValue):
@@ -75,8 +77,11 @@ class LookupTable(Module):
         self.shouldScaleGradByFreq = True
         return self
 
+    # what an input index adds to give its row of weight (LookupTableMaskZero's padding index -1 is row 0)
+    index_offset = 0
+
     def _indices(self, input):
-        """The input as an int64 array of checked indices; nothing is touched before this passes."""
+        """The input as an int64 array of checked row numbers; nothing is touched before this passes."""
         self.checkInput(input)
         arr, xp = input.array, input.xp
         if input.dtype.kind == 'f':
@@ -87,10 +92,14 @@ class LookupTable(Module):
         # indices on the other device are copied to the weight's, as LookupTable.lua's makeInputContiguous
         # copies any input whose type is not its _input's (a CudaLongTensor once the module is on the GPU)
         idx = to_module(arr.astype('int64'), self.weight.xp)
+        if self.index_offset:
+            idx += self.index_offset
         n = self.weight.size(0)
         bad = out_of_range(idx, n)
         if bad:
-            raise input_error(self, f"indices in [0, {n})", f"indices in [{bad[0]}, {bad[1]}]", IndexError)
+            low = -self.index_offset
+            raise input_error(self, f"indices in [{low}, {n + low})", f"indices in [{bad[0] + low}, {bad[1] + low}]",
+                              IndexError)
         return idx
 
     def maxParamNorm(self, maxOutNorm=None, maxInNorm=None):
@@ -147,3 +156,27 @@ class LookupTable(Module):
 
     def __repr__(self):
         return f"nn.LookupTable({self.weight.size(0)}, {self.weight.size(1)})"
+
+
+class LookupTableMaskZero(LookupTable):
+    """LookupTable whose index -1 gives a row of zeros, for sequences padded to one length (rnn's
+    LookupTableMaskZero.lua, where the padding index is 0 and indices start at 1: both shift down by one here).
+
+    ``LookupTableMaskZero(nIndex, nOutput)``: ``weight`` is ``(nIndex + 1, nOutput)``; row 0 is the padding row,
+    zeroed at every forward, and index ``i`` in ``[0, nIndex)`` looks up row ``i + 1``. Inputs and outputs are
+    LookupTable's. As in the Lua, no row is kept out of training: the padding's gradients gather in
+    ``gradWeight``'s row 0 (and count in its norm), though forward zeroes the row again.
+    """
+    index_offset = 1
+
+    def __init__(self, nIndex, nOutput):
+        check_hyper('LookupTableMaskZero', positive=dict(nIndex=nIndex, nOutput=nOutput))
+        super().__init__(nIndex + 1, nOutput)
+
+    def updateOutput(self, input):
+        self._indices(input)   # a bad input fails before the weight is touched
+        self.weight.array[0] = 0
+        return super().updateOutput(input)
+
+    def __repr__(self):
+        return f"nn.LookupTableMaskZero({self.weight.size(0) - 1}, {self.weight.size(1)})"

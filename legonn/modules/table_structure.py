@@ -6,7 +6,8 @@ from ..tensor import Tensor, cuda_kernels
 from ..tensor.scatter_kernels import out_of_range, scatter_add
 from .base.errors import input_error
 from .base.module import Module
-from .base.table_buffers import batch_dim, copy_pieces, copy_tree, describe, same_nesting, slot, trim, zero_mirror
+from .base.table_buffers import (batch_dim, copy_pieces, copy_tree, describe, same_nesting, slot, trim, view_buffer,
+                                 zero_mirror)
 
 
 def _table_index(module, index, n, what='index'):
@@ -398,6 +399,40 @@ class CAddTensorTable(_TablesOut):
             many[i] = copy_tree(many[i], g)
         self.gradInput[0] = total
         return self.gradInput
+
+
+class ExpandAs(_TablesOut):
+    """{a, b} -> {a, b expanded to a's size} (rnn's ExpandAs.lua): ``a`` itself and a view of ``b`` that repeats
+    it along each dimension where b has size 1 (no copy). b has a's number of dimensions and, on each one, a's
+    size or 1. gradInput: {gradOutput[0], gradOutput[1] summed over those dimensions, of b's size}."""
+
+    def _check(self, input):
+        self.checkTable(input, length=2)
+        a = self.checkTensor(input[0], what='input[0]')
+        b = self.checkTensor(input[1], what='input[1]')
+        if b.dim() != a.dim() or any(n not in (m, 1) for n, m in zip(b.size(), a.size())):
+            raise input_error(self, f"input[1] of {a.dim()} dimensions, each of input[0]'s size {tuple(a.size())} "
+                              "or 1", f"size {tuple(b.size())}")
+        return a, b
+
+    def updateOutput(self, input):
+        a, b = self._check(input)
+        self.output = [a, view_buffer(self, '_expanded', b.expandAs(a))]
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        a, b = self._check(input)
+        self.checkTable(gradOutput, length=2, what='gradOutput')
+        self.checkSize(gradOutput[0], a.size(), 'gradOutput[0]')
+        self.checkSize(gradOutput[1], a.size(), 'gradOutput[1]')
+        axes = tuple(d for d in range(b.dim()) if b.size(d) != a.size(d))
+        grad_b = self.bufferLike('_gradExpanded', b)
+        b.xp.sum(gradOutput[1].array, axis=axes, keepdims=True, out=grad_b)
+        self.gradInput = [gradOutput[0], self._gradExpanded]
+        return self.gradInput
+
+    def clearState(self, *names):
+        return super().clearState('_expanded', '_gradExpanded', *names)
 
 
 class Index(Module):

@@ -108,3 +108,44 @@ def test_plane_dropout_backward_refuses_a_table_grad_output(make, size):
     with pytest.raises(TypeError, match=rf"{make.__name__}\(0.500000\): expected a legonn.FloatTensor gradOutput, "
                                         r"got a list"):
         m.backward(x, [x.clone()])
+
+
+def test_lazy_keeps_its_mask_until_a_backward():
+    """rnn's Dropout.lua: a lazy Dropout draws a mask on its first forward, keeps it through later forwards,
+    and draws again after updateGradInput (which sets flag) or clearState."""
+    lg.manualSeed(3)
+    m = nn.Dropout(0.5, False, False, lazy=True).double()
+    x = lg.DoubleTensor(20, 30).fill(1)
+    first = m.forward(x).clone()
+    assert first.equal(m.forward(x)) and not m.flag
+    np.testing.assert_array_equal(m.backward(x, x).numpy(), first.numpy())   # the same mask, then flag
+    assert m.flag
+    second = m.forward(x).clone()
+    assert not second.equal(first)
+    m.clearState()
+    assert m.flag and not m.forward(x).equal(second)
+    busy = nn.Dropout(0.5).double()
+    assert not busy.forward(x).clone().equal(busy.forward(x))
+    # a batch of another size cannot reuse the kept mask: a new one is drawn
+    assert m.forward(lg.DoubleTensor(4, 30).fill(1)).size() == (4, 30)
+
+
+def test_mono_draws_one_row_for_the_whole_batch():
+    """rnn's Dropout.lua: mono samples noise of size 1 x ... and expands it over the batch."""
+    m = nn.Dropout(0.5, False, False, lazy=False, mono=True).double()
+    x = lg.DoubleTensor(np.random.default_rng(0).standard_normal((6, 40)))
+    y = m.forward(x).numpy()
+    mask = m.noise.numpy()
+    assert mask.shape == (1, 40) and set(np.unique(mask)) == {0.0, 2.0}
+    np.testing.assert_allclose(y, x.numpy() * mask, rtol=1e-12)
+    go = np.random.default_rng(1).standard_normal((6, 40))
+    np.testing.assert_allclose(m.backward(x, go).numpy(), go * mask, rtol=1e-12)
+    assert repr(nn.Dropout(0.25, lazy=True, mono=True)) == 'nn.Dropout(0.250000, lazy, mono)'
+
+
+def test_rnn_argument_order_is_refused():
+    """rnn's Dropout(p, v1, inplace, lazy, mono): five positional arguments fail rather than mean
+    stochasticInference (torch/nn's fourth); lazy and mono are passed by name."""
+    with pytest.raises(TypeError):
+        nn.Dropout(0.5, False, False, True, True)
+    assert nn.Dropout(0.5, None, None, None, lazy=None, mono=None).lazy is False

@@ -170,3 +170,29 @@ def test_jacobian_io_of_a_table_module():
     x = [lg.DoubleTensor(3).uniform(), lg.DoubleTensor(3).uniform()]
     assert nn.Jacobian.testIO(nn.CAddTable().double(), x) == (0, 0)
     assert nn.Jacobian.testIO(nn.SplitTable(0).double(), lg.DoubleTensor(2, 3).uniform()) == (0, 0)
+
+
+def test_linear_no_bias_matches_numpy_and_its_jacobian():
+    """rnn's LinearNoBias.lua: y = x W^T, gradWeight += scale gradOutput^T x, no bias; reset as Linear's."""
+    m = nn.LinearNoBias(4, 3).double()
+    assert m.bias is None and len(m.parameters()[0]) == 1 and repr(m) == 'nn.LinearNoBias(4 -> 3)'
+    assert np.abs(m.weight.numpy()).max() <= 0.5   # 1/sqrt(inputSize)
+    x, go = np.random.default_rng(0).standard_normal((5, 4)), np.random.default_rng(1).standard_normal((5, 3))
+    w = m.weight.numpy().copy()
+    np.testing.assert_allclose(m.forward(x).numpy(), x @ w.T, rtol=1e-12)
+    m.zeroGradParameters()
+    np.testing.assert_allclose(m.backward(x, go, 0.5).numpy(), go @ w, rtol=1e-12)
+    np.testing.assert_allclose(m.gradWeight.numpy(), 0.5 * go.T @ x, rtol=1e-12)
+    np.testing.assert_allclose(m.forward(x[0]).numpy(), w @ x[0], rtol=1e-12)
+    for shape in ((5, 4), (4,)):
+        assert_jacobian(nn.LinearNoBias(4, 3), lg.DoubleTensor(*shape))
+    assert_type_roundtrip(nn.LinearNoBias(4, 3), lg.randn(2, 4))
+    with pytest.raises(ValueError, match='LinearNoBias'):
+        nn.LinearNoBias(0, 3)
+    with pytest.raises(ValueError, match='LinearNoBias'):
+        nn.LinearNoBias(4, 3).forward(lg.randn(2, 5))
+
+
+@pytest.mark.gpu
+def test_linear_no_bias_on_the_gpu():
+    assert_gpu_matches_cpu(nn.LinearNoBias(4, 3), lg.randn(5, 4))

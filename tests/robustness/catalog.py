@@ -104,6 +104,7 @@ MODULES = {
     'Dropout': (lambda: nn.Dropout(0.3), lambda: r(2, 3)),
     'IndexLinear': (lambda: nn.IndexLinear(6, 3), lambda: [longs(0, 2, 5), r(3)]),
     'LinearWeightNorm': (lambda: nn.LinearWeightNorm(3, 2), lambda: r(2, 3)),
+    'LinearNoBias': (lambda: nn.LinearNoBias(3, 2), lambda: r(2, 3)),
     'LookupTable': (lambda: nn.LookupTable(5, 3), lambda: longs(0, 4, 2)),
     'SpatialUniformCrop': (lambda: nn.SpatialUniformCrop(3, 2), lambda: r(2, 2, 5, 4)),
     'SpatialFeatNormalization': (lambda: nn.SpatialFeatNormalization(lg.FloatTensor([0.5, -1]),
@@ -248,6 +249,17 @@ MODULES = {
     'SeqBRNN': (lambda: nn.SeqBRNN(3, 2), lambda: r(4, 2, 3)),
     'SeqReverseSequence': (nn.SeqReverseSequence, lambda: r(4, 2, 3)),
     'Sequencer': (lambda: nn.Sequencer(nn.Linear(3, 2)), lambda: r(4, 2, 3)),
+    'BiSequencer': (lambda: nn.BiSequencer(nn.LSTM(3, 2)), lambda: [r(2, 3), r(2, 3), r(2, 3)]),
+    'BiSequencerLM': (lambda: nn.BiSequencerLM(nn.LSTM(3, 2)), lambda: [r(2, 3), r(2, 3), r(2, 3)]),
+    # the rnn package's masking and support modules (row 0 of the first input is padding)
+    'MaskZero': (lambda: nn.MaskZero(nn.Sequential().add(nn.ParallelTable().add(nn.Linear(3, 2))
+                                                       .add(nn.Linear(2, 2))).add(nn.CAddTable()), 1),
+                 lambda: [r(3, 3).indexFill(0, longs(0), 0), r(3, 2)]),
+    'TrimZero': (lambda: nn.TrimZero(nn.Linear(3, 2), 1), lambda: r(3, 3).indexFill(0, longs(0), 0)),
+    'LookupTableMaskZero': (lambda: nn.LookupTableMaskZero(5, 3), lambda: longs(0, -1, 4)),
+    'CopyGrad': (nn.CopyGrad, lambda: r(2, 3)),
+    'SAdd': (lambda: nn.SAdd(-1, True), lambda: r(2, 3)),
+    'ExpandAs': (nn.ExpandAs, lambda: [r(2, 3), r(2, 1)]),
     # dpnn's REINFORCE modules and their companions
     'Reinforce': (lambda: _reinforced(nn.Reinforce()), lambda: r(2, 3)),
     'ReinforceNormal': (lambda: _reinforced(nn.ReinforceNormal(0.5)), lambda: r(2, 3)),
@@ -266,6 +278,12 @@ MODULES = {
     'Recurrence': (lambda: nn.Recurrence(nn.Sequential().add(nn.ParallelTable().add(nn.Linear(3, 2))
                                                              .add(nn.Linear(2, 2))).add(nn.CAddTable()), 2, 1),
                    lambda: r(2, 3)),
+    # the rnn package's cells: one step per forward, a batch x features input
+    'LSTM': (lambda: nn.LSTM(3, 2), lambda: r(2, 3)),
+    'FastLSTM': (lambda: nn.FastLSTM(3, 2), lambda: r(2, 3)),
+    'GRU': (lambda: nn.GRU(3, 2), lambda: r(2, 3)),
+    'MuFuRu': (lambda: nn.MuFuRu(3, 2), lambda: r(2, 3)),
+    'NormStabilizer': (lambda: nn.NormStabilizer(2), lambda: r(2, 3)),
 }
 
 # name -> (constructor, input, target)
@@ -307,6 +325,8 @@ CRITERIONS = {
     'SpatialAutoCropMSECriterion': (nn.SpatialAutoCropMSECriterion, lambda: r(2, 2, 2), lambda: r(2, 4, 4)),
     'SequencerCriterion': (lambda: nn.SequencerCriterion(nn.ClassNLLCriterion()), lambda: r(4, 2, 3),
                            lambda: lg.LongTensor([[0, 1], [2, 0], [1, 1], [2, 2]])),
+    'MaskZeroCriterion': (lambda: nn.MaskZeroCriterion(nn.ClassNLLCriterion(), 1),
+                          lambda: r(3, 3).indexFill(0, longs(1), 0), lambda: longs(2, -1, 0)),
     'RepeaterCriterion': (lambda: nn.RepeaterCriterion(nn.ClassNLLCriterion()), lambda: r(4, 2, 3),
                           lambda: lg.LongTensor([0, 2])),
     'VRClassReward': (lambda: nn.VRClassReward(nn.Reinforce()), lambda: [r(2, 3), r(2)], lambda: longs(2, 0)),

@@ -394,6 +394,23 @@ def test_index_fields_become_zero_based():
     assert np.isclose(nll.forward(log_probs, lg.LongTensor([2])), 3 * np.log(3))
 
 
+def test_rnn_support_modules_load():
+    """rnn's LookupTableMaskZero.lua (weight of nIndex + 1 rows, the padding row first), SAdd.lua, CopyGrad.lua and
+    ExpandAs.lua saved by Torch7 load as legonn's classes: Lua's index 0 (padding) is -1 here, index i is i - 1."""
+    weight = np.arange(8.0).reshape(4, 2)
+    obj = load_bytes(T7().value({
+        'lookup': nn_object('LookupTableMaskZero', weight=weight),
+        'sadd': nn_object('SAdd', addend=-1, negate=True),
+        'copy': nn_object('CopyGrad'),
+        'expand': nn_object('ExpandAs'),
+    }).bytes())
+    lookup = obj['lookup']
+    assert isinstance(lookup, nn.LookupTableMaskZero) and lookup.weight.size() == (4, 2)
+    np.testing.assert_array_equal(lookup.forward(lg.LongTensor([-1, 0, 2])).numpy(), [[0, 0], [2, 3], [6, 7]])
+    np.testing.assert_array_equal(obj['sadd'].forward(lg.DoubleTensor([0.25, 2])).numpy(), [0.75, -1])
+    assert isinstance(obj['copy'], nn.CopyGrad) and isinstance(obj['expand'], nn.ExpandAs)
+
+
 def test_a_negative_narrow_index_keeps_narrow_lua_meaning():
     """Narrow.lua: a negative index means index = 1, length = size - length (nn's test.lua, 'Narrow #5':
     nn.Narrow(2, -1, 7) on 10 columns is input:narrow(2, 1, 3))."""
@@ -628,3 +645,100 @@ def test_a_table_keyed_by_both_true_and_one_is_refused_not_merged():
     w.int(3).index().int(2)
     w.value(True).value('yes').value(2).value('two')
     assert load_bytes(w.bytes()) == {True: 'yes', 2: 'two'}
+
+
+def lua_object(module):
+    """A legonn module tree as Torch7 saves the same tree: class name, weight/bias (and a BatchNormalization's
+    running statistics), children in ``modules`` (a Lua list, keys 1..n)."""
+    fields = {k: getattr(module, k).numpy().copy() for k in ('weight', 'bias', 'running_mean', 'running_var')
+              if isinstance(getattr(module, k, None), lg.Tensor)}
+    if isinstance(module, nn.Container):
+        fields['modules'] = {i + 1: lua_object(m) for i, m in enumerate(module.modules)}
+    return nn_object(type(module).__name__, **fields)
+
+
+def saved_cell(cell, **fields):
+    """An rnn cell as Torch7 saves it: its sizes and flags, and its step module under recurrentModule."""
+    step = lua_object(cell.recurrentModule)
+    return nn_object(type(cell).__name__, inputSize=cell.inputSize, outputSize=cell.outputSize, rho=7,
+                     recurrentModule=step, modules={1: step}, _type='torch.DoubleTensor', **fields)
+
+
+@pytest.mark.parametrize('make, fields', [
+    (lambda: nn.LSTM(3, 4), {'cell2gate': True, 'p': 0, 'mono': False}),
+    (lambda: nn.LSTM(3, 4, None, False), {'cell2gate': False}),
+    (lambda: nn.FastLSTM(3, 4), {}),
+    (lambda: nn.FastLSTM(3, 4, None, None, None, None, 0.5), {'p': 0.5}),
+    (lambda: nn.GRU(3, 4, None, 0.25), {'p': 0.25, 'mono': False}),
+    (lambda: nn.MuFuRu(3, 4, ['keep', 'max']), {'ops': {1: 'keep', 2: 'max'}}),
+], ids=['lstm', 'lstm-no-peepholes', 'fast', 'fast-dropout', 'bayesian-gru', 'mufuru'])
+def test_rnn_cells_load(make, fields):
+    """rnn's LSTM.lua, FastLSTM.lua, GRU.lua, Mufuru.lua objects: the cell is built from its saved sizes and flags,
+    and takes the parameters of its saved step module in Module:parameters() order (the Lua builds the step
+    modules as legonn does): the loaded cell computes what the cell it was made from computes."""
+    reference = make().double()
+    for p in reference.parameters()[0]:
+        p.uniform(-0.5, 0.5)
+    loaded = load_bytes(T7().value(saved_cell(reference, train=False, **fields)).bytes())
+    assert type(loaded) is type(reference) and loaded.rho == 7 and not loaded.train
+    assert loaded.type() == 'legonn.DoubleTensor' and repr(loaded) == repr(reference)
+    reference.evaluate()
+    xs = [lg.DoubleTensor(2, 3).normal() for _ in range(3)]
+    for x in xs:
+        np.testing.assert_allclose(loaded.forward(x).numpy(), reference.forward(x).numpy(), rtol=1e-12)
+
+
+def test_rnn_fast_lstm_saved_as_a_graph_and_norm_stabilizer_load():
+    """A FastLSTM saved with usenngraph holds a gModule as its step module: its maps come from the i2g and o2g
+    fields. With FastLSTM.bn's BatchNormalizations in that graph the file is refused (which normalises what is
+    not in the fields); NormStabilizer keeps its beta."""
+    reference = nn.FastLSTM(3, 4).double()
+    graph = nn_object('gModule', modules={1: nn_object('Identity'), 2: lua_object(reference.o2g),
+                                          3: lua_object(reference.i2g)})
+    obj = nn_object('FastLSTM', inputSize=3, outputSize=4, rho=9999, recurrentModule=graph, modules={1: graph},
+                    i2g=lua_object(reference.i2g), o2g=lua_object(reference.o2g), _type='torch.DoubleTensor')
+    loaded = load_bytes(T7().value(obj).bytes())
+    x = lg.DoubleTensor(2, 3).normal()
+    np.testing.assert_allclose(loaded.forward(x).numpy(), reference.forward(x).numpy(), rtol=1e-12)
+    graph[2]['modules'] = {1: nn_object('BatchNormalization', weight=np.ones(16), bias=np.zeros(16))}
+    with pytest.raises(FormatError, match='FastLSTM.*batch normalisation'):
+        load_bytes(T7().value(obj).bytes())
+    ns = load_bytes(T7().value(nn_object('NormStabilizer', beta=3.0, recurrentModule=nn_object('CopyGrad'))).bytes())
+    assert isinstance(ns, nn.NormStabilizer) and ns.beta == 3.0
+
+
+@pytest.mark.parametrize('method', ['maskZero', 'trimZero'])
+def test_rnn_cell_saved_with_masking_loads_masked(method):
+    """A cell saved after its maskZero(1) or trimZero(1) (rnn's AbstractRecurrent.lua: the step module inside a
+    MaskZero or TrimZero) loads decorated the same way: rows of zeros give zero outputs."""
+    reference = getattr(nn.GRU(3, 4).double(), method)(1)
+    obj = saved_cell(reference)
+    obj[2]['recurrentModule'][2]['nInputDim'] = 1
+    loaded = load_bytes(T7().value(obj).bytes())
+    assert type(loaded.recurrentModule) is type(reference.recurrentModule)
+    x = lg.DoubleTensor(3, 3).normal()
+    x[1].zero()
+    for _ in range(2):
+        out = loaded.forward(x).numpy()
+        np.testing.assert_allclose(out, reference.forward(x).numpy(), rtol=1e-12)
+        assert not out[1].any() and out[0].any()
+
+
+def test_rnn_linear_no_bias_loads():
+    """rnn's LinearNoBias.lua (an nn.Linear without bias) loads as legonn's, with its weight."""
+    weight = np.arange(6.0).reshape(2, 3)
+    m = load_bytes(T7().value(nn_object('LinearNoBias', weight=weight)).bytes())
+    assert isinstance(m, nn.LinearNoBias) and m.bias is None
+    np.testing.assert_array_equal(m.forward(lg.DoubleTensor([1, 0, 2])).numpy(), weight @ [1, 0, 2])
+
+
+def test_rnn_cell_with_other_parameters_is_refused():
+    """A step module whose parameters do not fit the cell its fields describe raises FormatError naming it."""
+    cell = saved_cell(nn.GRU(3, 4).double())
+    cell[2]['outputSize'] = 5
+    with pytest.raises(FormatError, match='nn.GRU.*sizes'):
+        load_bytes(T7().value(cell).bytes())
+    cell = saved_cell(nn.GRU(3, 4).double())
+    del cell[2]['recurrentModule']
+    with pytest.raises(FormatError, match='nn.GRU.*step module'):
+        load_bytes(T7().value(cell).bytes())

@@ -13,6 +13,7 @@ from ...tensor import Tensor
 from ...tensor.blas_kernels import addmm_into, transpose_into
 from .errors import input_error
 from .module import Module
+from .zero_rows import zero_norm
 
 REMEMBER_MODES = ('both', 'eval', 'train', 'neither')
 # the names of the LSTM cell's initial state and of the user's cell state and gradient
@@ -251,7 +252,9 @@ class SeqRecurrent(Module, abstract=True):
         if not self.maskzero:
             return None
         xa = x.array
-        return (xa != 0).any(axis=2, keepdims=True).astype(xa.dtype)
+        T, N, D = xa.shape
+        # a padding row is one of L2 norm 0, as SeqLSTM.lua's norm finds it
+        return (~zero_norm(xa.reshape(T * N, D))).reshape(T, N, 1).astype(xa.dtype)
 
     # --- gradients --------------------------------------------------------------------------------------
     def _backward_input(self, input, gradOutput):

@@ -4,7 +4,7 @@ Table modules keep their table-valued ``output``/``gradInput`` as lists
 whose tensors are reused from call to call (``slot``, ``trim``), and build
 gradients that mirror an input's nesting (``zero_mirror``).
 """
-from ...tensor import cuda_kernels
+from ...tensor import Tensor, cuda_kernels
 from .errors import input_error
 
 _COPIES_MAX = 8   # pieces one copy kernel takes (a kernel per count, each declared)
@@ -92,6 +92,21 @@ def copy_tree(old, source):
         return [copy_tree(old[i] if i < len(old) else None, s) for i, s in enumerate(source)]
     buf = old if type(old) is type(source) else source.new()
     return buf.resizeAs(source).copy(source)
+
+
+def map_tree(module, old, tree, fill, what):
+    """``fill(buffer, tensor, what)`` for each tensor of ``tree``, into a tree of buffers shaped like it that
+    reuses ``old``'s tensors where their types fit (the rnn package's recursive helpers over ipairs: MaskZero's,
+    TrimZero's, MaskZeroCriterion's); a leaf that is no tensor raises a TypeError naming ``module``."""
+    if isinstance(tree, list):
+        old = old if isinstance(old, list) else []
+        return [map_tree(module, old[i] if i < len(old) else None, t, fill, f"{what}[{i}]")
+                for i, t in enumerate(tree)]
+    if not isinstance(tree, Tensor):
+        raise input_error(module, f"{what} to be a tensor or a table of them", describe(tree), TypeError)
+    buf = old if type(old) is type(tree) else tree.new()
+    fill(buf, tree, what)
+    return buf
 
 
 def same_nesting(a, b):

@@ -149,6 +149,7 @@ ARGUMENTS = {
     # parameterised layers
     'Linear': lambda f: (f.tensor('weight', True).size(1), f.tensor('weight', True).size(0),
                          f.tensor('bias') is not None),
+    'LinearNoBias': lambda f: (f.tensor('weight', True).size(1), f.tensor('weight', True).size(0)),
     'SpatialConvolution': _convolution, 'SpatialConvolutionMM': _convolution,
     'SpatialFullConvolution': lambda f: _convolution(f) + (f.int('adjW', 0), f.int('adjH', 0)),
     'SpatialDilatedConvolution': lambda f: _convolution(f) + (f.int('dilationW', 1), f.int('dilationH', 1)),
@@ -199,6 +200,9 @@ ARGUMENTS = {
     'Normalize': lambda f: (f.number('p'), f.number('eps', 1e-10)),
     'SpatialCrossMapLRN': lambda f: (f.int('size'), f.number('alpha', 1e-4), f.number('beta', 0.75), f.number('k', 1)),
     'CAddTable': lambda f: (f.flag('inplace'),),
+    # the rnn package's: LookupTableMaskZero's weight has the padding row first (its 0, legonn's -1)
+    'LookupTableMaskZero': lambda f: (f.tensor('weight', True).size(0) - 1, f.tensor('weight', True).size(1)),
+    'SAdd': lambda f: (f.number('addend'), f.flag('negate')),
     # criterions
     'ClassNLLCriterion': lambda f: (f.tensor('weights'), f.flag('sizeAverage', True)),
     'CrossEntropyCriterion': _cross_entropy,
@@ -207,8 +211,20 @@ ARGUMENTS = {
 }
 for _name in ('Identity', 'Tanh', 'Sigmoid', 'SoftMax', 'LogSoftMax', 'SoftMin', 'LogSigmoid', 'Abs', 'Square',
               'Exp', 'Log', 'Contiguous', 'FlattenTable', 'CMulTable', 'CSubTable', 'CDivTable', 'SpatialSoftMax',
-              'JustElement', 'JustTable'):
+              'JustElement', 'JustTable', 'CopyGrad', 'ExpandAs'):
     ARGUMENTS[_name] = _no_args
+# the rnn package's step-by-step cells: built from their sizes, then given the parameters (and batch statistics) of
+# the step module the file holds (_Cells); the cell makes its own step module and clones
+CELLS = {
+    'LSTM': lambda f: (f.int('inputSize'), f.int('outputSize'), f.int('rho', 9999), f.flag('cell2gate', True),
+                       f.number('p', 0), f.flag('mono')),
+    'FastLSTM': lambda f: (f.int('inputSize'), f.int('outputSize'), f.int('rho', 9999), f.get('eps'),
+                           f.get('momentum'), f.flag('affine', True), f.number('p', 0), f.flag('mono')),
+    'GRU': lambda f: (f.int('inputSize'), f.int('outputSize'), f.int('rho', 9999), f.number('p', 0), f.flag('mono')),
+    'MuFuRu': lambda f: (f.int('inputSize'), f.int('outputSize'), f.get('ops'), f.int('rho', 9999)),
+    'NormStabilizer': lambda f: (f.number('beta', 1),),
+}
+ARGUMENTS.update(CELLS)
 # boolean flags Torch7 sets by method calls after construction (ceil(), setCountIncludePad(), ...)
 _FLAGS = ('ceil_mode', 'count_include_pad', 'divide')
 
@@ -294,6 +310,9 @@ class ModuleConverter:
             if not hasattr(module, 'noBias'):
                 raise fields.fail(f"has no bias, and a legonn {name} cannot do without one")
             module.noBias()   # Torch7's noBias() leaves bias nil
+        if name in CELLS:
+            _cell_state(module, fields)
+            return module
         self._parameters(module, obj, fields, typename)
         for flag in _FLAGS:
             if flag in obj and hasattr(module, flag):
@@ -331,6 +350,72 @@ class ModuleConverter:
             if tuple(saved.size()) != tuple(own.size()):   # e.g. SpatialConvolutionMM's 2-D weight
                 saved = saved.contiguous().view(*own.size())
             setattr(module, key, saved)
+
+
+def _saved_parameters(obj):
+    """The tensors Module:parameters() gives for a saved module, in its order: a container's children's in
+    turn, else its weight and bias; and its BatchNormalizations' running statistics."""
+    children = obj.get('modules')
+    if 'modules' not in obj:
+        return ([obj[k] for k in ('weight', 'bias') if isinstance(obj.get(k), Tensor)],
+                [obj[k] for k in ('running_mean', 'running_var') if isinstance(obj.get(k), Tensor)])
+    params, stats = [], []
+    for child in children if isinstance(children, list) else ():
+        if isinstance(child, TorchObject):
+            p, s = _saved_parameters(child)
+            params += p
+            stats += s
+    return params, stats
+
+
+def _copy_saved(fields, mine, saved, what):
+    if len(mine) != len(saved):
+        raise fields.fail(f"its {what} holds {len(saved)} tensors, the legonn cell built from its fields {len(mine)}")
+    for k, (own, t) in enumerate(zip(mine, saved)):
+        if t.nElement() != own.nElement():
+            raise fields.fail(f"tensor {k} of its {what} has sizes {tuple(t.size())}, the legonn cell's "
+                              f"{tuple(own.size())}")
+        own.copy(t.contiguous().view(*own.size()))
+
+
+def _cell_state(cell, fields):
+    """Give a cell built from a file's fields the parameters and batch statistics of the step module it saved
+    (``recurrentModule``), in Module:parameters() order: the Lua's nn step modules are built as legonn's are; a
+    step module saved inside MaskZero or TrimZero (the cell's maskZero(n), trimZero(n)) is decorated again.
+    A FastLSTM saved with ``usenngraph`` has a gModule there, whose module order is the graph's: its maps are
+    read from the ``i2g`` and ``o2g`` fields instead (with ``FastLSTM.bn`` the batch normalisations cannot be
+    told apart that way, and such a file is refused)."""
+    saved = fields.get('recurrentModule')
+    if not isinstance(saved, TorchObject):
+        raise fields.fail("has no saved step module (recurrentModule)")
+    step = saved
+    decorate = {'nn.MaskZero': 'maskZero', 'nn.TrimZero': 'trimZero'}.get(saved.typename)
+    if decorate is not None:   # cell:maskZero(n) / cell:trimZero(n) wrapped the step module
+        getattr(cell, decorate)(_Fields(saved, fields.where).int('nInputDim'))
+        inner = saved.get('modules')
+        step = inner[0] if isinstance(inner, list) and inner and isinstance(inner[0], TorchObject) else None
+        if step is None:
+            raise fields.fail(f"has a {saved.typename} step module without the module it decorates")
+    if step.typename == 'nn.gModule':
+        graph_modules = step.get('modules') if isinstance(step.get('modules'), list) else []
+        if type(cell).__name__ != 'FastLSTM':
+            raise fields.fail("has an nngraph gModule as its step module, which only FastLSTM (usenngraph) saves")
+        if any(isinstance(m, TorchObject) and m.typename == 'nn.BatchNormalization' for m in graph_modules):
+            raise fields.fail("is a FastLSTM with batch normalisation (FastLSTM.bn) saved as an nngraph gModule, "
+                              "whose three BatchNormalizations legonn cannot tell apart")
+        pairs = [(cell.i2g, fields.get('i2g')), (cell.o2g, fields.get('o2g'))]
+    else:
+        pairs = [(cell.recurrentModule, saved)]
+    for mine, theirs in pairs:
+        if not isinstance(theirs, TorchObject):
+            raise fields.fail("lacks the i2g or o2g module of its step module")
+        params, stats = _saved_parameters(theirs)
+        _copy_saved(fields, mine.parameters()[0], params, 'step module\'s parameters')
+        norms = mine.findModules('nn.BatchNormalization')[0]
+        _copy_saved(fields, [t for m in norms for t in (m.running_mean, m.running_var)], stats,
+                    'batch normalisation statistics')
+    if fields.get('train') is False:
+        cell.evaluate()
 
 
 # nngraph's own modules, which legonn keeps in nn: node:split(1) saves an nngraph.JustElement

@@ -1,0 +1,68 @@
+"""What the tests of the rnn package's cells (LSTM, FastLSTM, GRU, MuFuRu, NormStabilizer) share: running a
+step-by-step module over a sequence and the finite-difference check of its back-propagation through time."""
+import numpy as np
+
+import legonn as lg
+
+
+def sigmoid(a):
+    return 1 / (1 + np.exp(-a))
+
+
+def run_sequence(module, xs, gradOutputs=None):
+    """forget(), one forward per step, then (with gradOutputs) one backward per step in reverse order, as rnn's
+    Sequencer drives an AbstractRecurrent. Returns (outputs, gradInputs) as float64 arrays (gradInputs None
+    without gradOutputs)."""
+    module.forget()
+    outputs = [module.forward(lg.as_tensor(x)).numpy().copy() for x in xs]
+    if gradOutputs is None:
+        return outputs, None
+    gradInputs = [None] * len(xs)
+    for t in reversed(range(len(xs))):
+        gradInputs[t] = module.backward(lg.as_tensor(xs[t]), lg.as_tensor(gradOutputs[t])).numpy().copy()
+    return outputs, gradInputs
+
+
+def assert_bptt_matches_finite_differences(module, xs, gradOutputs, eps=1e-6, tol=1e-7):
+    """The gradients of loss = sum over t of <output[t], gradOutputs[t]> with respect to every input element
+    and every parameter, from one backward through the whole sequence (the step clones sharing the
+    parameters), agree with central differences. The backward runs last: a lazy Dropout keeps its masks
+    through the forwards in between, so a module with Bayesian dropout is checked with fixed masks too."""
+    module.double()
+    xs = [np.array(x, dtype=np.float64) for x in xs]
+
+    def loss():
+        outputs, _ = run_sequence(module, xs)
+        return sum(float((o * g).sum()) for o, g in zip(outputs, gradOutputs))
+
+    loss()   # draws the dropout masks, if any, kept until the backward
+    numeric_inputs = []
+    for x in xs:
+        grad = np.zeros_like(x)
+        for i in np.ndindex(x.shape):
+            x[i] += eps
+            up = loss()
+            x[i] -= 2 * eps
+            down = loss()
+            x[i] += eps
+            grad[i] = (up - down) / (2 * eps)
+        numeric_inputs.append(grad)
+    params, grads = module.parameters()
+    numeric_params = []
+    for p in params:
+        a = p.numpy()
+        grad = np.zeros_like(a)
+        for i in np.ndindex(a.shape):
+            a[i] += eps
+            up = loss()
+            a[i] -= 2 * eps
+            down = loss()
+            a[i] += eps
+            grad[i] = (up - down) / (2 * eps)
+        numeric_params.append(grad)
+    module.zeroGradParameters()
+    _, gradInputs = run_sequence(module, xs, gradOutputs)
+    for t, (exact, est) in enumerate(zip(gradInputs, numeric_inputs)):
+        np.testing.assert_allclose(exact, est, atol=tol, err_msg=f"gradInput of step {t}")
+    for k, (g, est) in enumerate(zip(grads, numeric_params)):
+        np.testing.assert_allclose(g.numpy(), est, atol=tol, err_msg=f"gradient of parameter {k}")

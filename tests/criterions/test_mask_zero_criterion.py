@@ -1,0 +1,159 @@
+"""MaskZeroCriterion (Element-Research rnn's MaskZeroCriterion.lua; port of test/test.lua's MaskZeroCriterion)."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.criterions.criterion_checks import (as_double, assert_criterion_gpu, assert_criterion_gradient,
+                                               assert_criterion_type_roundtrip)
+
+rng = np.random.default_rng(0)
+T = lg.from_numpy
+
+
+def padded(rows=5, width=4, zero=(1, 3)):
+    x = rng.normal(size=(rows, width))
+    x[list(zero)] = 0
+    return x
+
+
+def log_probs(x):
+    """Log-softmax rows, keeping zero rows zero (what a masked network hands the criterion)."""
+    out = x - np.log(np.exp(x).sum(axis=1, keepdims=True))
+    out[np.abs(x).sum(axis=1) == 0] = 0
+    return out
+
+
+def numeric_gradient(crit, x, target, skip_rows, eps=1e-6):
+    """Central differences of the loss over every element outside ``skip_rows`` (perturbing a padding row
+    would unmask it)."""
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(*x.shape):
+        if idx[0] in skip_rows:
+            continue
+        up, down = x.copy(), x.copy()
+        up[idx] += eps
+        down[idx] -= eps
+        grad[idx] = (crit.forward(up, target) - crit.forward(down, target)) / (2 * eps)
+    return grad
+
+
+@pytest.mark.parametrize('size_average', [True, False])
+def test_matches_numpy_reference(size_average):
+    """MaskZeroCriterion.lua: the criterion sees the unmasked rows only (its average is over them); gradInput
+    is the criterion's on those rows and zero on the masked ones."""
+    x = log_probs(padded())
+    t = np.array([0, 2, 1, 3, 2])
+    crit = nn.MaskZeroCriterion(nn.ClassNLLCriterion(None, size_average), 1).double()
+    keep = [0, 2, 4]
+    want = -x[keep, t[keep]].sum() / (len(keep) if size_average else 1)
+    assert crit.forward(x, t) == pytest.approx(want, rel=1e-14)
+    gi = np.zeros_like(x)
+    gi[keep, t[keep]] = -1.0 / (len(keep) if size_average else 1)
+    np.testing.assert_array_equal(crit.backward(x, t).numpy(), gi)
+
+
+def test_gradient_against_finite_differences():
+    x, t = padded(), rng.normal(size=(5, 4))
+    crit = nn.MaskZeroCriterion(nn.MSECriterion(), 1).double()
+    crit.forward(x, t)
+    exact = crit.backward(x, t).numpy().copy()
+    np.testing.assert_allclose(exact, numeric_gradient(crit, x, t, {1, 3}), atol=1e-8)
+    assert not exact[[1, 3]].any()
+    # unpadded, through the shared check (test.lua's criterions are checked this way)
+    assert_criterion_gradient(nn.MaskZeroCriterion(nn.MSECriterion(), 1), T(rng.normal(size=(3, 4))),
+                              T(rng.normal(size=(3, 4))))
+
+
+def test_type_roundtrip():
+    assert_criterion_type_roundtrip(nn.MaskZeroCriterion(nn.MSECriterion(), 1), T(padded()), T(rng.normal(size=(5, 4))))
+
+
+@pytest.mark.gpu
+def test_gpu():
+    assert_criterion_gpu(nn.MaskZeroCriterion(nn.MSECriterion(), 1), T(padded()), T(rng.normal(size=(5, 4))))
+    assert_criterion_gpu(nn.MaskZeroCriterion(nn.ClassNLLCriterion(), 1), T(log_probs(padded())),
+                         lg.LongTensor([0, 2, 1, 3, 2]))
+
+
+def test_lua_mask_zero_criterion():
+    """test.lua rnntest.MaskZeroCriterion: nothing to mask equals the criterion; the last row masked equals
+    the criterion on the others (gradient zero there); float(); every row masked gives 0 and zero gradients
+    (issue 128); a table input (CosineEmbeddingCriterion) masked on its first tensor's rows."""
+    batch, n_class = 3, 10
+    x = lg.randn(batch, n_class).double()
+    t = lg.LongTensor(batch).random(0, n_class)
+    nll = nn.ClassNLLCriterion().double()
+    mznll = nn.MaskZeroCriterion(nll, 1).double()
+    err = mznll.forward(x, t)
+    gi = mznll.backward(x, t).clone()
+    assert abs(err - nll.forward(x, t)) < 1e-7
+    assert (gi - nll.backward(x, t)).abs().max() < 1e-7
+    x[batch - 1].zero()
+    t[batch - 1] = -1   # test.lua's padding label 0, shifted down with the others
+    err = mznll.forward(x, t)
+    gi = mznll.backward(x, t).clone()
+    x2, t2 = x.narrow(0, 0, batch - 1), t.narrow(0, 0, batch - 1)
+    assert gi[batch - 1].sum() == 0
+    assert abs(err - nll.forward(x2, t2)) < 1e-7
+    assert (gi.narrow(0, 0, batch - 1) - nll.backward(x2, t2)).abs().max() < 1e-7
+    mznll.float()
+    err3 = mznll.forward(x.float(), t)
+    gi3 = mznll.backward(x.float(), t).clone()
+    assert abs(err3 - err) < 1e-6 and (gi3 - gi.float()).abs().max() < 1e-7
+    crit = nn.MaskZeroCriterion(nn.ClassNLLCriterion(), 1)
+    assert crit.forward(lg.zeros(3, 2), lg.Tensor([0, 1, 0])) == 0
+    assert crit.backward(lg.zeros(3, 2), lg.Tensor([0, 1, 0])).sum() == 0
+    table = [lg.randn(batch, 5), lg.randn(batch, 5)]
+    table[0][1].zero()
+    crit = nn.MaskZeroCriterion(nn.CosineEmbeddingCriterion(), 1)
+    crit.forward(table, lg.Tensor(batch).fill(1))
+    gi = crit.backward(table, lg.Tensor(batch).fill(1))
+    assert gi[0][1].sum() + gi[1][1].sum() == 0 and gi[0][0].abs().sum() > 0
+
+
+def test_table_input_reference():
+    """The table input's every tensor loses the masked rows: the loss is the criterion's on the kept rows."""
+    a, b = padded(4, 5, (2,)), rng.normal(size=(4, 5))
+    y = np.array([1, -1, 1, -1.0])
+    crit = nn.MaskZeroCriterion(nn.CosineEmbeddingCriterion(), 1).double()
+    keep = [0, 1, 3]
+    plain = nn.CosineEmbeddingCriterion().double()
+    assert crit.forward([a, b], y) == pytest.approx(plain.forward([a[keep], b[keep]], y[keep]), rel=1e-14)
+
+
+def test_errors():
+    with pytest.raises(TypeError, match='MaskZeroCriterion: expected a criterion, got Linear'):
+        nn.MaskZeroCriterion(nn.Linear(2, 2), 1)
+    with pytest.raises(ValueError, match='MaskZeroCriterion: nInputDim must be a non-negative integer'):
+        nn.MaskZeroCriterion(nn.MSECriterion(), -1)
+    crit = nn.MaskZeroCriterion(nn.MSECriterion(), 1).double()
+    with pytest.raises(ValueError, match=r'MaskZeroCriterion\(MSECriterion\): expected a batch: a first input '
+                                         r'tensor of 2 dimensions .*single samples are not supported\), got 1-D'):
+        crit.forward(np.ones(3), np.ones(3))
+    with pytest.raises(ValueError, match=r"expected target with the input's batch of 3 as its first dimension, "
+                                         r"got size \(2, 4\)"):
+        crit.forward(np.ones((3, 4)), np.ones((2, 4)))
+    with pytest.raises(ValueError, match=r"expected target with the input's batch of 3"):
+        nn.MaskZeroCriterion(nn.MSECriterion(), 1).backward(np.ones((3, 4)), np.ones((4, 4)))
+    # the inner criterion's own errors carry both names
+    with pytest.raises(ValueError, match=r'MaskZeroCriterion.*MSECriterion'):
+        crit.forward(np.ones((3, 4)), np.ones((3, 5)))
+
+
+def test_clear_state_and_inner_type():
+    crit = nn.MaskZeroCriterion(nn.MSECriterion(), 1)
+    x = as_double(T(padded()))
+    crit.double().forward(x, x)
+    crit.backward(x, x)
+    assert crit.criterion.type() == 'legonn.DoubleTensor'
+    assert crit.clearState() is crit and crit.gradInput.nElement() == 0
+
+
+def test_n_input_dim_zero():
+    """nInputDim 0 (rnn's NCE examples: MaskZeroCriterion(NCECriterion(), 0)): one number per sample in the
+    first input tensor, 0 for padding."""
+    crit = nn.MaskZeroCriterion(nn.MSECriterion(), 0).double()
+    x, t = np.array([0.0, 2.0, 0.0, 1.0]), np.array([5.0, 1.0, 5.0, 3.0])
+    assert crit.forward(x, t) == pytest.approx(((2 - 1) ** 2 + (1 - 3) ** 2) / 2, rel=1e-15)
+    np.testing.assert_allclose(crit.backward(x, t).numpy(), [0, 1, 0, -2], rtol=1e-15)
