@@ -35,5 +35,6 @@ class CopyGrad(Identity):
 
     def updateGradInput(self, input, gradOutput):
         self.checkTensor(gradOutput, what='gradOutput')
+        self.checkGradTree(gradOutput, input)
         self.bufferLike('gradInput', gradOutput)[...] = gradOutput.array
         return self.gradInput

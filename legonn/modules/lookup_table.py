@@ -173,6 +173,13 @@ class LookupTableMaskZero(LookupTable):
         check_hyper('LookupTableMaskZero', positive=dict(nIndex=nIndex, nOutput=nOutput))
         super().__init__(nIndex + 1, nOutput)
 
+    def reset(self, stdv=None):
+        # the padding row starts at zero, as every forward leaves it: a forward then changes no parameter (a
+        # refused call after it, neither)
+        super().reset(stdv)
+        self.weight.array[0] = 0
+        return self
+
     def updateOutput(self, input):
         self._indices(input)   # a bad input fails before the weight is touched
         self.weight.array[0] = 0
