@@ -51,7 +51,8 @@ def name_error(module, err):
 def name_outer(module, err):
     """Prefix ``module``'s name to an error a wrapped object (a criterion's inner criterion) raised."""
     path = getattr(err, 'legonn_path', None)
-    if path and not path[0].startswith(type(module).__name__):
+    # a class of another Lua package names itself with its package: 'cudnn.ReLU'
+    if path and not path[0].startswith((type(module).__name__, f'{module.lua_package}.{type(module).__name__}')):
         add_path(err, module.shortName())
     return name_error(module, err)
 

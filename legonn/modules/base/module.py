@@ -17,6 +17,7 @@ import copy
 import functools
 
 from ...tensor import Tensor, as_tensor_tree, default_class
+from ...tensor.introspection import typename as lua_typename
 from .contract_inputs import CONTRACT_METHODS, accept_arrays, as_input_tree
 from .errors import CAUGHT, check_hyper, input_error, name_outer
 from .flatten import flatten_parameters
@@ -416,13 +417,13 @@ class Module(Typed):
         return out
 
     def findModules(self, typename, container=None):
-        """(modules of class ``typename`` (a name such as 'nn.Linear', or the class itself), the container
-        holding each; the module asked holds itself, as Module.lua's ``container or self``). The type must match
-        exactly, as Torch7's ``torch.typename`` comparison."""
+        """(modules of class ``typename`` (a name such as 'nn.Linear' or 'cudnn.ReLU', or the class itself), the
+        container holding each; the module asked holds itself, as Module.lua's ``container or self``). The type must
+        match exactly, as Torch7's ``torch.typename`` comparison."""
         container = self if container is None else container
         found, holders = [], []
         if type(self) is typename if isinstance(typename, type) else \
-                type(self).__name__ == typename.replace('nn.', ''):
+                lua_typename(self) == (typename if '.' in typename else 'nn.' + typename):
             found.append(self)
             holders.append(container)
         for child in self.children():

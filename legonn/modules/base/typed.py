@@ -43,6 +43,8 @@ class Typed(InputChecks, FloatingShortcuts, TorchNamed):
     input_dtypes = 'any'
     # True for modules that convert between types or devices (Copy, Convert, DontCast).
     any_device = False
+    # The Lua package the class stands for: legonn.typename says 'nn.Linear'; legonn.cudnn's classes say 'cudnn'.
+    lua_package = 'nn'
 
     def __init_subclass__(cls, abstract=False, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -55,7 +57,9 @@ class Typed(InputChecks, FloatingShortcuts, TorchNamed):
             cls.__repr__ = _repr_by_tostring
         own = cls.__module__.startswith('legonn.')
         if not cls.__name__.startswith('_') and own and not abstract:
-            registry[cls.__name__] = cls
+            # a class of another Lua package (cudnn.SpatialConvolution) is filed under its Lua name, beside
+            # and never over the nn class of the same name
+            registry[cls.__name__ if cls.lua_package == 'nn' else f'{cls.lua_package}.{cls.__name__}'] = cls
         declared_by = next(klass for klass in cls.__mro__ if 'input_dtypes' in vars(klass))
         if own and declared_by is Typed and not vars(cls).get('contract_base'):
             cls.input_dtypes = 'floating'
