@@ -466,7 +466,9 @@ ALL = [lambda: cudnn.SpatialConvolution(4, 6, 3, 3, 1, 1, 1, 1, 2), lambda: cudn
        lambda: cudnn.VolumetricLogSoftMax(), lambda: cudnn.SpatialCrossMapLRN(),
        lambda: cudnn.BatchNormalization(3), lambda: cudnn.SpatialBatchNormalization(3),
        lambda: cudnn.VolumetricBatchNormalization(3), lambda: cudnn.SpatialCrossEntropyCriterion(),
-       lambda: cudnn.VolumetricCrossEntropyCriterion()]
+       lambda: cudnn.VolumetricCrossEntropyCriterion(), lambda: cudnn.RNN(3, 4, 2), lambda: cudnn.RNNReLU(3, 4, 1),
+       lambda: cudnn.RNNTanh(3, 4, 1), lambda: cudnn.LSTM(3, 4, 1), lambda: cudnn.GRU(3, 4, 1),
+       lambda: cudnn.BLSTM(3, 4, 1), lambda: cudnn.BGRU(3, 4, 1)]
 
 
 def test_every_class_names_itself_cudnn_and_survives_save_and_load(tmp_path):
@@ -482,7 +484,7 @@ def test_every_class_names_itself_cudnn_and_survives_save_and_load(tmp_path):
         assert lg.typename(m) == name == lg.type(m) == m.__typename
         assert repr(m).startswith(name) and repr(b) == repr(m)
         assert type(b) is type(m) and getattr(cudnn, type(m).__name__) is type(m)
-        for field in ('weight', 'bias', 'running_var'):
+        for field in ('weight', 'bias', 'running_var', 'hiddenOutput'):
             if getattr(m, field, None) is not None:
                 np.testing.assert_array_equal(_np(getattr(b, field)), _np(getattr(m, field)))
     assert repr(cudnn.SpatialConvolution(3, 96, 11, 11, 3, 3)) == 'cudnn.SpatialConvolution(3 -> 96, 11x11, 3,3)'

@@ -18,8 +18,8 @@ the speed:
 ``version`` is 5110, the cuDNN release (5.1.10) of the R5 bindings whose behaviour these classes follow, for
 scripts that branch on ``cudnn.version``.
 
-Not provided: the recurrent modules (``RNN``, ``RNNReLU``, ``RNNTanh``, ``LSTM``, ``GRU``, ``BLSTM``, ``BGRU``)
-and ``SpatialDivisiveNormalization``, which init.lua never loads (docs/porting.md says why and what to use).
+Not provided: ``SpatialDivisiveNormalization``, whose file init.lua never loads (``cudnn.SpatialDivisiveNormalization``
+is nil in Lua), and ``cudnn.functional``.
 """
 from .activations import ClippedReLU, ReLU, Sigmoid, Tanh
 from .convert import convert
@@ -29,6 +29,7 @@ from .criterions import SpatialCrossEntropyCriterion, VolumetricCrossEntropyCrit
 from .normalization import (BatchNormalization, SpatialBatchNormalization, SpatialCrossMapLRN,
                             VolumetricBatchNormalization)
 from .pooling import SpatialAveragePooling, SpatialMaxPooling, VolumetricAveragePooling, VolumetricMaxPooling
+from .recurrent import BGRU, BLSTM, GRU, LSTM, RNN, RNNReLU, RNNTanh
 from .softmax import LogSoftMax, SoftMax, SpatialLogSoftMax, SpatialSoftMax, VolumetricLogSoftMax, VolumetricSoftMax
 
 benchmark = False
@@ -37,10 +38,11 @@ verbose = False
 useFindEx = False
 version = 5110
 
-__all__ = ['BatchNormalization', 'ClippedReLU', 'LogSoftMax', 'ReLU', 'Sigmoid', 'SoftMax', 'SpatialAveragePooling',
-           'SpatialBatchNormalization', 'SpatialConvolution', 'SpatialCrossEntropyCriterion', 'SpatialCrossMapLRN',
-           'SpatialFullConvolution', 'SpatialLogSoftMax', 'SpatialMaxPooling', 'SpatialSoftMax', 'Tanh',
-           'TemporalConvolution', 'VolumetricAveragePooling', 'VolumetricBatchNormalization',
-           'VolumetricConvolution', 'VolumetricCrossEntropyCriterion', 'VolumetricFullConvolution',
-           'VolumetricLogSoftMax', 'VolumetricMaxPooling', 'VolumetricSoftMax', 'benchmark', 'convert', 'fastest',
-           'useFindEx', 'verbose', 'version']
+__all__ = ['BGRU', 'BLSTM', 'BatchNormalization', 'ClippedReLU', 'GRU', 'LSTM', 'LogSoftMax', 'RNN', 'RNNReLU',
+           'RNNTanh', 'ReLU', 'Sigmoid', 'SoftMax', 'SpatialAveragePooling', 'SpatialBatchNormalization',
+           'SpatialConvolution', 'SpatialCrossEntropyCriterion', 'SpatialCrossMapLRN', 'SpatialFullConvolution',
+           'SpatialLogSoftMax', 'SpatialMaxPooling', 'SpatialSoftMax', 'Tanh', 'TemporalConvolution',
+           'VolumetricAveragePooling', 'VolumetricBatchNormalization', 'VolumetricConvolution',
+           'VolumetricCrossEntropyCriterion', 'VolumetricFullConvolution', 'VolumetricLogSoftMax',
+           'VolumetricMaxPooling', 'VolumetricSoftMax', 'benchmark', 'convert', 'fastest', 'useFindEx', 'verbose',
+           'version']
