@@ -12,7 +12,5 @@ from .modules.base.connection_tables import tables
 from .modules.stochastic_gradient import StochasticGradient
 from .modules.base.typed import registry
 
-# the classes of other Lua packages (legonn.cudnn's 'cudnn.ReLU') are filed under dotted names: not nn's
-_nn_classes = {name: cls for name, cls in registry.items() if '.' not in name}
-globals().update(_nn_classes)
-__all__ = sorted(_nn_classes) + ['Jacobian', 'SparseJacobian', 'StochasticGradient', 'tables', 'utils']
+globals().update(registry)
+__all__ = sorted(registry) + ['Jacobian', 'SparseJacobian', 'StochasticGradient', 'tables', 'utils']

@@ -15,6 +15,9 @@ from .lua_arguments import lua_arguments
 
 # every Module/Criterion class by name: the nn namespace and safe loading draw on it
 registry = {}
+# the classes of other Lua packages (legonn.cudnn's) by their Lua name, 'cudnn.ReLU': files name them so, and
+# nn's namespace and the checks that sweep nn.registry leave them out
+other_packages = {}
 
 
 def _emptied(value):
@@ -57,9 +60,10 @@ class Typed(InputChecks, FloatingShortcuts, TorchNamed):
             cls.__repr__ = _repr_by_tostring
         own = cls.__module__.startswith('legonn.')
         if not cls.__name__.startswith('_') and own and not abstract:
-            # a class of another Lua package (cudnn.SpatialConvolution) is filed under its Lua name, beside
-            # and never over the nn class of the same name
-            registry[cls.__name__ if cls.lua_package == 'nn' else f'{cls.lua_package}.{cls.__name__}'] = cls
+            if cls.lua_package == 'nn':
+                registry[cls.__name__] = cls
+            else:   # cudnn.SpatialConvolution: beside, never over, nn.SpatialConvolution
+                other_packages[f'{cls.lua_package}.{cls.__name__}'] = cls
         declared_by = next(klass for klass in cls.__mro__ if 'input_dtypes' in vars(klass))
         if own and declared_by is Typed and not vars(cls).get('contract_base'):
             cls.input_dtypes = 'floating'
