@@ -1,5 +1,7 @@
 """legonn.cudnn: each class of soumith/cudnn.torch against a float64 NumPy reference or its nn twin, the
 Jacobians, type round trips, the GPU (simulator), cudnn.convert, save/load, reprs, typenames and flags."""
+import io
+
 import numpy as np
 import pytest
 
@@ -524,3 +526,41 @@ def test_output_matches_reference_after_float_round_trip():
     m = cudnn.SpatialConvolution(4, 4, 3, 3, 1, 1, 1, 1, 4).double()
     x = lg.randn(1, 4, 4, 4).double()
     assert_matches(m.forward(x), conv2d_ref(_np(x), _np(m.weight), _np(m.bias), (1, 1), (1, 1), 4), rtol=1e-10)
+
+
+def test_t7_files_with_cudnn_modules_load_as_legonn_cudnn():
+    """A model Torch7 saved with cudnn layers (fb.resnet.torch's checkpoints: cudnn.SpatialConvolution without
+    bias after ConvInit, cudnn.ReLU(true), cudnn.SpatialAveragePooling) loads as legonn.cudnn's classes with the
+    file's parameters and flags; a grouped convolution keeps its groups, an LSTM its flat weight."""
+    from tests.serialization.test_t7 import T7
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    w = np.random.default_rng(0).standard_normal((4, 1, 3, 3))
+    bn = dict(eps=1e-5, momentum=0.1, affine=True, train=False, running_mean=np.array([0.1, 0.2, 0.3, 0.4]),
+              running_var=np.array([1.0, 2.0, 3.0, 4.0]), weight=np.array([1.0, 0.5, 2.0, 1.0]), bias=np.zeros(4))
+    lstm = cudnn.LSTM(3, 2, 1)
+    net = ('object', 'nn.Sequential', {'modules': {
+        1: ('object', 'cudnn.SpatialConvolution', dict(nInputPlane=2, nOutputPlane=4, kW=3, kH=3, dW=1, dH=1,
+                                                        padW=1, padH=1, groups=2, weight=w)),
+        2: ('object', 'cudnn.SpatialBatchNormalization', bn),
+        3: ('object', 'cudnn.ReLU', dict(inplace=True)),
+        4: ('object', 'cudnn.SpatialAveragePooling', dict(kW=2, kH=2, dW=2, dH=2, padW=0, padH=0, ceil_mode=True,
+                                                           count_include_pad=True))}})
+    loaded = lg.load_lua(io.BytesIO(T7().value({'net': net, 'lstm': ('object', 'cudnn.LSTM', dict(
+        inputSize=3, hiddenSize=2, numLayers=1, batchFirst=False, dropout=0, rememberStates=False,
+        weight=lstm.weight.numpy().copy()))}).bytes()))
+    model = loaded['net']
+    assert [lg.typename(m) for m in model.modules] == ['cudnn.SpatialConvolution', 'cudnn.SpatialBatchNormalization',
+                                                       'cudnn.ReLU', 'cudnn.SpatialAveragePooling']
+    conv, norm, relu, pool = model.modules
+    assert conv.groups == 2 and conv.bias is None and relu.inplace and pool.ceil_mode and not norm.train
+    x = lg.randn(1, 2, 5, 5)
+    y = conv2d_ref(_np(x), w, np.zeros(4), (1, 1), (1, 1), 2)
+    y = (y - bn['running_mean'][:, None, None]) / np.sqrt(bn['running_var'][:, None, None] + 1e-5) \
+        * bn['weight'][:, None, None]
+    y = np.maximum(y, 0)
+    # ceil mode: the last windows hang over the edge and average the values inside, as nn's (THNN's divisor)
+    y = np.stack([np.stack([y[:, :, i:i + 2, j:j + 2].mean(axis=(2, 3)) for j in (0, 2, 4)], -1)
+                  for i in (0, 2, 4)], -2)
+    np.testing.assert_allclose(_np(model.forward(x)), y, rtol=1e-12)
+    seq = lg.randn(4, 2, 3)
+    np.testing.assert_array_equal(_np(loaded['lstm'].forward(seq)), _np(lstm.forward(seq)))
