@@ -192,7 +192,8 @@ class Module(Typed):
         if undeclared:
             raise TypeError(f"{type(self).__name__}: {undeclared[0]} is not a declared hyper-parameter")
         # nn's classes by their bare name, another Lua package's by its Lua name ('cudnn.LSTM')
-        check_hyper(lua_typename(self).removeprefix('nn.'), positive={n: v for n, v in values.items() if n in self.positive_ints},
+        check_hyper(lua_typename(self).removeprefix('nn.'),
+                    positive={n: v for n, v in values.items() if n in self.positive_ints},
                     nonnegative={n: v for n, v in values.items() if n in self.nonnegative_ints})
 
     def parameterSizes(self):
