@@ -181,6 +181,7 @@ def test_constructor_defaults_follow_cudnn():
     assert (t.kH, t.dH, t.padH, t.kW, t.dW) == (3, 1, 0, 3, 1) and t.weight.size() == (6, 15)
     assert not cudnn.ReLU().inplace and cudnn.Sigmoid(True).inplace
     assert cudnn.SoftMax(True).algorithm == 'CUDNN_SOFTMAX_FAST' and cudnn.SoftMax().algorithm.endswith('ACCURATE')
+    assert cudnn.LogSoftMax(True).algorithm == cudnn.SpatialLogSoftMax(True).algorithm == 'CUDNN_SOFTMAX_LOG'
 
 
 @pytest.mark.parametrize('make, match', [

@@ -1,6 +1,7 @@
 """cudnn.torch's normalisations: SpatialCrossMapLRN (cudnn/SpatialCrossMapLRN.lua) and BatchNormalization,
 SpatialBatchNormalization, VolumetricBatchNormalization (cudnn/BatchNormalization.lua), each nn's maths with
-cudnn's defaults and argument checks."""
+cudnn's defaults and argument checks. cudnn.torch's batch normalisations refuse a backward in evaluation mode
+("use nn") and an unbatched input; legonn's compute both as nn's do."""
 from .. import nn
 from .base import CudnnClass
 

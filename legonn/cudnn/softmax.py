@@ -41,9 +41,10 @@ class SoftMax(CudnnClass, _PerSample, nn.SoftMax):
 
 
 class LogSoftMax(CudnnClass, _PerSample, nn.LogSoftMax):
-    """``LogSoftMax()``: y = x - log sum exp(x) over each sample's values (INSTANCE mode, shapes as SoftMax)."""
+    """``LogSoftMax(fastMode=False)``: y = x - log sum exp(x) over each sample's values (INSTANCE mode, shapes as
+    SoftMax); the flag is accepted as the Lua's (which always uses the LOG algorithm)."""
 
-    def __init__(self):
+    def __init__(self, fastMode=False):
         super().__init__()
         self.algorithm = 'CUDNN_SOFTMAX_LOG'
 
