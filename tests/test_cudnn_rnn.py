@@ -358,3 +358,30 @@ def test_bad_inputs_name_the_module_and_change_nothing():
     assert_rejected(rnn, ValueError, r'cudnn\.LSTM', 'backward', x, lg.randn(5, 2, 3))
     rnn.gradHiddenOutput = lg.randn(2, 3, 4)
     assert_rejected(rnn, ValueError, r'gradHiddenOutput of size \(2, 2, 4\)', 'backward', x, lg.randn(5, 2, 4))
+
+
+def test_trains_with_get_parameters_and_optim():
+    """A model of cudnn.LSTM (batchFirst) and a Linear head trains through getParameters and optim.adam, as a
+    Torch7 script would: the flat weight becomes a view into the model's one parameter vector."""
+    from legonn import optim
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    model = nn.Sequential().add(cudnn.LSTM(2, 8, 2, True)).add(nn.Select(1, -1)).add(nn.Linear(8, 1))
+    params, grads = model.getParameters()
+    assert params.nElement() == model.get(0).weight.nElement() + 9
+    assert model.get(0).weight.storage() is params.storage()
+    x = lg.randn(16, 5, 2)
+    y = x.select(2, 0).sum(1).view(16, 1)   # the sum of the first feature over the sequence
+    crit = nn.MSECriterion()
+
+    def feval(p):
+        grads.zero()
+        out = model.forward(x)
+        loss = crit.forward(out, y)
+        model.backward(x, crit.backward(out, y))
+        return loss, grads
+
+    first = feval(params)[0]
+    state = {'learningRate': 0.02}
+    for _ in range(150):
+        optim.adam(feval, params, state)
+    assert feval(params)[0] < first / 10
