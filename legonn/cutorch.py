@@ -11,12 +11,14 @@ devices, ``manualSeedAll``/``seedAll`` are ``manualSeed``/``seed``.
 """
 import time
 
-from .tensor import FloatTensor, backend
+from .tensor import TENSOR_CLASSES, backend
 from .tensor import random as _random
 
 __all__ = ['synchronize', 'synchronizeAll', 'setDevice', 'getDevice', 'getDeviceCount', 'getMemoryUsage',
            'getDeviceProperties', 'manualSeed', 'manualSeedAll', 'seed', 'seedAll', 'initialSeed',
            'streamSynchronize', 'getStream', 'getNumStreams', 'withDevice', 'createCudaHostTensor',
+           'createCudaHostFloatTensor', 'createCudaHostDoubleTensor', 'createCudaHostIntTensor',
+           'createCudaHostLongTensor', 'createCudaHostByteTensor', 'createCudaHostHalfTensor',
            'isCachingAllocatorEnabled', 'hasHalf']
 
 # CUDA half tensors exist (legonn.CudaHalfTensor), as cutorch.hasHalf says on GPUs that have them
@@ -153,10 +155,23 @@ def initialSeed(device=None):
     return _random.initialSeedCuda()
 
 
-def createCudaHostTensor(*sizes):
-    """A FloatTensor of the given sizes (numbers or one LongStorage / size), as cutorch's; its memory is ordinary
-    host memory, not page-locked: copies to the GPU take the same values, only without DMA's speed."""
-    return FloatTensor(*sizes)
+def _host_tensor_factory(kind):
+    def create(*sizes):
+        return TENSOR_CLASSES[kind + 'Tensor'](*sizes)
+    create.__name__ = create.__qualname__ = f'createCudaHost{kind}Tensor'
+    create.__doc__ = (f"A {kind}Tensor of the given sizes (numbers or one LongStorage / size), as cutorch's; its "
+                      "memory is ordinary host memory, not page-locked: copies to the GPU give the same values, "
+                      "only without DMA's speed.")
+    return create
+
+
+# cutorch's createCudaHost<Type>Tensor for its host types; createCudaHostTensor is the Float one
+createCudaHostFloatTensor = createCudaHostTensor = _host_tensor_factory('Float')
+createCudaHostDoubleTensor = _host_tensor_factory('Double')
+createCudaHostIntTensor = _host_tensor_factory('Int')
+createCudaHostLongTensor = _host_tensor_factory('Long')
+createCudaHostByteTensor = _host_tensor_factory('Byte')
+createCudaHostHalfTensor = _host_tensor_factory('Half')
 
 
 def isCachingAllocatorEnabled():

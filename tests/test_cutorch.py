@@ -28,11 +28,13 @@ def test_without_cupy_each_function_names_itself(monkeypatch, name, args):
 
 
 def test_host_tensor_and_flags_need_no_gpu():
-    """createCudaHostTensor gives a FloatTensor of the given sizes (numbers or a LongStorage), as cutorch's;
-    hasHalf is true."""
+    """createCudaHostTensor gives a FloatTensor of the given sizes (numbers or a LongStorage), as cutorch's, and
+    createCudaHost<Type>Tensor the other host types of init.lua; hasHalf is true."""
     assert lg.typename(cutorch.createCudaHostTensor(2, 3)) == 'legonn.FloatTensor'
     assert cutorch.createCudaHostTensor(lg.LongStorage([4, 5])).size() == (4, 5)
     assert cutorch.createCudaHostTensor().nElement() == 0
+    for kind in ('Float', 'Double', 'Int', 'Long', 'Byte', 'Half'):   # init.lua's hostTypes
+        assert getattr(cutorch, f'createCudaHost{kind}Tensor')(3, 1).type() == f'legonn.{kind}Tensor'
     assert cutorch.hasHalf is True
 
 
