@@ -18,8 +18,8 @@ the speed:
 ``version`` is 5110, the cuDNN release (5.1.10) of the R5 bindings whose behaviour these classes follow, for
 scripts that branch on ``cudnn.version``.
 
-Not provided: ``SpatialDivisiveNormalization``, whose file init.lua never loads (``cudnn.SpatialDivisiveNormalization``
-is nil in Lua), and ``cudnn.functional``.
+Not provided: ``SpatialDivisiveNormalization``, whose file init.lua never loads (it is nil in Lua), and
+``cudnn.functional``.
 """
 from .activations import ClippedReLU, ReLU, Sigmoid, Tanh
 from .convert import convert
