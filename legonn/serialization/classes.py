@@ -5,8 +5,8 @@ anything, so a file can only ever rebuild objects of these classes; their
 state is restored into ``__dict__`` without calling any of their code.
 
 Serialization sits just above ``tensor`` and never imports the packages above it:
-they register into it. Every Module and Criterion class is in ``modules.base.typed.registry``
-(the module contract, below serialization); graph and optim register their other
+they register into it. Every Module and Criterion class is in ``modules.base.typed.registry`` (nn's) or
+``other_packages`` (cudnn's), in the module contract below serialization; graph and optim register their other
 plain-state classes with ``register_builtin`` when imported; and the top-level package
 registers, with ``register_importer``, the function that imports those packages, so a
 file can be loaded before the user has imported ``legonn.nn``.
@@ -30,8 +30,8 @@ def module_classes():
     """{name: class} of every Module and Criterion, once the registered importers have run."""
     for importer in _importers:
         importer()
-    from ..modules.base.typed import registry
-    return registry
+    from ..modules.base.typed import other_packages, registry
+    return {**registry, **other_packages}
 
 
 def _builtin():

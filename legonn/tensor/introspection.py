@@ -13,15 +13,21 @@ from .timer import Timer
 
 
 def typename(obj):
-    """The legonn class name of a tensor, storage ('legonn.FloatTensor') or module ('nn.Linear');
-    None for anything else, as Torch7 returns nil."""
+    """The legonn class name of a tensor, storage ('legonn.FloatTensor') or module ('nn.Linear', or
+    'cudnn.SpatialConvolution' for a class whose ``lua_package`` is another Lua package); None for anything
+    else, as Torch7 returns nil."""
     if isinstance(obj, (Tensor, Storage)):
         return obj.type()
     if _is_nn(obj):
-        return 'nn.' + obj.__class__.__name__
+        return _lua_name(obj.__class__)
     if isinstance(obj, Timer):
         return 'legonn.Timer'
     return None
+
+
+def _lua_name(cls):
+    """'nn.Linear': the Lua package the class belongs to (``lua_package``, 'nn' unless it says) and its name."""
+    return f"{getattr(cls, 'lua_package', 'nn')}.{cls.__name__}"
 
 
 def _is_nn(obj):
@@ -36,7 +42,7 @@ def isTypeOf(obj, typespec):
         return isinstance(obj, typespec)
     name = typespec.replace('torch.', 'legonn.', 1) if typespec.startswith('torch.') else typespec
     if _is_nn(obj):
-        return any('nn.' + cls.__name__ == name for cls in obj.__class__.__mro__)
+        return any(_lua_name(cls) == name for cls in obj.__class__.__mro__)
     return typename(obj) == name
 
 

@@ -30,7 +30,8 @@ def _state():
 
 
 def _seeded(seed):
-    return {'seed': seed, 'cpu': np.random.Generator(np.random.PCG64(seed)), 'gpu': None}
+    # 'gpu_seed': the GPU stream's own seed once cutorch.manualSeed set one (None: it follows 'seed')
+    return {'seed': seed, 'cpu': np.random.Generator(np.random.PCG64(seed)), 'gpu': None, 'gpu_seed': None}
 
 
 def _entropy_seed():
@@ -89,6 +90,20 @@ def manualSeed(*args):
     stream, or of ``gen``."""
     state, (seed,) = _on(args, 'manualSeed', 1)
     state.update(_seeded(int(seed)))
+
+
+def manualSeedCuda(seed):
+    """cutorch's ``manualSeed(seed)``: seed the GPU generator of this thread's stream only (the CPU one stays)."""
+    state = _state()
+    state['gpu_seed'] = int(seed)
+    state['gpu'] = backend.cupy().random.RandomState(state['gpu_seed'])
+
+
+def initialSeedCuda():
+    """cutorch's ``initialSeed()``: the seed of this thread's GPU generator: the last cutorch.manualSeed's, or else
+    legonn.manualSeed's (which seeds both generators)."""
+    state = _state()
+    return state['seed'] if state.get('gpu_seed') is None else state['gpu_seed']
 
 
 def own_generator():

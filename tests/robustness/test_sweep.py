@@ -129,7 +129,12 @@ def _applies(kind, obj, x, target):
 @pytest.mark.filterwarnings('ignore:invalid value encountered:RuntimeWarning')
 @pytest.mark.parametrize('name,kind', sweep_cases())
 def test_bad_input(name, kind):
-    obj, x, target = built(name)
+    sweep(name, kind, *built(name))
+
+
+def sweep(name, kind, obj, x, target):
+    """Feed ``obj`` (built with its clean input ``x`` and ``target``) the perturbations of ``kind``; used for
+    legonn.nn's classes here and for legonn.cudnn's in tests/robustness/test_sweep_cudnn.py."""
     if not _applies(kind, obj, x, target):
         pytest.skip(f'{kind} does not apply to {name}')
     lg.manualSeed(5)

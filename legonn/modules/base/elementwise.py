@@ -79,7 +79,9 @@ class Elementwise(Module, abstract=True):
                 # gradInput the output tensor (seq2seq-attn's reuseMem: m.gradInput = m.output) gets the true
                 # gradient; a _backward in several array steps would read outputs it had already overwritten
                 y = y.copy()
-            self._backward(input.array, y, gradOutput.array, gi, xp)
+            # in place, gi is gradOutput's memory: the same holds for the gradients a several-step _backward reads
+            go = gradOutput.array.copy() if self.inplace else gradOutput.array
+            self._backward(input.array, y, go, gi, xp)
             return self.gradInput
         mask = self.bufferLike('_passed', input, kind='Byte')
 

@@ -6,6 +6,8 @@ error passes through prepends its own step (``Sequential[2]``) with
 so callers can catch it the usual way.
 """
 
+from ...tensor.introspection import typename
+
 # the exception classes a module, container or criterion catches to add its step to the path, then re-raises
 CAUGHT = (ValueError, TypeError, IndexError)
 
@@ -51,7 +53,8 @@ def name_error(module, err):
 def name_outer(module, err):
     """Prefix ``module``'s name to an error a wrapped object (a criterion's inner criterion) raised."""
     path = getattr(err, 'legonn_path', None)
-    if path and not path[0].startswith(type(module).__name__):
+    # a class of another Lua package names itself with its package: 'cudnn.ReLU'
+    if path and not path[0].startswith((type(module).__name__, typename(module))):
         add_path(err, module.shortName())
     return name_error(module, err)
 

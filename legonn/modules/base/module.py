@@ -17,6 +17,7 @@ import copy
 import functools
 
 from ...tensor import Tensor, as_tensor_tree, default_class
+from ...tensor.introspection import typename as lua_typename
 from .batching import OnlineBatching
 from .contract_inputs import CONTRACT_METHODS, accept_arrays, as_input_tree
 from .errors import CAUGHT, check_hyper, input_error, name_outer
@@ -197,7 +198,9 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, Typed):
         undeclared = [n for n in values if n not in self.positive_ints and n not in self.nonnegative_ints]
         if undeclared:
             raise TypeError(f"{type(self).__name__}: {undeclared[0]} is not a declared hyper-parameter")
-        check_hyper(type(self).__name__, positive={n: v for n, v in values.items() if n in self.positive_ints},
+        # nn's classes by their bare name, another Lua package's by its Lua name ('cudnn.LSTM')
+        check_hyper(lua_typename(self).removeprefix('nn.'),
+                    positive={n: v for n, v in values.items() if n in self.positive_ints},
                     nonnegative={n: v for n, v in values.items() if n in self.nonnegative_ints})
 
     def parameterSizes(self):
@@ -500,13 +503,13 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, Typed):
         return out
 
     def findModules(self, typename, container=None):
-        """(modules of class ``typename`` (a name such as 'nn.Linear', or the class itself), the container
-        holding each; the module asked holds itself, as Module.lua's ``container or self``). The type must match
-        exactly, as Torch7's ``torch.typename`` comparison."""
+        """(modules of class ``typename`` (a name such as 'nn.Linear' or 'cudnn.ReLU', or the class itself), the
+        container holding each; the module asked holds itself, as Module.lua's ``container or self``). The type must
+        match exactly, as Torch7's ``torch.typename`` comparison."""
         container = self if container is None else container
         found, holders = [], []
         if type(self) is typename if isinstance(typename, type) else \
-                type(self).__name__ == typename.replace('nn.', ''):
+                lua_typename(self) == (typename if '.' in typename else 'nn.' + typename):
             found.append(self)
             holders.append(container)
         for child in self.children():

@@ -15,6 +15,9 @@ from .lua_arguments import lua_arguments
 
 # every Module/Criterion class by name: the nn namespace and safe loading draw on it
 registry = {}
+# the classes of other Lua packages (legonn.cudnn's) by their Lua name, 'cudnn.ReLU': files name them so, and
+# nn's namespace and the checks that sweep nn.registry leave them out
+other_packages = {}
 
 
 def _emptied(value):
@@ -43,6 +46,8 @@ class Typed(InputChecks, FloatingShortcuts, TorchNamed):
     input_dtypes = 'any'
     # True for modules that convert between types or devices (Copy, Convert, DontCast).
     any_device = False
+    # The Lua package the class stands for: legonn.typename says 'nn.Linear'; legonn.cudnn's classes say 'cudnn'.
+    lua_package = 'nn'
 
     def __init_subclass__(cls, abstract=False, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -55,7 +60,10 @@ class Typed(InputChecks, FloatingShortcuts, TorchNamed):
             cls.__repr__ = _repr_by_tostring
         own = cls.__module__.startswith('legonn.')
         if not cls.__name__.startswith('_') and own and not abstract:
-            registry[cls.__name__] = cls
+            if cls.lua_package == 'nn':
+                registry[cls.__name__] = cls
+            else:   # cudnn.SpatialConvolution: beside, never over, nn.SpatialConvolution
+                other_packages[f'{cls.lua_package}.{cls.__name__}'] = cls
         declared_by = next(klass for klass in cls.__mro__ if 'input_dtypes' in vars(klass))
         if own and declared_by is Typed and not vars(cls).get('contract_base'):
             cls.input_dtypes = 'floating'

@@ -225,12 +225,39 @@ CELLS = {
     'NormStabilizer': lambda f: (f.number('beta', 1),),
 }
 ARGUMENTS.update(CELLS)
+
+
+def _recurrent(f):
+    return (f.int('inputSize'), f.int('hiddenSize'), f.int('numLayers'), f.flag('batchFirst'), f.number('dropout', 0))
+
+
+# cudnn.torch's classes (legonn.cudnn), kept under their Lua names: the same fields as their nn parents, plus
+# groups, a padded TemporalConvolution (whose kW is the frame size there) and the recurrent modules' flat weight
+ARGUMENTS.update({
+    'cudnn.SpatialConvolution': lambda f: _convolution(f) + (f.int('groups', 1),),
+    'cudnn.SpatialFullConvolution': ARGUMENTS['SpatialFullConvolution'],
+    'cudnn.TemporalConvolution': lambda f: (f.int('inputFrameSize'), f.int('outputFrameSize'), f.int('kH'),
+                                            f.int('dH', 1), f.int('padH', 0)),
+    'cudnn.SpatialMaxPooling': _pooling, 'cudnn.SpatialAveragePooling': _pooling,
+    'cudnn.ReLU': ARGUMENTS['ReLU'], 'cudnn.Tanh': ARGUMENTS['ReLU'], 'cudnn.Sigmoid': ARGUMENTS['ReLU'],
+    'cudnn.ClippedReLU': lambda f: (f.number('ceiling'), f.flag('inplace')),
+    'cudnn.BatchNormalization': _batch_normalization, 'cudnn.SpatialBatchNormalization': _batch_normalization,
+    'cudnn.SpatialCrossMapLRN': ARGUMENTS['SpatialCrossMapLRN'],
+    'cudnn.SoftMax': _no_args, 'cudnn.LogSoftMax': _no_args, 'cudnn.SpatialSoftMax': _no_args,
+    'cudnn.SpatialLogSoftMax': _no_args,
+    'cudnn.RNNReLU': lambda f: _recurrent(f) + (f.flag('rememberStates'),),
+    'cudnn.RNNTanh': lambda f: _recurrent(f) + (f.flag('rememberStates'),),
+    'cudnn.LSTM': lambda f: _recurrent(f) + (f.flag('rememberStates'),),
+    'cudnn.GRU': lambda f: _recurrent(f) + (f.flag('rememberStates'),),
+    'cudnn.BLSTM': _recurrent, 'cudnn.BGRU': _recurrent,
+})
 # boolean flags Torch7 sets by method calls after construction (ceil(), setCountIncludePad(), ...)
 _FLAGS = ('ceil_mode', 'count_include_pad', 'divide')
 
 
 class ModuleConverter:
-    """Replaces, throughout a loaded value, each ``nn.*`` TorchObject by the legonn module it describes."""
+    """Replaces, throughout a loaded value, each ``nn.*`` (or ``cudnn.*``) TorchObject by the legonn module it
+    describes."""
 
     def __init__(self, name, cuda=False, converters=None):
         self.name, self.cuda = name, cuda
@@ -332,7 +359,8 @@ class ModuleConverter:
         return module
 
     def _parameters(self, module, obj, fields, typename):
-        if _nn_name(obj) in ('BatchNormalization', 'SpatialBatchNormalization') and 'running_std' in obj \
+        if _nn_name(obj) in ('BatchNormalization', 'SpatialBatchNormalization', 'cudnn.BatchNormalization',
+                             'cudnn.SpatialBatchNormalization') and 'running_std' in obj \
                 and 'running_var' not in obj:
             # files from before nn kept running_var stored 1/sqrt(var + eps)
             std = fields.tensor('running_std')
@@ -423,11 +451,13 @@ _NNGRAPH_MODULES = {'nngraph.JustElement': 'JustElement', 'nngraph.JustTable': '
 
 
 def _nn_name(obj):
-    """'Linear' for an nn.Linear object, 'gModule' for nn.gModule, 'JustElement' for nngraph.JustElement; None
-    for anything else."""
+    """'Linear' for an nn.Linear object, 'gModule' for nn.gModule, 'JustElement' for nngraph.JustElement,
+    'cudnn.ReLU' for a cudnn.ReLU; None for anything else."""
     typename = obj.typename if isinstance(obj, TorchObject) else None
     if typename in _NNGRAPH_MODULES:
         return _NNGRAPH_MODULES[typename]
+    if typename in ARGUMENTS and typename.startswith('cudnn.'):
+        return typename   # legonn.cudnn's classes go by their Lua name
     return typename[3:] if typename and typename.startswith('nn.') else None
 
 
