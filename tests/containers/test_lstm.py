@@ -236,6 +236,8 @@ def test_evaluation_reuses_the_step_module(name):
 # --- types, GPU, errors ----------------------------------------------------------------------------------
 @pytest.mark.parametrize('name', CELLS)
 def test_type_roundtrip(name):
+    """LSTM.lua's type(): float() and double() convert the cell (a step alone, and a sequence through a
+    Sequencer)."""
     assert_type_roundtrip(CELLS[name](), lg.randn(3, 3))
     assert_type_roundtrip(nn.Sequencer(CELLS[name]()), lg.randn(3, 3, 3))
 
@@ -243,6 +245,7 @@ def test_type_roundtrip(name):
 @pytest.mark.gpu
 @pytest.mark.parametrize('name', CELLS)
 def test_gpu_matches_cpu(name):
+    """LSTM.lua and FastLSTM.lua on the GPU (the simulator here): a step and a 4-step sequence match the CPU."""
     assert_gpu_matches_cpu(CELLS[name](), lg.randn(3, 3))
     assert_gpu_matches_cpu(nn.Sequencer(CELLS[name]()), lg.randn(4, 3, 3))
 
@@ -268,11 +271,13 @@ def test_bad_input_is_refused_before_any_step():
 
 @pytest.mark.parametrize('args', [(0, 4), (3, -1), (3, 4, 0), (3, 4, 5, True, 1.0), (3, 4, 5, True, -0.1)])
 def test_bad_hyper_parameters(args):
+    """LSTM.lua's constructor arguments: sizes, rho and the dropout p are refused at construction when invalid."""
     with pytest.raises(ValueError):
         nn.LSTM(*args)
 
 
 def test_hidden_state_api_is_checked():
+    """LSTM.lua's setHiddenState asserts a table of two; legonn's steps are 0-based from -1."""
     lstm = nn.LSTM(3, 4)
     with pytest.raises(TypeError, match='setHiddenState'):
         lstm.setHiddenState(0, lg.randn(4))
