@@ -258,6 +258,9 @@ class Recurrence(AbstractRecurrent):
     def _updateGradInput(self, input, gradOutput):
         step = self.updateGradInputStep - 1
         module = self.getStepModule(step)
+        # a recurrent module nested in the step module is the same object at every step: show it this step's
+        # output, as Recursor.lua does (Recurrence.lua does not, and the layer after it got the last step's)
+        module.setOutputStep(step)
         # the step's gradOutput plus the gradient its output gets from the next step
         after = self.getGradHiddenState(step)[0]
         self._gradOutputs[step] = utils.recursiveCopy(self._gradOutputs.get(step), after)[0]
@@ -272,7 +275,9 @@ class Recurrence(AbstractRecurrent):
         grad = self._gradOutputs.get(step)
         if grad is None:
             grad = self.getGradHiddenState(step)[0]
-        self.run_module(self.getStepModule(step), f"Recurrence[step {step}]", 'accGradParameters',
+        module = self.getStepModule(step)
+        module.setOutputStep(step)
+        self.run_module(module, f"Recurrence[step {step}]", 'accGradParameters',
                         [input, self.getHiddenState(step - 1)[0]], grad, scale)
 
     def __repr__(self):

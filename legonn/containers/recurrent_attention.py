@@ -122,6 +122,10 @@ class RecurrentAttention(AbstractSequencer):
 
     def accGradParameters(self, input, gradOutput, scale=1):
         self._checkBackward(gradOutput)
+        if len(self.gradHidden) != self.nStep or any(g is None for g in self.gradHidden) or \
+                not (self.forwardActions or '_gradAction' in self.__dict__):
+            raise input_error(self, "updateGradInput before accGradParameters (it makes each step's hidden "
+                              "gradient)", "accGradParameters alone")
         for step in reversed(range(self.nStep)):
             gradAction_ = gradOutput[step][1] if self.forwardActions else self._gradAction
             self.run_module(self.action, f"RecurrentAttention.action[step {step}]", 'accGradParameters',

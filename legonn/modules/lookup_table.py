@@ -44,8 +44,9 @@ class LookupTable(Module):
         self.shouldScaleGradByFreq = False
         self.reset()
 
-    def reset(self, stdv=1):
-        self.weight.normal(0, stdv)
+    def reset(self, stdv=None):
+        # a container's reset() passes its stdv (None) on, which means the default, 1, as LookupTable.lua's
+        self.weight.normal(0, 1 if stdv is None else stdv)
         return self
 
     def setPadding(self, paddingValue):

@@ -227,11 +227,16 @@ class NCEModule(Module):
             gi = self._tgradOutput[:, None] * self._weight[k:] + self._gradOutput @ self._weight[:k]
         else:
             gi = input.xp.einsum('bj,bjd->bd', self._gradOutput, self._weight)
-        self.gradInput[0] = self.gradInput[0] if isinstance(self.gradInput[0], Tensor) else input.new()
-        self.gradInput[0].resizeAs(input).array[...] = gi
+        # a table emptied by a mediumSerial save comes back as [], as NCEModule.lua's 'gradInput[i] or new()' allows
+        first, second = (self.gradInput + [None, None])[:2]
+        first = first if isinstance(first, Tensor) else input.new()
+        first.resizeAs(input).array[...] = gi
         target = inputTable[1]
-        if self.gradInput[1].nElement() != target.nElement() or type(self.gradInput[1]) is not type(input):
-            self.gradInput[1] = input.new(*target.size()).zero()
+        # zeros of the target's type, as torch/nn's LookupTable gives for its indices (NCEModule.lua makes them of
+        # input's type, which a module before the target, e.g. an Identity, refuses as its gradOutput)
+        if not isinstance(second, Tensor) or second.nElement() != target.nElement() or type(second) is not type(target):
+            second = target.new(*target.size()).zero()
+        self.gradInput = [first, second]
         return self.gradInput
 
     def accGradParameters(self, inputTable, gradOutput, scale=1):

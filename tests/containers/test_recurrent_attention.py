@@ -271,3 +271,13 @@ def test_bad_input_and_construction():
         nn.RecurrentAttention(nn.Linear(2, 2), nn.Linear(2, 2), 2, 2)
     with pytest.raises(TypeError, match=r"action must be an nn module"):
         nn.RecurrentAttention(nn.Linear(2, 2), None, 2, [2])
+
+
+def test_acc_grad_parameters_before_update_grad_input_is_refused():
+    """accGradParameters reads each step's hidden gradient that updateGradInput makes (RecurrentAttention.lua's
+    order): called alone it raises naming the module, where it read an attribute that was never set."""
+    lg.manualSeed(2)
+    ra, x = small_model(), lg.DoubleTensor(3, 5).uniform(-1, 1)
+    out = ra.forward(x)
+    with pytest.raises(ValueError, match='RecurrentAttention.*updateGradInput before accGradParameters'):
+        ra.accGradParameters(x, [o.clone().zero() for o in out])

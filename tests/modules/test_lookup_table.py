@@ -143,3 +143,13 @@ def test_jacobian_checks_refill_index_inputs():
     y = lg.LongTensor(3, 40).zero()
     assert nn.Jacobian.testJacobianUpdateParameters(m, y, m.weight, 0, 5) < 1e-6
     assert set(y.view(-1).tolist()) <= {0, 1, 2, 3, 4} and len(set(y.view(-1).tolist())) > 1
+
+
+def test_reset_through_a_container_uses_the_default_stdv():
+    """LookupTable.lua's reset(stdv): stdv defaults to 1 also when a container's reset() passes its nil on (rnn's
+    BiSequencer resets a clone of a Recurrent holding a LookupTable)."""
+    lg.manualSeed(1)
+    m = nn.Sequential().add(nn.LookupTable(1000, 20))
+    m.reset()
+    w = m.get(0).weight.numpy()
+    assert 0.9 < w.std() < 1.1 and abs(w.mean()) < 0.05

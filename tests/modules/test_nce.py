@@ -258,3 +258,30 @@ def test_nce_on_the_gpu():
         np.testing.assert_allclose(gi[0].numpy(), ggi[0].double().numpy(), rtol=1e-10)
         for a, b in zip(m.parameters()[1], g.parameters()[1]):
             np.testing.assert_allclose(a.numpy(), b.double().numpy(), rtol=1e-10, atol=1e-15)
+
+
+def test_nce_target_gradient_passes_back_through_an_identity():
+    """rnn's examples/noise-contrastive-estimate.lua feeds the targets to NCEModule through
+    ParallelTable():add(lm):add(nn.Identity()): the zero gradient NCEModule gives its target is of the target's
+    type (as torch/nn's LookupTable gives for indices), so the Identity takes it as its gradOutput."""
+    u = lg.Tensor(N).fill(1)
+    net = nn.Sequential().add(nn.ParallelTable().add(nn.Linear(D, D)).add(nn.Identity())) \
+        .add(nn.NCEModule(D, N, K, u, 1))
+    x = [lg.randn(B, D), lg.LongTensor(B).random(N)]
+    out = net.forward(x)
+    gi = net.backward(x, [o.clone().fill(1) for o in out])
+    assert gi[1].type() == 'legonn.LongTensor' and gi[1].tolist() == [0] * B
+
+
+def test_nce_trains_after_a_medium_serial_save(tmp_path):
+    """rnn's examples/noise-contrastive-estimate.lua saves nn.Serial(lm):mediumSerial() and continues training from
+    the file: the saved NCEModule comes back with an empty gradInput table, which its backward refills (as
+    NCEModule.lua's ``self.gradInput[1] or input.new()``)."""
+    u = lg.Tensor(N).fill(1)
+    path = str(tmp_path / 'nce.t7')
+    lg.save(path, nn.Serial(nn.Sequential().add(nn.NCEModule(D, N, K, u, 1))).mediumSerial())
+    net = lg.load(path).modules[0]
+    x = [lg.randn(B, D), lg.LongTensor(B).random(N)]
+    out = net.forward(x)
+    gi = net.backward(x, [o.clone().fill(1) for o in out])
+    assert tuple(gi[0].size()) == (B, D) and tuple(gi[1].size()) == (B,)

@@ -249,6 +249,8 @@ MODULES = {
     'SeqBRNN': (lambda: nn.SeqBRNN(3, 2), lambda: r(4, 2, 3)),
     'SeqReverseSequence': (nn.SeqReverseSequence, lambda: r(4, 2, 3)),
     'Sequencer': (lambda: nn.Sequencer(nn.Linear(3, 2)), lambda: r(4, 2, 3)),
+    'BiSequencer': (lambda: nn.BiSequencer(nn.LSTM(3, 2)), lambda: [r(2, 3), r(2, 3), r(2, 3)]),
+    'BiSequencerLM': (lambda: nn.BiSequencerLM(nn.LSTM(3, 2)), lambda: [r(2, 3), r(2, 3), r(2, 3)]),
     # the rnn package's masking and support modules (row 0 of the first input is padding)
     'MaskZero': (lambda: nn.MaskZero(nn.Sequential().add(nn.ParallelTable().add(nn.Linear(3, 2))
                                                        .add(nn.Linear(2, 2))).add(nn.CAddTable()), 1),

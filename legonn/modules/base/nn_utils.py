@@ -143,3 +143,65 @@ class utils:
             elif value is not None:
                 setattr(module, name, None)
         return module
+
+
+def _each_tensor(name, t2, fn):
+    """``fn`` applied to every tensor of the nesting ``t2``, the results in ``t2``'s shape."""
+    if isinstance(t2, dict):
+        return {k: _each_tensor(name, v, fn) for k, v in t2.items()}
+    if isinstance(t2, list):
+        return [_each_tensor(name, v, fn) for v in t2]
+    if not isinstance(t2, Tensor):
+        raise TypeError(f"nn.rnn.{name}: expected a tensor or a table of them, got {type(t2).__name__}")
+    return fn(t2)
+
+
+class rnn:
+    """The rnn package's ``nn.rnn`` namespace (its recursiveUtils.lua): the recursive helpers that nn.utils
+    also has are nn.utils' (they return ``(t1, t2)`` as the Lua ones: ``nn.rnn.recursiveCopy(a, b)[0]`` where
+    Lua code keeps the first value), plus rnn's own."""
+    recursiveResizeAs = staticmethod(utils.recursiveResizeAs)
+    recursiveCopy = staticmethod(utils.recursiveCopy)
+    recursiveAdd = staticmethod(utils.recursiveAdd)
+    recursiveFill = staticmethod(utils.recursiveFill)
+    recursiveType = staticmethod(utils.recursiveType)
+
+    @staticmethod
+    def recursiveSet(t1, t2):
+        """(t1, t2) with each tensor of ``t1`` made to view the storage of ``t2``'s (``set``)."""
+        if isinstance(t2, (list, dict)):
+            return _pairwise(t1, t2, lambda a, b: rnn.recursiveSet(a, b)[0]), t2
+        if not isinstance(t2, Tensor):
+            raise TypeError(f"nn.rnn.recursiveSet: expected nested tensors or tables, got {type(t2).__name__}")
+        t1 = t1 if isinstance(t1, Tensor) else t2.new()
+        return t1.set(t2), t2
+
+    @staticmethod
+    def recursiveNormal(t2):
+        """Fill every tensor of ``t2`` with standard normal draws; returns ``t2``."""
+        _each_tensor('recursiveNormal', t2, lambda t: t.normal())
+        return t2
+
+    @staticmethod
+    def recursiveSum(t2):
+        """The sum of every element of every tensor of ``t2``."""
+        if isinstance(t2, (list, dict)):
+            return sum(rnn.recursiveSum(t2[k]) for k in _keys(t2))
+        return _each_tensor('recursiveSum', t2, lambda t: t.sum())
+
+    @staticmethod
+    def recursiveNew(t2):
+        """A nesting shaped as ``t2`` of new empty tensors of each tensor's type."""
+        return _each_tensor('recursiveNew', t2, lambda t: t.new())
+
+    @staticmethod
+    def recursiveTensorEq(t1, t2):
+        """True when every tensor of ``t1`` is within 1e-5 (largest absolute difference) of ``t2``'s."""
+        if isinstance(t2, (list, dict)):
+            return isinstance(t1, type(t2)) and all(rnn.recursiveTensorEq(t1[k] if isinstance(t1, dict) or
+                                                                          k < len(t1) else None, t2[k])
+                                                    for k in _keys(t2))
+        if not (isinstance(t1, Tensor) and isinstance(t2, Tensor)):
+            raise TypeError(f"nn.rnn.recursiveTensorEq: expected nested tensors or tables, got "
+                            f"{type(t1).__name__} and {type(t2).__name__}")
+        return float((t1 - t2).abs().max()) < 1e-5

@@ -1,0 +1,158 @@
+"""BiSequencer and BiSequencerLM: Element-Research rnn's bidirectional sequencers, a forward rnn read along a
+sequence (a table of per-step tensors) and a backward rnn read in reverse, their step outputs merged."""
+from ..modules.base.errors import input_error
+from ..modules.base.module import Module
+from ..modules.base.nn_utils import utils
+from ..modules.table_structure import JoinTable, ReverseTable, ZipTable
+from .abstract_recurrent import AbstractRecurrent
+from .decorators import Decorator
+from .sequencer import AbstractSequencer, Sequencer
+from .sequential import Sequential
+from .tables import ConcatTable
+
+
+def _directions(name, forward, backward, merge):
+    """The (forward, backward, merge) modules as both Lua files choose them: backward defaults to a clone of
+    forward with its parameters reset; merge to JoinTable(0, 1), or JoinTable(0, merge) for a number (the
+    nInputDims of the per-step outputs: with 1 a 2-D step is a batch and the join is along its features)."""
+    if not isinstance(forward, Module):
+        raise TypeError(f"nn.{name}: expected an nn module as forward (argument 1), got {type(forward).__name__}")
+    if backward is None:
+        backward = forward.clone()
+        backward.reset()
+    if not isinstance(backward, Module):
+        raise TypeError(f"nn.{name}: expected an nn module as backward (argument 2), got {type(backward).__name__}")
+    if merge is None:
+        merge = JoinTable(0, 1)
+    elif isinstance(merge, int) and not isinstance(merge, bool):
+        merge = JoinTable(0, merge)
+    elif not isinstance(merge, Module):
+        raise TypeError(f"nn.{name}: expected an nn module or a number (JoinTable's nInputDims) as merge "
+                        f"(argument 3), got {type(merge).__name__}")
+    return forward, backward, merge
+
+
+def _check_sequence(module, input, min_steps):
+    """A table of at least ``min_steps`` steps; the reversal (ReverseTable) needs a table, not a tensor."""
+    if not isinstance(input, list):
+        raise input_error(module, "a sequence as a table (list) of per-step tensors", type(input).__name__, TypeError)
+    if len(input) < min_steps:
+        raise input_error(module, f"a sequence of at least {min_steps} step{'s' if min_steps > 1 else ''}",
+                          f"{len(input)} steps")
+
+
+class BiSequencer(Decorator, AbstractSequencer):
+    """``BiSequencer(forward, backward=None, merge=None)``: ``forward`` (an rnn such as LSTM, or any module)
+    reads a sequence, a table of ``nStep`` per-step tensors (``batch x inputSize`` or ``inputSize``), in order;
+    ``backward`` reads it from the last step to the first; step t's output is ``merge({fwd_t, bwd_t})``,
+    by default the two joined along the features (``batch x (fwdSize + bwdSize)``). As BiSequencer.lua it
+    decorates one structure, ``Sequential(ConcatTable(fwdSeq, Sequential(ReverseTable, bwdSeq, ReverseTable)),
+    ZipTable, mergeSeq)``, the three Sequencers ``fwdSeq``, ``bwdSeq``, ``mergeSeq`` of the three modules
+    (``forwardModule``, ``backwardModule``, ``mergeModule``). Each forward is a new sequence for both rnns
+    (their Sequencers forget) unless told otherwise (``brnn.fwdSeq.remember()``); the backward rnn must not
+    remember."""
+
+    def __init__(self, forward, backward=None, merge=None):
+        self.forwardModule, self.backwardModule, self.mergeModule = _directions('BiSequencer', forward, backward,
+                                                                                merge)
+        self.fwdSeq = Sequencer(self.forwardModule)
+        self.bwdSeq = Sequencer(self.backwardModule)
+        self.mergeSeq = Sequencer(self.mergeModule)
+        reverse = Sequential().add(ReverseTable()).add(self.bwdSeq).add(ReverseTable())
+        brnn = Sequential().add(ConcatTable().add(self.fwdSeq).add(reverse)).add(ZipTable()).add(self.mergeSeq)
+        super().__init__(brnn)
+        self.output = []
+        self.gradInput = []
+
+    @property
+    def module(self):
+        """The decorated structure, the field BiSequencer.lua keeps it in (``brnn.module``)."""
+        return self.modules[0]
+
+    def updateOutput(self, input):
+        _check_sequence(self, input, 1)
+        return super().updateOutput(input)
+
+
+class BiSequencerLM(AbstractSequencer):
+    """``BiSequencerLM(forward, backward=None, merge=None)``, for language models (BiSequencerLM.lua): over a
+    table of ``nStep >= 2`` per-step tensors, ``forward`` reads steps 0 .. nStep-2 in order and ``backward``
+    reads steps nStep-1 .. 1 in reverse, so neither sees the step it stands for. Step t's output merges the
+    forward rnn's output of step t-1 with the backward rnn's of step t+1, zeros standing in for the forward
+    output at step 0 and the backward output at step nStep-1 (by default joined along the features,
+    ``batch x (fwdSize + bwdSize)``). An AbstractRecurrent forward/backward is wrapped in a Sequencer; any
+    other module is taken to be one already (a Sequencer or a stack of them). ``modules`` are
+    ``[_fwd, _bwd, _merge]``: the forward Sequencer, ``Sequential(ReverseTable, bwdSeq, ReverseTable)`` and
+    ``Sequential(ZipTable, mergeSeq)``."""
+
+    def __init__(self, forward, backward=None, merge=None):
+        self.forwardModule, self.backwardModule, self.mergeModule = _directions('BiSequencerLM', forward, backward,
+                                                                                merge)
+        super().__init__()
+        self.fwdSeq = self._sequencer(self.forwardModule)
+        self.bwdSeq = self._sequencer(self.backwardModule)
+        self.mergeSeq = Sequencer(self.mergeModule)
+        self._fwd = self.fwdSeq
+        self._bwd = Sequential().add(ReverseTable()).add(self.bwdSeq).add(ReverseTable())
+        self._merge = Sequential().add(ZipTable()).add(self.mergeSeq)
+        self.add(self._fwd).add(self._bwd).add(self._merge)
+        self.output = []
+        self.gradInput = []
+
+    @staticmethod
+    def _sequencer(module):
+        return Sequencer(module) if isinstance(module, AbstractRecurrent) else module
+
+    def updateOutput(self, input):
+        _check_sequence(self, input, 2)
+        fwd_out = self.run_child(0, 'updateOutput', input[:-1])
+        bwd_out = self.run_child(1, 'updateOutput', input[1:])
+        # zeros for the step each direction cannot see: before the first step, after the last
+        self._firstStep = utils.recursiveFill(utils.recursiveResizeAs(self.__dict__.get('_firstStep'),
+                                                                      fwd_out[0])[0], 0)
+        self._lastStep = utils.recursiveFill(utils.recursiveResizeAs(self.__dict__.get('_lastStep'),
+                                                                     bwd_out[0])[0], 0)
+        self._mergeInput = [[self._firstStep] + list(fwd_out), list(bwd_out) + [self._lastStep]]
+        self.output = self.run_child(2, 'updateOutput', self._mergeInput)
+        return self.output
+
+    def _merge_backward(self, input, gradOutput, method, *scale):
+        """The merge's (method) backward; the gradients the two rnns get: the forward rnn's outputs were
+        merge inputs 1 .. nStep-1 of its first table, the backward rnn's 0 .. nStep-2 of its second."""
+        _check_sequence(self, input, 2)
+        if not isinstance(gradOutput, list) or len(gradOutput) != len(input):
+            got = f"{len(gradOutput)} steps" if isinstance(gradOutput, list) else type(gradOutput).__name__
+            raise input_error(self, f"a gradOutput table of {len(input)} steps (the input's)", got)
+        if method == 'updateGradInput':
+            self._mergeGradInput = self.run_child(2, method, self._mergeInput, gradOutput)
+        else:
+            self.run_child(2, method, self._mergeInput, gradOutput, *scale)
+        return self._mergeGradInput[0][1:], self._mergeGradInput[1][:-1]
+
+    def updateGradInput(self, input, gradOutput):
+        fwd_grad, bwd_grad = self._merge_backward(input, gradOutput, 'updateGradInput')
+        fwd_gi = self.run_child(0, 'updateGradInput', input[:-1], fwd_grad)
+        bwd_gi = self.run_child(1, 'updateGradInput', input[1:], bwd_grad)
+        # step t fed the forward rnn at its step t and the backward rnn at its step t-1; the sums go into this
+        # module's own buffers (the first and last steps' gradients are the rnns' own, as in the Lua file)
+        sums = self.__dict__.setdefault('_gradSums', [])
+        for t in range(1, len(input) - 1):
+            if len(sums) < t:
+                sums.append(None)
+            sums[t - 1] = utils.recursiveAdd(utils.recursiveCopy(sums[t - 1], fwd_gi[t])[0], bwd_gi[t - 1])[0]
+        self.gradInput = [fwd_gi[0]] + sums[:len(input) - 2] + [bwd_gi[-1]]
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        fwd_grad, bwd_grad = self._merge_backward(input, gradOutput, 'accGradParameters', scale)
+        self.run_child(0, 'accGradParameters', input[:-1], fwd_grad, scale)
+        self.run_child(1, 'accGradParameters', input[1:], bwd_grad, scale)
+
+    def clearState(self, *names):
+        return super().clearState('_firstStep', '_lastStep', '_mergeInput', '_mergeGradInput', '_gradSums', *names)
+
+    def __repr__(self):
+        pad = '\n  |    '
+        parts = [f"\n  ( {label} ): " + repr(m).replace('\n', pad)
+                 for label, m in ((' fwd ', self._fwd), (' bwd ', self._bwd), ('merge', self._merge))]
+        return 'nn.BiSequencerLM {' + ''.join(parts) + '\n}'
