@@ -135,7 +135,7 @@ class GRU(RecurrentCell):
         mine = self.parameters()[0]
         if self.p == 0:
             raise ValueError(f"{self.shortName()}.migrate: only a GRU with dropout (p > 0) takes another's "
-                             f"parameters")
+                             "parameters")
         if len(params) != 6 or len(mine) != 9:
             raise ValueError(f"{self.shortName()}.migrate: expected the 6 parameters of a GRU without dropout "
                              f"(into this one's 9), got {len(params)}")

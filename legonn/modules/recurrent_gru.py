@@ -102,3 +102,16 @@ class SeqGRU(SeqRecurrent):
         # the candidate's recurrent weights multiply r h_prev, kept by the forward
         addmm_into(self.gradWeight.array[D:, 2 * H:], self.reset_hidden.array.reshape(T * N, H).T,
                    self.gate_scratch.array[2 * H:].reshape(H, T * N).T, scale, 1.0)
+
+    def toGRU(self):
+        """A GRU (the rnn package's step-by-step GRU) with this layer's parameters and gradients (SeqGRU.lua's
+        toGRU): weight's (r, u) columns make its i2g and o2g, the candidate's columns its two maps into h."""
+        D, H = self.inputsize, self.outputsize
+
+        def pieces(weight, bias):
+            gates, hidden = slice(0, 2 * H), slice(2 * H, 3 * H)
+            return (weight[:D, gates].T, bias[gates], weight[D:, gates].T, weight[:D, hidden].T, bias[hidden],
+                    weight[D:, hidden].T)
+
+        return self._as_cell('GRU', pieces)
+

@@ -127,6 +127,19 @@ class SeqLSTM(SeqRecurrent):
     def _accumulate_recurrent_gradients(self, h0, x, scale):
         self._accumulate_hidden_gradients(h0, x, slice(None), scale)
 
+    def toFastLSTM(self):
+        """A FastLSTM (the rnn package's step-by-step LSTM) with this layer's parameters and gradients
+        (SeqLSTM.lua's toFastLSTM): weight's gate columns (i, f, o, g) become the row blocks (i, g, f, o) of its
+        i2g (from the input rows) and o2g (from the hidden rows), bias those of i2g's bias."""
+        D, H = self.inputsize, self.outputsize
+
+        def pieces(weight, bias):
+            xp = self.weight.xp
+            columns = xp.concatenate([xp.arange(k * H, (k + 1) * H) for k in (0, 3, 1, 2)])
+            return weight[:D, columns].T, bias[columns], weight[D:, columns].T
+
+        return self._as_cell('FastLSTM', pieces)
+
 
 class SeqLSTMP(SeqLSTM):
     """SeqLSTM with a recurrent projection (rnn's nn.SeqLSTMP): the cell and its gates are ``hiddensize`` (H)

@@ -139,6 +139,7 @@ def test_state_carries_over_until_forget():
 
 @pytest.mark.parametrize('name', CELLS)
 def test_evaluation_reuses_the_step_module(name):
+    """GRU.lua and Mufuru.lua in evaluation run recurrentModule itself, with the training numbers."""
     m = CELLS[name]().double()
     xs = [r(2, 3) for _ in range(4)]
     trained, _ = run_sequence(m, xs)
@@ -148,6 +149,7 @@ def test_evaluation_reuses_the_step_module(name):
 
 @pytest.mark.parametrize('name', CELLS)
 def test_type_roundtrip(name):
+    """GRU.lua and Mufuru.lua: float() and double() convert a sequence through a Sequencer."""
     assert_type_roundtrip(nn.Sequencer(CELLS[name]()), lg.randn(3, 3, 3))
 
 
@@ -171,11 +173,14 @@ def test_a_conversion_keeps_the_sequence():
 @pytest.mark.gpu
 @pytest.mark.parametrize('name', CELLS)
 def test_gpu_matches_cpu(name):
+    """GRU.lua and Mufuru.lua on the GPU (the simulator here): a step and a 4-step sequence match the CPU."""
     assert_gpu_matches_cpu(CELLS[name](), lg.randn(3, 3))
     assert_gpu_matches_cpu(nn.Sequencer(CELLS[name]()), lg.randn(4, 3, 3))
 
 
 def test_bad_input_is_refused_before_any_step():
+    """GRU.lua's step input (batch x inputSize or inputSize) and gradOutput are checked before anything runs;
+    MuFuRu takes batches (Mufuru.lua joins along dimension 2); setHiddenState asserts a tensor."""
     gru = nn.GRU(3, 4).double()
     for bad, match in ((lg.DoubleTensor(2, 5), '3 input features'), (lg.DoubleTensor(2, 2, 3), 'GRU'),
                        (lg.IntTensor(2, 3), 'GRU')):
@@ -197,6 +202,8 @@ def test_bad_input_is_refused_before_any_step():
                                   lambda: nn.GRU(3, 4, 5, 1), lambda: nn.MuFuRu(3, 4, ['keep', 'nope']),
                                   lambda: nn.MuFuRu(3, 4, [])])
 def test_bad_hyper_parameters(make):
+    """GRU.lua's and Mufuru.lua's constructor arguments: sizes, rho, p and unknown ops are refused at
+    construction."""
     with pytest.raises(ValueError):
         make()
 
@@ -215,6 +222,7 @@ def test_migrate_copies_a_gru_into_a_bayesian_gru():
 
 
 def test_repr():
+    """GRU.lua's and Mufuru.lua's __tostring__."""
     assert repr(nn.GRU(3, 4, None, 0.25)) == 'nn.GRU(3 -> 4, 0.25)'
     assert repr(nn.MuFuRu(3, 4, ['keep', 'max'])) == 'nn.MuFuRu(3 -> 4) { keep max }'
 

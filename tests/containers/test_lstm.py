@@ -5,7 +5,8 @@ import pytest
 
 import legonn as lg
 from legonn import nn, optim
-from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_rejected, assert_type_roundtrip
+from tests.checks import (assert_close_trees, assert_gpu_matches_cpu, assert_jacobian, assert_rejected,
+                          assert_type_roundtrip)
 from tests.containers.recurrent_cells import assert_bptt_matches_finite_differences, run_sequence, sigmoid
 
 rng = np.random.default_rng(0)
@@ -236,6 +237,8 @@ def test_evaluation_reuses_the_step_module(name):
 # --- types, GPU, errors ----------------------------------------------------------------------------------
 @pytest.mark.parametrize('name', CELLS)
 def test_type_roundtrip(name):
+    """LSTM.lua's type(): float() and double() convert the cell (a step alone, and a sequence through a
+    Sequencer)."""
     assert_type_roundtrip(CELLS[name](), lg.randn(3, 3))
     assert_type_roundtrip(nn.Sequencer(CELLS[name]()), lg.randn(3, 3, 3))
 
@@ -243,6 +246,7 @@ def test_type_roundtrip(name):
 @pytest.mark.gpu
 @pytest.mark.parametrize('name', CELLS)
 def test_gpu_matches_cpu(name):
+    """LSTM.lua and FastLSTM.lua on the GPU (the simulator here): a step and a 4-step sequence match the CPU."""
     assert_gpu_matches_cpu(CELLS[name](), lg.randn(3, 3))
     assert_gpu_matches_cpu(nn.Sequencer(CELLS[name]()), lg.randn(4, 3, 3))
 
@@ -268,11 +272,13 @@ def test_bad_input_is_refused_before_any_step():
 
 @pytest.mark.parametrize('args', [(0, 4), (3, -1), (3, 4, 0), (3, 4, 5, True, 1.0), (3, 4, 5, True, -0.1)])
 def test_bad_hyper_parameters(args):
+    """LSTM.lua's constructor arguments: sizes, rho and the dropout p are refused at construction when invalid."""
     with pytest.raises(ValueError):
         nn.LSTM(*args)
 
 
 def test_hidden_state_api_is_checked():
+    """LSTM.lua's setHiddenState asserts a table of two; legonn's steps are 0-based from -1."""
     lstm = nn.LSTM(3, 4)
     with pytest.raises(TypeError, match='setHiddenState'):
         lstm.setHiddenState(0, lg.randn(4))
@@ -799,3 +805,93 @@ def test_clear_state_empties_the_user_state_which_then_counts_as_unset(tmp_path)
     lstm.clearState()
     assert lstm.userPrevOutput.nElement() == 0 and lstm.userPrevCell.nElement() == 0
     np.testing.assert_array_equal(lstm.forward(x).numpy(), from_zeros.numpy())
+
+
+# --- against the fused layers: SeqLSTM.lua's toFastLSTM, SeqGRU.lua's toGRU ---------------------------------
+def _compare_with_fused(fused, batchfirst, seqlen, batch, cell=None, remember='neither', evaluate=False,
+                        unrolled=None, maskzero=False):
+    """test/test.lua SeqLSTM_main's testmodule: the fused layer against its converted cell in a Sequencer
+    between a SplitTable and a JoinTable (forward; in training backward and the parameter gradients)."""
+    convert = fused.toFastLSTM if isinstance(fused, nn.SeqLSTM) else fused.toGRU
+    cell = cell if cell is not None else convert()
+    nIn, nOut = fused.inputsize, fused.outputsize
+    x = r(batch, seqlen, nIn) if batchfirst else r(seqlen, batch, nIn)
+    if maskzero:
+        x[rng.random(x.shape[:2]) < 0.2] = 0
+    gradOutput = lg.as_tensor(r(*x.shape[:2], nOut))
+    x = lg.as_tensor(x)
+    if unrolled is None:
+        if batchfirst:
+            unrolled = (nn.Sequential().add(nn.SplitTable(0, 2)).add(nn.Sequencer(cell))
+                        .add(nn.Sequencer(nn.View(batch, 1, nOut))).add(nn.JoinTable(0, 2)))
+        else:
+            unrolled = (nn.Sequential().add(nn.SplitTable(0)).add(nn.Sequencer(cell))
+                        .add(nn.Sequencer(nn.View(1, batch, nOut))).add(nn.JoinTable(0)))
+    unrolled.remember(remember)
+    assert unrolled.get(1)._remember == remember
+    fused.remember(remember)
+    for m in (fused, unrolled):
+        m.evaluate() if evaluate else m.training()
+    np.testing.assert_allclose(unrolled.forward(x).numpy(), fused.forward(x).numpy(), atol=1e-12)
+    if not evaluate:
+        fused.zeroGradParameters()
+        unrolled.zeroGradParameters()
+        np.testing.assert_allclose(unrolled.backward(x, gradOutput).numpy(), fused.backward(x, gradOutput).numpy(),
+                                   atol=1e-12)
+        for g, g2 in zip(convert().parameters()[1], cell.parameters()[1]):
+            np.testing.assert_allclose(g2.numpy(), g.numpy(), atol=1e-12)
+    return cell, unrolled
+
+
+@pytest.mark.parametrize('kind', ['lstm', 'gru'])
+def test_sequencer_of_a_cell_equals_the_fused_layer(kind):
+    """test/test.lua SeqLSTM_main (and the same for SeqGRU and toGRU): SeqLSTM.lua's toFastLSTM (SeqGRU.lua's
+    toGRU) gives the step-by-step cell of the same parameters, which in a Sequencer computes what the fused layer
+    computes, batch-first or not, forgetting or remembering, in training and evaluation, with other sequence
+    lengths and batch sizes, after clearState, and with maskzero against the cell's maskZero(1)."""
+    make = (lambda: nn.SeqLSTM(2, 3)) if kind == 'lstm' else (lambda: nn.SeqGRU(2, 3))
+    fused = make().double()
+    fused.batchfirst = True
+    fused.reset(0.1)
+    fused.clearState()
+    fused.forget()
+    cell, _ = _compare_with_fused(fused, True, 4, 5)
+    cell, unrolled = _compare_with_fused(fused, True, 4, 5, cell)
+    _compare_with_fused(fused, True, 4, 5, cell, 'both', False, unrolled)
+    _compare_with_fused(fused, True, 5, 6)
+    fused.clearState()
+    _compare_with_fused(fused, True, 5, 6)
+    cell, unrolled = _compare_with_fused(fused, True, 5, 6, cell, 'neither', True)
+    _compare_with_fused(fused, True, 5, 6, cell, 'both', True, unrolled)
+    _compare_with_fused(fused, True, 4, 5, cell, 'neither', True)
+    fused.maskZero()
+    cell.maskZero(1)
+    _compare_with_fused(fused, True, 4, 5, cell, 'neither', False, None, True)
+
+    fused = make().double()
+    fused.maskZero()
+    fused.reset(0.1)
+    cell, _ = _compare_with_fused(fused, False, 4, 5)
+    cell, unrolled = _compare_with_fused(fused, False, 4, 5, cell)
+    _compare_with_fused(fused, False, 4, 5, cell, 'both', False, unrolled)
+    _compare_with_fused(fused, False, 4, 5)
+    cell.maskZero(1)
+    _compare_with_fused(fused, False, 4, 5, cell, 'neither', True, None, True)
+    _compare_with_fused(fused, False, 4, 5, cell, 'neither', False, None, True)
+
+
+def test_conversions_refuse_a_projected_layer():
+    """SeqLSTMP has an output projection the rnn package's cells lack: toFastLSTM refuses it by name."""
+    with pytest.raises(ValueError, match='SeqLSTMP.*projection'):
+        nn.SeqLSTMP(2, 4, 3).toFastLSTM()
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('kind', ['lstm', 'gru'])
+def test_conversion_on_the_gpu(kind):
+    """toFastLSTM/toGRU of a CUDA layer give a CUDA cell computing what the layer computes."""
+    fused = (nn.SeqLSTM(2, 3) if kind == 'lstm' else nn.SeqGRU(2, 3)).double().cuda()
+    cell = fused.toFastLSTM() if kind == 'lstm' else fused.toGRU()
+    assert cell.type() == 'legonn.CudaDoubleTensor' and cell.parameters()[0][0].type() == 'legonn.CudaDoubleTensor'
+    x = lg.as_tensor(r(4, 2, 2)).cuda()
+    assert_close_trees(nn.Sequencer(cell).forward(x), fused.forward(x), rtol=1e-10, atol=1e-12)

@@ -75,22 +75,27 @@ def test_update_loss():
 
 
 def test_evaluation_is_the_identity():
+    """NormStabilizer.lua in evaluation: recurrentModule's identity, no norms kept."""
     ns = nn.NormStabilizer().double().evaluate()
     h = lg.as_tensor(r(2, 3))
     assert ns.forward(h).equal(h) and 'norm' not in ns.recurrentModule.__dict__
 
 
 def test_type_roundtrip_and_repr():
+    """NormStabilizer.lua: beta defaults to 1, __tostring__, float()/double() through a Sequencer."""
     assert repr(nn.NormStabilizer(0.5)) == 'nn.NormStabilizer' and nn.NormStabilizer().beta == 1
     assert_type_roundtrip(nn.Sequencer(nn.NormStabilizer(2)), lg.randn(3, 2, 4))
 
 
 @pytest.mark.gpu
 def test_gpu_matches_cpu():
+    """NormStabilizer.lua on the GPU (the simulator here): a sequence matches the CPU."""
     assert_gpu_matches_cpu(nn.Sequencer(nn.NormStabilizer(2)), lg.randn(3, 2, 4))
 
 
 def test_bad_input():
+    """NormStabilizer.lua asserts a 2-D input; gradOutput sizes are checked; backward needs the norms a training
+    forward keeps."""
     ns = nn.NormStabilizer()
     for bad in (lg.randn(4), lg.randn(2, 3, 4), lg.LongTensor(2, 3)):
         with pytest.raises((ValueError, TypeError), match='NormStabilizer'):

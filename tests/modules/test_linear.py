@@ -195,4 +195,5 @@ def test_linear_no_bias_matches_numpy_and_its_jacobian():
 
 @pytest.mark.gpu
 def test_linear_no_bias_on_the_gpu():
+    """rnn's LinearNoBias.lua on the GPU (the simulator here)."""
     assert_gpu_matches_cpu(nn.LinearNoBias(4, 3), lg.randn(5, 4))

@@ -734,6 +734,15 @@ def test_rnn_linear_no_bias_loads():
     np.testing.assert_array_equal(m.forward(lg.DoubleTensor([1, 0, 2])).numpy(), weight @ [1, 0, 2])
 
 
+def test_dropout_flags_load():
+    """Dropout.lua's stochastic_inference and rnn's Dropout.lua lazy and mono fields reach legonn's Dropout."""
+    plain = load_bytes(T7().value(nn_object('Dropout', p=0.25, v2=True)).bytes())
+    assert (plain.p, plain.v2, plain.lazy, plain.mono, plain.stochastic_inference) == (0.25, True, False, False, False)
+    rnn = load_bytes(T7().value(nn_object('Dropout', p=0.5, v2=False, lazy=True, mono=True,
+                                          stochastic_inference=True)).bytes())
+    assert (rnn.v2, rnn.lazy, rnn.mono, rnn.stochastic_inference) == (False, True, True, True)
+
+
 def test_rnn_cell_with_other_parameters_is_refused():
     """A step module whose parameters do not fit the cell its fields describe raises FormatError naming it."""
     cell = saved_cell(nn.GRU(3, 4).double())

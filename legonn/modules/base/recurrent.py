@@ -13,6 +13,7 @@ from ...tensor import Tensor
 from ...tensor.blas_kernels import addmm_into, transpose_into
 from .errors import input_error
 from .module import Module
+from .typed import registry
 from .zero_rows import zero_norm
 
 REMEMBER_MODES = ('both', 'eval', 'train', 'neither')
@@ -320,6 +321,21 @@ class SeqRecurrent(Module, abstract=True):
 
     def clearState(self):
         return super().clearState(*self.buffer_names)
+
+    def _as_cell(self, name, pieces):
+        """A new ``name`` (one of the rnn package's step-by-step cells: a container, found in the class registry
+        since this package sits below the containers) whose parameters and gradients are ``pieces(weight,
+        bias)`` of this layer's (arrays, in the cell's parameters() order), as SeqLSTM.lua's toFastLSTM and
+        SeqGRU.lua's toGRU make them."""
+        if self.hiddensize != self.outputsize:
+            raise ValueError(f"{self.shortName()}: a cell of the rnn package has no output projection "
+                             f"(hiddensize {self.hiddensize}, outputsize {self.outputsize})")
+        cell = registry[name](self.inputsize, self.outputsize).type(self.type())
+        ours = ((self.weight, self.bias), (self.gradWeight, self.gradBias))
+        for mine, (weight, bias) in zip(cell.parameters(), ours):
+            for target, source in zip(mine, pieces(weight.array, bias.array)):
+                target.array[...] = source
+        return cell
 
     def __repr__(self):
         return f"nn.{type(self).__name__}({self.inputsize} -> {self.outputsize})"

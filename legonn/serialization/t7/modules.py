@@ -196,7 +196,9 @@ ARGUMENTS = {
     'MulConstant': lambda f: (f.number('constant_scalar'), f.flag('inplace')),
     'AddConstant': lambda f: (f.number('constant_scalar'), f.flag('inplace')),
     'Power': lambda f: (f.number('pow'),),
-    'Dropout': lambda f: (f.number('p', 0.5), not f.flag('v2', True), f.flag('inplace')),
+    # torch/nn's stochastic_inference, and the rnn package's lazy and mono (its Dropout.lua)
+    'Dropout': lambda f: (f.number('p', 0.5), not f.flag('v2', True), f.flag('inplace'),
+                          f.flag('stochastic_inference'), Keywords(lazy=f.flag('lazy'), mono=f.flag('mono'))),
     'Normalize': lambda f: (f.number('p'), f.number('eps', 1e-10)),
     'SpatialCrossMapLRN': lambda f: (f.int('size'), f.number('alpha', 1e-4), f.number('beta', 0.75), f.number('k', 1)),
     'CAddTable': lambda f: (f.flag('inplace'),),
