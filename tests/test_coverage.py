@@ -1,7 +1,10 @@
-"""Every torch/nn module and criterion exists in legonn.nn, or docs/coverage.md says why not.
+"""Every class of torch/nn, of Element-Research's rnn and of its companion dpnn exists in legonn.nn, or
+docs/coverage.md says why not: one table per package, under its own heading.
 
 TORCH_NN lists the classes torch/nn's init.lua loads (its last revision), in its order;
-init.lua's non-class entries (THNN, utils, ErrorMessages, hessian, test) are left out.
+init.lua's non-class entries (THNN, utils, ErrorMessages, hessian, test) are left out. RNN and DPNN list
+the classes (``torch.class``) of the rnn and dpnn packages' Lua files at their last revisions; their
+files that only add methods to nn's classes (Module.lua, Dropout.lua, Container.lua, ...) are not classes.
 """
 import pathlib
 import re
@@ -40,53 +43,79 @@ L1Penalty WeightedMSECriterion BCECriterion CrossEntropyCriterion ParallelCriter
 ModuleCriterion PixelShuffle StochasticGradient MM MV Jacobian SparseJacobian
 """.split()
 
+RNN = """
+AbstractRecurrent AbstractSequencer BiSequencer BiSequencerLM CopyGrad ExpandAs FastLSTM GRU LSTM LinearNoBias
+LookupTableMaskZero MaskZero MaskZeroCriterion MuFuRu NormStabilizer Padding Recurrence Recurrent
+RecurrentAttention Recursor Repeater RepeaterCriterion SAdd SeqBRNN SeqGRU SeqLSTM SeqLSTMP SeqReverseSequence
+Sequencer SequencerCriterion TrimZero ZeroGrad
+""".split()
+
+DPNN = """
+ArgMax BinaryClassReward BinaryLogisticRegression CategoricalEntropy Clip FireModule Inception NCECriterion
+NCEModule PCAColorTransform Reinforce ReinforceBernoulli ReinforceCategorical ReinforceGamma ReinforceNormal
+ReverseTable Serial SimpleColorTransform SpatialBinaryConvolution SpatialBinaryLogisticRegression
+SpatialFeatNormalization SpatialGlimpse SpatialRegionDropout SpatialUniformCrop TotalDropout VRClassReward
+""".split()
+
+# the heading of each package's table in docs/coverage.md, and its class list
+PACKAGES = {'torch/nn': ('# torch/nn, rnn and dpnn coverage', TORCH_NN), 'rnn': ('## Element-Research rnn', RNN),
+            'dpnn': ('## Element-Research dpnn', DPNN)}
 COVERAGE = pathlib.Path(__file__).resolve().parents[1] / 'docs' / 'coverage.md'
 STATUSES = ('present', 'planned', 'out of scope')
 
 
-def table_rows():
-    """{class: (status, note)} from the markdown table of docs/coverage.md."""
-    rows = {}
+def table_rows(package):
+    """{class: (status, note)} from the markdown table under ``package``'s heading in docs/coverage.md."""
+    heading = PACKAGES[package][0]
+    rows, inside = {}, False
     for line in COVERAGE.read_text().splitlines():
+        if line.startswith('#'):
+            inside = line.strip() == heading
+            continue
         cells = [c.strip() for c in line.strip().strip('|').split('|')]
-        if len(cells) == 3 and re.fullmatch(r'`?[A-Za-z0-9]+`?', cells[0]) and cells[0] != 'class':
+        if inside and len(cells) == 3 and re.fullmatch(r'`?[A-Za-z0-9]+`?', cells[0]) and cells[0] != 'class':
             rows[cells[0].strip('`')] = (cells[1], cells[2])
     return rows
 
 
-def test_the_torch_list_has_no_duplicates():
+def test_the_class_lists_have_no_duplicates():
     assert len(TORCH_NN) == len(set(TORCH_NN)) == 192
+    assert len(RNN) == len(set(RNN)) == 32 and len(DPNN) == len(set(DPNN)) == 26
 
 
-def test_coverage_table_lists_every_torch_class_once_with_a_known_status():
-    rows = table_rows()
-    assert set(rows) == set(TORCH_NN), (sorted(set(TORCH_NN) - set(rows)), sorted(set(rows) - set(TORCH_NN)))
+@pytest.mark.parametrize('package', sorted(PACKAGES))
+def test_coverage_table_lists_every_class_once_with_a_known_status(package):
+    rows, names = table_rows(package), PACKAGES[package][1]
+    assert set(rows) == set(names), (sorted(set(names) - set(rows)), sorted(set(rows) - set(names)))
     bad = {name: status for name, (status, _) in rows.items() if status not in STATUSES}
     assert not bad, f"unknown statuses (use one of {STATUSES}): {bad}"
     # an out-of-scope class needs its reason written down
     assert all(note for status, note in rows.values() if status == 'out of scope')
 
 
-def test_rows_marked_present_are_present():
-    rows = table_rows()
+@pytest.mark.parametrize('package', sorted(PACKAGES))
+def test_rows_marked_present_are_present(package):
+    rows = table_rows(package)
     claimed = [name for name, (status, _) in rows.items() if status == 'present' and not hasattr(nn, name)]
     assert not claimed, f"docs/coverage.md marks these present but legonn.nn lacks them: {claimed}"
 
 
-def test_rows_not_marked_present_are_absent():
-    rows = table_rows()
+@pytest.mark.parametrize('package', sorted(PACKAGES))
+def test_rows_not_marked_present_are_absent(package):
+    rows = table_rows(package)
     stale = [name for name, (status, _) in rows.items() if status != 'present' and hasattr(nn, name)]
     assert not stale, f"docs/coverage.md marks these planned or out of scope but legonn.nn has them: {stale}"
 
 
-def test_every_torch_class_is_in_legonn_or_has_a_reason():
-    rows = table_rows()
-    present = [name for name in TORCH_NN if hasattr(nn, name)]
-    missing = [name for name in TORCH_NN if not hasattr(nn, name)]
+@pytest.mark.parametrize('package', sorted(PACKAGES))
+def test_every_class_is_in_legonn_or_has_a_reason(package):
+    rows, names = table_rows(package), PACKAGES[package][1]
+    present = [name for name in names if hasattr(nn, name)]
+    missing = [name for name in names if not hasattr(nn, name)]
     unexplained = [name for name in missing if rows.get(name, ('', ''))[0] != 'out of scope']
-    share = 100.0 * len(present) / len(TORCH_NN)
-    print(f"legonn.nn has {len(present)} of {len(TORCH_NN)} torch/nn classes ({share:.1f}%); "
+    share = 100.0 * len(present) / len(names)
+    print(f"legonn.nn has {len(present)} of {len(names)} {package} classes ({share:.1f}%); "
           f"{len(missing) - len(unexplained)} out of scope; missing: {unexplained}")
     if unexplained:
-        pytest.fail(f"{len(present)}/{len(TORCH_NN)} torch/nn classes present ({share:.1f}%); missing from "
+        pytest.fail(f"{len(present)}/{len(names)} {package} classes present ({share:.1f}%); missing from "
                     f"legonn.nn without a reason in docs/coverage.md: {unexplained}")
