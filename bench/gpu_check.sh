@@ -162,7 +162,7 @@ fi
 if wants sweep; then
   run_stage sweep "${GPU_CHECK_T_SWEEP:-90}" "$OUT/sweep.log" \
     env LEGONN_SWEEP_DEVICE=cuda $PY -m pytest -q -o addopts= -p no:cacheprovider "${PER_TEST[@]}" \
-    --junitxml="$OUT/sweep.xml" tests/robustness/test_sweep.py
+    --junitxml="$OUT/sweep.xml" tests/robustness/test_sweep.py tests/robustness/test_sweep_cudnn.py
   [ $DRY = 1 ] || RESULTS[-1]+=" -- $(junit_counts "$OUT/sweep.xml")"
 fi
 
