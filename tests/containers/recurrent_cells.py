@@ -1,8 +1,11 @@
 """What the tests of the rnn package's cells (LSTM, FastLSTM, GRU, MuFuRu, NormStabilizer) share: running a
-step-by-step module over a sequence and the finite-difference check of its back-propagation through time."""
+step-by-step module over a sequence, unrolling a step module by hand, and the finite-difference check of its
+back-propagation through time."""
 import numpy as np
 
 import legonn as lg
+from legonn import nn
+from tests.checks import numeric_gradient
 
 
 def sigmoid(a):
@@ -23,6 +26,22 @@ def run_sequence(module, xs, gradOutputs=None):
     return outputs, gradInputs
 
 
+def unrolled_by_hand(stepModule, xs, initialState):
+    """test/test.lua's check of a cell against its step module: ``stepModule`` unrolled over the steps ``xs`` as
+    clones sharing its parameters and gradients, each in a Sequential feeding it {xs[t], the previous step's
+    output} flattened, the first fed {xs[0], *initialState}. Returns (unrolled, its nested input table)."""
+    unrolled, inputs = None, None
+    for t, x in enumerate(xs):
+        step = stepModule.clone().share(stepModule, 'weight', 'gradWeight', 'bias', 'gradBias')
+        if unrolled is None:
+            unrolled, inputs = step, [x, *initialState]
+        else:
+            unrolled = (nn.Sequential().add(nn.ParallelTable().add(nn.Identity()).add(unrolled))
+                        .add(nn.FlattenTable()).add(step))
+            inputs = [x, inputs]
+    return unrolled, inputs
+
+
 def assert_bptt_matches_finite_differences(module, xs, gradOutputs, eps=1e-6, tol=1e-7):
     """The gradients of loss = sum over t of <output[t], gradOutputs[t]> with respect to every input element
     and every parameter, from one backward through the whole sequence (the step clones sharing the
@@ -36,30 +55,9 @@ def assert_bptt_matches_finite_differences(module, xs, gradOutputs, eps=1e-6, to
         return sum(float((o * g).sum()) for o, g in zip(outputs, gradOutputs))
 
     loss()   # draws the dropout masks, if any, kept until the backward
-    numeric_inputs = []
-    for x in xs:
-        grad = np.zeros_like(x)
-        for i in np.ndindex(x.shape):
-            x[i] += eps
-            up = loss()
-            x[i] -= 2 * eps
-            down = loss()
-            x[i] += eps
-            grad[i] = (up - down) / (2 * eps)
-        numeric_inputs.append(grad)
+    numeric_inputs = [numeric_gradient(loss, x, eps) for x in xs]
     params, grads = module.parameters()
-    numeric_params = []
-    for p in params:
-        a = p.numpy()
-        grad = np.zeros_like(a)
-        for i in np.ndindex(a.shape):
-            a[i] += eps
-            up = loss()
-            a[i] -= 2 * eps
-            down = loss()
-            a[i] += eps
-            grad[i] = (up - down) / (2 * eps)
-        numeric_params.append(grad)
+    numeric_params = [numeric_gradient(loss, p.numpy(), eps) for p in params]
     module.zeroGradParameters()
     _, gradInputs = run_sequence(module, xs, gradOutputs)
     for t, (exact, est) in enumerate(zip(gradInputs, numeric_inputs)):

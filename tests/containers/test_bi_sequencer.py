@@ -5,7 +5,8 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_rejected, assert_type_roundtrip
+from tests.checks import (assert_gpu_matches_cpu, assert_jacobian, assert_rejected, assert_type_roundtrip,
+                          central_difference, numeric_gradient)
 
 rng = np.random.default_rng(5)
 N, D, H, T = 3, 4, 5, 4
@@ -84,30 +85,13 @@ def test_bisequencerlm_gradients_by_finite_differences_of_a_loss():
     brnn.zeroGradParameters()
     brnn.forward(xs)
     gis = [g.clone() for g in brnn.backward(xs, gos)]
-    eps = 1e-6
     for x, gi in zip(xs, gis):
-        a = x.numpy()
-        num = np.zeros_like(a)
-        for idx in np.ndindex(a.shape):
-            keep = a[idx]
-            a[idx] = keep + eps
-            up = loss()
-            a[idx] = keep - eps
-            down = loss()
-            a[idx] = keep
-            num[idx] = (up - down) / (2 * eps)
-        np.testing.assert_allclose(gi.numpy(), num, atol=1e-7)
+        np.testing.assert_allclose(gi.numpy(), numeric_gradient(loss, x.numpy()), atol=1e-7)
     for p, g in zip(*brnn.parameters()):
         a, g = p.numpy(), g.numpy().copy()
         flat = a.reshape(-1)
         for k in rng.choice(flat.size, size=min(8, flat.size), replace=False):
-            keep = flat[k]
-            flat[k] = keep + eps
-            up = loss()
-            flat[k] = keep - eps
-            down = loss()
-            flat[k] = keep
-            assert abs(g.reshape(-1)[k] - (up - down) / (2 * eps)) < 1e-7
+            assert abs(g.reshape(-1)[k] - central_difference(loss, flat, k)) < 1e-7
 
 
 @pytest.mark.parametrize('cls', [nn.BiSequencer, nn.BiSequencerLM])
