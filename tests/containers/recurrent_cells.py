@@ -1,6 +1,7 @@
-"""What the tests of the rnn package's cells (LSTM, FastLSTM, GRU, MuFuRu, NormStabilizer) share: running a
-step-by-step module over a sequence, unrolling a step module by hand, and the finite-difference check of its
-back-propagation through time."""
+"""What the tests of the rnn package's step-by-step modules (LSTM, FastLSTM, GRU, MuFuRu, NormStabilizer, their
+maskZero and trimZero) share: running a step-by-step module over a sequence, unrolling a step module by hand,
+test.lua's left-padded sequences for maskZero, and the finite-difference check of back-propagation through
+time."""
 import numpy as np
 
 import legonn as lg
@@ -40,6 +41,27 @@ def unrolled_by_hand(stepModule, xs, initialState):
                         .add(nn.FlattenTable()).add(step))
             inputs = [x, inputs]
     return unrolled, inputs
+
+
+def lua_mask_zero_sequences(rng):
+    """test.lua's AbstractRecurrent_maskZero input, ``4 steps x 4 samples x 10``: sample j holds the first
+    j + 1 steps of one random sequence, left-padded with zero rows so that every sample ends at the last step."""
+    sequence = rng.normal(size=(4, 10))
+    x = np.zeros((4, 4, 10))
+    x[3, 0] = sequence[0]
+    x[2:, 1] = sequence[:2]
+    x[1:, 2] = sequence[:3]
+    x[:, 3] = sequence
+    return x
+
+
+def assert_lua_mask_zero_outputs(out):
+    """test.lua's AbstractRecurrent_maskZero checks on the outputs (``steps x samples x features``) for
+    lua_mask_zero_sequences: the padded steps give zeros, and each real step the output the same sequence
+    gives at that step in the other samples (the hidden state starts afresh after padding)."""
+    assert abs(out[0, :3].sum()) < 1e-7 and abs(out[1, :2].sum()) < 1e-7 and abs(out[2, :1].sum()) < 1e-7
+    for t0, j0, t1, j1 in [(0, 3, 1, 2), (0, 3, 2, 1), (0, 3, 3, 0), (1, 3, 2, 2), (1, 3, 3, 1), (2, 3, 3, 2)]:
+        np.testing.assert_allclose(out[t0, j0], out[t1, j1], atol=1e-7)
 
 
 def assert_bptt_matches_finite_differences(module, xs, gradOutputs, eps=1e-6, tol=1e-7):
