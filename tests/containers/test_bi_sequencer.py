@@ -114,7 +114,8 @@ def test_jacobian_with_a_cadd_merge(cls):
 
 def test_default_backward_is_a_reset_clone_and_merge_number_is_nInputDims():
     """BiSequencer.lua's defaults: bwd = fwd:clone() then reset (new parameters, not shared), merge = JoinTable
-    along the features with nInputDims 1; a number as merge is JoinTable's nInputDims (2: 3-D steps are batches of 2-D ones)."""
+    along the features with nInputDims 1; a number as merge is JoinTable's nInputDims (2: 3-D steps are batches
+    of 2-D ones)."""
     fwd = nn.LSTM(D, H)
     brnn = nn.BiSequencer(fwd)
     assert brnn.forwardModule is fwd and brnn.backwardModule is not fwd
@@ -198,8 +199,8 @@ def test_bad_input(cls, steps):
     xs = seq()
     brnn.forward(xs)
     assert_rejected(brnn, ValueError, "step", 'backward', xs, seq(T - 1, size=2 * H))
-    assert_rejected(brnn, ValueError, f"{cls.__name__}.*LSTM.*expected", 'forward', [lg.randn(N, D).double(), lg.randn(N + 1, D).double()]
-                    + seq(2))
+    assert_rejected(brnn, ValueError, f"{cls.__name__}.*LSTM.*expected", 'forward',
+                    [lg.randn(N, D).double(), lg.randn(N + 1, D).double()] + seq(2))
 
 
 def _rnn_test_lua_port(cls, shift):

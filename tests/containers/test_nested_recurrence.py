@@ -14,7 +14,8 @@ rng = np.random.default_rng(11)
 def test_gradients_through_a_fastlstm_nested_in_a_recurrence():
     """rnn's Recurrence.lua with a FastLSTM and a Linear after it in the step module, over 4 steps: every
     parameter's gradient against central differences of the sequence's loss (float64). Recurrence.lua itself
-    omits the setOutputStep that Recursor.lua makes; without it the Linear's weight gradient is off by about 0.1 here."""
+    omits the setOutputStep that Recursor.lua makes; without it the Linear's weight gradient is off by about 0.1
+    here."""
     n, h = 3, 4
     rm = nn.Sequential().add(nn.ParallelTable().add(nn.Linear(n, h)).add(nn.Linear(h, h))).add(nn.CAddTable()) \
         .add(nn.Sigmoid()).add(nn.FastLSTM(h, h)).add(nn.Linear(h, h)).add(nn.Sigmoid())
