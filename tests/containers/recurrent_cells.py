@@ -64,6 +64,23 @@ def assert_lua_mask_zero_outputs(out):
         np.testing.assert_allclose(out[t0, j0], out[t1, j1], atol=1e-7)
 
 
+def lua_remember_modes(seq, train, evaluation):
+    """test/test.lua Sequencer's 'test remember modes' on the Sequencer ``seq``: for each of the modes 'both'
+    and 'eval', a training forward and backward of the sequence ``train``, an evaluation forward of
+    ``evaluation``, and a training forward and backward again. Yields (a copy of the evaluation's output
+    steps, the last gradInput) after each mode, for the caller's checks."""
+    for mode in ('both', 'eval'):
+        seq.remember(mode)
+        seq.training()
+        seq.forward(train)
+        seq.backward(train, train)
+        seq.evaluate()
+        output = [step.clone() for step in seq.forward(evaluation)]
+        seq.training()
+        seq.forward(train)
+        yield output, seq.backward(train, train)
+
+
 def assert_bptt_matches_finite_differences(module, xs, gradOutputs, eps=1e-6, tol=1e-7):
     """The gradients of loss = sum over t of <output[t], gradOutputs[t]> with respect to every input element
     and every parameter, from one backward through the whole sequence (the step clones sharing the

@@ -7,8 +7,8 @@ import legonn as lg
 from legonn import nn, optim
 from tests.checks import (assert_close_trees, assert_gpu_matches_cpu, assert_jacobian, assert_rejected,
                           assert_type_roundtrip, central_difference)
-from tests.containers.recurrent_cells import (assert_bptt_matches_finite_differences, run_sequence, sigmoid,
-                                             unrolled_by_hand)
+from tests.containers.recurrent_cells import (assert_bptt_matches_finite_differences, lua_remember_modes,
+                                             run_sequence, sigmoid, unrolled_by_hand)
 
 rng = np.random.default_rng(0)
 
@@ -764,16 +764,9 @@ def test_sequencer_remember_modes_with_an_lstm():
     remembering in 'both' or 'eval' mode goes through training, evaluation and training again."""
     seq = nn.Sequencer(nn.LSTM(5, 5)).double()
     train, evaluation = [lg.as_tensor(r(5)) for _ in range(3)], [lg.as_tensor(r(5))]
-    for mode in ('both', 'eval'):
-        seq.remember(mode)
-        seq.training()
-        seq.forward(train)
-        seq.backward(train, train)
-        seq.evaluate()
-        assert seq.forward(evaluation)[0].size() == (5,)
-        seq.training()
-        seq.forward(train)
-        assert len(seq.backward(train, train)) == 3
+    for output, gradInput in lua_remember_modes(seq, train, evaluation):
+        assert output[0].size() == (5,)
+        assert len(gradInput) == 3
 
 
 def test_clear_state_empties_the_user_state_which_then_counts_as_unset(tmp_path):
