@@ -194,3 +194,25 @@ def sized_build(cases, input):
     def build(name):
         return cases[name][0](), input(cases[name][1])
     return build
+
+
+def central_difference(loss, array, index, eps=1e-6):
+    """(loss() with array[index] + eps - loss() with array[index] - eps) / (2 eps): the numeric derivative of
+    ``loss`` (a function of no arguments that reads ``array``, a NumPy array or a view of a tensor's storage)
+    with respect to that one element, which is restored afterwards."""
+    keep = array[index]
+    array[index] = keep + eps
+    up = loss()
+    array[index] = keep - eps
+    down = loss()
+    array[index] = keep
+    return (up - down) / (2 * eps)
+
+
+def numeric_gradient(loss, array, eps=1e-6):
+    """The central differences of ``loss()`` with respect to every element of ``array`` (read by ``loss``), an
+    array of ``array``'s shape."""
+    grad = np.zeros_like(array)
+    for i in np.ndindex(array.shape):
+        grad[i] = central_difference(loss, array, i, eps)
+    return grad

@@ -69,7 +69,7 @@ def test_no_package_changes_another_packages_classes_on_import(import_report):
 
 def test_the_probe_sees_a_patch():
     """The probe itself: a package that patched Criterion on import would be reported."""
-    code = f"PACKAGES = ['criterions', 'graph']\n" + _PROBE.replace(
+    code = "PACKAGES = ['criterions', 'graph']\n" + _PROBE.replace(
         "        importlib.import_module('legonn.' + package)\n",
         "        importlib.import_module('legonn.' + package)\n"
         "        if package == 'graph':\n"

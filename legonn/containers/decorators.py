@@ -4,6 +4,7 @@ import time
 
 from ..modules.base.errors import input_error
 from ..modules.base.module import Module
+from ..modules.base.zero_rows import first_tensor
 from ..tensor import tensor_class
 from ..tensor.types import full_name
 from .container import Container
@@ -35,13 +36,8 @@ class Decorator(Container):
 
 def _tree_type(tree):
     """The type of the first tensor in a tree (None if it holds none)."""
-    if isinstance(tree, list):
-        for v in tree:
-            found = _tree_type(v)
-            if found is not None:
-                return found
-        return None
-    return tree.type() if hasattr(tree, 'type') and hasattr(tree, 'array') else None
+    first = first_tensor(tree)
+    return None if first is None else first.type()
 
 
 def _cast_tree(old, source, typename):

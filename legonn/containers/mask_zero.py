@@ -64,9 +64,15 @@ class MaskZero(Decorator):
         buf.resize(tensor._size)
         buf.array[...] = tensor.xp.where(mask, 0, tensor.array)
 
-    def _mask(self, old, tree, what):
-        if self.__dict__.get('zeroMask') is None or self.zeroMask.nElement() == 0:
+    def _forward_mask(self):
+        """The ``zeroMask`` of the last forward; without one (a backward first) the call is refused."""
+        mask = self.__dict__.get('zeroMask')
+        if mask is None or mask.nElement() == 0:
             raise input_error(self, "a forward() before backward()", "no forward since construction or clearState()")
+        return mask
+
+    def _mask(self, old, tree, what):
+        self._forward_mask()
         return map_tree(self, old, tree, self._mask_fill, what)
 
     def updateOutput(self, input):
@@ -136,9 +142,7 @@ class TrimZero(MaskZero):
             buf.array[kept] = tensor.array
 
     def _trim(self, old, tree, what):
-        mask = self.__dict__.get('zeroMask')
-        if mask is None or mask.nElement() == 0:
-            raise input_error(self, "a forward() before backward()", "no forward since construction or clearState()")
+        mask = self._forward_mask()
         # the rows kept, as indices (empty when every row is masked), found from the mask each time: it follows
         # the module to another device, where these indices would not
         self._kept = mask.xp.flatnonzero(mask.array == 0)

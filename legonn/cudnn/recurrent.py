@@ -403,23 +403,23 @@ class GRU(RNN):
     mode = 'CUDNN_GRU'
 
 
-class BLSTM(RNN):
+class _Bidirectional(RNN):
+    """The base of BLSTM and BGRU: each layer runs both directions, output ``(seqLength, batch, 2 *
+    hiddenSize)``; their Lua constructors take no rememberStates."""
+    bidirectional = 'CUDNN_BIDIRECTIONAL'
+    numDirections = 2
+
+    def __init__(self, inputSize, hiddenSize, numLayers, batchFirst=False, dropout=0):
+        super().__init__(inputSize, hiddenSize, numLayers, batchFirst, dropout)
+
+
+class BLSTM(_Bidirectional):
     """``BLSTM(inputSize, hiddenSize, numLayers, batchFirst=False, dropout=0)``: bidirectional LSTM layers,
     output ``(seqLength, batch, 2 * hiddenSize)``."""
     mode = 'CUDNN_LSTM'
-    bidirectional = 'CUDNN_BIDIRECTIONAL'
-    numDirections = 2
-
-    def __init__(self, inputSize, hiddenSize, numLayers, batchFirst=False, dropout=0):
-        super().__init__(inputSize, hiddenSize, numLayers, batchFirst, dropout)
 
 
-class BGRU(RNN):
+class BGRU(_Bidirectional):
     """``BGRU(inputSize, hiddenSize, numLayers, batchFirst=False, dropout=0)``: bidirectional GRU layers,
     output ``(seqLength, batch, 2 * hiddenSize)``."""
     mode = 'CUDNN_GRU'
-    bidirectional = 'CUDNN_BIDIRECTIONAL'
-    numDirections = 2
-
-    def __init__(self, inputSize, hiddenSize, numLayers, batchFirst=False, dropout=0):
-        super().__init__(inputSize, hiddenSize, numLayers, batchFirst, dropout)

@@ -112,22 +112,52 @@ def _check_positive_number(owner, name, value):
     return value
 
 
-class ReinforceNormal(Reinforce):
+class _TwoParameterReinforce(Reinforce):
+    """The base of ReinforceNormal and ReinforceGamma, whose distributions have two parameters: the input is the
+    first, the second is the constructor argument ``own`` or, when that is None, input[1] of a table input.
+    The subclass's ``parameter_names`` (first, second) name them in errors; the argument is kept as the attribute
+    named ``second``."""
+
+    def __init__(self, own, stochastic):
+        super().__init__(stochastic)
+        name = self.parameter_names[1]
+        setattr(self, name, _check_positive_number(type(self).__name__, name, own))
+        if own is None:
+            self.gradInput = [self.gradInput.new(), self.gradInput.new()]
+
+    def _pair(self, input):
+        """(first, second, second as an array or number broadcastable to first)."""
+        first, second = _parameter_pair(self, input, getattr(self, self.parameter_names[1]), self.parameter_names)
+        return first, second, _broadcast(self, second, first, self.parameter_names[1])
+
+    def _set_gradInput(self, input, first, grad_first, second, grad_second):
+        """gradInput = -reward times d ln f / d first (``grad_first``, an array of first's size) and, for a table
+        input, times d ln f / d second (``grad_second(second's array)``, computed only then)."""
+        table = isinstance(input, list)
+        grad = self.gradInput[0] if table else self.gradInput
+        grad.resizeAs(first).array[...] = grad_first
+        self._times_minus_reward(grad, first)
+        if table:
+            grad = self.gradInput[1].resizeAs(second)
+            grad.array[...] = grad_second(second.array)
+            self._times_minus_reward(grad, second)
+        return self.gradInput
+
+
+class ReinforceNormal(_TwoParameterReinforce):
     """``ReinforceNormal(stdev=None, stochastic=False)``: input the means ``mu`` (any shape, batch first), or
     the table ``{mu, sigma}`` when no ``stdev`` is given; output one sample of N(mu, sigma^2) per element while
     sampling, ``mu`` itself otherwise (ReinforceNormal.lua). ``stdev`` is a number, a tensor of mu's size or
     one row of it. Backward: d/dmu = -reward (x - mu) / sigma^2 and, for a table input,
     d/dsigma = -reward ((x - mu)^2 - sigma^2) / (sigma^3 + 1e-8)."""
 
+    parameter_names = ('mean', 'stdev')
+
     def __init__(self, stdev=None, stochastic=False):
-        super().__init__(stochastic)
-        self.stdev = _check_positive_number('ReinforceNormal', 'stdev', stdev)
-        if stdev is None:
-            self.gradInput = [self.gradInput.new(), self.gradInput.new()]
+        super().__init__(stdev, stochastic)
 
     def updateOutput(self, input):
-        mean, stdev = _parameter_pair(self, input, self.stdev, ('mean', 'stdev'))
-        sigma = _broadcast(self, stdev, mean, 'stdev')
+        mean, _, sigma = self._pair(input)
         out = self.output.resizeAs(mean)
         if self._sampling():
             out.normal()
@@ -138,20 +168,11 @@ class ReinforceNormal(Reinforce):
         return self.output
 
     def updateGradInput(self, input, gradOutput):
-        mean, stdev = _parameter_pair(self, input, self.stdev, ('mean', 'stdev'))
-        sigma = _broadcast(self, stdev, mean, 'stdev')
+        mean, stdev, sigma = self._pair(input)
         self.checkForwardInput(input)
-        table = isinstance(input, list)
-        gradMean = self.gradInput[0] if table else self.gradInput
         diff = self.output.array - mean.array
-        gradMean.resizeAs(mean).array[...] = diff / (sigma * sigma)
-        self._times_minus_reward(gradMean, mean)
-        if table:
-            s = stdev.array
-            gradStdev = self.gradInput[1].resizeAs(stdev)
-            gradStdev.array[...] = (diff * diff - s * s) / (s * s * s + _STDEV_EPS)
-            self._times_minus_reward(gradStdev, stdev)
-        return self.gradInput
+        return self._set_gradInput(input, mean, diff / (sigma * sigma),
+                                   stdev, lambda s: (diff * diff - s * s) / (s * s * s + _STDEV_EPS))
 
 
 class ReinforceBernoulli(Reinforce):
@@ -205,7 +226,7 @@ class ReinforceCategorical(Reinforce):
         return self._times_minus_reward(self.gradInput, input)
 
 
-class ReinforceGamma(Reinforce):
+class ReinforceGamma(_TwoParameterReinforce):
     """``ReinforceGamma(scale=None, stochastic=False)``: input the shapes k (positive, any shape, batch first),
     or the table ``{k, theta}`` when no ``scale`` is given; output one sample of Gamma(k, theta) per element
     while sampling, the mean k theta otherwise (ReinforceGamma.lua, which drew with randomkit; legonn draws
@@ -213,15 +234,13 @@ class ReinforceGamma(Reinforce):
     d/dk = -reward (ln x - digamma(k) - ln theta) and, for a table input,
     d/dtheta = -reward (x / theta^2 - k / theta)."""
 
+    parameter_names = ('shape', 'scale')
+
     def __init__(self, scale=None, stochastic=False):
-        super().__init__(stochastic)
-        self.scale = _check_positive_number('ReinforceGamma', 'scale', scale)
-        if scale is None:
-            self.gradInput = [self.gradInput.new(), self.gradInput.new()]
+        super().__init__(scale, stochastic)
 
     def _parameters(self, input):
-        shape, scale = _parameter_pair(self, input, self.scale, ('shape', 'scale'))
-        theta = _broadcast(self, scale, shape, 'scale')
+        shape, scale, theta = self._pair(input)
         xp = shape.xp
         if not bool((shape.array > 0).all()) or not bool(xp.all(xp.asarray(theta) > 0)):
             raise input_error(self, "positive shapes and scales", "a value <= 0")
@@ -240,13 +259,6 @@ class ReinforceGamma(Reinforce):
         shape, scale, theta = self._parameters(input)
         self.checkForwardInput(input)
         xp = shape.xp
-        table = isinstance(input, list)
-        gradShape = self.gradInput[0] if table else self.gradInput
         x = self.output.array
-        gradShape.resizeAs(shape).array[...] = xp.log(x) - digamma(shape.array, xp) - xp.log(theta)
-        self._times_minus_reward(gradShape, shape)
-        if table:
-            gradScale = self.gradInput[1].resizeAs(scale)
-            gradScale.array[...] = x / (theta * theta) - shape.array / theta
-            self._times_minus_reward(gradScale, scale)
-        return self.gradInput
+        return self._set_gradInput(input, shape, xp.log(x) - digamma(shape.array, xp) - xp.log(theta),
+                                   scale, lambda theta: x / (theta * theta) - shape.array / theta)

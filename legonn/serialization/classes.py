@@ -17,12 +17,14 @@ _user = {}
 
 
 def register_importer(importer):
-    """Call ``importer()`` before any class lookup (legonn/__init__.py: it imports nn and graph and registers optim's class)."""
+    """Call ``importer()`` before any class lookup (legonn/__init__.py: it imports nn and graph and registers
+    optim's class)."""
     _importers.append(importer)
 
 
 def register_builtin(name, cls):
-    """Let files name legonn's own plain-state class ``cls`` as ``name`` (graph calls this on import; legonn/__init__.py for optim)."""
+    """Let files name legonn's own plain-state class ``cls`` as ``name`` (graph calls this on import;
+    legonn/__init__.py for optim)."""
     _packages[name] = cls
 
 

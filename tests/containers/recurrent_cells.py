@@ -1,8 +1,12 @@
-"""What the tests of the rnn package's cells (LSTM, FastLSTM, GRU, MuFuRu, NormStabilizer) share: running a
-step-by-step module over a sequence and the finite-difference check of its back-propagation through time."""
+"""What the tests of the rnn package's step-by-step modules (LSTM, FastLSTM, GRU, MuFuRu, NormStabilizer, their
+maskZero and trimZero) share: running a step-by-step module over a sequence, unrolling a step module by hand,
+test.lua's left-padded sequences for maskZero, and the finite-difference check of back-propagation through
+time."""
 import numpy as np
 
 import legonn as lg
+from legonn import nn
+from tests.checks import numeric_gradient
 
 
 def sigmoid(a):
@@ -23,6 +27,60 @@ def run_sequence(module, xs, gradOutputs=None):
     return outputs, gradInputs
 
 
+def unrolled_by_hand(stepModule, xs, initialState):
+    """test/test.lua's check of a cell against its step module: ``stepModule`` unrolled over the steps ``xs`` as
+    clones sharing its parameters and gradients, each in a Sequential feeding it {xs[t], the previous step's
+    output} flattened, the first fed {xs[0], *initialState}. Returns (unrolled, its nested input table)."""
+    unrolled, inputs = None, None
+    for t, x in enumerate(xs):
+        step = stepModule.clone().share(stepModule, 'weight', 'gradWeight', 'bias', 'gradBias')
+        if unrolled is None:
+            unrolled, inputs = step, [x, *initialState]
+        else:
+            unrolled = (nn.Sequential().add(nn.ParallelTable().add(nn.Identity()).add(unrolled))
+                        .add(nn.FlattenTable()).add(step))
+            inputs = [x, inputs]
+    return unrolled, inputs
+
+
+def lua_mask_zero_sequences(rng):
+    """test.lua's AbstractRecurrent_maskZero input, ``4 steps x 4 samples x 10``: sample j holds the first
+    j + 1 steps of one random sequence, left-padded with zero rows so that every sample ends at the last step."""
+    sequence = rng.normal(size=(4, 10))
+    x = np.zeros((4, 4, 10))
+    x[3, 0] = sequence[0]
+    x[2:, 1] = sequence[:2]
+    x[1:, 2] = sequence[:3]
+    x[:, 3] = sequence
+    return x
+
+
+def assert_lua_mask_zero_outputs(out):
+    """test.lua's AbstractRecurrent_maskZero checks on the outputs (``steps x samples x features``) for
+    lua_mask_zero_sequences: the padded steps give zeros, and each real step the output the same sequence
+    gives at that step in the other samples (the hidden state starts afresh after padding)."""
+    assert abs(out[0, :3].sum()) < 1e-7 and abs(out[1, :2].sum()) < 1e-7 and abs(out[2, :1].sum()) < 1e-7
+    for t0, j0, t1, j1 in [(0, 3, 1, 2), (0, 3, 2, 1), (0, 3, 3, 0), (1, 3, 2, 2), (1, 3, 3, 1), (2, 3, 3, 2)]:
+        np.testing.assert_allclose(out[t0, j0], out[t1, j1], atol=1e-7)
+
+
+def lua_remember_modes(seq, train, evaluation):
+    """test/test.lua Sequencer's 'test remember modes' on the Sequencer ``seq``: for each of the modes 'both'
+    and 'eval', a training forward and backward of the sequence ``train``, an evaluation forward of
+    ``evaluation``, and a training forward and backward again. Yields (a copy of the evaluation's output
+    steps, the last gradInput) after each mode, for the caller's checks."""
+    for mode in ('both', 'eval'):
+        seq.remember(mode)
+        seq.training()
+        seq.forward(train)
+        seq.backward(train, train)
+        seq.evaluate()
+        output = [step.clone() for step in seq.forward(evaluation)]
+        seq.training()
+        seq.forward(train)
+        yield output, seq.backward(train, train)
+
+
 def assert_bptt_matches_finite_differences(module, xs, gradOutputs, eps=1e-6, tol=1e-7):
     """The gradients of loss = sum over t of <output[t], gradOutputs[t]> with respect to every input element
     and every parameter, from one backward through the whole sequence (the step clones sharing the
@@ -36,30 +94,9 @@ def assert_bptt_matches_finite_differences(module, xs, gradOutputs, eps=1e-6, to
         return sum(float((o * g).sum()) for o, g in zip(outputs, gradOutputs))
 
     loss()   # draws the dropout masks, if any, kept until the backward
-    numeric_inputs = []
-    for x in xs:
-        grad = np.zeros_like(x)
-        for i in np.ndindex(x.shape):
-            x[i] += eps
-            up = loss()
-            x[i] -= 2 * eps
-            down = loss()
-            x[i] += eps
-            grad[i] = (up - down) / (2 * eps)
-        numeric_inputs.append(grad)
+    numeric_inputs = [numeric_gradient(loss, x, eps) for x in xs]
     params, grads = module.parameters()
-    numeric_params = []
-    for p in params:
-        a = p.numpy()
-        grad = np.zeros_like(a)
-        for i in np.ndindex(a.shape):
-            a[i] += eps
-            up = loss()
-            a[i] -= 2 * eps
-            down = loss()
-            a[i] += eps
-            grad[i] = (up - down) / (2 * eps)
-        numeric_params.append(grad)
+    numeric_params = [numeric_gradient(loss, p.numpy(), eps) for p in params]
     module.zeroGradParameters()
     _, gradInputs = run_sequence(module, xs, gradOutputs)
     for t, (exact, est) in enumerate(zip(gradInputs, numeric_inputs)):

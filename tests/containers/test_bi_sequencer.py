@@ -5,7 +5,8 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_rejected, assert_type_roundtrip
+from tests.checks import (assert_gpu_matches_cpu, assert_jacobian, assert_rejected, assert_type_roundtrip,
+                          central_difference, numeric_gradient)
 
 rng = np.random.default_rng(5)
 N, D, H, T = 3, 4, 5, 4
@@ -84,30 +85,13 @@ def test_bisequencerlm_gradients_by_finite_differences_of_a_loss():
     brnn.zeroGradParameters()
     brnn.forward(xs)
     gis = [g.clone() for g in brnn.backward(xs, gos)]
-    eps = 1e-6
     for x, gi in zip(xs, gis):
-        a = x.numpy()
-        num = np.zeros_like(a)
-        for idx in np.ndindex(a.shape):
-            keep = a[idx]
-            a[idx] = keep + eps
-            up = loss()
-            a[idx] = keep - eps
-            down = loss()
-            a[idx] = keep
-            num[idx] = (up - down) / (2 * eps)
-        np.testing.assert_allclose(gi.numpy(), num, atol=1e-7)
+        np.testing.assert_allclose(gi.numpy(), numeric_gradient(loss, x.numpy()), atol=1e-7)
     for p, g in zip(*brnn.parameters()):
         a, g = p.numpy(), g.numpy().copy()
         flat = a.reshape(-1)
         for k in rng.choice(flat.size, size=min(8, flat.size), replace=False):
-            keep = flat[k]
-            flat[k] = keep + eps
-            up = loss()
-            flat[k] = keep - eps
-            down = loss()
-            flat[k] = keep
-            assert abs(g.reshape(-1)[k] - (up - down) / (2 * eps)) < 1e-7
+            assert abs(g.reshape(-1)[k] - central_difference(loss, flat, k)) < 1e-7
 
 
 @pytest.mark.parametrize('cls', [nn.BiSequencer, nn.BiSequencerLM])
@@ -130,7 +114,8 @@ def test_jacobian_with_a_cadd_merge(cls):
 
 def test_default_backward_is_a_reset_clone_and_merge_number_is_nInputDims():
     """BiSequencer.lua's defaults: bwd = fwd:clone() then reset (new parameters, not shared), merge = JoinTable
-    along the features with nInputDims 1; a number as merge is JoinTable's nInputDims (2: 3-D steps are batches of 2-D ones)."""
+    along the features with nInputDims 1; a number as merge is JoinTable's nInputDims (2: 3-D steps are batches
+    of 2-D ones)."""
     fwd = nn.LSTM(D, H)
     brnn = nn.BiSequencer(fwd)
     assert brnn.forwardModule is fwd and brnn.backwardModule is not fwd
@@ -214,8 +199,8 @@ def test_bad_input(cls, steps):
     xs = seq()
     brnn.forward(xs)
     assert_rejected(brnn, ValueError, "step", 'backward', xs, seq(T - 1, size=2 * H))
-    assert_rejected(brnn, ValueError, f"{cls.__name__}.*LSTM.*expected", 'forward', [lg.randn(N, D).double(), lg.randn(N + 1, D).double()]
-                    + seq(2))
+    assert_rejected(brnn, ValueError, f"{cls.__name__}.*LSTM.*expected", 'forward',
+                    [lg.randn(N, D).double(), lg.randn(N + 1, D).double()] + seq(2))
 
 
 def _rnn_test_lua_port(cls, shift):

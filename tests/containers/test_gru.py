@@ -5,8 +5,10 @@ import pytest
 
 import legonn as lg
 from legonn import nn, optim
-from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_rejected, assert_type_roundtrip
-from tests.containers.recurrent_cells import assert_bptt_matches_finite_differences, run_sequence, sigmoid
+from tests.checks import (assert_gpu_matches_cpu, assert_jacobian, assert_rejected, assert_type_roundtrip,
+                          central_difference)
+from tests.containers.recurrent_cells import (assert_bptt_matches_finite_differences, run_sequence, sigmoid,
+                                             unrolled_by_hand)
 
 rng = np.random.default_rng(1)
 
@@ -240,15 +242,7 @@ def test_gru_main():
     gru.zeroGradParameters()
     outs = [gru.forward(x).clone() for x in xs]
     gradInput = [gru.backward(xs[t], gos[t]).clone() for t in reversed(range(nStep))][-1]
-    unrolled, inputs = None, None
-    for t in range(nStep):
-        step = stepModule.clone().share(stepModule, 'weight', 'gradWeight', 'bias', 'gradBias')
-        if unrolled is None:
-            unrolled, inputs = step, [xs[0], lg.zeros(batch, nOut).double()]
-        else:
-            unrolled = (nn.Sequential().add(nn.ParallelTable().add(nn.Identity()).add(unrolled))
-                        .add(nn.FlattenTable()).add(step))
-            inputs = [xs[t], inputs]
+    unrolled, inputs = unrolled_by_hand(stepModule, xs, [lg.zeros(batch, nOut).double()])
     out2 = unrolled.forward(inputs)
     unrolled.zeroGradParameters()
     gradInput2 = unrolled.backward(inputs, gos[-1])
@@ -355,15 +349,9 @@ def test_gradcheck_with_an_initial_state():
     dh0 = gru.getGradHiddenState(-1).numpy().copy()
     exact = [np.array(dx), dh0] + [g.numpy().copy() for g in gru.parameters()[1]]
     arrays = [x, h0] + [p.numpy() for p in gru.parameters()[0]]
-    eps = 1e-6
     for a, g in zip(arrays, exact):
         for i in np.ndindex(a.shape):
-            a[i] += eps
-            up = loss()
-            a[i] -= 2 * eps
-            down = loss()
-            a[i] += eps
-            assert abs((up - down) / (2 * eps) - g[i]) < 1e-7
+            assert abs(central_difference(loss, a, i) - g[i]) < 1e-7
 
 
 def test_every_sequence_starts_from_zeros_after_forget():

@@ -6,8 +6,9 @@ import pytest
 import legonn as lg
 from legonn import nn, optim
 from tests.checks import (assert_close_trees, assert_gpu_matches_cpu, assert_jacobian, assert_rejected,
-                          assert_type_roundtrip)
-from tests.containers.recurrent_cells import assert_bptt_matches_finite_differences, run_sequence, sigmoid
+                          assert_type_roundtrip, central_difference)
+from tests.containers.recurrent_cells import (assert_bptt_matches_finite_differences, lua_remember_modes,
+                                             run_sequence, sigmoid, unrolled_by_hand)
 
 rng = np.random.default_rng(0)
 
@@ -299,16 +300,7 @@ def test_lstm_main():
     outs = [lstm.forward(x).clone() for x in xs]
     gradInput = [lstm.backward(xs[t], gos[t]).clone() for t in reversed(range(nStep))][-1]
 
-    unrolled, inputs = None, None
-    for t in range(nStep):
-        step = stepModule.clone().share(stepModule, 'weight', 'gradWeight', 'bias', 'gradBias')
-        if unrolled is None:
-            unrolled = step
-            inputs = [xs[0], lg.zeros(batch, nOut).double(), lg.zeros(batch, nOut).double()]
-        else:
-            unrolled = (nn.Sequential().add(nn.ParallelTable().add(nn.Identity()).add(unrolled))
-                        .add(nn.FlattenTable()).add(step))
-            inputs = [xs[t], inputs]
+    unrolled, inputs = unrolled_by_hand(stepModule, xs, [lg.zeros(batch, nOut).double() for _ in range(2)])
     unrolled.add(nn.SelectTable(0))
     out2 = unrolled.forward(inputs)
     unrolled.zeroGradParameters()
@@ -533,17 +525,12 @@ def test_encoder_decoder_coupling():
     for m in modules:
         m.zeroGradParameters()
     run(True)
-    eps = 1e-6
     for m in modules:
         for p, g in zip(*m.parameters()):
             a = p.numpy()
             for i in np.ndindex(a.shape):
-                a[i] += eps
-                up = run(False)
-                a[i] -= 2 * eps
-                down = run(False)
-                a[i] += eps
-                assert abs((up - down) / (2 * eps) - g.numpy()[i]) < 1e-6, f"{m!r} parameter gradient at {i}"
+                assert abs(central_difference(lambda: run(False), a, i) - g.numpy()[i]) < 1e-6, \
+                    f"{m!r} parameter gradient at {i}"
 
 
 def test_fast_lstm_issue203():
@@ -777,16 +764,9 @@ def test_sequencer_remember_modes_with_an_lstm():
     remembering in 'both' or 'eval' mode goes through training, evaluation and training again."""
     seq = nn.Sequencer(nn.LSTM(5, 5)).double()
     train, evaluation = [lg.as_tensor(r(5)) for _ in range(3)], [lg.as_tensor(r(5))]
-    for mode in ('both', 'eval'):
-        seq.remember(mode)
-        seq.training()
-        seq.forward(train)
-        seq.backward(train, train)
-        seq.evaluate()
-        assert seq.forward(evaluation)[0].size() == (5,)
-        seq.training()
-        seq.forward(train)
-        assert len(seq.backward(train, train)) == 3
+    for output, gradInput in lua_remember_modes(seq, train, evaluation):
+        assert output[0].size() == (5,)
+        assert len(gradInput) == 3
 
 
 def test_clear_state_empties_the_user_state_which_then_counts_as_unset(tmp_path):

@@ -5,7 +5,8 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import as_double, assert_gpu_matches_cpu, assert_rejected, assert_type_roundtrip
+from tests.checks import (as_double, assert_gpu_matches_cpu, assert_parameter_jacobians, assert_rejected,
+                          assert_type_roundtrip)
 
 rng = np.random.default_rng(0)
 DECORATORS = [nn.MaskZero, nn.TrimZero]
@@ -128,10 +129,7 @@ def test_jacobian_at_a_padded_input(decorator, build, make_input):
     skip = _input_rows_to_check([t.numpy() if not isinstance(t, list) else [s.numpy() for s in t] for t in x])
     assert np.abs(est[~skip] - exact[~skip]).max() < 1e-6
     assert not exact[skip].any()
-    for p, g in zip(*m.parameters()):
-        est = nn.Jacobian.forward(m, x, param=p).numpy()
-        exact = nn.Jacobian.backward(m, x, param=p, dparam=g).numpy()
-        assert np.abs(est - exact).max() < 1e-6
+    assert_parameter_jacobians(m, x)
 
 
 @pytest.mark.parametrize('decorator', DECORATORS)

@@ -6,8 +6,9 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import assert_close_trees
-from tests.containers.recurrent_cells import run_sequence, sigmoid
+from tests.checks import assert_close_trees, central_difference
+from tests.containers.recurrent_cells import (assert_lua_mask_zero_outputs, lua_mask_zero_sequences, run_sequence,
+                                             sigmoid)
 
 rng = np.random.default_rng(0)
 METHODS = ['maskZero', 'trimZero']
@@ -65,27 +66,16 @@ def test_bptt_against_finite_differences_over_padding(method, make):
     lstm.zeroGradParameters()
     _, grads = run_sequence(lstm, xs, gos)
     param_grads = [g.numpy().copy() for g in lstm.parameters()[1]]
-    eps = 1e-6
     for t, x in enumerate(xs):
         for i in np.ndindex(x.shape):
             if not x[i[0]].any():
                 assert grads[t][i] == 0
                 continue
-            x[i] += eps
-            up = loss()
-            x[i] -= 2 * eps
-            down = loss()
-            x[i] += eps
-            assert abs((up - down) / (2 * eps) - grads[t][i]) < 1e-7
+            assert abs(central_difference(loss, x, i) - grads[t][i]) < 1e-7
     for p, g in zip(lstm.parameters()[0], param_grads):
         a = p.numpy()
         for i in np.ndindex(a.shape):
-            a[i] += eps
-            up = loss()
-            a[i] -= 2 * eps
-            down = loss()
-            a[i] += eps
-            assert abs((up - down) / (2 * eps) - g[i]) < 1e-7
+            assert abs(central_difference(loss, a, i) - g[i]) < 1e-7
 
 
 @pytest.mark.parametrize('method', METHODS)
@@ -122,17 +112,10 @@ def test_lua_abstract_recurrent_mask_zero(method, make):
     """test.lua rnntest.AbstractRecurrent_maskZero / _trimZero (its LSTM and GRU cases; FastLSTM added): sequences of
     lengths 1 to 4 ending at the last step; padded steps give zeros and each real step the output the same
     sequence gives in the other samples."""
-    sequence = rng.normal(size=(4, 10))
-    x = np.zeros((4, 4, 10))
-    x[3, 0] = sequence[0]
-    x[2:, 1] = sequence[:2]
-    x[1:, 2] = sequence[:3]
-    x[:, 3] = sequence
+    x = lua_mask_zero_sequences(rng)
     outputs = nn.Sequencer(getattr(make(), method)(1)).double().forward(list(x))
     out = np.stack([o.numpy() for o in outputs])
-    assert abs(out[0, :3].sum()) < 1e-7 and abs(out[1, :2].sum()) < 1e-7 and abs(out[2, :1].sum()) < 1e-7
-    for t0, j0, t1, j1 in [(0, 3, 1, 2), (0, 3, 2, 1), (0, 3, 3, 0), (1, 3, 2, 2), (1, 3, 3, 1), (2, 3, 3, 2)]:
-        np.testing.assert_allclose(out[t0, j0], out[t1, j1], atol=1e-7)
+    assert_lua_mask_zero_outputs(out)
 
 
 def test_lua_mask_zero_where():

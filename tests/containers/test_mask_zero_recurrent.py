@@ -7,7 +7,9 @@ import pytest
 import legonn as lg
 from legonn import nn
 from legonn.containers.container import Container
-from tests.checks import assert_close_trees, assert_gpu_matches_cpu, assert_type_roundtrip
+from tests.checks import (assert_close_trees, assert_gpu_matches_cpu, assert_parameter_jacobians,
+                          assert_type_roundtrip)
+from tests.containers.recurrent_cells import assert_lua_mask_zero_outputs, lua_mask_zero_sequences
 
 rng = np.random.default_rng(0)
 METHODS = ['maskZero', 'trimZero']
@@ -75,6 +77,15 @@ def left_padded(lengths=(4, 2, 1, 3), n_in=4):
     return x
 
 
+def assert_jacobian_outside_padding(module, x):
+    """nn.Jacobian (float64) of ``module`` at the padded input ``x``: finite differences agree with backward
+    for the input elements outside the padding, whose gradient must be zero, and for every parameter."""
+    est, exact = nn.Jacobian.forward(module, x).numpy(), nn.Jacobian.backward(module, x).numpy()
+    pad = (x.numpy() == 0).reshape(-1)
+    assert np.abs(est[~pad] - exact[~pad]).max() < 1e-6 and not exact[pad].any()
+    assert_parameter_jacobians(module, x)
+
+
 def reference(rec, x, go):
     """NumPy float64 of the masked recurrence: outputs, gradient of the input, parameter gradients."""
     lin_x, lin_h = rec.module.get(0).get(0), rec.module.get(0).get(1)
@@ -122,13 +133,7 @@ def test_jacobian_through_time(method):
     for the input elements outside the padding (whose gradient must be zero) and for every parameter."""
     net = Recur(getattr(nn.Recursor(step_module()), method)(1), 3).double()
     x = lg.from_numpy(left_padded((3, 1, 2)))
-    est, exact = nn.Jacobian.forward(net, x).numpy(), nn.Jacobian.backward(net, x).numpy()
-    pad = (x.numpy() == 0).reshape(-1)
-    assert np.abs(est[~pad] - exact[~pad]).max() < 1e-6 and not exact[pad].any()
-    for p, g in zip(*net.parameters()):
-        est = nn.Jacobian.forward(net, x, param=p).numpy()
-        exact = nn.Jacobian.backward(net, x, param=p, dparam=g).numpy()
-        assert np.abs(est - exact).max() < 1e-6
+    assert_jacobian_outside_padding(net, x)
 
 
 @pytest.mark.parametrize('method', METHODS)
@@ -163,17 +168,10 @@ def test_lua_abstract_recurrent_mask_zero(method):
     the last step (left-padded with zero rows): the padded steps' outputs are zero, and the outputs of the
     real steps are those of the same sequence in the other samples (the hidden state starts afresh after
     padding)."""
-    sequence = rng.normal(size=(4, 10))
-    x = np.zeros((4, 4, 10))
-    x[3, 0] = sequence[0]
-    x[2:, 1] = sequence[:2]
-    x[1:, 2] = sequence[:3]
-    x[:, 3] = sequence
+    x = lua_mask_zero_sequences(rng)
     rec = getattr(nn.Recursor(step_module(10, 10)), method)(1)
     out = Recur(rec, 10).double().forward(x).numpy()
-    assert abs(out[0, :3].sum()) < 1e-7 and abs(out[1, :2].sum()) < 1e-7 and abs(out[2, :1].sum()) < 1e-7
-    for t0, j0, t1, j1 in [(0, 3, 1, 2), (0, 3, 2, 1), (0, 3, 3, 0), (1, 3, 2, 2), (1, 3, 3, 1), (2, 3, 3, 2)]:
-        np.testing.assert_allclose(out[t0, j0], out[t1, j1], atol=1e-7)
+    assert_lua_mask_zero_outputs(out)
 
 
 def test_mask_zero_replaces_the_step_module():
@@ -230,13 +228,7 @@ def test_recurrence_in_a_sequencer_jacobian(method):
     """nn.Jacobian over the Sequencer itself (float64): input elements outside the padding and every parameter."""
     seq = nn.Sequencer(getattr(nn.Recurrence(step_module(), 3, 1), method)(1)).double()
     x = lg.from_numpy(left_padded((3, 1, 2)))
-    est, exact = nn.Jacobian.forward(seq, x).numpy(), nn.Jacobian.backward(seq, x).numpy()
-    pad = (x.numpy() == 0).reshape(-1)
-    assert np.abs(est[~pad] - exact[~pad]).max() < 1e-6 and not exact[pad].any()
-    for p, g in zip(*seq.parameters()):
-        est = nn.Jacobian.forward(seq, x, param=p).numpy()
-        exact = nn.Jacobian.backward(seq, x, param=p, dparam=g).numpy()
-        assert np.abs(est - exact).max() < 1e-6
+    assert_jacobian_outside_padding(seq, x)
 
 
 @pytest.mark.gpu
@@ -249,17 +241,10 @@ def test_recurrence_in_a_sequencer_gpu(method):
 def test_lua_abstract_recurrent_mask_zero_recurrence(method):
     """test.lua rnntest.AbstractRecurrent_maskZero / _trimZero with its Recurrence(rm, 10, 1) in a Sequencer of
     a table of steps; and nn.Recurrent refuses maskZero and trimZero (Recurrent.lua)."""
-    sequence = rng.normal(size=(4, 10))
-    x = np.zeros((4, 4, 10))
-    x[3, 0] = sequence[0]
-    x[2:, 1] = sequence[:2]
-    x[1:, 2] = sequence[:3]
-    x[:, 3] = sequence
+    x = lua_mask_zero_sequences(rng)
     seq = nn.Sequencer(getattr(nn.Recurrence(step_module(10, 10), 10, 1), method)(1)).double()
     out = np.stack([o.numpy() for o in seq.forward(list(x))])
-    assert abs(out[0, :3].sum()) < 1e-7 and abs(out[1, :2].sum()) < 1e-7 and abs(out[2, :1].sum()) < 1e-7
-    for t0, j0, t1, j1 in [(0, 3, 1, 2), (0, 3, 2, 1), (0, 3, 3, 0), (1, 3, 2, 2), (1, 3, 3, 1), (2, 3, 3, 2)]:
-        np.testing.assert_allclose(out[t0, j0], out[t1, j1], atol=1e-7)
+    assert_lua_mask_zero_outputs(out)
     with pytest.raises(TypeError, match=f'nn.Recurrent: {method} is not supported'):
         getattr(nn.Recurrent(10, nn.Linear(10, 10), nn.Linear(10, 10)), method)()
 

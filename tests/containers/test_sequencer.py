@@ -6,6 +6,7 @@ import pytest
 import legonn as lg
 from legonn import nn
 from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_rejected, assert_type_roundtrip
+from tests.containers.recurrent_cells import lua_remember_modes
 
 rng = np.random.default_rng(2)
 N, D, H = 4, 3, 7
@@ -193,16 +194,8 @@ def test_sequencer_remember_modes_switching():
     an unknown mode refused; Sequencer.lua's training()/evaluate() forget when the mode changes."""
     seq = nn.Sequencer(nn.Recurrent(5, nn.Linear(5, 5), nn.Linear(5, 5)).double())
     train, evaluation = [r(5) for _ in range(3)], [r(5)]
-    for mode in ('both', 'eval'):
-        seq.remember(mode)
-        seq.training()
-        seq.forward(train)
-        seq.backward(train, train)
-        seq.evaluate()
-        seq.forward(evaluation)
-        seq.training()
-        seq.forward(train)
-        seq.backward(train, train)
+    for _ in lua_remember_modes(seq, train, evaluation):
+        pass
     seq.remember('train')
     assert seq.hasMemory()
     seq.evaluate()

@@ -38,14 +38,21 @@ def test_vr_class_reward_matches_the_lua_formulas(scale, size_average):
     np.testing.assert_allclose(grads[1].numpy(), ref_gb, rtol=1e-14)
 
 
-def test_dpnn_vr_class_reward():
-    """Port of dpnn's test.lua VRClassReward: float inputs, IntTensor labels (0-based), loss = -mean reward."""
+def dpnn_vr_class_reward(labels):
+    """dpnn's test.lua VRClassReward case: a float {prediction (13 x 10), baseline (13 x 1)} and a ``labels``
+    tensor (IntTensor or LongTensor) of 13 0-based classes through a VRClassReward rewarding a Reinforce.
+    Returns (input, target, the Reinforce, the criterion, loss, gradInput)."""
     inp = [lg.randn(13, 10), lg.randn(13, 1)]
-    target = lg.IntTensor(13).random(0, 10)
+    target = labels(13).random(0, 10)
     rf = nn.Reinforce()
     vrc = nn.VRClassReward(rf)
     err = vrc.forward(inp, target)
-    grads = vrc.backward(inp, target)
+    return inp, target, rf, vrc, err, vrc.backward(inp, target)
+
+
+def test_dpnn_vr_class_reward():
+    """Port of dpnn's test.lua VRClassReward: float inputs, IntTensor labels (0-based), loss = -mean reward."""
+    inp, target, _, _, err, grads = dpnn_vr_class_reward(lg.IntTensor)
     reward = (inp[0].numpy().argmax(1) == target.numpy()).astype(np.float32)
     assert err == pytest.approx(-reward.mean(), abs=1e-7)
     expected = nn.MSECriterion().backward(inp[1], lg.from_numpy(reward))
@@ -98,12 +105,8 @@ def test_type_leaves_the_module_alone():
 @pytest.mark.gpu
 def test_vr_class_reward_gpu():
     """The CUDA criterion gives the CPU's loss, reward and gradients (dpnn's test.lua's cunn part)."""
-    inp = [lg.randn(13, 10), lg.randn(13, 1)]
-    target = lg.LongTensor(13).random(0, 10)
-    rf = nn.Reinforce()
-    vrc = nn.VRClassReward(rf)
-    err = vrc.forward(inp, target)
-    g = [t.clone() for t in vrc.backward(inp, target)]
+    inp, target, rf, vrc, err, grads = dpnn_vr_class_reward(lg.LongTensor)
+    g = [t.clone() for t in grads]
     reward = rf.reward.clone()
     rf.cuda()
     vrc.cuda()

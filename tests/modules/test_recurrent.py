@@ -382,8 +382,8 @@ def test_seqbrnn_takes_batchfirst_then_merge():
     both = brnn.modules[0].get(0)
     fwd, bwd = both.get(0), both.get(1).get(1)
     out = brnn.forward(x).numpy().copy()
-    expected = np.concatenate([fwd.forward(x).numpy(), bwd.forward(lg.from_numpy(x.numpy()[::-1].copy())).numpy()[::-1]],
-                              axis=2)
+    reversed_x = lg.from_numpy(x.numpy()[::-1].copy())
+    expected = np.concatenate([fwd.forward(x).numpy(), bwd.forward(reversed_x).numpy()[::-1]], axis=2)
     np.testing.assert_array_equal(out, expected)
     first = nn.SeqBRNN(D, H, True, nn.JoinTable(2)).double()
     assert isinstance(first.modules[0].get(0), nn.Transpose) and isinstance(first.modules[0].get(3), nn.Transpose)
@@ -469,8 +469,9 @@ def test_third_positional_argument_is_not_maskzero(cls):
 
 def test_the_fields_rnn_code_reads():
     """Fields the rnn package's modules keep and its tests and examples read: Sequencer.lua's and
-    SeqBRNN.lua's ``module`` (the decorated module, in a Recursor unless recurrent; SeqBRNN's inner Sequential), SeqBRNN.lua's ``merge``,
-    SeqLSTM.lua's ``hiddensize`` (outputsize without SeqLSTMP's projection). legonn had none of them."""
+    SeqBRNN.lua's ``module`` (the decorated module, in a Recursor unless recurrent; SeqBRNN's inner Sequential),
+    SeqBRNN.lua's ``merge``, SeqLSTM.lua's ``hiddensize`` (outputsize without SeqLSTMP's projection). legonn had
+    none of them."""
     lin = nn.Linear(D, 2)
     # Sequencer.lua decorates a module that is no AbstractRecurrent with a Recursor: that is its ``module``
     wrapped = nn.Sequencer(lin).module

@@ -19,7 +19,7 @@ import pytest
 import legonn as lg
 from legonn import nn
 from legonn.serialization import FormatError
-from legonn.serialization.t7.reader import LuaTable, TorchObject
+from legonn.serialization.t7.reader import TorchObject
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 't7_fixtures')
 

@@ -12,20 +12,6 @@ convolution's ``finput``, BatchNormalization's ``buffer``s). A module without a 
 """
 
 
-def _submodules(value, found):
-    """The modules inside ``value`` (a module's attribute: a module, or lists/dicts holding modules)."""
-    from .module import Module
-    if isinstance(value, Module):
-        found.append(value)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            _submodules(v, found)
-    elif isinstance(value, dict):
-        for v in value.values():
-            _submodules(v, found)
-    return found
-
-
 class SerialModes:
     """Mixed into Module: dpnn's serialMode, heavySerial, mediumSerial and lightSerial."""
 
@@ -62,13 +48,17 @@ class SerialModes:
         return Serial(self, tensortype)
 
     def _setSerial(self, names_for):
+        """Set ``dpnn_serialEmpty = names_for(m)`` on every module ``m`` reachable from this one through
+        attributes, lists, tuples and dicts (dpnn's recursiveSerial), each once."""
+        from .module import Module   # module.py mixes this class into Module: imported on call
         seen, stack = set(), [self]
         while stack:
-            m = stack.pop()
-            if id(m) in seen:
+            value = stack.pop()
+            if not isinstance(value, (Module, list, tuple, dict)) or id(value) in seen:
                 continue
-            seen.add(id(m))
-            m.dpnn_serialEmpty = names_for(m)
-            for key, value in vars(m).items():
-                if key != 'dpnn_serialEmpty':
-                    stack.extend(_submodules(value, []))
+            seen.add(id(value))
+            if isinstance(value, Module):
+                value.dpnn_serialEmpty = names_for(value)
+                stack.extend(v for key, v in vars(value).items() if key != 'dpnn_serialEmpty')
+            else:
+                stack.extend(value.values() if isinstance(value, dict) else value)

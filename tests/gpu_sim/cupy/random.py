@@ -74,6 +74,6 @@ def get_random_state():
     return _default
 
 
-for _name in ('uniform', 'normal', 'standard_normal', 'random_sample', 'rand', 'randn', 'randint', 'gamma', 'exponential',
-              'geometric', 'lognormal', 'permutation', 'shuffle'):
+for _name in ('uniform', 'normal', 'standard_normal', 'random_sample', 'rand', 'randn', 'randint', 'gamma',
+              'exponential', 'geometric', 'lognormal', 'permutation', 'shuffle'):
     globals()[_name] = getattr(_default, _name)
