@@ -7,7 +7,8 @@ import legonn as lg
 from legonn import nn, optim
 from tests.checks import (assert_close_trees, assert_gpu_matches_cpu, assert_jacobian, assert_rejected,
                           assert_type_roundtrip)
-from tests.containers.recurrent_cells import assert_bptt_matches_finite_differences, run_sequence, sigmoid
+from tests.containers.recurrent_cells import (assert_bptt_matches_finite_differences,
+                                              assert_sequencer_equals_unrolled_step_module, run_sequence, sigmoid)
 
 rng = np.random.default_rng(0)
 
@@ -900,42 +901,9 @@ def test_conversion_on_the_gpu(kind):
 @pytest.mark.parametrize('make', [lambda: nn.FastLSTM(3, 4), lambda: nn.LSTM(3, 4)], ids=['fast', 'lstm'])
 def test_trained_sequences_equal_an_unrolled_step_module_bit_for_bit(make):
     """AbstractRecurrent.lua's bookkeeping (step clones, recycle, getParameters moving the parameters after the
-    clones exist, the Sequencer's copies) adds no arithmetic of its own: three training sequences of a
-    Sequencer(cell), an SGD step after each, give exactly (bit for bit) the outputs, gradInputs and parameter
-    gradients of the step module cloned per step by hand (Module.clone sharing the parameters, as the Lua's
-    step clones do), run forward then backward in reverse step order from zero states."""
-    T, B, lr = 5, 2, 0.5
-    cell = make().double()
-    seq = nn.Sequencer(cell)
-    ref = cell.recurrentModule.clone()
-    names = ('weight', 'bias', 'gradWeight', 'gradBias')
-    steps = [ref.clone(*names) for _ in range(T)]
-    ref_params, ref_grads = ref.parameters()
-    params = grads = None
-    for n in range(3):
-        xs, gos = [r(B, 3) for _ in range(T)], [r(B, 4) for _ in range(T)]
-        seq.zeroGradParameters()
-        ref.zeroGradParameters()
-        outs = seq.forward([lg.from_numpy(x) for x in xs])
-        gis = seq.backward([lg.from_numpy(x) for x in xs], [lg.from_numpy(g) for g in gos])
-        states = [[lg.zeros(B, 4).double(), lg.zeros(B, 4).double()]]
-        for t in range(T):
-            h, c = steps[t].forward([lg.from_numpy(xs[t])] + states[t])
-            states.append([h.clone(), c.clone()])
-            np.testing.assert_array_equal(outs[t].numpy(), h.numpy())
-        dh, dc = lg.zeros(B, 4).double(), lg.zeros(B, 4).double()
-        for t in reversed(range(T)):
-            gx, dh, dc = (g.clone() for g in steps[t].backward([lg.from_numpy(xs[t])] + states[t],
-                                                               [dh.clone().add(lg.from_numpy(gos[t])), dc]))
-            np.testing.assert_array_equal(gis[t].numpy(), gx.numpy())
-        for g, want in zip(seq.parameters()[1], ref_grads):
-            np.testing.assert_array_equal(g.numpy(), want.numpy())
-        if params is None:
-            # after the first sequence, so the existing step clones must follow the parameters' new storage
-            params, grads = seq.getParameters()
-        params.add(-lr, grads)
-        for p, g in zip(ref_params, ref_grads):
-            p.add(-lr, g)
+    clones exist, the Sequencer's copies) adds no arithmetic of its own: see
+    ``assert_sequencer_equals_unrolled_step_module`` (the step module maps [x, h, c] to [h, c])."""
+    assert_sequencer_equals_unrolled_step_module(make().double(), 3, [4, 4])
 
 
 @pytest.mark.parametrize('make', [lambda: nn.FastLSTM(3, 4), lambda: nn.GRU(3, 4)], ids=['fast', 'gru'])
