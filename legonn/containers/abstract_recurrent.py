@@ -192,7 +192,7 @@ class AbstractRecurrent(Container):
 
     def type(self, typename=None, cache=None):
         if typename is not None:
-            # the conversion replaces the tensors paired with
+            # the conversion puts new tensors in place of the paired ones
             self._unpairClones()
         return super().type(typename, cache)
 
