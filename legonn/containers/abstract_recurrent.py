@@ -10,10 +10,36 @@ Steps are 0-based: the first forward is step 0 and ``step`` counts the steps for
 next one); the hidden state "before step 0" (Lua's step 0) is step -1. In ``evaluate()`` mode every step runs
 on ``recurrentModule`` itself, no clone, so nothing is kept for backward.
 """
+import weakref
+
 from ..modules.base.errors import input_error
 from ..tensor import Tensor
 from .container import Container
 from .mask_zero import MaskZero, TrimZero
+
+# each step clone's (parameter or gradient, its original's) pairs, which getStepModule re-syncs at every step,
+# made at the clone's first use so that a step reads no parameter tree; and, for each recurrentModule, its
+# parameters and gradients when they were made: forget() drops the pairs when those tensors were replaced since
+# (share(), a module added), type() always. Held weakly and outside the modules, so copies, saved files and
+# type() never carry them
+_PAIRS = weakref.WeakKeyDictionary()
+
+
+def _shared_pairs(clone, originals):
+    """(tensor of ``clone``, its counterpart in ``originals``) for each parameter and gradient, in
+    ``parameters()`` order, that is not the counterpart itself (a nested recurrent module is held as itself)."""
+    params, grads = clone.parameters()
+    theirs = [m.parameters() for m in originals]
+    others = [t for p, _ in theirs for t in p] + [t for _, g in theirs for t in g]
+    return [(mine, other) for mine, other in zip(params + grads, others)
+            if mine is not other and mine is not None and other is not None]
+
+
+def _follow(pairs):
+    """Point each tensor that no longer views its counterpart's storage back at it."""
+    for mine, other in pairs:
+        if mine._storage is not other._storage:
+            mine.set(other)
 
 
 class AbstractRecurrent(Container):
@@ -53,7 +79,11 @@ class AbstractRecurrent(Container):
             self.sharedClones[step] = module
             self.nSharedClone = len(self.sharedClones)
         elif module is not self.recurrentModule:
-            self.keepShared(module, self.recurrentModule)
+            pairs = _PAIRS.get(module)
+            if pairs is None:
+                pairs = _PAIRS[module] = _shared_pairs(module, (self.recurrentModule,))
+            # getParameters rebinds the originals' tensors in place, even between a step's forward and backward
+            _follow(pairs)
         return module
 
     @staticmethod
@@ -61,16 +91,20 @@ class AbstractRecurrent(Container):
         """Point each parameter and gradient of ``clone`` that no longer views the storage of its counterpart in
         ``originals`` (their parameters in order) back at it: ``getParameters`` after the clones were made moves
         the originals' tensors into one flat storage (Torch7 then leaves the clones behind)."""
-        params, grads = clone.parameters()
-        theirs = []
-        for m in originals:
-            p, g = m.parameters()
-            theirs.append((p, g))
-        ours = params + grads
-        others = [t for p, _ in theirs for t in p] + [t for _, g in theirs for t in g]
-        for mine, other in zip(ours, others):
-            if mine is not other and mine is not None and other is not None and mine._storage is not other._storage:
-                mine.set(other)
+        _follow(_shared_pairs(clone, originals))
+
+    def _unpairClones(self, unless_unchanged=False):
+        """Drop keepShared's pairs of the step clones (with ``unless_unchanged``: only when the tensors of
+        ``recurrentModule.parameters()`` are no longer those they were made with)."""
+        params, grads = self.recurrentModule.parameters()
+        now = params + grads
+        then = _PAIRS.get(self.recurrentModule)
+        if unless_unchanged and then is not None and len(then) == len(now) and \
+                all(a is b for a, b in zip(then, now)):
+            return
+        for clone in self.sharedClones.values():
+            _PAIRS.pop(clone, None)
+        _PAIRS[self.recurrentModule] = now
 
     def recycle(self, offset=0):
         """Before a training step: give the current step the clone (and gradient buffer) of the step ``rho + 1``
@@ -127,8 +161,9 @@ class AbstractRecurrent(Container):
     def checkAccumulation(self, input, gradOutput):
         # a step's input and gradOutput need not match the last forward's (that was the last step, and steps
         # may differ in size): each step's clone checks its own when accGradParameters reaches it; the gradients
-        # are checked here, before any step accumulates into them
-        self.checkParameterGradients()
+        # are checked here, once per backward pass (at its last step), before any step accumulates into them
+        if self.accGradParametersStep is None:
+            self.checkParameterGradients()
 
     def _updateGradInput(self, input, gradOutput):
         raise NotImplementedError(f"{type(self).__name__} must define _updateGradInput")
@@ -142,6 +177,7 @@ class AbstractRecurrent(Container):
         the per-step records are dropped and the step clones renumbered from 0 (in their step order), to be
         reused; in evaluation the records are kept (they are not step clones' but ``recurrentModule``'s)."""
         super().forget()
+        self._unpairClones(unless_unchanged=True)
         if self.train:
             self.outputs = {}
             self.gradInputs = {}
@@ -153,6 +189,12 @@ class AbstractRecurrent(Container):
                 self.gradCells = {}
         self.step = 0
         return self
+
+    def type(self, typename=None, cache=None):
+        if typename is not None:
+            # the conversion puts new tensors in place of the paired ones
+            self._unpairClones()
+        return super().type(typename, cache)
 
     def _decorateStep(self, decorator, nInputDim):
         self.recurrentModule = decorator(self.recurrentModule, nInputDim, True)

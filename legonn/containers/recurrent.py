@@ -88,7 +88,7 @@ class Recurrent(AbstractRecurrent):
             gradOutput = self._gradOutputs[step]
         if step == 0:
             return self.run_module(self.initialModule, "Recurrent[step 0]", 'updateGradInput', input, gradOutput)
-        module = self.getStepModule(step)
+        module = self._backwardStepModule(step)
         gradInput, self.gradPrevOutput = self.run_module(module, f"Recurrent[step {step}]", 'updateGradInput',
                                                          [input, self.outputs[step - 1]], gradOutput)
         return gradInput
@@ -100,8 +100,25 @@ class Recurrent(AbstractRecurrent):
         if step == 0:
             self.run_module(self.initialModule, "Recurrent[step 0]", 'accGradParameters', input, gradOutput, scale)
         else:
-            self.run_module(self.getStepModule(step), f"Recurrent[step {step}]", 'accGradParameters',
+            self.run_module(self._backwardStepModule(step), f"Recurrent[step {step}]", 'accGradParameters',
                             [input, self.outputs[step - 1]], gradOutput, scale)
+
+    def _backwardStepModule(self, step):
+        """The clone of step ``step`` (1 or later), its nested recurrent modules showing that step's output."""
+        module = self.getStepModule(step)
+        # a recurrent module nested in recurrentModule is one object for every clone and shows its latest
+        # output, which a layer after it would differentiate at; as Recursor.lua (Recurrent.lua omits it), each
+        # step's backward first shows it that step's. It has run from step 1 on (step 0 ran initialModule's
+        # copy), so outer step ``step`` is its step ``step - 1``
+        module.setOutputStep(step - 1)
+        return module
+
+    def forget(self):
+        # step 0's initialModule holds its own copy (a sharedClone) of the input module: a recurrent one keeps a
+        # step counter and hidden state of its own, which a new sequence must restart too (Recurrent.lua's
+        # forget leaves it, so its step 0 carried on from the last sequence's)
+        self.initialModule.forget()
+        return super().forget()
 
     def includingSharedClones(self, f):
         # step 0's initialModule is reached too (its clones of input and transfer, e.g. a Dropout's train flag)

@@ -7,8 +7,9 @@ import legonn as lg
 from legonn import nn, optim
 from tests.checks import (assert_gpu_matches_cpu, assert_jacobian, assert_rejected, assert_type_roundtrip,
                           central_difference)
-from tests.containers.recurrent_cells import (assert_bptt_matches_finite_differences, run_sequence, sigmoid,
-                                             unrolled_by_hand)
+from tests.containers.recurrent_cells import (assert_bptt_matches_finite_differences,
+                                              assert_sequencer_equals_unrolled_step_module, run_sequence, sigmoid,
+                                              unrolled_by_hand)
 
 rng = np.random.default_rng(1)
 
@@ -388,3 +389,10 @@ def test_remembered_state_carries_to_the_next_sequence():
     np.testing.assert_allclose([gru.forward(lg.as_tensor(step)).numpy().copy() for step in x],
                                run_sequence(reference, list(x))[0], rtol=1e-13)
     np.testing.assert_array_equal(gru.getHiddenState(-1).numpy(), np.zeros((N, H)))
+
+
+@pytest.mark.parametrize('make', [lambda: nn.GRU(3, 4), lambda: nn.MuFuRu(3, 4)], ids=['gru', 'mufuru'])
+def test_trained_sequences_equal_an_unrolled_step_module_bit_for_bit(make):
+    """GRU.lua's and Mufuru.lua's steps through AbstractRecurrent.lua's bookkeeping add no arithmetic of their
+    own: see ``assert_sequencer_equals_unrolled_step_module`` (the step module maps [x, h] to h)."""
+    assert_sequencer_equals_unrolled_step_module(make().double(), 3, [4])

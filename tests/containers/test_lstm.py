@@ -7,8 +7,9 @@ import legonn as lg
 from legonn import nn, optim
 from tests.checks import (assert_close_trees, assert_gpu_matches_cpu, assert_jacobian, assert_rejected,
                           assert_type_roundtrip, central_difference)
-from tests.containers.recurrent_cells import (assert_bptt_matches_finite_differences, lua_remember_modes,
-                                             run_sequence, sigmoid, unrolled_by_hand)
+from tests.containers.recurrent_cells import (assert_bptt_matches_finite_differences,
+                                              assert_sequencer_equals_unrolled_step_module, lua_remember_modes,
+                                              run_sequence, sigmoid, unrolled_by_hand)
 
 rng = np.random.default_rng(0)
 
@@ -875,3 +876,65 @@ def test_conversion_on_the_gpu(kind):
     assert cell.type() == 'legonn.CudaDoubleTensor' and cell.parameters()[0][0].type() == 'legonn.CudaDoubleTensor'
     x = lg.as_tensor(r(4, 2, 2)).cuda()
     assert_close_trees(nn.Sequencer(cell).forward(x), fused.forward(x), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize('make', [lambda: nn.FastLSTM(3, 4), lambda: nn.LSTM(3, 4)], ids=['fast', 'lstm'])
+def test_trained_sequences_equal_an_unrolled_step_module_bit_for_bit(make):
+    """AbstractRecurrent.lua's bookkeeping (step clones, recycle, getParameters moving the parameters after the
+    clones exist, the Sequencer's copies) adds no arithmetic of its own: see
+    ``assert_sequencer_equals_unrolled_step_module`` (the step module maps [x, h, c] to [h, c])."""
+    assert_sequencer_equals_unrolled_step_module(make().double(), 3, [4, 4])
+
+
+@pytest.mark.parametrize('make', [lambda: nn.FastLSTM(3, 4), lambda: nn.GRU(3, 4)], ids=['fast', 'gru'])
+def test_step_clones_follow_parameters_moved_or_replaced_at_any_time(make):
+    """The step clones keep sharing the parameters (AbstractRecurrent.lua's sharedClones, dpnn's sharedClone)
+    when getParameters() moves them into a flat storage between a sequence's forward and its backward, when a
+    parameter is replaced by another tensor between sequences, and after a type conversion: outputs, gradInputs
+    and every step's parameter gradient equal those of a new module given the same parameter values."""
+    cell = make().double()
+    data = [r(2, 3) for _ in range(3)], [r(2, 4) for _ in range(3)]
+    run_sequence(cell, *data)   # the step clones exist
+
+    def arrays(module):
+        """The sequence and its gradOutputs in ``module``'s element type."""
+        dtype = np.float32 if module.type() == 'legonn.FloatTensor' else np.float64
+        return [[a.astype(dtype) for a in part] for part in data]
+
+    def check(module):
+        twin = make().type(module.type())
+        for p, q in zip(twin.parameters()[0], module.parameters()[0]):
+            p.copy(q)
+        module.zeroGradParameters()
+        twin.zeroGradParameters()
+        assert_close_trees(run_sequence(module, *arrays(module)), run_sequence(twin, *arrays(module)), rtol=0,
+                           atol=0)
+        for g, want in zip(module.parameters()[1], twin.parameters()[1]):
+            np.testing.assert_array_equal(g.numpy(), want.numpy())
+
+    def flattened_after(start):
+        """The flat gradients of a sequence (no forget(): the step clones as they are) with getParameters
+        called after ``start()``, checked against a new module's."""
+        start()
+        xs, gos = arrays(cell)
+        params, grads = cell.getParameters()
+        grads.zero()
+        for x in xs[cell.step:]:
+            cell.forward(lg.from_numpy(x))
+        for t in reversed(range(3)):
+            cell.backward(lg.from_numpy(xs[t]), lg.from_numpy(gos[t]))
+        flat = grads.numpy().copy()
+        check(cell)
+        np.testing.assert_array_equal(flat, grads.numpy())
+
+    # right after a conversion, the parameters in storages of their own until getParameters (LSTM.lua's
+    # conversion ends the sequence; GRU.lua's keeps it, so forget() then)
+    flattened_after(lambda: cell.float().step and cell.forget())
+    cell.double()
+    run_sequence(cell, *data)
+    linear = next(m for m in cell.recurrentModule.listModules() if m.weight is not None)
+    linear.weight = linear.weight.clone().mul(0.5)   # a new tensor, between sequences
+    linear.gradWeight = linear.gradWeight.clone()
+    check(cell)
+    # between the forwards and the backward
+    flattened_after(lambda: (cell.forget(), [cell.forward(lg.from_numpy(x)) for x in data[0]]))
