@@ -86,6 +86,24 @@ class AbstractRecurrent(Container):
             _follow(pairs)
         return module
 
+    def _step_module(self):
+        """The module that runs the next forward: its step clone in training, ``recurrentModule`` in evaluation."""
+        if not self.train:
+            return self.recurrentModule
+        self.recycle()
+        return self.getStepModule(self.step)
+
+    def _record_step(self, output):
+        """Keep ``output`` as the output of the step just run and move on to the next step (no backward of the new
+        sequence of steps has begun)."""
+        self.outputs[self.step] = output
+        self.output = output
+        self.step += 1
+        self.gradPrevOutput = None
+        self.updateGradInputStep = None
+        self.accGradParametersStep = None
+        return output
+
     @staticmethod
     def keepShared(clone, *originals):
         """Point each parameter and gradient of ``clone`` that no longer views the storage of its counterpart in

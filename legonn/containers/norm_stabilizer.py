@@ -41,13 +41,7 @@ class NormStabilizer(AbstractRecurrent):
             norm.resize(output.size(0), 1).array[...] = output.xp.sqrt((out * out).sum(axis=1, keepdims=True))
         else:
             output = self.run_module(self.recurrentModule, self._label(self.step), 'updateOutput', input)
-        self.outputs[self.step] = output
-        self.output = output
-        self.step += 1
-        self.gradPrevOutput = None
-        self.updateGradInputStep = None
-        self.accGradParametersStep = None
-        return self.output
+        return self._record_step(output)
 
     def updateLoss(self):
         """The norm-stabiliser cost of the steps forwarded since forget() (see the class docstring), as

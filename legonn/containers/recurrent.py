@@ -64,20 +64,9 @@ class Recurrent(AbstractRecurrent):
             self.keepShared(self.initialModule, self.inputModule, self.startModule, self.transferModule)
             output = self.run_module(self.initialModule, "Recurrent[step 0]", 'updateOutput', input)
         else:
-            if self.train:
-                self.recycle()
-                module = self.getStepModule(self.step)
-            else:
-                module = self.recurrentModule
-            output = self.run_module(module, f"Recurrent[step {self.step}]", 'updateOutput',
+            output = self.run_module(self._step_module(), f"Recurrent[step {self.step}]", 'updateOutput',
                                      [input, self.outputs[self.step - 1]])
-        self.outputs[self.step] = output
-        self.output = output
-        self.step += 1
-        self.gradPrevOutput = None
-        self.updateGradInputStep = None
-        self.accGradParametersStep = None
-        return self.output
+        return self._record_step(output)
 
     def _updateGradInput(self, input, gradOutput):
         step = self.updateGradInputStep - 1
@@ -230,12 +219,17 @@ class Recurrence(AbstractRecurrent):
         return [prev, Container.getHiddenState(self, step)]
 
     def setHiddenState(self, step, hiddenState):
-        if not isinstance(hiddenState, (list, tuple)) or not hiddenState:
-            raise TypeError(f"{self.shortName()}.setHiddenState: expected a table [output, module's state], got "
-                            f"{type(hiddenState).__name__}")
-        self.outputs[step] = hiddenState[0]
-        if len(hiddenState) > 1 and hiddenState[1] is not None:
-            Container.setHiddenState(self, step, hiddenState[1])
+        self._set_pair('setHiddenState', "[output, module's state]", self.outputs, Container.setHiddenState, step,
+                       hiddenState)
+
+    def _set_pair(self, method, form, records, set_modules, step, pair):
+        """``method``'s work: ``records[step]`` = pair[0], and the modules' state (``set_modules``) = pair[1] when
+        given; a pair not a non-empty table is a TypeError naming ``form``."""
+        if not isinstance(pair, (list, tuple)) or not pair:
+            raise TypeError(f"{self.shortName()}.{method}: expected a table {form}, got {type(pair).__name__}")
+        records[step] = pair[0]
+        if len(pair) > 1 and pair[1] is not None:
+            set_modules(self, step, pair[1])
 
     def getGradHiddenState(self, step, input=None):
         """[gradient of the output of step ``step`` (for the last step: ``userNextGradOutput`` or zeros), the
@@ -249,28 +243,13 @@ class Recurrence(AbstractRecurrent):
         return [grad, Container.getGradHiddenState(self, step)]
 
     def setGradHiddenState(self, step, gradHiddenState):
-        if not isinstance(gradHiddenState, (list, tuple)) or not gradHiddenState:
-            raise TypeError(f"{self.shortName()}.setGradHiddenState: expected a table [gradient of the output, "
-                            f"module's], got {type(gradHiddenState).__name__}")
-        self.gradOutputs[step] = gradHiddenState[0]
-        if len(gradHiddenState) > 1 and gradHiddenState[1] is not None:
-            Container.setGradHiddenState(self, step, gradHiddenState[1])
+        self._set_pair('setGradHiddenState', "[gradient of the output, module's]", self.gradOutputs,
+                       Container.setGradHiddenState, step, gradHiddenState)
 
     def updateOutput(self, input):
         prev = self.getHiddenState(self.step - 1, input)[0]
-        if self.train:
-            self.recycle()
-            module = self.getStepModule(self.step)
-        else:
-            module = self.recurrentModule
-        output = self.run_module(module, f"Recurrence[step {self.step}]", 'updateOutput', [input, prev])
-        self.outputs[self.step] = output
-        self.output = output
-        self.step += 1
-        self.gradPrevOutput = None
-        self.updateGradInputStep = None
-        self.accGradParametersStep = None
-        return self.output
+        return self._record_step(self.run_module(self._step_module(), f"Recurrence[step {self.step}]", 'updateOutput',
+                                                 [input, prev]))
 
     def _updateGradInput(self, input, gradOutput):
         step = self.updateGradInputStep - 1

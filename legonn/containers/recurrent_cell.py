@@ -78,22 +78,6 @@ class RecurrentCell(AbstractRecurrent, abstract=True):
     def _label(self, step):
         return f"{type(self).__name__}[step {step}]"
 
-    def _step_module(self):
-        """The module that runs the next forward: its step clone in training, ``recurrentModule`` in evaluation."""
-        if not self.train:
-            return self.recurrentModule
-        self.recycle()
-        return self.getStepModule(self.step)
-
-    def _record_step(self, output):
-        self.outputs[self.step] = output
-        self.output = output
-        self.step += 1
-        self.gradPrevOutput = None
-        self.updateGradInputStep = None
-        self.accGradParametersStep = None
-        return output
-
     def _output_gradient(self, step, fromNext, gradOutput):
         """The gradient reaching step ``step``'s output: the one from the step after it (or the user's),
         ``fromNext``, plus the step's own ``gradOutput``, in the buffer ``_gradOutputs[step]``."""

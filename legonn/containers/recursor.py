@@ -16,18 +16,8 @@ class Recursor(AbstractRecurrent):
         self.sharedClones[0] = module
 
     def updateOutput(self, input):
-        if self.train:
-            self.recycle()
-            module = self.getStepModule(self.step)
-        else:
-            module = self.recurrentModule
-        output = self.run_module(module, f"Recursor[step {self.step}]", 'updateOutput', input)
-        self.outputs[self.step] = output
-        self.output = output
-        self.step += 1
-        self.updateGradInputStep = None
-        self.accGradParametersStep = None
-        return self.output
+        return self._record_step(self.run_module(self._step_module(), f"Recursor[step {self.step}]", 'updateOutput',
+                                                 input))
 
     def _updateGradInput(self, input, gradOutput):
         step = self.updateGradInputStep - 1
