@@ -1,6 +1,8 @@
 """dpnn's REINFORCE modules (Reinforce, ReinforceNormal, ReinforceBernoulli, ReinforceCategorical,
 ReinforceGamma), Module.reinforce and ArgMax, against float64 NumPy references of the Lua formulas."""
-import mpmath
+import math
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
@@ -10,6 +12,21 @@ from legonn.tensor.special import digamma
 from tests.checks import assert_rejected, assert_type_roundtrip
 
 NOTHING = lg.Tensor()   # the gradOutput the REINFORCE modules ignore, as dpnn's tests pass it
+EULER_GAMMA = 0.57721566490153286060651209
+# B_2k / 2k for k = 1..8: the asymptotic series psi(x) = ln x - 1/(2x) - sum B_2k / (2k x^2k)
+BERNOULLI_TERMS = [Fraction(1, 12), Fraction(-1, 120), Fraction(1, 252), Fraction(-1, 240), Fraction(1, 132),
+                   Fraction(-691, 32760), Fraction(1, 12), Fraction(-3617, 8160)]
+
+
+def digamma_reference(x):
+    """psi(x) for x > 0, written apart from legonn's: the recurrence psi(x) = psi(x + 1) - 1/x up to x >= 30 (its
+    terms summed exactly by math.fsum), then eight terms of the asymptotic series."""
+    terms = []
+    while x < 30:
+        terms.append(-1.0 / x)
+        x += 1.0
+    terms += [math.log(x), -0.5 / x] + [-float(b) / x ** (2 * k) for k, b in enumerate(BERNOULLI_TERMS, 1)]
+    return math.fsum(terms)
 
 
 def draws(seed, fn):
@@ -156,7 +173,7 @@ def test_gamma_samples_and_gradients():
     np.testing.assert_allclose(x, draws(8, lambda g: g.gamma(k, theta, size=(3, 4))), rtol=1e-14)
     rg.reinforce(lg.from_numpy(reward))
     g_k, g_theta = rg.backward([k, theta], NOTHING)
-    psi = np.vectorize(lambda v: float(mpmath.digamma(v)))(k)
+    psi = np.vectorize(digamma_reference)(k)
     r = reward[:, None]
     np.testing.assert_allclose(g_k.numpy(), -r * (np.log(x) - psi - np.log(theta)), rtol=1e-12)
     np.testing.assert_allclose(g_theta.numpy(), -r * (x / theta ** 2 - k / theta), rtol=1e-12)
@@ -170,15 +187,22 @@ def test_dpnn_reinforce_gamma():
     assert abs(float(out.mean()) - 500) < 0.1
     reward = lg.randn(500)
     rg.reinforce(reward)
-    expected = (np.log(out.numpy()) - float(mpmath.digamma(250)) - np.log(2)) * -reward.numpy()[:, None]
+    expected = (np.log(out.numpy()) - digamma_reference(250) - np.log(2)) * -reward.numpy()[:, None]
     np.testing.assert_allclose(rg.updateGradInput(shape, NOTHING).numpy(), expected, atol=1e-5)
 
 
-def test_digamma_against_mpmath():
-    """The digamma ReinforceGamma uses (cephes.digamma in the Lua file), over six decades."""
+def test_digamma_against_closed_forms_and_a_series():
+    """The digamma ReinforceGamma uses (cephes.digamma in the Lua file): at whole and half-whole numbers against
+    the closed forms psi(n) = -gamma + H(n - 1) and psi(n + 1/2) = -gamma - 2 ln 2 + sum 2 / (2k - 1) (exact
+    fractions), which also check the reference series; over six decades against that series."""
+    n = np.arange(1, 60)
+    whole = [-EULER_GAMMA + float(sum(Fraction(1, k) for k in range(1, m))) for m in n]
+    half = [-EULER_GAMMA - 2 * math.log(2) + float(sum(Fraction(2, 2 * k - 1) for k in range(1, m + 1))) for m in n]
+    for x, ref in ((n.astype(float), whole), (n + 0.5, half)):
+        np.testing.assert_allclose(digamma(x, np), ref, rtol=1e-14, atol=1e-14)
+        np.testing.assert_allclose([digamma_reference(v) for v in x], ref, rtol=1e-14, atol=1e-14)
     x = np.geomspace(1e-3, 1e3, 61)
-    ref = np.array([float(mpmath.digamma(v)) for v in x])
-    np.testing.assert_allclose(digamma(x, np), ref, rtol=1e-14, atol=1e-14)
+    np.testing.assert_allclose(digamma(x, np), [digamma_reference(v) for v in x], rtol=1e-14, atol=1e-14)
     assert np.isnan(digamma(np.array([0.0, -1.0]), np)).all()
 
 
