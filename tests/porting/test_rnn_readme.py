@@ -188,3 +188,28 @@ def test_seq_reverse_sequence_example():
     input = lg.Tensor([[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]])
     reverseSeq = nn.SeqReverseSequence(0)
     np.testing.assert_array_equal(reverseSeq.forward(input).numpy(), [[6, 7, 8, 9, 10], [1, 2, 3, 4, 5]])
+
+
+def test_sequencer_steps_tables_and_tensors():
+    """README 'Sequencer': stepping ``rnn:forward(input[1])`` .. ``input[3]`` equals ``nn.Sequencer(rnn):forward(input)``
+    (the Sequencer forgets first), a ``seqlen x batchsize x featsize`` tensor gives a tensor, and 'SeqLSTM':
+    ``maskzero = true`` is a FastLSTM with ``maskZero(1)`` in a Sequencer (built by ``toFastLSTM``)."""
+    rnn = nn.FastLSTM(4, 5)
+    input = [lg.randn(3, 4), lg.randn(3, 4), lg.randn(3, 4)]
+    stepped = [rnn.forward(input[0]).clone(), rnn.forward(input[1]).clone(), rnn.forward(input[2]).clone()]
+    seq = nn.Sequencer(rnn)
+    assert max_diff(seq.forward(input), stepped) == 0
+    tensor = lg.Tensor(3, 3, 4)
+    for i in range(3):
+        tensor[i].copy(input[i])
+    out = seq.forward(tensor)
+    assert tuple(out.size()) == (3, 3, 5) and max_diff(out, stepped) == 0
+    seqlstm = nn.SeqLSTM(4, 5)
+    fastlstm = seqlstm.toFastLSTM()
+    fastlstm.maskZero(1)
+    seqfastlstm = nn.Sequencer(fastlstm)
+    seqlstm.maskzero = True
+    tensor[1][1].zero()
+    out = seqlstm.forward(tensor)
+    assert float(out[1][1].abs().sum()) == 0
+    assert float((out - seqfastlstm.forward(tensor)).abs().max()) < 1e-12
