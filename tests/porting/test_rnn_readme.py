@@ -11,10 +11,7 @@ from legonn import nn
 
 @pytest.fixture(autouse=True)
 def double():
-    lg.setdefaulttensortype('legonn.DoubleTensor')
-    lg.manualSeed(0)
-    yield
-    lg.setdefaulttensortype('legonn.FloatTensor')
+    lg.setdefaulttensortype('legonn.DoubleTensor')     # Torch7's default; tests/conftest.py restores Float
 
 
 def max_diff(a, b):
