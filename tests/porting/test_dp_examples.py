@@ -175,3 +175,18 @@ def test_mixture_of_experts():
     e = np.stack([experts.get(k).forward(flat).numpy() for k in range(nExpert)], 1)
     np.testing.assert_allclose(out.numpy(), (g[:, :, None] * e).sum(1), rtol=1e-5, atol=1e-6)
     assert tuple(moe.backward(x, lg.randn(4, 10)).size()) == (4, 16, 16, 3)
+
+
+@pytest.mark.gpu
+@pytest.mark.filterwarnings('ignore:Inception')
+def test_deepinception_on_cuda_with_cpu_labels():
+    """The examples' ``--cuda`` path: ``xp:cuda()`` casts the model and the loss, whose ``nn.Convert()`` target
+    module brings dp's CPU LongTensor labels to the GPU (Convert.lua's type conversion), and the images in
+    'bhwc' go through the model's own Convert."""
+    cnn = deepinception().cuda()
+    loss = nn.ModuleCriterion(nn.ClassNLLCriterion(), None, nn.Convert()).cuda()
+    x = lg.rand(4, 16, 16, 3).cuda()
+    y = lg.LongTensor(4).random(10)
+    out = cnn.forward(x)
+    assert np.isfinite(loss.forward(out, y))
+    assert cnn.backward(x, loss.backward(out, y)).type() == 'legonn.CudaTensor'
