@@ -210,3 +210,20 @@ def test_sequencer_steps_tables_and_tensors():
     out = seqlstm.forward(tensor)
     assert float(out[1][1].abs().sum()) == 0
     assert float((out - seqfastlstm.forward(tensor)).abs().max()) < 1e-12
+
+
+@pytest.mark.parametrize('make', [lambda: nn.LSTM(3, 4), lambda: nn.FastLSTM(3, 4), lambda: nn.GRU(3, 4)],
+                         ids=['LSTM', 'FastLSTM', 'GRU'])
+def test_mask_zero_resets_the_hidden_state(make):
+    """README 'AbstractRecurrent maskZero(nInputDim)': a masked step's output row is zero and 'the hidden state
+    is effectively reset (i.e. forgotten) for the next non-mask time-step': after it, the sample's output is
+    that of a fresh sequence."""
+    rnn = make()
+    rnn.maskZero(1)
+    seq = nn.Sequencer(rnn)
+    x = [lg.randn(2, 3) for _ in range(3)]
+    x[1][0].zero()
+    out = seq.forward(x)
+    assert float(out[1][0].abs().sum()) == 0 and float(out[1][1].abs().sum()) > 0
+    fresh = nn.Sequencer(rnn.clone()).forward([x[2][0:1].clone()])[0]
+    assert float((out[2][0] - fresh[0]).abs().max()) < 1e-15
