@@ -1,6 +1,7 @@
 """Model builders of Element-Research/dp's examples (nicholas-leonard/dp: examples/deepinception.lua,
-examples/mixtureofexperts.lua), which lean on dpnn, ported line by line with small option values, and dp's
-training callback (updateGradParameters, updateParameters, maxParamNorm, zeroGradParameters)."""
+mixtureofexperts.lua, recurrentlanguagemodel.lua), which lean on dpnn and rnn, ported line by line with small
+option values, and dp's training callback (updateGradParameters, updateParameters, maxParamNorm,
+zeroGradParameters)."""
 import math
 
 import numpy as np
@@ -190,3 +191,82 @@ def test_deepinception_on_cuda_with_cpu_labels():
     out = cnn.forward(x)
     assert np.isfinite(loss.forward(out, y))
     assert cnn.backward(x, loss.backward(out, y)).type() == 'legonn.CudaTensor'
+
+
+class rlm_opt:
+    hiddenSize = [6, 6]
+    lstm = False
+    zeroFirst = True
+    dropout = True
+    dropoutProb = 0.5
+    bidirectional = False
+
+
+def recurrent_lm(opt, V):
+    """examples/recurrentlanguagemodel.lua's --[[Model]]-- section (the full LogSoftMax output layer)."""
+    lm = nn.Sequential()
+    inputSize = opt.hiddenSize[0]
+    for i, hiddenSize in enumerate(opt.hiddenSize):
+        if i != 0 and not opt.lstm:
+            lm.add(nn.Sequencer(nn.Linear(inputSize, hiddenSize)))
+        if opt.lstm:
+            rnn = nn.Sequencer(nn.FastLSTM(inputSize, hiddenSize))
+        else:
+            rnn = nn.Recurrent(hiddenSize, nn.Identity(), nn.Linear(hiddenSize, hiddenSize), nn.Sigmoid(), 99999)
+            if opt.zeroFirst:
+                rnn.startModule.share(rnn.feedbackModule, 'bias')
+            rnn = nn.Sequencer(rnn)
+        lm.add(rnn)
+        if opt.dropout:
+            lm.add(nn.Sequencer(nn.Dropout(opt.dropoutProb)))
+        inputSize = hiddenSize
+    if opt.bidirectional:
+        bwd = lm.clone()
+        bwd.reset()
+        bwd.remember('neither')
+        brnn = nn.BiSequencerLM(lm, bwd)
+        lm = nn.Sequential()
+        lm.add(brnn)
+        inputSize = inputSize * 2
+    lm.insert(nn.SplitTable(0, 2), 0)
+    if opt.dropout:
+        lm.insert(nn.Dropout(opt.dropoutProb), 0)
+    lookup = nn.LookupTable(V, opt.hiddenSize[0])
+    lookup.maxOutNorm = -1
+    lm.insert(lookup, 0)
+    softmax = nn.Sequential()
+    softmax.add(nn.Linear(inputSize, V))
+    softmax.add(nn.LogSoftMax())
+    lm.add(nn.Sequencer(softmax))
+    lm.remember(opt.lstm and 'both' or 'eval')
+    return lm, lookup
+
+@pytest.mark.parametrize('bidirectional', [False, True])
+def test_recurrent_language_model(bidirectional):
+    """recurrentlanguagemodel.lua: nn.Recurrent(hiddenSize, Identity, Linear, Sigmoid, 99999) with --zeroFirst's
+    ``rnn.startModule:share(rnn.feedbackModule, 'bias')``, ``lm:insert(nn.SplitTable(1,2), 1)`` (0-based dimension,
+    the count 2 kept), --bidirectional's ``bwd = lm:clone(); bwd:reset(); bwd:remember('neither')`` into a
+    BiSequencerLM, ``lookup.maxOutNorm = -1`` sparing the embedding from dp's maxParamNorm(2) callback. The loss
+    of a fixed batch goes down; every other weight row ends with norm at most 2."""
+    opt = type('opt', (rlm_opt,), {'bidirectional': bidirectional})
+    V, rho, batch = 12, 5, 4
+    lm, lookup = recurrent_lm(opt, V)
+    rnn = lm.findModules('nn.Recurrent')[0][0]
+    assert rnn.startModule.bias.storage() is rnn.feedbackModule.bias.storage()
+    lookup.weight.mul(10)
+    crit = nn.SequencerCriterion(nn.ClassNLLCriterion())
+    x = lg.LongTensor(batch, rho).random(V)
+    y = [lg.LongTensor(batch).random(V) for _ in range(rho)]
+    losses = []
+    for _ in range(20):
+        out = lm.forward(x)
+        losses.append(crit.forward(out, y))
+        lm.backward(x, crit.backward(out, y))
+        lm.updateGradParameters(0.9)
+        lm.updateParameters(0.1)
+        lm.maxParamNorm(2)
+        lm.zeroGradParameters()
+    assert losses[-1] < losses[0]
+    assert float(lookup.weight.norm(2, 1).max()) > 2
+    for m in lm.findModules('nn.Linear')[0]:
+        assert float(m.weight.norm(2, 1).max()) <= 2 + 1e-5
