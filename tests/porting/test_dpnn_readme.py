@@ -2,6 +2,8 @@
 updateGradParameters, weightDecay, gradParamClip, reinforce), Serial's modes, Kmeans' clustering loop,
 NCEModule's evaluation switches, VRClassReward in a ModuleCriterion, each checked against what its README
 paragraph (or the Lua file it names) computes."""
+import math
+
 import numpy as np
 import pytest
 
@@ -155,3 +157,35 @@ def test_vr_class_reward_last_step_through_module_criterion():
     assert crit.forward(steps, target) == pytest.approx(-3 / 4)
     crit.backward(steps, target)
     np.testing.assert_allclose(action.reward.numpy(), (np.array([1, 0, 1, 1]) - 0.5) / 4, rtol=1e-12)
+
+
+def test_reinforce_family_readme_derivatives():
+    """README 'ReinforceBernoulli' (x - p)/(p(1 - p)), 'ReinforceNormal' (x - u)/s^2, 'ReinforceGamma'
+    ln(x) - digamma(k) - ln(t) (and, for a ``{k, t}`` input, x/t^2 - k/t), 'ReinforceCategorical' 1/p[x]: each
+    gradInput is minus the reward broadcast by ``reinforce`` times that derivative (gradOutput ignored)."""
+    reward = lg.Tensor([1.0, -0.5, 2.0])
+    R = reward.numpy()[:, None]
+
+    def run(module, input, zeros):
+        output = module.forward(input)
+        module.reinforce(reward)
+        return output.numpy(), module.backward(input, zeros)
+
+    p = lg.Tensor(3, 2).uniform(0.2, 0.8)
+    x, g = run(nn.ReinforceBernoulli(), p, lg.zeros(3, 2))
+    np.testing.assert_allclose(g.numpy(), -R * (x - p.numpy()) / (p.numpy() * (1 - p.numpy())), rtol=1e-12)
+    u = lg.randn(3, 2)
+    x, g = run(nn.ReinforceNormal(0.3), u, lg.zeros(3, 2))
+    np.testing.assert_allclose(g.numpy(), -R * (x - u.numpy()) / 0.09, rtol=1e-12)
+    k, t = lg.Tensor(3, 2).uniform(1, 2), lg.Tensor(3, 2).uniform(0.3, 0.6)
+    K, T = k.numpy(), t.numpy()
+    digamma = np.vectorize(lambda v, h=1e-5: (math.lgamma(v + h) - math.lgamma(v - h)) / (2 * h))(K)
+    x, g = run(nn.ReinforceGamma(0.5), k, lg.zeros(3, 2))
+    np.testing.assert_allclose(g.numpy(), -R * (np.log(x) - digamma - np.log(0.5)), atol=1e-8)
+    x, g = run(nn.ReinforceGamma(), [k, t], [lg.zeros(3, 2), lg.zeros(3, 2)])
+    np.testing.assert_allclose(g[0].numpy(), -R * (np.log(x) - digamma - np.log(T)), atol=1e-8)
+    np.testing.assert_allclose(g[1].numpy(), -R * (x / T ** 2 - K / T), rtol=1e-12)
+    probs = nn.SoftMax().forward(lg.randn(3, 4))
+    x, g = run(nn.ReinforceCategorical(), probs, lg.zeros(3, 4))
+    assert x.sum(1).tolist() == [1, 1, 1]
+    np.testing.assert_allclose(g.numpy(), -R * x / (probs.numpy() + 1e-8), rtol=1e-12)
