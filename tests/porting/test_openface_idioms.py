@@ -3,7 +3,6 @@ config tables, SpatialCrossMapLRN, SpatialLPPooling, Normalize), the triplet los
 (Atcold/torch-TripletEmbedding's TripletEmbedding.lua, a user criterion) and training/OpenFaceOptim.lua's
 per-module optimiser states. The Lua sits in the docstrings; the Python is its literal port."""
 import numpy as np
-import pytest
 
 import legonn as lg
 from legonn import cudnn, nn, optim
@@ -90,8 +89,7 @@ def test_nn4_small2_builds_with_the_documented_parameter_count():
     A 96x96 face gives a unit-norm 128-d embedding; cudnn.convert(model, cudnn) and back (training/model.lua,
     train.lua's saveModel) keep the numbers."""
     lg.manualSeed(0)
-    with pytest.warns(UserWarning, match='Inception'):
-        net = createModel()
+    net = createModel()
     params, grads = net.getParameters()
     assert params.nElement() == 3733968
     net.evaluate()
