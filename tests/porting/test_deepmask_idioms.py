@@ -1,9 +1,11 @@
 """facebookresearch/deepmask ported line by line: SpatialSymmetricPadding.lua (a user subclass of
 nn.SpatialZeroPadding), modelUtils.lua (Module:replace callbacks turning Linear layers into convolutions,
 updatePadding), DeepMask.lua and SharpMask.lua (user nn.Container subclasses holding their parts as fields) and
-TrainerDeepMask.lua's training step. The ``:cuda()`` calls are left out (a CPU run), torch.MemoryFile's
+TrainerDeepMask.lua's training step and trainMeters.lua's IoU meter (LuaJIT pointer loops over ``x:data()``). The ``:cuda()`` calls are left out (a CPU run), torch.MemoryFile's
 writeObject/readObject is lg.serialize/lg.deserialize (docs/porting.md), and the pretrained ResNet-50 trunk is a
 small stand-in with its module layout."""
+import math
+
 import numpy as np
 import pytest
 
@@ -426,3 +428,63 @@ def test_sharpmask_refinement_forward_backward():
     assert (sm.refs[4].modules[-2].weight - before).abs().max() > 0
     sm.setnpinference(5)
     assert tuple(sm.refs[0].modules[1].size) == (5, 32, 4, 4)
+
+
+class IouMeter:
+    """trainMeters.lua's IouMeter: LuaJIT pointer loops (``for b = 0,batch-1``, ``pPtr[id]``,
+    ``iouptr[self.n+b]``) index from 0 already and keep their numbers with ``x.data()``."""
+
+    def __init__(self, thr, sz):
+        self.sz = sz
+        self.iou = lg.Tensor(sz)
+        self.thr = math.log(thr / (1 - thr))
+        self.reset()
+
+    def reset(self):
+        self.iou.zero()
+        self.n = 0
+
+    def add(self, output, target):
+        target, output = target.squeeze().float(), output.squeeze().float()
+        assert output.nElement() == target.nElement(), 'target and output do not match'
+        batch, h, w = output.size(0), output.size(1), output.size(2)
+        nOuts = h * w
+        iouptr = self.iou.data()
+        pred = output.ge(self.thr)
+        pPtr, tPtr = pred.data(), target.data()
+        for b in range(0, batch):
+            int_, uni = 0, 0
+            for i in range(0, nOuts):
+                id_ = b * nOuts + i
+                if pPtr[id_] == 1 and tPtr[id_] == 1:
+                    int_ = int_ + 1
+                if pPtr[id_] == 1 or tPtr[id_] == 1:
+                    uni = uni + 1
+            if uni > 0:
+                iouptr[self.n + b] = int_ / uni
+        self.n = self.n + batch
+
+    def value(self, s):
+        nb = max(self.iou.ne(0).sum(), 1)
+        iou = self.iou.narrow(0, 0, nb)
+        if s == 'mean':
+            res = iou.mean()
+        elif s == 'median':
+            res = iou.median()[0].squeeze()       # iou:median():squeeze(): median's first value
+        else:
+            iouSort, _ = iou.sort()
+            res = iouSort.ge(float(s)).sum() / nb
+        return res * 100
+
+
+def test_iou_meter_pointer_loops():
+    """TrainerDeepMask.lua's test meter (trainMeters.lua IouMeter) against NumPy's IoU of thresholded masks."""
+    m = IouMeter(0.5, 20)
+    out, tgt = lg.randn(3, 4, 4), lg.Tensor(3, 4, 4).bernoulli(0.5)
+    m.add(out, tgt)
+    P, T = out.numpy() >= 0, tgt.numpy() == 1
+    ref = (P & T).sum((1, 2)) / (P | T).sum((1, 2))
+    np.testing.assert_allclose(m.iou.numpy()[:3], ref, rtol=1e-6)
+    assert m.value('mean') == pytest.approx(ref.mean() * 100, rel=1e-6)
+    assert m.value('median') == pytest.approx(np.sort(ref)[1] * 100, rel=1e-6)
+    assert m.value('0.3') == pytest.approx((ref >= 0.3).mean() * 100)
