@@ -1,9 +1,10 @@
 """facebookresearch/deepmask ported line by line: SpatialSymmetricPadding.lua (a user subclass of
 nn.SpatialZeroPadding), modelUtils.lua (Module:replace callbacks turning Linear layers into convolutions,
-updatePadding), DeepMask.lua and SharpMask.lua (user nn.Container subclasses holding their parts as fields) and
-TrainerDeepMask.lua's training step and trainMeters.lua's IoU meter (LuaJIT pointer loops over ``x:data()``). The ``:cuda()`` calls are left out (a CPU run), torch.MemoryFile's
-writeObject/readObject is lg.serialize/lg.deserialize (docs/porting.md), and the pretrained ResNet-50 trunk is a
-small stand-in with its module layout."""
+updatePadding), DeepMask.lua and SharpMask.lua (user nn.Container subclasses holding their parts as fields),
+TrainerDeepMask.lua's training step and trainMeters.lua's IoU meter (LuaJIT pointer loops over ``x:data()``).
+The ``:cuda()`` calls are left out (a CPU run), torch.MemoryFile's writeObject/readObject is
+lg.serialize/lg.deserialize (docs/porting.md), and the pretrained ResNet-50 trunk is a small stand-in with its
+module layout."""
 import math
 
 import numpy as np
