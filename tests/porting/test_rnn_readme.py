@@ -255,3 +255,26 @@ def test_readme_models_save_and_load(make, input, tmp_path):
     loaded = lg.load(str(tmp_path / 'model.t7'))
     out = loaded.forward(x)
     assert max_diff(out if isinstance(out, list) else [out], expected) == 0
+
+
+def test_sequencer_remember_modes_and_seqbrnn_example():
+    """README 'remember([mode])': 'both' (the default of the call) never forgets between forwards, 'neither'
+    forgets before each, 'eval' remembers only in evaluation; 'SeqBRNN': ``nn.SeqBRNN(5, 5):forward(torch.rand(1,
+    1, 5))`` 'prints an output of a 1x1x5 tensor', and batchFirst takes batch x seqlen x inputsize."""
+    seq = nn.Sequencer(nn.FastLSTM(3, 3))
+    x = [lg.randn(1, 3) for _ in range(2)]
+
+    def changes():
+        first = seq.forward(x)[1].clone()
+        return float((seq.forward(x)[1] - first).abs().max()) > 0
+    seq.remember()
+    assert changes()
+    seq.remember('neither')
+    assert not changes()
+    seq.remember('eval')
+    seq.training()
+    assert not changes()
+    seq.evaluate()
+    assert changes()
+    assert tuple(nn.SeqBRNN(5, 5).forward(lg.rand(1, 1, 5)).size()) == (1, 1, 5)
+    assert tuple(nn.SeqBRNN(5, 5, True).forward(lg.rand(2, 3, 5)).size()) == (2, 3, 5)
