@@ -12,7 +12,8 @@ class Convert(Container):
     Same letters in another order transpose ('bchw' -> 'bhwc'); 'bf' flattens every non-batch
     axis into features; 'b' selects the only feature / first time step of 'bf', 'fb', 'bt' or 'tb';
     'bt' adds a time axis to 'b'; 'b*' (the default) passes anything through. A shape without 'b'
-    gets one in front. Inputs with one dimension fewer than the input shape are single samples.
+    gets one in front. Inputs with one dimension fewer than the input shape are single samples. An input
+    of another tensor type or device is first copied into the module's type, and gradInput has that type.
     The converter (built on first use) is the container's child.
     """
     input_dtypes = 'any'  # converts between types and devices
@@ -77,6 +78,10 @@ class Convert(Container):
 
     def _batched(self, input):
         self.checkTensor(input)
+        if input.type() != self._type:
+            # Convert.lua copies an input of another type into its own: nn.Convert() alone is dp's type
+            # converter (a LongTensor of labels or a CPU batch into a CUDA criterion or model)
+            input = input.type(self._type)
         if input.dim() < self.nInputDim:
             return input.unsqueeze(self.inputBatchDim), False
         return input, True

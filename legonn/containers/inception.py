@@ -6,7 +6,7 @@ import warnings
 from ..modules.batch_normalization import SpatialBatchNormalization
 from ..modules.rectifiers import ReLU
 from ..modules.spatial_convolution import SpatialConvolution
-from ..modules.spatial_pooling import SpatialMaxPooling
+from ..modules.spatial_pooling import SpatialLPPooling, SpatialMaxPooling
 from .concat import DepthConcat
 from .decorators import Decorator
 from .sequential import Sequential
@@ -69,7 +69,9 @@ class Inception(Decorator):
             self._reduced(column, i)
         concat.add(column)
         pool = self.pool
-        if all(getattr(pool, a, None) is not None for a in ('kW', 'dW', 'padW')):
+        # dpnn checks a pool with kW, dW and padW fields; nn's SpatialLPPooling (a Sequential there) has no padW
+        if not isinstance(pool, SpatialLPPooling) and all(getattr(pool, a, None) is not None
+                                                          for a in ('kW', 'dW', 'padW')):
             pooled = (math.floor((iW + 2 * pool.padW - pool.kW) / pool.dW + 1),
                       math.floor((iH + 2 * pool.padH - pool.kH) / pool.dH + 1))
             if pooled != sizes[0]:

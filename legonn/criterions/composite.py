@@ -169,6 +169,13 @@ class ModuleCriterion(Criterion):
     def _targets(self, target):
         return target   # the target module or the criterion reads it
 
+    def checkContract(self, input, what='input', floating=None, declared=True):
+        # a target module takes the target as it comes, as ModuleCriterion.lua's: dp's nn.Convert() there
+        # brings a CPU LongTensor of labels to a CUDA criterion; that module checks what it can take
+        if what == 'target' and self.targetModule is not None:
+            return
+        super().checkContract(input, what, floating, declared)
+
     def _mapped(self, input, target):
         x = self.inputModule.forward(input) if self.inputModule is not None else input
         t = self.targetModule.forward(target) if self.targetModule is not None else self.criterion._targets(target)

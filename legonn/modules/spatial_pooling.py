@@ -193,7 +193,9 @@ class SpatialLPPooling(_Pooling2d):
 
     ``SpatialLPPooling(nInputPlane, pnorm, kW, kH, dW=kW, dH=kH)``; Torch7 builds it
     from Power/SpatialAveragePooling/MulConstant, which this computes in one module
-    (for odd p, negative window sums give NaN there too).
+    (for odd p, negative window sums give NaN there too). As there, ``nInputPlane`` is
+    only recorded: none of those modules has a plane count, so any number of planes pools
+    (OpenFace's nn4.small2 pools 1024 planes with ``SpatialLPPooling(960, ...)``).
     """
 
     positive_ints = _Pooling2d.positive_ints + ('nInputPlane',)
@@ -205,11 +207,6 @@ class SpatialLPPooling(_Pooling2d):
             raise ValueError(f"{type(self).__name__}: pnorm must be a positive number, got {pnorm!r}")
         self._init_geometry(kW, kH, kW if dW is None else dW, kH if dH is None else dH, 0, 0)
         self.nInputPlane, self.pnorm = nInputPlane, pnorm
-
-    def _check_planes(self, x, input):
-        if x.shape[1] != self.nInputPlane:
-            raise input_error(self, f"an input with {self.nInputPlane} planes", f"{x.shape[1]} planes (input of "
-                              f"size {tuple(input.size())})")
 
     def _powered(self, x):
         return x * x if self.pnorm == 2 else x ** self.pnorm

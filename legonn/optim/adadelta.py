@@ -19,7 +19,7 @@ def adadelta(opfunc, x, config=None, state=None):
     rho, eps = c['rho'], c['eps']
     nevals = state.get('evalCounter') or 0
 
-    fx, dfdx = evaluate('adadelta', opfunc, x, nevals)
+    fx, dfdx = evaluate('adadelta', opfunc, x, nevals, handed_back=True)
     xp, xa, g = x.xp, x.array, dfdx.array
     tmp = scratch(x)
     if c['weightDecay'] != 0:

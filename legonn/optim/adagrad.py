@@ -19,7 +19,7 @@ def adagrad(opfunc, x, config=None, state=None):
                                 nonnegative=('learningRate', 'learningRateDecay', 'weightDecay'))
     nevals = state.get('evalCounter') or 0
 
-    fx, dfdx = evaluate('adagrad', opfunc, x, nevals)
+    fx, dfdx = evaluate('adagrad', opfunc, x, nevals, handed_back=True)
     xp, xa, g = x.xp, x.array, dfdx.array
     tmp = scratch(x)
     if c['weightDecay'] != 0:

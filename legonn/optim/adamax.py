@@ -18,7 +18,7 @@ def adamax(opfunc, x, config=None, state=None):
     beta1, beta2 = c['beta1'], c['beta2']
     t = state.get('t') or 0
 
-    fx, dfdx = evaluate('adamax', opfunc, x, t)
+    fx, dfdx = evaluate('adamax', opfunc, x, t, handed_back=True)
     xp, xa, g = x.xp, x.array, dfdx.array
     tmp = scratch(x)
     if c['weightDecay'] != 0:

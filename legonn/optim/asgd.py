@@ -22,7 +22,7 @@ def asgd(opfunc, x, config=None, state=None):
     mu_t = state.get('mu_t') or 1
     t = state.get('t') or 0
 
-    fx, dfdx = evaluate('asgd', opfunc, x, t)
+    fx, dfdx = evaluate('asgd', opfunc, x, t, handed_back=True)
     config.update(c)
     xp, xa = x.xp, x.array
     tmp = scratch(x)

@@ -69,12 +69,25 @@ def parameters(name, x):
     return x
 
 
-def loss_value(name, f, counter=None):
+def loss_value(name, f, counter=None, handed_back=False):
     """``f`` as a Python float; a NaN or infinite loss raises ``FloatingPointError``. While lg.cuda.capture
-    records a step, a device loss is returned as it is, unchecked: its value does not exist yet."""
+    records a step, a device loss is returned as it is, unchecked: its value does not exist yet.
+
+    ``handed_back``: the algorithm only returns the loss (Torch7's first-order methods return ``{fx}`` unread),
+    so a tensor of several elements is accepted, checked finite and returned as a tensor, as Torch7 returns
+    whatever ``opfunc`` gave (deepmask's TrainerDeepMask.lua hands sgd the trunk's output as its "loss")."""
     if isinstance(f, Tensor) or hasattr(f, 'shape'):
         if int(math.prod(f.shape)) != 1:
-            raise ValueError(f"optim.{name}: opfunc must return a scalar loss, got one of shape {tuple(f.shape)}")
+            if not handed_back:
+                raise ValueError(f"optim.{name}: opfunc must return a scalar loss, got one of shape "
+                                 f"{tuple(f.shape)}")
+            f = as_tensor(f)
+            if backend.recording() and f.is_cuda:
+                return f
+            if not bool(backend.array_module(f.array).isfinite(f.array).all()):
+                raise FloatingPointError(f"optim.{name}: opfunc returned a loss with non-finite elements; x is "
+                                         f"left as it was before this step")
+            return f
         if backend.recording() and (getattr(f, 'is_cuda', False) or backend.is_cupy_array(f)):
             return f
         f = f.item()
@@ -109,13 +122,13 @@ def gradient(name, x, g):
     return g
 
 
-def evaluate(name, opfunc, x, counter=None):
-    """``(f, df/dx)`` from ``opfunc(x)``, both checked."""
+def evaluate(name, opfunc, x, counter=None, handed_back=False):
+    """``(f, df/dx)`` from ``opfunc(x)``, both checked (``handed_back``: as ``loss_value``'s)."""
     out = opfunc(x)
     if not isinstance(out, (tuple, list)) or len(out) != 2:
         raise TypeError(f"optim.{name}: opfunc(x) must return (loss, gradient), got {type(out).__name__}")
     f, g = out
-    return loss_value(name, f, counter), gradient(name, x, g)
+    return loss_value(name, f, counter, handed_back), gradient(name, x, g)
 
 
 def evaluate_loss(name, opfunc, x, counter=None):

@@ -31,7 +31,7 @@ def nag(opfunc, x, config=None, state=None):
         if state.get('dfdx') is not None:
             xp.multiply(buffer('nag', state, 'dfdx', x).array, mom, out=tmp)
             xa += tmp
-        fx, dfdx = evaluate('nag', opfunc, x, nevals)
+        fx, dfdx = evaluate('nag', opfunc, x, nevals, handed_back=True)
     g = dfdx.array
     if wd != 0:
         xp.multiply(xa, wd, out=tmp)

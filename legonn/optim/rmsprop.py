@@ -17,7 +17,7 @@ def rmsprop(opfunc, x, config=None, state=None):
                                 nonnegative=('learningRate', 'epsilon', 'weightDecay', 'initialMean'))
     alpha = c['alpha']
 
-    fx, dfdx = evaluate('rmsprop', opfunc, x)
+    fx, dfdx = evaluate('rmsprop', opfunc, x, handed_back=True)
     xp, xa, g = x.xp, x.array, dfdx.array
     tmp = scratch(x)
     if c['weightDecay'] != 0:

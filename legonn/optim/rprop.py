@@ -31,7 +31,7 @@ def rprop(opfunc, x, config=None, state=None):
     fs = []
     with restoring(x, state):
         for _ in range(int(c['niter'])):
-            fx, dfdx = evaluate('rprop', opfunc, x, len(fs))
+            fx, dfdx = evaluate('rprop', opfunc, x, len(fs), handed_back=True)
             g = dfdx.array
             if state.get('delta') is None:
                 state['stepsize'] = None

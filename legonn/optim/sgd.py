@@ -32,7 +32,7 @@ def sgd(opfunc, x, config=None, state=None):
     wds = None if c['weightDecays'] is None or wd != 0 else entries('sgd', 'weightDecays', c['weightDecays'], x)
     nevals = state.get('evalCounter') or 0
 
-    fx, dfdx = evaluate('sgd', opfunc, x, nevals)
+    fx, dfdx = evaluate('sgd', opfunc, x, nevals, handed_back=True)
     xp, xa, g = x.xp, x.array, dfdx.array
     tmp = scratch(x)
 

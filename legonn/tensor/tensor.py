@@ -321,6 +321,12 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
         """Where this tensor's first element lies in its storage (0-based, in elements)."""
         return self._offset
 
+    def data(self):
+        """Torch7's ``x:data()``, the pointer to this tensor's first element: the storage as a 1-D NumPy/CuPy
+        view from that element on, so ``p[i]`` reads and writes element ``storageOffset() + i`` (strides are the
+        caller's, as with the pointer). LuaJIT pointers index from 0: a port keeps ``p[i]`` as it is."""
+        return self._storage.data[self._offset:]
+
     def isContiguous(self):
         """True when the elements lie in row-major order without gaps (size-1 dimensions' strides ignored)."""
         expected = 1

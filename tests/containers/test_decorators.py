@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+import legonn as lg
 from legonn import nn
 from tests.checks import standard_tests
 
@@ -124,3 +125,26 @@ def test_convert_layouts():
         nn.Convert('bchw', 'xyz')
     with pytest.raises(ValueError, match=r"Convert\(bf -> b\): expected one feature"):
         nn.Convert('bf', 'b').forward(r(2, 3))
+
+
+def test_convert_copies_input_into_its_type():
+    """torch/nn Convert.lua: 'Automatically converts input to same type as self.output. Simplest use is for
+    automatic input type conversions: nn.Convert()' (dp's examples convert label targets with it); gradInput is
+    in the module's type, as Convert.lua's ``_gradInput = input.new()`` of the converted input."""
+    labels = lg.LongTensor([0, 2, 1])
+    conv = nn.Convert().double()
+    out = conv.forward(labels)
+    assert out.type() == 'legonn.DoubleTensor' and out.tolist() == [0.0, 2.0, 1.0]
+    assert conv.backward(labels, lg.DoubleTensor([1, 1, 1])).type() == 'legonn.DoubleTensor'
+    x = r(2, 3, 4, 5)
+    y = nn.Convert('bchw', 'bf').forward(x)                 # a float64 array into the default FloatTensor module
+    assert y.type() == 'legonn.FloatTensor'
+    np.testing.assert_allclose(y.numpy(), x.reshape(2, -1), rtol=1e-6)
+
+
+@pytest.mark.gpu
+def test_convert_moves_input_to_its_device():
+    """Convert.lua's type conversion is also the device move: a CUDA nn.Convert() takes a CPU LongTensor."""
+    conv = nn.Convert().cuda()
+    out = conv.forward(lg.LongTensor([3, 1]))
+    assert out.type() == 'legonn.CudaTensor' and out.float().tolist() == [3.0, 1.0]

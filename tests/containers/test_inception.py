@@ -16,6 +16,20 @@ def _small(**extra):
         return nn.Inception(dict({'inputSize': 2, 'outputSize': [2, 3], 'reduceSize': [2, 2, 1, 2]}, **extra))
 
 
+
+def test_lp_pooling_pool_is_not_size_checked():
+    """dpnn's Inception.lua checks the pool column's size only when the pool has kW, dW and padW fields; nn's
+    SpatialLPPooling (a Sequential of Square, SpatialAveragePooling, MulConstant, Sqrt) has no padW, so OpenFace's
+    nn4 configs (``pool = nn.SpatialLPPooling(256, 2, 3, 3, 1, 1)``, a column 2 pixels smaller, padded by
+    DepthConcat) print nothing. An unpadded max pool still warns, as in dpnn."""
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        nn.Inception({'inputSize': 4, 'kernelSize': [3, 5], 'kernelStride': [1, 1], 'outputSize': [2, 3],
+                      'reduceSize': [2, 2, 2, 2], 'pool': nn.SpatialLPPooling(4, 2, 3, 3, 1, 1)})
+    with pytest.warns(UserWarning, match='inconsistent output sizes in pooling'):
+        nn.Inception({'inputSize': 4, 'kernelSize': [3, 5], 'kernelStride': [1, 1], 'outputSize': [2, 3],
+                      'reduceSize': [2, 2, 2, 2], 'pool': nn.SpatialMaxPooling(3, 3, 1, 1)})
+
 def test_inception_port():
     """dpnn test/test.lua Inception: output planes 16 + 24 + 8 + 12 at the input's size, finite values through
     forward, backward, updateParameters and maxParamNorm."""

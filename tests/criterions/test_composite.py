@@ -116,3 +116,18 @@ def test_multicriterion_without_criterions_gives_zeros():
     assert tuple(grad.size()) == (2, 3) and (grad.numpy() == 0).all()
     table = crit.backward([lg.Tensor(2).fill(1), lg.Tensor(3).fill(2)], lg.Tensor(2, 3))
     assert [tuple(g.size()) for g in table] == [(2,), (3,)] and all((g.numpy() == 0).all() for g in table)
+
+
+@pytest.mark.gpu
+def test_module_criterion_target_module_takes_any_device():
+    """torch/nn ModuleCriterion.lua hands the target to targetModule unchecked: dp's examples train a CUDA model
+    with ``nn.ModuleCriterion(nn.ClassNLLCriterion(), nil, nn.Convert())`` and CPU LongTensor labels, which the
+    cast nn.Convert() brings to the GPU. Without a target module the CPU labels are still refused."""
+    loss = nn.ModuleCriterion(nn.ClassNLLCriterion(), None, nn.Convert()).cuda()
+    logp = nn.LogSoftMax().forward(lg.randn(4, 3))
+    labels = lg.LongTensor([0, 1, 2, 1])
+    expected = nn.ClassNLLCriterion().forward(logp, labels)
+    assert loss.forward(logp.cuda(), labels) == pytest.approx(expected, rel=1e-6)
+    assert loss.backward(logp.cuda(), labels).type() == 'legonn.CudaTensor'
+    with pytest.raises(TypeError, match='target'):
+        nn.ModuleCriterion(nn.ClassNLLCriterion()).cuda().forward(logp.cuda(), labels)

@@ -299,7 +299,6 @@ def test_unpooling_errors():
     (lambda: nn.SpatialMaxPooling(3, 3), lambda: lg.randn(1, 2, 2), 'at least 3x3'),
     (lambda: nn.SpatialAveragePooling(2, 2), lambda: lg.randn(4, 4), '3-D or 4-D input'),
     (lambda: nn.SpatialSubSampling(3, 2, 2), lambda: lg.randn(2, 4, 4), '3 planes'),
-    (lambda: nn.SpatialLPPooling(3, 2, 2, 2), lambda: lg.randn(2, 4, 4), '3 planes'),
     (lambda: nn.SpatialFractionalMaxPooling(2, 2, 4, 4), lambda: lg.randn(1, 4, 4), 'larger than output'),
     (lambda: nn.SpatialAdaptiveMaxPooling(2, 2), lambda: lg.randn(1, 1, 1, 2, 2), '3-D or 4-D input'),
 ])

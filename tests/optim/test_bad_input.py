@@ -121,3 +121,23 @@ def test_loss_may_be_a_one_element_tensor():
     x = np.array([0.5, 0.5])
     _, fs = optim.sgd(lambda p: (lg.DoubleTensor([rosenbrock(p)[0]]), rosenbrock(p)[1]), x, {})
     assert fs[0] == pytest.approx(rosenbrock(np.array([0.5, 0.5]))[0])
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_loss_of_several_elements_only_where_unread(name):
+    """torch/optim's first-order methods (sgd.lua, adam.lua, ... rprop.lua) return ``{fx}`` without reading fx,
+    so any value passes (deepmask's TrainerDeepMask.lua hands sgd a batch of features); legonn hands such a
+    tensor back. Methods that compare losses (lbfgs, cg, the gradient-free ones) refuse it, x unchanged."""
+    x = np.array([0.5, 0.5])
+    before = x.copy()
+    loss = lg.DoubleTensor([[1.0, 2.0], [3.0, 4.0]])
+
+    def opfunc(p):
+        return loss, rosenbrock(p)[1]
+    if name in GRADIENT_FREE or name.startswith(('lbfgs', 'cg')):
+        with pytest.raises(ValueError, match='scalar loss'):
+            run(name, opfunc, x)
+        np.testing.assert_array_equal(x, before)
+    else:
+        fs = run(name, opfunc, x)[1]
+        assert all(f is loss for f in fs) and not np.array_equal(x, before)

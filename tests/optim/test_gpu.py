@@ -73,3 +73,17 @@ def test_checkgrad_and_confusion_on_gpu():
     cm = optim.ConfusionMatrix(3)
     cm.batchAdd(cp.eye(3), cp.arange(3))
     assert cm.mat.array.trace() == 3
+
+
+def test_device_loss_of_several_elements_handed_back():
+    """TrainerDeepMask.lua's fevaltrunk returns the trunk's CUDA output as sgd's "loss": handed back as it
+    came (sgd.lua's ``return x,{fx}``), and refused with x unchanged when it holds a NaN."""
+    x = lg.DoubleTensor([1.0, 2.0]).cuda()
+    loss = lg.DoubleTensor([[0.5, 1.5], [2.5, 3.5]]).cuda()
+    g = lg.DoubleTensor([1.0, 1.0]).cuda()
+    _, fs = optim.sgd(lambda _: (loss, g), x, {'learningRate': 0.5})
+    assert fs[0] is loss and x.float().tolist() == [0.5, 1.5]
+    loss[0][0] = float('nan')
+    with pytest.raises(FloatingPointError):
+        optim.sgd(lambda _: (loss, g), x, {'learningRate': 0.5})
+    assert x.float().tolist() == [0.5, 1.5]

@@ -372,3 +372,17 @@ def test_pickled_views_keep_negative_strides():
     t = lg.DoubleTensor(np.arange(6.0)[::-1])
     u = pickle.loads(pickle.dumps(t))
     assert u.stride() == (-1,) and u.tolist() == [5, 4, 3, 2, 1, 0]
+
+
+def test_data_is_the_first_element_pointer():
+    """torch7 ``x:data()`` (a LuaJIT pointer to the first element, indexed from 0, e.g. deepmask's
+    InferDeepMask.lua ``ts_ptr[pos+1]`` with ``pos = (i-1)*4`` and its ``imgMaskPtr[jj + w*ii] = 1``): a flat
+    view of the storage from ``storageOffset()``, read and written at the same indices."""
+    t = grid(3, 4)
+    rows = t.narrow(0, 1, 2)
+    ptr = rows.data()
+    assert ptr[0] == 4 and ptr[4 + 1] == rows[1][1] == 9
+    ptr[2 + 4 * 1] = -1                     # imgMaskPtr[jj + w*ii]: row 1, column 2 of the view
+    assert rows[1][2] == -1 and t[2][2] == -1
+    assert t.t().data()[1] == t[0][1]       # strides stay the caller's, as with the pointer
+    assert lg.Tensor().data().shape == (0,)
