@@ -250,3 +250,26 @@ def test_errors_name_the_module():
         fresh.backward(lg.DoubleTensor(3, 4), lg.DoubleTensor(4, 3))
     assert np.array_equal(fresh.getParameters()[1].numpy(), grads.numpy())
     assert np.array_equal(dpt.get(0).get(0).weight.numpy(), weight.numpy())
+
+
+def test_replicas_follow_the_module():
+    """A replica keeps viewing the module's parameters through type() and getParameters(); a clone's replicas view
+    the clone's; a layer added to the module, or apply() (cunn's applyChanges), makes the replicas afresh from the
+    module, whose BatchNormalization statistics they then start from."""
+    dpt = nn.DataParallelTable(0).add(nn.Sequential().add(nn.Linear(4, 3)).add(nn.BatchNormalization(3)), [0, 1])
+    x = lg.FloatTensor(6, 4).uniform()
+    dpt.forward(x)
+    replica = dpt.replica(1)
+    dpt.double()
+    assert dpt.replica(1) is replica and replica.get(0).weight.type() == 'legonn.DoubleTensor'
+    assert replica.get(0).weight.storage() is dpt.get(0).get(0).weight.storage()
+    twin = dpt.clone()
+    assert twin.replica(1).get(0).weight.storage() is twin.get(0).get(0).weight.storage()
+    assert twin.get(0).get(0).weight.storage() is not dpt.get(0).get(0).weight.storage()
+    stats = [dpt.replica(i).get(1).running_mean.numpy().copy() for i in range(2)]
+    assert not np.allclose(*stats)
+    dpt.apply(lambda m: None)
+    np.testing.assert_array_equal(dpt.replica(1).get(1).running_mean.numpy(), stats[0])
+    dpt.get(0).add(nn.Tanh())
+    assert len(dpt.replica(1).modules) == 3
+    assert dpt.forward(x.double()).size() == (6, 3)
