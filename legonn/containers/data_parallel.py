@@ -114,8 +114,9 @@ class DataParallelTable(Container):
         for replica in self._replicas:
             for mine, theirs in zip(replica.parameters(), (params, grads)):
                 for t, source in zip(mine, theirs):
-                    if isinstance(t, Tensor) and (t.storage() is not source.storage() or t.storageOffset() !=
-                                                  source.storageOffset() or t.stride() != source.stride()):
+                    if isinstance(t, Tensor) and isinstance(source, Tensor) and (
+                            t.storage() is not source.storage() or t.storageOffset() != source.storageOffset()
+                            or t.stride() != source.stride()):
                         t.set(source)
             for m, source in zip(replica.listModules(), layers):
                 m.train = source.train

@@ -273,3 +273,13 @@ def test_replicas_follow_the_module():
     dpt.get(0).add(nn.Tanh())
     assert len(dpt.replica(1).modules) == 3
     assert dpt.forward(x.double()).size() == (6, 3)
+
+
+def test_gradients_dropped_from_the_module():
+    """neuraltalk2's sanitize_gradients sets a module's gradWeight to nil before saving (the file loads, as Torch7
+    loads it, for evaluation): forward still runs, the replicas keeping the gradients they had."""
+    dpt = nn.DataParallelTable(0).add(nn.Sequential().add(nn.Linear(4, 3)), [0, 1])
+    x = lg.FloatTensor(5, 4).uniform()
+    expected = dpt.forward(x).numpy().copy()
+    dpt.get(0).get(0).gradWeight = None
+    np.testing.assert_array_equal(dpt.forward(x).numpy(), expected)
