@@ -283,3 +283,63 @@ def test_gradients_dropped_from_the_module():
     expected = dpt.forward(x).numpy().copy()
     dpt.get(0).get(0).gradWeight = None
     np.testing.assert_array_equal(dpt.forward(x).numpy(), expected)
+
+
+def test_cunn_empty_data():
+    """cunn's test_DataParallelTable.lua, emptyData on 3 'GPUs' (its add loop and ``torch.range(1, numGpus)`` ids):
+    a batch of 1 or 2 rows runs on the first replicas only; tables in and out. (Its emptyTensor case feeds a table
+    holding an empty tensor, which every legonn module refuses, nn.Sequential included.)"""
+    identity = nn.Linear(5, 5).double()
+    identity.bias.zero()
+    identity.weight = lg.eye(5).double()
+    for module in (identity, nn.ParallelTable().add(identity).add(identity)):
+        a = nn.DataParallelTable(0)
+        a.add(module, lg.range(0, 2).totable())
+        a.double()
+        for input in (lg.range(1, 15).reshape(3, 5).double(), lg.range(1, 5).reshape(1, 5).double(),
+                      lg.range(1, 10).reshape(2, 5).double()):
+            if module is not identity:
+                input = [input, input]
+            output = a.forward(input)
+            gradInput = a.backward(input, output)
+            for x, y, g in zip(*[t if isinstance(t, list) else [t] for t in (input, output, gradInput)]):
+                assert np.array_equal(x.numpy(), y.numpy()) and np.array_equal(x.numpy(), g.numpy())
+
+
+@pytest.mark.parametrize('flatten', [False, True])
+@pytest.mark.parametrize('usethreads', [False, True])
+def test_cunn_acc_grad_parameters_and_apply(flatten, usethreads):
+    """cunn's test_DataParallelTable.lua accGradParameters (three backwards accumulate before one updateParameters)
+    and apply (apply between steps re-makes the replicas, which must not change the training), on 3 'GPUs'."""
+    lg.manualSeed(12)
+    net = nn.Sequential().add(nn.Linear(3, 10)).add(nn.ReLU()).add(nn.Linear(10, 7)).double()
+    inputs = [lg.randn(8, 3).double() for _ in range(3)]
+    gradOutputs = [lg.randn(8, 7).double() for _ in range(3)]
+
+    def accumulateGradient(m):
+        m.zeroGradParameters()
+        for i in range(len(inputs)):
+            m.forward(inputs[i])
+            m.backward(inputs[i], gradOutputs[i])
+        m.updateParameters(0.5)
+
+    def trainNetwork(m):
+        def emptyFn(_):
+            pass
+        m.apply(emptyFn)
+        for i in range(len(inputs)):
+            m.zeroGradParameters()
+            m.forward(inputs[i])
+            m.backward(inputs[i], gradOutputs[i])
+            m.updateParameters(0.1)
+            m.apply(emptyFn)
+
+    for run in (accumulateGradient, trainNetwork):
+        base = net.clone()
+        run(base)
+        expected = base.forward(inputs[0]).numpy()
+        dpt = nn.DataParallelTable(0, flatten, False).add(net.clone(), lg.range(0, 2).totable()).double()
+        if usethreads:
+            dpt.threads()
+        run(dpt)
+        np.testing.assert_allclose(dpt.forward(inputs[0]).numpy(), expected, rtol=1e-12, atol=1e-13)
