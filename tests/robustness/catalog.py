@@ -63,6 +63,7 @@ MODULES = {
     'ConcatTable': (lambda: nn.ConcatTable().add(nn.Linear(3, 2)).add(nn.Identity()), lambda: r(2, 3)),
     'ParallelTable': (lambda: nn.ParallelTable().add(nn.Linear(3, 2)).add(nn.Tanh()), lambda: [r(2, 3), r(2, 2)]),
     'MapTable': (lambda: nn.MapTable(nn.Linear(3, 2)), lambda: [r(2, 3), r(2, 3)]),
+    'DataParallelTable': (lambda: nn.DataParallelTable(0).add(nn.Linear(3, 2), [0, 1]), lambda: r(3, 3)),
     'Bottle': (lambda: nn.Bottle(nn.Linear(3, 2)), lambda: r(2, 4, 3)),
     'Convert': (lambda: nn.Convert('bchw', 'bhwc'), lambda: r(2, 3, 2, 2)),
     'Decorator': (lambda: nn.Decorator(nn.Linear(3, 2)), lambda: r(2, 3)),

@@ -439,6 +439,35 @@ def test_linear_keeps_parameters_and_runs():
     np.testing.assert_array_equal(m.forward(lg.DoubleTensor([1.0, 2.0, 3.0])).numpy(), [11.0, 23.0])
 
 
+def cunn_data_parallel_table(gpus, modules, version=3):
+    """The bytes cunn's DataParallelTable:__write makes (DataParallelTable.lua, __version 3): the GPU assignments,
+    then the fields (which hold the same table again, and only the first replica's module)."""
+    w = T7()
+    w.int(4).index().string(f'V {version}').string('nn.DataParallelTable')
+    if version >= 2:
+        w.value(gpus)
+    fields = {'dimension': 1, 'modules': modules, 'gpuAssignments': gpus, 'flattenParams': True,
+              'usenccl': False, 'typeStr': 'torch.CudaTensor', 'train': True, 'inputGpu': {}, 'outputGpu': {},
+              'impl': ('object', 'nn.DataParallelTable.Basic', {}), 'output': np.zeros(0, np.float32)}
+    return w.value(fields).bytes()
+
+
+def test_cunn_data_parallel_table_loads():
+    """cunn's DataParallelTable.lua __write/__read: the pre-written gpuAssignments are skipped, the saved module is
+    the replica on every GPU id (1-based there, 0-based here), and the dimension becomes 0-based."""
+    weight, bias = np.arange(6, dtype=np.float32).reshape(3, 2), np.array([1, 2, 3], np.float32)
+    linear = nn_object('Linear', weight=weight, bias=bias, gradWeight=np.zeros((3, 2), np.float32),
+                       gradBias=np.zeros(3, np.float32))
+    dpt = load_bytes(cunn_data_parallel_table({1: 1, 2: 2, 3: 4}, {1: linear}))
+    assert isinstance(dpt, nn.DataParallelTable) and dpt.gpuAssignments == [0, 1, 3] and dpt.dimension == 0
+    assert dpt.flattenParams and isinstance(dpt.get(0), nn.Linear)
+    x = lg.FloatTensor(5, 2).uniform()
+    np.testing.assert_allclose(dpt.forward(x).numpy(), x.numpy() @ weight.T + bias, rtol=1e-6)
+    with pytest.raises(FormatError, match=r'DataParallelTable: expected one nn module in modules and a list of '
+                                          r'Torch7 \(1-based\) GPU ids'):
+        load_bytes(cunn_data_parallel_table({1: 0}, {1: linear}))
+
+
 def test_unknown_nn_class_is_refused_by_name():
     data = T7().value(nn_object('FancyLayer', size=3)).bytes()
     with pytest.raises(FormatError, match='nn.FancyLayer'):

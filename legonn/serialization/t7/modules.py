@@ -146,6 +146,7 @@ ARGUMENTS = {
     'Concat': lambda f: (f.index('dimension'),),
     'DepthConcat': lambda f: (f.index('dimension'),),
     'Parallel': lambda f: (f.index('inputDimension'), f.index('outputDimension')),
+    'DataParallelTable': lambda f: (f.index('dimension'), f.flag('flattenParams'), f.flag('usenccl')),
     # parameterised layers
     'Linear': lambda f: (f.tensor('weight', True).size(1), f.tensor('weight', True).size(0),
                          f.tensor('bias') is not None),
@@ -352,7 +353,17 @@ class ModuleConverter:
             module.setNumInputDims(fields.int('numInputDims'))
         if name == 'LookupTable' and fields.int('paddingValue', 0) != 0:   # Torch7's 0: no padding
             self._call(fields, 'module', module.setPadding, fields.index('paddingValue'))
-        for child in obj.get('modules') or ():
+        children = obj.get('modules') or ()
+        if name == 'DataParallelTable':
+            # cunn's __write keeps the first replica only: the module, on the (1-based) GPU ids listed
+            gpus = obj.get('gpuAssignments')
+            if not isinstance(children, list) or len(children) != 1 or not self.is_module(children[0]) \
+                    or not isinstance(gpus, list) or not all(type(g) is int and g >= 1 for g in gpus):
+                raise fields.fail("expected one nn module in modules and a list of Torch7 (1-based) GPU ids in "
+                                  f"gpuAssignments, got {gpus!r}")
+            self._call(fields, name, module.add, self.module(children[0]), [g - 1 for g in gpus])
+            children = ()
+        for child in children:
             if not self.is_module(child):
                 kind = child.typename if isinstance(child, TorchObject) else type(child).__name__
                 raise fields.fail(f"holds a {kind} among its modules, which is no nn class; pass load_lua(path, "

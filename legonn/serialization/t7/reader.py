@@ -173,6 +173,9 @@ class ObjectReader:
                 key = i + 1 if typename == 'tds.Vec' else self.object()
                 obj.pairs.append((key, self.object()))
             return obj
+        if typename == 'nn.DataParallelTable' and version >= 2:
+            # cunn's __write puts the GPU assignments before the fields (which hold them too)
+            self.object()
         fields = self.object()
         if not isinstance(fields, _RawTable) or isinstance(fields, _RawObject):
             raise self.s.fail(f"a {typename} object must hold a table of fields, got {type(fields).__name__}")
