@@ -28,12 +28,14 @@ import traceback
 import numpy as np
 
 from . import backend
+from .introspection import torch_type
 from .naming import TorchNamed
 from .storage import Storage
 from .tensor import Tensor
 
 NCOLS = 80
 _ABORT = 'An error was found while running tests!'
+_LUA_TYPES = ('nil', 'boolean', 'number', 'string', 'table', 'function')
 
 
 class TestSuite:
@@ -93,21 +95,12 @@ def tostring(value):
 
 
 def _lua_type(value):
-    """Lua's ``type`` of the ported value: tensors, storages and other objects are 'userdata'."""
-    if value is None:
-        return 'nil'
-    if isinstance(value, (bool, np.bool_)):
+    """Lua's ``type`` of the ported value: ``lg.type``'s answer for plain values (a NumPy bool is a
+    'boolean'), 'userdata' for tensors, storages, arrays and other objects."""
+    if isinstance(value, np.bool_):
         return 'boolean'
-    if isinstance(value, numbers.Number):
-        return 'number'
-    if isinstance(value, str):
-        return 'string'
-    if isinstance(value, (list, tuple, dict)):
-        return 'table'
-    if isinstance(value, (Tensor, Storage)) or hasattr(value, '__array_interface__') \
-            or backend.is_cupy_array(value):
-        return 'userdata'
-    return 'function' if callable(value) else 'userdata'
+    name = torch_type(value)
+    return name if name in _LUA_TYPES else 'userdata'
 
 
 def _message(where, message):
