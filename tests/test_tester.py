@@ -141,6 +141,17 @@ def test_assert_and_assertne_warn_as_tester_lua_does():
     assert t._warningCount[''] == 2
 
 
+def test_asserteq_and_assertne_compare_tables_and_tensors_as_lua_does():
+    """Tester.lua's asserteq/assertne use Lua's == and ~=: a table or a tensor equals only itself (assertne
+    warns for them; eq and assertTableEq compare contents)."""
+    t = lg.Tester()
+    x = lg.ones(2)
+    assert t.asserteq(x, x) and not t.asserteq(x, x.clone())
+    assert not t.asserteq([1], [1]) and t.eq([1], [1])
+    assert t.assertne(x, x.clone()) and not t.assertne(x, x)
+    assert t.asserteq('a', 'a') and t.asserteq(2, 2.0)
+
+
 REPORT = """Running 3 tests
 1/3 good ................................................................ [WAIT]\r\
 1/3 good ................................................................ [PASS]
@@ -291,3 +302,17 @@ def test_snake_case_aliases():
     assert t.assert_tensor_eq(lg.ones(2), lg.ones(2)) and not t.assert_table_eq([1], [2])
     t.set_early_abort(True)
     assert t.earlyAbort is True
+
+
+@pytest.mark.gpu
+def test_tensor_assertions_on_cuda_tensors():
+    """Tester.lua's check.areTensorsEq on CudaTensors: the largest difference is taken on the device; a
+    CudaTensor and a FloatTensor are of different types; CUDA storages compare too."""
+    t = lg.Tester()
+    a = lg.FloatTensor([1, 2, 3]).cuda()
+    assert t.assertTensorEq(a, a + 1e-7, 1e-6)
+    assert not t.assertTensorEq(a, a * 2, 1.5)
+    assert failures(t)[-1] == 'TensorEQ(==) violation: max diff=3, tolerance=1.5'
+    assert not t.eq(a, a.float())
+    assert failures(t)[-1] == 'The tensors have different types'
+    assert t.eq(a.storage(), (a + 0.25).storage(), 0.25)

@@ -103,6 +103,14 @@ def _lua_type(value):
     return name if name in _LUA_TYPES else 'userdata'
 
 
+def _lua_equal(a, b):
+    """Lua's ``a == b``: tables and userdata (tensors, storages, arrays, objects) are equal only when they are the
+    same object; numbers, strings and booleans by value."""
+    if _lua_type(a) in ('table', 'userdata') or _lua_type(b) in ('table', 'userdata'):
+        return a is b
+    return a == b
+
+
 def _message(where, message):
     """Tester.lua's getMessage: the user's message and a newline, or nothing."""
     if message is None or message == '':
@@ -248,8 +256,7 @@ def _are_eq(got, expected, tolerance, negate):
         return _tensors_eq(got, expected, tolerance, negate)
     if isinstance(got, Storage) and isinstance(expected, Storage):
         return _storages_eq(got, expected, tolerance, negate)
-    ok = got is expected or got == expected
-    ok = bool(ok) != negate
+    ok = _lua_equal(got, expected) != negate
     if ok:
         return True, None
     sign = '==' if negate else '~='
@@ -360,13 +367,13 @@ class Tester(TorchNamed):
         return self._compare('assertge', a >= b, f'GE failed: {tostring(a)} < {tostring(b)}', message)
 
     def asserteq(self, a, b, message=None):
-        return self._compare('asserteq', a == b, f'EQ failed: {tostring(a)} ~= {tostring(b)}', message)
+        return self._compare('asserteq', _lua_equal(a, b), f'EQ failed: {tostring(a)} ~= {tostring(b)}', message)
 
     def assertne(self, a, b, message=None):
         if _lua_type(a) == _lua_type(b) == 'table' or _lua_type(a) == 'userdata':
             self._warning(' :assertne should only be used to compare basic lua objects (numbers, booleans, etc). '
                           'Consider using either :assertGeneralNe or :assert(a ~= b).')
-        return self._compare('assertne', a != b, f'NE failed: {tostring(a)} == {tostring(b)}', message)
+        return self._compare('assertne', not _lua_equal(a, b), f'NE failed: {tostring(a)} == {tostring(b)}', message)
 
     def assertalmosteq(self, a, b, *tolerance_and_message):
         """|a - b| <= tolerance (default 1e-16)."""
