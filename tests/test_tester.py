@@ -316,3 +316,42 @@ def test_tensor_assertions_on_cuda_tensors():
     assert not t.eq(a, a.float())
     assert failures(t)[-1] == 'The tensors have different types'
     assert t.eq(a.storage(), (a + 0.25).storage(), 0.25)
+
+
+def test_doc_tester_md_example(capsys):
+    """torch7's doc/tester.md first example, ported: testA (eq of tensors differing by 1) and testC
+    (assertNoError of a function reading an undefined global) fail, testB (eq of tables with a tolerance)
+    passes; 'Completed 3 asserts in 3 tests with 2 failures and 0 errors', then each failure's message lines
+    between dashes, and run raises 'An error was found while running tests!'."""
+    mytest = lg.TestSuite()
+    tester = lg.Tester()
+
+    @mytest
+    def testA():
+        a = lg.Tensor([1, 2, 3])
+        b = lg.Tensor([1, 2, 4])
+        tester.eq(a, b, "a and b should be equal")
+
+    @mytest
+    def testB():
+        a = [2, lg.Tensor([1, 2, 2])]
+        b = [2, lg.Tensor([1, 2, 2.001])]
+        tester.eq(a, b, 0.01, "a and b should be approximately equal")
+
+    @mytest
+    def testC():
+        def myfunc():
+            return "hello " + eval('world')   # the doc's undefined global (eval keeps pyflakes quiet)
+        tester.assertNoError(myfunc, "myfunc shouldn't give an error")
+
+    tester.add(mytest)
+    with pytest.raises(AssertionError, match='An error was found while running tests!'):
+        tester.run()
+    out = capsys.readouterr().out
+    lines = [line.split('\r')[-1] for line in out.split('\n')]
+    assert lines[:5] == ['Running 3 tests', '1/3 testA ' + '.' * 63 + ' [FAIL]', '2/3 testB ' + '.' * 63 + ' [PASS]',
+                         '3/3 testC ' + '.' * 63 + ' [FAIL]', 'Completed 3 asserts in 3 tests with 2 failures and 0 errors']
+    sections = out.split('-' * 80 + '\n')
+    assert sections[1].startswith('testA\na and b should be equal\nTensorEQ(==) violation: max diff=1, tolerance=0\n')
+    assert sections[2].startswith("testC\nmyfunc shouldn't give an error\n"
+                                  "ERROR violation: err=name 'world' is not defined\n")
