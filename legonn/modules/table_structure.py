@@ -2,6 +2,8 @@
 
 Dimensions and table indices are 0-based; negative ones count from the end.
 """
+import numbers
+
 from ..tensor import Tensor, cuda_kernels
 from ..tensor.scatter_kernels import out_of_range, scatter_add
 from .base.errors import input_error
@@ -290,8 +292,10 @@ class FlattenTable(_TablesOut):
 
 class ReverseTable(_TablesOut):
     """output = the input table's entries in reverse order (the entries themselves); gradInput reverses
-    gradOutput the same way (dpnn's ReverseTable.lua)."""
+    gradOutput the same way (dpnn's ReverseTable.lua). Entries may be numbers: ``forward([1, 2, 3, 4])`` is
+    ``[4, 3, 2, 1]``, as dpnn's README shows."""
     input_dtypes = 'any'  # moves values without arithmetic, so any element type
+    keeps_numbers = True
 
     def updateOutput(self, input):
         self.checkTable(input, min_length=0)
@@ -304,7 +308,8 @@ class ReverseTable(_TablesOut):
         n = len(input)
         for k, g in enumerate(gradOutput):
             x = input[n - 1 - k]
-            if not same_nesting(x, g):
+            alike = isinstance(g, numbers.Number) if isinstance(x, numbers.Number) else same_nesting(x, g)
+            if not alike:
                 raise input_error(self, f"gradOutput[{k}] shaped like input[{n - 1 - k}] ({describe(x)})", describe(g))
         self.gradInput = gradOutput[::-1]
         return self.gradInput

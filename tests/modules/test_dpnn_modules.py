@@ -159,6 +159,21 @@ def test_reverse_table_port():
         r.backward([xs[0], xs[1]], [lg.randn(2), xs[0]])
 
 
+def test_reverse_table_of_numbers_stays_a_table():
+    """dpnn's README (ReverseTable): ``module:forward{1,2,3,4}`` prints ``{4,3,2,1}``: ReverseTable.lua moves the
+    table's entries, so a table of Lua numbers stays a table of numbers (legonn turns a list of numbers into a
+    tensor for every other module) through forward, updateOutput and backward; arrays still become tensors."""
+    r = nn.ReverseTable()
+    assert r.forward([1, 2, 3, 4]) == [4, 3, 2, 1]
+    assert r.backward([1, 2, 3, 4], [4, 3, 2, 1]) == [1, 2, 3, 4]
+    assert r.updateOutput((1, 2.5, [3, 4])) == [[3, 4], 2.5, 1]
+    out = r.forward([np.ones(2), 3])
+    assert out[0] == 3 and isinstance(out[1], lg.Tensor)
+    with pytest.raises(ValueError, match=r'ReverseTable: expected gradOutput\[0\] shaped like input\[1\]'):
+        r.backward([lg.ones(2), 1], [lg.ones(2), lg.ones(2)])
+    assert nn.Identity().forward([1, 2]).nElement() == 2   # other modules still see a tensor
+
+
 def test_reverse_table_jacobian_in_a_graph_of_tensors():
     seq = nn.Sequential().add(nn.SplitTable(0)).add(nn.ReverseTable()).add(nn.JoinTable(0))
     assert_jacobian(seq, _x(3, 2))

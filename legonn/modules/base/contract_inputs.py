@@ -6,11 +6,15 @@ and ``accUpdateGradParameters`` themselves (nngraph's README, threads'
 class of the contract has those methods wrapped when it is defined, so they take
 what ``forward`` takes: NumPy/CuPy arrays, nested lists and dicts of them are
 wrapped without copying, and ``None`` (Lua's nil: a missing gradOutput) stays
-``None``. A tensor passes through after one type check.
+``None``. A tensor passes through after one type check. A table of numbers becomes
+a tensor, except for a module whose class sets ``keeps_numbers``: one that only
+moves a table's entries about (dpnn's ReverseTable), which Torch7 code hands
+tables of plain numbers.
 """
 import functools
+import numbers
 
-from ...tensor import Tensor, as_tensor_tree
+from ...tensor import Tensor, as_tensor, as_tensor_tree
 
 CONTRACT_METHODS = ('updateOutput', 'updateGradInput', 'accGradParameters', 'accUpdateGradParameters')
 
@@ -36,6 +40,26 @@ def as_input_tree(value):
     return as_tensor_tree(value)
 
 
+def _numbers_kept(value):
+    """``as_tensor_tree(value)`` with every table (list, tuple, dict) kept a table and numbers kept numbers."""
+    if isinstance(value, dict):
+        return {key: _numbers_kept(v) for key, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_numbers_kept(v) for v in value]
+    if isinstance(value, numbers.Number):
+        return value
+    return as_tensor(value)
+
+
+def as_module_input(module, value, convert=as_input_tree):
+    """``value`` (an input or gradOutput) as ``module`` takes it: ``convert(value)`` (``as_tensor_tree`` for
+    forward's input), or, for a table given to a module that ``keeps_numbers``, the table with its numbers
+    kept, as Lua hands ``{1, 2, 3, 4}`` to dpnn's ReverseTable."""
+    if getattr(module, 'keeps_numbers', False) and isinstance(value, (list, tuple, dict)):
+        return _numbers_kept(value)
+    return convert(value)
+
+
 def _accepting_arrays(method, convert_second, convert_tensors):
     """``method(self, input, second, ...)`` with ``input`` and ``second`` converted first; ``second`` by
     ``convert_second(self, second)``, for a tensor too when ``convert_tensors`` (a criterion turns
@@ -48,7 +72,7 @@ def _accepting_arrays(method, convert_second, convert_tensors):
         if getattr(type(self), name) is not contract_method:
             return method(self, input, *rest, **kwargs)
         if not isinstance(input, Tensor):
-            input = as_input_tree(input)
+            input = as_module_input(self, input)
         if rest and (convert_tensors or not isinstance(rest[0], Tensor)):
             rest = (convert_second(self, rest[0]),) + rest[1:]
         return method(self, input, *rest, **kwargs)

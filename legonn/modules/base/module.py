@@ -19,7 +19,7 @@ import functools
 from ...tensor import Tensor, as_tensor_tree, default_class
 from ...tensor.introspection import typename as lua_typename
 from .batching import OnlineBatching
-from .contract_inputs import CONTRACT_METHODS, accept_arrays, as_input_tree
+from .contract_inputs import CONTRACT_METHODS, accept_arrays, as_module_input
 from .errors import CAUGHT, check_hyper, input_error, name_outer
 from .flatten import flatten_parameters
 from .serial_modes import SerialModes
@@ -102,6 +102,8 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, Typed):
     dpnn_stepclone = False
     # dpnn's hook: a module with a method of this name is copied by it inside another's sharedClone
     dpnn_sharedClone = None
+    # a table module that moves Lua numbers about (dpnn's ReverseTable) sets it: its tables of numbers stay lists
+    keeps_numbers = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -112,7 +114,7 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, Typed):
             if method is not None and not getattr(method, 'wrapped', False):
                 setattr(cls, name, wrap(method))
         # arrays become tensors outermost, so the checks above see tensors
-        accept_arrays(cls, CONTRACT_METHODS, lambda module, gradOutput: as_input_tree(gradOutput))
+        accept_arrays(cls, CONTRACT_METHODS, as_module_input)
 
     def __new__(cls, *args, **kwargs):
         # Torch7's torch.class makes the object before __init runs, and a module whose __init never calls
@@ -140,7 +142,7 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, Typed):
 
     def forward(self, input):
         """Compute and return ``output`` for ``input`` (tensor, array or nested list)."""
-        input = as_tensor_tree(input)
+        input = as_module_input(self, input, as_tensor_tree)
         try:
             self.checkContract(input)
             return self.updateOutput(input)
@@ -151,7 +153,7 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, Typed):
     def backward(self, input, gradOutput=None, scale=1):
         """``updateGradInput`` then ``accGradParameters``; returns ``gradInput``. ``gradOutput`` may be
         omitted (Lua's nil) for modules that ignore it: a CriterionTable, Kmeans."""
-        input, gradOutput = as_tensor_tree(input), as_input_tree(gradOutput)
+        input, gradOutput = as_module_input(self, input, as_tensor_tree), as_module_input(self, gradOutput)
         try:
             self.updateGradInput(input, gradOutput)
             self.accGradParameters(input, gradOutput, scale)
