@@ -72,7 +72,8 @@ def _accepting_arrays(method, convert_second, convert_tensors):
         if getattr(type(self), name) is not contract_method:
             return method(self, input, *rest, **kwargs)
         if not isinstance(input, Tensor):
-            input = as_module_input(self, input)
+            # as_module_input's test inline: this runs on every call of every module with a table input
+            input = as_module_input(self, input) if getattr(self, 'keeps_numbers', False) else as_input_tree(input)
         if rest and (convert_tensors or not isinstance(rest[0], Tensor)):
             rest = (convert_second(self, rest[0]),) + rest[1:]
         return method(self, input, *rest, **kwargs)
