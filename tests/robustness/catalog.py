@@ -200,6 +200,7 @@ MODULES = {
     'SpatialLogSoftMax': (nn.SpatialLogSoftMax, lambda: r(2, 3, 2, 2)),
     'SpatialUpSamplingNearest': (lambda: nn.SpatialUpSamplingNearest(2), lambda: r(2, 2, 2, 2)),
     'SpatialUpSamplingBilinear': (lambda: nn.SpatialUpSamplingBilinear(2), lambda: r(2, 2, 2, 2)),
+    'SpatialReSampling': (lambda: nn.SpatialReSampling({'oheight': 3, 'owidth': 5}), lambda: r(2, 2, 4, 4)),
     'TemporalConvolution': (lambda: nn.TemporalConvolution(3, 2, 2), lambda: r(2, 4, 3)),
     'TemporalRowConvolution': (lambda: nn.TemporalRowConvolution(3, 2), lambda: r(2, 4, 3)),
     'TemporalMaxPooling': (lambda: nn.TemporalMaxPooling(2), lambda: r(2, 4, 3)),

@@ -1,0 +1,106 @@
+"""nnx's modules (clementfarabet/lua---nnx): SpatialReSampling."""
+import math
+
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+
+
+# --- SpatialReSampling ---------------------------------------------------------------------------------------
+def _resampling_loops(x, oh, ow):
+    """nnx generic/SpatialReSampling.c, loop for loop: float positions and surfaces, the sum in the input's type.
+    ``x`` (planes, H, W); returns (output, gradInput for gradOutput = ones * pixel number)."""
+    f = np.float32
+    planes, ih, iw = x.shape
+    out = np.zeros((planes, oh, ow), x.dtype)
+    gi = np.zeros_like(x)
+    wratio, hratio = f(iw - 1) / f(ow - 1), f(ih - 1) / f(oh - 1)
+    for k in range(planes):
+        for y in range(oh):
+            for xx in range(ow):
+                ix, iy = f(wratio * f(xx)), f(hratio * f(y))
+                ix_nw, iy_nw = f(math.floor(ix)), f(math.floor(iy))
+                ix_ne, iy_ne, ix_sw, iy_sw, ix_se, iy_se = ix_nw + 1, iy_nw, ix_nw, iy_nw + 1, ix_nw + 1, iy_nw + 1
+                se, sw = f((ix - ix_nw) * (iy - iy_nw)), f((ix_ne - ix) * (iy - iy_ne))
+                ne, nw = f((ix - ix_sw) * (iy_sw - iy)), f((ix_se - ix) * (iy_se - iy))
+                taps = [(int(iy_nw), int(ix_nw), nw), (int(iy_ne), min(int(ix_ne), iw - 1), ne),
+                        (min(int(iy_sw), ih - 1), int(ix_sw), sw), (min(int(iy_se), ih - 1), min(int(ix_se), iw - 1), se)]
+                total = x.dtype.type(0)
+                for r, c, wgt in taps:
+                    total = total + x[k, r, c] * x.dtype.type(wgt)
+                out[k, y, xx] = total
+                g = x.dtype.type(y * ow + xx)
+                for r, c, wgt in taps:
+                    gi[k, r, c] += x.dtype.type(wgt) * g
+    return out, gi
+
+
+@pytest.mark.parametrize('shape,size', [((2, 4, 5), (7, 3)), ((1, 3, 3), (3, 3)), ((3, 1, 6), (4, 5)),
+                                        ((2, 9, 8), (4, 3))], ids=['up-down', 'same', 'one-row', 'down'])
+@pytest.mark.parametrize('dtype', [np.float64, np.float32])
+def test_resampling_matches_the_c_loops(shape, size, dtype):
+    """nnx generic/SpatialReSampling.c: updateOutput's four-neighbour sum and updateGradInput's accumulation,
+    float weights, float64 and float32 tensors (float32 bit for bit: same operations in the same order)."""
+    x = np.random.RandomState(0).randn(*shape).astype(dtype)
+    ref_out, ref_gi = _resampling_loops(x, *size)
+    m = nn.SpatialReSampling({'oheight': size[0], 'owidth': size[1]})
+    m.type('legonn.DoubleTensor' if dtype == np.float64 else 'legonn.FloatTensor')
+    out = m.forward(lg.from_numpy(x))
+    go = np.arange(size[0] * size[1], dtype=dtype).reshape(1, *size).repeat(shape[0], 0)
+    gi = m.backward(lg.from_numpy(x), lg.from_numpy(go))
+    np.testing.assert_array_equal(out.numpy(), ref_out)
+    np.testing.assert_allclose(gi.numpy(), ref_gi, rtol=1e-6 if dtype == np.float32 else 1e-14)
+
+
+def test_resampling_ratios_and_batch():
+    """nnx SpatialReSampling.lua: owidth = rwidth * iwidth (read by the C as an integer); a batch is each
+    example resampled; positional arguments in xlua's order rwidth, rheight, owidth, oheight."""
+    x = lg.randn(2, 3, 4, 6).double()
+    m = nn.SpatialReSampling({'rwidth': 1.5, 'rheight': 2}).double()
+    out = m.forward(x)
+    assert out.size() == (2, 3, 8, 9)
+    one = nn.SpatialReSampling(None, None, 9, 8).double()
+    np.testing.assert_array_equal(out[1].numpy(), one.forward(x[1]).numpy())
+
+
+def test_resampling_identity_size_copies():
+    """nnx generic/SpatialReSampling.c: with the input's own size every position is a pixel (ratio 1)."""
+    x = lg.randn(2, 5, 4)
+    np.testing.assert_array_equal(nn.SpatialReSampling(owidth=4, oheight=5).forward(x).numpy(), x.numpy())
+
+
+RESAMPLING_CASES = [pytest.param(lambda: nn.SpatialReSampling({'oheight': 5, 'owidth': 3}), (2, 3, 4), id='3d'),
+                    pytest.param(lambda: nn.SpatialReSampling({'rheight': 0.5, 'rwidth': 2}), (2, 2, 6, 3), id='4d')]
+
+
+@pytest.mark.parametrize('make,shape', RESAMPLING_CASES)
+def test_resampling_jacobian_and_types(make, shape):
+    """gradInput is the transpose of updateOutput's linear map (nnx's C updateGradInput); float()/double()."""
+    assert_jacobian(make(), lg.randn(*shape))
+    assert_type_roundtrip(make(), lg.randn(*shape))
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('make,shape', RESAMPLING_CASES)
+def test_resampling_gpu_matches_cpu(make, shape):
+    assert_gpu_matches_cpu(make(), lg.randn(*shape))
+
+
+def test_resampling_errors_name_the_module():
+    """Bad sizes fail at construction or forward, naming SpatialReSampling; nnx's C would divide by zero at an
+    output side of 1."""
+    with pytest.raises(ValueError, match='SpatialReSampling.*owidth'):
+        nn.SpatialReSampling(owidth=1, oheight=4)
+    with pytest.raises(ValueError, match='SpatialReSampling.*rheight'):
+        nn.SpatialReSampling(owidth=3)
+    with pytest.raises(ValueError, match='SpatialReSampling'):
+        nn.SpatialReSampling({'owidth': 3, 'oheigth': 4})
+    with pytest.raises(ValueError, match='SpatialReSampling.*2x2'):
+        nn.SpatialReSampling(rwidth=0.1, rheight=1).forward(lg.randn(1, 4, 4))
+    with pytest.raises(ValueError, match='SpatialReSampling'):
+        nn.SpatialReSampling(owidth=3, oheight=3).forward(lg.randn(4, 4))
+    with pytest.raises(TypeError, match='SpatialReSampling'):
+        nn.SpatialReSampling(owidth=3, oheight=3).forward(lg.LongTensor(1, 4, 4).zero())
