@@ -1,21 +1,8 @@
 """SpatialReSampling: nnx's bilinear resampling of image planes to a given size (nnx's SpatialReSampling.lua and
 generic/SpatialReSampling.c)."""
-import numpy as np
-
-from ..tensor.scatter_kernels import scatter_add
+from ..tensor.interpolation_kernels import resample_bilinear, resample_bilinear_grad
 from .base.errors import check_hyper, input_error
 from .base.module import Module
-
-
-def _axis(xp, n_in, n_out):
-    """Along one axis, as nnx's C computes it in single precision: (low neighbour, clamped high neighbour,
-    weight of the high one ``pos - low``, weight of the low one ``low + 1 - pos``), each of length ``n_out``;
-    ``pos = ((n_in - 1) / (n_out - 1)) * i`` puts the first and last output pixels on the input's corners."""
-    ratio = np.float32(n_in - 1) / np.float32(n_out - 1)
-    pos = xp.arange(n_out, dtype=xp.float32) * ratio
-    low = xp.floor(pos)
-    index = low.astype(xp.int64)
-    return index, xp.minimum(index + 1, n_in - 1), pos - low, (low + 1) - pos
 
 
 class SpatialReSampling(Module):
@@ -66,32 +53,11 @@ class SpatialReSampling(Module):
                               f"{oh}x{ow} from a {h}x{w} input")
         return oh, ow
 
-    def _neighbours(self, input, oh, ow):
-        """The four (row, column) index pairs, flat into an H*W plane, each (oh, ow), in the C's order nw, ne,
-        sw, se, with their weights, in the input's type."""
-        xp, h, w = input.xp, input.size(-2), input.size(-1)
-        y0, y1, fy, gy = _axis(xp, h, oh)
-        x0, x1, fx, gx = _axis(xp, w, ow)
-        rows = (y0, y0, y1, y1)
-        cols = (x0, x1, x0, x1)
-        # the C's surfaces: nw = (ix_se-ix)*(iy_se-iy), ne = (ix-ix_sw)*(iy_sw-iy), sw = (ix_ne-ix)*(iy-iy_ne),
-        # se = (ix-ix_nw)*(iy-iy_nw), products taken in single precision before meeting the input
-        weights = (gx[None, :] * gy[:, None], fx[None, :] * gy[:, None],
-                   gx[None, :] * fy[:, None], fx[None, :] * fy[:, None])
-        dtype = input.array.dtype
-        return ([r[:, None] * w + c[None, :] for r, c in zip(rows, cols)], [v.astype(dtype) for v in weights])
-
     def updateOutput(self, input):
         self.checkInput(input)
         oh, ow = self._size(input)
-        flat, weights = self._neighbours(input, oh, ow)
-        lead = tuple(input.size())[:-2]
-        x = input.array.reshape(lead + (-1,))
-        out = self.bufferLike('output', input, lead + (oh, ow))
-        total = x[..., flat[0]] * weights[0]
-        for index, weight in zip(flat[1:], weights[1:]):
-            total += x[..., index] * weight   # summed in the C's order nw + ne + sw + se
-        out[...] = total
+        out = self.bufferLike('output', input, tuple(input.size())[:-2] + (oh, ow))
+        out[...] = resample_bilinear(input.xp, input.array, oh, ow)
         return self.output
 
     def updateGradInput(self, input, gradOutput):
@@ -100,16 +66,9 @@ class SpatialReSampling(Module):
         oh, ow = self._size(input)
         if tuple(gradOutput.size())[-2:] != (oh, ow):
             raise input_error(self, f"a gradOutput of {oh}x{ow} pixels", f"size {tuple(gradOutput.size())}")
-        flat, weights = self._neighbours(input, oh, ow)
-        xp = input.xp
         gi = self.bufferLike('gradInput', input)
         gi[...] = 0
-        planes = gi.reshape(-1, input.size(-2) * input.size(-1))
-        go = gradOutput.array.reshape(-1, oh * ow)
-        # per output pixel its four contributions, pixel after pixel, as the C accumulates them
-        index = xp.stack([f.reshape(-1) for f in flat], axis=1).reshape(-1)
-        values = xp.stack([go * v.reshape(-1) for v in weights], axis=2).reshape(go.shape[0], -1)
-        scatter_add(planes.T, index, values.T)
+        resample_bilinear_grad(input.xp, gradOutput.array, gi)
         return self.gradInput
 
     def __repr__(self):
