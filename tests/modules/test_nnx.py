@@ -1,4 +1,4 @@
-"""nnx's modules (clementfarabet/lua---nnx): SpatialReSampling."""
+"""nnx's modules (clementfarabet/lua---nnx): SpatialReSampling, SpatialReSamplingEx."""
 import math
 
 import numpy as np
@@ -32,9 +32,9 @@ def _resampling_loops(x, oh, ow):
                 for r, c, wgt in taps:
                     total = total + x[k, r, c] * x.dtype.type(wgt)
                 out[k, y, xx] = total
-                g = x.dtype.type(y * ow + xx)
+                g = float(y * ow + xx)   # the C's ``double ograd``
                 for r, c, wgt in taps:
-                    gi[k, r, c] += x.dtype.type(wgt) * g
+                    gi[k, r, c] = float(gi[k, r, c]) + float(wgt) * g
     return out, gi
 
 
@@ -43,7 +43,8 @@ def _resampling_loops(x, oh, ow):
 @pytest.mark.parametrize('dtype', [np.float64, np.float32])
 def test_resampling_matches_the_c_loops(shape, size, dtype):
     """nnx generic/SpatialReSampling.c: updateOutput's four-neighbour sum and updateGradInput's accumulation,
-    float weights, float64 and float32 tensors (float32 bit for bit: same operations in the same order)."""
+    float weights, float64 and float32 tensors (the output bit for bit: same operations in the same order; the
+    float32 gradient to rounding, as the C adds each product in double)."""
     x = np.random.RandomState(0).randn(*shape).astype(dtype)
     ref_out, ref_gi = _resampling_loops(x, *size)
     m = nn.SpatialReSampling({'oheight': size[0], 'owidth': size[1]})
@@ -104,3 +105,115 @@ def test_resampling_errors_name_the_module():
         nn.SpatialReSampling(owidth=3, oheight=3).forward(lg.randn(4, 4))
     with pytest.raises(TypeError, match='SpatialReSampling'):
         nn.SpatialReSampling(owidth=3, oheight=3).forward(lg.LongTensor(1, 4, 4).zero())
+
+
+# --- SpatialReSamplingEx -------------------------------------------------------------------------------------
+def _resampling_ex_loops(x, oh, ow, mode, go):
+    """nnx generic/SpatialReSamplingEx.c's simple and average loops on ``x`` (K1, H, W, K2): (output, gradInput
+    for ``go``); the bilinear mode is SpatialReSampling's arithmetic (checked above)."""
+    k1n, ih, iw, k2n = x.shape
+    out, gi = np.zeros((k1n, oh, ow, k2n), x.dtype), np.zeros_like(x)
+    for k1 in range(k1n):
+        for k2 in range(k2n):
+            if oh >= ih:
+                dh, dw = (oh + ih - 1) // ih, (ow + iw - 1) // iw
+                for y in range(oh):
+                    for xx in range(ow):
+                        out[k1, y, xx, k2] = x[k1, y // dh, xx // dw, k2]
+                        gi[k1, y // dh, xx // dw, k2] += go[k1, y, xx, k2]
+            else:
+                dh, dw = ih // oh, iw // ow
+                for y in range(oh):
+                    for xx in range(ow):
+                        if mode == 'simple':
+                            out[k1, y, xx, k2] = x[k1, y * dh, xx * dw, k2]
+                            gi[k1, y * dh, xx * dw, k2] = go[k1, y, xx, k2]
+                            continue
+                        avg = x.dtype.type(0)
+                        for i in range(y * dh, (y + 1) * dh):
+                            for j in range(xx * dw, (xx + 1) * dw):
+                                avg += x[k1, i, j, k2]
+                                gi[k1, i, j, k2] += go[k1, y, xx, k2]
+                        out[k1, y, xx, k2] = avg
+    if oh < ih and mode == 'average':
+        dh, dw = ih // oh, iw // ow
+        out *= x.dtype.type(np.float32(1) / np.float32(dh * dw))
+        gi *= x.dtype.type(1) / (dh * dw)
+    return out, gi
+
+
+@pytest.mark.parametrize('mode', ['simple', 'average'])
+@pytest.mark.parametrize('size', [(3, 2), (2, 3), (7, 11), (5, 6)], ids=['down', 'down-uneven', 'up', 'same'])
+@pytest.mark.parametrize('dtype', [np.float64, np.float32])
+def test_resampling_ex_matches_the_c_loops(mode, size, dtype):
+    """nnx generic/SpatialReSamplingEx.c, simple and average modes, growing (nearest, dH = ceil(oH / H)) and
+    shrinking (every dH-th pixel, or the dH x dW block mean scaled by 1.0f / (dH * dW)); a 5-D input with yDim 2
+    (Lua's 3) seen as K1 x H x W x K2, as the Lua file reshapes it; float32 bit for bit."""
+    rng = np.random.RandomState(1)
+    x = rng.randn(2, 3, 5, 6, 2).astype(dtype)
+    go = rng.randn(2, 3, size[0], size[1], 2).astype(dtype)
+    m = nn.SpatialReSamplingEx({'oheight': size[0], 'owidth': size[1], 'mode': mode, 'yDim': 2, 'xDim': 3})
+    m.type('legonn.DoubleTensor' if dtype == np.float64 else 'legonn.FloatTensor')
+    out = m.forward(lg.from_numpy(x)).numpy()
+    gi = m.backward(lg.from_numpy(x), lg.from_numpy(go)).numpy()
+    ref_out, ref_gi = _resampling_ex_loops(x.reshape(6, 5, 6, 2), *size, mode, go.reshape(6, *size, 2))
+    np.testing.assert_array_equal(out, ref_out.reshape(out.shape))
+    np.testing.assert_array_equal(gi, ref_gi.reshape(gi.shape))
+
+
+def test_resampling_ex_bilinear_is_spatial_resampling():
+    """nnx generic/SpatialReSamplingEx.c's bilinear mode repeats SpatialReSampling.c's arithmetic on each
+    K1 x K2 plane: here on axes 2, 3 of a 4-D input, as SpatialReSampling does on a batch."""
+    x = lg.randn(2, 3, 5, 4)
+    m = nn.SpatialReSamplingEx(owidth=7, oheight=6, mode='bilinear', yDim=2, xDim=3)
+    ref = nn.SpatialReSampling(owidth=7, oheight=6)
+    np.testing.assert_array_equal(m.forward(x).numpy(), ref.forward(x).numpy())
+    go = lg.randn(2, 3, 6, 7)
+    np.testing.assert_array_equal(m.backward(x, go).numpy(), ref.backward(x, go).numpy())
+
+
+def test_resampling_ex_ratios_round():
+    """nnx SpatialReSamplingEx.lua: oheight = round(rheight * iheight) = floor(a + 0.5), from each input."""
+    m = nn.SpatialReSamplingEx(rwidth=0.5, rheight=0.5)
+    assert m.forward(lg.randn(2, 5, 7)).size() == (2, 3, 4)
+    assert m.forward(lg.randn(2, 9, 8)).size() == (2, 5, 4)
+
+
+EX_CASES = [pytest.param(lambda: nn.SpatialReSamplingEx({'oheight': 2, 'owidth': 3, 'mode': 'average'}), (2, 4, 7),
+                         id='average-down'),
+            pytest.param(lambda: nn.SpatialReSamplingEx(owidth=5, oheight=7), (2, 3, 4), id='simple-up'),
+            pytest.param(lambda: nn.SpatialReSamplingEx(owidth=2, oheight=2, yDim=0, xDim=1), (5, 4, 3), id='simple-down'),
+            pytest.param(lambda: nn.SpatialReSamplingEx(rwidth=1.5, rheight=2, mode='bilinear', yDim=2, xDim=3),
+                         (2, 2, 3, 4, 2), id='bilinear-5d')]
+
+
+@pytest.mark.parametrize('make,shape', EX_CASES)
+def test_resampling_ex_jacobian_and_types(make, shape):
+    """Each mode's gradInput is the transpose of its linear map (nnx's C updateGradInput); float()/double()."""
+    assert_jacobian(make(), lg.randn(*shape))
+    assert_type_roundtrip(make(), lg.randn(*shape))
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('make,shape', EX_CASES)
+def test_resampling_ex_gpu_matches_cpu(make, shape):
+    assert_gpu_matches_cpu(make(), lg.randn(*shape))
+
+
+def test_resampling_ex_errors_name_the_module():
+    """nnx SpatialReSamplingEx.lua's checks (mode, yDim = xDim - 1, no upsampling one side while downsampling
+    the other) and the sizes the C needs, each naming SpatialReSamplingEx."""
+    with pytest.raises(ValueError, match='SpatialReSamplingEx: mode must be'):
+        nn.SpatialReSamplingEx(owidth=3, oheight=3, mode='nearest')
+    with pytest.raises(ValueError, match='SpatialReSamplingEx: yDim must be equal to xDim - 1'):
+        nn.SpatialReSamplingEx(owidth=3, oheight=3, yDim=1, xDim=3)
+    with pytest.raises(ValueError, match='SpatialReSamplingEx: give oheight'):
+        nn.SpatialReSamplingEx(owidth=3)
+    with pytest.raises(ValueError, match=r'SpatialReSamplingEx\(3x3.*both sides grown or both shrunk'):
+        nn.SpatialReSamplingEx(owidth=3, oheight=3).forward(lg.randn(1, 2, 5))
+    with pytest.raises(ValueError, match=r'SpatialReSamplingEx.*at least 2x2'):
+        nn.SpatialReSamplingEx(owidth=1, oheight=1, mode='bilinear').forward(lg.randn(1, 4, 4))
+    with pytest.raises(ValueError, match=r'SpatialReSamplingEx.*axis xDim=2'):
+        nn.SpatialReSamplingEx(owidth=2, oheight=2).forward(lg.randn(4, 4))
+    with pytest.raises(TypeError, match='SpatialReSamplingEx'):
+        nn.SpatialReSamplingEx(owidth=2, oheight=2).forward(lg.LongTensor(1, 4, 4).zero())
