@@ -1,4 +1,4 @@
-"""nnx's modules (clementfarabet/lua---nnx): SpatialReSampling, SpatialReSamplingEx."""
+"""nnx's modules (clementfarabet/lua---nnx): SpatialReSampling, SpatialReSamplingEx, MultiSoftMax."""
 import math
 
 import numpy as np
@@ -217,3 +217,47 @@ def test_resampling_ex_errors_name_the_module():
         nn.SpatialReSamplingEx(owidth=2, oheight=2).forward(lg.randn(4, 4))
     with pytest.raises(TypeError, match='SpatialReSamplingEx'):
         nn.SpatialReSamplingEx(owidth=2, oheight=2).forward(lg.LongTensor(1, 4, 4).zero())
+
+
+# --- MultiSoftMax --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize('shape', [(3, 5), (2, 4, 6)], ids=['2d', '3d'])
+def test_multi_softmax_normalises_the_last_dimension(shape):
+    """nnx MultiSoftMax.lua: THNN's SoftMax on a 2-D input, and on a 3-D input viewed as (batch * outputs,
+    classes): exp(x - max) / sum along the last dimension (float64 NumPy reference); the gradient is
+    y * (g - sum(g * y)) along it."""
+    x = np.random.RandomState(2).randn(*shape) * 3
+    g = np.random.RandomState(3).randn(*shape)
+    m = nn.MultiSoftMax().double()
+    out = m.forward(lg.from_numpy(x)).numpy()
+    e = np.exp(x - x.max(-1, keepdims=True))
+    ref = e / e.sum(-1, keepdims=True)
+    np.testing.assert_allclose(out, ref, rtol=1e-13, atol=1e-16)
+    gi = m.backward(lg.from_numpy(x), lg.from_numpy(g)).numpy()
+    np.testing.assert_allclose(gi, ref * (g - (g * ref).sum(-1, keepdims=True)), rtol=1e-12, atol=1e-15)
+
+
+def test_multi_softmax_is_softmax_on_each_output():
+    """nnx MultiSoftMax.lua: output[:, j] of a 3-D input is nn.SoftMax of the 2-D input[:, j]."""
+    x = lg.randn(4, 3, 5)
+    out = nn.MultiSoftMax().forward(x)
+    for j in range(3):
+        np.testing.assert_array_equal(out.select(1, j).numpy(), nn.SoftMax().forward(x.select(1, j).contiguous()).numpy())
+
+
+@pytest.mark.parametrize('shape', [(3, 4), (2, 3, 4)], ids=['2d', '3d'])
+def test_multi_softmax_jacobian_and_types(shape):
+    assert_jacobian(nn.MultiSoftMax(), lg.randn(*shape))
+    assert_type_roundtrip(nn.MultiSoftMax(), lg.randn(*shape))
+
+
+@pytest.mark.gpu
+def test_multi_softmax_gpu_matches_cpu():
+    assert_gpu_matches_cpu(nn.MultiSoftMax(), lg.randn(2, 3, 4))
+
+
+def test_multi_softmax_errors_name_the_module():
+    """nnx MultiSoftMax.lua: "Only supports 2D or 3D inputs"; legonn names the module."""
+    with pytest.raises(ValueError, match='MultiSoftMax.*2-D or 3-D'):
+        nn.MultiSoftMax().forward(lg.randn(4))
+    with pytest.raises(ValueError, match='MultiSoftMax.*2-D or 3-D'):
+        nn.MultiSoftMax().forward(lg.randn(2, 2, 2, 2))

@@ -201,6 +201,7 @@ MODULES = {
     'SpatialUpSamplingNearest': (lambda: nn.SpatialUpSamplingNearest(2), lambda: r(2, 2, 2, 2)),
     'SpatialUpSamplingBilinear': (lambda: nn.SpatialUpSamplingBilinear(2), lambda: r(2, 2, 2, 2)),
     'SpatialReSampling': (lambda: nn.SpatialReSampling({'oheight': 3, 'owidth': 5}), lambda: r(2, 2, 4, 4)),
+    'MultiSoftMax': (lambda: nn.MultiSoftMax(), lambda: r(2, 3, 4)),
     'SpatialReSamplingEx': (lambda: nn.SpatialReSamplingEx({'oheight': 2, 'owidth': 2, 'mode': 'average', 'yDim': 2,
                                                             'xDim': 3}),
                             lambda: r(2, 2, 4, 5)),
