@@ -1,4 +1,5 @@
-"""nnx's modules (clementfarabet/lua---nnx): SpatialReSampling, SpatialReSamplingEx, MultiSoftMax."""
+"""nnx's modules (clementfarabet/lua---nnx): SpatialReSampling, SpatialReSamplingEx, MultiSoftMax, SoftMaxTree,
+TreeNLLCriterion."""
 import math
 
 import numpy as np
@@ -261,3 +262,197 @@ def test_multi_softmax_errors_name_the_module():
         nn.MultiSoftMax().forward(lg.randn(4))
     with pytest.raises(ValueError, match='MultiSoftMax.*2-D or 3-D'):
         nn.MultiSoftMax().forward(lg.randn(2, 2, 2, 2))
+
+
+# --- SoftMaxTree and TreeNLLCriterion ------------------------------------------------------------------------
+# nnx test/test-all.lua's tree, ids less one
+NNX_TREE = {28: [29, 0, 1], 0: [2, 3, 4], 1: [5, 6, 7], 2: [8, 9, 10], 3: [11, 12, 13], 4: [14, 15, 16],
+            5: [17, 18, 19], 6: [20, 21, 22], 7: [23, 24, 25, 26, 27]}
+
+
+def _tree(inputSize=100):
+    return nn.SoftMaxTree(inputSize, {p: lg.IntTensor(c) for p, c in NNX_TREE.items()}, 28)
+
+
+def test_softmax_tree_nnx_port():
+    """nnx test/test-all.lua SoftMaxTree: example 3's output and gradInput equal a ConcatTable of Linear +
+    LogSoftMax + Narrow for parents {29, 2, 8} (here 28, 1, 7) summed by CAddTable; updates[root] counts the
+    5 examples; after updateParameters(0.1) parent 8's (here 7's) rows and gradients equal the Linear's."""
+    lg.setdefaulttensortype('legonn.DoubleTensor')
+    x, target, grad = lg.randn(5, 100), lg.IntTensor([19, 22, 26, 9, 7]), lg.randn(5)
+    smt = _tree()
+    smt.zeroGradParameters()
+    concat, linears = nn.ConcatTable(), {}
+    for index, parent in zip((2, 2, 3), (28, 1, 7)):
+        (weight, bias), (gradWeight, gradBias) = smt.getNodeParameters(parent)
+        assert abs(gradWeight.sum()) < 1e-6 and abs(gradBias.sum()) < 1e-6
+        linear = linears[parent] = nn.Linear(100, len(NNX_TREE[parent]))
+        linear.weight.set(weight.clone())
+        linear.bias.set(bias.clone())
+        concat.add(nn.Sequential().add(linear).add(nn.LogSoftMax()).add(nn.Narrow(0, index, 1)))
+    mlp = nn.Sequential().add(concat).add(nn.CAddTable())
+    mlp.zeroGradParameters()
+    out = smt.forward([x, target])
+    act = mlp.forward(x[2])
+    gi = smt.backward([x, target], grad)[0]
+    mlp_grad = mlp.backward(x[2], grad.narrow(0, 2, 1))
+    assert abs(out[2] - act[0]) < 1e-5
+    np.testing.assert_allclose(gi[2].numpy(), mlp_grad.numpy(), atol=1e-5)
+    assert smt.updates[28] == 5
+    smt.updateParameters(0.1)
+    mlp.updateParameters(0.1)
+    (weight, bias), (gradWeight, gradBias) = smt.getNodeParameters(7)
+    for mine, theirs in ((weight, linears[7].weight), (gradWeight, linears[7].gradWeight), (bias, linears[7].bias),
+                         (gradBias, linears[7].gradBias)):
+        np.testing.assert_allclose(mine.numpy(), theirs.numpy(), atol=1e-6)
+
+
+def _exp_minus_approx(x):
+    """TH's THExpMinusApprox (lib/TH/THLogAdd.c), one number."""
+    if x >= 13.0:
+        return 0.0
+    y = 1.0 + x * (0.125 + x * (0.0078125 + x * (0.00032552083 + x * 1.0172526e-5)))
+    y *= y
+    y *= y
+    y *= y
+    return 1 / y
+
+
+def _tree_loops(tree, w, b, x, target, grad, scale, exp_minus=_exp_minus_approx):
+    """nnx generic/SoftMaxTree.c's three functions, loop for loop, in float64: (output, gradInput, gradWeight,
+    gradBias, updates) with the C's first-row / parent / index tables read off ``tree``."""
+    pc, cp = tree.parentChildren.numpy(), tree.childParent.numpy()
+    out, gi = np.zeros(len(x)), np.zeros_like(x)
+    gw, gb, updates = np.zeros_like(w), np.zeros_like(b), {}
+    for i in range(len(x)):
+        child, total = int(target[i]), 0.0
+        while True:
+            parent, index = cp[child]
+            first, n = pc[parent]
+            lin = w[first:first + n] @ x[i] + b[first:first + n]
+            top = lin.max()
+            logsum = top + np.log(sum(exp_minus(top - v) for v in lin))
+            logsoft = lin - logsum
+            total += logsoft[index]
+            g = -np.exp(logsoft) * grad[i]
+            g[index] += grad[i]
+            gi[i] += w[first:first + n].T @ g
+            gw[first:first + n] += scale * np.outer(g, x[i])
+            gb[first:first + n] += scale * g
+            updates[int(parent)] = updates.get(int(parent), 0) + scale
+            if parent == tree.rootId:
+                break
+            child = parent
+        out[i] = total
+    return out, gi, gw, gb, updates
+
+
+def test_softmax_tree_matches_the_c_loops():
+    """nnx generic/SoftMaxTree.c: output (the log-softmax summed with THExpMinusApprox: large logits here, so
+    the approximation shows), gradInput, gradWeight and gradBias with a scale, and ``updates``; float64."""
+    lg.setdefaulttensortype('legonn.DoubleTensor')
+    smt = _tree(6)
+    smt.reset(2.0)
+    rng = np.random.RandomState(4)
+    x, grad = rng.randn(7, 6), rng.randn(7)
+    target = np.array([19, 22, 26, 9, 7, 29, 2])
+    smt.zeroGradParameters()
+    args = [lg.from_numpy(x), lg.IntTensor(target.tolist())]
+    out = smt.forward(args).numpy()
+    gi = smt.updateGradInput(args, lg.from_numpy(grad))[0].numpy()
+    smt.accGradParameters(args, lg.from_numpy(grad), 0.5)
+    ref = _tree_loops(smt, smt.weight.numpy(), smt.bias.numpy(), x, target, grad, 0.5)
+    np.testing.assert_allclose(out, ref[0], rtol=1e-13)
+    np.testing.assert_allclose(gi, ref[1], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(smt.gradWeight.numpy(), ref[2], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(smt.gradBias.numpy(), ref[3], rtol=1e-12, atol=1e-14)
+    assert smt.updates == ref[4]
+    exact = _tree_loops(smt, smt.weight.numpy(), smt.bias.numpy(), x, target, grad, 0.5, lambda v: np.exp(-v))
+    assert np.abs(out - exact[0]).max() > 1e-6   # Torch7's approximate exponential, not exp
+
+
+def test_softmax_tree_gradients_match_finite_differences():
+    """d output / d input, weight and bias agree with central differences of the forward (small logits,
+    where THExpMinusApprox is within 2e-6 of exp)."""
+    lg.setdefaulttensortype('legonn.DoubleTensor')
+    smt = _tree(4)
+    rng = np.random.RandomState(5)
+    x, grad = rng.randn(3, 4) * 0.5, rng.randn(3)
+    target = lg.IntTensor([26, 3, 17])
+    smt.zeroGradParameters()
+    smt.forward([lg.from_numpy(x), target])
+    gi = smt.backward([lg.from_numpy(x), target], lg.from_numpy(grad))[0].numpy().copy()
+
+    def numeric(array):
+        d = np.zeros(array.shape)
+        for k in np.ndindex(array.shape):
+            old = array[k]
+            array[k] = old + 1e-6
+            up = smt.forward([lg.from_numpy(x), target]).numpy() @ grad
+            array[k] = old - 1e-6
+            down = smt.forward([lg.from_numpy(x), target]).numpy() @ grad
+            array[k] = old
+            d[k] = (up - down) / 2e-6
+        return d
+
+    np.testing.assert_allclose(gi, numeric(x), atol=1e-5)
+    np.testing.assert_allclose(smt.gradWeight.numpy(), numeric(smt.weight.numpy()), atol=1e-5)
+    np.testing.assert_allclose(smt.gradBias.numpy(), numeric(smt.bias.numpy()), atol=1e-5)
+
+
+def test_softmax_tree_types_and_probabilities():
+    """float()/double(); the leaves' probabilities sum to one (up to THExpMinusApprox's error)."""
+    x, target = lg.randn(3, 5), lg.IntTensor([26, 3, 17])
+    assert_type_roundtrip(_tree(5), [x, target])
+    smt = _tree(5).double()
+    leaves = sorted(set(c for kids in NNX_TREE.values() for c in kids) - set(NNX_TREE))
+    row = lg.randn(1, 5).double().expand(len(leaves), 5).contiguous()
+    assert abs(np.exp(smt.forward([row, lg.IntTensor(leaves)]).numpy()).sum() - 1) < 1e-5
+
+
+@pytest.mark.gpu
+def test_softmax_tree_gpu_matches_cpu():
+    assert_gpu_matches_cpu(_tree(5), [lg.randn(3, 5), lg.IntTensor([26, 3, 17])])
+
+
+def test_softmax_tree_errors_name_the_module():
+    """Hierarchies that are not trees reaching the root fail at construction; targets without a parent, float
+    targets and inputs of the wrong width at forward, naming SoftMaxTree."""
+    with pytest.raises(ValueError, match='SoftMaxTree: a node is the child of two parents'):
+        nn.SoftMaxTree(3, {0: [1, 2], 1: [2]})
+    with pytest.raises(ValueError, match='SoftMaxTree: node 5 has no parent and is not the root 0'):
+        nn.SoftMaxTree(3, {0: [1, 2], 5: [6]})
+    with pytest.raises(ValueError, match='SoftMaxTree: the root 9 has no children'):
+        nn.SoftMaxTree(3, {0: [1, 2]}, 9)
+    with pytest.raises(ValueError, match=r'SoftMaxTree: hierarchy\[0\] must be'):
+        nn.SoftMaxTree(3, {0: []})
+    smt = nn.SoftMaxTree(3, {0: [1, 2], 1: [3, 4]})
+    with pytest.raises(IndexError, match='SoftMaxTree.*a node without a parent'):
+        smt.forward([lg.randn(2, 3), lg.IntTensor([3, 0])])
+    with pytest.raises(IndexError, match=r'SoftMaxTree.*got ids in \[3, 9\]'):
+        smt.forward([lg.randn(2, 3), lg.IntTensor([3, 9])])
+    with pytest.raises(TypeError, match='SoftMaxTree.*integer target'):
+        smt.forward([lg.randn(2, 3), lg.Tensor([3, 4])])
+    with pytest.raises(ValueError, match='SoftMaxTree.*3 columns'):
+        smt.forward([lg.randn(2, 4), lg.IntTensor([3, 4])])
+    weight = smt.weight.clone()
+    with pytest.raises(ValueError, match='SoftMaxTree'):
+        smt.accGradParameters([lg.randn(2, 3), lg.IntTensor([3, 4])], lg.randn(3))
+    np.testing.assert_array_equal(smt.weight.numpy(), weight.numpy())
+
+
+def test_tree_nll_criterion_nnx_port():
+    """nnx test/test-all.lua TreeNLLCriterion: on a 5 x 10 input, -mean of column 0 and its gradient equal
+    ClassNLLCriterion's with every target 0 (Lua's 1); the target is not read."""
+    x = lg.randn(5, 10)
+    c = nn.TreeNLLCriterion()
+    err = c.forward(x.select(1, 0).contiguous(), lg.LongTensor(5).zero())
+    gi = c.backward(x.select(1, 0).contiguous(), lg.LongTensor(5).zero())
+    c2 = nn.ClassNLLCriterion()
+    err2 = c2.forward(x, lg.LongTensor(5).zero())
+    gi2 = c2.backward(x, lg.LongTensor(5).zero())
+    assert abs(err - err2) < 1e-5
+    np.testing.assert_allclose(gi.numpy(), gi2.select(1, 0).numpy(), atol=1e-6)
+    assert c.forward(x.select(1, 0).contiguous()) == err
+    with pytest.raises(ValueError, match='TreeNLLCriterion'):
+        c.forward(x)
