@@ -7,6 +7,7 @@ import pytest
 import legonn as lg
 from legonn import nn
 from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+from tests.modules.test_spatial_resampling import Reseeded
 
 
 def _x(*sizes, seed=0):
@@ -133,27 +134,10 @@ def test_uniform_crop_on_the_gpu():
     assert_gpu_matches_cpu(nn.SpatialUniformCrop(3, 2).evaluate(), lg.randn(2, 2, 5, 4))
 
 
-class _Reseeded(nn.Module):
-    """Test wrapper: reseeds the RNG before each forward, so the CPU and GPU twins draw the same windows."""
-
-    def __init__(self, inner):
-        super().__init__()
-        self.inner = inner
-
-    def updateOutput(self, input):
-        lg.manualSeed(3)
-        self.output = self.inner.updateOutput(input)
-        return self.output
-
-    def updateGradInput(self, input, gradOutput):
-        self.gradInput = self.inner.updateGradInput(input, gradOutput)
-        return self.gradInput
-
-
 @pytest.mark.gpu
 def test_uniform_crop_scaled_on_the_gpu():
     """dpnn's scaled crops (nnx's resampling) give the CPU's numbers on the GPU."""
-    assert_gpu_matches_cpu(_Reseeded(nn.SpatialUniformCrop(3, 2, [0.8, 1.5])), lg.randn(2, 2, 7, 7))
+    assert_gpu_matches_cpu(Reseeded(nn.SpatialUniformCrop(3, 2, [0.8, 1.5])), lg.randn(2, 2, 7, 7))
 
 
 # --- SpatialFeatNormalization ---------------------------------------------------------------------------

@@ -10,6 +10,34 @@ from legonn import nn
 from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
 
 
+# Linear maps (each gradInput the transpose of its forward, as nnx's C updateGradInput computes it): Jacobians,
+# float()/double() and the GPU for every class built from nnx but SoftMaxTree (its own tests below)
+CASES = [
+    pytest.param(lambda: nn.SpatialReSampling({'oheight': 5, 'owidth': 3}), (2, 3, 4), id='resampling-3d'),
+    pytest.param(lambda: nn.SpatialReSampling({'rheight': 0.5, 'rwidth': 2}), (2, 2, 6, 3), id='resampling-4d'),
+    pytest.param(lambda: nn.SpatialReSamplingEx({'oheight': 2, 'owidth': 3, 'mode': 'average'}), (2, 4, 7),
+                 id='ex-average-down'),
+    pytest.param(lambda: nn.SpatialReSamplingEx(owidth=5, oheight=7), (2, 3, 4), id='ex-simple-up'),
+    pytest.param(lambda: nn.SpatialReSamplingEx(owidth=2, oheight=2, yDim=0, xDim=1), (5, 4, 3), id='ex-simple-down'),
+    pytest.param(lambda: nn.SpatialReSamplingEx(rwidth=1.5, rheight=2, mode='bilinear', yDim=2, xDim=3),
+                 (2, 2, 3, 4, 2), id='ex-bilinear-5d'),
+    pytest.param(lambda: nn.MultiSoftMax(), (3, 4), id='multisoftmax-2d'),
+    pytest.param(lambda: nn.MultiSoftMax(), (2, 3, 4), id='multisoftmax-3d'),
+]
+
+
+@pytest.mark.parametrize('make,shape', CASES)
+def test_jacobian_and_types(make, shape):
+    assert_jacobian(make(), lg.randn(*shape))
+    assert_type_roundtrip(make(), lg.randn(*shape))
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('make,shape', CASES)
+def test_gpu_matches_cpu(make, shape):
+    assert_gpu_matches_cpu(make(), lg.randn(*shape))
+
+
 # --- SpatialReSampling ---------------------------------------------------------------------------------------
 def _resampling_loops(x, oh, ow):
     """nnx generic/SpatialReSampling.c, loop for loop: float positions and surfaces, the sum in the input's type.
@@ -72,23 +100,6 @@ def test_resampling_identity_size_copies():
     """nnx generic/SpatialReSampling.c: with the input's own size every position is a pixel (ratio 1)."""
     x = lg.randn(2, 5, 4)
     np.testing.assert_array_equal(nn.SpatialReSampling(owidth=4, oheight=5).forward(x).numpy(), x.numpy())
-
-
-RESAMPLING_CASES = [pytest.param(lambda: nn.SpatialReSampling({'oheight': 5, 'owidth': 3}), (2, 3, 4), id='3d'),
-                    pytest.param(lambda: nn.SpatialReSampling({'rheight': 0.5, 'rwidth': 2}), (2, 2, 6, 3), id='4d')]
-
-
-@pytest.mark.parametrize('make,shape', RESAMPLING_CASES)
-def test_resampling_jacobian_and_types(make, shape):
-    """gradInput is the transpose of updateOutput's linear map (nnx's C updateGradInput); float()/double()."""
-    assert_jacobian(make(), lg.randn(*shape))
-    assert_type_roundtrip(make(), lg.randn(*shape))
-
-
-@pytest.mark.gpu
-@pytest.mark.parametrize('make,shape', RESAMPLING_CASES)
-def test_resampling_gpu_matches_cpu(make, shape):
-    assert_gpu_matches_cpu(make(), lg.randn(*shape))
 
 
 def test_resampling_errors_name_the_module():
@@ -180,27 +191,6 @@ def test_resampling_ex_ratios_round():
     assert m.forward(lg.randn(2, 9, 8)).size() == (2, 5, 4)
 
 
-EX_CASES = [pytest.param(lambda: nn.SpatialReSamplingEx({'oheight': 2, 'owidth': 3, 'mode': 'average'}), (2, 4, 7),
-                         id='average-down'),
-            pytest.param(lambda: nn.SpatialReSamplingEx(owidth=5, oheight=7), (2, 3, 4), id='simple-up'),
-            pytest.param(lambda: nn.SpatialReSamplingEx(owidth=2, oheight=2, yDim=0, xDim=1), (5, 4, 3), id='simple-down'),
-            pytest.param(lambda: nn.SpatialReSamplingEx(rwidth=1.5, rheight=2, mode='bilinear', yDim=2, xDim=3),
-                         (2, 2, 3, 4, 2), id='bilinear-5d')]
-
-
-@pytest.mark.parametrize('make,shape', EX_CASES)
-def test_resampling_ex_jacobian_and_types(make, shape):
-    """Each mode's gradInput is the transpose of its linear map (nnx's C updateGradInput); float()/double()."""
-    assert_jacobian(make(), lg.randn(*shape))
-    assert_type_roundtrip(make(), lg.randn(*shape))
-
-
-@pytest.mark.gpu
-@pytest.mark.parametrize('make,shape', EX_CASES)
-def test_resampling_ex_gpu_matches_cpu(make, shape):
-    assert_gpu_matches_cpu(make(), lg.randn(*shape))
-
-
 def test_resampling_ex_errors_name_the_module():
     """nnx SpatialReSamplingEx.lua's checks (mode, yDim = xDim - 1, no upsampling one side while downsampling
     the other) and the sizes the C needs, each naming SpatialReSamplingEx."""
@@ -243,17 +233,6 @@ def test_multi_softmax_is_softmax_on_each_output():
     out = nn.MultiSoftMax().forward(x)
     for j in range(3):
         np.testing.assert_array_equal(out.select(1, j).numpy(), nn.SoftMax().forward(x.select(1, j).contiguous()).numpy())
-
-
-@pytest.mark.parametrize('shape', [(3, 4), (2, 3, 4)], ids=['2d', '3d'])
-def test_multi_softmax_jacobian_and_types(shape):
-    assert_jacobian(nn.MultiSoftMax(), lg.randn(*shape))
-    assert_type_roundtrip(nn.MultiSoftMax(), lg.randn(*shape))
-
-
-@pytest.mark.gpu
-def test_multi_softmax_gpu_matches_cpu():
-    assert_gpu_matches_cpu(nn.MultiSoftMax(), lg.randn(2, 3, 4))
 
 
 def test_multi_softmax_errors_name_the_module():
