@@ -43,6 +43,9 @@ class SpatialGlimpse(Container):
                 raise ValueError(f"SpatialGlimpse: {name} must be a positive integer, got {value!r}")
         if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
             raise ValueError(f"SpatialGlimpse: scale must be a positive number, got {scale!r}")
+        if scale != 2 and min(self.height, self.width) < 2:
+            raise ValueError(f"SpatialGlimpse: a scale other than 2 resamples with nnx's SpatialReSampling, which "
+                             f"needs a glimpse of at least 2x2, got {self.height}x{self.width}")
         gh, gw = self.height, self.width
         for _ in range(depth - 1):
             gh, gw = math.floor(gh * scale), math.floor(gw * scale)

@@ -6,7 +6,7 @@ from ..tensor import TENSOR_CLASSES, Tensor
 from ..tensor.backend import to_module
 from ..tensor.scatter_kernels import out_of_range, scatter_add
 from ..tensor.special import exp_minus_approx
-from .base.errors import check_hyper, input_error
+from .base.errors import input_error
 from .base.initialisation import uniform_reset
 from .base.module import Module
 
@@ -42,13 +42,15 @@ class SoftMaxTree(Module):
 
     input_kind = 'table'
     input_dtypes = 'any'   # the target holds node ids: checked in _parts
+    positive_ints = ('inputSize',)
+    nonnegative_ints = ('rootId',)
 
     def parameterSizes(self):
         return {'weight': (self.nChildNode, self.inputSize), 'bias': (self.nChildNode,)}
 
     def __init__(self, inputSize, hierarchy, rootId=0):
         super().__init__()
-        check_hyper('SoftMaxTree', positive=dict(inputSize=inputSize), nonnegative=dict(rootId=rootId))
+        self.checkHyper(inputSize=inputSize, rootId=rootId)
         if not isinstance(hierarchy, dict) or not hierarchy:
             raise ValueError(f"SoftMaxTree: hierarchy must be a non-empty dict of parent id -> child ids, got "
                              f"{type(hierarchy).__name__}")

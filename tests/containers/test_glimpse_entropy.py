@@ -197,6 +197,8 @@ def test_glimpse_bad_input():
         nn.SpatialGlimpse(3, 3, 0)
     with pytest.raises(ValueError, match=r"SpatialGlimpse: scale 0.5 shrinks the patches of a 3x3 glimpse to 0x0"):
         nn.SpatialGlimpse(3, 3, 0.5)
+    with pytest.raises(ValueError, match=r"SpatialGlimpse: a scale other than 2 .* at least 2x2, got 1x3"):
+        nn.SpatialGlimpse([1, 3], 2, 3)
     with pytest.raises(ValueError, match=r"depth must be a positive integer"):
         nn.SpatialGlimpse(3, 0)
 
