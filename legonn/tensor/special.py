@@ -38,4 +38,4 @@ def exp_minus_approx(x, xp):
     y = y * y
     y = y * y
     y = y * y
-    return xp.where(x < 13.0, 1 / y, 0.0)
+    return xp.where(x >= 13.0, 0.0, 1 / y)   # a NaN stays NaN (the C's ``x < 13.0`` test would make it 0)
