@@ -1,7 +1,10 @@
 """SpatialGlimpse: the retina of the recurrent model of visual attention (Mnih et al., 2014; dpnn's
 SpatialGlimpse.lua): crops of growing size around a location, each scaled down to one glimpse size."""
+import math
+
 from ..modules.base.errors import input_error
 from ..modules.spatial_pooling import SpatialAveragePooling
+from ..modules.spatial_resampling import SpatialReSampling
 from .container import Container
 
 
@@ -18,12 +21,14 @@ class SpatialGlimpse(Container):
     batch x channels x height x width (or one image, channels x height x width), location of batch x 2 (or 2):
     the (y, x) centre of the glimpse, from (-1, -1) at the top left to (1, 1) at the bottom right. The output
     (batch x depth*channels x h x w, with ``size`` = h = w or ``{h, w}``) holds ``depth`` patches per channel:
-    the first h x w pixels around the location, each next one ``scale`` times larger and averaged down to h x w
-    by the child ``module`` (a SpatialAveragePooling). Patches reaching out of the image see zeros.
+    the first h x w pixels around the location, each next one ``floor(scale *`` the previous side``)`` and
+    brought down to h x w by the child ``module``: a SpatialAveragePooling for ``scale`` 2, nnx's
+    SpatialReSampling (bilinear) for any other positive scale, as in the Lua file; a SpatialReSampling
+    assigned to ``module`` replaces the pooling, as dpnn's test.lua does. Patches reaching out of the image
+    see zeros.
 
-    Backward gives the image the gradient of the crops and averaging; the location gets zeros (a glimpse is
-    not differentiable in its location: REINFORCE trains it). Only ``scale`` 2 is built: the Lua file takes
-    other scales to nnx's SpatialReSampling, which legonn does not have."""
+    Backward gives the image the gradient of the crops and the child; the location gets zeros (a glimpse is
+    not differentiable in its location: REINFORCE trains it)."""
 
     input_kind = 'table'
     input_dtypes = 'floating'
@@ -36,12 +41,30 @@ class SpatialGlimpse(Container):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"SpatialGlimpse: {name} must be a positive integer, got {value!r}")
-        if scale != 2:
-            raise ValueError(f"SpatialGlimpse: only scale 2 is supported (the Lua file's other scales need nnx's "
-                             f"SpatialReSampling), got {scale!r}")
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
+            raise ValueError(f"SpatialGlimpse: scale must be a positive number, got {scale!r}")
+        if scale != 2 and min(self.height, self.width) < 2:
+            raise ValueError(f"SpatialGlimpse: a scale other than 2 resamples with nnx's SpatialReSampling, which "
+                             f"needs a glimpse of at least 2x2, got {self.height}x{self.width}")
+        gh, gw = self.height, self.width
+        for _ in range(depth - 1):
+            gh, gw = math.floor(gh * scale), math.floor(gw * scale)
+            if gh < 1 or gw < 1:
+                raise ValueError(f"SpatialGlimpse: scale {scale!r} shrinks the patches of a {self.height}x"
+                                 f"{self.width} glimpse to {gh}x{gw} by depth {depth}")
         self.gradInput = [self.gradInput.new(), self.gradInput.new()]
-        self.module = SpatialAveragePooling(2, 2, 2, 2)
-        self.modules = [self.module]
+        self.modules = [SpatialAveragePooling(2, 2, 2, 2) if scale == 2 else
+                        SpatialReSampling(owidth=self.width, oheight=self.height)]
+
+    @property
+    def module(self):
+        """The child that brings each larger patch down to the glimpse size (the Lua file's ``self.module``)."""
+        return self.modules[0]
+
+    @module.setter
+    def module(self, child):
+        # dpnn's test.lua swaps in a SpatialReSampling by assigning sg.module; the container's list follows
+        self.modules[0] = child
 
     def _batch(self, input):
         """(image, location, one): both as batches (views), and whether a single example came."""
@@ -71,7 +94,7 @@ class SpatialGlimpse(Container):
         out = []
         for d in range(self.depth):
             if d > 0:
-                gh, gw = gh * self.scale, gw * self.scale
+                gh, gw = math.floor(gh * self.scale), math.floor(gw * self.scale)
             ph, pw = (gh - 1) // 2, (gw - 1) // 2
             h, w = H + 2 * ph - gh, W + 2 * pw - gw
             top = xp.floor(xp.minimum(h, xp.maximum(0, yx[:, 0] * h))).astype('int64')
@@ -83,10 +106,12 @@ class SpatialGlimpse(Container):
         return out
 
     def _pool_for(self, gh, gw):
-        """Set the averaging module's window to a (gh / height) x (gw / width) block."""
+        """Set an averaging child's window to a (gh / height) x (gw / width) block; a resampling child has its
+        output size already."""
         m = self.module
-        m.kH = m.dH = gh // self.height
-        m.kW = m.dW = gw // self.width
+        if isinstance(m, SpatialAveragePooling):
+            m.kH = m.dH = gh // self.height
+            m.kW = m.dW = gw // self.width
 
     def updateOutput(self, input):
         image, location, one = self._batch(input)

@@ -1,4 +1,4 @@
-"""SoftMax and LogSoftMax over the feature dimension.
+"""SoftMax and LogSoftMax over the feature dimension; nnx's MultiSoftMax over the last one.
 
 The normalised dimension follows Torch7: the only one of a 1-D input, the
 second of a 2-D (batch, features) input, the first of a 3-D (channels, h, w)
@@ -59,6 +59,19 @@ class SoftMax(_Normalised):
         xp.subtract(g, norm, out=gi)
         gi *= y
         return self.gradInput
+
+
+class MultiSoftMax(SoftMax):
+    """nnx's MultiSoftMax (dp's multi-output classifiers): SoftMax over the last dimension of a 2-D (batch,
+    classes) or 3-D (batch, outputs, classes) input, each of the batch x outputs rows normalised on its own
+    (the Lua file views a 3-D input as (batch * outputs, classes) for THNN's SoftMax). Where the Lua file's
+    2-D forward returns nil (it returns THNN's result), legonn returns the output."""
+
+    input_ranks = (2, 3)
+
+    def _axis(self, input):
+        self.checkInput(input)
+        return len(input._size) - 1
 
 
 class LogSoftMax(_Normalised):

@@ -1,4 +1,8 @@
-"""Torch7's bilinear interpolation as a matrix along one axis (SpatialUpSamplingBilinear, UpSampling)."""
+"""Torch7's bilinear interpolation as a matrix along one axis (SpatialUpSamplingBilinear, UpSampling), and nnx's
+bilinear resampling with its C arithmetic (SpatialReSampling, SpatialUniformCrop's scaled crops)."""
+import numpy as np
+
+from .scatter_kernels import scatter_add
 
 
 def interpolation_matrix(xp, n_in, n_out, dtype):
@@ -11,3 +15,51 @@ def interpolation_matrix(xp, n_in, n_out, dtype):
     cols = xp.arange(n_in)[None, :]
     m = (cols == low[:, None]) * (1 - frac)[:, None] + (cols == high[:, None]) * frac[:, None]
     return m.astype(dtype)
+
+
+def _resampling_axis(xp, n_in, n_out):
+    """Along one axis, as nnx's C computes it in single precision: (low neighbour, clamped high neighbour,
+    weight of the high one ``pos - low``, weight of the low one ``low + 1 - pos``), each of length ``n_out``;
+    ``pos = ((n_in - 1) / (n_out - 1)) * i`` puts the first and last output pixels on the input's corners."""
+    ratio = np.float32(n_in - 1) / np.float32(n_out - 1)
+    pos = xp.arange(n_out, dtype=xp.float32) * ratio
+    low = xp.floor(pos)
+    index = low.astype(xp.int64)
+    return index, xp.minimum(index + 1, n_in - 1), pos - low, (low + 1) - pos
+
+
+def _resampling_taps(xp, ih, iw, oh, ow, dtype):
+    """The four neighbours of each output pixel in nnx's order nw, ne, sw, se: their flat indices into an ih*iw
+    plane and their weights (each (oh, ow), weights in ``dtype``). The C's surfaces nw = (ix_se-ix)*(iy_se-iy),
+    ne = (ix-ix_sw)*(iy_sw-iy), sw = (ix_ne-ix)*(iy-iy_ne), se = (ix-ix_nw)*(iy-iy_nw) are single-precision
+    products taken before they meet the input."""
+    y0, y1, fy, gy = _resampling_axis(xp, ih, oh)
+    x0, x1, fx, gx = _resampling_axis(xp, iw, ow)
+    index = [r[:, None] * iw + c[None, :] for r, c in ((y0, x0), (y0, x1), (y1, x0), (y1, x1))]
+    weights = [(a[None, :] * b[:, None]).astype(dtype) for a, b in ((gx, gy), (fx, gy), (gx, fy), (fx, fy))]
+    return index, weights
+
+
+def resample_bilinear(xp, x, oh, ow):
+    """nnx's SpatialReSampling forward: ``x`` (..., H, W) to a new (..., oh, ow) array, each output pixel the
+    weighted sum of its four neighbours in the C's order (oh, ow >= 2)."""
+    ih, iw = x.shape[-2:]
+    index, weights = _resampling_taps(xp, ih, iw, oh, ow, x.dtype)
+    flat = x.reshape(x.shape[:-2] + (ih * iw,))
+    total = flat[..., index[0]] * weights[0]
+    for i, w in zip(index[1:], weights[1:]):
+        total += flat[..., i] * w
+    return total
+
+
+def resample_bilinear_grad(xp, gradOutput, out):
+    """nnx's SpatialReSampling backward: add into ``out`` (..., H, W), a contiguous array, the gradient of
+    ``resample_bilinear`` for ``gradOutput`` (..., oh, ow), each output pixel's four contributions in the C's
+    order; returns ``out``."""
+    (ih, iw), (oh, ow) = out.shape[-2:], gradOutput.shape[-2:]
+    index, weights = _resampling_taps(xp, ih, iw, oh, ow, out.dtype)
+    go = gradOutput.reshape(-1, oh * ow)
+    flat_index = xp.stack([i.reshape(-1) for i in index], axis=1).reshape(-1)
+    values = xp.stack([go * w.reshape(-1) for w in weights], axis=2).reshape(go.shape[0], -1)
+    scatter_add(out.reshape(-1, ih * iw).T, flat_index, values.T)
+    return out

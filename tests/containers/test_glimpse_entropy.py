@@ -1,5 +1,7 @@
 """dpnn's SpatialGlimpse and CategoricalEntropy: Jacobians, float64 NumPy references of the Lua files, type
 round trips, GPU, bad input, and dpnn's test.lua tests of them (rewritten, 0-based)."""
+import math
+
 import numpy as np
 import pytest
 
@@ -11,7 +13,9 @@ rng = np.random.default_rng(0)
 
 
 def ref_glimpse(image, location, h, w, depth, scale=2):
-    """SpatialGlimpse.lua's loops: for each image and depth, zero-pad, crop around the location, average down."""
+    """SpatialGlimpse.lua's loops: for each image and depth, zero-pad, crop around the location, average down
+    (scale 2) or resample with nnx's SpatialReSampling (other scales; checked against nnx's C in test_nnx)."""
+    resample = nn.SpatialReSampling(owidth=w, oheight=h).double() if w > 1 and h > 1 else None
     n, c, H, W = image.shape
     out = np.zeros((n, depth, c, h, w))
     for i in range(n):
@@ -19,15 +23,19 @@ def ref_glimpse(image, location, h, w, depth, scale=2):
         gh, gw = h, w
         for d in range(depth):
             if d > 0:
-                gh, gw = gh * scale, gw * scale
+                gh, gw = math.floor(gh * scale), math.floor(gw * scale)
             ph, pw = (gh - 1) // 2, (gw - 1) // 2
             pad = np.zeros((c, H + 2 * ph, W + 2 * pw))
             pad[:, ph:ph + H, pw:pw + W] = image[i]
             hh, ww = pad.shape[1] - gh, pad.shape[2] - gw
             top, left = int(np.floor(min(hh, max(0, y * hh)))), int(np.floor(min(ww, max(0, x * ww))))
             crop = pad[:, top:top + gh, left:left + gw]
-            kh, kw = gh // h, gw // w
-            out[i, d] = crop.reshape(c, h, kh, w, kw).mean(axis=(2, 4))
+            if d == 0:
+                out[i, d] = crop
+            elif scale == 2:
+                out[i, d] = crop.reshape(c, h, gh // h, w, gw // w).mean(axis=(2, 4))
+            else:
+                out[i, d] = resample.forward(lg.from_numpy(np.ascontiguousarray(crop))).numpy()
     return out.reshape(n, depth * c, h, w)
 
 
@@ -39,6 +47,8 @@ GLIMPSES = [
     ('square-3', lambda: nn.SpatialGlimpse(3), lambda: glimpse_input()),
     ('rect-2x3-depth2', lambda: nn.SpatialGlimpse([2, 3], 2), lambda: glimpse_input(3, 1, 10)),
     ('one-image', lambda: nn.SpatialGlimpse(2, 3), lambda: [rng.normal(size=(2, 8, 8)), rng.uniform(-1, 1, 2)]),
+    ('scale-1.5', lambda: nn.SpatialGlimpse(3, 3, 1.5), lambda: glimpse_input()),
+    ('rect-2x3-scale-3', lambda: nn.SpatialGlimpse([2, 3], 2, 3), lambda: glimpse_input(2, 2, 7)),
 ]
 
 
@@ -59,7 +69,7 @@ def test_glimpse_matches_the_lua_loops(case):
     out = module.forward([image, loc]).numpy()
     one = image.ndim == 3
     batch_image, batch_loc = (image[None], loc[None]) if one else (image, loc)
-    expected = ref_glimpse(batch_image, batch_loc, module.height, module.width, module.depth)
+    expected = ref_glimpse(batch_image, batch_loc, module.height, module.width, module.depth, module.scale)
     np.testing.assert_allclose(out, expected[0] if one else expected, rtol=1e-14, atol=1e-15)
     g = module.backward([image, loc], lg.from_numpy(np.ones(out.shape)))
     assert g[1].size() == tuple(loc.shape) and g[1].abs().max() == 0
@@ -118,6 +128,59 @@ def test_dpnn_glimpse_online_and_backward():
     assert g_one[1].size() == (2,)
 
 
+@pytest.mark.parametrize('size, cols', [(4, slice(0, 8)), ((4, 2), slice(2, 6))], ids=['square', 'rect'])
+def test_dpnn_glimpse_with_resampling(size, cols):
+    """Port of dpnn's test.lua SpatialGlimpse and SpatialGlimpseRect with ``sg.module =
+    nn.SpatialReSampling{...}`` (nnx): the first patch is the centre crop; with the first depth's gradOutput
+    zeroed the image gets SpatialReSampling's gradient of the second patch (8 x 8, 8 x 4 for the rect glimpse:
+    image columns 2..5, where the Lua Rect test resamples the whole 8 x 8 image); with it, the crop's gradient
+    is added; one image gives the batch's first gradient and a zero location gradient."""
+    lg.setdefaulttensortype('legonn.DoubleTensor')
+    h, w = (size, size) if isinstance(size, int) else size
+    image, loc = _lua_image(), lg.zeros(1, 2)
+    sg = nn.SpatialGlimpse(size, 2)
+    sg.module = nn.SpatialReSampling({'owidth': w, 'oheight': h})
+    out = sg.forward([image, loc])
+    out_ = out.view(1, 2, 2, h, w)
+    y0, x0 = (8 - h) // 2, (8 - w) // 2
+    np.testing.assert_array_equal(out_.select(1, 0).numpy(), image.numpy()[:, :, y0:y0 + h, x0:x0 + w])
+    second = out_.select(1, 1).clone()
+    patch = lg.from_numpy(np.ascontiguousarray(image.numpy()[:, :, :, cols]))
+    srs = nn.SpatialReSampling({'oheight': h, 'owidth': w})
+    srs.forward(patch)
+    expected = np.zeros((1, 2, 8, 8))
+    expected[:, :, :, cols] = srs.updateGradInput(patch, second).numpy()
+    grad_out = out.clone()
+    grad_out.view(1, 2, 2, h, w).select(1, 0).fill(0)
+    np.testing.assert_allclose(sg.backward([image, loc], grad_out)[0].numpy(), expected, rtol=1e-14)
+    grad_out = out.clone()
+    g = sg.backward([image, loc], grad_out)
+    expected[:, :, y0:y0 + h, x0:x0 + w] += out_.select(1, 0).numpy()
+    np.testing.assert_allclose(g[0].numpy(), expected, rtol=1e-14)
+    g = [t.clone() for t in g]
+    sg.forward([image[0], loc[0]])
+    g_one = sg.backward([image[0], loc[0]], grad_out[0])
+    np.testing.assert_allclose(g_one[0].numpy(), g[0][0].numpy(), rtol=1e-14)
+    assert g_one[1].size() == (2,) and g_one[1].abs().max() == 0
+
+
+def test_glimpse_scales_other_than_two_resample():
+    """dpnn SpatialGlimpse.lua: ``scale ~= 2`` makes ``self.module`` nnx's SpatialReSampling{oheight, owidth}
+    and each patch side ``math.floor(side * scale)``: SpatialGlimpse(2, 3, 1.5) on a 6 x 6 ramp takes 2, 3
+    and 4 pixel patches, the last two resampled to 2 x 2 (their corner pixels, as the resampling aligns
+    corners)."""
+    lg.setdefaulttensortype('legonn.DoubleTensor')
+    sg = nn.SpatialGlimpse(2, 3, 1.5)
+    assert type(sg.module).__name__ == 'SpatialReSampling'
+    image = lg.range(0, 35).resize(1, 1, 6, 6)
+    out = sg.forward([image, lg.zeros(1, 2)]).numpy()[0]
+    img = image.numpy()[0, 0]
+    # centre crops: 2 x 2 at (2, 2); 3 x 3 at (1, 1); 4 x 4 at (1, 1) of the image (paddings 0, 1, 1)
+    np.testing.assert_array_equal(out[0], img[2:4, 2:4])
+    np.testing.assert_array_equal(out[1], img[[1, 3]][:, [1, 3]])
+    np.testing.assert_array_equal(out[2], img[[1, 4]][:, [1, 4]])
+
+
 def test_glimpse_bad_input():
     """Errors name the module: a location per image, 2 coordinates, a table input; construction checks."""
     sg = nn.SpatialGlimpse(3)
@@ -130,8 +193,12 @@ def test_glimpse_bad_input():
     sg.forward([lg.randn(2, 1, 8, 8), lg.randn(2, 2)])
     with pytest.raises(ValueError, match=r"expected gradOutput of size \(2, 3, 3, 3\)"):
         sg.backward([lg.randn(2, 1, 8, 8), lg.randn(2, 2)], lg.randn(2, 3, 3, 2))
-    with pytest.raises(ValueError, match=r"only scale 2 is supported"):
-        nn.SpatialGlimpse(3, 3, 3)
+    with pytest.raises(ValueError, match=r"SpatialGlimpse: scale must be a positive number, got 0"):
+        nn.SpatialGlimpse(3, 3, 0)
+    with pytest.raises(ValueError, match=r"SpatialGlimpse: scale 0.5 shrinks the patches of a 3x3 glimpse to 0x0"):
+        nn.SpatialGlimpse(3, 3, 0.5)
+    with pytest.raises(ValueError, match=r"SpatialGlimpse: a scale other than 2 .* at least 2x2, got 1x3"):
+        nn.SpatialGlimpse([1, 3], 2, 3)
     with pytest.raises(ValueError, match=r"depth must be a positive integer"):
         nn.SpatialGlimpse(3, 0)
 

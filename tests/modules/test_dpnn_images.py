@@ -7,6 +7,7 @@ import pytest
 import legonn as lg
 from legonn import nn
 from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+from tests.modules.test_spatial_resampling import Reseeded
 
 
 def _x(*sizes, seed=0):
@@ -62,15 +63,81 @@ def test_uniform_crop_evaluation_single_image_jacobian_and_errors():
     assert nn.SpatialUniformCrop(3).evaluate().forward(lg.randn(1, 3, 3)).size() == (1, 3, 3)
     with pytest.raises(ValueError, match=r'SpatialUniformCrop\(3x3\): expected images of at least 3x3'):
         m.forward(lg.randn(2, 2, 5).double())
-    with pytest.raises(ValueError, match='SpatialReSampling'):
-        nn.SpatialUniformCrop(3, 3, [0.5, 1])
     with pytest.raises(ValueError, match='oheight must be a positive integer'):
         nn.SpatialUniformCrop(0)
+
+
+def test_uniform_crop_scaling_port():
+    """dpnn test/test.lua SpatialUniformCrop's scaling case: a 120 x 120 image with a 60 x 60 block of ones,
+    ``SpatialUniformCrop(100, 100, {min = 0.8, max = 1.2})``: forward and backward run and the gradient has a
+    maximum (the Lua test's only check; dpnn imports nnx for it)."""
+    lg.manualSeed(0)
+    x = lg.zeros(1, 1, 120, 120)
+    x[0].narrow(1, 29, 60).narrow(2, 29, 60).fill(1)
+    layer = nn.SpatialUniformCrop(100, 100, {'min': 0.8, 'max': 1.2})
+    out = layer.forward(x)
+    assert out.size() == (1, 1, 100, 100)
+    assert layer.backward(x, out).max() > 0
+
+
+def _lua_scaled_window(iH, iW, oh, ow, low, high):
+    """dpnn SpatialUniformCrop.lua's scaled window, its draws replayed: (s, 0-based row, column, height,
+    width), the column start reading iH as the Lua line does."""
+    s = lg.uniform(low, high)
+    soh, sow = int(np.ceil(s * oh)), int(np.ceil(s * ow))
+    h, w = int(np.ceil(lg.uniform(1e-2, iH - soh))), int(np.ceil(lg.uniform(1e-2, iW - sow)))
+    ch, cw = int(np.ceil(iH / 2 - (iH - soh) / 2 + h)), int(np.ceil(iW / 2 - (iH - sow) / 2 + w))
+    return s, max(ch - int(np.ceil(soh / 2)), 1) - 1, max(cw - int(np.ceil(sow / 2)), 1) - 1, soh, sow
+
+
+def test_uniform_crop_scaled_windows_and_resampling():
+    """dpnn SpatialUniformCrop.lua with ``scale``: per image s = uniform(min, max), a ceil(s * oheight) x
+    ceil(s * owidth) window at dpnn's place (draws s, row, column in that order), resampled to oheight x owidth
+    by nnx's SpatialReSampling; backward puts the resampling's gradient on the window; evaluation crops the
+    centre unscaled."""
+    x, g = _x(4, 2, 12, 12), _x(4, 2, 6, 5, seed=1)
+    m = nn.SpatialUniformCrop(6, 5, [0.7, 1.6]).double()
+    lg.manualSeed(5)
+    out = m.forward(x).numpy()
+    gi = m.backward(x, g).numpy()
+    lg.manualSeed(5)
+    resample = nn.SpatialReSampling(owidth=5, oheight=6).double()
+    for i in range(4):
+        s, h, w, sh, sw = _lua_scaled_window(12, 12, 6, 5, 0.7, 1.6)
+        assert abs(m.scales[i] - s) < 1e-6 and m.coord[i].numpy().tolist() == [h, w]
+        window = lg.from_numpy(np.ascontiguousarray(x.numpy()[i, :, h:h + sh, w:w + sw]))
+        np.testing.assert_array_equal(out[i], resample.forward(window).numpy())
+        want = np.zeros((2, 12, 12))
+        want[:, h:h + sh, w:w + sw] = resample.updateGradInput(window, g[i]).numpy()
+        np.testing.assert_allclose(gi[i], want, rtol=1e-14, atol=1e-15)
+    m.evaluate()
+    np.testing.assert_array_equal(m.forward(x).numpy(), x.numpy()[:, :, 2:8, 3:8])
+    assert m.backward(x, g).size() == (4, 2, 12, 12)
+
+
+def test_uniform_crop_scale_errors():
+    """A bad ``scale`` fails at construction, a window past a non-square image's edge (dpnn's iH in the column
+    formula) at forward, naming SpatialUniformCrop."""
+    for bad in ([0.5], {'min': 0.5}, [1.2, 0.8], [0, 1], ['a', 1]):
+        with pytest.raises(ValueError, match='SpatialUniformCrop: scale'):
+            nn.SpatialUniformCrop(3, 3, bad)
+    with pytest.raises(ValueError, match='SpatialUniformCrop: scaled crops .* at least 2x2'):
+        nn.SpatialUniformCrop(1, 3, [0.9, 1.1])
+    m = nn.SpatialUniformCrop(4, 4, [1, 1])
+    with pytest.raises(ValueError, match=r'SpatialUniformCrop\(4x4, .*\): expected an image holding the scaled'):
+        for _ in range(20):
+            m.forward(lg.randn(1, 1, 6, 20))
 
 
 @pytest.mark.gpu
 def test_uniform_crop_on_the_gpu():
     assert_gpu_matches_cpu(nn.SpatialUniformCrop(3, 2).evaluate(), lg.randn(2, 2, 5, 4))
+
+
+@pytest.mark.gpu
+def test_uniform_crop_scaled_on_the_gpu():
+    """dpnn's scaled crops (nnx's resampling) give the CPU's numbers on the GPU."""
+    assert_gpu_matches_cpu(Reseeded(nn.SpatialUniformCrop(3, 2, [0.8, 1.5])), lg.randn(2, 2, 7, 7))
 
 
 # --- SpatialFeatNormalization ---------------------------------------------------------------------------
