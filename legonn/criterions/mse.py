@@ -35,3 +35,10 @@ class MSECriterion(Criterion):
         diff = self._difference(input, target, True)
         diff *= 2 / diff.size if self.sizeAverage and diff.size else 2
         return self.gradInput
+
+    def updateDiagHessianInput(self, input, target):
+        """hessian.lua: d^2loss/dx_i^2 = 2, divided by the element count when ``sizeAverage``; input-shaped."""
+        dhi = self.__dict__.get('diagHessianInput')
+        self.diagHessianInput = (dhi if dhi is not None else input.new()).resizeAs(input)
+        self.diagHessianInput.fill(2 / input.nElement() if self.sizeAverage else 2)
+        return self.diagHessianInput

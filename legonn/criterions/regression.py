@@ -86,3 +86,10 @@ class L1Cost(_TargetFree):
         self.checkInput(input)
         input.xp.sign(input.array, out=self.bufferLike('gradInput', input))
         return self.gradInput
+
+    def updateDiagHessianInput(self, input, target=None):
+        """hessian.lua's rule: 1 where the input is not 0, 0 where it is; input-shaped."""
+        dhi = self.__dict__.get('diagHessianInput')
+        self.diagHessianInput = (dhi if dhi is not None else input.new()).resizeAs(input)
+        input.xp.not_equal(input.array, 0, out=self.diagHessianInput.array)
+        return self.diagHessianInput
