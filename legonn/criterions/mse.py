@@ -1,4 +1,5 @@
 """MSECriterion: mean (or sum) of squared differences."""
+from ..modules.base.hessian import diag_hessian_input_buffer
 from .criterion import Criterion, loss_scalar
 
 
@@ -38,7 +39,6 @@ class MSECriterion(Criterion):
 
     def updateDiagHessianInput(self, input, target):
         """hessian.lua: d^2loss/dx_i^2 = 2, divided by the element count when ``sizeAverage``; input-shaped."""
-        dhi = self.__dict__.get('diagHessianInput')
-        self.diagHessianInput = (dhi if dhi is not None else input.new()).resizeAs(input)
+        diag_hessian_input_buffer(self, input)
         self.diagHessianInput.fill(2 / input.nElement() if self.sizeAverage else 2)
         return self.diagHessianInput

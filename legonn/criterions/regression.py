@@ -1,5 +1,6 @@
 """Regression losses: AbsCriterion, SmoothL1Criterion, WeightedMSECriterion, L1Cost."""
 from ..modules.base.errors import input_error
+from ..modules.base.hessian import diag_hessian_input_buffer
 from ..tensor import Tensor, as_tensor
 from .elementwise import _ElementwiseCriterion, _TargetFree
 from .mse import MSECriterion
@@ -89,7 +90,6 @@ class L1Cost(_TargetFree):
 
     def updateDiagHessianInput(self, input, target=None):
         """hessian.lua's rule: 1 where the input is not 0, 0 where it is; input-shaped."""
-        dhi = self.__dict__.get('diagHessianInput')
-        self.diagHessianInput = (dhi if dhi is not None else input.new()).resizeAs(input)
+        diag_hessian_input_buffer(self, input)
         input.xp.not_equal(input.array, 0, out=self.diagHessianInput.array)
         return self.diagHessianInput

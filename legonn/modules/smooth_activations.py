@@ -3,7 +3,7 @@ TanhShrink; and the normalising SoftMin and GatedLinearUnit (Torch7 doc/transfer
 from ..tensor.pointwise import sigmoid_into
 from .base.elementwise import Elementwise
 from .base.errors import input_error
-from .base.hessian import PointWiseDiagHessian
+from .base.hessian import PointWiseDiagHessian, diag_hessian_input_buffer
 from .base.module import Module
 
 
@@ -96,8 +96,7 @@ class TanhShrink(Elementwise):
     def updateDiagHessianInput(self, input, diagHessianOutput):
         """hessian.lua's rule, kept as Torch7 computes it: h + tanh'(x)^2 h with tanh'(x) = 1 - tanh(x)^2
         (the squared derivative of this module, tanh(x)^4 h, is not what it computes)."""
-        dhi = self.__dict__.get('diagHessianInput')
-        self.diagHessianInput = (dhi if dhi is not None else input.new()).resizeAs(input)
+        diag_hessian_input_buffer(self, input)
         xp, h = input.xp, diagHessianOutput.array
         slope = 1 - xp.square(xp.tanh(input.array))
         xp.add(h, slope * slope * h, out=self.diagHessianInput.array)

@@ -22,13 +22,20 @@ def _check_names(module, method, names, others, what):
         raise input_error(module, f"as many {what} names in {method} ({len(names)})", len(others))
 
 
+def diag_hessian_input_buffer(module, input):
+    """``module.diagHessianInput`` resized as ``input`` (created of the input's type on first use; contents
+    left as they were)."""
+    dhi = module.__dict__.get('diagHessianInput')
+    module.diagHessianInput = (dhi if dhi is not None else input.new()).resizeAs(input)
+    return module.diagHessianInput
+
+
 def updateDiagHessianInput(module, input, diagHessianOutput, w, wsq):
     """``module.diagHessianInput`` = ``updateGradInput(input, diagHessianOutput)`` computed with each weight
     ``module[w[i]]`` replaced by its element-wise square (kept in ``module[wsq[i]]``): sum_j W_ji^2 h_j for a
     linear map. Returns nothing (as in hessian.lua); the caller returns ``module.diagHessianInput``."""
     _check_names(module, 'updateDiagHessianInput', w, wsq, 'squared-weight')
-    dhi = module.__dict__.get('diagHessianInput')
-    module.diagHessianInput = (dhi if dhi is not None else input.new()).resizeAs(input).zero()
+    diag_hessian_input_buffer(module, input).zero()
     gi = module.gradInput
     module.gradInput = module.diagHessianInput
     swapped = []
