@@ -40,6 +40,15 @@ def test_spatial_convolution_diag_hessian(batch):
     assert max(_diag_hessian_errors(m, lg.DoubleTensor(*shape))) < PRECISION
 
 
+def test_subclasses_of_spatial_convolution_diag_hessian():
+    """SpatialDilatedConvolution.lua and cudnn.torch's SpatialConvolution.lua derive from nn.SpatialConvolution,
+    so they have hessian.lua's SpatialConvolution rule once nn.hessian.enable() ran: the same three checks."""
+    from legonn import cudnn
+    for m, shape in [(nn.SpatialDilatedConvolution(2, 3, 3, 3, 1, 1, 1, 1, 2, 2), (2, 2, 7, 7)),
+                     (cudnn.SpatialConvolution(2, 3, 3, 2, 1, 2), (2, 6, 5))]:
+        assert max(_diag_hessian_errors(m.double(), lg.DoubleTensor(*shape))) < PRECISION, m
+
+
 @pytest.mark.parametrize('batch', [None, 2])
 def test_spatial_convolution_local_diag_hessian(batch):
     """nn's test.lua testSpatialConvolutionLocal (single and batch) hessian checks."""
