@@ -42,6 +42,28 @@ class Sequential(Container):
                              f"{len(self.modules)} modules (0-based)")
         return self.modules.pop(index)
 
+    def initDiagHessianParameters(self):
+        for m in self.modules:
+            m.initDiagHessianParameters()
+
+    def updateDiagHessianInput(self, input, diagHessianOutput):
+        """hessian.lua: each child's updateDiagHessianInput, last to first, on the outputs of the last forward."""
+        current = diagHessianOutput
+        for i in range(len(self.modules) - 1, 0, -1):
+            current = self.modules[i].updateDiagHessianInput(self.modules[i - 1].output, current)
+        current = self.modules[0].updateDiagHessianInput(input, current)
+        self.diagHessianInput = current
+        return current
+
+    def accDiagHessianParameters(self, input, diagHessianOutput):
+        """hessian.lua: each child's accDiagHessianParameters, last to first; a child gets the
+        ``diagHessianInput`` its successor's updateDiagHessianInput left (call that first)."""
+        current = diagHessianOutput
+        for i in range(len(self.modules) - 1, 0, -1):
+            self.modules[i].accDiagHessianParameters(self.modules[i - 1].output, current)
+            current = self.modules[i].diagHessianInput
+        self.modules[0].accDiagHessianParameters(input, current)
+
     def updateOutput(self, input):
         current = input
         for i in range(len(self.modules)):

@@ -69,6 +69,10 @@ class Criterion(OnlineBatching, Typed):
     def updateGradInput(self, input, target):
         return self.gradInput
 
+    def updateDiagHessianInput(self, input, target):
+        """hessian.lua's default: a criterion without a diagonal-Hessian rule raises, naming itself."""
+        raise NotImplementedError(f"{self.shortName()}: updateDiagHessianInput() is undefined")
+
     def _targets(self, target):
         """The target as a tensor (tree); for label criterions integer labels, converted from floating
         values when they are whole numbers (Torch7 code holds labels in a FloatTensor and ``:long()``s them)."""

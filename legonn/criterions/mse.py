@@ -1,4 +1,5 @@
 """MSECriterion: mean (or sum) of squared differences."""
+from ..modules.base.hessian import diag_hessian_input_buffer
 from .criterion import Criterion, loss_scalar
 
 
@@ -35,3 +36,9 @@ class MSECriterion(Criterion):
         diff = self._difference(input, target, True)
         diff *= 2 / diff.size if self.sizeAverage and diff.size else 2
         return self.gradInput
+
+    def updateDiagHessianInput(self, input, target):
+        """hessian.lua: d^2loss/dx_i^2 = 2, divided by the element count when ``sizeAverage``; input-shaped."""
+        diag_hessian_input_buffer(self, input)
+        self.diagHessianInput.fill(2 / input.nElement() if self.sizeAverage else 2)
+        return self.diagHessianInput

@@ -1,5 +1,6 @@
 """Regression losses: AbsCriterion, SmoothL1Criterion, WeightedMSECriterion, L1Cost."""
 from ..modules.base.errors import input_error
+from ..modules.base.hessian import diag_hessian_input_buffer
 from ..tensor import Tensor, as_tensor
 from .elementwise import _ElementwiseCriterion, _TargetFree
 from .mse import MSECriterion
@@ -86,3 +87,9 @@ class L1Cost(_TargetFree):
         self.checkInput(input)
         input.xp.sign(input.array, out=self.bufferLike('gradInput', input))
         return self.gradInput
+
+    def updateDiagHessianInput(self, input, target=None):
+        """hessian.lua's rule: 1 where the input is not 0, 0 where it is; input-shaped."""
+        diag_hessian_input_buffer(self, input)
+        input.xp.not_equal(input.array, 0, out=self.diagHessianInput.array)
+        return self.diagHessianInput

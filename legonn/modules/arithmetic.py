@@ -6,6 +6,7 @@ import numbers
 
 from .base.elementwise import Elementwise
 from .base.errors import check_inplace, input_error
+from .base.hessian import PointWiseDiagHessian
 
 
 class Abs(Elementwise):
@@ -38,7 +39,7 @@ class Log(Elementwise):
         xp.divide(gradOutput, x, out=gradInput)
 
 
-class Sqrt(Elementwise):
+class Sqrt(PointWiseDiagHessian, Elementwise):
     """y = sqrt(x + b). ``Sqrt(b=0)``; the gradient is 0 where y is 0 (Torch7's rule)."""
 
     def __init__(self, b=0):
@@ -53,7 +54,7 @@ class Sqrt(Elementwise):
         xp.multiply(0.5 * gradOutput / safe, y != 0, out=gradInput)
 
 
-class Square(Elementwise):
+class Square(PointWiseDiagHessian, Elementwise):
     """y = x * x."""
 
     def _forward(self, x, out, xp):

@@ -1,11 +1,12 @@
 """Linear: y = x W^T + b; LinearWeightNorm, the same with weight normalisation."""
 from ..tensor.blas_kernels import add_sums, addmm_into
 from .base.errors import check_hyper, input_error
+from .base.hessian import LinearDiagHessian
 from .base.initialisation import uniform_reset
 from .base.module import Module
 
 
-class Linear(Module):
+class Linear(LinearDiagHessian, Module):
     """Affine map from ``inputSize`` to ``outputSize`` features.
 
     Input ``(inputSize,)`` or ``(batch, inputSize)``; output ``(outputSize,)`` or

@@ -134,5 +134,10 @@ class Reshape(Module):
         self.gradInput = _reshaped(self.gradInput, gradOutput, input._size)
         return self.gradInput
 
+    def updateDiagHessianInput(self, input, diagHessianOutput):
+        """hessian.lua: diagHessianOutput (contiguous) viewed with the input's sizes."""
+        self.diagHessianInput = diagHessianOutput.contiguous().view(*input.size())
+        return self.diagHessianInput
+
     def __repr__(self):
         return f"nn.Reshape({'x'.join(str(n) for n in self.size)})"

@@ -3,10 +3,11 @@ TanhShrink; and the normalising SoftMin and GatedLinearUnit (Torch7 doc/transfer
 from ..tensor.pointwise import sigmoid_into
 from .base.elementwise import Elementwise
 from .base.errors import input_error
+from .base.hessian import PointWiseDiagHessian, diag_hessian_input_buffer
 from .base.module import Module
 
 
-class Tanh(Elementwise):
+class Tanh(PointWiseDiagHessian, Elementwise):
     """y = tanh(x); dy/dx = 1 - y^2; any shape."""
     cuda_forward = 'y = tanh(x)'
     cuda_backward = 'gi = go * (1 - y * y)'
@@ -91,6 +92,15 @@ class TanhShrink(Elementwise):
 
     def _backward(self, x, y, gradOutput, gradInput, xp):
         xp.multiply(gradOutput, xp.square(xp.tanh(x)), out=gradInput)
+
+    def updateDiagHessianInput(self, input, diagHessianOutput):
+        """hessian.lua's rule, kept as Torch7 computes it: h + tanh'(x)^2 h with tanh'(x) = 1 - tanh(x)^2
+        (the squared derivative of this module, tanh(x)^4 h, is not what it computes)."""
+        diag_hessian_input_buffer(self, input)
+        xp, h = input.xp, diagHessianOutput.array
+        slope = 1 - xp.square(xp.tanh(input.array))
+        xp.add(h, slope * slope * h, out=self.diagHessianInput.array)
+        return self.diagHessianInput
 
 
 class SoftMin(Module):

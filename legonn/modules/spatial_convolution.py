@@ -5,9 +5,10 @@ The shared machinery of the 2-D convolutions lives in ``base/convolution.py``.
 """
 from .base.convolution import Convolution2d, KernelParameters, geometry_text
 from .base.errors import input_error
+from .base.hessian import LinearDiagHessian
 
 
-class SpatialConvolution(KernelParameters, Convolution2d):
+class SpatialConvolution(LinearDiagHessian, KernelParameters, Convolution2d):
     """2-D convolution (cross-correlation) of ``nInputPlane`` planes into ``nOutputPlane`` planes.
 
     ``SpatialConvolution(nInputPlane, nOutputPlane, kW, kH, dW=1, dH=1, padW=0, padH=padW)``;

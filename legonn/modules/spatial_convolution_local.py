@@ -2,13 +2,14 @@
 
 from ..tensor import conv_kernels as ck
 from .base.errors import input_error
+from .base.hessian import LinearDiagHessian
 from .base.module import Module
 from .base.initialisation import uniform_reset
 from .base.batching import batched
 from .base.convolution import geometry_text
 
 
-class SpatialConvolutionLocal(Module):
+class SpatialConvolutionLocal(LinearDiagHessian, Module):
     """Locally connected layer: unshared weights per output pixel.
 
     ``SpatialConvolutionLocal(nInputPlane, nOutputPlane, iW, iH, kW, kH, dW=1, dH=1, padW=0, padH=padW)``;

@@ -10,9 +10,10 @@ its transposed twin, sits with SpatialFullConvolution.
 """
 from .base.connection_tables import MapParameters, tables
 from .base.convolution import Convolution2d
+from .base.hessian import LinearDiagHessian
 
 
-class SpatialConvolutionMap(MapParameters, Convolution2d):
+class SpatialConvolutionMap(LinearDiagHessian, MapParameters, Convolution2d):
     """Convolution along a connection table.
 
     ``SpatialConvolutionMap(connTable, kW, kH, dW=1, dH=1)``: output plane o =
@@ -21,6 +22,7 @@ class SpatialConvolutionMap(MapParameters, Convolution2d):
     """
 
     tables = tables
+    diag_hessian_squared = ('weight', 'bias')   # hessian.lua squares this one's bias too (unused by its backward)
     padW = padH = 0
     # kept on the channels-first columns it has always used, so its results round as before; batch-last measured
     # ~10% faster forward+backward (6 -> 16 planes, 5x5, batch 64, one thread, load 5): a separate change

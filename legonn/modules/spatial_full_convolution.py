@@ -5,6 +5,7 @@ from functools import partial
 
 from ..tensor import conv_kernels as ck
 from .base.errors import input_error
+from .base.hessian import LinearDiagHessian
 from .base.module import Module
 from .base.batching import batched
 from .base.connection_tables import MapParameters
@@ -12,7 +13,7 @@ from .base.convolution import DenseParameters, KernelParameters, geometry_text, 
 from .base.target_sized import TargetSized
 
 
-class SpatialFullConvolution(TargetSized, KernelParameters, DenseParameters, Module):
+class SpatialFullConvolution(LinearDiagHessian, TargetSized, KernelParameters, DenseParameters, Module):
     """Adjoint of SpatialConvolution: each input pixel scatters a weighted kernel onto the output.
 
     ``SpatialFullConvolution(nInputPlane, nOutputPlane, kW, kH, dW=1, dH=1, padW=0, padH=0, adjW=0, adjH=0)``;

@@ -22,6 +22,10 @@ input and a random gradOutput. ``Jacobian.testAllUpdate(module, input,
 parameter after ``accGradParameters`` + ``updateParameters(lr)`` and after
 ``accUpdateGradParameters(lr)``, alone and with two clones sharing the
 parameter, as Jacobian.lua's do.
+
+``Jacobian.testDiagHessianInput/Weight/Bias(module, input)`` check torch/nn's hessian.lua on a module linear in
+its input and parameters: the diagonal Hessian of sum_k y_k^2 / 2 by ``updateDiagHessianInput`` /
+``accDiagHessianParameters`` against the sum of squared first derivatives from one backward per output.
 """
 import numpy as np
 
@@ -181,6 +185,67 @@ class Jacobian:
                 t.copy(s)
         exact = np.array(columns).T
         return float(np.abs(estimate - exact).max()) if estimate.size else 0.0
+
+    @staticmethod
+    def backwardDiagHessian(module, input, diagHessianParamName):
+        """The diagonal Hessian of F = sum_k y_k^2 / 2 (y = module(input)) w.r.t. the input or a parameter, by
+        hessian.lua's backprop: updateDiagHessianInput and accDiagHessianParameters with a diagHessianOutput of
+        ones (d^2F/dy_k^2 = 1). Returns ``module[diagHessianParamName]`` (zeroed first for the parameters)."""
+        output = module.forward(input)
+        diagHessianOutput = output.new().resizeAs(output).fill(1)
+        for name in ('diagHessianWeight', 'diagHessianBias'):
+            if getattr(module, name, None) is not None:
+                getattr(module, name).zero()
+        module.updateDiagHessianInput(input, diagHessianOutput)
+        module.accDiagHessianParameters(input, diagHessianOutput)
+        return getattr(module, diagHessianParamName)
+
+    @staticmethod
+    def linearModuleDiagHessian(module, input, gradParamName):
+        """The same diagonal Hessian without hessian.lua, for a module linear in its input and parameters
+        (d^2y_k/dx_i^2 = 0): d^2F/dx_i^2 = sum_k (dy_k/dx_i)^2, from one backward per output element. Returns
+        a 1-D tensor of the gradient's type, one entry per element of ``module[gradParamName]``."""
+        output = module.forward(input)
+        total = None
+        for grad in _unit_grads(output):
+            module.gradWeight.zero()
+            if getattr(module, 'bias', None) is not None:
+                module.gradBias.zero()
+            module.updateGradInput(input, grad)
+            module.accGradParameters(input, grad)
+            # read after the backward: a module may put its gradInput in a new tensor
+            g = getattr(module, gradParamName).array.reshape(-1)
+            total = g * g if total is None else total + g * g
+        gradParam = getattr(module, gradParamName)
+        diagHessian = gradParam.new().resize(gradParam.nElement()).zero()
+        if total is not None:
+            diagHessian.array[...] = total
+        return diagHessian
+
+    @staticmethod
+    def testDiagHessian(module, input, gradParamName, diagHessianParamName, minval=-2, maxval=2):
+        """max |backwardDiagHessian - linearModuleDiagHessian| after refilling the input in [minval, maxval)."""
+        input = as_tensor_tree(input)
+        Jacobian._randomize(input, minval, maxval)
+        module.initDiagHessianParameters()
+        by_bprop = _flat(Jacobian.backwardDiagHessian(module, input, diagHessianParamName))
+        by_linear_module = _flat(Jacobian.linearModuleDiagHessian(module, input, gradParamName))
+        return float(np.abs(by_bprop - by_linear_module).max()) if by_bprop.size else 0.0
+
+    @staticmethod
+    def testDiagHessianInput(module, input, minval=-2, maxval=2):
+        """testDiagHessian of the input (diagHessianInput against gradInput)."""
+        return Jacobian.testDiagHessian(module, input, 'gradInput', 'diagHessianInput', minval, maxval)
+
+    @staticmethod
+    def testDiagHessianWeight(module, input, minval=-2, maxval=2):
+        """testDiagHessian of the weight (diagHessianWeight against gradWeight)."""
+        return Jacobian.testDiagHessian(module, input, 'gradWeight', 'diagHessianWeight', minval, maxval)
+
+    @staticmethod
+    def testDiagHessianBias(module, input, minval=-2, maxval=2):
+        """testDiagHessian of the bias (diagHessianBias against gradBias)."""
+        return Jacobian.testDiagHessian(module, input, 'gradBias', 'diagHessianBias', minval, maxval)
 
     @staticmethod
     def testIO(module, input, minval=-2, maxval=2):

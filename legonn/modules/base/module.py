@@ -22,6 +22,7 @@ from .batching import OnlineBatching
 from .contract_inputs import CONTRACT_METHODS, accept_arrays, as_module_input
 from .errors import CAUGHT, check_hyper, input_error, name_outer
 from .flatten import flatten_parameters
+from .hessian import DiagHessianMethods
 from .serial_modes import SerialModes
 from .training import TrainingMethods
 from .typed import Typed
@@ -91,7 +92,7 @@ def _checked_accumulation(acc):
     return accGradParameters
 
 
-class Module(OnlineBatching, TrainingMethods, SerialModes, Typed):
+class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, Typed):
     """Base class of every layer and container."""
 
     contract_base = True
