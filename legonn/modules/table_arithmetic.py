@@ -59,9 +59,9 @@ def _shaped(arr, shape):
 
 
 def _operands(input):
-    """The input tensors' arrays, each with input[0]'s sizes."""
-    shape = input[0].array.shape
-    return [_shaped(x.array, shape) for x in input]
+    """The input tensors' arrays, each with input[0]'s sizes (``_shaped`` inline: a call per module call)."""
+    size = input[0]._size
+    return [x.array if x._size == size else x.array.reshape(size) for x in input]
 
 
 class CAddTable(_ElementwiseTable):
@@ -96,7 +96,8 @@ class CAddTable(_ElementwiseTable):
                 slot(self, 'gradInput', i, gradOutput).set(gradOutput)
         else:
             slots = self._grad_slots(input)
-            copy_pieces([_shaped(gradOutput.array, g.shape) for g in slots], slots)
+            go = gradOutput.array
+            copy_pieces([go if g.shape == go.shape else go.reshape(g.shape) for g in slots], slots)
         return self.gradInput
 
     def __repr__(self):
@@ -144,8 +145,12 @@ class CMulTable(_ElementwiseTable):
             if _pair_kernel_applies(go, a, b, *slots):   # both products in one launch
                 _pair_backward(go, a, b, *slots)
                 return self.gradInput
-            xp.multiply(_shaped(go, a.shape), _shaped(b, a.shape), out=slots[0])
-            xp.multiply(_shaped(go, b.shape), _shaped(a, b.shape), out=slots[1])
+            if not a.shape == b.shape == go.shape:   # equal counts, other sizes: each gradient in its input's
+                xp.multiply(_shaped(go, a.shape), _shaped(b, a.shape), out=slots[0])
+                xp.multiply(_shaped(go, b.shape), _shaped(a, b.shape), out=slots[1])
+                return self.gradInput
+            xp.multiply(go, b, out=slots[0])
+            xp.multiply(go, a, out=slots[1])
             return self.gradInput
         # the product of the other factors, not output / input[i], so that zeros in the input are fine;
         # each gradient in its input's sizes
