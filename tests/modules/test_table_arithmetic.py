@@ -4,7 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import reference_test, standard_tests
+from tests.checks import assert_gpu_matches_cpu, reference_test, standard_tests
 
 
 def table(n, shape=(2, 3), low=0.5, high=2.0, seed=0):
@@ -157,3 +157,15 @@ def test_unequal_counts_never_broadcast(cls):
     for a, b in (((2, 3), (3,)), ((2, 1), (2, 3))):
         with pytest.raises(ValueError, match=rf"{cls.__name__}: expected input\[1\] of \d+ elements"):
             cls().forward([lg.ones(*a).double(), lg.ones(*b).double()])
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('case', CASES, ids=IDS)
+def test_gpu_equal_count_inputs(case):
+    """The pairing of equal-count inputs of other sizes on CuPy arrays too (cunn's THC pointwise ops, like TH's,
+    check only nElement): output and gradInput of the CPU module's, gradOutput of the second input's sizes."""
+    cls, n, _ = case
+    rng = np.random.default_rng(5)
+    shapes = [((1, 3), (3,))[i % 2] for i in range(n)]
+    xs = [lg.DoubleTensor(rng.uniform(0.5, 2.0, s)) for s in shapes]
+    assert_gpu_matches_cpu(cls(), xs, lg.DoubleTensor(rng.normal(size=3)))
