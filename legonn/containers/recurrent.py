@@ -257,10 +257,14 @@ class Recurrence(AbstractRecurrent):
         # a recurrent module nested in the step module is the same object at every step: show it this step's
         # output, as Recursor.lua does (Recurrence.lua does not, and the layer after it got the last step's)
         module.setOutputStep(step)
-        # the step's gradOutput plus the gradient its output gets from the next step
+        # the step's gradOutput plus the gradient its output gets from the next step. Recurrence.lua copies the
+        # latter and adds the former; the sum is the same, but at the last step the latter is the zero state,
+        # of outputSize without a batch dimension when the input has nInputDim dimensions (the README's step
+        # of one index: zeros of (hiddenSize) for a (1, hiddenSize) output), and the copy gives the sum its
+        # sizes: copying the step's gradOutput first keeps the output's sizes, which the step module checks
         after = self.getGradHiddenState(step)[0]
-        self._gradOutputs[step] = utils.recursiveCopy(self._gradOutputs.get(step), after)[0]
-        utils.recursiveAdd(self._gradOutputs[step], gradOutput)
+        self._gradOutputs[step] = utils.recursiveCopy(self._gradOutputs.get(step), gradOutput)[0]
+        utils.recursiveAdd(self._gradOutputs[step], after)
         grads = self.run_module(module, f"Recurrence[step {step}]", 'updateGradInput',
                                 [input, self.getHiddenState(step - 1)[0]], self._gradOutputs[step])
         self.setGradHiddenState(step - 1, grads[1:])

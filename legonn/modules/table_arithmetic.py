@@ -1,7 +1,11 @@
-"""Element-wise arithmetic across a table of equally sized tensors.
+"""Element-wise arithmetic across a table of tensors of one element count.
 
-Input: a list of tensors of one size and type; output: one tensor of that
-size; gradInput: a list with one gradient per input tensor.
+Input: a list of tensors of one type and element count, of any sizes; output:
+one tensor of the first input's sizes; gradInput: a list with one gradient
+per input tensor, of that input's sizes. Torch7 computes with TH's add, cmul,
+cdiv and masked ops, which pair the elements of equal-count tensors in order
+whatever their sizes (TH_TENSOR_APPLY2/3 over nElement, torch7's
+lib/TH/generic/THTensorMath.c); they never broadcast.
 """
 from ..tensor import Tensor, cuda_kernels
 from .base.module import Module
@@ -25,15 +29,39 @@ class _ElementwiseTable(Module):
         if not (issubclass(cls, Tensor) and (self.arity is None or len(input) == self.arity) and
                 all(type(t) is cls and t._size == first._size for t in input)):
             self.checkTable(input, length=self.arity)
-            self.checkTensorsAlike(input)
+            self.checkTensor(first, what='input[0]')
+            for i, t in enumerate(input[1:], 1):
+                self._check_pairable(t, first, f"input[{i}]")
         if gradOutput is not None and not (type(gradOutput) is cls and gradOutput._size == first._size):
-            self.checkSize(gradOutput, input[0].size())
-            self.checkSameType(gradOutput, input[0], 'gradOutput')
+            # gradOutput too is only copied or masked element by element (copy, maskedSelect): its count counts
+            self._check_pairable(gradOutput, first, 'gradOutput')
         return input[0].xp
+
+    def _check_pairable(self, x, first, what):
+        """Raise unless ``x`` is a tensor of ``first``'s type and element count (TH's element-wise ops
+        require only equal nElement: THTensor_(cadd) etc. raise "inconsistent tensor size" otherwise)."""
+        self.checkTensor(x, what=what)
+        if type(x) is not type(first):
+            raise input_error(self, f"{what} of type {first.type()} (like input[0])", x.type(), TypeError)
+        if x.nElement() != first.nElement():
+            raise input_error(self, f"{what} of {first.nElement()} elements (like input[0], of size "
+                                    f"{tuple(first.size())})", f"size {tuple(x.size())}")
 
     def _grad_slots(self, input):
         trim(self, 'gradInput', len(input))
         return [slot(self, 'gradInput', i, x).array for i, x in enumerate(input)]
+
+
+def _shaped(arr, shape):
+    """``arr`` with sizes ``shape`` (it holds as many elements), its elements in order: how TH pairs the
+    elements of equal-count tensors of other sizes (a view where NumPy can make one)."""
+    return arr if arr.shape == shape else arr.reshape(shape)
+
+
+def _operands(input):
+    """The input tensors' arrays, each with input[0]'s sizes (``_shaped`` inline: a call per module call)."""
+    size = input[0]._size
+    return [x.array if x._size == size else x.array.reshape(size) for x in input]
 
 
 class CAddTable(_ElementwiseTable):
@@ -47,16 +75,17 @@ class CAddTable(_ElementwiseTable):
         self._check(input)
         if self.inplace:
             out = view_buffer(self, 'output', input[0]).array
-            rest = input[1:]
+            rest = _operands(input)[1:]
         else:
             out = self.bufferLike('output', input[0])
+            arrays = _operands(input)
             if len(input) == 1:
-                out[...] = input[0].array
+                out[...] = arrays[0]
             else:   # the first sum written straight into the buffer: one pass fewer than copy-then-add
-                input[0].xp.add(input[0].array, input[1].array, out=out)
-            rest = input[2:]
+                input[0].xp.add(arrays[0], arrays[1], out=out)
+            rest = arrays[2:]
         for x in rest:
-            out += x.array
+            out += x
         return self.output
 
     def updateGradInput(self, input, gradOutput):
@@ -67,7 +96,8 @@ class CAddTable(_ElementwiseTable):
                 slot(self, 'gradInput', i, gradOutput).set(gradOutput)
         else:
             slots = self._grad_slots(input)
-            copy_pieces([gradOutput.array] * len(slots), slots)
+            go = gradOutput.array
+            copy_pieces([go if g.shape == go.shape else go.reshape(g.shape) for g in slots], slots)
         return self.gradInput
 
     def __repr__(self):
@@ -80,14 +110,14 @@ class CSubTable(_ElementwiseTable):
 
     def updateOutput(self, input):
         xp = self._check(input)
-        xp.subtract(input[0].array, input[1].array, out=self.bufferLike('output', input[0]))
+        xp.subtract(*_operands(input), out=self.bufferLike('output', input[0]))
         return self.output
 
     def updateGradInput(self, input, gradOutput):
         xp = self._check(input, gradOutput)
         g0, g1 = self._grad_slots(input)
-        g0[...] = gradOutput.array
-        xp.negative(gradOutput.array, out=g1)
+        g0[...] = _shaped(gradOutput.array, g0.shape)
+        xp.negative(_shaped(gradOutput.array, g1.shape), out=g1)
         return self.gradInput
 
 
@@ -97,12 +127,13 @@ class CMulTable(_ElementwiseTable):
     def updateOutput(self, input):
         xp = self._check(input)
         out = self.bufferLike('output', input[0])
+        arrays = _operands(input)
         if len(input) == 1:
-            out[...] = input[0].array
+            out[...] = arrays[0]
         else:   # the first product written straight into the buffer: one pass fewer than copy-then-multiply
-            xp.multiply(input[0].array, input[1].array, out=out)
-        for x in input[2:]:
-            out *= x.array
+            xp.multiply(arrays[0], arrays[1], out=out)
+        for x in arrays[2:]:
+            out *= x
         return self.output
 
     def updateGradInput(self, input, gradOutput):
@@ -114,16 +145,21 @@ class CMulTable(_ElementwiseTable):
             if _pair_kernel_applies(go, a, b, *slots):   # both products in one launch
                 _pair_backward(go, a, b, *slots)
                 return self.gradInput
+            if not a.shape == b.shape == go.shape:   # equal counts, other sizes: each gradient in its input's
+                xp.multiply(_shaped(go, a.shape), _shaped(b, a.shape), out=slots[0])
+                xp.multiply(_shaped(go, b.shape), _shaped(a, b.shape), out=slots[1])
+                return self.gradInput
             xp.multiply(go, b, out=slots[0])
             xp.multiply(go, a, out=slots[1])
             return self.gradInput
-        # the product of the other factors, not output / input[i], so that zeros in the input are fine
+        # the product of the other factors, not output / input[i], so that zeros in the input are fine;
+        # each gradient in its input's sizes
         for i, g in enumerate(slots):
-            others = [x.array for j, x in enumerate(input) if j != i]
+            others = [_shaped(x.array, g.shape) for j, x in enumerate(input) if j != i]
             if others:
-                xp.multiply(go, others[0], out=g)
+                xp.multiply(_shaped(go, g.shape), others[0], out=g)
             else:
-                g[...] = go
+                g[...] = _shaped(go, g.shape)
             for x in others[1:]:
                 g *= x
         return self.gradInput
@@ -135,16 +171,17 @@ class CDivTable(_ElementwiseTable):
 
     def updateOutput(self, input):
         xp = self._check(input)
-        xp.divide(input[0].array, input[1].array, out=self.bufferLike('output', input[0]))
+        xp.divide(*_operands(input), out=self.bufferLike('output', input[0]))
         return self.output
 
     def updateGradInput(self, input, gradOutput):
         xp = self._check(input, gradOutput)
         g0, g1 = self._grad_slots(input)
-        xp.divide(gradOutput.array, input[1].array, out=g0)
-        # d(a/b)/db = -(a/b) / b
-        xp.divide(input[0].array, input[1].array, out=g1)
-        g1 *= g0
+        a, b = input[0].array, input[1].array
+        xp.divide(_shaped(gradOutput.array, a.shape), _shaped(b, a.shape), out=g0)
+        # d(a/b)/db = -(a/b) / b, in input[1]'s sizes
+        xp.divide(_shaped(a, b.shape), b, out=g1)
+        g1 *= _shaped(g0, b.shape)
         xp.negative(g1, out=g1)
         return self.gradInput
 
@@ -159,9 +196,9 @@ class _ExtremumTable(_ElementwiseTable):
         out[...] = input[0].array
         winner = self.bufferLike('_winner', input[0], kind='Long')
         winner[...] = 0
-        for i, x in enumerate(input[1:], 1):
-            wins = getattr(xp, self.better)(x.array, out)
-            xp.copyto(out, x.array, where=wins)
+        for i, x in enumerate(_operands(input)[1:], 1):
+            wins = getattr(xp, self.better)(x, out)
+            xp.copyto(out, x, where=wins)
             winner[wins] = i
         return self.output
 
@@ -173,7 +210,7 @@ class _ExtremumTable(_ElementwiseTable):
                               f"no recorded winners for size {tuple(input[0].size())}")
         winner = winner.array
         for i, g in enumerate(self._grad_slots(input)):
-            xp.multiply(gradOutput.array, winner == i, out=g)
+            xp.multiply(_shaped(gradOutput.array, g.shape), _shaped(winner == i, g.shape), out=g)
         return self.gradInput
 
     def clearState(self):
@@ -196,5 +233,5 @@ _pair_backward = cuda_kernels.declare('cmul_pair_backward', 'T go, T a, T b', 'T
 
 def _pair_kernel_applies(*arrays):
     """Whether CMulTable's two-factor gradient can be one CUDA kernel: arrays the kernels take, of one shape
-    (the kernel does not broadcast its outputs)."""
+    (the kernel does not broadcast its outputs, nor pairs the elements of other sizes)."""
     return cuda_kernels.takes(*arrays) and all(x.shape == arrays[0].shape for x in arrays[1:])

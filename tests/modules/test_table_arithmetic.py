@@ -4,7 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import reference_test, standard_tests
+from tests.checks import assert_gpu_matches_cpu, reference_test, standard_tests
 
 
 def table(n, shape=(2, 3), low=0.5, high=2.0, seed=0):
@@ -89,10 +89,83 @@ def test_bad_tables_name_the_module():
         nn.CSubTable().forward(table(3))
     with pytest.raises(TypeError, match=r"CAddTable: expected a table"):
         nn.CAddTable().forward(np.ones(3))
-    with pytest.raises(ValueError, match=r"input\[1\] of size \(2, 3\).*got \(3, 2\)"):
-        nn.CMulTable().forward([np.ones((2, 3)), np.ones((3, 2))])
+    # unequal element counts: TH's cmul raises "inconsistent tensor size" (equal counts pair, see below)
+    with pytest.raises(ValueError, match=r"input\[1\] of 6 elements \(like input\[0\], of size \(2, 3\)\).*got size \(4, 2\)"):
+        nn.CMulTable().forward([np.ones((2, 3)), np.ones((4, 2))])
     seq = nn.Sequential().add(nn.CAddTable())
-    with pytest.raises(ValueError, match=r"Sequential\[0\] CAddTable: expected gradOutput of size \(2, 3\)"):
+    with pytest.raises(ValueError, match=r"Sequential\[0\] CAddTable: expected gradOutput of 6 elements"):
         x = table(2)
         seq.forward(x)
         seq.backward(x, np.ones((3, 3)))
+
+
+def _same_shape_reference(cls, xs, go):
+    """The module's output and gradInput on the inputs and gradOutput viewed with input[0]'s sizes."""
+    shape = xs[0].shape
+    m = cls()
+    out = m.forward([lg.DoubleTensor(x.reshape(shape)) for x in xs]).numpy().copy()
+    grads = m.backward([lg.DoubleTensor(x.reshape(shape)) for x in xs], lg.DoubleTensor(go.reshape(shape)))
+    return out, [g.numpy().reshape(x.shape) for g, x in zip(grads, xs)]
+
+
+@pytest.mark.parametrize('case', CASES, ids=IDS)
+@pytest.mark.parametrize('sizes', [((1, 3), (3,)), ((3, 1), (1, 3)), ((2, 3), (3, 2))], ids=str)
+def test_equal_count_inputs_pair_in_order(case, sizes):
+    """torch/nn's C*Table.lua compute with TH's add/cmul/cdiv/gt+maskedCopy, which need only equal nElement
+    (TH_TENSOR_APPLY2/3 in torch7's lib/TH/generic/THTensorMath.c) and pair elements in order; the output is
+    ``output:resizeAs(input[1])`` and each gradient ``gradInput[i]:resizeAs(input[i])``, filled by ``copy`` of
+    a gradOutput of equal count. No broadcasting: (3,1) with (1,3) gives a (3,1) output, not (3,3)."""
+    cls, n, _ = case
+    rng = np.random.default_rng(4)
+    shapes = [sizes[i % 2] for i in range(n)]
+    xs = [rng.uniform(0.5, 2.0, s) * rng.choice([-1, 1], s) for s in shapes]
+    go = rng.normal(size=sizes[1])   # of the second input's sizes, as many elements as the output
+    want_out, want_grads = _same_shape_reference(cls, xs, go)
+    m = cls()
+    out = m.forward([lg.DoubleTensor(x) for x in xs])
+    assert tuple(out.size()) == sizes[0]
+    np.testing.assert_array_equal(out.numpy(), want_out)
+    grads = m.backward([lg.DoubleTensor(x) for x in xs], lg.DoubleTensor(go))
+    assert [tuple(g.size()) for g in grads] == shapes
+    for g, want in zip(grads, want_grads):
+        np.testing.assert_array_equal(g.numpy(), want)
+
+
+def test_readme_snippet_step_sizes():
+    """The case of rnn's README Recurrence snippet: a (1, 3) and a (3,) tensor added (torch/nn CAddTable.lua:
+    ``output:resizeAs(input[1]):copy(input[1])``, then ``add``, which needs only equal nElement)."""
+    out = nn.CAddTable().forward([lg.ones(1, 3), lg.ones(3)])
+    assert tuple(out.size()) == (1, 3)
+    assert out.numpy().tolist() == [[2, 2, 2]]
+
+
+def test_inplace_add_of_equal_count_inputs():
+    """CAddTable(true) (torch/nn CAddTable.lua): ``output:set(input[1])`` then ``add`` of each other input in
+    element order; each gradient ``set(gradOutput)``, sharing it whatever the input's sizes."""
+    a, b = lg.DoubleTensor([[1.0, 2.0, 3.0]]), lg.DoubleTensor([10.0, 20.0, 30.0])
+    m = nn.CAddTable(True)
+    out = m.forward([a, b])
+    assert out.isSetTo(a) and a.numpy().tolist() == [[11, 22, 33]]
+    go = lg.DoubleTensor([[1.0, 1.0, 1.0]])
+    assert all(g.isSetTo(go) for g in m.backward([a, b], go))
+
+
+@pytest.mark.parametrize('cls', [c[0] for c in CASES], ids=IDS)
+def test_unequal_counts_never_broadcast(cls):
+    """TH's element-wise ops raise on unequal nElement (THTensorApply.h "inconsistent tensor size") where NumPy
+    would broadcast: (2, 3) with (3,), and (2, 1) with (2, 3)."""
+    for a, b in (((2, 3), (3,)), ((2, 1), (2, 3))):
+        with pytest.raises(ValueError, match=rf"{cls.__name__}: expected input\[1\] of \d+ elements"):
+            cls().forward([lg.ones(*a).double(), lg.ones(*b).double()])
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('case', CASES, ids=IDS)
+def test_gpu_equal_count_inputs(case):
+    """The pairing of equal-count inputs of other sizes on CuPy arrays too (cunn's THC pointwise ops, like TH's,
+    check only nElement): output and gradInput of the CPU module's, gradOutput of the second input's sizes."""
+    cls, n, _ = case
+    rng = np.random.default_rng(5)
+    shapes = [((1, 3), (3,))[i % 2] for i in range(n)]
+    xs = [lg.DoubleTensor(rng.uniform(0.5, 2.0, s)) for s in shapes]
+    assert_gpu_matches_cpu(cls(), xs, lg.DoubleTensor(rng.normal(size=3)))

@@ -83,6 +83,52 @@ def test_recurrence_simple_language_model():
     assert losses[-1] < losses[0] / 2
 
 
+def test_recurrence_readme_snippet_literally():
+    """README 'Recurrence', the snippet as written (``nn.Recurrence(rm, hiddenSize, 1)``), on steps of one word
+    index (a LongTensor of size 1: Recurrence.lua's getBatchSize gives no batch for ``input:dim() == nInputDim``,
+    so output(0) is zeros of size ``hiddenSize``). The first step's CAddTable adds the LookupTable's ``1 x 10`` to
+    the Linear's ``10``: Torch7's cadd pairs equal element counts (CAddTable.lua ``resizeAs(input[1])``, TH's
+    TH_TENSOR_APPLY over nElement), giving ``1 x 10``. The numbers are those of the same model with nInputDim 0
+    (a zero state of ``1 x 10``): outputs, gradInputs and parameter gradients."""
+    def build(nInputDim):
+        rho = 5
+        hiddenSize = 10
+        outputSize = 5   # num classes
+        nIndex = 10000
+
+        # recurrent module
+        rm = nn.Sequential() \
+            .add(nn.ParallelTable()
+                 .add(nn.LookupTable(nIndex, hiddenSize))
+                 .add(nn.Linear(hiddenSize, hiddenSize))) \
+            .add(nn.CAddTable()) \
+            .add(nn.Sigmoid())
+
+        rnn = nn.Sequencer(
+            nn.Sequential()
+            .add(nn.Recurrence(rm, hiddenSize, nInputDim))
+            .add(nn.Linear(hiddenSize, outputSize))
+            .add(nn.LogSoftMax())
+        )
+        return rnn, rho, nIndex, outputSize
+
+    rnn, rho, nIndex, outputSize = build(1)
+    ref = build(0)[0]
+    params, grads = rnn.getParameters()
+    ref_params, ref_grads = ref.getParameters()
+    ref_params.copy(params)
+    inputs = [lg.LongTensor(1).random(nIndex) for _ in range(rho)]
+    gradOutputs = [lg.randn(1, outputSize) for _ in range(rho)]
+    for model in (rnn, ref):
+        model.zeroGradParameters()
+    out, ref_out = rnn.forward(inputs), ref.forward(inputs)
+    assert [tuple(o.size()) for o in out] == [(1, outputSize)] * rho
+    assert max_diff(out, ref_out) == 0
+    gradInputs = rnn.backward(inputs, gradOutputs)
+    assert max_diff(gradInputs, ref.backward(inputs, gradOutputs)) == 0
+    assert grads.norm() > 0 and float((grads - ref_grads).abs().max()) == 0
+
+
 def test_norm_stabilizer_between_rnns():
     """README 'NormStabilizer': between FastLSTMs in a Sequencer's step module, and as Sequencer(NormStabilizer)
     between SeqLSTMs. The stabilizer passes its input on and adds to gradInput the gradient of
