@@ -86,6 +86,14 @@ class AbstractRecurrent(Container):
             _follow(pairs)
         return module
 
+    def _backwardStepModule(self, step):
+        """The clone of step ``step`` for its backward, first shown that step's output (``setOutputStep``): a
+        recurrent module nested in it is one object for every clone and shows its latest output, which a layer
+        after it would differentiate at (Recursor.lua)."""
+        module = self.getStepModule(step)
+        module.setOutputStep(step)
+        return module
+
     def _step_module(self):
         """The module that runs the next forward: its step clone in training, ``recurrentModule`` in evaluation."""
         if not self.train:
@@ -202,9 +210,6 @@ class AbstractRecurrent(Container):
             self.sharedClones = dict(enumerate(m for _, m in sorted(self.sharedClones.items())))
             self._gradOutputs = dict(enumerate(g for _, g in sorted(self._gradOutputs.items())))
             self.gradOutputs = {}
-            if self.__dict__.get('cells') is not None:
-                self.cells = {}
-                self.gradCells = {}
         self.step = 0
         return self
 
@@ -298,7 +303,7 @@ class AbstractRecurrent(Container):
     def clearState(self, *names):
         """``forget()``, then empty the per-step records and every step clone's buffers."""
         self.forget()
-        for name in ('_gradOutputs', 'outputs', 'gradInputs', 'gradOutputs', 'cells', 'gradCells'):
+        for name in ('_gradOutputs', 'outputs', 'gradInputs', 'gradOutputs'):
             if isinstance(self.__dict__.get(name), dict):
                 self.__dict__[name] = {}
         for clone in self.sharedClones.values():

@@ -40,21 +40,11 @@ class GRU(RecurrentCell):
         super().__init__(inputSize, outputSize, rho, p, mono)
 
     # --- the step module -------------------------------------------------------------------------------
-    def _gate_maps(self, layer, inputSize):
-        """``layer(inputSize, outputSize)`` into r and z: one wide map, or with dropout two pairs joined."""
-        if self.p == 0:
-            return layer(inputSize, 2 * self.outputSize)
-        drops, maps = ConcatTable(), ParallelTable()
-        for _ in range(2):
-            drops.add(self._dropout())
-            maps.add(layer(inputSize, self.outputSize))
-        return Sequential().add(drops).add(maps).add(JoinTable(0, 1))
-
     def buildModel(self):
         """``[x[t], s[t-1]] -> s[t]``."""
         n = self.outputSize
-        self.i2g = self._gate_maps(Linear, self.inputSize)
-        self.o2g = self._gate_maps(LinearNoBias, n)
+        self.i2g = self._gate_maps(Linear, self.inputSize, 2)
+        self.o2g = self._gate_maps(LinearNoBias, n, 2)
         gates = Sequential().add(ParallelTable().add(self.i2g).add(self.o2g)).add(CAddTable())
         gates.add(Reshape(2, n)).add(SplitTable(0, 2))
         gates.add(ParallelTable().add(Sigmoid()).add(Sigmoid()))

@@ -15,6 +15,11 @@ _KEYS = ('inputSize', 'outputSize', 'reduceSize', 'reduceStride', 'transfer', 'b
          'kernelStride', 'poolSize', 'poolStride', 'pool')
 
 
+def _out(size, k, stride, pad=0):
+    """A convolution's or pooling's output length (the Lua file's size checks)."""
+    return math.floor((size + 2 * pad - k) / stride + 1)
+
+
 class Inception(Decorator):
     """``len(kernelSize)`` columns ``1x1 conv (reduce) -> transfer -> kxk conv -> transfer``, a column ``pool -> 1x1
     conv -> transfer`` and a column ``1x1 conv -> transfer``, joined along the planes by a DepthConcat.
@@ -60,7 +65,7 @@ class Inception(Decorator):
             column.add(SpatialConvolution(self.reduceSize[i], self.outputSize[i], k, k, stride, stride, pad))
             self._finish(column, self.outputSize[i])
             concat.add(column)
-            sizes.append((math.floor((iW + 2 * pad - k) / stride + 1), math.floor((iH + 2 * pad - k) / stride + 1)))
+            sizes.append((_out(iW, k, stride, pad), _out(iH, k, stride, pad)))
         if len(set(sizes)) > 1:
             warnings.warn("Inception: inconsistent output sizes", stacklevel=2)
         i = len(self.kernelSize)
@@ -72,14 +77,13 @@ class Inception(Decorator):
         # dpnn checks a pool with kW, dW and padW fields; nn's SpatialLPPooling (a Sequential there) has no padW
         if not isinstance(pool, SpatialLPPooling) and all(getattr(pool, a, None) is not None
                                                           for a in ('kW', 'dW', 'padW')):
-            pooled = (math.floor((iW + 2 * pool.padW - pool.kW) / pool.dW + 1),
-                      math.floor((iH + 2 * pool.padH - pool.kH) / pool.dH + 1))
+            pooled = (_out(iW, pool.kW, pool.dW, pool.padW), _out(iH, pool.kH, pool.dH, pool.padH))
             if pooled != sizes[0]:
                 warnings.warn("Inception: inconsistent output sizes in pooling", stacklevel=2)
         if self._has(i + 1):
             concat.add(self._reduced(Sequential(), i + 1))
             stride = self._stride(i + 1)
-            if (math.floor((iW - 1) / stride + 1), math.floor((iH - 1) / stride + 1)) != sizes[0]:
+            if (_out(iW, 1, stride), _out(iH, 1, stride)) != sizes[0]:
                 warnings.warn("Inception: inconsistent output sizes in 1x1 conv", stacklevel=2)
         super().__init__(concat)
 

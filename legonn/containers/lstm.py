@@ -10,7 +10,7 @@ from ..modules.reshape import Reshape
 from ..modules.scaling import Add, CMul
 from ..modules.smooth_activations import Sigmoid, Tanh
 from ..modules.table_arithmetic import CAddTable, CMulTable
-from ..modules.table_structure import FlattenTable, JoinTable, NarrowTable, SelectTable, SplitTable
+from ..modules.table_structure import FlattenTable, NarrowTable, SelectTable, SplitTable
 from .recurrent_cell import RecurrentCell, first_set
 from .sequential import Sequential
 from .tables import ConcatTable, ParallelTable
@@ -170,11 +170,21 @@ class LSTM(RecurrentCell):
         self.run_module(self.getStepModule(step), self._label(step), 'accGradParameters',
                         self._backward_inputs(input, step), grads, scale)
 
+    def forget(self):
+        super().forget()
+        if self.train:   # the cell records go with the output records (AbstractRecurrent.forget)
+            self.cells = {}
+            self.gradCells = {}
+        return self
+
     def clearState(self, *names):
         for name in ('userPrevOutput', 'userPrevCell', 'userGradPrevOutput', 'userGradPrevCell'):
             if self.__dict__.get(name) is not None:
                 self.__dict__[name].set()
-        return super().clearState(*names)
+        super().clearState(*names)
+        self.cells = {}
+        self.gradCells = {}
+        return self
 
     def type(self, typename=None, cache=None):
         # LSTM.lua: a conversion ends the sequence and empties the states (GRU.lua converts them)
@@ -212,16 +222,6 @@ class FastLSTM(LSTM):
         self.affine = bool(affine)
         super().__init__(inputSize, outputSize, rho, None, p, mono)
 
-    def _gate_maps(self, layer, inputSize):
-        """``layer(inputSize, outputSize)`` for the four maps: one wide map, or with dropout four pairs."""
-        if self.p == 0:
-            return layer(inputSize, 4 * self.outputSize)
-        drops, maps = ConcatTable(), ParallelTable()
-        for _ in range(4):
-            drops.add(self._dropout())
-            maps.add(layer(inputSize, self.outputSize))
-        return Sequential().add(drops).add(maps).add(JoinTable(0, 1))
-
     def _batch_norm(self, size):
         bn = BatchNormalization(size, self.eps, self.momentum, self.affine)
         if bn.weight is not None:
@@ -231,8 +231,8 @@ class FastLSTM(LSTM):
     def buildModel(self):
         """``[x, h[t-1], c[t-1]] -> [h[t], c[t]]``."""
         n = self.outputSize
-        self.i2g = self._gate_maps(Linear, self.inputSize)
-        self.o2g = self._gate_maps(LinearNoBias, n)
+        self.i2g = self._gate_maps(Linear, self.inputSize, 4)
+        self.o2g = self._gate_maps(LinearNoBias, n, 4)
         i2h, h2h, cellNorm = self.i2g, self.o2g, None
         if self.bn:
             i2h = Sequential().add(self.i2g).add(self._batch_norm(4 * n))

@@ -30,17 +30,12 @@ class NormStabilizer(AbstractRecurrent):
 
     def updateOutput(self, input):
         self.checkTensor(input, ranks=(2,), floating=True)
+        module = self._step_module()
+        output = self.run_module(module, self._label(self.step), 'updateOutput', input)
         if self.train:
-            self.recycle()
-            module = self.getStepModule(self.step)
-            output = self.run_module(module, self._label(self.step), 'updateOutput', input)
-            norm = module.__dict__.get('norm')
-            if norm is None or type(norm) is not type(output):
-                norm = module.norm = output.new()
             out = output.array
-            norm.resize(output.size(0), 1).array[...] = output.xp.sqrt((out * out).sum(axis=1, keepdims=True))
-        else:
-            output = self.run_module(self.recurrentModule, self._label(self.step), 'updateOutput', input)
+            module.bufferLike('norm', output, (output.size(0), 1))[...] = \
+                output.xp.sqrt((out * out).sum(axis=1, keepdims=True))
         return self._record_step(output)
 
     def updateLoss(self):

@@ -95,10 +95,8 @@ class Recurrent(AbstractRecurrent):
     def _backwardStepModule(self, step):
         """The clone of step ``step`` (1 or later), its nested recurrent modules showing that step's output."""
         module = self.getStepModule(step)
-        # a recurrent module nested in recurrentModule is one object for every clone and shows its latest
-        # output, which a layer after it would differentiate at; as Recursor.lua (Recurrent.lua omits it), each
-        # step's backward first shows it that step's. It has run from step 1 on (step 0 ran initialModule's
-        # copy), so outer step ``step`` is its step ``step - 1``
+        # as AbstractRecurrent's (Recurrent.lua omits it), but a nested recurrent module has run from step 1 on
+        # (step 0 ran initialModule's copy), so outer step ``step`` is its step ``step - 1``
         module.setOutputStep(step - 1)
         return module
 
@@ -253,10 +251,9 @@ class Recurrence(AbstractRecurrent):
 
     def _updateGradInput(self, input, gradOutput):
         step = self.updateGradInputStep - 1
-        module = self.getStepModule(step)
-        # a recurrent module nested in the step module is the same object at every step: show it this step's
-        # output, as Recursor.lua does (Recurrence.lua does not, and the layer after it got the last step's)
-        module.setOutputStep(step)
+        # a recurrent module nested in the step module is shown this step's output, as Recursor.lua does
+        # (Recurrence.lua does not, and the layer after it got the last step's)
+        module = self._backwardStepModule(step)
         # the step's gradOutput plus the gradient its output gets from the next step. Recurrence.lua copies the
         # latter and adds the former; the sum is the same, but at the last step the latter is the zero state,
         # of outputSize without a batch dimension when the input has nInputDim dimensions (the README's step
@@ -275,9 +272,7 @@ class Recurrence(AbstractRecurrent):
         grad = self._gradOutputs.get(step)
         if grad is None:
             grad = self.getGradHiddenState(step)[0]
-        module = self.getStepModule(step)
-        module.setOutputStep(step)
-        self.run_module(module, f"Recurrence[step {step}]", 'accGradParameters',
+        self.run_module(self._backwardStepModule(step), f"Recurrence[step {step}]", 'accGradParameters',
                         [input, self.getHiddenState(step - 1)[0]], grad, scale)
 
     def __repr__(self):

@@ -4,13 +4,8 @@ REINFORCE module) that chooses each step's action from the previous step's rnn o
 from ..modules.base.errors import input_error
 from ..modules.base.module import Module
 from ..modules.base.nn_utils import utils
-from .abstract_recurrent import AbstractRecurrent
-from .recursor import Recursor
+from .recursor import as_recurrent
 from .sequencer import AbstractSequencer
-
-
-def _as_recurrent(module):
-    return module if isinstance(module, AbstractRecurrent) else Recursor(module)
 
 
 class RecurrentAttention(AbstractSequencer):
@@ -42,8 +37,8 @@ class RecurrentAttention(AbstractSequencer):
                 isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in hiddenSize):
             raise ValueError(f"RecurrentAttention: hiddenSize must be a list of positive sizes (the Lua table "
                              f"{{hiddenSize}}; tables of hidden layers are not supported), got {hiddenSize!r}")
-        self.rnn = _as_recurrent(rnn)
-        self.action = _as_recurrent(action)
+        self.rnn = as_recurrent(rnn)
+        self.action = as_recurrent(action)
         self.hiddenSize = list(hiddenSize)
         self.nStep = nStep
         self.modules = [self.rnn, self.action]
@@ -61,9 +56,7 @@ class RecurrentAttention(AbstractSequencer):
         self.output = [None] * self.nStep
         for step in range(self.nStep):
             if step == 0:
-                self._initInput = self._initInput if type(self.__dict__.get('_initInput')) is type(input) \
-                    else input.new()
-                self._initInput.resize(input.size(0), *self.hiddenSize).zero()
+                self.bufferLike('_initInput', input, (input.size(0), *self.hiddenSize))[...] = 0
                 previous = self._initInput
             else:
                 # the Lua file passes self.output[step - 1], the pair itself with forwardActions: the rnn output

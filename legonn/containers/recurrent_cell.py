@@ -2,7 +2,10 @@
 (LSTM.lua, GRU.lua) each repeat it."""
 from ..modules.base.errors import check_hyper, check_probability, input_error
 from ..modules.dropout import Dropout
+from ..modules.table_structure import JoinTable
 from .abstract_recurrent import AbstractRecurrent
+from .sequential import Sequential
+from .tables import ConcatTable, ParallelTable
 
 
 def first_set(*values):
@@ -41,6 +44,17 @@ class RecurrentCell(AbstractRecurrent, abstract=True):
 
     def _dropout(self):
         return Dropout(self.p, False, False, lazy=True, mono=self.mono)
+
+    def _gate_maps(self, layer, inputSize, count):
+        """``layer(inputSize, outputSize)`` into ``count`` gates: one wide map, or with dropout ``count``
+        Dropout + map pairs joined."""
+        if self.p == 0:
+            return layer(inputSize, count * self.outputSize)
+        drops, maps = ConcatTable(), ParallelTable()
+        for _ in range(count):
+            drops.add(self._dropout())
+            maps.add(layer(inputSize, self.outputSize))
+        return Sequential().add(drops).add(maps).add(JoinTable(0, 1))
 
     # --- step numbers and the zero state --------------------------------------------------------------
     def _state_step(self, step, counter):

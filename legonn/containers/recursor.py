@@ -2,6 +2,12 @@
 from .abstract_recurrent import AbstractRecurrent
 
 
+def as_recurrent(module):
+    """``module`` itself when it is an AbstractRecurrent, else a Recursor of it (how rnn's sequencers take any
+    module)."""
+    return module if isinstance(module, AbstractRecurrent) else Recursor(module)
+
+
 class Recursor(AbstractRecurrent):
     """Runs ``module`` once per forward, each step (0-based) on its own step clone (sharing parameters and
     gradients), so the module may itself hold recurrent modules (an LSTM in a Sequential): those are shared by
@@ -21,15 +27,13 @@ class Recursor(AbstractRecurrent):
 
     def _updateGradInput(self, input, gradOutput):
         step = self.updateGradInputStep - 1
-        module = self.getStepModule(step)
-        module.setOutputStep(step)
-        return self.run_module(module, f"Recursor[step {step}]", 'updateGradInput', input, gradOutput)
+        return self.run_module(self._backwardStepModule(step), f"Recursor[step {step}]", 'updateGradInput', input,
+                               gradOutput)
 
     def _accGradParameters(self, input, gradOutput, scale):
         step = self.accGradParametersStep - 1
-        module = self.getStepModule(step)
-        module.setOutputStep(step)
-        self.run_module(module, f"Recursor[step {step}]", 'accGradParameters', input, gradOutput, scale)
+        self.run_module(self._backwardStepModule(step), f"Recursor[step {step}]", 'accGradParameters', input,
+                        gradOutput, scale)
 
     def maxBPTTstep(self, rho):
         """Set ``rho`` here and on the recurrent modules inside the module."""

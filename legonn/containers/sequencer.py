@@ -9,10 +9,9 @@ from ..modules.sequence_reverse import SeqReverseSequence
 from ..modules.shape import Transpose
 from ..modules.table_arithmetic import CAddTable
 from ..tensor import Tensor
-from .abstract_recurrent import AbstractRecurrent
 from .container import Container
 from .decorators import Decorator
-from .recursor import Recursor
+from .recursor import as_recurrent
 from .tables import ConcatTable
 from .sequential import Sequential
 
@@ -68,7 +67,7 @@ class Sequencer(AbstractSequencer):
         super().__init__()
         if not isinstance(module, Module):
             raise TypeError(f"nn.Sequencer: expected an nn module, got a {type(module).__name__}")
-        self.module = module if isinstance(module, AbstractRecurrent) else Recursor(module)
+        self.module = as_recurrent(module)
         self.add(self.module)
         self.tableoutput = []
         self.tablegradinput = []
@@ -100,17 +99,14 @@ class Sequencer(AbstractSequencer):
             self.output = self._join('_output_buffer', self.tableoutput, input)
         elif isinstance(input, list):
             # in evaluation the module reuses one output buffer: each step's is copied out
-            for t, x in enumerate(steps):
-                old = self.tableoutput[t] if t < len(self.tableoutput) else \
-                    (self._output.pop(0) if self._output else None)
-                out = self._run('updateOutput', x)
-                if t < len(self.tableoutput):
-                    self.tableoutput[t] = _copy_into(old, out)
-                else:
-                    self.tableoutput.append(_copy_into(old, out))
-            self._output.extend(self.tableoutput[len(steps):])
-            del self.tableoutput[len(steps):]
-            self.output = self.tableoutput
+            # (step t's target: the last call's step t, else a spare; the list is updated in place)
+            table, spare = self.tableoutput, self._output
+            pool = table + spare
+            outs = [_copy_into(pool[t] if t < len(pool) else None, self._run('updateOutput', x))
+                    for t, x in enumerate(steps)]
+            self._output = spare[max(len(steps) - len(table), 0):] + table[len(steps):]
+            table[:] = outs
+            self.output = table
         else:
             arr = None
             for t, x in enumerate(steps):
@@ -187,7 +183,7 @@ class Repeater(AbstractSequencer):
         if isinstance(rho, bool) or not isinstance(rho, int) or rho < 1:
             raise ValueError(f"nn.Repeater: expected rho (the number of steps) to be a positive integer, got {rho!r}")
         self.rho = rho
-        self.module = module if isinstance(module, AbstractRecurrent) else Recursor(module)
+        self.module = as_recurrent(module)
         # the module back-propagates through all the steps
         self.module.maxBPTTstep(rho)
         self.add(self.module)

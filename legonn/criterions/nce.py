@@ -1,5 +1,6 @@
 """NCECriterion: the noise-contrastive estimation loss over an NCEModule's output (dpnn's NCECriterion.lua)."""
 from ..modules.base.errors import input_error
+from ..modules.base.table_buffers import slot
 from .criterion import Criterion, loss_scalar
 
 # keeps the divisions and logarithms finite, as dpnn's
@@ -50,8 +51,7 @@ class NCECriterion(Criterion):
         dPmt = -k * Pnt / (Pmt + k * Pnt + EPS) / (Pmt + EPS) / count
         dPms = Pms / (Pms + k * Pns + EPS) / (Pms + EPS) / count
         for i, value in ((0, dPmt), (1, dPms)):
-            self.gradInput[i] = self.gradInput[i] if type(self.gradInput[i]) is type(input[0]) else input[0].new()
-            self.gradInput[i].resizeAs(input[i]).array[...] = value
+            slot(self, 'gradInput', i, input[i]).array[...] = value
         for i in (2, 3):
             if self.gradInput[i].nElement() != input[i].nElement() or type(self.gradInput[i]) is not type(input[0]):
                 self.gradInput[i] = input[i].new(*input[i].size()).zero()

@@ -7,6 +7,7 @@ REINFORCE module of ``module`` with ``module.reinforce``, gives the prediction a
 baseline towards the reward with ``criterion`` (MSECriterion by default)."""
 from ..modules.base.errors import input_error
 from ..modules.base.module import Module
+from ..modules.base.table_buffers import slot
 from ..tensor import Tensor
 from .criterion import Criterion
 from .mse import MSECriterion
@@ -50,7 +51,8 @@ class _RewardCriterion(Criterion, abstract=True):
         self.output = total / batch if self.sizeAverage else total
         return self.output
 
-    def _reinforce_and_learn_baseline(self, prediction, baseline):
+    def updateGradInput(self, input, target):
+        prediction, baseline = self._pair(input)
         reward = self.__dict__.get('reward')
         if not isinstance(reward, Tensor) or reward.nElement() != baseline.nElement():
             raise input_error(self, "a forward on this input before backward, and a baseline of one value per "
@@ -63,8 +65,7 @@ class _RewardCriterion(Criterion, abstract=True):
         if self.sizeAverage:
             self.vrReward.array[...] /= reward.nElement()
         self.module.reinforce(self.vrReward)
-        self.gradInput[0] = self.gradInput[0] if type(self.gradInput[0]) is type(prediction) else prediction.new()
-        self.gradInput[0].resizeAs(prediction).zero()
+        slot(self, 'gradInput', 0, prediction).zero()
         self.criterion.forward(baseline, reward)
         self.gradInput[1:] = [self.criterion.backward(baseline, reward)]
         return self.gradInput
@@ -99,10 +100,6 @@ class VRClassReward(_RewardCriterion):
         hits = xp.argmax(scores.array, axis=1) == target.array.reshape(-1)
         return self._set_reward(hits, scores, scores.size(0))
 
-    def updateGradInput(self, input, target):
-        prediction, baseline = self._pair(input)
-        return self._reinforce_and_learn_baseline(prediction, baseline)
-
 
 class BinaryClassReward(_RewardCriterion):
     """``BinaryClassReward(module, scale=1, criterion=MSECriterion())`` (BinaryClassReward.lua): input
@@ -121,7 +118,3 @@ class BinaryClassReward(_RewardCriterion):
                               TypeError)
         hits = (prediction.array > 0.5) == target.array
         return self._set_reward(hits, prediction, prediction.size(0))
-
-    def updateGradInput(self, input, target):
-        prediction, baseline = self._pair(input)
-        return self._reinforce_and_learn_baseline(prediction, baseline)

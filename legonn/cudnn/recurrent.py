@@ -37,14 +37,11 @@ from .. import nn
 from ..modules.base.errors import check_probability, input_error
 from ..modules.base.module import Module
 from ..tensor import as_tensor
+from ..tensor.pointwise import sigmoid_into
 from .base import CudnnClass
 
 # nn.SeqLSTM's gate columns (i, f, o, g) as rows of cuDNN's (i, f, g, o)
 _SEQLSTM_ORDER = (0, 1, 3, 2)
-
-
-def _sigmoid(xp, a):
-    return 1 / (1 + xp.exp(-a))
 
 
 class RNN(CudnnClass, Module):
@@ -183,8 +180,7 @@ class RNN(CudnnClass, Module):
         self.seqLength, self.miniBatch = T, N
         hy = self.bufferLike('hiddenOutput', self.weight, (L * D, N, H))
         cy = self.bufferLike('cellOutput', self.weight, (L * D, N, H))
-        hy[...] = 0
-        cy[...] = 0
+        cy[...] = 0   # LSTM writes every row below; the others keep zeros (hy's rows are all written)
         params, steps = self._views(self.weight), []
         layer_in = x
         for layer in range(L):
@@ -232,10 +228,11 @@ class RNN(CudnnClass, Module):
         for t in range(T):
             rec = h @ R_t + bR
             if self.mode == 'CUDNN_GRU':
-                r = _sigmoid(xp, px[t, :, :H] + rec[:, :H])
-                z = _sigmoid(xp, px[t, :, H:2 * H] + rec[:, H:2 * H])
-                n = xp.tanh(px[t, :, 2 * H:] + r * rec[:, 2 * H:])
-                run['r'][t], run['z'][t], run['n'][t], run['rec_n'][t] = r, z, n, rec[:, 2 * H:]
+                r, z, n = run['r'][t], run['z'][t], run['n'][t]
+                sigmoid_into(xp, px[t, :, :H] + rec[:, :H], r)
+                sigmoid_into(xp, px[t, :, H:2 * H] + rec[:, H:2 * H], z)
+                xp.tanh(px[t, :, 2 * H:] + r * rec[:, 2 * H:], out=n)
+                run['rec_n'][t] = rec[:, 2 * H:]
                 y[t] = (1 - z) * n + z * h
             elif self.mode == 'CUDNN_RNN_TANH':
                 y[t] = xp.tanh(px[t] + rec)

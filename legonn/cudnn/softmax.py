@@ -26,10 +26,6 @@ class _PerSample:
         self.checkInput(input)
         return _INSTANCE_AXES[input.dim()]
 
-    def _reduced(self, input, axis):
-        axes = axis if isinstance(axis, tuple) else (axis,)
-        return self.bufferLike('_norm', input, [1 if i in axes else n for i, n in enumerate(input._size)])
-
 
 class SoftMax(CudnnClass, _PerSample, nn.SoftMax):
     """``SoftMax(fastMode=False)``: y = exp(x) / sum exp(x) over each sample's values (INSTANCE mode): a

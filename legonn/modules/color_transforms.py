@@ -9,6 +9,12 @@ class _ChannelNoise(Module, abstract=True):
     ``(channels, H, W)`` or ``(batch, channels, H, W)``; gradInput = gradOutput."""
 
     input_ranks = (3, 4)
+    positive_ints = ('inputChannels',)
+
+    def __init__(self, inputChannels):
+        super().__init__()
+        self.checkHyper(inputChannels=inputChannels)
+        self.inputChannels = inputChannels
 
     def updateOutput(self, input):
         out = self.bufferLike('output', input)
@@ -24,8 +30,7 @@ class _ChannelNoise(Module, abstract=True):
         return self.output
 
     def updateGradInput(self, input, gradOutput):
-        if not self.train:
-            raise input_error(self, "training mode (backprop is only defined while training)", "evaluate mode")
+        self.checkTraining()
         self.checkGradOutput(gradOutput, input)
         self.bufferLike('gradInput', gradOutput)[...] = gradOutput.array
         return self.gradInput
@@ -41,14 +46,11 @@ class SimpleColorTransform(_ChannelNoise):
     keeps the offsets drawn, ``(batch, channels)`` (``(channels,)`` for one image)."""
 
     def __init__(self, inputChannels, range):
-        super().__init__()
-        self.checkHyper(inputChannels=inputChannels)
+        super().__init__(inputChannels)
         if range.nElement() != inputChannels:
             raise ValueError(f"SimpleColorTransform: expected {inputChannels} range values (one per channel), got "
                              f"{range.nElement()}")
-        self.inputChannels, self.range = inputChannels, range
-
-    positive_ints = ('inputChannels',)
+        self.range = range
 
     def _draw(self, input, batch):
         noise = input.new(batch, self.inputChannels) if input.dim() == 4 else input.new(self.inputChannels)
@@ -71,18 +73,14 @@ class PCAColorTransform(_ChannelNoise):
     ``eigenValues`` ``inputChannels`` values. ``alphas`` ``(channels, batch)`` and ``noise`` ``(batch, channels)``
     keep the draws."""
 
-    positive_ints = ('inputChannels',)
-
     def __init__(self, inputChannels, eigenVectors, eigenValues, std=0.1):
-        super().__init__()
-        self.checkHyper(inputChannels=inputChannels)
+        super().__init__(inputChannels)
         if eigenVectors.dim() != 2 or eigenVectors.size(0) != inputChannels or eigenVectors.size(1) != inputChannels:
             raise ValueError(f"PCAColorTransform: expected eigenVectors of size {inputChannels}x{inputChannels}, got "
                              f"{tuple(eigenVectors.size())}")
         if eigenValues.nElement() != inputChannels:
             raise ValueError(f"PCAColorTransform: expected {inputChannels} eigenValues, got {eigenValues.nElement()}")
-        self.inputChannels, self.eigenVectors, self.eigenValues, self.std = \
-            inputChannels, eigenVectors, eigenValues, std
+        self.eigenVectors, self.eigenValues, self.std = eigenVectors, eigenValues, std
 
     def _draw(self, input, batch):
         self.checkSameType(self.eigenVectors, input, 'eigenVectors')

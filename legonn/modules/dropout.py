@@ -1,7 +1,6 @@
 """Dropout: zero each input element with probability p while training; TotalDropout (dpnn): the whole input."""
 from ..tensor.random import SCALAR_DRAWS
 from .base.dropout import DropoutBase
-from .base.errors import input_error
 
 
 class Dropout(DropoutBase):
@@ -102,8 +101,7 @@ class TotalDropout(DropoutBase):
             xp.copyto(out, x)
 
     def updateGradInput(self, input, gradOutput):
-        if not self.train:
-            raise input_error(self, "training mode (backprop is only defined while training)", "evaluate mode")
+        self.checkTraining()
         return super().updateGradInput(input, gradOutput)
 
     def __repr__(self):

@@ -129,7 +129,10 @@ class LookupTable(Module):
         w[rows] *= factor[:, None].astype(w.dtype)
 
     def updateOutput(self, input):
-        idx = self._indices(input)
+        return self._lookup(input, self._indices(input))
+
+    def _lookup(self, input, idx):
+        """output = the rows ``idx`` (``_indices(input)``, checked) of weight, after renorm."""
         self.renorm(input)
         out = self.bufferLike('output', self.weight, tuple(idx.shape) + (self.weight.size(1),))
         self.weight.xp.take(self.weight.array, idx, axis=0, out=out)
@@ -181,9 +184,9 @@ class LookupTableMaskZero(LookupTable):
         return self
 
     def updateOutput(self, input):
-        self._indices(input)   # a bad input fails before the weight is touched
+        idx = self._indices(input)   # a bad input fails before the weight is touched
         self.weight.array[0] = 0
-        return super().updateOutput(input)
+        return self._lookup(input, idx)
 
     def __repr__(self):
         return f"nn.LookupTableMaskZero({self.weight.size(0) - 1}, {self.weight.size(1)})"

@@ -172,9 +172,7 @@ class WhiteNoise(Module):
         return super().clearState('noise')
 
     def updateGradInput(self, input, gradOutput):
-        if not self.train:
-            raise input_error(self, "training mode (backprop is only defined while training)", "evaluate mode",
-                              ValueError)
+        self.checkTraining()
         self.checkSize(gradOutput, input.size())
         self.bufferLike('gradInput', gradOutput)[...] = gradOutput.array
         return self.gradInput

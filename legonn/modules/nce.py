@@ -8,6 +8,7 @@ from ..tensor.scatter_kernels import out_of_range, scatter_add
 from .base.errors import check_hyper, input_error
 from .base.initialisation import uniform_reset
 from .base.module import Module
+from .base.table_buffers import slot, trim
 
 
 class NCEModule(Module):
@@ -120,10 +121,8 @@ class NCEModule(Module):
 
     def _indexBuffer(self, sizes):
         """The ``sampleidx`` buffer, an integer tensor on the weight's device, resized to ``sizes``."""
-        kind = 'CudaLongTensor' if self.weight.is_cuda else 'LongTensor'
-        if self.__dict__.get('sampleidx') is None or self.sampleidx.type() != 'legonn.' + kind:
-            self.sampleidx = TENSOR_CLASSES[kind]()
-        return self.sampleidx.resize(*sizes)
+        self.bufferLike('sampleidx', self.weight, sizes, 'Long')
+        return self.sampleidx
 
     def _buffer(self, name, input):
         """Tensor ``self.<name>`` of ``input``'s type, made when missing."""
@@ -227,16 +226,17 @@ class NCEModule(Module):
             gi = self._tgradOutput[:, None] * self._weight[k:] + self._gradOutput @ self._weight[:k]
         else:
             gi = input.xp.einsum('bj,bjd->bd', self._gradOutput, self._weight)
-        # a table emptied by a mediumSerial save comes back as [], as NCEModule.lua's 'gradInput[i] or new()' allows
-        first, second = (self.gradInput + [None, None])[:2]
-        first = first if isinstance(first, Tensor) else input.new()
-        first.resizeAs(input).array[...] = gi
+        # slot makes the entries a table emptied by a mediumSerial save lacks, as NCEModule.lua's 'gradInput[i] or
+        # new()' allows
+        slot(self, 'gradInput', 0, input).array[...] = gi
         target = inputTable[1]
         # zeros of the target's type, as torch/nn's LookupTable gives for its indices (NCEModule.lua makes them of
-        # input's type, which a module before the target, e.g. an Identity, refuses as its gradOutput)
-        if not isinstance(second, Tensor) or second.nElement() != target.nElement() or type(second) is not type(target):
-            second = target.new(*target.size()).zero()
-        self.gradInput = [first, second]
+        # input's type, which a module before the target, e.g. an Identity, refuses as its gradOutput); kept
+        # zero from call to call while the target's type and size stay
+        second = self.gradInput[1] if len(self.gradInput) > 1 else None
+        if type(second) is not type(target) or second._size != target._size:
+            slot(self, 'gradInput', 1, target).zero()
+        trim(self, 'gradInput', 2)
         return self.gradInput
 
     def accGradParameters(self, inputTable, gradOutput, scale=1):

@@ -175,55 +175,57 @@ class ReinforceNormal(_TwoParameterReinforce):
                                    stdev, lambda s: (diff * diff - s * s) / (s * s * s + _STDEV_EPS))
 
 
-class ReinforceBernoulli(Reinforce):
+class _SampledTensorReinforce(Reinforce):
+    """The base of ReinforceBernoulli and ReinforceCategorical, whose input is the one tensor of the
+    distribution's parameters: forward writes a sample into the output (the subclass's ``_sample(input, out)``)
+    while sampling and copies the input otherwise; backward is -reward times ``_score(p, x)``, d ln f(x | p) / dp
+    for the input's array p and the output's x."""
+
+    input_kind = 'tensor'
+
+    def updateOutput(self, input):
+        self.checkInput(input)
+        out = self.output.resizeAs(input)
+        if self._sampling():
+            self._sample(input, out)
+        else:
+            out.copy(input)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        self.checkInput(input)
+        self.checkForwardInput(input)
+        self.gradInput.resizeAs(input).array[...] = self._score(input.array, self.output.array)
+        return self._times_minus_reward(self.gradInput, input)
+
+
+class ReinforceBernoulli(_SampledTensorReinforce):
     """``ReinforceBernoulli(stochastic=False)``: input probabilities p (any shape, batch first); output 1 with
     probability p and 0 otherwise while sampling, p itself otherwise (ReinforceBernoulli.lua). Backward:
     -reward (x - p) / (p (1 - p))."""
 
-    input_kind = 'tensor'
+    def _sample(self, input, out):
+        u = generator(input._cuda).uniform(size=input._size)
+        input.xp.less(u, input.array, out=out.array, casting='unsafe')
 
-    def updateOutput(self, input):
-        self.checkInput(input)
-        out = self.output.resizeAs(input)
-        if self._sampling():
-            u = generator(input._cuda).uniform(size=input._size)
-            input.xp.less(u, input.array, out=out.array, casting='unsafe')
-        else:
-            out.copy(input)
-        return self.output
-
-    def updateGradInput(self, input, gradOutput):
-        self.checkInput(input)
-        self.checkForwardInput(input)
-        p = input.array
-        self.gradInput.resizeAs(input).array[...] = (self.output.array - p) / ((1 - p) * p)
-        return self._times_minus_reward(self.gradInput, input)
+    def _score(self, p, x):
+        return (x - p) / ((1 - p) * p)
 
 
-class ReinforceCategorical(Reinforce):
+class ReinforceCategorical(_SampledTensorReinforce):
     """``ReinforceCategorical(stochastic=False)``: input a batch of categorical distributions (batch x classes,
     rows of non-negative weights); output the one-hot encoding of one class drawn per row while sampling, the
     input itself otherwise (ReinforceCategorical.lua). Backward: -reward x / (p + 1e-8)."""
 
-    input_kind = 'tensor'
     input_ranks = (2,)
 
-    def updateOutput(self, input):
-        self.checkInput(input)
-        out = self.output.resizeAs(input)
-        if self._sampling():
-            # multinomial refuses rows that are no distribution (the error then names this module)
-            self._index = input.multinomial(1, True)
-            out.zero().scatter(1, self._index, 1)
-        else:
-            out.copy(input)
-        return self.output
+    def _sample(self, input, out):
+        # multinomial refuses rows that are no distribution (the error then names this module)
+        self._index = input.multinomial(1, True)
+        out.zero().scatter(1, self._index, 1)
 
-    def updateGradInput(self, input, gradOutput):
-        self.checkInput(input)
-        self.checkForwardInput(input)
-        self.gradInput.resizeAs(input).array[...] = self.output.array / (input.array + _PROB_EPS)
-        return self._times_minus_reward(self.gradInput, input)
+    def _score(self, p, x):
+        return x / (p + _PROB_EPS)
 
 
 class ReinforceGamma(_TwoParameterReinforce):

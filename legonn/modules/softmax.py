@@ -23,9 +23,10 @@ class _Normalised(Module):
         return _AXIS[len(input._size)]
 
     def _reduced(self, input, axis):
-        """The (size-1 along ``axis``) buffer for per-row maxima and sums."""
+        """The (size-1 along ``axis``, an axis or a tuple of them) buffer for per-row maxima and sums."""
         sizes = list(input._size)
-        sizes[axis] = 1
+        for a in (axis if isinstance(axis, tuple) else (axis,)):
+            sizes[a] = 1
         return self.bufferLike('_norm', input, sizes)
 
     def clearState(self, *names):

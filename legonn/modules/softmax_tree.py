@@ -9,6 +9,7 @@ from ..tensor.special import exp_minus_approx
 from .base.errors import input_error
 from .base.initialisation import uniform_reset
 from .base.module import Module
+from .base.table_buffers import slot, trim
 
 
 def _children(owner, parent, ids):
@@ -197,15 +198,9 @@ class SoftMaxTree(Module):
 
     def updateGradInput(self, inputTable, gradOutput):
         input, _, _, rows, grads = self._linearGrads(inputTable, gradOutput)
-        first = self.gradInput[0] if isinstance(self.gradInput, list) and self.gradInput and \
-            isinstance(self.gradInput[0], Tensor) else input.new()
-        first.resizeAs(input).array[...] = input.xp.einsum('bdk,bdkj->bj', grads, self.weight.array[rows])
-        target = inputTable[1]
-        second = self.gradInput[1] if isinstance(self.gradInput, list) and len(self.gradInput) > 1 else None
-        if not isinstance(second, Tensor) or type(second) is not type(target) or second._size != target._size:
-            second = target.new(*target.size())
-        second.zero()
-        self.gradInput = [first, second]
+        slot(self, 'gradInput', 0, input).array[...] = input.xp.einsum('bdk,bdkj->bj', grads, self.weight.array[rows])
+        slot(self, 'gradInput', 1, inputTable[1]).zero()
+        trim(self, 'gradInput', 2)
         return self.gradInput
 
     def accGradParameters(self, inputTable, gradOutput, scale=1):

@@ -43,8 +43,7 @@ class SpatialDropout(DropoutBase):
 
     def updateGradInput(self, input, gradOutput):
         self.checkInput(input)
-        if not self.train:
-            raise input_error(self, "training mode (backprop is only defined while training)", "evaluate mode")
+        self.checkTraining()
         self.checkGradOutput(gradOutput, input)
         if tuple(self.noise.size()) != self._noise_shape(input):
             raise input_error(self, f"gradOutput of the input's size {tuple(input.size())} after a forward call",
@@ -97,8 +96,7 @@ class SpatialRegionDropout(DropoutBase):
 
     def updateGradInput(self, input, gradOutput):
         self.checkInput(input)
-        if not self.train:
-            raise input_error(self, "training mode (backprop is only defined while training)", "evaluate mode")
+        self.checkTraining()
         if self.noise._size != input._size:
             raise input_error(self, f"a forward on an input of size {tuple(input.size())} before backward",
                               f"noise of size {tuple(self.noise.size())}")

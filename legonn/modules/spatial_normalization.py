@@ -276,13 +276,14 @@ class SpatialFeatNormalization(Module):
         mean = as_tensor(mean)
         if mean.dim() != 1:
             raise ValueError(f"SpatialFeatNormalization: mean/std should be 1-D, got a {mean.dim()}-D mean")
-        if std is not None and as_tensor(std).nElement() != mean.nElement():
+        std = None if std is None else as_tensor(std)
+        if std is not None and std.nElement() != mean.nElement():
             raise ValueError(f"SpatialFeatNormalization: expected {mean.nElement()} std values (one per mean), got "
-                             f"{as_tensor(std).nElement()}")
+                             f"{std.nElement()}")
         self.mean = self.output.new(mean.nElement()).copy(mean)
         self.std = self.output.new(mean.nElement())
         if std is not None:
-            self.std.copy(as_tensor(std).view(-1))
+            self.std.copy(std.view(-1))
         else:
             self.std.fill(1)
         self.noOfFeats = mean.nElement()

@@ -2,6 +2,7 @@
 generic/SpatialReSampling.c)."""
 from ..tensor.interpolation_kernels import resample_bilinear, resample_bilinear_grad
 from .base.errors import check_hyper, input_error
+from .base.lua_arguments import table_arguments
 from .base.module import Module
 
 
@@ -25,13 +26,8 @@ class SpatialReSampling(Module):
     def __init__(self, rwidth=None, rheight=None, owidth=None, oheight=None):
         super().__init__()
         if isinstance(rwidth, dict):   # the Lua call with a table, SpatialReSampling{owidth=..., oheight=...}
-            params = rwidth
-            unknown = set(params) - {'rwidth', 'rheight', 'owidth', 'oheight'}
-            if unknown:
-                raise ValueError(f"SpatialReSampling: unknown argument {sorted(unknown)[0]!r} (expected rwidth, "
-                                 f"rheight, owidth, oheight)")
-            rwidth, rheight = params.get('rwidth'), params.get('rheight')
-            owidth, oheight = params.get('owidth'), params.get('oheight')
+            rwidth, rheight, owidth, oheight = table_arguments(
+                'SpatialReSampling', rwidth, ('rwidth', 'rheight', 'owidth', 'oheight'), (None,) * 4)
         self.rwidth, self.rheight, self.owidth, self.oheight = rwidth, rheight, owidth, oheight
         for side, fixed, ratio in (('width', owidth, rwidth), ('height', oheight, rheight)):
             if fixed is not None:

@@ -5,6 +5,7 @@ import numpy as np
 from ..tensor.interpolation_kernels import resample_bilinear, resample_bilinear_grad
 from ..tensor.scatter_kernels import scatter_add
 from .base.errors import input_error
+from .base.lua_arguments import table_arguments
 from .base.module import Module
 
 MODES = ('simple', 'average', 'bilinear')
@@ -31,14 +32,9 @@ class SpatialReSamplingEx(Module):
     def __init__(self, rwidth=None, rheight=None, owidth=None, oheight=None, mode='simple', yDim=1, xDim=2):
         super().__init__()
         if isinstance(rwidth, dict):   # the Lua call with a table
-            params = rwidth
-            names = ('rwidth', 'rheight', 'owidth', 'oheight', 'mode', 'yDim', 'xDim')
-            unknown = set(params) - set(names)
-            if unknown:
-                raise ValueError(f"SpatialReSamplingEx: unknown argument {sorted(unknown)[0]!r} (expected "
-                                 f"{', '.join(names)})")
-            rwidth, rheight, owidth, oheight = (params.get(n) for n in names[:4])
-            mode, yDim, xDim = params.get('mode', 'simple'), params.get('yDim', 1), params.get('xDim', 2)
+            rwidth, rheight, owidth, oheight, mode, yDim, xDim = table_arguments(
+                'SpatialReSamplingEx', rwidth, ('rwidth', 'rheight', 'owidth', 'oheight', 'mode', 'yDim', 'xDim'),
+                (None,) * 4 + ('simple', 1, 2))
         if mode not in MODES:
             raise ValueError(f"SpatialReSamplingEx: mode must be simple | average | bilinear, got {mode!r}")
         for name, value in (('yDim', yDim), ('xDim', xDim)):

@@ -94,19 +94,20 @@ class IndexingMixin:
                              f"dimension), got {len(position)}")
         return position
 
-    def _mask_key(self, key):
-        """A ByteTensor mask with as many elements as this tensor, reshaped to its sizes: Torch7's ``x[mask]``
-        is maskedSelect (and ``x[mask] = v`` maskedFill/maskedCopy), which only count elements."""
+    def _torch_key(self, key):
+        """Torch7's meaning of a ``[]`` key NumPy would read otherwise: a LongStorage is one element's position
+        (``_element_key``); a ByteTensor mask with as many elements as this tensor but other sizes is reshaped
+        to its sizes (``_mask``), as Torch7's ``x[mask]`` is maskedSelect (and ``x[mask] = v``
+        maskedFill/maskedCopy), which only count elements."""
+        if isinstance(key, LongStorage):
+            return self._element_key(key)
         if getattr(key, 'dtype', None) == np.uint8 and hasattr(key, 'array') and tuple(key.shape) != self._size \
                 and math.prod(key.shape) == self.nElement():
-            return key.array.reshape(self._size).astype(bool)
+            return self._mask(key, '[]')
         return key
 
     def __getitem__(self, key):
-        if isinstance(key, LongStorage):
-            key = self._element_key(key)
-        key = self._mask_key(key)
-        key = _whole_keys(key, f"{self._typename}[]")
+        key = _whole_keys(self._torch_key(key), f"{self._typename}[]")
         res = self.array[_key_arrays(key)]
         if res.ndim == 0:
             return res.item()
@@ -124,9 +125,7 @@ class IndexingMixin:
         return t
 
     def __setitem__(self, key, value):
-        if isinstance(key, LongStorage):
-            key = self._element_key(key)
-        key = self._mask_key(key)
+        key = self._torch_key(key)
         value = operand(value)
         if not isinstance(value, numbers.Number):
             value = backend.to_module(value, self.xp)

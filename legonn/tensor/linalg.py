@@ -66,7 +66,7 @@ def _rhs(name, b, a):
     return bm
 
 
-def _finish(name, results, like, arrays, kinds=None):
+def _finish(results, like, arrays, kinds=None):
     """Tensors of ``like``'s type and device for ``arrays`` (or of ``kinds[i]`` where given); copied into the
     given ``results`` when there are some. One tensor alone is returned bare, several as a tuple."""
     out = []
@@ -113,7 +113,7 @@ def gesv(*args):
         lu = _getrf(am)
     except np.linalg.LinAlgError as e:
         raise _singular('gesv', e) from None
-    return _finish('gesv', results, a, [np.linalg.solve(am, bm), lu])
+    return _finish(results, a, [np.linalg.solve(am, bm), lu])
 
 
 def inverse(*args):
@@ -124,7 +124,7 @@ def inverse(*args):
         _getrf(xm)
     except np.linalg.LinAlgError as e:
         raise _singular('inverse', e) from None
-    return _finish('inverse', results, x, [np.linalg.inv(xm)])
+    return _finish(results, x, [np.linalg.inv(xm)])
 
 
 def trtrs(*args):
@@ -140,7 +140,7 @@ def trtrs(*args):
     zero = np.flatnonzero(np.diag(tri) == 0)
     if zero.size:
         raise _singular('trtrs', f"A({zero[0] + 1},{zero[0] + 1}) is zero, singular A")
-    return _finish('trtrs', results, a, [np.linalg.solve(tri.T if trans == 'T' else tri, bm), am])
+    return _finish(results, a, [np.linalg.solve(tri.T if trans == 'T' else tri, bm), am])
 
 
 # --- Cholesky: potrf, potrs, potri, pstrf ----------------------------------
@@ -163,7 +163,7 @@ def potrf(*args):
     A = U^T U (``'U'``) or lower L with A = L L^T (``'L'``), the other triangle zero; reads only that triangle
     of A."""
     results, (a,), (uplo,) = _split('potrf', args, 1, 1, (('U', 'L'),))
-    return _finish('potrf', results, a, [_cholesky('potrf', _matrix('potrf', a, 'A', square=True), uplo)])
+    return _finish(results, a, [_cholesky('potrf', _matrix('potrf', a, 'A', square=True), uplo)])
 
 
 def potrs(*args):
@@ -174,7 +174,7 @@ def potrs(*args):
     c = np.triu(c) if uplo == 'U' else np.tril(c)
     bm = _rhs('potrs', b, c)
     low = c.T if uplo == 'U' else c
-    return _finish('potrs', results, chol, [np.linalg.solve(low.T, np.linalg.solve(low, bm))])
+    return _finish(results, chol, [np.linalg.solve(low.T, np.linalg.solve(low, bm))])
 
 
 def potri(*args):
@@ -185,7 +185,7 @@ def potri(*args):
     c = np.triu(c) if uplo == 'U' else np.tril(c)
     low = c.T if uplo == 'U' else c
     inv_low = np.linalg.inv(low)
-    return _finish('potri', results, chol, [inv_low.T @ inv_low])
+    return _finish(results, chol, [inv_low.T @ inv_low])
 
 
 def _pstrf(a, tol):
@@ -224,7 +224,7 @@ def pstrf(*args):
     u, piv, rank = _pstrf(_symmetric_from(_matrix('pstrf', a, 'A', square=True), uplo), tol)
     if rank < u.shape[0]:
         raise _singular('pstrf', "matrix is rank deficient or not positive semidefinite")
-    return _finish('pstrf', results, a, [u if uplo == 'U' else u.T, piv], kinds=[None, 'IntTensor'])
+    return _finish(results, a, [u if uplo == 'U' else u.T, piv], kinds=[None, 'IntTensor'])
 
 
 # --- QR: qr, geqrf, orgqr, ormqr; gels -------------------------------------
@@ -250,7 +250,7 @@ def geqrf(*args):
     """``m, tau = geqrf([m, tau,] a)``: LAPACK geqrf's QR of a without forming Q: R on and above m's diagonal,
     the elementary reflectors below it, and their scale factors tau (``min(rows, cols)`` of them)."""
     results, (a,), _ = _split('geqrf', args, 1, 2, ())
-    return _finish('geqrf', results, a, list(_geqrf(_matrix('geqrf', a, 'A'))))
+    return _finish(results, a, list(_geqrf(_matrix('geqrf', a, 'A'))))
 
 
 def orgqr(*args):
@@ -260,7 +260,7 @@ def orgqr(*args):
     packed, t = _matrix('orgqr', m, 'A'), _host(tau).reshape(-1)
     q = packed.copy()
     q[:, :t.shape[0]] = _householder_q(packed, t, packed.shape[0])[:, :t.shape[0]]
-    return _finish('orgqr', results, m, [q])
+    return _finish(results, m, [q])
 
 
 def ormqr(*args):
@@ -271,7 +271,7 @@ def ormqr(*args):
     packed, t, c = _matrix('ormqr', m, 'A'), _host(tau).reshape(-1), _matrix('ormqr', mat, 'mat')
     q = _householder_q(packed, t, c.shape[0] if side == 'L' else c.shape[1])
     q = q.T if trans == 'T' else q
-    return _finish('ormqr', results, mat, [q @ c if side == 'L' else c @ q])
+    return _finish(results, mat, [q @ c if side == 'L' else c @ q])
 
 
 def qr(*args):
@@ -280,7 +280,7 @@ def qr(*args):
     results, (x,), _ = _split('qr', args, 1, 2, ())
     packed, tau = _geqrf(_matrix('qr', x, 'A'))
     k = tau.shape[0]
-    return _finish('qr', results, x, [_householder_q(packed, tau, packed.shape[0])[:, :k], np.triu(packed[:k])])
+    return _finish(results, x, [_householder_q(packed, tau, packed.shape[0])[:, :k], np.triu(packed[:k])])
 
 
 def gels(*args):
@@ -296,7 +296,7 @@ def gels(*args):
     if diag.size and not diag.min() > 0:
         raise _singular('gels', f"The {int(np.argmin(diag)) + 1}-th diagonal element of the triangular factor of "
                                 f"A is zero")
-    return _finish('gels', results, a, [np.linalg.lstsq(am, bm, rcond=None)[0], packed])
+    return _finish(results, a, [np.linalg.lstsq(am, bm, rcond=None)[0], packed])
 
 
 # --- eigenvalues and singular values: symeig, eig, svd ---------------------
@@ -307,9 +307,9 @@ def symeig(*args):
     results, (a,), (jobz, uplo) = _split('symeig', args, 1, 2, (('N', 'V'), ('U', 'L')))
     am = _matrix('symeig', a, 'A', square=True)
     if jobz == 'N':
-        return _finish('symeig', results, a, [np.linalg.eigvalsh(am, UPLO=uplo), am])
+        return _finish(results, a, [np.linalg.eigvalsh(am, UPLO=uplo), am])
     e, v = np.linalg.eigh(am, UPLO=uplo)
-    return _finish('symeig', results, a, [e, v])
+    return _finish(results, a, [e, v])
 
 
 def eig(*args):
@@ -322,7 +322,7 @@ def eig(*args):
     w, vectors = np.linalg.eig(am)
     e = np.stack([w.real, w.imag], axis=1)
     if jobvr == 'N':
-        return _finish('eig', results, a, [e, np.zeros((0,))])
+        return _finish(results, a, [e, np.zeros((0,))])
     v = np.empty(am.shape, dtype=am.dtype)
     j = 0
     while j < am.shape[0]:
@@ -332,7 +332,7 @@ def eig(*args):
         else:
             v[:, j] = vectors[:, j].real
             j += 1
-    return _finish('eig', results, a, [e, v])
+    return _finish(results, a, [e, v])
 
 
 def svd(*args):
@@ -341,4 +341,4 @@ def svd(*args):
     V ``n`` x n. V, not V^T, as Torch7 returns it."""
     results, (a,), (jobu,) = _split('svd', args, 1, 3, (('S', 'A'),))
     u, s, vt = np.linalg.svd(_matrix('svd', a, 'A'), full_matrices=jobu == 'A')
-    return _finish('svd', results, a, [u, s, vt.T])
+    return _finish(results, a, [u, s, vt.T])

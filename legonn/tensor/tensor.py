@@ -489,7 +489,7 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
         -1); never a view (THTensor_(reshape) resizes its result and copies into it), so writing into it leaves x
         alone. ``r.reshape(x, sizes)`` writes into r. ``view`` is the sharing form."""
         sizes = self._infer_sizes(_parse_sizes(sizes, f'{self._typename}.reshape'), 'reshape')
-        return type(self)._from_array(self.xp.ascontiguousarray(self.array).reshape(sizes).copy())
+        return type(self)._from_array(self.array.copy(order='C').reshape(sizes))
 
     def _view_or_copy(self, *sizes):
         """A view when the strides allow one, else a contiguous copy (NumPy's rule; nn.Reshape and nn.View's)."""

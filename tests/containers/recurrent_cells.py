@@ -6,7 +6,7 @@ import numpy as np
 
 import legonn as lg
 from legonn import nn
-from tests.checks import numeric_gradient
+from tests.checks import assert_gpu_matches_cpu, numeric_gradient
 
 
 def sigmoid(a):
@@ -144,3 +144,9 @@ def assert_sequencer_equals_unrolled_step_module(cell, inputSize, stateSizes, se
         params.add(-lr, grads)
         for p, g in zip(ref_params, ref_grads):
             p.add(-lr, g)
+
+
+def assert_cell_gpu_matches_cpu(makeCell):
+    """A step of ``makeCell()`` and a 4-step sequence of it in a Sequencer match the CPU on the GPU."""
+    assert_gpu_matches_cpu(makeCell(), lg.randn(3, 3))
+    assert_gpu_matches_cpu(nn.Sequencer(makeCell()), lg.randn(4, 3, 3))

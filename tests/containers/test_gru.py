@@ -5,9 +5,9 @@ import pytest
 
 import legonn as lg
 from legonn import nn, optim
-from tests.checks import (assert_gpu_matches_cpu, assert_jacobian, assert_rejected, assert_type_roundtrip,
+from tests.checks import (assert_jacobian, assert_rejected, assert_type_roundtrip,
                           central_difference)
-from tests.containers.recurrent_cells import (assert_bptt_matches_finite_differences,
+from tests.containers.recurrent_cells import (assert_bptt_matches_finite_differences, assert_cell_gpu_matches_cpu,
                                               assert_sequencer_equals_unrolled_step_module, run_sequence, sigmoid,
                                               unrolled_by_hand)
 
@@ -177,8 +177,7 @@ def test_a_conversion_keeps_the_sequence():
 @pytest.mark.parametrize('name', CELLS)
 def test_gpu_matches_cpu(name):
     """GRU.lua and Mufuru.lua on the GPU (the simulator here): a step and a 4-step sequence match the CPU."""
-    assert_gpu_matches_cpu(CELLS[name](), lg.randn(3, 3))
-    assert_gpu_matches_cpu(nn.Sequencer(CELLS[name]()), lg.randn(4, 3, 3))
+    assert_cell_gpu_matches_cpu(CELLS[name])
 
 
 def test_bad_input_is_refused_before_any_step():

@@ -126,14 +126,9 @@ def test_simple_bisequencer_network_variable():
 
     errs, accs = [], []
     for iteration in range(40):
-        inputs, inputs_rev, targets = [], [], []
+        inputs, targets = _next_item_batch(sequence, offsets, rho, batchSize)
+        inputs_rev = []
         for step in range(rho):
-            inputs.append(sequence.index(0, offsets))
-            offsets.add(1)
-            for j in range(batchSize):
-                if offsets[j] >= sequence.size(0):
-                    offsets[j] = 0
-            targets.append(sequence.index(0, offsets))
             for j in range(batchSize):
                 if step >= maxStep[j]:
                     inputs[step][j] = -1
@@ -163,8 +158,10 @@ def test_simple_bisequencer_network_variable():
     assert np.mean(accs[-5:]) > np.mean(accs[:5]) + 0.2
 
 
-def _encoder_decoder(useSeqLSTM, niter):
-    """rnn examples/encoder-decoder-coupling.lua with opt.useSeqLSTM as given; returns the losses."""
+def _encoder_decoder(useSeqLSTM, niter, perLayer=False):
+    """rnn examples/encoder-decoder-coupling.lua with opt.useSeqLSTM as given; returns the losses. Without
+    SeqLSTMs the encoder's last-step gradient is set through the Sequential (the Lua's enc:setGradHiddenState),
+    or with ``perLayer`` on each LSTM from its decoder LSTM's getGradHiddenState."""
     opt = {'learningRate': 0.1, 'hiddenSize': 6, 'numLayers': 1, 'useSeqLSTM': useSeqLSTM, 'vocabSize': 7,
            'seqLen': 7, 'niter': niter}
 
@@ -184,6 +181,8 @@ def _encoder_decoder(useSeqLSTM, niter):
             if opt['useSeqLSTM']:
                 enc.lstmLayers[i].userNextGradCell = dec.lstmLayers[i].userGradPrevCell
                 enc.lstmLayers[i].gradPrevOutput = dec.lstmLayers[i].userGradPrevOutput
+            elif perLayer:
+                enc.lstmLayers[i].setGradHiddenState(opt['seqLen'] - 1, dec.lstmLayers[i].getGradHiddenState(-1))
             else:
                 enc.setGradHiddenState(opt['seqLen'] - 1, dec.getGradHiddenState(-1))
 

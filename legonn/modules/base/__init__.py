@@ -6,7 +6,8 @@
 - ``contract_inputs``: NumPy arrays accepted wherever tensors are, on every contract method
 - ``errors``: path-naming errors, the hyper-parameter and in-place flag checks
 - ``lua_arguments``: constructor arguments read as Lua: ``None`` meaning "the default", as ``nil``, and a
-  whole-number float an integer, as Lua has one number type
+  whole-number float an integer, as Lua has one number type; ``table_arguments`` reads a Lua call's table
+  of named arguments (``Module{owidth=..., oheight=...}``)
 - ``table_buffers``: reused buffers of the table modules
 - ``elementwise``: the base of the element-wise modules (activations and friends)
 - ``initialisation``: Torch7's uniform reset rule

@@ -143,6 +143,12 @@ class InputChecks:
             raise input_error(self, f"a {reference.type()} {what} (the module's type)", got, TypeError)
         return x
 
+    def checkTraining(self):
+        """Raise unless the module is in training mode: for a backward defined only while training (the noise
+        modules of dpnn and the rnn package)."""
+        if not self.train:
+            raise input_error(self, "training mode (backprop is only defined while training)", "evaluate mode")
+
     def checkGradOutput(self, gradOutput, reference):
         """Raise unless ``gradOutput`` is a tensor of ``reference``'s type and size (``reference``:
         the output, or the input for shape-keeping modules)."""

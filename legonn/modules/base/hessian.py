@@ -22,6 +22,13 @@ def _check_names(module, method, names, others, what):
         raise input_error(module, f"as many {what} names in {method} ({len(names)})", len(others))
 
 
+def _zeros_unless_set(module, name, like):
+    """``module[name]`` made a zero tensor shaped and typed as ``like`` unless the module has one already
+    (Torch7's resizeAs leaves the memory as it was; zeros keep a first accumulation well defined)."""
+    if module.__dict__.get(name) is None:
+        setattr(module, name, like.new().resizeAs(like).zero())
+
+
 def diag_hessian_input_buffer(module, input):
     """``module.diagHessianInput`` resized as ``input`` (created of the input's type on first use; contents
     left as they were)."""
@@ -71,8 +78,7 @@ def accDiagHessianParameters(module, input, diagHessianOutput, gw, hw):
             gwval = getattr(module, gwname)
             if gwval is None:   # a module without a bias (noBias()) has nothing to swap
                 continue
-            if module.__dict__.get(hwname) is None:
-                setattr(module, hwname, gwval.new().resizeAs(gwval).zero())
+            _zeros_unless_set(module, hwname, gwval)
             _swap(module, gwname, hwname)
             swapped.append((gwname, hwname))
         module.output = oldOutput.new().resizeAs(oldOutput)
@@ -99,9 +105,8 @@ def initDiagHessianParameters(module, gw, hw):
         module.diagHessianInput = module.gradInput.new()
     for gwname, hwname in zip(gw, hw):
         gwval = getattr(module, gwname)
-        if gwval is not None and module.__dict__.get(hwname) is None:
-            # Torch7's resizeAs leaves the memory as it was; zeros keep a first accumulation well defined
-            setattr(module, hwname, gwval.new().resizeAs(gwval).zero())
+        if gwval is not None:
+            _zeros_unless_set(module, hwname, gwval)
 
 
 def enable():

@@ -55,3 +55,12 @@ def lua_arguments(cls):
 
     __init__.nil_defaults = defaults
     cls.__init__ = __init__
+
+
+def table_arguments(owner, params, names, defaults):
+    """The values of ``names`` in ``params``, the table of a Lua call ``Module{name=value, ...}`` (a missing
+    name gives its entry of ``defaults``); an unknown name raises ValueError."""
+    unknown = set(params) - set(names)
+    if unknown:
+        raise ValueError(f"{owner}: unknown argument {sorted(unknown)[0]!r} (expected {', '.join(names)})")
+    return [params.get(name, default) for name, default in zip(names, defaults)]

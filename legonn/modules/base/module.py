@@ -281,15 +281,23 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         if isinstance(made, tuple):
             typename, size = made
             if not isinstance(grad, Tensor) or grad._typename != typename or grad._size != size:
-                got = f"{grad.type()} of size {tuple(grad.size())}" if isinstance(grad, Tensor) else \
-                    f"a {type(grad).__name__}"
-                raise input_error(self, f"{where} to be a {typename} of size {tuple(size)}", got)
+                raise self._gradTensorError(grad, typename, size, where)
         elif isinstance(made, list):
             if not isinstance(grad, (list, tuple)) or len(grad) != len(made):
-                got = f"a table of {len(grad)}" if isinstance(grad, (list, tuple)) else f"a {type(grad).__name__}"
-                raise input_error(self, f"{where} to be a table of {len(made)}", got)
+                raise self._gradTableError(grad, len(made), where)
             for i, (g, m) in enumerate(zip(grad, made)):
                 self._checkGradMade(g, m, f"{where}[{i}]")
+
+    def _gradTensorError(self, grad, typename, size, where):
+        """The error of ``checkGradTree`` and ``_checkGradMade`` for a ``grad`` that is not a ``typename`` of
+        ``size``."""
+        got = f"{grad.type()} of size {tuple(grad.size())}" if isinstance(grad, Tensor) else f"a {type(grad).__name__}"
+        return input_error(self, f"{where} to be a {typename} of size {tuple(size)}", got)
+
+    def _gradTableError(self, grad, length, where):
+        """Their error for a ``grad`` that is not a table of ``length`` entries."""
+        got = f"a table of {len(grad)}" if isinstance(grad, (list, tuple)) else f"a {type(grad).__name__}"
+        return input_error(self, f"{where} to be a table of {length}", got)
 
     def checkForwardInput(self, input):
         """Raise an error naming this module unless ``input`` has the types and sizes of the input of the last
@@ -310,13 +318,10 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
             if output._size == (0,):
                 return False
             if type(grad) is not type(output) or grad._size != output._size:
-                got = f"{grad.type()} of size {tuple(grad.size())}" if isinstance(grad, Tensor) else \
-                    f"a {type(grad).__name__}"
-                raise input_error(self, f"{where} to be a {output.type()} of size {tuple(output.size())}", got)
+                raise self._gradTensorError(grad, output.type(), output._size, where)
         elif isinstance(output, (list, tuple)):
             if not isinstance(grad, (list, tuple)) or len(grad) != len(output):
-                got = f"a table of {len(grad)}" if isinstance(grad, (list, tuple)) else f"a {type(grad).__name__}"
-                raise input_error(self, f"{where} to be a table of {len(output)}", got)
+                raise self._gradTableError(grad, len(output), where)
             return all([self.checkGradTree(g, o, f"{where}[{i}]") for i, (g, o) in enumerate(zip(grad, output))])
         return True
 

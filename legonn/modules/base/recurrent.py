@@ -155,12 +155,16 @@ class SeqRecurrent(Module, abstract=True):
             x = x.transpose(0, 1).contiguous()
         N = x._size[1]
         for name, s in zip(self.state_names[len(self.state_names) - len(states):], states):
-            self.checkTensor(s, (2,), name)
-            self.checkSameType(s, self.weight, name)
-            H = self._width(name)
-            if s._size != (N, H):
-                raise input_error(self, f"{name} of size ({N}, {H})", f"size {tuple(s.size())}")
+            self._check_state(name, s, N)
         return states, x
+
+    def _check_state(self, name, s, N):
+        """``s``, the state or state gradient ``name``, checked: a (N, width) tensor of the weight's type."""
+        self.checkTensor(s, (2,), name)
+        self.checkSameType(s, self.weight, name)
+        H = self._width(name)
+        if s._size != (N, H):
+            raise input_error(self, f"{name} of size ({N}, {H})", f"size {tuple(s.size())}")
 
     def _layout_name(self):
         return "batch x seqlen" if self.batchfirst else "seqlen x batch"
@@ -217,11 +221,7 @@ class SeqRecurrent(Module, abstract=True):
         user = getattr(self, name)
         if user is None:
             return None
-        self.checkTensor(user, (2,), name)
-        self.checkSameType(user, self.weight, name)
-        H = self._width(name)
-        if user._size != (N, H):
-            raise input_error(self, f"{name} of size ({N}, {H})", f"size {tuple(user.size())}")
+        self._check_state(name, user, N)
         setattr(self, name, None)
         return user.array
 

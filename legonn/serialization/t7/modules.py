@@ -234,6 +234,10 @@ def _recurrent(f):
     return (f.int('inputSize'), f.int('hiddenSize'), f.int('numLayers'), f.flag('batchFirst'), f.number('dropout', 0))
 
 
+def _unidirectional(f):
+    return _recurrent(f) + (f.flag('rememberStates'),)
+
+
 # cudnn.torch's classes (legonn.cudnn), kept under their Lua names: the same fields as their nn parents, plus
 # groups, a padded TemporalConvolution (whose kW is the frame size there) and the recurrent modules' flat weight
 ARGUMENTS.update({
@@ -248,10 +252,8 @@ ARGUMENTS.update({
     'cudnn.SpatialCrossMapLRN': ARGUMENTS['SpatialCrossMapLRN'],
     'cudnn.SoftMax': _no_args, 'cudnn.LogSoftMax': _no_args, 'cudnn.SpatialSoftMax': _no_args,
     'cudnn.SpatialLogSoftMax': _no_args,
-    'cudnn.RNNReLU': lambda f: _recurrent(f) + (f.flag('rememberStates'),),
-    'cudnn.RNNTanh': lambda f: _recurrent(f) + (f.flag('rememberStates'),),
-    'cudnn.LSTM': lambda f: _recurrent(f) + (f.flag('rememberStates'),),
-    'cudnn.GRU': lambda f: _recurrent(f) + (f.flag('rememberStates'),),
+    'cudnn.RNNReLU': _unidirectional, 'cudnn.RNNTanh': _unidirectional, 'cudnn.LSTM': _unidirectional,
+    'cudnn.GRU': _unidirectional,
     'cudnn.BLSTM': _recurrent, 'cudnn.BGRU': _recurrent,
 })
 # boolean flags Torch7 sets by method calls after construction (ceil(), setCountIncludePad(), ...)
