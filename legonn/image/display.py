@@ -29,8 +29,6 @@ def minmax(tensor, min=None, max=None, symm=False, inplace=False, saturate=False
         out = default_class()(tensor.size()).copy(tensor)
     if out.nElement() == 0:
         raise ValueError("image.minmax: expected a non-empty tensor")
-    # bounds inferred from the values cannot be exceeded: nothing to clamp
-    saturate = saturate and not (min is None and max is None)
     magnitude = 0
     low = min
     if low is None:

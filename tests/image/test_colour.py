@@ -18,6 +18,7 @@ def _image(seed, shape=(3, 5, 6), grey_pixels=True):
         x[:, 0, 2] = 1.0
         x[1, 1, 0] = x[0, 1, 0]          # red and green tie for the max
         x[2, 1, 1] = x[1, 1, 1] = 0.9    # green and blue tie
+        x[:, 1, 2] = [0.9, 0.3, 0.3]     # red is the max, green equals blue: hue 0, not 1
     return x
 
 
@@ -276,7 +277,7 @@ def test_jet_colormap_by_hand():
 def test_colormap_matches_init_lua():
     """init.lua's colormap: a running hue (+39 degrees) and saturation (+1/9, wrapped at 0.7), HSL to RGB."""
     lg.setdefaulttensortype('legonn.DoubleTensor')
-    n = 20
+    n = 100
     want, huef, satf = [], 0.0, 0.0
     for _ in range(n):
         hue, sat, light = math.fmod(huef, 360), math.fmod(satf, 0.7) + 0.3, 0.5
@@ -286,10 +287,11 @@ def test_colormap_matches_init_lua():
         huep = hue / 60
         x = c * (1 - abs(math.fmod(huep, 2) - 1))
         rgb = [(c, x, 0), (x, c, 0), (0, c, x), (0, x, c), (x, 0, c), (c, 0, x)][min(int(huep), 5)]
-        want.append([v + light - c / 2 for v in rgb])
+        m = light - c / 2
+        want.append([v + m for v in rgb])
     got = image.colormap(n)
     assert isinstance(got, lg.DoubleTensor)
-    np.testing.assert_allclose(got.numpy(), want, rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(got.numpy(), want)
 
 
 def test_y2jet_paints_0_based_levels():

@@ -19,8 +19,6 @@ def test_minmax_by_hand():
     np.testing.assert_allclose(image.minmax({'tensor': x, 'symm': True}).numpy(), [[1 / 3, 0.5], [2 / 3, 1]])
     np.testing.assert_allclose(image.minmax(x, min=0, max=2).numpy(), [[-0.5, 0], [0.5, 1.5]])
     np.testing.assert_allclose(image.minmax(x, min=0, max=2, saturate=True).numpy(), [[0, 0], [0.5, 1]])
-    # saturate does nothing when both bounds come from the values
-    assert image.minmax(x, saturate=True).numpy().max() == 1
     out = lg.DoubleTensor()
     assert image.minmax(x, tensorOut=out) is out and tuple(out.size()) == (2, 2)
     assert image.minmax(x, inplace=True) is x
@@ -62,6 +60,9 @@ def test_todisplaytensor_grids(padding, nrow):
     got = image.toDisplayTensor({'input': maps, 'padding': padding, 'nrow': nrow, 'scaleeach': True})
     each = np.stack([_scaled(m) for m in maps])
     np.testing.assert_allclose(got.numpy(), _grid(each, padding, nrow), rtol=1e-6, atol=1e-7)
+    # with given bounds each map is rescaled once, the grid not again
+    got = image.toDisplayTensor(maps, padding=padding, nrow=nrow, scaleeach=True, min=0, max=20, saturate=False)
+    np.testing.assert_allclose(got.numpy(), _grid(maps / 20, padding, nrow), rtol=1e-6, atol=1e-7)
 
 
 def test_todisplaytensor_single_images_and_errors():
