@@ -31,6 +31,12 @@ def _sizes(name, **sizes):
     return [int(n) for n in sizes.values()]
 
 
+def _per_axis(size, sigma, width, height, sigma_horz, sigma_vert):
+    """``(width, height, sigma_horz, sigma_vert)``, each defaulting to ``size`` or ``sigma`` (dok's ``defaulta``)."""
+    return (size if width is None else width, size if height is None else height,
+            sigma if sigma_horz is None else sigma_horz, sigma if sigma_vert is None else sigma_vert)
+
+
 def _filled(values, tensor):
     """float64 ``values`` stored into ``tensor``, or into a new tensor of the default type."""
     if tensor is None:
@@ -47,10 +53,7 @@ def gaussian(size=3, sigma=0.25, amplitude=1, normalize=False, width=None, heigh
     given. Computed as image.c does, in the tensor's precision (float for a FloatTensor)."""
     if isinstance(size, dict):
         return gaussian(**size)
-    width = size if width is None else width
-    height = size if height is None else height
-    sigma_horz = sigma if sigma_horz is None else sigma_horz
-    sigma_vert = sigma if sigma_vert is None else sigma_vert
+    width, height, sigma_horz, sigma_vert = _per_axis(size, sigma, width, height, sigma_horz, sigma_vert)
     if tensor is not None:
         tensor = _kernel_tensor('gaussian', tensor, 2)
         height, width = tensor.size()
@@ -95,10 +98,7 @@ def laplacian(size=3, sigma=0.1, amplitude=1, normalize=False, width=None, heigh
     Divided by its sum when ``normalize``."""
     if isinstance(size, dict):
         return laplacian(**size)
-    width = size if width is None else width
-    height = size if height is None else height
-    sigma_horz = sigma if sigma_horz is None else sigma_horz
-    sigma_vert = sigma if sigma_vert is None else sigma_vert
+    width, height, sigma_horz, sigma_vert = _per_axis(size, sigma, width, height, sigma_horz, sigma_vert)
     height, width = _sizes('laplacian', height=height, width=width)
     xsq = ((np.arange(1, height + 1) - (mean_horz * width + 0.5)) / (sigma_horz * width)) ** 2 / 2
     ysq = ((np.arange(1, width + 1) - (mean_vert * height + 0.5)) / (sigma_vert * height)) ** 2 / 2
