@@ -1,5 +1,7 @@
 """torch/image's colour maps (init.lua): ``colormap(n)`` and ``jetColormap(n)``, ``n x 3`` tables of RGB colours
 in [0, 1] of the default tensor type, and ``y2jet``, which paints a map of levels with the jet colours."""
+import numbers
+
 import numpy as np
 
 from ..tensor import default_class
@@ -8,7 +10,7 @@ from .arguments import dst_and_src, into
 
 def _count(name, n):
     """``n`` checked to be a whole number of colours."""
-    if isinstance(n, bool) or not float(n).is_integer() or n < 0:
+    if isinstance(n, bool) or not isinstance(n, numbers.Real) or not float(n).is_integer() or n < 0:
         raise ValueError(f"image.{name}: expected a whole, non-negative number of colours, got {n!r}")
     return int(n)
 

@@ -5,6 +5,8 @@ Each takes its arguments by position or by name, as Torch7's ``dok.unpack``, or 
 form: ``image.gaussian({'size': 9, 'sigma': 1.591 / 9, 'normalize': True})`` is ``image.gaussian(size=9, ...)``.
 The means are fractions of the kernel's size (0.5: centred), not indices, so they keep Torch7's values.
 """
+import numbers
+
 import numpy as np
 
 from ..tensor import default_class
@@ -26,7 +28,7 @@ def _kernel_tensor(name, tensor, ndim):
 def _sizes(name, **sizes):
     """The kernel's sizes checked to be positive whole numbers."""
     for what, n in sizes.items():
-        if isinstance(n, bool) or not float(n).is_integer() or n < 1:
+        if isinstance(n, bool) or not isinstance(n, numbers.Real) or not float(n).is_integer() or n < 1:
             raise ValueError(f"image.{name}: expected {what} to be a positive whole number, got {n!r}")
     return [int(n) for n in sizes.values()]
 
