@@ -1,0 +1,44 @@
+"""The argument forms torch/image's functions share: ``f([dst,] src)`` with an optional destination first, and
+tensors given as legonn tensors or NumPy/CuPy arrays (wrapped without copying)."""
+from ..tensor import Tensor, as_tensor
+
+
+def tensor_argument(name, what, obj):
+    """``obj`` as a legonn tensor, or a TypeError naming ``image.<name>`` and the argument ``what``."""
+    if isinstance(obj, Tensor):
+        return obj
+    try:
+        return as_tensor(obj)
+    except TypeError:
+        raise TypeError(f"image.{name}: expected {what} as a legonn.Tensor, numpy.ndarray or cupy.ndarray, "
+                        f"got {type(obj).__name__}") from None
+
+
+def dst_and_src(name, args):
+    """``(dst, src)`` of the call ``image.<name>([dst,] src)``; dst is None when not given."""
+    if len(args) == 1:
+        return None, tensor_argument(name, 'the source image', args[0])
+    if len(args) == 2:
+        return (tensor_argument(name, 'the destination', args[0]),
+                tensor_argument(name, 'the source image', args[1]))
+    raise TypeError(f"image.{name}: expected ([dst,] src), got {len(args)} arguments")
+
+
+def into(dst, src, values):
+    """``values`` (an array) as the result: written into ``dst`` (resized to its sizes) when one was given, else a
+    new tensor of ``src``'s type."""
+    if dst is None:
+        return type(src)._from_result(values.astype(src.array.dtype, copy=False))
+    return dst.resize(tuple(values.shape)).copy(values)
+
+
+def options(name, table, given, defaults):
+    """The keyword arguments of a call made with a Lua table (``image.<name>({'size': 9})``), checked against the
+    function's ``defaults``; ``given`` is True when other arguments came beside the table."""
+    if given:
+        raise TypeError(f"image.{name}: expected either one table (a dict) of named arguments or the arguments "
+                        f"themselves, got both")
+    unknown = sorted(set(table) - set(defaults))
+    if unknown:
+        raise TypeError(f"image.{name}: unknown argument(s) {unknown}; expected some of {sorted(defaults)}")
+    return {**defaults, **table}

@@ -1,0 +1,40 @@
+"""How torch/image's C loops (generic/image.c) read and store pixel values: they compute in the tensor's own
+precision (``temp_t``: float for a Float or Byte tensor, double for a Double one), read a ByteTensor's colour
+channels as ``value / 255`` and store a result into one rounded half up and clamped to [0, 255]
+(``FromIntermediate``)."""
+import numpy as np
+
+from ..tensor import backend
+
+_FLOATS = (np.float16, np.float32, np.float64)
+
+
+def real_type(name, t, byte=True):
+    """The NumPy type image.c computes ``t``'s values in, or a TypeError naming ``image.<name>`` for a tensor type
+    it does not take (a ByteTensor only where ``byte``)."""
+    dtype = t.array.dtype
+    if dtype == np.float64:
+        return np.float64
+    if dtype in _FLOATS or (byte and dtype == np.uint8):
+        return np.float32
+    kinds = 'a Float, Double or Byte tensor' if byte else 'a Float or Double tensor'
+    raise TypeError(f"image.{name}: expected {kinds}, got a {t.type()}")
+
+
+def read(t, real, scale=True):
+    """``t``'s array in the type ``real``; a ByteTensor's values divided by 255 when ``scale``."""
+    values = t.array.astype(real)
+    if scale and t.array.dtype == np.uint8:
+        values /= real(255)
+    return values
+
+
+def stored(values, dtype, scale=True):
+    """``values`` (computed in float) as image.c stores them into a tensor of ``dtype``: into a ByteTensor
+    multiplied by 255 when ``scale``, plus 0.5, clamped to [0, 255] and truncated; unchanged otherwise."""
+    if dtype != np.uint8:
+        return values.astype(dtype, copy=False)
+    xp = backend.array_module(values)
+    if scale:
+        values = values * values.dtype.type(255)
+    return xp.clip(values + values.dtype.type(0.5), 0, 255).astype(np.uint8)
