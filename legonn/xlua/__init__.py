@@ -17,7 +17,7 @@ from .arguments import envparams, unpack, unpack_class, usage
 from .options import OptionParser
 from .printing import error, formatTime, print, table2string
 from .profiler import Profiler
-from .progress import progress
+from .progress_bar import progress
 from .session import clear, installed, log, require, trycatch, who
 
 __all__ = ['OptionParser', 'Profiler', 'clear', 'envparams', 'error', 'formatTime', 'installed', 'log', 'print',

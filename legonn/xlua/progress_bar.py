@@ -44,7 +44,11 @@ class _Bar:
         percent = math.floor(shown * bar_length / goal)
         new_bar = self.done and (self.previous == -1 or percent < self.previous)
         if self.done and not new_bar:
-            return   # a completed bar ignores calls until one goes back to an earlier point (the next epoch)
+            # a completed bar ignores calls until one goes back to an earlier point (the next epoch); xlua
+            # still writes its carriage return
+            sys.stdout.write('\r')
+            sys.stdout.flush()
+            return
         if new_bar:
             self.done, self.start, self.indices, self.times = False, _clock(), [shown], [0.0]
         self.previous = percent
