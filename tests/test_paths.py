@@ -285,8 +285,10 @@ def test_findprogram(tmp_path, monkeypatch):
     second.mkdir()
     (second / 'prog').write_text('')
     (first / 'other').write_text('')
+    (tmp_path / 'here').write_text('')
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv('PATH', f"{first}::{second}")
-    assert paths.findprogram('prog') == str(second / 'prog')
+    assert paths.findprogram('prog') == str(second / 'prog') and paths.findprogram('here') is None
     assert paths.findprogram('missing', 'prog', 'other') == str(second / 'prog')
     assert paths.findprogram('missing') is None and paths.findprogram() is None
 
