@@ -68,6 +68,7 @@ def usage(funcname, description=None, example=None, *params):
 
 
 def _check_definitions(funcname, defs):
+    """A TypeError naming ``funcname`` unless every definition is a dict with a string ``'arg'``."""
     for d in defs:
         if not isinstance(d, Mapping) or not isinstance(d.get('arg'), str):
             raise TypeError(f"xlua.unpack: {funcname}'s argument definitions must be dicts with a string 'arg', "

@@ -33,6 +33,7 @@ class Profiler:
             sys.stdout.flush()
 
     def _event(self, where, name):
+        """Event ``name``, or a ValueError naming the method ``where`` (Profiler.lua's setColor error)."""
         try:
             return self.events[name]
         except KeyError:

@@ -55,11 +55,13 @@ class _Tee:
         self._file = file
 
     def write(self, text):
+        """Write ``text`` to the file (flushed, as xlua.log flushes) and to the stream."""
         self._file.write(text)
         self._file.flush()
         return self._stream.write(text)
 
     def flush(self):
+        """Flush both."""
         self._stream.flush()
         self._file.flush()
 
