@@ -414,3 +414,13 @@ def test_profiler_off_verbose_and_errors(clocks, capsys):
         talk.setColor('c', 'red')
     talk.setColor('b', 'red')
     assert talk.events['b']['color'] == 'red'
+
+
+@pytest.mark.gpu
+def test_gpu_tensors_and_packages(capsys):
+    """init.lua's xlua.print writes userdata (a CUDA tensor, a CuPy array) as <userdata>; xlua.require of
+    cunn and cutorch loads them where CuPy finds a GPU."""
+    x = lg.zeros(3).cuda()
+    xlua.print({'x': x, 'a': x.storage().data})
+    assert capsys.readouterr().out == '{[x] = <userdata>,\n [a] = <userdata>}\n'
+    assert xlua.require('cunn') is nn and xlua.require('cutorch') is lg.cutorch
