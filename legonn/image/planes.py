@@ -1,0 +1,50 @@
+"""How the image functions take and give tensors. An image is ``C x H x W`` or ``H x W`` (channels first), of
+one of the three types torch/image's C is built for: Byte, Float or Double (and their CUDA twins here). NumPy
+and CuPy arrays are wrapped without a copy; results have the source's type and device."""
+import numpy as np
+
+from ..tensor import Tensor, as_tensor, backend
+
+IMAGE_DTYPES = (np.dtype(np.uint8), np.dtype(np.float32), np.dtype(np.float64))
+
+
+def is_image_like(obj):
+    """True for what can be an image argument (a tensor or an array), as Lua's forms tell a dst from a number."""
+    return isinstance(obj, (Tensor, np.ndarray)) or backend.is_cupy_array(obj)
+
+
+def image_arg(name, obj, what='src', dims=(2, 3)):
+    """``obj`` as a tensor of an image type with a dimension count in ``dims``, or the error naming ``name``."""
+    if not is_image_like(obj):
+        raise TypeError(f"image.{name}: {what} must be a legonn.Tensor or an array, got {type(obj).__name__}")
+    t = as_tensor(obj)
+    if t.array.dtype not in IMAGE_DTYPES:
+        raise TypeError(f"image.{name}: {what} must be a Byte, Float or Double tensor (torch/image's types), "
+                        f"got {t.type()}")
+    if t.dim() not in dims:
+        raise ValueError(f"image.{name}: {what} must have {' or '.join(map(str, dims))} dimensions, "
+                         f"got size {tuple(t.size())}")
+    return t
+
+
+def temp_dtype(dtype):
+    """image.c's ``temp_t``, the precision of its intermediate values: double for Double images, else float."""
+    return np.float64 if dtype == np.float64 else np.float32
+
+
+def from_intermediate(xp, values, dtype):
+    """image.c's ``FromIntermediate``: a Byte image rounds half up and saturates to 0..255; the others keep
+    the value (in their own precision)."""
+    if dtype == np.uint8:
+        return xp.floor(xp.clip(values + 0.5, 0, 255)).astype(np.uint8)
+    return values.astype(dtype)
+
+
+def result(src, dst, values):
+    """``values`` (an array already of ``src``'s dtype and device) written into ``dst`` (resized to them) and
+    ``dst`` returned, or a new tensor of ``src``'s type holding them when ``dst`` is None."""
+    if dst is None:
+        return as_tensor(values)
+    dst.resize(*values.shape)
+    dst.array[...] = backend.to_module(values, dst.xp)
+    return dst
