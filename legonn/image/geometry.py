@@ -15,7 +15,7 @@ CROP_FORMATS = ('c', 'tl', 'tr', 'bl', 'br')
 def _split_dst(name, args):
     """Lua's ``(dst, src, ...)`` or ``(src, ...)``: a second image argument means the first is ``dst``."""
     if len(args) >= 2 and is_image_like(args[1]):
-        return image_arg(name, args[0], 'dst'), image_arg(name, args[1]), list(args[2:])
+        return image_arg(name, args[0], 'dst', None), image_arg(name, args[1]), list(args[2:])
     if not args:
         raise TypeError(f"image.{name}: expected a source image, got no arguments")
     return None, image_arg(name, args[0]), list(args[1:])
@@ -52,6 +52,7 @@ def crop(*args):
         x1, y1 = corners[fmt]
         rest = [x1, y1, x1 + width, y1 + height]
     if len(rest) == 2 and dst is not None:
+        image_arg('crop', dst, 'dst')
         x1, y1 = (whole_number(v, 'image.crop') for v in rest)
         return result(src, dst, _window(src, x1, y1, dst.size(-1), dst.size(-2)))
     if len(rest) != 4:
@@ -122,7 +123,7 @@ def flip(*args):
     """Reverse a tensor of 1 to 5 dimensions along ``dim`` (0-based; Torch7's is 1-based): ``flip(src, dim)``
     or ``flip(dst, src, dim)``."""
     if len(args) == 3:
-        dst, src, dim = image_arg('flip', args[0], 'dst', range(1, 6)), args[1], args[2]
+        dst, src, dim = image_arg('flip', args[0], 'dst', None), args[1], args[2]
     elif len(args) == 2:
         dst, src, dim = None, args[0], args[1]
     else:

@@ -14,14 +14,15 @@ def is_image_like(obj):
 
 
 def image_arg(name, obj, what='src', dims=(2, 3)):
-    """``obj`` as a tensor of an image type with a dimension count in ``dims``, or the error naming ``name``."""
+    """``obj`` as a tensor of an image type with a dimension count in ``dims`` (None: any, for a ``dst`` the
+    function resizes), or the error naming ``name``."""
     if not is_image_like(obj):
         raise TypeError(f"image.{name}: {what} must be a legonn.Tensor or an array, got {type(obj).__name__}")
     t = as_tensor(obj)
     if t.array.dtype not in IMAGE_DTYPES:
         raise TypeError(f"image.{name}: {what} must be a Byte, Float or Double tensor (torch/image's types), "
                         f"got {t.type()}")
-    if t.dim() not in dims:
+    if dims is not None and t.dim() not in dims:
         raise ValueError(f"image.{name}: {what} must have {' or '.join(map(str, dims))} dimensions, "
                          f"got size {tuple(t.size())}")
     return t
@@ -33,10 +34,10 @@ def temp_dtype(dtype):
 
 
 def from_intermediate(xp, values, dtype):
-    """image.c's ``FromIntermediate``: a Byte image rounds half up and saturates to 0..255; the others keep
-    the value (in their own precision)."""
+    """image.c's ``FromIntermediate``: a Byte image rounds its float intermediate half up and saturates to
+    0..255; the others keep the value (in their own precision)."""
     if dtype == np.uint8:
-        return xp.floor(xp.clip(values + 0.5, 0, 255)).astype(np.uint8)
+        return xp.floor(xp.clip(values.astype(np.float32) + np.float32(0.5), 0, 255)).astype(np.uint8)
     return values.astype(dtype)
 
 

@@ -53,7 +53,7 @@ def _warp_args(name, args, options, what, third):
     """(dst, src, field or matrix, options) from init.lua's positional forms and Python keywords."""
     # as init.lua: a third argument that is not a mode string means the first is dst
     if len(args) >= 3 and is_image_like(args[2]):
-        dst, src, rest = image_arg(name, args[0], 'dst'), image_arg(name, args[1]), list(args[2:])
+        dst, src, rest = image_arg(name, args[0], 'dst', None), image_arg(name, args[1]), list(args[2:])
     elif args:
         dst, src, rest = None, image_arg(name, args[0]), list(args[1:])
     else:
@@ -91,11 +91,12 @@ def _warped(src, dst, field, opts):
         fx = fx + xp.arange(ow, dtype=np.float32)[None, :]
     off = (fy < 0) | (fy > h - 1) | (fx < 0) | (fx > w - 1)
     iy, ix = xp.clip(fy, 0, h - 1), xp.clip(fx, 0, w - 1)
-    values = _SAMPLERS[opts['mode']](xp, planes, iy, ix, np.asarray(opts['pad_value']).astype(dtype))
+    pad = dtype.type(opts['pad_value'])   # the C's (real) cast
+    values = _SAMPLERS[opts['mode']](xp, planes, iy, ix, pad)
     if opts['mode'] != 'simple':
         values = from_intermediate(xp, values, dtype)
     if opts['clamp_mode'] == 'pad':
-        values = xp.where(off, np.asarray(opts['pad_value']).astype(dtype), values)
+        values = xp.where(off, pad, values)
     values = values.astype(dtype)
     return result(src, dst, values if src.dim() == 3 else values[0])
 
@@ -142,7 +143,7 @@ def _bicubic(xp, planes, iy, ix, pad):
             u = x0 + b
             inside = (v >= 0) & (v < h) & (u >= 0) & (u < w)
             read = planes[:, xp.clip(v, 0, h - 1), xp.clip(u, 0, w - 1)].astype(tmp)
-            taps.append(xp.where(inside, read, pad.astype(tmp)))
+            taps.append(xp.where(inside, read, tmp(pad)))
         mixed.append(_cubic(*taps, dx))
     return _cubic(*mixed, dy).astype(np.float64)
 
