@@ -21,12 +21,25 @@ def _pillow(name):
     return Image
 
 
-def _open(name, source):
-    """A Pillow image from a path or from a ByteTensor of encoded bytes."""
-    Image = _pillow(name)
+def _source_bytes(name, source):
+    """The encoded bytes of a file path or of a ByteTensor of them."""
     if isinstance(source, (str, bytes)) or hasattr(source, '__fspath__'):
-        return Image.open(source)
-    return Image.open(io.BytesIO(_encoded_bytes(name, source)))
+        with open(source, 'rb') as f:
+            return f.read()
+    return _encoded_bytes(name, source)
+
+
+def _decoded(name, source, read):
+    """``read(image)`` of the Pillow image decoded from ``source``; a file Pillow cannot decode (corrupt, or not
+    a PNG/JPEG) is a ValueError naming ``image.<name>``."""
+    Image = _pillow(name)
+    data = _source_bytes(name, source)
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            return read(img)
+    except (OSError, SyntaxError) as err:
+        what = repr(source) if isinstance(source, str) else 'the given bytes'
+        raise ValueError(f"image.{name}: cannot decode {what}: {err}") from err
 
 
 def _encoded_bytes(name, tensor):
@@ -54,18 +67,20 @@ def _samples(img):
 
 
 def _load(name, source, depth, tensortype):
-    with _open(name, source) as img:
-        samples, maxval = _samples(img)
+    samples, maxval = _decoded(name, source, _samples)
     if maxval == 65535 and tensortype == 'byte':
         samples = samples >> 8   # png.c reads a 16-bit file's high byte into a ByteTensor
         maxval = 255
     return to_depth(name, typed_image(name, samples, tensortype, maxval), depth)
 
 
+def _channels(img):
+    """The channel count ``_samples`` gives for a Pillow image, from its header."""
+    return {'L': 1, '1': 1, 'I;16': 1, 'I;16B': 1, 'I;16L': 1, 'I': 1, 'LA': 2, 'RGBA': 4, 'CMYK': 4}.get(img.mode, 3)
+
+
 def _size(name, filename):
-    with _open(name, filename) as img:
-        channels = {'L': 1, '1': 1, 'I;16': 1, 'I;16B': 1, 'I;16L': 1, 'I': 1, 'LA': 2, 'RGBA': 4, 'CMYK': 4}
-        return channels.get(img.mode, 3), img.height, img.width
+    return _decoded(name, filename, lambda img: (_channels(img), img.height, img.width))
 
 
 def _encode(name, tensor, fmt, channels, **params):

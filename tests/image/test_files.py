@@ -237,8 +237,8 @@ def test_jpeg_round_trips(tmp_path, channels):
 
 
 def test_png_jpeg_bad_input(tmp_path):
-    """jpeg.c: 'quality should be between 0 and 100', 1 or 3 channels only; png.c: 1, 3 or 4 channels;
-    init.lua: decompress takes a ByteTensor of JPEG or PNG bytes."""
+    """jpeg.c: 'quality should be between 0 and 100', 1 or 3 channels only; png.c: 1, 3 or 4 channels, a
+    corrupt file is an error; init.lua: decompress takes a ByteTensor of JPEG or PNG bytes."""
     pytest.importorskip('PIL')
     with pytest.raises(ValueError, match='image.compressJPG.*quality'):
         image.compressJPG(rgb_bytes(), 101)
@@ -250,6 +250,10 @@ def test_png_jpeg_bad_input(tmp_path):
         image.decompressPNG(lg.FloatTensor(10))
     with pytest.raises(ValueError, match='image.decompress.*JPEG or PNG'):
         image.decompress(lg.ByteTensor([1, 2, 3, 4, 5]))
+    corrupt = tmp_path / 'corrupt.png'
+    corrupt.write_bytes(b'\x89PNG\r\n\x1a\n' + bytes(40))
+    with pytest.raises(ValueError, match='image.loadPNG: cannot decode'):
+        image.load(str(corrupt))
 
 
 def test_without_pillow_png_and_jpeg_name_the_extra(tmp_path, monkeypatch):
