@@ -5,31 +5,13 @@ import math
 
 import numpy as np
 
+from ..tensor import as_tensor
 from ..tensor.indexing import whole_number
-from .planes import from_intermediate, image_arg, is_image_like, result, temp_dtype
+from .planes import (bilinear_mix, from_intermediate, image_arg, planes_of, planes_result, result, split_dst,
+                     temp_dtype)
 from .scaling import scale
 
 CROP_FORMATS = ('c', 'tl', 'tr', 'bl', 'br')
-
-
-def _split_dst(name, args):
-    """Lua's ``(dst, src, ...)`` or ``(src, ...)``: a second image argument means the first is ``dst``."""
-    if len(args) >= 2 and is_image_like(args[1]):
-        return image_arg(name, args[0], 'dst', None), image_arg(name, args[1]), list(args[2:])
-    if not args:
-        raise TypeError(f"image.{name}: expected a source image, got no arguments")
-    return None, image_arg(name, args[0]), list(args[1:])
-
-
-def _planes(t):
-    """The tensor's array seen as ``C x H x W`` (a 2-D image as one plane)."""
-    arr = t.array
-    return arr if arr.ndim == 3 else arr[None]
-
-
-def _shaped(values, src):
-    """``values`` (``C x H x W``) back to ``src``'s dimension count."""
-    return values if src.dim() == 3 else values[0]
 
 
 def crop(*args):
@@ -39,7 +21,7 @@ def crop(*args):
     ``crop(dst, src, x1, y1, x2, y2)`` and ``crop(dst, src, format, width, height)`` scale the window into
     ``dst``'s size (bilinear); ``crop(dst, src, x1, y1)`` copies the ``dst``-sized window at ``(x1, y1)``.
     Sources are ``C x H x W`` or ``H x W``; a window reaching outside ``src`` is an error."""
-    dst, src, rest = _split_dst('crop', args)
+    dst, src, rest = split_dst('crop', args)
     if rest and isinstance(rest[0], str):
         if len(rest) != 3:
             raise TypeError(f"image.crop: the format form takes (format, width, height), got {rest!r}")
@@ -62,7 +44,7 @@ def crop(*args):
     window = _window(src, x1, y1, x2 - x1, y2 - y1)
     if dst is None:
         return result(src, None, window)
-    return scale(dst, type(src)._from_array(window))
+    return scale(dst, as_tensor(window))
 
 
 def _window(src, x1, y1, width, height):
@@ -78,7 +60,7 @@ def translate(*args):
     """Shift an image by ``x`` columns and ``y`` rows (integers, either sign): ``translate(src, x, y)`` or
     ``translate(dst, src, x, y)``. The result has ``src``'s size; pixels shifted out are dropped and the
     uncovered ones are 0 (image.c's translate)."""
-    dst, src, rest = _split_dst('translate', args)
+    dst, src, rest = split_dst('translate', args)
     if len(rest) != 2:
         raise TypeError(f"image.translate: expected (src, x, y) or (dst, src, x, y), got {len(args)} arguments")
     x, y = (whole_number(v, 'image.translate') for v in rest)
@@ -92,31 +74,25 @@ def translate(*args):
     return result(src, dst, out)
 
 
-def _flipped(name, args, axis_of):
-    dst, src, rest = _split_dst(name, args)
+def _flipped(name, args, axis):
+    """hflip and vflip: ``src`` reversed along ``axis``."""
+    dst, src, rest = split_dst(name, args)
     if rest:
         raise TypeError(f"image.{name}: expected (src) or (dst, src), got {len(args)} arguments")
     # a copy, so that dst may be src (the C flips in place then)
-    return result(src, dst, src.xp.flip(src.array, axis_of(src)).copy())
+    return result(src, dst, src.xp.flip(src.array, axis).copy())
 
 
 def hflip(*args):
     """Mirror an image left to right: ``hflip(src)`` or ``hflip(dst, src)`` (``dst`` may be ``src``);
     ``C x H x W`` or ``H x W``."""
-    return _flipped('hflip', _checked_2d_3d('hflip', args), lambda src: -1)
+    return _flipped('hflip', args, -1)
 
 
 def vflip(*args):
     """Mirror an image upside down: ``vflip(src)`` or ``vflip(dst, src)`` (``dst`` may be ``src``);
     ``C x H x W`` or ``H x W``."""
-    return _flipped('vflip', _checked_2d_3d('vflip', args), lambda src: -2)
-
-
-def _checked_2d_3d(name, args):
-    for a in args:
-        if is_image_like(a):
-            image_arg(name, a, 'image')
-    return args
+    return _flipped('vflip', args, -2)
 
 
 def flip(*args):
@@ -143,7 +119,7 @@ def rotate(*args):
     sin t (j-yc) + xc, cos t (j-yc) + sin t (i-xc) + yc)``: 'simple' rounds it to the nearest pixel,
     'bilinear' interpolates (taking the nearest pixel within half a pixel of the border), as image.c's
     rotate and rotateBilinear, in their single precision."""
-    dst, src, rest = _split_dst('rotate', args)
+    dst, src, rest = split_dst('rotate', args)
     if len(rest) not in (1, 2):
         raise TypeError(f"image.rotate: expected (src, theta [, mode]) or (dst, src, theta [, mode]), "
                         f"got {len(args)} arguments")
@@ -152,7 +128,7 @@ def rotate(*args):
         raise ValueError(f"image.rotate: mode must be 'simple' or 'bilinear', got {mode!r}")
     if dst is src:
         raise ValueError("image.rotate: in-place rotation is not supported (dst is src)")
-    xp, planes = src.xp, _planes(src)
+    xp, planes = src.xp, planes_of(src)
     _, h, w = planes.shape
     f32 = np.float32
     xc, yc = f32((w - 1) / 2.0), f32((h - 1) / 2.0)
@@ -165,7 +141,7 @@ def rotate(*args):
         jj = _round_half_away(xp, cos_t * (jd - yc) + sin_t * (id_ - xc) + yc)
         inside = (ii >= 0) & (ii < w) & (jj >= 0) & (jj < h)
         values = planes[:, xp.clip(jj, 0, h - 1), xp.clip(ii, 0, w - 1)] * inside
-        return result(src, dst, _shaped(from_intermediate(xp, values, planes.dtype), src))
+        return planes_result(src, dst, from_intermediate(xp, values, planes.dtype))
     tmp = temp_dtype(planes.dtype)
     t = float(f32(theta))
     ri = (math.cos(t) * (id_ - xc).astype(np.float64) - math.sin(t) * (jd - yc).astype(np.float64)).astype(tmp)
@@ -175,8 +151,8 @@ def rotate(*args):
     wi, wj = ri - i0, rj - j0
     i0, i1, in_x = _bilinear_border(xp, i0, wi, w)
     j0, j1, in_y = _bilinear_border(xp, j0, wj, h)
-    values = _bilinear(xp, planes, i0, i1, j0, j1, wi, wj) * (in_x & in_y)
-    return result(src, dst, _shaped(from_intermediate(xp, values, planes.dtype), src))
+    values = bilinear_mix(planes, i0, i1, j0, j1, wi, wj) * (in_x & in_y)
+    return planes_result(src, dst, from_intermediate(xp, values, planes.dtype))
 
 
 def _round_half_away(xp, x):
@@ -195,10 +171,3 @@ def _bilinear_border(xp, i0, wi, n):
     i0 = xp.where((i0 == -1) & (wi > 0.5), i1, i0)
     inside &= i0 >= 0
     return xp.clip(i0, 0, n - 1), xp.clip(i1, 0, n - 1), inside
-
-
-def _bilinear(xp, planes, i0, i1, j0, j1, wi, wj):
-    """The bilinear mix of the four neighbours of each point, in double precision as image.c's ``1.0 - w``."""
-    wi, wj = wi.astype(np.float64), wj.astype(np.float64)
-    return ((1 - wi) * (1 - wj) * planes[:, j0, i0] + wi * (1 - wj) * planes[:, j0, i1]
-            + (1 - wi) * wj * planes[:, j1, i0] + wi * wj * planes[:, j1, i1])

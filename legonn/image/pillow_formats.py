@@ -5,7 +5,7 @@ import io
 
 import numpy as np
 
-from ..tensor import ByteTensor, as_tensor, backend
+from ..tensor import as_tensor, backend
 from .samples import clamped_bytes, to_depth, typed_image
 
 _PNG_MAGIC, _JPG_MAGIC = b'\x89PNG', b'\xff\xd8\xff'
@@ -143,14 +143,14 @@ def saveJPG(filename, tensor):
 
 def compressPNG(tensor):
     """A 1-D ByteTensor of the PNG encoding of an image of 1, 3 or 4 channels."""
-    return ByteTensor._from_array(np.frombuffer(_encode('compressPNG', tensor, 'PNG', (1, 3, 4)), np.uint8).copy())
+    return as_tensor(np.frombuffer(_encode('compressPNG', tensor, 'PNG', (1, 3, 4)), np.uint8).copy())
 
 
 def compressJPG(tensor, quality=75):
     """A 1-D ByteTensor of the JPEG encoding (``quality`` 0..100) of an image of 1 or 3 channels."""
     quality = _check_quality('compressJPG', quality)
     data = _encode('compressJPG', tensor, 'JPEG', (1, 3), quality=quality)
-    return ByteTensor._from_array(np.frombuffer(data, np.uint8).copy())
+    return as_tensor(np.frombuffer(data, np.uint8).copy())
 
 
 def getPNGsize(filename):

@@ -49,3 +49,40 @@ def result(src, dst, values):
     dst.resize(*values.shape)
     dst.array[...] = backend.to_module(values, dst.xp)
     return dst
+
+
+def planes_of(t):
+    """An image tensor's array seen as ``C x H x W`` (an ``H x W`` image as one plane)."""
+    arr = t.array
+    return arr if arr.ndim == 3 else arr[None]
+
+
+def planes_result(src, dst, values):
+    """``result`` of ``C x H x W`` ``values`` computed from ``planes_of(src)``: one plane for an ``H x W`` src."""
+    return result(src, dst, values if src.dim() == 3 else values[0])
+
+
+def split_dst(name, args):
+    """(dst or None, src, the other arguments) from init.lua's ``(dst, src, ...)`` or ``(src, ...)`` forms: a
+    second image argument means the first is ``dst`` (any size: the function resizes it or checks it)."""
+    if len(args) >= 2 and is_image_like(args[1]):
+        return image_arg(name, args[0], 'dst', None), image_arg(name, args[1]), list(args[2:])
+    if not args:
+        raise TypeError(f"image.{name}: expected a source image, got no arguments")
+    return None, image_arg(name, args[0]), list(args[1:])
+
+
+def check_same_depth(name, dst, src):
+    """A ``dst`` whose size the function keeps must be an image of ``src``'s dimensions and channels
+    (image.c's 'src and dst depths do not match')."""
+    if dst.dim() != src.dim() or dst.dim() == 3 and dst.size(0) != src.size(0):
+        raise ValueError(f"image.{name}: dst of size {tuple(dst.size())} does not match the depth of src "
+                         f"{tuple(src.size())}")
+
+
+def bilinear_mix(planes, i0, i1, j0, j1, wi, wj):
+    """Each point's four neighbours (columns ``i0``/``i1``, rows ``j0``/``j1``, in range) of every plane mixed
+    by the weights ``wi``, ``wj`` of ``i1`` and ``j1``, in double precision as image.c's ``1.0 - w``."""
+    wi, wj = wi.astype(np.float64), wj.astype(np.float64)
+    return ((1 - wi) * (1 - wj) * planes[:, j0, i0] + wi * (1 - wj) * planes[:, j0, i1]
+            + (1 - wi) * wj * planes[:, j1, i0] + wi * wj * planes[:, j1, i1])

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from .planes import from_intermediate, image_arg, is_image_like, result, temp_dtype
+from .planes import bilinear_mix, check_same_depth, from_intermediate, planes_of, planes_result, split_dst, temp_dtype
 
 
 def polar(*args):
@@ -14,24 +14,20 @@ def polar(*args):
     half the shorter side ('valid') or half the diagonal ('full'). 'simple' floors that point, 'bilinear'
     interpolates (the floored pixel where a neighbour is missing); points outside are 0. Without ``dst`` the
     result is ``C x M x M`` (``M`` the longer side)."""
-    return _polar('polar', args, lambda m, width, i: (m * i) / np.float32(width))
+    return _polar('polar', args, lambda xp, m, width, i: (m * i) / np.float32(width))
 
 
 def logpolar(*args):
     """An image in log-polar coordinates: as ``polar`` with the radius of column ``i`` ``exp(i log(m) / W')``."""
-    def radius(m, width, i):
+    def radius(xp, m, width, i):
         fw = np.float32(math.log(m) / float(width))
-        return np.exp((i * fw).astype(np.float64)).astype(np.float32)
+        return xp.exp((i * fw).astype(np.float64)).astype(np.float32)
     return _polar('logpolar', args, radius)
 
 
 def _polar(name, args, radius):
-    if len(args) >= 2 and is_image_like(args[1]):
-        dst, src, rest = image_arg(name, args[0], 'dst'), image_arg(name, args[1]), list(args[2:])
-    elif args:
-        dst, src, rest = None, image_arg(name, args[0]), list(args[1:])
-    else:
-        raise TypeError(f"image.{name}: expected a source image, got no arguments")
+    """polar and logpolar, which differ only in ``radius(xp, m, W', i)``, the float radius of column ``i``."""
+    dst, src, rest = split_dst(name, args)
     if len(rest) > 2:
         raise TypeError(f"image.{name}: expected (src [, interp [, mode]]) or (dst, src [, interp [, mode]]), "
                         f"got {len(args)} arguments")
@@ -42,15 +38,13 @@ def _polar(name, args, radius):
     if mode not in ('valid', 'full'):
         raise ValueError(f"image.{name}: mode must be 'valid' or 'full', got {mode!r}")
     xp = src.xp
-    planes = src.array if src.dim() == 3 else src.array[None]
+    planes = planes_of(src)
     _, h, w = planes.shape
     if dst is None:
         side = max(h, w)
         oh, ow = side, side
     else:
-        if dst.dim() != src.dim() or dst.dim() == 3 and dst.size(0) != src.size(0):
-            raise ValueError(f"image.{name}: dst of size {tuple(dst.size())} does not match src's depth "
-                             f"{tuple(src.size())}")
+        check_same_depth(name, dst, src)
         oh, ow = dst.size()[-2:]
     f32 = np.float32
     mid_y, mid_x = f32(h) / f32(2), f32(w) / f32(2)
@@ -59,7 +53,7 @@ def _polar(name, args, radius):
     else:
         m = mid_x if w < h else mid_y
     angle = ((2 * math.pi * xp.arange(oh, dtype=np.float64)) / float(f32(oh))).astype(f32)[:, None]
-    r = radius(m, ow, xp.arange(ow, dtype=f32))[None, :].astype(np.float64)
+    r = radius(xp, m, ow, xp.arange(ow, dtype=f32))[None, :].astype(np.float64)
     y = r * xp.cos(angle.astype(np.float64)) + float(mid_y)
     x = -r * xp.sin(angle.astype(np.float64)) + float(mid_x)
     if interp == 'bilinear':
@@ -72,10 +66,8 @@ def _polar(name, args, radius):
     values = planes[:, cj0, ci0] * inside
     if interp == 'bilinear':
         both = (i0 >= 0) & (i0 + 1 < w) & (j0 >= 0) & (j0 + 1 < h)
-        wi, wj = (x - i0).astype(np.float64), (y - j0).astype(np.float64)
         ci1, cj1 = xp.clip(i0 + 1, 0, w - 1), xp.clip(j0 + 1, 0, h - 1)
-        mixed = ((1 - wi) * (1 - wj) * planes[:, cj0, ci0] + wi * (1 - wj) * planes[:, cj0, ci1]
-                 + (1 - wi) * wj * planes[:, cj1, ci0] + wi * wj * planes[:, cj1, ci1])
+        mixed = bilinear_mix(planes, ci0, ci1, cj0, cj1, x - i0, y - j0)
         values = xp.where(both, mixed, values)
     values = from_intermediate(xp, values, planes.dtype)
-    return result(src, dst, values if src.dim() == 3 else values[0])
+    return planes_result(src, dst, values)

@@ -19,9 +19,9 @@ def typed_image(name, samples, tensortype, maxval=255):
         raise ValueError(f"image.{name}: tensortype must be 'byte', 'float' or 'double', got {tensortype!r}")
     dtype = cls._dtype
     if dtype == np.uint8:
-        return cls._from_array(np.ascontiguousarray(samples, dtype=np.uint8))
+        return as_tensor(np.ascontiguousarray(samples, dtype=np.uint8))
     values = np.ascontiguousarray(samples).astype(dtype) * dtype.type(1 / maxval)
-    return cls._from_array(values)
+    return as_tensor(values)
 
 
 def to_depth(name, img, depth):
@@ -36,19 +36,19 @@ def to_depth(name, img, depth):
         if arr.ndim == 2 or channels == 1:
             return img
         if channels == 2:
-            return type(img)._from_array(arr[:1])
+            return as_tensor(arr[:1])
         if channels in (3, 4):
             y = 0.299 * arr[0].astype(np.float64) + 0.587 * arr[1] + 0.114 * arr[2]
             if arr.dtype == np.uint8:
                 y = np.floor(np.clip(y.astype(np.float32) + 0.5, 0, 255))
-            return type(img)._from_array(y.astype(arr.dtype))
+            return as_tensor(y.astype(arr.dtype))
     else:
         if channels == 3:
             return img
         if arr.ndim == 2 or channels == 1:
-            return type(img)._from_array(np.repeat(arr.reshape((1,) + arr.shape[-2:]), 3, axis=0))
+            return as_tensor(np.repeat(arr.reshape((1,) + arr.shape[-2:]), 3, axis=0))
         if channels == 4:
-            return type(img)._from_array(arr[:3])
+            return as_tensor(arr[:3])
     raise ValueError(f"image.{name}: cannot bring an image of {channels} channels to depth {depth}")
 
 

@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from .planes import from_intermediate, image_arg, is_image_like, result, temp_dtype
+from .planes import check_same_depth, from_intermediate, planes_of, planes_result, split_dst, temp_dtype
 
 MODES = ('simple', 'bilinear', 'bicubic')
 
@@ -23,29 +23,21 @@ def scale(*args):
     ``mode``: 'simple' (the pixel at ``floor(i * srcW / dstW)``), 'bilinear' (corners aligned when
     enlarging, an area average when shrinking, as image.c) or 'bicubic' (corners aligned; the curve extended
     linearly past the ends; a Byte image is rounded and saturated to 0..255)."""
-    dst = None
-    if len(args) >= 2 and is_image_like(args[1]):
-        dst, src, rest = image_arg('scale', args[0], 'dst'), image_arg('scale', args[1]), list(args[2:])
+    dst, src, rest = split_dst('scale', args)
+    if dst is not None:
         if len(rest) > 1:
             raise TypeError(f"image.scale: the dst form takes (dst, src [, mode]), got {len(args)} arguments")
         mode = rest[0] if rest else None
-        if dst.dim() != src.dim() or dst.dim() == 3 and dst.size(0) != src.size(0):
-            raise ValueError(f"image.scale: dst of size {tuple(dst.size())} does not match src's depth "
-                             f"{tuple(src.size())}")
+        check_same_depth('scale', dst, src)
         height, width = dst.size()[-2:]
     else:
-        if not args:
-            raise TypeError("image.scale: expected a source image, got no arguments")
-        src, rest = image_arg('scale', args[0]), list(args[1:])
-        if len(rest) in (1, 2) and (isinstance(rest[0], str) or len(rest) == 2 and isinstance(rest[1], str)):
+        # as init.lua: a string after the first value makes that value a size
+        if len(rest) == 1 or len(rest) == 2 and isinstance(rest[1], str):
             width, height = _parse_size(rest[0], *src.size()[-2:][::-1])
             mode = rest[1] if len(rest) == 2 else None
         elif len(rest) in (2, 3):
             width, height = (_truncated(v) for v in rest[:2])
             mode = rest[2] if len(rest) == 3 else None
-        elif len(rest) == 1:
-            width, height = _parse_size(rest[0], *src.size()[-2:][::-1])
-            mode = None
         else:
             raise TypeError("image.scale: expected (src, width, height [, mode]), (src, size [, mode]) or "
                             f"(dst, src [, mode]), got {len(args)} arguments")
@@ -53,9 +45,9 @@ def scale(*args):
     mode = 'bilinear' if mode is None else mode
     if mode not in MODES:
         raise ValueError(f"image.scale: mode must be one of {MODES}, got {mode!r}")
-    planes = src.array if src.dim() == 3 else src.array[None]
+    planes = planes_of(src)
     values = _RESAMPLERS[mode](src.xp, planes, height, width)
-    return result(src, dst, values if src.dim() == 3 else values[0])
+    return planes_result(src, dst, values)
 
 
 def _truncated(value):

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from .planes import from_intermediate, image_arg, is_image_like, result, temp_dtype
+from .planes import from_intermediate, image_arg, is_image_like, planes_of, planes_result, temp_dtype
 from ..tensor import as_tensor, backend
 
 MODES = ('simple', 'bilinear', 'bicubic', 'lanczos')
@@ -81,7 +81,7 @@ def _warp_args(name, args, options, what, third):
 
 def _warped(src, dst, field, opts):
     xp = src.xp
-    planes = src.array if src.dim() == 3 else src.array[None]
+    planes = planes_of(src)
     _, h, w = planes.shape
     dtype = planes.dtype
     fy, fx = field[0].astype(np.float32), field[1].astype(np.float32)
@@ -98,7 +98,7 @@ def _warped(src, dst, field, opts):
     if opts['clamp_mode'] == 'pad':
         values = xp.where(off, pad, values)
     values = values.astype(dtype)
-    return result(src, dst, values if src.dim() == 3 else values[0])
+    return planes_result(src, dst, values)
 
 
 def _nearest(xp, planes, iy, ix, pad):
