@@ -7,7 +7,7 @@ import numpy as np
 
 from ..tensor import as_tensor
 from ..tensor.indexing import whole_number
-from .planes import (bilinear_mix, from_intermediate, image_arg, planes_of, planes_result, result, split_dst,
+from .planes import (bilinear_mix, from_intermediate, gather, image_arg, planes_of, planes_result, result, split_dst,
                      temp_dtype)
 from .scaling import scale
 
@@ -140,7 +140,7 @@ def rotate(*args):
         ii = _round_half_away(xp, cos_t * (id_ - xc) - sin_t * (jd - yc) + xc)
         jj = _round_half_away(xp, cos_t * (jd - yc) + sin_t * (id_ - xc) + yc)
         inside = (ii >= 0) & (ii < w) & (jj >= 0) & (jj < h)
-        values = planes[:, xp.clip(jj, 0, h - 1), xp.clip(ii, 0, w - 1)] * inside
+        values = gather(xp, planes, xp.clip(jj, 0, h - 1), xp.clip(ii, 0, w - 1)) * inside
         return planes_result(src, dst, from_intermediate(xp, values, planes.dtype))
     tmp = temp_dtype(planes.dtype)
     t = float(f32(theta))
@@ -151,7 +151,7 @@ def rotate(*args):
     wi, wj = ri - i0, rj - j0
     i0, i1, in_x = _bilinear_border(xp, i0, wi, w)
     j0, j1, in_y = _bilinear_border(xp, j0, wj, h)
-    values = bilinear_mix(planes, i0, i1, j0, j1, wi, wj) * (in_x & in_y)
+    values = bilinear_mix(xp, planes, i0, i1, j0, j1, wi, wj) * (in_x & in_y)
     return planes_result(src, dst, from_intermediate(xp, values, planes.dtype))
 
 

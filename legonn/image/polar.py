@@ -4,7 +4,8 @@ import math
 
 import numpy as np
 
-from .planes import bilinear_mix, check_same_depth, from_intermediate, planes_of, planes_result, split_dst, temp_dtype
+from .planes import (bilinear_mix, check_same_depth, from_intermediate, gather, planes_of, planes_result, split_dst,
+                     temp_dtype)
 
 
 def polar(*args):
@@ -63,11 +64,11 @@ def _polar(name, args, radius):
     i0, j0 = xp.floor(x).astype(np.int64), xp.floor(y).astype(np.int64)
     inside = (i0 >= 0) & (i0 < w) & (j0 >= 0) & (j0 < h)
     ci0, cj0 = xp.clip(i0, 0, w - 1), xp.clip(j0, 0, h - 1)
-    values = planes[:, cj0, ci0] * inside
+    values = gather(xp, planes, cj0, ci0) * inside
     if interp == 'bilinear':
         both = (i0 >= 0) & (i0 + 1 < w) & (j0 >= 0) & (j0 + 1 < h)
         ci1, cj1 = xp.clip(i0 + 1, 0, w - 1), xp.clip(j0 + 1, 0, h - 1)
-        mixed = bilinear_mix(planes, ci0, ci1, cj0, cj1, x - i0, y - j0)
+        mixed = bilinear_mix(xp, planes, ci0, ci1, cj0, cj1, x - i0, y - j0)
         values = xp.where(both, mixed, values)
     values = from_intermediate(xp, values, planes.dtype)
     return planes_result(src, dst, values)

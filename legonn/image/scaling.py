@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from .planes import check_same_depth, from_intermediate, planes_of, planes_result, split_dst, temp_dtype
+from .planes import check_same_depth, from_intermediate, gather, planes_of, planes_result, split_dst, temp_dtype
 
 MODES = ('simple', 'bilinear', 'bicubic')
 
@@ -104,7 +104,7 @@ def _simple(xp, planes, height, width):
     sx, sy = np.float32(iw) / np.float32(width), np.float32(ih) / np.float32(height)
     cols = xp.minimum((xp.arange(width, dtype=np.float32) * sx).astype(np.int64), iw - 1)
     rows = xp.minimum((xp.arange(height, dtype=np.float32) * sy).astype(np.int64), ih - 1)
-    return planes[:, rows[:, None], cols[None, :]]
+    return gather(xp, planes, rows[:, None], cols[None, :])
 
 
 def _linear_weights(xp, n_in, n_out):

@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 
-from .planes import from_intermediate, image_arg, is_image_like, planes_of, planes_result, temp_dtype
 from ..tensor import as_tensor, backend
+from .planes import from_intermediate, gather, image_arg, is_image_like, planes_of, planes_result, temp_dtype
 
 MODES = ('simple', 'bilinear', 'bicubic', 'lanczos')
 CLAMP_MODES = ('clamp', 'pad')
@@ -105,7 +105,7 @@ def _nearest(xp, planes, iy, ix, pad):
     """The pixel at ``floor(p + 0.5)``."""
     rows = xp.floor(iy.astype(np.float64) + 0.5).astype(np.int64)
     cols = xp.floor(ix.astype(np.float64) + 0.5).astype(np.int64)
-    return planes[:, rows, cols]
+    return gather(xp, planes, rows, cols)
 
 
 def _bilinear(xp, planes, iy, ix, pad):
@@ -119,8 +119,8 @@ def _bilinear(xp, planes, iy, ix, pad):
     sw = ((fx0 + 1 - ix) * (iy - fy0)).astype(tmp)
     se = ((ix - fx0) * (iy - fy0)).astype(tmp)
     y1, x1 = xp.minimum(y0 + 1, h - 1), xp.minimum(x0 + 1, w - 1)
-    return (planes[:, y0, x0] * nw + planes[:, y0, x1] * ne + planes[:, y1, x0] * sw
-            + planes[:, y1, x1] * se).astype(np.float64)
+    return (gather(xp, planes, y0, x0) * nw + gather(xp, planes, y0, x1) * ne + gather(xp, planes, y1, x0) * sw
+            + gather(xp, planes, y1, x1) * se).astype(np.float64)
 
 
 def _cubic(p0, p1, p2, p3, x):
@@ -142,7 +142,7 @@ def _bicubic(xp, planes, iy, ix, pad):
         for b in range(-1, 3):
             u = x0 + b
             inside = (v >= 0) & (v < h) & (u >= 0) & (u < w)
-            read = planes[:, xp.clip(v, 0, h - 1), xp.clip(u, 0, w - 1)].astype(tmp)
+            read = gather(xp, planes, xp.clip(v, 0, h - 1), xp.clip(u, 0, w - 1)).astype(tmp)
             taps.append(xp.where(inside, read, tmp(pad)))
         mixed.append(_cubic(*taps, dx))
     return _cubic(*mixed, dy).astype(np.float64)
@@ -162,17 +162,19 @@ def _lanczos_taps(xp, p, start):
 
 def _lanczos(xp, planes, iy, ix, pad):
     """Lanczos-3 over the 6x6 neighbours ``floor(p) - 2 .. floor(p) + 3`` (clamped to the image), divided by the
-    sum of the 36 weights."""
+    sum of the 36 weights, summed in float in the C's order."""
     _, h, w = planes.shape
-    y0, x0 = xp.floor(iy).astype(np.int64), xp.floor(ix).astype(np.int64)
-    ys, xs = y0 - LANCZOS_RADIUS + 1, x0 - LANCZOS_RADIUS + 1
+    ys = xp.floor(iy).astype(np.int64) - LANCZOS_RADIUS + 1
+    xs = xp.floor(ix).astype(np.int64) - LANCZOS_RADIUS + 1
     lv, lu = _lanczos_taps(xp, iy, ys), _lanczos_taps(xp, ix, xs)
-    weights = (lv[..., :, None] * lu[..., None, :]).astype(np.float64)
-    rows = xp.clip(ys[..., None] + xp.arange(2 * LANCZOS_RADIUS), 0, h - 1)
-    cols = xp.clip(xs[..., None] + xp.arange(2 * LANCZOS_RADIUS), 0, w - 1)
-    taps = planes[:, rows[..., :, None], cols[..., None, :]].astype(np.float64)
-    total = (taps * weights).sum(axis=(-2, -1))
-    return total / weights.sum(axis=(-2, -1)).astype(np.float32)
+    total, norm = 0, np.float32(0)
+    for b in range(2 * LANCZOS_RADIUS):
+        cols = xp.clip(xs + b, 0, w - 1)
+        for a in range(2 * LANCZOS_RADIUS):
+            weight = lv[..., a] * lu[..., b]
+            total = total + gather(xp, planes, xp.clip(ys + a, 0, h - 1), cols) * weight.astype(np.float64)
+            norm = norm + weight
+    return total / norm
 
 
 _SAMPLERS = {'simple': _nearest, 'bilinear': _bilinear, 'bicubic': _bicubic, 'lanczos': _lanczos}
