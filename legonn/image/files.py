@@ -6,8 +6,16 @@ from ..tensor import LongTensor
 from .netpbm import getPPMsize, loadPPM, savePGM, savePPM
 from .pillow_formats import getJPGsize, getPNGsize, loadJPG, loadPNG, saveJPG, savePNG
 
+# init.lua's supported_filetypes keys, each to its kind
+SUPPORTED = {'jpg': 'jpg', 'JPG': 'jpg', 'jpeg': 'jpg', 'JPEG': 'jpg', 'png': 'png', 'PNG': 'png',
+             'ppm': 'ppm', 'PPM': 'ppm', 'pgm': 'pgm', 'PGM': 'pgm'}
+supported_filetypes = SUPPORTED
+LOADERS = {'jpg': loadJPG, 'png': loadPNG, 'ppm': loadPPM, 'pgm': loadPPM}
+SAVERS = {'jpg': saveJPG, 'png': savePNG, 'ppm': savePPM, 'pgm': savePGM}
+SIZERS = {'jpg': getJPGsize, 'png': getPNGsize, 'ppm': getPPMsize, 'pgm': getPPMsize}
 
-def _kind(name, filename, kinds):
+
+def _kind(name, filename):
     """The file kind from its first bytes (JPEG, PNG, PGM 'P2'/'P5', PPM 'P3'/'P6'), else its extension."""
     with open(filename, 'rb') as f:
         head = f.read(4)
@@ -22,9 +30,9 @@ def _kind(name, filename, kinds):
     ext = _extension(filename)
     if ext is None:
         raise ValueError(f"image.{name}: unable to determine the image type of {filename!r}")
-    if ext not in kinds:
-        raise ValueError(f"image.{name}: unknown image type {ext!r} (supported: {sorted(kinds)})")
-    return kinds[ext]
+    if ext not in SUPPORTED:
+        raise ValueError(f"image.{name}: unknown image type {ext!r} (supported: {sorted(SUPPORTED)})")
+    return SUPPORTED[ext]
 
 
 def _extension(filename):
@@ -38,7 +46,7 @@ def load(filename, depth=None, tensortype=None):
     ``C x H x W`` tensor of ``tensortype``: 'byte' (0..255), 'float' or 'double' (scaled to [0, 1]); None is the
     default tensor type, scaled, as Torch7's image.load. ``depth`` 1 or 3 converts the channels as init.lua's
     todepth does (depth 1 of a colour image is ``H x W``)."""
-    kind = _kind('load', filename, SUPPORTED)
+    kind = _kind('load', filename)
     return LOADERS[kind](filename, depth, tensortype)
 
 
@@ -55,18 +63,9 @@ def save(filename, tensor):
 
 def getSize(filename):
     """A LongTensor ``(C, H, W)`` of the image in ``filename``, read from its header."""
-    return LongTensor(list(SIZERS[_kind('getSize', filename, SUPPORTED)](filename)))
+    return LongTensor(list(SIZERS[_kind('getSize', filename)](filename)))
 
 
 def is_supported(suffix):
     """True for an extension ``save``/``load`` know (case as init.lua lists them)."""
     return suffix in SUPPORTED
-
-
-# init.lua's supported_filetypes keys, each to its kind
-SUPPORTED = {'jpg': 'jpg', 'JPG': 'jpg', 'jpeg': 'jpg', 'JPEG': 'jpg', 'png': 'png', 'PNG': 'png',
-             'ppm': 'ppm', 'PPM': 'ppm', 'pgm': 'pgm', 'PGM': 'pgm'}
-supported_filetypes = SUPPORTED
-LOADERS = {'jpg': loadJPG, 'png': loadPNG, 'ppm': loadPPM, 'pgm': loadPPM}
-SAVERS = {'jpg': saveJPG, 'png': savePNG, 'ppm': savePPM, 'pgm': savePGM}
-SIZERS = {'jpg': getJPGsize, 'png': getPNGsize, 'ppm': getPPMsize, 'pgm': getPPMsize}

@@ -3,6 +3,7 @@
 import numpy as np
 
 from ..tensor import as_tensor, backend, default_class, tensor_class
+from .planes import from_intermediate
 
 TENSOR_TYPES = {'byte': 'legonn.ByteTensor', 'float': 'legonn.FloatTensor', 'double': 'legonn.DoubleTensor'}
 
@@ -39,9 +40,7 @@ def to_depth(name, img, depth):
             return as_tensor(arr[:1])
         if channels in (3, 4):
             y = 0.299 * arr[0].astype(np.float64) + 0.587 * arr[1] + 0.114 * arr[2]
-            if arr.dtype == np.uint8:
-                y = np.floor(np.clip(y.astype(np.float32) + 0.5, 0, 255))
-            return as_tensor(y.astype(arr.dtype))
+            return as_tensor(from_intermediate(np, y, arr.dtype))
     else:
         if channels == 3:
             return img
