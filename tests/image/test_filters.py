@@ -195,7 +195,6 @@ def test_gaussianpyramid_at_scale_one():
     np.testing.assert_allclose(got[2].numpy(), blurred2, rtol=1e-14)
 
 
-@pytest.mark.skipif(not hasattr(image, 'scale'), reason='image.scale (the geometric transforms) not merged here')
 def test_gaussianpyramid_scales_simply():
     """A scale other than 1 resamples with image.scale's 'simple' (image.c's scaleSimple: nearest, the source
     index i * src / dst in float, truncated); sizes are truncated products."""

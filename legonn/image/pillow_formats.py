@@ -1,0 +1,163 @@
+"""PNG and JPEG files through Pillow (the optional extra ``legonn[image]``), with torch/image's png.c and
+jpeg.c conventions: channels first, grey ``1 x H x W``, grey+alpha 2 channels, RGBA 4; 16-bit PNG samples
+scaled by 65535 (a ByteTensor keeps their high byte); files or in-memory ByteTensors of the encoded bytes."""
+import io
+
+import numpy as np
+
+from ..tensor import as_tensor, backend
+from .samples import clamped_bytes, to_depth, typed_image
+
+_PNG_MAGIC, _JPG_MAGIC = b'\x89PNG', b'\xff\xd8\xff'
+
+
+def _pillow(name):
+    """The PIL.Image module, or an ImportError naming ``image.<name>`` and the extra to install."""
+    try:
+        from PIL import Image
+    except ImportError as err:
+        raise ImportError(f"image.{name} reads and writes PNG and JPEG through Pillow: "
+                          "pip install legonn[image] (or pip install pillow)") from err
+    return Image
+
+
+def _source_bytes(name, source):
+    """The encoded bytes of a file path or of a ByteTensor of them."""
+    if isinstance(source, (str, bytes)) or hasattr(source, '__fspath__'):
+        with open(source, 'rb') as f:
+            return f.read()
+    return _encoded_bytes(name, source)
+
+
+def _decoded(name, source, read):
+    """``read(image)`` of the Pillow image decoded from ``source``; a file Pillow cannot decode (corrupt, or not
+    a PNG/JPEG) is a ValueError naming ``image.<name>``."""
+    Image = _pillow(name)
+    data = _source_bytes(name, source)
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            return read(img)
+    except (OSError, SyntaxError) as err:
+        what = repr(source) if isinstance(source, str) else 'the given bytes'
+        raise ValueError(f"image.{name}: cannot decode {what}: {err}") from err
+
+
+def _encoded_bytes(name, tensor):
+    """The bytes held by a 1-D ByteTensor (or uint8 array), or the error naming ``image.<name>``."""
+    t = as_tensor(tensor)
+    if t.array.dtype != np.uint8:
+        raise TypeError(f"image.{name}: expected a ByteTensor of compressed bytes, got {t.type()}")
+    return backend.to_module(t.array, np).tobytes()
+
+
+def _samples(img):
+    """(``C x H x W`` integer samples, their maximum) of a decoded Pillow image, as png.c / jpeg.c give them:
+    palettes become RGB, 1-bit grey 0/255, 16-bit grey its 16-bit values."""
+    if img.mode in ('I;16', 'I;16B', 'I;16L', 'I'):
+        arr = np.asarray(img).astype(np.int64)
+        return arr[None], 65535
+    if img.mode == 'P':
+        img = img.convert('RGB')
+    elif img.mode == '1':
+        img = img.convert('L')
+    elif img.mode not in ('L', 'LA', 'RGB', 'RGBA', 'CMYK'):
+        img = img.convert('RGB')
+    arr = np.asarray(img)
+    return (arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)), 255
+
+
+def _load(name, source, depth, tensortype):
+    samples, maxval = _decoded(name, source, _samples)
+    if maxval == 65535 and tensortype == 'byte':
+        samples = samples >> 8   # png.c reads a 16-bit file's high byte into a ByteTensor
+        maxval = 255
+    return to_depth(name, typed_image(name, samples, tensortype, maxval), depth)
+
+
+def _channels(img):
+    """The channel count ``_samples`` gives for a Pillow image, from its header."""
+    return {'L': 1, '1': 1, 'I;16': 1, 'I;16B': 1, 'I;16L': 1, 'I': 1, 'LA': 2, 'RGBA': 4, 'CMYK': 4}.get(img.mode, 3)
+
+
+def _size(name, filename):
+    return _decoded(name, filename, lambda img: (_channels(img), img.height, img.width))
+
+
+def _encode(name, tensor, fmt, channels, **params):
+    """The encoded bytes of ``tensor`` clamped as ``save`` does."""
+    Image = _pillow(name)
+    planes = clamped_bytes(name, tensor, channels)
+    pixels = planes[0] if planes.shape[0] == 1 else planes.transpose(1, 2, 0)
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(pixels)).save(buffer, fmt, **params)
+    return buffer.getvalue()
+
+
+def _check_quality(name, quality):
+    if isinstance(quality, bool) or not isinstance(quality, (int, np.integer)) or not 0 <= quality <= 100:
+        raise ValueError(f"image.{name}: quality must be an integer between 0 and 100, got {quality!r}")
+    return int(quality)
+
+
+def loadPNG(filename, depth=None, tensortype=None):
+    """A PNG file as a ``C x H x W`` tensor (see ``load`` for ``depth`` and ``tensortype``)."""
+    return _load('loadPNG', filename, depth, tensortype)
+
+
+def loadJPG(filename, depth=None, tensortype=None):
+    """A JPEG file as a ``C x H x W`` tensor (see ``load`` for ``depth`` and ``tensortype``)."""
+    return _load('loadJPG', filename, depth, tensortype)
+
+
+def decompressPNG(tensor, depth=None, tensortype=None):
+    """The image encoded by the PNG bytes in a ByteTensor (as ``compressPNG`` gives)."""
+    return _load('decompressPNG', tensor, depth, tensortype)
+
+
+def decompressJPG(tensor, depth=None, tensortype=None):
+    """The image encoded by the JPEG bytes in a ByteTensor (as ``compressJPG`` gives)."""
+    return _load('decompressJPG', tensor, depth, tensortype)
+
+
+def decompress(tensor, depth=None, tensortype=None):
+    """The image encoded in a ByteTensor of JPEG or PNG bytes, told by their magic number."""
+    data = _encoded_bytes('decompress', tensor)
+    if data.startswith(_JPG_MAGIC):
+        return decompressJPG(tensor, depth, tensortype)
+    if data.startswith(_PNG_MAGIC):
+        return decompressPNG(tensor, depth, tensortype)
+    raise ValueError(f"image.decompress: expected JPEG or PNG bytes, got a tensor starting {data[:4]!r}")
+
+
+def savePNG(filename, tensor):
+    """Write an image of 1, 3 or 4 channels (``C x H x W``, or ``H x W``) as an 8-bit PNG."""
+    with open(filename, 'wb') as f:
+        f.write(_encode('savePNG', tensor, 'PNG', (1, 3, 4)))
+
+
+def saveJPG(filename, tensor):
+    """Write an image of 1 or 3 channels as a JPEG of quality 75 (init.lua's)."""
+    with open(filename, 'wb') as f:
+        f.write(_encode('saveJPG', tensor, 'JPEG', (1, 3), quality=75))
+
+
+def compressPNG(tensor):
+    """A 1-D ByteTensor of the PNG encoding of an image of 1, 3 or 4 channels."""
+    return as_tensor(np.frombuffer(_encode('compressPNG', tensor, 'PNG', (1, 3, 4)), np.uint8).copy())
+
+
+def compressJPG(tensor, quality=75):
+    """A 1-D ByteTensor of the JPEG encoding (``quality`` 0..100) of an image of 1 or 3 channels."""
+    quality = _check_quality('compressJPG', quality)
+    data = _encode('compressJPG', tensor, 'JPEG', (1, 3), quality=quality)
+    return as_tensor(np.frombuffer(data, np.uint8).copy())
+
+
+def getPNGsize(filename):
+    """``(C, H, W)`` of a PNG file, from its header."""
+    return _size('getPNGsize', filename)
+
+
+def getJPGsize(filename):
+    """``(C, H, W)`` of a JPEG file, from its header."""
+    return _size('getJPGsize', filename)
