@@ -1,6 +1,7 @@
 """The argument forms torch/image's functions share: ``f([dst,] src)`` with an optional destination first, and
 tensors given as legonn tensors or NumPy/CuPy arrays (wrapped without copying)."""
 from ..tensor import Tensor, as_tensor
+from .planes import result
 
 
 def tensor_argument(name, what, obj):
@@ -27,9 +28,7 @@ def dst_and_src(name, args):
 def into(dst, src, values):
     """``values`` (an array) as the result: written into ``dst`` (resized to its sizes) when one was given, else a
     new tensor of ``src``'s type."""
-    if dst is None:
-        return type(src)._from_result(values.astype(src.array.dtype, copy=False))
-    return dst.resize(tuple(values.shape)).copy(values)
+    return result(src, dst, values.astype(src.array.dtype, copy=False))
 
 
 def options(name, table, given, defaults):

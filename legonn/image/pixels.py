@@ -5,6 +5,7 @@ channels as ``value / 255`` and store a result into one rounded half up and clam
 import numpy as np
 
 from ..tensor import backend
+from .planes import from_intermediate
 
 _FLOATS = (np.float16, np.float32, np.float64)
 
@@ -31,10 +32,7 @@ def read(t, real, scale=True):
 
 def stored(values, dtype, scale=True):
     """``values`` (computed in float) as image.c stores them into a tensor of ``dtype``: into a ByteTensor
-    multiplied by 255 when ``scale``, plus 0.5, clamped to [0, 255] and truncated; unchanged otherwise."""
-    if dtype != np.uint8:
-        return values.astype(dtype, copy=False)
-    xp = backend.array_module(values)
-    if scale:
+    multiplied by 255 when ``scale``, then ``FromIntermediate``'s rounding (planes.from_intermediate)."""
+    if scale and dtype == np.uint8:
         values = values * values.dtype.type(255)
-    return xp.clip(values + values.dtype.type(0.5), 0, 255).astype(np.uint8)
+    return from_intermediate(backend.array_module(values), values, dtype)

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..tensor import as_tensor, backend, default_class, tensor_class
-from .planes import from_intermediate
+from .colour import rgb2y
 
 TENSOR_TYPES = {'byte': 'legonn.ByteTensor', 'float': 'legonn.FloatTensor', 'double': 'legonn.DoubleTensor'}
 
@@ -39,8 +39,7 @@ def to_depth(name, img, depth):
         if channels == 2:
             return as_tensor(arr[:1])
         if channels in (3, 4):
-            y = 0.299 * arr[0].astype(np.float64) + 0.587 * arr[1] + 0.114 * arr[2]
-            return as_tensor(from_intermediate(np, y, arr.dtype))
+            return rgb2y(img.narrow(0, 0, 3))[0]
     else:
         if channels == 3:
             return img
