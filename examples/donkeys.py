@@ -9,16 +9,18 @@ to the training loop through ``addjob`` ending callbacks while it trains.
     python examples/donkeys.py --mode train         # only train on pre-loaded batches: the compute alone
 
 The bundled MNIST subset is written once as one binary PGM file per digit in
-``--cache`` (``<index>_<label>.pgm``). A donkey job reads a batch of files,
-decodes them, shifts each digit by up to 2 pixels and rotates it by up to 10
-degrees (nearest neighbour, in NumPy). The progress bar shows the time the
+``--cache`` (``<index>_<label>.pgm``, by ``image.savePGM``). A donkey job reads a
+batch of files (``image.load``), rotates each digit by up to 10 degrees
+(``image.rotate``, nearest neighbour) and shifts it by up to 2 pixels
+(``image.translate``), as the Torch7 example's donkey.lua does with torch/image. The progress bar shows the time the
 training loop spent waiting for data against the time it spent computing.
 
-For other scripts: ``DonkeyLoader(paths, labels, batch_size, ndonkeys).batches(epoch)``
+For other scripts: ``DonkeyLoader(files, labels, batch_size, ndonkeys).batches(epoch)``
 yields ``(inputs, targets)`` mini-batches, loaded ahead by the donkeys.
 """
 import argparse
 import collections
+import math
 import os
 import time
 
@@ -26,7 +28,7 @@ from tqdm import tqdm
 
 import legonn as lg  # before NumPy: it sets how OpenBLAS idles, see legonn/__init__.py
 import numpy as np
-from legonn import nn, optim, threads
+from legonn import image, nn, optim, paths, threads
 from legonn.distributed import DistributedSampler
 
 import mnist_data
@@ -36,65 +38,42 @@ DEFAULT_CACHE = os.path.join(os.environ.get('XDG_CACHE_HOME', os.path.expanduser
 
 
 # --- files on disk -----------------------------------------------------------------------------
-def write_pgm(path, image):
-    """One uint8 image as a binary PGM (P5) file."""
-    h, w = image.shape
-    with open(path, 'wb') as f:
-        f.write(b'P5\n%d %d\n255\n' % (w, h))
-        f.write(np.ascontiguousarray(image, dtype=np.uint8).tobytes())
-
-
-def read_pgm(path):
-    """A binary PGM (P5) file as a uint8 array (height, width)."""
-    with open(path, 'rb') as f:
-        data = f.read()
-    fields = data.split(maxsplit=4)
-    if len(fields) < 5 or fields[0] != b'P5' or int(fields[3]) != 255:
-        raise ValueError(f"{path}: not an 8-bit binary PGM file")
-    w, h = int(fields[1]), int(fields[2])
-    return np.frombuffer(data, dtype=np.uint8, count=w * h, offset=len(data) - w * h).reshape(h, w)
-
-
 def prepare_cache(cache_dir=DEFAULT_CACHE, n_test=1000, seed=0):
     """Write the bundled training digits as PGM files once; (train paths, train labels, x_test, y_test)."""
     x_train, y_train, x_test, y_test = mnist_data.load(n_test=n_test, seed=seed)
-    folder = os.path.join(cache_dir, f'seed{seed}-test{n_test}')
-    paths = [os.path.join(folder, f'{i:05d}_{int(label)}.pgm') for i, label in enumerate(y_train)]
-    if not all(os.path.exists(p) for p in (paths[0], paths[-1])):
+    folder = paths.concat(cache_dir, f'seed{seed}-test{n_test}')
+    files = [paths.concat(folder, f'{i:05d}_{int(label)}.pgm') for i, label in enumerate(y_train)]
+    if not (paths.filep(files[0]) and paths.filep(files[-1])):
         os.makedirs(folder, exist_ok=True)
-        for path, image in zip(paths, x_train):
-            write_pgm(path + '.part', np.rint(image * 255))
-            os.replace(path + '.part', path)     # a killed run leaves no half-written digit
-    return paths, y_train, x_test, y_test
+        for path, digit in zip(files, x_train):
+            image.savePGM(path + '.part.pgm', lg.ByteTensor(np.rint(digit * 255).astype(np.uint8)))
+            os.replace(path + '.part.pgm', path)     # a killed run leaves no half-written digit
+    return files, y_train, x_test, y_test
 
 
 # --- the donkey's job --------------------------------------------------------------------------
-def augment(images, rng, max_shift=2, max_degrees=10.0):
-    """Shift each image by up to ``max_shift`` pixels and rotate it by up to ``max_degrees`` (nearest neighbour)."""
-    n, h, w = images.shape
-    angle = np.deg2rad(rng.uniform(-max_degrees, max_degrees, n))
-    shift = rng.integers(-max_shift, max_shift + 1, (n, 2))
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    cy, cx = (h - 1) / 2, (w - 1) / 2
-    cos, sin = np.cos(angle)[:, None, None], np.sin(angle)[:, None, None]
-    # inverse mapping: where each output pixel comes from in the source image
-    sy = cos * (yy - cy) - sin * (xx - cx) + cy - shift[:, 0, None, None]
-    sx = sin * (yy - cy) + cos * (xx - cx) + cx - shift[:, 1, None, None]
-    iy, ix = np.rint(sy).astype(np.intp), np.rint(sx).astype(np.intp)
-    inside = (iy >= 0) & (iy < h) & (ix >= 0) & (ix < w)
-    n_idx = np.broadcast_to(np.arange(n)[:, None, None], iy.shape)
-    out = np.zeros_like(images)
-    out[inside] = images[n_idx[inside], iy[inside], ix[inside]]
-    return out
+def augment(digit, rng, max_shift=2, max_degrees=10.0):
+    """``digit`` (a 1 x H x W image) rotated about its centre by up to ``max_degrees`` (image.rotate, nearest
+    neighbour) and shifted by up to ``max_shift`` pixels each way (image.translate), as a Torch7 donkey's
+    sample hook jitters its images."""
+    theta = math.radians(rng.uniform(-max_degrees, max_degrees))
+    dx, dy = (int(d) for d in rng.integers(-max_shift, max_shift + 1, 2))
+    return image.translate(image.rotate(digit, theta, 'simple'), dx, dy)
 
 
-def load_batch(paths, labels, seed, augmented=True):
-    """The donkey job: read, decode, (augment), scale to [0, 1]; returns (inputs (B,1,28,28), targets)."""
-    images = np.stack([read_pgm(p) for p in paths]).astype(np.float32)
-    images *= 1.0 / 255
-    if augmented:
-        images = augment(images, np.random.default_rng(seed))
-    return images[:, None], np.asarray(labels, dtype=np.int64)
+def load_batch(files, labels, seed, augmented=True):
+    """The donkey job: read and decode each file (image.load, floats in [0, 1]), (augment); returns
+    (inputs (B,1,28,28), targets) as arrays."""
+    rng = np.random.default_rng(seed)
+    inputs = None
+    for i, path in enumerate(files):
+        digit = image.load(path, 1, 'float')
+        if augmented:
+            digit = augment(digit, rng)
+        if inputs is None:
+            inputs = np.empty((len(files),) + tuple(digit.size()), np.float32)
+        inputs[i] = digit.numpy()
+    return inputs, np.asarray(labels, dtype=np.int64)
 
 
 class DonkeyLoader:
@@ -107,11 +86,11 @@ class DonkeyLoader:
     mini-batch (legonn.distributed.DistributedSampler).
     """
 
-    def __init__(self, paths, labels, batch_size, ndonkeys=2, backend='process', augmented=True, seed=0,
+    def __init__(self, files, labels, batch_size, ndonkeys=2, backend='process', augmented=True, seed=0,
                  rank=0, size=1):
-        self.paths, self.labels = list(paths), np.asarray(labels)
+        self.files, self.labels = list(files), np.asarray(labels)
         self.batch_size, self.augmented, self.seed = batch_size, augmented, seed
-        self.sampler = DistributedSampler(len(self.paths), batch_size, rank, size, seed)
+        self.sampler = DistributedSampler(len(self.files), batch_size, rank, size, seed)
         self.pool = threads.Threads(ndonkeys, backend=backend) if ndonkeys > 0 else None
 
     def __len__(self):
@@ -121,7 +100,7 @@ class DonkeyLoader:
         # the ranks' shares of a batch draw their augmentations from different streams
         rank = (self.sampler.rank,) if self.sampler.size > 1 else ()
         for b, (idx, _) in enumerate(self.sampler.batches(epoch)):
-            yield ([self.paths[i] for i in idx], self.labels[idx].tolist(), (self.seed, epoch, b) + rank,
+            yield ([self.files[i] for i in idx], self.labels[idx].tolist(), (self.seed, epoch, b) + rank,
                    self.augmented)
 
     def run_epoch(self, epoch, train_batch):
@@ -189,13 +168,13 @@ def main(argv=None):
 
     threads.set_blas_threads(1)    # the donkeys have the other core
     lg.manualSeed(args.seed)
-    paths, labels, x_test, y_test = prepare_cache(args.cache)
-    loader = DonkeyLoader(paths, labels, args.batch_size, args.donkeys if args.mode != 'train' else 0,
+    files, labels, x_test, y_test = prepare_cache(args.cache)
+    loader = DonkeyLoader(files, labels, args.batch_size, args.donkeys if args.mode != 'train' else 0,
                           args.backend, not args.no_augment, args.seed)
     model, criterion = convnet(), nn.ClassNLLCriterion()
     params, grad_params = model.getParameters()
     config = {'learningRate': args.lr, 'momentum': 0.9, 'dampening': 0}
-    print(f"{len(paths)} training digits in {args.cache}; {args.donkeys} donkeys ({args.backend}); "
+    print(f"{len(files)} training digits in {args.cache}; {args.donkeys} donkeys ({args.backend}); "
           f"mode {args.mode}; {params.nElement()} parameters")
 
     def train_batch(inputs, targets):
