@@ -5,7 +5,7 @@ import os
 
 from ..serialization import load
 from ..tensor import Tensor, getdefaulttensortype
-from ..tensor.functions import FUNCTIONAL
+from ..tensor.functions import cat
 from . import config
 from .preprocess import rescale
 from .tensorloader import TensorLoader
@@ -40,9 +40,11 @@ def _images(inputs, targets, scale, shape, classes):
 
 
 def _split(train, test, validratio):
-    """``(train, valid, test)``: the last ``validratio`` of ``train`` is the validation set."""
+    """``(train, valid, test)``: the last ``validratio`` of ``train`` is the validation set. Both parts get
+    ``train``'s classes (the Lua's split loses them: its train and valid sets have none)."""
+    classes = train.classes
     train, valid = train.split(1 - validratio)
-    valid.classes = train.classes
+    train.classes = valid.classes = classes
     return train, valid, test
 
 
@@ -76,11 +78,11 @@ def loadCIFAR10(datapath=None, validratio=1 / 6, scale=(0, 1), srcurl=CIFAR10_UR
     names = [f'data_batch_{i}.t7' for i in range(1, 6)] + ['test_batch.t7']
     paths = config.require_files('loadCIFAR10', datapath, [os.path.join('cifar-10-batches-t7', n) for n in names],
                                  srcurl)
+
     def pair(path):
         batch = load(path)
         return _field('loadCIFAR10', path, batch, 'data'), _field('loadCIFAR10', path, batch, 'labels')
 
-    cat = FUNCTIONAL['cat']
     sets = [[pair(path) for path in paths[:5]], [pair(paths[5])]]
     loaders = []
     for pairs in sets:

@@ -38,11 +38,12 @@ def batch_sizes(tree):
 
 def sizes(tree, excludedim=0):
     """The sizes of each tensor of ``tree`` as lists, nested like ``tree`` (torchx.recursiveSize): dimension
-    ``excludedim`` (0-based; Torch7's default 1 is 0 here) left out, all of them kept when it is False."""
+    ``excludedim`` (0-based; Torch7's default 1 is 0 here) left out where the tensor has it, all of them kept
+    when it is False."""
     if not isinstance(tree, Tensor):
         return [sizes(t, excludedim) for t in tree]
     size = list(tree.size())
-    if excludedim is not False and excludedim is not None:
+    if excludedim is not False and excludedim is not None and excludedim < len(size):
         del size[excludedim]
     return size
 

@@ -3,7 +3,7 @@
 step ahead."""
 import math
 
-from ..tensor import random
+from ..tensor.random import SCALAR_DRAWS
 from . import nested
 from .dataloader import DataLoader, check_count
 
@@ -112,7 +112,7 @@ class MultiSequence(_SubiterOnly):
 
     def _next_sequence(self):
         if self.randseq:
-            return random(0, len(self.sequences))
+            return SCALAR_DRAWS['random'](0, len(self.sequences))
         seqid = self.trackers['nextseq']
         self.trackers['nextseq'] = (seqid + 1) % len(self.sequences)
         return seqid
