@@ -153,3 +153,22 @@ def test_bad_input_names_the_class():
         next(ds.subiter(0))
     with pytest.raises(NotImplementedError, match="DataLoader.size is not implemented"):
         dl.DataLoader().size()
+
+
+@pytest.mark.gpu
+def test_cuda_tensors_stay_on_the_gpu():
+    """TensorLoader.lua/SequenceLoader.lua/MultiSequence.lua on cutorch tensors: batches are CUDA tensors of
+    the same values as on the CPU (indices drawn on the CPU, as DataLoader.lua's LongTensor)."""
+    x, y = lg.randn(10, 3), lg.range(0, 9)
+    cpu, gpu = dl.TensorLoader(x, y), dl.TensorLoader(x.cuda(), y.cuda())
+    lg.manualSeed(5)
+    expected = cpu.sample(4)
+    lg.manualSeed(5)
+    got = gpu.sample(4)
+    assert got[0].type() == 'legonn.CudaTensor'
+    np.testing.assert_array_equal(got[0].cpu().numpy(), expected[0].numpy())
+    assert [k for k, _, _ in gpu.subiter(4)] == [4, 8, 10]
+    seq = dl.SequenceLoader(lg.range(0, 20).long().cuda(), 2)
+    assert next(seq.subiter(3))[1].type() == 'legonn.CudaLongTensor'
+    multi = dl.MultiSequence([lg.LongTensor([1, 2, 3]).cuda(), lg.LongTensor([4, 5]).cuda()], 2)
+    assert multi.sub(0, 3)[0].tolist() == [[-1, -1], [1, 1], [2, 2], [-1, -1]]   # column 0 takes both sequences
