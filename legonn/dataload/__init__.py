@@ -1,7 +1,8 @@
 """``local dl = require 'dataload'``: Element-Research's dataload for legonn (``from legonn import dataload as
 dl``). Loaders of samples into batches (DataLoader, TensorLoader, SequenceLoader, MultiSequence), their
 iterators (``subiter``, ``sampleiter``), a threaded decorator (AsyncIterator), the dataset loaders of dataload
-(MNIST, CIFAR-10, Penn Tree Bank, Sentiment140, Google Billion Words) reading the files its downloads give,
+(MNIST, CIFAR-10, Penn Tree Bank, Sentiment140, Google Billion Words, ImageNet) reading the files its
+downloads give (image folders through an image package, legonn.image by default),
 and its text and preprocessing helpers. Indices, word ids and classes are 0-based. README.md's dataload
 section lists what is provided and what is not.
 """
@@ -12,6 +13,7 @@ from .bigrams import buildBigrams
 from .config import DATA_PATH, SAVE_PATH, TORCH_PATH
 from .dataloader import DataLoader
 from .image_sets import loadCIFAR10, loadMNIST
+from .imageclass import ImageClass, loadImageNet
 from .preprocess import binarize, fitImageNormalize, rescale
 from .sentiment140 import Sentiment140Loader, loadSentiment140
 from .sequences import MultiSequence, SequenceLoader
@@ -19,7 +21,8 @@ from .tensorloader import TensorLoader
 from .text_sets import MultiSequenceGBW, loadGBW, loadPTB
 from .vocab import buildVocab, getNumberOfLines, splitString, text2tensor
 
-__all__ = ['DataLoader', 'TensorLoader', 'SequenceLoader', 'MultiSequence', 'AsyncIterator',
+__all__ = ['DataLoader', 'TensorLoader', 'SequenceLoader', 'MultiSequence', 'AsyncIterator', 'ImageClass',
+           'loadImageNet',
            'loadMNIST', 'loadCIFAR10', 'loadPTB', 'loadGBW', 'MultiSequenceGBW', 'loadSentiment140',
            'Sentiment140Loader', 'buildBigrams', 'buildVocab', 'text2tensor', 'splitString', 'getNumberOfLines',
            'rescale', 'binarize', 'fitImageNormalize', 'load', 'DATA_PATH', 'SAVE_PATH', 'TORCH_PATH']
