@@ -14,6 +14,7 @@ from .config import DATA_PATH, SAVE_PATH, TORCH_PATH
 from .dataloader import DataLoader
 from .image_sets import loadCIFAR10, loadMNIST
 from .imageclass import ImageClass, loadImageNet
+from .imagesequence import MultiImageSequence
 from .preprocess import binarize, fitImageNormalize, rescale
 from .sentiment140 import Sentiment140Loader, loadSentiment140
 from .sequences import MultiSequence, SequenceLoader
@@ -22,7 +23,7 @@ from .text_sets import MultiSequenceGBW, loadGBW, loadPTB
 from .vocab import buildVocab, getNumberOfLines, splitString, text2tensor
 
 __all__ = ['DataLoader', 'TensorLoader', 'SequenceLoader', 'MultiSequence', 'AsyncIterator', 'ImageClass',
-           'loadImageNet',
+           'MultiImageSequence', 'loadImageNet',
            'loadMNIST', 'loadCIFAR10', 'loadPTB', 'loadGBW', 'MultiSequenceGBW', 'loadSentiment140',
            'Sentiment140Loader', 'buildBigrams', 'buildVocab', 'text2tensor', 'splitString', 'getNumberOfLines',
            'rescale', 'binarize', 'fitImageNormalize', 'load', 'DATA_PATH', 'SAVE_PATH', 'TORCH_PATH']

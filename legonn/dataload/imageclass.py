@@ -29,6 +29,37 @@ def _order(sortfunc):
     return functools.cmp_to_key(lambda a, b: -1 if sortfunc(a, b) else (1 if sortfunc(b, a) else 0))
 
 
+def image_package(where, image):
+    """``image``, or ``legonn.image`` when it is None (imported now, at the first read, not with dataload)."""
+    if image is not None:
+        return image
+    try:
+        return importlib.import_module('legonn.image')
+    except ImportError as err:
+        raise ImportError(f"{where}: reading images needs legonn.image (or an image package passed as "
+                          f"image=...): {err}") from err
+
+
+def load_scaled(where, image, path, channels, height, width):
+    """The image at ``path`` as a ``channels x h x w`` FloatTensor scaled so that its smaller side is
+    ``min(height, width)``, keeping its aspect ratio (``image.scale(img, '^N')``)."""
+    image = image_package(where, image)
+    return image.scale(image.load(path, channels, 'float'), f'^{min(height, width)}')
+
+
+def crop(where, img, top, left, height, width):
+    """The ``height x width`` window of ``img`` (c x h x w) from row ``top``, column ``left`` (0-based), a view."""
+    if not (0 <= top <= img.size(1) - height and 0 <= left <= img.size(2) - width):
+        raise ValueError(f"{where}: an image of {img.size(1)} x {img.size(2)} has no {height} x {width} window at "
+                         f"({top}, {left}); raise loadsize")
+    return img.narrow(1, top, height).narrow(2, left, width)
+
+
+def hflip(img):
+    """``img`` (c x h x w) mirrored left-right (image.hflip), a new tensor."""
+    return img.index(2, LongTensor(list(range(img.size(2) - 1, -1, -1))))
+
+
 class ImageClass(DataLoader):
     """``ImageClass(datapath, loadsize, samplesize=loadsize, samplefunc='sampleDefault', sortfunc=None,
     verbose=True, excludeFile=None, excludeDir=None, image=None)``.
@@ -176,21 +207,10 @@ class ImageClass(DataLoader):
         targetTensor.resize(n * per_draw)
         return inputTensor, targetTensor
 
-    def _image_package(self):
-        if self.image is not None:
-            return self.image
-        try:
-            return importlib.import_module('legonn.image')
-        except ImportError as err:
-            raise ImportError(f"ImageClass: reading images needs legonn.image (or an image package passed as "
-                              f"image=...): {err}") from err
-
     def loadImage(self, path):
         """The image at ``path`` as a ``c x h x w`` FloatTensor (``c``: ``samplesize[0]``), scaled so that its
         smaller side is ``min(loadsize[1], loadsize[2])``, keeping its aspect ratio."""
-        image = self._image_package()
-        img = image.load(path, self.samplesize[0], 'float')
-        return image.scale(img, f'^{min(self.loadsize[1], self.loadsize[2])}')
+        return load_scaled('ImageClass', self.image, path, self.samplesize[0], self.loadsize[1], self.loadsize[2])
 
     def getImageBuffer(self, i):
         """The FloatTensor sample ``i`` of a batch is made in (kept across batches)."""
@@ -204,7 +224,7 @@ class ImageClass(DataLoader):
         dst = FloatTensor() if dst is None else dst
         img = self.loadImage(path)
         dst.resize(img.size(0), self.samplesize[1], self.samplesize[2])
-        self._image_package().scale(dst, img)
+        image_package('ImageClass', self.image).scale(dst, img)
         return dst
 
     def sampleTrain(self, dst, path=None):
@@ -218,9 +238,9 @@ class ImageClass(DataLoader):
         uniform = SCALAR_DRAWS['uniform']
         top = math.ceil(uniform(0, img.size(1) - oH))
         left = math.ceil(uniform(0, img.size(2) - oW))
-        out = self._crop(img, top, left)
+        out = crop('ImageClass', img, top, left, oH, oW)
         if uniform() > 0.5:
-            out = self._flip(out)
+            out = hflip(out)
         dst.resizeAs(out).copy(out)
         return dst
 
@@ -237,22 +257,10 @@ class ImageClass(DataLoader):
         corners = [(math.ceil((iH - oH) / 2), math.ceil((iW - oW) / 2)), (0, 0), (0, iW - oW), (iH - oH, 0),
                    (iH - oH, iW - oW)]
         for k, (top, left) in enumerate(corners):
-            crop = self._crop(img, top, left)
-            dst[2 * k].copy(crop)
-            dst[2 * k + 1].copy(self._flip(crop))
+            window = crop('ImageClass', img, top, left, oH, oW)
+            dst[2 * k].copy(window)
+            dst[2 * k + 1].copy(hflip(window))
         return dst
-
-    def _crop(self, img, top, left):
-        oH, oW = self.samplesize[1], self.samplesize[2]
-        if not (0 <= top <= img.size(1) - oH and 0 <= left <= img.size(2) - oW):
-            raise ValueError(f"ImageClass: an image of {img.size(1)} x {img.size(2)} is smaller than the sample "
-                             f"size {oH} x {oW}; raise loadsize")
-        return img.narrow(1, top, oH).narrow(2, left, oW)
-
-    @staticmethod
-    def _flip(img):
-        """``img`` mirrored left-right (image.hflip), a new tensor."""
-        return img.index(2, LongTensor(list(range(img.size(2) - 1, -1, -1))))
 
 
 def loadImageNet(datapath, nthread=2, loadsize=None, samplesize=None, verbose=True, image=None):

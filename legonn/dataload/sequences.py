@@ -82,7 +82,50 @@ class SequenceLoader(_SubiterOnly):
         return self._sizes(self.data, excludedim)
 
 
-class MultiSequence(_SubiterOnly):
+class SequenceColumns(_SubiterOnly):
+    """The machinery MultiSequence and MultiImageSequence share: ``batchsize`` columns, each laying sequences
+    one after the other with a separator step before each; ``trackers[column]`` remembers the sequence a
+    column is in (``seqid``) and its next step there (``idx``, 0-based), so each ``sub`` goes on where the
+    previous one stopped. A subclass gives ``_nsequence()``, ``_separate(input, target, step)`` and
+    ``_continue(input, target, step, seqlen, tracker)`` (steps written, clearing ``seqid`` at the end)."""
+
+    randseq = False
+
+    def reset(self):
+        """Start every column afresh at the first sequence (and forget ``subiter``'s position)."""
+        super().reset()
+        self.trackers = {'nextseq': 0}
+
+    def _next_sequence(self):
+        if self.randseq:
+            return SCALAR_DRAWS['random'](0, self._nsequence())
+        seqid = self.trackers['nextseq']
+        self.trackers['nextseq'] = (seqid + 1) % self._nsequence()
+        return seqid
+
+    def _steps(self, where, start, stop):
+        start, stop = check_count(where, 'start', start, False), check_count(where, 'stop', stop, False)
+        if stop < start:
+            raise ValueError(f"{where}: expected start <= stop (0-based, inclusive), got start={start}, stop={stop}")
+        return stop - start + 1
+
+    def _fill(self, inputs, targets, seqlen):
+        """Fill ``seqlen`` steps of every column of ``inputs``/``targets`` (time x column x ...)."""
+        for column in range(self.batchsize):
+            input, target = inputs.select(1, column), targets.select(1, column)
+            tracker = self.trackers.setdefault(column, {})
+            step = 0
+            while step < seqlen:
+                if tracker.get('seqid') is None:
+                    tracker['idx'] = 0
+                    self._separate(input, target, step)
+                    step += 1
+                    tracker['seqid'] = self._next_sequence()
+                if step < seqlen:
+                    step += self._continue(input, target, step, seqlen, tracker)
+
+
+class MultiSequence(SequenceColumns):
     """``MultiSequence(sequences, batchsize)``: a list of independent sequences (tensors, time first: sentences
     of word ids, 0-based) laid one after the other in each of ``batchsize`` columns. Each column takes the next
     sequence when its current one ends, so a batch is ``seqlen x batchsize [x ...]`` and targets are the inputs
@@ -101,63 +144,42 @@ class MultiSequence(_SubiterOnly):
             raise ValueError(f"MultiSequence: every sequence needs at least 2 steps (an input and its target), "
                              f"sequences {short[:10]} have fewer")
         self.batchsize = check_count('MultiSequence', 'batchsize', batchsize)
-        self.randseq = False
         self.seqlen = math.ceil(sum(s.size(0) for s in self.sequences) / batchsize)
         self.reset()
 
-    def reset(self):
-        """Start every column afresh at the first sequence (and forget ``subiter``'s position)."""
-        super().reset()
-        self.trackers = {'nextseq': 0}
-
-    def _next_sequence(self):
-        if self.randseq:
-            return SCALAR_DRAWS['random'](0, len(self.sequences))
-        seqid = self.trackers['nextseq']
-        self.trackers['nextseq'] = (seqid + 1) % len(self.sequences)
-        return seqid
+    def _nsequence(self):
+        return len(self.sequences)
 
     def sub(self, start, stop, inputs=None, targets=None):
         """``(inputs, targets)`` of ``stop - start + 1`` steps x ``batchsize`` (resized buffers): each column
         goes on from where its previous ``sub`` stopped, whatever ``start`` is (only the length counts)."""
-        where = 'MultiSequence.sub'
-        start, stop = check_count(where, 'start', start, False), check_count(where, 'stop', stop, False)
-        if stop < start:
-            raise ValueError(f"{where}: expected start <= stop (0-based, inclusive), got start={start}, stop={stop}")
-        seqlen = stop - start + 1
+        seqlen = self._steps('MultiSequence.sub', start, stop)
         inputs = self.sequences[0].new() if inputs is None else inputs
         inputs.resize(seqlen, self.batchsize, *self.isize()).zero()
         targets = inputs.new() if targets is None else targets
         targets.resize(seqlen, self.batchsize, *self.tsize()).zero()
-        for column in range(self.batchsize):
-            self._fill_column(inputs.select(1, column), targets.select(1, column),
-                              self.trackers.setdefault(column, {}), seqlen)
+        self._fill(inputs, targets, seqlen)
         return inputs, targets
 
-    def _fill_column(self, input, target, tracker, seqlen):
-        """Write ``seqlen`` steps of one column, going on with the sequence ``tracker`` holds."""
-        step = 0
-        while step < seqlen:
-            if tracker.get('seqid') is None:
-                tracker['idx'] = 0
-                if input.dim() == 1:
-                    input[step], target[step] = _MASK_INPUT, _MASK_TARGET
-                else:
-                    input[step].fill(0)
-                    target[step].fill(0)
-                step += 1
-                tracker['seqid'] = self._next_sequence()
-            if step < seqlen:
-                sequence = self.sequences[tracker['seqid']]
-                last = sequence.size(0) - 2   # the last step that has a target
-                stop = min(tracker['idx'] + seqlen - step - 1, last)
-                n = stop - tracker['idx'] + 1
-                input.narrow(0, step, n).copy(sequence.sub(tracker['idx'], stop))
-                target.narrow(0, step, n).copy(sequence.sub(tracker['idx'] + 1, stop + 1))
-                step += n
-                tracker['idx'] = stop + 1
-                if stop == last:
-                    tracker['seqid'] = None
+    def _separate(self, input, target, step):
+        if input.dim() == 1:
+            input[step], target[step] = _MASK_INPUT, _MASK_TARGET
+        else:
+            input[step].fill(0)
+            target[step].fill(0)
+
+    def _continue(self, input, target, step, seqlen, tracker):
+        """Copy the column's sequence on from ``tracker['idx']``, as far as it or the batch goes."""
+        sequence = self.sequences[tracker['seqid']]
+        last = sequence.size(0) - 2   # the last step that has a target
+        stop = min(tracker['idx'] + seqlen - step - 1, last)
+        n = stop - tracker['idx'] + 1
+        input.narrow(0, step, n).copy(sequence.sub(tracker['idx'], stop))
+        target.narrow(0, step, n).copy(sequence.sub(tracker['idx'] + 1, stop + 1))
+        tracker['idx'] = stop + 1
+        if stop == last:
+            tracker['seqid'] = None
+        return n
 
     def size(self):
         """``ceil(total length of the sequences / batchsize)``: the steps of an epoch."""
