@@ -2,6 +2,7 @@
 of legonn.threads workers while the caller trains on the previous ones."""
 import copy
 import gc
+import itertools
 import time
 
 from .. import threads
@@ -105,20 +106,20 @@ class AsyncIterator(DataLoader):
                 raise RuntimeError(f"AsyncIterator: the batch of job {ticket} was never made")
         return self._received.pop(ticket)
 
-    def _iterate(self, mode, epochsize, request, args):
+    def _iterate(self, mode, batchsize, epochsize, request, args):
         """The generator both iterators share: ``request(bs, inputs, targets)`` gives the (method, args, bs) of
         the next job; ``nthread`` jobs are queued ahead, and each batch's buffers go to the next job."""
         self.synchronize()
         self.querymode = mode
         nput = nget = 0
         inputs = targets = None
-        tickets = iter(range(1 << 62))
+        tickets = itertools.count()
         queued = []
 
         def put():
             nonlocal nput
             if nput < epochsize:
-                method, margs, bs = request(min(nput + self._batchsize, epochsize) - nput, inputs, targets)
+                method, margs, bs = request(min(nput + batchsize, epochsize) - nput, inputs, targets)
                 ticket = next(tickets)
                 self._put(ticket, method, margs + args, bs)
                 queued.append(ticket)
@@ -139,7 +140,7 @@ class AsyncIterator(DataLoader):
     def subiter(self, batchsize=32, epochsize=None, *args):
         """The batches ``dataset.subiter(batchsize, epochsize, ...)`` yields, from where the previous
         ``subiter`` of this iterator stopped, made by the workers."""
-        self._batchsize = check_count('AsyncIterator.subiter', 'batchsize', batchsize)
+        batchsize = check_count('AsyncIterator.subiter', 'batchsize', batchsize)
         size = self.size()
         epochsize = epoch_size('AsyncIterator.subiter', epochsize, size)
 
@@ -150,12 +151,12 @@ class AsyncIterator(DataLoader):
             self._start = stop + 1 if stop + 1 < size else 0
             return call
 
-        return self._iterate('subiter', epochsize, request, args)
+        return self._iterate('subiter', batchsize, epochsize, request, args)
 
     def sampleiter(self, batchsize=32, epochsize=None, *args):
         """The batches of ``batchsize`` random samples ``dataset.sampleiter(batchsize, epochsize, ...)`` yields,
         made by the workers."""
-        self._batchsize = check_count('AsyncIterator.sampleiter', 'batchsize', batchsize)
+        batchsize = check_count('AsyncIterator.sampleiter', 'batchsize', batchsize)
         size = self.size()
         epochsize = epoch_size('AsyncIterator.sampleiter', epochsize, size)
         own_sample = type(self.dataset).sample is not DataLoader.sample
@@ -165,4 +166,4 @@ class AsyncIterator(DataLoader):
                 return 'sample', (bs, inputs, targets), bs
             return 'index', (LongTensor(bs).random(0, size), inputs, targets), bs
 
-        return self._iterate('sampleiter', epochsize, request, args)
+        return self._iterate('sampleiter', batchsize, epochsize, request, args)

@@ -87,7 +87,7 @@ def test_multisequence_matches_the_lua_loops():
     lua_sequences = [rng.integers(1, 100, size=rng.integers(3, 20)) for _ in range(40)]
     ds = dl.MultiSequence([lg.LongTensor(s - 1) for s in lua_sequences], 5)
     assert ds.size() == int(np.ceil(sum(len(s) for s in lua_sequences) / 5))
-    lengths = [15, 7, 1, 30, 15]
+    lengths = [15, 7, 1, 30, 15, 60, 80]   # about twice through the 40 sequences: the columns wrap to the first
     inputs = targets = None
     for length, (lua_in, lua_tg) in zip(lengths, lua_multisequence(lua_sequences, 5, lengths)):
         inputs, targets = ds.sub(0, length - 1, inputs, targets)
