@@ -52,7 +52,7 @@ class AsyncIterator(DataLoader):
             lambda tid, seed=int(time.time()): _worker_init(dataset, seed, verbose, tid)]
         self.threads = threads.Threads(self.nthread, *inits)
         self._received = {}
-        self.querymode = None
+        self.querymode = self._query = None
 
     def __enter__(self):
         return self
@@ -81,7 +81,7 @@ class AsyncIterator(DataLoader):
         """Wait for every job, drop the batches not taken, and end the current iterator."""
         self.threads.synchronize()
         self._received.clear()
-        self.querymode = None
+        self.querymode = self._query = None
         self.forceCollectGarbage()
 
     def reset(self):
@@ -111,6 +111,7 @@ class AsyncIterator(DataLoader):
         the next job; ``nthread`` jobs are queued ahead, and each batch's buffers go to the next job."""
         self.synchronize()
         self.querymode = mode
+        self._query = query = object()   # which iterator the queued jobs belong to
         nput = nget = 0
         inputs = targets = None
         tickets = itertools.count()
@@ -128,7 +129,7 @@ class AsyncIterator(DataLoader):
         for _ in range(self.nthread):
             put()
         while nget < epochsize:
-            if self.querymode != mode:
+            if self._query is not query:
                 raise RuntimeError(f"AsyncIterator.{mode}: another iterator started; only one runs per synchronize()")
             put()
             size, batch = self._get(queued.pop(0))

@@ -70,6 +70,19 @@ def test_workers_make_the_batches_and_buffers_are_reused():
     assert len(storages) <= 3   # nthread batches queued ahead, plus the one being read
 
 
+def test_one_iterator_at_a_time():
+    """AsyncIterator.lua: "Can only support one iterator per synchronize()": starting a second iterator ends the
+    first, whose next batch raises instead of taking the second's."""
+    ds = dl.TensorLoader(lg.randn(40, 2), lg.range(0, 39))
+    with dl.AsyncIterator(ds, 2) as it:
+        first = it.subiter(4)
+        next(first)
+        second = it.subiter(4)
+        assert next(second)[0] == 4
+        with pytest.raises(RuntimeError, match="AsyncIterator.subiter: another iterator started"):
+            next(first)
+
+
 def test_errors_in_workers_reach_the_caller():
     """A failing job is reported by the pool (threads.JobError naming the job), not lost."""
     class Broken(dl.TensorLoader):
