@@ -97,6 +97,7 @@ class ImageClass(DataLoader):
         self._build_index(excludeFile, excludeDir)
 
     def _build_index(self, excludeFile, excludeDir):
+        """Find the classes and their images (ImageClass.lua runs find, wc and cut for this)."""
         folders = {}
         for root in self.datapath:
             for name in os.listdir(root):

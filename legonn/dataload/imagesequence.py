@@ -135,6 +135,7 @@ class MultiImageSequence(SequenceColumns):
         return inputs, targets
 
     def _separate(self, input, target, step):
+        """The separator step: zero frames in both."""
         input[step].fill(0)
         target[step].fill(0)
 

@@ -68,6 +68,7 @@ def fitImageNormalize(trainset, nsample=10000, cachepath=None, verbose=False, di
         print('Std:', std)
 
     def ppf(inputs):
+        """``inputs`` normalised in place per channel along ``dim``; returns it."""
         for c in range(inputs.size(dim)):
             inputs.select(dim, c).add(-float(mean[c])).div(float(std[c]))
         return inputs

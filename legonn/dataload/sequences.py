@@ -16,9 +16,11 @@ class _SubiterOnly(DataLoader):
     """A loader of one long stream cut into ``batchsize`` columns: ``sub`` only, no sampling."""
 
     def sample(self, *args):
+        """Not implemented (as in the Lua): the columns are read in order."""
         self._not_implemented('sample')
 
     def sampleiter(self, seqlen=32, epochsize=None, *args):
+        """Not implemented (as in the Lua): use ``subiter``."""
         self._not_implemented('sampleiter', '; use subiter instead')
 
     def subiter(self, seqlen=32, epochsize=None, *args):
@@ -27,6 +29,7 @@ class _SubiterOnly(DataLoader):
         return super().subiter(seqlen, epochsize, *args)
 
     def _sizes(self, tensor, excludedim):
+        """``tensor``'s sizes less ``excludedim``; the time dimension, when kept, reads ``size()``."""
         size = nested.sizes(tensor, excludedim)
         if excludedim is False or excludedim != 0:
             size[0] = self.size()
@@ -104,6 +107,7 @@ class SequenceColumns(_SubiterOnly):
         return seqid
 
     def _steps(self, where, start, stop):
+        """The number of steps ``start .. stop`` (inclusive) spans, checked."""
         start, stop = check_count(where, 'start', start, False), check_count(where, 'stop', stop, False)
         if stop < start:
             raise ValueError(f"{where}: expected start <= stop (0-based, inclusive), got start={start}, stop={stop}")
@@ -162,6 +166,7 @@ class MultiSequence(SequenceColumns):
         return inputs, targets
 
     def _separate(self, input, target, step):
+        """The separator step: -1 / 0 for word ids, zeros for vectors."""
         if input.dim() == 1:
             input[step], target[step] = _MASK_INPUT, _MASK_TARGET
         else:
