@@ -1,6 +1,8 @@
 """The dataset loaders on tiny files of the formats dataload's downloads give (loadMNIST.lua, loadCIFAR10.lua,
 loadPTB.lua, loadSentiment140.lua, loadGBW.lua), buildBigrams.lua and utils.lua's text helpers; test.lua's
 ``dltest.load*``/``dltest.buildBigrams`` checks at this scale. Nothing is downloaded."""
+import time
+
 import numpy as np
 import pytest
 
@@ -150,6 +152,16 @@ def test_build_vocab_with_a_minimum_frequency():
     assert dl.splitString('a:b::c') == ['a', 'b', 'c'] and dl.splitString('x y', ' ') == ['x', 'y']
     with pytest.raises(TypeError, match="dataload.buildVocab: expected a non-empty list of strings"):
         dl.buildVocab('abc')
+
+
+def test_uniqueid_counts_its_calls():
+    """utils.lua dl.uniqueid(namespace, separator): namespace, os.time() and a counter of the calls, joined;
+    the namespace defaults to dl.hostname() (rnn's examples name runs 'ptb:' .. dl.uniqueid())."""
+    first, second = dl.uniqueid('ptb'), dl.uniqueid('ptb', '/')
+    name, seconds, n = first.split(':')
+    assert name == 'ptb' and abs(int(seconds) - time.time()) < 5
+    assert second.split('/')[2] == str(int(n) + 1)
+    assert dl.uniqueid().startswith(dl.hostname() + ':')
 
 
 def tweet(polarity, text):
