@@ -379,6 +379,28 @@ def test_softmax_tree_gradients_match_finite_differences():
     np.testing.assert_allclose(smt.gradBias.numpy(), numeric(smt.bias.numpy()), atol=1e-5)
 
 
+def test_softmax_tree_backward_reads_the_paths_forward_walked(monkeypatch):
+    """nnx generic/SoftMaxTree.c's backward reads what its forward left in the module (the log-softmax in
+    _multiBuffer); legonn's forward keeps the target paths too, so a forward/backward pair walks them once and
+    the backward still equals the C loops."""
+    lg.setdefaulttensortype('legonn.DoubleTensor')
+    smt = _tree(6)
+    walks = []
+    walk = nn.SoftMaxTree._paths
+    monkeypatch.setattr(nn.SoftMaxTree, '_paths', lambda self, *a: walks.append(1) or walk(self, *a))
+    rng = np.random.RandomState(6)
+    x, grad, target = rng.randn(4, 6), rng.randn(4), np.array([19, 29, 2, 26])
+    args = [lg.from_numpy(x), lg.IntTensor(target.tolist())]
+    smt.zeroGradParameters()
+    smt.forward(args)
+    gi = smt.backward(args, lg.from_numpy(grad))[0].numpy()
+    assert len(walks) == 1
+    ref = _tree_loops(smt, smt.weight.numpy(), smt.bias.numpy(), x, target, grad, 1)
+    np.testing.assert_allclose(gi, ref[1], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(smt.gradWeight.numpy(), ref[2], rtol=1e-12, atol=1e-14)
+    assert smt.updates == ref[4]
+
+
 def test_softmax_tree_types_and_probabilities():
     """float()/double(); the leaves' probabilities sum to one (up to THExpMinusApprox's error)."""
     x, target = lg.randn(3, 5), lg.IntTensor([26, 3, 17])
