@@ -85,6 +85,27 @@ def test_resampling_matches_the_c_loops(shape, size, dtype):
     np.testing.assert_allclose(gi.numpy(), ref_gi, rtol=1e-6 if dtype == np.float32 else 1e-14)
 
 
+def test_resampling_taps_made_once_per_sizes():
+    """nnx generic/SpatialReSampling.c works out each output pixel's four neighbours and surfaces from the sizes
+    alone, in forward and again in backward; legonn makes them once per (input size, output size, type), shared
+    by forward and backward from then on and read-only, with the numbers of the C loops."""
+    from legonn.tensor.interpolation_kernels import _resampling_taps
+    x = np.random.RandomState(1).randn(2, 7, 5)
+    m = nn.SpatialReSampling({'oheight': 11, 'owidth': 13}).double()
+    go = np.arange(11 * 13, dtype=np.float64).reshape(1, 11, 13).repeat(2, 0)
+    m.forward(lg.from_numpy(x))
+    made = _resampling_taps.cache_info().misses
+    for _ in range(2):
+        out = m.forward(lg.from_numpy(x))
+        gi = m.backward(lg.from_numpy(x), lg.from_numpy(go))
+    assert _resampling_taps.cache_info().misses == made
+    index, weights, flat_index = _resampling_taps(np, 7, 5, 11, 13, np.dtype(np.float64))
+    assert not any(a.flags.writeable for a in index + weights + [flat_index])
+    ref_out, ref_gi = _resampling_loops(x, 11, 13)
+    np.testing.assert_array_equal(out.numpy(), ref_out)
+    np.testing.assert_allclose(gi.numpy(), ref_gi, rtol=1e-14)
+
+
 def test_resampling_ratios_and_batch():
     """nnx SpatialReSampling.lua: owidth = rwidth * iwidth (read by the C as an integer); a batch is each
     example resampled; positional arguments in xlua's order rwidth, rheight, owidth, oheight."""
