@@ -4,7 +4,7 @@ import numpy as np
 
 from ..tensor import TENSOR_CLASSES, Tensor
 from ..tensor.backend import to_module
-from ..tensor.scatter_kernels import out_of_range, scatter_add
+from ..tensor.scatter_kernels import scatter_add
 from ..tensor.special import exp_minus_approx
 from .base.errors import input_error
 from .base.initialisation import uniform_reset
@@ -128,13 +128,9 @@ class SoftMaxTree(Module):
     def _targetIds(self, target):
         """The target ids as an int64 array on the weight's device, checked to be children in the tree."""
         xp = self.weight.xp
-        idx = to_module(target.array.astype('int64'), xp)
-        bad = out_of_range(idx, self.maxChildId + 1)
-        if bad is None and idx.size and bool((to_module(self.childParent.array, xp)[idx, 0] < 0).any()):
-            bad = 'a node without a parent'
-        if bad:
-            raise input_error(self, f"targets that are children in the tree (ids in [0, {self.maxChildId}])",
-                              bad if isinstance(bad, str) else f"ids in [{bad[0]}, {bad[1]}]", IndexError)
+        idx = self.checkIndices(target, self.maxChildId + 1, 'ids', xp)
+        if idx.size and bool((to_module(self.childParent.array, xp)[idx, 0] < 0).any()):
+            raise input_error(self, "targets that are children in the tree", "a node without a parent", IndexError)
         return idx
 
     def _paths(self, input, target):
