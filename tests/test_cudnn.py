@@ -353,6 +353,33 @@ def test_temporal_padding_matches_nn_on_zero_padded_input():
     np.testing.assert_allclose(_np(conv.forward(x)), _np(out), rtol=1e-12)
 
 
+def test_temporal_padding_is_made_once_per_forward_backward(monkeypatch):
+    """cudnn/TemporalConvolution.lua pads inside cudnn's call; legonn pads into a buffer at forward and its
+    backward reads that buffer (nn's Module:backward takes forward's input), so each forward/backward pair pads
+    once; the gradients are nn's on the zero-padded input."""
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    conv = cudnn.TemporalConvolution(3, 4, 3, 1, 2)
+    ref = nn.TemporalConvolution(3, 4, 3, 1)
+    ref.weight.copy(conv.weight)
+    ref.bias.copy(conv.bias)
+    pads = []
+    pad = cudnn.TemporalConvolution._padded
+    monkeypatch.setattr(cudnn.TemporalConvolution, '_padded', lambda self, x: pads.append(1) or pad(self, x))
+    x = lg.randn(2, 6, 3)
+    padded = lg.zeros(2, 10, 3)
+    padded.narrow(1, 2, 6).copy(x)
+    go = lg.randn(*ref.forward(padded).size())
+    ref.zeroGradParameters()
+    gref = ref.backward(padded, go).narrow(1, 2, 6)
+    for step in (1, 2):
+        conv.zeroGradParameters()
+        conv.forward(x)
+        gi = conv.backward(x, go)
+        np.testing.assert_allclose(_np(gi), _np(gref), rtol=1e-12)
+        np.testing.assert_allclose(_np(conv.gradWeight), _np(ref.gradWeight), rtol=1e-12)
+        assert len(pads) == step
+
+
 @pytest.mark.parametrize('make_nn, make_cudnn, size', [
     (lambda: nn.SoftMax(), lambda: cudnn.SoftMax(), (4, 7)),
     (lambda: nn.LogSoftMax(), lambda: cudnn.LogSoftMax(), (4, 7)),

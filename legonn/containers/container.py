@@ -6,6 +6,7 @@ child are re-raised with this container's step prepended to the module path.
 """
 import time
 
+from ..modules.base.contract_inputs import as_module_input
 from ..modules.base.errors import CAUGHT, add_path
 from ..modules.base.module import Module
 from ..modules.base.training import padded_sparse_parameters
@@ -72,6 +73,9 @@ class Container(Module):
             method = 'accUpdateGradParameters'
         try:
             if method == 'updateOutput':
+                if self.keeps_numbers and not isinstance(args[0], Tensor):
+                    # the table came as the caller gave it (keeps_numbers): the child takes it as its forward would
+                    args = (as_module_input(module, args[0]),) + args[1:]
                 module.checkContract(args[0])
             if self.__dict__.get('dpnn_profile'):
                 return _timed(module, method, args)

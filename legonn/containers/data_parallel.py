@@ -21,6 +21,14 @@ def _slice_range(n, index, splits):
     return extra * (each + 1) + (index - extra) * each, each
 
 
+def _tree_key(count, layers, tensors):
+    """What the replicas are made and bound from: the replica count, each layer's class and mode, and where each
+    parameter and gradient tensor of the module looks (its type, storage, offset, sizes and strides)."""
+    views = tuple((type(t), id(t.storage()), t.storageOffset(), t._size, t.stride()) if isinstance(t, Tensor)
+                  else id(t) for t in tensors)
+    return count, tuple((type(m), m.train) for m in layers), views
+
+
 def _has_data(tree):
     if isinstance(tree, Tensor):
         return tree.nElement() != 0
@@ -97,12 +105,18 @@ class DataParallelTable(Container):
     def _synced_replicas(self):
         """[modules[0], its replicas], made or refreshed so that each replica has the module's layers, views
         the module's parameters and gradients (``getParameters`` and ``type`` rebind them) and is in the same
-        train/evaluate mode, layer by layer."""
+        train/evaluate mode, layer by layer. The replicas are kept, as cunn keeps its clones, and looked at
+        again only when one of those may have changed (a layer of another class, a tensor rebound or retyped,
+        a mode switched)."""
         if not self.modules:
             raise input_error(self, "a module added with add(module, gpus) before forward", "none")
         first = self.modules[0]
         layers = first.listModules()
         params, grads = first.parameters()
+        key = _tree_key(len(self.gpuAssignments), layers, params + grads)
+        synced = self.__dict__.get('_synced')
+        if synced is not None and synced[0] == key:
+            return [first] + self._replicas
 
         def layout(module, tensors):
             return [type(m) for m in module.listModules()], [(type(t), t._size) for t in tensors]
@@ -120,6 +134,8 @@ class DataParallelTable(Container):
                         t.set(source)
             for m, source in zip(replica.listModules(), layers):
                 m.train = source.train
+        # the storages are held so that the ids in the key stay theirs
+        self._synced = (key, [t.storage() for t in params + grads if isinstance(t, Tensor)])
         return [first] + self._replicas
 
     def syncParameters(self):
@@ -237,6 +253,7 @@ class DataParallelTable(Container):
 
     def clearState(self, *names):
         super().clearState(*names)
+        self.__dict__.pop('_synced', None)   # references to the module's storages, no state to save
         for replica in self._replicas:
             replica.clearState()
         return self
@@ -246,7 +263,12 @@ class DataParallelTable(Container):
         next forward (cunn's applyChanges)."""
         super().apply(fn)
         self._replicas = []
+        self.__dict__.pop('_synced', None)
         return self
+
+    def type(self, typename=None, cache=None):
+        self.__dict__.pop('_synced', None)   # the tensors it names are about to be replaced
+        return super().type(typename, cache)
 
     def validateState(self):
         super().validateState()

@@ -1,6 +1,6 @@
 """Sequential: feeds each child's output to the next child."""
 from ..modules.base.errors import input_error
-from ..modules.base.contract_inputs import as_input_tree
+from ..modules.base.contract_inputs import as_input_tree, as_module_input
 from ..tensor import Tensor, as_tensor_tree
 from .container import Container
 
@@ -17,6 +17,8 @@ class Sequential(Container):
     contract); it is checked before any child runs, so a mismatched call
     cannot leave some children's gradients accumulated and others not.
     """
+
+    keeps_numbers = True   # the first child takes the input as it came (a Lua table of numbers included)
 
     def __init__(self):
         super().__init__()
@@ -99,7 +101,7 @@ class Sequential(Container):
             current = self.modules[i].gradInput
 
     def backward(self, input, gradOutput=None, scale=1):
-        input, gradOutput = as_tensor_tree(input), as_input_tree(gradOutput)
+        input, gradOutput = as_module_input(self, input, as_tensor_tree), as_input_tree(gradOutput)
         self._check_backward_input(input)
         self.checkParameterGradients()   # before the last child accumulates, not when an earlier one fails
         current = gradOutput

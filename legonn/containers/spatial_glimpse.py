@@ -116,15 +116,19 @@ class SpatialGlimpse(Container):
     def updateOutput(self, input):
         image, location, one = self._batch(input)
         n, c, H, W = image.size()
-        xp = image.xp
         out = self.bufferLike('output', image, (n, self.depth, c, self.height, self.width))
-        for d, (gh, gw, ph, pw, index) in enumerate(self._patches(image, location)):
-            padded = xp.zeros((n, c, H + 2 * ph, W + 2 * pw), dtype=image.array.dtype)
-            padded[:, :, ph:ph + H, pw:pw + W] = image.array
+        patches = self._patches(image, location)
+        # the image zero-padded once, for the widest patch: a narrower patch reads the middle of that frame
+        PH, PW = max(p[2] for p in patches), max(p[3] for p in patches)
+        padded = self.bufferLike('_paddedImage', image, (n, c, H + 2 * PH, W + 2 * PW))
+        padded[...] = 0
+        padded[:, :, PH:PH + H, PW:PW + W] = image.array
+        for d, (gh, gw, ph, pw, index) in enumerate(patches):
+            frame = padded[:, :, PH - ph:PH + ph + H, PW - pw:PW + pw + W]
             if d == 0:
-                out[:, 0] = padded[index]
+                out[:, 0] = frame[index]
             else:
-                self.bufferLike('_crop', image, (n, c, gh, gw))[...] = padded[index]
+                self.bufferLike('_crop', image, (n, c, gh, gw))[...] = frame[index]
                 self._pool_for(gh, gw)
                 out[:, d] = self.run_child(0, 'updateOutput', self._crop).array
         self.output = self.output.view(n, self.depth * c, self.height, self.width)
@@ -138,12 +142,14 @@ class SpatialGlimpse(Container):
         sizes = (n, self.depth * c, self.height, self.width)
         self.checkSize(gradOutput, sizes[1:] if one else sizes)
         self.checkSameType(gradOutput, image, 'gradOutput')
-        xp = image.xp
         grads = gradOutput.view(n, self.depth, c, self.height, self.width)
         gradImage = self.bufferLike('_gradImage', image)
         gradImage[...] = 0
         for d, (gh, gw, ph, pw, index) in enumerate(self._patches(image, location)):
-            padded = xp.zeros((n, c, H + 2 * ph, W + 2 * pw), dtype=image.array.dtype)
+            # each depth's patches go into a zeroed padded frame (one patch per image: no overlap), whose middle
+            # is that depth's gradient of the image; the frames take turns in forward's buffer
+            padded = self.bufferLike('_paddedImage', image, (n, c, H + 2 * ph, W + 2 * pw))
+            padded[...] = 0
             if d == 0:
                 padded[index] = grads.array[:, 0]
             else:
@@ -159,6 +165,9 @@ class SpatialGlimpse(Container):
 
     def accGradParameters(self, input, gradOutput, scale=1):
         pass   # no parameters
+
+    def clearState(self, *names):
+        return super().clearState('_paddedImage', '_crop', '_gradImage', *names)
 
     def __repr__(self):
         return f"nn.SpatialGlimpse({self.height}x{self.width}, {self.depth}, {self.scale})"

@@ -1,5 +1,5 @@
 """Containers with table (list) outputs: ConcatTable, ParallelTable, MapTable."""
-from ..modules.base.contract_inputs import as_input_tree
+from ..modules.base.contract_inputs import as_input_tree, as_module_input
 from ..modules.base.errors import input_error
 from ..modules.base.table_buffers import describe
 from .concat import backward_children, branch_repr, sum_child_grads
@@ -10,6 +10,7 @@ from .container import Container
 class ConcatTable(Container):
     """output = [child_0(input), child_1(input), ...]; gradInput sums the children's gradInputs
     (tensors or tables shaped like the input)."""
+    keeps_numbers = True   # every child takes the input as it came (a Lua table of numbers included)
 
     def __init__(self):
         super().__init__()
@@ -31,7 +32,7 @@ class ConcatTable(Container):
 
     def backward(self, input, gradOutput=None, scale=1):
         """Each child's whole ``backward`` in turn (ConcatTable.lua; see ``backward_children``)."""
-        input, gradOutput = as_tensor_tree(input), as_input_tree(gradOutput)
+        input, gradOutput = as_module_input(self, input, as_tensor_tree), as_input_tree(gradOutput)
         self._check_grad(gradOutput)
         if not self.modules:
             raise input_error(self, "at least one child module", "an empty container")
@@ -48,6 +49,7 @@ class ConcatTable(Container):
 
 class _EntryWise(Container):
     """Entry i of the input table goes through child i; ``_check`` validates (and may add children)."""
+    keeps_numbers = True   # a Lua table of numbers stays a table: each entry goes to its child as it came
 
     def __init__(self):
         super().__init__()

@@ -70,12 +70,24 @@ class TemporalConvolution(CudnnClass, AlgorithmChoice, nn.TemporalConvolution):
         if x.shape[2] != self.inputFrameSize:
             raise input_error(self, f"frames of inputFrameSize = {self.inputFrameSize} (last dimension)",
                               f"{x.shape[2]} (input of size {tuple(input.size())})")
-        sizes = list(input.size())
-        sizes[-2] += 2 * self.padH
-        padded = self.bufferLike('_paddedInput', input, sizes)
+        padded = self.bufferLike('_paddedInput', input, self._paddedSizes(input))
         padded.fill(0)
         padded[..., self.padH:self.padH + x.shape[1], :] = input.array
         return self._paddedInput
+
+    def _paddedSizes(self, input):
+        sizes = list(input.size())
+        sizes[-2] += 2 * self.padH
+        return tuple(sizes)
+
+    def _forwardPadded(self, input):
+        """The padded input forward made, for backward (which takes forward's input, as nn's Module:backward
+        assumes), or made afresh when it is gone (clearState) or is not this input's type and size."""
+        padded = self.__dict__.get('_paddedInput')
+        if padded is None or type(padded) is not type(input) or input.dim() < 2 or \
+                padded.size() != self._paddedSizes(input):
+            return self._padded(input)
+        return padded
 
     def updateOutput(self, input):
         return super().updateOutput(self._padded(input))
@@ -83,7 +95,7 @@ class TemporalConvolution(CudnnClass, AlgorithmChoice, nn.TemporalConvolution):
     def updateGradInput(self, input, gradOutput):
         if not self.padH:
             return super().updateGradInput(input, gradOutput)
-        padded = self._padded(input)
+        padded = self._forwardPadded(input)
         # the parent writes the padded gradient into its own buffer; the caller gets its middle frames
         self.gradInput = self.__dict__.get('_paddedGradInput', self.gradInput)
         self._paddedGradInput = super().updateGradInput(padded, gradOutput)
@@ -93,7 +105,7 @@ class TemporalConvolution(CudnnClass, AlgorithmChoice, nn.TemporalConvolution):
     def accGradParameters(self, input, gradOutput, scale=1):
         # this method's wrapper checked the caller's input against forward's; the parent's body then works on
         # the padded one, which its own wrapper would refuse
-        return _accumulate(self, self._padded(input), gradOutput, scale)
+        return _accumulate(self, self._forwardPadded(input) if self.padH else input, gradOutput, scale)
 
     def clearState(self):
         self.__dict__.pop('_paddedGradInput', None)

@@ -1,8 +1,7 @@
 """LookupTable: embeddings, one learnt row of ``weight`` per index (0-based); LookupTableMaskZero, whose index -1
 is padding looked up as zeros (Element-Research rnn)."""
-from ..tensor.backend import to_module
-from ..tensor.scatter_kernels import out_of_range, scatter_add
-from .base.errors import check_hyper, input_error
+from ..tensor.scatter_kernels import scatter_add
+from .base.errors import check_hyper
 from .base.module import Module
 from .base.training import lua_or
 
@@ -83,24 +82,9 @@ class LookupTable(Module):
     def _indices(self, input):
         """The input as an int64 array of checked row numbers; nothing is touched before this passes."""
         self.checkInput(input)
-        arr, xp = input.array, input.xp
-        if input.dtype.kind == 'f':
-            if input.nElement() and not bool((arr == xp.floor(arr)).all()):
-                raise input_error(self, "integer indices", "non-integral values in a floating tensor", TypeError)
-        elif input.dtype.kind not in 'iu':
-            raise input_error(self, "an integer index tensor", input.type(), TypeError)
         # indices on the other device are copied to the weight's, as LookupTable.lua's makeInputContiguous
         # copies any input whose type is not its _input's (a CudaLongTensor once the module is on the GPU)
-        idx = to_module(arr.astype('int64'), self.weight.xp)
-        if self.index_offset:
-            idx += self.index_offset
-        n = self.weight.size(0)
-        bad = out_of_range(idx, n)
-        if bad:
-            low = -self.index_offset
-            raise input_error(self, f"indices in [{low}, {n + low})", f"indices in [{bad[0] + low}, {bad[1] + low}]",
-                              IndexError)
-        return idx
+        return self.checkIndices(input, self.weight.size(0), 'indices', self.weight.xp, self.index_offset)
 
     def maxParamNorm(self, maxOutNorm=None, maxInNorm=None):
         """dpnn's max-norm constraint for an embedding: each column of ``weight`` (what feeds one output unit) to

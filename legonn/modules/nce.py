@@ -4,7 +4,7 @@ import math
 from ..tensor import TENSOR_CLASSES, Tensor
 from ..tensor.backend import to_module
 from ..tensor.sampling import multinomialAlias, multinomialAliasSetup
-from ..tensor.scatter_kernels import out_of_range, scatter_add
+from ..tensor.scatter_kernels import scatter_add
 from .base.errors import check_hyper, input_error
 from .base.initialisation import uniform_reset
 from .base.module import Module
@@ -107,17 +107,7 @@ class NCEModule(Module):
         self.checkTensor(target, (1,), 'input[1] (the targets)')
         if target.size(0) != input.size(0):
             raise input_error(self, f"{input.size(0)} targets (one per row of input[0])", target.size(0))
-        arr = target.array
-        if target.dtype.kind == 'f' and target.nElement() and not bool((arr == arr.round()).all()):
-            raise input_error(self, "whole-number targets", f"non-integral values in a {target.type()}", TypeError)
-        if target.dtype.kind not in 'iuf':
-            raise input_error(self, "an integer target tensor", target.type(), TypeError)
-        idx = to_module(arr.astype('int64'), self.weight.xp)
-        n = self.weight.size(0)
-        bad = out_of_range(idx, n)
-        if bad:
-            raise input_error(self, f"targets in [0, {n})", f"targets in [{bad[0]}, {bad[1]}]", IndexError)
-        return input, idx
+        return input, self.checkIndices(target, self.weight.size(0), 'targets', self.weight.xp)
 
     def _indexBuffer(self, sizes):
         """The ``sampleidx`` buffer, an integer tensor on the weight's device, resized to ``sizes``."""

@@ -4,7 +4,7 @@ import numpy as np
 
 from ..tensor import TENSOR_CLASSES, Tensor
 from ..tensor.backend import to_module
-from ..tensor.scatter_kernels import out_of_range, scatter_add
+from ..tensor.scatter_kernels import scatter_add
 from ..tensor.special import exp_minus_approx
 from .base.errors import input_error
 from .base.initialisation import uniform_reset
@@ -111,7 +111,7 @@ class SoftMaxTree(Module):
 
     # --- paths ---------------------------------------------------------------------------------------------
     def _parts(self, inputTable):
-        """(input, target ids as an int64 array on the weight's device), checked."""
+        """(input, target) of ``inputTable``, their types and sizes checked."""
         self.checkTable(inputTable, length=2)
         input, target = inputTable
         self.checkTensor(input, (2,), 'input[0]', floating=True)
@@ -123,26 +123,27 @@ class SoftMaxTree(Module):
             raise input_error(self, "an integer target tensor (node ids)", target.type(), TypeError)
         if target.size(0) != input.size(0):
             raise input_error(self, f"{input.size(0)} targets (one per row of input[0])", target.size(0))
-        xp = self.weight.xp
-        idx = to_module(target.array.astype('int64'), xp)
-        bad = out_of_range(idx, self.maxChildId + 1)
-        if bad is None and idx.size and bool((to_module(self.childParent.array, xp)[idx, 0] < 0).any()):
-            bad = 'a node without a parent'
-        if bad:
-            raise input_error(self, f"targets that are children in the tree (ids in [0, {self.maxChildId}])",
-                              bad if isinstance(bad, str) else f"ids in [{bad[0]}, {bad[1]}]", IndexError)
-        return input, idx
+        return input, target
 
-    def _paths(self, target):
-        """(parents, sibling indices, active), each (batch, maxDept): the path from each target up to the root,
-        padded with inactive steps (parent = the root, index 0)."""
+    def _targetIds(self, target):
+        """The target ids as an int64 array on the weight's device, checked to be children in the tree."""
+        xp = self.weight.xp
+        idx = self.checkIndices(target, self.maxChildId + 1, 'ids', xp)
+        if idx.size and bool((to_module(self.childParent.array, xp)[idx, 0] < 0).any()):
+            raise input_error(self, "targets that are children in the tree", "a node without a parent", IndexError)
+        return idx
+
+    def _paths(self, input, target):
+        """(parents, sibling indices, active), each (batch, maxDept), kept in buffers for the backward of this
+        forward: the path from each target up to the root, padded with inactive steps (parent = the root,
+        index 0)."""
         xp = self.weight.xp
         childParent = to_module(self.childParent.array, xp).astype('int64')
-        batch = target.shape[0]
-        parents = xp.full((batch, self.maxDept), self.rootId, dtype='int64')
-        index = xp.zeros((batch, self.maxDept), dtype='int64')
-        active = xp.zeros((batch, self.maxDept), dtype=bool)
-        node, going = target, xp.ones(batch, dtype=bool)
+        shape = (target.shape[0], self.maxDept)
+        parents = self.bufferLike('_pathParents', input, shape, 'Long')
+        index = self.bufferLike('_pathIndex', input, shape, 'Long')
+        active = self.bufferLike('_pathActive', input, shape, 'Byte')
+        node, going = target, xp.ones(shape[0], dtype=bool)
         for d in range(self.maxDept):
             parent = childParent[node, 0]
             parents[:, d] = xp.where(going, parent, self.rootId)
@@ -150,7 +151,7 @@ class SoftMaxTree(Module):
             active[:, d] = going
             going = going & (parent != self.rootId)
             node = xp.where(going, parent, 0)
-        return parents, index, active
+        return parents, index, active.view(bool)
 
     def _rows(self, parents):
         """(rows of weight of each step's children, (batch, maxDept, maxFamily), clipped; which are real)."""
@@ -164,7 +165,7 @@ class SoftMaxTree(Module):
     def updateOutput(self, inputTable):
         input, target = self._parts(inputTable)
         xp, x = input.xp, input.array
-        parents, index, active = self._paths(target)
+        parents, index, active = self._paths(input, self._targetIds(target))
         rows, real = self._rows(parents)
         logits = xp.einsum('bdkj,bj->bdk', self.weight.array[rows], x) + self.bias.array[rows]
         top = xp.where(real, logits, -xp.inf).max(axis=2, keepdims=True)
@@ -179,8 +180,9 @@ class SoftMaxTree(Module):
 
     def _linearGrads(self, inputTable, gradOutput):
         """(input, parents, active, rows, gradient of each step's linear outputs (batch, maxDept, maxFamily)):
-        -exp(logsoftmax) * g, plus g at the target's child, as nnx's C writes into its buffer."""
-        input, target = self._parts(inputTable)
+        -exp(logsoftmax) * g, plus g at the target's child, as nnx's C writes into its buffer. The paths and
+        log-softmax are those the last forward kept (backward takes forward's input, as everywhere in nn)."""
+        input, _ = self._parts(inputTable)
         self.checkTensor(gradOutput, (1,), 'gradOutput', floating=True)
         self.checkSameType(gradOutput, self.weight, 'gradOutput')
         self.checkSize(gradOutput, (input.size(0),), 'gradOutput')
@@ -188,7 +190,8 @@ class SoftMaxTree(Module):
         if logsoft is None or logsoft.size(0) != input.size(0):
             raise input_error(self, "a forward on this input before backward", "none")
         xp = input.xp
-        parents, index, active = self._paths(target)
+        parents, index = self._pathParents.array, self._pathIndex.array
+        active = self._pathActive.array.view(bool)
         rows, real = self._rows(parents)
         g = gradOutput.array[:, None, None]
         grads = -xp.exp(logsoft.array) * g
@@ -229,7 +232,7 @@ class SoftMaxTree(Module):
         return super().zeroGradParameters()
 
     def clearState(self, *names):
-        return super().clearState('_multiBuffer', *names)
+        return super().clearState('_multiBuffer', '_pathParents', '_pathIndex', '_pathActive', *names)
 
     def __repr__(self):
         return f"nn.SoftMaxTree({self.inputSize} -> {self.nChildNode} nodes, root {self.rootId})"

@@ -275,6 +275,37 @@ def test_replicas_follow_the_module():
     assert dpt.forward(x.double()).size() == (6, 3)
 
 
+def test_replicas_kept_between_steps_until_the_module_changes():
+    """cunn's BasicImpl keeps its clones across steps (DataParallelTable.lua's setup makes them once): the
+    replicas and their parameter tensors stay the same objects from step to step, and follow the module when it
+    changes under them: getParameters, a tensor ``set`` to another storage, a layer swapped for one of another
+    class, evaluate()."""
+    dpt = nn.DataParallelTable(0).add(nn.Sequential().add(nn.Linear(4, 3)).add(nn.MulConstant(2)).double(),
+                                      [0, 1, 2])
+    x, gy = lg.DoubleTensor(6, 4).uniform(), lg.DoubleTensor(6, 3).uniform()
+    dpt.forward(x)
+    dpt.backward(x, gy)
+    replica = dpt.replica(2)
+    weight = replica.get(0).weight
+    dpt.forward(x)
+    dpt.backward(x, gy)
+    assert dpt.replica(2) is replica and replica.get(0).weight is weight
+    bias = lg.DoubleTensor(3).fill(7)
+    dpt.get(0).get(0).bias.set(bias)
+    dpt.forward(x)
+    assert replica.get(0).bias.storage() is bias.storage()
+    flat = dpt.get(0).getParameters()[0]
+    dpt.forward(x)
+    assert weight.storage() is flat.storage()
+    dpt.get(0).modules[1] = nn.Tanh().double()
+    linear = dpt.get(0).get(0)
+    expected = np.tanh(x.numpy() @ linear.weight.numpy().T + linear.bias.numpy())
+    np.testing.assert_allclose(dpt.forward(x).numpy(), expected, rtol=1e-12)
+    dpt.evaluate()
+    dpt.forward(x)
+    assert not dpt.replica(2).get(1).train
+
+
 def test_gradients_dropped_from_the_module():
     """neuraltalk2's sanitize_gradients sets a module's gradWeight to nil before saving (the file loads, as Torch7
     loads it, for evaluation): forward still runs, the replicas keeping the gradients they had."""

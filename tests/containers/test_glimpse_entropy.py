@@ -49,6 +49,7 @@ GLIMPSES = [
     ('one-image', lambda: nn.SpatialGlimpse(2, 3), lambda: [rng.normal(size=(2, 8, 8)), rng.uniform(-1, 1, 2)]),
     ('scale-1.5', lambda: nn.SpatialGlimpse(3, 3, 1.5), lambda: glimpse_input()),
     ('rect-2x3-scale-3', lambda: nn.SpatialGlimpse([2, 3], 2, 3), lambda: glimpse_input(2, 2, 7)),
+    ('scale-0.5-shrinking', lambda: nn.SpatialGlimpse(4, 3, 0.5), lambda: glimpse_input()),
 ]
 
 
@@ -74,6 +75,27 @@ def test_glimpse_matches_the_lua_loops(case):
     g = module.backward([image, loc], lg.from_numpy(np.ones(out.shape)))
     assert g[1].size() == tuple(loc.shape) and g[1].abs().max() == 0
     assert g[0].size() == tuple(image.shape)
+
+
+def test_glimpse_pads_into_one_kept_buffer():
+    """SpatialGlimpse.lua zero-pads the image afresh for every depth (``self._pad:resize(...):zero()``); legonn pads
+    it once per forward, for the widest patch, into a buffer kept from call to call, which backward's padded
+    frames reuse too; the numbers are the Lua loops' (forward) and the per-depth frames' sum (backward)."""
+    sg = nn.SpatialGlimpse(3).double()
+    image, loc = glimpse_input()
+    sg.forward([image, loc])
+    buffer = sg._paddedImage.storage()
+    grad = rng.normal(size=(2, 6, 3, 3))
+    for _ in range(2):
+        out = sg.forward([image, loc]).numpy()
+        gi = sg.backward([image, loc], lg.from_numpy(grad))[0].numpy()
+        assert sg._paddedImage.storage() is buffer
+    np.testing.assert_allclose(out, ref_glimpse(image, loc, 3, 3, 3), rtol=1e-14, atol=1e-15)
+    fresh = nn.SpatialGlimpse(3).double()
+    fresh.forward([image, loc])
+    np.testing.assert_array_equal(fresh.backward([image, loc], lg.from_numpy(grad))[0].numpy(), gi)
+    sg.clearState()
+    assert sg._paddedImage.nElement() == 0
 
 
 def _lua_image():

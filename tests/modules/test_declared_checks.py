@@ -1,6 +1,8 @@
 """The one vocabulary of checks: input kind and ranks declared on the class and read by checkContract (run
 before updateOutput by forward, containers and graphs), hyper-parameters declared once and read by both the
 constructor and validateState, and the one in-place flag check."""
+import re
+
 import numpy as np
 import pytest
 
@@ -98,3 +100,25 @@ def test_one_in_place_flag_check(make):
     with pytest.raises(ValueError, match=r": the in-place flag must be a boolean, got 1"):
         make(1)
     assert make(True).inplace is True
+
+
+def test_one_index_check_for_lookup_table_nce_and_softmax_tree():
+    """LookupTable.lua, dpnn's NCEModule.lua and nnx's SoftMaxTree.lua index ``weight`` with their integer input
+    or targets (Lua numbers: a DoubleTensor of whole numbers is as good as a LongTensor); one checkIndices
+    refuses fractions (TypeError) and indices outside the weight's rows (IndexError), naming the module and the
+    range, LookupTableMaskZero's padding index -1 included in its range."""
+    x = lg.DoubleTensor(2, 3).uniform()
+    tree = nn.SoftMaxTree(3, {0: [1, 2], 1: [3, 4]}).double()
+    calls = [
+        ('LookupTable(5, 2)', 'indices in [0, 5)', lambda t: nn.LookupTable(5, 2).forward(t)),
+        ('LookupTableMaskZero(5, 2)', 'indices in [-1, 5)', lambda t: nn.LookupTableMaskZero(5, 2).forward(t)),
+        ('NCEModule', 'targets in [0, 5)', lambda t: nn.NCEModule(3, 5, 2, lg.ones(5)).double().forward([x, t])),
+        ('SoftMaxTree', 'ids in [0, 5)', lambda t: tree.forward([x, t])),
+    ]
+    for name, expected, call in calls:
+        call(lg.LongTensor([2, 4]) if name == 'SoftMaxTree' else lg.DoubleTensor([2, 4]))
+        with pytest.raises(IndexError, match=fr'{re.escape(name)}.*expected {re.escape(expected)}, got \w+ in \[\S+, \S+\]'):
+            call(lg.LongTensor([2, 5]))
+        if name != 'SoftMaxTree':   # nnx's C reads its targets as an IntTensor: a float tensor is refused outright
+            with pytest.raises(TypeError, match=fr'{re.escape(name)}.*whole-number \w+ in a floating tensor, got non-integral'):
+                call(lg.DoubleTensor([2, 2.5]))

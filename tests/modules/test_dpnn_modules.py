@@ -174,6 +174,28 @@ def test_reverse_table_of_numbers_stays_a_table():
     assert nn.Identity().forward([1, 2]).nElement() == 2   # other modules still see a tensor
 
 
+def test_containers_hand_a_table_of_numbers_on_as_it_came():
+    """Sequential.lua, ConcatTable.lua, ParallelTable.lua and MapTable.lua give their children the Lua table
+    itself, so dpnn's ``nn.Sequential():add(nn.ReverseTable()):forward{1,2,3,4}`` is ``{4,3,2,1}`` as the bare
+    ReverseTable's; each child converts what it takes (a Linear in the same container sees a tensor), and backward
+    works on a table of numbers as forward did."""
+    assert nn.Sequential().add(nn.ReverseTable()).forward([1, 2, 3, 4]) == [4, 3, 2, 1]
+    assert nn.MapTable(nn.ReverseTable()).forward([[1, 2], [3, 4]]) == [[2, 1], [4, 3]]
+    both = nn.ConcatTable().add(nn.ReverseTable()).add(nn.Identity())
+    out = both.forward([1, 2, 3])
+    assert out[0] == [3, 2, 1] and isinstance(out[1], lg.Tensor) and out[1].numpy().tolist() == [1, 2, 3]
+    linear = nn.Linear(2, 1)   # the numbers become the default type's tensor, as forward([3, 4]) makes
+    mixed = nn.ParallelTable().add(nn.ReverseTable()).add(linear)
+    out = mixed.forward([[1, 2], [3, 4]])
+    assert out[0] == [2, 1]
+    np.testing.assert_allclose(out[1].numpy(), linear.weight.numpy() @ [3, 4] + linear.bias.numpy(), rtol=1e-6)
+    seq = nn.Sequential().add(linear)
+    seq.forward([3, 4])
+    linear.zeroGradParameters()
+    np.testing.assert_allclose(seq.backward([3, 4], lg.FloatTensor([2])).numpy(), 2 * linear.weight.numpy()[0])
+    np.testing.assert_allclose(linear.gradWeight.numpy(), [[6, 8]])
+
+
 def test_reverse_table_jacobian_in_a_graph_of_tensors():
     seq = nn.Sequential().add(nn.SplitTable(0)).add(nn.ReverseTable()).add(nn.JoinTable(0))
     assert_jacobian(seq, _x(3, 2))

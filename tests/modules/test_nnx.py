@@ -85,6 +85,27 @@ def test_resampling_matches_the_c_loops(shape, size, dtype):
     np.testing.assert_allclose(gi.numpy(), ref_gi, rtol=1e-6 if dtype == np.float32 else 1e-14)
 
 
+def test_resampling_taps_made_once_per_sizes():
+    """nnx generic/SpatialReSampling.c works out each output pixel's four neighbours and surfaces from the sizes
+    alone, in forward and again in backward; legonn makes them once per (input size, output size, type), shared
+    by forward and backward from then on and read-only, with the numbers of the C loops."""
+    from legonn.tensor.interpolation_kernels import _resampling_taps
+    x = np.random.RandomState(1).randn(2, 7, 5)
+    m = nn.SpatialReSampling({'oheight': 11, 'owidth': 13}).double()
+    go = np.arange(11 * 13, dtype=np.float64).reshape(1, 11, 13).repeat(2, 0)
+    m.forward(lg.from_numpy(x))
+    made = _resampling_taps.cache_info().misses
+    for _ in range(2):
+        out = m.forward(lg.from_numpy(x))
+        gi = m.backward(lg.from_numpy(x), lg.from_numpy(go))
+    assert _resampling_taps.cache_info().misses == made
+    index, weights, flat_index = _resampling_taps(np, 7, 5, 11, 13, np.dtype(np.float64))
+    assert not any(a.flags.writeable for a in index + weights + [flat_index])
+    ref_out, ref_gi = _resampling_loops(x, 11, 13)
+    np.testing.assert_array_equal(out.numpy(), ref_out)
+    np.testing.assert_allclose(gi.numpy(), ref_gi, rtol=1e-14)
+
+
 def test_resampling_ratios_and_batch():
     """nnx SpatialReSampling.lua: owidth = rwidth * iwidth (read by the C as an integer); a batch is each
     example resampled; positional arguments in xlua's order rwidth, rheight, owidth, oheight."""
@@ -377,6 +398,28 @@ def test_softmax_tree_gradients_match_finite_differences():
     np.testing.assert_allclose(gi, numeric(x), atol=1e-5)
     np.testing.assert_allclose(smt.gradWeight.numpy(), numeric(smt.weight.numpy()), atol=1e-5)
     np.testing.assert_allclose(smt.gradBias.numpy(), numeric(smt.bias.numpy()), atol=1e-5)
+
+
+def test_softmax_tree_backward_reads_the_paths_forward_walked(monkeypatch):
+    """nnx generic/SoftMaxTree.c's backward reads what its forward left in the module (the log-softmax in
+    _multiBuffer); legonn's forward keeps the target paths too, so a forward/backward pair walks them once and
+    the backward still equals the C loops."""
+    lg.setdefaulttensortype('legonn.DoubleTensor')
+    smt = _tree(6)
+    walks = []
+    walk = nn.SoftMaxTree._paths
+    monkeypatch.setattr(nn.SoftMaxTree, '_paths', lambda self, *a: walks.append(1) or walk(self, *a))
+    rng = np.random.RandomState(6)
+    x, grad, target = rng.randn(4, 6), rng.randn(4), np.array([19, 29, 2, 26])
+    args = [lg.from_numpy(x), lg.IntTensor(target.tolist())]
+    smt.zeroGradParameters()
+    smt.forward(args)
+    gi = smt.backward(args, lg.from_numpy(grad))[0].numpy()
+    assert len(walks) == 1
+    ref = _tree_loops(smt, smt.weight.numpy(), smt.bias.numpy(), x, target, grad, 1)
+    np.testing.assert_allclose(gi, ref[1], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(smt.gradWeight.numpy(), ref[2], rtol=1e-12, atol=1e-14)
+    assert smt.updates == ref[4]
 
 
 def test_softmax_tree_types_and_probabilities():

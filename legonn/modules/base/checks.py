@@ -13,6 +13,8 @@ table must have) stays in the layer, written with the methods below, whose
 errors name the module's path, what it expected and what came.
 """
 from ...tensor import Tensor
+from ...tensor.backend import to_module
+from ...tensor.scatter_kernels import out_of_range
 from .errors import input_error
 from .table_buffers import describe
 
@@ -142,6 +144,27 @@ class InputChecks:
             got = x.type() if isinstance(x, Tensor) else f"a {type(x).__name__}"
             raise input_error(self, f"a {reference.type()} {what} (the module's type)", got, TypeError)
         return x
+
+    def checkIndices(self, x, n, what='indices', xp=None, offset=0):
+        """``x``, a tensor of integers (or of whole numbers in a floating type: Lua's numbers), as an int64 array
+        on the array module ``xp`` (default: ``x``'s), ``offset`` added; raise a path-naming TypeError for other
+        values and an IndexError unless every index lies in [0, ``n``) (``x``'s values in [-offset, n - offset)),
+        ``what`` naming them ('indices', 'targets')."""
+        arr = x.array
+        if x._dtype.kind == 'f':
+            if x.nElement() and not bool((arr == x.xp.floor(arr)).all()):
+                raise input_error(self, f"integer {what} or whole-number {what} in a floating tensor",
+                                  f"non-integral values in a {x.type()}", TypeError)
+        elif x._dtype.kind not in 'iu':
+            raise input_error(self, f"integer {what} (an integer or floating tensor)", x.type(), TypeError)
+        idx = to_module(arr.astype('int64'), xp or x.xp)
+        if offset:
+            idx += offset
+        bad = out_of_range(idx, n)
+        if bad:
+            raise input_error(self, f"{what} in [{-offset}, {n - offset})",
+                              f"{what} in [{bad[0] - offset}, {bad[1] - offset}]", IndexError)
+        return idx
 
     def checkTraining(self):
         """Raise unless the module is in training mode: for a backward defined only while training (the noise

@@ -9,7 +9,9 @@ wrapped without copying, and ``None`` (Lua's nil: a missing gradOutput) stays
 ``None``. A tensor passes through after one type check. A table of numbers becomes
 a tensor, except for a module whose class sets ``keeps_numbers``: one that only
 moves a table's entries about (dpnn's ReverseTable), which Torch7 code hands
-tables of plain numbers.
+tables of plain numbers, and the containers that hand their input on to their
+children (Sequential, ConcatTable, ParallelTable, MapTable), so that each child
+converts what it takes, as each Lua module receives the Lua table itself.
 """
 import functools
 import numbers
@@ -54,9 +56,9 @@ def _numbers_kept(value):
 def as_module_input(module, value, convert=as_input_tree):
     """``value`` (an input or gradOutput) as ``module`` takes it: ``convert(value)`` (``as_tensor_tree`` for
     forward's input), or, for a table given to a module that ``keeps_numbers``, the table with its numbers
-    kept, as Lua hands ``{1, 2, 3, 4}`` to dpnn's ReverseTable."""
+    kept, as Lua hands ``{1, 2, 3, 4}`` to dpnn's ReverseTable (a table of tensors is passed on as it is)."""
     if getattr(module, 'keeps_numbers', False) and isinstance(value, (list, tuple, dict)):
-        return _numbers_kept(value)
+        return value if _all_tensors(value) else _numbers_kept(value)
     return convert(value)
 
 

@@ -103,7 +103,8 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
     dpnn_stepclone = False
     # dpnn's hook: a module with a method of this name is copied by it inside another's sharedClone
     dpnn_sharedClone = None
-    # a table module that moves Lua numbers about (dpnn's ReverseTable) sets it: its tables of numbers stay lists
+    # a table module that moves Lua numbers about (dpnn's ReverseTable), or a container that hands its input on
+    # to its children, sets it: its tables of numbers stay lists (each child converts what it takes)
     keeps_numbers = False
 
     def __init_subclass__(cls, **kwargs):
