@@ -36,7 +36,7 @@ class CTCCriterion(Criterion):
 
     As the Lua file: ``forward`` returns the costs' sum divided by ``batch`` while ``output`` keeps the sum, and
     ``gradInput`` (d sum / d input, shaped like the input, zero past each length) is computed by the forward;
-    ``backward`` returns it shaped as the input it is given. As warp-ctc, a sequence with more labels (plus
+    ``backward`` returns it shaped as the input it is given (a backward before any forward runs one). As warp-ctc, a sequence with more labels (plus
     repeated neighbours) than frames costs 0 and gets no gradient, and each probability is floored at FLT_MIN.
     legonn runs warp-ctc's recursions in float64 (warp-ctc in float32) and gives gradInput the input's type
     (the Lua file's CPU path returns a FloatTensor)."""
@@ -186,12 +186,13 @@ class CTCCriterion(Criterion):
         return self.output / batch
 
     def updateGradInput(self, input, target=None, sizes=None):
-        """The gradient the last forward computed, shaped as ``input`` (batch-first as the criterion says)."""
+        """The gradient the last forward computed (as the Lua file: whatever input this call is given), shaped
+        as ``input``; without a forward on as many values, the forward of ``(input, target, sizes)`` first."""
         self.checkInput(input)
         flat = self.__dict__.get('_grads')
         if flat is None or flat.nElement() != input.nElement():
-            raise input_error(self, f"a forward on activations of {input.nElement()} values before backward",
-                              "none" if flat is None else f"one of {flat.nElement()} values")
+            self.updateOutput(input, target, sizes)
+            flat = self._grads
         gi = self.bufferLike('gradInput', input)
         if input.dim() == 3 and self.batchFirst:
             frames_first = flat.array.reshape(input.size(1), input.size(0), -1)

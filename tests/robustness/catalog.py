@@ -346,6 +346,11 @@ CRITERIONS = {
 # CriterionTable is a module whose input is [input, target]
 MODULES['CriterionTable'] = (lambda: nn.CriterionTable(nn.MSECriterion()), lambda: [r(2, 3), r(2, 3)])
 
+# nnx's criterions and non-spatial modules (CTCCriterion's target: a table of label sequences, 0 the blank)
+CRITERIONS.update({
+    'CTCCriterion': (nn.CTCCriterion, lambda: r(3, 2, 4), lambda: [[1], [2, 3]]),
+})
+
 
 # Classes whose catalog example fails in code still being written by its engineer (reported to the lead):
 # the tests that run them are strict xfails, so they turn red the day the finding is fixed.
