@@ -125,3 +125,150 @@ def test_ctc_bad_input_names_the_criterion(call, match):
     with pytest.raises((ValueError, TypeError, IndexError), match=match) as err:
         call(nn.CTCCriterion())
     assert 'CTCCriterion' in str(err.value)
+
+
+# --- DistMarginCriterion ------------------------------------------------------------------------------------
+def _dist_margin_loops(x, target, size_average=True):
+    """nnx generic/DistMarginCriterion.c, loop for loop in float64 (targets 0-based, -1 ending a row's list):
+    (loss, gradInput), with the entries the C leaves unwritten (other targets) set to 0."""
+    x = np.atleast_2d(x).astype(np.float64)
+    target = np.atleast_2d(target)
+    rows, dim = x.shape
+    total, grad = 0.0, np.zeros_like(x)
+    g = 1.0 / dim if size_average else 1.0
+    for r in range(rows):
+        targets = []
+        for m in range(dim):
+            if target[r, m] == -1:
+                break
+            targets.append(int(target[r, m]))
+        input_target, min_idx = np.inf, -1
+        for idx in targets:
+            if input_target > x[r, idx]:
+                input_target, min_idx = x[r, idx], idx
+        grad_target = 0.0
+        for d in range(dim):
+            if d in targets:
+                continue
+            z = 1 - input_target + x[r, d]
+            if z > 0:
+                total += z
+                grad_target -= g
+                grad[r, d] = g
+        if min_idx >= 0:
+            grad[r, min_idx] = grad_target
+    return (total / dim if size_average else total), grad
+
+
+@pytest.mark.parametrize('size_average', [True, False])
+@pytest.mark.parametrize('rank', [1, 2])
+def test_dist_margin_matches_the_c_loops(size_average, rank):
+    """nnx generic/DistMarginCriterion.c: the hinge against each row's weakest target, summed over rows, over
+    dim with sizeAverage; its gradient; a row without targets; a tie between targets (the first listed)."""
+    rs = np.random.RandomState(5)
+    x = np.round(rs.randn(4, 6), 1)
+    x[3, 2] = x[3, 4]
+    target = np.array([[1, 3, -1, -1, -1, -1], [-1] * 6, [5, 0, 2, -1, -1, -1], [4, 2, -1, -1, -1, -1]])
+    if rank == 1:
+        x, target = x[2], target[2]
+    c = nn.DistMarginCriterion()
+    c.sizeAverage = size_average
+    loss, grad = _dist_margin_loops(x, target, size_average)
+    xt, tt = lg.DoubleTensor(x), lg.LongTensor(target)
+    assert c.forward(xt, tt) == pytest.approx(loss, rel=1e-12)
+    np.testing.assert_allclose(c.backward(xt, tt).numpy(), grad.reshape(x.shape), rtol=1e-12)
+    assert nn.Jacobian.testCriterion(c.double(), lg.DoubleTensor(rs.randn(*x.shape)), tt) < 1e-7
+
+
+def test_dist_margin_rejects_bad_targets():
+    """The C's THArgCheck on the target's size and range, as errors naming the criterion (0-based range)."""
+    c = nn.DistMarginCriterion()
+    with pytest.raises(IndexError, match=r'DistMarginCriterion: expected target classes in \[0, 3\)'):
+        c.forward(lg.DoubleTensor(2, 3).zero(), lg.LongTensor([[3, -1, -1], [0, -1, -1]]))
+    with pytest.raises(ValueError, match="DistMarginCriterion: expected a target of the input's size"):
+        c.forward(lg.DoubleTensor(2, 3).zero(), lg.LongTensor([[0, -1], [0, -1]]))
+
+
+# --- DistNLLCriterion ---------------------------------------------------------------------------------------
+def _log_softmax(v):
+    out = np.empty_like(v)
+    for i, row in enumerate(np.atleast_2d(v)):
+        m = max(row)
+        s = sum(np.exp(a - m) for a in row)
+        np.atleast_2d(out)[i] = [a - m - np.log(s) for a in row]
+    return out
+
+
+@pytest.mark.parametrize('opts', [{}, {'inputIsADistance': True}, {'inputIsProbability': True},
+                                  {'inputIsLogProbability': True}, {'targetIsProbability': False},
+                                  {'inputIsADistance': True, 'inputIsProbability': True}],
+                         ids=['default', 'distance', 'probability', 'log-probability', 'target-scores',
+                              'distance-probability'])
+@pytest.mark.parametrize('rank', [1, 2])
+def test_dist_nll_matches_the_lua(opts, rank):
+    """nnx DistNLLCriterion.lua: normalize (target SoftMax unless targetIsProbability, input negated if a
+    distance, then LogSoftMax, Log or nothing), loss = -sum log q * p, gradInput back through the
+    normalisation (checked by finite differences)."""
+    rs = np.random.RandomState(6)
+    shape = (3, 4) if rank == 2 else (4,)
+    x = rs.rand(*shape) + 0.2
+    if opts.get('inputIsADistance') and opts.get('inputIsProbability'):
+        x = -x
+    p = rs.rand(*shape)
+    p /= p.sum()
+    q_in = -x if opts.get('inputIsADistance') else x
+    logq = q_in if opts.get('inputIsLogProbability') else np.log(q_in) if opts.get('inputIsProbability') \
+        else _log_softmax(q_in)
+    target = p if opts.get('targetIsProbability', True) else np.exp(_log_softmax(p))
+    c = nn.DistNLLCriterion(opts)
+    assert c.forward(lg.DoubleTensor(x), lg.DoubleTensor(p)) == pytest.approx(-(logq * target).sum(), rel=1e-12)
+    assert nn.Jacobian.testCriterion(c, lg.DoubleTensor(x), lg.DoubleTensor(p)) < 1e-7
+
+
+def test_dist_nll_rejects_unknown_options_and_sizes():
+    """Bad options fail at construction; a target of another size names the criterion."""
+    with pytest.raises(ValueError, match='DistNLLCriterion: expected options among'):
+        nn.DistNLLCriterion({'inputIsDistance': True})
+    with pytest.raises(ValueError, match=r'DistNLLCriterion: expected target of size \(2, 3\)'):
+        nn.DistNLLCriterion().forward(lg.DoubleTensor(2, 3).zero(), lg.DoubleTensor(3, 2).zero())
+
+
+# --- SuperCriterion -----------------------------------------------------------------------------------------
+def test_super_criterion_table_and_shared_targets():
+    """nnx SuperCriterion.lua: sum_i w_i criterion_i(input[i], target[i]) for a table target, the same target
+    for every criterion otherwise; gradInput[i] = w_i * criterion_i's gradInput."""
+    rs = np.random.RandomState(7)
+    a, b, t, u = (lg.DoubleTensor(rs.randn(2, 3)) for _ in range(4))
+    c = nn.SuperCriterion()
+    c.add(nn.MSECriterion())
+    c.add(nn.AbsCriterion(), 0.5)
+    mse = ((a.numpy() - t.numpy()) ** 2).mean()
+    assert c.forward([a, b], t) == pytest.approx(mse + 0.5 * np.abs(b.numpy() - t.numpy()).mean(), rel=1e-12)
+    assert c.forward([a, b], [t, u]) == pytest.approx(mse + 0.5 * np.abs(b.numpy() - u.numpy()).mean(), rel=1e-12)
+    grad = c.backward([a, b], [t, u])
+    np.testing.assert_allclose(grad[0].numpy(), 2 * (a.numpy() - t.numpy()) / 6, rtol=1e-12)
+    np.testing.assert_allclose(grad[1].numpy(), 0.5 * np.sign(b.numpy() - u.numpy()) / 6, rtol=1e-12)
+    assert nn.Jacobian.testCriterion(c, [a, b], t) < 1e-7
+
+
+@pytest.mark.parametrize('make,x,t', [
+    (lambda: nn.DistNLLCriterion(), lambda: lg.randn(2, 3), lambda: lg.rand(2, 3)),
+    (lambda: nn.DistMarginCriterion(), lambda: lg.randn(2, 3), lambda: lg.LongTensor([[2, -1, -1], [0, 1, -1]])),
+    (lambda: nn.SuperCriterion().add(nn.MSECriterion()), lambda: [lg.randn(2, 3)], lambda: lg.randn(2, 3)),
+], ids=['DistNLL', 'DistMargin', 'Super'])
+def test_float_double_and_gpu(make, x, t):
+    """float() and double() criterions agree; with the GPU simulator (or a GPU), cuda() too."""
+    from tests.criterions.criterion_checks import assert_criterion_type_roundtrip
+    assert_criterion_type_roundtrip(make(), x(), t())
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('make,x,t', [
+    (lambda: nn.DistNLLCriterion(), lambda: lg.randn(2, 3), lambda: lg.rand(2, 3)),
+    (lambda: nn.DistMarginCriterion(), lambda: lg.randn(2, 3), lambda: lg.LongTensor([[2, -1, -1], [0, 1, -1]])),
+    (lambda: nn.SuperCriterion().add(nn.MSECriterion()), lambda: [lg.randn(2, 3)], lambda: lg.randn(2, 3)),
+], ids=['DistNLL', 'DistMargin', 'Super'])
+def test_gpu(make, x, t):
+    """The cuda() twin gives the CPU loss and gradInput."""
+    from tests.criterions.criterion_checks import assert_criterion_gpu
+    assert_criterion_gpu(make(), x(), t())

@@ -349,6 +349,11 @@ MODULES['CriterionTable'] = (lambda: nn.CriterionTable(nn.MSECriterion()), lambd
 # nnx's criterions and non-spatial modules (CTCCriterion's target: a table of label sequences, 0 the blank)
 CRITERIONS.update({
     'CTCCriterion': (nn.CTCCriterion, lambda: r(3, 2, 4), lambda: [[1], [2, 3]]),
+    'SuperCriterion': (lambda: nn.SuperCriterion().add(nn.MSECriterion()).add(nn.AbsCriterion(), 0.5),
+                       lambda: [r(2, 3), r(2)], lambda: [r(2, 3), r(2)]),
+    'DistNLLCriterion': (nn.DistNLLCriterion, lambda: r(2, 3), lambda: pos(2, 3)),
+    'DistMarginCriterion': (nn.DistMarginCriterion, lambda: r(2, 3),
+                            lambda: lg.LongTensor([[2, -1, -1], [0, 1, -1]])),
 })
 
 
