@@ -1,4 +1,5 @@
 """FunctionWrapper: nnx's module made of user functions (nnx's FunctionWrapper.lua)."""
+from ..tensor import Tensor
 from .base.module import Module
 
 
@@ -22,5 +23,8 @@ class FunctionWrapper(Module):
         return self.output
 
     def updateGradInput(self, input, gradOutput):
+        if isinstance(self.output, Tensor) and self.output.nElement():
+            # whatever the functions compute, a gradOutput must be shaped like the output it belongs to
+            self.checkGradOutput(gradOutput, self.output)
         self.gradInput = self.fn_updateGradInput(self, input, gradOutput)
         return self.gradInput

@@ -25,6 +25,8 @@ class _PassThrough(Module, abstract=True):
         return self.output
 
     def updateGradInput(self, input, gradOutput):
+        if isinstance(input, Tensor):
+            self.checkGradOutput(gradOutput, input)
         self.gradInput = gradOutput
         return self.gradInput
 

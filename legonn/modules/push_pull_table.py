@@ -6,6 +6,14 @@ from .base.module import Module
 from .base.table_buffers import describe
 
 
+def _check_grads(module, gradOutputTable, outputs):
+    """Each tensor of ``gradOutputTable`` shaped like the output entry it belongs to."""
+    for i, (g, out) in enumerate(zip(gradOutputTable, outputs)):
+        if isinstance(out, Tensor) and (not isinstance(g, Tensor) or g._size != out._size):
+            got = tuple(g.size()) if isinstance(g, Tensor) else type(g).__name__
+            raise input_error(module, f"gradOutput[{i}] of size {tuple(out.size())}", got)
+
+
 def _index(owner, index):
     if isinstance(index, bool) or not isinstance(index, int) or index < 0:
         raise ValueError(f"{owner}: index must be a non-negative int (0-based), got {index!r}")
@@ -78,6 +86,7 @@ class PushTable(_Linked):
     def updateGradInput(self, inputTable, gradOutputTable):
         self._table(inputTable)
         self.checkTable(gradOutputTable, length=len(inputTable) - 1, min_length=0, what='gradOutput')
+        _check_grads(self, gradOutputTable, inputTable[:self._index] + inputTable[self._index + 1:])
         pushed = inputTable[self._index]
         grad = self._gradInput
         if self._forward or not isinstance(pushed, Tensor) or grad._size != pushed._size:
@@ -126,6 +135,7 @@ class PullTable(_Linked):
     def updateGradInput(self, input, gradOutputTable):
         n = len(input) + 1 if isinstance(input, list) else 2
         self.checkTable(gradOutputTable, length=n, what='gradOutput')
+        _check_grads(self, gradOutputTable, self.updateOutput(input))
         self._push._updateGradInput(gradOutputTable[self._index])
         rest = gradOutputTable[:self._index] + gradOutputTable[self._index + 1:]
         self.gradInput = rest if isinstance(input, list) else rest[0]
