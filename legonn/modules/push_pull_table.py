@@ -51,7 +51,7 @@ class PushTable(_Linked):
     def __init__(self, index):
         super().__init__()
         self._index = _index('PushTable', index)
-        self._pulls = []
+        self._pulls = ()
         self.output, self.gradInput = [], []
         self._gradInput = default_class()()
         self._forward = False
@@ -59,7 +59,7 @@ class PushTable(_Linked):
     def pull(self, index):
         """A new PullTable that inserts the pushed entry at ``index`` (0-based) of its input table."""
         pull = PullTable(self, index)
-        self._pulls.append(pull)
+        self._pulls += (pull,)
         return pull
 
     def _table(self, inputTable, what='input'):

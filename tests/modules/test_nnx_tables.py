@@ -73,7 +73,7 @@ def test_types_and_clone_keep_the_pair():
     assert out64[0].type() == 'legonn.DoubleTensor'
     assert_close_trees(out32, out64, rtol=1e-5)
     twin = mlp.clone()
-    assert twin.modules[3]._push is twin.modules[0] and twin.modules[0]._pulls == [twin.modules[3]]
+    assert twin.modules[3]._push is twin.modules[0] and twin.modules[0]._pulls == (twin.modules[3],)
 
 
 @pytest.mark.gpu

@@ -355,6 +355,15 @@ def _pulled():
     return pull
 
 
+@lg.register
+class _Doubling:
+    """FunctionWrapper's functions in the example: a registered callable class, which lg.save can store (it
+    never stores code); called with the module, then the tensors, it doubles the last one (init: nothing)."""
+
+    def __call__(self, module, *tensors):
+        return tensors[-1].clone().mul(2) if tensors else None
+
+
 MODULES.update({
     'PushTable': (lambda: nn.PushTable(1), lambda: [r(2, 3), r(2)]),
     'PullTable': (_pulled, lambda: [r(2, 4)]),
@@ -365,8 +374,7 @@ MODULES.update({
     'SoftMaxForest': (lambda: nn.SoftMaxForest(3, [{0: lg.IntTensor([1, 2]), 1: lg.IntTensor([3, 4])},
                                                    {0: lg.IntTensor([1, 2, 3, 4])}], [0, 0], [2]),
                       lambda: [r(2, 3), lg.IntTensor([3, 1])]),
-    'FunctionWrapper': (lambda: nn.FunctionWrapper(lambda self: None, lambda self, x: x.clone().mul(2),
-                                                   lambda self, x, g: g.clone().mul(2)), lambda: r(2, 3)),
+    'FunctionWrapper': (lambda: nn.FunctionWrapper(_Doubling(), _Doubling(), _Doubling()), lambda: r(2, 3)),
     'Probe': (lambda: nn.Probe('catalog'), lambda: r(2, 3)),
     'Tic': (lambda: nn.Tic('catalog'), lambda: r(2, 3)),
     'Toc': (lambda: (nn.Tic('catalog'), nn.Toc('catalog'))[1], lambda: r(2, 3)),
