@@ -36,8 +36,9 @@ class CTCCriterion(Criterion):
 
     As the Lua file: ``forward`` returns the costs' sum divided by ``batch`` while ``output`` keeps the sum, and
     ``gradInput`` (d sum / d input, shaped like the input, zero past each length) is computed by the forward;
-    ``backward`` returns it shaped as the input it is given (a backward before any forward runs one). As warp-ctc, a sequence with more labels (plus
-    repeated neighbours) than frames costs 0 and gets no gradient, and each probability is floored at FLT_MIN.
+    ``backward`` returns it shaped as the input it is given (a backward before any forward runs one). As
+    warp-ctc, a sequence with more labels (plus repeated neighbours) than frames costs 0 and gets no gradient,
+    and each probability is floored at FLT_MIN.
     legonn runs warp-ctc's recursions in float64 (warp-ctc in float32) and gives gradInput the input's type
     (the Lua file's CPU path returns a FloatTensor)."""
 
@@ -115,6 +116,9 @@ class CTCCriterion(Criterion):
         batch, classes = len(lengths), x.shape[1]
         x = x.reshape(-1, batch, classes).astype('float64')
         frames = x.shape[0]
+        length = to_module(np.asarray(lengths), xp)
+        inside = (xp.arange(frames)[:, None] < length)[:, :, None]
+        x = xp.where(inside, x, 0.0)   # rows past a sequence's length are padding, never read (even NaN)
         top = x.max(axis=2, keepdims=True)
         probs = xp.exp(x - top)
         probs /= probs.sum(axis=2, keepdims=True)
@@ -131,7 +135,6 @@ class CTCCriterion(Criterion):
             repeats = sum(seq[i] == seq[i - 1] for i in range(1, len(seq)))
             feasible[b] = len(seq) + repeats <= lengths[b]
         ext, skip, valid = (to_module(a, xp) for a in (ext, skip, valid))
-        length = to_module(np.asarray(lengths), xp)
         end = to_module(np.asarray([2 * len(seq) for seq in labels]), xp)   # the last extended position
         emit = xp.take_along_axis(logp, xp.broadcast_to(ext, (frames, batch, width)), axis=2)
         emit = xp.where(valid, emit, -xp.inf)
@@ -169,8 +172,7 @@ class CTCCriterion(Criterion):
         occupancy = xp.exp(alpha + beta - xp.where(valid, emit, 0.0) - known[:, None])
         onehot = (ext[:, :, None] == xp.arange(classes)) & valid[:, :, None]
         grads = probs - xp.einsum('tbs,bsc->tbc', occupancy, onehot.astype('float64'))
-        frame = xp.arange(frames)[:, None]
-        grads *= ((frame < length) & usable)[:, :, None]
+        grads *= inside & usable[:, None]
         costs = xp.where(usable, -loglike, 0.0)
         return costs, grads
 

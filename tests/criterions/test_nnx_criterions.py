@@ -272,3 +272,17 @@ def test_gpu(make, x, t):
     """The cuda() twin gives the CPU loss and gradInput."""
     from tests.criterions.criterion_checks import assert_criterion_gpu
     assert_criterion_gpu(make(), x(), t())
+
+
+def test_ctc_ignores_rows_past_each_size():
+    """warp-ctc reads only the first sizes[b] frames of sequence b: padding frames (NaN here) change neither the
+    costs nor the gradient, which is 0 there."""
+    acts = np.random.RandomState(8).randn(4, 2, 3)
+    padded = acts.copy()
+    padded[2:, 1] = np.nan
+    c = nn.CTCCriterion()
+    loss = c.forward(lg.DoubleTensor(acts), [[1], [2]], [4, 2])
+    grad = c.backward(lg.DoubleTensor(acts), None).numpy().copy()
+    assert c.forward(lg.DoubleTensor(padded), [[1], [2]], [4, 2]) == loss
+    np.testing.assert_array_equal(c.backward(lg.DoubleTensor(padded), None).numpy(), grad)
+    assert not grad[2:, 1].any()
