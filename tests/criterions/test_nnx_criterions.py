@@ -8,6 +8,7 @@ import pytest
 import legonn as lg
 from legonn import nn
 from tests.checks import numeric_gradient
+from tests.criterions.criterion_checks import assert_criterion_gpu, assert_criterion_type_roundtrip
 
 
 # --- CTCCriterion -------------------------------------------------------------------------------------------
@@ -251,26 +252,23 @@ def test_super_criterion_table_and_shared_targets():
     assert nn.Jacobian.testCriterion(c, [a, b], t) < 1e-7
 
 
-@pytest.mark.parametrize('make,x,t', [
+SMALL_CASES = pytest.mark.parametrize('make,x,t', [
     (lambda: nn.DistNLLCriterion(), lambda: lg.randn(2, 3), lambda: lg.rand(2, 3)),
     (lambda: nn.DistMarginCriterion(), lambda: lg.randn(2, 3), lambda: lg.LongTensor([[2, -1, -1], [0, 1, -1]])),
     (lambda: nn.SuperCriterion().add(nn.MSECriterion()), lambda: [lg.randn(2, 3)], lambda: lg.randn(2, 3)),
 ], ids=['DistNLL', 'DistMargin', 'Super'])
-def test_float_double_and_gpu(make, x, t):
-    """float() and double() criterions agree; with the GPU simulator (or a GPU), cuda() too."""
-    from tests.criterions.criterion_checks import assert_criterion_type_roundtrip
+
+
+@SMALL_CASES
+def test_float_and_double(make, x, t):
+    """float() and double() criterions agree, and gradInput takes the criterion's type."""
     assert_criterion_type_roundtrip(make(), x(), t())
 
 
 @pytest.mark.gpu
-@pytest.mark.parametrize('make,x,t', [
-    (lambda: nn.DistNLLCriterion(), lambda: lg.randn(2, 3), lambda: lg.rand(2, 3)),
-    (lambda: nn.DistMarginCriterion(), lambda: lg.randn(2, 3), lambda: lg.LongTensor([[2, -1, -1], [0, 1, -1]])),
-    (lambda: nn.SuperCriterion().add(nn.MSECriterion()), lambda: [lg.randn(2, 3)], lambda: lg.randn(2, 3)),
-], ids=['DistNLL', 'DistMargin', 'Super'])
+@SMALL_CASES
 def test_gpu(make, x, t):
     """The cuda() twin gives the CPU loss and gradInput."""
-    from tests.criterions.criterion_checks import assert_criterion_gpu
     assert_criterion_gpu(make(), x(), t())
 
 
