@@ -30,11 +30,12 @@ class _Linked(Module, abstract=True):
     def type(self, typename=None, cache=None):
         if typename is None:
             return super().type()
-        link = self.__dict__.pop(self._link)
+        link = self.__dict__.pop(self._link, None)
         try:
             return super().type(typename, cache)
         finally:
-            self.__dict__[self._link] = link
+            if link is not None:
+                self.__dict__[self._link] = link
 
 
 class PushTable(_Linked):
@@ -119,23 +120,25 @@ class PullTable(_Linked):
             raise input_error(self, "a forward of its PushTable first", "nothing pushed")
         return self._output
 
-    def updateOutput(self, input):
+    def _merged(self, input):
+        """The input with the pushed entry put in at the index (a new list)."""
         pushed = self._pushed()
         if isinstance(input, list):
             if self._index > len(input):
                 raise input_error(self, f"a table of at least {self._index} entries", describe(input), IndexError)
-            self.output = input[:self._index] + [pushed] + input[self._index:]
-        else:
-            if self._index > 1:
-                raise input_error(self, "a table input (a tensor input takes index 0 or 1)", describe(input),
-                                  TypeError)
-            self.output = [pushed, input] if self._index == 0 else [input, pushed]
+            return input[:self._index] + [pushed] + input[self._index:]
+        if self._index > 1:
+            raise input_error(self, "a table input (a tensor input takes index 0 or 1)", describe(input), TypeError)
+        return [pushed, input] if self._index == 0 else [input, pushed]
+
+    def updateOutput(self, input):
+        self.output = self._merged(input)
         return self.output
 
     def updateGradInput(self, input, gradOutputTable):
         n = len(input) + 1 if isinstance(input, list) else 2
         self.checkTable(gradOutputTable, length=n, what='gradOutput')
-        _check_grads(self, gradOutputTable, self.updateOutput(input))
+        _check_grads(self, gradOutputTable, self._merged(input))
         self._push._updateGradInput(gradOutputTable[self._index])
         rest = gradOutputTable[:self._index] + gradOutputTable[self._index + 1:]
         self.gradInput = rest if isinstance(input, list) else rest[0]
