@@ -23,6 +23,25 @@ def _ints(owner, what, value):
     return [int(v) for v in arr]
 
 
+def _extended(labels, lengths):
+    """The blank-extended label sequences, padded to the longest, as host arrays (batch, 2 * L + 1): the class of
+    each position (blanks between and around the labels), ``skip`` (a label position reachable from two
+    positions back: its label differs from the previous one), ``valid`` (inside the sequence); and which
+    sequences fit their frames (labels plus repeated neighbours, cpu_ctc.h's ``L + repeats <= T``)."""
+    width = 2 * max(len(seq) for seq in labels) + 1
+    ext = np.zeros((len(labels), width), dtype=np.int64)
+    skip = np.zeros((len(labels), width), dtype=bool)
+    valid = np.zeros((len(labels), width), dtype=bool)
+    feasible = np.zeros(len(labels), dtype=bool)
+    for b, seq in enumerate(labels):
+        ext[b, 1:2 * len(seq):2] = seq
+        valid[b, :2 * len(seq) + 1] = True
+        differs = [seq[i] != seq[i - 1] for i in range(1, len(seq))]
+        skip[b, 3:2 * len(seq):2] = differs
+        feasible[b] = len(seq) + differs.count(False) <= lengths[b]
+    return ext, skip, valid, feasible
+
+
 class CTCCriterion(Criterion):
     """``CTCCriterion(batchFirst=False)``: the negative log-likelihood of each label sequence under every
     alignment of it (blanks between and around, repeats merged) to the softmax of the activations.
@@ -123,17 +142,8 @@ class CTCCriterion(Criterion):
         probs = xp.exp(x - top)
         probs /= probs.sum(axis=2, keepdims=True)
         logp = xp.log(xp.maximum(probs, _FLOOR))
-        width = 2 * max(len(seq) for seq in labels) + 1
-        ext = np.zeros((batch, width), dtype=np.int64)          # blanks between and around the labels
-        skip = np.zeros((batch, width), dtype=bool)             # s may come from s - 2 (a label unlike it)
-        valid = np.zeros((batch, width), dtype=bool)
-        feasible = np.zeros(batch, dtype=bool)
-        for b, seq in enumerate(labels):
-            ext[b, 1:2 * len(seq):2] = seq
-            valid[b, :2 * len(seq) + 1] = True
-            skip[b, 3:2 * len(seq):2] = [seq[i] != seq[i - 1] for i in range(1, len(seq))]
-            repeats = sum(seq[i] == seq[i - 1] for i in range(1, len(seq)))
-            feasible[b] = len(seq) + repeats <= lengths[b]
+        ext, skip, valid, feasible = _extended(labels, lengths)
+        width = ext.shape[1]
         ext, skip, valid = (to_module(a, xp) for a in (ext, skip, valid))
         end = to_module(np.asarray([2 * len(seq) for seq in labels]), xp)   # the last extended position
         emit = xp.take_along_axis(logp, xp.broadcast_to(ext, (frames, batch, width)), axis=2)
@@ -207,4 +217,4 @@ class CTCCriterion(Criterion):
         return super().clearState('_grads', *names)
 
     def __repr__(self):
-        return f"nn.CTCCriterion({'batchFirst' if self.batchFirst else ''})".replace('()', '')
+        return 'nn.CTCCriterion' + ('(batchFirst)' if self.batchFirst else '')
