@@ -223,3 +223,67 @@ class LinearNoBias(Linear):
 
     def __repr__(self):
         return f"nn.LinearNoBias({self.weight.size(1)} -> {self.weight.size(0)})"
+
+
+class QDRiemaNNLinear(Linear):
+    """A Linear whose accGradParameters turns the gradient into a Riemannian one: nnx's QDRiemaNNLinear.lua
+    (Lua's ``nnx.QDRiemaNNLinear``), the quasi-diagonal (``qdFlag``, default) or diagonal reduction of the
+    metric of Marceau-Caron and Ollivier's "Practical Riemannian Neural Networks".
+
+    ``QDRiemaNNLinear(inputSize, outputSize, gamma=0.01, qdFlag=True)``; forward and updateGradInput are
+    Linear's, for a batch ``(batch, inputSize)`` only. accGradParameters adds the plain gradient (the scale is
+    ignored, as the Lua file drops it), then updates the running metrics with g2 = gradOutput**2, as moving
+    averages of rate ``gamma`` after a first batch that sets them: ``Mii`` += g2^T x**2, ``M0i`` += g2^T x,
+    ``M00`` += g2^T 1; and replaces the accumulated gradients by their preconditioned values (diagonal: divided
+    by Mii + 1e-12 and M00 + 1e-12, which stay added to the metrics, as the Lua file's in-place adds). reset():
+    weight normal(0, 1/sqrt(inputSize)), bias 0, metrics to be set anew."""
+
+    def __init__(self, inputSize, outputSize, gamma=0.01, qdFlag=True):
+        check_hyper('QDRiemaNNLinear', positive=dict(inputSize=inputSize, outputSize=outputSize))
+        if isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or not 0 <= gamma <= 1:
+            raise ValueError(f"QDRiemaNNLinear: gamma must be a number in [0, 1], got {gamma!r}")
+        self.qdFlag = bool(qdFlag)
+        super().__init__(inputSize, outputSize)
+        self.gamma = float(gamma)
+        self.matReg = 1e-12
+        self.initMetric = True
+        self.Mii = self.weight.new(outputSize, inputSize)
+        self.M0i = self.weight.new(outputSize, inputSize) if self.qdFlag else None
+        self.M00 = self.weight.new(outputSize)
+
+    def reset(self, stdv=None):
+        """Weight normal(0, 1/sqrt(inputSize)) (or ``stdv``), bias 0; the next batch sets the metrics anew."""
+        self.initMetric = True
+        self.weight.normal(0, stdv if stdv is not None else 1 / self.weight.size(1) ** 0.5)
+        self.bias.zero()
+        return self
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        if input.dim() != 2:
+            raise input_error(self, "a batch (batch, inputSize): the metric sums over its rows",
+                              f"{input.dim()}-D input")
+        super().accGradParameters(input, gradOutput, 1)
+        xp, x = input.xp, input.array
+        g2t = (gradOutput.array ** 2).T
+        stats = [(self.Mii, g2t @ x ** 2), (self.M00, g2t.sum(axis=1))] + ([(self.M0i, g2t @ x)] if self.qdFlag else [])
+        for metric, batch in stats:
+            if self.initMetric:
+                metric.array[...] = batch
+            else:
+                metric.array[...] = (1 - self.gamma) * metric.array + self.gamma * batch
+        self.initMetric = False
+        gw, gb, mii, m00 = self.gradWeight.array, self.gradBias.array, self.Mii.array, self.M00.array
+        if self.qdFlag:
+            m0i = self.M0i.array
+            numerator = gw * m00[:, None] - m0i * gb[:, None]
+            denominator = xp.clip(mii * m00[:, None] - m0i ** 2, self.matReg, 1e25)
+            gw[...] = numerator / denominator
+            gb[...] = (gb - (m0i * gw).sum(axis=1)) / (m00 + self.matReg)
+        else:
+            mii += self.matReg
+            m00 += self.matReg
+            gw /= mii
+            gb /= m00
+
+    def __repr__(self):
+        return f"nn.QDRiemaNNLinear({self.weight.size(1)} -> {self.weight.size(0)})"
