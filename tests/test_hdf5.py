@@ -219,14 +219,22 @@ def test_files_written_by_h5py_read_as_tensors(tmp_path):
             f.read('huge').all()
 
 
-def test_numpy_arrays_are_written_and_results_own_their_data(tmp_path):
-    """write takes NumPy arrays as tensors (as_tensor); all() wraps the array h5py returns without copying it
-    again: the result is a contiguous tensor alone on its storage."""
+def test_numpy_arrays_are_written_and_results_wrap_what_h5py_read(tmp_path, monkeypatch):
+    """write takes NumPy arrays as tensors (as_tensor); all() and partial() wrap the array h5py returns without
+    copying it again: the result views that very array, contiguous, alone on its storage."""
     a = np.arange(12, dtype=np.int32).reshape(3, 4)
-    got = reread(tmp_path, '/x', a)
-    assert got.type() == 'torch.IntTensor' and got.isContiguous()
-    assert got.storage().size() == 12 and got.storageOffset() == 0
-    np.testing.assert_array_equal(got.numpy(), a)
+    path = str(tmp_path / 'x.h5')
+    with hdf5.open(path, 'w') as f:
+        f.write('/x', a)
+    returned = []
+    read = h5py.Dataset.__getitem__
+    monkeypatch.setattr(h5py.Dataset, '__getitem__', lambda ds, key: returned.append(read(ds, key)) or returned[-1])
+    with hdf5.open(path, 'r') as f:
+        for reading in (lambda: f.read('x').all(), lambda: f.read('x').partial([0, 2], [1, 2])):
+            got = reading()
+            assert got.type() == 'torch.IntTensor' and got.isContiguous() and got.storageOffset() == 0
+            assert np.shares_memory(got.numpy(), returned[-1]) and got.storage().size() == returned[-1].size
+    np.testing.assert_array_equal(got.numpy(), a[:, 1:3])
 
 
 def test_errors_name_the_call(tmp_path):
