@@ -17,8 +17,19 @@ SHOWN = 20
 
 
 class Container:
-    """What tds.Hash and tds.Vec share: Lua's typename (``typename``), and their text as ``repr``."""
+    """What tds.Hash and tds.Vec share: Lua's typename (``typename``) and their text (``__tostring__``, also
+    their ``repr``), from the subclass's ``_labelled(n)``, the (label, value) pairs of its first ``n`` entries."""
     typename = None
+
+    def __tostring__(self):
+        """hash.lua / vec.lua's text: ``tds.Hash[n]{`` (or ``tds.Vec[n]{``), one entry per line with the labels
+        padded to the widest, at most 20 entries then ``...``, and ``}``."""
+        labelled = self._labelled(SHOWN)
+        width = max((len(label) for label, _ in labelled), default=0)
+        lines = [f'{self.typename}[{len(self)}]{{'] + [entry_lines(label, v, width) for label, v in labelled]
+        if len(self) > SHOWN:
+            lines.append('...')
+        return '\n'.join(lines + ['}'])
 
     def __repr__(self):
         return self.__tostring__()

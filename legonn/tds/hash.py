@@ -1,5 +1,5 @@
 """``tds.Hash``: hash.lua's table of key/value pairs, as a Python container."""
-from .elements import SHOWN, Container, converted, element, entry_lines, key_text
+from .elements import Container, converted, element, key_text
 
 
 class Hash(Container):
@@ -63,15 +63,9 @@ class Hash(Container):
         """The (key, value) pairs, Lua's ``pairs(h)`` (insertion order; tds's is its hash's)."""
         return self._items.items()
 
-    def __tostring__(self):
-        """hash.lua's text: ``tds.Hash[n]{``, one entry per line with the keys padded to the widest of the
-        first 20, at most 20 entries then ``...``, and ``}``."""
-        shown = list(self._items.items())[:SHOWN]
-        width = max((len(key_text(k)) for k, _ in shown), default=0)
-        lines = [f'tds.Hash[{len(self)}]{{'] + [entry_lines(key_text(k), v, width) for k, v in shown]
-        if len(self._items) > SHOWN:
-            lines.append('...')
-        return '\n'.join(lines + ['}'])
+    def _labelled(self, n):
+        """The first ``n`` pairs, each key as hash.lua's key2str writes it."""
+        return [(key_text(k), v) for k, v in list(self._items.items())[:n]]
 
     def validateState(self):
         """For ``lg.load``: the saved pairs are a dict of tds elements."""

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..tensor.storage import CharStorage
 from ..tensor.tester import tostring
-from .elements import SHOWN, Container, converted, element, entry_lines
+from .elements import Container, converted, element
 
 
 def _whole(value, what):
@@ -111,16 +111,9 @@ class Vec(Container):
         raw = self.concat(sep, i, j).encode('utf-8', 'surrogateescape')
         return CharStorage(np.frombuffer(raw, dtype=np.int8).copy())
 
-    def __tostring__(self):
-        """vec.lua's text: ``tds.Vec[n]{``, one ``%5d : value`` line per element (0-based positions), at most
-        20 then ``...``, and ``}``."""
-        lines = [f'tds.Vec[{len(self)}]{{']
-        for k, v in enumerate(self._items[:SHOWN]):
-            label = f'{k:5d}'
-            lines.append(entry_lines(label, v, len(label)))
-        if len(self._items) > SHOWN:
-            lines.append('...')
-        return '\n'.join(lines + ['}'])
+    def _labelled(self, n):
+        """The first ``n`` entries, each labelled with its position (0-based) as vec.lua's ``%5d``."""
+        return [(f'{k:5d}', v) for k, v in enumerate(self._items[:n])]
 
     def validateState(self):
         """For ``lg.load``: the saved entries are a list of tds elements and None."""
