@@ -146,7 +146,7 @@ def test_chunked_writes_and_partial_reads(tmp_path):
             ds.partial([1, 13], [0, 12])
         with pytest.raises(ValueError, match='ends before it starts'):
             ds.partial([3, 2], 0)
-        assert ds.dataspaceSize() == [13, 13]
+        assert ds.dataspaceSize() == ds.dataspace_size() == [13, 13]   # with its snake_case twin
         assert ds.getTensorFactory() is lg.DoubleTensor
 
 

@@ -1,10 +1,11 @@
 """``hdf5.HDF5DataSet``: one dataset of a file, read whole or in part (dataset.lua)."""
 import numbers
 
+from ..tensor.naming import TorchNamed
 from .datatypes import as_tensor_of, tensor_class
 
 
-class HDF5DataSet:
+class HDF5DataSet(TorchNamed):
     """A dataset, as ``HDF5File.read(path)`` returns it: ``all()``, ``partial(...)``, ``dataspaceSize()``,
     ``getTensorFactory()``, ``close()``. Its data is read only when asked for."""
 

@@ -1,13 +1,14 @@
 """``hdf5.open`` and ``hdf5.HDF5File`` (file.lua)."""
 import os
 
+from ..tensor.naming import TorchNamed
 from .group import HDF5Group
 from .library import h5py
 
 _MODES = ('a', 'r', 'r+', 'w', 'w-')
 
 
-class HDF5File:
+class HDF5File(TorchNamed):
     """An open HDF5 file: ``read(path)``, ``write(path, data, options)``, ``append(...)``, ``all()``,
     ``filename()``, ``close()``; also a context manager that closes it."""
 

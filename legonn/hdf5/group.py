@@ -3,6 +3,7 @@
 import numpy as np
 
 from ..tensor import Tensor, as_tensor, backend
+from ..tensor.naming import TorchNamed
 from .dataset import HDF5DataSet
 from .datatypes import file_type
 from .library import h5py
@@ -25,7 +26,7 @@ def split_path(datapath, where):
     return names
 
 
-class HDF5Group:
+class HDF5Group(TorchNamed):
     """A group: ``read(path)`` returns a child (group or dataset), ``write``/``append`` store tensors below
     it, ``all()`` reads everything below it as a dict of tensors and dicts."""
 

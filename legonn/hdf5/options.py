@@ -1,6 +1,8 @@
 """``hdf5.DataSetOptions``: how a dataset is written (datasetOptions.lua): chunked, DEFLATE-compressed."""
 import numbers
 
+from ..tensor.naming import TorchNamed
+
 
 def _positive_int(value, what):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
@@ -8,7 +10,7 @@ def _positive_int(value, what):
     return int(value)
 
 
-class DataSetOptions:
+class DataSetOptions(TorchNamed):
     """``hdf5.DataSetOptions()``: contiguous and uncompressed until ``setChunked`` / ``setDeflate`` say
     otherwise; pass it to ``write``. Both setters return the options, for chaining."""
 
