@@ -239,7 +239,8 @@ def test_numpy_arrays_are_written_and_results_wrap_what_h5py_read(tmp_path, monk
 
 def test_errors_name_the_call(tmp_path):
     """file.lua / group.lua's error cases, as ValueError/TypeError naming the call: an unknown mode, a missing
-    directory, a tensor at the root, a missing path, an existing dataset, types torch-hdf5 cannot write."""
+    directory, a tensor at the root, a missing path, an existing dataset, types torch-hdf5 cannot write; and
+    (where HDF5's own errors would speak) writing to a read-only file and using a closed one."""
     path = str(tmp_path / 'e.h5')
     with pytest.raises(ValueError, match="unknown mode 'x'"):
         hdf5.open(path, 'x')
@@ -261,7 +262,15 @@ def test_errors_name_the_call(tmp_path):
             f.write('l', [1, 2])
     with pytest.raises(FileExistsError):
         hdf5.open(path, 'w-')
-    assert hdf5.HDF5File.open(path, 'r').read('a').all()['b'].size() == (2,)
+    f = hdf5.HDF5File.open(path, 'r')
+    assert f.read('a').all()['b'].size() == (2,)
+    with pytest.raises(ValueError, match="open read-only"):
+        f.write('c', lg.zeros(2))
+    dataset = f.read('a/b')
+    f.close()
+    for call in (lambda: f.read('a'), f.all, dataset.all, dataset.dataspaceSize):
+        with pytest.raises(ValueError, match='closed'):
+            call()
 
 
 def test_without_h5py_open_says_what_to_install(monkeypatch):

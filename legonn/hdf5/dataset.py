@@ -13,20 +13,25 @@ class HDF5DataSet(TorchNamed):
         self._parent, self._dataset = parent, dataset
 
     def _where(self, method):
+        """``HDF5DataSet.<method> (<path> in <file>)``, for errors; a ValueError once the file is closed."""
+        if not self._dataset:
+            raise ValueError(f"HDF5DataSet.{method}: its file is closed")
         return f"HDF5DataSet.{method} ({self._dataset.name!r} in {self._dataset.file.filename!r})"
 
     def getTensorFactory(self):
         """The tensor class the data is read as (``lg.FloatTensor``, ...): calling it makes an empty tensor,
         as torch-hdf5's factory does (its second result, an HDF5 type handle, has no counterpart here)."""
-        return tensor_class(self._dataset.dtype, self._where('getTensorFactory'))
+        where = self._where('getTensorFactory')
+        return tensor_class(self._dataset.dtype, where)
 
     def dataspaceSize(self):
         """The dataset's sizes, a list of ints (without reading the data)."""
+        self._where('dataspaceSize')
         return [int(n) for n in self._dataset.shape]
 
     def all(self):
         """The whole dataset as a tensor of ``getTensorFactory()``'s type and the dataset's sizes."""
-        cls = self.getTensorFactory()
+        cls = self.getTensorFactory()   # first: a type it cannot read is refused before reading
         return as_tensor_of(self._dataset[()], cls, self._where('all'))
 
     def partial(self, *ranges):

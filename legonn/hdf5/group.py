@@ -33,8 +33,16 @@ class HDF5Group(TorchNamed):
     def __init__(self, parent, group):
         self._parent, self._group = parent, group
 
+    def _check_open(self, where, writing=False):
+        """A ValueError naming ``where`` when the file is closed, or read-only and ``writing``."""
+        if not self._group:
+            raise ValueError(f"{where}: the file is closed")
+        if writing and self._group.file.mode == 'r':
+            raise ValueError(f"{where}: {self._group.file.filename} is open read-only (mode 'r')")
+
     def read(self, datapath='/'):
         """The group or dataset at ``datapath`` below this group (this group for ``'/'``)."""
+        self._check_open('HDF5Group.read')
         node = self
         for name in split_path(datapath, 'HDF5Group.read'):
             if not isinstance(node, HDF5Group) or name not in node._group:
@@ -48,6 +56,7 @@ class HDF5Group(TorchNamed):
 
     def all(self):
         """Every dataset below this group as a tensor, in nested dicts by name (Lua tables)."""
+        self._check_open('HDF5Group.all')
         return {name: self._child(name).all() for name in self._group}
 
     def write(self, datapath, data, options=None):
@@ -63,6 +72,7 @@ class HDF5Group(TorchNamed):
 
     def _store(self, method, names, data, options):
         where = f"HDF5File.{method}"
+        self._check_open(where, writing=True)
         if options is not None and not isinstance(options, DataSetOptions):
             raise TypeError(f"{where}: options must be an hdf5.DataSetOptions, got {type(options).__name__}")
         if not names:
