@@ -280,6 +280,57 @@ def test_without_h5py_open_says_what_to_install(monkeypatch):
         hdf5.open('whatever.h5', 'r')
 
 
+def test_neuraltalk2_data_loader_ported(tmp_path):
+    """karpathy/neuraltalk2's misc/DataLoader.lua reading a data.h5 laid out as its prepro.py writes it (uint8
+    images N x 3 x S x S, uint32 labels M x L, uint32 1-based label_start_ix/label_end_ix), ported line by line:
+    dataspaceSize, all(), and getBatch's partial reads with every index shifted down by one (the 1-based pointers
+    stored in the file are data: they shift where they become indices). getBatch draws ixl at random; here it
+    is the first caption's pointer, ix1."""
+    rng = np.random.default_rng(0)
+    n, size, length, per_image = 4, 8, 5, 2
+    images = rng.integers(0, 256, (n, 3, size, size), dtype=np.uint8)
+    labels = rng.integers(1, 50, (3 * n, length), dtype=np.uint32)
+    start = np.arange(n, dtype=np.uint32) * 3 + 1     # prepro.py: label_start_ix[i] = counter, from 1
+    end = start + 2
+    with h5py.File(tmp_path / 'data.h5', 'w') as f:   # prepro.py's create_dataset calls
+        f.create_dataset('labels', dtype='uint32', data=labels)
+        f.create_dataset('label_start_ix', dtype='uint32', data=start)
+        f.create_dataset('label_end_ix', dtype='uint32', data=end)
+        f.create_dataset('images', (n, 3, size, size), dtype='uint8')[...] = images
+
+    h5_file = hdf5.open(str(tmp_path / 'data.h5'), 'r')
+    images_size = h5_file.read('/images').dataspaceSize()
+    assert len(images_size) == 4, '/images should be a 4D tensor'
+    assert images_size[2] == images_size[3], 'width and height must match'
+    num_images, num_channels, max_image_size = images_size[0], images_size[1], images_size[2]
+    seq_length = h5_file.read('/labels').dataspaceSize()[1]
+    label_start_ix = h5_file.read('/label_start_ix').all()
+    label_end_ix = h5_file.read('/label_end_ix').all()
+
+    split_ix, batch_size = [2, 0], 2
+    img_batch_raw = lg.ByteTensor(batch_size, 3, size, size)
+    label_batch = lg.LongTensor(batch_size * per_image, seq_length)
+    for i in range(batch_size):
+        ix = split_ix[i]
+        img = h5_file.read('/images').partial([ix, ix], [0, num_channels - 1], [0, max_image_size - 1],
+                                              [0, max_image_size - 1])
+        img_batch_raw[i] = img
+        ix1 = label_start_ix[ix]
+        ix2 = label_end_ix[ix]
+        assert ix2 - ix1 + 1 > 0
+        ixl = ix1
+        seq = h5_file.read('/labels').partial([ixl - 1, ixl + per_image - 2], [0, seq_length - 1])
+        il = i * per_image
+        label_batch[il:il + per_image] = seq
+    h5_file.close()
+
+    assert (num_images, seq_length) == (n, length)
+    assert label_start_ix.type() == 'torch.LongTensor'   # uint32 widens (torch-hdf5: an IntTensor, same values)
+    np.testing.assert_array_equal(img_batch_raw.numpy(), images[split_ix])
+    want = np.concatenate([labels[start[ix] - 1:start[ix] - 1 + per_image] for ix in split_ix])
+    np.testing.assert_array_equal(label_batch.numpy(), want)
+
+
 @pytest.mark.gpu
 def test_cuda_tensors_are_written_from_the_host(tmp_path):
     """A CUDA tensor is written as its CPU twin's type (torch-hdf5 has no CUDA types); reads give CPU tensors."""
