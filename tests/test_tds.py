@@ -245,3 +245,44 @@ def test_torch7_files_of_tds_containers():
     assert isinstance(h, tds.Hash) and len(h) == 3 and h[1] == 2 and h[10] == 11
     v = tds.Vec(lg.load(str(T7 / 'tds_vec.t7')))
     assert isinstance(v, tds.Vec) and list(v) == [123, 456]
+
+
+def test_dataload_loadgbw_sequences_ported(tmp_path):
+    """Element-Research/dataload's loadGBW.lua, step 2, ported line by line: sentences cut from a raw 2-column
+    tensor (1-based start rows, words) into narrow views of one LongTensor, each given a leading <S>, inserted into
+    a tds.Vec and saved as the cache. Hand-traced on three sentences: {<S>, 5, 6, </S>}, {<S>, 7, </S>},
+    {<S>, 8, 9, </S>}. The loaded cache keeps the views on one storage, as torch.save does."""
+    sentence_start, sentence_end = 1, 2
+    raw = lg.LongTensor([[1, 5], [1, 6], [1, 2], [4, 7], [4, 2], [6, 8], [6, 9], [6, 2]])
+    nsentence, sentencestart = 0, -1
+    for startid in raw.select(1, 0).tolist():
+        if startid != sentencestart:
+            nsentence = nsentence + 1
+            sentencestart = startid
+
+    data = lg.LongTensor(raw.size(0) + nsentence)
+    seqs = tds.Vec()
+    # rawidx counts rows from 1, as the start rows stored in raw do (data written by Torch7); indices shift
+    sentencestart, rawidx, dataidx = 1, 0, 0
+    for startid in raw.select(1, 0).tolist():
+        rawidx = rawidx + 1
+        islastelement = (rawidx == raw.size(0))
+        if startid != sentencestart or islastelement:
+            if islastelement:
+                rawidx = rawidx + 1
+            size = rawidx - sentencestart + 1
+            sequence = data.narrow(0, dataidx, size)
+            sequence[0] = sentence_start
+            sequence.narrow(0, 1, size - 1).copy(raw[sentencestart - 1:rawidx - 1, 1])
+            dataidx = dataidx + size
+            sentencestart = startid
+            assert sequence[sequence.size(0) - 1] == sentence_end
+            seqs.insert(sequence)
+    cachepath = str(tmp_path / 'train_data.cache.t7')
+    lg.save(cachepath, seqs)
+
+    loaded = lg.load(cachepath)
+    assert isinstance(loaded, tds.Vec) and len(loaded) == nsentence == 3
+    assert [s.tolist() for s in loaded] == [[1, 5, 6, 2], [1, 7, 2], [1, 8, 9, 2]]
+    assert all(s.storage() is loaded[0].storage() for s in loaded)
+    assert [s.storageOffset() for s in loaded] == [0, 4, 7]
