@@ -1,0 +1,78 @@
+"""``hdf5.HDF5DataSet``: one dataset of a file, read whole or in part (dataset.lua)."""
+import numbers
+
+from ..tensor.naming import TorchNamed
+from .datatypes import as_tensor_of, tensor_class
+
+
+class HDF5DataSet(TorchNamed):
+    """A dataset, as ``HDF5File.read(path)`` returns it: ``all()``, ``partial(...)``, ``dataspaceSize()``,
+    ``getTensorFactory()``, ``close()``. Its data is read only when asked for."""
+
+    def __init__(self, parent, dataset):
+        self._parent, self._dataset = parent, dataset
+
+    def _where(self, method):
+        """``HDF5DataSet.<method> (<path> in <file>)``, for errors; a ValueError once the file is closed."""
+        if not self._dataset:
+            raise ValueError(f"HDF5DataSet.{method}: its file is closed")
+        return f"HDF5DataSet.{method} ({self._dataset.name!r} in {self._dataset.file.filename!r})"
+
+    def getTensorFactory(self):
+        """The tensor class the data is read as (``lg.FloatTensor``, ...): calling it makes an empty tensor,
+        as torch-hdf5's factory does (its second result, an HDF5 type handle, has no counterpart here)."""
+        where = self._where('getTensorFactory')
+        return tensor_class(self._dataset.dtype, where)
+
+    def dataspaceSize(self):
+        """The dataset's sizes, a list of ints (without reading the data)."""
+        self._where('dataspaceSize')
+        return [int(n) for n in self._dataset.shape]
+
+    def all(self):
+        """The whole dataset as a tensor of ``getTensorFactory()``'s type and the dataset's sizes."""
+        cls = self.getTensorFactory()   # first: a type it cannot read is refused before reading
+        return as_tensor_of(self._dataset[()], cls, self._where('all'))
+
+    def partial(self, *ranges):
+        """The block given by one range per dimension: ``[first, last]``, **0-based and both included** (Lua's
+        ``{first, last}`` less one each), or one index ``i`` for ``[i, i]``; a negative index counts from the
+        end. The result keeps every dimension (an index gives size 1), as torch-hdf5's does:
+        ``partial(2, [0, 3])`` of a 13 x 13 dataset is 1 x 4. Only that block is read from the file."""
+        where = self._where('partial')
+        shape = self._dataset.shape
+        if len(ranges) != len(shape):
+            raise ValueError(f"{where}: dimension mismatch, expected {len(shape)} ranges but {len(ranges)} "
+                             "were given")
+        slices = tuple(_slice(r, n, d, where) for d, (r, n) in enumerate(zip(ranges, shape)))
+        cls = self.getTensorFactory()
+        return as_tensor_of(self._dataset[slices], cls, where)
+
+    def close(self):
+        """Nothing to release per dataset with h5py: the file's ``close()`` closes everything."""
+
+    def __repr__(self):
+        return f"[HDF5DataSet {self._dataset.name} {self._dataset.dtype} {'x'.join(map(str, self._dataset.shape))}]"
+
+
+def _index(value, size, dim, where):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{where}: dimension {dim}: expected an integer index or a [first, last] pair, "
+                        f"got {value!r:.40}")
+    i = int(value) + size if value < 0 else int(value)
+    if not 0 <= i < size:
+        raise ValueError(f"{where}: dimension {dim}: index {value} is outside 0 .. {size - 1} (0-based)")
+    return i
+
+
+def _slice(r, size, dim, where):
+    """The slice for one range of ``partial``: ``[first, last]`` (both included) or one index."""
+    if isinstance(r, (list, tuple)):
+        if len(r) != 2:
+            raise ValueError(f"{where}: dimension {dim}: a range is [first, last], got {list(r)!r:.60}")
+        first, last = (_index(v, size, dim, where) for v in r)
+        if last < first:
+            raise ValueError(f"{where}: dimension {dim}: the range {list(r)} ends before it starts")
+        return slice(first, last + 1)
+    i = _index(r, size, dim, where)
+    return slice(i, i + 1)
