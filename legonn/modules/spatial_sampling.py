@@ -1,0 +1,208 @@
+"""nnx's integer-factor resamplers of image planes: SpatialUpSampling (nearest neighbour, nnx's
+SpatialUpSampling.lua and generic/SpatialUpSampling.c), SpatialDownSampling (block average,
+generic/SpatialDownSampling.c) and SpatialMaxSampling (max over the cells of an output grid,
+generic/SpatialMaxSampling.c)."""
+import numpy as np
+
+from ..tensor.scatter_kernels import scatter_add
+from .base.errors import check_hyper, input_error
+from .base.lua_arguments import table_arguments
+from .base.module import Module
+
+
+def _table_call(owner, args, names, defaults):
+    """The arguments of an xlua.unpack_class constructor, called positionally or with one Lua table (a dict)."""
+    if len(args) == 1 and isinstance(args[0], dict):
+        return table_arguments(owner, args[0], names, defaults)
+    if len(args) > len(names):
+        raise ValueError(f"{owner}: at most {len(names)} arguments ({', '.join(names)}), got {len(args)}")
+    return list(args) + list(defaults[len(args):])
+
+
+class SpatialUpSampling(Module):
+    """Nearest-neighbour up-sampling by integer factors: output pixel ``(y, x)`` is input pixel ``(y // dH,
+    x // dW)``; gradInput sums the ``dH x dW`` gradOutput pixels of each input pixel.
+
+    ``SpatialUpSampling(dW, dH, yDim=1, xDim=2)`` (or ``SpatialUpSampling({'dW': 2, 'dH': 2})``): the image axes
+    are ``yDim`` and ``xDim = yDim + 1``, 0-based (nnx's defaults 2 and 3 are 1-based); the other axes, before
+    and after, are any number of planes. An input ``(C, H, W)`` gives ``(C, H * dH, W * dW)``.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+        names = ('dW', 'dH', 'yDim', 'xDim')
+        values = _table_call('SpatialUpSampling', args, names, (None, None, 1, 2))
+        for k, v in kwargs.items():
+            if k not in names:
+                raise ValueError(f"SpatialUpSampling: unknown argument {k!r} (expected {', '.join(names)})")
+            values[names.index(k)] = v
+        dW, dH, yDim, xDim = values
+        check_hyper('SpatialUpSampling', positive=dict(dW=dW, dH=dH), nonnegative=dict(yDim=yDim, xDim=xDim))
+        if yDim + 1 != xDim:
+            raise ValueError(f"SpatialUpSampling: yDim must be xDim - 1, got yDim={yDim}, xDim={xDim}")
+        self.dW, self.dH, self.yDim, self.xDim = dW, dH, yDim, xDim
+
+    def _check(self, input):
+        self.checkTensor(input, floating=True)
+        if input.dim() <= self.xDim:
+            raise input_error(self, f"an input with an x axis {self.xDim} (at least {self.xDim + 1}-D)",
+                              f"{input.dim()}-D of size {tuple(input.size())}")
+        return tuple(input.size())
+
+    def _shapes(self, sizes):
+        """(input as (lead, H, 1, W, 1, trail), output sizes, output as (lead, H, dH, W, dW, trail))."""
+        lead = int(np.prod(sizes[:self.yDim], dtype=np.int64))
+        trail = int(np.prod(sizes[self.xDim + 1:], dtype=np.int64))
+        h, w = sizes[self.yDim], sizes[self.xDim]
+        out_sizes = sizes[:self.yDim] + (h * self.dH, w * self.dW) + sizes[self.xDim + 1:]
+        return (lead, h, 1, w, 1, trail), out_sizes, (lead, h, self.dH, w, self.dW, trail)
+
+    def updateOutput(self, input):
+        small, out_sizes, big = self._shapes(self._check(input))
+        out = self.bufferLike('output', input, out_sizes)
+        out.reshape(big)[...] = input.array.reshape(small)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        small, out_sizes, big = self._shapes(self._check(input))
+        self.checkSize(gradOutput, out_sizes)
+        self.checkSameType(gradOutput, input, 'gradOutput')
+        gi = self.bufferLike('gradInput', input)
+        gradOutput.array.reshape(big).sum(axis=(2, 4), keepdims=True, out=gi.reshape(small))
+        return self.gradInput
+
+    def __repr__(self):
+        return f"nn.SpatialUpSampling({self.dW}, {self.dH})"
+
+
+class SpatialDownSampling(Module):
+    """Block average: input ``(C, H, W)``, output ``(C, H // rH, W // rW)``, each pixel the mean of its ``rH x
+    rW`` block (rows and columns past the last whole block are dropped); gradInput spreads each gradOutput
+    pixel evenly over its block.
+
+    ``SpatialDownSampling(rW, rH)`` (or ``SpatialDownSampling({'rW': 2, 'rH': 2})``). As the C, the block sum
+    is multiplied by ``1/(rH*rW)`` rounded to single precision.
+    """
+
+    input_ranks = (3,)
+
+    def __init__(self, *args):
+        super().__init__()
+        rW, rH = _table_call('SpatialDownSampling', args, ('rW', 'rH'), (None, None))
+        check_hyper('SpatialDownSampling', positive=dict(rW=rW, rH=rH))
+        self.rW, self.rH = rW, rH
+
+    def _check(self, input):
+        self.checkInput(input)
+        c, h, w = input.size()
+        if h < self.rH or w < self.rW:
+            raise input_error(self, f"an input of at least {self.rH}x{self.rW} pixels (rH x rW)",
+                              f"{h}x{w} (input of size {tuple(input.size())})")
+        return c, h // self.rH, w // self.rW
+
+    def _factor(self):
+        return float(np.float32(1.0) / np.float32(self.rH * self.rW))
+
+    def updateOutput(self, input):
+        c, oh, ow = self._check(input)
+        blocks = input.array[:, :oh * self.rH, :ow * self.rW].reshape(c, oh, self.rH, ow, self.rW)
+        out = self.bufferLike('output', input, (c, oh, ow))
+        blocks.sum(axis=(2, 4), out=out)
+        out *= self._factor()
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        c, oh, ow = self._check(input)
+        self.checkSize(gradOutput, (c, oh, ow))
+        self.checkSameType(gradOutput, input, 'gradOutput')
+        gi = self.bufferLike('gradInput', input)
+        gi[...] = 0
+        blocks = gi[:, :oh * self.rH, :ow * self.rW].reshape(c, oh, self.rH, ow, self.rW)
+        blocks[...] = (gradOutput.array * self._factor())[:, :, None, :, None]
+        return self.gradInput
+
+    def __repr__(self):
+        return f"nn.SpatialDownSampling({self.rW}, {self.rH})"
+
+
+def _cells(size, osize):
+    """(start, end) of each output cell along one axis, with the C's single-precision step ``size / osize``:
+    start = int(i * step), end = max(start + 1, int((i + 1) * step))."""
+    step = np.float32(size) / np.float32(osize)
+    i = np.arange(osize + 1, dtype=np.float32)
+    edges = (i * step).astype(np.int64)
+    start = edges[:-1]
+    return start, np.maximum(start + 1, edges[1:])
+
+
+class SpatialMaxSampling(Module):
+    """Max over the cells of an ``oheight x owidth`` grid laid on the input: input ``(C, H, W)``, output
+    ``(C, oheight, owidth)``. Cell ``(i, j)`` covers rows ``int(i * H / oheight)`` up to ``max(that + 1,
+    int((i + 1) * H / oheight))`` (exclusive) and the columns alike, the ratio in single precision as the C;
+    the first maximum in row-major order wins. gradInput puts each gradOutput pixel on its cell's maximum.
+
+    ``SpatialMaxSampling(owidth, oheight)`` (or ``SpatialMaxSampling({'owidth': 4, 'oheight': 3})``).
+    ``indices`` ``(2, C, oheight, owidth)`` holds each maximum's row then column offset inside its cell,
+    0-based (the C's are 1-based).
+    """
+
+    input_ranks = (3,)
+
+    def __init__(self, *args):
+        super().__init__()
+        owidth, oheight = _table_call('SpatialMaxSampling', args, ('owidth', 'oheight'), (None, None))
+        check_hyper('SpatialMaxSampling', positive=dict(owidth=owidth, oheight=oheight))
+        self.owidth, self.oheight = owidth, oheight
+        self.indices = self.output.new()
+
+    def _grid(self, input):
+        """Flat input positions (C-independent) of each cell's window, (oh, ow, kh, kw), with a validity mask."""
+        self.checkInput(input)
+        h, w = input.size(1), input.size(2)
+        ys, ye = _cells(h, self.oheight)
+        xs, xe = _cells(w, self.owidth)
+        kh, kw = int((ye - ys).max()), int((xe - xs).max())
+        rows = ys[:, None] + np.arange(kh)[None, :]                     # (oh, kh)
+        cols = xs[:, None] + np.arange(kw)[None, :]                     # (ow, kw)
+        valid = (rows < ye[:, None])[:, None, :, None] & (cols < xe[:, None])[None, :, None, :]
+        flat = np.minimum(rows, h - 1)[:, None, :, None] * w + np.minimum(cols, w - 1)[None, :, None, :]
+        return flat, valid, kw
+
+    def updateOutput(self, input):
+        flat, valid, kw = self._grid(input)
+        xp = input.xp
+        c = input.size(0)
+        oh, ow = self.oheight, self.owidth
+        windows = input.array.reshape(c, -1)[:, xp.asarray(flat.reshape(-1))].reshape((c,) + flat.shape)
+        windows = xp.where(xp.asarray(valid)[None], windows, -xp.inf).reshape(c, oh, ow, -1)
+        best = windows.argmax(axis=-1)
+        out = self.bufferLike('output', input, (c, oh, ow))
+        out[...] = xp.take_along_axis(windows, best[..., None], -1)[..., 0]
+        idx = self.bufferLike('indices', input, (2, c, oh, ow))
+        idx[0], idx[1] = best // kw, best % kw
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        flat, _, kw = self._grid(input)
+        c = input.size(0)
+        self.checkSize(gradOutput, (c, self.oheight, self.owidth))
+        self.checkSameType(gradOutput, input, 'gradOutput')
+        if self.indices._size != (2, c, self.oheight, self.owidth) or type(self.indices) is not type(input):
+            raise input_error(self, f"indices of size {(2, c, self.oheight, self.owidth)} from a forward of this input",
+                              f"{tuple(self.indices.size())}")
+        xp = input.xp
+        idx = self.indices.array
+        best = (idx[0] * kw + idx[1]).astype(xp.int64)
+        positions = xp.take_along_axis(xp.asarray(flat.reshape(self.oheight, self.owidth, -1))[None].repeat(c, 0),
+                                       best[..., None], -1)[..., 0]
+        gi = self.bufferLike('gradInput', input)
+        gi[...] = 0
+        planes = xp.arange(c)[:, None, None] * (input.size(1) * input.size(2))
+        scatter_add(gi.reshape(-1), (planes + positions).reshape(-1), gradOutput.array.reshape(-1))
+        return self.gradInput
+
+    def clearState(self):
+        return super().clearState('indices')
+
+    def __repr__(self):
+        return f"nn.SpatialMaxSampling({self.owidth}x{self.oheight})"
