@@ -10,15 +10,6 @@ from .base.lua_arguments import table_arguments
 from .base.module import Module
 
 
-def _table_call(owner, args, names, defaults):
-    """The arguments of an xlua.unpack_class constructor, called positionally or with one Lua table (a dict)."""
-    if len(args) == 1 and isinstance(args[0], dict):
-        return table_arguments(owner, args[0], names, defaults)
-    if len(args) > len(names):
-        raise ValueError(f"{owner}: at most {len(names)} arguments ({', '.join(names)}), got {len(args)}")
-    return list(args) + list(defaults[len(args):])
-
-
 class SpatialUpSampling(Module):
     """Nearest-neighbour up-sampling by integer factors: output pixel ``(y, x)`` is input pixel ``(y // dH,
     x // dW)``; gradInput sums the ``dH x dW`` gradOutput pixels of each input pixel.
@@ -28,15 +19,11 @@ class SpatialUpSampling(Module):
     and after, are any number of planes. An input ``(C, H, W)`` gives ``(C, H * dH, W * dW)``.
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, dW=None, dH=None, yDim=1, xDim=2):
         super().__init__()
-        names = ('dW', 'dH', 'yDim', 'xDim')
-        values = _table_call('SpatialUpSampling', args, names, (None, None, 1, 2))
-        for k, v in kwargs.items():
-            if k not in names:
-                raise ValueError(f"SpatialUpSampling: unknown argument {k!r} (expected {', '.join(names)})")
-            values[names.index(k)] = v
-        dW, dH, yDim, xDim = values
+        if isinstance(dW, dict):   # the Lua call with a table, SpatialUpSampling{dW=2, dH=2}
+            dW, dH, yDim, xDim = table_arguments('SpatialUpSampling', dW, ('dW', 'dH', 'yDim', 'xDim'),
+                                                 (None, None, 1, 2))
         check_hyper('SpatialUpSampling', positive=dict(dW=dW, dH=dH), nonnegative=dict(yDim=yDim, xDim=xDim))
         if yDim + 1 != xDim:
             raise ValueError(f"SpatialUpSampling: yDim must be xDim - 1, got yDim={yDim}, xDim={xDim}")
@@ -86,9 +73,10 @@ class SpatialDownSampling(Module):
 
     input_ranks = (3,)
 
-    def __init__(self, *args):
+    def __init__(self, rW=None, rH=None):
         super().__init__()
-        rW, rH = _table_call('SpatialDownSampling', args, ('rW', 'rH'), (None, None))
+        if isinstance(rW, dict):
+            rW, rH = table_arguments('SpatialDownSampling', rW, ('rW', 'rH'), (None, None))
         check_hyper('SpatialDownSampling', positive=dict(rW=rW, rH=rH))
         self.rW, self.rH = rW, rH
 
@@ -148,9 +136,10 @@ class SpatialMaxSampling(Module):
 
     input_ranks = (3,)
 
-    def __init__(self, *args):
+    def __init__(self, owidth=None, oheight=None):
         super().__init__()
-        owidth, oheight = _table_call('SpatialMaxSampling', args, ('owidth', 'oheight'), (None, None))
+        if isinstance(owidth, dict):
+            owidth, oheight = table_arguments('SpatialMaxSampling', owidth, ('owidth', 'oheight'), (None, None))
         check_hyper('SpatialMaxSampling', positive=dict(owidth=owidth, oheight=oheight))
         self.owidth, self.oheight = owidth, oheight
         self.indices = self.output.new()
