@@ -4,7 +4,7 @@ generic/SpatialDownSampling.c) and SpatialMaxSampling (max over the cells of an 
 generic/SpatialMaxSampling.c)."""
 import numpy as np
 
-from ..tensor.scatter_kernels import scatter_add
+from ..tensor.bin_kernels import bin_max, scatter_bins
 from .base.errors import check_hyper, input_error
 from .base.lua_arguments import table_arguments
 from .base.module import Module
@@ -144,50 +144,35 @@ class SpatialMaxSampling(Module):
         self.owidth, self.oheight = owidth, oheight
         self.indices = self.output.new()
 
-    def _grid(self, input):
-        """Flat input positions (C-independent) of each cell's window, (oh, ow, kh, kw), with a validity mask."""
+    def _cells(self, input):
         self.checkInput(input)
-        h, w = input.size(1), input.size(2)
-        ys, ye = _cells(h, self.oheight)
-        xs, xe = _cells(w, self.owidth)
-        kh, kw = int((ye - ys).max()), int((xe - xs).max())
-        rows = ys[:, None] + np.arange(kh)[None, :]                     # (oh, kh)
-        cols = xs[:, None] + np.arange(kw)[None, :]                     # (ow, kw)
-        valid = (rows < ye[:, None])[:, None, :, None] & (cols < xe[:, None])[None, :, None, :]
-        flat = np.minimum(rows, h - 1)[:, None, :, None] * w + np.minimum(cols, w - 1)[None, :, None, :]
-        return flat, valid, kw
+        return _cells(input.size(1), self.oheight), _cells(input.size(2), self.owidth)
 
     def updateOutput(self, input):
-        flat, valid, kw = self._grid(input)
+        rows, cols = self._cells(input)
         xp = input.xp
-        c = input.size(0)
-        oh, ow = self.oheight, self.owidth
-        windows = input.array.reshape(c, -1)[:, xp.asarray(flat.reshape(-1))].reshape((c,) + flat.shape)
-        windows = xp.where(xp.asarray(valid)[None], windows, -xp.inf).reshape(c, oh, ow, -1)
-        best = windows.argmax(axis=-1)
-        out = self.bufferLike('output', input, (c, oh, ow))
-        out[...] = xp.take_along_axis(windows, best[..., None], -1)[..., 0]
-        idx = self.bufferLike('indices', input, (2, c, oh, ow))
-        idx[0], idx[1] = best // kw, best % kw
+        c, w = input.size(0), input.size(2)
+        out = self.bufferLike('output', input, (c, self.oheight, self.owidth))
+        out[...], where = bin_max(xp, input.array, rows, cols)
+        idx = self.bufferLike('indices', input, (2, c, self.oheight, self.owidth))
+        idx[0] = where // w - xp.asarray(rows[0])[:, None]
+        idx[1] = where % w - xp.asarray(cols[0])[None, :]
         return self.output
 
     def updateGradInput(self, input, gradOutput):
-        flat, _, kw = self._grid(input)
-        c = input.size(0)
+        rows, cols = self._cells(input)
+        c, w = input.size(0), input.size(2)
         self.checkSize(gradOutput, (c, self.oheight, self.owidth))
         self.checkSameType(gradOutput, input, 'gradOutput')
         if self.indices._size != (2, c, self.oheight, self.owidth) or type(self.indices) is not type(input):
-            raise input_error(self, f"indices of size {(2, c, self.oheight, self.owidth)} from a forward of this input",
-                              f"{tuple(self.indices.size())}")
+            raise input_error(self, f"indices of size {(2, c, self.oheight, self.owidth)} from a forward of this "
+                              "input", f"{tuple(self.indices.size())}")
         xp = input.xp
         idx = self.indices.array
-        best = (idx[0] * kw + idx[1]).astype(xp.int64)
-        positions = xp.take_along_axis(xp.asarray(flat.reshape(self.oheight, self.owidth, -1))[None].repeat(c, 0),
-                                       best[..., None], -1)[..., 0]
+        where = ((idx[0] + xp.asarray(rows[0])[:, None]) * w + idx[1] + xp.asarray(cols[0])[None, :]).astype(xp.int64)
         gi = self.bufferLike('gradInput', input)
         gi[...] = 0
-        planes = xp.arange(c)[:, None, None] * (input.size(1) * input.size(2))
-        scatter_add(gi.reshape(-1), (planes + positions).reshape(-1), gradOutput.array.reshape(-1))
+        scatter_bins(xp, gi, where, gradOutput.array)
         return self.gradInput
 
     def clearState(self):
