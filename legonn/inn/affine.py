@@ -1,7 +1,7 @@
 """inn's fixed per-plane maps: MeanSubtraction (a mean image subtracted, MeanSubtraction.lua) and ConstAffine
 (a frozen batch normalisation ``a * x + b``, ConstAffine.lua)."""
 from .. import nn
-from ..modules.base.errors import input_error
+from ..modules.base.errors import check_hyper, input_error
 from .base import InnClass
 
 
@@ -53,11 +53,10 @@ class ConstAffine(InnClass, nn.Module):
     """
 
     input_ranks = (2, 4)
-    positive_ints = ('nOutputPlane',)
 
     def __init__(self, nOutputPlane, inplace=None):
         super().__init__()
-        self.checkHyper(nOutputPlane=nOutputPlane)
+        check_hyper('ConstAffine', positive=dict(nOutputPlane=nOutputPlane))
         self.a = self.output.new(nOutputPlane)
         self.b = self.output.new(nOutputPlane)
         self.inplace = False

@@ -54,7 +54,7 @@ def foldBatchNorm(net):
     be folded (no such layer before them) are printed, as inn's."""
     _bn_to_conv(net)
     for name in _CHECKLIST:
-        left = net.findModules(name)
+        left = net.findModules(name)[0]
         if left:
             print('Couldnt fold these:', left)
 
@@ -79,7 +79,7 @@ def BNtoFixed(net, ip=None):
     net = net.replace(to_fixed)
     for name in ('nn.SpatialBatchNormalization', 'nn.BatchNormalization', 'cudnn.SpatialBatchNormalization',
                  'cudnn.BatchNormalization'):
-        if net.findModules(name):
+        if net.findModules(name)[0]:
             raise ValueError(f"inn.utils.BNtoFixed: {name} modules remain after the replacement")
     return net
 
