@@ -9,6 +9,8 @@ import pytest
 import legonn as lg
 from legonn import inn, nn
 from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip, standard_tests
+from tests.robustness import test_sweep
+from tests.robustness.perturb import KINDS
 
 
 def _affine():
@@ -401,3 +403,37 @@ def test_type_round_trips_of_the_kernels(name):
         assert_type_roundtrip(inn.SpatialStochasticPooling(2, 2).evaluate(), lg.rand(2, 4, 4))
     else:
         assert_type_roundtrip(_affine(), lg.randn(2, 3))
+
+
+# --- the robustness sweep (tests/robustness/test_sweep.py) over inn's classes, outside nn.registry --------------
+SWEEP = {
+    'SpatialMaxPooling': (lambda: inn.SpatialMaxPooling(3, 3, 2, 2), lambda: lg.rand(2, 2, 6, 6)),
+    'SpatialAveragePooling': (lambda: inn.SpatialAveragePooling(3, 3, 2, 2), lambda: lg.rand(2, 2, 6, 6)),
+    'SpatialStochasticPooling': (lambda: inn.SpatialStochasticPooling(2, 2), lambda: lg.rand(2, 2, 4, 5)),
+    'SpatialPyramidPooling': (lambda: inn.SpatialPyramidPooling([2, 2], [1, 1]), lambda: lg.rand(2, 2, 5, 5)),
+    'ROIPooling': (lambda: inn.ROIPooling(2, 2, 0.5), lambda: [lg.rand(2, 2, 6, 6), lg.FloatTensor(ROIS[:3])]),
+    'SpatialSameResponseNormalization': (lambda: inn.SpatialSameResponseNormalization(), lambda: lg.rand(2, 3, 4, 4)),
+    'SpatialCrossResponseNormalization': (lambda: inn.SpatialCrossResponseNormalization(3),
+                                          lambda: lg.rand(2, 4, 3, 3)),
+    'MeanSubtraction': (lambda: inn.MeanSubtraction(lg.rand(2, 3, 3)), lambda: lg.rand(2, 2, 3, 3)),
+    'ConstAffine': (lambda: inn.ConstAffine(3), lambda: lg.rand(2, 3, 2, 2)),
+}
+
+
+def test_every_inn_class_is_swept():
+    assert sorted(SWEEP) == sorted(n for n in inn.__all__ if isinstance(getattr(inn, n), type))
+
+
+@pytest.mark.filterwarnings('ignore:invalid value encountered:RuntimeWarning')
+@pytest.mark.parametrize('kind', [pytest.param(k, marks=test_sweep.DEVICE_MARKS) for k in KINDS])
+@pytest.mark.parametrize('name', list(SWEEP))
+def test_bad_input_sweep(name, kind):
+    """Wrong ranks, sizes, dtypes, empty batches, NaN/Inf, non-contiguous views, a wrong device: a clear error
+    naming the module or a clean result, never a raw exception (test_sweep.sweep's rules); on the GPU with
+    ``LEGONN_SWEEP_DEVICE=cuda``, as test_sweep_cudnn.py."""
+    make, x = SWEEP[name]
+    obj, x = make(), x()
+    if test_sweep.ON_GPU:
+        obj.cuda()
+        x = test_sweep.moved_to_gpu(x)
+    test_sweep.sweep('inn.' + name, kind, obj, x, None)

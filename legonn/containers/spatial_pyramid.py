@@ -90,6 +90,10 @@ class SpatialPyramid(Container):
     def _active(self, input):
         if not self.prescaled_input:
             self.checkTensor(input)
+            axes = max(self._yIn, self._xIn) + 1
+            if input.dim() < axes:
+                raise input_error(self, f"an input with image axes {self._yIn} and {self._xIn} (at least {axes}-D)",
+                                  f"{input.dim()}-D of size {tuple(input.size())}")
             h, w = input.size(self._yIn), input.size(self._xIn)
             for r in self.ratios:
                 if math.fmod(h, r) or math.fmod(w, r):

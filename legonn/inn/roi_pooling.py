@@ -73,6 +73,8 @@ class ROIPooling(InnClass, nn.Module):
         if rois.is_cuda != data.is_cuda:
             raise input_error(self, "rois on the data's device", rois.type(), TypeError)
         boxes = to_module(rois.array, np).astype(np.float64)   # the box geometry is host work, one copy
+        if not np.isfinite(boxes).all():
+            raise input_error(self, "finite box coordinates in rois", "NaN or infinite values")
         images = boxes[:, 0]
         n = data.size(0)
         if not (np.all(images == np.floor(images)) and np.all((images >= 0) & (images < n))):
