@@ -13,6 +13,10 @@ class SpatialClassifier(Container):
     gradients are the classifier's.
     """
 
+    # it makes the transposed copies itself, so it checks, as a layer does, what it is given
+    input_dtypes = 'floating'
+    any_device = False
+
     def __init__(self, classifier=None):
         super().__init__()
         super().add(Sequential() if classifier is None else classifier)
