@@ -10,9 +10,9 @@ from ..tensor.bin_kernels import bin_positions, gather_bins, scatter_bins
 from .base import InnClass
 
 
-class SpatialMaxPooling(InnClass, nn.SpatialMaxPooling):
-    """``SpatialMaxPooling(kW, kH, dW=kW, dH=kH, padW=0, padH=0)``: nn's with ``ceil()`` output sizes; as inn's
-    updateOutput sets ceil mode again at every call, ``floor()`` has no lasting effect."""
+class _AlwaysCeil:
+    """inn's obsolete poolings: ceil() at construction, and again at every updateOutput (so floor() does not
+    stick)."""
 
     def __init__(self, *args):
         super().__init__(*args)
@@ -23,17 +23,13 @@ class SpatialMaxPooling(InnClass, nn.SpatialMaxPooling):
         return super().updateOutput(input)
 
 
-class SpatialAveragePooling(InnClass, nn.SpatialAveragePooling):
+class SpatialMaxPooling(InnClass, _AlwaysCeil, nn.SpatialMaxPooling):
+    """``SpatialMaxPooling(kW, kH, dW=kW, dH=kH, padW=0, padH=0)``: nn's with ceil() output sizes, always."""
+
+
+class SpatialAveragePooling(InnClass, _AlwaysCeil, nn.SpatialAveragePooling):
     """``SpatialAveragePooling(kW, kH, dW=1, dH=1, padW=0, padH=0)``: nn's (its defaults, averages counting the
-    padding) with ``ceil()`` output sizes, set again at every call as inn's updateOutput does."""
-
-    def __init__(self, *args):
-        super().__init__(*args)
-        self.ceil()
-
-    def updateOutput(self, input):
-        self.ceil_mode = True
-        return super().updateOutput(input)
+    padding) with ceil() output sizes, always."""
 
 
 _FLT_MIN = float(np.finfo(np.float32).tiny)

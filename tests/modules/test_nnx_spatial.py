@@ -286,22 +286,15 @@ def test_padding_matches_the_lua_narrows(pads):
     x = _double(2, 5, 6, seed=11)
     m = nn.SpatialPadding(l, r, t, b, 1, 2, -0.25).double()
     h, w = 5 + t + b, 6 + l + r
+    kept = [(y, xx, y + t, xx + l) for y in range(5) for xx in range(6) if 0 <= y + t < h and 0 <= xx + l < w]
     out = np.full((2, h, w), -0.25)
-    for k in range(2):
-        for y in range(5):
-            for xx in range(6):
-                oy, ox = y + t, xx + l
-                if 0 <= oy < h and 0 <= ox < w:
-                    out[k, oy, ox] = x.numpy()[k, y, xx]
+    for y, xx, oy, ox in kept:
+        out[:, oy, ox] = x.numpy()[:, y, xx]
     np.testing.assert_array_equal(_host(m.forward(x)), out)
     go = _double(2, h, w, seed=12)
     gi = np.zeros((2, 5, 6))
-    for k in range(2):
-        for y in range(5):
-            for xx in range(6):
-                oy, ox = y + t, xx + l
-                if 0 <= oy < h and 0 <= ox < w:
-                    gi[k, y, xx] = go.numpy()[k, oy, ox]
+    for y, xx, oy, ox in kept:
+        gi[:, y, xx] = go.numpy()[:, oy, ox]
     np.testing.assert_array_equal(_host(m.backward(x, go)), gi)
 
 
