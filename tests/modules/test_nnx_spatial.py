@@ -498,6 +498,20 @@ def test_pyramid_pipelines():
         pyr.forward(lg.rand(2, 7, 8))
 
 
+def test_pyramid_focus_window():
+    """nnx SpatialPyramid.lua configureFocus: the window of scale i is ratio_i * ((w - 1) dW + kW) wide, from
+    ceil(win / 2) before the (1-based) focus pixel to floor(win / 2) after it, then block-averaged by the ratio:
+    with identity processors, a 3x3 kernel and focus(4, 2) (0-based) on an 8x8 image, scale 1 is the 3x3 window
+    centred on row 2, column 4 and scale 2 the 2x2 averages of rows 0..5, columns 2..7."""
+    pyr = nn.SpatialPyramid([1, 2], [nn.Identity(), nn.Identity()], 3, 3, 1, 1).double()
+    x = _double(2, 8, 8, seed=24)
+    pyr.focus(4, 2, 1, 1)
+    out = pyr.forward(x)
+    np.testing.assert_array_equal(_host(out[0]), x.numpy()[:, 1:4, 3:6])
+    window = x.numpy()[:, 0:6, 2:8]
+    np.testing.assert_allclose(_host(out[1]), window.reshape(2, 3, 2, 3, 2).mean((2, 4)), rtol=1e-12)
+
+
 # --- errors and the contract ----------------------------------------------------------------------------------
 def test_bad_input_names_the_module_and_changes_nothing():
     """A wrong number of planes or a wrong gradOutput size raises naming the module, parameters untouched."""
