@@ -1,6 +1,6 @@
 """nnx's spatial modules (clementfarabet/lua---nnx): SpatialLinear, SpatialColorTransform, PixelSort,
 SpatialUpSampling, SpatialDownSampling, SpatialMaxSampling, SpatialPadding, SpatialMatching,
-SpatialRadialMatching, SpatialGraph, SpatialClassifier, SpatialPyramid.
+SpatialRadialMatching, SpatialGraph, SpatialClassifier, SpatialPyramid, SpatialNormalization.
 
 Each class: finite-difference Jacobians in float64, float()/double(), the GPU twin; its C (or Lua) loops
 transcribed below in float64 NumPy; nnx's test/test-all.lua cases for it (0-based); bad input naming it."""
@@ -21,7 +21,8 @@ def _pyramid(focus):
     return nn.Sequential().add(pyr).add(nn.JoinTable(0))
 
 
-# name -> (module factory, input factory, Jacobian input bounds)
+# name -> (module factory, input factory, Jacobian input bounds); SpatialNormalization with a fixed threshold (its
+# adaptive one follows the input, a dependency nnx's gradient leaves out: test_normalization_* below)
 CASES = {
     'linear': (lambda: nn.SpatialLinear(3, 4), lambda: lg.randn(3, 5, 6), (-2, 2)),
     'color-rgb2yuv': (lambda: nn.SpatialColorTransform('rgb2yuv'), lambda: lg.rand(3, 4, 5), (0, 1)),
@@ -47,6 +48,11 @@ CASES = {
                    lambda: lg.randn(3, 2, 5), (-2, 2)),
     'pyramid-unfocused': (lambda: _pyramid(False), lambda: lg.rand(2, 8, 8), (0, 1)),
     'pyramid-focused': (lambda: _pyramid(True), lambda: lg.rand(2, 12, 12), (0, 1)),
+    'normalization': (lambda: nn.SpatialNormalization(3, lg.Tensor([[1, 2, 1], [2, 4, 2], [1, 2, 1]]), 0.1),
+                      lambda: lg.rand(3, 5, 6), (0, 1)),
+    'normalization-pair': (lambda: nn.SpatialNormalization({'nInputPlane': 2, 'kernel': [lg.Tensor([[1, 2, 1, 1]]),
+                                                                                         lg.Tensor([[1], [3]])],
+                                                            'threshold': 0.1}), lambda: lg.rand(2, 5, 6), (0, 1)),
 }
 
 test_jacobian, test_type_roundtrip, test_gpu = standard_tests(
@@ -510,6 +516,83 @@ def test_pyramid_focus_window():
     np.testing.assert_array_equal(_host(out[0]), x.numpy()[:, 1:4, 3:6])
     window = x.numpy()[:, 0:6, 2:8]
     np.testing.assert_allclose(_host(out[1]), window.reshape(2, 3, 2, 3, 2).mean((2, 4)), rtol=1e-12)
+
+
+# --- SpatialNormalization ---------------------------------------------------------------------------------------
+def _nnx_normalization(x, kernels, fixed):
+    """nnx SpatialNormalization.lua's chain, module by module: per kernel SpatialPadding(k//2, k//2 - even, ...),
+    SpatialConvolutionMap(oneToOne) (a correlation of each plane), Sum over planes, Replicate; coef from ones;
+    CDivTable, CSubTable, Square, Sqrt, CDivTable, Threshold(t, t), CDivTable. Returns (output, threshold)."""
+    nf, h, w = x.shape
+
+    def conv(a):
+        for k in kernels:
+            kh, kw = k.shape
+            t, left = kh // 2, kw // 2
+            p = np.zeros((nf, h + kh - 1, w + kw - 1))
+            p[:, t:t + h, left:left + w] = a
+            maps = np.zeros((nf, h, w))
+            for f in range(nf):
+                for y in range(h):
+                    for xx in range(w):
+                        maps[f, y, xx] = (p[f, y:y + kh, xx:xx + kw] * k).sum()
+            a = np.repeat(maps.sum(0)[None], nf, 0)
+        return a
+
+    kernels = [k / k.sum() for k in kernels]
+    coef = conv(np.ones_like(x))
+    xz = x - conv(x) / coef
+    std = np.sqrt(conv(xz * xz)) / coef
+    t = fixed if fixed is not None else max(std.mean(), 1e-3)
+    return xz / np.where(std > t, std, t), t
+
+
+@pytest.mark.parametrize('kernels,fixed', [
+    ([[[1, 2, 1], [2, 4, 2], [1, 2, 1]]], 0.1), ([[[1, 2, 1], [2, 4, 2], [1, 2, 1]]], None),
+    ([[[1, 2], [3, 1]]], None), ([[[1, 2, 1, 1]], [[1], [3], [1]]], 0.2)], ids=['3x3', 'adaptive', 'even', 'pair'])
+def test_normalization_matches_the_lua_chain(kernels, fixed):
+    """nnx SpatialNormalization.lua: the output of its module chain (transcribed above), the adaptive threshold
+    max(mean std, 1e-3) included; its gradient equals central differences taken with the threshold held at the
+    forward's value (the Lua's Threshold module keeps it so in backward). Built under the double default type,
+    Torch7's, so the normalised kernel is not rounded to single precision."""
+    lg.setdefaulttensortype('legonn.DoubleTensor')
+    x = _double(3, 5, 6, seed=25, lo=0)
+    ks = [np.array(k, np.float64) for k in kernels]
+    m = nn.SpatialNormalization(3, [lg.from_numpy(k.copy()) for k in ks] if len(ks) > 1 else lg.from_numpy(ks[0].copy()),
+                                fixed).double()
+    ref, t = _nnx_normalization(x.numpy(), ks, fixed)
+    np.testing.assert_allclose(_host(m.forward(x)), ref, rtol=1e-12, atol=1e-12)
+    assert m.threshold == pytest.approx(t, rel=1e-12)
+    g = _double(3, 5, 6, seed=26)
+    gi = _host(m.backward(x, g))
+    for index in [(0, 0, 0), (1, 2, 3), (2, 4, 5), (0, 3, 1), (2, 0, 4)]:
+        step = np.zeros(x.size())
+        step[index] = 1e-6
+        plus, _ = _nnx_normalization(x.numpy() + step, ks, t)
+        minus, _ = _nnx_normalization(x.numpy() - step, ks, t)
+        assert abs(((plus - minus) * g.numpy()).sum() / 2e-6 - gi[index]) < 1e-7
+
+
+def test_normalization_as_test_all_lua():
+    """nnx test/test-all.lua SpatialNormalization_Gaussian2D (9x9 gaussian, threshold 0.1), _Gaussian1D (the
+    11x1 and 1x11 gaussian pair) and _io; a 2-D input is one plane, its output (1, H, W) as nnx's."""
+    from legonn import image
+    rs = np.random.RandomState(27)
+    n, size = rs.randint(5, 11), rs.randint(11, 21)
+    assert_jacobian(nn.SpatialNormalization(n, image.gaussian(9), 0.1), lg.rand(n, size, size))
+    v = image.gaussian1D(11).resize(11, 1)
+    n, size = rs.randint(5, 11), rs.randint(14, 21)
+    assert_jacobian(nn.SpatialNormalization(n, [v, v.t()], 0.1), lg.rand(n, size, size))
+    m, x = nn.SpatialNormalization(3, image.gaussian(7)).double(), lg.rand(3, 12, 12).double()
+    out, go = m.forward(x).clone(), lg.randn(3, 12, 12).double()
+    gi = m.backward(x, go).clone()
+    assert m.forward(x).equal(out) and m.backward(x, go).equal(gi)
+    flat = nn.SpatialNormalization(1, image.gaussian(3), 0.1)
+    assert flat.forward(lg.rand(5, 6)).size() == (1, 5, 6)
+    with pytest.raises(ValueError, match=r"SpatialNormalization.*3 input planes"):
+        m.forward(lg.rand(2, 12, 12).double())
+    with pytest.raises(ValueError, match="SpatialNormalization: kernel must be a 2-D tensor"):
+        nn.SpatialNormalization(3, image.gaussian1D(5))
 
 
 # --- errors and the contract ----------------------------------------------------------------------------------
