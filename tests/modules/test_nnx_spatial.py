@@ -587,6 +587,11 @@ def test_normalization_as_test_all_lua():
     out, go = m.forward(x).clone(), lg.randn(3, 12, 12).double()
     gi = m.backward(x, go).clone()
     assert m.forward(x).equal(out) and m.backward(x, go).equal(gi)
+    still = lg.from_numpy(0.5 + 1e-6 * np.random.RandomState(28).rand(3, 12, 12))
+    out = _host(m.forward(still))   # a nearly flat image: the threshold's 1e-3 floor divides
+    ref, t = _nnx_normalization(still.numpy(), [_host(k) for k in m.kernel], None)
+    assert m.threshold == t == 1e-3
+    np.testing.assert_allclose(out, ref, rtol=1e-9, atol=1e-12)
     flat = nn.SpatialNormalization(1, image.gaussian(3), 0.1)
     assert flat.forward(lg.rand(5, 6)).size() == (1, 5, 6)
     with pytest.raises(ValueError, match=r"SpatialNormalization.*3 input planes"):
