@@ -1,6 +1,6 @@
 """nnx's spatial modules (clementfarabet/lua---nnx): SpatialLinear, SpatialColorTransform, PixelSort,
 SpatialUpSampling, SpatialDownSampling, SpatialMaxSampling, SpatialPadding, SpatialMatching,
-SpatialRadialMatching, SpatialGraph, SpatialClassifier, SpatialPyramid, SpatialNormalization.
+SpatialRadialMatching, SpatialGraph, SpatialClassifier, SpatialPyramid, SpatialNormalization, SpatialFovea.
 
 Each class: finite-difference Jacobians in float64, float()/double(), the GPU twin; its C (or Lua) loops
 transcribed below in float64 NumPy; nnx's test/test-all.lua cases for it (0-based); bad input naming it."""
@@ -19,6 +19,17 @@ def _pyramid(focus):
     if focus:
         pyr.focus(4, 2, 3, 3)   # test-all.lua's focus(5, 3), 1-based
     return nn.Sequential().add(pyr).add(nn.JoinTable(0))
+
+
+def _fovea(focus, bilinear=False):
+    """test-all.lua's template_SpatialFovea: 2 planes, ratios {1, 2}, identity preprocessors, 3x3 convolutions,
+    fov 3, sub 1; focus(4, 7) there is focus(3, 6) here."""
+    m = nn.SpatialFovea({'nInputPlane': 2, 'ratios': [1, 2], 'preProcessors': [nn.Identity(), nn.Identity()],
+                         'processors': [nn.SpatialConvolution(2, 4, 3, 3), nn.SpatialConvolution(2, 4, 3, 3)],
+                         'bilinear': bilinear, 'fov': 3, 'sub': 1})
+    if focus:
+        m.focus(3, 6, 3)
+    return m
 
 
 # name -> (module factory, input factory, Jacobian input bounds); SpatialNormalization with a fixed threshold (its
@@ -53,6 +64,9 @@ CASES = {
     'normalization-pair': (lambda: nn.SpatialNormalization({'nInputPlane': 2, 'kernel': [lg.Tensor([[1, 2, 1, 1]]),
                                                                                          lg.Tensor([[1], [3]])],
                                                             'threshold': 0.1}), lambda: lg.rand(2, 5, 6), (0, 1)),
+    'fovea-focused': (lambda: _fovea(True), lambda: lg.rand(2, 16, 16), (0, 1)),
+    'fovea-unfocused': (lambda: _fovea(False), lambda: lg.rand(2, 16, 16), (0, 1)),
+    'fovea-bilinear': (lambda: _fovea(False, True), lambda: lg.rand(2, 16, 16), (0, 1)),
 }
 
 test_jacobian, test_type_roundtrip, test_gpu = standard_tests(
@@ -598,6 +612,43 @@ def test_normalization_as_test_all_lua():
         m.forward(lg.rand(2, 12, 12).double())
     with pytest.raises(ValueError, match="SpatialNormalization: kernel must be a 2-D tensor"):
         nn.SpatialNormalization(3, image.gaussian1D(5))
+
+
+def _block_average(x, r):
+    c, h, w = x.shape
+    out = np.zeros((c, h // r, w // r))
+    for y in range(h // r):
+        for xx in range(w // r):
+            out[:, y, xx] = x[:, y * r:(y + 1) * r, xx * r:(xx + 1) * r].sum((1, 2)) * (1 / r ** 2)
+    return out
+
+
+def test_fovea_scales_and_focus():
+    """nnx SpatialFovea.lua with identity processors: unfocused, scale r is the r x r block average (a
+    SpatialSubSampling of weight 1/r^2) up-sampled back by nearest neighbour, the scales stacked along the planes;
+    focused (focus(x, y, fov), 0-based), scale r is the fov x fov window at (floor(x / r), floor(y / r)) of the
+    block average zero-padded by (fov - sub) // 2; gradInput sums what each scale sends back."""
+    x = _double(2, 8, 8, seed=29)
+    m = nn.SpatialFovea(2, [1, 2], [nn.Identity(), nn.Identity()]).double()
+    out = _host(m.forward(x))
+    avg = _block_average(x.numpy(), 2)
+    np.testing.assert_allclose(out[:2], x.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(out[2:], avg.repeat(2, 1).repeat(2, 2), rtol=1e-12)
+    go = _double(4, 8, 8, seed=30)
+    gi = go.numpy()[:2] + go.numpy()[2:].reshape(2, 4, 2, 4, 2).sum((2, 4)).repeat(2, 1).repeat(2, 2) / 4
+    np.testing.assert_allclose(_host(m.backward(x, go)), gi, rtol=1e-12)
+    m = nn.SpatialFovea({'nInputPlane': 2, 'ratios': [1, 2], 'processors': [nn.Identity(), nn.Identity()],
+                         'fov': 3, 'sub': 1}).double()
+    m.focus(3, 6, 3)
+    out = _host(m.forward(x))
+    padded1 = np.pad(x.numpy(), ((0, 0), (1, 1), (1, 1)))
+    padded2 = np.pad(avg, ((0, 0), (1, 1), (1, 1)))
+    np.testing.assert_allclose(out[:2], padded1[:, 6:9, 3:6], rtol=1e-12)
+    np.testing.assert_allclose(out[2:], padded2[:, 3:6, 1:4], rtol=1e-12)
+    with pytest.raises(ValueError, match="SpatialFovea: the number of processors"):
+        nn.SpatialFovea(2, [1, 2], [nn.Identity()])
+    with pytest.raises(ValueError, match=r"SpatialFovea.*2 input planes"):
+        m.forward(lg.rand(3, 8, 8).double())
 
 
 # --- errors and the contract ----------------------------------------------------------------------------------

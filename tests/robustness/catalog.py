@@ -224,6 +224,8 @@ MODULES = {
                        lambda: r(2, 4, 4)),
     'SpatialNormalization': (lambda: nn.SpatialNormalization(2, lg.FloatTensor([[1, 2, 1], [2, 4, 2], [1, 2, 1]])),
                              lambda: r(2, 4, 5)),
+    'SpatialFovea': (lambda: nn.SpatialFovea(2, [1, 2], [nn.SpatialConvolution(2, 3, 1, 1),
+                                                          nn.SpatialConvolution(2, 3, 1, 1)]), lambda: r(2, 4, 4)),
     'TemporalConvolution': (lambda: nn.TemporalConvolution(3, 2, 2), lambda: r(2, 4, 3)),
     'TemporalRowConvolution': (lambda: nn.TemporalRowConvolution(3, 2), lambda: r(2, 4, 3)),
     'TemporalMaxPooling': (lambda: nn.TemporalMaxPooling(2), lambda: r(2, 4, 3)),
