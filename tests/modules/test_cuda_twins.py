@@ -22,15 +22,15 @@ def twinned_classes():
     return sorted(found, key=lambda c: c.__name__)
 
 
-def test_the_twinned_modules_are_those_of_the_workloads():
-    assert [c.__name__ for c in twinned_classes()] == ['Sigmoid', 'Tanh', 'Threshold']
-    for name in ('Sigmoid_forward', 'Sigmoid_backward', 'ReLU_forward', 'Threshold_backward'):
+def test_the_twinned_modules_are_those_of_the_workloads_and_nnx_minus():
+    assert [c.__name__ for c in twinned_classes()] == ['Minus', 'Sigmoid', 'Tanh', 'Threshold']
+    for name in ('Sigmoid_forward', 'Sigmoid_backward', 'ReLU_forward', 'Threshold_backward', 'Minus_forward'):
         assert name in cuda_kernels.ELEMENTWISE
 
 
 CASES = [pytest.param(nn.Sigmoid, id='Sigmoid'), pytest.param(nn.Tanh, id='Tanh'),
          pytest.param(nn.ReLU, id='ReLU'), pytest.param(lambda: nn.Threshold(0.1, -2), id='Threshold'),
-         pytest.param(lambda: nn.ReLU(True), id='ReLU-inplace')]
+         pytest.param(lambda: nn.ReLU(True), id='ReLU-inplace'), pytest.param(nn.Minus, id='Minus')]
 
 
 @pytest.mark.gpu
