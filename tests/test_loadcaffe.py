@@ -382,7 +382,10 @@ def test_view_follows_the_tracked_output_planes():
     conv = v2_layer('c', 'Convolution', conv_param(106, 3, 1), blobs=(w, b))
     fc = v2_layer('f', 'InnerProduct', msg(117, v(1, 5)), blobs=(w2, b2))
     assert [n for n, _ in structure(builder.build(wire_format.parse(conv + fc), 'nn'))] == ['c', 'f']
-    shape = msg(8, ld(1, b''.join(varint(d) for d in (1, 3))))   # one input_shape: num_output starts at 4
+    w4, b4 = rng_weights(11, (5, 4), 5)
+    fc4 = v2_layer('f', 'InnerProduct', msg(117, v(1, 5)), blobs=(w4, b4))
+    shape = msg(8, ld(1, b''.join(varint(d) for d in (1, 4))))   # one input_shape: num_output starts at 4
+    assert [n for n, _ in structure(builder.build(wire_format.parse(shape + fc4), 'nn'))] == ['f']
     assert [n for n, _ in structure(builder.build(wire_format.parse(shape + fc), 'nn'))] == ['torch_view', 'f']
     v1fc = v1_layer('f', 'INNER_PRODUCT', msg(17, v(1, 5)), blobs=(w2.reshape(1, 1, 5, 3), b2))
     dims = b''.join(v(4, d) for d in (1, 1, 1))   # three input_dim: num_output starts at 3
@@ -586,3 +589,14 @@ def test_fuzzed_prototxts_parse_or_raise_value_error():
             text_format.parse(mutated.decode('latin-1'))
         except ValueError:
             pass
+
+
+def test_weights_come_from_the_last_layer_of_that_name(capsys):
+    """loadModuleV1 walks every layer and copies each one whose name matches, so the last of a name wins
+    (here a later, skipped layer called 'c' supplies the convolution's weights)."""
+    w, b, w2, b2 = rng_weights(12, (2, 1, 3, 3), 2, (2, 1, 3, 3), 2)
+    data = (v1_layer('c', 'CONVOLUTION', conv_param(10, 2, 3), blobs=(w, b))
+            + v1_layer('c', 'ACCURACY', blobs=(w2, b2)))
+    conv = builder.build(wire_format.parse(data), 'nn').modules[0]
+    np.testing.assert_array_equal(conv.weight.numpy(), w2)
+    np.testing.assert_array_equal(conv.bias.numpy(), b2)

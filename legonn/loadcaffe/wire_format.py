@@ -4,7 +4,8 @@ Each field is a varint key (field number << 3 | wire type) followed by a varint 
 varint length and that many bytes (2), or 4 bytes (5); groups (3, 4) are obsolete and are walked only to
 skip them. A length-delimited field holds a string, a nested message or a *packed* run of numbers (Caffe
 writes blob data as one packed run of little-endian float32). Every length is checked against the bytes
-left before anything is read or allocated, nesting is limited to protobuf's default depth of 100, and a file
+left before anything is read or allocated, unknown groups nest at most protobuf's default depth of 100 (the
+known messages nest four deep: net, layer, blob, shape), and a file
 over protobuf's 1 GiB total-bytes limit (which loadcaffe sets) is refused: a truncated, corrupted or crafted
 file raises ``ValueError`` naming the file, the field and the byte offset.
 """
@@ -100,8 +101,6 @@ def _packed(reader, kind, start, stop, where):
 
 
 def _message(reader, type, start, end, path, depth):
-    if depth > MAX_DEPTH:
-        raise reader.fail(path, f"messages nested deeper than {MAX_DEPTH}", start)
     message, fields, pos = Message(type), MESSAGES[type], start
     while pos < end:
         key, pos = reader.varint(pos, end, path + ': a field key')
