@@ -13,6 +13,7 @@ import pytest
 import legonn as lg
 from legonn import cudnn, loadcaffe
 from legonn.loadcaffe import builder, text_format, wire_format
+from tests.test_cudnn import conv2d_ref
 
 
 # --- a protobuf wire-format writer (caffe.proto's field numbers) -------------------------------------------
@@ -97,22 +98,9 @@ def rng_weights(seed, *shapes):
 # --- float64 NumPy loops of Caffe's layers ----------------------------------------------------------------
 
 def caffe_conv(x, w, b, stride, pad, groups=1):
-    """Caffe's ConvolutionLayer: cross-correlation, zero padding, ``group`` blocks of channels."""
-    n, c, h, wd = x.shape
-    o, cg, kh, kw = w.shape
-    xp = np.zeros((n, c, h + 2 * pad, wd + 2 * pad))
-    xp[:, :, pad:pad + h, pad:pad + wd] = x
-    oh, ow = (h + 2 * pad - kh) // stride + 1, (wd + 2 * pad - kw) // stride + 1
-    out = np.zeros((n, o, oh, ow))
-    og = o // groups
-    for i in range(n):
-        for f in range(o):
-            g = f // og
-            for y in range(oh):
-                for z in range(ow):
-                    patch = xp[i, g * cg:(g + 1) * cg, y * stride:y * stride + kh, z * stride:z * stride + kw]
-                    out[i, f, y, z] = np.sum(patch * w[f]) + b[f]
-    return out
+    """Caffe's ConvolutionLayer: cross-correlation, zero padding, ``group`` blocks of channels (the loop of
+    tests/test_cudnn.py)."""
+    return conv2d_ref(x, w, b, (stride, stride), (pad, pad), groups)
 
 
 def caffe_pool(x, kernel, stride, pad, mode):

@@ -187,12 +187,7 @@ def blobs_of(netparam, name):
     """loadcaffe's ``loadModule``: the weight and bias data of the last layer called ``name``, the weight's
     count from its declared dimensions (printed as loadcaffe prints them)."""
     v1 = len(netparam.repeated('layers')) > 0
-    found = None
-    for layer in netparam.repeated('layers' if v1 else 'layer'):
-        if layer.get('name') == name:
-            found = layer
-    if found is None:
-        raise ValueError(f"loadcaffe: no layer named '{name}' in the .caffemodel")
+    found = [layer for layer in netparam.repeated('layers' if v1 else 'layer') if layer.get('name') == name][-1]
     blob = _weight_blob(found, name)
     inner = not v1 and found.get('type') == 'InnerProduct'
     if not v1 and blob.has('shape'):
