@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import cudnn, loadcaffe
+from legonn import cudnn, loadcaffe, nn
 from legonn.loadcaffe import builder, text_format, wire_format
 from tests.test_cudnn import conv2d_ref
 
@@ -588,3 +588,22 @@ def test_weights_come_from_the_last_layer_of_that_name(capsys):
     conv = builder.build(wire_format.parse(data), 'nn').modules[0]
     np.testing.assert_array_equal(conv.weight.numpy(), w2)
     np.testing.assert_array_equal(conv.bias.numpy(), b2)
+
+
+def test_neural_style_layer_loop(tmp_path, capsys):
+    """jcjohnson/neural-style's neural_style.lua after ``loadcaffe.load(...):type(dtype)``: ``for i = 1, #cnn``,
+    ``cnn:get(i)``, ``layer.name``, ``torch.type(layer)``, max pooling swapped for average pooling with the
+    layer's kW/kH/dW/dH; the names survive a save and load."""
+    cnn = loadcaffe.load(*write(tmp_path, alexnet()[0]), 'nn').type('torch.FloatTensor')
+    net, names = nn.Sequential(), []
+    for i in range(len(cnn)):
+        layer = cnn.get(i)
+        if lg.typename(layer) in ('cudnn.SpatialMaxPooling', 'nn.SpatialMaxPooling'):
+            assert layer.padW == 0 and layer.padH == 0
+            layer = nn.SpatialAveragePooling(layer.kW, layer.kH, layer.dW, layer.dH)
+        net.add(layer)
+        names.append(cnn.get(i).name)
+    assert names == [name for name, _ in ALEXNET_CUDNN_LUA if name != 'conv2']
+    assert lg.typename(net.get(3)) == 'nn.SpatialAveragePooling'
+    lg.save(str(tmp_path / 'cnn.t7'), cnn)
+    assert [m.name for m in lg.load(str(tmp_path / 'cnn.t7')).modules] == names
