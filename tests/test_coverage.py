@@ -1,17 +1,19 @@
-"""Every class of torch/nn, of Element-Research's rnn and of its companion dpnn exists in legonn.nn, or
-docs/coverage.md says why not: one table per package, under its own heading.
+"""Every class of torch/nn, of Element-Research's rnn and of its companion dpnn, and of nnx, exists in legonn.nn,
+and every class of imagine-nn in legonn.inn, or docs/coverage.md says why not: one table per package, under its
+own heading.
 
 TORCH_NN lists the classes torch/nn's init.lua loads (its last revision), in its order;
 init.lua's non-class entries (THNN, utils, ErrorMessages, hessian, test) are left out. RNN and DPNN list
 the classes (``torch.class``) of the rnn and dpnn packages' Lua files at their last revisions; their
 files that only add methods to nn's classes (Module.lua, Dropout.lua, Container.lua, ...) are not classes.
+NNX and INN list the classes nnx's and imagine-nn's init.lua files load, in their order.
 """
 import pathlib
 import re
 
 import pytest
 
-from legonn import nn
+from legonn import inn, nn
 
 TORCH_NN = """
 Module Container Concat Parallel Sequential DepthConcat Decorator Bottle WeightNorm DontCast NaN Profile
@@ -57,9 +59,24 @@ ReverseTable Serial SimpleColorTransform SpatialBinaryConvolution SpatialBinaryL
 SpatialFeatNormalization SpatialGlimpse SpatialRegionDropout SpatialUniformCrop TotalDropout VRClassReward
 """.split()
 
-# the heading of each package's table in docs/coverage.md, and its class list
-PACKAGES = {'torch/nn': ('# torch/nn, rnn and dpnn coverage', TORCH_NN), 'rnn': ('## Element-Research rnn', RNN),
-            'dpnn': ('## Element-Research dpnn', DPNN)}
+NNX = """
+Probe Tic Toc SpatialLinear SpatialClassifier SpatialNormalization SpatialPadding SpatialReSamplingEx
+SpatialUpSampling SpatialDownSampling SpatialReSampling SpatialRecursiveFovea SpatialFovea SpatialPyramid
+SpatialGraph SpatialMatching SpatialRadialMatching SpatialMaxSampling SpatialColorTransform PixelSort
+FunctionWrapper SaturatedLU Minus SoftMaxTree SoftMaxForest MultiSoftMax Balance PushTable PullTable
+QDRiemaNNLinear SuperCriterion DistNLLCriterion DistMarginCriterion TreeNLLCriterion CTCCriterion DataSet
+DataList DataSetLabelMe DataSetSamplingPascal
+""".split()
+
+INN = """
+SpatialMaxPooling SpatialAveragePooling SpatialStochasticPooling SpatialCrossResponseNormalization
+MeanSubtraction SpatialPyramidPooling SpatialSameResponseNormalization ROIPooling ConstAffine
+""".split()
+
+# the heading of each package's table in docs/coverage.md, its class list and the namespace its classes live in
+PACKAGES = {'torch/nn': ('# Coverage of torch/nn and the packages around it', TORCH_NN, nn),
+            'rnn': ('## Element-Research rnn', RNN, nn), 'dpnn': ('## Element-Research dpnn', DPNN, nn),
+            'nnx': ('## nnx', NNX, nn), 'inn': ('## imagine-nn (inn)', INN, inn)}
 COVERAGE = pathlib.Path(__file__).resolve().parents[1] / 'docs' / 'coverage.md'
 STATUSES = ('present', 'planned', 'out of scope')
 
@@ -81,6 +98,7 @@ def table_rows(package):
 def test_the_class_lists_have_no_duplicates():
     assert len(TORCH_NN) == len(set(TORCH_NN)) == 192
     assert len(RNN) == len(set(RNN)) == 32 and len(DPNN) == len(set(DPNN)) == 26
+    assert len(NNX) == len(set(NNX)) == 39 and len(INN) == len(set(INN)) == 9
 
 
 @pytest.mark.parametrize('package', sorted(PACKAGES))
@@ -96,26 +114,28 @@ def test_coverage_table_lists_every_class_once_with_a_known_status(package):
 @pytest.mark.parametrize('package', sorted(PACKAGES))
 def test_rows_marked_present_are_present(package):
     rows = table_rows(package)
-    claimed = [name for name, (status, _) in rows.items() if status == 'present' and not hasattr(nn, name)]
-    assert not claimed, f"docs/coverage.md marks these present but legonn.nn lacks them: {claimed}"
+    space = PACKAGES[package][2]
+    claimed = [name for name, (status, _) in rows.items() if status == 'present' and not hasattr(space, name)]
+    assert not claimed, f"docs/coverage.md marks these present but {space.__name__} lacks them: {claimed}"
 
 
 @pytest.mark.parametrize('package', sorted(PACKAGES))
 def test_rows_not_marked_present_are_absent(package):
     rows = table_rows(package)
-    stale = [name for name, (status, _) in rows.items() if status != 'present' and hasattr(nn, name)]
-    assert not stale, f"docs/coverage.md marks these planned or out of scope but legonn.nn has them: {stale}"
+    space = PACKAGES[package][2]
+    stale = [name for name, (status, _) in rows.items() if status != 'present' and hasattr(space, name)]
+    assert not stale, f"docs/coverage.md marks these planned or out of scope but {space.__name__} has them: {stale}"
 
 
 @pytest.mark.parametrize('package', sorted(PACKAGES))
 def test_every_class_is_in_legonn_or_has_a_reason(package):
-    rows, names = table_rows(package), PACKAGES[package][1]
-    present = [name for name in names if hasattr(nn, name)]
-    missing = [name for name in names if not hasattr(nn, name)]
+    rows, (_, names, space) = table_rows(package), PACKAGES[package]
+    present = [name for name in names if hasattr(space, name)]
+    missing = [name for name in names if not hasattr(space, name)]
     unexplained = [name for name in missing if rows.get(name, ('', ''))[0] != 'out of scope']
     share = 100.0 * len(present) / len(names)
-    print(f"legonn.nn has {len(present)} of {len(names)} {package} classes ({share:.1f}%); "
+    print(f"{space.__name__} has {len(present)} of {len(names)} {package} classes ({share:.1f}%); "
           f"{len(missing) - len(unexplained)} out of scope; missing: {unexplained}")
     if unexplained:
         pytest.fail(f"{len(present)}/{len(names)} {package} classes present ({share:.1f}%); missing from "
-                    f"legonn.nn without a reason in docs/coverage.md: {unexplained}")
+                    f"{space.__name__} without a reason in docs/coverage.md: {unexplained}")
