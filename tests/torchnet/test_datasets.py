@@ -313,3 +313,12 @@ def test_utils_sys(tmp_path, capsys):
         (tmp_path / name).write_text('')
     assert tnt.utils.sys.listimgfiles(str(tmp_path / 'x')) == [f'{tmp_path}/x/a.jpg', f'{tmp_path}/x/y/b.PNG']
     assert f'ignoring <{tmp_path}/x/notes.txt>' in capsys.readouterr().out
+
+
+def test_batches_of_array_samples():
+    """transform.lua tablemergekeys over samples that are Lua arrays ({x, y}): merged position by position, so a
+    batch is a list whose entries are the merged fields."""
+    d = tnt.TableDataset(data=[[lg.FloatTensor([i, -i]), i] for i in range(5)]).batch(2)
+    inputs, labels = d.get(1)
+    assert inputs.tolist() == [[2, -2], [3, -3]] and labels == [2, 3]
+    assert d.get(2)[1] == [4]
