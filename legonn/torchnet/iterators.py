@@ -2,6 +2,7 @@
 the iterator, or a ``for`` over it) gives the samples of a dataset, filtered and transformed on the fly;
 ``ParallelDatasetIterator`` fetches them in legonn.threads workers."""
 import functools
+import inspect
 
 from .. import threads
 from ..tensor.naming import TorchNamed
@@ -65,7 +66,7 @@ class DatasetIterator(TorchNamed):
     def exec(self, name, *args):
         """Call the method ``name`` with ``args`` on this iterator, or else on its dataset (or iterator)."""
         method = getattr(self, name, None)
-        if callable(method) and not isinstance(method, (Dataset, DatasetIterator)):
+        if inspect.isroutine(method):
             return method(*args)
         if self.dataset is not None:
             return self.dataset.exec(name, *args)
