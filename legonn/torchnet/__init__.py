@@ -11,8 +11,9 @@ section lists what is provided and what is not.
 from types import SimpleNamespace
 
 from . import nn_tools, sys_tools, table_tools, transform
-from .datasets import (BatchDataset, ConcatDataset, CoroutineBatchDataset, Dataset, ListDataset, ResampleDataset,
-                       ShuffleDataset, SplitDataset, TableDataset, TransformDataset)
+from .datasets import (BatchDataset, ConcatDataset, CoroutineBatchDataset, Dataset, IndexedDataset,
+                       IndexedDatasetReader, IndexedDatasetWriter, ListDataset, ResampleDataset, ShuffleDataset,
+                       SplitDataset, TableDataset, TransformDataset)
 from .engines import Engine, OptimEngine, SGDEngine
 from .iterators import DatasetIterator, ParallelDatasetIterator
 
@@ -20,5 +21,6 @@ from .iterators import DatasetIterator, ParallelDatasetIterator
 utils = SimpleNamespace(table=table_tools, nn=nn_tools, sys=sys_tools)
 
 __all__ = ['Dataset', 'ListDataset', 'TableDataset', 'TransformDataset', 'BatchDataset', 'CoroutineBatchDataset',
-           'ConcatDataset', 'ResampleDataset', 'ShuffleDataset', 'SplitDataset', 'DatasetIterator',
+           'ConcatDataset', 'ResampleDataset', 'ShuffleDataset', 'SplitDataset', 'IndexedDataset',
+           'IndexedDatasetReader', 'IndexedDatasetWriter', 'DatasetIterator',
            'ParallelDatasetIterator', 'Engine', 'SGDEngine', 'OptimEngine', 'transform', 'utils']

@@ -322,3 +322,61 @@ def test_batches_of_array_samples():
     inputs, labels = d.get(1)
     assert inputs.tolist() == [[2, -2], [3, -3]] and labels == [2, 3]
     assert d.get(2)[1] == [4]
+
+
+def test_indexed_dataset(tmp_path, capsys):
+    """test/datasets.lua IndexedDataset: an 'int' archive of range(1, i) for i = 1..10 and a 'table' archive of
+    {'a', 'b', i}, read as two fields, and each standalone; appending reopens an archive (indexeddataset.lua's
+    second IndexedDatasetWriter form); mmap reads the same."""
+    w = tnt.IndexedDatasetWriter({'indexfilename': str(tmp_path / 'ints.idx'), 'datafilename': str(tmp_path / 'ints.bin'),
+                                  'type': 'int'})
+    for i in range(1, 11):
+        w.add(lg.range(1, i).int())
+    w.close()
+    w = tnt.IndexedDatasetWriter(indexfilename=str(tmp_path / 'tables.idx'),
+                                 datafilename=str(tmp_path / 'tables.bin'), type='table')
+    for i in range(1, 11):
+        w.add(['a', 'b', i])
+    w.close()
+    d = tnt.IndexedDataset(path=str(tmp_path), fields=['ints', 'tables'])
+    assert f'| IndexedDataset: loaded {tmp_path} with 10 examples' in capsys.readouterr().out
+    assert d.size() == 10
+    sample = d.get(3)
+    assert sample['ints'].type() == 'legonn.IntTensor' and sample['ints'].tolist() == [1, 2, 3, 4]
+    assert sample['tables'] == ['a', 'b', 4]
+    d = tnt.IndexedDataset(path=str(tmp_path), fields=['tables'], standalone=True)
+    assert [d.get(i) for i in range(10)] == [['a', 'b', i] for i in range(1, 11)]
+    w = tnt.IndexedDatasetWriter(str(tmp_path / 'ints.idx'), str(tmp_path / 'ints.bin'))
+    w.add(lg.IntTensor([[7, 8], [9, 10]]))
+    w.close()
+    for mmap in (False, True):
+        d = tnt.IndexedDataset({'fields': {'x': {'idx': str(tmp_path / 'ints.idx'), 'bin': str(tmp_path / 'ints.bin')}},
+                                'standalone': True, 'mmap': mmap})
+        assert d.size() == 11 and d.get(9).tolist() == list(range(1, 11)) and d.get(10).tolist() == [[7, 8], [9, 10]]
+    with pytest.raises(TypeError, match='invalid tensor type: expected a legonn.IntTensor, got a legonn.FloatTensor'):
+        tnt.IndexedDatasetWriter(str(tmp_path / 'f.idx'), str(tmp_path / 'f.bin'), 'int').add(lg.FloatTensor(2))
+    with pytest.raises(ValueError, match='inconsistent index data size'):
+        tnt.IndexedDataset(path=str(tmp_path), fields=['ints', 'tables'])
+
+
+def test_indexed_dataset_reads_torch7_archives(tmp_path):
+    """indexeddataset.lua's format written byte by byte as torch.DiskFile does (writeLong: 8 bytes, the storage's
+    raw elements): a 'double' archive of a 2 x 3 and an empty tensor, and a 'table' archive holding
+    torch.serializeToStorage's bytes of {'a', 4} (File.lua's writeObject: type, reference, size, key/value pairs)."""
+    import struct
+    head = struct.pack('<6q', 0x584449544E54, 1, 7, 8, 2, 2)
+    (tmp_path / 'd.idx').write_bytes(head + struct.pack('<3q', 0, 2, 2) + struct.pack('<3q', 0, 6, 6) +
+                                     struct.pack('<2q', 2, 3))
+    (tmp_path / 'd.bin').write_bytes(struct.pack('<6d', 1, 2, 3, 4, 5, 6))
+    r = tnt.IndexedDatasetReader(str(tmp_path / 'd.idx'), str(tmp_path / 'd.bin'))
+    assert r.size() == 2 and r.get(0).tolist() == [[1, 2, 3], [4, 5, 6]] and r.get(1).nElement() == 0
+    obj = (struct.pack('<3i', 3, 1, 2) + struct.pack('<id', 1, 1) + struct.pack('<ii', 2, 1) + b'a' +
+           struct.pack('<id', 1, 2) + struct.pack('<id', 1, 4))
+    (tmp_path / 't.idx').write_bytes(struct.pack('<6q', 0x584449544E54, 1, 8, 1, 1, 1) + struct.pack('<2q', 0, 1) +
+                                     struct.pack('<2q', 0, len(obj)) + struct.pack('<q', len(obj)))
+    (tmp_path / 't.bin').write_bytes(obj)
+    got = tnt.IndexedDatasetReader(str(tmp_path / 't.idx'), str(tmp_path / 't.bin')).get(0)
+    assert got == ['a', 4]      # Lua's array table, a list
+    (tmp_path / 'bad.idx').write_bytes(struct.pack('<6q', 1, 1, 7, 8, 0, 0))
+    with pytest.raises(ValueError, match='tnt.IndexedDatasetReader: unrecognized index format'):
+        tnt.IndexedDatasetReader(str(tmp_path / 'bad.idx'), str(tmp_path / 'd.bin'))
