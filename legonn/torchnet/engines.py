@@ -83,6 +83,15 @@ def _check_args(owner, network, criterion, iterator, criterion_optional=False):
         raise TypeError(f"{owner}: expected iterator to be a tnt.DatasetIterator, got {type(iterator).__name__}")
 
 
+def _field(owner, sample, key):
+    """``sample[key]``, or a TypeError naming the engine's method when the sample is not a dict holding it."""
+    if not isinstance(sample, dict) or key not in sample:
+        keys = f" with keys {sorted(sample, key=str)}" if isinstance(sample, dict) else ''
+        raise TypeError(f"{owner}: expected each sample to be a dict with 'input' and 'target', got "
+                        f"{type(sample).__name__}{keys}")
+    return sample[key]
+
+
 def _learning_rate(owner, what, value):
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{owner}: expected {what} to be a number, got {value!r}")
@@ -103,7 +112,7 @@ class SGDEngine(Engine):
     def __init__(self):
         super().__init__(list(self.HOOKS))
 
-    def _epochs(self, state, update):
+    def _epochs(self, owner, state, update):
         """The training loop shared by the engines; ``update(state)`` changes the parameters after backward."""
         self.hooks('onStart', state)
         while state.epoch < state.maxepoch:
@@ -112,16 +121,16 @@ class SGDEngine(Engine):
             for sample in state.iterator():
                 state.sample = sample
                 self.hooks('onSample', state)
-                state.network.forward(sample['input'])
+                state.network.forward(_field(owner, sample, 'input'))
                 self.hooks('onForward', state)
-                state.criterion.forward(state.network.output, sample['target'])
+                state.criterion.forward(state.network.output, _field(owner, sample, 'target'))
                 self.hooks('onForwardCriterion', state)
                 state.network.zeroGradParameters()
                 if callable(getattr(state.criterion, 'zeroGradParameters', None)):
                     state.criterion.zeroGradParameters()
-                state.criterion.backward(state.network.output, sample['target'])
+                state.criterion.backward(state.network.output, _field(owner, sample, 'target'))
                 self.hooks('onBackwardCriterion', state)
-                state.network.backward(sample['input'], state.criterion.gradInput)
+                state.network.backward(_field(owner, sample, 'input'), state.criterion.gradInput)
                 self.hooks('onBackward', state)
                 update(state)
                 state.t += 1
@@ -148,24 +157,25 @@ class SGDEngine(Engine):
                 state.criterion.updateParameters(state.lrcriterion)
             if _learning_rate(owner, 'lr', state.lr) > 0:
                 state.network.updateParameters(state.lr)
-        return self._epochs(state, update)
+        return self._epochs(owner, state, update)
 
     @named_table
     def test(self, network=None, iterator=None, criterion=None):
         """Run ``network`` (in evaluate mode) over ``iterator``'s samples, and ``criterion`` when given, calling
         onStart, onSample, onForward, onForwardCriterion and onEnd. Returns the final state."""
-        _check_args('tnt.SGDEngine.test', network, criterion, iterator, criterion_optional=True)
+        owner = 'tnt.SGDEngine.test'
+        _check_args(owner, network, criterion, iterator, criterion_optional=True)
         state = State(network=network, iterator=iterator, criterion=criterion, sample={}, t=0, training=False)
         self.hooks('onStart', state)
         state.network.evaluate()
         for sample in state.iterator():
             state.sample = sample
             self.hooks('onSample', state)
-            state.network.forward(sample['input'])
+            state.network.forward(_field(owner, sample, 'input'))
             state.t += 1
             self.hooks('onForward', state)
             if state.criterion is not None:
-                state.criterion.forward(state.network.output, sample['target'])
+                state.criterion.forward(state.network.output, _field(owner, sample, 'target'))
                 self.hooks('onForwardCriterion', state)
         self.hooks('onEnd', state)
         return state
@@ -207,4 +217,4 @@ class OptimEngine(SGDEngine):
 
         def update(state):
             state.optimMethod(feval, state.params, state.config, state.optim)
-        return self._epochs(state, update)
+        return self._epochs(owner, state, update)

@@ -328,8 +328,8 @@ def test_indexed_dataset(tmp_path, capsys):
     """test/datasets.lua IndexedDataset: an 'int' archive of range(1, i) for i = 1..10 and a 'table' archive of
     {'a', 'b', i}, read as two fields, and each standalone; appending reopens an archive (indexeddataset.lua's
     second IndexedDatasetWriter form); mmap reads the same."""
-    w = tnt.IndexedDatasetWriter({'indexfilename': str(tmp_path / 'ints.idx'), 'datafilename': str(tmp_path / 'ints.bin'),
-                                  'type': 'int'})
+    w = tnt.IndexedDatasetWriter({'indexfilename': str(tmp_path / 'ints.idx'),
+                                  'datafilename': str(tmp_path / 'ints.bin'), 'type': 'int'})
     for i in range(1, 11):
         w.add(lg.range(1, i).int())
     w.close()

@@ -162,6 +162,13 @@ def test_bad_arguments_name_the_engine():
         tnt.SGDEngine().train(network=linear(), criterion=nn.MSECriterion(), iterator=[1], lr=0.1)
     with pytest.raises(TypeError, match='tnt.SGDEngine.train: expected criterion to be an nn.Criterion'):
         tnt.SGDEngine().train(network=linear(), criterion=nn.Linear(2, 2), iterator=iterator, lr=0.1)
+    with pytest.raises(TypeError, match=r"tnt.OptimEngine.train: expected each sample to be a dict with 'input' and "
+                                        r"'target', got dict with keys \['x'\]"):
+        tnt.OptimEngine().train(network=linear(), criterion=nn.MSECriterion(), optimMethod=optim.sgd,
+                                iterator=tnt.TableDataset(data=[{'x': 1}]).iterator())
+    with pytest.raises(TypeError, match="tnt.SGDEngine.test: expected each sample to be a dict with 'input' and "
+                                        "'target', got list"):
+        tnt.SGDEngine().test(network=linear(), iterator=tnt.TableDataset(data=[[1, 2]]).iterator())
     with pytest.raises(ValueError, match='tnt.SGDEngine.train: lr should be positive or zero, got -1'):
         tnt.SGDEngine().train(network=linear(), criterion=nn.MSECriterion(), iterator=iterator, lr=-1)
 
@@ -213,3 +220,34 @@ def test_mnist_example():
     assert meter['seen'] == 1000 and meter['batches'] == 8
     assert train_loss < 0.5
     assert meter['wrong'] / meter['seen'] < 0.15
+
+
+@pytest.mark.gpu
+def test_gpu_training_as_mnist_lua_usegpu():
+    """example/mnist.lua's -usegpu branch: net:cuda(), criterion:cuda(), and an onSample hook copying each batch
+    into CUDA buffers (resize + copy); the parameters end where the CPU run's do. Batches of CUDA samples merge
+    on the GPU (mergetensor)."""
+    rng = np.random.RandomState(0)
+    samples = [{'input': lg.from_numpy(rng.randn(4).astype(np.float32)), 'target': lg.LongTensor([i % 3])}
+               for i in range(12)]
+    results = []
+    for cuda in (False, True):
+        lg.manualSeed(2)
+        net = nn.Sequential().add(nn.Linear(4, 3))
+        criterion = nn.CrossEntropyCriterion()
+        engine = tnt.SGDEngine()
+        if cuda:
+            net, criterion = net.cuda(), criterion.cuda()
+            igpu, tgpu = lg.CudaTensor(), lg.CudaLongTensor()
+
+            def onSample(state):
+                igpu.resize(*state.sample['input'].size()).copy(state.sample['input'])
+                tgpu.resize(*state.sample['target'].size()).copy(state.sample['target'])
+                state.sample['input'], state.sample['target'] = igpu, tgpu
+            engine.hooks.onSample = onSample
+        engine.train(network=net, criterion=criterion, lr=0.2, maxepoch=3,
+                     iterator=tnt.TableDataset(data=samples).batch(5).iterator())
+        results.append(net.get(0).weight.float().numpy().copy())
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-5, atol=1e-6)
+    merged = tnt.utils.table.mergetensor([lg.CudaTensor(2).fill(1), lg.CudaTensor(2).fill(2)])
+    assert merged.type() == 'legonn.CudaTensor' and merged.float().tolist() == [[1, 1], [2, 2]]

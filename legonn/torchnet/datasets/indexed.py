@@ -8,7 +8,7 @@ Torch7 read here and the other way round. A 'table' archive holds serialized obj
 import numpy as np
 
 from ...serialization import deserialize, serialize
-from ...tensor import as_tensor, backend, tensor_class
+from ...tensor import as_tensor, tensor_class
 from ...tensor.naming import TorchNamed
 from ..arguments import check_index, named_table, whole
 from .dataset import Dataset
@@ -79,7 +79,7 @@ class IndexedDatasetWriter(TorchNamed):
             expected = 'legonn.' + _CLASSES[self.type]
             if tensor.type() != expected:
                 raise TypeError(f"{owner}: invalid tensor type: expected a {expected}, got a {tensor.type()}")
-            values = backend.to_module(tensor.array, np)     # a CUDA tensor's values come to the host
+            values = tensor.numpy()
         self._dimoffsets.append(self._dimoffsets[-1] + values.ndim)
         self._datoffsets.append(self._datoffsets[-1] + values.size)
         self._sizes.extend(values.shape)
