@@ -40,6 +40,8 @@ class Hooks:
             raise ValueError(f"tnt.Engine hooks: unknown hook <{name}> (hooks: {', '.join(self._hooks)})")
 
     def __getattr__(self, name):
+        if name.startswith('__'):       # Python's own probes (copy, pickle) are not hooks
+            raise AttributeError(name)
         self._check(name)
         return self._hooks[name] or (lambda *state: None)
 
