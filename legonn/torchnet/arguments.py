@@ -58,7 +58,11 @@ def whole(owner, what, value, minimum=0):
 
 def check_index(owner, idx, size):
     """The 0-based index ``idx`` as an int, or a ValueError naming ``owner`` when it is outside [0, size)."""
-    idx = whole(owner, 'the index', idx, minimum=-float('inf'))
+    if isinstance(idx, bool) or not isinstance(idx, numbers.Real):
+        raise TypeError(f"{owner}: expected the index to be a number, got {type(idx).__name__}")
+    if not float(idx).is_integer():
+        raise ValueError(f"{owner}: index must be an integer, got {idx!r}")
+    idx = int(idx)
     if not 0 <= idx < size:
         raise ValueError(f"{owner}: index out of bound: expected 0 <= idx < {size} (0-based), got {idx}")
     return idx

@@ -12,9 +12,9 @@ def identity(*args):
 
 
 def test_list_dataset_over_lists_and_tensors():
-    """test/datasets.lua ListDataset: a table (tds.hash/tds.vec/table) or LongTensor list; get(1) is load(list[1]),
-    here get(0)."""
-    for items in ([1, 2, 3], (1, 2, 3), lg.LongTensor([1, 2, 3]), np.array([1, 2, 3])):
+    """test/datasets.lua ListDataset: a table (tds.hash/tds.vec/table: here a list, tuple or dict of keys 0..n-1) or
+    LongTensor list; get(1) is load(list[1]), here get(0)."""
+    for items in ([1, 2, 3], (1, 2, 3), lg.LongTensor([1, 2, 3]), np.array([1, 2, 3]), {0: 1, 1: 2, 2: 3}):
         d = tnt.ListDataset(items, identity)
         assert d.size() == 3
         assert d.get(0) == 1 and d.get(2) == 3
@@ -94,7 +94,7 @@ def test_resample_dataset():
     assert d.size() == 2 and d.get(0) == 2
     with pytest.raises(ValueError, match='tnt.ResampleDataset.get: index out of bound'):
         d.get(2)
-    with pytest.raises(ValueError, match=r'out of bound \(sampler\)'):
+    with pytest.raises(ValueError, match=r"get \(the sampler's index for 2\): index out of bound: expected 0 <= idx < 3"):
         tnt.ResampleDataset(tbl, lambda d, i: i + 1).get(2)
 
 
@@ -234,6 +234,9 @@ def test_bad_input_names_the_class():
     with pytest.raises(ValueError, match=r'tnt.TableDataset.get: index out of bound: expected 0 <= idx < 2 '
                                          r'\(0-based\), got 2'):
         tbl.get(2)
+    with pytest.raises(ValueError, match='tnt.TableDataset.get: index must be an integer, got 0.5'):
+        tbl.get(0.5)
+    assert tbl.get(1.0) == 2        # a whole-number float is an index, as Lua's numbers
     with pytest.raises(TypeError, match='tnt.TransformDataset: expected transform to be a function'):
         tnt.TransformDataset(tbl, 'f')
     with pytest.raises(ValueError, match='tnt.ConcatDataset: expected datasets to be a non-empty list'):

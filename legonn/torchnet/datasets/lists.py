@@ -8,14 +8,15 @@ from .dataset import Dataset
 
 
 def _list_length(owner, items):
-    """The number of entries of ``items``: a list or tuple, a 1-D tensor or array, or anything with len()."""
+    """The number of entries of ``items``: a list or tuple, a 1-D tensor or array, or anything indexed 0 .. n-1
+    with a len() (a dict with those keys, a tds.Vec or tds.Hash, as torchnet takes)."""
     if isinstance(items, Tensor):
         if items.dim() != 1:
             raise ValueError(f"{owner}: expected a 1-D tensor as the list, got sizes {tuple(items.size())}")
         return items.size(0)
-    if isinstance(items, (str, bytes, dict)) or not hasattr(items, '__len__') or not hasattr(items, '__getitem__'):
-        raise TypeError(f"{owner}: expected the list as a list, tuple, 1-D tensor or array, got "
-                        f"{type(items).__name__}")
+    if isinstance(items, (str, bytes)) or not hasattr(items, '__len__') or not hasattr(items, '__getitem__'):
+        raise TypeError(f"{owner}: expected the list as a list, tuple, 1-D tensor or array (or a table indexed "
+                        f"0 .. n-1), got {type(items).__name__}")
     return len(items)
 
 

@@ -27,12 +27,8 @@ class ResampleDataset(Dataset):
     def get(self, idx):
         idx = check_index(f'tnt.{type(self).__name__}.get', idx, self.size())
         inner = lua_call(self._sampler, self._dataset, idx)
-        if not isinstance(inner, int):
-            inner = whole(f'tnt.{type(self).__name__}.get', "the sampler's index", inner, minimum=-math.inf)
-        if not 0 <= inner < self._dataset.size():
-            raise ValueError(f"tnt.{type(self).__name__}.get: index out of bound (sampler): expected 0 <= index < "
-                             f"{self._dataset.size()}, the sampler gave {inner} for {idx}")
-        return self._dataset.get(inner)
+        return self._dataset.get(check_index(f"tnt.{type(self).__name__}.get (the sampler's index for {idx})", inner,
+                                             self._dataset.size()))
 
 
 class ShuffleDataset(ResampleDataset):
