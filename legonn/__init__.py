@@ -59,7 +59,7 @@ __all__ += ['typename', 'type', 'isTensor', 'isStorage', 'isTypeOf', 'pointer', 
 
 # `lg.nn.Linear(...)` works after a bare `import legonn as lg`; the subpackages load on first use
 _SUBPACKAGES = ('nn', 'optim', 'threads', 'graph', 'modules', 'containers', 'criterions', 'tools', 'cuda', 'cudnn',
-                'cutorch', 'image', 'paths', 'xlua', 'dataload')
+                'cutorch', 'image', 'paths', 'xlua', 'dataload', 'torchnet')
 # the model tools (legonn.tools) at the top level: lg.debug.watch, lg.optimizeMemory, lg.summary, ...
 _TOOLS = ('debug', 'memoryUsage', 'optimizeMemory', 'removeOptimization', 'summary')
 
