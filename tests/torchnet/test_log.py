@@ -73,8 +73,9 @@ def test_status_records_a_dated_message(capsys):
 
 
 def test_text_view_writes_lines(tmp_path, capsys):
-    """text.lua: the set keys (nil or false skipped) in the given order joined by ' | ', each by its string.format
-    or function, or 'key value' with Lua's tostring (%.14g numbers); one line per flush; printed without a file."""
+    """text.lua: the set keys (nil or false skipped, 0 written) in the given order joined by ' | ', each by its
+    string.format or function, or 'key value' with Lua's tostring (%.14g numbers); one line per flush; printed
+    without a file."""
     path = tmp_path / 'log.txt'
     log = tnt.Log(keys=['loss', 'accuracy', 'note'], onFlush=[
         text(filename=str(path), keys=['loss', 'accuracy'], format=['%10.5f', '%3.2f']),
@@ -84,9 +85,11 @@ def test_text_view_writes_lines(tmp_path, capsys):
     log.flush()
     log.set({'loss': 0.25, 'note': False})
     log.flush()
-    assert path.read_text() == '   0.33333 | 97.00\n   0.25000\n'
+    log.set({'loss': 0})     # 0 is true in Lua: written
+    log.flush()
+    assert path.read_text() == '   0.33333 | 97.00\n   0.25000\n   0.00000\n'
     assert capsys.readouterr().out.splitlines() == ['loss 0.33333333333333 | accuracy 97', 'acc=97',
-                                                    'loss 0.25', '']
+                                                    'loss 0.25', '', 'loss 0', '']
 
 
 def test_text_view_appends_or_truncates(tmp_path):

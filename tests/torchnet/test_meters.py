@@ -441,10 +441,12 @@ def lua_ap(scores, targets, weights=None):
 
 def test_ap_meter_against_the_lua_loops():
     """apmeter.lua on tie-heavy scores added in three batches, with and without weights: the precision curve over
-    TH's sort order (a stable order gives other numbers here)."""
+    TH's sort order (a stable order gives other numbers here), one class with a single positive."""
     rng = np.random.default_rng(3)
     scores, targets = tied(rng, 60, 5, levels=3), rng.integers(0, 2, (60, 5))
     weights = rng.random(60) + 0.1
+    targets[:, 4] = 0
+    targets[17, 4] = 1     # a class with one positive: divided by max(positives, 1)
     for w in (None, weights):
         mtr = tnt.APMeter()
         for part in (slice(0, 7), slice(7, 30), slice(30, 60)):
