@@ -339,40 +339,24 @@ def test_ndcg_meter():
     assert mtr.value(6) == mtr.value()[6]
 
 
-def test_precision_meter():
-    """test/meters.lua's PrecisionMeter: tp 5 fp 1 at 0.5; at 0.7 only true positives."""
+@pytest.mark.parametrize('meter,expected', [(tnt.PrecisionMeter, (100 * 5 / 6, 100)),
+                                            (tnt.RecallMeter, (100 * 5 / 7, 100 * 3 / 7))])
+def test_precision_and_recall_meters(meter, expected):
+    """test/meters.lua's PrecisionMeter (tp 5, fp 1 at 0.5; only true positives at 0.7) and RecallMeter (tp 5, fn 2
+    at 0.5; tp 3, fn 4 at 0.7), the default threshold [0.5] given as an empty named table."""
     target = lg.zeros(10)
     target.narrow(0, 2, 7).fill(1)
     output = lg.zeros(10)
     output.narrow(0, 1, 6).fill(1)
-    mtr = tnt.PrecisionMeter({})
+    mtr = meter({})
     mtr.add(output, target)
-    assert mtr.value()[0.5] == pytest.approx(100 * 5 / 6, abs=1e-2)
-    mtr = tnt.PrecisionMeter(threshold=[.5, .7])
+    assert mtr.value()[0.5] == pytest.approx(expected[0], abs=1e-2)
+    mtr = meter(threshold=[.5, .7])
     output = lg.zeros(10)
     output.narrow(0, 1, 3).fill(.5)
     output.narrow(0, 4, 3).fill(.7)
     mtr.add(output, target)
-    assert mtr.value()[0.5] == pytest.approx(100 * 5 / 6, abs=1e-2)
-    assert mtr.value()[0.7] == pytest.approx(100, abs=1e-2)
-
-
-def test_recall_meter():
-    """test/meters.lua's RecallMeter: tp 5 fn 2 at 0.5, tp 3 fn 4 at 0.7."""
-    target = lg.zeros(10)
-    target.narrow(0, 2, 7).fill(1)
-    output = lg.zeros(10)
-    output.narrow(0, 1, 6).fill(1)
-    mtr = tnt.RecallMeter()
-    mtr.add(output, target)
-    assert mtr.value()[0.5] == pytest.approx(100 * 5 / 7, abs=1e-2)
-    mtr = tnt.RecallMeter(threshold=[.5, .7])
-    output = lg.zeros(10)
-    output.narrow(0, 1, 3).fill(.5)
-    output.narrow(0, 4, 3).fill(.7)
-    mtr.add(output, target)
-    assert mtr.value()[0.5] == pytest.approx(100 * 5 / 7, abs=1e-2)
-    assert mtr.value()[0.7] == pytest.approx(100 * 3 / 7, abs=1e-2)
+    assert mtr.value() == pytest.approx({0.5: expected[0], 0.7: expected[1]}, abs=1e-2)
 
 
 def test_precision_at_k_meter():
@@ -661,6 +645,8 @@ def test_named_tables_and_keywords():
     (lambda: tnt.AUCMeter().add(np.zeros(3), np.zeros(4)), 'tnt.AUCMeter.add: number of outputs'),
     (lambda: tnt.NDCGMeter(K=[4]).add(np.zeros(3), np.ones(3)), 'tnt.NDCGMeter.add: too few results'),
     (lambda: tnt.NDCGMeter(K=[2]).add(np.zeros(3), np.zeros(3)), 'tnt.NDCGMeter.add: NDCG@2 of example 0'),
+    (lambda: tnt.NDCGMeter().add(np.zeros((2, 3)), np.ones(3)), 'tnt.NDCGMeter.add: relevance and output do not'),
+    (lambda: tnt.RecallMeter().add(np.zeros((2, 3, 1, 2)), np.ones(3)), 'tnt.RecallMeter.add: wrong output or target'),
     (lambda: tnt.PrecisionAtKMeter(dim=2), 'tnt.PrecisionAtKMeter: value of dimension should be 0 or 1'),
     (lambda: tnt.PrecisionAtKMeter(topk=[4]).add(np.zeros((2, 3)), np.zeros((2, 3))), 'topk 4 is larger'),
     (lambda: tnt.PrecisionMeter(threshold=[1.5]), 'tnt.PrecisionMeter: expected threshold'),

@@ -16,12 +16,6 @@ def _squeezed(meter, what, value):
     return np.squeeze(host_array(meter, 'add', what, value))
 
 
-def _class_count(meter, k):
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
-        raise ValueError(f"{meter}: expected k (the number of classes) as a positive integer, got {k!r}")
-    return int(k)
-
-
 def _check_binary(meter, what, array):
     if not np.all((array == 0) | (array == 1)):
         raise ValueError(f"{meter.name}.add: {what} values should be 0 or 1")
@@ -75,7 +69,21 @@ class ClassErrorMeter(Meter):
         return lua_div(self.sum[k] * 100, self.n)
 
 
-class ConfusionMeter(Meter):
+class _Confusion(Meter):
+    """A k x k matrix ``conf`` (a tensor of ``matrix``'s class) that ``reset`` zeroes."""
+
+    def __init__(self, k, normalized, matrix):
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
+            raise ValueError(f"{self.name}: expected k (the number of classes) as a positive integer, got {k!r}")
+        self.conf = matrix(k, k)
+        self.normalized = bool(normalized)
+        self.reset()
+
+    def reset(self):
+        self.conf.zero()
+
+
+class ConfusionMeter(_Confusion):
     """The k x k confusion matrix of a k-class classifier (a LongTensor of counts, or a DoubleTensor of each row
     divided by its sum when ``normalized``): rows are the targets, columns the predictions (the argmax of each
     output row, the first of ties). ``add(output, target)``: N x k scores and N 0-based classes, or N x k
@@ -83,12 +91,7 @@ class ConfusionMeter(Meter):
 
     @named_table
     def __init__(self, k, normalized=False):
-        self.conf = LongTensor(_class_count('tnt.ConfusionMeter', k), k)
-        self.normalized = bool(normalized)
-        self.reset()
-
-    def reset(self):
-        self.conf.zero()
+        super().__init__(k, normalized, LongTensor)
 
     @named_table
     def add(self, output, target):
@@ -127,7 +130,7 @@ class ConfusionMeter(Meter):
         return DoubleTensor(conf / np.maximum(conf.sum(axis=1, keepdims=True), 1e-12))
 
 
-class MultiLabelConfusionMeter(Meter):
+class MultiLabelConfusionMeter(_Confusion):
     """The k x k confusion matrix of a multi-label classifier (a DoubleTensor; rows divided by their sums plus
     1e-8 when ``normalized``, the default). For an example with m positive labels, the m top-scoring classes
     (Torch7's sort order, ties included) are its predictions: each one in the targets adds 1 on the diagonal,
@@ -136,12 +139,7 @@ class MultiLabelConfusionMeter(Meter):
 
     @named_table
     def __init__(self, k, normalized=True):
-        self.conf = DoubleTensor(_class_count('tnt.MultiLabelConfusionMeter', k), k)
-        self.normalized = bool(normalized)
-        self.reset()
-
-    def reset(self):
-        self.conf.zero()
+        super().__init__(k, normalized, DoubleTensor)
 
     @named_table
     def add(self, output, target):

@@ -41,10 +41,29 @@ def host_array(meter, method, what, value):
     if isinstance(value, np.ndarray) or backend.is_cupy_array(value):
         return backend.to_module(value, np)
     if isinstance(value, (list, tuple)):
-        array = np.asarray(value, dtype=object if not value else None)
-        if array.dtype.kind in 'biuf':
+        try:
+            array = np.asarray(value)
+        except ValueError:     # a ragged list
+            array = None
+        if array is not None and array.dtype.kind in 'biuf':
             return array
     raise TypeError(f"{meter.name}.{method}: expected {what} as a tensor, got {type(value).__name__}")
+
+
+def scores_and_targets(meter, output, target, what='target', squeeze=True):
+    """``output`` (squeezed first when ``squeeze``) and ``target`` as N x K arrays of one size, a vector being one
+    example's K, as the precision, recall and NDCG meters take them; a ValueError naming the meter and ``what``
+    the target is otherwise."""
+    out = host_array(meter, 'add', 'output', output)
+    tgt = host_array(meter, 'add', what, target)
+    out, tgt = (a.reshape(1, -1) if a.ndim <= 1 else a for a in (np.squeeze(out) if squeeze else out, tgt))
+    if out.ndim != 2 or tgt.ndim != 2:
+        raise ValueError(f"{meter.name}.add: wrong output or {what} size: {tuple(out.shape)} and "
+                         f"{tuple(tgt.shape)} (1D or 2D expected)")
+    if out.shape != tgt.shape:
+        raise ValueError(f"{meter.name}.add: {what} and output do not match: {tuple(tgt.shape)} and "
+                         f"{tuple(out.shape)}")
+    return out, tgt
 
 
 def number(meter, method, what, value):

@@ -3,7 +3,7 @@
 import numpy as np
 
 from .arguments import named_table
-from .meter import Meter, host_array, levels, lua_div
+from .meter import Meter, levels, lua_div, scores_and_targets
 from .torch_order import sort_rows, top_rows
 
 
@@ -36,15 +36,7 @@ class PrecisionAtKMeter(Meter):
 
     @named_table
     def add(self, output, target):
-        out = np.squeeze(host_array(self, 'add', 'output', output))
-        tgt = host_array(self, 'add', 'target', target)
-        out, tgt = (a.reshape(1, -1) if a.ndim <= 1 else a for a in (out, tgt))
-        if out.ndim != 2 or tgt.ndim != 2:
-            raise ValueError(f"{self.name}.add: wrong output or target size: {tuple(out.shape)} and "
-                             f"{tuple(tgt.shape)} (1D or 2D expected)")
-        if out.shape != tgt.shape:
-            raise ValueError(f"{self.name}.add: target and output do not match: {tuple(tgt.shape)} and "
-                             f"{tuple(out.shape)}")
+        out, tgt = scores_and_targets(self, output, target)
         out, tgt = self._lines(out), self._lines(tgt)
         if self.online:
             self._update_top(out, tgt)

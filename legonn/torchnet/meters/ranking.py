@@ -7,7 +7,7 @@ import numpy as np
 
 from ...tensor import DoubleTensor, LongTensor
 from .arguments import named_table
-from .meter import Meter, host_array, levels, lua_div
+from .meter import Meter, host_array, levels, lua_div, scores_and_targets
 from .torch_order import sort_order, sort_rows
 
 
@@ -27,18 +27,14 @@ def _binary(meter, target):
         raise ValueError(f"{meter.name}.add: targets should be binary (0 or 1)")
 
 
-class APMeter(Meter):
-    """The average precision of each of K classes: ``add(output, target, weight=None)`` with N x K scores (an
-    N-vector for one class), N x K targets of 0/1 and optional N non-negative weights of the examples.
-    ``value()`` is a K DoubleTensor: for each class, the examples ranked by decreasing score, the precision at
-    each positive (true positives over examples so far; with weights, their weighted sums) averaged over the
-    positives (over max(1, positives)). ``scores``, ``targets`` and ``weights`` hold what was added."""
+class _Observations(Meter):
+    """Keeps what ``add`` gets: ``scores`` (a DoubleTensor) and ``targets`` (a LongTensor), in the order added."""
 
     def __init__(self):
         self.reset()
 
     def reset(self):
-        self._scores, self._targets, self._weights = [], [], []
+        self._scores, self._targets = [], []
 
     @property
     def scores(self):
@@ -47,6 +43,22 @@ class APMeter(Meter):
     @property
     def targets(self):
         return LongTensor(np.concatenate(self._targets) if self._targets else np.zeros(0, dtype=np.int64))
+
+    def _keep(self, scores, targets):
+        self._scores.append(scores.astype(np.float64))
+        self._targets.append(targets.astype(np.int64))
+
+
+class APMeter(_Observations):
+    """The average precision of each of K classes: ``add(output, target, weight=None)`` with N x K scores (an
+    N-vector for one class), N x K targets of 0/1 and optional N non-negative weights of the examples.
+    ``value()`` is a K DoubleTensor: for each class, the examples ranked by decreasing score, the precision at
+    each positive (true positives over examples so far; with weights, their weighted sums) averaged over the
+    positives (over max(1, positives)). ``scores``, ``targets`` and ``weights`` hold what was added."""
+
+    def reset(self):
+        super().reset()
+        self._weights = []
 
     @property
     def weights(self):
@@ -74,8 +86,7 @@ class APMeter(Meter):
         # some without (Lua reads uninitialised memory then), so it is refused
         if self._scores and (weight is None) != (not self._weights):
             raise ValueError(f"{self.name}.add: weights must be given with every add or with none")
-        self._scores.append(out.astype(np.float64))
-        self._targets.append(tgt.astype(np.int64))
+        self._keep(out, tgt)
         if weight is not None:
             self._weights.append(weight.astype(np.float64))
 
@@ -117,25 +128,11 @@ class mAPMeter(Meter):
         return float(self.apmeter.value().array.mean())
 
 
-class AUCMeter(Meter):
+class AUCMeter(_Observations):
     """The area under the ROC curve of a binary classifier: ``add(output, target)`` with N scores and N targets of
     0/1. ``value()`` returns ``(auc, tpr, fpr)``: the ROC curve's N + 1 true- and false-positive rates
     (DoubleTensors) as the examples are taken by decreasing score, and the area under it (0.5 when nothing was
     added)."""
-
-    def __init__(self):
-        self.reset()
-
-    def reset(self):
-        self._scores, self._targets = [], []
-
-    @property
-    def scores(self):
-        return DoubleTensor(np.concatenate(self._scores) if self._scores else np.zeros(0))
-
-    @property
-    def targets(self):
-        return LongTensor(np.concatenate(self._targets) if self._targets else np.zeros(0, dtype=np.int64))
 
     @named_table
     def add(self, output, target):
@@ -150,8 +147,7 @@ class AUCMeter(Meter):
             raise ValueError(f"{self.name}.add: number of outputs ({out.size}) and targets ({tgt.size}) does not "
                              f"match")
         _binary(self, tgt)
-        self._scores.append(out.astype(np.float64))
-        self._targets.append(tgt.astype(np.int64))
+        self._keep(out, tgt)
 
     def value(self):
         if not self._scores:
@@ -190,15 +186,7 @@ class NDCGMeter(Meter):
 
     @named_table
     def add(self, output, relevance):
-        out = host_array(self, 'add', 'output', output)
-        rel = host_array(self, 'add', 'relevance', relevance)
-        out, rel = (a.reshape(1, -1) if a.ndim == 1 else a for a in (out, rel))
-        if out.ndim != 2 or rel.ndim != 2:
-            raise ValueError(f"{self.name}.add: expected 1D or 2D output and relevance, got sizes "
-                             f"{tuple(out.shape)} and {tuple(rel.shape)}")
-        if out.shape != rel.shape:
-            raise ValueError(f"{self.name}.add: batch size and result size must match: {tuple(out.shape)} and "
-                             f"{tuple(rel.shape)}")
+        out, rel = scores_and_targets(self, output, relevance, 'relevance', squeeze=False)
         if rel.shape[1] < self.K[-1]:
             raise ValueError(f"{self.name}.add: too few results ({rel.shape[1]}) for K={self.K[-1]}")
         rel = rel.astype(np.float64)

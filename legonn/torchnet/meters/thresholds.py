@@ -6,7 +6,7 @@ import numpy as np
 
 from ...tensor import Tensor
 from .arguments import named_table
-from .meter import Meter, host_array
+from .meter import Meter, scores_and_targets
 
 
 class _ThresholdMeter(Meter):
@@ -29,15 +29,7 @@ class _ThresholdMeter(Meter):
 
     @named_table
     def add(self, output, target):
-        out = np.squeeze(host_array(self, 'add', 'output', output))
-        tgt = host_array(self, 'add', 'target', target)
-        out, tgt = (a.reshape(1, -1) if a.ndim <= 1 else a for a in (out, tgt))
-        if out.ndim != 2 or tgt.ndim != 2:
-            raise ValueError(f"{self.name}.add: wrong output or target size: {tuple(out.shape)} and "
-                             f"{tuple(tgt.shape)} (1D or 2D expected)")
-        if out.shape != tgt.shape:
-            raise ValueError(f"{self.name}.add: target and output do not match: {tuple(tgt.shape)} and "
-                             f"{tuple(out.shape)}")
+        out, tgt = scores_and_targets(self, output, target)
         # torchnet counts in the output's type (typeAs(output)), comparing with the threshold in that type
         real = out.dtype.type if np.issubdtype(out.dtype, np.floating) else np.float64
         true_pos = np.where(tgt == 0, real(-1), out.astype(real))
