@@ -618,7 +618,7 @@ def test_mse_meter():
 
 
 def test_named_tables_and_keywords():
-    """argcheck's named tables: ``tnt.X{k=v}`` is one dict, or keyword arguments; add takes one too."""
+    """argcheck's named tables: ``tnt.X{k=v}`` is one dict, or keyword arguments; add and value take one too."""
     a, b = tnt.ClassErrorMeter({'topk': [5, 1], 'accuracy': True}), tnt.ClassErrorMeter(topk=[1, 5], accuracy=True)
     assert a.topk == b.topk == [1, 5] and a.accuracy and b.accuracy
     assert tnt.MovingAverageValueMeter({'windowsize': 4}).windowsize == 4
@@ -626,6 +626,11 @@ def test_named_tables_and_keywords():
     mtr.add({'value': 2, 'n': 3})
     assert mtr.value()[0] == 2 and mtr.n == 3
     assert tnt.PrecisionAtKMeter({'topk': [2], 'dim': 0, 'online': True}).dim == 0
+    # example/mnist.lua's clerr:value{k = 1}
+    clerr = tnt.ClassErrorMeter({'topk': [1]})
+    clerr.add(lg.Tensor([[0.1, 0.9], [0.8, 0.2]]), lg.LongTensor([1, 1]))
+    assert clerr.value({'k': 1}) == clerr.value(k=1) == clerr.value(1) == 50
+    assert tnt.RecallMeter().value({'t': 0.5}) == 100 and math.isnan(tnt.NDCGMeter().value({'K': 1}))   # 0/0
 
 
 @pytest.mark.parametrize('call,message', [

@@ -65,6 +65,7 @@ class PrecisionAtKMeter(Meter):
         self._top_output = np.take_along_axis(scores, top, axis=1)
         self._top_target = np.take_along_axis(targets, top, axis=1)
 
+    @named_table
     def value(self, k=None):
         if self.online:
             if self._top_output is None:

@@ -202,6 +202,7 @@ class NDCGMeter(Meter):
                 self.ndcg[k] += float(ratio)
         self.n += out.shape[0]
 
+    @named_table
     def value(self, K=None):
         if K is None:
             return {k: lua_div(self.ndcg[k], self.n) for k in self.K}

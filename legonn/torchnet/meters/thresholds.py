@@ -39,6 +39,7 @@ class _ThresholdMeter(Meter):
             self.tp[t] += (true_pos >= real(t)).sum(axis=0, dtype=real)
             self.total[t] += self._denominator(out.astype(real), tgt, real(t)).sum(axis=0, dtype=real)
 
+    @named_table
     def value(self, t=None):
         if t is None:
             return {t: self.value(t) for t in self.threshold}
