@@ -59,6 +59,7 @@ class ClassErrorMeter(Meter):
             self.sum[k] += out.shape[0] - int(correct[:, :k].sum())
         self.n += out.shape[0]
 
+    @named_table
     def value(self, k=None):
         if k is None:
             return {k: self.value(k) for k in self.topk}
