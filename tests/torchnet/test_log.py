@@ -1,5 +1,6 @@
 """torchnet's Log (log/init.lua) and its views (log/view/text.lua, json.lua, status.lua): the lines they write, to
 files and to stdout, as the Lua writes them."""
+import os
 import re
 import time
 
@@ -93,7 +94,8 @@ def test_text_view_writes_lines(tmp_path, capsys):
 
 
 def test_text_view_appends_or_truncates(tmp_path):
-    """text.lua opens its file with 'w' (emptied) or 'rw' with append (kept), and writes at its end."""
+    """text.lua opens its file with 'w' (emptied) or 'rw' with append (kept), and writes at its end; a given file
+    is written as it is (a pipe, too)."""
     path = tmp_path / 'loss.txt'
     path.write_text('old\n')
     log = tnt.Log(keys=['loss'], onFlush=[text(filename=str(path), keys=['loss'], append=True)])
@@ -107,6 +109,12 @@ def test_text_view_appends_or_truncates(tmp_path):
         log.set({'loss': -1.5})
         log.flush()
     assert (tmp_path / 'own.txt').read_text() == 'loss -1.5\n'
+    read, write = os.pipe()
+    with os.fdopen(write, 'w') as pipe, os.fdopen(read) as out:     # not seekable: written as it comes
+        log = tnt.Log(keys=['loss'], onFlush=[text(file=pipe, keys=['loss'])])
+        log.set({'loss': 7})
+        log.flush()
+        assert out.readline() == 'loss 7\n'
 
 
 def test_json_view(tmp_path, capsys):

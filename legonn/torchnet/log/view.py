@@ -2,7 +2,8 @@
 onFlush closures that write chosen keys on one line, ``status`` an onSet closure that writes status messages.
 
 Each writes to ``file`` (an open text file, as Lua's torch.File), to ``filename`` (created, or appended to when
-``append``), or prints to stdout. A line is written at the end of the file and flushed at once."""
+``append``), or prints to stdout. A line is written at the end of the file and flushed at once.
+A ``file`` is an object with ``write``, ``flush`` and ``seekable`` (an ``io`` text stream)."""
 from ...tensor.tester import tostring
 from ..meters.arguments import named_table
 
@@ -17,7 +18,8 @@ def _writer(view, file, filename, append):
         return print
 
     def write(line):
-        file.seek(0, 2)
+        if file.seekable():     # torch.File's seekEnd; a pipe or terminal writes at its end anyway
+            file.seek(0, 2)
         file.write(line + '\n')
         file.flush()
     return write
