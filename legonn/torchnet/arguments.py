@@ -9,14 +9,15 @@ import numbers
 
 def named_table(func):
     """``func`` also callable with one dict of its parameters' names (argcheck's named table): ``f({'a': 1})``
-    is ``f(a=1)``. A dict whose keys are not all parameter names is an ordinary first argument."""
+    is ``f(a=1)`` and ``f({})`` is ``f()``. A dict whose keys are not all parameter names is an ordinary first
+    argument."""
     params = list(inspect.signature(func).parameters.values())
     lead = 1 if params and params[0].name == 'self' else 0
     names = {p.name for p in params[lead:] if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        if (len(args) == lead + 1 and not kwargs and isinstance(args[lead], dict) and args[lead]
+        if (len(args) == lead + 1 and not kwargs and isinstance(args[lead], dict)
                 and all(isinstance(key, str) and key in names for key in args[lead])):
             return func(*args[:lead], **args[lead])
         return func(*args, **kwargs)
