@@ -2,9 +2,9 @@
 optim, threads) on NumPy and CuPy. Indexing is 0-based everywhere."""
 import importlib
 import os
-import sys
+import sys as _sys   # not `sys`: legonn.sys is torch/sys's port (legonn/torch_sys.py)
 
-if 'numpy' not in sys.modules:
+if 'numpy' not in _sys.modules:
     # OpenBLAS reads this once, when NumPy loads it: its idle workers spin for 2^20 cycles (about 0.4 ms)
     # after a BLAS call, then sleep. Its default (2^28, about 0.1 s) took a core from legonn's own kernel
     # threads (legonn.tensor.parallel) between the GEMMs of every layer; much shorter (2^14) put the workers
@@ -59,7 +59,7 @@ __all__ += ['typename', 'type', 'isTensor', 'isStorage', 'isTypeOf', 'pointer', 
 
 # `lg.nn.Linear(...)` works after a bare `import legonn as lg`; the subpackages load on first use
 _SUBPACKAGES = ('nn', 'optim', 'threads', 'graph', 'modules', 'containers', 'criterions', 'tools', 'cuda', 'cudnn',
-                'cutorch', 'image', 'paths', 'xlua', 'dataload')
+                'cutorch', 'image', 'paths', 'xlua', 'dataload', 'nninit')
 # the model tools (legonn.tools) at the top level: lg.debug.watch, lg.optimizeMemory, lg.summary, ...
 _TOOLS = ('debug', 'memoryUsage', 'optimizeMemory', 'removeOptimization', 'summary')
 
