@@ -59,14 +59,16 @@ __all__ += ['typename', 'type', 'isTensor', 'isStorage', 'isTypeOf', 'pointer', 
 
 # `lg.nn.Linear(...)` works after a bare `import legonn as lg`; the subpackages load on first use
 _SUBPACKAGES = ('nn', 'optim', 'threads', 'graph', 'modules', 'containers', 'criterions', 'tools', 'cuda', 'cudnn',
-                'cutorch', 'image', 'paths', 'xlua', 'dataload', 'nninit')
+                'cutorch', 'image', 'paths', 'xlua', 'dataload', 'nninit', 'sys')
+# packages whose file has another name: legonn.sys (torch/sys) must not be a sys.py beside Python's sys
+_RENAMED = {'sys': 'torch_sys'}
 # the model tools (legonn.tools) at the top level: lg.debug.watch, lg.optimizeMemory, lg.summary, ...
 _TOOLS = ('debug', 'memoryUsage', 'optimizeMemory', 'removeOptimization', 'summary')
 
 
 def __getattr__(name):
     if name in _SUBPACKAGES:
-        return importlib.import_module(f'{__name__}.{name}')
+        return importlib.import_module(f'{__name__}.{_RENAMED.get(name, name)}')
     if name in _TOOLS:
         return getattr(importlib.import_module(f'{__name__}.tools'), name)
     raise AttributeError(f"module 'legonn' has no attribute {name!r}")
