@@ -20,16 +20,15 @@ import time
 
 from .paths import concat, dirname, install_prefix as prefix, thisfile
 from .paths.dirs import _LUA_ESCAPE
+from .xlua.printing import COLORS as TEXT_COLORS
 
 __all__ = ['clock', 'usleep', 'sleep', 'tic', 'toc', 'execute', 'fexecute', 'uname', 'OS', 'ls', 'll', 'la', 'lla',
            'prefix', 'fpath', 'split', 'isNaN', 'COLORS', 'dirname', 'concat']
 
-# ANSI escapes by name, as sys/colors.lua: lower case normal, capitalised bold, '_' + name background
-COLORS = {'none': '\x1b[0m'}
-for _code, _name in enumerate(('black', 'red', 'green', 'yellow', 'blue', 'magenta', 'cyan', 'white')):
-    COLORS[_name] = f'\x1b[0;{30 + _code}m'
-    COLORS[_name.capitalize()] = f'\x1b[1;{30 + _code}m'
-    COLORS['_' + _name] = f'\x1b[{40 + _code}m'
+# sys/colors.lua's ANSI escapes: xlua's copy has the text colours (lower case normal, capitalised bold), and
+# '_' + a colour sets the background
+COLORS = {**TEXT_COLORS, **{'_' + name: f'\x1b[{40 + code}m' for code, name in
+                            enumerate(('black', 'red', 'green', 'yellow', 'blue', 'magenta', 'cyan', 'white'))}}
 
 _tic = None
 
