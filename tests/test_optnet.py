@@ -28,11 +28,16 @@ def basic_conv():
     return m, lg.rand(1, 1, 32, 32)
 
 
-def basic_deep_conv():
-    m = nn.Sequential()
-    for _ in range(4):
+def _conv_relu(m, inplace, times=1):
+    """``times`` padded 1 -> 1 plane 3x3 convolutions, each followed by a ReLU, added to ``m``."""
+    for _ in range(times):
         m.add(nn.SpatialConvolution(1, 1, 3, 3, 1, 1, 1, 1))
-        m.add(nn.ReLU(True))
+        m.add(nn.ReLU(inplace))
+    return m
+
+
+def basic_deep_conv():
+    m = _conv_relu(nn.Sequential(), True, 4)
     m.add(nn.View(32 * 32).setNumInputDims(3))
     m.add(nn.Linear(32 * 32, 100))
     m.add(nn.ReLU(True))
@@ -41,30 +46,22 @@ def basic_deep_conv():
 
 
 def basic_unpooling():
-    m = nn.Sequential()
-    m.add(nn.SpatialConvolution(1, 1, 3, 3, 1, 1, 1, 1))
-    m.add(nn.ReLU(True))
+    m = _conv_relu(nn.Sequential(), True)
     mp1 = nn.SpatialMaxPooling(2, 2, 2, 2)
     m.add(mp1)
-    m.add(nn.SpatialConvolution(1, 1, 3, 3, 1, 1, 1, 1))
-    m.add(nn.ReLU(True))
+    _conv_relu(m, True)
     mp2 = nn.SpatialMaxPooling(2, 2, 2, 2)
     m.add(mp2)
-    m.add(nn.SpatialConvolution(1, 1, 3, 3, 1, 1, 1, 1))
-    m.add(nn.ReLU(True))
+    _conv_relu(m, True)
     m.add(nn.SpatialMaxUnpooling(mp2))
-    m.add(nn.SpatialConvolution(1, 1, 3, 3, 1, 1, 1, 1))
-    m.add(nn.ReLU(True))
+    _conv_relu(m, True)
     m.add(nn.SpatialMaxUnpooling(mp1))
     m.add(nn.SpatialConvolution(1, 1, 3, 3, 1, 1, 1, 1))
     return m, lg.rand(1, 1, 32, 32)
 
 
 def siamese():
-    b1 = nn.Sequential()
-    for _ in range(4):
-        b1.add(nn.SpatialConvolution(1, 1, 3, 3, 1, 1, 1, 1))
-        b1.add(nn.ReLU(False))
+    b1 = _conv_relu(nn.Sequential(), False, 4)
     b1.add(nn.View(-1).setNumInputDims(3))
     b2 = b1.clone('weight', 'bias', 'gradWeight', 'gradBias')
     prl = nn.ParallelTable()
@@ -112,7 +109,7 @@ def recursiveClone(out):
 
 
 def _host(tree):
-    return tree.numpy().copy() if isinstance(tree, lg.Tensor) else [_host(t) for t in tree]
+    return tree.double().numpy().copy() if isinstance(tree, lg.Tensor) else [_host(t) for t in tree]
 
 
 def _assert_eq(a, b, tol=0):
@@ -140,6 +137,23 @@ def test_forward(model):
     assert mems2['total_size'] <= mems1['total_size']
 
 
+def _pass(net, input):
+    """tests.lua's step: forward, backward of a copy of the output, after zeroGradParameters; copies of the
+    output, the gradInput and the flat parameter gradients."""
+    out = recursiveClone(net.forward(input))
+    net.zeroGradParameters()
+    gradInput = recursiveClone(net.backward(input, recursiveClone(out)))
+    return out, gradInput, net.getParameters()[1].clone()
+
+
+def _assert_same_pass(before, after):
+    out_orig, gradInput_orig, gradParams_orig = before
+    out, gradInput, gradParams = after
+    _assert_eq(out_orig, out)
+    _assert_eq(gradInput_orig, gradInput, 1e-6)
+    _assert_eq(gradParams_orig, gradParams, 1e-6)
+
+
 @pytest.mark.parametrize('model', MODELS, ids=lambda f: f.__name__)
 def test_backward(model):
     """tests.lua genericTestBackward: training mode, optimizeMemory(net, input, {mode='training'}); outputs,
@@ -147,22 +161,11 @@ def test_backward(model):
     (measured by lg.memoryUsage, see below)."""
     net, input = model()
     net.training()
-    out_orig = recursiveClone(net.forward(input))
-    grad_orig = recursiveClone(out_orig)
-    net.zeroGradParameters()
-    gradInput_orig = recursiveClone(net.backward(input, grad_orig))
-    gradParams_orig = net.getParameters()[1].clone()
+    before = _pass(net, input)
     mems1 = lg.memoryUsage(net)
     optnet.optimizeMemory(net, input, {'mode': 'training'})
-    out = recursiveClone(net.forward(input))
-    grad = recursiveClone(out)
-    net.zeroGradParameters()
-    gradInput = recursiveClone(net.backward(input, grad))
-    gradParams = net.getParameters()[1].clone()
+    _assert_same_pass(before, _pass(net, input))
     mems2 = lg.memoryUsage(net)
-    _assert_eq(out_orig, out)
-    _assert_eq(gradInput_orig, gradInput, 1e-6)
-    _assert_eq(gradParams_orig, gradParams, 1e-6)
     # the bytes held, each block once: optnet's countUsedMemory counts a block in every field that reaches it,
     # and legonn (unlike optnet's training mode) lets an output and a gradInput share one, so its total_size
     # may rise by a few bytes where the memory falls (basic_parallel: 380 -> 388 while the buffers go 228 -> 212)
@@ -175,21 +178,10 @@ def test_remove_optimization(model):
     getParameters work and give what they gave before."""
     net, input = model()
     net.training()
-    out_orig = recursiveClone(net.forward(input))
-    grad_orig = recursiveClone(out_orig)
-    net.zeroGradParameters()
-    gradInput_orig = recursiveClone(net.backward(input, grad_orig))
-    gradParams_orig = net.getParameters()[1].clone()
+    before = _pass(net, input)
     optnet.optimizeMemory(net, input)
     optnet.removeOptimization(net)
-    out = recursiveClone(net.forward(input))
-    grad = recursiveClone(out)
-    net.zeroGradParameters()
-    gradInput = recursiveClone(net.backward(input, grad))
-    gradParams = net.getParameters()[1].clone()
-    _assert_eq(out_orig, out)
-    _assert_eq(gradInput_orig, gradInput, 1e-6)
-    _assert_eq(gradParams_orig, gradParams, 1e-6)
+    _assert_same_pass(before, _pass(net, input))
 
 
 def test_remove_grad_params_and_their_sharing():
@@ -274,3 +266,17 @@ def test_messages_and_refusals(capsys):
         optnet.optimizeMemory(net, input, {'inPlace': True})
     with pytest.raises(ValueError, match="mode must be 'inference' or 'training', got 'eval'"):
         optnet.optimizeMemory(net, input, mode='eval')
+
+
+@pytest.mark.gpu
+def test_on_cuda_tensors():
+    """The same on a CUDA model: results unchanged, removed gradients rebuilt on the device."""
+    net, input = basic_deep_conv()
+    net.cuda()
+    input = input.cuda()
+    out_orig = recursiveClone(net.forward(input))
+    optnet.optimizeMemory(net, input)
+    _assert_eq(out_orig, net.forward(input))
+    optnet.removeOptimization(net)
+    assert net.get(0).gradWeight.type() == 'legonn.CudaTensor' and net.getParameters()[1].nElement() > 0
+    _assert_same_pass(_pass(net, input), _pass(net, input))
