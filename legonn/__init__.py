@@ -2,9 +2,9 @@
 optim, threads) on NumPy and CuPy. Indexing is 0-based everywhere."""
 import importlib
 import os
-import sys
+import sys as _sys   # not `sys`: legonn.sys is torch/sys's port (legonn/torch_sys.py)
 
-if 'numpy' not in sys.modules:
+if 'numpy' not in _sys.modules:
     # OpenBLAS reads this once, when NumPy loads it: its idle workers spin for 2^20 cycles (about 0.4 ms)
     # after a BLAS call, then sleep. Its default (2^28, about 0.1 s) took a core from legonn's own kernel
     # threads (legonn.tensor.parallel) between the GEMMs of every layer; much shorter (2^14) put the workers
@@ -62,14 +62,17 @@ __all__ += ['typename', 'type', 'isTensor', 'isStorage', 'isTypeOf', 'pointer', 
 
 # `lg.nn.Linear(...)` works after a bare `import legonn as lg`; the subpackages load on first use
 _SUBPACKAGES = ('nn', 'optim', 'threads', 'graph', 'modules', 'containers', 'criterions', 'tools', 'cuda', 'cudnn',
-                'cutorch', 'image', 'paths', 'xlua', 'dataload', 'hdf5', 'tds', 'inn', 'loadcaffe', 'torchnet')
+                'cutorch', 'image', 'paths', 'xlua', 'dataload', 'hdf5', 'tds', 'inn', 'loadcaffe', 'torchnet',
+                'nninit', 'sys', 'csvigo', 'cjson', 'optnet')
+# packages whose file has another name: legonn.sys (torch/sys) must not be a sys.py beside Python's sys
+_RENAMED = {'sys': 'torch_sys'}
 # the model tools (legonn.tools) at the top level: lg.debug.watch, lg.optimizeMemory, lg.summary, ...
 _TOOLS = ('debug', 'memoryUsage', 'optimizeMemory', 'removeOptimization', 'summary')
 
 
 def __getattr__(name):
     if name in _SUBPACKAGES:
-        return importlib.import_module(f'{__name__}.{name}')
+        return importlib.import_module(f'{__name__}.{_RENAMED.get(name, name)}')
     if name in _TOOLS:
         return getattr(importlib.import_module(f'{__name__}.tools'), name)
     raise AttributeError(f"module 'legonn' has no attribute {name!r}")

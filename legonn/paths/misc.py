@@ -89,7 +89,10 @@ def dofile(filename, depth=1):
 _PACKAGES = {'torch': 'legonn', 'nn': 'legonn.nn', 'nngraph': 'legonn.graph', 'optim': 'legonn.optim',
              'threads': 'legonn.threads', 'paths': 'legonn.paths', 'xlua': 'legonn.xlua', 'image': 'legonn.image',
              'dataload': 'legonn.dataload', 'rnn': 'legonn.nn', 'dpnn': 'legonn.nn', 'nnx': 'legonn.nn',
-             'cutorch': 'legonn.cutorch', 'cunn': 'legonn.nn', 'cudnn': 'legonn.cudnn'}
+             'cutorch': 'legonn.cutorch', 'cunn': 'legonn.nn', 'cudnn': 'legonn.cudnn', 'hdf5': 'legonn.hdf5',
+             'tds': 'legonn.tds', 'inn': 'legonn.inn', 'loadcaffe': 'legonn.loadcaffe', 'torchnet': 'legonn.torchnet',
+             'nninit': 'legonn.nninit', 'sys': 'legonn.torch_sys', 'csvigo': 'legonn.csvigo', 'cjson': 'legonn.cjson',
+             'optnet': 'legonn.optnet'}
 _GPU_PACKAGES = ('cutorch', 'cunn', 'cudnn')
 
 

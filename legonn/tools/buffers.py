@@ -65,15 +65,17 @@ def memoryUsage(model):
     seen, totals = set(params), {'parameters': sum(params.values()), 'activations': 0, 'scratch': 0}
     # activations first, so a block both an output and a scratch buffer reach counts as an activation;
     # ``seen`` already holds every parameter block, so none is counted again
-    held = sorted(held_tensors(model), key=lambda item: not _is_activation(item[1]))
+    held = sorted(held_tensors(model), key=lambda item: not is_activation(item[1]))
     for _, name, t in held:
         key, size = memory_block(t.storage())
         if key not in seen:
             seen.add(key)
-            totals['activations' if _is_activation(name) else 'scratch'] += size
+            totals['activations' if is_activation(name) else 'scratch'] += size
     totals['buffers'] = totals['activations'] + totals['scratch']
     return totals
 
 
-def _is_activation(name):
+def is_activation(name):
+    """Whether the held tensor named ``name`` (as ``held_tensors`` names it) is an output, a gradInput or a graph
+    node's state."""
     return name in ('output', 'gradInput') or name.startswith('node ')

@@ -46,7 +46,7 @@ from ..modules.spatial_pooling import SpatialMaxPooling
 from ..tensor import Tensor, as_tensor_tree
 from ..tensor.storage import Storage
 from . import instance_hooks
-from .buffers import held_tensors, tensors_in
+from .buffers import held_tensors, is_activation, tensors_in
 
 _TRACED = ('updateOutput', 'updateGradInput', 'accGradParameters')
 _FOREVER = float('inf')
@@ -220,19 +220,21 @@ def _trace(model, input, training):
     return lifetimes, grad_output
 
 
-def optimizeMemory(model, input, mode='inference'):
+def optimizeMemory(model, input, mode='inference', inplace=True, scratch=True):
     """Let ``model``'s buffers share storage where their lifetimes (for inputs like ``input``) allow.
 
     ``mode='inference'``: outputs and forward scratch only; backward then raises until
     ``removeOptimization``. ``mode='training'``: outputs, gradInputs and all scratch, for
     forward + backward steps. Runs one such pass (parameter gradients are restored after it).
+    ``inplace=False`` switches no module to in place; ``scratch=False`` shares only outputs and
+    gradInputs, never a module's other buffers (optnet's ``inplace`` and ``reuseBuffers``).
     Returns ``model``.
     """
     _check(model, mode)
     training = mode == 'training'
     input = as_tensor_tree(input)   # wrapped once, so the storage modules see is the one excluded below
     lifetimes, grad_output = _trace(model, input, training)
-    inplace = _make_in_place(model, lifetimes, training)
+    inplace = _make_in_place(model, lifetimes, training) if inplace else []
     if inplace:   # the in-place modules' outputs are now their inputs: trace the new storages
         try:
             lifetimes, grad_output = _trace(model, input, training)
@@ -246,6 +248,8 @@ def optimizeMemory(model, input, mode='inference'):
         viewers_of.setdefault(id(t.storage()), {})[id(t)] = t
     params, grads = model.parameters()
     excluded = {id(t.storage()) for t in tensors_in([input, grad_output, params, grads])}
+    if not scratch:
+        excluded.update(id(t.storage()) for _, name, t in held_tensors(model) if not is_activation(name))
     candidates = [span for key, span in lifetimes.spans.items() if key in viewers_of and key not in excluded
                   and span[0].size() >= 2]
     record = []

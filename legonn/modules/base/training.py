@@ -3,13 +3,15 @@
 ``model.maxParamNorm(2)``, ``model.gradParamClip(5)``, ``model.weightDecay(1e-4)``,
 ``model.updateGradParameters(0.9)`` (momentum kept in each module's ``momGradParams``), the sparse parameter
 protocol ``sparseParameters`` that ``updateParameters``/``zeroGradParameters`` go through, and the small
-helpers ``checkParameters``, ``dontBackward``, ``contiguousInput``, ``outside`` and ``accept``.
+helpers ``checkParameters``, ``dontBackward``, ``contiguousInput``, ``outside`` and ``accept``; and nninit's
+``init`` (``nn.Linear(10, 20).init('weight', nninit.kaiming, {'gain': 'relu'})``), whose initialisers live in
+``legonn.nninit``.
 
 A container passes each call on to its ``modules``; a leaf applies it to its own ``parameters()``. A
 module's own attribute of the same name (``m.maxOutNorm``, ``m.cutoffNorm``, ``m.wdFactor``, ``m.momFactor``
 ...) overrides the argument for that module and everything under it, as in dpnn's Module.lua.
 """
-from ...tensor import randn
+from ...tensor import Tensor, randn
 from .errors import input_error
 
 
@@ -220,3 +222,30 @@ class TrainingMethods:
     def accept(self, visitor):
         """``visitor.visit(self)`` (the visitor pattern)."""
         visitor.visit(self)
+
+    # --- nninit --------------------------------------------------------------------------
+    def init(self, accessor, initialiser, *args, **kwargs):
+        """nninit's ``module:init(accessor, initialiser, ...)``: call ``initialiser(self, tensor, *args, **kwargs)``
+        on the tensor ``accessor`` names and return the module, so calls chain.
+
+        ``accessor`` is an attribute name (``'weight'``), a pair ``(name, index)`` whose index picks a view of
+        that attribute as ``[]`` does (``('bias', slice(4, 8))`` for Lua's ``{'bias', {{5, 8}}}``: 0-based,
+        end excluded), or a function of the module returning the tensor. The initialisers are
+        ``legonn.nninit``'s (any function of (module, tensor, ...) will do)."""
+        if isinstance(accessor, str):
+            tensor = getattr(self, accessor, None)
+        elif isinstance(accessor, (list, tuple)) and len(accessor) == 2 and isinstance(accessor[0], str):
+            tensor = getattr(self, accessor[0], None)
+            tensor = tensor[accessor[1]] if isinstance(tensor, Tensor) else tensor
+        elif callable(accessor):
+            tensor = accessor(self)
+        else:
+            raise TypeError(f"init: the accessor must be an attribute name, a (name, index) pair or a function "
+                            f"of the module, got {accessor!r}")
+        if not isinstance(tensor, Tensor):
+            raise ValueError(f"init: {self.shortName()} has no tensor at accessor {accessor!r} (got {tensor!r})")
+        if not callable(initialiser):
+            raise TypeError(f"init: the initialiser must be a function of (module, tensor, ...), such as "
+                            f"nninit.kaiming, got {initialiser!r}")
+        initialiser(self, tensor, *args, **kwargs)
+        return self
