@@ -5,6 +5,7 @@ import io
 
 import numpy as np
 
+from ..extras import optional_module
 from ..tensor import as_tensor, backend
 from .samples import clamped_bytes, to_depth, typed_image
 
@@ -13,12 +14,8 @@ _PNG_MAGIC, _JPG_MAGIC = b'\x89PNG', b'\xff\xd8\xff'
 
 def _pillow(name):
     """The PIL.Image module, or an ImportError naming ``image.<name>`` and the extra to install."""
-    try:
-        from PIL import Image
-    except ImportError as err:
-        raise ImportError(f"image.{name} reads and writes PNG and JPEG through Pillow: "
-                          "pip install legonn[image] (or pip install pillow)") from err
-    return Image
+    return optional_module('PIL.Image', 'image', 'pillow', f'image.{name}',
+                           'reads and writes PNG and JPEG through Pillow')
 
 
 def _source_bytes(name, source):
