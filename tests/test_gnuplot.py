@@ -2,6 +2,7 @@
 drawing when the gnuplot program is absent."""
 import os
 import stat
+import warnings
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -193,7 +194,10 @@ def test_png_imagesc_and_errors_without_program(fresh):
         gnuplot.svgfigure(str(fresh / 'missing' / 'a.svg'))
     with pytest.warns(UserWarning, match='screen figures are not shown'):
         gnuplot.figure()
-    gnuplot.figure()    # said once only (pytest's filter would raise on a second warning here)
+    with warnings.catch_warnings(record=True) as later:
+        warnings.simplefilter('always')
+        gnuplot.figure()
+    assert later == []      # said once only
 
 
 def test_settings_errors():
