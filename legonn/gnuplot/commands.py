@@ -25,20 +25,23 @@ def _fail(who, expected, t):
     raise ValueError(f"gnuplot.{who}: expecting {expected}, got ({got})")
 
 
+def _first(who, expected, t):
+    """``(legend, x)`` from a table's first value: a legend string or the first tensor."""
+    if len(t) == 0:
+        raise ValueError(f'gnuplot.{who}: empty argument list')
+    if isinstance(t[0], str):
+        return t[0], None
+    if is_tensor(t[0]):
+        return None, t[0]
+    _fail(who, expected, t)
+
+
 def plot_vars(t):
     """``(legend, x, y, format)`` from ``[legend,] x [, y] [, format]``, as getvars: a lone vector is
     plotted against 1..n (gnuplot.lua's ``torch.range(1, n)``), an n x 2 matrix is (x, y) columns, an n x 4
     matrix with format ``'v'`` is vectors, an n x k matrix is x and k-1 y columns."""
     expected = '[string,] tensor [,tensor] [,string]'
-    if len(t) == 0:
-        raise ValueError('gnuplot.plot: empty argument list')
-    legend = x = y = fmt = None
-    if isinstance(t[0], str):
-        legend = t[0]
-    elif is_tensor(t[0]):
-        x = t[0]
-    else:
-        _fail('plot', expected, t)
+    (legend, x), y, fmt = _first('plot', expected, t), None, None
     if len(t) >= 2:
         if x is not None and isinstance(t[1], str):
             fmt = t[1]
@@ -84,15 +87,7 @@ def splot_vars(t):
     """``(legend, x, y, z)`` matrices from ``[legend,] z`` or ``[legend,] x, y, z``, as getsplotvars: a lone
     z gets x = its row number and y = its column number, counted from 1 as gnuplot.lua fills them."""
     expected = '[string,] tensor [,tensor] [,tensor]'
-    if len(t) == 0:
-        raise ValueError('gnuplot.splot: empty argument list')
-    legend = x = y = z = None
-    if isinstance(t[0], str):
-        legend = t[0]
-    elif is_tensor(t[0]):
-        x = t[0]
-    else:
-        _fail('splot', expected, t)
+    (legend, x), y, z = _first('splot', expected, t), None, None
     rest = list(t[1:4]) + [None] * 3
     if 2 <= len(t) <= 4:
         if x is not None and is_tensor(rest[0]) and is_tensor(rest[1]):
