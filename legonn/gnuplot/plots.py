@@ -10,7 +10,7 @@ def _curves(args, parse, empty):
         raise ValueError(empty)
     if isinstance(args[0], (list, tuple)):
         # plot({..}, {..}) and plot({{..}, {..}}): one table per curve
-        tables = args[0] if isinstance(args[0][0], (list, tuple)) else args
+        tables = args[0] if args[0] and isinstance(args[0][0], (list, tuple)) else args
         return [parse(t) for t in tables]
     return [parse(args)]
 
