@@ -38,15 +38,35 @@ def line_plot(path, series, title='', logscale=False, xlabel='', ylabel=''):
     ``'+-'`` both (a one-point curve always gets a marker). With ``logscale``
     the y axis is log10 (values <= 0 dropped). ``xlabel``/``ylabel`` name the axes.
     """
-    curves = []
-    for name, ys, style in series:
-        pts = [(i + 1, float(y)) for i, y in enumerate(ys)
-               if math.isfinite(float(y)) and (not logscale or float(y) > 0)]
-        curves.append((name, [(x, math.log10(y) if logscale else y) for x, y in pts], style))
+    curves = [(name, [(i + 1, y) for i, y in enumerate(ys)], style) for name, ys, style in series]
+    return _write(path, figure_svg(curves, title=title, logscale=logscale, xlabel=xlabel, ylabel=ylabel))
+
+
+def _write(path, text):
+    with open(path, 'w', encoding='utf-8') as fh:
+        fh.write(text)
+    return path
+
+
+def figure_svg(curves, title='', logscale=False, xlabel='', ylabel='', integer_x=True, grid=True,
+               xrange=None, yrange=None):
+    """The SVG text of a plot of ``curves``: ``(name, [(x, y), ...], style)``, style as ``line_plot``'s or
+    ``'points'``/``'dots'`` (markers only) or ``'boxes'`` (bars from 0, as wide as the closest x's are apart).
+    ``integer_x``: whole-number x ticks; ``grid``: grid lines at the ticks; ``xrange``/``yrange``: fixed
+    ``(lo, hi)`` axes (points outside dropped) instead of the data's extent."""
+    def kept(x, y):
+        return (math.isfinite(x) and math.isfinite(y) and (not logscale or y > 0)
+                and (xrange is None or xrange[0] <= x <= xrange[1])
+                and (yrange is None or yrange[0] <= (math.log10(y) if logscale else y) <= yrange[1]))
+    curves = [(name, [(float(x), math.log10(float(y)) if logscale else float(y)) for x, y in pts
+                      if kept(float(x), float(y))], style) for name, pts, style in curves]
     xs = [p[0] for _, pts, _ in curves for p in pts] or [1]
     ys = [p[1] for _, pts, _ in curves for p in pts] or [0]
-    x_lo, x_hi = min(xs), max(max(xs), min(xs) + 1)
-    y_lo, y_hi = min(ys), max(ys)
+    half = _box_halfwidth(curves)
+    if half:
+        xs, ys = xs + [min(xs) - half, max(xs) + half], ys + [0]
+    x_lo, x_hi = xrange or (min(xs), max(max(xs), min(xs) + 1))
+    y_lo, y_hi = yrange or (min(ys), max(ys))
     if y_hi == y_lo:
         y_lo, y_hi = y_lo - 0.5, y_hi + 0.5
     pw, ph = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -64,11 +84,13 @@ def line_plot(path, series, title='', logscale=False, xlabel='', ylabel=''):
     for t in _ticks(y_lo, y_hi):
         y = sy(t)
         text = _label(10 ** t) if logscale else _label(t)
-        out.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{LEFT + pw}" y2="{y:.1f}" stroke="#e0e0e0"/>')
+        if grid:
+            out.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{LEFT + pw}" y2="{y:.1f}" stroke="#e0e0e0"/>')
         out.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{text}</text>')
-    for t in _ticks(x_lo, x_hi, integer=True):
+    for t in _ticks(x_lo, x_hi, integer=integer_x):
         x = sx(t)
-        out.append(f'<line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{TOP + ph}" stroke="#e0e0e0"/>')
+        if grid:
+            out.append(f'<line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{TOP + ph}" stroke="#e0e0e0"/>')
         out.append(f'<text x="{x:.1f}" y="{TOP + ph + 16}" text-anchor="middle">{_label(t)}</text>')
     out.append(f'<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="none" stroke="black"/>')
     out.append(f'<text class="xlabel" x="{LEFT + pw / 2:.1f}" y="{HEIGHT - 12}" text-anchor="middle">'
@@ -78,12 +100,18 @@ def line_plot(path, series, title='', logscale=False, xlabel='', ylabel=''):
                f'{escape(ylabel + (" (log scale)" if logscale else ""))}</text>')
     for k, (name, pts, style) in enumerate(curves):
         colour = COLOURS[k % len(COLOURS)]
-        coords = ' '.join(f'{sx(x):.2f},{sy(y):.2f}' for x, y in pts)
-        dashed = '' if '-' in style or not ({'+', '.'} & set(style)) else ' stroke-opacity="0.35"'
-        out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.5"{dashed} points="{coords}">'
-                   f'<title>{escape(str(name))}</title></polyline>')
-        if {'+', '.'} & set(style) or len(pts) == 1:
-            r = 3 if '+' in style else 1.5
+        if style == 'boxes':
+            base = sy(min(max(0, y_lo), y_hi))
+            out.extend(f'<rect class="box" x="{sx(x - half):.2f}" y="{min(sy(y), base):.2f}" '
+                       f'width="{sx(x + half) - sx(x - half):.2f}" height="{abs(base - sy(y)):.2f}" '
+                       f'fill="none" stroke="{colour}"/>' for x, y in pts)
+        elif style not in ('points', 'dots'):
+            coords = ' '.join(f'{sx(x):.2f},{sy(y):.2f}' for x, y in pts)
+            dashed = '' if '-' in style or not ({'+', '.'} & set(style)) else ' stroke-opacity="0.35"'
+            out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.5"{dashed} points="{coords}">'
+                       f'<title>{escape(str(name))}</title></polyline>')
+        if style in ('points', 'dots') or (style != 'boxes' and ({'+', '.'} & set(style) or len(pts) == 1)):
+            r = 3 if '+' in style or style == 'points' else 1.5
             marks = ''.join(f'M{sx(x) - r:.2f},{sy(y):.2f}h{2 * r}M{sx(x):.2f},{sy(y) - r:.2f}v{2 * r}'
                             for x, y in pts)
             out.append(f'<path class="markers" d="{marks}" stroke="{colour}" fill="none"/>')
@@ -92,6 +120,40 @@ def line_plot(path, series, title='', logscale=False, xlabel='', ylabel=''):
                    f'stroke-width="2"/>')
         out.append(f'<text x="{LEFT + pw + 42}" y="{ly + 4}">{escape(str(name))}</text>')
     out.append('</svg>')
-    with open(path, 'w', encoding='utf-8') as fh:
-        fh.write('\n'.join(out) + '\n')
-    return path
+    return '\n'.join(out) + '\n'
+
+
+def _box_halfwidth(curves):
+    """Half the smallest gap between the x's of the ``'boxes'`` curves (0.5 for one box; 0 without boxes)."""
+    xs = sorted({x for _, pts, style in curves if style == 'boxes' for x, _ in pts})
+    if not xs and not any(style == 'boxes' for _, _, style in curves):
+        return 0
+    gaps = [b - a for a, b in zip(xs, xs[1:])]
+    return min(gaps) / 2 if gaps else 0.5
+
+
+def image_svg(colours, title='', xlabel='', ylabel=''):
+    """The SVG text of an image: ``colours`` rows of ``'#rrggbb'`` cells (row 0 at the top), one ``<rect>``
+    per cell, filling the plot area, with about five ticks on each axis at the 0-based cell centres."""
+    rows, cols = len(colours), len(colours[0])
+    pw, ph = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    cw, ch = pw / cols, ph / rows
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
+           f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="11">',
+           f'<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>',
+           f'<text x="{LEFT + pw / 2:.1f}" y="{TOP - 15}" text-anchor="middle" font-size="13">{escape(title)}</text>']
+    for i, row in enumerate(colours):
+        out.extend(f'<rect class="cell" x="{LEFT + j * cw:.2f}" y="{TOP + i * ch:.2f}" width="{cw:.2f}" '
+                   f'height="{ch:.2f}" fill="{colour}"/>' for j, colour in enumerate(row))
+    for t in _ticks(0, rows - 1, integer=True):
+        out.append(f'<text x="{LEFT - 6}" y="{TOP + (t + 0.5) * ch + 4:.1f}" text-anchor="end">{_label(t)}</text>')
+    for t in _ticks(0, cols - 1, integer=True):
+        out.append(f'<text x="{LEFT + (t + 0.5) * cw:.1f}" y="{TOP + ph + 16}" text-anchor="middle">'
+                   f'{_label(t)}</text>')
+    out.append(f'<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="none" stroke="black"/>')
+    out.append(f'<text class="xlabel" x="{LEFT + pw / 2:.1f}" y="{HEIGHT - 12}" text-anchor="middle">'
+               f'{escape(xlabel)}</text>')
+    out.append(f'<text class="ylabel" x="0" y="0" text-anchor="middle" '
+               f'transform="translate(16 {TOP + ph / 2:.1f}) rotate(-90)">{escape(ylabel)}</text>')
+    out.append('</svg>')
+    return '\n'.join(out) + '\n'
