@@ -327,7 +327,7 @@ def test_require():
     assert paths.require('nn') is legonn.nn and paths.require('libpaths') is paths
     assert paths.require('torch') is legonn and paths.require('json') is json
     for name in ('image', 'dataload', 'hdf5', 'tds', 'inn', 'loadcaffe', 'torchnet', 'nninit', 'csvigo', 'cjson',
-                 'optnet', 'paths', 'xlua'):
+                 'optnet', 'paths', 'xlua', 'gnuplot', 'mnist'):
         assert paths.require(name) is getattr(legonn, name), name
     assert paths.require('sys') is legonn.sys and paths.require('sys').clock is not None   # torch/sys, not Python's
     with pytest.raises(ImportError, match=r"paths\.require: module 'no_such_package' not found"):

@@ -92,7 +92,7 @@ _PACKAGES = {'torch': 'legonn', 'nn': 'legonn.nn', 'nngraph': 'legonn.graph', 'o
              'cutorch': 'legonn.cutorch', 'cunn': 'legonn.nn', 'cudnn': 'legonn.cudnn', 'hdf5': 'legonn.hdf5',
              'tds': 'legonn.tds', 'inn': 'legonn.inn', 'loadcaffe': 'legonn.loadcaffe', 'torchnet': 'legonn.torchnet',
              'nninit': 'legonn.nninit', 'sys': 'legonn.torch_sys', 'csvigo': 'legonn.csvigo', 'cjson': 'legonn.cjson',
-             'optnet': 'legonn.optnet'}
+             'optnet': 'legonn.optnet', 'gnuplot': 'legonn.gnuplot', 'mnist': 'legonn.mnist'}
 _GPU_PACKAGES = ('cutorch', 'cunn', 'cudnn')
 
 
