@@ -92,7 +92,7 @@ _PACKAGES = {'torch': 'legonn', 'nn': 'legonn.nn', 'nngraph': 'legonn.graph', 'o
              'cutorch': 'legonn.cutorch', 'cunn': 'legonn.nn', 'cudnn': 'legonn.cudnn', 'hdf5': 'legonn.hdf5',
              'tds': 'legonn.tds', 'inn': 'legonn.inn', 'loadcaffe': 'legonn.loadcaffe', 'torchnet': 'legonn.torchnet',
              'nninit': 'legonn.nninit', 'sys': 'legonn.torch_sys', 'csvigo': 'legonn.csvigo', 'cjson': 'legonn.cjson',
-             'optnet': 'legonn.optnet'}
+             'optnet': 'legonn.optnet', 'lfs': 'legonn.lfs', 'pl': 'legonn.pl'}
 _GPU_PACKAGES = ('cutorch', 'cunn', 'cudnn')
 
 
@@ -105,6 +105,8 @@ def python_module(name):
     """The Python module ``require(name)`` loads, and whether it is one of the GPU packages: the module
     ``'cudnn'`` gives ``('legonn.cudnn', True)``, an unknown name ``(name, False)``."""
     package = _package(checkstring('require', name))
+    if package.startswith('pl.'):   # Penlight's modules: 'pl.stringx' is legonn.pl.stringx
+        return 'legonn.' + package, False
     return _PACKAGES.get(package, package), package in _GPU_PACKAGES
 
 
