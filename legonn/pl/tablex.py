@@ -335,7 +335,7 @@ def count_map(t, cmp='=='):
     """``{value: how many values of list t match it}``, a value equal (by ``cmp``) to an earlier one counted
     under the earlier."""
     cmp = _function('count_map', 1, cmp)
-    res, seen = {}, set()
+    res, seen = {}, builtins.set()
     for i, v in enumerate(_list('count_map', 0, t)):
         if v in seen:
             continue
