@@ -117,7 +117,7 @@ def _deepcopy(t, cache):
 def deepcompare(t1, t2, ignore_mt=False, eps=None):
     """Whether ``t1`` and ``t2`` hold the same keys with equal values, nested tables compared the same
     way; numbers within ``eps`` when given. ``ignore_mt`` is accepted (Python values have no metatables)."""
-    return _deepcompare(t1, t2, eps, set())
+    return _deepcompare(t1, t2, eps, builtins.set())
 
 
 def _deepcompare(t1, t2, eps, seen):
@@ -154,7 +154,7 @@ def compare_no_order(t1, t2, cmp=None):
     cmp = operator.eq if cmp is None else _function('compare_no_order', 2, cmp)
     if len(t1) != len(t2):
         return False
-    visited = set()
+    visited = builtins.set()
     for val in t1:
         match = next((j for j, w in enumerate(t2) if j not in visited and cmp(val, w)), None)
         if match is None:
