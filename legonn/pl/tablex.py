@@ -291,8 +291,17 @@ def values(t):
 
 
 def index_map(t):
-    """``{value: 0-based position}`` of list ``t`` (the last position of a repeated value)."""
-    return {v: i for i, v in enumerate(_list('index_map', 0, t))}
+    """``{value: 0-based position}`` of list ``t``; a repeated value maps to the list of its positions
+    (Penlight's pairmap gathers them)."""
+    res = {}
+    for i, v in enumerate(_list('index_map', 0, t)):
+        if v not in res:
+            res[v] = i
+        elif isinstance(res[v], list):
+            res[v].append(i)
+        else:
+            res[v] = [res[v], i]
+    return res
 
 
 def makeset(t):
