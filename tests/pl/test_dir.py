@@ -5,7 +5,7 @@ from legonn.pl import dir as pldir
 
 
 def _tree(root):
-    for sub in ('a/b', 'c'):
+    for sub in ('a/b', 'c/d'):
         os.makedirs(os.path.join(root, sub))
     for name in ('x.lua', 'y.txt', 'a/z.lua', 'a/b/w.lua'):
         with open(os.path.join(root, name), 'w') as f:
@@ -29,9 +29,12 @@ def test_listing_walk_and_allfiles(tmp_path):
     assert sorted(pldir.getdirectories(root)) == [os.path.join(root, 'a'), os.path.join(root, 'c')]
     walked = list(pldir.walk(root))
     assert walked[0][0] == root and sorted(walked[0][2]) == ['x.lua', 'y.txt']
-    assert {w[0] for w in walked} == {root, root + '/a', root + '/a/b', root + '/c'}
+    assert {w[0] for w in walked} == {root, root + '/a', root + '/a/b', root + '/c', root + '/c/d'}
     for i, (current, dirs, _) in enumerate(walked):   # a directory's children come after it
         assert all(any(w[0] == current + '/' + d for w in walked[i + 1:]) for d in dirs)
+    order = [w[0] for w in walked]   # depth first: a directory's subtree comes whole, before its siblings'
+    assert order.index(root + '/a/b') == order.index(root + '/a') + 1
+    assert order.index(root + '/c/d') == order.index(root + '/c') + 1
     assert list(pldir.walk(root, True)) == walked[::-1]
     assert sorted(pldir.getallfiles(root, '*.lua')) == sorted(os.path.join(root, p) for p in
                                                              ('x.lua', 'a/z.lua', 'a/b/w.lua'))

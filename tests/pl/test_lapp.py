@@ -64,6 +64,7 @@ def test_callback_and_files(tmp_path, monkeypatch):
 def test_positional_and_extra_arguments():
     """tests/test-lapp.lua extras1, extras2, numbered_pos_args, '--' ending the flags."""
     check("    <files...> (string) A bunch of files\n", ['one', 'two'], {'files': ['one', 'two']})
+    check("    <files...> (optional string) Files\n", [], {'files': []})   # Lua's {nil}: an empty table
     check("    <file> (string) A file\n", ['one', 'two'], {'file': 'one', 0: 'two'})
     check("    <arg1>     (string)\n    <arg2>     (string)\n    <3arg3>    (string)\n", ['1', '2', '3'],
           {'arg1': '1', 'arg2': '2', '_arg3': '3'})

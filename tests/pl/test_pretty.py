@@ -17,6 +17,7 @@ def test_write_on_one_line():
     assert pretty.write([shared, shared], '') == '{{},{}}'
     assert pretty.write({'true': 'boolean', 'false': 'untrue', 'a': 'a', 'b': 'b', 0: 0}, '') == \
         '{a="a",b="b",["false"]="untrue",["true"]="boolean",[0]=0}'
+    assert pretty.write({'b': 1, True: 'yes'}, '') == '{["true"]="yes",b=1}'   # by Lua type name, then text
     assert pretty.write([float('inf'), float('-inf'), float('nan'), 1, 0.5], '') == '{Inf,-Inf,NaN,1,0.5}'
     assert pretty.write([1.0], '') == '{1.0}'
     assert pretty.write(1e100) == ('1.0e+100', 'not a table')
