@@ -6,16 +6,18 @@ are not numbers first, sorted by Lua type name then by text, then number keys in
 ``int`` with ``%d``, a ``float`` with ``%.14g`` and a '.0' where that has no '.' (``1.0``, ``1.0e+100``;
 LuaJIT, which has no integers, writes ``1``), ``Inf``, ``-Inf``, ``NaN``; strings as
 ``stringx.quote_string``. With ``not_clever`` every value is written with its key, a list's keys being
-Lua's (1-based), so the text reads back in Lua as the same table. Not provided: ``read`` and ``load``
-(they run Lua source), ``number`` (the memory-size formatter).
+Lua's (1-based), so the text reads back in Lua as the same table. ``read`` parses a table of literal
+values (what ``write`` writes) without running anything. Not provided: ``load`` (it runs Lua
+statements), ``number`` (the memory-size formatter).
 """
 import math
 import re
 
+from ..paths.dirs import Failure
 from .stringx import quote_string
 from .utils import writefile
 
-__all__ = ['write', 'dump']
+__all__ = ['write', 'dump', 'read']
 
 _LUA_KEYWORDS = frozenset('and break do else elseif end false for function goto if in local nil not or repeat '
                           'return then true until while'.split())
@@ -139,3 +141,105 @@ def dump(t, filename=None):
         print(write(t))
         return True
     return writefile(filename, write(t))
+
+
+_TOKEN = re.compile(r'''\s+|--\[(=*)\[.*?\]\1\]|--[^\n]*|(?P<long>\[(?P<eq>=*)\[.*?\](?P=eq)\])|(?P<str>"(?:[^"\\\n]|\\.|\\\n)*"|'(?:[^'\\\n]|\\.|\\\n)*')|(?P<num>-?(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?))|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<punct>[{}\[\]=,;])''', re.S)
+_ESCAPES = {'n': '\n', 't': '\t', 'r': '\r', 'a': '\a', 'b': '\b', 'f': '\f', 'v': '\v', '\\': '\\', '"': '"',
+            "'": "'", '\n': '\n'}
+_CONSTANTS = {'true': True, 'false': False, 'nil': None}
+
+
+def _unescape(body):
+    """A quoted Lua string's text: its escapes (named, ``\\ddd`` decimal, ``\\xXX``, backslash-newline)."""
+    def one(m):
+        e = m.group(1)
+        if e[0].isdigit():
+            return chr(int(e))
+        if e[0] == 'x':
+            return chr(int(e[1:], 16))
+        return _ESCAPES.get(e, e)
+    return re.sub(r'\\(\d{1,3}|x[0-9a-fA-F]{2}|.)', one, body, flags=re.S)
+
+
+def _tokens(s):
+    pos, out = 0, []
+    while pos < len(s):
+        m = _TOKEN.match(s, pos)
+        if m is None:
+            raise ValueError(f"unexpected {s[pos:pos + 10]!r} at character {pos}")
+        pos = m.end()
+        if m.group('long') is not None:
+            text = m.group('long')[len(m.group('eq')) + 2:-len(m.group('eq')) - 2]
+            out.append(('value', text[1:] if text.startswith('\n') else text))
+        elif m.group('str') is not None:
+            out.append(('value', _unescape(m.group('str')[1:-1])))
+        elif m.group('num') is not None:
+            out.append(('value', _tonumber(m.group('num'))))
+        elif m.group('name') is not None:
+            name = m.group('name')
+            out.append(('value', _CONSTANTS[name]) if name in _CONSTANTS else ('name', name))
+        elif m.group('punct') is not None:
+            out.append(('punct', m.group('punct')))
+    return out
+
+
+def _tonumber(text):
+    sign = -1 if text.startswith('-') else 1
+    body = text.lstrip('-')
+    if body[:2].lower() == '0x':
+        return sign * int(body, 16)
+    return sign * (int(body) if body.isdigit() else float(body))
+
+
+def _parse_value(tokens, i):
+    kind, value = tokens[i]
+    if kind == 'value':
+        return value, i + 1
+    if (kind, value) == ('punct', '{'):
+        return _parse_table(tokens, i + 1)
+    raise ValueError(f"unexpected {value!r}: expected a value")
+
+
+def _parse_table(tokens, i):
+    """A table constructor's fields from just after its '{': a list when every field is positional, else
+    a dict (positional fields under 0-based integer keys)."""
+    positional, keyed = [], {}
+    while True:
+        kind, value = tokens[i]
+        if (kind, value) == ('punct', '}'):
+            return (positional if not keyed else {**dict(enumerate(positional)), **keyed}), i + 1
+        if (kind, value) == ('punct', '['):
+            key, i = _parse_value(tokens, i + 1)
+            if tokens[i] != ('punct', ']') or tokens[i + 1] != ('punct', '='):
+                raise ValueError("expected '] =' after a bracketed key")
+            keyed[key], i = _parse_value(tokens, i + 2)
+        elif kind == 'name' and tokens[i + 1] == ('punct', '='):
+            keyed[value], i = _parse_value(tokens, i + 2)
+        else:
+            item, i = _parse_value(tokens, i)
+            positional.append(item)
+        if tokens[i] in (('punct', ','), ('punct', ';')):
+            i += 1
+        elif tokens[i] != ('punct', '}'):
+            raise ValueError(f"unexpected {tokens[i][1]!r} in a table")
+
+
+def read(s):
+    """The table the Lua table constructor ``s`` writes (``write``'s text reads back), parsed, never run:
+    only literal values (strings, numbers, true/false/nil, nested tables) are accepted. A table with only
+    positional fields is a list, others a dict (positional fields under 0-based keys); a bracketed
+    number key stays as written (``[1]=`` is the key 1). Returns the false ``(None, message)`` for text
+    that is not a table or holds anything else (an expression, a function), as Penlight's nil, error."""
+    if not isinstance(s, str):
+        raise TypeError(f"pretty.read: expected a string, got {type(s).__name__}")
+    try:
+        tokens = _tokens(s)
+        if not tokens or tokens[0] != ('punct', '{'):
+            return Failure((None, 'not a Lua table'))
+        tokens.append(('end', None))
+        value, i = _parse_table(tokens, 1)
+        if tokens[i][0] != 'end':
+            raise ValueError(f"unexpected {tokens[i][1]!r} after the table")
+        return value
+    except (ValueError, IndexError, KeyError) as err:
+        return Failure((None, f"pretty.read: {err}"))

@@ -1,4 +1,4 @@
-"""legonn.pl.pretty.write against Penlight's tests/test-pretty.lua and pretty.lua's layout."""
+"""legonn.pl.pretty.write and read against Penlight's tests/test-pretty.lua and pretty.lua's layout."""
 from legonn.pl import pretty
 
 
@@ -42,3 +42,19 @@ def test_write_not_clever_and_dump(tmp_path, capsys):
     assert pretty.dump({'k': 1}) is True and capsys.readouterr().out == '{\n  k = 1\n}\n'
     name = str(tmp_path / 't.lua')
     assert pretty.dump([1], name) is True and open(name).read() == '{\n  1\n}'
+
+
+def test_read_parses_literal_tables_only():
+    """tests/test-pretty.lua's round trip (read of write gives the table back, indented or not), comments
+    before the table, Lua's string escapes and long brackets, hex numbers; a table with keyed fields is a
+    dict (positional ones under 0-based keys); code (a call, a name) and non-tables give nil, message."""
+    t = {'alpha': [1, 2.5, 'x'], 'the key': {'x': 'a b\n"q"'}, 'end': 'x\ny', 'n': -3, 'f': False,
+         'nested': [[1], {'a': 1}], 'cr': 'a\rb\n', 'long': 'x]]y\n'}
+    assert pretty.read(pretty.write(t)) == t and pretty.read(pretty.write(t, '')) == t
+    assert pretty.read('-- settings\n{1,2,x=3}') == {0: 1, 1: 2, 'x': 3}
+    assert pretty.read("{['a b']=1; 0x10, 'it\\'s', \"\\65\\x42\", [==[\nraw]==], nil}") == \
+        {'a b': 1, 0: 16, 1: "it's", 2: 'AB', 3: 'raw', 4: None}
+    for bad in ('{a = os.exit()}', '{a = print}', '{1} 2', '{1', 'x'):
+        failed = pretty.read(bad)
+        assert not failed and failed[0] is None, bad
+    assert pretty.read('x')[1] == 'not a Lua table'
