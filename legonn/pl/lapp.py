@@ -39,7 +39,7 @@ class LappError(ValueError):
     """A lapp usage error, raised when ``show_usage_error == 'throw'``."""
 
 
-_state = {'usage': '', 'script': None}
+_state = {'usage': ''}   # the usage text of the last parse, which quit() prints
 _types = {}
 _BUILTIN_TYPES = {'string': True, 'number': True, 'file-in': 'file', 'file-out': 'file', 'boolean': True}
 _FILETYPES = {'stdin': (lambda: sys.stdin, 'file-in'), 'stdout': (lambda: sys.stdout, 'file-out'),
@@ -58,7 +58,8 @@ _SHORT_ARG = re.compile(r'-(\S+)')
 
 
 def _script():
-    name = _state['script'] or (sys.argv[0] if sys.argv and sys.argv[0] else 'unknown')
+    """The script's name as lapp shows it: sys.argv[0] without its folder and extension."""
+    name = sys.argv[0] if sys.argv and sys.argv[0] else 'unknown'
     return re.sub(r'\.[A-Za-z]+$', '', re.sub(r'.+[\\/]', '', name))
 
 
