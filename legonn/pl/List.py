@@ -1,0 +1,185 @@
+"""``require 'pl.List'``: Penlight's List, a Python list with Penlight's methods (``from legonn.pl.List
+import List``; ``paths.require('pl.List').List``).
+
+Positions are 0-based (``insert(0, x)`` puts ``x`` first, ``index`` returns a 0-based position or None,
+``slice``/``chop``/``slice_assign`` take 0-based inclusive ends, negative from the end). Where Penlight's
+method and Python's list method share a name, Penlight's meaning wins: ``remove(i)`` removes position
+``i`` (``remove_value(x)`` removes a value), ``sort(cmp)`` takes a "less than" function, ``index`` gives
+None when absent; mutating methods return the list so calls chain. ``str(List([1, 'a']))`` is
+``{1,"a"}``. Not provided: ``foreachm``/``mapm`` (method names as strings), ``default_map_with``,
+``iterate`` (Python iterates anything).
+"""
+import functools
+
+from ..tensor.tester import tostring
+from . import tablex
+from .stringx import split as _split
+
+__all__ = ['List']
+
+
+class List(list):
+    """A Penlight List: ``List()``, ``List(iterable)``; a string gives its characters."""
+
+    @classmethod
+    def range(cls, start, finish=None, incr=1):
+        """``List.range(n)`` is ``[1 .. n]`` (Penlight's), ``List.range(a, b, step)`` Lua's ``for`` numbers."""
+        if finish is None:
+            start, finish = 1, start
+        return cls(tablex.range(start, finish, incr))
+
+    @classmethod
+    def split(cls, s, delim=None):
+        """The pieces of ``s`` split at the text ``delim`` (default whitespace), as stringx.split."""
+        return cls(_split(s, delim))
+
+    def clone(self):
+        """A new List with the same values."""
+        return type(self)(self)
+
+    def append(self, x):
+        """Add ``x`` at the end; returns the list."""
+        super().append(x)
+        return self
+
+    push = append
+
+    def extend(self, values):
+        """Add the values at the end; returns the list."""
+        super().extend(values)
+        return self
+
+    def insert(self, i, x):
+        """Insert ``x`` before 0-based position ``i``; returns the list."""
+        super().insert(i, x)
+        return self
+
+    def put(self, x):
+        """Insert ``x`` at the front; returns the list."""
+        return self.insert(0, x)
+
+    def remove(self, i):
+        """Remove 0-based position ``i`` (Python's ``del s[i]``); returns the list."""
+        del self[i]
+        return self
+
+    def remove_value(self, x):
+        """Remove the first value equal to ``x``, if any; returns the list."""
+        if x in self:
+            super().remove(x)
+        return self
+
+    def pop(self, i=-1):
+        """Remove and return the value at 0-based ``i`` (default the last)."""
+        return super().pop(i)
+
+    get = pop
+
+    def index(self, x, idx=0):
+        """The first 0-based position of ``x`` at or after ``idx``, or None."""
+        return tablex.find(self, x, idx)
+
+    def contains(self, x):
+        """Whether the list holds ``x``."""
+        return x in self
+
+    def sort(self, cmp=None):
+        """Sort in place, by ``<`` or a "less than" function ``cmp``; returns the list."""
+        if cmp is None:
+            super().sort()
+        else:
+            less = tablex._function('List.sort', 0, cmp)
+            super().sort(key=functools.cmp_to_key(lambda a, b: -1 if less(a, b) else (1 if less(b, a) else 0)))
+        return self
+
+    def sorted(self, cmp=None):
+        """A sorted copy (see ``sort``)."""
+        return self.clone().sort(cmp)
+
+    def reverse(self):
+        """Reverse in place; returns the list."""
+        super().reverse()
+        return self
+
+    def minmax(self):
+        """``(smallest, largest)`` value."""
+        return min(self), max(self)
+
+    def slice(self, first=None, last=None):
+        """A new List of 0-based positions ``first`` to ``last``, both included (negative: from the end)."""
+        return type(self)(tablex.sub(self, first, last))
+
+    def clear(self):
+        """Remove every value; returns the list."""
+        super().clear()
+        return self
+
+    def len(self):
+        """The number of values."""
+        return len(self)
+
+    def chop(self, i1, i2):
+        """Remove 0-based positions ``i1`` to ``i2``, both included; returns the list."""
+        tablex.removevalues(self, i1, i2)
+        return self
+
+    def splice(self, idx, values):
+        """Insert ``values`` before 0-based position ``idx``; returns the list."""
+        self[idx:idx] = list(values)
+        return self
+
+    def slice_assign(self, i1, i2, seq):
+        """Replace 0-based positions ``i1`` to ``i2`` (both included) by the values of ``seq``; returns the list."""
+        start, stop = tablex._slice(self, i1, i2)
+        self[start:max(stop, start)] = list(seq)
+        return self
+
+    def join(self, delim=''):
+        """The values written as Lua's tostring writes them (numbers with %.14g) joined by ``delim``."""
+        return delim.join(tostring(v) for v in self)
+
+    concat = join
+
+    def __str__(self):
+        return '{' + ','.join(f'"{v}"' if isinstance(v, str) else tostring(v) for v in self) + '}'
+
+    def foreach(self, fun, *args):
+        """Call ``fun(v, *args)`` for each value."""
+        fun = tablex._function('List.foreach', 0, fun)
+        for v in list(self):
+            fun(v, *args)
+
+    def filter(self, fun, arg=None):
+        """A new List of the values ``v`` for which ``fun(v, arg)`` is true."""
+        return type(self)(tablex.filter(self, fun, arg))
+
+    def map(self, fun, *args):
+        """A new List of ``fun(v, *args)``."""
+        fun = tablex._function('List.map', 0, fun)
+        return type(self)(fun(v, *args) for v in self)
+
+    def transform(self, fun, *args):
+        """Replace each value ``v`` by ``fun(v, *args)``; returns the list."""
+        tablex.transform(fun, self, *args)
+        return self
+
+    def map2(self, fun, other, *args):
+        """A new List of ``fun(self[i], other[i], *args)``."""
+        return type(self)(tablex.imap2(fun, self, list(other), *args))
+
+    def reduce(self, fun):
+        """``tablex.reduce(fun, self)``."""
+        return tablex.reduce(fun, self)
+
+    def partition(self, fun, *args):
+        """``{fun(v, *args): List of those v}``; a None class is the key ``'<nil>'``."""
+        fun = tablex._function('List.partition', 0, fun)
+        res = {}
+        for v in self:
+            klass = fun(v, *args)
+            res.setdefault('<nil>' if klass is None else klass, type(self)()).append(v)
+        return res
+
+    def iter(self):
+        """An iterator over the values."""
+        return iter(self)

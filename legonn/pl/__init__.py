@@ -1,0 +1,25 @@
+"""``require 'pl.<name>'``: Penlight's modules Torch7 scripts use, one Python module each.
+
+``from legonn.pl import stringx, tablex, path as plpath`` or ``lg.pl.stringx``. Lua arrays are Python lists
+(positions 0-based, as every legonn index), tables with keys are dicts, ``nil`` is None. Where Penlight
+takes a Lua pattern (``utils.split``'s separator when not plain) it takes a Python regex.
+
+Provided: ``stringx``, ``utils`` (split, splitv, printf, fprintf, readfile, writefile, readlines,
+assert_arg, assert_string, quit), ``path``, ``file``, ``dir``, ``tablex``, ``pretty`` (write, dump, read),
+``lapp``, ``List`` and ``OrderedMap`` (modules holding the class of that name: ``from legonn.pl.List
+import List``). Not provided: ``pl.class`` (a Python class is the port), ``pl.template``, ``pl.func``,
+``pl.comprehension``, ``pl.lexer`` and ``pretty.load`` (they compile or run Lua source),
+``pl.data``, ``pl.seq``, ``pl.Map``/``Set``/``MultiMap`` (Python's dict, set and ``itertools`` do their
+jobs), ``pl.sip`` (lapp's patterns are written as Python regexes inside it), ``pl.app``, ``pl.config``,
+``pl.input``, ``pl.operator``, ``pl.types``, ``pl.compat``, ``pl.Date``, ``pl.text``, ``pl.xml``,
+``pl.url``, ``pl.strict``, ``pl.test``.
+"""
+import importlib
+
+_MODULES = ('stringx', 'utils', 'path', 'file', 'dir', 'tablex', 'pretty', 'lapp', 'List', 'OrderedMap')
+
+
+def __getattr__(name):
+    if name in _MODULES:
+        return importlib.import_module(f'{__name__}.{name}')
+    raise AttributeError(f"module 'legonn.pl' has no attribute {name!r}")

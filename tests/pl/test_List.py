@@ -1,0 +1,40 @@
+"""legonn.pl.List against Penlight's List.lua (tests/test-list.lua's cases, positions made 0-based)."""
+from legonn.pl.List import List
+
+
+def test_penlight_meanings_of_shared_names():
+    """List.lua: remove(i) by position, remove_value(x), index (position or nil), insert/put, pop, sort with a
+    less-than function; mutators return the list."""
+    ls = List([10, 20, 30])
+    assert ls.index(20) == 1 and ls.index(99) is None and ls.index(10, 1) is None
+    assert ls.insert(0, 5) == [5, 10, 20, 30] and ls.remove(0) == [10, 20, 30]
+    assert ls.remove_value(20) == [10, 30] and ls.remove_value(99) == [10, 30]
+    assert ls.put(1).append(2).extend([3]) == [1, 10, 30, 2, 3]
+    assert ls.pop() == 3 and ls.pop(0) == 1 and ls == [10, 30, 2]
+    assert ls.sort() == [2, 10, 30] and ls.sort('>') == [30, 10, 2] and ls.sorted() == [2, 10, 30]
+    assert ls.contains(10) and ls.minmax() == (2, 30) and ls.reverse() == [2, 10, 30]
+
+
+def test_slices_range_split_and_text():
+    """List.lua: slice/chop/splice/slice_assign (0-based, both ends), range (from 1 alone; Lua's for),
+    split, join and __tostring."""
+    ls = List([1, 2, 3, 4, 5])
+    assert ls.slice(1, 2) == [2, 3] and ls.slice(-2) == [4, 5] and ls.slice(-4, -2) == [2, 3, 4]
+    assert ls.clone().chop(1, 2) == [1, 4, 5] and ls.clone().splice(1, [9, 9]) == [1, 9, 9, 2, 3, 4, 5]
+    assert ls.clone().slice_assign(1, 2, ['a']) == [1, 'a', 4, 5]
+    assert List.range(4) == [1, 2, 3, 4] and List.range(0, 3) == [0, 1, 2, 3] and List.range(5, 1, -1) == \
+        [5, 4, 3, 2, 1]
+    assert List.split('a b  c') == ['a', 'b', 'c'] and List.split('a,b,', ',') == ['a', 'b', '']
+    assert List([1, 2.5, 'x']).join(',') == '1,2.5,x' and str(List([1, 'a', 2.5, True])) == '{1,"a",2.5,true}'
+
+
+def test_functional_methods():
+    """List.lua: map, filter, map2, reduce, transform, partition ('<nil>' for a nil class), foreach."""
+    ls = List([1, 2, 3, 4])
+    assert ls.map('*', 2) == [2, 4, 6, 8] and isinstance(ls.map('*', 2), List)
+    assert ls.filter('>', 2) == [3, 4] and ls.map2('+', [10, 20]) == [11, 22] and ls.reduce('+') == 10
+    assert ls.partition(lambda x: x % 2 or None) == {1: [1, 3], '<nil>': [2, 4]}
+    assert ls.clone().transform('-', 1) == [0, 1, 2, 3]
+    seen = []
+    ls.foreach(seen.append)
+    assert seen == [1, 2, 3, 4] and list(ls.iter()) == ls and ls.len() == 4
