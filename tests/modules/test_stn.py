@@ -11,7 +11,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import assert_jacobian, assert_rejected, standard_tests
+from tests.checks import assert_rejected, standard_tests
 
 
 def _sampler_loops(img, grid, gout):

@@ -1,0 +1,8 @@
+"""``require 'fbnn'``: facebookarchive/fbnn's classes (this helper's part: spatial, temporal and misc)."""
+from .misc import Constant, LeakyReLU
+from .normalization import L2Normalize, ProjectiveGradientNormalization
+from .spatial import Upsample
+from .temporal import KMaxPooling, TemporalConvolutionTBC
+
+__all__ = ['Constant', 'KMaxPooling', 'L2Normalize', 'LeakyReLU', 'ProjectiveGradientNormalization',
+           'TemporalConvolutionTBC', 'Upsample']

@@ -1,0 +1,145 @@
+"""fbnn's KMaxPooling (fbnn/KMaxPooling.lua, src/KMaxPooling.cpp) and TemporalConvolutionTBC
+(fbnn/TemporalConvolutionTBC.lua, src/TemporalConvolutionTBC.cpp): finite-difference Jacobians in float64,
+float() / double(), the GPU twin, the C++ loops transcribed in float64, TemporalConvolutionTBC.lua's own test
+(against nn.TemporalConvolution with padding), bad input naming the module."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import fbnn, nn
+from tests.checks import assert_rejected, standard_tests
+
+
+def _distinct(size, seed):
+    """Values without ties (k-max's choice is then unique and the Jacobian smooth)."""
+    rng = np.random.default_rng(seed)
+    return lg.from_numpy(rng.permutation(int(np.prod(size))).reshape(size) * 0.37 - 3.0)
+
+
+CASES = {
+    'kmax': (lambda: fbnn.KMaxPooling(3), lambda: _distinct((6, 4), 0)),
+    'kmax_short': (lambda: fbnn.KMaxPooling(5), lambda: _distinct((3, 2), 1)),
+    'kmax_dynamic': (lambda: fbnn.KMaxPooling(2, 0.5), lambda: _distinct((8, 3), 2)),
+    'tbc': (lambda: fbnn.TemporalConvolutionTBC(3, 4, 3), lambda: _distinct((6, 2, 3), 3)),
+    'tbc_pad': (lambda: fbnn.TemporalConvolutionTBC(2, 3, 3, 2), lambda: _distinct((4, 2, 2), 4)),
+}
+
+
+def _build(name):
+    make, data = CASES[name]
+    return make(), data()
+
+
+test_jacobian, test_type_roundtrip, test_gpu = standard_tests(sorted(CASES), _build)
+
+
+def _kmax_loops(x, k, length):
+    """src/KMaxPooling.cpp: per column, a min-heap of the k largest among the first ``length`` rows (a later
+    row replaces the smallest only when strictly larger), written out in row order; rows past min(length, k)
+    stay 0, as their switches."""
+    out, sw = np.zeros((k, x.shape[1])), np.zeros((k, x.shape[1]), dtype=np.int64)
+    for col in range(x.shape[1]):
+        kept = []
+        for row in range(length):
+            if len(kept) < k:
+                kept.append((row, x[row, col]))
+            else:
+                smallest = min(range(k), key=lambda i: (kept[i][1], -kept[i][0]))
+                if x[row, col] > kept[smallest][1]:
+                    kept[smallest] = (row, x[row, col])
+        for i, (row, value) in enumerate(sorted(kept)):
+            out[i, col], sw[i, col] = value, row
+    return out, sw
+
+
+@pytest.mark.parametrize('k,k_dynamic,rows', [(3, -1, 7), (5, -1, 3), (2, 0.5, 9), (4, -1, 4)])
+def test_kmax_matches_cpp_loops(k, k_dynamic, rows):
+    """src/KMaxPooling.cpp updateOutput/updateGradInput: the kept values in row order, ties to the earlier row
+    (the input has repeated values), switches 0-based, gradInput copied back to the switched rows."""
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 4, (rows, 3)).astype(np.float64)
+    m = fbnn.KMaxPooling(k, k_dynamic).double()
+    out = m.forward(lg.from_numpy(x)).numpy()
+    kk = max(k, int(k_dynamic * rows)) if k_dynamic > 0 else k
+    ref, sw = _kmax_loops(x, kk, rows)
+    np.testing.assert_array_equal(out, ref)
+    np.testing.assert_array_equal(m.switches.numpy(), sw)
+    g = rng.standard_normal(out.shape)
+    gi = m.backward(lg.from_numpy(x), lg.from_numpy(g)).numpy()
+    ref_gi = np.zeros_like(x)
+    for r in range(min(rows, kk)):
+        for c in range(3):
+            ref_gi[sw[r, c], c] = g[r, c]
+    np.testing.assert_array_equal(gi, ref_gi)
+
+
+def _tbc_loops(x, w, b, pad):
+    """src/TemporalConvolutionTBC.cpp's output: out[t, n] = bias + sum_k x[t + k - pad, n] @ w[k] (zero outside)."""
+    T, N, _ = x.shape
+    kw, _, nout = w.shape
+    olen = T - kw + 1 + 2 * pad
+    out = np.zeros((olen, N, nout))
+    for t in range(olen):
+        for n in range(N):
+            out[t, n] = b
+            for k in range(kw):
+                s = t + k - pad
+                if 0 <= s < T:
+                    for i in range(x.shape[2]):
+                        out[t, n] += x[s, n, i] * w[k, i]
+    return out
+
+
+@pytest.mark.parametrize('pad', (0, 1, 3))
+def test_tbc_matches_cpp_loops_and_lua_test(pad):
+    """TemporalConvolutionTBC.lua's test(): nn.TemporalConvolution (weight (nOut, kw*nIn) permuted to (kw, nIn,
+    nOut)) on the zero-padded sequence gives the same output, gradInput, gradWeight and gradBias on the time-
+    major transposed data; and the C++ loops give the output."""
+    rng = np.random.default_rng(6)
+    bsz, length, nin, nout, kw = 3, 7, 4, 5, 3
+    x = rng.standard_normal((bsz, length, nin))
+    conv = nn.TemporalConvolution(nin, nout, kw, 1).double()
+    padded = np.concatenate([np.zeros((bsz, pad, nin)), x, np.zeros((bsz, pad, nin))], axis=1)
+    out = conv.forward(lg.from_numpy(padded)).numpy()
+    gout = rng.standard_normal(out.shape)
+    conv.zeroGradParameters()
+    gin = conv.backward(lg.from_numpy(padded), lg.from_numpy(gout)).numpy()[:, pad:pad + length]
+
+    tbc = fbnn.TemporalConvolutionTBC(nin, nout, kw, pad).double()
+    tbc.weight.copy(lg.from_numpy(conv.weight.numpy().reshape(nout, kw, nin).transpose(1, 2, 0).copy()))
+    tbc.bias.copy(conv.bias)
+    xt = np.ascontiguousarray(x.transpose(1, 0, 2))
+    tout = tbc.forward(lg.from_numpy(xt)).numpy()
+    tbc.zeroGradParameters()
+    tgin = tbc.backward(lg.from_numpy(xt), lg.from_numpy(np.ascontiguousarray(gout.transpose(1, 0, 2)))).numpy()
+    np.testing.assert_allclose(tout, out.transpose(1, 0, 2), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(tout, _tbc_loops(xt, tbc.weight.numpy(), tbc.bias.numpy(), pad), rtol=1e-10,
+                               atol=1e-12)
+    np.testing.assert_allclose(tgin, gin.transpose(1, 0, 2), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(tbc.gradWeight.numpy(),
+                               conv.gradWeight.numpy().reshape(nout, kw, nin).transpose(1, 2, 0), rtol=1e-10)
+    np.testing.assert_allclose(tbc.gradBias.numpy(), conv.gradBias.numpy(), rtol=1e-10)
+
+
+def test_tbc_scale_applies_to_the_weight_only():
+    """src/TemporalConvolutionTBC.cpp accGradParameters: gradWeight += scale * ..., gradBias += sum gradOutput
+    (the C adds the bias gradient unscaled)."""
+    m = fbnn.TemporalConvolutionTBC(2, 2, 1).double()
+    x, g = lg.from_numpy(np.ones((3, 1, 2))), lg.from_numpy(np.ones((3, 1, 2)))
+    m.zeroGradParameters()
+    m.accGradParameters(x, g, 0.5)
+    np.testing.assert_array_equal(m.gradBias.numpy(), [3.0, 3.0])
+    np.testing.assert_array_equal(m.gradWeight.numpy(), np.full((1, 2, 2), 1.5))
+
+
+def test_bad_input_names_the_module():
+    """The Lua's asserts (3-D input with nIn channels; 2-D k-max input) as errors naming the class."""
+    assert_rejected(fbnn.TemporalConvolutionTBC(3, 2, 2), ValueError, 'TemporalConvolutionTBC.*3 input channels',
+                    'forward', lg.zeros(4, 2, 2))
+    assert_rejected(fbnn.TemporalConvolutionTBC(3, 2, 4), ValueError, 'TemporalConvolutionTBC.*time steps',
+                    'forward', lg.zeros(2, 2, 3))
+    assert_rejected(fbnn.KMaxPooling(2), ValueError, 'KMaxPooling', 'forward', lg.zeros(2, 2, 2))
+    with pytest.raises(ValueError, match='fbnn.KMaxPooling'):
+        fbnn.KMaxPooling(0)
+    with pytest.raises(NotImplementedError, match='noBias'):
+        fbnn.TemporalConvolutionTBC(2, 2, 2).noBias()
