@@ -1,8 +1,10 @@
 """``require 'fbnn'``: facebookarchive/fbnn's classes (this helper's part: spatial, temporal and misc)."""
+from .dropout import Dropout, IndividualDropout, NestedDropout
 from .misc import Constant, LeakyReLU
 from .normalization import L2Normalize, ProjectiveGradientNormalization
 from .spatial import Upsample
 from .temporal import KMaxPooling, TemporalConvolutionTBC
 
-__all__ = ['Constant', 'KMaxPooling', 'L2Normalize', 'LeakyReLU', 'ProjectiveGradientNormalization',
+__all__ = ['Constant', 'Dropout', 'IndividualDropout', 'KMaxPooling', 'L2Normalize', 'LeakyReLU', 'NestedDropout',
+           'ProjectiveGradientNormalization',
            'TemporalConvolutionTBC', 'Upsample']

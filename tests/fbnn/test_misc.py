@@ -4,6 +4,8 @@ ProjectiveGradientNormalization (fbnn/ProjectiveGradientNormalization.lua).
 Each class: finite-difference Jacobians in float64 (not ProjectiveGradientNormalization, whose backward is
 by design not the gradient), float() / double(), the GPU twin, the Lua's maths transcribed in float64 NumPy,
 fbnn/test.lua's testConstantLayer, bad input naming the module, and its typename 'fbnn.X'."""
+import math
+
 import numpy as np
 import pytest
 
@@ -118,3 +120,93 @@ def test_save_load_keeps_the_fbnn_class(tmp_path):
     lg.save(path, fbnn.LeakyReLU(0.3))
     back = lg.load(path)
     assert type(back) is fbnn.LeakyReLU and float(back.weight[0]) == pytest.approx(0.3)
+
+
+def test_dropout_matches_lua():
+    """fbnn/Dropout.lua: training keeps each element with probability 1 - p, unscaled (noise 0/1), gradInput is
+    gradOutput * noise; evaluation multiplies by 1 - p and backward there raises."""
+    lg.manualSeed(1)
+    m = fbnn.Dropout(0.3).double()
+    x = lg.from_numpy(np.random.default_rng(3).standard_normal((200, 50)))
+    out = m.forward(x).numpy()
+    noise = m.noise.numpy()
+    assert set(np.unique(noise)) <= {0.0, 1.0} and abs(noise.mean() - 0.7) < 0.02
+    np.testing.assert_array_equal(out, x.numpy() * noise)
+    g = np.random.default_rng(4).standard_normal((200, 50))
+    np.testing.assert_array_equal(m.backward(x, lg.from_numpy(g)).numpy(), g * noise)
+    m.evaluate()
+    np.testing.assert_allclose(m.forward(x).numpy(), x.numpy() * 0.7)
+    with pytest.raises(RuntimeError, match=r'fbnn.Dropout.*training'):
+        m.backward(x, lg.from_numpy(g))
+    with pytest.raises(ValueError, match='fbnn.Dropout'):
+        fbnn.Dropout(1)
+
+
+def test_nested_dropout_matches_lua():
+    """fbnn/NestedDropout.lua: per row b ~ geometric(1 - p) (b >= 1), units b.. (0-based) zeroed, unit j divided
+    by 1 - sum_{i<=j} p (1-p)^i-1 (the Lua's cumsum, transcribed here), so P(unit j kept) = p^j."""
+    lg.manualSeed(2)
+    p, k = 0.5, 4
+    m = fbnn.NestedDropout(p).double()
+    x = lg.from_numpy(np.ones((20000, k)))
+    out = m.forward(x).numpy()
+    norm = 1 - np.cumsum([math.exp(math.log(p) + j * math.log(1 - p)) for j in range(k)])
+    kept = out > 0
+    assert kept[:, 0].all()
+    assert (kept[:, 1:] <= kept[:, :-1]).all()   # a prefix of each row is kept
+    np.testing.assert_allclose(out[kept], (1 / np.broadcast_to(norm, out.shape))[kept])
+    np.testing.assert_allclose(kept.mean(axis=0), [p ** j for j in range(k)], atol=0.02)
+    g = np.random.default_rng(5).standard_normal(out.shape)
+    np.testing.assert_allclose(m.backward(x, lg.from_numpy(g)).numpy(), g * m.noise.numpy())
+    m.evaluate()
+    np.testing.assert_array_equal(m.forward(x).numpy(), x.numpy())
+    with pytest.raises(ValueError, match='fbnn.NestedDropout'):
+        fbnn.NestedDropout(0)
+
+
+def test_individual_dropout_of_fbnn_test_lua():
+    """fbnn/test.lua IndividualDropout: p = range(0, .8, .2) on ones(1024, 5) gives (1024, 5); per IndividualDropout.lua
+    unit d is kept with probability 1 - p[d] and divided by it (self.p holds 1 - p); evaluation is the identity."""
+    lg.manualSeed(3)
+    p = np.arange(0, 0.81, 0.2)
+    m = fbnn.IndividualDropout(lg.from_numpy(p)).double()
+    np.testing.assert_allclose(m.p.numpy(), 1 - p, rtol=1e-6)
+    x = lg.ones(20000, 5).double()
+    out = m.forward(x).numpy()
+    assert out.shape == (20000, 5)
+    kept = out > 0
+    np.testing.assert_allclose(kept.mean(axis=0), 1 - p, atol=0.02)
+    np.testing.assert_allclose(out[kept], (1 / np.broadcast_to(m.p.numpy(), out.shape))[kept], rtol=1e-6)
+    m.evaluate()
+    np.testing.assert_array_equal(m.forward(x).numpy(), x.numpy())
+    assert_rejected(fbnn.IndividualDropout([0.1, 0.2]), ValueError, 'IndividualDropout.*2 units', 'forward',
+                    lg.ones(3, 4))
+    with pytest.raises(ValueError, match='fbnn.IndividualDropout'):
+        fbnn.IndividualDropout([0.5, 1.0])
+
+
+@pytest.mark.parametrize('make', [lambda: fbnn.Dropout(0.4), lambda: fbnn.NestedDropout(0.3),
+                                  lambda: fbnn.IndividualDropout([0.1, 0.2, 0.3])])
+def test_dropouts_follow_type_and_device(make):
+    """float()/double() convert the mask with the module; evaluation agrees across types."""
+    m = make()
+    x = np.random.default_rng(6).standard_normal((4, 3))
+    m.double()
+    assert m.forward(lg.from_numpy(x)).type() == 'legonn.DoubleTensor' and m.noise.type() == 'legonn.DoubleTensor'
+    m.evaluate()
+    out64 = m.forward(lg.from_numpy(x)).numpy()
+    m.float()
+    np.testing.assert_allclose(m.forward(lg.from_numpy(x.astype(np.float32))).numpy(), out64, rtol=1e-6)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('make', [lambda: fbnn.Dropout(0.4), lambda: fbnn.NestedDropout(0.3),
+                                  lambda: fbnn.IndividualDropout([0.1, 0.2, 0.3])])
+def test_dropouts_on_the_gpu(make):
+    """cuda(): the mask is drawn on the device and masks output and gradInput alike."""
+    m = make().cuda()
+    x = lg.from_numpy(np.random.default_rng(7).standard_normal((6, 3))).float().cuda()
+    out = m.forward(x)
+    assert out.type() == 'legonn.CudaTensor' and m.noise.type() == 'legonn.CudaTensor'
+    gi = m.backward(x, x)
+    np.testing.assert_allclose(out.float().numpy(), gi.float().numpy())
