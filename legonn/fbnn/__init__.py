@@ -2,9 +2,9 @@
 from .dropout import Dropout, IndividualDropout, NestedDropout
 from .misc import Constant, LeakyReLU
 from .normalization import L2Normalize, ProjectiveGradientNormalization
-from .spatial import Upsample
-from .temporal import KMaxPooling, TemporalConvolutionTBC
+from .spatial import CrossMapNormalization, Upsample
+from .temporal import GroupKMaxPooling, KMaxPooling, TemporalConvolutionTBC
 
-__all__ = ['Constant', 'Dropout', 'IndividualDropout', 'KMaxPooling', 'L2Normalize', 'LeakyReLU', 'NestedDropout',
+__all__ = ['Constant', 'CrossMapNormalization', 'Dropout', 'GroupKMaxPooling', 'IndividualDropout', 'KMaxPooling', 'L2Normalize', 'LeakyReLU', 'NestedDropout',
            'ProjectiveGradientNormalization',
            'TemporalConvolutionTBC', 'Upsample']

@@ -1,10 +1,29 @@
-"""fbnn's temporal modules: KMaxPooling (fbnn/KMaxPooling.lua, src/KMaxPooling.cpp) and
-TemporalConvolutionTBC (fbnn/TemporalConvolutionTBC.lua, src/TemporalConvolutionTBC.cpp)."""
+"""fbnn's temporal modules: KMaxPooling (fbnn/KMaxPooling.lua, src/KMaxPooling.cpp), GroupKMaxPooling
+(fbnn/GroupKMaxPooling.lua, src/GroupKMaxPooling.cpp) and TemporalConvolutionTBC (fbnn/TemporalConvolutionTBC.lua, src/TemporalConvolutionTBC.cpp)."""
 import numbers
 
 from ..modules.base.errors import check_hyper, input_error
 from ..modules.base.initialisation import uniform_reset
 from ..modules.base.module import Module
+
+
+def kept_rows(xp, values, n):
+    """The rows (axis -2 of ``values``) of the ``n`` largest values, in increasing row order; among equal
+    values the earlier row wins, as the C++'s heap replaces its smallest only by a strictly larger value."""
+    # a stable sort of -values puts the largest first and keeps the row order among equals
+    order = xp.argsort(-values, axis=-2, kind='stable')[..., :n, :]
+    return xp.sort(order, axis=-2)
+
+
+def _k(module, length):
+    """k, or max(k, floor(k_dynamic * length)) when k_dynamic > 0."""
+    return max(module.k, int(module.k_dynamic * length)) if module.k_dynamic > 0 else module.k
+
+
+def _check_k(owner, k, k_dynamic):
+    check_hyper(owner, positive=dict(k=k))
+    if isinstance(k_dynamic, bool) or not isinstance(k_dynamic, numbers.Real):
+        raise TypeError(f"{owner}: k_dynamic must be a number, got {k_dynamic!r}")
 
 
 class KMaxPooling(Module):
@@ -24,9 +43,7 @@ class KMaxPooling(Module):
 
     def __init__(self, k, k_dynamic=-1):
         super().__init__()
-        check_hyper('fbnn.KMaxPooling', positive=dict(k=k))
-        if isinstance(k_dynamic, bool) or not isinstance(k_dynamic, numbers.Real):
-            raise TypeError(f"fbnn.KMaxPooling: k_dynamic must be a number, got {k_dynamic!r}")
+        _check_k('fbnn.KMaxPooling', k, k_dynamic)
         self.k, self.k_dynamic = k, k_dynamic
 
     def _check(self, input):
@@ -37,16 +54,12 @@ class KMaxPooling(Module):
         self._check(input)
         xp = input.xp
         rows = input.size(0)
-        k = self.k
-        if self.k_dynamic > 0:
-            k = max(k, int(self.k_dynamic * input.size(0)))
+        k = _k(self, input.size(0))
         self.input_length = rows
         self.output_length = min(rows, k)
         n = self.output_length
         x = input.array[:rows]
-        # stable sort of -x: the largest values first, the earlier row first among equals
-        order = xp.argsort(-x, axis=0, kind='stable')[:n]
-        chosen = xp.sort(order, axis=0)
+        chosen = kept_rows(xp, x, n)
         out = self.bufferLike('output', input, (k, input.size(1)))
         out[...] = 0
         out[:n] = xp.take_along_axis(x, chosen, axis=0)
@@ -68,6 +81,61 @@ class KMaxPooling(Module):
 
     def __repr__(self):
         return f"fbnn.KMaxPooling({self.k})"
+
+
+class GroupKMaxPooling(Module):
+    """Group k-max pooling: the ``k`` rows of largest Euclidean norm of a ``(L, D)`` input (or of each sample of
+    a ``(B, L, D)`` batch), in their original order: output ``(k, D)`` (``(B, k, D)``); rows past L are 0.
+
+    ``GroupKMaxPooling(k, k_dynamic=-1)``, k as KMaxPooling's. ``switches`` (LongTensor ``(k,)`` or ``(B,
+    k)``) holds the chosen rows, 0-based. gradInput copies each gradOutput row back to its row; when ``L < k``
+    the padding rows' switches are 0, so (as the C++) the last gradOutput row overwrites row 0's gradient.
+    """
+
+    lua_package = 'fbnn'
+    input_ranks = (2, 3)
+
+    def __init__(self, k, k_dynamic=-1):
+        super().__init__()
+        _check_k('fbnn.GroupKMaxPooling', k, k_dynamic)
+        self.k, self.k_dynamic = k, k_dynamic
+
+    def _sizes(self, input):
+        self.checkInput(input)
+        length = input.size(-2)
+        return _k(self, length), min(length, _k(self, length))
+
+    def updateOutput(self, input):
+        k, n = self._sizes(input)
+        xp, x = input.xp, input.array
+        norms = xp.sqrt((x * x).sum(axis=-1, keepdims=True))
+        chosen = kept_rows(xp, norms, n)[..., 0]                         # (..., n)
+        lead = tuple(input.size())[:-2]
+        switches = self.bufferLike('switches', input, lead + (k,), kind='Long')
+        switches[...] = 0
+        switches[..., :n] = chosen
+        out = self.bufferLike('output', input, lead + (k, input.size(-1)))
+        out[...] = 0
+        out[..., :n, :] = xp.take_along_axis(x, chosen[..., None], axis=-2)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        k, n = self._sizes(input)
+        self.checkSize(gradOutput, tuple(input.size())[:-2] + (k, input.size(-1)))
+        self.checkSameType(gradOutput, input, 'gradOutput')
+        xp, g = input.xp, gradOutput.array
+        gi = self.bufferLike('gradInput', input)
+        gi[...] = 0
+        # as (B, L, D): each sample's chosen rows are distinct, so one fancy assignment writes them
+        rows = self.switches.array.reshape(-1, k)[:, :n]
+        flat = gi.reshape((-1,) + gi.shape[-2:])
+        flat[xp.arange(rows.shape[0])[:, None], rows] = g.reshape((-1, k) + g.shape[-1:])[:, :n]
+        if n < k:
+            gi[..., 0, :] = g[..., k - 1, :]
+        return self.gradInput
+
+    def __repr__(self):
+        return f"fbnn.GroupKMaxPooling({self.k})"
 
 
 class TemporalConvolutionTBC(Module):

@@ -1,19 +1,23 @@
-"""fbnn's Upsample (fbnn/Upsample.lua): finite-difference Jacobians in float64, float() / double(), the GPU twin,
-the Lua's expand/transpose copy and "downsumming" transcribed as float64 loops, fbnn/test.lua's testUpsample,
-bad input naming the module."""
+"""fbnn's Upsample (fbnn/Upsample.lua) and CrossMapNormalization (fbnn/CrossMapNormalization.lua,
+src/CrossMapNormalization.cpp): finite-difference Jacobians in float64, float() / double(), the GPU twin, the
+Lua's expand/transpose copy and "downsumming" and the C++'s running channel sums transcribed as float64 loops,
+fbnn/test.lua's testUpsample, bad input naming the module."""
 import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import fbnn
+from legonn import fbnn, nn
 from tests.checks import assert_rejected, standard_tests
 
-CASES = {'single_f1': (1, (2, 3, 4)), 'single_f2': (2, (2, 3, 4)), 'batch_f3': (3, (2, 2, 3, 2))}
+CASES = {'single_f1': (lambda: fbnn.Upsample(1), (2, 3, 4)), 'single_f2': (lambda: fbnn.Upsample(2), (2, 3, 4)),
+         'batch_f3': (lambda: fbnn.Upsample(3), (2, 2, 3, 2)),
+         'crossmap': (lambda: fbnn.CrossMapNormalization(3, 0.5, 0.75), (5, 2, 3)),
+         'crossmap_batch': (lambda: fbnn.CrossMapNormalization(5, 2.0, 0.6), (2, 3, 2, 2))}
 
 
 def _build(name):
-    factor, size = CASES[name]
-    return fbnn.Upsample(factor), lg.from_numpy(np.random.default_rng(0).standard_normal(size))
+    make, size = CASES[name]
+    return make(), lg.from_numpy(np.random.default_rng(0).standard_normal(size))
 
 
 test_jacobian, test_type_roundtrip, test_gpu = standard_tests(sorted(CASES), _build)
@@ -63,3 +67,51 @@ def test_bad_input_names_the_module():
     m.forward(lg.zeros(1, 2, 2))
     assert_rejected(m, ValueError, 'Upsample.*gradOutput', 'backward', lg.zeros(1, 2, 2), lg.zeros(1, 4, 3))
     assert lg.typename(m) == 'fbnn.Upsample' and repr(m) == 'fbnn.Upsample(factor 2)'
+
+
+def _crossmap_loops(x, g, size, scale, power):
+    """src/CrossMapNormalization.cpp for one image: the running sums of its convolve() over channels, the
+    denominator 1 + scale/size * sum x^2, output x d^-power, and updateGradInput's s = g d^-power, gradInput =
+    s + x * window sum of (-2 scale/size power x s / d)."""
+    C = x.shape[0]
+    half, a = size // 2, scale / size
+
+    def window(v):
+        out = np.zeros_like(v)
+        for c in range(C):
+            for c2 in range(max(0, c - half), min(C, c + half + 1)):
+                out[c] += v[c2]
+        return out
+    d = 1 + a * window(x * x)
+    s = g * d ** -power
+    return x * d ** -power, s + x * window(-2 * a * power * x * s / d)
+
+
+def test_crossmap_matches_cpp_loops():
+    """src/CrossMapNormalization.cpp: output and gradInput for each image of a batch, 7 channels with size 5
+    (the windows clipped at both ends)."""
+    rng = np.random.default_rng(8)
+    x, g = rng.standard_normal((2, 7, 3, 2)), rng.standard_normal((2, 7, 3, 2))
+    m = fbnn.CrossMapNormalization(5, 0.3, 0.75).double()
+    out = m.forward(lg.from_numpy(x)).numpy()
+    gi = m.backward(lg.from_numpy(x), lg.from_numpy(g)).numpy()
+    for n in range(2):
+        ref, ref_gi = _crossmap_loops(x[n], g[n], 5, 0.3, 0.75)
+        np.testing.assert_allclose(out[n], ref, rtol=1e-12)
+        np.testing.assert_allclose(gi[n], ref_gi, rtol=1e-11, atol=1e-13)
+
+
+def test_crossmap_equals_spatial_cross_map_lrn():
+    """fbnn's formula is nn.SpatialCrossMapLRN(size, alpha=scale, beta=power, k=1)'s."""
+    x = lg.from_numpy(np.random.default_rng(9).standard_normal((2, 6, 4, 4)))
+    ours = fbnn.CrossMapNormalization(3, 1e-2, 0.75).double().forward(x).numpy()
+    theirs = nn.SpatialCrossMapLRN(3, 1e-2, 0.75, 1).double().forward(x).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-10)
+
+
+def test_crossmap_bad_input_names_the_module():
+    """The C++'s errors (an odd kernel size; 3-D or 4-D input) name the module."""
+    with pytest.raises(ValueError, match='fbnn.CrossMapNormalization.*odd'):
+        fbnn.CrossMapNormalization(4, 1e-4, 0.75)
+    assert_rejected(fbnn.CrossMapNormalization(3, 1e-4, 0.75), ValueError, 'CrossMapNormalization', 'forward',
+                    lg.zeros(3, 4))

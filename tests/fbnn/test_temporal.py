@@ -1,4 +1,5 @@
-"""fbnn's KMaxPooling (fbnn/KMaxPooling.lua, src/KMaxPooling.cpp) and TemporalConvolutionTBC
+"""fbnn's KMaxPooling (fbnn/KMaxPooling.lua, src/KMaxPooling.cpp), GroupKMaxPooling (fbnn/GroupKMaxPooling.lua,
+src/GroupKMaxPooling.cpp) and TemporalConvolutionTBC
 (fbnn/TemporalConvolutionTBC.lua, src/TemporalConvolutionTBC.cpp): finite-difference Jacobians in float64,
 float() / double(), the GPU twin, the C++ loops transcribed in float64, TemporalConvolutionTBC.lua's own test
 (against nn.TemporalConvolution with padding), bad input naming the module."""
@@ -20,6 +21,8 @@ CASES = {
     'kmax': (lambda: fbnn.KMaxPooling(3), lambda: _distinct((6, 4), 0)),
     'kmax_short': (lambda: fbnn.KMaxPooling(5), lambda: _distinct((3, 2), 1)),
     'kmax_dynamic': (lambda: fbnn.KMaxPooling(2, 0.5), lambda: _distinct((8, 3), 2)),
+    'group': (lambda: fbnn.GroupKMaxPooling(3), lambda: _distinct((6, 4), 5)),
+    'group_batch': (lambda: fbnn.GroupKMaxPooling(2, 0.4), lambda: _distinct((2, 7, 3), 6)),
     'tbc': (lambda: fbnn.TemporalConvolutionTBC(3, 4, 3), lambda: _distinct((6, 2, 3), 3)),
     'tbc_pad': (lambda: fbnn.TemporalConvolutionTBC(2, 3, 3, 2), lambda: _distinct((4, 2, 2), 4)),
 }
@@ -71,6 +74,35 @@ def test_kmax_matches_cpp_loops(k, k_dynamic, rows):
         for c in range(3):
             ref_gi[sw[r, c], c] = g[r, c]
     np.testing.assert_array_equal(gi, ref_gi)
+
+
+@pytest.mark.parametrize('k,k_dynamic,size', [(3, -1, (7, 3)), (2, 0.5, (2, 6, 4)), (5, -1, (3, 2))])
+def test_group_kmax_matches_cpp_loops(k, k_dynamic, size):
+    """src/GroupKMaxPooling.cpp: per sample the rows of the k largest L2 norms (torch.norm over the last
+    dimension), ties to the earlier row, copied in row order; gradInput assigns each gradOutput row to its
+    switched row in order, so with fewer rows than k the padding rows (switch 0) overwrite row 0."""
+    rng = np.random.default_rng(7)
+    x = rng.integers(-2, 3, size).astype(np.float64)
+    m = fbnn.GroupKMaxPooling(k, k_dynamic).double()
+    out = m.forward(lg.from_numpy(x)).numpy()
+    g = rng.standard_normal(out.shape)
+    gi = m.backward(lg.from_numpy(x), lg.from_numpy(g)).numpy()
+    xs, outs, gs, gis = (a.reshape((-1,) + a.shape[-2:]) for a in (x, out, g, gi))
+    sws = m.switches.numpy().reshape(xs.shape[0], -1)
+    kk = max(k, int(k_dynamic * size[-2])) if k_dynamic > 0 else k
+    for b in range(xs.shape[0]):
+        norms = np.array([[sum(v * v for v in row) ** 0.5] for row in xs[b]])
+        ref_rows = _kmax_loops(norms, kk, xs.shape[1])[1][:, 0]
+        n = min(kk, xs.shape[1])
+        np.testing.assert_array_equal(sws[b], ref_rows)
+        ref = np.zeros((kk, xs.shape[2]))
+        ref_gi = np.zeros_like(xs[b])
+        for r in range(kk):
+            if r < n:
+                ref[r] = xs[b, ref_rows[r]]
+            ref_gi[ref_rows[r]] = gs[b, r]
+        np.testing.assert_array_equal(outs[b], ref)
+        np.testing.assert_array_equal(gis[b], ref_gi)
 
 
 def _tbc_loops(x, w, b, pad):
@@ -139,6 +171,7 @@ def test_bad_input_names_the_module():
     assert_rejected(fbnn.TemporalConvolutionTBC(3, 2, 4), ValueError, 'TemporalConvolutionTBC.*time steps',
                     'forward', lg.zeros(2, 2, 3))
     assert_rejected(fbnn.KMaxPooling(2), ValueError, 'KMaxPooling', 'forward', lg.zeros(2, 2, 2))
+    assert_rejected(fbnn.GroupKMaxPooling(2), ValueError, 'GroupKMaxPooling', 'forward', lg.zeros(2))
     with pytest.raises(ValueError, match='fbnn.KMaxPooling'):
         fbnn.KMaxPooling(0)
     with pytest.raises(NotImplementedError, match='noBias'):
