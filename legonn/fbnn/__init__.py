@@ -3,8 +3,8 @@ from .dropout import Dropout, IndividualDropout, NestedDropout
 from .misc import Constant, LeakyReLU
 from .normalization import L2Normalize, ProjectiveGradientNormalization
 from .spatial import CrossMapNormalization, Upsample
-from .temporal import GroupKMaxPooling, KMaxPooling, TemporalConvolutionTBC
+from .temporal import GroupKMaxPooling, KMaxPooling, TemporalConvolutionTBC, UnfoldedTemporalConvolution
 
-__all__ = ['Constant', 'CrossMapNormalization', 'Dropout', 'GroupKMaxPooling', 'IndividualDropout', 'KMaxPooling', 'L2Normalize', 'LeakyReLU', 'NestedDropout',
-           'ProjectiveGradientNormalization',
-           'TemporalConvolutionTBC', 'Upsample']
+__all__ = ['Constant', 'CrossMapNormalization', 'Dropout', 'GroupKMaxPooling', 'IndividualDropout', 'KMaxPooling',
+           'L2Normalize', 'LeakyReLU', 'NestedDropout', 'ProjectiveGradientNormalization', 'TemporalConvolutionTBC',
+           'UnfoldedTemporalConvolution', 'Upsample']

@@ -1,5 +1,6 @@
 """fbnn's temporal modules: KMaxPooling (fbnn/KMaxPooling.lua, src/KMaxPooling.cpp), GroupKMaxPooling
-(fbnn/GroupKMaxPooling.lua, src/GroupKMaxPooling.cpp) and TemporalConvolutionTBC (fbnn/TemporalConvolutionTBC.lua, src/TemporalConvolutionTBC.cpp)."""
+(fbnn/GroupKMaxPooling.lua, src/GroupKMaxPooling.cpp), TemporalConvolutionTBC (fbnn/TemporalConvolutionTBC.lua,
+src/TemporalConvolutionTBC.cpp) and UnfoldedTemporalConvolution (fbnn/UnfoldedTemporalConvolution.lua)."""
 import numbers
 
 from ..modules.base.errors import check_hyper, input_error
@@ -220,3 +221,98 @@ class TemporalConvolutionTBC(Module):
 
     def __repr__(self):
         return f"fbnn.TemporalConvolutionTBC({self.nIn} -> {self.nOut}, {self.kw}, pad {self.pad})"
+
+
+class UnfoldedTemporalConvolution(Module):
+    """nn.TemporalConvolution with stride 1 and ``pad`` zero frames before and after the sequence: input ``(L,
+    nin)`` or ``(N, L, nin)``, output ``(L + 2 pad - kw + 1, nout)`` (batched alike), ``out[t] = bias + weight @
+    (in[t - pad], ..., in[t - pad + kw - 1])`` (frames concatenated; zeros outside the input).
+
+    ``UnfoldedTemporalConvolution(nin, nout, kw, dW=1, pad=0)``: only ``dW = 1``, as the Lua. ``weight`` is
+    ``(nout, kw * nin)`` and ``bias`` ``(nout,)``, nn.Linear's (the Lua's inner ``linear``: its reset rule, its
+    ``noBias()``; the module is not a container here, the parameters are its own).
+    """
+
+    lua_package = 'fbnn'
+
+    def parameterSizes(self):
+        sizes = {'weight': (self.outputFrameSize, self.kW * self.inputFrameSize)}
+        if self.bias is not None:
+            sizes['bias'] = (self.outputFrameSize,)
+        return sizes
+
+    def __init__(self, nin, nout, kw, dW=1, pad=0):
+        super().__init__()
+        check_hyper('fbnn.UnfoldedTemporalConvolution', positive=dict(nin=nin, nout=nout, kw=kw),
+                    nonnegative=dict(pad=pad))
+        if dW != 1:
+            raise ValueError(f"fbnn.UnfoldedTemporalConvolution: only dW = 1 is supported, got {dW!r}")
+        self.kW, self.dW, self.pad, self.inputFrameSize, self.outputFrameSize = kw, 1, pad, nin, nout
+        self.weight = self.output.new(nout, kw * nin)
+        self.gradWeight = self.output.new(nout, kw * nin).zero()
+        self.bias = self.output.new(nout)
+        self.gradBias = self.output.new(nout).zero()
+        self.reset()
+
+    def noBias(self):
+        self.bias = self.gradBias = None
+        return self
+
+    def reset(self, stdv=None):
+        """nn.Linear's rule: uniform in +-1/sqrt(kw * nin)."""
+        uniform_reset(stdv, self.kW * self.inputFrameSize, self.weight, self.bias)
+        return self
+
+    def _frames(self, input):
+        """The input as (N, L + 2 pad, nin), zero-padded, and the output length."""
+        self.checkTensor(input, (2, 3), floating=True)
+        self.checkSameType(input, self.weight)
+        if input.size(-1) != self.inputFrameSize:
+            raise input_error(self, f"{self.inputFrameSize} features per frame (last dimension)",
+                              f"input of size {tuple(input.size())}")
+        length = input.size(-2)
+        olen = length + 2 * self.pad - self.kW + 1
+        if olen < 1:
+            raise input_error(self, f"at least {self.kW - 2 * self.pad} frames", f"{length}")
+        x = input.array.reshape(-1, length, self.inputFrameSize)
+        widths = ((0, 0), (self.pad, self.pad), (0, 0))
+        return input.xp.pad(x, widths), olen
+
+    def _unfolded(self, xp, xpad, olen):
+        """(N, olen, kw * nin): row t holds frames t .. t + kw - 1 of the padded input."""
+        return xp.concatenate([xpad[:, k:k + olen] for k in range(self.kW)], axis=2)
+
+    def updateOutput(self, input):
+        xpad, olen = self._frames(input)
+        out = self.bufferLike('output', input, tuple(input.size())[:-2] + (olen, self.outputFrameSize))
+        res = self._unfolded(input.xp, xpad, olen) @ self.weight.array.T
+        if self.bias is not None:
+            res += self.bias.array
+        out.reshape(res.shape)[...] = res
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        xpad, olen = self._frames(input)
+        self.checkSize(gradOutput, tuple(input.size())[:-2] + (olen, self.outputFrameSize))
+        self.checkSameType(gradOutput, input, 'gradOutput')
+        g = gradOutput.array.reshape(xpad.shape[0], olen, self.outputFrameSize)
+        gcols = (g @ self.weight.array).reshape(xpad.shape[0], olen, self.kW, self.inputFrameSize)
+        gpad = input.xp.zeros_like(xpad)
+        for k in range(self.kW):
+            gpad[:, k:k + olen] += gcols[:, :, k]
+        gi = self.bufferLike('gradInput', input)
+        gi.reshape(xpad.shape[0], -1, self.inputFrameSize)[...] = gpad[:, self.pad:xpad.shape[1] - self.pad]
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        xpad, olen = self._frames(input)
+        self.checkSize(gradOutput, tuple(input.size())[:-2] + (olen, self.outputFrameSize))
+        g = gradOutput.array.reshape(-1, self.outputFrameSize)
+        cols = self._unfolded(input.xp, xpad, olen).reshape(-1, self.kW * self.inputFrameSize)
+        self.gradWeight.array[...] += scale * (g.T @ cols)
+        if self.bias is not None:
+            self.gradBias.array[...] += scale * g.sum(axis=0)
+
+    def __repr__(self):
+        return (f"fbnn.UnfoldedTemporalConvolution({self.inputFrameSize} -> {self.outputFrameSize}, {self.kW}, "
+                f"pad {self.pad})")

@@ -1,5 +1,6 @@
 """fbnn's KMaxPooling (fbnn/KMaxPooling.lua, src/KMaxPooling.cpp), GroupKMaxPooling (fbnn/GroupKMaxPooling.lua,
-src/GroupKMaxPooling.cpp) and TemporalConvolutionTBC
+src/GroupKMaxPooling.cpp), UnfoldedTemporalConvolution (fbnn/UnfoldedTemporalConvolution.lua) and
+TemporalConvolutionTBC
 (fbnn/TemporalConvolutionTBC.lua, src/TemporalConvolutionTBC.cpp): finite-difference Jacobians in float64,
 float() / double(), the GPU twin, the C++ loops transcribed in float64, TemporalConvolutionTBC.lua's own test
 (against nn.TemporalConvolution with padding), bad input naming the module."""
@@ -23,6 +24,9 @@ CASES = {
     'kmax_dynamic': (lambda: fbnn.KMaxPooling(2, 0.5), lambda: _distinct((8, 3), 2)),
     'group': (lambda: fbnn.GroupKMaxPooling(3), lambda: _distinct((6, 4), 5)),
     'group_batch': (lambda: fbnn.GroupKMaxPooling(2, 0.4), lambda: _distinct((2, 7, 3), 6)),
+    'utc': (lambda: fbnn.UnfoldedTemporalConvolution(3, 2, 3), lambda: _distinct((2, 5, 3), 8)),
+    'utc_pad_single': (lambda: fbnn.UnfoldedTemporalConvolution(2, 3, 2, 1, 2), lambda: _distinct((3, 2), 9)),
+    'utc_nobias': (lambda: fbnn.UnfoldedTemporalConvolution(2, 2, 2).noBias(), lambda: _distinct((4, 2), 10)),
     'tbc': (lambda: fbnn.TemporalConvolutionTBC(3, 4, 3), lambda: _distinct((6, 2, 3), 3)),
     'tbc_pad': (lambda: fbnn.TemporalConvolutionTBC(2, 3, 3, 2), lambda: _distinct((4, 2, 2), 4)),
 }
@@ -176,3 +180,36 @@ def test_bad_input_names_the_module():
         fbnn.KMaxPooling(0)
     with pytest.raises(NotImplementedError, match='noBias'):
         fbnn.TemporalConvolutionTBC(2, 2, 2).noBias()
+
+
+@pytest.mark.parametrize('pad', (0, 1, 2))
+def test_unfolded_matches_lua_test(pad):
+    """UnfoldedTemporalConvolution.lua's test(): against nn.TemporalConvolution on the sequence zero-padded by
+    pad frames each side (nn.Padding there), same weight and bias: output, gradInput, gradWeight, gradBias."""
+    rng = np.random.default_rng(11)
+    bsz, length, nin, nout, kw = 4, 6, 5, 3, 3
+    x = rng.standard_normal((bsz, length, nin))
+    conv = nn.TemporalConvolution(nin, nout, kw, 1).double()
+    padded = np.concatenate([np.zeros((bsz, pad, nin)), x, np.zeros((bsz, pad, nin))], axis=1)
+    out = conv.forward(lg.from_numpy(padded)).numpy()
+    gout = rng.standard_normal(out.shape)
+    conv.zeroGradParameters()
+    gin = conv.backward(lg.from_numpy(padded), lg.from_numpy(gout)).numpy()[:, pad:pad + length]
+    utc = fbnn.UnfoldedTemporalConvolution(nin, nout, kw, 1, pad).double()
+    utc.weight.copy(conv.weight)
+    utc.bias.copy(conv.bias)
+    np.testing.assert_allclose(utc.forward(lg.from_numpy(x)).numpy(), out, rtol=1e-12, atol=1e-12)
+    utc.zeroGradParameters()
+    np.testing.assert_allclose(utc.backward(lg.from_numpy(x), lg.from_numpy(gout)).numpy(), gin, atol=1e-12)
+    np.testing.assert_allclose(utc.gradWeight.numpy(), conv.gradWeight.numpy(), atol=1e-12)
+    np.testing.assert_allclose(utc.gradBias.numpy(), conv.gradBias.numpy(), atol=1e-12)
+
+
+def test_unfolded_bad_input_names_the_module():
+    """The Lua's assert dW == 1 at construction; frames of the wrong width or too short a sequence name it."""
+    with pytest.raises(ValueError, match='fbnn.UnfoldedTemporalConvolution.*dW = 1'):
+        fbnn.UnfoldedTemporalConvolution(2, 2, 2, 2)
+    assert_rejected(fbnn.UnfoldedTemporalConvolution(3, 2, 2), ValueError, 'UnfoldedTemporalConvolution.*3 features',
+                    'forward', lg.zeros(4, 2))
+    assert_rejected(fbnn.UnfoldedTemporalConvolution(3, 2, 4), ValueError, 'UnfoldedTemporalConvolution.*frames',
+                    'forward', lg.zeros(2, 3))
