@@ -1,10 +1,11 @@
 """``require 'fbnn'``: facebookarchive/fbnn's classes (this helper's part: spatial, temporal and misc)."""
 from .dropout import Dropout, IndividualDropout, NestedDropout
 from .misc import Constant, LeakyReLU
+from .probe import Probe
 from .normalization import L2Normalize, ProjectiveGradientNormalization
 from .spatial import CrossMapNormalization, Upsample
 from .temporal import GroupKMaxPooling, KMaxPooling, TemporalConvolutionTBC, UnfoldedTemporalConvolution
 
 __all__ = ['Constant', 'CrossMapNormalization', 'Dropout', 'GroupKMaxPooling', 'IndividualDropout', 'KMaxPooling',
-           'L2Normalize', 'LeakyReLU', 'NestedDropout', 'ProjectiveGradientNormalization', 'TemporalConvolutionTBC',
+           'L2Normalize', 'LeakyReLU', 'NestedDropout', 'Probe', 'ProjectiveGradientNormalization', 'TemporalConvolutionTBC',
            'UnfoldedTemporalConvolution', 'Upsample']

@@ -11,7 +11,7 @@ import pytest
 
 import legonn as lg
 from legonn import fbnn, nn
-from tests.checks import assert_jacobian, assert_rejected, standard_tests
+from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_rejected, standard_tests
 
 CASES = {
     'constant_number': (lambda: fbnn.Constant(0.5), (4, 3)),
@@ -210,3 +210,33 @@ def test_dropouts_on_the_gpu(make):
     assert out.type() == 'legonn.CudaTensor' and m.noise.type() == 'legonn.CudaTensor'
     gi = m.backward(x, x)
     np.testing.assert_allclose(out.float().numpy(), gi.float().numpy())
+
+
+def test_probe_runs_its_module_and_prints_moments(capsys):
+    """fbnn/Probe.lua: forward/backward are the module's (parameters shared, Jacobians included), and each step
+    prints a Start/End header with the name and the min, max, mean, std, sum of the input and the module's
+    tensors (dumpModule, dumpTensorMoments)."""
+    lin = nn.Linear(3, 2).double()
+    probe = fbnn.Probe(lin, 'lin')
+    x = lg.from_numpy(np.array([[1.0, 2.0, 4.0], [0.5, -1.0, 3.0]]))
+    out = probe.forward(x)
+    np.testing.assert_array_equal(out.numpy(), x.numpy() @ lin.weight.numpy().T + lin.bias.numpy())
+    printed = capsys.readouterr().out
+    assert 'Start UpdateOutput lin' in printed and 'End UpdateOutput lin' in printed
+    a = x.numpy()
+    expected = '\t'.join(f"{v:.14g}" for v in (a.min(), a.max(), a.mean(), a.std(ddof=1), a.sum()))
+    assert f"module computation input\t{expected}" in printed
+    probe.zeroGradParameters()
+    probe.backward(x, out)
+    printed = capsys.readouterr().out
+    for step in ('UpdateGradInput', 'AccGradParameters'):
+        assert f'Start {step} lin' in printed and f'End {step} lin' in printed
+    assert probe.parameters()[0][0] is lin.weight and lg.typename(probe) == 'fbnn.Probe'
+    assert_jacobian(fbnn.Probe(nn.Linear(3, 2)), lg.randn(2, 3))
+
+
+@pytest.mark.gpu
+def test_probe_on_the_gpu(capsys):
+    """cuda() moves the probed module; the moments are read back from the device."""
+    assert_gpu_matches_cpu(fbnn.Probe(nn.Linear(3, 2), 'gpu'), lg.randn(2, 3))
+    assert 'End UpdateOutput gpu' in capsys.readouterr().out
