@@ -3,9 +3,9 @@ from .dropout import Dropout, IndividualDropout, NestedDropout
 from .misc import Constant, LeakyReLU
 from .probe import Probe
 from .normalization import L2Normalize, ProjectiveGradientNormalization
-from .spatial import CrossMapNormalization, Upsample
+from .spatial import CrossMapNormalization, LocallyConnected, Upsample
 from .temporal import GroupKMaxPooling, KMaxPooling, TemporalConvolutionTBC, UnfoldedTemporalConvolution
 
 __all__ = ['Constant', 'CrossMapNormalization', 'Dropout', 'GroupKMaxPooling', 'IndividualDropout', 'KMaxPooling',
-           'L2Normalize', 'LeakyReLU', 'NestedDropout', 'Probe', 'ProjectiveGradientNormalization', 'TemporalConvolutionTBC',
-           'UnfoldedTemporalConvolution', 'Upsample']
+           'L2Normalize', 'LeakyReLU', 'LocallyConnected', 'NestedDropout', 'Probe', 'ProjectiveGradientNormalization',
+           'TemporalConvolutionTBC', 'UnfoldedTemporalConvolution', 'Upsample']

@@ -1,9 +1,11 @@
-"""fbnn's spatial modules: Upsample (fbnn/Upsample.lua) and CrossMapNormalization (fbnn/CrossMapNormalization.lua,
-src/CrossMapNormalization.cpp)."""
+"""fbnn's spatial modules: Upsample (fbnn/Upsample.lua), CrossMapNormalization (fbnn/CrossMapNormalization.lua,
+src/CrossMapNormalization.cpp) and LocallyConnected (fbnn/LocallyConnected.lua, src/LocallyConnected.cpp)."""
 import numbers
 
-from ..modules.base.errors import check_hyper
+from ..modules.base.errors import check_hyper, input_error
+from ..modules.base.initialisation import uniform_reset
 from ..modules.base.module import Module
+from ..tensor.window_kernels import scatter_windows, sliding_windows
 
 
 class Upsample(Module):
@@ -103,3 +105,92 @@ class CrossMapNormalization(Module):
 
     def __repr__(self):
         return f"fbnn.CrossMapNormalization({self.size}, {self.scale:g}, {self.power:g})"
+
+
+class LocallyConnected(Module):
+    """A convolution whose filters are not shared: each output position ``(y, x)`` has its own weights,
+    ``out[o, y, x] = bias[o, y, x] + sum_{i, a, b} weight[o, y, x, i, a, b] * in[i, y dH + a, x dW + b]``.
+
+    ``LocallyConnected(nInputPlane, iW, iH, nOutputPlane, kW, kH, dW=1, dH=1)``; input ``(nInputPlane, iH,
+    iW)`` or batched, output ``(nOutputPlane, oH, oW)`` with ``oH = (iH - kH) // dH + 1`` (oW alike).
+    ``weight`` ``(nOutputPlane, oH, oW, nInputPlane, kH, kW)``, ``bias`` ``(nOutputPlane, oH, oW)``, uniform in
+    +-1/sqrt(kW kH nInputPlane). The layout is this planar one on the GPU too (the Lua interleaves CUDA
+    weights, ``toInterleaved``, which is not provided).
+    """
+
+    lua_package = 'fbnn'
+    input_ranks = (3, 4)
+
+    def parameterSizes(self):
+        o_w, o_h = self.outputSize()
+        return {'weight': (self.nOutputPlane, o_h, o_w, self.nInputPlane, self.kH, self.kW),
+                'bias': (self.nOutputPlane, o_h, o_w)}
+
+    def __init__(self, nInputPlane, iW, iH, nOutputPlane, kW, kH, dW=1, dH=1):
+        super().__init__()
+        check_hyper('fbnn.LocallyConnected', positive=dict(nInputPlane=nInputPlane, iW=iW, iH=iH,
+                                                           nOutputPlane=nOutputPlane, kW=kW, kH=kH, dW=dW, dH=dH))
+        if kW > iW or kH > iH:
+            raise ValueError(f"fbnn.LocallyConnected: the kernel {kW}x{kH} (kW x kH) must not exceed the input "
+                             f"image {iW}x{iH} (iW x iH)")
+        self.nInputPlane, self.iW, self.iH, self.nOutputPlane = nInputPlane, iW, iH, nOutputPlane
+        self.kW, self.kH, self.dW, self.dH = kW, kH, dW, dH
+        sizes = self.parameterSizes()
+        self.weight = self.output.new(*sizes['weight'])
+        self.gradWeight = self.output.new(*sizes['weight']).zero()
+        self.bias = self.output.new(*sizes['bias'])
+        self.gradBias = self.output.new(*sizes['bias']).zero()
+        self.reset()
+
+    def outputSize(self):
+        """(oW, oH), as the Lua."""
+        return (self.iW - self.kW) // self.dW + 1, (self.iH - self.kH) // self.dH + 1
+
+    def reset(self, stdv=None):
+        uniform_reset(stdv, self.kW * self.kH * self.nInputPlane, self.weight, self.bias)
+        return self
+
+    def _windows(self, input):
+        """The input's windows as (N, nInputPlane, oH, oW, kH, kW) (a view)."""
+        self.checkInput(input)
+        self.checkSameType(input, self.weight)
+        expected = (self.nInputPlane, self.iH, self.iW)
+        if tuple(input.size())[-3:] != expected:
+            raise input_error(self, f"planes x height x width {expected}", tuple(input.size()))
+        x = input.array.reshape((-1,) + expected)
+        return sliding_windows(x, (2, 3), (self.kH, self.kW), (self.dH, self.dW))
+
+    def _out_sizes(self, input):
+        o_w, o_h = self.outputSize()
+        return tuple(input.size())[:-3] + (self.nOutputPlane, o_h, o_w)
+
+    def updateOutput(self, input):
+        win = self._windows(input)
+        out = self.bufferLike('output', input, self._out_sizes(input))
+        res = input.xp.einsum('niyxab,oyxiab->noyx', win, self.weight.array) + self.bias.array
+        out.reshape(res.shape)[...] = res
+        return self.output
+
+    def _grad(self, input, gradOutput):
+        self.checkSize(gradOutput, self._out_sizes(input))
+        self.checkSameType(gradOutput, input, 'gradOutput')
+        return gradOutput.array.reshape((-1,) + self._out_sizes(input)[-3:])
+
+    def updateGradInput(self, input, gradOutput):
+        self._windows(input)   # the input checks
+        g = self._grad(input, gradOutput)
+        gwin = input.xp.einsum('noyx,oyxiab->niyxab', g, self.weight.array)
+        gi = self.bufferLike('gradInput', input)
+        gi[...] = 0
+        scatter_windows(gi.reshape((-1,) + gi.shape[-3:]), gwin, (2, 3), (self.kH, self.kW), (self.dH, self.dW))
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        win = self._windows(input)
+        g = self._grad(input, gradOutput)
+        self.gradWeight.array[...] += scale * input.xp.einsum('noyx,niyxab->oyxiab', g, win)
+        self.gradBias.array[...] += scale * g.sum(axis=0)
+
+    def __repr__(self):
+        return (f"fbnn.LocallyConnected({self.nInputPlane} -> {self.nOutputPlane}, {self.iW}x{self.iH}, "
+                f"{self.kW}x{self.kH}, {self.dW},{self.dH})")

@@ -1,5 +1,5 @@
-"""fbnn's Upsample (fbnn/Upsample.lua) and CrossMapNormalization (fbnn/CrossMapNormalization.lua,
-src/CrossMapNormalization.cpp): finite-difference Jacobians in float64, float() / double(), the GPU twin, the
+"""fbnn's Upsample (fbnn/Upsample.lua), CrossMapNormalization (fbnn/CrossMapNormalization.lua,
+src/CrossMapNormalization.cpp) and LocallyConnected (fbnn/LocallyConnected.lua, src/LocallyConnected.cpp): finite-difference Jacobians in float64, float() / double(), the GPU twin, the
 Lua's expand/transpose copy and "downsumming" and the C++'s running channel sums transcribed as float64 loops,
 fbnn/test.lua's testUpsample, bad input naming the module."""
 import numpy as np
@@ -12,7 +12,9 @@ from tests.checks import assert_rejected, standard_tests
 CASES = {'single_f1': (lambda: fbnn.Upsample(1), (2, 3, 4)), 'single_f2': (lambda: fbnn.Upsample(2), (2, 3, 4)),
          'batch_f3': (lambda: fbnn.Upsample(3), (2, 2, 3, 2)),
          'crossmap': (lambda: fbnn.CrossMapNormalization(3, 0.5, 0.75), (5, 2, 3)),
-         'crossmap_batch': (lambda: fbnn.CrossMapNormalization(5, 2.0, 0.6), (2, 3, 2, 2))}
+         'crossmap_batch': (lambda: fbnn.CrossMapNormalization(5, 2.0, 0.6), (2, 3, 2, 2)),
+         'local': (lambda: fbnn.LocallyConnected(2, 5, 4, 3, 2, 3), (2, 4, 5)),
+         'local_batch_stride': (lambda: fbnn.LocallyConnected(2, 5, 5, 2, 3, 2, 2, 3), (2, 2, 5, 5))}
 
 
 def _build(name):
@@ -115,3 +117,46 @@ def test_crossmap_bad_input_names_the_module():
         fbnn.CrossMapNormalization(4, 1e-4, 0.75)
     assert_rejected(fbnn.CrossMapNormalization(3, 1e-4, 0.75), ValueError, 'CrossMapNormalization', 'forward',
                     lg.zeros(3, 4))
+
+
+def test_locally_connected_matches_loops():
+    """src/LocallyConnected.cpp (CPU, planar layout): out[o, y, x] = bias[o, y, x] + sum_{i, a, b}
+    weight[o, y, x, i, a, b] in[i, y dH + a, x dW + b]; gradInput and gradWeight/gradBias (scale 0.5) by the
+    same loops."""
+    rng = np.random.default_rng(10)
+    m = fbnn.LocallyConnected(2, 6, 5, 3, 3, 2, 2, 1).double()
+    x = rng.standard_normal((2, 2, 5, 6))
+    out = m.forward(lg.from_numpy(x)).numpy()
+    assert out.shape == (2, 3, 4, 2) and m.outputSize() == (2, 4)
+    g = rng.standard_normal(out.shape)
+    m.zeroGradParameters()
+    gi = m.backward(lg.from_numpy(x), lg.from_numpy(g), 0.5).numpy()
+    w, b = m.weight.numpy(), m.bias.numpy()
+    ref, ref_gi = np.zeros_like(out), np.zeros_like(x)
+    ref_gw, ref_gb = np.zeros_like(w), np.zeros_like(b)
+    for n in range(2):
+        for o in range(3):
+            for y in range(4):
+                for xx in range(2):
+                    ref[n, o, y, xx] = b[o, y, xx]
+                    ref_gb[o, y, xx] += 0.5 * g[n, o, y, xx]
+                    for i in range(2):
+                        for a in range(2):
+                            for c in range(3):
+                                iy, ix = y * 1 + a, xx * 2 + c
+                                ref[n, o, y, xx] += w[o, y, xx, i, a, c] * x[n, i, iy, ix]
+                                ref_gi[n, i, iy, ix] += w[o, y, xx, i, a, c] * g[n, o, y, xx]
+                                ref_gw[o, y, xx, i, a, c] += 0.5 * g[n, o, y, xx] * x[n, i, iy, ix]
+    np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(gi, ref_gi, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(m.gradWeight.numpy(), ref_gw, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(m.gradBias.numpy(), ref_gb, rtol=1e-12, atol=1e-12)
+
+
+def test_locally_connected_bad_input_names_the_module():
+    """LocallyConnected.lua's asserts: a kernel within the image at construction; the planes, height and width
+    of the input."""
+    with pytest.raises(ValueError, match='fbnn.LocallyConnected.*must not exceed'):
+        fbnn.LocallyConnected(1, 3, 3, 1, 4, 1)
+    assert_rejected(fbnn.LocallyConnected(2, 4, 4, 1, 2, 2), ValueError, r'LocallyConnected.*\(2, 4, 4\)', 'forward',
+                    lg.zeros(2, 4, 5))
