@@ -1,5 +1,6 @@
 """``require 'fbnn'``: facebookarchive/fbnn's classes (this helper's part: spatial, temporal and misc)."""
 from .dropout import Dropout, IndividualDropout, NestedDropout
+from .filters import LaplacianOfGaussian
 from .misc import Constant, LeakyReLU
 from .probe import Probe
 from .normalization import L2Normalize, ProjectiveGradientNormalization
@@ -7,5 +8,5 @@ from .spatial import CrossMapNormalization, LocallyConnected, Upsample
 from .temporal import GroupKMaxPooling, KMaxPooling, TemporalConvolutionTBC, UnfoldedTemporalConvolution
 
 __all__ = ['Constant', 'CrossMapNormalization', 'Dropout', 'GroupKMaxPooling', 'IndividualDropout', 'KMaxPooling',
-           'L2Normalize', 'LeakyReLU', 'LocallyConnected', 'NestedDropout', 'Probe', 'ProjectiveGradientNormalization',
+           'L2Normalize', 'LaplacianOfGaussian', 'LeakyReLU', 'LocallyConnected', 'NestedDropout', 'Probe', 'ProjectiveGradientNormalization',
            'TemporalConvolutionTBC', 'UnfoldedTemporalConvolution', 'Upsample']

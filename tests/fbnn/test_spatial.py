@@ -1,7 +1,10 @@
 """fbnn's Upsample (fbnn/Upsample.lua), CrossMapNormalization (fbnn/CrossMapNormalization.lua,
-src/CrossMapNormalization.cpp) and LocallyConnected (fbnn/LocallyConnected.lua, src/LocallyConnected.cpp): finite-difference Jacobians in float64, float() / double(), the GPU twin, the
+src/CrossMapNormalization.cpp), LocallyConnected (fbnn/LocallyConnected.lua, src/LocallyConnected.cpp) and
+LaplacianOfGaussian (fbnn/LaplacianOfGaussian.lua): finite-difference Jacobians in float64, float() / double(), the GPU twin, the
 Lua's expand/transpose copy and "downsumming" and the C++'s running channel sums transcribed as float64 loops,
 fbnn/test.lua's testUpsample, bad input naming the module."""
+import math
+
 import numpy as np
 import pytest
 
@@ -14,6 +17,8 @@ CASES = {'single_f1': (lambda: fbnn.Upsample(1), (2, 3, 4)), 'single_f2': (lambd
          'crossmap': (lambda: fbnn.CrossMapNormalization(3, 0.5, 0.75), (5, 2, 3)),
          'crossmap_batch': (lambda: fbnn.CrossMapNormalization(5, 2.0, 0.6), (2, 3, 2, 2)),
          'local': (lambda: fbnn.LocallyConnected(2, 5, 4, 3, 2, 3), (2, 4, 5)),
+         'log': (lambda: fbnn.LaplacianOfGaussian(2, 0.5), (2, 6, 7)),
+         'log_batch_k5_pad0': (lambda: fbnn.LaplacianOfGaussian(2, 1, 5, 0), (2, 2, 5, 6)),
          'local_batch_stride': (lambda: fbnn.LocallyConnected(2, 5, 5, 2, 3, 2, 2, 3), (2, 2, 5, 5))}
 
 
@@ -160,3 +165,69 @@ def test_locally_connected_bad_input_names_the_module():
         fbnn.LocallyConnected(1, 3, 3, 1, 4, 1)
     assert_rejected(fbnn.LocallyConnected(2, 4, 4, 1, 2, 2), ValueError, r'LocallyConnected.*\(2, 4, 4\)', 'forward',
                     lg.zeros(2, 4, 5))
+
+
+def _log_filter_lua(k):
+    """LaplacianOfGaussian.lua's getFilter in float64: image.gaussian{normalize, width = height = k, sigma = .1}
+    (image.c: exp(-((i - (0.5 k + 0.5)) / (0.1 k))^2 / 2 - ...) over 1-based i, j, divided by its sum), then
+    the forward differences dKdY, dKdX, dKdYY, dKdXX and LoG = dKdYY[:, 1:] + dKdXX[1:, :] on (k-2) x (k-2)."""
+    ker = np.zeros((k, k))
+    centre = 0.5 * k + 0.5
+    for i in range(1, k + 1):
+        for j in range(1, k + 1):
+            ker[i - 1, j - 1] = math.exp(-0.5 * (((i - centre) / (0.1 * k)) ** 2 + ((j - centre) / (0.1 * k)) ** 2))
+    ker /= ker.sum()
+    log = np.zeros((k - 2, k - 2))
+    for i in range(k - 2):
+        for j in range(k - 2):
+            d_yy = (ker[i, j + 1] - ker[i + 1, j + 1]) - (ker[i + 1, j + 1] - ker[i + 2, j + 1])
+            d_xx = (ker[i + 1, j] - ker[i + 1, j + 1]) - (ker[i + 1, j + 1] - ker[i + 1, j + 2])
+            log[i, j] = d_yy + d_xx
+    return log
+
+
+@pytest.mark.parametrize('sigma,k,size', [(1, None, 11), (0.5, None, 5), (2, 7, 7), (0.3, None, 3)])
+def test_log_filter_and_output_match_lua(sigma, k, size):
+    """getFilter (default size ceil(10 sigma) made odd) and updateOutput: each plane correlated with the filter
+    after zero padding of half its size, so the output keeps the input's size."""
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    try:
+        m = fbnn.LaplacianOfGaussian(2, sigma, k)
+    finally:
+        lg.setdefaulttensortype('torch.FloatTensor')
+    filt = _log_filter_lua(size)
+    np.testing.assert_allclose(m.weight.numpy()[1], filt, rtol=1e-10, atol=1e-15)
+    x = np.random.default_rng(12).standard_normal((2, 6, 5))
+    out = m.forward(lg.from_numpy(x)).numpy()
+    assert out.shape == x.shape
+    p, kk = m.padding, size - 2
+    xp = np.pad(x, ((0, 0), (p, p), (p, p)))
+    ref = np.zeros_like(out)
+    for c in range(2):
+        for y in range(6):
+            for xx in range(5):
+                ref[c, y, xx] = sum(filt[a, b] * xp[c, y + a, xx + b] for a in range(kk) for b in range(kk))
+    np.testing.assert_allclose(out, ref, rtol=1e-10, atol=1e-14)
+
+
+def test_log_network_of_fbnn_test_lua():
+    """fbnn/test.lua testLoGLayer and testLoGNetwork: LoG(3, 1) keeps a 3-plane image's size; in LoG -> View ->
+    Linear -> LogSigmoid with BCECriterion, backward gives a gradInput of the image's size; the filter never
+    learns."""
+    im = lg.from_numpy(np.random.default_rng(13).uniform(size=(3, 24, 24)).astype(np.float32))
+    layer = fbnn.LaplacianOfGaussian(3, 1)
+    net = nn.Sequential().add(layer).add(nn.View(im.nElement())).add(nn.Linear(im.nElement(), 1)).add(
+        nn.LogSigmoid())
+    out = net.forward(im)
+    assert tuple(layer.output.size()) == (3, 24, 24)
+    crit = nn.BCECriterion()
+    target = lg.Tensor([1.0])
+    prob = lg.exp(out)   # the Lua feeds the LogSigmoid's output to BCECriterion; legonn's checks for [0, 1]
+    crit.forward(prob, target)
+    filt = layer.weight.clone()
+    net.backward(im, crit.backward(prob, target))
+    net.updateParameters(0.1)
+    assert tuple(layer.gradInput.size()) == (3, 24, 24)
+    np.testing.assert_array_equal(layer.weight.numpy(), filt.numpy())
+    assert_rejected(fbnn.LaplacianOfGaussian(3, 1), ValueError, 'LaplacianOfGaussian.*3 planes', 'forward',
+                    lg.zeros(2, 12, 12))
