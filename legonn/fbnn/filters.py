@@ -1,6 +1,9 @@
-"""fbnn's fixed-filter layer: LaplacianOfGaussian (fbnn/LaplacianOfGaussian.lua)."""
+"""fbnn's fixed-filter layers: LaplacianOfGaussian (fbnn/LaplacianOfGaussian.lua) and DifferenceOfGaussian
+(fbnn/DifferenceOfGaussian.lua)."""
 import math
 import numbers
+
+import numpy as np
 
 from ..modules.base.errors import check_hyper, input_error
 from ..modules.base.module import Module
@@ -101,3 +104,80 @@ class LaplacianOfGaussian(Module):
 
     def __repr__(self):
         return f"fbnn.LaplacianOfGaussian({self.nInputPlane}, {self.kH}x{self.kW}, padding {self.padding})"
+
+
+def dog_filter(sigma, size):
+    """The Lua's getGaussianFilter: ``exp(-D / (2 sigma^2))`` normalised to sum 1, with D the squared distance
+    of 1-based (i, j) to (floor(size/2), floor(size/2)), i.e. centred one pixel up and left of the middle for
+    odd sizes, as the Lua."""
+    c = size // 2
+    idx = np.arange(1, size + 1) - c
+    filt = np.exp(-(idx[:, None] ** 2 + idx[None, :] ** 2) / (2 * sigma * sigma))
+    return filt / filt.sum()
+
+
+class DifferenceOfGaussian(Module):
+    """A difference-of-Gaussian pyramid: a table of ``nOctaves`` tensors, octave m ``(..., nScalesPerOctave *
+    C, H_m, W_m)`` with ``H_0 = H`` and each next octave sampled at the odd rows and columns (0-based) of the
+    previous octave's sigma-2 blur.
+
+    In each octave every plane is blurred (zero padding of half the filter size, the size kept) by Gaussians of
+    sigma ``1, 2^(1/S), ..., 2^((S-1)/S)`` and 2 (``S = nScalesPerOctave``, filter size ceil(2 sigma_max * 2.5)
+    made odd; see ``dog_filter``); plane ``c * S + n`` of the octave is blur n minus blur n + 1.
+
+    ``DifferenceOfGaussian(nInputPlane, nOctaves=3, nScalesPerOctave=5)``; input ``(C, H, W)`` or ``(N, C, H,
+    W)`` with H and W at least ``2^nOctaves`` (the Lua subsamples after every octave and fails below). The Lua
+    defines no backward: updateGradInput raises.
+    """
+
+    lua_package = 'fbnn'
+    input_ranks = (3, 4)
+
+    def __init__(self, nInputPlane, nOctaves=3, nScalesPerOctave=5):
+        super().__init__()
+        check_hyper('fbnn.DifferenceOfGaussian', positive=dict(nInputPlane=nInputPlane, nOctaves=nOctaves,
+                                                              nScalesPerOctave=nScalesPerOctave))
+        self.nInputPlane, self.nOctaves, self.nScalesPerOctave = nInputPlane, nOctaves, nScalesPerOctave
+        self.nOutputPlane = nOctaves
+        self.dW = self.dH = 1
+        sigmas = [2 ** (n / nScalesPerOctave) for n in range(nScalesPerOctave)] + [2.0]
+        self.sigma = self.output.new(sigmas)
+        size = math.ceil(max(sigmas) * 2.5)
+        size += 1 - size % 2
+        self.filter = self.output.new(len(sigmas), size, size)
+        for n, s in enumerate(sigmas):
+            self.filter.array[n] = dog_filter(s, size)
+        self.kH = self.kW = size
+        self.padH = self.padW = size // 2
+        self.output = []
+
+    def updateOutput(self, input):
+        self.checkInput(input)
+        if input.size(-3) != self.nInputPlane:
+            raise input_error(self, f"{self.nInputPlane} planes (dimension {input.dim() - 3})",
+                              f"input of size {tuple(input.size())}")
+        least = 2 ** self.nOctaves
+        if input.size(-2) < least or input.size(-1) < least:
+            raise input_error(self, f"an image of at least {least}x{least} for {self.nOctaves} octaves",
+                              f"{input.size(-2)}x{input.size(-1)}")
+        xp, p = input.xp, self.padH
+        filt = xp.asarray(self.filter.array).astype(input.array.dtype)
+        x = input.array.reshape((-1,) + input.array.shape[-3:])
+        outputs = []
+        for _ in range(self.nOctaves):
+            win = sliding_windows(xp.pad(x, ((0, 0), (0, 0), (p, p), (p, p))), (2, 3), (self.kH, self.kW), (1, 1))
+            blurs = xp.einsum('ncyxab,sab->ncsyx', win, filt)
+            dog = blurs[:, :, :-1] - blurs[:, :, 1:]
+            out = input.new(*(tuple(input.size())[:-3] + (dog.shape[1] * dog.shape[2],) + dog.shape[-2:]))
+            out.array.reshape(dog.shape[0], -1, *dog.shape[-2:])[...] = dog.reshape(dog.shape[0], -1,
+                                                                                     *dog.shape[-2:])
+            outputs.append(out)
+            x = blurs[:, :, -1, 1::2, 1::2]
+        self.output = outputs
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        raise NotImplementedError(f"{self!r}: fbnn's DifferenceOfGaussian defines no backward pass")
+
+    def __repr__(self):
+        return f"fbnn.DifferenceOfGaussian({self.nInputPlane}, {self.nOctaves}, {self.nScalesPerOctave})"

@@ -231,3 +231,82 @@ def test_log_network_of_fbnn_test_lua():
     np.testing.assert_array_equal(layer.weight.numpy(), filt.numpy())
     assert_rejected(fbnn.LaplacianOfGaussian(3, 1), ValueError, 'LaplacianOfGaussian.*3 planes', 'forward',
                     lg.zeros(2, 12, 12))
+
+
+def _dog_loops(x, n_octaves, s):
+    """DifferenceOfGaussian.lua in float64 for one (C, H, W) image: sigmas 1, 2^(1/S).., 2; getGaussianFilter
+    centred at floor(sz/2) (1-based); per octave SpatialConvolutionMM of each plane with each filter (padding
+    sz // 2), plane c*S + n = blur n - blur n+1, then the sigma-2 blur subsampled at 1-based rows/cols 2, 4, ..."""
+    sigmas = [1.0]
+    for _ in range(1, s):
+        sigmas.append(sigmas[-1] * 2 ** (1 / s))
+    sigmas.append(2.0)
+    sz = math.ceil(max(sigmas) * 2.5)
+    if sz % 2 == 0:
+        sz += 1
+    filters = []
+    for sigma in sigmas:
+        f = np.zeros((sz, sz))
+        for i in range(1, sz + 1):
+            for j in range(1, sz + 1):
+                f[i - 1, j - 1] = math.exp(-((i - sz // 2) ** 2 + (j - sz // 2) ** 2) / (2 * sigma * sigma))
+        filters.append(f / f.sum())
+    p, outs = sz // 2, []
+    for _ in range(n_octaves):
+        C, H, W = x.shape
+        xp = np.pad(x, ((0, 0), (p, p), (p, p)))
+        blurs = np.zeros((C, len(sigmas), H, W))
+        for c in range(C):
+            for n, f in enumerate(filters):
+                for y in range(H):
+                    for xx in range(W):
+                        blurs[c, n, y, xx] = (f * xp[c, y:y + sz, xx:xx + sz]).sum()
+        outs.append(np.concatenate([blurs[c, :s] - blurs[c, 1:] for c in range(C)]))
+        x = blurs[:, s][:, 1::2, 1::2]
+    return outs
+
+
+def test_dog_matches_lua_loops():
+    """DifferenceOfGaussian.lua's updateOutput, octave by octave, against the float64 transcription above (the
+    module built under the DoubleTensor default, Lua's, so its filters are float64 too)."""
+    x = np.random.default_rng(14).standard_normal((2, 9, 8))
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    try:
+        m = fbnn.DifferenceOfGaussian(2, 3, 4)
+    finally:
+        lg.setdefaulttensortype('torch.FloatTensor')
+    out = m.forward(lg.from_numpy(x))
+    ref = _dog_loops(x, 3, 4)
+    assert len(out) == 3
+    for o, r in zip(out, ref):
+        np.testing.assert_allclose(o.numpy(), r, rtol=1e-10, atol=1e-13)
+
+
+def test_dog_of_fbnn_test_lua():
+    """fbnn/test.lua testDoG: a 16x16 image of C planes, 3 octaves of 4 scales gives 3 tensors of 4 C planes;
+    a batch of 8 gives (8, 4 C, ...); float() and double() agree; no backward (the Lua defines none)."""
+    im = np.random.default_rng(15).uniform(size=(3, 16, 16))
+    m = fbnn.DifferenceOfGaussian(3, 3, 4)
+    out = m.forward(lg.from_numpy(im.astype(np.float32)))
+    assert [tuple(t.size()) for t in out] == [(12, 16, 16), (12, 8, 8), (12, 4, 4)]
+    batch = im[None] + 0.05 * np.random.default_rng(16).standard_normal((8, 3, 16, 16))
+    out64 = m.double().forward(lg.from_numpy(batch))
+    assert [tuple(t.size()) for t in out64] == [(8, 12, 16, 16), (8, 12, 8, 8), (8, 12, 4, 4)]
+    out32 = m.float().forward(lg.from_numpy(batch.astype(np.float32)))
+    for a, b in zip(out32, out64):
+        assert a.type() == 'legonn.FloatTensor'
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5)
+    with pytest.raises(NotImplementedError, match='DifferenceOfGaussian'):
+        m.backward(lg.from_numpy(im.astype(np.float32)), out32)
+    assert_rejected(m, ValueError, 'DifferenceOfGaussian.*at least 8x8', 'forward', lg.zeros(3, 7, 16))
+
+
+@pytest.mark.gpu
+def test_dog_on_the_gpu():
+    """cuda(): the pyramid is computed on the device and equals the CPU's."""
+    x = lg.from_numpy(np.random.default_rng(17).standard_normal((2, 8, 8)))
+    cpu = fbnn.DifferenceOfGaussian(2, 2, 3).double()
+    gpu = cpu.clone().cuda()
+    for a, b in zip(cpu.forward(x), gpu.forward(x.cuda())):
+        assert b.type() == 'legonn.CudaDoubleTensor'
+        np.testing.assert_allclose(a.numpy(), b.double().numpy(), rtol=1e-10)
