@@ -126,20 +126,30 @@ def _tbc_loops(x, w, b, pad):
     return out
 
 
-@pytest.mark.parametrize('pad', (0, 1, 3))
-def test_tbc_matches_cpp_loops_and_lua_test(pad):
-    """TemporalConvolutionTBC.lua's test(): nn.TemporalConvolution (weight (nOut, kw*nIn) permuted to (kw, nIn,
-    nOut)) on the zero-padded sequence gives the same output, gradInput, gradWeight and gradBias on the time-
-    major transposed data; and the C++ loops give the output."""
-    rng = np.random.default_rng(6)
-    bsz, length, nin, nout, kw = 3, 7, 4, 5, 3
-    x = rng.standard_normal((bsz, length, nin))
+def _padded_reference(seed, size, nout, kw, pad):
+    """The Lua tests' reference: nn.TemporalConvolution(nin, nout, kw, 1) (float64) on a random (bsz, length,
+    nin) input zero-padded by pad frames each side (their nn.Padding pair). Returns the input, the convolution
+    (forward and backward done, gradients from zero), its output, the gradOutput and the gradInput of the
+    unpadded frames."""
+    rng = np.random.default_rng(seed)
+    bsz, length, nin = size
+    x = rng.standard_normal(size)
     conv = nn.TemporalConvolution(nin, nout, kw, 1).double()
     padded = np.concatenate([np.zeros((bsz, pad, nin)), x, np.zeros((bsz, pad, nin))], axis=1)
     out = conv.forward(lg.from_numpy(padded)).numpy()
     gout = rng.standard_normal(out.shape)
     conv.zeroGradParameters()
     gin = conv.backward(lg.from_numpy(padded), lg.from_numpy(gout)).numpy()[:, pad:pad + length]
+    return x, conv, out, gout, gin
+
+
+@pytest.mark.parametrize('pad', (0, 1, 3))
+def test_tbc_matches_cpp_loops_and_lua_test(pad):
+    """TemporalConvolutionTBC.lua's test(): nn.TemporalConvolution (weight (nOut, kw*nIn) permuted to (kw, nIn,
+    nOut)) on the zero-padded sequence gives the same output, gradInput, gradWeight and gradBias on the time-
+    major transposed data; and the C++ loops give the output."""
+    nin, nout, kw = 4, 5, 3
+    x, conv, out, gout, gin = _padded_reference(6, (3, 7, nin), nout, kw, pad)
 
     tbc = fbnn.TemporalConvolutionTBC(nin, nout, kw, pad).double()
     tbc.weight.copy(lg.from_numpy(conv.weight.numpy().reshape(nout, kw, nin).transpose(1, 2, 0).copy()))
@@ -186,15 +196,8 @@ def test_bad_input_names_the_module():
 def test_unfolded_matches_lua_test(pad):
     """UnfoldedTemporalConvolution.lua's test(): against nn.TemporalConvolution on the sequence zero-padded by
     pad frames each side (nn.Padding there), same weight and bias: output, gradInput, gradWeight, gradBias."""
-    rng = np.random.default_rng(11)
-    bsz, length, nin, nout, kw = 4, 6, 5, 3, 3
-    x = rng.standard_normal((bsz, length, nin))
-    conv = nn.TemporalConvolution(nin, nout, kw, 1).double()
-    padded = np.concatenate([np.zeros((bsz, pad, nin)), x, np.zeros((bsz, pad, nin))], axis=1)
-    out = conv.forward(lg.from_numpy(padded)).numpy()
-    gout = rng.standard_normal(out.shape)
-    conv.zeroGradParameters()
-    gin = conv.backward(lg.from_numpy(padded), lg.from_numpy(gout)).numpy()[:, pad:pad + length]
+    nin, nout, kw = 5, 3, 3
+    x, conv, out, gout, gin = _padded_reference(11, (4, 6, nin), nout, kw, pad)
     utc = fbnn.UnfoldedTemporalConvolution(nin, nout, kw, 1, pad).double()
     utc.weight.copy(conv.weight)
     utc.bias.copy(conv.bias)
