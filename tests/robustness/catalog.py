@@ -408,6 +408,14 @@ CRITERIONS.update({
 })
 
 
+# stnbhwd's spatial transformer: BHWD images, (y, x) grids in [-1, 1]
+MODULES.update({
+    'AffineGridGeneratorBHWD': (lambda: nn.AffineGridGeneratorBHWD(3, 4), lambda: r(2, 2, 3)),
+    'BilinearSamplerBHWD': (nn.BilinearSamplerBHWD, lambda: [r(2, 4, 5, 3), r(2, 3, 4, 2)]),
+    'AffineTransformMatrixGenerator': (lambda: nn.AffineTransformMatrixGenerator(True, True, True),
+                                       lambda: r(2, 4)),
+})
+
 # Classes whose catalog example fails in code still being written by its engineer (reported to the lead):
 # the tests that run them are strict xfails, so they turn red the day the finding is fixed.
 KNOWN_BROKEN = {}
