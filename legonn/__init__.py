@@ -28,10 +28,10 @@ __all__ += ['save', 'load', 'load_lua', 'serialize', 'deserialize', 'register', 
 
 
 def _import_saveable_packages():
-    """Import nn (every Module and Criterion), graph, cudnn and inn, which register the classes a file may name,
-    and register optim's ConfusionMatrix (optim itself imports only the tensor package), the NoBackward step of
+    """Import nn (every Module and Criterion), graph, cudnn, inn and fbnn, which register the classes a file may
+    name, and register optim's ConfusionMatrix (optim itself imports only the tensor package), the NoBackward step of
     dpnn's dontBackward and tds's containers (tds, too, imports only the tensor package)."""
-    for name in ('nn', 'graph', 'cudnn', 'inn'):
+    for name in ('nn', 'graph', 'cudnn', 'inn', 'fbnn'):
         importlib.import_module(f'{__name__}.{name}')
     register_builtin('optim.ConfusionMatrix', importlib.import_module(f'{__name__}.optim').ConfusionMatrix)
     register_builtin('nn.NoBackward', importlib.import_module(f'{__name__}.modules.base.training').NoBackward)

@@ -240,3 +240,16 @@ def test_probe_on_the_gpu(capsys):
     """cuda() moves the probed module; the moments are read back from the device."""
     assert_gpu_matches_cpu(fbnn.Probe(nn.Linear(3, 2), 'gpu'), lg.randn(2, 3))
     assert 'End UpdateOutput gpu' in capsys.readouterr().out
+
+
+def test_a_saved_fbnn_module_loads_in_a_fresh_process(tmp_path):
+    """lg.load finds fbnn's classes without the program importing legonn.fbnn first, as Torch7's torch.load finds
+    a class whose package was required when saving (legonn imports its saveable packages on loading)."""
+    import subprocess
+    import sys
+    path = tmp_path / 'model.lg'
+    lg.save(str(path), nn.Sequential().add(fbnn.KMaxPooling(2)).add(fbnn.L2Normalize()))
+    code = f"import legonn as lg; m = lg.load({str(path)!r}); print(lg.typename(m.get(0)), lg.typename(m.get(1)))"
+    done = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ['fbnn.KMaxPooling', 'fbnn.L2Normalize']
