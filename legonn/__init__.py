@@ -28,10 +28,10 @@ __all__ += ['save', 'load', 'load_lua', 'serialize', 'deserialize', 'register', 
 
 
 def _import_saveable_packages():
-    """Import nn (every Module and Criterion), graph, cudnn and inn, which register the classes a file may name,
+    """Import nn (every Module and Criterion), graph, cudnn, inn and fbnn, which register the classes a file may name,
     and register optim's ConfusionMatrix (optim itself imports only the tensor package), the NoBackward step of
     dpnn's dontBackward and tds's containers (tds, too, imports only the tensor package)."""
-    for name in ('nn', 'graph', 'cudnn', 'inn'):
+    for name in ('nn', 'graph', 'cudnn', 'inn', 'fbnn'):
         importlib.import_module(f'{__name__}.{name}')
     register_builtin('optim.ConfusionMatrix', importlib.import_module(f'{__name__}.optim').ConfusionMatrix)
     register_builtin('nn.NoBackward', importlib.import_module(f'{__name__}.modules.base.training').NoBackward)
@@ -63,7 +63,7 @@ __all__ += ['typename', 'type', 'isTensor', 'isStorage', 'isTypeOf', 'pointer', 
 # `lg.nn.Linear(...)` works after a bare `import legonn as lg`; the subpackages load on first use
 _SUBPACKAGES = ('nn', 'optim', 'threads', 'graph', 'modules', 'containers', 'criterions', 'tools', 'cuda', 'cudnn',
                 'cutorch', 'image', 'paths', 'xlua', 'dataload', 'hdf5', 'tds', 'inn', 'loadcaffe', 'torchnet',
-                'nninit', 'sys', 'csvigo', 'cjson', 'optnet')
+                'nninit', 'sys', 'csvigo', 'cjson', 'optnet', 'fbnn')
 # packages whose file has another name: legonn.sys (torch/sys) must not be a sys.py beside Python's sys
 _RENAMED = {'sys': 'torch_sys'}
 # the model tools (legonn.tools) at the top level: lg.debug.watch, lg.optimizeMemory, lg.summary, ...

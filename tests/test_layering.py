@@ -14,7 +14,7 @@ import legonn
 # each package after those it may import, so the import of each one is what changes or not the classes before it
 PACKAGES = ['tensor', 'serialization', 'modules', 'criterions', 'containers', 'threads', 'optim', 'graph', 'tools',
             'distributed', 'nn', 'cudnn', 'cutorch', 'image', 'paths', 'xlua', 'dataload', 'hdf5', 'tds', 'inn',
-            'loadcaffe', 'torchnet', 'nninit', 'torch_sys', 'csvigo', 'cjson', 'optnet']
+            'loadcaffe', 'torchnet', 'nninit', 'torch_sys', 'csvigo', 'cjson', 'optnet', 'fbnn']
 
 _PROBE = textwrap.dedent('''
     import importlib, inspect, json, sys

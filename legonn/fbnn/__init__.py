@@ -1,0 +1,19 @@
+"""``require 'fbnn'``: the classes of facebookarchive/fbnn as legonn modules.
+
+Each keeps the name its Lua's torch.class gives it: ``legonn.typename`` says 'nn.TrueNLLCriterion' or
+'fbnn.NormalizedLinearNoBias' and reprs start so. fbnn's classes live in this package, never in
+``legonn.nn``: loading fbnn in Lua replaces some of nn's classes (SparseLinear, LeakyReLU, ...), and legonn's
+packages never change each other. ``lg.save`` records them as 'fbnn.X', so a file can hold fbnn's and nn's
+class of one name. Labels and indices are 0-based.
+
+Not provided: the classes that need Facebook's non-open ``sparse`` package (SparseConverter, SparseKmax,
+SparseLookupTable, SparseSum).
+"""
+from .criterions import (ClassNLLCriterionWithUNK, SequentialCriterion, SoftPlusLSECriterion,
+                         SoftPlusLSEMinusLSECriterion, TrueNLLCriterion)
+from .linears import LinearNB, LinearNoBackprop, NormalizedLinearNoBias
+from .sparse import SparseThreshold
+
+__all__ = ['ClassNLLCriterionWithUNK', 'LinearNB', 'LinearNoBackprop', 'NormalizedLinearNoBias',
+           'SequentialCriterion', 'SoftPlusLSECriterion', 'SoftPlusLSEMinusLSECriterion', 'SparseThreshold',
+           'TrueNLLCriterion']
