@@ -1,0 +1,184 @@
+"""legonn.fbnn's criterions against float64 loop transcriptions of fbnn's Lua (TrueNLLCriterion.lua,
+SoftPlusLSECriterion.lua, SoftPlusLSEMinusLSECriterion.lua, ClassNLLCriterionWithUNK.lua,
+SequentialCriterion.lua), fbnn/test.lua's Jacobian cases, typenames, files and bad input."""
+import math
+
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import fbnn, nn
+from tests.checks import assert_rejected, numeric_gradient
+from tests.criterions.criterion_checks import as_tensors, assert_criterion_gradient, case_tests
+
+RNG = np.random.default_rng(7)
+PROBS = RNG.uniform(0.1, 1, (4, 5))
+SCORES = RNG.normal(0, 3, (3, 6))
+LABELS = np.array([2, 0, 4, 1])
+
+
+def _true_nll(p, t, size_average=True):
+    """TrueNLLCriterion.lua's updateOutput: -log(p[i][t[i]] + 1e-8), summed, over the batch when averaging."""
+    if p.ndim == 1:
+        return -math.log(p[t] + 1e-8)
+    total = 0.0
+    for i in range(len(t)):
+        total -= math.log(p[i, t[i]] + 1e-8)
+    return total / len(t) if size_average else total
+
+
+def _softplus(v):
+    return v if v > 20 else math.log(1 + math.exp(v))
+
+
+def _row_lse(x):
+    """Each row's log(sum(exp(x))) shifted by its maximum, as the Lua's max/exp/sum/log."""
+    out = []
+    for row in x:
+        top = max(row)
+        out.append(math.log(sum(math.exp(v - top) for v in row)) + top)
+    return out
+
+
+def _softplus_lse(x):
+    return sum(_softplus(v) for v in _row_lse(x))
+
+
+def _softplus_lse_minus_lse(x):
+    return sum(_softplus(v) - v for v in _row_lse(x))
+
+
+def _nll_with_unk(x, t, unk):
+    """ClassNLLCriterionWithUNK.lua's minibatch branch: with an unk label, the other rows' -x[i][t[i]] summed
+    (1-D ClassNLLCriterion calls, not averaged); without one, ClassNLLCriterion's batch average."""
+    if unk not in t:
+        return -sum(x[i, t[i]] for i in range(len(t))) / len(t)
+    return -sum(x[i, t[i]] for i in range(len(t)) if t[i] != unk)
+
+
+def _sequential(x, t):
+    """SequentialCriterion(nn.Tanh(), nn.MSECriterion()): mean of (tanh(x) - t)^2."""
+    return float(np.mean((np.tanh(x) - t) ** 2))
+
+
+TARGET = RNG.normal(0, 1, (3, 6))
+
+CASES = {
+    'true-nll-batch': (fbnn.TrueNLLCriterion, PROBS, LABELS, _true_nll(PROBS, LABELS)),
+    'true-nll-vector': (fbnn.TrueNLLCriterion, PROBS[1], 3, _true_nll(PROBS[1], 3)),
+    'softplus-lse': (fbnn.SoftPlusLSECriterion, SCORES, None, _softplus_lse(SCORES)),
+    'softplus-lse-large': (fbnn.SoftPlusLSECriterion, SCORES + 25, None, _softplus_lse(SCORES + 25)),
+    'softplus-lse-minus-lse': (fbnn.SoftPlusLSEMinusLSECriterion, SCORES, None, _softplus_lse_minus_lse(SCORES)),
+    'unk-present': (lambda: fbnn.ClassNLLCriterionWithUNK(0), SCORES[:, :5].copy(), np.array([0, 3, 1]),
+                    _nll_with_unk(SCORES, [0, 3, 1], 0)),
+    'unk-absent': (lambda: fbnn.ClassNLLCriterionWithUNK(0), SCORES, np.array([2, 3, 1]),
+                   _nll_with_unk(SCORES, [2, 3, 1], 0)),
+}
+
+test_gradient, test_loss_matches_numpy, test_type_roundtrip, test_gpu = case_tests(CASES)
+
+
+def test_true_nll_gradient_by_hand():
+    """TrueNLLCriterion.lua's updateGradInput: -1 / (p + 1e-8) over the batch at each target, zero elsewhere;
+    without sizeAverage, not divided."""
+    crit = fbnn.TrueNLLCriterion()
+    grad = crit.backward(lg.DoubleTensor(PROBS), lg.LongTensor(LABELS)).numpy()
+    want = np.zeros_like(PROBS)
+    for i, t in enumerate(LABELS):
+        want[i, t] = -1 / (PROBS[i, t] + 1e-8) / len(LABELS)
+    np.testing.assert_allclose(grad, want, rtol=1e-12)
+    crit.sizeAverage = False
+    assert crit.forward(lg.DoubleTensor(PROBS), lg.LongTensor(LABELS)) == pytest.approx(
+        _true_nll(PROBS, LABELS, False), rel=1e-12)
+
+
+@pytest.mark.parametrize('make', [fbnn.SoftPlusLSECriterion, fbnn.SoftPlusLSEMinusLSECriterion])
+def test_fbnn_test_lua_jacobian(make):
+    """fbnn/test.lua testSoftPlusLSECriterion / testSoftPlusLSEMinusLSECriterion: torch.rand(10, 100) input,
+    backward against central differences."""
+    assert_criterion_gradient(make(), lg.DoubleTensor(RNG.uniform(0, 1, (10, 100))), None)
+
+
+def test_unk_rows_get_no_gradient_and_are_not_counted():
+    """ClassNLLCriterionWithUNK.lua: the unk rows' gradInput is zero, the others' -1 at the target (no
+    averaging when an unk row is present); its second return value (``n``) counts the other rows."""
+    crit = fbnn.ClassNLLCriterionWithUNK(2)
+    x, t = lg.DoubleTensor(SCORES), lg.LongTensor([2, 0, 2])
+    crit.forward(x, t)
+    assert crit.n == 1
+    want = np.zeros_like(SCORES)
+    want[1, 0] = -1
+    np.testing.assert_array_equal(crit.backward(x, t).numpy(), want)
+    crit.forward(x, lg.LongTensor([1, 0, 3]))
+    assert crit.n == 3
+    assert crit.forward(x[0], 2) == 0 and crit.n == 0
+
+
+def test_sequential_criterion_loss_and_gradient():
+    """SequentialCriterion.lua: criterion(module(x), t); backward (after a forward, which leaves the module's
+    output it reads) is the module's backward of the criterion's gradient, checked by central differences."""
+    crit = fbnn.SequentialCriterion(nn.Tanh(), nn.MSECriterion()).double()
+    x, t = lg.DoubleTensor(SCORES.copy()), lg.DoubleTensor(TARGET)
+    assert crit.forward(x, t) == pytest.approx(_sequential(SCORES, TARGET), rel=1e-12)
+    grad = crit.backward(x, t).numpy().copy()
+    numeric = numeric_gradient(lambda: crit.forward(x, t), x.numpy())
+    np.testing.assert_allclose(grad, numeric, atol=1e-8)
+
+
+def test_sequential_criterion_trains_the_module():
+    """SequentialCriterion.lua: accGradParameters/updateParameters/zeroGradParameters reach the module;
+    parameters() are the module's."""
+    lin = nn.Linear(3, 2)
+    crit = fbnn.SequentialCriterion(lin, nn.MSECriterion()).double()
+    x, t = lg.DoubleTensor(RNG.normal(0, 1, (4, 3))), lg.DoubleTensor(RNG.normal(0, 1, (4, 2)))
+    assert crit.parameters()[0] == [lin.weight, lin.bias]
+    crit.zeroGradParameters()
+    before = crit.forward(x, t)
+    crit.backward(x, t)
+    crit.accGradParameters(x, t)
+    go = 2 * (lin.output.numpy() - t.numpy()) / t.nElement()
+    np.testing.assert_allclose(lin.gradWeight.numpy(), go.T @ x.numpy(), rtol=1e-12)
+    crit.updateParameters(0.1)
+    assert crit.forward(x, t) < before
+    flat, _ = crit.getParameters()
+    assert flat.nElement() == 8
+
+
+def test_typenames_and_files(tmp_path):
+    """torch.class('nn.TrueNLLCriterion', ...): typename and repr say nn.; lg.save/lg.load keep the class."""
+    crits = [fbnn.TrueNLLCriterion(), fbnn.SoftPlusLSECriterion(), fbnn.ClassNLLCriterionWithUNK(3, False),
+             fbnn.SequentialCriterion(nn.Tanh(), nn.MSECriterion())]
+    for crit in crits:
+        assert lg.typename(crit) == 'nn.' + type(crit).__name__
+        assert repr(crit).startswith('nn.' + type(crit).__name__)
+    lg.save(str(tmp_path / 'c.legonn'), crits)
+    loaded = lg.load(str(tmp_path / 'c.legonn'))
+    assert [type(c) for c in loaded] == [type(c) for c in crits]
+    assert loaded[2].unk_index == 3 and loaded[2].crit.sizeAverage is False
+
+
+@pytest.mark.parametrize('crit, x, t, match', [
+    (fbnn.TrueNLLCriterion(), lg.rand(2, 3, 4), lg.LongTensor([0, 1]), 'TrueNLLCriterion'),
+    (fbnn.TrueNLLCriterion(), lg.rand(2, 3), lg.LongTensor([0, 3]), 'TrueNLLCriterion'),
+    (fbnn.SoftPlusLSECriterion(), lg.rand(3), None, 'SoftPlusLSECriterion'),
+    (fbnn.SoftPlusLSEMinusLSECriterion(), lg.rand(2, 3, 4), None, 'SoftPlusLSEMinusLSECriterion'),
+    (fbnn.ClassNLLCriterionWithUNK(0), lg.rand(2, 3), lg.LongTensor([[0, 1]]), 'ClassNLLCriterionWithUNK'),
+    (fbnn.ClassNLLCriterionWithUNK(0), lg.rand(2, 3), lg.rand(2), 'ClassNLLCriterionWithUNK'),
+])
+def test_bad_input_names_the_criterion(crit, x, t, match):
+    with pytest.raises((ValueError, TypeError, IndexError), match=match):
+        crit.forward(x, t)
+
+
+def test_sequential_criterion_refuses_non_modules():
+    with pytest.raises(TypeError, match='SequentialCriterion: expected a module and a criterion'):
+        fbnn.SequentialCriterion(3, nn.MSECriterion())
+
+
+def test_failed_sequential_call_changes_no_parameter():
+    crit = fbnn.SequentialCriterion(nn.Linear(3, 2), nn.MSECriterion())
+    assert_rejected(crit, ValueError, 'Linear', 'forward', lg.rand(4, 5), lg.rand(4, 2))
+
+
+def test_as_tensors_labels():
+    assert as_tensors(LABELS).type() == 'legonn.LongTensor'
