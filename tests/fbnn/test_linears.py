@@ -1,0 +1,148 @@
+"""legonn.fbnn's linears (LinearNB.lua, LinearNoBackprop.lua, NormalizedLinearNoBias.lua) and SparseThreshold
+(SparseThreshold.lua) against float64 NumPy transcriptions of the Lua, Jacobians, float()/double(), the GPU
+simulator, typenames, files and bad input."""
+import math
+
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import fbnn
+from tests.checks import (assert_jacobian, assert_parameter_jacobians, assert_rejected, assert_type_roundtrip,
+                          standard_tests)
+
+RNG = np.random.default_rng(3)
+
+
+def _sparse(rows=5):
+    """(nnz, 2) (index, value) pairs: indices as floats, values in [-1, 1]."""
+    return lg.DoubleTensor(np.stack([np.arange(rows, dtype=float), RNG.uniform(-1, 1, rows)], axis=1))
+
+
+CASES = {
+    'linear-nb-vector': (lambda: fbnn.LinearNB(4, 3), lambda: lg.randn(4)),
+    'linear-nb-batch': (lambda: fbnn.LinearNB(4, 3), lambda: lg.randn(5, 4)),
+}
+
+test_jacobian, test_type_roundtrip, test_gpu = standard_tests(
+    list(CASES), lambda name: (CASES[name][0](), CASES[name][1]()))
+
+
+@pytest.mark.gpu
+def test_gpu_no_backprop_and_sparse_threshold():
+    """The cuda() twins give the CPU's output and gradInput."""
+    for module, x in ((fbnn.LinearNoBackprop(4, 3), lg.randn(5, 4)), (fbnn.SparseThreshold(0.1, -2), _sparse())):
+        module.double()
+        x = x.double()
+        gpu = module.clone().cuda()
+        go = module.forward(x).clone().normal()
+        np.testing.assert_allclose(gpu.forward(x.cuda()).double().float().numpy(), module.output.float().numpy())
+        np.testing.assert_allclose(gpu.backward(x.cuda(), go.cuda()).float().numpy(),
+                                   module.backward(x, go).float().numpy())
+
+
+def test_normalized_linear_jacobians():
+    """In evaluation mode (the weight held): d output / d input and d output / d weight by central differences;
+    the bias, which the Lua never gives a gradient, is left out."""
+    m = fbnn.NormalizedLinearNoBias(4, 3).double().evaluate()
+    assert_jacobian(m, lg.randn(5, 4), params=False)
+    x = lg.DoubleTensor(RNG.normal(0, 1, (5, 4)))
+    est = lg.nn.Jacobian.forward(m, x, param=m.weight)
+    exact = lg.nn.Jacobian.backward(m, x, param=m.weight, dparam=m.gradWeight)
+    assert np.abs(est - exact).max() < 1e-6
+    assert_type_roundtrip(fbnn.NormalizedLinearNoBias(4, 3).evaluate(), lg.randn(5, 4))
+
+
+def test_linear_nb_has_no_bias():
+    """LinearNB.lua: nn.Linear(inputSize, outputSize, false): y = x W^T."""
+    m = fbnn.LinearNB(4, 3).double()
+    assert m.bias is None and len(m.parameters()[0]) == 1
+    x = lg.DoubleTensor(RNG.normal(0, 1, (2, 4)))
+    w = m.weight.numpy()
+    want = [[sum(x.numpy()[n, i] * w[o, i] for i in range(4)) for o in range(3)] for n in range(2)]
+    np.testing.assert_allclose(m.forward(x).numpy(), want, rtol=1e-12)
+
+
+def test_linear_no_backprop_sends_zeros_and_still_learns():
+    """LinearNoBackprop.lua: gradInput zeros of the input's size; gradWeight and gradBias as nn.Linear's."""
+    m = fbnn.LinearNoBackprop(4, 3).double()
+    x, go = lg.DoubleTensor(RNG.normal(0, 1, (2, 4))), lg.DoubleTensor(RNG.normal(0, 1, (2, 3)))
+    m.zeroGradParameters()
+    m.forward(x)
+    np.testing.assert_array_equal(m.backward(x, go).numpy(), np.zeros((2, 4)))
+    np.testing.assert_allclose(m.gradWeight.numpy(), go.numpy().T @ x.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(m.gradBias.numpy(), go.numpy().sum(0), rtol=1e-12)
+
+
+def test_linear_no_backprop_parameter_jacobian():
+    """d output / d weight and bias by central differences (the input Jacobian is zero by design)."""
+    m = fbnn.LinearNoBackprop(4, 3).double()
+    assert_parameter_jacobians(m, lg.DoubleTensor(RNG.normal(0, 1, (2, 4))))
+
+
+def test_normalized_linear_rescales_the_weight_in_training():
+    """NormalizedLinearNoBias.lua: in training mode W <- W / ||W|| * sqrt(outputSize) before nn.Linear's
+    forward; the bias is zero and accGradParameters accumulates gradWeight only (gradBias stays)."""
+    m = fbnn.NormalizedLinearNoBias(4, 3).double()
+    w0 = m.weight.numpy().copy()
+    norm = math.sqrt(sum(v * v for v in w0.ravel()))
+    w = w0 / norm * math.sqrt(3)
+    x = lg.DoubleTensor(RNG.normal(0, 1, (2, 4)))
+    np.testing.assert_allclose(m.forward(x).numpy(), x.numpy() @ w.T, rtol=1e-12)
+    np.testing.assert_allclose(m.weight.numpy(), w, rtol=1e-12)
+    np.testing.assert_array_equal(m.bias.numpy(), np.zeros(3))
+    m.zeroGradParameters()
+    m.gradBias.fill(5)
+    go = lg.DoubleTensor(RNG.normal(0, 1, (2, 3)))
+    m.backward(x, go, 0.5)
+    np.testing.assert_allclose(m.gradWeight.numpy(), 0.5 * go.numpy().T @ x.numpy(), rtol=1e-12)
+    np.testing.assert_array_equal(m.gradBias.numpy(), np.full(3, 5.0))
+    m.evaluate()
+    m.weight.mul(2)
+    m.forward(x)
+    np.testing.assert_allclose(m.weight.numpy(), 2 * w, rtol=1e-12)
+
+
+def test_sparse_threshold_thresholds_the_values_only():
+    """SparseThreshold.lua: indices copied, values through nn.Threshold(th, v); gradInput keeps gradOutput's
+    indices and passes its values' gradient where the value is above th."""
+    m = fbnn.SparseThreshold(0.2, -3).double()
+    x = _sparse(6)
+    out = m.forward(x).numpy()
+    for i, (index, value) in enumerate(x.numpy()):
+        assert out[i, 0] == index
+        assert out[i, 1] == (value if value > 0.2 else -3)
+    go = lg.DoubleTensor(RNG.normal(0, 1, (6, 2)))
+    grad = m.backward(x, go).numpy()
+    for i, (_, value) in enumerate(x.numpy()):
+        assert grad[i, 0] == go.numpy()[i, 0]
+        assert grad[i, 1] == (go.numpy()[i, 1] if value > 0.2 else 0)
+    batch = lg.DoubleTensor(np.stack([x.numpy(), x.numpy()]))
+    np.testing.assert_array_equal(m.forward(batch).numpy()[1], out)
+
+
+def test_typenames_reprs_and_files(tmp_path):
+    """torch.class names: 'nn.LinearNB', 'nn.LinearNoBackprop', 'nn.SparseThreshold',
+    'fbnn.NormalizedLinearNoBias'; lg.save keeps them apart from nn.Linear."""
+    mods = [fbnn.LinearNB(2, 3), fbnn.LinearNoBackprop(2, 3), fbnn.NormalizedLinearNoBias(2, 3),
+            fbnn.SparseThreshold(), lg.nn.Linear(2, 3)]
+    names = ['nn.LinearNB', 'nn.LinearNoBackprop', 'fbnn.NormalizedLinearNoBias', 'nn.SparseThreshold',
+             'nn.Linear']
+    assert [lg.typename(m) for m in mods] == names
+    assert repr(mods[2]) == 'fbnn.NormalizedLinearNoBias(2 -> 3)'
+    assert not hasattr(lg.nn, 'LinearNB')
+    lg.save(str(tmp_path / 'm.legonn'), mods)
+    loaded = lg.load(str(tmp_path / 'm.legonn'))
+    assert [type(m) for m in loaded] == [type(m) for m in mods]
+    np.testing.assert_array_equal(loaded[0].weight.numpy(), mods[0].weight.numpy())
+
+
+@pytest.mark.parametrize('make, x, match', [
+    (lambda: fbnn.LinearNB(4, 3), lg.rand(2, 5), 'LinearNB'),
+    (lambda: fbnn.LinearNoBackprop(4, 3), lg.rand(2, 2, 4), 'LinearNoBackprop'),
+    (lambda: fbnn.NormalizedLinearNoBias(4, 3), lg.rand(2, 5), 'NormalizedLinearNoBias'),
+    (lambda: fbnn.SparseThreshold(), lg.rand(4, 3), 'SparseThreshold'),
+    (lambda: fbnn.SparseThreshold(), lg.rand(4), 'SparseThreshold'),
+])
+def test_bad_input_names_the_module_and_changes_nothing(make, x, match):
+    assert_rejected(make(), ValueError, match, 'forward', x)
