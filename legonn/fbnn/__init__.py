@@ -12,8 +12,9 @@ SparseLookupTable, SparseSum).
 from .criterions import (ClassNLLCriterionWithUNK, SequentialCriterion, SoftPlusLSECriterion,
                          SoftPlusLSEMinusLSECriterion, TrueNLLCriterion)
 from .linears import LinearNB, LinearNoBackprop, NormalizedLinearNoBias
+from .lookups import FasterLookup, WeightedLookupTable
 from .sparse import SparseThreshold
 
-__all__ = ['ClassNLLCriterionWithUNK', 'LinearNB', 'LinearNoBackprop', 'NormalizedLinearNoBias',
+__all__ = ['ClassNLLCriterionWithUNK', 'FasterLookup', 'LinearNB', 'LinearNoBackprop', 'NormalizedLinearNoBias',
            'SequentialCriterion', 'SoftPlusLSECriterion', 'SoftPlusLSEMinusLSECriterion', 'SparseThreshold',
-           'TrueNLLCriterion']
+           'TrueNLLCriterion', 'WeightedLookupTable']
