@@ -13,8 +13,10 @@ from .criterions import (ClassNLLCriterionWithUNK, SequentialCriterion, SoftPlus
                          SoftPlusLSEMinusLSECriterion, TrueNLLCriterion)
 from .linears import LinearNB, LinearNoBackprop, NormalizedLinearNoBias
 from .lookups import FasterLookup, WeightedLookupTable
+from .optim import Optim
 from .sparse import SparseThreshold
 
 __all__ = ['ClassNLLCriterionWithUNK', 'FasterLookup', 'LinearNB', 'LinearNoBackprop', 'NormalizedLinearNoBias',
+           'Optim',
            'SequentialCriterion', 'SoftPlusLSECriterion', 'SoftPlusLSEMinusLSECriterion', 'SparseThreshold',
            'TrueNLLCriterion', 'WeightedLookupTable']
