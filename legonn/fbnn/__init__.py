@@ -9,7 +9,7 @@ class of one name. Labels and indices are 0-based.
 Not provided: the classes that need Facebook's non-open ``sparse`` package (SparseConverter, SparseKmax,
 SparseLookupTable, SparseSum).
 """
-from .criterions import (ClassNLLCriterionWithUNK, SequentialCriterion, SoftPlusLSECriterion,
+from .criterions import (ClassNLLCriterionWithUNK, SequentialCriterion, SoftPlusLSECriterion, SparseNLLCriterion,
                          SoftPlusLSEMinusLSECriterion, TrueNLLCriterion)
 from .linears import LinearNB, LinearNoBackprop, NormalizedLinearNoBias
 from .lookups import FasterLookup, WeightedLookupTable
@@ -17,6 +17,5 @@ from .optim import Optim
 from .sparse import SparseThreshold
 
 __all__ = ['ClassNLLCriterionWithUNK', 'FasterLookup', 'LinearNB', 'LinearNoBackprop', 'NormalizedLinearNoBias',
-           'Optim',
-           'SequentialCriterion', 'SoftPlusLSECriterion', 'SoftPlusLSEMinusLSECriterion', 'SparseThreshold',
-           'TrueNLLCriterion', 'WeightedLookupTable']
+           'Optim', 'SequentialCriterion', 'SoftPlusLSECriterion', 'SoftPlusLSEMinusLSECriterion',
+           'SparseNLLCriterion', 'SparseThreshold', 'TrueNLLCriterion', 'WeightedLookupTable']

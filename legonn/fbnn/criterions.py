@@ -225,3 +225,55 @@ class SequentialCriterion(FbnnClass, Criterion):
         if hasattr(self.criterion, 'zeroGradParameters'):
             self.criterion.zeroGradParameters()
         self.module.zeroGradParameters()
+
+
+class SparseNLLCriterion(FbnnClass, Criterion):
+    """nn.SparseNLLCriterion(K): the negative log-likelihood against a sparse target distribution,
+    ``-sum_i sum_j p[i, j] * x[i, idx[i, j]]`` (over the batch when ``sizeAverage``, the default), for
+    log-probabilities ``x`` ``(batch, nClasses)`` (or ``(nClasses,)``) and ``target = [targetP, targetIdx]``, each
+    ``(batch, K)`` (or ``(K,)``): K probabilities and their 0-based classes, no class twice in a row.
+    gradInput is ``-p[i, j]`` (over the batch) at ``(i, idx[i, j])``, zero elsewhere (SparseNLLCriterion.cpp).
+    With ``do_target_check`` (default) each row of targetP must sum to 1 within 1e-3.
+    The loss is a number (the Lua's is a 1-element tensor).
+    """
+
+    input_ranks = (1, 2)
+
+    def __init__(self, K):
+        super().__init__()
+        self.K = K
+        self.do_target_check = True
+        self.sizeAverage = True
+
+    def _target(self, input, target):
+        """(rows, probabilities, int64 class indices), each ``(batch, K)`` arrays, after the checks."""
+        self.checkInput(input)
+        if not isinstance(target, (list, tuple)) or len(target) != 2:
+            raise input_error(self, "a target [targetP, targetIdx]", f"a {type(target).__name__}", TypeError)
+        probs, idx = target
+        self.checkSameType(probs, input, 'targetP (the input\'s type)')
+        batch = input.size(0) if input.dim() == 2 else 1
+        if probs.nElement() != idx.nElement() or probs.nElement() % batch or probs.dim() != input.dim():
+            raise input_error(self, f"targetP and targetIdx of one size, {batch} rows",
+                              f"sizes {tuple(probs.size())} and {tuple(idx.size())}")
+        k = probs.nElement() // batch
+        classes = self.checkIndices(idx, input.size(-1), 'targetIdx', input.xp).reshape(batch, k)
+        p = probs.array.reshape(batch, k)
+        if self.do_target_check and batch and float(abs(p.sum(axis=1) - 1).max()) > 1e-3:
+            raise ValueError(f"{self.shortName()}: expected targetP rows that are probability vectors (summing "
+                             "to 1; set do_target_check = False to allow others), got row sums "
+                             f"{p.sum(axis=1).tolist()}")
+        return input.xp.arange(batch)[:, None], p, classes
+
+    def updateOutput(self, input, target):
+        rows, p, classes = self._target(input, target)
+        x = input.array.reshape(rows.shape[0], -1)
+        self.output = loss_scalar((x[rows, classes] * p).sum(), rows.shape[0] if self.sizeAverage else 1, -1)
+        return self.output
+
+    def updateGradInput(self, input, target):
+        rows, p, classes = self._target(input, target)
+        grad = self.bufferLike('gradInput', input)
+        grad[...] = 0
+        grad.reshape(rows.shape[0], -1)[rows, classes] = -p / (rows.shape[0] if self.sizeAverage else 1)
+        return self.gradInput

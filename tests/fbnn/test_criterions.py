@@ -62,6 +62,18 @@ def _sequential(x, t):
 
 
 TARGET = RNG.normal(0, 1, (3, 6))
+SPARSE_P = np.array([[0.3, 0.7], [0.5, 0.5], [1.0, 0.0]])
+SPARSE_IDX = np.array([[0, 4], [1, 2], [5, 0]])
+
+
+def _sparse_nll(x, p, idx, size_average=True):
+    """SparseNLLCriterion.cpp's updateOutput: -sum_i sum_j x[i][idx[i][j]] * p[i][j], over the batch."""
+    total = 0.0
+    for i in range(p.shape[0]):
+        for j in range(p.shape[1]):
+            total += x[i, idx[i, j]] * p[i, j]
+    return -total / (p.shape[0] if size_average else 1)
+
 
 CASES = {
     'true-nll-batch': (fbnn.TrueNLLCriterion, PROBS, LABELS, _true_nll(PROBS, LABELS)),
@@ -73,6 +85,10 @@ CASES = {
                     _nll_with_unk(SCORES, [0, 3, 1], 0)),
     'unk-absent': (lambda: fbnn.ClassNLLCriterionWithUNK(0), SCORES, np.array([2, 3, 1]),
                    _nll_with_unk(SCORES, [2, 3, 1], 0)),
+    'sparse-nll-batch': (lambda: fbnn.SparseNLLCriterion(2), SCORES, [SPARSE_P, SPARSE_IDX],
+                         _sparse_nll(SCORES, SPARSE_P, SPARSE_IDX)),
+    'sparse-nll-vector': (lambda: fbnn.SparseNLLCriterion(2), SCORES[1], [SPARSE_P[1], SPARSE_IDX[1]],
+                          _sparse_nll(SCORES[1:2], SPARSE_P[1:2], SPARSE_IDX[1:2])),
 }
 
 test_gradient, test_loss_matches_numpy, test_type_roundtrip, test_gpu = case_tests(CASES)
@@ -97,6 +113,25 @@ def test_fbnn_test_lua_jacobian(make):
     """fbnn/test.lua testSoftPlusLSECriterion / testSoftPlusLSEMinusLSECriterion: torch.rand(10, 100) input,
     backward against central differences."""
     assert_criterion_gradient(make(), lg.DoubleTensor(RNG.uniform(0, 1, (10, 100))), None)
+
+
+def test_sparse_nll_gradient_by_hand():
+    """SparseNLLCriterion.cpp's updateGradInput: -p[i][j] at (i, idx[i][j]) over the batch, zero elsewhere;
+    without sizeAverage not divided; do_target_check refuses rows not summing to 1 unless turned off."""
+    crit = fbnn.SparseNLLCriterion(2)
+    x, t = lg.DoubleTensor(SCORES), [lg.DoubleTensor(SPARSE_P), lg.LongTensor(SPARSE_IDX)]
+    want = np.zeros_like(SCORES)
+    for i in range(3):
+        for j in range(2):
+            want[i, SPARSE_IDX[i, j]] = -SPARSE_P[i, j] / 3
+    np.testing.assert_allclose(crit.backward(x, t).numpy(), want, rtol=1e-12)
+    crit.sizeAverage = False
+    assert crit.forward(x, t) == pytest.approx(_sparse_nll(SCORES, SPARSE_P, SPARSE_IDX, False), rel=1e-12)
+    half = [lg.DoubleTensor(SPARSE_P / 2), t[1]]
+    with pytest.raises(ValueError, match='SparseNLLCriterion: expected targetP rows that are probability'):
+        crit.forward(x, half)
+    crit.do_target_check = False
+    assert crit.forward(x, half) == pytest.approx(_sparse_nll(SCORES, SPARSE_P / 2, SPARSE_IDX, False), rel=1e-12)
 
 
 def test_unk_rows_get_no_gradient_and_are_not_counted():
@@ -164,6 +199,11 @@ def test_typenames_and_files(tmp_path):
     (fbnn.SoftPlusLSEMinusLSECriterion(), lg.rand(2, 3, 4), None, 'SoftPlusLSEMinusLSECriterion'),
     (fbnn.ClassNLLCriterionWithUNK(0), lg.rand(2, 3), lg.LongTensor([[0, 1]]), 'ClassNLLCriterionWithUNK'),
     (fbnn.ClassNLLCriterionWithUNK(0), lg.rand(2, 3), lg.rand(2), 'ClassNLLCriterionWithUNK'),
+    (fbnn.SparseNLLCriterion(2), lg.DoubleTensor(3, 6).zero(), lg.DoubleTensor(3, 2), 'SparseNLLCriterion'),
+    (fbnn.SparseNLLCriterion(2), lg.DoubleTensor(3, 6).zero(),
+     [lg.DoubleTensor(SPARSE_P), lg.LongTensor([[0, 6], [1, 2], [5, 0]])], 'SparseNLLCriterion'),
+    (fbnn.SparseNLLCriterion(2), lg.DoubleTensor(3, 6).zero(),
+     [lg.DoubleTensor(SPARSE_P), lg.LongTensor([[0, 1]])], 'SparseNLLCriterion'),
 ])
 def test_bad_input_names_the_criterion(crit, x, t, match):
     with pytest.raises((ValueError, TypeError, IndexError), match=match):
