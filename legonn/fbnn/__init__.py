@@ -11,11 +11,13 @@ SparseLookupTable, SparseSum).
 """
 from .criterions import (ClassNLLCriterionWithUNK, SequentialCriterion, SoftPlusLSECriterion, SparseNLLCriterion,
                          SoftPlusLSEMinusLSECriterion, TrueNLLCriterion)
+from .hierarchical import ClassHierarchicalNLLCriterion
 from .linears import LinearNB, LinearNoBackprop, NormalizedLinearNoBias
 from .lookups import FasterLookup, WeightedLookupTable
 from .optim import Optim
 from .sparse import SparseThreshold
 
-__all__ = ['ClassNLLCriterionWithUNK', 'FasterLookup', 'LinearNB', 'LinearNoBackprop', 'NormalizedLinearNoBias',
-           'Optim', 'SequentialCriterion', 'SoftPlusLSECriterion', 'SoftPlusLSEMinusLSECriterion',
-           'SparseNLLCriterion', 'SparseThreshold', 'TrueNLLCriterion', 'WeightedLookupTable']
+__all__ = ['ClassHierarchicalNLLCriterion', 'ClassNLLCriterionWithUNK', 'FasterLookup', 'LinearNB', 'LinearNoBackprop',
+           'NormalizedLinearNoBias', 'Optim', 'SequentialCriterion', 'SoftPlusLSECriterion',
+           'SoftPlusLSEMinusLSECriterion', 'SparseNLLCriterion', 'SparseThreshold', 'TrueNLLCriterion',
+           'WeightedLookupTable']

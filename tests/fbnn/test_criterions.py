@@ -222,3 +222,84 @@ def test_failed_sequential_call_changes_no_parameter():
 
 def test_as_tensors_labels():
     assert as_tensors(LABELS).type() == 'legonn.LongTensor'
+
+
+MAPPING = np.array([[0, 0], [0, 1], [1, 0], [1, 1], [1, 2]])
+
+
+def _hierarchical():
+    return fbnn.ClassHierarchicalNLLCriterion(lg.LongTensor(MAPPING), lg.LongTensor([2, 3]), 4).double()
+
+
+def _hierarchical_loss(crit, x, t):
+    """ClassHierarchicalNLLCriterion.lua's updateOutput as loops: -log softmax of the cluster scores at the
+    cluster, minus log softmax of the cluster's class scores at the class."""
+    cluster, klass = MAPPING[t]
+    cm, cb = crit.clusterMatrix.numpy(), crit.clusterBias.numpy()
+    wm, wb = crit.classMatrix.numpy(), crit.classBias.numpy()
+    scores = [sum(cm[k, i] * x[i] for i in range(len(x))) + cb[k] for k in range(cm.shape[0])]
+    start = [0, 2][cluster]
+    count = [2, 3][cluster]
+    block = [sum(wm[start + r, i] * x[i] for i in range(len(x))) + wb[start + r] for r in range(count)]
+    return (-(scores[cluster] - math.log(sum(math.exp(s) for s in scores)))
+            - (block[klass] - math.log(sum(math.exp(s) for s in block))))
+
+
+@pytest.mark.parametrize('target', [0, 1, 3, 4])
+def test_hierarchical_loss_and_gradients(target):
+    """The loss against the loops; d loss / d input and the accumulated parameter gradients (only the target's
+    cluster block of the class parameters) against central differences."""
+    crit = _hierarchical()
+    crit.classBias.normal(0, 1)
+    crit.clusterBias.normal(0, 1)
+    x = lg.DoubleTensor(RNG.normal(0, 1, 4))
+    assert crit.forward(x, target) == pytest.approx(_hierarchical_loss(crit, x.numpy(), target), rel=1e-12)
+    assert_criterion_gradient(crit, x, target)
+    crit.zeroGradParameters()
+    crit.forward(x, target)
+    crit.backward(x, target)
+    for param, grad in ((crit.clusterMatrix, crit.clusterMatrixDx), (crit.classMatrix, crit.classMatrixDx),
+                        (crit.clusterBias, crit.clusterBiasDx), (crit.classBias, crit.classBiasDx)):
+        numeric = numeric_gradient(lambda: crit.forward(x, target), param.numpy())
+        np.testing.assert_allclose(grad.numpy(), numeric, atol=1e-8)
+
+
+def test_hierarchical_updates_infer_and_zeroing():
+    """updateParameters steps the cluster parameters and the last target's class block only;
+    zeroGradParametersClass zeroes one cluster's block; infer picks the best cluster then class (0-based)."""
+    crit = _hierarchical()
+    x = lg.DoubleTensor(RNG.normal(0, 1, 4))
+    crit.forward(x, 4)
+    crit.backward(x, 4)
+    crit.classMatrixDx.fill(1)
+    before_class, before_cluster = crit.classMatrix.numpy().copy(), crit.clusterMatrix.numpy().copy()
+    crit.updateParameters(0.5)
+    np.testing.assert_allclose(crit.classMatrix.numpy()[:2], before_class[:2])
+    np.testing.assert_allclose(crit.classMatrix.numpy()[2:], before_class[2:] - 0.5)
+    np.testing.assert_allclose(crit.clusterMatrix.numpy(), before_cluster - 0.5 * crit.clusterMatrixDx.numpy())
+    crit.zeroGradParametersClass(1)
+    assert not crit.classMatrixDx.numpy()[:2].any() and crit.classMatrixDx.numpy()[2:].all()
+    cluster_scores = crit.clusterMatrix.numpy() @ x.numpy() + crit.clusterBias.numpy()
+    best = int(np.argmax(cluster_scores))
+    start, count = [(0, 2), (2, 3)][best]
+    rows = slice(start, start + count)
+    class_scores = crit.classMatrix.numpy()[rows] @ x.numpy() + crit.classBias.numpy()[rows]
+    assert crit.infer(x) == [best, int(np.argmax(class_scores))]
+    cluster, klass = crit.infer(x, True)
+    assert 0 <= klass < [2, 3][cluster]
+
+
+def test_hierarchical_contract(tmp_path):
+    crit = _hierarchical()
+    assert lg.typename(crit) == 'nn.ClassHierarchicalNLLCriterion'
+    lg.save(str(tmp_path / 'h.legonn'), crit)
+    assert lg.load(str(tmp_path / 'h.legonn')).classMatrix.numpy().tolist() == crit.classMatrix.numpy().tolist()
+    with pytest.raises(ValueError, match='ClassHierarchicalNLLCriterion: expected clusterCounts summing to the 5'):
+        fbnn.ClassHierarchicalNLLCriterion(lg.LongTensor(MAPPING), lg.LongTensor([2, 2]), 4)
+    for x, t, error in ((lg.DoubleTensor(2, 4).zero(), 0, ValueError), (lg.DoubleTensor(5).zero(), 0, ValueError),
+                        (lg.DoubleTensor(4).zero(), 5, IndexError)):
+        with pytest.raises(error, match='ClassHierarchicalNLLCriterion'):
+            crit.forward(x, t)
+    crit.float()
+    assert crit.classMatrixDx.type() == 'legonn.FloatTensor'
+    assert isinstance(crit.forward(lg.FloatTensor(4).zero(), 2), float)
