@@ -202,8 +202,9 @@ class SequentialCriterion(FbnnClass, Criterion):
         return flatten_parameters(*self.parameters(), owner=self)
 
     def updateOutput(self, input, target):
-        self.module.updateOutput(input)
-        self.output = self.criterion.updateOutput(self.module.output, target)
+        # forward runs each one's input checks, which a bare updateOutput call need not (the Lua's is forward's)
+        self.module.forward(input)
+        self.output = self.criterion.forward(self.module.output, target)
         return self.output
 
     def updateGradInput(self, input, target):
