@@ -13,11 +13,12 @@ from .criterions import (ClassNLLCriterionWithUNK, SequentialCriterion, SoftPlus
                          SoftPlusLSEMinusLSECriterion, TrueNLLCriterion)
 from .hierarchical import ClassHierarchicalNLLCriterion
 from .linears import LinearNB, LinearNoBackprop, NormalizedLinearNoBias
+from .seg_sparse_linear import SegSparseLinear
 from .lookups import FasterLookup, WeightedLookupTable
 from .optim import Optim
 from .sparse import SparseThreshold
 
 __all__ = ['ClassHierarchicalNLLCriterion', 'ClassNLLCriterionWithUNK', 'FasterLookup', 'LinearNB', 'LinearNoBackprop',
-           'NormalizedLinearNoBias', 'Optim', 'SequentialCriterion', 'SoftPlusLSECriterion',
+           'NormalizedLinearNoBias', 'Optim', 'SegSparseLinear', 'SequentialCriterion', 'SoftPlusLSECriterion',
            'SoftPlusLSEMinusLSECriterion', 'SparseNLLCriterion', 'SparseThreshold', 'TrueNLLCriterion',
            'WeightedLookupTable']

@@ -146,3 +146,97 @@ def test_typenames_reprs_and_files(tmp_path):
 ])
 def test_bad_input_names_the_module_and_changes_nothing(make, x, match):
     assert_rejected(make(), ValueError, match, 'forward', x)
+
+
+SEGS, KEYS, VALS = np.array([0, 0, 1, 3, 1]), np.array([1, 4, 1, 0, 2]), RNG.normal(0, 1, 5)
+
+
+def _seg_input(batch=None):
+    entries = [lg.LongTensor(SEGS), lg.LongTensor(KEYS), lg.DoubleTensor(VALS)]
+    return entries + [batch] if batch is not None else entries
+
+
+def _seg_forward(weight, bias, batch):
+    """SegSparseLinear.lua's updateOutput loop: each row starts at bias, entry i adds vals[i] * weight[keys[i]]
+    to row segs[i] (weight (inputSize, outputSize))."""
+    out = np.tile(bias, (batch, 1))
+    for s, k, v in zip(SEGS, KEYS, VALS):
+        for j in range(weight.shape[1]):
+            out[s, j] += v * weight[k, j]
+    return out
+
+
+@pytest.mark.parametrize('batch', [None, 6])
+def test_seg_sparse_linear_forward_and_gradients(batch):
+    """Output against the loop (batch max(segs) + 1, or the given size); gradWeight row keys[i] gains
+    scale * vals[i] * gradOutput[segs[i]], gradBias scale * the column sums; d output / d weight and bias by
+    central differences."""
+    m = fbnn.SegSparseLinear(5, 3).double()
+    m.bias.normal(0, 1)
+    rows = batch or 4
+    np.testing.assert_allclose(m.forward(_seg_input(batch)).numpy(),
+                               _seg_forward(m.weight.numpy(), m.bias.numpy(), rows), rtol=1e-12)
+    go = RNG.normal(0, 1, (rows, 3))
+    m.accGradParameters(_seg_input(batch), lg.DoubleTensor(go), 0.5)
+    want = np.zeros((5, 3))
+    for s, k, v in zip(SEGS, KEYS, VALS):
+        want[k] += 0.5 * v * go[s]
+    np.testing.assert_allclose(m.gradWeight.numpy(), want, rtol=1e-12)
+    np.testing.assert_allclose(m.gradBias.numpy(), 0.5 * go.sum(0), rtol=1e-12)
+    m.gradWeight.zero()
+    m.gradBias.zero()
+    assert_parameter_jacobians(m, _seg_input(batch))
+
+
+@pytest.mark.parametrize('sparse', [False, True])
+def test_seg_sparse_linear_updates_the_seen_rows(sparse):
+    """SegSparseLinear.lua's updateParameters: rows of the last backward's keys and the bias step by
+    lr * learningRateMul, then their gradients (and gradBias) are zeroed; other rows stay; a second update
+    without a backward is refused."""
+    m = fbnn.SegSparseLinear(6, 3, sparse, 0.5).double()
+    w, b = m.weight.numpy().copy(), m.bias.numpy().copy()
+    go = RNG.normal(0, 1, (4, 3))
+    m.forward(_seg_input())
+    m.backward(_seg_input(), lg.DoubleTensor(go))
+    grad = np.zeros((6, 3))
+    for s, k, v in zip(SEGS, KEYS, VALS):
+        grad[k] += v * go[s]
+    m.updateParameters(0.2)
+    np.testing.assert_allclose(m.weight.numpy(), w - 0.1 * grad, rtol=1e-12)
+    np.testing.assert_allclose(m.bias.numpy(), b - 0.1 * go.sum(0), rtol=1e-12)
+    assert not m.gradBias.numpy().any()
+    if not sparse:
+        assert not m.gradWeight.numpy().any()
+    with pytest.raises(RuntimeError, match='SegSparseLinear: updateParameters needs a backward first'):
+        m.updateParameters(0.2)
+
+
+def test_seg_sparse_linear_contract(tmp_path):
+    """torch.class('fbnn.SegSparseLinear'); the weight's (inputSize, outputSize) layout; bad entries named."""
+    m = fbnn.SegSparseLinear(5, 3)
+    assert lg.typename(m) == 'fbnn.SegSparseLinear' and tuple(m.weight.size()) == (5, 3)
+    assert abs(m.bias.numpy()).max() <= 1e-6 / np.sqrt(5)
+    lg.save(str(tmp_path / 's.legonn'), m)
+    assert type(lg.load(str(tmp_path / 's.legonn'))) is fbnn.SegSparseLinear
+    m.double()
+    bad = [(lg.LongTensor([0, 1]), lg.LongTensor([1]), lg.DoubleTensor([1.0])),
+           (lg.LongTensor([0]), lg.LongTensor([5]), lg.DoubleTensor([1.0])),
+           (lg.LongTensor([2]), lg.LongTensor([0]), lg.DoubleTensor([1.0]), 2)]
+    for entries, error in zip(bad, (ValueError, IndexError, IndexError)):
+        assert_rejected(m, error, 'SegSparseLinear', 'forward', list(entries))
+    assert_rejected(m, TypeError, 'SegSparseLinear', 'forward', lg.DoubleTensor(3))
+
+
+@pytest.mark.gpu
+def test_gpu_seg_sparse_linear():
+    """The cuda() twin: the same output, gradients and update."""
+    m = fbnn.SegSparseLinear(5, 3).double()
+    gpu = m.clone().cuda()
+    go = lg.DoubleTensor(RNG.normal(0, 1, (4, 3)))
+    np.testing.assert_allclose(gpu.forward([t.cuda() for t in _seg_input()]).float().numpy(),
+                               m.forward(_seg_input()).float().numpy(), rtol=1e-6)
+    m.backward(_seg_input(), go)
+    gpu.backward([t.cuda() for t in _seg_input()], go.cuda())
+    m.updateParameters(0.1)
+    gpu.updateParameters(0.1)
+    np.testing.assert_allclose(gpu.weight.float().numpy(), m.weight.float().numpy(), rtol=1e-6)

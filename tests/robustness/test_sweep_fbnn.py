@@ -14,6 +14,8 @@ CASES = {
     'LinearNB': (lambda: fbnn.LinearNB(4, 3), lambda: r(2, 4)),
     'LinearNoBackprop': (lambda: fbnn.LinearNoBackprop(4, 3), lambda: r(2, 4)),
     'NormalizedLinearNoBias': (lambda: fbnn.NormalizedLinearNoBias(4, 3), lambda: r(2, 4)),
+    'SegSparseLinear': (lambda: fbnn.SegSparseLinear(5, 3),
+                        lambda: [lg.LongTensor([0, 0, 1]), lg.LongTensor([1, 4, 1]), r(3)]),
     'SparseThreshold': (lambda: fbnn.SparseThreshold(0.1), lambda: r(5, 2)),
     'WeightedLookupTable': (lambda: fbnn.WeightedLookupTable(6, 3),
                             lambda: lg.FloatTensor([[0, 0.5], [5, -1], [2, 2]])),
