@@ -12,13 +12,14 @@ SparseLookupTable, SparseSum).
 from .criterions import (ClassNLLCriterionWithUNK, SequentialCriterion, SoftPlusLSECriterion, SparseNLLCriterion,
                          SoftPlusLSEMinusLSECriterion, TrueNLLCriterion)
 from .hierarchical import ClassHierarchicalNLLCriterion
+from .hsm import HSM
 from .linears import LinearNB, LinearNoBackprop, NormalizedLinearNoBias
 from .seg_sparse_linear import SegSparseLinear
 from .lookups import FasterLookup, WeightedLookupTable
 from .optim import Optim
 from .sparse import SparseThreshold
 
-__all__ = ['ClassHierarchicalNLLCriterion', 'ClassNLLCriterionWithUNK', 'FasterLookup', 'LinearNB', 'LinearNoBackprop',
-           'NormalizedLinearNoBias', 'Optim', 'SegSparseLinear', 'SequentialCriterion', 'SoftPlusLSECriterion',
-           'SoftPlusLSEMinusLSECriterion', 'SparseNLLCriterion', 'SparseThreshold', 'TrueNLLCriterion',
-           'WeightedLookupTable']
+__all__ = ['ClassHierarchicalNLLCriterion', 'ClassNLLCriterionWithUNK', 'FasterLookup', 'HSM', 'LinearNB',
+           'LinearNoBackprop', 'NormalizedLinearNoBias', 'Optim', 'SegSparseLinear', 'SequentialCriterion',
+           'SoftPlusLSECriterion', 'SoftPlusLSEMinusLSECriterion', 'SparseNLLCriterion', 'SparseThreshold',
+           'TrueNLLCriterion', 'WeightedLookupTable']

@@ -303,3 +303,103 @@ def test_hierarchical_contract(tmp_path):
     crit.float()
     assert crit.classMatrixDx.type() == 'legonn.FloatTensor'
     assert isinstance(crit.forward(lg.FloatTensor(4).zero(), 2), float)
+
+
+HSM_MAPPING = [[0, 0], [0, 1], [1, 0], [1, 1], [1, 2], [2, 0]]
+HSM_LABELS = np.array([0, 4, 5, 3])
+
+
+def _exp_minus_approx(v):
+    """THLogAdd.c's THExpMinusApprox, as the C: Leon Bottou's polynomial to the 8th power, 0 from 13 on."""
+    if v >= 13.0:
+        return 0.0
+    y = 1.0 + v * (0.125 + v * (0.0078125 + v * (0.00032552083 + v * 1.0172526e-5)))
+    return 1 / (y ** 8)
+
+
+def _hsm_loss(m, x, labels):
+    """HSM.lua's cluster ClassNLL (summed, over a LogSoftMax) plus HSM.cpp's updateOutputWithTarget loop."""
+    cw, cb = m.cluster_weight.numpy(), m.cluster_bias.numpy()
+    w, b = m.class_weight.numpy(), m.class_bias.numpy()
+    starts, sizes = [0, 2, 5], [2, 3, 1]
+    total = 0.0
+    for row, t in zip(x, labels):
+        cluster, position = HSM_MAPPING[t]
+        scores = [sum(cw[k, i] * row[i] for i in range(len(row))) + cb[k] for k in range(3)]
+        top = max(scores)
+        total -= scores[cluster] - top - math.log(sum(math.exp(s - top) for s in scores))
+        block = [sum(w[starts[cluster] + d, i] * row[i] for i in range(len(row))) + b[starts[cluster] + d]
+                 for d in range(sizes[cluster])]
+        top = max(block)
+        logsum = top + math.log(sum(_exp_minus_approx(top - s) for s in block))
+        total += logsum - block[position]
+    return total
+
+
+def test_hsm_loss_matches_the_c_loops():
+    """Batch and single-sample losses against the loops (never averaged; n_valid the batch size)."""
+    m = fbnn.HSM(lg.LongTensor(HSM_MAPPING), 4).double()
+    x = RNG.normal(0, 1, (4, 4))
+    assert m.forward(lg.DoubleTensor(x), lg.LongTensor(HSM_LABELS)) == pytest.approx(
+        _hsm_loss(m, x, HSM_LABELS), rel=1e-12)
+    assert m.n_valid == 4
+    assert m.forward(lg.DoubleTensor(x[1]), 4) == pytest.approx(_hsm_loss(m, x[1:2], [4]), rel=1e-12)
+
+
+@pytest.mark.parametrize('direct', [False, True])
+def test_hsm_gradients(direct):
+    """gradInput and the accumulated parameter gradients against central differences of the loss (HSM.cpp's
+    gradient uses the exact exponential, the loss the approximate one: they agree to ~1e-6); direct_update adds
+    scale times them to the parameters; updateParameters steps by them."""
+    m = fbnn.HSM(HSM_MAPPING, 4).double()
+    x, t = lg.DoubleTensor(RNG.normal(0, 1, (4, 4))), lg.LongTensor(HSM_LABELS)
+    assert_criterion_gradient(m, x, t, tol=1e-6)
+    m.zeroGradParameters()
+    m.forward(x, t)
+    m.backward(x, t, 0.5)
+    for param, grad in zip(*m.parameters()):
+        numeric = numeric_gradient(lambda: m.forward(x, t), param.numpy())
+        np.testing.assert_allclose(grad.numpy(), 0.5 * numeric, atol=1e-6)
+    if direct:
+        before = [p.numpy().copy() for p in m.parameters()[0]]
+        m.updateGradInput(x, t)
+        m.accGradParameters(x, t, -0.1, True)
+        for p, b, g in zip(m.parameters()[0], before, m.parameters()[1]):
+            np.testing.assert_allclose(p.numpy(), b - 0.1 * 2 * g.numpy(), rtol=1e-10, atol=1e-12)
+    else:
+        before = [p.numpy().copy() for p in m.parameters()[0]]
+        m.updateParameters(0.1)
+        for p, b, g in zip(m.parameters()[0], before, m.parameters()[1]):
+            np.testing.assert_allclose(p.numpy(), b - 0.1 * g.numpy(), rtol=1e-12)
+    m.zeroGradParametersClass(x, lg.LongTensor([5]))
+    assert not m.class_grad_weight.numpy()[5].any() and m.class_grad_weight.numpy()[2:5].any()
+
+
+@pytest.mark.gpu
+def test_hsm_gpu():
+    m = fbnn.HSM(HSM_MAPPING, 4).double()
+    x, t = lg.DoubleTensor(RNG.normal(0, 1, (4, 4))), lg.LongTensor(HSM_LABELS)
+    gpu = m.clone().cuda()
+    assert gpu.forward(x.cuda(), t.cuda()) == pytest.approx(m.forward(x, t), rel=1e-10)
+    np.testing.assert_allclose(gpu.backward(x.cuda(), t.cuda()).double().float().numpy(),
+                               m.backward(x, t).float().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(gpu.class_grad_weight.float().numpy(), m.class_grad_weight.float().numpy(), rtol=1e-6)
+
+
+def test_hsm_contract(tmp_path):
+    """torch.class('nn.HSM'); files; HSM.lua's mapping checks (contiguous clusters; legonn also checks the
+    positions); unk_index refused as HSM.lua's assert; bad input named."""
+    m = fbnn.HSM(HSM_MAPPING, 4)
+    assert lg.typename(m) == 'nn.HSM' and m.class_start_indices.tolist() == [0, 2, 5]
+    lg.save(str(tmp_path / 'h.legonn'), m)
+    assert lg.load(str(tmp_path / 'h.legonn')).class_weight.numpy().tolist() == m.class_weight.numpy().tolist()
+    for mapping, match in (([[0, 0], [2, 0]], 'cluster 1 is empty'), ([[0, 0], [0, 2]], 'positions in cluster 0'),
+                           ([[0, 0], [0, 0]], 'positions in cluster 0'), ([0, 1], 'expected a mapping')):
+        with pytest.raises(ValueError, match='HSM: ' + '.*' + match):
+            fbnn.HSM(mapping, 4)
+    with pytest.raises(ValueError, match='HSM: unk_index is not implemented'):
+        fbnn.HSM(HSM_MAPPING, 4, 3).forward(lg.rand(2, 4), lg.LongTensor([0, 1]))
+    for x, t, error in ((lg.rand(2, 5), lg.LongTensor([0, 1]), ValueError),
+                        (lg.rand(2, 4), lg.LongTensor([0, 6]), IndexError),
+                        (lg.rand(2, 4), lg.LongTensor([0]), ValueError)):
+        assert_rejected(m, error, 'HSM', 'forward', x, t)

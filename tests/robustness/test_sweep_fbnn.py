@@ -29,6 +29,7 @@ CASES = {
                            lambda: [lg.FloatTensor([[0.5, 0.5], [1, 0]]), lg.LongTensor([[0, 3], [2, 1]])]),
     'SequentialCriterion': (lambda: fbnn.SequentialCriterion(lg.nn.Tanh(), lg.nn.MSECriterion()), lambda: r(3, 4),
                             lambda: r(3, 4)),
+    'HSM': (lambda: fbnn.HSM([[0, 0], [0, 1], [1, 0]], 4), lambda: r(2, 4), lambda: lg.LongTensor([2, 0])),
     'ClassHierarchicalNLLCriterion': (lambda: fbnn.ClassHierarchicalNLLCriterion(
         lg.LongTensor([[0, 0], [0, 1], [1, 0]]), lg.LongTensor([2, 1]), 4), lambda: r(4), lambda: 2),
 }
