@@ -15,11 +15,12 @@ from .hierarchical import ClassHierarchicalNLLCriterion
 from .hsm import HSM
 from .linears import LinearNB, LinearNoBackprop, NormalizedLinearNoBias
 from .seg_sparse_linear import SegSparseLinear
+from .sparse_linear import SparseLinear
 from .lookups import FasterLookup, WeightedLookupTable
 from .optim import Optim
 from .sparse import SparseThreshold
 
 __all__ = ['ClassHierarchicalNLLCriterion', 'ClassNLLCriterionWithUNK', 'FasterLookup', 'HSM', 'LinearNB',
            'LinearNoBackprop', 'NormalizedLinearNoBias', 'Optim', 'SegSparseLinear', 'SequentialCriterion',
-           'SoftPlusLSECriterion', 'SoftPlusLSEMinusLSECriterion', 'SparseNLLCriterion', 'SparseThreshold',
-           'TrueNLLCriterion', 'WeightedLookupTable']
+           'SoftPlusLSECriterion', 'SoftPlusLSEMinusLSECriterion', 'SparseLinear', 'SparseNLLCriterion',
+           'SparseThreshold', 'TrueNLLCriterion', 'WeightedLookupTable']

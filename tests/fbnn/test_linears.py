@@ -240,3 +240,93 @@ def test_gpu_seg_sparse_linear():
     m.updateParameters(0.1)
     gpu.updateParameters(0.1)
     np.testing.assert_allclose(gpu.weight.float().numpy(), m.weight.float().numpy(), rtol=1e-6)
+
+
+KV_KEYS = np.array([[0, 5, -1], [2, 2, 1]])   # -1: padding, its value 0
+KV_VALS = np.array([[1.5, -2.0, 0.0], [3.0, 0.5, -1.0]])
+
+
+def _kv():
+    return [lg.LongTensor(KV_KEYS), lg.DoubleTensor(KV_VALS)]
+
+
+def test_sparse_linear_key_value_forward_and_gradients():
+    """SparseLinear.c's updateOutput2/accGradParameters2 loops: output[h] = bias + sum of val * weight[:, key]
+    over the entries whose value is not 0; gradWeight[:, key] += scale * val * gradOutput[h]; gradBias +=
+    scale * the column sums; a one-row batch gives a 1-D output."""
+    m = fbnn.SparseLinear(6, 3, False, True).double()
+    w, b = m.weight.numpy(), m.bias.numpy()
+    want = np.tile(b, (2, 1))
+    for h in range(2):
+        for k, v in zip(KV_KEYS[h], KV_VALS[h]):
+            if v != 0:
+                want[h] += v * w[:, k]
+    np.testing.assert_allclose(m.forward(_kv()).numpy(), want, rtol=1e-12)
+    go = RNG.normal(0, 1, (2, 3))
+    m.zeroGradParameters()
+    assert m.backward(_kv(), lg.DoubleTensor(go), 0.5) is None
+    grad = np.zeros((3, 6))
+    for h in range(2):
+        for k, v in zip(KV_KEYS[h], KV_VALS[h]):
+            if v != 0:
+                grad[:, k] += 0.5 * v * go[h]
+    np.testing.assert_allclose(m.gradWeight.numpy(), grad, rtol=1e-12)
+    np.testing.assert_allclose(m.gradBias.numpy(), 0.5 * go.sum(0), rtol=1e-12)
+    one = m.forward([lg.LongTensor(KV_KEYS[1:]), lg.DoubleTensor(KV_VALS[1:])])
+    np.testing.assert_allclose(one.numpy(), want[1], rtol=1e-12)
+    assert_parameter_jacobians(m, _kv())
+
+
+def test_sparse_linear_sparse_update_touches_the_used_columns():
+    """useSparseUpdate (SparseLinear.lua, updateParameters2/zeroGradParameters2): one backward per update; the
+    update steps the bias and the batch's key columns only, zeroing clears gradBias and those columns only."""
+    m = fbnn.SparseLinear(6, 3, True, True).double()
+    m.gradWeight.fill(7)
+    m.gradBias.zero()
+    w = m.weight.numpy().copy()
+    m.forward(_kv())
+    m.backward(_kv(), lg.DoubleTensor(RNG.normal(0, 1, (2, 3))))
+    with pytest.raises(RuntimeError, match='SparseLinear.*: you can only call one backward'):
+        m.backward(_kv(), lg.DoubleTensor(2, 3).zero())
+    g = m.gradWeight.numpy().copy()
+    m.updateParameters(0.1)
+    used = [0, 1, 2, 5]
+    np.testing.assert_allclose(m.weight.numpy()[:, used], w[:, used] - 0.1 * g[:, used], rtol=1e-12)
+    np.testing.assert_array_equal(m.weight.numpy()[:, [3, 4]], w[:, [3, 4]])
+    m.zeroGradParameters()
+    assert not m.gradWeight.numpy()[:, used].any() and (m.gradWeight.numpy()[:, [3, 4]] == 7).all()
+    with pytest.raises(RuntimeError, match='SparseLinear.*: must call backward'):
+        m.zeroGradParameters()
+
+
+def test_sparse_linear_keeps_nn_inputs_and_contract(tmp_path):
+    """A (nnz, 2) input is nn.SparseLinear's (the same output as legonn.nn's with the same weights);
+    torch.class('fbnn.SparseLinear'); files; bad key/value inputs named; their gradInput refused."""
+    m = fbnn.SparseLinear(6, 3).double()
+    ref = lg.nn.SparseLinear(6, 3).double()
+    ref.weight.copy(m.weight)
+    ref.bias.copy(m.bias)
+    x = lg.DoubleTensor([[0, 1.0], [4, -2.0]])
+    np.testing.assert_array_equal(m.forward(x).numpy(), ref.forward(x).numpy())
+    assert lg.typename(m) == 'fbnn.SparseLinear' and isinstance(m, lg.nn.SparseLinear)
+    lg.save(str(tmp_path / 'f.legonn'), [m, ref])
+    assert [type(v) for v in lg.load(str(tmp_path / 'f.legonn'))] == [fbnn.SparseLinear, lg.nn.SparseLinear]
+    assert_rejected(m, IndexError, 'SparseLinear', 'forward', [lg.LongTensor([[6]]), lg.DoubleTensor([[1.0]])])
+    assert_rejected(m, ValueError, 'SparseLinear', 'forward', [lg.LongTensor([[0, 1]]), lg.DoubleTensor([[1.0]])])
+    m.forward(_kv())
+    with pytest.raises(ValueError, match='SparseLinear.*: gradInput of a \\[keys, values\\] input is not supported'):
+        m.updateGradInput(_kv(), lg.DoubleTensor(2, 3).zero())
+
+
+@pytest.mark.gpu
+def test_gpu_sparse_linear():
+    m = fbnn.SparseLinear(6, 3, True, True).double()
+    gpu = m.clone().cuda()
+    go = lg.DoubleTensor(RNG.normal(0, 1, (2, 3)))
+    cuda_kv = [t.cuda() for t in _kv()]
+    np.testing.assert_allclose(gpu.forward(cuda_kv).float().numpy(), m.forward(_kv()).float().numpy(), rtol=1e-6)
+    for mod, x, g in ((m, _kv(), go), (gpu, cuda_kv, go.cuda())):
+        mod.zeroGradParameters()
+        mod.backward(x, g)
+        mod.updateParameters(0.1)
+    np.testing.assert_allclose(gpu.weight.float().numpy(), m.weight.float().numpy(), rtol=1e-6)

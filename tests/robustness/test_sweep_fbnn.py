@@ -16,6 +16,8 @@ CASES = {
     'NormalizedLinearNoBias': (lambda: fbnn.NormalizedLinearNoBias(4, 3), lambda: r(2, 4)),
     'SegSparseLinear': (lambda: fbnn.SegSparseLinear(5, 3),
                         lambda: [lg.LongTensor([0, 0, 1]), lg.LongTensor([1, 4, 1]), r(3)]),
+    'SparseLinear': (lambda: fbnn.SparseLinear(6, 3, False, True),   # sparse update refuses a 2nd backward
+                     lambda: [lg.LongTensor([[0, 5], [2, 1]]), r(2, 2)]),
     'SparseThreshold': (lambda: fbnn.SparseThreshold(0.1), lambda: r(5, 2)),
     'WeightedLookupTable': (lambda: fbnn.WeightedLookupTable(6, 3),
                             lambda: lg.FloatTensor([[0, 0.5], [5, -1], [2, 2]])),
