@@ -9,6 +9,7 @@ class of one name. Labels and indices are 0-based.
 Not provided: the classes that need Facebook's non-open ``sparse`` package (SparseConverter, SparseKmax,
 SparseLookupTable, SparseSum).
 """
+from .caching_lookup import CachingLookupTable
 from .criterions import (ClassNLLCriterionWithUNK, SequentialCriterion, SoftPlusLSECriterion, SparseNLLCriterion,
                          SoftPlusLSEMinusLSECriterion, TrueNLLCriterion)
 from .hierarchical import ClassHierarchicalNLLCriterion
@@ -20,7 +21,7 @@ from .lookups import FasterLookup, WeightedLookupTable
 from .optim import Optim
 from .sparse import SparseThreshold
 
-__all__ = ['ClassHierarchicalNLLCriterion', 'ClassNLLCriterionWithUNK', 'FasterLookup', 'HSM', 'LinearNB',
-           'LinearNoBackprop', 'NormalizedLinearNoBias', 'Optim', 'SegSparseLinear', 'SequentialCriterion',
+__all__ = ['CachingLookupTable', 'ClassHierarchicalNLLCriterion', 'ClassNLLCriterionWithUNK', 'FasterLookup', 'HSM',
+           'LinearNB', 'LinearNoBackprop', 'NormalizedLinearNoBias', 'Optim', 'SegSparseLinear', 'SequentialCriterion',
            'SoftPlusLSECriterion', 'SoftPlusLSEMinusLSECriterion', 'SparseLinear', 'SparseNLLCriterion',
            'SparseThreshold', 'TrueNLLCriterion', 'WeightedLookupTable']

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import fbnn
+from legonn import fbnn, nn
 from tests.checks import assert_parameter_jacobians, assert_rejected
 
 RNG = np.random.default_rng(11)
@@ -147,3 +147,79 @@ def test_typenames_and_files(tmp_path):
 ])
 def test_bad_input_names_the_module_and_changes_nothing(make, x, error, match):
     assert_rejected(make(), error, match, 'forward', x)
+
+
+@pytest.mark.parametrize('rows, cols, cache_rows, caches, updates', [(1, 1, 1, 1, 30), (40, 3, 40, 2, 60),
+                                                                     (60, 4, 10, 2, 80)])
+def test_caching_lookup_coherence_test_lua(rows, cols, cache_rows, caches, updates):
+    """fbnn/test.lua CachingLookupTableCoherence (smaller): several caches over one LookupTable whose weight is
+    1..rows*cols; each update subtracts a random gradient from a run of rows through every cache; after the
+    flushes the table equals a clone updated directly (no write lost, 0-based rows)."""
+    lut = nn.LookupTable(rows, cols).double()
+    lut.weight.copy(lg.DoubleTensor(np.arange(1, rows * cols + 1, dtype=float).reshape(rows, cols)))
+    tables = [fbnn.CachingLookupTable(lut, cache_rows, cols) for _ in range(caches)]
+    want = lut.weight.numpy().copy()
+    for _ in range(updates):
+        start = int(RNG.integers(rows))
+        run = np.arange(start, min(start + int(RNG.integers(1, 10)), rows))
+        grad = RNG.normal(0, 1, (run.size, cols))
+        for i, r in enumerate(run):
+            want[r] -= caches * grad[i]
+        for t in tables:
+            t.accUpdateGradParameters(lg.LongTensor(run), lg.DoubleTensor(grad), 1.0)
+    for t in tables:
+        t.flush()
+    np.testing.assert_allclose(lut.weight.numpy(), want, rtol=1e-12)
+
+
+def test_caching_lookup_reads_through_its_cache():
+    """CachingLookupTable.lua: forward copies the cached rows (stale until written back: a change made to the
+    table behind a cached row is not seen until it is evicted); stats count hits and misses; the training
+    methods other than accUpdateGradParameters raise (the Lua asserts)."""
+    lut = nn.LookupTable(10, 2).double()
+    cache = fbnn.CachingLookupTable(lut, 8)
+    out = cache.forward(lg.LongTensor([[1, 3], [1, 9]]))
+    np.testing.assert_array_equal(out.numpy(), lut.weight.numpy()[[[1, 3], [1, 9]]])
+    assert cache.stats['hit'] == 1 and cache.stats['miss'] == 3
+    lut.weight.select(0, 3).fill(100)
+    assert cache.forward(lg.LongTensor([3])).numpy()[0, 0] != 100
+    cache.flush()
+    assert cache.forward(lg.LongTensor([3])).numpy()[0, 0] == 100
+    cache.accUpdateGradParameters(lg.LongTensor([3]), lg.DoubleTensor([[1.0, 1.0]]), 0.5)
+    np.testing.assert_array_equal(cache.readRow(3), [99.5, 99.5])
+    assert lut.weight.numpy()[3, 0] == 100
+    for name, args in (('accGradParameters', (lg.LongTensor([3]), lg.DoubleTensor(1, 2))),
+                       ('zeroGradParameters', ()), ('updateParameters', (0.1,))):
+        with pytest.raises(NotImplementedError, match=f'CachingLookupTable: {name} is not implemented'):
+            getattr(cache, name)(*args)
+
+
+def test_caching_lookup_contract(tmp_path):
+    lut = nn.LookupTable(10, 2).double()
+    cache = fbnn.CachingLookupTable(lut, 4)
+    assert lg.typename(cache) == 'nn.CachingLookupTable' and cache.numWays == 1
+    cache.accUpdateGradParameters(lg.LongTensor([2]), lg.DoubleTensor([[1.0, 1.0]]))
+    lg.save(str(tmp_path / 'c.legonn'), cache)
+    loaded = lg.load(str(tmp_path / 'c.legonn'))
+    loaded.flush()
+    np.testing.assert_allclose(loaded.backing.weight.numpy()[2], lut.weight.numpy()[2] - 1)
+    cache.float()
+    assert lut.weight.type() == 'legonn.FloatTensor' and not cache.ways[0].rows
+    with pytest.raises(ValueError, match='CachingLookupTable: expected numRows in \\[1, 10\\]'):
+        fbnn.CachingLookupTable(lut, 11)
+    with pytest.raises(TypeError, match='CachingLookupTable: expected a LookupTable'):
+        fbnn.CachingLookupTable(nn.Tanh(), 2)
+    for x, error in ((lg.LongTensor([10]), IndexError), (lg.LongTensor(2, 2, 2).zero(), ValueError)):
+        assert_rejected(cache, error, 'CachingLookupTable', 'forward', x)
+
+
+@pytest.mark.gpu
+def test_caching_lookup_gpu():
+    lut = nn.LookupTable(10, 2).double()
+    gpu_lut = lut.clone().cuda()
+    cache, gpu = fbnn.CachingLookupTable(lut, 4), fbnn.CachingLookupTable(gpu_lut, 4)
+    for c, idx, go in ((cache, lg.LongTensor([1, 5, 1]), lg.DoubleTensor(3, 2).fill(1)),
+                       (gpu, lg.LongTensor([1, 5, 1]).cuda(), lg.DoubleTensor(3, 2).fill(1).cuda())):
+        c.accUpdateGradParameters(idx, go, 0.5)
+        c.flush()
+    np.testing.assert_allclose(gpu_lut.weight.double().float().numpy(), lut.weight.float().numpy())
