@@ -6,6 +6,7 @@ from ..modules.base.module import Module
 from ..serialization.classes import register_builtin
 from ..tensor.random import SCALAR_DRAWS
 from .base import FbnnClass
+from .lookups import ZeroIndexGradient
 
 _ROWS_PER_WAY = 8
 
@@ -58,7 +59,7 @@ class _Way:
         self.stats['flush'] += 1
 
 
-class CachingLookupTable(FbnnClass, Module):
+class CachingLookupTable(ZeroIndexGradient, FbnnClass, Module):
     """nn.CachingLookupTable(backingLut, numRows): forward looks rows of ``backingLut`` (a LookupTable) up through
     a write-back cache of about ``numRows`` rows (ways of 8 rows; a full way evicts a random row); input
     ``(n,)`` or ``(batch, n)`` 0-based indices, output ``(..., nOutput)``. Only
@@ -133,12 +134,6 @@ class CachingLookupTable(FbnnClass, Module):
         for i, row in enumerate(rows):
             flat[i] = self.readRow(row)
         return self.output
-
-    def updateGradInput(self, input, gradOutput):
-        self._indices(input)
-        self.checkGradOutput(gradOutput, self.output)
-        self.bufferLike('gradInput', input)[...] = 0
-        return self.gradInput
 
     def _not_implemented(self, name):
         raise NotImplementedError(f"{self.shortName()}: {name} is not implemented (CachingLookupTable.lua asserts; "

@@ -45,7 +45,17 @@ class WeightedLookupTable(FbnnClass, LookupTable):
         super().accGradParameters(input, self._gradOutput, scale)
 
 
-class FasterLookup(FbnnClass, Module):
+class ZeroIndexGradient:
+    """updateGradInput of the modules fed indices (``_indices`` checks them): zeros of the input's size."""
+
+    def updateGradInput(self, input, gradOutput):
+        self._indices(input)
+        self.checkGradOutput(gradOutput, self.output)
+        self.bufferLike('gradInput', input)[...] = 0
+        return self.gradInput
+
+
+class FasterLookup(ZeroIndexGradient, FbnnClass, Module):
     """nn.FasterLookup(nIndex, dim, skipBoundChecking, scaleGradByFreq, concurrentUpdates): an embedding,
     ``output[..., :] = weight[index]`` for ``(n,)`` or ``(batch, n)`` 0-based integer indices, ``weight``
     ``(nIndex, dim)`` drawn from N(0, 1). Unlike nn.LookupTable it counts, in ``count`` (an IntTensor), how often
@@ -81,12 +91,6 @@ class FasterLookup(FbnnClass, Module):
         out = self.bufferLike('output', self.weight, tuple(idx.shape) + (self.weight.size(1),))
         self.weight.xp.take(self.weight.array, idx, axis=0, out=out)
         return self.output
-
-    def updateGradInput(self, input, gradOutput):
-        self._indices(input)
-        self.checkGradOutput(gradOutput, self.output)
-        self.bufferLike('gradInput', input)[...] = 0
-        return self.gradInput
 
     def _rows_and_gradient(self, input, gradOutput):
         """(flat checked indices, gradOutput as (indices, dim) rows)."""
