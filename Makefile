@@ -39,7 +39,7 @@ test: install
 test-gpu-sim: install
 	LEGONN_GPU_SIM=1 $(BIN)/python -m pytest -m gpu -p no:cacheprovider
 	LEGONN_GPU_SIM=1 LEGONN_SWEEP_DEVICE=cuda $(BIN)/python -m pytest -p no:cacheprovider tests/robustness/test_sweep.py \
-		tests/robustness/test_sweep_cudnn.py
+		tests/robustness/test_sweep_cudnn.py tests/robustness/test_sweep_fbnn.py tests/test_inn.py -k 'sweep or bad_input'
 
 test-oldest:
 	test -x $(OLDEST)/bin/python || $(PYTHON) -m venv $(OLDEST)

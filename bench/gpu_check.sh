@@ -12,7 +12,7 @@
 # Stages and their time limits in seconds (override with the variable named):
 #   tests    180  GPU_CHECK_T_TESTS     python -m pytest -m gpu -x (per-test limit GPU_CHECK_T_TEST, 60, through
 #                                       pytest-timeout when installed; GPU_CHECK_MAXFAIL=N: go on to N failures)
-#   sweep     90  GPU_CHECK_T_SWEEP     LEGONN_SWEEP_DEVICE=cuda: tests/robustness/test_sweep.py on the GPU
+#   sweep     90  GPU_CHECK_T_SWEEP     LEGONN_SWEEP_DEVICE=cuda: the robustness sweeps (nn, cudnn, fbnn, inn) on the GPU
 #   launches  45  GPU_CHECK_T_LAUNCHES  bench/gpu_launches.py: kernel launches per training step, W1/W2/W3
 #   compare  100  GPU_CHECK_T_COMPARE   compare.py --cuda (COMPARE=path, else ../shared or ./shared/bench/compare.py;
 #                                       COMPARE_ARGS, default '--steps 20 --repeats 3')
@@ -162,7 +162,8 @@ fi
 if wants sweep; then
   run_stage sweep "${GPU_CHECK_T_SWEEP:-90}" "$OUT/sweep.log" \
     env LEGONN_SWEEP_DEVICE=cuda $PY -m pytest -q -o addopts= -p no:cacheprovider "${PER_TEST[@]}" \
-    --junitxml="$OUT/sweep.xml" tests/robustness/test_sweep.py tests/robustness/test_sweep_cudnn.py
+    --junitxml="$OUT/sweep.xml" tests/robustness/test_sweep.py tests/robustness/test_sweep_cudnn.py \
+    tests/robustness/test_sweep_fbnn.py tests/test_inn.py -k "sweep or bad_input"
   [ $DRY = 1 ] || RESULTS[-1]+=" -- $(junit_counts "$OUT/sweep.xml")"
 fi
 

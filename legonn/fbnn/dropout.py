@@ -9,13 +9,14 @@ import numbers
 from ..modules.base.errors import input_error
 from ..modules.base.module import Module
 from ..tensor import Tensor
+from .base import FbnnClass
 
 
-class _MaskedDropout(Module, abstract=True):
+class _MaskedDropout(FbnnClass, Module, abstract=True):
     """What the three share: training multiplies the input by ``noise`` (drawn by ``_draw``), gradInput is
     gradOutput times the same ``noise``; backward in evaluation is an error."""
 
-    lua_package = 'fbnn'
+    lua_name = 'fbnn'
 
     def updateOutput(self, input):
         self.checkInput(input)
@@ -50,7 +51,7 @@ class Dropout(_MaskedDropout):
 
     def setp(self, p):
         if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p < 1:
-            raise ValueError(f"fbnn.Dropout: illegal percentage, must be 0 <= p < 1, got {p!r}")
+            raise ValueError(f"{self.lua_name}.Dropout: illegal percentage, must be 0 <= p < 1, got {p!r}")
         self.p = p
 
     def _draw(self, input):
@@ -61,7 +62,7 @@ class Dropout(_MaskedDropout):
         return x * (1 - self.p)
 
     def __repr__(self):
-        return f"fbnn.Dropout({self.p:g})"
+        return f"{self.lua_name}.Dropout({self.p:g})"
 
 
 class NestedDropout(_MaskedDropout):
@@ -79,7 +80,7 @@ class NestedDropout(_MaskedDropout):
 
     def setp(self, p):
         if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 < p < 1:
-            raise ValueError(f"fbnn.NestedDropout: illegal geometric distribution parameter, must be 0 < p < 1, "
+            raise ValueError(f"{self.lua_name}.NestedDropout: illegal geometric distribution parameter, must be 0 < p < 1, "
                              f"got {p!r}")
         self.p = p
         self.logp, self.log1p = math.log(p), math.log(1 - p)
@@ -95,7 +96,7 @@ class NestedDropout(_MaskedDropout):
         noise /= xp.exp(self.log1p * (units + 1))[None, :].astype(noise.dtype)
 
     def __repr__(self):
-        return f"fbnn.NestedDropout({self.p:g})"
+        return f"{self.lua_name}.NestedDropout({self.p:g})"
 
 
 class IndividualDropout(_MaskedDropout):
@@ -116,7 +117,7 @@ class IndividualDropout(_MaskedDropout):
             try:
                 p = Tensor(p)
             except (TypeError, ValueError):
-                raise TypeError(f"fbnn.IndividualDropout: p must be a tensor of probabilities, got {p!r}") from None
+                raise TypeError(f"{self.lua_name}.IndividualDropout: p must be a tensor of probabilities, got {p!r}") from None
         values = p.double().array
         if not bool(((values >= 0) & (values < 1)).all()):
             raise ValueError("fbnn.IndividualDropout: illegal percentage, must be 0 <= p < 1")
@@ -132,4 +133,4 @@ class IndividualDropout(_MaskedDropout):
         self.noise.array[...] /= keep.array
 
     def __repr__(self):
-        return f"fbnn.IndividualDropout({self.p.nElement()})"
+        return f"{self.lua_name}.IndividualDropout({self.p.nElement()})"

@@ -8,6 +8,7 @@ import numpy as np
 from ..modules.base.errors import check_hyper, input_error
 from ..modules.base.module import Module
 from ..tensor.window_kernels import scatter_windows, sliding_windows
+from .base import FbnnClass
 
 
 def log_filter(sigma, k=None):
@@ -24,7 +25,7 @@ def log_filter(sigma, k=None):
     return d_yy[:, 1:1 + d_xx.shape[1]] + d_xx[1:1 + d_yy.shape[0]]
 
 
-class LaplacianOfGaussian(Module):
+class LaplacianOfGaussian(FbnnClass, Module):
     """Each input plane filtered (correlation, stride 1) by the same Laplacian-of-Gaussian filter, with
     ``padding`` zeros around: input ``(C, H, W)`` or ``(N, C, H, W)``, output ``(..., C, H + 2 padding - kH + 1,
     W + 2 padding - kW + 1)`` (the input's size with the default padding).
@@ -35,18 +36,17 @@ class LaplacianOfGaussian(Module):
     does nothing); the Lua's one-element zero ``bias`` is kept and adds nothing.
     """
 
-    lua_package = 'fbnn'
     input_ranks = (3, 4)
 
     def __init__(self, nInputPlane, sigma, k=None, padding=None):
         super().__init__()
         check_hyper('fbnn.LaplacianOfGaussian', positive=dict(nInputPlane=nInputPlane))
         if isinstance(sigma, bool) or not isinstance(sigma, numbers.Real) or not sigma > 0:
-            raise ValueError(f"fbnn.LaplacianOfGaussian: sigma must be a positive number, got {sigma!r}")
+            raise ValueError(f"{self.lua_name}.LaplacianOfGaussian: sigma must be a positive number, got {sigma!r}")
         if k is not None:
             check_hyper('fbnn.LaplacianOfGaussian', positive=dict(k=k))
             if k < 3:
-                raise ValueError(f"fbnn.LaplacianOfGaussian: the filter size k must be at least 3, got {k}")
+                raise ValueError(f"{self.lua_name}.LaplacianOfGaussian: the filter size k must be at least 3, got {k}")
         filt = log_filter(sigma, k)
         self.nInputPlane = self.nOutputPlane = nInputPlane
         self.weight = self.output.new(nInputPlane, *filt.shape)
@@ -103,7 +103,7 @@ class LaplacianOfGaussian(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f"fbnn.LaplacianOfGaussian({self.nInputPlane}, {self.kH}x{self.kW}, padding {self.padding})"
+        return f"{self.lua_name}.LaplacianOfGaussian({self.nInputPlane}, {self.kH}x{self.kW}, padding {self.padding})"
 
 
 def dog_filter(sigma, size):
@@ -116,7 +116,7 @@ def dog_filter(sigma, size):
     return filt / filt.sum()
 
 
-class DifferenceOfGaussian(Module):
+class DifferenceOfGaussian(FbnnClass, Module):
     """A difference-of-Gaussian pyramid: a table of ``nOctaves`` tensors, octave m ``(..., nScalesPerOctave *
     C, H_m, W_m)`` with ``H_0 = H`` and each next octave sampled at the odd rows and columns (0-based) of the
     previous octave's sigma-2 blur.
@@ -130,7 +130,6 @@ class DifferenceOfGaussian(Module):
     defines no backward: updateGradInput raises.
     """
 
-    lua_package = 'fbnn'
     input_ranks = (3, 4)
 
     def __init__(self, nInputPlane, nOctaves=3, nScalesPerOctave=5):
@@ -180,4 +179,4 @@ class DifferenceOfGaussian(Module):
         raise NotImplementedError(f"{self!r}: fbnn's DifferenceOfGaussian defines no backward pass")
 
     def __repr__(self):
-        return f"fbnn.DifferenceOfGaussian({self.nInputPlane}, {self.nOctaves}, {self.nScalesPerOctave})"
+        return f"{self.lua_name}.DifferenceOfGaussian({self.nInputPlane}, {self.nOctaves}, {self.nScalesPerOctave})"

@@ -5,16 +5,17 @@ from .. import nn
 from ..modules.base.errors import input_error
 from ..modules.base.module import Module
 from ..tensor import Tensor
+from .base import FbnnClass
 
 
-class Constant(Module):
+class Constant(FbnnClass, Module):
     """Outputs ``value`` repeated over the input's first dimension (taken as the batch): ``(N,) + value``'s
     size, whatever the input holds; gradInput is zero.
 
     ``Constant(value)``: a number (a 1-element tensor, so the output is ``(N, 1)``) or a tensor.
     """
 
-    lua_package = 'fbnn'
+    lua_name = 'fbnn'
     input_dtypes = 'any'
 
     def __init__(self, value):
@@ -22,7 +23,7 @@ class Constant(Module):
         if isinstance(value, numbers.Real) and not isinstance(value, bool):
             value = self.output.new([float(value)])
         if not isinstance(value, Tensor):
-            raise TypeError(f"fbnn.Constant: value must be a number or a tensor, got {type(value).__name__}")
+            raise TypeError(f"{self.lua_name}.Constant: value must be a number or a tensor, got {type(value).__name__}")
         self.value = value
 
     def updateOutput(self, input):
@@ -43,18 +44,18 @@ class Constant(Module):
         return 'fbnn.Constant'
 
 
-class LeakyReLU(nn.PReLU):
+class LeakyReLU(FbnnClass, nn.PReLU):
     """y = x for x > 0, p * x otherwise, with a fixed slope ``p``: nn.PReLU whose one weight is ``p`` and
     never learns (accGradParameters, zeroGradParameters and updateParameters do nothing; gradWeight stays 0).
 
     ``LeakyReLU(p)``; any input shape. (nn.LeakyReLU(negval, inplace) is torch/nn's, a separate class.)
     """
 
-    lua_package = 'fbnn'
+    lua_name = 'fbnn'
 
     def __init__(self, p):
         if isinstance(p, bool) or not isinstance(p, numbers.Real):
-            raise TypeError(f"fbnn.LeakyReLU: p must be a number, got {type(p).__name__}")
+            raise TypeError(f"{self.lua_name}.LeakyReLU: p must be a number, got {type(p).__name__}")
         super().__init__()
         self.weight.fill(p)
         self.gradWeight.fill(0)
@@ -72,4 +73,4 @@ class LeakyReLU(nn.PReLU):
         pass
 
     def __repr__(self):
-        return f"fbnn.LeakyReLU({float(self.weight[0]):g})"
+        return f"{self.lua_name}.LeakyReLU({float(self.weight[0]):g})"

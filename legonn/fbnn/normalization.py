@@ -3,13 +3,14 @@
 import numbers
 
 from ..modules.base.module import Module
+from .base import FbnnClass
 
 
-class L2Normalize(Module):
+class L2Normalize(FbnnClass, Module):
     """Each row divided by its Euclidean norm: ``y = x / ||x||`` over the last dimension of a ``(n,)`` or
     ``(batch, n)`` input; gradInput ``(g - y (y . g)) / ||x||``. A zero row gives NaN, as the Lua."""
 
-    lua_package = 'fbnn'
+    lua_name = 'fbnn'
     input_ranks = (1, 2)
 
     def _norms(self, input):
@@ -32,7 +33,7 @@ class L2Normalize(Module):
         return 'fbnn.L2Normalize'
 
 
-class ProjectiveGradientNormalization(Module):
+class ProjectiveGradientNormalization(FbnnClass, Module):
     """Identity forward; backward removes from gradOutput its component along the whole input:
     ``gradInput = g - u (u . g)`` with ``u = x / ||x||`` (norm and dot product over every element), or ``g``
     itself when ``x`` is all zeros. This is not the input's true gradient (Mark Tygert's normalisation).
@@ -40,12 +41,12 @@ class ProjectiveGradientNormalization(Module):
     ``ProjectiveGradientNormalization(eps=1e-5)``: ``eps`` is stored, as the Lua, which never uses it.
     """
 
-    lua_package = 'fbnn'
+    lua_name = 'fbnn'
 
     def __init__(self, eps=1e-5):
         super().__init__()
         if isinstance(eps, bool) or not isinstance(eps, numbers.Real):
-            raise TypeError(f"fbnn.ProjectiveGradientNormalization: eps must be a number, got {eps!r}")
+            raise TypeError(f"{self.lua_name}.ProjectiveGradientNormalization: eps must be a number, got {eps!r}")
         self.eps = eps
 
     def updateOutput(self, input):
@@ -67,4 +68,4 @@ class ProjectiveGradientNormalization(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f"fbnn.ProjectiveGradientNormalization({self.eps:g})"
+        return f"{self.lua_name}.ProjectiveGradientNormalization({self.eps:g})"

@@ -1,6 +1,7 @@
 """fbnn's Probe (fbnn/Probe.lua): a decorator that prints the moments of what its module computes."""
 from ..containers.decorators import Decorator
 from ..tensor import Tensor
+from .base import FbnnClass
 
 
 def _moments(label, value):
@@ -12,7 +13,7 @@ def _moments(label, value):
             print(label, *(f"{float(v):.14g}" for v in (a.min(), a.max(), a.mean(), std, a.sum())), sep='\t')
 
 
-class Probe(Decorator):
+class Probe(FbnnClass, Decorator):
     """``Probe(module, name='unnamed')``: runs ``module`` unchanged (output, gradients and parameters are its
     own) and prints, before and after each of updateOutput, updateGradInput and accGradParameters, a header
     naming the step and ``name``, the moments (min, max, mean, std, sum) of the input (gradOutput for the
@@ -21,7 +22,7 @@ class Probe(Decorator):
     The Lua refuses to build unless ``nn.legacy`` is set; legonn has no such switch and always builds it.
     """
 
-    lua_package = 'fbnn'
+    lua_name = 'fbnn'
 
     def __init__(self, module, name='unnamed'):
         super().__init__(module)
@@ -38,6 +39,7 @@ class Probe(Decorator):
             _moments(label, getattr(m, field, None))
 
     def updateOutput(self, input):
+        self.modules[0].checkContract(input)   # before printing: a wrong input is refused, not read
         self._dump('Start UpdateOutput', input)
         super().updateOutput(input)
         self._dump('End UpdateOutput', input)
@@ -55,4 +57,4 @@ class Probe(Decorator):
         self._dump('End AccGradParameters', gradOutput)
 
     def __repr__(self):
-        return f"fbnn.Probe({self.name}) @ {self.modules[0]!r}"
+        return f"{self.lua_name}.Probe({self.name}) @ {self.modules[0]!r}"

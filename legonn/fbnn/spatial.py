@@ -6,9 +6,10 @@ from ..modules.base.errors import check_hyper, input_error
 from ..modules.base.initialisation import uniform_reset
 from ..modules.base.module import Module
 from ..tensor.window_kernels import scatter_windows, sliding_windows
+from .base import FbnnClass
 
 
-class Upsample(Module):
+class Upsample(FbnnClass, Module):
     """Nearest-neighbour up-sampling by an integer ``factor``: ``(C, H, W)`` -> ``(C, H * f, W * f)`` (or
     batched, ``(N, C, H, W)``), output pixel ``(y, x)`` = input pixel ``(y // f, x // f)``; gradInput sums
     each input pixel's ``f x f`` gradOutput block.
@@ -16,14 +17,13 @@ class Upsample(Module):
     ``Upsample(factor)``, a whole number >= 1 (Lua numbers: 2.0 is accepted).
     """
 
-    lua_package = 'fbnn'
     input_ranks = (3, 4)
 
     def __init__(self, factor):
         super().__init__()
         if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or factor != int(factor) \
                 or factor < 1:
-            raise ValueError(f"fbnn.Upsample: factor must be a whole number >= 1, got {factor!r}")
+            raise ValueError(f"{self.lua_name}.Upsample: factor must be a whole number >= 1, got {factor!r}")
         self.factor = int(factor)
 
     def _shapes(self, input):
@@ -47,7 +47,7 @@ class Upsample(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f"fbnn.Upsample(factor {self.factor})"
+        return f"{self.lua_name}.Upsample(factor {self.factor})"
 
 
 def _channel_window_sums(xp, a, size):
@@ -64,24 +64,23 @@ def _channel_window_sums(xp, a, size):
     return run[tuple(hi)] - run[tuple(lo)]
 
 
-class CrossMapNormalization(Module):
+class CrossMapNormalization(FbnnClass, Module):
     """Local response normalisation across feature maps (cuda-convnet's): ``y_c = x_c / (1 + scale / size *
     sum_{c'} x_{c'}^2)^power`` over the ``size`` channels centred on c (zero-padded), each pixel apart.
 
     ``CrossMapNormalization(size, scale, power)``, ``size`` odd; input ``(C, H, W)`` or ``(N, C, H, W)``.
     """
 
-    lua_package = 'fbnn'
     input_ranks = (3, 4)
 
     def __init__(self, size, scale, power):
         super().__init__()
         check_hyper('fbnn.CrossMapNormalization', positive=dict(size=size))
         if size % 2 == 0:
-            raise ValueError(f"fbnn.CrossMapNormalization: kernel size must be odd, got {size}")
+            raise ValueError(f"{self.lua_name}.CrossMapNormalization: kernel size must be odd, got {size}")
         for name, value in (('scale', scale), ('power', power)):
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise TypeError(f"fbnn.CrossMapNormalization: {name} must be a number, got {value!r}")
+                raise TypeError(f"{self.lua_name}.CrossMapNormalization: {name} must be a number, got {value!r}")
         self.size, self.scale, self.power = size, scale, power
 
     def _denominator(self, input):
@@ -104,10 +103,10 @@ class CrossMapNormalization(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f"fbnn.CrossMapNormalization({self.size}, {self.scale:g}, {self.power:g})"
+        return f"{self.lua_name}.CrossMapNormalization({self.size}, {self.scale:g}, {self.power:g})"
 
 
-class LocallyConnected(Module):
+class LocallyConnected(FbnnClass, Module):
     """A convolution whose filters are not shared: each output position ``(y, x)`` has its own weights,
     ``out[o, y, x] = bias[o, y, x] + sum_{i, a, b} weight[o, y, x, i, a, b] * in[i, y dH + a, x dW + b]``.
 
@@ -118,7 +117,6 @@ class LocallyConnected(Module):
     weights, ``toInterleaved``, which is not provided).
     """
 
-    lua_package = 'fbnn'
     input_ranks = (3, 4)
 
     def parameterSizes(self):
@@ -131,7 +129,7 @@ class LocallyConnected(Module):
         check_hyper('fbnn.LocallyConnected', positive=dict(nInputPlane=nInputPlane, iW=iW, iH=iH,
                                                            nOutputPlane=nOutputPlane, kW=kW, kH=kH, dW=dW, dH=dH))
         if kW > iW or kH > iH:
-            raise ValueError(f"fbnn.LocallyConnected: the kernel {kW}x{kH} (kW x kH) must not exceed the input "
+            raise ValueError(f"{self.lua_name}.LocallyConnected: the kernel {kW}x{kH} (kW x kH) must not exceed the input "
                              f"image {iW}x{iH} (iW x iH)")
         self.nInputPlane, self.iW, self.iH, self.nOutputPlane = nInputPlane, iW, iH, nOutputPlane
         self.kW, self.kH, self.dW, self.dH = kW, kH, dW, dH
@@ -192,5 +190,5 @@ class LocallyConnected(Module):
         self.gradBias.array[...] += scale * g.sum(axis=0)
 
     def __repr__(self):
-        return (f"fbnn.LocallyConnected({self.nInputPlane} -> {self.nOutputPlane}, {self.iW}x{self.iH}, "
+        return (f"{self.lua_name}.LocallyConnected({self.nInputPlane} -> {self.nOutputPlane}, {self.iW}x{self.iH}, "
                 f"{self.kW}x{self.kH}, {self.dW},{self.dH})")

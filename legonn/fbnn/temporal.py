@@ -6,6 +6,7 @@ import numbers
 from ..modules.base.errors import check_hyper, input_error
 from ..modules.base.initialisation import uniform_reset
 from ..modules.base.module import Module
+from .base import FbnnClass
 
 
 def kept_rows(xp, values, n):
@@ -27,7 +28,7 @@ def _check_k(owner, k, k_dynamic):
         raise TypeError(f"{owner}: k_dynamic must be a number, got {k_dynamic!r}")
 
 
-class KMaxPooling(Module):
+class KMaxPooling(FbnnClass, Module):
     """k-max pooling over time (Kalchbrenner et al., 2014): for each column of a ``(L, C)`` input, its ``k``
     largest values kept in their original row order, giving ``(k, C)``; rows past the input's length are 0.
 
@@ -40,7 +41,6 @@ class KMaxPooling(Module):
     lengths of the last call are kept as ``input_length`` and ``output_length`` (``min(L, k)``).
     """
 
-    lua_package = 'fbnn'
 
     def __init__(self, k, k_dynamic=-1):
         super().__init__()
@@ -81,10 +81,10 @@ class KMaxPooling(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f"fbnn.KMaxPooling({self.k})"
+        return f"{self.lua_name}.KMaxPooling({self.k})"
 
 
-class GroupKMaxPooling(Module):
+class GroupKMaxPooling(FbnnClass, Module):
     """Group k-max pooling: the ``k`` rows of largest Euclidean norm of a ``(L, D)`` input (or of each sample of
     a ``(B, L, D)`` batch), in their original order: output ``(k, D)`` (``(B, k, D)``); rows past L are 0.
 
@@ -93,7 +93,6 @@ class GroupKMaxPooling(Module):
     the padding rows' switches are 0, so (as the C++) the last gradOutput row overwrites row 0's gradient.
     """
 
-    lua_package = 'fbnn'
     input_ranks = (2, 3)
 
     def __init__(self, k, k_dynamic=-1):
@@ -136,10 +135,10 @@ class GroupKMaxPooling(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f"fbnn.GroupKMaxPooling({self.k})"
+        return f"{self.lua_name}.GroupKMaxPooling({self.k})"
 
 
-class TemporalConvolutionTBC(Module):
+class TemporalConvolutionTBC(FbnnClass, Module):
     """1-D convolution over time of a ``(T, B, nIn)`` input (time, batch, channels): output ``(T - kw + 1 +
     2 pad, B, nOut)``, ``out[t, b] = bias + sum_k in[t + k - pad, b] @ weight[k]`` with zeros outside the
     input.
@@ -149,7 +148,6 @@ class TemporalConvolutionTBC(Module):
     gradBias unscaled.
     """
 
-    lua_package = 'fbnn'
 
     def parameterSizes(self):
         return {'weight': (self.kw, self.nIn, self.nOut), 'bias': (self.nOut,)}
@@ -220,10 +218,10 @@ class TemporalConvolutionTBC(Module):
                                                  @ g[o].reshape(-1, self.nOut))
 
     def __repr__(self):
-        return f"fbnn.TemporalConvolutionTBC({self.nIn} -> {self.nOut}, {self.kw}, pad {self.pad})"
+        return f"{self.lua_name}.TemporalConvolutionTBC({self.nIn} -> {self.nOut}, {self.kw}, pad {self.pad})"
 
 
-class UnfoldedTemporalConvolution(Module):
+class UnfoldedTemporalConvolution(FbnnClass, Module):
     """nn.TemporalConvolution with stride 1 and ``pad`` zero frames before and after the sequence: input ``(L,
     nin)`` or ``(N, L, nin)``, output ``(L + 2 pad - kw + 1, nout)`` (batched alike), ``out[t] = bias + weight @
     (in[t - pad], ..., in[t - pad + kw - 1])`` (frames concatenated; zeros outside the input).
@@ -233,7 +231,6 @@ class UnfoldedTemporalConvolution(Module):
     ``noBias()``; the module is not a container here, the parameters are its own).
     """
 
-    lua_package = 'fbnn'
 
     def parameterSizes(self):
         sizes = {'weight': (self.outputFrameSize, self.kW * self.inputFrameSize)}
@@ -246,7 +243,7 @@ class UnfoldedTemporalConvolution(Module):
         check_hyper('fbnn.UnfoldedTemporalConvolution', positive=dict(nin=nin, nout=nout, kw=kw),
                     nonnegative=dict(pad=pad))
         if dW != 1:
-            raise ValueError(f"fbnn.UnfoldedTemporalConvolution: only dW = 1 is supported, got {dW!r}")
+            raise ValueError(f"{self.lua_name}.UnfoldedTemporalConvolution: only dW = 1 is supported, got {dW!r}")
         self.kW, self.dW, self.pad, self.inputFrameSize, self.outputFrameSize = kw, 1, pad, nin, nout
         self.weight = self.output.new(nout, kw * nin)
         self.gradWeight = self.output.new(nout, kw * nin).zero()
@@ -314,5 +311,5 @@ class UnfoldedTemporalConvolution(Module):
             self.gradBias.array[...] += scale * g.sum(axis=0)
 
     def __repr__(self):
-        return (f"fbnn.UnfoldedTemporalConvolution({self.inputFrameSize} -> {self.outputFrameSize}, {self.kW}, "
+        return (f"{self.lua_name}.UnfoldedTemporalConvolution({self.inputFrameSize} -> {self.outputFrameSize}, {self.kW}, "
                 f"pad {self.pad})")

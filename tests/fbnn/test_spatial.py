@@ -67,13 +67,13 @@ def test_bad_input_names_the_module():
     """Upsample.lua's asserts (a whole factor >= 1) at construction; a 2-D input or a gradOutput of the wrong
     size names the module."""
     for bad in (1.5, 0, True):
-        with pytest.raises(ValueError, match='fbnn.Upsample'):
+        with pytest.raises(ValueError, match='nn.Upsample'):
             fbnn.Upsample(bad)
     assert_rejected(fbnn.Upsample(2), ValueError, 'Upsample', 'forward', lg.zeros(3, 4))
     m = fbnn.Upsample(2)
     m.forward(lg.zeros(1, 2, 2))
     assert_rejected(m, ValueError, 'Upsample.*gradOutput', 'backward', lg.zeros(1, 2, 2), lg.zeros(1, 4, 3))
-    assert lg.typename(m) == 'fbnn.Upsample' and repr(m) == 'fbnn.Upsample(factor 2)'
+    assert lg.typename(m) == 'nn.Upsample' and repr(m) == 'nn.Upsample(factor 2)'   # torch.class('nn.Upsample')
 
 
 def _crossmap_loops(x, g, size, scale, power):
@@ -118,7 +118,7 @@ def test_crossmap_equals_spatial_cross_map_lrn():
 
 def test_crossmap_bad_input_names_the_module():
     """The C++'s errors (an odd kernel size; 3-D or 4-D input) name the module."""
-    with pytest.raises(ValueError, match='fbnn.CrossMapNormalization.*odd'):
+    with pytest.raises(ValueError, match='nn.CrossMapNormalization.*odd'):
         fbnn.CrossMapNormalization(4, 1e-4, 0.75)
     assert_rejected(fbnn.CrossMapNormalization(3, 1e-4, 0.75), ValueError, 'CrossMapNormalization', 'forward',
                     lg.zeros(3, 4))
@@ -161,7 +161,7 @@ def test_locally_connected_matches_loops():
 def test_locally_connected_bad_input_names_the_module():
     """LocallyConnected.lua's asserts: a kernel within the image at construction; the planes, height and width
     of the input."""
-    with pytest.raises(ValueError, match='fbnn.LocallyConnected.*must not exceed'):
+    with pytest.raises(ValueError, match='nn.LocallyConnected.*must not exceed'):
         fbnn.LocallyConnected(1, 3, 3, 1, 4, 1)
     assert_rejected(fbnn.LocallyConnected(2, 4, 4, 1, 2, 2), ValueError, r'LocallyConnected.*\(2, 4, 4\)', 'forward',
                     lg.zeros(2, 4, 5))

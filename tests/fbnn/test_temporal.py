@@ -186,7 +186,7 @@ def test_bad_input_names_the_module():
                     'forward', lg.zeros(2, 2, 3))
     assert_rejected(fbnn.KMaxPooling(2), ValueError, 'KMaxPooling', 'forward', lg.zeros(2, 2, 2))
     assert_rejected(fbnn.GroupKMaxPooling(2), ValueError, 'GroupKMaxPooling', 'forward', lg.zeros(2))
-    with pytest.raises(ValueError, match='fbnn.KMaxPooling'):
+    with pytest.raises(ValueError, match='nn.KMaxPooling'):
         fbnn.KMaxPooling(0)
     with pytest.raises(NotImplementedError, match='noBias'):
         fbnn.TemporalConvolutionTBC(2, 2, 2).noBias()
@@ -210,7 +210,7 @@ def test_unfolded_matches_lua_test(pad):
 
 def test_unfolded_bad_input_names_the_module():
     """The Lua's assert dW == 1 at construction; frames of the wrong width or too short a sequence name it."""
-    with pytest.raises(ValueError, match='fbnn.UnfoldedTemporalConvolution.*dW = 1'):
+    with pytest.raises(ValueError, match='nn.UnfoldedTemporalConvolution.*dW = 1'):
         fbnn.UnfoldedTemporalConvolution(2, 2, 2, 2)
     assert_rejected(fbnn.UnfoldedTemporalConvolution(3, 2, 2), ValueError, 'UnfoldedTemporalConvolution.*3 features',
                     'forward', lg.zeros(4, 2))
