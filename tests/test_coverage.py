@@ -1,19 +1,20 @@
-"""Every class of torch/nn, of Element-Research's rnn and of its companion dpnn, and of nnx, exists in legonn.nn,
-and every class of imagine-nn in legonn.inn, or docs/coverage.md says why not: one table per package, under its
-own heading.
+"""Every class of torch/nn, of Element-Research's rnn and of its companion dpnn, of nnx and of stnbhwd exists in
+legonn.nn, every class of imagine-nn in legonn.inn and of fbnn in legonn.fbnn, or docs/coverage.md says why not:
+one table per package, under its own heading.
 
 TORCH_NN lists the classes torch/nn's init.lua loads (its last revision), in its order;
 init.lua's non-class entries (THNN, utils, ErrorMessages, hessian, test) are left out. RNN and DPNN list
 the classes (``torch.class``) of the rnn and dpnn packages' Lua files at their last revisions; their
 files that only add methods to nn's classes (Module.lua, Dropout.lua, Container.lua, ...) are not classes.
-NNX and INN list the classes nnx's and imagine-nn's init.lua files load, in their order.
+NNX, INN, FBNN and STN list the classes nnx's, imagine-nn's, fbnn's and stnbhwd's init.lua files load, in
+their order.
 """
 import pathlib
 import re
 
 import pytest
 
-from legonn import inn, nn
+from legonn import fbnn, inn, nn
 
 TORCH_NN = """
 Module Container Concat Parallel Sequential DepthConcat Decorator Bottle WeightNorm DontCast NaN Profile
@@ -68,6 +69,18 @@ QDRiemaNNLinear SuperCriterion DistNLLCriterion DistMarginCriterion TreeNLLCrite
 DataList DataSetLabelMe DataSetSamplingPascal
 """.split()
 
+FBNN = """
+Dropout UnfoldedTemporalConvolution TemporalConvolutionTBC NestedDropout IndividualDropout CachingLookupTable Optim
+Probe TrueNLLCriterion ProjectiveGradientNormalization ClassNLLCriterionWithUNK Upsample DataSetLabelMe LeakyReLU
+Constant SpatialFoveaCuda SoftPlusLSECriterion SoftPlusLSEMinusLSECriterion ClassHierarchicalNLLCriterion
+CrossMapNormalization GroupKMaxPooling HSM KMaxPooling LinearNB LaplacianOfGaussian DifferenceOfGaussian
+LinearNoBackprop LocallyConnected L2Normalize NormalizedLinearNoBias SequentialCriterion WeightedLookupTable
+FasterLookup SparseNLLCriterion SparseLinear SegSparseLinear SparseThreshold SparseConverter SparseKmax
+SparseLookupTable SparseSum
+""".split()
+
+STN = "AffineTransformMatrixGenerator AffineGridGeneratorBHWD BilinearSamplerBHWD".split()
+
 INN = """
 SpatialMaxPooling SpatialAveragePooling SpatialStochasticPooling SpatialCrossResponseNormalization
 MeanSubtraction SpatialPyramidPooling SpatialSameResponseNormalization ROIPooling ConstAffine
@@ -76,7 +89,8 @@ MeanSubtraction SpatialPyramidPooling SpatialSameResponseNormalization ROIPoolin
 # the heading of each package's table in docs/coverage.md, its class list and the namespace its classes live in
 PACKAGES = {'torch/nn': ('# Coverage of torch/nn and the packages around it', TORCH_NN, nn),
             'rnn': ('## Element-Research rnn', RNN, nn), 'dpnn': ('## Element-Research dpnn', DPNN, nn),
-            'nnx': ('## nnx', NNX, nn), 'inn': ('## imagine-nn (inn)', INN, inn)}
+            'nnx': ('## nnx', NNX, nn), 'inn': ('## imagine-nn (inn)', INN, inn), 'fbnn': ('## fbnn', FBNN, fbnn),
+            'stn': ('## stnbhwd (stn)', STN, nn)}
 COVERAGE = pathlib.Path(__file__).resolve().parents[1] / 'docs' / 'coverage.md'
 STATUSES = ('present', 'planned', 'out of scope')
 
@@ -99,6 +113,7 @@ def test_the_class_lists_have_no_duplicates():
     assert len(TORCH_NN) == len(set(TORCH_NN)) == 192
     assert len(RNN) == len(set(RNN)) == 32 and len(DPNN) == len(set(DPNN)) == 26
     assert len(NNX) == len(set(NNX)) == 39 and len(INN) == len(set(INN)) == 9
+    assert len(FBNN) == len(set(FBNN)) == 41 and len(STN) == len(set(STN)) == 3
 
 
 @pytest.mark.parametrize('package', sorted(PACKAGES))
