@@ -42,10 +42,7 @@ def _per_axis(size, sigma, width, height, sigma_horz, sigma_vert):
 
 def _filled(values, tensor):
     """float64 ``values`` stored into ``tensor``, or into a new tensor of the default type."""
-    if tensor is None:
-        cls = default_class()
-        return cls._from_array(values.astype(cls._dtype))
-    return tensor.copy(values)
+    return default_class()(values) if tensor is None else tensor.copy(values)
 
 
 def gaussian(size=3, sigma=0.25, amplitude=1, normalize=False, width=None, height=None, sigma_horz=None,
