@@ -65,15 +65,10 @@ def load_batch(files, labels, seed, augmented=True):
     """The donkey job: read and decode each file (image.load, floats in [0, 1]), (augment); returns
     (inputs (B,1,28,28), targets) as arrays."""
     rng = np.random.default_rng(seed)
-    inputs = None
-    for i, path in enumerate(files):
-        digit = image.load(path, 1, 'float')
-        if augmented:
-            digit = augment(digit, rng)
-        if inputs is None:
-            inputs = np.empty((len(files),) + tuple(digit.size()), np.float32)
-        inputs[i] = digit.numpy()
-    return inputs, np.asarray(labels, dtype=np.int64)
+    digits = [image.load(path, 1, 'float') for path in files]
+    if augmented:
+        digits = [augment(digit, rng) for digit in digits]
+    return np.stack([digit.numpy() for digit in digits]), np.asarray(labels, dtype=np.int64)
 
 
 class DonkeyLoader:

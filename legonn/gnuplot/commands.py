@@ -16,8 +16,7 @@ def is_tensor(value):
 
 def values(value):
     """The float64 NumPy array of a tensor or array (a CUDA tensor is copied to the host)."""
-    t = as_tensor(value)
-    return np.asarray((t.cpu() if t.is_cuda else t).numpy(), dtype=np.float64)
+    return np.asarray(as_tensor(value).cpu().numpy(), dtype=np.float64)
 
 
 def _fail(who, expected, t):

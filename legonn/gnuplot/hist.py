@@ -63,7 +63,7 @@ def histc(tensor, bins=72, min=None, max=None, raw=False):
     counts = t.histc(bins, lo, hi)
     if raw:
         return counts
-    return Histogram(counts.cpu() if counts.is_cuda else counts, lo, hi)
+    return Histogram(counts, lo, hi)
 
 
 def hist(tensor, bins=72, min=None, max=None):

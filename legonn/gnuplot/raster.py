@@ -9,10 +9,15 @@ from ..extras import optional_module
 _NS = '{http://www.w3.org/2000/svg}'
 
 
+def _pil(module):
+    """``PIL.<module>``, or the ImportError saying to install the ``image`` extra."""
+    return optional_module(f'PIL.{module}', 'image', 'pillow', 'gnuplot', 'draws PNG figures')
+
+
 def _colour(value, opacity=1.0):
     if value in (None, 'none'):
         return None
-    image_colour = optional_module('PIL.ImageColor', 'image', 'pillow', 'gnuplot', 'draws PNG figures')
+    image_colour = _pil('ImageColor')
     rgb = image_colour.getrgb(value)[:3]
     # an opacity over the white background
     return tuple(int(round(c * opacity + 255 * (1 - opacity))) for c in rgb)
@@ -28,8 +33,8 @@ def _text(image, draw, el, font):
     transform = el.get('transform', '')
     if 'rotate(-90)' in transform:
         tx, ty = (float(v) for v in re.search(r'translate\(([-\d.]+) ([-\d.]+)\)', transform).groups())
-        image_module = optional_module('PIL.Image', 'image', 'pillow', 'gnuplot', 'draws PNG figures')
-        draw_module = optional_module('PIL.ImageDraw', 'image', 'pillow', 'gnuplot', 'draws PNG figures')
+        image_module = _pil('Image')
+        draw_module = _pil('ImageDraw')
         label = image_module.new('RGBA', (int(width) + 2, 16), (255, 255, 255, 0))
         draw_module.Draw(label).text((1, 2), text, fill=(0, 0, 0, 255), font=font)
         label = label.rotate(90, expand=True)
@@ -40,9 +45,9 @@ def _text(image, draw, el, font):
 
 def svg_to_png(text, fname):
     """Draw the svgplot SVG ``text`` into the PNG file ``fname`` (its width x height in pixels)."""
-    image_module = optional_module('PIL.Image', 'image', 'pillow', 'gnuplot', 'draws PNG figures')
-    draw_module = optional_module('PIL.ImageDraw', 'image', 'pillow', 'gnuplot', 'draws PNG figures')
-    font_module = optional_module('PIL.ImageFont', 'image', 'pillow', 'gnuplot', 'draws PNG figures')
+    image_module = _pil('Image')
+    draw_module = _pil('ImageDraw')
+    font_module = _pil('ImageFont')
     root = ET.fromstring(text)
     image = image_module.new('RGB', (int(root.get('width')), int(root.get('height'))), 'white')
     draw = draw_module.Draw(image)

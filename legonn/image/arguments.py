@@ -30,14 +30,3 @@ def into(dst, src, values):
     new tensor of ``src``'s type."""
     return result(src, dst, values.astype(src.array.dtype, copy=False))
 
-
-def options(name, table, given, defaults):
-    """The keyword arguments of a call made with a Lua table (``image.<name>({'size': 9})``), checked against the
-    function's ``defaults``; ``given`` is True when other arguments came beside the table."""
-    if given:
-        raise TypeError(f"image.{name}: expected either one table (a dict) of named arguments or the arguments "
-                        f"themselves, got both")
-    unknown = sorted(set(table) - set(defaults))
-    if unknown:
-        raise TypeError(f"image.{name}: unknown argument(s) {unknown}; expected some of {sorted(defaults)}")
-    return {**defaults, **table}

@@ -15,12 +15,6 @@ def _count(name, n):
     return int(n)
 
 
-def _default(rgb):
-    """A float64 array of colours as a tensor of the default type (Torch7's ``torch.Tensor(n, 3)``)."""
-    cls = default_class()
-    return cls._from_array(rgb.astype(cls._dtype))
-
-
 def _jet(n):
     """The jet colours of ``jetColormap(n)`` as an ``n x 3`` float64 array."""
     four = 4 * np.arange(1, n + 1) / max(n, 1)
@@ -45,14 +39,14 @@ def colormap(nbColor):
               (chroma, zero, x)]
     sector = np.minimum(np.floor(huep), 5).astype(np.intp)
     rgb = np.stack([np.choose(sector, [s[c] for s in sixths]) for c in range(3)], axis=1)
-    return _default(rgb + (light - chroma / 2)[:, None])
+    return default_class()(rgb + (light - chroma / 2)[:, None])
 
 
 def jetColormap(nbColor):
     """``jetColormap(nbColor)``: ``nbColor x 3`` colours of the jet map, from dark blue (row 0) through cyan,
     yellow and red: row i (0-based) has ``v = 4 (i + 1) / nbColor``, red ``clamp(min(v - 1.5, 4.5 - v))``,
     green ``clamp(min(v - .5, 3.5 - v))``, blue ``clamp(min(v + .5, 2.5 - v))``, clamped to [0, 1]."""
-    return _default(_jet(_count('jetColormap', nbColor)))
+    return default_class()(_jet(_count('jetColormap', nbColor)))
 
 
 def y2jet(*args):

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..tensor import default_class
 from .arguments import tensor_argument
+from .planes import temp_dtype
 
 _FLOATS = (np.float16, np.float32, np.float64)
 
@@ -41,10 +42,7 @@ def _per_axis(size, sigma, width, height, sigma_horz, sigma_vert):
 
 def _filled(values, tensor):
     """float64 ``values`` stored into ``tensor``, or into a new tensor of the default type."""
-    if tensor is None:
-        cls = default_class()
-        return cls._from_array(values.astype(cls._dtype))
-    return tensor.copy(values)
+    return default_class()(values) if tensor is None else tensor.copy(values)
 
 
 def gaussian(size=3, sigma=0.25, amplitude=1, normalize=False, width=None, height=None, sigma_horz=None,
@@ -60,8 +58,7 @@ def gaussian(size=3, sigma=0.25, amplitude=1, normalize=False, width=None, heigh
         tensor = _kernel_tensor('gaussian', tensor, 2)
         height, width = tensor.size()
     height, width = _sizes('gaussian', height=height, width=width)
-    real = np.float64 if tensor is not None and tensor.array.dtype == np.float64 or \
-        tensor is None and default_class()._dtype == np.float64 else np.float32
+    real = temp_dtype(default_class()._dtype if tensor is None else tensor.array.dtype)
     # image.c's temp_t roundings: means and reciprocals rounded to it, distances computed in it
     mean_u = real(real(mean_horz) * real(width) + 0.5)
     mean_v = real(real(mean_vert) * real(height) + 0.5)

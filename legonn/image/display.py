@@ -33,7 +33,8 @@ def minmax(tensor, min=None, max=None, symm=False, inplace=False, saturate=False
     low = min
     if low is None:
         if symm:
-            magnitude = abs(out.min()) if abs(out.min()) > abs(out.max()) else abs(out.max())
+            lowest, highest = abs(out.min()), abs(out.max())
+            magnitude = lowest if lowest > highest else highest
             low = -magnitude
         else:
             low = out.min()

@@ -4,7 +4,7 @@ import os
 
 from ..tensor import LongTensor
 from .netpbm import getPPMsize, loadPPM, savePGM, savePPM
-from .pillow_formats import getJPGsize, getPNGsize, loadJPG, loadPNG, saveJPG, savePNG
+from .pillow_formats import JPG_MAGIC, PNG_MAGIC, getJPGsize, getPNGsize, loadJPG, loadPNG, saveJPG, savePNG
 
 # init.lua's supported_filetypes keys, each to its kind
 SUPPORTED = {'jpg': 'jpg', 'JPG': 'jpg', 'jpeg': 'jpg', 'JPEG': 'jpg', 'png': 'png', 'PNG': 'png',
@@ -19,9 +19,9 @@ def _kind(name, filename):
     """The file kind from its first bytes (JPEG, PNG, PGM 'P2'/'P5', PPM 'P3'/'P6'), else its extension."""
     with open(filename, 'rb') as f:
         head = f.read(4)
-    if head.startswith(b'\xff\xd8\xff'):
+    if head.startswith(JPG_MAGIC):
         return 'jpg'
-    if head.startswith(b'\x89PNG'):
+    if head.startswith(PNG_MAGIC):
         return 'png'
     if head[:2] in (b'P2', b'P5'):
         return 'pgm'

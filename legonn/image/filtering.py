@@ -6,6 +6,7 @@ import math
 from ..tensor import DoubleTensor, conv2
 from .arguments import tensor_argument
 from .construct import gaussian
+from .scaling import scale
 
 _MODES = {'valid': 'V', 'full': 'F', 'same': 'F'}
 
@@ -115,12 +116,6 @@ def dilate(im, kern=None, pad=0):
     return type(conv)._from_result((conv.array > 0).astype(conv.array.dtype))
 
 
-def _scale_simple(dst, src):
-    """image.scale(dst, src, 'simple'), which lives with the geometric transforms."""
-    from . import scale
-    scale(dst, src, 'simple')
-
-
 def gaussianpyramid(*args):
     """``gaussianpyramid([dst,] src, scales)``: a list of images, one per scale: image i is src's ``[C x] H x W``
     times ``scales[i]`` (truncated), resampled ('simple', nearest) from the previous image convolved ('same')
@@ -151,7 +146,7 @@ def gaussianpyramid(*args):
         if factor == 1:
             dst[i].copy(previous)
         else:
-            _scale_simple(dst[i], previous)
+            scale(dst[i], previous, 'simple')
         previous = convolve(dst[i], k, 'same')
     return dst
 

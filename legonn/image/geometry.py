@@ -133,9 +133,9 @@ def rotate(*args):
     f32 = np.float32
     xc, yc = f32((w - 1) / 2.0), f32((h - 1) / 2.0)
     jd, id_ = xp.meshgrid(xp.arange(h, dtype=f32), xp.arange(w, dtype=f32), indexing='ij')
+    t = float(f32(theta))   # the C's float theta
     if mode == 'simple':
-        # float theta, cosine and sine, as the C declares them; round() is half away from zero
-        t = float(f32(theta))
+        # float cosine and sine, as the C declares them; round() is half away from zero
         cos_t, sin_t = f32(math.cos(t)), f32(math.sin(t))
         ii = _round_half_away(xp, cos_t * (id_ - xc) - sin_t * (jd - yc) + xc)
         jj = _round_half_away(xp, cos_t * (jd - yc) + sin_t * (id_ - xc) + yc)
@@ -143,7 +143,6 @@ def rotate(*args):
         values = gather(xp, planes, xp.clip(jj, 0, h - 1), xp.clip(ii, 0, w - 1)) * inside
         return planes_result(src, dst, from_intermediate(xp, values, planes.dtype))
     tmp = temp_dtype(planes.dtype)
-    t = float(f32(theta))
     ri = (math.cos(t) * (id_ - xc).astype(np.float64) - math.sin(t) * (jd - yc).astype(np.float64)).astype(tmp)
     rj = (math.cos(t) * (jd - yc).astype(np.float64) + math.sin(t) * (id_ - xc).astype(np.float64)).astype(tmp)
     ri, rj = ri + tmp(xc), rj + tmp(yc)

@@ -9,7 +9,7 @@ from ..extras import optional_module
 from ..tensor import as_tensor, backend
 from .samples import clamped_bytes, to_depth, typed_image
 
-_PNG_MAGIC, _JPG_MAGIC = b'\x89PNG', b'\xff\xd8\xff'
+PNG_MAGIC, JPG_MAGIC = b'\x89PNG', b'\xff\xd8\xff'
 
 
 def _pillow(name):
@@ -119,9 +119,9 @@ def decompressJPG(tensor, depth=None, tensortype=None):
 def decompress(tensor, depth=None, tensortype=None):
     """The image encoded in a ByteTensor of JPEG or PNG bytes, told by their magic number."""
     data = _encoded_bytes('decompress', tensor)
-    if data.startswith(_JPG_MAGIC):
+    if data.startswith(JPG_MAGIC):
         return decompressJPG(tensor, depth, tensortype)
-    if data.startswith(_PNG_MAGIC):
+    if data.startswith(PNG_MAGIC):
         return decompressPNG(tensor, depth, tensortype)
     raise ValueError(f"image.decompress: expected JPEG or PNG bytes, got a tensor starting {data[:4]!r}")
 

@@ -10,6 +10,7 @@ from xml.sax.saxutils import escape
 COLOURS = ('#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf')
 WIDTH, HEIGHT = 640, 400
 LEFT, RIGHT, TOP, BOTTOM = 70, 170, 40, 50
+PW, PH = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM    # the plot area
 
 
 def _ticks(lo, hi, count=5, integer=False):
@@ -28,6 +29,23 @@ def _ticks(lo, hi, count=5, integer=False):
 
 def _label(v):
     return f'{v:.4g}'
+
+
+def _opening(title):
+    """The ``<svg>`` element's opening, the white background and the title."""
+    return [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
+            f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="11">',
+            f'<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>',
+            f'<text x="{LEFT + PW / 2:.1f}" y="{TOP - 15}" text-anchor="middle" font-size="13">{escape(title)}</text>']
+
+
+def _frame(xlabel, ylabel):
+    """The plot area's border and the axis labels (the y label turned to read upwards)."""
+    return [f'<rect x="{LEFT}" y="{TOP}" width="{PW}" height="{PH}" fill="none" stroke="black"/>',
+            f'<text class="xlabel" x="{LEFT + PW / 2:.1f}" y="{HEIGHT - 12}" text-anchor="middle">'
+            f'{escape(xlabel)}</text>',
+            f'<text class="ylabel" x="0" y="0" text-anchor="middle" '
+            f'transform="translate(16 {TOP + PH / 2:.1f}) rotate(-90)">{escape(ylabel)}</text>']
 
 
 def line_plot(path, series, title='', logscale=False, xlabel='', ylabel=''):
@@ -69,35 +87,26 @@ def figure_svg(curves, title='', logscale=False, xlabel='', ylabel='', integer_x
     y_lo, y_hi = yrange or (min(ys), max(ys))
     if y_hi == y_lo:
         y_lo, y_hi = y_lo - 0.5, y_hi + 0.5
-    pw, ph = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def sx(x):
-        return LEFT + (x - x_lo) / (x_hi - x_lo) * pw
+        return LEFT + (x - x_lo) / (x_hi - x_lo) * PW
 
     def sy(y):
-        return TOP + ph - (y - y_lo) / (y_hi - y_lo) * ph
+        return TOP + PH - (y - y_lo) / (y_hi - y_lo) * PH
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-           f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="11">',
-           f'<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>',
-           f'<text x="{LEFT + pw / 2:.1f}" y="{TOP - 15}" text-anchor="middle" font-size="13">{escape(title)}</text>']
+    out = _opening(title)
     for t in _ticks(y_lo, y_hi):
         y = sy(t)
         text = _label(10 ** t) if logscale else _label(t)
         if grid:
-            out.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{LEFT + pw}" y2="{y:.1f}" stroke="#e0e0e0"/>')
+            out.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{LEFT + PW}" y2="{y:.1f}" stroke="#e0e0e0"/>')
         out.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{text}</text>')
     for t in _ticks(x_lo, x_hi, integer=integer_x):
         x = sx(t)
         if grid:
-            out.append(f'<line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{TOP + ph}" stroke="#e0e0e0"/>')
-        out.append(f'<text x="{x:.1f}" y="{TOP + ph + 16}" text-anchor="middle">{_label(t)}</text>')
-    out.append(f'<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="none" stroke="black"/>')
-    out.append(f'<text class="xlabel" x="{LEFT + pw / 2:.1f}" y="{HEIGHT - 12}" text-anchor="middle">'
-               f'{escape(xlabel)}</text>')
-    out.append(f'<text class="ylabel" x="0" y="0" text-anchor="middle" '
-               f'transform="translate(16 {TOP + ph / 2:.1f}) rotate(-90)">'
-               f'{escape(ylabel + (" (log scale)" if logscale else ""))}</text>')
+            out.append(f'<line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{TOP + PH}" stroke="#e0e0e0"/>')
+        out.append(f'<text x="{x:.1f}" y="{TOP + PH + 16}" text-anchor="middle">{_label(t)}</text>')
+    out.extend(_frame(xlabel, ylabel + (' (log scale)' if logscale else '')))
     for k, (name, pts, style) in enumerate(curves):
         colour = COLOURS[k % len(COLOURS)]
         if style == 'boxes':
@@ -116,18 +125,18 @@ def figure_svg(curves, title='', logscale=False, xlabel='', ylabel='', integer_x
                             for x, y in pts)
             out.append(f'<path class="markers" d="{marks}" stroke="{colour}" fill="none"/>')
         ly = TOP + 12 + 18 * k
-        out.append(f'<line x1="{LEFT + pw + 12}" y1="{ly}" x2="{LEFT + pw + 36}" y2="{ly}" stroke="{colour}" '
+        out.append(f'<line x1="{LEFT + PW + 12}" y1="{ly}" x2="{LEFT + PW + 36}" y2="{ly}" stroke="{colour}" '
                    f'stroke-width="2"/>')
-        out.append(f'<text x="{LEFT + pw + 42}" y="{ly + 4}">{escape(str(name))}</text>')
+        out.append(f'<text x="{LEFT + PW + 42}" y="{ly + 4}">{escape(str(name))}</text>')
     out.append('</svg>')
     return '\n'.join(out) + '\n'
 
 
 def _box_halfwidth(curves):
     """Half the smallest gap between the x's of the ``'boxes'`` curves (0.5 for one box; 0 without boxes)."""
-    xs = sorted({x for _, pts, style in curves if style == 'boxes' for x, _ in pts})
-    if not xs and not any(style == 'boxes' for _, _, style in curves):
+    if not any(style == 'boxes' for _, _, style in curves):
         return 0
+    xs = sorted({x for _, pts, style in curves if style == 'boxes' for x, _ in pts})
     gaps = [b - a for a, b in zip(xs, xs[1:])]
     return min(gaps) / 2 if gaps else 0.5
 
@@ -136,24 +145,16 @@ def image_svg(colours, title='', xlabel='', ylabel=''):
     """The SVG text of an image: ``colours`` rows of ``'#rrggbb'`` cells (row 0 at the top), one ``<rect>``
     per cell, filling the plot area, with about five ticks on each axis at the 0-based cell centres."""
     rows, cols = len(colours), len(colours[0])
-    pw, ph = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    cw, ch = pw / cols, ph / rows
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-           f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="11">',
-           f'<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>',
-           f'<text x="{LEFT + pw / 2:.1f}" y="{TOP - 15}" text-anchor="middle" font-size="13">{escape(title)}</text>']
+    cw, ch = PW / cols, PH / rows
+    out = _opening(title)
     for i, row in enumerate(colours):
         out.extend(f'<rect class="cell" x="{LEFT + j * cw:.2f}" y="{TOP + i * ch:.2f}" width="{cw:.2f}" '
                    f'height="{ch:.2f}" fill="{colour}"/>' for j, colour in enumerate(row))
     for t in _ticks(0, rows - 1, integer=True):
         out.append(f'<text x="{LEFT - 6}" y="{TOP + (t + 0.5) * ch + 4:.1f}" text-anchor="end">{_label(t)}</text>')
     for t in _ticks(0, cols - 1, integer=True):
-        out.append(f'<text x="{LEFT + (t + 0.5) * cw:.1f}" y="{TOP + ph + 16}" text-anchor="middle">'
+        out.append(f'<text x="{LEFT + (t + 0.5) * cw:.1f}" y="{TOP + PH + 16}" text-anchor="middle">'
                    f'{_label(t)}</text>')
-    out.append(f'<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="none" stroke="black"/>')
-    out.append(f'<text class="xlabel" x="{LEFT + pw / 2:.1f}" y="{HEIGHT - 12}" text-anchor="middle">'
-               f'{escape(xlabel)}</text>')
-    out.append(f'<text class="ylabel" x="0" y="0" text-anchor="middle" '
-               f'transform="translate(16 {TOP + ph / 2:.1f}) rotate(-90)">{escape(ylabel)}</text>')
+    out.extend(_frame(xlabel, ylabel))
     out.append('</svg>')
     return '\n'.join(out) + '\n'
