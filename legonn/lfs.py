@@ -53,8 +53,7 @@ def _file_info(where, filepath, name, follow, extra=None):
     try:
         info = os.stat(filepath) if follow else os.lstat(filepath)
     except OSError as err:
-        return Failure((None, f"cannot obtain information from file '{filepath}': {os.strerror(err.errno)}",
-                        err.errno))
+        return _failure(err, f"cannot obtain information from file '{filepath}'")
     fields = _fields(info)
     fields.update(extra or {})
     if name is None:

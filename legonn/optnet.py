@@ -20,8 +20,8 @@ from .tools.optimize_memory import optimizeMemory as _optimize, removeOptimizati
 __all__ = ['optimizeMemory', 'removeOptimization', 'countUsedMemory']
 
 _OPTIONS = ('inplace', 'mode', 'reuseBuffers', 'removeGradParams')
-_GRADIENTS = {'weight': 'gradWeight', 'bias': 'gradBias'}
-_PARAMETER_NAMES = ('weight', 'bias', 'gradWeight', 'gradBias')
+_PARAMETER_OF = {'gradWeight': 'weight', 'gradBias': 'bias'}   # each parameter gradient's parameter
+_PARAMETER_NAMES = (*_PARAMETER_OF.values(), *_PARAMETER_OF)
 # net -> (mode, [(module, gradient name, storage key, storage size, offset, stride)], getParameters hooks)
 _optimized = weakref.WeakKeyDictionary()
 
@@ -60,15 +60,15 @@ def _refuse_get_parameters(module, call_next, *args):
 def _remove_grad_params(net):
     """Empty every gradWeight and gradBias, noting where each lay so that the same sharing can be rebuilt;
     refuse getParameters meanwhile."""
-    removed = []
-    for m in net.listModules():
-        for name in _GRADIENTS.values():
+    removed, modules = [], net.listModules()
+    for m in modules:
+        for name in _PARAMETER_OF:
             g = m.__dict__.get(name)
             if isinstance(g, Tensor):
                 key, _ = memory_block(g.storage())
                 removed.append((m, name, key, g.storage().size(), g.storageOffset(), g.stride()))
                 g.set()
-    return removed, [instance_hooks.install(m, 'getParameters', _refuse_get_parameters) for m in net.listModules()]
+    return removed, [instance_hooks.install(m, 'getParameters', _refuse_get_parameters) for m in modules]
 
 
 def _add_grad_params(removed):
@@ -81,7 +81,7 @@ def _add_grad_params(removed):
         if key not in storages:
             storages[key] = Storage.allocate(size, g.storage().dtype, g.is_cuda)
             storages[key].data[...] = 0
-        param = m.__dict__['weight' if name == 'gradWeight' else 'bias']
+        param = m.__dict__[_PARAMETER_OF[name]]
         g.set(storages[key], offset, param.size(), stride)
 
 

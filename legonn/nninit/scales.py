@@ -6,18 +6,34 @@ from ..tensor.introspection import typename
 _MATRIX_MODULES = ('nn.Linear', 'nn.LinearNoBias', 'nn.LookupTable')
 
 
+def module_kind(module):
+    """``(name, kind)``: the module's typename and which of nninit's families it is in, 'matrix' (Linear,
+    LinearNoBias, LookupTable), 'temporal', 'spatial' or 'volumetric' (convolutions, full ones and cudnn's
+    included), or None."""
+    name = typename(module) or type(module).__name__
+    if name in _MATRIX_MODULES:
+        return name, 'matrix'
+    if 'TemporalConvolution' in name:
+        return name, 'temporal'
+    if 'SpatialConvolution' in name or 'SpatialFullConvolution' in name:
+        return name, 'spatial'
+    if 'VolumetricConvolution' in name or 'VolumetricFullConvolution' in name:
+        return name, 'volumetric'
+    return name, None
+
+
 def calcFan(module):
     """(fanIn, fanOut) of ``module`` as nninit computes them: the weight's (columns, rows) for Linear,
     LinearNoBias and LookupTable (LookupTable's fan in is its embedding size) and TemporalConvolution;
     ``nInputPlane * kW * kH`` and ``nOutputPlane * kW * kH`` for the spatial convolutions (times ``kT``
     for the volumetric ones), full convolutions and cudnn's included."""
-    name = typename(module) or type(module).__name__
-    if name in _MATRIX_MODULES or 'TemporalConvolution' in name:
+    name, kind = module_kind(module)
+    if kind in ('matrix', 'temporal'):
         return module.weight.size(1), module.weight.size(0)
-    if 'SpatialConvolution' in name or 'SpatialFullConvolution' in name:
+    if kind == 'spatial':
         area = module.kW * module.kH
         return module.nInputPlane * area, module.nOutputPlane * area
-    if 'VolumetricConvolution' in name or 'VolumetricFullConvolution' in name:
+    if kind == 'volumetric':
         volume = module.kT * module.kW * module.kH
         return module.nInputPlane * volume, module.nOutputPlane * volume
     raise ValueError(f"nninit: fan in and fan out are known for Linear, LinearNoBias, LookupTable and the "

@@ -3,8 +3,7 @@
 import math
 
 from ..tensor import DoubleTensor, eye as eye_matrix, svd
-from ..tensor.introspection import typename
-from .scales import calcFan, calcGain
+from .scales import calcFan, calcGain, module_kind
 
 _DISTS = ('uniform', 'normal')
 
@@ -41,17 +40,17 @@ def eye(module, tensor):
     if tensor is not module.weight:
         raise ValueError(f"nninit.eye: only the module's 'weight' tensor can be set to an identity, got another "
                          f"tensor of {module.shortName()}")
-    name = typename(module) or type(module).__name__
-    if name in ('nn.Linear', 'nn.LinearNoBias', 'nn.LookupTable'):
+    name, kind = module_kind(module)
+    if kind == 'matrix':
         tensor.copy(eye_matrix(tensor.size(0), tensor.size(1)))
-    elif 'TemporalConvolution' in name:
+    elif kind == 'temporal':
         tensor.zero()
         for i in range(module.inputFrameSize):
             tensor.select(1, i * module.kW + math.ceil(module.kW / 2) - 1).fill(1 / module.inputFrameSize)
-    elif 'SpatialConvolution' in name or 'SpatialFullConvolution' in name:
+    elif kind == 'spatial':
         view = tensor.zero().view(module.nInputPlane, module.nOutputPlane, module.kW, module.kH)
         view[:, :, math.ceil(module.kW / 2) - 1, math.ceil(module.kH / 2) - 1].fill(1 / module.nInputPlane)
-    elif 'VolumetricConvolution' in name or 'VolumetricFullConvolution' in name:
+    elif kind == 'volumetric':
         view = tensor.zero().view(module.nInputPlane, module.nOutputPlane, module.kT, module.kW, module.kH)
         centre = tuple(math.ceil(k / 2) - 1 for k in (module.kT, module.kW, module.kH))
         view[(slice(None), slice(None)) + centre].fill(1 / module.nInputPlane)

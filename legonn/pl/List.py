@@ -9,8 +9,6 @@ None when absent; mutating methods return the list so calls chain. ``str(List([1
 ``{1,"a"}``. Not provided: ``foreachm``/``mapm`` (method names as strings), ``default_map_with``,
 ``iterate`` (Python iterates anything).
 """
-import functools
-
 from ..tensor.tester import tostring
 from . import tablex
 from .stringx import split as _split
@@ -88,8 +86,7 @@ class List(list):
         if cmp is None:
             super().sort()
         else:
-            less = tablex._function('List.sort', 0, cmp)
-            super().sort(key=functools.cmp_to_key(lambda a, b: -1 if less(a, b) else (1 if less(b, a) else 0)))
+            super().sort(key=tablex._less_key(tablex._function('List.sort', 0, cmp)))
         return self
 
     def sorted(self, cmp=None):

@@ -6,8 +6,6 @@ a Lua field to nil; ``insert(pos, k, v)`` puts ``k`` at 0-based ``pos``; ``keys(
 Lists; ``iter()`` yields ``(key, value)``. A list of one-pair dicts builds it in order:
 ``OrderedMap([{'a': 1}, {'b': 2}])``. ``str`` gives Penlight's ``{a=1,b="x"}``.
 """
-import functools
-
 from ..tensor.tester import tostring
 from . import tablex
 from .List import List
@@ -71,10 +69,7 @@ class OrderedMap(dict):
 
     def sort(self, cmp=None):
         """Reorder the keys by ``<`` or a "less than" function ``cmp``; returns self."""
-        key = None
-        if cmp is not None:
-            less = tablex._function('OrderedMap.sort', 0, cmp)
-            key = functools.cmp_to_key(lambda a, b: -1 if less(a, b) else (1 if less(b, a) else 0))
+        key = None if cmp is None else tablex._less_key(tablex._function('OrderedMap.sort', 0, cmp))
         order = sorted(super().keys(), key=key)
         self._reorder([(k, self[k]) for k in order])
         return self

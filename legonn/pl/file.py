@@ -6,7 +6,7 @@ errno)`` as Lua's os.remove).
 """
 import os
 
-from ..paths.dirs import Failure
+from ..paths.dirs import _os_failure
 from . import dir as _dir
 from . import path as _path
 from . import utils as _utils
@@ -28,5 +28,5 @@ def delete(filename):
     try:
         os.remove(filename)
     except OSError as err:
-        return Failure((None, f"{filename}: {err.strerror}", err.errno))
+        return _os_failure(filename, err)
     return True

@@ -42,8 +42,8 @@ def _function(where, n, fun):
                     f"{sorted(_OPERATORS)}, got {fun!r}")
 
 
-def _table(where, n, t, kinds=_TABLES):
-    if not isinstance(t, kinds):
+def _table(where, n, t):
+    if not isinstance(t, _TABLES):
         raise TypeError(f"tablex.{where}: argument {n} expected a list or a dict, got {type(t).__name__}")
     return t
 

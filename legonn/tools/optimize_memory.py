@@ -244,12 +244,12 @@ def optimizeMemory(model, input, mode='inference', inplace=True, scratch=True):
     lifetimes.touch([model.output] + ([model.gradInput] if training else []), (_FOREVER,))
     _touch_scratch(model, lifetimes)
     viewers_of = {}   # id(storage) -> {id(tensor): tensor} over every tensor the model's modules and nodes hold
-    for _, _, t in held_tensors(model):
-        viewers_of.setdefault(id(t.storage()), {})[id(t)] = t
     params, grads = model.parameters()
     excluded = {id(t.storage()) for t in tensors_in([input, grad_output, params, grads])}
-    if not scratch:
-        excluded.update(id(t.storage()) for _, name, t in held_tensors(model) if not is_activation(name))
+    for _, name, t in held_tensors(model):
+        viewers_of.setdefault(id(t.storage()), {})[id(t)] = t
+        if not scratch and not is_activation(name):
+            excluded.add(id(t.storage()))
     candidates = [span for key, span in lifetimes.spans.items() if key in viewers_of and key not in excluded
                   and span[0].size() >= 2]
     record = []
