@@ -146,11 +146,8 @@ class AsyncIterator(DataLoader):
         epochsize = epoch_size('AsyncIterator.subiter', epochsize, size)
 
         def request(bs, inputs, targets):
-            self._start = self._start or 0
-            stop = min(self._start + bs - 1, size - 1)
-            call = ('sub', (self._start, stop, inputs, targets), stop - self._start + 1)
-            self._start = stop + 1 if stop + 1 < size else 0
-            return call
+            start, stop = self._next_range(bs, size)
+            return 'sub', (start, stop, inputs, targets), stop - start + 1
 
         return self._iterate('subiter', batchsize, epochsize, request, args)
 

@@ -61,11 +61,7 @@ class SequenceLoader(_SubiterOnly):
     def sub(self, start, stop, inputs=None, targets=None):
         """``(inputs, targets)``: steps ``start .. stop`` (0-based, inclusive) and the steps one later (or the
         same, bidirectional), set into the given tensors as views of ``data``."""
-        where = 'SequenceLoader.sub'
-        start, stop = check_count(where, 'start', start, False), check_count(where, 'stop', stop, False)
-        if not 0 <= start <= stop < self.size():
-            raise ValueError(f"{where}: expected 0 <= start <= stop < size() = {self.size()} (0-based, inclusive), "
-                             f"got start={start}, stop={stop}")
+        start, stop = self._check_range('SequenceLoader.sub', start, stop)
         inputs = self.data.new() if inputs is None else inputs
         targets = inputs.new() if targets is None else targets
         inputs.set(self.data.sub(start, stop))
