@@ -75,17 +75,13 @@ class HDF5Group(TorchNamed):
         self._check_open(where, writing=True)
         if options is not None and not isinstance(options, DataSetOptions):
             raise TypeError(f"{where}: options must be an hdf5.DataSetOptions, got {type(options).__name__}")
-        if not names:
-            if not isinstance(data, dict):
-                raise ValueError(f"{where}: must provide a table (a dict) when writing to the root location, "
-                                 f"got {type(data).__name__}")
-            for key, value in data.items():
-                self._store(method, split_path([key], where), value, options)
-            return
-        if len(names) > 1 or isinstance(data, dict):
-            group = self._group_child(names[0], where)
-            if len(names) > 1:
-                return group._store(method, names[1:], data, options)
+        if not names and not isinstance(data, dict):
+            raise ValueError(f"{where}: must provide a table (a dict) when writing to the root location, "
+                             f"got {type(data).__name__}")
+        if len(names) > 1:
+            return self._group_child(names[0], where)._store(method, names[1:], data, options)
+        if isinstance(data, dict):
+            group = self._group_child(names[0], where) if names else self
             for key, value in data.items():
                 group._store(method, split_path([key], where), value, options)
             return
