@@ -7,7 +7,7 @@ import numpy as np
 
 from ...tensor import DoubleTensor, LongTensor
 from ..arguments import named_table
-from .meter import Meter, host_array, levels, lua_div
+from .meter import Meter, by_level, host_array, levels, lua_div
 from .torch_order import sort_rows, top_rows
 
 
@@ -61,13 +61,11 @@ class ClassErrorMeter(Meter):
 
     @named_table
     def value(self, k=None):
-        if k is None:
-            return {k: self.value(k) for k in self.topk}
-        if k not in self.sum:
-            raise ValueError(f"{self.name}.value: invalid k {k!r} (the meter measures topk {self.topk})")
-        if self.accuracy:
-            return (1 - lua_div(self.sum[k], self.n)) * 100
-        return lua_div(self.sum[k] * 100, self.n)
+        def error(k):
+            if self.accuracy:
+                return (1 - lua_div(self.sum[k], self.n)) * 100
+            return lua_div(self.sum[k] * 100, self.n)
+        return by_level(self, k, self.sum, error, lambda k: f"invalid k {k!r} (the meter measures topk {self.topk})")
 
 
 class _Confusion(Meter):

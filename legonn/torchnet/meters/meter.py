@@ -81,6 +81,17 @@ def levels(meter, what, values):
     return sorted(int(v) for v in values)
 
 
+def by_level(meter, level, measured, one, unknown):
+    """``value(level)`` of a meter measuring several levels (topk, thresholds, K): ``one(level)``, or
+    ``{k: one(k)}`` for each level of ``measured`` (a dict keyed by them) when ``level`` is None; a level
+    not in ``measured`` is a ValueError ``<meter>.value: <unknown(level)>``."""
+    if level is None:
+        return {k: one(k) for k in measured}
+    if level not in measured:
+        raise ValueError(f"{meter.name}.value: {unknown(level)}")
+    return one(level)
+
+
 def lua_div(a, b):
     """a / b as Lua computes it on numbers: IEEE division, so 0/0 is NaN and 1/0 infinity."""
     with np.errstate(divide='ignore', invalid='ignore'):

@@ -7,7 +7,7 @@ import numpy as np
 
 from ...tensor import DoubleTensor, LongTensor
 from ..arguments import named_table
-from .meter import Meter, host_array, levels, lua_div, scores_and_targets
+from .meter import Meter, by_level, host_array, levels, lua_div, scores_and_targets
 from .torch_order import sort_order, sort_rows
 
 
@@ -204,8 +204,5 @@ class NDCGMeter(Meter):
 
     @named_table
     def value(self, K=None):
-        if K is None:
-            return {k: lua_div(self.ndcg[k], self.n) for k in self.K}
-        if K not in self.ndcg:
-            raise ValueError(f"{self.name}.value: invalid k {K!r} (the meter measures K {self.K})")
-        return lua_div(self.ndcg[K], self.n)
+        return by_level(self, K, self.ndcg, lambda k: lua_div(self.ndcg[k], self.n),
+                        lambda k: f"invalid k {k!r} (the meter measures K {self.K})")
