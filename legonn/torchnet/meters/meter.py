@@ -66,6 +66,12 @@ def scores_and_targets(meter, output, target, what='target', squeeze=True):
     return out, tgt
 
 
+def check_binary(meter, array, message):
+    """A ValueError ``<meter>.add: <message>`` unless every value of ``array`` is 0 or 1."""
+    if not np.all((array == 0) | (array == 1)):
+        raise ValueError(f"{meter.name}.add: {message}")
+
+
 def number(meter, method, what, value):
     """``value`` as a Python float when it is a real number (Lua's number), else a TypeError naming the meter."""
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
