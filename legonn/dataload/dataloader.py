@@ -36,6 +36,7 @@ class DataLoader(TorchNamed):
 
     _indices = None
     _start = None
+    _gcdelay = 200   # collectgarbage's default gcdelay
 
     def _not_implemented(self, method, hint=''):
         raise NotImplementedError(f"{type(self).__name__}.{method} is not implemented{hint}")
@@ -103,13 +104,16 @@ class DataLoader(TorchNamed):
         self._start = None
 
     def collectgarbage(self):
-        """Run Python's garbage collector every ``gcdelay`` (default 200) calls; the iterators call this once a
-        batch."""
-        self.gcdelay = getattr(self, 'gcdelay', 200)
+        """Run Python's garbage collector (``_force_collect``) every ``gcdelay`` (default 200) calls; the
+        iterators call this once a batch."""
+        self.gcdelay = getattr(self, 'gcdelay', self._gcdelay)
         self.gccount = getattr(self, 'gccount', 0) + 1
         if self.gccount >= self.gcdelay:
-            gc.collect()
+            self._force_collect()
             self.gccount = 0
+
+    def _force_collect(self):
+        gc.collect()
 
     def clone(self, *names):
         """A deep copy; the attributes ``names`` of the copy are this loader's own objects (shared)."""
