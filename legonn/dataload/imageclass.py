@@ -47,6 +47,20 @@ def load_scaled(where, image, path, channels, height, width):
     return image.scale(image.load(path, channels, 'float'), f'^{min(height, width)}')
 
 
+def scale_into(where, image, dst, img, height, width):
+    """``img`` (c x h x w) scaled into ``dst``, resized to ``c x height x width``, with ``image.scale``."""
+    dst.resize(img.size(0), height, width)
+    image_package(where, image).scale(dst, img)
+    return dst
+
+
+def sample_function(loader, samplefunc):
+    """The function making a sample: ``samplefunc``, the loader's method of that name when it is a string, the
+    loader's ``samplefunc`` when it is None."""
+    samplefunc = loader.samplefunc if samplefunc is None else samplefunc
+    return getattr(type(loader), samplefunc) if isinstance(samplefunc, str) else samplefunc
+
+
 def crop(where, img, top, left, height, width):
     """The ``height x width`` window of ``img`` (c x h x w) from row ``top``, column ``left`` (0-based), a view."""
     if not (0 <= top <= img.size(1) - height and 0 <= left <= img.size(2) - width):
@@ -155,10 +169,6 @@ class ImageClass(DataLoader):
         """The sizes of the targets: none per sample."""
         return [] if excludedim is not False else [self.size()]
 
-    def _sampler(self, samplefunc):
-        samplefunc = self.samplefunc if samplefunc is None else samplefunc
-        return getattr(type(self), samplefunc) if isinstance(samplefunc, str) else samplefunc
-
     def index(self, indices, inputs=None, targets=None, samplefunc=None):
         """``(inputs, targets, imagepaths)`` of the images ``indices`` (0-based), each made by ``samplefunc``
         (default: the loader's)."""
@@ -183,7 +193,7 @@ class ImageClass(DataLoader):
         """``(inputs, targets, imagepaths)`` of the ``(path, class)`` pairs ``picks`` (an iterable, taken one at
         a time: a sample function's random draws follow its image's), sample ``i`` made by ``samplefunc`` in
         image buffer ``i``."""
-        sampler = self._sampler(samplefunc)
+        sampler = sample_function(self, samplefunc)
         samples, classes, paths = [], [], []
         for i, (path, cls) in enumerate(picks):
             samples.append(sampler(self, self.getImageBuffer(i), path))
@@ -229,9 +239,7 @@ class ImageClass(DataLoader):
     def sampleDefault(self, dst, path=None):
         """The image scaled to the sample size, in ``dst`` (resized)."""
         dst, img = self._loaded(dst, path)
-        dst.resize(img.size(0), self.samplesize[1], self.samplesize[2])
-        image_package('ImageClass', self.image).scale(dst, img)
-        return dst
+        return scale_into('ImageClass', self.image, dst, img, self.samplesize[1], self.samplesize[2])
 
     def sampleTrain(self, dst, path=None):
         """A ``samplesize`` crop of the image at a random place (``ceil(uniform(0, free))`` pixels from the top
