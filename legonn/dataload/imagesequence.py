@@ -123,11 +123,7 @@ class MultiImageSequence(SequenceColumns):
         each column goes on from where its previous ``sub`` stopped, whatever ``start`` is."""
         if self.seqdirs is None:
             self.buildIndex()
-        seqlen = self._steps('MultiImageSequence.sub', start, stop)
-        inputs = FloatTensor() if inputs is None else inputs
-        inputs.resize(seqlen, self.batchsize, *self.samplesize[0]).zero()
-        targets = inputs.new() if targets is None else targets
-        targets.resize(seqlen, self.batchsize, *self.samplesize[1]).zero()
+        inputs, targets, seqlen = self._buffers('MultiImageSequence.sub', start, stop, inputs, targets, FloatTensor)
         self._sampler = sample_function(self, samplefunc)
         self._fill(inputs, targets, seqlen)
         self.collectgarbage()

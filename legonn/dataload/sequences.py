@@ -109,6 +109,16 @@ class SequenceColumns(_SubiterOnly):
             raise ValueError(f"{where}: expected start <= stop (0-based, inclusive), got start={start}, stop={stop}")
         return stop - start + 1
 
+    def _buffers(self, where, start, stop, inputs, targets, new):
+        """``(inputs, targets, seqlen)``: the buffers (``new()`` when None; ``targets`` like ``inputs``) resized
+        to ``seqlen x batchsize x isize()`` / ``tsize()`` and zeroed, for ``sub(start, stop)``."""
+        seqlen = self._steps(where, start, stop)
+        inputs = new() if inputs is None else inputs
+        inputs.resize(seqlen, self.batchsize, *self.isize()).zero()
+        targets = inputs.new() if targets is None else targets
+        targets.resize(seqlen, self.batchsize, *self.tsize()).zero()
+        return inputs, targets, seqlen
+
     def _fill(self, inputs, targets, seqlen):
         """Fill ``seqlen`` steps of every column of ``inputs``/``targets`` (time x column x ...)."""
         for column in range(self.batchsize):
@@ -153,11 +163,8 @@ class MultiSequence(SequenceColumns):
     def sub(self, start, stop, inputs=None, targets=None):
         """``(inputs, targets)`` of ``stop - start + 1`` steps x ``batchsize`` (resized buffers): each column
         goes on from where its previous ``sub`` stopped, whatever ``start`` is (only the length counts)."""
-        seqlen = self._steps('MultiSequence.sub', start, stop)
-        inputs = self.sequences[0].new() if inputs is None else inputs
-        inputs.resize(seqlen, self.batchsize, *self.isize()).zero()
-        targets = inputs.new() if targets is None else targets
-        targets.resize(seqlen, self.batchsize, *self.tsize()).zero()
+        inputs, targets, seqlen = self._buffers('MultiSequence.sub', start, stop, inputs, targets,
+                                                self.sequences[0].new)
         self._fill(inputs, targets, seqlen)
         return inputs, targets
 
