@@ -30,8 +30,8 @@ class HDF5Group(TorchNamed):
     """A group: ``read(path)`` returns a child (group or dataset), ``write``/``append`` store tensors below
     it, ``all()`` reads everything below it as a dict of tensors and dicts."""
 
-    def __init__(self, parent, group):
-        self._parent, self._group = parent, group
+    def __init__(self, group):
+        self._group = group
 
     def _check_open(self, where, writing=False):
         """A ValueError naming ``where`` when the file is closed, or read-only and ``writing``."""
@@ -52,7 +52,7 @@ class HDF5Group(TorchNamed):
 
     def _child(self, name):
         obj = self._group[name]
-        return HDF5Group(self, obj) if isinstance(obj, h5py('hdf5').Group) else HDF5DataSet(self, obj)
+        return HDF5Group(obj) if isinstance(obj, h5py('hdf5').Group) else HDF5DataSet(obj)
 
     def all(self):
         """Every dataset below this group as a tensor, in nested dicts by name (Lua tables)."""
@@ -98,7 +98,7 @@ class HDF5Group(TorchNamed):
     def _group_child(self, name, where):
         """The child group ``name``, created when missing (group.lua's getOrCreateChild)."""
         if name not in self._group:
-            return HDF5Group(self, self._group.create_group(name))
+            return HDF5Group(self._group.create_group(name))
         child = self._child(name)
         if not isinstance(child, HDF5Group):
             raise ValueError(f"{where}: {name!r} in {self!r} is a dataset, not a group")
