@@ -37,6 +37,8 @@ class AsyncIterator(DataLoader):
     ``serialmode`` is accepted for Torch7's signature: workers share the loader's tensors without serialising.
     ``terminate()`` (or ``with``) stops the workers."""
 
+    _gcdelay = 50
+
     def __init__(self, dataset, nthread=2, verbose=False, serialmode='ascii', threadInit=None):
         if not isinstance(dataset, DataLoader):
             raise TypeError(f"AsyncIterator: dataset must be a dataload DataLoader, got {type(dataset).__name__}")
@@ -65,17 +67,13 @@ class AsyncIterator(DataLoader):
         self.threads.terminate()
 
     def forceCollectGarbage(self):
-        """Wait for the workers, then run Python's garbage collector (one for every thread of the process)."""
+        """Wait for the workers, then run Python's garbage collector (one for every thread of the process);
+        ``collectgarbage`` runs it every ``gcdelay`` (default 50) batches."""
         self.threads.synchronize()
         gc.collect()
 
-    def collectgarbage(self):
-        """``forceCollectGarbage`` every ``gcdelay`` (default 50) batches."""
-        self.gcdelay = getattr(self, 'gcdelay', 50)
-        self.gccount = getattr(self, 'gccount', 0) + 1
-        if self.gccount >= self.gcdelay:
-            self.forceCollectGarbage()
-            self.gccount = 0
+    def _force_collect(self):
+        self.forceCollectGarbage()
 
     def synchronize(self):
         """Wait for every job, drop the batches not taken, and end the current iterator."""
@@ -146,11 +144,8 @@ class AsyncIterator(DataLoader):
         epochsize = epoch_size('AsyncIterator.subiter', epochsize, size)
 
         def request(bs, inputs, targets):
-            self._start = self._start or 0
-            stop = min(self._start + bs - 1, size - 1)
-            call = ('sub', (self._start, stop, inputs, targets), stop - self._start + 1)
-            self._start = stop + 1 if stop + 1 < size else 0
-            return call
+            start, stop = self._next_range(bs, size)
+            return 'sub', (start, stop, inputs, targets), stop - start + 1
 
         return self._iterate('subiter', batchsize, epochsize, request, args)
 

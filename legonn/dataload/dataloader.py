@@ -36,6 +36,7 @@ class DataLoader(TorchNamed):
 
     _indices = None
     _start = None
+    _gcdelay = 200   # collectgarbage's default gcdelay
 
     def _not_implemented(self, method, hint=''):
         raise NotImplementedError(f"{type(self).__name__}.{method} is not implemented{hint}")
@@ -54,14 +55,26 @@ class DataLoader(TorchNamed):
 
     def sub(self, start, stop, inputs=None, targets=None, *args):
         """Samples ``start .. stop`` (0-based, inclusive), as ``index`` returns them."""
-        where = f"{type(self).__name__}.sub"
+        start, stop = self._check_range(f"{type(self).__name__}.sub", start, stop)
+        self._indices = LongTensor() if self._indices is None else self._indices
+        self._indices.range(start, stop)
+        return self.index(self._indices, inputs, targets, *args)
+
+    def _check_range(self, where, start, stop):
+        """``(start, stop)`` as ints, or an error naming ``where`` unless ``0 <= start <= stop < size()``."""
         start, stop = check_count(where, 'start', start, False), check_count(where, 'stop', stop, False)
         if not 0 <= start <= stop < self.size():
             raise ValueError(f"{where}: expected 0 <= start <= stop < size() = {self.size()} (0-based, inclusive), "
                              f"got start={start}, stop={stop}")
-        self._indices = LongTensor() if self._indices is None else self._indices
-        self._indices.range(start, stop)
-        return self.index(self._indices, inputs, targets, *args)
+        return start, stop
+
+    def _next_range(self, bs, size):
+        """``(start, stop)`` of the next ``subiter`` batch of at most ``bs`` samples: from where the previous
+        one stopped to the end at most; the position moves past it, wrapping to 0 at the end."""
+        start = self._start or 0
+        stop = min(start + bs - 1, size - 1)
+        self._start = stop + 1 if stop + 1 < size else 0
+        return start, stop
 
     def shuffle(self):
         """Shuffle the samples in place."""
@@ -91,13 +104,16 @@ class DataLoader(TorchNamed):
         self._start = None
 
     def collectgarbage(self):
-        """Run Python's garbage collector every ``gcdelay`` (default 200) calls; the iterators call this once a
-        batch."""
-        self.gcdelay = getattr(self, 'gcdelay', 200)
+        """Run Python's garbage collector (``_force_collect``) every ``gcdelay`` (default 200) calls; the
+        iterators call this once a batch."""
+        self.gcdelay = getattr(self, 'gcdelay', self._gcdelay)
         self.gccount = getattr(self, 'gccount', 0) + 1
         if self.gccount >= self.gcdelay:
-            gc.collect()
+            self._force_collect()
             self.gccount = 0
+
+    def _force_collect(self):
+        gc.collect()
 
     def clone(self, *names):
         """A deep copy; the attributes ``names`` of the copy are this loader's own objects (shared)."""
@@ -115,19 +131,13 @@ class DataLoader(TorchNamed):
         batchsize = check_count(where, 'batchsize', batchsize)
         size = self.size()
         epochsize = epoch_size(where, epochsize, size)
-        self._start = self._start or 0
         nsampled = 0
         inputs = targets = None
         while nsampled < epochsize:
-            bs = min(nsampled + batchsize, epochsize) - nsampled
-            stop = min(self._start + bs - 1, size - 1)
-            batch = self.sub(self._start, stop, inputs, targets, *args)
+            start, stop = self._next_range(min(nsampled + batchsize, epochsize) - nsampled, size)
+            batch = self.sub(start, stop, inputs, targets, *args)
             inputs, targets = batch[0], batch[1]
-            bs = stop - self._start + 1
-            nsampled += bs
-            self._start += bs
-            if self._start >= size:
-                self._start = 0
+            nsampled += stop - start + 1
             self.collectgarbage()
             yield (nsampled,) + tuple(batch)
 

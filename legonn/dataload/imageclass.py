@@ -47,6 +47,20 @@ def load_scaled(where, image, path, channels, height, width):
     return image.scale(image.load(path, channels, 'float'), f'^{min(height, width)}')
 
 
+def scale_into(where, image, dst, img, height, width):
+    """``img`` (c x h x w) scaled into ``dst``, resized to ``c x height x width``, with ``image.scale``."""
+    dst.resize(img.size(0), height, width)
+    image_package(where, image).scale(dst, img)
+    return dst
+
+
+def sample_function(loader, samplefunc):
+    """The function making a sample: ``samplefunc``, the loader's method of that name when it is a string, the
+    loader's ``samplefunc`` when it is None."""
+    samplefunc = loader.samplefunc if samplefunc is None else samplefunc
+    return getattr(type(loader), samplefunc) if isinstance(samplefunc, str) else samplefunc
+
+
 def crop(where, img, top, left, height, width):
     """The ``height x width`` window of ``img`` (c x h x w) from row ``top``, column ``left`` (0-based), a view."""
     if not (0 <= top <= img.size(1) - height and 0 <= left <= img.size(2) - width):
@@ -155,39 +169,36 @@ class ImageClass(DataLoader):
         """The sizes of the targets: none per sample."""
         return [] if excludedim is not False else [self.size()]
 
-    def _sampler(self, samplefunc):
-        samplefunc = self.samplefunc if samplefunc is None else samplefunc
-        return getattr(type(self), samplefunc) if isinstance(samplefunc, str) else samplefunc
-
     def index(self, indices, inputs=None, targets=None, samplefunc=None):
         """``(inputs, targets, imagepaths)`` of the images ``indices`` (0-based), each made by ``samplefunc``
         (default: the loader's)."""
-        sampler = self._sampler(samplefunc)
-        samples, classes, paths = [], [], []
-        for i, idx in enumerate(indices.tolist()):
-            paths.append(self.imagePath[idx])
-            samples.append(sampler(self, self.getImageBuffer(i), self.imagePath[idx]))
-            classes.append(int(self.imageClass[idx]))
-        inputs = FloatTensor() if inputs is None else inputs
-        targets = LongTensor() if targets is None else targets
-        self.tableToTensor(samples, classes, inputs, targets)
-        self.collectgarbage()
-        return inputs, targets, paths
+        picks = [(self.imagePath[idx], int(self.imageClass[idx])) for idx in indices.tolist()]
+        return self._batch(picks, inputs, targets, samplefunc)
 
     def sample(self, batchsize, inputs=None, targets=None, samplefunc=None):
         """``(inputs, targets, imagepaths)`` of ``batchsize`` images, each of a class drawn uniformly, then of an
         image drawn uniformly in that class (balanced classes), with legonn's generator."""
         batchsize = check_count('ImageClass.sample', 'batchsize', batchsize)
-        sampler = self._sampler(samplefunc)
         draw = SCALAR_DRAWS['random']
+
+        def picks():
+            for _ in range(batchsize):
+                cls = draw(0, len(self.classes))
+                members = self.classListSample[cls]
+                yield self.imagePath[int(members[draw(0, members.nElement())])], cls
+
+        return self._batch(picks(), inputs, targets, samplefunc)
+
+    def _batch(self, picks, inputs, targets, samplefunc):
+        """``(inputs, targets, imagepaths)`` of the ``(path, class)`` pairs ``picks`` (an iterable, taken one at
+        a time: a sample function's random draws follow its image's), sample ``i`` made by ``samplefunc`` in
+        image buffer ``i``."""
+        sampler = sample_function(self, samplefunc)
         samples, classes, paths = [], [], []
-        for i in range(batchsize):
-            cls = draw(0, len(self.classes))
-            members = self.classListSample[cls]
-            path = self.imagePath[int(members[draw(0, members.nElement())])]
-            paths.append(path)
+        for i, (path, cls) in enumerate(picks):
             samples.append(sampler(self, self.getImageBuffer(i), path))
             classes.append(cls)
+            paths.append(path)
         inputs = FloatTensor() if inputs is None else inputs
         targets = LongTensor() if targets is None else targets
         self.tableToTensor(samples, classes, inputs, targets)
@@ -218,23 +229,22 @@ class ImageClass(DataLoader):
         self.imgBuffers = getattr(self, 'imgBuffers', None) or {}
         return self.imgBuffers.setdefault(i, FloatTensor())
 
-    def sampleDefault(self, dst, path=None):
-        """The image scaled to the sample size, in ``dst`` (resized)."""
+    def _loaded(self, dst, path):
+        """A sample function's ``(dst, image)``: ``dst`` (a new FloatTensor when it is None or left out, the
+        call being ``f(path)``) and the image at ``path`` as ``loadImage`` reads it."""
         if path is None:
             path, dst = dst, None
-        dst = FloatTensor() if dst is None else dst
-        img = self.loadImage(path)
-        dst.resize(img.size(0), self.samplesize[1], self.samplesize[2])
-        image_package('ImageClass', self.image).scale(dst, img)
-        return dst
+        return FloatTensor() if dst is None else dst, self.loadImage(path)
+
+    def sampleDefault(self, dst, path=None):
+        """The image scaled to the sample size, in ``dst`` (resized)."""
+        dst, img = self._loaded(dst, path)
+        return scale_into('ImageClass', self.image, dst, img, self.samplesize[1], self.samplesize[2])
 
     def sampleTrain(self, dst, path=None):
         """A ``samplesize`` crop of the image at a random place (``ceil(uniform(0, free))`` pixels from the top
         and the left), flipped left-right when ``uniform() > 0.5``, in ``dst``."""
-        if path is None:
-            path, dst = dst, None
-        dst = FloatTensor() if dst is None else dst
-        img = self.loadImage(path)
+        dst, img = self._loaded(dst, path)
         oH, oW = self.samplesize[1], self.samplesize[2]
         uniform = SCALAR_DRAWS['uniform']
         top = math.ceil(uniform(0, img.size(1) - oH))
@@ -248,10 +258,7 @@ class ImageClass(DataLoader):
     def sampleTest(self, dst, path=None):
         """Ten ``samplesize`` crops in ``dst`` (``10 x c x h x w``): the centre, top-left, top-right, bottom-left,
         bottom-right, each followed by its left-right flip."""
-        if path is None:
-            path, dst = dst, None
-        dst = FloatTensor() if dst is None else dst
-        img = self.loadImage(path)
+        dst, img = self._loaded(dst, path)
         oH, oW = self.samplesize[1], self.samplesize[2]
         iH, iW = img.size(1), img.size(2)
         dst.resize(10, img.size(0), oH, oW)

@@ -9,7 +9,7 @@ from ..serialization import load, save
 from ..tensor import FloatTensor
 from ..tensor.random import SCALAR_DRAWS
 from .dataloader import check_count
-from .imageclass import crop, image_package, load_scaled
+from .imageclass import crop, load_scaled, sample_function, scale_into
 from .sequences import SequenceColumns
 
 _INPUT_FRAME = re.compile(r'^input(\d*)\.[^/]+$')
@@ -123,13 +123,8 @@ class MultiImageSequence(SequenceColumns):
         each column goes on from where its previous ``sub`` stopped, whatever ``start`` is."""
         if self.seqdirs is None:
             self.buildIndex()
-        seqlen = self._steps('MultiImageSequence.sub', start, stop)
-        inputs = FloatTensor() if inputs is None else inputs
-        inputs.resize(seqlen, self.batchsize, *self.samplesize[0]).zero()
-        targets = inputs.new() if targets is None else targets
-        targets.resize(seqlen, self.batchsize, *self.samplesize[1]).zero()
-        samplefunc = self.samplefunc if samplefunc is None else samplefunc
-        self._sampler = getattr(type(self), samplefunc) if isinstance(samplefunc, str) else samplefunc
+        inputs, targets, seqlen = self._buffers('MultiImageSequence.sub', start, stop, inputs, targets, FloatTensor)
+        self._sampler = sample_function(self, samplefunc)
         self._fill(inputs, targets, seqlen)
         self.collectgarbage()
         return inputs, targets
@@ -173,11 +168,9 @@ class MultiImageSequence(SequenceColumns):
 
     def sampleDefault(self, input, target, inputpath, targetpath, tracker):
         """Both frames scaled to their sample sizes."""
-        scale = image_package('MultiImageSequence', self.image).scale
         for dst, path, idx in ((input, inputpath, 0), (target, targetpath, 1)):
-            img = self.loadImage(path, idx, tracker)
-            dst.resize(img.size(0), self.samplesize[idx][1], self.samplesize[idx][2])
-            scale(dst, img)
+            scale_into('MultiImageSequence', self.image, dst, self.loadImage(path, idx, tracker),
+                       self.samplesize[idx][1], self.samplesize[idx][2])
         return input, target
 
     def sampleTrain(self, input, target, inputpath, targetpath, tracker):

@@ -2,7 +2,7 @@
 TensorLoader, SequenceLoader and MultiSequence use for their inputs and targets. The batch dimension is 0."""
 import numpy as np
 
-from ..tensor import LongTensor, Tensor, backend
+from ..tensor import Tensor, backend
 from ..tensor.functions import FUNCTIONAL, as_tensor
 
 
@@ -62,8 +62,3 @@ def sub(src, start, stop):
     if isinstance(src, Tensor):
         return src.sub(start, stop)
     return [sub(s, start, stop) for s in src]
-
-
-def permutation(n):
-    """A random permutation of 0 .. n-1 as a LongTensor, from legonn's generator (torch.randperm)."""
-    return LongTensor().randperm(n)

@@ -1,6 +1,7 @@
 """loadSentiment140 and Sentiment140Loader (loadSentiment140.lua): tweets of Sentiment140 as left-padded rows
 of word ids with binary polarity targets. Ids are 0-based: ``<OOV>`` is 0 and the padding -1 (legonn's
 LookupTableMaskZero padding; Torch7's are 1 and 0); targets are 0 (negative) and 1 (positive) (Torch7: 1, 2)."""
+import itertools
 import os
 import re
 import time
@@ -9,7 +10,7 @@ import types
 from ..tensor import LongTensor
 from . import config
 from .tensorloader import TensorLoader
-from .vocab import OOV
+from .vocab import OOV, count_words
 
 SENTIMENT140_URL = 'http://cs.stanford.edu/people/alecmgo/trainingandtestdata.zip'
 PADDING = -1
@@ -45,14 +46,8 @@ def _read(filename):
 def _vocabulary(texts, minfreq):
     """``(vocab, ivocab, unigram)``: ``<OOV>`` is word 0, then the words seen at least ``minfreq`` times in
     sorted order; ``unigram`` counts each (``<OOV>``: the rarer words together)."""
-    wordfreq = {}
-    for words in texts:
-        for word in words:
-            wordfreq[word] = wordfreq.get(word, 0) + 1
-    ivocab = [OOV] + [word for word in sorted(wordfreq) if wordfreq[word] >= minfreq]
-    oov = sum(freq for freq in wordfreq.values() if freq < minfreq)
-    if oov > 0:
-        wordfreq[OOV] = oov
+    wordfreq, kept, _ = count_words(itertools.chain.from_iterable(texts), minfreq)
+    ivocab = [OOV] + kept
     unigram = LongTensor([wordfreq.get(word, 0) for word in ivocab])
     return {word: i for i, word in enumerate(ivocab)}, ivocab, unigram
 

@@ -61,11 +61,7 @@ class SequenceLoader(_SubiterOnly):
     def sub(self, start, stop, inputs=None, targets=None):
         """``(inputs, targets)``: steps ``start .. stop`` (0-based, inclusive) and the steps one later (or the
         same, bidirectional), set into the given tensors as views of ``data``."""
-        where = 'SequenceLoader.sub'
-        start, stop = check_count(where, 'start', start, False), check_count(where, 'stop', stop, False)
-        if not 0 <= start <= stop < self.size():
-            raise ValueError(f"{where}: expected 0 <= start <= stop < size() = {self.size()} (0-based, inclusive), "
-                             f"got start={start}, stop={stop}")
+        start, stop = self._check_range('SequenceLoader.sub', start, stop)
         inputs = self.data.new() if inputs is None else inputs
         targets = inputs.new() if targets is None else targets
         inputs.set(self.data.sub(start, stop))
@@ -113,6 +109,16 @@ class SequenceColumns(_SubiterOnly):
             raise ValueError(f"{where}: expected start <= stop (0-based, inclusive), got start={start}, stop={stop}")
         return stop - start + 1
 
+    def _buffers(self, where, start, stop, inputs, targets, new):
+        """``(inputs, targets, seqlen)``: the buffers (``new()`` when None; ``targets`` like ``inputs``) resized
+        to ``seqlen x batchsize x isize()`` / ``tsize()`` and zeroed, for ``sub(start, stop)``."""
+        seqlen = self._steps(where, start, stop)
+        inputs = new() if inputs is None else inputs
+        inputs.resize(seqlen, self.batchsize, *self.isize()).zero()
+        targets = inputs.new() if targets is None else targets
+        targets.resize(seqlen, self.batchsize, *self.tsize()).zero()
+        return inputs, targets, seqlen
+
     def _fill(self, inputs, targets, seqlen):
         """Fill ``seqlen`` steps of every column of ``inputs``/``targets`` (time x column x ...)."""
         for column in range(self.batchsize):
@@ -157,11 +163,8 @@ class MultiSequence(SequenceColumns):
     def sub(self, start, stop, inputs=None, targets=None):
         """``(inputs, targets)`` of ``stop - start + 1`` steps x ``batchsize`` (resized buffers): each column
         goes on from where its previous ``sub`` stopped, whatever ``start`` is (only the length counts)."""
-        seqlen = self._steps('MultiSequence.sub', start, stop)
-        inputs = self.sequences[0].new() if inputs is None else inputs
-        inputs.resize(seqlen, self.batchsize, *self.isize()).zero()
-        targets = inputs.new() if targets is None else targets
-        targets.resize(seqlen, self.batchsize, *self.tsize()).zero()
+        inputs, targets, seqlen = self._buffers('MultiSequence.sub', start, stop, inputs, targets,
+                                                self.sequences[0].new)
         self._fill(inputs, targets, seqlen)
         return inputs, targets
 

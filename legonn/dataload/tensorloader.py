@@ -2,6 +2,7 @@
 import math
 import numbers
 
+from ..tensor import randperm
 from . import nested
 from .dataloader import DataLoader
 
@@ -29,7 +30,7 @@ class TensorLoader(DataLoader):
     def shuffle(self):
         """Permute the rows (new tensors, as the Lua's ``recursiveIndex(nil, ...)``); returns ``(self,
         indices)``, the 0-based permutation applied."""
-        indices = nested.permutation(self.size())
+        indices = randperm(self.size())
         self.inputs = nested.index(None, self.inputs, indices)
         self.targets = nested.index(None, self.targets, indices)
         return self, indices

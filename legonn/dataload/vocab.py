@@ -19,15 +19,24 @@ def buildVocab(tokens, minfreq=-1):
     ``ivocab`` lists the words counted at least ``minfreq`` times in sorted order, then ``'<OOV>'`` (whose count
     is the rest's) when some were not, and ``vocab`` maps each to its 0-based index in ``ivocab``."""
     _tokens('buildVocab', tokens)
+    wordfreq, ivocab, oov = count_words(tokens, minfreq)
+    if oov > 0:
+        ivocab.append(OOV)
+    return {word: i for i, word in enumerate(ivocab)}, ivocab, wordfreq
+
+
+def count_words(words, minfreq):
+    """``(wordfreq, kept, oov)`` of the strings ``words``: each word's count, the words counted at least
+    ``minfreq`` times in sorted order, and the count of the others together, which ``wordfreq`` also gives
+    ``'<OOV>'`` when it is not 0."""
     wordfreq = {}
-    for word in tokens:
+    for word in words:
         wordfreq[word] = wordfreq.get(word, 0) + 1
-    ivocab = [word for word in sorted(wordfreq) if wordfreq[word] >= minfreq]
+    kept = [word for word in sorted(wordfreq) if wordfreq[word] >= minfreq]
     oov = sum(freq for freq in wordfreq.values() if freq < minfreq)
     if oov > 0:
         wordfreq[OOV] = oov
-        ivocab.append(OOV)
-    return {word: i for i, word in enumerate(ivocab)}, ivocab, wordfreq
+    return wordfreq, kept, oov
 
 
 def text2tensor(tokens, vocab):

@@ -9,8 +9,8 @@ class HDF5DataSet(TorchNamed):
     """A dataset, as ``HDF5File.read(path)`` returns it: ``all()``, ``partial(...)``, ``dataspaceSize()``,
     ``getTensorFactory()``, ``close()``. Its data is read only when asked for."""
 
-    def __init__(self, parent, dataset):
-        self._parent, self._dataset = parent, dataset
+    def __init__(self, dataset):
+        self._dataset = dataset
 
     def _where(self, method):
         """``HDF5DataSet.<method> (<path> in <file>)``, for errors; a ValueError once the file is closed."""

@@ -14,7 +14,7 @@ class HDF5File(TorchNamed):
 
     def __init__(self, filename, h5file):
         self._filename, self._file = filename, h5file
-        self._rootGroup = HDF5Group(self, h5file)
+        self._rootGroup = HDF5Group(h5file)
 
     @staticmethod
     def open(filename, mode=None):

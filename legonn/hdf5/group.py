@@ -30,8 +30,8 @@ class HDF5Group(TorchNamed):
     """A group: ``read(path)`` returns a child (group or dataset), ``write``/``append`` store tensors below
     it, ``all()`` reads everything below it as a dict of tensors and dicts."""
 
-    def __init__(self, parent, group):
-        self._parent, self._group = parent, group
+    def __init__(self, group):
+        self._group = group
 
     def _check_open(self, where, writing=False):
         """A ValueError naming ``where`` when the file is closed, or read-only and ``writing``."""
@@ -52,7 +52,7 @@ class HDF5Group(TorchNamed):
 
     def _child(self, name):
         obj = self._group[name]
-        return HDF5Group(self, obj) if isinstance(obj, h5py('hdf5').Group) else HDF5DataSet(self, obj)
+        return HDF5Group(obj) if isinstance(obj, h5py('hdf5').Group) else HDF5DataSet(obj)
 
     def all(self):
         """Every dataset below this group as a tensor, in nested dicts by name (Lua tables)."""
@@ -75,17 +75,13 @@ class HDF5Group(TorchNamed):
         self._check_open(where, writing=True)
         if options is not None and not isinstance(options, DataSetOptions):
             raise TypeError(f"{where}: options must be an hdf5.DataSetOptions, got {type(options).__name__}")
-        if not names:
-            if not isinstance(data, dict):
-                raise ValueError(f"{where}: must provide a table (a dict) when writing to the root location, "
-                                 f"got {type(data).__name__}")
-            for key, value in data.items():
-                self._store(method, split_path([key], where), value, options)
-            return
-        if len(names) > 1 or isinstance(data, dict):
-            group = self._group_child(names[0], where)
-            if len(names) > 1:
-                return group._store(method, names[1:], data, options)
+        if not names and not isinstance(data, dict):
+            raise ValueError(f"{where}: must provide a table (a dict) when writing to the root location, "
+                             f"got {type(data).__name__}")
+        if len(names) > 1:
+            return self._group_child(names[0], where)._store(method, names[1:], data, options)
+        if isinstance(data, dict):
+            group = self._group_child(names[0], where) if names else self
             for key, value in data.items():
                 group._store(method, split_path([key], where), value, options)
             return
@@ -102,7 +98,7 @@ class HDF5Group(TorchNamed):
     def _group_child(self, name, where):
         """The child group ``name``, created when missing (group.lua's getOrCreateChild)."""
         if name not in self._group:
-            return HDF5Group(self, self._group.create_group(name))
+            return HDF5Group(self._group.create_group(name))
         child = self._child(name)
         if not isinstance(child, HDF5Group):
             raise ValueError(f"{where}: {name!r} in {self!r} is a dataset, not a group")

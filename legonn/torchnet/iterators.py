@@ -40,6 +40,10 @@ class DatasetIterator(TorchNamed):
         if dataset is not None and not isinstance(dataset, Dataset):
             raise TypeError(f"{owner}: expected dataset to be a tnt.Dataset, got {type(dataset).__name__}")
         self.dataset, self.iterator = dataset, iterator
+        self._set_functions(owner, perm, filter, transform)
+
+    def _set_functions(self, owner, perm, filter, transform):
+        """Keep ``perm``, ``filter`` and ``transform`` (checked callables; None: identity, keep all, identity)."""
         self._perm = _identity if perm is None else check_callable(owner, 'perm', perm)
         self._filter = _always if filter is None else check_callable(owner, 'filter', filter)
         self._transform = _identity if transform is None else check_callable(owner, 'transform', transform)
@@ -121,9 +125,7 @@ class ParallelDatasetIterator(DatasetIterator):
         owner = 'tnt.ParallelDatasetIterator'
         check_callable(owner, 'closure', closure)
         self._nthread = whole(owner, 'nthread', nthread, minimum=1)
-        self._perm = _identity if perm is None else check_callable(owner, 'perm', perm)
-        self._filter = _always if filter is None else check_callable(owner, 'filter', filter)
-        self._transform = _identity if transform is None else check_callable(owner, 'transform', transform)
+        self._set_functions(owner, perm, filter, transform)
         self._ordered = bool(ordered)
         self.dataset = self.iterator = None
         inits = ([check_callable(owner, 'init', init)] if init is not None else []) + \

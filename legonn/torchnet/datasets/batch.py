@@ -11,6 +11,18 @@ from .dataset import Dataset
 _POLICIES = ('include-last', 'skip-last', 'divisible-only')
 
 
+def _resume(got):
+    """``(sample, True)`` when ``got`` is a sample or a generator that returns it before its next ``yield``;
+    ``(got, False)`` when the generator ``got`` yielded (run up to that ``yield``)."""
+    if not inspect.isgenerator(got):
+        return got, True
+    try:
+        next(got)
+    except StopIteration as done:
+        return done.value, True
+    return got, False
+
+
 class BatchDataset(Dataset):
     """Batch ``idx`` (0-based) merges the samples ``idx * batchsize .. idx * batchsize + batchsize - 1`` of
     ``dataset``, each read at ``perm(i, dataset.size())`` (0-based; identity by default) and kept when
@@ -65,22 +77,11 @@ class CoroutineBatchDataset(BatchDataset):
 
     def get(self, idx):
         owner = f'tnt.{type(self).__name__}.get'
-        started, samples = [], []
-        for i in self._indices(idx):
-            got = self.dataset.get(i)
-            if inspect.isgenerator(got):
-                try:
-                    next(got)
-                except StopIteration as done:
-                    got = done.value
-            started.append(got)
+        started = [_resume(self.dataset.get(i))[0] for i in self._indices(idx)]
+        samples = []
         for got in started:
-            if inspect.isgenerator(got):
-                try:
-                    next(got)
-                except StopIteration as done:
-                    got = done.value
-                else:
-                    raise ValueError(f"{owner}: the dataset's get yielded more than once (coroutine did not die)")
-            samples.append(got)
+            sample, finished = _resume(got)
+            if not finished:
+                raise ValueError(f"{owner}: the dataset's get yielded more than once (coroutine did not die)")
+            samples.append(sample)
         return self.makebatch([s for s in samples if self.filter(s)])

@@ -3,6 +3,7 @@ and ``TableDataset`` (dataset/tabledataset.lua: a copy of ``data[i]``)."""
 from ...tensor import Tensor
 from ...tensor.indexing import lua_number
 from ..arguments import check_callable, check_index, named_table
+from ..sys_tools import loadlist
 from ..table_tools import clone
 from .dataset import Dataset
 
@@ -40,12 +41,7 @@ class ListDataset(Dataset):
         if path is not None and not isinstance(path, str):
             raise TypeError(f"{owner}: expected path to be a string, got {type(path).__name__}")
         if filename is not None:
-            list = []
-            with open(filename) as lines:
-                for line in lines:
-                    list.append(line.rstrip('\n'))
-                    if maxload and maxload > 0 and len(list) == maxload:
-                        break
+            list = loadlist(filename, maxload=maxload)
             print(f"| loaded <{filename}> with {len(list)} examples")
         _list_length(owner, list)
         self.list = list

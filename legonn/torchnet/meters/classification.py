@@ -7,18 +7,13 @@ import numpy as np
 
 from ...tensor import DoubleTensor, LongTensor
 from ..arguments import named_table
-from .meter import Meter, host_array, levels, lua_div
+from .meter import Meter, by_level, check_binary, host_array, levels, lua_div
 from .torch_order import sort_rows, top_rows
 
 
 def _squeezed(meter, what, value):
     """Torch7's ``x:squeeze()`` as a NumPy array: a tensor of one element becomes a number (a 0-d array)."""
     return np.squeeze(host_array(meter, 'add', what, value))
-
-
-def _check_binary(meter, what, array):
-    if not np.all((array == 0) | (array == 1)):
-        raise ValueError(f"{meter.name}.add: {what} values should be 0 or 1")
 
 
 class ClassErrorMeter(Meter):
@@ -61,13 +56,11 @@ class ClassErrorMeter(Meter):
 
     @named_table
     def value(self, k=None):
-        if k is None:
-            return {k: self.value(k) for k in self.topk}
-        if k not in self.sum:
-            raise ValueError(f"{self.name}.value: invalid k {k!r} (the meter measures topk {self.topk})")
-        if self.accuracy:
-            return (1 - lua_div(self.sum[k], self.n)) * 100
-        return lua_div(self.sum[k] * 100, self.n)
+        def error(k):
+            if self.accuracy:
+                return (1 - lua_div(self.sum[k], self.n)) * 100
+            return lua_div(self.sum[k] * 100, self.n)
+        return by_level(self, k, self.sum, error, lambda k: f"invalid k {k!r} (the meter measures topk {self.topk})")
 
 
 class _Confusion(Meter):
@@ -113,7 +106,7 @@ class ConfusionMeter(_Confusion):
             if tgt.shape[1:] != (k,):
                 raise ValueError(f"{self.name}.add: target should be 1D or have the size of output (one-hot), "
                                  f"got {tuple(tgt.shape)}")
-            _check_binary(self, 'one-hot target', tgt)
+            check_binary(self, tgt, 'one-hot target values should be 0 or 1')
             if not np.all(tgt.sum(axis=1) == 1):
                 raise ValueError(f"{self.name}.add: multi-label setting is not supported (one 1 per target row)")
             pos = np.argmax(tgt, axis=1)
@@ -148,7 +141,7 @@ class MultiLabelConfusionMeter(_Confusion):
         if out.shape != tgt.shape or out.ndim != 2:
             raise ValueError(f"{self.name}.add: number of targets and outputs do not match: "
                              f"{tuple(out.shape)} and {tuple(tgt.shape)}")
-        _check_binary(self, 'target', tgt)
+        check_binary(self, tgt, 'target values should be 0 or 1')
         if tgt.shape[1] != self.conf.size(0):
             raise ValueError(f"{self.name}.add: target size {tgt.shape[1]} does not match size of confusion "
                              f"matrix {self.conf.size(0)}")

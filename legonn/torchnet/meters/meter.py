@@ -66,6 +66,12 @@ def scores_and_targets(meter, output, target, what='target', squeeze=True):
     return out, tgt
 
 
+def check_binary(meter, array, message):
+    """A ValueError ``<meter>.add: <message>`` unless every value of ``array`` is 0 or 1."""
+    if not np.all((array == 0) | (array == 1)):
+        raise ValueError(f"{meter.name}.add: {message}")
+
+
 def number(meter, method, what, value):
     """``value`` as a Python float when it is a real number (Lua's number), else a TypeError naming the meter."""
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
@@ -79,6 +85,17 @@ def levels(meter, what, values):
             not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0 for v in values):
         raise ValueError(f"{meter.name}: expected {what} as a non-empty list of positive integers, got {values!r}")
     return sorted(int(v) for v in values)
+
+
+def by_level(meter, level, measured, one, unknown):
+    """``value(level)`` of a meter measuring several levels (topk, thresholds, K): ``one(level)``, or
+    ``{k: one(k)}`` for each level of ``measured`` (a dict keyed by them) when ``level`` is None; a level
+    not in ``measured`` is a ValueError ``<meter>.value: <unknown(level)>``."""
+    if level is None:
+        return {k: one(k) for k in measured}
+    if level not in measured:
+        raise ValueError(f"{meter.name}.value: {unknown(level)}")
+    return one(level)
 
 
 def lua_div(a, b):

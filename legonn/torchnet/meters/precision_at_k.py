@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..arguments import named_table
-from .meter import Meter, levels, lua_div, scores_and_targets
+from .meter import Meter, by_level, levels, lua_div, scores_and_targets
 from .torch_order import sort_rows, top_rows
 
 
@@ -74,8 +74,5 @@ class PrecisionAtKMeter(Meter):
             ranked = np.take_along_axis(self._top_target, order, axis=1)
             for level in self.topk:
                 self.tp[level] = ranked[:, :level].sum()
-        if k is None:
-            return {k: self.value(k) for k in self.topk}
-        if k not in self.tp:
-            raise ValueError(f"{self.name}.value: invalid k {k!r} (the meter measures topk {self.topk})")
-        return lua_div(self.tp[k], self.n * k) * 100
+        return by_level(self, k, self.tp, lambda k: lua_div(self.tp[k], self.n * k) * 100,
+                        lambda k: f"invalid k {k!r} (the meter measures topk {self.topk})")

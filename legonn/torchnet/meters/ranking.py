@@ -7,7 +7,7 @@ import numpy as np
 
 from ...tensor import DoubleTensor, LongTensor
 from ..arguments import named_table
-from .meter import Meter, host_array, levels, lua_div, scores_and_targets
+from .meter import Meter, by_level, check_binary, host_array, levels, lua_div, scores_and_targets
 from .torch_order import sort_order, sort_rows
 
 
@@ -20,11 +20,6 @@ def _columns(meter, what, value):
         raise ValueError(f"{meter.name}.add: wrong {what} size {tuple(array.shape)} (should be 1D or 2D with one "
                          f"column per class)")
     return array
-
-
-def _binary(meter, target):
-    if not np.all((target == 0) | (target == 1)):
-        raise ValueError(f"{meter.name}.add: targets should be binary (0 or 1)")
 
 
 class _Observations(Meter):
@@ -78,7 +73,7 @@ class APMeter(_Observations):
         if out.shape != tgt.shape:
             raise ValueError(f"{self.name}.add: dimensions for output and target do not match: "
                              f"{tuple(out.shape)} and {tuple(tgt.shape)}")
-        _binary(self, tgt)
+        check_binary(self, tgt, 'targets should be binary (0 or 1)')
         if self._scores and out.shape[1] != self._scores[0].shape[1]:
             raise ValueError(f"{self.name}.add: {out.shape[1]} columns, previously added examples have "
                              f"{self._scores[0].shape[1]}")
@@ -146,7 +141,7 @@ class AUCMeter(_Observations):
         if out.size != tgt.size:
             raise ValueError(f"{self.name}.add: number of outputs ({out.size}) and targets ({tgt.size}) does not "
                              f"match")
-        _binary(self, tgt)
+        check_binary(self, tgt, 'targets should be binary (0 or 1)')
         self._keep(out, tgt)
 
     def value(self):
@@ -204,8 +199,5 @@ class NDCGMeter(Meter):
 
     @named_table
     def value(self, K=None):
-        if K is None:
-            return {k: lua_div(self.ndcg[k], self.n) for k in self.K}
-        if K not in self.ndcg:
-            raise ValueError(f"{self.name}.value: invalid k {K!r} (the meter measures K {self.K})")
-        return lua_div(self.ndcg[K], self.n)
+        return by_level(self, K, self.ndcg, lambda k: lua_div(self.ndcg[k], self.n),
+                        lambda k: f"invalid k {k!r} (the meter measures K {self.K})")

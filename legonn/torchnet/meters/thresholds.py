@@ -6,7 +6,7 @@ import numpy as np
 
 from ...tensor import Tensor
 from ..arguments import named_table
-from .meter import Meter, scores_and_targets
+from .meter import Meter, by_level, scores_and_targets
 
 
 class _ThresholdMeter(Meter):
@@ -41,10 +41,11 @@ class _ThresholdMeter(Meter):
 
     @named_table
     def value(self, t=None):
-        if t is None:
-            return {t: self.value(t) for t in self.threshold}
-        if t not in self.tp:
-            raise ValueError(f"{self.name}.value: {t!r} is an incorrect threshold [not set: {self.threshold}]")
+        return by_level(self, t, self.tp, self._ratio,
+                        lambda t: f"{t!r} is an incorrect threshold [not set: {self.threshold}]")
+
+    def _ratio(self, t):
+        """The measure at threshold ``t``, in %."""
         tp, total = self.tp[t], self.total[t]
         if self.perclass:
             with np.errstate(divide='ignore', invalid='ignore'):
