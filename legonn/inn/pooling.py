@@ -74,9 +74,8 @@ class SpatialStochasticPooling(InnClass, nn.SpatialMaxPooling):
 
     def updateOutput(self, input):
         x, (oh, ow), rows, cols = self._grid(input)
-        positions, valid = bin_positions(rows, cols, *x.shape[2:])
         xp = input.xp
-        valid = xp.asarray(valid)
+        positions, valid = (xp.asarray(a) for a in bin_positions(rows, cols, *x.shape[2:]))
         windows = xp.where(valid, gather_bins(xp, x, positions), 0)
         out = self.bufferLike('output', input, tuple(input.size())[:-2] + (oh, ow)).reshape(x.shape[:2] + (oh, ow))
         if not self.train:
@@ -90,8 +89,7 @@ class SpatialStochasticPooling(InnClass, nn.SpatialMaxPooling):
         found = reached.any(-1)
         out[...] = xp.where(found, xp.take_along_axis(windows, first[..., None], -1)[..., 0], 0)
         idx = self.bufferLike('_drawn', input, out.shape, kind='Long')
-        idx[...] = xp.where(found, xp.asarray(positions.reshape(oh * ow, -1))[xp.arange(oh * ow).reshape(oh, ow),
-                                                                               first], -1)
+        idx[...] = xp.where(found, positions.reshape(oh * ow, -1)[xp.arange(oh * ow).reshape(oh, ow), first], -1)
         return self.output
 
     def updateGradInput(self, input, gradOutput):
