@@ -56,11 +56,10 @@ class KMaxPooling(FbnnClass, Module):
         self._check(input)
         xp = input.xp
         rows = input.size(0)
-        k = _k(self, input.size(0))
+        k = _k(self, rows)
         self.input_length = rows
-        self.output_length = min(rows, k)
-        n = self.output_length
-        x = input.array[:rows]
+        self.output_length = n = min(rows, k)
+        x = input.array
         chosen = kept_rows(xp, x, n)
         out = self.bufferLike('output', input, (k, input.size(1)))
         out[...] = 0
