@@ -105,6 +105,16 @@ class SpatialGlimpse(Container):
             out.append((gh, gw, ph, pw, index))
         return out
 
+    def _padded(self, image, patches):
+        """The zeroed buffer of the image padded once, for the widest patch, as (its middle, where the image
+        lies; each depth's frame, the image padded for that depth's patch)."""
+        n, c, H, W = image.size()
+        PH, PW = max(p[2] for p in patches), max(p[3] for p in patches)
+        padded = self.bufferLike('_paddedImage', image, (n, c, H + 2 * PH, W + 2 * PW))
+        padded[...] = 0
+        frames = [padded[:, :, PH - ph:PH + ph + H, PW - pw:PW + pw + W] for _, _, ph, pw, _ in patches]
+        return padded[:, :, PH:PH + H, PW:PW + W], frames
+
     def _pool_for(self, gh, gw):
         """Set an averaging child's window to a (gh / height) x (gw / width) block; a resampling child has its
         output size already."""
@@ -118,13 +128,9 @@ class SpatialGlimpse(Container):
         n, c, H, W = image.size()
         out = self.bufferLike('output', image, (n, self.depth, c, self.height, self.width))
         patches = self._patches(image, location)
-        # the image zero-padded once, for the widest patch: a narrower patch reads the middle of that frame
-        PH, PW = max(p[2] for p in patches), max(p[3] for p in patches)
-        padded = self.bufferLike('_paddedImage', image, (n, c, H + 2 * PH, W + 2 * PW))
-        padded[...] = 0
-        padded[:, :, PH:PH + H, PW:PW + W] = image.array
-        for d, (gh, gw, ph, pw, index) in enumerate(patches):
-            frame = padded[:, :, PH - ph:PH + ph + H, PW - pw:PW + pw + W]
+        middle, frames = self._padded(image, patches)
+        middle[...] = image.array
+        for d, ((gh, gw, ph, pw, index), frame) in enumerate(zip(patches, frames)):
             if d == 0:
                 out[:, 0] = frame[index]
             else:
@@ -143,21 +149,19 @@ class SpatialGlimpse(Container):
         self.checkSize(gradOutput, sizes[1:] if one else sizes)
         self.checkSameType(gradOutput, image, 'gradOutput')
         grads = gradOutput.view(n, self.depth, c, self.height, self.width)
-        gradImage = self.bufferLike('_gradImage', image)
-        gradImage[...] = 0
-        for d, (gh, gw, ph, pw, index) in enumerate(self._patches(image, location)):
-            # each depth's patches go into a zeroed padded frame (one patch per image: no overlap), whose middle
-            # is that depth's gradient of the image; the frames take turns in forward's buffer
-            padded = self.bufferLike('_paddedImage', image, (n, c, H + 2 * ph, W + 2 * pw))
-            padded[...] = 0
+        patches = self._patches(image, location)
+        # each depth's patches are added into its frame as forward read them (one patch per image and depth: no
+        # overlap within a depth); the middle is then the gradient of the image
+        middle, frames = self._padded(image, patches)
+        for d, ((gh, gw, ph, pw, index), frame) in enumerate(zip(patches, frames)):
             if d == 0:
-                padded[index] = grads.array[:, 0]
+                frame[index] += grads.array[:, 0]
             else:
                 # average pooling's gradient reads only the crop's size
                 self.bufferLike('_crop', image, (n, c, gh, gw))
                 self._pool_for(gh, gw)
-                padded[index] = self.run_child(0, 'updateGradInput', self._crop, grads.select(1, d)).array
-            gradImage += padded[:, :, ph:ph + H, pw:pw + W]
+                frame[index] += self.run_child(0, 'updateGradInput', self._crop, grads.select(1, d)).array
+        self.bufferLike('_gradImage', image)[...] = middle
         gradLocation = self.gradInput[1] if type(self.gradInput[1]) is type(input[1]) else input[1].new()
         gradLocation.resizeAs(input[1]).zero()
         self.gradInput = [self._gradImage.view(*input[0].size()), gradLocation]

@@ -68,7 +68,8 @@ class LaplacianOfGaussian(FbnnClass, Module):
     def updateParameters(self, learningRate):
         pass
 
-    def _padded(self, input):
+    def _planes(self, input):
+        """The input as (N, C, H, W), and the output's height and width."""
         self.checkInput(input)
         self.checkSameType(input, self.weight)
         if input.size(-3) != self.nInputPlane:
@@ -79,27 +80,27 @@ class LaplacianOfGaussian(FbnnClass, Module):
         if o_h < 1 or o_w < 1:
             raise input_error(self, f"an image of at least {self.kH - 2 * p}x{self.kW - 2 * p} (with padding {p})",
                               f"{input.size(-2)}x{input.size(-1)}")
-        x = input.array.reshape((-1,) + input.array.shape[-3:])
-        return input.xp.pad(x, ((0, 0), (0, 0), (p, p), (p, p))), (o_h, o_w)
+        return input.array.reshape((-1,) + input.array.shape[-3:]), (o_h, o_w)
 
     def updateOutput(self, input):
-        xpad, (o_h, o_w) = self._padded(input)
-        win = sliding_windows(xpad, (2, 3), (self.kH, self.kW), (1, 1))
+        x, (o_h, o_w) = self._planes(input)
+        p = self.padding
+        win = sliding_windows(input.xp.pad(x, ((0, 0), (0, 0), (p, p), (p, p))), (2, 3), (self.kH, self.kW), (1, 1))
         out = self.bufferLike('output', input, tuple(input.size())[:-2] + (o_h, o_w))
         out.reshape((-1,) + out.shape[-3:])[...] = input.xp.einsum('ncyxab,cab->ncyx', win, self.weight.array)
         return self.output
 
     def updateGradInput(self, input, gradOutput):
-        xpad, (o_h, o_w) = self._padded(input)
+        x, (o_h, o_w) = self._planes(input)
         self.checkSize(gradOutput, tuple(input.size())[:-2] + (o_h, o_w))
         self.checkSameType(gradOutput, input, 'gradOutput')
         g = gradOutput.array.reshape((-1,) + gradOutput.array.shape[-3:])
-        gpad = input.xp.zeros_like(xpad)
+        (n, c, h, w), p = x.shape, self.padding
+        gpad = input.xp.zeros((n, c, h + 2 * p, w + 2 * p), dtype=x.dtype)
         scatter_windows(gpad, input.xp.einsum('ncyx,cab->ncyxab', g, self.weight.array), (2, 3),
                         (self.kH, self.kW), (1, 1))
-        p = self.padding
         gi = self.bufferLike('gradInput', input)
-        gi.reshape(xpad.shape[:2] + gi.shape[-2:])[...] = gpad[:, :, p:gpad.shape[2] - p, p:gpad.shape[3] - p]
+        gi.reshape(x.shape)[...] = gpad[:, :, p:p + h, p:p + w]
         return self.gradInput
 
     def __repr__(self):

@@ -67,26 +67,29 @@ class ClassHierarchicalNLLCriterion(FbnnClass, Criterion):
         return int(self.startIndex.array[cluster]), int(self.clusterCounts.array[cluster])
 
     def _scores(self, input):
-        """(cluster scores, the class scores of each cluster, as one array over all classes)."""
+        """The cluster scores of a checked ``input``."""
         self.checkInput(input)
         self.checkSameType(input, self.clusterMatrix)
         if input.size(0) != self.clusterMatrix.size(1):
             raise input_error(self, f"{self.clusterMatrix.size(1)} input features", f"{input.size(0)}")
-        x = input.array
-        return (self.clusterMatrix.array @ x + self.clusterBias.array,
-                self.classMatrix.array @ x + self.classBias.array)
+        return self.clusterMatrix.array @ input.array + self.clusterBias.array
+
+    def _class_scores(self, input, block):
+        """The scores of the classes ``block`` (one cluster's rows of classMatrix): only those, as the Lua's
+        narrow, not every class's."""
+        return self.classMatrix.array[block] @ input.array + self.classBias.array[block]
 
     def _forward(self, input, target):
         """(log-softmax of the clusters, of the target's cluster block, cluster scores' block slice) and the
         target's (cluster, class) recorded as the Lua records them."""
         self.checkLabels(input, target, self.mapping.size(0))
-        clusters, classes = self._scores(input)
+        clusters = self._scores(input)
         t = int(target.array.reshape(-1)[0])
         self.clusterID, self.classID = (int(v) for v in self.mapping.array[t])
         self.startCluster, self.numClasses = self._block(self.clusterID)
         block = slice(self.startCluster, self.startCluster + self.numClasses)
         xp = input.xp
-        return _log_softmax(clusters, xp), _log_softmax(classes[block], xp), block
+        return _log_softmax(clusters, xp), _log_softmax(self._class_scores(input, block), xp), block
 
     def updateOutput(self, input, target):
         log_clusters, log_classes, _ = self._forward(input, target)
@@ -133,11 +136,11 @@ class ClassHierarchicalNLLCriterion(FbnnClass, Criterion):
     def infer(self, input, sampling=False):
         """The 0-based ``[cluster, class in cluster]`` of the most likely class of ``input`` (the best cluster,
         then its best class), or with ``sampling`` drawn from the cluster then the class softmax."""
-        clusters, classes = self._scores(input)
+        clusters = self._scores(input)
         xp = input.xp
         pick = (lambda scores: _draw(xp.exp(_log_softmax(scores, xp)))) if sampling else (
             lambda scores: int(scores.argmax()))
         self.clusterID = pick(clusters)
         self.startCluster, self.numClasses = self._block(self.clusterID)
-        self.classID = pick(classes[self.startCluster:self.startCluster + self.numClasses])
+        self.classID = pick(self._class_scores(input, slice(self.startCluster, self.startCluster + self.numClasses)))
         return [self.clusterID, self.classID]

@@ -94,10 +94,17 @@ class HSM(FbnnClass, Criterion):
         return input.array.reshape(-1, input.size(-1)), labels, mapping[labels, 0], mapping[labels, 1]
 
     def _cluster_groups(self, clusters):
-        """(cluster, its first class row, its size, the batch rows whose target is in it) per cluster present."""
+        """(its class rows, a slice, and the batch rows whose target is in it) per cluster present."""
         starts, sizes = self.class_start_indices.tolist(), self.n_class_in_cluster.tolist()
         for k in sorted(set(clusters.tolist())):
-            yield k, starts[k], sizes[k], (clusters == k).nonzero()[0]
+            yield slice(starts[k], starts[k] + sizes[k]), (clusters == k).nonzero()[0]
+
+    def _class_scores(self, x, members, block, xp):
+        """The scores of the rows ``members`` of ``x`` over one cluster's classes ``block``, and each row's
+        log-sum-exp of them ``(rows, 1)`` with TH's approximate exponential."""
+        scores = x[members] @ self.class_weight.array[block].T + self.class_bias.array[block]
+        top = scores.max(axis=1, keepdims=True)
+        return scores, top + xp.log(exp_minus_approx(top - scores, xp).sum(axis=1, keepdims=True))
 
     def _cluster_log_softmax(self, x, xp):
         scores = x @ self.cluster_weight.array.T + self.cluster_bias.array
@@ -109,12 +116,9 @@ class HSM(FbnnClass, Criterion):
         xp = input.xp
         rows = xp.arange(x.shape[0])
         total = -self._cluster_log_softmax(x, xp)[rows, clusters].sum()
-        for _, start, size, members in self._cluster_groups(clusters):
-            block = slice(start, start + size)
-            scores = x[members] @ self.class_weight.array[block].T + self.class_bias.array[block]
-            top = scores.max(axis=1, keepdims=True)
-            logsum = top[:, 0] + xp.log(exp_minus_approx(top - scores, xp).sum(axis=1))
-            total = total + (logsum - scores[xp.arange(members.size), positions[members]]).sum()
+        for block, members in self._cluster_groups(clusters):
+            scores, logsum = self._class_scores(x, members, block, xp)
+            total = total + (logsum[:, 0] - scores[xp.arange(members.size), positions[members]]).sum()
         self.batch_size = self.n_valid = x.shape[0]
         self.output = loss_scalar(total)
         return self.output
@@ -128,11 +132,8 @@ class HSM(FbnnClass, Criterion):
         grad = self.bufferLike('gradInput', input).reshape(x.shape)
         grad[...] = d_clusters @ self.cluster_weight.array
         self._d_clusters, self._d_classes = d_clusters, []
-        for _, start, size, members in self._cluster_groups(clusters):
-            block = slice(start, start + size)
-            scores = x[members] @ self.class_weight.array[block].T + self.class_bias.array[block]
-            top = scores.max(axis=1, keepdims=True)
-            logsum = top + xp.log(exp_minus_approx(top - scores, xp).sum(axis=1, keepdims=True))
+        for block, members in self._cluster_groups(clusters):
+            scores, logsum = self._class_scores(x, members, block, xp)
             # HSM.cpp: exact exp(score - the approximate logsum), minus 1 at the target
             d = xp.exp(scores - logsum).astype(x.dtype)
             d[xp.arange(members.size), positions[members]] -= 1
@@ -173,6 +174,6 @@ class HSM(FbnnClass, Criterion):
         """Zero the class gradients of the clusters of ``target``'s classes (``input`` is not read, as in HSM.cpp)."""
         labels = self.checkIndices(as_labels(target), self.n_classes, 'targets', self.mapping.xp).reshape(-1)
         clusters = self.mapping.array[labels, 0]
-        for _, start, size, _ in self._cluster_groups(clusters):
-            self.class_grad_weight.array[start:start + size] = 0
-            self.class_grad_bias.array[start:start + size] = 0
+        for block, _ in self._cluster_groups(clusters):
+            self.class_grad_weight.array[block] = 0
+            self.class_grad_bias.array[block] = 0

@@ -2,6 +2,7 @@
 columns a batch used (SparseLinear.lua, SparseLinear.c's *2 functions)."""
 from ..modules.base.errors import input_error
 from ..modules.sparse_linear import SparseLinear as NNSparseLinear
+from ..tensor.scatter_kernels import out_of_range
 from .base import FbnnClass
 
 
@@ -50,9 +51,10 @@ class SparseLinear(FbnnClass, NNSparseLinear):
         used = v != 0
         rows = xp.nonzero(used)[0]
         idx = k[used].astype('int64')
-        if idx.size and bool(((idx < 0) | (idx >= self.weight.size(1))).any()):
+        bad = out_of_range(idx, self.weight.size(1))
+        if bad:
             raise input_error(self, f"keys in [0, {self.weight.size(1)}) (0-based) where the value is not 0",
-                              f"keys in [{int(idx.min())}, {int(idx.max())}]", IndexError)
+                              f"keys in [{bad[0]}, {bad[1]}]", IndexError)
         return rows, idx, v[used], batch, batch != 1
 
     def updateGradInput(self, input, gradOutput):

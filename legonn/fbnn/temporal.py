@@ -6,6 +6,7 @@ import numbers
 from ..modules.base.errors import check_hyper, input_error
 from ..modules.base.initialisation import uniform_reset
 from ..modules.base.module import Module
+from ..tensor.window_kernels import padded, scatter_windows, sliding_windows
 from .base import FbnnClass
 
 
@@ -55,11 +56,10 @@ class KMaxPooling(FbnnClass, Module):
         self._check(input)
         xp = input.xp
         rows = input.size(0)
-        k = _k(self, input.size(0))
+        k = _k(self, rows)
         self.input_length = rows
-        self.output_length = min(rows, k)
-        n = self.output_length
-        x = input.array[:rows]
+        self.output_length = n = min(rows, k)
+        x = input.array
         chosen = kept_rows(xp, x, n)
         out = self.bufferLike('output', input, (k, input.size(1)))
         out[...] = 0
@@ -261,7 +261,7 @@ class UnfoldedTemporalConvolution(FbnnClass, Module):
         return self
 
     def _frames(self, input):
-        """The input as (N, L + 2 pad, nin), zero-padded, and the output length."""
+        """The input as (N, L, nin), and the output length."""
         self.checkTensor(input, (2, 3), floating=True)
         self.checkSameType(input, self.weight)
         if input.size(-1) != self.inputFrameSize:
@@ -271,41 +271,40 @@ class UnfoldedTemporalConvolution(FbnnClass, Module):
         olen = length + 2 * self.pad - self.kW + 1
         if olen < 1:
             raise input_error(self, f"at least {self.kW - 2 * self.pad} frames", f"{length}")
-        x = input.array.reshape(-1, length, self.inputFrameSize)
-        widths = ((0, 0), (self.pad, self.pad), (0, 0))
-        return input.xp.pad(x, widths), olen
+        return input.array.reshape(-1, length, self.inputFrameSize), olen
 
-    def _unfolded(self, xp, xpad, olen):
-        """(N, olen, kw * nin): row t holds frames t .. t + kw - 1 of the padded input."""
-        return xp.concatenate([xpad[:, k:k + olen] for k in range(self.kW)], axis=2)
+    def _unfolded(self, x, olen):
+        """(N, olen, kw * nin): row t holds frames t .. t + kw - 1 of the zero-padded input."""
+        windows = sliding_windows(padded(x, (1,), ((self.pad, self.pad),)), (1,), (self.kW,), (1,))
+        return windows.transpose(0, 1, 3, 2).reshape(x.shape[0], olen, self.kW * self.inputFrameSize)
 
     def updateOutput(self, input):
-        xpad, olen = self._frames(input)
+        x, olen = self._frames(input)
         out = self.bufferLike('output', input, tuple(input.size())[:-2] + (olen, self.outputFrameSize))
-        res = self._unfolded(input.xp, xpad, olen) @ self.weight.array.T
+        res = self._unfolded(x, olen) @ self.weight.array.T
         if self.bias is not None:
             res += self.bias.array
         out.reshape(res.shape)[...] = res
         return self.output
 
     def updateGradInput(self, input, gradOutput):
-        xpad, olen = self._frames(input)
+        x, olen = self._frames(input)
         self.checkSize(gradOutput, tuple(input.size())[:-2] + (olen, self.outputFrameSize))
         self.checkSameType(gradOutput, input, 'gradOutput')
-        g = gradOutput.array.reshape(xpad.shape[0], olen, self.outputFrameSize)
-        gcols = (g @ self.weight.array).reshape(xpad.shape[0], olen, self.kW, self.inputFrameSize)
-        gpad = input.xp.zeros_like(xpad)
-        for k in range(self.kW):
-            gpad[:, k:k + olen] += gcols[:, :, k]
+        n, length, nin = x.shape
+        g = gradOutput.array.reshape(n, olen, self.outputFrameSize)
+        gcols = (g @ self.weight.array).reshape(n, olen, self.kW, nin)
+        gpad = input.xp.zeros((n, length + 2 * self.pad, nin), dtype=x.dtype)
+        scatter_windows(gpad, gcols.transpose(0, 1, 3, 2), (1,), (self.kW,), (1,))
         gi = self.bufferLike('gradInput', input)
-        gi.reshape(xpad.shape[0], -1, self.inputFrameSize)[...] = gpad[:, self.pad:xpad.shape[1] - self.pad]
+        gi.reshape(x.shape)[...] = gpad[:, self.pad:self.pad + length]
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):
-        xpad, olen = self._frames(input)
+        x, olen = self._frames(input)
         self.checkSize(gradOutput, tuple(input.size())[:-2] + (olen, self.outputFrameSize))
         g = gradOutput.array.reshape(-1, self.outputFrameSize)
-        cols = self._unfolded(input.xp, xpad, olen).reshape(-1, self.kW * self.inputFrameSize)
+        cols = self._unfolded(x, olen).reshape(-1, self.kW * self.inputFrameSize)
         self.gradWeight.array[...] += scale * (g.T @ cols)
         if self.bias is not None:
             self.gradBias.array[...] += scale * g.sum(axis=0)

@@ -58,7 +58,8 @@ class SpatialStochasticPooling(InnClass, nn.SpatialMaxPooling):
         super().__init__(kW, kH, kW if dW is None else dW, kH if dH is None else dH)
         self.train = True
 
-    def _bins(self, input):
+    def _grid(self, input):
+        """The input as (N, C, H, W), the output's (height, width), and the windows' row and column bounds."""
         x, _ = batched(self, input, (3, 4))
         h, w = x.shape[2:]
         if h < self.kH or w < self.kW:
@@ -69,13 +70,12 @@ class SpatialStochasticPooling(InnClass, nn.SpatialMaxPooling):
         starts_h, starts_w = np.arange(oh) * self.dH, np.arange(ow) * self.dW
         rows = (starts_h, np.minimum(starts_h + self.kH, h))
         cols = (starts_w, np.minimum(starts_w + self.kW, w))
-        positions, valid = bin_positions(rows, cols, h, w)
-        return x, (oh, ow), positions, valid
+        return x, (oh, ow), rows, cols
 
     def updateOutput(self, input):
-        x, (oh, ow), positions, valid = self._bins(input)
+        x, (oh, ow), rows, cols = self._grid(input)
         xp = input.xp
-        valid = xp.asarray(valid)
+        positions, valid = (xp.asarray(a) for a in bin_positions(rows, cols, *x.shape[2:]))
         windows = xp.where(valid, gather_bins(xp, x, positions), 0)
         out = self.bufferLike('output', input, tuple(input.size())[:-2] + (oh, ow)).reshape(x.shape[:2] + (oh, ow))
         if not self.train:
@@ -89,13 +89,12 @@ class SpatialStochasticPooling(InnClass, nn.SpatialMaxPooling):
         found = reached.any(-1)
         out[...] = xp.where(found, xp.take_along_axis(windows, first[..., None], -1)[..., 0], 0)
         idx = self.bufferLike('_drawn', input, out.shape, kind='Long')
-        idx[...] = xp.where(found, xp.asarray(positions.reshape(oh * ow, -1))[xp.arange(oh * ow).reshape(oh, ow),
-                                                                               first], -1)
+        idx[...] = xp.where(found, positions.reshape(oh * ow, -1)[xp.arange(oh * ow).reshape(oh, ow), first], -1)
         return self.output
 
     def updateGradInput(self, input, gradOutput):
         self.checkTraining()
-        x, (oh, ow), _, _ = self._bins(input)
+        x, (oh, ow), _, _ = self._grid(input)
         sizes = tuple(input.size())[:-2] + (oh, ow)
         self.checkSize(gradOutput, sizes)
         self.checkSameType(gradOutput, input, 'gradOutput')

@@ -94,13 +94,17 @@ class SpatialNormalization(Module):
             self.bufferLike('coef', input, x.shape[1:])[...] = self._conv(input.xp, input.xp.ones_like(x), kernels)
         return self.coef.array
 
+    def _centred(self, xp, x, kernels, coef):
+        """(xz = x - mean, root = sqrt(C(xz^2)), std = root / coef) of the planes ``x``."""
+        xz = x - self._conv(xp, x, kernels) / coef
+        root = xp.sqrt(self._conv(xp, xz * xz, kernels))
+        return xz, root, root / coef
+
     def updateOutput(self, input):
         x = self._planes(input)
         xp, kernels = input.xp, self._kernels(input)
         coef = self._coef(input, x, kernels)
-        xz = x - self._conv(xp, x, kernels) / coef
-        root = xp.sqrt(self._conv(xp, xz * xz, kernels))
-        std = root / coef
+        xz, _, std = self._centred(xp, x, kernels, coef)
         thres = self.fixedThres if self.fixedThres is not None else max(float(std.mean()), 1e-3)
         self.threshold = thres
         out = self.bufferLike('output', input, x.shape)
@@ -116,9 +120,7 @@ class SpatialNormalization(Module):
             raise input_error(self, "a forward before updateGradInput", "none")
         coef = self._coef(input, x, kernels)
         go = gradOutput.array
-        xz = x - self._conv(xp, x, kernels) / coef
-        root = xp.sqrt(self._conv(xp, xz * xz, kernels))
-        std = root / coef
+        xz, root, std = self._centred(xp, x, kernels, coef)
         kept = std > self.threshold
         div = xp.where(kept, std, self.threshold)
         g_xz = go / div

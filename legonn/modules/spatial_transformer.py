@@ -10,10 +10,29 @@
 
 Each also takes one unbatched sample (the batch dimension left out), as the Lua does.
 """
+import functools
+
+import numpy as np
+
 from .base.errors import check_hyper, input_error
 from .base.module import Module
 from .base.table_buffers import slot, trim
 from ..tensor.scatter_kernels import scatter_add
+
+
+@functools.lru_cache(maxsize=16)
+def _base_grid(xp, height, width, dtype):
+    """The (height * width, 3) rows (y, x, 1) of the normalised output grid: made once per sizes and type (the
+    Lua's baseGrid, made in its constructor), shared by every call: never write into it."""
+    ys = xp.linspace(-1, 1, height).astype(dtype)
+    xs = xp.linspace(-1, 1, width).astype(dtype)
+    grid = xp.ones((height, width, 3), dtype=dtype)
+    grid[:, :, 0] = ys[:, None]
+    grid[:, :, 1] = xs[None, :]
+    grid = grid.reshape(-1, 3)
+    if xp is np:
+        grid.flags.writeable = False
+    return grid
 
 
 class AffineGridGeneratorBHWD(Module):
@@ -38,14 +57,7 @@ class AffineGridGeneratorBHWD(Module):
         return input.array.reshape(-1, 2, 3)
 
     def _base(self, like):
-        """The (height * width, 3) rows (y, x, 1) of the normalised output grid, in ``like``'s type."""
-        xp = like.xp
-        ys = xp.linspace(-1, 1, self.height).astype(like.array.dtype)
-        xs = xp.linspace(-1, 1, self.width).astype(like.array.dtype)
-        grid = xp.ones((self.height, self.width, 3), dtype=like.array.dtype)
-        grid[:, :, 0] = ys[:, None]
-        grid[:, :, 1] = xs[None, :]
-        return grid.reshape(-1, 3)
+        return _base_grid(like.xp, self.height, self.width, like.array.dtype)
 
     def updateOutput(self, input):
         theta = self._theta(input)

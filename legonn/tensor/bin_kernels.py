@@ -25,7 +25,8 @@ def bin_positions(rows, cols, height, width):
 
 
 def gather_bins(xp, planes, positions):
-    """``planes`` ``(..., H, W)`` gathered at ``positions`` ``(oh, ow, K)``: ``(..., oh, ow, K)``."""
+    """``planes`` ``(..., H, W)`` gathered at ``positions`` ``(oh, ow, K)`` (host or ``xp`` array): ``(..., oh,
+    ow, K)``."""
     lead = planes.shape[:-2]
     flat = planes.reshape(lead + (-1,))
     return flat[..., xp.asarray(positions.reshape(-1))].reshape(lead + positions.shape)
@@ -34,14 +35,12 @@ def gather_bins(xp, planes, positions):
 def bin_max(xp, planes, rows, cols):
     """Max of each bin of ``planes`` ``(..., H, W)``: (values ``(..., oh, ow)``, flat input position of the first
     maximum in row-major order, -1 for an empty bin, whose value is 0)."""
-    positions, valid = bin_positions(rows, cols, planes.shape[-2], planes.shape[-1])
-    windows = gather_bins(xp, planes, positions)
-    valid_x = xp.asarray(valid)
-    windows = xp.where(valid_x, windows, -xp.inf)
+    positions, valid = (xp.asarray(a) for a in bin_positions(rows, cols, planes.shape[-2], planes.shape[-1]))
+    windows = xp.where(valid, gather_bins(xp, planes, positions), -xp.inf)
     best = windows.argmax(axis=-1)
     values = xp.take_along_axis(windows, best[..., None], -1)[..., 0]
-    where = xp.take_along_axis(xp.broadcast_to(xp.asarray(positions), windows.shape), best[..., None], -1)[..., 0]
-    empty = ~valid_x.any(-1)
+    where = xp.take_along_axis(xp.broadcast_to(positions, windows.shape), best[..., None], -1)[..., 0]
+    empty = ~valid.any(-1)
     values = xp.where(empty, 0, values).astype(planes.dtype, copy=False)
     return values, xp.where(empty, -1, where)
 
