@@ -47,13 +47,24 @@ def host(tree):
     return [np.array(to_module(t.array, np)) for t in leaves(tree)]
 
 
-def built(name):
-    """The catalog's (object, input, target), moved to the sweep's device."""
-    obj, x, target = catalog.build(name)
+def on_sweep_device(obj, x, target):
+    """(object, input, target) moved to the sweep's device."""
     if ON_GPU:
         obj.cuda()
         x, target = moved_to_gpu(x), moved_to_gpu(target)
     return obj, x, target
+
+
+def built(name):
+    """The catalog's (object, input, target), moved to the sweep's device."""
+    return on_sweep_device(*catalog.build(name))
+
+
+def built_from(case):
+    """(object, input, target) of a sweep table's entry ``(make, input[, target])`` of factories (the tables of
+    the packages outside nn.registry: cudnn, fbnn), moved to the sweep's device."""
+    make, x, *target = case
+    return on_sweep_device(make(), x(), target[0]() if target else None)
 
 
 def call(obj, x, target):

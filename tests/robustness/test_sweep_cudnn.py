@@ -47,15 +47,6 @@ CASES = {
 }
 
 
-def built(name):
-    make, x, *target = CASES[name]
-    obj, x, target = make(), x(), target[0]() if target else None
-    if test_sweep.ON_GPU:
-        obj.cuda()
-        x, target = test_sweep.moved_to_gpu(x), test_sweep.moved_to_gpu(target)
-    return obj, x, target
-
-
 @pytest.mark.skipif(test_sweep.ON_GPU, reason="a check of this file's table, made by the CPU sweep")
 def test_every_class_is_swept():
     assert sorted(CASES) == sorted(n for n in cudnn.__all__ if isinstance(getattr(cudnn, n), type) and n != 'RNN')
@@ -65,4 +56,4 @@ def test_every_class_is_swept():
 @pytest.mark.parametrize('kind', [pytest.param(k, marks=test_sweep.DEVICE_MARKS) for k in KINDS])
 @pytest.mark.parametrize('name', list(CASES))
 def test_bad_input(name, kind):
-    test_sweep.sweep('cudnn.' + name, kind, *built(name))
+    test_sweep.sweep('cudnn.' + name, kind, *test_sweep.built_from(CASES[name]))
