@@ -3,6 +3,7 @@ extension, as init.lua. Images are channels first: ``C x H x W`` (a grey file lo
 import os
 
 from ..tensor import LongTensor
+from . import netpbm
 from .netpbm import getPPMsize, loadPPM, savePGM, savePPM
 from .pillow_formats import JPG_MAGIC, PNG_MAGIC, getJPGsize, getPNGsize, loadJPG, loadPNG, saveJPG, savePNG
 
@@ -15,10 +16,12 @@ SAVERS = {'jpg': saveJPG, 'png': savePNG, 'ppm': savePPM, 'pgm': savePGM}
 SIZERS = {'jpg': getJPGsize, 'png': getPNGsize, 'ppm': getPPMsize, 'pgm': getPPMsize}
 
 
-def _kind(name, filename):
-    """The file kind from its first bytes (JPEG, PNG, PGM 'P2'/'P5', PPM 'P3'/'P6'), else its extension."""
-    with open(filename, 'rb') as f:
-        head = f.read(4)
+def _kind(name, filename, head=None):
+    """The file kind from its first bytes ``head`` (read from the file when None: JPEG, PNG, PGM 'P2'/'P5', PPM
+    'P3'/'P6'), else its extension."""
+    if head is None:
+        with open(filename, 'rb') as f:
+            head = f.read(4)
     if head.startswith(JPG_MAGIC):
         return 'jpg'
     if head.startswith(PNG_MAGIC):
@@ -46,7 +49,12 @@ def load(filename, depth=None, tensortype=None):
     ``C x H x W`` tensor of ``tensortype``: 'byte' (0..255), 'float' or 'double' (scaled to [0, 1]); None is the
     default tensor type, scaled, as Torch7's image.load. ``depth`` 1 or 3 converts the channels as init.lua's
     todepth does (depth 1 of a colour image is ``H x W``)."""
-    kind = _kind('load', filename)
+    with open(filename, 'rb') as f:
+        # read once: a donkey loading small files pays mostly for opening and reading them
+        data = f.read()
+    kind = _kind('load', filename, data[:4])
+    if kind in ('ppm', 'pgm'):
+        return netpbm.decoded(filename, data, depth, tensortype)
     return LOADERS[kind](filename, depth, tensortype)
 
 

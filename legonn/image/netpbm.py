@@ -66,7 +66,11 @@ def loadPPM(filename, depth=None, tensortype=None):
     taken as stored (ppm.c ignores a maxval below 255) and ASCII ones as ``255 * c // maxval``; non-byte types
     are divided by 255. Samples of 16 bits (maxval above 255) are read big-endian, as the Netpbm format says."""
     with open(filename, 'rb') as f:
-        data = f.read()
+        return decoded(filename, f.read(), depth, tensortype)
+
+
+def decoded(filename, data, depth=None, tensortype=None):
+    """``loadPPM`` of ``data``, the bytes of the file ``filename`` (named in errors)."""
     header = _Header('loadPPM', filename, data)
     kind = header.magic()
     width, height, maxval = header.number(), header.number(), header.number()
