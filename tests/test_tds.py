@@ -286,3 +286,10 @@ def test_dataload_loadgbw_sequences_ported(tmp_path):
     assert [s.tolist() for s in loaded] == [[1, 5, 6, 2], [1, 7, 2], [1, 8, 9, 2]]
     assert all(s.storage() is loaded[0].storage() for s in loaded)
     assert [s.storageOffset() for s in loaded] == [0, 4, 7]
+
+
+def test_torch_type_names_the_tds_classes():
+    """torch.typename(tds.Hash()) is 'tds.Hash' (tds registers its classes with torch's type system), so ported
+    ``if torch.type(x) == 'tds.Vec' then`` branches work."""
+    assert lg.typename(tds.Hash()) == 'tds.Hash' and lg.type(tds.Vec()) == 'tds.Vec'
+    assert lg.typename(tds.AtomicCounter()) == 'tds.AtomicCounter' and lg.typename({}) is None

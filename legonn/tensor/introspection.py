@@ -14,15 +14,17 @@ from .timer import Timer
 
 def typename(obj):
     """The legonn class name of a tensor, storage ('legonn.FloatTensor') or module ('nn.Linear', or
-    'cudnn.SpatialConvolution' for a class whose ``lua_package`` is another Lua package); None for anything
-    else, as Torch7 returns nil."""
+    'cudnn.SpatialConvolution' for a class whose ``lua_package`` is another Lua package), the Lua name a class
+    of another Torch7 package declares as its ``typename`` ('tds.Hash'); None for anything else, as Torch7
+    returns nil."""
     if isinstance(obj, (Tensor, Storage)):
         return obj.type()
     if _is_nn(obj):
         return _lua_name(obj.__class__)
     if isinstance(obj, Timer):
         return 'legonn.Timer'
-    return None
+    declared = getattr(type(obj), 'typename', None)
+    return declared if isinstance(declared, str) else None
 
 
 def _lua_name(cls):
