@@ -36,7 +36,10 @@ class DistNLLCriterion(Criterion):
         self.checkSize(target, tuple(input.size()), 'target')
         self.checkSameType(target, input, 'target')
         p = target if self.targetIsProbability else self.targetSoftMax.updateOutput(target)
-        x = input.clone().mul(-1) if self.inputIsADistance else input
+        x = input
+        if self.inputIsADistance:
+            input.xp.negative(input.array, out=self.bufferLike('_negated', input))
+            x = self._negated
         if self.inputIsLogProbability:
             return x, x, p
         if self.inputIsProbability:
@@ -50,7 +53,8 @@ class DistNLLCriterion(Criterion):
 
     def updateGradInput(self, input, target):
         x, _, p = self._normalize(input, target)
-        gradLog = p.clone().mul(-1)
+        p.xp.negative(p.array, out=self.bufferLike('_gradLog', p))
+        gradLog = self._gradLog
         if self.inputIsLogProbability:
             grad = gradLog
         elif self.inputIsProbability:
@@ -60,6 +64,9 @@ class DistNLLCriterion(Criterion):
         gi = self.bufferLike('gradInput', input)
         gi[...] = -grad.array if self.inputIsADistance else grad.array
         return self.gradInput
+
+    def clearState(self):
+        return super().clearState('_negated', '_gradLog')
 
     def __repr__(self):
         on = [name for name in _OPTIONS if getattr(self, name) != (name == 'targetIsProbability')]

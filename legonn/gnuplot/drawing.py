@@ -71,7 +71,6 @@ def save(fig, fname, fmt=None):
     fmt = fmt or ('svg' if fname.lower().endswith('.svg') else 'png')
     text = svg_text(fig)
     if fmt == 'svg':
-        with open(fname, 'w', encoding='utf-8') as fh:
-            fh.write(text)
+        svgplot.write(fname, text)
     else:
         raster.svg_to_png(text, fname)

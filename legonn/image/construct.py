@@ -11,9 +11,9 @@ import numpy as np
 
 from ..tensor import default_class
 from .arguments import tensor_argument
+from .pixels import FLOATS
 from .planes import temp_dtype
 
-_FLOATS = (np.float16, np.float32, np.float64)
 
 
 def _kernel_tensor(name, tensor, ndim):
@@ -21,7 +21,7 @@ def _kernel_tensor(name, tensor, ndim):
     tensor = tensor_argument(name, 'tensor', tensor)
     if tensor.dim() != ndim or tensor.nElement() == 0:
         raise ValueError(f"image.{name}: expected a non-empty {ndim}-D tensor, got sizes {tuple(tensor.size())}")
-    if tensor.array.dtype not in _FLOATS:
+    if tensor.array.dtype not in FLOATS:
         raise TypeError(f"image.{name}: expected a floating tensor, got a {tensor.type()}")
     return tensor
 

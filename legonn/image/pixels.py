@@ -7,14 +7,14 @@ import numpy as np
 from ..tensor import backend
 from .planes import from_intermediate, temp_dtype
 
-_FLOATS = (np.float16, np.float32, np.float64)
+FLOATS = (np.float16, np.float32, np.float64)   # the floating types image.c's loops take
 
 
 def real_type(name, t, byte=True):
     """The NumPy type image.c computes ``t``'s values in, or a TypeError naming ``image.<name>`` for a tensor type
     it does not take (a ByteTensor only where ``byte``)."""
     dtype = t.array.dtype
-    if dtype in _FLOATS or (byte and dtype == np.uint8):
+    if dtype in FLOATS or (byte and dtype == np.uint8):
         return temp_dtype(dtype)
     kinds = 'a Float, Double or Byte tensor' if byte else 'a Float or Double tensor'
     raise TypeError(f"image.{name}: expected {kinds}, got a {t.type()}")

@@ -21,6 +21,8 @@ same arguments, including the C's quirks, which decide Torch7's numbers:
 Unknown layer types (data, loss, accuracy, Concat, Eltwise, BatchNorm, Scale, Deconvolution, ...) print
 loadcaffe's warning and are skipped.
 """
+import math
+
 from .. import cudnn, inn, nn
 
 _V1_NAMES = {4: 'Convolution', 17: 'Pooling', 18: 'ReLU', 19: 'Sigmoid', 23: 'Tanh', 15: 'LRN',
@@ -52,12 +54,10 @@ def _weight_blob(layer, name):
 def _fits(name, blob, *sizes):
     """Refuses a module whose weight (of ``sizes``) could not come from ``blob``: checked before the module is
     made, so a crafted size never allocates more than the file holds."""
-    count = 1
-    for size in sizes:
-        count *= size
-    if min(sizes) < 0 or count > len(blob.repeated('data')):
+    count, held = math.prod(sizes), len(blob.repeated('data'))
+    if min(sizes) < 0 or count > held:
         raise ValueError(f"loadcaffe: layer '{name}': a weight of sizes {sizes} ({count} values), its blob holds "
-                         f"{len(blob.repeated('data'))}")
+                         f"{held}")
 
 
 def _pairs(param, prefix, single):

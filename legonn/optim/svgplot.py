@@ -57,10 +57,11 @@ def line_plot(path, series, title='', logscale=False, xlabel='', ylabel=''):
     the y axis is log10 (values <= 0 dropped). ``xlabel``/``ylabel`` name the axes.
     """
     curves = [(name, [(i + 1, y) for i, y in enumerate(ys)], style) for name, ys, style in series]
-    return _write(path, figure_svg(curves, title=title, logscale=logscale, xlabel=xlabel, ylabel=ylabel))
+    return write(path, figure_svg(curves, title=title, logscale=logscale, xlabel=xlabel, ylabel=ylabel))
 
 
-def _write(path, text):
+def write(path, text):
+    """Write the SVG ``text`` to ``path`` (UTF-8); returns ``path``."""
     with open(path, 'w', encoding='utf-8') as fh:
         fh.write(text)
     return path
