@@ -26,6 +26,10 @@ _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 # below this many output elements (128 KB of float32) NumPy's matmul plus an add beats a ctypes gemm; measured
 # one thread on the 2-core VM: 64x64 12.0 against 4.2 us, 128x128 19.2 against 12.4, 256x128 22.7 against 28.7
 SMALL_PRODUCT = 1 << 15
+# below this many elements NumPy's strided copy beats omatcopy, whose ctypes call and checks cost about 8 us;
+# measured one thread on a 2-core Xeon VM: 2,080 elements 0.8 against 7.9 us, 16,384 8.6 against 9.7,
+# 32,768 13-22 against 12-13, 65,536 67 against 17
+SMALL_TRANSPOSE = 1 << 14
 
 
 def _load_cblas():
@@ -335,19 +339,22 @@ def transpose_into(out, a):
     on the CPU when both have unit-stride rows.
 
     NumPy's strided copy moves one element at a time, several times slower than
-    this cache-blocked transpose; the convolutions move every batch between
-    (N, C, H, W) and batch-innermost layouts with it. Other layouts, dtypes and
-    CuPy arrays take ``out[...] = a.T``.
+    this cache-blocked transpose from ``SMALL_TRANSPOSE`` elements on; the convolutions
+    move every batch between (N, C, H, W) and batch-innermost layouts with it. Smaller
+    arrays, other layouts, dtypes and CuPy arrays take ``out[...] = a.T``.
     """
     _check_2d('transpose_into', out=out, a=a)
     if out.shape != a.shape[::-1]:
         raise ValueError(f"blas_kernels.transpose_into: expected out of shape {a.shape[::-1]} for a of shape "
                          f"{a.shape}, got {out.shape}")
-    if out.dtype in _OMATCOPY and type(a) is type(out) is np.ndarray and a.dtype == out.dtype and a.size > 0 \
-            and (_layout(a) or (0,))[0] == _NO_TRANS and (_layout(out) or (0,))[0] == _NO_TRANS:
+    if out.dtype in _OMATCOPY and type(a) is type(out) is np.ndarray and a.dtype == out.dtype \
+            and a.size >= SMALL_TRANSPOSE and (_layout(a) or (0,))[0] == _NO_TRANS and (_layout(out) or (0,))[0] == _NO_TRANS:
         omatcopy, (lda, ldb) = _native('omatcopy', out.dtype, ('a', a, a.shape, 'matrix'),
                                        ('out', out, out.shape, 'matrix'))
         omatcopy(_ROW_MAJOR, _TRANS, a.shape[0], a.shape[1], 1.0, a.ctypes.data, lda[1], out.ctypes.data, ldb[1])
         return out
+    for name, arr in (('out', out), ('a', a)):
+        if type(arr) is np.ndarray:   # NumPy's copy trusts a view as omatcopy would: a foreign one is measured
+            _require_inside(arr, 'blas_kernels.transpose_into', name)
     out[...] = a.T
     return out

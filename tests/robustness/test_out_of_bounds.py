@@ -91,8 +91,17 @@ CASES = {
     ''',
     'blas-transpose-view-outside-its-buffer': '''
         small = np.zeros(8, np.float32)
+        wild = np.lib.stride_tricks.as_strided(small, (128, 256), (1024, 4))
+        assert wild.size >= bk.SMALL_TRANSPOSE   # large enough for omatcopy
+        expect_clean(lambda: bk.transpose_into(wild, np.ones((256, 128), np.float32)), 'omatcopy',
+                     'outside its buffer')
+    ''',
+    'blas-small-transpose-view-outside-its-buffer': '''
+        small = np.zeros(8, np.float32)
         wild = np.lib.stride_tricks.as_strided(small, (32, 64), (256, 4))
-        expect_clean(lambda: bk.transpose_into(wild, np.ones((64, 32), np.float32)), 'omatcopy', 'outside its buffer')
+        assert wild.size < bk.SMALL_TRANSPOSE   # NumPy's copy
+        expect_clean(lambda: bk.transpose_into(wild, np.ones((64, 32), np.float32)), 'transpose_into',
+                     'out reaches outside its buffer')
     ''',
     'blas-axpby-lengths-disagree': '''
         expect_clean(lambda: bk.axpby_into(np.zeros(4, np.float32), 1.0, np.ones(1 << 16, np.float32)),

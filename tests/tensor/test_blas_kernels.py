@@ -4,7 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn.tensor import blas_kernels, cuda_kernels
-from legonn.tensor.blas_kernels import StepProduct, add_sums, addmm_into, axpby_into, momentum_step_into
+from legonn.tensor.blas_kernels import StepProduct, add_sums, addmm_into, axpby_into, momentum_step_into, transpose_into
 
 
 @pytest.mark.parametrize('dtype', [np.float32, np.float64])
@@ -41,6 +41,26 @@ def test_addmm_into_small_and_large_products_accumulate_alike(rows):
     np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4)
     addmm_into(out, a, b, 1.0, 0.0)   # beta 0 overwrites
     np.testing.assert_allclose(out, a.astype(np.float64) @ b, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+@pytest.mark.parametrize('shape', [(3, 5), (64, 128), (128, 256), (300, 70)])   # below and above SMALL_TRANSPOSE
+def test_transpose_into_copies_the_transpose_whatever_its_size_and_layout(shape, dtype, monkeypatch):
+    rng = np.random.default_rng(2)
+    wide = rng.standard_normal((shape[0], shape[1] + 3)).astype(dtype)
+    for a in (wide[:, :shape[1]], np.ascontiguousarray(wide[:, :shape[1]]), wide[:, :shape[1]][::-1]):
+        out = np.full(shape[::-1], np.nan, dtype)
+        assert transpose_into(out, a) is out
+        np.testing.assert_array_equal(out, a.T)
+    large = shape[0] * shape[1] >= blas_kernels.SMALL_TRANSPOSE
+    assert large == (shape in ((128, 256), (300, 70)))
+    if blas_kernels._OMATCOPY:   # the large ones go through omatcopy, the small ones never do
+        calls = []
+        real = blas_kernels._native
+        monkeypatch.setattr(blas_kernels, '_native', lambda routine, *args: calls.append(routine) or
+                            real(routine, *args))
+        transpose_into(np.empty(shape[::-1], dtype), np.ascontiguousarray(wide[:, :shape[1]]))
+        assert calls == (['omatcopy'] if large else [])
 
 
 @pytest.mark.parametrize('dtype', [np.float32, np.float64, np.float16])
