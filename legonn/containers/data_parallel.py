@@ -9,6 +9,7 @@ too) and the GPU ids only count and name the replicas: the numbers are those of 
 from ..modules.base.errors import input_error
 from ..modules.base.module import Module
 from ..tensor import Tensor
+from ..tensor.indexing import is_whole
 from .container import Container
 
 
@@ -80,8 +81,7 @@ class DataParallelTable(Container):
         else:
             raise TypeError(f"{self.shortName()}.add: expected a GPU id or a non-empty list of GPU ids, got {gpus!r}")
         # Lua numbers: lg.range(0, n - 1).totable() gives whole floats
-        if not all(isinstance(g, (int, float)) and not isinstance(g, bool) and g >= 0 and float(g).is_integer()
-                   for g in ids):
+        if not all(is_whole(g) and g >= 0 for g in ids):
             raise ValueError(f"{self.shortName()}.add: expected GPU ids (whole numbers from 0), got {gpus!r}")
         ids = [int(g) for g in ids]
         if not self.modules:

@@ -1,16 +1,7 @@
 """torchx's recursive helpers over a tensor or a nested list of tensors (a Lua table of tensors), which
 TensorLoader, SequenceLoader and MultiSequence use for their inputs and targets. The batch dimension is 0."""
-import numpy as np
-
-from ..tensor import Tensor, backend
-from ..tensor.functions import FUNCTIONAL, as_tensor
-
-
-def tensor(where, value, what):
-    """``value`` as a Tensor (arrays wrapped without a copy), or a TypeError naming ``where``."""
-    if isinstance(value, (Tensor, np.ndarray)) or backend.is_cupy_array(value):
-        return as_tensor(value)
-    raise TypeError(f"{where}: {what} must be a tensor or an array, got {type(value).__name__}")
+from ..tensor import Tensor
+from ..tensor.functions import FUNCTIONAL, tensor_argument
 
 
 def check_tree(where, tree, what):
@@ -20,7 +11,7 @@ def check_tree(where, tree, what):
         if not tree:
             raise ValueError(f"{where}: {what} must be a tensor or a non-empty list of tensors, got an empty list")
         return [check_tree(where, value, what) for value in tree]
-    leaf = tensor(where, tree, what + ' (or each of its leaves)')
+    leaf = tensor_argument(where, what + ' (or each of its leaves)', tree)
     if leaf.dim() == 0 or leaf.nElement() == 0:
         raise ValueError(f"{where}: {what} must have a batch dimension, got an empty tensor")
     return leaf

@@ -4,14 +4,14 @@ import time
 
 from ..serialization import load, save
 from ..tensor import DoubleTensor, Tensor
-from .nested import tensor
+from ..tensor.functions import tensor_argument
 
 
 def rescale(data, min, max, dmin=None, dmax=None):
     """Map ``data`` linearly, in place, from ``[dmin, dmax]`` (default: its own min and max) to ``[min, max]``;
     returns it. The steps are Torch7's: subtract ``dmin``, multiply by ``max - min``, multiply by
     ``1 / (dmax - dmin)``, add ``min``, each in ``data``'s type."""
-    data = tensor('dataload.rescale', data, 'data')
+    data = tensor_argument('dataload.rescale', 'data', data)
     dmin = data.min() if dmin is None else dmin
     dmax = data.max() if dmax is None else dmax
     if dmax == dmin:
@@ -21,7 +21,7 @@ def rescale(data, min, max, dmin=None, dmax=None):
 
 def binarize(x, threshold):
     """In place: values below ``threshold`` become 0, then values at or above it become 1; returns ``x``."""
-    x = tensor('dataload.binarize', x, 'x')
+    x = tensor_argument('dataload.binarize', 'x', x)
     x[x.lt(threshold)] = 0
     x[x.ge(threshold)] = 1
     return x

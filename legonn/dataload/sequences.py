@@ -3,6 +3,7 @@
 step ahead."""
 import math
 
+from ..tensor.functions import tensor_argument
 from ..tensor.random import SCALAR_DRAWS
 from . import nested
 from .dataloader import DataLoader, check_count
@@ -47,7 +48,7 @@ class SequenceLoader(_SubiterOnly):
     views of ``data``; the targets are the steps one later, or the inputs themselves when ``bidirectional``."""
 
     def __init__(self, sequence, batchsize, bidirectional=False):
-        sequence = nested.tensor('SequenceLoader', sequence, 'sequence')
+        sequence = tensor_argument('SequenceLoader', 'sequence', sequence)
         self.batchsize = check_count('SequenceLoader', 'batchsize', batchsize)
         if sequence.dim() != 1:
             raise ValueError(f"SequenceLoader: expected a 1-D sequence (time first), got sizes {tuple(sequence.size())}")
@@ -148,7 +149,7 @@ class MultiSequence(SequenceColumns):
         if not isinstance(sequences, (list, tuple)) or not sequences:
             raise TypeError(f"MultiSequence: sequences must be a non-empty list of tensors, got "
                             f"{type(sequences).__name__}")
-        self.sequences = [nested.tensor('MultiSequence', s, f'sequences[{i}]') for i, s in enumerate(sequences)]
+        self.sequences = [tensor_argument('MultiSequence', f'sequences[{i}]', s) for i, s in enumerate(sequences)]
         short = [i for i, s in enumerate(self.sequences) if s.dim() == 0 or s.size(0) < 2]
         if short:
             raise ValueError(f"MultiSequence: every sequence needs at least 2 steps (an input and its target), "

@@ -3,7 +3,6 @@ fbnn.NormalizedLinearNoBias (a weight rescaled to norm sqrt(outputSize) at each 
 import math
 
 from ..modules.linear import Linear
-from ..tensor.blas_kernels import addmm_into
 from .base import FbnnClass
 
 
@@ -46,8 +45,4 @@ class NormalizedLinearNoBias(FbnnClass, Linear):
         return super().updateOutput(input)
 
     def accGradParameters(self, input, gradOutput, scale=1):
-        self._check_backward(input, gradOutput)
-        go, x = gradOutput.array, input.array
-        if x.ndim == 1:
-            go, x = go[None, :], x[None, :]
-        addmm_into(self.gradWeight.array, go.T, x, scale, 1.0)
+        self._acc_grad_weight(input, gradOutput, scale)

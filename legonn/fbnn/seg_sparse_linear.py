@@ -4,6 +4,7 @@ import math
 
 from ..modules.base.errors import check_hyper, input_error
 from ..modules.base.module import Module
+from ..tensor.indexing import is_whole
 from ..tensor.scatter_kernels import scatter_add
 from .base import FbnnClass
 
@@ -12,7 +13,7 @@ def _batch_size(module, value):
     """The input's 4th item as an int: a number, or one held in a 1-element tensor (tree conversions make one)."""
     if hasattr(value, 'nElement') and value.nElement() == 1:
         value = value.array.reshape(-1)[0].item()
-    if isinstance(value, bool) or not float(value).is_integer() or value < 0:
+    if not is_whole(value) or value < 0:
         raise input_error(module, "a batch size (a whole number >= 0) after [segs, keys, vals]", repr(value))
     return int(value)
 

@@ -5,6 +5,8 @@ import numbers
 from ..modules.base.errors import check_hyper, input_error
 from ..modules.base.initialisation import uniform_reset
 from ..modules.base.module import Module
+from ..tensor.indexing import is_whole
+from ..tensor.interpolation_kernels import repeat_pixels, sum_pixel_blocks
 from ..tensor.window_kernels import scatter_windows, sliding_windows
 from .base import FbnnClass
 
@@ -21,29 +23,23 @@ class Upsample(FbnnClass, Module):
 
     def __init__(self, factor):
         super().__init__()
-        if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or factor != int(factor) \
-                or factor < 1:
+        if not is_whole(factor) or factor < 1:
             raise ValueError(f"{self.lua_name}.Upsample: factor must be a whole number >= 1, got {factor!r}")
         self.factor = int(factor)
 
-    def _shapes(self, input):
-        """(input as (lead, H, 1, W, 1), output sizes, output as (lead, H, f, W, f))."""
+    def _output_sizes(self, input):
         self.checkInput(input)
-        f, sizes = self.factor, tuple(input.size())
-        lead, (h, w) = sizes[:-2], sizes[-2:]
-        return lead + (h, 1, w, 1), lead + (h * f, w * f), lead + (h, f, w, f)
+        sizes = tuple(input.size())
+        return sizes[:-2] + tuple(n * self.factor for n in sizes[-2:])
 
     def updateOutput(self, input):
-        small, out_sizes, big = self._shapes(input)
-        self.bufferLike('output', input, out_sizes).reshape(big)[...] = input.array.reshape(small)
+        repeat_pixels(input.array, self.factor, self.bufferLike('output', input, self._output_sizes(input)))
         return self.output
 
     def updateGradInput(self, input, gradOutput):
-        small, out_sizes, big = self._shapes(input)
-        self.checkSize(gradOutput, out_sizes)
+        self.checkSize(gradOutput, self._output_sizes(input))
         self.checkSameType(gradOutput, input, 'gradOutput')
-        gi = self.bufferLike('gradInput', input)
-        gi.reshape(small)[...] = gradOutput.array.reshape(big).sum(axis=(-3, -1), keepdims=True)
+        sum_pixel_blocks(gradOutput.array, self.factor, self.bufferLike('gradInput', input))
         return self.gradInput
 
     def __repr__(self):

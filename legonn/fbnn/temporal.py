@@ -4,7 +4,7 @@ src/TemporalConvolutionTBC.cpp) and UnfoldedTemporalConvolution (fbnn/UnfoldedTe
 import numbers
 
 from ..modules.base.errors import check_hyper, input_error
-from ..modules.base.initialisation import uniform_reset
+from ..modules.base.initialisation import OptionalBias, uniform_reset
 from ..modules.base.module import Module
 from ..tensor.window_kernels import padded, scatter_windows, sliding_windows
 from .base import FbnnClass
@@ -221,7 +221,7 @@ class TemporalConvolutionTBC(FbnnClass, Module):
         return f"{self.lua_name}.TemporalConvolutionTBC({self.nIn} -> {self.nOut}, {self.kw}, pad {self.pad})"
 
 
-class UnfoldedTemporalConvolution(FbnnClass, Module):
+class UnfoldedTemporalConvolution(FbnnClass, OptionalBias, Module):
     """nn.TemporalConvolution with stride 1 and ``pad`` zero frames before and after the sequence: input ``(L,
     nin)`` or ``(N, L, nin)``, output ``(L + 2 pad - kw + 1, nout)`` (batched alike), ``out[t] = bias + weight @
     (in[t - pad], ..., in[t - pad + kw - 1])`` (frames concatenated; zeros outside the input).
@@ -250,10 +250,6 @@ class UnfoldedTemporalConvolution(FbnnClass, Module):
         self.bias = self.output.new(nout)
         self.gradBias = self.output.new(nout).zero()
         self.reset()
-
-    def noBias(self):
-        self.bias = self.gradBias = None
-        return self
 
     def reset(self, stdv=None):
         """nn.Linear's rule: uniform in +-1/sqrt(kw * nin)."""

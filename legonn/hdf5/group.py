@@ -2,7 +2,8 @@
 ``read``, ``write`` and ``append`` go through its root group."""
 import numpy as np
 
-from ..tensor import Tensor, as_tensor, backend
+from ..tensor import as_tensor, backend
+from ..tensor.functions import is_tensor_like
 from ..tensor.naming import TorchNamed
 from .dataset import HDF5DataSet
 from .datatypes import file_type
@@ -85,7 +86,7 @@ class HDF5Group(TorchNamed):
             for key, value in data.items():
                 group._store(method, split_path([key], where), value, options)
             return
-        if not isinstance(data, Tensor) and not isinstance(data, np.ndarray) and not backend.is_cupy_array(data):
+        if not is_tensor_like(data):
             raise TypeError(f"{where}: expected a tensor or a dict (a Lua table) of them at {names[0]!r}, got "
                             f"{type(data).__name__}")
         tensor = as_tensor(data)

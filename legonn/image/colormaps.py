@@ -1,16 +1,16 @@
 """torch/image's colour maps (init.lua): ``colormap(n)`` and ``jetColormap(n)``, ``n x 3`` tables of RGB colours
 in [0, 1] of the default tensor type, and ``y2jet``, which paints a map of levels with the jet colours."""
-import numbers
-
 import numpy as np
 
 from ..tensor import default_class
-from .arguments import dst_and_src, into
+from ..tensor.indexing import is_whole
+from .arguments import dst_and_src
+from .planes import into
 
 
 def _count(name, n):
     """``n`` checked to be a whole number of colours."""
-    if isinstance(n, bool) or not isinstance(n, numbers.Real) or not float(n).is_integer() or n < 0:
+    if not is_whole(n) or n < 0:
         raise ValueError(f"image.{name}: expected a whole, non-negative number of colours, got {n!r}")
     return int(n)
 

@@ -8,8 +8,9 @@ stored rounded into [0, 255]); YUV, Lab and normalised RGB take Float and Double
 """
 import numpy as np
 
-from .arguments import dst_and_src, into
+from .arguments import dst_and_src
 from .pixels import read, real_type, stored
+from .planes import into
 
 
 def _rgb(name, args):

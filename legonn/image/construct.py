@@ -5,12 +5,11 @@ Each takes its arguments by position or by name, as Torch7's ``dok.unpack``, or 
 form: ``image.gaussian({'size': 9, 'sigma': 1.591 / 9, 'normalize': True})`` is ``image.gaussian(size=9, ...)``.
 The means are fractions of the kernel's size (0.5: centred), not indices, so they keep Torch7's values.
 """
-import numbers
-
 import numpy as np
 
 from ..tensor import default_class
-from .arguments import tensor_argument
+from ..tensor.functions import tensor_argument
+from ..tensor.indexing import is_whole
 from .pixels import FLOATS
 from .planes import temp_dtype
 
@@ -18,7 +17,7 @@ from .planes import temp_dtype
 
 def _kernel_tensor(name, tensor, ndim):
     """The ``tensor`` argument checked: a non-empty floating tensor of ``ndim`` dimensions."""
-    tensor = tensor_argument(name, 'tensor', tensor)
+    tensor = tensor_argument(f'image.{name}', 'tensor', tensor)
     if tensor.dim() != ndim or tensor.nElement() == 0:
         raise ValueError(f"image.{name}: expected a non-empty {ndim}-D tensor, got sizes {tuple(tensor.size())}")
     if tensor.array.dtype not in FLOATS:
@@ -29,7 +28,7 @@ def _kernel_tensor(name, tensor, ndim):
 def _sizes(name, **sizes):
     """The kernel's sizes checked to be positive whole numbers."""
     for what, n in sizes.items():
-        if isinstance(n, bool) or not isinstance(n, numbers.Real) or not float(n).is_integer() or n < 1:
+        if not is_whole(n) or n < 1:
             raise ValueError(f"image.{name}: expected {what} to be a positive whole number, got {n!r}")
     return [int(n) for n in sizes.values()]
 

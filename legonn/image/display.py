@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from ..tensor import default_class
-from .arguments import tensor_argument
+from ..tensor.functions import tensor_argument
 
 
 def minmax(tensor, min=None, max=None, symm=False, inplace=False, saturate=False, tensorOut=None):
@@ -20,9 +20,9 @@ def minmax(tensor, min=None, max=None, symm=False, inplace=False, saturate=False
     ``torch.Tensor(size):copy(tensor)``; it is returned."""
     if isinstance(tensor, dict):
         return minmax(**tensor)
-    tensor = tensor_argument('minmax', 'tensor', tensor)
+    tensor = tensor_argument('image.minmax', 'tensor', tensor)
     if tensorOut is not None:
-        out = tensor_argument('minmax', 'tensorOut', tensorOut).resize(tuple(tensor.size())).copy(tensor)
+        out = tensor_argument('image.minmax', 'tensorOut', tensorOut).resize(tuple(tensor.size())).copy(tensor)
     elif inplace:
         out = tensor
     else:
@@ -56,14 +56,14 @@ def _packed(input):
     if isinstance(input, (list, tuple)):
         if not input:
             raise ValueError("image.toDisplayTensor: expected a non-empty list of images")
-        images = [tensor_argument('toDisplayTensor', 'each image', img) for img in input]
+        images = [tensor_argument('image.toDisplayTensor', 'each image', img) for img in input]
         first = images[0]
         channels = 1 if first.dim() == 2 else first.size(0)
         packed = default_class()(len(images), channels, first.size(-2), first.size(-1))
         for i, img in enumerate(images):
             packed.select(0, i).copy(img)
         return packed
-    input = tensor_argument('toDisplayTensor', 'the input', input)
+    input = tensor_argument('image.toDisplayTensor', 'the input', input)
     return default_class()(input.size()).copy(input)
 
 
@@ -104,7 +104,7 @@ def toDisplayTensor(input, padding=0, nrow=6, scaleeach=False, min=None, max=Non
 
 def _rgb_image(name, src):
     """``src`` checked to be a ``3 x H x W`` image."""
-    src = tensor_argument(name, 'the image', src)
+    src = tensor_argument(f'image.{name}', 'the image', src)
     if src.dim() != 3 or src.size(0) != 3:
         raise ValueError(f"image.{name}: expected a 3 x H x W image, got sizes {tuple(src.size())}")
     return src

@@ -4,7 +4,7 @@ morphology ``erode`` and ``dilate``, and ``gaussianpyramid``, all built on ``leg
 import math
 
 from ..tensor import DoubleTensor, conv2
-from .arguments import tensor_argument
+from ..tensor.functions import tensor_argument
 from .construct import gaussian
 from .scaling import scale
 
@@ -35,8 +35,8 @@ def convolve(*args):
     row ``ceil(kH / 2) - 1``, column ``ceil(kW / 2) - 1``, 0-based; a view of it). The kernel is converted to
     src's type. With ``dst``, dst gets the valid or full result and the 'same' view is of dst."""
     dst, src, kernel, mode = _convolve_args(args)
-    src = tensor_argument('convolve', 'the source image', src)
-    kernel = tensor_argument('convolve', 'the kernel', kernel).typeAs(src)
+    src = tensor_argument('image.convolve', 'the source image', src)
+    kernel = tensor_argument('image.convolve', 'the kernel', kernel).typeAs(src)
     if src.dim() not in (2, 3) or kernel.dim() not in (2, 3, 4) or kernel.dim() < src.dim() - 1 or \
             kernel.dim() > src.dim() + 1:
         raise ValueError(f"image.convolve: expected an H x W src with an H x W kernel, or a C x H x W src with a "
@@ -45,7 +45,7 @@ def convolve(*args):
     if kernel.dim() == 2 and src.dim() == 3:
         kernel = kernel.view(1, *kernel.size()).expand(src.size(0), *kernel.size())
     try:
-        out = conv2(*([] if dst is None else [tensor_argument('convolve', 'the destination', dst)]),
+        out = conv2(*([] if dst is None else [tensor_argument('image.convolve', 'the destination', dst)]),
                     src, kernel, _MODES.get(mode, 'V'))
     except ValueError as err:
         raise ValueError(f"image.convolve: {err}") from None
@@ -62,12 +62,12 @@ def lcn(im, ker=None):
     mean subtracted and is divided by the local standard deviation (at least 1). The kernel defaults to a
     normalised 9 x 9 Gaussian of sigma 1.591 / 9 (computed in double, as Torch7's default type). A valid
     result: a DoubleTensor of ``(H - kH + 1) x (W - kW + 1)``."""
-    im = tensor_argument('lcn', 'the image', im)
+    im = tensor_argument('image.lcn', 'the image', im)
     if not (im.dim() == 2 or (im.dim() == 3 and im.size(0) == 1)):
         raise ValueError(f"image.lcn: expected a grey image (H x W or 1 x H x W), got sizes {tuple(im.size())}")
     if ker is None:
         ker = gaussian(size=9, sigma=1.591 / 9, normalize=True, tensor=DoubleTensor(9, 9))
-    ker = tensor_argument('lcn', 'the kernel', ker).double()
+    ker = tensor_argument('image.lcn', 'the kernel', ker).double()
     im = im.double().clone()
     if im.dim() == 3:
         im = im.select(0, 0)
@@ -86,10 +86,10 @@ def lcn(im, ker=None):
 def _morphology(name, im, kern, pad, flip):
     """``conv2`` of the image, padded with ``pad`` by half the (odd) kernel's size on each side, with the kernel
     (flipped first when ``flip``), and the kernel; both in the image's type."""
-    im = tensor_argument(name, 'the image', im)
+    im = tensor_argument(f'image.{name}', 'the image', im)
     if im.dim() != 2:
         raise ValueError(f"image.{name}: expected an H x W image, got sizes {tuple(im.size())}")
-    kern = im.new(3, 3).fill(1) if kern is None else tensor_argument(name, 'the kernel', kern).typeAs(im)
+    kern = im.new(3, 3).fill(1) if kern is None else tensor_argument(f'image.{name}', 'the kernel', kern).typeAs(im)
     if kern.dim() != 2 or kern.size(0) % 2 == 0 or kern.size(1) % 2 == 0:
         raise ValueError(f"image.{name}: expected a 2-D kernel of odd sizes, got sizes {tuple(kern.size())}")
     if flip:
@@ -128,7 +128,7 @@ def gaussianpyramid(*args):
         dst, (src, scales) = [], args
     else:
         raise TypeError(f"image.gaussianpyramid: expected ([dst,] src, scales), got {len(args)} arguments")
-    src = tensor_argument('gaussianpyramid', 'the source image', src)
+    src = tensor_argument('image.gaussianpyramid', 'the source image', src)
     if src.dim() not in (2, 3):
         raise ValueError(f"image.gaussianpyramid: expected a 2-D or 3-D src, got sizes {tuple(src.size())}")
     if not isinstance(scales, (list, tuple)):
@@ -137,7 +137,7 @@ def gaussianpyramid(*args):
     dst.extend([None] * (len(scales) - len(dst)))
     channels, (rows, cols) = tuple(src.size())[:-2], tuple(src.size())[-2:]
     for i, factor in enumerate(scales):
-        dst[i] = src.new() if dst[i] is None else tensor_argument('gaussianpyramid', 'a destination', dst[i])
+        dst[i] = src.new() if dst[i] is None else tensor_argument('image.gaussianpyramid', 'a destination', dst[i])
         dst[i].resize(*channels, int(rows * factor), int(cols * factor))
     # Torch7's kernel is computed in its default type, double, then converted to src's type
     k = gaussian(width=3, normalize=True, tensor=DoubleTensor(3, 3)).typeAs(src)

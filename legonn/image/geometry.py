@@ -7,8 +7,8 @@ import numpy as np
 
 from ..tensor import as_tensor
 from ..tensor.indexing import whole_number
-from .planes import (bilinear_mix, from_intermediate, gather, image_arg, planes_of, planes_result, result, split_dst,
-                     temp_dtype)
+from .arguments import image_arg, split_dst
+from .planes import bilinear_mix, from_intermediate, gather, planes_of, planes_result, result, temp_dtype
 from .scaling import scale
 
 CROP_FORMATS = ('c', 'tl', 'tr', 'bl', 'br')
@@ -34,7 +34,7 @@ def crop(*args):
         x1, y1 = corners[fmt]
         rest = [x1, y1, x1 + width, y1 + height]
     if len(rest) == 2 and dst is not None:
-        image_arg('crop', dst, 'dst')
+        image_arg('crop', dst, 'the destination')
         x1, y1 = (whole_number(v, 'image.crop') for v in rest)
         return result(src, dst, _window(src, x1, y1, dst.size(-1), dst.size(-2)))
     if len(rest) != 4:
@@ -99,12 +99,12 @@ def flip(*args):
     """Reverse a tensor of 1 to 5 dimensions along ``dim`` (0-based; Torch7's is 1-based): ``flip(src, dim)``
     or ``flip(dst, src, dim)``."""
     if len(args) == 3:
-        dst, src, dim = image_arg('flip', args[0], 'dst', None), args[1], args[2]
+        dst, src, dim = image_arg('flip', args[0], 'the destination', None), args[1], args[2]
     elif len(args) == 2:
         dst, src, dim = None, args[0], args[1]
     else:
         raise TypeError(f"image.flip: expected (src, dim) or (dst, src, dim), got {len(args)} arguments")
-    src = image_arg('flip', src, 'src', range(1, 6))
+    src = image_arg('flip', src, dims=range(1, 6))
     dim = whole_number(dim, 'image.flip')
     if not 0 <= dim < src.dim():
         raise ValueError(f"image.flip: dim must be in [0, {src.dim()}) (0-based) for a {src.dim()}-D tensor, "

@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 
-from .planes import (bilinear_mix, check_same_depth, from_intermediate, gather, planes_of, planes_result, split_dst,
-                     temp_dtype)
+from .arguments import check_same_depth, split_dst
+from .planes import bilinear_mix, from_intermediate, gather, planes_of, planes_result, temp_dtype
 
 
 def polar(*args):

@@ -6,7 +6,8 @@ import re
 
 import numpy as np
 
-from .planes import check_same_depth, from_intermediate, gather, planes_of, planes_result, split_dst, temp_dtype
+from .arguments import check_same_depth, split_dst
+from .planes import from_intermediate, gather, planes_of, planes_result, temp_dtype
 
 MODES = ('simple', 'bilinear', 'bicubic')
 

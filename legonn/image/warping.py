@@ -5,7 +5,9 @@ import math
 import numpy as np
 
 from ..tensor import as_tensor, backend
-from .planes import from_intermediate, gather, image_arg, is_image_like, planes_of, planes_result, temp_dtype
+from ..tensor.functions import is_tensor_like
+from .arguments import image_arg
+from .planes import from_intermediate, gather, planes_of, planes_result, temp_dtype
 
 MODES = ('simple', 'bilinear', 'bicubic', 'lanczos')
 CLAMP_MODES = ('clamp', 'pad')
@@ -52,8 +54,8 @@ def affinetransform(*args, **options):
 def _warp_args(name, args, options, what, third):
     """(dst, src, field or matrix, options) from init.lua's positional forms and Python keywords."""
     # as init.lua: a third argument that is not a mode string means the first is dst
-    if len(args) >= 3 and is_image_like(args[2]):
-        dst, src, rest = image_arg(name, args[0], 'dst', None), image_arg(name, args[1]), list(args[2:])
+    if len(args) >= 3 and is_tensor_like(args[2]):
+        dst, src, rest = image_arg(name, args[0], 'the destination', None), image_arg(name, args[1]), list(args[2:])
     elif args:
         dst, src, rest = None, image_arg(name, args[0]), list(args[1:])
     else:

@@ -2,11 +2,11 @@
 from ..tensor.blas_kernels import add_sums, addmm_into, transpose_into
 from .base.errors import check_hyper, input_error
 from .base.hessian import LinearDiagHessian
-from .base.initialisation import uniform_reset
+from .base.initialisation import OptionalBias, uniform_reset
 from .base.module import Module
 
 
-class Linear(LinearDiagHessian, Module):
+class Linear(LinearDiagHessian, OptionalBias, Module):
     """Affine map from ``inputSize`` to ``outputSize`` features.
 
     Input ``(inputSize,)`` or ``(batch, inputSize)``; output ``(outputSize,)`` or
@@ -28,11 +28,6 @@ class Linear(LinearDiagHessian, Module):
         self.bias = self.output.new(outputSize) if bias else None
         self.gradBias = self.output.new(outputSize) if bias else None
         self.reset()
-
-    def noBias(self):
-        self.bias = None
-        self.gradBias = None
-        return self
 
     def reset(self, stdv=None):
         """Uniform in [-stdv, stdv], stdv = 1/sqrt(inputSize) by default (Torch7's rule)."""
@@ -92,14 +87,19 @@ class Linear(LinearDiagHessian, Module):
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):
+        go = self._acc_grad_weight(input, gradOutput, scale)
+        if self.bias is not None:
+            add_sums(self.gradBias.array, go, 0, scale)
+
+    def _acc_grad_weight(self, input, gradOutput, scale):
+        """``gradWeight += scale * gradOutput^T input`` (a 1-D input as a batch of one), accumulated by BLAS
+        without a temporary; returns gradOutput's array as a batch, for the bias's sums."""
         self._check_backward(input, gradOutput)
         go, x = gradOutput.array, input.array
         if x.ndim == 1:
             go, x = go[None, :], x[None, :]
-        # gradWeight += scale * gradOutput^T input, accumulated by BLAS without a temporary
         addmm_into(self.gradWeight.array, go.T, x, scale, 1.0)
-        if self.bias is not None:
-            add_sums(self.gradBias.array, go, 0, scale)
+        return go
 
     def clearState(self):
         return super().clearState('_productT')

@@ -2,7 +2,7 @@
 
 Inputs are ``(nPlanes, H, W)`` or ``(batch, nPlanes, H, W)``.
 """
-from ..tensor.interpolation_kernels import interpolation_matrix
+from ..tensor.interpolation_kernels import interpolation_matrix, repeat_pixels, sum_pixel_blocks
 from .base.errors import check_hyper, input_error
 from .base.module import Module
 
@@ -23,19 +23,14 @@ class SpatialUpSamplingNearest(Module):
 
     def updateOutput(self, input):
         s = self.scale_factor
-        x = input.array
-        lead, (h, w) = x.shape[:-2], x.shape[-2:]
-        out = self.bufferLike('output', input, lead + (h * s, w * s))
-        out.reshape(lead + (h, s, w, s))[...] = x[..., :, None, :, None]
+        lead, (h, w) = tuple(input.size())[:-2], tuple(input.size())[-2:]
+        repeat_pixels(input.array, s, self.bufferLike('output', input, lead + (h * s, w * s)))
         return self.output
 
     def updateGradInput(self, input, gradOutput):
         self.checkInput(input)
         self.checkGradOutput(gradOutput, self.output)
-        s = self.scale_factor
-        lead, (h, w) = tuple(input.size())[:-2], tuple(input.size())[-2:]
-        gi = self.bufferLike('gradInput', input)
-        gradOutput.array.reshape(lead + (h, s, w, s)).sum(axis=(-3, -1), out=gi)
+        sum_pixel_blocks(gradOutput.array, self.scale_factor, self.bufferLike('gradInput', input))
         return self.gradInput
 
     def __repr__(self):

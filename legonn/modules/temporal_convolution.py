@@ -7,7 +7,7 @@ frames along the first non-batch axis as in Torch7.
 from ..tensor.window_kernels import scatter_windows, sliding_windows
 from .base.errors import input_error
 from .base.module import Module
-from .base.initialisation import uniform_reset
+from .base.initialisation import OptionalBias, uniform_reset
 from .base.batching import batched
 from .base.convolution import frame_count, frames_input
 
@@ -85,7 +85,7 @@ class TemporalConvolution(Module):
         return f"nn.TemporalConvolution({self.inputFrameSize} -> {self.outputFrameSize}, {self.kW}, {self.dW})"
 
 
-class TemporalRowConvolution(Module):
+class TemporalRowConvolution(OptionalBias, Module):
     """Depthwise 1-D convolution: each feature row is convolved with its own ``kW``-tap kernel.
 
     ``TemporalRowConvolution(inputFrameSize, kW, dW=1, featFirst=False)``; input ``(nFrames, inputFrameSize)``
@@ -109,11 +109,6 @@ class TemporalRowConvolution(Module):
         self.bias = self.output.new(inputFrameSize)
         self.gradBias = self.output.new(inputFrameSize)
         self.reset()
-
-    def noBias(self):
-        self.bias = None
-        self.gradBias = None
-        return self
 
     def reset(self, stdv=None):
         """Uniform in [-stdv, stdv], stdv = 1/sqrt(kW*inputFrameSize) by default (Torch7's rule)."""

@@ -12,10 +12,10 @@ from .base.batching import batched
 from .base.errors import input_error
 from .base.module import Module
 from .base.target_sized import TargetSized
-from .base.initialisation import uniform_reset
+from .base.initialisation import OptionalBias, uniform_reset
 
 
-class _Volumetric(Module):
+class _Volumetric(OptionalBias, Module):
     """Shared by the volumetric convolutions: kernel, stride and padding, a weight whose two leading
     axes are ``planes`` (Torch7's order for each class), a bias of nOutputPlane, the reset rule and
     the input checks."""
@@ -31,11 +31,6 @@ class _Volumetric(Module):
         self.bias = self.output.new(nOutputPlane)
         self.gradBias = self.output.new(nOutputPlane)
         self.finput = self.output.new()       # columns (Torch7's finput)
-
-    def noBias(self):
-        self.bias = None
-        self.gradBias = None
-        return self
 
     def reset(self, stdv=None):
         """Uniform in [-stdv, stdv], stdv = 1/sqrt(kT*kW*kH*nInputPlane) by default (Torch7's rule)."""

@@ -16,6 +16,8 @@ import functools
 import math
 import operator
 
+from ..tensor.introspection import pairs
+
 __all__ = ['update', 'size', 'copy', 'deepcopy', 'deepcompare', 'compare', 'compare_no_order', 'find', 'rfind',
            'find_if', 'index_by', 'map', 'imap', 'transform', 'range', 'map2', 'imap2', 'reduce', 'foreach',
            'foreachi', 'mapn', 'zip', 'keys', 'values', 'index_map', 'makeset', 'merge', 'union', 'intersection',
@@ -54,11 +56,6 @@ def _list(where, n, t):
     return t
 
 
-def _pairs(t):
-    """Lua's pairs: a list's (0-based position, value), a dict's items."""
-    return t.items() if isinstance(t, dict) else enumerate(t)
-
-
 def _get(t, k):
     """Lua's ``t[k]``: None where there is no such key or position."""
     if isinstance(t, dict):
@@ -75,7 +72,7 @@ def update(t1, t2):
     """Copy every key-value of ``t2`` into the dict ``t1`` (a list ``t1`` takes ``t2``'s positions);
     returns ``t1``."""
     _table('update', 0, t1)
-    for k, v in _pairs(_table('update', 1, t2)):
+    for k, v in pairs(_table('update', 1, t2)):
         if isinstance(t1, list) and k == len(t1):
             t1.append(v)
         else:
@@ -106,7 +103,7 @@ def _deepcopy(t, cache):
         return cache[id(t)]
     res = [] if isinstance(t, list) else {}
     cache[id(t)] = res
-    for k, v in _pairs(t):
+    for k, v in pairs(t):
         if isinstance(res, list):
             res.append(_deepcopy(v, cache))
         else:
@@ -131,11 +128,11 @@ def _deepcompare(t1, t2, eps, seen):
         return t1 == t2
     if (id(t1), id(t2)) in seen:
         return True
-    keys1, keys2 = {k for k, _ in _pairs(t1)}, {k for k, _ in _pairs(t2)}
+    keys1, keys2 = {k for k, _ in pairs(t1)}, {k for k, _ in pairs(t2)}
     if keys1 != keys2:
         return False
     seen.add((id(t1), id(t2)))
-    return all(_deepcompare(v, _get(t2, k), eps, seen) for k, v in _pairs(t1))
+    return all(_deepcompare(v, _get(t2, k), eps, seen) for k, v in pairs(t1))
 
 
 def compare(t1, t2, cmp):
@@ -182,7 +179,7 @@ def rfind(t, val, idx=None):
 def find_if(t, cmp, arg=None):
     """``(key, result)`` for the first value ``v`` of ``t`` whose ``cmp(v, arg)`` is true, or None."""
     cmp = _function('find_if', 1, cmp)
-    for k, v in _pairs(_table('find_if', 0, t)):
+    for k, v in pairs(_table('find_if', 0, t)):
         c = cmp(v, arg)
         if c:
             return k, c
@@ -198,7 +195,7 @@ def index_by(tbl, idx):
 def map(fun, t, *args):
     """``fun(v, *args)`` for each value of ``t``, in a table of ``t``'s kind with the same keys."""
     fun = _function('map', 0, fun)
-    return _like(t, [(k, fun(v, *args)) for k, v in _pairs(_table('map', 1, t))])
+    return _like(t, [(k, fun(v, *args)) for k, v in pairs(_table('map', 1, t))])
 
 
 def imap(fun, t, *args):
@@ -211,7 +208,7 @@ def imap(fun, t, *args):
 def transform(fun, t, *args):
     """Replace each value ``v`` of ``t`` by ``fun(v, *args)``, in place."""
     fun = _function('transform', 0, fun)
-    for k, v in list(_pairs(_table('transform', 1, t))):
+    for k, v in list(pairs(_table('transform', 1, t))):
         t[k] = fun(v, *args)
 
 
@@ -233,7 +230,7 @@ def map2(fun, t1, t2, *args):
     """``fun(v, t2[k], *args)`` for each key ``k`` and value ``v`` of ``t1`` (None where ``t2`` lacks ``k``)."""
     fun = _function('map2', 0, fun)
     _table('map2', 2, t2)
-    return _like(t1, [(k, fun(v, _get(t2, k), *args)) for k, v in _pairs(_table('map2', 1, t1))])
+    return _like(t1, [(k, fun(v, _get(t2, k), *args)) for k, v in pairs(_table('map2', 1, t1))])
 
 
 def imap2(fun, t1, t2, *args):
@@ -258,7 +255,7 @@ def reduce(fun, t, memo=None):
 def foreach(t, fun, *args):
     """Call ``fun(v, k, *args)`` for each key and value of ``t``."""
     fun = _function('foreach', 1, fun)
-    for k, v in list(_pairs(_table('foreach', 0, t))):
+    for k, v in list(pairs(_table('foreach', 0, t))):
         fun(v, k, *args)
 
 
@@ -282,12 +279,12 @@ def zip(*lists):
 
 def keys(t):
     """The keys of ``t`` (a list's 0-based positions)."""
-    return [k for k, _ in _pairs(_table('keys', 0, t))]
+    return [k for k, _ in pairs(_table('keys', 0, t))]
 
 
 def values(t):
     """The values of ``t``."""
-    return [v for _, v in _pairs(_table('values', 0, t))]
+    return [v for _, v in pairs(_table('values', 0, t))]
 
 
 def index_map(t):
@@ -314,9 +311,9 @@ def merge(t1, t2, dup=False):
     all keys of both, ``t2``'s value winning (a union)."""
     _table('merge', 0, t1)
     _table('merge', 1, t2)
-    res = {k: v for k, v in _pairs(t1) if dup or _get(t2, k) not in (None, False)}
+    res = {k: v for k, v in pairs(t1) if dup or _get(t2, k) not in (None, False)}
     if dup:
-        res.update(_pairs(t2))
+        res.update(pairs(t2))
     return res
 
 
@@ -334,9 +331,9 @@ def difference(s1, s2, symm=False):
     """A dict of ``s1``'s keys missing from ``s2`` (and of ``s2``'s missing from ``s1`` when ``symm``)."""
     _table('difference', 0, s1)
     _table('difference', 1, s2)
-    res = {k: v for k, v in _pairs(s1) if _get(s2, k) is None}
+    res = {k: v for k, v in pairs(s1) if _get(s2, k) is None}
     if symm:
-        res.update((k, v) for k, v in _pairs(s2) if _get(s1, k) is None)
+        res.update((k, v) for k, v in pairs(s2) if _get(s1, k) is None)
     return res
 
 
@@ -449,7 +446,7 @@ def _less_key(f):
 
 def sort(t, f=None):
     """An iterator over ``(key, value)`` of ``t`` in the order of its keys (``f`` a "less than" function)."""
-    items = list(_pairs(_table('sort', 0, t)))
+    items = list(pairs(_table('sort', 0, t)))
     items.sort(key=(lambda kv: kv[0]) if f is None else lambda kv, k=_less_key(_function('sort', 1, f)): k(kv[0]))
     return iter(items)
 
@@ -457,4 +454,4 @@ def sort(t, f=None):
 def sortv(t, f='<'):
     """An iterator over ``(key, value)`` of ``t`` in the order of its values (``f`` a "less than" function)."""
     less = _less_key(_function('sortv', 1, f))
-    return iter(sorted(_pairs(_table('sortv', 0, t)), key=lambda kv: less(kv[1])))
+    return iter(sorted(pairs(_table('sortv', 0, t)), key=lambda kv: less(kv[1])))

@@ -17,10 +17,10 @@ from .archive import ArchiveReader, FormatError, is_file_object, write_archive
 from .classes import ClassTable, register
 from .decode import Decoder
 from .encode import Encoder
-from .t7 import is_t7, load_lua
+from .t7 import is_t7, load_lua, save_lua
 from .transient import cleared
 
-__all__ = ['save', 'load', 'load_lua', 'serialize', 'deserialize', 'register', 'FormatError']
+__all__ = ['save', 'load', 'load_lua', 'save_lua', 'serialize', 'deserialize', 'register', 'FormatError']
 
 
 # Torch7's torch.save/load/serialize/deserialize take an encoding, 'binary' or 'ascii' (and for load 'b32'/'b64',

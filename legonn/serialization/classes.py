@@ -28,6 +28,14 @@ def register_builtin(name, cls):
     _packages[name] = cls
 
 
+def builtin_class(name):
+    """legonn's plain-state class registered as ``name`` (the .t7 reader finds legonn.tds's containers so), once
+    the registered importers have run."""
+    for importer in _importers:
+        importer()
+    return _packages[name]
+
+
 def module_classes():
     """{name: class} of every Module and Criterion, once the registered importers have run."""
     for importer in _importers:

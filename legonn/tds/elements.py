@@ -9,7 +9,8 @@ import numbers
 
 import numpy as np
 
-from ..tensor import Tensor, as_tensor, backend
+from ..tensor import Tensor, as_tensor
+from ..tensor.functions import is_tensor_like
 from ..tensor.tester import tostring
 
 # hash.lua and vec.lua show at most this many entries, then '...'
@@ -47,7 +48,7 @@ def element(value, where):
         return value.item()
     if isinstance(value, numbers.Real):
         return value
-    if isinstance(value, np.ndarray) or backend.is_cupy_array(value):
+    if is_tensor_like(value):
         return as_tensor(value)
     hint = ("; convert a table with tds.Vec(...) or tds.Hash(...)" if isinstance(value, (list, tuple, dict))
             else '')

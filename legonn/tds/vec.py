@@ -1,9 +1,9 @@
 """``tds.Vec``: vec.lua's vector, indexed from 0 where Lua's starts at 1."""
 import functools
-import numbers
 
 import numpy as np
 
+from ..tensor.indexing import is_whole
 from ..tensor.storage import CharStorage
 from ..tensor.tester import tostring
 from .elements import Container, converted, element
@@ -11,9 +11,7 @@ from .elements import Container, converted, element
 
 def _whole(value, what):
     """``value`` as an int when it is a whole number (Lua has one number type), else a TypeError."""
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return int(value)
-    if isinstance(value, float) and value.is_integer():
+    if is_whole(value):
         return int(value)
     raise TypeError(f"tds.Vec: {what} must be an integer, got {value!r:.40}")
 

@@ -174,6 +174,21 @@ def is_tensor(obj):
     return isinstance(obj, Tensor)
 
 
+def is_tensor_like(obj):
+    """True for a legonn tensor or a NumPy/CuPy array: what ``as_tensor`` takes without copying (Lua's
+    ``torch.isTensor`` for ported code that is handed arrays)."""
+    return isinstance(obj, (Tensor, np.ndarray)) or backend.is_cupy_array(obj)
+
+
+def tensor_argument(where, what, obj):
+    """``obj`` as a tensor (an array wrapped without copying), or a TypeError naming the function ``where`` and
+    its argument ``what``."""
+    if not is_tensor_like(obj):
+        raise TypeError(f"{where}: expected {what} as a legonn.Tensor, numpy.ndarray or cupy.ndarray, "
+                        f"got {type(obj).__name__}")
+    return as_tensor(obj)
+
+
 def as_tensor(obj):
     """A tensor for ``obj``: tensors pass through, arrays are wrapped without copying, numbers and
     lists of numbers become new tensors of the default type."""

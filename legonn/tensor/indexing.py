@@ -25,11 +25,18 @@ def lua_number(value):
     return value
 
 
+def is_whole(value):
+    """Whether ``value`` is a whole number as Lua has them: an integer, or a real number without a fraction
+    (``3.0``); never a bool, NaN or an infinity."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    return isinstance(value, numbers.Integral) or float(value).is_integer()
+
+
 def whole_number(value, what):
-    """``value`` as an int when it is a whole number (``lua_number``); Torch7 truncates a fractional one silently,
+    """``value`` as an int when it is a whole number (``is_whole``); Torch7 truncates a fractional one silently,
     legonn refuses it (``what`` names the caller in the error)."""
-    value = lua_number(value)
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    if not is_whole(value):
         raise TypeError(f"{what}: expected an integer or a whole number, got {value!r}")
     return int(value)
 

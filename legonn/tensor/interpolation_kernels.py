@@ -1,10 +1,27 @@
-"""Torch7's bilinear interpolation as a matrix along one axis (SpatialUpSamplingBilinear, UpSampling), and nnx's
-bilinear resampling with its C arithmetic (SpatialReSampling, SpatialUniformCrop's scaled crops)."""
+"""Nearest-neighbour up-sampling (SpatialUpSamplingNearest, fbnn's Upsample), Torch7's bilinear interpolation as a
+matrix along one axis (SpatialUpSamplingBilinear, UpSampling), and nnx's bilinear resampling with its C arithmetic
+(SpatialReSampling, SpatialUniformCrop's scaled crops)."""
 import functools
 
 import numpy as np
 
 from .scatter_kernels import scatter_add
+
+
+def repeat_pixels(x, scale, out):
+    """Each pixel of ``x`` (``(..., H, W)``) repeated ``scale x scale`` times into ``out``, a contiguous
+    ``(..., H * scale, W * scale)`` array of the same module; returns ``out``."""
+    lead, (h, w) = x.shape[:-2], x.shape[-2:]
+    out.reshape(lead + (h, scale, w, scale))[...] = x[..., :, None, :, None]
+    return out
+
+
+def sum_pixel_blocks(grad, scale, out):
+    """``repeat_pixels``'s gradient: each ``scale x scale`` block of ``grad`` (``(..., H * scale, W * scale)``)
+    summed into ``out`` (``(..., H, W)``); returns ``out``."""
+    lead, (h, w) = out.shape[:-2], out.shape[-2:]
+    grad.reshape(lead + (h, scale, w, scale)).sum(axis=(-3, -1), out=out)
+    return out
 
 
 def interpolation_matrix(xp, n_in, n_out, dtype):

@@ -1,5 +1,5 @@
 """Torch7's type queries: ``torch.typename``, ``torch.type``, ``torch.isTensor``, ``torch.isStorage``,
-``torch.isTypeOf`` and ``torch.pointer``.
+``torch.isTypeOf`` and ``torch.pointer``, and Lua's ``pairs`` over the tables that ``type`` names.
 
 Ported code branches on them (``if torch.type(x) == 'table'``), so ``type`` answers
 Lua's type names for plain values: a list, tuple or dict is a ``'table'``.
@@ -80,3 +80,9 @@ isTensor = is_tensor   # Torch7's name for the test legonn already has
 def isStorage(obj):
     """Torch7's ``torch.isStorage``: True for a storage of any type (a tensor is not one)."""
     return isinstance(obj, Storage)
+
+
+def pairs(table):
+    """Lua's ``pairs`` over a table held as a list, tuple or dict: a dict's (key, value) items, a list's
+    (0-based position, value) pairs."""
+    return table.items() if isinstance(table, dict) else enumerate(table)

@@ -28,7 +28,7 @@ import traceback
 import numpy as np
 
 from . import backend
-from .introspection import torch_type
+from .introspection import pairs, torch_type
 from .naming import TorchNamed
 from .storage import Storage
 from .tensor import Tensor
@@ -204,17 +204,13 @@ def _storages_eq(sa, sb, tolerance, negate):
     return _same_format_eq(sa.data, sb.data, tolerance, negate, 'Storage')
 
 
-def _entries(table):
-    return table.items() if isinstance(table, dict) else enumerate(table)
-
-
 def _tables_eq(t1, t2, tolerance, negate):
     """Tester.lua's check.areTablesEq: breadth first, so that two deep tables are reported where they first
     differ; locations are the keys joined by dots (list positions 0-based)."""
     queue = [(t1, t2, None)]
     while queue:
         t1, t2, location = queue.pop(0)
-        d1, d2 = dict(_entries(t1)), dict(_entries(t2))
+        d1, d2 = dict(pairs(t1)), dict(pairs(t2))
         for key, value1 in d1.items():
             sub = str(key) if location is None else f'{location}.{key}'
             if d2.get(key) is None:

@@ -6,6 +6,8 @@ import functools
 import inspect
 import numbers
 
+from ..tensor.indexing import is_whole
+
 
 def named_table(func):
     """``func`` also callable with one dict of its parameters' names (argcheck's named table): ``f({'a': 1})``
@@ -52,7 +54,7 @@ def whole(owner, what, value, minimum=0):
     do), else a ValueError (TypeError for a non-number) naming ``owner`` and ``what``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{owner}: expected {what} to be a number, got {type(value).__name__}")
-    if not float(value).is_integer() or value < minimum:
+    if not is_whole(value) or value < minimum:
         raise ValueError(f"{owner}: expected {what} to be a whole number >= {minimum}, got {value!r}")
     return int(value)
 
@@ -61,7 +63,7 @@ def check_index(owner, idx, size):
     """The 0-based index ``idx`` as an int, or a ValueError naming ``owner`` when it is outside [0, size)."""
     if isinstance(idx, bool) or not isinstance(idx, numbers.Real):
         raise TypeError(f"{owner}: expected the index to be a number, got {type(idx).__name__}")
-    if not float(idx).is_integer():
+    if not is_whole(idx):
         raise ValueError(f"{owner}: index must be an integer, got {idx!r}")
     idx = int(idx)
     if not 0 <= idx < size:

@@ -2,10 +2,9 @@
 merge of a list of same-sized tensors into one tensor with a new first dimension (how batches are made)."""
 import copy as _copy
 
-import numpy as np
-
-from ..tensor import Tensor, as_tensor
+from ..tensor import as_tensor
 from ..tensor import backend
+from ..tensor.functions import is_tensor_like
 
 
 def clone(tbl):
@@ -39,16 +38,12 @@ def foreach(tbl, closure, recursive=False):
     raise TypeError(f"tnt.utils.table.foreach: expected a dict or list, got {type(tbl).__name__}")
 
 
-def _is_tensor(obj):
-    return isinstance(obj, (Tensor, np.ndarray)) or backend.is_cupy_array(obj)
-
-
 def canmergetensor(tbl):
     """True when ``tbl`` is a non-empty list of tensors (or arrays) that all have as many elements as the first."""
-    if not isinstance(tbl, (list, tuple)) or not tbl or not _is_tensor(tbl[0]):
+    if not isinstance(tbl, (list, tuple)) or not tbl or not is_tensor_like(tbl[0]):
         return False
     first = as_tensor(tbl[0]).nElement()
-    return all(_is_tensor(t) and as_tensor(t).nElement() == first for t in tbl[1:])
+    return all(is_tensor_like(t) and as_tensor(t).nElement() == first for t in tbl[1:])
 
 
 def mergetensor(tbl):

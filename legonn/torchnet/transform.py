@@ -3,6 +3,7 @@
 import numbers
 
 from ..tensor import randperm as _randperm
+from ..tensor.introspection import pairs
 from . import table_tools
 from .arguments import check_callable, named_table, whole
 
@@ -66,11 +67,10 @@ def _merge_keys(samples):
     """``{key: [s[key] for s in samples]}``: a list of dicts turned into a dict of lists (a dict of dicts for a
     dict of samples; a field missing from some samples gives a dict of index -> value, as Lua's sparse table).
     Samples that are lists merge by position into a list of lists."""
-    items = list(samples.items()) if isinstance(samples, dict) else list(enumerate(samples))
+    items = list(pairs(samples))
     merged = {}
     for idx, sample in items:
-        fields = sample.items() if isinstance(sample, dict) else enumerate(sample) \
-            if isinstance(sample, (list, tuple)) else None
+        fields = pairs(sample) if isinstance(sample, (dict, list, tuple)) else None
         if fields is None:
             raise TypeError(f"tnt.transform.tablemergekeys: expected samples that are dicts or lists, got "
                             f"{type(sample).__name__} at {idx!r}")

@@ -4,10 +4,8 @@ import builtins
 import re
 import sys
 
-import numpy as np
-
-from ..tensor import backend
-from ..tensor.introspection import isStorage, isTensor
+from ..tensor.functions import is_tensor_like
+from ..tensor.introspection import isStorage, pairs
 from ..tensor.tester import tostring
 
 # torch/sys's COLORS (colors.lua): ANSI escape sequences, written whether or not stdout is a terminal
@@ -23,21 +21,16 @@ def is_table(value):
     return isinstance(value, (list, tuple, dict))
 
 
-def _entries(table):
-    """A table's (key, value) pairs: a list's keys are its 0-based positions."""
-    return table.items() if isinstance(table, dict) else enumerate(table)
-
-
 def _is_userdata(value):
     """Whether Lua would hold ``value`` as userdata: a tensor, a storage or an array."""
-    return isTensor(value) or isStorage(value) or isinstance(value, np.ndarray) or backend.is_cupy_array(value)
+    return is_tensor_like(value) or isStorage(value)
 
 
 def _table_text(table):
     """xlua.print's ``{[k] = v,\\n [k] = v}``: tensors and arrays as ``<userdata>``, a value written longer
     than 40 characters cut to 40 (then the colour reset and `` ... ``), newlines as ``\\n``."""
     lines = []
-    for index, (key, value) in enumerate(_entries(table)):
+    for index, (key, value) in enumerate(pairs(table)):
         tab = '' if index == 0 else ' '
         if _is_userdata(value):
             lines.append(f"{tab}[{tostring(key)}] = <userdata>")

@@ -24,7 +24,8 @@ def test_rescale_in_place_as_the_lua_steps():
     np.testing.assert_array_equal(arr, np.float32([0, 0.25, 0.5]))
     with pytest.raises(ValueError, match=r"dataload.rescale: the data range is empty \(dmin = dmax = 1"):
         dl.rescale(lg.Tensor(3).fill(1), 0, 1)
-    with pytest.raises(TypeError, match="dataload.rescale: data must be a tensor or an array, got list"):
+    with pytest.raises(TypeError, match="dataload.rescale: expected data as a legonn.Tensor, numpy.ndarray or "
+                                        "cupy.ndarray, got list"):
         dl.rescale([1, 2], 0, 1)
 
 

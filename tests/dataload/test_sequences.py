@@ -167,7 +167,8 @@ def test_randseq_draws_sequences_from_legonns_generator():
 def test_bad_input_names_the_class():
     """SequenceLoader.lua/MultiSequence.lua assertions (a tensor, a number; stop within the data) and their
     sampleiter's "Not Implemented. Use subiter instead."."""
-    with pytest.raises(TypeError, match="SequenceLoader: sequence must be a tensor or an array, got list"):
+    with pytest.raises(TypeError, match="SequenceLoader: expected sequence as a legonn.Tensor, numpy.ndarray or "
+                                        "cupy.ndarray, got list"):
         dl.SequenceLoader([1, 2, 3], 1)
     with pytest.raises(TypeError, match="SequenceLoader: batchsize must be an integer, got float"):
         dl.SequenceLoader(lg.LongTensor(10), 2.0)

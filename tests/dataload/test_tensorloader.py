@@ -142,7 +142,8 @@ def test_bad_input_names_the_class():
     raise "Not Implemented"."""
     with pytest.raises(ValueError, match=r"TensorLoader: .*same size of dimension 0.*\[4, 5\]"):
         dl.TensorLoader(lg.randn(4, 2), lg.randn(5))
-    with pytest.raises(TypeError, match="TensorLoader: inputs .* got str"):
+    with pytest.raises(TypeError, match=r"TensorLoader: expected inputs .* as a legonn.Tensor, numpy.ndarray or "
+                                        r"cupy.ndarray, got str"):
         dl.TensorLoader('x', lg.randn(5))
     ds = dl.TensorLoader(lg.randn(4, 2), lg.randn(4))
     with pytest.raises(ValueError, match=r"TensorLoader.split: expected 0 < ratio < 1, got 1"):

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import nn
+from legonn import nn, tds
 from legonn.serialization import FormatError
 from legonn.serialization.t7.reader import TorchObject
 
@@ -144,10 +144,12 @@ def test_recursive_class_and_table():
 
 
 def test_tds_hash_and_vec():
-    """tests.py TestTDS: tds_hash.t7 has 3 entries with [1] = 2 and [10] = 11; tds_vec.t7 is {123, 456}."""
+    """tests.py TestTDS: tds_hash.t7 has 3 entries with [1] = 2 and [10] = 11; tds_vec.t7 is {123, 456}. They
+    load as legonn.tds's containers (the Vec indexed from 0), through lg.load too."""
     h = lg.load_lua(fixture('tds_hash.t7'))
-    assert len(h) == 3 and h[1] == 2 and h[10] == 11
-    assert lg.load_lua(fixture('tds_vec.t7')) == [123, 456]
+    assert isinstance(h, tds.Hash) and len(h) == 3 and h[1] == 2 and h[10] == 11
+    v = lg.load(fixture('tds_vec.t7'))
+    assert isinstance(v, tds.Vec) and list(v) == [123, 456]
 
 
 @pytest.mark.parametrize('name', ['function.t7', 'function_upvals.t7'])

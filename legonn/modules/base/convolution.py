@@ -12,7 +12,7 @@ from ...tensor.backend import array_module
 from ...tensor.conv_kernels import conv_output_size
 from .batching import batched
 from .errors import input_error
-from .initialisation import uniform_reset
+from .initialisation import OptionalBias, uniform_reset
 from .module import Module
 
 
@@ -57,14 +57,9 @@ def frame_count(module, x, input, kW, dW, frame_axis):
     return conv_output_size(n, kW, dW)
 
 
-class KernelParameters:
+class KernelParameters(OptionalBias):
     """``noBias`` and Torch7's reset rule (fan-in kW*kH*nInputPlane) of the 2-D convolutions whose
     weight and optional bias follow SpatialConvolution's."""
-
-    def noBias(self):
-        self.bias = None
-        self.gradBias = None
-        return self
 
     def reset(self, stdv=None):
         """Uniform in [-stdv, stdv], stdv = 1/sqrt(kW*kH*nInputPlane) by default (Torch7's rule)."""

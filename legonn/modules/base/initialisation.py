@@ -1,4 +1,5 @@
-"""Torch7's parameter initialisation rule, shared by the linear, convolution, pooling and temporal layers."""
+"""Torch7's parameter initialisation rule, shared by the linear, convolution, pooling and temporal layers, and
+``noBias``, which leaves that rule a bias to skip."""
 import math
 
 
@@ -10,3 +11,13 @@ def uniform_reset(stdv, fan, *params):
     for p in params:
         if p is not None:
             p.uniform(-bound, bound)
+
+
+class OptionalBias:
+    """Torch7's ``noBias()`` of the layers whose bias is optional (Linear, the convolutions): drop the bias and
+    its gradient (both None, as Lua's nil), returning the module. ``uniform_reset`` then skips it."""
+
+    def noBias(self):
+        self.bias = None
+        self.gradBias = None
+        return self

@@ -12,6 +12,7 @@ module's own attribute of the same name (``m.maxOutNorm``, ``m.cutoffNorm``, ``m
 ...) overrides the argument for that module and everything under it, as in dpnn's Module.lua.
 """
 from ...tensor import Tensor, randn
+from ...tensor.introspection import pairs
 from .errors import input_error
 
 
@@ -21,11 +22,6 @@ def lua_or(*values):
         if v is not None and v is not False:
             return v
     return None
-
-
-def _entries(seq):
-    """(key, value) pairs of a parameter list, or of a dict of sparse parameters keyed by position."""
-    return seq.items() if isinstance(seq, dict) else enumerate(seq)
 
 
 def padded_sparse_parameters(module):
@@ -63,13 +59,13 @@ class TrainingMethods:
     def updateParameters(self, learningRate):
         """``param -= learningRate * scale * gradParam`` for each sparse parameter (scale 1 unless given)."""
         params, grads, scales, _ = padded_sparse_parameters(self)
-        for i, p in _entries(params or []):
+        for i, p in pairs(params or []):
             scale = scales[i] if scales is not None and scales[i] is not None else 1
             p.add(-learningRate * scale, grads[i])
 
     def zeroGradParameters(self):
         grads = padded_sparse_parameters(self)[1]
-        for _, g in _entries(grads or []):
+        for _, g in pairs(grads or []):
             if g is not None:   # a gradient dropped (set to None) is absent from Module.lua's list: nothing to zero
                 g.zero()
 
@@ -88,7 +84,7 @@ class TrainingMethods:
             for m in modules:
                 m.maxParamNorm(maxOutNorm, maxInNorm)
             return
-        for _, p in _entries(self.parameters()[0] or []):
+        for _, p in pairs(self.parameters()[0] or []):
             if p.dim() > 1:
                 if maxOutNorm is not None and maxOutNorm > 0:
                     p.renorm(2, 0, maxOutNorm)
@@ -112,9 +108,9 @@ class TrainingMethods:
         grads = self.parameters()[1]
         if not grads:
             return 0.0
-        norm = sum(g.norm() ** 2 for _, g in _entries(grads)) ** 0.5
+        norm = sum(g.norm() ** 2 for _, g in pairs(grads)) ** 0.5
         if norm > cutoffNorm:
-            for _, g in _entries(grads):
+            for _, g in pairs(grads):
                 g.mul(cutoffNorm / norm)
         return norm
 
@@ -133,7 +129,7 @@ class TrainingMethods:
                 m.weightDecay(wdFactor, wdMinDim)
             return
         params, grads = self.parameters()
-        for i, p in _entries(params or []):
+        for i, p in pairs(params or []):
             if p.dim() >= wdMinDim:
                 grads[i].add(wdFactor, p)
 
@@ -146,7 +142,7 @@ class TrainingMethods:
             grads = self.parameters()[1]
             if not grads:
                 return None
-            mom = self.momGradParams = [g.clone() for _, g in _entries(grads)]
+            mom = self.momGradParams = [g.clone() for _, g in pairs(grads)]
         return mom
 
     def updateGradParameters(self, momFactor, momDamp=None, momNesterov=False):
@@ -170,7 +166,7 @@ class TrainingMethods:
         if not params:
             return
         mom = self.momentumGradParameters()
-        grads = [g for _, g in _entries(grads)]
+        grads = [g for _, g in pairs(grads)]
         for m, g in zip(mom, grads):
             m.mul(momFactor).add(1 - momDamp, g)
         for m, g in zip(mom, grads):
@@ -182,7 +178,7 @@ class TrainingMethods:
     # --- checks and helpers -------------------------------------------------------------
     def checkParameters(self):
         """Raise ValueError naming this module if a parameter's sum is NaN (index 0-based)."""
-        for k, p in _entries(self.parameters()[0] or []):
+        for k, p in pairs(self.parameters()[0] or []):
             s = p.sum()
             if s != s:
                 raise input_error(self, f"parameter {k} without NaN", 'NaN in its sum')

@@ -1,4 +1,6 @@
-"""Reading Torch7 ``.t7`` files (binary or ascii): ``load_lua`` (docs/t7.md)."""
+"""Torch7 ``.t7`` files: reading them (binary or ascii) with ``load_lua``, writing plain values, tensors and tds's
+containers with ``save_lua`` (docs/t7.md)."""
 from .load import is_t7, load_lua
+from .writer import save_lua
 
-__all__ = ['load_lua', 'is_t7']
+__all__ = ['load_lua', 'save_lua', 'is_t7']

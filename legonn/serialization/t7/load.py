@@ -8,7 +8,7 @@ from .reader import ObjectReader
 from .streams import open_stream
 
 # Torch7 reads nested objects recursively, and so does this reader; deep but legal files need more room
-_RECURSION_LIMIT = 20000
+RECURSION_LIMIT = 20000
 
 
 def is_t7(source):
@@ -68,7 +68,7 @@ def load_lua(source, convert=True, device='cpu', long_size=8, converters=None):
         raise FormatError(f"{name}: empty file, not a Torch7 file")
     reader = ObjectReader(open_stream(bytes(data), name, long_size), cuda=device == 'cuda')
     previous = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(previous, _RECURSION_LIMIT))
+    sys.setrecursionlimit(max(previous, RECURSION_LIMIT))
     try:
         value = reader.plain(reader.read())
         return ModuleConverter(name, device == 'cuda', converters).convert(value) if convert else value

@@ -10,7 +10,9 @@ builds storages and tensors and records tables as raw key/value pairs; the
 second turns each table into a ``list`` (keys exactly 1..n) or a ``LuaTable``
 and each other Torch object into a ``TorchObject``, all created before any is
 filled. Numbers that are whole (and exactly representable) become ``int``;
-strings become ``str`` when they are UTF-8, else stay ``bytes``.
+strings become ``str`` when they are UTF-8, else stay ``bytes``. tds's containers
+(``tds.Hash``, ``tds.Vec``, ``tds.AtomicCounter``) become legonn.tds's, found
+through the class registry (legonn.tds sits above serialization).
 """
 import numpy as np
 
@@ -18,11 +20,15 @@ from ...tensor import backend
 from ...tensor.storage import Storage
 from ...tensor.tensor import TENSOR_CLASSES
 from ...tensor.types import TYPES
+from ..classes import builtin_class
 from ..decode import device_type_name
 
 NIL, NUMBER, STRING, TABLE, TORCH, BOOLEAN, FUNCTION, LEGACY_RECUR_FUNCTION, RECUR_FUNCTION = range(9)
 _EXACT_INT = 2 ** 53
 _BUSY = object()   # a storage or tensor whose fields are being read
+# tds's containers, whose __write (hash.lua, vec.lua) puts a long count and then the elements in place of a table
+# of fields: a Hash its key and value objects, a Vec its values (nil included) in order
+TDS_CONTAINERS = ('tds.Hash', 'tds.Vec')
 
 
 class LuaTable(dict):
@@ -164,7 +170,7 @@ class ObjectReader:
                 self.seen[index] = build(short)
                 return self.seen[index]
         obj = self.seen[index] = _RawObject(typename, version)
-        if typename in ('tds.Vec', 'tds.Hash'):   # tds writes its elements itself: a long count, then objects
+        if typename in TDS_CONTAINERS:
             n = self.s.longs(1, f'the size of a {typename}')[0]
             if n < 0 or n * 4 > self.s.left():
                 raise self.s.fail(f"a {typename} of {n} elements cannot fit in the {self.s.left()} bytes left")
@@ -173,6 +179,10 @@ class ObjectReader:
                 key = i + 1 if typename == 'tds.Vec' else self.object()
                 obj.pairs.append((key, self.object()))
             return obj
+        if typename == 'tds.AtomicCounter':   # atomic.lua's __write: its value, one long
+            counter = self.seen[index] = builtin_class(typename)()
+            counter.set(self.s.longs(1, 'the value of a tds.AtomicCounter')[0])
+            return counter
         if typename == 'nn.DataParallelTable' and version >= 2:
             # cunn's __write puts the GPU assignments before the fields (which hold them too)
             self.object()
@@ -220,32 +230,51 @@ class ObjectReader:
                               f"past its storage of {storage.size()} elements") from None
 
     def plain(self, root):
-        """Second pass: every raw table becomes a list, LuaTable or TorchObject; returns root's value."""
+        """Second pass: every raw table becomes a list, LuaTable, TorchObject or tds container; returns root's
+        value."""
         used_as_key = {id(k) for t in self.tables for k, _ in t.pairs if isinstance(k, _RawTable)}
         for t in self.tables:
-            if isinstance(t, _RawObject) and t.typename in ('tds.Vec', 'tds.Hash'):
-                t.target = [] if t.typename == 'tds.Vec' else LuaTable()
+            if isinstance(t, _RawObject) and t.typename in TDS_CONTAINERS:
+                t.target = builtin_class(t.typename)()
             elif isinstance(t, _RawObject):
                 t.target = TorchObject(t.typename, t.version)
             elif id(t) not in used_as_key and _is_list(t.pairs):
                 t.target = []
             else:
                 t.target = LuaTable()
-        value = _target
         for t in self.tables:
             if isinstance(t.target, list):
-                t.target.extend(value(v) for _, v in sorted(t.pairs, key=lambda kv: kv[0]))
-            else:
+                t.target.extend(_target(v) for _, v in sorted(t.pairs, key=lambda kv: kv[0]))
+            elif isinstance(t.target, dict):
                 for k, v in t.pairs:
-                    key = value(k)
-                    if isinstance(key, (bool, int, float)) and key in t.target:
-                        # a Lua table's keys are distinct, so this is true and 1 (or false and 0): Lua keeps them
-                        # apart, a Python dict cannot
-                        other = int(key) if isinstance(key, bool) else bool(key)
-                        raise self.s.fail(f"a table with both the key {key!r} and the key {other!r}; Python cannot "
-                                          f"keep a boolean key apart from the number equal to it")
-                    t.target[key] = value(v)
-        return value(root)
+                    t.target[self._distinct_key(t.target, _target(k))] = _target(v)
+            else:
+                self._fill_tds(t)
+        return _target(root)
+
+    def _distinct_key(self, table, key):
+        """``key``, refused when ``table`` (a dict or a tds.Hash) holds the key equal to it in Python but not in
+        Lua."""
+        if isinstance(key, (bool, int, float)) and key in table:
+            # a Lua table's keys are distinct, so this is true and 1 (or false and 0): Lua keeps them apart, a
+            # Python dict cannot
+            other = int(key) if isinstance(key, bool) else bool(key)
+            raise self.s.fail(f"a table with both the key {key!r} and the key {other!r}; Python cannot keep a "
+                              f"boolean key apart from the number equal to it")
+        return key
+
+    def _fill_tds(self, t):
+        """A legonn.tds container filled from its raw pairs (a Vec's in order); what tds cannot hold (a table, a
+        storage, a nil key) is refused, as tds's elem.set refuses it where Torch7 reads the file."""
+        container = t.target
+        for k, v in t.pairs:
+            try:
+                if t.typename == 'tds.Vec':
+                    container.insert(_target(v))
+                    continue
+                container[self._distinct_key(container, _target(k))] = _target(v)
+            except TypeError as err:
+                raise self.s.fail(f"a {t.typename} holding what tds never stores ({err})") from None
 
 
 def _target(v):

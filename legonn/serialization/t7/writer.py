@@ -1,0 +1,183 @@
+"""Writing Torch7's binary format (torch/File.lua's ``writeObject``), for the values a Torch7 program reads back
+without legonn: nil, booleans, numbers (as doubles, Lua's one number type), strings, tables (lists and tuples
+become keys 1..n, dicts keep their keys; None values are left out, as Lua's nil), tensors and storages (a
+storage once, however many tensors view it), tds's containers (what their ``__write`` writes: a long count,
+then a Hash's key and value objects, a Vec's values in order, nil included; a counter's value) and the
+``TorchObject``s of ``load_lua(..., convert=False)`` (their class name, version and table of fields).
+
+A table or object written again is written as its index, as Torch7 does, so shared references and cycles
+survive. Modules and other Python objects are refused: legonn's own format (``lg.save``) keeps them.
+"""
+import numbers
+import os
+import struct
+import sys
+
+import numpy as np
+
+from ...tensor import backend
+from ...tensor.storage import Storage
+from ...tensor.tensor import Tensor
+from ..archive import is_file_object
+from ..atomic import replacing
+from ..classes import builtin_class
+from .load import RECURSION_LIMIT
+from .reader import BOOLEAN, NIL, NUMBER, STRING, TABLE, TORCH, TorchObject
+
+_WRITABLE = ("nil (None), booleans, numbers, strings, lists, tuples, dicts, tensors, storages, tds containers and "
+             "load_lua's TorchObjects")
+
+
+class ObjectWriter:
+    """Writes one object (and everything it refers to) as ``torch.save(path, obj)`` does, in binary."""
+
+    def __init__(self):
+        self.out = bytearray()
+        self.index = {}     # id(table or object) -> its index in the file
+        self.count = 0      # indices given so far (a Torch object's table of fields takes one too)
+        self._alive = []    # keeps written objects alive so their ids stay unique
+        self.tds = {name: builtin_class(name) for name in ('tds.Hash', 'tds.Vec', 'tds.AtomicCounter')}
+
+    def int(self, v):
+        self.out += struct.pack('<i', v)
+
+    def long(self, *vs):
+        self.out += struct.pack(f'<{len(vs)}q', *vs)
+
+    def chars(self, raw):
+        self.int(len(raw))
+        self.out += raw
+
+    def object(self, v, where):
+        if v is None:
+            self.int(NIL)
+        elif isinstance(v, (bool, np.bool_)):
+            self.int(BOOLEAN)
+            self.int(int(v))
+        elif isinstance(v, numbers.Real):
+            self.int(NUMBER)
+            self.out += struct.pack('<d', float(v))
+        elif isinstance(v, (str, bytes)):
+            self.int(STRING)
+            self.chars(v.encode('utf-8', 'surrogateescape') if isinstance(v, str) else v)
+        else:
+            self._referenced(v, where)
+
+    def _referenced(self, v, where):
+        """A table or Torch object: its index, and its content the first time."""
+        write = self._writer(v, where)
+        self.int(TABLE if write is None else TORCH)
+        known = self.index.get(id(v))
+        if known is not None:
+            self.int(known)
+            return
+        self._alive.append(v)
+        self.index[id(v)] = self._new_index()
+        if write is None and isinstance(v, dict):
+            self._table(list(v.items()), where)
+        elif write is None:
+            self._table([(i + 1, x) for i, x in enumerate(v)], where, shift=1)
+        else:
+            write()
+
+    def _new_index(self):
+        self.count += 1
+        self.int(self.count)
+        return self.count
+
+    def _table(self, pairs, where, shift=0):
+        """A Lua table's size and pairs (its type tag and index already written); nil values are left out. A
+        list's keys are its positions plus ``shift`` (1: Lua's), named in errors without it."""
+        pairs = [(k, x) for k, x in pairs if x is not None]
+        self.int(len(pairs))
+        for k, x in pairs:
+            if k is None:
+                raise TypeError(f"legonn.save_lua: {where} has the key None, which a Lua table cannot hold")
+            self.object(k, f'a key of {where}')
+            self.object(x, f'{where}[{k - shift if shift else k!r}]')
+
+    def _writer(self, v, where):
+        """None for a plain table (list, tuple, dict), else the function writing the Torch object ``v`` after its
+        index; a TypeError for what a Torch7 file cannot hold."""
+        if isinstance(v, TorchObject):
+            return lambda: self._torch_object(v, where)
+        if isinstance(v, (list, tuple, dict)):
+            return None
+        if isinstance(v, Tensor):
+            return lambda: self._tensor(v, where)
+        if isinstance(v, Storage):
+            return lambda: self._storage(v)
+        kind = next((name for name, cls in self.tds.items() if type(v) is cls), None)
+        if kind is not None:
+            return lambda: self._tds(kind, v, where)
+        raise TypeError(f"legonn.save_lua: {where} is a {type(v).__module__}.{type(v).__qualname__}, which a "
+                        f"Torch7 file cannot hold ({_WRITABLE} can; lg.save keeps the rest)")
+
+    def _class(self, name, version):
+        self.chars(f'V {version}'.encode('ascii'))
+        self.chars(name.encode('ascii'))
+
+    def _tensor(self, t, where):
+        """generic/Tensor.c's write: dimensions, sizes, strides, the 1-based storage offset, then the storage. An
+        empty tensor is Torch7's: no dimensions (TH cuts its sizes at the first 0) and no storage."""
+        self._class(t.type().replace('legonn.', 'torch.'), 1)
+        if t.nElement() == 0:
+            self.int(0)
+            self.long(1)
+            self.object(None, where)
+            return
+        self.int(t.dim())
+        self.long(*t.size())
+        self.long(*t.stride())
+        self.long(t.storageOffset() + 1)
+        self.object(t.storage(), where)
+
+    def _storage(self, s):
+        """generic/Storage.c's write: the element count, then the elements raw (little-endian)."""
+        self._class(s.type().replace('legonn.', 'torch.'), 1)
+        data = backend.to_module(s.data, np)
+        self.long(data.size)
+        self.out += np.ascontiguousarray(data, dtype=data.dtype.newbyteorder('<')).tobytes()
+
+    def _tds(self, kind, v, where):
+        """tds's __write (hash.lua, vec.lua, atomic.lua), under its version 0."""
+        self._class(kind, 0)
+        if kind == 'tds.AtomicCounter':
+            self.long(v.get())
+            return
+        self.long(len(v))
+        if kind == 'tds.Vec':
+            for i, x in enumerate(v):
+                self.object(x, f'{where}[{i}]')
+            return
+        for k, x in v.items():
+            self.object(k, f'a key of {where}')
+            self.object(x, f'{where}[{k!r}]')
+
+    def _torch_object(self, obj, where):
+        """File.lua's default for a Torch class: its name and version, then a new table of its fields."""
+        self._class(obj.typename, obj.version)
+        self.int(TABLE)
+        self._new_index()
+        self._table(list(obj.items()), where)
+
+
+def save_lua(target, obj):
+    """Write ``obj`` as Torch7's ``torch.save(target, obj)`` would, in its binary encoding (8-byte longs), so that
+    Torch7 (with ``require 'tds'`` for tds's containers) and ``lg.load`` read it back: to a path (replaced only
+    once the new file is complete) or a writable binary file object (written at its position, left open).
+    ``obj`` may hold what the module docstring lists; anything else is a TypeError naming where it is.
+    Returns ``target`` (a path as given, through ``os.fspath``)."""
+    writer = ObjectWriter()
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, RECURSION_LIMIT))
+    try:
+        writer.object(obj, 'the saved object')
+    finally:
+        sys.setrecursionlimit(previous)
+    if is_file_object(target):
+        target.write(bytes(writer.out))
+        return target
+    with replacing(os.fsdecode(os.fspath(target))) as f:
+        f.write(bytes(writer.out))
+    return os.fspath(target)

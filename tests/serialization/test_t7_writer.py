@@ -1,0 +1,103 @@
+"""lg.save_lua: Torch7's binary format written back (torch/File.lua's writeObject, generic/Tensor.c and
+Storage.c's write, tds's __write). Every real Torch7 file of t7_fixtures/, read without conversion and written
+again, gives its bytes back exactly; built values give the bytes test_t7's hand writer ``T7`` builds."""
+import io
+import os
+
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn, tds
+from legonn.serialization.t7.reader import LuaTable
+
+from .test_t7 import REAL, T7, fixture
+from .test_t7_tds import tds_header
+
+
+def written(obj):
+    out = io.BytesIO()
+    assert lg.save_lua(out, obj) is out
+    return out.getvalue()
+
+
+@pytest.mark.parametrize('name', REAL)
+def test_real_torch7_files_are_written_back_byte_for_byte(name):
+    data = open(fixture(name), 'rb').read()
+    assert written(lg.load_lua(fixture(name), convert=False)) == data
+
+
+def test_tds_containers_are_written_as_tds_writes_them():
+    h = tds.Hash()
+    h['v'] = tds.Vec(1, None, 'x')
+    h[2] = True
+    w = tds_header(T7(), 'tds.Hash', 2).value('v')
+    tds_header(w, 'tds.Vec', 3).value(1).value(None).value('x')
+    w.value(2).value(True)
+    assert written(h) == w.bytes()
+    counter = tds.AtomicCounter()
+    counter.set(9)
+    assert written(counter) == T7().int(4).index().string('V 0').string('tds.AtomicCounter').long(9).bytes()
+
+
+def test_round_trip_of_nested_shared_and_cyclic_values(tmp_path):
+    """A table holding a tds.Hash twice and itself, a Hash holding itself, two views of one storage."""
+    base = lg.DoubleTensor(np.arange(12.0))
+    h = tds.Hash({'name': 'run'})
+    h['me'] = h
+    table = {'a': h, 'b': h, 'views': [base.narrow(0, 2, 6).view(2, 3), base], 'list': [1, 2.5, 'three']}
+    table['self'] = table
+    path = tmp_path / 'values.t7'
+    assert lg.save_lua(str(path), table) == str(path)
+    back = lg.load(str(path))
+    assert isinstance(back, LuaTable) and back['self'] is back and back['a'] is back['b']
+    assert isinstance(back['a'], tds.Hash) and back['a']['me'] is back['a'] and back['a']['name'] == 'run'
+    view, whole = back['views']
+    assert view.storage() is whole.storage() and view.storageOffset() == 2
+    np.testing.assert_array_equal(view.numpy(), np.arange(2.0, 8.0).reshape(2, 3))
+    assert back['list'] == [1, 2.5, 'three']
+
+
+def test_nils_are_left_out_as_lua_does():
+    """Lua cannot hold a nil value in a table: a list's None positions and a dict's None values are not written
+    (a tds.Vec keeps its nils: vec.lua writes them)."""
+    assert written([None, 'x']) == T7().value({2: 'x'}).bytes()
+    assert written({'a': None, 'b': 1}) == T7().value({'b': 1}).bytes()
+
+
+def test_empty_tensors_are_torch7s():
+    """TH cuts a tensor's sizes at the first 0: an empty tensor has no dimensions and no storage."""
+    data = written(lg.FloatTensor(0))
+    assert data == T7().int(4).index().string('V 1').string('torch.FloatTensor').int(0).long(1).int(0).bytes()
+    assert lg.load_lua(io.BytesIO(data)).nElement() == 0
+
+
+def test_what_torch7_cannot_hold_is_refused_naming_where():
+    with pytest.raises(TypeError, match=r"legonn.save_lua: the saved object\['model'\] is a legonn.*Linear, which "
+                                        r"a Torch7 file cannot hold .*lg.save keeps the rest"):
+        written({'model': nn.Linear(2, 3)})
+    with pytest.raises(TypeError, match='the key None'):
+        written({None: 1})
+    with pytest.raises(TypeError, match=r'the saved object\[0\] is a builtins.set'):
+        written([{1, 2}])
+
+
+def test_a_failed_write_leaves_the_old_file(tmp_path):
+    path = tmp_path / 'keep.t7'
+    lg.save_lua(str(path), [1, 2])
+    with pytest.raises(TypeError):
+        lg.save_lua(str(path), [object()])
+    assert lg.load(str(path)) == [1, 2] and sorted(os.listdir(tmp_path)) == ['keep.t7']
+
+
+@pytest.mark.gpu
+def test_cuda_tensors_are_written_as_torch7s_cuda_types():
+    """cutorch's names (torch.CudaTensor for float, torch.CudaDoubleStorage, ...), the data copied from the GPU;
+    the file loads back on the GPU or the CPU."""
+    t = lg.FloatTensor(np.arange(6, dtype=np.float32).reshape(2, 3)).cuda()
+    data = written({'x': t, 'd': t.type('legonn.CudaDoubleTensor')})
+    for name in (b'torch.CudaTensor', b'torch.CudaStorage', b'torch.CudaDoubleTensor', b'torch.CudaDoubleStorage'):
+        assert name in data
+    back = lg.load_lua(io.BytesIO(data), device='cuda')
+    assert back['x'].type() == 'legonn.CudaTensor' and back['d'].type() == 'legonn.CudaDoubleTensor'
+    np.testing.assert_array_equal(lg.load_lua(io.BytesIO(data))['x'].numpy(), t.cpu().numpy())
