@@ -1,0 +1,324 @@
+"""liuzhuang13/DenseNet ported line by line: models/DenseConnectLayer.lua's ``DenseConnectLayerStandard``
+(lines 6-34: a Concat(2) of Identity and the BN-ReLU-conv bottleneck, ``ShareGradInput`` keys) and
+models/densenet.lua's ``createModel`` (lines 6-176: dense blocks, transition layers, ConvInit dropping the
+biases under cudnn >= 4, BNInit, ``model:get(1).gradInput = nil``), with models/init.lua's ``shareGradInput``
+(lines 121-154: gradInput buffers shared through ``torch.FloatTensor(storage, 1, 0)``). The optMemory >= 3
+path (nn.DenseConnectLayerCustom, a user Container) is not ported: the default optMemory is 2."""
+import math
+import re
+
+import numpy as np
+
+import legonn as lg
+from legonn import cudnn, nn
+from tests.checks import assert_jacobian
+
+
+def ShareGradInput(module, key):
+    assert key
+    module.__shareGradInputKey = key
+    return module
+
+
+def DenseConnectLayerStandard(nChannels, opt):
+    net = nn.Sequential()
+
+    net.add(ShareGradInput(cudnn.SpatialBatchNormalization(nChannels), 'first'))
+    net.add(cudnn.ReLU(True))
+    if opt['bottleneck']:
+        net.add(cudnn.SpatialConvolution(nChannels, 4 * opt['growthRate'], 1, 1, 1, 1, 0, 0))
+        nChannels = 4 * opt['growthRate']
+        if opt['dropRate'] > 0:
+            net.add(nn.Dropout(opt['dropRate']))
+        net.add(cudnn.SpatialBatchNormalization(nChannels))
+        net.add(cudnn.ReLU(True))
+    net.add(cudnn.SpatialConvolution(nChannels, opt['growthRate'], 3, 3, 1, 1, 1, 1))
+    if opt['dropRate'] > 0:
+        net.add(nn.Dropout(opt['dropRate']))
+
+    return (nn.Sequential()
+            .add(nn.Concat(1)
+                 .add(nn.Identity())
+                 .add(net)))
+
+
+def createModel(opt):
+    # growth rate
+    growthRate = opt['growthRate']
+    # dropout rate, set it to 0 to disable dropout, non-zero number to enable dropout and set drop rate
+    dropRate = opt['dropRate']
+    # channels before entering the first Dense-Block
+    nChannels = 2 * growthRate
+    # compression rate at transition layers
+    reduction = opt['reduction']
+    # whether to use bottleneck structures
+    bottleneck = opt['bottleneck']
+    # N: # dense connected layers in each denseblock
+    N = (opt['depth'] - 4) / 3
+    if bottleneck:
+        N = N / 2
+
+    def addLayer(model, nChannels, opt):
+        model.add(DenseConnectLayerStandard(nChannels, opt))
+
+    def addTransition(model, nChannels, nOutChannels, opt, last=None, pool_size=None):
+        model.add(cudnn.SpatialBatchNormalization(nChannels))
+        model.add(cudnn.ReLU(True))
+        if last:
+            model.add(cudnn.SpatialAveragePooling(pool_size, pool_size))
+            model.add(nn.Reshape(nChannels))
+        else:
+            model.add(cudnn.SpatialConvolution(nChannels, nOutChannels, 1, 1, 1, 1, 0, 0))
+            if opt['dropRate'] > 0:
+                model.add(nn.Dropout(opt['dropRate']))
+            model.add(cudnn.SpatialAveragePooling(2, 2))
+
+    def addDenseBlock(model, nChannels, opt, N):
+        for i in range(int(N)):            # for i = 1, N: Lua's loop runs over the whole-number float N
+            addLayer(model, nChannels, opt)
+            nChannels = nChannels + opt['growthRate']
+        return nChannels
+
+    # Build DenseNet
+    model = nn.Sequential()
+
+    if opt['dataset'] == 'cifar10' or opt['dataset'] == 'cifar100':
+        # Initial convolution layer
+        model.add(cudnn.SpatialConvolution(3, nChannels, 3, 3, 1, 1, 1, 1))
+        # Dense-Block 1 and transition
+        nChannels = addDenseBlock(model, nChannels, opt, N)
+        addTransition(model, nChannels, math.floor(nChannels * reduction), opt)
+        nChannels = math.floor(nChannels * reduction)
+        # Dense-Block 2 and transition
+        nChannels = addDenseBlock(model, nChannels, opt, N)
+        addTransition(model, nChannels, math.floor(nChannels * reduction), opt)
+        nChannels = math.floor(nChannels * reduction)
+        # Dense-Block 3 and transition
+        nChannels = addDenseBlock(model, nChannels, opt, N)
+        addTransition(model, nChannels, nChannels, opt, True, 8)
+    elif opt['dataset'] == 'imagenet':
+        # number of layers in each block
+        if opt['depth'] == 121:
+            stages = [6, 12, 24, 16]
+        elif opt['depth'] == 169:
+            stages = [6, 12, 32, 32]
+        elif opt['depth'] == 201:
+            stages = [6, 12, 48, 32]
+        elif opt['depth'] == 161:
+            stages = [6, 12, 36, 24]
+        else:
+            stages = [opt['d1'], opt['d2'], opt['d3'], opt['d4']]
+        # Initial transforms follow ResNet(224x224)
+        model.add(cudnn.SpatialConvolution(3, nChannels, 7, 7, 2, 2, 3, 3))
+        model.add(cudnn.SpatialBatchNormalization(nChannels))
+        model.add(cudnn.ReLU(True))
+        model.add(nn.SpatialMaxPooling(3, 3, 2, 2, 1, 1))
+        # Dense-Block 1 and transition (56x56)
+        nChannels = addDenseBlock(model, nChannels, opt, stages[0])
+        addTransition(model, nChannels, math.floor(nChannels * reduction), opt)
+        nChannels = math.floor(nChannels * reduction)
+        # Dense-Block 2 and transition (28x28)
+        nChannels = addDenseBlock(model, nChannels, opt, stages[1])
+        addTransition(model, nChannels, math.floor(nChannels * reduction), opt)
+        nChannels = math.floor(nChannels * reduction)
+        # Dense-Block 3 and transition (14x14)
+        nChannels = addDenseBlock(model, nChannels, opt, stages[2])
+        addTransition(model, nChannels, math.floor(nChannels * reduction), opt)
+        nChannels = math.floor(nChannels * reduction)
+        # Dense-Block 4 and transition (7x7)
+        nChannels = addDenseBlock(model, nChannels, opt, stages[3])
+        addTransition(model, nChannels, nChannels, opt, True, 7)
+
+    if opt['dataset'] == 'cifar10':
+        model.add(nn.Linear(nChannels, 10))
+    elif opt['dataset'] == 'cifar100':
+        model.add(nn.Linear(nChannels, 100))
+    elif opt['dataset'] == 'imagenet':
+        model.add(nn.Linear(nChannels, 1000))
+
+    # Initialization following ResNet
+    def ConvInit(name):
+        for k, v in enumerate(model.findModules(name)[0]):
+            n = v.kW * v.kH * v.nOutputPlane
+            v.weight.normal(0, math.sqrt(2 / n))
+            if cudnn.version >= 4000:
+                v.bias = None
+                v.gradBias = None
+            else:
+                v.bias.zero()
+
+    def BNInit(name):
+        for k, v in enumerate(model.findModules(name)[0]):
+            v.weight.fill(1)
+            v.bias.zero()
+
+    ConvInit('cudnn.SpatialConvolution')
+    BNInit('cudnn.SpatialBatchNormalization')
+    for k, v in enumerate(model.findModules('nn.Linear')[0]):
+        v.bias.zero()
+
+    model.type(opt['tensorType'])
+
+    if opt['cudnn'] == 'deterministic':
+        def deterministic(m):
+            if hasattr(m, 'setMode'):        # if m.setMode then: a missing field is nil in Lua
+                m.setMode(1, 1, 1)
+        model.apply(deterministic)
+
+    model.get(0).gradInput = None
+    return model
+
+
+def shareGradInput(model, opt):
+    """models/init.lua's M.shareGradInput: modules of one type (and ShareGradInput key) write their gradInput
+    into one storage; Concat and ConcatTable alternate between two."""
+    def sharingKey(m):
+        key = lg.type(m)
+        if getattr(m, '__shareGradInputKey', None) is not None:
+            key = key + ':' + m.__shareGradInputKey
+        return key
+
+    def tensorClass():                          # torch[opt.tensorType:match('torch.(%a+)')]
+        return getattr(lg, re.match(r'torch\.(\w+)', opt['tensorType']).group(1))
+
+    def storageClass():                         # ...:gsub('Tensor','Storage')
+        return getattr(lg, re.match(r'torch\.(\w+)', opt['tensorType']).group(1).replace('Tensor', 'Storage'))
+
+    cache = {}
+
+    def share(m):
+        moduleType = lg.type(m)
+        if lg.isTensor(m.gradInput) and moduleType != 'nn.ConcatTable' and moduleType != 'nn.Concat':
+            key = sharingKey(m)
+            if cache.get(key) is None:
+                cache[key] = storageClass()(1)
+            m.gradInput = tensorClass()(cache[key], 0, 0)
+    model.apply(share)
+    for i, m in enumerate(model.findModules('nn.ConcatTable')[0], 1):
+        if cache.get(i % 2) is None:
+            cache[i % 2] = storageClass()(1)
+        m.gradInput = tensorClass()(cache[i % 2], 0, 0)
+    for i, m in enumerate(model.findModules('nn.Concat')[0], 1):
+        if cache.get(i % 2) is None:
+            cache[i % 2] = storageClass()(1)
+        m.gradInput = tensorClass()(cache[i % 2], 0, 0)
+    return cache
+
+
+def _opt(**changes):
+    """opts.lua's defaults (depth 40 here, bottleneck 'true', reduction 0.5) on the CPU."""
+    opt = {'dataset': 'cifar10', 'depth': 40, 'growthRate': 12, 'bottleneck': True, 'reduction': 0.5,
+           'dropRate': 0, 'optMemory': 2, 'tensorType': 'torch.FloatTensor', 'cudnn': 'fastest'}
+    opt.update(changes)
+    return opt
+
+
+def expected_parameters(opt):
+    """The parameter count densenet.lua's structure implies: convolutions without bias (cudnn >= 4),
+    BatchNormalization's weight and bias, the Linear classifier with its bias."""
+    k, r = opt['growthRate'], opt['reduction']
+    n = (opt['depth'] - 4) // 3 // (2 if opt['bottleneck'] else 1)
+
+    def layer(c):
+        if opt['bottleneck']:
+            return 2 * c + c * 4 * k + 2 * 4 * k + 4 * k * k * 9
+        return 2 * c + c * k * 9
+
+    c, total = 2 * k, 3 * 2 * k * 9
+    for block in range(3):
+        for i in range(n):
+            total += layer(c)
+            c += k
+        if block < 2:
+            total += 2 * c + c * math.floor(c * r)
+            c = math.floor(c * r)
+    return total + 2 * c + 10 * c + 10
+
+
+def test_densenet_parameter_counts():
+    """getParameters counts what the structure implies, for DenseNet-BC (the defaults) and DenseNet (no
+    bottleneck, no compression). At k = 12 they are near the README's table: DenseNet (L=40, k=12) 1.0M
+    (1,059,298 here), DenseNet-BC (L=100, k=12) 0.8M (769,162)."""
+    for changes in ({'growthRate': 2}, {'growthRate': 3, 'bottleneck': False, 'reduction': 1},
+                    {'growthRate': 2, 'depth': 22, 'reduction': 0.7}):
+        opt = _opt(**changes)
+        assert createModel(opt).getParameters()[0].nElement() == expected_parameters(opt)
+    densenet40 = _opt(bottleneck=False, reduction=1)
+    count = createModel(densenet40).getParameters()[0].nElement()
+    assert count == expected_parameters(densenet40) and abs(count - 1.0e6) < 0.1e6
+    bc100 = _opt(depth=100)
+    count = createModel(bc100).getParameters()[0].nElement()
+    assert count == expected_parameters(bc100) and abs(count - 0.8e6) < 0.1e6
+
+
+def test_densenet121_imagenet_branch():
+    """The ImageNet branch at depth 121, k = 32 (stages 6, 12, 24, 16) builds DenseNet-121 with 7,978,856
+    parameters, the count of every other DenseNet-121 (torchvision's among them); at k = 2 with stages
+    1, 1, 1, 1 (opt.d1 .. d4) a 224x224 image goes through the 7x7 stem, the four blocks and the 7x7 pool."""
+    assert createModel(_opt(dataset='imagenet', depth=121, growthRate=32)).getParameters()[0].nElement() == 7978856
+    model = createModel(_opt(dataset='imagenet', depth=0, d1=1, d2=1, d3=1, d4=1, growthRate=2))
+    y = model.forward(lg.Tensor(1, 3, 224, 224).normal(0, 1))
+    assert tuple(y.size()) == (1, 1000)    # Reshape.lua keeps a leading 1 as the batch (View would drop it)
+
+
+def test_densenet40_tiny_forward_backward():
+    """Depth 40 at growth rate 2 on two 32x32 images: 10 scores each; the Concat layers grow the planes by
+    the growth rate, the transitions halve planes and size; ConvInit left no convolution bias;
+    ``model:get(1).gradInput = nil`` makes backward skip the input gradient (None) while every
+    parameter gets its gradient."""
+    opt = _opt(growthRate=2)
+    model = createModel(opt)
+    params, grads = model.getParameters()
+    assert all(m.bias is None for m in model.findModules('cudnn.SpatialConvolution')[0])
+    x = lg.Tensor(2, 3, 32, 32).normal(0, 1)
+    y = model.forward(x)
+    assert tuple(y.size()) == (2, 10)
+    concats = model.findModules('nn.Concat')[0]
+    assert len(concats) == 18
+    assert [tuple(c.output.size())[1:] for c in concats[:2]] == [(6, 32, 32), (8, 32, 32)]
+    # planes: 4 + 6 * 2 = 16, halved to 8; 8 + 12 = 20, halved to 10; 10 + 12 = 22 at 8x8
+    assert tuple(concats[-1].output.size())[1:] == (22, 8, 8)
+    grads.zero()
+    assert model.backward(x, lg.Tensor(2, 10).normal(0, 1)) is None
+    for m in model.findModules('cudnn.SpatialConvolution')[0]:
+        assert float(m.gradWeight.abs().sum()) > 0
+
+
+def test_dense_layer_jacobian():
+    """One DenseConnectLayerStandard (bottleneck, in double): its Jacobian, input and parameters, agrees
+    with finite differences, and its output is the input followed by growthRate new planes."""
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    layer = DenseConnectLayerStandard(3, {'bottleneck': True, 'growthRate': 2, 'dropRate': 0})
+    x = lg.Tensor(2, 3, 4, 4).normal(0, 1)
+    y = layer.forward(x)
+    assert tuple(y.size()) == (2, 5, 4, 4)
+    np.testing.assert_array_equal(y[:, :3].numpy(), x.numpy())
+    assert_jacobian(layer, x)
+
+
+def test_share_grad_input_keeps_the_gradients():
+    """models/init.lua's shareGradInput: modules of one key reuse one storage for their gradInput, so after
+    a backward the 'first' BatchNormalizations of every dense layer hold their gradInput in that storage, as
+    do the Concats on their two alternating storages; the parameter gradients are those of the unshared
+    model."""
+    opt = _opt(growthRate=2, depth=16)
+    lg.manualSeed(5)
+    model = createModel(opt)
+    plain = model.clone()
+    cache = shareGradInput(model, opt)
+    x = lg.Tensor(2, 3, 32, 32).normal(0, 1)
+    g = lg.Tensor(2, 10).normal(0, 1)
+    for m in (model, plain):
+        m.zeroGradParameters()
+        m.forward(x)
+        m.backward(x, g)
+    np.testing.assert_allclose(model.getParameters()[1].numpy(), plain.getParameters()[1].numpy(),
+                               rtol=1e-5, atol=1e-6)
+    firsts = [m for m in model.findModules('cudnn.SpatialBatchNormalization')[0]
+              if getattr(m, '__shareGradInputKey', None) == 'first']
+    assert len(firsts) == 6
+    shared = cache['cudnn.SpatialBatchNormalization:first']
+    assert all(m.gradInput.storage() is shared for m in firsts)
+    assert shared.size() >= max(m.gradInput.nElement() for m in firsts)
+    concats = model.findModules('nn.Concat')[0]
+    assert [c.gradInput.storage() is cache[i % 2] for i, c in enumerate(concats, 1)] == [True] * len(concats)
