@@ -19,6 +19,7 @@ def main(opt, niter):
     test inspects: the nets, the per-step losses and D's outputs on the last real and fake batches."""
     opt['manualSeed'] = lg.random(1, 10001)         # torch.random(1, 10000): the upper end is exclusive here
     lg.manualSeed(opt['manualSeed'])
+    lg.setnumthreads(1)
     lg.setdefaulttensortype('torch.FloatTensor')
 
     data = DataLoader(opt)
@@ -185,6 +186,14 @@ class DataLoader:
 
     def getBatch(self):
         return self.batch
+
+
+@pytest.fixture(autouse=True)
+def _threads():
+    """main.lua sets torch.setnumthreads(1); the other tests get the count they had back."""
+    n = lg.getnumthreads()
+    yield
+    lg.setnumthreads(n)
 
 
 def _opt(**changes):
