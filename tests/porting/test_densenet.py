@@ -8,6 +8,7 @@ import math
 import re
 
 import numpy as np
+import pytest
 
 import legonn as lg
 from legonn import cudnn, nn
@@ -322,3 +323,23 @@ def test_share_grad_input_keeps_the_gradients():
     assert shared.size() >= max(m.gradInput.nElement() for m in firsts)
     concats = model.findModules('nn.Concat')[0]
     assert [c.gradInput.storage() is cache[i % 2] for i, c in enumerate(concats, 1)] == [True] * len(concats)
+
+
+@pytest.mark.gpu
+def test_densenet_on_cuda_tensors_with_shared_grad_inputs():
+    """opts.lua's tensorType 'torch.CudaTensor': createModel's ``model:type(opt.tensorType)`` and
+    shareGradInput's ``torch.CudaStorage(1)`` / ``torch.CudaTensor(storage, 1, 0)`` buffers on the GPU; the
+    parameter gradients are those of the model on the CPU."""
+    opt = _opt(growthRate=2, depth=16, tensorType='torch.CudaTensor')
+    model = createModel(opt)
+    cpu = model.clone().type('torch.FloatTensor')
+    cache = shareGradInput(model, opt)
+    assert cache['cudnn.SpatialBatchNormalization:first'].type() == 'torch.CudaStorage'
+    x = lg.Tensor(2, 3, 32, 32).normal(0, 1)
+    g = lg.Tensor(2, 10).normal(0, 1)
+    for m, xs, gs in ((model, x.cuda(), g.cuda()), (cpu, x, g)):
+        m.zeroGradParameters()
+        m.forward(xs)
+        m.backward(xs, gs)
+    np.testing.assert_allclose(model.getParameters()[1].float().numpy(), cpu.getParameters()[1].numpy(),
+                               rtol=1e-3, atol=1e-4)

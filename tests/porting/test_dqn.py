@@ -551,3 +551,23 @@ def test_weight_norms_report():
     assert report.startswith("Weight norms:\nnn.Sequential: [nn.SpatialConvolution: ")
     assert f"nn.SpatialConvolution: {abs_mean(first)}" in report
     assert report.count("nn.Linear: ") == 4 and "Rectifier" not in report
+
+
+@pytest.mark.gpu
+def test_q_learning_step_on_the_gpu_matches_the_cpu():
+    """``gpu = 0``: the network and its flat w, dw (and the g, g2, tmp, deltas cloned from dw) are CUDA tensors,
+    the states too (TransitionTable's gpu buffers), the targets go to the GPU after getQUpdate; two learning
+    steps give the CPU agent's parameters."""
+    lg.manualSeed(3)
+    gpu_agent = _agent(gpu=0)
+    lg.manualSeed(3)
+    cpu_agent = _agent()
+    s, a, r, s2, term = _minibatch(cpu_agent)
+    cpu_agent.transitions.batch = (s, a, r, s2, term)
+    gpu_agent.transitions.batch = (s.cuda(), a, r, s2.cuda(), term)
+    assert gpu_agent.w.type() == 'torch.CudaTensor' and gpu_agent.g2.type() == 'torch.CudaTensor'
+    for agent in (cpu_agent, gpu_agent):
+        for step in range(2):
+            agent.qLearnMinibatch()
+    np.testing.assert_allclose(gpu_agent.w.float().numpy(), cpu_agent.w.numpy(), rtol=1e-4, atol=1e-6)
+    assert float(cpu_agent.deltas.abs().max()) > 0
