@@ -2,8 +2,10 @@
 (lines 6-34: a Concat(2) of Identity and the BN-ReLU-conv bottleneck, ``ShareGradInput`` keys) and
 models/densenet.lua's ``createModel`` (lines 6-176: dense blocks, transition layers, ConvInit dropping the
 biases under cudnn >= 4, BNInit, ``model:get(1).gradInput = nil``), with models/init.lua's ``shareGradInput``
-(lines 121-154: gradInput buffers shared through ``torch.FloatTensor(storage, 1, 0)``). The optMemory >= 3
-path (nn.DenseConnectLayerCustom, a user Container) is not ported: the default optMemory is 2."""
+(lines 121-182: gradInput buffers shared through ``torch.FloatTensor(storage, 1, 0)``, and for optMemory 3
+and 4 the concatenated inputs and the first BatchNormalization's output). The memory-efficient
+``nn.DenseConnectLayerCustom`` (DenseConnectLayer.lua lines 39-152, optMemory >= 3) is a user Container
+taking and giving tables, with its own ``__tostring__``."""
 import math
 import re
 
@@ -43,6 +45,114 @@ def DenseConnectLayerStandard(nChannels, opt):
                  .add(net)))
 
 
+class DenseConnectLayerCustom(nn.Container):
+    """Customized densely connected layer (memory efficient): a table of the previous layers' outputs in, the
+    same table plus growthRate new planes out; the inputs are concatenated into ``input_c`` only for net1."""
+
+    def __init__(self, nChannels, opt):
+        super().__init__()
+        self.train = True
+        self.opt = opt
+
+        self.net1 = nn.Sequential()
+        self.net1.add(ShareGradInput(cudnn.SpatialBatchNormalization(nChannels), 'first'))
+        self.net1.add(cudnn.ReLU(True))
+
+        self.net2 = nn.Sequential()
+        if opt['bottleneck']:
+            self.net2.add(cudnn.SpatialConvolution(nChannels, 4 * opt['growthRate'], 1, 1, 1, 1, 0, 0))
+            nChannels = 4 * opt['growthRate']
+            self.net2.add(cudnn.SpatialBatchNormalization(nChannels))
+            self.net2.add(cudnn.ReLU(True))
+        self.net2.add(cudnn.SpatialConvolution(nChannels, opt['growthRate'], 3, 3, 1, 1, 1, 1))
+
+        # contiguous outputs of previous layers
+        self.input_c = lg.Tensor().type(opt['tensorType'])
+        # save a copy of BatchNorm statistics before forwarding it for the second time when optMemory=4
+        self.saved_bn_running_mean = lg.Tensor().type(opt['tensorType'])
+        self.saved_bn_running_var = lg.Tensor().type(opt['tensorType'])
+
+        self.gradInput = []
+        self.output = []
+
+        self.modules = [self.net1, self.net2]
+
+    def updateOutput(self, input):
+        # self.output[i] = input[i] fills the Lua table in order: the list is built the same way
+        if lg.type(input) != 'table':
+            self.output = [input, self.net2.forward(self.net1.forward(input))]
+        else:
+            self.output = [input[i] for i in range(len(input))]
+            lg.cat(self.input_c, input, 1)
+            self.net1.forward(self.input_c)
+            self.output.append(self.net2.forward(self.net1.output))
+
+        if self.opt['optMemory'] == 4:
+            running_mean, running_var = self.net1.get(0).running_mean, self.net1.get(0).running_var
+            self.saved_bn_running_mean.resizeAs(running_mean).copy(running_mean)
+            self.saved_bn_running_var.resizeAs(running_var).copy(running_var)
+
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        if lg.type(input) != 'table':
+            self.gradInput = gradOutput[0]
+            if self.opt['optMemory'] == 4:
+                self.net1.forward(input)
+            self.net2.updateGradInput(self.net1.output, gradOutput[1])
+            self.gradInput.add(self.net1.updateGradInput(input, self.net2.gradInput))
+        else:
+            lg.cat(self.input_c, input, 1)
+            if self.opt['optMemory'] == 4:
+                self.net1.forward(self.input_c)
+            self.net2.updateGradInput(self.net1.output, gradOutput[len(gradOutput) - 1])
+            self.net1.updateGradInput(self.input_c, self.net2.gradInput)
+            nC = 0
+            self.gradInput = []
+            for i in range(len(input)):
+                self.gradInput.append(gradOutput[i])
+                self.gradInput[i].add(self.net1.gradInput.narrow(1, nC, input[i].size(1)))
+                nC = nC + input[i].size(1)
+
+        if self.opt['optMemory'] == 4:
+            self.net1.get(0).running_mean.copy(self.saved_bn_running_mean)
+            self.net1.get(0).running_var.copy(self.saved_bn_running_var)
+
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=None):
+        scale = scale or 1
+        self.net2.accGradParameters(self.net1.output, gradOutput[len(gradOutput) - 1], scale)
+        if lg.type(input) != 'table':
+            self.net1.accGradParameters(input, self.net2.gradInput, scale)
+        else:
+            self.net1.accGradParameters(self.input_c, self.net2.gradInput, scale)
+
+    def __tostring__(self):
+        tab = '  '
+        line = '\n'
+        next = '  |`-> '
+        lastNext = '   `-> '
+        ext = '  |    '
+        extlast = '       '
+        last = '   ... -> '
+        s = 'DenseConnectLayerCustom'
+        s = s + ' {' + line + tab + '{input}'
+        for i in range(len(self.modules)):
+            if i == len(self.modules) - 1:
+                s = s + line + tab + lastNext + '(' + str(i + 1) + '): ' + \
+                    str(self.modules[i]).replace(line, line + tab + extlast)
+            else:
+                s = s + line + tab + next + '(' + str(i + 1) + '): ' + \
+                    str(self.modules[i]).replace(line, line + tab + ext)
+        s = s + line + tab + last + '{output}'
+        s = s + line + '}'
+        return s
+
+
+lg.register(DenseConnectLayerCustom)
+
+
 def createModel(opt):
     # growth rate
     growthRate = opt['growthRate']
@@ -60,9 +170,14 @@ def createModel(opt):
         N = N / 2
 
     def addLayer(model, nChannels, opt):
-        model.add(DenseConnectLayerStandard(nChannels, opt))
+        if opt['optMemory'] >= 3:
+            model.add(DenseConnectLayerCustom(nChannels, opt))
+        else:
+            model.add(DenseConnectLayerStandard(nChannels, opt))
 
     def addTransition(model, nChannels, nOutChannels, opt, last=None, pool_size=None):
+        if opt['optMemory'] >= 3:
+            model.add(nn.JoinTable(1))
         model.add(cudnn.SpatialBatchNormalization(nChannels))
         model.add(cudnn.ReLU(True))
         if last:
@@ -206,6 +321,37 @@ def shareGradInput(model, opt):
     return cache
 
 
+def sharePrevOutput(model, opt):
+    """models/init.lua's M.sharePrevOutput: every DenseConnectLayerCustom concatenates into one storage."""
+    buffer = None
+
+    def share(m):
+        nonlocal buffer
+        moduleType = lg.type(m)
+        if moduleType == 'nn.DenseConnectLayerCustom':
+            if buffer is None:
+                buffer = getattr(lg, re.match(r'torch\.(\w+)', opt['tensorType']).group(1).replace('Tensor', 'Storage'))(1)
+            m.input_c = getattr(lg, re.match(r'torch\.(\w+)', opt['tensorType']).group(1))(buffer, 0, 0)
+    model.apply(share)
+    return buffer
+
+
+def shareBNOutput(model, opt):
+    """models/init.lua's M.shareBNOutput: the first BatchNormalization of every DenseConnectLayerCustom writes
+    its output into one storage (optMemory 4 forwards it again in backward)."""
+    buffer = None
+
+    def share(m):
+        nonlocal buffer
+        moduleType = lg.type(m)
+        if moduleType == 'nn.DenseConnectLayerCustom':
+            if buffer is None:
+                buffer = getattr(lg, re.match(r'torch\.(\w+)', opt['tensorType']).group(1).replace('Tensor', 'Storage'))(1)
+            m.net1.get(0).output = getattr(lg, re.match(r'torch\.(\w+)', opt['tensorType']).group(1))(buffer, 0, 0)
+    model.apply(share)
+    return buffer
+
+
 def _opt(**changes):
     """opts.lua's defaults (depth 40 here, bottleneck 'true', reduction 0.5) on the CPU."""
     opt = {'dataset': 'cifar10', 'depth': 40, 'growthRate': 12, 'bottleneck': True, 'reduction': 0.5,
@@ -343,3 +489,48 @@ def test_densenet_on_cuda_tensors_with_shared_grad_inputs():
         m.backward(xs, gs)
     np.testing.assert_allclose(model.getParameters()[1].float().numpy(), cpu.getParameters()[1].numpy(),
                                rtol=1e-3, atol=1e-4)
+
+
+def test_memory_efficient_layers_match_the_standard_ones():
+    """optMemory 3 (DenseConnectLayerCustom, JoinTable(2) before each transition, sharePrevOutput) and 4 (also
+    shareBNOutput: net1 forwarded again in backward, its running statistics put back) give the standard
+    model's output, input-free parameter gradients and running averages, with the same weights; the shared
+    storages hold every layer's concatenated input and first BN output."""
+    def build(optMemory):
+        lg.manualSeed(11)
+        opt = _opt(growthRate=2, depth=16, optMemory=optMemory)
+        model = createModel(opt)
+        buffers = shareGradInput(model, opt)
+        if optMemory == 3:
+            buffers = sharePrevOutput(model, opt)
+        if optMemory == 4:
+            buffers = (sharePrevOutput(model, opt), shareBNOutput(model, opt))
+        return model, buffers
+
+    x = lg.Tensor(2, 3, 32, 32).normal(0, 1)
+    g = lg.Tensor(2, 10).normal(0, 1)
+    runs = {}
+    for optMemory in (2, 3, 4):
+        model, buffers = build(optMemory)
+        assert model.getParameters()[0].nElement() == expected_parameters(_opt(growthRate=2, depth=16))
+        model.zeroGradParameters()
+        y = model.forward(x).clone()
+        model.backward(x, g)
+        bns = model.findModules('cudnn.SpatialBatchNormalization')[0]
+        runs[optMemory] = (model, buffers, y, model.getParameters()[1].clone(),
+                           np.concatenate([bn.running_mean.numpy() for bn in bns]))
+    base = runs[2]
+    for optMemory in (3, 4):
+        model, buffers, y, grads, means = runs[optMemory]
+        np.testing.assert_allclose(y.numpy(), base[2].numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(grads.numpy(), base[3].numpy(), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(means, base[4], rtol=1e-5, atol=1e-7)
+        layers = model.findModules('nn.DenseConnectLayerCustom')[0]
+        assert len(layers) == 6 and len(model.findModules('nn.JoinTable')[0]) == 3
+        prev = buffers if optMemory == 3 else buffers[0]
+        assert all(m.input_c.storage() is prev for m in layers[1:])    # the first layer takes a tensor
+        if optMemory == 4:
+            assert all(m.net1.get(0).output.storage() is buffers[1] for m in layers)
+    text = str(runs[3][0].findModules('nn.DenseConnectLayerCustom')[0][0])
+    assert text.startswith('DenseConnectLayerCustom {\n  {input}\n    |`-> (1): nn.Sequential')
+    assert text.endswith('   ... -> {output}\n}')
