@@ -2,7 +2,7 @@
 SpatialBatchNormalization, ReLU, Tanh) and discriminator (LeakyReLU, Sigmoid, View:setNumInputDims) of
 lines 63-108, ``weights_init`` (lines 42-51) applied through ``:apply``, the two ``getParameters`` pairs
 (lines 143-144), the fDx/fGx closures (lines 156-208) stepped by ``optim.adam`` with optimStateD/G
-(lines 112-119, 217-220), BCECriterion with its label filling. The image sizes are main.lua's (the
+(lines 112-119, 217-220), BCECriterion with its label filling, the per-epoch checkpoints (lines 241-249). The image sizes are main.lua's (the
 layers fix 64x64); the widths (nz, ngf, ndf) and the batch are small, and ``data:getBatch()`` (data/data.lua's
 threaded loader) is a stand-in returning a fixed toy set."""
 import math
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import cudnn, nn, optim
+from legonn import cudnn, nn, optim, paths
 
 
 def main(opt, niter):
@@ -165,11 +165,20 @@ def main(opt, niter):
         record['errG'].append(errG)
         return errG, gradParametersG
 
-    for epoch in range(niter):
+    for epoch in range(1, niter + 1):        # epoch counts (it names the checkpoints), as in the Lua
         # (1) Update D network: maximize log(D(x)) + log(1 - D(G(z)))
         optim.adam(fDx, parametersD, optimStateD)
         # (2) Update G network: maximize log(D(G(z)))
         optim.adam(fGx, parametersG, optimStateG)
+        if 'epoch_save_modulo' in opt:      # main.lua always saves; tests without the option skip it
+            paths.mkdir('checkpoints')
+            parametersD, gradParametersD = None, None    # nil them to avoid spiking memory
+            parametersG, gradParametersG = None, None
+            if epoch % opt['epoch_save_modulo'] == 0:
+                lg.save('checkpoints/' + opt['name'] + '_' + str(epoch) + '_net_G.t7', netG.clearState())
+                lg.save('checkpoints/' + opt['name'] + '_' + str(epoch) + '_net_D.t7', netD.clearState())
+            parametersD, gradParametersD = netD.getParameters()    # reflatten the params and get them
+            parametersG, gradParametersG = netG.getParameters()
     return netG, netD, record
 
 
@@ -243,6 +252,23 @@ def test_dcgan_discriminator_learns_to_separate_real_from_fake():
     assert real.min() > fake.max()
     assert real.mean() > 0.75 and fake.mean() < 0.4
     assert float((netG.getParameters()[0] - record['G0']).abs().max()) > 1e-3
+
+
+def test_dcgan_checkpoints(tmp_path, monkeypatch):
+    """Lines 241-249: ``torch.save(..., netG:clearState())`` every epoch_save_modulo epochs (clearState returns
+    the module), the flat parameters dropped and taken again with getParameters, which gives views of the same
+    storage, so the closures keep training the saved nets; a loaded generator draws the same images."""
+    monkeypatch.chdir(tmp_path)
+    netG, netD, record = main(_opt(epoch_save_modulo=2, name='experiment1'), 4)
+    assert sorted(p.name for p in (tmp_path / 'checkpoints').iterdir()) == [
+        'experiment1_2_net_D.t7', 'experiment1_2_net_G.t7', 'experiment1_4_net_D.t7', 'experiment1_4_net_G.t7']
+    assert len(record['errD']) == 4 and record['errD'][3] != record['errD'][2]
+    loaded = lg.load('checkpoints/experiment1_4_net_G.t7')
+    z = lg.Tensor(2, 8, 1, 1).normal(0, 1)
+    netG.evaluate()
+    loaded.evaluate()
+    np.testing.assert_allclose(loaded.forward(z).numpy(), netG.forward(z).numpy(), rtol=1e-6, atol=1e-7)
+    assert float((netG.getParameters()[0] - record['G0']).abs().max()) > 0
 
 
 @pytest.mark.gpu

@@ -285,6 +285,12 @@ def createModel(opt):
     return model
 
 
+def torch_class(opt, kind='Tensor'):
+    """``torch[opt.tensorType:match('torch.(%a+)')]``, or with ``:gsub('Tensor','Storage')`` for kind 'Storage':
+    the tensor or storage class named by the type string."""
+    return getattr(lg, re.match(r'torch\.(\w+)', opt['tensorType']).group(1).replace('Tensor', kind))
+
+
 def shareGradInput(model, opt):
     """models/init.lua's M.shareGradInput: modules of one type (and ShareGradInput key) write their gradInput
     into one storage; Concat and ConcatTable alternate between two."""
@@ -294,12 +300,6 @@ def shareGradInput(model, opt):
             key = key + ':' + m.__shareGradInputKey
         return key
 
-    def tensorClass():                          # torch[opt.tensorType:match('torch.(%a+)')]
-        return getattr(lg, re.match(r'torch\.(\w+)', opt['tensorType']).group(1))
-
-    def storageClass():                         # ...:gsub('Tensor','Storage')
-        return getattr(lg, re.match(r'torch\.(\w+)', opt['tensorType']).group(1).replace('Tensor', 'Storage'))
-
     cache = {}
 
     def share(m):
@@ -307,17 +307,17 @@ def shareGradInput(model, opt):
         if lg.isTensor(m.gradInput) and moduleType != 'nn.ConcatTable' and moduleType != 'nn.Concat':
             key = sharingKey(m)
             if cache.get(key) is None:
-                cache[key] = storageClass()(1)
-            m.gradInput = tensorClass()(cache[key], 0, 0)
+                cache[key] = torch_class(opt, 'Storage')(1)
+            m.gradInput = torch_class(opt)(cache[key], 0, 0)
     model.apply(share)
     for i, m in enumerate(model.findModules('nn.ConcatTable')[0], 1):
         if cache.get(i % 2) is None:
-            cache[i % 2] = storageClass()(1)
-        m.gradInput = tensorClass()(cache[i % 2], 0, 0)
+            cache[i % 2] = torch_class(opt, 'Storage')(1)
+        m.gradInput = torch_class(opt)(cache[i % 2], 0, 0)
     for i, m in enumerate(model.findModules('nn.Concat')[0], 1):
         if cache.get(i % 2) is None:
-            cache[i % 2] = storageClass()(1)
-        m.gradInput = tensorClass()(cache[i % 2], 0, 0)
+            cache[i % 2] = torch_class(opt, 'Storage')(1)
+        m.gradInput = torch_class(opt)(cache[i % 2], 0, 0)
     return cache
 
 
@@ -330,8 +330,8 @@ def sharePrevOutput(model, opt):
         moduleType = lg.type(m)
         if moduleType == 'nn.DenseConnectLayerCustom':
             if buffer is None:
-                buffer = getattr(lg, re.match(r'torch\.(\w+)', opt['tensorType']).group(1).replace('Tensor', 'Storage'))(1)
-            m.input_c = getattr(lg, re.match(r'torch\.(\w+)', opt['tensorType']).group(1))(buffer, 0, 0)
+                buffer = torch_class(opt, 'Storage')(1)
+            m.input_c = torch_class(opt)(buffer, 0, 0)
     model.apply(share)
     return buffer
 
@@ -346,8 +346,8 @@ def shareBNOutput(model, opt):
         moduleType = lg.type(m)
         if moduleType == 'nn.DenseConnectLayerCustom':
             if buffer is None:
-                buffer = getattr(lg, re.match(r'torch\.(\w+)', opt['tensorType']).group(1).replace('Tensor', 'Storage'))(1)
-            m.net1.get(0).output = getattr(lg, re.match(r'torch\.(\w+)', opt['tensorType']).group(1))(buffer, 0, 0)
+                buffer = torch_class(opt, 'Storage')(1)
+            m.net1.get(0).output = torch_class(opt)(buffer, 0, 0)
     model.apply(share)
     return buffer
 
