@@ -407,6 +407,38 @@ def test_against_nn_as_cudnns_test_layer(make_nn, make_cudnn, size):
         assert type(converted) is type(ref)
 
 
+@pytest.mark.parametrize('make,shape', [(lambda: cudnn.BatchNormalization(3), (4, 3)),
+                                        (lambda: cudnn.SpatialBatchNormalization(3), (4, 3, 2, 2)),
+                                        (lambda: cudnn.VolumetricBatchNormalization(3), (2, 3, 2, 2, 2))])
+def test_batch_normalization_parameter_gradients_come_with_grad_input(make, shape):
+    """cudnn/BatchNormalization.lua: updateGradInput(input, gradOutput, scale) accumulates scale times gradWeight
+    and gradBias too (one cudnnBatchNormalizationBackward call) and accGradParameters is empty; backward's scale
+    reaches them. So the gradients are right even when the gradOutput is rewritten between a container's
+    updateGradInput and accGradParameters, as DenseNet's shared buffers do."""
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    m = make()
+    ref = twin(nn.BatchNormalization(3) if len(shape) == 2 else
+               (nn.SpatialBatchNormalization(3) if len(shape) == 4 else nn.VolumetricBatchNormalization(3)), m)
+    x, go = lg.randn(*shape), lg.randn(*shape)
+    m.forward(x)
+    ref.forward(x)
+    m.zeroGradParameters()
+    ref.zeroGradParameters()
+    ref.backward(x, go, 0.5)
+    gi = m.updateGradInput(x, go.clone(), 0.5)
+    np.testing.assert_allclose(_np(gi), _np(ref.gradInput), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(_np(m.gradWeight), _np(ref.gradWeight), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(_np(m.gradBias), _np(ref.gradBias), rtol=1e-12, atol=1e-14)
+    m.accGradParameters(x, lg.randn(*shape))       # empty, as cudnn's
+    np.testing.assert_allclose(_np(m.gradBias), _np(ref.gradBias), rtol=1e-12, atol=1e-14)
+    m.zeroGradParameters()
+    m.backward(x, go, 0.5)
+    np.testing.assert_allclose(_np(m.gradWeight), _np(ref.gradWeight), rtol=1e-12, atol=1e-14)
+    m.zeroGradParameters()
+    m.updateGradInput(x, go)
+    np.testing.assert_allclose(_np(m.gradBias), 2 * _np(ref.gradBias), rtol=1e-12, atol=1e-14)
+
+
 def test_batch_normalization_running_statistics_and_evaluate_mode_as_nn():
     """cudnn/BatchNormalization.lua keeps running_mean and running_var (unbiased) as nn's; evaluation uses them."""
     lg.setdefaulttensortype('torch.DoubleTensor')

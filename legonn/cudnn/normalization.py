@@ -1,7 +1,9 @@
 """cudnn.torch's normalisations: SpatialCrossMapLRN (cudnn/SpatialCrossMapLRN.lua) and BatchNormalization,
 SpatialBatchNormalization, VolumetricBatchNormalization (cudnn/BatchNormalization.lua), each nn's maths with
 cudnn's defaults and argument checks. cudnn.torch's batch normalisations refuse a backward in evaluation mode
-("use nn") and an unbatched input; legonn's compute both as nn's do."""
+("use nn") and an unbatched input; legonn's compute both as nn's do. Like cudnn's, they accumulate the
+parameter gradients in updateGradInput (one cudnnBatchNormalizationBackward call) and do nothing in
+accGradParameters."""
 from .. import nn
 from .base import CudnnClass
 
@@ -32,15 +34,44 @@ class _AffineOnly:
         super().__init__(nFeature, eps, momentum, affine)
 
 
-class BatchNormalization(CudnnClass, _AffineOnly, nn.BatchNormalization):
+class _GradientsWithGradInput(nn.Module):
+    """cudnn/BatchNormalization.lua computes gradInput, gradWeight and gradBias in one cuDNN call: its
+    ``updateGradInput(input, gradOutput, scale=1)`` accumulates ``scale`` times the parameter gradients as well,
+    and its ``accGradParameters`` is empty. A container that runs its children's updateGradInput before their
+    accGradParameters while gradient buffers are shared between modules (DenseNet's DenseConnectLayerCustom
+    under models/init.lua's shareGradInput) gets Torch7's numbers only so: by the time accGradParameters came,
+    another module would have rewritten the gradOutput it reads. (A Module, so that its methods take arrays
+    and check their accumulation as every module's do.)"""
+
+    def backward(self, input, gradOutput=None, scale=1):
+        # Module.backward calls updateGradInput(input, gradOutput): the scale reaches it through this field
+        self._backwardScale = scale
+        try:
+            return super().backward(input, gradOutput, scale)
+        finally:
+            del self._backwardScale
+
+    def updateGradInput(self, input, gradOutput, scale=None):
+        if scale is None:
+            scale = self.__dict__.get('_backwardScale', 1)
+        super().updateGradInput(input, gradOutput)
+        super().accGradParameters(input, gradOutput, scale)
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        """Nothing: updateGradInput accumulated the parameter gradients, as cudnn's does."""
+
+
+class BatchNormalization(CudnnClass, _GradientsWithGradInput, _AffineOnly, nn.BatchNormalization):
     """``BatchNormalization(nFeature, eps=1e-5, momentum=0.1, affine=True)`` over ``(N, nFeature)``, as nn's."""
 
 
-class SpatialBatchNormalization(CudnnClass, _AffineOnly, nn.SpatialBatchNormalization):
+class SpatialBatchNormalization(CudnnClass, _GradientsWithGradInput, _AffineOnly, nn.SpatialBatchNormalization):
     """``SpatialBatchNormalization(nFeature, eps=1e-5, momentum=0.1, affine=True)`` over ``(N, nFeature, H, W)``
     per plane, as nn's."""
 
 
-class VolumetricBatchNormalization(CudnnClass, _AffineOnly, nn.VolumetricBatchNormalization):
+class VolumetricBatchNormalization(CudnnClass, _GradientsWithGradInput, _AffineOnly,
+                                   nn.VolumetricBatchNormalization):
     """``VolumetricBatchNormalization(nFeature, eps=1e-5, momentum=0.1, affine=True)`` over ``(N, nFeature, T,
     H, W)`` per plane, as nn's."""

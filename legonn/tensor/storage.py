@@ -5,7 +5,7 @@ import numpy as np
 
 from . import backend
 from .naming import TorchNamed
-from .types import TypeName, name_for
+from .types import TYPES, TypeName, name_for
 
 
 class Storage(TorchNamed):
@@ -26,7 +26,7 @@ class Storage(TorchNamed):
 
     def __init__(self, data=0):
         if not hasattr(data, 'ndim'):   # Torch7's torch.Storage(n) / torch.Storage({...}): the default type
-            from .types import TYPES, default_short_name
+            from .types import default_short_name
             data = _values(data, TYPES[default_short_name()][0])
         if data.ndim != 1:
             raise ValueError(f"Storage: expected a 1-D buffer, got {data.ndim}-D")
@@ -129,10 +129,11 @@ def _values(size_or_values, dtype):
     return np.asarray(list(size_or_values), dtype=dtype)
 
 
-def _view(name, source, dtype, offset=0, size=None):
+def _view(name, source, dtype, cuda, offset=0, size=None):
     """Torch7's ``torch.<name>(storage [, offset [, size]])`` (generic/Storage.c): elements ``offset ..
-    offset+size-1`` (0-based) of ``source``, sharing its memory."""
-    if not isinstance(source, Storage) or source.dtype != np.dtype(dtype):
+    offset+size-1`` (0-based) of ``source``, sharing its memory (on ``source``'s device, which must be the
+    storage type's)."""
+    if not isinstance(source, Storage) or source.dtype != np.dtype(dtype) or source.is_cuda != cuda:
         got = source.type() if isinstance(source, Storage) else type(source).__name__
         raise TypeError(f"{name}(storage, offset, size): expected a {name} to view, got {got}")
     n = source.size()
@@ -169,26 +170,33 @@ def _mapped(name, path, dtype, shared=False, size=0, shared_mem=False):
     return np.memmap(path, dtype=dtype, mode='r+' if shared else 'c', shape=(size,))
 
 
-def _typed_storage(name, dtype):
-    """Torch7's ``torch.<name>``: a storage of ``dtype`` holding ``n`` zeros or the given values, viewing another
-    storage of its type, or mapping a file."""
+def _typed_storage(name, dtype, cuda=False):
+    """Torch7's ``torch.<name>``: a storage of ``dtype`` (on the GPU for cutorch's ``torch.Cuda*Storage``)
+    holding ``n`` zeros or the given values, viewing another storage of its type, or mapping a file (host
+    storages only)."""
     def __init__(self, source=0, *args):
         if isinstance(source, Storage) and (args or source.dtype == np.dtype(dtype)):
-            data = _view(name, source, dtype, *args)
+            data = _view(name, source, dtype, cuda, *args)
         elif isinstance(source, (str, os.PathLike)):
+            if cuda:
+                host = name_for(dtype, False).replace('Tensor', 'Storage')
+                raise TypeError(f"{name}(filename): cutorch maps no file into GPU memory; map a {host} and copy it")
             data = _mapped(name, source, dtype, *args)
         elif args:
             raise TypeError(f"{name}: expected (size), (values), (storage [, offset [, size]]) or (filename [, "
                             f"shared [, size]]), got {1 + len(args)} arguments")
         else:
             data = _values(source, dtype)
+            if cuda:
+                data = backend.cupy().asarray(data)
         Storage.__init__(self, data)
 
     def __reduce__(self):
         return type(self), (self.tolist(),)
-    doc = (f"Torch7's ``torch.{name}``: {np.dtype(dtype).name} storage of ``n`` zeros, holding the given values "
-           f"(``{name}([2, 3])``), viewing elements ``offset ..`` (0-based) of another {name} "
-           f"(``{name}(s, offset, size)``), or mapping a file (``{name}(filename, shared, size)``).")
+    doc = (f"Torch7's ``torch.{name}``: {np.dtype(dtype).name} storage{' on the GPU' if cuda else ''} of ``n`` "
+           f"zeros, holding the given values (``{name}([2, 3])``), viewing elements ``offset ..`` (0-based) of "
+           f"another {name} (``{name}(s, offset, size)``)"
+           + ("." if cuda else f", or mapping a file (``{name}(filename, shared, size)``)."))
     return type(name, (Storage,), {'__slots__': (), '__init__': __init__, '__reduce__': __reduce__,
                               '__doc__': doc, '__module__': __name__})
 
@@ -202,6 +210,9 @@ ShortStorage = _typed_storage('ShortStorage', np.int16)
 IntStorage = _typed_storage('IntStorage', np.int32)
 # used as sizes it is iterable: t.resize(*LongStorage([2, 3]))
 LongStorage = _typed_storage('LongStorage', np.int64)
+# cutorch's torch.CudaStorage (float32), torch.CudaDoubleStorage, ...: the CUDA tensor types' storages
+CUDA_STORAGES = tuple(_typed_storage(name.replace('Tensor', 'Storage'), dt, cuda=True)
+                      for name, (dt, on_gpu) in TYPES.items() if on_gpu)
 TYPED_STORAGES = (FloatStorage, DoubleStorage, HalfStorage, ByteStorage, CharStorage, ShortStorage, IntStorage,
-                  LongStorage)
+                  LongStorage) + CUDA_STORAGES
 _STORAGE_BY_NAME = {cls.__name__: cls for cls in TYPED_STORAGES}

@@ -81,12 +81,38 @@ def test_evaluate_mode_uses_running_stats_and_leaves_them():
     np.testing.assert_allclose(m.forward(x[0]).numpy(), want[0], rtol=1e-12)   # non-batch input
 
 
-def test_training_on_one_sample_uses_running_stats_as_torch7():
-    m = nn.BatchNormalization(2).double()
-    x = lg.randn(1, 2).double()
-    out = m.forward(x).numpy()
-    np.testing.assert_allclose(out, x.numpy() / np.sqrt(1 + 1e-5) * m.weight.numpy(), rtol=1e-12)
+def test_spatial_training_on_one_image_uses_its_statistics():
+    """THNN's BatchNormalization.c normalises by the nElement / nInput values of each feature in training,
+    whatever the batch size: one image of 4x5 planes gives its own planes' statistics (pix2pix's batch of
+    one, fast-neural-style's InstanceNormalization), and the running estimates move."""
+    m = nn.SpatialBatchNormalization(3, 1e-5, 0.3).double()
+    m.bias.normal()
+    x = lg.randn(1, 3, 4, 5).double()
+    want, mean, unbiased = reference_bn(x.numpy(), m.weight.numpy(), m.bias.numpy(), 1e-5)
+    np.testing.assert_allclose(m.forward(x).numpy(), want, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(m.running_mean.numpy(), 0.3 * mean, rtol=1e-12)
+    np.testing.assert_allclose(m.running_var.numpy(), 0.3 * unbiased + 0.7, rtol=1e-12)
+    assert_jacobian(nn.SpatialBatchNormalization(2), lg.randn(1, 2, 3, 2))
+    v = nn.VolumetricBatchNormalization(2).double()
+    y = v.forward(lg.randn(1, 2, 2, 3, 2).double()).numpy()
+    np.testing.assert_allclose(y.mean(axis=(0, 2, 3, 4)), v.bias.numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize('make,shape', [(lambda: nn.BatchNormalization(2), (1, 2)),
+                                        (lambda: nn.SpatialBatchNormalization(2), (1, 2, 1, 1))])
+def test_one_value_per_feature_in_training_is_refused(make, shape):
+    """Torch7 divides the batch's squared deviations by n - 1 = 0 there (a NaN running variance); legonn
+    refuses it, naming the module, and leaves the statistics; evaluate() takes the running estimates."""
+    m = make().double()
+    with pytest.raises(ValueError, match=r'BatchNormalization \(\dD\) \(2\): expected more than one value per '
+                                         r'feature in training.*got one'):
+        m.forward(lg.randn(*shape).double())
     np.testing.assert_array_equal(m.running_mean.numpy(), [0, 0])
+    np.testing.assert_array_equal(m.running_var.numpy(), [1, 1])
+    x = lg.randn(*shape).double()
+    out = m.evaluate().forward(x).numpy()
+    np.testing.assert_allclose(out.reshape(2), x.numpy().reshape(2) / np.sqrt(1 + 1e-5) * m.weight.numpy(),
+                               rtol=1e-12)
 
 
 def test_eps_zero_on_a_constant_feature_gives_its_bias_not_nan():

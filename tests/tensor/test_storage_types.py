@@ -295,6 +295,47 @@ def test_typed_storage_views_another_storage():
         lg.DoubleStorage(x, 10)
 
 
+@pytest.mark.gpu
+def test_cuda_storages_as_cutorch():
+    """cutorch's torch.CudaStorage (float32) and its typed twins: zeros or values on the GPU; a CudaTensor built
+    on one with size 0 (fb.resnet's and DenseNet's shareGradInput, ``torch.CudaTensor(storage, 1, 0)``) grows
+    the shared storage in place on resize, so every tensor on it sees the memory; views and tensors must match
+    the storage's device."""
+    s = lg.CudaStorage(1)
+    assert s.type() == 'torch.CudaStorage' and s.is_cuda and lg.isStorage(s)
+    a, b = lg.CudaTensor(s, 0, 0), lg.CudaTensor(s, 0, 0)
+    a.resize(2, 3).fill(2)
+    assert s.size() == 6 and a.storage() is s and b.storage() is s
+    b.resize(6)
+    assert b.tolist() == [2.0] * 6
+    assert lg.CudaDoubleStorage([1, 2]).type() == 'legonn.CudaDoubleStorage'
+    assert lg.CudaLongStorage(3).tolist() == [0, 0, 0]
+    view = lg.CudaStorage(s, 1, 2)
+    view[0] = 7
+    assert s[1] == 7
+    with pytest.raises(TypeError, match='expected a CudaStorage to view, got legonn.FloatStorage'):
+        lg.CudaStorage(lg.FloatStorage(3), 0, 2)
+    with pytest.raises(TypeError, match='expected a FloatStorage to view, got legonn.CudaStorage'):
+        lg.FloatStorage(s, 0, 2)
+    with pytest.raises(TypeError, match='storage is legonn.CudaStorage, expected a matching storage'):
+        lg.FloatTensor(s)
+    with pytest.raises(TypeError, match='map a FloatStorage and copy it'):
+        lg.CudaStorage('/dev/null')
+
+
+def test_cuda_storage_classes_without_a_gpu():
+    """The Cuda*Storage names exist whatever the machine (a script may name them); without CuPy or a GPU
+    building one says what is missing, as a CudaTensor does."""
+    assert lg.CudaStorage.__name__ == 'CudaStorage'
+    assert {n for n in dir(lg) if n.startswith('Cuda') and n.endswith('Storage')} == {
+        'CudaStorage', 'CudaDoubleStorage', 'CudaHalfStorage', 'CudaByteStorage', 'CudaCharStorage',
+        'CudaShortStorage', 'CudaIntStorage', 'CudaLongStorage'}
+    if lg.gpu_available():
+        pytest.skip('a GPU is present')
+    with pytest.raises((ImportError, RuntimeError)):
+        lg.CudaStorage(2)
+
+
 def test_typed_storage_maps_a_file(tmp_path):
     """torch7 THStorage_(newWithMapping), doc/storage.md: TYPEStorage(filename [, shared [, size]]) maps the
     file; private mappings leave it alone, shared ones write to it (and create or extend it)."""
