@@ -266,8 +266,8 @@ ARGUMENTS.update({
     'cudnn.GRU': _unidirectional,
     'cudnn.BLSTM': _recurrent, 'cudnn.BGRU': _recurrent,
 })
-# boolean flags Torch7 sets by method calls after construction (ceil(), setCountIncludePad(), ...)
-_FLAGS = ('ceil_mode', 'count_include_pad', 'divide')
+# boolean flags Torch7 sets by method calls after construction (ceil(), setCountIncludePad(), scaleGradByFreq(), ...)
+_FLAGS = ('ceil_mode', 'count_include_pad', 'divide', 'shouldScaleGradByFreq')
 
 
 class ModuleConverter:
