@@ -21,7 +21,8 @@ _POOLING = ('kW', 'kH', 'dW', 'dH', 'padW', 'padH', 'ceil_mode')
 _NORMALIZATION = ('eps', 'momentum', 'affine', 'running_mean', 'running_var') + _PARAMETERS
 
 # legonn class name -> (Torch7 class version, fields copied from the module's attributes of the same names,
-# buffers Torch7's constructor makes: field -> 'tensor', 'long' (a LongTensor) or 'sizes' (a LongStorage))
+# buffers Torch7's constructor makes: field -> 'tensor' (the module's type), 'long' or 'int' (a LongTensor, an
+# IntTensor) or 'sizes' (a LongStorage))
 FIELDS = {
     'Sequential': (1, ('modules',), {}), 'ConcatTable': (1, ('modules',), {}),
     'ParallelTable': (1, ('modules',), {}),
@@ -52,7 +53,7 @@ FIELDS = {
     'Narrow': (1, ('dimension', 'index', 'length'), {}),
     'CAddTable': (1, ('inplace',), {}),
     'LookupTable': (1, ('weight', 'gradWeight', 'paddingValue', 'maxNorm', 'normType', 'shouldScaleGradByFreq'),
-                    {'_count': 'tensor', '_input': 'long'}),
+                    {'_count': 'int', '_input': 'long'}),
     'ClassNLLCriterion': (1, ('weights', 'sizeAverage'), {'output_tensor': 'tensor', 'total_weight_tensor': 'tensor'}),
     'CrossEntropyCriterion': (1, ('lsm', 'nll', 'sizeAverage'), {}),
     'MSECriterion': (1, ('sizeAverage',), {}),
@@ -103,7 +104,8 @@ class NnObjects:
         for key in names:
             obj[key] = self._value(getattr(module, key, None), f"{where}.{key}")
         for key, kind in buffers.items():
-            obj[key] = {'tensor': empty, 'long': TENSOR_CLASSES['LongTensor'], 'sizes': LongStorage}[kind]()
+            obj[key] = {'tensor': empty, 'long': TENSOR_CLASSES['LongTensor'], 'int': TENSOR_CLASSES['IntTensor'],
+                        'sizes': LongStorage}[kind]()
         for key in INDEX_FIELDS.get(name, ()):
             if obj.get(key) is not None:
                 obj[key] = one_based(obj[key])
@@ -124,7 +126,7 @@ class NnObjects:
 
 
 def _refuse(where, what):
-    raise TypeError(f"legonn.save_lua: {where} {what}, which Torch7's class cannot hold")
+    raise TypeError(f"legonn.save_lua: {where} {what}; lg.save keeps it")
 
 
 def _convolution_mm(module, obj, where):
@@ -133,14 +135,14 @@ def _convolution_mm(module, obj, where):
         t = obj[key]
         if isinstance(t, Tensor) and t.dim() == 4:
             if not t.isContiguous():   # a view would need a copy, which would no longer share its storage
-                _refuse(where, f"has a non-contiguous {key}")
+                _refuse(where, f"has a non-contiguous {key}, which nn's 2-D weight cannot view")
             obj[key] = t.view(t.size(0), t.size(1) * t.size(2) * t.size(3))
 
 
 def _narrow(module, obj, where):
     """legonn's negative offset counts from the end; Narrow.lua's negative index means something else."""
     if obj['index'] < 0:
-        _refuse(where, f"has the offset {obj['index']} counted from the end")
+        _refuse(where, f"has the offset {obj['index']} counted from the end, which Narrow.lua reads otherwise")
 
 
 def _lookup_table(module, obj, where):
@@ -150,7 +152,7 @@ def _lookup_table(module, obj, where):
 
 def _class_nll(module, obj, where):
     if getattr(module, 'ignoreIndex', -100) != -100:
-        _refuse(where, f"has ignoreIndex {module.ignoreIndex}, which load_lua would not read back, and so")
+        _refuse(where, f"has ignoreIndex {module.ignoreIndex}, a setting load_lua does not read back")
 
 
 def _dropout(module, obj, where):
