@@ -288,6 +288,13 @@ def test_sizes_and_types_are_torch7s():
     assert back.weight.type() == 'legonn.DoubleTensor'
 
 
+def test_class_versions_are_those_torch_version_gives():
+    # BatchNormalization.lua and SpatialBatchNormalization.lua set __version = 2; other classes keep luaT's 1
+    raw = round_trip([nn.BatchNormalization(2), nn.SpatialBatchNormalization(2), nn.Linear(2, 2)], convert=False)
+    assert [(o.typename, o.version) for o in raw] == [('nn.BatchNormalization', 2),
+                                                      ('nn.SpatialBatchNormalization', 2), ('nn.Linear', 1)]
+
+
 @pytest.mark.parametrize('name', ['cpptorch_linear_net.t7', XOR_NET])
 def test_real_torch7_models_survive_load_save_load(name):
     model = lg.load_lua(fixture(name))

@@ -35,10 +35,11 @@ FIELDS = {
     'SpatialDilatedConvolution': (1, _CONVOLUTION + ('dilationW', 'dilationH') + _PARAMETERS, {}),
     'SpatialMaxPooling': (1, _POOLING, {'indices': 'long'}),
     'SpatialAveragePooling': (1, _POOLING + ('count_include_pad', 'divide'), {}),
-    # BatchNormalization.lua sets __version = 2 (running_var, not running_std); SpatialBatchNormalization.lua
-    # sets _version, so torch.version gives luaT's default 1 (load_lua reads both)
+    # BatchNormalization.lua and SpatialBatchNormalization.lua each set __version = 2 (running_var, not the
+    # running_std of version 1, which BatchNormalization:read converts); torch.version reads it with a rawget
+    # from the object's own class table
     'BatchNormalization': (2, _NORMALIZATION, {}),
-    'SpatialBatchNormalization': (1, _NORMALIZATION, {}),
+    'SpatialBatchNormalization': (2, _NORMALIZATION, {}),
     'ReLU': (1, ('threshold', 'val', 'inplace'), {}), 'Threshold': (1, ('threshold', 'val', 'inplace'), {}),
     'LeakyReLU': (1, ('negval', 'inplace'), {}), 'ELU': (1, ('alpha', 'inplace'), {}),
     'HardTanh': (1, ('min_val', 'max_val', 'inplace'), {}), 'SoftPlus': (1, ('beta', 'threshold'), {}),
