@@ -1,5 +1,5 @@
-"""Torch7 ``.t7`` files: reading them (binary or ascii) with ``load_lua``, writing plain values, tensors and tds's
-containers with ``save_lua`` (docs/t7.md)."""
+"""Torch7 ``.t7`` files: reading them (binary or ascii) with ``load_lua``, writing plain values, tensors, tds's
+containers and common ``nn`` modules with ``save_lua`` (docs/t7.md)."""
 from .load import is_t7, load_lua
 from .writer import save_lua
 

@@ -15,6 +15,7 @@ from ..archive import FormatError
 from ..classes import module_classes
 from ..decode import device_type_name
 from .graph import graph_module
+from .indices import INDEX_FIELDS
 from .reader import TorchObject
 
 _BUSY = object()
@@ -51,7 +52,15 @@ class _Fields:
 
     def index(self, key, default=None):
         """A 1-based Torch7 index or dimension as legonn's 0-based one (negative ones are kept)."""
+        self._listed(key)
         return self._zero_based(self.int(key, default), key)
+
+    def _listed(self, key):
+        """The writer makes 1-based exactly the fields INDEX_FIELDS lists: reading any other as an index would
+        make the two directions disagree."""
+        if key not in INDEX_FIELDS.get(_nn_name(self.obj), ()):
+            raise LookupError(f"{self.where}: field {key!r} is read as an index but indices.INDEX_FIELDS does not "
+                              "list it")
 
     def _zero_based(self, v, key):
         if type(v) is not int or v == 0:
@@ -69,6 +78,7 @@ class _Fields:
 
     def pairs(self, key):
         """A list of pairs of 1-based dimensions (Transpose's permutations) made 0-based."""
+        self._listed(key)
         v = self.obj.get(key)
         if not isinstance(v, list) or not all(isinstance(p, list) and len(p) == 2 for p in v):
             raise self.fail(f"field {key!r} must be a list of pairs of dimensions, got {v!r}")
@@ -256,8 +266,8 @@ ARGUMENTS.update({
     'cudnn.GRU': _unidirectional,
     'cudnn.BLSTM': _recurrent, 'cudnn.BGRU': _recurrent,
 })
-# boolean flags Torch7 sets by method calls after construction (ceil(), setCountIncludePad(), ...)
-_FLAGS = ('ceil_mode', 'count_include_pad', 'divide')
+# boolean flags Torch7 sets by method calls after construction (ceil(), setCountIncludePad(), scaleGradByFreq(), ...)
+_FLAGS = ('ceil_mode', 'count_include_pad', 'divide', 'shouldScaleGradByFreq')
 
 
 class ModuleConverter:

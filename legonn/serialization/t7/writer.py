@@ -3,10 +3,12 @@ without legonn: nil, booleans, numbers (as doubles, Lua's one number type), stri
 become keys 1..n, dicts keep their keys; None values are left out, as Lua's nil), tensors and storages (a
 storage once, however many tensors view it), tds's containers (what their ``__write`` writes: a long count,
 then a Hash's key and value objects, a Vec's values in order, nil included; a counter's value) and the
-``TorchObject``s of ``load_lua(..., convert=False)`` (their class name, version and table of fields).
+``TorchObject``s of ``load_lua(..., convert=False)`` (their class name, version and table of fields), and legonn
+modules and criterions of the classes ``nn_objects.FIELDS`` lists, as the ``nn`` objects Torch7 would have saved.
 
 A table or object written again is written as its index, as Torch7 does, so shared references and cycles
-survive. Modules and other Python objects are refused: legonn's own format (``lg.save``) keeps them.
+survive. Other Python objects, and modules Torch7's classes cannot express, are refused: legonn's own format
+(``lg.save``) keeps them.
 """
 import numbers
 import os
@@ -22,10 +24,11 @@ from ..archive import is_file_object
 from ..atomic import replacing
 from ..classes import builtin_class
 from .load import RECURSION_LIMIT
+from .nn_objects import NnObjects, is_module
 from .reader import BOOLEAN, NIL, NUMBER, STRING, TABLE, TORCH, TorchObject
 
-_WRITABLE = ("nil (None), booleans, numbers, strings, lists, tuples, dicts, tensors, storages, tds containers and "
-             "load_lua's TorchObjects")
+_WRITABLE = ("nil (None), booleans, numbers, strings, lists, tuples, dicts, tensors, storages, tds containers, "
+             "load_lua's TorchObjects and nn modules")
 
 
 class ObjectWriter:
@@ -37,6 +40,7 @@ class ObjectWriter:
         self.count = 0      # indices given so far (a Torch object's table of fields takes one too)
         self._alive = []    # keeps written objects alive so their ids stay unique
         self.tds = {name: builtin_class(name) for name in ('tds.Hash', 'tds.Vec', 'tds.AtomicCounter')}
+        self.modules = NnObjects()
 
     def int(self, v):
         self.out += struct.pack('<i', v)
@@ -60,6 +64,8 @@ class ObjectWriter:
         elif isinstance(v, (str, bytes)):
             self.int(STRING)
             self.chars(v.encode('utf-8', 'surrogateescape') if isinstance(v, str) else v)
+        elif is_module(v):
+            self._referenced(self.modules.of(v, where), where)
         else:
             self._referenced(v, where)
 

@@ -1,0 +1,165 @@
+"""legonn modules as the objects Torch7's ``nn`` keeps: for ``save_lua``, each module becomes a ``TorchObject`` of
+its Lua class (``nn.Linear``, ...) holding the fields that class's Lua constructor gives it, with index fields
+made 1-based (indices.INDEX_FIELDS, the table the reader uses too). The buffers are written empty, as after
+Torch7's ``clearState()``; parameters, gradients and running statistics are the module's own tensors, so
+tensors that share a storage (``clone('weight', 'bias')``, ``share``) are written as one storage.
+
+A class left out of ``FIELDS``, or a module whose state Torch7's class cannot hold (a legonn-only option), is a
+TypeError naming where the module is and its class: nothing is approximated.
+"""
+from ...modules.base.typed import Typed
+from ...tensor.storage import LongStorage
+from ...tensor.tensor import TENSOR_CLASSES, Tensor
+from ...tensor.types import short_name
+from ..classes import module_classes
+from .indices import INDEX_FIELDS, one_based
+from .reader import TorchObject
+
+_CONVOLUTION = ('nInputPlane', 'nOutputPlane', 'kW', 'kH', 'dW', 'dH', 'padW', 'padH')
+_PARAMETERS = ('weight', 'bias', 'gradWeight', 'gradBias')
+_POOLING = ('kW', 'kH', 'dW', 'dH', 'padW', 'padH', 'ceil_mode')
+_NORMALIZATION = ('eps', 'momentum', 'affine', 'running_mean', 'running_var') + _PARAMETERS
+
+# legonn class name -> (Torch7 class version, fields copied from the module's attributes of the same names,
+# buffers Torch7's constructor makes: field -> 'tensor' (the module's type), 'long' or 'int' (a LongTensor, an
+# IntTensor) or 'sizes' (a LongStorage))
+FIELDS = {
+    'Sequential': (1, ('modules',), {}), 'ConcatTable': (1, ('modules',), {}),
+    'ParallelTable': (1, ('modules',), {}),
+    'Concat': (1, ('dimension', 'modules'), {'size': 'sizes'}),
+    'Parallel': (1, ('inputDimension', 'outputDimension', 'modules'), {}),
+    'Linear': (1, _PARAMETERS, {}),
+    'SpatialConvolution': (1, _CONVOLUTION + _PARAMETERS, {}),
+    'SpatialConvolutionMM': (1, _CONVOLUTION + _PARAMETERS, {'finput': 'tensor', 'fgradInput': 'tensor'}),
+    'SpatialFullConvolution': (1, _CONVOLUTION + ('adjW', 'adjH') + _PARAMETERS, {}),
+    'SpatialDilatedConvolution': (1, _CONVOLUTION + ('dilationW', 'dilationH') + _PARAMETERS, {}),
+    'SpatialMaxPooling': (1, _POOLING, {'indices': 'long'}),
+    'SpatialAveragePooling': (1, _POOLING + ('count_include_pad', 'divide'), {}),
+    # BatchNormalization.lua and SpatialBatchNormalization.lua each set __version = 2 (running_var, not the
+    # running_std of version 1, which BatchNormalization:read converts); torch.version reads it with a rawget
+    # from the object's own class table
+    'BatchNormalization': (2, _NORMALIZATION, {}),
+    'SpatialBatchNormalization': (2, _NORMALIZATION, {}),
+    'ReLU': (1, ('threshold', 'val', 'inplace'), {}), 'Threshold': (1, ('threshold', 'val', 'inplace'), {}),
+    'LeakyReLU': (1, ('negval', 'inplace'), {}), 'ELU': (1, ('alpha', 'inplace'), {}),
+    'HardTanh': (1, ('min_val', 'max_val', 'inplace'), {}), 'SoftPlus': (1, ('beta', 'threshold'), {}),
+    'MulConstant': (1, ('constant_scalar', 'inplace'), {}), 'AddConstant': (1, ('constant_scalar', 'inplace'), {}),
+    'Power': (1, ('pow',), {}),
+    'Dropout': (1, ('p', 'v2', 'inplace', 'stochastic_inference'), {'noise': 'tensor'}),
+    'View': (1, ('size', 'numElements', 'numInputDims'), {}),
+    'Reshape': (1, ('size', 'nelement', 'batchMode'), {'_input': 'tensor', '_gradOutput': 'tensor'}),
+    'JoinTable': (1, ('dimension', 'nInputDims'), {'size': 'sizes'}),
+    'SplitTable': (1, ('dimension', 'nInputDims'), {}),
+    'SelectTable': (1, ('index',), {}), 'NarrowTable': (1, ('offset', 'length'), {}),
+    'Narrow': (1, ('dimension', 'index', 'length'), {}),
+    'CAddTable': (1, ('inplace',), {}),
+    'LookupTable': (1, ('weight', 'gradWeight', 'paddingValue', 'maxNorm', 'normType', 'shouldScaleGradByFreq'),
+                    {'_count': 'int', '_input': 'long'}),
+    'ClassNLLCriterion': (1, ('weights', 'sizeAverage'), {'output_tensor': 'tensor', 'total_weight_tensor': 'tensor'}),
+    'CrossEntropyCriterion': (1, ('lsm', 'nll', 'sizeAverage'), {}),
+    'MSECriterion': (1, ('sizeAverage',), {}),
+    'BCECriterion': (1, ('weights', 'sizeAverage'), {}),
+}
+for _name in ('Identity', 'Tanh', 'Sigmoid', 'SoftMax', 'LogSoftMax', 'SoftMin', 'LogSigmoid', 'Abs', 'Square',
+              'Exp', 'Log', 'CMulTable', 'CSubTable', 'CDivTable'):
+    FIELDS[_name] = (1, (), {})
+_CRITERIONS = ('ClassNLLCriterion', 'CrossEntropyCriterion', 'MSECriterion', 'BCECriterion')
+
+
+def is_module(v):
+    """Whether ``v`` is a legonn Module or Criterion (what ``NnObjects.of`` turns into a Torch object)."""
+    return isinstance(v, Typed)
+
+
+class NnObjects:
+    """Makes (once per module, so a module held twice is one Lua object) the TorchObject of each module."""
+
+    def __init__(self):
+        self.classes = module_classes()
+        self.made = {}     # id(module) -> TorchObject
+        self._alive = []   # the modules of ``made``, kept so their ids stay theirs
+
+    def of(self, module, where):
+        found = self.made.get(id(module))
+        if found is not None:
+            return found
+        name = type(module).__name__
+        spec = FIELDS.get(name)
+        if spec is None or self.classes.get(name) is not type(module):
+            raise TypeError(f"legonn.save_lua: {where} is a {type(module).__module__}.{type(module).__qualname__}, "
+                            "which save_lua cannot write as a Torch7 nn object (docs/t7.md lists the classes it "
+                            "can; lg.save keeps every module)")
+        version, names, buffers = spec
+        obj = TorchObject('nn.' + name, version)
+        self.made[id(module)] = obj
+        self._alive.append(module)
+        where = f"{where} ({name})"
+        state = module.__dict__
+        short = short_name(state.get('_type') or module.type())
+        empty = TENSOR_CLASSES[short]
+        obj['output'] = 0 if name in _CRITERIONS else ([] if isinstance(state.get('output'), list) else empty())
+        obj['gradInput'] = [] if isinstance(state.get('gradInput'), list) else empty()
+        obj['_type'] = 'torch.' + short
+        if 'train' in state and name not in _CRITERIONS:
+            obj['train'] = bool(state['train'])
+        for key in names:
+            obj[key] = self._value(getattr(module, key, None), f"{where}.{key}")
+        for key, kind in buffers.items():
+            obj[key] = {'tensor': empty, 'long': TENSOR_CLASSES['LongTensor'], 'int': TENSOR_CLASSES['IntTensor'],
+                        'sizes': LongStorage}[kind]()
+        for key in INDEX_FIELDS.get(name, ()):
+            if obj.get(key) is not None:
+                obj[key] = one_based(obj[key])
+        special = _SPECIAL.get(name)
+        if special is not None:
+            special(module, obj, where)
+        return obj
+
+    def _value(self, v, where):
+        """A field's value as Torch7 holds it: modules as their objects, sizes as LongStorages."""
+        if is_module(v):
+            return self.of(v, where)
+        if isinstance(v, list):
+            return [self._value(x, f"{where}[{i}]") for i, x in enumerate(v)]
+        if isinstance(v, tuple):   # sizes (View's, Reshape's) are LongStorages in Torch7
+            return LongStorage(list(v))
+        return v
+
+
+def _refuse(where, what):
+    raise TypeError(f"legonn.save_lua: {where} {what}; lg.save keeps it")
+
+
+def _convolution_mm(module, obj, where):
+    """SpatialConvolutionMM keeps its weight (and gradWeight) as nOutputPlane x (nInputPlane * kH * kW)."""
+    for key in ('weight', 'gradWeight'):
+        t = obj[key]
+        if isinstance(t, Tensor) and t.dim() == 4:
+            if not t.isContiguous():   # a view would need a copy, which would no longer share its storage
+                _refuse(where, f"has a non-contiguous {key}, which nn's 2-D weight cannot view")
+            obj[key] = t.view(t.size(0), t.size(1) * t.size(2) * t.size(3))
+
+
+def _narrow(module, obj, where):
+    """legonn's negative offset counts from the end; Narrow.lua's negative index means something else."""
+    if obj['index'] < 0:
+        _refuse(where, f"has the offset {obj['index']} counted from the end, which Narrow.lua reads otherwise")
+
+
+def _lookup_table(module, obj, where):
+    if obj['paddingValue'] is None:   # Torch7's 0 is no padding
+        obj['paddingValue'] = 0
+
+
+def _class_nll(module, obj, where):
+    if getattr(module, 'ignoreIndex', -100) != -100:
+        _refuse(where, f"has ignoreIndex {module.ignoreIndex}, a setting load_lua does not read back")
+
+
+def _dropout(module, obj, where):
+    if getattr(module, 'lazy', False) or getattr(module, 'mono', False):
+        _refuse(where, "uses the rnn package's lazy or mono options (torch/nn's Dropout has neither)")
+
+
+_SPECIAL = {'SpatialConvolutionMM': _convolution_mm, 'Narrow': _narrow, 'LookupTable': _lookup_table,
+            'ClassNLLCriterion': _class_nll, 'Dropout': _dropout}

@@ -1,0 +1,364 @@
+"""lg.save_lua writes legonn modules as Torch7's nn objects: every covered class comes back from load_lua as the
+same class with the same parameters, outputs and gradients; the bytes of a Linear and a Sequential are those
+File.lua's writeObject gives for the fields Torch7's constructors make (built by hand with test_t7's ``T7``, in
+the order the writer puts the fields: Lua leaves a table's order to its hash, so Torch7's own bytes may list
+the same fields in another order); the real Torch7 files holding modules survive load, save, load; index fields
+are 1-based in the file; shared weights stay shared; what Torch7 cannot express is refused naming where."""
+import io
+
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from legonn.serialization.t7.indices import INDEX_FIELDS
+from legonn.serialization.t7.nn_objects import FIELDS
+from legonn.serialization.t7.reader import TorchObject
+
+from .test_t7 import T7, XOR_NET, fixture
+
+
+def round_trip(obj, convert=True):
+    out = io.BytesIO()
+    lg.save_lua(out, obj)
+    out.seek(0)
+    return lg.load_lua(out, convert=convert)
+
+
+def _seeded(shape, seed=0, positive=False):
+    values = np.random.RandomState(seed).uniform(0.1 if positive else -1, 1, shape)
+    return lg.FloatTensor(values.astype(np.float32))
+
+
+def _pair(*shapes):
+    return [_seeded(s, k) for k, s in enumerate(shapes)]
+
+
+def _trained_batch_norm(module, x):
+    """Running statistics away from their start, then evaluation mode."""
+    module.forward(x)
+    module.evaluate()
+    return module
+
+
+def _lookup(padding):
+    m = nn.LookupTable(10, 3)
+    if padding is not None:
+        m.setPadding(padding)
+    return m
+
+
+def _ceil_pooling():
+    m = nn.SpatialMaxPooling(3, 3, 2, 2, 1, 1)
+    m.ceil()
+    return m
+
+
+def _exclude_pad_pooling():
+    m = nn.SpatialAveragePooling(3, 3, 2, 2, 1, 1)
+    m.setCountExcludePad()
+    return m
+
+
+def _view():
+    m = nn.View(6)
+    m.setNumInputDims(2)
+    return m
+
+
+def _no_bias_linear():
+    return nn.Linear(3, 2).noBias()
+
+
+_IMAGE = (2, 2, 5, 5)
+# (id, module factory, input factory)
+CASES = [
+    ('Sequential', lambda: nn.Sequential().add(nn.Linear(3, 4)).add(nn.Tanh()).add(nn.Linear(4, 2)),
+     lambda: _seeded((5, 3))),
+    ('Concat', lambda: nn.Concat(1).add(nn.Linear(3, 2)).add(nn.Linear(3, 4)), lambda: _seeded((5, 3))),
+    ('ConcatTable', lambda: nn.ConcatTable().add(nn.Linear(3, 2)).add(nn.Identity()), lambda: _seeded((5, 3))),
+    ('ParallelTable', lambda: nn.ParallelTable().add(nn.Linear(3, 2)).add(nn.Linear(4, 2)),
+     lambda: _pair((5, 3), (5, 4))),
+    ('Parallel', lambda: nn.Parallel(1, 0).add(nn.Linear(3, 2)).add(nn.Linear(3, 4)), lambda: _seeded((3, 2))),
+    ('Identity', nn.Identity, lambda: _seeded((4, 3))),
+    ('Linear', lambda: nn.Linear(3, 2), lambda: _seeded((5, 3))),
+    ('Linear-noBias', _no_bias_linear, lambda: _seeded((5, 3))),
+    ('SpatialConvolution', lambda: nn.SpatialConvolution(2, 3, 3, 3, 1, 1, 1, 1), lambda: _seeded(_IMAGE)),
+    ('SpatialConvolutionMM', lambda: nn.SpatialConvolutionMM(2, 3, 3, 2, 2, 1, 1, 0), lambda: _seeded(_IMAGE)),
+    ('SpatialFullConvolution', lambda: nn.SpatialFullConvolution(2, 3, 3, 3, 2, 2, 1, 1, 1, 1),
+     lambda: _seeded(_IMAGE)),
+    ('SpatialDilatedConvolution', lambda: nn.SpatialDilatedConvolution(2, 3, 3, 3, 1, 1, 2, 2, 2, 2),
+     lambda: _seeded(_IMAGE)),
+    ('SpatialMaxPooling-ceil', _ceil_pooling, lambda: _seeded(_IMAGE)),
+    ('SpatialAveragePooling-excludePad', _exclude_pad_pooling, lambda: _seeded(_IMAGE)),
+    ('BatchNormalization', lambda: _trained_batch_norm(nn.BatchNormalization(3, 1e-3, 0.3), _seeded((6, 3))),
+     lambda: _seeded((4, 3), 1)),
+    ('SpatialBatchNormalization-noAffine',
+     lambda: _trained_batch_norm(nn.SpatialBatchNormalization(2, 1e-4, 0.5, False), _seeded(_IMAGE)),
+     lambda: _seeded(_IMAGE, 1)),
+    ('SpatialBatchNormalization-training', lambda: nn.SpatialBatchNormalization(2), lambda: _seeded(_IMAGE)),
+    ('ReLU', nn.ReLU, lambda: _seeded((4, 3))),
+    ('Threshold', lambda: nn.Threshold(0.2, -3), lambda: _seeded((4, 3))),
+    ('LeakyReLU', lambda: nn.LeakyReLU(0.2), lambda: _seeded((4, 3))),
+    ('ELU', lambda: nn.ELU(0.5), lambda: _seeded((4, 3))),
+    ('HardTanh', lambda: nn.HardTanh(-0.5, 0.25), lambda: _seeded((4, 3))),
+    ('SoftPlus', lambda: nn.SoftPlus(2, 5), lambda: _seeded((4, 3))),
+    ('Tanh', nn.Tanh, lambda: _seeded((4, 3))),
+    ('Sigmoid', nn.Sigmoid, lambda: _seeded((4, 3))),
+    ('SoftMax', nn.SoftMax, lambda: _seeded((4, 3))),
+    ('LogSoftMax', nn.LogSoftMax, lambda: _seeded((4, 3))),
+    ('SoftMin', nn.SoftMin, lambda: _seeded((4, 3))),
+    ('LogSigmoid', nn.LogSigmoid, lambda: _seeded((4, 3))),
+    ('Abs', nn.Abs, lambda: _seeded((4, 3))),
+    ('Square', nn.Square, lambda: _seeded((4, 3))),
+    ('Exp', nn.Exp, lambda: _seeded((4, 3))),
+    ('Log', nn.Log, lambda: _seeded((4, 3), positive=True)),
+    ('MulConstant', lambda: nn.MulConstant(2.5), lambda: _seeded((4, 3))),
+    ('AddConstant', lambda: nn.AddConstant(-1.5), lambda: _seeded((4, 3))),
+    ('Power', lambda: nn.Power(3), lambda: _seeded((4, 3))),
+    ('Dropout-evaluate', lambda: nn.Dropout(0.3).evaluate(), lambda: _seeded((4, 3))),
+    ('Dropout-v1', lambda: nn.Dropout(0.25, True).evaluate(), lambda: _seeded((4, 3))),
+    ('View', _view, lambda: _seeded((4, 2, 3))),
+    ('View-inferred', lambda: nn.View(-1, 3), lambda: _seeded((4, 2, 3))),
+    ('Reshape', lambda: nn.Reshape(3, 2, batchMode=True), lambda: _seeded((4, 6))),
+    ('JoinTable', lambda: nn.JoinTable(1), lambda: _pair((4, 2), (4, 3))),
+    ('JoinTable-nInputDims', lambda: nn.JoinTable(0, 1), lambda: _pair((4, 2), (4, 3))),
+    ('JoinTable-negative', lambda: nn.JoinTable(-1), lambda: _pair((4, 2), (4, 3))),
+    ('SplitTable', lambda: nn.SplitTable(1), lambda: _seeded((4, 3))),
+    ('SelectTable', lambda: nn.SelectTable(1), lambda: _pair((4, 2), (4, 3), (2,))),
+    ('SelectTable-last', lambda: nn.SelectTable(-1), lambda: _pair((4, 2), (4, 3), (2,))),
+    ('NarrowTable', lambda: nn.NarrowTable(1, 2), lambda: _pair((4, 2), (4, 3), (2,))),
+    ('Narrow', lambda: nn.Narrow(1, 1, 2), lambda: _seeded((4, 5))),
+    ('Narrow-negative-length', lambda: nn.Narrow(1, 1, -2), lambda: _seeded((4, 5))),
+    ('CAddTable', nn.CAddTable, lambda: _pair((4, 3), (4, 3))),
+    ('CMulTable', nn.CMulTable, lambda: _pair((4, 3), (4, 3))),
+    ('CSubTable', nn.CSubTable, lambda: _pair((4, 3), (4, 3))),
+    ('CDivTable', nn.CDivTable, lambda: [_seeded((4, 3)), _seeded((4, 3), 1, positive=True)]),
+    ('LookupTable', lambda: _lookup(None), lambda: lg.LongTensor([[0, 3, 9], [2, 2, 5]])),
+    ('LookupTable-padding', lambda: _lookup(2), lambda: lg.LongTensor([[0, 3, 9], [2, 2, 5]])),
+    ('LookupTable-scaleGradByFreq', lambda: _lookup(None).scaleGradByFreq(), lambda: lg.LongTensor([[0, 3, 3]])),
+]
+
+
+def _flat(value):
+    if isinstance(value, list):
+        return [x for v in value for x in _flat(v)]
+    return [value.numpy()]
+
+
+def _assert_same(a, b):
+    fa, fb = _flat(a), _flat(b)
+    assert len(fa) == len(fb)
+    for x, y in zip(fa, fb):
+        assert x.shape == y.shape
+        np.testing.assert_array_equal(x, y)
+
+
+def _state(m):
+    """Parameters, gradients and running statistics, in order."""
+    params, grads = m.parameters()
+    stats = [t for k in ('running_mean', 'running_var') for t in [getattr(m, k, None)] if t is not None]
+    return (params or []) + (grads or []) + stats
+
+
+@pytest.mark.parametrize('name, make, data', CASES, ids=[c[0] for c in CASES])
+def test_each_class_comes_back_with_its_parameters_outputs_and_gradients(name, make, data):
+    module = make()
+    back = round_trip(module)
+    assert type(back) is type(module) and back is not module
+    assert back.train == module.train
+    assert getattr(back, 'shouldScaleGradByFreq', None) == getattr(module, 'shouldScaleGradByFreq', None)
+    _assert_same(_state(back), _state(module))
+    x = data()
+    _assert_same(back.forward(x), module.forward(x))
+    if not module.parameters()[0]:
+        return
+    grad = [_seeded(t.size(), 7) for t in module.output] if isinstance(module.output, list) \
+        else _seeded(module.output.size(), 7)
+    module.zeroGradParameters()
+    back.zeroGradParameters()
+    _assert_same(back.backward(x, grad), module.backward(x, grad))
+    _assert_same(back.parameters()[1], module.parameters()[1])
+
+
+CRITERIONS = [
+    ('ClassNLLCriterion', lambda: nn.ClassNLLCriterion(lg.FloatTensor([1, 2, 0.5])),
+     lambda: nn.LogSoftMax().forward(_seeded((4, 3))), lambda: lg.LongTensor([0, 2, 1, 1])),
+    ('CrossEntropyCriterion', lambda: nn.CrossEntropyCriterion(lg.FloatTensor([1, 2, 0.5]), False),
+     lambda: _seeded((4, 3)), lambda: lg.LongTensor([0, 2, 1, 1])),
+    ('MSECriterion', lambda: nn.MSECriterion(False), lambda: _seeded((4, 3)), lambda: _seeded((4, 3), 1)),
+    ('BCECriterion', lambda: nn.BCECriterion(lg.FloatTensor([1, 3, 2])),
+     lambda: nn.Sigmoid().forward(_seeded((4, 3))), lambda: lg.FloatTensor(np.eye(4, 3, dtype=np.float32))),
+]
+
+
+@pytest.mark.parametrize('name, make, data, target', CRITERIONS, ids=[c[0] for c in CRITERIONS])
+def test_criterions_come_back_with_their_weights_and_losses(name, make, data, target):
+    crit = make()
+    back = round_trip(crit)
+    assert type(back) is type(crit) and back.sizeAverage == crit.sizeAverage
+    x, y = data(), target()
+    assert back.forward(x, y) == crit.forward(x, y)
+    _assert_same(back.backward(x, y), crit.backward(x, y))
+
+
+def test_every_class_of_the_table_is_covered_by_the_tests():
+    tested = {c[0].split('-')[0] for c in CASES + CRITERIONS}
+    assert set(FIELDS) == tested
+
+
+def _empty(t7, kind='Float'):
+    """Torch7's empty tensor: no dimensions, storage offset 1, no storage."""
+    return t7.int(4).index().string('V 1').string(f'torch.{kind}Tensor').int(0).long(1).int(0)
+
+
+def _linear_bytes(t7, weight, bias):
+    t7.int(4).index().string('V 1').string('nn.Linear').int(3).index().int(8)
+    _empty(t7.value('output'))
+    _empty(t7.value('gradInput'))
+    t7.value('_type').value('torch.FloatTensor').value('train').value(True)
+    t7.value('weight').tensor(weight).value('bias').tensor(bias)
+    t7.value('gradWeight').tensor(np.zeros_like(weight)).value('gradBias').tensor(np.zeros_like(bias))
+    return t7
+
+
+def _small_linear():
+    m = nn.Linear(2, 3)
+    m.weight.copy(lg.FloatTensor(np.arange(6, dtype=np.float32).reshape(3, 2) / 4))
+    m.bias.copy(lg.FloatTensor([0.5, -1, 2]))
+    m.zeroGradParameters()
+    return m
+
+
+def test_linear_bytes_are_those_file_lua_writes():
+    m = _small_linear()
+    expected = _linear_bytes(T7(), m.weight.numpy(), m.bias.numpy()).bytes()
+    assert round_trip(m) is not None
+    out = io.BytesIO()
+    lg.save_lua(out, m)
+    assert out.getvalue() == expected
+
+
+def test_sequential_bytes_are_those_file_lua_writes():
+    inner = _small_linear()
+    seq = nn.Sequential().add(inner).add(nn.Tanh())
+    t7 = T7().int(4).index().string('V 1').string('nn.Sequential').int(3).index().int(5)
+    _empty(t7.value('output'))
+    _empty(t7.value('gradInput'))
+    t7.value('_type').value('torch.FloatTensor').value('train').value(True)
+    t7.value('modules').int(3).index().int(2).value(1)
+    _linear_bytes(t7, inner.weight.numpy(), inner.bias.numpy()).value(2)
+    t7.int(4).index().string('V 1').string('nn.Tanh').int(3).index().int(4)
+    _empty(t7.value('output'))
+    _empty(t7.value('gradInput'))
+    t7.value('_type').value('torch.FloatTensor').value('train').value(True)
+    out = io.BytesIO()
+    lg.save_lua(out, seq)
+    assert out.getvalue() == t7.bytes()
+
+
+def test_index_fields_are_one_based_in_the_file():
+    raw = round_trip([nn.JoinTable(1), nn.SelectTable(0), nn.SelectTable(-1), nn.Narrow(0, 2, 3),
+                      nn.Parallel(0, 2), nn.LookupTable(5, 2, 3), nn.LookupTable(5, 2), nn.Concat(0)],
+                     convert=False)
+    assert raw[0]['dimension'] == 2 and raw[1]['index'] == 1 and raw[2]['index'] == -1
+    assert (raw[3]['dimension'], raw[3]['index'], raw[3]['length']) == (1, 3, 3)
+    assert (raw[4]['inputDimension'], raw[4]['outputDimension']) == (1, 3)
+    assert raw[5]['paddingValue'] == 4 and raw[6]['paddingValue'] == 0 and raw[7]['dimension'] == 1
+    for obj in raw:
+        name = obj.typename[3:]
+        assert set(INDEX_FIELDS[name]) <= set(obj)   # every listed field is written, so it is converted
+
+
+def test_the_reader_converts_only_the_index_fields_the_shared_table_lists(monkeypatch):
+    """The writer makes 1-based what INDEX_FIELDS lists; a reader converting another field is caught."""
+    select = TorchObject('nn.Select', 1)
+    select.update({'dimension': 2, 'index': 3})
+    assert (lambda m: (m.dimension, m.index))(round_trip(select)) == (1, 2)
+    monkeypatch.setitem(INDEX_FIELDS, 'Select', ('dimension',))
+    with pytest.raises(LookupError, match="'index' is read as an index but indices.INDEX_FIELDS"):
+        round_trip(select)
+
+
+def test_sizes_and_types_are_torch7s():
+    raw = round_trip([nn.View(2, 3), nn.Linear(2, 2).double()], convert=False)
+    assert raw[0]['size'].type() == 'legonn.LongStorage' and raw[0]['size'].data.tolist() == [2, 3]
+    assert raw[1]['_type'] == 'torch.DoubleTensor' and raw[1]['weight'].type() == 'legonn.DoubleTensor'
+    back = round_trip(nn.Linear(2, 2).double())
+    assert back.weight.type() == 'legonn.DoubleTensor'
+
+
+def test_class_versions_are_those_torch_version_gives():
+    # BatchNormalization.lua and SpatialBatchNormalization.lua set __version = 2; other classes keep luaT's 1
+    raw = round_trip([nn.BatchNormalization(2), nn.SpatialBatchNormalization(2), nn.Linear(2, 2)], convert=False)
+    assert [(o.typename, o.version) for o in raw] == [('nn.BatchNormalization', 2),
+                                                      ('nn.SpatialBatchNormalization', 2), ('nn.Linear', 1)]
+
+
+@pytest.mark.parametrize('name', ['cpptorch_linear_net.t7', XOR_NET])
+def test_real_torch7_models_survive_load_save_load(name):
+    model = lg.load_lua(fixture(name))
+    back = round_trip(model)
+    assert type(back) is type(model)
+    _assert_same(back.parameters()[0], model.parameters()[0])
+    x = _seeded((4, model.parameters()[0][0].size(1)))
+    _assert_same(back.forward(x), model.forward(x))
+
+
+def test_a_shared_weight_is_written_once_and_shared_on_reading():
+    first = nn.Linear(3, 3)
+    second = first.clone('weight', 'bias', 'gradWeight', 'gradBias')
+    seq = nn.Sequential().add(first).add(nn.Tanh()).add(second).add(first)
+    raw = round_trip(seq, convert=False)
+    a, b = raw['modules'][0], raw['modules'][2]
+    assert raw['modules'][3] is a                                   # one module held twice: one object
+    assert a['weight'].storage() is b['weight'].storage()           # one storage
+    out = io.BytesIO()
+    lg.save_lua(out, seq)
+    assert out.getvalue().count(b'torch.FloatStorage') == 4         # weight, bias and their gradients, once each
+    back = round_trip(seq)
+    assert back.modules[3] is back.modules[0]
+    assert back.modules[2].weight.storage() is back.modules[0].weight.storage()
+    back.modules[0].weight.fill(0.25)
+    np.testing.assert_array_equal(back.modules[2].weight.numpy(), np.full((3, 3), 0.25, np.float32))
+
+
+def test_modules_inside_plain_values_are_written():
+    m = nn.Linear(2, 2)
+    back = round_trip({'model': m, 'epoch': 3, 'again': m})
+    assert isinstance(back['model'], nn.Linear) and back['again'] is back['model'] and back['epoch'] == 3
+
+
+class _Custom(nn.Linear):
+    pass
+
+
+@pytest.mark.parametrize('make, words', [
+    (lambda: nn.Sequential().add(nn.Linear(2, 2)).add(nn.Bilinear(2, 2, 2)),
+     ["the saved object (Sequential).modules[1]", "Bilinear"]),
+    (lambda: nn.Sequential().add(_Custom(2, 2)), ["modules[0]", "_Custom"]),
+    (lambda: nn.ConcatTable().add(nn.Narrow(0, -2, 1)), ["modules[0] (Narrow)", "offset -2"]),
+    (lambda: nn.Dropout(0.2, lazy=True), ["(Dropout)", "lazy"]),
+    (lambda: nn.ClassNLLCriterion(ignoreIndex=3), ["(ClassNLLCriterion)", "ignoreIndex 3"]),
+])
+def test_what_torch7_cannot_express_is_refused_naming_path_and_class(make, words):
+    with pytest.raises(TypeError) as err:
+        lg.save_lua(io.BytesIO(), make())
+    for word in words:
+        assert word in str(err.value)
+
+
+def test_a_gmodule_is_refused_naming_it():
+    g = lg.load_lua(fixture('gmodule_with_linear_identity.t7'))
+    with pytest.raises(TypeError, match='gModule'):
+        lg.save_lua(io.BytesIO(), g)
+
+
+@pytest.mark.gpu
+def test_cuda_modules_are_written_as_cuda_objects():
+    m = nn.Linear(3, 2).cuda()
+    raw = round_trip(m, convert=False)
+    assert raw['_type'] == 'torch.CudaTensor' and raw['weight'].type() == 'legonn.FloatTensor'
+    x = _seeded((4, 3))
+    back = round_trip(m)
+    np.testing.assert_array_equal(back.forward(x).numpy(), m.forward(x.cuda()).cpu().numpy())
