@@ -29,6 +29,7 @@ import math
 from . import parallel
 from .backend import array_module
 from .blas_kernels import add_sums, addmm_into, transpose_into
+from .conv_direct import DirectConv, direct_pays
 
 
 def conv_output_size(size, k, stride=1, pad=0, dilation=1):
@@ -399,14 +400,20 @@ class ConvPlan:
     Layout: the columns are ``(C, *kernel, N, *out)`` (channels-first, every backend) or,
     when ``batch_last``, ``(C, *kernel, *out, N)``; the transposed gradOutput follows the
     same order, so the weight-gradient GEMM pairs matching columns either way.
+
+    ``direct``: a ``conv_direct.DirectConv`` when the input has few planes and ``direct_pays`` (the CPU,
+    stride 1, float32/float64 ``dtype``), else None; it needs no columns and its own buffers.
     """
 
-    def __init__(self, xp, input_shape, planes_out, kernel, stride, pad, dilation, groups, allow_batch_last):
+    def __init__(self, xp, input_shape, planes_out, kernel, stride, pad, dilation, groups, allow_batch_last,
+                 dtype=None):
         self.input_shape, self.planes_out, self.groups = tuple(input_shape), planes_out, groups
         self.kernel, self.stride, self.pad, self.dilation = tuple(kernel), tuple(stride), tuple(pad), tuple(dilation)
         n, c, spatial = input_shape[0], input_shape[1], input_shape[2:]
         self.out_size = tuple(conv_output_size(*axis) for axis in zip(spatial, kernel, stride, pad, dilation))
         rows, length = c * math.prod(kernel), n * math.prod(self.out_size)
+        self.direct = (DirectConv(input_shape, planes_out, kernel, pad, dilation, self.out_size)
+                       if direct_pays(xp, dtype, input_shape, planes_out, stride, groups) and min(self.out_size) > 0 else None)
         self.batch_last = allow_batch_last and batch_last_pays(xp, n, groups, rows, planes_out)
         self.columns_shape = (rows, length)
         self.gemm_shape = (planes_out, length)
@@ -453,6 +460,8 @@ class ConvPlan:
 
 
 @functools.lru_cache(maxsize=256)
-def conv_plan(xp, input_shape, planes_out, kernel, stride, pad, dilation, groups=1, allow_batch_last=True):
-    """The ``ConvPlan`` of these arguments (tuples of ints; ``xp`` the inputs' array module), built once."""
-    return ConvPlan(xp, input_shape, planes_out, kernel, stride, pad, dilation, groups, allow_batch_last)
+def conv_plan(xp, input_shape, planes_out, kernel, stride, pad, dilation, groups=1, allow_batch_last=True,
+              dtype=None):
+    """The ``ConvPlan`` of these arguments (tuples of ints; ``xp`` the inputs' array module, ``dtype`` their
+    element type, which may let the direct kernels run it), built once."""
+    return ConvPlan(xp, input_shape, planes_out, kernel, stride, pad, dilation, groups, allow_batch_last, dtype)
