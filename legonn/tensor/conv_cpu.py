@@ -1,7 +1,9 @@
-"""Direct 2-D convolution kernels for the CPU, compiled by Numba (serial, ``nogil``, cached on disk).
+"""2-D convolution kernels for the CPU, compiled by Numba (serial, ``nogil``, cached on disk).
 
-Called only through ``conv_direct.DirectConv``, which checks every operand first: the kernels index
-without bounds checks. Stride 1, any dilation; the source planes are already zero padded.
+The direct convolution (``forward``, ``grad_input``, ``grad_params``) is called only through
+``conv_direct.DirectConv``, ``col2im_batch_last`` only through ``conv_kernels.conv_grad_input``; both
+check every operand first: the kernels index without bounds checks. The direct kernels take stride 1,
+any dilation, source planes already zero padded.
 
 The "wide row" trick: with stride 1, the input element that kernel offset (kh, kw) pairs with output
 (oh, ow) is at flat position ``(oh + kh dh) Ws + ow + kw dw`` of the (Hs, Ws) source plane, i.e. at
@@ -171,3 +173,32 @@ def grad_params(grad_out, source, grad_weight, grad_bias, wide, dil_h, dil_w, fi
                     for p in range(span):
                         d0 += wide[p] * x0[p]
                     gw[t] += d0
+
+
+@kernel
+def col2im_batch_last(cols, sums, sH, sW, pH, pW, dH, dW, first, stop):
+    """sums[c, h, w, :] = the sum of cols[c, kh, kw, oh, ow, :] over the (window, kernel offset) pairs that
+    read input pixel (h, w), offsets in C order (the order of the NumPy slice-adds, so the same sums), for
+    channels c in [first, stop). ``cols`` is (C, kH, kW, oH, oW, N), ``sums`` (C, H, W, N): the column
+    gradients and the input gradient of the GEMM path, the batch innermost. One pass: each pixel's N
+    sums are built in place and written once (the slice-adds pass over the image once per offset)."""
+    kH, kW, oH, oW, N = cols.shape[1], cols.shape[2], cols.shape[3], cols.shape[4], cols.shape[5]
+    H, W = sums.shape[1], sums.shape[2]
+    zero = sums.dtype.type(0)
+    for c in range(first, stop):
+        for h in range(H):
+            for w in range(W):
+                row = sums[c, h, w]
+                for n in range(N):
+                    row[n] = zero
+                for kh in range(kH):
+                    a = h + pH - kh * dH
+                    if a < 0 or a % sH != 0 or a // sH >= oH:
+                        continue
+                    for kw in range(kW):
+                        b = w + pW - kw * dW
+                        if b < 0 or b % sW != 0 or b // sW >= oW:
+                            continue
+                        src = cols[c, kh, kw, a // sH, b // sW]
+                        for n in range(N):
+                            row[n] += src[n]

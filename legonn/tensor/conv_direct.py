@@ -34,8 +34,9 @@ def direct_pays(xp, dtype, input_shape, planes_out, stride, groups):
             and input_shape[1] * planes_out <= MAX_PLANE_PAIRS)
 
 
-def _kernels():
-    # Numba's import (about 0.1 s) happens when a direct convolution first runs, not with legonn
+def cpu_kernels():
+    """The Numba kernels (``conv_cpu``); Numba's import (about 0.1 s) happens when one first runs, not with
+    legonn."""
     return importlib.import_module('.conv_cpu', __package__)
 
 
@@ -115,7 +116,7 @@ class DirectConv:
                       ('weight', weight, self.weight_shape, None),
                       ('bias', bias, (self.planes_out,) if bias.size else (0,), None),
                       ('out', out, (self.source_shape[0], self.planes_out) + self.out_size, None))
-        run = _kernels().forward
+        run = cpu_kernels().forward
         dh, dw = self.dilation
         self._run(lambda i, first, stop: run(source, weight, bias, out, scratch[i], dh, dw, first, stop), out)
         return out
@@ -127,7 +128,7 @@ class DirectConv:
         self._scratch('grad_input', dtype, scratch, ('planes', planes, self.planes_shape, None),
                       ('gradOutput', grad_out, (self.source_shape[0], self.planes_out) + self.out_size, None),
                       ('weight', weight, self.weight_shape, None), ('gradInput', out, self.input_shape, None))
-        run = _kernels().grad_input
+        run = cpu_kernels().grad_input
         plane_set = planes.reshape((planes.shape[0],) + (self.source_shape[1:] if any(self.pad) else (0, 0, 0)))
         (ph, pw), (dh, dw) = self.pad, self.dilation
         # split as gradOutput, whose size (not the input's) measures the work
@@ -143,7 +144,7 @@ class DirectConv:
         self._scratch('grad_params', dtype, scratch, ('partials', partials, self.partials_shape, None),
                       ('gradOutput', grad_out, (self.source_shape[0], self.planes_out) + self.out_size, None),
                       ('source', source, self.source_shape, None))
-        run = _kernels().grad_params
+        run = cpu_kernels().grad_params
         cut = self.planes_out * self.source_shape[1] * self.kernel[0] * self.kernel[1]
         weights = partials[:, :cut].reshape((partials.shape[0],) + self.weight_shape)
         biases = partials[:, cut:]

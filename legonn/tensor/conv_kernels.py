@@ -26,10 +26,12 @@ import functools
 import itertools
 import math
 
+import numpy as np
+
 from . import parallel
 from .backend import array_module
-from .blas_kernels import add_sums, addmm_into, transpose_into
-from .conv_direct import DirectConv, direct_pays
+from .blas_kernels import add_sums, addmm_into, check_operands, transpose_into
+from .conv_direct import DirectConv, cpu_kernels, direct_pays
 
 
 def conv_output_size(size, k, stride=1, pad=0, dilation=1):
@@ -245,6 +247,14 @@ def conv_forward(x, weight, bias, stride, pad, dilation, groups=1, cols=None, ou
     return out, cols
 
 
+def numba_gathers(cols):
+    """Whether ``conv_cpu.col2im_batch_last`` sums these batch-last column gradients (C, kH, kW, oH, oW, N):
+    NumPy, two spatial axes, float32 or float64, C-contiguous; else the NumPy slice-adds do, one per
+    kernel offset (the same sums in the same order)."""
+    return type(cols) is np.ndarray and cols.ndim == 6 and cols.dtype in (np.float32, np.float64) \
+        and cols.flags.c_contiguous
+
+
 def conv_grad_input(grad_out, weight, input_shape, stride, pad, dilation, groups=1, out=None, grad_t=None,
                     gcols=None, acc=None):
     """d loss / d input of ``conv_forward`` for gradOutput ``grad_out`` (N, Cout, *out); returns (N, C, *S).
@@ -253,7 +263,8 @@ def conv_grad_input(grad_out, weight, input_shape, stride, pad, dilation, groups
     summed back onto the pixels they came from. On the CPU the columns are
     ordered with the batch innermost, (C, *k, *out, N), so each of the
     ``prod(k)`` slice-adds runs over long contiguous rows instead of rows of
-    out-width; the GPU takes the RawKernel gather. On the CPU, ``grad_t`` may
+    out-width; for 2-D float data one Numba pass gathers the same sums instead
+    (``numba_gathers``); the GPU takes the RawKernel gather. On the CPU, ``grad_t`` may
     hand in gradOutput already as ``batch_last`` (Cout, *out * N), and
     ``gcols`` (C * prod(k), *out * N) and ``acc`` (C * prod(padded S) * N, the sums before the
     batch moves to the front) are reused when they fit.
@@ -285,6 +296,16 @@ def conv_grad_input(grad_out, weight, input_shape, stride, pad, dilation, groups
     padded = (cin,) + tuple(s + 2 * p for s, p in zip(spatial, pad)) + (n,)
     if not _fits(acc, (math.prod(padded),), grad_out.dtype):
         acc = xp.empty(math.prod(padded), dtype=grad_out.dtype)
+    if numba_gathers(cols):
+        # one Numba pass gathering each pixel's sums, unpadded (the first of acc's elements)
+        sums = acc[:cin * math.prod(spatial) * n].reshape((cin,) + spatial + (n,))
+        check_operands('conv_kernels.conv_grad_input', cols.dtype, ('columns', cols, cols.shape, None),
+                       ('sums', sums, sums.shape, None))
+        gather = cpu_kernels().col2im_batch_last
+        (sh, sw), (ph, pw), (dh, dw) = stride, pad, dilation
+        bounds = [(p[0].start, p[0].stop) if p else (0, cin) for p in parallel.leading_parts(cols, axes=1)]
+        parallel.run_parts(lambda b: gather(cols, sums, sh, sw, ph, pw, dh, dw, *b), bounds)
+        return batch_first_of(sums, out)
     acc = acc.reshape(padded)
 
     def part(image, columns):   # a range of channels

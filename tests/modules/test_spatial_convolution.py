@@ -506,3 +506,38 @@ def test_direct_plan_rule():
                  ((64, 1, 28, 28), 20, (5, 5), (1, 1), 1, None)]:
         shape, planes, k, stride, groups, dtype = args
         assert ck.conv_plan(np, shape, planes, k, stride, (0, 0), (1, 1), groups, True, dtype).direct is None, args
+
+
+# --- the input gradient's column sums: one Numba gather (2-D, float) or one NumPy slice-add per offset ------
+@pytest.mark.parametrize('dtype', [np.float64, np.float32])
+@pytest.mark.parametrize('planes_in, planes_out, k, stride, pad, dil, groups, batch, h, w', [
+    (20, 50, (5, 5), (1, 1), (0, 0), (1, 1), 1, 4, 12, 12),     # LeNet's second layer (batch-last columns)
+    (6, 4, (3, 2), (2, 3), (1, 2), (1, 1), 2, 3, 9, 11),        # strided, padded, grouped
+    (5, 3, (2, 3), (1, 2), (0, 1), (2, 1), 1, 1, 7, 8),         # dilated, a single sample
+    (8, 2, (3, 3), (3, 3), (1, 1), (1, 1), 1, 2, 5, 5),         # windows that skip pixels
+])
+def test_gathered_column_sums_equal_the_slice_adds_bit_for_bit(monkeypatch, planes_in, planes_out, k, stride, pad,
+                                                               dil, groups, batch, h, w, dtype):
+    rng = np.random.default_rng(15)
+    x = rng.standard_normal((batch, planes_in, h, w)).astype(dtype)
+    weight = rng.standard_normal((planes_out, planes_in // groups) + k).astype(dtype)
+    counts = tuple(ck.conv_output_size(s, kk, st, p, d) for s, kk, st, p, d in zip((h, w), k, stride, pad, dil))
+    go = rng.standard_normal((batch, planes_out) + counts).astype(dtype)
+    gathered = ck.conv_grad_input(go, weight, x.shape, stride, pad, dil, groups)
+    monkeypatch.setattr(ck, 'numba_gathers', lambda cols: False)
+    added = ck.conv_grad_input(go, weight, x.shape, stride, pad, dil, groups)
+    assert gathered.dtype == dtype and (gathered == added).all()
+    if dtype == np.float64:
+        cin, cout = planes_in // groups, planes_out // groups
+        ref = np.concatenate([ref_conv_grads(x[:, g * cin:(g + 1) * cin], weight[g * cout:(g + 1) * cout],
+                                             go[:, g * cout:(g + 1) * cout], stride, pad, dil)[0]
+                              for g in range(groups)], axis=1)
+        np.testing.assert_allclose(gathered, ref, atol=1e-12)
+
+
+def test_column_sums_are_gathered_only_from_2d_float_contiguous_columns():
+    cols = np.zeros((2, 3, 3, 4, 4, 5), np.float32)
+    assert ck.numba_gathers(cols) and ck.numba_gathers(cols.astype(np.float64))
+    assert not ck.numba_gathers(cols.astype(np.float16))
+    assert not ck.numba_gathers(cols[..., ::2])
+    assert not ck.numba_gathers(np.zeros((2, 3, 4, 5), np.float32))   # one spatial axis (TemporalConvolution)
