@@ -98,9 +98,7 @@ class DirectConv:
 
     def _run(self, call, like):
         """``call(part, first, stop)`` over the batch, one part per thread (split as ``like``'s first axis)."""
-        n = like.shape[0]
-        parts = parallel.leading_parts(like, axes=1)
-        bounds = [(0, n)] if parts == [()] else [(p[0].start, p[0].stop) for p in parts]
+        bounds = parallel.leading_ranges(like)
         parallel.run_parts(lambda i: call(i, *bounds[i]), range(len(bounds)))
 
     def _scratch(self, routine, dtype, scratch, *operands):

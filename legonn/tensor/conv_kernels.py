@@ -303,8 +303,7 @@ def conv_grad_input(grad_out, weight, input_shape, stride, pad, dilation, groups
                        ('sums', sums, sums.shape, None))
         gather = cpu_kernels().col2im_batch_last
         (sh, sw), (ph, pw), (dh, dw) = stride, pad, dilation
-        bounds = [(p[0].start, p[0].stop) if p else (0, cin) for p in parallel.leading_parts(cols, axes=1)]
-        parallel.run_parts(lambda b: gather(cols, sums, sh, sw, ph, pw, dh, dw, *b), bounds)
+        parallel.run_parts(lambda b: gather(cols, sums, sh, sw, ph, pw, dh, dw, *b), parallel.leading_ranges(cols))
         return batch_first_of(sums, out)
     acc = acc.reshape(padded)
 
