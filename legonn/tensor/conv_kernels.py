@@ -26,9 +26,12 @@ import functools
 import itertools
 import math
 
+import numpy as np
+
 from . import parallel
 from .backend import array_module
-from .blas_kernels import add_sums, addmm_into, transpose_into
+from .blas_kernels import add_sums, addmm_into, check_operands, transpose_into
+from .conv_direct import DirectConv, cpu_kernels, direct_pays
 
 
 def conv_output_size(size, k, stride=1, pad=0, dilation=1):
@@ -244,6 +247,14 @@ def conv_forward(x, weight, bias, stride, pad, dilation, groups=1, cols=None, ou
     return out, cols
 
 
+def numba_gathers(cols):
+    """Whether ``conv_cpu.col2im_batch_last`` sums these batch-last column gradients (C, kH, kW, oH, oW, N):
+    NumPy, two spatial axes, float32 or float64, C-contiguous; else the NumPy slice-adds do, one per
+    kernel offset (the same sums in the same order)."""
+    return type(cols) is np.ndarray and cols.ndim == 6 and cols.dtype in (np.float32, np.float64) \
+        and cols.flags.c_contiguous
+
+
 def conv_grad_input(grad_out, weight, input_shape, stride, pad, dilation, groups=1, out=None, grad_t=None,
                     gcols=None, acc=None):
     """d loss / d input of ``conv_forward`` for gradOutput ``grad_out`` (N, Cout, *out); returns (N, C, *S).
@@ -252,7 +263,8 @@ def conv_grad_input(grad_out, weight, input_shape, stride, pad, dilation, groups
     summed back onto the pixels they came from. On the CPU the columns are
     ordered with the batch innermost, (C, *k, *out, N), so each of the
     ``prod(k)`` slice-adds runs over long contiguous rows instead of rows of
-    out-width; the GPU takes the RawKernel gather. On the CPU, ``grad_t`` may
+    out-width; for 2-D float data one Numba pass gathers the same sums instead
+    (``numba_gathers``); the GPU takes the RawKernel gather. On the CPU, ``grad_t`` may
     hand in gradOutput already as ``batch_last`` (Cout, *out * N), and
     ``gcols`` (C * prod(k), *out * N) and ``acc`` (C * prod(padded S) * N, the sums before the
     batch moves to the front) are reused when they fit.
@@ -284,6 +296,15 @@ def conv_grad_input(grad_out, weight, input_shape, stride, pad, dilation, groups
     padded = (cin,) + tuple(s + 2 * p for s, p in zip(spatial, pad)) + (n,)
     if not _fits(acc, (math.prod(padded),), grad_out.dtype):
         acc = xp.empty(math.prod(padded), dtype=grad_out.dtype)
+    if numba_gathers(cols):
+        # one Numba pass gathering each pixel's sums, unpadded (the first of acc's elements)
+        sums = acc[:cin * math.prod(spatial) * n].reshape((cin,) + spatial + (n,))
+        check_operands('conv_kernels.conv_grad_input', cols.dtype, ('columns', cols, cols.shape, None),
+                       ('sums', sums, sums.shape, None))
+        gather = cpu_kernels().col2im_batch_last
+        (sh, sw), (ph, pw), (dh, dw) = stride, pad, dilation
+        parallel.run_parts(lambda b: gather(cols, sums, sh, sw, ph, pw, dh, dw, *b), parallel.leading_ranges(cols))
+        return batch_first_of(sums, out)
     acc = acc.reshape(padded)
 
     def part(image, columns):   # a range of channels
@@ -399,14 +420,20 @@ class ConvPlan:
     Layout: the columns are ``(C, *kernel, N, *out)`` (channels-first, every backend) or,
     when ``batch_last``, ``(C, *kernel, *out, N)``; the transposed gradOutput follows the
     same order, so the weight-gradient GEMM pairs matching columns either way.
+
+    ``direct``: a ``conv_direct.DirectConv`` when the input has few planes and ``direct_pays`` (the CPU,
+    stride 1, float32/float64 ``dtype``), else None; it needs no columns and its own buffers.
     """
 
-    def __init__(self, xp, input_shape, planes_out, kernel, stride, pad, dilation, groups, allow_batch_last):
+    def __init__(self, xp, input_shape, planes_out, kernel, stride, pad, dilation, groups, allow_batch_last,
+                 dtype=None):
         self.input_shape, self.planes_out, self.groups = tuple(input_shape), planes_out, groups
         self.kernel, self.stride, self.pad, self.dilation = tuple(kernel), tuple(stride), tuple(pad), tuple(dilation)
         n, c, spatial = input_shape[0], input_shape[1], input_shape[2:]
         self.out_size = tuple(conv_output_size(*axis) for axis in zip(spatial, kernel, stride, pad, dilation))
         rows, length = c * math.prod(kernel), n * math.prod(self.out_size)
+        self.direct = (DirectConv(input_shape, planes_out, kernel, pad, dilation, self.out_size)
+                       if direct_pays(xp, dtype, input_shape, planes_out, stride, groups) and min(self.out_size) > 0 else None)
         self.batch_last = allow_batch_last and batch_last_pays(xp, n, groups, rows, planes_out)
         self.columns_shape = (rows, length)
         self.gemm_shape = (planes_out, length)
@@ -453,6 +480,8 @@ class ConvPlan:
 
 
 @functools.lru_cache(maxsize=256)
-def conv_plan(xp, input_shape, planes_out, kernel, stride, pad, dilation, groups=1, allow_batch_last=True):
-    """The ``ConvPlan`` of these arguments (tuples of ints; ``xp`` the inputs' array module), built once."""
-    return ConvPlan(xp, input_shape, planes_out, kernel, stride, pad, dilation, groups, allow_batch_last)
+def conv_plan(xp, input_shape, planes_out, kernel, stride, pad, dilation, groups=1, allow_batch_last=True,
+              dtype=None):
+    """The ``ConvPlan`` of these arguments (tuples of ints; ``xp`` the inputs' array module, ``dtype`` their
+    element type, which may let the direct kernels run it), built once."""
+    return ConvPlan(xp, input_shape, planes_out, kernel, stride, pad, dilation, groups, allow_batch_last, dtype)

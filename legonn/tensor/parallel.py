@@ -95,6 +95,13 @@ def leading_parts(array, axes=2):
     return [lead + (slice(bounds[i], bounds[i + 1]),) for i in range(count)]
 
 
+def leading_ranges(array):
+    """``leading_parts`` of ``array``'s first axis as ``(start, stop)`` pairs (one pair, the whole axis, when
+    splitting would not pay): the form a native kernel takes its share of the work in."""
+    parts = leading_parts(array, axes=1)
+    return [(0, array.shape[0])] if parts == [()] else [(p[0].start, p[0].stop) for p in parts]
+
+
 def run_parts(fn, parts):
     """Call ``fn(part)`` for every part of ``leading_parts``, this thread and the pool's taking parts in turn.
 

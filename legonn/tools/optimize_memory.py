@@ -20,7 +20,10 @@ backward (``'training'``) with every module's ``updateOutput``/``updateGradInput
   ``_gemm``, a transpose reads that into the output. Each step gets its own clock tick, so the input is
   free once the columns exist, the columns once the GEMM is done (in inference; in training the weight
   gradient reuses them in backward) and ``_gemm`` once the output is written. Its backward's column
-  buffers (``fgradInput``, ``_gradInputT``, ``_gradOutputT``) live during its backward.
+  buffers (``fgradInput``, ``_gradInputT``, ``_gradOutputT``) live during its backward. A convolution
+  whose plan runs the direct kernels instead (few input planes on the CPU, ``tensor/conv_direct.py``)
+  reads its input (or the padded copy in ``finput``) while it writes the output, with ``_gemm`` as
+  scratch: one step in which all four live.
 
 Before that, ReLU-like modules inside a Sequential whose input nothing else reads later are switched
 to in place (optnet does the same), and the pass is traced again. Storages whose lifetimes do not
@@ -34,7 +37,7 @@ import weakref
 
 from ..containers.sequential import Sequential
 from ..graph.gmodule import gModule
-from ..modules.base.convolution import Convolution2d
+from ..modules.base.convolution import Convolution2d, planes_input
 from ..modules.base.module import Module
 from ..modules.rectifiers import HardTanh, Threshold
 from ..modules.linear import Linear
@@ -56,10 +59,11 @@ _OUTPUT_UNREAD_IN_BACKWARD = CONVOLUTIONS + (Linear, SpatialMaxPooling, View, Re
 # buffers a module rewrites before reading them: (classes, live during backward only, live from forward
 # to backward in training); a convolution's forward buffers come from its steps below
 _SCRATCH = ((CONVOLUTIONS, ('fgradInput', '_gradInputT', '_gradOutputT'), ('finput',)),)
-# updateOutput -> the buffers (attribute names; 'input' for the arguments) each of its steps reads or
+# the buffers (attribute names; 'input' for the arguments) each step of a convolution's forward reads or
 # writes, in order: within the call a buffer lives from the first step naming it to the last (all three
-# convolutions inherit this updateOutput; a subclass with its own is traced as one step)
-_FORWARD_STEPS = {Convolution2d.updateOutput: (('input', 'finput'), ('finput', '_gemm'), ('_gemm', 'output'))}
+# convolutions inherit Convolution2d.updateOutput; a subclass with its own is traced as one step)
+_GEMM_STEPS = (('input', 'finput'), ('finput', '_gemm'), ('_gemm', 'output'))
+_DIRECT_STEPS = (('input', 'finput', '_gemm', 'output'),)
 _MODES = ('inference', 'training')
 
 # model -> ([(storage size, dtype, cuda, [tensors that viewed it])], modules made in place,
@@ -102,12 +106,13 @@ class _Lifetimes:
         if method == 'accGradParameters' and not module.children() and not module.parameters()[0]:
             return lambda _, call_next, *args: call_next(*args)   # nothing to accumulate: reads nothing
 
-        steps = _FORWARD_STEPS.get(getattr(type(module), 'updateOutput', None)) if forward else None
+        stepped = forward and getattr(type(module), 'updateOutput', None) is Convolution2d.updateOutput
 
         def around(_, call_next, *args):
             self.clock += 1
             start = self.clock
             self.touch(args, (start,), module)
+            steps = _forward_steps(module, args[0]) if stepped else None
             if steps:
                 result = call_next(*args)
                 for i, names in enumerate(steps):
@@ -133,6 +138,11 @@ class _Lifetimes:
             self.phase(module, 'forward' if forward else 'backward', start, end)
             return result
         return around
+
+
+def _forward_steps(module, input):
+    """The steps of a convolution's inherited forward on ``input``: those of its plan's kernels."""
+    return _GEMM_STEPS if module._plan(planes_input(module, input)).direct is None else _DIRECT_STEPS
 
 
 def _touch_scratch(model, lifetimes):

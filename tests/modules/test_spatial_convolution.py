@@ -330,3 +330,214 @@ def test_map_convolutions_take_planes_past_the_table(name, batch):
     assert_jacobian(m, x)
     with pytest.raises(ValueError, match='planes'):
         m.forward(x.narrow(x.dim() - 3, 0, 2))
+
+
+# --- the direct kernels (tensor.conv_direct): inputs of few planes on the CPU -------------------------------
+@pytest.fixture
+def fresh_plans():
+    """Plans made in the test are forgotten afterwards (a test may change the rule they follow)."""
+    ck.conv_plan.cache_clear()
+    yield
+    ck.conv_plan.cache_clear()
+
+
+def use_direct(monkeypatch, on):
+    """Plans made from now on pick the direct kernels by the default rule (``on``) or never (im2col + GEMM);
+    the caller also asks for ``fresh_plans``, before ``monkeypatch``."""
+    from legonn.tensor import conv_direct
+    monkeypatch.setattr(conv_direct, 'MAX_PLANES', conv_direct.MAX_PLANES if on else 0)
+    ck.conv_plan.cache_clear()
+
+
+DIRECT_CASES = [   # planes in, out, kernel (kH, kW), pad (h, w), dilation (h, w), batch (0: a 3-D input), H, W
+    (1, 20, (5, 5), (0, 0), (1, 1), 3, 12, 11),
+    (1, 3, (3, 2), (1, 2), (2, 1), 2, 7, 6),
+    (2, 4, (1, 1), (0, 0), (1, 1), 0, 5, 3),
+    (3, 5, (2, 3), (2, 0), (1, 3), 0, 6, 9),
+    (4, 2, (4, 1), (3, 1), (1, 1), 1, 4, 5),
+    (2, 3, (3, 3), (0, 0), (1, 1), 2, 3, 3),      # one output pixel
+]
+
+
+@pytest.mark.parametrize('dtype, tol', [(np.float64, 1e-12), (np.float32, 2e-5)])
+@pytest.mark.parametrize('planes_in, planes_out, k, pad, dil, batch, h, w', DIRECT_CASES)
+def test_direct_kernels_match_the_loop_reference(fresh_plans, planes_in, planes_out, k, pad, dil, batch, h, w, dtype,
+                                                 tol):
+    m = nn.SpatialDilatedConvolution(planes_in, planes_out, k[1], k[0], 1, 1, pad[1], pad[0], dil[1], dil[0])
+    m = m.double() if dtype == np.float64 else m.float()
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((batch or 1, planes_in, h, w))
+    go = rng.standard_normal((batch or 1, planes_out) + ck.conv_plan(np, x.shape, planes_out, k, (1, 1), pad, dil)
+                             .out_size)
+    cast = (lambda a: lg.from_numpy(np.ascontiguousarray(a[0] if batch == 0 else a, dtype=dtype)))
+    y = m.forward(cast(x)).numpy()
+    assert m._plan(np.asarray(cast(x).numpy()).reshape(x.shape)).direct is not None
+    w_, b_ = m.weight.numpy().astype(np.float64), m.bias.numpy().astype(np.float64)
+    ref = ref_conv(x, w_, b_, (1, 1), pad, dil)
+    np.testing.assert_allclose(y, ref[0] if batch == 0 else ref, rtol=tol, atol=tol)
+    m.gradWeight.fill(1)
+    m.gradBias.fill(-1)
+    gi = m.backward(cast(x), cast(go), 0.5).numpy()
+    gx, gw, gb = ref_conv_grads(x, w_, go, (1, 1), pad, dil)
+    np.testing.assert_allclose(gi, gx[0] if batch == 0 else gx, rtol=tol, atol=tol)
+    np.testing.assert_allclose(m.gradWeight.numpy(), 1 + 0.5 * gw, rtol=tol, atol=tol)
+    np.testing.assert_allclose(m.gradBias.numpy(), -1 + 0.5 * gb, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize('pad', [(0, 0), (1, 2)])
+def test_direct_kernels_read_non_contiguous_input_and_grad_output(fresh_plans, pad):
+    m = nn.SpatialConvolution(2, 3, 3, 2, 1, 1, pad[1], pad[0]).double()
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((3, 9, 2, 7)).transpose(0, 2, 3, 1)[:, :, :, ::-1]   # (3, 2, 7, 9), no unit stride
+    y = m.forward(lg.from_numpy(x)).numpy()
+    assert m._plan(x).direct is not None and not x.flags.c_contiguous
+    w_, b_ = m.weight.numpy(), m.bias.numpy()
+    np.testing.assert_allclose(y, ref_conv(x, w_, b_, (1, 1), pad), atol=1e-12)
+    go = rng.standard_normal(y.shape[::-1]).T      # Fortran order
+    m.zeroGradParameters()
+    gi = m.backward(lg.from_numpy(x), lg.from_numpy(go)).numpy()
+    gx, gw, gb = ref_conv_grads(x, w_, go, (1, 1), pad, (1, 1))
+    np.testing.assert_allclose(gi, gx, atol=1e-12)
+    np.testing.assert_allclose(m.gradWeight.numpy(), gw, atol=1e-12)
+    np.testing.assert_allclose(m.gradBias.numpy(), gb, atol=1e-12)
+    # accGradParameters alone, after a forward on another input: the padded copy is the last forward's
+    x2 = rng.standard_normal(x.shape)
+    m.forward(lg.from_numpy(x2))
+    m.zeroGradParameters()
+    m.accGradParameters(lg.from_numpy(x2), lg.from_numpy(go))
+    np.testing.assert_allclose(m.gradWeight.numpy(), ref_conv_grads(x2, w_, go, (1, 1), pad, (1, 1))[1], atol=1e-12)
+
+
+@pytest.mark.parametrize('stride', [(1, 1), (2, 1), (1, 3)])
+def test_direct_kernels_run_only_stride_one_and_agree_with_the_columns(fresh_plans, monkeypatch, stride):
+    rng = np.random.default_rng(13)
+    x = lg.from_numpy(rng.standard_normal((2, 3, 9, 8)))
+    go = None
+    results = []
+    for direct in (True, False):
+        use_direct(monkeypatch, direct)
+        m = nn.SpatialConvolution(3, 4, 3, 2, stride[1], stride[0], 1, 1).double()
+        m.weight.copy(lg.from_numpy(np.linspace(-1, 1, 72).reshape(4, 3, 2, 3)))
+        m.bias.copy(lg.from_numpy(np.array([0.5, -0.25, 0.0, 1.0])))
+        y = m.forward(x).clone()
+        assert (m._plan(x.numpy()).direct is not None) is (direct and stride == (1, 1))
+        go = lg.from_numpy(rng.standard_normal(tuple(y.size()))) if go is None else go
+        m.zeroGradParameters()
+        results.append([y.numpy(), m.backward(x, go).numpy().copy(), m.gradWeight.numpy().copy(),
+                        m.gradBias.numpy().copy()])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, atol=1e-12)
+
+
+@pytest.mark.parametrize('threads', [1, 2])
+def test_direct_kernels_split_over_threads_give_the_columns_result(fresh_plans, monkeypatch, threads):
+    """A batch large enough for two parts (parallel.MIN_PART): each part sums its own weight gradient."""
+    from legonn.tensor import parallel
+    before = parallel.getnumthreads()
+    parallel.setnumthreads(threads)
+    try:
+        rng = np.random.default_rng(14)
+        x = lg.from_numpy(rng.standard_normal((48, 1, 28, 28)))
+        go = lg.from_numpy(rng.standard_normal((48, 20, 24, 24)))
+        results = []
+        for direct in (True, False):
+            use_direct(monkeypatch, direct)
+            m = nn.SpatialConvolution(1, 20, 5, 5).double()
+            m.weight.copy(lg.from_numpy(np.linspace(-1, 1, 500).reshape(20, 1, 5, 5)))
+            m.bias.fill(0.125)
+            y = m.forward(x).numpy().copy()
+            m.zeroGradParameters()
+            gi = m.backward(x, go, 2).numpy().copy()
+            results.append((y, gi, m.gradWeight.numpy().copy(), m.gradBias.numpy().copy()))
+            if direct:
+                assert m._plan(x.numpy()).direct is not None
+                assert len(parallel.leading_parts(go.numpy(), axes=1)) == threads
+        for a, b in zip(*results):
+            np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-10)
+    finally:
+        parallel.setnumthreads(before)
+
+
+def test_direct_kernels_keep_their_buffers_across_calls(fresh_plans):
+    m = nn.SpatialConvolution(1, 4, 3, 3, 1, 1, 1, 1)
+    x, go = lg.randn(2, 1, 6, 5), lg.randn(2, 4, 6, 5)
+    m.forward(x)
+    m.backward(x, go)
+    names = ('output', 'gradInput', 'finput', '_gemm', '_gradOutputT', '_gradInputT', 'fgradInput')
+    before = {name: m.__dict__[name].array.__array_interface__['data'][0] for name in names}
+    m.forward(x)
+    m.backward(x, go)
+    assert {name: m.__dict__[name].array.__array_interface__['data'][0] for name in names} == before
+
+
+@pytest.mark.parametrize('no_bias', [False, True])
+def test_direct_kernels_jacobian(fresh_plans, no_bias):
+    m = nn.SpatialDilatedConvolution(2, 3, 3, 2, 1, 1, 1, 2, 1, 2)
+    if no_bias:
+        m.noBias()
+    for x in (lg.randn(2, 2, 5, 4), lg.randn(2, 6, 3)):
+        assert_jacobian(m, x)
+        assert m._plan(x.numpy().reshape((-1, 2) + tuple(x.size())[-2:])).direct is not None
+
+
+def test_direct_kernels_refuse_operands_that_do_not_fit(fresh_plans):
+    plan = ck.conv_plan(np, (2, 1, 6, 5), 4, (3, 3), (1, 1), (0, 0), (1, 1), 1, True, np.dtype(np.float32))
+    direct = plan.direct
+    source = np.zeros((2, 1, 6, 5), np.float32)
+    weight, bias = np.zeros((4, 1, 3, 3), np.float32), np.zeros(4, np.float32)
+    scratch = np.zeros(direct.scratch_shape, np.float32)
+    with pytest.raises(ValueError, match=r'conv_direct\.forward: out must have shape \(2, 4, 4, 3\)'):
+        direct.forward(source, weight, bias, np.zeros((2, 4, 4, 4), np.float32), scratch)
+    with pytest.raises(TypeError, match=r'conv_direct\.forward: weight must be float32, got float64'):
+        direct.forward(source, weight.astype(np.float64), bias, np.zeros((2, 4, 4, 3), np.float32), scratch)
+    with pytest.raises(ValueError, match=r'conv_direct\.grad_input: scratch must have shape'):
+        direct.grad_input(np.zeros((2, 4, 4, 3), np.float32), weight, np.zeros((2, 1, 6, 5), np.float32),
+                          scratch[:, :3], np.zeros(direct.planes_shape, np.float32))
+
+
+def test_direct_plan_rule():
+    f32 = np.dtype(np.float32)
+    assert ck.conv_plan(np, (64, 1, 28, 28), 20, (5, 5), (1, 1), (0, 0), (1, 1), 1, True, f32).direct is not None
+    for args in [((64, 1, 28, 28), 20, (5, 5), (2, 2), 1, f32),       # strided
+                 ((64, 20, 12, 12), 50, (5, 5), (1, 1), 1, f32),      # LeNet's second layer: many planes
+                 ((64, 3, 12, 12), 64, (5, 5), (1, 1), 1, f32),       # 192 plane pairs
+                 ((64, 2, 12, 12), 4, (5, 5), (1, 1), 2, f32),        # grouped
+                 ((64, 1, 28, 28), 20, (5, 5), (1, 1), 1, np.dtype(np.float16)),
+                 ((64, 1, 28, 28), 20, (5, 5), (1, 1), 1, None)]:
+        shape, planes, k, stride, groups, dtype = args
+        assert ck.conv_plan(np, shape, planes, k, stride, (0, 0), (1, 1), groups, True, dtype).direct is None, args
+
+
+# --- the input gradient's column sums: one Numba gather (2-D, float) or one NumPy slice-add per offset ------
+@pytest.mark.parametrize('dtype', [np.float64, np.float32])
+@pytest.mark.parametrize('planes_in, planes_out, k, stride, pad, dil, groups, batch, h, w', [
+    (20, 50, (5, 5), (1, 1), (0, 0), (1, 1), 1, 4, 12, 12),     # LeNet's second layer (batch-last columns)
+    (6, 4, (3, 2), (2, 3), (1, 2), (1, 1), 2, 3, 9, 11),        # strided, padded, grouped
+    (5, 3, (2, 3), (1, 2), (0, 1), (2, 1), 1, 1, 7, 8),         # dilated, a single sample
+    (8, 2, (3, 3), (3, 3), (1, 1), (1, 1), 1, 2, 5, 5),         # windows that skip pixels
+])
+def test_gathered_column_sums_equal_the_slice_adds_bit_for_bit(monkeypatch, planes_in, planes_out, k, stride, pad,
+                                                               dil, groups, batch, h, w, dtype):
+    rng = np.random.default_rng(15)
+    x = rng.standard_normal((batch, planes_in, h, w)).astype(dtype)
+    weight = rng.standard_normal((planes_out, planes_in // groups) + k).astype(dtype)
+    counts = tuple(ck.conv_output_size(s, kk, st, p, d) for s, kk, st, p, d in zip((h, w), k, stride, pad, dil))
+    go = rng.standard_normal((batch, planes_out) + counts).astype(dtype)
+    gathered = ck.conv_grad_input(go, weight, x.shape, stride, pad, dil, groups)
+    monkeypatch.setattr(ck, 'numba_gathers', lambda cols: False)
+    added = ck.conv_grad_input(go, weight, x.shape, stride, pad, dil, groups)
+    assert gathered.dtype == dtype and (gathered == added).all()
+    if dtype == np.float64:
+        cin, cout = planes_in // groups, planes_out // groups
+        ref = np.concatenate([ref_conv_grads(x[:, g * cin:(g + 1) * cin], weight[g * cout:(g + 1) * cout],
+                                             go[:, g * cout:(g + 1) * cout], stride, pad, dil)[0]
+                              for g in range(groups)], axis=1)
+        np.testing.assert_allclose(gathered, ref, atol=1e-12)
+
+
+def test_column_sums_are_gathered_only_from_2d_float_contiguous_columns():
+    cols = np.zeros((2, 3, 3, 4, 4, 5), np.float32)
+    assert ck.numba_gathers(cols) and ck.numba_gathers(cols.astype(np.float64))
+    assert not ck.numba_gathers(cols.astype(np.float16))
+    assert not ck.numba_gathers(cols[..., ::2])
+    assert not ck.numba_gathers(np.zeros((2, 3, 4, 5), np.float32))   # one spatial axis (TemporalConvolution)

@@ -226,3 +226,35 @@ def test_forked_child_starts_its_own_workers(split_small):
     child.join(30)
     assert child.exitcode == 0
     assert queue.get(timeout=5) == 3
+
+
+def test_leading_ranges_are_the_first_axis_parts(split_small):
+    assert parallel.leading_ranges(np.zeros((7, 5))) == [(0, 2), (2, 4), (4, 7)]
+    assert parallel.leading_ranges(np.zeros((1, 64))) == [(0, 1)]   # the second axis is never split here
+    parallel.setnumthreads(1)
+    assert parallel.leading_ranges(np.zeros((7, 5))) == [(0, 7)]
+
+
+def test_convolution_kernels_of_conv_cpu_give_the_whole_result_in_parts(split_small):
+    """The Numba column gather (channels split) and the direct kernels (batch split, the weight gradient
+    summed per part) in three parts against one."""
+    rng = np.random.default_rng(3)
+    x, go = rng.standard_normal((5, 2, 7, 6)), rng.standard_normal((5, 3, 7, 5))
+    go_small = rng.standard_normal((5, 3, 3, 3))   # the gradOutput of a stride-2 convolution of (5, 2, 6, 7)
+    results = []
+    for threads in (3, 1):
+        parallel.setnumthreads(threads)
+        ck.conv_plan.cache_clear()
+        m = nn.SpatialConvolution(2, 3, 2, 3, 1, 1, 0, 1).double()
+        m.weight.copy(lg.from_numpy(np.linspace(-1, 1, 36).reshape(3, 2, 3, 2)))
+        m.bias.zero()
+        assert m._plan(x).direct is not None
+        y = m.forward(lg.from_numpy(x)).numpy().copy()
+        m.zeroGradParameters()
+        gi = m.backward(lg.from_numpy(x), lg.from_numpy(go)).numpy().copy()
+        gathered = ck.conv_grad_input(go_small, np.ones((3, 2, 2, 3)), (5, 2, 6, 7), (2, 2), (1, 0), (1, 1))
+        results.append((y, gi, m.gradWeight.numpy().copy(), gathered))
+    ck.conv_plan.cache_clear()
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-13)
+    assert (results[0][3] == results[1][3]).all()

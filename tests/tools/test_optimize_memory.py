@@ -65,8 +65,10 @@ def test_convnets_compute_the_same_bits_with_less_memory(name, mode):
     # the same batch, then a larger one (shared storages grow in place) and a smaller one
     _compare(model, twin, make_input, [4, 6, 2], mode == 'training')
     saving = 1 - after / before
+    # inception's first convolutions (3 input planes) run the direct kernels on the CPU, which keep no
+    # columns to share: 156 kB before instead of 186 kB, the same 113 kB after, so 27% less, not 39%
     minimum = {('lenet', 'inference'): 0.4, ('lenet', 'training'): 0.35, ('vgg', 'inference'): 0.5,
-               ('vgg', 'training'): 0.4, ('inception', 'inference'): 0.3, ('inception', 'training'): 0.2}
+               ('vgg', 'training'): 0.4, ('inception', 'inference'): 0.25, ('inception', 'training'): 0.2}
     assert saving >= minimum[name, mode], f"{name} {mode}: {before} -> {after} bytes ({saving:.0%} less)"
 
 
@@ -154,8 +156,18 @@ def test_table_outputs_residual_blocks_compute_the_same_bits():
         assert after < before
 
 
+@pytest.fixture
+def gemm_path(monkeypatch):
+    """Every convolution through im2col + GEMM, whatever its plane count (no direct kernels)."""
+    from legonn.tensor import conv_direct, conv_kernels
+    monkeypatch.setattr(conv_direct, 'MAX_PLANES', 0)
+    conv_kernels.conv_plan.cache_clear()
+    yield
+    conv_kernels.conv_plan.cache_clear()
+
+
 @pytest.mark.parametrize('read_later', [False, True])
-def test_a_convolution_gemm_reuses_its_input_only_when_nothing_reads_it_later(read_later):
+def test_a_convolution_gemm_reuses_its_input_only_when_nothing_reads_it_later(gemm_path, read_later):
     """A convolution's input is free once its columns exist, so its GEMM result may take the input's
     storage, but not when a later module (here CAddTable) still reads that input."""
     x = nn.Identity()()
@@ -170,7 +182,22 @@ def test_a_convolution_gemm_reuses_its_input_only_when_nothing_reads_it_later(re
     assert (conv._gemm.storage() is relu.output.storage()) == (not read_later) and after < before
 
 
-def test_a_convolution_with_its_own_forward_keeps_its_scratch_to_itself():
+def test_a_direct_convolution_shares_neither_its_output_nor_its_scratch_with_its_input():
+    """The direct kernels (4 input planes here) read the input while they write the output: one step."""
+    x = nn.Identity()()
+    a = nn.ReLU()(nn.SpatialConvolution(1, 4, 3, 3, 1, 1, 1, 1)(x))
+    c = nn.SpatialConvolution(4, 4, 3, 3)(nn.Tanh()(nn.SpatialConvolution(4, 4, 3, 3, 1, 1, 1, 1)(a)))
+    model = nn.gModule([x], [c])
+    twin, before, after = _optimised(model, _images(1, 6), 4, 'inference')
+    _compare(model, twin, _images(1, 6), [4, 6, 2], False)
+    relu = next(m for m in model.listModules() if isinstance(m, nn.ReLU))
+    conv = next(m for m in model.listModules() if isinstance(m, nn.SpatialConvolution) and m.nInputPlane == 4)
+    assert conv._plan(relu.output.numpy()).direct is not None
+    assert conv.output.storage() is not relu.output.storage() and conv._gemm.storage() is not relu.output.storage()
+    assert after < before
+
+
+def test_a_convolution_with_its_own_forward_keeps_its_scratch_to_itself(gemm_path):
     """The three-step trace is declared for the inherited updateOutput only: a subclass that overrides
     it may use its columns differently, so they are shared with nothing (and results stay the same)."""
     class Custom(nn.SpatialConvolution):

@@ -1,5 +1,6 @@
 """The engine of the 2-D convolutions: input checks, batch and non-batch forms, reused buffers, one
-im2col + GEMM per call through a ``tensor.conv_kernels.ConvPlan``.
+im2col + GEMM per call through a ``tensor.conv_kernels.ConvPlan`` (or, for inputs of few planes on the
+CPU, the direct kernels of ``tensor.conv_direct`` the plan names).
 
 Each convolution says how its parameters become a dense ``(nOutputPlane, nInputPlane / groups, kH,
 kW)`` kernel and bias (``denseWeight``, ``denseBias``) and how the dense gradients fold back onto
@@ -108,7 +109,7 @@ class Convolution2d(DenseParameters, Module, abstract=True):
         """The plan for ``x`` (N, nInputPlane, H, W), shared with every call on inputs of its shape."""
         return ck.conv_plan(array_module(x), x.shape, self.nOutputPlane, (self.kH, self.kW), (self.dH, self.dW),
                             (self.padH, self.padW), (self.dilationH, self.dilationW), self.groups,
-                            self.batch_last_columns)
+                            self.batch_last_columns, x.dtype)
 
     def _check(self, input, gradOutput=None):
         """``(x, plan)`` for a valid input (``x`` with its batch axis), plus gradOutput's array when given."""
@@ -131,8 +132,24 @@ class Convolution2d(DenseParameters, Module, abstract=True):
         arr = self.bufferLike(name, input, sizes if input.dim() == 4 else sizes[1:])
         return arr if input.dim() == 4 else arr[None]
 
+    def _direct_source(self, direct, x, input, fresh):
+        """The padded (or contiguous) input the direct kernels read: ``x`` itself when it needs no copy, else
+        buffer ``finput``, filled now when ``fresh`` or when no forward kept one of this shape."""
+        if not direct.copies_source(x):
+            return x
+        kept = self.__dict__.get('finput')
+        if fresh or kept is None or kept._size != direct.source_shape or type(kept) is not type(input):
+            return direct.source(x, self.bufferLike('finput', input, direct.source_shape))
+        return kept.array
+
     def updateOutput(self, input):
         x, plan = self._check(input)
+        direct = plan.direct
+        if direct is not None:
+            out = self._batch_array('output', input, (x.shape[0], self.nOutputPlane) + plan.out_size)
+            direct.forward(self._direct_source(direct, x, input, True), self.denseWeight(), self.denseBias(), out,
+                           self.bufferLike('_gemm', input, direct.scratch_shape))
+            return self.output
         cols = self.bufferLike('finput', input, plan.columns_shape)
         gemm = self.bufferLike('_gemm', input, plan.gemm_shape)
         out = self._batch_array('output', input, (x.shape[0], self.nOutputPlane) + plan.out_size)
@@ -153,6 +170,12 @@ class Convolution2d(DenseParameters, Module, abstract=True):
         if self.gradInput is None:   # Torch7's idiom for a first layer: no gradient w.r.t. the data
             return None
         x, plan, go = self._check(input, gradOutput)
+        if plan.direct is not None:
+            direct = plan.direct
+            direct.grad_input(go, self.denseWeight(), self._batch_array('gradInput', input, x.shape),
+                              self.bufferLike('_gradOutputT', input, direct.scratch_shape),
+                              self.bufferLike('_gradInputT', input, direct.planes_shape))
+            return self.gradInput
         plan.grad_input(go, self.denseWeight(), self._batch_array('gradInput', input, x.shape),
                         self.bufferLike('_gradOutputT', input, plan.gemm_shape),
                         self.bufferLike('fgradInput', input, plan.columns_shape),
@@ -163,6 +186,14 @@ class Convolution2d(DenseParameters, Module, abstract=True):
 
     def accGradParameters(self, input, gradOutput, scale=1):
         x, plan, go = self._check(input, gradOutput)
+        if plan.direct is not None:
+            direct = plan.direct
+            source = self._direct_source(direct, x, input, False)
+            scratch = self.bufferLike('_gradOutputT', input, direct.scratch_shape)
+            partials = self.bufferLike('fgradInput', input, direct.partials_shape)
+            self.accDenseGradients(lambda gw, gb, s: direct.grad_params(go, source, gw, gb, s, scratch, partials),
+                                   scale)
+            return
         grad_t = self.bufferLike('_gradOutputT', input, plan.gemm_shape)
         if self.__dict__.get('_transposedGradOutput') is not gradOutput:
             plan.grad_output_t(go, grad_t)

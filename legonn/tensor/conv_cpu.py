@@ -1,0 +1,204 @@
+"""2-D convolution kernels for the CPU, compiled by Numba (serial, ``nogil``, cached on disk).
+
+The direct convolution (``forward``, ``grad_input``, ``grad_params``) is called only through
+``conv_direct.DirectConv``, ``col2im_batch_last`` only through ``conv_kernels.conv_grad_input``; both
+check every operand first: the kernels index without bounds checks. The direct kernels take stride 1,
+any dilation, source planes already zero padded.
+
+The "wide row" trick: with stride 1, the input element that kernel offset (kh, kw) pairs with output
+(oh, ow) is at flat position ``(oh + kh dh) Ws + ow + kw dw`` of the (Hs, Ws) source plane, i.e. at
+``p + off(kh, kw)`` for ``p = oh Ws + ow``. So each kernel offset is one multiply-add over a contiguous
+run of ``span = (oH - 1) Ws + oW`` elements (LLVM vectorises it), on an output plane laid out at the
+source's pitch Ws (a scratch row, ``wide``) whose ``Ws - oW`` extra columns per row are never read
+back (forward) or hold zeros (backward). That replaces im2col's copy of every window (prod(kernel)
+times the input) and a GEMM whose inner dimension C kH kW is too short for BLAS to run well.
+
+The loops take kernel offsets four at a time (``GROUP``): one pass over the accumulator per four
+multiply-adds instead of one per multiply-add, which is what bounds these loops (loads and stores,
+not arithmetic). The sums keep their order (``acc + w0 x0 + w1 x1 + ...`` left to right). The four
+views are spelled out in each kernel: a helper returning them as a tuple made the kernels 8-25%
+slower (bench/lenet_cpu.md).
+"""
+from numba import njit
+
+kernel = njit(nogil=True, cache=True, boundscheck=False, error_model='numpy')
+GROUP = 4
+
+
+@kernel
+def _offset(t, kW, pitch, dil_h, dil_w):
+    """Flat offset, in a plane of row pitch ``pitch``, of kernel offset number ``t`` (C order over kH x kW)."""
+    return (t // kW) * dil_h * pitch + (t % kW) * dil_w
+
+
+@kernel
+def _spread(plane, wide, pitch, start):
+    """wide[start + oh * pitch + ow] = plane[oh, ow], zeros everywhere else in ``wide``."""
+    rows, cols = plane.shape
+    zero = wide.dtype.type(0)
+    for i in range(wide.shape[0]):
+        wide[i] = zero
+    for oh in range(rows):
+        row = wide[start + oh * pitch:]
+        for ow in range(cols):
+            row[ow] = plane[oh, ow]
+
+
+@kernel
+def forward(source, weight, bias, out, wide, dil_h, dil_w, first, stop):
+    """out[n, o] = sum over c, kh, kw of weight[o, c, kh, kw] * source[n, c, oh + kh dil_h, ow + kw dil_w],
+    plus bias[o] when ``bias`` is not empty, for n in [first, stop). ``wide`` is scratch of at least the span."""
+    C, Ws = source.shape[1], source.shape[3]
+    O, kW = weight.shape[0], weight.shape[3]
+    T = weight.shape[2] * kW
+    oH, oW = out.shape[2], out.shape[3]
+    span = (oH - 1) * Ws + oW
+    zero = wide.dtype.type(0)
+    for n in range(first, stop):
+        for o in range(O):
+            for p in range(span):
+                wide[p] = zero
+            for c in range(C):
+                plane, w = source[n, c].reshape(-1), weight[o, c].reshape(-1)
+                t = 0
+                while t + GROUP <= T:
+                    x0 = plane[_offset(t, kW, Ws, dil_h, dil_w):]
+                    x1 = plane[_offset(t + 1, kW, Ws, dil_h, dil_w):]
+                    x2 = plane[_offset(t + 2, kW, Ws, dil_h, dil_w):]
+                    x3 = plane[_offset(t + 3, kW, Ws, dil_h, dil_w):]
+                    w0, w1, w2, w3 = w[t], w[t + 1], w[t + 2], w[t + 3]
+                    for p in range(span):
+                        wide[p] = wide[p] + w0 * x0[p] + w1 * x1[p] + w2 * x2[p] + w3 * x3[p]
+                    t += GROUP
+                for t in range(t, T):
+                    x0, w0 = plane[_offset(t, kW, Ws, dil_h, dil_w):], w[t]
+                    for p in range(span):
+                        wide[p] += w0 * x0[p]
+            result = out[n, o]
+            if bias.shape[0]:   # the sum first, then the bias: the order of the GEMM path
+                b = bias[o]
+                for oh in range(oH):
+                    for ow in range(oW):
+                        result[oh, ow] = wide[oh * Ws + ow] + b
+            else:
+                for oh in range(oH):
+                    for ow in range(oW):
+                        result[oh, ow] = wide[oh * Ws + ow]
+
+
+@kernel
+def grad_input(grad_out, weight, grad_in, planes, wide, pad_h, pad_w, dil_h, dil_w, first, stop):
+    """grad_in[n] (N, C, H, W) = the adjoint of ``forward`` applied to grad_out[n] (N, O, oH, oW), for n in
+    [first, stop). The sums run in ``planes`` (C, H + 2 pad_h, W + 2 pad_w), then the interior is copied
+    out; without padding they run in grad_in[n] itself.
+
+    Each source position q gathers ``weight[o, c, t] * g[q - off(t)]`` over the offsets t, ``g`` being
+    grad_out[n, o] spread at the source's pitch: ``wide`` (Hs Ws + off(last)) holds it after a margin of
+    off(last) zeros, so every read lands inside and the gather is one contiguous pass per offset group.
+    """
+    C, H, W = grad_in.shape[1], grad_in.shape[2], grad_in.shape[3]
+    O, kW = weight.shape[0], weight.shape[3]
+    T = weight.shape[2] * kW
+    Hs, Ws = H + 2 * pad_h, W + 2 * pad_w
+    margin = _offset(T - 1, kW, Ws, dil_h, dil_w)
+    padded = pad_h > 0 or pad_w > 0
+    for n in range(first, stop):
+        acc = planes if padded else grad_in[n]
+        acc[...] = 0
+        for o in range(O):
+            _spread(grad_out[n, o], wide, Ws, margin)
+            for c in range(C):
+                dest, w = acc[c].reshape(-1), weight[o, c].reshape(-1)
+                t = 0
+                while t + GROUP <= T:
+                    g0 = wide[margin - _offset(t, kW, Ws, dil_h, dil_w):]
+                    g1 = wide[margin - _offset(t + 1, kW, Ws, dil_h, dil_w):]
+                    g2 = wide[margin - _offset(t + 2, kW, Ws, dil_h, dil_w):]
+                    g3 = wide[margin - _offset(t + 3, kW, Ws, dil_h, dil_w):]
+                    w0, w1, w2, w3 = w[t], w[t + 1], w[t + 2], w[t + 3]
+                    for q in range(Hs * Ws):
+                        dest[q] = dest[q] + w0 * g0[q] + w1 * g1[q] + w2 * g2[q] + w3 * g3[q]
+                    t += GROUP
+                for t in range(t, T):
+                    g0, w0 = wide[margin - _offset(t, kW, Ws, dil_h, dil_w):], w[t]
+                    for q in range(Hs * Ws):
+                        dest[q] += w0 * g0[q]
+        if padded:
+            grad_in[n] = planes[:, pad_h:pad_h + H, pad_w:pad_w + W]
+
+
+@njit(nogil=True, cache=True, boundscheck=False, error_model='numpy', fastmath={'reassoc'})
+def grad_params(grad_out, source, grad_weight, grad_bias, wide, dil_h, dil_w, first, stop):
+    """grad_weight[o, c, kh, kw] = sum over n in [first, stop), oh, ow of grad_out[n, o, oh, ow] *
+    source[n, c, oh + kh dil_h, ow + kw dil_w], and grad_bias[o] = the sum of grad_out[n, o] (both
+    overwritten: a part's share, which the caller adds up). ``wide`` is scratch of at least the span; the sums
+    may be reassociated (``reassoc``), which lets LLVM vectorise each dot product."""
+    C, Ws = source.shape[1], source.shape[3]
+    O, kW = grad_weight.shape[0], grad_weight.shape[3]
+    T = grad_weight.shape[2] * kW
+    oH, oW = grad_out.shape[2], grad_out.shape[3]
+    span = (oH - 1) * Ws + oW
+    zero = wide.dtype.type(0)
+    grad_weight[...] = 0
+    grad_bias[...] = 0
+    for n in range(first, stop):
+        for o in range(O):
+            _spread(grad_out[n, o], wide[:span], Ws, 0)
+            total = zero
+            for p in range(span):
+                total += wide[p]
+            grad_bias[o] += total
+            for c in range(C):
+                plane, gw = source[n, c].reshape(-1), grad_weight[o, c].reshape(-1)
+                t = 0
+                while t + GROUP <= T:
+                    x0 = plane[_offset(t, kW, Ws, dil_h, dil_w):]
+                    x1 = plane[_offset(t + 1, kW, Ws, dil_h, dil_w):]
+                    x2 = plane[_offset(t + 2, kW, Ws, dil_h, dil_w):]
+                    x3 = plane[_offset(t + 3, kW, Ws, dil_h, dil_w):]
+                    d0 = d1 = d2 = d3 = zero
+                    for p in range(span):
+                        g = wide[p]
+                        d0 += g * x0[p]
+                        d1 += g * x1[p]
+                        d2 += g * x2[p]
+                        d3 += g * x3[p]
+                    gw[t] += d0
+                    gw[t + 1] += d1
+                    gw[t + 2] += d2
+                    gw[t + 3] += d3
+                    t += GROUP
+                for t in range(t, T):
+                    x0, d0 = plane[_offset(t, kW, Ws, dil_h, dil_w):], zero
+                    for p in range(span):
+                        d0 += wide[p] * x0[p]
+                    gw[t] += d0
+
+
+@kernel
+def col2im_batch_last(cols, sums, sH, sW, pH, pW, dH, dW, first, stop):
+    """sums[c, h, w, :] = the sum of cols[c, kh, kw, oh, ow, :] over the (window, kernel offset) pairs that
+    read input pixel (h, w), offsets in C order (the order of the NumPy slice-adds, so the same sums), for
+    channels c in [first, stop). ``cols`` is (C, kH, kW, oH, oW, N), ``sums`` (C, H, W, N): the column
+    gradients and the input gradient of the GEMM path, the batch innermost. One pass: each pixel's N
+    sums are built in place and written once (the slice-adds pass over the image once per offset)."""
+    kH, kW, oH, oW, N = cols.shape[1], cols.shape[2], cols.shape[3], cols.shape[4], cols.shape[5]
+    H, W = sums.shape[1], sums.shape[2]
+    zero = sums.dtype.type(0)
+    for c in range(first, stop):
+        for h in range(H):
+            for w in range(W):
+                row = sums[c, h, w]
+                for n in range(N):
+                    row[n] = zero
+                for kh in range(kH):
+                    a = h + pH - kh * dH
+                    if a < 0 or a % sH != 0 or a // sH >= oH:
+                        continue
+                    for kw in range(kW):
+                        b = w + pW - kw * dW
+                        if b < 0 or b % sW != 0 or b // sW >= oW:
+                            continue
+                        src = cols[c, kh, kw, a // sH, b // sW]
+                        for n in range(N):
+                            row[n] += src[n]

@@ -1,0 +1,164 @@
+"""Direct 2-D convolution on the CPU for inputs with few planes (``conv_cpu``'s Numba kernels, checked here).
+
+For an input of one to a few planes (LeNet's first layer, a grey or RGB image), im2col copies every
+window (prod(kernel) times the input) into columns for a GEMM whose inner dimension C kH kW (25 for a
+5x5 kernel on one plane) is too short for BLAS to run near its peak, and the product then needs a
+transposing pass. The direct kernels multiply-add each kernel offset over the zero-padded source
+planes instead, writing the output (bias included), the input gradient and the parameter gradients
+in one pass each. Stride 1 only (any padding and dilation, one group), float32 and float64; the
+plan (``conv_kernels.ConvPlan``) picks this path by ``direct_pays``.
+
+The batch is split into one part per thread (``parallel``); the weight gradient is summed per part
+into ``partials`` and added up afterwards. Every kernel call goes through ``check_operands``.
+"""
+import importlib
+
+import numpy as np
+
+from . import parallel
+from .blas_kernels import check_operands
+
+# Where the direct kernels beat im2col + GEMM on the CPU (bench/lenet_cpu.md): at most 4 input planes and
+# 128 (input, output) plane pairs; beyond, the GEMM's rows (output planes) and inner dimension grow long
+# enough for BLAS to pay back the column copy (3 -> 64 planes: 3.7 ms im2col + GEMM, 4.2 ms direct)
+MAX_PLANES = 4
+MAX_PLANE_PAIRS = 128
+_NO_BIAS = {np.dtype(t): np.zeros(0, t) for t in (np.float32, np.float64)}
+
+
+def direct_pays(xp, dtype, input_shape, planes_out, stride, groups):
+    """Whether ``DirectConv`` runs this convolution: NumPy data of float32 or float64, 2-D, stride 1, one
+    group, at most ``MAX_PLANES`` input planes and ``MAX_PLANE_PAIRS`` input x output planes."""
+    return (xp is np and dtype is not None and np.dtype(dtype) in (np.float32, np.float64) and groups == 1
+            and len(input_shape) == 4 and all(s == 1 for s in stride) and input_shape[1] <= MAX_PLANES
+            and input_shape[1] * planes_out <= MAX_PLANE_PAIRS)
+
+
+def cpu_kernels():
+    """The Numba kernels (``conv_cpu``); Numba's import (about 0.1 s) happens when one first runs, not with
+    legonn."""
+    return importlib.import_module('.conv_cpu', __package__)
+
+
+def _contiguous(arr):
+    return arr if arr.flags.c_contiguous and arr.flags.aligned else np.ascontiguousarray(arr)
+
+
+class DirectConv:
+    """The direct path for inputs of shape ``input_shape`` (N, C, H, W), ``planes_out`` output planes, a
+    ``kernel`` (kH, kW), ``pad`` and ``dilation`` (per axis). Shapes of the buffers a module keeps:
+    ``source_shape`` (N, C, H + 2 padH, W + 2 padW), the zero-padded input (needed only when ``x`` is
+    padded or not contiguous: ``copies_source``); per thread, a row of scratch (``scratch_shape``), a padded gradient plane set (``planes_shape``, empty without padding) and the
+    parameter gradients' share (``partials_shape``).
+    """
+
+    def __init__(self, input_shape, planes_out, kernel, pad, dilation, out_size):
+        n, c, h, w = input_shape
+        self.input_shape, self.planes_out = tuple(input_shape), planes_out
+        self.kernel, self.pad, self.dilation, self.out_size = tuple(kernel), tuple(pad), tuple(dilation), out_size
+        self.source_shape = (n, c, h + 2 * pad[0], w + 2 * pad[1])
+        self.span = (out_size[0] - 1) * self.source_shape[3] + out_size[1]
+        # the input gradient's gather reads a spread gradOutput after a margin of the last offset's reach
+        self.scratch_length = (self.source_shape[2] * self.source_shape[3]
+                               + (kernel[0] - 1) * dilation[0] * self.source_shape[3] + (kernel[1] - 1) * dilation[1])
+        self.weight_shape = (planes_out, c) + self.kernel
+
+    @property
+    def scratch_shape(self):
+        return (parallel.getnumthreads(), self.scratch_length)
+
+    @property
+    def planes_shape(self):
+        padded = any(self.pad)
+        return (parallel.getnumthreads(), self.source_shape[1] * self.source_shape[2] * self.source_shape[3]
+                if padded else 0)
+
+    @property
+    def partials_shape(self):
+        return (parallel.getnumthreads(), self.planes_out * (self.source_shape[1] * self.kernel[0] * self.kernel[1]
+                                                              + 1))
+
+    def copies_source(self, x):
+        return any(self.pad) or not (x.flags.c_contiguous and x.flags.aligned)
+
+    def source(self, x, buf):
+        """``x`` (N, C, H, W) zero padded into ``buf`` (``source_shape``), or ``x`` itself when no copy is needed."""
+        if not self.copies_source(x):
+            return x
+        (ph, pw), (h, w) = self.pad, x.shape[2:]
+        buf = buf.reshape(self.source_shape)
+        if ph:
+            buf[:, :, :ph] = 0
+            buf[:, :, ph + h:] = 0
+        if pw:
+            buf[:, :, ph:ph + h, :pw] = 0
+            buf[:, :, ph:ph + h, pw + w:] = 0
+        parallel.map_parts(np.copyto, buf[:, :, ph:ph + h, pw:pw + w], x)
+        return buf
+
+    def _run(self, call, like):
+        """``call(part, first, stop)`` over the batch, one part per thread (split as ``like``'s first axis)."""
+        bounds = parallel.leading_ranges(like)
+        parallel.run_parts(lambda i: call(i, *bounds[i]), range(len(bounds)))
+
+    def _scratch(self, routine, dtype, scratch, *operands):
+        check_operands(f"conv_direct.{routine}", dtype, ('scratch', scratch, self.scratch_shape, None), *operands)
+
+    def forward(self, source, weight, bias, out, scratch):
+        """``out`` (N, Cout, oH, oW) = ``source`` (``source``'s result) correlated with ``weight`` (Cout, C, kH,
+        kW), plus ``bias`` (Cout,) unless None."""
+        dtype = out.dtype
+        weight = _contiguous(weight)
+        bias = _NO_BIAS[dtype] if bias is None else _contiguous(bias)
+        self._scratch('forward', dtype, scratch, ('source', source, self.source_shape, None),
+                      ('weight', weight, self.weight_shape, None),
+                      ('bias', bias, (self.planes_out,) if bias.size else (0,), None),
+                      ('out', out, (self.source_shape[0], self.planes_out) + self.out_size, None))
+        run = cpu_kernels().forward
+        dh, dw = self.dilation
+        self._run(lambda i, first, stop: run(source, weight, bias, out, scratch[i], dh, dw, first, stop), out)
+        return out
+
+    def grad_input(self, grad_out, weight, out, scratch, planes):
+        """d loss / d input (N, C, H, W) into ``out`` for gradOutput ``grad_out`` (N, Cout, oH, oW)."""
+        dtype = out.dtype
+        grad_out, weight = _contiguous(grad_out), _contiguous(weight)
+        self._scratch('grad_input', dtype, scratch, ('planes', planes, self.planes_shape, None),
+                      ('gradOutput', grad_out, (self.source_shape[0], self.planes_out) + self.out_size, None),
+                      ('weight', weight, self.weight_shape, None), ('gradInput', out, self.input_shape, None))
+        run = cpu_kernels().grad_input
+        plane_set = planes.reshape((planes.shape[0],) + (self.source_shape[1:] if any(self.pad) else (0, 0, 0)))
+        (ph, pw), (dh, dw) = self.pad, self.dilation
+        # split as gradOutput, whose size (not the input's) measures the work
+        self._run(lambda i, first, stop: run(grad_out, weight, out, plane_set[i], scratch[i], ph, pw, dh, dw,
+                                             first, stop), grad_out)
+        return out
+
+    def grad_params(self, grad_out, source, grad_weight, grad_bias, scale, scratch, partials):
+        """Add ``scale`` * d loss / d weight into ``grad_weight`` (Cout, C, kH, kW) and d loss / d bias into
+        ``grad_bias`` (Cout,) unless None, from gradOutput ``grad_out`` and the forward's ``source``."""
+        dtype = scratch.dtype
+        grad_out = _contiguous(grad_out)
+        self._scratch('grad_params', dtype, scratch, ('partials', partials, self.partials_shape, None),
+                      ('gradOutput', grad_out, (self.source_shape[0], self.planes_out) + self.out_size, None),
+                      ('source', source, self.source_shape, None))
+        run = cpu_kernels().grad_params
+        cut = self.planes_out * self.source_shape[1] * self.kernel[0] * self.kernel[1]
+        weights = partials[:, :cut].reshape((partials.shape[0],) + self.weight_shape)
+        biases = partials[:, cut:]
+        (dh, dw), used = self.dilation, []
+
+        def part(i, first, stop):
+            run(grad_out, source, weights[i], biases[i], scratch[i], dh, dw, first, stop)
+            used.append(i)
+
+        self._run(part, grad_out)
+        used.sort()
+        total = partials[used[0]]
+        for i in used[1:]:
+            total += partials[i]
+        if scale != 1:
+            total *= scale
+        grad_weight += total[:cut].reshape(self.weight_shape)
+        if grad_bias is not None:
+            grad_bias += total[cut:]
