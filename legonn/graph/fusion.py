@@ -69,6 +69,8 @@ class Region:
                 if kind == 'v':
                     self.uses[m].append((k, slot))
         self.programs = {}   # 'forward', or the backward's gradient counts -> fusion_code.Program
+        self.cpu_kinds = None   # how each member runs on the CPU (cpu_regions), made on first use there
+        self.sum_orders = [None] * len(members)   # see _sum_orders
         # what the generated code depends on (cuda_params are class attributes, and so fixed per type)
         self.signature = (tuple((t.__name__, t.cuda_forward, t.cuda_backward, tuple(t.cuda_params))
                                 if issubclass(t, Elementwise) else t.__name__ for t in self.types),
@@ -150,7 +152,31 @@ def plan(order):
             waiting[c] -= 1
             if waiting[c] == 0:
                 heapq.heappush(ready, (first[c], c))
+    for region in regions:
+        _sum_orders(region, order, schedule)
     return schedule, regions
+
+
+def _sum_orders(region, order, schedule):
+    """For each member whose gradients reach it in another order when its region runs as one step than in the
+    node-by-node sweep, ``region.sum_orders[k]``: the positions (among the gradients from the nodes it feeds,
+    after the graph output's own) of that sweep's order, so that the CPU run sums them in it, bit for bit.
+
+    The sweep appends a node's gradients as its consumers run, in reverse forward order (each consumer in the
+    order of its inputs); with the region as one step, the consumers outside it run first, in reverse schedule
+    order, then the members in reverse."""
+    rank = {id(n): i for i, n in enumerate(order)}
+    step = {id(s): i for i, s in enumerate(schedule) if not isinstance(s, Region)}
+    member = {id(n): k for k, n in enumerate(region.members)}
+    for k, node in enumerate(region.members):
+        uses = [(c, slot) for c in order for slot, p in enumerate(c.inputs) if p is node]
+        swept = sorted(uses, key=lambda u: (-rank[id(u[0])], u[1]))
+        outside = sorted((u for u in uses if id(u[0]) not in member), key=lambda u: (-step[id(u[0])], u[1]))
+        inside = sorted((u for u in uses if id(u[0]) in member), key=lambda u: (-member[id(u[0])], u[1]))
+        arrived = [(id(c), slot) for c, slot in outside + inside]
+        positions = tuple(arrived.index((id(c), slot)) for c, slot in swept)
+        if positions != tuple(range(len(positions))):
+            region.sum_orders[k] = positions
 
 
 # --- running a region ---------------------------------------------------------------------------------------
