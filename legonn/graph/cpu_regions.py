@@ -18,7 +18,7 @@ from ..modules.base.elementwise import Elementwise
 from ..modules.base.table_buffers import copy_pieces
 from ..modules.table_arithmetic import CAddTable, CMulTable
 from ..tensor import Tensor
-from .node import sum_into
+from .node import in_sweep_order, sum_into
 
 # how a member's array code runs: an Elementwise module's, a sum's or a product's
 _ELEMENTWISE, _SUM, _PRODUCT = 'elementwise', 'sum', 'product'
@@ -117,10 +117,8 @@ def backward(region):
         if len(grads) == 1:
             go = grads[0]
         else:
-            swept = region.sum_orders[k]
-            if swept is not None:   # into the node-by-node order (after the graph output's own gradient)
-                seeded = len(grads) - len(swept)
-                grads[seeded:] = [grads[seeded + i] for i in swept]
+            if region.sum_orders[k] is not None:
+                in_sweep_order(grads, region.sum_orders[k])
             node.gradBuffer = go = sum_into(node.gradBuffer, grads)
         node.gradOutput = go
         module, x = node.module, node.input

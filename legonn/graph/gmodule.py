@@ -16,7 +16,7 @@ from ..tensor import cuda_kernels
 from ..tensor.conversion import convert_tree
 from . import cpu_regions, debug, fusion
 from .digraph import Graph, ancestors_in_order
-from .node import Node, as_node_list, sum_into
+from .node import Node, as_node_list, in_sweep_order, sum_into
 
 _NODE_STATE = ('input', 'output', 'gradOutput', 'gradInput', 'gradBuffer')
 
@@ -215,16 +215,16 @@ class gModule(Container):
                 for node in self.backwardnodes:
                     self._backward_node(node)
             else:
-                run = self._region_runner()
+                run, orders = self._region_runner(), fused[2]
                 for step in reversed(fused[0]):
                     if type(step) is not fusion.Region:
                         node = step
-                        self._backward_node(node)
+                        self._backward_node(node, orders.get(id(node)))
                         continue
                     node = step.members[-1]
                     if not run.backward(step):
                         for node in reversed(step.members):
-                            self._backward_node(node)
+                            self._backward_node(node, orders.get(id(node)))
         except Exception as err:
             self._failed(node, err, 'backward')
             raise
@@ -233,11 +233,15 @@ class gModule(Container):
         self.innode.gradOutput = self.gradInput
         return self.gradInput
 
-    def _backward_node(self, node):
+    def _backward_node(self, node, sum_order=None):
+        """The node's step of the reverse sweep; ``sum_order``: fusion.sum_orders' entry for the node when a
+        plan's schedule runs (its gradients then arrive in another order than in the node-by-node sweep)."""
         grads = node.grads
         if node.nSplitOutputs is not None or len(grads) == 1:
             go = grads if node.nSplitOutputs is not None else grads[0]
         else:
+            if sum_order is not None:
+                in_sweep_order(grads, sum_order)
             node.gradBuffer = go = sum_into(node.gradBuffer, grads)
         node.gradOutput = go
         gi = go if node.module is None else node.module.updateGradInput(node.input, go)

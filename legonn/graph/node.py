@@ -36,6 +36,13 @@ def sum_into(buffer, grads):
     return buffer
 
 
+def in_sweep_order(grads, positions):
+    """Reorder the list ``grads`` into the node-by-node sweep's order: ``positions`` (fusion.sum_orders) of the
+    gradients after a graph output's own, which stays first."""
+    seeded = len(grads) - len(positions)
+    grads[seeded:] = [grads[seeded + i] for i in positions]
+
+
 @functools.lru_cache(maxsize=256)
 def _normalised(path):
     """An absolute path with ``..`` and symbolic links resolved, so that legonn imported through

@@ -47,10 +47,20 @@ def read_between():
     return gModule([a, b], [square, total])
 
 
+def fed_before():
+    """An input read by a region, by a Square that feeds the region through a Linear, and by an Abs: the
+    schedule runs the region after the Square, the forward order before it, so the input's three gradients
+    arrive in another order than in the node-by-node sweep (fusion.sum_orders)."""
+    a = nn.Identity()()
+    gate = nn.CMulTable()([nn.Tanh()(nn.Sigmoid()(a)), nn.Linear(5, 5)(nn.Square()(a))])
+    return gModule([a], [gate, nn.Abs()(a)])
+
+
 GRAPHS = {'lstm': (lstm_cell, [(6,), (5,), (5,)], [(5,), (5,)]),
           'gru': (gru_cell, [(4,), (5,)], [(5,)]),
           'read outside': (read_outside, [(5,), (5,)], [(5,), (5,), (5,), (5,)]),
           'read between': (read_between, [(5,), (5,)], [(5,), (5,)]),
+          'fed before': (fed_before, [(5,)], [(5,), (5,)]),
           'gated relu': (gated_relu, [(5,), (5,)], [(5,)])}
 
 
