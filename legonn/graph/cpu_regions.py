@@ -45,10 +45,13 @@ def _kinds(region):
 def _runnable(ref, region):
     """Whether the region runs as one step on tensors like ``ref``: a non-empty CPU float tensor, the members
     the region was planned with, not in place, on the CPU (checkContract's device check)."""
-    return isinstance(ref, Tensor) and not ref._cuda and ref._dtype.kind == 'f' and 0 not in ref._size and \
-        all(type(n.module) is t and not getattr(n.module, 'inplace', False) and
-            not n.module._type.startswith('legonn.Cuda')
-            for n, t in zip(region.members, region.types))
+    if not (isinstance(ref, Tensor) and not ref._cuda and ref._dtype.kind == 'f' and 0 not in ref._size):
+        return False
+    for node, cls in zip(region.members, region.types):   # loops, not all(...): this runs every step
+        module = node.module
+        if type(module) is not cls or getattr(module, 'inplace', False) or module._type.startswith('legonn.Cuda'):
+            return False
+    return True
 
 
 def forward(region):
@@ -80,10 +83,6 @@ def forward(region):
     return True
 
 
-def _alike(value, cls, size):
-    return type(value) is cls and value._size == size
-
-
 def _backward_runnable(region, kinds, ref):
     """The backward's checks: every member's input, output and the gradients that reached it like ``ref``."""
     if kinds is None or not _runnable(ref, region):
@@ -91,13 +90,13 @@ def _backward_runnable(region, kinds, ref):
     cls, size = type(ref), ref._size
     for node, kind in zip(region.members, kinds):
         x = node.input
-        if not _alike(node.module.output, cls, size) or not all(_alike(g, cls, size) for g in node.grads):
-            return False
         if kind is _ELEMENTWISE:
-            if not _alike(x, cls, size):
-                return False
-        elif not (type(x) is list and len(x) == len(node.inputs) and all(_alike(t, cls, size) for t in x)):
+            x = (x,)
+        elif type(x) is not list or len(x) != len(node.inputs):
             return False
+        for t in (node.module.output, *node.grads, *x):
+            if type(t) is not cls or t._size != size:
+                return False
     return True
 
 
