@@ -6,7 +6,7 @@ NumPy: the contract wrappers, checkContract, the recording forward, the table mo
 checks, the node bookkeeping. A region checks once what those checks would find for all its members (its
 outside inputs, or on the way back its members' inputs, outputs and the gradients reaching it, are CPU
 tensors of one floating type and size, non-empty; its members are the modules it was planned with, not in
-place, on the CPU), then runs each member's own array code in the node-by-node order into the module's own
+place, on the CPU, not hooked), then runs each member's own array code in the node-by-node order into the module's own
 buffers: Elementwise's ``_forward`` and ``_array_backward``, CAddTable's ``sum_arrays``, CMulTable's
 ``product_arrays`` and ``product_gradients``. So the results are bitwise those of the node-by-node run, and
 every module's ``output``/``gradInput`` and ``_forward_sizes``/``_forward_output_sizes``, every node's
@@ -44,12 +44,16 @@ def _kinds(region):
 
 def _runnable(ref, region):
     """Whether the region runs as one step on tensors like ``ref``: a non-empty CPU float tensor, the members
-    the region was planned with, not in place, on the CPU (checkContract's device check)."""
+    the region was planned with, not in place, on the CPU (checkContract's device check), none with its
+    updateOutput or updateGradInput shadowed on the instance (tools.instance_hooks: optimizeMemory's tracer,
+    the NaN watch, a user's patch expect them called)."""
     if not (isinstance(ref, Tensor) and not ref._cuda and ref._dtype.kind == 'f' and 0 not in ref._size):
         return False
     for node, cls in zip(region.members, region.types):   # loops, not all(...): this runs every step
         module = node.module
-        if type(module) is not cls or getattr(module, 'inplace', False) or module._type.startswith('legonn.Cuda'):
+        own = module.__dict__
+        if type(module) is not cls or getattr(module, 'inplace', False) or \
+                module._type.startswith('legonn.Cuda') or 'updateOutput' in own or 'updateGradInput' in own:
             return False
     return True
 

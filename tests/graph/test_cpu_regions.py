@@ -11,6 +11,7 @@ import legonn as lg
 from legonn import nn, optim
 from legonn.graph import cpu_regions
 from legonn.graph.gmodule import gModule
+from legonn.tools import instance_hooks
 from tests.checks import numeric_gradient
 from tests.graph.test_fusion import gated_relu, lstm_cell
 
@@ -235,6 +236,25 @@ def test_a_member_replaced_behind_the_plan_runs_node_by_node(monkeypatch, region
     assert_identical(got, run_once(plain, inputs, grads))
 
 
+def test_a_hooked_member_runs_node_by_node_and_its_hook_sees_every_call(region_steps):
+    cell = lstm_cell().double()
+    inputs, grads = graph_data('lstm', 'Double')
+    gate = next(n.module for n in cell.forwardnodes if isinstance(n.module, nn.Tanh))
+    calls = []
+
+    def around(module, call_next, *args):
+        calls.append(len(args))
+        return call_next(*args)
+    hooks = [instance_hooks.install(gate, name, around) for name in ('updateOutput', 'updateGradInput')]
+    run_once(cell, inputs, grads)
+    assert region_steps == [('forward', False), ('backward', False)] and calls == [1, 2]
+    for hook in hooks:
+        instance_hooks.uninstall(hook)
+    region_steps.clear()
+    run_once(cell, inputs, grads)
+    assert region_steps == [('forward', True), ('backward', True)] and calls == [1, 2]
+
+
 def test_the_switch_turns_regions_off(monkeypatch, region_steps):
     cell = lstm_cell().double()
     inputs, grads = graph_data('lstm', 'Double')
@@ -304,3 +324,19 @@ def test_integer_tensors_run_node_by_node(monkeypatch, region_steps):
     with pytest.raises(TypeError) as plain_error:
         gates.forward(inputs)
     assert 'Sigmoid' in str(plain_error.value) and str(region_error.value) == str(plain_error.value)
+
+
+@pytest.mark.parametrize('update', [False, True])
+def test_an_accumulation_set_on_a_parameter_free_instance_still_runs(update):
+    """gModule skips Module's own accGradParameters (it does nothing), never one set on the instance."""
+    cell = lstm_cell().double()
+    inputs, grads = graph_data('lstm', 'Double')
+    gate = next(n.module for n in cell.forwardnodes if isinstance(n.module, nn.Tanh))
+    calls = []
+    instance_hooks.install(gate, 'accGradParameters', lambda module, call_next, *args: calls.append(args[2]))
+    cell.forward(inputs)
+    if update:
+        cell.accUpdateGradParameters(inputs, grads, 0.5)
+    else:
+        cell.backward(inputs, grads, 0.25)
+    assert calls == ([-0.5] if update else [0.25])
