@@ -6,17 +6,18 @@ NumPy: the contract wrappers, checkContract, the recording forward, the table mo
 checks, the node bookkeeping. A region checks once what those checks would find for all its members (its
 outside inputs, or on the way back its members' inputs, outputs and the gradients reaching it, are CPU
 tensors of one floating type and size, non-empty; its members are the modules it was planned with, not in
-place, on the CPU, not hooked), then runs each member's own array code in the node-by-node order into the module's own
-buffers: Elementwise's ``_forward`` and ``_array_backward``, CAddTable's ``sum_arrays``, CMulTable's
-``product_arrays`` and ``product_gradients``. So the results are bitwise those of the node-by-node run, and
-every module's ``output``/``gradInput`` and ``_forward_sizes``/``_forward_output_sizes``, every node's
-``input``, ``output``, ``gradOutput``, ``gradInput``, ``grads`` and (where gradients meet) ``gradBuffer``, and
-the gradients handed to the nodes outside are written as that run writes them. A region whose inputs or
-members do not qualify runs node by node.
+place, on the CPU, not hooked), then runs each member's own array code in the node-by-node order into the
+module's own buffers: Elementwise's ``_forward`` and ``_array_backward``, the table modules' ``fold_into``
+(sums and products), CAddTable's copies of the gradient and CMulTable's ``product_gradients``; gradients that
+meet are summed in the node-by-node sweep's order (``fusion.sum_orders``). So the results are bitwise those
+of the node-by-node run, and every module's ``output``/``gradInput`` and ``_forward_sizes``/
+``_forward_output_sizes``, every node's ``input``, ``output``, ``gradOutput``, ``gradInput``, ``grads`` and
+(where gradients meet) ``gradBuffer``, and the gradients handed to the nodes outside are written as that run
+writes them. A region whose inputs or members do not qualify runs node by node.
 """
 from ..modules.base.elementwise import Elementwise
 from ..modules.base.table_buffers import copy_pieces
-from ..modules.table_arithmetic import CAddTable, CMulTable
+from ..modules.table_arithmetic import CAddTable, CMulTable, fold_into
 from ..tensor import Tensor
 from .node import in_sweep_order, sum_into
 
@@ -79,8 +80,7 @@ def forward(region):
             module._forward_sizes = (x._typename, x._size)
         else:
             x = node.input = [p.output for p in node.inputs]
-            (CAddTable.sum_arrays if kind is _SUM else CMulTable.product_arrays)(
-                xp, [t.array for t in x], module.bufferLike('output', x[0]))
+            fold_into(xp.add if kind is _SUM else xp.multiply, [t.array for t in x], module.bufferLike('output', x[0]))
             module._forward_sizes = [(t._typename, t._size) for t in x]
         y = node.output = module.output
         module._forward_output_sizes = (y._typename, y._size)

@@ -64,6 +64,18 @@ def _operands(input):
     return [x.array if x._size == size else x.array.reshape(size) for x in input]
 
 
+def fold_into(ufunc, arrays, out):
+    """out = ufunc(...ufunc(ufunc(arrays[0], arrays[1]), arrays[2])..., arrays[-1]) for a binary ``ufunc``
+    (NumPy's or CuPy's add, multiply) and arrays of ``out``'s shape: CAddTable's sums and CMulTable's products,
+    in that order (a gModule's region on the CPU calls it too, graph/cpu_regions.py)."""
+    if len(arrays) == 1:
+        out[...] = arrays[0]
+        return
+    ufunc(arrays[0], arrays[1], out=out)   # the first written straight into the buffer: one pass fewer than a copy
+    for x in arrays[2:]:
+        ufunc(out, x, out=out)
+
+
 class CAddTable(_ElementwiseTable):
     """output = input[0] + input[1] + ...; ``inplace=True`` accumulates into input[0] and shares gradOutput."""
 
@@ -78,18 +90,8 @@ class CAddTable(_ElementwiseTable):
             for x in _operands(input)[1:]:
                 out += x
         else:
-            self.sum_arrays(input[0].xp, _operands(input), self.bufferLike('output', input[0]))
+            fold_into(input[0].xp.add, _operands(input), self.bufferLike('output', input[0]))
         return self.output
-
-    @staticmethod
-    def sum_arrays(xp, arrays, out):
-        """out = arrays[0] + arrays[1] + ..., summed in that order (arrays of ``out``'s shape)."""
-        if len(arrays) == 1:
-            out[...] = arrays[0]
-        else:   # the first sum written straight into the buffer: one pass fewer than copy-then-add
-            xp.add(arrays[0], arrays[1], out=out)
-        for x in arrays[2:]:
-            out += x
 
     def updateGradInput(self, input, gradOutput):
         self._check(input, gradOutput)
@@ -129,18 +131,8 @@ class CMulTable(_ElementwiseTable):
 
     def updateOutput(self, input):
         xp = self._check(input)
-        self.product_arrays(xp, _operands(input), self.bufferLike('output', input[0]))
+        fold_into(xp.multiply, _operands(input), self.bufferLike('output', input[0]))
         return self.output
-
-    @staticmethod
-    def product_arrays(xp, arrays, out):
-        """out = arrays[0] * arrays[1] * ..., multiplied in that order (arrays of ``out``'s shape)."""
-        if len(arrays) == 1:
-            out[...] = arrays[0]
-        else:   # the first product written straight into the buffer: one pass fewer than copy-then-multiply
-            xp.multiply(arrays[0], arrays[1], out=out)
-        for x in arrays[2:]:
-            out *= x
 
     def updateGradInput(self, input, gradOutput):
         xp = self._check(input, gradOutput)
