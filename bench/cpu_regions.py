@@ -2,8 +2,9 @@
 cell cloned per time step, forward, backward and sgd) at tiny sizes (vocab = hidden = 8, batch 2), where the
 array work is next to nothing and what is left is legonn's per-module and per-node Python.
 
-Prints, for the tree it runs in: ms per step (median of timed blocks) and Python calls per step (cProfile's
-``total_calls`` around one step after warm-up), with gModule's element-wise regions run as one step and,
+Prints, for the tree it runs in: ms per step, wall-clock and this process's CPU time (median of timed
+blocks: on a machine shared with other jobs the CPU time is the steadier of the two), and Python calls per
+step (cProfile's ``total_calls`` around one step after warm-up), with gModule's element-wise regions run as one step and,
 in alternating blocks of the same process, node by node (``LEGONN_NODE_BY_NODE=1``; a tree without the
 switch runs both the same way); then PyTorch's unrolled LSTMCell at the same sizes, in a process of its own
 (as compare.py runs each framework).
@@ -35,10 +36,17 @@ def tiny_compare():
 
 
 def block_ms(step, steps):
-    start = time.perf_counter()
+    """(wall-clock, process CPU) ms per step over ``steps`` steps."""
+    wall, cpu = time.perf_counter(), time.process_time()
     for _ in range(steps):
         step()
-    return (time.perf_counter() - start) / steps * 1e3
+    return (time.perf_counter() - wall) / steps * 1e3, (time.process_time() - cpu) / steps * 1e3
+
+
+def summary(blocks):
+    wall, cpu = (statistics.median(b[i] for b in blocks) for i in (0, 1))
+    return f"{wall:6.2f} ms/step wall (blocks {min(b[0] for b in blocks):.2f}-{max(b[0] for b in blocks):.2f}), " \
+        f"{cpu:6.2f} ms/step CPU"
 
 
 def calls(step):
@@ -67,8 +75,7 @@ def legonn_figures(blocks, steps):
     for mode, value in modes.items():
         os.environ[SWITCH] = value
         step()
-        print(f"legonn tiny W3, {mode:12s}: {statistics.median(times[mode]):6.2f} ms/step "
-              f"(blocks {min(times[mode]):.2f}-{max(times[mode]):.2f}), {calls(step):,} Python calls/step")
+        print(f"legonn tiny W3, {mode:12s}: {summary(times[mode])}, {calls(step):,} Python calls/step")
     os.environ.pop(SWITCH)
 
 
@@ -78,9 +85,7 @@ def torch_figure(blocks, steps):
     step = compare.w3_torch_cell(compare.w3_init(), x, y, False)
     for _ in range(3):
         step()
-    times = [block_ms(step, steps) for _ in range(blocks)]
-    print(f"torch LSTMCell tiny W3:       {statistics.median(times):6.2f} ms/step "
-          f"(blocks {min(times):.2f}-{max(times):.2f})")
+    print(f"torch LSTMCell tiny W3:       {summary([block_ms(step, steps) for _ in range(blocks)])}")
 
 
 def main():
