@@ -13,7 +13,8 @@ place; CAddTable (not in place) and CMulTable of two or more input nodes. A regi
 connected through edges between them, of at least two nodes, and convex (no path leaves it and comes back),
 so it runs as one step of the graph's schedule. It runs fused when its outside inputs and the gradients that
 reach it are non-empty CUDA float tensors of one type and size and legonn's kernels are on
-(``LEGONN_GENERIC_KERNELS``); otherwise its nodes run one by one, as always on the CPU.
+(``LEGONN_GENERIC_KERNELS``); otherwise its nodes run one by one. On the CPU the same regions run as one step
+of the members' own array code (cpu_regions.py); ``LEGONN_NODE_BY_NODE=1`` turns regions off everywhere.
 """
 import hashlib
 import heapq
@@ -69,6 +70,8 @@ class Region:
                 if kind == 'v':
                     self.uses[m].append((k, slot))
         self.programs = {}   # 'forward', or the backward's gradient counts -> fusion_code.Program
+        self.cpu_kinds = None   # how each member runs on the CPU (cpu_regions), made on first use there
+        self.sum_orders = [None] * len(members)   # per member, sum_orders' entry
         # what the generated code depends on (cuda_params are class attributes, and so fixed per type)
         self.signature = (tuple((t.__name__, t.cuda_forward, t.cuda_backward, tuple(t.cuda_params))
                                 if issubclass(t, Elementwise) else t.__name__ for t in self.types),
@@ -114,8 +117,8 @@ def _convex(group):
 
 
 def plan(order):
-    """(schedule, regions): the forward order with each region as one step (a topological order of the
-    graph with regions contracted, as close to ``order`` as it allows), or None when nothing fuses."""
+    """(schedule, regions, sum_orders): the forward order with each region as one step (a topological order of
+    the graph with regions contracted, as close to ``order`` as it allows), or None when nothing fuses."""
     regions = [Region(g) for g in _components(order) if _convex(g)]
     if not regions:
         return None
@@ -150,7 +153,41 @@ def plan(order):
             waiting[c] -= 1
             if waiting[c] == 0:
                 heapq.heappush(ready, (first[c], c))
-    return schedule, regions
+    orders = sum_orders(order, schedule)
+    for region in regions:
+        region.sum_orders = [orders.get(id(n)) for n in region.members]
+    return schedule, regions, orders
+
+
+def sum_orders(order, schedule):
+    """{id(node): positions} for each node whose gradients reach it in another order when the schedule runs than
+    in the node-by-node sweep: the positions, among the gradients from the nodes it feeds (after a graph
+    output's own, which comes first either way), of that sweep's order, so that a run with regions sums them in
+    it, bit for bit (three or more terms: float sums depend on their order).
+
+    The sweep appends a node's gradients as its consumers run, in reverse forward order; the schedule runs its
+    steps in reverse, a region's members in reverse; each consumer appends in the order of its inputs."""
+    rank = {id(n): i for i, n in enumerate(order)}
+    arrival = {}
+    for position, step in enumerate(schedule):
+        if isinstance(step, Region):
+            arrival.update((id(n), (-position, -k)) for k, n in enumerate(step.members))
+        else:
+            arrival[id(step)] = (-position, 0)
+    uses = {id(n): [] for n in order}
+    for consumer in order:
+        for slot, parent in enumerate(consumer.inputs):
+            uses[id(parent)].append((consumer, slot))
+    orders = {}
+    for node in order:
+        if node.nSplitOutputs is not None or len(uses[id(node)]) < 2:   # a split's gradients go by index
+            continue
+        swept = sorted(uses[id(node)], key=lambda u: (-rank[id(u[0])], u[1]))
+        arrived = [(id(c), slot) for c, slot in sorted(uses[id(node)], key=lambda u: (arrival[id(u[0])], u[1]))]
+        positions = tuple(arrived.index((id(c), slot)) for c, slot in swept)
+        if positions != tuple(range(len(positions))):
+            orders[id(node)] = positions
+    return orders
 
 
 # --- running a region ---------------------------------------------------------------------------------------

@@ -5,37 +5,30 @@ topological order; backward runs them in reverse, summing the gradients of a
 node used more than once. One input or output is passed as itself, several as
 a list (0-based, in the order given). Any node may carry a table.
 """
+import os
+
 from ..containers.container import Container
 from ..modules.base.contract_inputs import as_input_tree
 from ..modules.base.errors import CAUGHT, add_path, input_error, name_error
+from ..modules.base.module import Module
 from ..tensor import as_tensor_tree
 from ..tensor import cuda_kernels
 from ..tensor.conversion import convert_tree
-from . import debug, fusion
+from . import cpu_regions, debug, fusion
 from .digraph import Graph, ancestors_in_order
-from .node import Node, as_node_list
+from .node import Node, as_node_list, in_sweep_order, sum_into
 
 _NODE_STATE = ('input', 'output', 'gradOutput', 'gradInput', 'gradBuffer')
 
 
-def _sum_into(buffer, grads):
-    """Sum the gradient trees ``grads`` into ``buffer`` (reused when it fits); returns the sum."""
-    first = grads[0]
-    if isinstance(first, (list, tuple)):
-        buffer = buffer if isinstance(buffer, list) else []
-        del buffer[len(first):]
-        for i in range(len(first)):
-            part = _sum_into(buffer[i] if i < len(buffer) else None, [g[i] for g in grads])
-            buffer[i:i + 1] = [part]
-        return buffer
-    if type(buffer) is not type(first):
-        buffer = first.new()
-    out = buffer.resizeAs(first).array
-    xp = first.xp
-    xp.add(first.array, grads[1].array, out=out)
-    for g in grads[2:]:
-        out += g.array
-    return buffer
+def _accumulates_nothing(module, update):
+    """Whether ``module``'s accGradParameters (accUpdateGradParameters with ``update``) is Module's own, which
+    does nothing (a parameter-free module's): skipped, as a call through the contract's wrapper costs a
+    recurrent cell's sweep more than several of its element-wise nodes' array work."""
+    cls, own = type(module), module.__dict__
+    return cls.accGradParameters is Module.accGradParameters and 'accGradParameters' not in own and \
+        (not update or cls.accUpdateGradParameters is Module.accUpdateGradParameters and
+         'accUpdateGradParameters' not in own)
 
 
 def _check_graph(inputs, outputs, order):
@@ -138,13 +131,14 @@ class gModule(Container):
                 for node in self.forwardnodes:
                     self._forward_node(node)
             else:
+                run = self._region_runner()
                 for step in fused[0]:
                     if type(step) is not fusion.Region:
                         node = step
                         self._forward_node(node)
                         continue
                     node = step.members[0]
-                    if not fusion.forward(step):
+                    if not run.forward(step):
                         for node in step.members:
                             self._forward_node(node)
         except Exception as err:
@@ -173,13 +167,20 @@ class gModule(Container):
             node.output = x
 
     def _fused_plan(self):
-        """fusion.plan of this graph (its element-wise regions run as one CUDA kernel each way) for a CUDA
-        gModule with legonn's kernels on, else None; made once per graph (and after ``replace``)."""
-        if not self._type.startswith('legonn.Cuda') or not cuda_kernels.enabled():
+        """fusion.plan of this graph (its element-wise regions run as one step each way: a CUDA kernel, or on
+        the CPU one check and the members' array code), else None: with ``LEGONN_NODE_BY_NODE=1``, and on a
+        CUDA gModule with legonn's kernels off. Made once per graph (and after ``replace``)."""
+        if os.environ.get('LEGONN_NODE_BY_NODE', '') not in ('', '0') or \
+                self._type.startswith('legonn.Cuda') and not cuda_kernels.enabled():
             return None
         if '_fusion' not in self.__dict__:
             self._fusion = fusion.plan(self.forwardnodes)
         return self._fusion
+
+    def _region_runner(self):
+        """What runs the plan's regions: one generated kernel each way on the GPU (fusion), the members' own
+        array code on the CPU (cpu_regions)."""
+        return fusion if self._type.startswith('legonn.Cuda') else cpu_regions
 
     def _check_split(self, node, x):
         if not isinstance(x, (list, tuple)):
@@ -214,15 +215,16 @@ class gModule(Container):
                 for node in self.backwardnodes:
                     self._backward_node(node)
             else:
+                run, orders = self._region_runner(), fused[2]
                 for step in reversed(fused[0]):
                     if type(step) is not fusion.Region:
                         node = step
-                        self._backward_node(node)
+                        self._backward_node(node, orders.get(id(node)))
                         continue
                     node = step.members[-1]
-                    if not fusion.backward(step):
+                    if not run.backward(step):
                         for node in reversed(step.members):
-                            self._backward_node(node)
+                            self._backward_node(node, orders.get(id(node)))
         except Exception as err:
             self._failed(node, err, 'backward')
             raise
@@ -231,12 +233,16 @@ class gModule(Container):
         self.innode.gradOutput = self.gradInput
         return self.gradInput
 
-    def _backward_node(self, node):
+    def _backward_node(self, node, sum_order=None):
+        """The node's step of the reverse sweep; ``sum_order``: fusion.sum_orders' entry for the node when a
+        plan's schedule runs (its gradients then arrive in another order than in the node-by-node sweep)."""
         grads = node.grads
         if node.nSplitOutputs is not None or len(grads) == 1:
             go = grads if node.nSplitOutputs is not None else grads[0]
         else:
-            node.gradBuffer = go = _sum_into(node.gradBuffer, grads)
+            if sum_order is not None:
+                in_sweep_order(grads, sum_order)
+            node.gradBuffer = go = sum_into(node.gradBuffer, grads)
         node.gradOutput = go
         gi = go if node.module is None else node.module.updateGradInput(node.input, go)
         node.gradInput = gi
@@ -262,7 +268,7 @@ class gModule(Container):
                 module = node.module
                 if isinstance(module, gModule):
                     module._accumulate(scale, update)
-                elif module is not None:
+                elif module is not None and not _accumulates_nothing(module, update):
                     getattr(module, method)(node.input, node.gradOutput, scale)
         except Exception as err:
             self._failed(node, err, 'backward')

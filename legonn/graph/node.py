@@ -15,6 +15,34 @@ from .dot import node_label
 from .extras import JustElement, JustTable
 
 
+def sum_into(buffer, grads):
+    """Sum the gradient trees ``grads`` (two or more, in order) into ``buffer`` (reused when it fits): a node's
+    gradBuffer where gradients meet. Returns the sum."""
+    first = grads[0]
+    if isinstance(first, (list, tuple)):
+        buffer = buffer if isinstance(buffer, list) else []
+        del buffer[len(first):]
+        for i in range(len(first)):
+            part = sum_into(buffer[i] if i < len(buffer) else None, [g[i] for g in grads])
+            buffer[i:i + 1] = [part]
+        return buffer
+    if type(buffer) is not type(first):
+        buffer = first.new()
+    out = buffer.resizeAs(first).array
+    xp = first.xp
+    xp.add(first.array, grads[1].array, out=out)
+    for g in grads[2:]:
+        out += g.array
+    return buffer
+
+
+def in_sweep_order(grads, positions):
+    """Reorder the list ``grads`` into the node-by-node sweep's order: ``positions`` (fusion.sum_orders) of the
+    gradients after a graph output's own, which stays first."""
+    seeded = len(grads) - len(positions)
+    grads[seeded:] = [grads[seeded + i] for i in positions]
+
+
 @functools.lru_cache(maxsize=256)
 def _normalised(path):
     """An absolute path with ``..`` and symbolic links resolved, so that legonn imported through

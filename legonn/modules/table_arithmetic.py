@@ -64,6 +64,18 @@ def _operands(input):
     return [x.array if x._size == size else x.array.reshape(size) for x in input]
 
 
+def fold_into(ufunc, arrays, out):
+    """out = ufunc(...ufunc(ufunc(arrays[0], arrays[1]), arrays[2])..., arrays[-1]) for a binary ``ufunc``
+    (NumPy's or CuPy's add, multiply) and arrays of ``out``'s shape: CAddTable's sums and CMulTable's products,
+    in that order (a gModule's region on the CPU calls it too, graph/cpu_regions.py)."""
+    if len(arrays) == 1:
+        out[...] = arrays[0]
+        return
+    ufunc(arrays[0], arrays[1], out=out)   # the first written straight into the buffer: one pass fewer than a copy
+    for x in arrays[2:]:
+        ufunc(out, x, out=out)
+
+
 class CAddTable(_ElementwiseTable):
     """output = input[0] + input[1] + ...; ``inplace=True`` accumulates into input[0] and shares gradOutput."""
 
@@ -75,17 +87,10 @@ class CAddTable(_ElementwiseTable):
         self._check(input)
         if self.inplace:
             out = view_buffer(self, 'output', input[0]).array
-            rest = _operands(input)[1:]
+            for x in _operands(input)[1:]:
+                out += x
         else:
-            out = self.bufferLike('output', input[0])
-            arrays = _operands(input)
-            if len(input) == 1:
-                out[...] = arrays[0]
-            else:   # the first sum written straight into the buffer: one pass fewer than copy-then-add
-                input[0].xp.add(arrays[0], arrays[1], out=out)
-            rest = arrays[2:]
-        for x in rest:
-            out += x
+            fold_into(input[0].xp.add, _operands(input), self.bufferLike('output', input[0]))
         return self.output
 
     def updateGradInput(self, input, gradOutput):
@@ -126,43 +131,37 @@ class CMulTable(_ElementwiseTable):
 
     def updateOutput(self, input):
         xp = self._check(input)
-        out = self.bufferLike('output', input[0])
-        arrays = _operands(input)
-        if len(input) == 1:
-            out[...] = arrays[0]
-        else:   # the first product written straight into the buffer: one pass fewer than copy-then-multiply
-            xp.multiply(arrays[0], arrays[1], out=out)
-        for x in arrays[2:]:
-            out *= x
+        fold_into(xp.multiply, _operands(input), self.bufferLike('output', input[0]))
         return self.output
 
     def updateGradInput(self, input, gradOutput):
         xp = self._check(input, gradOutput)
         go = gradOutput.array
         slots = self._grad_slots(input)
-        if len(input) == 2:   # the common case, each gradient one product
-            a, b = input[0].array, input[1].array
-            if _pair_kernel_applies(go, a, b, *slots):   # both products in one launch
-                _pair_backward(go, a, b, *slots)
-                return self.gradInput
-            if not a.shape == b.shape == go.shape:   # equal counts, other sizes: each gradient in its input's
-                xp.multiply(_shaped(go, a.shape), _shaped(b, a.shape), out=slots[0])
-                xp.multiply(_shaped(go, b.shape), _shaped(a, b.shape), out=slots[1])
-                return self.gradInput
-            xp.multiply(go, b, out=slots[0])
-            xp.multiply(go, a, out=slots[1])
-            return self.gradInput
-        # the product of the other factors, not output / input[i], so that zeros in the input are fine;
-        # each gradient in its input's sizes
+        arrays = [x.array for x in input]
+        if len(arrays) == 2 and _pair_kernel_applies(go, *arrays, *slots):   # both products in one launch
+            _pair_backward(go, *arrays, *slots)
+        else:
+            self.product_gradients(xp, go, arrays, slots)
+        return self.gradInput
+
+    @staticmethod
+    def product_gradients(xp, go, arrays, slots):
+        """slots[i] = go * (the product of the arrays other than arrays[i], in order): the product of the other
+        factors, not output / arrays[i], so that zeros in the input are fine. Arrays of equal element counts,
+        each gradient in its slot's shape (TH pairs the elements of tensors of other sizes in order)."""
+        if len(arrays) == 2 and arrays[0].shape == arrays[1].shape == go.shape:   # the common case: a product each
+            xp.multiply(go, arrays[1], out=slots[0])
+            xp.multiply(go, arrays[0], out=slots[1])
+            return
         for i, g in enumerate(slots):
-            others = [_shaped(x.array, g.shape) for j, x in enumerate(input) if j != i]
+            others = [_shaped(x, g.shape) for j, x in enumerate(arrays) if j != i]
             if others:
                 xp.multiply(_shaped(go, g.shape), others[0], out=g)
             else:
                 g[...] = _shaped(go, g.shape)
             for x in others[1:]:
                 g *= x
-        return self.gradInput
 
 
 class CDivTable(_ElementwiseTable):

@@ -29,7 +29,7 @@ def lstm_cell(n_in=6, hidden=5):
 
 def test_the_gates_of_an_lstm_cell_make_one_region_in_a_valid_schedule():
     cell = lstm_cell()
-    schedule, regions = fusion.plan(cell.forwardnodes)
+    schedule, regions, _ = fusion.plan(cell.forwardnodes)
     assert len(regions) == 1
     region = regions[0]
     assert sorted(t.__name__ for t in region.types) == ['CAddTable', 'CMulTable', 'CMulTable', 'CMulTable',

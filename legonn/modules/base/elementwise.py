@@ -71,6 +71,12 @@ class Elementwise(Module, abstract=True):
         if twin is not None:
             twin(input.array, self.output.array, gradOutput.array, *self._cuda_scalars(gi.dtype), gi)
             return self.gradInput
+        self._array_backward(input, gradOutput, gi)
+        return self.gradInput
+
+    def _array_backward(self, input, gradOutput, gi):
+        """Write the gradient into the array ``gi`` with the array code (``_backward`` or the mask): the part
+        of updateGradInput after its checks, which a gModule's region on the CPU calls itself (graph/cpu_regions.py)."""
         xp = input.xp
         if self._mask is None:
             y = self.output.array
@@ -82,7 +88,7 @@ class Elementwise(Module, abstract=True):
             # in place, gi is gradOutput's memory: the same holds for the gradients a several-step _backward reads
             go = gradOutput.array.copy() if self.inplace else gradOutput.array
             self._backward(input.array, y, go, gi, xp)
-            return self.gradInput
+            return
         mask = self.bufferLike('_passed', input, kind='Byte')
 
         def backward(x, passed, go, grad_in):
@@ -90,7 +96,6 @@ class Elementwise(Module, abstract=True):
             xp.multiply(go, passed, out=grad_in)
 
         parallel.map_parts(backward, input.array, mask, gradOutput.array, gi)
-        return self.gradInput
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
