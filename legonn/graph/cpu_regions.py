@@ -19,6 +19,7 @@ from ..modules.base.elementwise import Elementwise
 from ..modules.base.table_buffers import copy_pieces
 from ..modules.table_arithmetic import CAddTable, CMulTable, fold_into
 from ..tensor import Tensor
+from .fusion import members_as_planned
 from .node import in_sweep_order, sum_into
 
 # how a member's array code runs: an Elementwise module's, a sum's or a product's
@@ -45,18 +46,13 @@ def _kinds(region):
 
 def _runnable(ref, region):
     """Whether the region runs as one step on tensors like ``ref``: a non-empty CPU float tensor, the members
-    the region was planned with, not in place, on the CPU (checkContract's device check), none with its
-    updateOutput or updateGradInput shadowed on the instance (tools.instance_hooks: optimizeMemory's tracer,
-    the NaN watch, a user's patch expect them called)."""
+    as planned (fusion.members_as_planned) and on the CPU (checkContract's device check)."""
     if not (isinstance(ref, Tensor) and not ref._cuda and ref._dtype.kind == 'f' and 0 not in ref._size):
         return False
-    for node, cls in zip(region.members, region.types):   # loops, not all(...): this runs every step
-        module = node.module
-        own = module.__dict__
-        if type(module) is not cls or getattr(module, 'inplace', False) or \
-                module._type.startswith('legonn.Cuda') or 'updateOutput' in own or 'updateGradInput' in own:
+    for node in region.members:
+        if node.module._type.startswith('legonn.Cuda'):
             return False
-    return True
+    return members_as_planned(region)
 
 
 def forward(region):

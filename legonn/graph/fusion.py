@@ -220,12 +220,24 @@ def _scalars(region, dtype):
             if issubclass(t, Elementwise) for p in t.cuda_params}
 
 
+def members_as_planned(region):
+    """Whether every member is still a module of the class the region was planned with, not in place, and with
+    neither updateOutput nor updateGradInput shadowed on the instance (tools.instance_hooks: optimizeMemory's
+    tracer, the NaN watch, a user's patch expect them called): else the region runs node by node."""
+    for node, cls in zip(region.members, region.types):   # a loop, not all(...): this runs every step
+        module = node.module
+        own = module.__dict__
+        if type(module) is not cls or getattr(module, 'inplace', False) or 'updateOutput' in own or \
+                'updateGradInput' in own:
+            return False
+    return True
+
+
 def _runnable(ref, region):
     """Whether a region runs fused on tensors like ``ref``: non-empty CUDA floats the kernels take, members
-    unchanged."""
+    as planned."""
     return isinstance(ref, Tensor) and ref._cuda and 0 not in ref._size and cuda_kernels.takes(ref.array) and \
-        all(type(n.module) is t and not getattr(n.module, 'inplace', False)
-            for n, t in zip(region.members, region.types))
+        members_as_planned(region)
 
 
 def forward(region):

@@ -23,8 +23,10 @@ class Program:
 
 
 def twin_formula(body, target):
-    """The expression of a twin ``body`` ``'<target> = <expression>'``, or None for any other form."""
-    match = re.fullmatch(rf'\s*{target}\s*=\s*([^;=]+?)\s*;?\s*', body)
+    """The expression of a twin ``body`` ``'<target> = <expression>'``, or None for any other form (a second
+    statement or assignment). Comparisons (``<=``, ``>=``, ``==``, ``!=``) are part of an expression: Threshold's
+    ``x <= threshold ? val : x``."""
+    match = re.fullmatch(rf'\s*{target}\s*=\s*((?:[^;=<>!]|[<>!=]=|[<>!])+?)\s*;?\s*', body)
     return match.group(1) if match else None
 
 

@@ -235,3 +235,44 @@ def test_a_cell_that_stops_being_fusible_runs_node_by_node(monkeypatch, fused_bu
     assert cell._fused_plan() is None
     cell.clearState()
     assert '_fusion' not in vars(cell)
+
+
+@pytest.mark.gpu
+def test_a_hooked_member_runs_node_by_node_on_the_gpu_and_its_hook_sees_every_call(monkeypatch):
+    # optimizeMemory's tracer and the NaN watch shadow a module's methods on the instance: a fused kernel
+    # would run past them, so a region with such a member runs node by node (as on the CPU)
+    from legonn.tools import instance_hooks
+    cell = lstm_cell().cuda()
+    inputs, grads = cell_inputs('Float')
+    fused = []
+    for name in ('forward', 'backward'):
+        real = getattr(fusion, name)
+        monkeypatch.setattr(fusion, name, lambda region, _real=real, _name=name: fused.append(
+            (_name, _real(region))) or fused[-1][1])
+    gate = next(n.module for n in cell.forwardnodes if isinstance(n.module, nn.Tanh))
+    calls = []
+
+    def around(module, call_next, *args):
+        calls.append(len(args))
+        return call_next(*args)
+    hooks = [instance_hooks.install(gate, name, around) for name in ('updateOutput', 'updateGradInput')]
+    want = [t.cpu().numpy() for t in cell.forward(inputs)]
+    cell.backward(inputs, grads)
+    assert fused == [('forward', False), ('backward', False)] and calls == [1, 2]
+    for hook in hooks:
+        instance_hooks.uninstall(hook)
+    fused.clear()
+    got = [t.cpu().numpy() for t in cell.forward(inputs)]
+    cell.backward(inputs, grads)
+    assert fused == [('forward', True), ('backward', True)] and calls == [1, 2]
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_a_twin_whose_formula_compares_joins_a_region():
+    # Threshold's twins read 'x <= threshold ? val : x' and 'x > threshold ? go : 0': a comparison is no second
+    # assignment, so the Threshold fuses with its element-wise neighbours
+    assert fusion_code.twin_formula(nn.Threshold.cuda_forward, 'y') == 'x <= threshold ? val : x'
+    assert fusion_code.twin_formula('y = x; z = 1', 'y') is None and fusion_code.twin_formula('y = a = 1', 'y') is None
+    region = fusion.plan(gated_relu().forwardnodes)[1][0]
+    assert [t.__name__ for t in region.types] == ['Threshold', 'Sigmoid', 'CMulTable', 'CAddTable']
