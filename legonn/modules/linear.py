@@ -1,5 +1,5 @@
 """Linear: y = x W^T + b; LinearWeightNorm, the same with weight normalisation."""
-from ..tensor.blas_kernels import add_sums, addmm_into, transpose_into
+from ..tensor.blas_kernels import SMALL_TRANSPOSE, add_sums, addmm_into, transpose_into
 from .base.errors import check_hyper, input_error
 from .base.hessian import LinearDiagHessian
 from .base.initialisation import OptionalBias, uniform_reset
@@ -57,13 +57,19 @@ class Linear(LinearDiagHessian, OptionalBias, Module):
         if x.ndim == 2 and sizes[1] >= sizes[0] and not input._cuda:
             # OpenBLAS computes W x^T (outputSize x batch) faster than x W^T when the batch is the smaller
             # side (32x256 by 256x1024: about 220 against 300 us, one thread, transposing pass included;
-            # bench/lstm.md, Part 1); the transposed product lands in the output through the cache-blocked
-            # transpose (128x1024: 35 against 134 us for a strided copy), then the bias is added
+            # bench/lstm.md, Part 1). A large transposed product lands in the output through the cache-blocked
+            # transpose (128x1024: 35 against 134 us for a strided copy), then the bias is added; a small one
+            # in the one strided pass that adds the bias (a few microseconds fewer a call)
             product = self.bufferLike('_productT', input, (sizes[1], sizes[0]))
             xp.matmul(weight.array, x.T, out=product)
-            transpose_into(out, product)
-            if self.bias is not None:
-                out += self.bias.array
+            if product.size >= SMALL_TRANSPOSE:
+                transpose_into(out, product)
+                if self.bias is not None:
+                    out += self.bias.array
+            elif self.bias is not None:
+                xp.add(product.T, self.bias.array, out=out)
+            else:
+                out[...] = product.T
             return output
         xp.matmul(x, weight.array.T, out=out)
         # matmul then a broadcast add: measured faster than a bias-filled output with a beta=1 GEMM
