@@ -13,7 +13,7 @@ from legonn.graph import cpu_regions
 from legonn.graph.gmodule import gModule
 from legonn.tools import instance_hooks
 from tests.checks import numeric_gradient
-from tests.graph.test_fusion import gated_relu, lstm_cell
+from tests.graph.test_fusion import gated_relu, hooked_calls, lstm_cell
 
 
 def gru_cell(n_in=4, hidden=5):
@@ -240,12 +240,7 @@ def test_a_hooked_member_runs_node_by_node_and_its_hook_sees_every_call(region_s
     cell = lstm_cell().double()
     inputs, grads = graph_data('lstm', 'Double')
     gate = next(n.module for n in cell.forwardnodes if isinstance(n.module, nn.Tanh))
-    calls = []
-
-    def around(module, call_next, *args):
-        calls.append(len(args))
-        return call_next(*args)
-    hooks = [instance_hooks.install(gate, name, around) for name in ('updateOutput', 'updateGradInput')]
+    calls, hooks = hooked_calls(gate)
     run_once(cell, inputs, grads)
     assert region_steps == [('forward', False), ('backward', False)] and calls == [1, 2]
     for hook in hooks:

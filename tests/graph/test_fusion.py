@@ -13,6 +13,7 @@ from legonn import nn
 from legonn.graph import fusion, fusion_code
 from legonn.graph.gmodule import gModule
 from legonn.tensor import cuda_kernels
+from legonn.tools import instance_hooks
 from tests.cuda_sources import nvrtc_compile, nvrtc_library, standalone_cuda
 
 
@@ -60,6 +61,17 @@ def gated_relu():
     a, b = nn.Identity()(), nn.Identity()()
     out = nn.CAddTable()([nn.CMulTable()([nn.Threshold(0.1, -2)(a), nn.Sigmoid()(b)]), a])
     return gModule([a, b], [out])
+
+
+def hooked_calls(module):
+    """Hooks on ``module``'s updateOutput and updateGradInput (tools.instance_hooks, as optimizeMemory's tracer
+    and the NaN watch install theirs) that record each call's number of arguments: (that list, the hooks)."""
+    calls = []
+
+    def around(_module, call_next, *args):
+        calls.append(len(args))
+        return call_next(*args)
+    return calls, [instance_hooks.install(module, name, around) for name in ('updateOutput', 'updateGradInput')]
 
 
 def kernel_sources():
@@ -241,7 +253,6 @@ def test_a_cell_that_stops_being_fusible_runs_node_by_node(monkeypatch, fused_bu
 def test_a_hooked_member_runs_node_by_node_on_the_gpu_and_its_hook_sees_every_call(monkeypatch):
     # optimizeMemory's tracer and the NaN watch shadow a module's methods on the instance: a fused kernel
     # would run past them, so a region with such a member runs node by node (as on the CPU)
-    from legonn.tools import instance_hooks
     cell = lstm_cell().cuda()
     inputs, grads = cell_inputs('Float')
     fused = []
@@ -250,12 +261,7 @@ def test_a_hooked_member_runs_node_by_node_on_the_gpu_and_its_hook_sees_every_ca
         monkeypatch.setattr(fusion, name, lambda region, _real=real, _name=name: fused.append(
             (_name, _real(region))) or fused[-1][1])
     gate = next(n.module for n in cell.forwardnodes if isinstance(n.module, nn.Tanh))
-    calls = []
-
-    def around(module, call_next, *args):
-        calls.append(len(args))
-        return call_next(*args)
-    hooks = [instance_hooks.install(gate, name, around) for name in ('updateOutput', 'updateGradInput')]
+    calls, hooks = hooked_calls(gate)
     want = [t.cpu().numpy() for t in cell.forward(inputs)]
     cell.backward(inputs, grads)
     assert fused == [('forward', False), ('backward', False)] and calls == [1, 2]
