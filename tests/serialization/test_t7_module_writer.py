@@ -288,6 +288,14 @@ def test_sizes_and_types_are_torch7s():
     assert back.weight.type() == 'legonn.DoubleTensor'
 
 
+def test_fields_that_the_lua_code_reads_unconditionally_are_written():
+    # Concat.lua sizes its output through self.outputSize; ClassNLLCriterion.lua hands self.ignoreIndex and
+    # self.target's buffer to THNN on every call (a missing ignoreIndex would fail there)
+    concat, nll = round_trip([nn.Concat(0), nn.ClassNLLCriterion()], convert=False)
+    assert concat['outputSize'].type() == 'legonn.LongStorage' and 'size' not in concat
+    assert nll['ignoreIndex'] == -100 and nll['target'].type() == 'legonn.LongTensor'
+
+
 def test_class_versions_are_those_torch_version_gives():
     # BatchNormalization.lua and SpatialBatchNormalization.lua set __version = 2; other classes keep luaT's 1
     raw = round_trip([nn.BatchNormalization(2), nn.SpatialBatchNormalization(2), nn.Linear(2, 2)], convert=False)

@@ -26,7 +26,7 @@ _NORMALIZATION = ('eps', 'momentum', 'affine', 'running_mean', 'running_var') + 
 FIELDS = {
     'Sequential': (1, ('modules',), {}), 'ConcatTable': (1, ('modules',), {}),
     'ParallelTable': (1, ('modules',), {}),
-    'Concat': (1, ('dimension', 'modules'), {'size': 'sizes'}),
+    'Concat': (1, ('dimension', 'modules'), {'outputSize': 'sizes'}),
     'Parallel': (1, ('inputDimension', 'outputDimension', 'modules'), {}),
     'Linear': (1, _PARAMETERS, {}),
     'SpatialConvolution': (1, _CONVOLUTION + _PARAMETERS, {}),
@@ -55,7 +55,9 @@ FIELDS = {
     'CAddTable': (1, ('inplace',), {}),
     'LookupTable': (1, ('weight', 'gradWeight', 'paddingValue', 'maxNorm', 'normType', 'shouldScaleGradByFreq'),
                     {'_count': 'int', '_input': 'long'}),
-    'ClassNLLCriterion': (1, ('weights', 'sizeAverage'), {'output_tensor': 'tensor', 'total_weight_tensor': 'tensor'}),
+    # ignoreIndex: ClassNLLCriterion.lua passes it to THNN on every call (only -100, its default, is written)
+    'ClassNLLCriterion': (1, ('weights', 'sizeAverage', 'ignoreIndex'),
+                          {'output_tensor': 'tensor', 'total_weight_tensor': 'tensor', 'target': 'long'}),
     'CrossEntropyCriterion': (1, ('lsm', 'nll', 'sizeAverage'), {}),
     'MSECriterion': (1, ('sizeAverage',), {}),
     'BCECriterion': (1, ('weights', 'sizeAverage'), {}),
