@@ -290,10 +290,12 @@ def test_sizes_and_types_are_torch7s():
 
 def test_fields_that_the_lua_code_reads_unconditionally_are_written():
     # Concat.lua sizes its output through self.outputSize; ClassNLLCriterion.lua hands self.ignoreIndex and
-    # self.target's buffer to THNN on every call (a missing ignoreIndex would fail there)
-    concat, nll = round_trip([nn.Concat(0), nn.ClassNLLCriterion()], convert=False)
+    # self.target's buffer to THNN on every call (a missing ignoreIndex would fail there); Reshape.lua's batch
+    # mode views the input with self.batchsize, whose entries after the first its constructor set
+    concat, nll, reshape = round_trip([nn.Concat(0), nn.ClassNLLCriterion(), nn.Reshape(3, 2)], convert=False)
     assert concat['outputSize'].type() == 'legonn.LongStorage' and 'size' not in concat
     assert nll['ignoreIndex'] == -100 and nll['target'].type() == 'legonn.LongTensor'
+    assert reshape['batchsize'].data.tolist() == [1, 3, 2] and reshape['size'].data.tolist() == [3, 2]
 
 
 def test_class_versions_are_those_torch_version_gives():

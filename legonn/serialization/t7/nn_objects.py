@@ -148,6 +148,12 @@ def _narrow(module, obj, where):
         _refuse(where, f"has the offset {obj['index']} counted from the end, which Narrow.lua reads otherwise")
 
 
+def _reshape(module, obj, where):
+    """Reshape.lua's constructor fills ``batchsize`` with 1 then the sizes, and a batch-mode updateOutput only
+    sets its first entry before viewing the input with it."""
+    obj['batchsize'] = LongStorage([1] + list(obj['size']))
+
+
 def _lookup_table(module, obj, where):
     if obj['paddingValue'] is None:   # Torch7's 0 is no padding
         obj['paddingValue'] = 0
@@ -163,5 +169,5 @@ def _dropout(module, obj, where):
         _refuse(where, "uses the rnn package's lazy or mono options (torch/nn's Dropout has neither)")
 
 
-_SPECIAL = {'SpatialConvolutionMM': _convolution_mm, 'Narrow': _narrow, 'LookupTable': _lookup_table,
-            'ClassNLLCriterion': _class_nll, 'Dropout': _dropout}
+_SPECIAL = {'SpatialConvolutionMM': _convolution_mm, 'Narrow': _narrow, 'Reshape': _reshape,
+            'LookupTable': _lookup_table, 'ClassNLLCriterion': _class_nll, 'Dropout': _dropout}
