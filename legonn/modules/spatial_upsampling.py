@@ -23,7 +23,8 @@ class SpatialUpSamplingNearest(Module):
 
     def updateOutput(self, input):
         s = self.scale_factor
-        lead, (h, w) = tuple(input.size())[:-2], tuple(input.size())[-2:]
+        *lead, h, w = input.size()
+        lead = tuple(lead)
         repeat_pixels(input.array, s, self.bufferLike('output', input, lead + (h * s, w * s)))
         return self.output
 

@@ -106,9 +106,10 @@ class NnObjects:
             obj['train'] = bool(state['train'])
         for key in names:
             obj[key] = self._value(getattr(module, key, None), f"{where}.{key}")
+        makers = {'tensor': empty, 'long': TENSOR_CLASSES['LongTensor'], 'int': TENSOR_CLASSES['IntTensor'],
+                  'sizes': LongStorage}
         for key, kind in buffers.items():
-            obj[key] = {'tensor': empty, 'long': TENSOR_CLASSES['LongTensor'], 'int': TENSOR_CLASSES['IntTensor'],
-                        'sizes': LongStorage}[kind]()
+            obj[key] = makers[kind]()
         for key in INDEX_FIELDS.get(name, ()):
             if obj.get(key) is not None:
                 obj[key] = one_based(obj[key])

@@ -169,6 +169,10 @@ class ObjectReader:
                 self.seen[index] = _BUSY
                 self.seen[index] = build(short)
                 return self.seen[index]
+        if typename == 'tds.AtomicCounter':   # atomic.lua's __write: its value, one long
+            counter = self.seen[index] = builtin_class(typename)()
+            counter.set(self.s.longs(1, 'the value of a tds.AtomicCounter')[0])
+            return counter
         obj = self.seen[index] = _RawObject(typename, version)
         if typename in TDS_CONTAINERS:
             n = self.s.longs(1, f'the size of a {typename}')[0]
@@ -179,10 +183,6 @@ class ObjectReader:
                 key = i + 1 if typename == 'tds.Vec' else self.object()
                 obj.pairs.append((key, self.object()))
             return obj
-        if typename == 'tds.AtomicCounter':   # atomic.lua's __write: its value, one long
-            counter = self.seen[index] = builtin_class(typename)()
-            counter.set(self.s.longs(1, 'the value of a tds.AtomicCounter')[0])
-            return counter
         if typename == 'nn.DataParallelTable' and version >= 2:
             # cunn's __write puts the GPU assignments before the fields (which hold them too)
             self.object()

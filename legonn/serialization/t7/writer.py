@@ -39,7 +39,7 @@ class ObjectWriter:
         self.index = {}     # id(table or object) -> its index in the file
         self.count = 0      # indices given so far (a Torch object's table of fields takes one too)
         self._alive = []    # keeps written objects alive so their ids stay unique
-        self.tds = {name: builtin_class(name) for name in ('tds.Hash', 'tds.Vec', 'tds.AtomicCounter')}
+        self.tds = {builtin_class(name): name for name in ('tds.Hash', 'tds.Vec', 'tds.AtomicCounter')}
         self.modules = NnObjects()
 
     def int(self, v):
@@ -113,7 +113,7 @@ class ObjectWriter:
             return lambda: self._tensor(v, where)
         if isinstance(v, Storage):
             return lambda: self._storage(v)
-        kind = next((name for name, cls in self.tds.items() if type(v) is cls), None)
+        kind = self.tds.get(type(v))
         if kind is not None:
             return lambda: self._tds(kind, v, where)
         raise TypeError(f"legonn.save_lua: {where} is a {type(v).__module__}.{type(v).__qualname__}, which a "
