@@ -20,7 +20,7 @@ from ..modules.base.table_buffers import copy_pieces
 from ..modules.table_arithmetic import CAddTable, CMulTable, fold_into
 from ..tensor import Tensor
 from .fusion import members_as_planned
-from .node import in_sweep_order, sum_into
+from .node import gradient_met
 
 # how a member's array code runs: an Elementwise module's, a sum's or a product's
 _ELEMENTWISE, _SUM, _PRODUCT = 'elementwise', 'sum', 'product'
@@ -112,14 +112,7 @@ def backward(region):
     xp = ref.xp
     for k in range(len(members) - 1, -1, -1):   # the node-by-node sweep's order, and so its sums
         node, kind = members[k], kinds[k]
-        grads = node.grads
-        if len(grads) == 1:
-            go = grads[0]
-        else:
-            if region.sum_orders[k] is not None:
-                in_sweep_order(grads, region.sum_orders[k])
-            node.gradBuffer = go = sum_into(node.gradBuffer, grads)
-        node.gradOutput = go
+        node.gradOutput = go = gradient_met(node, region.sum_orders[k])
         module, x = node.module, node.input
         if kind is _ELEMENTWISE:
             module._array_backward(x, go, module.bufferLike('gradInput', x))

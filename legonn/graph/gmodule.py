@@ -16,7 +16,7 @@ from ..tensor import cuda_kernels
 from ..tensor.conversion import convert_tree
 from . import cpu_regions, debug, fusion
 from .digraph import Graph, ancestors_in_order
-from .node import Node, as_node_list, in_sweep_order, sum_into
+from .node import Node, as_node_list, gradient_met
 
 _NODE_STATE = ('input', 'output', 'gradOutput', 'gradInput', 'gradBuffer')
 
@@ -236,13 +236,7 @@ class gModule(Container):
     def _backward_node(self, node, sum_order=None):
         """The node's step of the reverse sweep; ``sum_order``: fusion.sum_orders' entry for the node when a
         plan's schedule runs (its gradients then arrive in another order than in the node-by-node sweep)."""
-        grads = node.grads
-        if node.nSplitOutputs is not None or len(grads) == 1:
-            go = grads if node.nSplitOutputs is not None else grads[0]
-        else:
-            if sum_order is not None:
-                in_sweep_order(grads, sum_order)
-            node.gradBuffer = go = sum_into(node.gradBuffer, grads)
+        go = node.grads if node.nSplitOutputs is not None else gradient_met(node, sum_order)
         node.gradOutput = go
         gi = go if node.module is None else node.module.updateGradInput(node.input, go)
         node.gradInput = gi

@@ -43,6 +43,19 @@ def in_sweep_order(grads, positions):
     grads[seeded:] = [grads[seeded + i] for i in positions]
 
 
+def gradient_met(node, positions=None):
+    """The gradient reaching ``node`` (not a split): its one gradient, or the sum of its several into its
+    gradBuffer, in the node-by-node sweep's order (``positions``: fusion.sum_orders' entry, None when they
+    arrive in it)."""
+    grads = node.grads
+    if len(grads) == 1:
+        return grads[0]
+    if positions is not None:
+        in_sweep_order(grads, positions)
+    node.gradBuffer = go = sum_into(node.gradBuffer, grads)
+    return go
+
+
 @functools.lru_cache(maxsize=256)
 def _normalised(path):
     """An absolute path with ``..`` and symbolic links resolved, so that legonn imported through

@@ -13,7 +13,7 @@ from legonn.graph import cpu_regions
 from legonn.graph.gmodule import gModule
 from legonn.tools import instance_hooks
 from tests.checks import numeric_gradient
-from tests.graph.test_fusion import gated_relu, hooked_calls, lstm_cell
+from tests.graph.test_fusion import gated_relu, hooked_calls, lstm_cell, recorded_steps
 
 
 def gru_cell(n_in=4, hidden=5):
@@ -40,7 +40,7 @@ def read_outside():
 
 def read_between():
     """A Sigmoid read by two members and by a Square that the forward order puts between them: the
-    node-by-node sweep sums its three gradients in an order other than the region's (fusion._sum_orders)."""
+    node-by-node sweep sums its three gradients in an order other than the region's (fusion.sum_orders)."""
     a, b = nn.Identity()(), nn.Identity()()
     s = nn.Sigmoid()(a)
     square = nn.Square()(s)
@@ -76,14 +76,7 @@ def graph_data(name, dtype, batch=3, seed=0):
 @pytest.fixture
 def region_steps(monkeypatch):
     """What cpu_regions.forward and backward answered, in order ('forward', ran) / ('backward', ran)."""
-    answers = []
-    for which in ('forward', 'backward'):
-        def recording(region, run=getattr(cpu_regions, which), which=which):
-            ran = run(region)
-            answers.append((which, ran))
-            return ran
-        monkeypatch.setattr(cpu_regions, which, recording)
-    return answers
+    return recorded_steps(monkeypatch, cpu_regions)
 
 
 def host(value):

@@ -74,6 +74,19 @@ def hooked_calls(module):
     return calls, [instance_hooks.install(module, name, around) for name in ('updateOutput', 'updateGradInput')]
 
 
+def recorded_steps(monkeypatch, runner):
+    """What ``runner``'s (fusion's or cpu_regions') forward and backward answered, in order: ('forward', ran),
+    ('backward', ran)."""
+    answers = []
+    for which in ('forward', 'backward'):
+        def recording(region, run=getattr(runner, which), which=which):
+            ran = run(region)
+            answers.append((which, ran))
+            return ran
+        monkeypatch.setattr(runner, which, recording)
+    return answers
+
+
 def kernel_sources():
     """The generated kernels of the LSTM cell's region and of gated_relu's, with one gradient from outside reaching
     each graph output."""
@@ -255,11 +268,7 @@ def test_a_hooked_member_runs_node_by_node_on_the_gpu_and_its_hook_sees_every_ca
     # would run past them, so a region with such a member runs node by node (as on the CPU)
     cell = lstm_cell().cuda()
     inputs, grads = cell_inputs('Float')
-    fused = []
-    for name in ('forward', 'backward'):
-        real = getattr(fusion, name)
-        monkeypatch.setattr(fusion, name, lambda region, _real=real, _name=name: fused.append(
-            (_name, _real(region))) or fused[-1][1])
+    fused = recorded_steps(monkeypatch, fusion)
     gate = next(n.module for n in cell.forwardnodes if isinstance(n.module, nn.Tanh))
     calls, hooks = hooked_calls(gate)
     want = [t.cpu().numpy() for t in cell.forward(inputs)]
