@@ -21,7 +21,8 @@ slower (bench/lenet_cpu.md).
 """
 from numba import njit
 
-kernel = njit(nogil=True, cache=True, boundscheck=False, error_model='numpy')
+_OPTIONS = dict(nogil=True, cache=True, boundscheck=False, error_model='numpy')
+kernel = njit(**_OPTIONS)
 GROUP = 4
 
 
@@ -127,7 +128,7 @@ def grad_input(grad_out, weight, grad_in, planes, wide, pad_h, pad_w, dil_h, dil
             grad_in[n] = planes[:, pad_h:pad_h + H, pad_w:pad_w + W]
 
 
-@njit(nogil=True, cache=True, boundscheck=False, error_model='numpy', fastmath={'reassoc'})
+@njit(**_OPTIONS, fastmath={'reassoc'})
 def grad_params(grad_out, source, grad_weight, grad_bias, wide, dil_h, dil_w, first, stop):
     """grad_weight[o, c, kh, kw] = sum over n in [first, stop), oh, ow of grad_out[n, o, oh, ow] *
     source[n, c, oh + kh dil_h, ow + kw dil_w], and grad_bias[o] = the sum of grad_out[n, o] (both

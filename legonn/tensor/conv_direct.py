@@ -48,7 +48,8 @@ class DirectConv:
     """The direct path for inputs of shape ``input_shape`` (N, C, H, W), ``planes_out`` output planes, a
     ``kernel`` (kH, kW), ``pad`` and ``dilation`` (per axis). Shapes of the buffers a module keeps:
     ``source_shape`` (N, C, H + 2 padH, W + 2 padW), the zero-padded input (needed only when ``x`` is
-    padded or not contiguous: ``copies_source``); per thread, a row of scratch (``scratch_shape``), a padded gradient plane set (``planes_shape``, empty without padding) and the
+    padded or not contiguous: ``copies_source``); per thread, a row of scratch (``scratch_shape``, at least
+    the kernels' span), a padded gradient plane set (``planes_shape``, empty without padding) and the
     parameter gradients' share (``partials_shape``).
     """
 
@@ -57,7 +58,6 @@ class DirectConv:
         self.input_shape, self.planes_out = tuple(input_shape), planes_out
         self.kernel, self.pad, self.dilation, self.out_size = tuple(kernel), tuple(pad), tuple(dilation), out_size
         self.source_shape = (n, c, h + 2 * pad[0], w + 2 * pad[1])
-        self.span = (out_size[0] - 1) * self.source_shape[3] + out_size[1]
         # the input gradient's gather reads a spread gradOutput after a margin of the last offset's reach
         self.scratch_length = (self.source_shape[2] * self.source_shape[3]
                                + (kernel[0] - 1) * dilation[0] * self.source_shape[3] + (kernel[1] - 1) * dilation[1])
@@ -82,9 +82,8 @@ class DirectConv:
         return any(self.pad) or not (x.flags.c_contiguous and x.flags.aligned)
 
     def source(self, x, buf):
-        """``x`` (N, C, H, W) zero padded into ``buf`` (``source_shape``), or ``x`` itself when no copy is needed."""
-        if not self.copies_source(x):
-            return x
+        """``x`` (N, C, H, W) zero padded (or made contiguous) into ``buf`` (``source_shape``); the caller asks
+        ``copies_source`` first and passes ``x`` itself to the kernels when no copy is needed."""
         (ph, pw), (h, w) = self.pad, x.shape[2:]
         buf = buf.reshape(self.source_shape)
         if ph:
@@ -97,9 +96,11 @@ class DirectConv:
         return buf
 
     def _run(self, call, like):
-        """``call(part, first, stop)`` over the batch, one part per thread (split as ``like``'s first axis)."""
+        """``call(part, first, stop)`` over the batch, one part per thread (split as ``like``'s first axis);
+        returns the number of parts (every one has run)."""
         bounds = parallel.leading_ranges(like)
         parallel.run_parts(lambda i: call(i, *bounds[i]), range(len(bounds)))
+        return len(bounds)
 
     def _scratch(self, routine, dtype, scratch, *operands):
         check_operands(f"conv_direct.{routine}", dtype, ('scratch', scratch, self.scratch_shape, None), *operands)
@@ -146,16 +147,11 @@ class DirectConv:
         cut = self.planes_out * self.source_shape[1] * self.kernel[0] * self.kernel[1]
         weights = partials[:, :cut].reshape((partials.shape[0],) + self.weight_shape)
         biases = partials[:, cut:]
-        (dh, dw), used = self.dilation, []
-
-        def part(i, first, stop):
-            run(grad_out, source, weights[i], biases[i], scratch[i], dh, dw, first, stop)
-            used.append(i)
-
-        self._run(part, grad_out)
-        used.sort()
-        total = partials[used[0]]
-        for i in used[1:]:
+        dh, dw = self.dilation
+        parts = self._run(lambda i, first, stop: run(grad_out, source, weights[i], biases[i], scratch[i], dh, dw,
+                                                     first, stop), grad_out)
+        total = partials[0]   # the parts' shares added in part order
+        for i in range(1, parts):
             total += partials[i]
         if scale != 1:
             total *= scale
