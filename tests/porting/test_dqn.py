@@ -1,11 +1,13 @@
-"""deepmind/dqn ported line by line: dqn/NeuralQLearner.lua's agent (``__init`` lines 14-154 without the
-transition table's arguments, ``preprocess`` 170-177, ``getQUpdate`` 180-237, ``qLearnMinibatch`` 240-278:
-targets from the max over the target network, ``clip_delta``, the RMSProp-like update with the ``g``, ``g2``,
-``tmp`` and ``deltas`` tensors on the flat parameter vector; ``eGreedy``/``greedy`` 368-412), the network
-files it ``require``s (convnet.lua's ``create_network``, convnet_atari3.lua, net_downsample_2x_full_y.lua),
-the user modules nn.Rectifier (Rectifier.lua) and nn.Scale (Scale.lua), and nnutils.lua's weight norms.
-Actions are 0-based (Lua's 1 .. n_actions become 0 .. n_actions-1); ``TransitionTable`` is a stand-in whose
-``sample`` returns a fixed minibatch. The image is 36x36 instead of 84x84 (``input_dims`` is an argument)."""
+"""deepmind/dqn ported line by line: dqn/NeuralQLearner.lua's agent (``__init`` lines 14-154, ``preprocess``
+170-177, ``getQUpdate`` 180-237, ``qLearnMinibatch`` 240-278: targets from the max over the target network,
+``clip_delta``, the RMSProp-like update with the ``g``, ``g2``, ``tmp`` and ``deltas`` tensors on the flat
+parameter vector; ``sample_validation_data``, ``compute_validation_statistics`` and ``perceive`` 281-366;
+``eGreedy``/``greedy`` 368-412), TransitionTable.lua (the replay memory: byte frames, histories across
+episode boundaries, the sampling buffer; lines 1-376 without its own ``write``/``read``), the network files it
+``require``s (convnet.lua's ``create_network``, convnet_atari3.lua, net_downsample_2x_full_y.lua), the user
+modules nn.Rectifier (Rectifier.lua) and nn.Scale (Scale.lua), nnutils.lua's weight norms, and
+train_agent.lua's play loop on a toy game. Actions and positions are 0-based (Lua's 1 .. n_actions become
+0 .. n_actions-1). The image is 36x36 instead of 84x84 (``input_dims`` is an argument)."""
 import math
 
 import numpy as np
@@ -118,14 +120,284 @@ def require(name):
 
 
 class TransitionTable:
-    """A stand-in for dqn.TransitionTable: ``sample(n)`` returns one fixed minibatch (s, a, r, s2, term)."""
+    """TransitionTable.lua (dqn.TransitionTable): the replay memory. Frames are stored as bytes (0..255), one
+    row per step, with the action, reward and terminal flag of that step; a state is the last ``histLen``
+    frames (``histIndices``: how far back each lies), frames of an earlier episode zeroed. ``sample`` hands out
+    minibatches from a buffer of ``bufferSize`` transitions, refilled at random when used up. Positions are
+    0-based: ``insertIndex`` is the last row written (-1 before the first), ``buf_ind`` the next buffer row;
+    actions are 0-based. ``write``/``read`` (the Lua's own serialisation of an empty table) are not ported."""
 
     def __init__(self, args):
-        self.args = args
-        self.batch = None
+        self.stateDim = args['stateDim']
+        self.numActions = args['numActions']
+        self.histLen = args['histLen']
+        self.maxSize = args.get('maxSize', 1024 ** 2)
+        self.bufferSize = args.get('bufferSize', 1024)
+        self.histType = args.get('histType', "linear")
+        self.histSpacing = args.get('histSpacing', 1)
+        self.zeroFrames = args.get('zeroFrames', 1)
+        self.nonTermProb = args.get('nonTermProb', 1)
+        self.nonEventProb = args.get('nonEventProb', 1)
+        self.gpu = args.get('gpu')
+        self.numEntries = 0
+        self.insertIndex = -1
+        self.buf_ind = None
+
+        self.histIndices = []
+        histLen = self.histLen
+        if self.histType == "linear":
+            # History is the last histLen frames.
+            self.recentMemSize = self.histSpacing * histLen
+            for i in range(histLen):
+                self.histIndices.append((i + 1) * self.histSpacing)
+        elif self.histType == "exp2":
+            # The ith history frame is from 2^(i-1) frames ago.
+            self.recentMemSize = 2 ** (histLen - 1)
+            self.histIndices.append(1)
+            for i in range(histLen - 1):
+                self.histIndices.append(self.histIndices[i] + 2 ** (7 - (i + 1)))
+        elif self.histType == "exp1.25":
+            # The ith history frame is from 1.25^(i-1) frames ago.
+            self.histIndices = [None] * histLen
+            self.histIndices[histLen - 1] = 1
+            for i in range(histLen - 2, -1, -1):
+                self.histIndices[i] = math.ceil(1.25 * self.histIndices[i + 1]) + 1
+            self.recentMemSize = self.histIndices[0]
+            for i in range(histLen):
+                self.histIndices[i] = self.recentMemSize - self.histIndices[i] + 1
+
+        self.s = lg.ByteTensor(self.maxSize, self.stateDim).fill(0)
+        self.a = lg.LongTensor(self.maxSize).fill(0)
+        self.r = lg.zeros(self.maxSize)
+        self.t = lg.ByteTensor(self.maxSize).fill(0)
+        self.action_encodings = lg.eye(self.numActions)
+
+        # Tables for storing the last histLen states.  They are used for
+        # constructing the most recent agent state more easily.
+        self.recent_s = []
+        self.recent_a = []
+        self.recent_t = []
+
+        s_size = self.stateDim * histLen
+        self.buf_a = lg.LongTensor(self.bufferSize).fill(0)
+        self.buf_r = lg.zeros(self.bufferSize)
+        self.buf_term = lg.ByteTensor(self.bufferSize).fill(0)
+        self.buf_s = lg.ByteTensor(self.bufferSize, s_size).fill(0)
+        self.buf_s2 = lg.ByteTensor(self.bufferSize, s_size).fill(0)
+
+        if self.gpu is not None and self.gpu >= 0:
+            self.gpu_s = self.buf_s.float().cuda()
+            self.gpu_s2 = self.buf_s2.float().cuda()
+
+    def reset(self):
+        self.numEntries = 0
+        self.insertIndex = -1
 
     def size(self):
-        return self.batch[0].size(0)
+        return self.numEntries
+
+    def empty(self):
+        return self.numEntries == 0
+
+    def fill_buffer(self):
+        assert self.numEntries >= self.bufferSize
+        # clear CPU buffers
+        self.buf_ind = 0
+        for buf_ind in range(self.bufferSize):
+            s, a, r, s2, term = self.sample_one()   # the Lua's argument 1 is one sample_one never names
+            self.buf_s[buf_ind].copy(s)
+            self.buf_a[buf_ind] = a
+            self.buf_r[buf_ind] = r
+            self.buf_s2[buf_ind].copy(s2)
+            self.buf_term[buf_ind] = term
+        self.buf_s = self.buf_s.float().div(255)
+        self.buf_s2 = self.buf_s2.float().div(255)
+        if self.gpu is not None and self.gpu >= 0:
+            self.gpu_s.copy(self.buf_s)
+            self.gpu_s2.copy(self.buf_s2)
+
+    def sample_one(self):
+        assert self.numEntries > 1
+        valid = False
+        while not valid:
+            # start at 1 (Lua's 2) because of previous action
+            index = lg.random(1, self.numEntries - self.recentMemSize)
+            if self.t[index + self.recentMemSize - 1] == 0:
+                valid = True
+            if self.nonTermProb < 1 and self.t[index + self.recentMemSize] == 0 and \
+                    lg.uniform() > self.nonTermProb:
+                # Discard non-terminal states with probability (1-nonTermProb).
+                # Note that this is the terminal flag for s_{t+1}.
+                valid = False
+            if self.nonEventProb < 1 and self.t[index + self.recentMemSize] == 0 and \
+                    self.r[index + self.recentMemSize - 1] == 0 and \
+                    lg.uniform() > self.nonTermProb:
+                # Discard non-terminal or non-reward states with
+                # probability (1-nonTermProb).
+                valid = False
+        return self.get(index)
+
+    def sample(self, batch_size=None):
+        batch_size = batch_size if batch_size is not None else 1
+        assert batch_size < self.bufferSize
+
+        if self.buf_ind is None or self.buf_ind + batch_size > self.bufferSize:
+            self.fill_buffer()
+
+        index = self.buf_ind
+
+        self.buf_ind = self.buf_ind + batch_size
+        rows = slice(index, index + batch_size)
+
+        buf_s, buf_s2, buf_a, buf_r, buf_term = self.buf_s, self.buf_s2, \
+            self.buf_a, self.buf_r, self.buf_term
+        if self.gpu is not None and self.gpu >= 0:
+            buf_s = self.gpu_s
+            buf_s2 = self.gpu_s2
+
+        return buf_s[rows], buf_a[rows], buf_r[rows], buf_s2[rows], buf_term[rows]
+
+    def concatFrames(self, index, use_recent=False):
+        if use_recent:
+            s, t = self.recent_s, self.recent_t
+        else:
+            s, t = self.s, self.t
+
+        fullstate = s[0].new()
+        fullstate.resize(self.histLen, *s[0].size().totable())
+
+        # Zero out frames from all but the most recent episode.
+        zero_out = False
+        episode_start = self.histLen - 1
+
+        for i in range(self.histLen - 2, -1, -1):
+            if not zero_out:
+                for j in range(index + self.histIndices[i] - 1, index + self.histIndices[i + 1] - 1):
+                    if t[j] == 1:
+                        zero_out = True
+                        break
+
+            if zero_out:
+                fullstate[i].zero()
+            else:
+                episode_start = i
+
+        if self.zeroFrames == 0:
+            episode_start = 0
+
+        # Copy frames from the current episode.
+        for i in range(episode_start, self.histLen):
+            fullstate[i].copy(s[index + self.histIndices[i] - 1])
+
+        return fullstate
+
+    def concatActions(self, index, use_recent=False):
+        act_hist = lg.FloatTensor(self.histLen, self.numActions)
+        if use_recent:
+            a, t = self.recent_a, self.recent_t
+        else:
+            a, t = self.a, self.t
+
+        # Zero out frames from all but the most recent episode.
+        zero_out = False
+        episode_start = self.histLen - 1
+
+        for i in range(self.histLen - 2, -1, -1):
+            if not zero_out:
+                for j in range(index + self.histIndices[i] - 1, index + self.histIndices[i + 1] - 1):
+                    if t[j] == 1:
+                        zero_out = True
+                        break
+
+            if zero_out:
+                act_hist[i].zero()
+            else:
+                episode_start = i
+
+        if self.zeroFrames == 0:
+            episode_start = 0
+
+        # Copy frames from the current episode.
+        for i in range(episode_start, self.histLen):
+            act_hist[i].copy(self.action_encodings[a[index + self.histIndices[i] - 1]])
+
+        return act_hist
+
+    def get_recent(self):
+        # Assumes that the most recent state has been added, but the action has not
+        return self.concatFrames(0, True).float().div(255)
+
+    def get(self, index):
+        s = self.concatFrames(index)
+        s2 = self.concatFrames(index + 1)
+        ar_index = index + self.recentMemSize - 1
+
+        return s, self.a[ar_index], self.r[ar_index], s2, self.t[ar_index + 1]
+
+    def add(self, s, a, r, term):
+        assert s is not None, 'State cannot be nil'
+        assert a is not None, 'Action cannot be nil'
+        assert r is not None, 'Reward cannot be nil'
+
+        # Incremenet until at full capacity
+        if self.numEntries < self.maxSize:
+            self.numEntries = self.numEntries + 1
+
+        # Always insert at next index, then wrap around
+        self.insertIndex = self.insertIndex + 1
+        # Overwrite oldest experience once at capacity
+        if self.insertIndex >= self.maxSize:
+            self.insertIndex = 0
+
+        # Overwrite (s,a,r,t) at insertIndex
+        self.s[self.insertIndex] = s.clone().float().mul(255)
+        self.a[self.insertIndex] = a
+        self.r[self.insertIndex] = r
+        if term:
+            self.t[self.insertIndex] = 1
+        else:
+            self.t[self.insertIndex] = 0
+
+    def add_recent_state(self, s, term):
+        s = s.clone().float().mul(255).byte()
+        if len(self.recent_s) == 0:
+            for i in range(self.recentMemSize):
+                self.recent_s.append(s.clone().zero())
+                self.recent_t.append(1)
+
+        self.recent_s.append(s)
+        if term:
+            self.recent_t.append(1)
+        else:
+            self.recent_t.append(0)
+
+        # Keep recentMemSize states.
+        if len(self.recent_s) > self.recentMemSize:
+            self.recent_s.pop(0)
+            self.recent_t.pop(0)
+
+    def add_recent_action(self, a):
+        if len(self.recent_a) == 0:
+            for i in range(self.recentMemSize):
+                self.recent_a.append(0)
+
+        self.recent_a.append(a)
+
+        # Keep recentMemSize steps.
+        if len(self.recent_a) > self.recentMemSize:
+            self.recent_a.pop(0)
+
+
+class FixedMinibatch:
+    """A stand-in for the transition table where a test needs one known minibatch: ``sample(n)`` returns the
+    first ``n`` rows of ``batch`` (s, a, r, s2, term); ``size()`` is one more than its rows, the fewest
+    transitions a real table holds when qLearnMinibatch's ``size() > minibatch_size`` lets it sample them."""
+
+    def __init__(self, batch):
+        self.batch = batch
+
+    def size(self):
+        return self.batch[0].size(0) + 1
 
     def sample(self, size):
         s, a, r, s2, term = self.batch
@@ -209,7 +481,20 @@ class NeuralQLearner:
             self.network.float()
             self.tensor_type = lg.FloatTensor
 
-        self.transitions = TransitionTable({'stateDim': self.state_dim, 'numActions': self.n_actions})
+        # Create transition table.
+        # -- assuming the transition table always gets floating point input
+        # -- (Foat or Cuda tensors) and always returns one of the two, as required
+        # -- internally it always uses ByteTensors for states, scaling and
+        # -- converting accordingly
+        transition_args = {
+            'stateDim': self.state_dim, 'numActions': self.n_actions,
+            'histLen': self.hist_len, 'gpu': self.gpu,
+            'maxSize': self.replay_memory, 'histType': self.histType,
+            'histSpacing': self.histSpacing, 'nonTermProb': self.nonTermProb,
+            'bufferSize': self.bufferSize
+        }
+
+        self.transitions = TransitionTable(transition_args)
 
         self.numSteps = 0    # Number of perceived states.
         self.lastState = None
@@ -290,7 +575,7 @@ class NeuralQLearner:
     def qLearnMinibatch(self):
         # Perform a minibatch Q-learning update:
         # w += alpha * (r + gamma max Q(s2,a2) - Q(s,a)) * dQ(s,a)/dw
-        assert self.transitions.size() > self.minibatch_size - 1   # the stand-in holds exactly one minibatch
+        assert self.transitions.size() > self.minibatch_size
 
         s, a, r, s2, term = self.transitions.sample(self.minibatch_size)
 
@@ -324,6 +609,76 @@ class NeuralQLearner:
         # accumulate update
         self.deltas.mul(0).addcdiv(self.lr, self.dw, self.tmp)
         self.w.add(self.deltas)
+
+    def sample_validation_data(self):
+        s, a, r, s2, term = self.transitions.sample(self.valid_size)
+        self.valid_s = s.clone()
+        self.valid_a = a.clone()
+        self.valid_r = r.clone()
+        self.valid_s2 = s2.clone()
+        self.valid_term = term.clone()
+
+    def compute_validation_statistics(self):
+        targets, delta, q2_max = self.getQUpdate({'s': self.valid_s, 'a': self.valid_a, 'r': self.valid_r,
+                                                  's2': self.valid_s2, 'term': self.valid_term})
+
+        self.v_avg = self.q_max * q2_max.mean()
+        self.tderr_avg = delta.clone().abs().mean()
+
+    def perceive(self, reward, rawstate, terminal, testing=False, testing_ep=None):
+        # Preprocess state (will be set to nil if terminal)
+        state = self.preprocess(rawstate).float()
+
+        # `if self.max_reward then`: only nil is false in Lua, so a bound of 0 applies
+        if self.max_reward is not None:
+            reward = min(reward, self.max_reward)
+        if self.min_reward is not None:
+            reward = max(reward, self.min_reward)
+        if self.rescale_r is not None:
+            self.r_max = max(self.r_max, reward)
+
+        self.transitions.add_recent_state(state, terminal)
+
+        currentFullState = self.transitions.get_recent()  # noqa: F841  (computed and unused in the Lua too)
+
+        # Store transition s, a, r, s'
+        if self.lastState is not None and not testing:
+            # the Lua passes a fifth argument, the global `priority` (nil), that add never names
+            self.transitions.add(self.lastState, self.lastAction, reward, self.lastTerminal)
+
+        if self.numSteps == self.learn_start + 1 and not testing:
+            self.sample_validation_data()
+
+        curState = self.transitions.get_recent()
+        curState = curState.resize(1, *self.input_dims)
+
+        # Select action
+        actionIndex = 0
+        if not terminal:
+            actionIndex = self.eGreedy(curState, testing_ep)
+
+        self.transitions.add_recent_action(actionIndex)
+
+        # Do some Q-learning updates
+        if self.numSteps > self.learn_start and not testing and \
+                self.numSteps % self.update_freq == 0:
+            for i in range(self.n_replay):
+                self.qLearnMinibatch()
+
+        if not testing:
+            self.numSteps = self.numSteps + 1
+
+        self.lastState = state.clone()
+        self.lastAction = actionIndex
+        self.lastTerminal = terminal
+
+        if self.target_q and self.numSteps % self.target_q == 1:
+            self.target_network = self.network.clone()
+
+        if not terminal:
+            return actionIndex
+        else:
+            return -1   # the Lua's 0, one below its first action: no action
 
     def eGreedy(self, state, testing_ep=None):
         # testing_ep or (...): Lua's `or` keeps a testing_ep of 0 (only nil and false are false)
@@ -406,12 +761,12 @@ def get_weight_norms(module):
 
 
 def _agent(**changes):
-    """run_cpu's agent_params, with a 36x36 frame and a minibatch of 8."""
+    """run_cpu's agent_params, with a 36x36 frame, a minibatch of 8 and a replay memory of 256 (a buffer of 32)."""
     args = {'lr': 0.00025, 'ep': 1, 'ep_end': 0.1, 'ep_endt': 1000000, 'discount': 0.99, 'hist_len': 4,
             'learn_start': 0, 'network': 'convnet_atari3', 'preproc': 'net_downsample_2x_full_y',
             'state_dim': 36 * 36, 'minibatch_size': 8, 'rescale_r': 1, 'ncols': 1, 'target_q': 10000,
             'clip_delta': 1, 'min_reward': -1, 'max_reward': 1, 'gpu': -1, 'verbose': 0,
-            'actions': [0, 1, 3, 4], 'input_dims': [4, 36, 36]}
+            'actions': [0, 1, 3, 4], 'input_dims': [4, 36, 36], 'replay_memory': 256, 'bufferSize': 32}
     args.update(changes)
     return NeuralQLearner(args)
 
@@ -489,7 +844,7 @@ def test_q_learn_minibatch_update_against_numpy():
     """qLearnMinibatch: dw is the network's gradient for gradOutput = targets; then g = 0.95 g + 0.05 dw,
     g2 = 0.95 g2 + 0.05 dw^2, w += lr * dw / sqrt(g2 - g^2 + 0.01), on the flat vectors, step after step."""
     agent = _agent(wc=0.001)
-    agent.transitions.batch = _minibatch(agent)
+    agent.transitions = FixedMinibatch(_minibatch(agent))
     g = np.zeros(agent.w.nElement())
     g2 = np.zeros_like(g)
     for step in range(3):
@@ -513,7 +868,7 @@ def test_q_learning_reduces_the_td_error():
     """Repeated qLearnMinibatch on one minibatch against the fixed target network (target_q) shrinks the
     mean |delta| (compute_validation_statistics' tderr_avg), with an unclipped delta and a larger lr."""
     agent = _agent(lr=0.005, clip_delta=None)
-    agent.transitions.batch = _minibatch(agent)
+    agent.transitions = FixedMinibatch(_minibatch(agent))
     s, a, r, s2, term = agent.transitions.batch
 
     def tderr():
@@ -563,11 +918,164 @@ def test_q_learning_step_on_the_gpu_matches_the_cpu():
     lg.manualSeed(3)
     cpu_agent = _agent()
     s, a, r, s2, term = _minibatch(cpu_agent)
-    cpu_agent.transitions.batch = (s, a, r, s2, term)
-    gpu_agent.transitions.batch = (s.cuda(), a, r, s2.cuda(), term)
+    cpu_agent.transitions = FixedMinibatch((s, a, r, s2, term))
+    gpu_agent.transitions = FixedMinibatch((s.cuda(), a, r, s2.cuda(), term))
     assert gpu_agent.w.type() == 'torch.CudaTensor' and gpu_agent.g2.type() == 'torch.CudaTensor'
     for agent in (cpu_agent, gpu_agent):
         for step in range(2):
             agent.qLearnMinibatch()
     np.testing.assert_allclose(gpu_agent.w.float().numpy(), cpu_agent.w.numpy(), rtol=1e-4, atol=1e-6)
     assert float(cpu_agent.deltas.abs().max()) > 0
+
+
+def _table(**changes):
+    """A small TransitionTable: 2-value frames, histories of 3, 20 rows, a buffer of 4."""
+    args = {'stateDim': 2, 'numActions': 3, 'histLen': 3, 'maxSize': 20, 'bufferSize': 4}
+    args.update(changes)
+    return TransitionTable(args)
+
+
+def _frames(n):
+    """n float frames of 2 values in [0, 1] and the bytes ``add`` stores for them (C's truncating cast of
+    x * 255 in float32, as THTensor's copy from float to byte)."""
+    frames = [lg.FloatTensor([k / 19, 1 - k / 23]) for k in range(n)]
+    stored = [(f.numpy() * np.float32(255)).astype(np.uint8) for f in frames]
+    return frames, stored
+
+
+def test_history_indices_of_the_three_history_types():
+    """histIndices and recentMemSize as TransitionTable.lua computes them: linear steps of histSpacing;
+    exp2 adds 2^(7-i) (its comment says 2^(i-1) frames ago; the code is ported, not the comment); exp1.25
+    counts back from the newest frame by ceil(1.25 x) + 1."""
+    linear = _table(histLen=4, histSpacing=2)
+    assert linear.histIndices == [2, 4, 6, 8] and linear.recentMemSize == 8
+    exp2 = _table(histLen=4, histType='exp2')
+    assert exp2.histIndices == [1, 65, 97, 113] and exp2.recentMemSize == 8
+    exp125 = _table(histLen=4, histType='exp1.25')
+    assert exp125.histIndices == [1, 4, 6, 8] and exp125.recentMemSize == 8
+
+
+def test_add_stores_bytes_and_get_zeroes_frames_of_the_previous_episode():
+    """add writes frame x as the bytes of x * 255 with its 0-based action, reward and terminal flag; get(i)
+    is the state of frames i .. i+2, s2 that of i+1 .. i+3, the action and reward of frame i+2 and the flag of
+    frame i+3; a frame at or before a terminal one inside the window is zeroed."""
+    table = _table()
+    frames, stored = _frames(8)
+    for k in range(8):
+        table.add(frames[k], k % 3, 0.5 * k, k == 4)
+    assert table.size() == 8 and table.insertIndex == 7 and not table.empty()
+    np.testing.assert_array_equal(table.s[:8].numpy(), np.stack(stored))
+    assert table.t.numpy()[:8].tolist() == [0, 0, 0, 0, 1, 0, 0, 0]
+    s, a, r, s2, term = table.get(1)                 # frames 1, 2, 3 -> 4: no terminal inside
+    np.testing.assert_array_equal(s.numpy(), np.stack(stored[1:4]))
+    np.testing.assert_array_equal(s2.numpy(), np.stack(stored[2:5]))
+    assert (a, r, term) == (0, 1.5, 1) and s.type() == 'torch.ByteTensor'
+    s, a, r, s2, term = table.get(3)                 # frames 3, 4, 5: 4 ended an episode
+    np.testing.assert_array_equal(s.numpy(), np.stack([np.zeros(2, np.uint8)] * 2 + [stored[5]]))
+    np.testing.assert_array_equal(s2.numpy(), np.stack([np.zeros(2, np.uint8), stored[5], stored[6]]))
+    assert (a, r, term) == (2, 2.5, 0)
+    table.zeroFrames = 0                             # zeroFrames 0: whole windows, episodes or not
+    np.testing.assert_array_equal(table.get(3)[0].numpy(), np.stack(stored[3:6]))
+
+
+def test_add_wraps_around_at_max_size():
+    """Once maxSize rows are written, add overwrites the oldest: numEntries stays at maxSize."""
+    table = _table(maxSize=5)
+    frames, stored = _frames(7)
+    for k in range(7):
+        table.add(frames[k], 1, 0, False)
+    assert table.size() == 5 and table.insertIndex == 1
+    np.testing.assert_array_equal(table.s.numpy(), np.stack(stored[5:7] + stored[2:5]))
+    table.reset()
+    assert table.empty() and table.insertIndex == -1
+
+
+def test_recent_states_and_actions():
+    """add_recent_state keeps the last recentMemSize frames as bytes, first padding with zero frames marked
+    terminal, so get_recent (floats / 255) shows only the frames of the current episode; concatActions gives
+    one-hot rows of the recent actions."""
+    table = _table()
+    frames, stored = _frames(5)
+    table.add_recent_state(frames[0], False)
+    assert len(table.recent_s) == 3 and table.recent_t == [1, 1, 0]
+    want = np.stack([np.zeros(2), np.zeros(2), stored[0] / np.float32(255)]).astype(np.float32)
+    np.testing.assert_array_equal(table.get_recent().numpy(), want)
+    for k in range(1, 5):
+        table.add_recent_state(frames[k], False)
+        table.add_recent_action(k % 3)
+    recent = table.get_recent()
+    assert recent.type() == 'torch.FloatTensor'
+    np.testing.assert_array_equal(recent.numpy(), (np.stack(stored[2:5]) / np.float32(255)).astype(np.float32))
+    assert table.recent_a == [2, 0, 1]
+    np.testing.assert_array_equal(table.concatActions(0, True).numpy(), np.eye(3)[[2, 0, 1]])
+
+
+def test_sample_hands_out_valid_transitions_from_its_buffer():
+    """sample(n) hands out buffer rows in turn (floats / 255 of flattened byte histories) and refills the
+    buffer with bufferSize random transitions when the next n rows would run past it; every transition is
+    get(i) for an i whose state does not end on a terminal frame."""
+    lg.manualSeed(5)
+    table = _table(bufferSize=6)
+    frames, stored = _frames(12)
+    for k in range(12):
+        table.add(frames[k], k % 3, k, k in (4, 9))
+    valid = {}
+    for i in range(1, 12 - table.recentMemSize):
+        if table.t[i + table.recentMemSize - 1] == 0:
+            s, a, r, s2, term = table.get(i)
+            valid[tuple(s.numpy().ravel())] = (tuple(s2.numpy().ravel()), a, r, term)
+    s, a, r, s2, term = table.sample(4)
+    assert table.buf_ind == 4 and tuple(s.size()) == (4, 6) and s.type() == 'torch.FloatTensor'
+    for k in range(4):
+        key = tuple(np.rint(s[k].numpy() * 255).astype(np.uint8))
+        assert key in valid
+        assert valid[key] == (tuple(np.rint(s2[k].numpy() * 255).astype(np.uint8)), a[k], r[k], term[k])
+    first = table.buf_s.clone()
+    table.sample(2)                                  # rows 4 and 5: the same buffer
+    assert table.buf_ind == 6 and lg.equal(table.buf_s, first)
+    buffer = table.buf_s
+    table.sample(2)                                  # past the end: refilled, in place (:float() of a
+    assert table.buf_ind == 2 and table.buf_s is buffer    # FloatTensor is itself), bytes / 255 again
+    assert not lg.equal(table.buf_s, first) and float(table.buf_s.max()) <= 1
+
+
+def _toy_game(steps, seed=0):
+    """A stream of (reward, RGB frame, terminal) as train_agent.lua's game_env gives them: a bright square
+    whose column says which action pays, episodes of 7 frames."""
+    rng = np.random.default_rng(seed)
+    for step in range(steps):
+        frame = np.zeros((1, 3, 40, 40), np.float32)
+        column = int(rng.integers(0, 4))
+        frame[0, :, 10:20, 10 * column:10 * column + 8] = 1
+        yield column, lg.from_numpy(frame), step % 7 == 6
+
+
+def test_perceive_plays_a_toy_game():
+    """train_agent.lua's loop: perceive stores each transition (from the second call), samples the
+    validation set at step learn_start + 1, learns every update_freq steps after learn_start (the parameters
+    move), refreshes the target network every target_q steps, returns a 0-based action or -1 (the Lua's 0)
+    at a terminal frame; testing calls store and count nothing."""
+    lg.manualSeed(7)
+    agent = _agent(learn_start=20, update_freq=2, minibatch_size=4, bufferSize=16, valid_size=8, target_q=5,
+                   lr=0.001)            # learn_start >= bufferSize, as run_cpu's 50000 and 512
+    before = agent.w.clone()
+    actions = []
+    reward = 0
+    for column, frame, terminal in _toy_game(36):
+        action = agent.perceive(reward, frame, terminal)
+        actions.append(action)
+        reward = 1 if action == column else 0
+    assert agent.numSteps == 36 and agent.transitions.size() == 35
+    assert [a for t, a in enumerate(actions) if t % 7 == 6] == [-1] * 5
+    assert all(0 <= a < 4 for t, a in enumerate(actions) if t % 7 != 6)
+    assert tuple(agent.valid_s.size()) == (8, 4 * 36 * 36)
+    assert float((agent.w - before).abs().max()) > 0
+    agent.compute_validation_statistics()
+    assert math.isfinite(float(agent.v_avg)) and float(agent.tderr_avg) > 0
+    target = agent.target_network                    # cloned at numSteps 36 (36 % 5 == 1), after the last update
+    np.testing.assert_array_equal(target.getParameters()[0].numpy(), agent.w.numpy())
+    size, steps, w = agent.transitions.size(), agent.numSteps, agent.w.clone()
+    for column, frame, terminal in _toy_game(5, seed=1):
+        agent.perceive(0, frame, terminal, True, 0.05)
+    assert (agent.transitions.size(), agent.numSteps) == (size, steps)
+    np.testing.assert_array_equal(agent.w.numpy(), w.numpy())
