@@ -1,12 +1,12 @@
 """szagoruyko/cifar.torch ported line by line: provider.lua (the Provider class, lines 5-106: the CIFAR-10 t7
 batches read with ``torch.load(..., 'ascii')``, rgb -> yuv, Y normalised locally by
 ``nn.SpatialContrastiveNormalization(1, image.gaussian1D(7))``, U and V globally by the train set's mean and
-std), train.lua (lines 23-215: the BatchFlip module, the model built with ``cast``, the Copy whose backward is
-switched off, ``getParameters``, optim.sgd with its config, the ConfusionMatrix, the optim.Logger and its
-report, the shuffled minibatches of ``torch.randperm(n):long():split(bs)``), models/vgg_bn_drop.lua (lines
-1-69: ConvBNReLU, ``MaxPooling(2,2,2,2):ceil()``, the MSR init over ``findModules``) and models/nin.lua
-(lines 1-39). Sizes are shrunk (a few synthetic images per CIFAR batch file, short training runs); the
-models' widths are the Lua's."""
+std), train.lua (lines 1-215: the options read by lapp, trepl's colours, the BatchFlip module, the model built
+with ``cast``, the Copy whose backward is switched off, ``getParameters``, optim.sgd with its config, the
+ConfusionMatrix, the optim.Logger and its report, the shuffled minibatches of
+``torch.randperm(n):long():split(bs)``), models/vgg_bn_drop.lua (lines 1-69: ConvBNReLU,
+``MaxPooling(2,2,2,2):ceil()``, the MSR init over ``findModules``) and models/nin.lua (lines 1-39). Sizes are
+shrunk (a few synthetic images per CIFAR batch file, short training runs); the models' widths are the Lua's."""
 import math
 import os
 
@@ -15,6 +15,8 @@ import pytest
 
 import legonn as lg
 from legonn import image, nn, optim, paths, xlua
+from legonn.pl import lapp
+from legonn.trepl import colorize as c
 
 
 # --- provider.lua -----------------------------------------------------------------------------------------
@@ -407,10 +409,25 @@ def tiny(opt=None):
 MODELS = {'vgg_bn_drop': vgg_bn_drop, 'nin': nin, 'tiny': tiny}   # dofile('models/'..opt.model..'.lua')
 
 
-def train_lua(opt, provider, epoch=None):
-    """train.lua lines 44-215 with its globals as locals of this function. ``provider`` is the object the Lua
-    reads from provider.t7 (a Provider holds functions, which legonn's files do not store); ``epoch`` is the
-    global the Lua's ``epoch = epoch or 1`` starts from. Returns the objects a test looks at."""
+def train_lua(provider, epoch=None):
+    """train.lua lines 7-215 with its globals as locals of this function; the options come from the command
+    line (sys.argv) as lapp reads them. ``provider`` is the object the Lua reads from provider.t7 (a Provider
+    holds functions, which legonn's files do not store); ``epoch`` is the global the Lua's ``epoch = epoch or
+    1`` starts from. Returns the objects a test looks at."""
+    opt = lapp("""
+   -s,--save                  (default "logs")      subdirectory to save logs
+   -b,--batchSize             (default 128)          batch size
+   -r,--learningRate          (default 1)        learning rate
+   --learningRateDecay        (default 1e-7)      learning rate decay
+   --weightDecay              (default 0.0005)      weightDecay
+   -m,--momentum              (default 0.9)         momentum
+   --epoch_step               (default 25)          epoch step
+   --model                    (default vgg_bn_drop)     model name
+   --max_epoch                (default 300)           maximum number of iterations
+   --backend                  (default nn)            backend
+   --type                     (default cuda)          cuda/float/cl
+""")
+
     print(opt)
 
     def cast(t):
@@ -425,7 +442,7 @@ def train_lua(opt, provider, epoch=None):
         else:
             raise ValueError('Unknown type ' + opt['type'])
 
-    print('==> configuring model')
+    print(c.blue('==>') + ' configuring model')
     model = nn.Sequential()
     model.add(BatchFlip().float())
     model.add(cast(nn.Copy('torch.FloatTensor', lg.type(cast(lg.Tensor())))))
@@ -434,7 +451,7 @@ def train_lua(opt, provider, epoch=None):
 
     print(model)
 
-    print('==> loading data')
+    print(c.blue('==>') + ' loading data')
     provider['trainData']['data'] = provider['trainData']['data'].float()
     provider['testData']['data'] = provider['testData']['data'].float()
 
@@ -448,10 +465,10 @@ def train_lua(opt, provider, epoch=None):
 
     parameters, gradParameters = model.getParameters()
 
-    print('==> setting criterion')
+    print(c.blue('==>') + ' setting criterion')
     criterion = cast(nn.CrossEntropyCriterion())
 
-    print('==> configuring optimizer')
+    print(c.blue('==>') + ' configuring optimizer')
     optimState = {
         'learningRate': opt['learningRate'],
         'weightDecay': opt['weightDecay'],
@@ -468,7 +485,7 @@ def train_lua(opt, provider, epoch=None):
         if g['epoch'] % opt['epoch_step'] == 0:
             optimState['learningRate'] = optimState['learningRate'] / 2
 
-        print('==> online epoch # ' + str(g['epoch']) + ' [batchSize = ' + str(opt['batchSize']) + ']')
+        print(c.blue('==>') + ' online epoch # ' + str(g['epoch']) + ' [batchSize = ' + str(opt['batchSize']) + ']')
 
         targets = cast(lg.FloatTensor(opt['batchSize']))
         indices = lg.randperm(provider['trainData']['data'].size(0)).long().split(opt['batchSize'])
@@ -499,7 +516,7 @@ def train_lua(opt, provider, epoch=None):
             optim.sgd(feval, parameters, optimState)
 
         confusion.updateValids()
-        print(('Train accuracy: %.2f %%\t time: %.2f s') % (confusion.totalValid * 100, lg.toc(tic)))
+        print(('Train accuracy: ' + c.cyan('%.2f') + ' %%\t time: %.2f s') % (confusion.totalValid * 100, lg.toc(tic)))
 
         g['train_acc'] = confusion.totalValid * 100
 
@@ -509,7 +526,7 @@ def train_lua(opt, provider, epoch=None):
     def test():
         # disable flips, dropouts and batch normalization
         model.evaluate()
-        print('==> testing')
+        print(c.blue('==>') + ' testing')
         bs = 125
         for i in range(0, provider['testData']['data'].size(0), bs):
             outputs = model.forward(provider['testData']['data'].narrow(0, i, bs))
@@ -583,23 +600,28 @@ def separable_provider(trsize, tesize):
     return {'trainData': split(trsize), 'testData': split(tesize)}
 
 
-OPT = {'save': 'logs', 'batchSize': 16, 'learningRate': 0.5, 'learningRateDecay': 1e-7, 'weightDecay': 0.0005,
-       'momentum': 0.9, 'epoch_step': 49, 'model': 'tiny', 'max_epoch': 2, 'backend': 'nn', 'type': 'float'}
+ARGV = ['train.lua', '-b', '16', '-r', '0.5', '--epoch_step', '49', '--model', 'tiny', '--max_epoch', '2',
+        '--type', 'float']
 
 
-def test_train_and_test_loops(tmp_path, monkeypatch):
+def test_train_and_test_loops(tmp_path, monkeypatch, capsys):
     """Two epochs (the global epoch starting at 48, so that epoch 49 halves the rate and the test after it saves
     the model) of 64 images in batches of 16, the last batch dropped: 3 sgd steps an epoch, each counted in
     optimState.evalCounter (sgd keeps its state in the config table it is given). The loss falls, the test
     accuracy the ConfusionMatrix reports equals the argmax count done in NumPy, the Logger's file holds the
     names and two rows of accuracies, the report lists optimState's numbers, and model.net reloads as the
-    trained network. The Copy's backward is off: it hands back nothing."""
+    trained network. The Copy's backward is off: it hands back nothing. lapp read the command line, and the
+    progress lines carry trepl's colours."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr('sys.argv', ARGV)          # th train.lua -b 16 -r 0.5 --epoch_step 49 ...
     provider = separable_provider(64, 125)
-    opt = dict(OPT)
-    model, optimState, g = train_lua(opt, provider, epoch=48)
+    model, optimState, g = train_lua(provider, epoch=48)
     assert optimState['evalCounter'] == 6 and optimState['learningRate'] == 0.25
     assert g['epoch'] == 50 and len(g['losses']) == 6
+    out = capsys.readouterr().out
+    assert "'batchSize': 16" in out and "'type': 'float'" in out and "'learningRateDecay': 1e-07" in out
+    assert '\x1b[0;34m==>\x1b[0m online epoch # 49 [batchSize = 16]' in out
+    assert ('Train accuracy: \x1b[0;36m%.2f\x1b[0m %%' % g['accuracies'][-1][0]) in out
     assert g['losses'][-1] < g['losses'][0] / 2
     assert model.get(1).gradInput.nElement() == 0
 
@@ -638,9 +660,9 @@ def test_train_loop_with_type_cuda(tmp_path, monkeypatch):
     """opt.type = 'cuda': the BatchFlip stays a float module on the host, nn.Copy moves each batch to the GPU,
     the model and criterion are CUDA; the test loop's CUDA scores meet CPU labels in the ConfusionMatrix."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr('sys.argv', ARGV[:-2])     # --type takes its default, cuda
     provider = separable_provider(64, 125)
-    opt = dict(OPT, type='cuda')
-    model, optimState, g = train_lua(opt, provider, epoch=48)
+    model, optimState, g = train_lua(provider, epoch=48)
     assert model.get(2).output.type() == 'torch.CudaTensor'
     assert optimState['evalCounter'] == 6 and g['losses'][-1] < g['losses'][0] / 2
     assert g['accuracies'][-1][1] > 50

@@ -19,6 +19,7 @@ import pytest
 import legonn as lg
 from legonn import cjson, image, nn, optim, paths, torchnet as tnt, xlua
 from legonn.pl import pretty, tablex
+from legonn.trepl import colorize as c
 
 opt = None     # train.lua's global opt, which utils.testModel reads
 
@@ -282,7 +283,7 @@ def train_lua(capture=None):
     print(opt)
 
     meanstd = {'mean': [125.3, 123.0, 113.9], 'std': [63.0, 62.1, 66.7]}
-    print('==> loading data')
+    print(c.blue('==>') + ' loading data')
     provider = lg.load(opt['dataset'])
     opt['num_classes'] = provider['testData']['labels'].max() + 1     # labels 0 .. n-1: the count is max + 1
     if lg.type(provider['trainData']['data']) == 'torch.ByteTensor':
@@ -294,7 +295,7 @@ def train_lua(capture=None):
     def cast(x):
         return x.type(opt['data_type'])
 
-    print('==> configuring model')
+    print(c.blue('==>') + ' configuring model')
     model = nn.Sequential()
     net = MODELS[opt['model']](opt)
     if re.search(r'torch\.Cuda.*Tensor', opt['data_type']):
