@@ -190,6 +190,28 @@ def test_wide_resnet_structure_and_init():
     assert type(block.get(2).get(1)).__name__ == 'SpatialConvolution'
 
 
+def test_dropout_between_the_convolutions():
+    """opt.dropout > 0 puts nn.Dropout(p, nil, true) (in place) after each block's second BN-ReLU: three
+    blocks at depth 10; in training it zeroes about p of that layer's units, in evaluate mode none."""
+    global opt
+    opt = {'depth': 10, 'num_classes': 10, 'widen_factor': 1, 'dropout': 0.3}
+    model = createModel(opt)
+    drops = model.findModules('nn.Dropout')[0]
+    assert len(drops) == 3 and all(d.p == 0.3 and d.inplace for d in drops)
+    convs = model.get(1).get(0).get(0).get(0)
+    assert [type(m).__name__ for m in convs.modules] == ['SpatialBatchNormalization', 'ReLU', 'SpatialConvolution',
+                                                         'SpatialBatchNormalization', 'ReLU', 'Dropout',
+                                                         'SpatialConvolution']
+    model.training()
+    model.forward(lg.randn(2, 3, 32, 32))
+    kept = drops[0].output.numpy()
+    relu_positive = (kept != 0).mean()
+    model.evaluate()
+    model.forward(lg.randn(2, 3, 32, 32))
+    assert 0.25 < relu_positive < 0.45                    # ReLU keeps about half, dropout 70 % of those
+    assert 0.4 < (drops[0].output.numpy() != 0).mean() < 0.6
+
+
 def test_wide_basic_block_sums_its_branches():
     """A same-width block (widen factor 1, stage 1): BN-ReLU-conv-BN-ReLU-conv plus the Identity shortcut,
     checked against the branches run by hand; its gradient w.r.t. the input against finite differences
