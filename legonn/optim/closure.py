@@ -6,7 +6,8 @@ wrapped without copying) is updated in place; ``state`` defaults to
 ``config``, as in Torch7. The checks live here once, so every algorithm
 rejects bad input the same way:
 
-- a config key that looks like a typo of a known one warns (``difflib``);
+- a config key that looks like a typo of a known one warns (``difflib``), unless it is
+  that name followed by a further camelCase word (a script's own option);
 - a negative learning rate (or other non-negative hyper-parameter) raises
   ``ValueError``;
 - a gradient of the wrong size raises ``ValueError``, of the wrong device or
@@ -26,6 +27,13 @@ from ..tensor import Tensor, as_tensor
 from ..tensor import backend
 
 
+def _extends(key, name):
+    """Whether ``key`` is the known ``name`` followed by a further camelCase word: a training script's own
+    option (wide-residual-networks passes its whole ``opt``, ``learningRateDecayRatio`` included, as sgd's
+    config), not a misspelling of it (``maxIters`` and ``learningRateDecayratio`` still are)."""
+    return len(key) > len(name) and key.startswith(name) and key[len(name)].isupper()
+
+
 def settings(name, config, state, defaults, state_keys=(), nonnegative=()):
     """Resolve ``config`` against ``defaults`` and return ``(values, config, state)``.
 
@@ -43,7 +51,7 @@ def settings(name, config, state, defaults, state_keys=(), nonnegative=()):
         if key in known or not isinstance(key, str):
             continue
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
-        if close:
+        if close and not _extends(key, close[0]):
             warnings.warn(f"optim.{name}: unknown config key {key!r} is ignored; did you mean {close[0]!r}?",
                           stacklevel=3)
     values = dict(defaults)

@@ -93,7 +93,7 @@ _PACKAGES = {'torch': 'legonn', 'nn': 'legonn.nn', 'nngraph': 'legonn.graph', 'o
              'tds': 'legonn.tds', 'inn': 'legonn.inn', 'loadcaffe': 'legonn.loadcaffe', 'torchnet': 'legonn.torchnet',
              'nninit': 'legonn.nninit', 'sys': 'legonn.torch_sys', 'csvigo': 'legonn.csvigo', 'cjson': 'legonn.cjson',
              'optnet': 'legonn.optnet', 'gnuplot': 'legonn.gnuplot', 'mnist': 'legonn.mnist', 'lfs': 'legonn.lfs',
-             'pl': 'legonn.pl'}
+             'pl': 'legonn.pl', 'trepl': 'legonn.trepl'}
 _GPU_PACKAGES = ('cutorch', 'cunn', 'cudnn')
 
 
@@ -106,7 +106,7 @@ def python_module(name):
     """The Python module ``require(name)`` loads, and whether it is one of the GPU packages: the module
     ``'cudnn'`` gives ``('legonn.cudnn', True)``, an unknown name ``(name, False)``."""
     package = _package(checkstring('require', name))
-    if package.startswith('pl.'):   # Penlight's modules: 'pl.stringx' is legonn.pl.stringx
+    if package.startswith(('pl.', 'trepl.')):   # 'pl.stringx' is legonn.pl.stringx, 'trepl.colorize' ...
         return 'legonn.' + package, False
     return _PACKAGES.get(package, package), package in _GPU_PACKAGES
 

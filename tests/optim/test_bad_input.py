@@ -98,6 +98,17 @@ def test_unrelated_keys_are_silent(recwarn):
     assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
 
 
+def test_options_named_after_a_known_key_are_silent(recwarn):
+    """wide-residual-networks' train.lua hands its whole opt to sgd: learningRateDecayRatio (its own schedule's
+    factor) is a known name and a further word, not a typo of learningRateDecay; torch/optim ignores it."""
+    optim.sgd(rosenbrock, np.zeros(2), {'learningRate': 0.1, 'learningRateDecay': 0, 'learningRateDecayRatio': 0.2,
+                                        'momentumSchedule': 'linear'})
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+    with pytest.warns(UserWarning, match="unknown config key 'learningRateDecayratio' is ignored; did you mean "
+                                         "'learningRateDecay'"):
+        optim.sgd(rosenbrock, np.zeros(2), {'learningRateDecayratio': 0.2})
+
+
 def test_nesterov_needs_momentum_and_no_dampening():
     with pytest.raises(ValueError, match='Nesterov'):
         optim.sgd(rosenbrock, np.zeros(2), {'nesterov': True, 'momentum': 0.9})
