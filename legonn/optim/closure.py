@@ -6,7 +6,9 @@ wrapped without copying) is updated in place; ``state`` defaults to
 ``config``, as in Torch7. The checks live here once, so every algorithm
 rejects bad input the same way:
 
-- a config key that looks like a typo of a known one warns (``difflib``);
+- a config key that looks like a typo of a known one warns (``difflib``),
+  unless another algorithm reads that key: one optimState shared between
+  algorithms is no typo;
 - a negative learning rate (or other non-negative hyper-parameter) raises
   ``ValueError``;
 - a gradient of the wrong size raises ``ValueError``, of the wrong device or
@@ -19,11 +21,22 @@ import contextlib
 import difflib
 import math
 import numbers
+import sys
 import threading
 import warnings
 
 from ..tensor import Tensor, as_tensor
 from ..tensor import backend
+
+
+def _keys_algorithms_read():
+    """Every config key some algorithm of this package reads (the ``DEFAULTS`` of its imported modules).
+
+    Torch7 programs often build one optimState for whichever algorithm an option names: pose-hg-train's
+    ref.lua gives rmsprop sgd's ``learningRateDecay`` and ``momentum``, which Torch7 ignores."""
+    prefix = __package__ + '.'
+    return {key for name, module in list(sys.modules.items()) if name.startswith(prefix)
+            for key in getattr(module, 'DEFAULTS', ())}
 
 
 def settings(name, config, state, defaults, state_keys=(), nonnegative=()):
@@ -43,7 +56,7 @@ def settings(name, config, state, defaults, state_keys=(), nonnegative=()):
         if key in known or not isinstance(key, str):
             continue
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
-        if close:
+        if close and key not in _keys_algorithms_read():
             warnings.warn(f"optim.{name}: unknown config key {key!r} is ignored; did you mean {close[0]!r}?",
                           stacklevel=3)
     values = dict(defaults)
