@@ -198,6 +198,54 @@ def build_filename(output_image, iteration):
     return '%s/%s_%d.%s' % (directory, basename, iteration, ext)
 
 
+# Combine the Y channel of the generated image and the UV channels of the
+# content image to perform color-independent style transfer.
+def original_colors(content, generated):
+    generated_y = image.rgb2yuv(generated)[0:1]
+    content_uv = image.rgb2yuv(content)[1:3]
+    return image.yuv2rgb(lg.cat(generated_y, content_uv, 0))
+
+
+def setup_multi_gpu(net, params):
+    """neural_style.lua 360-405; ``params['gpu']`` holds 0-based device ids (setup_gpu's ``+ 1`` goes) and
+    each ``nn.GPU(chunks[i], gpus[i], out_device)`` is the chunk itself (docs/porting.md: legonn drives one
+    device). The split points stay the option's layer numbers, counted from 1."""
+    DEFAULT_STRATEGIES = {
+        2: [3],
+    }
+    gpu_splits = None
+    if params['multigpu_strategy'] == '':
+        # Use a default strategy
+        gpu_splits = DEFAULT_STRATEGIES[len(params['gpu'])]
+        # Offset the default strategy by one if we are using TV
+        if params['tv_weight'] > 0:
+            for i in range(len(gpu_splits)):
+                gpu_splits[i] = gpu_splits[i] + 1
+    else:
+        # Use the user-specified multigpu strategy
+        gpu_splits = params['multigpu_strategy'].split(',')
+        for i in range(len(gpu_splits)):
+            gpu_splits[i] = int(gpu_splits[i])
+    assert gpu_splits is not None, 'Must specify -multigpu_strategy'
+    gpus = params['gpu']
+
+    cur_chunk = nn.Sequential()
+    chunks = []
+    for i in range(len(net)):
+        cur_chunk.add(net.get(i))
+        if gpu_splits and i + 1 == gpu_splits[0]:
+            gpu_splits.pop(0)
+            chunks.append(cur_chunk)
+            cur_chunk = nn.Sequential()
+    chunks.append(cur_chunk)
+    assert len(chunks) == len(gpus)
+
+    new_net = nn.Sequential()
+    for i in range(len(chunks)):
+        new_net.add(chunks[i])
+    return new_net
+
+
 def tiny_vgg():
     """loadcaffe.load's nn.Sequential for a two-block VGG: each layer carries its prototxt name in ``name``."""
     cnn = nn.Sequential()
@@ -567,6 +615,38 @@ def test_style_blend_weights_sum_the_targets():
     expected = 0.25 * fa @ fa.T / fa.size + 0.75 * fb @ fb.T / fb.size
     np.testing.assert_allclose(style_losses[0].target.numpy(), expected, rtol=1e-10)
     assert content_losses[0].mode == 'loss' and style_losses[1].mode == 'loss'
+
+
+def test_multigpu_split_and_original_colors():
+    """setup_multi_gpu with two devices and the default strategy (layer 3, one later for the TVLoss) cuts the
+    net after its 4th module: the two chunks give the unsplit net's output and gradient; -multigpu_strategy
+    '2,5' with three devices makes chunks of 2, 3 and the rest. original_colors keeps the generated image's
+    Y and the content's U and V (rgb2yuv, torch.cat along the channels, yuv2rgb)."""
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    content, style = tiny_images()
+    net, content_losses, style_losses = build_net(tiny_vgg(), default_params(), 'torch.DoubleTensor')
+    a, b = preprocess(content.double()), preprocess(style.double())
+    capture_targets(net, content_losses, style_losses, a, [b], [1.0], 'torch.DoubleTensor')
+    x = a.clone().mul(0.5)
+    y = net.forward(x).clone()
+    grad = net.updateGradInput(x, lg.zeros(y.size())).clone()
+    modules = list(net.modules)
+    split = setup_multi_gpu(net, dict(default_params(), gpu=[0, 1], multigpu_strategy=''))
+    assert [len(chunk) for chunk in split.modules] == [4, len(modules) - 4]
+    assert [m for chunk in split.modules for m in chunk.modules] == modules
+    np.testing.assert_allclose(split.forward(x).numpy(), y.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(split.updateGradInput(x, lg.zeros(y.size())).numpy(), grad.numpy(), rtol=1e-12)
+    three = setup_multi_gpu(net, dict(default_params(), gpu=[0, 1, 2], multigpu_strategy='2,5'))
+    assert [len(chunk) for chunk in three.modules] == [2, 3, len(modules) - 5]
+
+    # torch/image's rgb2yuv and yuv2rgb coefficients (5 digits) are inverses only to about 2e-5
+    same = original_colors(content.double(), content.double())
+    np.testing.assert_allclose(same.numpy(), content.numpy(), atol=1e-4)
+    mixed = original_colors(content.double(), style.double())
+    yuv = image.rgb2yuv(mixed).numpy()
+    np.testing.assert_allclose(yuv[0], image.rgb2yuv(style.double()).numpy()[0], atol=1e-4)
+    np.testing.assert_allclose(yuv[1:], image.rgb2yuv(content.double()).numpy()[1:], atol=1e-4)
+    assert np.abs(mixed.numpy() - content.numpy()).max() > 0.1
 
 
 @pytest.mark.gpu
