@@ -29,10 +29,17 @@ opt = {'nFeats': 8, 'nStack': 2, 'nModules': 1, 'outputRes': 16, 'inputRes': 64,
 
 
 class Dataset:
-    """mpii.lua's fields that the step and the helpers read, for 4 joints (flipRef pairs 1-2 and 3-4)."""
+    """mpii.lua's fields that the step and the helpers read, for 4 joints (flipRef pairs 1-2 and 3-4);
+    getPartInfo(idx) gives joints, centre and scale of sample idx (here made up from idx)."""
     nJoints = 4
     accIdxs = [1, 2, 3, 4]
     flipRef = [[1, 2], [3, 4]]
+
+    def getPartInfo(self, idx):
+        pts = lg.Tensor([[40 + idx, 50], [60, 70 + idx], [80, 90], [100, 110]])
+        c = lg.Tensor([90.0 + idx, 80.0])
+        s = 0.5 + 0.1 * idx
+        return pts, c, s
 
 
 dataset = Dataset()
@@ -222,6 +229,15 @@ def transform(pt, center, scale, rot, res, invert=None):
     return new_point.int().add(1)
 
 
+def transformPreds(coords, center, scale, res):
+    origDims = coords.size()
+    coords = coords.view(-1, 2)
+    newCoords = coords.clone()
+    for i in range(coords.size(0)):
+        newCoords[i] = transform(coords[i], center, scale, 0, res, 1)
+    return newCoords.view(origDims)
+
+
 def crop(img, center, scale, rot, res):
     ndim = img.nDimension()
     if ndim == 2:
@@ -405,6 +421,34 @@ def make_criterion():
     for i in range(opt['nStack']):
         criterion.add(getattr(nn, opt['crit'] + 'Criterion')())
     return criterion
+
+
+def postprocess(set, idx, output):
+    if isinstance(output, list):
+        tmpOutput = output[-1]
+    else:
+        tmpOutput = output
+    p = getPreds(tmpOutput)
+    scores = lg.zeros(p.size(0), p.size(1), 1)
+
+    # Very simple post-processing step to improve performance at tight PCK thresholds
+    for i in range(p.size(0)):
+        for j in range(p.size(1)):
+            hm = tmpOutput[i][j]
+            pX, pY = int(p[i][j][0]), int(p[i][j][1])           # 1-based pixel coordinates, as in the Lua
+            scores[i][j] = hm[pY - 1][pX - 1]
+            if pX > 1 and pX < opt['outputRes'] and pY > 1 and pY < opt['outputRes']:
+                diff = lg.Tensor([hm[pY - 1][pX] - hm[pY - 1][pX - 2], hm[pY][pX - 1] - hm[pY - 2][pX - 1]])
+                p[i][j].add(diff.sign().mul(.25))
+    p.add(0.5)
+
+    # Transform predictions back to original coordinate space
+    p_tf = lg.zeros(p.size())
+    for i in range(p.size(0)):
+        _, c, s = dataset.getPartInfo(idx[i])
+        p_tf[i].copy(transformPreds(p[i], c, s, opt['outputRes']))
+
+    return p_tf.cat(p, 2).cat(scores, 2)
 
 
 def accuracy(output, label):
@@ -668,6 +712,78 @@ def test_one_stack_criterion_refuses_a_tensor(one_stack):
         criterion.forward(output, label)
     # the port's mend: the one output and its label as tables of one
     assert criterion.forward([output], [label]) == pytest.approx(nn.MSECriterion().forward(output, label))
+
+
+def test_validation_step_postprocess_and_snapshot(tmp_path):
+    """train.lua's step('valid') for one batch after two training steps: evaluate mode, the output averaged
+    with the flipped input's (flip, shuffleLR), postprocess's predictions (getPreds, the quarter-pixel nudge,
+    transformPreds back to the image) written into ``saved``; then the snapshot (lines 89-100): clearState,
+    torch.save of options, optimState and model, hdf5 of ``saved``; all read back equal, and the loaded model
+    gives the same validation output."""
+    opt_save = str(tmp_path)
+    _, _, _, optimState, model = run_training(1)
+    criterion = make_criterion()
+    input, label = toy_batch()
+    indices = lg.Tensor([0, 1])
+    validBatch, validIters = 2, 1
+    saved = {'idxs': lg.Tensor(validIters * validBatch),
+             'preds': lg.Tensor(validIters * validBatch, dataset.nJoints, 5)}
+
+    model.evaluate()
+    i = 0
+    output = model.forward(input)
+    err = criterion.forward(output, label)
+    # Validation: Get flipped output
+    output = applyFn(lambda x, _=None: x.clone(), output)
+    flippedOut = model.forward(flip(input))
+    flippedOut = applyFn(lambda x, _=None: flip(shuffleLR(x)), flippedOut)
+    output = applyFn(lambda x, y: x.add(y).div(2), output, flippedOut)
+
+    # Save sample
+    bs = validBatch
+    tmpIdx = i * bs
+    saved['idxs'].sub(tmpIdx, tmpIdx + bs - 1).copy(indices)
+    saved['preds'].sub(tmpIdx, tmpIdx + bs - 1).copy(postprocess('valid', indices, output))
+
+    plain = model.forward(input)[-1].clone().numpy()        # output buffers are reused: clone to keep
+    mirrored = model.forward(flip(input))[-1].clone().numpy()[:, [1, 0, 3, 2], :, ::-1]
+    np.testing.assert_allclose(output[-1].numpy(), (plain + mirrored) / 2, rtol=1e-5, atol=1e-6)
+    preds = saved['preds'].numpy()
+    heat = getPreds(output[-1]).numpy()
+    assert np.all(np.abs(preds[:, :, 2:4] - heat - 0.5) <= 0.25 + 1e-6)   # nudged a quarter pixel at most
+    for n in range(2):
+        _, c, s = dataset.getPartInfo(n)
+        k = opt['outputRes'] / (200 * s)
+        shift = np.array([opt['outputRes'] * (-float(c[0]) / (200 * s) + .5),
+                          opt['outputRes'] * (-float(c[1]) / (200 * s) + .5)])
+        back = np.trunc((preds[n, :, 2:4] - 1 - shift) / k) + 1          # transform(..., invert) per point
+        np.testing.assert_allclose(preds[n, :, 0:2], back, atol=1e-3)
+        for j in range(4):
+            x, y = int(heat[n, j, 0]), int(heat[n, j, 1])
+            assert preds[n, j, 4] == pytest.approx(float(output[-1][n][j][y - 1][x - 1]))
+
+    # Take a snapshot
+    from legonn import hdf5, paths
+    epoch = 1
+    model.clearState()
+    lg.save(paths.concat(opt_save, 'options.t7'), opt)
+    lg.save(paths.concat(opt_save, 'optimState.t7'), optimState)
+    lg.save(paths.concat(opt_save, 'model_' + str(epoch) + '.t7'), model)
+    predFilename = 'preds.h5'
+    predFile = hdf5.open(paths.concat(opt_save, predFilename), 'w')
+    for k, v in saved.items():
+        predFile.write(k, v)
+    predFile.close()
+
+    assert lg.load(paths.concat(opt_save, 'options.t7')) == opt
+    state = lg.load(paths.concat(opt_save, 'optimState.t7'))
+    np.testing.assert_array_equal(state['m'].numpy(), optimState['m'].numpy())
+    f = hdf5.open(paths.concat(opt_save, predFilename), 'r')
+    np.testing.assert_array_equal(f.read('preds').all().numpy(), preds)
+    np.testing.assert_array_equal(f.read('idxs').all().numpy(), [0, 1])
+    f.close()
+    loaded = lg.load(paths.concat(opt_save, 'model_1.t7'))
+    np.testing.assert_allclose(loaded.forward(input)[-1].numpy(), plain, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.gpu
