@@ -1,14 +1,18 @@
-"""jcjohnson/neural-style ported line by line: neural_style.lua's user modules (ContentLoss lines 450-486,
-GramMatrix 489-512, StyleLoss 516-564, TVLoss 567-597, with their capture/loss modes), the older GramMatrix()
-function of commit 197ad42 (lines 446-455: nn.View(-1):setNumInputDims(2), a ConcatTable of two Identities
-and nn.MM(false, true)), main()'s network assembly loop (lines 104-153: ``cnn:get(i)``, ``layer.name``,
+"""jcjohnson/neural-style ported line by line: neural_style.lua's options (lines 9-49, torch.CmdLine), the
+style inputs and blend weights of main() (63-105), setup_gpu's CPU branch (313-357), setup_multi_gpu
+(360-405, each nn.GPU written as its chunk: docs/porting.md), the user modules ContentLoss (450-486),
+GramMatrix (489-512), StyleLoss (516-564) and TVLoss (567-597) with their capture/loss modes, the older
+GramMatrix() function of commit 197ad42 (lines 446-455: nn.View(-1):setNumInputDims(2), a ConcatTable of two
+Identities and nn.MM(false, true)), main()'s network assembly loop (107-153: ``cnn:get(i)``, ``layer.name``,
 ``torch.type(layer)``, max pooling swapped for average pooling), the capture passes (155-183), the image
-initialisation (197-213), ``dy``, maybe_save, the feval closure (280-298) and both optimisers (300-309:
-optim.lbfgs with maxIter/tolX/tolFun, optim.adam), and preprocess/deprocess (416-437).
+initialisation (197-213), ``dy``, maybe_save and build_filename, the feval closure (280-298) and both
+optimisers (300-309: optim.lbfgs with maxIter/tolX/tolFun, optim.adam), preprocess/deprocess (416-437) and
+original_colors (442-446).
 
 loadcaffe's VGG-19 is replaced by a tiny VGG-like Sequential with the same layer types and Caffe names
 (conv1_1, relu1_1, ..., pool1, ...); the images are 3 x 16 x 16 and built from a seeded generator, not
-image.load. ``print`` of progress is kept out (print_iter 0 in the options); verbose lbfgs is off."""
+image.load. maybe_print is left out (its output only), lbfgs's verbose is off."""
+import math
 import os
 
 import numpy as np
@@ -17,6 +21,103 @@ import pytest
 import legonn as lg
 from legonn import image, nn, optim, paths
 from tests.checks import assert_jacobian, numeric_gradient
+
+
+def make_cmd():
+    """neural_style.lua lines 9-49: the options and their defaults."""
+    cmd = lg.CmdLine()
+
+    # Basic options
+    cmd.option('-style_image', 'examples/inputs/seated-nude.jpg',
+               'Style target image')
+    cmd.option('-style_blend_weights', 'nil')
+    cmd.option('-content_image', 'examples/inputs/tubingen.jpg',
+               'Content target image')
+    cmd.option('-image_size', 512, 'Maximum height / width of generated image')
+    cmd.option('-gpu', '0', 'Zero-indexed ID of the GPU to use; for CPU mode set -gpu = -1')
+    cmd.option('-multigpu_strategy', '', 'Index of layers to split the network across GPUs')
+
+    # Optimization options
+    cmd.option('-content_weight', 5e0)
+    cmd.option('-style_weight', 1e2)
+    cmd.option('-tv_weight', 1e-3)
+    cmd.option('-num_iterations', 1000)
+    cmd.option('-normalize_gradients', False)
+    cmd.option('-init', 'random', 'random|image')
+    cmd.option('-init_image', '')
+    cmd.option('-optimizer', 'lbfgs', 'lbfgs|adam')
+    cmd.option('-learning_rate', 1e1)
+    cmd.option('-lbfgs_num_correction', 0)
+
+    # Output options
+    cmd.option('-print_iter', 50)
+    cmd.option('-save_iter', 100)
+    cmd.option('-output_image', 'out.png')
+
+    # Other options
+    cmd.option('-style_scale', 1.0)
+    cmd.option('-original_colors', 0)
+    cmd.option('-pooling', 'max', 'max|avg')
+    cmd.option('-proto_file', 'models/VGG_ILSVRC_19_layers_deploy.prototxt')
+    cmd.option('-model_file', 'models/VGG_ILSVRC_19_layers.caffemodel')
+    cmd.option('-backend', 'nn', 'nn|cudnn|clnn')
+    cmd.option('-cudnn_autotune', False)
+    cmd.option('-seed', -1)
+
+    cmd.option('-content_layers', 'relu4_2', 'layers for content')
+    cmd.option('-style_layers', 'relu1_1,relu2_1,relu3_1,relu4_1,relu5_1', 'layers for style')
+    return cmd
+
+
+def style_inputs(params):
+    """main() lines 63-105 without the image loading: the style size, the style image list, the normalised
+    blend weights and the layer lists."""
+    style_size = math.ceil(params['style_scale'] * params['image_size'])
+    style_image_list = params['style_image'].split(',')
+
+    # Handle style blending weights for multiple style inputs
+    style_blend_weights = None
+    if params['style_blend_weights'] == 'nil':
+        # Style blending not specified, so use equal weighting
+        style_blend_weights = []
+        for i in range(len(style_image_list)):
+            style_blend_weights.append(1.0)
+    else:
+        style_blend_weights = params['style_blend_weights'].split(',')
+        assert len(style_blend_weights) == len(style_image_list), \
+            '-style_blend_weights and -style_images must have the same number of elements'
+    # Normalize the style blending weights so they sum to 1
+    style_blend_sum = 0
+    for i in range(len(style_blend_weights)):
+        style_blend_weights[i] = float(style_blend_weights[i])
+        style_blend_sum = style_blend_sum + style_blend_weights[i]
+    for i in range(len(style_blend_weights)):
+        style_blend_weights[i] = style_blend_weights[i] / style_blend_sum
+
+    content_layers = params['content_layers'].split(",")
+    style_layers = params['style_layers'].split(",")
+    return style_size, style_image_list, style_blend_weights, content_layers, style_layers
+
+
+def setup_gpu(params):
+    """neural_style.lua 313-357 for the CPU (-gpu -1); the device ids stay 0-based (setup_gpu's ``+ 1``
+    goes: cutorch's devices count from 0 in legonn)."""
+    multigpu = False
+    if params['gpu'].find(',') >= 0:
+        multigpu = True
+        params['gpu'] = params['gpu'].split(',')
+        for i in range(len(params['gpu'])):
+            params['gpu'][i] = int(params['gpu'][i])
+    else:
+        params['gpu'] = int(params['gpu'])
+    dtype = 'torch.FloatTensor'
+    if multigpu or params['gpu'] >= 0:
+        from legonn import cutorch
+        cutorch.setDevice(params['gpu'][0] if multigpu else params['gpu'])
+        dtype = 'torch.CudaTensor'
+    else:
+        params['backend'] = 'nn'
+    return dtype, multigpu
 
 
 class ContentLoss(nn.Module):
@@ -446,6 +547,25 @@ def tiny_images():
     content = np.stack([xx, yy, 0.5 * (xx + yy)]) * 0.8 + 0.1 * rng.rand(3, 16, 16)
     style = np.stack([(np.sin(xx * 12) > 0), (np.cos(yy * 9) > 0), (np.sin((xx + yy) * 7) > 0)]) * 0.9
     return lg.from_numpy(content.astype(np.float32)), lg.from_numpy(style.astype(np.float32))
+
+
+def test_command_line_and_style_inputs():
+    """cmd:parse of the Lua's options: defaults as declared, numbers read as numbers, a bare boolean flag
+    turns true; two style images with -style_blend_weights '3,1' blend 0.75 / 0.25; setup_gpu with -gpu -1
+    keeps FloatTensor and the nn backend."""
+    cmd = make_cmd()
+    params = cmd.parse([])
+    assert params['image_size'] == 512 and params['style_weight'] == 1e2 and params['normalize_gradients'] is False
+    assert params['style_layers'] == 'relu1_1,relu2_1,relu3_1,relu4_1,relu5_1' and params['seed'] == -1
+    params = cmd.parse(['-style_image', 'a.jpg,b.jpg', '-style_blend_weights', '3,1', '-image_size', '64',
+                        '-style_scale', '0.5', '-normalize_gradients', '-gpu', '-1', '-backend', 'cudnn'])
+    style_size, images, weights, content_layers, style_layers = style_inputs(params)
+    assert style_size == 32 and images == ['a.jpg', 'b.jpg'] and weights == [0.75, 0.25]
+    assert content_layers == ['relu4_2'] and len(style_layers) == 5 and params['normalize_gradients'] is True
+    assert style_inputs(cmd.parse(['-style_image', 'a.jpg,b.jpg,c.jpg']))[2] == [1 / 3] * 3
+    with pytest.raises(AssertionError, match='same number of elements'):
+        style_inputs(cmd.parse(['-style_image', 'a.jpg,b.jpg', '-style_blend_weights', '1']))
+    assert setup_gpu(params) == ('torch.FloatTensor', False) and params['backend'] == 'nn'
 
 
 def test_gram_matrix_module_and_view_mm_net_agree():

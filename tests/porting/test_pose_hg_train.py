@@ -5,8 +5,9 @@ ParallelCriterion of MSECriterions, one per stack), loadData's label table (68-7
 src/ref.lua's optimState (44-54) and src/train.lua's training step (lines 9-74 for tag 'train': forward,
 criterion, zeroGradParameters, backward, optim.rmsprop on getParameters() with evalFn returning
 criterion.output), and the self-contained helpers of src/util/img.lua (applyFn 1-12, getTransform 18-52,
-transform 54-65, crop 85-139, drawGaussian 204-224, shuffleLR 304-321, flip 323-330) and src/util/eval.lua
-(getPreds 30-39, calcDists 15-28, distAccuracy 41-49, heatmapAccuracy 51-77).
+transform 54-65, transformPreds 67-75, crop 85-139, localMaxes 153-198, drawGaussian 204-224, shuffleLR 304-321, flip 323-330) and src/util/eval.lua
+(getPreds 30-39, calcDists 15-28, distAccuracy 41-49, heatmapAccuracy 51-77), pose.lua's postprocess (78-107)
+and train.lua's validation branch and snapshot (55-70, 89-100).
 
 Sizes are small: nFeats 8, nModules 1, one or two stacks, 4 joints, 64 x 64 inputs (hg.lua's hourglass(4)
 halves its input four times after the stem's two halvings, so 64 is the smallest input it takes: 32 x 32
@@ -303,6 +304,42 @@ def crop(img, center, scale, rot, res):
     return newImg
 
 
+def localMaxes(hm, n, c=None, s=None, hmIdx=None, nmsWindowSize=None):
+    """img.lua 153-198 without its cudnn branch (the Lua takes it when the global cudnn is loaded)."""
+    # Set up max network for NMS
+    nmsWindowSize = nmsWindowSize or 3
+    nmsPad = (nmsWindowSize - 1) / 2
+    maxlayer = nn.Sequential()
+    maxlayer.add(nn.SpatialMaxPooling(nmsWindowSize, nmsWindowSize, 1, 1, nmsPad, nmsPad))
+    maxlayer.float()
+    maxlayer.evaluate()
+
+    hmSize = lg.totable(hm.size())
+    hm = lg.Tensor(1, *hmSize).copy(hm).float()
+    if hmIdx:
+        hm = hm.sub(0, -1, hmIdx - 1, hmIdx - 1)
+    hmDim = hm.size()
+    # First do nms
+    max_out = maxlayer.forward(hm)
+
+    nms = lg.cmul(hm, lg.eq(hm, max_out.float()).float())[0]
+    # Loop through each heatmap retrieving top n locations, and their scores
+    predCoords = lg.Tensor(hmDim[1], n, 2)
+    predScores = lg.Tensor(hmDim[1], n)
+    for i in range(hmDim[1]):
+        nms_flat = nms[i].view(nms[i].nElement())
+        vals, idxs = lg.sort(nms_flat, 0, True)
+        for j in range(n):
+            # sort's indices are 0-based: Lua's (idxs[j] - 1) is idxs[j]
+            pt = [idxs[j] % hmSize[2] + 1, math.floor(idxs[j] / hmSize[2]) + 1]
+            if c is not None:
+                predCoords[i][j] = transform(pt, c, s, 0, hmSize[-1], True)
+            else:
+                predCoords[i][j] = lg.Tensor(pt)
+            predScores[i][j] = vals[j]
+    return predCoords, predScores
+
+
 def drawGaussian(img, pt, sigma):
     # Draw a 2D gaussian
     # Check that any part of the gaussian is in-bounds
@@ -597,6 +634,27 @@ def test_draw_gaussian_transform_and_preds():
     acc = heatmapAccuracy(moved, label, None, dataset.accIdxs)
     # joints whose ground truth sits on the first row or column (<= 1) are left out (-1) as in calcDists
     assert acc[0] == 0.0 and acc[1:] == [0.0, 0.0, 0.0, 0.0]
+
+
+def test_local_maxes_non_maximum_suppression():
+    """localMaxes keeps the pixels equal to their 3x3 neighbourhood's max (SpatialMaxPooling(3, 3, 1, 1, 1.0,
+    1.0): the Lua's (3 - 1) / 2), sorts them in descending order and returns the top n as 1-based (x, y)
+    with their scores; hmIdx keeps one heatmap; with a centre and scale the points go back to the image."""
+    hm = lg.zeros(2, 16, 16)
+    drawGaussian(hm[0], [5, 6], 1)
+    drawGaussian(hm[0], [12, 11], 1)
+    hm[0].mul(0.5)
+    hm[0][10][11] = 0.9                                        # (12, 11) scores 0.9, (5, 6) 0.5
+    drawGaussian(hm[1], [8, 4], 1)
+    coords, scores = localMaxes(hm, 2)
+    assert coords[0].totable() == [[12, 11], [5, 6]]
+    np.testing.assert_allclose(scores[0].numpy(), [0.9, 0.5], rtol=1e-6)
+    assert coords[1][0].totable() == [8, 4] and float(scores[1][0]) == 1.0 and float(scores[1][1]) < 1.0
+    one, one_scores = localMaxes(hm, 1, None, None, 2)
+    assert tuple(one.size()) == (1, 1, 2) and one[0][0].totable() == [8, 4]
+    center = lg.Tensor([100.0, 60.0])
+    back, _ = localMaxes(hm, 1, center, 1.0)
+    assert back[1][0].totable() == transform([8, 4], center, 1.0, 0, 16, True).float().totable()
 
 
 def test_crop_flip_and_shuffle():
