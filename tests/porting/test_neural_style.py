@@ -771,12 +771,13 @@ def test_multigpu_split_and_original_colors():
 
 @pytest.mark.gpu
 def test_style_transfer_on_the_gpu(tmp_path):
-    """setup_gpu's dtype torch.CudaTensor: the net, the loss modules and the image on CUDA; adam lowers the
-    loss as on the CPU."""
+    """setup_gpu's dtype torch.CudaTensor: the net, the loss modules and the image on CUDA; adam and lbfgs
+    (on the CUDA image) lower the loss as on the CPU; maybe_save's img:double() comes back to the CPU."""
     content, style = tiny_images()
-    params = default_params(optimizer='adam', num_iterations=10, save_iter=0, learning_rate=10.0,
-                            output_image=os.path.join(str(tmp_path), 'out.png'))
-    img, losses, content_losses, style_losses, saved = run_style_transfer(params, content, [style],
-                                                                           'torch.CudaTensor')
-    assert img.type() == 'torch.CudaTensor' and style_losses[0].target.type() == 'torch.CudaTensor'
-    assert losses[-1] < losses[0]
+    for optimizer, init in (('adam', 'random'), ('lbfgs', 'image')):
+        params = default_params(optimizer=optimizer, init=init, num_iterations=10, save_iter=0,
+                                learning_rate=10.0, output_image=os.path.join(str(tmp_path), 'out.png'))
+        img, losses, content_losses, style_losses, saved = run_style_transfer(params, content, [style],
+                                                                               'torch.CudaTensor')
+        assert img.type() == 'torch.CudaTensor' and style_losses[0].target.type() == 'torch.CudaTensor'
+        assert len(losses) == 10 and losses[-1] < losses[0] and saved == [params['output_image']]
