@@ -7,7 +7,8 @@ wrapped without copying) is updated in place; ``state`` defaults to
 rejects bad input the same way:
 
 - a config key that looks like a typo of a known one warns (``difflib``), unless it is
-  that name followed by a further camelCase word (a script's own option);
+  that name followed by a further camelCase word (a script's own option) or a key
+  another algorithm reads (one optimState shared between algorithms is no typo);
 - a negative learning rate (or other non-negative hyper-parameter) raises
   ``ValueError``;
 - a gradient of the wrong size raises ``ValueError``, of the wrong device or
@@ -20,6 +21,7 @@ import contextlib
 import difflib
 import math
 import numbers
+import sys
 import threading
 import warnings
 
@@ -32,6 +34,16 @@ def _extends(key, name):
     option (wide-residual-networks passes its whole ``opt``, ``learningRateDecayRatio`` included, as sgd's
     config), not a misspelling of it (``maxIters`` and ``learningRateDecayratio`` still are)."""
     return len(key) > len(name) and key.startswith(name) and key[len(name)].isupper()
+
+
+def _keys_algorithms_read():
+    """Every config key some algorithm of this package reads (the ``DEFAULTS`` of its imported modules).
+
+    Torch7 programs often build one optimState for whichever algorithm an option names: pose-hg-train's
+    ref.lua gives rmsprop sgd's ``learningRateDecay`` and ``momentum``, which Torch7 ignores."""
+    prefix = __package__ + '.'
+    return {key for name, module in list(sys.modules.items()) if name.startswith(prefix)
+            for key in getattr(module, 'DEFAULTS', ())}
 
 
 def settings(name, config, state, defaults, state_keys=(), nonnegative=()):
@@ -51,7 +63,7 @@ def settings(name, config, state, defaults, state_keys=(), nonnegative=()):
         if key in known or not isinstance(key, str):
             continue
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
-        if close and not _extends(key, close[0]):
+        if close and not _extends(key, close[0]) and key not in _keys_algorithms_read():
             warnings.warn(f"optim.{name}: unknown config key {key!r} is ignored; did you mean {close[0]!r}?",
                           stacklevel=3)
     values = dict(defaults)

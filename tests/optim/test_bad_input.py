@@ -109,6 +109,20 @@ def test_options_named_after_a_known_key_are_silent(recwarn):
         optim.sgd(rosenbrock, np.zeros(2), {'learningRateDecayratio': 0.2})
 
 
+def test_keys_of_other_algorithms_are_silent(recwarn):
+    """pose-hg-train's ref.lua builds one optimState (learningRate, learningRateDecay, momentum, weightDecay,
+    alpha, epsilon) for whichever of rmsprop, sgd, nag, adadelta -optMethod names; optim/rmsprop.lua reads
+    four of them and ignores the rest, so 'learningRateDecay' (sgd's) must not pass for a typo of
+    'learningRate', nor sgd's 'learningRateDecay' in adam's config."""
+    state = {'learningRate': 2.5e-4, 'learningRateDecay': 0.0, 'momentum': 0.0, 'weightDecay': 0.0,
+             'alpha': 0.99, 'epsilon': 1e-8}
+    optim.rmsprop(rosenbrock, np.array([0.5, 0.5]), state)
+    optim.adam(rosenbrock, np.array([0.5, 0.5]), {'learningRate': 1e-3, 'learningRateDecay': 0.0})
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+    with pytest.warns(UserWarning, match="unknown config key 'learningRateDecy' is ignored"):
+        optim.sgd(rosenbrock, np.array([0.5, 0.5]), {'learningRateDecy': 0.1})
+
+
 def test_nesterov_needs_momentum_and_no_dampening():
     with pytest.raises(ValueError, match='Nesterov'):
         optim.sgd(rosenbrock, np.zeros(2), {'nesterov': True, 'momentum': 0.9})
