@@ -11,16 +11,18 @@ with ``optim.adam`` and the weight decay added to the gradient (lines 57-122), a
 
 The sizes are the Lua's (16, 64 and 128 planes, CamVid's 12 classes) on a 2 x 3 x 32 x 32 batch, so the
 encoder's output is 4 x 4 (the Lua's label size, an eighth of the image) and the decoder's 32 x 32.
-``DataParallelTable`` and ``model:cuda()`` are left out (one CPU); ``cudnn.*`` classes run on the CPU.
+``cudnn.*`` classes run on the CPU; ``model:cuda()`` only where ``opt.cuda`` says (the GPU test), and the
+DataParallelTable's replicas (legonn's, one after the other on one device) split each batch as cunn's.
 """
 import functools
 import math
 import re
 
 import numpy as np
+import pytest
 
 import legonn as lg
-from legonn import cudnn, nn, optim
+from legonn import cudnn, cutorch, nn, optim
 from tests.checks import assert_jacobian
 
 classes = ['Void', 'Sky', 'Building', 'Column-Pole', 'Road', 'Sidewalk', 'Tree', 'Sign-Symbol', 'Fence', 'Car',
@@ -46,7 +48,7 @@ def camvid_labels(n, height, width):
 
 
 def encoder(opt):
-    """train/models/encoder.lua lines 22-131 (the DataParallelTable wrapping and ``:cuda()`` left out)."""
+    """train/models/encoder.lua lines 22-131."""
     histClasses = opt['datahistClasses']
     classes = opt['dataClasses']
 
@@ -132,6 +134,18 @@ def encoder(opt):
         model.add(xxxdbottleneck(128, 128))
     model.add(cudnn.SpatialConvolution(128, len(classes), 1, 1))
 
+    gpu_list = []
+    # for i = 1,cutorch.getDeviceCount() do gpu_list[i] = i end
+    if opt['nGPU'] == 1:
+        gpu_list.append(opt['devid'])
+    else:
+        for i in range(opt['nGPU']):
+            gpu_list.append(i)
+    if opt['cuda']:    # the Lua always moves the model: legonn's CPU tests leave it on the host
+        model = model.cuda()
+    model = nn.DataParallelTable(0, True, True).add(model, gpu_list)
+    print(str(opt['nGPU']) + " GPUs being used")
+
     # Loss: NLL
     normHist = histClasses / histClasses.sum()
     classWeights = lg.Tensor(len(classes)).fill(1)
@@ -143,11 +157,14 @@ def encoder(opt):
 
     loss = cudnn.SpatialCrossEntropyCriterion(classWeights)
 
+    if opt['cuda']:
+        loss.cuda()
+
     return {'model': model, 'loss': loss}
 
 
 def decoder(opt):
-    """train/models/decoder.lua lines 22-131 (the DataParallelTable wrapping and ``:cuda()`` left out)."""
+    """train/models/decoder.lua lines 22-131."""
     histClasses = opt['datahistClasses']
     classes = opt['dataClasses']
 
@@ -216,6 +233,13 @@ def decoder(opt):
     model.add(bottleneck(16, 16))
     model.add(nn.SpatialFullConvolution(16, len(classes), 2, 2, 2, 2))
 
+    if opt['cuda'] and cutorch.getDeviceCount() > 1:
+        gpu_list = []
+        for i in range(cutorch.getDeviceCount()):
+            gpu_list.append(i)
+        model = nn.DataParallelTable(0).add(model.cuda(), gpu_list)
+        print(str(opt['nGPU']) + " GPUs being used")
+
     # Loss: NLL
     normHist = histClasses / histClasses.sum()
     classWeights = lg.Tensor(len(classes)).fill(1)
@@ -230,6 +254,10 @@ def decoder(opt):
             classWeights[i] = 1 / (lg.log(1.02 + normHist[i]))
 
     loss = cudnn.SpatialCrossEntropyCriterion(classWeights)
+
+    if opt['cuda']:
+        model.cuda()
+        loss.cuda()
 
     return {'model': model, 'loss': loss}
 
@@ -248,6 +276,10 @@ def make_train(t, opt):
                   'learningRateDecay': opt['learningRateDecay']}
     x = lg.Tensor(opt['batchSize'], opt['channels'], opt['imHeight'], opt['imWidth'])
     yt = lg.Tensor(opt['batchSize'], opt['labelHeight'], opt['labelWidth'])
+
+    if opt['cuda']:
+        x = x.cuda()
+        yt = yt.cuda()
     errors = []
 
     def train(trainData, classes, epoch):
@@ -300,7 +332,8 @@ def make_train(t, opt):
 def _opt(**over):
     opt = {'learningRate': 5e-3, 'learningRateDecay': 1e-7, 'weightDecay': 2e-4, 'momentum': 0.9, 'batchSize': 2,
            'lrDecayEvery': 100, 'channels': 3, 'imHeight': 32, 'imWidth': 32, 'labelHeight': 4, 'labelWidth': 4,
-           'noConfusion': 'all', 'dataClasses': classes, 'dataconClasses': conClasses}
+           'noConfusion': 'all', 'dataClasses': classes, 'dataconClasses': conClasses, 'nGPU': 2, 'devid': 0,
+           'cuda': False}
     opt.update(over)
     return opt
 
@@ -351,14 +384,18 @@ def test_encoder_structure_shapes_and_class_weights():
     opt['datahistClasses'] = hist
     t = encoder(opt)
     model = t['model']
+    assert lg.typename(model) == 'nn.DataParallelTable'
     assert model.getParameters()[0].nElement() == _encoder_parameter_count()
-    assert len(model.findModules('nn.SpatialDilatedConvolution')[0]) == 8
-    assert len(model.findModules('nn.Padding')[0]) == 2
+    net = model.get(0)
+    assert len(net.findModules('nn.SpatialDilatedConvolution')[0]) == 8
+    assert len(net.findModules('nn.Padding')[0]) == 2
     y = model.forward(data['data'])
     assert tuple(y.size()) == (2, 12, 4, 4)
-    # the initial block: 13 convolution planes then the 3 pooled input planes, joined on dimension 1
-    init = model.get(1).output
-    pooled = np.asarray(data['data']).reshape(2, 3, 16, 2, 16, 2).max(axis=(3, 5))
+    # two replicas, one image each: the first is the module itself; its initial block holds 13 convolution
+    # planes then the 3 pooled input planes, joined on dimension 1
+    init = net.get(1).output
+    assert init.size(0) == 1
+    pooled = np.asarray(data['data'])[:1].reshape(1, 3, 16, 2, 16, 2).max(axis=(3, 5))
     np.testing.assert_array_equal(np.asarray(init)[:, 13:], pooled)
     weights = np.asarray(t['loss'].nll.weights)
     normHist = np.asarray(hist) / np.asarray(hist).sum()
@@ -383,16 +420,24 @@ def test_encoder_training_step_lowers_the_loss_and_fills_the_confusion():
     assert tuple(confusion.mat.size()) == (11, 11)
 
 
-def test_decoder_unpools_with_the_encoders_indices(tmp_path):
+@pytest.mark.parametrize('converted', [False, True], ids=['nn', 'cudnn.convert'])
+def test_decoder_unpools_with_the_encoders_indices(tmp_path, converted):
+    """The encoder is saved as encoder.lua leaves it (a DataParallelTable), or after ``cudnn.convert``, whose
+    cudnn.SpatialMaxPooling the decoder swaps back for nn's."""
     lg.manualSeed(0)
     opt = _opt(labelHeight=32, labelWidth=32)
     labels, hist = camvid_labels(2, 32, 32)
     opt['datahistClasses'] = hist
     enc = encoder(dict(opt, labelHeight=4, labelWidth=4))['model']
+    if converted:
+        enc = cudnn.convert(enc, cudnn)
+        assert len(enc.findModules('cudnn.SpatialMaxPooling')[0]) >= 3
     opt['CNNEncoder'] = str(tmp_path / 'model-100.net')
     lg.save(opt['CNNEncoder'], enc)
     t = decoder(opt)
     model = t['model']
+    assert lg.typename(model) == 'nn.Sequential'
+    assert not model.findModules('cudnn.SpatialMaxPooling')[0]
     x = lg.rand(2, 3, 32, 32)
     y = model.forward(x)
     assert tuple(y.size()) == (2, 12, 32, 32)
@@ -410,3 +455,26 @@ def test_decoder_unpools_with_the_encoders_indices(tmp_path):
     assert math.isfinite(err)
     g = model.backward(x, t['loss'].backward(y, labels))
     assert tuple(g.size()) == (2, 3, 32, 32)
+
+
+@pytest.mark.gpu
+def test_encoder_on_cuda_tensors_matches_the_cpu_and_trains():
+    """encoder.lua's ``model:cuda()`` and ``loss:cuda()`` and train.lua's CUDA minibatch buffers: in
+    evaluation the CUDA model gives the CPU model's scores, and training steps on the GPU lower the loss."""
+    opt = _opt()
+    data, hist = _toy_data(opt)
+    opt['datahistClasses'] = hist
+    lg.manualSeed(0)
+    cpu = encoder(opt)
+    lg.manualSeed(0)
+    gpu = encoder(dict(opt, cuda=True))
+    assert gpu['model'].get(0).get(0).get(0).weight.type() == 'torch.CudaTensor'
+    for t in (cpu, gpu):
+        t['model'].evaluate()
+    y_cpu = cpu['model'].forward(data['data'])
+    y_gpu = gpu['model'].forward(data['data'].cuda())
+    np.testing.assert_allclose(np.asarray(y_gpu.float()), np.asarray(y_cpu), rtol=1e-3, atol=1e-4)
+    train, errors = make_train(gpu, dict(opt, cuda=True))
+    for epoch in range(1, 7):
+        train(data, opt['dataClasses'], epoch)
+    assert errors[-1] < 0.7 * errors[0], errors

@@ -268,3 +268,19 @@ def _quarter_turn(a):
         for j in range(n):
             out[:, i, j] = a[:, n - 1 - j, i]
     return out
+
+
+@pytest.mark.gpu
+def test_spatial_transformer_on_cuda_tensors():
+    """demo_mnist.lua's ``model:cuda()``: the identity-initialised transformer reproduces a CUDA batch, and a
+    moved grid gives the CPU's samples."""
+    spanet, _ = spatial_transformer()
+    spanet.get(0).get(1).get(9).bias[2] = 0.1
+    x = lg.rand(2, 1, 32, 32)
+    y_cpu = spanet.forward(x).clone()
+    spanet.cuda()
+    y_gpu = spanet.forward(x.cuda())
+    assert y_gpu.type() == 'torch.CudaTensor'
+    np.testing.assert_allclose(np.asarray(y_gpu.float()), np.asarray(y_cpu), atol=1e-5)
+    g = spanet.backward(x.cuda(), lg.randn(2, 1, 32, 32).cuda())
+    assert tuple(g.size()) == (2, 1, 32, 32) and np.isfinite(np.asarray(g.float())).all()

@@ -798,3 +798,17 @@ def test_upresnet_s_with_its_squeeze_and_excitation_blocks(srcnn):
     assert 0 < err < 1
     g = model.backward(x, lg.randn(1, 3, 12, 12))
     assert tuple(g.size()) == (1, 3, 24, 24) and np.isfinite(np.asarray(g)).all()
+
+
+@pytest.mark.gpu
+def test_reconstruct_on_a_cuda_model_matches_the_cpu(srcnn):
+    """reconstruct_nn's ``torch.CudaTensor`` buffers: with ``w2nn.load_model``'s ``model:cuda()`` the tiles
+    run on the GPU and the image matches the CPU's."""
+    lg.manualSeed(0)
+    model = vgg_7("cunn", 3)
+    model.evaluate()
+    x = lg.rand(3, 15, 19)
+    cpu = image_rgb(model, x, offset_size(model), 20, 5)
+    model.cuda()
+    gpu = image_rgb(model, x, offset_size(model), 20, 5)
+    np.testing.assert_allclose(np.asarray(gpu), np.asarray(cpu), atol=1e-5)
