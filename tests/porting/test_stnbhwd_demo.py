@@ -150,6 +150,11 @@ def test_the_identity_initialisation_reproduces_the_input():
     np.testing.assert_array_equal(np.asarray(tranet.output), np.asarray(x).transpose(0, 2, 3, 1))
     # the localisation network's parameters, counted from the Lua by hand
     assert spanet.getParameters()[0].nElement() == (20 * 25 + 20) + (20 * 20 * 25 + 20) + (80 * 20 + 20) + (20 * 6 + 6)
+    # a backward pass reaches the zero-initialised last layer
+    outLayer = spanet.get(0).get(1).get(9)
+    spanet.zeroGradParameters()
+    spanet.backward(x, y.clone().fill(1))
+    assert float(outLayer.gradWeight.abs().sum()) > 0
 
 
 def test_a_shifted_transform_samples_the_shifted_image():
@@ -232,8 +237,16 @@ def test_demo_training_lowers_the_loss_with_fbnn_optim():
     # 128 digits over-fit long before they generalise: the demo's validation loop, run on the training batches
     _, accuracy = val_error(datasetTrain)
     assert accuracy > 60, accuracy           # chance is 10 %
+    # the demo's count, preds:eq(labels) of an N x 1 LongTensor and N labels (element by element, as Torch7
+    # pairs tensors of one size), is NumPy's argmax accuracy
+    correct = 0
+    for batchidx in range(datasetTrain['getNumBatches']()):
+        inputs, labels, _ = datasetTrain['getBatch'](batchidx)
+        correct += int((np.asarray(model.forward(inputs)).argmax(1) == np.asarray(labels)).sum())
+    assert accuracy == correct / 128 * 100
+    # the validation loop proper: 2 batches of 32 held-out digits, counted whole
     valError, accuracy = val_error(datasetVal)
-    assert valError > 0 and 0 <= accuracy <= 100
+    assert valError > 0 and accuracy * 64 / 100 == pytest.approx(round(accuracy * 64 / 100))
     # the localisation network was trained: its last layer left the identity
     assert float(spanet.get(0).get(1).get(9).weight.abs().sum()) > 0
     assert tuple(spanet.output.size()) == (32, 1, 32, 32) and tuple(tranet.get(0).output.size()) == (32, 1, 32, 32)
