@@ -10,6 +10,7 @@ from ..modules.base.errors import input_error
 from ..modules.base.module import Module
 from ..tensor import Tensor
 from ..tensor.indexing import is_whole
+from ..tensor.types import device_twin
 from .container import Container
 
 
@@ -52,7 +53,9 @@ class DataParallelTable(Container):
     the module's train/evaluate modes. ``flattenParams`` packs the parameters into one storage at the first
     forward (``getParameters``); ``usenccl`` is accepted and changes nothing (the sum is the same).
     """
-    any_device = False  # it slices the input itself
+    # a host input of a module on the GPU is copied there chunk by chunk, as cunn's (see _on_module_device); any
+    # other device mismatch is refused by the replica that gets the chunk
+    any_device = True
 
     def __init__(self, dimension=None, flattenParams=False, usenccl=False):
         super().__init__()
@@ -171,7 +174,16 @@ class DataParallelTable(Container):
             return tree.new()
         d = self._dim(tree, what)
         start, size = _slice_range(tree.size(d), index, len(self.gpuAssignments))
-        return tree.narrow(d, start, size) if size else tree.new()
+        return self._on_module_device(tree.narrow(d, start, size)) if size else tree.new()
+
+    def _on_module_device(self, chunk):
+        """cunn's _distributeTensorRecursive copies each chunk of a Float input to its replica's GPU, so
+        ``nn.DataParallelTable(1):add(model:cuda(), gpus)`` (e-lab/ENet's encoder.lua, never itself converted)
+        takes host or CUDA batches: a host chunk of a module on the GPU is copied there, with its element type.
+        (A gradOutput reaches here only once updateGradInput has checked it is the output's type.)"""
+        if self.modules[0]._type.startswith('legonn.Cuda') and not chunk._cuda:
+            return chunk.type(device_twin(chunk.type(), True))
+        return chunk
 
     def _chunks(self, tree, what):
         """The chunks of ``tree`` for the leading replicas that get data (cunn's maxUsedGpu)."""

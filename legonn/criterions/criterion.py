@@ -54,7 +54,7 @@ class Criterion(OnlineBatching, Typed):
 
     def __new__(cls, *args, **kwargs):
         # as Module.__new__: a criterion whose __init never calls parent.__init still has the base state
-        criterion = super().__new__(cls)
+        criterion = super().__new__(cls, *args, **kwargs)
         Criterion.__init__(criterion)
         return criterion
 

@@ -44,7 +44,32 @@ class SpatialConvolution(LinearDiagHessian, KernelParameters, Convolution2d):
 
 
 class SpatialConvolutionMM(SpatialConvolution):
-    """Torch7's unfold + GEMM convolution: here the same module as SpatialConvolution (same arguments)."""
+    """Torch7's unfold + GEMM convolution: here the same module as SpatialConvolution (same arguments).
+
+    As SpatialConvolutionMM.lua (its ``viewWeight``/``unviewWeight``), ``weight`` and ``gradWeight`` may also
+    hold THNN's 2-D layout ``(nOutputPlane, nInputPlane * kH * kW)``: waifu2x's srcnn.lua replaces
+    ``clearState`` with one that resizes ``gradWeight`` so. Each is viewed back to 4-D (the same storage)
+    before the module uses, checks or hands it out (``parameters``).
+    """
+
+    def _unviewWeight(self):
+        sizes = self.parameterSizes()['weight']
+        for name in ('weight', 'gradWeight'):
+            t = self.__dict__.get(name)
+            if t is not None and tuple(t.size()) == (sizes[0], sizes[1] * sizes[2] * sizes[3]):
+                setattr(self, name, t.view(*sizes))
+
+    def parameters(self):
+        self._unviewWeight()
+        return super().parameters()
+
+    def updateOutput(self, input):
+        self._unviewWeight()
+        return super().updateOutput(input)
+
+    def updateGradInput(self, input, gradOutput):
+        self._unviewWeight()
+        return super().updateGradInput(input, gradOutput)
 
 
 class SpatialDilatedConvolution(SpatialConvolution):

@@ -214,6 +214,36 @@ def test_on_the_gpu():
     assert_gpu_matches_cpu(nn.DataParallelTable(0).add(bn_net(), [0, 1, 2]), lg.randn(7, 4))
 
 
+@pytest.mark.gpu
+def test_a_cuda_module_takes_host_and_cuda_batches_without_converting_the_table():
+    """cunn's idiom ``nn.DataParallelTable(1):add(model:cuda(), gpus)`` with no ``dpt:cuda()`` (e-lab/ENet's
+    encoder.lua): cunn copies each chunk of a Float or CUDA batch to its replica's GPU and joins the outputs
+    there. The numbers are those of the module's own replicas run on CUDA chunks; the gradOutput is the
+    output's type, as every container's."""
+    lg.manualSeed(3)
+    net = bn_net().float()
+    reference = nn.DataParallelTable(0).add(net.clone().cuda(), [0, 1]).cuda()
+    dpt = nn.DataParallelTable(0).add(net.cuda(), [0, 1])
+    assert dpt.type() == 'torch.FloatTensor'
+    x, gy = lg.randn(5, 4), lg.randn(5, 2)
+    expected = reference.forward(x.cuda()).clone()
+    expected_gin = reference.backward(x.cuda(), gy.cuda()).clone()
+    for batch in (x.cuda(), x):          # the gradOutput comes from a criterion on the CUDA output
+        grad = gy.cuda()
+        dpt.zeroGradParameters()
+        y = dpt.forward(batch)
+        assert y.type() == 'torch.CudaTensor'
+        np.testing.assert_allclose(y.float().numpy(), expected.float().numpy(), rtol=1e-6)
+        gin = dpt.backward(batch, grad)
+        assert gin.type() == 'torch.CudaTensor'
+        np.testing.assert_allclose(gin.float().numpy(), expected_gin.float().numpy(), rtol=1e-6)
+        np.testing.assert_allclose(net.get(0).gradWeight.float().numpy(),
+                                   reference.get(0).get(0).gradWeight.float().numpy(), rtol=1e-5)
+    # a host module is never fed a CUDA batch: the replica refuses its chunk by name
+    with pytest.raises(TypeError, match=r'DataParallelTable\[replica 0\] .*expected a legonn.FloatTensor input'):
+        nn.DataParallelTable(0).add(bn_net().float(), [0, 1]).forward(x.cuda())
+
+
 def test_errors_name_the_module():
     """cunn: 'must specify a dimension!', nccl needs flattenParams, add takes one table, an empty batch fails
     (its _concat asserts), accUpdateGradParameters/share unsupported; a failed call changes no parameter."""

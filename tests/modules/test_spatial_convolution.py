@@ -541,3 +541,37 @@ def test_column_sums_are_gathered_only_from_2d_float_contiguous_columns():
     assert not ck.numba_gathers(cols.astype(np.float16))
     assert not ck.numba_gathers(cols[..., ::2])
     assert not ck.numba_gathers(np.zeros((2, 3, 4, 5), np.float32))   # one spatial axis (TemporalConvolution)
+
+
+@pytest.mark.parametrize('field', ['weight', 'gradWeight', 'both'])
+def test_mm_takes_thnns_two_dimensional_weight_layout(field):
+    """SpatialConvolutionMM.lua views weight and gradWeight as (nOutputPlane, nInputPlane * kH * kW) around
+    each THNN call, so a module whose tensors were resized to that layout (waifu2x's srcnn.lua clearState,
+    old files) still trains: the same outputs and gradients, accumulated into the same storage."""
+    lg.manualSeed(0)
+    m = nn.SpatialConvolutionMM(2, 3, 3, 2, 1, 1, 1, 0).double()
+    ref = m.clone()
+    params, grads = m.getParameters()
+    x, g = lg.randn(2, 2, 5, 4).double(), lg.randn(2, 3, 4, 4).double()
+    for name in (('weight', 'gradWeight') if field == 'both' else (field,)):
+        getattr(m, name).resize(3, 2 * 2 * 3)
+    m.zeroGradParameters()
+    ref.zeroGradParameters()
+    y = m.forward(x)
+    np.testing.assert_allclose(np.asarray(y), np.asarray(ref.forward(x)))
+    np.testing.assert_allclose(np.asarray(m.backward(x, g)), np.asarray(ref.backward(x, g)))
+    assert tuple(m.weight.size()) == tuple(m.gradWeight.size()) == (3, 2, 2, 3)
+    np.testing.assert_allclose(np.asarray(m.gradWeight), np.asarray(ref.gradWeight))
+    assert m.gradWeight.storage() is grads.storage() and m.weight.storage() is params.storage()
+    # getParameters straight after the resize (no forward between) packs the 4-D views
+    m.gradWeight.resize(3, 12)
+    assert m.getParameters()[1].nElement() == 3 * 12 + 3 and tuple(m.gradWeight.size()) == (3, 2, 2, 3)
+
+
+def test_plain_convolution_still_refuses_a_reshaped_gradient():
+    m = nn.SpatialConvolution(2, 3, 3, 2)
+    x = lg.randn(2, 2, 5, 4)
+    m.forward(x)
+    m.gradWeight.resize(3, 12)
+    with pytest.raises(ValueError, match=r"gradient 0 to be a legonn.FloatTensor of size \(3, 2, 2, 3\)"):
+        m.backward(x, lg.randn(2, 3, 4, 2))

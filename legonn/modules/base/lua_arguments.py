@@ -15,6 +15,12 @@ whose value is a whole number is therefore passed on as an ``int``, for every
 argument (no Torch7 constructor can tell 16 from 16.0); a non-integral float
 stays as it is, so an integer check still refuses it. Every constructor of the
 contract's classes is wrapped when its class is defined.
+
+Lua also drops arguments a constructor never reads: e-lab/ENet's
+``nn.ConcatTable(2)`` and waifu2x's ``nn.Sigmoid(true)`` build the plain module.
+legonn refuses them (a number there is usually a misread dimension), with a
+message naming the class, never only the ancestor whose ``__init__`` Python
+reports.
 """
 import functools
 import inspect
@@ -55,6 +61,30 @@ def lua_arguments(cls):
 
     __init__.nil_defaults = defaults
     cls.__init__ = __init__
+
+
+@functools.lru_cache(maxsize=512)
+def _constructor_signature(cls):
+    return inspect.signature(cls.__init__)
+
+
+def refuse_unread_arguments(cls, args, kwargs):
+    """Raise a TypeError naming ``cls`` (its Lua name, 'nn.Sigmoid') when its constructor is given arguments
+    it has no parameter for; called before the object is made, so the message is the class's, not Python's
+    about the first ancestor that defines ``__init__``. A missing argument is left to Python's own error."""
+    if not args and not kwargs:
+        return
+    signature = _constructor_signature(cls)
+    try:
+        signature.bind_partial(None, *args, **kwargs)
+    except TypeError as err:
+        params = list(signature.parameters.values())[1:]
+        takes = f"({', '.join(str(p) for p in params)})" if params else "no arguments"
+        given = ', '.join([repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()])
+        raise TypeError(f"{getattr(cls, 'lua_package', 'nn')}.{cls.__name__}({given}): its constructor takes "
+                        f"{takes} ({err}); Torch7 drops arguments a constructor never reads "
+                        f"(nn.ConcatTable(2), nn.Sigmoid(true)), legonn refuses them: leave them out "
+                        f"(docs/porting.md)") from None
 
 
 def table_arguments(owner, params, names, defaults):

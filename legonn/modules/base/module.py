@@ -121,7 +121,7 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
     def __new__(cls, *args, **kwargs):
         # Torch7's torch.class makes the object before __init runs, and a module whose __init never calls
         # parent.__init (torch-rnn's LanguageModel and TemporalAdapter) still works: the base state is set here
-        module = super().__new__(cls)
+        module = super().__new__(cls, *args, **kwargs)
         Module.__init__(module)
         return module
 

@@ -11,7 +11,7 @@ from ...tensor.introspection import typename
 from ...tensor.naming import TorchNamed
 from ...tensor.types import FloatingShortcuts, TypeName, device_twin, full_name
 from .checks import InputChecks
-from .lua_arguments import lua_arguments
+from .lua_arguments import lua_arguments, refuse_unread_arguments
 
 # every Module/Criterion class by name: the nn namespace and safe loading draw on it
 registry = {}
@@ -74,6 +74,11 @@ class Typed(InputChecks, FloatingShortcuts, TorchNamed):
         device_declared_by = next(klass for klass in cls.__mro__ if 'any_device' in vars(klass))
         if not own and vars(first_own).get('contract_base') and device_declared_by is Typed:
             cls.any_device = True
+
+    def __new__(cls, *args, **kwargs):
+        # before the object exists, so the error names this class (see lua_arguments.py)
+        refuse_unread_arguments(cls, args, kwargs)
+        return super().__new__(cls)
 
     def __init__(self):
         self._type = default_class()._typename
