@@ -14,6 +14,7 @@ from legonn import nn
 from legonn.serialization.t7.modules import ModuleConverter
 
 from .test_t7 import fixture
+from .test_t7_module_writer import assert_same
 
 FIXTURE = 'gmodule_with_linear_identity.t7'
 
@@ -118,20 +119,6 @@ GRAPHS = [
     ('nested', nested_graphs, lambda: [_seeded((2, 3), 1), _seeded((2, 3), 2)]),
     ('shared', shared_weights, lambda: _seeded((4, 3), 1)),
 ]
-
-
-def _flat(value):
-    if isinstance(value, (list, tuple)):
-        return [x for v in value for x in _flat(v)]
-    return [value.numpy()]
-
-
-def _assert_same(a, b):
-    fa, fb = _flat(a), _flat(b)
-    assert len(fa) == len(fb)
-    for x, y in zip(fa, fb):
-        assert x.shape == y.shape
-        np.testing.assert_array_equal(x, y)
 
 
 def _grad_like(output, seed=7):
@@ -323,9 +310,9 @@ def test_gmodule_lua_runs_the_written_object_as_legonn_runs_the_graph(name, make
     x = data()
     expected = g.forward(x)
     got = lua.forward(x)
-    _assert_same(got, expected)
+    assert_same(got, expected)
     grad = _grad_like(expected)
-    _assert_same(lua.backward(x, grad), g.backward(x, grad))
+    assert_same(lua.backward(x, grad), g.backward(x, grad))
 
 
 # --- load_lua(save_lua(g)) --------------------------------------------------------------------------------
@@ -337,14 +324,14 @@ def test_graphs_come_back_with_their_outputs_and_gradients(name, make, data):
     assert type(back) is nn.gModule and back.train == g.train and back.nInputs == g.nInputs
     assert [type(m).__name__ for m in back.modules] == [type(m).__name__ for m in g.modules]
     assert [n.name for n in back.forwardnodes] == [n.name for n in g.forwardnodes]
-    _assert_same(back.parameters()[0], g.parameters()[0])
+    assert_same(back.parameters()[0], g.parameters()[0])
     x = data()
-    _assert_same(back.forward(x), g.forward(x))
+    assert_same(back.forward(x), g.forward(x))
     grad = _grad_like(g.output)
     g.zeroGradParameters()
     back.zeroGradParameters()
-    _assert_same(back.backward(x, grad), g.backward(x, grad))
-    _assert_same(back.parameters()[1], g.parameters()[1])
+    assert_same(back.backward(x, grad), g.backward(x, grad))
+    assert_same(back.parameters()[1], g.parameters()[1])
 
 
 def test_shared_parameters_stay_shared_and_nested_graphs_nested():
@@ -368,9 +355,9 @@ def test_the_fixture_survives_load_save_load():
     assert back.name == 'fixture'
     assert [type(m).__name__ for m in back.modules] == ['Identity', 'Identity', 'Linear', 'CAddTable']
     x = [lg.DoubleTensor([[3.0]]), lg.DoubleTensor([[1.0, -2.0]])]
-    _assert_same(back.forward(x), model.forward(x))
+    assert_same(back.forward(x), model.forward(x))
     grad = lg.DoubleTensor([[0.5, -1.5]])
-    _assert_same(back.backward(x, grad), model.backward(x, grad))
+    assert_same(back.backward(x, grad), model.backward(x, grad))
 
 
 def test_a_node_module_torch7_cannot_hold_is_refused_naming_it():
@@ -379,3 +366,15 @@ def test_a_node_module_torch7_cannot_hold_is_refused_naming_it():
     with pytest.raises(TypeError) as err:
         write(g)
     assert 'the saved object (gModule).modules[2]' in str(err.value) and 'Bilinear' in str(err.value)
+
+
+@pytest.mark.gpu
+def test_a_cuda_graph_is_written_as_a_cuda_object():
+    g = lstm_cell()
+    x = lstm_input()
+    expected = g.forward(x)
+    g.cuda()
+    raw = read(write(g), convert=False)
+    assert raw['_type'] == 'torch.CudaTensor' and raw['modules'][1]['_type'] == 'torch.CudaTensor'
+    back = read(write(g))
+    assert_same(back.forward(x), expected)

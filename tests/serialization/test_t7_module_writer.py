@@ -148,7 +148,7 @@ def _flat(value):
     return [value.numpy()]
 
 
-def _assert_same(a, b):
+def assert_same(a, b):
     fa, fb = _flat(a), _flat(b)
     assert len(fa) == len(fb)
     for x, y in zip(fa, fb):
@@ -170,17 +170,17 @@ def test_each_class_comes_back_with_its_parameters_outputs_and_gradients(name, m
     assert type(back) is type(module) and back is not module
     assert back.train == module.train
     assert getattr(back, 'shouldScaleGradByFreq', None) == getattr(module, 'shouldScaleGradByFreq', None)
-    _assert_same(_state(back), _state(module))
+    assert_same(_state(back), _state(module))
     x = data()
-    _assert_same(back.forward(x), module.forward(x))
+    assert_same(back.forward(x), module.forward(x))
     if not module.parameters()[0]:
         return
     grad = [_seeded(t.size(), 7) for t in module.output] if isinstance(module.output, list) \
         else _seeded(module.output.size(), 7)
     module.zeroGradParameters()
     back.zeroGradParameters()
-    _assert_same(back.backward(x, grad), module.backward(x, grad))
-    _assert_same(back.parameters()[1], module.parameters()[1])
+    assert_same(back.backward(x, grad), module.backward(x, grad))
+    assert_same(back.parameters()[1], module.parameters()[1])
 
 
 CRITERIONS = [
@@ -201,7 +201,7 @@ def test_criterions_come_back_with_their_weights_and_losses(name, make, data, ta
     assert type(back) is type(crit) and back.sizeAverage == crit.sizeAverage
     x, y = data(), target()
     assert back.forward(x, y) == crit.forward(x, y)
-    _assert_same(back.backward(x, y), crit.backward(x, y))
+    assert_same(back.backward(x, y), crit.backward(x, y))
 
 
 def test_every_class_of_the_table_is_covered_by_the_tests():
@@ -316,9 +316,9 @@ def test_real_torch7_models_survive_load_save_load(name):
     model = lg.load_lua(fixture(name))
     back = round_trip(model)
     assert type(back) is type(model)
-    _assert_same(back.parameters()[0], model.parameters()[0])
+    assert_same(back.parameters()[0], model.parameters()[0])
     x = _seeded((4, model.parameters()[0][0].size(1)))
-    _assert_same(back.forward(x), model.forward(x))
+    assert_same(back.forward(x), model.forward(x))
 
 
 def test_a_shared_weight_is_written_once_and_shared_on_reading():

@@ -82,6 +82,15 @@ def test_what_torch7_cannot_hold_is_refused_naming_where():
         written([{1, 2}])
 
 
+def test_nesting_past_the_recursion_limit_is_a_clear_error():
+    """A chain of tables deeper than the writer (and load_lua) recurse is refused, not a bare RecursionError."""
+    deep = []
+    for _ in range(50000):
+        deep = [deep]
+    with pytest.raises(ValueError, match='legonn.save_lua: the saved object nests tables and objects too deeply'):
+        written(deep)
+
+
 def test_a_failed_write_leaves_the_old_file(tmp_path):
     path = tmp_path / 'keep.t7'
     lg.save_lua(str(path), [1, 2])

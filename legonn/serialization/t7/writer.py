@@ -188,6 +188,10 @@ def save_lua(target, obj):
     sys.setrecursionlimit(max(previous, RECURSION_LIMIT))
     try:
         writer.object(obj, 'the saved object')
+    except RecursionError:   # File.lua's writeObject recurses as this writer does, and load_lua refuses as deep
+        raise ValueError(f"legonn.save_lua: the saved object nests tables and objects too deeply (a chain of "
+                         f"thousands, such as a gModule of thousands of nodes in a row); the writer, like Torch7's "
+                         f"and load_lua, goes through them recursively, up to {RECURSION_LIMIT} calls") from None
     finally:
         sys.setrecursionlimit(previous)
     if is_file_object(target):
