@@ -174,7 +174,9 @@ def _key_name(k):
     (nngraph's ``mapindex``, ``children``) by its kind, as its repr would spell out everything it holds."""
     if isinstance(k, (str, bytes, numbers.Number)):
         return repr(k)
-    return f"<{k.typename if isinstance(k, TorchObject) else 'table'}>"
+    if isinstance(k, TorchObject):
+        return f"<{k.typename}>"
+    return '<table>' if isinstance(k, (dict, list, tuple)) else f"<{type(k).__name__}>"
 
 
 def save_lua(target, obj):
