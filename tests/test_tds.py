@@ -180,6 +180,25 @@ def test_printing_stops_after_20_entries():
     assert lines[1] == '0  : 0' and lines[-2:] == ['...', '}'] and len(lines) == 23
 
 
+def test_a_container_holding_itself_prints_a_cycle_marker():
+    """tds's __tostring recurses into a container that holds itself until Lua's stack overflows; here the inner
+    occurrence is named, directly or through another container, and a container held twice without a cycle is
+    printed in full both times."""
+    h = tds.Hash({'a': 1})
+    h['me'] = h
+    assert str(h) == '\n'.join(['tds.Hash[2]{', 'a  : 1', 'me : tds.Hash[2] (cycle)', '}'])
+    v = tds.Vec(1, 2)
+    v[2] = v
+    assert repr(v) == '\n'.join(['tds.Vec[3]{', '    0 : 1', '    1 : 2', '    2 : tds.Vec[3] (cycle)', '}'])
+    outer = tds.Hash({'x': 1})
+    outer['v'] = tds.Vec(outer)
+    assert str(outer).split('\n')[2:4] == ['v : tds.Vec[1]{', '        0 : tds.Hash[2] (cycle)']
+    inner = tds.Vec(5)
+    twice = str(tds.Vec(inner, inner))
+    assert twice.count('0 : 5') == 2 and 'cycle' not in twice
+    assert str(h) == str(h)   # the marker state is left clean after each print
+
+
 def test_atomic_counter():
     """test/test_atomic.lua: starts at 0, inc returns the value before (THAtomicAddLong) and adds 1, set(100);
     tostring 'tds.AtomicCounter=N'. Four threads incrementing 5000 times each see 20000 distinct previous values."""

@@ -5,8 +5,34 @@ copy). Every check names ``image.<function>``."""
 import numpy as np
 
 from ..tensor.functions import is_tensor_like, tensor_argument
+from ..tensor.indexing import is_whole
 
 IMAGE_DTYPES = (np.dtype(np.uint8), np.dtype(np.float32), np.dtype(np.float64))
+# the most elements a result may have: NumPy cannot describe an array of more float64 bytes than its index type
+# counts, so a bigger size is a mistake to name rather than an allocation to attempt
+MAX_ELEMENTS = np.iinfo(np.intp).max // np.dtype(np.float64).itemsize
+
+
+def number_text(n):
+    """``n`` for an error message: a huge integer by its digit count rather than hundreds of digits."""
+    return repr(n) if not isinstance(n, int) or abs(n) < 10 ** 20 else f"an integer of {len(str(abs(n)))} digits"
+
+
+def result_sizes(name, what, minimum=1, others=1, **sizes):
+    """The sizes of a result as ints, each a whole number of at least ``minimum``, all of them (times ``others``,
+    the sizes fixed by the inputs) at most ``MAX_ELEMENTS`` elements; else the error naming ``image.<name>``,
+    ``what`` the sizes are and the values given."""
+    for key, n in sizes.items():
+        if not is_whole(n) or n < minimum:
+            kind = 'positive' if minimum == 1 else 'non-negative'
+            raise ValueError(f"image.{name}: expected {key} to be a {kind} whole number ({what}), got "
+                             f"{number_text(n)}")
+    ints = [int(n) for n in sizes.values()]
+    if others * int(np.prod(ints, dtype=object)) > MAX_ELEMENTS:
+        shown = ' x '.join(f"{key} {number_text(n)}" for key, n in zip(sizes, ints))
+        raise ValueError(f"image.{name}: expected {what} within {MAX_ELEMENTS} elements in all, got {shown}"
+                         + (f" x {others}" if others != 1 else ''))
+    return ints
 
 
 def image_arg(name, obj, what='the source image', dims=(2, 3), dtypes=IMAGE_DTYPES):

@@ -3,16 +3,13 @@ in [0, 1] of the default tensor type, and ``y2jet``, which paints a map of level
 import numpy as np
 
 from ..tensor import default_class
-from ..tensor.indexing import is_whole
-from .arguments import dst_and_src
+from .arguments import dst_and_src, result_sizes
 from .planes import into
 
 
 def _count(name, n):
-    """``n`` checked to be a whole number of colours."""
-    if not is_whole(n) or n < 0:
-        raise ValueError(f"image.{name}: expected a whole, non-negative number of colours, got {n!r}")
-    return int(n)
+    """``n`` checked to be a whole number of colours (a table of ``n x 3``)."""
+    return result_sizes(name, 'a number of colours', minimum=0, others=3, nbColor=n)[0]
 
 
 def _jet(n):

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..tensor import default_class
 from ..tensor.functions import tensor_argument
-from ..tensor.indexing import is_whole
+from .arguments import result_sizes
 from .pixels import FLOATS
 from .planes import temp_dtype
 
@@ -23,14 +23,6 @@ def _kernel_tensor(name, tensor, ndim):
     if tensor.array.dtype not in FLOATS:
         raise TypeError(f"image.{name}: expected a floating tensor, got a {tensor.type()}")
     return tensor
-
-
-def _sizes(name, **sizes):
-    """The kernel's sizes checked to be positive whole numbers."""
-    for what, n in sizes.items():
-        if not is_whole(n) or n < 1:
-            raise ValueError(f"image.{name}: expected {what} to be a positive whole number, got {n!r}")
-    return [int(n) for n in sizes.values()]
 
 
 def _per_axis(size, sigma, width, height, sigma_horz, sigma_vert):
@@ -56,7 +48,7 @@ def gaussian(size=3, sigma=0.25, amplitude=1, normalize=False, width=None, heigh
     if tensor is not None:
         tensor = _kernel_tensor('gaussian', tensor, 2)
         height, width = tensor.size()
-    height, width = _sizes('gaussian', height=height, width=width)
+    height, width = result_sizes('gaussian', 'a kernel size', height=height, width=width)
     real = temp_dtype(default_class()._dtype if tensor is None else tensor.array.dtype)
     # image.c's temp_t roundings: means and reciprocals rounded to it, distances computed in it
     mean_u = real(real(mean_horz) * real(width) + 0.5)
@@ -81,7 +73,7 @@ def gaussian1D(size=3, sigma=0.25, amplitude=1, normalize=False, mean=0.5, tenso
     if tensor is not None:
         tensor = _kernel_tensor('gaussian1D', tensor, 1)
         size = tensor.size(0)
-    size, = _sizes('gaussian1D', size=size)
+    size, = result_sizes('gaussian1D', 'a kernel size', size=size)
     centre = mean * size + 0.5
     out = _filled(amplitude * np.exp(-(((np.arange(1, size + 1) - centre) / (sigma * size)) ** 2 / 2)), tensor)
     return out.div(out.sum()) if normalize else out
@@ -97,7 +89,7 @@ def laplacian(size=3, sigma=0.1, amplitude=1, normalize=False, width=None, heigh
     if isinstance(size, dict):
         return laplacian(**size)
     width, height, sigma_horz, sigma_vert = _per_axis(size, sigma, width, height, sigma_horz, sigma_vert)
-    height, width = _sizes('laplacian', height=height, width=width)
+    height, width = result_sizes('laplacian', 'a kernel size', height=height, width=width)
     xsq = ((np.arange(1, height + 1) - (mean_horz * width + 0.5)) / (sigma_horz * width)) ** 2 / 2
     ysq = ((np.arange(1, width + 1) - (mean_vert * height + 0.5)) / (sigma_vert * height)) ** 2 / 2
     q = xsq[:, None] + ysq

@@ -2,9 +2,11 @@
 morphology ``erode`` and ``dilate``, and ``gaussianpyramid``, all built on ``legonn.conv2`` as Torch7's on
 ``torch.conv2`` (a true convolution: the kernel is flipped)."""
 import math
+import numbers
 
 from ..tensor import DoubleTensor, conv2
 from ..tensor.functions import tensor_argument
+from .arguments import number_text, result_sizes
 from .construct import gaussian
 from .scaling import scale
 
@@ -137,8 +139,14 @@ def gaussianpyramid(*args):
     dst.extend([None] * (len(scales) - len(dst)))
     channels, (rows, cols) = tuple(src.size())[:-2], tuple(src.size())[-2:]
     for i, factor in enumerate(scales):
+        if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or factor < 0 or \
+                not isinstance(factor, numbers.Integral) and not math.isfinite(factor):
+            raise ValueError(f"image.gaussianpyramid: expected each scale to be a finite, non-negative number, got "
+                             f"{number_text(factor)} at {i}")
+        height, width = result_sizes('gaussianpyramid', 'a scaled size', minimum=0, others=math.prod(channels),
+                                     height=int(rows * factor), width=int(cols * factor))
         dst[i] = src.new() if dst[i] is None else tensor_argument('image.gaussianpyramid', 'a destination', dst[i])
-        dst[i].resize(*channels, int(rows * factor), int(cols * factor))
+        dst[i].resize(*channels, height, width)
     # Torch7's kernel is computed in its default type, double, then converted to src's type
     k = gaussian(width=3, normalize=True, tensor=DoubleTensor(3, 3)).typeAs(src)
     previous = src

@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from .arguments import check_same_depth, split_dst
+from .arguments import check_same_depth, number_text, result_sizes, split_dst
 from .planes import from_intermediate, gather, planes_of, planes_result, temp_dtype
 
 MODES = ('simple', 'bilinear', 'bicubic')
@@ -34,7 +34,11 @@ def scale(*args):
     else:
         # as init.lua: a string after the first value makes that value a size
         if len(rest) == 1 or len(rest) == 2 and isinstance(rest[1], str):
-            width, height = _parse_size(rest[0], *src.size()[-2:][::-1])
+            try:
+                width, height = _parse_size(rest[0], *src.size()[-2:][::-1])
+            except OverflowError:   # a size scaled past what a float holds
+                raise ValueError(f"image.scale: expected a size a float can scale, got "
+                                 f"{number_text(rest[0])}") from None
             mode = rest[1] if len(rest) == 2 else None
         elif len(rest) in (2, 3):
             width, height = (_truncated(v) for v in rest[:2])
@@ -42,7 +46,9 @@ def scale(*args):
         else:
             raise TypeError("image.scale: expected (src, width, height [, mode]), (src, size [, mode]) or "
                             f"(dst, src [, mode]), got {len(args)} arguments")
-        width, height = max(width, 1), max(height, 1)
+        channels = src.size(0) if src.dim() == 3 else 1
+        width, height = result_sizes('scale', 'an output size', others=channels, width=max(width, 1),
+                                     height=max(height, 1))
     mode = 'bilinear' if mode is None else mode
     if mode not in MODES:
         raise ValueError(f"image.scale: mode must be one of {MODES}, got {mode!r}")
@@ -55,6 +61,8 @@ def _truncated(value):
     """A size as Torch7 makes one from a Lua number: truncated towards zero."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"image.scale: expected a number for a size, got {value!r}")
+    if isinstance(value, (float, np.floating)) and not np.isfinite(value):
+        raise ValueError(f"image.scale: expected a finite size, got {value!r}")
     return int(value)
 
 

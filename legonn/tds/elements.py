@@ -6,6 +6,7 @@ holds what ``lg.save`` can write. Lua tables passed to a constructor become cont
 ``tds.Vec``, dict: ``tds.Hash``), recursively, as the constructors' ``fill`` does.
 """
 import numbers
+import threading
 
 import numpy as np
 
@@ -15,6 +16,8 @@ from ..tensor.tester import tostring
 
 # hash.lua and vec.lua show at most this many entries, then '...'
 SHOWN = 20
+# per thread, the ids of the containers whose text is being made (so that one holding itself is caught)
+_PRINTING = threading.local()
 
 
 class Container:
@@ -24,10 +27,19 @@ class Container:
 
     def __tostring__(self):
         """hash.lua / vec.lua's text: ``tds.Hash[n]{`` (or ``tds.Vec[n]{``), one entry per line with the labels
-        padded to the widest, at most 20 entries then ``...``, and ``}``."""
-        labelled = self._labelled(SHOWN)
-        width = max((len(label) for label, _ in labelled), default=0)
-        lines = [f'{self.typename}[{len(self)}]{{'] + [entry_lines(label, v, width) for label, v in labelled]
+        padded to the widest, at most 20 entries then ``...``, and ``}``. A container met again inside its own
+        text (it holds itself, directly or deeper) is shown as ``tds.Hash[n] (cycle)``: tds's Lua recurses
+        there until the C stack overflows."""
+        printing = _PRINTING.__dict__.setdefault('ids', set())
+        if id(self) in printing:
+            return f'{self.typename}[{len(self)}] (cycle)'
+        printing.add(id(self))
+        try:
+            labelled = self._labelled(SHOWN)
+            width = max((len(label) for label, _ in labelled), default=0)
+            lines = [f'{self.typename}[{len(self)}]{{'] + [entry_lines(label, v, width) for label, v in labelled]
+        finally:
+            printing.discard(id(self))
         if len(self) > SHOWN:
             lines.append('...')
         return '\n'.join(lines + ['}'])

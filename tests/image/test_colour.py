@@ -308,7 +308,7 @@ def test_y2jet_paints_0_based_levels():
     assert as_bytes[:, 0, 1].tolist() == [128, 255, 128]   # (0.5, 1, 0.5) * 255 rounded half up
     with pytest.raises(ValueError, match=r'image\.y2jet: expected levels from 0'):
         image.y2jet(lg.DoubleTensor([[-1.0, 2.0]]))
-    with pytest.raises(ValueError, match=r'image\.jetColormap: expected a whole, non-negative number of colours'):
+    with pytest.raises(ValueError, match=r'image\.jetColormap: expected nbColor to be a non-negative whole number'):
         image.jetColormap('8')
 
 

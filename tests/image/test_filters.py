@@ -228,6 +228,41 @@ def test_bad_arguments_name_the_function():
         image.gaussianpyramid(lg.DoubleTensor(5), [1])
 
 
+_GREY = lg.FloatTensor(3, 8, 8)
+# (call, the size given): sizes no array can have, as Python's big integers, huge floats and an infinity
+_HUGE_SIZES = [
+    (lambda n: image.gaussian(n), 'gaussian'), (lambda n: image.gaussian(width=3, height=n), 'gaussian'),
+    (lambda n: image.gaussian1D(n), 'gaussian1D'), (lambda n: image.laplacian(n), 'laplacian'),
+    (lambda n: image.laplacian({'size': 3, 'width': n}), 'laplacian'),
+    (lambda n: image.colormap(n), 'colormap'), (lambda n: image.jetColormap(n), 'jetColormap'),
+    (lambda n: image.scale(_GREY, n), 'scale'), (lambda n: image.scale(_GREY, 4, n), 'scale'),
+    (lambda n: image.gaussianpyramid(_GREY, [1, n]), 'gaussianpyramid'),
+]
+
+
+@pytest.mark.parametrize('size', [10 ** 400, 2 ** 62, 10 ** 20, 1e300, float('inf')],
+                         ids=['1e400', '2^62', '1e20', '1e300', 'inf'])
+@pytest.mark.parametrize('call, name', _HUGE_SIZES, ids=[f'{n}-{i}' for i, (_, n) in enumerate(_HUGE_SIZES)])
+def test_sizes_no_array_can_have_are_refused_naming_the_function(call, name, size):
+    """A size past what NumPy can describe (float64 bytes beyond its index type) is the function's ValueError,
+    saying what it expected and what came, never Python's OverflowError nor NumPy's own message."""
+    with pytest.raises(ValueError) as err:
+        call(size)
+    text = str(err.value)
+    assert text.startswith(f'image.{name}: expected ') and ', got ' in text, text
+    assert len(text) < 300   # a 401-digit integer is named by its length
+
+
+def test_the_largest_sizes_are_still_accepted():
+    """The bound refuses nothing an array can hold: one element under it passes the check (and then fails
+    only to allocate, as any array that size would), small kernels are unchanged."""
+    from legonn.image.arguments import MAX_ELEMENTS, result_sizes
+    assert result_sizes('gaussian', 'a kernel size', width=MAX_ELEMENTS, height=1) == [MAX_ELEMENTS, 1]
+    with pytest.raises(ValueError, match='within'):
+        result_sizes('gaussian', 'a kernel size', width=MAX_ELEMENTS + 1, height=1)
+    assert tuple(image.gaussian(3).size()) == (3, 3) and tuple(image.colormap(0).size()) == (0, 3)
+
+
 @pytest.mark.gpu
 def test_filters_on_cuda_tensors():
     """convolve, erode and dilate on CuPy arrays give the CPU's numbers."""

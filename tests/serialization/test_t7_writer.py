@@ -80,6 +80,19 @@ def test_what_torch7_cannot_hold_is_refused_naming_where():
         written({None: 1})
     with pytest.raises(TypeError, match=r'the saved object\[0\] is a builtins.set'):
         written([{1, 2}])
+    # a table or object used as a key is named by its kind: its repr would spell out all it holds (a gModule's
+    # mapindex keys are whole node data tables)
+    with pytest.raises(TypeError, match=r'the saved object\[<table>\] is a builtins.set'):
+        written({LuaTable({'big': list(range(5))}): {1}})
+
+
+def test_nesting_past_the_recursion_limit_is_a_clear_error():
+    """A chain of tables deeper than the writer (and load_lua) recurse is refused, not a bare RecursionError."""
+    deep = []
+    for _ in range(50000):
+        deep = [deep]
+    with pytest.raises(ValueError, match='legonn.save_lua: the saved object nests tables and objects too deeply'):
+        written(deep)
 
 
 def test_a_failed_write_leaves_the_old_file(tmp_path):

@@ -48,10 +48,17 @@ def graph_module(obj, converter, where):
         raise FormatError(f"{where}: the graph's inputs {sorted(inputs)} or outputs are incomplete")
     ordered = [inputs[i] for i in range(len(inputs))]
     try:
-        return converter.classes['gModule'](ordered if len(ordered) > 1 else ordered[0],
-                                            outputs if len(outputs) > 1 else outputs[0])
+        graph = converter.classes['gModule'](ordered if len(ordered) > 1 else ordered[0],
+                                             outputs if len(outputs) > 1 else outputs[0])
     except (TypeError, ValueError) as err:   # legonn's own graph checks
         raise FormatError(f"{where}: the saved graph is not a valid gModule: {err}") from None
+    if isinstance(obj.get('name'), str):   # set by the user (gmodule.lua prints it), as save_lua writes it
+        graph.name = obj['name']
+    if 'train' in obj:   # the modules keep their own flags, which :evaluate() on the graph set too
+        if not isinstance(obj['train'], bool):
+            raise FormatError(f"{where}: train must be a boolean, got {type(obj['train']).__name__}")
+        graph.train = obj['train']
+    return graph
 
 
 class _InputSlot:

@@ -4,8 +4,9 @@ made 1-based (indices.INDEX_FIELDS, the table the reader uses too). The buffers 
 Torch7's ``clearState()``; parameters, gradients and running statistics are the module's own tensors, so
 tensors that share a storage (``clone('weight', 'bias')``, ``share``) are written as one storage.
 
-A class left out of ``FIELDS``, or a module whose state Torch7's class cannot hold (a legonn-only option), is a
-TypeError naming where the module is and its class: nothing is approximated.
+A gModule becomes nngraph's ``nn.gModule`` (nngraph_objects). A class left out of ``FIELDS``, or a module whose
+state Torch7's class cannot hold (a legonn-only option), is a TypeError naming where the module is and its class:
+nothing is approximated.
 """
 from ...modules.base.typed import Typed
 from ...tensor.storage import LongStorage
@@ -13,6 +14,7 @@ from ...tensor.tensor import TENSOR_CLASSES, Tensor
 from ...tensor.types import short_name
 from ..classes import module_classes
 from .indices import INDEX_FIELDS, one_based
+from .nngraph_objects import fill_gmodule
 from .reader import TorchObject
 
 _CONVOLUTION = ('nInputPlane', 'nOutputPlane', 'kW', 'kH', 'dW', 'dH', 'padW', 'padH')
@@ -63,8 +65,10 @@ FIELDS = {
     'BCECriterion': (1, ('weights', 'sizeAverage'), {}),
 }
 for _name in ('Identity', 'Tanh', 'Sigmoid', 'SoftMax', 'LogSoftMax', 'SoftMin', 'LogSigmoid', 'Abs', 'Square',
-              'Exp', 'Log', 'CMulTable', 'CSubTable', 'CDivTable'):
+              'Exp', 'Log', 'CMulTable', 'CSubTable', 'CDivTable', 'JustElement', 'JustTable'):
     FIELDS[_name] = (1, (), {})
+# the classes nngraph defines (node:split(1) makes a JustElement); the others are nn's
+_PACKAGES = {'JustElement': 'nngraph', 'JustTable': 'nngraph'}
 _CRITERIONS = ('ClassNLLCriterion', 'CrossEntropyCriterion', 'MSECriterion', 'BCECriterion')
 
 
@@ -86,18 +90,16 @@ class NnObjects:
         if found is not None:
             return found
         name = type(module).__name__
+        if name == 'gModule' and self.classes.get(name) is type(module):
+            return self._graph(module, where)
         spec = FIELDS.get(name)
         if spec is None or self.classes.get(name) is not type(module):
             raise TypeError(f"legonn.save_lua: {where} is a {type(module).__module__}.{type(module).__qualname__}, "
                             "which save_lua cannot write as a Torch7 nn object (docs/t7.md lists the classes it "
                             "can; lg.save keeps every module)")
         version, names, buffers = spec
-        obj = TorchObject('nn.' + name, version)
-        self.made[id(module)] = obj
-        self._alive.append(module)
-        where = f"{where} ({name})"
+        obj, short, where = self._object(module, f"{_PACKAGES.get(name, 'nn')}.{name}", version, where)
         state = module.__dict__
-        short = short_name(state.get('_type') or module.type())
         empty = TENSOR_CLASSES[short]
         obj['output'] = 0 if name in _CRITERIONS else ([] if isinstance(state.get('output'), list) else empty())
         obj['gradInput'] = [] if isinstance(state.get('gradInput'), list) else empty()
@@ -116,6 +118,22 @@ class NnObjects:
         special = _SPECIAL.get(name)
         if special is not None:
             special(module, obj, where)
+        return obj
+
+    def _object(self, module, lua_class, version, where):
+        """The new, registered TorchObject of ``module``; its tensor type's short name; ``where`` with its class."""
+        obj = TorchObject(lua_class, version)
+        self.made[id(module)] = obj
+        self._alive.append(module)
+        return obj, short_name(module.__dict__.get('_type') or module.type()), f"{where} ({type(module).__name__})"
+
+    def _graph(self, module, where):
+        """An nngraph gModule: Module's and Container's fields, then the graph (nngraph_objects)."""
+        obj, short, where = self._object(module, 'nn.gModule', 1, where)
+        obj['_type'] = 'torch.' + short
+        if 'train' in module.__dict__:
+            obj['train'] = bool(module.train)
+        fill_gmodule(module, obj, self.of, where)
         return obj
 
     def _value(self, v, where):
@@ -170,5 +188,15 @@ def _dropout(module, obj, where):
         _refuse(where, "uses the rnn package's lazy or mono options (torch/nn's Dropout has neither)")
 
 
-_SPECIAL = {'SpatialConvolutionMM': _convolution_mm, 'Narrow': _narrow, 'Reshape': _reshape,
+def _just_element(module, obj, where):
+    """JustElement.lua's updateGradInput sets gradInput[1]: its constructor makes gradInput a table."""
+    obj['gradInput'] = []
+
+
+def _just_table(module, obj, where):
+    """JustTable.lua's updateOutput sets output[1]: its constructor makes output a table."""
+    obj['output'] = []
+
+
+_SPECIAL = {'JustElement': _just_element, 'JustTable': _just_table, 'SpatialConvolutionMM': _convolution_mm, 'Narrow': _narrow, 'Reshape': _reshape,
             'LookupTable': _lookup_table, 'ClassNLLCriterion': _class_nll, 'Dropout': _dropout}

@@ -4,7 +4,8 @@ become keys 1..n, dicts keep their keys; None values are left out, as Lua's nil)
 storage once, however many tensors view it), tds's containers (what their ``__write`` writes: a long count,
 then a Hash's key and value objects, a Vec's values in order, nil included; a counter's value) and the
 ``TorchObject``s of ``load_lua(..., convert=False)`` (their class name, version and table of fields), and legonn
-modules and criterions of the classes ``nn_objects.FIELDS`` lists, as the ``nn`` objects Torch7 would have saved.
+modules and criterions of the classes ``nn_objects.FIELDS`` lists and gModules (``nngraph_objects``), as the ``nn``
+and nngraph objects Torch7 would have saved.
 
 A table or object written again is written as its index, as Torch7 does, so shared references and cycles
 survive. Other Python objects, and modules Torch7's classes cannot express, are refused: legonn's own format
@@ -100,7 +101,7 @@ class ObjectWriter:
             if k is None:
                 raise TypeError(f"legonn.save_lua: {where} has the key None, which a Lua table cannot hold")
             self.object(k, f'a key of {where}')
-            self.object(x, f'{where}[{k - shift if shift else k!r}]')
+            self.object(x, f'{where}[{k - shift if shift else _key_name(k)}]')
 
     def _writer(self, v, where):
         """None for a plain table (list, tuple, dict), else the function writing the Torch object ``v`` after its
@@ -158,7 +159,7 @@ class ObjectWriter:
             return
         for k, x in v.items():
             self.object(k, f'a key of {where}')
-            self.object(x, f'{where}[{k!r}]')
+            self.object(x, f'{where}[{_key_name(k)}]')
 
     def _torch_object(self, obj, where):
         """File.lua's default for a Torch class: its name and version, then a new table of its fields."""
@@ -166,6 +167,16 @@ class ObjectWriter:
         self.int(TABLE)
         self._new_index()
         self._table(list(obj.items()), where)
+
+
+def _key_name(k):
+    """A key as errors name it: its repr when it is a string or a number; a table or an object used as a key
+    (nngraph's ``mapindex``, ``children``) by its kind, as its repr would spell out everything it holds."""
+    if isinstance(k, (str, bytes, numbers.Number)):
+        return repr(k)
+    if isinstance(k, TorchObject):
+        return f"<{k.typename}>"
+    return '<table>' if isinstance(k, (dict, list, tuple)) else f"<{type(k).__name__}>"
 
 
 def save_lua(target, obj):
@@ -179,6 +190,10 @@ def save_lua(target, obj):
     sys.setrecursionlimit(max(previous, RECURSION_LIMIT))
     try:
         writer.object(obj, 'the saved object')
+    except RecursionError:   # File.lua's writeObject recurses as this writer does, and load_lua refuses as deep
+        raise ValueError(f"legonn.save_lua: the saved object nests tables and objects too deeply (a chain of "
+                         f"thousands, such as a gModule of thousands of nodes in a row); the writer, like Torch7's "
+                         f"and load_lua, goes through them recursively, up to {RECURSION_LIMIT} calls") from None
     finally:
         sys.setrecursionlimit(previous)
     if is_file_object(target):
