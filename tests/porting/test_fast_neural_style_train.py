@@ -893,7 +893,15 @@ def test_data_loader_reads_batches_in_turn_and_wraps(tmp_path):
     assert loader.split_idxs['val'] == 0
 
 
-def test_train_lua_style_task(tmp_path):
+@pytest.fixture
+def cjson_settings():
+    """utils.write_json sets lua-cjson's sparse-array setting for the process, as in Lua: put it back after."""
+    before = cjson.encode_sparse_array()
+    yield
+    cjson.encode_sparse_array(*before)
+
+
+def test_train_lua_style_task(tmp_path, cjson_settings):
     """train.lua's main loop: the loss network goes through a .t7 file (save_lua, then torch.load's
     lg.load), the transformation network gets its reflection padding at the first forward, the perceptual
     loss falls over twelve adam steps, the per-layer histories are kept, validation runs at each checkpoint,
