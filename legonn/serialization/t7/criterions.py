@@ -9,6 +9,7 @@ format); ``SPECIAL``: the fields that need more than a copy. ``CRITERIONS``: the
 """
 from ...tensor.storage import DoubleStorage, Storage
 from ...tensor import tensor_class
+from ...tensor.types import short_name
 from .reader import TorchObject
 from .refusals import refuse
 
@@ -143,16 +144,17 @@ def _multi_criterion(module, obj, where):
 def _table_gradients(size):
     """The Lua constructor's gradInput, a table of two tensors (``torch.Tensor(size)`` each)."""
     def special(module, obj, where):
-        tensor = tensor_class(obj['_type'])
+        tensor = tensor_class(module.type())
         obj['gradInput'] = [tensor(size).zero() if size else tensor() for _ in range(2)]
     return special
 
 
 def _multi_label_soft_margin(module, obj, where):
     """MultiLabelSoftMarginCriterion.lua's constructor makes an nn.Sigmoid its updateOutput runs."""
-    tensor = tensor_class(obj['_type'])
+    tensor = tensor_class(module.type())
     sigmoid = TorchObject('nn.Sigmoid', 1)
-    sigmoid.update({'output': tensor(), 'gradInput': tensor(), '_type': obj['_type'], 'train': True})
+    sigmoid.update({'output': tensor(), 'gradInput': tensor(), '_type': 'torch.' + short_name(module.type()),
+                    'train': True})
     obj['sigmoid'] = sigmoid
 
 

@@ -504,13 +504,17 @@ def _nn_name(obj):
 
 
 def _tensor_type(obj, cuda):
-    """The legonn tensor type an object's tensors should have: its parameters', else its ``_type`` (on the
-    device loaded to); a module saved without either (older nn files have no ``_type``) keeps legonn's default
+    """The legonn tensor type an object's tensors should have: its parameters', else its ``_type`` (a criterion's
+    gradInput's), on the device loaded to; a module saved without either (older nn files have no ``_type``) keeps legonn's default
     type, on the GPU its CUDA twin."""
     for key in ('weight', 'weights', 'bias', 'running_mean'):
         if isinstance(obj.get(key), Tensor):
             return obj[key].type()
     saved = obj.get('_type')
+    grad = obj.get('gradInput')
+    grad = grad[0] if isinstance(grad, list) and grad else grad
+    if not isinstance(saved, str) and _nn_name(obj) in criterions.CRITERIONS and isinstance(grad, Tensor):
+        saved = grad.type()   # Torch7's criterions keep no _type: Criterion:type converts their gradInput
     if not isinstance(saved, str):
         return 'legonn.' + device_type_name(short_name(getdefaulttensortype()), True) if cuda else None
     try:

@@ -99,9 +99,10 @@ class NnObjects:
         empty = TENSOR_CLASSES[short]
         obj['output'] = 0 if name in criterions.CRITERIONS else ([] if isinstance(state.get('output'), list) else empty())
         obj['gradInput'] = [] if isinstance(state.get('gradInput'), list) else empty()
-        obj['_type'] = 'torch.' + short
-        if 'train' in state and name not in criterions.CRITERIONS:
-            obj['train'] = bool(state['train'])
+        if name not in criterions.CRITERIONS:   # Torch7's criterions keep neither (their gradInput has the type)
+            obj['_type'] = 'torch.' + short
+            if 'train' in state:
+                obj['train'] = bool(state['train'])
         for key in names:
             obj[key] = self._value(getattr(module, key, None), f"{where}.{key}")
         makers = {'tensor': empty, 'zero': lambda: empty(1).zero(), 'one': lambda: empty(1).fill(1),
