@@ -246,6 +246,19 @@ def test_every_class_of_the_family_tables_is_covered_by_torch7_objects():
     assert set(criterions.ARGUMENTS) | set(wrappers.ARGUMENTS) == tested
 
 
+def test_class_nll_ignore_index_is_thnns_zero_based_label():
+    """THNN's ClassNLLCriterion skips the rows whose target less one (TH_INDEX_BASE) is ignoreIndex: Lua's
+    ignoreIndex 0 skips target 1, legonn's label 0; so the number is kept as it is, both ways."""
+    loaded = round_trip(lua('ClassNLLCriterion', sizeAverage=True, ignoreIndex=0, **_nll_buffers()))
+    assert loaded.ignoreIndex == 0
+    x = _values((3, 3))
+    expected = -(x.numpy()[1, 2] + x.numpy()[2, 1]) / 2
+    assert loaded.forward(x, Long([0, 2, 1])) == pytest.approx(expected, rel=1e-12)
+    entropy = round_trip(nn.CrossEntropyCriterion(Double(_W)))
+    assert entropy.nll.ignoreIndex == -100
+    assert round_trip(nn.ClassNLLCriterion(ignoreIndex=-1), convert=False)['ignoreIndex'] == -1
+
+
 def test_index_fields_are_one_based_in_the_file():
     raw = round_trip([nn.MixtureTable(1), nn.MixtureTable(), nn.WeightNorm(nn.SpatialConvolution(2, 3, 3, 3), 1)],
                      convert=False)
@@ -317,6 +330,8 @@ def test_map_table_clones_share_the_weights_they_shared():
     (lambda: nn.MixtureTable(-1), ["(MixtureTable)", "dimension -1"]),
     (lambda: nn.ModuleCriterion(nn.MSECriterion(), nn.Bilinear(2, 2, 2)), ["inputModule", "Bilinear"]),
     (lambda: nn.Bottle(nn.Bilinear(2, 2, 2)), ["modules[0]", "Bilinear"]),
+    # Profile.lua's torch.Timer is a userdata torch.save refuses: Torch7 cannot save a Profile either
+    (lambda: nn.Profile(nn.Linear(2, 2)), ["the saved object", "Profile"]),
 ])
 def test_what_torch7_cannot_express_is_refused_naming_path_and_class(make, words):
     with pytest.raises(TypeError) as err:

@@ -26,10 +26,26 @@ def _margin_and_size_average(default):
     return lambda f: (f.number('margin', default), f.flag('sizeAverage', True))
 
 
+def _inner_nll(f):
+    """The fields of a CrossEntropyCriterion's ClassNLLCriterion, which keeps its weights, sizeAverage and
+    ignoreIndex."""
+    nll = f.get('nll')
+    return type(f)(nll if isinstance(nll, dict) else {}, f.where + '.nll', f.converter)
+
+
 def _cross_entropy(f):
-    nll = f.get('nll')   # Torch7 keeps weights and sizeAverage in its inner ClassNLLCriterion
-    nll = type(f)(nll if isinstance(nll, dict) else {}, f.where + '.nll', f.converter)
-    return _weights_and_size_average(nll)
+    return _weights_and_size_average(_inner_nll(f))
+
+
+def _ignore_index(criterion, f):
+    """ClassNLLCriterion.lua's ignoreIndex (absent from files older than it: -100, its default). THNN compares it
+    with the target less one (TH_INDEX_BASE), so it is the 0-based label legonn's ignoreIndex names: the same
+    number. Set after construction, as the constructor refuses a 0 meant as Torch7's padding label."""
+    criterion.ignoreIndex = f.int('ignoreIndex', -100)
+
+
+def _cross_entropy_ignore_index(criterion, f):
+    _ignore_index(criterion.nll, _inner_nll(f))
 
 
 def _entries(f, key):
@@ -82,7 +98,8 @@ ARGUMENTS = {
     # L1Penalty.lua: sizeAverage = sizeAverage or false
     'L1Penalty': lambda f: (f.number('l1weight'), f.flag('sizeAverage'), f.flag('provideOutput', True)),
 }
-FINISH = {'MultiCriterion': _add_criterions, 'ParallelCriterion': _add_criterions}
+FINISH = {'MultiCriterion': _add_criterions, 'ParallelCriterion': _add_criterions,
+          'ClassNLLCriterion': _ignore_index, 'CrossEntropyCriterion': _cross_entropy_ignore_index}
 
 _SIZE_AVERAGE = ('sizeAverage',)
 _WEIGHTED = ('weights', 'sizeAverage')
@@ -91,7 +108,7 @@ _MARGIN = ('margin', 'sizeAverage')
 # torch.ones(1)): written with that one element, not empty
 _NLL_BUFFERS = {'output_tensor': 'zero', 'total_weight_tensor': 'one', 'target': 'long'}
 FIELDS = {
-    # ignoreIndex: ClassNLLCriterion.lua passes it to THNN on every call (only -100, its default, is written)
+    # ignoreIndex: ClassNLLCriterion.lua passes it to THNN on every call
     'ClassNLLCriterion': (1, _WEIGHTED + ('ignoreIndex',), _NLL_BUFFERS),
     'SpatialClassNLLCriterion': (1, _WEIGHTED, _NLL_BUFFERS),
     'CrossEntropyCriterion': (1, ('lsm', 'nll', 'sizeAverage'), {}),
@@ -116,11 +133,6 @@ FIELDS = {
     'L1Penalty': (1, ('l1weight', 'sizeAverage', 'provideOutput'), {}),
 }
 CRITERIONS = frozenset(FIELDS) - {'CriterionTable', 'L1Penalty'}
-
-
-def _class_nll(module, obj, where):
-    if getattr(module, 'ignoreIndex', -100) != -100:
-        refuse(where, f"has ignoreIndex {module.ignoreIndex}, a setting load_lua does not read back")
 
 
 def _cross_entropy_fields(module, obj, where):
@@ -169,7 +181,7 @@ def _criterion_table(module, obj, where):
 
 
 SPECIAL = {
-    'ClassNLLCriterion': _class_nll, 'CrossEntropyCriterion': _cross_entropy_fields,
+    'CrossEntropyCriterion': _cross_entropy_fields,
     'MultiCriterion': _multi_criterion, 'ParallelCriterion': _number_weights,
     'L1HingeEmbeddingCriterion': _table_gradients(0), 'CosineEmbeddingCriterion': _table_gradients(0),
     # MarginRankingCriterion.lua sets gradInput[1][1] for one pair: its constructor's tensors hold one element
