@@ -176,8 +176,10 @@ def _module_criterion(module, obj, where):
 
 
 def _criterion_table(module, obj, where):
-    """CriterionTable.lua's gradInput is a table holding its criterion's gradInput (the same tensor)."""
-    obj['gradInput'] = [obj['criterion']['gradInput']]
+    """CriterionTable.lua's gradInput is a table holding its criterion's gradInput (the same tensor; none for a
+    ModuleCriterion before its first call)."""
+    grad = obj['criterion'].get('gradInput')
+    obj['gradInput'] = [] if grad is None else [grad]
 
 
 SPECIAL = {
