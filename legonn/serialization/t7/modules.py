@@ -20,8 +20,10 @@ from .indices import INDEX_FIELDS
 from .reader import TorchObject
 
 _BUSY = object()
-# parameters and running statistics copied into the built module when both sides have them
-_TENSOR_FIELDS = ('weight', 'bias', 'gradWeight', 'gradBias', 'running_mean', 'running_var')
+# parameters and running statistics copied into the built module when both sides have them (WeightNorm's
+# learned v and g, and their gradients, too)
+_TENSOR_FIELDS = ('weight', 'bias', 'gradWeight', 'gradBias', 'running_mean', 'running_var', 'v', 'g', 'gradV',
+                  'gradG')
 
 
 class _Fields:

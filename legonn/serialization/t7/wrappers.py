@@ -5,8 +5,8 @@ directions, in the formats of criterions.py's tables (which modules.py and nn_ob
 The wrapped module is Lua's ``modules[1]`` (MapTable's ``module`` too); legonn's constructors take it, and
 modules.py adds the saved ``modules`` beyond it (MapTable's clones) as saved.
 """
-from ...tensor.storage import LongStorage
 from ...tensor import tensor_class
+from ...tensor.storage import LongStorage
 from ...tensor.tensor import Tensor
 from ...tensor.types import short_name
 from .refusals import refuse
@@ -16,7 +16,7 @@ def _wrapped(f):
     return f.module('modules', 0)
 
 
-def _dont_cast(f):
+def _dont_cast_arguments(f):
     castout, module_type = f.get('castout'), f.get('moduleType')
     if not isinstance(module_type, (str, type(None))):
         raise f.fail(f"field 'moduleType' must be a tensor type name, got {module_type!r}")
@@ -31,20 +31,12 @@ def _weight_norm(f):
     if inner is not None and inner.get('weight') is None:
         sizes = f.sizes('weightSize')
         inner['weight'], inner['gradWeight'] = v.new(*sizes).zero(), v.new(*sizes).zero()
-    return (f.module('modules', 0), f.index('outputDim', 1))
+    return (_wrapped(f), f.index('outputDim', 1))
 
 
 def _weight_norm_finish(module, f):
-    """v and g are the learned tensors (the wrapped module's weight is computed from them, as WeightNorm:read
-    does); the wrapped module's bias is its own."""
-    for key in ('v', 'g', 'gradV', 'gradG'):
-        saved, own = f.tensor(key), getattr(module, key)
-        if saved is None or (key.startswith('grad') and saved.nElement() == 0):
-            continue
-        if saved.nElement() != own.nElement():
-            raise f.fail(f"{key} holds {saved.nElement()} values, a legonn WeightNorm of its module "
-                         f"{own.nElement()}")
-        own.copy(saved.contiguous().view(*own.size()))
+    """The wrapped module's weight computed from the saved v and g (modules._TENSOR_FIELDS copies them), as
+    WeightNorm:read does."""
     module.updateWeight()
 
 
@@ -52,7 +44,7 @@ ARGUMENTS = {
     'Decorator': lambda f: (_wrapped(f),),
     'Bottle': lambda f: (_wrapped(f), f.int('nInputDim', 2), f.optional_int('nOutputDim')),
     'MapTable': lambda f: (f.module('module'), f.flag('shared', True)),
-    'DontCast': _dont_cast,
+    'DontCast': _dont_cast_arguments,
     'NaN': lambda f: (_wrapped(f), f.int('id')),
     'WeightNorm': _weight_norm,
     'ZipTable': lambda f: (), 'ZipTableOneToMany': lambda f: (),
@@ -85,7 +77,7 @@ def _map_table(module, obj, where):
     obj['sharedparams'] = list(module.shared_names)
 
 
-def _dont_cast(module, obj, where):
+def _dont_cast_type(module, obj, where):
     obj['moduleType'] = 'torch.' + short_name(module.moduleType)
 
 
@@ -116,5 +108,5 @@ def _weight_norm_fields(module, obj, where):
     obj['_scale'] = tensor_class(obj['_type'])(module.v.size(0)).zero()
 
 
-SPECIAL = {'Bottle': _bottle, 'MapTable': _map_table, 'DontCast': _dont_cast, 'MixtureTable': _mixture_table,
+SPECIAL = {'Bottle': _bottle, 'MapTable': _map_table, 'DontCast': _dont_cast_type, 'MixtureTable': _mixture_table,
            'WeightNorm': _weight_norm_fields}
