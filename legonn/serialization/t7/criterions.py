@@ -2,13 +2,14 @@
 
 ``ARGUMENTS``: per Torch7 class, legonn's constructor arguments from the saved fields (a ``modules._Fields``),
 with each Lua constructor's defaults for fields a file may lack; ``FINISH``: what is done after construction
-(a MultiCriterion's or ParallelCriterion's criterions, added with their weights). ``FIELDS``: per legonn class,
+(a MultiCriterion's or ParallelCriterion's criterions, added with their weights; ClassNLLCriterion's
+ignoreIndex). ``FIELDS``: per legonn class,
 the Torch7 class version, the fields its Lua constructor sets and the buffers it makes (nn_objects.FIELDS's
 format); ``SPECIAL``: the fields that need more than a copy. ``CRITERIONS``: the classes that are Lua criterions
 (``output`` 0, no ``train``); CriterionTable and L1Penalty are nn modules in Lua, kept here as in nn's docs.
 """
-from ...tensor.storage import DoubleStorage, Storage
 from ...tensor import tensor_class
+from ...tensor.storage import DoubleStorage, Storage
 from ...tensor.types import short_name
 from .reader import TorchObject
 from .refusals import refuse

@@ -275,7 +275,7 @@ ARGUMENTS.update({
 # the criterions' and the wrapping containers' entries live in their family files (criterions.py, wrappers.py)
 for _family in (criterions, wrappers):
     ARGUMENTS.update(_family.ARGUMENTS)
-# what is done after construction, from the fields: a composite criterion's children and weights
+# what is done after construction, from the fields (a composite criterion's children and weights, ...)
 FINISH = {**criterions.FINISH, **wrappers.FINISH}
 # boolean flags Torch7 sets by method calls after construction (ceil(), setCountIncludePad(), scaleGradByFreq(), ...)
 _FLAGS = ('ceil_mode', 'count_include_pad', 'divide', 'shouldScaleGradByFreq')
@@ -507,8 +507,8 @@ def _nn_name(obj):
 
 def _tensor_type(obj, cuda):
     """The legonn tensor type an object's tensors should have: its parameters', else its ``_type`` (a criterion's
-    gradInput's), on the device loaded to; a module saved without either (older nn files have no ``_type``) keeps legonn's default
-    type, on the GPU its CUDA twin."""
+    gradInput's), on the device loaded to; a module saved without either (older nn files have no ``_type``)
+    keeps legonn's default type, on the GPU its CUDA twin."""
     for key in ('weight', 'weights', 'bias', 'running_mean'):
         if isinstance(obj.get(key), Tensor):
             return obj[key].type()

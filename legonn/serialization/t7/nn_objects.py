@@ -15,7 +15,7 @@ from ..classes import module_classes
 from . import criterions, wrappers
 from .indices import INDEX_FIELDS, one_based
 from .reader import TorchObject
-from .refusals import refuse
+from .refusals import refuse as _refuse
 
 _CONVOLUTION = ('nInputPlane', 'nOutputPlane', 'kW', 'kH', 'dW', 'dH', 'padW', 'padH')
 _PARAMETERS = ('weight', 'bias', 'gradWeight', 'gradBias')
@@ -97,9 +97,10 @@ class NnObjects:
         state = module.__dict__
         short = short_name(state.get('_type') or module.type())
         empty = TENSOR_CLASSES[short]
-        obj['output'] = 0 if name in criterions.CRITERIONS else ([] if isinstance(state.get('output'), list) else empty())
+        criterion = name in criterions.CRITERIONS
+        obj['output'] = 0 if criterion else ([] if isinstance(state.get('output'), list) else empty())
         obj['gradInput'] = [] if isinstance(state.get('gradInput'), list) else empty()
-        if name not in criterions.CRITERIONS:   # Torch7's criterions keep neither (their gradInput has the type)
+        if not criterion:   # Torch7's criterions keep neither (their gradInput has the type)
             obj['_type'] = 'torch.' + short
             if 'train' in state:
                 obj['train'] = bool(state['train'])
@@ -134,14 +135,14 @@ def _convolution_mm(module, obj, where):
         t = obj[key]
         if isinstance(t, Tensor) and t.dim() == 4:
             if not t.isContiguous():   # a view would need a copy, which would no longer share its storage
-                refuse(where, f"has a non-contiguous {key}, which nn's 2-D weight cannot view")
+                _refuse(where, f"has a non-contiguous {key}, which nn's 2-D weight cannot view")
             obj[key] = t.view(t.size(0), t.size(1) * t.size(2) * t.size(3))
 
 
 def _narrow(module, obj, where):
     """legonn's negative offset counts from the end; Narrow.lua's negative index means something else."""
     if obj['index'] < 0:
-        refuse(where, f"has the offset {obj['index']} counted from the end, which Narrow.lua reads otherwise")
+        _refuse(where, f"has the offset {obj['index']} counted from the end, which Narrow.lua reads otherwise")
 
 
 def _reshape(module, obj, where):
@@ -157,7 +158,7 @@ def _lookup_table(module, obj, where):
 
 def _dropout(module, obj, where):
     if getattr(module, 'lazy', False) or getattr(module, 'mono', False):
-        refuse(where, "uses the rnn package's lazy or mono options (torch/nn's Dropout has neither)")
+        _refuse(where, "uses the rnn package's lazy or mono options (torch/nn's Dropout has neither)")
 
 
 _SPECIAL = {'SpatialConvolutionMM': _convolution_mm, 'Narrow': _narrow, 'Reshape': _reshape,
