@@ -23,16 +23,26 @@ def _values(shape, seed=0, positive=False):
     return Double(np.random.RandomState(seed).uniform(0.1 if positive else -1, 1, shape))
 
 
+def _pairs(*shapes):
+    """Tensors of the shapes given (of the first shape twice when only one is given), seeded apart."""
+    shapes = shapes * 2 if len(shapes) == 1 else shapes
+    return [_values(shape, k + 1) for k, shape in enumerate(shapes)]
+
+
 def _signs(shape):
     return Double(np.where(np.random.RandomState(3).uniform(-1, 1, shape) < 0, -1.0, 1.0))
 
 
-def lua(name, as_module=False, **fields):
-    """An nn object as its Lua constructor leaves it: Criterion.__init's gradInput and output, or Module.__init's
-    (with _type and train), then the class's own fields."""
-    base = {'gradInput': Double(), 'output': 0} if not as_module else \
-        {'gradInput': Double(), 'output': Double(), '_type': 'torch.DoubleTensor', 'train': True}
-    return _bare(name, **{**base, **fields})
+def lua_criterion(name, **fields):
+    """An nn criterion as its Lua constructor leaves it: Criterion.__init's gradInput and output, then the
+    class's own fields."""
+    return _bare(name, **{'gradInput': Double(), 'output': 0, **fields})
+
+
+def lua_module(name, **fields):
+    """An nn module as its Lua constructor leaves it: Module.__init's fields, then the class's own."""
+    return _bare(name, **{'gradInput': Double(), 'output': Double(), '_type': 'torch.DoubleTensor', 'train': True,
+                          **fields})
 
 
 def _bare(name, **fields):
@@ -51,7 +61,7 @@ def _nll_buffers():
 
 
 def _lua_linear():
-    return lua('Linear', True, weight=Double(_LINEAR_W), bias=Double(_LINEAR_B), gradWeight=Double(2, 3).zero(),
+    return lua_module('Linear', weight=Double(_LINEAR_W), bias=Double(_LINEAR_B), gradWeight=Double(2, 3).zero(),
                gradBias=Double(2).zero())
 
 
@@ -63,16 +73,16 @@ def _linear():
 
 
 def _lua_mse():
-    return lua('MSECriterion', sizeAverage=True)
+    return lua_criterion('MSECriterion', sizeAverage=True)
 
 
 def _lua_weight_norm():
     """WeightNorm.lua's object as its write saves it: no weight or gradWeight (the module's neither); g is 2-D
     after resetInit's g:norm(v, 2, 2)."""
-    inner = lua('Linear', True, bias=Double(_LINEAR_B), gradBias=Double(2).zero())
+    inner = lua_module('Linear', bias=Double(_LINEAR_B), gradBias=Double(2).zero())
     v = Double(_LINEAR_W)
     g = Double([[0.5], [2.0]])
-    return lua('WeightNorm', True, modules=[inner], outputDim=1, v=v, g=g, gradV=Double(2, 3).zero(),
+    return lua_module('WeightNorm', modules=[inner], outputDim=1, v=v, g=g, gradV=Double(2, 3).zero(),
                gradG=Double(2).zero(), bias=inner['bias'], gradBias=inner['gradBias'], otherDims=3,
                weightSize=lg.LongStorage([2, 3]), viewIn=lg.LongStorage([2, 3]), viewOut=lg.LongStorage([2, 3]),
                _norm=Double(2), _scale=Double(2))
@@ -88,116 +98,130 @@ def _simplex():
     return nn.ClassSimplexCriterion(4).double().simplex.clone()
 
 
-# (id, the object as Torch7 saves it, the legonn module the same arguments give, input, target; None for a module)
-LUA_CRITERIONS = [
-    ('ClassNLLCriterion', lambda: lua('ClassNLLCriterion', weights=Double(_W), sizeAverage=False, ignoreIndex=-100,
-                                      **_nll_buffers()),
-     lambda: nn.ClassNLLCriterion(Double(_W), False), lambda: _values((4, 3)), lambda: Long([0, 2, 1, 1])),
-    ('CrossEntropyCriterion',
-     lambda: lua('CrossEntropyCriterion', lsm=lua('LogSoftMax', True), sizeAverage=True, oldSizeAverage=True,
-                 nll=lua('ClassNLLCriterion', weights=Double(_W), sizeAverage=True, ignoreIndex=-100,
-                         **_nll_buffers())),
-     lambda: nn.CrossEntropyCriterion(Double(_W)), lambda: _values((4, 3)), lambda: Long([0, 2, 1, 1])),
-    ('MSECriterion', _lua_mse, nn.MSECriterion, lambda: _values((4, 3)), lambda: _values((4, 3), 1)),
-    ('BCECriterion', lambda: lua('BCECriterion', sizeAverage=True, weights=Double(_W)),
-     lambda: nn.BCECriterion(Double(_W)), lambda: _values((4, 3), positive=True), lambda: Double(np.eye(4, 3))),
-    ('AbsCriterion', lambda: lua('AbsCriterion', sizeAverage=False), lambda: nn.AbsCriterion(False),
-     lambda: _values((4, 3)), lambda: _values((4, 3), 1)),
-    ('SmoothL1Criterion', lambda: lua('SmoothL1Criterion', sizeAverage=True), nn.SmoothL1Criterion,
-     lambda: _values((4, 3)), lambda: _values((4, 3), 1)),
-    ('MarginCriterion', lambda: lua('MarginCriterion', sizeAverage=True, margin=0.5),
-     lambda: nn.MarginCriterion(0.5), lambda: _values((4, 3)), lambda: _signs((4, 3))),
-    ('SoftMarginCriterion', lambda: lua('SoftMarginCriterion', sizeAverage=True), nn.SoftMarginCriterion,
-     lambda: _values((4, 3)), lambda: _signs((4, 3))),
-    ('SpatialClassNLLCriterion', lambda: lua('SpatialClassNLLCriterion', sizeAverage=True, weights=Double(_W),
-                                             **_nll_buffers()),
-     lambda: nn.SpatialClassNLLCriterion(Double(_W)), lambda: _values((2, 3, 2, 2)),
-     lambda: Long([[[0, 1], [2, 1]], [[1, 1], [0, 2]]])),
-    ('ClassSimplexCriterion', lambda: lua('ClassSimplexCriterion', sizeAverage=True, nClasses=4,
-                                          simplex=_simplex(), _target=Double(4)),
-     lambda: nn.ClassSimplexCriterion(4).double(), lambda: _values((3, 4)), lambda: Long([0, 3, 1])),
-    ('DistKLDivCriterion', lambda: lua('DistKLDivCriterion', sizeAverage=True), nn.DistKLDivCriterion,
-     lambda: _values((4, 3)), lambda: _values((4, 3), 1, True)),
-    ('MultiCriterion', lambda: lua('MultiCriterion', criterions=[_lua_mse(), lua('AbsCriterion', sizeAverage=True)],
-                                   weights=lg.DoubleStorage([0.5, 1.0])),
-     lambda: nn.MultiCriterion().add(nn.MSECriterion(), 0.5).add(nn.AbsCriterion()), lambda: _values((4, 3)),
-     lambda: _values((4, 3), 1)),
-    # ParallelCriterion.lua keeps repeatTarget as given: nil by default
-    ('ParallelCriterion', lambda: lua('ParallelCriterion', criterions=[_lua_mse(), lua('ClassNLLCriterion',
-                                      sizeAverage=True, ignoreIndex=-100, **_nll_buffers())],
-                                      weights=[0.5, 1], gradInput=[]),
-     lambda: nn.ParallelCriterion().add(nn.MSECriterion(), 0.5).add(nn.ClassNLLCriterion()),
-     lambda: [_values((4, 3)), _values((4, 3), 1)], lambda: [_values((4, 3), 2), Long([0, 1, 2, 0])]),
-    ('L1HingeEmbeddingCriterion', lambda: lua('L1HingeEmbeddingCriterion', margin=2, gradInput=[Double(), Double()]),
-     lambda: nn.L1HingeEmbeddingCriterion(2), lambda: [_values((3,)), _values((3,), 1)], lambda: -1),
-    ('HingeEmbeddingCriterion', lambda: lua('HingeEmbeddingCriterion', margin=0.5, sizeAverage=True),
-     lambda: nn.HingeEmbeddingCriterion(0.5), lambda: _values((4,), positive=True), lambda: _signs((4,))),
-    ('CosineEmbeddingCriterion', lambda: lua('CosineEmbeddingCriterion', margin=0.2, sizeAverage=True,
-                                             gradInput=[Double(), Double()]),
-     lambda: nn.CosineEmbeddingCriterion(0.2), lambda: [_values((4, 3)), _values((4, 3), 1)],
-     lambda: _signs((4,))),
-    ('MarginRankingCriterion', lambda: lua('MarginRankingCriterion', margin=0.3, sizeAverage=True,
-                                           gradInput=[Double(1), Double(1)]),
-     lambda: nn.MarginRankingCriterion(0.3), lambda: [_values((4,)), _values((4,), 1)], lambda: _signs((4,))),
-    ('MultiMarginCriterion', lambda: lua('MultiMarginCriterion', p=2, margin=0.7, sizeAverage=True,
-                                         weights=Double(_W)),
-     lambda: nn.MultiMarginCriterion(2, Double(_W), 0.7), lambda: _values((4, 3)), lambda: Long([0, 2, 1, 1])),
-    ('MultiLabelMarginCriterion', lambda: lua('MultiLabelMarginCriterion', sizeAverage=True, isTarget=Double()),
-     nn.MultiLabelMarginCriterion, lambda: _values((2, 4)), lambda: Long([[2, 0, -1, -1], [1, -1, -1, -1]])),
-    ('MultiLabelSoftMarginCriterion', lambda: lua('MultiLabelSoftMarginCriterion', sizeAverage=True,
-                                                  weights=Double(_W), sigmoid=lua('Sigmoid', True)),
-     lambda: nn.MultiLabelSoftMarginCriterion(Double(_W)), lambda: _values((4, 3)), lambda: Double(np.eye(4, 3))),
-    ('L1Cost', lambda: lua('L1Cost'), nn.L1Cost, lambda: _values((4, 3)), lambda: None),
-    ('WeightedMSECriterion', lambda: lua('WeightedMSECriterion', sizeAverage=True, weight=_values((3,), 5)),
-     lambda: nn.WeightedMSECriterion(_values((3,), 5)), lambda: _values((4, 3)), lambda: _values((4, 3), 1)),
-    ('DistanceRatioCriterion', lambda: lua('DistanceRatioCriterion', sizeAverage=True), nn.DistanceRatioCriterion,
-     lambda: [_values((4,)), _values((4,), 1)], lambda: None),
-    # ModuleCriterion.lua's constructor does not call Criterion's: no output, no gradInput
-    ('ModuleCriterion', lambda: _bare('ModuleCriterion', criterion=_lua_mse(), inputModule=lua('Tanh', True),
-                                      targetModule=lua('Sigmoid', True), castTarget=True),
-     lambda: nn.ModuleCriterion(nn.MSECriterion(), nn.Tanh(), nn.Sigmoid()), lambda: _values((4, 3)),
-     lambda: _values((4, 3), 1)),
-    ('SpatialAutoCropMSECriterion', lambda: lua('SpatialAutoCropMSECriterion', sizeAverage=True),
-     nn.SpatialAutoCropMSECriterion, lambda: _values((2, 2, 3, 3)), lambda: _values((2, 2, 5, 5), 1)),
-]
+def _nll(**fields):
+    return lua_criterion('ClassNLLCriterion', **{'sizeAverage': True, 'ignoreIndex': -100, **_nll_buffers(),
+                                                 **fields})
 
 
 def _criterion_table():
     mse = _lua_mse()
-    return lua('CriterionTable', True, criterion=mse, gradInput=[mse['gradInput']])
+    return lua_module('CriterionTable', criterion=mse, gradInput=[mse['gradInput']])
 
 
+def _lua_map_table():
+    linear = _lua_linear()
+    return lua_module('MapTable', modules=[linear], module=linear, shared=True, output=[], gradInput=[],
+                      sharedparams=['weight', 'bias', 'gradWeight', 'gradBias'])
+
+
+def _lua_mixture_table(**fields):
+    return lua_module('MixtureTable', size=lg.LongStorage(), size2=lg.LongStorage(), batchSize=0,
+                      backwardSetup=False, gradInput=[], **fields)
+
+
+def _size_averaged(name):
+    return lambda: lua_criterion(name, sizeAverage=True)
+
+
+_TABLE = [Double(), Double()]   # the gradInput of L1HingeEmbedding.lua's and CosineEmbedding.lua's constructors
+_MATRIX, _SECOND, _PAIR = (lambda: _values((4, 3))), (lambda: _values((4, 3), 1)), (lambda: _pairs((4, 3)))
+
+# (id, the object as Torch7 saves it, the legonn criterion the same arguments give, input, target)
+LUA_CRITERIONS = [
+    ('ClassNLLCriterion', lambda: _nll(weights=Double(_W), sizeAverage=False),
+     lambda: nn.ClassNLLCriterion(Double(_W), False), _MATRIX, lambda: Long([0, 2, 1, 1])),
+    ('CrossEntropyCriterion',
+     lambda: lua_criterion('CrossEntropyCriterion', lsm=lua_module('LogSoftMax'), nll=_nll(weights=Double(_W)),
+                           sizeAverage=True, oldSizeAverage=True),
+     lambda: nn.CrossEntropyCriterion(Double(_W)), _MATRIX, lambda: Long([0, 2, 1, 1])),
+    ('MSECriterion', _lua_mse, nn.MSECriterion, _MATRIX, _SECOND),
+    ('BCECriterion', lambda: lua_criterion('BCECriterion', sizeAverage=True, weights=Double(_W)),
+     lambda: nn.BCECriterion(Double(_W)), lambda: _values((4, 3), positive=True), lambda: Double(np.eye(4, 3))),
+    ('AbsCriterion', lambda: lua_criterion('AbsCriterion', sizeAverage=False), lambda: nn.AbsCriterion(False),
+     _MATRIX, _SECOND),
+    ('SmoothL1Criterion', _size_averaged('SmoothL1Criterion'), nn.SmoothL1Criterion, _MATRIX, _SECOND),
+    ('MarginCriterion', lambda: lua_criterion('MarginCriterion', sizeAverage=True, margin=0.5),
+     lambda: nn.MarginCriterion(0.5), _MATRIX, lambda: _signs((4, 3))),
+    ('SoftMarginCriterion', _size_averaged('SoftMarginCriterion'), nn.SoftMarginCriterion, _MATRIX,
+     lambda: _signs((4, 3))),
+    ('SpatialClassNLLCriterion',
+     lambda: lua_criterion('SpatialClassNLLCriterion', sizeAverage=True, weights=Double(_W), **_nll_buffers()),
+     lambda: nn.SpatialClassNLLCriterion(Double(_W)), lambda: _values((2, 3, 2, 2)),
+     lambda: Long([[[0, 1], [2, 1]], [[1, 1], [0, 2]]])),
+    ('ClassSimplexCriterion',
+     lambda: lua_criterion('ClassSimplexCriterion', sizeAverage=True, nClasses=4, simplex=_simplex(),
+                           _target=Double(4)),
+     lambda: nn.ClassSimplexCriterion(4).double(), lambda: _values((3, 4)), lambda: Long([0, 3, 1])),
+    ('DistKLDivCriterion', _size_averaged('DistKLDivCriterion'), nn.DistKLDivCriterion, _MATRIX,
+     lambda: _values((4, 3), 1, True)),
+    ('MultiCriterion',
+     lambda: lua_criterion('MultiCriterion', criterions=[_lua_mse(), _size_averaged('AbsCriterion')()],
+                           weights=lg.DoubleStorage([0.5, 1.0])),
+     lambda: nn.MultiCriterion().add(nn.MSECriterion(), 0.5).add(nn.AbsCriterion()), _MATRIX, _SECOND),
+    # ParallelCriterion.lua keeps repeatTarget as given: nil by default
+    ('ParallelCriterion',
+     lambda: lua_criterion('ParallelCriterion', criterions=[_lua_mse(), _nll()], weights=[0.5, 1], gradInput=[]),
+     lambda: nn.ParallelCriterion().add(nn.MSECriterion(), 0.5).add(nn.ClassNLLCriterion()), _PAIR,
+     lambda: [_values((4, 3), 2), Long([0, 1, 2, 0])]),
+    ('L1HingeEmbeddingCriterion', lambda: lua_criterion('L1HingeEmbeddingCriterion', margin=2, gradInput=_TABLE),
+     lambda: nn.L1HingeEmbeddingCriterion(2), lambda: _pairs((3,)), lambda: -1),
+    ('HingeEmbeddingCriterion', lambda: lua_criterion('HingeEmbeddingCriterion', margin=0.5, sizeAverage=True),
+     lambda: nn.HingeEmbeddingCriterion(0.5), lambda: _values((4,), positive=True), lambda: _signs((4,))),
+    ('CosineEmbeddingCriterion',
+     lambda: lua_criterion('CosineEmbeddingCriterion', margin=0.2, sizeAverage=True, gradInput=_TABLE),
+     lambda: nn.CosineEmbeddingCriterion(0.2), _PAIR, lambda: _signs((4,))),
+    ('MarginRankingCriterion',
+     lambda: lua_criterion('MarginRankingCriterion', margin=0.3, sizeAverage=True, gradInput=[Double(1), Double(1)]),
+     lambda: nn.MarginRankingCriterion(0.3), lambda: _pairs((4,)), lambda: _signs((4,))),
+    ('MultiMarginCriterion',
+     lambda: lua_criterion('MultiMarginCriterion', p=2, margin=0.7, sizeAverage=True, weights=Double(_W)),
+     lambda: nn.MultiMarginCriterion(2, Double(_W), 0.7), _MATRIX, lambda: Long([0, 2, 1, 1])),
+    ('MultiLabelMarginCriterion',
+     lambda: lua_criterion('MultiLabelMarginCriterion', sizeAverage=True, isTarget=Double()),
+     nn.MultiLabelMarginCriterion, lambda: _values((2, 4)), lambda: Long([[2, 0, -1, -1], [1, -1, -1, -1]])),
+    ('MultiLabelSoftMarginCriterion',
+     lambda: lua_criterion('MultiLabelSoftMarginCriterion', sizeAverage=True, weights=Double(_W),
+                           sigmoid=lua_module('Sigmoid')),
+     lambda: nn.MultiLabelSoftMarginCriterion(Double(_W)), _MATRIX, lambda: Double(np.eye(4, 3))),
+    ('L1Cost', lambda: lua_criterion('L1Cost'), nn.L1Cost, _MATRIX, lambda: None),
+    ('WeightedMSECriterion', lambda: lua_criterion('WeightedMSECriterion', sizeAverage=True, weight=_values((3,), 5)),
+     lambda: nn.WeightedMSECriterion(_values((3,), 5)), _MATRIX, _SECOND),
+    ('DistanceRatioCriterion', _size_averaged('DistanceRatioCriterion'), nn.DistanceRatioCriterion,
+     lambda: _pairs((4,)), lambda: None),
+    # ModuleCriterion.lua's constructor does not call Criterion's: no output, no gradInput
+    ('ModuleCriterion',
+     lambda: _bare('ModuleCriterion', criterion=_lua_mse(), inputModule=lua_module('Tanh'),
+                   targetModule=lua_module('Sigmoid'), castTarget=True),
+     lambda: nn.ModuleCriterion(nn.MSECriterion(), nn.Tanh(), nn.Sigmoid()), _MATRIX, _SECOND),
+    ('SpatialAutoCropMSECriterion', _size_averaged('SpatialAutoCropMSECriterion'), nn.SpatialAutoCropMSECriterion,
+     lambda: _values((2, 2, 3, 3)), lambda: _values((2, 2, 5, 5), 1)),
+]
+
+# (id, the object as Torch7 saves it, the legonn module the same arguments give, input)
 LUA_MODULES = [
-    ('CriterionTable', _criterion_table, lambda: nn.CriterionTable(nn.MSECriterion()),
-     lambda: [_values((4, 3)), _values((4, 3), 1)]),
-    ('L1Penalty', lambda: lua('L1Penalty', True, l1weight=0.3, sizeAverage=False, provideOutput=True),
-     lambda: nn.L1Penalty(0.3), lambda: _values((4, 3))),
-    ('Decorator', lambda: lua('Decorator', True, modules=[_lua_linear()]), lambda: nn.Decorator(_linear()),
+    ('CriterionTable', _criterion_table, lambda: nn.CriterionTable(nn.MSECriterion()), _PAIR),
+    ('L1Penalty', lambda: lua_module('L1Penalty', l1weight=0.3, sizeAverage=False, provideOutput=True),
+     lambda: nn.L1Penalty(0.3), _MATRIX),
+    ('Decorator', lambda: lua_module('Decorator', modules=[_lua_linear()]), lambda: nn.Decorator(_linear()),
      lambda: _values((5, 3))),
-    ('Bottle', lambda: lua('Bottle', True, modules=[_lua_linear()], nInputDim=2, nOutputDim=2, dimDelta=0,
-                           inShape=Double(2), outShape=Double(2)),
+    ('Bottle', lambda: lua_module('Bottle', modules=[_lua_linear()], nInputDim=2, nOutputDim=2, dimDelta=0,
+                                  inShape=Double(2), outShape=Double(2)),
      lambda: nn.Bottle(_linear()), lambda: _values((2, 4, 3))),
-    ('MapTable', lambda: (lambda m: lua('MapTable', True, modules=[m], module=m, shared=True,
-                                        sharedparams=['weight', 'bias', 'gradWeight', 'gradBias'], output=[],
-                                        gradInput=[]))(_lua_linear()),
-     lambda: nn.MapTable(_linear()), lambda: [_values((4, 3)), _values((4, 3), 1)]),
-    ('DontCast', lambda: lua('DontCast', True, modules=[_lua_linear()], castin=True, castout=True,
-                             moduleType='torch.DoubleTensor'),
+    ('MapTable', _lua_map_table, lambda: nn.MapTable(_linear()), _PAIR),
+    ('DontCast', lambda: lua_module('DontCast', modules=[_lua_linear()], castin=True, castout=True,
+                                    moduleType='torch.DoubleTensor'),
      lambda: nn.DontCast(_linear(), True).double(), lambda: _values((5, 3))),
-    ('NaN', lambda: lua('NaN', True, modules=[_lua_linear()], id=3), lambda: nn.NaN(_linear(), 3),
+    ('NaN', lambda: lua_module('NaN', modules=[_lua_linear()], id=3), lambda: nn.NaN(_linear(), 3),
      lambda: _values((5, 3))),
     ('WeightNorm', _lua_weight_norm, _weight_norm, lambda: _values((5, 3))),
-    ('ZipTable', lambda: lua('ZipTable', True, output=[], gradInput=[]), nn.ZipTable,
-     lambda: [[_values((2,)), _values((3,), 1)], [_values((4,), 2), _values((1,), 3)]]),
-    ('ZipTableOneToMany', lambda: lua('ZipTableOneToMany', True, output=[], gradInput=[], gradInputEl=Double()),
-     nn.ZipTableOneToMany, lambda: [_values((3,)), [_values((3,), 1), _values((3,), 2)]]),
+    ('ZipTable', lambda: lua_module('ZipTable', output=[], gradInput=[]), nn.ZipTable,
+     lambda: [_pairs((2,), (3,)), _pairs((4,), (1,))]),
+    ('ZipTableOneToMany', lambda: lua_module('ZipTableOneToMany', output=[], gradInput=[], gradInputEl=Double()),
+     nn.ZipTableOneToMany, lambda: [_values((3,)), _pairs((3,))]),
     # MixtureTable.lua's dim: nil (chosen per input) or the 1-based dimension of the experts' tensor
-    ('MixtureTable', lambda: lua('MixtureTable', True, size=lg.LongStorage(), size2=lg.LongStorage(), batchSize=0,
-                                 backwardSetup=False, gradInput=[]),
-     nn.MixtureTable, lambda: [_values((4, 3)), [_values((4, 2), 1), _values((4, 2), 2), _values((4, 2), 3)]]),
-    ('MixtureTable-dim', lambda: lua('MixtureTable', True, dim=2, size=lg.LongStorage(), size2=lg.LongStorage(),
-                                     batchSize=0, backwardSetup=False, gradInput=[]),
-     lambda: nn.MixtureTable(1), lambda: [_values((4, 3)), _values((4, 3, 2), 1)]),
+    ('MixtureTable', _lua_mixture_table, nn.MixtureTable, lambda: [_MATRIX(), _pairs((4, 2), (4, 2), (4, 2))]),
+    ('MixtureTable-dim', lambda: _lua_mixture_table(dim=2), lambda: nn.MixtureTable(1),
+     lambda: [_MATRIX(), _values((4, 3, 2), 1)]),
 ]
 
 
@@ -241,7 +265,7 @@ def test_every_class_of_the_family_tables_is_covered_by_torch7_objects():
 def test_class_nll_ignore_index_is_thnns_zero_based_label():
     """THNN's ClassNLLCriterion skips the rows whose target less one (TH_INDEX_BASE) is ignoreIndex: Lua's
     ignoreIndex 0 skips target 1, legonn's label 0; so the number is kept as it is, both ways."""
-    loaded = round_trip(lua('ClassNLLCriterion', sizeAverage=True, ignoreIndex=0, **_nll_buffers()))
+    loaded = round_trip(_nll(ignoreIndex=0))
     assert loaded.ignoreIndex == 0
     x = _values((3, 3))
     expected = -(x.numpy()[1, 2] + x.numpy()[2, 1]) / 2
@@ -319,11 +343,11 @@ def test_map_table_clones_share_the_weights_they_shared():
 
 
 def test_malformed_nested_fields_are_refused_naming_the_field():
-    bad_weights = lua('MultiCriterion', criterions=[_lua_mse()], weights=lg.DoubleStorage([1.0, 2.0]))
+    bad_weights = lua_criterion('MultiCriterion', criterions=[_lua_mse()], weights=lg.DoubleStorage([1.0, 2.0]))
     with pytest.raises(FormatError, match=r"MultiCriterion: expected a number weight for each of its 1 criterions"):
         round_trip(bad_weights)
     with pytest.raises(FormatError, match=r"Bottle: field 'modules\[1\]' must hold an nn object, got str"):
-        round_trip(lua('Bottle', True, modules=['Linear'], nInputDim=2))
+        round_trip(lua_module('Bottle', modules=['Linear'], nInputDim=2))
 
 
 @pytest.mark.gpu
