@@ -16,6 +16,7 @@ INDEX_FIELDS = {
     'Transpose': ('permutations',),
     # Torch7's 0 is "no padding", legonn's None
     'LookupTable': ('paddingValue',),
+    'MixtureTable': ('dim',), 'WeightNorm': ('outputDim',),
 }
 
 

@@ -14,20 +14,23 @@ from ...tensor.types import getdefaulttensortype, short_name
 from ..archive import FormatError
 from ..classes import module_classes
 from ..decode import device_type_name
+from . import criterions, wrappers
 from .graph import graph_module
 from .indices import INDEX_FIELDS
 from .reader import TorchObject
 
 _BUSY = object()
-# parameters and running statistics copied into the built module when both sides have them
-_TENSOR_FIELDS = ('weight', 'bias', 'gradWeight', 'gradBias', 'running_mean', 'running_var')
+# parameters and running statistics copied into the built module when both sides have them (WeightNorm's
+# learned v and g, and their gradients, too)
+_TENSOR_FIELDS = ('weight', 'bias', 'gradWeight', 'gradBias', 'running_mean', 'running_var', 'v', 'g', 'gradV',
+                  'gradG')
 
 
 class _Fields:
     """Typed access to one saved object's fields, with errors that name the object and the field."""
 
-    def __init__(self, obj, where):
-        self.obj, self.where = obj, where
+    def __init__(self, obj, where, converter=None):
+        self.obj, self.where, self.converter = obj, where, converter
 
     def fail(self, what):
         return FormatError(f"{self.where}: {what}")
@@ -84,6 +87,20 @@ class _Fields:
             raise self.fail(f"field {key!r} must be a list of pairs of dimensions, got {v!r}")
         return [(self._zero_based(a, key), self._zero_based(b, key)) for a, b in v]
 
+    def module(self, key, position=None, required=True):
+        """The legonn module (or criterion) built from the nn object a field holds (entry ``position``, 0-based,
+        of a list field); None for an absent one that is not ``required``."""
+        v = self.obj.get(key)
+        what = key if position is None else f"{key}[{position + 1}]"
+        if position is not None:
+            v = v[position] if isinstance(v, list) and 0 <= position < len(v) else None
+        if v is None and not required:
+            return None
+        if not self.converter.is_module(v):
+            kind = v.typename if isinstance(v, TorchObject) else type(v).__name__
+            raise self.fail(f"field {what!r} must hold an nn object, got {kind}")
+        return self.converter.module(v)
+
     def sizes(self, key):
         """A LongStorage/LongTensor/list of sizes as a tuple of ints."""
         v = self.obj.get(key)
@@ -137,12 +154,6 @@ def _narrow(f):
 
 def _padding(f):
     return (f.int('pad_l'), f.int('pad_r'), f.int('pad_t'), f.int('pad_b'))
-
-
-def _cross_entropy(f):
-    nll = f.get('nll')   # Torch7 keeps weights and sizeAverage in its inner ClassNLLCriterion
-    nll = _Fields(nll if isinstance(nll, dict) else {}, f.where + '.nll')
-    return (nll.tensor('weights'), nll.flag('sizeAverage', True))
 
 
 def _no_args(f):
@@ -216,11 +227,6 @@ ARGUMENTS = {
     # the rnn package's: LookupTableMaskZero's weight has the padding row first (its 0, legonn's -1)
     'LookupTableMaskZero': lambda f: (f.tensor('weight', True).size(0) - 1, f.tensor('weight', True).size(1)),
     'SAdd': lambda f: (f.number('addend'), f.flag('negate')),
-    # criterions
-    'ClassNLLCriterion': lambda f: (f.tensor('weights'), f.flag('sizeAverage', True)),
-    'CrossEntropyCriterion': _cross_entropy,
-    'MSECriterion': lambda f: (f.flag('sizeAverage', True),),
-    'BCECriterion': lambda f: (f.tensor('weights'), f.flag('sizeAverage', True)),
 }
 for _name in ('Identity', 'Tanh', 'Sigmoid', 'SoftMax', 'LogSoftMax', 'SoftMin', 'LogSigmoid', 'Abs', 'Square',
               'Exp', 'Log', 'Contiguous', 'FlattenTable', 'CMulTable', 'CSubTable', 'CDivTable', 'SpatialSoftMax',
@@ -266,6 +272,11 @@ ARGUMENTS.update({
     'cudnn.GRU': _unidirectional,
     'cudnn.BLSTM': _recurrent, 'cudnn.BGRU': _recurrent,
 })
+# the criterions' and the wrapping containers' entries live in their family files (criterions.py, wrappers.py)
+for _family in (criterions, wrappers):
+    ARGUMENTS.update(_family.ARGUMENTS)
+# what is done after construction, from the fields (a composite criterion's children and weights, ...)
+FINISH = {**criterions.FINISH, **wrappers.FINISH}
 # boolean flags Torch7 sets by method calls after construction (ceil(), setCountIncludePad(), scaleGradByFreq(), ...)
 _FLAGS = ('ceil_mode', 'count_include_pad', 'divide', 'shouldScaleGradByFreq')
 
@@ -311,7 +322,7 @@ class ModuleConverter:
         elif name == 'gModule':
             module = graph_module(obj, self, where)
         else:
-            module = self._build(name, obj, _Fields(obj, where))
+            module = self._build(name, obj, _Fields(obj, where, self))
         self.done[id(obj)] = module
         return module
 
@@ -366,6 +377,11 @@ class ModuleConverter:
         if name == 'LookupTable' and fields.int('paddingValue', 0) != 0:   # Torch7's 0: no padding
             self._call(fields, 'module', module.setPadding, fields.index('paddingValue'))
         children = obj.get('modules') or ()
+        if getattr(module, 'modules', None):
+            # its constructor took the first child (a Decorator's module, MapTable's): the rest are the ones the
+            # saved module made from it (MapTable's clones), kept as saved
+            module.modules.extend(fields.module('modules', k) for k in range(len(module.modules), len(children)))
+            children = ()
         if name == 'DataParallelTable':
             # cunn's __write keeps the first replica only: the module, on the (1-based) GPU ids listed
             gpus = obj.get('gpuAssignments')
@@ -381,6 +397,9 @@ class ModuleConverter:
                 raise fields.fail(f"holds a {kind} among its modules, which is no nn class; pass load_lua(path, "
                                   f"converters={{'{kind}': function(fields) -> module}}) for your own classes")
             module.add(self.module(child))
+        finish = FINISH.get(name)
+        if finish is not None:
+            self._call(fields, name, finish, module, fields)
         return module
 
     def _parameters(self, module, obj, fields, typename):
@@ -487,13 +506,17 @@ def _nn_name(obj):
 
 
 def _tensor_type(obj, cuda):
-    """The legonn tensor type an object's tensors should have: its parameters', else its ``_type`` (on the
-    device loaded to); a module saved without either (older nn files have no ``_type``) keeps legonn's default
-    type, on the GPU its CUDA twin."""
+    """The legonn tensor type an object's tensors should have: its parameters', else its ``_type`` (a criterion's
+    gradInput's), on the device loaded to; a module saved without either (older nn files have no ``_type``)
+    keeps legonn's default type, on the GPU its CUDA twin."""
     for key in ('weight', 'weights', 'bias', 'running_mean'):
         if isinstance(obj.get(key), Tensor):
             return obj[key].type()
     saved = obj.get('_type')
+    grad = obj.get('gradInput')
+    grad = grad[0] if isinstance(grad, list) and grad else grad
+    if not isinstance(saved, str) and _nn_name(obj) in criterions.CRITERIONS and isinstance(grad, Tensor):
+        saved = grad.type()   # Torch7's criterions keep no _type: Criterion:type converts their gradInput
     if not isinstance(saved, str):
         return 'legonn.' + device_type_name(short_name(getdefaulttensortype()), True) if cuda else None
     try:

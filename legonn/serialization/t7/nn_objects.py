@@ -13,9 +13,11 @@ from ...tensor.storage import LongStorage
 from ...tensor.tensor import TENSOR_CLASSES, Tensor
 from ...tensor.types import short_name
 from ..classes import module_classes
+from . import criterions, wrappers
 from .indices import INDEX_FIELDS, one_based
 from .nngraph_objects import fill_gmodule
 from .reader import TorchObject
+from .refusals import refuse as _refuse
 
 _CONVOLUTION = ('nInputPlane', 'nOutputPlane', 'kW', 'kH', 'dW', 'dH', 'padW', 'padH')
 _PARAMETERS = ('weight', 'bias', 'gradWeight', 'gradBias')
@@ -23,8 +25,8 @@ _POOLING = ('kW', 'kH', 'dW', 'dH', 'padW', 'padH', 'ceil_mode')
 _NORMALIZATION = ('eps', 'momentum', 'affine', 'running_mean', 'running_var') + _PARAMETERS
 
 # legonn class name -> (Torch7 class version, fields copied from the module's attributes of the same names,
-# buffers Torch7's constructor makes: field -> 'tensor' (the module's type), 'long' or 'int' (a LongTensor, an
-# IntTensor) or 'sizes' (a LongStorage))
+# buffers Torch7's constructor makes: field -> 'tensor' (the module's type), 'zero' or 'one' (one of the module's
+# type holding 0 or 1), 'long' or 'int' (a LongTensor, an IntTensor) or 'sizes' (a LongStorage))
 FIELDS = {
     'Sequential': (1, ('modules',), {}), 'ConcatTable': (1, ('modules',), {}),
     'ParallelTable': (1, ('modules',), {}),
@@ -57,19 +59,15 @@ FIELDS = {
     'CAddTable': (1, ('inplace',), {}),
     'LookupTable': (1, ('weight', 'gradWeight', 'paddingValue', 'maxNorm', 'normType', 'shouldScaleGradByFreq'),
                     {'_count': 'int', '_input': 'long'}),
-    # ignoreIndex: ClassNLLCriterion.lua passes it to THNN on every call (only -100, its default, is written)
-    'ClassNLLCriterion': (1, ('weights', 'sizeAverage', 'ignoreIndex'),
-                          {'output_tensor': 'tensor', 'total_weight_tensor': 'tensor', 'target': 'long'}),
-    'CrossEntropyCriterion': (1, ('lsm', 'nll', 'sizeAverage'), {}),
-    'MSECriterion': (1, ('sizeAverage',), {}),
-    'BCECriterion': (1, ('weights', 'sizeAverage'), {}),
 }
 for _name in ('Identity', 'Tanh', 'Sigmoid', 'SoftMax', 'LogSoftMax', 'SoftMin', 'LogSigmoid', 'Abs', 'Square',
               'Exp', 'Log', 'CMulTable', 'CSubTable', 'CDivTable', 'JustElement', 'JustTable'):
     FIELDS[_name] = (1, (), {})
 # the classes nngraph defines (node:split(1) makes a JustElement); the others are nn's
 _PACKAGES = {'JustElement': 'nngraph', 'JustTable': 'nngraph'}
-_CRITERIONS = ('ClassNLLCriterion', 'CrossEntropyCriterion', 'MSECriterion', 'BCECriterion')
+# the criterions' and the wrapping containers' entries live in their family files (criterions.py, wrappers.py)
+for _family in (criterions, wrappers):
+    FIELDS.update(_family.FIELDS)
 
 
 def is_module(v):
@@ -101,15 +99,17 @@ class NnObjects:
         obj, short, where = self._object(module, f"{_PACKAGES.get(name, 'nn')}.{name}", version, where)
         state = module.__dict__
         empty = TENSOR_CLASSES[short]
-        obj['output'] = 0 if name in _CRITERIONS else ([] if isinstance(state.get('output'), list) else empty())
+        criterion = name in criterions.CRITERIONS
+        obj['output'] = 0 if criterion else ([] if isinstance(state.get('output'), list) else empty())
         obj['gradInput'] = [] if isinstance(state.get('gradInput'), list) else empty()
-        obj['_type'] = 'torch.' + short
-        if 'train' in state and name not in _CRITERIONS:
-            obj['train'] = bool(state['train'])
+        if not criterion:   # Torch7's criterions keep neither (their gradInput has the type)
+            obj['_type'] = 'torch.' + short
+            if 'train' in state:
+                obj['train'] = bool(state['train'])
         for key in names:
             obj[key] = self._value(getattr(module, key, None), f"{where}.{key}")
-        makers = {'tensor': empty, 'long': TENSOR_CLASSES['LongTensor'], 'int': TENSOR_CLASSES['IntTensor'],
-                  'sizes': LongStorage}
+        makers = {'tensor': empty, 'zero': lambda: empty(1).zero(), 'one': lambda: empty(1).fill(1),
+                  'long': TENSOR_CLASSES['LongTensor'], 'int': TENSOR_CLASSES['IntTensor'], 'sizes': LongStorage}
         for key, kind in buffers.items():
             obj[key] = makers[kind]()
         for key in INDEX_FIELDS.get(name, ()):
@@ -147,10 +147,6 @@ class NnObjects:
         return v
 
 
-def _refuse(where, what):
-    raise TypeError(f"legonn.save_lua: {where} {what}; lg.save keeps it")
-
-
 def _convolution_mm(module, obj, where):
     """SpatialConvolutionMM keeps its weight (and gradWeight) as nOutputPlane x (nInputPlane * kH * kW)."""
     for key in ('weight', 'gradWeight'):
@@ -178,11 +174,6 @@ def _lookup_table(module, obj, where):
         obj['paddingValue'] = 0
 
 
-def _class_nll(module, obj, where):
-    if getattr(module, 'ignoreIndex', -100) != -100:
-        _refuse(where, f"has ignoreIndex {module.ignoreIndex}, a setting load_lua does not read back")
-
-
 def _dropout(module, obj, where):
     if getattr(module, 'lazy', False) or getattr(module, 'mono', False):
         _refuse(where, "uses the rnn package's lazy or mono options (torch/nn's Dropout has neither)")
@@ -198,5 +189,6 @@ def _just_table(module, obj, where):
     obj['output'] = []
 
 
-_SPECIAL = {'JustElement': _just_element, 'JustTable': _just_table, 'SpatialConvolutionMM': _convolution_mm, 'Narrow': _narrow, 'Reshape': _reshape,
-            'LookupTable': _lookup_table, 'ClassNLLCriterion': _class_nll, 'Dropout': _dropout}
+_SPECIAL = {'JustElement': _just_element, 'JustTable': _just_table, 'SpatialConvolutionMM': _convolution_mm,
+            'Narrow': _narrow, 'Reshape': _reshape, 'LookupTable': _lookup_table, 'Dropout': _dropout,
+            **criterions.SPECIAL, **wrappers.SPECIAL}

@@ -1,0 +1,194 @@
+"""torch/nn's criterions in ``.t7`` files, both directions (the tables modules.py and nn_objects.py merge in).
+
+``ARGUMENTS``: per Torch7 class, legonn's constructor arguments from the saved fields (a ``modules._Fields``),
+with each Lua constructor's defaults for fields a file may lack; ``FINISH``: what is done after construction
+(a MultiCriterion's or ParallelCriterion's criterions, added with their weights; ClassNLLCriterion's
+ignoreIndex). ``FIELDS``: per legonn class,
+the Torch7 class version, the fields its Lua constructor sets and the buffers it makes (nn_objects.FIELDS's
+format); ``SPECIAL``: the fields that need more than a copy. ``CRITERIONS``: the classes that are Lua criterions
+(``output`` 0, no ``train``); CriterionTable and L1Penalty are nn modules in Lua, kept here as in nn's docs.
+"""
+from ...tensor import tensor_class
+from ...tensor.storage import DoubleStorage, Storage
+from ...tensor.types import short_name
+from .reader import TorchObject
+from .refusals import refuse
+
+
+def _size_average(f):
+    return (f.flag('sizeAverage', True),)
+
+
+def _weights_and_size_average(f):
+    return (f.tensor('weights'), f.flag('sizeAverage', True))
+
+
+def _margin_and_size_average(default):
+    return lambda f: (f.number('margin', default), f.flag('sizeAverage', True))
+
+
+def _inner_nll(f):
+    """The fields of a CrossEntropyCriterion's ClassNLLCriterion, which keeps its weights, sizeAverage and
+    ignoreIndex."""
+    nll = f.get('nll')
+    return type(f)(nll if isinstance(nll, dict) else {}, f.where + '.nll', f.converter)
+
+
+def _cross_entropy(f):
+    return _weights_and_size_average(_inner_nll(f))
+
+
+def _ignore_index(criterion, f):
+    """ClassNLLCriterion.lua's ignoreIndex (absent from files older than it: -100, its default). THNN compares it
+    with the target less one (TH_INDEX_BASE), so it is the 0-based label legonn's ignoreIndex names: the same
+    number. Set after construction, as the constructor refuses a 0 meant as Torch7's padding label."""
+    criterion.ignoreIndex = f.int('ignoreIndex', -100)
+
+
+def _cross_entropy_ignore_index(criterion, f):
+    _ignore_index(criterion.nll, _inner_nll(f))
+
+
+def _entries(f, key):
+    """A Lua list field as a list (an empty Lua table reads as an empty dict)."""
+    v = f.get(key)
+    if isinstance(v, Storage):   # MultiCriterion's weights are a DoubleStorage
+        v = v.data.tolist()
+    if isinstance(v, dict) and not v:
+        v = []
+    if not isinstance(v, list):
+        raise f.fail(f"field {key!r} must be a list, got {type(v).__name__}")
+    return v
+
+
+def _add_criterions(criterion, f):
+    """MultiCriterion.lua and ParallelCriterion.lua keep their criterions and, at the same positions, weights."""
+    weights = _entries(f, 'weights')
+    count = len(_entries(f, 'criterions'))
+    if len(weights) != count or not all(type(w) in (int, float) for w in weights):
+        raise f.fail(f"expected a number weight for each of its {count} criterions, got {weights!r}")
+    for k, weight in enumerate(weights):
+        criterion.add(f.module('criterions', k), weight)
+
+
+ARGUMENTS = {
+    'ClassNLLCriterion': _weights_and_size_average,
+    'CrossEntropyCriterion': _cross_entropy,
+    'SpatialClassNLLCriterion': _weights_and_size_average,
+    'BCECriterion': _weights_and_size_average,
+    'MultiLabelSoftMarginCriterion': _weights_and_size_average,
+    'MSECriterion': _size_average, 'AbsCriterion': _size_average, 'SmoothL1Criterion': _size_average,
+    'SoftMarginCriterion': _size_average, 'DistKLDivCriterion': _size_average,
+    'MultiLabelMarginCriterion': _size_average, 'DistanceRatioCriterion': _size_average,
+    'SpatialAutoCropMSECriterion': _size_average,
+    'MarginCriterion': _margin_and_size_average(1),
+    'HingeEmbeddingCriterion': _margin_and_size_average(1),
+    'CosineEmbeddingCriterion': _margin_and_size_average(0),
+    'MarginRankingCriterion': _margin_and_size_average(1),
+    'L1HingeEmbeddingCriterion': lambda f: (f.number('margin', 1),),
+    'MultiMarginCriterion': lambda f: (f.int('p', 1), f.tensor('weights'), f.number('margin', 1),
+                                       f.flag('sizeAverage', True)),
+    'WeightedMSECriterion': lambda f: (f.tensor('weight', True), f.flag('sizeAverage', True)),
+    'ClassSimplexCriterion': lambda f: (f.int('nClasses'), f.flag('sizeAverage', True)),
+    'L1Cost': lambda f: (),
+    'MultiCriterion': lambda f: (),
+    'ParallelCriterion': lambda f: (f.flag('repeatTarget'),),   # nil unless given
+    'ModuleCriterion': lambda f: (f.module('criterion'), f.module('inputModule', required=False),
+                                  f.module('targetModule', required=False), f.flag('castTarget', True)),
+    'CriterionTable': lambda f: (f.module('criterion'),),
+    # L1Penalty.lua: sizeAverage = sizeAverage or false
+    'L1Penalty': lambda f: (f.number('l1weight'), f.flag('sizeAverage'), f.flag('provideOutput', True)),
+}
+FINISH = {'MultiCriterion': _add_criterions, 'ParallelCriterion': _add_criterions,
+          'ClassNLLCriterion': _ignore_index, 'CrossEntropyCriterion': _cross_entropy_ignore_index}
+
+_SIZE_AVERAGE = ('sizeAverage',)
+_WEIGHTED = ('weights', 'sizeAverage')
+_MARGIN = ('margin', 'sizeAverage')
+# THNN reads the one value of output_tensor and total_weight_tensor (ClassNLLCriterion.lua's torch.zeros(1) and
+# torch.ones(1)): written with that one element, not empty
+_NLL_BUFFERS = {'output_tensor': 'zero', 'total_weight_tensor': 'one', 'target': 'long'}
+FIELDS = {
+    # ignoreIndex: ClassNLLCriterion.lua passes it to THNN on every call
+    'ClassNLLCriterion': (1, _WEIGHTED + ('ignoreIndex',), _NLL_BUFFERS),
+    'SpatialClassNLLCriterion': (1, _WEIGHTED, _NLL_BUFFERS),
+    'CrossEntropyCriterion': (1, ('lsm', 'nll', 'sizeAverage'), {}),
+    'BCECriterion': (1, _WEIGHTED, {}),
+    'MultiLabelSoftMarginCriterion': (1, _WEIGHTED, {}),
+    'MSECriterion': (1, _SIZE_AVERAGE, {}), 'AbsCriterion': (1, _SIZE_AVERAGE, {}),
+    'SmoothL1Criterion': (1, _SIZE_AVERAGE, {}), 'SoftMarginCriterion': (1, _SIZE_AVERAGE, {}),
+    'DistKLDivCriterion': (1, _SIZE_AVERAGE, {}), 'DistanceRatioCriterion': (1, _SIZE_AVERAGE, {}),
+    'SpatialAutoCropMSECriterion': (1, _SIZE_AVERAGE, {}),
+    'MultiLabelMarginCriterion': (1, _SIZE_AVERAGE, {'isTarget': 'tensor'}),
+    'MarginCriterion': (1, _MARGIN, {}), 'HingeEmbeddingCriterion': (1, _MARGIN, {}),
+    'CosineEmbeddingCriterion': (1, _MARGIN, {}), 'MarginRankingCriterion': (1, _MARGIN, {}),
+    'L1HingeEmbeddingCriterion': (1, ('margin',), {}),
+    'MultiMarginCriterion': (1, ('p', 'margin') + _WEIGHTED, {}),
+    'WeightedMSECriterion': (1, ('weight', 'sizeAverage'), {}),
+    'ClassSimplexCriterion': (1, ('nClasses', 'simplex', 'sizeAverage'), {'_target': 'tensor'}),
+    'L1Cost': (1, (), {}),
+    'MultiCriterion': (1, ('criterions', 'weights'), {}),
+    'ParallelCriterion': (1, ('criterions', 'weights', 'repeatTarget'), {}),
+    'ModuleCriterion': (1, ('criterion', 'inputModule', 'targetModule', 'castTarget'), {}),
+    'CriterionTable': (1, ('criterion',), {}),
+    'L1Penalty': (1, ('l1weight', 'sizeAverage', 'provideOutput'), {}),
+}
+CRITERIONS = frozenset(FIELDS) - {'CriterionTable', 'L1Penalty'}
+
+
+def _cross_entropy_fields(module, obj, where):
+    """CrossEntropyCriterion.lua hands sizeAverage to its ClassNLLCriterion when it differs from the last one
+    it handed, oldSizeAverage (its constructor's sizeAverage)."""
+    obj['oldSizeAverage'] = obj['sizeAverage']
+
+
+def _number_weights(module, obj, where):
+    bad = [w for w in obj['weights'] if isinstance(w, bool) or not isinstance(w, (int, float))]
+    if bad:
+        refuse(where, f"has the weight {bad[0]!r}, where its Lua class keeps a number")
+
+
+def _multi_criterion(module, obj, where):
+    """MultiCriterion.lua keeps its weights in a DoubleStorage."""
+    _number_weights(module, obj, where)
+    obj['weights'] = DoubleStorage([float(w) for w in obj['weights']])
+
+
+def _table_gradients(size):
+    """The Lua constructor's gradInput, a table of two tensors (``torch.Tensor(size)`` each)."""
+    def special(module, obj, where):
+        tensor = tensor_class(module.type())
+        obj['gradInput'] = [tensor(size).zero() if size else tensor() for _ in range(2)]
+    return special
+
+
+def _multi_label_soft_margin(module, obj, where):
+    """MultiLabelSoftMarginCriterion.lua's constructor makes an nn.Sigmoid its updateOutput runs."""
+    tensor = tensor_class(module.type())
+    sigmoid = TorchObject('nn.Sigmoid', 1)
+    sigmoid.update({'output': tensor(), 'gradInput': tensor(), '_type': 'torch.' + short_name(module.type()),
+                    'train': True})
+    obj['sigmoid'] = sigmoid
+
+
+def _module_criterion(module, obj, where):
+    """ModuleCriterion.lua's constructor does not call Criterion's: no output or gradInput until a call."""
+    del obj['output'], obj['gradInput']
+
+
+def _criterion_table(module, obj, where):
+    """CriterionTable.lua's gradInput is a table holding its criterion's gradInput (the same tensor; none for a
+    ModuleCriterion before its first call)."""
+    grad = obj['criterion'].get('gradInput')
+    obj['gradInput'] = [] if grad is None else [grad]
+
+
+SPECIAL = {
+    'CrossEntropyCriterion': _cross_entropy_fields,
+    'MultiCriterion': _multi_criterion, 'ParallelCriterion': _number_weights,
+    'L1HingeEmbeddingCriterion': _table_gradients(0), 'CosineEmbeddingCriterion': _table_gradients(0),
+    # MarginRankingCriterion.lua sets gradInput[1][1] for one pair: its constructor's tensors hold one element
+    'MarginRankingCriterion': _table_gradients(1),
+    'MultiLabelSoftMarginCriterion': _multi_label_soft_margin,
+    'ModuleCriterion': _module_criterion, 'CriterionTable': _criterion_table,
+}
