@@ -14,6 +14,7 @@ INDEX_FIELDS = {
     'Squeeze': ('dim',), 'Unsqueeze': ('pos',), 'Padding': ('dim', 'index'), 'Replicate': ('dim',),
     'Sum': ('dimension',), 'Mean': ('dimension',), 'Max': ('dimension',), 'Min': ('dimension',),
     'Transpose': ('permutations',),
+    'Index': ('dimension',), 'GatedLinearUnit': ('dim',),
     # Torch7's 0 is "no padding", legonn's None
     'LookupTable': ('paddingValue',),
 }

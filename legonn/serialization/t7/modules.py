@@ -20,14 +20,17 @@ from .reader import TorchObject
 
 _BUSY = object()
 # parameters and running statistics copied into the built module when both sides have them
-_TENSOR_FIELDS = ('weight', 'bias', 'gradWeight', 'gradBias', 'running_mean', 'running_var')
+_TENSOR_FIELDS = ('weight', 'bias', 'gradWeight', 'gradBias', 'running_mean', 'running_var',
+                  'diagCov', 'gradDiagCov',          # WeightedEuclidean's
+                  'v', 'gradV', 'g', 'gradG',        # LinearWeightNorm's direction and gain
+                  'clusterSampleCount')              # Kmeans's
 
 
 class _Fields:
     """Typed access to one saved object's fields, with errors that name the object and the field."""
 
-    def __init__(self, obj, where):
-        self.obj, self.where = obj, where
+    def __init__(self, obj, where, converter=None):
+        self.obj, self.where, self.converter = obj, where, converter
 
     def fail(self, what):
         return FormatError(f"{self.where}: {what}")
@@ -83,6 +86,13 @@ class _Fields:
         if not isinstance(v, list) or not all(isinstance(p, list) and len(p) == 2 for p in v):
             raise self.fail(f"field {key!r} must be a list of pairs of dimensions, got {v!r}")
         return [(self._zero_based(a, key), self._zero_based(b, key)) for a, b in v]
+
+    def module(self, key):
+        """A module held in a field (SpatialMaxUnpooling's pooling module), converted."""
+        v = self.obj.get(key)
+        if self.converter is None or not self.converter.is_module(v):
+            raise self.fail(f"field {key!r} must be an nn module, got {type(v).__name__}")
+        return self.converter.module(v)
 
     def sizes(self, key):
         """A LongStorage/LongTensor/list of sizes as a tuple of ints."""
@@ -147,6 +157,42 @@ def _cross_entropy(f):
 
 def _no_args(f):
     return ()
+
+
+def _weight_sizes(f):
+    return tuple(f.tensor('weight', True).size())
+
+
+def _connection_map(f):
+    """nn.tables's 1-based plane numbers as legonn's 0-based LongTensor."""
+    table = f.tensor('connTable', True)
+    if table.dim() != 2 or table.size(1) != 2 or (table.nElement() and table.min() < 1):
+        raise f.fail(f"field 'connTable' must hold rows of two 1-based plane numbers, got sizes {tuple(table.size())}")
+    return (table.long().add(-1), f.int('kW'), f.int('kH'), f.int('dW', 1), f.int('dH', 1))
+
+
+def _volumetric(f):
+    return (f.int('nInputPlane'), f.int('nOutputPlane'), f.int('kT'), f.int('kW'), f.int('kH'), f.int('dT', 1),
+            f.int('dW', 1), f.int('dH', 1), f.int('padT', 0), f.int('padW', 0), f.int('padH', 0))
+
+
+def _volumetric_pooling(f):
+    return (f.int('kT'), f.int('kW'), f.int('kH'), f.int('dT'), f.int('dW'), f.int('dH'))
+
+
+def _fractional(f, axes):
+    """Pool sizes, then the output sizes if the file has them, else the ratios."""
+    sizes = tuple(f.int('poolSize' + a) for a in axes)
+    if f.get('out' + axes[0]) is not None:
+        return sizes + tuple(f.int('out' + a) for a in axes)
+    return sizes + tuple(f.number('ratio' + a) for a in axes)
+
+
+def _upsampling_size(f, axes):
+    """The scale factor, or (Lua's params table) the output sizes."""
+    if f.get('scale_factor') is not None:
+        return f.int('scale_factor')
+    return {'o' + a: f.int('o' + a) for a in axes if a != 'depth' or f.get('odepth') is not None}
 
 
 # Torch7 class -> constructor arguments (legonn's order) from the saved fields
@@ -216,6 +262,67 @@ ARGUMENTS = {
     # the rnn package's: LookupTableMaskZero's weight has the padding row first (its 0, legonn's -1)
     'LookupTableMaskZero': lambda f: (f.tensor('weight', True).size(0) - 1, f.tensor('weight', True).size(1)),
     'SAdd': lambda f: (f.number('addend'), f.flag('negate')),
+    'SpatialDropout': lambda f: (f.number('p', 0.5), f.flag('stochastic_inference')),
+    'VolumetricDropout': lambda f: (f.number('p', 0.5), f.flag('stochastic_inference')),
+    'RReLU': lambda f: (f.number('lower', 1 / 8), f.number('upper', 1 / 3), f.flag('inplace')),
+    'WhiteNoise': lambda f: (f.number('mean', 0), f.number('std', 0.1)),
+    'Sqrt': lambda f: (f.number('eps', 0),),
+    'HardShrink': lambda f: (f.number('lambda', 0.5),), 'SoftShrink': lambda f: (f.number('lambda', 0.5),),
+    'Clamp': lambda f: (f.number('min_val'), f.number('max_val')),
+    'ReLU6': lambda f: (f.flag('inplace'),),
+    # GatedLinearUnit.lua's nil dim is the last one
+    'GatedLinearUnit': lambda f: (-1 if f.get('dim') is None else f.index('dim'),),
+    # files from before GradientReversal's version 2 have no lambda, which GradientReversal:read makes 1
+    'GradientReversal': lambda f: (f.number('lambda', 1),),
+    'Constant': lambda f: (f.tensor('value', True).clone(), f.optional_int('nInputDim')),
+    'OneHot': lambda f: (f.int('outputSize'),),
+    'Collapse': lambda f: (f.int('nInputDim'),),
+    'PrintSize': lambda f: (f.get('prefix', 'PrintSize'),),
+    'MM': lambda f: (f.flag('transA'), f.flag('transB')), 'MV': lambda f: (f.flag('trans'),),
+    'Index': lambda f: (f.index('dimension'),),
+    'PairwiseDistance': lambda f: (f.number('norm', 2),),
+    'CAdd': lambda f: tuple(f.tensor('bias', True).size()),
+    'Euclidean': _weight_sizes, 'WeightedEuclidean': _weight_sizes,
+    'Cosine': lambda f: tuple(reversed(_weight_sizes(f))),
+    'Bilinear': lambda f: _weight_sizes(f)[1:] + _weight_sizes(f)[:1] + (f.tensor('bias') is not None,),
+    'LinearWeightNorm': lambda f: (f.int('inputSize'), f.int('outputSize'), f.tensor('bias') is not None,
+                                   f.number('eps', 1e-16)),
+    'Kmeans': lambda f: (f.int('k'), f.int('dim'), f.get('scale')),
+    'SparseLinear': lambda f: _weight_sizes(f)[::-1] + (f.flag('doGradInput'),),
+    'TemporalMaxPooling': lambda f: (f.int('kW'), f.int('dW')),
+    'TemporalSubSampling': lambda f: (f.int('inputFrameSize'), f.int('kW'), f.int('dW', 1)),
+    'TemporalDynamicKMaxPooling': lambda f: (f.int('minK'), f.number('factor', 0)),
+    'TemporalRowConvolution': lambda f: (f.int('inputFrameSize'), f.int('kW'), f.int('dW', 1), f.flag('featFirst')),
+    'SpatialDilatedMaxPooling': lambda f: _pooling(f) + (f.int('dilationW', 1), f.int('dilationH', 1)),
+    'SpatialMaxUnpooling': lambda f: (f.module('pooling'),),
+    'SpatialUpSamplingBilinear': lambda f: (_upsampling_size(f, ('height', 'width')),),
+    'UpSampling': lambda f: (_upsampling_size(f, ('depth', 'height', 'width')), f.get('mode', 'nearest')),
+    'SpatialSubSampling': lambda f: (f.int('nInputPlane'), f.int('kW'), f.int('kH'), f.int('dW', 1), f.int('dH', 1)),
+    'SpatialConvolutionLocal': lambda f: (f.int('nInputPlane'), f.int('nOutputPlane'), f.int('iW'), f.int('iH'),
+                                          f.int('kW'), f.int('kH'), f.int('dW', 1), f.int('dH', 1), f.int('padW', 0),
+                                          f.int('padH', 0)),
+    'SpatialConvolutionMap': _connection_map, 'SpatialFullConvolutionMap': _connection_map,
+    # SpatialDepthWiseConvolution.lua's nOutputPlane is the depth multiplier
+    'SpatialDepthWiseConvolution': _convolution,
+    'SpatialFractionalMaxPooling': lambda f: _fractional(f, 'WH'),
+    'SpatialAdaptiveMaxPooling': lambda f: (f.int('W'), f.int('H')),
+    'SpatialAdaptiveAveragePooling': lambda f: (f.int('W'), f.int('H')),
+    'PixelShuffle': lambda f: (f.int('upscaleFactor'),),
+    'VolumetricConvolution': _volumetric,
+    'VolumetricDilatedConvolution': lambda f: _volumetric(f) + (f.int('dilationT', 1), f.int('dilationW', 1),
+                                                               f.int('dilationH', 1)),
+    'VolumetricFullConvolution': lambda f: _volumetric(f) + (f.int('adjT', 0), f.int('adjW', 0), f.int('adjH', 0)),
+    'VolumetricMaxPooling': lambda f: _volumetric_pooling(f) + (f.int('padT', 0), f.int('padW', 0), f.int('padH', 0)),
+    'VolumetricDilatedMaxPooling': lambda f: _volumetric_pooling(f) + (
+        f.int('padT', 0), f.int('padW', 0), f.int('padH', 0), f.int('dilationT', 1), f.int('dilationW', 1),
+        f.int('dilationH', 1)),
+    'VolumetricAveragePooling': _volumetric_pooling,
+    'VolumetricFractionalMaxPooling': lambda f: _fractional(f, 'TWH'),
+    'VolumetricMaxUnpooling': lambda f: (f.module('pooling'),),
+    'VolumetricBatchNormalization': _batch_normalization,
+    'VolumetricReplicationPadding': lambda f: tuple(f.int(k) for k in ('pleft', 'pright', 'ptop', 'pbottom',
+                                                                       'pfront', 'pback')),
+    'FeatureLPPooling': lambda f: (f.int('width'), f.int('stride'), f.number('power'), f.flag('batch_mode')),
     # criterions
     'ClassNLLCriterion': lambda f: (f.tensor('weights'), f.flag('sizeAverage', True)),
     'CrossEntropyCriterion': _cross_entropy,
@@ -224,7 +331,8 @@ ARGUMENTS = {
 }
 for _name in ('Identity', 'Tanh', 'Sigmoid', 'SoftMax', 'LogSoftMax', 'SoftMin', 'LogSigmoid', 'Abs', 'Square',
               'Exp', 'Log', 'Contiguous', 'FlattenTable', 'CMulTable', 'CSubTable', 'CDivTable', 'SpatialSoftMax',
-              'JustElement', 'JustTable', 'CopyGrad', 'ExpandAs'):
+              'JustElement', 'JustTable', 'CopyGrad', 'ExpandAs', 'SpatialLogSoftMax', 'SoftSign', 'ZeroGrad',
+              'MaskedSelect', 'CMaxTable', 'CMinTable', 'CAddTensorTable', 'CosineDistance', 'DotProduct'):
     ARGUMENTS[_name] = _no_args
 # the rnn package's step-by-step cells: built from their sizes, then given the parameters (and batch statistics) of
 # the step module the file holds (_Cells); the cell makes its own step module and clones
@@ -311,7 +419,7 @@ class ModuleConverter:
         elif name == 'gModule':
             module = graph_module(obj, self, where)
         else:
-            module = self._build(name, obj, _Fields(obj, where))
+            module = self._build(name, obj, _Fields(obj, where, self))
         self.done[id(obj)] = module
         return module
 

@@ -62,9 +62,110 @@ FIELDS = {
     'MSECriterion': (1, ('sizeAverage',), {}),
     'BCECriterion': (1, ('weights', 'sizeAverage'), {}),
 }
+_VOLUMETRIC = ('nInputPlane', 'nOutputPlane', 'kT', 'kW', 'kH', 'dT', 'dW', 'dH', 'padT', 'padW', 'padH')
+_VOLUMETRIC_POOLING = ('kT', 'kW', 'kH', 'dT', 'dW', 'dH')
+_PADDING = ('pad_l', 'pad_r', 'pad_t', 'pad_b')
+FIELDS.update({
+    # containers and parameterised layers the reader read before the writer wrote them
+    'DepthConcat': (1, ('dimension', 'modules'), {'outputSize': 'sizes'}),
+    'TemporalConvolution': (1, ('inputFrameSize', 'outputFrameSize', 'kW', 'dW') + _PARAMETERS, {}),
+    'Add': (1, ('scalar', 'bias', 'gradBias'), {}),
+    'CMul': (1, ('size', 'weight', 'gradWeight'), {}),
+    'Mul': (1, ('weight', 'gradWeight'), {}),
+    'PReLU': (1, ('nOutputPlane', 'weight', 'gradWeight'), {}),
+    'Max': (1, ('dimension', 'nInputDims'), {}), 'Min': (1, ('dimension', 'nInputDims'), {}),
+    'Sum': (1, ('dimension', 'nInputDims', 'sizeAverage', 'squeeze'), {}),
+    'Mean': (1, ('dimension', 'nInputDims', 'sizeAverage', 'squeeze'), {}),
+    'Normalize': (1, ('p', 'eps'), {}),
+    'Padding': (1, ('value', 'index', 'dim', 'pad', 'nInputDim'), {'outputSize': 'sizes'}),
+    'Replicate': (1, ('nfeatures', 'dim', 'ndim'), {}),
+    'Select': (1, ('dimension', 'index'), {}),
+    'Squeeze': (1, ('dim', 'numInputDims'), {}), 'Unsqueeze': (1, ('pos', 'numInputDims'), {}),
+    'Transpose': (1, ('permutations', 'numInputDims'), {}),
+    'SpatialCrossMapLRN': (1, ('size', 'alpha', 'beta', 'k'), {}),
+    'SpatialZeroPadding': (1, _PADDING, {}), 'SpatialReflectionPadding': (1, _PADDING, {}),
+    'SpatialReplicationPadding': (1, _PADDING, {}),
+    'SpatialUpSamplingNearest': (1, ('scale_factor',), {'inputSize': 'sizes4', 'outputSize': 'sizes4'}),
+    'FlattenTable': (1, (), {'input_map': 'table'}),
+    # dropout and noise
+    'SpatialDropout': (1, ('p', 'stochastic_inference'), {'noise': 'tensor'}),
+    'VolumetricDropout': (1, ('p', 'stochastic_inference'), {'noise': 'tensor'}),
+    'RReLU': (1, ('lower', 'upper', 'inplace'), {'noise': 'tensor'}),
+    'WhiteNoise': (1, ('mean', 'std'), {'noise': 'tensor'}),
+    # element-wise
+    'Sqrt': (1, ('eps',), {}), 'HardShrink': (1, ('lambda',), {}), 'SoftShrink': (1, ('lambda',), {}),
+    'Clamp': (1, ('min_val', 'max_val'), {}), 'ReLU6': (1, ('inplace',), {}),
+    'GatedLinearUnit': (1, ('dim',), {}),
+    'GradientReversal': (2, ('lambda',), {}),   # GradientReversal.lua's __version = 2 (lambda came then)
+    'Constant': (1, ('value', 'nInputDim'), {}),
+    'OneHot': (1, ('outputSize',), {}),
+    'Collapse': (1, ('nInputDim',), {}),
+    'PrintSize': (1, ('prefix',), {}),
+    # tables and products
+    'MM': (1, ('transA', 'transB'), {}), 'MV': (1, ('trans',), {}),
+    'Index': (1, ('dimension',), {}),
+    'MaskedSelect': (1, (), {'_maskIndices': 'long', '_maskIndexBuffer': 'long', '_maskIndexBufferCPU': 'float',
+                             '_gradBuffer': 'tensor', '_gradMask': 'byte'}),
+    'CMaxTable': (1, (), {'maxIdx': 'tensor', 'mask': 'tensor', 'maxVals': 'tensor', 'gradMaxVals': 'tensor'}),
+    'CMinTable': (1, (), {'minIdx': 'tensor', 'mask': 'tensor', 'minVals': 'tensor', 'gradMaxVals': 'tensor'}),
+    'PairwiseDistance': (1, ('norm',), {'diff': 'tensor'}),
+    # distances and parameterised layers
+    'CAdd': (1, ('size', 'bias', 'gradBias'), {}),
+    'Euclidean': (1, ('weight', 'gradWeight'), {}),
+    'WeightedEuclidean': (1, ('weight', 'gradWeight', 'diagCov', 'gradDiagCov'), {}),
+    'Cosine': (1, ('weight', 'gradWeight'), {}),
+    'Bilinear': (1, _PARAMETERS, {}),
+    'LinearWeightNorm': (1, ('eps', 'outputSize', 'inputSize', 'v', 'gradV', 'weight', 'g', 'gradG', 'bias',
+                             'gradBias'), {'norm': 'tensor', 'scale': 'tensor'}),
+    'Kmeans': (1, ('k', 'dim', 'scale', 'weight', 'gradWeight', 'loss', 'clusterSampleCount'), {}),
+    'SparseLinear': (1, ('doGradInput',) + _PARAMETERS, {}),
+    # temporal
+    'TemporalMaxPooling': (1, ('kW', 'dW'), {}),
+    'TemporalSubSampling': (1, ('inputFrameSize', 'kW', 'dW') + _PARAMETERS, {}),
+    'TemporalDynamicKMaxPooling': (1, ('minK', 'factor'), {}),
+    'TemporalRowConvolution': (1, ('inputFrameSize', 'kW', 'dW', 'featFirst') + _PARAMETERS, {}),
+    # spatial
+    'SpatialDilatedMaxPooling': (1, _POOLING + ('dilationW', 'dilationH'), {'indices': 'long'}),
+    'SpatialMaxUnpooling': (1, ('pooling',), {}),
+    'SpatialUpSamplingBilinear': (1, ('owidth', 'oheight', 'scale_factor'), {'inputSize': 'sizes4',
+                                                                             'outputSize': 'sizes4'}),
+    'SpatialSubSampling': (1, ('nInputPlane', 'kW', 'kH', 'dW', 'dH') + _PARAMETERS, {}),
+    'SpatialConvolutionLocal': (1, ('nInputPlane', 'nOutputPlane', 'kW', 'kH', 'iW', 'iH', 'dW', 'dH', 'padW',
+                                    'padH', 'oW', 'oH') + _PARAMETERS, {}),
+    'SpatialConvolutionMap': (1, ('kW', 'kH', 'dW', 'dH', 'connTable', 'nInputPlane', 'nOutputPlane') + _PARAMETERS,
+                              {}),
+    'SpatialFullConvolutionMap': (1, ('kW', 'kH', 'dW', 'dH', 'connTable', 'nInputPlane', 'nOutputPlane')
+                                  + _PARAMETERS, {}),
+    'SpatialDepthWiseConvolution': (1, _CONVOLUTION + _PARAMETERS, {}),
+    'SpatialFractionalMaxPooling': (1, ('poolSizeW', 'poolSizeH', 'newRandomPool', 'outW', 'outH', 'ratioW',
+                                        'ratioH'), {}),
+    'SpatialAdaptiveMaxPooling': (1, ('W', 'H'), {}), 'SpatialAdaptiveAveragePooling': (1, ('W', 'H'), {}),
+    'PixelShuffle': (1, ('upscaleFactor', 'upscaleFactorSquared'), {}),
+    'UpSampling': (1, ('mode', 'odepth', 'owidth', 'oheight', 'scale_factor'), {'inputSize': 'sizes5',
+                                                                               'outputSize': 'sizes5'}),
+    # volumetric
+    'VolumetricConvolution': (1, _VOLUMETRIC + _PARAMETERS, {}),
+    'VolumetricDilatedConvolution': (1, _VOLUMETRIC + ('dilationT', 'dilationW', 'dilationH') + _PARAMETERS, {}),
+    'VolumetricFullConvolution': (1, _VOLUMETRIC + ('adjT', 'adjW', 'adjH') + _PARAMETERS,
+                                  {'ones': 'tensor', 'finput': 'tensor', 'fgradInput': 'tensor'}),
+    # VolumetricMaxPooling.lua's __version = 2 (ceil_mode came then); its subclass inherits the class table's
+    'VolumetricMaxPooling': (2, _VOLUMETRIC_POOLING + ('padT', 'padW', 'padH', 'ceil_mode'), {'indices': 'long'}),
+    'VolumetricDilatedMaxPooling': (2, _VOLUMETRIC_POOLING + ('padT', 'padW', 'padH', 'ceil_mode', 'dilationT',
+                                                              'dilationW', 'dilationH'), {'indices': 'long'}),
+    'VolumetricAveragePooling': (1, _VOLUMETRIC_POOLING, {}),
+    'VolumetricFractionalMaxPooling': (1, ('poolSizeT', 'poolSizeW', 'poolSizeH', 'newRandomPool', 'outT', 'outW',
+                                           'outH', 'ratioT', 'ratioW', 'ratioH'), {}),
+    'VolumetricMaxUnpooling': (1, ('pooling',), {}),
+    'VolumetricBatchNormalization': (2, _NORMALIZATION, {}),
+    'VolumetricReplicationPadding': (1, ('pleft', 'pright', 'ptop', 'pbottom', 'pfront', 'pback'), {}),
+    'FeatureLPPooling': (1, ('width', 'stride', 'power', 'batch_mode'), {}),
+})
 for _name in ('Identity', 'Tanh', 'Sigmoid', 'SoftMax', 'LogSoftMax', 'SoftMin', 'LogSigmoid', 'Abs', 'Square',
-              'Exp', 'Log', 'CMulTable', 'CSubTable', 'CDivTable'):
+              'Exp', 'Log', 'CMulTable', 'CSubTable', 'CDivTable', 'Contiguous', 'SpatialSoftMax', 'SpatialLogSoftMax',
+              'SoftSign', 'ZeroGrad', 'CAddTensorTable', 'CosineDistance', 'DotProduct'):
     FIELDS[_name] = (1, (), {})
+# Lua field -> legonn attribute, where the Lua name is a Python keyword
+_PYTHON_NAMES = {'lambda': 'lambda_'}
 _CRITERIONS = ('ClassNLLCriterion', 'CrossEntropyCriterion', 'MSECriterion', 'BCECriterion')
 
 
@@ -105,13 +206,15 @@ class NnObjects:
         if 'train' in state and name not in _CRITERIONS:
             obj['train'] = bool(state['train'])
         for key in names:
-            obj[key] = self._value(getattr(module, key, None), f"{where}.{key}")
+            obj[key] = self._value(getattr(module, _PYTHON_NAMES.get(key, key), None), f"{where}.{key}")
         makers = {'tensor': empty, 'long': TENSOR_CLASSES['LongTensor'], 'int': TENSOR_CLASSES['IntTensor'],
-                  'sizes': LongStorage}
+                  'float': TENSOR_CLASSES['FloatTensor'], 'byte': TENSOR_CLASSES['ByteTensor'],
+                  'sizes': LongStorage, 'sizes4': lambda: LongStorage([0] * 4),
+                  'sizes5': lambda: LongStorage([0] * 5), 'table': list}
         for key, kind in buffers.items():
             obj[key] = makers[kind]()
         for key in INDEX_FIELDS.get(name, ()):
-            if obj.get(key) is not None:
+            if type(obj.get(key)) is int:   # Transpose's pairs are made by its own helper
                 obj[key] = one_based(obj[key])
         special = _SPECIAL.get(name)
         if special is not None:
@@ -170,5 +273,54 @@ def _dropout(module, obj, where):
         _refuse(where, "uses the rnn package's lazy or mono options (torch/nn's Dropout has neither)")
 
 
+def _transpose(module, obj, where):
+    """Transpose.lua keeps its permutations as tables of two 1-based dimensions."""
+    obj['permutations'] = [[one_based(a), one_based(b)] for a, b in module.permutations]
+
+
+def _gated_linear_unit(module, obj, where):
+    """GatedLinearUnit.lua takes a nil dim as the last dimension, and hands any other to THNN as it is."""
+    if obj['dim'] == -1:
+        obj['dim'] = None
+    elif obj['dim'] < 0:
+        _refuse(where, f"has the dimension {module.dim} counted from the end, which GatedLinearUnit.lua cannot hold")
+
+
+def _connection_table(module, obj, where):
+    """nn.tables make connection tables of 1-based plane numbers, in the default tensor type."""
+    obj['connTable'] = module.connTable.type(module.weight.type()).add(1)
+
+
+def _depthwise(module, obj, where):
+    """SpatialDepthWiseConvolution.lua calls the depth multiplier nOutputPlane, and keeps its weight 2-D."""
+    obj['nOutputPlane'] = module.depthwiseMultiplier
+    _convolution_mm(module, obj, where)
+
+
+def _constants(**fields):
+    """Fields the Lua constructor sets to a value legonn's module has no setting for."""
+    def set_fields(module, obj, where):
+        obj.update(fields)
+    return set_fields
+
+
+def _unpadded(*names):
+    """A refusal of the settings legonn's class has and the Lua one does not, unless at their neutral values."""
+    def check(module, obj, where):
+        for name, neutral in names:
+            if getattr(module, name, neutral) != neutral:
+                _refuse(where, f"has {name} {getattr(module, name)}, which its Torch7 class does not have")
+    return check
+
+
 _SPECIAL = {'SpatialConvolutionMM': _convolution_mm, 'Narrow': _narrow, 'Reshape': _reshape,
-            'LookupTable': _lookup_table, 'ClassNLLCriterion': _class_nll, 'Dropout': _dropout}
+            'LookupTable': _lookup_table, 'ClassNLLCriterion': _class_nll, 'Dropout': _dropout,
+            'Transpose': _transpose, 'GatedLinearUnit': _gated_linear_unit, 'SpatialConvolutionMap': _connection_table,
+            'SpatialFullConvolutionMap': _connection_table, 'SpatialDepthWiseConvolution': _depthwise,
+            'VolumetricAveragePooling': _unpadded(('padT', 0), ('padW', 0), ('padH', 0), ('dilationT', 1),
+                                                  ('dilationW', 1), ('dilationH', 1)),
+            # Clamp is a HardTanh in Lua, whose updateOutput hands THNN its inplace flag
+            'Clamp': _constants(inplace=False), 'Euclidean': _constants(fastBackward=True),
+            # SparseLinear.lua's NO_LAST_INPUT is 0
+            'SparseLinear': _constants(weightDecay=0, sparseUpdate=0),
+            'VolumetricMaxPooling': _unpadded(('dilationT', 1), ('dilationW', 1), ('dilationH', 1))}
