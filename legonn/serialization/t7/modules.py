@@ -272,8 +272,8 @@ ARGUMENTS = {
     'ReLU6': lambda f: (f.flag('inplace'),),
     # GatedLinearUnit.lua's nil dim is the last one
     'GatedLinearUnit': lambda f: (-1 if f.get('dim') is None else f.index('dim'),),
-    # files from before GradientReversal's version 2 have no lambda, which GradientReversal:read makes 1
-    'GradientReversal': lambda f: (f.number('lambda', 1),),
+    # GradientReversal:read sets lambda to 1 in files below its version 2
+    'GradientReversal': lambda f: (f.number('lambda', 1) if f.obj.version >= 2 else 1,),
     'Constant': lambda f: (f.tensor('value', True).clone(), f.optional_int('nInputDim')),
     'OneHot': lambda f: (f.int('outputSize'),),
     'Collapse': lambda f: (f.int('nInputDim'),),
@@ -464,6 +464,8 @@ class ModuleConverter:
             _cell_state(module, fields)
             return module
         self._parameters(module, obj, fields, typename)
+        if name in ('VolumetricMaxPooling', 'VolumetricDilatedMaxPooling') and obj.version < 2:
+            obj['ceil_mode'] = False   # as VolumetricMaxPooling:read (the dilated class's too) does
         for flag in _FLAGS:
             if flag in obj and hasattr(module, flag):
                 setattr(module, flag, fields.flag(flag))

@@ -148,9 +148,10 @@ FIELDS.update({
     'VolumetricDilatedConvolution': (1, _VOLUMETRIC + ('dilationT', 'dilationW', 'dilationH') + _PARAMETERS, {}),
     'VolumetricFullConvolution': (1, _VOLUMETRIC + ('adjT', 'adjW', 'adjH') + _PARAMETERS,
                                   {'ones': 'tensor', 'finput': 'tensor', 'fgradInput': 'tensor'}),
-    # VolumetricMaxPooling.lua's __version = 2 (ceil_mode came then); its subclass inherits the class table's
+    # VolumetricMaxPooling.lua's __version = 2 (ceil_mode came then); luaT gives every class its own __version 1,
+    # which torch.version reads with a rawget, so VolumetricDilatedMaxPooling is written as version 1
     'VolumetricMaxPooling': (2, _VOLUMETRIC_POOLING + ('padT', 'padW', 'padH', 'ceil_mode'), {'indices': 'long'}),
-    'VolumetricDilatedMaxPooling': (2, _VOLUMETRIC_POOLING + ('padT', 'padW', 'padH', 'ceil_mode', 'dilationT',
+    'VolumetricDilatedMaxPooling': (1, _VOLUMETRIC_POOLING + ('padT', 'padW', 'padH', 'ceil_mode', 'dilationT',
                                                               'dilationW', 'dilationH'), {'indices': 'long'}),
     'VolumetricAveragePooling': (1, _VOLUMETRIC_POOLING, {}),
     'VolumetricFractionalMaxPooling': (1, ('poolSizeT', 'poolSizeW', 'poolSizeH', 'newRandomPool', 'outT', 'outW',
@@ -274,8 +275,30 @@ def _dropout(module, obj, where):
 
 
 def _transpose(module, obj, where):
-    """Transpose.lua keeps its permutations as tables of two 1-based dimensions."""
+    """Transpose.lua keeps its permutations as tables of two 1-based dimensions, and counts none from the end."""
+    if any(d < 0 for pair in module.permutations for d in pair):
+        _refuse(where, f"has the permutations {module.permutations}, counted from the end, which Transpose.lua "
+                       "cannot hold")
     obj['permutations'] = [[one_based(a), one_based(b)] for a, b in module.permutations]
+
+
+def _not_from_the_end(*keys):
+    """A refusal of the index fields that count from the end in legonn, where the Lua class does not."""
+    def check(module, obj, where):
+        for key in keys:
+            if obj.get(key) is not None and obj[key] < 0:
+                _refuse(where, f"has {key} {obj[key]} counted from the end, which its Lua class cannot hold")
+    return check
+
+
+def _add(module, obj, where):
+    """Add.lua's batch mode resizes and fills its ``_ones`` buffer, which its constructor makes as {1}."""
+    obj['_ones'] = TENSOR_CLASSES[short_name(module.type())]([1])
+
+
+def _dilated_pooling(module, obj, where):
+    """VolumetricMaxPooling:read, which its dilated subclass inherits, clears ceil_mode below version 2."""
+    _unpadded(('ceil_mode', False))(module, obj, where)
 
 
 def _gated_linear_unit(module, obj, where):
@@ -315,7 +338,11 @@ def _unpadded(*names):
 
 _SPECIAL = {'SpatialConvolutionMM': _convolution_mm, 'Narrow': _narrow, 'Reshape': _reshape,
             'LookupTable': _lookup_table, 'ClassNLLCriterion': _class_nll, 'Dropout': _dropout,
-            'Transpose': _transpose, 'GatedLinearUnit': _gated_linear_unit, 'SpatialConvolutionMap': _connection_table,
+            'Transpose': _transpose, 'GatedLinearUnit': _gated_linear_unit, 'Add': _add,
+            'VolumetricDilatedMaxPooling': _dilated_pooling,
+            'Squeeze': _not_from_the_end('dim'),
+            'Unsqueeze': _not_from_the_end('pos'), 'Index': _not_from_the_end('dimension'),
+            'Padding': _not_from_the_end('dim', 'index'), 'SpatialConvolutionMap': _connection_table,
             'SpatialFullConvolutionMap': _connection_table, 'SpatialDepthWiseConvolution': _depthwise,
             'VolumetricAveragePooling': _unpadded(('padT', 0), ('padW', 0), ('padH', 0), ('dilationT', 1),
                                                   ('dilationW', 1), ('dilationH', 1)),
