@@ -465,8 +465,8 @@ class _Custom(nn.Linear):
 
 
 @pytest.mark.parametrize('make, words', [
-    (lambda: nn.Sequential().add(nn.Linear(2, 2)).add(nn.Bilinear(2, 2, 2)),
-     ["the saved object (Sequential).modules[1]", "Bilinear"]),
+    (lambda: nn.Sequential().add(nn.Linear(2, 2)).add(nn.SpatialReSampling(owidth=4, oheight=4)),
+     ["the saved object (Sequential).modules[1]", "SpatialReSampling"]),
     (lambda: nn.Sequential().add(_Custom(2, 2)), ["modules[0]", "_Custom"]),
     (lambda: nn.ConcatTable().add(nn.Narrow(0, -2, 1)), ["modules[0] (Narrow)", "offset -2"]),
     (lambda: nn.Dropout(0.2, lazy=True), ["(Dropout)", "lazy"]),
