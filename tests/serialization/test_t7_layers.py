@@ -33,6 +33,16 @@ def _table(rows):
     return np.array(rows, dtype=np.float64)
 
 
+# Maxout.lua's and LayerNormalization.lua's Sequentials, whose Linear, CMul and Add hold the parameters
+_MAXOUT = {'modules': [_lua('Linear', weight=_w(8, 3), bias=_w(8)),
+                       _lua('View', size=lg.LongStorage([4, 2]), numElements=8, numInputDims=1),
+                       _lua('Max', dimension=1, nInputDims=2)]}
+_LAYER_NORMALIZATION = {'modules': [
+    _lua('ConcatTable', modules=[_lua('Identity'), _lua('Sequential', modules=[
+        _lua('Mean', dimension=1, nInputDims=1, sizeAverage=True, squeeze=True),
+        _lua('Replicate', nfeatures=4, dim=1, ndim=1)])]),
+    _lua('CSubTable'), _lua('Normalize', p=2, eps=1e-5), _lua('MulConstant', constant_scalar=2, inplace=False),
+    _lua('CMul', size=lg.LongStorage([4]), weight=_w(4)), _lua('Add', scalar=False, bias=_w(4))]}
 # (Lua class, fields as its constructor sets them, the legonn module the same arguments build)
 LUA_OBJECTS = [
     ('SpatialDropout', {'p': 0.3, 'train': True, 'stochastic_inference': False, 'noise': np.zeros(0)},
@@ -148,6 +158,18 @@ LUA_OBJECTS = [
      lambda: nn.VolumetricReplicationPadding(1, 2, 0, 1, 3, 0)),
     ('FeatureLPPooling', {'width': 3, 'stride': 2, 'power': 2, 'batch_mode': True},
      lambda: nn.FeatureLPPooling(3, 2, 2, True)),
+    # Lua Sequentials (or holders of modules) that legonn computes in one module
+    ('TanhShrink', {'tanh': _lua('Tanh')}, nn.TanhShrink),
+    ('CReLU', {'nInputDims': 2, 'inplace': True, 'modules': [
+        _lua('ConcatTable', modules=[_lua('Identity'), _lua('MulConstant', constant_scalar=-1, inplace=False)]),
+        _lua('JoinTable', dimension=2), _lua('ReLU', threshold=0, val=0, inplace=True)]}, lambda: nn.CReLU(2, True)),
+    ('Maxout', _MAXOUT, lambda: nn.Maxout(3, 2, 4)),
+    ('LayerNormalization', _LAYER_NORMALIZATION, lambda: nn.LayerNormalization(4, 0, 1e-5)),
+    ('SpatialLPPooling', {'kW': 3, 'kH': 2, 'dW': 1, 'dH': 2, 'modules': [
+        _lua('Power', pow=3), _lua('SpatialAveragePooling', kW=3, kH=2, dW=1, dH=2, padW=0, padH=0),
+        _lua('MulConstant', constant_scalar=6), _lua('Power', pow=1 / 3)]}, lambda: nn.SpatialLPPooling(1, 3, 3, 2, 1, 2)),
+    ('Copy', {'output': lg.DoubleTensor(), 'gradInput': lg.FloatTensor(), 'dontCast': True},
+     lambda: nn.Copy('torch.FloatTensor', 'torch.DoubleTensor', True, True)),
     # read before, written now: the fields their Lua constructors set
     ('TemporalConvolution', {'inputFrameSize': 3, 'outputFrameSize': 2, 'kW': 2, 'dW': 1, 'weight': _w(2, 6),
                              'bias': _w(2)}, lambda: nn.TemporalConvolution(3, 2, 2, 1)),
@@ -198,6 +220,17 @@ def test_every_new_class_has_a_lua_object():
                    'SpatialMaxUnpooling', 'VolumetricMaxUnpooling'}   # these two: test_unpooling_...
     lua = {e[0] for e in LUA_OBJECTS}
     assert written - read_before <= lua <= written
+
+
+def test_lua_sequentials_give_their_parameters_to_the_one_legonn_module():
+    maxout, norm = round_trip(_lua('Maxout', **_MAXOUT)), round_trip(_lua('LayerNormalization', **_LAYER_NORMALIZATION))
+    linear, gain, bias = _MAXOUT['modules'][0], _LAYER_NORMALIZATION['modules'][4], _LAYER_NORMALIZATION['modules'][5]
+    np.testing.assert_array_equal(maxout.weight.numpy(), linear['weight'].numpy())
+    np.testing.assert_array_equal(maxout.bias.numpy(), linear['bias'].numpy())
+    np.testing.assert_array_equal(norm.weight.numpy(), gain['weight'].numpy())
+    np.testing.assert_array_equal(norm.bias.numpy(), bias['bias'].numpy())
+    with pytest.raises(lg.serialization.FormatError, match=r"no module 1 in .*Maxout's modules"):
+        round_trip(_lua('Maxout', modules=[_lua('Linear', weight=_w(8, 3), bias=_w(8))]))
 
 
 def test_unpooling_loads_with_the_pooling_module_it_shares():

@@ -258,6 +258,15 @@ CASES = [
     ('VolumetricReplicationPadding', lambda: nn.VolumetricReplicationPadding(1, 0, 2, 1, 0, 1),
      lambda: _seeded((2, 2, 3, 3, 3))),
     ('FeatureLPPooling', lambda: nn.FeatureLPPooling(2, 1, 2, True), lambda: _seeded((2, 4, 3), positive=True)),
+    ('TanhShrink', nn.TanhShrink, lambda: _seeded((4, 3))),
+    ('CReLU', lambda: nn.CReLU(1), lambda: _seeded((4, 3))),
+    ('Maxout', lambda: nn.Maxout(3, 2, 4), lambda: _seeded((5, 3))),
+    ('LayerNormalization', lambda: nn.LayerNormalization(4, 0.5, 1e-5), lambda: _seeded((3, 4))),
+    ('LayerNormalization-noAffine', lambda: nn.LayerNormalization(4, 0, 1e-5, False), lambda: _seeded((3, 4))),
+    ('SpatialLPPooling', lambda: nn.SpatialLPPooling(1, 2, 2, 2, 1, 1), lambda: _seeded(_IMAGE)),
+    ('SpatialLPPooling-p3', lambda: nn.SpatialLPPooling(1, 3, 3, 2), lambda: _seeded(_IMAGE, positive=True)),
+    ('Copy', lambda: nn.Copy('torch.FloatTensor', 'torch.DoubleTensor'), lambda: _seeded((4, 3))),
+    ('Copy-forced', lambda: nn.Copy('torch.FloatTensor', 'torch.FloatTensor', True, True), lambda: _seeded((4, 3))),
 ]
 
 

@@ -94,6 +94,17 @@ class _Fields:
             raise self.fail(f"field {key!r} must be an nn module, got {type(v).__name__}")
         return self.converter.module(v)
 
+    def child(self, *indices):
+        """The fields of a module in ``modules`` (``child(0, 1)``: modules[0].modules[1], 0-based)."""
+        fields = self
+        for i in indices:
+            children = fields.get('modules')
+            if not isinstance(children, list) or i >= len(children) or not isinstance(children[i], TorchObject):
+                raise self.fail(f"expected the modules its Lua constructor makes, found no module {i} in "
+                                f"{fields.where}'s modules")
+            fields = _Fields(children[i], f"{fields.where}.modules[{i}]", self.converter)
+        return fields
+
     def sizes(self, key):
         """A LongStorage/LongTensor/list of sizes as a tuple of ints."""
         v = self.obj.get(key)
@@ -193,6 +204,44 @@ def _upsampling_size(f, axes):
     if f.get('scale_factor') is not None:
         return f.int('scale_factor')
     return {'o' + a: f.int('o' + a) for a in axes if a != 'depth' or f.get('odepth') is not None}
+
+
+def _maxout(f):
+    """Maxout.lua's Sequential of Linear(inputSize, outputSize * maxoutNumber), View(maxoutNumber, outputSize), Max."""
+    maxoutNumber, outputSize = f.child(1).sizes('size')
+    return (f.child(0).tensor('weight', True).size(1), outputSize, maxoutNumber)
+
+
+def _layer_normalization(f):
+    """LayerNormalization.lua's Sequential: its Replicate has nOutput, its Normalize eps; CMul and Add follow when
+    affine."""
+    return (f.child(0, 1, 1).int('nfeatures'), 0, f.child(2).number('eps'), len(f.get('modules')) > 4)
+
+
+def _lp_pooling(f):
+    """SpatialLPPooling.lua keeps no plane count (read as 1, which legonn only records); its first module is Square
+    (p = 2) or Power(p)."""
+    first = f.child(0)
+    pnorm = 2 if first.obj.typename == 'nn.Square' else first.number('pow')
+    return (1, pnorm, f.int('kW'), f.int('kH'), f.int('dW'), f.int('dH'))
+
+
+def _copy(f):
+    """Copy.lua keeps its types as those of its output and gradInput; without the closures of an equal-types Copy
+    (which the reader refuses as Lua functions) it copies, as legonn's forceCopy does."""
+    intype, outtype = (short_name(f.tensor(key, True).type()) for key in ('gradInput', 'output'))
+    return ('torch.' + intype, 'torch.' + outtype, True, f.flag('dontCast'))
+
+
+# classes whose Lua object holds modules that legonn's computes in one module: the tensors of those modules that
+# are the legonn module's parameters (the modules themselves are not added)
+_COMPOSITES = {
+    'TanhShrink': lambda f: {}, 'CReLU': lambda f: {}, 'SpatialLPPooling': lambda f: {},
+    'Maxout': lambda f: {k: f.child(0).tensor(k) for k in ('weight', 'bias', 'gradWeight', 'gradBias')},
+    'LayerNormalization': lambda f: {} if len(f.get('modules')) <= 4 else {
+        'weight': f.child(4).tensor('weight', True), 'gradWeight': f.child(4).tensor('gradWeight'),
+        'bias': f.child(5).tensor('bias', True), 'gradBias': f.child(5).tensor('gradBias')},
+}
 
 
 # Torch7 class -> constructor arguments (legonn's order) from the saved fields
@@ -322,6 +371,9 @@ ARGUMENTS = {
     'VolumetricBatchNormalization': _batch_normalization,
     'VolumetricReplicationPadding': lambda f: tuple(f.int(k) for k in ('pleft', 'pright', 'ptop', 'pbottom',
                                                                        'pfront', 'pback')),
+    'TanhShrink': _no_args, 'CReLU': lambda f: (f.int('nInputDims'), f.flag('inplace')),
+    'Maxout': _maxout, 'LayerNormalization': _layer_normalization, 'SpatialLPPooling': _lp_pooling,
+    'Copy': _copy,
     'FeatureLPPooling': lambda f: (f.int('width'), f.int('stride'), f.number('power'), f.flag('batch_mode')),
     # criterions
     'ClassNLLCriterion': lambda f: (f.tensor('weights'), f.flag('sizeAverage', True)),
@@ -453,8 +505,10 @@ class ModuleConverter:
         if args and isinstance(args[-1], Keywords):
             args, keywords = args[:-1], args[-1]
         module = self._call(fields, name, cls, *args, **keywords)
+        if name in _COMPOSITES:
+            obj.update({k: v for k, v in _COMPOSITES[name](fields).items() if v is not None})
         typename = _tensor_type(obj, self.cuda)
-        if typename is not None and hasattr(module, 'type'):
+        if typename is not None and hasattr(module, 'type') and name != 'Copy':   # Copy's types are its own
             module.type(typename)
         if obj.get('bias') is None and isinstance(getattr(module, 'bias', None), Tensor) and 'weight' in obj:
             if not hasattr(module, 'noBias'):
@@ -475,7 +529,7 @@ class ModuleConverter:
             module.setNumInputDims(fields.int('numInputDims'))
         if name == 'LookupTable' and fields.int('paddingValue', 0) != 0:   # Torch7's 0: no padding
             self._call(fields, 'module', module.setPadding, fields.index('paddingValue'))
-        children = obj.get('modules') or ()
+        children = obj.get('modules') or () if name not in _COMPOSITES else ()
         if name == 'DataParallelTable':
             # cunn's __write keeps the first replica only: the module, on the (1-based) GPU ids listed
             gpus = obj.get('gpuAssignments')

@@ -160,11 +160,54 @@ FIELDS.update({
     'VolumetricBatchNormalization': (2, _NORMALIZATION, {}),
     'VolumetricReplicationPadding': (1, ('pleft', 'pright', 'ptop', 'pbottom', 'pfront', 'pback'), {}),
     'FeatureLPPooling': (1, ('width', 'stride', 'power', 'batch_mode'), {}),
+    # Sequentials in Lua (_CHILDREN)
+    'TanhShrink': (1, (), {}), 'CReLU': (1, ('nInputDims', 'inplace'), {}), 'Maxout': (1, (), {}),
+    'LayerNormalization': (1, (), {}), 'SpatialLPPooling': (1, ('kW', 'kH', 'dW', 'dH'), {}),
+    # Copy.lua keeps its types as those of its output and gradInput (_copy)
+    'Copy': (1, ('dontCast',), {}),
 })
 for _name in ('Identity', 'Tanh', 'Sigmoid', 'SoftMax', 'LogSoftMax', 'SoftMin', 'LogSigmoid', 'Abs', 'Square',
               'Exp', 'Log', 'CMulTable', 'CSubTable', 'CDivTable', 'Contiguous', 'SpatialSoftMax', 'SpatialLogSoftMax',
               'SoftSign', 'ZeroGrad', 'CAddTensorTable', 'CosineDistance', 'DotProduct'):
     FIELDS[_name] = (1, (), {})
+
+
+def _maxout(m, new):
+    """Maxout.lua is a Sequential of Linear, View and Max; the Linear holds the module's own parameters."""
+    linear = new('Linear', m.weight.size(1), m.weight.size(0))
+    linear.weight, linear.bias, linear.gradWeight, linear.gradBias = m.weight, m.bias, m.gradWeight, m.gradBias
+    view = new('View', m.maxoutNumber, m.outputSize)
+    view.setNumInputDims(1)
+    return {'modules': [linear, view, new('Max', 0, 2)]}
+
+
+def _layer_normalization(m, new):
+    """LayerNormalization.lua is a Sequential; with affine, its CMul and Add hold the module's gain and bias."""
+    mean = new('Sequential').add(new('Mean', 0, 1)).add(new('Replicate', m.nOutput, 0, 1))
+    modules = [new('ConcatTable').add(new('Identity')).add(mean), new('CSubTable'), new('Normalize', 2, m.eps),
+               new('MulConstant', m.nOutput ** 0.5)]
+    if m.affine:
+        gain, bias = new('CMul', m.nOutput), new('Add', m.nOutput, False)
+        gain.weight, gain.gradWeight, bias.bias, bias.gradBias = m.weight, m.gradWeight, m.bias, m.gradBias
+        modules += [gain, bias]
+    return {'modules': modules}
+
+
+def _lp_pooling(m, new):
+    """SpatialLPPooling.lua is a Sequential: x^p, average pooling, times the window size, then the 1/p power."""
+    power = [new('Square'), new('Sqrt')] if m.pnorm == 2 else [new('Power', m.pnorm), new('Power', 1 / m.pnorm)]
+    return {'modules': [power[0], new('SpatialAveragePooling', m.kW, m.kH, m.dW, m.dH),
+                        new('MulConstant', m.kW * m.kH), power[1]]}
+
+
+# classes whose Lua constructor makes modules that legonn's computes in one module: field -> those modules, built
+# (by ``new(class name, *arguments)``, in the module's type) as the Lua constructor builds them
+_CHILDREN = {
+    'TanhShrink': lambda m, new: {'tanh': new('Tanh')},
+    'CReLU': lambda m, new: {'modules': [new('ConcatTable').add(new('Identity')).add(new('MulConstant', -1)),
+                                         new('JoinTable', 1), new('ReLU', m.inplace)]},
+    'Maxout': _maxout, 'LayerNormalization': _layer_normalization, 'SpatialLPPooling': _lp_pooling,
+}
 # Lua field -> legonn attribute, where the Lua name is a Python keyword
 _PYTHON_NAMES = {'lambda': 'lambda_'}
 _CRITERIONS = ('ClassNLLCriterion', 'CrossEntropyCriterion', 'MSECriterion', 'BCECriterion')
@@ -208,6 +251,12 @@ class NnObjects:
             obj['train'] = bool(state['train'])
         for key in names:
             obj[key] = self._value(getattr(module, _PYTHON_NAMES.get(key, key), None), f"{where}.{key}")
+        children = _CHILDREN.get(name)
+        if children is not None:
+            def new(cls, *args):
+                return self.classes[cls](*args).type(module.type())
+            for key, child in children(module, new).items():
+                obj[key] = self._value(child, f"{where}.{key}")
         makers = {'tensor': empty, 'long': TENSOR_CLASSES['LongTensor'], 'int': TENSOR_CLASSES['IntTensor'],
                   'float': TENSOR_CLASSES['FloatTensor'], 'byte': TENSOR_CLASSES['ByteTensor'],
                   'sizes': LongStorage, 'sizes4': lambda: LongStorage([0] * 4),
@@ -327,6 +376,15 @@ def _constants(**fields):
     return set_fields
 
 
+def _copy(module, obj, where):
+    """Copy.lua's types are those of the output and gradInput it makes; with equal types and no forceCopy it
+    replaces its updateOutput and updateGradInput by Lua closures, which only Torch7 can write."""
+    if module.passThrough:
+        _refuse(where, "passes its input through (equal types, no forceCopy), for which Copy.lua keeps Lua functions")
+    obj['output'] = TENSOR_CLASSES[short_name(module.output.type())]()
+    obj['gradInput'] = TENSOR_CLASSES[short_name(module.gradInput.type())]()
+
+
 def _unpadded(*names):
     """A refusal of the settings legonn's class has and the Lua one does not, unless at their neutral values."""
     def check(module, obj, where):
@@ -338,7 +396,7 @@ def _unpadded(*names):
 
 _SPECIAL = {'SpatialConvolutionMM': _convolution_mm, 'Narrow': _narrow, 'Reshape': _reshape,
             'LookupTable': _lookup_table, 'ClassNLLCriterion': _class_nll, 'Dropout': _dropout,
-            'Transpose': _transpose, 'GatedLinearUnit': _gated_linear_unit, 'Add': _add,
+            'Copy': _copy, 'Transpose': _transpose, 'GatedLinearUnit': _gated_linear_unit, 'Add': _add,
             'VolumetricDilatedMaxPooling': _dilated_pooling,
             'Squeeze': _not_from_the_end('dim'),
             'Unsqueeze': _not_from_the_end('pos'), 'Index': _not_from_the_end('dimension'),
