@@ -168,6 +168,15 @@ LUA_OBJECTS = [
     ('SpatialLPPooling', {'kW': 3, 'kH': 2, 'dW': 1, 'dH': 2, 'modules': [
         _lua('Power', pow=3), _lua('SpatialAveragePooling', kW=3, kH=2, dW=1, dH=2, padW=0, padH=0),
         _lua('MulConstant', constant_scalar=6), _lua('Power', pow=1 / 3)]}, lambda: nn.SpatialLPPooling(1, 3, 3, 2, 1, 2)),
+    # their constructors divide the kernel by its sum times the plane count (the divisive 1-D one: its square root)
+    ('SpatialSubtractiveNormalization', {'nInputPlane': 2, 'kernel': np.full((3, 5), 1 / 30)},
+     lambda: nn.SpatialSubtractiveNormalization(2, lg.DoubleTensor(np.ones((3, 5))))),
+    ('SpatialDivisiveNormalization', {'nInputPlane': 2, 'kernel': np.array([1, 2, 1]) / (4 * np.sqrt(2)),
+                                      'threshold': 0.1, 'thresval': 0.5},
+     lambda: nn.SpatialDivisiveNormalization(2, lg.DoubleTensor([1, 2, 1]), 0.1, 0.5)),
+    ('SpatialContrastiveNormalization', {'nInputPlane': 3, 'kernel': np.full((3, 3), 1 / 27), 'threshold': 1e-4,
+                                         'thresval': 1e-4},
+     lambda: nn.SpatialContrastiveNormalization(3, lg.DoubleTensor(np.ones((3, 3))))),
     ('Copy', {'output': lg.DoubleTensor(), 'gradInput': lg.FloatTensor(), 'dontCast': True},
      lambda: nn.Copy('torch.FloatTensor', 'torch.DoubleTensor', True, True)),
     # read before, written now: the fields their Lua constructors set
@@ -294,3 +303,25 @@ def test_what_the_lua_classes_cannot_hold_is_refused(make, words):
     assert "the saved object (Sequential).modules[0]" in str(err.value)
     for word in words:
         assert word in str(err.value)
+
+
+@pytest.mark.parametrize('kernel', [np.ones((3, 5)), np.array([1.0, 2, 1])], ids=['2d', '1d'])
+def test_the_written_estimators_compute_what_the_module_does(kernel):
+    """SpatialSubtractiveNormalization.lua's updateOutput: x - meanestimator(x) / meanestimator(ones), with the
+    meanestimator the file holds (loaded here as legonn's modules); SpatialDivisiveNormalization.lua's: x divided by
+    stdestimator(x) / meanestimator(ones), thresholded."""
+    x = _seeded((2, 2, 6, 7)).double()
+    sub = nn.SpatialSubtractiveNormalization(2, lg.DoubleTensor(kernel)).double()
+    div = nn.SpatialDivisiveNormalization(2, lg.DoubleTensor(kernel)).double()
+    raw_sub, raw_div = round_trip([sub, div], convert=False)
+    mean, std, div_mean = round_trip([raw_sub['meanestimator'], raw_div['stdestimator'], raw_div['meanestimator']])
+    ones = lg.DoubleTensor(np.ones((2, 6, 7)))
+    # Replicate(nInputPlane, 1, 3) adds a dimension of one: CSubTable and CDivTable only need equal element counts
+    coef = mean.forward(ones).numpy().reshape(2, 6, 7)
+    local_mean = mean.forward(x).numpy().reshape(x.size())
+    np.testing.assert_allclose(sub.forward(x).numpy(), x.numpy() - local_mean / coef, rtol=1e-12)
+    std_coef = div_mean.forward(ones).numpy().reshape(2, 6, 7)
+    local = std.forward(x).numpy().reshape(x.size()) / std_coef
+    divided = x.numpy() / np.where(local > 1e-4, local, 1e-4)
+    # the file's kernel was rounded to float32 when built, legonn's own kernel was not
+    np.testing.assert_allclose(div.forward(x).numpy(), divided, rtol=1e-6)

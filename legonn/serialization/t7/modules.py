@@ -371,6 +371,12 @@ ARGUMENTS = {
     'VolumetricBatchNormalization': _batch_normalization,
     'VolumetricReplicationPadding': lambda f: tuple(f.int(k) for k in ('pleft', 'pright', 'ptop', 'pbottom',
                                                                        'pfront', 'pback')),
+    # the saved kernel is normalised already, which the constructor's normalisation leaves as it is
+    'SpatialSubtractiveNormalization': lambda f: (f.int('nInputPlane', 1), f.tensor('kernel', True)),
+    'SpatialDivisiveNormalization': lambda f: (f.int('nInputPlane', 1), f.tensor('kernel', True),
+                                               f.number('threshold', 1e-4), f.number('thresval', 1e-4)),
+    'SpatialContrastiveNormalization': lambda f: (f.int('nInputPlane', 1), f.tensor('kernel', True),
+                                                  f.number('threshold', 1e-4), f.number('thresval', 1e-4)),
     'TanhShrink': _no_args, 'CReLU': lambda f: (f.int('nInputDims'), f.flag('inplace')),
     'Maxout': _maxout, 'LayerNormalization': _layer_normalization, 'SpatialLPPooling': _lp_pooling,
     'Copy': _copy,

@@ -7,6 +7,7 @@ tensors that share a storage (``clone('weight', 'bias')``, ``share``) are writte
 A class left out of ``FIELDS``, or a module whose state Torch7's class cannot hold (a legonn-only option), is a
 TypeError naming where the module is and its class: nothing is approximated.
 """
+from ...modules.base.connection_tables import tables
 from ...modules.base.typed import Typed
 from ...tensor.storage import LongStorage
 from ...tensor.tensor import TENSOR_CLASSES, Tensor
@@ -163,6 +164,9 @@ FIELDS.update({
     # Sequentials in Lua (_CHILDREN)
     'TanhShrink': (1, (), {}), 'CReLU': (1, ('nInputDims', 'inplace'), {}), 'Maxout': (1, (), {}),
     'LayerNormalization': (1, (), {}), 'SpatialLPPooling': (1, ('kW', 'kH', 'dW', 'dH'), {}),
+    'SpatialSubtractiveNormalization': (1, ('nInputPlane', 'kernel'), {}),
+    'SpatialDivisiveNormalization': (1, ('nInputPlane', 'kernel', 'threshold', 'thresval'), {}),
+    'SpatialContrastiveNormalization': (1, ('nInputPlane',), {}),
     # Copy.lua keeps its types as those of its output and gradInput (_copy)
     'Copy': (1, ('dontCast',), {}),
 })
@@ -200,6 +204,40 @@ def _lp_pooling(m, new):
                         new('MulConstant', m.kW * m.kH), power[1]]}
 
 
+def _estimator(m, new, std):
+    """The meanestimator (std: stdestimator) SpatialSubtractiveNormalization.lua and SpatialDivisiveNormalization.lua
+    build: zero padding, a convolution summing the planes with the kernel (a 1-D kernel: SpatialConvolutionMap
+    along the width, then SpatialConvolution along the height), the sum replicated over the planes."""
+    n, k = m.nInputPlane, m.kernel
+    kh = k.size(0)
+    kw = k.size(1) if k.dim() == 2 else kh
+    seq = new('Sequential')
+    if std:
+        seq.add(new('Square'))
+    seq.add(new('SpatialZeroPadding', kw // 2, kw // 2, kh // 2, kh // 2))
+    if k.dim() == 2:
+        conv = new('SpatialConvolution', n, 1, kw, kh)
+        conv.weight.copy(k.view(1, 1, kh, kw).expand(1, n, kh, kw))
+        seq.add(conv)
+    else:
+        rows, conv = new('SpatialConvolutionMap', tables.oneToOne(n), kh, 1), new('SpatialConvolution', n, 1, 1, kh)
+        rows.weight.copy(k.view(1, 1, kh).expand(n, 1, kh))
+        rows.bias.zero()
+        conv.weight.copy(k.view(1, 1, kh, 1).expand(1, n, kh, 1))
+        seq.add(rows).add(conv)
+    conv.bias.zero()
+    seq.add(new('Replicate', n, 0, 3))
+    if std:
+        seq.add(new('Sqrt'))
+    return seq
+
+
+def _divisive(m, new):
+    return {'meanestimator': _estimator(m, new, False), 'stdestimator': _estimator(m, new, True),
+            'normalizer': new('CDivTable'), 'divider': new('CDivTable'),
+            'thresholder': new('Threshold', m.threshold, m.thresval), 'coef': m.kernel.new(1, 1, 1).zero()}
+
+
 # classes whose Lua constructor makes modules that legonn's computes in one module: field -> those modules, built
 # (by ``new(class name, *arguments)``, in the module's type) as the Lua constructor builds them
 _CHILDREN = {
@@ -207,6 +245,14 @@ _CHILDREN = {
     'CReLU': lambda m, new: {'modules': [new('ConcatTable').add(new('Identity')).add(new('MulConstant', -1)),
                                          new('JoinTable', 1), new('ReLU', m.inplace)]},
     'Maxout': _maxout, 'LayerNormalization': _layer_normalization, 'SpatialLPPooling': _lp_pooling,
+    'SpatialSubtractiveNormalization': lambda m, new: {
+        'meanestimator': _estimator(m, new, False), 'subtractor': new('CSubTable'), 'divider': new('CDivTable'),
+        'coef': m.kernel.new(1, 1, 1).zero()},
+    'SpatialDivisiveNormalization': _divisive,
+    # Lua's kernel is one tensor that both inner modules normalise in place: the divisive one's, last
+    'SpatialContrastiveNormalization': lambda m, new: {
+        'kernel': m.divisive.kernel, 'threshold': m.divisive.threshold, 'thresval': m.divisive.thresval,
+        'normalizer': new('Sequential').add(m.subtractive).add(m.divisive)},
 }
 # Lua field -> legonn attribute, where the Lua name is a Python keyword
 _PYTHON_NAMES = {'lambda': 'lambda_'}
