@@ -43,6 +43,12 @@ _LAYER_NORMALIZATION = {'modules': [
         _lua('Replicate', nfeatures=4, dim=1, ndim=1)])]),
     _lua('CSubTable'), _lua('Normalize', p=2, eps=1e-5), _lua('MulConstant', constant_scalar=2, inplace=False),
     _lua('CMul', size=lg.LongStorage([4]), weight=_w(4)), _lua('Add', scalar=False, bias=_w(4))]}
+# PartialLinear.lua's network holds the weight in a LookupTable; bias is a row; setPartition{3, 1} (1-based)
+_PARTIAL_LINEAR = {
+    'inputsize': 4, 'outputsize': 3, 'bias': _w(1, 3), 'allcolumns': np.arange(1.0, 4), 'partition': np.array([3.0, 1]),
+    'network': _lua('Sequential', modules=[
+        _lua('ParallelTable', modules=[_lua('Identity'), _lua('LookupTable', weight=_w(3, 4), paddingValue=0)]),
+        _lua('MM', transA=False, transB=True)])}
 # (Lua class, fields as its constructor sets them, the legonn module the same arguments build)
 LUA_OBJECTS = [
     ('SpatialDropout', {'p': 0.3, 'train': True, 'stochastic_inference': False, 'noise': np.zeros(0)},
@@ -177,6 +183,13 @@ LUA_OBJECTS = [
     ('SpatialContrastiveNormalization', {'nInputPlane': 3, 'kernel': np.full((3, 3), 1 / 27), 'threshold': 1e-4,
                                          'thresval': 1e-4},
      lambda: nn.SpatialContrastiveNormalization(3, lg.DoubleTensor(np.ones((3, 3))))),
+    ('PartialLinear', _PARTIAL_LINEAR, lambda: nn.PartialLinear(4, 3).setPartition(lg.LongTensor([2, 0]))),
+    ('IndexLinear', {'normalize': 4, 'weight': _w(6, 7), 'bias': _w(3), 'inputSize': 6, 'outputSize': 3,
+                     'gradWeight': np.zeros(0), 'doGradInput': False, 'offset': 1, 'weightDecay': 0,
+                     'running': {'cumSumSizes': {}, 'keys': {}, 'gradWeight': {}, 'counter': 1}},
+     lambda: nn.IndexLinear(6, 3, False, 2, None, None, True)),
+    ('Convert', {'inputShape': 'bchw', 'outputShape': 'bf', 'inputBatchDim': 1, 'outputBatchDim': 1,
+                 'nInputDim': 4, 'nOutputDim': 2, 'modules': []}, lambda: nn.Convert('bchw', 'bf')),
     ('Copy', {'output': lg.DoubleTensor(), 'gradInput': lg.FloatTensor(), 'dontCast': True},
      lambda: nn.Copy('torch.FloatTensor', 'torch.DoubleTensor', True, True)),
     # read before, written now: the fields their Lua constructors set
@@ -238,6 +251,13 @@ def test_lua_sequentials_give_their_parameters_to_the_one_legonn_module():
     np.testing.assert_array_equal(maxout.bias.numpy(), linear['bias'].numpy())
     np.testing.assert_array_equal(norm.weight.numpy(), gain['weight'].numpy())
     np.testing.assert_array_equal(norm.bias.numpy(), bias['bias'].numpy())
+    partial = round_trip(_lua('PartialLinear', **_PARTIAL_LINEAR))
+    table = _PARTIAL_LINEAR['network']['modules'][0]['modules'][1]
+    np.testing.assert_array_equal(partial.weight.numpy(), table['weight'].numpy())
+    np.testing.assert_array_equal(partial.bias.numpy(), _PARTIAL_LINEAR['bias'].ravel())
+    assert partial.partition.numpy().tolist() == [2, 0]
+    with pytest.raises(lg.serialization.FormatError, match="'partition' must hold 1-based column numbers"):
+        round_trip(_lua('PartialLinear', **dict(_PARTIAL_LINEAR, partition=np.array([0.0, 1]))))
     with pytest.raises(lg.serialization.FormatError, match=r"no module 1 in .*Maxout's modules"):
         round_trip(_lua('Maxout', modules=[_lua('Linear', weight=_w(8, 3), bias=_w(8))]))
 

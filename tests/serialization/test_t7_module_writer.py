@@ -279,6 +279,15 @@ CASES = [
     # planes the subtractive one's float32 rounding can differ in the last bit)
     ('SpatialContrastiveNormalization-1d',
      lambda: nn.SpatialContrastiveNormalization(1, lg.FloatTensor([1, 2, 1]), 0.2), lambda: _seeded((2, 1, 5, 5))),
+    ('PartialLinear', lambda: nn.PartialLinear(4, 5), lambda: _seeded((3, 4))),
+    ('PartialLinear-partition', lambda: nn.PartialLinear(4, 5, False).setPartition(lg.LongTensor([4, 1])),
+     lambda: _seeded((3, 4))),
+    ('IndexLinear', lambda: nn.IndexLinear(6, 3, True, 1).reset(), lambda: [
+        [lg.LongTensor([0, 2]), lg.LongTensor([4])], [_seeded((2,)), _seeded((1,), 1)]]),
+    ('IndexLinear-normalize', lambda: nn.IndexLinear(6, 3, False, 0, None, None, True).reset(), lambda: [
+        [lg.LongTensor([0, 2]), lg.LongTensor([5])], [_seeded((2,)), _seeded((1,), 1)]]),
+    ('Convert', lambda: nn.Convert('bchw', 'bf'), lambda: _seeded(_IMAGE)),
+    ('Convert-any', nn.Convert, lambda: _seeded((4, 3)).double()),
     ('Copy', lambda: nn.Copy('torch.FloatTensor', 'torch.DoubleTensor'), lambda: _seeded((4, 3))),
     ('Copy-forced', lambda: nn.Copy('torch.FloatTensor', 'torch.FloatTensor', True, True), lambda: _seeded((4, 3))),
 ]

@@ -96,7 +96,16 @@ class _Fields:
 
     def child(self, *indices):
         """The fields of a module in ``modules`` (``child(0, 1)``: modules[0].modules[1], 0-based)."""
-        fields = self
+        return self._descend(self, indices)
+
+    def child_of(self, key, *indices):
+        """The fields of the module in field ``key`` (PartialLinear's network), or of one in its modules."""
+        held = self.get(key)
+        if not isinstance(held, TorchObject):
+            raise self.fail(f"field {key!r} must hold the module its Lua constructor makes, got {held!r}")
+        return self._descend(_Fields(held, f"{self.where}.{key}", self.converter), indices)
+
+    def _descend(self, fields, indices):
         for i in indices:
             children = fields.get('modules')
             if not isinstance(children, list) or i >= len(children) or not isinstance(children[i], TorchObject):
@@ -236,7 +245,9 @@ def _copy(f):
 # classes whose Lua object holds modules that legonn's computes in one module: the tensors of those modules that
 # are the legonn module's parameters (the modules themselves are not added)
 _COMPOSITES = {
-    'TanhShrink': lambda f: {}, 'CReLU': lambda f: {}, 'SpatialLPPooling': lambda f: {},
+    'TanhShrink': lambda f: {}, 'CReLU': lambda f: {}, 'SpatialLPPooling': lambda f: {}, 'Convert': lambda f: {},
+    'PartialLinear': lambda f: {'weight': f.child_of('network', 0, 1).tensor('weight', True),
+                                'gradWeight': f.child_of('network', 0, 1).tensor('gradWeight')},
     'Maxout': lambda f: {k: f.child(0).tensor(k) for k in ('weight', 'bias', 'gradWeight', 'gradBias')},
     'LayerNormalization': lambda f: {} if len(f.get('modules')) <= 4 else {
         'weight': f.child(4).tensor('weight', True), 'gradWeight': f.child(4).tensor('gradWeight'),
@@ -377,6 +388,10 @@ ARGUMENTS = {
                                                f.number('threshold', 1e-4), f.number('thresval', 1e-4)),
     'SpatialContrastiveNormalization': lambda f: (f.int('nInputPlane', 1), f.tensor('kernel', True),
                                                   f.number('threshold', 1e-4), f.number('thresval', 1e-4)),
+    'PartialLinear': lambda f: (f.int('inputsize'), f.int('outputsize'), f.tensor('bias') is not None),
+    'IndexLinear': lambda f: (f.tensor('weight', True).size(0), f.int('outputSize'), f.flag('doGradInput'),
+                              f.int('offset', -1) + 1, None, None, f.int('normalize', 0) > 0),
+    'Convert': lambda f: (f.get('inputShape', 'b*'), f.get('outputShape')),
     'TanhShrink': _no_args, 'CReLU': lambda f: (f.int('nInputDims'), f.flag('inplace')),
     'Maxout': _maxout, 'LayerNormalization': _layer_normalization, 'SpatialLPPooling': _lp_pooling,
     'Copy': _copy,
@@ -531,6 +546,8 @@ class ModuleConverter:
                 setattr(module, flag, fields.flag(flag))
         if 'train' in obj and hasattr(module, 'train'):
             module.train = fields.flag('train')
+        if name == 'PartialLinear':
+            _partition(module, fields)
         if name == 'View' and obj.get('numInputDims') is not None:
             module.setNumInputDims(fields.int('numInputDims'))
         if name == 'LookupTable' and fields.int('paddingValue', 0) != 0:   # Torch7's 0: no padding
@@ -573,6 +590,14 @@ class ModuleConverter:
             if tuple(saved.size()) != tuple(own.size()):   # e.g. SpatialConvolutionMM's 2-D weight
                 saved = saved.contiguous().view(*own.size())
             setattr(module, key, saved)
+
+
+def _partition(module, fields):
+    """PartialLinear.lua's partition holds 1-based column numbers."""
+    columns = fields.tensor('partition', True)
+    if columns.dim() != 1 or columns.nElement() == 0 or columns.min() < 1:
+        raise fields.fail(f"field 'partition' must hold 1-based column numbers, got sizes {tuple(columns.size())}")
+    ModuleConverter._call(fields, 'module', module.setPartition, columns.long().add(-1))
 
 
 def _saved_parameters(obj):

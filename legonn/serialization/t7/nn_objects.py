@@ -9,6 +9,7 @@ TypeError naming where the module is and its class: nothing is approximated.
 """
 from ...modules.base.connection_tables import tables
 from ...modules.base.typed import Typed
+from ...tensor.functions import arange
 from ...tensor.storage import LongStorage
 from ...tensor.tensor import TENSOR_CLASSES, Tensor
 from ...tensor.types import short_name
@@ -167,6 +168,13 @@ FIELDS.update({
     'SpatialSubtractiveNormalization': (1, ('nInputPlane', 'kernel'), {}),
     'SpatialDivisiveNormalization': (1, ('nInputPlane', 'kernel', 'threshold', 'thresval'), {}),
     'SpatialContrastiveNormalization': (1, ('nInputPlane',), {}),
+    'PartialLinear': (1, ('inputsize', 'outputsize'), {}),
+    'IndexLinear': (1, ('normalize', 'weight', 'bias', 'gradBias', 'doGradInput'),
+                    {'gradWeight': 'tensor', 'gradWeightBuffer': 'tensor', 'valuesBuffer': 'tensor',
+                     'normalizedValues': 'tensor', 'sizesCache': 'table', 'cumSumSizesCache': 'table'}),
+    # Convert.lua builds its converter module on the first forward (modules stays empty until then)
+    'Convert': (1, ('inputShape', 'outputShape', 'inputBatchDim', 'outputBatchDim', 'nInputDim', 'nOutputDim',
+                    'transposition'), {'modules': 'table'}),
     # Copy.lua keeps its types as those of its output and gradInput (_copy)
     'Copy': (1, ('dontCast',), {}),
 })
@@ -232,6 +240,21 @@ def _estimator(m, new, std):
     return seq
 
 
+def _partial_linear(m, new):
+    """PartialLinear.lua keeps its weight in a LookupTable of its network, its bias as a row, and its partition as
+    1-based column numbers (``allcolumns`` itself when all are used), in the default tensor type."""
+    table = new('LookupTable', m.outputsize, m.inputsize)
+    table.weight, table.gradWeight = m.weight, m.gradWeight
+    network = new('Sequential').add(new('ParallelTable').add(new('Identity')).add(table)).add(new('MM', False, True))
+    columns = arange(1, m.outputsize + 1, tensortype=m.weight.type())
+    partition = m.partition.type(m.weight.type()).add(1)
+    full = partition.nElement() == m.outputsize and bool((partition.array == columns.array).all())
+    fields = {'network': network, 'allcolumns': columns, 'partition': columns if full else partition}
+    if m.bias is not None:
+        fields.update(bias=m.bias.view(1, m.outputsize), gradBias=m.gradBias.view(1, m.outputsize))
+    return fields
+
+
 def _divisive(m, new):
     return {'meanestimator': _estimator(m, new, False), 'stdestimator': _estimator(m, new, True),
             'normalizer': new('CDivTable'), 'divider': new('CDivTable'),
@@ -248,7 +271,11 @@ _CHILDREN = {
     'SpatialSubtractiveNormalization': lambda m, new: {
         'meanestimator': _estimator(m, new, False), 'subtractor': new('CSubTable'), 'divider': new('CDivTable'),
         'coef': m.kernel.new(1, 1, 1).zero()},
-    'SpatialDivisiveNormalization': _divisive,
+    'SpatialDivisiveNormalization': _divisive, 'PartialLinear': _partial_linear,
+    # IndexLinear.lua's offset is added to its 1-based keys: keysOffset - 1; its running state starts empty
+    'IndexLinear': lambda m, new: {
+        'inputSize': m.weight.size(0), 'outputSize': m.weight.size(1) - m.normalize, 'weightDecay': 0,
+        'offset': m.keysOffset - 1, 'running': {'cumSumSizes': [], 'keys': [], 'gradWeight': [], 'counter': 1}},
     # Lua's kernel is one tensor that both inner modules normalise in place: the divisive one's, last
     'SpatialContrastiveNormalization': lambda m, new: {
         'kernel': m.divisive.kernel, 'threshold': m.divisive.threshold, 'thresval': m.divisive.thresval,
