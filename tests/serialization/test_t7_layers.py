@@ -345,3 +345,22 @@ def test_the_written_estimators_compute_what_the_module_does(kernel):
     divided = x.numpy() / np.where(local > 1e-4, local, 1e-4)
     # the file's kernel was rounded to float32 when built, legonn's own kernel was not
     np.testing.assert_allclose(div.forward(x).numpy(), divided, rtol=1e-6)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('name', ['SpatialConvolutionMap', 'SpatialDepthWiseConvolution', 'PartialLinear-partition',
+                                  'Maxout', 'LayerNormalization', 'SpatialSubtractiveNormalization-1d',
+                                  'VolumetricConvolution', 'CAdd', 'Add-scalar', 'SpatialLPPooling'])
+def test_cuda_layers_are_written_as_cuda_objects_and_load_on_the_gpu(name):
+    from .test_t7_module_writer import CASES
+    _, make, data = next(c for c in CASES if c[0] == name)
+    module = make().cuda()
+    assert round_trip(module, convert=False)['_type'] == 'torch.CudaTensor'
+    out = io.BytesIO()
+    lg.save_lua(out, module)
+    out.seek(0)
+    back = lg.load_lua(out, device='cuda')
+    x = data().cuda()
+    y = back.forward(x)
+    assert y.type() == 'legonn.CudaTensor'
+    np.testing.assert_array_equal(y.cpu().numpy(), module.forward(x).cpu().numpy())
