@@ -288,6 +288,12 @@ CASES = [
         [lg.LongTensor([0, 2]), lg.LongTensor([5])], [_seeded((2,)), _seeded((1,), 1)]]),
     ('Convert', lambda: nn.Convert('bchw', 'bf'), lambda: _seeded(_IMAGE)),
     ('Convert-any', nn.Convert, lambda: _seeded((4, 3)).double()),
+    # the rnn package's simple modules
+    ('LinearNoBias', lambda: nn.LinearNoBias(3, 2), lambda: _seeded((4, 3))),
+    ('LookupTableMaskZero', lambda: nn.LookupTableMaskZero(5, 3), lambda: lg.LongTensor([[-1, 3, 4], [2, -1, 0]])),
+    ('SAdd', lambda: nn.SAdd(2.5, True), lambda: _seeded((4, 3))),
+    ('CopyGrad', nn.CopyGrad, lambda: _seeded((4, 3))),
+    ('ExpandAs', nn.ExpandAs, lambda: _pair((4, 3), (1, 3))),
     ('Copy', lambda: nn.Copy('torch.FloatTensor', 'torch.DoubleTensor'), lambda: _seeded((4, 3))),
     ('Copy-forced', lambda: nn.Copy('torch.FloatTensor', 'torch.FloatTensor', True, True), lambda: _seeded((4, 3))),
 ]

@@ -175,6 +175,12 @@ FIELDS.update({
     # Convert.lua builds its converter module on the first forward (modules stays empty until then)
     'Convert': (1, ('inputShape', 'outputShape', 'inputBatchDim', 'outputBatchDim', 'nInputDim', 'nOutputDim',
                     'transposition'), {'modules': 'table'}),
+    # the rnn package's simple modules (its LookupTableMaskZero is a LookupTable of nIndex + 1 rows)
+    'LinearNoBias': (1, ('weight', 'gradWeight'), {}),
+    'LookupTableMaskZero': (1, ('weight', 'gradWeight', 'paddingValue', 'maxNorm', 'normType',
+                                'shouldScaleGradByFreq'), {'_count': 'int', '_input': 'long'}),
+    'SAdd': (1, ('addend', 'negate'), {}), 'CopyGrad': (1, (), {}),
+    'ExpandAs': (1, (), {'sum1': 'tensor', 'sum2': 'tensor'}),
     # Copy.lua keeps its types as those of its output and gradInput (_copy)
     'Copy': (1, ('dontCast',), {}),
 })
@@ -386,6 +392,15 @@ def _lookup_table(module, obj, where):
         obj['paddingValue'] = 0
 
 
+def _mask_zero(module, obj, where):
+    """rnn's LookupTableMaskZero masks index 0 itself; the LookupTable it extends is built without padding or a
+    maximum norm."""
+    for key in ('paddingValue', 'maxNorm'):
+        if obj.get(key) is not None:
+            _refuse(where, f"has {key} {obj[key]}, which LookupTableMaskZero.lua's constructor never sets")
+    obj['paddingValue'] = 0
+
+
 def _class_nll(module, obj, where):
     if getattr(module, 'ignoreIndex', -100) != -100:
         _refuse(where, f"has ignoreIndex {module.ignoreIndex}, a setting load_lua does not read back")
@@ -468,7 +483,7 @@ def _unpadded(*names):
 
 
 _SPECIAL = {'SpatialConvolutionMM': _convolution_mm, 'Narrow': _narrow, 'Reshape': _reshape,
-            'LookupTable': _lookup_table, 'ClassNLLCriterion': _class_nll, 'Dropout': _dropout,
+            'LookupTable': _lookup_table, 'LookupTableMaskZero': _mask_zero, 'ClassNLLCriterion': _class_nll, 'Dropout': _dropout,
             'Copy': _copy, 'Transpose': _transpose, 'GatedLinearUnit': _gated_linear_unit, 'Add': _add,
             'VolumetricDilatedMaxPooling': _dilated_pooling,
             'Squeeze': _not_from_the_end('dim'),
