@@ -295,6 +295,10 @@ def test_the_file_keeps_what_the_lua_code_reads():
     assert nearest['inputSize'].data.tolist() == [0] * 4           # indexed 1..4 by updateOutput, never resized
     assert clamp['inplace'] is False and (clamp['min_val'], clamp['max_val']) == (-1, 1)
     assert sparse['weightDecay'] == 0 and sparse['sparseUpdate'] == 0
+    assert isinstance(sparse['gradInput'], dict) and len(sparse['gradInput']) == 0   # an empty Lua table
+    # MV.lua and Index.lua resize the two gradInput tensors their constructors made
+    for obj in round_trip([nn.MV(), nn.Index(0), nn.MM()], convert=False):
+        assert [t.type() for t in obj['gradInput']] == ['legonn.FloatTensor'] * 2
 
 
 def test_class_versions_of_the_volumetric_poolings_and_gradient_reversal():

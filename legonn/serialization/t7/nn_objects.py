@@ -473,6 +473,25 @@ def _copy(module, obj, where):
     obj['gradInput'] = TENSOR_CLASSES[short_name(module.gradInput.type())]()
 
 
+def _gradient_pair(module, obj, where):
+    """MM.lua, MV.lua, Index.lua, Bilinear.lua, CosineDistance.lua and DotProduct.lua make gradInput a table of two
+    tensors, which MV's and Index's updateGradInput resize without making them."""
+    empty = TENSOR_CLASSES[short_name(module.type())]
+    obj['gradInput'] = [empty(), empty()]
+
+
+def _sparse_linear(module, obj, where):
+    """SparseLinear.lua's constructor: weightDecay 0, sparseUpdate NO_LAST_INPUT (0), gradInput a table."""
+    obj.update(weightDecay=0, sparseUpdate=0, gradInput=[])
+
+
+def _both(*specials):
+    def run(module, obj, where):
+        for special in specials:
+            special(module, obj, where)
+    return run
+
+
 def _unpadded(*names):
     """A refusal of the settings legonn's class has and the Lua one does not, unless at their neutral values."""
     def check(module, obj, where):
@@ -487,13 +506,14 @@ _SPECIAL = {'SpatialConvolutionMM': _convolution_mm, 'Narrow': _narrow, 'Reshape
             'Copy': _copy, 'Transpose': _transpose, 'GatedLinearUnit': _gated_linear_unit, 'Add': _add,
             'VolumetricDilatedMaxPooling': _dilated_pooling,
             'Squeeze': _not_from_the_end('dim'),
-            'Unsqueeze': _not_from_the_end('pos'), 'Index': _not_from_the_end('dimension'),
+            'Unsqueeze': _not_from_the_end('pos'), 'Index': _both(_not_from_the_end('dimension'), _gradient_pair),
             'Padding': _not_from_the_end('dim', 'index'), 'SpatialConvolutionMap': _connection_table,
             'SpatialFullConvolutionMap': _connection_table, 'SpatialDepthWiseConvolution': _depthwise,
             'VolumetricAveragePooling': _unpadded(('padT', 0), ('padW', 0), ('padH', 0), ('dilationT', 1),
                                                   ('dilationW', 1), ('dilationH', 1)),
             # Clamp is a HardTanh in Lua, whose updateOutput hands THNN its inplace flag
             'Clamp': _constants(inplace=False), 'Euclidean': _constants(fastBackward=True),
-            # SparseLinear.lua's NO_LAST_INPUT is 0
-            'SparseLinear': _constants(weightDecay=0, sparseUpdate=0),
+            'SparseLinear': _sparse_linear,
+            'MM': _gradient_pair, 'MV': _gradient_pair, 'Bilinear': _gradient_pair, 'CosineDistance': _gradient_pair,
+            'DotProduct': _gradient_pair,
             'VolumetricMaxPooling': _unpadded(('dilationT', 1), ('dilationW', 1), ('dilationH', 1))}
