@@ -372,3 +372,18 @@ def test_cuda_layers_are_written_as_cuda_objects_and_load_on_the_gpu(name):
     y = back.forward(x)
     assert y.type() == 'legonn.CudaTensor'
     np.testing.assert_array_equal(y.cpu().numpy(), module.forward(x).cpu().numpy())
+
+
+@pytest.mark.parametrize('make, x', [
+    (lambda: nn.SpatialFractionalMaxPooling(2, 2, 0.5, 0.6), _seeded((2, 2, 7, 8))),
+    (lambda: nn.VolumetricFractionalMaxPooling(2, 2, 2, 0.5, 0.6, 0.7), _seeded((2, 2, 6, 7, 8))),
+], ids=['spatial', 'volumetric'])
+def test_fixed_fractional_pooling_regions_come_back(make, x):
+    """fixPoolingRegions(true) keeps randomSamples from one forward to the next, in Torch7 and in legonn."""
+    module = make()
+    module.fixPoolingRegions(True)
+    module.forward(x)
+    back = round_trip(module)
+    assert back.newRandomPool is True
+    np.testing.assert_array_equal(back.randomSamples.numpy(), module.randomSamples.numpy())
+    np.testing.assert_array_equal(back.forward(x).numpy(), module.forward(x).numpy())

@@ -448,7 +448,7 @@ ARGUMENTS.update({
     'cudnn.BLSTM': _recurrent, 'cudnn.BGRU': _recurrent,
 })
 # boolean flags Torch7 sets by method calls after construction (ceil(), setCountIncludePad(), scaleGradByFreq(), ...)
-_FLAGS = ('ceil_mode', 'count_include_pad', 'divide', 'shouldScaleGradByFreq')
+_FLAGS = ('ceil_mode', 'count_include_pad', 'divide', 'shouldScaleGradByFreq', 'newRandomPool')
 
 
 class ModuleConverter:
@@ -541,6 +541,10 @@ class ModuleConverter:
         self._parameters(module, obj, fields, typename)
         if name in ('VolumetricMaxPooling', 'VolumetricDilatedMaxPooling') and obj.version < 2:
             obj['ceil_mode'] = False   # as VolumetricMaxPooling:read (the dilated class's too) does
+        if name in ('SpatialFractionalMaxPooling', 'VolumetricFractionalMaxPooling'):
+            # the pooling regions' samples, which the next forward keeps when the regions are fixed
+            samples = fields.tensor('randomSamples')
+            module.randomSamples = None if samples is None else samples.type(typename or samples.type())
         for flag in _FLAGS:
             if flag in obj and hasattr(module, flag):
                 setattr(module, flag, fields.flag(flag))
