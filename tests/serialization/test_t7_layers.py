@@ -276,8 +276,18 @@ def test_unpooling_loads_with_the_pooling_module_it_shares():
     volumetric = _lua('VolumetricMaxUnpooling', pooling=_lua('VolumetricMaxPooling', 2, kT=2, kW=2, kH=2, dT=2,
                                                              dW=2, dH=2, padT=0, padW=0, padH=0, ceil_mode=False))
     assert isinstance(round_trip(volumetric).pooling, nn.VolumetricMaxPooling)
-    with pytest.raises(lg.serialization.FormatError, match="'pooling' must be an nn module"):
-        round_trip(_lua('SpatialMaxUnpooling', pooling=3))
+
+
+@pytest.mark.parametrize('obj, message', [
+    (_lua('PrintSize', prefix=3), r"nn.PrintSize: field 'prefix' must be a string, got 3"),
+    (_lua('SpatialMaxUnpooling', pooling=3), r"nn.SpatialMaxUnpooling: field 'pooling' must be an nn module"),
+    (_lua('SpatialConvolutionMap', kW=3, kH=3, connTable=_table([[0, 1], [1, 1]]), weight=_w(2, 3, 3), bias=_w(2)),
+     r"nn.SpatialConvolutionMap: field 'connTable' must hold rows of two 1-based plane numbers"),
+    (_lua('LayerNormalization', modules=[_lua('Identity')]), r"found no module 1 in .*modules\[0\]'s modules"),
+])
+def test_bad_fields_are_refused_naming_class_and_field(obj, message):
+    with pytest.raises(lg.serialization.FormatError, match=message):
+        round_trip(obj)
 
 
 def test_the_file_keeps_what_the_lua_code_reads():

@@ -50,6 +50,9 @@ class _Fields:
     def number(self, key, default=None):
         return self._typed(key, default, (int, float), 'a number')
 
+    def string(self, key, default=None):
+        return self._typed(key, default, (str,), 'a string')
+
     def flag(self, key, default=False):
         return self._typed(key, default, (bool,), 'a boolean')
 
@@ -337,7 +340,7 @@ ARGUMENTS = {
     'Constant': lambda f: (f.tensor('value', True).clone(), f.optional_int('nInputDim')),
     'OneHot': lambda f: (f.int('outputSize'),),
     'Collapse': lambda f: (f.int('nInputDim'),),
-    'PrintSize': lambda f: (f.get('prefix', 'PrintSize'),),
+    'PrintSize': lambda f: (f.string('prefix', 'PrintSize'),),
     'MM': lambda f: (f.flag('transA'), f.flag('transB')), 'MV': lambda f: (f.flag('trans'),),
     'Index': lambda f: (f.index('dimension'),),
     'PairwiseDistance': lambda f: (f.number('norm', 2),),
@@ -356,7 +359,7 @@ ARGUMENTS = {
     'SpatialDilatedMaxPooling': lambda f: _pooling(f) + (f.int('dilationW', 1), f.int('dilationH', 1)),
     'SpatialMaxUnpooling': lambda f: (f.module('pooling'),),
     'SpatialUpSamplingBilinear': lambda f: (_upsampling_size(f, ('height', 'width')),),
-    'UpSampling': lambda f: (_upsampling_size(f, ('depth', 'height', 'width')), f.get('mode', 'nearest')),
+    'UpSampling': lambda f: (_upsampling_size(f, ('depth', 'height', 'width')), f.string('mode', 'nearest')),
     'SpatialSubSampling': lambda f: (f.int('nInputPlane'), f.int('kW'), f.int('kH'), f.int('dW', 1), f.int('dH', 1)),
     'SpatialConvolutionLocal': lambda f: (f.int('nInputPlane'), f.int('nOutputPlane'), f.int('iW'), f.int('iH'),
                                           f.int('kW'), f.int('kH'), f.int('dW', 1), f.int('dH', 1), f.int('padW', 0),
@@ -391,7 +394,7 @@ ARGUMENTS = {
     'PartialLinear': lambda f: (f.int('inputsize'), f.int('outputsize'), f.tensor('bias') is not None),
     'IndexLinear': lambda f: (f.tensor('weight', True).size(0), f.int('outputSize'), f.flag('doGradInput'),
                               f.int('offset', -1) + 1, None, None, f.int('normalize', 0) > 0),
-    'Convert': lambda f: (f.get('inputShape', 'b*'), f.get('outputShape')),
+    'Convert': lambda f: (f.string('inputShape', 'b*'), f.string('outputShape', f.get('inputShape', 'b*'))),
     'TanhShrink': _no_args, 'CReLU': lambda f: (f.int('nInputDims'), f.flag('inplace')),
     'Maxout': _maxout, 'LayerNormalization': _layer_normalization, 'SpatialLPPooling': _lp_pooling,
     'Copy': _copy,
@@ -556,7 +559,7 @@ class ModuleConverter:
             module.setNumInputDims(fields.int('numInputDims'))
         if name == 'LookupTable' and fields.int('paddingValue', 0) != 0:   # Torch7's 0: no padding
             self._call(fields, 'module', module.setPadding, fields.index('paddingValue'))
-        children = obj.get('modules') or () if name not in _COMPOSITES else ()
+        children = () if name in _COMPOSITES else (obj.get('modules') or ())
         if name == 'DataParallelTable':
             # cunn's __write keeps the first replica only: the module, on the (1-based) GPU ids listed
             gpus = obj.get('gpuAssignments')
