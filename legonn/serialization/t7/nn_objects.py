@@ -435,7 +435,8 @@ def _add(module, obj, where):
 
 def _dilated_pooling(module, obj, where):
     """VolumetricMaxPooling:read, which its dilated subclass inherits, clears ceil_mode below version 2."""
-    _unpadded(('ceil_mode', False))(module, obj, where)
+    if module.ceil_mode:
+        _refuse(where, "has ceil_mode True, which VolumetricMaxPooling:read clears when Torch7 loads this class")
 
 
 def _gated_linear_unit(module, obj, where):
@@ -492,7 +493,7 @@ def _both(*specials):
     return run
 
 
-def _unpadded(*names):
+def _neutral(*names):
     """A refusal of the settings legonn's class has and the Lua one does not, unless at their neutral values."""
     def check(module, obj, where):
         for name, neutral in names:
@@ -502,18 +503,19 @@ def _unpadded(*names):
 
 
 _SPECIAL = {'SpatialConvolutionMM': _convolution_mm, 'Narrow': _narrow, 'Reshape': _reshape,
-            'LookupTable': _lookup_table, 'LookupTableMaskZero': _mask_zero, 'ClassNLLCriterion': _class_nll, 'Dropout': _dropout,
+            'LookupTable': _lookup_table, 'LookupTableMaskZero': _mask_zero, 'ClassNLLCriterion': _class_nll,
+            'Dropout': _dropout,
             'Copy': _copy, 'Transpose': _transpose, 'GatedLinearUnit': _gated_linear_unit, 'Add': _add,
             'VolumetricDilatedMaxPooling': _dilated_pooling,
             'Squeeze': _not_from_the_end('dim'),
             'Unsqueeze': _not_from_the_end('pos'), 'Index': _both(_not_from_the_end('dimension'), _gradient_pair),
             'Padding': _not_from_the_end('dim', 'index'), 'SpatialConvolutionMap': _connection_table,
             'SpatialFullConvolutionMap': _connection_table, 'SpatialDepthWiseConvolution': _depthwise,
-            'VolumetricAveragePooling': _unpadded(('padT', 0), ('padW', 0), ('padH', 0), ('dilationT', 1),
+            'VolumetricAveragePooling': _neutral(('padT', 0), ('padW', 0), ('padH', 0), ('dilationT', 1),
                                                   ('dilationW', 1), ('dilationH', 1)),
             # Clamp is a HardTanh in Lua, whose updateOutput hands THNN its inplace flag
             'Clamp': _constants(inplace=False), 'Euclidean': _constants(fastBackward=True),
             'SparseLinear': _sparse_linear,
             'MM': _gradient_pair, 'MV': _gradient_pair, 'Bilinear': _gradient_pair, 'CosineDistance': _gradient_pair,
             'DotProduct': _gradient_pair,
-            'VolumetricMaxPooling': _unpadded(('dilationT', 1), ('dilationW', 1), ('dilationH', 1))}
+            'VolumetricMaxPooling': _neutral(('dilationT', 1), ('dilationW', 1), ('dilationH', 1))}
