@@ -316,7 +316,7 @@ def _assert_same(a, b):
     fa, fb = _flat(a), _flat(b)
     assert len(fa) == len(fb)
     for x, y in zip(fa, fb):
-        assert x.shape == y.shape
+        assert x.shape == y.shape and x.dtype == y.dtype
         np.testing.assert_array_equal(x, y)
 
 
