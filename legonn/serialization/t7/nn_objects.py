@@ -7,7 +7,6 @@ tensors that share a storage (``clone('weight', 'bias')``, ``share``) are writte
 A class left out of ``FIELDS``, or a module whose state Torch7's class cannot hold (a legonn-only option), is a
 TypeError naming where the module is and its class: nothing is approximated.
 """
-from ...modules.base.connection_tables import tables
 from ...modules.base.typed import Typed
 from ...tensor.functions import arange
 from ...tensor.storage import LongStorage
@@ -234,7 +233,8 @@ def _estimator(m, new, std):
         conv.weight.copy(k.view(1, 1, kh, kw).expand(1, n, kh, kw))
         seq.add(conv)
     else:
-        rows, conv = new('SpatialConvolutionMap', tables.oneToOne(n), kh, 1), new('SpatialConvolution', n, 1, 1, kh)
+        one_to_one = TENSOR_CLASSES['LongTensor']([[i, i] for i in range(n)])   # nn.tables.oneToOne(n), 0-based
+        rows, conv = new('SpatialConvolutionMap', one_to_one, kh, 1), new('SpatialConvolution', n, 1, 1, kh)
         rows.weight.copy(k.view(1, 1, kh).expand(n, 1, kh))
         rows.bias.zero()
         conv.weight.copy(k.view(1, 1, kh, 1).expand(1, n, kh, 1))
