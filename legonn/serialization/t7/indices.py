@@ -14,6 +14,9 @@ INDEX_FIELDS = {
     'Squeeze': ('dim',), 'Unsqueeze': ('pos',), 'Padding': ('dim', 'index'), 'Replicate': ('dim',),
     'Sum': ('dimension',), 'Mean': ('dimension',), 'Max': ('dimension',), 'Min': ('dimension',),
     'Transpose': ('permutations',),
+    'Index': ('dimension',), 'GatedLinearUnit': ('dim',),
+    # Convert.lua finds 'b' in its shape strings (1-based); the reader rebuilds both from the strings
+    'Convert': ('inputBatchDim', 'outputBatchDim'),
     # Torch7's 0 is "no padding", legonn's None
     'LookupTable': ('paddingValue',),
     'MixtureTable': ('dim',), 'WeightNorm': ('outputDim',),

@@ -20,10 +20,11 @@ from .indices import INDEX_FIELDS
 from .reader import TorchObject
 
 _BUSY = object()
-# parameters and running statistics copied into the built module when both sides have them (WeightNorm's
-# learned v and g, and their gradients, too)
-_TENSOR_FIELDS = ('weight', 'bias', 'gradWeight', 'gradBias', 'running_mean', 'running_var', 'v', 'g', 'gradV',
-                  'gradG')
+# parameters and running statistics copied into the built module when both sides have them
+_TENSOR_FIELDS = ('weight', 'bias', 'gradWeight', 'gradBias', 'running_mean', 'running_var',
+                  'diagCov', 'gradDiagCov',          # WeightedEuclidean's
+                  'v', 'gradV', 'g', 'gradG',        # LinearWeightNorm's and WeightNorm's direction and gain
+                  'clusterSampleCount')              # Kmeans's
 
 
 class _Fields:
@@ -49,6 +50,9 @@ class _Fields:
 
     def number(self, key, default=None):
         return self._typed(key, default, (int, float), 'a number')
+
+    def string(self, key, default=None):
+        return self._typed(key, default, (str,), 'a string')
 
     def flag(self, key, default=False):
         return self._typed(key, default, (bool,), 'a boolean')
@@ -100,6 +104,26 @@ class _Fields:
             kind = v.typename if isinstance(v, TorchObject) else type(v).__name__
             raise self.fail(f"field {what!r} must hold an nn object, got {kind}")
         return self.converter.module(v)
+
+    def child(self, *indices):
+        """The fields of a module in ``modules`` (``child(0, 1)``: modules[0].modules[1], 0-based)."""
+        return self._descend(self, indices)
+
+    def child_of(self, key, *indices):
+        """The fields of the module in field ``key`` (PartialLinear's network), or of one in its modules."""
+        held = self.get(key)
+        if not isinstance(held, TorchObject):
+            raise self.fail(f"field {key!r} must hold the module its Lua constructor makes, got {held!r}")
+        return self._descend(_Fields(held, f"{self.where}.{key}", self.converter), indices)
+
+    def _descend(self, fields, indices):
+        for i in indices:
+            children = fields.get('modules')
+            if not isinstance(children, list) or i >= len(children) or not isinstance(children[i], TorchObject):
+                raise self.fail(f"expected the modules its Lua constructor makes, found no module {i} in "
+                                f"{fields.where}'s modules")
+            fields = _Fields(children[i], f"{fields.where}.modules[{i}]", self.converter)
+        return fields
 
     def sizes(self, key):
         """A LongStorage/LongTensor/list of sizes as a tuple of ints."""
@@ -158,6 +182,82 @@ def _padding(f):
 
 def _no_args(f):
     return ()
+
+
+def _weight_sizes(f):
+    return tuple(f.tensor('weight', True).size())
+
+
+def _connection_map(f):
+    """nn.tables's 1-based plane numbers as legonn's 0-based LongTensor."""
+    table = f.tensor('connTable', True)
+    if table.dim() != 2 or table.size(1) != 2 or (table.nElement() and table.min() < 1):
+        raise f.fail(f"field 'connTable' must hold rows of two 1-based plane numbers, got sizes {tuple(table.size())}")
+    return (table.long().add(-1), f.int('kW'), f.int('kH'), f.int('dW', 1), f.int('dH', 1))
+
+
+def _volumetric(f):
+    return (f.int('nInputPlane'), f.int('nOutputPlane'), f.int('kT'), f.int('kW'), f.int('kH'), f.int('dT', 1),
+            f.int('dW', 1), f.int('dH', 1), f.int('padT', 0), f.int('padW', 0), f.int('padH', 0))
+
+
+def _volumetric_pooling(f):
+    return (f.int('kT'), f.int('kW'), f.int('kH'), f.int('dT'), f.int('dW'), f.int('dH'))
+
+
+def _fractional(f, axes):
+    """Pool sizes, then the output sizes if the file has them, else the ratios."""
+    sizes = tuple(f.int('poolSize' + a) for a in axes)
+    if f.get('out' + axes[0]) is not None:
+        return sizes + tuple(f.int('out' + a) for a in axes)
+    return sizes + tuple(f.number('ratio' + a) for a in axes)
+
+
+def _upsampling_size(f, axes):
+    """The scale factor, or (Lua's params table) the output sizes."""
+    if f.get('scale_factor') is not None:
+        return f.int('scale_factor')
+    return {'o' + a: f.int('o' + a) for a in axes if a != 'depth' or f.get('odepth') is not None}
+
+
+def _maxout(f):
+    """Maxout.lua's Sequential of Linear(inputSize, outputSize * maxoutNumber), View(maxoutNumber, outputSize), Max."""
+    maxoutNumber, outputSize = f.child(1).sizes('size')
+    return (f.child(0).tensor('weight', True).size(1), outputSize, maxoutNumber)
+
+
+def _layer_normalization(f):
+    """LayerNormalization.lua's Sequential: its Replicate has nOutput, its Normalize eps; CMul and Add follow when
+    affine."""
+    return (f.child(0, 1, 1).int('nfeatures'), 0, f.child(2).number('eps'), len(f.get('modules')) > 4)
+
+
+def _lp_pooling(f):
+    """SpatialLPPooling.lua keeps no plane count (read as 1, which legonn only records); its first module is Square
+    (p = 2) or Power(p)."""
+    first = f.child(0)
+    pnorm = 2 if first.obj.typename == 'nn.Square' else first.number('pow')
+    return (1, pnorm, f.int('kW'), f.int('kH'), f.int('dW'), f.int('dH'))
+
+
+def _copy(f):
+    """Copy.lua keeps its types as those of its output and gradInput; without the closures of an equal-types Copy
+    (which the reader refuses as Lua functions) it copies, as legonn's forceCopy does."""
+    intype, outtype = (short_name(f.tensor(key, True).type()) for key in ('gradInput', 'output'))
+    return ('torch.' + intype, 'torch.' + outtype, True, f.flag('dontCast'))
+
+
+# classes whose Lua object holds modules that legonn's computes in one module: the tensors of those modules that
+# are the legonn module's parameters (the modules themselves are not added)
+_COMPOSITES = {
+    'TanhShrink': lambda f: {}, 'CReLU': lambda f: {}, 'SpatialLPPooling': lambda f: {}, 'Convert': lambda f: {},
+    'PartialLinear': lambda f: {'weight': f.child_of('network', 0, 1).tensor('weight', True),
+                                'gradWeight': f.child_of('network', 0, 1).tensor('gradWeight')},
+    'Maxout': lambda f: {k: f.child(0).tensor(k) for k in ('weight', 'bias', 'gradWeight', 'gradBias')},
+    'LayerNormalization': lambda f: {} if len(f.get('modules')) <= 4 else {
+        'weight': f.child(4).tensor('weight', True), 'gradWeight': f.child(4).tensor('gradWeight'),
+        'bias': f.child(5).tensor('bias', True), 'gradBias': f.child(5).tensor('gradBias')},
+}
 
 
 # Torch7 class -> constructor arguments (legonn's order) from the saved fields
@@ -227,10 +327,85 @@ ARGUMENTS = {
     # the rnn package's: LookupTableMaskZero's weight has the padding row first (its 0, legonn's -1)
     'LookupTableMaskZero': lambda f: (f.tensor('weight', True).size(0) - 1, f.tensor('weight', True).size(1)),
     'SAdd': lambda f: (f.number('addend'), f.flag('negate')),
+    'SpatialDropout': lambda f: (f.number('p', 0.5), f.flag('stochastic_inference')),
+    'VolumetricDropout': lambda f: (f.number('p', 0.5), f.flag('stochastic_inference')),
+    'RReLU': lambda f: (f.number('lower', 1 / 8), f.number('upper', 1 / 3), f.flag('inplace')),
+    'WhiteNoise': lambda f: (f.number('mean', 0), f.number('std', 0.1)),
+    'Sqrt': lambda f: (f.number('eps', 0),),
+    'HardShrink': lambda f: (f.number('lambda', 0.5),), 'SoftShrink': lambda f: (f.number('lambda', 0.5),),
+    'Clamp': lambda f: (f.number('min_val'), f.number('max_val')),
+    'ReLU6': lambda f: (f.flag('inplace'),),
+    # GatedLinearUnit.lua's nil dim is the last one
+    'GatedLinearUnit': lambda f: (-1 if f.get('dim') is None else f.index('dim'),),
+    # GradientReversal:read sets lambda to 1 in files below its version 2
+    'GradientReversal': lambda f: (f.number('lambda', 1) if f.obj.version >= 2 else 1,),
+    'Constant': lambda f: (f.tensor('value', True).clone(), f.optional_int('nInputDim')),
+    'OneHot': lambda f: (f.int('outputSize'),),
+    'Collapse': lambda f: (f.int('nInputDim'),),
+    'PrintSize': lambda f: (f.string('prefix', 'PrintSize'),),
+    'MM': lambda f: (f.flag('transA'), f.flag('transB')), 'MV': lambda f: (f.flag('trans'),),
+    'Index': lambda f: (f.index('dimension'),),
+    'PairwiseDistance': lambda f: (f.number('norm', 2),),
+    'CAdd': lambda f: tuple(f.tensor('bias', True).size()),
+    'Euclidean': _weight_sizes, 'WeightedEuclidean': _weight_sizes,
+    'Cosine': lambda f: tuple(reversed(_weight_sizes(f))),
+    'Bilinear': lambda f: _weight_sizes(f)[1:] + _weight_sizes(f)[:1] + (f.tensor('bias') is not None,),
+    'LinearWeightNorm': lambda f: (f.int('inputSize'), f.int('outputSize'), f.tensor('bias') is not None,
+                                   f.number('eps', 1e-16)),
+    'Kmeans': lambda f: (f.int('k'), f.int('dim'), f.get('scale')),
+    'SparseLinear': lambda f: _weight_sizes(f)[::-1] + (f.flag('doGradInput'),),
+    'TemporalMaxPooling': lambda f: (f.int('kW'), f.int('dW')),
+    'TemporalSubSampling': lambda f: (f.int('inputFrameSize'), f.int('kW'), f.int('dW', 1)),
+    'TemporalDynamicKMaxPooling': lambda f: (f.int('minK'), f.number('factor', 0)),
+    'TemporalRowConvolution': lambda f: (f.int('inputFrameSize'), f.int('kW'), f.int('dW', 1), f.flag('featFirst')),
+    'SpatialDilatedMaxPooling': lambda f: _pooling(f) + (f.int('dilationW', 1), f.int('dilationH', 1)),
+    'SpatialMaxUnpooling': lambda f: (f.module('pooling'),),
+    'SpatialUpSamplingBilinear': lambda f: (_upsampling_size(f, ('height', 'width')),),
+    'UpSampling': lambda f: (_upsampling_size(f, ('depth', 'height', 'width')), f.string('mode', 'nearest')),
+    'SpatialSubSampling': lambda f: (f.int('nInputPlane'), f.int('kW'), f.int('kH'), f.int('dW', 1), f.int('dH', 1)),
+    'SpatialConvolutionLocal': lambda f: (f.int('nInputPlane'), f.int('nOutputPlane'), f.int('iW'), f.int('iH'),
+                                          f.int('kW'), f.int('kH'), f.int('dW', 1), f.int('dH', 1), f.int('padW', 0),
+                                          f.int('padH', 0)),
+    'SpatialConvolutionMap': _connection_map, 'SpatialFullConvolutionMap': _connection_map,
+    # SpatialDepthWiseConvolution.lua's nOutputPlane is the depth multiplier
+    'SpatialDepthWiseConvolution': _convolution,
+    'SpatialFractionalMaxPooling': lambda f: _fractional(f, 'WH'),
+    'SpatialAdaptiveMaxPooling': lambda f: (f.int('W'), f.int('H')),
+    'SpatialAdaptiveAveragePooling': lambda f: (f.int('W'), f.int('H')),
+    'PixelShuffle': lambda f: (f.int('upscaleFactor'),),
+    'VolumetricConvolution': _volumetric,
+    'VolumetricDilatedConvolution': lambda f: _volumetric(f) + (f.int('dilationT', 1), f.int('dilationW', 1),
+                                                               f.int('dilationH', 1)),
+    'VolumetricFullConvolution': lambda f: _volumetric(f) + (f.int('adjT', 0), f.int('adjW', 0), f.int('adjH', 0)),
+    'VolumetricMaxPooling': lambda f: _volumetric_pooling(f) + (f.int('padT', 0), f.int('padW', 0), f.int('padH', 0)),
+    'VolumetricDilatedMaxPooling': lambda f: _volumetric_pooling(f) + (
+        f.int('padT', 0), f.int('padW', 0), f.int('padH', 0), f.int('dilationT', 1), f.int('dilationW', 1),
+        f.int('dilationH', 1)),
+    'VolumetricAveragePooling': _volumetric_pooling,
+    'VolumetricFractionalMaxPooling': lambda f: _fractional(f, 'TWH'),
+    'VolumetricMaxUnpooling': lambda f: (f.module('pooling'),),
+    'VolumetricBatchNormalization': _batch_normalization,
+    'VolumetricReplicationPadding': lambda f: tuple(f.int(k) for k in ('pleft', 'pright', 'ptop', 'pbottom',
+                                                                       'pfront', 'pback')),
+    # the saved kernel is normalised already, which the constructor's normalisation leaves as it is
+    'SpatialSubtractiveNormalization': lambda f: (f.int('nInputPlane', 1), f.tensor('kernel', True)),
+    'SpatialDivisiveNormalization': lambda f: (f.int('nInputPlane', 1), f.tensor('kernel', True),
+                                               f.number('threshold', 1e-4), f.number('thresval', 1e-4)),
+    'SpatialContrastiveNormalization': lambda f: (f.int('nInputPlane', 1), f.tensor('kernel', True),
+                                                  f.number('threshold', 1e-4), f.number('thresval', 1e-4)),
+    'PartialLinear': lambda f: (f.int('inputsize'), f.int('outputsize'), f.tensor('bias') is not None),
+    'IndexLinear': lambda f: (f.tensor('weight', True).size(0), f.int('outputSize'), f.flag('doGradInput'),
+                              f.int('offset', -1) + 1, None, None, f.int('normalize', 0) > 0),
+    'Convert': lambda f: (f.string('inputShape', 'b*'), f.string('outputShape', f.get('inputShape', 'b*'))),
+    'TanhShrink': _no_args, 'CReLU': lambda f: (f.int('nInputDims'), f.flag('inplace')),
+    'Maxout': _maxout, 'LayerNormalization': _layer_normalization, 'SpatialLPPooling': _lp_pooling,
+    'Copy': _copy,
+    'FeatureLPPooling': lambda f: (f.int('width'), f.int('stride'), f.number('power'), f.flag('batch_mode')),
 }
 for _name in ('Identity', 'Tanh', 'Sigmoid', 'SoftMax', 'LogSoftMax', 'SoftMin', 'LogSigmoid', 'Abs', 'Square',
               'Exp', 'Log', 'Contiguous', 'FlattenTable', 'CMulTable', 'CSubTable', 'CDivTable', 'SpatialSoftMax',
-              'JustElement', 'JustTable', 'CopyGrad', 'ExpandAs'):
+              'JustElement', 'JustTable', 'CopyGrad', 'ExpandAs', 'SpatialLogSoftMax', 'SoftSign', 'ZeroGrad',
+              'MaskedSelect', 'CMaxTable', 'CMinTable', 'CAddTensorTable', 'CosineDistance', 'DotProduct'):
     ARGUMENTS[_name] = _no_args
 # the rnn package's step-by-step cells: built from their sizes, then given the parameters (and batch statistics) of
 # the step module the file holds (_Cells); the cell makes its own step module and clones
@@ -278,7 +453,7 @@ for _family in (criterions, wrappers):
 # what is done after construction, from the fields (a composite criterion's children and weights, ...)
 FINISH = {**criterions.FINISH, **wrappers.FINISH}
 # boolean flags Torch7 sets by method calls after construction (ceil(), setCountIncludePad(), scaleGradByFreq(), ...)
-_FLAGS = ('ceil_mode', 'count_include_pad', 'divide', 'shouldScaleGradByFreq')
+_FLAGS = ('ceil_mode', 'count_include_pad', 'divide', 'shouldScaleGradByFreq', 'newRandomPool')
 
 
 class ModuleConverter:
@@ -356,8 +531,10 @@ class ModuleConverter:
         if args and isinstance(args[-1], Keywords):
             args, keywords = args[:-1], args[-1]
         module = self._call(fields, name, cls, *args, **keywords)
+        if name in _COMPOSITES:
+            obj.update({k: v for k, v in _COMPOSITES[name](fields).items() if v is not None})
         typename = _tensor_type(obj, self.cuda)
-        if typename is not None and hasattr(module, 'type'):
+        if typename is not None and hasattr(module, 'type') and name != 'Copy':   # Copy's types are its own
             module.type(typename)
         if obj.get('bias') is None and isinstance(getattr(module, 'bias', None), Tensor) and 'weight' in obj:
             if not hasattr(module, 'noBias'):
@@ -367,19 +544,28 @@ class ModuleConverter:
             _cell_state(module, fields)
             return module
         self._parameters(module, obj, fields, typename)
+        if name in ('VolumetricMaxPooling', 'VolumetricDilatedMaxPooling') and obj.version < 2:
+            obj['ceil_mode'] = False   # as VolumetricMaxPooling:read (the dilated class's too) does
+        if name in ('SpatialFractionalMaxPooling', 'VolumetricFractionalMaxPooling'):
+            # the pooling regions' samples, which the next forward keeps when the regions are fixed
+            samples = fields.tensor('randomSamples')
+            module.randomSamples = None if samples is None else samples.type(typename or samples.type())
         for flag in _FLAGS:
             if flag in obj and hasattr(module, flag):
                 setattr(module, flag, fields.flag(flag))
         if 'train' in obj and hasattr(module, 'train'):
             module.train = fields.flag('train')
+        if name == 'PartialLinear':
+            _partition(module, fields)
         if name == 'View' and obj.get('numInputDims') is not None:
             module.setNumInputDims(fields.int('numInputDims'))
         if name == 'LookupTable' and fields.int('paddingValue', 0) != 0:   # Torch7's 0: no padding
             self._call(fields, 'module', module.setPadding, fields.index('paddingValue'))
-        children = obj.get('modules') or ()
-        if getattr(module, 'modules', None):
-            # its constructor took the first child (a Decorator's module, MapTable's): the rest are the ones the
-            # saved module made from it (MapTable's clones), kept as saved
+        # a composite's inner modules are legonn's one module; a container whose constructor took the first
+        # child (a Decorator's module, MapTable's) keeps the rest, the ones the saved module made from it
+        # (MapTable's clones), as saved
+        children = () if name in _COMPOSITES else (obj.get('modules') or ())
+        if children and getattr(module, 'modules', None):
             module.modules.extend(fields.module('modules', k) for k in range(len(module.modules), len(children)))
             children = ()
         if name == 'DataParallelTable':
@@ -422,6 +608,14 @@ class ModuleConverter:
             if tuple(saved.size()) != tuple(own.size()):   # e.g. SpatialConvolutionMM's 2-D weight
                 saved = saved.contiguous().view(*own.size())
             setattr(module, key, saved)
+
+
+def _partition(module, fields):
+    """PartialLinear.lua's partition holds 1-based column numbers."""
+    columns = fields.tensor('partition', True)
+    if columns.dim() != 1 or columns.nElement() == 0 or columns.min() < 1:
+        raise fields.fail(f"field 'partition' must hold 1-based column numbers, got sizes {tuple(columns.size())}")
+    ModuleConverter._call(fields, 'module', module.setPartition, columns.long().add(-1))
 
 
 def _saved_parameters(obj):

@@ -9,6 +9,7 @@ state Torch7's class cannot hold (a legonn-only option), is a TypeError naming w
 nothing is approximated.
 """
 from ...modules.base.typed import Typed
+from ...tensor.functions import arange
 from ...tensor.storage import LongStorage
 from ...tensor.tensor import TENSOR_CLASSES, Tensor
 from ...tensor.types import short_name
@@ -60,14 +61,237 @@ FIELDS = {
     'LookupTable': (1, ('weight', 'gradWeight', 'paddingValue', 'maxNorm', 'normType', 'shouldScaleGradByFreq'),
                     {'_count': 'int', '_input': 'long'}),
 }
+_VOLUMETRIC = ('nInputPlane', 'nOutputPlane', 'kT', 'kW', 'kH', 'dT', 'dW', 'dH', 'padT', 'padW', 'padH')
+_VOLUMETRIC_POOLING = ('kT', 'kW', 'kH', 'dT', 'dW', 'dH')
+_PADDING = ('pad_l', 'pad_r', 'pad_t', 'pad_b')
+FIELDS.update({
+    # containers and parameterised layers the reader read before the writer wrote them
+    'DepthConcat': (1, ('dimension', 'modules'), {'outputSize': 'sizes'}),
+    'TemporalConvolution': (1, ('inputFrameSize', 'outputFrameSize', 'kW', 'dW') + _PARAMETERS, {}),
+    'Add': (1, ('scalar', 'bias', 'gradBias'), {}),
+    'CMul': (1, ('size', 'weight', 'gradWeight'), {}),
+    'Mul': (1, ('weight', 'gradWeight'), {}),
+    'PReLU': (1, ('nOutputPlane', 'weight', 'gradWeight'), {}),
+    'Max': (1, ('dimension', 'nInputDims'), {}), 'Min': (1, ('dimension', 'nInputDims'), {}),
+    'Sum': (1, ('dimension', 'nInputDims', 'sizeAverage', 'squeeze'), {}),
+    'Mean': (1, ('dimension', 'nInputDims', 'sizeAverage', 'squeeze'), {}),
+    'Normalize': (1, ('p', 'eps'), {}),
+    'Padding': (1, ('value', 'index', 'dim', 'pad', 'nInputDim'), {'outputSize': 'sizes'}),
+    'Replicate': (1, ('nfeatures', 'dim', 'ndim'), {}),
+    'Select': (1, ('dimension', 'index'), {}),
+    'Squeeze': (1, ('dim', 'numInputDims'), {}), 'Unsqueeze': (1, ('pos', 'numInputDims'), {}),
+    'Transpose': (1, ('permutations', 'numInputDims'), {}),
+    'SpatialCrossMapLRN': (1, ('size', 'alpha', 'beta', 'k'), {}),
+    'SpatialZeroPadding': (1, _PADDING, {}), 'SpatialReflectionPadding': (1, _PADDING, {}),
+    'SpatialReplicationPadding': (1, _PADDING, {}),
+    'SpatialUpSamplingNearest': (1, ('scale_factor',), {'inputSize': 'sizes4', 'outputSize': 'sizes4'}),
+    'FlattenTable': (1, (), {'input_map': 'table'}),
+    # dropout and noise
+    'SpatialDropout': (1, ('p', 'stochastic_inference'), {'noise': 'tensor'}),
+    'VolumetricDropout': (1, ('p', 'stochastic_inference'), {'noise': 'tensor'}),
+    'RReLU': (1, ('lower', 'upper', 'inplace'), {'noise': 'tensor'}),
+    'WhiteNoise': (1, ('mean', 'std'), {'noise': 'tensor'}),
+    # element-wise
+    'Sqrt': (1, ('eps',), {}), 'HardShrink': (1, ('lambda',), {}), 'SoftShrink': (1, ('lambda',), {}),
+    'Clamp': (1, ('min_val', 'max_val'), {}), 'ReLU6': (1, ('inplace',), {}),
+    'GatedLinearUnit': (1, ('dim',), {}),
+    'GradientReversal': (2, ('lambda',), {}),   # GradientReversal.lua's __version = 2 (lambda came then)
+    'Constant': (1, ('value', 'nInputDim'), {}),
+    'OneHot': (1, ('outputSize',), {}),
+    'Collapse': (1, ('nInputDim',), {}),
+    'PrintSize': (1, ('prefix',), {}),
+    # tables and products
+    'MM': (1, ('transA', 'transB'), {}), 'MV': (1, ('trans',), {}),
+    'Index': (1, ('dimension',), {}),
+    'MaskedSelect': (1, (), {'_maskIndices': 'long', '_maskIndexBuffer': 'long', '_maskIndexBufferCPU': 'float',
+                             '_gradBuffer': 'tensor', '_gradMask': 'byte'}),
+    'CMaxTable': (1, (), {'maxIdx': 'tensor', 'mask': 'tensor', 'maxVals': 'tensor', 'gradMaxVals': 'tensor'}),
+    'CMinTable': (1, (), {'minIdx': 'tensor', 'mask': 'tensor', 'minVals': 'tensor', 'gradMaxVals': 'tensor'}),
+    'PairwiseDistance': (1, ('norm',), {'diff': 'tensor'}),
+    # distances and parameterised layers
+    'CAdd': (1, ('size', 'bias', 'gradBias'), {}),
+    'Euclidean': (1, ('weight', 'gradWeight'), {}),
+    'WeightedEuclidean': (1, ('weight', 'gradWeight', 'diagCov', 'gradDiagCov'), {}),
+    'Cosine': (1, ('weight', 'gradWeight'), {}),
+    'Bilinear': (1, _PARAMETERS, {}),
+    'LinearWeightNorm': (1, ('eps', 'outputSize', 'inputSize', 'v', 'gradV', 'weight', 'g', 'gradG', 'bias',
+                             'gradBias'), {'norm': 'tensor', 'scale': 'tensor'}),
+    'Kmeans': (1, ('k', 'dim', 'scale', 'weight', 'gradWeight', 'loss', 'clusterSampleCount'), {}),
+    'SparseLinear': (1, ('doGradInput',) + _PARAMETERS, {}),
+    # temporal
+    'TemporalMaxPooling': (1, ('kW', 'dW'), {}),
+    'TemporalSubSampling': (1, ('inputFrameSize', 'kW', 'dW') + _PARAMETERS, {}),
+    'TemporalDynamicKMaxPooling': (1, ('minK', 'factor'), {}),
+    'TemporalRowConvolution': (1, ('inputFrameSize', 'kW', 'dW', 'featFirst') + _PARAMETERS, {}),
+    # spatial
+    'SpatialDilatedMaxPooling': (1, _POOLING + ('dilationW', 'dilationH'), {'indices': 'long'}),
+    'SpatialMaxUnpooling': (1, ('pooling',), {}),
+    'SpatialUpSamplingBilinear': (1, ('owidth', 'oheight', 'scale_factor'), {'inputSize': 'sizes4',
+                                                                             'outputSize': 'sizes4'}),
+    'SpatialSubSampling': (1, ('nInputPlane', 'kW', 'kH', 'dW', 'dH') + _PARAMETERS, {}),
+    'SpatialConvolutionLocal': (1, ('nInputPlane', 'nOutputPlane', 'kW', 'kH', 'iW', 'iH', 'dW', 'dH', 'padW',
+                                    'padH', 'oW', 'oH') + _PARAMETERS, {}),
+    'SpatialConvolutionMap': (1, ('kW', 'kH', 'dW', 'dH', 'connTable', 'nInputPlane', 'nOutputPlane') + _PARAMETERS,
+                              {}),
+    'SpatialFullConvolutionMap': (1, ('kW', 'kH', 'dW', 'dH', 'connTable', 'nInputPlane', 'nOutputPlane')
+                                  + _PARAMETERS, {}),
+    'SpatialDepthWiseConvolution': (1, _CONVOLUTION + _PARAMETERS, {}),
+    'SpatialFractionalMaxPooling': (1, ('poolSizeW', 'poolSizeH', 'newRandomPool', 'outW', 'outH', 'ratioW',
+                                        'ratioH', 'randomSamples'), {}),
+    'SpatialAdaptiveMaxPooling': (1, ('W', 'H'), {}), 'SpatialAdaptiveAveragePooling': (1, ('W', 'H'), {}),
+    'PixelShuffle': (1, ('upscaleFactor', 'upscaleFactorSquared'), {}),
+    'UpSampling': (1, ('mode', 'odepth', 'owidth', 'oheight', 'scale_factor'), {'inputSize': 'sizes5',
+                                                                               'outputSize': 'sizes5'}),
+    # volumetric
+    'VolumetricConvolution': (1, _VOLUMETRIC + _PARAMETERS, {}),
+    'VolumetricDilatedConvolution': (1, _VOLUMETRIC + ('dilationT', 'dilationW', 'dilationH') + _PARAMETERS, {}),
+    'VolumetricFullConvolution': (1, _VOLUMETRIC + ('adjT', 'adjW', 'adjH') + _PARAMETERS,
+                                  {'ones': 'tensor', 'finput': 'tensor', 'fgradInput': 'tensor'}),
+    # VolumetricMaxPooling.lua's __version = 2 (ceil_mode came then); luaT gives every class its own __version 1,
+    # which torch.version reads with a rawget, so VolumetricDilatedMaxPooling is written as version 1
+    'VolumetricMaxPooling': (2, _VOLUMETRIC_POOLING + ('padT', 'padW', 'padH', 'ceil_mode'), {'indices': 'long'}),
+    'VolumetricDilatedMaxPooling': (1, _VOLUMETRIC_POOLING + ('padT', 'padW', 'padH', 'ceil_mode', 'dilationT',
+                                                              'dilationW', 'dilationH'), {'indices': 'long'}),
+    'VolumetricAveragePooling': (1, _VOLUMETRIC_POOLING, {}),
+    'VolumetricFractionalMaxPooling': (1, ('poolSizeT', 'poolSizeW', 'poolSizeH', 'newRandomPool', 'outT', 'outW',
+                                           'outH', 'ratioT', 'ratioW', 'ratioH', 'randomSamples'), {}),
+    'VolumetricMaxUnpooling': (1, ('pooling',), {}),
+    'VolumetricBatchNormalization': (2, _NORMALIZATION, {}),
+    'VolumetricReplicationPadding': (1, ('pleft', 'pright', 'ptop', 'pbottom', 'pfront', 'pback'), {}),
+    'FeatureLPPooling': (1, ('width', 'stride', 'power', 'batch_mode'), {}),
+    # Sequentials in Lua (_CHILDREN)
+    'TanhShrink': (1, (), {}), 'CReLU': (1, ('nInputDims', 'inplace'), {}), 'Maxout': (1, (), {}),
+    'LayerNormalization': (1, (), {}), 'SpatialLPPooling': (1, ('kW', 'kH', 'dW', 'dH'), {}),
+    'SpatialSubtractiveNormalization': (1, ('nInputPlane', 'kernel'), {}),
+    'SpatialDivisiveNormalization': (1, ('nInputPlane', 'kernel', 'threshold', 'thresval'), {}),
+    'SpatialContrastiveNormalization': (1, ('nInputPlane',), {}),
+    'PartialLinear': (1, ('inputsize', 'outputsize'), {}),
+    'IndexLinear': (1, ('normalize', 'weight', 'bias', 'gradBias', 'doGradInput'),
+                    {'gradWeight': 'tensor', 'gradWeightBuffer': 'tensor', 'valuesBuffer': 'tensor',
+                     'normalizedValues': 'tensor', 'sizesCache': 'table', 'cumSumSizesCache': 'table'}),
+    # Convert.lua builds its converter module on the first forward (modules stays empty until then)
+    'Convert': (1, ('inputShape', 'outputShape', 'inputBatchDim', 'outputBatchDim', 'nInputDim', 'nOutputDim',
+                    'transposition'), {'modules': 'table'}),
+    # the rnn package's simple modules (its LookupTableMaskZero is a LookupTable of nIndex + 1 rows)
+    'LinearNoBias': (1, ('weight', 'gradWeight'), {}),
+    'LookupTableMaskZero': (1, ('weight', 'gradWeight', 'paddingValue', 'maxNorm', 'normType',
+                                'shouldScaleGradByFreq'), {'_count': 'int', '_input': 'long'}),
+    'SAdd': (1, ('addend', 'negate'), {}), 'CopyGrad': (1, (), {}),
+    'ExpandAs': (1, (), {'sum1': 'tensor', 'sum2': 'tensor'}),
+    # Copy.lua keeps its types as those of its output and gradInput (_copy)
+    'Copy': (1, ('dontCast',), {}),
+})
 for _name in ('Identity', 'Tanh', 'Sigmoid', 'SoftMax', 'LogSoftMax', 'SoftMin', 'LogSigmoid', 'Abs', 'Square',
-              'Exp', 'Log', 'CMulTable', 'CSubTable', 'CDivTable', 'JustElement', 'JustTable'):
+              'Exp', 'Log', 'CMulTable', 'CSubTable', 'CDivTable', 'Contiguous', 'SpatialSoftMax', 'SpatialLogSoftMax',
+              'SoftSign', 'ZeroGrad', 'CAddTensorTable', 'CosineDistance', 'DotProduct', 'JustElement', 'JustTable'):
     FIELDS[_name] = (1, (), {})
 # the classes nngraph defines (node:split(1) makes a JustElement); the others are nn's
 _PACKAGES = {'JustElement': 'nngraph', 'JustTable': 'nngraph'}
 # the criterions' and the wrapping containers' entries live in their family files (criterions.py, wrappers.py)
 for _family in (criterions, wrappers):
     FIELDS.update(_family.FIELDS)
+
+
+def _maxout(m, new):
+    """Maxout.lua is a Sequential of Linear, View and Max; the Linear holds the module's own parameters."""
+    linear = new('Linear', m.weight.size(1), m.weight.size(0))
+    linear.weight, linear.bias, linear.gradWeight, linear.gradBias = m.weight, m.bias, m.gradWeight, m.gradBias
+    view = new('View', m.maxoutNumber, m.outputSize)
+    view.setNumInputDims(1)
+    return {'modules': [linear, view, new('Max', 0, 2)]}
+
+
+def _layer_normalization(m, new):
+    """LayerNormalization.lua is a Sequential; with affine, its CMul and Add hold the module's gain and bias."""
+    mean = new('Sequential').add(new('Mean', 0, 1)).add(new('Replicate', m.nOutput, 0, 1))
+    modules = [new('ConcatTable').add(new('Identity')).add(mean), new('CSubTable'), new('Normalize', 2, m.eps),
+               new('MulConstant', m.nOutput ** 0.5)]
+    if m.affine:
+        gain, bias = new('CMul', m.nOutput), new('Add', m.nOutput, False)
+        gain.weight, gain.gradWeight, bias.bias, bias.gradBias = m.weight, m.gradWeight, m.bias, m.gradBias
+        modules += [gain, bias]
+    return {'modules': modules}
+
+
+def _lp_pooling(m, new):
+    """SpatialLPPooling.lua is a Sequential: x^p, average pooling, times the window size, then the 1/p power."""
+    power = [new('Square'), new('Sqrt')] if m.pnorm == 2 else [new('Power', m.pnorm), new('Power', 1 / m.pnorm)]
+    return {'modules': [power[0], new('SpatialAveragePooling', m.kW, m.kH, m.dW, m.dH),
+                        new('MulConstant', m.kW * m.kH), power[1]]}
+
+
+def _estimator(m, new, std):
+    """The meanestimator (std: stdestimator) SpatialSubtractiveNormalization.lua and SpatialDivisiveNormalization.lua
+    build: zero padding, a convolution summing the planes with the kernel (a 1-D kernel: SpatialConvolutionMap
+    along the width, then SpatialConvolution along the height), the sum replicated over the planes."""
+    n, k = m.nInputPlane, m.kernel
+    kh = k.size(0)
+    kw = k.size(1) if k.dim() == 2 else kh
+    seq = new('Sequential')
+    if std:
+        seq.add(new('Square'))
+    seq.add(new('SpatialZeroPadding', kw // 2, kw // 2, kh // 2, kh // 2))
+    if k.dim() == 2:
+        conv = new('SpatialConvolution', n, 1, kw, kh)
+        conv.weight.copy(k.view(1, 1, kh, kw).expand(1, n, kh, kw))
+        seq.add(conv)
+    else:
+        one_to_one = TENSOR_CLASSES['LongTensor']([[i, i] for i in range(n)])   # nn.tables.oneToOne(n), 0-based
+        rows, conv = new('SpatialConvolutionMap', one_to_one, kh, 1), new('SpatialConvolution', n, 1, 1, kh)
+        rows.weight.copy(k.view(1, 1, kh).expand(n, 1, kh))
+        rows.bias.zero()
+        conv.weight.copy(k.view(1, 1, kh, 1).expand(1, n, kh, 1))
+        seq.add(rows).add(conv)
+    conv.bias.zero()
+    seq.add(new('Replicate', n, 0, 3))
+    if std:
+        seq.add(new('Sqrt'))
+    return seq
+
+
+def _partial_linear(m, new):
+    """PartialLinear.lua keeps its weight in a LookupTable of its network, its bias as a row, and its partition as
+    1-based column numbers (``allcolumns`` itself when all are used), in the default tensor type."""
+    table = new('LookupTable', m.outputsize, m.inputsize)
+    table.weight, table.gradWeight = m.weight, m.gradWeight
+    network = new('Sequential').add(new('ParallelTable').add(new('Identity')).add(table)).add(new('MM', False, True))
+    columns = arange(1, m.outputsize + 1, tensortype=m.weight.type())
+    partition = m.partition.type(m.weight.type()).add(1)
+    full = partition.nElement() == m.outputsize and bool((partition.array == columns.array).all())
+    fields = {'network': network, 'allcolumns': columns, 'partition': columns if full else partition}
+    if m.bias is not None:
+        fields.update(bias=m.bias.view(1, m.outputsize), gradBias=m.gradBias.view(1, m.outputsize))
+    return fields
+
+
+def _divisive(m, new):
+    return {'meanestimator': _estimator(m, new, False), 'stdestimator': _estimator(m, new, True),
+            'normalizer': new('CDivTable'), 'divider': new('CDivTable'),
+            'thresholder': new('Threshold', m.threshold, m.thresval), 'coef': m.kernel.new(1, 1, 1).zero()}
+
+
+# classes whose Lua constructor makes modules that legonn's computes in one module: field -> those modules, built
+# (by ``new(class name, *arguments)``, in the module's type) as the Lua constructor builds them
+_CHILDREN = {
+    'TanhShrink': lambda m, new: {'tanh': new('Tanh')},
+    'CReLU': lambda m, new: {'modules': [new('ConcatTable').add(new('Identity')).add(new('MulConstant', -1)),
+                                         new('JoinTable', 1), new('ReLU', m.inplace)]},
+    'Maxout': _maxout, 'LayerNormalization': _layer_normalization, 'SpatialLPPooling': _lp_pooling,
+    'SpatialSubtractiveNormalization': lambda m, new: {
+        'meanestimator': _estimator(m, new, False), 'subtractor': new('CSubTable'), 'divider': new('CDivTable'),
+        'coef': m.kernel.new(1, 1, 1).zero()},
+    'SpatialDivisiveNormalization': _divisive, 'PartialLinear': _partial_linear,
+    # IndexLinear.lua's offset is added to its 1-based keys: keysOffset - 1; its running state starts empty
+    'IndexLinear': lambda m, new: {
+        'inputSize': m.weight.size(0), 'outputSize': m.weight.size(1) - m.normalize, 'weightDecay': 0,
+        'offset': m.keysOffset - 1, 'running': {'cumSumSizes': [], 'keys': [], 'gradWeight': [], 'counter': 1}},
+    # Lua's kernel is one tensor that both inner modules normalise in place: the divisive one's, last
+    'SpatialContrastiveNormalization': lambda m, new: {
+        'kernel': m.divisive.kernel, 'threshold': m.divisive.threshold, 'thresval': m.divisive.thresval,
+        'normalizer': new('Sequential').add(m.subtractive).add(m.divisive)},
+}
+# Lua field -> legonn attribute, where the Lua name is a Python keyword
+_PYTHON_NAMES = {'lambda': 'lambda_'}
 
 
 def is_module(v):
@@ -107,13 +331,22 @@ class NnObjects:
             if 'train' in state:
                 obj['train'] = bool(state['train'])
         for key in names:
-            obj[key] = self._value(getattr(module, key, None), f"{where}.{key}")
+            obj[key] = self._value(getattr(module, _PYTHON_NAMES.get(key, key), None), f"{where}.{key}")
+        children = _CHILDREN.get(name)
+        if children is not None:
+            def new(cls, *args):
+                return self.classes[cls](*args).type(module.type())
+            for key, child in children(module, new).items():
+                obj[key] = self._value(child, f"{where}.{key}")
         makers = {'tensor': empty, 'zero': lambda: empty(1).zero(), 'one': lambda: empty(1).fill(1),
-                  'long': TENSOR_CLASSES['LongTensor'], 'int': TENSOR_CLASSES['IntTensor'], 'sizes': LongStorage}
+                  'long': TENSOR_CLASSES['LongTensor'], 'int': TENSOR_CLASSES['IntTensor'],
+                  'float': TENSOR_CLASSES['FloatTensor'], 'byte': TENSOR_CLASSES['ByteTensor'],
+                  'sizes': LongStorage, 'sizes4': lambda: LongStorage([0] * 4),
+                  'sizes5': lambda: LongStorage([0] * 5), 'table': list}
         for key, kind in buffers.items():
             obj[key] = makers[kind]()
         for key in INDEX_FIELDS.get(name, ()):
-            if obj.get(key) is not None:
+            if type(obj.get(key)) is int:   # Transpose's pairs are made by its own helper
                 obj[key] = one_based(obj[key])
         special = _SPECIAL.get(name)
         if special is not None:
@@ -174,6 +407,15 @@ def _lookup_table(module, obj, where):
         obj['paddingValue'] = 0
 
 
+def _mask_zero(module, obj, where):
+    """rnn's LookupTableMaskZero masks index 0 itself; the LookupTable it extends is built without padding or a
+    maximum norm."""
+    for key in ('paddingValue', 'maxNorm'):
+        if obj.get(key) is not None:
+            _refuse(where, f"has {key} {obj[key]}, which LookupTableMaskZero.lua's constructor never sets")
+    obj['paddingValue'] = 0
+
+
 def _dropout(module, obj, where):
     if getattr(module, 'lazy', False) or getattr(module, 'mono', False):
         _refuse(where, "uses the rnn package's lazy or mono options (torch/nn's Dropout has neither)")
@@ -189,6 +431,113 @@ def _just_table(module, obj, where):
     obj['output'] = []
 
 
-_SPECIAL = {'JustElement': _just_element, 'JustTable': _just_table, 'SpatialConvolutionMM': _convolution_mm,
-            'Narrow': _narrow, 'Reshape': _reshape, 'LookupTable': _lookup_table, 'Dropout': _dropout,
+def _transpose(module, obj, where):
+    """Transpose.lua keeps its permutations as tables of two 1-based dimensions, and counts none from the end."""
+    if any(d < 0 for pair in module.permutations for d in pair):
+        _refuse(where, f"has the permutations {module.permutations}, counted from the end, which Transpose.lua "
+                       "cannot hold")
+    obj['permutations'] = [[one_based(a), one_based(b)] for a, b in module.permutations]
+
+
+def _not_from_the_end(*keys):
+    """A refusal of the index fields that count from the end in legonn, where the Lua class does not."""
+    def check(module, obj, where):
+        for key in keys:
+            if obj.get(key) is not None and obj[key] < 0:
+                _refuse(where, f"has {key} {obj[key]} counted from the end, which its Lua class cannot hold")
+    return check
+
+
+def _add(module, obj, where):
+    """Add.lua's batch mode resizes and fills its ``_ones`` buffer, which its constructor makes as {1}."""
+    obj['_ones'] = TENSOR_CLASSES[short_name(module.type())]([1])
+
+
+def _dilated_pooling(module, obj, where):
+    """VolumetricMaxPooling:read, which its dilated subclass inherits, clears ceil_mode below version 2."""
+    if module.ceil_mode:
+        _refuse(where, "has ceil_mode True, which VolumetricMaxPooling:read clears when Torch7 loads this class")
+
+
+def _gated_linear_unit(module, obj, where):
+    """GatedLinearUnit.lua takes a nil dim as the last dimension, and hands any other to THNN as it is."""
+    if obj['dim'] == -1:
+        obj['dim'] = None
+    elif obj['dim'] < 0:
+        _refuse(where, f"has the dimension {module.dim} counted from the end, which GatedLinearUnit.lua cannot hold")
+
+
+def _connection_table(module, obj, where):
+    """nn.tables make connection tables of 1-based plane numbers, in the default tensor type."""
+    obj['connTable'] = module.connTable.type(module.weight.type()).add(1)
+
+
+def _depthwise(module, obj, where):
+    """SpatialDepthWiseConvolution.lua calls the depth multiplier nOutputPlane, and keeps its weight 2-D."""
+    obj['nOutputPlane'] = module.depthwiseMultiplier
+    _convolution_mm(module, obj, where)
+
+
+def _constants(**fields):
+    """Fields the Lua constructor sets to a value legonn's module has no setting for."""
+    def set_fields(module, obj, where):
+        obj.update(fields)
+    return set_fields
+
+
+def _copy(module, obj, where):
+    """Copy.lua's types are those of the output and gradInput it makes; with equal types and no forceCopy it
+    replaces its updateOutput and updateGradInput by Lua closures, which only Torch7 can write."""
+    if module.passThrough:
+        _refuse(where, "passes its input through (equal types, no forceCopy), for which Copy.lua keeps Lua functions")
+    obj['output'] = TENSOR_CLASSES[short_name(module.output.type())]()
+    obj['gradInput'] = TENSOR_CLASSES[short_name(module.gradInput.type())]()
+
+
+def _gradient_pair(module, obj, where):
+    """MM.lua, MV.lua, Index.lua, Bilinear.lua, CosineDistance.lua and DotProduct.lua make gradInput a table of two
+    tensors, which MV's and Index's updateGradInput resize without making them."""
+    empty = TENSOR_CLASSES[short_name(module.type())]
+    obj['gradInput'] = [empty(), empty()]
+
+
+def _sparse_linear(module, obj, where):
+    """SparseLinear.lua's constructor: weightDecay 0, sparseUpdate NO_LAST_INPUT (0), gradInput a table."""
+    obj.update(weightDecay=0, sparseUpdate=0, gradInput=[])
+
+
+def _both(*specials):
+    def run(module, obj, where):
+        for special in specials:
+            special(module, obj, where)
+    return run
+
+
+def _neutral(*names):
+    """A refusal of the settings legonn's class has and the Lua one does not, unless at their neutral values."""
+    def check(module, obj, where):
+        for name, neutral in names:
+            if getattr(module, name, neutral) != neutral:
+                _refuse(where, f"has {name} {getattr(module, name)}, which its Torch7 class does not have")
+    return check
+
+
+_SPECIAL = {'JustElement': _just_element, 'JustTable': _just_table,
+            'SpatialConvolutionMM': _convolution_mm, 'Narrow': _narrow, 'Reshape': _reshape,
+            'LookupTable': _lookup_table, 'LookupTableMaskZero': _mask_zero,
+            'Dropout': _dropout,
+            'Copy': _copy, 'Transpose': _transpose, 'GatedLinearUnit': _gated_linear_unit, 'Add': _add,
+            'VolumetricDilatedMaxPooling': _dilated_pooling,
+            'Squeeze': _not_from_the_end('dim'),
+            'Unsqueeze': _not_from_the_end('pos'), 'Index': _both(_not_from_the_end('dimension'), _gradient_pair),
+            'Padding': _not_from_the_end('dim', 'index'), 'SpatialConvolutionMap': _connection_table,
+            'SpatialFullConvolutionMap': _connection_table, 'SpatialDepthWiseConvolution': _depthwise,
+            'VolumetricAveragePooling': _neutral(('padT', 0), ('padW', 0), ('padH', 0), ('dilationT', 1),
+                                                  ('dilationW', 1), ('dilationH', 1)),
+            # Clamp is a HardTanh in Lua, whose updateOutput hands THNN its inplace flag
+            'Clamp': _constants(inplace=False), 'Euclidean': _constants(fastBackward=True),
+            'SparseLinear': _sparse_linear,
+            'MM': _gradient_pair, 'MV': _gradient_pair, 'Bilinear': _gradient_pair, 'CosineDistance': _gradient_pair,
+            'DotProduct': _gradient_pair,
+            'VolumetricMaxPooling': _neutral(('dilationT', 1), ('dilationW', 1), ('dilationH', 1)),
             **criterions.SPECIAL, **wrappers.SPECIAL}
