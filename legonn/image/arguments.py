@@ -2,6 +2,8 @@
 image ``C x H x W`` or ``H x W`` (channels first) of one of the three types torch/image's C is built for (Byte,
 Float or Double, and their CUDA twins here), given as a legonn tensor or a NumPy/CuPy array (wrapped without a
 copy). Every check names ``image.<function>``."""
+import math
+
 import numpy as np
 
 from ..tensor.functions import is_tensor_like, tensor_argument
@@ -28,7 +30,7 @@ def result_sizes(name, what, minimum=1, others=1, **sizes):
             raise ValueError(f"image.{name}: expected {key} to be a {kind} whole number ({what}), got "
                              f"{number_text(n)}")
     ints = [int(n) for n in sizes.values()]
-    if others * int(np.prod(ints, dtype=object)) > MAX_ELEMENTS:
+    if others * math.prod(ints) > MAX_ELEMENTS:
         shown = ' x '.join(f"{key} {number_text(n)}" for key, n in zip(sizes, ints))
         raise ValueError(f"image.{name}: expected {what} within {MAX_ELEMENTS} elements in all, got {shown}"
                          + (f" x {others}" if others != 1 else ''))

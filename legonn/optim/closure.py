@@ -6,9 +6,9 @@ wrapped without copying) is updated in place; ``state`` defaults to
 ``config``, as in Torch7. The checks live here once, so every algorithm
 rejects bad input the same way:
 
-- a config key that looks like a typo of a known one warns (``difflib``), unless it is
-  that name followed by a further camelCase word (a script's own option) or a key
-  another algorithm reads (one optimState shared between algorithms is no typo);
+- a config key that looks like a typo of a known one warns (``difflib``); one that is
+  itself a word of optim's vocabulary, or the name it resembles extended by further
+  camelCase words, is deliberate and stays silent (see ``_misspelt``);
 - a negative learning rate (or other non-negative hyper-parameter) raises
   ``ValueError``;
 - a gradient of the wrong size raises ``ValueError``, of the wrong device or
@@ -19,6 +19,7 @@ and in every case ``x`` is left exactly as it was before the failing call.
 """
 import contextlib
 import difflib
+import functools
 import math
 import numbers
 import sys
@@ -29,21 +30,31 @@ from ..tensor import Tensor, as_tensor
 from ..tensor import backend
 
 
-def _extends(key, name):
-    """Whether ``key`` is the known ``name`` followed by a further camelCase word: a training script's own
-    option (wide-residual-networks passes its whole ``opt``, ``learningRateDecayRatio`` included, as sgd's
-    config), not a misspelling of it (``maxIters`` and ``learningRateDecayratio`` still are)."""
-    return len(key) > len(name) and key.startswith(name) and key[len(name)].isupper()
-
-
-def _keys_algorithms_read():
-    """Every config key some algorithm of this package reads (the ``DEFAULTS`` of its imported modules).
-
-    Torch7 programs often build one optimState for whichever algorithm an option names: pose-hg-train's
-    ref.lua gives rmsprop sgd's ``learningRateDecay`` and ``momentum``, which Torch7 ignores."""
+@functools.cache
+def _vocabulary():
+    """Every config key some algorithm of this package reads: the ``DEFAULTS`` of its modules, all imported by
+    ``legonn.optim`` before any algorithm can run."""
     prefix = __package__ + '.'
-    return {key for name, module in list(sys.modules.items()) if name.startswith(prefix)
-            for key in getattr(module, 'DEFAULTS', ())}
+    return frozenset(key for name, module in list(sys.modules.items()) if name.startswith(prefix)
+                     for key in getattr(module, 'DEFAULTS', ()))
+
+
+def _misspelt(key, known):
+    """The name of ``known`` that ``key`` reads as a misspelling of, or None.
+
+    One rule: a key close to a known name is a typo unless it is a deliberate word, i.e. a name some algorithm
+    of optim reads (Torch7 programs build one optimState for whichever algorithm an option names: pose-hg-train's
+    ref.lua gives rmsprop sgd's ``learningRateDecay`` and ``momentum``) or the name it resembles followed by a
+    further camelCase word (wide-residual-networks hands its whole ``opt``, ``learningRateDecayRatio``
+    included, to sgd). ``maxIters`` and ``learningRateDecayratio`` are still typos; Torch7 ignores them all."""
+    if key in _vocabulary():
+        return None
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
+    if not close:
+        return None
+    name = close[0]
+    extends = len(key) > len(name) and key.startswith(name) and key[len(name)].isupper()
+    return None if extends else name
 
 
 def settings(name, config, state, defaults, state_keys=(), nonnegative=()):
@@ -62,9 +73,9 @@ def settings(name, config, state, defaults, state_keys=(), nonnegative=()):
     for key in config:
         if key in known or not isinstance(key, str):
             continue
-        close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
-        if close and not _extends(key, close[0]) and key not in _keys_algorithms_read():
-            warnings.warn(f"optim.{name}: unknown config key {key!r} is ignored; did you mean {close[0]!r}?",
+        meant = _misspelt(key, known)
+        if meant:
+            warnings.warn(f"optim.{name}: unknown config key {key!r} is ignored; did you mean {meant!r}?",
                           stacklevel=3)
     values = dict(defaults)
     for key in defaults:
