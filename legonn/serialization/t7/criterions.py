@@ -3,15 +3,12 @@
 ``ARGUMENTS``: per Torch7 class, legonn's constructor arguments from the saved fields (a ``modules._Fields``),
 with each Lua constructor's defaults for fields a file may lack; ``FINISH``: what is done after construction
 (a MultiCriterion's or ParallelCriterion's criterions, added with their weights; ClassNLLCriterion's
-ignoreIndex). ``FIELDS``: per legonn class,
-the Torch7 class version, the fields its Lua constructor sets and the buffers it makes (nn_objects.FIELDS's
-format); ``SPECIAL``: the fields that need more than a copy. ``CRITERIONS``: the classes that are Lua criterions
+ignoreIndex). ``FIELDS``: per legonn class, the Torch7 class version, the fields its Lua constructor sets and
+the buffers it makes (nn_objects.FIELDS's format); ``CHILDREN``: the modules its Lua constructor makes
+(nn_objects._CHILDREN's); ``SPECIAL``: the fields that need more than a copy. ``CRITERIONS``: the classes that are Lua criterions
 (``output`` 0, no ``train``); CriterionTable and L1Penalty are nn modules in Lua, kept here as in nn's docs.
 """
-from ...tensor import tensor_class
 from ...tensor.storage import DoubleStorage, Storage
-from ...tensor.types import short_name
-from .reader import TorchObject
 from .refusals import refuse
 
 
@@ -121,8 +118,11 @@ FIELDS = {
     'SpatialAutoCropMSECriterion': (1, _SIZE_AVERAGE, {}),
     'MultiLabelMarginCriterion': (1, _SIZE_AVERAGE, {'isTarget': 'tensor'}),
     'MarginCriterion': (1, _MARGIN, {}), 'HingeEmbeddingCriterion': (1, _MARGIN, {}),
-    'CosineEmbeddingCriterion': (1, _MARGIN, {}), 'MarginRankingCriterion': (1, _MARGIN, {}),
-    'L1HingeEmbeddingCriterion': (1, ('margin',), {}),
+    # the Lua constructors' gradInput, a table of two tensors; MarginRankingCriterion.lua sets gradInput[1][1] for
+    # one pair: its constructor's tensors hold one element
+    'CosineEmbeddingCriterion': (1, _MARGIN, {'gradInput': 'pair'}),
+    'MarginRankingCriterion': (1, _MARGIN, {'gradInput': 'zero_pair'}),
+    'L1HingeEmbeddingCriterion': (1, ('margin',), {'gradInput': 'pair'}),
     'MultiMarginCriterion': (1, ('p', 'margin') + _WEIGHTED, {}),
     'WeightedMSECriterion': (1, ('weight', 'sizeAverage'), {}),
     'ClassSimplexCriterion': (1, ('nClasses', 'simplex', 'sizeAverage'), {'_target': 'tensor'}),
@@ -154,23 +154,6 @@ def _multi_criterion(module, obj, where):
     obj['weights'] = DoubleStorage([float(w) for w in obj['weights']])
 
 
-def _table_gradients(size):
-    """The Lua constructor's gradInput, a table of two tensors (``torch.Tensor(size)`` each)."""
-    def special(module, obj, where):
-        tensor = tensor_class(module.type())
-        obj['gradInput'] = [tensor(size).zero() if size else tensor() for _ in range(2)]
-    return special
-
-
-def _multi_label_soft_margin(module, obj, where):
-    """MultiLabelSoftMarginCriterion.lua's constructor makes an nn.Sigmoid its updateOutput runs."""
-    tensor = tensor_class(module.type())
-    sigmoid = TorchObject('nn.Sigmoid', 1)
-    sigmoid.update({'output': tensor(), 'gradInput': tensor(), '_type': 'torch.' + short_name(module.type()),
-                    'train': True})
-    obj['sigmoid'] = sigmoid
-
-
 def _module_criterion(module, obj, where):
     """ModuleCriterion.lua's constructor does not call Criterion's: no output or gradInput until a call."""
     del obj['output'], obj['gradInput']
@@ -183,12 +166,12 @@ def _criterion_table(module, obj, where):
     obj['gradInput'] = [] if grad is None else [grad]
 
 
+# the modules the Lua constructors make (nn_objects._CHILDREN's format): MultiLabelSoftMarginCriterion.lua's
+# nn.Sigmoid, which its updateOutput runs
+CHILDREN = {'MultiLabelSoftMarginCriterion': lambda m, new: {'sigmoid': new('Sigmoid')}}
+
 SPECIAL = {
     'CrossEntropyCriterion': _cross_entropy_fields,
     'MultiCriterion': _multi_criterion, 'ParallelCriterion': _number_weights,
-    'L1HingeEmbeddingCriterion': _table_gradients(0), 'CosineEmbeddingCriterion': _table_gradients(0),
-    # MarginRankingCriterion.lua sets gradInput[1][1] for one pair: its constructor's tensors hold one element
-    'MarginRankingCriterion': _table_gradients(1),
-    'MultiLabelSoftMarginCriterion': _multi_label_soft_margin,
     'ModuleCriterion': _module_criterion, 'CriterionTable': _criterion_table,
 }

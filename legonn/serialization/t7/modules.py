@@ -450,8 +450,18 @@ ARGUMENTS.update({
 # the criterions' and the wrapping containers' entries live in their family files (criterions.py, wrappers.py)
 for _family in (criterions, wrappers):
     ARGUMENTS.update(_family.ARGUMENTS)
+
+
+def _partition(module, fields):
+    """PartialLinear.lua's partition holds 1-based column numbers."""
+    columns = fields.tensor('partition', True)
+    if columns.dim() != 1 or columns.nElement() == 0 or columns.min() < 1:
+        raise fields.fail(f"field 'partition' must hold 1-based column numbers, got sizes {tuple(columns.size())}")
+    ModuleConverter._call(fields, 'module', module.setPartition, columns.long().add(-1))
+
+
 # what is done after construction, from the fields (a composite criterion's children and weights, ...)
-FINISH = {**criterions.FINISH, **wrappers.FINISH}
+FINISH = {**criterions.FINISH, **wrappers.FINISH, 'PartialLinear': _partition}
 # boolean flags Torch7 sets by method calls after construction (ceil(), setCountIncludePad(), scaleGradByFreq(), ...)
 _FLAGS = ('ceil_mode', 'count_include_pad', 'divide', 'shouldScaleGradByFreq', 'newRandomPool')
 
@@ -555,8 +565,6 @@ class ModuleConverter:
                 setattr(module, flag, fields.flag(flag))
         if 'train' in obj and hasattr(module, 'train'):
             module.train = fields.flag('train')
-        if name == 'PartialLinear':
-            _partition(module, fields)
         if name == 'View' and obj.get('numInputDims') is not None:
             module.setNumInputDims(fields.int('numInputDims'))
         if name == 'LookupTable' and fields.int('paddingValue', 0) != 0:   # Torch7's 0: no padding
@@ -608,14 +616,6 @@ class ModuleConverter:
             if tuple(saved.size()) != tuple(own.size()):   # e.g. SpatialConvolutionMM's 2-D weight
                 saved = saved.contiguous().view(*own.size())
             setattr(module, key, saved)
-
-
-def _partition(module, fields):
-    """PartialLinear.lua's partition holds 1-based column numbers."""
-    columns = fields.tensor('partition', True)
-    if columns.dim() != 1 or columns.nElement() == 0 or columns.min() < 1:
-        raise fields.fail(f"field 'partition' must hold 1-based column numbers, got sizes {tuple(columns.size())}")
-    ModuleConverter._call(fields, 'module', module.setPartition, columns.long().add(-1))
 
 
 def _saved_parameters(obj):

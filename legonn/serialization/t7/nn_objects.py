@@ -9,6 +9,7 @@ state Torch7's class cannot hold (a legonn-only option), is a TypeError naming w
 nothing is approximated.
 """
 from ...modules.base.typed import Typed
+from ...tensor import tensor_class
 from ...tensor.functions import arange
 from ...tensor.storage import LongStorage
 from ...tensor.tensor import TENSOR_CLASSES, Tensor
@@ -26,8 +27,10 @@ _POOLING = ('kW', 'kH', 'dW', 'dH', 'padW', 'padH', 'ceil_mode')
 _NORMALIZATION = ('eps', 'momentum', 'affine', 'running_mean', 'running_var') + _PARAMETERS
 
 # legonn class name -> (Torch7 class version, fields copied from the module's attributes of the same names,
-# buffers Torch7's constructor makes: field -> 'tensor' (the module's type), 'zero' or 'one' (one of the module's
-# type holding 0 or 1), 'long' or 'int' (a LongTensor, an IntTensor) or 'sizes' (a LongStorage))
+# buffers Torch7's constructor makes: field -> a kind of _MAKERS: 'tensor' (the module's type), 'zero' or 'one' (one
+# of the module's type holding 0 or 1), 'pair' or 'zero_pair' (a table of two, empty or holding one 0), 'long',
+# 'int', 'float' or 'byte' (a LongTensor, ...), 'sizes' (a LongStorage; 'sizes4', 'sizes5': of that many zeros) or
+# 'table' (an empty table))
 FIELDS = {
     'Sequential': (1, ('modules',), {}), 'ConcatTable': (1, ('modules',), {}),
     'ParallelTable': (1, ('modules',), {}),
@@ -68,7 +71,8 @@ FIELDS.update({
     # containers and parameterised layers the reader read before the writer wrote them
     'DepthConcat': (1, ('dimension', 'modules'), {'outputSize': 'sizes'}),
     'TemporalConvolution': (1, ('inputFrameSize', 'outputFrameSize', 'kW', 'dW') + _PARAMETERS, {}),
-    'Add': (1, ('scalar', 'bias', 'gradBias'), {}),
+    # Add.lua's batch mode resizes and fills its _ones buffer, which its constructor makes as {1}
+    'Add': (1, ('scalar', 'bias', 'gradBias'), {'_ones': 'one'}),
     'CMul': (1, ('size', 'weight', 'gradWeight'), {}),
     'Mul': (1, ('weight', 'gradWeight'), {}),
     'PReLU': (1, ('nOutputPlane', 'weight', 'gradWeight'), {}),
@@ -101,8 +105,10 @@ FIELDS.update({
     'Collapse': (1, ('nInputDim',), {}),
     'PrintSize': (1, ('prefix',), {}),
     # tables and products
-    'MM': (1, ('transA', 'transB'), {}), 'MV': (1, ('trans',), {}),
-    'Index': (1, ('dimension',), {}),
+    # MM.lua, MV.lua, Index.lua, Bilinear.lua, CosineDistance.lua and DotProduct.lua make gradInput a table of two
+    # tensors, which MV's and Index's updateGradInput resize without making them
+    'MM': (1, ('transA', 'transB'), {'gradInput': 'pair'}), 'MV': (1, ('trans',), {'gradInput': 'pair'}),
+    'Index': (1, ('dimension',), {'gradInput': 'pair'}),
     'MaskedSelect': (1, (), {'_maskIndices': 'long', '_maskIndexBuffer': 'long', '_maskIndexBufferCPU': 'float',
                              '_gradBuffer': 'tensor', '_gradMask': 'byte'}),
     'CMaxTable': (1, (), {'maxIdx': 'tensor', 'mask': 'tensor', 'maxVals': 'tensor', 'gradMaxVals': 'tensor'}),
@@ -113,11 +119,11 @@ FIELDS.update({
     'Euclidean': (1, ('weight', 'gradWeight'), {}),
     'WeightedEuclidean': (1, ('weight', 'gradWeight', 'diagCov', 'gradDiagCov'), {}),
     'Cosine': (1, ('weight', 'gradWeight'), {}),
-    'Bilinear': (1, _PARAMETERS, {}),
+    'Bilinear': (1, _PARAMETERS, {'gradInput': 'pair'}),
     'LinearWeightNorm': (1, ('eps', 'outputSize', 'inputSize', 'v', 'gradV', 'weight', 'g', 'gradG', 'bias',
                              'gradBias'), {'norm': 'tensor', 'scale': 'tensor'}),
     'Kmeans': (1, ('k', 'dim', 'scale', 'weight', 'gradWeight', 'loss', 'clusterSampleCount'), {}),
-    'SparseLinear': (1, ('doGradInput',) + _PARAMETERS, {}),
+    'SparseLinear': (1, ('doGradInput',) + _PARAMETERS, {'gradInput': 'table'}),
     # temporal
     'TemporalMaxPooling': (1, ('kW', 'dW'), {}),
     'TemporalSubSampling': (1, ('inputFrameSize', 'kW', 'dW') + _PARAMETERS, {}),
@@ -183,8 +189,14 @@ FIELDS.update({
 })
 for _name in ('Identity', 'Tanh', 'Sigmoid', 'SoftMax', 'LogSoftMax', 'SoftMin', 'LogSigmoid', 'Abs', 'Square',
               'Exp', 'Log', 'CMulTable', 'CSubTable', 'CDivTable', 'Contiguous', 'SpatialSoftMax', 'SpatialLogSoftMax',
-              'SoftSign', 'ZeroGrad', 'CAddTensorTable', 'CosineDistance', 'DotProduct', 'JustElement', 'JustTable'):
+              'SoftSign', 'ZeroGrad', 'CAddTensorTable'):
     FIELDS[_name] = (1, (), {})
+FIELDS.update({
+    'CosineDistance': (1, (), {'gradInput': 'pair'}), 'DotProduct': (1, (), {'gradInput': 'pair'}),
+    # JustElement.lua's updateGradInput sets gradInput[1], JustTable.lua's updateOutput output[1]: their
+    # constructors make those tables
+    'JustElement': (1, (), {'gradInput': 'table'}), 'JustTable': (1, (), {'output': 'table'}),
+})
 # the classes nngraph defines (node:split(1) makes a JustElement); the others are nn's
 _PACKAGES = {'JustElement': 'nngraph', 'JustTable': 'nngraph'}
 # the criterions' and the wrapping containers' entries live in their family files (criterions.py, wrappers.py)
@@ -289,9 +301,21 @@ _CHILDREN = {
     'SpatialContrastiveNormalization': lambda m, new: {
         'kernel': m.divisive.kernel, 'threshold': m.divisive.threshold, 'thresval': m.divisive.thresval,
         'normalizer': new('Sequential').add(m.subtractive).add(m.divisive)},
+    **criterions.CHILDREN,
 }
 # Lua field -> legonn attribute, where the Lua name is a Python keyword
 _PYTHON_NAMES = {'lambda': 'lambda_'}
+
+
+# buffer kind (FIELDS) -> its maker, given the tensor class of the module's type
+_MAKERS = {
+    'tensor': lambda empty: empty(), 'zero': lambda empty: empty(1).zero(), 'one': lambda empty: empty(1).fill(1),
+    'pair': lambda empty: [empty(), empty()], 'zero_pair': lambda empty: [empty(1).zero(), empty(1).zero()],
+    'long': lambda empty: TENSOR_CLASSES['LongTensor'](), 'int': lambda empty: TENSOR_CLASSES['IntTensor'](),
+    'float': lambda empty: TENSOR_CLASSES['FloatTensor'](), 'byte': lambda empty: TENSOR_CLASSES['ByteTensor'](),
+    'sizes': lambda empty: LongStorage(), 'sizes4': lambda empty: LongStorage([0] * 4),
+    'sizes5': lambda empty: LongStorage([0] * 5), 'table': lambda empty: [],
+}
 
 
 def is_module(v):
@@ -338,13 +362,8 @@ class NnObjects:
                 return self.classes[cls](*args).type(module.type())
             for key, child in children(module, new).items():
                 obj[key] = self._value(child, f"{where}.{key}")
-        makers = {'tensor': empty, 'zero': lambda: empty(1).zero(), 'one': lambda: empty(1).fill(1),
-                  'long': TENSOR_CLASSES['LongTensor'], 'int': TENSOR_CLASSES['IntTensor'],
-                  'float': TENSOR_CLASSES['FloatTensor'], 'byte': TENSOR_CLASSES['ByteTensor'],
-                  'sizes': LongStorage, 'sizes4': lambda: LongStorage([0] * 4),
-                  'sizes5': lambda: LongStorage([0] * 5), 'table': list}
         for key, kind in buffers.items():
-            obj[key] = makers[kind]()
+            obj[key] = _MAKERS[kind](empty)
         for key in INDEX_FIELDS.get(name, ()):
             if type(obj.get(key)) is int:   # Transpose's pairs are made by its own helper
                 obj[key] = one_based(obj[key])
@@ -421,16 +440,6 @@ def _dropout(module, obj, where):
         _refuse(where, "uses the rnn package's lazy or mono options (torch/nn's Dropout has neither)")
 
 
-def _just_element(module, obj, where):
-    """JustElement.lua's updateGradInput sets gradInput[1]: its constructor makes gradInput a table."""
-    obj['gradInput'] = []
-
-
-def _just_table(module, obj, where):
-    """JustTable.lua's updateOutput sets output[1]: its constructor makes output a table."""
-    obj['output'] = []
-
-
 def _transpose(module, obj, where):
     """Transpose.lua keeps its permutations as tables of two 1-based dimensions, and counts none from the end."""
     if any(d < 0 for pair in module.permutations for d in pair):
@@ -446,11 +455,6 @@ def _not_from_the_end(*keys):
             if obj.get(key) is not None and obj[key] < 0:
                 _refuse(where, f"has {key} {obj[key]} counted from the end, which its Lua class cannot hold")
     return check
-
-
-def _add(module, obj, where):
-    """Add.lua's batch mode resizes and fills its ``_ones`` buffer, which its constructor makes as {1}."""
-    obj['_ones'] = TENSOR_CLASSES[short_name(module.type())]([1])
 
 
 def _dilated_pooling(module, obj, where):
@@ -490,27 +494,8 @@ def _copy(module, obj, where):
     replaces its updateOutput and updateGradInput by Lua closures, which only Torch7 can write."""
     if module.passThrough:
         _refuse(where, "passes its input through (equal types, no forceCopy), for which Copy.lua keeps Lua functions")
-    obj['output'] = TENSOR_CLASSES[short_name(module.output.type())]()
-    obj['gradInput'] = TENSOR_CLASSES[short_name(module.gradInput.type())]()
-
-
-def _gradient_pair(module, obj, where):
-    """MM.lua, MV.lua, Index.lua, Bilinear.lua, CosineDistance.lua and DotProduct.lua make gradInput a table of two
-    tensors, which MV's and Index's updateGradInput resize without making them."""
-    empty = TENSOR_CLASSES[short_name(module.type())]
-    obj['gradInput'] = [empty(), empty()]
-
-
-def _sparse_linear(module, obj, where):
-    """SparseLinear.lua's constructor: weightDecay 0, sparseUpdate NO_LAST_INPUT (0), gradInput a table."""
-    obj.update(weightDecay=0, sparseUpdate=0, gradInput=[])
-
-
-def _both(*specials):
-    def run(module, obj, where):
-        for special in specials:
-            special(module, obj, where)
-    return run
+    obj['output'] = tensor_class(module.output.type())()
+    obj['gradInput'] = tensor_class(module.gradInput.type())()
 
 
 def _neutral(*names):
@@ -522,22 +507,20 @@ def _neutral(*names):
     return check
 
 
-_SPECIAL = {'JustElement': _just_element, 'JustTable': _just_table,
-            'SpatialConvolutionMM': _convolution_mm, 'Narrow': _narrow, 'Reshape': _reshape,
+_SPECIAL = {'SpatialConvolutionMM': _convolution_mm, 'Narrow': _narrow, 'Reshape': _reshape,
             'LookupTable': _lookup_table, 'LookupTableMaskZero': _mask_zero,
             'Dropout': _dropout,
-            'Copy': _copy, 'Transpose': _transpose, 'GatedLinearUnit': _gated_linear_unit, 'Add': _add,
+            'Copy': _copy, 'Transpose': _transpose, 'GatedLinearUnit': _gated_linear_unit,
             'VolumetricDilatedMaxPooling': _dilated_pooling,
             'Squeeze': _not_from_the_end('dim'),
-            'Unsqueeze': _not_from_the_end('pos'), 'Index': _both(_not_from_the_end('dimension'), _gradient_pair),
+            'Unsqueeze': _not_from_the_end('pos'), 'Index': _not_from_the_end('dimension'),
             'Padding': _not_from_the_end('dim', 'index'), 'SpatialConvolutionMap': _connection_table,
             'SpatialFullConvolutionMap': _connection_table, 'SpatialDepthWiseConvolution': _depthwise,
             'VolumetricAveragePooling': _neutral(('padT', 0), ('padW', 0), ('padH', 0), ('dilationT', 1),
                                                   ('dilationW', 1), ('dilationH', 1)),
             # Clamp is a HardTanh in Lua, whose updateOutput hands THNN its inplace flag
             'Clamp': _constants(inplace=False), 'Euclidean': _constants(fastBackward=True),
-            'SparseLinear': _sparse_linear,
-            'MM': _gradient_pair, 'MV': _gradient_pair, 'Bilinear': _gradient_pair, 'CosineDistance': _gradient_pair,
-            'DotProduct': _gradient_pair,
+            # SparseLinear.lua's constructor: weightDecay 0, sparseUpdate NO_LAST_INPUT (0)
+            'SparseLinear': _constants(weightDecay=0, sparseUpdate=0),
             'VolumetricMaxPooling': _neutral(('dilationT', 1), ('dilationW', 1), ('dilationH', 1)),
             **criterions.SPECIAL, **wrappers.SPECIAL}
