@@ -262,17 +262,24 @@ def test_every_class_of_the_family_tables_is_covered_by_torch7_objects():
     assert set(criterions.ARGUMENTS) | set(wrappers.ARGUMENTS) == tested
 
 
-def test_class_nll_ignore_index_is_thnns_zero_based_label():
-    """THNN's ClassNLLCriterion skips the rows whose target less one (TH_INDEX_BASE) is ignoreIndex: Lua's
-    ignoreIndex 0 skips target 1, legonn's label 0; so the number is kept as it is, both ways."""
-    loaded = round_trip(_nll(ignoreIndex=0))
+def test_class_nll_ignore_index_is_a_one_based_label_in_the_file():
+    """THNN's ClassNLLCriterion takes TH_INDEX_BASE from ignoreIndex as from each target (ClassNLLCriterion.c:
+    ``ignore_index -= TH_INDEX_BASE``), so Lua's ignoreIndex is a 1-based label: Lua's 1 skips legonn's label 0,
+    Lua's 0 (the padding idiom) legonn's -1; the default -100 skips nothing either way and stays -100."""
+    loaded = round_trip(_nll(ignoreIndex=1))
     assert loaded.ignoreIndex == 0
     x = _values((3, 3))
     expected = -(x.numpy()[1, 2] + x.numpy()[2, 1]) / 2
     assert loaded.forward(x, Long([0, 2, 1])) == pytest.approx(expected, rel=1e-12)
+    assert round_trip(_nll(ignoreIndex=0)).ignoreIndex == -1
+    assert round_trip(_nll(ignoreIndex=-100)).ignoreIndex == -100
     entropy = round_trip(nn.CrossEntropyCriterion(Double(_W)))
     assert entropy.nll.ignoreIndex == -100
-    assert round_trip(nn.ClassNLLCriterion(ignoreIndex=-1), convert=False)['ignoreIndex'] == -1
+    assert round_trip(nn.ClassNLLCriterion(ignoreIndex=-1), convert=False)['ignoreIndex'] == 0
+    assert round_trip(nn.ClassNLLCriterion(ignoreIndex=2), convert=False)['ignoreIndex'] == 3
+    assert round_trip(nn.ClassNLLCriterion(), convert=False)['ignoreIndex'] == -100
+    back = round_trip(nn.ClassNLLCriterion(ignoreIndex=-1))
+    assert back.ignoreIndex == -1
 
 
 def test_index_fields_are_one_based_in_the_file():

@@ -11,6 +11,8 @@ the buffers it makes (nn_objects.FIELDS's format); ``CHILDREN``: the modules its
 from ...tensor.storage import DoubleStorage, Storage
 from .refusals import refuse
 
+_NO_IGNORED = -100   # ClassNLLCriterion's default ignoreIndex in Lua and legonn: no class is skipped
+
 
 def _size_average(f):
     return (f.flag('sizeAverage', True),)
@@ -36,10 +38,12 @@ def _cross_entropy(f):
 
 
 def _ignore_index(criterion, f):
-    """ClassNLLCriterion.lua's ignoreIndex (absent from files older than it: -100, its default). THNN compares it
-    with the target less one (TH_INDEX_BASE), so it is the 0-based label legonn's ignoreIndex names: the same
-    number. Set after construction, as the constructor refuses a 0 meant as Torch7's padding label."""
-    criterion.ignoreIndex = f.int('ignoreIndex', -100)
+    """ClassNLLCriterion.lua's ignoreIndex (absent from files older than it: -100, its default) is a 1-based label:
+    THNN takes TH_INDEX_BASE from it as from each target before comparing them, so Lua's 0 skips the padding
+    target 0 (legonn's -1) and Lua's 1 the first class (legonn's 0). The default, which skips no class in either,
+    stays -100. Set after construction, as the constructor refuses a 0 meant as Torch7's padding label."""
+    lua = f.int('ignoreIndex', -100)
+    criterion.ignoreIndex = lua if lua == _NO_IGNORED else lua - 1
 
 
 def _cross_entropy_ignore_index(criterion, f):
@@ -136,6 +140,12 @@ FIELDS = {
 CRITERIONS = frozenset(FIELDS) - {'CriterionTable', 'L1Penalty'}
 
 
+def _class_nll_fields(module, obj, where):
+    """ignoreIndex as ClassNLLCriterion.lua keeps it: a 1-based label (see _ignore_index)."""
+    if obj['ignoreIndex'] != _NO_IGNORED:
+        obj['ignoreIndex'] += 1
+
+
 def _cross_entropy_fields(module, obj, where):
     """CrossEntropyCriterion.lua hands sizeAverage to its ClassNLLCriterion when it differs from the last one
     it handed, oldSizeAverage (its constructor's sizeAverage)."""
@@ -171,7 +181,7 @@ def _criterion_table(module, obj, where):
 CHILDREN = {'MultiLabelSoftMarginCriterion': lambda m, new: {'sigmoid': new('Sigmoid')}}
 
 SPECIAL = {
-    'CrossEntropyCriterion': _cross_entropy_fields,
+    'ClassNLLCriterion': _class_nll_fields, 'CrossEntropyCriterion': _cross_entropy_fields,
     'MultiCriterion': _multi_criterion, 'ParallelCriterion': _number_weights,
     'ModuleCriterion': _module_criterion, 'CriterionTable': _criterion_table,
 }
