@@ -18,7 +18,7 @@ import pytest
 
 import legonn as lg
 from legonn import cudnn, image, nn, optim, xlua
-from tests.checks import assert_jacobian
+from tests.checks import assert_jacobian, central_difference
 
 
 # --- lib/srcnn.lua lines 9-64: initialisers, installed over the classes' own reset -----------------------
@@ -687,41 +687,32 @@ def test_user_modules_gradients_match_finite_differences():
 def test_huber_criterion_against_numpy_and_finite_differences():
     lg.manualSeed(0)
     lg.setdefaulttensortype('torch.DoubleTensor')
-    try:
-        model = vgg_7("cunn", 3)
-        crit = create_criterion(model, 10)                   # output 4 x 4 per channel
-        x = lg.rand(2, 48) * 1.4 - 0.2                       # some values past the clip
-        t = lg.rand(2, 48)
-        loss = crit.forward(x, t)
-        w = np.repeat([0.29891 * 3, 0.58661 * 3, 0.11448 * 3], 16)
-        d = (np.clip(np.asarray(x), 0, 1) - np.asarray(t)) * w
-        expected = np.where(np.abs(d) < 0.1, 0.5 * d ** 2, 0.1 * (np.abs(d) - 0.05)).sum() / d.size
-        assert loss == pytest.approx(expected, rel=1e-10)
-        # the Lua's gradient: the weighted difference (linear part: its sign times gamma), over the count; it
-        # leaves out the clamp's zero slope and the second factor of the weight
-        grad = np.asarray(crit.backward(x, t))
-        np.testing.assert_allclose(grad, np.where(np.abs(d) < 0.1, d, 0.1 * np.sign(d)) / d.size, rtol=1e-10)
-        # with the Y model's unit weights and inputs inside [0, 1] that is the loss's gradient
-        crit = create_criterion(vgg_7("cunn", 1), 10)
-        x = lg.rand(2, 16) * 0.8 + 0.1
-        t = lg.rand(2, 16) * 0.8 + 0.1
-        crit.forward(x, t)
-        grad = np.asarray(crit.backward(x, t)).copy()
-        eps = 1e-6
-        for k in range(0, 32, 3):
-            i, j = divmod(k, 16)
-            x[i, j] += eps
-            up = crit.forward(x, t)
-            x[i, j] -= 2 * eps
-            down = crit.forward(x, t)
-            x[i, j] += eps
-            assert (up - down) / (2 * eps) == pytest.approx(grad[i, j], abs=1e-8)
-        # no outlier at all: the masked selection is empty and the linear part is 0
-        x = t.clone().add(0.01)
-        assert crit.forward(x, t) == pytest.approx(0.5 * 0.01 ** 2, rel=1e-6)
-        assert np.allclose(np.asarray(crit.backward(x, t)), 0.01 / 32)
-    finally:
-        lg.setdefaulttensortype('torch.FloatTensor')
+    model = vgg_7("cunn", 3)
+    crit = create_criterion(model, 10)                   # output 4 x 4 per channel
+    x = lg.rand(2, 48) * 1.4 - 0.2                       # some values past the clip
+    t = lg.rand(2, 48)
+    loss = crit.forward(x, t)
+    w = np.repeat([0.29891 * 3, 0.58661 * 3, 0.11448 * 3], 16)
+    d = (np.clip(np.asarray(x), 0, 1) - np.asarray(t)) * w
+    expected = np.where(np.abs(d) < 0.1, 0.5 * d ** 2, 0.1 * (np.abs(d) - 0.05)).sum() / d.size
+    assert loss == pytest.approx(expected, rel=1e-10)
+    # the Lua's gradient: the weighted difference (linear part: its sign times gamma), over the count; it
+    # leaves out the clamp's zero slope and the second factor of the weight
+    grad = np.asarray(crit.backward(x, t))
+    np.testing.assert_allclose(grad, np.where(np.abs(d) < 0.1, d, 0.1 * np.sign(d)) / d.size, rtol=1e-10)
+    # with the Y model's unit weights and inputs inside [0, 1] that is the loss's gradient
+    crit = create_criterion(vgg_7("cunn", 1), 10)
+    x = lg.rand(2, 16) * 0.8 + 0.1
+    t = lg.rand(2, 16) * 0.8 + 0.1
+    crit.forward(x, t)
+    grad = np.asarray(crit.backward(x, t)).copy()
+    for k in range(0, 32, 3):
+        i, j = divmod(k, 16)
+        assert central_difference(lambda: crit.forward(x, t), x, (i, j)) == pytest.approx(grad[i, j], abs=1e-8)
+    # no outlier at all: the masked selection is empty and the linear part is 0
+    x = t.clone().add(0.01)
+    assert crit.forward(x, t) == pytest.approx(0.5 * 0.01 ** 2, rel=1e-6)
+    assert np.allclose(np.asarray(crit.backward(x, t)), 0.01 / 32)
 
 
 # waifu2x keeps its own keys (xLearningRate, ...) in adam's config table; optim warns that xLearningRate,

@@ -527,6 +527,8 @@ def test_epoch_step_as_a_number():
 def test_training_on_cuda_with_cudnn_and_optnet(tmp_path, monkeypatch, capsys):
     """data_type torch.CudaTensor (the Lua's default): the net converted to cudnn modules, optnet's memory
     sharing on, the engine fed CUDA batches; one epoch trains and logs, and the saved net reloads."""
+    from legonn import cudnn
+    monkeypatch.setattr(cudnn, 'benchmark', cudnn.benchmark)    # train.lua sets it for the process: put it back
     monkeypatch.chdir(tmp_path)
     for k, v in dict(ENV, data_type='torch.CudaTensor', max_epoch='1').items():
         monkeypatch.setenv(k, v)
