@@ -1,4 +1,4 @@
-"""Writing Torch7's binary format (torch/File.lua's ``writeObject``), for the values a Torch7 program reads back
+"""Writing Torch7's files (torch/File.lua's ``writeObject``), binary or ascii, for the values a Torch7 program reads back
 without legonn: nil, booleans, numbers (as doubles, Lua's one number type), strings, tables (lists and tuples
 become keys 1..n, dicts keep their keys; None values are left out, as Lua's nil), tensors and storages (a
 storage once, however many tensors view it), tds's containers (what their ``__write`` writes: a long count,
@@ -8,7 +8,10 @@ modules and criterions of the classes ``nn_objects.FIELDS`` lists and gModules (
 and nngraph objects Torch7 would have saved.
 
 A table or object written again is written as its index, as Torch7 does, so shared references and cycles
-survive. Other Python objects, and modules Torch7's classes cannot express, are refused: legonn's own format
+survive. The two encodings differ only in how THDiskFile writes numbers and chars: raw little-endian in binary;
+in ascii (``torch.save(path, obj, 'ascii')``) each number as text (doubles ``%.17g``, floats ``%.9g``, as
+THDiskFile prints them), the items of one write separated by spaces, chars (strings, byte and char storages)
+raw, and every write of one item or more ended by a newline (its auto-spacing). Other Python objects, and modules Torch7's classes cannot express, are refused: legonn's own format
 (``lg.save``) keeps them.
 """
 import numbers
@@ -49,9 +52,16 @@ class ObjectWriter:
     def long(self, *vs):
         self.out += struct.pack(f'<{len(vs)}q', *vs)
 
+    def double(self, v):
+        self.out += struct.pack('<d', v)
+
     def chars(self, raw):
         self.int(len(raw))
         self.out += raw
+
+    def data(self, array):
+        """A storage's elements (a NumPy array), raw little-endian."""
+        self.out += np.ascontiguousarray(array, dtype=array.dtype.newbyteorder('<')).tobytes()
 
     def object(self, v, where):
         if v is None:
@@ -61,7 +71,7 @@ class ObjectWriter:
             self.int(int(v))
         elif isinstance(v, numbers.Real):
             self.int(NUMBER)
-            self.out += struct.pack('<d', float(v))
+            self.double(float(v))
         elif isinstance(v, (str, bytes)):
             self.int(STRING)
             self.chars(v.encode('utf-8', 'surrogateescape') if isinstance(v, str) else v)
@@ -144,7 +154,7 @@ class ObjectWriter:
         self._class(s.type().replace('legonn.', 'torch.'), 1)
         data = backend.to_module(s.data, np)
         self.long(data.size)
-        self.out += np.ascontiguousarray(data, dtype=data.dtype.newbyteorder('<')).tobytes()
+        self.data(data)
 
     def _tds(self, kind, v, where):
         """tds's __write (hash.lua, vec.lua, atomic.lua), under its version 0."""
@@ -179,13 +189,54 @@ def _key_name(k):
     return '<table>' if isinstance(k, (dict, list, tuple)) else f"<{type(k).__name__}>"
 
 
-def save_lua(target, obj):
-    """Write ``obj`` as Torch7's ``torch.save(target, obj)`` would, in its binary encoding (8-byte longs), so that
-    Torch7 (with ``require 'tds'`` for tds's containers) and ``lg.load`` read it back: to a path (replaced only
-    once the new file is complete) or a writable binary file object (written at its position, left open).
-    ``obj`` may hold what the module docstring lists; anything else is a TypeError naming where it is.
-    Returns ``target`` (a path as given, through ``os.fspath``)."""
-    writer = ObjectWriter()
+class AsciiObjectWriter(ObjectWriter):
+    """Writes as ``torch.save(path, obj, 'ascii')`` does (THDiskFile's ascii mode, auto-spacing on)."""
+
+    def _numbers(self, texts):
+        if texts:
+            self.out += ' '.join(texts).encode('ascii') + b'\n'
+
+    def int(self, v):
+        self._numbers(['%d' % v])
+
+    def long(self, *vs):
+        self._numbers(['%d' % v for v in vs])
+
+    def double(self, v):
+        self._numbers(['%.17g' % v])
+
+    def chars(self, raw):
+        self.int(len(raw))
+        self._raw(raw)
+
+    def _raw(self, raw):
+        if raw:
+            self.out += raw + b'\n'
+
+    def data(self, array):
+        """Bytes and chars raw; other elements as THDiskFile prints them: %.17g doubles, %.9g floats (and
+        halves, which it prints as floats), whole numbers %d."""
+        if array.dtype in (np.uint8, np.int8):
+            self._raw(array.tobytes())
+        elif array.dtype.kind == 'f':
+            style = '%.17g' if array.dtype == np.float64 else '%.9g'
+            self._numbers([style % v for v in array.astype(np.float64).tolist()])
+        else:
+            self._numbers(['%d' % v for v in array.tolist()])
+
+
+_WRITERS = {'binary': ObjectWriter, 'ascii': AsciiObjectWriter}
+
+
+def save_lua(target, obj, format='binary'):
+    """Write ``obj`` as Torch7's ``torch.save(target, obj, format)`` would, ``format`` ``'binary'`` (8-byte longs,
+    the default) or ``'ascii'``, so that Torch7 (with ``require 'tds'`` for tds's containers) and ``lg.load``
+    read it back: to a path (replaced only once the new file is complete) or a writable binary file object
+    (written at its position, left open). ``obj`` may hold what the module docstring lists; anything else is a
+    TypeError naming where it is. Returns ``target`` (a path as given, through ``os.fspath``)."""
+    if format not in _WRITERS:
+        raise ValueError(f"legonn.save_lua: format must be 'binary' or 'ascii' (torch.save's), got {format!r}")
+    writer = _WRITERS[format]()
     previous = sys.getrecursionlimit()
     sys.setrecursionlimit(max(previous, RECURSION_LIMIT))
     try:
