@@ -2,7 +2,7 @@
 its text between the colour's code and the reset code: ``c.blue('==>') + ' configuring model'``."""
 import numbers
 
-from .colors import CODES
+from .colors import CODES, table_attributes
 
 
 def _painter(name):
@@ -21,11 +21,4 @@ def _painter(name):
 _PAINTERS = {name: _painter(name) for name in CODES}
 
 
-def __getattr__(name):
-    if name in _PAINTERS:
-        return _PAINTERS[name]
-    raise AttributeError(f"trepl.colorize has no colour {name!r}; the colours are {', '.join(CODES)}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_PAINTERS))
+__getattr__, __dir__ = table_attributes('trepl.colorize', _PAINTERS, globals())

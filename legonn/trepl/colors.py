@@ -36,11 +36,18 @@ CODES = {
 }
 
 
-def __getattr__(name):
-    if name in CODES:
-        return CODES[name]
-    raise AttributeError(f"trepl.colors has no colour {name!r}; the colours are {', '.join(CODES)}")
+
+def table_attributes(where, table, module_globals):
+    """``__getattr__`` and ``__dir__`` of a module (``where``, its trepl name, and its ``globals()``) whose attributes
+    are ``table``'s entries, a colour by name; an unknown name is an AttributeError listing the colours."""
+    def attribute(name):
+        if name in table:
+            return table[name]
+        raise AttributeError(f"{where} has no colour {name!r}; the colours are {', '.join(CODES)}")
+
+    def names():
+        return sorted(set(module_globals) | set(table))
+    return attribute, names
 
 
-def __dir__():
-    return sorted(set(globals()) | set(CODES))
+__getattr__, __dir__ = table_attributes('trepl.colors', CODES, globals())

@@ -59,14 +59,19 @@ def reference_bn(x, w, b, eps):
     return y, np.array(mean), np.array(var)
 
 
-def test_spatial_training_matches_reference_and_updates_running_stats():
+def assert_spatial_training_matches_reference(*sizes):
+    """A training forward of a (sizes) batch: the reference's output, running estimates moved by momentum 0.3."""
     m = nn.SpatialBatchNormalization(3, 1e-5, 0.3).double()
     m.bias.normal()
-    x = lg.randn(4, 3, 2, 5).double()
+    x = lg.randn(*sizes).double()
     want, mean, unbiased = reference_bn(x.numpy(), m.weight.numpy(), m.bias.numpy(), 1e-5)
     np.testing.assert_allclose(m.forward(x).numpy(), want, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(m.running_mean.numpy(), 0.3 * mean, rtol=1e-12)
     np.testing.assert_allclose(m.running_var.numpy(), 0.3 * unbiased + 0.7, rtol=1e-12)
+
+
+def test_spatial_training_matches_reference_and_updates_running_stats():
+    assert_spatial_training_matches_reference(4, 3, 2, 5)
 
 
 def test_evaluate_mode_uses_running_stats_and_leaves_them():
@@ -85,13 +90,7 @@ def test_spatial_training_on_one_image_uses_its_statistics():
     """THNN's BatchNormalization.c normalises by the nElement / nInput values of each feature in training,
     whatever the batch size: one image of 4x5 planes gives its own planes' statistics (pix2pix's batch of
     one, fast-neural-style's InstanceNormalization), and the running estimates move."""
-    m = nn.SpatialBatchNormalization(3, 1e-5, 0.3).double()
-    m.bias.normal()
-    x = lg.randn(1, 3, 4, 5).double()
-    want, mean, unbiased = reference_bn(x.numpy(), m.weight.numpy(), m.bias.numpy(), 1e-5)
-    np.testing.assert_allclose(m.forward(x).numpy(), want, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(m.running_mean.numpy(), 0.3 * mean, rtol=1e-12)
-    np.testing.assert_allclose(m.running_var.numpy(), 0.3 * unbiased + 0.7, rtol=1e-12)
+    assert_spatial_training_matches_reference(1, 3, 4, 5)
     assert_jacobian(nn.SpatialBatchNormalization(2), lg.randn(1, 2, 3, 2))
     v = nn.VolumetricBatchNormalization(2).double()
     y = v.forward(lg.randn(1, 2, 2, 3, 2).double()).numpy()

@@ -114,6 +114,10 @@ FIELDS.update({
     'CMaxTable': (1, (), {'maxIdx': 'tensor', 'mask': 'tensor', 'maxVals': 'tensor', 'gradMaxVals': 'tensor'}),
     'CMinTable': (1, (), {'minIdx': 'tensor', 'mask': 'tensor', 'minVals': 'tensor', 'gradMaxVals': 'tensor'}),
     'PairwiseDistance': (1, ('norm',), {'diff': 'tensor'}),
+    'CosineDistance': (1, (), {'gradInput': 'pair'}), 'DotProduct': (1, (), {'gradInput': 'pair'}),
+    # nngraph's: JustElement.lua's updateGradInput sets gradInput[1], JustTable.lua's updateOutput output[1]: their
+    # constructors make those tables
+    'JustElement': (1, (), {'gradInput': 'table'}), 'JustTable': (1, (), {'output': 'table'}),
     # distances and parameterised layers
     'CAdd': (1, ('size', 'bias', 'gradBias'), {}),
     'Euclidean': (1, ('weight', 'gradWeight'), {}),
@@ -191,12 +195,6 @@ for _name in ('Identity', 'Tanh', 'Sigmoid', 'SoftMax', 'LogSoftMax', 'SoftMin',
               'Exp', 'Log', 'CMulTable', 'CSubTable', 'CDivTable', 'Contiguous', 'SpatialSoftMax', 'SpatialLogSoftMax',
               'SoftSign', 'ZeroGrad', 'CAddTensorTable'):
     FIELDS[_name] = (1, (), {})
-FIELDS.update({
-    'CosineDistance': (1, (), {'gradInput': 'pair'}), 'DotProduct': (1, (), {'gradInput': 'pair'}),
-    # JustElement.lua's updateGradInput sets gradInput[1], JustTable.lua's updateOutput output[1]: their
-    # constructors make those tables
-    'JustElement': (1, (), {'gradInput': 'table'}), 'JustTable': (1, (), {'output': 'table'}),
-})
 # the classes nngraph defines (node:split(1) makes a JustElement); the others are nn's
 _PACKAGES = {'JustElement': 'nngraph', 'JustTable': 'nngraph'}
 # the criterions' and the wrapping containers' entries live in their family files (criterions.py, wrappers.py)

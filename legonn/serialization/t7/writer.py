@@ -36,7 +36,8 @@ _WRITABLE = ("nil (None), booleans, numbers, strings, lists, tuples, dicts, tens
 
 
 class ObjectWriter:
-    """Writes one object (and everything it refers to) as ``torch.save(path, obj)`` does, in binary."""
+    """Writes one object (and everything it refers to) as ``torch.save(path, obj)`` does, in binary (the ascii
+    writer below changes only how numbers and raw chars go out)."""
 
     def __init__(self):
         self.out = bytearray()
@@ -57,6 +58,9 @@ class ObjectWriter:
 
     def chars(self, raw):
         self.int(len(raw))
+        self._raw(raw)
+
+    def _raw(self, raw):
         self.out += raw
 
     def data(self, array):
@@ -204,10 +208,6 @@ class AsciiObjectWriter(ObjectWriter):
 
     def double(self, v):
         self._numbers(['%.17g' % v])
-
-    def chars(self, raw):
-        self.int(len(raw))
-        self._raw(raw)
 
     def _raw(self, raw):
         if raw:
