@@ -271,7 +271,7 @@ INTO_RESULT.update({
     'renorm': 'Tnnn', 'cross': 'TTn?', 'diag': 'Tn?', 'tril': 'Tn?', 'triu': 'Tn?', 'mod': 'Tn', 'cfmod': 'TT', 'cmod': 'TT',
     'cremainder': 'TT', 'lshift': 'Tn', 'rshift': 'Tn', 'bitand': 'Tn', 'bitor': 'Tn', 'bitxor': 'Tn',
     'clshift': 'TT', 'crshift': 'TT', 'cbitand': 'TT', 'cbitor': 'TT', 'cbitxor': 'TT',
-    'fill': 'n', 'zero': ''})   # torch.fill(x, v) and torch.zero(x) fill x (TensorMath.lua wraps them for torch.*)
+    'match': 'TTn?', 'fill': 'n', 'zero': ''})   # torch.fill(x, v) and torch.zero(x) fill x (TensorMath.lua wraps them for torch.*)
 # Methods that return something new: the functional form calls them, then copies into given result tensors.
 # (pattern, number of result tensors); None: Torch7 has no result form.
 RETURNS_NEW = {
@@ -286,7 +286,7 @@ RETURNS_NEW = {
 RETURNS_NEW.update(dict.fromkeys(
     ('dist', 'trace', 'dot', 'squeeze', 'unsqueeze', 'transpose', 't', 'permute', 'view', 'viewAs', 'expand',
      'expandAs', 'narrow', 'select', 'unfold', 'clone', 'all', 'any', 'equal', 'split', 'chunk', 'repeatTensor',
-     'contiguous', 'numel'), None))
+     'contiguous', 'numel', 'scatter'), None))
 
 
 def _kinds(args):

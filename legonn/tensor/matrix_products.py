@@ -139,6 +139,32 @@ class MatrixProductsMixin:
         self.xp.outer(x, y, out=self.array)
         return self
 
+    def match(self, m1, m2, gain=1):
+        """r[i][j] = gain * sum_k (m1[i][k] - m2[j][k])**2: the squared distances between the rows of ``m1``
+        (N1 x D) and those of ``m2`` (N2 x D) into this N1 x N2 tensor. As THTensor_(match), each operand is
+        read as its first size by the rest of its elements (``m1`` of sizes 4x2x3 is four rows of six)."""
+        m1, m2 = operand(m1), operand(m2)
+        rows = []
+        for what, m in (('m1', m1), ('m2', m2)):
+            if getattr(m, 'ndim', 0) < 1 or m.shape[0] == 0:
+                raise ValueError(f"{self._typename}.match: {what} must be a non-empty tensor of rows, got sizes "
+                                 f"{tuple(getattr(m, 'shape', ()))}")
+            rows.append(m.reshape(m.shape[0], -1))
+        a, b = rows
+        if a.shape[1] != b.shape[1]:
+            raise ValueError(f"{self._typename}.match: m1 and m2 must have the same inner vector dim, got rows of "
+                             f"{a.shape[1]} and {b.shape[1]} elements")
+        self.resize(a.shape[0], b.shape[0])
+        real = np.dtype(self._dtype)
+        a, b = a.astype(real, copy=False), b.astype(real, copy=False)
+        # the differences themselves, not |a|^2 + |b|^2 - 2ab, whose cancellation loses what Torch7 keeps; a
+        # block of rows at a time so the N1 x N2 x D temporary stays near a million elements
+        block = max(1, (1 << 20) // max(1, b.shape[0] * b.shape[1]))
+        for start in range(0, a.shape[0], block):
+            diff = a[start:start + block, None, :] - b[None, :, :]
+            self.array[start:start + block] = (diff * diff).sum(axis=2) * real.type(gain)
+        return self
+
     def cross(self, *args):
         """Cross product along a dimension of size 3: ``a.cross(b [, dim])`` returns a new tensor,
         ``r.cross(a, b [, dim])`` writes into ``r``. ``dim`` defaults to the first dimension of size 3."""

@@ -712,6 +712,10 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
         """This tensor converted to ``other``'s type (``self`` if already that type)."""
         return self.type(other.type())
 
+    def real(self):
+        """This tensor converted to the default tensor type (``self`` if already that type), as Tensor.lua's."""
+        return self.type(default_short_name())
+
     def byte(self):
         """This tensor as a ``legonn.ByteTensor`` (uint8)."""
         return self.type('legonn.ByteTensor')

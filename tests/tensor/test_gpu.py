@@ -169,3 +169,10 @@ def test_cuda_storages_name_their_type_and_tensors_empty_on_the_device():
 def test_gpu_memory_is_not_shared_between_processes():
     with pytest.raises(TypeError, match='expected a CPU storage, got a CUDA one'):
         lg.threads.share_memory(lg.zeros(3).cuda())
+
+
+def test_cuda_match_equals_the_cpu_one():
+    rng = np.random.default_rng(4)
+    a, b = lg.DoubleTensor(rng.standard_normal((3, 4))), lg.DoubleTensor(rng.standard_normal((2, 4)))
+    got = lg.match(a.cuda(), b.cuda(), 0.5)
+    assert got.is_cuda and np.allclose(got.cpu().array, lg.match(a, b, 0.5).array, rtol=0, atol=1e-12)

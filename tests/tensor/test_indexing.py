@@ -156,3 +156,11 @@ def test_a_byte_mask_key_needs_only_as_many_elements():
     assert x.tolist() == [[-1, 1], [2, -1]]
     x[mask] = lg.DoubleTensor([7, 8])
     assert x.tolist() == [[7, 1], [2, 8]]
+
+
+def test_torch_scatter_is_the_method_on_its_first_tensor():
+    """TensorMath.lua wraps scatter for torch.* too: ``torch.scatter(x, dim, index, src|val)`` scatters into x."""
+    x = lg.zeros(2, 3).double()
+    assert lg.scatter(x, 1, lg.LongTensor([[2, 0], [1, 2]]), lg.DoubleTensor([[7, 8], [9, 10]])) is x
+    assert x.tolist() == [[8, 0, 7], [0, 9, 10]]
+    assert lg.scatter(x, 0, lg.LongTensor([[1, 1, 0]]), -1).tolist() == [[8, 0, -1], [-1, -1, 10]]

@@ -134,3 +134,29 @@ def test_diag_tril_triu_follow_torch7():
         lg.DoubleTensor(3).tril()
     with pytest.raises(TypeError, match='integer k'):
         x.diag(0.5)
+
+
+def test_match_is_the_squared_row_distances_times_gain():
+    """THTensor_(match): r[i][j] = gain * sum_k (m1[i][k] - m2[j][k])^2, each operand read as its first size by
+    the rest (so 3-D m1 rows are flattened), r resized to N1 x N2; ``torch.match`` allocates r."""
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((4, 2, 3)), rng.standard_normal((5, 6))
+    want = ((a.reshape(4, 1, 6) - b.reshape(1, 5, 6)) ** 2).sum(axis=2)
+    got = lg.match(T(a), T(b))
+    assert tuple(got.size()) == (4, 5) and np.allclose(got.array, want, rtol=0, atol=1e-12)
+    r = lg.DoubleTensor(7)
+    assert r.match(T(b).t().t(), T(a), 0.5) is r and np.allclose(r.array, 0.5 * want.T, rtol=0, atol=1e-12)
+    assert lg.match(r, T(a), T(b), 2) is r and np.allclose(r.array, 2 * want)
+    # rows far from the origin: the differences are squared, not |a|^2 + |b|^2 - 2ab, so nothing cancels
+    far = np.full((1, 3), 1e8)
+    assert lg.match(T(far), T(far + 1)).tolist() == [[3.0]]
+    with pytest.raises(ValueError, match='same inner vector dim'):
+        lg.match(T(a), T(b[:, :5]))
+    with pytest.raises(ValueError, match='match: m2 must be a non-empty tensor of rows'):
+        lg.match(T(a), lg.DoubleTensor())
+
+
+def test_match_of_integer_tensors_sums_in_their_type():
+    m1, m2 = lg.LongTensor([[0, 0], [3, 4]]), lg.LongTensor([[1, 1]])
+    r = lg.match(m1, m2)
+    assert r.type() == 'legonn.LongTensor' and r.tolist() == [[2], [13]]

@@ -361,3 +361,17 @@ def test_byte_and_char_storages_hold_strings():
     assert lg.ByteTensor([104, 105]).storage().string() == 'hi'
     with pytest.raises(TypeError, match='only a ByteStorage or CharStorage'):
         lg.DoubleStorage(2).string()
+
+
+def test_real_converts_to_the_default_type():
+    """Tensor.lua's ``x:real()`` is ``x:type(torch.getdefaulttensortype())``."""
+    x = lg.LongTensor([[1, 2], [3, 4]])
+    f = x.real()
+    assert f.type() == 'legonn.FloatTensor' and f.tolist() == x.tolist()
+    assert f.real() is f
+    previous = lg.getdefaulttensortype()
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    try:
+        assert x.real().type() == 'legonn.DoubleTensor' and f.real().type() == 'legonn.DoubleTensor'
+    finally:
+        lg.setdefaulttensortype(previous)
