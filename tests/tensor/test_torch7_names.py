@@ -1,0 +1,56 @@
+"""Every name torch7's tensor library gives its users exists in legonn: the functions TensorMath.lua wraps
+(for ``torch.*`` and as methods), the methods Tensor.lua and generic/Tensor.c, generic/Storage.c define, and
+init.lua's ``torch.*`` helpers. A name left out is listed with the reason, so a new gap fails here."""
+import pytest
+
+import legonn as lg
+
+# TensorMath.lua's wrap(...): both torch.name and tensor:name (the loops' names included)
+TENSOR_MATH = '''abs add addbmm addcdiv addcmul addmm addmv addr all any atan2 baddbmm bernoulli bhistc bitand bitor
+    bitxor bmm cat cauchy cbitand cbitor cbitxor cdiv ceil cfmod cinv clamp clshift cmax cmin cmod cmul conv2 conv3
+    cos cosh cpow cremainder cross crshift csub cumprod cumsum diag dist div dot eq equal exp exponential eye fill
+    floor fmod frac gather ge geometric ger gt histc kthvalue le lerp linspace log log1p logNormal logspace lshift lt
+    match max mean median min mm mod mode mul multinomial mv ne neg nonzero norm normal numel ones pow prod rand
+    randn randperm range remainder renorm reshape round rshift rsqrt scatter sigmoid sign sin sinh sort sqrt squeeze
+    std sum tan tanh topk trace tril triu trunc uniform var xcorr2 xcorr3 zero zeros'''.split()
+# TensorMath.lua's interface:wrap(...): torch.name only (LAPACK)
+TORCH_ONLY = 'eig gels geqrf gesv inverse orgqr ormqr potrf potri potrs pstrf qr svd symeig trtrs'.split()
+# Tensor.lua's functions and generic/Tensor.c's methods
+TENSOR_METHODS = '''byte char chunk double expand expandAs float half int long permute real repeatTensor short split
+    totable type typeAs view viewAs apply clone contiguous copy dim elementSize index indexAdd indexCopy indexFill
+    isContiguous isSameSizeAs isSetTo isSize map map2 maskedCopy maskedFill maskedSelect nDimension nElement
+    narrow resize resizeAs select set size storage storageOffset stride sub t transpose unfold'''.split()
+STORAGE_METHODS = 'copy elementSize fill resize size string totable'.split()
+INIT_LUA = 'isStorage isTensor isTypeOf multinomialAlias multinomialAliasSetup setdefaulttensortype totable type'.split()
+LEFT_OUT = {
+    'multinomialAliasSetup_': "TensorMath.lua's C entry behind init.lua's torch.multinomialAliasSetup (present)",
+    'multinomialAlias_': "TensorMath.lua's C entry behind init.lua's torch.multinomialAlias (present)",
+    'free': 'reference counting (generic/Tensor.c, Storage.c): Python frees what nothing refers to',
+    'retain': 'reference counting, as free',
+    'read': 'File.lua serialisation hooks: legonn.save/load and load_lua/save_lua do it',
+    'write': 'File.lua serialisation hooks, as read',
+    'class': 'torch.class: a Python class (docs/porting.md, "The rules")',
+    'include': "torch.include loads a package's Lua files",
+    'packageLuaPath': "a Lua package's install path",
+    'updatethreadlocals': "the threads package's per-thread Lua globals; legonn.threads passes state explicitly",
+}
+
+
+@pytest.mark.parametrize('name', TENSOR_MATH + TORCH_ONLY + INIT_LUA)
+def test_torch_level_name_exists(name):
+    assert callable(getattr(lg, name, None)), f"torch.{name} has no legonn.{name}"
+
+
+@pytest.mark.parametrize('name', TENSOR_MATH + TENSOR_METHODS)
+def test_tensor_method_exists(name):
+    assert callable(getattr(lg.DoubleTensor(2), name, None)), f"tensor:{name}() has no legonn method"
+
+
+@pytest.mark.parametrize('name', STORAGE_METHODS)
+def test_storage_method_exists(name):
+    assert callable(getattr(lg.DoubleStorage(2), name, None)), f"storage:{name}() has no legonn method"
+
+
+def test_left_out_names_are_not_listed_as_present():
+    listed = set(TENSOR_MATH + TORCH_ONLY + TENSOR_METHODS + STORAGE_METHODS + INIT_LUA)
+    assert not listed & set(LEFT_OUT)
