@@ -747,6 +747,34 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
         """The CPU twin of this type (element type kept: CudaDouble -> Double); ``self`` for a CPU tensor."""
         return self.type(device_twin(self._typename, False))
 
+    def cudaByte(self):
+        """This tensor as a ``legonn.CudaByteTensor`` (uint8 on the GPU), as cutorch's converter."""
+        return self.type('legonn.CudaByteTensor')
+
+    def cudaChar(self):
+        """This tensor as a ``legonn.CudaCharTensor`` (int8 on the GPU), as cutorch's converter."""
+        return self.type('legonn.CudaCharTensor')
+
+    def cudaShort(self):
+        """This tensor as a ``legonn.CudaShortTensor`` (int16 on the GPU), as cutorch's converter."""
+        return self.type('legonn.CudaShortTensor')
+
+    def cudaInt(self):
+        """This tensor as a ``legonn.CudaIntTensor`` (int32 on the GPU), as cutorch's converter."""
+        return self.type('legonn.CudaIntTensor')
+
+    def cudaLong(self):
+        """This tensor as a ``legonn.CudaLongTensor`` (int64 on the GPU), as cutorch's converter."""
+        return self.type('legonn.CudaLongTensor')
+
+    def cudaHalf(self):
+        """This tensor as a ``legonn.CudaHalfTensor`` (float16 on the GPU), as cutorch's converter."""
+        return self.type('legonn.CudaHalfTensor')
+
+    def cudaDouble(self):
+        """This tensor as a ``legonn.CudaDoubleTensor`` (float64 on the GPU), as cutorch's converter."""
+        return self.type('legonn.CudaDoubleTensor')
+
     # --- interop -----------------------------------------------------------
     def numpy(self):
         """The NumPy view of this CPU tensor (no copy)."""

@@ -176,3 +176,24 @@ def test_cuda_match_equals_the_cpu_one():
     a, b = lg.DoubleTensor(rng.standard_normal((3, 4))), lg.DoubleTensor(rng.standard_normal((2, 4)))
     got = lg.match(a.cuda(), b.cuda(), 0.5)
     assert got.is_cuda and np.allclose(got.cpu().array, lg.match(a, b, 0.5).array, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize('name', ['cudaByte', 'cudaChar', 'cudaShort', 'cudaInt', 'cudaLong', 'cudaHalf',
+                                  'cudaDouble'])
+def test_cutorch_converters_give_their_type(name):
+    """cutorch's Tensor.lua gives every tensor type ``cudaByte()`` ... ``cudaDouble()``."""
+    x = lg.DoubleTensor([[1, 2], [3, 4]])
+    g = getattr(x, name)()
+    assert g.type() == 'legonn.Cuda' + name[4:] + 'Tensor' and g.is_cuda and g.cpu().tolist() == x.tolist()
+    assert getattr(g, name)() is g and g.double().tolist() == x.tolist()
+
+
+def test_criterion_cuda_double_and_cuda_half():
+    """Criterion.lua's ``cudaDouble()`` and ``cudaHalf()`` convert a criterion as ``type`` does."""
+    from legonn import nn
+    x, y = lg.DoubleTensor([[0.5, -1.0]]), lg.DoubleTensor([[1.0, 1.0]])
+    want = nn.MSECriterion().double().forward(x, y)
+    c = nn.MSECriterion().cudaDouble()
+    assert c.type() == 'legonn.CudaDoubleTensor' and c.forward(x.cudaDouble(), y.cudaDouble()) == pytest.approx(want)
+    h = nn.MSECriterion().cudaHalf()
+    assert h.type() == 'legonn.CudaHalfTensor' and h.forward(x.cudaHalf(), y.cudaHalf()) == pytest.approx(want, rel=1e-3)

@@ -1,6 +1,6 @@
 """Every name torch7's tensor library gives its users exists in legonn: the functions TensorMath.lua wraps
 (for ``torch.*`` and as methods), the methods Tensor.lua and generic/Tensor.c, generic/Storage.c define, and
-init.lua's ``torch.*`` helpers. A name left out is listed with the reason, so a new gap fails here."""
+init.lua's ``torch.*`` helpers, and cutorch's converters. A name left out is listed with the reason, so a new gap fails here."""
 import pytest
 
 import legonn as lg
@@ -20,6 +20,8 @@ TENSOR_METHODS = '''byte char chunk double expand expandAs float half int long p
     totable type typeAs view viewAs apply clone contiguous copy dim elementSize index indexAdd indexCopy indexFill
     isContiguous isSameSizeAs isSetTo isSize map map2 maskedCopy maskedFill maskedSelect nDimension nElement
     narrow resize resizeAs select set size storage storageOffset stride sub t transpose unfold'''.split()
+# cutorch's Tensor.lua: converters every tensor type gets
+CUTORCH_CONVERTERS = 'cuda cudaByte cudaChar cudaShort cudaInt cudaLong cudaHalf cudaDouble'.split()
 STORAGE_METHODS = 'copy elementSize fill resize size string totable'.split()
 INIT_LUA = 'isStorage isTensor isTypeOf multinomialAlias multinomialAliasSetup setdefaulttensortype totable type'.split()
 LEFT_OUT = {
@@ -41,7 +43,7 @@ def test_torch_level_name_exists(name):
     assert callable(getattr(lg, name, None)), f"torch.{name} has no legonn.{name}"
 
 
-@pytest.mark.parametrize('name', TENSOR_MATH + TENSOR_METHODS)
+@pytest.mark.parametrize('name', TENSOR_MATH + TENSOR_METHODS + CUTORCH_CONVERTERS)
 def test_tensor_method_exists(name):
     assert callable(getattr(lg.DoubleTensor(2), name, None)), f"tensor:{name}() has no legonn method"
 
@@ -52,5 +54,5 @@ def test_storage_method_exists(name):
 
 
 def test_left_out_names_are_not_listed_as_present():
-    listed = set(TENSOR_MATH + TORCH_ONLY + TENSOR_METHODS + STORAGE_METHODS + INIT_LUA)
+    listed = set(TENSOR_MATH + TORCH_ONLY + TENSOR_METHODS + CUTORCH_CONVERTERS + STORAGE_METHODS + INIT_LUA)
     assert not listed & set(LEFT_OUT)

@@ -97,6 +97,14 @@ class Typed(InputChecks, FloatingShortcuts, TorchNamed):
         """Move every tensor to the GPU (CuPy), keeping the element type."""
         return self.type(device_twin(self._type, True))
 
+    def cudaHalf(self):
+        """Convert every tensor to ``legonn.CudaHalfTensor`` (Criterion.lua's ``cudaHalf``; modules too)."""
+        return self.type('legonn.CudaHalfTensor')
+
+    def cudaDouble(self):
+        """Convert every tensor to ``legonn.CudaDoubleTensor`` (Criterion.lua's ``cudaDouble``; modules too)."""
+        return self.type('legonn.CudaDoubleTensor')
+
     def cpu(self):
         return self.type(device_twin(self._type, False))
 
