@@ -434,3 +434,28 @@ def test_get_parameters_leaves_out_what_no_parameter_views_as_torch7():
     c.gradWeight.set(grads.storage(), 0, (3, 1), (2, 1))
     with pytest.raises(ValueError, match='leaves gaps'):
         c.getParameters()
+
+
+def test_module_flatten_packs_a_list_as_module_lua():
+    """``nn.Module.flatten(params)`` (Module.lua): one new flat tensor, every tensor rebound to view its place,
+    storages shared among the tensors kept shared, unviewed elements left out; char-rnn-style code combines
+    several networks' parameters with it."""
+    enc, dec = nn.Linear(2, 3).double(), nn.Linear(3, 1).double()
+    values = [t.clone() for t in enc.parameters()[0] + dec.parameters()[0]]
+    params = enc.parameters()[0] + dec.parameters()[0]
+    flat = nn.Module.flatten(params)
+    assert flat.nElement() == 6 + 3 + 3 + 1 and flat.type() == 'legonn.DoubleTensor'
+    assert all(t.storage() is flat.storage() for t in params)
+    assert all(t.tolist() == v.tolist() for t, v in zip(params, values))
+    flat.fill(2)
+    assert enc.weight.sum() == 12 and dec.bias.tolist() == [2]
+    whole = lg.DoubleTensor(list(range(10)))
+    head, tail = whole.narrow(0, 0, 3), whole.narrow(0, 7, 3)   # one storage, 3 elements between unviewed
+    flat = nn.Module.flatten([head, tail])
+    assert flat.tolist() == [0, 1, 2, 7, 8, 9] and head.storage() is tail.storage() is flat.storage()
+    assert nn.Module.flatten([]).nElement() == 0
+    with pytest.raises(TypeError, match='nn.Module.flatten: tensors of mixed types'):
+        nn.Module.flatten([lg.DoubleTensor(2), lg.FloatTensor(2)])
+    gappy = lg.DoubleTensor(6).narrow(0, 0, 5)
+    with pytest.raises(ValueError, match='nn.Module.flatten: parameter 0'):
+        nn.Module.flatten([lg.DoubleTensor(gappy.storage(), 0, (3,), (2,)), lg.DoubleTensor(gappy.storage(), 5, (1,))])

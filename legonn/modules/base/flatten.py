@@ -60,7 +60,7 @@ def _plan(params, where):
         if not mask.all():
             for j, q in enumerate(params):
                 if id(q.storage()) == key and not _compact(q):
-                    raise ValueError(f"{where}.getParameters: parameter {j} (sizes {tuple(q.size())}, strides "
+                    raise ValueError(f"{where}: parameter {j} (sizes {tuple(q.size())}, strides "
                                      f"{tuple(q.stride())}) leaves gaps in its storage that other parameters do "
                                      f"not fill; Torch7 cannot gather such tensors either")
             rank = np.cumsum(mask) - 1
@@ -118,7 +118,7 @@ def _gradient_places(params, grads, places, total, where):
     pack with gradients that each have their own storage. Raise where Torch7 would assert."""
     if _shared_alike(params, grads):
         return places
-    regions, grad_total = _plan(grads, where)
+    regions, grad_total = _plan(grads, f'{where}.getParameters')
     grad_places = _places(grads, regions)
     if grad_total != total or any(g[0] != p[0] for p, g in zip(places, grad_places)):
         raise ValueError(f"{where}.getParameters: parameters and gradients are not shared alike (share "
@@ -146,7 +146,7 @@ def flatten_parameters(params, grads, owner=None):
     for p, g in zip(params, grads):
         if p.size() != g.size():
             raise ValueError(f"{where}.getParameters: gradient of size {g.size()} for a parameter of size {p.size()}")
-    regions, total = _plan(params, where)
+    regions, total = _plan(params, f'{where}.getParameters')
     places = _places(params, regions)
     grad_places = _gradient_places(params, grads, places, total, where)   # before anything is rebound
     if _already_flat(params, grads, total):
@@ -155,3 +155,18 @@ def flatten_parameters(params, grads, owner=None):
         flat_p = _rebind(params, places, cls, total)
         flat_g = _rebind(grads, grad_places, cls, total)
     return cls(flat_p, 0, (total,), (1,)), cls(flat_g, 0, (total,), (1,))
+
+
+def flatten_tensors(tensors):
+    """Module.lua's ``nn.Module.flatten(tensors)``: a new flat tensor holding the elements of ``tensors``, each
+    tensor rebound to view its place there (tensors sharing a storage keep sharing it, elements none views are
+    left out); an empty list gives an empty tensor of the default type."""
+    if not tensors:
+        return default_class()()
+    kinds = {type(t) for t in tensors}
+    if len(kinds) != 1:
+        raise TypeError(f"nn.Module.flatten: tensors of mixed types {sorted(k._typename for k in kinds)}; "
+                        "convert them to one type first")
+    cls = kinds.pop()
+    regions, total = _plan(tensors, 'nn.Module.flatten')
+    return cls(_rebind(tensors, _places(tensors, regions), cls, total), 0, (total,), (1,))

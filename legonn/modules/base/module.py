@@ -21,7 +21,7 @@ from ...tensor.introspection import typename as lua_typename
 from .batching import OnlineBatching
 from .contract_inputs import CONTRACT_METHODS, accept_arrays, as_module_input
 from .errors import CAUGHT, check_hyper, input_error, name_outer
-from .flatten import flatten_parameters
+from .flatten import flatten_parameters, flatten_tensors
 from .hessian import DiagHessianMethods
 from .serial_modes import SerialModes
 from .training import TrainingMethods
@@ -350,6 +350,12 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         call returns views of the same storages.
         """
         return flatten_parameters(*self.parameters(), owner=self)
+
+    @staticmethod
+    def flatten(tensors):
+        """``nn.Module.flatten(params)``: one new flat tensor viewed by every tensor of the list (each rebound to
+        its place), as Module.lua's; code that combines several networks' parameters calls it."""
+        return flatten_tensors(tensors)
 
     def reset(self, stdv=None):
         return self

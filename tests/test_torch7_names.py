@@ -1,9 +1,11 @@
-"""Every name torch7's tensor library gives its users exists in legonn: the functions TensorMath.lua wraps
-(for ``torch.*`` and as methods), the methods Tensor.lua and generic/Tensor.c, generic/Storage.c define, and
-init.lua's ``torch.*`` helpers, and cutorch's converters. A name left out is listed with the reason, so a new gap fails here."""
+"""Every name torch7's tensor library and torch/nn's base classes give their users exists in legonn: the
+functions TensorMath.lua wraps (for ``torch.*`` and as methods), the methods Tensor.lua and generic/Tensor.c,
+generic/Storage.c define, init.lua's ``torch.*`` helpers, cutorch's converters, and the methods of nn's
+Module.lua, Container.lua and Criterion.lua. A name left out is listed with the reason, so a new gap fails here."""
 import pytest
 
 import legonn as lg
+from legonn import nn
 
 # TensorMath.lua's wrap(...): both torch.name and tensor:name (the loops' names included)
 TENSOR_MATH = '''abs add addbmm addcdiv addcmul addmm addmv addr all any atan2 baddbmm bernoulli bhistc bitand bitor
@@ -24,6 +26,11 @@ TENSOR_METHODS = '''byte char chunk double expand expandAs float half int long p
 CUTORCH_CONVERTERS = 'cuda cudaByte cudaChar cudaShort cudaInt cudaLong cudaHalf cudaDouble'.split()
 STORAGE_METHODS = 'copy elementSize fill resize size string totable'.split()
 INIT_LUA = 'isStorage isTensor isTypeOf multinomialAlias multinomialAliasSetup setdefaulttensortype totable type'.split()
+MODULE_METHODS = '''accGradParameters accUpdateGradParameters apply backward backwardUpdate clearState clone cuda
+    double evaluate findModules float forward getParameters listModules parameters reset share training type
+    updateGradInput updateOutput updateParameters zeroGradParameters'''.split()
+CONTAINER_METHODS = 'add applyToModules get size'.split()
+CRITERION_METHODS = 'backward clone cuda cudaDouble cudaHalf double float forward type updateGradInput updateOutput'.split()
 LEFT_OUT = {
     'multinomialAliasSetup_': "TensorMath.lua's C entry behind init.lua's torch.multinomialAliasSetup (present)",
     'multinomialAlias_': "TensorMath.lua's C entry behind init.lua's torch.multinomialAlias (present)",
@@ -35,6 +42,10 @@ LEFT_OUT = {
     'include': "torch.include loads a package's Lua files",
     'packageLuaPath': "a Lua package's install path",
     'updatethreadlocals': "the threads package's per-thread Lua globals; legonn.threads passes state explicitly",
+    'defaultAccUpdateGradParameters': "Module.lua's helper behind accUpdateGradParameters (present)",
+    'sharedAccUpdateGradParameters': "Module.lua's helper behind accUpdateGradParameters (present)",
+    'rethrowErrors': "Container.lua's helper that prefixes an error with the module's place; legonn's errors "
+                     "name the module's path themselves",
 }
 
 
@@ -53,6 +64,19 @@ def test_storage_method_exists(name):
     assert callable(getattr(lg.DoubleStorage(2), name, None)), f"storage:{name}() has no legonn method"
 
 
+@pytest.mark.parametrize('obj, name', [(nn.Linear(2, 2), n) for n in MODULE_METHODS] +
+                         [(nn.Sequential(), n) for n in MODULE_METHODS + CONTAINER_METHODS] +
+                         [(nn.MSECriterion(), n) for n in CRITERION_METHODS])
+def test_nn_base_class_method_exists(obj, name):
+    assert callable(getattr(obj, name, None)), f"{lg.typename(obj)}:{name}() has no legonn method"
+
+
+def test_module_flatten_is_a_function_of_the_class():
+    """Module.lua's ``nn.Module.flatten(params)`` is called on the class, not on an instance."""
+    assert callable(nn.Module.flatten) and nn.Module.flatten([]).nElement() == 0
+
+
 def test_left_out_names_are_not_listed_as_present():
-    listed = set(TENSOR_MATH + TORCH_ONLY + TENSOR_METHODS + CUTORCH_CONVERTERS + STORAGE_METHODS + INIT_LUA)
+    listed = set(TENSOR_MATH + TORCH_ONLY + TENSOR_METHODS + CUTORCH_CONVERTERS + STORAGE_METHODS + INIT_LUA +
+                 MODULE_METHODS + CONTAINER_METHODS + CRITERION_METHODS)
     assert not listed & set(LEFT_OUT)
