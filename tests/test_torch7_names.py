@@ -1,11 +1,13 @@
-"""Every name torch7's tensor library and torch/nn's base classes give their users exists in legonn: the
-functions TensorMath.lua wraps (for ``torch.*`` and as methods), the methods Tensor.lua and generic/Tensor.c,
-generic/Storage.c define, init.lua's ``torch.*`` helpers, cutorch's converters, and the methods of nn's
-Module.lua, Container.lua and Criterion.lua. A name left out is listed with the reason, so a new gap fails here."""
+"""Every name torch7's tensor library, torch/nn's base classes, optim, nngraph and threads give their users
+exists in legonn: the functions TensorMath.lua wraps (for ``torch.*`` and as methods), the methods Tensor.lua
+and generic/Tensor.c, generic/Storage.c define, init.lua's ``torch.*`` helpers, cutorch's converters, the
+methods of nn's Module.lua, Container.lua and Criterion.lua, optim's algorithms and its ConfusionMatrix and
+Logger methods, nngraph's node and gModule methods, and threads' pool methods. A name left out is listed with
+the reason, so a new gap fails here."""
 import pytest
 
 import legonn as lg
-from legonn import nn
+from legonn import graph, nn, optim, threads
 
 # TensorMath.lua's wrap(...): both torch.name and tensor:name (the loops' names included)
 TENSOR_MATH = '''abs add addbmm addcdiv addcmul addmm addmv addr all any atan2 baddbmm bernoulli bhistc bitand bitor
@@ -31,6 +33,15 @@ MODULE_METHODS = '''accGradParameters accUpdateGradParameters apply backward bac
     updateGradInput updateOutput updateParameters zeroGradParameters'''.split()
 CONTAINER_METHODS = 'add applyToModules get size'.split()
 CRITERION_METHODS = 'backward clone cuda cudaDouble cudaHalf double float forward type updateGradInput updateOutput'.split()
+OPTIM = '''sgd cg asgd nag fista lbfgs adagrad rprop adam adamax rmsprop adadelta cmaes de lswolfe polyinterp
+    checkgrad ConfusionMatrix Logger'''.split()
+CONFUSION_MATRIX_METHODS = 'add batchAdd farFrr updateValids zero'.split()
+LOGGER_METHODS = 'add display plot setNames setlogscale style'.split()
+NODE_METHODS = 'add split annotate graphNodeName graphNodeAttributes label'.split()
+GMODULE_METHODS = '''replace map type updateOutput clearState runForwardFunction updateGradInput
+    accGradParameters'''.split()
+NNGRAPH = 'setDebug annotateNodes'.split()
+POOL_METHODS = 'isrunning specific dojob acceptsjob addjob haserror hasjob synchronize terminate'.split()
 LEFT_OUT = {
     'multinomialAliasSetup_': "TensorMath.lua's C entry behind init.lua's torch.multinomialAliasSetup (present)",
     'multinomialAlias_': "TensorMath.lua's C entry behind init.lua's torch.multinomialAlias (present)",
@@ -44,6 +55,9 @@ LEFT_OUT = {
     'updatethreadlocals': "the threads package's per-thread Lua globals; legonn.threads passes state explicitly",
     'defaultAccUpdateGradParameters': "Module.lua's helper behind accUpdateGradParameters (present)",
     'sharedAccUpdateGradParameters': "Module.lua's helper behind accUpdateGradParameters (present)",
+    'ConfusionMatrix._add': "ConfusionMatrix.lua's helper behind add (present)",
+    'ConfusionMatrix.render': "ConfusionMatrix.lua's drawing of the matrix with its legend through qtwidget (no window system)",
+    'nngraph.display': "nngraph.display opens a Qt window; graph.dot(g.fg, title, path) writes the SVG",
     'rethrowErrors': "Container.lua's helper that prefixes an error with the module's place; legonn's errors "
                      "name the module's path themselves",
 }
@@ -76,7 +90,27 @@ def test_module_flatten_is_a_function_of_the_class():
     assert callable(nn.Module.flatten) and nn.Module.flatten([]).nElement() == 0
 
 
+@pytest.fixture(scope='module')
+def owners(tmp_path_factory):
+    """One object of each kind whose methods are checked (a pool of one thread, ended afterwards)."""
+    x = nn.Identity()()
+    pool = threads.Threads(1)
+    yield {'optim': optim, 'graph': graph, 'ConfusionMatrix': optim.ConfusionMatrix(3),
+           'Logger': optim.Logger(str(tmp_path_factory.mktemp('log') / 'x.log')), 'node': x,
+           'gModule': nn.gModule([x], [nn.Tanh()(x)]), 'Threads': pool}
+    pool.terminate()
+
+
+@pytest.mark.parametrize('owner, name', [('optim', n) for n in OPTIM] + [('graph', n) for n in NNGRAPH] +
+                         [('ConfusionMatrix', n) for n in CONFUSION_MATRIX_METHODS] +
+                         [('Logger', n) for n in LOGGER_METHODS] + [('node', n) for n in NODE_METHODS] +
+                         [('gModule', n) for n in GMODULE_METHODS] + [('Threads', n) for n in POOL_METHODS])
+def test_package_name_exists(owners, owner, name):
+    assert callable(getattr(owners[owner], name, None)), f"{owner}'s {name} has no legonn counterpart"
+
+
 def test_left_out_names_are_not_listed_as_present():
     listed = set(TENSOR_MATH + TORCH_ONLY + TENSOR_METHODS + CUTORCH_CONVERTERS + STORAGE_METHODS + INIT_LUA +
-                 MODULE_METHODS + CONTAINER_METHODS + CRITERION_METHODS)
+                 MODULE_METHODS + CONTAINER_METHODS + CRITERION_METHODS + OPTIM + CONFUSION_MATRIX_METHODS +
+                 LOGGER_METHODS + NODE_METHODS + GMODULE_METHODS + NNGRAPH + POOL_METHODS)
     assert not listed & set(LEFT_OUT)

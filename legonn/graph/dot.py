@@ -64,8 +64,7 @@ def graph_to_dot(graph, title=None, failed=None):
     out.append(f'graph [fontname = "{LABEL_FONT}"];')
     out.append(f'node [shape = oval, fontname = "{LABEL_FONT}"];')
     for node in graph.nodes:
-        attrs = dict(node.annotations.get('graphAttributes') or {})
-        attrs.setdefault('tooltip', f"created at {node.siteText()} (in {node.site[2]})")
+        attrs = dict(node.graphNodeAttributes())
         if node is failed:
             attrs.update(style='filled', fillcolor='red')
         attrs['label'] = node_label(node, graph.backward)

@@ -113,17 +113,7 @@ class gModule(Container):
 
     # --- forward ---------------------------------------------------------------------
     def updateOutput(self, input):
-        nodes = self.inputnodes
-        if len(nodes) == 1:
-            nodes[0].input = input
-        else:
-            if not isinstance(input, (list, tuple)) or len(input) != len(nodes):
-                got = f"a list of {len(input)}" if isinstance(input, (list, tuple)) else f"a {type(input).__name__}"
-                names = ', '.join(n.where() for n in nodes)
-                raise input_error(self, f"a list of {len(nodes)} inputs (for {names})", got)
-            for node, x in zip(nodes, input):
-                node.input = x
-        self.innode.output = input
+        self._take_input(input)
         node = None
         try:
             fused = self._fused_plan()
@@ -144,12 +134,49 @@ class gModule(Container):
         except Exception as err:
             self._failed(node, err, 'forward')
             raise
+        return self._give_output()
+
+    def runForwardFunction(self, func, input):
+        """gmodule.lua's: run ``func(module, x)`` (or, for a string, the module's method of that name) at every
+        node in forward order, ``x`` the node's input, and return the graph's output made of the results;
+        ``updateOutput`` is ``runForwardFunction('updateOutput', input)``, node by node."""
+        if isinstance(func, str):
+            name = func
+
+            def func(module, x):
+                return getattr(module, name)(x)
+        self._take_input(input)
+        node = None
+        try:
+            for node in self.forwardnodes:
+                self._forward_node(node, func)
+        except Exception as err:
+            self._failed(node, err, 'forward')
+            raise
+        return self._give_output()
+
+    def _take_input(self, input):
+        """Hand ``input`` (a list of one per input node, or the one input) to the input nodes."""
+        nodes = self.inputnodes
+        if len(nodes) == 1:
+            nodes[0].input = input
+        else:
+            if not isinstance(input, (list, tuple)) or len(input) != len(nodes):
+                got = f"a list of {len(input)}" if isinstance(input, (list, tuple)) else f"a {type(input).__name__}"
+                names = ', '.join(n.where() for n in nodes)
+                raise input_error(self, f"a list of {len(nodes)} inputs (for {names})", got)
+            for node, x in zip(nodes, input):
+                node.input = x
+        self.innode.output = input
+
+    def _give_output(self):
+        """The output nodes' outputs as the graph's output (one, or a list)."""
         outs = self.outputnodes
         self.output = outs[0].output if len(outs) == 1 else [n.output for n in outs]
         self.outnode.input = self.output
         return self.output
 
-    def _forward_node(self, node):
+    def _forward_node(self, node, func=None):
         parents = node.inputs
         if parents:
             x = parents[0].output if len(parents) == 1 else [p.output for p in parents]
@@ -158,7 +185,7 @@ class gModule(Container):
             x = node.input
         if node.module is not None:
             node.module.checkContract(x)
-            node.output = node.module.updateOutput(x)
+            node.output = node.module.updateOutput(x) if func is None else func(node.module, x)
         elif node.selectindex is not None:
             node.output = x[node.selectindex]
         else:

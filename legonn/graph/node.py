@@ -174,6 +174,14 @@ class Node:
         self.annotations.update(annotations or {}, **kwargs)
         return self
 
+    def graphNodeAttributes(self):
+        """The Graphviz attributes ``graph.dot`` draws this node with: ``annotations['graphAttributes']``
+        (made empty when absent), its ``tooltip`` defaulting to the creation label, as node.lua's."""
+        attributes = self.annotations.setdefault('graphAttributes', {})
+        if 'tooltip' not in attributes and self.annotations.get('_debugLabel'):
+            attributes['tooltip'] = self.annotations['_debugLabel']
+        return attributes
+
     def __sub__(self, module):
         """``node - module`` is ``module(node)``: chains read like the data flow."""
         if not callable(module) or not hasattr(module, 'updateOutput'):

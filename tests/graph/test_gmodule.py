@@ -326,3 +326,48 @@ def test_several_node_arguments_form_a_table():
     g = nn.gModule([a, b], [s])
     np.testing.assert_allclose(_np(g.forward([lg.ones(2), lg.ones(2)])), [2.0, 2.0])
     assert_jacobian(g, [lg.randn(2), lg.randn(2)])
+
+
+def test_run_forward_function_runs_a_function_at_every_node_in_order():
+    """gmodule.lua's runForwardFunction: ``func(module, x)`` at each node in forward order (a string names the
+    module's method), the graph's output made of the results; 'updateOutput' is the forward itself."""
+    x = nn.Identity()()
+    h = nn.Linear(3, 4)(x)
+    a, b = nn.Tanh()(h), nn.Sigmoid()(h)
+    g = nn.gModule([x], [nn.CAddTable()([a, b])]).double()
+    inp = lg.DoubleTensor(np.arange(6.0).reshape(2, 3) / 6)
+    want = g.forward(inp).clone()
+    g.output = None
+    assert np.array_equal(g.runForwardFunction('updateOutput', inp).array, want.array)
+    seen = []
+
+    def doubled(module, x):
+        seen.append(lg.typename(module))
+        return module.updateOutput(x).clone().mul(2)
+    got = g.runForwardFunction(doubled, inp)
+    assert seen[0] == 'nn.Identity' and seen[1] == 'nn.Linear' and seen[-1] == 'nn.CAddTable'
+    assert sorted(seen[2:4]) == ['nn.Sigmoid', 'nn.Tanh']
+    lin = g.modules[1]
+    h2 = 2 * ((2 * inp.array) @ lin.weight.array.T + lin.bias.array)   # every node doubles its result
+    assert np.allclose(got.array, 2 * (2 * np.tanh(h2) + 2 / (1 + np.exp(-h2))))
+    with pytest.raises(ValueError, match='expected a list of 2 inputs'):
+        _two_input_graph().runForwardFunction('updateOutput', inp)
+
+
+def _two_input_graph():
+    p, q = nn.Identity()(), nn.Identity()()
+    return nn.gModule([p, q], [nn.CAddTable()([p, q])])
+
+
+def test_graph_node_attributes_default_the_tooltip_to_the_creation_label():
+    """node.lua's graphNodeAttributes: the node's graphAttributes (made when absent), tooltip defaulting to its
+    _debugLabel; graph.dot draws with them."""
+    node = nn.Tanh()()
+    attributes = node.graphNodeAttributes()
+    assert attributes is node.annotations['graphAttributes']
+    assert attributes['tooltip'] == node.annotations['_debugLabel'] and 'test_gmodule.py' in attributes['tooltip']
+    styled = nn.Sigmoid()(node).annotate(graphAttributes={'color': 'red', 'tooltip': 'mine'})
+    assert styled.graphNodeAttributes() == {'color': 'red', 'tooltip': 'mine'}
+    g = nn.gModule([node], [styled])
+    text = graph.graph_to_dot(g.fg)
+    assert 'tooltip="mine"' in text and 'color="red"' in text and 'test_gmodule.py' in text

@@ -211,6 +211,6 @@ def test_debugging_example_marks_the_failing_node_red(tmp_path, monkeypatch):
         fill = [e.get('fill') for e in group.iter(ns + 'ellipse')]
         (red if 'red' in fill else others).append(text)
         links = [a.get('{http://www.w3.org/1999/xlink}title') for a in group.iter(ns + 'a')]
-        assert any('test_readme.py:' in (t or '') for t in links)
+        assert any('test_readme.py]:' in (t or '') for t in links)   # nngraph's _debugLabel, [file]:line_function
     assert len(red) == 1 and 'linear_module' in red[0]
     assert any('input_x' in t for t in others)
