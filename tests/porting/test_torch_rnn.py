@@ -1377,6 +1377,12 @@ def test_temporal_adapter_applies_its_module_at_every_step():
     dx = mod.backward(x, dy)
     check_dims(dx, [N, T, D])
     np.testing.assert_allclose(dx.numpy(), dy.numpy() @ lin.weight.numpy(), rtol=1e-12)
+    # a BatchNormalization through it normalises each feature over all N * T positions
+    bn = TemporalAdapter(nn.BatchNormalization(D))
+    flat = x.numpy().reshape(N * T, D)
+    gamma = bn.net.get(1).weight.numpy()     # BatchNormalization.lua's reset: weight uniform, bias zero
+    expected = (flat - flat.mean(0)) / np.sqrt(flat.var(0) + 1e-5) * gamma
+    np.testing.assert_allclose(bn.forward(x).numpy(), expected.reshape(N, T, D), rtol=1e-10, atol=1e-12)
 
 
 def _lm_kwargs(V=5, **changes):
