@@ -246,7 +246,7 @@ class IndexingMixin:
         arr = index.array
         if not bool(self.xp.isfinite(arr).all()) or not bool((arr == self.xp.trunc(arr)).all()):
             raise TypeError(f"{self._typename}.{what}: expected whole-number indices in a {index.type()} index, "
-                            "got a fraction")
+                            "got a fractional or non-finite value")
         return arr.astype(np.int64)
 
     def _gather_index(self, d, index, what):

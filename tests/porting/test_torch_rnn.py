@@ -1,16 +1,19 @@
 """jcjohnson/torch-rnn ported line by line (its sample.lua idioms on the GPU are in test_torch_rnn_idioms.py):
-LSTM.lua and VanillaRNN.lua (user modules with their own ``updateOutput`` and ``backward``, which their
-``updateGradInput``/``accGradParameters`` call once per forward), TemporalAdapter.lua, LanguageModel.lua
-(LookupTable, stacked LSTM/RNN layers, BatchNormalization between two Views, Dropout, the Linear decoder,
-``encode_string``/``decode_string``/``sample``), util/utils.lua, util/gradcheck.lua's ``numeric_gradient`` and
-``relative_error``, util/DataLoader.lua over the HDF5 file scripts/preprocess.py writes, train.lua's loop
-(adam, ``grad_clip``, the learning-rate decay, the validation loop, the JSON and .t7 checkpoints) and
-sample.lua's reload of the checkpoint.
+LSTM.lua (lines 1-304) and VanillaRNN.lua (1-223), user modules with their own ``updateOutput`` and
+``backward``, which their ``updateGradInput``/``accGradParameters`` call once per forward; TemporalAdapter.lua
+(1-44); TemporalCrossEntropyCriterion.lua (1-108); LanguageModel.lua (1-209: LookupTable, stacked LSTM/RNN
+layers, BatchNormalization between two Views, Dropout, the Linear decoder, ``encode_string``,
+``decode_string``, ``sample``); util/utils.lua (1-58); util/gradcheck.lua's ``relative_error`` and
+``numeric_gradient`` (1-45); util/DataLoader.lua (1-64) over the HDF5 file scripts/preprocess.py (27-97)
+writes; train.lua (11-248: adam, ``grad_clip``, the learning-rate decay, the validation loop, the JSON and .t7
+checkpoints, ``-init_from``); sample.lua (7-42) and eval.lua (10-63) reading the checkpoint. The tests follow
+test/LSTM_test.lua, VanillaRNN_test.lua, TemporalAdapter_test.lua and TemporalCrossEntropyCriterion_test.lua.
 
 The mechanical edits: tables are lists and dicts, indices and dimensions 0-based. The character codes are
 LookupTable inputs, so the port of preprocess.py numbers them from 0 (``len(token_to_idx)``, where the
-script writes ``len(token_to_idx) + 1`` for Lua); train.lua's ``cutorch.setDevice(opt.gpu + 1)`` is
-``cutorch.setDevice(opt['gpu'])``, and ``-gpu -1`` runs on the CPU as in Lua."""
+script writes ``len(token_to_idx) + 1`` for Lua), and TemporalCrossEntropyCriterion's null token, Lua's 0
+below the classes 1 .. C, is -1. ``cutorch.setDevice(opt.gpu + 1)`` is ``cutorch.setDevice(opt['gpu'])``;
+``-gpu -1`` runs on the CPU as in Lua; the OpenCL branches raise (legonn has no cltorch)."""
 import json
 import math
 
@@ -1458,6 +1461,9 @@ def test_encode_decode_and_sampling():
     codes = lm.encode_string('abcdeab')
     assert codes.tolist() == [0, 1, 2, 3, 4, 0, 1]
     assert lm.decode_string(codes) == 'abcdeab'
+    spaced = LanguageModel(_lm_kwargs(idx_to_token=dict(enumerate('abcdefg '))))   # LanguageModel_test.lua
+    assert spaced.encode_string('a bad feed').tolist() == [0, 7, 1, 0, 3, 7, 5, 4, 4, 3]
+    assert spaced.decode_string(spaced.encode_string('a bad feed')) == 'a bad feed'
     with pytest.raises(AssertionError, match='Got invalid idx'):
         lm.encode_string('az')
     lg.manualSeed(7)
