@@ -235,7 +235,23 @@ class IndexingMixin:
         return self
 
     # --- gather / scatter -------------------------------------------------------
+    def _own_type_index(self, index, what):
+        """cutorch's gather and scatter also take an index of the tensor's own CUDA type (TensorMath.lua's
+        backward-compatible forms copy it into a CudaLongTensor; torch-rnn's TemporalCrossEntropyCriterion passes
+        CudaTensor targets so): such an index of whole numbers serves as integers here, a fractional one is
+        refused (the copy would truncate it). Torch7's CPU forms want a LongTensor, as ``_indices`` does."""
+        if not (self._cuda and getattr(index, '_cuda', False) and index.dtype.kind == 'f'
+                and index.dtype == self.dtype):
+            return index
+        arr = index.array
+        if not bool(self.xp.isfinite(arr).all()) or not bool((arr == self.xp.trunc(arr)).all()):
+            raise TypeError(f"{self._typename}.{what}: expected whole-number indices in a {index.type()} index, "
+                            "got a fractional or non-finite value")
+        return arr.astype(np.int64)
+
     def _gather_index(self, d, index, what):
+        if what != 'scatterAdd':
+            index = self._own_type_index(index, what)
         idx = self._indices(index, self._size[d], what)
         if idx.ndim != self.dim() or any(i > s for k, (i, s) in enumerate(zip(idx.shape, self._size)) if k != d):
             raise ValueError(f"{self._typename}.{what}: index of sizes {tuple(idx.shape)} does not fit a tensor of "

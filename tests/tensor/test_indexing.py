@@ -59,6 +59,34 @@ def test_gather_scatter_follow_the_torch7_formula():
         x.gather(1, lg.LongTensor([1, 2]))
 
 
+@pytest.mark.gpu
+def test_cuda_gather_and_scatter_take_an_index_of_their_own_type():
+    """cutorch's TensorMath.lua gives gather, scatter and scatter-fill a form whose index is the tensor's own
+    CUDA type (copied into a CudaLongTensor); Torch7's CPU forms and scatterAdd want a LongTensor."""
+    cuda, double = 'torch.CudaTensor', 'torch.CudaDoubleTensor'
+    idx = lg.DoubleTensor([[2, 0], [1, 1]])
+    for name in (cuda, double):
+        x = grid(2, 3).type(name)
+        assert x.gather(1, idx.type(name)).tolist() == [[2, 0], [4, 4]]
+        y = lg.zeros(2, 3).type(name)
+        y.scatter(1, lg.Tensor([[2, 0], [1, 2]]).type(name), lg.Tensor([[7, 8], [9, 10]]).type(name))
+        assert y.tolist() == [[8, 0, 7], [0, 9, 10]]
+        y.scatter(0, lg.Tensor([[1, 1, 0]]).type(name), -1)
+        assert y.tolist() == [[8, 0, -1], [-1, -1, 10]]
+    x = grid(2, 3).type(cuda)
+    with pytest.raises(TypeError, match='gather: expected whole-number indices'):
+        x.gather(1, lg.Tensor([[0.5, 0], [1, 1]]).type(cuda))
+    with pytest.raises(TypeError, match='integer'):
+        x.gather(1, idx.type(double))                  # a CudaDoubleTensor index for a CudaTensor
+    with pytest.raises(TypeError, match='integer'):
+        grid(2, 3).gather(1, idx)                      # the CPU wants a LongTensor
+    with pytest.raises(TypeError, match='integer'):
+        lg.zeros(3).type(cuda).scatterAdd(0, lg.Tensor([0, 0, 2]).type(cuda), lg.ones(3).type(cuda))
+    with pytest.raises(IndexError, match='out of range'):
+        x.gather(1, lg.Tensor([[3, 0], [1, 1]]).type(cuda))
+    assert x.gather(1, idx.type('torch.CudaLongTensor')).tolist() == [[2, 0], [4, 4]]
+
+
 def test_masked_select_copy_and_nonzero():
     x = grid(2, 3)
     mask = x.gt(2)
