@@ -15,13 +15,15 @@ Lua's ``:cuda()`` calls go through ``cuda()``, a float CudaTensor with ``opt.gpu
 ``type('torch.CudaTensor')``) and the default type on the CPU runs."""
 import math
 import random
+import re
+import time
 import types
 
 import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import nn, optim
+from legonn import cutorch, nn, optim
 from tests.checks import assert_jacobian
 
 MAX_SENTENCE_LENGTH, MAX_STORY_LENGTH, QUESTIONS_PER_FILE = 12, 16, 64   # the Lua's 50, 1000, 10000
@@ -246,11 +248,11 @@ class datasource:
         self.memory.fill(0)
         self.input.fill(0)
         for b in range(self.batch_size):
-            d = self.story[int(self.questions[int(batch[b])][0])].sub(0, int(self.questions[int(batch[b])][1]) - 1)
+            d = self.story[self.questions[batch[b]][0]].sub(0, self.questions[batch[b]][1] - 1)
             offset = max(0, d.size(0) - self.memsize)
             d = d.sub(offset, -1)
             self.memory[b].sub(0, d.size(0) - 1, 0, d.size(1) - 1).copy(d)
-            self.input[b].copy(self.qstory[int(batch[b])])
+            self.input[b].copy(self.qstory[batch[b]])
         self.target.copy(self.questions.index(0, batch.long()).select(1, 2))
         return self.input, self.target, self.memory
 
@@ -262,14 +264,14 @@ class datasource:
                 s = s + self.idict[x]
         elif x.nDimension() == 1:
             for i in range(x.size(0)):
-                if self.idict.get(int(x[i])) is not None:
-                    s = s + ' ' + self.idict[int(x[i])]
+                if self.idict.get(x[i]) is not None:
+                    s = s + ' ' + self.idict[x[i]]
         elif x.nDimension() == 2:
             for i in range(x.size(0)):
                 if x[i].ne(self.dict[self.blank]).sum() > 0:
                     for j in range(x.size(1)):
-                        if self.idict.get(int(x[i][j])) is not None:
-                            s = s + ' ' + self.idict[int(x[i][j])]
+                        if self.idict.get(x[i][j]) is not None:
+                            s = s + ' ' + self.idict[x[i][j]]
                     s = s + '\n'
         return s
 
@@ -293,6 +295,26 @@ def share_modules(module_list):
     for i in range(1, len(modules)):
         m2 = modules[i]
         m2.share(m1, 'weight', 'bias', 'gradWeight', 'gradBias')
+
+
+# set random seed
+def g_make_deterministic(seed):
+    lg.manualSeed(seed)
+    if opt['gpu'] > 0:
+        cutorch.manualSeed(seed)
+        lg.zeros(1, 1).cuda().uniform()
+
+
+# format strings
+def g_f4(x):
+    return '%0.4f' % x
+
+
+# write a string to a text file
+def write(filename, s, mode=None):
+    mode = mode or 'a'
+    with open(filename, mode) as f:
+        f.write(time.ctime() + ':' + s + '\n')
 
 
 # --- entnet.lua -------------------------------------------------------------------------------------------
@@ -475,7 +497,7 @@ def setup(trfiles, tefiles, **options):
     global opt, trdata, tedata, train_range, val_range, model
     opt = {'embed': 'icmul+bow', 'tied': 0, 'edim': 100, 'memslots': 20, 'nhop': 1, 'init_std': 0.1,
            'dropout': 0, 'batchsize': 32, 'sdt': 0.01, 'sdt_decay_step': 25, 'maxgradnorm': 40, 'epochs': 200,
-           'gpu': 1, 'T': 70}
+           'gpu': 1, 'runs': 10, 'save': 'outputs/', 'T': 70}
     opt.update(options)
     trdata = datasource()
     tedata = datasource()
@@ -499,6 +521,7 @@ def setup(trfiles, tefiles, **options):
 
 
 def train():
+    global optstate
     train_err = {}
     train_cost = {}
     val_err = {}
@@ -558,6 +581,50 @@ def evaluate(split, display=None):
         total_err = total_err + err
         total_num = total_num + opt['batchsize']
     return total_err / total_num
+
+
+def runs():
+    """main.lua lines 120-172: ``opt.runs`` trainings from fresh weights, the test error of the run best on
+    validation, the log and the saved file."""
+    global final_perf_train, final_perf_val, final_perf_test, weights, best
+    final_perf_train = {}
+    final_perf_val = {}
+    final_perf_test = {}
+    weights = {}
+
+    for i in range(1, opt['runs'] + 1):         # run numbers, seeds and log lines from 1, as the Lua's
+        print('RUN ' + str(i))
+        # reset the weights
+        g_make_deterministic(i)
+        model.reset()
+        # train
+        final_perf_val[i] = train()[0]
+        final_perf_train[i] = evaluate('train')
+        final_perf_test[i] = evaluate('test')
+        weights[i] = model.paramx.clone()
+        print('test error = ' + g_f4(final_perf_test[i]))
+
+        if opt['save'] != '':
+            log_string = 'run ' + str(i) \
+                + ' | train error = ' + g_f4(final_perf_train[i]) \
+                + ' | valid error = ' + g_f4(final_perf_val[i]) \
+                + ' | test error = ' + g_f4(final_perf_test[i])
+            write(opt['modelFilename'] + '.log', log_string)
+            lg.save(opt['modelFilename'] + '.model', {'final_perf_val': final_perf_val,
+                                                      'final_perf_test': final_perf_test,
+                                                      'model': model.network,     # the Lua saves the table
+                                                      'optstate': optstate,       # with its functions
+                                                      'weights': weights})
+
+        if final_perf_val[i] == 0:
+            # we will pick this run and don't need more
+            break
+
+    # pick test error based on validation performance
+    _, best = lg.Tensor([final_perf_val[i] for i in sorted(final_perf_val)]).min(0)
+
+    if opt['save'] != '':
+        write(opt['modelFilename'] + '.log', 'final test error = ' + str(final_perf_test[int(best[0]) + 1]))
 
 
 # --- the tests --------------------------------------------------------------------------------------------
@@ -717,6 +784,37 @@ def test_training_lowers_the_cost(tmp_path):
     assert len(costs) == 6 and np.mean(costs[-2:]) < 0.75 * costs[0]
     assert 0 <= last_val <= 1 and 0 <= evaluate('test') <= 1
     assert np.isfinite(model.paramx.numpy()).all()
+
+
+def test_runs_log_save_and_pick_the_best(tmp_path):
+    """main.lua's runs from seeds 1 and 2 (different weights), the log's lines and the saved file. The Lua
+    saves the model table with its functions; legonn stores no code, so the port saves ``model.network``,
+    its user module registered: it loads with its sharing and computes the same log-probabilities."""
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    lg.register(Normalization, name='entnet.Normalization')
+    _tiny(tmp_path, runs=2, epochs=1, save=str(tmp_path) + '/', sdt_decay_step=-1)
+    opt['modelFilename'] = opt['save'] + 'task=1-model=entnet'
+    with pytest.raises(TypeError, match=r"the saved object\['model'\] is a types\.SimpleNamespace"):
+        lg.save(str(tmp_path / 'x.model'), {'model': model})
+    runs()
+    n = len(final_perf_val)
+    assert n == 2 or final_perf_val[1] == 0
+    log = open(opt['modelFilename'] + '.log').read().splitlines()
+    assert len(log) == n + 1
+    assert re.search(r':run 1 \| train error = \d\.\d{4} \| valid error = \d\.\d{4} \| test error = \d\.\d{4}$', log[0])
+    assert log[-1].endswith(':final test error = ' + str(final_perf_test[int(best[0]) + 1]))
+    assert min(final_perf_val.values()) == final_perf_val[int(best[0]) + 1]
+    if n == 2:
+        assert float((weights[1] - weights[2]).abs().max()) > 0
+    saved = lg.load(opt['modelFilename'] + '.model')
+    assert sorted(saved['final_perf_val']) == list(range(1, n + 1))
+    net = saved['model']
+    assert net.getParameters()[0].nElement() == model.paramx.nElement()
+    np.testing.assert_array_equal(saved['weights'][n].numpy(), model.paramx.numpy())
+    question, answer, story = trdata.getBatch(lg.Tensor([0, 1, 2, 3]))
+    model.fprop(question, answer, story)
+    inputs = [question, story, model.keys, model.mask]
+    np.testing.assert_allclose(net.forward(inputs).numpy(), model.network.forward(inputs).numpy(), rtol=1e-12)
 
 
 @pytest.mark.gpu
