@@ -23,7 +23,7 @@ import pytest
 import legonn as lg
 from legonn import cutorch, fbnn, nn, tds, xlua
 from legonn.pl import file, stringx
-from tests.checks import assert_jacobian
+from tests.checks import assert_jacobian, numeric_gradient
 
 
 class LinearNB(nn.Module):
@@ -533,29 +533,14 @@ def test_whole_graph_gradients_match_finite_differences():
     model.forward(x)
     gradInput = model.backward(x, lg.ones(1))
     analytic = paramdx.clone().numpy()
-    eps, numeric = 1e-6, np.zeros(paramx.nElement())
-    for i in range(paramx.nElement()):
-        keep = float(paramx[i])
-        paramx[i] = keep + eps
-        up = float(model.forward(x)[0])
-        paramx[i] = keep - eps
-        down = float(model.forward(x)[0])
-        paramx[i] = keep
-        numeric[i] = (up - down) / (2 * eps)
-    np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
+
+    def cost():
+        return float(model.forward(x)[0])
+    np.testing.assert_allclose(analytic, numeric_gradient(cost, paramx.numpy()), rtol=1e-6, atol=1e-8)
     h = _memory_modules(model)['H'][0]
     assert np.abs(h.gradWeight.numpy()).max() > 1e-3    # the shared H does receive gradient
-    dinput, numeric = gradInput[0].clone().numpy(), np.zeros(x[0].nElement())
-    flat = x[0].view(-1)
-    for i in range(flat.nElement()):
-        keep = float(flat[i])
-        flat[i] = keep + eps
-        up = float(model.forward(x)[0])
-        flat[i] = keep - eps
-        down = float(model.forward(x)[0])
-        flat[i] = keep
-        numeric[i] = (up - down) / (2 * eps)
-    np.testing.assert_allclose(dinput.reshape(-1), numeric, rtol=1e-6, atol=1e-8)
+    dinput = gradInput[0].clone().numpy()
+    np.testing.assert_allclose(dinput, numeric_gradient(cost, x[0].numpy()), rtol=1e-6, atol=1e-8)
     assert float(gradInput[1].abs().sum()) == 0               # the target's gradient is zero
 
 
