@@ -7,13 +7,13 @@ LookupTables of memory positions joined by CAddTable, the hops of ``nn.MM`` and 
 JoinTable, ClassNLLCriterion called on graph nodes, H shared across hops through the ``shareList`` of
 nodes) and main.lua (lines 14-167: the memory context and time tensors of each batch, the gradient clipped
 by ``maxgradnorm``, the step ``g_paramx:add(g_paramdx:mul(-dt))``, the annealing on validation cost, the
-test perplexity, save and load). The MemN2N bAbI version of the repository is Matlab (MemN2N-babi-matlab):
-there is no Lua bAbI MemN2N to port.
+test perplexity, save and load). The MemN2N bAbI version of the repository is Matlab (MemN2N-babi-matlab);
+its Lua bAbI program, EntNet-babi, is ported in test_entnet_babi.py.
 
 Word ids and memory positions are 0-based (Lua's 1 .. n become 0 .. n-1). main.lua builds its batches as
 ``torch.CudaTensor`` and calls ``:cuda()`` on the model: here ``g_params.gpu`` (main.lua's ``--gpu``, a
 1-based device) chooses, 0 keeping the batches and the model on the CPU in the default type. Sizes are
-small: a vocabulary of a dozen words, edim 8, memsize 5."""
+small: a vocabulary of ten words, edim 8, memsize 5."""
 import math
 import random
 
