@@ -15,4 +15,11 @@ from .modules.stochastic_gradient import StochasticGradient
 from .modules.base.typed import registry
 
 globals().update(registry)
-__all__ = sorted(registry) + ['Jacobian', 'SparseJacobian', 'StochasticGradient', 'hessian', 'rnn', 'tables', 'utils']
+
+# torch/nn's flag for the row-by-row draws of Linear.lua's reset (and of the convolutions' resets), read as
+# ``if nn.oldSeed then``. torch/nn never sets it, so it is nil unless a program does; it exists here so a
+# user's module ported from those files (MemNN's LinearNB.lua) reads it as in Lua. legonn's own resets do
+# not read it: with one generator, drawing a row at a time gives the numbers of one draw over the weight.
+oldSeed = None
+__all__ = sorted(registry) + ['Jacobian', 'SparseJacobian', 'StochasticGradient', 'hessian', 'oldSeed', 'rnn',
+                              'tables', 'utils']

@@ -12,7 +12,7 @@ def _pair(criterion, input):
         raise input_error(criterion, "a list of two tensors [x1, x2]", got, TypeError)
     for i, x in enumerate(input):
         criterion.checkTensor(x, what=f'input[{i}]', floating=True)
-    criterion.checkSameType(input[1], input[0], 'input[1]')
+    criterion.checkSameType(input[1], input[0], 'input[1]', "input[0]'s")
     if input[0]._size != input[1]._size:
         raise input_error(criterion, "two inputs of the same size",
                           f"{tuple(input[0].size())} and {tuple(input[1].size())}")

@@ -250,7 +250,7 @@ class MarginRankingCriterion(Criterion):
         x1, x2 = input
         for i, x in enumerate(input):
             self.checkTensor(x, what=f'input[{i}]', floating=True)
-        self.checkSameType(x2, x1, 'input[1]')
+        self.checkSameType(x2, x1, 'input[1]', "input[0]'s")
         if x1._size != x2._size:
             raise input_error(self, "two inputs of the same size", f"{tuple(x1.size())} and {tuple(x2.size())}")
         self.checkSameCount(x1, y)

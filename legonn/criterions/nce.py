@@ -28,7 +28,7 @@ class NCECriterion(Criterion):
         self.checkTable(input, length=4)
         for i, rank in enumerate((1, 2, 1, 2)):
             self.checkTensor(input[i], (rank,), f'input[{i}]', floating=True)
-            self.checkSameType(input[i], input[0], f'input[{i}]')
+            self.checkSameType(input[i], input[0], f'input[{i}]', "input[0]'s")
         Pmt, Pms, Pnt, Pns = input
         batch, k = Pmt.size(0), Pms.size(1)
         for i, (t, size) in enumerate(zip(input, ((batch,), (batch, k), (batch,), (batch, k)))):

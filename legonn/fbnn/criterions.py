@@ -252,7 +252,7 @@ class SparseNLLCriterion(FbnnClass, Criterion):
         if not isinstance(target, (list, tuple)) or len(target) != 2:
             raise input_error(self, "a target [targetP, targetIdx]", f"a {type(target).__name__}", TypeError)
         probs, idx = target
-        self.checkSameType(probs, input, 'targetP (the input\'s type)')
+        self.checkSameType(probs, input, 'targetP')
         batch = input.size(0) if input.dim() == 2 else 1
         if probs.nElement() != idx.nElement() or probs.nElement() % batch or probs.dim() != input.dim():
             raise input_error(self, f"targetP and targetIdx of one size, {batch} rows",

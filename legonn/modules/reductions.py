@@ -193,7 +193,7 @@ class MM(Module):
         a, b = self.checkTensor(input[0], what='input[0]'), self.checkTensor(input[1], what='input[1]')
         if a.dim() not in (2, 3) or b.dim() != a.dim():
             raise input_error(self, "two 2-D matrices or two 3-D batches", f"{a.dim()}-D and {b.dim()}-D inputs")
-        self.checkSameType(b, a, 'input[1]')
+        self.checkSameType(b, a, 'input[1]', "input[0]'s")
         xp = a.xp
         A = xp.swapaxes(a.array, -1, -2) if self.transA else a.array
         B = xp.swapaxes(b.array, -1, -2) if self.transB else b.array
@@ -237,7 +237,7 @@ class MV(Module):
         if (m.dim(), v.dim()) not in ((2, 1), (3, 2)):
             raise input_error(self, "a 2-D matrix and 1-D vector or a 3-D and a 2-D batch",
                               f"{m.dim()}-D and {v.dim()}-D inputs")
-        self.checkSameType(v, m, 'input[1]')
+        self.checkSameType(v, m, 'input[1]', "input[0]'s")
         M = m.xp.swapaxes(m.array, -1, -2) if self.trans else m.array
         if M.shape[-1] != v.size(-1) or M.shape[:-2] != tuple(v.size())[:-1]:
             raise input_error(self, "a vector as long as the matrix's rows (after any transposition)",

@@ -32,7 +32,7 @@ class _Adaptive2d(Module):
         expected = tuple(input.size())[:-2] + (self.H, self.W)
         if not hasattr(gradOutput, 'size') or tuple(gradOutput.size()) != expected:
             raise input_error(self, f"gradOutput of size {expected}", tuple(getattr(gradOutput, 'size', tuple)()))
-        self.checkSameType(gradOutput, input, 'gradOutput (the input\'s type)')
+        self.checkSameType(gradOutput, input, 'gradOutput')
         return x, batched(self, gradOutput, (3, 4), 'gradOutput')[0]
 
     def _out(self, name, input, sizes):

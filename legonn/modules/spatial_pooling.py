@@ -56,7 +56,7 @@ class _Pooling2d(CeilMode, Module):
         if not hasattr(gradOutput, 'size') or tuple(gradOutput.size()) != expected:
             got = tuple(gradOutput.size()) if hasattr(gradOutput, 'size') else type(gradOutput).__name__
             raise input_error(self, f"gradOutput of size {expected}", got)
-        self.checkSameType(gradOutput, input, 'gradOutput (the input\'s type)')
+        self.checkSameType(gradOutput, input, 'gradOutput')
         return x, hw, batched(self, gradOutput, (3, 4), 'gradOutput')[0]
 
     def _check_planes(self, x, input):
@@ -332,7 +332,7 @@ class SpatialMaxUnpooling(Module):
         if gradOutput is not None:
             if not hasattr(gradOutput, 'size') or tuple(gradOutput.size()) != sizes:
                 raise input_error(self, f"gradOutput of size {sizes}", tuple(getattr(gradOutput, 'size', tuple)()))
-            self.checkSameType(gradOutput, input, 'gradOutput (the input\'s type)')
+            self.checkSameType(gradOutput, input, 'gradOutput')
         return x, idx.array.reshape(x.shape), sizes
 
     def _flat(self, x, idx):

@@ -97,7 +97,7 @@ class BilinearSamplerBHWD(Module):
         self.checkTable(input, length=2)
         images = self.checkTensor(input[0], (3, 4), 'input[0] (images)', floating=True)
         grids = self.checkTensor(input[1], (images.dim(),), 'input[1] (grids)', floating=True)
-        self.checkSameType(grids, images, 'input[1] (grids)')
+        self.checkSameType(grids, images, 'input[1] (grids)', "input[0]'s")
         if grids.size(-1) != 2 or (images.dim() == 4 and grids.size(0) != images.size(0)):
             raise input_error(self, f"grids of size ({'B, ' if images.dim() == 4 else ''}h, w, 2) for images of "
                               f"size {tuple(images.size())}", tuple(grids.size()))

@@ -46,7 +46,7 @@ class JoinTable(Module):
             if not same:
                 raise input_error(self, f"input[{i}] matching input[0]'s size {tuple(first.size())} outside "
                                   f"dimension {d}", tuple(t.size()))
-            self.checkSameType(t, first, f'input[{i}]')
+            self.checkSameType(t, first, f'input[{i}]', "input[0]'s")
         return d
 
     def updateOutput(self, input):

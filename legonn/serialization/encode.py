@@ -3,9 +3,12 @@
 Every list, tuple, dict, set, tensor, storage, array and object gets one
 entry in ``objects`` and is referred to by index (``{"$ref": i}``), so shared
 and cyclic references come back shared (two tensors on one storage load on
-one storage) and no recursion follows long chains such as graph nodes.
+one storage) and no recursion follows long chains such as graph nodes. Objects are
+visited breadth first, so an error names each object by its shortest path from the
+root (a gModule's ``modules[3]``, not a walk along its graph's edges).
 """
 import math
+from collections import deque
 
 import numpy as np
 
@@ -36,13 +39,13 @@ class Encoder:
         self.arrays = {}
         self._index = {}     # id(obj) -> position in objects
         self._alive = []     # keeps encoded objects alive so their ids stay unique
-        self._pending = []
+        self._pending = deque()   # (index, object, path) in the order found: breadth first
 
     def encode(self, root):
         """The manifest for ``root``; ``self.arrays`` then maps member names to host arrays."""
         top = self.value(root, 'the saved object')
         while self._pending:
-            i, obj, where = self._pending.pop()
+            i, obj, where = self._pending.popleft()
             self.objects[i] = self.entry(obj, where)
         return {'format': FORMAT, 'version': VERSION, 'root': top, 'objects': self.objects}
 

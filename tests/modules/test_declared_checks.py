@@ -122,3 +122,25 @@ def test_one_index_check_for_lookup_table_nce_and_softmax_tree():
         if name != 'SoftMaxTree':   # nnx's C reads its targets as an IntTensor: a float tensor is refused outright
             with pytest.raises(TypeError, match=fr'{re.escape(name)}.*whole-number \w+ in a floating tensor, got non-integral'):
                 call(lg.DoubleTensor([2, 2.5]))
+
+
+def test_same_type_messages_say_whose_type_is_expected():
+    """checkSameType names what the expected type belongs to: the module for its own tensors (Linear's
+    weight), the input for a gradOutput or a criterion's target, input[0] for the second of two operands
+    (MM, as MemNN's MemN2N meets it with a CudaTensor state and CudaDoubleTensor memories); never both."""
+    x, d = lg.Tensor(1, 4, 4).normal(0, 1), lg.DoubleTensor(1, 2, 2)
+    pool = nn.SpatialMaxPooling(2, 2)
+    pool.forward(x)
+    cases = [
+        (lambda: nn.Linear(2, 2).forward(lg.DoubleTensor(2)), r"Linear\(2 -> 2\): expected a legonn\.FloatTensor "
+         r"input \(the module's type\), got legonn\.DoubleTensor$"),
+        (lambda: pool.backward(x, d), r"expected a legonn\.FloatTensor gradOutput \(the input's type\), "
+         r"got legonn\.DoubleTensor$"),
+        (lambda: nn.MM().forward([lg.Tensor(2, 2), lg.DoubleTensor(2, 2)]),
+         r"MM: expected a legonn\.FloatTensor input\[1\] \(input\[0\]'s type\), got legonn\.DoubleTensor$"),
+        (lambda: nn.MSECriterion().forward(lg.Tensor(2), lg.DoubleTensor(2)),
+         r"MSECriterion: expected a legonn\.FloatTensor target \(the input's type\), got legonn\.DoubleTensor$"),
+    ]
+    for call, message in cases:
+        with pytest.raises(TypeError, match=message):
+            call()

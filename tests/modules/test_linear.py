@@ -1,4 +1,6 @@
 """Linear: y = x W^T + b, batch and single inputs, with and without bias."""
+import math
+
 import numpy as np
 import pytest
 
@@ -197,3 +199,23 @@ def test_linear_no_bias_matches_numpy_and_its_jacobian():
 def test_linear_no_bias_on_the_gpu():
     """rnn's LinearNoBias.lua on the GPU (the simulator here)."""
     assert_gpu_matches_cpu(nn.LinearNoBias(4, 3), lg.randn(5, 4))
+
+
+def test_old_seed_flag_is_nil_and_its_row_draws_match_reset():
+    """torch/nn's ``nn.oldSeed`` exists and is nil (None) until a program sets it, so Linear.lua's
+    ``if nn.oldSeed then`` ports literally; its branch (each weight row drawn with ``apply`` and
+    ``torch.uniform``, then each bias element) gives the very numbers of ``nn.Linear``'s reset, as in
+    Torch7, where both read one generator in the same order."""
+    assert nn.oldSeed is None
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    lg.manualSeed(9)
+    ref = nn.Linear(5, 3)
+    m = nn.Linear(5, 3)
+    lg.manualSeed(9)
+    stdv = 1. / math.sqrt(m.weight.size(1))
+    for i in range(m.weight.size(0)):
+        m.weight.select(0, i).apply(lambda *_: lg.uniform(-stdv, stdv))
+    for i in range(m.bias.nElement()):
+        m.bias[i] = lg.uniform(-stdv, stdv)
+    np.testing.assert_array_equal(m.weight.numpy(), ref.weight.numpy())
+    np.testing.assert_array_equal(m.bias.numpy(), ref.bias.numpy())

@@ -181,6 +181,24 @@ def test_unsaveable_values_name_where_they_are(tmp_path):
         lg.save(tmp_path / 'x.lg', {'f': lambda: 0})
 
 
+def test_unsaveable_module_in_a_graph_is_named_by_its_shortest_path(tmp_path):
+    """Objects are visited breadth first: a user's unregistered module deep in a gModule (EntNet's
+    nn.Normalization after a chain of nodes) is named as the gModule's ``modules[i]``, not by a walk along the
+    graph's edges and node inputs."""
+    class Unit(nn.Module):
+        def updateOutput(self, input):
+            return self.output.resizeAs(input).copy(input)
+
+    x = nn.Identity()()
+    h = x
+    for _ in range(12):
+        h = nn.Tanh()(h)
+    net = nn.gModule([x], [Unit()(h)])          # modules: the Identity, 12 Tanh, the Unit
+    with pytest.raises(TypeError, match=r"^legonn\.save: the saved object\['model'\]\.modules\[13\] is a "
+                                        r"tests\.serialization\.test_roundtrip\.\S*Unit, a class legonn cannot save"):
+        lg.save(tmp_path / 'x.lg', {'model': net})
+
+
 def test_save_is_atomic(tmp_path, monkeypatch):
     path = tmp_path / 'ckpt.lg'
     lg.save(path, {'epoch': 1})

@@ -138,11 +138,15 @@ class InputChecks:
             raise input_error(self, f"{what} of size {tuple(sizes)}", tuple(x.size()))
         return x
 
-    def checkSameType(self, x, reference, what='input'):
-        """Raise a TypeError naming this module unless ``x`` has ``reference``'s type and device."""
+    def checkSameType(self, x, reference, what='input', like=None):
+        """Raise a TypeError naming this module unless ``x`` has ``reference``'s type and device. The message says
+        whose type that is: ``like`` ("input[0]'s") when given, else the module's when ``reference`` is one of
+        its own tensors (a parameter, a buffer), the input's when it is not."""
         if type(x) is not type(reference):
             got = x.type() if isinstance(x, Tensor) else f"a {type(x).__name__}"
-            raise input_error(self, f"a {reference.type()} {what} (the module's type)", got, TypeError)
+            if like is None:
+                like = "the module's" if any(v is reference for v in vars(self).values()) else "the input's"
+            raise input_error(self, f"a {reference.type()} {what} ({like} type)", got, TypeError)
         return x
 
     def checkIndices(self, x, n, what='indices', xp=None, offset=0):
