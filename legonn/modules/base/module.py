@@ -62,10 +62,6 @@ def _sizes(tree):
     return None
 
 
-# the fields _recording_forward keeps on every module: legonn's own bookkeeping, never a Torch7 field
-FORWARD_RECORDS = ('_forward_sizes', '_forward_output_sizes')
-
-
 def _recording_forward(update_output):
     """``update_output`` that remembers the sizes of the input it worked on and of the output it made
     (accGradParameters compares)."""

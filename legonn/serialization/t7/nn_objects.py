@@ -8,8 +8,7 @@ A gModule becomes nngraph's ``nn.gModule`` (nngraph_objects). A class left out o
 state Torch7's class cannot hold (a legonn-only option), is a TypeError naming where the module is and its class:
 nothing is approximated.
 """
-from ...modules.base.module import FORWARD_RECORDS
-from ...modules.base.typed import Typed
+from ...modules.base.typed import FORWARD_RECORDS, Typed
 from ...tensor import tensor_class
 from ...tensor.functions import arange
 from ...tensor.storage import LongStorage
