@@ -1109,6 +1109,7 @@ def test_image_pool_return_semantics():
         if draws.random() > 0.5:
             slot = draws.randint(1, 3) - 1
             assert r is not imgs[k] and float(r.max()) == stored[slot] == float(r.min())
+            assert r is not imgs[stored[slot]]          # a clone of the stored image, even of a first one
             stored[slot] = k
             olds += 1
         else:
