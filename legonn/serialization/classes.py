@@ -51,18 +51,24 @@ def _builtin():
     return table
 
 
+def _default_name(cls):
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
 def register(cls, name=None):
     """Allow ``legonn.load`` to rebuild objects of ``cls`` (your own Module, Criterion or plain class).
 
     ``name`` (default ``'<module>.<qualname>'``) is what the file records; it is a
     label, never imported. Instances must keep their state in ``__dict__``.
+    A Torch7 class name (``register(InstanceNormalization, 'nn.InstanceNormalization')``) also lets
+    ``load_lua`` rebuild that class's objects from a Torch7 file and ``save_lua`` write them (docs/t7.md).
     Returns ``cls``, so it works as a decorator.
     """
     if not isinstance(cls, type):
         raise TypeError(f"legonn.register: expected a class, got {type(cls).__name__}")
     if not cls.__dictoffset__:
         raise TypeError(f"legonn.register: {cls.__qualname__} instances have no __dict__ to save")
-    name = f"{cls.__module__}.{cls.__qualname__}" if name is None else name
+    name = _default_name(cls) if name is None else name
     if not isinstance(name, str) or not name:
         raise TypeError(f"legonn.register: name must be a non-empty string, got {name!r}")
     taken = _builtin().get(name) or _user.get(name)
@@ -71,6 +77,17 @@ def register(cls, name=None):
                          f"{taken.__qualname__}; pass another name")
     _user[name] = cls
     return cls
+
+
+def torch_class(name):
+    """The class registered under ``name``, a Torch7 class name read from a .t7 file; None if none is."""
+    return _user.get(name)
+
+
+def torch_name(cls):
+    """The name ``cls`` was registered under other than the default ``'<module>.<qualname>'`` (the Torch7 class
+    name save_lua writes its objects under), or None."""
+    return next((name for name, c in _user.items() if c is cls and name != _default_name(cls)), None)
 
 
 class ClassTable:

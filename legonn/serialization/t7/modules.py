@@ -12,7 +12,7 @@ from ...tensor.storage import Storage
 from ...tensor.tensor import Tensor
 from ...tensor.types import getdefaulttensortype, short_name
 from ..archive import FormatError
-from ..classes import module_classes
+from ..classes import module_classes, torch_class
 from ..decode import device_type_name
 from . import criterions, wrappers
 from .graph import graph_module
@@ -491,7 +491,8 @@ class ModuleConverter:
         return value
 
     def is_module(self, value):
-        return isinstance(value, TorchObject) and (_nn_name(value) is not None or value.typename in self.converters)
+        return isinstance(value, TorchObject) and (_nn_name(value) is not None or value.typename in self.converters
+                                                   or torch_class(value.typename) is not None)
 
     def module(self, obj):
         found = self.done.get(id(obj))
@@ -504,6 +505,8 @@ class ModuleConverter:
         where = f"{self.name}: {obj.typename}"
         if obj.typename in self.converters:
             module = self._user(obj, where)
+        elif torch_class(obj.typename) is not None:
+            module = self._registered(torch_class(obj.typename), obj, where)
         elif name == 'gModule':
             module = graph_module(obj, self, where)
         else:
@@ -520,6 +523,22 @@ class ModuleConverter:
             raise TypeError(f"legonn.load_lua: the converter for {obj.typename} returned a "
                             f"{type(module).__name__}, not a module")
         return module
+
+    def _registered(self, cls, obj, where):
+        """An object of the class registered under this Torch7 name, made as torch.load makes it: no constructor
+        runs (a module gets only legonn's base state, as ``cls.__new__`` gives it), then every saved field,
+        nested ones converted, is set on it as it is (an index field stays as the file has it); ``_type`` names
+        the type its tensors have here."""
+        for k, v in list(obj.items()):
+            if not isinstance(k, str):
+                raise FormatError(f"{where}: has the field {k!r:.60}, which is no name for an attribute")
+            obj[k] = self.convert(v)
+        made = cls.__new__(cls)
+        made.__dict__.update(obj)
+        typename = _tensor_type(obj, self.cuda)
+        if typename is not None and isinstance(obj.get('_type'), str):
+            made._type = typename
+        return made
 
     @staticmethod
     def _call(fields, made, method, *args, **keywords):

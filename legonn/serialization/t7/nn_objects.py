@@ -8,13 +8,13 @@ A gModule becomes nngraph's ``nn.gModule`` (nngraph_objects). A class left out o
 state Torch7's class cannot hold (a legonn-only option), is a TypeError naming where the module is and its class:
 nothing is approximated.
 """
-from ...modules.base.typed import Typed
+from ...modules.base.typed import FORWARD_RECORDS, Typed
 from ...tensor import tensor_class
 from ...tensor.functions import arange
 from ...tensor.storage import LongStorage
 from ...tensor.tensor import TENSOR_CLASSES, Tensor
 from ...tensor.types import short_name
-from ..classes import module_classes
+from ..classes import module_classes, torch_name
 from . import criterions, wrappers
 from .indices import INDEX_FIELDS, one_based
 from .nngraph_objects import fill_gmodule
@@ -338,9 +338,13 @@ class NnObjects:
             return self._graph(module, where)
         spec = FIELDS.get(name)
         if spec is None or self.classes.get(name) is not type(module):
+            registered = torch_name(type(module))
+            if registered is not None:
+                return self._registered(module, registered, where)
             raise TypeError(f"legonn.save_lua: {where} is a {type(module).__module__}.{type(module).__qualname__}, "
                             "which save_lua cannot write as a Torch7 nn object (docs/t7.md lists the classes it "
-                            "can; lg.save keeps every module)")
+                            "can; a class of your own is written once registered under its Torch7 name, "
+                            "legonn.register(cls, 'nn.MyLayer'); lg.save keeps every module)")
         version, names, buffers = spec
         obj, short, where = self._object(module, f"{_PACKAGES.get(name, 'nn')}.{name}", version, where)
         state = module.__dict__
@@ -368,6 +372,20 @@ class NnObjects:
         special = _SPECIAL.get(name)
         if special is not None:
             special(module, obj, where)
+        return obj
+
+    def _registered(self, module, lua_class, where):
+        """A module of a class registered under a Torch7 name: every field as it is (an index field too), nested
+        modules as their objects, ``output`` and ``gradInput`` empty (as after clearState), ``_type`` Torch7's,
+        legonn's bookkeeping of the last forward left out."""
+        obj, short, where = self._object(module, lua_class, 1, where)
+        for key, value in module.__dict__.items():
+            if key not in FORWARD_RECORDS:
+                obj[key] = self._value(value, f"{where}.{key}")
+        for key in ('output', 'gradInput'):
+            if isinstance(obj.get(key), Tensor):
+                obj[key] = TENSOR_CLASSES[short]()
+        obj['_type'] = 'torch.' + short
         return obj
 
     def _object(self, module, lua_class, version, where):
