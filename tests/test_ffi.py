@@ -72,3 +72,8 @@ def test_a_cuda_pointer_is_refused():
     x = lg.CudaTensor(4)
     with pytest.raises(TypeError, match='device memory'):
         ffi.copy(lg.data(x), 'ab')
+
+
+def test_require_ffi_finds_it():
+    from legonn import paths
+    assert paths.require('ffi') is ffi and lg.ffi is ffi
