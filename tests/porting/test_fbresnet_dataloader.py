@@ -11,7 +11,7 @@ The mechanical edits beyond the porting guide's: Lua's ``require('datasets/' .. 
 imagenet-gen.lua's ``io.popen('find -L ...')`` is Python's ``os.popen`` with the same command (``f:read('*line')``
 is ``f.readline()``, which keeps the newline and gives '' at the end); ``ffi.copy``/``ffi.string`` are
 legonn.ffi's; ``_G.dataset`` in a thread is ``threads.local.dataset``; a Lua iterator function ``loop`` used as
-``for n, sample in loader:run() do`` is ``iter(loop, None)``; ``collectgarbage()`` is ``gc.collect()``.
+``for n, sample in loader:run() do`` is ``iter(loop, None)``; ``collectgarbage()`` is dropped (docs/porting.md).
 ``init``, ``main`` and the job are module-level functions (``functools.partial`` binds the upvalues) so that
 the same loader runs on ``backend='process'`` (legonn's addition, ``opt.backend``), which pickles them.
 Class ids and thread ids are 0-based: imagenet-gen's ``classToIdx[class] = #classList`` is
@@ -19,7 +19,6 @@ Class ids and thread ids are 0-based: imagenet-gen's ``classToIdx[class] = #clas
 ``manualSeed + idx`` from idx 0.
 """
 import functools
-import gc
 import math
 import os
 
@@ -272,7 +271,6 @@ def _loadBatch(indices, nCrops, cpuType):
             batch = getattr(lg, cpuType)(sz, nCrops, *imageSize)
         batch[i].copy(input)
         target[i] = sample['target']
-    gc.collect()
     return {'input': batch.view(sz * nCrops, *imageSize), 'target': target}
 
 
