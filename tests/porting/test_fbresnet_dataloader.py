@@ -30,7 +30,16 @@ from legonn import ffi, image, paths, threads
 from tests.porting.test_fbresnet_transforms import (ColorNormalize, Compose, HorizontalFlip, RandomCrop,
                                                     _loadImage, preprocess)
 
-threads.Threads.serialization('threads.sharedserialize')
+
+
+@pytest.fixture(autouse=True)
+def _sharedserialize():
+    """dataloader.lua line 14, run when the Lua file loads: ``Threads.serialization('threads.sharedserialize')``; the
+    process-wide choice is put back after each test."""
+    before = threads.Threads.serialization()
+    threads.Threads.serialization('threads.sharedserialize')
+    yield
+    threads.Threads.serialization(before)
 
 
 # --- datasets/imagenet-gen.lua ----------------------------------------------------------------------------------

@@ -35,7 +35,16 @@ from legonn import cutorch, ffi, image, nn, optim, paths, threads, xlua
 from legonn import sys as tsys
 from legonn.pl import dir as pldir
 
-threads.Threads.serialization('threads.sharedserialize')
+
+
+@pytest.fixture(autouse=True)
+def _sharedserialize():
+    """data.lua line 11, run when the Lua file loads: ``Threads.serialization('threads.sharedserialize')``; the
+    process-wide choice is put back after each test."""
+    before = threads.Threads.serialization()
+    threads.Threads.serialization('threads.sharedserialize')
+    yield
+    threads.Threads.serialization(before)
 
 
 # --- dataset.lua ------------------------------------------------------------------------------------------------
