@@ -31,15 +31,7 @@ from tests.porting.test_fbresnet_transforms import (ColorNormalize, Compose, Hor
                                                     _loadImage, preprocess)
 
 
-
-@pytest.fixture(autouse=True)
-def _sharedserialize():
-    """dataloader.lua line 14, run when the Lua file loads: ``Threads.serialization('threads.sharedserialize')``; the
-    process-wide choice is put back after each test."""
-    before = threads.Threads.serialization()
-    threads.Threads.serialization('threads.sharedserialize')
-    yield
-    threads.Threads.serialization(before)
+pytestmark = pytest.mark.usefixtures('sharedserialize')   # Threads.serialization('threads.sharedserialize')
 
 
 # --- datasets/imagenet-gen.lua ----------------------------------------------------------------------------------

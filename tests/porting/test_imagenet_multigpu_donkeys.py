@@ -36,15 +36,7 @@ from legonn import sys as tsys
 from legonn.pl import dir as pldir
 
 
-
-@pytest.fixture(autouse=True)
-def _sharedserialize():
-    """data.lua line 11, run when the Lua file loads: ``Threads.serialization('threads.sharedserialize')``; the
-    process-wide choice is put back after each test."""
-    before = threads.Threads.serialization()
-    threads.Threads.serialization('threads.sharedserialize')
-    yield
-    threads.Threads.serialization(before)
+pytestmark = pytest.mark.usefixtures('sharedserialize')   # Threads.serialization('threads.sharedserialize')
 
 
 # --- dataset.lua ------------------------------------------------------------------------------------------------
