@@ -45,7 +45,8 @@ register_importer(_import_saveable_packages)
 # torch-level helpers ported code calls: torch.typename / torch.type / torch.isTensor, torch.multinomial,
 # torch.Timer, torch.tic/toc, torch.CmdLine, torch.Tester/TestSuite, torch.LongStorage and the other typed storages
 # (legonn.type answers Lua's type names for plain values)
-from .tensor.introspection import data, isStorage, isTensor, isTypeOf, pointer, torch_type as type, typename  # noqa: E402
+from .tensor.introspection import (data, isStorage, isTensor, isTypeOf, pointer, torch_type as type,  # noqa: E402
+                                   typename)
 from .tensor.random import SCALAR_DRAWS  # noqa: E402
 from .tensor.sampling import multinomial, multinomialAlias, multinomialAliasSetup  # noqa: E402
 from .tensor.storage import TYPED_STORAGES  # noqa: E402
