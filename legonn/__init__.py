@@ -45,7 +45,8 @@ register_importer(_import_saveable_packages)
 # torch-level helpers ported code calls: torch.typename / torch.type / torch.isTensor, torch.multinomial,
 # torch.Timer, torch.tic/toc, torch.CmdLine, torch.Tester/TestSuite, torch.LongStorage and the other typed storages
 # (legonn.type answers Lua's type names for plain values)
-from .tensor.introspection import isStorage, isTensor, isTypeOf, pointer, torch_type as type, typename  # noqa: E402
+from .tensor.introspection import (data, isStorage, isTensor, isTypeOf, pointer, torch_type as type,  # noqa: E402
+                                   typename)
 from .tensor.random import SCALAR_DRAWS  # noqa: E402
 from .tensor.sampling import multinomial, multinomialAlias, multinomialAliasSetup  # noqa: E402
 from .tensor.storage import TYPED_STORAGES  # noqa: E402
@@ -55,15 +56,15 @@ from .tensor.tester import Tester, TestSuite  # noqa: E402
 
 globals().update(SCALAR_DRAWS)   # torch.random(), torch.uniform(a, b), torch.normal(mean, std), ...
 globals().update({cls.__name__: cls for cls in TYPED_STORAGES})   # torch.FloatStorage(n), torch.LongStorage({...})
-__all__ += ['typename', 'type', 'isTensor', 'isStorage', 'isTypeOf', 'pointer', 'multinomial', 'multinomialAlias',
-            'multinomialAliasSetup', 'Timer', 'tic', 'toc',
+__all__ += ['typename', 'type', 'isTensor', 'isStorage', 'isTypeOf', 'pointer', 'data', 'multinomial',
+            'multinomialAlias', 'multinomialAliasSetup', 'Timer', 'tic', 'toc',
             'CmdLine', 'Tester', 'TestSuite'] + \
     list(SCALAR_DRAWS) + [cls.__name__ for cls in TYPED_STORAGES]
 
 # `lg.nn.Linear(...)` works after a bare `import legonn as lg`; the subpackages load on first use
 _SUBPACKAGES = ('nn', 'optim', 'threads', 'graph', 'modules', 'containers', 'criterions', 'tools', 'cuda', 'cudnn',
                 'cutorch', 'image', 'paths', 'xlua', 'dataload', 'hdf5', 'tds', 'inn', 'loadcaffe', 'torchnet',
-                'nninit', 'sys', 'csvigo', 'cjson', 'optnet', 'gnuplot', 'mnist', 'pl', 'lfs', 'fbnn', 'trepl')
+                'nninit', 'sys', 'csvigo', 'cjson', 'optnet', 'gnuplot', 'mnist', 'pl', 'lfs', 'fbnn', 'trepl', 'ffi')
 # packages whose file has another name: legonn.sys (torch/sys) must not be a sys.py beside Python's sys
 _RENAMED = {'sys': 'torch_sys'}
 # the model tools (legonn.tools) at the top level: lg.debug.watch, lg.optimizeMemory, lg.summary, ...

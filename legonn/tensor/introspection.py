@@ -1,5 +1,5 @@
 """Torch7's type queries: ``torch.typename``, ``torch.type``, ``torch.isTensor``, ``torch.isStorage``,
-``torch.isTypeOf`` and ``torch.pointer``, and Lua's ``pairs`` over the tables that ``type`` names.
+``torch.isTypeOf``, ``torch.pointer`` and ``torch.data``, and Lua's ``pairs`` over the tables that ``type`` names.
 
 Ported code branches on them (``if torch.type(x) == 'table'``), so ``type`` answers
 Lua's type names for plain values: a list, tuple or dict is a ``'table'``.
@@ -51,6 +51,20 @@ def isTypeOf(obj, typespec):
 def pointer(obj):
     """Torch7's ``torch.pointer``: a number identifying the object (its ``id``; the same object, the same number)."""
     return id(obj)
+
+
+def data(obj, asnumber=False):
+    """Torch7's ``torch.data(x)``: the pointer to a tensor's first element (``x.data()``, a 1-D NumPy/CuPy view of
+    the storage from there) or to a storage's first (``s.data``); with ``asnumber``, that address as an int."""
+    if isinstance(obj, Tensor):
+        ptr = obj.data()
+    elif isinstance(obj, Storage):
+        ptr = obj.data
+    else:
+        raise TypeError(f"torch.data: expected a tensor or a storage, got {type(obj).__name__}")
+    if not asnumber:
+        return ptr
+    return ptr.data.ptr if hasattr(ptr, '__cuda_array_interface__') else ptr.__array_interface__['data'][0]
 
 
 def torch_type(obj):

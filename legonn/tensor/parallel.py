@@ -10,8 +10,12 @@ at the same time. Arrays below ``MIN_PART`` elements per part, CuPy arrays
 one thread run whole in the caller, unchanged.
 
 The thread count starts at ``OMP_NUM_THREADS`` or ``OPENBLAS_NUM_THREADS`` when
-set, else the cores this process may use; ``setnumthreads`` also sets
-OpenBLAS's, as Torch7's does.
+set, else the cores this process may use; ``setnumthreads`` in the main thread
+sets it for the process and also sets OpenBLAS's, as Torch7's does. Called in
+another thread (a data-loading worker of ``legonn.threads``, which fb.resnet.torch's
+DataLoader pins with ``torch.setnumthreads(1)``) it sets that thread's count only:
+OpenMP keeps the count per thread, so in Torch7 a donkey's call never slowed the
+training thread. OpenBLAS has one process-wide count, which such a call leaves as it is.
 """
 import itertools
 import os
@@ -36,6 +40,7 @@ def _initial_threads():
 
 
 _threads = _initial_threads()
+_own = threading.local()   # .threads: a count set by setnumthreads in a thread other than the main one
 _pool = None
 _pool_lock = threading.Lock()
 
@@ -52,10 +57,14 @@ if hasattr(os, 'register_at_fork'):
 
 
 def setnumthreads(n):
-    """Use ``n`` threads for legonn's CPU kernels and for BLAS (Torch7's ``torch.setnumthreads``)."""
+    """Use ``n`` threads for legonn's CPU kernels and for BLAS (Torch7's ``torch.setnumthreads``); called in a
+    thread other than the main one, for the kernels that thread runs only (BLAS's count is left alone)."""
     global _threads, _pool
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"setnumthreads: expected a positive integer, got {n!r}")
+    if threading.current_thread() is not threading.main_thread():
+        _own.threads = int(n)
+        return
     with _pool_lock:
         if _pool is not None:
             _pool.shutdown(wait=True)
@@ -65,8 +74,8 @@ def setnumthreads(n):
 
 
 def getnumthreads():
-    """The number of threads legonn's CPU kernels use (Torch7's ``torch.getnumthreads``)."""
-    return _threads
+    """The number of threads legonn's CPU kernels use in this thread (Torch7's ``torch.getnumthreads``)."""
+    return getattr(_own, 'threads', _threads)
 
 
 def _executor():
@@ -82,7 +91,7 @@ def leading_parts(array, axes=2):
     ``axes`` allows two) into parts of similar size, one per thread; ``[()]`` (the whole array) when
     splitting would not pay.
     """
-    count = min(_threads, array.size // MIN_PART)
+    count = min(getnumthreads(), array.size // MIN_PART)
     if count < 2 or type(array) is not np.ndarray or array.ndim == 0:
         return [()]
     axis = 0 if array.shape[0] >= count or array.ndim == 1 or axes < 2 else 1

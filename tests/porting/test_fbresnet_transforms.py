@@ -61,7 +61,8 @@ def RandomCrop(size, padding=0):
         w, h = input.size(2), input.size(1)
         if w == size and h == size:
             return input
-        x1, y1 = lg.random(0, w - size), lg.random(0, h - size)
+        # torch.random(a, b) draws a .. b, both ends; legonn's random(a, b) stops before b (docs/porting.md)
+        x1, y1 = lg.random(0, w - size + 1), lg.random(0, h - size + 1)
         out = image.crop(input, x1, y1, x1 + size, y1 + size)
         assert out.size(1) == size and out.size(2) == size, 'wrong crop size'
         return out
@@ -89,7 +90,7 @@ def TenCrop(size):
 def RandomScale(minSize, maxSize):
     def run(input):
         w, h = input.size(2), input.size(1)
-        targetSz = lg.random(minSize, maxSize)
+        targetSz = lg.random(minSize, maxSize + 1)
         targetW, targetH = targetSz, targetSz
         if w < h:
             targetH = lg.round(h / w * targetW)
@@ -114,8 +115,8 @@ def RandomSizedCrop(size):
             if lg.uniform() < 0.5:
                 w, h = h, w
             if h <= input.size(1) and w <= input.size(2):
-                y1 = lg.random(0, input.size(1) - h)
-                x1 = lg.random(0, input.size(2) - w)
+                y1 = lg.random(0, input.size(1) - h + 1)
+                x1 = lg.random(0, input.size(2) - w + 1)
                 out = image.crop(input, x1, y1, x1 + w, y1 + h)
                 assert out.size(1) == h and out.size(2) == w, 'wrong crop size'
                 return image.scale(out, size, size, 'bicubic')
@@ -373,3 +374,17 @@ def test_colour_jitter_blends_with_grey():
     lg.manualSeed(5)
     Contrast(0.4)(img)
     assert np.allclose(img.numpy(), alpha * x + (1 - alpha) * grey.mean(), atol=1e-5)
+
+
+def test_random_crops_reach_the_last_offset():
+    """``torch.random(0, w - size)`` draws ``0 .. w - size`` inclusive: a crop may touch the right edge, and a
+    picture exactly as tall as the crop (``h - size = 0``) is cropped across only (found by the DataLoader port,
+    tests/porting/test_fbresnet_dataloader.py, whose small pictures give RandomSizedCrop such draws)."""
+    img = lg.FloatTensor(_photo(32, 35)).div(255)
+    lg.manualSeed(3)
+    offsets = set()
+    for _ in range(60):
+        crop = RandomCrop(32)(img).numpy()
+        offsets.add(next(x for x in range(4) if np.array_equal(crop, img.numpy()[:, :, x:x + 32])))
+    assert offsets == {0, 1, 2, 3}
+    assert {RandomScale(3, 4)(img).size(1) for _ in range(40)} == {3, 4}     # maxSize drawn too

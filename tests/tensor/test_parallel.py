@@ -44,6 +44,32 @@ def test_setnumthreads_reaches_openblas():
         openblas.set_blas_threads(parallel.getnumthreads())
 
 
+def test_setnumthreads_in_a_worker_thread_is_that_threads_own(split_small):
+    """fb.resnet.torch's DataLoader calls ``torch.setnumthreads(1)`` in each data thread; OpenMP keeps the count
+    per thread, so the main thread's kernels (and BLAS) keep theirs. A worker's count splits its own kernels."""
+    blas_before = openblas.blas_threads()
+    seen = {}
+
+    def worker():
+        lg.setnumthreads(1)
+        seen['count'] = lg.getnumthreads()
+        seen['parts'] = len(parallel.leading_parts(np.zeros((64, 64))))
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert seen == {'count': 1, 'parts': 1}
+    assert lg.getnumthreads() == 3 and len(parallel.leading_parts(np.zeros((64, 64)))) == 3
+    assert openblas.blas_threads() == blas_before
+    from legonn import threads
+    with threads.Threads(2, lambda: lg.setnumthreads(1)) as pool:     # the DataLoader's ``main(idx)``
+        counts = []
+        for _ in range(4):
+            pool.addjob(lg.getnumthreads, counts.append)
+        pool.synchronize()
+    assert counts == [1, 1, 1, 1] and lg.getnumthreads() == 3
+
+
 def test_leading_parts_cover_the_axis_once(split_small):
     x = np.zeros((7, 5))
     parts = parallel.leading_parts(x)
