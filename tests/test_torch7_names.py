@@ -42,6 +42,7 @@ GMODULE_METHODS = '''replace map type updateOutput clearState runForwardFunction
     accGradParameters'''.split()
 NNGRAPH = 'setDebug annotateNodes'.split()
 POOL_METHODS = 'isrunning specific dojob acceptsjob addjob haserror hasjob synchronize terminate'.split()
+THREADS_CLASS = ['serialization']   # threads.lua's Threads.serialization(name), called on the class
 LEFT_OUT = {
     'multinomialAliasSetup_': "TensorMath.lua's C entry behind init.lua's torch.multinomialAliasSetup (present)",
     'multinomialAlias_': "TensorMath.lua's C entry behind init.lua's torch.multinomialAlias (present)",
@@ -97,14 +98,15 @@ def owners(tmp_path_factory):
     pool = threads.Threads(1)
     yield {'optim': optim, 'graph': graph, 'ConfusionMatrix': optim.ConfusionMatrix(3),
            'Logger': optim.Logger(str(tmp_path_factory.mktemp('log') / 'x.log')), 'node': x,
-           'gModule': nn.gModule([x], [nn.Tanh()(x)]), 'Threads': pool}
+           'gModule': nn.gModule([x], [nn.Tanh()(x)]), 'Threads': pool, 'Threads class': threads.Threads}
     pool.terminate()
 
 
 @pytest.mark.parametrize('owner, name', [('optim', n) for n in OPTIM] + [('graph', n) for n in NNGRAPH] +
                          [('ConfusionMatrix', n) for n in CONFUSION_MATRIX_METHODS] +
                          [('Logger', n) for n in LOGGER_METHODS] + [('node', n) for n in NODE_METHODS] +
-                         [('gModule', n) for n in GMODULE_METHODS] + [('Threads', n) for n in POOL_METHODS])
+                         [('gModule', n) for n in GMODULE_METHODS] + [('Threads', n) for n in POOL_METHODS] +
+                         [('Threads class', n) for n in THREADS_CLASS])
 def test_package_name_exists(owners, owner, name):
     assert callable(getattr(owners[owner], name, None)), f"{owner}'s {name} has no legonn counterpart"
 
@@ -112,5 +114,5 @@ def test_package_name_exists(owners, owner, name):
 def test_left_out_names_are_not_listed_as_present():
     listed = set(TENSOR_MATH + TORCH_ONLY + TENSOR_METHODS + CUTORCH_CONVERTERS + STORAGE_METHODS + INIT_LUA +
                  MODULE_METHODS + CONTAINER_METHODS + CRITERION_METHODS + OPTIM + CONFUSION_MATRIX_METHODS +
-                 LOGGER_METHODS + NODE_METHODS + GMODULE_METHODS + NNGRAPH + POOL_METHODS)
+                 LOGGER_METHODS + NODE_METHODS + GMODULE_METHODS + NNGRAPH + POOL_METHODS + THREADS_CLASS)
     assert not listed & set(LEFT_OUT)
