@@ -15,7 +15,9 @@ refuses one module in two graph nodes), ``nn.BatchNormalization(0)`` (2015 nn: n
 ``nn.BatchNormalization(input_size_L, None, None, False)``, ``math.log(0)`` is ``-math.inf``,
 ``loadstring('opt.kernels = ' .. opt.kernels)()`` is ``pretty.read``, ``rnn_state[#rnn_state]`` of a table
 with a ``[0]`` key is ``rnn_state[len(rnn_state) - 1]``, lua-utf8's ``utf8.len``/``utf8.next`` are Python's
-``len`` and iteration over a str, and evaluate.lua's extra ``opt.padding`` argument to ``create`` is dropped."""
+``len`` and iteration over a str, and evaluate.lua's fifth argument to ``create`` (one more than it names) is
+dropped. ``lg.load`` brings a GPU checkpoint to the CPU (its default device), and evaluate.lua's ``v:cuda()``
+loop takes it back with ``-gpuid 0``."""
 import math
 import re
 
@@ -691,6 +693,10 @@ def main(arg):
         from legonn import cutorch
         cutorch.setDevice(opt['gpuid'])
 
+    if opt['cudnn'] == 1:
+        assert opt['gpuid'] >= 0, 'GPU must be used if using cudnn'
+        print('using cudnn...')
+
     # create the data loader class
     loader = BatchLoaderUnk.create(opt['data_dir'], opt['batch_size'], opt['seq_length'], opt['max_word_l'])
     print('Word vocab size: ' + str(len(loader.idx2word)) + ', Char vocab size: ' + str(len(loader.idx2char))
@@ -818,6 +824,11 @@ def main(arg):
             for i in range(n):  # iterate over batches in the split
                 # fetch a batch
                 x, y, x_char = loader.next_batch(split_idx)
+                if opt['gpuid'] >= 0:  # ship the input arrays to GPU
+                    # have to convert to float because integers can't be cuda()'d
+                    x = x.float().cuda()
+                    y = y.float().cuda()
+                    x_char = x_char.float().cuda()
                 # forward pass
                 for t in range(1, opt['seq_length'] + 1):
                     clones['rnn'][t - 1].evaluate()  # for dropout proper functioning
@@ -833,6 +844,11 @@ def main(arg):
         else:  # full eval on test set
             token_perp = lg.zeros(len(loader.idx2word), 2)
             x, y, x_char = loader.next_batch(split_idx)
+            if opt['gpuid'] >= 0:  # ship the input arrays to GPU
+                # have to convert to float because integers can't be cuda()'d
+                x = x.float().cuda()
+                y = y.float().cuda()
+                x_char = x_char.float().cuda()
             protos['rnn'].evaluate()  # just need one clone
             for t in range(1, x.size(1) + 1):
                 lst = protos['rnn'].forward(get_input(x, x_char, t, rnn_state[0]))
@@ -861,6 +877,11 @@ def main(arg):
             hsm_grad_params.zero()
         # ----------------- get minibatch -------------------
         x, y, x_char = loader.next_batch(0)  # from train
+        if opt['gpuid'] >= 0:  # ship the input arrays to GPU
+            # have to convert to float because integers can't be cuda()'d
+            x = x.float().cuda()
+            y = y.float().cuda()
+            x_char = x_char.float().cuda()
         # ------------------ forward pass -------------------
         rnn_state = {0: init_state_global}
         predictions = {}  # softmax outputs
@@ -982,21 +1003,36 @@ def evaluate(arg):
 
     # parse input params
     opt2 = cmd.parse(arg)
+    if opt2['gpuid'] >= 0:
+        print('using CUDA on GPU ' + str(opt2['gpuid']) + '...')
+        from legonn import cutorch
+        cutorch.setDevice(opt2['gpuid'])
+
+    if opt2['cudnn'] == 1:
+        assert opt2['gpuid'] >= 0, 'GPU must be used if using cudnn'
+        print('using cudnn')
 
     checkpoint = lg.load(opt2['model'])
     opt = checkpoint['opt']
     protos = checkpoint['protos']
     idx2word, word2idx, idx2char, char2idx = checkpoint['vocab']
 
-    # recreate the data loader class (the Lua also passes opt.padding, a nil that create never names)
-    loader = BatchLoaderUnk.create(opt['data_dir'], opt['batch_size'], opt['seq_length'], opt['max_word_l'])
+    # recreate the data loader class: create's max_word_l takes the nil opt.padding, Lua drops opt.max_word_l
+    loader = BatchLoaderUnk.create(opt['data_dir'], opt['batch_size'], opt['seq_length'], opt.get('padding'))
 
     # the initial state of the cell/hidden states
     init_state = []
     for L in range(opt['num_layers']):
         h_init = lg.zeros(2, opt['rnn_size'])
+        if opt['gpuid'] >= 0:
+            h_init = h_init.cuda()
         init_state.append(h_init.clone())
         init_state.append(h_init.clone())
+
+    # ship the model to the GPU if desired
+    if opt['gpuid'] >= 0:
+        for k, v in protos.items():
+            v.cuda()
 
     params, grad_params = model_utils.combine_all_parameters(protos['rnn'])
     if opt['hsm'] > 0:
@@ -1027,6 +1063,10 @@ def evaluate(arg):
         token_loss = lg.zeros(len(idx2word))
         rnn_state = {0: init_state}
         x, y, x_char = loader.next_batch(split_idx)
+        if opt['gpuid'] >= 0:
+            x = x.float().cuda()
+            y = y.float().cuda()
+            x_char = x_char.float().cuda()
         protos['rnn'].evaluate()
         for t in range(1, x.size(1) + 1):
             lst = protos['rnn'].forward(get_input(x, x_char, t, rnn_state[0]))
@@ -1357,7 +1397,7 @@ def np_perplexity(run, n):
     rnn.apply(lambda m: named.setdefault(getattr(m, 'name', None), m))
     x, y, x_char = run['loader'].all_batches[2][0][0], run['loader'].all_batches[2][1][0], \
         run['loader'].all_batches[2][2][0]
-    convs = modules_of(named['cnn'], 'nn.TemporalConvolution')
+    convs = modules_of(named['cnn'], 'nn.TemporalConvolution') + modules_of(named['cnn'], 'cudnn.SpatialConvolution')
     linears = lstm_linears(rnn, n)
     proj = [m for m in modules_of(rnn, 'nn.Linear') if m.weight.size(0) == len(run['loader'].idx2word)][0]
     R = linears[0][1].weight.size(1)
@@ -1464,3 +1504,22 @@ def test_main_hierarchical_softmax(data_dir, tmp_path):
     assert losses[-1] < 0.9 * losses[0]
     results = evaluate(['-model', run['saved'][-1], '-savefile', str(tmp_path / 'results.t7')])
     assert results['perp'] == pytest.approx(run['test_perp'], rel=1e-12)
+
+
+@pytest.mark.gpu
+def test_main_and_evaluate_on_the_gpu(data_dir, tmp_path):
+    """-gpuid 0 -cudnn 1: the batches shipped as x:float():cuda(), the model, states and flat parameters CUDA
+    tensors, the clones too (deserialize keeps the device), the TDNN on cudnn's convolution; after an epoch
+    the test perplexity is the NumPy forward's, and evaluate.lua reloads the CUDA checkpoint and gives it
+    again."""
+    lg.setdefaulttensortype('torch.FloatTensor')     # the Lua's :cuda() gives cutorch's float CudaTensor
+    run = run_main(data_dir, tmp_path, '-max_epochs', '1', '-dropout', '0', '-gpuid', '0', '-cudnn', '1',
+                   '-save_every', '1')
+    assert run['params'].type() == 'torch.CudaTensor'
+    assert run['clones']['rnn'][2].parameters()[0][0].type() == 'torch.CudaTensor'
+    assert modules_of(run['protos']['rnn'].findModules('nn.gModule')[0][1], 'cudnn.SpatialConvolution')
+    assert len(run['train_losses']) == 8 and all(np.isfinite(list(run['train_losses'].values())))
+    run['protos']['rnn'].double()       # the NumPy forward reads the trained weights
+    assert run['test_perp'] == pytest.approx(np_perplexity(run, 2), rel=1e-4)
+    results = evaluate(['-model', run['saved'][-1], '-savefile', str(tmp_path / 'results.t7'), '-gpuid', '0'])
+    assert results['perp'] == pytest.approx(run['test_perp'], rel=1e-6)
