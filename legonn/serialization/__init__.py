@@ -15,7 +15,7 @@ import os
 
 from .archive import ArchiveReader, FormatError, is_file_object, write_archive
 from .classes import ClassTable, register
-from .decode import Decoder
+from .decode import DEVICES, Decoder
 from .encode import Encoder
 from .t7 import is_t7, load_lua, save_lua
 from .transient import cleared
@@ -27,8 +27,6 @@ __all__ = ['save', 'load', 'load_lua', 'save_lua', 'serialize', 'deserialize', '
 # a file written where a C long has 4 or 8 bytes), and torch.save/load a 'referenced' flag, positionally.
 _SAVE_MODES = (None, 'binary', 'ascii')
 _LOAD_MODES = _SAVE_MODES + ('b32', 'b64')
-# load's device argument -> the decoders' cuda flag: False to the CPU, True to the GPU, None as saved
-_DEVICES = {'cpu': False, 'cuda': True, 'saved': None}
 
 
 def _check_mode(where, mode, modes, referenced=None):
@@ -69,18 +67,19 @@ def load(source, mode=None, referenced=None, *, device='cpu'):
     """The object saved in ``source``: a path (str, bytes or path-like; a regular file) or a readable binary
     file object holding the archive from its current position to its end. ``device``: ``'cpu'``
     (default; CUDA tensors come back as their CPU twins, no CuPy needed), ``'cuda'`` (every tensor on
-    the GPU) or ``'saved'`` (each tensor on the device it was saved from, as Torch7 reads them). A file Torch7's ``torch.save`` wrote is read by ``load_lua`` (docs/t7.md). Raises
+    the GPU) or ``'saved'`` (each tensor on the device it was saved from, as Torch7 reads them). A file
+    Torch7's ``torch.save`` wrote is read by ``load_lua`` (docs/t7.md). Raises
     ``FormatError`` (a ValueError) for anything but a well-formed legonn archive naming known classes, or a
     well-formed Torch7 file. ``mode`` and ``referenced`` are Torch7's arguments: ``'b32'`` reads a Torch7 file
     written where a C long has 4 bytes; the encoding is otherwise read from the file itself."""
-    if device not in _DEVICES:
+    if device not in DEVICES:
         raise ValueError(f"legonn.load: device must be 'cpu', 'cuda' or 'saved', got {device!r}")
     _check_mode('load', mode, _LOAD_MODES, referenced)
     if is_t7(source):
         return load_lua(source, device=device, long_size=4 if mode == 'b32' else 8)
     reader = ArchiveReader(source)
     try:
-        decoder = Decoder(reader.manifest(), reader, ClassTable(), _DEVICES[device])
+        decoder = Decoder(reader.manifest(), reader, ClassTable(), DEVICES[device])
         try:
             return decoder.decode()
         except RecursionError:

@@ -28,6 +28,10 @@ _STORAGE_DTYPES = {np.dtype(dtype).str for dtype, _ in TYPES.values()}
 _SCALAR_VALUE_TYPES = {'b': bool, 'i': int, 'u': int, 'f': float, 'c': complex}
 
 
+# a load's device argument -> the decoders' cuda flag: False to the CPU, True to the GPU, None as saved
+DEVICES = {'cpu': False, 'cuda': True, 'saved': None}
+
+
 def device_type_name(short, cuda):
     """'CudaDoubleTensor' -> 'DoubleTensor' on the CPU (``cuda`` False), 'FloatTensor' -> 'CudaTensor' on the
     GPU (True); ``cuda`` None keeps the device the name says."""

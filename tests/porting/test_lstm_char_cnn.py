@@ -1325,7 +1325,10 @@ def test_clone_many_times_shares_parameters_keeps_buffers():
                                * np.ones((1, 2)), rtol=1e-12)
     clones[1].backward(x, lg.ones(4, 2))
     assert grads.abs().sum() > 0
-    assert [c for c in model_utils.clone_many_times(nn.ClassNLLCriterion(), 2)][0] is not None
+    crits = model_utils.clone_many_times(nn.ClassNLLCriterion(), 2)      # main.lua clones its criterion too
+    logp, target = lg.randn(3, 4), lg.LongTensor([3, 0, 1])
+    assert crits[0] is not crits[1] and crits[0].forward(logp, target) == crits[1].forward(logp, target)
+    assert crits[0].forward(logp, target) == pytest.approx(-logp.numpy()[[0, 1, 2], [3, 0, 1]].mean(), rel=1e-12)
 
 
 def np_hsm(crit, x, target):

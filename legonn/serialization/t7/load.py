@@ -3,6 +3,7 @@ import os
 import sys
 
 from ..archive import FormatError
+from ..decode import DEVICES
 from .modules import ModuleConverter
 from .reader import ObjectReader
 from .streams import open_stream
@@ -55,9 +56,9 @@ def load_lua(source, convert=True, device='cpu', long_size=8, converters=None):
     bytes (Windows). Nothing from the file is ever run: Lua functions are refused.
     Raises ``FormatError`` for a malformed, truncated or unsupported file.
     """
-    cuda = {'cpu': False, 'cuda': True, 'saved': None}.get(device, 'bad')
-    if cuda == 'bad':
+    if device not in DEVICES:
         raise ValueError(f"legonn.load_lua: device must be 'cpu', 'cuda' or 'saved', got {device!r}")
+    cuda = DEVICES[device]
     if hasattr(source, 'read'):
         data, name = source.read(), getattr(source, 'name', 'a file object')
     else:
