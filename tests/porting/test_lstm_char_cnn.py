@@ -932,8 +932,7 @@ def main(arg):
     # start optimization here
     train_losses = {}
     val_losses = []
-    saved = []
-    lrs = []
+    saved, lrs = [], []  # not in the Lua: what the tests read back
     iterations = opt['max_epochs'] * loader.split_sizes[0]
     if char_vecs is not None:
         char_vecs.weight[0].zero()  # zero-padding vector is always zero
