@@ -35,6 +35,11 @@ class BatchNormalization(Module):
     def __init__(self, nOutput, eps=1e-5, momentum=0.1, affine=True):
         super().__init__()
         name = type(self).__name__
+        if nOutput == 0 and not isinstance(nOutput, bool):
+            # nn's first BatchNormalization.lua (2015, lstm-char-cnn's LSTMTDNN.lua) read 0 as "no affine
+            # transform"; today's asserts nOutput ~= 0 and takes affine=false
+            raise ValueError(f"{name}: nOutput 0 (the 2015 nn's way to drop the affine transform) is refused as by "
+                             f"today's nn: give the feature count and affine=False, {name}(n, None, None, False)")
         check_hyper(name, positive=dict(nOutput=nOutput))
         if not isinstance(affine, bool):
             raise ValueError(f"{name}: affine must be True or False, got {affine!r}")

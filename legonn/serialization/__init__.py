@@ -15,7 +15,7 @@ import os
 
 from .archive import ArchiveReader, FormatError, is_file_object, write_archive
 from .classes import ClassTable, register
-from .decode import Decoder
+from .decode import DEVICES, Decoder
 from .encode import Encoder
 from .t7 import is_t7, load_lua, save_lua
 from .transient import cleared
@@ -66,19 +66,20 @@ def save(target, obj, mode=None, referenced=None, *, buffers=False):
 def load(source, mode=None, referenced=None, *, device='cpu'):
     """The object saved in ``source``: a path (str, bytes or path-like; a regular file) or a readable binary
     file object holding the archive from its current position to its end. ``device``: ``'cpu'``
-    (default; CUDA tensors come back as their CPU twins, no CuPy needed) or ``'cuda'`` (every tensor on
-    the GPU). A file Torch7's ``torch.save`` wrote is read by ``load_lua`` (docs/t7.md). Raises
+    (default; CUDA tensors come back as their CPU twins, no CuPy needed), ``'cuda'`` (every tensor on
+    the GPU) or ``'saved'`` (each tensor on the device it was saved from, as Torch7 reads them). A file
+    Torch7's ``torch.save`` wrote is read by ``load_lua`` (docs/t7.md). Raises
     ``FormatError`` (a ValueError) for anything but a well-formed legonn archive naming known classes, or a
     well-formed Torch7 file. ``mode`` and ``referenced`` are Torch7's arguments: ``'b32'`` reads a Torch7 file
     written where a C long has 4 bytes; the encoding is otherwise read from the file itself."""
-    if device not in ('cpu', 'cuda'):
-        raise ValueError(f"legonn.load: device must be 'cpu' or 'cuda', got {device!r}")
+    if device not in DEVICES:
+        raise ValueError(f"legonn.load: device must be 'cpu', 'cuda' or 'saved', got {device!r}")
     _check_mode('load', mode, _LOAD_MODES, referenced)
     if is_t7(source):
         return load_lua(source, device=device, long_size=4 if mode == 'b32' else 8)
     reader = ArchiveReader(source)
     try:
-        decoder = Decoder(reader.manifest(), reader, ClassTable(), device == 'cuda')
+        decoder = Decoder(reader.manifest(), reader, ClassTable(), DEVICES[device])
         try:
             return decoder.decode()
         except RecursionError:
@@ -96,9 +97,12 @@ def serialize(obj, mode=None, *, buffers=False):
     return out.getvalue()
 
 
-def deserialize(data, mode=None, *, device='cpu'):
+def deserialize(data, mode=None, *, device='saved'):
     """The object ``serialize`` turned into ``data`` (bytes, bytearray or memoryview), with every check
-    ``load`` makes (``mode`` is Torch7's ``torch.deserialize`` argument, and changes nothing)."""
+    ``load`` makes (``mode`` is Torch7's ``torch.deserialize`` argument, and changes nothing). By default each
+    tensor comes back on the device it was on, as Torch7's in-memory copies (``torch.deserialize``, a
+    ``MemoryFile``'s ``readObject``) keep a CudaTensor a CudaTensor: char-rnn's clone_many_times of a CUDA
+    model gives CUDA clones; ``device`` as ``load``'s."""
     _check_mode('deserialize', mode, _SAVE_MODES)
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"legonn.deserialize: expected bytes, got {type(data).__name__}")

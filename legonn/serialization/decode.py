@@ -28,8 +28,15 @@ _STORAGE_DTYPES = {np.dtype(dtype).str for dtype, _ in TYPES.values()}
 _SCALAR_VALUE_TYPES = {'b': bool, 'i': int, 'u': int, 'f': float, 'c': complex}
 
 
+# a load's device argument -> the decoders' cuda flag: False to the CPU, True to the GPU, None as saved
+DEVICES = {'cpu': False, 'cuda': True, 'saved': None}
+
+
 def device_type_name(short, cuda):
-    """'CudaDoubleTensor' -> 'DoubleTensor' on the CPU, 'FloatTensor' -> 'CudaTensor' on the GPU."""
+    """'CudaDoubleTensor' -> 'DoubleTensor' on the CPU (``cuda`` False), 'FloatTensor' -> 'CudaTensor' on the
+    GPU (True); ``cuda`` None keeps the device the name says."""
+    if cuda is None:
+        cuda = short.startswith('Cuda')
     base = short[4:] if short.startswith('Cuda') else short
     base = 'FloatTensor' if base == 'Tensor' else base
     if not cuda:
@@ -148,11 +155,11 @@ class Decoder:
         if kind == 'storage':
             dtype = _dtype(e.get('dtype'), f"storage {i}", _STORAGE_DTYPES)
             arr = self._load_array(e, dtype, [_int(e.get('size'), f"storage {i} size")])
-            return Storage(self._to_device(arr))
+            return Storage(self._to_device(arr, e))
         if kind == 'ndarray':
             dtype = _dtype(e.get('dtype'), f"array {i}")
             arr = self._load_array(e, dtype, _ints(e.get('shape'), f"array {i} shape"))
-            return self._to_device(arr)
+            return self._to_device(arr, e)
         if kind == 'scalar':
             return self._scalar(i, e)
         if kind == 'complex':
@@ -271,5 +278,7 @@ class Decoder:
         self._members.add(name)
         return self.reader.array(name, dtype, shape)
 
-    def _to_device(self, arr):
-        return backend.cupy().asarray(arr) if self.cuda else arr
+    def _to_device(self, arr, e):
+        """``arr`` on the device loaded to; with ``cuda`` None, on the GPU when entry ``e`` was saved from it."""
+        cuda = self.cuda if self.cuda is not None else e.get('cuda') is True
+        return backend.cupy().asarray(arr) if cuda else arr

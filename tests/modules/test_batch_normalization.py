@@ -176,3 +176,15 @@ def test_layer_normalization_matches_reference():
     np.testing.assert_allclose(m.forward(x).numpy(), want, rtol=1e-10)
     with pytest.raises(ValueError, match=r'LayerNormalization\(5\): expected 5 features'):
         m.forward(lg.randn(3, 4).double())
+
+
+@pytest.mark.parametrize('cls', [nn.BatchNormalization, nn.SpatialBatchNormalization])
+def test_nOutput_zero_is_refused_with_the_affine_false_spelling(cls):
+    """nn's 2015 BatchNormalization.lua took ``nOutput`` 0 for "no affine transform" (lstm-char-cnn's
+    ``nn.BatchNormalization(0)``); today's BatchNormalization.lua asserts ``nOutput ~= 0`` and says to pass
+    ``affine`` false: legonn refuses it and names that spelling, which builds a module without parameters."""
+    with pytest.raises(ValueError, match=r"nOutput 0 \(the 2015 nn's way to drop the affine transform\).*"
+                                         r"affine=False, \w*BatchNormalization\(n, None, None, False\)"):
+        cls(0)
+    m = cls(3, None, None, False)
+    assert m.weight is None and m.parameters() in (None, ([], []))

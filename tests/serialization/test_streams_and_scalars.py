@@ -222,3 +222,30 @@ def test_gpu_views_and_complex_scalars_through_bytes():
     assert back['w'].type() == 'legonn.CudaTensor' and back['wt'].storage() is back['w'].storage()
     assert np.array_equal(back['wt'].cpu().numpy(), weight.t().cpu().numpy())
     assert back['phase'] == np.complex64(2 - 1j)
+
+
+@pytest.mark.gpu
+def test_deserialize_keeps_each_tensor_on_its_device():
+    """Torch7's torch.deserialize (and a MemoryFile's readObject) gives a CudaTensor back a CudaTensor and a
+    LongTensor a LongTensor: deserialize's default device 'saved' does the same, for a CUDA module (its type
+    and every buffer) beside a CPU tensor, where 'cpu' brings everything to the host; load(device='saved')
+    reads a file so, and a Torch7 file too."""
+    net = nn.Sequential().add(nn.Linear(3, 2)).cuda()
+    net.forward(lg.rand(4, 3).cuda())
+    ids = lg.LongTensor([2, 0])
+    blob = lg.serialize([net, ids])
+    back, back_ids = lg.deserialize(blob)
+    assert back.type() == 'legonn.CudaTensor' and back.get(0).weight.type() == 'legonn.CudaTensor'
+    assert back.get(0).output.type() == 'legonn.CudaTensor' and back_ids.type() == 'legonn.LongTensor'
+    np.testing.assert_array_equal(back.forward(lg.ones(1, 3).cuda()).cpu().numpy(),
+                                  net.forward(lg.ones(1, 3).cuda()).cpu().numpy())
+    cpu, _ = lg.deserialize(blob, device='cpu')
+    assert cpu.type() == 'legonn.FloatTensor' and cpu.get(0).weight.type() == 'legonn.FloatTensor'
+    assert lg.load(io.BytesIO(blob), device='saved')[1].type() == 'legonn.LongTensor'
+    t7 = io.BytesIO()
+    lg.save_lua(t7, [net.get(0).weight, ids])
+    w, i = lg.load_lua(io.BytesIO(t7.getvalue()), device='saved')
+    assert w.type() == 'legonn.CudaTensor' and i.type() == 'legonn.LongTensor'
+    assert lg.load_lua(io.BytesIO(t7.getvalue()))[0].type() == 'legonn.FloatTensor'
+    with pytest.raises(ValueError, match="device must be 'cpu', 'cuda' or 'saved', got 'gpu'"):
+        lg.deserialize(blob, device='gpu')

@@ -3,6 +3,7 @@ import os
 import sys
 
 from ..archive import FormatError
+from ..decode import DEVICES
 from .modules import ModuleConverter
 from .reader import ObjectReader
 from .streams import open_stream
@@ -43,7 +44,8 @@ def load_lua(source, convert=True, device='cpu', long_size=8, converters=None):
     """The object a Torch7 ``torch.save`` wrote to ``source`` (a path or a binary file object).
 
     Tensors and storages come back as legonn's (views share their storage; storage
-    offsets become 0-based); CUDA ones on the CPU unless ``device='cuda'``. Tables
+    offsets become 0-based); CUDA ones on the CPU unless ``device='cuda'`` (every one on the GPU) or
+    ``'saved'`` (each on the device its class names, as Torch7 reads it). Tables
     with keys 1..n become lists, other tables ``LuaTable`` dicts. With ``convert``
     (default) every ``nn.*``/``nngraph`` object becomes the legonn module with its
     parameters and 0-based index fields, refusing what has no clear counterpart;
@@ -54,8 +56,9 @@ def load_lua(source, convert=True, device='cpu', long_size=8, converters=None):
     bytes (Windows). Nothing from the file is ever run: Lua functions are refused.
     Raises ``FormatError`` for a malformed, truncated or unsupported file.
     """
-    if device not in ('cpu', 'cuda'):
-        raise ValueError(f"legonn.load_lua: device must be 'cpu' or 'cuda', got {device!r}")
+    if device not in DEVICES:
+        raise ValueError(f"legonn.load_lua: device must be 'cpu', 'cuda' or 'saved', got {device!r}")
+    cuda = DEVICES[device]
     if hasattr(source, 'read'):
         data, name = source.read(), getattr(source, 'name', 'a file object')
     else:
@@ -66,12 +69,12 @@ def load_lua(source, convert=True, device='cpu', long_size=8, converters=None):
         raise TypeError(f"legonn.load_lua: expected a binary file, read {type(data).__name__}")
     if not data:
         raise FormatError(f"{name}: empty file, not a Torch7 file")
-    reader = ObjectReader(open_stream(bytes(data), name, long_size), cuda=device == 'cuda')
+    reader = ObjectReader(open_stream(bytes(data), name, long_size), cuda=cuda)
     previous = sys.getrecursionlimit()
     sys.setrecursionlimit(max(previous, RECURSION_LIMIT))
     try:
         value = reader.plain(reader.read())
-        return ModuleConverter(name, device == 'cuda', converters).convert(value) if convert else value
+        return ModuleConverter(name, cuda, converters).convert(value) if convert else value
     except RecursionError:
         raise FormatError(f"{name}: objects nest too deeply") from None
     finally:

@@ -199,7 +199,7 @@ class ObjectReader:
         if n < 0 or n > self.s.left():   # every element takes at least one byte, in either encoding
             raise self.s.fail(f"a storage of {n} elements cannot fit in the {self.s.left()} bytes left")
         data = self.s.array(dtype, n, f'the data of a {short[:-6]}Storage')
-        if self.cuda:
+        if self.cuda or (self.cuda is None and short.startswith('Cuda')):
             data = backend.cupy().asarray(data)
         return Storage(data)
 
