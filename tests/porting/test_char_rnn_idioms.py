@@ -2,7 +2,8 @@
 ``nn.Identity()()`` nodes with ``split`` (model/LSTM.lua, model/GRU.lua, model/RNN.lua), a one-hot module
 subclassed from nn.Module fed ByteTensor codes (util/OneHot.lua), and several models' parameters flattened
 by hand through storage()/set()/storageOffset() (util/model_utils.lua combine_all_parameters).
-(Cloning through in-memory serialization, model_utils.clone_many_times, needs lg.serialize: not here.)"""
+(model_utils.clone_many_times, cloning through lg.serialize/lg.deserialize, is ported in
+tests/porting/test_lstm_char_cnn.py, whose util/model_utils.lua is char-rnn's.)"""
 import numpy as np
 import pytest
 
