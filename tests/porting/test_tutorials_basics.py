@@ -1,5 +1,5 @@
 """torch/tutorials' small scripts ported line by line: 1_getstarted/getstarted.lua (snippets 1-5),
-2_supervised/A_slicing.lua (every slice it prints), 5_newmodules (DropoutEx.lua, the user module;
+2_supervised/A_slicing.lua (every slice it prints; torch/demos' tensors/slicing.lua is the same script), 5_newmodules (DropoutEx.lua, the user module;
 0_test_dropout.lua, its Jacobian test with ``updateOutput`` replaced on the class; 1_dropout.lua) and
 3_unsupervised/1_data.lua's ``getdata`` and ``displayData`` (lines 16-68 and 185-204).
 
