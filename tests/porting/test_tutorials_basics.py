@@ -1,7 +1,8 @@
 """torch/tutorials' small scripts ported line by line: 1_getstarted/getstarted.lua (snippets 1-5),
-2_supervised/A_slicing.lua (every slice it prints; torch/demos' tensors/slicing.lua is the same script), 5_newmodules (DropoutEx.lua, the user module;
-0_test_dropout.lua, its Jacobian test with ``updateOutput`` replaced on the class; 1_dropout.lua) and
-3_unsupervised/1_data.lua's ``getdata`` and ``displayData`` (lines 16-68 and 185-204).
+2_supervised/A_slicing.lua (every slice it prints; torch/demos' tensors/slicing.lua is the same script),
+5_newmodules (DropoutEx.lua, the user module; 0_test_dropout.lua, its Jacobian test with ``updateOutput``
+replaced on the class; 1_dropout.lua) and 3_unsupervised/1_data.lua's ``getdata`` and ``displayData`` (lines
+16-68 and 185-204).
 
 Left out: the rest of 3_unsupervised (2_models.lua, 3_train.lua, A_kmeans.lua build ``unsup.AutoEncoder``,
 ``unsup.PSD``, ``unsup.LinearFistaL1``, ``unsup.kmeans``, ``unsup.zca_whiten``: the unsup package is not part of

@@ -573,7 +573,8 @@ def test_doall_convnet_sgd(tmp_path):
     train_acc = np.trace(G.train_confusion.numpy()) / G.trsize * 100
     assert len(lines) == 4 and lines[3] == ''         # the header and the two epochs' lines
     assert float(lines[2]) == pytest.approx(train_acc, abs=1e-3)
-    assert G.trainLogger.plot().endswith('train.log.svg') and os.path.exists(str(tmp_path / 'results' / 'train.log.svg'))
+    assert G.trainLogger.plot().endswith('train.log.svg')
+    assert os.path.exists(str(tmp_path / 'results' / 'train.log.svg'))
     assert os.path.exists(str(tmp_path / 'results' / 'test.log'))
     back = lg.load(str(tmp_path / 'results' / 'model.net'))
     x = G.testData['data'][0].double()
