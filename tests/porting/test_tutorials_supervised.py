@@ -1,9 +1,10 @@
 """torch/tutorials' 2_supervised ported line by line: 1_data.lua (the SVHN ``{X=..., y=...}`` files read with
 ``torch.load(f, 'ascii')``, lines 98-134; the colour space change, the global and the local normalisation and
-the printed statistics, 161-233), 2_model.lua (the three models and the CUDA variant of the convnet, 36-133),
-3_loss.lua (the margin, nll and mse criterions and the mse target conversion, 31-100), 4_train.lua (the
-optimiser choice 73-105, ``train()`` with its closure ``feval``, the ASGD average, the ConfusionMatrix and the
-loggers, 110-221), 5_test.lua (``test()``, 16-69) and doall.lua's options and order (24-79).
+the printed statistics, 161-233; the ``extra`` set appended, 112-125), 2_model.lua (the three models and
+the CUDA variant of the convnet, 36-133), 3_loss.lua (the margin, nll and mse criterions and the mse target
+conversion, 31-100), 4_train.lua (the optimiser choice 73-105, ``train()`` with its closure ``feval``, the
+ASGD average, the ConfusionMatrix and the loggers, 110-221), 5_test.lua (``test()``, 16-69) and doall.lua's
+options and order (24-79).
 
 Lua's globals, which the scripts share through ``dofile``, are attributes of one namespace ``G``; each script
 is a function of it. The SVHN files are written by the test with ``lg.save_lua`` in the layout of the real
@@ -37,7 +38,11 @@ def write_svhn(path, n, seed):
 # ---------------------------------------------------------------------------------------------- 1_data.lua
 def lua_1_data(G):
     # lines 71-85 ('small' shrunk to what a test can run)
-    if G.opt['size'] == 'small':
+    if G.opt['size'] == 'extra':
+        print('==> using extra training data')
+        G.trsize = 30 + 12
+        G.tesize = 20
+    elif G.opt['size'] == 'small':
         print('==> using reduced training data, for fast experiments')
         G.trsize = 30
         G.tesize = 20
@@ -49,6 +54,20 @@ def lua_1_data(G):
         'labels': G.loaded['y'][0] - 1,           # the file's labels are 1 .. 10
         'size': lambda: G.trsize,
     }
+
+    if G.opt['size'] == 'extra':
+        G.loaded = lg.load(G.extra_file, 'ascii')
+        G.trdata = lg.Tensor(G.trsize, 3, 32, 32)
+        G.trdata[0:G.trainData['data'].size(0)] = G.trainData['data']
+        G.trdata[G.trainData['data'].size(0):] = G.loaded['X'].transpose(2, 3)        # {n+1, -1}
+        G.trlabels = lg.Tensor(G.trsize)
+        G.trlabels[0:G.trainData['labels'].size(0)] = G.trainData['labels']
+        G.trlabels[G.trainData['labels'].size(0):] = G.loaded['y'][0] - 1
+        G.trainData = {
+            'data': G.trdata,
+            'labels': G.trlabels,
+            'size': lambda: G.trsize,
+        }
 
     G.loaded = lg.load(G.test_file, 'ascii')
     G.testData = {
@@ -462,24 +481,29 @@ def rgb2yuv_numpy(x):
     return np.einsum('ck,nkhw->nchw', m, x)
 
 
-def test_data_layout_colour_and_global_normalisation(tmp_path):
+@pytest.mark.parametrize('size', ['small', 'extra'])
+def test_data_layout_colour_and_global_normalisation(tmp_path, size):
     lg.setdefaulttensortype('torch.DoubleTensor')
-    G = types.SimpleNamespace(opt={'size': 'small'})
+    G = types.SimpleNamespace(opt={'size': size})
     G.train_file, G.test_file = str(tmp_path / 'train_32x32.t7'), str(tmp_path / 'test_32x32.t7')
+    G.extra_file = str(tmp_path / 'extra_32x32.t7')
     X, y = write_svhn(G.train_file, 30, 1)
     Xt, yt = write_svhn(G.test_file, 20, 2)
+    if size == 'extra':                      # the extra images follow the training ones
+        Xe, ye = write_svhn(G.extra_file, 12, 3)
+        X, y = np.concatenate([X, Xe]), np.concatenate([y, ye])
     assert open(G.train_file, 'rb').read(2) == b'3\n'      # the ascii encoding 1_data.lua reads
     lua_1_data(G)
 
     assert G.trainData['data'].type() == 'torch.FloatTensor'
-    assert G.trainData['data'].size() == (30, 3, 32, 32)
+    assert G.trainData['data'].size() == (len(y), 3, 32, 32)
     assert np.array_equal(G.trainData['labels'].numpy(), y - 1)
     assert np.array_equal(G.testData['labels'].numpy(), yt - 1)
 
     # the channel means and stds 1_data.lua keeps (std as Torch7's: divided by n - 1)
     yuv = rgb2yuv_numpy(X.astype(np.float32))
     for i in range(3):
-        assert G.mean[i] == pytest.approx(yuv[:, i].mean(), rel=1e-4)
+        assert G.mean[i] == pytest.approx(yuv[:, i].mean(), rel=1e-4, abs=1e-4)      # float32 images
         assert G.std[i] == pytest.approx(yuv[:, i].std(ddof=1), rel=1e-4)
 
     # the statistics it prints, after the local normalisation: per channel mean ~0, std ~1
