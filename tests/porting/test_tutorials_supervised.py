@@ -249,6 +249,10 @@ def lua_3_loss(G):
 # --------------------------------------------------------------------------------------------- 4_train.lua
 def lua_4_train(G):
     opt = G.opt
+    if opt['type'] == 'cuda':
+        G.model.cuda()
+        G.criterion.cuda()
+
     print('==> defining some tools')
     G.classes = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0']
     G.confusion = optim.ConfusionMatrix(G.classes)
@@ -448,6 +452,8 @@ def doall(tmp_path, args, epochs=1, **extra):
     G.opt.update(extra)
     if G.opt['type'] == 'float':
         lg.setdefaulttensortype('torch.FloatTensor')
+    elif G.opt['type'] == 'cuda':
+        lg.setdefaulttensortype('torch.FloatTensor')     # require 'cunn' goes
     elif G.opt['type'] == 'double':       # Torch7's default: the test suite's may differ
         lg.setdefaulttensortype('torch.DoubleTensor')
     lg.manualSeed(G.opt['seed'])
@@ -622,3 +628,18 @@ def test_doall_mse_margin(tmp_path):
         G = doall(tmp_path / loss, ['-model', 'linear', '-loss', loss, '-learningRate', '1e-3'], epochs=2)
         assert int(G.train_confusion.sum()) == G.trsize
         assert int(G.test_confusion.sum()) == G.tesize
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('loss', ['nll', 'mse'])
+def test_doall_cuda(tmp_path, loss):
+    """doall.lua's -type cuda: the ReLU/Dropout convnet, model and criterion moved with :cuda(), each sample
+    (and the mse targets) copied to the GPU in train(); the ConfusionMatrix takes the CUDA outputs."""
+    G = doall(tmp_path, ['-type', 'cuda', '-model', 'convnet', '-loss', loss, '-learningRate', '1e-2'],
+              epochs=1, nstates=[4, 4, 8])
+    assert G.parameters.type() == 'torch.CudaTensor'
+    assert int(G.train_confusion.sum()) == G.trsize and int(G.test_confusion.sum()) == G.tesize
+    x = G.testData['data'][0].cuda()
+    G.model.evaluate()
+    assert G.model.forward(x).is_cuda
+    assert np.allclose(G.model.forward(x).float().numpy(), G.test_preds[0].float().numpy(), atol=1e-5)
