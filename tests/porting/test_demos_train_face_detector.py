@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import image, nn, optim, paths, xlua
+from legonn import cutorch, image, nn, optim, paths, xlua
 from legonn import sys as tsys
 from legonn.pl import lapp
 
@@ -135,6 +135,9 @@ def lua_data(G):
 # -------------------------------------------------------------------------------------------- model.lua
 def lua_model(G):
     opt = G.opt
+    if opt['type'] == 'cuda':
+        nn.SpatialConvolutionMM = nn.SpatialConvolution      # the test restores it (monkeypatch)
+
     noutputs = 2
     nfeats = 1
     width = 32
@@ -168,6 +171,10 @@ def lua_model(G):
 
     G.loss = nn.ClassNLLCriterion()
     print(model)
+
+    if opt['type'] == 'cuda':
+        model.cuda()
+        G.loss.cuda()
     return {'model': model, 'loss': G.loss}
 
 
@@ -209,6 +216,9 @@ def lua_train(G, t):
     x = lg.Tensor(opt['batchSize'], G.trainData['data'].size(1), G.trainData['data'].size(2),
                   G.trainData['data'].size(3))
     yt = lg.Tensor(opt['batchSize'])
+    if opt['type'] == 'cuda':
+        x = x.cuda()
+        yt = yt.cuda()
 
     epoch = None
     G.batch_losses = []
@@ -276,6 +286,9 @@ def lua_test(G, t):
     inputs = lg.Tensor(opt['batchSize'], G.testData['data'].size(1), G.testData['data'].size(2),
                        G.testData['data'].size(3))
     targets = lg.Tensor(opt['batchSize'])
+    if opt['type'] == 'cuda':
+        inputs = inputs.cuda()
+        targets = targets.cuda()
 
     def test(testData):
         time = tsys.clock()
@@ -292,8 +305,8 @@ def lua_test(G, t):
             preds = model.forward(inputs)
             for i in range(opt['batchSize']):
                 confusion.add(preds[i], targets[i])
-            G.test_preds.extend(preds.numpy().argmax(1))
-            G.test_targets.extend(targets.numpy().astype(int))
+            G.test_preds.extend(preds.float().numpy().argmax(1))
+            G.test_targets.extend(targets.float().numpy().astype(int))
 
         time = tsys.clock() - time
         time = time / testData['size']()
@@ -313,6 +326,10 @@ def run(argv):
     lg.setnumthreads(G.opt['threads'])
     lg.manualSeed(1)
     lg.setdefaulttensortype('torch.FloatTensor')
+    if G.opt['type'] == 'cuda':
+        print('==> switching to CUDA')
+        cutorch.setDevice(G.opt['devid'] - 1)            # devices are 0-based
+        print('==> using GPU #' + str(cutorch.getDevice()))
 
     G.data = lua_data(G)
     G.model = lua_model(G)                # require 'model', shared by train.lua and test.lua
@@ -362,3 +379,20 @@ def test_face_detector(in_tmp):
     assert back.get(0).get(0).gradWeight is None and back.get(0).get(0).gradInput is None
     x = G.data['testData']['data'][0:4]
     assert np.allclose(back.forward(x).numpy(), model.forward(x).numpy(), atol=1e-6)
+
+
+@pytest.mark.gpu
+def test_face_detector_cuda(in_tmp, monkeypatch):
+    """run.lua's -p cuda: SpatialConvolutionMM replaced by SpatialConvolution in model.lua, the model, the
+    criterion and the batch buffers on the GPU."""
+    monkeypatch.setattr(nn, 'SpatialConvolutionMM', nn.SpatialConvolutionMM)
+    G = run(['-b', '8', '-r', '0.05', '-t', '2', '-p', 'cuda'])
+    model = G.model['model']
+    assert lg.typename(model.get(0).get(0)) == 'nn.SpatialConvolution'
+    assert model.getParameters()[0].type() == 'torch.CudaTensor'
+    G.train(G.data['trainData'])
+    G.test(G.data['testData'])
+    assert G.train_total == 64 and int(G.test_mat.sum()) == 16
+    back = lg.load(os.path.join('results', 'model.net'))
+    x = G.data['testData']['data'][0:4]
+    assert np.allclose(back.float().forward(x).numpy(), model.forward(x.cuda()).float().numpy(), atol=1e-5)
