@@ -508,6 +508,8 @@ class ModuleConverter:
             module = graph_module(obj, self, where)
         else:
             module = self._build(name, obj, _Fields(obj, where, self))
+        if obj.typename not in self.converters:
+            _keep_plain_fields(module, obj)
         self.done[id(obj)] = module
         return module
 
@@ -616,6 +618,28 @@ class ModuleConverter:
             if tuple(saved.size()) != tuple(own.size()):   # e.g. SpatialConvolutionMM's 2-D weight
                 saved = saved.contiguous().view(*own.size())
             setattr(module, key, saved)
+
+
+def _keep_plain_fields(module, obj):
+    """The fields a Lua program put on a module of its own, kept as attributes: torch.load gives back the
+    module's whole table, and torch/tutorials' classify.lua reads ``net.transform`` (the preprocessing's mean
+    and std) from the loaded network. Only plain values (numbers, strings, booleans, tables of them) under
+    names the built module lacks; Torch7's private fields (``_type``, ``_input``) start with '_'."""
+    for key, value in obj.items():
+        if isinstance(key, str) and key.isidentifier() and not key.startswith('_') \
+                and _is_plain(value, set()) and not hasattr(module, key):
+            setattr(module, key, value)
+
+
+def _is_plain(value, seen):
+    """Whether ``value`` holds nothing but numbers, strings and booleans, in lists and tables (no tensor,
+    storage, module or other Torch object); a table met twice (a cycle) is not plain."""
+    if isinstance(value, (bool, int, float, str)):
+        return True
+    if not isinstance(value, (list, dict)) or isinstance(value, TorchObject) or id(value) in seen:
+        return False
+    seen.add(id(value))
+    return all(_is_plain(v, seen) for v in (value.values() if isinstance(value, dict) else value))
 
 
 def _saved_parameters(obj):
