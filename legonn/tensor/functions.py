@@ -9,9 +9,9 @@ import re
 import numpy as np
 
 from . import backend
+from .indexing import int_if_whole
 from .pointwise import UNARY, is_operand
 from .random import generator, with_generator
-from .indexing import int_if_whole
 from .tensor import TENSOR_CLASSES, Tensor, _parse_sizes, default_class, tensor_class
 
 
