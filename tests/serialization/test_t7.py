@@ -443,20 +443,22 @@ def test_linear_keeps_parameters_and_runs():
 
 def test_plain_fields_a_lua_program_set_are_kept():
     """torch.load gives back a module's whole table: classify.lua (torch/tutorials) reads ``net.transform``.
-    Plain values under names the built module lacks become attributes; tensors, Torch objects, cycles, private
-    (``_``) fields and the module's own attributes are not touched."""
+    Tables of plain values on a container, under names it lacks, become attributes; numbers and flags (the nn
+    classes' own settings, some under other names in legonn), fields of other modules, empty tables, tensors,
+    Torch objects, cycles, private (``_``) fields and the module's own attributes are not touched."""
     weight, bias = np.eye(2), np.zeros(2)
     cycle = {}
     cycle['self'] = cycle
     transform = {'mean': {1: 0.5, 2: 0.25}, 'std': {1: 2.0, 2: 4.0}, 'name': 'nin', 'bgr': False}
-    seq = nn_object('Sequential', modules={1: nn_object('Linear', weight=weight, bias=bias, note='first')},
-                    transform=transform, imageSize=224, stash=np.ones(3), loop=cycle, _cache='x',
-                    other=('object', 'my.Thing', {'a': 1}), train=True)
+    seq = nn_object('Sequential', modules={1: nn_object('Linear', weight=weight, bias=bias, note={1: 'a'})},
+                    transform=transform, sizes={1: 224, 2: 224}, imageSize=224, stash=np.ones(3), loop=cycle,
+                    _cache={1: 'x'}, other=('object', 'my.Thing', {'a': 1}), empty={}, train=True)
     m = load_bytes(T7().value(seq).bytes())
     assert m.transform == {'mean': [0.5, 0.25], 'std': [2.0, 4.0], 'name': 'nin', 'bgr': False}
-    assert m.imageSize == 224 and m.get(0).note == 'first'
-    for name in ('stash', 'loop', '_cache', 'other'):
+    assert m.sizes == [224, 224]
+    for name in ('imageSize', 'stash', 'loop', '_cache', 'other', 'empty'):
         assert not hasattr(m, name), name
+    assert not hasattr(m.get(0), 'note')
     assert isinstance(m.modules, list) and m.train is True
 
 

@@ -621,13 +621,18 @@ class ModuleConverter:
 
 
 def _keep_plain_fields(module, obj):
-    """The fields a Lua program put on a module of its own, kept as attributes: torch.load gives back the
+    """The tables a Lua program put on a container of its own, kept as attributes: torch.load gives back the
     module's whole table, and torch/tutorials' classify.lua reads ``net.transform`` (the preprocessing's mean
-    and std) from the loaded network. Only plain values (numbers, strings, booleans, tables of them) under
-    names the built module lacks; Torch7's private fields (``_type``, ``_input``) start with '_'."""
+    and std) from the loaded network. Only non-empty tables of plain values (numbers, strings, booleans,
+    nested tables) under names the built container lacks: the nn classes keep their own state in numbers,
+    flags and tables too (IndexLinear's ``running``), under Lua names legonn may spell otherwise, and their
+    private fields start with '_'."""
+    if not isinstance(getattr(module, 'modules', None), list):
+        return
     for key, value in obj.items():
         if isinstance(key, str) and key.isidentifier() and not key.startswith('_') \
-                and _is_plain(value, set()) and not hasattr(module, key):
+                and isinstance(value, (list, dict)) and value and _is_plain(value, set()) \
+                and not hasattr(module, key):
             setattr(module, key, value)
 
 
