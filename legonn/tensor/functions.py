@@ -9,6 +9,7 @@ import re
 import numpy as np
 
 from . import backend
+from .indexing import int_if_whole
 from .pointwise import UNARY, is_operand
 from .random import generator, with_generator
 from .tensor import TENSOR_CLASSES, Tensor, _parse_sizes, default_class, tensor_class
@@ -115,10 +116,13 @@ def arange(start, end=None, step=1, tensortype=None):
 
 
 def _check_points(name, start, end, n):
-    """THTensor_(linspace)'s rule: at least two points, or one when the ends are equal."""
+    """THTensor_(linspace)'s rule: at least two points, or one when the ends are equal; ``n`` as an int (a
+    whole-number float is one)."""
+    n = int_if_whole(n)
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not (n > 1 or n == 1 and start == end):
         raise ValueError(f"legonn.{name}: {n!r} points from {start} to {end} (expected at least 2, or 1 when the "
                          f"ends are equal)")
+    return n
 
 
 def linspace(*args, tensortype=None):
@@ -139,7 +143,7 @@ def _spaced(name, start, end, n=100, tensortype=None):
     """THTensor_(linspace)/(logspace): a + i * (b - a) / (n - 1) (and 10 to that power) in the tensor's own
     floating precision, in that order of operations; NumPy's linspace rounds differently (about one point in
     ten of a double linspace, half of a float logspace, differed in the last bit)."""
-    _check_points(name, start, end, n)
+    n = _check_points(name, start, end, n)
     dtype = np.dtype(_cls(tensortype)._dtype)
     real = dtype.type if dtype.kind == 'f' and dtype.itemsize >= 4 else np.float64
 

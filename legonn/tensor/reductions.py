@@ -15,6 +15,7 @@ float32 accumulation in NumPy differs from Torch7's already in the fourth digit 
 """
 import numpy as np
 
+from .indexing import whole_number
 from .result_forms import result_form
 
 
@@ -296,6 +297,8 @@ class ReductionMixin:
     def kthvalue(self, k, dim=-1):
         """(values, indices) of the k-th smallest (0-based) along ``dim``, kept with size 1."""
         d = self._dim_index(dim)
+        if type(k) is not int:
+            k = whole_number(k, f"{self._typename}.kthvalue: k")
         if not 0 <= k < self._size[d]:
             raise IndexError(f"{self._typename}.kthvalue: k={k} out of range for dimension of size {self._size[d]}")
         order = self.xp.argsort(self.array, axis=d, kind='stable')

@@ -1,4 +1,5 @@
 """Storage: the flat 1-D buffer (NumPy or CuPy) that tensors view."""
+import numbers
 import os
 
 import numpy as np
@@ -124,8 +125,10 @@ def _values(size_or_values, dtype):
     """A storage's buffer: ``n`` zeros, or the given values (a list, or another storage's)."""
     if isinstance(size_or_values, Storage):
         size_or_values = size_or_values.tolist()
-    if isinstance(size_or_values, int) and not isinstance(size_or_values, bool):
-        return np.zeros(size_or_values, dtype=dtype)
+    if isinstance(size_or_values, numbers.Real) and not isinstance(size_or_values, bool):
+        # a size; Lua computes sizes as floats, so a whole-number float is one too
+        from .indexing import whole_number
+        return np.zeros(whole_number(size_or_values, 'Storage(n)'), dtype=dtype)
     return np.asarray(list(size_or_values), dtype=dtype)
 
 

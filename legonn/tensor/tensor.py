@@ -22,7 +22,7 @@ from .pointwise import PointwiseMixin
 from .bitwise import BitwiseMixin
 from .matrix_products import MatrixProductsMixin
 from .reductions import ReductionMixin
-from .indexing import IndexingMixin, whole_number
+from .indexing import IndexingMixin, int_if_whole, whole_number
 from .random import RandomMixin
 from .printing import format_tensor
 from .result_forms import result_form
@@ -548,7 +548,10 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
         return self.expand(tuple(other.size()))
 
     def unfold(self, dim, size, step):
-        """All slices of length ``size`` along ``dim`` taken every ``step``, as a new last dimension."""
+        """All slices of length ``size`` along ``dim`` taken every ``step``, as a new last dimension (whole-number
+        floats count as ints: Lua computes them, ``unfold(1, math.sqrt(n), math.sqrt(n))``)."""
+        if type(size) is not int or type(step) is not int:
+            size, step = (whole_number(v, f"{self._typename}.unfold: size and step") for v in (size, step))
         d = self._dim_index(dim) if self.dim() else 0
         n = self._size[d] if self.dim() else 1
         if size > n or step <= 0 or size <= 0:
@@ -593,6 +596,7 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
     def split(self, size, dim=0):
         """Views of at most ``size`` elements along ``dim`` (the last one may be shorter), as a list."""
         d = self._dim_index(dim)
+        size = int_if_whole(size)
         if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size <= 0:
             raise ValueError(f"{self._typename}.split: size must be a positive integer, got {size!r}")
         n = self._size[d]
@@ -601,6 +605,7 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
     def chunk(self, n, dim=0):
         """At most ``n`` views of near-equal size along ``dim`` (``split`` by ceil(size / n)), as a list."""
         d = self._dim_index(dim)
+        n = int_if_whole(n)
         if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n <= 0:
             raise ValueError(f"{self._typename}.chunk: the number of chunks must be a positive integer, got {n!r}")
         return self.split(max(-(-self._size[d] // n), 1), d)

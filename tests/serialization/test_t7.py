@@ -441,6 +441,27 @@ def test_linear_keeps_parameters_and_runs():
     np.testing.assert_array_equal(m.forward(lg.DoubleTensor([1.0, 2.0, 3.0])).numpy(), [11.0, 23.0])
 
 
+def test_plain_fields_a_lua_program_set_are_kept():
+    """torch.load gives back a module's whole table: classify.lua (torch/tutorials) reads ``net.transform``.
+    Tables of plain values on a container, under names it lacks, become attributes; numbers and flags (the nn
+    classes' own settings, some under other names in legonn), fields of other modules, empty tables, tensors,
+    Torch objects, cycles, private (``_``) fields and the module's own attributes are not touched."""
+    weight, bias = np.eye(2), np.zeros(2)
+    cycle = {}
+    cycle['self'] = cycle
+    transform = {'mean': {1: 0.5, 2: 0.25}, 'std': {1: 2.0, 2: 4.0}, 'name': 'nin', 'bgr': False}
+    seq = nn_object('Sequential', modules={1: nn_object('Linear', weight=weight, bias=bias, note={1: 'a'})},
+                    transform=transform, sizes={1: 224, 2: 224}, imageSize=224, stash=np.ones(3), loop=cycle,
+                    _cache={1: 'x'}, other=('object', 'my.Thing', {'a': 1}), empty={}, train=True)
+    m = load_bytes(T7().value(seq).bytes())
+    assert m.transform == {'mean': [0.5, 0.25], 'std': [2.0, 4.0], 'name': 'nin', 'bgr': False}
+    assert m.sizes == [224, 224]
+    for name in ('imageSize', 'stash', 'loop', '_cache', 'other', 'empty'):
+        assert not hasattr(m, name), name
+    assert not hasattr(m.get(0), 'note')
+    assert isinstance(m.modules, list) and m.train is True
+
+
 def cunn_data_parallel_table(gpus, modules, version=3):
     """The bytes cunn's DataParallelTable:__write makes (DataParallelTable.lua, __version 3): the GPU assignments,
     then the fields (which hold the same table again, and only the first replica's module)."""

@@ -54,3 +54,46 @@ def test_callers_take_whole_floats_and_refuse_the_rest_with_their_own_message():
     dpt = nn.DataParallelTable(0)
     dpt.add(nn.Linear(2, 2), list(np.arange(2)))
     assert dpt.gpuAssignments == [0, 1] and all(type(g) is int for g in dpt.gpuAssignments)
+
+
+def test_counts_lua_computes_as_floats_work_as_ints():
+    """torch/tutorials' 3_unsupervised/1_data.lua unfolds by ``math.sqrt(n)``, a Lua number: TH reads every
+    such count as a long. legonn takes whole-number floats (Python's, NumPy's) and refuses fractional ones."""
+    x = lg.range(0, 15)
+    u = x.unfold(0, 16 ** 0.5, np.float32(4.0))
+    assert u.size() == (4, 4) and all(type(n) is int for n in u.size())
+    assert np.array_equal(u.numpy(), np.arange(16).reshape(4, 4))
+    assert x.topk(2.0)[0].tolist() == [0, 1] and x.topk(np.float64(3.0), True)[0].tolist() == [15, 14, 13]
+    assert x.kthvalue(3.0)[0].tolist() == [3]
+    assert [t.size() for t in x.split(6.0)] == [(6,), (6,), (4,)]
+    assert [t.size() for t in x.chunk(2.0)] == [(8,), (8,)]
+    assert lg.linspace(0, 1, 5.0).tolist() == [0, 0.25, 0.5, 0.75, 1]
+    assert lg.logspace(0, 2, 3.0).size() == (3,)
+    assert lg.multinomial(lg.ones(4), 2.0).size() == (2,)
+    assert lg.FloatStorage(3.0).size() == 3 and lg.DoubleStorage(np.float32(2.0)).size() == 2
+
+    with pytest.raises(TypeError, match=r'unfold: size and step: expected an integer or a whole number, got 2\.5'):
+        x.unfold(0, 2.5, 1)
+    with pytest.raises(TypeError, match=r'kthvalue: k: expected an integer or a whole number, got 1\.5'):
+        x.kthvalue(1.5)
+    with pytest.raises(ValueError, match=r'topk: k=1\.5 out of range'):
+        x.topk(1.5)
+    with pytest.raises(ValueError, match=r'split: size must be a positive integer, got 2\.5'):
+        x.split(2.5)
+    with pytest.raises(ValueError, match=r'chunk: the number of chunks must be a positive integer, got 2\.5'):
+        x.chunk(2.5)
+    with pytest.raises(ValueError, match=r'linspace: 2\.5 points'):
+        lg.linspace(0, 1, 2.5)
+    with pytest.raises(ValueError, match=r'multinomial: n must be a positive integer, got 1\.5'):
+        lg.multinomial(lg.ones(4), 1.5)
+    with pytest.raises(TypeError, match=r'Storage\(n\): expected an integer or a whole number, got 2\.5'):
+        lg.FloatStorage(2.5)
+
+
+@pytest.mark.gpu
+def test_counts_as_floats_on_the_gpu():
+    x = lg.range(0, 15).cuda()
+    assert x.unfold(0, 4.0, 4.0).size() == (4, 4) and x.unfold(0, 4.0, 4.0).is_cuda
+    assert x.topk(2.0)[0].tolist() == [0, 1] and x.kthvalue(3.0)[0].tolist() == [3]
+    assert [t.size() for t in x.chunk(2.0)] == [(8,), (8,)]
+    assert lg.multinomial(lg.ones(4).cuda(), 2.0).size() == (2,)

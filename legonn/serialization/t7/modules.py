@@ -511,6 +511,8 @@ class ModuleConverter:
             module = graph_module(obj, self, where)
         else:
             module = self._build(name, obj, _Fields(obj, where, self))
+        if obj.typename not in self.converters:
+            _keep_plain_fields(module, obj)
         self.done[id(obj)] = module
         return module
 
@@ -635,6 +637,33 @@ class ModuleConverter:
             if tuple(saved.size()) != tuple(own.size()):   # e.g. SpatialConvolutionMM's 2-D weight
                 saved = saved.contiguous().view(*own.size())
             setattr(module, key, saved)
+
+
+def _keep_plain_fields(module, obj):
+    """The tables a Lua program put on a container of its own, kept as attributes: torch.load gives back the
+    module's whole table, and torch/tutorials' classify.lua reads ``net.transform`` (the preprocessing's mean
+    and std) from the loaded network. Only non-empty tables of plain values (numbers, strings, booleans,
+    nested tables) under names the built container lacks: the nn classes keep their own state in numbers,
+    flags and tables too (IndexLinear's ``running``), under Lua names legonn may spell otherwise, and their
+    private fields start with '_'."""
+    if not isinstance(getattr(module, 'modules', None), list):
+        return
+    for key, value in obj.items():
+        if isinstance(key, str) and key.isidentifier() and not key.startswith('_') \
+                and isinstance(value, (list, dict)) and value and _is_plain(value, set()) \
+                and not hasattr(module, key):
+            setattr(module, key, value)
+
+
+def _is_plain(value, seen):
+    """Whether ``value`` holds nothing but numbers, strings and booleans, in lists and tables (no tensor,
+    storage, module or other Torch object); a table met twice (a cycle) is not plain."""
+    if isinstance(value, (bool, int, float, str)):
+        return True
+    if not isinstance(value, (list, dict)) or isinstance(value, TorchObject) or id(value) in seen:
+        return False
+    seen.add(id(value))
+    return all(_is_plain(v, seen) for v in (value.values() if isinstance(value, dict) else value))
 
 
 def _saved_parameters(obj):
