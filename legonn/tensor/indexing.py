@@ -246,8 +246,7 @@ class IndexingMixin:
         backward-compatible forms copy it into a CudaLongTensor; torch-rnn's TemporalCrossEntropyCriterion passes
         CudaTensor targets so): such an index of whole numbers serves as integers here, a fractional one is
         refused (the copy would truncate it). Torch7's CPU forms want a LongTensor, as ``_indices`` does."""
-        if not (self._cuda and getattr(index, '_cuda', False) and index.dtype.kind == 'f'
-                and index.dtype == self.dtype):
+        if not (getattr(index, '_cuda', False) and index.dtype.kind == 'f' and index.dtype == self.dtype):
             return index
         arr = index.array
         if not bool(self.xp.isfinite(arr).all()) or not bool((arr == self.xp.trunc(arr)).all()):
@@ -256,7 +255,7 @@ class IndexingMixin:
         return arr.astype(np.int64)
 
     def _gather_index(self, d, index, what):
-        if what != 'scatterAdd':
+        if self._cuda and what != 'scatterAdd':   # a CPU tensor's index is _indices' alone to check
             index = self._own_type_index(index, what)
         idx = self._indices(index, self._size[d], what)
         if idx.ndim != self.dim() or any(i > s for k, (i, s) in enumerate(zip(idx.shape, self._size)) if k != d):

@@ -40,7 +40,13 @@ def _initial_threads():
 
 
 _threads = _initial_threads()
-_own = threading.local()   # .threads: a count set by setnumthreads in a thread other than the main one
+
+
+class _Own(threading.local):
+    threads = 0   # a count set by setnumthreads in a thread other than the main one; 0: none (the process's)
+
+
+_own = _Own()   # a class default, not getattr's: a missing thread-local attribute costs a raised AttributeError
 _pool = None
 _pool_lock = threading.Lock()
 
@@ -75,7 +81,7 @@ def setnumthreads(n):
 
 def getnumthreads():
     """The number of threads legonn's CPU kernels use in this thread (Torch7's ``torch.getnumthreads``)."""
-    return getattr(_own, 'threads', _threads)
+    return _own.threads or _threads
 
 
 def _executor():
@@ -91,8 +97,11 @@ def leading_parts(array, axes=2):
     ``axes`` allows two) into parts of similar size, one per thread; ``[()]`` (the whole array) when
     splitting would not pay.
     """
-    count = min(getnumthreads(), array.size // MIN_PART)
-    if count < 2 or type(array) is not np.ndarray or array.ndim == 0:
+    parts = array.size // MIN_PART
+    if parts < 2 or type(array) is not np.ndarray or array.ndim == 0:
+        return [()]
+    count = min(getnumthreads(), parts)
+    if count < 2:
         return [()]
     axis = 0 if array.shape[0] >= count or array.ndim == 1 or axes < 2 else 1
     length = array.shape[axis]

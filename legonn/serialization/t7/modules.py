@@ -505,8 +505,8 @@ class ModuleConverter:
         where = f"{self.name}: {obj.typename}"
         if obj.typename in self.converters:
             module = self._user(obj, where)
-        elif torch_class(obj.typename) is not None:
-            module = self._registered(torch_class(obj.typename), obj, where)
+        elif (registered := torch_class(obj.typename)) is not None:
+            module = self._registered(registered, obj, where)
         elif name == 'gModule':
             module = graph_module(obj, self, where)
         else:
