@@ -1,7 +1,18 @@
 """Fixtures the porting tests share."""
 import pytest
 
+import legonn as lg
 from legonn import threads
+
+
+@pytest.fixture(autouse=True)
+def _numthreads():
+    """The demos call ``torch.setnumthreads(opt.threads)`` as their Lua does (train-face-detector asks for 8):
+    the process-wide count is put back after each test."""
+    before = lg.getnumthreads()
+    yield
+    if lg.getnumthreads() != before:
+        lg.setnumthreads(before)
 
 
 @pytest.fixture

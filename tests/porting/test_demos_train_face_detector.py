@@ -9,7 +9,6 @@ here each is a function of one namespace ``G``. face-dataset/ (28034 backgrounds
 PNGs) is written by the test: 48 backgrounds and 32 faces. The labels stay the file's 1 = face, 2 =
 background in the loader and become 0-based where ClassNLLCriterion reads them (``labelsAll[f] = 1`` is 0).
 """
-import math
 import os
 
 import numpy as np
@@ -342,9 +341,7 @@ def run(argv):
 def in_tmp(tmp_path, monkeypatch):
     write_faces(tmp_path)
     monkeypatch.chdir(tmp_path)
-    old = lg.getdefaulttensortype()
-    yield tmp_path
-    lg.setdefaulttensortype(old)
+    return tmp_path
 
 
 def test_face_detector(in_tmp):

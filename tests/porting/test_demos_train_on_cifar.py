@@ -305,10 +305,8 @@ def run(argv):
 def in_tmp(tmp_path, monkeypatch):
     write_cifar(tmp_path)
     monkeypatch.chdir(tmp_path)
-    old = lg.getdefaulttensortype()
-    lg.setdefaulttensortype('torch.DoubleTensor')
-    yield tmp_path
-    lg.setdefaulttensortype(old)
+    lg.setdefaulttensortype('torch.DoubleTensor')     # Torch7's default; tests/conftest.py restores Float
+    return tmp_path
 
 
 def test_convnet_connection_tables_and_parameters(in_tmp):

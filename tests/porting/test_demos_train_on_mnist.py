@@ -342,10 +342,8 @@ def in_tmp(tmp_path, monkeypatch):
     """The Lua runs beside its mnist.t7 folder; so does the port."""
     write_mnist_t7(tmp_path)
     monkeypatch.chdir(tmp_path)
-    old = lg.getdefaulttensortype()
-    lg.setdefaulttensortype('torch.DoubleTensor')
-    yield tmp_path
-    lg.setdefaulttensortype(old)
+    lg.setdefaulttensortype('torch.DoubleTensor')     # Torch7's default; tests/conftest.py restores Float
+    return tmp_path
 
 
 def nll_on(G, dataset):

@@ -33,10 +33,7 @@ opt = {}        # main.lua's global: text_to_tensor reads opt.tokens, TDNN.tdnn 
 
 @pytest.fixture(autouse=True)
 def _double():
-    old = lg.getdefaulttensortype()
-    lg.setdefaulttensortype('torch.DoubleTensor')
-    yield
-    lg.setdefaulttensortype(old)
+    lg.setdefaulttensortype('torch.DoubleTensor')     # Torch7's default; tests/conftest.py restores Float
 
 
 # ---------------------------------------------------------------- util/BatchLoaderUnk.lua

@@ -22,11 +22,8 @@ from legonn import image, nn
 
 @pytest.fixture(autouse=True)
 def _double():
-    old = lg.getdefaulttensortype()
-    lg.setdefaulttensortype('torch.DoubleTensor')        # Torch7's default
+    lg.setdefaulttensortype('torch.DoubleTensor')        # Torch7's default; tests/conftest.py restores Float
     lg.manualSeed(1)
-    yield
-    lg.setdefaulttensortype(old)
 
 
 def lena():

@@ -474,13 +474,6 @@ def doall(tmp_path, args, epochs=1, **extra):
     return G
 
 
-@pytest.fixture(autouse=True)
-def _default_type():
-    old = lg.getdefaulttensortype()
-    yield
-    lg.setdefaulttensortype(old)
-
-
 def rgb2yuv_numpy(x):
     """image.rgb2yuv's matrix (image/init.lua) on n x 3 x h x w."""
     m = np.array([[0.299, 0.587, 0.114], [-0.14713, -0.28886, 0.436], [0.615, -0.51499, -0.10001]])
