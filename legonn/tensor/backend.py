@@ -83,6 +83,11 @@ def is_cupy_array(obj):
     return known
 
 
+def address(arr):
+    """The address of the first element of ``arr``: host memory for a NumPy array, device memory for a CuPy one."""
+    return arr.__array_interface__['data'][0] if isinstance(arr, np.ndarray) else arr.data.ptr
+
+
 def array_module(arr):
     """numpy or cupy, whichever owns ``arr``."""
     if isinstance(arr, np.ndarray):

@@ -9,7 +9,7 @@ import re
 import numpy as np
 
 from . import backend
-from .indexing import int_if_whole
+from .indexing import lua_number
 from .pointwise import UNARY, is_operand
 from .random import generator, with_generator
 from .tensor import TENSOR_CLASSES, Tensor, _parse_sizes, default_class, tensor_class
@@ -118,7 +118,7 @@ def arange(start, end=None, step=1, tensortype=None):
 def _check_points(name, start, end, n):
     """THTensor_(linspace)'s rule: at least two points, or one when the ends are equal; ``n`` as an int (a
     whole-number float is one)."""
-    n = int_if_whole(n)
+    n = lua_number(n)
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not (n > 1 or n == 1 and start == end):
         raise ValueError(f"legonn.{name}: {n!r} points from {start} to {end} (expected at least 2, or 1 when the "
                          f"ends are equal)")

@@ -41,12 +41,6 @@ def whole_number(value, what):
     return int(value)
 
 
-def int_if_whole(value):
-    """``value`` as an int when it is a whole-number float (a count Lua computed, ``n / 2``; NumPy's floats
-    too), else unchanged: the caller's own check then refuses what is not a count, with its own message."""
-    return int(value) if not isinstance(value, numbers.Integral) and is_whole(value) else value
-
-
 def _whole_keys(key, what):
     """``key`` with its float entries (whole numbers, as Lua computes indices) made ints."""
     if isinstance(key, (float, np.floating)):
@@ -129,10 +123,7 @@ class IndexingMixin:
     def _view_of(self, arr):
         """Tensor sharing storage for ``arr``, a basic-indexing view of ``self.array``."""
         itemsize = arr.dtype.itemsize
-        if self._cuda:
-            delta = arr.data.ptr - self._storage.data.data.ptr
-        else:
-            delta = arr.__array_interface__['data'][0] - self._storage.data.__array_interface__['data'][0]
+        delta = backend.address(arr) - backend.address(self._storage.data)
         t = self._view(delta // itemsize, arr.shape, [s // itemsize for s in arr.strides])
         t._arr = arr
         return t
@@ -330,7 +321,7 @@ class IndexingMixin:
         if isinstance(dim, bool):
             dim, dir = -1, dim     # the next flag is then ``sort``: the results come sorted anyway
         d = self._dim_index(dim)
-        k = int_if_whole(k)
+        k = lua_number(k)
         if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 0 <= k <= self._size[d]:
             raise ValueError(f"{self._typename}.topk: k={k!r} out of range for dimension of size {self._size[d]}")
         values, order = self.sort(d, descending=bool(dir))

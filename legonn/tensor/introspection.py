@@ -6,6 +6,7 @@ Lua's type names for plain values: a list, tuple or dict is a ``'table'``.
 """
 import numbers
 
+from .backend import address
 from .functions import is_tensor
 from .storage import Storage
 from .tensor import Tensor
@@ -64,7 +65,7 @@ def data(obj, asnumber=False):
         raise TypeError(f"torch.data: expected a tensor or a storage, got {type(obj).__name__}")
     if not asnumber:
         return ptr
-    return ptr.data.ptr if hasattr(ptr, '__cuda_array_interface__') else ptr.__array_interface__['data'][0]
+    return address(ptr)
 
 
 def torch_type(obj):

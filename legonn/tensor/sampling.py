@@ -4,7 +4,7 @@ import numpy as np
 
 from . import backend
 from .functions import as_tensor
-from .indexing import int_if_whole
+from .indexing import lua_number
 from .random import generator, with_generator
 from .tensor import TENSOR_CLASSES, Tensor
 
@@ -32,7 +32,7 @@ def _multinomial(prob, n, replacement=False):
     w = prob.array.reshape(-1, prob.size(-1)).astype(np.float64)
     if not bool(xp.isfinite(w).all()) or bool((w < 0).any()) or bool((w.sum(axis=1) <= 0).any()):
         raise ValueError("legonn.multinomial: expected finite non-negative weights with a positive sum per row")
-    n = int_if_whole(n)
+    n = lua_number(n)
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"legonn.multinomial: n must be a positive integer, got {n!r}")
     positive = int((w > 0).sum(axis=1).min())

@@ -22,7 +22,7 @@ from .pointwise import PointwiseMixin
 from .bitwise import BitwiseMixin
 from .matrix_products import MatrixProductsMixin
 from .reductions import ReductionMixin
-from .indexing import IndexingMixin, int_if_whole, whole_number
+from .indexing import IndexingMixin, lua_number, whole_number
 from .random import RandomMixin
 from .printing import format_tensor
 from .result_forms import result_form
@@ -596,7 +596,7 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
     def split(self, size, dim=0):
         """Views of at most ``size`` elements along ``dim`` (the last one may be shorter), as a list."""
         d = self._dim_index(dim)
-        size = int_if_whole(size)
+        size = lua_number(size)
         if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size <= 0:
             raise ValueError(f"{self._typename}.split: size must be a positive integer, got {size!r}")
         n = self._size[d]
@@ -605,7 +605,7 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
     def chunk(self, n, dim=0):
         """At most ``n`` views of near-equal size along ``dim`` (``split`` by ceil(size / n)), as a list."""
         d = self._dim_index(dim)
-        n = int_if_whole(n)
+        n = lua_number(n)
         if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n <= 0:
             raise ValueError(f"{self._typename}.chunk: the number of chunks must be a positive integer, got {n!r}")
         return self.split(max(-(-self._size[d] // n), 1), d)
@@ -771,14 +771,6 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
     def cudaLong(self):
         """This tensor as a ``legonn.CudaLongTensor`` (int64 on the GPU), as cutorch's converter."""
         return self.type('legonn.CudaLongTensor')
-
-    def cudaHalf(self):
-        """This tensor as a ``legonn.CudaHalfTensor`` (float16 on the GPU), as cutorch's converter."""
-        return self.type('legonn.CudaHalfTensor')
-
-    def cudaDouble(self):
-        """This tensor as a ``legonn.CudaDoubleTensor`` (float64 on the GPU), as cutorch's converter."""
-        return self.type('legonn.CudaDoubleTensor')
 
     # --- interop -----------------------------------------------------------
     def numpy(self):

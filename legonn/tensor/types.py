@@ -102,7 +102,8 @@ def default_short_name():
 
 
 class FloatingShortcuts:
-    """Torch7's ``:float()``, ``:double()``, ``:half()`` as ``self.type(name)``: shared by tensors and modules."""
+    """Torch7's ``:float()``, ``:double()``, ``:half()``, ``:cudaHalf()``, ``:cudaDouble()`` as ``self.type(name)``:
+    shared by tensors and modules."""
 
     def float(self, *cache):
         """This object as ``legonn.FloatTensor`` (float32): ``self`` when it is already that type. A module passes
@@ -118,3 +119,13 @@ class FloatingShortcuts:
         """This object as ``legonn.HalfTensor`` (float16): ``self`` when it is already that type. A module passes
         a tensor cache on to ``type`` (Module.lua's ``:half(...)``), so tensors shared across calls stay shared."""
         return self.type('legonn.HalfTensor', *cache)
+
+    def cudaHalf(self):
+        """This object as ``legonn.CudaHalfTensor`` (float16 on the GPU): cutorch's tensor converter and
+        Criterion.lua's ``cudaHalf`` (modules have it too)."""
+        return self.type('legonn.CudaHalfTensor')
+
+    def cudaDouble(self):
+        """This object as ``legonn.CudaDoubleTensor`` (float64 on the GPU): cutorch's tensor converter and
+        Criterion.lua's ``cudaDouble`` (modules have it too)."""
+        return self.type('legonn.CudaDoubleTensor')

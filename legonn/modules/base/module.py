@@ -25,7 +25,7 @@ from .flatten import flatten_parameters, flatten_tensors
 from .hessian import DiagHessianMethods
 from .serial_modes import SerialModes
 from .training import TrainingMethods
-from .typed import Typed
+from .typed import FORWARD_RECORDS, Typed
 
 # nngraph's node builders: legonn.graph sits above modules and criterions, so it registers them here
 # (register_graph_builders) instead of patching Module or Criterion
@@ -328,8 +328,8 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
 
     def type(self, typename=None, cache=None):
         if typename is not None:
-            self.__dict__.pop('_forward_sizes', None)   # the recorded input and output types no longer apply
-            self.__dict__.pop('_forward_output_sizes', None)
+            for key in FORWARD_RECORDS:   # the recorded input and output types no longer apply
+                self.__dict__.pop(key, None)
         return super().type(typename, cache)
 
     # --- parameters ---------------------------------------------------------
@@ -441,8 +441,8 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
     # --- state --------------------------------------------------------------------
     def clearState(self, *names):
         """Empty ``output``, ``gradInput`` and the named buffers (they refill on the next call)."""
-        self.__dict__.pop('_forward_sizes', None)
-        self.__dict__.pop('_forward_output_sizes', None)
+        for key in FORWARD_RECORDS:
+            self.__dict__.pop(key, None)
         return self.clearBuffers('output', 'gradInput', *names)
 
     # --- recurrent state (the rnn package's Module.lua) -------------------------------

@@ -13,8 +13,8 @@ from ...tensor.types import FloatingShortcuts, TypeName, device_twin, full_name
 from .checks import InputChecks
 from .lua_arguments import lua_arguments, refuse_unread_arguments
 
-# the fields module.py's recording forward keeps on every module: legonn's own bookkeeping, never a Torch7
-# field (save_lua leaves them out of a user's module)
+# the fields module.py's recording forward keeps on every module (type and clearState drop them): legonn's own
+# bookkeeping, never a Torch7 field (save_lua leaves them out of a user's module)
 FORWARD_RECORDS = ('_forward_sizes', '_forward_output_sizes')
 # every Module/Criterion class by name: the nn namespace and safe loading draw on it
 registry = {}
@@ -99,14 +99,6 @@ class Typed(InputChecks, FloatingShortcuts, TorchNamed):
     def cuda(self):
         """Move every tensor to the GPU (CuPy), keeping the element type."""
         return self.type(device_twin(self._type, True))
-
-    def cudaHalf(self):
-        """Convert every tensor to ``legonn.CudaHalfTensor`` (Criterion.lua's ``cudaHalf``; modules too)."""
-        return self.type('legonn.CudaHalfTensor')
-
-    def cudaDouble(self):
-        """Convert every tensor to ``legonn.CudaDoubleTensor`` (Criterion.lua's ``cudaDouble``; modules too)."""
-        return self.type('legonn.CudaDoubleTensor')
 
     def cpu(self):
         return self.type(device_twin(self._type, False))
