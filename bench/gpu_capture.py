@@ -84,7 +84,7 @@ def lenet_workload(batch=64):
     from lenet import lenet   # examples/lenet.py
     rng = np.random.default_rng(0)
     x = lg.from_numpy(rng.random((batch, 1, 28, 28), dtype=np.float32)).cuda()
-    y = lg.from_numpy(rng.integers(0, 10, batch)).cuda()
+    y = lg.from_numpy(rng.integers(0, 10, batch)).cudaLong()
 
     def build():
         lg.manualSeed(1)
@@ -96,7 +96,7 @@ def char_lstm_workload():
     from char_lstm import CharLSTM
     rng = np.random.default_rng(0)
     ids = rng.integers(0, VOCAB, (BATCH3, SEQ + 1))
-    x, y = (lg.from_numpy(np.ascontiguousarray(a)).cuda() for a in (ids[:, :SEQ], ids[:, 1:]))
+    x, y = (lg.from_numpy(np.ascontiguousarray(a)).cudaLong() for a in (ids[:, :SEQ], ids[:, 1:]))
 
     def build():
         lg.manualSeed(1)

@@ -66,7 +66,7 @@ def char_lstm_step(cuda, vocab=65, hidden=256, seq=50, batch=32):
     ids = lg.from_numpy(rng.integers(0, vocab, (batch, seq + 1)))
     x, y = ids.narrow(1, 0, seq).clone(), ids.narrow(1, 1, seq).clone()
     if cuda:
-        x, y = x.cuda(), y.cuda()
+        x, y = x.cudaLong(), y.cudaLong()
     state = model.zero_state(batch)
     config = {'learningRate': 0.05, 'momentum': 0.9}
 

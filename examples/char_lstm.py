@@ -140,7 +140,7 @@ def sample_text(next_logprobs, chars, prime, length, temperature, rng, cuda):
     seed = [index[c] for c in prime if c in index] or [0]
     x = lg.LongTensor(1, 1)
     if cuda:
-        x = x.cuda()
+        x = x.cudaLong()
     out_chars = []
     for i in range(len(seed) + length):
         x.fill(seed[i] if i < len(seed) else out_chars[-1])
@@ -252,7 +252,7 @@ def main(argv=None):
 
     def to_device(a):
         t = lg.from_numpy(np.ascontiguousarray(a))
-        return t.cuda() if args.cuda else t
+        return t.cudaLong() if args.cuda else t
 
     train = [(to_device(x), to_device(y)) for x, y in batches(data[:split], args.batch, args.seq_length)]
     val = [(to_device(x), to_device(y)) for x, y in batches(data[split:], args.batch, args.seq_length)]

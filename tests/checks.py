@@ -8,6 +8,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
+from legonn.tensor.types import device_twin
 
 
 def _tree(x, fn):
@@ -33,6 +34,12 @@ def assert_close_trees(a, b, rtol=1e-6, atol=1e-8):
             assert_close_trees(x, y, rtol, atol)
     else:
         np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
+
+
+def on_gpu(t):
+    """``t`` on the GPU with its element type kept (a DoubleTensor as a CudaDoubleTensor, indices as
+    CudaLongTensor), where ``t.cuda()`` gives cutorch's float CudaTensor."""
+    return t.type(device_twin(t.type(), True))
 
 
 def as_double(x):
@@ -75,10 +82,10 @@ def assert_gpu_matches_cpu(module, input, grad_output=None, rtol=1e-6, atol=1e-8
     """The module's cuda() twin gives the CPU module's output, gradInput and parameter gradients (float64)."""
     module.double()
     x = as_double(input)
-    gpu = module.clone().cuda()
+    gpu = module.clone().cudaDouble()
     assert gpu.type() == 'legonn.CudaDoubleTensor'
     out = module.forward(x)
-    gout = gpu.forward(_tree(x, lambda t: t.cuda()))
+    gout = gpu.forward(_tree(x, on_gpu))
     assert_close_trees(out, gout, rtol, atol)
     if grad_output is None:
         grad_output = _tree(out, lambda t: t.clone().normal() if t.dtype.kind == 'f' else t)
@@ -86,7 +93,7 @@ def assert_gpu_matches_cpu(module, input, grad_output=None, rtol=1e-6, atol=1e-8
     module.zeroGradParameters()
     gpu.zeroGradParameters()
     gi = module.backward(x, grad_output)
-    ggi = gpu.backward(_tree(x, lambda t: t.cuda()), _tree(grad_output, lambda t: t.cuda()))
+    ggi = gpu.backward(_tree(x, on_gpu), _tree(grad_output, on_gpu))
     assert_close_trees(gi, ggi, rtol, atol)
     for g, gg in zip(module.parameters()[1], gpu.parameters()[1]):
         assert_close_trees(g, gg, rtol, atol)

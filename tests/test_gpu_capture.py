@@ -15,6 +15,7 @@ import pytest
 import legonn as lg
 from legonn import cuda as lg_cuda
 from legonn import nn
+from tests.checks import on_gpu
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -262,7 +263,7 @@ def test_the_device_side_step_is_classnll_and_torch7_sgd():
 
 @pytest.mark.gpu
 def test_captured_lenet_step_gives_the_eager_losses():
-    data = [(x.cuda(), y.cuda()) for x, y in batches(5)]
+    data = [(on_gpu(x), on_gpu(y)) for x, y in batches(5)]
     eager_model, captured_model = small_lenet().cuda(), small_lenet().cuda()
     eager = gpu_capture.classifier_step(eager_model, BATCH, 10)
     # as the capture: two warm-up steps on its example batch, then the other batches

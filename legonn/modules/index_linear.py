@@ -180,7 +180,7 @@ class IndexLinear(Module):
         n_in = self.weight.size(0)
         dense = Tensor._from_array(go @ self.weight.array.T)                  # (batch, inputSize)
         keys = arange(n_in, tensortype='legonn.LongTensor')
-        keys = keys.cuda() if self.weight.is_cuda else keys
+        keys = keys.cudaLong() if self.weight.is_cuda else keys
         if layout == 'single':
             self.gradInput = [keys, dense.select(0, 0)]
         elif layout == 'flat':

@@ -45,13 +45,13 @@ class PartialLinear(Module):
         lo, hi = index_bounds(p.array)
         if lo < 0 or hi >= self.outputsize:
             raise IndexError(f"PartialLinear: partition indices must lie in [0, {self.outputsize}), got [{lo}, {hi}]")
-        self.partition = p.cuda() if self.weight.is_cuda else p
+        self.partition = p.cudaLong() if self.weight.is_cuda else p
         return self
 
     def resetPartition(self):
         self.partition = arange(self.outputsize, tensortype='legonn.LongTensor')
         if self.weight.is_cuda:
-            self.partition = self.partition.cuda()
+            self.partition = self.partition.cudaLong()
         return self
 
     def _check(self, input):

@@ -742,11 +742,11 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
         return self.type('legonn.LongTensor')
 
     def cuda(self):
-        """The CUDA twin of this type (element type kept: Double -> CudaDouble)."""
-        if self._cuda:
-            return self
-        backend.cupy()
-        return self.type(device_twin(self._typename, True))
+        """This tensor as a ``legonn.CudaTensor`` (float32 on the GPU) whatever its type, as cutorch's
+        ``x:cuda()``: a LongTensor of labels or a ByteTensor mask becomes float, ready to meet a CUDA
+        model's floats. ``cudaDouble()``, ``cudaLong()``, ... keep another element type."""
+        backend.cupy()   # before converting, so a missing CuPy says so rather than failing inside type()
+        return self.type('legonn.CudaTensor')
 
     def cpu(self):
         """The CPU twin of this type (element type kept: CudaDouble -> Double); ``self`` for a CPU tensor."""

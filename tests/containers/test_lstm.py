@@ -870,10 +870,10 @@ def test_conversions_refuse_a_projected_layer():
 @pytest.mark.parametrize('kind', ['lstm', 'gru'])
 def test_conversion_on_the_gpu(kind):
     """toFastLSTM/toGRU of a CUDA layer give a CUDA cell computing what the layer computes."""
-    fused = (nn.SeqLSTM(2, 3) if kind == 'lstm' else nn.SeqGRU(2, 3)).double().cuda()
+    fused = (nn.SeqLSTM(2, 3) if kind == 'lstm' else nn.SeqGRU(2, 3)).cudaDouble()
     cell = fused.toFastLSTM() if kind == 'lstm' else fused.toGRU()
     assert cell.type() == 'legonn.CudaDoubleTensor' and cell.parameters()[0][0].type() == 'legonn.CudaDoubleTensor'
-    x = lg.as_tensor(r(4, 2, 2)).cuda()
+    x = lg.as_tensor(r(4, 2, 2)).cudaDouble()
     assert_close_trees(nn.Sequencer(cell).forward(x), fused.forward(x), rtol=1e-10, atol=1e-12)
 
 

@@ -95,11 +95,11 @@ def test_gpu(method):
     net = nn.Sequencer(getattr(nn.FastLSTM(3, 2), method)(1)).double()
     xs = [lg.from_numpy(x) for x in left_padded()]
     gos = [lg.from_numpy(rng.normal(size=(4, 2))) for _ in xs]
-    gpu = net.clone().cuda()
-    assert_close_trees(net.forward(xs), gpu.forward([x.cuda() for x in xs]))
+    gpu = net.clone().cudaDouble()
+    assert_close_trees(net.forward(xs), gpu.forward([x.cudaDouble() for x in xs]))
     net.zeroGradParameters()
     gpu.zeroGradParameters()
-    assert_close_trees(net.backward(xs, gos), gpu.backward([x.cuda() for x in xs], [g.cuda() for g in gos]))
+    assert_close_trees(net.backward(xs, gos), gpu.backward([x.cudaDouble() for x in xs], [g.cudaDouble() for g in gos]))
     for g, gg in zip(net.parameters()[1], gpu.parameters()[1]):
         assert_close_trees(g, gg)
 

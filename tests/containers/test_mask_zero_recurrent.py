@@ -146,13 +146,13 @@ def test_type_roundtrip(method):
 def test_gpu(method):
     net = Recur(getattr(nn.Recursor(step_module()), method)(1), 3).double()
     x = lg.from_numpy(left_padded())
-    gpu = net.clone().cuda()
+    gpu = net.clone().cudaDouble()
     out = net.forward(x)
-    assert_close_trees(out, gpu.forward(x.cuda()))
+    assert_close_trees(out, gpu.forward(x.cudaDouble()))
     go = lg.from_numpy(rng.normal(size=(4, 4, 3)))
     net.zeroGradParameters()
     gpu.zeroGradParameters()
-    assert_close_trees(net.backward(x, go), gpu.backward(x.cuda(), go.cuda()))
+    assert_close_trees(net.backward(x, go), gpu.backward(x.cudaDouble(), go.cudaDouble()))
     for g, gg in zip(net.parameters()[1], gpu.parameters()[1]):
         assert_close_trees(g, gg)
 

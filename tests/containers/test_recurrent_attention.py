@@ -239,16 +239,16 @@ def test_evaluation_and_type_roundtrip():
 def test_gpu_matches_cpu():
     """The CUDA model gives the CPU's outputs and gradients (Jacobian model, forwarded actions)."""
     cpu = glimpse_model().double()
-    gpu = cpu.clone().cuda()
+    gpu = cpu.clone().cudaDouble()
     x = lg.rand(2, 1, 6, 6).double()
     out = cpu.forward(x)
-    gout = gpu.forward(x.cuda())
+    gout = gpu.forward(x.cudaDouble())
     assert_close_trees(out, gout)
     grads = [[lg.randn(2, 4).double(), lg.randn(2, 2).double()] for _ in range(3)]
     cpu.zeroGradParameters()
     gpu.zeroGradParameters()
     gi = cpu.backward(x, grads)
-    ggi = gpu.backward(x.cuda(), [[a.cuda(), b.cuda()] for a, b in grads])
+    ggi = gpu.backward(x.cudaDouble(), [[a.cudaDouble(), b.cudaDouble()] for a, b in grads])
     assert_close_trees(gi, ggi)
     assert_close_trees(cpu.parameters()[1], gpu.parameters()[1])
 

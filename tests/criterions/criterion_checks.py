@@ -5,7 +5,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import _tree, assert_close_trees
+from tests.checks import _tree, assert_close_trees, on_gpu
 
 
 def _floating(x, convert):
@@ -22,7 +22,7 @@ def _float(x):
 
 
 def _cuda(x):
-    return _tree(x, lambda t: t.cuda() if hasattr(t, 'cuda') else t)
+    return _tree(x, lambda t: on_gpu(t) if isinstance(t, lg.Tensor) else t)
 
 
 def assert_criterion_gradient(criterion, input, target, tol=1e-6):
@@ -48,7 +48,7 @@ def assert_criterion_gpu(criterion, input, target, rtol=1e-6):
     """A cuda() twin gives the CPU criterion's loss and gradInput (float64)."""
     criterion.double()
     x, t = as_double(input), as_double(target)
-    gpu = criterion.clone().cuda()
+    gpu = criterion.clone().cudaDouble()
     np.testing.assert_allclose(gpu.forward(_cuda(x), _cuda(t)), criterion.forward(x, t), rtol=rtol)
     assert_close_trees(criterion.backward(x, t), gpu.backward(_cuda(x), _cuda(t)), rtol=rtol)
 

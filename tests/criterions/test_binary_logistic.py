@@ -99,8 +99,8 @@ def test_binary_logistic_regressions_on_the_gpu():
         x = lg.DoubleTensor(rng.standard_normal(shape))
         t = lg.DoubleTensor(rng.choice([-1.0, 1.0], shape))
         loss, g = crit.forward(x, t), crit.backward(x, t).numpy().copy()
-        crit.cuda()
-        assert float(crit.forward(x.cuda(), t.cuda())) == pytest.approx(loss, rel=1e-12)
-        gg = crit.backward(x.cuda(), t.cuda())
+        crit.cudaDouble()
+        assert float(crit.forward(x.cudaDouble(), t.cudaDouble())) == pytest.approx(loss, rel=1e-12)
+        gg = crit.backward(x.cudaDouble(), t.cudaDouble())
         assert gg.type() == 'legonn.CudaDoubleTensor'
         np.testing.assert_allclose(gg.double().numpy(), g, rtol=1e-12)

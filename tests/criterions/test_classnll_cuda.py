@@ -8,6 +8,7 @@ import pytest
 import legonn as lg
 from legonn import nn
 from legonn.criterions import criterion as criterion_module
+from tests.checks import on_gpu
 
 pytestmark = pytest.mark.gpu
 
@@ -26,10 +27,10 @@ def range_reads(monkeypatch):
 
 def batch(dtype, rows=7, classes=5, seed=0):
     rng = np.random.default_rng(seed)
-    x = lg.from_numpy(rng.standard_normal((rows, classes))).type(f'legonn.{dtype}Tensor').cuda()
+    x = on_gpu(lg.from_numpy(rng.standard_normal((rows, classes))).type(f'legonn.{dtype}Tensor'))
     labels = rng.integers(0, classes, (rows, 3))
     labels[[1, rows - 1], 2] = -100
-    return x, lg.from_numpy(labels).cuda()
+    return x, lg.from_numpy(labels).cudaLong()
 
 
 @pytest.mark.parametrize('dtype', ['Float', 'Double'])
@@ -58,9 +59,9 @@ def test_the_kernels_equal_the_array_code(monkeypatch, raw_launches, dtype, weig
 
 
 def test_one_sample_takes_the_kernels_too(raw_launches):
-    x = lg.from_numpy(np.log(np.array([0.2, 0.5, 0.3]))).cuda()
+    x = lg.from_numpy(np.log(np.array([0.2, 0.5, 0.3]))).cudaDouble()
     criterion = nn.ClassNLLCriterion().type(x.type())
-    label = lg.LongTensor([1]).cuda()
+    label = lg.LongTensor([1]).cudaLong()
     assert criterion.forward(x, label) == pytest.approx(-np.log(0.5))
     np.testing.assert_allclose(criterion.backward(x, label).cpu().numpy(), [0, -1, 0])
     assert raw_launches == ['class_nll_forward', 'class_nll_backward']
@@ -96,16 +97,16 @@ def test_one_criterion_over_a_sequence_reads_nothing_on_the_way_back(range_reads
 def test_labels_out_of_range_are_refused_and_change_nothing():
     x, _ = batch('Float', rows=3)
     criterion = nn.ClassNLLCriterion().cuda()
-    good = lg.LongTensor([0, 1, 2]).cuda()
+    good = lg.LongTensor([0, 1, 2]).cudaLong()
     loss = criterion.forward(x, good)
     for bad, seen in (([0, 5, 1], r'\[0, 5\]'), ([-1, 0, -100], r'\[-1, 0\]')):
         with pytest.raises(IndexError, match=rf'ClassNLLCriterion: expected labels in \[0, 5\) \(0-based\), got '
                                              rf'labels in {seen}'):
-            criterion.forward(x, lg.LongTensor(bad).cuda())
+            criterion.forward(x, lg.LongTensor(bad).cudaLong())
         assert criterion.output == loss
         with pytest.raises(IndexError, match=rf'ClassNLLCriterion: expected labels in .* got labels in {seen}'):
-            criterion.backward(x, lg.LongTensor(bad).cuda())   # a backward of labels no forward checked reads them
-    assert criterion.forward(x, lg.LongTensor([-100] * 3).cuda()) == 0   # every row ignored
+            criterion.backward(x, lg.LongTensor(bad).cudaLong())   # a backward of labels no forward checked reads them
+    assert criterion.forward(x, lg.LongTensor([-100] * 3).cudaLong()) == 0   # every row ignored
 
 
 def test_cross_entropy_leaves_the_labels_to_its_kernels(range_reads):
@@ -117,7 +118,7 @@ def test_cross_entropy_leaves_the_labels_to_its_kernels(range_reads):
     assert range_reads == []
     with pytest.raises(IndexError, match=r'CrossEntropyCriterion.*expected labels in \[0, 5\) \(0-based\), got '
                                          r'labels in \[0, 9\]'):
-        criterion.forward(x, lg.LongTensor([0, 9, 1, 2]).cuda())
+        criterion.forward(x, lg.LongTensor([0, 9, 1, 2]).cudaLong())
     cpu = nn.CrossEntropyCriterion().double()
     assert loss == pytest.approx(cpu.forward(x.cpu(), y.cpu()), rel=1e-12)
     np.testing.assert_allclose(grad, cpu.backward(x.cpu(), y.cpu()).numpy(), rtol=1e-12)

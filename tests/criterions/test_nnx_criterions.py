@@ -106,10 +106,11 @@ def test_ctc_gpu_matches_cpu():
     """The cuda() criterion computes what the CPU one does (same recursions on CuPy)."""
     x = lg.DoubleTensor(np.random.RandomState(4).randn(4, 2, 5))
     c = nn.CTCCriterion()
-    g = c.clone().cuda()
-    assert g.forward(x.cuda(), [[1, 2], [4]], [4, 3]) == pytest.approx(c.forward(x, [[1, 2], [4]], [4, 3]),
-                                                                        rel=1e-12)
-    np.testing.assert_allclose(g.backward(x.cuda(), None).double().numpy(), c.backward(x, None).numpy(), atol=1e-12)
+    g = c.clone().cudaDouble()
+    assert g.forward(x.cudaDouble(), [[1, 2], [4]], [4, 3]) == pytest.approx(c.forward(x, [[1, 2], [4]], [4, 3]),
+                                                                              rel=1e-12)
+    np.testing.assert_allclose(g.backward(x.cudaDouble(), None).double().numpy(), c.backward(x, None).numpy(),
+                               atol=1e-12)
 
 
 @pytest.mark.parametrize('call,match', [

@@ -58,9 +58,10 @@ def test_gpu_matches_cpu():
     x = lg.randn(2, 3, 2, 2).double()
     t = lg.LongTensor(2, 2, 2).random(3)
     cpu_loss, cpu_grad = c.forward(x, t), c.backward(x, t).numpy()
-    g = nn.SpatialClassNLLCriterion(lg.Tensor([0.5, 2.0, 1.0])).cuda()
-    assert abs(g.forward(x.cuda(), t.cuda()) - cpu_loss) < 1e-12
-    np.testing.assert_allclose(g.backward(x.cuda(), t.cuda()).cpu().numpy(), cpu_grad, rtol=1e-12)
+    g = nn.SpatialClassNLLCriterion(lg.Tensor([0.5, 2.0, 1.0])).cudaDouble()
+    assert abs(g.forward(x.cudaDouble(), t.cudaLong()) - cpu_loss) < 1e-12
+    np.testing.assert_allclose(g.backward(x.cudaDouble(), t.cudaLong()).cpu().numpy(), cpu_grad, rtol=1e-12)
+    g.cuda()   # cutorch's float CudaTensor from here on
     with pytest.raises(TypeError, match=r"expected a legonn\.CudaTensor target \(the module's type\), got "
                                         r"legonn\.LongTensor"):
         g.forward(x.cuda(), t)   # labels left on the CPU

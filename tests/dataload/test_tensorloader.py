@@ -169,7 +169,7 @@ def test_cuda_tensors_stay_on_the_gpu():
     assert got[0].type() == 'legonn.CudaTensor'
     np.testing.assert_array_equal(got[0].cpu().numpy(), expected[0].numpy())
     assert [k for k, _, _ in gpu.subiter(4)] == [4, 8, 10]
-    seq = dl.SequenceLoader(lg.range(0, 20).long().cuda(), 2)
+    seq = dl.SequenceLoader(lg.range(0, 20).cudaLong(), 2)
     assert next(seq.subiter(3))[1].type() == 'legonn.CudaLongTensor'
-    multi = dl.MultiSequence([lg.LongTensor([1, 2, 3]).cuda(), lg.LongTensor([4, 5]).cuda()], 2)
+    multi = dl.MultiSequence([lg.LongTensor([1, 2, 3]).cudaLong(), lg.LongTensor([4, 5]).cudaLong()], 2)
     assert multi.sub(0, 3)[0].tolist() == [[-1, -1], [1, 1], [2, 2], [-1, -1]]   # column 0 takes both sequences

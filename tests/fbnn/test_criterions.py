@@ -379,9 +379,9 @@ def test_hsm_gradients(direct):
 def test_hsm_gpu():
     m = fbnn.HSM(HSM_MAPPING, 4).double()
     x, t = lg.DoubleTensor(RNG.normal(0, 1, (4, 4))), lg.LongTensor(HSM_LABELS)
-    gpu = m.clone().cuda()
-    assert gpu.forward(x.cuda(), t.cuda()) == pytest.approx(m.forward(x, t), rel=1e-10)
-    np.testing.assert_allclose(gpu.backward(x.cuda(), t.cuda()).double().float().numpy(),
+    gpu = m.clone().cudaDouble()
+    assert gpu.forward(x.cudaDouble(), t.cudaLong()) == pytest.approx(m.forward(x, t), rel=1e-10)
+    np.testing.assert_allclose(gpu.backward(x.cudaDouble(), t.cudaLong()).double().float().numpy(),
                                m.backward(x, t).float().numpy(), rtol=1e-6)
     np.testing.assert_allclose(gpu.class_grad_weight.float().numpy(), m.class_grad_weight.float().numpy(), rtol=1e-6)
 

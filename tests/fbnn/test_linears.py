@@ -9,7 +9,7 @@ import pytest
 import legonn as lg
 from legonn import fbnn
 from tests.checks import (assert_jacobian, assert_parameter_jacobians, assert_rejected, assert_type_roundtrip,
-                          standard_tests)
+                          on_gpu, standard_tests)
 
 RNG = np.random.default_rng(3)
 
@@ -34,10 +34,10 @@ def test_gpu_no_backprop_and_sparse_threshold():
     for module, x in ((fbnn.LinearNoBackprop(4, 3), lg.randn(5, 4)), (fbnn.SparseThreshold(0.1, -2), _sparse())):
         module.double()
         x = x.double()
-        gpu = module.clone().cuda()
+        gpu = module.clone().cudaDouble()
         go = module.forward(x).clone().normal()
-        np.testing.assert_allclose(gpu.forward(x.cuda()).double().float().numpy(), module.output.float().numpy())
-        np.testing.assert_allclose(gpu.backward(x.cuda(), go.cuda()).float().numpy(),
+        np.testing.assert_allclose(gpu.forward(on_gpu(x)).double().float().numpy(), module.output.float().numpy())
+        np.testing.assert_allclose(gpu.backward(on_gpu(x), on_gpu(go)).float().numpy(),
                                    module.backward(x, go).float().numpy())
 
 
@@ -231,12 +231,12 @@ def test_seg_sparse_linear_contract(tmp_path):
 def test_gpu_seg_sparse_linear():
     """The cuda() twin: the same output, gradients and update."""
     m = fbnn.SegSparseLinear(5, 3).double()
-    gpu = m.clone().cuda()
+    gpu = m.clone().cudaDouble()
     go = lg.DoubleTensor(RNG.normal(0, 1, (4, 3)))
-    np.testing.assert_allclose(gpu.forward([t.cuda() for t in _seg_input()]).float().numpy(),
+    np.testing.assert_allclose(gpu.forward([on_gpu(t) for t in _seg_input()]).float().numpy(),
                                m.forward(_seg_input()).float().numpy(), rtol=1e-6)
     m.backward(_seg_input(), go)
-    gpu.backward([t.cuda() for t in _seg_input()], go.cuda())
+    gpu.backward([on_gpu(t) for t in _seg_input()], on_gpu(go))
     m.updateParameters(0.1)
     gpu.updateParameters(0.1)
     np.testing.assert_allclose(gpu.weight.float().numpy(), m.weight.float().numpy(), rtol=1e-6)
@@ -321,11 +321,11 @@ def test_sparse_linear_keeps_nn_inputs_and_contract(tmp_path):
 @pytest.mark.gpu
 def test_gpu_sparse_linear():
     m = fbnn.SparseLinear(6, 3, True, True).double()
-    gpu = m.clone().cuda()
+    gpu = m.clone().cudaDouble()
     go = lg.DoubleTensor(RNG.normal(0, 1, (2, 3)))
-    cuda_kv = [t.cuda() for t in _kv()]
+    cuda_kv = [on_gpu(t) for t in _kv()]
     np.testing.assert_allclose(gpu.forward(cuda_kv).float().numpy(), m.forward(_kv()).float().numpy(), rtol=1e-6)
-    for mod, x, g in ((m, _kv(), go), (gpu, cuda_kv, go.cuda())):
+    for mod, x, g in ((m, _kv(), go), (gpu, cuda_kv, on_gpu(go))):
         mod.zeroGradParameters()
         mod.backward(x, g)
         mod.updateParameters(0.1)

@@ -219,7 +219,7 @@ def test_caching_lookup_gpu():
     gpu_lut = lut.clone().cuda()
     cache, gpu = fbnn.CachingLookupTable(lut, 4), fbnn.CachingLookupTable(gpu_lut, 4)
     for c, idx, go in ((cache, lg.LongTensor([1, 5, 1]), lg.DoubleTensor(3, 2).fill(1)),
-                       (gpu, lg.LongTensor([1, 5, 1]).cuda(), lg.DoubleTensor(3, 2).fill(1).cuda())):
+                       (gpu, lg.LongTensor([1, 5, 1]).cudaLong(), lg.DoubleTensor(3, 2).fill(1).cuda())):
         c.accUpdateGradParameters(idx, go, 0.5)
         c.flush()
     np.testing.assert_allclose(gpu_lut.weight.double().float().numpy(), lut.weight.float().numpy())

@@ -15,6 +15,7 @@ from legonn.graph.gmodule import gModule
 from legonn.tensor import cuda_kernels
 from legonn.tools import instance_hooks
 from tests.cuda_sources import nvrtc_compile, nvrtc_library, standalone_cuda
+from tests.checks import on_gpu
 
 
 def lstm_cell(n_in=6, hidden=5):
@@ -142,7 +143,7 @@ def cell_inputs(dtype, batch=3, n_in=6, hidden=5, seed=0):
     rng = np.random.default_rng(seed)
     values = [rng.standard_normal((batch, n)) for n in (n_in, hidden, hidden)]
     grads = [rng.standard_normal((batch, hidden)) for _ in range(2)]
-    as_cuda = [lg.from_numpy(v).type(f'legonn.{dtype}Tensor').cuda() for v in values + grads]
+    as_cuda = [on_gpu(lg.from_numpy(v).type(f'legonn.{dtype}Tensor')) for v in values + grads]
     return as_cuda[:3], as_cuda[3:]
 
 
@@ -179,7 +180,7 @@ def test_a_fused_cell_leaves_every_node_as_the_node_by_node_run(monkeypatch, fus
     inputs, grads = cell_inputs(dtype)
 
     def run(graph):
-        graph.cuda()
+        on_gpu(graph)
         for _ in range(2):   # the second run reuses every buffer (and the built kernels)
             graph.zeroGradParameters()
             out = [t.cpu().numpy() for t in graph.forward(inputs)]
@@ -201,9 +202,9 @@ def test_a_fused_cell_leaves_every_node_as_the_node_by_node_run(monkeypatch, fus
 @pytest.mark.gpu
 def test_a_region_with_a_parametrised_twin_equals_the_node_by_node_run(monkeypatch, fused_builds):
     rng = np.random.default_rng(2)
-    inputs = [lg.from_numpy(rng.standard_normal((4, 3))).cuda() for _ in range(2)]
+    inputs = [on_gpu(lg.from_numpy(rng.standard_normal((4, 3)))) for _ in range(2)]
     inputs[0][0][0] = 0.1   # at the threshold: no gradient passes, as in Threshold's own backward
-    grad = lg.from_numpy(rng.standard_normal((4, 3))).cuda()
+    grad = on_gpu(lg.from_numpy(rng.standard_normal((4, 3))))
     graph = gated_relu().double()
     plain = copy.deepcopy(graph)
 
@@ -220,7 +221,7 @@ def test_a_region_with_a_parametrised_twin_equals_the_node_by_node_run(monkeypat
 
 @pytest.mark.gpu
 def test_finite_differences_agree_with_the_fused_backward():
-    cell = lstm_cell(n_in=3, hidden=2).double().cuda()
+    cell = lstm_cell(n_in=3, hidden=2).cudaDouble()
     inputs, grads = cell_inputs('Double', batch=2, n_in=3, hidden=2)
     cell.forward(inputs)
     analytic = [t.cpu().numpy() for t in cell.backward(inputs, grads)]
@@ -236,7 +237,7 @@ def test_finite_differences_agree_with_the_fused_backward():
                 shifted = values.copy()
                 shifted[index] += sign * eps
                 moved = list(inputs)
-                moved[which] = lg.from_numpy(shifted).cuda()
+                moved[which] = on_gpu(lg.from_numpy(shifted))
                 loss.append(sum(float((o.cpu().numpy() * w).sum()) for o, w in zip(cell.forward(moved), weights)))
             numeric[index] = (loss[0] - loss[1]) / (2 * eps)
         np.testing.assert_allclose(analytic[which], numeric, rtol=1e-6, atol=1e-8)

@@ -7,6 +7,7 @@ import pytest
 
 import legonn as lg
 from legonn import image
+from tests.checks import on_gpu
 
 
 def _image(seed, shape=(3, 5, 6), grey_pixels=True):
@@ -317,8 +318,8 @@ def test_on_cuda_tensors():
     """The conversions run on CuPy arrays and give the CPU's numbers."""
     x = _image(7)
     for f in (image.rgb2yuv, image.rgb2hsl, image.hsv2rgb, image.rgb2lab, image.rgb2y, image.rgb2nrgb):
-        gpu = f(lg.DoubleTensor(x).cuda())
+        gpu = f(lg.DoubleTensor(x).cudaDouble())
         assert gpu.is_cuda
         np.testing.assert_allclose(gpu.cpu().numpy(), f(lg.DoubleTensor(x)).numpy(), rtol=1e-12, atol=1e-12)
     levels = lg.DoubleTensor([[0.0, 1.0], [2.0, 1.0]])
-    assert np.array_equal(image.y2jet(levels.cuda()).cpu().numpy(), image.y2jet(levels).numpy())
+    assert np.array_equal(image.y2jet(on_gpu(levels)).cpu().numpy(), image.y2jet(levels).numpy())

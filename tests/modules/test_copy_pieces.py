@@ -7,6 +7,7 @@ import pytest
 import legonn as lg
 from legonn import nn
 from legonn.modules.base import table_buffers
+from tests.checks import on_gpu
 
 
 def test_on_the_cpu_each_piece_is_copied_whatever_its_shape():
@@ -31,12 +32,12 @@ def copies(monkeypatch):
 def run_on_the_gpu(module, input, grad, which):
     """``module``'s forward (or, after one, backward) on the GPU: (result, the module's CPU result)."""
     want = module.forward(input) if which == 'forward' else module.backward(input, grad)
-    gpu = module.clone().cuda()
-    moved = [t.cuda() for t in input] if isinstance(input, list) else input.cuda()
+    gpu = on_gpu(module.clone())
+    moved = [on_gpu(t) for t in input] if isinstance(input, list) else on_gpu(input)
     if which == 'forward':
         return (lambda: gpu.forward(moved)), want
     gpu.forward(moved)
-    return (lambda: gpu.backward(moved, [g.cuda() for g in grad] if isinstance(grad, list) else grad.cuda())), want
+    return (lambda: gpu.backward(moved, [on_gpu(g) for g in grad] if isinstance(grad, list) else on_gpu(grad))), want
 
 
 def assert_equal_trees(got, want):

@@ -58,11 +58,11 @@ def test_gpu_matches_cpu(name, shape):
                                   lambda: nn.Threshold(0.5, 0.1, True)])
 def test_gpu_inplace_matches_cpu(make):
     cpu = make().double()
-    gpu = make().double().cuda()
+    gpu = make().cudaDouble()
     x, go = _x((3, 4)), _x((3, 4), 1)
     out = cpu.forward(x.copy()).numpy().copy()
     gi = cpu.backward(x, go.copy()).numpy()
-    xg, gog = lg.DoubleTensor(x).cuda(), lg.DoubleTensor(go).cuda()
+    xg, gog = lg.DoubleTensor(x).cudaDouble(), lg.DoubleTensor(go).cudaDouble()
     np.testing.assert_allclose(gpu.forward(xg).array.get(), out)
     np.testing.assert_allclose(gpu.backward(xg, gog).array.get(), gi)
 

@@ -7,6 +7,7 @@ import pytest
 import legonn as lg
 from legonn import nn
 from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+from tests.checks import on_gpu
 
 
 def _x(*sizes, seed=0):
@@ -131,10 +132,10 @@ def test_spatial_region_dropout_port_and_errors():
 @pytest.mark.gpu
 def test_spatial_region_dropout_on_the_gpu():
     m = nn.SpatialRegionDropout(0.5).double()
-    g = m.clone().cuda()
+    g = on_gpu(m.clone())
     x = _x(2, 2, 6, 6)
     lg.manualSeed(4)
-    out = g.forward(x.cuda())
+    out = g.forward(on_gpu(x))
     assert out.type() == 'legonn.CudaDoubleTensor'
     noise = _region_reference(x.numpy(), 0.5, g.regionType)
     np.testing.assert_allclose(out.double().numpy(), x.numpy() * noise, rtol=1e-15)

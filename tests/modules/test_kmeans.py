@@ -5,6 +5,7 @@ import pytest
 import legonn as lg
 from legonn import nn
 from tests.checks import assert_jacobian, assert_type_roundtrip
+from tests.checks import on_gpu
 
 rng = np.random.default_rng(0)
 
@@ -104,15 +105,15 @@ def test_init_kmeans_plus_with_p_one_takes_the_farthest_points():
 def test_gpu_matches_cpu():
     x = lg.DoubleTensor(rng.normal(size=(6, 3)))
     m = nn.Kmeans(3, 3).double()
-    g = m.clone().cuda()
-    np.testing.assert_array_equal(g.forward(x.cuda()).cpu().numpy(), m.forward(x).numpy())
+    g = on_gpu(m.clone())
+    np.testing.assert_array_equal(g.forward(on_gpu(x)).cpu().numpy(), m.forward(x).numpy())
     assert g.loss == pytest.approx(m.loss, rel=1e-10)
-    for mod, inp in ((m, x), (g, x.cuda())):
+    for mod, inp in ((m, x), (g, on_gpu(x))):
         mod.zeroGradParameters()
         mod.backward(inp, mod.output.clone().zero())
     np.testing.assert_allclose(g.gradWeight.cpu().numpy(), m.gradWeight.numpy(), rtol=1e-10)
-    g.initKmeansPlus(x.cuda())
-    g.initRandom(x.cuda())
+    g.initKmeansPlus(on_gpu(x))
+    g.initRandom(on_gpu(x))
     assert g.weight.is_cuda
 
 

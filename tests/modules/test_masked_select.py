@@ -5,6 +5,7 @@ import pytest
 import legonn as lg
 from legonn import nn
 from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+from tests.checks import on_gpu
 
 MASK = np.array([[1, 0, 1], [0, 0, 1]], dtype=np.uint8)
 
@@ -62,9 +63,9 @@ def test_gpu_matches_cpu():
     x = lg.randn(2, 3).double()
     mask = lg.ByteTensor(MASK)
     out = m.forward([x, mask]).numpy().copy()
-    g = m.cuda().forward([x.cuda(), mask.cuda()])
+    g = on_gpu(m).forward([on_gpu(x), on_gpu(mask)])
     np.testing.assert_array_equal(g.cpu().numpy(), out)
-    gx, gmask = m.backward([x.cuda(), mask.cuda()], lg.ones(3).double().cuda())
+    gx, gmask = m.backward([on_gpu(x), on_gpu(mask)], lg.ones(3).cudaDouble())
     assert gx.is_cuda and gmask.type() == 'legonn.CudaByteTensor'
     np.testing.assert_array_equal(gx.cpu().numpy(), MASK.astype(float))
 

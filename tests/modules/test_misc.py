@@ -88,7 +88,7 @@ def test_one_hot_output_and_zero_gradient():
 @pytest.mark.gpu
 def test_one_hot_gpu():
     m = nn.OneHot(3).cuda()
-    np.testing.assert_array_equal(m.forward(lg.LongTensor([2, 0]).cuda()).cpu().numpy(), np.eye(3)[[2, 0]])
+    np.testing.assert_array_equal(m.forward(lg.LongTensor([2, 0]).cudaLong()).cpu().numpy(), np.eye(3)[[2, 0]])
 
 
 def test_white_noise_statistics_and_modes():

@@ -5,6 +5,7 @@ import pytest
 import legonn as lg
 from legonn import nn
 from tests.checks import assert_close_trees, numeric_gradient
+from tests.checks import on_gpu
 
 TREES = [{0: [1, 2], 1: [3, 4, 5]}, {0: [1, 2, 3], 2: [4, 5]}]
 
@@ -64,10 +65,10 @@ def test_types_and_clone():
 def test_gpu_matches_cpu():
     """The cuda() forest gives the CPU output and input gradient."""
     forest, (x, t) = _forest(), _input()
-    gpu = forest.clone().cuda()
+    gpu = on_gpu(forest.clone())
     go = lg.DoubleTensor(np.random.RandomState(4).randn(4))
-    assert_close_trees(forest.forward([x, t]), gpu.forward([x.cuda(), t.cuda()]))
-    assert_close_trees(forest.backward([x, t], go)[0], gpu.backward([x.cuda(), t.cuda()], go.cuda())[0])
+    assert_close_trees(forest.forward([x, t]), gpu.forward([on_gpu(x), on_gpu(t)]))
+    assert_close_trees(forest.backward([x, t], go)[0], gpu.backward([on_gpu(x), on_gpu(t)], on_gpu(go))[0])
 
 
 def test_bad_arguments():

@@ -10,6 +10,7 @@ import legonn as lg
 from legonn import nn
 from legonn.tensor.special import digamma
 from tests.checks import assert_rejected, assert_type_roundtrip
+from tests.checks import on_gpu
 
 NOTHING = lg.Tensor()   # the gradOutput the REINFORCE modules ignore, as dpnn's tests pass it
 EULER_GAMMA = 0.57721566490153286060651209
@@ -275,15 +276,15 @@ def test_gpu_samples_and_gradients(make, inp):
     """On the GPU the modules sample on the device (CuPy's stream) and give the gradients the CPU module gives
     for the same samples; evaluation outputs equal the CPU's."""
     cpu = make().double()
-    gpu = make().double().cuda()
+    gpu = make().cudaDouble()
     x = inp()
-    x_gpu = [lg.from_numpy(a).cuda() for a in x] if isinstance(x, list) else lg.from_numpy(x).cuda()
+    x_gpu = [on_gpu(lg.from_numpy(a)) for a in x] if isinstance(x, list) else on_gpu(lg.from_numpy(x))
     out = gpu.forward(x_gpu)
     assert out.type() == 'legonn.CudaDoubleTensor'
     reward = np.array([1.0, -2.0, 0.5])
-    gpu.reinforce(lg.from_numpy(reward).cuda())
+    gpu.reinforce(on_gpu(lg.from_numpy(reward)))
     cpu.reinforce(lg.from_numpy(reward))
-    g = gpu.backward(x_gpu, lg.Tensor().cuda())
+    g = gpu.backward(x_gpu, on_gpu(lg.Tensor()))
     cpu.forward(x)
     cpu.output.copy(out.double().cpu() if hasattr(out, 'cpu') else out)   # the GPU's samples
     expected = cpu.backward(x, NOTHING)

@@ -33,7 +33,7 @@ RUNS = {
 def test_matches_cpu(name):
     fn = getattr(optim, name.split('+')[0])
     x0 = np.linspace(1.0, -1.0, 6)
-    cpu, gpu = lg.DoubleTensor(x0), lg.DoubleTensor(x0).cuda()
+    cpu, gpu = lg.DoubleTensor(x0), lg.DoubleTensor(x0).cudaDouble()
     c_cpu, c_gpu = dict(RUNS[name]), dict(RUNS[name])
     for _ in range(5):
         fn(OPFUNC, cpu, c_cpu)
@@ -53,7 +53,7 @@ def test_cupy_array_updated_in_place():
 @pytest.mark.parametrize('name', ['cmaes', 'de'])
 def test_stochastic_on_gpu(name):
     lg.manualSeed(3)
-    x = lg.DoubleTensor(6).cuda()
+    x = lg.DoubleTensor(6).cudaDouble()
     cfg = {'sigma': 1.0, 'maxEval': 2500} if name == 'cmaes' else \
         {'scaleFactor': 0.8, 'crossoverRate': 0.9, 'maxFEs': 6000, 'popsize': 30, 'minRegion': -3, 'maxRegion': 3}
     getattr(optim, name)(lambda p: OPFUNC(p.cpu().array), x, cfg)
@@ -61,7 +61,7 @@ def test_stochastic_on_gpu(name):
 
 
 def test_gradient_on_wrong_device():
-    x = lg.DoubleTensor(6).cuda()
+    x = lg.DoubleTensor(6).cudaDouble()
     with pytest.raises(TypeError, match='gradient is on the CPU .* x is on the GPU'):
         optim.sgd(lambda p: (0.0, np.zeros(6)), x, {})
 
@@ -78,9 +78,9 @@ def test_checkgrad_and_confusion_on_gpu():
 def test_device_loss_of_several_elements_handed_back():
     """TrainerDeepMask.lua's fevaltrunk returns the trunk's CUDA output as sgd's "loss": handed back as it
     came (sgd.lua's ``return x,{fx}``), and refused with x unchanged when it holds a NaN."""
-    x = lg.DoubleTensor([1.0, 2.0]).cuda()
-    loss = lg.DoubleTensor([[0.5, 1.5], [2.5, 3.5]]).cuda()
-    g = lg.DoubleTensor([1.0, 1.0]).cuda()
+    x = lg.DoubleTensor([1.0, 2.0]).cudaDouble()
+    loss = lg.DoubleTensor([[0.5, 1.5], [2.5, 3.5]]).cudaDouble()
+    g = lg.DoubleTensor([1.0, 1.0]).cudaDouble()
     _, fs = optim.sgd(lambda _: (loss, g), x, {'learningRate': 0.5})
     assert fs[0] is loss and x.float().tolist() == [0.5, 1.5]
     loss[0][0] = float('nan')

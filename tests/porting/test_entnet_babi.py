@@ -11,8 +11,8 @@ main.lua's training loop (lines 36-118: optim.adam on the flat parameters, the t
 Word ids, story and question rows, supporting-fact numbers and time steps are 0-based: the blank word ``''``
 is word 0 (Lua's 1), so the story mask is ``story:ne(0)`` and zeroNilToken zeroes row 0. data.lua's buffers of
 50 words x 1000 sentences x 10000 questions per file (2 GB of zeros) are sized by the constants below. The
-Lua's ``:cuda()`` calls go through ``cuda()``, a float CudaTensor with ``opt.gpu`` > 0 (cutorch's
-``type('torch.CudaTensor')``) and the default type on the CPU runs."""
+Lua's ``:cuda()`` calls go through ``cuda()``: ``x.cuda()`` (a float CudaTensor, as cutorch's) with
+``opt.gpu`` > 0 and the default type on the CPU runs."""
 import math
 import random
 import re
@@ -30,9 +30,9 @@ MAX_SENTENCE_LENGTH, MAX_STORY_LENGTH, QUESTIONS_PER_FILE = 12, 16, 64   # the L
 
 
 def cuda(x):
-    """The Lua's ``x:cuda()``: cutorch's ``type('torch.CudaTensor')`` on the GPU runs, the default type on the
-    CPU runs (a ByteTensor mask becomes floating as it does in Torch7)."""
-    return x.type('torch.CudaTensor' if opt['gpu'] > 0 else lg.getdefaulttensortype())
+    """The Lua's ``x:cuda()`` on the GPU runs (a float CudaTensor from any type, a ByteTensor mask too), the
+    default type on the CPU runs."""
+    return x.cuda() if opt['gpu'] > 0 else x.type(lg.getdefaulttensortype())
 
 
 # --- layers/Normalization.lua -----------------------------------------------------------------------------
@@ -813,8 +813,8 @@ def test_runs_log_save_and_pick_the_best(tmp_path):
 @pytest.mark.gpu
 def test_entnet_on_cuda(tmp_path):
     """``opt.gpu`` 1: the network, keys, batches and mask as float CudaTensors, as cutorch's ``:cuda()``
-    makes them; a training epoch runs and the cost matches the CPU network on a batch. A CudaByteTensor mask
-    (legonn's ``x.cuda()`` of a ByteTensor keeps its type) is refused by the gate's CMulTable."""
+    makes them; a training epoch runs and the cost matches the CPU network on a batch. The Lua's own mask line,
+    ``story:ne(1):sum(3):select(3,1):ne(0):cuda()``, gives the same float mask."""
     lg.setdefaulttensortype('torch.FloatTensor')
     _tiny(tmp_path, gpu=1, epochs=1)
     assert model.paramx.type() == 'legonn.CudaTensor'
@@ -826,7 +826,8 @@ def test_entnet_on_cuda(tmp_path):
     cpu = model.network.clone().type('torch.FloatTensor')
     logprob = cpu.forward([question.float(), story.float(), model.keys.float(), model.mask.float()])
     np.testing.assert_allclose(cost, -sum(logprob[b][int(answer[b])] for b in range(4)), rtol=1e-4)
-    byte_mask = story.ne(0).sum(2).select(2, 0).ne(0).cuda()
-    assert byte_mask.type() == 'legonn.CudaByteTensor'
-    with pytest.raises(TypeError, match='CMulTable'):
-        model.network.forward([question, story, model.keys, byte_mask])
+    mask = story.ne(0).sum(2).select(2, 0).ne(0).cuda()
+    assert mask.type() == 'legonn.CudaTensor'
+    np.testing.assert_array_equal(mask.cpu().numpy(), model.mask.cpu().numpy())
+    np.testing.assert_array_equal(model.network.forward([question, story, model.keys, mask]).cpu().numpy(),
+                                  model.network.forward([question, story, model.keys, model.mask]).cpu().numpy())

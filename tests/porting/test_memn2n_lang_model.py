@@ -658,19 +658,13 @@ def test_memn2n_on_cuda_matches_the_cpu(ptb):
 
 
 @pytest.mark.gpu
-def test_cuda_keeps_double_where_torch7_gives_float():
-    """docs/porting.md: in the DoubleTensor default, ``model:cuda()`` gives CudaDoubleTensor parameters (Torch7:
-    CudaTensor), so main.lua's ``torch.CudaTensor`` batches are refused where the state meets the memories, in
-    the first hop's MM, with a TypeError naming it;
-    ``model:type('torch.CudaTensor')`` takes them."""
+def test_cuda_gives_float_in_the_double_default_as_torch7():
+    """In the DoubleTensor default, model.lua's ``model:cuda()`` gives CudaTensor (float) parameters, as
+    cutorch's, so main.lua's ``torch.CudaTensor`` batches go through the first hop's MM unchanged."""
     lg.setdefaulttensortype('torch.DoubleTensor')
     p = _params(gpu=1)
     model = g_build_model(p)
-    assert model.getParameters()[0].type() == 'legonn.CudaDoubleTensor'
-    x = [t.type('torch.CudaTensor') for t in _batch(p)]
-    with pytest.raises(TypeError, match=r"MM: expected a legonn\.CudaTensor input\[1\] \(input\[0\]'s type\), "
-                                        r"got legonn\.CudaDoubleTensor$"):
-        model.forward(x)
-    model.type('torch.CudaTensor')
     assert model.getParameters()[0].type() == 'legonn.CudaTensor'
+    x = [t.cuda() for t in _batch(p)]
+    assert {t.type() for t in x} == {'legonn.CudaTensor'}
     assert np.isfinite(float(model.forward(x)[0]))

@@ -32,9 +32,9 @@ def test_jacobian_test_io_compares_a_saved_and_loaded_copy():
 def test_jacobian_test_io_of_a_cuda_module():
     """Jacobian.lua's testIO reads the module back as written (torch.DiskFile readObject keeps CUDA tensors on the
     GPU): the copy of a CUDA module runs on the CUDA input and agrees with it."""
-    lin = nn.Linear(4, 3).double().cuda()
-    assert nn.Jacobian.testIO(lin, lg.randn(2, 4).double().cuda()) == (0.0, 0.0)
-    errors = nn.Jacobian.testAllUpdate(lin, lg.randn(2, 4).double().cuda(), 'bias', 'gradBias')
+    lin = nn.Linear(4, 3).cudaDouble()
+    assert nn.Jacobian.testIO(lin, lg.randn(2, 4).cudaDouble()) == (0.0, 0.0)
+    errors = nn.Jacobian.testAllUpdate(lin, lg.randn(2, 4).cudaDouble(), 'bias', 'gradBias')
     assert max(errors.values()) < 1e-12
 
 

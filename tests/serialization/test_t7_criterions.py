@@ -371,7 +371,7 @@ def test_cuda_criterions_and_wrappers_are_written_as_cuda_objects_and_load_on_th
     back, back_wrapped = lg.load_lua(out, device='cuda')
     assert back.criterions[0].weights.type() == 'legonn.CudaTensor' and back_wrapped.v.type() == 'legonn.CudaTensor'
     x = [_values((4, 3)).float().cuda(), _values((4, 3), 1).float().cuda()]
-    y = [lg.LongTensor([0, 2, 1, 1]).cuda(), _values((4, 3), 2).float().cuda()]
+    y = [lg.LongTensor([0, 2, 1, 1]).cudaLong(), _values((4, 3), 2).float().cuda()]
     assert back.forward(x, y) == pytest.approx(crit.forward(x, y), rel=1e-6)
     z = _values((5, 3)).float().cuda()
     np.testing.assert_allclose(back_wrapped.forward(z).cpu().numpy(), wrapped.forward(z).cpu().numpy(), rtol=1e-6)

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import legonn as lg
+from tests.checks import on_gpu
 
 pytestmark = pytest.mark.gpu
 
@@ -11,15 +12,31 @@ TWINS = {'FloatTensor': 'CudaTensor', 'DoubleTensor': 'CudaDoubleTensor', 'HalfT
          'IntTensor': 'CudaIntTensor', 'LongTensor': 'CudaLongTensor'}
 
 
+CONVERTERS = {'CudaTensor': 'cuda', 'CudaDoubleTensor': 'cudaDouble', 'CudaHalfTensor': 'cudaHalf',
+              'CudaByteTensor': 'cudaByte', 'CudaCharTensor': 'cudaChar', 'CudaShortTensor': 'cudaShort',
+              'CudaIntTensor': 'cudaInt', 'CudaLongTensor': 'cudaLong'}
+
+
 @pytest.mark.parametrize('cpu,gpu', TWINS.items())
-def test_cuda_cpu_round_trip_keeps_type_and_values(cpu, gpu):
+def test_typed_converters_and_cpu_round_trip_keep_type_and_values(cpu, gpu):
     x = getattr(lg, cpu)([[1, 2, 3], [4, 5, 6]])
-    g = x.cuda()
+    g = getattr(x, CONVERTERS[gpu])()
     assert g.type() == 'legonn.' + gpu and g.is_cuda
-    assert g.cuda() is g
+    assert getattr(g, CONVERTERS[gpu])() is g
     back = g.cpu()
     assert back.type() == 'legonn.' + cpu and back.tolist() == x.tolist()
     assert getattr(lg, gpu)(2, 2).sum() == 0
+
+
+@pytest.mark.parametrize('cpu', TWINS)
+def test_cuda_gives_a_float_cuda_tensor_from_any_type_as_cutorch(cpu):
+    """cutorch's x:cuda() is x:type('torch.CudaTensor'): float32 whatever x holds, so labels and masks
+    meet a CUDA model's floats; a CudaDoubleTensor's cuda() converts too."""
+    x = getattr(lg, cpu)([[1, 2, 3], [4, 5, 6]])
+    g = x.cuda()
+    assert g.type() == 'legonn.CudaTensor' and g.tolist() == [[1, 2, 3], [4, 5, 6]]
+    assert g.cuda() is g
+    assert x.cudaDouble().cuda().type() == 'legonn.CudaTensor'
 
 
 def test_cuda_views_share_storage():
@@ -34,7 +51,7 @@ def test_cuda_views_share_storage():
 def test_cuda_arithmetic_matches_cpu():
     lg.manualSeed(0)
     a, b = lg.randn(3, 4).double(), lg.randn(4, 2).double()
-    ga, gb = a.cuda(), b.cuda()
+    ga, gb = on_gpu(a), on_gpu(b)
     assert np.allclose(lg.mm(ga, gb).cpu().array, lg.mm(a, b).array)
     assert np.allclose(ga.clone().add(2, ga).cpu().array, a.clone().add(2, a).array)
     assert np.allclose(lg.sigmoid(ga).cpu().array, lg.sigmoid(a).array)
@@ -43,16 +60,16 @@ def test_cuda_arithmetic_matches_cpu():
     v, i = ga.max(1)
     assert i.type() == 'legonn.CudaLongTensor' and i.cpu().tolist() == a.max(1)[1].tolist()
     assert ga.sort(1)[1].cpu().tolist() == a.sort(1)[1].tolist()
-    assert ga.index(0, lg.LongTensor([2, 0]).cuda()).cpu().tolist() == a.index(0, lg.LongTensor([2, 0])).tolist()
+    assert ga.index(0, lg.LongTensor([2, 0]).cudaLong()).cpu().tolist() == a.index(0, lg.LongTensor([2, 0])).tolist()
     assert ga.gt(0).type() == 'legonn.CudaByteTensor'
-    halves = lg.DoubleTensor([0.5, 1.5, 2.5, -0.5, -2.5]).cuda()
+    halves = lg.DoubleTensor([0.5, 1.5, 2.5, -0.5, -2.5]).cudaDouble()
     assert halves.round().cpu().tolist() == [1.0, 2.0, 3.0, -1.0, -3.0]   # C's round, as on the CPU
     assert lg.diag(ga[:, :3], 1).cpu().tolist() == lg.diag(a[:, :3], 1).tolist()
     assert ga.tril(-1).cpu().tolist() == a.tril(-1).tolist() and ga.triu().cpu().tolist() == a.triu().tolist()
     assert np.allclose(lg.atan2(ga, ga.clone().fill(-2)).cpu().array, np.arctan2(a.array, -2))
     assert ga.gt(0).sum(1).type() == 'legonn.CudaByteTensor'
     assert [t.cpu().tolist() for t in ga.round().mode(1)] == [t.tolist() for t in a.round().mode(1)]
-    assert lg.DoubleTensor([float('nan'), -2]).cuda().sign().cpu().tolist() == [0, -1]
+    assert lg.DoubleTensor([float('nan'), -2]).cudaDouble().sign().cpu().tolist() == [0, -1]
     assert 'legonn.CudaDoubleTensor of size 3x4' in str(ga)
 
 
@@ -103,11 +120,11 @@ def test_cuda_index_add_and_scatter_add_accumulate_repeats():
     base = lg.zeros(4, 3).double()
     src = lg.range(1, 6).view(2, 3).double()
     want = base.clone().indexAdd(0, lg.LongTensor([2, 2]), src)
-    got = base.cuda().indexAdd(0, lg.LongTensor([2, 2]).cuda(), src.cuda())
+    got = on_gpu(base).indexAdd(0, lg.LongTensor([2, 2]).cudaLong(), on_gpu(src))
     assert got.cpu().tolist() == want.tolist() and want[2].tolist() == [5, 7, 9]
     index = lg.LongTensor([[0, 1, 0], [0, 0, 3]])
     want = base.clone().scatterAdd(0, index, src)
-    got = base.cuda().scatterAdd(0, index.cuda(), src.cuda())
+    got = on_gpu(base).scatterAdd(0, on_gpu(index), on_gpu(src))
     assert got.cpu().tolist() == want.tolist()
 
 
@@ -124,7 +141,7 @@ def test_cuda_random_distributions_fill_in_place(fill, check):
 
 
 def test_cuda_multinomial_draws_on_the_device():
-    prob = lg.DoubleTensor([[0, 1, 0, 3], [2, 0, 0, 0]]).cuda()
+    prob = lg.DoubleTensor([[0, 1, 0, 3], [2, 0, 0, 0]]).cudaDouble()
     drawn = lg.multinomial(prob, 5, True)
     assert drawn.is_cuda and drawn.size() == (2, 5)
     values = drawn.cpu().numpy()
@@ -149,11 +166,11 @@ def test_cuda_alias_multinomial_and_conv2_run_on_the_device():
 def test_cuda_lapack_functions_return_device_tensors():
     a = lg.DoubleTensor([[4, 1, 0], [1, 3, 1], [0, 1, 2]])
     b = lg.DoubleTensor([[1, 2], [0, 1], [3, 0]])
-    x, lu = lg.gesv(b.cuda(), a.cuda())
+    x, lu = lg.gesv(on_gpu(b), on_gpu(a))
     assert x.is_cuda and lu.is_cuda and np.allclose(x.cpu().numpy(), lg.gesv(b, a)[0].numpy())
-    q, r = lg.qr(a.cuda())
+    q, r = lg.qr(on_gpu(a))
     assert q.type() == 'legonn.CudaDoubleTensor' and np.allclose((q @ r).cpu().numpy(), a.numpy())
-    u, piv = lg.pstrf(a.cuda())
+    u, piv = lg.pstrf(on_gpu(a))
     assert piv.type() == 'legonn.CudaIntTensor' and u.is_cuda
 
 
@@ -174,7 +191,7 @@ def test_gpu_memory_is_not_shared_between_processes():
 def test_cuda_match_equals_the_cpu_one():
     rng = np.random.default_rng(4)
     a, b = lg.DoubleTensor(rng.standard_normal((3, 4))), lg.DoubleTensor(rng.standard_normal((2, 4)))
-    got = lg.match(a.cuda(), b.cuda(), 0.5)
+    got = lg.match(on_gpu(a), on_gpu(b), 0.5)
     assert got.is_cuda and np.allclose(got.cpu().array, lg.match(a, b, 0.5).array, rtol=0, atol=1e-12)
 
 

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import legonn as lg
+from tests.checks import on_gpu
 
 
 @pytest.fixture
@@ -334,10 +335,10 @@ def test_remainder_and_bitwise_on_the_gpu():
     if not lg.gpu_available():
         pytest.skip('no GPU')
     x = lg.DoubleTensor(np.random.RandomState(1).uniform(-10, 10, 100))
-    assert np.array_equal(x.cuda().remainder(2.1).cpu().array, x.clone().remainder(2.1).array)
+    assert np.array_equal(on_gpu(x).remainder(2.1).cpu().array, x.clone().remainder(2.1).array)
     i = lg.LongTensor([1, 5, -8])
-    assert i.cuda().rshift(1).cpu().tolist() == i.clone().rshift(1).tolist()
-    assert lg.bitand(i.cuda(), 3).cpu().tolist() == [1, 1, 0]
+    assert on_gpu(i).rshift(1).cpu().tolist() == i.clone().rshift(1).tolist()
+    assert lg.bitand(on_gpu(i), 3).cpu().tolist() == [1, 1, 0]
 
 
 def test_cmax_cmin_nan_rule():

@@ -97,8 +97,10 @@ class Typed(InputChecks, FloatingShortcuts, TorchNamed):
         return self
 
     def cuda(self):
-        """Move every tensor to the GPU (CuPy), keeping the element type."""
-        return self.type(device_twin(self._type, True))
+        """Move every tensor to the GPU (CuPy) as ``type('legonn.CudaTensor')``, as cutorch's ``m:cuda()``:
+        floating tensors become float32 whatever their type (a double model too), index tensors keep their
+        integer type on the GPU. ``cudaDouble()`` keeps float64."""
+        return self.type('legonn.CudaTensor')
 
     def cpu(self):
         return self.type(device_twin(self._type, False))
