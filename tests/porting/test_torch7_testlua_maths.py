@@ -1178,88 +1178,59 @@ def test_inverse():
     assert maxdiff(MII, MI) == 0, 'inverse value in-place'
 
 
-def _reversed_kernel(k):
-    """test.lua's ``ki``: a copy of ``k`` whose storage holds ``k``'s elements in reverse order."""
+def _conv_checks(conv, xcorr, x, k, tolerance, name):
+    """The body test.lua's conv2 and conv3 share (``conv``, ``xcorr`` are torch.conv2 and torch.xcorr2, or the
+    3-D pair): 'V' is the default; a convolution is the cross-correlation with the reversed kernel, valid and
+    full; ``x`` correlated with itself is its dot product; a stack of two copies gives the copy's maps twice."""
+    imvc = conv(x, k)
+    imvc2 = conv(x, k, 'V')
+    imfc = conv(x, k, 'F')
+
     ki = k.clone()
     ks = k.storage()
     kis = ki.storage()
     for i in range(ks.size() - 1, -1, -1):
         kis[ks.size() - i - 1] = ks[i]
-    return ki
+    imvx = xcorr(x, ki)
+    imvx2 = xcorr(x, ki, 'V')
+    imfx = xcorr(x, ki, 'F')
+
+    assert maxdiff(imvc, imvc2) == 0, name
+    assert maxdiff(imvc, imvx) == 0, name
+    assert maxdiff(imvc, imvx2) == 0, name
+    assert maxdiff(imfc, imfx) == 0, name
+    assert abs(x.dot(x) - xcorr(x, x).view(-1)[0]) < tolerance, name   # [1][1] (and [1][1][1]) in the Lua
+
+    xx = lg.Tensor(2, *x.size())
+    xx[0].copy(x)
+    xx[1].copy(x)
+    kk = lg.Tensor(2, *k.size())
+    kk[0].copy(k)
+    kk[1].copy(k)
+
+    immvc = conv(xx, kk)
+    immvc2 = conv(xx, kk, 'V')
+    immfc = conv(xx, kk, 'F')
+
+    assert maxdiff(immvc[0], immvc[1]) == 0, name
+    assert maxdiff(immvc[0], imvc) == 0, name
+    assert maxdiff(immvc2[0], imvc2) == 0, name
+    assert maxdiff(immfc[0], immfc[1]) == 0, name
+    assert maxdiff(immfc[0], imfc) == 0, name
 
 
 def test_conv2():
     """test.lua lines 2726-2763."""
     x = lg.rand(math.floor(lg.uniform(50, 100)), math.floor(lg.uniform(50, 100)))
     k = lg.rand(math.floor(lg.uniform(10, 20)), math.floor(lg.uniform(10, 20)))
-    imvc = lg.conv2(x, k)
-    imvc2 = lg.conv2(x, k, 'V')
-    imfc = lg.conv2(x, k, 'F')
-
-    ki = _reversed_kernel(k)
-    imvx = lg.xcorr2(x, ki)
-    imvx2 = lg.xcorr2(x, ki, 'V')
-    imfx = lg.xcorr2(x, ki, 'F')
-
-    assert maxdiff(imvc, imvc2) == 0, 'torch.conv2'
-    assert maxdiff(imvc, imvx) == 0, 'torch.conv2'
-    assert maxdiff(imvc, imvx2) == 0, 'torch.conv2'
-    assert maxdiff(imfc, imfx) == 0, 'torch.conv2'
-    assert abs(x.dot(x) - lg.xcorr2(x, x)[0][0]) < 1e-10, 'torch.conv2'
-
-    xx = lg.Tensor(2, x.size(0), x.size(1))
-    xx[0].copy(x)
-    xx[1].copy(x)
-    kk = lg.Tensor(2, k.size(0), k.size(1))
-    kk[0].copy(k)
-    kk[1].copy(k)
-
-    immvc = lg.conv2(xx, kk)
-    immvc2 = lg.conv2(xx, kk, 'V')
-    immfc = lg.conv2(xx, kk, 'F')
-
-    assert maxdiff(immvc[0], immvc[1]) == 0, 'torch.conv2'
-    assert maxdiff(immvc[0], imvc) == 0, 'torch.conv2'
-    assert maxdiff(immvc2[0], imvc2) == 0, 'torch.conv2'
-    assert maxdiff(immfc[0], immfc[1]) == 0, 'torch.conv2'
-    assert maxdiff(immfc[0], imfc) == 0, 'torch.conv2'
+    _conv_checks(lg.conv2, lg.xcorr2, x, k, 1e-10, 'torch.conv2')
 
 
 def test_conv3():
     """test.lua lines 2765-2806."""
     x = lg.rand(math.floor(lg.uniform(20, 40)), math.floor(lg.uniform(20, 40)), math.floor(lg.uniform(20, 40)))
     k = lg.rand(math.floor(lg.uniform(5, 10)), math.floor(lg.uniform(5, 10)), math.floor(lg.uniform(5, 10)))
-    imvc = lg.conv3(x, k)
-    imvc2 = lg.conv3(x, k, 'V')
-    imfc = lg.conv3(x, k, 'F')
-
-    ki = _reversed_kernel(k)
-    imvx = lg.xcorr3(x, ki)
-    imvx2 = lg.xcorr3(x, ki, 'V')
-    imfx = lg.xcorr3(x, ki, 'F')
-
-    assert maxdiff(imvc, imvc2) == 0, 'torch.conv3'
-    assert maxdiff(imvc, imvx) == 0, 'torch.conv3'
-    assert maxdiff(imvc, imvx2) == 0, 'torch.conv3'
-    assert maxdiff(imfc, imfx) == 0, 'torch.conv3'
-    assert abs(x.dot(x) - lg.xcorr3(x, x)[0][0][0]) < 4 * 1e-10, 'torch.conv3'
-
-    xx = lg.Tensor(2, x.size(0), x.size(1), x.size(2))
-    xx[0].copy(x)
-    xx[1].copy(x)
-    kk = lg.Tensor(2, k.size(0), k.size(1), k.size(2))
-    kk[0].copy(k)
-    kk[1].copy(k)
-
-    immvc = lg.conv3(xx, kk)
-    immvc2 = lg.conv3(xx, kk, 'V')
-    immfc = lg.conv3(xx, kk, 'F')
-
-    assert maxdiff(immvc[0], immvc[1]) == 0, 'torch.conv3'
-    assert maxdiff(immvc[0], imvc) == 0, 'torch.conv3'
-    assert maxdiff(immvc2[0], imvc2) == 0, 'torch.conv3'
-    assert maxdiff(immfc[0], immfc[1]) == 0, 'torch.conv3'
-    assert maxdiff(immfc[0], imfc) == 0, 'torch.conv3'
+    _conv_checks(lg.conv3, lg.xcorr3, x, k, 4 * 1e-10, 'torch.conv3')
 
 
 def _volume_and_kernel():
