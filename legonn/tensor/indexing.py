@@ -173,7 +173,7 @@ class IndexingMixin:
 
     def maskedFill(self, mask, value):
         """Set the elements where ``mask`` (a ByteTensor of these sizes) is non-zero to ``value``; returns self."""
-        self.array[self._mask(mask, 'maskedFill')] = value
+        self.array[self._mask(mask, 'maskedFill')] = stored_number(value, self.array.dtype)
         return self
 
     def maskedSelect(self, *args):

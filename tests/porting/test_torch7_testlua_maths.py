@@ -1,4 +1,4 @@
-"""torch/torch7's test/test.lua, lines 1363-2901 (``torchtest.cfmod`` ... ``torchtest.fconv3_fconv2_eq``), ported
+"""torch/torch7's test/test.lua, lines 1363-2900 (``torchtest.cfmod`` ... ``torchtest.fconv3_fconv2_eq``), ported
 literally: one test per ``torchtest.X``, each naming its lines. The edits are docs/porting.md's: ``torch.`` is
 ``lg.``, ``:`` is ``.``, indices and dimensions are 0-based, a matrix product ``A * B`` is ``A @ B``, a call whose
 several results Lua truncates to one takes ``[0]``, ``mytester:assertlt(a, b)`` is ``assert a < b`` and
@@ -80,9 +80,10 @@ def test_cfmod():
 
 
 def test_cremainder():
-    """test.lua lines 1427-1489: Lua's ``%`` of numbers is ``a - floor(a / b) * b``, as Python's ``%`` of
-    floats."""
-    _pointwise_vs_loop(lg.cremainder, lambda a, b: a % b, lambda *s: lg.Tensor(*s).uniform(-10, 10),
+    """test.lua lines 1427-1489: Lua's ``%`` of numbers is ``a - math.floor(a / b) * b`` (the Lua 5.1 manual,
+    section 2.5.1), spelled out here: Python's ``%`` of floats is the exact remainder, which may differ in the
+    last bits."""
+    _pointwise_vs_loop(lg.cremainder, lambda a, b: a - math.floor(a / b) * b, lambda *s: lg.Tensor(*s).uniform(-10, 10),
                        lambda *s: lg.Tensor(*s).uniform(-3, 3))
 
 
@@ -315,7 +316,8 @@ def test_aliasMultinomial():
         n_samples = output.nElement()
         prob_state = lg.multinomialAliasSetup(probs)
         assert prob_state[0].min() > -1, f"Index ={prob_state[0].min()}alias indices has an index below 0"
-        assert prob_state[0].max() <= n_class - 1, f"{prob_state[0].max()} alias indices has an index exceeding num_class"
+        assert prob_state[0].max() <= n_class - 1, \
+            f"{prob_state[0].max()} alias indices has an index exceeding num_class"
         prob_state = lg.multinomialAliasSetup(probs, prob_state)
         assert prob_state[0].min() > -1, f"Index ={prob_state[0].min()}alias indices has an index below 0(cold)"
         assert prob_state[0].max() <= n_class - 1, \

@@ -195,7 +195,7 @@ def test_torch_scatter_is_the_method_on_its_first_tensor():
 
 
 def _integer_stores(kind):
-    """``t[i] = v`` and ``t:fill(v)`` of numbers outside each integer type's range, on ``kind`` tensors."""
+    """``t[i] = v``, ``t:fill(v)`` and ``t:maskedFill(m, v)`` of numbers outside each integer type's range, on ``kind`` tensors."""
     b = lg.ByteTensor(3).type(kind.replace('X', 'Byte'))
     b[0] = 65025                                        # 255 * 255, test.lua's cmul of two ByteTensors
     b[1] = -1
@@ -207,6 +207,7 @@ def _integer_stores(kind):
     s[0] = 40000
     assert s.tolist() == [40000 - 65536]
     assert b.fill(300).tolist() == [44, 44, 44]
+    assert b.maskedFill(lg.ByteTensor([0, 1, 0]).type(kind.replace('X', 'Byte')), 257).tolist() == [44, 1, 44]
     d = lg.DoubleTensor(1).type(kind.replace('X', 'Double'))
     d[0] = 65025
     assert d.tolist() == [65025]                        # floating types store the number as it is
