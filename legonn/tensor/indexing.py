@@ -131,7 +131,9 @@ class IndexingMixin:
     def __setitem__(self, key, value):
         key = self._torch_key(key)
         value = operand(value)
-        if not isinstance(value, numbers.Number):
+        if isinstance(value, numbers.Number):
+            value = self._real(value)   # a number as C's cast to the element type makes it (TH's checkreal)
+        else:
             value = backend.to_module(value, self.xp)
             if value.size == 1 and value.ndim:
                 # t[i] = one_element_tensor (Torch7's targets[k] = target:squeeze()): a 0-d value

@@ -134,11 +134,17 @@ class PointwiseMixin:
     def _real(self, value, dtype=None):
         """A number argument as the element type (``dtype``, default this tensor's): cwrap converts a Lua number
         to the C ``real`` of the tensor's type before the call, so an integer tensor's number arguments are
-        truncated toward zero (LongTensor:mul(0.5) multiplies by 0, IntTensor:div(2.5) divides by 2). Arrays
-        and the numbers of floating tensors are returned as they are."""
-        kind = np.dtype(dtype if dtype is not None else self.dtype).kind
-        if kind in 'iu' and _is_number(value) and not isinstance(value, (numbers.Integral, np.integer)):
-            return int(value)   # int() truncates toward zero, as C's cast does
+        truncated toward zero (LongTensor:mul(0.5) multiplies by 0, IntTensor:div(2.5) divides by 2) and
+        wrapped into the type's range as C's ``(real)`` cast of the integer wraps (``b[i] = 300`` stores 44 in a
+        ByteTensor, -3 stores 253; NumPy would raise OverflowError). Arrays and the numbers of floating tensors
+        are returned as they are."""
+        dt = np.dtype(dtype if dtype is not None else self.dtype)
+        if dt.kind in 'iu' and _is_number(value):
+            value = int(value)   # int() truncates toward zero, as C's cast does
+            bits = 8 * dt.itemsize
+            value &= (1 << bits) - 1
+            if dt.kind == 'i' and value >> (bits - 1):
+                value -= 1 << bits
         return value
 
     def _same_count(self, other, what):
