@@ -5,6 +5,7 @@ is ``r = x + y``. Operands must hold the same number of elements (Torch7's
 rule: no broadcasting). Python operators (``+ - * / @ **``) follow NumPy's
 broadcasting and return new tensors; ``+=`` and friends work in place.
 """
+import functools
 import numbers
 
 import numpy as np
@@ -17,6 +18,17 @@ def is_operand(x):
     """True for a tensor or a NumPy/CuPy array: what TensorMath.lua's signatures read as a tensor argument (a
     tensor is recognised by its methods, since this module sits below tensor.py)."""
     return hasattr(x, 'storageOffset') or isinstance(x, np.ndarray) or backend.is_cupy_array(x)
+
+
+@functools.lru_cache(maxsize=None)
+def _integer_bits(dtype):
+    """(bits, smallest, largest) of an integer element type; None for the floating ones (cached: ``_real`` is on
+    every call's path, and building the NumPy dtype costs more than the rest of it)."""
+    dt = np.dtype(dtype)
+    if dt.kind not in 'iu':
+        return None
+    info = np.iinfo(dt)
+    return 8 * dt.itemsize, int(info.min), int(info.max)
 
 
 def _is_number(x):
@@ -138,14 +150,14 @@ class PointwiseMixin:
         wrapped into the type's range as C's ``(real)`` cast of the integer wraps (``b[i] = 300`` stores 44 in a
         ByteTensor, -3 stores 253; NumPy would raise OverflowError). Arrays and the numbers of floating tensors
         are returned as they are."""
-        dt = np.dtype(dtype if dtype is not None else self.dtype)
-        if dt.kind in 'iu' and _is_number(value):
-            value = int(value)   # int() truncates toward zero, as C's cast does
-            bits = 8 * dt.itemsize
-            value &= (1 << bits) - 1
-            if dt.kind == 'i' and value >> (bits - 1):
-                value -= 1 << bits
-        return value
+        spec = _integer_bits(self._dtype if dtype is None else dtype)
+        if spec is None:
+            return value
+        bits, lo, hi = spec
+        if type(value) is int and lo <= value <= hi or not _is_number(value):
+            return value
+        value = int(value) & ((1 << bits) - 1)   # int() truncates toward zero, as C's cast does
+        return value - (1 << bits) if value > hi else value
 
     def _same_count(self, other, what):
         """``other`` as an array with this tensor's element count (Torch7's no-broadcast rule)."""

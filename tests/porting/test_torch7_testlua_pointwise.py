@@ -5,7 +5,9 @@ and non-contiguous tensors are kept; only the syntax (docs/porting.md), 0-based 
 test.lua runs under ``torch.test()``, which sets ``precision`` from the default tensor type: Torch7's default
 is DoubleTensor (precision 1e-8), so every test here runs with ``lg.setdefaulttensortype('legonn.DoubleTensor')``
 (docs/porting.md's ``torch.Tensor(3, 4)`` row). ``mytester:assertlt(err, precision)`` is ``assert err <
-precision``; ``assertTensorEq`` and ``assertalmosteq`` go through legonn's Tester with its errors rethrown."""
+precision``; ``assertTensorEq`` and ``assertalmosteq`` go through legonn's Tester with its errors rethrown.
+Torch7's ``x:random(a, b)`` draws a .. b and legonn's ``x.random(a, b)`` a .. b-1 (docs/porting.md's "ranks" row),
+so ``random(0, 100)`` is written ``random(0, 101)``."""
 import math
 import random
 
@@ -728,7 +730,7 @@ def test_div():
 
 def test_lshift():
     """test.lua lines 837-871."""
-    m1 = torch.LongTensor(10, 10).random(0, 100)
+    m1 = torch.LongTensor(10, 10).random(0, 101)
     res1 = m1.clone()
 
     q = 2
@@ -743,7 +745,7 @@ def test_lshift():
 
     assert err < precision, 'error in torch.lshift - scalar, non contiguous'
 
-    m1 = torch.LongTensor(10, 10).random(0, 100)
+    m1 = torch.LongTensor(10, 10).random(0, 101)
     res1 = m1.clone()
 
     q = 2
@@ -761,7 +763,7 @@ def test_lshift():
 
 def test_rshift():
     """test.lua lines 873-907."""
-    m1 = torch.LongTensor(10, 10).random(0, 100)
+    m1 = torch.LongTensor(10, 10).random(0, 101)
     res1 = m1.clone()
 
     q = 2
@@ -776,7 +778,7 @@ def test_rshift():
 
     assert err < precision, 'error in torch.rshift - scalar, non contiguous'
 
-    m1 = torch.LongTensor(10, 10).random(0, 100)
+    m1 = torch.LongTensor(10, 10).random(0, 101)
     res1 = m1.clone()
 
     q = 2
@@ -828,7 +830,7 @@ def test_remainder():
 
 def test_bitand():
     """test.lua lines 943-974."""
-    m1 = torch.LongTensor(10, 10).random(0, 100)
+    m1 = torch.LongTensor(10, 10).random(0, 101)
     res1 = m1.clone()
 
     val = 32  # This should be a power of 2
@@ -842,7 +844,7 @@ def test_bitand():
 
     assert err < precision, 'error in torch.bitand - scalar, non contiguous'
 
-    m1 = torch.LongTensor(10, 10).random(0, 100)
+    m1 = torch.LongTensor(10, 10).random(0, 101)
     res1 = m1.clone()
 
     res1.bitand(val - 1)
@@ -859,7 +861,7 @@ def test_bitand():
 
 def test_bitor():
     """test.lua lines 976-1007."""
-    m1 = torch.LongTensor(10, 10).random(0, 10000)
+    m1 = torch.LongTensor(10, 10).random(0, 10001)
     res1 = m1.clone()
 
     val = 32  # This should be a power of 2
@@ -873,7 +875,7 @@ def test_bitor():
 
     assert err < precision, 'error in torch.bitor - scalar, non contiguous'
 
-    m1 = torch.LongTensor(10, 10).random(0, 10000)
+    m1 = torch.LongTensor(10, 10).random(0, 10001)
     res1 = m1.clone()
 
     res1.bitor(val - 1)
@@ -890,8 +892,8 @@ def test_bitor():
 
 def test_cbitxor():
     """test.lua lines 1009-1021."""
-    t1 = torch.LongTensor(10, 10).random(0, 10000)
-    t2 = torch.LongTensor(10, 10).random(10001, 20000)
+    t1 = torch.LongTensor(10, 10).random(0, 10001)
+    t2 = torch.LongTensor(10, 10).random(10001, 20001)
 
     # Perform xor swap and check results
     t3 = torch.cbitxor(t1, t2)
@@ -1006,6 +1008,8 @@ def test_addbmm():
     mytester.assertTensorEq(res5, res.sum(0)[0], precision, 'addbmm result wrong')
 
     res6 = torch.addbmm(.1, res2, .5, b1, b2)
+    # Python's + broadcasts the 12x5 and 1x12x5 (docs/porting.md's `A * B` row) where Torch7's keeps the first's
+    # sizes: the same elements, which assertTensorEq compares (ignoring the sizes, as Tester.lua does)
     mytester.assertTensorEq(res6, res2 * .1 + res.sum(0) * .5, precision, 'addbmm result wrong')
 
 
