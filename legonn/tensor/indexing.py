@@ -41,6 +41,20 @@ def whole_number(value, what):
     return int(value)
 
 
+def stored_number(value, dtype):
+    """``value`` as TH stores a Lua number into an element of integer ``dtype`` (``t[i] = v``, ``t:fill(v)``):
+    luaG_checkreal truncates it to an integer and C's conversion keeps its low bits, so 65025 in a ByteTensor is
+    1 and -1 is 255. Values within the type's range, and every value for floating types, pass unchanged."""
+    if dtype.kind not in 'iu' or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        return value
+    info = np.iinfo(dtype)
+    if info.min <= value <= info.max:
+        return value
+    span = 1 << (8 * dtype.itemsize)
+    low = int(value) % span
+    return low - span if low > info.max else low
+
+
 def _whole_keys(key, what):
     """``key`` with its float entries (whole numbers, as Lua computes indices) made ints."""
     if isinstance(key, (float, np.floating)):
@@ -131,14 +145,14 @@ class IndexingMixin:
     def __setitem__(self, key, value):
         key = self._torch_key(key)
         value = operand(value)
-        if isinstance(value, numbers.Number):
-            value = self._real(value)   # a number as C's cast to the element type makes it (TH's checkreal)
-        else:
+        if not isinstance(value, numbers.Number):
             value = backend.to_module(value, self.xp)
             if value.size == 1 and value.ndim:
                 # t[i] = one_element_tensor (Torch7's targets[k] = target:squeeze()): a 0-d value
                 # broadcasts into a single element as well as into any slice
                 value = value.reshape(())
+        else:
+            value = stored_number(value, self.array.dtype)
         key = _key_arrays(_whole_keys(key, f"{self._typename}[]"))
         if not isinstance(value, numbers.Number) and value.ndim and _basic_key(key):
             value = _fitted(value, self.array[key].shape)

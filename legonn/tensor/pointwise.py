@@ -21,14 +21,11 @@ def is_operand(x):
 
 
 @functools.lru_cache(maxsize=None)
-def _integer_bits(dtype):
-    """(bits, smallest, largest) of an integer element type; None for the floating ones (cached: ``_real`` is on
-    every call's path, and building the NumPy dtype costs more than the rest of it)."""
+def _integer_bounds(dtype):
+    """(smallest, largest) value of an integer element type; None for the floating ones (cached: ``_real`` is on
+    every call's path, and building the NumPy dtype and its iinfo costs more than the rest of it)."""
     dt = np.dtype(dtype)
-    if dt.kind not in 'iu':
-        return None
-    info = np.iinfo(dt)
-    return 8 * dt.itemsize, int(info.min), int(info.max)
+    return (int(np.iinfo(dt).min), int(np.iinfo(dt).max)) if dt.kind in 'iu' else None
 
 
 def _is_number(x):
@@ -146,18 +143,16 @@ class PointwiseMixin:
     def _real(self, value, dtype=None):
         """A number argument as the element type (``dtype``, default this tensor's): cwrap converts a Lua number
         to the C ``real`` of the tensor's type before the call, so an integer tensor's number arguments are
-        truncated toward zero (LongTensor:mul(0.5) multiplies by 0, IntTensor:div(2.5) divides by 2) and
-        wrapped into the type's range as C's ``(real)`` cast of the integer wraps (``b[i] = 300`` stores 44 in a
-        ByteTensor, -3 stores 253; NumPy would raise OverflowError). Arrays and the numbers of floating tensors
-        are returned as they are."""
-        spec = _integer_bits(self._dtype if dtype is None else dtype)
-        if spec is None:
+        truncated toward zero (LongTensor:mul(0.5) multiplies by 0, IntTensor:div(2.5) divides by 2) and keep
+        the low bits a store keeps (``stored_number``: ByteTensor:div(300) divides by 44, :add(-1) adds 255,
+        where NumPy would raise OverflowError). Arrays and the numbers of floating tensors are returned as they
+        are."""
+        dtype = self._dtype if dtype is None else dtype
+        bounds = _integer_bounds(dtype)
+        if bounds is None or type(value) is int and bounds[0] <= value <= bounds[1] or not _is_number(value):
             return value
-        bits, lo, hi = spec
-        if type(value) is int and lo <= value <= hi or not _is_number(value):
-            return value
-        value = int(value) & ((1 << bits) - 1)   # int() truncates toward zero, as C's cast does
-        return value - (1 << bits) if value > hi else value
+        from .indexing import stored_number   # indexing imports this module; only the rare cases come here
+        return stored_number(int(value), np.dtype(dtype))   # int() truncates toward zero, as C's cast does
 
     def _same_count(self, other, what):
         """``other`` as an array with this tensor's element count (Torch7's no-broadcast rule)."""

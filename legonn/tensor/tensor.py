@@ -22,7 +22,7 @@ from .pointwise import PointwiseMixin
 from .bitwise import BitwiseMixin
 from .matrix_products import MatrixProductsMixin
 from .reductions import ReductionMixin
-from .indexing import IndexingMixin, lua_number, whole_number
+from .indexing import IndexingMixin, lua_number, stored_number, whole_number
 from .random import RandomMixin
 from .printing import format_tensor
 from .result_forms import result_form
@@ -693,8 +693,9 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
         return self
 
     def fill(self, value):
-        """Set every element to ``value`` (as the element type: ``_real``); returns self."""
-        self.array.fill(self._real(value))
+        """Set every element to ``value`` (wrapped into an integer type's range as TH's conversion does);
+        returns self."""
+        self.array.fill(stored_number(value, self.array.dtype))
         return self
 
     def zero(self):

@@ -192,3 +192,32 @@ def test_torch_scatter_is_the_method_on_its_first_tensor():
     assert lg.scatter(x, 1, lg.LongTensor([[2, 0], [1, 2]]), lg.DoubleTensor([[7, 8], [9, 10]])) is x
     assert x.tolist() == [[8, 0, 7], [0, 9, 10]]
     assert lg.scatter(x, 0, lg.LongTensor([[1, 1, 0]]), -1).tolist() == [[8, 0, -1], [-1, -1, 10]]
+
+
+def _integer_stores(kind):
+    """``t[i] = v`` and ``t:fill(v)`` of numbers outside each integer type's range, on ``kind`` tensors."""
+    b = lg.ByteTensor(3).type(kind.replace('X', 'Byte'))
+    b[0] = 65025                                        # 255 * 255, test.lua's cmul of two ByteTensors
+    b[1] = -1
+    b[2] = -2.5                                         # luaL_checkinteger truncates first: -2
+    assert b.tolist() == [1, 255, 254]
+    c = lg.CharTensor(2).type(kind.replace('X', 'Char')).fill(200)
+    assert c.tolist() == [-56, -56]
+    s = lg.ShortTensor(1).type(kind.replace('X', 'Short'))
+    s[0] = 40000
+    assert s.tolist() == [40000 - 65536]
+    assert b.fill(300).tolist() == [44, 44, 44]
+    d = lg.DoubleTensor(1).type(kind.replace('X', 'Double'))
+    d[0] = 65025
+    assert d.tolist() == [65025]                        # floating types store the number as it is
+
+
+def test_integer_elements_keep_the_low_bits_of_numbers_out_of_range():
+    """TH stores a Lua number into a Byte/Char/Short element through luaG_checkreal and C's conversion, which
+    keep its low bits (torch7's test.lua cmul writes a ByteTensor product into a ByteTensor element)."""
+    _integer_stores('torch.XTensor')
+
+
+@pytest.mark.gpu
+def test_cuda_integer_elements_keep_the_low_bits_of_numbers_out_of_range():
+    _integer_stores('torch.CudaXTensor')

@@ -102,24 +102,19 @@ def test_integer_division_truncates_like_c():
 
 
 @pytest.mark.parametrize('cuda', [False, pytest.param(True, marks=pytest.mark.gpu)])
-def test_integer_tensors_wrap_numbers_as_c_casts(cuda):
-    """TH's checkreal hands an integer tensor a Lua number through C's ``(real)`` cast of the integer, which wraps
-    into the type's range: test.lua's add stores ``m1[4][i] + v1[i]`` (up to 510) into a ByteTensor. A number
-    argument of fill, of ``t[i] = v`` and of the arithmetic is so converted (``div(300)`` divides by 44)."""
+def test_integer_tensors_take_number_arguments_as_c_casts_them(cuda):
+    """cwrap hands an integer tensor's number argument to TH as the C ``real``: truncated, then its low bits
+    (as a store keeps them, test_indexing's integer stores), so ByteTensor:div(300) divides by 44 and :add(-1)
+    adds 255 (NumPy raises OverflowError for numbers outside the element type)."""
     if cuda and not lg.gpu_available():
         pytest.skip('no GPU')
     move = (lambda t: t.cuda()) if cuda else (lambda t: t)
-    b = move(lg.ByteTensor(4).zero())
-    b[0] = 300
-    b[1] = -3
-    b[2:4] = 257.9
-    assert b.tolist() == [44, 253, 1, 1]
-    assert b.fill(300).tolist() == [44] * 4
-    assert b.fill(100).add(300).tolist() == [144] * 4 and b.fill(100).div(300).tolist() == [2] * 4
-    assert move(lg.CharTensor(2)).fill(200).tolist() == [-56, -56]
-    assert move(lg.IntTensor(1)).fill(2 ** 40 + 5).tolist() == [5]
-    assert move(lg.LongTensor(1)).fill(2 ** 64 - 1).tolist() == [-1]
-    assert move(lg.ShortTensor(1)).fill(-32769).tolist() == [32767]
+    b = move(lg.ByteTensor([100, 200]))
+    assert b.clone().div(300).tolist() == [2, 4] and b.clone().add(-1).tolist() == [99, 199]
+    assert b.clone().mul(257.9).tolist() == [100, 200] and b.eq(456).tolist() == [0, 1]
+    assert move(lg.CharTensor([1])).add(255).tolist() == [0]
+    assert move(lg.IntTensor([7])).add(2 ** 32 + 1).tolist() == [8]
+    assert move(lg.LongTensor([1])).add(2 ** 64 - 1).tolist() == [0]
 
 
 def test_addcmul_addcdiv_forms(xy):
