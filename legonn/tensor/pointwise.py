@@ -333,7 +333,8 @@ class PointwiseMixin:
         return self._scalar_op('power', 'pow', args)
 
     def clamp(self, *args):
-        """``x.clamp(lo, hi)`` in place or ``r.clamp(x, lo, hi)``."""
+        """``x.clamp(lo, hi)`` in place or ``r.clamp(x, lo, hi)``: THTensor_(clamp)'s ``x < lo ? lo : (x > hi ?
+        hi : x)``, so with ``lo > hi`` an element below lo becomes lo and any other hi (NaN stays NaN)."""
         if len(args) == 2:
             src = self.array
         elif len(args) == 3:
@@ -341,7 +342,10 @@ class PointwiseMixin:
         else:
             raise TypeError(f"{self._typename}.clamp: expected (min, max) or (tensor, min, max)")
         lo, hi = self._real(args[-2]), self._real(args[-1])
-        self.xp.clip(src, lo, hi, out=self.array)
+        if lo > hi:   # NumPy's clip would give hi everywhere
+            self.xp.copyto(self.array, self.xp.where(src < lo, lo, self.xp.minimum(src, hi)), casting='unsafe')
+        else:
+            self.xp.clip(src, lo, hi, out=self.array)
         return self
 
     def _addc(self, ufunc, name, args):

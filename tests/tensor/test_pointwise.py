@@ -1,4 +1,6 @@
 """Element-wise arithmetic in every Torch7 argument form, comparisons and Python operators."""
+import math
+
 import numpy as np
 import pytest
 
@@ -198,6 +200,20 @@ def test_clamp_forms(xy):
     assert np.allclose(r.clamp(x, 0, 1).array, np.clip(a, 0, 1))
     with pytest.raises(TypeError, match='clamp'):
         x.clamp(1)
+
+
+@pytest.mark.parametrize('cuda', [False, pytest.param(True, marks=pytest.mark.gpu)])
+def test_clamp_with_min_above_max_follows_th(cuda):
+    """THTensor_(clamp) computes ``x < lo ? lo : (x > hi ? hi : x)``: with lo > hi the elements below lo become
+    lo and the others hi, a NaN stays NaN (NumPy's clip gives hi everywhere)."""
+    if cuda and not lg.gpu_available():
+        pytest.skip('no GPU')
+    x = lg.DoubleTensor([0, 2, 5, float('nan')])
+    x = x.cuda() if cuda else x
+    got = x.clone().clamp(3, 1).tolist()
+    assert got[:3] == [3, 3, 1] and math.isnan(got[3])
+    assert lg.clamp(lg.DoubleTensor().type(x.type()), x, 3, 1).tolist()[:3] == [3, 3, 1]
+    assert x.clone().clamp(1, 3).tolist()[:3] == [1, 2, 3]
 
 
 def test_lerp(xy):
