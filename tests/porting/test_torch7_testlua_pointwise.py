@@ -30,17 +30,8 @@ def _double_default():
     torch.setdefaulttensortype('legonn.DoubleTensor')
 
 
-# lines 12-20
-def maxdiff(x, y):
-    d = x - y
-    if x.type() == 'torch.DoubleTensor' or x.type() == 'torch.FloatTensor':
-        return d.abs().max()
-    else:
-        dd = torch.Tensor().resize(d.size()).copy(d)
-        return dd.abs().max()
-
-
-# lines 22-48 patch torch.HalfTensor with workarounds for functions it lacks; no test in this part uses them.
+# lines 12-20 define maxdiff, which test.lua first calls in torchtest.sum (part 2), and lines 22-48 patch
+# torch.HalfTensor with workarounds for functions it lacks: no test in this part uses either.
 
 
 def libm(name):
