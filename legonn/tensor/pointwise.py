@@ -5,6 +5,7 @@ is ``r = x + y``. Operands must hold the same number of elements (Torch7's
 rule: no broadcasting). Python operators (``+ - * / @ **``) follow NumPy's
 broadcasting and return new tensors; ``+=`` and friends work in place.
 """
+import functools
 import numbers
 
 import numpy as np
@@ -17,6 +18,14 @@ def is_operand(x):
     """True for a tensor or a NumPy/CuPy array: what TensorMath.lua's signatures read as a tensor argument (a
     tensor is recognised by its methods, since this module sits below tensor.py)."""
     return hasattr(x, 'storageOffset') or isinstance(x, np.ndarray) or backend.is_cupy_array(x)
+
+
+@functools.lru_cache(maxsize=None)
+def _integer_bounds(dtype):
+    """(smallest, largest) value of an integer element type; None for the floating ones (cached: ``_real`` is on
+    every call's path, and building the NumPy dtype and its iinfo costs more than the rest of it)."""
+    dt = np.dtype(dtype)
+    return (int(np.iinfo(dt).min), int(np.iinfo(dt).max)) if dt.kind in 'iu' else None
 
 
 def _is_number(x):
@@ -134,12 +143,16 @@ class PointwiseMixin:
     def _real(self, value, dtype=None):
         """A number argument as the element type (``dtype``, default this tensor's): cwrap converts a Lua number
         to the C ``real`` of the tensor's type before the call, so an integer tensor's number arguments are
-        truncated toward zero (LongTensor:mul(0.5) multiplies by 0, IntTensor:div(2.5) divides by 2). Arrays
-        and the numbers of floating tensors are returned as they are."""
-        kind = np.dtype(dtype if dtype is not None else self.dtype).kind
-        if kind in 'iu' and _is_number(value) and not isinstance(value, (numbers.Integral, np.integer)):
-            return int(value)   # int() truncates toward zero, as C's cast does
-        return value
+        truncated toward zero (LongTensor:mul(0.5) multiplies by 0, IntTensor:div(2.5) divides by 2) and keep
+        the low bits a store keeps (``stored_number``: ByteTensor:div(300) divides by 44, :add(-1) adds 255,
+        where NumPy would raise OverflowError). Arrays and the numbers of floating tensors are returned as they
+        are."""
+        dtype = self._dtype if dtype is None else dtype
+        bounds = _integer_bounds(dtype)
+        if bounds is None or type(value) is int and bounds[0] <= value <= bounds[1] or not _is_number(value):
+            return value
+        from .indexing import stored_number   # indexing imports this module; only the rare cases come here
+        return stored_number(int(value), np.dtype(dtype))   # int() truncates toward zero, as C's cast does
 
     def _same_count(self, other, what):
         """``other`` as an array with this tensor's element count (Torch7's no-broadcast rule)."""
@@ -320,7 +333,8 @@ class PointwiseMixin:
         return self._scalar_op('power', 'pow', args)
 
     def clamp(self, *args):
-        """``x.clamp(lo, hi)`` in place or ``r.clamp(x, lo, hi)``."""
+        """``x.clamp(lo, hi)`` in place or ``r.clamp(x, lo, hi)``: THTensor_(clamp)'s ``x < lo ? lo : (x > hi ?
+        hi : x)``, so with ``lo > hi`` an element below lo becomes lo and any other hi (NaN stays NaN)."""
         if len(args) == 2:
             src = self.array
         elif len(args) == 3:
@@ -328,7 +342,10 @@ class PointwiseMixin:
         else:
             raise TypeError(f"{self._typename}.clamp: expected (min, max) or (tensor, min, max)")
         lo, hi = self._real(args[-2]), self._real(args[-1])
-        self.xp.clip(src, lo, hi, out=self.array)
+        if lo > hi:   # NumPy's clip would give hi everywhere
+            self.xp.copyto(self.array, self.xp.where(src < lo, lo, self.xp.minimum(src, hi)), casting='unsafe')
+        else:
+            self.xp.clip(src, lo, hi, out=self.array)
         return self
 
     def _addc(self, ufunc, name, args):

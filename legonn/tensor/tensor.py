@@ -378,8 +378,10 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
 
     # --- views -----------------------------------------------------------
     def select(self, dim, index):
-        """The slice at ``index`` (0-based) along ``dim``, one dimension fewer; shares storage."""
-        d = self._dim_index(dim)
+        """The slice at ``index`` (0-based) along ``dim``, one dimension fewer; shares storage. Of a 1-D tensor
+        it is element ``index`` whatever ``dim`` says, as generic/Tensor.c's select reads a vector's element
+        without checking the dimension (test.lua's lua_max calls ``row:select(2, j)``)."""
+        d = 0 if len(self._size) == 1 and type(dim) is int else self._dim_index(dim)
         n = self._size[d]
         if type(index) is not int:
             index = whole_number(index, f"{self._typename}.select: index")

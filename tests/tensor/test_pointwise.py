@@ -1,4 +1,6 @@
 """Element-wise arithmetic in every Torch7 argument form, comparisons and Python operators."""
+import math
+
 import numpy as np
 import pytest
 
@@ -102,6 +104,22 @@ def test_integer_division_truncates_like_c():
     assert lg.LongTensor([-7, 7]).remainder(3).tolist() == [2, 1]
 
 
+@pytest.mark.parametrize('cuda', [False, pytest.param(True, marks=pytest.mark.gpu)])
+def test_integer_tensors_take_number_arguments_as_c_casts_them(cuda):
+    """cwrap hands an integer tensor's number argument to TH as the C ``real``: truncated, then its low bits
+    (as a store keeps them, test_indexing's integer stores), so ByteTensor:div(300) divides by 44 and :add(-1)
+    adds 255 (NumPy raises OverflowError for numbers outside the element type)."""
+    if cuda and not lg.gpu_available():
+        pytest.skip('no GPU')
+    move = (lambda t: t.cuda()) if cuda else (lambda t: t)
+    b = move(lg.ByteTensor([100, 200]))
+    assert b.clone().div(300).tolist() == [2, 4] and b.clone().add(-1).tolist() == [99, 199]
+    assert b.clone().mul(257.9).tolist() == [100, 200] and b.eq(456).tolist() == [0, 1]
+    assert move(lg.CharTensor([1])).add(255).tolist() == [0]
+    assert move(lg.IntTensor([7])).add(2 ** 32 + 1).tolist() == [8]
+    assert move(lg.LongTensor([1])).add(2 ** 64 - 1).tolist() == [0]
+
+
 def test_addcmul_addcdiv_forms(xy):
     a, b, x, y = xy
     assert np.allclose(x.clone().addcmul(y, y).array, a + b * b)
@@ -183,6 +201,20 @@ def test_clamp_forms(xy):
     assert np.allclose(r.clamp(x, 0, 1).array, np.clip(a, 0, 1))
     with pytest.raises(TypeError, match='clamp'):
         x.clamp(1)
+
+
+@pytest.mark.parametrize('cuda', [False, pytest.param(True, marks=pytest.mark.gpu)])
+def test_clamp_with_min_above_max_follows_th(cuda):
+    """THTensor_(clamp) computes ``x < lo ? lo : (x > hi ? hi : x)``: with lo > hi the elements below lo become
+    lo and the others hi, a NaN stays NaN (NumPy's clip gives hi everywhere)."""
+    if cuda and not lg.gpu_available():
+        pytest.skip('no GPU')
+    x = lg.DoubleTensor([0, 2, 5, float('nan')])
+    x = x.cuda() if cuda else x
+    got = x.clone().clamp(3, 1).tolist()
+    assert got[:3] == [3, 3, 1] and math.isnan(got[3])
+    assert lg.clamp(lg.DoubleTensor().type(x.type()), x, 3, 1).tolist()[:3] == [3, 3, 1]
+    assert x.clone().clamp(1, 3).tolist()[:3] == [1, 2, 3]
 
 
 def test_lerp(xy):

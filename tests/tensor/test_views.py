@@ -42,6 +42,18 @@ def test_select_geometry():
     assert x.select(1, 2).tolist() == [[8, 9, 10, 11], [20, 21, 22, 23]]
 
 
+def test_select_of_a_vector_reads_the_element_whatever_the_dimension():
+    """generic/Tensor.c's select returns ``get1d(index)`` of a 1-D tensor without checking the dimension (the check
+    is commented out there), and test.lua's lua_max relies on it: ``t:select(1, i):select(2, j)``. A matrix still
+    checks it."""
+    x = lg.Tensor([5, 6, 7])
+    assert x.select(1, 2) == 7 and x.select(3, 0) == 5 and x.select(0, -1) == 7
+    with pytest.raises(IndexError, match='out of range'):
+        x.select(1, 3)
+    with pytest.raises(IndexError, match='dimension 2 out of range'):
+        grid(2, 3).select(2, 0)
+
+
 def test_narrow_and_sub_geometry():
     x = grid(4, 5)
     n = x.narrow(1, 1, 3)
