@@ -8,10 +8,13 @@ JSON manifest and ``.npy`` arrays: to a path atomically, or to a binary file
 object. ``load(source)`` rebuilds them without executing anything from the
 file: classes come only from legonn's own registry and ``register()``; CUDA
 tensors come back on the CPU unless ``device='cuda'``. ``serialize`` and
-``deserialize`` do the same with ``bytes`` (Torch7's ``torch.serialize``).
+``deserialize`` do the same with ``bytes`` (Torch7's ``torch.serialize``), ``serializeToStorage`` and
+``deserializeFromStorage`` with a CharStorage of them.
 """
 import io
 import os
+
+import numpy as np
 
 from .archive import ArchiveReader, FormatError, is_file_object, write_archive
 from .classes import ClassTable, register
@@ -19,8 +22,11 @@ from .decode import DEVICES, Decoder
 from .encode import Encoder
 from .t7 import is_t7, load_lua, save_lua
 from .transient import cleared
+from ..tensor import backend
+from ..tensor.storage import CharStorage, Storage
 
-__all__ = ['save', 'load', 'load_lua', 'save_lua', 'serialize', 'deserialize', 'register', 'FormatError']
+__all__ = ['save', 'load', 'load_lua', 'save_lua', 'serialize', 'deserialize', 'serializeToStorage',
+           'deserializeFromStorage', 'register', 'FormatError']
 
 
 # Torch7's torch.save/load/serialize/deserialize take an encoding, 'binary' or 'ascii' (and for load 'b32'/'b64',
@@ -107,3 +113,17 @@ def deserialize(data, mode=None, *, device='saved'):
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"legonn.deserialize: expected bytes, got {type(data).__name__}")
     return load(io.BytesIO(data), device=device)
+
+
+def serializeToStorage(obj, mode=None, *, buffers=False):
+    """Torch7's ``torch.serializeToStorage``: the bytes ``serialize`` gives, in a CharStorage."""
+    return CharStorage().string(serialize(obj, mode, buffers=buffers))
+
+
+def deserializeFromStorage(storage, mode=None, *, device='saved'):
+    """Torch7's ``torch.deserializeFromStorage``: the object ``serializeToStorage`` put in ``storage`` (a
+    CharStorage or ByteStorage of the bytes), with ``deserialize``'s checks and ``device``."""
+    if not isinstance(storage, Storage) or storage.dtype not in (np.int8, np.uint8):
+        raise TypeError(f"legonn.deserializeFromStorage: expected a CharStorage or ByteStorage, got "
+                        f"{type(storage).__name__}")
+    return deserialize(np.asarray(backend.to_module(storage.data, np)).tobytes(), mode, device=device)

@@ -133,6 +133,23 @@ def test_serialize_and_deserialize_make_independent_clones():
         lg.deserialize('not bytes')
 
 
+def test_serialize_to_storage_round_trips_through_a_char_storage():
+    """Torch7's torch.serializeToStorage gives serialize's bytes in a CharStorage and deserializeFromStorage
+    reads them back (a ByteStorage of them too), with serialize's mode argument."""
+    table = {1: 6, 'a': 42}
+    storage = lg.serializeToStorage(table)
+    assert storage.type() == 'torch.CharStorage' and bytes(storage.string(), 'utf-8', 'surrogateescape') == \
+        lg.serialize(table)
+    assert lg.deserializeFromStorage(storage) == table
+    x = lg.randn(3, 4)
+    back = lg.deserializeFromStorage(lg.ByteStorage().string(lg.serialize(x, 'binary')), 'ascii')
+    assert np.array_equal(back.numpy(), x.numpy())
+    with pytest.raises(TypeError, match='expected a CharStorage or ByteStorage, got FloatStorage'):
+        lg.deserializeFromStorage(lg.FloatStorage(3))
+    with pytest.raises(lg.FormatError):
+        lg.deserializeFromStorage(lg.CharStorage(10))
+
+
 def test_deserialize_applies_every_check_of_load():
     with pytest.raises(lg.FormatError, match='not a legonn archive'):
         lg.deserialize(b'\x80\x04not a zip')
