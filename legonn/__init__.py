@@ -32,7 +32,7 @@ __all__ += ['save', 'load', 'load_lua', 'save_lua', 'serialize', 'deserialize', 
 def _import_saveable_packages():
     """Import nn (every Module and Criterion), graph, cudnn, inn and fbnn, which register the classes a file may
     name, and register optim's ConfusionMatrix (optim itself imports only the tensor package), the NoBackward step of
-    dpnn's dontBackward and tds's containers (tds, too, imports only the tensor package)."""
+    dpnn's dontBackward, tds's containers (tds, too, imports only the tensor package) and torch.Generator."""
     for name in ('nn', 'graph', 'cudnn', 'inn', 'fbnn'):
         importlib.import_module(f'{__name__}.{name}')
     register_builtin('optim.ConfusionMatrix', importlib.import_module(f'{__name__}.optim').ConfusionMatrix)
@@ -40,6 +40,7 @@ def _import_saveable_packages():
     tds = importlib.import_module(f'{__name__}.tds')
     for cls in (tds.Hash, tds.Vec, tds.AtomicCounter):
         register_builtin(cls.typename, cls)
+    register_builtin('torch.Generator', Generator)
 
 
 register_importer(_import_saveable_packages)

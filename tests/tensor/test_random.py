@@ -1,4 +1,6 @@
 """Seeded random filling: same seed, same values; ranges and distributions roughly right."""
+import copy
+
 import numpy as np
 import pytest
 
@@ -134,6 +136,25 @@ def test_generator_objects_carry_their_own_stream():
     lg.manualSeed(7)
     lg.Tensor(5).uniform(gen)
     assert lg.uniform() == k
+
+
+def test_a_generator_saves_and_copies_at_its_position(tmp_path):
+    """torch7's test.lua serializeGenerator: a Generator survives torch.serialize with its stream where it was
+    (seed and position), as do lg.save/lg.load and copy.deepcopy; each copy then draws on its own."""
+    gen = lg.Generator()
+    lg.manualSeed(gen, 123)
+    lg.rand(gen, 7)                                    # move it off its seeded start
+    back = lg.deserialize(lg.serialize(gen))
+    lg.save(tmp_path / 'gen.lg', {'gen': gen})
+    loaded = lg.load(tmp_path / 'gen.lg')['gen']
+    twin = copy.deepcopy(gen)
+    expected = lg.rand(gen, 5)
+    for other in (back, loaded, twin):
+        assert isinstance(other, lg.Generator) and lg.initialSeed(other) == 123
+        assert lg.rand(other, 5).equal(expected)
+    assert lg.uniform(back) == lg.uniform(twin) and lg.uniform(back) != lg.uniform(loaded)
+    lg.manualSeed(gen, 9)                              # reseeding is recorded too
+    assert lg.deserialize(lg.serialize(gen)).__dict__ == gen.__dict__ and lg.initialSeed(gen) == 9
 
 
 def test_random_without_bounds_draws_32_bit_numbers():
