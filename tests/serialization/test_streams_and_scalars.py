@@ -150,6 +150,27 @@ def test_serialize_to_storage_round_trips_through_a_char_storage():
         lg.deserializeFromStorage(lg.CharStorage(10))
 
 
+def test_a_hook_replaces_each_value_as_it_is_written():
+    """Torch7's File:writeObject(object, debugname, hook) (File.lua): every value met, the root first, is written
+    as hook(value), the replacement's own contents pass through the hook too, and a value met twice stays one
+    object (references follow the object met, not what the hook made of it)."""
+    t = lg.FloatTensor([1, 2])
+    seen = []
+
+    def hook(v):
+        seen.append(v)
+        return v.double() if v is t else 'two' if v == 2 else v
+
+    back = lg.deserialize(lg.serialize({'a': t, 'b': t, 'n': [2, 3]}, hook=hook))
+    assert back['a'] is back['b'] and back['a'].type() == 'torch.DoubleTensor' and back['n'] == ['two', 3]
+    assert sum(v is t for v in seen) == 2
+    assert lg.deserialize(lg.serialize(t, hook=lambda v: 5)) == 5
+    f = io.BytesIO()
+    lg.save(f, [t], hook=lambda v: v if isinstance(v, list) else 'x')
+    f.seek(0)
+    assert lg.load(f) == ['x']
+
+
 def test_deserialize_applies_every_check_of_load():
     with pytest.raises(lg.FormatError, match='not a legonn archive'):
         lg.deserialize(b'\x80\x04not a zip')
