@@ -41,15 +41,17 @@ def _is_nn(obj):
 
 def isTypeOf(obj, typespec):
     """Torch7's ``torch.isTypeOf``: whether ``obj`` is of the class ``typespec`` (a class, or a name such as
-    'nn.Module', 'nn.Linear', 'torch.FloatTensor'), or of one derived from it. A name is a Lua pattern, as in
-    torch7's init.lua: it matches anywhere in a class name ('torch.*Tensor', '.*Long' match 'torch.LongTensor'),
-    but a pattern that matches only itself must be the whole name ('torch.Long' does not)."""
+    'nn.Module', 'nn.Linear', 'torch.FloatTensor', or the ``typename`` a plain class declares), or of one derived
+    from it. A name is a Lua pattern, as in torch7's init.lua: it matches anywhere in a class name
+    ('torch.*Tensor', '.*Long' match 'torch.LongTensor'), but a pattern that matches only itself must be the
+    whole name ('torch.Long' does not)."""
     if isinstance(typespec, type):
         return isinstance(obj, typespec)
     if _is_nn(obj):
         names = [_lua_name(cls) for cls in obj.__class__.__mro__]
-    else:
-        names = [typename(obj)]
+    else:   # a class of another Torch7 package, and its parents, by the Lua names they declare
+        names = [typename(obj)] + [cls.__dict__['typename'] for cls in type(obj).__mro__[1:]
+                                   if isinstance(cls.__dict__.get('typename'), str)]
     # a tensor's or storage's name has two spellings, 'legonn.LongTensor' and Torch7's 'torch.LongTensor'
     names += ['torch.' + n[len('legonn.'):] for n in names if n is not None and n.startswith('legonn.')]
     pattern = re.compile(_lua_pattern(typespec))

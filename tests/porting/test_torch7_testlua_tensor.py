@@ -548,16 +548,53 @@ def test_type():
         assert lg.type(obj) == types[i], 'wrong type ' + types[i]
 
 
+def torch_class(name, parent=object):
+    """``torch.class(name [, parent])``: a Python class declaring its Lua ``typename`` (docs/porting.md's row on
+    plain ``torch.class`` classes)."""
+    return type(name, (parent,), {'typename': name})
+
+
 def test_isTypeOfInheritance():
     """test.lua 3417-3436."""
-    pytest.skip("torch.class('B', 'A') inheritance of Lua classes: a Python class statement (docs/porting.md's "
-                "torch.class row), whose isinstance legonn's isTypeOf defers to")
+    A = torch_class('A')
+    B = torch_class('B', A)
+    C = torch_class('C', A)
+    a, b, c = A(), B(), C()
+
+    assert lg.isTypeOf(a, 'A'), 'isTypeOf error, string spec'
+    assert lg.isTypeOf(a, A), 'isTypeOf error, constructor'
+    assert lg.isTypeOf(b, 'B'), 'isTypeOf error child class'
+    assert lg.isTypeOf(b, B), 'isTypeOf error child class ctor'
+    assert lg.isTypeOf(b, 'A'), 'isTypeOf error: inheritance'
+    assert lg.isTypeOf(b, A), 'isTypeOf error: inheritance'
+    assert not lg.isTypeOf(c, 'B'), 'isTypeOf error: common parent'
+    assert not lg.isTypeOf(c, B), 'isTypeOf error: common parent'
 
 
 def test_isTypeOfPartial():
     """test.lua 3438-3489."""
-    pytest.skip("torch.class inheritance of plain Lua classes (TorchDummy, TorchMember, ...): Python class "
-                "statements (docs/porting.md's torch.class row)")
+    TorchDummy = torch_class('TorchDummy')
+    OtherTorchDummy = torch_class('OtherTorchDummy')
+    TorchMember = torch_class('TorchMember')
+    OtherTorchMember = torch_class('OtherTorchMember')
+    FirstTorchMember = torch_class('FirstTorchMember', TorchMember)
+    SecondTorchMember = torch_class('SecondTorchMember', TorchMember)
+    ThirdTorchMember = torch_class('ThirdTorchMember', OtherTorchMember)
+    td, otd = TorchDummy(), OtherTorchDummy()
+    tm, ftm, stm, ttm = TorchMember(), FirstTorchMember(), SecondTorchMember(), ThirdTorchMember()
+
+    assert not lg.isTypeOf(td, 'OtherTorchDummy'), 'isTypeOf error: incorrect partial match'
+    assert not lg.isTypeOf(otd, 'TorchDummy'), 'isTypeOf error: incorrect partial match'
+    assert lg.isTypeOf(tm, 'TorchMember'), 'isTypeOf error, string spec'
+    assert lg.isTypeOf(tm, TorchMember), 'isTypeOf error, constructor'
+    assert lg.isTypeOf(ftm, 'FirstTorchMember'), 'isTypeOf error child class'
+    assert lg.isTypeOf(ftm, FirstTorchMember), 'isTypeOf error child class ctor'
+    assert lg.isTypeOf(ftm, 'TorchMember'), 'isTypeOf error: inheritance'
+    assert lg.isTypeOf(ftm, TorchMember), 'isTypeOf error: inheritance'
+    assert not lg.isTypeOf(stm, 'FirstTorchMember'), 'isTypeOf error: common parent'
+    assert not lg.isTypeOf(stm, FirstTorchMember), 'isTypeOf error: common parent'
+    assert not lg.isTypeOf(ttm, TorchMember), 'isTypeOf error: inheritance'
+    assert not lg.isTypeOf(ttm, 'TorchMember'), 'isTypeOf error: inheritance'
 
 
 def test_isTypeOfPattern():

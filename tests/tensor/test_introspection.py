@@ -31,3 +31,14 @@ def test_tensor_is_tensor_alias():
     """Tensor.lua's ``torch.Tensor.isTensor`` is ``torch.isTensor``."""
     assert lg.Tensor.isTensor(lg.rand(2)) and lg.DoubleTensor.isTensor(lg.rand(2)[0:1])
     assert not lg.Tensor.isTensor(lg.rand(2).storage()) and not lg.Tensor.isTensor(3)
+
+
+def test_is_type_of_walks_the_typenames_plain_classes_declare():
+    """A ported ``torch.class('B', 'A')`` is ``class B(A)`` declaring ``typename``: isTypeOf matches the parents'
+    names too, and a name that only contains another class's is no match."""
+    A = type('A', (), {'typename': 'pkg.A'})
+    B = type('B', (A,), {'typename': 'pkg.B'})
+    Other = type('Other', (), {'typename': 'pkg.OtherA'})
+    assert lg.typename(B()) == 'pkg.B' and lg.isTypeOf(B(), 'pkg.A') and lg.isTypeOf(B(), 'pkg%.B')
+    assert not lg.isTypeOf(A(), 'pkg.B') and not lg.isTypeOf(Other(), 'A') and not lg.isTypeOf(Other(), 'pkg.A')
+    assert lg.isTypeOf(Other(), 'pkg.Oth.*')
