@@ -527,16 +527,25 @@ def test_abs():
     assert input.abs()[0] > 0, 'torch.abs(3)'
 
 
+def torch_class(name, parent=object):
+    """``torch.class(name [, parent])``: a Python class declaring its Lua ``typename`` (docs/porting.md's row on
+    plain ``torch.class`` classes)."""
+    return type(name, (parent,), {'typename': name})
+
+
 def test_classInModule():
-    """test.lua 3393-3401."""
-    pytest.skip("torch.class('_mymodule123.myclass') registers a Lua metatable; its port is a Python class "
-                "statement (docs/porting.md's torch.class row), which needs nothing of legonn")
+    """test.lua 3393-3401. ``torch.class('_mymodule123.myclass')`` is a Python class declaring that Lua name
+    (``torch_class`` below); nothing is left in a registry to remove."""
+    x = torch_class('_mymodule123.myclass')
+    assert x is not None, 'Could not create class in module'
+    assert lg.typename(x()) == '_mymodule123.myclass' and lg.isTypeOf(x(), '_mymodule123.myclass')
 
 
 def test_classNoModule():
     """test.lua 3403-3407."""
-    pytest.skip("torch.class('_myclass123') registers a Lua metatable; its port is a Python class statement "
-                "(docs/porting.md's torch.class row), which needs nothing of legonn")
+    x = torch_class('_myclass123')
+    assert x is not None, 'Could not create class in module'
+    assert lg.typename(x()) == '_myclass123'
 
 
 def test_type():
@@ -546,12 +555,6 @@ def test_type():
     types = ['torch.DoubleTensor', 'table', 'nil', 'number', 'string']
     for i, obj in enumerate(objects):
         assert lg.type(obj) == types[i], 'wrong type ' + types[i]
-
-
-def torch_class(name, parent=object):
-    """``torch.class(name [, parent])``: a Python class declaring its Lua ``typename`` (docs/porting.md's row on
-    plain ``torch.class`` classes)."""
-    return type(name, (parent,), {'typename': name})
 
 
 def test_isTypeOfInheritance():

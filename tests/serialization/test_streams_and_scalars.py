@@ -263,6 +263,18 @@ def test_gpu_views_and_complex_scalars_through_bytes():
 
 
 @pytest.mark.gpu
+def test_storage_bytes_and_hooks_with_cuda_tensors():
+    """serializeToStorage/deserializeFromStorage keep a CudaTensor on the GPU, as deserialize does; a hook that
+    moves a CUDA tensor to the host (File:writeObject's use: Cuda to Float) writes the host copy once."""
+    x = lg.rand(3, 4).cuda()
+    back = lg.deserializeFromStorage(lg.serializeToStorage(x))
+    assert back.type() == 'legonn.CudaTensor' and np.array_equal(back.cpu().numpy(), x.cpu().numpy())
+    moved = lg.deserialize(lg.serialize([x, x], hook=lambda v: v.float() if lg.isTensor(v) and v.is_cuda else v))
+    assert moved[0] is moved[1] and moved[0].type() == 'legonn.FloatTensor'
+    assert np.array_equal(moved[0].numpy(), x.cpu().numpy())
+
+
+@pytest.mark.gpu
 def test_deserialize_keeps_each_tensor_on_its_device():
     """Torch7's torch.deserialize (and a MemoryFile's readObject) gives a CudaTensor back a CudaTensor and a
     LongTensor a LongTensor: deserialize's default device 'saved' does the same, for a CUDA module (its type

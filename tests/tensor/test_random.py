@@ -188,3 +188,14 @@ def test_distribution_arguments_checked_as_thrandom_checks_them():
     lg.manualSeed(4)
     first = lg.DoubleTensor(5).uniform(-0.1, 0.1)
     assert np.array_equal(first.numpy(), np.random.Generator(np.random.PCG64(4)).uniform(-0.1, 0.1, 5))
+
+
+@pytest.mark.gpu
+def test_a_loaded_generator_draws_on_the_gpu_too():
+    """A Generator read back by deserialize seeds its GPU stream from its recorded seed, as a fresh one does."""
+    gen = lg.Generator()
+    lg.manualSeed(gen, 11)
+    expected = lg.CudaTensor(4).uniform(gen)
+    lg.manualSeed(gen, 11)
+    back = lg.deserialize(lg.serialize(gen))
+    assert np.array_equal(lg.CudaTensor(4).uniform(back).cpu().numpy(), expected.cpu().numpy())
