@@ -305,48 +305,38 @@ def test_newIndex():
         reference[2, 2, 2, 2, 2, 2, 2, 2] = 1
 
 
-def test_indexCopy():
-    """test.lua 3157-3178."""
+def check_index_update(name, update_row, update_element):
+    """The two cases test.lua's indexCopy and indexAdd run (lines 3157-3201, the same but for the operation):
+    ``dest:<name>(1, idx, src)`` against a loop applying ``update_row(dest2[idx[i]], src[i])`` to 3-D rows and
+    ``dest2[idx[i]] = update_element(dest2[idx[i]], src[i])`` to the elements of vectors."""
     nCopy, nDest = 3, 20
     dest = lg.randn(nDest, 4, 5)
     src = lg.randn(nCopy, 4, 5)
     idx = lg.randperm(nDest).narrow(0, 0, nCopy).long()
     dest2 = dest.clone()
-    dest.indexCopy(0, idx, src)
+    getattr(dest, name)(0, idx, src)
     for i in range(idx.size(0)):
-        dest2[idx[i]].copy(src[i])
-    assert_tensor_eq(dest, dest2, 0.000001, 'indexCopy tensor error')
+        update_row(dest2[idx[i]], src[i])
+    assert_tensor_eq(dest, dest2, 0.000001, name + ' tensor error')
 
     dest = lg.randn(nDest)
     src = lg.randn(nCopy)
     idx = lg.randperm(nDest).narrow(0, 0, nCopy).long()
     dest2 = dest.clone()
-    dest.indexCopy(0, idx, src)
+    getattr(dest, name)(0, idx, src)
     for i in range(idx.size(0)):
-        dest2[idx[i]] = src[i]
-    assert_tensor_eq(dest, dest2, 0.000001, 'indexCopy scalar error')
+        dest2[idx[i]] = update_element(dest2[idx[i]], src[i])
+    assert_tensor_eq(dest, dest2, 0.000001, name + ' scalar error')
+
+
+def test_indexCopy():
+    """test.lua 3157-3178."""
+    check_index_update('indexCopy', lambda row, src: row.copy(src), lambda element, src: src)
 
 
 def test_indexAdd():
     """test.lua 3180-3201."""
-    nCopy, nDest = 3, 20
-    dest = lg.randn(nDest, 4, 5)
-    src = lg.randn(nCopy, 4, 5)
-    idx = lg.randperm(nDest).narrow(0, 0, nCopy).long()
-    dest2 = dest.clone()
-    dest.indexAdd(0, idx, src)
-    for i in range(idx.size(0)):
-        dest2[idx[i]].add(src[i])
-    assert_tensor_eq(dest, dest2, 0.000001, 'indexAdd tensor error')
-
-    dest = lg.randn(nDest)
-    src = lg.randn(nCopy)
-    idx = lg.randperm(nDest).narrow(0, 0, nCopy).long()
-    dest2 = dest.clone()
-    dest.indexAdd(0, idx, src)
-    for i in range(idx.size(0)):
-        dest2[idx[i]] = dest2[idx[i]] + src[i]
-    assert_tensor_eq(dest, dest2, 0.000001, 'indexAdd scalar error')
+    check_index_update('indexAdd', lambda row, src: row.add(src), lambda element, src: element + src)
 
 
 def fillIdx(idx, dim, dim_size, elems_per_row, m, n, o):
@@ -359,24 +349,24 @@ def fillIdx(idx, dim, dim_size, elems_per_row, m, n, o):
                 idx[tuple(ii)] = lg.randperm(dim_size)[0:elems_per_row]
 
 
-def random_sizes():
-    """test.lua's ``torch.random(10, 20)`` three times, ``torch.random(10)`` and ``torch.random(3)``: legonn's
+def random_index():
+    """The start of test.lua's gather, scatter and scatterFill: sizes m, n, o drawn in 10 .. 20, a dimension
+    and an index tensor of ``idx_size`` (m, n, o with 1 .. 10 along ``dim``) that fillIdx fills. legonn's
     ``random(a, b)`` stops before ``b`` and the dimension is 0-based (docs/porting.md, "Indices": ranks)."""
     m, n, o = lg.random(10, 21), lg.random(10, 21), lg.random(10, 21)
     elems_per_row = lg.random(1, 11)
     dim = lg.random(3)
-    return m, n, o, elems_per_row, dim
+    idx_size = [m, n, o]
+    idx_size[dim] = elems_per_row
+    idx = lg.LongTensor().resize(*idx_size)
+    fillIdx(idx, dim, [m, n, o][dim], elems_per_row, m, n, o)
+    return m, n, o, dim, idx_size, idx
 
 
 def test_gather():
     """test.lua 3216-3244."""
-    m, n, o, elems_per_row, dim = random_sizes()
-
+    m, n, o, dim, idx_size, idx = random_index()
     src = lg.randn(m, n, o)
-    idx_size = [m, n, o]
-    idx_size[dim] = elems_per_row
-    idx = lg.LongTensor().resize(*idx_size)
-    fillIdx(idx, dim, src.size(dim), elems_per_row, m, n, o)
 
     actual = lg.gather(src, dim, idx)
     expected = lg.Tensor().resize(*idx_size)
@@ -401,54 +391,37 @@ def test_gatherMax():
     assert_tensor_eq(actual, expected, 0, 'Wrong values for gather')
 
 
-def test_scatter():
-    """test.lua 3253-3279."""
-    m, n, o, elems_per_row, dim = random_sizes()
+def check_scatter(make_source, bad_index):
+    """test.lua's scatter and scatterFill, the same but for the source (a tensor of ``idx_size`` or a number
+    ``make_source(idx_size)`` gives): ``zeros(m, n, o):scatter(dim, idx, source)`` against a loop, then an
+    index out of range (``bad_index``) refused."""
+    m, n, o, dim, idx_size, idx = random_index()
+    source = make_source(idx_size)
 
-    idx_size = [m, n, o]
-    idx_size[dim] = elems_per_row
-    idx = lg.LongTensor().resize(*idx_size)
-    fillIdx(idx, dim, [m, n, o][dim], elems_per_row, m, n, o)
-    src = lg.Tensor().resize(*idx_size).normal()
-
-    actual = lg.zeros(m, n, o).scatter(dim, idx, src)
+    actual = lg.zeros(m, n, o).scatter(dim, idx, source)
     expected = lg.zeros(m, n, o)
     for i in range(idx_size[0]):
         for j in range(idx_size[1]):
             for k in range(idx_size[2]):
                 ii = [i, j, k]
                 ii[dim] = idx[i][j][k]
-                expected[tuple(ii)] = src[i][j][k]
+                expected[tuple(ii)] = source[i][j][k] if lg.isTensor(source) else source
     assert_tensor_eq(actual, expected, 0, 'Wrong values for scatter')
 
-    idx[0][0][0] = 34
+    idx[0][0][0] = bad_index
     with pytest.raises(IndexError):
-        lg.zeros(m, n, o).scatter(dim, idx, src)
+        lg.zeros(m, n, o).scatter(dim, idx, source)
+
+
+def test_scatter():
+    """test.lua 3253-3279."""
+    check_scatter(lambda idx_size: lg.Tensor().resize(*idx_size).normal(), 34)
 
 
 def test_scatterFill():
     """test.lua 3281-3307."""
-    m, n, o, elems_per_row, dim = random_sizes()
-
     val = lg.uniform()
-    idx_size = [m, n, o]
-    idx_size[dim] = elems_per_row
-    idx = lg.LongTensor().resize(*idx_size)
-    fillIdx(idx, dim, [m, n, o][dim], elems_per_row, m, n, o)
-
-    actual = lg.zeros(m, n, o).scatter(dim, idx, val)
-    expected = lg.zeros(m, n, o)
-    for i in range(idx_size[0]):
-        for j in range(idx_size[1]):
-            for k in range(idx_size[2]):
-                ii = [i, j, k]
-                ii[dim] = idx[i][j][k]
-                expected[tuple(ii)] = val
-    assert_tensor_eq(actual, expected, 0, 'Wrong values for scatter')
-
-    idx[0][0][0] = 28
-    with pytest.raises(IndexError):
-        lg.zeros(m, n, o).scatter(dim, idx, val)
+    check_scatter(lambda idx_size: val, 28)
 
 
 def test_maskedCopy():
@@ -557,21 +530,27 @@ def test_type():
         assert lg.type(obj) == types[i], 'wrong type ' + types[i]
 
 
+def check_inheritance(A, B, C):
+    """The eight checks of test.lua's isTypeOfInheritance, which isTypeOfPartial makes again with TorchMember,
+    FirstTorchMember and SecondTorchMember: a class ``A``, its child ``B`` and ``B``'s sibling ``C``, each by
+    its name and by its constructor."""
+    a, b, c = A(), B(), C()
+    assert lg.isTypeOf(a, A.typename), 'isTypeOf error, string spec'
+    assert lg.isTypeOf(a, A), 'isTypeOf error, constructor'
+    assert lg.isTypeOf(b, B.typename), 'isTypeOf error child class'
+    assert lg.isTypeOf(b, B), 'isTypeOf error child class ctor'
+    assert lg.isTypeOf(b, A.typename), 'isTypeOf error: inheritance'
+    assert lg.isTypeOf(b, A), 'isTypeOf error: inheritance'
+    assert not lg.isTypeOf(c, B.typename), 'isTypeOf error: common parent'
+    assert not lg.isTypeOf(c, B), 'isTypeOf error: common parent'
+
+
 def test_isTypeOfInheritance():
     """test.lua 3417-3436."""
     A = torch_class('A')
     B = torch_class('B', A)
     C = torch_class('C', A)
-    a, b, c = A(), B(), C()
-
-    assert lg.isTypeOf(a, 'A'), 'isTypeOf error, string spec'
-    assert lg.isTypeOf(a, A), 'isTypeOf error, constructor'
-    assert lg.isTypeOf(b, 'B'), 'isTypeOf error child class'
-    assert lg.isTypeOf(b, B), 'isTypeOf error child class ctor'
-    assert lg.isTypeOf(b, 'A'), 'isTypeOf error: inheritance'
-    assert lg.isTypeOf(b, A), 'isTypeOf error: inheritance'
-    assert not lg.isTypeOf(c, 'B'), 'isTypeOf error: common parent'
-    assert not lg.isTypeOf(c, B), 'isTypeOf error: common parent'
+    check_inheritance(A, B, C)
 
 
 def test_isTypeOfPartial():
@@ -584,18 +563,11 @@ def test_isTypeOfPartial():
     SecondTorchMember = torch_class('SecondTorchMember', TorchMember)
     ThirdTorchMember = torch_class('ThirdTorchMember', OtherTorchMember)
     td, otd = TorchDummy(), OtherTorchDummy()
-    tm, ftm, stm, ttm = TorchMember(), FirstTorchMember(), SecondTorchMember(), ThirdTorchMember()
+    ttm = ThirdTorchMember()
 
     assert not lg.isTypeOf(td, 'OtherTorchDummy'), 'isTypeOf error: incorrect partial match'
     assert not lg.isTypeOf(otd, 'TorchDummy'), 'isTypeOf error: incorrect partial match'
-    assert lg.isTypeOf(tm, 'TorchMember'), 'isTypeOf error, string spec'
-    assert lg.isTypeOf(tm, TorchMember), 'isTypeOf error, constructor'
-    assert lg.isTypeOf(ftm, 'FirstTorchMember'), 'isTypeOf error child class'
-    assert lg.isTypeOf(ftm, FirstTorchMember), 'isTypeOf error child class ctor'
-    assert lg.isTypeOf(ftm, 'TorchMember'), 'isTypeOf error: inheritance'
-    assert lg.isTypeOf(ftm, TorchMember), 'isTypeOf error: inheritance'
-    assert not lg.isTypeOf(stm, 'FirstTorchMember'), 'isTypeOf error: common parent'
-    assert not lg.isTypeOf(stm, FirstTorchMember), 'isTypeOf error: common parent'
+    check_inheritance(TorchMember, FirstTorchMember, SecondTorchMember)
     assert not lg.isTypeOf(ttm, TorchMember), 'isTypeOf error: inheritance'
     assert not lg.isTypeOf(ttm, 'TorchMember'), 'isTypeOf error: inheritance'
 
@@ -829,18 +801,22 @@ def check_pieces(tensor, pieces, targetSize, dim, tolerance, what):
         start = start + targetSize[i][dim]
 
 
+def split_both_ways(tensor, name, n, targetSize, dim):
+    """test.lua's split and chunk tests: ``tensor:<name>(n, dim)``, then ``torch.split(result, tensor, n, dim)``
+    into a table, each piece checked; returns both lists of pieces."""
+    result = []
+    splits = getattr(tensor, name)(n, dim)
+    check_pieces(tensor, splits, targetSize, dim, 0.00001, name)
+    lg.split(result, tensor, n, dim)
+    check_pieces(tensor, result, targetSize, dim, 0.000001, name + ' (result)')
+    return splits, result
+
+
 @pytest.mark.parametrize('func', CONVERSIONS, ids=['real', 'half'])
 def test_split(func):
     """test.lua 3738-3769."""
-    result = []
     tensor = func(lg.rand(7, 4))
-    splitSize = 3
-    targetSize = [[3, 4], [3, 4], [1, 4]]
-    dim = 0
-    splits = tensor.split(splitSize, dim)
-    check_pieces(tensor, splits, targetSize, dim, 0.00001, 'split')
-    lg.split(result, tensor, splitSize, dim)
-    check_pieces(tensor, result, targetSize, dim, 0.000001, 'split (result)')
+    splits, result = split_both_ways(tensor, 'split', 3, [[3, 4], [3, 4], [1, 4]], 0)
     assert len(splits) == len(result), 'Non-consistent output size from split'
     for i, split in enumerate(splits):
         assert_tensor_eq(split, result[i], 0, 'Non-consistent outputs from split')
@@ -849,15 +825,8 @@ def test_split(func):
 @pytest.mark.parametrize('func', CONVERSIONS, ids=['real', 'half'])
 def test_chunk(func):
     """test.lua 3771-3797 (its second half calls ``torch.split``, not ``torch.chunk``, as here)."""
-    result = []
     tensor = func(lg.rand(4, 7))
-    nChunk = 3
-    targetSize = [[4, 3], [4, 3], [4, 1]]
-    dim = 1
-    splits = tensor.chunk(nChunk, dim)
-    check_pieces(tensor, splits, targetSize, dim, 0.00001, 'chunk')
-    lg.split(result, tensor, nChunk, dim)
-    check_pieces(tensor, result, targetSize, dim, 0.000001, 'chunk (result)')
+    split_both_ways(tensor, 'chunk', 3, [[4, 3], [4, 3], [4, 1]], 1)
 
 
 @pytest.mark.parametrize('func, storageType', [(CONVERSIONS[0], 'FloatStorage'), (CONVERSIONS[1], 'HalfStorage')],
