@@ -21,16 +21,18 @@ __all__ = list(_tensor_all)
 # --- persistence: lg.save / lg.load / lg.register (legonn.serialization imports only the tensor package at
 # import time; the packages above it register their classes into it, and this top-level package, above them
 # all, registers the import that makes them do so before a save or load looks a class up)
-from .serialization import FormatError, deserialize, load, load_lua, register, save, save_lua, serialize  # noqa: E402
+from .serialization import (FormatError, deserialize, deserializeFromStorage, load, load_lua,  # noqa: E402
+                            register, save, save_lua, serialize, serializeToStorage)
 from .serialization.classes import register_builtin, register_importer  # noqa: E402
 
-__all__ += ['save', 'load', 'load_lua', 'save_lua', 'serialize', 'deserialize', 'register', 'FormatError']
+__all__ += ['save', 'load', 'load_lua', 'save_lua', 'serialize', 'deserialize', 'serializeToStorage',
+            'deserializeFromStorage', 'register', 'FormatError']
 
 
 def _import_saveable_packages():
     """Import nn (every Module and Criterion), graph, cudnn, inn and fbnn, which register the classes a file may
     name, and register optim's ConfusionMatrix (optim itself imports only the tensor package), the NoBackward step of
-    dpnn's dontBackward and tds's containers (tds, too, imports only the tensor package)."""
+    dpnn's dontBackward, tds's containers (tds, too, imports only the tensor package) and torch.Generator."""
     for name in ('nn', 'graph', 'cudnn', 'inn', 'fbnn'):
         importlib.import_module(f'{__name__}.{name}')
     register_builtin('optim.ConfusionMatrix', importlib.import_module(f'{__name__}.optim').ConfusionMatrix)
@@ -38,6 +40,7 @@ def _import_saveable_packages():
     tds = importlib.import_module(f'{__name__}.tds')
     for cls in (tds.Hash, tds.Vec, tds.AtomicCounter):
         register_builtin(cls.typename, cls)
+    register_builtin('torch.Generator', Generator)
 
 
 register_importer(_import_saveable_packages)

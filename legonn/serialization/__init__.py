@@ -8,10 +8,13 @@ JSON manifest and ``.npy`` arrays: to a path atomically, or to a binary file
 object. ``load(source)`` rebuilds them without executing anything from the
 file: classes come only from legonn's own registry and ``register()``; CUDA
 tensors come back on the CPU unless ``device='cuda'``. ``serialize`` and
-``deserialize`` do the same with ``bytes`` (Torch7's ``torch.serialize``).
+``deserialize`` do the same with ``bytes`` (Torch7's ``torch.serialize``), ``serializeToStorage`` and
+``deserializeFromStorage`` with a CharStorage of them.
 """
 import io
 import os
+
+import numpy as np
 
 from .archive import ArchiveReader, FormatError, is_file_object, write_archive
 from .classes import ClassTable, register
@@ -19,8 +22,11 @@ from .decode import DEVICES, Decoder
 from .encode import Encoder
 from .t7 import is_t7, load_lua, save_lua
 from .transient import cleared
+from ..tensor import backend
+from ..tensor.storage import CharStorage, Storage
 
-__all__ = ['save', 'load', 'load_lua', 'save_lua', 'serialize', 'deserialize', 'register', 'FormatError']
+__all__ = ['save', 'load', 'load_lua', 'save_lua', 'serialize', 'deserialize', 'serializeToStorage',
+           'deserializeFromStorage', 'register', 'FormatError']
 
 
 # Torch7's torch.save/load/serialize/deserialize take an encoding, 'binary' or 'ascii' (and for load 'b32'/'b64',
@@ -36,7 +42,7 @@ def _check_mode(where, mode, modes, referenced=None):
         raise ValueError(f"legonn.{where}: referenced must be True or False (or None), got {referenced!r}")
 
 
-def save(target, obj, mode=None, referenced=None, *, buffers=False):
+def save(target, obj, mode=None, referenced=None, *, buffers=False, hook=None):
     """Write ``obj`` to ``target``: a path (str, bytes or path-like; replaced only once the new file is
     complete; through a symlink, its target is replaced) or a writable binary file object (written at its
     position and left open). Returns ``target`` (a path as given, through ``os.fspath``).
@@ -46,14 +52,16 @@ def save(target, obj, mode=None, referenced=None, *, buffers=False):
     left out (the objects in memory are untouched). ``buffers=True`` keeps them.
     ``mode`` ('binary' or 'ascii') is Torch7's argument, taken so ported calls run: the file is legonn's
     archive whichever. ``referenced=False`` (Torch7's copies of shared objects) is refused: shared objects
-    stay shared.
+    stay shared. ``hook`` is Torch7's ``File:writeObject(object, debugname, hook)`` argument: every value met,
+    the saved object first, is written as ``hook(value)`` (whose own contents pass through the hook too), and
+    a value met twice is written once, as Torch7 keeps references to the object met.
     """
     _check_mode('save', mode, _SAVE_MODES, referenced)
     if referenced is False:
         raise ValueError("legonn.save: referenced=False (shared objects written as copies) is not supported; "
                          "legonn keeps shared objects shared")
     classes = ClassTable()
-    encoder = Encoder(classes)
+    encoder = Encoder(classes, hook)
     if buffers:
         manifest = encoder.encode(obj)
     else:
@@ -88,12 +96,12 @@ def load(source, mode=None, referenced=None, *, device='cpu'):
         reader.close()
 
 
-def serialize(obj, mode=None, *, buffers=False):
+def serialize(obj, mode=None, *, buffers=False, hook=None):
     """``obj`` as ``bytes`` in the file format (what ``save`` would write), like Torch7's ``torch.serialize``
-    (whose ``mode``, 'binary' or 'ascii', is taken and changes nothing)."""
+    (whose ``mode``, 'binary' or 'ascii', is taken and changes nothing); ``hook`` as ``save``'s."""
     _check_mode('serialize', mode, _SAVE_MODES)
     out = io.BytesIO()
-    save(out, obj, buffers=buffers)
+    save(out, obj, buffers=buffers, hook=hook)
     return out.getvalue()
 
 
@@ -107,3 +115,17 @@ def deserialize(data, mode=None, *, device='saved'):
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"legonn.deserialize: expected bytes, got {type(data).__name__}")
     return load(io.BytesIO(data), device=device)
+
+
+def serializeToStorage(obj, mode=None, *, buffers=False, hook=None):
+    """Torch7's ``torch.serializeToStorage``: the bytes ``serialize`` gives, in a CharStorage."""
+    return CharStorage().string(serialize(obj, mode, buffers=buffers, hook=hook))
+
+
+def deserializeFromStorage(storage, mode=None, *, device='saved'):
+    """Torch7's ``torch.deserializeFromStorage``: the object ``serializeToStorage`` put in ``storage`` (a
+    CharStorage or ByteStorage of the bytes), with ``deserialize``'s checks and ``device``."""
+    if not isinstance(storage, Storage) or storage.dtype not in (np.int8, np.uint8):
+        raise TypeError(f"legonn.deserializeFromStorage: expected a CharStorage or ByteStorage, got "
+                        f"{type(storage).__name__}")
+    return deserialize(np.asarray(backend.to_module(storage.data, np)).tobytes(), mode, device=device)

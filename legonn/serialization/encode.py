@@ -33,8 +33,9 @@ def _complex_pair(v):
 
 
 class Encoder:
-    def __init__(self, classes):
+    def __init__(self, classes, hook=None):
         self.classes = classes
+        self.hook = hook     # File:writeObject's hook: each value is replaced by hook(value) before it is written
         self.objects = []
         self.arrays = {}
         self._index = {}     # id(obj) -> position in objects
@@ -50,17 +51,20 @@ class Encoder:
         return {'format': FORMAT, 'version': VERSION, 'root': top, 'objects': self.objects}
 
     def value(self, v, where):
+        original = v     # references are tracked by the object met, not by what the hook gave for it
+        if self.hook is not None:
+            v = self.hook(v)
         if v is None or isinstance(v, (bool, str)):
             return str(v) if isinstance(v, str) and type(v) is not str else v
         if isinstance(v, int):
             return int(v)
         if isinstance(v, float):
             return plain_float(float(v))
-        i = self._index.get(id(v))
+        i = self._index.get(id(original))
         if i is None:
             i = len(self.objects)
-            self._index[id(v)] = i
-            self._alive.append(v)
+            self._index[id(original)] = i
+            self._alive += [original, v]
             self.objects.append(None)
             self._pending.append((i, v, where))
         return {'$ref': i}

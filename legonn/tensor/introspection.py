@@ -5,6 +5,7 @@ Ported code branches on them (``if torch.type(x) == 'table'``), so ``type`` answ
 Lua's type names for plain values: a list, tuple or dict is a ``'table'``.
 """
 import numbers
+import re
 
 from .backend import address
 from .functions import is_tensor
@@ -40,13 +41,68 @@ def _is_nn(obj):
 
 def isTypeOf(obj, typespec):
     """Torch7's ``torch.isTypeOf``: whether ``obj`` is of the class ``typespec`` (a class, or a name such as
-    'nn.Module', 'nn.Linear', 'torch.FloatTensor'), or of one derived from it."""
+    'nn.Module', 'nn.Linear', 'torch.FloatTensor', or the ``typename`` a plain class declares), or of one derived
+    from it. A name is a Lua pattern, as in torch7's init.lua: it matches anywhere in a class name
+    ('torch.*Tensor', '.*Long' match 'torch.LongTensor'), but a pattern that matches only itself must be the
+    whole name ('torch.Long' does not)."""
     if isinstance(typespec, type):
         return isinstance(obj, typespec)
-    name = typespec.replace('torch.', 'legonn.', 1) if typespec.startswith('torch.') else typespec
     if _is_nn(obj):
-        return any(_lua_name(cls) == name for cls in obj.__class__.__mro__)
-    return typename(obj) == name
+        names = [_lua_name(cls) for cls in obj.__class__.__mro__]
+    else:   # a class of another Torch7 package, and its parents, by the Lua names they declare
+        names = [typename(obj)] + [cls.__dict__['typename'] for cls in type(obj).__mro__[1:]
+                                   if isinstance(cls.__dict__.get('typename'), str)]
+    # a tensor's or storage's name has two spellings, 'legonn.LongTensor' and Torch7's 'torch.LongTensor'
+    names += ['torch.' + n[len('legonn.'):] for n in names if n is not None and n.startswith('legonn.')]
+    pattern = re.compile(_lua_pattern(typespec))
+    for name in names:
+        found = name is not None and pattern.search(name)
+        if found and (found.group() != typespec or found.group() == name):
+            return True
+    return False
+
+
+# Lua's character classes %a, %d, ... as the contents of a regular-expression set
+_LUA_CLASSES = {'a': 'a-zA-Z', 'd': '0-9', 'l': 'a-z', 'u': 'A-Z', 's': r' \t\n\r\f\v', 'w': '0-9a-zA-Z',
+                'p': r'!-/:-@\[-`{-~', 'c': r'\x00-\x1f\x7f', 'x': '0-9A-Fa-f'}
+
+
+def _lua_pattern(pattern):
+    """A Python regular expression for the Lua pattern ``pattern``: ``%`` escapes and classes (``%a``, ``%d``,
+    ..., their complements ``%A``, ``%D``, ...), ``-`` after an item as the lazy ``*``; ``.``, ``*``, ``+``,
+    ``?``, sets, ``^`` at the start and ``$`` at the end mean what they mean in both."""
+    out, i, in_set = [], 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == '%' and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            cls = _LUA_CLASSES.get(nxt.lower())
+            if cls is None:
+                out.append(re.escape(nxt))
+            elif in_set and nxt.isupper():
+                raise ValueError(f"torch.isTypeOf: the complement class %{nxt} inside a set is not supported "
+                                 f"(pattern {pattern!r})")
+            else:
+                out.append(cls if in_set else f"[{'^' if nxt.isupper() else ''}{cls}]")
+            i += 2
+            continue
+        if in_set:
+            first = out[-1] in ('[', '[^')
+            out.append('\\]' if c == ']' and first else '^' if c == '^' and out[-1] == '[' else
+                       c if c in '-]' or c.isalnum() else re.escape(c))
+            in_set = c != ']' or first
+        elif c == '[':
+            out.append('[^' if pattern[i + 1:i + 2] == '^' else '[')
+            i += 1 if out[-1] == '[^' else 0
+            in_set = True
+        elif c == '-' and out:
+            out.append('*?')
+        elif c in '.*+?' or (c == '^' and i == 0) or (c == '$' and i == len(pattern) - 1):
+            out.append(c)
+        else:
+            out.append(re.escape(c))
+        i += 1
+    return ''.join(out)
 
 
 def pointer(obj):

@@ -16,6 +16,7 @@ import numbers
 import os
 import threading
 import time
+import weakref
 
 import numpy as np
 
@@ -43,10 +44,31 @@ class Generator:
     THGenerator_new seeds it. Passed as the first argument of ``rand``, ``randn``, ``randperm``, the tensor
     methods ``uniform``, ``normal``, ``random``, ... and ``manualSeed``, ``seed``, ``initialSeed``,
     ``getRNGState``, ``setRNGState``, ``random``, ``uniform``, ..., it draws from (or seeds) this stream and leaves
-    the global one alone: the same seed gives the same numbers in both."""
+    the global one alone: the same seed gives the same numbers in both.
+
+    Like Torch7's, it can be saved (``lg.serialize``, ``lg.save``) and copied: its ``__dict__`` holds the
+    stream's seed and position as plain values (``seed``, ``position``), brought up to date after each use,
+    and the live NumPy generator is kept apart and rebuilt from them in a loaded or copied Generator."""
+
+    _streams = weakref.WeakKeyDictionary()   # Generator -> its live stream (a dict as _seeded's)
 
     def __init__(self):
-        self._state = _seeded(_entropy_seed())
+        Generator._streams[self] = _seeded(_entropy_seed())
+        self._record()
+
+    @property
+    def _state(self):
+        stream = Generator._streams.get(self)
+        if stream is None:   # loaded or copied: the stream continues from the recorded position
+            stream = _seeded(self.seed)
+            stream['cpu'].bit_generator.state = self.position
+            Generator._streams[self] = stream
+        return stream
+
+    def _record(self):
+        """Copy the live stream's seed and position into the saved fields."""
+        stream = self._state
+        self.seed, self.position = stream['seed'], stream['cpu'].bit_generator.state
 
     @contextlib.contextmanager
     def _active(self):
@@ -57,6 +79,7 @@ class Generator:
             yield
         finally:
             _worker.using = previous
+            self._record()
 
     def __repr__(self):
         return 'legonn.Generator'
@@ -85,6 +108,18 @@ def _on(args, name, n):
     return state, args
 
 
+def _recorded(fn):
+    """Let ``fn``, which may reseed or reset a Generator given first, record its new state afterwards."""
+    @functools.wraps(fn)
+    def wrapper(*args):
+        result = fn(*args)
+        if args and isinstance(args[0], Generator):
+            args[0]._record()
+        return result
+    return wrapper
+
+
+@_recorded
 def manualSeed(*args):
     """``manualSeed([gen,] seed)``: seed the CPU generator (and the GPU one, when CuPy is in use) of this thread's
     stream, or of ``gen``."""
@@ -114,6 +149,7 @@ def own_generator():
     return seed
 
 
+@_recorded
 def seed(*args):
     """``seed([gen])``: seed from the clock, return the seed used."""
     state, _ = _on(args, 'seed', 0)
@@ -134,6 +170,7 @@ def getRNGState(*args):
     return dict(current['cpu'].bit_generator.state, initialSeed=current['seed'])
 
 
+@_recorded
 def setRNGState(*args):
     """``setRNGState([gen,] state)``: restore the CPU generator (or ``gen``) to a state ``getRNGState`` returned
     (the initial seed too, as Torch7's THGenerator_copy; a state saved without it keeps the current one); returns

@@ -337,6 +337,11 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
                 expected *= n
         return True
 
+    @staticmethod
+    def isTensor(obj):
+        """Torch7's ``torch.Tensor.isTensor(x)``, the alias of ``torch.isTensor``: whether ``obj`` is a tensor."""
+        return isinstance(obj, Tensor)
+
     def isSameSizeAs(self, other):
         """True when ``other`` has the same sizes."""
         return self._size == tuple(other.size())

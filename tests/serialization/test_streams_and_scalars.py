@@ -133,6 +133,44 @@ def test_serialize_and_deserialize_make_independent_clones():
         lg.deserialize('not bytes')
 
 
+def test_serialize_to_storage_round_trips_through_a_char_storage():
+    """Torch7's torch.serializeToStorage gives serialize's bytes in a CharStorage and deserializeFromStorage
+    reads them back (a ByteStorage of them too), with serialize's mode argument."""
+    table = {1: 6, 'a': 42}
+    storage = lg.serializeToStorage(table)
+    assert storage.type() == 'torch.CharStorage' and bytes(storage.string(), 'utf-8', 'surrogateescape') == \
+        lg.serialize(table)
+    assert lg.deserializeFromStorage(storage) == table
+    x = lg.randn(3, 4)
+    back = lg.deserializeFromStorage(lg.ByteStorage().string(lg.serialize(x, 'binary')), 'ascii')
+    assert np.array_equal(back.numpy(), x.numpy())
+    with pytest.raises(TypeError, match='expected a CharStorage or ByteStorage, got FloatStorage'):
+        lg.deserializeFromStorage(lg.FloatStorage(3))
+    with pytest.raises(lg.FormatError):
+        lg.deserializeFromStorage(lg.CharStorage(10))
+
+
+def test_a_hook_replaces_each_value_as_it_is_written():
+    """Torch7's File:writeObject(object, debugname, hook) (File.lua): every value met, the root first, is written
+    as hook(value), the replacement's own contents pass through the hook too, and a value met twice stays one
+    object (references follow the object met, not what the hook made of it)."""
+    t = lg.FloatTensor([1, 2])
+    seen = []
+
+    def hook(v):
+        seen.append(v)
+        return v.double() if v is t else 'two' if v == 2 else v
+
+    back = lg.deserialize(lg.serialize({'a': t, 'b': t, 'n': [2, 3]}, hook=hook))
+    assert back['a'] is back['b'] and back['a'].type() == 'torch.DoubleTensor' and back['n'] == ['two', 3]
+    assert sum(v is t for v in seen) == 2
+    assert lg.deserialize(lg.serialize(t, hook=lambda v: 5)) == 5
+    f = io.BytesIO()
+    lg.save(f, [t], hook=lambda v: v if isinstance(v, list) else 'x')
+    f.seek(0)
+    assert lg.load(f) == ['x']
+
+
 def test_deserialize_applies_every_check_of_load():
     with pytest.raises(lg.FormatError, match='not a legonn archive'):
         lg.deserialize(b'\x80\x04not a zip')
@@ -222,6 +260,18 @@ def test_gpu_views_and_complex_scalars_through_bytes():
     assert back['w'].type() == 'legonn.CudaTensor' and back['wt'].storage() is back['w'].storage()
     assert np.array_equal(back['wt'].cpu().numpy(), weight.t().cpu().numpy())
     assert back['phase'] == np.complex64(2 - 1j)
+
+
+@pytest.mark.gpu
+def test_storage_bytes_and_hooks_with_cuda_tensors():
+    """serializeToStorage/deserializeFromStorage keep a CudaTensor on the GPU, as deserialize does; a hook that
+    moves a CUDA tensor to the host (File:writeObject's use: Cuda to Float) writes the host copy once."""
+    x = lg.rand(3, 4).cuda()
+    back = lg.deserializeFromStorage(lg.serializeToStorage(x))
+    assert back.type() == 'legonn.CudaTensor' and np.array_equal(back.cpu().numpy(), x.cpu().numpy())
+    moved = lg.deserialize(lg.serialize([x, x], hook=lambda v: v.float() if lg.isTensor(v) and v.is_cuda else v))
+    assert moved[0] is moved[1] and moved[0].type() == 'legonn.FloatTensor'
+    assert np.array_equal(moved[0].numpy(), x.cpu().numpy())
 
 
 @pytest.mark.gpu

@@ -58,6 +58,17 @@ def test_round_trip_of_nested_shared_and_cyclic_values(tmp_path):
     assert back['list'] == [1, 2.5, 'three']
 
 
+def test_a_hook_replaces_each_value_as_it_is_written():
+    """File:writeObject's hook (File.lua) in save_lua: each value is written as hook(value), and a value met
+    twice is one object in the file, as Torch7 keeps references to the object met."""
+    t = lg.FloatTensor([1, 2])
+    f = io.BytesIO()
+    lg.save_lua(f, {'a': t, 'b': t, 'n': 2}, hook=lambda v: v.double() if v is t else 'two' if v == 2 else v)
+    f.seek(0)
+    back = lg.load(f)
+    assert back['a'] is back['b'] and back['a'].type() == 'torch.DoubleTensor' and back['n'] == 'two'
+
+
 def test_nils_are_left_out_as_lua_does():
     """Lua cannot hold a nil value in a table: a list's None positions and a dict's None values are not written
     (a tds.Vec keeps its nils: vec.lua writes them)."""

@@ -1,4 +1,6 @@
 """Seeded random filling: same seed, same values; ranges and distributions roughly right."""
+import copy
+
 import numpy as np
 import pytest
 
@@ -136,6 +138,25 @@ def test_generator_objects_carry_their_own_stream():
     assert lg.uniform() == k
 
 
+def test_a_generator_saves_and_copies_at_its_position(tmp_path):
+    """torch7's test.lua serializeGenerator: a Generator survives torch.serialize with its stream where it was
+    (seed and position), as do lg.save/lg.load and copy.deepcopy; each copy then draws on its own."""
+    gen = lg.Generator()
+    lg.manualSeed(gen, 123)
+    lg.rand(gen, 7)                                    # move it off its seeded start
+    back = lg.deserialize(lg.serialize(gen))
+    lg.save(tmp_path / 'gen.lg', {'gen': gen})
+    loaded = lg.load(tmp_path / 'gen.lg')['gen']
+    twin = copy.deepcopy(gen)
+    expected = lg.rand(gen, 5)
+    for other in (back, loaded, twin):
+        assert isinstance(other, lg.Generator) and lg.initialSeed(other) == 123
+        assert lg.rand(other, 5).equal(expected)
+    assert lg.uniform(back) == lg.uniform(twin) and lg.uniform(back) != lg.uniform(loaded)
+    lg.manualSeed(gen, 9)                              # reseeding is recorded too
+    assert lg.deserialize(lg.serialize(gen)).__dict__ == gen.__dict__ and lg.initialSeed(gen) == 9
+
+
 def test_random_without_bounds_draws_32_bit_numbers():
     """THTensor_(random) (TH/generic/THTensorRandom.c) reduces THRandom_random's 32-bit draw modulo the type's
     range, and torch.random() returns that draw (doc/random.md: "an unsigned 32 bit integer"): [0, 2^32) for
@@ -167,3 +188,14 @@ def test_distribution_arguments_checked_as_thrandom_checks_them():
     lg.manualSeed(4)
     first = lg.DoubleTensor(5).uniform(-0.1, 0.1)
     assert np.array_equal(first.numpy(), np.random.Generator(np.random.PCG64(4)).uniform(-0.1, 0.1, 5))
+
+
+@pytest.mark.gpu
+def test_a_loaded_generator_draws_on_the_gpu_too():
+    """A Generator read back by deserialize seeds its GPU stream from its recorded seed, as a fresh one does."""
+    gen = lg.Generator()
+    lg.manualSeed(gen, 11)
+    expected = lg.CudaTensor(4).uniform(gen)
+    lg.manualSeed(gen, 11)
+    back = lg.deserialize(lg.serialize(gen))
+    assert np.array_equal(lg.CudaTensor(4).uniform(back).cpu().numpy(), expected.cpu().numpy())

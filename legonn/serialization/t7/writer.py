@@ -39,7 +39,8 @@ class ObjectWriter:
     """Writes one object (and everything it refers to) as ``torch.save(path, obj)`` does, in binary (the ascii
     writer below changes only how numbers and raw chars go out)."""
 
-    def __init__(self):
+    def __init__(self, hook=None):
+        self.hook = hook    # File:writeObject's hook: each value is written as hook(value)
         self.out = bytearray()
         self.index = {}     # id(table or object) -> its index in the file
         self.count = 0      # indices given so far (a Torch object's table of fields takes one too)
@@ -68,6 +69,9 @@ class ObjectWriter:
         self.out += np.ascontiguousarray(array, dtype=array.dtype.newbyteorder('<')).tobytes()
 
     def object(self, v, where):
+        original = v     # File.lua keeps references to the object met, not to what the hook gave for it
+        if self.hook is not None:
+            v = self.hook(v)
         if v is None:
             self.int(NIL)
         elif isinstance(v, (bool, np.bool_)):
@@ -80,20 +84,22 @@ class ObjectWriter:
             self.int(STRING)
             self.chars(v.encode('utf-8', 'surrogateescape') if isinstance(v, str) else v)
         elif is_module(v):
-            self._referenced(self.modules.of(v, where), where)
+            self._referenced(self.modules.of(v, where), where, original if original is not v else None)
         else:
-            self._referenced(v, where)
+            self._referenced(v, where, original)
 
-    def _referenced(self, v, where):
-        """A table or Torch object: its index, and its content the first time."""
+    def _referenced(self, v, where, key=None):
+        """A table or Torch object: its index, and its content the first time (``key``, the object its
+        references are tracked by: ``v`` unless given)."""
+        key = v if key is None else key
         write = self._writer(v, where)
         self.int(TABLE if write is None else TORCH)
-        known = self.index.get(id(v))
+        known = self.index.get(id(key))
         if known is not None:
             self.int(known)
             return
-        self._alive.append(v)
-        self.index[id(v)] = self._new_index()
+        self._alive += [key, v]
+        self.index[id(key)] = self._new_index()
         if write is None and isinstance(v, dict):
             self._table(list(v.items()), where)
         elif write is None:
@@ -228,15 +234,16 @@ class AsciiObjectWriter(ObjectWriter):
 _WRITERS = {'binary': ObjectWriter, 'ascii': AsciiObjectWriter}
 
 
-def save_lua(target, obj, format='binary'):
+def save_lua(target, obj, format='binary', hook=None):
     """Write ``obj`` as Torch7's ``torch.save(target, obj, format)`` would, ``format`` ``'binary'`` (8-byte longs,
     the default) or ``'ascii'``, so that Torch7 (with ``require 'tds'`` for tds's containers) and ``lg.load``
     read it back: to a path (replaced only once the new file is complete) or a writable binary file object
     (written at its position, left open). ``obj`` may hold what the module docstring lists; anything else is a
-    TypeError naming where it is. Returns ``target`` (a path as given, through ``os.fspath``)."""
+    TypeError naming where it is. ``hook`` is ``File:writeObject``'s: each value met is written as
+    ``hook(value)``. Returns ``target`` (a path as given, through ``os.fspath``)."""
     if format not in _WRITERS:
         raise ValueError(f"legonn.save_lua: format must be 'binary' or 'ascii' (torch.save's), got {format!r}")
-    writer = _WRITERS[format]()
+    writer = _WRITERS[format](hook)
     previous = sys.getrecursionlimit()
     sys.setrecursionlimit(max(previous, RECURSION_LIMIT))
     try:

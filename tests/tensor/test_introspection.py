@@ -1,0 +1,44 @@
+"""torch.isTypeOf's Lua patterns and the ``torch.Tensor.isTensor`` alias (torch7's init.lua and Tensor.lua)."""
+import pytest
+
+import legonn as lg
+from legonn import nn
+
+
+def test_is_type_of_takes_a_lua_pattern():
+    """init.lua's isTypeOf matches the name anywhere (``string.match``), but a spec that matches only itself
+    must be the whole name: 'torch.*Tensor' and '.*Long' match a LongTensor, 'torch.Long' does not."""
+    t = lg.LongTensor()
+    assert lg.isTypeOf(t, 'torch.*Tensor') and lg.isTypeOf(t, '.*Long') and lg.isTypeOf(t, 'Long.-r$')
+    assert lg.isTypeOf(t, '^torch%.%u%l+Tensor$') and lg.isTypeOf(t, '[%a.]+')
+    assert not lg.isTypeOf(t, 'torch.Long') and not lg.isTypeOf(t, 'LongTensor') and not lg.isTypeOf(t, 'Int')
+    assert lg.isTypeOf(t, 'torch.LongTensor') and lg.isTypeOf(t, 'legonn.LongTensor')
+    assert not lg.isTypeOf(t, 'torch%.Long%d')
+
+
+def test_is_type_of_patterns_walk_a_module_s_parents():
+    """The pattern is tried on each class up the hierarchy, as init.lua walks the metatables."""
+    m = nn.Linear(2, 2)
+    assert lg.isTypeOf(m, 'nn%.Mod.*') and lg.isTypeOf(m, 'nn.Module') and not lg.isTypeOf(m, 'nn.Mod')
+
+
+def test_is_type_of_refuses_a_pattern_it_cannot_translate():
+    with pytest.raises(ValueError, match='complement class %A inside a set'):
+        lg.isTypeOf(lg.LongTensor(), '[%A]')
+
+
+def test_tensor_is_tensor_alias():
+    """Tensor.lua's ``torch.Tensor.isTensor`` is ``torch.isTensor``."""
+    assert lg.Tensor.isTensor(lg.rand(2)) and lg.DoubleTensor.isTensor(lg.rand(2)[0:1])
+    assert not lg.Tensor.isTensor(lg.rand(2).storage()) and not lg.Tensor.isTensor(3)
+
+
+def test_is_type_of_walks_the_typenames_plain_classes_declare():
+    """A ported ``torch.class('B', 'A')`` is ``class B(A)`` declaring ``typename``: isTypeOf matches the parents'
+    names too, and a name that only contains another class's is no match."""
+    A = type('A', (), {'typename': 'pkg.A'})
+    B = type('B', (A,), {'typename': 'pkg.B'})
+    Other = type('Other', (), {'typename': 'pkg.OtherA'})
+    assert lg.typename(B()) == 'pkg.B' and lg.isTypeOf(B(), 'pkg.A') and lg.isTypeOf(B(), 'pkg%.B')
+    assert not lg.isTypeOf(A(), 'pkg.B') and not lg.isTypeOf(Other(), 'A') and not lg.isTypeOf(Other(), 'pkg.A')
+    assert lg.isTypeOf(Other(), 'pkg.Oth.*')
