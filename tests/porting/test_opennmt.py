@@ -1,6 +1,9 @@
-"""OpenNMT/OpenNMT (Lua) ported: the modules, data, training step, optimiser and beam search of
-tests/porting/onmt_port.py (which cites the Lua files and tag) on a tiny synthetic parallel corpus (reverse a
-sentence of letters). Doubles throughout (``torch.setdefaulttensortype('torch.DoubleTensor')``)."""
+"""OpenNMT/OpenNMT (Lua) ported line by line, the rest of its core around the modules of
+tests/porting/test_opennmt_modules.py: at tag v0.5.0 (commit 8e0cb852) onmt/utils/Dict.lua, onmt/data/Batch.lua,
+onmt/data/Dataset.lua, onmt/train/Optim.lua (its sgd and adam paths), Model.lua's initParams, Seq2Seq.lua's
+trainNetwork and Trainer.lua's eval; the beam search of v0.3.0 (onmt/translate/Beam.lua and Translator.lua's
+translateBatch), before v0.4.0 split it into BeamSearcher/Advancer. Run on a tiny synthetic parallel corpus
+(reverse a sentence of letters). Word ids 0-based (PAD, UNK, BOS, EOS = 0, 1, 2, 3)."""
 import math
 
 import numpy as np
@@ -8,8 +11,454 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.porting import onmt_port as onmt
-from tests.porting.onmt_port import Constants
+from tests.porting.test_opennmt_modules import (LSTM, BiEncoder, Constants, Decoder, Encoder, Generator,
+                                                GlobalAttention, JoinReplicateTable, MaskedSoftmax, Network,
+                                                ParallelClassNLLCriterion, Sequencer, WordEmbedding, lstm_params)
+
+
+# ---- onmt/utils/Dict.lua (lines 1-192) ----
+
+class Dict:
+    def __init__(self, data=None):
+        self.idxToLabel = {}
+        self.labelToIdx = {}
+        self.frequencies = {}
+        self.special = []
+        if data is not None:
+            self.addSpecials(data)   # (a file name would be loadFile: not ported)
+
+    def size(self):
+        return len(self.idxToLabel)
+
+    def lookup(self, key):
+        if isinstance(key, str):
+            return self.labelToIdx.get(key)
+        return self.idxToLabel.get(key)
+
+    def addSpecial(self, label, idx=None):
+        idx = self.add(label, idx)
+        self.special.append(idx)
+
+    def addSpecials(self, labels):
+        for i in range(len(labels)):
+            self.addSpecial(labels[i])
+
+    def add(self, label, idx=None):
+        if idx is not None:
+            self.idxToLabel[idx] = label
+            self.labelToIdx[label] = idx
+        else:
+            idx = self.labelToIdx.get(label)
+            if idx is None:
+                idx = len(self.idxToLabel)   # #self.idxToLabel + 1, 0-based
+                self.idxToLabel[idx] = label
+                self.labelToIdx[label] = idx
+        self.frequencies[idx] = self.frequencies.get(idx, 0) + 1
+        return idx
+
+    def prune(self, size):
+        if size >= self.size():
+            return self
+        freq = lg.Tensor([self.frequencies[i] for i in range(self.size())])
+        _, idx = lg.sort(freq, 0, True)
+        newDict = Dict()
+        for i in range(len(self.special)):
+            newDict.addSpecial(self.idxToLabel[self.special[i]])
+        for i in range(size):
+            newDict.add(self.idxToLabel[int(idx[i])])
+        return newDict
+
+    def convertToIdx(self, labels, unkWord, bosWord=None, eosWord=None):
+        vec = []
+        if bosWord is not None:
+            vec.append(self.lookup(bosWord))
+        for i in range(len(labels)):
+            idx = self.lookup(labels[i])
+            if idx is None:
+                idx = self.lookup(unkWord)
+            vec.append(idx)
+        if eosWord is not None:
+            vec.append(self.lookup(eosWord))
+        return lg.IntTensor(vec)
+
+    def convertToLabels(self, idx, stop):
+        labels = []
+        for i in range(len(idx)):
+            labels.append(self.lookup(idx[i]))
+            if idx[i] == stop:
+                break
+        return labels
+
+
+# ---- onmt/data/Batch.lua (lines 1-246) ----
+
+def getLength(seq, ignore=None):
+    sizes = lg.IntTensor(len(seq)).zero()
+    max_ = 0
+    sum_ = 0
+    for i in range(len(seq)):
+        len_ = seq[i].size(0)
+        if ignore is not None:
+            len_ = len_ - ignore
+        max_ = max(max_, len_)
+        sum_ = sum_ + len_
+        sizes[i] = len_
+    return max_, sizes, sum_
+
+
+class Batch:
+    """Sources left-padded (PPPABC), reversed sources right-padded (CBAPPP), targets right-padded: timestep-major
+    LongTensors ``length x size``."""
+
+    def __init__(self, src=None, srcFeatures=None, tgt=None, tgtFeatures=None):
+        src = src if src is not None else []
+        if tgt is not None:
+            assert len(src) == len(tgt), "source and target must have the same batch size"
+        self.size = len(src)
+        self.sourceLength, self.sourceSize, _ = getLength(src)
+        sourceSeq = lg.LongTensor(self.sourceLength, self.size).fill(Constants.PAD)
+        self.sourceInput = sourceSeq.clone()
+        self.sourceInputRev = sourceSeq.clone()
+        self.sourceInputFeatures = []
+        self.sourceInputRevFeatures = []
+        if tgt is not None:
+            self.targetLength, self.targetSize, _ = getLength(tgt, 1)
+            targetSeq = lg.LongTensor(self.targetLength, self.size).fill(Constants.PAD)
+            self.targetInput = targetSeq.clone()
+            self.targetOutput = targetSeq.clone()
+            self.targetInputFeatures = []
+            self.targetOutputFeatures = []
+        for b in range(self.size):
+            sourceOffset = self.sourceLength - int(self.sourceSize[b]) + 1   # a 1-based position, as in Lua
+            sourceInput = src[b]
+            sourceInputRev = src[b].index(0, lg.linspace(int(self.sourceSize[b]) - 1, 0,
+                                                          int(self.sourceSize[b])).long())
+            # Source input is left padded [PPPPPPABCDE] .
+            self.sourceInput[sourceOffset - 1:self.sourceLength, b].copy(sourceInput)
+            self.sourceInputPadLeft = True
+            # Rev source input is right padded [EDCBAPPPPPP] .
+            self.sourceInputRev[0:int(self.sourceSize[b]), b].copy(sourceInputRev)
+            self.sourceInputRevPadLeft = False
+            if tgt is not None:
+                # Input: [<s>ABCDE]
+                # Ouput: [ABCDE</s>]
+                targetLength = tgt[b].size(0) - 1
+                targetInput = tgt[b].narrow(0, 0, targetLength)
+                targetOutput = tgt[b].narrow(0, 1, targetLength)
+                # Target is right padded [<S>ABCDEPPPPPP] .
+                self.targetInput[0:targetLength, b].copy(targetInput)
+                self.targetOutput[0:targetLength, b].copy(targetOutput)
+
+    def getSourceInput(self, t):
+        return self.sourceInput[t]
+
+    def getTargetInput(self, t):
+        return self.targetInput[t]
+
+    def getTargetOutput(self, t):
+        return [self.targetOutput[t]]
+
+
+# ---- onmt/data/Dataset.lua (lines 1-95) ----
+
+class Dataset:
+    def __init__(self, srcData, tgtData=None):
+        self.src = srcData['words']
+        self.srcFeatures = srcData['features']
+        self.tgt = None
+        if tgtData is not None:
+            self.tgt = tgtData['words']
+            self.tgtFeatures = tgtData['features']
+        self.batchRange = None
+
+    def setBatchSize(self, maxBatchSize):
+        """Cut the (length-sorted) corpus into batches of at most ``maxBatchSize`` sentences of one source length."""
+        self.batchRange = []
+        self.maxSourceLength = 0
+        self.maxTargetLength = 0
+        offset = 0
+        batchSize = 1
+        sourceLength = 0
+        targetLength = 0
+        for i in range(len(self.src)):
+            if batchSize == maxBatchSize or self.src[i].size(0) != sourceLength:
+                if i > 0:
+                    self.batchRange.append({'begin': offset, 'end': i - 1})
+                offset = i
+                batchSize = 1
+                sourceLength = self.src[i].size(0)
+                targetLength = 0
+            else:
+                batchSize = batchSize + 1
+            self.maxSourceLength = max(self.maxSourceLength, self.src[i].size(0))
+            if self.tgt is not None:
+                targetSeqLength = self.tgt[i].size(0) - 1
+                targetLength = max(targetLength, targetSeqLength)
+                self.maxTargetLength = max(self.maxTargetLength, targetSeqLength)
+        self.batchRange.append({'begin': offset, 'end': len(self.src) - 1})
+
+    def batchCount(self):
+        if self.batchRange is None:
+            return 1 if len(self.src) > 0 else 0
+        return len(self.batchRange)
+
+    def getBatch(self, idx=None):
+        if len(self.src) == 0:
+            return None
+        if idx is None or self.batchRange is None:
+            return Batch(self.src, self.srcFeatures, self.tgt, self.tgtFeatures)
+        rangeStart = self.batchRange[idx]['begin']
+        rangeEnd = self.batchRange[idx]['end']
+        src = []
+        tgt = [] if self.tgt is not None else None
+        for i in range(rangeStart, rangeEnd + 1):
+            src.append(self.src[i])
+            if self.tgt is not None:
+                tgt.append(self.tgt[i])
+        return Batch(src, [], tgt, [])
+
+
+# ---- onmt/train/Optim.lua (lines 1-171): sgd and adam ----
+
+def adamStep(dfdx, lr, state):
+    beta1 = state.get('beta1', 0.9)
+    beta2 = state.get('beta2', 0.999)
+    eps = state.get('eps', 1e-8)
+    state['t'] = state.get('t', 0)
+    state.setdefault('m', dfdx.new(dfdx.size()).zero())
+    state.setdefault('v', dfdx.new(dfdx.size()).zero())
+    state.setdefault('denom', dfdx.new(dfdx.size()).zero())
+    state['t'] = state['t'] + 1
+    state['m'].mul(beta1).add(1 - beta1, dfdx)
+    state['v'].mul(beta2).addcmul(1 - beta2, dfdx, dfdx)
+    state['denom'].copy(state['v']).sqrt().add(eps)
+    bias1 = 1 - beta1 ** state['t']
+    bias2 = 1 - beta2 ** state['t']
+    stepSize = lr * math.sqrt(bias2) / bias1
+    dfdx.copy(state['m']).cdiv(state['denom']).mul(-stepSize)
+
+
+class Optim:
+    defaults = {'max_batch_size': 64, 'optim': 'sgd', 'learning_rate': 1, 'max_grad_norm': 5,
+                'learning_rate_decay': 0.5, 'start_decay_at': 9}
+
+    def __init__(self, args, optimStates=None):
+        self.args = {k: args.get(k, v) for k, v in self.defaults.items()}   # getModuleOpts
+        self.valPerf = []
+        if self.args['optim'] == 'sgd':
+            self.args['start_decay_at'] = args.get('start_decay_at')
+        else:
+            self.optimStates = optimStates if optimStates is not None else {}
+
+    def setOptimStates(self, num):
+        if self.args['optim'] != 'sgd':
+            for j in range(num):
+                self.optimStates[j] = {}
+
+    def zeroGrad(self, gradParams):
+        for j in range(len(gradParams)):
+            gradParams[j].zero()
+
+    def prepareGrad(self, gradParams):
+        """Clip the global gradient norm to max_grad_norm, then turn each gradient into its step."""
+        gradNorm = 0
+        for j in range(len(gradParams)):
+            gradNorm = gradNorm + gradParams[j].norm() ** 2
+        gradNorm = math.sqrt(gradNorm)
+        shrinkage = self.args['max_grad_norm'] / gradNorm
+        for j in range(len(gradParams)):
+            if shrinkage < 1:
+                gradParams[j].mul(shrinkage)
+            if self.args['optim'] == 'adam':
+                adamStep(gradParams[j], self.args['learning_rate'], self.optimStates[j])
+            else:
+                gradParams[j].mul(-self.args['learning_rate'])
+
+    def updateParams(self, params, gradParams):
+        for j in range(len(params)):
+            params[j].add(gradParams[j])
+
+    def updateLearningRate(self, score, epoch):
+        if self.args['optim'] == 'sgd':
+            self.valPerf.append(score)
+            if epoch >= self.args['start_decay_at']:
+                self.startDecay = True
+            if len(self.valPerf) >= 2:   # valPerf[#valPerf] ~= nil and valPerf[#valPerf-1] ~= nil
+                currPpl = self.valPerf[len(self.valPerf) - 1]
+                prevPpl = self.valPerf[len(self.valPerf) - 2]
+                if currPpl > prevPpl:
+                    self.startDecay = True
+            if getattr(self, 'startDecay', False):
+                self.args['learning_rate'] = self.args['learning_rate'] * self.args['learning_rate_decay']
+
+    def getLearningRate(self):
+        return self.args['learning_rate']
+
+
+# ---- onmt/Model.lua initParams and onmt/Seq2Seq.lua trainNetwork ----
+
+def initParams(models, param_init):
+    """Model:initParams: each model's flat parameters, uniform in +-param_init, in the sorted order of the keys."""
+    params, gradParams = [], []
+    for key in sorted(models):
+        mod = models[key]
+        p, gp = mod.getParameters()
+        p.uniform(-param_init, param_init)
+        mod.apply(lambda m: m.postParametersInitialization()
+                  if hasattr(m, 'postParametersInitialization') else None)
+        params.append(p)
+        gradParams.append(gp)
+    return params, gradParams
+
+
+def trainNetwork(models, criterion, batch):
+    encStates, context = models['encoder'].forward(batch)
+    decOutputs = models['decoder'].forward(batch, encStates, context)
+    encGradStatesOut, gradContext, loss = models['decoder'].backward(batch, decOutputs, criterion)
+    models['encoder'].backward(batch, encGradStatesOut, gradContext)
+    return loss
+
+
+def forwardComputeLoss(models, criterion, batch):
+    encoderStates, context = models['encoder'].forward(batch)
+    return models['decoder'].computeLoss(batch, encoderStates, context, criterion)
+
+
+# ---- onmt/translate/Beam.lua (v0.3.0, lines 1-190) ----
+
+def flatToRc(v, flatIndex):
+    """Row and column (0-based) of a 0-based flat index into the matrix ``v``."""
+    row = flatIndex // v.size(1)
+    return row, flatIndex % v.size(1)
+
+
+class Beam:
+    """One sentence's beam: scores, back pointers ``prevKs`` and the words ``nextYs`` of each step."""
+
+    def __init__(self, size, numFeatures=0):
+        self.size = size
+        self.numFeatures = numFeatures
+        self.done = False
+        self.scores = lg.FloatTensor(size).zero()
+        self.prevKs = [lg.LongTensor(size).fill(0)]   # fill(1): beam 1
+        self.nextYs = [lg.LongTensor(size).fill(Constants.PAD)]
+        self.nextYs[0][0] = Constants.BOS
+        self.attn = []
+
+    def getCurrentState(self):
+        return self.nextYs[len(self.nextYs) - 1]
+
+    def getCurrentOrigin(self):
+        return self.prevKs[len(self.prevKs) - 1]
+
+    def advance(self, wordLk, attnOut):
+        """Extend the beam with the log-probabilities ``wordLk`` (K x words); True once the best ends in EOS."""
+        if len(self.prevKs) > 1:
+            for k in range(self.size):
+                wordLk[k].add(float(self.scores[k]))
+            flatWordLk = wordLk.view(-1)
+        else:
+            flatWordLk = wordLk[0].view(-1)
+        prevK = lg.LongTensor(self.size)
+        nextY = lg.LongTensor(self.size)
+        attn = []
+        bestScores, bestScoresId = flatWordLk.topk(self.size, 0, True, True)
+        for k in range(self.size):
+            self.scores[k] = bestScores[k]
+            fromBeam, bestScoreId = flatToRc(wordLk, int(bestScoresId[k]))
+            prevK[k] = fromBeam
+            nextY[k] = bestScoreId
+            attn.append(attnOut[fromBeam].clone())
+        if nextY[0] == Constants.EOS:
+            self.done = True
+        self.prevKs.append(prevK)
+        self.nextYs.append(nextY)
+        self.attn.append(attn)
+        return self.done
+
+    def sortBest(self):
+        return lg.sort(self.scores, 0, True)
+
+    def getBest(self):
+        scores, ids = self.sortBest()
+        return scores[0], ids[0]
+
+    def getHyp(self, k):
+        hyp = [None] * (len(self.prevKs) - 1)
+        attn = [None] * (len(self.prevKs) - 1)
+        for j in range(len(self.prevKs) - 1, 0, -1):
+            hyp[j - 1] = int(self.nextYs[j][k])
+            attn[j - 1] = self.attn[j - 1][k]
+            k = int(self.prevKs[j][k])
+        return hyp, attn
+
+
+def translateBatch(models, batch, beam_size, max_sent_length):
+    """Translator.lua (v0.3.0) translateBatch, lines 119-325, for batches whose sentences finish together (the
+    removal of finished sentences, lines 247-283, is left out): each sentence's hypotheses and scores, best
+    first. One edit: the fed attention output ``decOut`` follows its hypothesis' origin as the states do, which
+    v0.3.0 forgets (with input feeding and a beam over 1, a hypothesis would be fed another one's output)."""
+    models['encoder'].maskPadding()
+    models['decoder'].maskPadding()
+    encStates, context = models['encoder'].forward(batch)
+    rnn_size = models['decoder'].args['rnnSize']
+    # Expand tensors for each beam.
+    context = context.contiguous().view(1, batch.size, batch.sourceLength, rnn_size) \
+        .expand(beam_size, batch.size, batch.sourceLength, rnn_size) \
+        .contiguous().view(beam_size * batch.size, batch.sourceLength, rnn_size)
+    for j in range(len(encStates)):
+        encStates[j] = encStates[j].view(1, batch.size, rnn_size).expand(beam_size, batch.size, rnn_size) \
+            .contiguous().view(beam_size * batch.size, rnn_size)
+    remainingSents = batch.size
+    # As finished sentences are removed from the batch, this table maps the batches to their index within the
+    # remaining sentences.
+    batchIdx = []
+    beam = []
+    for b in range(batch.size):
+        beam.append(Beam(beam_size))
+        batchIdx.append(b)
+    i = 1
+    decOut = None
+    decStates = encStates
+    while remainingSents > 0 and i < max_sent_length:
+        i = i + 1
+        # Prepare decoder input.
+        input = lg.IntTensor(beam_size, remainingSents)
+        for b in range(batch.size):
+            if not beam[b].done:
+                idx = batchIdx[b]
+                # Get current state of the beam search.
+                input[:, idx].copy(beam[b].getCurrentState())
+        input = input.view(beam_size * remainingSents)
+        decOut, decStates = models['decoder'].forwardOne(input, decStates, context, decOut)
+        out = models['decoder'].generator.forward(decOut)
+        for j in range(len(out)):
+            out[j] = out[j].view(beam_size, remainingSents, out[j].size(1)).transpose(0, 1).contiguous()
+        wordLk = out[0]
+        softmaxOut = models['decoder'].softmaxAttn.output.view(beam_size, remainingSents, -1)
+        newRemainingSents = remainingSents
+        for b in range(batch.size):
+            if not beam[b].done:
+                idx = batchIdx[b]
+                if beam[b].advance(wordLk[idx], softmaxOut[:, idx]):
+                    newRemainingSents = newRemainingSents - 1
+                    batchIdx[b] = -1   # 0 in the Lua: no position
+                for j in range(len(decStates)):
+                    view = decStates[j].view(beam_size, remainingSents, rnn_size)
+                    view[:, idx] = view[:, idx].index(0, beam[b].getCurrentOrigin())
+                view = decOut.view(beam_size, remainingSents, rnn_size)
+                view[:, idx] = view[:, idx].index(0, beam[b].getCurrentOrigin())
+        assert newRemainingSents in (0, remainingSents), 'the removal of finished sentences is not ported'
+        remainingSents = newRemainingSents
+    allHyp, allScores = [], []
+    for b in range(batch.size):
+        scores, ks = beam[b].sortBest()
+        allHyp.append([beam[b].getHyp(int(ks[n]))[0] for n in range(beam_size)])
+        allScores.append([float(scores[n]) for n in range(beam_size)])
+    return allHyp, allScores
+
+
+# ---- tests ----
 
 WORDS = ['a', 'b', 'c', 'd', 'e', 'f']
 # the corpus sorted by source length, as preprocess.lua leaves it for Dataset:setBatchSize
@@ -26,8 +475,8 @@ def _double():
 
 
 def dicts():
-    src = onmt.Dict([Constants.PAD_WORD, Constants.UNK_WORD, Constants.BOS_WORD, Constants.EOS_WORD])
-    tgt = onmt.Dict([Constants.PAD_WORD, Constants.UNK_WORD, Constants.BOS_WORD, Constants.EOS_WORD])
+    src = Dict([Constants.PAD_WORD, Constants.UNK_WORD, Constants.BOS_WORD, Constants.EOS_WORD])
+    tgt = Dict([Constants.PAD_WORD, Constants.UNK_WORD, Constants.BOS_WORD, Constants.EOS_WORD])
     for s, t in CORPUS:
         for w in s.split():
             src.add(w)
@@ -44,7 +493,7 @@ def dataset(maxBatchSize=3):
         srcData['words'].append(src.convertToIdx(s.split(), Constants.UNK_WORD).long())
         tgtData['words'].append(tgt.convertToIdx(t.split(), Constants.UNK_WORD, Constants.BOS_WORD,
                                                  Constants.EOS_WORD).long())
-    data = onmt.Dataset(srcData, tgtData)
+    data = Dataset(srcData, tgtData)
     data.setBatchSize(maxBatchSize)
     return data
 
@@ -54,25 +503,18 @@ def build(layers=2, rnn=6, wvec=5, inputFeed=True, attention='general', brnn=Non
     lg.manualSeed(seed)
     vocab = 10
     if brnn is None:
-        encoder = onmt.Encoder(onmt.WordEmbedding(vocab, wvec), onmt.LSTM(layers, wvec, rnn))
+        encoder = Encoder(WordEmbedding(vocab, wvec), LSTM(layers, wvec, rnn))
     else:   # Factory.buildEncoder: with concat the bidirectional rnn_size is halved
         size = rnn // 2 if brnn == 'concat' else rnn
-        encoder = onmt.BiEncoder(onmt.WordEmbedding(vocab, wvec), onmt.LSTM(layers, wvec, size), brnn)
+        encoder = BiEncoder(WordEmbedding(vocab, wvec), LSTM(layers, wvec, size), brnn)
     inputSize = wvec + rnn if inputFeed else wvec
-    decoder = onmt.Decoder(onmt.WordEmbedding(vocab, wvec), onmt.LSTM(layers, inputSize, rnn),
-                           onmt.Generator(rnn, vocab), inputFeed, attention)
+    decoder = Decoder(WordEmbedding(vocab, wvec), LSTM(layers, inputSize, rnn),
+                           Generator(rnn, vocab), inputFeed, attention)
     models = {'encoder': encoder, 'decoder': decoder}
-    params, gradParams = onmt.initParams(models, 0.1)
+    params, gradParams = initParams(models, 0.1)
     for m in models.values():
         m.training()
-    return models, params, gradParams, onmt.ParallelClassNLLCriterion([vocab])
-
-
-def lstm_params(layers, inputSize, rnn):
-    """LSTM.lua's _buildLayer: i2h and h2h, both with a bias, per layer; layers after the first read rnn."""
-    first = inputSize * 4 * rnn + 4 * rnn + rnn * 4 * rnn + 4 * rnn
-    other = rnn * 4 * rnn + 4 * rnn + rnn * 4 * rnn + 4 * rnn
-    return first + (layers - 1) * other
+    return models, params, gradParams, ParallelClassNLLCriterion([vocab])
 
 
 def loss_of(models, criterion, batch):
@@ -80,7 +522,7 @@ def loss_of(models, criterion, batch):
     batch.totalSize = batch.size
     for m in models.values():
         m.evaluate()
-    loss = onmt.forwardComputeLoss(models, criterion, batch)
+    loss = forwardComputeLoss(models, criterion, batch)
     for m in models.values():
         m.training()
     return loss
@@ -104,7 +546,7 @@ def test_dict_keeps_the_special_tokens_first_and_maps_unknown_words():
 def test_batch_left_pads_sources_and_right_pads_targets():
     src = [lg.LongTensor([4, 5]), lg.LongTensor([6, 7, 8])]
     tgt = [lg.LongTensor([2, 5, 4, 3]), lg.LongTensor([2, 8, 7, 6, 3])]
-    batch = onmt.Batch(src, [], tgt, [])
+    batch = Batch(src, [], tgt, [])
     P = Constants.PAD
     assert (batch.size, batch.sourceLength, batch.targetLength) == (2, 3, 4)
     assert batch.sourceSize.tolist() == [2, 3] and batch.targetSize.tolist() == [3, 4]
@@ -125,110 +567,14 @@ def test_dataset_batches_sentences_of_one_source_length_up_to_the_batch_size():
     assert batch.size == 2 and batch.sourceLength == 3 and batch.targetLength == 4
 
 
-# ---- modules ----
-
-def test_lstm_has_the_parameters_and_shapes_the_lua_implies():
-    lg.manualSeed(0)
-    rnn = onmt.LSTM(2, 5, 6)
-    assert rnn.numEffectiveLayers == 4
-    assert rnn.getParameters()[0].nElement() == lstm_params(2, 5, 6) == 5 * 24 + 24 + 6 * 24 + 24 + 2 * (6 * 24 + 24)
-    states = [lg.Tensor(3, 6).uniform(-1, 1) for _ in range(4)]
-    out = rnn.forward(states + [lg.Tensor(3, 5).uniform(-1, 1)])
-    assert [o.size() for o in out] == [(3, 6)] * 4
-    # the first layer is a plain LSTM cell: c' = f*c + i*tanh(g), h' = o*tanh(c')
-    x = lg.Tensor(3, 5).uniform(-1, 1)
-    out = rnn.forward(states + [x])
-    linears = rnn.findModules('nn.Linear')[0]
-    i2h, h2h = linears[0], linears[1]
-    z = x.numpy() @ i2h.weight.numpy().T + i2h.bias.numpy() + states[1].numpy() @ h2h.weight.numpy().T \
-        + h2h.bias.numpy()
-    z = z.reshape(3, 4, 6)
-    sig = lambda v: 1 / (1 + np.exp(-v))
-    c = sig(z[:, 1]) * states[0].numpy() + sig(z[:, 0]) * np.tanh(z[:, 3])
-    np.testing.assert_allclose(out[0].numpy(), c, rtol=1e-12)
-    np.testing.assert_allclose(out[1].numpy(), sig(z[:, 2]) * np.tanh(c), rtol=1e-12)
-
-
-@pytest.mark.parametrize('kind, extra', [('dot', 0), ('general', 6 * 6), ('concat', 12 * 6 + 6 + 1)])
-def test_global_attention_scores_against_numpy(kind, extra):
-    lg.manualSeed(2)
-    dim, batch, sourceL = 6, 2, 4
-    attn = onmt.GlobalAttention({'global_attention': kind}, dim)
-    # W_c of the output (2*dim -> dim, no bias) and the score's own parameters
-    assert attn.getParameters()[0].nElement() == 2 * dim * dim + extra
-    ht = lg.Tensor(batch, dim).uniform(-1, 1)
-    context = lg.Tensor(batch, sourceL, dim).uniform(-1, 1)
-    out = attn.forward([ht, context])
-    h, H = ht.numpy(), context.numpy()
-    lin = attn.findModules('nn.Linear')[0]
-    if kind == 'dot':
-        score = np.einsum('bsd,bd->bs', H, h)
-    elif kind == 'general':
-        score = np.einsum('bsd,bd->bs', H, h @ lin[0].weight.numpy().T)
-    else:
-        Wa, v = lin[0], lin[1]
-        joined = np.concatenate([np.repeat(h[:, None], sourceL, 1), H], 2)
-        score = (np.tanh(joined @ Wa.weight.numpy().T) @ v.weight.numpy().T + v.bias.numpy())[..., 0]
-    a = np.exp(score - score.max(1, keepdims=True))
-    a /= a.sum(1, keepdims=True)
-    Wc = lin[len(lin) - 1].weight.numpy()
-    expected = np.tanh(np.concatenate([np.einsum('bs,bsd->bd', a, H), h], 1) @ Wc.T)
-    assert out.size() == (batch, dim)
-    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-10, atol=1e-12)
-    # the gModule's backward against finite differences of a fixed projection of the output
-    w = np.random.RandomState(0).uniform(-1, 1, (batch, dim))
-    gH = attn.backward([ht, context], lg.from_numpy(w.copy()))[1].numpy().copy()
-    eps, flat = 1e-6, H.reshape(-1)
-    for k in (0, 5, 17, flat.size - 1):
-        keep = flat[k]
-        flat[k] = keep + eps
-        fp = (attn.forward([ht, lg.from_numpy(flat.reshape(H.shape).copy())]).numpy() * w).sum()
-        flat[k] = keep - eps
-        fm = (attn.forward([ht, lg.from_numpy(flat.reshape(H.shape).copy())]).numpy() * w).sum()
-        flat[k] = keep
-        assert gH.reshape(-1)[k] == pytest.approx((fp - fm) / (2 * eps), rel=1e-6, abs=1e-9)
-
-
-def test_join_replicate_table_repeats_the_query_and_sums_its_gradient():
-    lg.manualSeed(3)
-    m = onmt.JoinReplicateTable(1, 2)
-    q = lg.Tensor(2, 1, 3).uniform(-1, 1)
-    H = lg.Tensor(2, 4, 5).uniform(-1, 1)
-    out = m.forward([q, H])
-    assert out.size() == (2, 4, 8)
-    np.testing.assert_array_equal(out.numpy()[:, :, :3], np.repeat(q.numpy(), 4, 1))
-    np.testing.assert_array_equal(out.numpy()[:, :, 3:], H.numpy())
-    # the zero stride set on the input is undone after the join
-    assert q.size() == (2, 1, 3) and q.stride() == (3, 3, 1)
-    g = lg.Tensor(2, 4, 8).uniform(-1, 1)
-    gq, gH = m.backward([q, H], g)
-    assert gq.size() == (2, 1, 3)
-    np.testing.assert_allclose(gq.numpy(), g.numpy()[:, :, :3].sum(1, keepdims=True), rtol=1e-14)
-    np.testing.assert_array_equal(gH.numpy(), g.numpy()[:, :, 3:])
-
-
-def test_masked_softmax_gives_the_left_padding_no_weight():
-    sizes = lg.IntTensor([4, 2, 6])
-    m = onmt.MaskedSoftmax(sizes, 6)
-    x = lg.Tensor(3, 6).uniform(-2, 2)
-    out = m.forward(x).numpy()
-    for b, n in enumerate([4, 2, 6]):
-        assert (out[b, :6 - n] == 0).all()
-        soft = np.exp(x.numpy()[b]) / np.exp(x.numpy()[b]).sum()
-        tail = soft[6 - n:]
-        # nn.Normalize(1) divides by the 1-norm plus its eps, 1e-10 (Normalize.lua)
-        np.testing.assert_allclose(out[b, 6 - n:], tail / (tail.sum() + 1e-10), rtol=1e-13)
-    grad = m.backward(x, lg.Tensor(3, 6).uniform(-1, 1)).numpy()
-    # the padded inputs reach the output only through Normalize's eps: d out_i / d x_j = -s_i s_j eps / (S+eps)^2
-    assert np.abs(grad[1, :4]).max() < 1e-9 and np.abs(grad[1, 4:]).max() > 1e-3
-
+# ---- the model ----
 
 def test_sequencer_clones_share_the_parameters_of_the_step_network():
     models, params, gradParams, criterion = build()
     data = dataset()
     batch = data.getBatch(2)
     loss_of(models, criterion, batch)
-    onmt.trainNetwork(models, criterion, batch)
+    trainNetwork(models, criterion, batch)
     enc = models['encoder']
     assert len(enc.networkClones) == 4   # one per source timestep
     w0 = enc.networkClones[0].findModules('nn.Linear')[0][0].weight
@@ -250,7 +596,7 @@ def test_model_parameter_count_by_hand():
     # initParams orders the keys: decoder first
     assert [p.nElement() for p in params] == [dec, enc]
     # -fix_word_vecs_enc: WordEmbedding's parameters() returns nil, so initParams leaves the vectors out
-    models['encoder'] = onmt.Encoder(onmt.WordEmbedding(10, 5, None, True), onmt.LSTM(2, 5, 6))
+    models['encoder'] = Encoder(WordEmbedding(10, 5, None, True), LSTM(2, 5, 6))
     assert models['encoder'].getParameters()[0].nElement() == enc - emb
     models, params, _, _ = build(layers=1, rnn=6, wvec=5, inputFeed=False, brnn='concat')
     # two encoders of rnn_size 3 (the backward one's embedding shares the forward one's: counted once)
@@ -287,29 +633,18 @@ def test_padding_tokens_change_nothing_once_masked(brnn):
     assert loss_of(models2, criterion, repad(data.getBatch(None), Constants.UNK)) != plain
 
 
-def test_criterion_ignores_padding_and_sums():
-    crit = onmt.ParallelClassNLLCriterion([5])
-    pred = [nn.LogSoftMax().forward(lg.Tensor(4, 5).uniform(-1, 1))]
-    target = [lg.LongTensor([3, Constants.PAD, 1, 4])]
-    loss = crit.forward(pred, target)
-    p = pred[0].numpy()
-    assert loss == pytest.approx(-(p[0, 3] + p[2, 1] + p[3, 4]), rel=1e-14)
-    g = crit.backward(pred, target)[0].numpy()
-    assert (g[1] == 0).all() and g[0, 3] == -1
-
-
 # ---- gradients ----
 
 @pytest.mark.parametrize('brnn', [None, 'concat'])
 def test_seq2seq_gradients_against_finite_differences(brnn):
     models, params, gradParams, criterion = build(layers=2, rnn=4, wvec=3, brnn=brnn)
-    params, gradParams = onmt.initParams(models, 0.5)   # -param_init 0.5: gradients well above rounding
+    params, gradParams = initParams(models, 0.5)   # -param_init 0.5: gradients well above rounding
     models['encoder'].maskPadding()
     batch = dataset().getBatch(2)   # two sentences of three words
     batch.totalSize = batch.size
     for g in gradParams:
         g.zero()
-    onmt.trainNetwork(models, criterion, batch)
+    trainNetwork(models, criterion, batch)
     rng = np.random.RandomState(5)
     eps = 1e-5
     for p, g in zip(params, gradParams):
@@ -343,7 +678,7 @@ def train(models, params, gradParams, criterion, optim, epochs):
             batch = data.getBatch(i)
             batch.totalSize = batch.size
             optim.zeroGrad(gradParams)
-            total += onmt.trainNetwork(models, criterion, batch)
+            total += trainNetwork(models, criterion, batch)
             words += int(batch.targetOutput.ne(Constants.PAD).sum())
             optim.prepareGrad(gradParams)
             optim.updateParams(params, gradParams)
@@ -355,20 +690,20 @@ def train(models, params, gradParams, criterion, optim, epochs):
                                                   ({'optim': 'adam', 'learning_rate': 0.1}, 12, 0.5)])
 def test_the_loss_falls_on_the_toy_corpus(args, epochs, ratio):
     models, params, gradParams, criterion = build(layers=1, rnn=16, wvec=8)
-    losses = train(models, params, gradParams, criterion, onmt.Optim(args), epochs)   # 3 updates an epoch
+    losses = train(models, params, gradParams, criterion, Optim(args), epochs)   # 3 updates an epoch
     assert losses[0] == pytest.approx(math.log(10), rel=0.06)   # near uniform over 10 words at init
     assert losses[-1] < ratio * losses[0]
 
 
 def test_prepare_grad_clips_the_global_norm_then_steps():
-    optim = onmt.Optim({'optim': 'sgd', 'learning_rate': 0.5, 'max_grad_norm': 2})
+    optim = Optim({'optim': 'sgd', 'learning_rate': 0.5, 'max_grad_norm': 2})
     grads = [lg.Tensor([3.0, 0.0]), lg.Tensor([0.0, 4.0, 0.0])]   # norm 5
     optim.prepareGrad(grads)
     assert grads[0].tolist() == pytest.approx([-0.5 * 3 * 2 / 5, 0]) and grads[1].tolist()[1] == pytest.approx(-0.8)
     small = [lg.Tensor([0.3, 0.4])]
     optim.prepareGrad(small)
     assert small[0].tolist() == pytest.approx([-0.15, -0.2])   # under the norm: unscaled
-    adam = onmt.Optim({'optim': 'adam', 'learning_rate': 0.1, 'max_grad_norm': 100})
+    adam = Optim({'optim': 'adam', 'learning_rate': 0.1, 'max_grad_norm': 100})
     adam.setOptimStates(1)
     g = [lg.Tensor([2.0, -0.5])]
     adam.prepareGrad(g)
@@ -377,7 +712,7 @@ def test_prepare_grad_clips_the_global_norm_then_steps():
 
 
 def test_learning_rate_decays_after_start_decay_at_or_a_worse_perplexity():
-    optim = onmt.Optim({'optim': 'sgd', 'learning_rate': 1, 'learning_rate_decay': 0.5, 'start_decay_at': 3})
+    optim = Optim({'optim': 'sgd', 'learning_rate': 1, 'learning_rate_decay': 0.5, 'start_decay_at': 3})
     optim.updateLearningRate(10, 1)
     optim.updateLearningRate(8, 2)
     assert optim.getLearningRate() == 1
@@ -385,7 +720,7 @@ def test_learning_rate_decays_after_start_decay_at_or_a_worse_perplexity():
     assert optim.getLearningRate() == 0.5
     optim.updateLearningRate(6, 4)   # once started, it decays every epoch
     assert optim.getLearningRate() == 0.25
-    worse = onmt.Optim({'optim': 'sgd', 'learning_rate': 1, 'start_decay_at': 9})
+    worse = Optim({'optim': 'sgd', 'learning_rate': 1, 'start_decay_at': 9})
     worse.updateLearningRate(5, 1)
     worse.updateLearningRate(6, 2)
     assert worse.getLearningRate() == 0.5
@@ -399,7 +734,7 @@ def trained():
     before = lg.getdefaulttensortype()
     lg.setdefaulttensortype('torch.DoubleTensor')
     models, params, gradParams, criterion = build(layers=1, rnn=16, wvec=8)
-    train(models, params, gradParams, criterion, onmt.Optim({'optim': 'adam', 'learning_rate': 0.1}), epochs=12)
+    train(models, params, gradParams, criterion, Optim({'optim': 'adam', 'learning_rate': 0.1}), epochs=12)
     lg.setdefaulttensortype(before)
     return models
 
@@ -424,13 +759,13 @@ def greedy(models, batch, steps):
 
 def one_sentence(text):
     src, _ = dicts()
-    return onmt.Batch([src.convertToIdx(text.split(), Constants.UNK_WORD).long()])
+    return Batch([src.convertToIdx(text.split(), Constants.UNK_WORD).long()])
 
 
 def teacher_forced_score(models, batch, hyp):
     """Decoder:computeScore on the hypothesis as the gold target."""
     tgt = lg.LongTensor([Constants.BOS] + hyp)
-    gold = onmt.Batch([batch.sourceInput[:, 0].clone()], [], [tgt], [])
+    gold = Batch([batch.sourceInput[:, 0].clone()], [], [tgt], [])
     states, context = models['encoder'].forward(gold)
     return models['decoder'].computeScore(gold, states, context)[0]
 
@@ -439,7 +774,7 @@ def test_beam_of_one_is_the_greedy_decode(trained):
     models = trained
     for text in ('a c e', 'b f c e', 'd a'):
         batch = one_sentence(text)
-        hyps, scores = onmt.translateBatch(models, batch, beam_size=1, max_sent_length=8)
+        hyps, scores = translateBatch(models, batch, beam_size=1, max_sent_length=8)
         words, score = greedy(models, batch, steps=7)
         assert hyps[0][0] == words
         assert scores[0][0] == pytest.approx(score, rel=1e-6)   # the beam's scores are a FloatTensor
@@ -448,7 +783,7 @@ def test_beam_of_one_is_the_greedy_decode(trained):
 def test_beam_hypotheses_follow_their_back_pointers(trained):
     models = trained
     batch = one_sentence('b d f')
-    hyps, scores = onmt.translateBatch(models, batch, beam_size=3, max_sent_length=8)
+    hyps, scores = translateBatch(models, batch, beam_size=3, max_sent_length=8)
     assert scores[0] == sorted(scores[0], reverse=True)
     assert len({tuple(h) for h in hyps[0]}) == 3
     assert all(h[len(h) - 1] == Constants.EOS for h in hyps[0][:1])   # the search stops on the best's EOS
@@ -459,15 +794,15 @@ def test_beam_hypotheses_follow_their_back_pointers(trained):
 
 def test_checkpoint_round_trip_gives_identical_scores(trained, tmp_path):
     models = trained
-    for cls in (onmt.Network, onmt.LSTM, onmt.GlobalAttention, onmt.MaskedSoftmax, onmt.WordEmbedding,
-                onmt.Generator, onmt.Sequencer, onmt.Encoder, onmt.Decoder, onmt.JoinReplicateTable):
+    for cls in (Network, LSTM, GlobalAttention, MaskedSoftmax, WordEmbedding,
+                Generator, Sequencer, Encoder, Decoder, JoinReplicateTable):
         lg.register(cls)
     batch = dataset().getBatch(2)
     before = [models['decoder'].computeScore(batch, *models['encoder'].forward(batch))[b] for b in range(2)]
     lg.save(str(tmp_path / 'model.t7'), {'models': models, 'options': {'rnn_size': 8}})
     loaded = lg.load(str(tmp_path / 'model.t7'))['models']
-    assert type(loaded['decoder']) is onmt.Decoder
+    assert type(loaded['decoder']) is Decoder
     after = [loaded['decoder'].computeScore(batch, *loaded['encoder'].forward(batch))[b] for b in range(2)]
     assert after == before
-    hyps = [onmt.translateBatch(m, one_sentence('a c e'), 2, 8) for m in (models, loaded)]
+    hyps = [translateBatch(m, one_sentence('a c e'), 2, 8) for m in (models, loaded)]
     assert hyps[0] == hyps[1]

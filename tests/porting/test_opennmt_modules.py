@@ -1,20 +1,29 @@
-"""OpenNMT/OpenNMT (the Lua toolkit) ported line by line, at tag v0.5.0 (commit 8e0cb852, March 2017) unless a
-class says otherwise: onmt/Constants.lua, onmt/utils/Tensor.lua (the preallocation helpers), onmt/utils/Dict.lua,
-onmt/data/Batch.lua, onmt/data/Dataset.lua, onmt/modules/{Network, Sequencer, LSTM, Encoder, BiEncoder, Decoder,
-Generator, WordEmbedding, MaskedSoftmax, ParallelClassNLLCriterion}.lua, onmt/train/Optim.lua, the training step
-of onmt/Seq2Seq.lua (trainNetwork) and onmt/Model.lua (initParams), and the beam search of v0.3.0 (Beam.lua and
-Translator.lua's translateBatch, lines 150-325). GlobalAttention.lua and JoinReplicateTable.lua are the newest
-ones (HEAD 3ab15e92), whose ``-global_attention`` option adds the ``dot`` and ``concat`` scores to v0.5.0's
-``general``. The tests are tests/porting/test_opennmt*.py; this file holds only the port.
+"""OpenNMT/OpenNMT (the Lua toolkit) ported line by line, its onmt/modules: at tag v0.5.0 (commit 8e0cb852,
+March 2017) Network.lua, Sequencer.lua, LSTM.lua, Encoder.lua, BiEncoder.lua, Decoder.lua, Generator.lua,
+WordEmbedding.lua, MaskedSoftmax.lua, ParallelClassNLLCriterion.lua, with onmt/Constants.lua and the
+preallocation helpers of onmt/utils/Tensor.lua; GlobalAttention.lua and JoinReplicateTable.lua are the newest
+(HEAD 3ab15e92), whose ``-global_attention`` option adds the ``dot`` and ``concat`` scores to v0.5.0's
+``general``. The tests here check the modules alone; tests/porting/test_opennmt.py ports the data, training and
+beam search and runs the whole model.
 
 Mechanical edits: word ids are 0-based (onmt.Constants' PAD, UNK, BOS, EOS = 1, 2, 3, 4 become 0, 1, 2, 3),
 timesteps and batch positions 0-based, dimension arguments 0-based, ``torch.class('onmt.X', ...)`` a class with
-``lua_package = 'onmt'``. Left out: word features, the GRU, pretrained embeddings, Cuda/Parallel/Memory
-(``collectgarbage()`` calls dropped), logging."""
-import math
+``lua_package = 'onmt'``, a field tested for nil before it is ever set read with ``getattr(self, name, None)``.
+Left out: word features, the GRU, pretrained embeddings, Cuda/Parallel/Memory (``collectgarbage()`` calls
+dropped). Doubles throughout (``torch.setdefaulttensortype('torch.DoubleTensor')``)."""
+import numpy as np
+import pytest
 
 import legonn as lg
 from legonn import nn
+
+
+@pytest.fixture(autouse=True)
+def _double():
+    before = lg.getdefaulttensortype()
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    yield
+    lg.setdefaulttensortype(before)
 
 
 class Constants:
@@ -69,208 +78,6 @@ def copyTensorTable(proto, src):
     for i in range(len(tab)):
         tab[i].copy(src[i])
     return tab
-
-
-# ---- onmt/utils/Dict.lua (lines 1-192) ----
-
-class Dict:
-    def __init__(self, data=None):
-        self.idxToLabel = {}
-        self.labelToIdx = {}
-        self.frequencies = {}
-        self.special = []
-        if data is not None:
-            self.addSpecials(data)   # (a file name would be loadFile: not ported)
-
-    def size(self):
-        return len(self.idxToLabel)
-
-    def lookup(self, key):
-        if isinstance(key, str):
-            return self.labelToIdx.get(key)
-        return self.idxToLabel.get(key)
-
-    def addSpecial(self, label, idx=None):
-        idx = self.add(label, idx)
-        self.special.append(idx)
-
-    def addSpecials(self, labels):
-        for i in range(len(labels)):
-            self.addSpecial(labels[i])
-
-    def add(self, label, idx=None):
-        if idx is not None:
-            self.idxToLabel[idx] = label
-            self.labelToIdx[label] = idx
-        else:
-            idx = self.labelToIdx.get(label)
-            if idx is None:
-                idx = len(self.idxToLabel)   # #self.idxToLabel + 1, 0-based
-                self.idxToLabel[idx] = label
-                self.labelToIdx[label] = idx
-        self.frequencies[idx] = self.frequencies.get(idx, 0) + 1
-        return idx
-
-    def prune(self, size):
-        if size >= self.size():
-            return self
-        freq = lg.Tensor([self.frequencies[i] for i in range(self.size())])
-        _, idx = lg.sort(freq, 0, True)
-        newDict = Dict()
-        for i in range(len(self.special)):
-            newDict.addSpecial(self.idxToLabel[self.special[i]])
-        for i in range(size):
-            newDict.add(self.idxToLabel[int(idx[i])])
-        return newDict
-
-    def convertToIdx(self, labels, unkWord, bosWord=None, eosWord=None):
-        vec = []
-        if bosWord is not None:
-            vec.append(self.lookup(bosWord))
-        for i in range(len(labels)):
-            idx = self.lookup(labels[i])
-            if idx is None:
-                idx = self.lookup(unkWord)
-            vec.append(idx)
-        if eosWord is not None:
-            vec.append(self.lookup(eosWord))
-        return lg.IntTensor(vec)
-
-    def convertToLabels(self, idx, stop):
-        labels = []
-        for i in range(len(idx)):
-            labels.append(self.lookup(idx[i]))
-            if idx[i] == stop:
-                break
-        return labels
-
-
-# ---- onmt/data/Batch.lua (lines 1-246) ----
-
-def getLength(seq, ignore=None):
-    sizes = lg.IntTensor(len(seq)).zero()
-    max_ = 0
-    sum_ = 0
-    for i in range(len(seq)):
-        len_ = seq[i].size(0)
-        if ignore is not None:
-            len_ = len_ - ignore
-        max_ = max(max_, len_)
-        sum_ = sum_ + len_
-        sizes[i] = len_
-    return max_, sizes, sum_
-
-
-class Batch:
-    """Sources left-padded (PPPABC), reversed sources right-padded (CBAPPP), targets right-padded: timestep-major
-    LongTensors ``length x size``."""
-
-    def __init__(self, src=None, srcFeatures=None, tgt=None, tgtFeatures=None):
-        src = src if src is not None else []
-        if tgt is not None:
-            assert len(src) == len(tgt), "source and target must have the same batch size"
-        self.size = len(src)
-        self.sourceLength, self.sourceSize, _ = getLength(src)
-        sourceSeq = lg.LongTensor(self.sourceLength, self.size).fill(Constants.PAD)
-        self.sourceInput = sourceSeq.clone()
-        self.sourceInputRev = sourceSeq.clone()
-        self.sourceInputFeatures = []
-        self.sourceInputRevFeatures = []
-        if tgt is not None:
-            self.targetLength, self.targetSize, _ = getLength(tgt, 1)
-            targetSeq = lg.LongTensor(self.targetLength, self.size).fill(Constants.PAD)
-            self.targetInput = targetSeq.clone()
-            self.targetOutput = targetSeq.clone()
-            self.targetInputFeatures = []
-            self.targetOutputFeatures = []
-        for b in range(self.size):
-            sourceOffset = self.sourceLength - int(self.sourceSize[b]) + 1   # a 1-based position, as in Lua
-            sourceInput = src[b]
-            sourceInputRev = src[b].index(0, lg.linspace(int(self.sourceSize[b]) - 1, 0,
-                                                          int(self.sourceSize[b])).long())
-            # Source input is left padded [PPPPPPABCDE] .
-            self.sourceInput[sourceOffset - 1:self.sourceLength, b].copy(sourceInput)
-            self.sourceInputPadLeft = True
-            # Rev source input is right padded [EDCBAPPPPPP] .
-            self.sourceInputRev[0:int(self.sourceSize[b]), b].copy(sourceInputRev)
-            self.sourceInputRevPadLeft = False
-            if tgt is not None:
-                # Input: [<s>ABCDE]
-                # Ouput: [ABCDE</s>]
-                targetLength = tgt[b].size(0) - 1
-                targetInput = tgt[b].narrow(0, 0, targetLength)
-                targetOutput = tgt[b].narrow(0, 1, targetLength)
-                # Target is right padded [<S>ABCDEPPPPPP] .
-                self.targetInput[0:targetLength, b].copy(targetInput)
-                self.targetOutput[0:targetLength, b].copy(targetOutput)
-
-    def getSourceInput(self, t):
-        return self.sourceInput[t]
-
-    def getTargetInput(self, t):
-        return self.targetInput[t]
-
-    def getTargetOutput(self, t):
-        return [self.targetOutput[t]]
-
-
-# ---- onmt/data/Dataset.lua (lines 1-95) ----
-
-class Dataset:
-    def __init__(self, srcData, tgtData=None):
-        self.src = srcData['words']
-        self.srcFeatures = srcData['features']
-        self.tgt = None
-        if tgtData is not None:
-            self.tgt = tgtData['words']
-            self.tgtFeatures = tgtData['features']
-        self.batchRange = None
-
-    def setBatchSize(self, maxBatchSize):
-        """Cut the (length-sorted) corpus into batches of at most ``maxBatchSize`` sentences of one source length."""
-        self.batchRange = []
-        self.maxSourceLength = 0
-        self.maxTargetLength = 0
-        offset = 0
-        batchSize = 1
-        sourceLength = 0
-        targetLength = 0
-        for i in range(len(self.src)):
-            if batchSize == maxBatchSize or self.src[i].size(0) != sourceLength:
-                if i > 0:
-                    self.batchRange.append({'begin': offset, 'end': i - 1})
-                offset = i
-                batchSize = 1
-                sourceLength = self.src[i].size(0)
-                targetLength = 0
-            else:
-                batchSize = batchSize + 1
-            self.maxSourceLength = max(self.maxSourceLength, self.src[i].size(0))
-            if self.tgt is not None:
-                targetSeqLength = self.tgt[i].size(0) - 1
-                targetLength = max(targetLength, targetSeqLength)
-                self.maxTargetLength = max(self.maxTargetLength, targetSeqLength)
-        self.batchRange.append({'begin': offset, 'end': len(self.src) - 1})
-
-    def batchCount(self):
-        if self.batchRange is None:
-            return 1 if len(self.src) > 0 else 0
-        return len(self.batchRange)
-
-    def getBatch(self, idx=None):
-        if len(self.src) == 0:
-            return None
-        if idx is None or self.batchRange is None:
-            return Batch(self.src, self.srcFeatures, self.tgt, self.tgtFeatures)
-        rangeStart = self.batchRange[idx]['begin']
-        rangeEnd = self.batchRange[idx]['end']
-        src = []
-        tgt = [] if self.tgt is not None else None
-        for i in range(rangeStart, rangeEnd + 1):
-            src.append(self.src[i])
-            if self.tgt is not None:
-                tgt.append(self.tgt[i])
-        return Batch(src, [], tgt, [])
 
 
 # ---- onmt/modules/Network.lua ----
@@ -1064,241 +871,118 @@ class Decoder(Sequencer):
         return score
 
 
-# ---- onmt/train/Optim.lua (lines 1-171): sgd and adam ----
 
-def adamStep(dfdx, lr, state):
-    beta1 = state.get('beta1', 0.9)
-    beta2 = state.get('beta2', 0.999)
-    eps = state.get('eps', 1e-8)
-    state['t'] = state.get('t', 0)
-    state.setdefault('m', dfdx.new(dfdx.size()).zero())
-    state.setdefault('v', dfdx.new(dfdx.size()).zero())
-    state.setdefault('denom', dfdx.new(dfdx.size()).zero())
-    state['t'] = state['t'] + 1
-    state['m'].mul(beta1).add(1 - beta1, dfdx)
-    state['v'].mul(beta2).addcmul(1 - beta2, dfdx, dfdx)
-    state['denom'].copy(state['v']).sqrt().add(eps)
-    bias1 = 1 - beta1 ** state['t']
-    bias2 = 1 - beta2 ** state['t']
-    stepSize = lr * math.sqrt(bias2) / bias1
-    dfdx.copy(state['m']).cdiv(state['denom']).mul(-stepSize)
+# ---- tests ----
+
+def lstm_params(layers, inputSize, rnn):
+    """LSTM.lua's _buildLayer: i2h and h2h, both with a bias, per layer; layers after the first read rnn."""
+    first = inputSize * 4 * rnn + 4 * rnn + rnn * 4 * rnn + 4 * rnn
+    other = rnn * 4 * rnn + 4 * rnn + rnn * 4 * rnn + 4 * rnn
+    return first + (layers - 1) * other
 
 
-class Optim:
-    defaults = {'max_batch_size': 64, 'optim': 'sgd', 'learning_rate': 1, 'max_grad_norm': 5,
-                'learning_rate_decay': 0.5, 'start_decay_at': 9}
-
-    def __init__(self, args, optimStates=None):
-        self.args = {k: args.get(k, v) for k, v in self.defaults.items()}   # getModuleOpts
-        self.valPerf = []
-        if self.args['optim'] == 'sgd':
-            self.args['start_decay_at'] = args.get('start_decay_at')
-        else:
-            self.optimStates = optimStates if optimStates is not None else {}
-
-    def setOptimStates(self, num):
-        if self.args['optim'] != 'sgd':
-            for j in range(num):
-                self.optimStates[j] = {}
-
-    def zeroGrad(self, gradParams):
-        for j in range(len(gradParams)):
-            gradParams[j].zero()
-
-    def prepareGrad(self, gradParams):
-        """Clip the global gradient norm to max_grad_norm, then turn each gradient into its step."""
-        gradNorm = 0
-        for j in range(len(gradParams)):
-            gradNorm = gradNorm + gradParams[j].norm() ** 2
-        gradNorm = math.sqrt(gradNorm)
-        shrinkage = self.args['max_grad_norm'] / gradNorm
-        for j in range(len(gradParams)):
-            if shrinkage < 1:
-                gradParams[j].mul(shrinkage)
-            if self.args['optim'] == 'adam':
-                adamStep(gradParams[j], self.args['learning_rate'], self.optimStates[j])
-            else:
-                gradParams[j].mul(-self.args['learning_rate'])
-
-    def updateParams(self, params, gradParams):
-        for j in range(len(params)):
-            params[j].add(gradParams[j])
-
-    def updateLearningRate(self, score, epoch):
-        if self.args['optim'] == 'sgd':
-            self.valPerf.append(score)
-            if epoch >= self.args['start_decay_at']:
-                self.startDecay = True
-            if len(self.valPerf) >= 2:   # valPerf[#valPerf] ~= nil and valPerf[#valPerf-1] ~= nil
-                currPpl = self.valPerf[len(self.valPerf) - 1]
-                prevPpl = self.valPerf[len(self.valPerf) - 2]
-                if currPpl > prevPpl:
-                    self.startDecay = True
-            if getattr(self, 'startDecay', False):
-                self.args['learning_rate'] = self.args['learning_rate'] * self.args['learning_rate_decay']
-
-    def getLearningRate(self):
-        return self.args['learning_rate']
+def test_lstm_has_the_parameters_and_shapes_the_lua_implies():
+    lg.manualSeed(0)
+    rnn = LSTM(2, 5, 6)
+    assert rnn.numEffectiveLayers == 4
+    assert rnn.getParameters()[0].nElement() == lstm_params(2, 5, 6) == 5 * 24 + 24 + 6 * 24 + 24 + 2 * (6 * 24 + 24)
+    states = [lg.Tensor(3, 6).uniform(-1, 1) for _ in range(4)]
+    out = rnn.forward(states + [lg.Tensor(3, 5).uniform(-1, 1)])
+    assert [o.size() for o in out] == [(3, 6)] * 4
+    # the first layer is a plain LSTM cell: c' = f*c + i*tanh(g), h' = o*tanh(c')
+    x = lg.Tensor(3, 5).uniform(-1, 1)
+    out = rnn.forward(states + [x])
+    linears = rnn.findModules('nn.Linear')[0]
+    i2h, h2h = linears[0], linears[1]
+    z = x.numpy() @ i2h.weight.numpy().T + i2h.bias.numpy() + states[1].numpy() @ h2h.weight.numpy().T \
+        + h2h.bias.numpy()
+    z = z.reshape(3, 4, 6)
+    sig = lambda v: 1 / (1 + np.exp(-v))
+    c = sig(z[:, 1]) * states[0].numpy() + sig(z[:, 0]) * np.tanh(z[:, 3])
+    np.testing.assert_allclose(out[0].numpy(), c, rtol=1e-12)
+    np.testing.assert_allclose(out[1].numpy(), sig(z[:, 2]) * np.tanh(c), rtol=1e-12)
 
 
-# ---- onmt/Model.lua initParams and onmt/Seq2Seq.lua trainNetwork ----
-
-def initParams(models, param_init):
-    """Model:initParams: each model's flat parameters, uniform in +-param_init, in the sorted order of the keys."""
-    params, gradParams = [], []
-    for key in sorted(models):
-        mod = models[key]
-        p, gp = mod.getParameters()
-        p.uniform(-param_init, param_init)
-        mod.apply(lambda m: m.postParametersInitialization()
-                  if hasattr(m, 'postParametersInitialization') else None)
-        params.append(p)
-        gradParams.append(gp)
-    return params, gradParams
-
-
-def trainNetwork(models, criterion, batch):
-    encStates, context = models['encoder'].forward(batch)
-    decOutputs = models['decoder'].forward(batch, encStates, context)
-    encGradStatesOut, gradContext, loss = models['decoder'].backward(batch, decOutputs, criterion)
-    models['encoder'].backward(batch, encGradStatesOut, gradContext)
-    return loss
-
-
-def forwardComputeLoss(models, criterion, batch):
-    encoderStates, context = models['encoder'].forward(batch)
-    return models['decoder'].computeLoss(batch, encoderStates, context, criterion)
-
-
-# ---- onmt/translate/Beam.lua (v0.3.0, lines 1-190) ----
-
-def flatToRc(v, flatIndex):
-    """Row and column (0-based) of a 0-based flat index into the matrix ``v``."""
-    row = flatIndex // v.size(1)
-    return row, flatIndex % v.size(1)
-
-
-class Beam:
-    """One sentence's beam: scores, back pointers ``prevKs`` and the words ``nextYs`` of each step."""
-
-    def __init__(self, size, numFeatures=0):
-        self.size = size
-        self.numFeatures = numFeatures
-        self.done = False
-        self.scores = lg.FloatTensor(size).zero()
-        self.prevKs = [lg.LongTensor(size).fill(0)]   # fill(1): beam 1
-        self.nextYs = [lg.LongTensor(size).fill(Constants.PAD)]
-        self.nextYs[0][0] = Constants.BOS
-        self.attn = []
-
-    def getCurrentState(self):
-        return self.nextYs[len(self.nextYs) - 1]
-
-    def getCurrentOrigin(self):
-        return self.prevKs[len(self.prevKs) - 1]
-
-    def advance(self, wordLk, attnOut):
-        """Extend the beam with the log-probabilities ``wordLk`` (K x words); True once the best ends in EOS."""
-        if len(self.prevKs) > 1:
-            for k in range(self.size):
-                wordLk[k].add(float(self.scores[k]))
-            flatWordLk = wordLk.view(-1)
-        else:
-            flatWordLk = wordLk[0].view(-1)
-        prevK = lg.LongTensor(self.size)
-        nextY = lg.LongTensor(self.size)
-        attn = []
-        bestScores, bestScoresId = flatWordLk.topk(self.size, 0, True, True)
-        for k in range(self.size):
-            self.scores[k] = bestScores[k]
-            fromBeam, bestScoreId = flatToRc(wordLk, int(bestScoresId[k]))
-            prevK[k] = fromBeam
-            nextY[k] = bestScoreId
-            attn.append(attnOut[fromBeam].clone())
-        if nextY[0] == Constants.EOS:
-            self.done = True
-        self.prevKs.append(prevK)
-        self.nextYs.append(nextY)
-        self.attn.append(attn)
-        return self.done
-
-    def sortBest(self):
-        return lg.sort(self.scores, 0, True)
-
-    def getBest(self):
-        scores, ids = self.sortBest()
-        return scores[0], ids[0]
-
-    def getHyp(self, k):
-        hyp = [None] * (len(self.prevKs) - 1)
-        attn = [None] * (len(self.prevKs) - 1)
-        for j in range(len(self.prevKs) - 1, 0, -1):
-            hyp[j - 1] = int(self.nextYs[j][k])
-            attn[j - 1] = self.attn[j - 1][k]
-            k = int(self.prevKs[j][k])
-        return hyp, attn
+@pytest.mark.parametrize('kind, extra', [('dot', 0), ('general', 6 * 6), ('concat', 12 * 6 + 6 + 1)])
+def test_global_attention_scores_against_numpy(kind, extra):
+    lg.manualSeed(2)
+    dim, batch, sourceL = 6, 2, 4
+    attn = GlobalAttention({'global_attention': kind}, dim)
+    # W_c of the output (2*dim -> dim, no bias) and the score's own parameters
+    assert attn.getParameters()[0].nElement() == 2 * dim * dim + extra
+    ht = lg.Tensor(batch, dim).uniform(-1, 1)
+    context = lg.Tensor(batch, sourceL, dim).uniform(-1, 1)
+    out = attn.forward([ht, context])
+    h, H = ht.numpy(), context.numpy()
+    lin = attn.findModules('nn.Linear')[0]
+    if kind == 'dot':
+        score = np.einsum('bsd,bd->bs', H, h)
+    elif kind == 'general':
+        score = np.einsum('bsd,bd->bs', H, h @ lin[0].weight.numpy().T)
+    else:
+        Wa, v = lin[0], lin[1]
+        joined = np.concatenate([np.repeat(h[:, None], sourceL, 1), H], 2)
+        score = (np.tanh(joined @ Wa.weight.numpy().T) @ v.weight.numpy().T + v.bias.numpy())[..., 0]
+    a = np.exp(score - score.max(1, keepdims=True))
+    a /= a.sum(1, keepdims=True)
+    Wc = lin[len(lin) - 1].weight.numpy()
+    expected = np.tanh(np.concatenate([np.einsum('bs,bsd->bd', a, H), h], 1) @ Wc.T)
+    assert out.size() == (batch, dim)
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-10, atol=1e-12)
+    # the gModule's backward against finite differences of a fixed projection of the output
+    w = np.random.RandomState(0).uniform(-1, 1, (batch, dim))
+    gH = attn.backward([ht, context], lg.from_numpy(w.copy()))[1].numpy().copy()
+    eps, flat = 1e-6, H.reshape(-1)
+    for k in (0, 5, 17, flat.size - 1):
+        keep = flat[k]
+        flat[k] = keep + eps
+        fp = (attn.forward([ht, lg.from_numpy(flat.reshape(H.shape).copy())]).numpy() * w).sum()
+        flat[k] = keep - eps
+        fm = (attn.forward([ht, lg.from_numpy(flat.reshape(H.shape).copy())]).numpy() * w).sum()
+        flat[k] = keep
+        assert gH.reshape(-1)[k] == pytest.approx((fp - fm) / (2 * eps), rel=1e-6, abs=1e-9)
 
 
-def translateBatch(models, batch, beam_size, max_sent_length):
-    """Translator.lua (v0.3.0) translateBatch, lines 119-325, for batches whose sentences finish together (the
-    removal of finished sentences, lines 247-283, is left out): each sentence's hypotheses and scores, best
-    first. One edit: the fed attention output ``decOut`` follows its hypothesis' origin as the states do, which
-    v0.3.0 forgets (with input feeding and a beam over 1, a hypothesis would be fed another one's output)."""
-    models['encoder'].maskPadding()
-    models['decoder'].maskPadding()
-    encStates, context = models['encoder'].forward(batch)
-    rnn_size = models['decoder'].args['rnnSize']
-    # Expand tensors for each beam.
-    context = context.contiguous().view(1, batch.size, batch.sourceLength, rnn_size) \
-        .expand(beam_size, batch.size, batch.sourceLength, rnn_size) \
-        .contiguous().view(beam_size * batch.size, batch.sourceLength, rnn_size)
-    for j in range(len(encStates)):
-        encStates[j] = encStates[j].view(1, batch.size, rnn_size).expand(beam_size, batch.size, rnn_size) \
-            .contiguous().view(beam_size * batch.size, rnn_size)
-    remainingSents = batch.size
-    # As finished sentences are removed from the batch, this table maps the batches to their index within the
-    # remaining sentences.
-    batchIdx = []
-    beam = []
-    for b in range(batch.size):
-        beam.append(Beam(beam_size))
-        batchIdx.append(b)
-    i = 1
-    decOut = None
-    decStates = encStates
-    while remainingSents > 0 and i < max_sent_length:
-        i = i + 1
-        # Prepare decoder input.
-        input = lg.IntTensor(beam_size, remainingSents)
-        for b in range(batch.size):
-            if not beam[b].done:
-                idx = batchIdx[b]
-                # Get current state of the beam search.
-                input[:, idx].copy(beam[b].getCurrentState())
-        input = input.view(beam_size * remainingSents)
-        decOut, decStates = models['decoder'].forwardOne(input, decStates, context, decOut)
-        out = models['decoder'].generator.forward(decOut)
-        for j in range(len(out)):
-            out[j] = out[j].view(beam_size, remainingSents, out[j].size(1)).transpose(0, 1).contiguous()
-        wordLk = out[0]
-        softmaxOut = models['decoder'].softmaxAttn.output.view(beam_size, remainingSents, -1)
-        newRemainingSents = remainingSents
-        for b in range(batch.size):
-            if not beam[b].done:
-                idx = batchIdx[b]
-                if beam[b].advance(wordLk[idx], softmaxOut[:, idx]):
-                    newRemainingSents = newRemainingSents - 1
-                    batchIdx[b] = -1   # 0 in the Lua: no position
-                for j in range(len(decStates)):
-                    view = decStates[j].view(beam_size, remainingSents, rnn_size)
-                    view[:, idx] = view[:, idx].index(0, beam[b].getCurrentOrigin())
-                view = decOut.view(beam_size, remainingSents, rnn_size)
-                view[:, idx] = view[:, idx].index(0, beam[b].getCurrentOrigin())
-        assert newRemainingSents in (0, remainingSents), 'the removal of finished sentences is not ported'
-        remainingSents = newRemainingSents
-    allHyp, allScores = [], []
-    for b in range(batch.size):
-        scores, ks = beam[b].sortBest()
-        allHyp.append([beam[b].getHyp(int(ks[n]))[0] for n in range(beam_size)])
-        allScores.append([float(scores[n]) for n in range(beam_size)])
-    return allHyp, allScores
+def test_join_replicate_table_repeats_the_query_and_sums_its_gradient():
+    lg.manualSeed(3)
+    m = JoinReplicateTable(1, 2)
+    q = lg.Tensor(2, 1, 3).uniform(-1, 1)
+    H = lg.Tensor(2, 4, 5).uniform(-1, 1)
+    out = m.forward([q, H])
+    assert out.size() == (2, 4, 8)
+    np.testing.assert_array_equal(out.numpy()[:, :, :3], np.repeat(q.numpy(), 4, 1))
+    np.testing.assert_array_equal(out.numpy()[:, :, 3:], H.numpy())
+    # the zero stride set on the input is undone after the join
+    assert q.size() == (2, 1, 3) and q.stride() == (3, 3, 1)
+    g = lg.Tensor(2, 4, 8).uniform(-1, 1)
+    gq, gH = m.backward([q, H], g)
+    assert gq.size() == (2, 1, 3)
+    np.testing.assert_allclose(gq.numpy(), g.numpy()[:, :, :3].sum(1, keepdims=True), rtol=1e-14)
+    np.testing.assert_array_equal(gH.numpy(), g.numpy()[:, :, 3:])
+
+
+def test_masked_softmax_gives_the_left_padding_no_weight():
+    sizes = lg.IntTensor([4, 2, 6])
+    m = MaskedSoftmax(sizes, 6)
+    x = lg.Tensor(3, 6).uniform(-2, 2)
+    out = m.forward(x).numpy()
+    for b, n in enumerate([4, 2, 6]):
+        assert (out[b, :6 - n] == 0).all()
+        soft = np.exp(x.numpy()[b]) / np.exp(x.numpy()[b]).sum()
+        tail = soft[6 - n:]
+        # nn.Normalize(1) divides by the 1-norm plus its eps, 1e-10 (Normalize.lua)
+        np.testing.assert_allclose(out[b, 6 - n:], tail / (tail.sum() + 1e-10), rtol=1e-13)
+    grad = m.backward(x, lg.Tensor(3, 6).uniform(-1, 1)).numpy()
+    # the padded inputs reach the output only through Normalize's eps: d out_i / d x_j = -s_i s_j eps / (S+eps)^2
+    assert np.abs(grad[1, :4]).max() < 1e-9 and np.abs(grad[1, 4:]).max() > 1e-3
+
+
+def test_criterion_ignores_padding_and_sums():
+    crit = ParallelClassNLLCriterion([5])
+    pred = [nn.LogSoftMax().forward(lg.Tensor(4, 5).uniform(-1, 1))]
+    target = [lg.LongTensor([3, Constants.PAD, 1, 4])]
+    loss = crit.forward(pred, target)
+    p = pred[0].numpy()
+    assert loss == pytest.approx(-(p[0, 3] + p[2, 1] + p[3, 4]), rel=1e-14)
+    g = crit.backward(pred, target)[0].numpy()
+    assert (g[1] == 0).all() and g[0, 3] == -1
