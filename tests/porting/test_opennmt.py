@@ -11,6 +11,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
+from tests.porting.test_opennmt_modules import _double  # noqa: F401 (the autouse fixture: doubles throughout)
 from tests.porting.test_opennmt_modules import (LSTM, BiEncoder, Constants, Decoder, Encoder, Generator,
                                                 GlobalAttention, JoinReplicateTable, MaskedSoftmax, Network,
                                                 ParallelClassNLLCriterion, Sequencer, WordEmbedding, lstm_params)
@@ -464,14 +465,6 @@ WORDS = ['a', 'b', 'c', 'd', 'e', 'f']
 # the corpus sorted by source length, as preprocess.lua leaves it for Dataset:setBatchSize
 CORPUS = [('a b', 'b a'), ('c d', 'd c'), ('e f', 'f e'), ('a c e', 'e c a'), ('b d f', 'f d b'),
           ('f a b', 'b a f'), ('d e a c', 'c a e d'), ('b f c e', 'e c f b')]
-
-
-@pytest.fixture(autouse=True)
-def _double():
-    before = lg.getdefaulttensortype()
-    lg.setdefaulttensortype('torch.DoubleTensor')
-    yield
-    lg.setdefaulttensortype(before)
 
 
 def dicts():
