@@ -5,6 +5,7 @@ trainNetwork and Trainer.lua's eval; the beam search of v0.3.0 (onmt/translate/B
 translateBatch), before v0.4.0 split it into BeamSearcher/Advancer. Run on a tiny synthetic parallel corpus
 (reverse a sentence of letters). Word ids 0-based (PAD, UNK, BOS, EOS = 0, 1, 2, 3)."""
 import math
+import re
 
 import numpy as np
 import pytest
@@ -459,6 +460,27 @@ def translateBatch(models, batch, beam_size, max_sent_length):
     return allHyp, allScores
 
 
+# ---- onmt/utils/Cuda.lua (v0.5.0) convert, with the GPU activated ----
+
+def convert(obj):
+    """Recursively move all supported objects in ``obj`` on the GPU: LongTensors as CudaLongTensor, every other
+    tensor and module as a (float) CudaTensor; tables, and the fields of other objects, converted in place."""
+    objtype = lg.typename(obj)
+    if objtype is not None and hasattr(obj, 'cuda'):
+        # objtype:find('torch%..*LongTensor'): legonn spells its type names 'legonn.' (docs/porting.md)
+        if re.search(r'(torch|legonn)\..*LongTensor', objtype):
+            return obj.type('torch.CudaLongTensor')
+        return obj.type('torch.CudaTensor')
+    if isinstance(obj, list):   # `if objtype or type(obj) == 'table'`: the entries, or the fields
+        for k in range(len(obj)):
+            obj[k] = convert(obj[k])
+    elif isinstance(obj, dict) or hasattr(obj, '__dict__'):
+        fields = obj if isinstance(obj, dict) else vars(obj)
+        for k, v in list(fields.items()):
+            fields[k] = convert(v)
+    return obj
+
+
 # ---- tests ----
 
 WORDS = ['a', 'b', 'c', 'd', 'e', 'f']
@@ -799,3 +821,29 @@ def test_checkpoint_round_trip_gives_identical_scores(trained, tmp_path):
     assert after == before
     hyps = [translateBatch(m, one_sentence('a c e'), 2, 8) for m in (models, loaded)]
     assert hyps[0] == hyps[1]
+
+
+@pytest.mark.gpu
+def test_a_training_step_on_the_gpu_matches_the_cpu():
+    """train.lua converts the model and criterion with onmt.utils.Cuda.convert, Trainer.lua each batch; the loss
+    and the flat gradients of one step agree with the CPU model's, to float32's precision."""
+    batch = dataset().getBatch(1)
+    batch.totalSize = batch.size
+    models, _, gradParams, criterion = build(layers=1, rnn=8, wvec=6)
+    models['encoder'].maskPadding()
+    for g in gradParams:
+        g.zero()
+    cpu_loss = trainNetwork(models, criterion, batch)
+    models, _, _, criterion = build(layers=1, rnn=8, wvec=6)
+    models['encoder'].maskPadding()
+    convert(models)
+    convert(criterion)
+    gpu_batch = convert(dataset().getBatch(1))
+    gpu_batch.totalSize = gpu_batch.size
+    assert gpu_batch.sourceInput.type() == 'torch.CudaLongTensor' and gpu_batch.sourceSize.type() == 'torch.CudaTensor'
+    gpu_grads = [models[key].getParameters()[1].zero() for key in sorted(models)]
+    assert gpu_grads[0].type() == 'torch.CudaTensor'
+    gpu_loss = trainNetwork(models, criterion, gpu_batch)
+    assert gpu_loss == pytest.approx(cpu_loss, rel=1e-5)
+    for g, c in zip(gpu_grads, gradParams):
+        np.testing.assert_allclose(g.double().numpy(), c.numpy(), rtol=1e-3, atol=1e-6)
