@@ -684,13 +684,17 @@ def test_seq2seq_gradients_against_finite_differences(brnn):
 # ---- training ----
 
 def train(models, params, gradParams, criterion, optim, epochs):
+    """Trainer.lua's synchronous trainEpoch (v0.5.0 lines 93-187) on one thread: the batches in a random order,
+    each step's loss summed; returns each epoch's loss per target word."""
     data = dataset()
     optim.setOptimStates(len(params))
     losses = []
     for _ in range(epochs):
         total, words = 0, 0
+        # Shuffle mini batch order.
+        batchOrder = lg.randperm(data.batchCount())
         for i in range(data.batchCount()):
-            batch = data.getBatch(i)
+            batch = data.getBatch(batchOrder[i])
             batch.totalSize = batch.size
             optim.zeroGrad(gradParams)
             total += trainNetwork(models, criterion, batch)
