@@ -16,6 +16,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
+from tests.checks import assert_jacobian
 
 
 @pytest.fixture(autouse=True)
@@ -959,6 +960,8 @@ def test_join_replicate_table_repeats_the_query_and_sums_its_gradient():
     assert gq.size() == (2, 1, 3)
     np.testing.assert_allclose(gq.numpy(), g.numpy()[:, :, :3].sum(1, keepdims=True), rtol=1e-14)
     np.testing.assert_array_equal(gH.numpy(), g.numpy()[:, :, 3:])
+    # its hand-written backward against central differences, query and context (nn.Jacobian)
+    assert_jacobian(m, [q, H])
 
 
 def test_masked_softmax_gives_the_left_padding_no_weight():
