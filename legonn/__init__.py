@@ -22,9 +22,9 @@ __all__ = list(_tensor_all)
 # import time; the packages above it register their classes into it, and this top-level package, above them
 # all, registers the import that makes them do so before a save or load looks a class up)
 from .serialization import FormatError, deserialize, load, load_lua, register, save, save_lua, serialize  # noqa: E402
-from .serialization.classes import register_builtin, register_importer  # noqa: E402
+from .serialization.classes import factory, register_builtin, register_importer  # noqa: E402
 
-__all__ += ['save', 'load', 'load_lua', 'save_lua', 'serialize', 'deserialize', 'register', 'FormatError']
+__all__ += ['save', 'load', 'load_lua', 'save_lua', 'serialize', 'deserialize', 'register', 'factory', 'FormatError']
 
 
 def _import_saveable_packages():

@@ -460,6 +460,22 @@ def translateBatch(models, batch, beam_size, max_sent_length):
     return allHyp, allScores
 
 
+# ---- onmt/Factory.lua (v0.5.0 lines 142-200): loadEncoder, loadDecoder ----
+
+def loadEncoder(pretrained):
+    if pretrained.get('name') == 'Encoder':
+        return Encoder.load(pretrained)
+    if pretrained.get('name') == 'BiEncoder':
+        return BiEncoder.load(pretrained)
+    # Keep for backward compatibility.
+    brnn = len(pretrained['modules']) == 2
+    return BiEncoder.load(pretrained) if brnn else Encoder.load(pretrained)
+
+
+def loadDecoder(pretrained):
+    return Decoder.load(pretrained)
+
+
 # ---- onmt/utils/Cuda.lua (v0.5.0) convert, with the GPU activated ----
 
 def convert(obj):
@@ -812,19 +828,38 @@ def test_beam_hypotheses_follow_their_back_pointers(trained):
 
 
 def test_checkpoint_round_trip_gives_identical_scores(trained, tmp_path):
+    """Checkpoint.lua saves ``{models = {encoder = enc:serialize(), decoder = dec:serialize()}, options, dicts}``;
+    Seq2Seq.load rebuilds each with Factory.loadEncoder / loadDecoder (``torch.factory``, then the parent's
+    ``__init`` on the saved network). The loaded model scores and translates as the trained one."""
     models = trained
-    for cls in (Network, LSTM, GlobalAttention, MaskedSoftmax, WordEmbedding,
-                Generator, Sequencer, Encoder, Decoder, JoinReplicateTable):
-        lg.register(cls)
+    for m in models.values():   # Translator.lua's __init: evaluate() on each model
+        m.evaluate()
     batch = dataset().getBatch(2)
     before = [models['decoder'].computeScore(batch, *models['encoder'].forward(batch))[b] for b in range(2)]
-    lg.save(str(tmp_path / 'model.t7'), {'models': models, 'options': {'rnn_size': 8}})
-    loaded = lg.load(str(tmp_path / 'model.t7'))['models']
-    assert type(loaded['decoder']) is Decoder
+    src, tgt = dicts()
+    checkpoint = {'models': {key: models[key].serialize() for key in models}, 'options': {'rnn_size': 16},
+                  'dicts': {'src': src.idxToLabel, 'tgt': tgt.idxToLabel}}
+    lg.save(str(tmp_path / 'model_epoch12.t7'), checkpoint)
+    saved = lg.load(str(tmp_path / 'model_epoch12.t7'))
+    loaded = {'encoder': loadEncoder(saved['models']['encoder']), 'decoder': loadDecoder(saved['models']['decoder'])}
+    for m in loaded.values():
+        m.evaluate()
+    assert type(loaded['decoder']) is Decoder and saved['dicts']['tgt'] == tgt.idxToLabel
+    assert loaded['decoder'].getParameters()[0].numpy().tolist() == models['decoder'].getParameters()[0].numpy().tolist()
     after = [loaded['decoder'].computeScore(batch, *loaded['encoder'].forward(batch))[b] for b in range(2)]
     assert after == before
     hyps = [translateBatch(m, one_sentence('a c e'), 2, 8) for m in (models, loaded)]
     assert hyps[0] == hyps[1]
+
+
+def test_a_bidirectional_encoder_serializes_its_two_encoders(tmp_path):
+    models, _, _, criterion = build(layers=1, rnn=6, wvec=5, brnn='concat')
+    batch = dataset().getBatch(0)
+    before = loss_of(models, criterion, batch)
+    lg.save(str(tmp_path / 'enc.t7'), models['encoder'].serialize())
+    models['encoder'] = loadEncoder(lg.load(str(tmp_path / 'enc.t7')))
+    assert type(models['encoder']) is BiEncoder and models['encoder'].args['hiddenSize'] == 6
+    assert loss_of(models, criterion, batch) == before
 
 
 @pytest.mark.gpu

@@ -479,6 +479,19 @@ class Encoder(Sequencer):
         super().__init__(self._buildModel())
         self.resetPreallocation()
 
+    @staticmethod
+    def load(pretrained):
+        """Return a new Encoder using the serialized data ``pretrained``."""
+        self = lg.factory('onmt.Encoder')()
+        self.args = pretrained['args']
+        Sequencer.__init__(self, pretrained['modules'][0])   # parent.__init(self, pretrained.modules[1])
+        self.resetPreallocation()
+        return self
+
+    def serialize(self):
+        """Return data to serialize."""
+        return {'name': 'Encoder', 'modules': self.modules, 'args': self.args}
+
     def resetPreallocation(self):
         # Prototype for preallocated hidden and cell states.
         self.stateProto = lg.Tensor()
@@ -606,6 +619,22 @@ class BiEncoder(nn.Container):
         self.add(self.bwd)
         self.resetPreallocation()
 
+    @staticmethod
+    def load(pretrained):
+        self = lg.factory('onmt.BiEncoder')()
+        nn.Container.__init__(self)
+        self.fwd = Encoder.load(pretrained['modules'][0])
+        self.bwd = Encoder.load(pretrained['modules'][1])
+        self.args = pretrained['args']
+        self.add(self.fwd)
+        self.add(self.bwd)
+        self.resetPreallocation()
+        return self
+
+    def serialize(self):
+        modulesData = [self.modules[i].serialize() for i in range(len(self.modules))]
+        return {'name': 'BiEncoder', 'modules': modulesData, 'args': self.args}
+
     def resetPreallocation(self):
         self.contextProto = lg.Tensor()
         self.stateProto = lg.Tensor()
@@ -692,6 +721,21 @@ class Decoder(Sequencer):
         self.generator = generator
         self.add(self.generator)
         self.resetPreallocation()
+
+    @staticmethod
+    def load(pretrained):
+        """Return a new Decoder using the serialized data ``pretrained``."""
+        self = lg.factory('onmt.Decoder')()
+        self.args = pretrained['args']
+        Sequencer.__init__(self, pretrained['modules'][0])
+        self.generator = pretrained['modules'][1]
+        self.add(self.generator)
+        self.resetPreallocation()
+        return self
+
+    def serialize(self):
+        """Return data to serialize."""
+        return {'modules': self.modules, 'args': self.args}
 
     def resetPreallocation(self):
         if self.args['inputFeed']:
@@ -871,6 +915,12 @@ class Decoder(Sequencer):
         self.forwardAndApply(batch, encoderStates, context, add)
         return score
 
+
+
+# torch.class makes every class known by its name: lg.load and lg.factory find them once registered
+for _cls in (Network, LSTM, JoinReplicateTable, GlobalAttention, MaskedSoftmax, WordEmbedding, Generator,
+             ParallelClassNLLCriterion, Sequencer, Encoder, BiEncoder, Decoder):
+    lg.register(_cls)
 
 
 # ---- tests ----
