@@ -108,8 +108,9 @@ def factory(name):
     if short in TENSOR_CLASSES or short in storages:
         cls = TENSOR_CLASSES.get(short) or storages[short]
         return lambda *_: cls()
-    classes = module_classes()
-    cls = _user.get(name) or classes.get(name[len('nn.'):] if name.startswith('nn.') else name)
+    classes = module_classes()   # nn's keyed by the bare class name, other packages' by 'cudnn.X'
+    key = name[len('nn.'):] if name.startswith('nn.') else name if '.' in name else None
+    cls = _user.get(name) or classes.get(key)
     if cls is None:   # a registered class under its Torch7 typename ('onmt.Encoder' for lua_package = 'onmt')
         cls = next((c for c in _user.values() if typename(c.__new__(c)) == name), None)
     if cls is None:

@@ -60,5 +60,6 @@ def test_a_registered_class_by_its_torch7_name_or_its_registered_name():
 
 def test_an_unknown_name_is_nil_and_a_non_string_an_error():
     assert lg.factory('onmt.Nothing') is None and lg.factory('torch.NoSuchTensor') is None
+    assert lg.factory('Linear') is None   # Torch7's names carry their package
     with pytest.raises(TypeError, match='expected a class name'):
         lg.factory(nn.Linear)
