@@ -23,10 +23,10 @@ __all__ = list(_tensor_all)
 # all, registers the import that makes them do so before a save or load looks a class up)
 from .serialization import (FormatError, deserialize, deserializeFromStorage, load, load_lua,  # noqa: E402
                             register, save, save_lua, serialize, serializeToStorage)
-from .serialization.classes import register_builtin, register_importer  # noqa: E402
+from .serialization.classes import factory, register_builtin, register_importer  # noqa: E402
 
 __all__ += ['save', 'load', 'load_lua', 'save_lua', 'serialize', 'deserialize', 'serializeToStorage',
-            'deserializeFromStorage', 'register', 'FormatError']
+            'deserializeFromStorage', 'register', 'factory', 'FormatError']
 
 
 def _import_saveable_packages():

@@ -27,7 +27,8 @@ TENSOR_METHODS = '''byte char chunk double expand expandAs float half int long p
 # cutorch's Tensor.lua: converters every tensor type gets
 CUTORCH_CONVERTERS = 'cuda cudaByte cudaChar cudaShort cudaInt cudaLong cudaHalf cudaDouble'.split()
 STORAGE_METHODS = 'copy elementSize fill resize size string totable'.split()
-INIT_LUA = 'isStorage isTensor isTypeOf multinomialAlias multinomialAliasSetup setdefaulttensortype totable type'.split()
+INIT_LUA = '''factory isStorage isTensor isTypeOf multinomialAlias multinomialAliasSetup setdefaulttensortype totable
+    type'''.split()
 MODULE_METHODS = '''accGradParameters accUpdateGradParameters apply backward backwardUpdate clearState clone cuda
     double evaluate findModules float forward getParameters listModules parameters reset share training type
     updateGradInput updateOutput updateParameters zeroGradParameters'''.split()

@@ -90,6 +90,34 @@ def torch_name(cls):
     return next((name for name, c in _user.items() if c is cls and name != _default_name(cls)), None)
 
 
+def factory(name):
+    """Torch7's ``torch.factory(name)``: a function making a bare object of the class ``name`` names, its
+    constructor not run (OpenNMT's Encoder.load: ``local self = torch.factory('onmt.Encoder')()``, then the
+    parent's ``__init`` by hand); for a tensor or storage type, an empty one. None for a name no class has, as
+    Torch7's nil. ``name`` is a Torch7 name ('nn.Linear', 'torch.FloatTensor', 'legonn.FloatStorage', or the
+    ``lg.typename`` of a class passed to ``legonn.register``) or the name a class was registered under. A module
+    made so has a module's base state (``output``, ``gradInput``, ``train``), which Torch7's parent ``__init``
+    would set."""
+    from ..tensor import TENSOR_CLASSES
+    from ..tensor.introspection import typename
+    from ..tensor.storage import TYPED_STORAGES
+    if not isinstance(name, str):
+        raise TypeError(f"legonn.factory: expected a class name (a string), got {type(name).__name__}")
+    short = name.split('.', 1)[1] if name.startswith(('torch.', 'legonn.')) else None
+    storages = {cls.__name__: cls for cls in TYPED_STORAGES}
+    if short in TENSOR_CLASSES or short in storages:
+        cls = TENSOR_CLASSES.get(short) or storages[short]
+        return lambda *_: cls()
+    classes = module_classes()   # nn's keyed by the bare class name, other packages' by 'cudnn.X'
+    key = name[len('nn.'):] if name.startswith('nn.') else name if '.' in name else None
+    cls = _user.get(name) or classes.get(key)
+    if cls is None:   # a registered class under its Torch7 typename ('onmt.Encoder' for lua_package = 'onmt')
+        cls = next((c for c in _user.values() if typename(c.__new__(c)) == name), None)
+    if cls is None:
+        return None
+    return lambda *_: cls.__new__(cls)
+
+
 class ClassTable:
     """Name <-> class lookups for one save or load (built once per call)."""
 

@@ -69,6 +69,12 @@ class Size(tuple):
     def size(self):
         return len(self)
 
+    def __setitem__(self, index, value):
+        # Torch7's x:size() is a fresh LongStorage that code edits in place (OpenNMT's JoinReplicateTable:
+        # `local sz = input[i]:size(); sz[dim] = maxSize`); this tuple cannot be, so the error says what to write
+        raise TypeError(f"x.size() is a tuple and cannot be assigned (index {index}); edit a copy: "
+                        f"sz = list(x.size()); sz[{index}] = {value!r}, then pass sz (or lg.LongStorage(sz)) on")
+
 
 def _parse_sizes(args, what):
     """Accept ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])``, ``f(LongStorage([2, 3]))`` or ``f(tensor_of_sizes)``."""

@@ -3,6 +3,7 @@ clearState, repr, error paths, and failed calls that leave gradients untouched."
 import numpy as np
 import pytest
 
+import legonn as lg
 from legonn import nn
 from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
 
@@ -135,3 +136,46 @@ def test_apply_to_modules_visits_direct_children_only():
             m.gradWeight = m.gradWeight.new()
     clear_gradients(outer)
     assert outer.get(0).gradWeight.nElement() == 0 and inner.get(0).gradWeight.nElement() == 0
+
+
+class Frozen(nn.Container):
+    """OpenNMT's WordEmbedding with fixed word vectors: a LookupTable without gradWeight, whose parameters()
+    returns Lua's nil (`if self.net.gradWeight then return parent.parameters(self) end`)."""
+
+    def __init__(self):
+        super().__init__()
+        self.add(nn.LookupTable(5, 3))
+        self.get(0).gradWeight = None
+
+    def updateOutput(self, input):
+        self.output = self.get(0).updateOutput(input)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        self.gradInput = self.get(0).updateGradInput(input, gradOutput)
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        if self.get(0).gradWeight is not None:
+            self.get(0).accGradParameters(input, gradOutput, scale)
+
+    def parameters(self):
+        if self.get(0).gradWeight is not None:
+            return super().parameters()
+
+
+def test_a_child_whose_parameters_are_nil_has_none():
+    # Container.lua's parameters skips a child returning nil (`if mw then`); Module.flatten(nil) is empty
+    net = nn.Sequential().add(Frozen()).add(nn.Linear(3, 2))
+    params, grads = net.parameters()
+    assert [p.size() for p in params] == [(2, 3), (2,)] and len(grads) == 2
+    flat, flat_grad = net.getParameters()
+    assert flat.nElement() == flat_grad.nElement() == 8
+    alone, alone_grad = Frozen().getParameters()
+    assert alone.nElement() == alone_grad.nElement() == 0
+    net.zeroGradParameters()
+    net.forward(lg.LongTensor([0, 4]))
+    net.backward(lg.LongTensor([0, 4]), lg.Tensor(2, 2).fill(1))
+    # the flat gradient is the Linear's alone: its gradBias sums the two rows of ones
+    np.testing.assert_array_equal(flat_grad.numpy()[6:], [2.0, 2.0])
+    assert net.get(0).get(0).gradWeight is None

@@ -326,6 +326,20 @@ def test_sizes_totable_as_a_long_storage():
     assert x.size().totable() == [5, 2] and type(x.size().totable()) is list
     assert lg.totable(x.size()) == [5, 2] and x.size().tolist() == [5, 2]
 
+
+def test_sizes_edited_in_place_raise_with_the_copy_to_write():
+    """Torch7's x:size() is a fresh LongStorage that Lua code edits (OpenNMT's JoinReplicateTable.lua:
+    `local sz = input[idx]:size(); sz[dim] = maxSize`); legonn's is a tuple, and the error says what to write."""
+    x = lg.DoubleTensor(2, 1, 3)
+    sz = x.size()
+    with pytest.raises(TypeError, match=r"sz = list\(x.size\(\)\); sz\[1\] = 4"):
+        sz[1] = 4
+    assert x.size() == (2, 1, 3)
+    sz = list(x.size())
+    sz[1] = 4
+    assert x.new(lg.LongStorage(sz)).size() == (2, 4, 3) and lg.DoubleTensor(*sz).size() == (2, 4, 3)
+
+
 def test_split_and_chunk_into_a_list():
     """torch7/Tensor.lua split/chunk: torch.split(result, x, n, d) empties the table result and fills it."""
     x = lg.DoubleTensor(7, 4).uniform()

@@ -92,6 +92,19 @@ def _checked_accumulation(acc):
     return accGradParameters
 
 
+def _parameters_or_empty(params):
+    """``params`` (a class's own parameters()) with a None result read as no parameters, ``([], [])``."""
+    @functools.wraps(params)
+    def parameters(self):
+        # Torch7's `return nil` (OpenNMT's WordEmbedding with fixed vectors): Container.lua skips the child and
+        # Module.lua's getParameters/zeroGradParameters/updateParameters see no parameters; every caller here
+        # unpacks two lists
+        found = params(self)
+        return ([], []) if found is None else found
+    parameters.wrapped = True
+    return parameters
+
+
 class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, Typed):
     """Base class of every layer and container."""
 
@@ -111,7 +124,8 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         super().__init_subclass__(**kwargs)
         # wrapped here, once per class, so no module (a user's included) can accumulate into a gradient of
         # the wrong size, or from an input or gradOutput other than forward's: writes could go out of bounds
-        for name, wrap in (('updateOutput', _recording_forward), ('accGradParameters', _checked_accumulation)):
+        for name, wrap in (('updateOutput', _recording_forward), ('accGradParameters', _checked_accumulation),
+                           ('parameters', _parameters_or_empty)):
             method = cls.__dict__.get(name)
             if method is not None and not getattr(method, 'wrapped', False):
                 setattr(cls, name, wrap(method))
