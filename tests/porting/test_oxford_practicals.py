@@ -1,18 +1,23 @@
 """The Oxford machine-learning practicals ported line by line.
 
-oxford-cs-ml-2015/practical3: dataset-mnist.lua's ``mnist.loadDataset`` (lines 27-83, on a ``{data, labels}``
-file written as Torch7's mnist.t7 holds it, from the project's 5k MNIST padded to 32x32), practical3.lua's
-logistic regression with optim (lines 19-228) and simple_example.lua (adagrad
-on a function of one variable). oxford-cs-ml-2015/practical4: requ.lua's ``nn.ReQU`` (its TODOs completed as
-the writeup asks: z = x^2 for x > 0, else 0), jacobiancheck.lua, gradcheck.lua (``checkgrad``'s TODO
-completed with a two-sided difference), create_model.lua, iris_loader.lua (on a synthetic CSV of the same
-layout), train.lua and main.lua's evaluation. oxford-cs-ml-2015/practical6: the char-LSTM (LSTM.lua,
-Embedding.lua, model_utils.lua's ``combine_all_parameters``/``clone_many_times``,
-data/CharLMMinibatchLoader.lua, train.lua, sample.lua). oxford-cs-ml-2016/practical6 differs (PCA of MNIST,
-not an LSTM): p6_process_data.lua and practical6.lua without the gnuplot figures. Labels, classes and
-vocabulary codes are 0-based; sizes are small; Torch7's default type (Double) is set."""
+oxford-cs-ml-2015/practical3: practical3.lua's logistic regression with optim (lines 19-228) on mnist.t7's
+files as Torch7 holds them (written from the shipped 5k MNIST, padded to 32x32; its dataset-mnist.lua is
+torch/demos' file, whose port tests/porting/test_demos_train_on_mnist.py this one imports) and
+simple_example.lua (adagrad on a function of one variable).
+
+oxford-cs-ml-2015/practical4: requ.lua's ``nn.ReQU`` (its TODOs completed as the writeup asks: z = x^2 for
+x > 0, else 0), jacobiancheck.lua, gradcheck.lua (``checkgrad``'s TODO completed with a two-sided
+difference), create_model.lua, iris_loader.lua (on a synthetic CSV of the same layout), train.lua and
+main.lua's evaluation.
+
+oxford-cs-ml-2015/practical6: the char-LSTM (LSTM.lua, Embedding.lua, data/CharLMMinibatchLoader.lua,
+train.lua, sample.lua; model_utils.lua is karpathy's file, ported in tests/porting/test_lstm_char_cnn.py and
+imported). oxford-cs-ml-2016/practical6 differs (PCA of MNIST, not an LSTM): p6_process_data.lua and
+practical6.lua without the gnuplot figures.
+
+Labels, classes and vocabulary codes are 0-based (mnist.t7's classes 1 .. 10 are shifted where the criterion
+takes them); sizes are small; Torch7's default type (Double) is set."""
 import math
-import os
 import re
 import sys
 
@@ -21,8 +26,9 @@ import pytest
 
 import legonn as lg
 from legonn import image, nn, optim
-
-MNIST = os.path.join(os.path.dirname(__file__), '..', '..', 'shared', 'data', 'mnist_5k.npz')
+# practical3's dataset-mnist.lua is torch/demos' file, practical6's model_utils.lua the one lstm-char-cnn copied
+from tests.porting.test_demos_train_on_mnist import DATA, mnist, write_mnist_t7
+from tests.porting.test_lstm_char_cnn import model_utils
 
 
 @pytest.fixture(autouse=True)
@@ -37,103 +43,23 @@ def _np(t):
 def _mnist_32x32(per_digit, offset=0):
     """``per_digit`` images of each digit (the file holds 500 of each, sorted by label), padded to 32x32 as
     torch7's mnist.t7 holds them, as a uint8 array and their labels."""
-    if not os.path.exists(MNIST):
-        pytest.skip('shared/data/mnist_5k.npz is not here')
-    d = np.load(MNIST)
+    d = np.load(DATA)
     rows = np.concatenate([np.arange(500 * c + offset, 500 * c + offset + per_digit) for c in range(10)])
     return np.pad(d['x'][rows], ((0, 0), (2, 2), (2, 2))), d['y'][rows]
 
 
-# ================================================================ 2015 practical3: dataset-mnist.lua
-
-class mnist:
-    """dataset-mnist.lua's global table; ``download`` is left out (the files are written by the test)."""
-    path_trainset = None
-    path_testset = None
-
-    @staticmethod
-    def loadTrainSet(maxLoad, geometry):
-        return mnist.loadDataset(mnist.path_trainset, maxLoad)
-
-    @staticmethod
-    def loadTestSet(maxLoad, geometry):
-        return mnist.loadDataset(mnist.path_testset, maxLoad)
-
-    @staticmethod
-    def loadDataset(fileName, maxLoad):
-        f = lg.load(fileName, 'ascii')
-        data = f['data'].type(lg.getdefaulttensortype())
-        # the file's labels are Torch7's 1 .. 10: shifted as they are read
-        labels = f['labels'].long() - 1
-
-        nExample = f['data'].size(0)
-        if maxLoad is not None and 0 < maxLoad < nExample:
-            nExample = maxLoad
-            print('<mnist> loading only ' + str(nExample) + ' examples')
-        data = data[0:nExample, :, :, :]
-        labels = labels[0:nExample]
-        print('<mnist> done')
-        return _MnistDataset(data, labels, nExample)
-
-
-class _MnistDataset:
-    """The ``dataset`` table loadDataset returns: fields ``data`` and ``labels``, ``size()``, and the
-    ``__index`` metatable giving ``{input, one-hot label}``."""
-
-    def __init__(self, data, labels, nExample):
-        self.data = data
-        self.labels = labels
-        self.nExample = nExample
-        self.labelvector = lg.zeros(10)
-
-    def normalizeGlobal(self, mean_=None, std_=None):
-        std = std_ if std_ is not None else self.data.std()
-        mean = mean_ if mean_ is not None else self.data.mean()
-        self.data.add(-mean)
-        self.data.mul(1 / std)
-        return mean, std
-
-    def size(self):
-        return self.nExample
-
-    def __getitem__(self, index):
-        input = self.data[index]
-        klass = self.labels[index]
-        label = self.labelvector.zero()
-        label[klass] = 1
-        return [input, label]
-
+# ================================================================ 2015 practical3
 
 @pytest.fixture
-def mnist_files(tmp_path):
-    """mnist.t7/train_32x32.t7 and test_32x32.t7 in Torch7's ascii format: {data = ByteTensor(n x 1 x 32 x 32),
-    labels = ByteTensor(n)}, labels 1 .. 10."""
-    for name, per_digit, offset in (('train_32x32.t7', 30, 0), ('test_32x32.t7', 10, 100)):
-        x, y = _mnist_32x32(per_digit, offset)
-        lg.save_lua(str(tmp_path / name), {'data': lg.ByteTensor(x[:, None].copy()),
-                                           'labels': lg.ByteTensor(y + 1)}, 'ascii')
-    mnist.path_trainset = str(tmp_path / 'train_32x32.t7')
-    mnist.path_testset = str(tmp_path / 'test_32x32.t7')
-    yield
-    mnist.path_trainset = mnist.path_testset = None
+def mnist_files(tmp_path, monkeypatch):
+    """mnist.t7/train_32x32.t7 (400 digits) and test_32x32.t7 (200) as Torch7's files hold them, classes 1 .. 10,
+    and dataset-mnist.lua's paths, relative to the directory the script runs in."""
+    monkeypatch.chdir(tmp_path)
+    write_mnist_t7(tmp_path)
+    mnist.require()
 
 
-def test_mnist_dataset_loads_shifts_labels_and_indexes_one_hot(mnist_files):
-    train = mnist.loadTrainSet(250, [32, 32])
-    assert train.size() == 250 and train.data.size() == (250, 1, 32, 32)
-    assert lg.typename(train.data) == 'torch.DoubleTensor'
-    x, y = _mnist_32x32(30)
-    assert train.labels.min() == 0 and train.labels[249] == int(y[249])
-    input, label = train[249]
-    np.testing.assert_array_equal(_np(input)[0], x[249])
-    assert label.sum() == 1 and label[int(y[249])] == 1
-    mean, std = train.normalizeGlobal()
-    assert abs(train.data.mean()) < 1e-9 and abs(train.data.std() - 1) < 1e-9
-
-
-# ================================================================ 2015 practical3: practical3.lua
-
-def practical3(optimization, train_size=0, epochs=2):
+def practical3(optimization, train_size=300, epochs=2):
     """practical3.lua as a function of its ``opt`` fields; returns the losses, the test predictions and
     labels, the model and the minibatch sizes the closure took."""
     lg.manualSeed(1)    # fix random seed so program runs the same every time
@@ -174,7 +100,7 @@ def practical3(optimization, train_size=0, epochs=2):
 
     n_train_data = train.data.size(0)     # number of training data
     n_inputs = train.data.size(1)         # number of cols = number of dims of input
-    n_outputs = train.labels.max() + 1    # highest label + 1 (labels from 0) = # of classes
+    n_outputs = train.labels.max()        # highest label = # of classes (the file's classes are 1 .. 10)
 
     lin_layer = nn.Linear(n_inputs, n_outputs)
     softmax = nn.LogSoftMax()
@@ -203,7 +129,7 @@ def practical3(optimization, train_size=0, epochs=2):
             counter = counter + 1
 
         batch_inputs = train.data[start_index - 1:end_index, :]
-        batch_targets = train.labels[start_index - 1:end_index]
+        batch_targets = train.labels[start_index - 1:end_index] - 1     # classes 0 .. 9
         batch_sizes.append(batch_inputs.size(0))
         gradParameters.zero()
 
@@ -225,8 +151,8 @@ def practical3(optimization, train_size=0, epochs=2):
     logProbs = model.forward(test.data)
     classProbabilities = lg.exp(logProbs)
     _, classPredictions = lg.max(classProbabilities, 1)
-    # classPredictions holds predicted classes from 0-9
-    return losses, classPredictions, test.labels, model, batch_sizes
+    # classPredictions holds predicted classes from 0-9, the file's labels 1-10
+    return losses, classPredictions, test.labels - 1, model, batch_sizes
 
 
 @pytest.mark.parametrize('optimization', ['sgd', 'adagrad'])
@@ -612,128 +538,6 @@ Embedding.sharedAccUpdateGradParameters = Embedding.accUpdateGradParameters
 lg.register(Embedding, 'Embedding')
 
 
-class model_utils:
-    """model_utils.lua."""
-
-    @staticmethod
-    def combine_all_parameters(*networks):
-        """Like module:getParameters, but over many modules."""
-        # get parameters
-        parameters = []
-        gradParameters = []
-        for i in range(len(networks)):
-            net_params, net_grads = networks[i].parameters()
-
-            if net_params is not None:
-                for p in net_params:
-                    parameters.append(p)
-                for g in net_grads:
-                    gradParameters.append(g)
-
-        def storageInSet(set, storage):
-            storageAndOffset = set.get(lg.pointer(storage))
-            if storageAndOffset is None:
-                return None
-            _, offset = storageAndOffset
-            return offset
-
-        # this function flattens arbitrary lists of parameters, even complex shared ones
-        def flatten(parameters):
-            if not parameters:
-                return lg.Tensor()
-            Tensor = parameters[0].new
-
-            storages = {}
-            nParameters = 0
-            for k in range(len(parameters)):
-                storage = parameters[k].storage()
-                if storageInSet(storages, storage) is None:
-                    storages[lg.pointer(storage)] = (storage, nParameters)
-                    nParameters = nParameters + storage.size()
-
-            flatParameters = Tensor(nParameters).fill(1)
-            flatStorage = flatParameters.storage()
-
-            # storageOffset() is 0-based here as the offset set takes: the Lua's sum of the two is unchanged
-            for k in range(len(parameters)):
-                storageOffset = storageInSet(storages, parameters[k].storage())
-                parameters[k].set(flatStorage,
-                                  storageOffset + parameters[k].storageOffset(),
-                                  parameters[k].size(),
-                                  parameters[k].stride())
-                parameters[k].zero()
-
-            maskParameters = flatParameters.float().clone()
-            cumSumOfHoles = flatParameters.float().cumsum(0)
-            # cumSumOfHoles[#cumSumOfHoles]: the last element (a tensor indexed by its own size in Lua)
-            nUsedParameters = nParameters - int(cumSumOfHoles[cumSumOfHoles.size(0) - 1])
-            flatUsedParameters = Tensor(nUsedParameters)
-            flatUsedStorage = flatUsedParameters.storage()
-
-            for k in range(len(parameters)):
-                offset = int(cumSumOfHoles[parameters[k].storageOffset()])
-                parameters[k].set(flatUsedStorage,
-                                  parameters[k].storageOffset() - offset,
-                                  parameters[k].size(),
-                                  parameters[k].stride())
-
-            for k, v in storages.values():
-                flatParameters[v:v + k.size()].copy(Tensor().set(k))
-
-            if cumSumOfHoles.sum() == 0:
-                flatUsedParameters.copy(flatParameters)
-            else:
-                counter = 0
-                for k in range(flatParameters.nElement()):
-                    if maskParameters[k] == 0:
-                        flatUsedParameters[counter] = flatParameters[counter + int(cumSumOfHoles[k])]
-                        counter = counter + 1
-                assert counter == nUsedParameters
-            return flatUsedParameters
-
-        # flatten parameters and gradients
-        flatParameters = flatten(parameters)
-        flatGradParameters = flatten(gradParameters)
-
-        # return new flat vector that contains all discrete parameters
-        return flatParameters, flatGradParameters
-
-    @staticmethod
-    def clone_many_times(net, T):
-        """T copies of ``net`` (through a MemoryFile in the Lua: lg.serialize/lg.deserialize here) whose
-        parameters and gradients are ``net``'s own tensors."""
-        clones = []
-
-        has_parameters = getattr(net, 'parameters', None) is not None
-        if has_parameters:
-            params, gradParams = net.parameters()
-            if params is None:
-                params = []
-
-        paramsNoGrad = None
-        if getattr(net, 'parametersNoGrad', None) is not None:
-            paramsNoGrad = net.parametersNoGrad()
-
-        mem = lg.serialize(net)
-
-        for t in range(T):
-            # a new reader for each clone, never the objects already read
-            clone = lg.deserialize(mem)
-
-            if has_parameters:
-                cloneParams, cloneGradParams = clone.parameters()
-                for i in range(len(params)):
-                    cloneParams[i].set(params[i])
-                    cloneGradParams[i].set(gradParams[i])
-                if paramsNoGrad:
-                    cloneParamsNoGrad = clone.parametersNoGrad()
-                    for i in range(len(paramsNoGrad)):
-                        cloneParamsNoGrad[i].set(paramsNoGrad[i])
-
-            clones.append(clone)
-        return clones
-
-
 class CharLMMinibatchLoader:
     """data/CharLMMinibatchLoader.lua: the text as one tensor of character codes cut into batch_size rows and
     split into seq_length columns; y is x shifted by one character. Codes are 0-based."""
@@ -825,7 +629,8 @@ def char_lstm_train(arg):
     cmd.option('-seq_length', 16, 'number of timesteps to unroll to')
     cmd.option('-rnn_size', 256, 'size of LSTM internal state')
     cmd.option('-max_epochs', 1, 'number of full passes through the training data')
-    cmd.option('-savefile', 'model_autosave', 'filename to autosave the model (protos) to, appended with the,param,string.t7')
+    cmd.option('-savefile', 'model_autosave',
+               'filename to autosave the model (protos) to, appended with the,param,string.t7')
     cmd.option('-save_every', 100, 'save every 100 steps, overwriting the existing file')
     cmd.option('-print_every', 10, 'how many steps/minibatches between printing out the loss')
     cmd.option('-seed', 123, 'torch manual random number generator seed')

@@ -904,3 +904,17 @@ def test_rmsprop_step_matches_numpy():
     np.testing.assert_allclose(_np(x), xn, rtol=1e-12)
     with pytest.raises(ValueError, match='no state'):
         rmsprop(lambda x: (0, x), x)
+
+
+@pytest.mark.gpu
+def test_user_layers_on_cuda():
+    """The user layers' ``cuda()`` twins (their ``v.new()`` buffers follow the input to the GPU) give the CPU's
+    outputs and gradients. The NTM itself is not moved: NTM.lua feeds its init module ``torch.Tensor{0}`` and
+    builds each step's cell in the default type, so Torch7's would not run under ``model:cuda()`` either."""
+    from tests.checks import assert_gpu_matches_cpu
+    assert_gpu_matches_cpu(CircularConvolution(), [lg.rand(7), lg.rand(3)])
+    assert_gpu_matches_cpu(OuterProd(), [lg.randn(3), lg.randn(4), lg.randn(2)])
+    assert_gpu_matches_cpu(PowTable(), [lg.rand(5).add(0.1), lg.Tensor([1.5])])
+    assert_gpu_matches_cpu(ScalarMulTable(), [lg.randn(6), lg.Tensor([0.7])])
+    assert_gpu_matches_cpu(ScalarDivTable(), [lg.randn(6), lg.Tensor([0.7])])
+    assert_gpu_matches_cpu(SmoothCosineSimilarity(), [lg.randn(5, 3), lg.randn(3)])
