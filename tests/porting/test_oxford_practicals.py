@@ -3,7 +3,7 @@
 oxford-cs-ml-2015/practical3: practical3.lua's logistic regression with optim (lines 19-228) on mnist.t7's
 files as Torch7 holds them (written from the shipped 5k MNIST, padded to 32x32; its dataset-mnist.lua is
 torch/demos' file, whose port tests/porting/test_demos_train_on_mnist.py this one imports) and
-simple_example.lua (adagrad on a function of one variable).
+simple_example.lua (adagrad on a function of one variable); the gnuplot figures are left out.
 
 oxford-cs-ml-2015/practical4: requ.lua's ``nn.ReQU`` (its TODOs completed as the writeup asks: z = x^2 for
 x > 0, else 0), jacobiancheck.lua, gradcheck.lua (``checkgrad``'s TODO completed with a two-sided
@@ -449,7 +449,8 @@ def test_practical4_main_trains_and_classifies(iris_csv, nonlinearity_type):
 
     log_probs = model.forward(data['inputs'])
     _, predictions = lg.max(log_probs, 1)
-    correct = lg.mean(lg.eq(predictions.long().view(-1), data['targets'].long()).double())
+    # an n x 1 against an n-vector: element by element, as TH's eq of equal element counts
+    correct = lg.mean(lg.eq(predictions.long(), data['targets'].long()).double())
     assert correct > 0.85, correct
 
     f1 = 3      # feature on first axis (the Lua's 4)
