@@ -4,7 +4,9 @@ SmoothCosineSimilarity.lua 16-58), each with its own backward; NTM.lua's ``ntm.N
 module, the LSTM controller, the read/write heads, one nngraph cell per time step sharing the master cell's
 parameters through init.lua's ``share_params`` (lines 18-25)); rmsprop.lua's ``ntm.rmsprop`` (lines 9-58);
 tasks/copy.lua's sequence generator, forward/backward over a sequence and training loop (lines 16-158) and
-tasks/util.lua's ``argmax``/``print_read_max``/``print_write_max``. The sizes are small (the copy task's
+tasks/util.lua's ``argmax``/``print_read_max``/``print_write_max``; the repository's tests/ scripts
+(test-circular.lua, test-cosine.lua, test-scalartables.lua) as assertions. tasks/recall.lua (the associative
+recall task, the same NTM and loop on other sequences) is left out. The sizes are small (the copy task's
 128x20 memory and 100-unit controller become 8x4 and 10) and the training runs a few iterations; Torch7's
 default tensor type (Double) is set as in Lua. Memory rows and bit positions are 0-based."""
 import math
@@ -785,6 +787,67 @@ def test_smooth_cosine_similarity_matches_numpy_and_finite_differences():
 def test_user_layers_are_typed_as_torch_class_names_them():
     assert lg.typename(CircularConvolution()) == 'nn.CircularConvolution'
     assert lg.typename(NTM(CONFIG)) == 'ntm.NTM'
+
+
+# ---------------------------------------------------------------- tests/: the repository's own checks
+
+def test_circular_shifts_as_test_circular_lua():
+    """tests/test-circular.lua: a one-hot kernel rotates the vector; {0, 0, 1} moves each element one place on,
+    {1, 0, 0} one place back."""
+    c = CircularConvolution()
+    a = lg.randn(15)
+    kernel = lg.Tensor([0, 0, 1])
+    np.testing.assert_array_equal(_np(c.forward([a, kernel])), np.roll(_np(a), 1))
+    kernel = lg.Tensor([1, 0, 0])
+    np.testing.assert_array_equal(_np(c.forward([a, kernel])), np.roll(_np(a), -1))
+
+
+@pytest.mark.parametrize('smoothen, tol', [(None, 1e-2), (1e-12, 1e-9)])
+def test_cosine_against_nn_cosine_distance_as_test_cosine_lua(smoothen, tol):
+    """tests/test-cosine.lua: each row of SmoothCosineSimilarity's output and gradients against
+    nn.CosineDistance of that row and k (which adds no smoothing: the default 1e-3 leaves a small gap, a
+    smoothing of 1e-12 next to none)."""
+    c = SmoothCosineSimilarity(smoothen)
+    M = lg.randn(10, 4)
+    k = lg.randn(4)
+    output = c.forward([M, k])
+    out_grad = lg.randn(10)
+    Mgrad, kgrad = c.backward([M, k], out_grad)
+
+    d = nn.CosineDistance()
+    sum_dkgrad = lg.Tensor(4).zero()
+    for i in range(M.size(0)):
+        doutput = d.forward([M[i], k])
+        dMgrad, dkgrad = d.backward([M[i], k], out_grad.narrow(0, i, 1))
+        assert (output.narrow(0, i, 1) - doutput).abs().max() < tol
+        assert (Mgrad[i] - dMgrad).abs().max() < tol
+        sum_dkgrad.add(dkgrad)
+    assert (kgrad - sum_dkgrad).abs().max() < tol
+
+
+def test_scalar_tables_as_test_scalartables_lua():
+    """tests/test-scalartables.lua's numbers, worked by hand: v = {1, 2, 3}, c = {1.5}, gradOutput {1, 2, 2}
+    (so gradOutput . v = 11)."""
+    v = lg.Tensor([1, 2, 3])
+    c = lg.Tensor([1.5])
+    g = lg.Tensor([1, 2, 2])
+
+    mul = ScalarMulTable()
+    assert _np(mul.forward([v, c])).tolist() == [1.5, 3, 4.5]
+    gv, gc = mul.backward([v, c], g)
+    assert _np(gv).tolist() == [1.5, 3, 3] and _np(gc).tolist() == [11]
+
+    div = ScalarDivTable()
+    np.testing.assert_allclose(_np(div.forward([v, c])), [2 / 3, 4 / 3, 2], rtol=1e-15)
+    gv, gc = div.backward([v, c], g)
+    np.testing.assert_allclose(_np(gv), [2 / 3, 4 / 3, 4 / 3], rtol=1e-15)
+    np.testing.assert_allclose(_np(gc), [-11 / 2.25], rtol=1e-15)
+
+    pow = PowTable()
+    np.testing.assert_allclose(_np(pow.forward([v, c])), [1, 2 ** 1.5, 3 ** 1.5], rtol=1e-15)
+    gv, gc = pow.backward([v, c], g)
+    np.testing.assert_allclose(_np(gv), [1.5, 2 * 1.5 * 2 ** 0.5, 2 * 1.5 * 3 ** 0.5], rtol=1e-15)
+    np.testing.assert_allclose(_np(gc), [2 * math.log(2) * 2 ** 1.5 + 2 * math.log(3) * 3 ** 1.5], rtol=1e-15)
 
 
 # ---------------------------------------------------------------- tests: the NTM
