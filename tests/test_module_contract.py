@@ -459,3 +459,25 @@ def test_module_flatten_packs_a_list_as_module_lua():
     gappy = lg.DoubleTensor(6).narrow(0, 0, 5)
     with pytest.raises(ValueError, match='nn.Module.flatten: parameter 0'):
         nn.Module.flatten([lg.DoubleTensor(gappy.storage(), 0, (3,), (2,)), lg.DoubleTensor(gappy.storage(), 5, (1,))])
+
+
+def test_a_class_torch_class_made_global_is_named_without_package():
+    """``torch.class('Embedding', 'nn.Module')`` (oxford-cs-ml-2015/practical6's Embedding.lua) names a global
+    class: its typename, its repr and what findModules matches are 'Embedding', never 'nn.Embedding'; a class
+    of another package (``torch.class('w2nn.ScaleTable', ...)``) prints under that package, as Module.lua's
+    ``__tostring__`` is ``torch.type(self)``."""
+    class Embedding(Module):
+        lua_package = None
+
+    class ScaleTable(Module):
+        lua_package = 'w2nn'
+
+    model = nn.Sequential().add(nn.Linear(2, 2)).add(Embedding()).add(ScaleTable())
+    assert lg.typename(model.get(1)) == 'Embedding' and lg.isTypeOf(model.get(1), 'Embedding')
+    assert lg.isTypeOf(model.get(1), 'nn.Module')
+    assert repr(model.get(1)) == 'Embedding' and repr(model.get(2)) == 'w2nn.ScaleTable'
+    assert model.findModules('Embedding')[0] == [model.get(1)]
+    assert model.findModules('nn.Embedding')[0] == [] and model.findModules('Linear')[0] == [model.get(0)]
+    assert model.findModules('w2nn.ScaleTable')[0] == [model.get(2)]
+    with pytest.raises(TypeError, match=r'^Embedding\(3\): its constructor takes no arguments'):
+        Embedding(3)

@@ -22,16 +22,19 @@ def typename(obj):
     if isinstance(obj, (Tensor, Storage)):
         return obj.type()
     if _is_nn(obj):
-        return _lua_name(obj.__class__)
+        return lua_class_name(obj.__class__)
     if isinstance(obj, Timer):
         return 'legonn.Timer'
     declared = getattr(type(obj), 'typename', None)
     return declared if isinstance(declared, str) else None
 
 
-def _lua_name(cls):
-    """'nn.Linear': the Lua package the class belongs to (``lua_package``, 'nn' unless it says) and its name."""
-    return f"{getattr(cls, 'lua_package', 'nn')}.{cls.__name__}"
+def lua_class_name(cls):
+    """'nn.Linear': the Lua package the class belongs to (``lua_package``, 'nn' unless it says) and its name;
+    the bare name for ``lua_package = None``, a class torch.class made global (``torch.class('Embedding',
+    'nn.Module')`` names it 'Embedding')."""
+    package = getattr(cls, 'lua_package', 'nn')
+    return cls.__name__ if package is None else f"{package}.{cls.__name__}"
 
 
 def _is_nn(obj):
@@ -48,7 +51,7 @@ def isTypeOf(obj, typespec):
     if isinstance(typespec, type):
         return isinstance(obj, typespec)
     if _is_nn(obj):
-        names = [_lua_name(cls) for cls in obj.__class__.__mro__]
+        names = [lua_class_name(cls) for cls in obj.__class__.__mro__]
     else:   # a class of another Torch7 package, and its parents, by the Lua names they declare
         names = [typename(obj)] + [cls.__dict__['typename'] for cls in type(obj).__mro__[1:]
                                    if isinstance(cls.__dict__.get('typename'), str)]

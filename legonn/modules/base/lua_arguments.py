@@ -26,6 +26,7 @@ import functools
 import inspect
 
 from ...tensor.indexing import lua_number
+from ...tensor.introspection import lua_class_name
 
 
 def _declared_defaults(init):
@@ -81,7 +82,7 @@ def refuse_unread_arguments(cls, args, kwargs):
         params = list(signature.parameters.values())[1:]
         takes = f"({', '.join(str(p) for p in params)})" if params else "no arguments"
         given = ', '.join([repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()])
-        raise TypeError(f"{getattr(cls, 'lua_package', 'nn')}.{cls.__name__}({given}): its constructor takes "
+        raise TypeError(f"{lua_class_name(cls)}({given}): its constructor takes "
                         f"{takes} ({err}); Torch7 drops arguments a constructor never reads "
                         f"(nn.ConcatTable(2), nn.Sigmoid(true)), legonn refuses them: leave them out "
                         f"(docs/porting.md)") from None

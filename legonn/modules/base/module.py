@@ -537,8 +537,9 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         match exactly, as Torch7's ``torch.typename`` comparison."""
         container = self if container is None else container
         found, holders = [], []
+        # a name without a package is an nn class ('Linear') or a class torch.class made global ('Embedding')
         if type(self) is typename if isinstance(typename, type) else \
-                lua_typename(self) == (typename if '.' in typename else 'nn.' + typename):
+                lua_typename(self) in ((typename,) if '.' in typename else (typename, 'nn.' + typename)):
             found.append(self)
             holders.append(container)
         for child in self.children():
@@ -555,7 +556,7 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         return summary(self, input)
 
     def __repr__(self):
-        return 'nn.' + type(self).__name__
+        return lua_typename(self)
 
     # --- nngraph --------------------------------------------------------------------
     def __call__(self, *args):
