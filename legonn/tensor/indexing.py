@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 
 from . import backend
-from .pointwise import operand
+from .pointwise import integer_bounds, operand
 from .result_forms import result_form
 from .storage import LongStorage
 
@@ -45,14 +45,14 @@ def stored_number(value, dtype):
     """``value`` as TH stores a Lua number into an element of integer ``dtype`` (``t[i] = v``, ``t:fill(v)``):
     luaG_checkreal truncates it to an integer and C's conversion keeps its low bits, so 65025 in a ByteTensor is
     1 and -1 is 255. Values within the type's range, and every value for floating types, pass unchanged."""
-    if dtype.kind not in 'iu' or not isinstance(value, numbers.Real) or not math.isfinite(value):
+    bounds = integer_bounds(dtype)
+    if bounds is None or not isinstance(value, numbers.Real) or not math.isfinite(value):
         return value
-    info = np.iinfo(dtype)
-    if info.min <= value <= info.max:
+    if bounds[0] <= value <= bounds[1]:
         return value
     span = 1 << (8 * dtype.itemsize)
     low = int(value) % span
-    return low - span if low > info.max else low
+    return low - span if low > bounds[1] else low
 
 
 def _whole_keys(key, what):

@@ -21,7 +21,7 @@ def is_operand(x):
 
 
 @functools.lru_cache(maxsize=None)
-def _integer_bounds(dtype):
+def integer_bounds(dtype):
     """(smallest, largest) value of an integer element type; None for the floating ones (cached: ``_real`` is on
     every call's path, and building the NumPy dtype and its iinfo costs more than the rest of it)."""
     dt = np.dtype(dtype)
@@ -148,7 +148,7 @@ class PointwiseMixin:
         where NumPy would raise OverflowError). Arrays and the numbers of floating tensors are returned as they
         are."""
         dtype = self._dtype if dtype is None else dtype
-        bounds = _integer_bounds(dtype)
+        bounds = integer_bounds(dtype)
         if bounds is None or type(value) is int and bounds[0] <= value <= bounds[1] or not _is_number(value):
             return value
         from .indexing import stored_number   # indexing imports this module; only the rare cases come here

@@ -706,7 +706,9 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
     def fill(self, value):
         """Set every element to ``value`` (wrapped into an integer type's range as TH's conversion does);
         returns self."""
-        self.array.fill(stored_number(value, self.array.dtype))
+        if self._dtype.kind in 'iu':   # only integer types need it: a float's fill stays one NumPy call
+            value = stored_number(value, self._dtype)
+        self.array.fill(value)
         return self
 
     def zero(self):

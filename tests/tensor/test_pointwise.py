@@ -111,7 +111,7 @@ def test_integer_tensors_take_number_arguments_as_c_casts_them(cuda):
     adds 255 (NumPy raises OverflowError for numbers outside the element type)."""
     if cuda and not lg.gpu_available():
         pytest.skip('no GPU')
-    move = (lambda t: t.cuda()) if cuda else (lambda t: t)
+    move = on_gpu if cuda else (lambda t: t)
     b = move(lg.ByteTensor([100, 200]))
     assert b.clone().div(300).tolist() == [2, 4] and b.clone().add(-1).tolist() == [99, 199]
     assert b.clone().mul(257.9).tolist() == [100, 200] and b.eq(456).tolist() == [0, 1]
