@@ -134,11 +134,19 @@ class PointwiseMixin:
     def _real(self, value, dtype=None):
         """A number argument as the element type (``dtype``, default this tensor's): cwrap converts a Lua number
         to the C ``real`` of the tensor's type before the call, so an integer tensor's number arguments are
-        truncated toward zero (LongTensor:mul(0.5) multiplies by 0, IntTensor:div(2.5) divides by 2). Arrays
-        and the numbers of floating tensors are returned as they are."""
-        kind = np.dtype(dtype if dtype is not None else self.dtype).kind
-        if kind in 'iu' and _is_number(value) and not isinstance(value, (numbers.Integral, np.integer)):
-            return int(value)   # int() truncates toward zero, as C's cast does
+        truncated toward zero (LongTensor:mul(0.5) multiplies by 0, IntTensor:div(2.5) divides by 2), and one
+        outside the type's range wraps around as the cast does on the machines Torch7 ran on
+        (``ByteTensor:mul(-1)`` multiplies by 255, so densecap's BoxSampler ``neg_mask:mul(pos_mask, -1):add(1)``
+        inverts a 0/1 mask). Arrays and the numbers of floating tensors are returned as they are."""
+        dtype = np.dtype(dtype if dtype is not None else self.dtype)
+        if dtype.kind not in 'iu' or not _is_number(value):
+            return value
+        if not isinstance(value, (numbers.Integral, np.integer)):
+            value = int(value)   # int() truncates toward zero, as C's cast does
+        info = np.iinfo(dtype)
+        if not info.min <= value <= info.max:
+            span = 1 << dtype.itemsize * 8
+            value = (value - info.min) % span + info.min
         return value
 
     def _same_count(self, other, what):

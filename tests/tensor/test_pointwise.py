@@ -101,6 +101,19 @@ def test_integer_division_truncates_like_c():
     assert lg.LongTensor([-7, 7]).remainder(3).tolist() == [2, 1]
 
 
+def test_integer_number_arguments_wrap_like_the_c_cast():
+    """torch7's cwrap reads a number argument as ``(real)lua_tonumber(L, i)``: for a ByteTensor -1 becomes 255
+    and 300.7 becomes 44 (truncated, then taken modulo 256), so densecap's BoxSampler inverts a 0/1 mask with
+    ``neg_mask:mul(pos_mask, -1):add(1)``."""
+    pos = lg.ByteTensor([1, 0, 1, 0])
+    assert lg.ByteTensor(4).mul(pos, -1).add(1).tolist() == [0, 1, 0, 1]
+    assert lg.ByteTensor([0, 5]).add(-1).tolist() == [255, 4]
+    assert lg.ByteTensor([3]).mul(300.7).tolist() == [3 * 44]
+    assert lg.CharTensor([1, -1]).mul(200).tolist() == [-56, 56]
+    assert lg.ShortTensor([1]).add(70000).tolist() == [(1 + 70000) % 65536]
+    assert lg.ByteTensor([7]).fill(-2).tolist() == [254]
+
+
 def test_addcmul_addcdiv_forms(xy):
     a, b, x, y = xy
     assert np.allclose(x.clone().addcmul(y, y).array, a + b * b)
