@@ -67,6 +67,33 @@ def test_forward_backward_are_the_three_methods():
     np.testing.assert_allclose(once.numpy(), 0.5 * go.T @ x)
 
 
+def test_nil_entries_of_a_table_reach_the_module():
+    """A Lua table with holes (densecap's LocalizationLayer hands BoxSamplerHelper:backward
+    ``{grad_pos_data, grad_neg_data}`` with ``grad_pos_data[2]`` never set) reaches a user's module with its
+    ``None`` entries kept, its tensors the same objects and its arrays wrapped, in forward and backward."""
+    seen = {}
+
+    class Router(Module):
+        def updateOutput(self, input):
+            seen['input'] = input
+            self.output = input[0]
+            return self.output
+
+        def updateGradInput(self, input, gradOutput):
+            seen['gradOutput'] = gradOutput
+            self.gradInput = [gradOutput[0][0], None]
+            return self.gradInput
+
+    a, b = lg.Tensor(2).fill(1), lg.Tensor(2).fill(2)
+    m = Router()
+    m.forward([a, None])
+    assert seen['input'][0] is a and seen['input'][1] is None
+    m.backward([a, None], [[b, None, b], [None, np.ones(2)]])
+    g = seen['gradOutput']
+    assert g[0][0] is b and g[0][1] is None and g[0][2] is b and g[1][0] is None
+    assert isinstance(g[1][1], lg.Tensor) and g[1][1].tolist() == [1, 1]
+
+
 def test_update_and_zero_grad_parameters():
     m = net()
     x, t = lg.rand(6, 4), [0, 1, 2, 0, 1, 2]
