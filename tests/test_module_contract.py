@@ -94,6 +94,25 @@ def test_nil_entries_of_a_table_reach_the_module():
     assert isinstance(g[1][1], lg.Tensor) and g[1][1].tolist() == [1, 1]
 
 
+def test_user_modules_and_identity_take_empty_tensors():
+    """Torch7 hands a module any tensor: densecap's PosSlicer gets an empty gt_features at test time (through the
+    Identity inputs of its recognition gModule). A user's module and Identity take empty tensors; legonn's
+    computing modules still refuse them, naming the module."""
+    class FirstRows(Module):
+        def updateOutput(self, input):
+            self.output = input[0] if input[1].nElement() == 0 else input[0][0:input[1].size(0)]
+            return self.output
+
+    x, empty = lg.Tensor(3, 2).fill(1), lg.Tensor()
+    assert FirstRows().forward([x, empty]) is x
+    assert FirstRows.empty_inputs and not nn.Linear.empty_inputs
+    assert nn.Identity().forward(empty) is empty
+    net = nn.Sequential().add(nn.Identity()).add(nn.Identity())
+    assert net.forward([x, empty])[1] is empty
+    with pytest.raises(ValueError, match=r'Tanh: expected a non-empty input, got size \(0,\)'):
+        nn.Tanh().forward(empty)
+
+
 def test_update_and_zero_grad_parameters():
     m = net()
     x, t = lg.rand(6, 4), [0, 1, 2, 0, 1, 2]
