@@ -60,10 +60,10 @@ class InputChecks:
 
     def checkContract(self, input, what='input', floating=None, declared=True):
         """Raise an error naming this module unless ``input`` is what the class declares: every tensor of it
-        (a tensor or nested table) non-empty unless ``empty_inputs`` (ValueError), on the module's device and of a floating type when
-        ``floating`` (default: ``input_dtypes == 'floating'``) (TypeError); then, when ``declared`` (False for
-        a criterion's target), a tensor or a table as ``input_kind`` says (TypeError) and a tensor's rank one of
-        ``input_ranks`` (ValueError)."""
+        (a tensor or nested table) non-empty unless ``empty_inputs`` (ValueError), on the module's device and of
+        a floating type when ``floating`` (default: ``input_dtypes == 'floating'``) (TypeError); then, when
+        ``declared`` (False for a criterion's target), a tensor or a table as ``input_kind`` says (TypeError) and
+        a tensor's rank one of ``input_ranks`` (ValueError)."""
         cuda = self._type.startswith('legonn.Cuda')
         if floating is None:
             floating = self.input_dtypes == 'floating'

@@ -54,7 +54,13 @@ def as_forward_input(value):
 
 def _has_nil(value):
     """True for a list holding ``None`` at any depth of its nested lists."""
-    return type(value) is list and any(v is None or _has_nil(v) for v in value)
+    if type(value) is not list:
+        return False
+    # a loop, not any() over a generator: forward asks this of every table input
+    for v in value:
+        if v is None or type(v) is list and _has_nil(v):
+            return True
+    return False
 
 
 def _numbers_kept(value):
