@@ -67,6 +67,52 @@ def test_forward_backward_are_the_three_methods():
     np.testing.assert_allclose(once.numpy(), 0.5 * go.T @ x)
 
 
+def test_nil_entries_of_a_table_reach_the_module():
+    """A Lua table with holes (densecap's LocalizationLayer hands BoxSamplerHelper:backward
+    ``{grad_pos_data, grad_neg_data}`` with ``grad_pos_data[2]`` never set) reaches a user's module with its
+    ``None`` entries kept, its tensors the same objects and its arrays wrapped, in forward and backward."""
+    seen = {}
+
+    class Router(Module):
+        def updateOutput(self, input):
+            seen['input'] = input
+            self.output = input[0]
+            return self.output
+
+        def updateGradInput(self, input, gradOutput):
+            seen['gradOutput'] = gradOutput
+            self.gradInput = [gradOutput[0][0], None]
+            return self.gradInput
+
+    a, b = lg.Tensor(2).fill(1), lg.Tensor(2).fill(2)
+    m = Router()
+    m.forward([a, None])
+    assert seen['input'][0] is a and seen['input'][1] is None
+    m.backward([a, None], [[b, None, b], [None, np.ones(2)]])
+    g = seen['gradOutput']
+    assert g[0][0] is b and g[0][1] is None and g[0][2] is b and g[1][0] is None
+    assert isinstance(g[1][1], lg.Tensor) and g[1][1].tolist() == [1, 1]
+
+
+def test_user_modules_and_identity_take_empty_tensors():
+    """Torch7 hands a module any tensor: densecap's PosSlicer gets an empty gt_features at test time (through the
+    Identity inputs of its recognition gModule). A user's module and Identity take empty tensors; legonn's
+    computing modules still refuse them, naming the module."""
+    class FirstRows(Module):
+        def updateOutput(self, input):
+            self.output = input[0] if input[1].nElement() == 0 else input[0][0:input[1].size(0)]
+            return self.output
+
+    x, empty = lg.Tensor(3, 2).fill(1), lg.Tensor()
+    assert FirstRows().forward([x, empty]) is x
+    assert FirstRows.empty_inputs and not nn.Linear.empty_inputs
+    assert nn.Identity().forward(empty) is empty
+    net = nn.Sequential().add(nn.Identity()).add(nn.Identity())
+    assert net.forward([x, empty])[1] is empty
+    with pytest.raises(ValueError, match=r'Tanh: expected a non-empty input, got size \(0,\)'):
+        nn.Tanh().forward(empty)
+
+
 def test_update_and_zero_grad_parameters():
     m = net()
     x, t = lg.rand(6, 4), [0, 1, 2, 0, 1, 2]

@@ -20,6 +20,7 @@ class CategoricalEntropy(Container):
     input_kind = 'tensor'
     input_ranks = (2,)
     input_dtypes = 'floating'
+    empty_inputs = False   # it computes on its input itself, unlike the containers that only hand it on
 
     def __init__(self, scale=1, minEntropy=None):
         super().__init__()

@@ -29,6 +29,7 @@ class Container(Module):
     # each child checks what it is given, so errors name the child's path
     input_dtypes = 'any'
     any_device = True
+    empty_inputs = True
 
     def __init__(self):
         super().__init__()

@@ -27,6 +27,7 @@ class MaskZero(Decorator):
     ``MaskZero(rnn, n)`` of a recurrent module warns of it, unless the third argument ``silent`` is true.
     """
     nonnegative_ints = ('nInputDim',)   # 0: each sample a number (rnn's NCE examples mask NCEModule so)
+    empty_inputs = False   # the masks are computed on the input's rows, unlike the containers that hand it on
 
     def __init__(self, module, nInputDim, silent=False):
         super().__init__(module)

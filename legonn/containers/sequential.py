@@ -1,7 +1,7 @@
 """Sequential: feeds each child's output to the next child."""
 from ..modules.base.errors import input_error
-from ..modules.base.contract_inputs import as_input_tree, as_module_input
-from ..tensor import Tensor, as_tensor_tree
+from ..modules.base.contract_inputs import as_forward_input, as_input_tree, as_module_input
+from ..tensor import Tensor
 from .container import Container
 
 
@@ -101,7 +101,7 @@ class Sequential(Container):
             current = self.modules[i].gradInput
 
     def backward(self, input, gradOutput=None, scale=1):
-        input, gradOutput = as_module_input(self, input, as_tensor_tree), as_input_tree(gradOutput)
+        input, gradOutput = as_module_input(self, input, as_forward_input), as_input_tree(gradOutput)
         self._check_backward_input(input)
         self.checkParameterGradients()   # before the last child accumulates, not when an earlier one fails
         current = gradOutput

@@ -7,6 +7,7 @@ class Identity(Module):
     """Passes its input (any tensor or table) through unchanged; handy as a placeholder or a
     graph's input node. ``output`` is the input object itself, as in Torch7."""
     input_dtypes = 'any'  # moves values without arithmetic, so any element type
+    empty_inputs = True   # and any size: densecap's recognition network passes empty ground truth at test time
 
     def updateOutput(self, input):
         self.output = input

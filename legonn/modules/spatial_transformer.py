@@ -17,6 +17,7 @@ import numpy as np
 from .base.errors import check_hyper, input_error
 from .base.module import Module
 from .base.table_buffers import slot, trim
+from ..tensor.nn_table import nn_table
 from ..tensor.scatter_kernels import scatter_add
 
 
@@ -79,6 +80,51 @@ class AffineGridGeneratorBHWD(Module):
         return f"nn.AffineGridGeneratorBHWD({self.height}, {self.width})"
 
 
+def _corners(xp, img, grid):
+    """The four neighbours of each grid point of ``grid`` (B, h, w, 2) in ``img`` (B, H, W, D), top-left,
+    top-right, bottom-left, bottom-right: a list of (weight, inside mask, y index, x index), each (B, h, w); and
+    the top-left weights (wy, wx)."""
+    H, W = img.shape[1], img.shape[2]
+    # coordinates beyond the image by more than a pixel are clipped: all four neighbours stay outside and
+    # the integer conversion cannot overflow; NaN reads as outside too
+    ycoord = xp.nan_to_num((grid[..., 0] + 1) * (H - 1) / 2, nan=-2.0).clip(-2, H + 1)
+    xcoord = xp.nan_to_num((grid[..., 1] + 1) * (W - 1) / 2, nan=-2.0).clip(-2, W + 1)
+    y0, x0 = xp.floor(ycoord), xp.floor(xcoord)
+    wy, wx = 1 - (ycoord - y0), 1 - (xcoord - x0)
+    y0, x0 = y0.astype(xp.int64), x0.astype(xp.int64)
+    corners = []
+    for dy, fy in ((0, wy), (1, 1 - wy)):
+        for dx, fx in ((0, wx), (1, 1 - wx)):
+            yi, xi = y0 + dy, x0 + dx
+            inside = (yi >= 0) & (yi <= H - 1) & (xi >= 0) & (xi <= W - 1)
+            corners.append((fy * fx, inside, yi.clip(0, H - 1), xi.clip(0, W - 1)))
+    return corners, wy, wx
+
+
+def _sample(xp, img, grid, out):
+    """out (B, h, w, D) = ``img`` (B, H, W, D) sampled bilinearly at ``grid`` (B, h, w, 2)."""
+    corners, _, _ = _corners(xp, img, grid)
+    batch = xp.arange(img.shape[0]).reshape(-1, 1, 1)
+    out[...] = sum((w * inside)[..., None] * img[batch, yi, xi] for w, inside, yi, xi in corners)
+
+
+def _sample_backward(xp, img, grid, g, gimg, ggrid):
+    """Adds the gradient of the sampling with respect to ``img`` into ``gimg`` (B, H, W, D), written through
+    with repeated positions accumulating, so a batch of views of one image (stride 0 along B) sums the batch as
+    the C's atomic adds do; sets ``ggrid`` (B, h, w, 2), zero where the output does not depend on the point."""
+    corners, wy, wx = _corners(xp, img, grid)
+    batch = xp.broadcast_to(xp.arange(img.shape[0]).reshape(-1, 1, 1), grid.shape[:-1])
+    dots = []
+    for w, inside, yi, xi in corners:
+        # <image pixel, gradOutput> for the gradient of the weights; outside pixels read as zero
+        dots.append(inside * (img[batch, yi, xi] * g).sum(axis=-1))
+        scatter_add(gimg, (batch.ravel(), yi.ravel(), xi.ravel()),
+                    ((w * inside)[..., None] * g).reshape(-1, g.shape[-1]))
+    tl, tr, bl, br = dots
+    ggrid[..., 0] = (-wx * tl + wx * bl - (1 - wx) * tr + (1 - wx) * br) * (img.shape[1] - 1) / 2
+    ggrid[..., 1] = (-wy * tl + wy * tr - (1 - wy) * bl + (1 - wy) * br) * (img.shape[2] - 1) / 2
+
+
 class BilinearSamplerBHWD(Module):
     """Bilinear sampling of ``images`` (B, H, W, D) at ``grids`` (B, h, w, 2) of normalised (y, x) points.
 
@@ -104,60 +150,56 @@ class BilinearSamplerBHWD(Module):
         return images.array.reshape((-1,) + images.array.shape[-3:]), grids.array.reshape(
             (-1,) + grids.array.shape[-3:])
 
-    @staticmethod
-    def _corners(xp, img, grid):
-        """The four neighbours of each grid point, top-left, top-right, bottom-left, bottom-right: a list of
-        (weight, inside mask, y index, x index), each (B, h, w); and the top-left weights (wy, wx)."""
-        H, W = img.shape[1], img.shape[2]
-        # coordinates beyond the image by more than a pixel are clipped: all four neighbours stay outside and
-        # the integer conversion cannot overflow; NaN reads as outside too
-        ycoord = xp.nan_to_num((grid[..., 0] + 1) * (H - 1) / 2, nan=-2.0).clip(-2, H + 1)
-        xcoord = xp.nan_to_num((grid[..., 1] + 1) * (W - 1) / 2, nan=-2.0).clip(-2, W + 1)
-        y0, x0 = xp.floor(ycoord), xp.floor(xcoord)
-        wy, wx = 1 - (ycoord - y0), 1 - (xcoord - x0)
-        y0, x0 = y0.astype(xp.int64), x0.astype(xp.int64)
-        corners = []
-        for dy, fy in ((0, wy), (1, 1 - wy)):
-            for dx, fx in ((0, wx), (1, 1 - wx)):
-                yi, xi = y0 + dy, x0 + dx
-                inside = (yi >= 0) & (yi <= H - 1) & (xi >= 0) & (xi <= W - 1)
-                corners.append((fy * fx, inside, yi.clip(0, H - 1), xi.clip(0, W - 1)))
-        return corners, wy, wx
-
     def updateOutput(self, input):
         img, grid = self._parts(input)
-        xp = input[0].xp
         out = self.bufferLike('output', input[0], tuple(input[1].size())[:-1] + (input[0].size(-1),))
-        corners, _, _ = self._corners(xp, img, grid)
-        batch = xp.arange(img.shape[0]).reshape(-1, 1, 1)
-        total = sum((w * inside)[..., None] * img[batch, yi, xi] for w, inside, yi, xi in corners)
-        out.reshape((-1,) + out.shape[-3:])[...] = total
+        _sample(input[0].xp, img, grid, out.reshape((-1,) + out.shape[-3:]))
         return self.output
 
     def updateGradInput(self, input, gradOutput):
         img, grid = self._parts(input)
-        xp = input[0].xp
         self.checkSize(gradOutput, tuple(input[1].size())[:-1] + (input[0].size(-1),))
         self.checkSameType(gradOutput, input[0], 'gradOutput')
         g = gradOutput.array.reshape((-1,) + gradOutput.array.shape[-3:])
-        corners, wy, wx = self._corners(xp, img, grid)
         trim(self, 'gradInput', 2)
         gimg = slot(self, 'gradInput', 0, input[0]).array
         ggrid = slot(self, 'gradInput', 1, input[1]).array
         gimg[...] = 0
-        flat = gimg.reshape(img.shape)
-        batch = xp.broadcast_to(xp.arange(img.shape[0]).reshape(-1, 1, 1), grid.shape[:-1])
-        dots = []
-        for w, inside, yi, xi in corners:
-            # <image pixel, gradOutput> for the gradient of the weights; outside pixels read as zero
-            dots.append(inside * (img[batch, yi, xi] * g).sum(axis=-1))
-            scatter_add(flat, (batch.ravel(), yi.ravel(), xi.ravel()),
-                        ((w * inside)[..., None] * g).reshape(-1, g.shape[-1]))
-        tl, tr, bl, br = dots
-        gg = ggrid.reshape(grid.shape)
-        gg[..., 0] = (-wx * tl + wx * bl - (1 - wx) * tr + (1 - wx) * br) * (img.shape[1] - 1) / 2
-        gg[..., 1] = (-wy * tl + wy * tr - (1 - wy) * bl + (1 - wy) * br) * (img.shape[2] - 1) / 2
+        _sample_backward(input[0].xp, img, grid, g, gimg.reshape(img.shape), ggrid.reshape(grid.shape))
         return self.gradInput
+
+
+def _c_arrays(name, images, grids, **outs):
+    """The arrays of a C function's tensors, checked as stnbhwd's C checks them: 4-D images (B, H, W, D) and
+    grids (B, h, w, 2), and each result tensor of the size the caller must have given it."""
+    if images.dim() != 4 or grids.dim() != 4 or grids.size(3) != 2 or grids.size(0) != images.size(0):
+        raise ValueError(f"tensor.nn.{name}: expected images (B, H, W, D) and grids (B, h, w, 2), got sizes "
+                         f"{tuple(images.size())} and {tuple(grids.size())}")
+    B, h, w = grids.size(0), grids.size(1), grids.size(2)
+    wanted = {'output': (B, h, w, images.size(3)), 'gradOutput': (B, h, w, images.size(3)),
+              'gradInputImages': tuple(images.size()), 'gradGrids': tuple(grids.size())}
+    for what, t in outs.items():
+        if tuple(t.size()) != wanted[what] or t.type() != images.type():
+            raise ValueError(f"tensor.nn.{name}: expected {what} a {images.type()} of size {wanted[what]}, got a "
+                             f"{t.type()} of size {tuple(t.size())}")
+    return images.array, grids.array, {what: t.array for what, t in outs.items()}
+
+
+@nn_table.register
+def BilinearSamplerBHWD_updateOutput(self, inputImages, grids, output):
+    """stnbhwd's C forward: writes the samples into ``output``, which the caller has sized (B, h, w, D).
+    ``inputImages`` may be a view with stride 0 along B (densecap's BatchBilinearSamplerBHWD)."""
+    img, grid, outs = _c_arrays('BilinearSamplerBHWD_updateOutput', inputImages, grids, output=output)
+    _sample(inputImages.xp, img, grid, outs['output'])
+
+
+@nn_table.register
+def BilinearSamplerBHWD_updateGradInput(self, inputImages, grids, gradInputImages, gradGrids, gradOutput):
+    """stnbhwd's C backward: adds the image gradient into ``gradInputImages`` (the caller zeroes it; a view with
+    stride 0 along B sums over the batch, as the CUDA kernel's atomic adds do) and sets ``gradGrids``."""
+    img, grid, outs = _c_arrays('BilinearSamplerBHWD_updateGradInput', inputImages, grids,
+                                gradInputImages=gradInputImages, gradGrids=gradGrids, gradOutput=gradOutput)
+    _sample_backward(inputImages.xp, img, grid, outs['gradOutput'], outs['gradInputImages'], outs['gradGrids'])
 
 
 class AffineTransformMatrixGenerator(Module):

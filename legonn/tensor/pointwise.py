@@ -145,7 +145,8 @@ class PointwiseMixin:
         to the C ``real`` of the tensor's type before the call, so an integer tensor's number arguments are
         truncated toward zero (LongTensor:mul(0.5) multiplies by 0, IntTensor:div(2.5) divides by 2) and keep
         the low bits a store keeps (``stored_number``: ByteTensor:div(300) divides by 44, :add(-1) adds 255,
-        where NumPy would raise OverflowError). Arrays and the numbers of floating tensors are returned as they
+        where NumPy would raise OverflowError; densecap's BoxSampler inverts a 0/1 mask with
+        ``neg_mask:mul(pos_mask, -1):add(1)``). Arrays and the numbers of floating tensors are returned as they
         are."""
         dtype = self._dtype if dtype is None else dtype
         bounds = integer_bounds(dtype)

@@ -24,6 +24,7 @@ from .matrix_products import MatrixProductsMixin
 from .reductions import ReductionMixin
 from .indexing import IndexingMixin, lua_number, stored_number, whole_number
 from .random import RandomMixin
+from .nn_table import nn_table
 from .printing import format_tensor
 from .result_forms import result_form
 
@@ -716,6 +717,11 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
         return self.fill(0)
 
     # --- types -------------------------------------------------------------
+    @property
+    def nn(self):
+        """The ``nn`` table of C functions (legonn/tensor/nn_table.py): ``x.nn.BilinearSamplerBHWD_updateOutput``."""
+        return nn_table
+
     def type(self, typename=None):
         """Without argument: the type string. With one: this tensor converted (``self`` if already that type)."""
         if typename is None:

@@ -11,7 +11,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import assert_rejected, standard_tests
+from tests.checks import assert_rejected, on_gpu, standard_tests
 
 
 def _sampler_loops(img, grid, gout):
@@ -201,3 +201,66 @@ def test_bad_input_names_the_module():
                     r'AffineTransformMatrixGenerator.*3 transform parameters', 'forward', lg.zeros(2, 4))
     with pytest.raises(ValueError, match='AffineGridGeneratorBHWD.*> 1'):
         nn.AffineGridGeneratorBHWD(1, 5)
+
+
+def _c_function_case(rng):
+    """One (H, W, D) image, expanded with stride 0 to a batch of B (densecap's addOuterDim + expand), and B
+    grids."""
+    img = rng.standard_normal((4, 5, 3))
+    grids = rng.uniform(-1.4, 1.4, (3, 2, 6, 2))
+    gout = rng.standard_normal((3, 2, 6, 3))
+    return img, grids, gout
+
+
+def _run_c_functions(img, grids, gout, device=lambda t: t):
+    """stnbhwd's C functions through a tensor's ``nn`` table, on an image expanded to the batch, as densecap's
+    BatchBilinearSamplerBHWD.lua calls them; returns output, gradImage (H, W, D) and gradGrids as arrays."""
+    image = device(lg.from_numpy(img))
+    grid = device(lg.from_numpy(grids))
+    B, (H, W, C) = grids.shape[0], img.shape
+    view = image.view(1, H, W, C).expand(B, H, W, C)
+    out = image.new(B, grids.shape[1], grids.shape[2], C)
+    image.nn.BilinearSamplerBHWD_updateOutput(None, view, grid, out)
+    gimage = image.new(H, W, C).zero()
+    ggrid = grid.new().resizeAs(grid).zero()
+    image.nn.BilinearSamplerBHWD_updateGradInput(None, view, grid, gimage.view(1, H, W, C).expand(B, H, W, C),
+                                                 ggrid, device(lg.from_numpy(gout)))
+    return [np.asarray(t.array.get() if t.is_cuda else t.array) for t in (out, gimage, ggrid)]
+
+
+def test_c_functions_through_the_tensor_nn_table():
+    """``x.nn.BilinearSamplerBHWD_updateOutput(self, images, grids, output)`` and ``..._updateGradInput(self,
+    images, grids, gradImages, gradGrids, gradOutput)``: the forward is the C loops' on the replicated image;
+    the image gradient, written into a stride-0 view of one (H, W, D) tensor, is the sum over the batch of the
+    C loops' (the CUDA kernel's atomic adds into the aliased pixels); gradGrids is the C loops'."""
+    img, grids, gout = _c_function_case(np.random.default_rng(3))
+    out, gimage, ggrid = _run_c_functions(img, grids, gout)
+    ref_out, ref_gimg, ref_ggrid = _sampler_loops(np.broadcast_to(img, (3,) + img.shape).copy(), grids, gout)
+    np.testing.assert_allclose(out, ref_out, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(gimage, ref_gimg.sum(0), rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(ggrid, ref_ggrid, rtol=1e-12, atol=1e-14)
+
+
+def test_tensor_nn_table_errors():
+    x = lg.DoubleTensor(2, 4, 5, 3).zero()
+    with pytest.raises(AttributeError, match="no C function 'SpatialConvolutionMM_updateOutput'.*"
+                                             "BilinearSamplerBHWD_updateOutput"):
+        x.nn.SpatialConvolutionMM_updateOutput
+    assert x.nn is lg.FloatTensor().nn
+    with pytest.raises(ValueError, match=r"BilinearSamplerBHWD_updateOutput: expected output a "
+                                         r"legonn.DoubleTensor of size \(2, 3, 3, 3\), got .* \(2, 3, 3, 2\)"):
+        x.nn.BilinearSamplerBHWD_updateOutput(None, x, lg.DoubleTensor(2, 3, 3, 2).zero(),
+                                              lg.DoubleTensor(2, 3, 3, 2))
+    with pytest.raises(ValueError, match=r"expected images \(B, H, W, D\) and grids \(B, h, w, 2\)"):
+        x.nn.BilinearSamplerBHWD_updateOutput(None, x[0], lg.DoubleTensor(2, 3, 3, 2), lg.DoubleTensor())
+
+
+@pytest.mark.gpu
+def test_c_functions_through_the_tensor_nn_table_on_the_gpu():
+    if not lg.gpu_available():
+        pytest.skip('no GPU')
+    img, grids, gout = _c_function_case(np.random.default_rng(4))
+    cpu = _run_c_functions(img, grids, gout)
+    gpu = _run_c_functions(img, grids, gout, device=on_gpu)
+    for a, b in zip(cpu, gpu):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)

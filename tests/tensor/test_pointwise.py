@@ -108,7 +108,8 @@ def test_integer_division_truncates_like_c():
 def test_integer_tensors_take_number_arguments_as_c_casts_them(cuda):
     """cwrap hands an integer tensor's number argument to TH as the C ``real``: truncated, then its low bits
     (as a store keeps them, test_indexing's integer stores), so ByteTensor:div(300) divides by 44 and :add(-1)
-    adds 255 (NumPy raises OverflowError for numbers outside the element type)."""
+    adds 255 (NumPy raises OverflowError for numbers outside the element type); densecap's BoxSampler inverts
+    a 0/1 mask with ``neg_mask:mul(pos_mask, -1):add(1)``."""
     if cuda and not lg.gpu_available():
         pytest.skip('no GPU')
     move = on_gpu if cuda else (lambda t: t)
@@ -118,6 +119,12 @@ def test_integer_tensors_take_number_arguments_as_c_casts_them(cuda):
     assert move(lg.CharTensor([1])).add(255).tolist() == [0]
     assert move(lg.IntTensor([7])).add(2 ** 32 + 1).tolist() == [8]
     assert move(lg.LongTensor([1])).add(2 ** 64 - 1).tolist() == [0]
+    pos = move(lg.ByteTensor([1, 0, 1, 0]))
+    assert move(lg.ByteTensor(4)).mul(pos, -1).add(1).tolist() == [0, 1, 0, 1]
+    assert move(lg.ByteTensor([3])).mul(300.7).tolist() == [3 * 44]
+    assert move(lg.CharTensor([1, -1])).mul(200).tolist() == [-56, 56]
+    assert move(lg.ShortTensor([1])).add(70000).tolist() == [(1 + 70000) % 65536]
+    assert move(lg.ByteTensor([7])).fill(-2).tolist() == [254]
 
 
 def test_addcmul_addcdiv_forms(xy):

@@ -28,11 +28,11 @@ def _tensor_leaves(tree, out):
     return out
 
 
-def _acceptable_tensors(table, cuda, any_device, floating):
-    """True when every entry of the list ``table`` is a non-empty tensor that ``checkContract`` accepts
-    (on the ``cuda`` side unless ``any_device``, floating if ``floating``)."""
+def _acceptable_tensors(table, cuda, any_device, floating, empty):
+    """True when every entry of the list ``table`` is a tensor that ``checkContract`` accepts (non-empty unless
+    ``empty``, on the ``cuda`` side unless ``any_device``, floating if ``floating``)."""
     for t in table:
-        if not isinstance(t, Tensor) or 0 in t._size or (t._cuda != cuda and not any_device) or \
+        if not isinstance(t, Tensor) or (0 in t._size and not empty) or (t._cuda != cuda and not any_device) or \
                 (floating and t._dtype.kind != 'f'):
             return False
     return True
@@ -53,24 +53,28 @@ class InputChecks:
     # declared per class, read by checkContract (see the module docstring)
     input_kind = None
     input_ranks = None
+    # True: empty tensors pass, as every module takes them in Torch7. Set for a user's module (a class defined
+    # outside legonn: densecap's PosSlicer takes an empty gt_features at test time) and for pass-through
+    # modules; legonn's computing modules refuse them, naming the module
+    empty_inputs = False
 
     def checkContract(self, input, what='input', floating=None, declared=True):
         """Raise an error naming this module unless ``input`` is what the class declares: every tensor of it
-        (a tensor or nested table) non-empty (ValueError), on the module's device and of a floating type when
-        ``floating`` (default: ``input_dtypes == 'floating'``) (TypeError); then, when ``declared`` (False for
-        a criterion's target), a tensor or a table as ``input_kind`` says (TypeError) and a tensor's rank one of
-        ``input_ranks`` (ValueError)."""
+        (a tensor or nested table) non-empty unless ``empty_inputs`` (ValueError), on the module's device and of
+        a floating type when ``floating`` (default: ``input_dtypes == 'floating'``) (TypeError); then, when
+        ``declared`` (False for a criterion's target), a tensor or a table as ``input_kind`` says (TypeError) and
+        a tensor's rank one of ``input_ranks`` (ValueError)."""
         cuda = self._type.startswith('legonn.Cuda')
         if floating is None:
             floating = self.input_dtypes == 'floating'
         if isinstance(input, Tensor):
             # the common case, a single acceptable tensor, in a few attribute reads
             if (input._cuda == cuda or self.any_device) and (not floating or input._dtype.kind == 'f') and \
-                    0 not in input._size and (not declared or self.input_kind != 'table' and
+                    (0 not in input._size or self.empty_inputs) and (not declared or self.input_kind != 'table' and
                                               (self.input_ranks is None or len(input._size) in self.input_ranks)):
                 return
             leaves = (input,)
-        elif type(input) is list and _acceptable_tensors(input, cuda, self.any_device, floating):
+        elif type(input) is list and _acceptable_tensors(input, cuda, self.any_device, floating, self.empty_inputs):
             # the other common case, a flat table of acceptable tensors, without collecting them
             if declared:
                 self.checkInput(input, what)
@@ -78,7 +82,7 @@ class InputChecks:
         else:
             leaves = _tensor_leaves(input, [])
         for t in leaves:
-            if 0 in t._size:
+            if 0 in t._size and not self.empty_inputs:
                 raise input_error(self, f"a non-empty {what}", f"size {t._size}")
             if t._cuda != cuda and not self.any_device:
                 raise input_error(self, f"a {self._type} {what} (the module's type)", t._typename, TypeError)

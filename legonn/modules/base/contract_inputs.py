@@ -5,7 +5,8 @@ and ``accUpdateGradParameters`` themselves (nngraph's README, threads'
 ``benchmark/threadedtrain.lua``), not only through ``forward``/``backward``. Every
 class of the contract has those methods wrapped when it is defined, so they take
 what ``forward`` takes: NumPy/CuPy arrays, nested lists and dicts of them are
-wrapped without copying, and ``None`` (Lua's nil: a missing gradOutput) stays
+wrapped without copying, and ``None`` (Lua's nil: a missing gradOutput, or a hole
+in a table, as densecap's LocalizationLayer leaves ``grad_pos_data[2]`` unset) stays
 ``None``. A tensor passes through after one type check. A table of numbers becomes
 a tensor, except for a module whose class sets ``keeps_numbers``: one that only
 moves a table's entries about (dpnn's ReverseTable), which Torch7 code hands
@@ -29,17 +30,37 @@ def _all_tensors(value):
         return False
     # a loop, not all() over a generator: graphs and table modules ask this of a table at every call
     for v in value:
-        if not isinstance(v, Tensor) and not _all_tensors(v):
+        if v is not None and not isinstance(v, Tensor) and not _all_tensors(v):
             return False
     return True
 
 
 def as_input_tree(value):
-    """``value`` as ``forward`` would see it; ``None`` is kept (Lua's nil). A table already made of
-    tensors is passed on as the same list (graph and table modules hand tables on at every call)."""
+    """``value`` as ``forward`` would see it; ``None`` is kept (Lua's nil), in a table too. A table already
+    made of tensors (and nils) is passed on as the same list (graph and table modules hand tables on at every
+    call)."""
     if value is None or _all_tensors(value):
         return value
+    if _has_nil(value):
+        return [as_input_tree(v) for v in value]
     return as_tensor_tree(value)
+
+
+def as_forward_input(value):
+    """forward's and backward's input: ``as_tensor_tree(value)`` (``None`` itself is an error there), the nil
+    entries of a table kept."""
+    return as_input_tree(value) if _has_nil(value) else as_tensor_tree(value)
+
+
+def _has_nil(value):
+    """True for a list holding ``None`` at any depth of its nested lists."""
+    if type(value) is not list:
+        return False
+    # a loop, not any() over a generator: forward asks this of every table input
+    for v in value:
+        if v is None or type(v) is list and _has_nil(v):
+            return True
+    return False
 
 
 def _numbers_kept(value):

@@ -16,10 +16,10 @@ snake_case aliases then work without extra code.
 import copy
 import functools
 
-from ...tensor import Tensor, as_tensor_tree, default_class
+from ...tensor import Tensor, default_class
 from ...tensor.introspection import typename as lua_typename
 from .batching import OnlineBatching
-from .contract_inputs import CONTRACT_METHODS, accept_arrays, as_module_input
+from .contract_inputs import CONTRACT_METHODS, accept_arrays, as_forward_input, as_module_input
 from .errors import CAUGHT, check_hyper, input_error, name_outer
 from .flatten import flatten_parameters, flatten_tensors
 from .hessian import DiagHessianMethods
@@ -131,6 +131,8 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
                 setattr(cls, name, wrap(method))
         # arrays become tensors outermost, so the checks above see tensors
         accept_arrays(cls, CONTRACT_METHODS, as_module_input)
+        if 'empty_inputs' not in cls.__dict__ and not cls.__module__.startswith('legonn.'):
+            cls.empty_inputs = True   # a user's module gets what Torch7 gives it (checks.py)
 
     def __new__(cls, *args, **kwargs):
         # Torch7's torch.class makes the object before __init runs, and a module whose __init never calls
@@ -158,7 +160,7 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
 
     def forward(self, input):
         """Compute and return ``output`` for ``input`` (tensor, array or nested list)."""
-        input = as_module_input(self, input, as_tensor_tree)
+        input = as_module_input(self, input, as_forward_input)
         try:
             self.checkContract(input)
             return self.updateOutput(input)
@@ -169,7 +171,7 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
     def backward(self, input, gradOutput=None, scale=1):
         """``updateGradInput`` then ``accGradParameters``; returns ``gradInput``. ``gradOutput`` may be
         omitted (Lua's nil) for modules that ignore it: a CriterionTable, Kmeans."""
-        input, gradOutput = as_module_input(self, input, as_tensor_tree), as_module_input(self, gradOutput)
+        input, gradOutput = as_module_input(self, input, as_forward_input), as_module_input(self, gradOutput)
         try:
             self.updateGradInput(input, gradOutput)
             self.accGradParameters(input, gradOutput, scale)
