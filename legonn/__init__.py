@@ -21,12 +21,11 @@ __all__ = list(_tensor_all)
 # --- persistence: lg.save / lg.load / lg.register (legonn.serialization imports only the tensor package at
 # import time; the packages above it register their classes into it, and this top-level package, above them
 # all, registers the import that makes them do so before a save or load looks a class up)
-from .serialization import (FormatError, deserialize, deserializeFromStorage, load, load_lua,  # noqa: E402
-                            register, save, save_lua, serialize, serializeToStorage)
+from .serialization import *  # noqa: F401,F403,E402  (save, load, serialize, ..., FormatError)
+from .serialization import __all__ as _serialization_all  # noqa: E402
 from .serialization.classes import factory, register_builtin, register_importer  # noqa: E402
 
-__all__ += ['save', 'load', 'load_lua', 'save_lua', 'serialize', 'deserialize', 'serializeToStorage',
-            'deserializeFromStorage', 'register', 'factory', 'FormatError']
+__all__ += _serialization_all + ['factory']
 
 
 def _import_saveable_packages():

@@ -104,9 +104,8 @@ def factory(name):
     if not isinstance(name, str):
         raise TypeError(f"legonn.factory: expected a class name (a string), got {type(name).__name__}")
     short = name.split('.', 1)[1] if name.startswith(('torch.', 'legonn.')) else None
-    storages = {cls.__name__: cls for cls in TYPED_STORAGES}
-    if short in TENSOR_CLASSES or short in storages:
-        cls = TENSOR_CLASSES.get(short) or storages[short]
+    cls = TENSOR_CLASSES.get(short) or next((s for s in TYPED_STORAGES if s.__name__ == short), None)
+    if cls is not None:
         return lambda *_: cls()
     classes = module_classes()   # nn's keyed by the bare class name, other packages' by 'cudnn.X'
     key = name[len('nn.'):] if name.startswith('nn.') else name if '.' in name else None

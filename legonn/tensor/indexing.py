@@ -11,7 +11,7 @@ import numbers
 import numpy as np
 
 from . import backend
-from .pointwise import integer_bounds, operand
+from .pointwise import operand, stored_number
 from .result_forms import result_form
 from .storage import LongStorage
 
@@ -39,20 +39,6 @@ def whole_number(value, what):
     if not is_whole(value):
         raise TypeError(f"{what}: expected an integer or a whole number, got {value!r}")
     return int(value)
-
-
-def stored_number(value, dtype):
-    """``value`` as TH stores a Lua number into an element of integer ``dtype`` (``t[i] = v``, ``t:fill(v)``):
-    luaG_checkreal truncates it to an integer and C's conversion keeps its low bits, so 65025 in a ByteTensor is
-    1 and -1 is 255. Values within the type's range, and every value for floating types, pass unchanged."""
-    bounds = integer_bounds(dtype)
-    if bounds is None or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        return value
-    if bounds[0] <= value <= bounds[1]:
-        return value
-    span = 1 << (8 * dtype.itemsize)
-    low = int(value) % span
-    return low - span if low > bounds[1] else low
 
 
 def _whole_keys(key, what):

@@ -6,6 +6,7 @@ rule: no broadcasting). Python operators (``+ - * / @ **``) follow NumPy's
 broadcasting and return new tensors; ``+=`` and friends work in place.
 """
 import functools
+import math
 import numbers
 
 import numpy as np
@@ -26,6 +27,20 @@ def integer_bounds(dtype):
     every call's path, and building the NumPy dtype and its iinfo costs more than the rest of it)."""
     dt = np.dtype(dtype)
     return (int(np.iinfo(dt).min), int(np.iinfo(dt).max)) if dt.kind in 'iu' else None
+
+
+def stored_number(value, dtype):
+    """``value`` as TH stores a Lua number into an element of integer ``dtype`` (``t[i] = v``, ``t:fill(v)``):
+    luaG_checkreal truncates it to an integer and C's conversion keeps its low bits, so 65025 in a ByteTensor is
+    1 and -1 is 255. Values within the type's range, and every value for floating types, pass unchanged."""
+    bounds = integer_bounds(dtype)
+    if bounds is None or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        return value
+    if bounds[0] <= value <= bounds[1]:
+        return value
+    span = 1 << (8 * dtype.itemsize)
+    low = int(value) % span
+    return low - span if low > bounds[1] else low
 
 
 def _is_number(x):
@@ -152,8 +167,7 @@ class PointwiseMixin:
         bounds = integer_bounds(dtype)
         if bounds is None or type(value) is int and bounds[0] <= value <= bounds[1] or not _is_number(value):
             return value
-        from .indexing import stored_number   # indexing imports this module; only the rare cases come here
-        return stored_number(int(value), np.dtype(dtype))   # int() truncates toward zero, as C's cast does
+        return stored_number(int(value), dtype)   # int() truncates toward zero, as C's cast does
 
     def _same_count(self, other, what):
         """``other`` as an array with this tensor's element count (Torch7's no-broadcast rule)."""

@@ -18,11 +18,11 @@ from . import backend
 from .naming import TorchNamed
 from .storage import LongStorage, Storage
 from .types import TYPES, FloatingShortcuts, TypeName, default_short_name, device_twin, name_for, short_name
-from .pointwise import PointwiseMixin
+from .pointwise import PointwiseMixin, stored_number
 from .bitwise import BitwiseMixin
 from .matrix_products import MatrixProductsMixin
 from .reductions import ReductionMixin
-from .indexing import IndexingMixin, lua_number, stored_number, whole_number
+from .indexing import IndexingMixin, lua_number, whole_number
 from .random import RandomMixin
 from .nn_table import nn_table
 from .printing import format_tensor
@@ -714,7 +714,8 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
 
     def zero(self):
         """Set every element to 0; returns self."""
-        return self.fill(0)
+        self.array.fill(0)   # 0 fits every type: no wrap to check
+        return self
 
     # --- types -------------------------------------------------------------
     @property

@@ -7,7 +7,7 @@ import re
 
 from ...tensor import TENSOR_CLASSES, Tensor, default_class
 from ...tensor.conversion import convert_tree
-from ...tensor.introspection import typename
+from ...tensor.introspection import lua_class_name, typename
 from ...tensor.naming import TorchNamed
 from ...tensor.types import FloatingShortcuts, TypeName, device_twin, full_name
 from .checks import InputChecks
@@ -66,7 +66,7 @@ class Typed(InputChecks, FloatingShortcuts, TorchNamed):
             if cls.lua_package == 'nn':
                 registry[cls.__name__] = cls
             else:   # cudnn.SpatialConvolution: beside, never over, nn.SpatialConvolution
-                other_packages[f'{cls.lua_package}.{cls.__name__}'] = cls
+                other_packages[lua_class_name(cls)] = cls
         declared_by = next(klass for klass in cls.__mro__ if 'input_dtypes' in vars(klass))
         if own and declared_by is Typed and not vars(cls).get('contract_base'):
             cls.input_dtypes = 'floating'
