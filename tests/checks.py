@@ -79,7 +79,7 @@ def assert_type_roundtrip(module, input, rtol=1e-4, atol=1e-5):
 
 
 def assert_gpu_matches_cpu(module, input, grad_output=None, rtol=1e-6, atol=1e-8):
-    """The module's cuda() twin gives the CPU module's output, gradInput and parameter gradients (float64)."""
+    """The module's cudaDouble() twin gives the CPU module's output, gradInput and parameter gradients (float64)."""
     module.double()
     x = as_double(input)
     gpu = module.clone().cudaDouble()

@@ -9,7 +9,6 @@ import legonn as lg
 from legonn import cudnn, nn
 from legonn.cudnn.convert import LAYERS
 from tests.checks import assert_jacobian, assert_matches, assert_rejected, reference_test, standard_tests
-from tests.checks import on_gpu
 
 
 def _np(t):
@@ -320,9 +319,10 @@ def test_criterions_on_the_gpu():
                          (cudnn.SpatialCrossEntropyCriterion(), x.select(2, 0).contiguous(),
                           t.select(1, 0).contiguous())):
         loss, gi = crit.forward(xs, ts), crit.backward(xs, ts).clone()
-        gpu = on_gpu(crit.clone())
-        assert float(gpu.forward(on_gpu(xs), on_gpu(ts))) == pytest.approx(loss, rel=1e-12)
-        np.testing.assert_allclose(_np(gpu.backward(on_gpu(xs), on_gpu(ts)).double().cpu()), _np(gi), rtol=1e-12)
+        gpu = crit.clone().cudaDouble()
+        assert float(gpu.forward(xs.cudaDouble(), ts.cudaLong())) == pytest.approx(loss, rel=1e-12)
+        np.testing.assert_allclose(_np(gpu.backward(xs.cudaDouble(), ts.cudaLong()).double().cpu()), _np(gi),
+                                   rtol=1e-12)
 
 
 def test_temporal_padding_matches_nn_on_zero_padded_input():

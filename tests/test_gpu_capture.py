@@ -15,7 +15,6 @@ import pytest
 import legonn as lg
 from legonn import cuda as lg_cuda
 from legonn import nn
-from tests.checks import on_gpu
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -263,7 +262,7 @@ def test_the_device_side_step_is_classnll_and_torch7_sgd():
 
 @pytest.mark.gpu
 def test_captured_lenet_step_gives_the_eager_losses():
-    data = [(on_gpu(x), on_gpu(y)) for x, y in batches(5)]
+    data = [(x.cuda(), y.cudaLong()) for x, y in batches(5)]
     eager_model, captured_model = small_lenet().cuda(), small_lenet().cuda()
     eager = gpu_capture.classifier_step(eager_model, BATCH, 10)
     # as the capture: two warm-up steps on its example batch, then the other batches
@@ -283,7 +282,7 @@ def test_captured_lenet_step_gives_the_eager_losses():
 def test_the_torch7_step_itself_can_be_captured():
     """ClassNLLCriterion and optim.sgd keep the loss on the device while a step records (each replay rewrites
     it), and the label check is skipped: the plain Torch7 step is captured and gives the eager step's losses."""
-    data = [(x.cuda(), y.cuda()) for x, y in batches(4)]
+    data = [(x.cuda(), y.cudaLong()) for x, y in batches(4)]
     eager_model, captured_model = small_lenet().cuda(), small_lenet().cuda()
     eager = gpu_capture.torch7_step(eager_model)
     eager_losses = [eager(x, y) for x, y in [data[0], data[0]] + data[1:]]

@@ -5,7 +5,6 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import on_gpu
 
 RNG = np.random.default_rng(0)
 
@@ -116,7 +115,7 @@ def test_gpu_matches_cpu(name, shape):
     c = CASES[name][0]().double()
     g = CASES[name][0]().cudaDouble()
     x, t = _data(name, shape)
-    tg = on_gpu(lg.as_tensor(t)) if t.dtype.kind == 'f' else lg.LongTensor(t).cudaLong()
+    tg = lg.as_tensor(t).cudaDouble() if t.dtype.kind == 'f' else lg.LongTensor(t).cudaLong()
     xg = lg.DoubleTensor(x).cudaDouble()
     assert g.forward(xg, tg) == pytest.approx(c.forward(x, t), rel=1e-10)
     gi = g.backward(xg, tg)

@@ -36,8 +36,8 @@ def test_gpu_no_backprop_and_sparse_threshold():
         x = x.double()
         gpu = module.clone().cudaDouble()
         go = module.forward(x).clone().normal()
-        np.testing.assert_allclose(gpu.forward(on_gpu(x)).double().float().numpy(), module.output.float().numpy())
-        np.testing.assert_allclose(gpu.backward(on_gpu(x), on_gpu(go)).float().numpy(),
+        np.testing.assert_allclose(gpu.forward(x.cudaDouble()).double().float().numpy(), module.output.float().numpy())
+        np.testing.assert_allclose(gpu.backward(x.cudaDouble(), go.cudaDouble()).float().numpy(),
                                    module.backward(x, go).float().numpy())
 
 
@@ -236,7 +236,7 @@ def test_gpu_seg_sparse_linear():
     np.testing.assert_allclose(gpu.forward([on_gpu(t) for t in _seg_input()]).float().numpy(),
                                m.forward(_seg_input()).float().numpy(), rtol=1e-6)
     m.backward(_seg_input(), go)
-    gpu.backward([on_gpu(t) for t in _seg_input()], on_gpu(go))
+    gpu.backward([on_gpu(t) for t in _seg_input()], go.cudaDouble())
     m.updateParameters(0.1)
     gpu.updateParameters(0.1)
     np.testing.assert_allclose(gpu.weight.float().numpy(), m.weight.float().numpy(), rtol=1e-6)
@@ -325,7 +325,7 @@ def test_gpu_sparse_linear():
     go = lg.DoubleTensor(RNG.normal(0, 1, (2, 3)))
     cuda_kv = [on_gpu(t) for t in _kv()]
     np.testing.assert_allclose(gpu.forward(cuda_kv).float().numpy(), m.forward(_kv()).float().numpy(), rtol=1e-6)
-    for mod, x, g in ((m, _kv(), go), (gpu, cuda_kv, on_gpu(go))):
+    for mod, x, g in ((m, _kv(), go), (gpu, cuda_kv, go.cudaDouble())):
         mod.zeroGradParameters()
         mod.backward(x, g)
         mod.updateParameters(0.1)

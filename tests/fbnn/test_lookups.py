@@ -6,7 +6,7 @@ import pytest
 
 import legonn as lg
 from legonn import fbnn, nn
-from tests.checks import assert_parameter_jacobians, assert_rejected
+from tests.checks import assert_parameter_jacobians, assert_rejected, on_gpu
 
 RNG = np.random.default_rng(11)
 
@@ -113,14 +113,14 @@ def test_gpu_twins():
     twins = ((fbnn.WeightedLookupTable(8, 3), _weighted_input()), (fbnn.FasterLookup(8, 3), lg.LongTensor([1, 5, 1])))
     for m, x in twins:
         m.double()
-        gpu = m.clone().cuda()
+        gpu = m.clone().cudaDouble()
         out = m.forward(x)
         go = out.clone().normal()
-        np.testing.assert_allclose(gpu.forward(x.cuda()).double().float().numpy(), out.float().numpy())
+        np.testing.assert_allclose(gpu.forward(on_gpu(x)).double().float().numpy(), out.float().numpy())
         m.zeroGradParameters()
         gpu.zeroGradParameters()
         m.backward(x, go)
-        gpu.backward(x.cuda(), go.cuda())
+        gpu.backward(on_gpu(x), go.cudaDouble())
         np.testing.assert_allclose(gpu.gradWeight.float().numpy(), m.gradWeight.float().numpy(), rtol=1e-6)
         m.updateParameters(0.1)
         gpu.updateParameters(0.1)
@@ -216,10 +216,10 @@ def test_caching_lookup_contract(tmp_path):
 @pytest.mark.gpu
 def test_caching_lookup_gpu():
     lut = nn.LookupTable(10, 2).double()
-    gpu_lut = lut.clone().cuda()
+    gpu_lut = lut.clone().cudaDouble()
     cache, gpu = fbnn.CachingLookupTable(lut, 4), fbnn.CachingLookupTable(gpu_lut, 4)
     for c, idx, go in ((cache, lg.LongTensor([1, 5, 1]), lg.DoubleTensor(3, 2).fill(1)),
-                       (gpu, lg.LongTensor([1, 5, 1]).cudaLong(), lg.DoubleTensor(3, 2).fill(1).cuda())):
+                       (gpu, lg.LongTensor([1, 5, 1]).cudaLong(), lg.DoubleTensor(3, 2).fill(1).cudaDouble())):
         c.accUpdateGradParameters(idx, go, 0.5)
         c.flush()
     np.testing.assert_allclose(gpu_lut.weight.double().float().numpy(), lut.weight.float().numpy())

@@ -11,7 +11,6 @@ import pytest
 import legonn as lg
 from legonn import fbnn, nn
 from tests.checks import assert_rejected, standard_tests
-from tests.checks import on_gpu
 
 CASES = {'single_f1': (lambda: fbnn.Upsample(1), (2, 3, 4)), 'single_f2': (lambda: fbnn.Upsample(2), (2, 3, 4)),
          'batch_f3': (lambda: fbnn.Upsample(3), (2, 2, 3, 2)),
@@ -308,6 +307,6 @@ def test_dog_on_the_gpu():
     x = lg.from_numpy(np.random.default_rng(17).standard_normal((2, 8, 8)))
     cpu = fbnn.DifferenceOfGaussian(2, 2, 3).double()
     gpu = cpu.clone().cudaDouble()
-    for a, b in zip(cpu.forward(x), gpu.forward(on_gpu(x))):
+    for a, b in zip(cpu.forward(x), gpu.forward(x.cudaDouble())):
         assert b.type() == 'legonn.CudaDoubleTensor'
         np.testing.assert_allclose(a.numpy(), b.double().numpy(), rtol=1e-10)

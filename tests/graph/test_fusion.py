@@ -202,14 +202,14 @@ def test_a_fused_cell_leaves_every_node_as_the_node_by_node_run(monkeypatch, fus
 @pytest.mark.gpu
 def test_a_region_with_a_parametrised_twin_equals_the_node_by_node_run(monkeypatch, fused_builds):
     rng = np.random.default_rng(2)
-    inputs = [on_gpu(lg.from_numpy(rng.standard_normal((4, 3)))) for _ in range(2)]
+    inputs = [lg.from_numpy(rng.standard_normal((4, 3))).cudaDouble() for _ in range(2)]
     inputs[0][0][0] = 0.1   # at the threshold: no gradient passes, as in Threshold's own backward
-    grad = on_gpu(lg.from_numpy(rng.standard_normal((4, 3))))
+    grad = lg.from_numpy(rng.standard_normal((4, 3))).cudaDouble()
     graph = gated_relu().double()
     plain = copy.deepcopy(graph)
 
     def run(g):
-        g.cuda()
+        g.cudaDouble()
         return [g.forward(inputs).cpu().numpy()] + [t.cpu().numpy() for t in g.backward(inputs, grad)]
     got = run(graph)
     assert len(fused_builds) == 2
@@ -237,7 +237,7 @@ def test_finite_differences_agree_with_the_fused_backward():
                 shifted = values.copy()
                 shifted[index] += sign * eps
                 moved = list(inputs)
-                moved[which] = on_gpu(lg.from_numpy(shifted))
+                moved[which] = lg.from_numpy(shifted).cudaDouble()
                 loss.append(sum(float((o.cpu().numpy() * w).sum()) for o, w in zip(cell.forward(moved), weights)))
             numeric[index] = (loss[0] - loss[1]) / (2 * eps)
         np.testing.assert_allclose(analytic[which], numeric, rtol=1e-6, atol=1e-8)

@@ -7,7 +7,6 @@ import pytest
 
 import legonn as lg
 from legonn import image
-from tests.checks import on_gpu
 
 
 def _image(seed, shape=(3, 5, 6), grey_pixels=True):
@@ -322,4 +321,4 @@ def test_on_cuda_tensors():
         assert gpu.is_cuda
         np.testing.assert_allclose(gpu.cpu().numpy(), f(lg.DoubleTensor(x)).numpy(), rtol=1e-12, atol=1e-12)
     levels = lg.DoubleTensor([[0.0, 1.0], [2.0, 1.0]])
-    assert np.array_equal(image.y2jet(on_gpu(levels)).cpu().numpy(), image.y2jet(levels).numpy())
+    assert np.array_equal(image.y2jet(levels.cudaDouble()).cpu().numpy(), image.y2jet(levels).numpy())

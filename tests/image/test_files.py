@@ -7,7 +7,6 @@ import pytest
 
 import legonn as lg
 from legonn import image
-from tests.checks import on_gpu
 
 
 def rgb_bytes(shape=(3, 5, 7), seed=0):
@@ -272,5 +271,5 @@ def test_without_pillow_png_and_jpeg_name_the_extra(tmp_path, monkeypatch):
 def test_saving_a_cuda_tensor(tmp_path):
     """A CUDA image is saved from a host copy; images load as CPU tensors, as image.load's."""
     planes = rgb_bytes()
-    image.save(str(tmp_path / 'x.ppm'), on_gpu(lg.from_numpy(planes)))
+    image.save(str(tmp_path / 'x.ppm'), lg.from_numpy(planes).cudaByte())
     np.testing.assert_array_equal(image.load(str(tmp_path / 'x.ppm'), None, 'byte').numpy(), planes)

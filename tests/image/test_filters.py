@@ -7,7 +7,6 @@ import pytest
 
 import legonn as lg
 from legonn import image
-from tests.checks import on_gpu
 
 
 def _full_conv(x, k):
@@ -270,8 +269,8 @@ def test_filters_on_cuda_tensors():
     rng = np.random.default_rng(6)
     x, k = lg.DoubleTensor(rng.random((2, 6, 6))), lg.DoubleTensor(rng.random((3, 3)))
     for mode in ('valid', 'full', 'same'):
-        gpu = image.convolve(on_gpu(x), on_gpu(k), mode)
+        gpu = image.convolve(x.cudaDouble(), k.cudaDouble(), mode)
         np.testing.assert_allclose(gpu.cpu().numpy(), image.convolve(x, k, mode).numpy(), rtol=1e-12)
     b = lg.DoubleTensor((rng.random((6, 7)) > 0.5).astype(np.float64))
-    assert np.array_equal(image.erode(on_gpu(b)).cpu().numpy(), image.erode(b).numpy())
-    assert np.array_equal(image.dilate(on_gpu(b)).cpu().numpy(), image.dilate(b).numpy())
+    assert np.array_equal(image.erode(b.cudaDouble()).cpu().numpy(), image.erode(b).numpy())
+    assert np.array_equal(image.dilate(b.cudaDouble()).cpu().numpy(), image.dilate(b).numpy())

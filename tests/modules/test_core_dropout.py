@@ -83,7 +83,7 @@ def test_gpu_matches_cpu():
     assert_gpu_matches_cpu(nn.Dropout(0.3).evaluate(), lg.DoubleTensor(3, 4).normal())
     assert_gpu_matches_cpu(nn.Dropout(0.3, True).evaluate(), lg.DoubleTensor(5).normal())
     m = nn.Dropout(0.5).cudaDouble()
-    x = lg.DoubleTensor(4, 6).fill(1).cuda()
+    x = lg.DoubleTensor(4, 6).fill(1).cudaDouble()
     y = m.forward(x)
     assert y.is_cuda and set(np.unique(y.array.get())) <= {0.0, 2.0}
     np.testing.assert_array_equal(m.backward(x, x).array.get(), m.noise.array.get())

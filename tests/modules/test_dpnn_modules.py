@@ -7,7 +7,6 @@ import pytest
 import legonn as lg
 from legonn import nn
 from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
-from tests.checks import on_gpu
 
 
 def _x(*sizes, seed=0):
@@ -132,10 +131,10 @@ def test_spatial_region_dropout_port_and_errors():
 @pytest.mark.gpu
 def test_spatial_region_dropout_on_the_gpu():
     m = nn.SpatialRegionDropout(0.5).double()
-    g = on_gpu(m.clone())
+    g = m.clone().cudaDouble()
     x = _x(2, 2, 6, 6)
     lg.manualSeed(4)
-    out = g.forward(on_gpu(x))
+    out = g.forward(x.cudaDouble())
     assert out.type() == 'legonn.CudaDoubleTensor'
     noise = _region_reference(x.numpy(), 0.5, g.regionType)
     np.testing.assert_allclose(out.double().numpy(), x.numpy() * noise, rtol=1e-15)

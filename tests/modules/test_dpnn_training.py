@@ -5,7 +5,6 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import on_gpu
 
 
 def _net():
@@ -222,7 +221,7 @@ def test_training_methods_on_the_gpu():
     """The same numbers on CUDA tensors as on the CPU."""
     cpu = _net()
     _filled_grads(cpu)
-    gpu = on_gpu(cpu.clone())
+    gpu = cpu.clone().cudaDouble()
     for net in (cpu, gpu):
         net.weightDecay(0.1)
         net.updateGradParameters(0.9, 0.5, True)

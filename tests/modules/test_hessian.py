@@ -5,7 +5,6 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import on_gpu
 
 PRECISION = 1e-5   # nn's test.lua precision
 
@@ -209,7 +208,7 @@ def test_gpu_matches_cpu():
     rng = np.random.default_rng(2)
     xa, ta = rng.standard_normal((6, 4)), rng.standard_normal((6, 3))
     model = nn.Sequential().add(nn.Linear(4, 5)).add(nn.Tanh()).add(nn.Linear(5, 3)).double()
-    gpu = on_gpu(model.clone())
+    gpu = model.clone().cudaDouble()
     results = []
     for m, crit, cast in ((model, nn.MSECriterion().double(), lambda a: lg.DoubleTensor(a)),
                           (gpu, nn.MSECriterion().cuda(), lambda a: lg.DoubleTensor(a).cudaDouble())):

@@ -77,14 +77,14 @@ def test_type_roundtrip():
 @pytest.mark.gpu
 def test_gpu():
     m = _module(doGradInput=True)
-    gpu = on_gpu(m.clone())
+    gpu = m.clone().cudaDouble()
     x = _inputs()['flat']
     gx = [on_gpu(t) for t in x]
     assert_close_trees(m.forward(x), gpu.forward(gx))
     go = lg.DoubleTensor(2, 3).normal()
     m.zeroGradParameters()
     gpu.zeroGradParameters()
-    assert_close_trees(m.backward(x, go)[1], gpu.backward(gx, on_gpu(go))[1])
+    assert_close_trees(m.backward(x, go)[1], gpu.backward(gx, go.cudaDouble())[1])
     assert_close_trees(m.gradWeight, gpu.gradWeight)
 
 
@@ -263,16 +263,16 @@ def test_normalize_type_roundtrip():
 @pytest.mark.gpu
 def test_normalize_gpu_matches_cpu():
     m = _normalized_module()
-    gpu = on_gpu(m.clone())
+    gpu = m.clone().cudaDouble()
     x = _inputs()['flat']
-    xg = [on_gpu(x[0]), on_gpu(x[1]), x[2]]
+    xg = [x[0].cudaLong(), x[1].cudaDouble(), x[2]]
     np.testing.assert_allclose(gpu.forward(xg).cpu().numpy(), m.forward(x).numpy(), rtol=1e-12)
     np.testing.assert_allclose(gpu.weight.cpu().numpy(), m.weight.numpy(), rtol=1e-12)
     go = lg.DoubleTensor(np.ones((2, 3)))
     m.zeroGradParameters()
     gpu.zeroGradParameters()
     m.backward(x, go)
-    gpu.backward(xg, on_gpu(go))
+    gpu.backward(xg, go.cudaDouble())
     np.testing.assert_allclose(gpu.gradWeight.cpu().numpy(), m.gradWeight.numpy(), rtol=1e-12)
 
 
@@ -280,10 +280,10 @@ def test_normalize_gpu_matches_cpu():
 def test_normalize_repeated_keys_gpu_matches_cpu():
     """The per-key running maxima (a scan over entries sorted by key) give the same on CuPy."""
     m = _normalized_module()
-    gpu = on_gpu(m.clone())
+    gpu = m.clone().cudaDouble()
     x = [lg.LongTensor([2, 2, 5, 2, 5, 2, 0]), lg.DoubleTensor([0.5, -2.0, 1.0, 1.5, 3.0, -4.0, 0.25]),
          lg.LongTensor([4, 3])]
-    out = gpu.forward([on_gpu(x[0]), on_gpu(x[1]), x[2]])
+    out = gpu.forward([x[0].cudaLong(), x[1].cudaDouble(), x[2]])
     np.testing.assert_allclose(out.cpu().numpy(), m.forward(x).numpy(), rtol=1e-12)
     np.testing.assert_array_equal(gpu.normalizedValues.cpu().numpy(), m.normalizedValues.numpy())
     np.testing.assert_array_equal(gpu.weight.cpu().numpy(), m.weight.numpy())
@@ -291,11 +291,11 @@ def test_normalize_repeated_keys_gpu_matches_cpu():
 
 @pytest.mark.gpu
 def test_keys_must_be_on_the_weights_device():
-    gpu = _normalized_module().cuda()
+    gpu = _normalized_module().cudaDouble()
     x = _inputs()['flat']
     with pytest.raises(TypeError, match=r"IndexLinear.*expected input keys on the weight's device \(GPU\), got "
                                         r"legonn\.LongTensor"):
-        gpu.forward([x[0], x[1].cuda(), x[2]])
+        gpu.forward([x[0], x[1].cudaDouble(), x[2]])
 
 
 def test_flat_one_sample_takes_a_one_dimensional_gradOutput():

@@ -5,7 +5,6 @@ import pytest
 import legonn as lg
 from legonn import nn
 from tests.checks import assert_jacobian, assert_type_roundtrip
-from tests.checks import on_gpu
 
 rng = np.random.default_rng(0)
 
@@ -105,15 +104,15 @@ def test_init_kmeans_plus_with_p_one_takes_the_farthest_points():
 def test_gpu_matches_cpu():
     x = lg.DoubleTensor(rng.normal(size=(6, 3)))
     m = nn.Kmeans(3, 3).double()
-    g = on_gpu(m.clone())
-    np.testing.assert_array_equal(g.forward(on_gpu(x)).cpu().numpy(), m.forward(x).numpy())
+    g = m.clone().cudaDouble()
+    np.testing.assert_array_equal(g.forward(x.cudaDouble()).cpu().numpy(), m.forward(x).numpy())
     assert g.loss == pytest.approx(m.loss, rel=1e-10)
-    for mod, inp in ((m, x), (g, on_gpu(x))):
+    for mod, inp in ((m, x), (g, x.cudaDouble())):
         mod.zeroGradParameters()
         mod.backward(inp, mod.output.clone().zero())
     np.testing.assert_allclose(g.gradWeight.cpu().numpy(), m.gradWeight.numpy(), rtol=1e-10)
-    g.initKmeansPlus(on_gpu(x))
-    g.initRandom(on_gpu(x))
+    g.initKmeansPlus(x.cudaDouble())
+    g.initRandom(x.cudaDouble())
     assert g.weight.is_cuda
 
 

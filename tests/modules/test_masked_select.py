@@ -5,7 +5,6 @@ import pytest
 import legonn as lg
 from legonn import nn
 from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
-from tests.checks import on_gpu
 
 MASK = np.array([[1, 0, 1], [0, 0, 1]], dtype=np.uint8)
 
@@ -63,9 +62,9 @@ def test_gpu_matches_cpu():
     x = lg.randn(2, 3).double()
     mask = lg.ByteTensor(MASK)
     out = m.forward([x, mask]).numpy().copy()
-    g = on_gpu(m).forward([on_gpu(x), on_gpu(mask)])
+    g = m.cuda().forward([x.cudaDouble(), mask.cudaByte()])
     np.testing.assert_array_equal(g.cpu().numpy(), out)
-    gx, gmask = m.backward([on_gpu(x), on_gpu(mask)], lg.ones(3).cudaDouble())
+    gx, gmask = m.backward([x.cudaDouble(), mask.cudaByte()], lg.ones(3).cudaDouble())
     assert gx.is_cuda and gmask.type() == 'legonn.CudaByteTensor'
     np.testing.assert_array_equal(gx.cpu().numpy(), MASK.astype(float))
 

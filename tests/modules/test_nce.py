@@ -5,7 +5,6 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import on_gpu
 
 B, K, D, N = 4, 10, 3, 100
 
@@ -245,17 +244,17 @@ def test_nce_on_the_gpu():
     for batchnoise in (True, False):
         m, _, x, t = _setup(batchnoise, Z=1)
         _fixed(m, np.arange(K) * 3)
-        g = on_gpu(m.clone())
+        g = m.clone().cudaDouble()
         _fixed(g, np.arange(K) * 3)
         c, gc = nn.NCECriterion(), nn.NCECriterion().cuda()
-        out, gout = m.forward([x, t]), g.forward([on_gpu(x), on_gpu(t)])
+        out, gout = m.forward([x, t]), g.forward([x.cudaDouble(), t.cudaLong()])
         assert gout[0].type() == 'legonn.CudaDoubleTensor'
         for a, b in zip(out, gout):
             np.testing.assert_allclose(a.numpy(), b.double().numpy(), rtol=1e-12)
         assert c.forward(out) == pytest.approx(float(gc.forward(gout)), rel=1e-12)
         m.zeroGradParameters()
         g.zeroGradParameters()
-        gi, ggi = m.backward([x, t], c.backward(out)), g.backward([on_gpu(x), on_gpu(t)], gc.backward(gout))
+        gi, ggi = m.backward([x, t], c.backward(out)), g.backward([x.cudaDouble(), t.cudaLong()], gc.backward(gout))
         np.testing.assert_allclose(gi[0].numpy(), ggi[0].double().numpy(), rtol=1e-10)
         for a, b in zip(m.parameters()[1], g.parameters()[1]):
             np.testing.assert_allclose(a.numpy(), b.double().numpy(), rtol=1e-10, atol=1e-15)

@@ -5,7 +5,6 @@ import pytest
 import legonn as lg
 from legonn import nn
 from tests.checks import assert_close_trees, numeric_gradient
-from tests.checks import on_gpu
 
 TREES = [{0: [1, 2], 1: [3, 4, 5]}, {0: [1, 2, 3], 2: [4, 5]}]
 
@@ -65,10 +64,10 @@ def test_types_and_clone():
 def test_gpu_matches_cpu():
     """The cuda() forest gives the CPU output and input gradient."""
     forest, (x, t) = _forest(), _input()
-    gpu = on_gpu(forest.clone())
+    gpu = forest.clone().cudaDouble()
     go = lg.DoubleTensor(np.random.RandomState(4).randn(4))
-    assert_close_trees(forest.forward([x, t]), gpu.forward([on_gpu(x), on_gpu(t)]))
-    assert_close_trees(forest.backward([x, t], go)[0], gpu.backward([on_gpu(x), on_gpu(t)], on_gpu(go))[0])
+    assert_close_trees(forest.forward([x, t]), gpu.forward([x.cudaDouble(), t.cudaInt()]))
+    assert_close_trees(forest.backward([x, t], go)[0], gpu.backward([x.cudaDouble(), t.cudaInt()], go.cudaDouble())[0])
 
 
 def test_bad_arguments():

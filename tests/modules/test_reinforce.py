@@ -10,7 +10,6 @@ import legonn as lg
 from legonn import nn
 from legonn.tensor.special import digamma
 from tests.checks import assert_rejected, assert_type_roundtrip
-from tests.checks import on_gpu
 
 NOTHING = lg.Tensor()   # the gradOutput the REINFORCE modules ignore, as dpnn's tests pass it
 EULER_GAMMA = 0.57721566490153286060651209
@@ -278,13 +277,13 @@ def test_gpu_samples_and_gradients(make, inp):
     cpu = make().double()
     gpu = make().cudaDouble()
     x = inp()
-    x_gpu = [on_gpu(lg.from_numpy(a)) for a in x] if isinstance(x, list) else on_gpu(lg.from_numpy(x))
+    x_gpu = [lg.from_numpy(a).cudaDouble() for a in x] if isinstance(x, list) else lg.from_numpy(x).cudaDouble()
     out = gpu.forward(x_gpu)
     assert out.type() == 'legonn.CudaDoubleTensor'
     reward = np.array([1.0, -2.0, 0.5])
-    gpu.reinforce(on_gpu(lg.from_numpy(reward)))
+    gpu.reinforce(lg.from_numpy(reward).cudaDouble())
     cpu.reinforce(lg.from_numpy(reward))
-    g = gpu.backward(x_gpu, on_gpu(lg.Tensor()))
+    g = gpu.backward(x_gpu, lg.Tensor().cuda())
     cpu.forward(x)
     cpu.output.copy(out.double().cpu() if hasattr(out, 'cpu') else out)   # the GPU's samples
     expected = cpu.backward(x, NOTHING)

@@ -4,7 +4,6 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import on_gpu
 
 ENTRIES = [[0, 1.5], [3, -2.0], [3, 0.5], [1, 0.25]]
 
@@ -70,8 +69,8 @@ def test_float_module_and_input_agree_with_double_loosely():
 @pytest.mark.gpu
 def test_gpu_module():
     m = nn.SparseLinear(5, 3, True).cudaDouble()
-    assert nn.SparseJacobian.testJacobian(m, on_gpu(sparse_input())) < 1e-6
-    assert nn.SparseJacobian.testJacobianParameters(m, on_gpu(sparse_input()), m.weight, m.gradWeight) < 1e-6
+    assert nn.SparseJacobian.testJacobian(m, sparse_input().cudaDouble()) < 1e-6
+    assert nn.SparseJacobian.testJacobianParameters(m, sparse_input().cudaDouble(), m.weight, m.gradWeight) < 1e-6
 
 
 def test_errors_name_the_helper_and_the_module():

@@ -4,7 +4,6 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import on_gpu
 
 X = np.array([[1.0, 2.0], [0.5, -1.0], [-1.5, 0.25], [2.0, 1.0]])
 T = np.array([[1.0], [-0.5], [0.75], [2.0]])
@@ -105,7 +104,7 @@ def test_gpu_matches_cpu():
     for cuda in (False, True):
         model, crit = make()
         if cuda:
-            model, crit = on_gpu(model), on_gpu(crit)
+            model, crit = model.cudaDouble(), crit.cudaDouble()
         trainer = nn.StochasticGradient(model, crit)
         trainer.shuffleIndices, trainer.maxIteration = False, 3
         trainer.train(Dataset(X, T, (lambda a: lg.DoubleTensor(a).cudaDouble()) if cuda else lg.DoubleTensor))

@@ -5,8 +5,9 @@ several results Lua truncates to one takes ``[0]``, ``mytester:assertlt(a, b)`` 
 ``assertError`` is ``pytest.raises``. ``mytester:assertTensorEq`` stays a Tester call, set to raise.
 
 test.lua runs in Torch7's default type, DoubleTensor, with ``precision = 1e-8`` (torch.test at its end); the
-fixture below sets the same. Lua's ``math.random`` (seeded from os.time) is Python's ``random``, as the porting
-guide's row says; the seeds taken from ``os.time()`` are ``int(time.time())``."""
+shared fixture (tests/porting/torch7_testlua.py) sets the same. Lua's ``math.random`` (seeded from os.time) is
+Python's ``random``, as the porting guide's row says; the seeds taken from ``os.time()`` are
+``int(time.time())``."""
 import math
 import random
 import time
@@ -14,29 +15,8 @@ import time
 import pytest
 
 import legonn as lg
-
-msize = 100
-precision = 1e-8
-mytester = lg.Tester()
-mytester.setRethrowErrors(True)
-
-
-@pytest.fixture(autouse=True)
-def _double_default():
-    """Torch7's default tensor type, which test.lua's ``torch.Tensor`` and ``torch.rand`` give."""
-    before = lg.getdefaulttensortype()
-    lg.setdefaulttensortype('torch.DoubleTensor')
-    yield
-    lg.setdefaulttensortype(before)
-
-
-def maxdiff(x, y):
-    """test.lua lines 13-21."""
-    d = x - y
-    if x.type() == 'torch.DoubleTensor' or x.type() == 'torch.FloatTensor':
-        return d.abs().max()
-    dd = lg.Tensor().resize(d.size()).copy(d)
-    return dd.abs().max()
+from tests.porting.torch7_testlua import double_default  # noqa: F401 (the autouse fixture)
+from tests.porting.torch7_testlua import TYPES, loop_maxerr, maxdiff, msize, mytester, precision
 
 
 def _pointwise_vs_loop(f, ref, make1, make2):
@@ -59,17 +39,7 @@ def _pointwise_vs_loop(f, ref, make1, make2):
             for j in range(sm1.size(1)):
                 idx1d = i * sm1.size(0) + j
                 res2[i][j] = ref(sm1[i][j], sm2[idx1d])
-        err = res1.clone().zero()
-        # find absolute error
-        for i in range(res1.size(0)):
-            for j in range(res1.size(1)):
-                err[i][j] = abs(res1[i][j] - res2[i][j])
-        # find maximum element of error
-        maxerr = 0
-        for i in range(err.size(0)):
-            for j in range(err.size(1)):
-                if err[i][j] > maxerr:
-                    maxerr = err[i][j]
+        maxerr = loop_maxerr(res1, res2)
         assert maxerr < precision, f'error in {f.__name__} - {"contiguous" if contiguous else "non-contiguous"}'
 
 
@@ -89,15 +59,7 @@ def test_cremainder():
 
 def test_cmul():
     """test.lua lines 1491-1567: ``[res] torch.cmul([res,] tensor1, tensor2)`` in seven types."""
-    types = [
-        'torch.ByteTensor',
-        'torch.CharTensor',
-        'torch.ShortTensor',
-        'torch.IntTensor',
-        'torch.FloatTensor',
-        'torch.DoubleTensor',
-        'torch.LongTensor',
-    ]
+    types = TYPES
     for t in types:
         _pointwise_vs_loop(lg.cmul, lambda a, b: a * b, lambda *s: lg.randn(*s).type(t),
                            lambda *s: lg.randn(*s).type(t))

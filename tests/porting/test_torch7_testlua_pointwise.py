@@ -16,19 +16,10 @@ import pytest
 
 import legonn as lg
 
+from tests.porting.torch7_testlua import double_default  # noqa: F401 (the autouse fixture)
+from tests.porting.torch7_testlua import TYPES, loop_maxerr, msize, mytester, precision
+
 torch = lg
-
-msize = 100
-precision = 1e-8
-mytester = torch.Tester()
-mytester.setRethrowErrors(True)
-
-
-@pytest.fixture(autouse=True)
-def _double_default():
-    """torch.test()'s DoubleTensor default (tests/conftest.py puts FloatTensor back after each test)."""
-    torch.setdefaulttensortype('legonn.DoubleTensor')
-
 
 # lines 12-20 define maxdiff, which test.lua first calls in torchtest.sum (part 2), and lines 22-48 patch
 # torch.HalfTensor with workarounds for functions it lacks: no test in this part uses either.
@@ -505,17 +496,6 @@ def test_mv():
     err = (res1 - res2).abs().max()
 
     assert err < precision, 'error in torch.mv'
-
-
-TYPES = [
-    'torch.ByteTensor',
-    'torch.CharTensor',
-    'torch.ShortTensor',
-    'torch.IntTensor',
-    'torch.FloatTensor',
-    'torch.DoubleTensor',
-    'torch.LongTensor',
-]
 
 
 def test_fill():
@@ -1124,18 +1104,7 @@ def _cdiv_maxerr(sm1, sm2, res1):
                 res2[i][j] = sm1[i][j] / sm2[idx1d]
             except Exception:  # the Lua's pcall
                 res2[i][j] = torch.floor(sm1[i][j] / sm2[idx1d])
-    err = res1.clone().zero()
-    # find absolute error
-    for i in range(res1.size(0)):
-        for j in range(res1.size(1)):
-            err[i][j] = abs(res1[i][j] - res2[i][j])
-    # find maximum element of error
-    maxerr = 0
-    for i in range(err.size(0)):
-        for j in range(err.size(1)):
-            if err[i][j] > maxerr:
-                maxerr = err[i][j]
-    return maxerr
+    return loop_maxerr(res1, res2)
 
 
 def test_cdiv():

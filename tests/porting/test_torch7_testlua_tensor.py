@@ -10,24 +10,8 @@ import numpy as np
 import pytest
 
 import legonn as lg
-
-
-@pytest.fixture(autouse=True)
-def _double_default():
-    """test.lua runs under Torch7's default type, DoubleTensor (docs/porting.md's first rows)."""
-    previous = lg.getdefaulttensortype()
-    lg.setdefaulttensortype('torch.DoubleTensor')
-    yield
-    lg.setdefaulttensortype(previous)
-
-
-def maxdiff(x, y):
-    """test.lua lines 12-20: the largest absolute difference, in a DoubleTensor for the integer types."""
-    d = x - y
-    if x.type() in ('torch.DoubleTensor', 'torch.FloatTensor'):
-        return d.abs().max()
-    dd = lg.Tensor().resize(d.size()).copy(d)
-    return dd.abs().max()
+from tests.porting.torch7_testlua import double_default  # noqa: F401 (the autouse fixture)
+from tests.porting.torch7_testlua import maxdiff
 
 
 def assert_tensor_eq(a, b, tolerance, message=''):

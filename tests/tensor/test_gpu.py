@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 
 import legonn as lg
-from tests.checks import on_gpu
 
 pytestmark = pytest.mark.gpu
 
@@ -51,7 +50,7 @@ def test_cuda_views_share_storage():
 def test_cuda_arithmetic_matches_cpu():
     lg.manualSeed(0)
     a, b = lg.randn(3, 4).double(), lg.randn(4, 2).double()
-    ga, gb = on_gpu(a), on_gpu(b)
+    ga, gb = a.cudaDouble(), b.cudaDouble()
     assert np.allclose(lg.mm(ga, gb).cpu().array, lg.mm(a, b).array)
     assert np.allclose(ga.clone().add(2, ga).cpu().array, a.clone().add(2, a).array)
     assert np.allclose(lg.sigmoid(ga).cpu().array, lg.sigmoid(a).array)
@@ -120,11 +119,11 @@ def test_cuda_index_add_and_scatter_add_accumulate_repeats():
     base = lg.zeros(4, 3).double()
     src = lg.range(1, 6).view(2, 3).double()
     want = base.clone().indexAdd(0, lg.LongTensor([2, 2]), src)
-    got = on_gpu(base).indexAdd(0, lg.LongTensor([2, 2]).cudaLong(), on_gpu(src))
+    got = base.cudaDouble().indexAdd(0, lg.LongTensor([2, 2]).cudaLong(), src.cudaDouble())
     assert got.cpu().tolist() == want.tolist() and want[2].tolist() == [5, 7, 9]
     index = lg.LongTensor([[0, 1, 0], [0, 0, 3]])
     want = base.clone().scatterAdd(0, index, src)
-    got = on_gpu(base).scatterAdd(0, on_gpu(index), on_gpu(src))
+    got = base.cudaDouble().scatterAdd(0, index.cudaLong(), src.cudaDouble())
     assert got.cpu().tolist() == want.tolist()
 
 
@@ -152,25 +151,25 @@ def test_cuda_multinomial_draws_on_the_device():
 
 def test_cuda_alias_multinomial_and_conv2_run_on_the_device():
     probs = lg.DoubleTensor([0.2, 0.3, 0.5])
-    state = lg.multinomialAliasSetup(probs.cuda())
+    state = lg.multinomialAliasSetup(probs.cudaDouble())
     assert state[0].is_cuda and state[0].cpu().tolist() == lg.multinomialAliasSetup(probs)[0].tolist()
     out = lg.multinomialAlias(lg.CudaLongTensor(1000), state)
     assert out.is_cuda and set(out.cpu().tolist()) <= {0, 1, 2}
     x, k = lg.DoubleTensor(6, 5).uniform(), lg.DoubleTensor(2, 3).uniform()
     for f in (lg.conv2, lg.xcorr2):
         for mode in ('V', 'F'):
-            on_gpu = f(x.cuda(), k.cuda(), mode)
-            assert on_gpu.is_cuda and np.allclose(on_gpu.cpu().numpy(), f(x, k, mode).numpy())
+            got = f(x.cudaDouble(), k.cudaDouble(), mode)
+            assert got.is_cuda and np.allclose(got.cpu().numpy(), f(x, k, mode).numpy())
 
 
 def test_cuda_lapack_functions_return_device_tensors():
     a = lg.DoubleTensor([[4, 1, 0], [1, 3, 1], [0, 1, 2]])
     b = lg.DoubleTensor([[1, 2], [0, 1], [3, 0]])
-    x, lu = lg.gesv(on_gpu(b), on_gpu(a))
+    x, lu = lg.gesv(b.cudaDouble(), a.cudaDouble())
     assert x.is_cuda and lu.is_cuda and np.allclose(x.cpu().numpy(), lg.gesv(b, a)[0].numpy())
-    q, r = lg.qr(on_gpu(a))
+    q, r = lg.qr(a.cudaDouble())
     assert q.type() == 'legonn.CudaDoubleTensor' and np.allclose((q @ r).cpu().numpy(), a.numpy())
-    u, piv = lg.pstrf(on_gpu(a))
+    u, piv = lg.pstrf(a.cudaDouble())
     assert piv.type() == 'legonn.CudaIntTensor' and u.is_cuda
 
 
@@ -191,7 +190,7 @@ def test_gpu_memory_is_not_shared_between_processes():
 def test_cuda_match_equals_the_cpu_one():
     rng = np.random.default_rng(4)
     a, b = lg.DoubleTensor(rng.standard_normal((3, 4))), lg.DoubleTensor(rng.standard_normal((2, 4)))
-    got = lg.match(on_gpu(a), on_gpu(b), 0.5)
+    got = lg.match(a.cudaDouble(), b.cudaDouble(), 0.5)
     assert got.is_cuda and np.allclose(got.cpu().array, lg.match(a, b, 0.5).array, rtol=0, atol=1e-12)
 
 

@@ -217,7 +217,7 @@ def test_clamp_with_min_above_max_follows_th(cuda):
     if cuda and not lg.gpu_available():
         pytest.skip('no GPU')
     x = lg.DoubleTensor([0, 2, 5, float('nan')])
-    x = x.cuda() if cuda else x
+    x = x.cudaDouble() if cuda else x
     got = x.clone().clamp(3, 1).tolist()
     assert got[:3] == [3, 3, 1] and math.isnan(got[3])
     assert lg.clamp(lg.DoubleTensor().type(x.type()), x, 3, 1).tolist()[:3] == [3, 3, 1]
@@ -374,10 +374,10 @@ def test_remainder_and_bitwise_on_the_gpu():
     if not lg.gpu_available():
         pytest.skip('no GPU')
     x = lg.DoubleTensor(np.random.RandomState(1).uniform(-10, 10, 100))
-    assert np.array_equal(on_gpu(x).remainder(2.1).cpu().array, x.clone().remainder(2.1).array)
+    assert np.array_equal(x.cudaDouble().remainder(2.1).cpu().array, x.clone().remainder(2.1).array)
     i = lg.LongTensor([1, 5, -8])
-    assert on_gpu(i).rshift(1).cpu().tolist() == i.clone().rshift(1).tolist()
-    assert lg.bitand(on_gpu(i), 3).cpu().tolist() == [1, 1, 0]
+    assert i.cudaLong().rshift(1).cpu().tolist() == i.clone().rshift(1).tolist()
+    assert lg.bitand(i.cudaLong(), 3).cpu().tolist() == [1, 1, 0]
 
 
 def test_cmax_cmin_nan_rule():
