@@ -30,11 +30,11 @@ def raises(kind, words, fn, *args):
 def collectives(rank, size, xp=np):
     lg.setdefaulttensortype('legonn.DoubleTensor')
     t = lg.Tensor(5).fill(rank + 1)
-    t = t.cuda() if xp is not np else t
+    t = t.cudaDouble() if xp is not np else t
     dist.allreduce(t)
     assert (t.array == xp.asarray(sum(range(1, size + 1)), dtype=t.array.dtype)).all()
     u = lg.Tensor(5).fill(rank + 1)
-    u = u.cuda() if xp is not np else u
+    u = u.cudaDouble() if xp is not np else u
     dist.allreduce(u, 'mean')
     assert float(abs(u.array - sum(range(1, size + 1)) / size).max()) < 1e-12
     a = xp.arange(6, dtype=xp.float32) * (rank + 1)

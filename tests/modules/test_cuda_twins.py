@@ -10,6 +10,7 @@ import legonn as lg
 from legonn import nn
 from legonn.modules.base.elementwise import Elementwise
 from legonn.tensor import cuda_kernels
+from tests.checks import on_gpu
 
 
 def twinned_classes():
@@ -42,15 +43,15 @@ def test_the_twin_runs_and_equals_the_array_code(monkeypatch, make, dtype):
     x = lg.randn(3, 5).type(f'legonn.{dtype.capitalize()}Tensor')
     x[0][1], x[1][2] = float('nan'), 0.1    # NaN, and a value at Threshold's threshold
     go = lg.randn(3, 5).type(x.type())
-    twin = make().type(x.type()).cuda()
-    out = twin.forward(x.cuda()).cpu()
-    grad = twin.backward(x.cuda(), go.cuda()).cpu()
+    twin = on_gpu(make().type(x.type()))
+    out = twin.forward(on_gpu(x)).cpu()
+    grad = twin.backward(on_gpu(x), on_gpu(go)).cpu()
     assert sorted(set(built)) == sorted({f'{type(twin).__name__}_forward', f'{type(twin).__name__}_backward'})
     monkeypatch.setenv('LEGONN_GENERIC_KERNELS', '1')
-    generic = make().type(x.type()).cuda()
+    generic = on_gpu(make().type(x.type()))
     built.clear()
-    np.testing.assert_allclose(out.numpy(), generic.forward(x.cuda()).cpu().numpy(), rtol=1e-6, equal_nan=True)
-    np.testing.assert_allclose(grad.numpy(), generic.backward(x.cuda(), go.cuda()).cpu().numpy(), rtol=1e-6,
+    np.testing.assert_allclose(out.numpy(), generic.forward(on_gpu(x)).cpu().numpy(), rtol=1e-6, equal_nan=True)
+    np.testing.assert_allclose(grad.numpy(), generic.backward(on_gpu(x), on_gpu(go)).cpu().numpy(), rtol=1e-6,
                                equal_nan=True)
     assert built == []
 

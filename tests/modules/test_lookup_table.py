@@ -65,24 +65,24 @@ def test_type_roundtrip():
 @pytest.mark.gpu
 def test_gpu():
     m = nn.LookupTable(5, 3).double()
-    gpu = m.clone().cuda()
+    gpu = m.clone().cudaDouble()
     x = lg.LongTensor(IDX)
-    assert_close_trees(m.forward(x), gpu.forward(x.cuda()))
+    assert_close_trees(m.forward(x), gpu.forward(x.cudaLong()))
     go = lg.DoubleTensor(2, 3, 3).normal()
     m.zeroGradParameters()
     gpu.zeroGradParameters()
     m.backward(x, go)
-    gpu.backward(x.cuda(), go.cuda())
+    gpu.backward(x.cudaLong(), go.cudaDouble())
     assert_close_trees(m.gradWeight, gpu.gradWeight)
 
 
 @pytest.mark.gpu
 def test_gpu_table_takes_host_indices_and_a_host_table_gpu_ones():
     """nn/LookupTable.lua's makeInputContiguous copies an input whose type is not its ``_input``'s (a
-    CudaLongTensor after ``:cuda()``, a LongTensor on the host), so torch-rnn's sample.lua feeds host
+    CudaLongTensor, a LongTensor on the host), so torch-rnn's sample.lua feeds host
     LongTensors (encode_string, multinomial) to a CUDA model; the other way round works the same."""
     m = nn.LookupTable(5, 3).double()
-    gpu = m.clone().cuda()
+    gpu = m.clone().cudaDouble()
     x = lg.LongTensor(IDX)
     out = gpu.forward(x)
     assert out.is_cuda
@@ -91,9 +91,9 @@ def test_gpu_table_takes_host_indices_and_a_host_table_gpu_ones():
     m.zeroGradParameters()
     gpu.zeroGradParameters()
     m.backward(x, go)
-    gpu.backward(x, go.cuda())
+    gpu.backward(x, go.cudaDouble())
     assert_close_trees(m.gradWeight, gpu.gradWeight)
-    assert_close_trees(m.forward(x.cuda()), gpu.forward(x))
+    assert_close_trees(m.forward(x.cudaLong()), gpu.forward(x))
     with pytest.raises(IndexError, match=r'LookupTable.*indices in \[0, 5\)'):
         gpu.forward(lg.LongTensor([0, 5]))
 

@@ -6,6 +6,7 @@ import pytest
 import legonn as lg
 from legonn import nn
 from tests.checks import assert_close_trees
+from tests.checks import on_gpu
 
 HIERARCHY = {28: [29, 0, 1], 0: [2, 3, 4], 1: [5, 6, 7], 2: [8, 9, 10], 3: [11, 12, 13], 4: [14, 15, 16],
              5: [17, 18, 19], 6: [20, 21, 22], 7: [23, 24, 25, 26, 27]}
@@ -83,8 +84,8 @@ def test_gpu_matches_cpu():
     mlp = nn.Sequential().add(push).add(nn.SelectTable(0)).add(nn.Linear(3, 2)).add(push.pull(1)).double()
     x = [lg.randn(2, 3).double(), lg.randn(2).double()]
     g = [lg.randn(2, 2).double(), lg.randn(2).double()]
-    gpu = mlp.clone().cuda()
-    xg, gg = [t.cuda() for t in x], [t.cuda() for t in g]
+    gpu = on_gpu(mlp.clone())
+    xg, gg = [on_gpu(t) for t in x], [on_gpu(t) for t in g]
     assert_close_trees(mlp.forward(x), gpu.forward(xg))
     assert_close_trees(mlp.backward(x, g), gpu.backward(xg, gg))
 

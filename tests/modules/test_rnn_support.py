@@ -6,6 +6,7 @@ import pytest
 import legonn as lg
 from legonn import nn
 from tests.checks import assert_gpu_matches_cpu, assert_rejected, named_case_tests
+from tests.checks import on_gpu
 
 rng = np.random.default_rng(0)
 
@@ -160,13 +161,13 @@ def test_lookup_table_mask_zero_gpu():
     m = nn.LookupTableMaskZero(5, 3)
     x = lg.LongTensor([[0, -1, 4], [-1, 2, 2]])
     m.double()
-    gpu = m.clone().cuda()
+    gpu = on_gpu(m.clone())
     out = m.forward(x)
-    np.testing.assert_allclose(gpu.forward(x.cuda()).array.get(), out.numpy())
+    np.testing.assert_allclose(gpu.forward(on_gpu(x)).array.get(), out.numpy())
     go = lg.DoubleTensor(2, 3, 3).normal()
     m.zeroGradParameters()
     gpu.zeroGradParameters()
     m.backward(x, go)
-    gpu.backward(x.cuda(), go.cuda())
+    gpu.backward(on_gpu(x), on_gpu(go))
     np.testing.assert_allclose(gpu.gradWeight.array.get(), m.gradWeight.numpy())
     assert_gpu_matches_cpu(nn.Sequential().add(nn.LookupTableMaskZero(5, 3)).add(nn.Sum(1)), x)

@@ -5,6 +5,7 @@ import pytest
 import legonn as lg
 from legonn import nn
 from tests.checks import assert_close_trees, assert_parameter_jacobians
+from tests.checks import on_gpu
 
 S0 = [[0, 1.5], [3, -2.0], [3, 0.5]]
 S1 = [[1, 1.0], [4, 0.25]]
@@ -94,14 +95,14 @@ def test_type_roundtrip():
 @pytest.mark.gpu
 def test_gpu():
     m = nn.SparseLinear(5, 3, True).double()
-    gpu = m.clone().cuda()
+    gpu = on_gpu(m.clone())
     x = [lg.DoubleTensor(S0), lg.DoubleTensor(S1)]
-    gx = [t.cuda() for t in x]
+    gx = [on_gpu(t) for t in x]
     assert_close_trees(m.forward(x), gpu.forward(gx))
     go = lg.DoubleTensor(2, 3).normal()
     m.zeroGradParameters()
     gpu.zeroGradParameters()
-    assert_close_trees(m.backward(x, go), gpu.backward(gx, go.cuda()))
+    assert_close_trees(m.backward(x, go), gpu.backward(gx, on_gpu(go)))
     assert_close_trees(m.gradWeight, gpu.gradWeight)
 
 

@@ -7,6 +7,7 @@ import pytest
 import legonn as lg
 from legonn import nn
 from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+from tests.checks import on_gpu
 
 
 def double(x):
@@ -100,8 +101,8 @@ def test_fractional_gpu():
     m = nn.SpatialFractionalMaxPooling(2, 2, 3, 3).double()
     x = lg.rand(2, 2, 7, 6).double()
     y = m.forward(x).clone()
-    gpu = m.clone().cuda().fixPoolingRegions()
-    np.testing.assert_allclose(gpu.forward(x.cuda()).array.get(), y.numpy())
+    gpu = on_gpu(m.clone()).fixPoolingRegions()
+    np.testing.assert_allclose(gpu.forward(on_gpu(x)).array.get(), y.numpy())
 
 
 @pytest.mark.parametrize('k, s, p, d, ceil', [((2, 2), (2, 2), (0, 0), (1, 1), False),
