@@ -23,3 +23,11 @@ def sharedserialize():
     threads.Threads.serialization('threads.sharedserialize')
     yield
     threads.Threads.serialization(before)
+
+
+@pytest.fixture
+def double_default():
+    """Torch7's default tensor type, DoubleTensor, for a port whose Lua runs in it (tests/conftest.py puts
+    FloatTensor back after each test). A port turns it on for all its tests with
+    ``pytestmark = pytest.mark.usefixtures('double_default')``."""
+    lg.setdefaulttensortype('torch.DoubleTensor')

@@ -27,14 +27,7 @@ import legonn as lg
 from legonn import nn
 from tests.checks import numeric_gradient
 
-
-@pytest.fixture(autouse=True)
-def double_default():
-    """densecap's tests run in torch.DoubleTensor (Torch7's default)."""
-    old = lg.getdefaulttensortype()
-    lg.setdefaulttensortype('legonn.DoubleTensor')
-    yield
-    lg.setdefaulttensortype(old)
+pytestmark = pytest.mark.usefixtures('double_default')   # Torch7's default type, as the Lua runs
 
 
 # --- densecap/utils.lua (lines 66-145) ------------------------------------------------------------------------
@@ -1644,7 +1637,6 @@ class DenseCaptioningEvaluator:
 
     def numAdded(self):
         return self.n - 1
-
 
 
 # --- tests ----------------------------------------------------------------------------------------------------

@@ -36,13 +36,7 @@ from tests.porting.test_densecap import (ApplyBoxTransform, BilinearRoiPooling, 
 from tests.checks import central_difference
 from tests.porting.test_torch_rnn import LSTM, TemporalCrossEntropyCriterion
 
-
-@pytest.fixture(autouse=True)
-def double_default():
-    old = lg.getdefaulttensortype()
-    lg.setdefaulttensortype('legonn.DoubleTensor')
-    yield
-    lg.setdefaulttensortype(old)
+pytestmark = pytest.mark.usefixtures('double_default')   # Torch7's default type, as the Lua runs
 
 
 # --- densecap/net_utils.lua ------------------------------------------------------------------------------------

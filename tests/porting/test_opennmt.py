@@ -12,10 +12,11 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.porting.test_opennmt_modules import _double  # noqa: F401 (the autouse fixture: doubles throughout)
 from tests.porting.test_opennmt_modules import (LSTM, BiEncoder, Constants, Decoder, Encoder, Generator,
                                                 GlobalAttention, JoinReplicateTable, MaskedSoftmax, Network,
                                                 ParallelClassNLLCriterion, Sequencer, WordEmbedding, lstm_params)
+
+pytestmark = pytest.mark.usefixtures('double_default')   # Torch7's default type, as the Lua runs
 
 
 # ---- onmt/utils/Dict.lua (lines 1-192) ----

@@ -18,13 +18,7 @@ import legonn as lg
 from legonn import nn
 from tests.checks import assert_jacobian
 
-
-@pytest.fixture(autouse=True)
-def _double():
-    before = lg.getdefaulttensortype()
-    lg.setdefaulttensortype('torch.DoubleTensor')
-    yield
-    lg.setdefaulttensortype(before)
+pytestmark = pytest.mark.usefixtures('double_default')   # Torch7's default type, as the Lua runs
 
 
 class Constants:
@@ -914,7 +908,6 @@ class Decoder(Sequencer):
                     score[b] = score.get(b, 0) + float(pred[0][b][int(batch.targetOutput[t][b])])
         self.forwardAndApply(batch, encoderStates, context, add)
         return score
-
 
 
 # torch.class makes every class known by its name: lg.load and lg.factory find them once registered

@@ -30,10 +30,7 @@ from legonn import image, nn, optim
 from tests.porting.test_demos_train_on_mnist import DATA, mnist, write_mnist_t7
 from tests.porting.test_lstm_char_cnn import model_utils
 
-
-@pytest.fixture(autouse=True)
-def _double():
-    lg.setdefaulttensortype('torch.DoubleTensor')
+pytestmark = pytest.mark.usefixtures('double_default')   # Torch7's default type, as the Lua runs
 
 
 def _np(t):

@@ -15,8 +15,9 @@ import time
 import pytest
 
 import legonn as lg
-from tests.porting.torch7_testlua import double_default  # noqa: F401 (the autouse fixture)
 from tests.porting.torch7_testlua import TYPES, loop_maxerr, maxdiff, msize, mytester, precision
+
+pytestmark = pytest.mark.usefixtures('double_default')   # Torch7's default type, as the Lua runs
 
 
 def _pointwise_vs_loop(f, ref, make1, make2):

@@ -16,8 +16,9 @@ import pytest
 
 import legonn as lg
 
-from tests.porting.torch7_testlua import double_default  # noqa: F401 (the autouse fixture)
 from tests.porting.torch7_testlua import TYPES, loop_maxerr, msize, mytester, precision
+
+pytestmark = pytest.mark.usefixtures('double_default')   # Torch7's default type, as the Lua runs
 
 torch = lg
 

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 import legonn as lg
-from tests.porting.torch7_testlua import double_default  # noqa: F401 (the autouse fixture)
 from tests.porting.torch7_testlua import maxdiff
+
+pytestmark = pytest.mark.usefixtures('double_default')   # Torch7's default type, as the Lua runs
 
 
 def assert_tensor_eq(a, b, tolerance, message=''):

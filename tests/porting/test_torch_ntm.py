@@ -19,10 +19,7 @@ from legonn import nn
 from legonn.pl import tablex
 from tests.checks import assert_jacobian
 
-
-@pytest.fixture(autouse=True)
-def _double():
-    lg.setdefaulttensortype('torch.DoubleTensor')
+pytestmark = pytest.mark.usefixtures('double_default')   # Torch7's default type, as the Lua runs
 
 
 # ---------------------------------------------------------------- layers/

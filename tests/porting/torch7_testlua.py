@@ -1,7 +1,5 @@
 """What torch/torch7's test/test.lua sets up before its tests, shared by its three ported parts
 (test_torch7_testlua_pointwise.py, test_torch7_testlua_maths.py, test_torch7_testlua_tensor.py)."""
-import pytest
-
 import legonn as lg
 
 msize = 100
@@ -19,14 +17,6 @@ TYPES = [
     'torch.DoubleTensor',
     'torch.LongTensor',
 ]
-
-
-@pytest.fixture(autouse=True)
-def double_default():
-    """test.lua runs under ``torch.test()`` in Torch7's default type, DoubleTensor, which its ``torch.Tensor``
-    and ``torch.rand`` give (docs/porting.md's first rows); tests/conftest.py puts FloatTensor back after each
-    test. A test module imports this fixture to use it."""
-    lg.setdefaulttensortype('torch.DoubleTensor')
 
 
 def maxdiff(x, y):
