@@ -4,6 +4,7 @@ from hypothesis import strategies as st
 from legonn.serialization.decode import device_type_name
 from legonn.tensor import TENSOR_CLASSES, Tensor
 from legonn.tensor.types import device_twin
+from tests.checks import on_gpu
 
 KINDS = ('rank', 'size', 'dtype', 'empty', 'nan', 'noncontiguous', 'device')
 
@@ -51,10 +52,10 @@ def other_device(t):
 
 
 def moved_to_gpu(tree):
-    """``tree`` with every tensor copied to the GPU (``LEGONN_SWEEP_DEVICE=cuda``)."""
+    """``tree`` with every tensor copied to the GPU, its element type kept (``LEGONN_SWEEP_DEVICE=cuda``)."""
     if isinstance(tree, (list, tuple)):
         return [moved_to_gpu(v) for v in tree]
-    return tree.cuda() if isinstance(tree, Tensor) else tree
+    return on_gpu(tree) if isinstance(tree, Tensor) else tree
 
 
 def noncontiguous(t):
