@@ -527,3 +527,18 @@ def test_a_class_torch_class_made_global_is_named_without_package():
     assert model.findModules('w2nn.ScaleTable')[0] == [model.get(2)]
     with pytest.raises(TypeError, match=r'^Embedding\(3\): its constructor takes no arguments'):
         Embedding(3)
+
+
+def test_a_criterion_prints_under_its_lua_package_as_a_module_does():
+    """Criterion.lua's ``__tostring__`` is ``torch.type(self)`` too: nn's criterions print 'nn.X', a ported
+    class of another package (OpenNMT's ``onmt.ParallelClassNLLCriterion``) or of none prints its own name."""
+    class ParallelClassNLLCriterion(nn.ParallelCriterion):
+        lua_package = 'onmt'
+
+    class Loss(nn.Criterion):
+        lua_package = None
+
+    assert repr(nn.MSECriterion()) == 'nn.MSECriterion' and repr(nn.ParallelCriterion()) == 'nn.ParallelCriterion'
+    assert repr(ParallelClassNLLCriterion()) == 'onmt.ParallelClassNLLCriterion' == lg.typename(
+        ParallelClassNLLCriterion())
+    assert repr(Loss()) == 'Loss'

@@ -4,6 +4,7 @@ from ..modules.base.errors import input_error
 from ..modules.base.module import Module
 from ..modules.base.nn_utils import utils
 from ..tensor import Tensor
+from ..tensor.introspection import typename as lua_typename
 from .criterion import Criterion
 from .mse import MSECriterion
 
@@ -47,7 +48,7 @@ class _CriterionList(Criterion):
 
     def __repr__(self):
         inner = ''.join(f"\n  ({i}) {w:g} * {c!r}" for i, (c, w) in enumerate(zip(self.criterions, self.weights)))
-        return f"nn.{type(self).__name__}{inner}"
+        return f"{lua_typename(self)}{inner}"
 
 
 class ParallelCriterion(_CriterionList):

@@ -17,6 +17,7 @@ from ..modules.base.module import graph_builder, is_graph_node_arg
 from ..modules.base.typed import Typed
 from ..tensor import TENSOR_CLASSES, Tensor, as_tensor, as_tensor_tree, default_class
 from ..tensor import backend
+from ..tensor.introspection import typename as lua_typename
 from ..tensor.pointwise import _is_number
 from ..tensor.scatter_kernels import index_bounds
 from ..tensor.types import device_twin
@@ -139,7 +140,8 @@ class Criterion(OnlineBatching, Typed):
         return self.clearBuffers('gradInput', *names)
 
     def __repr__(self):
-        return 'nn.' + type(self).__name__
+        # the class's Lua name, as Module's: 'nn.MSECriterion', or 'onmt.X' / a package-less name for a ported one
+        return lua_typename(self)
 
     # --- checks criterions use -------------------------------------------------
     def classWeights(self, weights, retype=True):
