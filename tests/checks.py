@@ -8,7 +8,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from legonn.tensor.types import device_twin
+from legonn.tensor.conversion import on_gpu
 
 
 def _tree(x, fn):
@@ -35,11 +35,6 @@ def assert_close_trees(a, b, rtol=1e-6, atol=1e-8):
     else:
         np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
 
-
-def on_gpu(t):
-    """``t`` on the GPU with its element type kept (a DoubleTensor as a CudaDoubleTensor, indices as
-    CudaLongTensor), where ``t.cuda()`` gives cutorch's float CudaTensor."""
-    return t.type(device_twin(t.type(), True))
 
 
 def as_double(x):

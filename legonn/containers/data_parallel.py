@@ -10,7 +10,7 @@ from ..modules.base.errors import input_error
 from ..modules.base.module import Module
 from ..tensor import Tensor
 from ..tensor.indexing import is_whole
-from ..tensor.types import device_twin
+from ..tensor.conversion import on_gpu
 from .container import Container
 
 
@@ -182,7 +182,7 @@ class DataParallelTable(Container):
         takes host or CUDA batches: a host chunk of a module on the GPU is copied there, with its element type.
         (A gradOutput reaches here only once updateGradInput has checked it is the output's type.)"""
         if self.modules[0]._type.startswith('legonn.Cuda') and not chunk._cuda:
-            return chunk.type(device_twin(chunk.type(), True))
+            return on_gpu(chunk)
         return chunk
 
     def _chunks(self, tree, what):

@@ -20,7 +20,7 @@ from ..tensor import backend
 from ..tensor.introspection import typename as lua_typename
 from ..tensor.pointwise import _is_number
 from ..tensor.scatter_kernels import index_bounds
-from ..tensor.types import device_twin
+from ..tensor.conversion import on_gpu
 
 
 def _is_int(v):
@@ -98,7 +98,7 @@ class Criterion(OnlineBatching, Typed):
         if not self._type.startswith('legonn.Cuda'):
             return converted
         if _is_number(given) or isinstance(given, (list, tuple)) and given and all(map(_is_number, given)):
-            return converted.type(device_twin(converted.type(), True))   # element type kept, as input.new's
+            return on_gpu(converted)   # element type kept, as input.new's
         if isinstance(given, (list, tuple)) and isinstance(converted, list):
             return [self._numbers_on_device(c, g) for c, g in zip(converted, given)]
         return converted

@@ -11,7 +11,13 @@ import numpy as np
 from . import backend
 from .storage import Storage
 from .tensor import TENSOR_CLASSES, Tensor
-from .types import TYPES, name_for, short_name
+from .types import TYPES, device_twin, name_for, short_name
+
+
+def on_gpu(obj):
+    """``obj`` (a tensor, module or criterion) on the GPU with its element type kept: a DoubleTensor as a
+    CudaDoubleTensor, indices as a CudaLongTensor; where ``obj.cuda()`` gives cutorch's float CudaTensor."""
+    return obj.type(device_twin(obj.type(), True))
 
 
 def target_class(t, typename):
