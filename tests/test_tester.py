@@ -355,3 +355,16 @@ def test_doc_tester_md_example(capsys):
     assert sections[1].startswith('testA\na and b should be equal\nTensorEQ(==) violation: max diff=1, tolerance=0\n')
     assert sections[2].startswith("testC\nmyfunc shouldn't give an error\n"
                                   "ERROR violation: err=name 'world' is not defined\n")
+
+
+def test_a_nil_tolerance_or_message_ends_the_arguments_as_ipairs_does():
+    """Tester.lua's getToleranceAndMessage walks its arguments with ``ipairs``, which stops at the first nil:
+    torch/nn's test.lua hands its ``equal`` helper's nil message on (``mytester:eq(t1, t2, 0.00001, msg)``),
+    and what follows a nil is never read."""
+    t = lg.Tester()
+    assert t.eq(1.0, 1.000001, 0.00001, None)
+    assert not t.eq(1.0, 1.1, 0.00001, None)
+    assert t.errors[-1].startswith('EQ failed: 1 ~= 1.1 with tolerance=1e-05\n')
+    # the tolerance after the nil is never read: the default, 0, applies and no message is prefixed
+    assert t.assertTensorEq(lg.ones(2), lg.ones(2) + 0.5, None, 'never read', 0.6) is False
+    assert t.errors[-1].startswith('TensorEQ(==) violation: max diff=0.5, tolerance=0\n')

@@ -121,9 +121,13 @@ def _message(where, message):
 
 
 def _tolerance_and_message(where, default, args):
-    """Tester.lua's getToleranceAndMessage: a tolerance (number) and a message (string), in either order."""
+    """Tester.lua's getToleranceAndMessage: a tolerance (number) and a message (string), in either order.
+    A None ends the arguments, as Lua's ``ipairs`` stops at the first nil (torch/nn's test.lua passes a nil
+    message on: ``mytester:eq(t1, t2, 0.00001, msg)``)."""
     tolerance, message = None, None
     for a in args:
+        if a is None:
+            break
         if isinstance(a, str):
             if message is not None:
                 raise TypeError(f"legonn.Tester.{where}: Unexpected string argument; already have message ({a!r})")
