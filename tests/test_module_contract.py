@@ -542,3 +542,30 @@ def test_a_criterion_prints_under_its_lua_package_as_a_module_does():
     assert repr(ParallelClassNLLCriterion()) == 'onmt.ParallelClassNLLCriterion' == lg.typename(
         ParallelClassNLLCriterion())
     assert repr(Loss()) == 'Loss'
+
+
+def test_a_subclass_of_a_module_with_arguments_prints_its_own_name_before_them():
+    """torch/nn's ``__tostring__`` of a module with arguments starts with ``torch.type(self)``
+    (SpatialConvolution.lua's ``string.format('%s(%d -> %d, ...', torch.type(self), ...)``, Linear.lua's,
+    BatchNormalization.lua's, ...): a Lua subclass of another package, or a Python subclass, prints its own name
+    before its parent's arguments. Sequential.lua writes ``'nn.Sequential'`` literally, and so does legonn."""
+    class Conv(nn.SpatialConvolution):
+        lua_package = 'w2nn'
+
+    class Tagged(nn.Linear):
+        pass
+
+    class Norm(nn.BatchNormalization):
+        lua_package = None
+
+    class Chain(nn.Sequential):
+        pass
+
+    assert repr(Conv(1, 2, 3, 3)) == 'w2nn.Conv(1 -> 2, 3x3)' and repr(nn.SpatialConvolution(1, 2, 3, 3)) == \
+        'nn.SpatialConvolution(1 -> 2, 3x3)'
+    assert repr(Tagged(3, 2)) == 'nn.Tagged(3 -> 2)'
+    assert repr(Norm(4)).startswith('Norm (2D) (4)')
+    assert repr(nn.JoinTable(1)) == 'nn.JoinTable(1)' and repr(type('Join', (nn.JoinTable,), {})(1)) == 'nn.Join(1)'
+    assert repr(nn.Transpose([0, 1])).startswith('nn.Transpose(') and repr(Chain()) == 'nn.Sequential {}'
+    chain = Chain().add(nn.Identity())
+    assert repr(chain).splitlines()[0] == 'nn.Sequential {' and repr(nn.Bottle(Conv(1, 1, 1, 1))).startswith('nn.Bottle')

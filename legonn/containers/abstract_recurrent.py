@@ -16,6 +16,7 @@ from ..modules.base.errors import input_error
 from ..tensor import Tensor
 from .container import Container
 from .mask_zero import MaskZero, TrimZero
+from ..tensor.introspection import typename as lua_typename
 
 # each step clone's (parameter or gradient, its original's) pairs, which getStepModule re-syncs at every step,
 # made at the clone's first use so that a step reads no parameter tree; and, for each recurrentModule, its
@@ -314,5 +315,5 @@ class AbstractRecurrent(Container):
     def __repr__(self):
         size_in, size_out = self.__dict__.get('inputSize'), self.__dict__.get('outputSize')
         if isinstance(size_in, int) and isinstance(size_out, int):
-            return f"nn.{type(self).__name__}({size_in} -> {size_out})"
+            return f"{lua_typename(self)}({size_in} -> {size_out})"
         return super().__repr__()

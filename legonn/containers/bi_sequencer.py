@@ -9,6 +9,7 @@ from .decorators import Decorator
 from .sequencer import AbstractSequencer, Sequencer
 from .sequential import Sequential
 from .tables import ConcatTable
+from ..tensor.introspection import typename as lua_typename
 
 
 def _directions(name, forward, backward, merge):
@@ -155,4 +156,4 @@ class BiSequencerLM(AbstractSequencer):
         pad = '\n  |    '
         parts = [f"\n  ( {label} ): " + repr(m).replace('\n', pad)
                  for label, m in ((' fwd ', self._fwd), (' bwd ', self._bwd), ('merge', self._merge))]
-        return 'nn.BiSequencerLM {' + ''.join(parts) + '\n}'
+        return lua_typename(self) + ' {' + ''.join(parts) + '\n}'

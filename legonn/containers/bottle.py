@@ -2,6 +2,7 @@
 from ..modules.base.errors import input_error
 from ..modules.base.table_buffers import view_buffer
 from .decorators import Decorator
+from ..tensor.introspection import typename as lua_typename
 
 
 class Bottle(Decorator):
@@ -51,4 +52,4 @@ class Bottle(Decorator):
             self.run_child(0, 'accGradParameters', self._folded(input)[0], self._grad_out(input, gradOutput), scale)
 
     def __repr__(self):
-        return f'nn.Bottle({self.nInputDim} -> {self.nOutputDim}) @ ' + repr(self.modules[0])
+        return f'{lua_typename(self)}({self.nInputDim} -> {self.nOutputDim}) @ ' + repr(self.modules[0])

@@ -7,6 +7,7 @@ from ..modules.table_arithmetic import CMulTable
 from .container import Container
 from .sequential import Sequential
 from .tables import ConcatTable
+from ..tensor.introspection import typename as lua_typename
 
 
 class CategoricalEntropy(Container):
@@ -60,4 +61,4 @@ class CategoricalEntropy(Container):
         pass   # no parameters: the entropy's own modules have none
 
     def __repr__(self):
-        return 'nn.CategoricalEntropy'
+        return lua_typename(self)

@@ -11,6 +11,7 @@ from ..modules.base.errors import CAUGHT, add_path
 from ..modules.base.module import Module
 from ..modules.base.training import padded_sparse_parameters
 from ..tensor import Tensor, backend
+from ..tensor.introspection import typename as lua_typename
 
 
 def _timed(module, method, args):
@@ -203,7 +204,7 @@ class Container(Module):
         return self
 
     def __repr__(self):
-        lines = [f"nn.{type(self).__name__} {{"]
+        lines = [f"{lua_typename(self)} {{"]
         for i, m in enumerate(self.modules):
             child = repr(m).replace('\n', '\n  ')
             lines.append(f"  ({i}): {child}")

@@ -4,6 +4,7 @@ from ..modules.shape import Collapse, Select, Transpose, Unsqueeze
 from ..modules.base.table_buffers import view_buffer
 from .container import Container
 from .sequential import Sequential
+from ..tensor.introspection import typename as lua_typename
 
 
 class Convert(Container):
@@ -109,4 +110,4 @@ class Convert(Container):
         self.run_child(0, 'accGradParameters', x, self._grad_out(gradOutput, batch), scale)
 
     def __repr__(self):
-        return f'nn.Convert({self.inputShape} -> {self.outputShape})'
+        return f'{lua_typename(self)}({self.inputShape} -> {self.outputShape})'

@@ -12,6 +12,7 @@ from ..tensor import Tensor
 from ..tensor.indexing import is_whole
 from ..tensor.conversion import on_gpu
 from .container import Container
+from ..tensor.introspection import typename as lua_typename
 
 
 def _slice_range(n, index, splits):
@@ -296,4 +297,4 @@ class DataParallelTable(Container):
 
     def __repr__(self):
         shown = repr(self.modules[0]) if self.modules else 'nil'
-        return f"nn.DataParallelTable: {len(self.gpuAssignments)} x {shown}"
+        return f"{lua_typename(self)}: {len(self.gpuAssignments)} x {shown}"

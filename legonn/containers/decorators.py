@@ -8,6 +8,7 @@ from ..modules.base.zero_rows import first_tensor
 from ..tensor import tensor_class
 from ..tensor.types import full_name
 from .container import Container
+from ..tensor.introspection import typename as lua_typename
 
 
 class Decorator(Container):
@@ -31,7 +32,7 @@ class Decorator(Container):
         self.run_child(0, 'accGradParameters', input, gradOutput, scale)
 
     def __repr__(self):
-        return f'nn.{type(self).__name__} @ ' + repr(self.modules[0])
+        return f'{lua_typename(self)} @ ' + repr(self.modules[0])
 
 
 def _tree_type(tree):
@@ -147,7 +148,7 @@ class NaN(Decorator):
             raise input_error(self, "finite parameter gradients", "NaN in the parameter gradients")
 
     def __repr__(self):
-        return f'nn.NaN({self.id}) @ ' + repr(self.modules[0])
+        return f'{lua_typename(self)}({self.id}) @ ' + repr(self.modules[0])
 
 
 class Profile(Decorator):
@@ -266,4 +267,4 @@ class WeightNorm(Decorator):
         return super().evaluate()
 
     def __repr__(self):
-        return 'nn.WeightNorm @ ' + repr(self.modules[0])
+        return lua_typename(self) + ' @ ' + repr(self.modules[0])

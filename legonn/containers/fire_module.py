@@ -6,6 +6,7 @@ from ..modules.spatial_convolution import SpatialConvolution
 from .concat import Concat
 from .decorators import Decorator
 from .sequential import Sequential
+from ..tensor.introspection import typename as lua_typename
 
 
 class FireModule(Decorator):
@@ -31,5 +32,5 @@ class FireModule(Decorator):
         super().__init__(self.module)
 
     def __repr__(self):
-        return (f"nn.FireModule inputPlanes: {self.nInputPlane} -> Squeeze Planes: {self.s1x1} -> Expand: "
+        return (f"{lua_typename(self)} inputPlanes: {self.nInputPlane} -> Squeeze Planes: {self.s1x1} -> Expand: "
                 f"{self.e1x1}(1x1) + {self.e3x3}(3x3), activation: {self.activation}")

@@ -18,6 +18,7 @@ from ..tensor import Tensor
 from .recurrent_cell import RecurrentCell, first_set
 from .sequential import Sequential
 from .tables import ConcatTable, MapTable, ParallelTable
+from ..tensor.introspection import typename as lua_typename
 
 
 class GRU(RecurrentCell):
@@ -138,7 +139,7 @@ class GRU(RecurrentCell):
         return self
 
     def __repr__(self):
-        return f"nn.{type(self).__name__}({self.inputSize} -> {self.outputSize}, {self.p:.2f})"
+        return f"{lua_typename(self)}({self.inputSize} -> {self.outputSize}, {self.p:.2f})"
 
 
 def _extremum(reduce):
@@ -217,4 +218,4 @@ class MuFuRu(GRU):
         raise NotImplementedError("nn.MuFuRu: migrate is not supported (Mufuru.lua)")
 
     def __repr__(self):
-        return f"nn.MuFuRu({self.inputSize} -> {self.outputSize}) {{ {' '.join(self.ops)} }}"
+        return f"{lua_typename(self)}({self.inputSize} -> {self.outputSize}) {{ {' '.join(self.ops)} }}"

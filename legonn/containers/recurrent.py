@@ -12,6 +12,7 @@ from .abstract_recurrent import AbstractRecurrent
 from .container import Container
 from .tables import ParallelTable
 from .sequential import Sequential
+from ..tensor.introspection import typename as lua_typename
 
 
 def _indent(text, pad):
@@ -131,7 +132,7 @@ class Recurrent(AbstractRecurrent):
 
     def __repr__(self):
         pad, branch, ext = '  ', '  |`-> ', '  |    '
-        lines = ["nn.Recurrent {", f"{pad}[{{input(t), output(t-1)}} -> (0) -> (1) -> (2) -> output(t)]",
+        lines = [lua_typename(self) + " {", f"{pad}[{{input(t), output(t-1)}} -> (0) -> (1) -> (2) -> output(t)]",
                  f"{pad}(0):  {{", f"{pad}{pad}input(t)",
                  f"{pad}{pad}{branch}(t==0): " + _indent(repr(self.startModule), pad + pad + ext),
                  f"{pad}{pad}{branch}(t~=0): " + _indent(repr(self.inputModule), pad + pad + ext),
@@ -276,4 +277,4 @@ class Recurrence(AbstractRecurrent):
                         [input, self.getHiddenState(step - 1)[0]], grad, scale)
 
     def __repr__(self):
-        return 'nn.Recurrence @ ' + repr(self.modules[0])
+        return lua_typename(self) + ' @ ' + repr(self.modules[0])

@@ -6,6 +6,7 @@ from ..modules.base.module import Module
 from ..modules.base.nn_utils import utils
 from .recursor import as_recurrent
 from .sequencer import AbstractSequencer
+from ..tensor.introspection import typename as lua_typename
 
 
 class RecurrentAttention(AbstractSequencer):
@@ -129,4 +130,4 @@ class RecurrentAttention(AbstractSequencer):
     def __repr__(self):
         action = repr(self.action).replace('\n', '\n    |    ')
         rnn = repr(self.rnn).replace('\n', '\n    |    ')
-        return f"nn.RecurrentAttention {{\n  action : {action}\n  rnn     : {rnn}\n}}"
+        return f"{lua_typename(self)} {{\n  action : {action}\n  rnn     : {rnn}\n}}"

@@ -1,5 +1,6 @@
 """Recursor: any module made an AbstractRecurrent, as rnn's Recursor.lua."""
 from .abstract_recurrent import AbstractRecurrent
+from ..tensor.introspection import typename as lua_typename
 
 
 def as_recurrent(module):
@@ -53,4 +54,4 @@ class Recursor(AbstractRecurrent):
         return self.modules[0].setGradHiddenState(step, gradHiddenState)
 
     def __repr__(self):
-        return 'nn.Recursor @ ' + repr(self.modules[0])
+        return lua_typename(self) + ' @ ' + repr(self.modules[0])

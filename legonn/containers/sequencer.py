@@ -14,6 +14,7 @@ from .decorators import Decorator
 from .recursor import as_recurrent
 from .tables import ConcatTable
 from .sequential import Sequential
+from ..tensor.introspection import typename as lua_typename
 
 
 def _copy_into(old, new):
@@ -167,7 +168,7 @@ class Sequencer(AbstractSequencer):
         return super().clearState('_output_buffer', '_grad_buffer', *names)
 
     def __repr__(self):
-        return 'nn.Sequencer @ ' + repr(self.module)
+        return lua_typename(self) + ' @ ' + repr(self.module)
 
 
 class Repeater(AbstractSequencer):
@@ -230,7 +231,7 @@ class Repeater(AbstractSequencer):
 
     def __repr__(self):
         pad = '  '
-        return '\n'.join(['nn.Repeater {', f"{pad}[  input,    input,  ...,  input  ]", f"{pad}     V         V"
+        return '\n'.join([lua_typename(self) + ' {', f"{pad}[  input,    input,  ...,  input  ]", f"{pad}     V         V"
                           "             V     ", pad + repr(self.modules[0]).replace('\n', '\n' + pad),
                           f"{pad}     V         V             V     ",
                           f"{pad}[output(0),output(1),...,output({self.rho - 1})]", '}'])
@@ -267,4 +268,4 @@ class SeqBRNN(Decorator):
         return self.modules[0]
 
     def __repr__(self):
-        return f"nn.SeqBRNN({self.forwardModule.inputsize} -> {self.forwardModule.outputsize})"
+        return f"{lua_typename(self)}({self.forwardModule.inputsize} -> {self.forwardModule.outputsize})"

@@ -9,6 +9,7 @@ from ..modules.table_structure import SelectTable
 from .decorators import Decorator
 from .sequential import Sequential
 from .tables import ConcatTable
+from ..tensor.introspection import typename as lua_typename
 
 
 class SoftMaxForest(Decorator):
@@ -52,4 +53,4 @@ class SoftMaxForest(Decorator):
         self.module = self.modules[0]
 
     def __repr__(self):
-        return f"nn.SoftMaxForest({len(self.smts)} trees) @ " + repr(self.modules[0])
+        return f"{lua_typename(self)}({len(self.smts)} trees) @ " + repr(self.modules[0])

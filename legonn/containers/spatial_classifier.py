@@ -2,6 +2,7 @@
 from ..modules.base.errors import input_error
 from .container import Container
 from .sequential import Sequential
+from ..tensor.introspection import typename as lua_typename
 
 
 class SpatialClassifier(Container):
@@ -78,4 +79,4 @@ class SpatialClassifier(Container):
         return super().clearState('inputT', 'gradOutputT', '_outputF', '_gradInputF', *names)
 
     def __repr__(self):
-        return 'nn.SpatialClassifier @ ' + repr(self.classifier).replace('\n', '\n  ')
+        return lua_typename(self) + ' @ ' + repr(self.classifier).replace('\n', '\n  ')

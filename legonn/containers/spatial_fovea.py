@@ -8,6 +8,7 @@ from ..modules.spatial_pooling import SpatialSubSampling
 from ..modules.spatial_resampling import SpatialReSampling
 from ..modules.spatial_sampling import SpatialUpSampling
 from .container import Container
+from ..tensor.introspection import typename as lua_typename
 
 _ARGUMENTS = ('nInputPlane', 'ratios', 'processors', 'preProcessors', 'fov', 'sub', 'bilinear', 'cachePrePreproc')
 
@@ -169,7 +170,7 @@ class SpatialFovea(Container):
         return super().clearState(*names)
 
     def __repr__(self):
-        lines = ['nn.SpatialFovea {', '  input']
+        lines = [lua_typename(self) + ' {', '  input']
         for i, p in enumerate(self.processors):
             pre = f"{self.preProcessors[i]!r} -> " if i < len(self.preProcessors) else ''
             lines.append(f"  |`-> ({i}): {pre}{p!r}".replace('\n', '\n  |    '))

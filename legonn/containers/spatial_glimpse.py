@@ -6,6 +6,7 @@ from ..modules.base.errors import input_error
 from ..modules.spatial_pooling import SpatialAveragePooling
 from ..modules.spatial_resampling import SpatialReSampling
 from .container import Container
+from ..tensor.introspection import typename as lua_typename
 
 
 def _size_pair(size):
@@ -174,4 +175,4 @@ class SpatialGlimpse(Container):
         return super().clearState('_paddedImage', '_crop', '_gradImage', *names)
 
     def __repr__(self):
-        return f"nn.SpatialGlimpse({self.height}x{self.width}, {self.depth}, {self.scale})"
+        return f"{lua_typename(self)}({self.height}x{self.width}, {self.depth}, {self.scale})"

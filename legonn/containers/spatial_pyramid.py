@@ -7,6 +7,7 @@ from ..modules.spatial_resampling_ex import SpatialReSamplingEx
 from .container import Container
 from .sequential import Sequential
 from .tables import ConcatTable, ParallelTable
+from ..tensor.introspection import typename as lua_typename
 
 
 class SpatialPyramid(Container):
@@ -128,4 +129,4 @@ class SpatialPyramid(Container):
     def __repr__(self):
         mode = 'focused' if self.focused else 'unfocused'
         inner = repr(self.modules[0 if self.focused else 1]).replace('\n', '\n    |    ')
-        return f"nn.SpatialPyramid ({mode})\n{inner}"
+        return f"{lua_typename(self)} ({mode})\n{inner}"

@@ -4,6 +4,7 @@ from ..modules.base.errors import input_error
 from ..modules.base.table_buffers import describe
 from .concat import backward_children, branch_repr, sum_child_grads
 from .container import Container
+from ..tensor.introspection import typename as lua_typename
 
 
 class ConcatTable(Container):
@@ -148,5 +149,5 @@ class MapTable(_EntryWise):
 
     def __repr__(self):
         if not self.modules:
-            return 'nn.MapTable { }'
-        return 'nn.MapTable {\n  ' + repr(self.modules[0]).replace('\n', '\n        ') + '\n}'
+            return lua_typename(self) + ' { }'
+        return lua_typename(self) + ' {\n  ' + repr(self.modules[0]).replace('\n', '\n        ') + '\n}'

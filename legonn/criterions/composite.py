@@ -149,7 +149,7 @@ class CriterionTable(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.CriterionTable({self.criterion!r})"
+        return f"{lua_typename(self)}({self.criterion!r})"
 
 
 class ModuleCriterion(Criterion):
@@ -213,7 +213,7 @@ class ModuleCriterion(Criterion):
             self.targetModule = target_module
 
     def __repr__(self):
-        return f"nn.ModuleCriterion({self.criterion!r})"
+        return f"{lua_typename(self)}({self.criterion!r})"
 
 
 class SpatialAutoCropMSECriterion(MSECriterion):

@@ -8,6 +8,7 @@ from ..modules.base.errors import CAUGHT, input_error, name_outer
 from ..tensor import Tensor, as_tensor
 from ..tensor.backend import to_module
 from .criterion import Criterion, loss_scalar
+from ..tensor.introspection import typename as lua_typename
 
 # warp-ctc computes in float and floors each probability at FLT_MIN before taking its log
 _FLOOR = float(np.finfo(np.float32).tiny)
@@ -217,4 +218,4 @@ class CTCCriterion(Criterion):
         return super().clearState('_grads', *names)
 
     def __repr__(self):
-        return 'nn.CTCCriterion' + ('(batchFirst)' if self.batchFirst else '')
+        return lua_typename(self) + ('(batchFirst)' if self.batchFirst else '')

@@ -3,6 +3,7 @@ DistNLLCriterion.lua)."""
 from ..modules.arithmetic import Log
 from ..modules.softmax import LogSoftMax, SoftMax
 from .criterion import Criterion, loss_scalar
+from ..tensor.introspection import typename as lua_typename
 
 _OPTIONS = ('inputIsADistance', 'inputIsProbability', 'inputIsLogProbability', 'targetIsProbability')
 
@@ -70,4 +71,4 @@ class DistNLLCriterion(Criterion):
 
     def __repr__(self):
         on = [name for name in _OPTIONS if getattr(self, name) != (name == 'targetIsProbability')]
-        return 'nn.DistNLLCriterion' + (f"({', '.join(f'{name}={getattr(self, name)}' for name in on)})" if on else '')
+        return lua_typename(self) + (f"({', '.join(f'{name}={getattr(self, name)}' for name in on)})" if on else '')

@@ -3,6 +3,7 @@ CosineEmbeddingCriterion, DistanceRatioCriterion."""
 from ..modules.base.errors import input_error
 from .criterion import Criterion, loss_scalar
 from .elementwise import _TargetFree
+from ..tensor.introspection import typename as lua_typename
 
 
 def _pair(criterion, input):
@@ -66,7 +67,7 @@ class HingeEmbeddingCriterion(Criterion):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.HingeEmbeddingCriterion({self.margin:g})"
+        return f"{lua_typename(self)}({self.margin:g})"
 
 
 class L1HingeEmbeddingCriterion(Criterion):
@@ -102,7 +103,7 @@ class L1HingeEmbeddingCriterion(Criterion):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.L1HingeEmbeddingCriterion({self.margin:g})"
+        return f"{lua_typename(self)}({self.margin:g})"
 
 
 class CosineEmbeddingCriterion(Criterion):
@@ -149,7 +150,7 @@ class CosineEmbeddingCriterion(Criterion):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.CosineEmbeddingCriterion({self.margin:g})"
+        return f"{lua_typename(self)}({self.margin:g})"
 
 
 class DistanceRatioCriterion(_TargetFree):

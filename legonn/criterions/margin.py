@@ -6,6 +6,7 @@ from ..tensor.pointwise import sigmoid_into
 from ..tensor.scatter_kernels import index_bounds
 from .criterion import Criterion, loss_scalar
 from .elementwise import _ElementwiseCriterion
+from ..tensor.introspection import typename as lua_typename
 
 
 def _softplus(z, xp):
@@ -32,7 +33,7 @@ class MarginCriterion(_ElementwiseCriterion):
         return xp.where(x * t < self.margin, -t, 0)
 
     def __repr__(self):
-        return f"nn.MarginCriterion({self.margin:g})"
+        return f"{lua_typename(self)}({self.margin:g})"
 
 
 class SoftMarginCriterion(_ElementwiseCriterion):
@@ -167,7 +168,7 @@ class MultiMarginCriterion(_LabelRows):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.MultiMarginCriterion(p={self.p}, margin={self.margin:g})"
+        return f"{lua_typename(self)}(p={self.p}, margin={self.margin:g})"
 
 
 class MultiLabelMarginCriterion(_LabelRows):
@@ -276,4 +277,4 @@ class MarginRankingCriterion(Criterion):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.MarginRankingCriterion({self.margin:g})"
+        return f"{lua_typename(self)}({self.margin:g})"

@@ -3,6 +3,7 @@ from ..modules.base.errors import check_hyper, input_error
 from ..modules.base.table_buffers import map_tree
 from ..modules.base.zero_rows import first_tensor, zero_rows
 from .criterion import Criterion
+from ..tensor.introspection import typename as lua_typename
 
 
 class MaskZeroCriterion(Criterion):
@@ -86,4 +87,4 @@ class MaskZeroCriterion(Criterion):
         return super().clearState('_input', '_target', *names)
 
     def __repr__(self):
-        return f"nn.MaskZeroCriterion({self.criterion!r})"
+        return f"{lua_typename(self)}({self.criterion!r})"

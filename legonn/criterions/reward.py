@@ -11,6 +11,7 @@ from ..modules.base.table_buffers import slot
 from ..tensor import Tensor
 from .criterion import Criterion
 from .mse import MSECriterion
+from ..tensor.introspection import typename as lua_typename
 
 
 class _RewardCriterion(Criterion, abstract=True):
@@ -80,7 +81,7 @@ class _RewardCriterion(Criterion, abstract=True):
                 self.module = module
 
     def __repr__(self):
-        return f"nn.{type(self).__name__}"
+        return f"{lua_typename(self)}"
 
 
 class VRClassReward(_RewardCriterion):

@@ -5,6 +5,7 @@ from ..modules.base.recurrent import split_steps
 from ..modules.base.table_buffers import slot, trim
 from .composite import _weighted_copy
 from .criterion import Criterion
+from ..tensor.introspection import typename as lua_typename
 
 
 class SequencerCriterion(Criterion):
@@ -58,7 +59,7 @@ class SequencerCriterion(Criterion):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.SequencerCriterion({self.criterion!r})"
+        return f"{lua_typename(self)}({self.criterion!r})"
 
 
 class RepeaterCriterion(SequencerCriterion):
@@ -76,4 +77,4 @@ class RepeaterCriterion(SequencerCriterion):
         return xs, [target] * len(xs)
 
     def __repr__(self):
-        return f"nn.RepeaterCriterion({self.criterion!r})"
+        return f"{lua_typename(self)}({self.criterion!r})"

@@ -6,6 +6,7 @@ import numpy as np
 from ..modules.base.errors import input_error
 from ..tensor import Tensor, default_class
 from .mse import MSECriterion
+from ..tensor.introspection import typename as lua_typename
 
 
 def regular_simplex(n):
@@ -85,4 +86,4 @@ class ClassSimplexCriterion(MSECriterion):
         return super().clearState('_target')
 
     def __repr__(self):
-        return f"nn.ClassSimplexCriterion({self.nClasses})"
+        return f"{lua_typename(self)}({self.nClasses})"

@@ -2,6 +2,7 @@
 from ..modules.base.errors import input_error
 from ..tensor.scatter_kernels import out_of_range
 from .criterion import Criterion
+from ..tensor.introspection import typename as lua_typename
 
 
 class SpatialClassNLLCriterion(Criterion):
@@ -79,5 +80,5 @@ class SpatialClassNLLCriterion(Criterion):
         return self.gradInput
 
     def __repr__(self):
-        return "nn.SpatialClassNLLCriterion"
+        return lua_typename(self)
 

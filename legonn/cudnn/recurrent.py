@@ -39,6 +39,7 @@ from ..modules.base.module import Module
 from ..tensor import as_tensor
 from ..tensor.pointwise import sigmoid_into
 from .base import CudnnClass
+from ..tensor.introspection import typename as lua_typename
 
 # nn.SeqLSTM's gate columns (i, f, o, g) as rows of cuDNN's (i, f, g, o)
 _SEQLSTM_ORDER = (0, 1, 3, 2)
@@ -372,7 +373,7 @@ class RNN(CudnnClass, Module):
         return super().clearState('_pendingGrad', '_sequenceOutput', '_sequenceGradInput', *names)
 
     def __repr__(self):
-        return (f"cudnn.{type(self).__name__}({self.inputSize} -> {self.hiddenSize}, {self.numLayers} layers"
+        return (f"{lua_typename(self)}({self.inputSize} -> {self.hiddenSize}, {self.numLayers} layers"
                 f"{', batchFirst' if self.batchFirst else ''}{f', dropout {self.dropout:g}' if self.dropout else ''})")
 
 

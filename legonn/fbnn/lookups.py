@@ -7,6 +7,7 @@ from ..modules.lookup_table import LookupTable
 from ..tensor.backend import to_module
 from ..tensor.scatter_kernels import scatter_add
 from .base import FbnnClass
+from ..tensor.introspection import typename as lua_typename
 
 
 class WeightedLookupTable(FbnnClass, LookupTable):
@@ -129,4 +130,4 @@ class FasterLookup(ZeroIndexGradient, FbnnClass, Module):
         scatter_add(self.weight.array, flat, (go * scale[:, None]).astype(self.weight.dtype, copy=False))
 
     def __repr__(self):
-        return f"nn.FasterLookup({self.weight.size(0)}, {self.weight.size(1)})"
+        return f"{lua_typename(self)}({self.weight.size(0)}, {self.weight.size(1)})"

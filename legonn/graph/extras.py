@@ -1,6 +1,7 @@
 """nngraph's helper modules: JustElement, JustTable and ModuleFromCriterion."""
 from ..modules.base.errors import input_error
 from ..modules.base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 
 class JustElement(Module):
@@ -95,4 +96,4 @@ class ModuleFromCriterion(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.ModuleFromCriterion({self.criterion!r})"
+        return f"{lua_typename(self)}({self.criterion!r})"

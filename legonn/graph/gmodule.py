@@ -17,6 +17,7 @@ from ..tensor.conversion import convert_tree
 from . import cpu_regions, debug, fusion
 from .digraph import Graph, ancestors_in_order
 from .node import Node, as_node_list, gradient_met
+from ..tensor.introspection import typename as lua_typename
 
 _NODE_STATE = ('input', 'output', 'gradOutput', 'gradInput', 'gradBuffer')
 
@@ -377,7 +378,7 @@ class gModule(Container):
                 fn(mine.module, theirs.module)
 
     def __repr__(self):
-        head = f"nn.gModule({self.name})" if self.name else 'nn.gModule'
+        head = f"{lua_typename(self)}({self.name})" if self.name else lua_typename(self)
         lines = [f"{head} {{", f"  [{self.nInputs} input(s) -> {len(self.outputnodes)} output(s), "
                  f"{len(self.forwardnodes)} nodes]"]
         for node in self.forwardnodes:

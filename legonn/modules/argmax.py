@@ -1,6 +1,7 @@
 """ArgMax: the index of the largest value along a dimension (dpnn's ArgMax.lua)."""
 from .base.errors import check_hyper, input_error
 from .base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 
 class ArgMax(Module):
@@ -39,4 +40,4 @@ class ArgMax(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.ArgMax({self.dim})"
+        return f"{lua_typename(self)}({self.dim})"

@@ -7,6 +7,7 @@ import numbers
 from .base.elementwise import Elementwise
 from .base.errors import check_inplace, input_error
 from .base.hessian import PointWiseDiagHessian
+from ..tensor.introspection import typename as lua_typename
 
 
 class Abs(Elementwise):
@@ -80,7 +81,7 @@ class Power(Elementwise):
         xp.multiply(self.pow * xp.power(x, self.pow - 1), gradOutput, out=gradInput)
 
     def __repr__(self):
-        return f"nn.Power({self.pow:g})"
+        return f"{lua_typename(self)}({self.pow:g})"
 
 
 class Clamp(Elementwise):
@@ -102,7 +103,7 @@ class Clamp(Elementwise):
         xp.multiply(gradOutput, (x > self.min_val) & (x < self.max_val), out=gradInput)
 
     def __repr__(self):
-        return f"nn.Clamp({self.min_val:g}, {self.max_val:g})"
+        return f"{lua_typename(self)}({self.min_val:g}, {self.max_val:g})"
 
 
 class AddConstant(Elementwise):
@@ -152,7 +153,7 @@ class AddConstant(Elementwise):
 
     def __repr__(self):
         c = self.constant_scalar
-        return f"nn.AddConstant({c:g})" if isinstance(c, numbers.Real) else "nn.AddConstant(tensor)"
+        return f"{lua_typename(self)}({c:g})" if isinstance(c, numbers.Real) else f"{lua_typename(self)}(tensor)"
 
 
 class MulConstant(Elementwise):
@@ -181,7 +182,7 @@ class MulConstant(Elementwise):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.MulConstant({self.constant_scalar:g})"
+        return f"{lua_typename(self)}({self.constant_scalar:g})"
 
 
 class SAdd(Elementwise):

@@ -1,6 +1,7 @@
 """Balance: nnx's rebalancing of a softmax's class distribution over recent batches (nnx's Balance.lua)."""
 from .base.errors import input_error
 from .base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 
 class Balance(Module):
@@ -64,4 +65,4 @@ class Balance(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.Balance({self.nBatch})"
+        return f"{lua_typename(self)}({self.nBatch})"

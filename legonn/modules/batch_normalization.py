@@ -17,6 +17,7 @@ used and left unchanged.
 
 from .base.errors import check_hyper, input_error
 from .base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 class BatchNormalization(Module):
     """``y = (x - mean) / sqrt(var + eps) * weight + bias`` per feature, on ``(batch, nOutput)``.
@@ -151,7 +152,7 @@ class BatchNormalization(Module):
         return super().clearState('save_mean', 'save_std')
 
     def __repr__(self):
-        return f"nn.{type(self).__name__} ({self.nDim}D) ({self.running_mean.nElement()})"
+        return f"{lua_typename(self)} ({self.nDim}D) ({self.running_mean.nElement()})"
 
 class SpatialBatchNormalization(BatchNormalization):
     """BatchNormalization per plane of ``(batch, nOutput, H, W)`` (statistics over batch, H and W)."""

@@ -2,6 +2,7 @@
 from .base.errors import check_hyper, input_error
 from .base.module import Module
 from .base.initialisation import uniform_reset
+from ..tensor.introspection import typename as lua_typename
 
 
 class Bilinear(Module):
@@ -70,4 +71,4 @@ class Bilinear(Module):
 
     def __repr__(self):
         k, i, j = self.weight.size()
-        return f"nn.Bilinear(({i}x{j}) -> {k}){'' if self.bias is not None else ' without bias'}"
+        return f"{lua_typename(self)}(({i}x{j}) -> {k}){'' if self.bias is not None else ' without bias'}"

@@ -2,6 +2,7 @@
 offset per image and channel added to every pixel; the identity in evaluation, where backward is undefined."""
 from .base.errors import input_error
 from .base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 
 class _ChannelNoise(Module, abstract=True):
@@ -61,7 +62,7 @@ class SimpleColorTransform(_ChannelNoise):
         return noise
 
     def __repr__(self):
-        return 'nn.SimpleColorTransform'
+        return lua_typename(self)
 
 
 class PCAColorTransform(_ChannelNoise):
@@ -95,4 +96,4 @@ class PCAColorTransform(_ChannelNoise):
         return super().clearState()
 
     def __repr__(self):
-        return f"nn.PCAColorTransform channels: {self.inputChannels}, std: {self.std:f}"
+        return f"{lua_typename(self)} channels: {self.inputChannels}, std: {self.std:f}"

@@ -7,6 +7,7 @@ templates.
 from .base.errors import check_hyper, input_error
 from .base.module import Module
 from .base.initialisation import uniform_reset
+from ..tensor.introspection import typename as lua_typename
 
 
 class _Templates(Module):
@@ -76,7 +77,7 @@ class Euclidean(_Templates):
         self.gradWeight.array -= scale * (diff * self._scaled(input, gradOutput)).sum(axis=0)
 
     def __repr__(self):
-        return f"nn.Euclidean({self.weight.size(0)} -> {self.weight.size(1)})"
+        return f"{lua_typename(self)}({self.weight.size(0)} -> {self.weight.size(1)})"
 
 
 class WeightedEuclidean(_Templates):
@@ -134,7 +135,7 @@ class WeightedEuclidean(_Templates):
         self.gradDiagCov.array += scale * (s * diff).sum(axis=0)
 
     def __repr__(self):
-        return f"nn.WeightedEuclidean({self.weight.size(0)} -> {self.weight.size(1)})"
+        return f"{lua_typename(self)}({self.weight.size(0)} -> {self.weight.size(1)})"
 
 
 class Cosine(_Templates):
@@ -188,4 +189,4 @@ class Cosine(_Templates):
         self.gradWeight.array += scale * g
 
     def __repr__(self):
-        return f"nn.Cosine({self.weight.size(1)} -> {self.weight.size(0)})"
+        return f"{lua_typename(self)}({self.weight.size(1)} -> {self.weight.size(0)})"

@@ -1,6 +1,7 @@
 """Dropout: zero each input element with probability p while training; TotalDropout (dpnn): the whole input."""
 from ..tensor.random import SCALAR_DRAWS
 from .base.dropout import DropoutBase
+from ..tensor.introspection import typename as lua_typename
 
 
 class Dropout(DropoutBase):
@@ -76,7 +77,7 @@ class Dropout(DropoutBase):
 
     def __repr__(self):
         extras = ''.join(f', {name}' for name in ('lazy', 'mono') if getattr(self, name))
-        return f"nn.Dropout({self.p:f}{extras})"
+        return f"{lua_typename(self)}({self.p:f}{extras})"
 
 
 class TotalDropout(DropoutBase):
@@ -105,4 +106,4 @@ class TotalDropout(DropoutBase):
         return super().updateGradInput(input, gradOutput)
 
     def __repr__(self):
-        return f"nn.TotalDropout({self.p:f})"
+        return f"{lua_typename(self)}({self.p:f})"

@@ -3,6 +3,7 @@ import numbers
 
 from .base.errors import input_error
 from .base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 
 class FeatureLPPooling(Module):
@@ -76,5 +77,5 @@ class FeatureLPPooling(Module):
         return self.gradInput
 
     def __repr__(self):
-        return (f"nn.FeatureLPPooling(w{self.width} s{self.stride} power {self.power:g} "
+        return (f"{lua_typename(self)}(w{self.width} s{self.stride} power {self.power:g} "
                 f"batch {int(self.batch_mode)})")

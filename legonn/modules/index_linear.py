@@ -5,6 +5,7 @@ from ..tensor.scatter_kernels import index_bounds, out_of_range, scatter_add
 from .base.errors import check_hyper, input_error
 from .base.module import Module
 from .base.initialisation import uniform_reset
+from ..tensor.introspection import typename as lua_typename
 
 
 class IndexLinear(Module):
@@ -210,7 +211,7 @@ class IndexLinear(Module):
         return super().clearState('normalizedValues')
 
     def __repr__(self):
-        return f"nn.IndexLinear({self.weight.size(0)} -> {self.bias.size(0)}{', normalize' if self.normalize else ''})"
+        return f"{lua_typename(self)}({self.weight.size(0)} -> {self.bias.size(0)}{', normalize' if self.normalize else ''})"
 
 
 def _running_max_per_key(xp, rows, magnitude):

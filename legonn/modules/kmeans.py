@@ -6,6 +6,7 @@ from ..tensor import Tensor, as_tensor
 from ..tensor.random import generator
 from .base.errors import input_error
 from .base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 
 class Kmeans(Module):
@@ -129,4 +130,4 @@ class Kmeans(Module):
         return super().clearState('_minIndx')
 
     def __repr__(self):
-        return f"nn.Kmeans({self.k}, {self.dim})"
+        return f"{lua_typename(self)}({self.k}, {self.dim})"

@@ -3,6 +3,7 @@ import math
 
 from .base.errors import input_error
 from .base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 
 class LayerNormalization(Module):
@@ -81,4 +82,4 @@ class LayerNormalization(Module):
         self.gradBias.array += scale * go.sum(axis=0)
 
     def __repr__(self):
-        return f"nn.LayerNormalization({self.nOutput})"
+        return f"{lua_typename(self)}({self.nOutput})"

@@ -4,6 +4,7 @@ from .base.errors import check_hyper, input_error
 from .base.hessian import LinearDiagHessian
 from .base.initialisation import OptionalBias, uniform_reset
 from .base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 
 class Linear(LinearDiagHessian, OptionalBias, Module):
@@ -112,7 +113,7 @@ class Linear(LinearDiagHessian, OptionalBias, Module):
 
     def __repr__(self):
         suffix = '' if self.bias is not None else ' without bias'
-        return f"nn.Linear({self.weight.size(1)} -> {self.weight.size(0)}){suffix}"
+        return f"{lua_typename(self)}({self.weight.size(1)} -> {self.weight.size(0)}){suffix}"
 
 
 class LinearWeightNorm(Linear):
@@ -214,7 +215,7 @@ class LinearWeightNorm(Linear):
         return module
 
     def __repr__(self):
-        return (f"nn.LinearWeightNorm({self.inputSize} -> {self.outputSize})"
+        return (f"{lua_typename(self)}({self.inputSize} -> {self.outputSize})"
                 f"{'' if self.bias is not None else ' without bias'}")
 
 
@@ -228,7 +229,7 @@ class LinearNoBias(Linear):
         super().__init__(inputSize, outputSize, bias=False)
 
     def __repr__(self):
-        return f"nn.LinearNoBias({self.weight.size(1)} -> {self.weight.size(0)})"
+        return f"{lua_typename(self)}({self.weight.size(1)} -> {self.weight.size(0)})"
 
 
 class QDRiemaNNLinear(Linear):
@@ -292,4 +293,4 @@ class QDRiemaNNLinear(Linear):
             gb /= m00
 
     def __repr__(self):
-        return f"nn.QDRiemaNNLinear({self.weight.size(1)} -> {self.weight.size(0)})"
+        return f"{lua_typename(self)}({self.weight.size(1)} -> {self.weight.size(0)})"

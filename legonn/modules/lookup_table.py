@@ -4,6 +4,7 @@ from ..tensor.scatter_kernels import scatter_add
 from .base.errors import check_hyper
 from .base.module import Module
 from .base.training import lua_or
+from ..tensor.introspection import typename as lua_typename
 
 
 class LookupTable(Module):
@@ -142,7 +143,7 @@ class LookupTable(Module):
         scatter_add(self.gradWeight.array, flat, go.astype(self.gradWeight.dtype, copy=False))
 
     def __repr__(self):
-        return f"nn.LookupTable({self.weight.size(0)}, {self.weight.size(1)})"
+        return f"{lua_typename(self)}({self.weight.size(0)}, {self.weight.size(1)})"
 
 
 class LookupTableMaskZero(LookupTable):
@@ -173,4 +174,4 @@ class LookupTableMaskZero(LookupTable):
         return self._lookup(input, idx)
 
     def __repr__(self):
-        return f"nn.LookupTableMaskZero({self.weight.size(0) - 1}, {self.weight.size(1)})"
+        return f"{lua_typename(self)}({self.weight.size(0) - 1}, {self.weight.size(1)})"

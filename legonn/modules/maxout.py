@@ -2,6 +2,7 @@
 from .base.errors import check_hyper, input_error
 from .base.module import Module
 from .base.initialisation import uniform_reset
+from ..tensor.introspection import typename as lua_typename
 
 
 class Maxout(Module):
@@ -73,4 +74,4 @@ class Maxout(Module):
         self.gradBias.array += scale * gz.sum(axis=0)
 
     def __repr__(self):
-        return f"nn.Maxout({self.weight.size(1)} -> {self.outputSize} x {self.maxoutNumber})"
+        return f"{lua_typename(self)}({self.weight.size(1)} -> {self.outputSize} x {self.maxoutNumber})"

@@ -5,6 +5,7 @@ from ..tensor.scatter_kernels import out_of_range
 from .base.errors import input_error
 from .base.module import Module
 from .base.table_buffers import describe, view_buffer, zero_mirror
+from ..tensor.introspection import typename as lua_typename
 
 
 class OneHot(Module):
@@ -43,7 +44,7 @@ class OneHot(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f'nn.OneHot({self.outputSize})'
+        return f'{lua_typename(self)}({self.outputSize})'
 
 
 class GradientReversal(Module):
@@ -67,7 +68,7 @@ class GradientReversal(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f'nn.GradientReversal({self.lambda_})'
+        return f'{lua_typename(self)}({self.lambda_})'
 
 
 class L1Penalty(Module):
@@ -100,7 +101,7 @@ class L1Penalty(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f'nn.L1Penalty({self.l1weight})'
+        return f'{lua_typename(self)}({self.l1weight})'
 
 
 class ZeroGrad(Module):
@@ -178,7 +179,7 @@ class WhiteNoise(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f'nn.WhiteNoise mean: {self.mean:f}, std: {self.std:f}'
+        return f'{lua_typename(self)} mean: {self.mean:f}, std: {self.std:f}'
 
 
 class PrintSize(Module):

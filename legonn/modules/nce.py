@@ -9,6 +9,7 @@ from .base.errors import check_hyper, input_error
 from .base.initialisation import uniform_reset
 from .base.module import Module
 from .base.table_buffers import slot, trim
+from ..tensor.introspection import typename as lua_typename
 
 
 class NCEModule(Module):
@@ -268,4 +269,4 @@ class NCEModule(Module):
         return super().clearState()
 
     def __repr__(self):
-        return f"nn.NCEModule({self.weight.size(1)} -> {self.weight.size(0)})"
+        return f"{lua_typename(self)}({self.weight.size(1)} -> {self.weight.size(0)})"

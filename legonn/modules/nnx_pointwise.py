@@ -2,6 +2,7 @@
 import numbers
 
 from .base.elementwise import Elementwise
+from ..tensor.introspection import typename as lua_typename
 
 
 class Minus(Elementwise):
@@ -39,4 +40,4 @@ class SaturatedLU(Elementwise):
         out &= x <= self.threshold2
 
     def __repr__(self):
-        return f"nn.SaturatedLU({self.threshold:g}, {self.val:g}, {self.threshold2:g}, {self.val2:g})"
+        return f"{lua_typename(self)}({self.threshold:g}, {self.val:g}, {self.threshold2:g}, {self.val2:g})"

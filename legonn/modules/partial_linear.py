@@ -3,6 +3,7 @@ from ..tensor import arange, as_tensor
 from ..tensor.scatter_kernels import index_bounds, scatter_add
 from .base.errors import input_error
 from .base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 
 class PartialLinear(Module):
@@ -88,5 +89,5 @@ class PartialLinear(Module):
             scatter_add(self.gradBias.array, p, scale * go.sum(axis=0))
 
     def __repr__(self):
-        return (f"nn.PartialLinear({self.inputsize} -> {self.outputsize})"
+        return (f"{lua_typename(self)}({self.inputsize} -> {self.outputsize})"
                 f"{'' if self.bias is not None else ' without bias'}")

@@ -1,6 +1,7 @@
 """PixelShuffle: sub-pixel rearrangement (Shi et al., 2016)."""
 from .base.errors import input_error
 from .base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 
 class PixelShuffle(Module):
@@ -44,4 +45,4 @@ class PixelShuffle(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.PixelShuffle({self.upscaleFactor})"
+        return f"{lua_typename(self)}({self.upscaleFactor})"

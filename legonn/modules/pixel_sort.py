@@ -1,6 +1,7 @@
 """PixelSort: nnx's reverse pixel shuffle (nnx's PixelSort.lua), space to depth."""
 from .base.errors import input_error
 from .base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 
 class PixelSort(Module):
@@ -45,4 +46,4 @@ class PixelSort(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.PixelSort({self.downscaleFactor})"
+        return f"{lua_typename(self)}({self.downscaleFactor})"

@@ -4,6 +4,7 @@ from ..tensor import Tensor
 from ..tensor.timer import Timer
 from .base.errors import input_error
 from .base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 # the Lua files' globals: nn._ProbeTimer / nn._ProbeLast, and tic_modules (a Timer per Tic name)
 _probe_clock = {'timer': None, 'last': 0.0}
@@ -67,7 +68,7 @@ class Probe(_PassThrough):
         return super().updateGradInput(input, gradOutput)
 
     def __repr__(self):
-        return f"nn.Probe({self.name})"
+        return f"{lua_typename(self)}({self.name})"
 
 
 class Tic(_PassThrough):
@@ -84,7 +85,7 @@ class Tic(_PassThrough):
         return super().updateOutput(input)
 
     def __repr__(self):
-        return f"nn.Tic({self.name})"
+        return f"{lua_typename(self)}({self.name})"
 
 
 class Toc(_PassThrough):
@@ -103,4 +104,4 @@ class Toc(_PassThrough):
         return super().updateOutput(input)
 
     def __repr__(self):
-        return f"nn.Toc({self.name})"
+        return f"{lua_typename(self)}({self.name})"

@@ -4,6 +4,7 @@ from ..tensor import Tensor, default_class
 from .base.errors import input_error
 from .base.module import Module
 from .base.table_buffers import describe
+from ..tensor.introspection import typename as lua_typename
 
 
 def _check_grads(module, gradOutputTable, outputs):
@@ -96,7 +97,7 @@ class PushTable(_Linked):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.PushTable({self._index})"
+        return f"{lua_typename(self)}({self._index})"
 
 
 class PullTable(_Linked):
@@ -145,4 +146,4 @@ class PullTable(_Linked):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.PullTable({self._index})"
+        return f"{lua_typename(self)}({self._index})"

@@ -9,6 +9,7 @@ from ..tensor import parallel
 from .base.elementwise import Elementwise
 from .base.errors import check_inplace, input_error
 from .base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 
 def _check_number(owner, name, x):
@@ -110,7 +111,7 @@ class Clip(Elementwise):
         xp.copyto(gradInput, gradOutput)
 
     def __repr__(self):
-        return f"nn.Clip({self.minval:g}, {self.maxval:g})"
+        return f"{lua_typename(self)}({self.minval:g}, {self.maxval:g})"
 
 class ELU(Elementwise):
     """y = x for x > 0, alpha * (exp(x) - 1) otherwise; any shape. ``ELU(alpha=1, inplace=False)``."""
@@ -128,7 +129,7 @@ class ELU(Elementwise):
         xp.multiply(gradOutput, xp.where(y > 0, 1, y + self.alpha), out=gradInput)
 
     def __repr__(self):
-        return f"nn.ELU (alpha:{self.alpha:g})"
+        return f"{lua_typename(self)} (alpha:{self.alpha:g})"
 
 
 class LeakyReLU(Elementwise):
@@ -148,7 +149,7 @@ class LeakyReLU(Elementwise):
         xp.multiply(gradOutput, xp.where(y > 0, 1, self.negval).astype(y.dtype), out=gradInput)
 
     def __repr__(self):
-        return f"nn.LeakyReLU({self.negval:g})"
+        return f"{lua_typename(self)}({self.negval:g})"
 
 
 class ReLU6(Elementwise):
@@ -212,7 +213,7 @@ class RReLU(Elementwise):
         return super().clearState('noise')
 
     def __repr__(self):
-        return f"nn.RReLU (l:{self.lower:.4f}, u:{self.upper:.4f})"
+        return f"{lua_typename(self)} (l:{self.lower:.4f}, u:{self.upper:.4f})"
 
 
 class PReLU(Module):
@@ -279,7 +280,7 @@ class PReLU(Module):
         self.gradWeight.array += scale * contrib.sum(axis=axes).reshape(self.gradWeight.array.shape)
 
     def __repr__(self):
-        return f"nn.PReLU({self.nOutputPlane})" if self.nOutputPlane else "nn.PReLU"
+        return f"{lua_typename(self)}({self.nOutputPlane})" if self.nOutputPlane else lua_typename(self)
 
 
 class CReLU(Module):

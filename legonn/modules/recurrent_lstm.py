@@ -4,6 +4,7 @@ import math
 from ..tensor.blas_kernels import StepProduct, addmm_into, transpose_into
 from ..tensor.recurrent_kernels import LSTMBackwardSteps, LSTMForwardSteps
 from .base.recurrent import SeqRecurrent
+from ..tensor.introspection import typename as lua_typename
 
 
 class SeqLSTM(SeqRecurrent):
@@ -234,4 +235,4 @@ class SeqLSTMP(SeqLSTM):
                    self.grad_output_rows.array.reshape(T * N, R), scale, 1.0)
 
     def __repr__(self):
-        return f"nn.SeqLSTMP({self.inputsize} -> {self.hiddensize} -> {self.outputsize})"
+        return f"{lua_typename(self)}({self.inputsize} -> {self.hiddensize} -> {self.outputsize})"

@@ -10,6 +10,7 @@ import math
 from .base.errors import input_error
 from .base.module import Module
 from .base.table_buffers import batch_dim, slot, trim
+from ..tensor.introspection import typename as lua_typename
 
 
 def _reduced_size(sizes, d, squeeze):
@@ -65,7 +66,7 @@ class Sum(_AlongDimension):
         return self.gradInput
 
     def __repr__(self):
-        return f'nn.{type(self).__name__}({self.dimension})'
+        return f'{lua_typename(self)}({self.dimension})'
 
 
 class Mean(Sum):
@@ -114,7 +115,7 @@ class _Extremum(_AlongDimension):
         return super().clearState('_indices')
 
     def __repr__(self):
-        return f'nn.{type(self).__name__}({self.dimension})'
+        return f'{lua_typename(self)}({self.dimension})'
 
 
 class Max(_Extremum):
@@ -177,7 +178,7 @@ class Normalize(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f'nn.Normalize({self.p})'
+        return f'{lua_typename(self)}({self.p})'
 
 
 class MM(Module):

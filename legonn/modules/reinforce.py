@@ -8,6 +8,7 @@ from ..tensor.random import generator
 from ..tensor.special import digamma
 from .base.errors import input_error
 from .base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 # Reinforce{Normal,Categorical}.lua's guards against a division by zero
 _STDEV_EPS = 1e-8
@@ -70,7 +71,7 @@ class Reinforce(Module):
         return grad
 
     def __repr__(self):
-        return f"nn.{type(self).__name__}"
+        return f"{lua_typename(self)}"
 
 
 def _parameter_pair(module, input, own, names):

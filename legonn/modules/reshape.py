@@ -2,6 +2,7 @@
 from ..tensor import Tensor
 from .base.errors import input_error
 from .base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 
 def _sizes(owner, args):
@@ -91,7 +92,7 @@ class View(Module):
         return 'x'.join(str(n) for n in self.size)
 
     def __repr__(self):
-        return f"nn.View({self._size_text()})"
+        return f"{lua_typename(self)}({self._size_text()})"
 
 
 class Reshape(Module):
@@ -140,4 +141,4 @@ class Reshape(Module):
         return self.diagHessianInput
 
     def __repr__(self):
-        return f"nn.Reshape({'x'.join(str(n) for n in self.size)})"
+        return f"{lua_typename(self)}({'x'.join(str(n) for n in self.size)})"

@@ -2,6 +2,7 @@
 from .base.errors import input_error
 from .base.initialisation import uniform_reset
 from .base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 
 def _sizes(name, args):
@@ -78,7 +79,7 @@ class Add(Module):
         self.gradBias.array += scale * g.reshape(self.gradBias.array.shape)
 
     def __repr__(self):
-        return f"nn.Add({'scalar' if self.scalar else 'x'.join(map(str, self.bias.size()))})"
+        return f"{lua_typename(self)}({'scalar' if self.scalar else 'x'.join(map(str, self.bias.size()))})"
 
 
 class Mul(Module):
@@ -154,7 +155,7 @@ class CMul(Module):
         self.gradWeight.array += scale * g.reshape(self.size)
 
     def __repr__(self):
-        return f"nn.CMul({'x'.join(map(str, self.size))})"
+        return f"{lua_typename(self)}({'x'.join(map(str, self.size))})"
 
 
 class CAdd(Module):
@@ -190,4 +191,4 @@ class CAdd(Module):
         self.gradBias.array += scale * reduce_to(gradOutput.array.reshape(xs), bs).reshape(self.size)
 
     def __repr__(self):
-        return f"nn.CAdd({'x'.join(map(str, self.size))})"
+        return f"{lua_typename(self)}({'x'.join(map(str, self.size))})"

@@ -1,5 +1,6 @@
 """SeqReverseSequence: a sequence in reverse time order (Element-Research rnn's nn.SeqReverseSequence)."""
 from .base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 
 class SeqReverseSequence(Module):
@@ -31,4 +32,4 @@ class SeqReverseSequence(Module):
         return self._flip('gradInput', gradOutput, 'gradOutput')
 
     def __repr__(self):
-        return f"nn.SeqReverseSequence({self.dim})"
+        return f"{lua_typename(self)}({self.dim})"

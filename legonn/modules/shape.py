@@ -6,6 +6,7 @@ from ..tensor import tensor_class
 from .base.errors import input_error
 from .base.module import Module
 from .base.table_buffers import view_buffer
+from ..tensor.introspection import typename as lua_typename
 
 
 def _dim(module, dim, ndim, what='dimension'):
@@ -63,7 +64,7 @@ class Narrow(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f'nn.Narrow({self.dimension}, {self.index}, {self.length})'
+        return f'{lua_typename(self)}({self.dimension}, {self.index}, {self.length})'
 
 
 class Select(Module):
@@ -98,7 +99,7 @@ class Select(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f'nn.Select({self.dimension}, {self.index})'
+        return f'{lua_typename(self)}({self.dimension}, {self.index})'
 
 
 class Transpose(Module):
@@ -141,7 +142,7 @@ class Transpose(Module):
         return self.gradInput
 
     def __repr__(self):
-        return 'nn.Transpose(' + ', '.join(f'{{{a}, {b}}}' for a, b in self.permutations) + ')'
+        return lua_typename(self) + '(' + ', '.join(f'{{{a}, {b}}}' for a, b in self.permutations) + ')'
 
 
 class Squeeze(Module):
@@ -176,7 +177,7 @@ class Squeeze(Module):
         return _grad_as_input(self, input, gradOutput)
 
     def __repr__(self):
-        return 'nn.Squeeze' + (f'({self.dim})' if self.dim is not None else '')
+        return lua_typename(self) + (f'({self.dim})' if self.dim is not None else '')
 
 
 class Unsqueeze(Module):
@@ -216,7 +217,7 @@ class Unsqueeze(Module):
         return _grad_as_input(self, input, gradOutput)
 
     def __repr__(self):
-        return f'nn.Unsqueeze(dim {self.pos})'
+        return f'{lua_typename(self)}(dim {self.pos})'
 
 
 class Replicate(Module):
@@ -257,7 +258,7 @@ class Replicate(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f'nn.Replicate({self.nfeatures}, {self.dim})'
+        return f'{lua_typename(self)}({self.nfeatures}, {self.dim})'
 
 
 class Padding(Module):
@@ -312,7 +313,7 @@ class Padding(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f'nn.Padding({self.dim}, {self.pad})'
+        return f'{lua_typename(self)}({self.dim}, {self.pad})'
 
 
 class Contiguous(Module):
@@ -378,7 +379,7 @@ class Copy(Module):
         return self._pass('gradInput', gradOutput)
 
     def __repr__(self):
-        return f'nn.Copy({self.gradInput.type()} -> {self.output.type()})'
+        return f'{lua_typename(self)}({self.gradInput.type()} -> {self.output.type()})'
 
 
 class Collapse(Module):
@@ -399,4 +400,4 @@ class Collapse(Module):
         return _grad_as_input(self, input, gradOutput)
 
     def __repr__(self):
-        return f'nn.Collapse({self.nInputDim})'
+        return f'{lua_typename(self)}({self.nInputDim})'

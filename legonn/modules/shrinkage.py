@@ -1,5 +1,6 @@
 """Shrinkage, the input zeroed in a band around 0: SoftShrink and HardShrink (Torch7 doc/transfer.md)."""
 from .base.elementwise import Elementwise
+from ..tensor.introspection import typename as lua_typename
 
 
 def _check_lambda(name, lam):
@@ -26,7 +27,7 @@ class SoftShrink(Elementwise):
         xp.multiply(gradOutput, xp.abs(x) > self.lambda_, out=gradInput)
 
     def __repr__(self):
-        return f"nn.SoftShrink({self.lambda_:g})"
+        return f"{lua_typename(self)}({self.lambda_:g})"
 
 
 class HardShrink(Elementwise):
@@ -43,4 +44,4 @@ class HardShrink(Elementwise):
         xp.multiply(gradOutput, xp.abs(x) > self.lambda_, out=gradInput)
 
     def __repr__(self):
-        return f"nn.HardShrink({self.lambda_:g})"
+        return f"{lua_typename(self)}({self.lambda_:g})"

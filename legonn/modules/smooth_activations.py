@@ -5,6 +5,7 @@ from .base.elementwise import Elementwise
 from .base.errors import input_error
 from .base.hessian import PointWiseDiagHessian, diag_hessian_input_buffer
 from .base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 
 class Tanh(PointWiseDiagHessian, Elementwise):
@@ -59,7 +60,7 @@ class SoftPlus(Elementwise):
         xp.multiply(gradOutput, deriv, out=gradInput)
 
     def __repr__(self):
-        return f"nn.SoftPlus(beta={self.beta:g}, threshold={self.threshold:g})"
+        return f"{lua_typename(self)}(beta={self.beta:g}, threshold={self.threshold:g})"
 
 
 class SoftSign(Elementwise):
@@ -183,4 +184,4 @@ class GatedLinearUnit(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.GatedLinearUnit({self.dim})"
+        return f"{lua_typename(self)}({self.dim})"

@@ -10,6 +10,7 @@ from .base.errors import input_error
 from .base.initialisation import uniform_reset
 from .base.module import Module
 from .base.table_buffers import slot, trim
+from ..tensor.introspection import typename as lua_typename
 
 
 def _children(owner, parent, ids):
@@ -235,4 +236,4 @@ class SoftMaxTree(Module):
         return super().clearState('_multiBuffer', '_pathParents', '_pathIndex', '_pathActive', *names)
 
     def __repr__(self):
-        return f"nn.SoftMaxTree({self.inputSize} -> {self.nChildNode} nodes, root {self.rootId})"
+        return f"{lua_typename(self)}({self.inputSize} -> {self.nChildNode} nodes, root {self.rootId})"

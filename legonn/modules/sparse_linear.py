@@ -3,6 +3,7 @@ from ..tensor.scatter_kernels import scatter_add
 from .base.errors import check_hyper, input_error
 from .base.module import Module
 from .base.initialisation import uniform_reset
+from ..tensor.introspection import typename as lua_typename
 
 
 class SparseLinear(Module):
@@ -110,4 +111,4 @@ class SparseLinear(Module):
         self.gradBias.array += scale * go.sum(axis=0)
 
     def __repr__(self):
-        return f"nn.SparseLinear({self.weight.size(1)} -> {self.weight.size(0)})"
+        return f"{lua_typename(self)}({self.weight.size(1)} -> {self.weight.size(0)})"

@@ -10,6 +10,7 @@ from ..tensor.scatter_kernels import scatter_add
 from .base.errors import input_error
 from .base.module import Module
 from .base.batching import batched
+from ..tensor.introspection import typename as lua_typename
 
 
 def adaptive_bounds(size, out):
@@ -40,7 +41,7 @@ class _Adaptive2d(Module):
         return arr if arr.ndim == 4 else arr[None]
 
     def __repr__(self):
-        return f"nn.{type(self).__name__}({self.W}x{self.H})"
+        return f"{lua_typename(self)}({self.W}x{self.H})"
 
 
 class SpatialAdaptiveAveragePooling(_Adaptive2d):

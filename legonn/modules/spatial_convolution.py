@@ -6,6 +6,7 @@ The shared machinery of the 2-D convolutions lives in ``base/convolution.py``.
 from .base.convolution import Convolution2d, KernelParameters, geometry_text
 from .base.errors import input_error
 from .base.hessian import LinearDiagHessian
+from ..tensor.introspection import typename as lua_typename
 
 
 class SpatialConvolution(LinearDiagHessian, KernelParameters, Convolution2d):
@@ -38,7 +39,7 @@ class SpatialConvolution(LinearDiagHessian, KernelParameters, Convolution2d):
         self.reset()
 
     def __repr__(self):
-        s = f"nn.{type(self).__name__}({self.nInputPlane} -> {self.nOutputPlane}, {self.kW}x{self.kH}"
+        s = f"{lua_typename(self)}({self.nInputPlane} -> {self.nOutputPlane}, {self.kW}x{self.kH}"
         s += geometry_text(self)
         return s + (')' if self.bias is not None else ') without bias')
 

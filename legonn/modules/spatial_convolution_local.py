@@ -7,6 +7,7 @@ from .base.module import Module
 from .base.initialisation import uniform_reset
 from .base.batching import batched
 from .base.convolution import geometry_text
+from ..tensor.introspection import typename as lua_typename
 
 
 class SpatialConvolutionLocal(LinearDiagHessian, Module):
@@ -99,5 +100,5 @@ class SpatialConvolutionLocal(LinearDiagHessian, Module):
         self.gradBias.array += scale * go.sum(axis=0)
 
     def __repr__(self):
-        return (f"nn.{type(self).__name__}({self.nInputPlane} -> {self.nOutputPlane}, {self.iW}x{self.iH}, "
+        return (f"{lua_typename(self)}({self.nInputPlane} -> {self.nOutputPlane}, {self.iW}x{self.iH}, "
                 f"{self.kW}x{self.kH}{geometry_text(self)})")

@@ -1,6 +1,7 @@
 """SpatialDepthWiseConvolution: each input plane convolved with its own ``depthwiseMultiplier`` kernels."""
 
 from .base.convolution import Convolution2d, KernelParameters, geometry_text
+from ..tensor.introspection import typename as lua_typename
 
 
 class SpatialDepthWiseConvolution(KernelParameters, Convolution2d):
@@ -53,6 +54,6 @@ class SpatialDepthWiseConvolution(KernelParameters, Convolution2d):
             self.gradBias.array += gb.reshape(self.nInputPlane, self.depthwiseMultiplier).T
 
     def __repr__(self):
-        s = f"nn.{type(self).__name__}({self.nInputPlane} -> {self.depthwiseMultiplier}, {self.kW}x{self.kH}"
+        s = f"{lua_typename(self)}({self.nInputPlane} -> {self.depthwiseMultiplier}, {self.kW}x{self.kH}"
         s += geometry_text(self)
         return s + (')' if self.bias is not None else ') without bias')

@@ -5,6 +5,7 @@ import math
 from ..tensor.random import SCALAR_DRAWS
 from .base.errors import input_error
 from .base.dropout import DropoutBase
+from ..tensor.introspection import typename as lua_typename
 
 
 class SpatialDropout(DropoutBase):
@@ -51,7 +52,7 @@ class SpatialDropout(DropoutBase):
         return super().updateGradInput(input, gradOutput)
 
     def __repr__(self):
-        return f"nn.{type(self).__name__}({self.p:f})"
+        return f"{lua_typename(self)}({self.p:f})"
 
 
 class VolumetricDropout(SpatialDropout):
@@ -103,4 +104,4 @@ class SpatialRegionDropout(DropoutBase):
         return super().updateGradInput(input, gradOutput)
 
     def __repr__(self):
-        return f"nn.SpatialRegionDropout p: {self.p:f}"
+        return f"{lua_typename(self)} p: {self.p:f}"

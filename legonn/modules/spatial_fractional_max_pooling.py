@@ -6,6 +6,7 @@ from ..tensor.scatter_kernels import scatter_add
 from .base.errors import check_hyper, input_error
 from .base.module import Module
 from .base.batching import batched
+from ..tensor.introspection import typename as lua_typename
 
 
 class SpatialFractionalMaxPooling(Module):
@@ -119,4 +120,4 @@ class SpatialFractionalMaxPooling(Module):
     def __repr__(self):
         w = self.outW if self.outW is not None else self.ratioW
         h = self.outH if self.outH is not None else self.ratioH
-        return f"nn.{type(self).__name__}({w}x{h}, {self.poolSizeW},{self.poolSizeH})"
+        return f"{lua_typename(self)}({w}x{h}, {self.poolSizeW},{self.poolSizeH})"

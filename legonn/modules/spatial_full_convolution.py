@@ -11,6 +11,7 @@ from .base.batching import batched
 from .base.connection_tables import MapParameters
 from .base.convolution import DenseParameters, KernelParameters, geometry_text, planes_input
 from .base.target_sized import TargetSized
+from ..tensor.introspection import typename as lua_typename
 
 
 class SpatialFullConvolution(LinearDiagHessian, TargetSized, KernelParameters, DenseParameters, Module):
@@ -102,7 +103,7 @@ class SpatialFullConvolution(LinearDiagHessian, TargetSized, KernelParameters, D
         return super().clearState('_input_t')
 
     def __repr__(self):
-        s = f"nn.{type(self).__name__}({self.nInputPlane} -> {self.nOutputPlane}, {self.kW}x{self.kH}"
+        s = f"{lua_typename(self)}({self.nInputPlane} -> {self.nOutputPlane}, {self.kW}x{self.kH}"
         s += geometry_text(self)
         if self.adjW or self.adjH:
             s += f", {self.adjW},{self.adjH}"

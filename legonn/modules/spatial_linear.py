@@ -3,6 +3,7 @@ colour transforms of SpatialColorTransform (SpatialColorTransform.lua) built on 
 from .base.errors import input_error
 from .base.initialisation import uniform_reset
 from .base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 
 class SpatialLinear(Module):
@@ -70,7 +71,7 @@ class SpatialLinear(Module):
             self.gradWeight.array[...] += (scale * x.shape[1]) * self.weight.array
 
     def __repr__(self):
-        return f"nn.SpatialLinear({self.fanin} -> {self.fanout})"
+        return f"{lua_typename(self)}({self.fanin} -> {self.fanout})"
 
 
 # the Lua's coefficients, row per output plane
@@ -118,4 +119,4 @@ class SpatialColorTransform(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.SpatialColorTransform({self.transform!r})"
+        return f"{lua_typename(self)}({self.transform!r})"

@@ -9,6 +9,7 @@ from ..tensor import Tensor
 from .base.errors import check_hyper, input_error
 from .base.lua_arguments import table_arguments
 from .base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 
 class _PairOfMaps(Module, abstract=True):
@@ -106,7 +107,7 @@ class SpatialMatching(_PairOfMaps):
                            slice(x0 + sx, x1 + sx))
 
     def __repr__(self):
-        return f"nn.SpatialMatching({self.maxh}x{self.maxw}{', full' if self.full_output else ''})"
+        return f"{lua_typename(self)}({self.maxh}x{self.maxw}{', full' if self.full_output else ''})"
 
 
 class SpatialRadialMatching(_PairOfMaps):
@@ -137,7 +138,7 @@ class SpatialRadialMatching(_PairOfMaps):
             yield (d,), slice(0, h), slice(0, w), slice(d, d + h), slice(0, w)
 
     def __repr__(self):
-        return f"nn.SpatialRadialMatching({self.maxh})"
+        return f"{lua_typename(self)}({self.maxh})"
 
 
 class SpatialGraph(Module):
@@ -220,4 +221,4 @@ class SpatialGraph(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.SpatialGraph({'euclid' if self.dist == 0 else 'cosine'}{', normalized' if self.normalize else ''})"
+        return f"{lua_typename(self)}({'euclid' if self.dist == 0 else 'cosine'}{', normalized' if self.normalize else ''})"

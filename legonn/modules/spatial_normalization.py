@@ -15,6 +15,7 @@ from ..tensor.window_kernels import padded, scatter_windows, sliding_windows
 from .base.errors import input_error
 from .base.module import Module
 from .base.batching import batched
+from ..tensor.introspection import typename as lua_typename
 
 
 def _channel_window_sum(a, before, after):
@@ -85,7 +86,7 @@ class SpatialCrossMapLRN(Module):
         return super().clearState('scale')
 
     def __repr__(self):
-        return f"nn.SpatialCrossMapLRN({self.size}, {self.alpha}, {self.beta}, {self.k})"
+        return f"{lua_typename(self)}({self.size}, {self.alpha}, {self.beta}, {self.k})"
 
 
 def _averaging_kernel(owner, kernel):
@@ -183,7 +184,7 @@ class SpatialSubtractiveNormalization(_LocalNormalization):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.SpatialSubtractiveNormalization({self.nInputPlane})"
+        return f"{lua_typename(self)}({self.nInputPlane})"
 
 
 class SpatialDivisiveNormalization(_LocalNormalization):
@@ -228,7 +229,7 @@ class SpatialDivisiveNormalization(_LocalNormalization):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.SpatialDivisiveNormalization({self.nInputPlane})"
+        return f"{lua_typename(self)}({self.nInputPlane})"
 
 
 class SpatialContrastiveNormalization(Module):
@@ -259,7 +260,7 @@ class SpatialContrastiveNormalization(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.SpatialContrastiveNormalization({self.nInputPlane})"
+        return f"{lua_typename(self)}({self.nInputPlane})"
 
 
 class SpatialFeatNormalization(Module):

@@ -10,6 +10,7 @@ from ..tensor.window_kernels import padded, scatter_windows, sliding_windows
 from .base.errors import check_hyper, input_error
 from .base.lua_arguments import table_arguments
 from .base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 
 def _pads(kernel):
@@ -134,4 +135,4 @@ class SpatialNormalization(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.SpatialNormalization({self.nfeatures}, {'x'.join(map(str, self.kernel[0].size()))})"
+        return f"{lua_typename(self)}({self.nfeatures}, {'x'.join(map(str, self.kernel[0].size()))})"

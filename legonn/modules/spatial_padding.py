@@ -8,6 +8,7 @@ repeated sources (reflection, replication) sum their gradients.
 """
 from .base.errors import input_error
 from .base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 
 class _Padding(Module):
@@ -86,7 +87,7 @@ class _SpatialPadding(_Padding):
         return ((self.pad_t, self.pad_b), (self.pad_l, self.pad_r))
 
     def __repr__(self):
-        return f"nn.{type(self).__name__}(l={self.pad_l}, r={self.pad_r}, t={self.pad_t}, b={self.pad_b})"
+        return f"{lua_typename(self)}(l={self.pad_l}, r={self.pad_r}, t={self.pad_t}, b={self.pad_b})"
 
 
 class SpatialZeroPadding(_SpatialPadding):
@@ -141,5 +142,5 @@ class VolumetricReplicationPadding(SpatialReplicationPadding):
         return ((self.pfront, self.pback), (self.ptop, self.pbottom), (self.pleft, self.pright))
 
     def __repr__(self):
-        return (f"nn.VolumetricReplicationPadding(left={self.pleft}, right={self.pright}, top={self.ptop}, "
+        return (f"{lua_typename(self)}(left={self.pleft}, right={self.pright}, top={self.ptop}, "
                 f"bottom={self.pbottom}, front={self.pfront}, back={self.pback})")

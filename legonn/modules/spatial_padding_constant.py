@@ -1,6 +1,7 @@
 """SpatialPadding: nnx's constant-value padding (or cropping) of two chosen axes (nnx's SpatialPadding.lua)."""
 from .base.errors import input_error
 from .base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 
 class SpatialPadding(Module):
@@ -64,5 +65,5 @@ class SpatialPadding(Module):
         return self.gradInput
 
     def __repr__(self):
-        return (f"nn.SpatialPadding(l={self.pad_l}, r={self.pad_r}, t={self.pad_t}, b={self.pad_b}"
+        return (f"{lua_typename(self)}(l={self.pad_l}, r={self.pad_r}, t={self.pad_t}, b={self.pad_b}"
                 f"{f', val={self.val}' if self.val else ''})")

@@ -14,6 +14,7 @@ from .base.module import Module
 from .base.pooling import CeilMode, offset_kind
 from .base.initialisation import uniform_reset
 from .base.batching import batched
+from ..tensor.introspection import typename as lua_typename
 
 
 class _Pooling2d(CeilMode, Module):
@@ -122,7 +123,7 @@ class SpatialMaxPooling(_Pooling2d):
         return super().clearState()
 
     def __repr__(self):
-        return f"nn.{type(self).__name__}({self._text()})"
+        return f"{lua_typename(self)}({self._text()})"
 
 
 class SpatialDilatedMaxPooling(SpatialMaxPooling):
@@ -138,7 +139,7 @@ class SpatialDilatedMaxPooling(SpatialMaxPooling):
         self.dilationW, self.dilationH = dilationW, dilationH
 
     def __repr__(self):
-        return f"nn.{type(self).__name__}({self._text()}, {self.dilationW},{self.dilationH})"
+        return f"{lua_typename(self)}({self._text()}, {self.dilationW},{self.dilationH})"
 
 
 class SpatialAveragePooling(_Pooling2d):
@@ -185,7 +186,7 @@ class SpatialAveragePooling(_Pooling2d):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.{type(self).__name__}({self._text()})"
+        return f"{lua_typename(self)}({self._text()})"
 
 
 class SpatialLPPooling(_Pooling2d):
@@ -242,7 +243,7 @@ class SpatialLPPooling(_Pooling2d):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.{type(self).__name__}({self.nInputPlane}, {self.pnorm}, {self.kW}x{self.kH}, {self.dW},{self.dH})"
+        return f"{lua_typename(self)}({self.nInputPlane}, {self.pnorm}, {self.kW}x{self.kH}, {self.dW},{self.dH})"
 
 
 class SpatialSubSampling(_Pooling2d):
@@ -301,7 +302,7 @@ class SpatialSubSampling(_Pooling2d):
         self.gradBias.array += scale * go.sum(axis=(0, 2, 3))
 
     def __repr__(self):
-        return f"nn.{type(self).__name__}({self.nInputPlane}, {self.kW}x{self.kH}, {self.dW},{self.dH})"
+        return f"{lua_typename(self)}({self.nInputPlane}, {self.kW}x{self.kH}, {self.dW},{self.dH})"
 
 
 class SpatialMaxUnpooling(Module):
@@ -356,4 +357,4 @@ class SpatialMaxUnpooling(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.{type(self).__name__} associated to {self.pooling!r}"
+        return f"{lua_typename(self)} associated to {self.pooling!r}"

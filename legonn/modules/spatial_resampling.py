@@ -4,6 +4,7 @@ from ..tensor.interpolation_kernels import resample_bilinear, resample_bilinear_
 from .base.errors import check_hyper, input_error
 from .base.lua_arguments import table_arguments
 from .base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 
 class SpatialReSampling(Module):
@@ -69,6 +70,6 @@ class SpatialReSampling(Module):
 
     def __repr__(self):
         if self.owidth is not None and self.oheight is not None:
-            return f"nn.SpatialReSampling({self.oheight}x{self.owidth})"
-        return (f"nn.SpatialReSampling(owidth={self.owidth}, oheight={self.oheight}, rwidth={self.rwidth}, "
+            return f"{lua_typename(self)}({self.oheight}x{self.owidth})"
+        return (f"{lua_typename(self)}(owidth={self.owidth}, oheight={self.oheight}, rwidth={self.rwidth}, "
                 f"rheight={self.rheight})")

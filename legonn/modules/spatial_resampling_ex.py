@@ -7,6 +7,7 @@ from ..tensor.scatter_kernels import scatter_add
 from .base.errors import input_error
 from .base.lua_arguments import table_arguments
 from .base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 MODES = ('simple', 'average', 'bilinear')
 
@@ -125,4 +126,4 @@ class SpatialReSamplingEx(Module):
     def __repr__(self):
         size = (f"{self.oheight}x{self.owidth}" if self.owidth is not None and self.oheight is not None else
                 f"owidth={self.owidth}, oheight={self.oheight}, rwidth={self.rwidth}, rheight={self.rheight}")
-        return f"nn.SpatialReSamplingEx({size}, {self.mode!r}, yDim={self.yDim}, xDim={self.xDim})"
+        return f"{lua_typename(self)}({size}, {self.mode!r}, yDim={self.yDim}, xDim={self.xDim})"

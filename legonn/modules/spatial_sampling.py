@@ -8,6 +8,7 @@ from ..tensor.bin_kernels import bin_max, scatter_bins
 from .base.errors import check_hyper, input_error
 from .base.lua_arguments import table_arguments
 from .base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 
 class SpatialUpSampling(Module):
@@ -59,7 +60,7 @@ class SpatialUpSampling(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.SpatialUpSampling({self.dW}, {self.dH})"
+        return f"{lua_typename(self)}({self.dW}, {self.dH})"
 
 
 class SpatialDownSampling(Module):
@@ -110,7 +111,7 @@ class SpatialDownSampling(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.SpatialDownSampling({self.rW}, {self.rH})"
+        return f"{lua_typename(self)}({self.rW}, {self.rH})"
 
 
 def _cells(size, osize):
@@ -179,4 +180,4 @@ class SpatialMaxSampling(Module):
         return super().clearState('indices')
 
     def __repr__(self):
-        return f"nn.SpatialMaxSampling({self.owidth}x{self.oheight})"
+        return f"{lua_typename(self)}({self.owidth}x{self.oheight})"

@@ -19,6 +19,7 @@ from .base.module import Module
 from .base.table_buffers import slot, trim
 from ..tensor.nn_table import nn_table
 from ..tensor.scatter_kernels import scatter_add
+from ..tensor.introspection import typename as lua_typename
 
 
 @functools.lru_cache(maxsize=16)
@@ -77,7 +78,7 @@ class AffineGridGeneratorBHWD(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.AffineGridGeneratorBHWD({self.height}, {self.width})"
+        return f"{lua_typename(self)}({self.height}, {self.width})"
 
 
 def _corners(xp, img, grid):
@@ -296,5 +297,5 @@ class AffineTransformMatrixGenerator(Module):
         return self.gradInput
 
     def __repr__(self):
-        return (f"nn.AffineTransformMatrixGenerator({self.useRotation}, {self.useScale}, "
+        return (f"{lua_typename(self)}({self.useRotation}, {self.useScale}, "
                 f"{self.useTranslation})")

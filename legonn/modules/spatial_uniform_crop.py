@@ -7,6 +7,7 @@ from ..tensor.interpolation_kernels import resample_bilinear, resample_bilinear_
 from ..tensor.random import SCALAR_DRAWS
 from .base.errors import input_error
 from .base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 
 class SpatialUniformCrop(Module):
@@ -139,4 +140,4 @@ class SpatialUniformCrop(Module):
 
     def __repr__(self):
         scale = '' if self.scale is None else f", scale={self.scale!r}"
-        return f"nn.SpatialUniformCrop({self.oheight}x{self.owidth}{scale})"
+        return f"{lua_typename(self)}({self.oheight}x{self.owidth}{scale})"

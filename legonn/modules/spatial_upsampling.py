@@ -5,6 +5,7 @@ Inputs are ``(nPlanes, H, W)`` or ``(batch, nPlanes, H, W)``.
 from ..tensor.interpolation_kernels import interpolation_matrix, repeat_pixels, sum_pixel_blocks
 from .base.errors import check_hyper, input_error
 from .base.module import Module
+from ..tensor.introspection import typename as lua_typename
 
 
 class SpatialUpSamplingNearest(Module):
@@ -35,7 +36,7 @@ class SpatialUpSamplingNearest(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f"nn.SpatialUpSamplingNearest({self.scale_factor})"
+        return f"{lua_typename(self)}({self.scale_factor})"
 
 
 class SpatialUpSamplingBilinear(Module):
@@ -83,5 +84,5 @@ class SpatialUpSamplingBilinear(Module):
 
     def __repr__(self):
         if self.scale_factor:
-            return f"nn.SpatialUpSamplingBilinear({self.scale_factor})"
-        return f"nn.SpatialUpSamplingBilinear({self.oheight}, {self.owidth})"
+            return f"{lua_typename(self)}({self.scale_factor})"
+        return f"{lua_typename(self)}({self.oheight}, {self.owidth})"

@@ -11,6 +11,7 @@ from ..tensor import Tensor, cuda_kernels
 from .base.module import Module
 from .base.errors import input_error
 from .base.table_buffers import copy_pieces, slot, trim, view_buffer
+from ..tensor.introspection import typename as lua_typename
 
 
 class _ElementwiseTable(Module):
@@ -106,7 +107,7 @@ class CAddTable(_ElementwiseTable):
         return self.gradInput
 
     def __repr__(self):
-        return 'nn.CAddTable' + (' (in-place)' if self.inplace else '')
+        return lua_typename(self) + (' (in-place)' if self.inplace else '')
 
 
 class CSubTable(_ElementwiseTable):

@@ -7,6 +7,7 @@ experts by a gater.
 from .base.errors import input_error
 from .base.module import Module
 from .base.table_buffers import slot, slot_in, trim
+from ..tensor.introspection import typename as lua_typename
 
 
 class _PairMeasure(Module):
@@ -104,7 +105,7 @@ class PairwiseDistance(_PairMeasure):
         return self._grads(input, ga, -ga)
 
     def __repr__(self):
-        return f'nn.PairwiseDistance({self.norm})'
+        return f'{lua_typename(self)}({self.norm})'
 
 
 class MixtureTable(Module):
@@ -196,5 +197,5 @@ class MixtureTable(Module):
         return self.gradInput
 
     def __repr__(self):
-        return 'nn.MixtureTable' + (f'({self.dim})' if self.dim is not None else '')
+        return lua_typename(self) + (f'({self.dim})' if self.dim is not None else '')
 

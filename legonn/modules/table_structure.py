@@ -10,6 +10,7 @@ from .base.errors import input_error
 from .base.module import Module
 from .base.table_buffers import (batch_dim, copy_pieces, copy_tree, describe, same_nesting, slot, trim, view_buffer,
                                  zero_mirror)
+from ..tensor.introspection import typename as lua_typename
 
 
 def _table_index(module, index, n, what='index'):
@@ -86,7 +87,7 @@ class JoinTable(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f'nn.JoinTable({self.dimension})'
+        return f'{lua_typename(self)}({self.dimension})'
 
 
 class SplitTable(Module):
@@ -122,7 +123,7 @@ class SplitTable(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f'nn.SplitTable({self.dimension})'
+        return f'{lua_typename(self)}({self.dimension})'
 
 
 class SelectTable(Module):
@@ -170,7 +171,7 @@ class SelectTable(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f'nn.SelectTable({self.index})'
+        return f'{lua_typename(self)}({self.index})'
 
 
 class _TablesOut(Module):
@@ -224,7 +225,7 @@ class NarrowTable(_TablesOut):
         return self.gradInput
 
     def __repr__(self):
-        return f'nn.NarrowTable({self.offset}, {self.length})'
+        return f'{lua_typename(self)}({self.offset}, {self.length})'
 
 
 def _flatten(tree, out):
@@ -488,4 +489,4 @@ class Index(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f'nn.Index({self.dimension})'
+        return f'{lua_typename(self)}({self.dimension})'

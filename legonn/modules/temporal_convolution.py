@@ -10,6 +10,7 @@ from .base.module import Module
 from .base.initialisation import OptionalBias, uniform_reset
 from .base.batching import batched
 from .base.convolution import frame_count, frames_input
+from ..tensor.introspection import typename as lua_typename
 
 
 class TemporalConvolution(Module):
@@ -82,7 +83,7 @@ class TemporalConvolution(Module):
         return super().clearState('finput', 'fgradInput')
 
     def __repr__(self):
-        return f"nn.TemporalConvolution({self.inputFrameSize} -> {self.outputFrameSize}, {self.kW}, {self.dW})"
+        return f"{lua_typename(self)}({self.inputFrameSize} -> {self.outputFrameSize}, {self.kW}, {self.dW})"
 
 
 class TemporalRowConvolution(OptionalBias, Module):
@@ -163,7 +164,7 @@ class TemporalRowConvolution(OptionalBias, Module):
             self.gradBias.array += scale * go.sum(axis=(0, 2))
 
     def __repr__(self):
-        s = f"nn.TemporalRowConvolution({self.inputFrameSize}, {self.kW}"
+        s = f"{lua_typename(self)}({self.inputFrameSize}, {self.kW}"
         if self.dW != 1:
             s += f", {self.dW}"
         return s + (')' if self.bias is not None else ') without bias')

@@ -14,6 +14,7 @@ from .base.initialisation import uniform_reset
 from .base.batching import batched
 from .base.convolution import frame_count, frames_input
 from .base.typed import kind_class
+from ..tensor.introspection import typename as lua_typename
 
 
 class TemporalMaxPooling(Module):
@@ -62,7 +63,7 @@ class TemporalMaxPooling(Module):
         return super().clearState()
 
     def __repr__(self):
-        return f"nn.TemporalMaxPooling({self.kW}, {self.dW})"
+        return f"{lua_typename(self)}({self.kW}, {self.dW})"
 
 
 class TemporalSubSampling(Module):
@@ -122,7 +123,7 @@ class TemporalSubSampling(Module):
         self.gradBias.array += scale * go.sum(axis=(0, 1))
 
     def __repr__(self):
-        return f"nn.TemporalSubSampling({self.inputFrameSize}, {self.kW}, {self.dW})"
+        return f"{lua_typename(self)}({self.inputFrameSize}, {self.kW}, {self.dW})"
 
 
 class TemporalDynamicKMaxPooling(Module):
@@ -178,4 +179,4 @@ class TemporalDynamicKMaxPooling(Module):
         return super().clearState()
 
     def __repr__(self):
-        return f"nn.TemporalDynamicKMaxPooling({self.minK}, {self.factor})"
+        return f"{lua_typename(self)}({self.minK}, {self.factor})"

@@ -2,6 +2,7 @@
 from .base.errors import check_hyper, input_error
 from .base.module import Module
 from ..tensor.interpolation_kernels import interpolation_matrix
+from ..tensor.introspection import typename as lua_typename
 
 LINEAR_MODES = ('linear', 'bilinear', 'trilinear')
 
@@ -100,6 +101,6 @@ class UpSampling(Module):
 
     def __repr__(self):
         if self.scale_factor is not None:
-            return f"nn.UpSampling({self.scale_factor}x, {self.mode})"
+            return f"{lua_typename(self)}({self.scale_factor}x, {self.mode})"
         sizes = ((self.odepth,) if self.odepth is not None else ()) + (self.oheight, self.owidth)
-        return f"nn.UpSampling({'x'.join(map(str, sizes))}, {self.mode})"
+        return f"{lua_typename(self)}({'x'.join(map(str, sizes))}, {self.mode})"

@@ -18,6 +18,7 @@ from .base.module import Module
 from .base.typed import kind_class
 from .base.pooling import CeilMode, offset_kind
 from .base.batching import batched
+from ..tensor.introspection import typename as lua_typename
 
 
 class _VolumetricPoolingBase(CeilMode, Module):
@@ -324,5 +325,5 @@ class VolumetricFractionalMaxPooling(Module):
     def __repr__(self):
         sizes = (self.outT, self.outW, self.outH) if self.outT is not None else (self.ratioT, self.ratioW,
                                                                                  self.ratioH)
-        return (f"nn.VolumetricFractionalMaxPooling({sizes[0]}x{sizes[1]}x{sizes[2]}, "
+        return (f"{lua_typename(self)}({sizes[0]}x{sizes[1]}x{sizes[2]}, "
                 f"{self.poolSizeT},{self.poolSizeW},{self.poolSizeH})")

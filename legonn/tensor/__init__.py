@@ -12,6 +12,9 @@ from .tensor_conv import conv2, conv3, xcorr2, xcorr3
 from .linalg import (eig, gels, geqrf, gesv, inverse, orgqr, ormqr, potrf, potri, potrs, pstrf, qr, svd, symeig,
                      trtrs)
 from .parallel import getnumthreads, setnumthreads
+from .float_errors import silence_float_warnings
+
+silence_float_warnings()
 
 globals().update(TENSOR_CLASSES)
 globals().update(FUNCTIONAL)

@@ -7,6 +7,7 @@ import numpy as np
 from ...tensor import LongTensor, randperm
 from ...tensor.scatter_kernels import scatter_add
 from .initialisation import uniform_reset
+from ...tensor.introspection import typename as lua_typename
 
 
 class tables:
@@ -146,5 +147,5 @@ class MapParameters:
         self.gradWeight.array += gw.reshape(-1, self.kH, self.kW)[self._pairs()]
 
     def __repr__(self):
-        return (f"nn.{type(self).__name__}({self.nInputPlane} -> {self.nOutputPlane}, {self.kW}x{self.kH}, "
+        return (f"{lua_typename(self)}({self.nInputPlane} -> {self.nOutputPlane}, {self.kW}x{self.kH}, "
                 f"{self.dW},{self.dH})")

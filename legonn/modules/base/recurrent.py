@@ -15,6 +15,7 @@ from .errors import input_error
 from .module import Module
 from .typed import registry
 from .zero_rows import zero_norm
+from ...tensor.introspection import typename as lua_typename
 
 REMEMBER_MODES = ('both', 'eval', 'train', 'neither')
 # the names of the LSTM cell's initial state and of the user's cell state and gradient
@@ -338,4 +339,4 @@ class SeqRecurrent(Module, abstract=True):
         return cell
 
     def __repr__(self):
-        return f"nn.{type(self).__name__}({self.inputsize} -> {self.outputsize})"
+        return f"{lua_typename(self)}({self.inputsize} -> {self.outputsize})"
