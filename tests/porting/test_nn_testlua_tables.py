@@ -1,4 +1,4 @@
-"""torch/nn's test.lua, lines 5975-7611 (``nntest.LookupTable`` ... ``nntest.Replicate``, with the local helper
+"""torch/nn's test.lua, lines 5975-7610 (``nntest.LookupTable`` ... ``nntest.Replicate``, with the local helper
 ``createMatrixInputSizes``), ported literally: one test per ``nntest.X``, each naming its lines. The edits are
 docs/porting.md's: ``torch.`` is ``lg.``, ``:`` is ``.``, indices and dimensions are 0-based (LookupTable's
 indices, ``randperm``'s values and every module's dimension argument too), a matrix product ``A * B`` is
@@ -184,9 +184,10 @@ def test_AddConstant():
     module1.backward(module1.output, lg.rand(input1.size()))
 
     err = (input1 - input2).abs().max()
-    # the Lua asserts an exact 0 (asserteq), but the in-place round trip (x + c) - c rounds, in Torch7's doubles as
-    # in NumPy's (THDoubleVector_adds is IEEE addition): it is x to within half an ulp of x + c (< 1e-15 for
-    # x + c < 16) and exactly x in under 1% of draws; MulConstant's twin test below allows 1e-15 for this
+    # the Lua asserts an exact 0 (asserteq), but the in-place round trip (x + c) - c rounds, in Torch7's doubles
+    # as in NumPy's (THDoubleVector_adds is IEEE addition): each element is x to within half an ulp of x + c
+    # (< 1e-15 for x + c < 16), and the whole tensor comes back exact in under 1% of draws; MulConstant's twin
+    # test below allows 1e-15 for the same round trip
     mytester.assertalmosteq(err, 0, 1e-15, lg.typename(module1) + ' - inplace input change err ')
 
     module3 = nn.AddConstant(lg.Tensor([1, 2, 3]))
