@@ -22,7 +22,7 @@ pytestmark = pytest.mark.usefixtures('double_default')   # Torch7's default type
 
 
 def test_Bilinear():
-    """test.lua lines 1654-1695."""
+    """test.lua lines 1654-1694."""
     # set up data:
     N = 10
     D1 = 5
@@ -62,7 +62,7 @@ def test_Bilinear():
 
 
 def test_PartialLinear():
-    """test.lua lines 1697-1757: the partition is 0-based (``lg.randperm`` gives 0 .. K-1)."""
+    """test.lua lines 1696-1757: the partition is 0-based (``lg.randperm`` gives 0 .. K-1)."""
     # settings for experiment:
     N = 10
     D = 5
@@ -126,7 +126,7 @@ def test_PartialLinear():
 
 
 def test_Euclidean():
-    """test.lua lines 1759-1818."""
+    """test.lua lines 1759-1819."""
     ini = random.randint(5, 7)
     inj = random.randint(5, 7)
     input = lg.randn(ini)
@@ -186,7 +186,7 @@ def test_Euclidean():
 
 
 def test_WeightedEuclidean():
-    """test.lua lines 1820-1917."""
+    """test.lua lines 1821-1917."""
     ini = random.randint(5, 7)
     inj = random.randint(5, 7)
     input = lg.randn(ini)
@@ -506,7 +506,7 @@ def test_ModuleCriterion():
 
 
 def test_MaskedSelect():
-    """test.lua lines 2199-2216."""
+    """test.lua lines 2199-2215."""
     input = lg.randn(4, 5)
     mask = lg.ByteTensor(4, 5).bernoulli()
     module = nn.MaskedSelect()
@@ -525,7 +525,7 @@ def test_MaskedSelect():
 
 
 def test_ParallelCriterion():
-    """test.lua lines 2218-2277: the class labels are 0-based (``{1,8}`` is ``[0, 7]``)."""
+    """test.lua lines 2217-2274: the class labels are 0-based (``{1,8}`` is ``[0, 7]``)."""
     input = [lg.rand(2, 10), lg.randn(2, 10)]
     target = [lg.IntTensor([0, 7]), lg.randn(2, 10)]
     nll = nn.ClassNLLCriterion()
@@ -586,7 +586,7 @@ def test_ParallelCriterion():
 
 
 def test_MultiCriterion():
-    """test.lua lines 2279-2324: the class labels are 0-based."""
+    """test.lua lines 2276-2318: the class labels are 0-based."""
     input = lg.rand(2, 10)
     target = lg.IntTensor([0, 7])
     nll = nn.ClassNLLCriterion()
@@ -631,7 +631,7 @@ def test_MultiCriterion():
 
 
 def test_WeightedMSECriterion():
-    """test.lua lines 2326-2331."""
+    """test.lua lines 2320-2325."""
     input = lg.rand(10)
     target = input.clone().add(lg.rand(10))
     cri = nn.WeightedMSECriterion(lg.rand(10))
@@ -639,7 +639,7 @@ def test_WeightedMSECriterion():
 
 
 def test_BCECriterion():
-    """test.lua lines 2333-2349."""
+    """test.lua lines 2327-2342."""
     eps = 1e-2
     input = lg.rand(10) * (1 - eps) + eps / 2
     target = lg.rand(10) * (1 - eps) + eps / 2
@@ -657,7 +657,7 @@ def test_BCECriterion():
 
 
 def test_DistKLDivCriterion():
-    """test.lua lines 2351-2358."""
+    """test.lua lines 2344-2351."""
     input = lg.rand(10)
     target = input.clone().add(lg.rand(10))
     cri = nn.DistKLDivCriterion(True)   # sizeAverage = true
@@ -667,7 +667,7 @@ def test_DistKLDivCriterion():
 
 
 def test_ClassNLLCriterion():
-    """test.lua lines 2360-2400: the labels are 0-based (``random(1, numLabels)`` draws ``0 .. numLabels-1``);
+    """test.lua lines 2353-2393: the labels are 0-based (``random(1, numLabels)`` draws ``0 .. numLabels-1``);
     the ignored label -1 is outside the classes either way, so it stays -1."""
     batchsize = random.randint(2, 4)
     numLabels = random.randint(5, 10)
@@ -710,7 +710,7 @@ def test_ClassNLLCriterion():
 
 
 def test_SpatialClassNLLCriterion():
-    """test.lua lines 2402-2428: the labels are 0-based."""
+    """test.lua lines 2395-2421: the labels are 0-based."""
     numLabels = random.randint(5, 10)
     h = random.randint(5, 20)
     w = random.randint(5, 20)
@@ -739,7 +739,7 @@ def test_SpatialClassNLLCriterion():
 
 
 def test_MultiLabelSoftMarginCriterion():
-    """test.lua lines 2430-2466."""
+    """test.lua lines 2423-2457."""
     # test w/o weights
 
     cri = nn.MultiLabelSoftMarginCriterion()
@@ -776,7 +776,7 @@ def test_MultiLabelSoftMarginCriterion():
 
 
 def test_CrossEntropyCriterion():
-    """test.lua lines 2468-2507: the labels are 0-based."""
+    """test.lua lines 2459-2496: the labels are 0-based."""
     # stochastic
     numLabels = random.randint(5, 10)
     input = lg.zeros(numLabels)
@@ -827,7 +827,7 @@ def _jacobian_and_io(module, input, err_precision=precision):
 
 
 def test_LogSigmoid():
-    """test.lua lines 2509-2522."""
+    """test.lua lines 2498-2511."""
     ini = random.randint(3, 5)
     inj = random.randint(3, 5)
     ink = random.randint(3, 5)
@@ -837,7 +837,7 @@ def test_LogSigmoid():
 
 
 def test_LogSoftmax():
-    """test.lua lines 2524-2556."""
+    """test.lua lines 2513-2546."""
     ini = random.randint(3, 5)
     inj = random.randint(3, 5)
     input = lg.Tensor(ini, inj).zero()
@@ -861,7 +861,7 @@ def test_LogSoftmax():
 
 
 def test_SpatialLogSoftMax():
-    """test.lua lines 2558-2572."""
+    """test.lua lines 2548-2562."""
     ini = random.randint(3, 5)
     inj = random.randint(3, 5)
     ink = random.randint(3, 5)
@@ -877,7 +877,7 @@ def test_SpatialLogSoftMax():
     mytester.asserteq(berr, 0, lg.typename(module) + ' - i/o backward err ')
 
 
-# test.lua lines 2574-2585 hold nntest.TemporalLogSoftmax commented out: nothing to port.
+# test.lua lines 2564-2576 hold nntest.TemporalLogSoftmax commented out: nothing to port.
 
 
 def _max_min_mean(cls, expected1, expected2, ndim3):
@@ -919,23 +919,23 @@ def _max_min_mean(cls, expected1, expected2, ndim3):
 
 
 def test_Max():
-    """test.lua lines 2587-2623."""
+    """test.lua lines 2578-2613."""
     _max_min_mean(nn.Max, [3], [3, 6], 2)
 
 
 def test_Min():
-    """test.lua lines 2625-2661."""
+    """test.lua lines 2615-2650."""
     _max_min_mean(nn.Min, [1], [1, 4], 2)
 
 
 def test_Mean():
-    """test.lua lines 2663-2699: ``nn.Mean(torch.random(1,3))`` is ``nn.Mean(lg.random(0, 3))``, a 0-based
+    """test.lua lines 2652-2687: ``nn.Mean(torch.random(1,3))`` is ``nn.Mean(lg.random(0, 3))``, a 0-based
     dimension."""
     _max_min_mean(nn.Mean, [2], [2, 5], 3)
 
 
 def test_Mul():
-    """test.lua lines 2701-2725."""
+    """test.lua lines 2689-2711."""
     ini = random.randint(3, 5)
     inj = random.randint(3, 5)
     ink = random.randint(3, 5)
@@ -958,7 +958,7 @@ def test_Mul():
 
 
 def test_Sigmoid():
-    """test.lua lines 2727-2740."""
+    """test.lua lines 2713-2726."""
     ini = random.randint(3, 5)
     inj = random.randint(3, 5)
     ink = random.randint(3, 5)
@@ -968,7 +968,7 @@ def test_Sigmoid():
 
 
 def test_Softmax():
-    """test.lua lines 2742-2754."""
+    """test.lua lines 2728-2740."""
     ini = random.randint(3, 5)
     ink = random.randint(3, 5)
     input = lg.Tensor(ink, ini).zero()
@@ -977,7 +977,7 @@ def test_Softmax():
 
 
 def test_SpatialSoftMax():
-    """test.lua lines 2756-2770."""
+    """test.lua lines 2742-2756."""
     ini = random.randint(3, 5)
     inj = random.randint(3, 5)
     ink = random.randint(3, 5)
@@ -988,7 +988,7 @@ def test_SpatialSoftMax():
 
 
 def test_Softmin():
-    """test.lua lines 2772-2784."""
+    """test.lua lines 2758-2770."""
     ini = random.randint(3, 5)
     ink = random.randint(3, 5)
     input = lg.Tensor(ink, ini).zero()
@@ -997,7 +997,7 @@ def test_Softmin():
 
 
 def test_Softsign():
-    """test.lua lines 2786-2798."""
+    """test.lua lines 2772-2784."""
     ini = random.randint(3, 5)
     ink = random.randint(3, 5)
     input = lg.Tensor(ink, ini).zero()
@@ -1006,7 +1006,7 @@ def test_Softsign():
 
 
 def test_SoftPlus():
-    """test.lua lines 2800-2813."""
+    """test.lua lines 2786-2799."""
     ini = random.randint(3, 5)
     inj = random.randint(3, 5)
     ink = random.randint(3, 5)
@@ -1049,22 +1049,22 @@ def _spatial_normalization_batch(cls, kernel_dims, label):
 
 
 def test_SpatialSubtractiveNormalization_2dkernel():
-    """test.lua lines 2815-2853."""
+    """test.lua lines 2801-2839."""
     _spatial_normalization_batch(nn.SpatialSubtractiveNormalization, 2, 'SpatialSubstractiveNormalization 2d')
 
 
 def test_SpatialSubtractiveNormalization_1dkernel():
-    """test.lua lines 2855-2892."""
+    """test.lua lines 2841-2878."""
     _spatial_normalization_batch(nn.SpatialSubtractiveNormalization, 1, 'SpatialSubstractiveNormalization 1d')
 
 
 def test_SpatialDivisiveNormalization_2dkernel():
-    """test.lua lines 2894-2931."""
+    """test.lua lines 2880-2917."""
     _spatial_normalization_batch(nn.SpatialDivisiveNormalization, 2, 'SpatialDivisiveNormalization 2d')
 
 
 def test_SpatialDivisiveNormalization_1dkernel():
-    """test.lua lines 2933-2970."""
+    """test.lua lines 2919-2956."""
     _spatial_normalization_batch(nn.SpatialDivisiveNormalization, 1, 'SpatialDivisiveNormalization 1d')
 
 
@@ -1097,7 +1097,7 @@ def _batch_and_type(module, input, make_input2, tolerance, label):
 
 
 def test_SpatialContrastiveNormalization():
-    """test.lua lines 2972-3007."""
+    """test.lua lines 2958-2998."""
     inputSize = random.randint(6, 9)
     kersize = 3
     nbfeatures = random.randint(3, 5)
@@ -1109,7 +1109,7 @@ def test_SpatialContrastiveNormalization():
 
 
 def test_SpatialCrossMapLRN():
-    """test.lua lines 3009-3044."""
+    """test.lua lines 3000-3042."""
     inputSize = random.randint(6, 9)
     size = random.randint(1, 3) * 2 + 1
     nbfeatures = random.randint(3, 8)
