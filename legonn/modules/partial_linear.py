@@ -15,6 +15,8 @@ class PartialLinear(Module):
     ``setPartition(indices)`` takes 0-based output indices (a tensor, array or list);
     ``resetPartition()`` restores all outputs, making it a plain Linear layer. Only the
     partition's rows receive gradient. As Torch7, ``weight`` starts N(0, 1), ``bias`` 0.
+    ``network`` is PartialLinear.lua's small net, the only way Lua code reaches the weight
+    (``m.network.get(0).get(1).weight`` and ``.gradWeight`` are this module's tensors).
     """
 
     positive_ints = ('inputsize', 'outputsize')
@@ -54,6 +56,22 @@ class PartialLinear(Module):
         if self.weight.is_cuda:
             self.partition = self.partition.cudaLong()
         return self
+
+    @property
+    def network(self):
+        """PartialLinear.lua's ``network``: ``Sequential(ParallelTable(Identity, LookupTable), MM(false, true))``
+        applied to ``[input, partition]``, made on each read around this module's own ``weight`` and
+        ``gradWeight`` (the LookupTable's), so that reading or changing them through it acts on this module."""
+        from ..containers.sequential import Sequential   # containers sit above modules: imported on use
+        from ..containers.tables import ParallelTable
+        from .identity import Identity
+        from .lookup_table import LookupTable
+        from .reductions import MM
+        table = LookupTable(1, self.inputsize)   # one row: its weight is replaced by this module's below
+        net = Sequential().add(ParallelTable().add(Identity()).add(table)).add(MM(False, True))
+        net.type(self.weight.type())   # the buffers on this module's type and device
+        table.weight, table.gradWeight = self.weight, self.gradWeight
+        return net
 
     def _check(self, input):
         self.checkInput(input)

@@ -43,6 +43,10 @@ def test_gpu():
     assert_gpu_matches_cpu(_partial(), _input((2, 4)))
     m = nn.PartialLinear(4, 6).cuda().resetPartition()   # the full partition made on the module's device
     assert m.partition.is_cuda and m.partition.tolist() == list(range(6))
+    x = _input((2, 4)).cuda()
+    m.bias.uniform(-1, 1)   # the network leaves the bias out
+    np.testing.assert_allclose(m.network.forward([x, m.partition]).float().numpy(),
+                               (m.forward(x) - m.bias.view(1, 6)).float().numpy(), rtol=1e-5)
 
 
 def test_bad_partition_and_input():
@@ -51,3 +55,17 @@ def test_bad_partition_and_input():
         m.setPartition([0, 6])
     with pytest.raises(ValueError, match=r'PartialLinear\(4 -> 6\): expected 4 input features'):
         m.forward(lg.FloatTensor(2, 3))
+
+
+def test_network_is_the_lua_net_around_this_modules_weight():
+    """PartialLinear.lua keeps its weight in ``network``'s LookupTable (torch/nn's test.lua reads
+    ``module.network:get(1):get(2).weight``): the net read here holds this module's own tensors and computes
+    the partition's outputs without the bias."""
+    m = _partial().double()
+    table = m.network.get(0).get(1)
+    assert table.weight is m.weight and table.gradWeight is m.gradWeight
+    x = _input((3, 4))
+    np.testing.assert_allclose(m.network.forward([x, m.partition]).numpy(),
+                               m.forward(x).numpy() - m.bias.numpy()[[5, 0, 2]], rtol=1e-13)
+    m.network.get(0).get(1).weight.fill(2)
+    assert (m.weight.numpy() == 2).all()
