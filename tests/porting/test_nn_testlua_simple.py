@@ -578,6 +578,16 @@ def test_Dropout():
     assert math.fabs(gradInput.mean() - (1 - p)) < 0.05, 'dropout gradInput'
 
 
+def _train_and_check_means(module, input, p):
+    """The lines test.lua's SpatialDropout and VolumetricDropout tests end with: in training, the output's and
+    gradInput's means of an input of ones are within 0.05 of the kept fraction ``1 - p``."""
+    module.train = True
+    output = module.forward(input)
+    assert math.fabs(output.mean() - (1 - p)) < 0.05, 'dropout output'
+    gradInput = module.backward(input, input)
+    assert math.fabs(gradInput.mean() - (1 - p)) < 0.05, 'dropout gradInput'
+
+
 def test_SpatialDropout():
     """test.lua lines 596-608."""
     p = 0.2  # prob of dropiing out a neuron
@@ -586,11 +596,7 @@ def test_SpatialDropout():
     nfeats = 1000
     input = lg.Tensor(nfeats, w, h).fill(1)
     module = nn.SpatialDropout(p)
-    module.train = True
-    output = module.forward(input)
-    assert math.fabs(output.mean() - (1 - p)) < 0.05, 'dropout output'
-    gradInput = module.backward(input, input)
-    assert math.fabs(gradInput.mean() - (1 - p)) < 0.05, 'dropout gradInput'
+    _train_and_check_means(module, input, p)
 
 
 def test_SpatialDropoutBatch():
@@ -602,11 +608,7 @@ def test_SpatialDropoutBatch():
     nfeats = 1000
     input = lg.Tensor(bsz, nfeats, w, h).fill(1)
     module = nn.SpatialDropout(p)
-    module.train = True
-    output = module.forward(input)
-    assert math.fabs(output.mean() - (1 - p)) < 0.05, 'dropout output'
-    gradInput = module.backward(input, input)
-    assert math.fabs(gradInput.mean() - (1 - p)) < 0.05, 'dropout gradInput'
+    _train_and_check_means(module, input, p)
 
 
 def test_VolumetricDropout():
@@ -618,11 +620,7 @@ def test_VolumetricDropout():
     nfeats = 1000
     input = lg.Tensor(nfeats, t, w, h).fill(1)
     module = nn.VolumetricDropout(p)
-    module.train = True
-    output = module.forward(input)
-    assert math.fabs(output.mean() - (1 - p)) < 0.05, 'dropout output'
-    gradInput = module.backward(input, input)
-    assert math.fabs(gradInput.mean() - (1 - p)) < 0.05, 'dropout gradInput'
+    _train_and_check_means(module, input, p)
 
 
 def test_VolumetricDropoutBatch():
@@ -635,11 +633,7 @@ def test_VolumetricDropoutBatch():
     nfeats = 1000
     input = lg.Tensor(bsz, nfeats, t, w, h).fill(1)
     module = nn.VolumetricDropout(p)
-    module.train = True
-    output = module.forward(input)
-    assert math.fabs(output.mean() - (1 - p)) < 0.05, 'dropout output'
-    gradInput = module.backward(input, input)
-    assert math.fabs(gradInput.mean() - (1 - p)) < 0.05, 'dropout gradInput'
+    _train_and_check_means(module, input, p)
 
 
 def test_ReLU():
