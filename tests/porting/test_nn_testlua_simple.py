@@ -21,7 +21,7 @@ pytestmark = pytest.mark.usefixtures('double_default')   # Torch7's default type
 
 # test.lua lines 24-38: a tostring test per module of the table, named 'tostring' .. its key
 def _tostring_test(component):
-    assert repr(component).find(lg.type(component) + '(') != -1, \
+    assert str(component).find(lg.type(component) + '(') != -1, \
         'nn components should have a descriptive tostring beginning with the classname'
 
 
