@@ -10,12 +10,13 @@ ported twice); l2.lua is required by every script and called by none, so it is n
 Torch7's default tensor type is DoubleTensor: the scripts run in it (the ``double_default`` fixture).
 """
 import math
+import random
 
 import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import nn, optim
+from legonn import gnuplot, nn, optim
 from tests.optim.problems import rosenbrock
 from tests.optim.test_first_order import ref_adadelta, ref_adagrad, ref_adam, ref_adamax, ref_rmsprop, ref_sgd
 from tests.optim.test_quasi_newton import ref_cg, ref_lbfgs_run
@@ -279,9 +280,9 @@ def gettableval(tt, v):
 @pytest.mark.parametrize('dofista', [True, False], ids=['fista', 'ista'])
 def test_fista(dofista, tmp_path):
     """test/test_fista.lua lines 29-94, run once for FISTA and once for ISTA (the script toggles the global
-    ``dofista`` on each run and plots the two histories it saved, lines 15-27). The plots are gnuplot windows
-    in the Lua; their figures are asserted instead: the code picks the dictionary atoms mixed into x, and the
-    reconstruction error is small."""
+    ``dofista`` on each run and plots the two histories it saved, lines 15-27). The two gnuplot windows are
+    drawn as SVG files, and what they show is asserted: FISTA's code picks the dictionary atoms mixed into x,
+    and the reconstruction error in the title is small."""
     seed = 123
     lg.manualSeed(seed)
     nc = 3
@@ -303,9 +304,9 @@ def test_fista(dofista, tmp_path):
 
     mixi = lg.Tensor(nc)
     mixj = lg.Tensor(nc)
-    rng = np.random.RandomState(seed)    # math.random: Lua's own generator, seeded by math.randomseed(seed)
+    random.seed(seed)    # math.randomseed(seed): Lua's own generator is Python's random (docs/porting.md)
     for i in range(nc):
-        ii = int(rng.randint(1, no + 1))
+        ii = random.randint(1, no)
         cc = lg.uniform(0, 1 / nc)
         mixi[i] = ii
         mixj[i] = cc
@@ -314,6 +315,22 @@ def test_fista(dofista, tmp_path):
     fista = FistaL1(D, fistaparams)
     code, h = fista['run'](x, 0.1)
     rec = fista['reconstruction']
+
+    # the script's gnuplot windows, as SVG files so that the test can read them (a screen figure shows
+    # nothing without the gnuplot program)
+    gnuplot.svgfigure(str(tmp_path / 'figure1.svg'), 1)
+    gnuplot.plot(['data', mixi, mixj, '+'], ['code', lg.linspace(1, no, no), code, '+'])
+    gnuplot.title('Fista = ' + str(fistaparams['doFistaUpdate']).lower())
+
+    gnuplot.svgfigure(str(tmp_path / 'figure2.svg'), 2)
+    gnuplot.plot(['input', lg.linspace(1, ni, ni), x, '+-'], ['reconstruction', lg.linspace(1, ni, ni), rec, '+-'])
+    gnuplot.title('Reconstruction Error : ' + str(x.dist(rec)) + ' ' + 'Fista = '
+                  + str(fistaparams['doFistaUpdate']).lower())
+    gnuplot.close(1)
+    gnuplot.close(2)
+    for n, names in ((1, ('data', 'code')), (2, ('input', 'reconstruction'))):
+        svg = (tmp_path / f'figure{n}.svg').read_text()
+        assert all(name in svg for name in names) and 'Fista = ' + str(dofista).lower() in svg
 
     # figure 1: the data (atoms mixi with weights mixj) and the code; FISTA's largest coefficients are the
     # mixed atoms. ISTA stops earlier (errthres 1e-4 between iterations) with its code not yet settled:

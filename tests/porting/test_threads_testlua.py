@@ -224,7 +224,8 @@ def test_threads_multiple():
 def test_threads_safe(sharedserialize, capsys):
     """test/test-threads-safe.lua lines 10-48 with its defaults (N = 1000 runs, safe): 10 threads add 1 to one
     shared tensor, each addition under the mutex ``threads.safe`` wraps it in, so no update is lost. The
-    tensor is shrunk from 1e7 to 1e5 elements."""
+    tensor is shrunk from 1e7 to 1e5 elements; the fixture runs line 15's serialization call. (The script's
+    'unsafe' argument, which shows the race, is left out: a lost update is a matter of chance.)"""
     N = 1000
     issafe = True
 
@@ -260,7 +261,8 @@ def test_threads_safe(sharedserialize, capsys):
 def test_threads_shared(sharedserialize):
     """test/test-threads-shared.lua lines 1-111: under sharedserialize the jobs change the main thread's tensors,
     tds hash and storages themselves; torch.serialize then copies them. Keys are 0-based; K, the strings per
-    job, is shrunk from 100000 (with tds) to 1000."""
+    job, is shrunk from 100000 (with tds) to 1000. The fixture runs line 11's
+    ``threads.Threads.serialization('threads.sharedserialize')`` (and puts the default back)."""
     nthread = 4
     njob = 10
     msg = "hello from a satellite thread"
@@ -282,6 +284,7 @@ def test_threads_shared(sharedserialize):
     print('GO')
 
     def init(threadIdx):
+        from legonn import tds  # noqa: F401  (pcall(require, 'tds'))
         print('starting a new thread/state number:', threadIdx)
         threads.local.gmsg = msg   # we copy here an upvalue of the main thread
 
@@ -353,7 +356,7 @@ def test_threads_shared(sharedserialize):
 
 def test_atomic(sharedserialize):
     """test/test-atomic.lua lines 1-30: ten threads count 10 x steps with one ``tds.AtomicCounter``; steps is
-    shrunk from 100000 to 10000."""
+    shrunk from 100000 to 10000. The fixture runs line 2's serialization('threads.sharedserialize')."""
     atomic = tds.AtomicCounter()
     numOfThreads = 10
 
@@ -382,7 +385,7 @@ def test_atomic(sharedserialize):
 def test_traceback(sharedserialize):
     """test/test-traceback.lua lines 1-28: a job's error reaches ``synchronize`` with the worker's traceback,
     which names the function that raised (Lua's "in function 'evil_func'" is Python's "in evil_func"); the
-    pool then runs the next job and its callback."""
+    pool then runs the next job and its callback. The fixture runs line 2's serialization call."""
     Threads = threads.Threads   # `local Threads = require 'threads'; Threads(1, f)`: a module is not callable
 
     my_threads = Threads(1, lambda: None)   # nothing
