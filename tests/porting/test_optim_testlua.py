@@ -152,6 +152,11 @@ def test_lbfgs_w_ls():
     x, fx, i = optim.lbfgs(rosenbrock, x, {'maxIter': 100, 'lineSearch': optim.lswolfe})
     np.testing.assert_allclose(x.array, [1, 1], atol=1e-5)
     assert fx[0] == 1.0 and fx[-1] < 1e-10 and len(fx) < 50 and i >= len(fx)
+    # the Lua rule's iterates (lbfgs.lua with lswolfe.lua), one loss per iteration after the first
+    ref = ref_lbfgs_run(rosenbrock, np.zeros(2), 100, lr=1.0, line_search=True)
+    assert len(fx) == len(ref) + 1
+    np.testing.assert_allclose(fx[1:], [rosenbrock(p)[0] for p in ref], rtol=1e-8, atol=1e-15)
+    np.testing.assert_allclose(x.array, ref[-1], rtol=1e-10)
 
 
 def test_cmaes():
