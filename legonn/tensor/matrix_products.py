@@ -63,17 +63,23 @@ class MatrixProductsMixin:
                                  f"the product has sizes {prod_shape}")
             base_arr = base_arr.reshape(prod_shape)
             self.resize(prod_shape)
-            self.array[...] = base_arr * v1 if v1 != 1 else base_arr
-            v1 = 1
+            if v1 != 0:   # beta 0: BLAS never reads the added tensor, so its NaNs do not reach the result
+                self.array[...] = base_arr * v1 if v1 != 1 else base_arr
+                v1 = 1
         elif prod_shape != self._size:
             raise ValueError(f"{self._typename}.{what}: result of sizes {prod_shape} does not match "
                              f"this tensor's sizes {self._size}")
         if in_place:
             addmm_into(self.array, mats[0], mats[1], alpha=v2, beta=v1)
             return self
-        if v1 != 1:
-            self.array *= v1
-        self.array += prod
+        if v1 == 0:
+            # Torch7's gemv/ger/gemm with beta 0 write the product without reading the result's old values
+            # (THBlas scal's a == 0 case): a freshly resized result's garbage, NaN included, is not kept
+            self.array[...] = prod
+        else:
+            if v1 != 1:
+                self.array *= v1
+            self.array += prod
         return self
 
     _blas_ranks = {'addmm': (2, 2), 'addmv': (2, 1), 'addr': (1, 1), 'addbmm': (3, 3), 'baddbmm': (3, 3)}

@@ -7,9 +7,11 @@ processes), so it pickles by path and works after the pool has started.
 A condition keeps a wake-up counter in its file; ``wait`` sleeps until the
 counter moves (polling with a short back-off), which allows the spurious
 wake-ups every condition variable allows: re-check the predicate in a loop.
-POSIX only (``fcntl``).
+``free()`` removes one now, as Torch7's. ``safe(func)`` wraps a function in
+a mutex of its own (torch/threads' safe.lua). POSIX only (``fcntl``).
 """
 import fcntl
+import functools
 import mmap
 import os
 import struct
@@ -54,7 +56,7 @@ def _handle(path, mapped):
                 fd = os.open(path, os.O_RDWR)
             except FileNotFoundError:
                 raise RuntimeError(f"legonn.threads: the mutex or condition {path} no longer exists "
-                                   "(its creator was garbage collected)") from None
+                                   "(freed, or its creator was garbage collected)") from None
             entry = (os.getpid(), threading.Lock(), fd, mmap.mmap(fd, 8) if mapped else None)
             _handles[path] = entry
         return entry
@@ -69,13 +71,20 @@ class Mutex:
     """
 
     def __init__(self, id=None):
+        self._free = None
         if id is None:
             id = _create('legonn-mutex-', 8)
-            weakref.finalize(self, _remove, id)
+            self._free = weakref.finalize(self, _remove, id)
         self._path = id
 
     def id(self):
         return self._path
+
+    def free(self):
+        """Torch7's ``m:free()``: the mutex this object created is removed now rather than when it is
+        collected (a handle re-created from an id leaves it to its creator); using it afterwards raises."""
+        if self._free is not None:
+            self._free()
 
     def lock(self):
         _, tlock, fd, _ = _handle(self._path, False)
@@ -111,13 +120,16 @@ class Condition:
     """
 
     def __init__(self, id=None):
+        self._free = None
         if id is None:
             id = _create('legonn-cond-', 8)
-            weakref.finalize(self, _remove, id)
+            self._free = weakref.finalize(self, _remove, id)
         self._path = id
 
     def id(self):
         return self._path
+
+    free = Mutex.free
 
     def _count(self):
         return struct.unpack_from('q', _handle(self._path, True)[3], 0)[0]
@@ -155,3 +167,30 @@ class Condition:
 
     def __repr__(self):
         return f"threads.Condition({self._path!r})"
+
+
+class _Safe:
+    """What ``safe(func, mutex)`` returns: ``func`` called with ``mutex`` held. A class rather than a closure
+    so that it pickles (by the mutex's id) for process workers."""
+
+    def __init__(self, func, mutex):
+        self.func, self.mutex = func, mutex
+        functools.update_wrapper(self, func)
+
+    def __call__(self, *args, **kwargs):
+        with self.mutex:
+            return self.func(*args, **kwargs)
+
+    def __reduce__(self):
+        return _Safe, (self.func, self.mutex)
+
+
+def safe(func, mutex=None):
+    """torch/threads' ``threads.safe(func, [mutex])``: a function that calls ``func`` with the same arguments
+    and results while holding ``mutex``, so that jobs of any worker run it one at a time. Without a mutex
+    one is created, and removed when the returned function is collected (it owns it)."""
+    if not callable(func):
+        raise TypeError(f"threads.safe: expected a function, got {func!r:.60}")
+    if mutex is not None and not isinstance(mutex, Mutex):
+        raise TypeError(f"threads.safe: the mutex must be a threads.Mutex, got {mutex!r:.60}")
+    return _Safe(func, Mutex() if mutex is None else mutex)

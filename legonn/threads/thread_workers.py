@@ -12,6 +12,7 @@ import types
 from ..tensor.random import own_generator
 from . import current
 from .failure import Failure
+from .sync import _Safe
 
 _STOP = None
 
@@ -21,6 +22,8 @@ def _frozen(job):
     with its upvalues when addjob is called, so a job made in a loop (imagenet-multiGPU's test.lua reads
     indexStart, indexEnd) sees that iteration's values, where a Python closure reads the variables when it
     runs, after the loop has moved on. The objects are not copied: a tensor or list is the caller's."""
+    if isinstance(job, _Safe):    # threads.safe(f): Torch7 serialises f as an upvalue of the safe function
+        return _Safe(_frozen(job.func), job.mutex)
     cells = job.__closure__ if isinstance(job, types.FunctionType) else None
     if not cells:
         return job

@@ -116,6 +116,29 @@ def test_addmm_reads_an_operand_that_is_the_result_before_writing(mats):
     assert np.allclose(r.array, 2 * A + 3 * A @ A)
 
 
+PRODUCTS = {'addmv': (((3, 4), (4,)), np.matmul), 'addr': (((3,), (2,)), np.outer),
+            'addmm': (((3, 4), (4, 2)), np.matmul), 'baddbmm': (((2, 3, 4), (2, 4, 2)), np.matmul),
+            'addbmm': (((2, 3, 4), (2, 4, 2)), lambda a, b: (a @ b).sum(0))}
+
+
+@pytest.mark.parametrize('device', ['cpu', pytest.param('cuda', marks=pytest.mark.gpu)])
+@pytest.mark.parametrize('what', sorted(PRODUCTS))
+@pytest.mark.parametrize('own', [True, False], ids=['result', 'other'])
+def test_beta_zero_never_reads_the_added_tensor(what, own, device):
+    """With v1 = 0 Torch7's BLAS calls write v2 * product without reading the old values (THBlas scal's
+    a == 0 case), so a freshly resized result's garbage, NaN included, is gone: test/sparsecoding.lua's
+    ``reconstruction:resize(n):addmv(0, 1, D, x)`` on an uninitialised tensor."""
+    shapes, product = PRODUCTS[what]
+    rng = np.random.default_rng(2)
+    a, b = (rng.standard_normal(s) for s in shapes)
+    expected = 2 * product(a, b)
+    on = (lambda t: t.cudaDouble()) if device == 'cuda' else (lambda t: t)
+    result = on(lg.DoubleTensor(*expected.shape).fill(np.nan))
+    added = result if own else on(lg.DoubleTensor(*expected.shape).fill(np.nan))
+    getattr(result, what)(0, added, 2, on(T(a)), on(T(b)))
+    np.testing.assert_allclose(result.cpu().array, expected, rtol=1e-12)
+
+
 def test_diag_tril_triu_follow_torch7():
     """THTensor_(diag/tril/triu): diag of a vector builds a matrix, of a matrix reads a diagonal (k above or below
     the main one); the triangles keep the part on and below (tril) or above (triu) diagonal k."""

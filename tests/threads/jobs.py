@@ -104,6 +104,15 @@ def count_under_mutex(mutex, counter, times):
     return counter
 
 
+def racy_increment(counter, times):
+    """count_under_mutex's read, pause, write without a mutex: what ``threads.safe`` has to make exact."""
+    for _ in range(times):
+        value = float(counter.array[0])
+        time.sleep(0)
+        counter.array[0] = value + 1
+    return counter
+
+
 def wait_for_flag(mutex, condition, flag):
     mutex.lock()
     try:

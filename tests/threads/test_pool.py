@@ -72,6 +72,22 @@ def test_a_job_sees_its_variables_as_they_were_at_addjob():
     assert sorted(shared_list) == [0, 4, 8, 12, 16, 20]   # the list itself is the caller's
 
 
+def test_a_safe_job_sees_its_variables_as_they_were_at_addjob():
+    """The same for a job wrapped by threads.safe: Torch7 serialises the wrapped function as an upvalue of
+    safe's, with its own upvalues."""
+    gate = threading.Event()
+    got = []
+    p = threads.Threads(1, queuesize=4)
+    try:
+        for i in range(4):
+            p.addjob(threads.safe(lambda: (gate.wait(5), i)[1]), got.append)
+        gate.set()
+        p.synchronize()
+    finally:
+        p.terminate()
+    assert got == [0, 1, 2, 3]
+
+
 def test_thousand_small_jobs_none_lost_or_duplicated(pool):
     seen = []
     for i in range(1000):
