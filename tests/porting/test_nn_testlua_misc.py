@@ -265,7 +265,8 @@ def test_PixelShuffle():
                 for w in range(output.size(3)):
                     heightIdx = lg.floor(h / upscaleFactor)
                     widthIdx = lg.floor(w / upscaleFactor)
-                    channelIdx = upscaleFactor * (h % upscaleFactor) + (w % upscaleFactor) + c * upscaleFactor * upscaleFactor
+                    channelIdx = (upscaleFactor * (h % upscaleFactor) + (w % upscaleFactor)
+                                  + c * upscaleFactor * upscaleFactor)
 
                     mytester.assertTensorEq(output[:, c:c + 1, h:h + 1, w:w + 1],
                                             input[:, channelIdx:channelIdx + 1, heightIdx:heightIdx + 1,
