@@ -8,11 +8,12 @@ running estimates move towards them: ``running_mean = momentum * mean +
 variance. That holds for a batch of one image too (THNN's
 BatchNormalization.c counts nElement / nInput values per feature, whatever the
 batch size: pix2pix trains its U-net so, and fast-neural-style's
-InstanceNormalization is a SpatialBatchNormalization over a batch of one). One
-value per feature in training (a single sample of BatchNormalization, or of
-1x1 planes) is refused: Torch7's unbiased variance is 0/0 there and its running
-variance turns NaN. In evaluate mode (``evaluate()``) the running estimates are
-used and left unchanged.
+InstanceNormalization is a SpatialBatchNormalization over a batch of one). With
+one value per feature in training (a single sample of BatchNormalization, or of
+1x1 planes) the running estimates are used and left unchanged, as torch/nn's
+last BatchNormalization.lua does for a batch of one (it hands THNN ``train and
+input:size(1) > 1``; the unbiased variance would be 0/0 there). In evaluate
+mode (``evaluate()``) the running estimates are used and left unchanged.
 """
 
 from .base.errors import check_hyper, input_error
@@ -78,11 +79,9 @@ class BatchNormalization(Module):
                               f"{input.size(feat_dim)} ({what} of size {tuple(input.size())})")
         x = input.array if is_batch else input.array[None]
         x3 = x.reshape(x.shape[0], n_feat, -1)
-        if self.train and x3.shape[0] * x3.shape[2] == 1:
-            raise input_error(self, "more than one value per feature in training (Torch7's running variance "
-                              "would turn NaN; call evaluate() to use the running estimates)",
-                              f"one ({what} of size {tuple(input.size())})")
-        return x3, self.train
+        # one value per feature has no batch variance: BatchNormalization.lua's batch of one takes the running
+        # estimates then (a batch of one image with larger planes keeps its own statistics, as THNN computes them)
+        return x3, self.train and x3.shape[0] * x3.shape[2] > 1
 
     def _stats(self, xp, x3, batch_stats):
         """(mean, 1/sqrt(var + eps)) as (features, 1) arrays; batch ones update the running estimates."""

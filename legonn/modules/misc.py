@@ -1,6 +1,11 @@
 """Small utility layers: one-hot encoding, gradient tricks (reversal, L1 penalty,
 zeroing), constants, training noise and a size printer."""
+import numbers
+
+import numpy as np
+
 from ..tensor import as_tensor
+from ..tensor.backend import to_module
 from ..tensor.scatter_kernels import out_of_range
 from .base.errors import input_error
 from .base.module import Module
@@ -10,11 +15,14 @@ from ..tensor.introspection import typename as lua_typename
 
 class OneHot(Module):
     """0-based class indices (any type; fractions truncate) of size S -> one-hot rows of size
-    S x outputSize (the module's type).
+    S x outputSize (the module's type). A number is one index (a row of outputSize); a CUDA module
+    takes host indices too, copied to its device as OneHot.lua does.
 
-    The input is not differentiable: gradInput is zeros.
+    The input is not differentiable: gradInput is zeros of the input's size, of the module's type
+    (OneHot.lua's ``self.gradInput``).
     """
     input_dtypes = 'any'  # integer indices are part of its input
+    any_device = True     # host indices serve a CUDA module (OneHot.lua copies them); updateOutput refuses the reverse
     positive_ints = ('outputSize',)
 
     def __init__(self, outputSize):
@@ -22,25 +30,32 @@ class OneHot(Module):
         self.checkHyper(outputSize=outputSize)
         self.outputSize = outputSize
 
+    def forward(self, input):
+        # OneHot.lua takes a number as one index of no dimension (its output has the size {outputSize}): a 0-d
+        # index tensor, where forward would make a number a 1-element vector
+        if isinstance(input, numbers.Real) and not isinstance(input, bool):
+            input = as_tensor(np.asarray(input))
+        return super().forward(input)
+
     def updateOutput(self, input):
         self.checkTensor(input)
-        # like Torch7's copy into a LongTensor, fractional indices truncate
-        idx = input.array.astype('int64')
+        if input.is_cuda and not self.output.is_cuda:
+            raise input_error(self, f"input on the module's device ({self.output.type()})", input.type(), TypeError)
+        xp = self.output.xp
+        # like Torch7's copy into a LongTensor (a CudaTensor for a CUDA module), fractional indices truncate
+        idx = to_module(input.array.astype('int64'), xp)
         bad = out_of_range(idx, self.outputSize)
         if bad:
             raise input_error(self, f"class indices in [0, {self.outputSize - 1}]", f"indices from {bad[0]} to {bad[1]}",
                               IndexError)
-        if self.output.is_cuda != input.is_cuda:
-            raise input_error(self, f"input on the module's device ({self.output.type()})", input.type(), TypeError)
         out = self.output.resize(*input.size(), self.outputSize)
-        xp = input.xp
         hot = xp.arange(self.outputSize) == idx[..., None]
         out.array[...] = hot
         return self.output
 
     def updateGradInput(self, input, gradOutput):
         self.checkTensor(input)
-        self.bufferLike('gradInput', input)[...] = 0
+        self.bufferLike('gradInput', self.output, input.size())[...] = 0
         return self.gradInput
 
     def __repr__(self):

@@ -99,19 +99,28 @@ def test_spatial_training_on_one_image_uses_its_statistics():
 
 @pytest.mark.parametrize('make,shape', [(lambda: nn.BatchNormalization(2), (1, 2)),
                                         (lambda: nn.SpatialBatchNormalization(2), (1, 2, 1, 1))])
-def test_one_value_per_feature_in_training_is_refused(make, shape):
-    """Torch7 divides the batch's squared deviations by n - 1 = 0 there (a NaN running variance); legonn
-    refuses it, naming the module, and leaves the statistics; evaluate() takes the running estimates."""
+def test_one_value_per_feature_in_training_takes_the_running_estimates(make, shape):
+    """torch/nn's BatchNormalization.lua hands THNN ``train and input:size(1) > 1``: with one value per
+    feature (no batch variance; its n - 1 is 0) training forward and backward use the running estimates, as
+    evaluation does, and leave them unchanged (test.lua's nntest.BatchNormalization, batchsize 1)."""
     m = make().double()
-    with pytest.raises(ValueError, match=r'BatchNormalization \(\dD\) \(2\): expected more than one value per '
-                                         r'feature in training.*got one'):
-        m.forward(lg.randn(*shape).double())
-    np.testing.assert_array_equal(m.running_mean.numpy(), [0, 0])
-    np.testing.assert_array_equal(m.running_var.numpy(), [1, 1])
-    x = lg.randn(*shape).double()
-    out = m.evaluate().forward(x).numpy()
-    np.testing.assert_allclose(out.reshape(2), x.numpy().reshape(2) / np.sqrt(1 + 1e-5) * m.weight.numpy(),
-                               rtol=1e-12)
+    m.running_mean.copy(lg.DoubleTensor([0.5, -1.0]))
+    m.running_var.copy(lg.DoubleTensor([4.0, 0.25]))
+    m.bias.copy(lg.DoubleTensor([0.1, 0.2]))
+    x, go = lg.randn(*shape).double(), lg.randn(*shape).double()
+    invstd = 1 / np.sqrt(np.array([4.0, 0.25]) + 1e-5)
+    w, b = m.weight.numpy(), m.bias.numpy()
+    m.zeroGradParameters()
+    out = m.forward(x).numpy().reshape(2)
+    np.testing.assert_allclose(out, (x.numpy().reshape(2) - [0.5, -1.0]) * invstd * w + b, rtol=1e-12)
+    gi = m.backward(x, go).numpy().reshape(2)
+    np.testing.assert_allclose(gi, go.numpy().reshape(2) * invstd * w, rtol=1e-12)
+    np.testing.assert_allclose(m.gradWeight.numpy(), go.numpy().reshape(2) * (x.numpy().reshape(2) - [0.5, -1.0])
+                               * invstd, rtol=1e-12)
+    np.testing.assert_array_equal(m.running_mean.numpy(), [0.5, -1.0])
+    np.testing.assert_array_equal(m.running_var.numpy(), [4.0, 0.25])
+    assert m.train
+    assert_jacobian(make(), lg.randn(*shape))
 
 
 def test_eps_zero_on_a_constant_feature_gives_its_bias_not_nan():

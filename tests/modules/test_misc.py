@@ -85,10 +85,40 @@ def test_one_hot_output_and_zero_gradient():
     assert_type_roundtrip(nn.OneHot(3), lg.LongTensor([0, 2]))
 
 
+def test_one_hot_grad_input_has_the_module_type_and_a_number_is_one_index():
+    """OneHot.lua's gradInput is the module's own tensor (``self.gradInput:resize(input:size()):zero()``), a
+    DoubleTensor for LongTensor indices of a double module (test.lua's nntest.OneHot); a number is one index."""
+    m = nn.OneHot(4).double()
+    idx = lg.LongTensor([[0, 3], [2, 2]])
+    m.forward(idx)
+    gi = m.backward(idx, lg.randn(2, 2, 4).double())
+    assert gi.type() == 'legonn.DoubleTensor' and tuple(gi.size()) == (2, 2) and not gi.numpy().any()
+    one = m.forward(2)
+    assert tuple(one.size()) == (4,)
+    np.testing.assert_array_equal(one.numpy(), [0, 0, 1, 0])
+
+
 @pytest.mark.gpu
 def test_one_hot_gpu():
     m = nn.OneHot(3).cuda()
     np.testing.assert_array_equal(m.forward(lg.LongTensor([2, 0]).cudaLong()).cpu().numpy(), np.eye(3)[[2, 0]])
+
+
+@pytest.mark.gpu
+def test_one_hot_gpu_takes_host_indices_and_numbers():
+    """OneHot.lua copies a host input into a CudaTensor for a CUDA module (a number too): the output is on the
+    GPU; a CPU module still refuses CUDA indices, naming itself."""
+    m = nn.OneHot(3).cuda()
+    out = m.forward(lg.LongTensor([2, 0]))
+    assert out.type() == 'legonn.CudaTensor'
+    np.testing.assert_array_equal(out.cpu().numpy(), np.eye(3)[[2, 0]])
+    gi = m.backward(lg.LongTensor([2, 0]), lg.randn(2, 3).cuda())
+    assert gi.type() == 'legonn.CudaTensor' and not gi.cpu().numpy().any()
+    one = m.forward(1)
+    assert one.type() == 'legonn.CudaTensor' and tuple(one.size()) == (3,)
+    np.testing.assert_array_equal(one.cpu().numpy(), [0, 1, 0])
+    with pytest.raises(TypeError, match=r"OneHot\(3\): expected input on the module's device"):
+        nn.OneHot(3).forward(lg.LongTensor([2, 0]).cudaLong())
 
 
 def test_white_noise_statistics_and_modes():
