@@ -14,9 +14,9 @@ import weakref
 
 from ..modules.base.errors import input_error
 from ..tensor import Tensor
+from ..tensor.introspection import typename as lua_typename
 from .container import Container
 from .mask_zero import MaskZero, TrimZero
-from ..tensor.introspection import typename as lua_typename
 
 # each step clone's (parameter or gradient, its original's) pairs, which getStepModule re-syncs at every step,
 # made at the clone's first use so that a step reads no parameter tree; and, for each recurrentModule, its

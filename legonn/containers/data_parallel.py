@@ -11,8 +11,8 @@ from ..modules.base.module import Module
 from ..tensor import Tensor
 from ..tensor.indexing import is_whole
 from ..tensor.conversion import on_gpu
-from .container import Container
 from ..tensor.introspection import typename as lua_typename
+from .container import Container
 
 
 def _slice_range(n, index, splits):

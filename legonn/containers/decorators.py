@@ -7,8 +7,8 @@ from ..modules.base.module import Module
 from ..modules.base.zero_rows import first_tensor
 from ..tensor import tensor_class
 from ..tensor.types import full_name
-from .container import Container
 from ..tensor.introspection import typename as lua_typename
+from .container import Container
 
 
 class Decorator(Container):

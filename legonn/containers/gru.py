@@ -15,10 +15,10 @@ from ..modules.softmax import SoftMax
 from ..modules.table_arithmetic import CAddTable, CMulTable, CSubTable
 from ..modules.table_structure import FlattenTable, JoinTable, NarrowTable, SelectTable, SplitTable
 from ..tensor import Tensor
+from ..tensor.introspection import typename as lua_typename
 from .recurrent_cell import RecurrentCell, first_set
 from .sequential import Sequential
 from .tables import ConcatTable, MapTable, ParallelTable
-from ..tensor.introspection import typename as lua_typename
 
 
 class GRU(RecurrentCell):

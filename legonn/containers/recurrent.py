@@ -8,11 +8,11 @@ from ..modules.scaling import Add
 from ..modules.smooth_activations import Sigmoid
 from ..modules.table_arithmetic import CAddTable
 from ..tensor import Tensor
+from ..tensor.introspection import typename as lua_typename
 from .abstract_recurrent import AbstractRecurrent
 from .container import Container
 from .tables import ParallelTable
 from .sequential import Sequential
-from ..tensor.introspection import typename as lua_typename
 
 
 def _indent(text, pad):

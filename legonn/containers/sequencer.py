@@ -9,12 +9,12 @@ from ..modules.sequence_reverse import SeqReverseSequence
 from ..modules.shape import Transpose
 from ..modules.table_arithmetic import CAddTable
 from ..tensor import Tensor
+from ..tensor.introspection import typename as lua_typename
 from .container import Container
 from .decorators import Decorator
 from .recursor import as_recurrent
 from .tables import ConcatTable
 from .sequential import Sequential
-from ..tensor.introspection import typename as lua_typename
 
 
 def _copy_into(old, new):

@@ -7,8 +7,8 @@ import numpy as np
 from ..modules.base.errors import CAUGHT, input_error, name_outer
 from ..tensor import Tensor, as_tensor
 from ..tensor.backend import to_module
-from .criterion import Criterion, loss_scalar
 from ..tensor.introspection import typename as lua_typename
+from .criterion import Criterion, loss_scalar
 
 # warp-ctc computes in float and floors each probability at FLT_MIN before taking its log
 _FLOOR = float(np.finfo(np.float32).tiny)

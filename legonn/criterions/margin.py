@@ -4,9 +4,9 @@ from ..modules.base.errors import input_error
 from ..tensor import Tensor
 from ..tensor.pointwise import sigmoid_into
 from ..tensor.scatter_kernels import index_bounds
+from ..tensor.introspection import typename as lua_typename
 from .criterion import Criterion, loss_scalar
 from .elementwise import _ElementwiseCriterion
-from ..tensor.introspection import typename as lua_typename
 
 
 def _softplus(z, xp):

@@ -9,9 +9,9 @@ from ..modules.base.errors import input_error
 from ..modules.base.module import Module
 from ..modules.base.table_buffers import slot
 from ..tensor import Tensor
+from ..tensor.introspection import typename as lua_typename
 from .criterion import Criterion
 from .mse import MSECriterion
-from ..tensor.introspection import typename as lua_typename
 
 
 class _RewardCriterion(Criterion, abstract=True):

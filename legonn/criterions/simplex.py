@@ -5,8 +5,8 @@ import numpy as np
 
 from ..modules.base.errors import input_error
 from ..tensor import Tensor, default_class
-from .mse import MSECriterion
 from ..tensor.introspection import typename as lua_typename
+from .mse import MSECriterion
 
 
 def regular_simplex(n):

@@ -1,8 +1,8 @@
 """SpatialClassNLLCriterion: the negative log-likelihood of a class label at every pixel."""
 from ..modules.base.errors import input_error
 from ..tensor.scatter_kernels import out_of_range
-from .criterion import Criterion
 from ..tensor.introspection import typename as lua_typename
+from .criterion import Criterion
 
 
 class SpatialClassNLLCriterion(Criterion):

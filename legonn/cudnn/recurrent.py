@@ -38,8 +38,8 @@ from ..modules.base.errors import check_probability, input_error
 from ..modules.base.module import Module
 from ..tensor import as_tensor
 from ..tensor.pointwise import sigmoid_into
-from .base import CudnnClass
 from ..tensor.introspection import typename as lua_typename
+from .base import CudnnClass
 
 # nn.SeqLSTM's gate columns (i, f, o, g) as rows of cuDNN's (i, f, g, o)
 _SEQLSTM_ORDER = (0, 1, 3, 2)

@@ -6,8 +6,8 @@ from ..modules.base.typed import kind_class
 from ..modules.lookup_table import LookupTable
 from ..tensor.backend import to_module
 from ..tensor.scatter_kernels import scatter_add
-from .base import FbnnClass
 from ..tensor.introspection import typename as lua_typename
+from .base import FbnnClass
 
 
 class WeightedLookupTable(FbnnClass, LookupTable):

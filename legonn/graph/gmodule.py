@@ -14,10 +14,10 @@ from ..modules.base.module import Module
 from ..tensor import as_tensor_tree
 from ..tensor import cuda_kernels
 from ..tensor.conversion import convert_tree
+from ..tensor.introspection import typename as lua_typename
 from . import cpu_regions, debug, fusion
 from .digraph import Graph, ancestors_in_order
 from .node import Node, as_node_list, gradient_met
-from ..tensor.introspection import typename as lua_typename
 
 _NODE_STATE = ('input', 'output', 'gradOutput', 'gradInput', 'gradBuffer')
 

@@ -1,7 +1,7 @@
 """Dropout: zero each input element with probability p while training; TotalDropout (dpnn): the whole input."""
 from ..tensor.random import SCALAR_DRAWS
-from .base.dropout import DropoutBase
 from ..tensor.introspection import typename as lua_typename
+from .base.dropout import DropoutBase
 
 
 class Dropout(DropoutBase):

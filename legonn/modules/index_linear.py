@@ -2,10 +2,10 @@
 from ..tensor import Tensor, arange
 from ..tensor.backend import to_module
 from ..tensor.scatter_kernels import index_bounds, out_of_range, scatter_add
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import check_hyper, input_error
 from .base.module import Module
 from .base.initialisation import uniform_reset
-from ..tensor.introspection import typename as lua_typename
 
 
 class IndexLinear(Module):

@@ -4,9 +4,9 @@ import numbers
 
 from ..tensor import Tensor, as_tensor
 from ..tensor.random import generator
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import input_error
 from .base.module import Module
-from ..tensor.introspection import typename as lua_typename
 
 
 class Kmeans(Module):

@@ -1,10 +1,10 @@
 """Linear: y = x W^T + b; LinearWeightNorm, the same with weight normalisation."""
 from ..tensor.blas_kernels import SMALL_TRANSPOSE, add_sums, addmm_into, transpose_into
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import check_hyper, input_error
 from .base.hessian import LinearDiagHessian
 from .base.initialisation import OptionalBias, uniform_reset
 from .base.module import Module
-from ..tensor.introspection import typename as lua_typename
 
 
 class Linear(LinearDiagHessian, OptionalBias, Module):

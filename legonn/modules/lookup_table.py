@@ -1,10 +1,10 @@
 """LookupTable: embeddings, one learnt row of ``weight`` per index (0-based); LookupTableMaskZero, whose index -1
 is padding looked up as zeros (Element-Research rnn)."""
 from ..tensor.scatter_kernels import scatter_add
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import check_hyper
 from .base.module import Module
 from .base.training import lua_or
-from ..tensor.introspection import typename as lua_typename
 
 
 class LookupTable(Module):

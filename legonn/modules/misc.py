@@ -7,10 +7,10 @@ import numpy as np
 from ..tensor import as_tensor
 from ..tensor.backend import to_module
 from ..tensor.scatter_kernels import out_of_range
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import input_error
 from .base.module import Module
 from .base.table_buffers import describe, view_buffer, zero_mirror
-from ..tensor.introspection import typename as lua_typename
 
 
 class OneHot(Module):

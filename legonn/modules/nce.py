@@ -5,11 +5,11 @@ from ..tensor import TENSOR_CLASSES, Tensor
 from ..tensor.backend import to_module
 from ..tensor.sampling import multinomialAlias, multinomialAliasSetup
 from ..tensor.scatter_kernels import scatter_add
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import check_hyper, input_error
 from .base.initialisation import uniform_reset
 from .base.module import Module
 from .base.table_buffers import slot, trim
-from ..tensor.introspection import typename as lua_typename
 
 
 class NCEModule(Module):

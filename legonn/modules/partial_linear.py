@@ -1,9 +1,10 @@
 """PartialLinear: a Linear layer restricted to a chosen subset of its outputs."""
 from ..tensor import arange, as_tensor
 from ..tensor.scatter_kernels import index_bounds, scatter_add
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import input_error
 from .base.module import Module
-from ..tensor.introspection import typename as lua_typename
+from .base.typed import registry
 
 
 class PartialLinear(Module):
@@ -62,11 +63,9 @@ class PartialLinear(Module):
         """PartialLinear.lua's ``network``: ``Sequential(ParallelTable(Identity, LookupTable), MM(false, true))``
         applied to ``[input, partition]``, made on each read around this module's own ``weight`` and
         ``gradWeight`` (the LookupTable's), so that reading or changing them through it acts on this module."""
-        from ..containers.sequential import Sequential   # containers sit above modules: imported on use
-        from ..containers.tables import ParallelTable
-        from .identity import Identity
-        from .lookup_table import LookupTable
-        from .reductions import MM
+        # the containers sit above this package: their classes come from the class registry
+        Sequential, ParallelTable, Identity, LookupTable, MM = (registry[name] for name in (
+            'Sequential', 'ParallelTable', 'Identity', 'LookupTable', 'MM'))
         table = LookupTable(1, self.inputsize)   # one row: its weight is replaced by this module's below
         net = Sequential().add(ParallelTable().add(Identity()).add(table)).add(MM(False, True))
         net.type(self.weight.type())   # the buffers on this module's type and device

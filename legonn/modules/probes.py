@@ -2,9 +2,9 @@
 Toc (nnx's Tic.lua and Toc.lua)."""
 from ..tensor import Tensor
 from ..tensor.timer import Timer
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import input_error
 from .base.module import Module
-from ..tensor.introspection import typename as lua_typename
 
 # the Lua files' globals: nn._ProbeTimer / nn._ProbeLast, and tic_modules (a Timer per Tic name)
 _probe_clock = {'timer': None, 'last': 0.0}

@@ -1,10 +1,10 @@
 """PushTable and PullTable: nnx's pair that carries one entry of a table past the modules between them (nnx's
 PushTable.lua and PullTable.lua), e.g. SoftMaxTree's targets around the layers that transform its input."""
 from ..tensor import Tensor, default_class
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import input_error
 from .base.module import Module
 from .base.table_buffers import describe
-from ..tensor.introspection import typename as lua_typename
 
 
 def _check_grads(module, gradOutputTable, outputs):

@@ -6,10 +6,10 @@ The in-place variants (Torch7's ``ip``/``inplace`` flag) overwrite the input wit
 gradOutput with the gradInput, saving two buffers (see ``modules/base/elementwise.py``).
 """
 from ..tensor import parallel
+from ..tensor.introspection import typename as lua_typename
 from .base.elementwise import Elementwise
 from .base.errors import check_inplace, input_error
 from .base.module import Module
-from ..tensor.introspection import typename as lua_typename
 
 
 def _check_number(owner, name, x):

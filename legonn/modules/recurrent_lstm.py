@@ -3,8 +3,8 @@ import math
 
 from ..tensor.blas_kernels import StepProduct, addmm_into, transpose_into
 from ..tensor.recurrent_kernels import LSTMBackwardSteps, LSTMForwardSteps
-from .base.recurrent import SeqRecurrent
 from ..tensor.introspection import typename as lua_typename
+from .base.recurrent import SeqRecurrent
 
 
 class SeqLSTM(SeqRecurrent):

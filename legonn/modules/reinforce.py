@@ -6,9 +6,9 @@ import numbers
 from ..tensor import Tensor
 from ..tensor.random import generator
 from ..tensor.special import digamma
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import input_error
 from .base.module import Module
-from ..tensor.introspection import typename as lua_typename
 
 # Reinforce{Normal,Categorical}.lua's guards against a division by zero
 _STDEV_EPS = 1e-8

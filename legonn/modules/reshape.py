@@ -1,8 +1,8 @@
 """View and Reshape: the same elements seen with other sizes (no copy when the strides allow)."""
 from ..tensor import Tensor
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import input_error
 from .base.module import Module
-from ..tensor.introspection import typename as lua_typename
 
 
 def _sizes(owner, args):

@@ -3,10 +3,10 @@
 Dimensions and indices are 0-based; negative ones count from the end.
 """
 from ..tensor import tensor_class
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import input_error
 from .base.module import Module
 from .base.table_buffers import view_buffer
-from ..tensor.introspection import typename as lua_typename
 
 
 def _dim(module, dim, ndim, what='dimension'):

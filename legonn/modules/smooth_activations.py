@@ -1,11 +1,11 @@
 """Smooth activations, curves built from exp, log or tanh: Tanh, Sigmoid, SoftPlus, SoftSign, LogSigmoid,
 TanhShrink; and the normalising SoftMin and GatedLinearUnit (Torch7 doc/transfer.md)."""
 from ..tensor.pointwise import sigmoid_into
+from ..tensor.introspection import typename as lua_typename
 from .base.elementwise import Elementwise
 from .base.errors import input_error
 from .base.hessian import PointWiseDiagHessian, diag_hessian_input_buffer
 from .base.module import Module
-from ..tensor.introspection import typename as lua_typename
 
 
 class Tanh(PointWiseDiagHessian, Elementwise):

@@ -6,11 +6,11 @@ from ..tensor import TENSOR_CLASSES, Tensor
 from ..tensor.backend import to_module
 from ..tensor.scatter_kernels import scatter_add
 from ..tensor.special import exp_minus_approx
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import input_error
 from .base.initialisation import uniform_reset
 from .base.module import Module
 from .base.table_buffers import slot, trim
-from ..tensor.introspection import typename as lua_typename
 
 
 def _children(owner, parent, ids):

@@ -1,9 +1,9 @@
 """SparseLinear: a Linear layer fed with sparse (index, value) input."""
 from ..tensor.scatter_kernels import scatter_add
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import check_hyper, input_error
 from .base.module import Module
 from .base.initialisation import uniform_reset
-from ..tensor.introspection import typename as lua_typename
 
 
 class SparseLinear(Module):

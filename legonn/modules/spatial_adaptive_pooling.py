@@ -7,10 +7,10 @@ import numpy as np
 
 from ..tensor import Tensor
 from ..tensor.scatter_kernels import scatter_add
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import input_error
 from .base.module import Module
 from .base.batching import batched
-from ..tensor.introspection import typename as lua_typename
 
 
 def adaptive_bounds(size, out):

@@ -1,13 +1,13 @@
 """SpatialConvolutionLocal: a 2-D convolution whose kernel is different at every output position."""
 
 from ..tensor import conv_kernels as ck
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import input_error
 from .base.hessian import LinearDiagHessian
 from .base.module import Module
 from .base.initialisation import uniform_reset
 from .base.batching import batched
 from .base.convolution import geometry_text
-from ..tensor.introspection import typename as lua_typename
 
 
 class SpatialConvolutionLocal(LinearDiagHessian, Module):

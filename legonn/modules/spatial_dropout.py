@@ -3,9 +3,9 @@ SpatialRegionDropout (dpnn), a band of rows or columns at an image's edge."""
 import math
 
 from ..tensor.random import SCALAR_DRAWS
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import input_error
 from .base.dropout import DropoutBase
-from ..tensor.introspection import typename as lua_typename
 
 
 class SpatialDropout(DropoutBase):

@@ -3,10 +3,10 @@ import numpy as np
 
 from ..tensor import Tensor
 from ..tensor.scatter_kernels import scatter_add
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import check_hyper, input_error
 from .base.module import Module
 from .base.batching import batched
-from ..tensor.introspection import typename as lua_typename
 
 
 class SpatialFractionalMaxPooling(Module):

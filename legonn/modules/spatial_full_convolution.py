@@ -4,6 +4,7 @@ SpatialFullConvolutionMap, the same along a connection table."""
 from functools import partial
 
 from ..tensor import conv_kernels as ck
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import input_error
 from .base.hessian import LinearDiagHessian
 from .base.module import Module
@@ -11,7 +12,6 @@ from .base.batching import batched
 from .base.connection_tables import MapParameters
 from .base.convolution import DenseParameters, KernelParameters, geometry_text, planes_input
 from .base.target_sized import TargetSized
-from ..tensor.introspection import typename as lua_typename
 
 
 class SpatialFullConvolution(LinearDiagHessian, TargetSized, KernelParameters, DenseParameters, Module):

@@ -6,10 +6,10 @@ Each loops over the offsets (a few dozen) and computes every pixel of an offset 
 import math
 
 from ..tensor import Tensor
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import check_hyper, input_error
 from .base.lua_arguments import table_arguments
 from .base.module import Module
-from ..tensor.introspection import typename as lua_typename
 
 
 class _PairOfMaps(Module, abstract=True):

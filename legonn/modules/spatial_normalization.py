@@ -12,10 +12,10 @@ import numpy as np
 from ..tensor import as_tensor
 from ..tensor.backend import array_module, to_module
 from ..tensor.window_kernels import padded, scatter_windows, sliding_windows
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import input_error
 from .base.module import Module
 from .base.batching import batched
-from ..tensor.introspection import typename as lua_typename
 
 
 def _channel_window_sum(a, before, after):

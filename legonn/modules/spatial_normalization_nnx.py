@@ -7,10 +7,10 @@ averages before the root (a factor sqrt(nInputPlane) apart), its threshold has a
 pair of 1-D kernels."""
 from ..tensor import Tensor
 from ..tensor.window_kernels import padded, scatter_windows, sliding_windows
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import check_hyper, input_error
 from .base.lua_arguments import table_arguments
 from .base.module import Module
-from ..tensor.introspection import typename as lua_typename
 
 
 def _pads(kernel):

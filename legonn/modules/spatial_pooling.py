@@ -9,12 +9,12 @@ sizes follow Torch7: floor((H + 2 padH - kH) / dH) + 1, or ceil after
 
 from ..tensor import Tensor, pool_kernels as pk
 from ..tensor.backend import array_module
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import input_error
 from .base.module import Module
 from .base.pooling import CeilMode, offset_kind
 from .base.initialisation import uniform_reset
 from .base.batching import batched
-from ..tensor.introspection import typename as lua_typename
 
 
 class _Pooling2d(CeilMode, Module):

@@ -1,10 +1,10 @@
 """SpatialReSampling: nnx's bilinear resampling of image planes to a given size (nnx's SpatialReSampling.lua and
 generic/SpatialReSampling.c)."""
 from ..tensor.interpolation_kernels import resample_bilinear, resample_bilinear_grad
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import check_hyper, input_error
 from .base.lua_arguments import table_arguments
 from .base.module import Module
-from ..tensor.introspection import typename as lua_typename
 
 
 class SpatialReSampling(Module):

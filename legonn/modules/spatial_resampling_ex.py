@@ -4,10 +4,10 @@ import numpy as np
 
 from ..tensor.interpolation_kernels import resample_bilinear, resample_bilinear_grad
 from ..tensor.scatter_kernels import scatter_add
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import input_error
 from .base.lua_arguments import table_arguments
 from .base.module import Module
-from ..tensor.introspection import typename as lua_typename
 
 MODES = ('simple', 'average', 'bilinear')
 

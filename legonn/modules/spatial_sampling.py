@@ -5,10 +5,10 @@ generic/SpatialMaxSampling.c)."""
 import numpy as np
 
 from ..tensor.bin_kernels import bin_max, scatter_bins
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import check_hyper, input_error
 from .base.lua_arguments import table_arguments
 from .base.module import Module
-from ..tensor.introspection import typename as lua_typename
 
 
 class SpatialUpSampling(Module):

@@ -5,9 +5,9 @@ import math
 from ..tensor import TENSOR_CLASSES
 from ..tensor.interpolation_kernels import resample_bilinear, resample_bilinear_grad
 from ..tensor.random import SCALAR_DRAWS
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import input_error
 from .base.module import Module
-from ..tensor.introspection import typename as lua_typename
 
 
 class SpatialUniformCrop(Module):

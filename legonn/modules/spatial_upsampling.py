@@ -3,9 +3,9 @@
 Inputs are ``(nPlanes, H, W)`` or ``(batch, nPlanes, H, W)``.
 """
 from ..tensor.interpolation_kernels import interpolation_matrix, repeat_pixels, sum_pixel_blocks
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import check_hyper, input_error
 from .base.module import Module
-from ..tensor.introspection import typename as lua_typename
 
 
 class SpatialUpSamplingNearest(Module):

@@ -8,10 +8,10 @@ whatever their sizes (TH_TENSOR_APPLY2/3 over nElement, torch7's
 lib/TH/generic/THTensorMath.c); they never broadcast.
 """
 from ..tensor import Tensor, cuda_kernels
+from ..tensor.introspection import typename as lua_typename
 from .base.module import Module
 from .base.errors import input_error
 from .base.table_buffers import copy_pieces, slot, trim, view_buffer
-from ..tensor.introspection import typename as lua_typename
 
 
 class _ElementwiseTable(Module):

@@ -6,11 +6,11 @@ import numbers
 
 from ..tensor import Tensor, cuda_kernels
 from ..tensor.scatter_kernels import out_of_range, scatter_add
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import input_error
 from .base.module import Module
 from .base.table_buffers import (batch_dim, copy_pieces, copy_tree, describe, same_nesting, slot, trim, view_buffer,
                                  zero_mirror)
-from ..tensor.introspection import typename as lua_typename
 
 
 def _table_index(module, index, n, what='index'):

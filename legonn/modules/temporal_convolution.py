@@ -5,12 +5,12 @@ frames along the first non-batch axis as in Torch7.
 """
 
 from ..tensor.window_kernels import scatter_windows, sliding_windows
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import input_error
 from .base.module import Module
 from .base.initialisation import OptionalBias, uniform_reset
 from .base.batching import batched
 from .base.convolution import frame_count, frames_input
-from ..tensor.introspection import typename as lua_typename
 
 
 class TemporalConvolution(Module):

@@ -8,13 +8,13 @@ import math
 
 from ..tensor import pool_kernels as pk
 from ..tensor.scatter_kernels import scatter_add_along
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import input_error
 from .base.module import Module
 from .base.initialisation import uniform_reset
 from .base.batching import batched
 from .base.convolution import frame_count, frames_input
 from .base.typed import kind_class
-from ..tensor.introspection import typename as lua_typename
 
 
 class TemporalMaxPooling(Module):

@@ -13,12 +13,12 @@ import math
 from ..tensor import pool_kernels as pk
 from ..tensor.backend import array_module
 from ..tensor.scatter_kernels import scatter_add_along
+from ..tensor.introspection import typename as lua_typename
 from .base.errors import check_hyper, input_error
 from .base.module import Module
 from .base.typed import kind_class
 from .base.pooling import CeilMode, offset_kind
 from .base.batching import batched
-from ..tensor.introspection import typename as lua_typename
 
 
 class _VolumetricPoolingBase(CeilMode, Module):

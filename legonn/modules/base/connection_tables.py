@@ -6,8 +6,8 @@ import numpy as np
 
 from ...tensor import LongTensor, randperm
 from ...tensor.scatter_kernels import scatter_add
-from .initialisation import uniform_reset
 from ...tensor.introspection import typename as lua_typename
+from .initialisation import uniform_reset
 
 
 class tables:

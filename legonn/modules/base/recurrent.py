@@ -11,11 +11,11 @@ import math
 
 from ...tensor import Tensor
 from ...tensor.blas_kernels import addmm_into, transpose_into
+from ...tensor.introspection import typename as lua_typename
 from .errors import input_error
 from .module import Module
 from .typed import registry
 from .zero_rows import zero_norm
-from ...tensor.introspection import typename as lua_typename
 
 REMEMBER_MODES = ('both', 'eval', 'train', 'neither')
 # the names of the LSTM cell's initial state and of the user's cell state and gradient
