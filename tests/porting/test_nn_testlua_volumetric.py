@@ -8,7 +8,8 @@ dimension ``lg.random(a - 1, b)`` (legonn's stops before ``b``). ``mytester:X`` 
 raise (tests/porting/nn_testlua.py); ``pcall`` is ``pytest.raises``.
 
 test.lua runs in Torch7's default type, DoubleTensor, as every test here does; its sizes and loop counts are
-kept (nn.test seeds both generators from the clock, so the sizes differ run to run, as in Lua)."""
+kept (nn.test seeds both generators from the clock, so the sizes differ run to run, as in Lua), except in
+eight volumetric cases whose Jacobians took over 3 s here: each shrink names the Lua's range beside it."""
 import math
 import random
 
@@ -794,7 +795,8 @@ def test_VolumetricMaxPooling():
     si = random.randint(2, 3)
     sj = random.randint(2, 3)
     # shrunk from math.random(3,4), and the batch below from math.random(2,3): up to 3 x 3 x 13^3 input
-    # elements, each perturbed twice, took over 3 s here (2 keeps the input size positive at pad k/2)
+    # elements, each perturbed twice at about 1 ms a forward, would take tens of seconds at the largest draws
+    # here (2 keeps the input size positive at pad k/2)
     outt = random.randint(2, 3)
     outi = random.randint(2, 3)
     outj = random.randint(2, 3)
@@ -890,7 +892,8 @@ def test_VolumetricDilatedMaxPooling():
 def test_VolumetricFractionalMaxPooling():
     """test.lua lines 5354-5386."""
     # shrunk: batches and planes of 1 or 2 (math.random(1, 3)), outputs of 1 to 3 (math.random(1, 7)) and
-    # inputs up to 2 past the least (6): up to 3 x 3 x 17^3 input elements, each perturbed twice, took minutes
+    # inputs up to 2 past the least (6): up to 3 x 3 x 17^3 input elements, each perturbed twice, would take
+    # minutes here, and their Jacobian (by up to 3 x 3 x 7^3 outputs) 1 GB
     batch = random.randint(1, 2)
     plane = random.randint(1, 2)
     outT = random.randint(1, 3)
