@@ -137,7 +137,7 @@ def test_SpatialConvolution():
     output = module.forward(input).clone()
     gradOutput = output.clone().normal()
     # the Lua calls module:forward(input, gradOutput): Module.forward takes the input only and Lua drops the
-    # extra argument (docs/porting.md's row on extra arguments), so this is the forward again
+    # extra argument (docs/porting.md's torch.class row, on extra arguments), so this is the forward again
     gradInput = module.forward(input).clone()
     bigWeight = module.weight.new(module.weight.nElement() * 4).fill(math.nan)   # fill with nans
     newWeight = bigWeight.narrow(0, module.weight.nElement() * 3 - 1, module.weight.nElement())
