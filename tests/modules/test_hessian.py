@@ -71,6 +71,22 @@ def test_spatial_full_convolution_map_diag_hessian():
     assert max(_diag_hessian_errors(m, lg.DoubleTensor(3, 4, 5))) < PRECISION
 
 
+@pytest.mark.parametrize('name', ['SpatialConvolutionMap', 'SpatialFullConvolutionMap'])
+@pytest.mark.parametrize('batch', [None, 2])
+def test_map_convolution_diag_hessian_with_planes_past_the_table(name, batch):
+    """nn's test.lua testSpatialConvolutionMap draws ``tables.random(from, to, fanin)``, which may leave the
+    input's last planes unconnected (THNN takes them: gradInput is resized as the input). hessian.lua hands
+    diagHessianInput in as gradInput, so the estimate has the input's size too, 0 on the unread planes."""
+    table = lg.LongTensor([[0, 0], [1, 1], [0, 1]])
+    m = getattr(nn, name)(table, 3, 2).double()
+    shape = (3, 7, 6) if batch is None else (batch, 3, 7, 6)
+    x = lg.DoubleTensor(*shape)
+    assert max(_diag_hessian_errors(m, x)) < PRECISION
+    dhi = m.updateDiagHessianInput(x, m.forward(x).clone().fill(1))
+    assert dhi.size() == x.size()
+    assert dhi.narrow(x.dim() - 3, 2, 1).abs().max() == 0 and dhi.narrow(x.dim() - 3, 0, 2).abs().max() > 0
+
+
 def test_spatial_full_convolution_diag_hessian():
     """hessian.lua's SpatialFullConvolution rule (not in test.lua): the same three checks."""
     m = nn.SpatialFullConvolution(2, 3, 3, 2, 2, 1).double()

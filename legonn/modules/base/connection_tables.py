@@ -79,12 +79,13 @@ class MapParameters:
         used, axis = self._table_planes(input)
         if axis is None or self.gradInput is None:
             return super().updateGradInput(input, gradOutput)
-        part = super().updateGradInput(used, gradOutput)
-        # gradInput has the input's size, as THNN's resizeAs + zero: planes no connection reads get 0
-        full = part.new(input.size()).zero()
-        full.narrow(axis, 0, self.nInputPlane).copy(part)
-        self.gradInput = full
-        return full
+        gradInput = super().updateGradInput(used, gradOutput)
+        part = gradInput.clone()
+        # gradInput has the input's size, as THNN's resizeAs + zero: planes no connection reads get 0. Filled in
+        # place: hessian.lua's updateDiagHessianInput hands its diagHessianInput in as gradInput and reads it back
+        gradInput.resizeAs(input).zero()
+        gradInput.narrow(axis, 0, self.nInputPlane).copy(part)
+        return gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):
         return super().accGradParameters(self._table_planes(input)[0], gradOutput, scale)
