@@ -12,8 +12,8 @@ included) is Python's ``random.randint(a, b)`` and ``torch.random(a, b)`` (both 
 Python's as tests/conftest.py seeds legonn's, so a failure can be rerun.
 
 Shrunk (each case would take over ~3 s on the host simulator of CuPy, or seconds on a GPU): SpatialClassNLLCriterion
-(the Lua's 5-10 x 10-30 x 300-500 x 300-800 input, up to 120 M elements, is 2-4 x 3-8 x 30-50 x 30-80) and the
-ClassNLLCriterionMultipleTarget cases (a 3000-5000 square input: 300-500)."""
+(the Lua's 300-500 x 300-800 planes are 60-100 x 60-160) and the two ClassNLLCriterionMultipleTarget cases (a
+3000-5000 square input: 500-800)."""
 import math
 import random
 
@@ -1286,7 +1286,7 @@ def test_UpSampling_backward_batch():
 
 def test_l1cost():
     """test.lua lines 4519-4546."""
-    size = random.randint(300, 500)
+    size = random.randint(500, 800)
 
     for typename in typenames:
         input = lg.randn(size).type(typename)
@@ -1370,9 +1370,9 @@ def test_ClassNLLCriterionSingleTargetWeights():
 
 
 def test_ClassNLLCriterionMultipleTarget():
-    """test.lua lines 4609-4638 (``randperm`` gives 0-based labels). Shrunk: a 300-500 square input, where the
-    Lua's 3000-5000 (up to 25 M elements, three types) takes tens of seconds on the simulator."""
-    size = random.randint(300, 500)
+    """test.lua lines 4609-4638 (``randperm`` gives 0-based labels). Shrunk: a 500-800 square input, where the
+    Lua's 3000-5000 (up to 25 M elements, three types) takes 15-30 s on the simulator, and 1000-1500 5-7 s."""
+    size = random.randint(500, 800)
 
     for typename in typenames:
         input = lg.randn(size, size).type(typename)
@@ -1401,13 +1401,13 @@ def test_ClassNLLCriterionMultipleTarget():
 
 
 def test_SpatialClassNLLCriterion():
-    """test.lua lines 4640-4672 (labels drawn from 0 .. classes-1). Shrunk: 2-4 x 3-8 x 30-50 x 30-80, where the
-    Lua's 5-10 x 10-30 x 300-500 x 300-800 input (up to 120 M elements per type, and ``apply`` calling Lua once
-    per label) would take minutes on the simulator and seconds on a GPU."""
-    batchSize = random.randint(2, 4)
-    h = random.randint(30, 50)
-    w = random.randint(30, 80)
-    classes = random.randint(3, 8)
+    """test.lua lines 4640-4672 (labels drawn from 0 .. classes-1). Shrunk: the planes are 60-100 x 60-160, a fifth
+    of the Lua's 300-500 x 300-800 (whose input, up to 120 M elements per type with ``apply`` calling Python once
+    per label, would take minutes on the simulator and seconds on a GPU)."""
+    batchSize = random.randint(5, 10)
+    h = random.randint(60, 100)
+    w = random.randint(60, 160)
+    classes = random.randint(10, 30)
 
     for typename in typenames:
         input = lg.randn(batchSize, classes, h, w).type(typename)
@@ -1436,8 +1436,8 @@ def test_SpatialClassNLLCriterion():
 
 
 def test_ClassNLLCriterionMultipleTargetWeights():
-    """test.lua lines 4674-4706 (0-based labels). Shrunk as test_ClassNLLCriterionMultipleTarget: 300-500."""
-    size = random.randint(300, 500)
+    """test.lua lines 4674-4706 (0-based labels). Shrunk as test_ClassNLLCriterionMultipleTarget: 500-800."""
+    size = random.randint(500, 800)
 
     for typename in typenames:
         input = lg.randn(size, size).type(typename)
