@@ -12,6 +12,7 @@ from legonn import cutorch
 precision_forward = 1e-4
 precision_backward = 1e-2
 nloop = 1
+times = {}   # test.lua line 7: the timing tests record {cpu, gpu} seconds here, by title
 mytester = lg.Tester()
 mytester.setRethrowErrors(True)
 
