@@ -10,11 +10,10 @@ The edits are docs/porting.md's: ``torch.`` is ``lg.``, ``:`` is ``.``, dimensio
 seeds Python's ``random`` with a fixed number, as LuaJIT's unseeded generator gives the same draws every run.
 The timing tables (``times``, ``torch.Timer``) of the LPPooling tests are dropped: they only time.
 
-Shrunk (each comment says how): the cases whose largest Lua draws hold hundreds of MB or GB per type (256 x 256
-outputs of 4 x 4 windows on 64 planes and batches of 10; 64 x 64 dilated convolutions with 15 x 15 kernels on 32
-planes) draw fewer planes, smaller batches or smaller outputs, so that each runs in about 3 s on the simulator
-and well under 1 s on a GPU; the geometry (kernels, strides, padding, dilation, ceil mode) keeps its Lua
-ranges."""
+Shrunk (each comment says how, and what the Lua's sizes took on the simulator with these seeds): the cases over
+~3 s draw fewer planes, smaller batches or smaller outputs (the Lua's largest draws hold GBs: 64 planes of 1024 x
+1024 in batches of 10); the others keep the Lua's sizes, and every case its geometry's ranges (kernels, strides,
+padding, dilation, ceil mode)."""
 import random
 
 import pytest
@@ -47,30 +46,31 @@ def _assert_backward(rescuda, groundgrad, typename):
                       f'error on state (backward) with {typename}')
 
 
-def _dilated_conv_draws():
-    """Lines 1690-1703 (and their copies): the geometry of a dilated convolution. Shrunk: ``from`` 1..32 ->
-    1..8, ``to`` (1..8)*8 -> (1..2)*8, outputs ki..64 -> ki..16, dilation 1..10 -> 1..4, batch (1..4)*4 ->
-    (1..2)*2: the Lua's largest draw unfolds a 16 x 64 x 64 by 32 x 15 x 15 matrix (1.9 GB in float32)."""
-    from_ = random.randint(1, 8)
-    to = random.randint(1, 2) * 8
+def _dilated_conv_draws(from_max=32):
+    """Lines 1690-1703 (and their copies): the geometry of a dilated convolution, ``from`` 1..from_max."""
+    from_ = random.randint(1, from_max)
+    to = random.randint(1, 8) * 8
     ki = random.randint(3, 15)
     kj = random.randint(3, 15)
     si = random.randint(1, 3)
     sj = random.randint(1, 3)
     padW = random.randint(0, 1)
     padH = random.randint(0, 1)
-    outi = random.randint(ki, max(ki, 16))
-    outj = random.randint(kj, max(kj, 16))
-    dilationW = random.randint(1, 4)
-    dilationH = random.randint(1, 4)
+    outi = random.randint(ki, 64)
+    outj = random.randint(kj, 64)
+    dilationW = random.randint(1, 10)
+    dilationH = random.randint(1, 10)
     ini = (outi - 1) * si - 2 * padW + dilationW * (ki - 1) + 1
     inj = (outj - 1) * sj - 2 * padH + dilationH * (kj - 1) + 1
     return from_, to, ki, kj, si, sj, padW, padH, dilationW, dilationH, ini, inj
 
 
 def _dilated_conv_forward(batch):
-    from_, to, ki, kj, si, sj, padW, padH, dilationW, dilationH, ini, inj = _dilated_conv_draws()
-    bs = random.randint(1, 2) * 2
+    if batch:   # shrunk: batch (1..4)*4 -> (1..2)*2, ``from`` 1..32 -> 1..8 (the Lua's: 9 s)
+        bs = random.randint(1, 2) * 2
+        from_, to, ki, kj, si, sj, padW, padH, dilationW, dilationH, ini, inj = _dilated_conv_draws(8)
+    else:
+        from_, to, ki, kj, si, sj, padW, padH, dilationW, dilationH, ini, inj = _dilated_conv_draws()
     for typename in typenames:
         input = (lg.randn(bs, from_, inj, ini) if batch else lg.randn(from_, inj, ini)).type(typename)
 
@@ -90,18 +90,21 @@ def _dilated_conv_forward(batch):
 
 
 def test_SpatialDilatedConvolution_forward_single():
-    """test.lua lines 1689-1723 (shrunk: ``_dilated_conv_draws``)."""
+    """test.lua lines 1689-1723."""
     _dilated_conv_forward(batch=False)
 
 
 def test_SpatialDilatedConvolution_forward_batch():
-    """test.lua lines 1725-1760 (shrunk: ``_dilated_conv_draws``)."""
+    """test.lua lines 1725-1760 (shrunk: see ``_dilated_conv_forward``)."""
     _dilated_conv_forward(batch=True)
 
 
 def _dilated_conv_backward(batch):
-    from_, to, ki, kj, si, sj, padW, padH, dilationW, dilationH, ini, inj = _dilated_conv_draws()
-    bs = random.randint(1, 2) * 2
+    if batch:   # shrunk: batch (1..4)*4 -> (1..2)*2, ``from`` 1..32 -> 1..4 (the Lua's: 20 s)
+        bs = random.randint(1, 2) * 2
+        from_, to, ki, kj, si, sj, padW, padH, dilationW, dilationH, ini, inj = _dilated_conv_draws(4)
+    else:
+        from_, to, ki, kj, si, sj, padW, padH, dilationW, dilationH, ini, inj = _dilated_conv_draws()
     for typename in typenames:
         input = (lg.randn(bs, from_, inj, ini) if batch else lg.randn(from_, inj, ini)).type(typename)
 
@@ -142,34 +145,36 @@ def _dilated_conv_backward(batch):
 
 
 def test_SpatialDilatedConvolution_backward_single():
-    """test.lua lines 1762-1815 (shrunk: ``_dilated_conv_draws``)."""
+    """test.lua lines 1762-1815."""
     _dilated_conv_backward(batch=False)
 
 
 def test_SpatialDilatedConvolution_backward_batch():
-    """test.lua lines 1817-1871 (shrunk: ``_dilated_conv_draws``)."""
+    """test.lua lines 1817-1871 (shrunk: see ``_dilated_conv_backward``)."""
     _dilated_conv_backward(batch=True)
 
 
-def _subsampling_draws(outmax):
-    """Lines 1874-1883: SpatialSubSampling's geometry. Shrunk: ``from`` 1..64 -> 1..8 and outputs 32..outmax
-    -> 32..min(outmax, 64) (the Lua's largest forward input is 64 x 1024 x 1024, batched by up to 10)."""
-    from_ = random.randint(1, 8)
+def _subsampling_draws(outmax, from_max=64):
+    """Lines 1874-1883: SpatialSubSampling's geometry, ``from`` 1..from_max, outputs 32..outmax."""
+    from_ = random.randint(1, from_max)
     to = from_
     ki = random.randint(2, 4)
     kj = random.randint(2, 4)
     si = random.randint(2, 4)
     sj = random.randint(2, 4)
-    outi = random.randint(32, min(outmax, 64))
-    outj = random.randint(32, min(outmax, 64))
+    outi = random.randint(32, outmax)
+    outj = random.randint(32, outmax)
     ini = (outi - 1) * si + ki
     inj = (outj - 1) * sj + kj
     return from_, to, ki, kj, si, sj, outi, outj, ini, inj
 
 
 def _subsampling_forward(batch):
-    bs = random.randint(2, 4)     # shrunk from 4..10
-    from_, to, ki, kj, si, sj, outi, outj, ini, inj = _subsampling_draws(256)
+    if batch:   # shrunk: batch 4..10 -> 2..4, ``from`` 1..64 -> 1..8, outputs 32..256 -> 32..128 (the Lua's: 70 s)
+        bs = random.randint(2, 4)
+        from_, to, ki, kj, si, sj, outi, outj, ini, inj = _subsampling_draws(128, 8)
+    else:       # shrunk: ``from`` 1..64 -> 1..16 (the Lua's: 6 s)
+        from_, to, ki, kj, si, sj, outi, outj, ini, inj = _subsampling_draws(256, 16)
     for typename in typenames:
         input = (lg.randn(bs, from_, inj, ini) if batch else lg.randn(from_, inj, ini)).type(typename)
 
@@ -188,17 +193,17 @@ def _subsampling_forward(batch):
 
 
 def test_SpatialSubSampling_forward():
-    """test.lua lines 1873-1903 (shrunk: ``_subsampling_draws``)."""
+    """test.lua lines 1873-1903 (shrunk: see ``_subsampling_forward``)."""
     _subsampling_forward(batch=False)
 
 
 def test_Sampling_forward_batch():
-    """test.lua lines 1905-1936: SpatialSubSampling on a batch (shrunk: ``_subsampling_draws``, batch 2..4)."""
+    """test.lua lines 1905-1936: SpatialSubSampling on a batch (shrunk: see ``_subsampling_forward``)."""
     _subsampling_forward(batch=True)
 
 
 def test_SpatialSubSampling_backward():
-    """test.lua lines 1938-1994 (shrunk: ``_subsampling_draws``)."""
+    """test.lua lines 1938-1994."""
     from_, to, ki, kj, si, sj, outi, outj, ini, inj = _subsampling_draws(64)
     for typename in typenames:
         # FIXME: SpatialSubSampling accumulates directly to real, causes
@@ -241,7 +246,7 @@ def test_SpatialSubSampling_backward():
 
 
 def test_SpatialSubSampling_backward_batch():
-    """test.lua lines 1996-2050 (shrunk: ``_subsampling_draws``, batch 4..10 -> 2..4)."""
+    """test.lua lines 1996-2050 (shrunk: batch 4..10 -> 2..4; the Lua's took 6 s)."""
     bs = random.randint(2, 4)
     from_, to, ki, kj, si, sj, outi, outj, ini, inj = _subsampling_draws(64)
     for typename in typenames:
@@ -286,18 +291,17 @@ def test_SpatialSubSampling_backward_batch():
                           f'error on bias (backward) with {typename}')
 
 
-def _pool_draws(smin, outmax, dilated=False):
-    """Lines 2053-2064 (and their copies): a max or average pooling's geometry, strides from ``smin``.
-    Shrunk: ``from`` 1..64 -> 1..8 and outputs 32..256 -> 32..min(outmax, 64) (the Lua's largest input is 64 x
-    1024 x 1024, or 64 x 349 x 349 dilated, batched by up to 10)."""
-    from_ = random.randint(1, 8)
+def _pool_draws(smin, outmax, dilated=False, from_max=64):
+    """Lines 2053-2064 (and their copies): a max pooling's geometry, strides from ``smin``, outputs
+    32..outmax, ``from`` 1..from_max."""
+    from_ = random.randint(1, from_max)
     to = from_
     ki = random.randint(2, 4)
     kj = random.randint(2, 4)
     si = random.randint(smin, 4)
     sj = random.randint(smin, 4)
-    outi = random.randint(32, min(outmax, 64))
-    outj = random.randint(32, min(outmax, 64))
+    outi = random.randint(32, outmax)
+    outj = random.randint(32, outmax)
     padi = random.randint(0, ki // 2 - 1)
     padj = random.randint(0, kj // 2 - 1)
     if dilated:
@@ -312,8 +316,9 @@ def _pool_draws(smin, outmax, dilated=False):
 
 
 def test_SpatialMaxPooling_forward():
-    """test.lua lines 2052-2087 (shrunk: ``_pool_draws``)."""
-    from_, to, ki, kj, si, sj, outi, outj, padi, padj, ini, inj = _pool_draws(1, 256)
+    """test.lua lines 2052-2087 (shrunk: ``from`` 1..64 -> 1..16, outputs 32..256 -> 32..128; the Lua's:
+    28 s)."""
+    from_, to, ki, kj, si, sj, outi, outj, padi, padj, ini, inj = _pool_draws(1, 128, from_max=16)
     ceil_mode = random.randint(0, 1) == 1
 
     for typename in typenames:
@@ -337,9 +342,10 @@ def test_SpatialMaxPooling_forward():
 
 
 def test_SpatialMaxPooling_forward_batch():
-    """test.lua lines 2089-2122 (shrunk: ``_pool_draws``, batch 4..10 -> 2..4)."""
+    """test.lua lines 2089-2122 (shrunk: batch 4..10 -> 2..4, ``from`` 1..64 -> 1..8, outputs 32..256 ->
+    32..128; the Lua's: 127 s)."""
     bs = random.randint(2, 4)
-    from_, to, ki, kj, si, sj, outi, outj, padi, padj, ini, inj = _pool_draws(2, 256)
+    from_, to, ki, kj, si, sj, outi, outj, padi, padj, ini, inj = _pool_draws(2, 128, from_max=8)
     ceil_mode = random.randint(0, 1) == 1
 
     for typename in typenames:
@@ -360,18 +366,18 @@ def test_SpatialMaxPooling_forward_batch():
         _assert_forward(rescuda, groundtruth, typename)
 
 
-def _unpool_draws():
+def _unpool_draws(bs_min=4, bs_max=10, from_max=64):
     """Lines 2125-2139: the geometry of SpatialMaxUnpooling's tests (``ini``/``inj``, unused by the Lua, are
-    kept). Shrunk: batch 4..10 -> 2..4, ``from`` 1..64 -> 1..8, outputs 32..256 -> 32..64."""
-    bs = random.randint(2, 4)
-    from_ = random.randint(1, 8)
+    kept), batch bs_min..bs_max, ``from`` 1..from_max."""
+    bs = random.randint(bs_min, bs_max)
+    from_ = random.randint(1, from_max)
     to = from_
     ki = random.randint(2, 4)
     kj = random.randint(2, 4)
     si = ki
     sj = kj
-    outi = random.randint(32, 64)
-    outj = random.randint(32, 64)
+    outi = random.randint(32, 256)
+    outj = random.randint(32, 256)
     padi = random.randint(0, ki // 2 - 1)
     padj = random.randint(0, kj // 2 - 1)
     ceil_mode = random.randint(0, 1) == 1
@@ -382,7 +388,7 @@ def _unpool_draws():
 
 
 def test_SpatialMaxUnpooling_forward_batch():
-    """test.lua lines 2124-2164 (shrunk: ``_unpool_draws``)."""
+    """test.lua lines 2124-2164."""
     bs, from_, to, ki, kj, si, sj, outi, outj, padi, padj, ceil_mode, ini, inj = _unpool_draws()
 
     for typename in typenames:
@@ -411,9 +417,12 @@ def test_SpatialMaxUnpooling_forward_batch():
 
 def _max_pooling_backward(batch, smin, ceil_mode=None, dilated=False):
     """The body of lines 2166-2250 and 2379-2466 (SpatialMaxPooling and SpatialDilatedMaxPooling, single
-    and batch); shrunk: ``_pool_draws``, batch 4..10 -> 2..4."""
-    bs = random.randint(2, 4)
-    draws = _pool_draws(smin, 64, dilated)
+    and batch)."""
+    if batch:   # shrunk: batch 4..10 -> 2..4, ``from`` 1..64 -> 1..32 (the Lua's: 6-8 s)
+        bs = random.randint(2, 4)
+        draws = _pool_draws(smin, 64, dilated, from_max=32)
+    else:
+        draws = _pool_draws(smin, 64, dilated)
     from_, to, ki, kj, si, sj, outi, outj, padi, padj, ini, inj = draws[:12]
     extra = draws[12:]
     if ceil_mode is None:
@@ -447,8 +456,7 @@ def _max_pooling_backward(batch, smin, ceil_mode=None, dilated=False):
 
 
 def test_SpatialMaxPooling_backward():
-    """test.lua lines 2166-2207: ``ceil_mode = true--math.random(0,1) == 1`` as in the Lua (shrunk: see
-    ``_max_pooling_backward``)."""
+    """test.lua lines 2166-2207: ``ceil_mode = true--math.random(0,1) == 1`` as in the Lua."""
     _max_pooling_backward(batch=False, smin=1, ceil_mode=True)
 
 
@@ -458,8 +466,8 @@ def test_SpatialMaxPooling_backward_batch():
 
 
 def test_SpatialMaxUnpooling_backward_batch():
-    """test.lua lines 2252-2301 (shrunk: ``_unpool_draws``)."""
-    bs, from_, to, ki, kj, si, sj, outi, outj, padi, padj, ceil_mode, ini, inj = _unpool_draws()
+    """test.lua lines 2252-2301 (shrunk: batch 4..10 -> 2..4, ``from`` 1..64 -> 1..32; the Lua's: 11 s)."""
+    bs, from_, to, ki, kj, si, sj, outi, outj, padi, padj, ceil_mode, ini, inj = _unpool_draws(2, 4, 32)
 
     for typename in typenames:
         ctype = t2cpu[typename]
@@ -494,8 +502,10 @@ def test_SpatialMaxUnpooling_backward_batch():
 
 
 def test_SpatialDilatedMaxPooling_forward():
-    """test.lua lines 2303-2340 (shrunk: ``_pool_draws``)."""
-    from_, to, ki, kj, si, sj, outi, outj, padi, padj, ini, inj, dilationi, dilationj = _pool_draws(1, 256, True)
+    """test.lua lines 2303-2340 (shrunk: ``from`` 1..64 -> 1..16, outputs 32..256 -> 32..128; the Lua's:
+    28 s)."""
+    from_, to, ki, kj, si, sj, outi, outj, padi, padj, ini, inj, dilationi, dilationj = \
+        _pool_draws(1, 128, True, from_max=16)
     ceil_mode = random.randint(0, 1) == 1
 
     for typename in typenames:
@@ -519,9 +529,11 @@ def test_SpatialDilatedMaxPooling_forward():
 
 
 def test_SpatialDilatedMaxPooling_forward_batch():
-    """test.lua lines 2342-2377 (shrunk: ``_pool_draws``, batch 4..10 -> 2..4)."""
+    """test.lua lines 2342-2377 (shrunk: batch 4..10 -> 2..4, ``from`` 1..64 -> 1..8, outputs 32..256 ->
+    32..128; the Lua's: 111 s)."""
     bs = random.randint(2, 4)
-    from_, to, ki, kj, si, sj, outi, outj, padi, padj, ini, inj, dilationi, dilationj = _pool_draws(2, 256, True)
+    from_, to, ki, kj, si, sj, outi, outj, padi, padj, ini, inj, dilationi, dilationj = \
+        _pool_draws(2, 128, True, from_max=8)
     ceil_mode = random.randint(0, 1) == 1
 
     for typename in typenames:
@@ -543,7 +555,7 @@ def test_SpatialDilatedMaxPooling_forward_batch():
 
 
 def test_SpatialDilatedMaxPooling_backward():
-    """test.lua lines 2379-2421 (shrunk: see ``_max_pooling_backward``)."""
+    """test.lua lines 2379-2421."""
     _max_pooling_backward(batch=False, smin=1, dilated=True)
 
 
@@ -680,16 +692,17 @@ def test_SpatialAveragePooling_includepad():
         mytester.asserteq(3 / 4, inc_out)
 
 
-def _average_pooling_draws(outmax):
-    """Lines 2619-2632: strides 1..k, and ``count_exclude_pad`` (shrunk as ``_pool_draws``)."""
-    from_ = random.randint(1, 8)
+def _average_pooling_draws(outmax, from_max=64):
+    """Lines 2619-2632: an average pooling's geometry (strides 1..k, outputs 32..outmax, ``from``
+    1..from_max), ceil mode and ``count_exclude_pad``."""
+    from_ = random.randint(1, from_max)
     to = from_
     ki = random.randint(2, 4)
     kj = random.randint(2, 4)
     si = random.randint(1, ki)
     sj = random.randint(1, kj)
-    outi = random.randint(32, min(outmax, 64))
-    outj = random.randint(32, min(outmax, 64))
+    outi = random.randint(32, outmax)
+    outj = random.randint(32, outmax)
     padi = random.randint(0, ki // 2 - 1)
     padj = random.randint(0, kj // 2 - 1)
     ini = (outi - 1) * si + ki - padi * 2
@@ -700,9 +713,13 @@ def _average_pooling_draws(outmax):
 
 
 def _average_pooling_forward(batch):
-    bs = random.randint(2, 4)      # shrunk from 4..10
-    from_, to, ki, kj, si, sj, outi, outj, padi, padj, ini, inj, ceil_mode, count_exclude_pad = \
-        _average_pooling_draws(256)
+    if batch:   # shrunk: batch 4..10 -> 2..4, ``from`` 1..64 -> 1..8, outputs 32..256 -> 32..128 (the Lua's: 109 s)
+        bs = random.randint(2, 4)
+        from_, to, ki, kj, si, sj, outi, outj, padi, padj, ini, inj, ceil_mode, count_exclude_pad = \
+            _average_pooling_draws(128, 8)
+    else:       # shrunk: ``from`` 1..64 -> 1..16, outputs 32..256 -> 32..128 (the Lua's: 30 s)
+        from_, to, ki, kj, si, sj, outi, outj, padi, padj, ini, inj, ceil_mode, count_exclude_pad = \
+            _average_pooling_draws(128, 16)
 
     for typename in typenames:
         input = (lg.randn(bs, from_, inj, ini) if batch else lg.randn(from_, inj, ini)).type(typename)
@@ -728,17 +745,17 @@ def _average_pooling_forward(batch):
 
 
 def test_SpatialAveragePooling_forward():
-    """test.lua lines 2618-2654 (shrunk: ``_average_pooling_draws``)."""
+    """test.lua lines 2618-2654 (shrunk: see ``_average_pooling_forward``)."""
     _average_pooling_forward(batch=False)
 
 
 def test_SpatialAveragePooling_forward_batch():
-    """test.lua lines 2656-2693 (shrunk: ``_average_pooling_draws``, batch 4..10 -> 2..4)."""
+    """test.lua lines 2656-2693 (shrunk: see ``_average_pooling_forward``)."""
     _average_pooling_forward(batch=True)
 
 
 def _average_pooling_backward(batch):
-    bs = random.randint(2, 4)      # shrunk from 4..10
+    bs = random.randint(4, 10)
     from_, to, ki, kj, si, sj, outi, outj, padi, padj, ini, inj, ceil_mode, count_exclude_pad = \
         _average_pooling_draws(64)
 
@@ -773,31 +790,30 @@ def _average_pooling_backward(batch):
 
 
 def test_SpatialAveragePooling_backward():
-    """test.lua lines 2695-2739 (shrunk: ``_average_pooling_draws``)."""
+    """test.lua lines 2695-2739."""
     _average_pooling_backward(batch=False)
 
 
 def test_SpatialAveragePooling_backward_batch():
-    """test.lua lines 2741-2786 (shrunk: ``_average_pooling_draws``, batch 4..10 -> 2..4)."""
+    """test.lua lines 2741-2786."""
     _average_pooling_backward(batch=True)
 
 
 def _adaptive_draws(planes=64, outs=64):
-    """Lines 2789-2794: the adaptive poolings' sizes. Shrunk: planes 1..64 -> 1..8 and inputs 10..256 ->
-    10..96 (the Lua's largest is 64 x 256 x 256, batched by up to 10); the outputs keep 2..64 (2..48)."""
-    from_ = random.randint(1, min(planes, 8))
+    """Lines 2789-2794: the adaptive poolings' sizes, ``from`` 1..planes, outputs 2..outs."""
+    from_ = random.randint(1, planes)
     to = from_
     outi = random.randint(2, outs)
     outj = random.randint(2, outs)
-    ini = random.randint(10, 96)
-    inj = random.randint(10, 96)
+    ini = random.randint(10, 256)
+    inj = random.randint(10, 256)
     return from_, to, outi, outj, ini, inj
 
 
 def _adaptive_forward(make, batch=False, noncontig=False, check_indices=False):
     """The body of lines 2788-2868 and 2970-3044: forward of an adaptive pooling on a plain, transposed
     (``_noncontig``) or batched input."""
-    bs = random.randint(2, 4)       # shrunk from 4..10
+    bs = random.randint(2, 4)       # shrunk from 4..10 (the Lua's batches: 3-7 s)
     from_, to, outi, outj, ini, inj = _adaptive_draws(48, 48) if batch else _adaptive_draws()
 
     for typename in typenames:
@@ -826,8 +842,8 @@ def _adaptive_forward(make, batch=False, noncontig=False, check_indices=False):
 
 def _adaptive_backward(make, batch=False, noncontig=False):
     """The body of lines 2870-2968 and 3046-3144."""
-    bs = random.randint(2, 4)       # shrunk from 4..10
-    from_, to, outi, outj, ini, inj = _adaptive_draws()
+    bs = random.randint(2, 4)       # shrunk from 4..10, and ``from`` 1..64 -> 1..32 (the Lua's batches: 2-11 s)
+    from_, to, outi, outj, ini, inj = _adaptive_draws(32) if batch else _adaptive_draws()
 
     for typename in typenames:
         ctype = t2cpu[typename]
@@ -859,85 +875,83 @@ def _adaptive_backward(make, batch=False, noncontig=False):
 
 
 def test_SpatialAdaptiveMaxPooling_forward():
-    """test.lua lines 2788-2814 (shrunk: ``_adaptive_draws``)."""
+    """test.lua lines 2788-2814."""
     _adaptive_forward(nn.SpatialAdaptiveMaxPooling, check_indices=True)
 
 
 def test_SpatialAdaptiveMaxPooling_forward_noncontig():
-    """test.lua lines 2816-2842 (shrunk: ``_adaptive_draws``)."""
+    """test.lua lines 2816-2842."""
     _adaptive_forward(nn.SpatialAdaptiveMaxPooling, noncontig=True, check_indices=True)
 
 
 def test_SpatialAdaptiveMaxPooling_forward_batch():
-    """test.lua lines 2844-2868 (shrunk: ``_adaptive_draws``, batch 4..10 -> 2..4)."""
+    """test.lua lines 2844-2868 (shrunk: see ``_adaptive_forward``)."""
     _adaptive_forward(nn.SpatialAdaptiveMaxPooling, batch=True)
 
 
 def test_SpatialAdaptiveMaxPooling_backward():
-    """test.lua lines 2870-2901 (shrunk: ``_adaptive_draws``)."""
+    """test.lua lines 2870-2901."""
     _adaptive_backward(nn.SpatialAdaptiveMaxPooling)
 
 
 def test_SpatialAdaptiveMaxPooling_backward_noncontig():
-    """test.lua lines 2903-2934 (shrunk: ``_adaptive_draws``)."""
+    """test.lua lines 2903-2934."""
     _adaptive_backward(nn.SpatialAdaptiveMaxPooling, noncontig=True)
 
 
 def test_SpatialAdaptiveMaxPooling_backward_batch():
-    """test.lua lines 2936-2968 (shrunk: ``_adaptive_draws``, batch 4..10 -> 2..4)."""
+    """test.lua lines 2936-2968 (shrunk: see ``_adaptive_backward``)."""
     _adaptive_backward(nn.SpatialAdaptiveMaxPooling, batch=True)
 
 
 def test_SpatialAdaptiveAveragePooling_forward():
-    """test.lua lines 2970-2993 (shrunk: ``_adaptive_draws``)."""
+    """test.lua lines 2970-2993."""
     _adaptive_forward(nn.SpatialAdaptiveAveragePooling)
 
 
 def test_SpatialAdaptiveAveragePooling_forward_noncontig():
-    """test.lua lines 2995-3018 (shrunk: ``_adaptive_draws``)."""
+    """test.lua lines 2995-3018."""
     _adaptive_forward(nn.SpatialAdaptiveAveragePooling, noncontig=True)
 
 
 def test_SpatialAdaptiveAveragePooling_forward_batch():
-    """test.lua lines 3020-3044 (shrunk: ``_adaptive_draws``, batch 4..10 -> 2..4)."""
+    """test.lua lines 3020-3044 (shrunk: see ``_adaptive_forward``)."""
     _adaptive_forward(nn.SpatialAdaptiveAveragePooling, batch=True)
 
 
 def test_SpatialAdaptiveAveragePooling_backward():
-    """test.lua lines 3046-3077 (shrunk: ``_adaptive_draws``)."""
+    """test.lua lines 3046-3077."""
     _adaptive_backward(nn.SpatialAdaptiveAveragePooling)
 
 
 def test_SpatialAdaptiveAveragePooling_backward_noncontig():
-    """test.lua lines 3079-3110 (shrunk: ``_adaptive_draws``)."""
+    """test.lua lines 3079-3110."""
     _adaptive_backward(nn.SpatialAdaptiveAveragePooling, noncontig=True)
 
 
 def test_SpatialAdaptiveAveragePooling_backward_batch():
-    """test.lua lines 3112-3144 (shrunk: ``_adaptive_draws``, batch 4..10 -> 2..4)."""
+    """test.lua lines 3112-3144 (shrunk: see ``_adaptive_backward``)."""
     _adaptive_backward(nn.SpatialAdaptiveAveragePooling, batch=True)
 
 
 def _lp_pooling_draws(outmax):
-    """Lines 3147-3157: SpatialLPPooling's geometry, non-overlapping windows (shrunk: planes 1..64 -> 1..8,
-    outputs 32..outmax -> 32..64)."""
-    from_ = random.randint(1, 8)
+    """Lines 3147-3157: SpatialLPPooling's geometry, non-overlapping windows, outputs 32..outmax."""
+    from_ = random.randint(1, 64)
     to = from_
     pnorm = 2
     ki = random.randint(2, 4)
     kj = random.randint(2, 4)
     si = ki
     sj = kj
-    outi = random.randint(32, min(outmax, 64))
-    outj = random.randint(32, min(outmax, 64))
+    outi = random.randint(32, outmax)
+    outj = random.randint(32, outmax)
     ini = (outi - 1) * si + ki
     inj = (outj - 1) * sj + kj
     return from_, to, pnorm, ki, kj, si, sj, outi, outj, ini, inj
 
 
 def test_SpatialLPPooling_forward():
-    """test.lua lines 3146-3185: the default type (FloatTensor) against ``cuda()`` (shrunk:
-    ``_lp_pooling_draws``)."""
+    """test.lua lines 3146-3185: the default type (FloatTensor) against ``cuda()``."""
     from_, to, pnorm, ki, kj, si, sj, outi, outj, ini, inj = _lp_pooling_draws(256)
 
     input = makeNonContiguous(lg.randn(from_, inj, ini))
@@ -958,7 +972,7 @@ def test_SpatialLPPooling_forward():
 
 
 def test_SpatialLPPooling_backward():
-    """test.lua lines 3187-3237 (shrunk: ``_lp_pooling_draws``)."""
+    """test.lua lines 3187-3237."""
     from_, to, pnorm, ki, kj, si, sj, outi, outj, ini, inj = _lp_pooling_draws(64)
 
     input = makeNonContiguous(lg.randn(from_, inj, ini))
