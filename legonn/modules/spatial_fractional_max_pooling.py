@@ -45,8 +45,9 @@ class SpatialFractionalMaxPooling(Module):
         return self
 
     def initSampleBuffer_(self, input):
-        """``randomSamples`` for ``input`` (C, H, W) or (N, C, H, W), as SpatialFractionalMaxPooling.lua's: drawn
-        when missing or of another (N, C) or type, redrawn unless ``fixPoolingRegions()``; returns them."""
+        """``randomSamples`` (N, C, 2) for ``input`` (C, H, W) or (N, C, H, W), as SpatialFractionalMaxPooling.lua's:
+        drawn when missing or of another (N, C) (here also of another type than the input's), redrawn unless
+        ``fixPoolingRegions()``; returns them."""
         x, _ = batched(self, input, (3, 4))
         n, c = x.shape[:2]
         samples = self.randomSamples
