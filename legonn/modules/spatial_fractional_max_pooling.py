@@ -44,6 +44,19 @@ class SpatialFractionalMaxPooling(Module):
         self.newRandomPool = val
         return self
 
+    def initSampleBuffer_(self, input):
+        """``randomSamples`` (N, C, 2) for ``input`` (C, H, W) or (N, C, H, W), as SpatialFractionalMaxPooling.lua's:
+        drawn when missing or of another (N, C) (here also of another type than the input's), redrawn unless
+        ``fixPoolingRegions()``; returns them."""
+        x, _ = batched(self, input, (3, 4))
+        n, c = x.shape[:2]
+        samples = self.randomSamples
+        if samples is None or type(samples) is not type(input) or tuple(samples.size()) != (n, c, 2):
+            self.randomSamples = samples = input.new(n, c, 2).uniform()
+        elif not self.newRandomPool:
+            samples.uniform()
+        return samples
+
     def _sizes(self, h, w):
         if self.outW is not None:
             return self.outH, self.outW
@@ -77,12 +90,7 @@ class SpatialFractionalMaxPooling(Module):
         x, (oh, ow) = self._check(input)
         xp = input.xp
         n, c, h, w = x.shape
-        samples = self.randomSamples
-        if samples is None or type(samples) is not type(input) or tuple(samples.size()) != (n, c, 2):
-            self.randomSamples = samples = input.new(n, c, 2).uniform()
-        elif not self.newRandomPool:
-            samples.uniform()
-        u = samples.array
+        u = self.initSampleBuffer_(input).array
         hs = self._starts(u[..., 1], h, oh, self.poolSizeH)[..., :, None]   # (N, C, oH, 1)
         ws = self._starts(u[..., 0], w, ow, self.poolSizeW)[..., None, :]   # (N, C, 1, oW)
         planes = x.reshape(n, c, h * w)

@@ -105,6 +105,22 @@ def test_fractional_gpu():
     np.testing.assert_allclose(gpu.forward(on_gpu(x)).array.get(), y.numpy())
 
 
+@pytest.mark.gpu
+def test_fractional_init_sample_buffer_gpu():
+    """initSampleBuffer_ (cunn's test.lua calls it): samples (N, C, 2) of the input's type, (1, C, 2) for one
+    image, kept by fixPoolingRegions and used by the next forward; redrawn for another batch size."""
+    m = nn.SpatialFractionalMaxPooling(2, 2, 3, 3).cuda().fixPoolingRegions()
+    x = on_gpu(lg.rand(3, 7, 6))
+    u = m.initSampleBuffer_(x)
+    assert u is m.randomSamples and u.type() == 'torch.CudaTensor' and tuple(u.size()) == (1, 3, 2)
+    drawn = u.array.get().copy()
+    assert m.initSampleBuffer_(x) is u
+    np.testing.assert_array_equal(u.array.get(), drawn)          # fixed regions: no new draw
+    m.forward(x)
+    np.testing.assert_array_equal(m.randomSamples.array.get(), drawn)
+    assert tuple(m.initSampleBuffer_(on_gpu(lg.rand(2, 3, 7, 6))).size()) == (2, 3, 2)
+
+
 @pytest.mark.parametrize('k, s, p, d, ceil', [((2, 2), (2, 2), (0, 0), (1, 1), False),
                                               ((3, 2), (2, 1), (1, 1), (1, 1), True),
                                               ((2, 3), (2, 2), (1, 0), (1, 1), True),
