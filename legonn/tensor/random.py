@@ -256,12 +256,14 @@ class RandomMixin:
 
     @with_generator
     def geometric(self, p=0.5):
-        """Fill in place with Torch7's geometric samples: P(i) = (1 - p) p^(i-1) for i = 1, 2, ... (THRandom's
-        ``floor(log(1 - u) / log(p)) + 1``: ``p`` is the chance to go on, mean 1 / (1 - p)); returns self."""
+        """Fill in place with Torch7's geometric samples: on CPU tensors P(i) = (1 - p) p^(i-1) for i = 1, 2, ...
+        (THRandom's ``floor(log(1 - u) / log(p)) + 1``: ``p`` is the chance to go on, mean 1 / (1 - p)); on CUDA
+        tensors P(i) = p (1 - p)^(i-1), as cutorch's (THCTensorRandom.cu's ``ceil(log(u) / log(1 - p))``: ``p`` is
+        the chance to stop, mean 1 / p); returns self."""
         if not 0 < p < 1:
             raise ValueError(f"{self._typename}.geometric: p must lie in (0, 1), got {p!r}")
         # NumPy's and CuPy's parameter is the chance to stop
-        return self._fill_with(generator(self._cuda).geometric(1 - p, size=self._size))
+        return self._fill_with(generator(self._cuda).geometric(p if self._cuda else 1 - p, size=self._size))
 
     @with_generator
     def logNormal(self, mean=1.0, std=2.0):

@@ -139,6 +139,14 @@ def test_cuda_random_distributions_fill_in_place(fill, check):
     assert check(t.cpu().numpy())
 
 
+def test_cuda_geometric_p_is_the_chance_to_stop_as_cutorch():
+    """THC draws ceil(log(u) / log(1 - p)): mean 1 / p on CUDA tensors, where TH's CPU draw has mean 1 / (1 - p)
+    (cutorch's test.lua test.geometric checks the CUDA mean, torch7's the CPU one)."""
+    t = lg.CudaDoubleTensor(200000).geometric(0.8)
+    assert abs(t.mean() - 1 / 0.8) < 0.01 and t.min() >= 1
+    assert abs(t.double().cpu().geometric(0.8).mean() - 1 / (1 - 0.8)) < 0.1
+
+
 def test_cuda_multinomial_draws_on_the_device():
     prob = lg.DoubleTensor([[0, 1, 0, 3], [2, 0, 0, 0]]).cudaDouble()
     drawn = lg.multinomial(prob, 5, True)
