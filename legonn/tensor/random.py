@@ -141,6 +141,25 @@ def initialSeedCuda():
     return state['seed'] if state.get('gpu_seed') is None else state['gpu_seed']
 
 
+def getRNGStateCuda():
+    """cutorch's ``getRNGState()``: the GPU generator's state, a dict ``setRNGStateCuda`` restores. CuPy's generator
+    shows no state to copy, so the stream is re-seeded here from its own next number and the state keeps that seed
+    (and the initial seed, which cutorch's state holds too): after a restore the same numbers come again."""
+    state = _state()
+    stream_seed = int(generator(True).randint(0, 2 ** 31 - 1))
+    seed = initialSeedCuda()
+    state['gpu'], state['gpu_seed'] = backend.cupy().random.RandomState(stream_seed), seed
+    return {'streamSeed': stream_seed, 'initialSeed': seed}
+
+
+def setRNGStateCuda(rng):
+    """cutorch's ``setRNGState(state)``: put the GPU generator back where ``getRNGStateCuda`` found it, its initial
+    seed included; returns ``rng``."""
+    state = _state()
+    state['gpu'], state['gpu_seed'] = backend.cupy().random.RandomState(rng['streamSeed']), rng['initialSeed']
+    return rng
+
+
 def own_generator():
     """Give the calling thread (a threads worker) generators of its own, seeded from the OS's entropy as
     Torch7 seeds each thread's (THRandom_seed reads /dev/urandom); returns the seed."""

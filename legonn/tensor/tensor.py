@@ -834,6 +834,13 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
         """Bytes per element (Torch7's ``elementSize``: its storage's element size)."""
         return self._storage.elementSize()
 
+    def getDevice(self):
+        """cutorch's ``x:getDevice()``, 0-based as legonn's devices: its storage's GPU, -1 for a tensor with no
+        elements in its storage (cutorch's 0: a tensor with no storage)."""
+        if not self._cuda:
+            raise TypeError(f"{self._typename}.getDevice: only a CUDA tensor has a device")
+        return self._storage.getDevice()
+
     # Torch7's factories as methods (TensorMath.lua's method={default='nil'}): x.range(0, 3), x.zeros(2, 3),
     # x.eye(3), x.rand(2, 3) ... write into x
     def range(self, *args):

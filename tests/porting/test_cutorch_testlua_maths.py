@@ -24,7 +24,7 @@ from tests.porting.cutorch_testlua import (
     compareCPUAndCUDATypeTensorArgsWithLimit, compareFloatAndCudaTensorArgs, createTestTensor, float_typenames,
     isEqual, maxsize, minsize, t2cpu, t2gpu, tester, typenames)
 
-pytestmark = pytest.mark.gpu
+pytestmark = [pytest.mark.gpu, pytest.mark.usefixtures('double_default')]   # Torch7's default type: cutorch keeps it
 
 checkHalf()
 

@@ -139,6 +139,30 @@ def test_cuda_random_distributions_fill_in_place(fill, check):
     assert check(t.cpu().numpy())
 
 
+def test_cuda_mask_key_assignment_of_a_tensor_is_masked_copy():
+    """cutorch test.lua's test.maskedCopy: ``x[x:gt(0.5)] = y`` copies y's elements in order (maskedCopy), y of
+    the tensor's sizes or transposed, as on the CPU."""
+    gt = lg.FloatTensor([[0.75, 0.25, 0.875], [0.625, 0.125, 1.0]])
+    y = lg.FloatTensor([[1, 2, 3], [4, 5, 6]])
+    for src in (y, lg.FloatTensor([[1, 4], [2, 5], [3, 6]]).t()):
+        x = gt.cuda()
+        x[x.gt(0.5)] = src.cuda()
+        assert x.float().tolist() == [[1, 0.25, 2], [3, 0.125, 4]] and x.type() == 'legonn.CudaTensor'
+
+
+def test_get_device_is_the_storage_gpu_and_minus_one_without_memory():
+    """cutorch's x:getDevice() and storage:getDevice() (test.lua's test.get_device), 0-based: -1 for an empty
+    tensor (cutorch's 0, no storage), the current device once resized; CPU tensors have none."""
+    t = lg.Tensor().cuda()
+    assert t.getDevice() == -1 and t.storage().getDevice() == -1
+    t.resize(1, 2, 3)
+    assert t.getDevice() == 0 == t.storage().getDevice()
+    with pytest.raises(TypeError, match='only a CUDA tensor'):
+        lg.FloatTensor(2).getDevice()
+    with pytest.raises(TypeError, match='only a CUDA storage'):
+        lg.FloatTensor(2).storage().getDevice()
+
+
 def test_cuda_geometric_p_is_the_chance_to_stop_as_cutorch():
     """THC draws ceil(log(u) / log(1 - p)): mean 1 / p on CUDA tensors, where TH's CPU draw has mean 1 / (1 - p)
     (cutorch's test.lua test.geometric checks the CUDA mean, torch7's the CPU one)."""
