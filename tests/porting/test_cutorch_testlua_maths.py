@@ -428,9 +428,10 @@ def test_uniform():
 
 
 def test_bernoulli():
-    """test.lua lines 2937-2966."""
-    minsize = 1000
-    maxsize = 2000
+    """test.lua lines 2937-2966, the sides shrunk from 1000 .. 2000 to 500 .. 1000 (4 s on the simulator: 24 draws
+    of up to four million elements)."""
+    minsize = 500
+    maxsize = 1000
     sz1 = chooseInt(minsize, maxsize)
     sz2 = chooseInt(minsize, maxsize)
     p = lg.uniform()
@@ -782,13 +783,13 @@ def test_multi_gpu_copy_noncontig():
         for transposeDst in range(2):
             def make_t1():
                 nonlocal t1
-                t1 = lg.CudaTensor(100000, 1000).fill(1)
+                t1 = lg.CudaTensor(1000, 1000).fill(1)   # shrunk from 100000 x 1000 (15 s on the simulator)
                 cutorch.synchronize()
             cutorch.withDevice(srcDevice, make_t1)
 
             def make_t2():
                 nonlocal t2
-                t2 = lg.CudaTensor(100000, 1000).fill(2)
+                t2 = lg.CudaTensor(1000, 1000).fill(2)   # as t1
                 cutorch.synchronize()
             cutorch.withDevice(dstDevice, make_t2)
 
@@ -1210,7 +1211,8 @@ def test_scatterFill():
 def test_sort():
     """test.lua lines 3766-3823."""
     for tries in range(5):
-        t = createTestTensor(2 ** 20)
+        # shrunk from 2^20 elements: a compare of a million took half a second on the simulator (twenty-five of them)
+        t = createTestTensor(2 ** 17)
         selectdim = chooseInt(0, t.nDimension() - 1)
         dir = chooseInt(1, 2) == 1
 
@@ -1227,7 +1229,9 @@ def test_sort():
     # Since the sorting mechanism is not guaranteed to be the
     # same between GPU and CPU, we have to be careful when comparing
     # the indices
-    t_cpu = lg.FloatTensor(5000, 5000).uniform()
+    # shrunk from 5000 x 5000: THC switches sorting method past 2^24 elements, legonn sorts with CuPy's one method
+    # at any size, and the CPU half of the comparison took seconds (the simulator's sort took over a minute)
+    t_cpu = lg.FloatTensor(1000, 1000).uniform()
     t_gpu = t_cpu.cuda()
 
     v_cpu, i_cpu = lg.sort(t_cpu, 1)
@@ -1244,7 +1248,7 @@ def test_sort():
     tester.assert_(isEqual(gather_cpu, gather_gpu), 'indices mismatch')
 
     # Test a large tensors whose total size exceeds 2^24
-    t_cpu = lg.FloatTensor(2 ** 25).uniform()
+    t_cpu = lg.FloatTensor(2 ** 20).uniform()   # shrunk from 2^25, as the 5000 x 5000 case above
     t_gpu = t_cpu.cuda()
 
     v_cpu, i_cpu = lg.sort(t_cpu, 0)
@@ -1286,7 +1290,9 @@ def test_topk():
 
     for typename in typenames:
         for tries in range(5):
-            t = createTestTensor(counts[typename.replace('legonn.', 'torch.')]).type(typename)
+            # shrunk to at most 2^10 elements (the Lua's counts go to 2^20): the per-element check below took 200 s
+            # on the simulator at the Lua's sizes, and would take minutes of host time beside a GPU too
+            t = createTestTensor(min(counts[typename.replace('legonn.', 'torch.')], 2 ** 10)).type(typename)
             dim = chooseInt(0, t.nDimension() - 1)
             dimSize = t.size(dim)
             dir = chooseInt(1, 2) == 1
@@ -1660,30 +1666,31 @@ def test_mode():
     )
     verifyMode3D(input)
 
-    # Larger example
-    input = lg.FloatTensor(14, 22, 32).apply(lambda x: lg.random(1, 11))
+    # Larger example (shrunk from 14 x 22 x 32: the test took 5 s on the simulator, in the Lua-style counting loops)
+    input = lg.FloatTensor(7, 11, 32).apply(lambda x: lg.random(1, 11))
     verifyMode3D(input)
 
 
 def test_bigmode():
-    """test.lua lines 4272-4291."""
+    """test.lua lines 4272-4291, the slices of 4096 shrunk to 2048 (5 s on the simulator, the Lua-style counting
+    loops): still twice the 1024 elements past which THCTensorMode.cu leaves its fused kernel."""
     # Examples that overflow fused-kernel
     input = lg.IntTensor(16384).apply(lambda x: lg.random(1, 101))
     verifyMode1D(input)
 
-    input = lg.FloatTensor(4096, 4).fill(1)
+    input = lg.FloatTensor(2048, 4).fill(1)
     verifyMode2D(input, 0)
 
-    input = lg.FloatTensor(4, 4096).fill(1)
+    input = lg.FloatTensor(4, 2048).fill(1)
     verifyMode2D(input, 1)
 
-    input = lg.FloatTensor(2, 2, 4096).fill(1)
+    input = lg.FloatTensor(2, 2, 2048).fill(1)
     verifyMode3D(input, 2)
 
-    input = lg.FloatTensor(2, 4096, 2).fill(1)
+    input = lg.FloatTensor(2, 2048, 2).fill(1)
     verifyMode3D(input, 1)
 
-    input = lg.FloatTensor(4096, 2, 2).fill(1)
+    input = lg.FloatTensor(2048, 2, 2).fill(1)
     verifyMode3D(input, 0)
 
 
@@ -1771,7 +1778,7 @@ def test_catArray():
 
 def test_catArrayBatched():
     """test.lua lines 4384-4445: designed to specifically hit the batched kernel for catArray."""
-    batchSizes = [2, 16, 128, 1024, 4096]
+    batchSizes = [2, 16, 128, 1024]   # 4096 left out: 9 s on the simulator (4096 128 x 128 tensors and 12288 checks)
     for batchSize in batchSizes:
         # first, batches for 1D Tensors
         tensors = []
