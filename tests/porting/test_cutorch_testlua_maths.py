@@ -1,4 +1,4 @@
-"""torch/cutorch's test/test.lua, lines 2536-4907 (``test.addbmm`` ... ``test.cachedPinnedMemoryMultiGPU``), ported
+"""torch/cutorch's test/test.lua, lines 2536-4903 (``test.addbmm`` ... ``test.cachedPinnedMemoryMultiGPU``), ported
 literally: one test per ``test.X``, each naming its lines. The edits are docs/porting.md's: ``torch.`` is ``lg.``,
 ``:`` is ``.``, indices and dimensions are 0-based, ``cutorch.setDevice(1)`` is device 0, a matrix product
 ``A * B`` is ``A @ B``, ``assertError`` is ``pytest.raises``; ``tester:assert`` and its kin stay Tester calls, set
@@ -56,7 +56,7 @@ def test_addbmm(monkeypatch):
 
 
 def test_baddbmm():
-    """test.lua lines 2565-2586."""
+    """test.lua lines 2565-2587."""
     sizes = [
         [16, 3, 1, 4],
         [1, 12, 1, 7],
@@ -79,7 +79,7 @@ def test_baddbmm():
 
 
 def test_baddbmmTransposed():
-    """test.lua lines 2588-2613."""
+    """test.lua lines 2589-2613."""
     b, n, k, m = 16, 3, 8, 4
     # Can't use compareFloatAndCudaTensorArgs because the transposition will be
     # lost when converting the tensor to a CudaTensor.
@@ -105,7 +105,7 @@ def test_baddbmmTransposed():
 
 
 def test_bmm():
-    """test.lua lines 2615-2636."""
+    """test.lua lines 2615-2637."""
     sizes = [
         [16, 3, 1, 4],
         [1, 12, 1, 7],
@@ -128,7 +128,7 @@ def test_bmm():
 
 
 def test_bmmTransposed():
-    """test.lua lines 2638-2660."""
+    """test.lua lines 2639-2661."""
     b, n, k, m = 16, 3, 8, 4
     # Can't use compareFloatAndCudaTensorArgs because the transposition will be
     # lost when converting the tensor to a CudaTensor.
@@ -152,7 +152,7 @@ def test_bmmTransposed():
 
 
 def test_ger():
-    """test.lua lines 2662-2684."""
+    """test.lua lines 2663-2686."""
     # [[ Size ]]--
     sizes = [
         [16, 1],
@@ -176,7 +176,7 @@ def test_ger():
 
 
 def test_inverse():
-    """test.lua lines 2686-2694."""
+    """test.lua lines 2688-2696."""
     a = lg.eye(5).add(lg.Tensor(5, 5).uniform(-0.1, 0.1))
     for typename in ['torch.DoubleTensor', 'torch.FloatTensor']:
         at = a.type(typename)
@@ -186,7 +186,7 @@ def test_inverse():
 
 
 def test_gesv():
-    """test.lua lines 2697-2708 (defined ``if cutorch.magma``)."""
+    """test.lua lines 2699-2710 (defined ``if cutorch.magma``)."""
     a = lg.Tensor(5, 5).uniform(-1, 1)
     b = lg.Tensor(5, 3).uniform(-1, 1)
     for typename in ['torch.DoubleTensor', 'torch.FloatTensor']:
@@ -199,7 +199,7 @@ def test_gesv():
 
 
 def test_gels():
-    """test.lua lines 2710-2733 (defined ``if cutorch.magma``)."""
+    """test.lua lines 2712-2735 (defined ``if cutorch.magma``)."""
     a = lg.Tensor([
         [-0.8862, 0.8186, 0.2334, 0.8008, 0.2377],
         [0.6116, 0.2242, 0.2854, 0.5427, 0.5937],
@@ -224,7 +224,7 @@ def test_gels():
 
 
 def test_symeig():
-    """test.lua lines 2735-2748 (defined ``if cutorch.magma``)."""
+    """test.lua lines 2737-2750 (defined ``if cutorch.magma``)."""
     a = lg.Tensor([[1.96, 0.00, 0.00, 0.00, 0.00],
                    [-6.49, 3.80, 0.00, 0.00, 0.00],
                    [-0.47, -6.39, 4.17, 0.00, 0.00],
@@ -239,7 +239,7 @@ def test_symeig():
 
 
 def test_eig():
-    """test.lua lines 2750-2765 (defined ``if cutorch.magma``)."""
+    """test.lua lines 2752-2767 (defined ``if cutorch.magma``)."""
     a = lg.Tensor([
         [-0.1425, -0.4750, -0.8551, 0.6729, -0.7453],
         [-0.2696, 0.4330, 0.5077, 0.3709, -0.6053],
@@ -256,7 +256,7 @@ def test_eig():
 
 
 def test_svd():
-    """test.lua lines 2767-2788 (defined ``if cutorch.magma``). As in the Lua, each pass decomposes ``a`` (the
+    """test.lua lines 2769-2791 (defined ``if cutorch.magma``). As in the Lua, each pass decomposes ``a`` (the
     CudaTensor), not ``at``."""
     a = lg.CudaTensor([
         [8.79, 6.11, -9.15, 9.57, -3.49, 9.84],
@@ -281,7 +281,7 @@ def test_svd():
 
 
 def test_potri():
-    """test.lua lines 2791-2813 (defined ``if cutorch.magma``)."""
+    """test.lua lines 2794-2816 (defined ``if cutorch.magma``)."""
     A = lg.Tensor([
         [0.9023, 1.5967, 0.3388, -0.0746, -0.5717],
         [-2.0442, 2.3974, -1.0883, 0.4018, -0.3938],
@@ -304,7 +304,7 @@ def test_potri():
 
 
 def test_potrf():
-    """test.lua lines 2815-2831 (defined ``if cutorch.magma``)."""
+    """test.lua lines 2818-2834 (defined ``if cutorch.magma``)."""
     A = lg.Tensor([
         [8.7937, 0.5104, 1.5955, -0.6738, -3.3883],
         [0.5104, 1.4286, 0.0236, 0.4734, 0.2807],
@@ -321,7 +321,7 @@ def test_potrf():
 
 
 def test_potrs():
-    """test.lua lines 2833-2857 (defined ``if cutorch.magma``)."""
+    """test.lua lines 2836-2859 (defined ``if cutorch.magma``)."""
     A = lg.Tensor([
         [1.2705, 0.9971, 0.4948, 0.1389, 0.2381],
         [0.9971, 0.9966, 0.6752, 0.0686, 0.1196],
@@ -345,7 +345,7 @@ def test_potrs():
 
 
 def test_qr():
-    """test.lua lines 2859-2874 (defined ``if cutorch.magma``)."""
+    """test.lua lines 2861-2876 (defined ``if cutorch.magma``)."""
     A = lg.Tensor([
         [0.9023, 1.5967, 0.3388, -0.0746, -0.5717],
         [-2.0442, 2.3974, -1.0883, 0.4018, -0.3938],
@@ -362,7 +362,7 @@ def test_qr():
 
 
 def test_isSameSizeAs():
-    """test.lua lines 2877-2886."""
+    """test.lua lines 2879-2888."""
     t1 = lg.CudaTensor(3, 4, 9, 10)
     t2 = lg.CudaTensor(3, 4)
     t3 = lg.CudaTensor(1, 9, 3, 3)
@@ -374,7 +374,7 @@ def test_isSameSizeAs():
 
 
 def test_isSetTo():
-    """test.lua lines 2888-2898."""
+    """test.lua lines 2890-2900."""
     t1 = lg.CudaTensor(7, 4, 9)
     t2 = lg.CudaTensor(7, 8, 2)
     t3 = t2.view(7 * 8 * 2)
@@ -387,7 +387,7 @@ def test_isSetTo():
 
 
 def test_isSize():
-    """test.lua lines 2900-2908."""
+    """test.lua lines 2902-2910."""
     t1 = lg.CudaTensor(3, 4, 5)
     s1 = lg.LongStorage([3, 4, 5])
     s2 = lg.LongStorage([5, 4, 3])
@@ -398,7 +398,7 @@ def test_isSize():
 
 
 def test_elementSize():
-    """test.lua lines 2910-2914."""
+    """test.lua lines 2912-2916."""
     float = lg.CudaStorage().elementSize()
     tester.asserteq(float, lg.CudaTensor().elementSize())
     tester.assertne(float, 0)
@@ -406,14 +406,14 @@ def test_elementSize():
 
 # Test random number generation.
 def checkIfUniformlyDistributed(t, min, max):
-    """test.lua lines 2917-2921."""
+    """test.lua lines 2919-2923."""
     tester.assertge(t.min(), min - 1e-6, "values are too low")
     tester.assertle(t.max(), max + 1e-6, "values are too high")
     tester.assertalmosteq(t.mean(), (min + max) / 2, 0.1, "mean is wrong")
 
 
 def test_uniform():
-    """test.lua lines 2923-2935."""
+    """test.lua lines 2925-2938."""
     sz1 = chooseInt(minsize, maxsize)
     sz2 = chooseInt(minsize, maxsize)
     min = lg.uniform()
@@ -428,7 +428,7 @@ def test_uniform():
 
 
 def test_bernoulli():
-    """test.lua lines 2937-2966, the sides shrunk from 1000 .. 2000 to 500 .. 1000 (4 s on the simulator: 24 draws
+    """test.lua lines 2940-2970, the sides shrunk from 1000 .. 2000 to 500 .. 1000 (4 s on the simulator: 24 draws
     of up to four million elements)."""
     minsize = 500
     maxsize = 1000
@@ -458,7 +458,7 @@ def test_bernoulli():
 
 
 def test_normal():
-    """test.lua lines 2968-2985: as the Lua, it draws into the CPU twins (``t2cpu[typename]``)."""
+    """test.lua lines 2972-2989: as the Lua, it draws into the CPU twins (``t2cpu[typename]``)."""
     minsize = 1000
     maxsize = 2000
     sz1 = chooseInt(minsize, maxsize)
@@ -477,7 +477,7 @@ def test_normal():
 
 
 def test_logNormal():
-    """test.lua lines 2987-3004."""
+    """test.lua lines 2991-3008."""
     minsize = 1000
     maxsize = 2000
     sz1 = chooseInt(minsize, maxsize)
@@ -496,7 +496,7 @@ def test_logNormal():
 
 
 def test_geometric():
-    """test.lua lines 3006-3027."""
+    """test.lua lines 3010-3031."""
     minsize = 1000
     maxsize = 2000
     sz1 = chooseInt(minsize, maxsize)
@@ -519,7 +519,7 @@ def test_geometric():
 
 
 def test_exponential():
-    """test.lua lines 3029-3044: as the Lua, it draws into the CPU twins (``t2cpu[typename]``)."""
+    """test.lua lines 3033-3049: as the Lua, it draws into the CPU twins (``t2cpu[typename]``)."""
     minsize = 1000
     maxsize = 2000
     sz1 = chooseInt(minsize, maxsize)
@@ -536,7 +536,7 @@ def test_exponential():
 
 
 def test_cauchy():
-    """test.lua lines 3046-3060."""
+    """test.lua lines 3051-3066."""
     minsize = 1000
     maxsize = 2000
     sz1 = chooseInt(minsize, maxsize)
@@ -553,7 +553,7 @@ def test_cauchy():
 
 
 def test_random_seed():
-    """test.lua lines 3062-3075."""
+    """test.lua lines 3068-3081."""
     sz1 = chooseInt(minsize, maxsize)
     sz2 = chooseInt(minsize, maxsize)
     mean, std = lg.uniform(), lg.uniform()
@@ -568,7 +568,7 @@ def test_random_seed():
 
 
 def test_restore_rng():
-    """test.lua lines 3077-3095."""
+    """test.lua lines 3083-3100."""
     sz1 = chooseInt(minsize, maxsize)
     sz2 = chooseInt(minsize, maxsize)
     mean, std = lg.uniform(), lg.uniform()
@@ -587,7 +587,7 @@ def test_restore_rng():
 
 
 def test_multi_gpu_random():
-    """test.lua lines 3097-3117."""
+    """test.lua lines 3102-3121."""
     rs = cutorch.getRNGState()
     cutorch.manualSeedAll(1)   # set all device seeds to be the same
 
@@ -607,7 +607,7 @@ def test_multi_gpu_random():
 
 
 def test_multinomial_with_replacement():
-    """test.lua lines 3119-3145: multinomial's samples are 0-based (docs/porting.md's 1 .. n row), so a valid one
+    """test.lua lines 3123-3148: multinomial's samples are 0-based (docs/porting.md's 1 .. n row), so a valid one
     is in [0, n_col - 1), the last column having no probability."""
     for tries in range(10):
         n_row = lg.random(1, 11)
@@ -631,7 +631,7 @@ def test_multinomial_with_replacement():
 
 
 def test_multinomial_without_replacement():
-    """test.lua lines 3147-3178 (samples 0-based: the zero-probability column is n_col - 1)."""
+    """test.lua lines 3150-3184 (samples 0-based: the zero-probability column is n_col - 1)."""
     for tries in range(10):
         n_row = lg.random(1, 1001)
         # choose a small number of columns to test that the 0 col is never chosen
@@ -659,7 +659,7 @@ def test_multinomial_without_replacement():
 
 
 def test_multinomial_without_replacement_gets_all():
-    """test.lua lines 3180-3212: the samples are 0-based (docs/porting.md's 1 .. n row), so sorted they are the
+    """test.lua lines 3186-3217: the samples are 0-based (docs/porting.md's 1 .. n row), so sorted they are the
     1-based ``orig`` less one."""
     for tries in range(10):
         distributions = lg.random(1, 11)
@@ -690,7 +690,7 @@ def test_multinomial_without_replacement_gets_all():
 
 
 def test_multinomial_vector():
-    """test.lua lines 3214-3229."""
+    """test.lua lines 3219-3234."""
     n_col = lg.random(1, 101)
     prob_dist = lg.CudaTensor(n_col).uniform()
     n_sample = n_col
@@ -706,7 +706,7 @@ def test_multinomial_vector():
 
 
 def test_multinomial_alias():
-    """test.lua lines 3231-3271: the samples are 0-based (docs/porting.md's 1 .. n row), in [0, n_class); the
+    """test.lua lines 3236-3277: the samples are 0-based (docs/porting.md's 1 .. n row), in [0, n_class); the
     alias table ``state[0]`` is 0-based in cutorch too. Lua's ``torch.CudaLongTensor(n_sample/dim_1, dim_1)``
     truncates the size to an integer."""
     for tries in range(10):
@@ -754,7 +754,7 @@ def test_multinomial_alias():
 
 
 def test_get_device():
-    """test.lua lines 3274-3292. cutorch's ``getDevice()`` is 1-based with 0 for a tensor that has no storage;
+    """test.lua lines 3280-3297. cutorch's ``getDevice()`` is 1-based with 0 for a tensor that has no storage;
     legonn's devices are 0-based (docs/porting.md's cutorch row), so that tensor's is -1."""
     device_count = cutorch.getDeviceCount()
     tensors = []
@@ -773,7 +773,7 @@ def test_get_device():
 
 
 def test_multi_gpu_copy_noncontig():
-    """test.lua lines 3294-3342. With one device, source and destination are both device 0 (the Lua runs it so
+    """test.lua lines 3299-3343. With one device, source and destination are both device 0 (the Lua runs it so
     too)."""
     srcDevice = 0
     dstDevice = cutorch.getDeviceCount() - 1
@@ -814,7 +814,7 @@ def test_multi_gpu_copy_noncontig():
 
 
 def test_cudaTypeCopy():
-    """test.lua lines 3344-3400."""
+    """test.lua lines 3345-3406."""
     types = [
         ['float', 'FloatTensor'],
         ['byte', 'ByteTensor'],
@@ -873,7 +873,7 @@ def test_cudaTypeCopy():
 
 
 def test_cudaStorageTypeCopy():
-    """test.lua lines 3403-3444."""
+    """test.lua lines 3409-3453."""
     types = [
         ['float', 'FloatStorage'],
         ['byte', 'ByteStorage'],
@@ -916,7 +916,7 @@ def test_cudaStorageTypeCopy():
 
 
 def test_tensorToTable():
-    """test.lua lines 3446-3473. As in the Lua, ``torch[hostType](size)`` with ``size`` a table makes a vector
+    """test.lua lines 3455-3485. As in the Lua, ``torch[hostType](size)`` with ``size`` a table makes a vector
     holding those numbers (Torch7's table constructor), which ``random()`` then overwrites."""
     types = [
         ['CudaTensor', 'FloatTensor'],
@@ -946,7 +946,7 @@ def test_tensorToTable():
 
 
 def test_storageToTable():
-    """test.lua lines 3475-3496. The Lua's ``types['CudaHalfStorage'] = 'HalfTensor'`` sets a key that its
+    """test.lua lines 3487-3509. The Lua's ``types['CudaHalfStorage'] = 'HalfTensor'`` sets a key that its
     ``ipairs`` loop never visits, so the half storage is not tested there either."""
     types = [
         ['CudaStorage', 'FloatTensor'],
@@ -968,7 +968,7 @@ def test_storageToTable():
 
 
 def test_maskedSelect():
-    """test.lua lines 3498-3563."""
+    """test.lua lines 3511-3574."""
     n_row = random.randint(minsize, maxsize)
     n_col = random.randint(minsize, maxsize)
 
@@ -1029,7 +1029,7 @@ def test_maskedSelect():
 
 
 def test_maskedCopy():
-    """test.lua lines 3565-3647."""
+    """test.lua lines 3576-3650."""
     n_row = random.randint(minsize, maxsize)
     n_col = random.randint(minsize, maxsize)
 
@@ -1100,7 +1100,7 @@ def test_maskedCopy():
 
 
 def test_maskedFill():
-    """test.lua lines 3649-3690."""
+    """test.lua lines 3652-3693."""
     n_row = random.randint(minsize, maxsize)
     n_col = random.randint(minsize, maxsize)
 
@@ -1141,7 +1141,7 @@ def test_maskedFill():
 
 # Fill idx with valid indices.
 def fillIdx(idx, dim, dim_size, elems_per_row, m, n, o):
-    """test.lua lines 3692-3704 (``dim`` 0-based; randperm's indices are 0-based in legonn, as gather's)."""
+    """test.lua lines 3696-3706 (``dim`` 0-based; randperm's indices are 0-based in legonn, as gather's)."""
     for i in range(1 if dim == 0 else m):
         for j in range(1 if dim == 1 else n):
             for k in range(1 if dim == 2 else o):
@@ -1151,7 +1151,7 @@ def fillIdx(idx, dim, dim_size, elems_per_row, m, n, o):
 
 
 def test_gather():
-    """test.lua lines 3706-3722."""
+    """test.lua lines 3708-3725."""
     m, n, o = lg.random(10, 21), lg.random(10, 21), lg.random(10, 21)
     elems_per_row = lg.random(1, 11)
     dim = lg.random(3)
@@ -1170,7 +1170,7 @@ def test_gather():
 
 
 def test_scatter():
-    """test.lua lines 3724-3745."""
+    """test.lua lines 3727-3745."""
     m, n, o = lg.random(10, 21), lg.random(10, 21), lg.random(10, 21)
     elems_per_row = lg.random(1, 11)
     dim = lg.random(3)
@@ -1209,7 +1209,7 @@ def test_scatterFill():
 
 
 def test_sort():
-    """test.lua lines 3766-3823."""
+    """test.lua lines 3766-3820."""
     for tries in range(5):
         # shrunk from 2^20 elements: a compare of a million took half a second on the simulator (twenty-five of them)
         t = createTestTensor(2 ** 17)
@@ -1266,7 +1266,7 @@ def test_sort():
 
 
 def explore(typename, func, t, topk, indices):
-    """test.lua lines 3825-3833: ``func`` on every 1-D slice along the last dimension."""
+    """test.lua lines 3822-3830: ``func`` on every 1-D slice along the last dimension."""
     if t.nDimension() == 1:
         func(typename, t, topk, indices)
     else:
@@ -1275,7 +1275,7 @@ def explore(typename, func, t, topk, indices):
 
 
 def test_topk():
-    """test.lua lines 3835-3884."""
+    """test.lua lines 3832-3885."""
     # need to ensure unique values for index checking, so for the first pass we create Tensors
     # with sizes less than the maximum range of values for that type
     counts = {}
@@ -1342,7 +1342,7 @@ def _counts_of(slice_):
 
 
 def verifyMode1D(tensor):
-    """test.lua lines 3886-3931."""
+    """test.lua lines 3887-3931."""
     # We cannot rely upon comparing against CPU-Torch as the way it resolves
     # ties between equal modes and how it picks the corresponding index is not
     # reliable. Instead we will use apply macros to compute the mode in place in
@@ -1384,7 +1384,7 @@ def verifyMode1D(tensor):
 
 
 def assertSize(tensor, sizes):
-    """test.lua lines 3933-3945."""
+    """test.lua lines 3933-3944."""
     valid = True
     if tensor.nDimension() != len(sizes):
         tester.assert_(False, 'tensor dimension mismatch')
@@ -1395,7 +1395,7 @@ def assertSize(tensor, sizes):
 
 
 def verifyMode2D(tensor, onlyDim=None):
-    """test.lua lines 3947-4034 (``onlyDim`` 0-based)."""
+    """test.lua lines 3946-4035 (``onlyDim`` 0-based)."""
     if onlyDim is not None:
         dims = [onlyDim]
     else:
@@ -1475,7 +1475,7 @@ def verifyMode2D(tensor, onlyDim=None):
 
 
 def verifyMode3D(tensor, onlyDim=None):
-    """test.lua lines 4036-4163 (``onlyDim`` 0-based)."""
+    """test.lua lines 4037-4176 (``onlyDim`` 0-based)."""
     if onlyDim is not None:
         dims = [onlyDim]
     else:
@@ -1572,7 +1572,7 @@ def verifyMode3D(tensor, onlyDim=None):
 
 
 def test_mode():
-    """test.lua lines 4165-4270."""
+    """test.lua lines 4178-4275."""
     # Tests for 1D Tensors
 
     # Single-element Tensor
@@ -1672,7 +1672,7 @@ def test_mode():
 
 
 def test_bigmode():
-    """test.lua lines 4272-4291, the slices of 4096 shrunk to 2048 (5 s on the simulator, the Lua-style counting
+    """test.lua lines 4277-4296, the slices of 4096 shrunk to 2048 (5 s on the simulator, the Lua-style counting
     loops): still twice the 1024 elements past which THCTensorMode.cu leaves its fused kernel."""
     # Examples that overflow fused-kernel
     input = lg.IntTensor(16384).apply(lambda x: lg.random(1, 101))
@@ -1695,7 +1695,7 @@ def test_bigmode():
 
 
 def test_cat():
-    """test.lua lines 4293-4322. legonn's empty tensor has one dimension of size 0 (docs/porting.md's
+    """test.lua lines 4298-4327. legonn's empty tensor has one dimension of size 0 (docs/porting.md's
     ``list:dim() ~= 0`` row), so the Lua's ``mx:dim() == 0`` is ``mx.nElement() == 0``."""
     for typename in typenames:
         for dim in range(3):
@@ -1724,7 +1724,7 @@ def test_cat():
 
 
 def test_catNoDim():
-    """test.lua lines 4324-4348."""
+    """test.lua lines 4329-4353."""
     for typename in typenames:
         a = lg.Tensor(minsize).uniform().type(typename)
         b = lg.Tensor(minsize).uniform().type(typename)
@@ -1746,7 +1746,7 @@ def test_catNoDim():
 
 
 def test_catArray():
-    """test.lua lines 4350-4382 (``mx:dim() == 0`` is ``mx.nElement() == 0``, as in test_cat)."""
+    """test.lua lines 4355-4388 (``mx:dim() == 0`` is ``mx.nElement() == 0``, as in test_cat)."""
     for typename in typenames:
         for dim in range(3):
             x = lg.Tensor(13, minsize, minsize).uniform().type(typename).transpose(0, dim)
@@ -1777,7 +1777,7 @@ def test_catArray():
 
 
 def test_catArrayBatched():
-    """test.lua lines 4384-4445: designed to specifically hit the batched kernel for catArray."""
+    """test.lua lines 4391-4448: designed to specifically hit the batched kernel for catArray."""
     batchSizes = [2, 16, 128, 1024]   # 4096 left out: 9 s on the simulator (4096 128 x 128 tensors and 12288 checks)
     for batchSize in batchSizes:
         # first, batches for 1D Tensors
@@ -1837,36 +1837,36 @@ _ONE_STREAM = ("legonn computes on one stream per device, 0 (docs/porting.md's c
 
 
 def test_streamWaitFor():
-    """test.lua lines 4447-4498."""
+    """test.lua lines 4450-4497."""
     pytest.skip(_ONE_STREAM)
 
 
 def test_streamWaitForMultiDevice():
-    """test.lua lines 4500-4595: the Lua returns early with fewer than two devices."""
+    """test.lua lines 4499-4597: the Lua returns early with fewer than two devices."""
     if cutorch.getDeviceCount() < 2:
         pytest.skip("needs two GPUs (the Lua returns early)")
     pytest.skip(_ONE_STREAM)
 
 
 def test_streamBarrier():
-    """test.lua lines 4597-4654."""
+    """test.lua lines 4599-4652."""
     pytest.skip(_ONE_STREAM)
 
 
 def test_streamBarrierMultiDevice():
-    """test.lua lines 4656-4760: the Lua returns early with fewer than two devices."""
+    """test.lua lines 4654-4770: the Lua returns early with fewer than two devices."""
     if cutorch.getDeviceCount() < 2:
         pytest.skip("needs two GPUs (the Lua returns early)")
     pytest.skip(_ONE_STREAM)
 
 
 def test_cudaEvent():
-    """test.lua lines 4762-4783."""
+    """test.lua lines 4772-4793."""
     pytest.skip(_ONE_STREAM)
 
 
 def test_cudaHostTensor():
-    """test.lua lines 4785-4796."""
+    """test.lua lines 4795-4806."""
     t = cutorch.createCudaHostTensor(3, 4, 5)
     tester.assertTableEq(t.size().totable(), [3, 4, 5])
 
@@ -1880,7 +1880,7 @@ def test_cudaHostTensor():
 
 
 def test_kernelP2PAccess():
-    """test.lua lines 4798-4837: the Lua returns early with fewer than two devices."""
+    """test.lua lines 4808-4849: the Lua returns early with fewer than two devices."""
     if cutorch.getDeviceCount() < 2:
         pytest.skip("needs two GPUs (the Lua returns early)")
     pytest.skip("legonn drives one device (docs/coverage.md's GPU row): cutorch.getPeerToPeerAccess and "
@@ -1892,12 +1892,12 @@ _PINNED = ("THC's caching host allocator: legonn's createCudaHostTensor is ordin
 
 
 def test_cachedPinnedMemory():
-    """test.lua lines 4850-4868 (defined when THC_CACHING_ALLOCATOR is not '0')."""
+    """test.lua lines 4860-4877 (defined when THC_CACHING_ALLOCATOR is not '0')."""
     pytest.skip(_PINNED)
 
 
 def test_cachedPinnedMemoryMultiGPU():
-    """test.lua lines 4870-4891 (defined when THC_CACHING_ALLOCATOR is not '0'): the Lua returns early with
+    """test.lua lines 4879-4901 (defined when THC_CACHING_ALLOCATOR is not '0'): the Lua returns early with
     fewer than two devices."""
     if cutorch.getDeviceCount() < 2:
         pytest.skip("needs two GPUs (the Lua returns early)")
