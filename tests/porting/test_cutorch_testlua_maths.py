@@ -5,12 +5,14 @@ literally: one test per ``test.X``, each naming its lines. The edits are docs/po
 to raise. Lua's ``torch.random(n)`` (1 .. n) is ``lg.random(1, n + 1)`` and ``torch.random(a, b)`` is
 ``lg.random(a, b + 1)`` (docs/porting.md's ranks row), ``math.random(a, b)`` is ``random.randint(a, b)``. The
 set-up (lines 1-449) is tests/porting/cutorch_testlua.py; the local helpers of this slice (checkIfUniformlyDistributed,
-fillIdx, explore, verifyMode*, assertSize) are here, next to the tests that use them.
+explore, verifyMode*, assertSize) are here, next to the tests that use them; fillIdx is torch7's test.lua's, ported
+in test_torch7_testlua_tensor.py.
 
-test.lua runs in cutorch's default type, FloatTensor (legonn's), and ``cutorch.test`` calls ``checkHalf`` first:
-the loops take CudaHalfTensor too. The linear algebra tests the Lua defines only ``if cutorch.magma`` run always:
-legonn's CUDA linear algebra is CuPy's, always present. Cases shrunk for time say so where they are. Every test
-needs CuPy and a device (or its host simulator, ``LEGONN_GPU_SIM=1``)."""
+test.lua runs in Torch7's default type, DoubleTensor (cutorch leaves it: ``torch.range(1, 12)`` in test.cudaTypeCopy
+is compared with ``t:double()``), and ``cutorch.test`` calls ``checkHalf`` first: the loops take CudaHalfTensor
+too. The linear algebra tests the Lua defines only ``if cutorch.magma`` run always: legonn's CUDA linear algebra is
+CuPy's, always present. Cases shrunk for time say so where they are. Every test needs CuPy and a device (or its
+host simulator, ``LEGONN_GPU_SIM=1``)."""
 import math
 import random
 
@@ -23,6 +25,7 @@ from tests.porting.cutorch_testlua import (
     checkHalf, checkMultiDevice, chooseInt, cloneExactlyToGPUType, compareCPUAndCUDATypeTensorArgs,
     compareCPUAndCUDATypeTensorArgsWithLimit, compareFloatAndCudaTensorArgs, createTestTensor, float_typenames,
     isEqual, maxsize, minsize, t2cpu, t2gpu, tester, typenames)
+from tests.porting.test_torch7_testlua_tensor import fillIdx   # test.lua 3696-3706 are torch7 test.lua's lines
 
 pytestmark = [pytest.mark.gpu, pytest.mark.usefixtures('double_default')]   # Torch7's default type: cutorch keeps it
 
@@ -1137,17 +1140,6 @@ def test_maskedFill():
     x_cuda = gt.cuda()
     x_cuda.t()[x_cuda.t().gt(0.5)] = 334
     tester.assertTensorEq(x, x_cuda.float(), 0.00001, "Error in maskedFill non-contig indexing x[x:gt(y)]")
-
-
-# Fill idx with valid indices.
-def fillIdx(idx, dim, dim_size, elems_per_row, m, n, o):
-    """test.lua lines 3696-3706 (``dim`` 0-based; randperm's indices are 0-based in legonn, as gather's)."""
-    for i in range(1 if dim == 0 else m):
-        for j in range(1 if dim == 1 else n):
-            for k in range(1 if dim == 2 else o):
-                ii = [i, j, k]
-                ii[dim] = slice(None)
-                idx[tuple(ii)] = lg.randperm(dim_size)[0:elems_per_row]
 
 
 def test_gather():
