@@ -50,7 +50,7 @@ t2cpu = {v: k for k, v in t2gpu.items()}
 
 def checkHalf():
     """test.lua lines 56-64: with ``cutorch.hasHalf`` the loops take CudaHalfTensor too, compared with
-    FloatTensor. The ports call it at their start, as test.lua's ``cutorch.test`` does."""
+    FloatTensor. ``setUp`` calls it before each test, as test.lua's does."""
     global hasHalfChecked
     if cutorch.hasHalf and not hasHalfChecked:
         typenames.append(_t('CudaHalfTensor'))
@@ -403,3 +403,10 @@ def compareCPUAndCUDATypeTensorArgs(cudaType, indexMode, x, fn, *args):
 def compareCPUAndCUDATypeTensorArgsWithLimit(cudaType, indexMode, limit, x, fn, *args):
     """test.lua lines 447-449."""
     compareCPUAndCUDATypeTensorArgsWithConvInternal(cudaType, None, indexMode, limit, x, fn, *args)
+
+
+def setUp():
+    """test.lua lines 4905-4910, run before every test: GPU 1 (device 0) and ``checkHalf``. The ports call it
+    from an autouse fixture."""
+    cutorch.setDevice(0)
+    checkHalf()
