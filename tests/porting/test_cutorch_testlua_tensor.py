@@ -1,0 +1,504 @@
+"""torch/cutorch's test/test.lua, lines 450-2535 (``test.squeeze`` ... ``test.mm``), ported literally: one test
+per ``test.X``, each naming its lines. The edits are docs/porting.md's: ``torch.`` is ``lg.``, ``:`` is ``.``,
+indices and dimensions are 0-based, ``cutorch.setDevice(1)`` is device 0, ``mytester:assertlt(a, b)`` is
+``assert a < b`` and ``assertError`` is ``pytest.raises``; ``tester:assert`` and its kin stay Tester calls, set
+to raise. The set-up (lines 1-449) is tests/porting/cutorch_testlua.py.
+
+test.lua runs in cutorch's default type, FloatTensor (legonn's), and ``cutorch.test`` calls ``checkHalf`` first:
+the loops take CudaHalfTensor too. Every test needs CuPy and a device (or its host simulator,
+``LEGONN_GPU_SIM=1``)."""
+import math
+
+import pytest
+
+import legonn as lg
+from legonn import cutorch
+from tests.porting.cutorch_testlua import (
+    CPU, GPU, checkMultiDevice, chooseInt, cloneExactlyToGPU, cloneExactlyToGPUType,
+    compareCPUAndCUDATypeTensorArgs, compareCPUAndCUDATypeTensorArgsWithLimit, compareFloatAndCuda,
+    compareFloatAndCudaTensorArgs, createHoledTensorWithSizes, createTestTensor, createTestTensorMaxSize, createTestTensorWithSizes,
+    float_typenames, isEqual, isFloat, maxsize, maxvalue, minsize, minvalue, nloop, t2cpu, t2gpu, tester,
+    typenames, setUp)
+
+pytestmark = pytest.mark.gpu
+
+
+@pytest.fixture(autouse=True)
+def _setUp():
+    """test.lua's setUp (lines 4905-4910) before each test: device 0 and checkHalf."""
+    setUp()
+
+
+def test_squeeze():
+    """test.lua lines 450-475."""
+    sz = chooseInt(minsize, maxsize)
+    x = lg.FloatTensor().rand(sz, 1, sz, 1)
+    for typename in typenames:
+        x_ = x.type(typename)
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, 'squeeze')
+
+    y = x.cuda().squeeze()
+    tester.assert_(y.dim() == 2, "squeeze err")
+
+    x = lg.FloatTensor().rand(sz, 1, 1, sz)
+    for typename in typenames:
+        x_ = x.type(typename)
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, 'squeeze', 1)
+
+    y = x.cuda().squeeze(1)
+    tester.assert_(y.dim() == 3, "squeeze1d err")
+
+    x = lg.FloatTensor(1).normal()
+    for typename in typenames:
+        x_ = x.type(typename)
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, 'squeeze')
+
+
+def test_expand():
+    """test.lua lines 477-484."""
+    sz = chooseInt(minsize, maxsize)
+    x = lg.FloatTensor().rand(sz, 1)
+    compareFloatAndCuda(x, 'expand', sz, sz)
+
+    x = lg.FloatTensor().rand(1, sz)
+    compareFloatAndCuda(x, 'expand', sz, sz)
+
+
+def test_view():
+    """test.lua lines 486-490."""
+    sz = chooseInt(minsize, maxsize)
+    x = lg.FloatTensor().rand(sz, 3)
+    compareFloatAndCuda(x, 'view', sz, 3, 1)
+
+
+def test_viewAs():
+    """test.lua lines 492-497."""
+    sz = chooseInt(minsize, maxsize)
+    x = lg.FloatTensor().rand(sz, 3)
+    y = lg.FloatTensor().rand(sz, 3, 1)
+    compareFloatAndCudaTensorArgs(x, 'viewAs', y)
+
+
+def test_repeatTensor():
+    """test.lua lines 499-503."""
+    sz = chooseInt(minsize, maxsize)
+    x = lg.FloatTensor().rand(sz, 3)
+    compareFloatAndCuda(x, 'repeatTensor', sz, 2)
+
+
+def test_permute():
+    """test.lua lines 505-509: the permutation of the dimensions, 0-based (randperm's values are)."""
+    perm = lg.randperm(7).totable()
+    x = lg.FloatTensor().rand(1, 2, 3, 4, 5, 6, 7)
+    compareFloatAndCuda(x, 'permute', *perm)
+
+
+def test_split():
+    """test.lua lines 511-525 (it splits a default-type tensor and its float() twin: no CUDA type takes part)."""
+    sz = [chooseInt(minsize, maxsize),
+          chooseInt(minsize, maxsize),
+          chooseInt(minsize, maxsize)]
+    x = lg.rand(*sz)
+    dim = lg.random(0, 3)
+    size = lg.random(1, sz[dim] + 1)
+    y = x.split(size, dim)
+    y_ref = x.float().split(size, dim)
+
+    tester.asserteq(len(y), len(y_ref))
+    for i in range(min(len(y), len(y_ref))):
+        tester.assertTensorEq(y[i].float(), y_ref[i], 0)
+
+
+def test_chunk():
+    """test.lua lines 527-541."""
+    sz = [chooseInt(minsize, maxsize),
+          chooseInt(minsize, maxsize),
+          chooseInt(minsize, maxsize)]
+    x = lg.rand(*sz)
+    dim = lg.random(0, 3)
+    n = lg.random(1, sz[dim] + 1)
+    y = x.chunk(n, dim)
+    y_ref = x.float().chunk(n, dim)
+
+    tester.asserteq(len(y), len(y_ref))
+    for i in range(min(len(y), len(y_ref))):
+        tester.assertTensorEq(y[i].float(), y_ref[i], 0)
+
+
+def test_copyRandomizedTest():
+    """test.lua lines 543-727: a copy between two random views (1 to 10 dimensions, holes and transpositions at
+    random) of the same number of elements, on the CPU and on the GPU, compared through the storages (the Lua
+    compares the input storages). The devices are drawn among 0 .. count-1."""
+    maxSize = 1000000   # 1M elements max
+    ndimInput = lg.random(1, 11)
+
+    def randomSizeGenerator(ndimInput):
+        size = []
+        totalSize = 1
+        for _ in range(ndimInput):
+            size.append(lg.random(1, 26))
+            totalSize = totalSize * size[-1]
+        return size, totalSize
+    inputSize, nElem = randomSizeGenerator(ndimInput)
+    attemptsAtSizeGeneration = 1
+    while nElem > maxSize:
+        attemptsAtSizeGeneration = attemptsAtSizeGeneration + 1
+        # make atmost 100 attempts to generate sizes randomly.
+        # this guarantees that even in the worst case,
+        # this test does not run forever
+        if attemptsAtSizeGeneration == 100:
+            inputSize = [1, 10, 100]
+            break
+        inputSize, nElem = randomSizeGenerator(ndimInput)
+
+    # http://rosettacode.org/wiki/Prime_decomposition#Lua
+    def IsPrime(n):
+        if n <= 1 or (n != 2 and n % 2 == 0):
+            return False
+        for i in range(3, math.floor(math.sqrt(n)) + 1, 2):
+            if n % i == 0:
+                return False
+        return True
+
+    def PrimeDecomposition(n):
+        f = []
+        if IsPrime(n):
+            f.append(n)
+            return f
+        i = 2
+        while True:
+            while n % i == 0:
+                f.append(i)
+                n = n // i
+            i = i + 1
+            while not IsPrime(i):
+                i = i + 1
+            if n == 1:
+                break
+        return f
+
+    def constructOutput(size):
+        outputSize = list(size)
+        for _ in range(10):   # 10 randomizations
+            # pick an input dim
+            dim = lg.random(0, len(size))
+            # factor it
+            factors = PrimeDecomposition(outputSize[dim])
+            if len(factors) != 0:
+                # remove one of the factors
+                factor = factors[lg.random(0, len(factors))]
+                addNewDim = lg.random(1, 3)
+                if addNewDim == 1:   # add it as a new dimension
+                    outputSize[dim] = outputSize[dim] // factor
+                    # where to insert new dimension
+                    where = lg.random(0, len(outputSize))
+                    outputSize = outputSize[:where] + [factor] + outputSize[where:]
+                else:   # or multiply the factor to another dimension
+                    where = lg.random(0, len(outputSize))
+                    outputSize[dim] = outputSize[dim] // factor
+                    outputSize[where] = outputSize[where] * factor
+        return outputSize
+    outputSize = constructOutput(inputSize)
+    nelem1 = 1
+    nelem2 = 1
+    for s in inputSize:
+        nelem1 = nelem1 * s
+    for s in outputSize:
+        nelem2 = nelem2 * s
+    tester.asserteq(nelem1, nelem2, 'input and output sizes have to be the same')
+
+    # extract a sub-cube with probability 50%
+    # (to introduce unreachable storage locations)
+    holedInput = lg.random(1, 3)
+    holedOutput = lg.random(1, 3)
+    if holedInput == 1:
+        input = createHoledTensorWithSizes(inputSize)
+    else:
+        input = lg.FloatTensor(lg.LongStorage(inputSize))
+    input.storage().fill(-150)
+    input.copy(lg.linspace(1, input.nElement(), input.nElement()))
+
+    if holedOutput == 1:
+        output = createHoledTensorWithSizes(outputSize)
+    else:
+        output = lg.FloatTensor(lg.LongStorage(outputSize))
+
+    output.storage().fill(-100)
+    output.fill(-1)
+
+    # function to randomly transpose a tensor
+    def randomlyTranspose(input):
+        d1 = lg.random(0, input.dim())
+        d2 = lg.random(0, input.dim())
+        if d1 != d2:
+            input = input.transpose(d1, d2)
+        return input
+    # randomly transpose with 50% prob
+    transposeInput = lg.random(1, 3)
+    transposeOutput = lg.random(1, 3)
+    if transposeInput == 1:
+        for _ in range(10):
+            input = randomlyTranspose(input)
+    if transposeOutput == 1:
+        for _ in range(10):
+            output = randomlyTranspose(output)
+
+    input_tensor_float = input
+    output_tensor_float = output
+    input_storage_float = input.storage()
+    output_storage_float = output.storage()
+    input_storage_cuda = lg.CudaStorage(input_storage_float.size()).copy(input_storage_float)
+    output_storage_cuda = lg.CudaStorage(output_storage_float.size()).copy(output_storage_float)
+
+    # Also test cross-device copy behavior, if multiple devices are available.
+    input_device = chooseInt(0, cutorch.getDeviceCount() - 1)
+    output_device = chooseInt(0, cutorch.getDeviceCount() - 1)
+
+    # Selectively disable p2p access to test that codepath as well
+    access_disabled = False
+    if input_device != output_device and chooseInt(1, 2) == 1:
+        # p2p access between this pair of devices might not be available at all
+        if cutorch.getPeerToPeerAccess(output_device, input_device):
+            access_disabled = True
+            cutorch.setPeerToPeerAccess(output_device, input_device, False)
+
+    prev_device = cutorch.getDevice()
+
+    cutorch.setDevice(input_device)
+    input_tensor_cuda = lg.CudaTensor(input_storage_cuda, input_tensor_float.storageOffset(),
+                                      input_tensor_float.size(), input_tensor_float.stride())
+
+    cutorch.setDevice(output_device)
+    output_tensor_cuda = lg.CudaTensor(output_storage_cuda, output_tensor_float.storageOffset(),
+                                       output_tensor_float.size(), output_tensor_float.stride())
+
+    cutorch.setDevice(prev_device)
+
+    output_tensor_float.copy(input_tensor_float)
+    output_tensor_cuda.copy(input_tensor_cuda)
+
+    if access_disabled:
+        cutorch.setPeerToPeerAccess(output_device, input_device, True)
+
+    # now compare output_storage_cuda and output_storage_float for exactness
+    flat_tensor_float = lg.FloatTensor(input_storage_float)
+    flat_storage_cuda = lg.FloatStorage(input_storage_cuda.size()).copy(input_storage_cuda)
+    flat_tensor_cuda = lg.FloatTensor(flat_storage_cuda)
+
+    err = (flat_tensor_float - flat_tensor_cuda).abs().max()
+    if err != 0:
+        print('copyRandomizedTest failure input size: ', input.size())
+        print('copyRandomizedTest failure input stride: ', input.stride())
+        print('copyRandomizedTest failure output size: ', output.size())
+        print('copyRandomizedTest failure output stride: ', output.stride())
+    tester.assert_(err == 0, 'diverging input and output in copy test')
+
+
+def test_copyNoncontiguous():
+    """test.lua lines 729-795."""
+    x = lg.FloatTensor().rand(1, 1)
+
+    def f(src):
+        return src.new(2, 2).copy(src.expand(2, 2))
+    compareFloatAndCuda(x, f)
+
+    sz = chooseInt(minsize, maxsize)
+    x = lg.FloatTensor().rand(sz, 1)
+
+    def f(src):
+        return src.new(sz, sz).copy(src.expand(sz, sz))
+    compareFloatAndCuda(x, f)
+
+    x = lg.FloatTensor().rand(sz, sz, 2)
+
+    def f(src):
+        return src.new(sz, sz).copy(src[:, :, 1:2])
+    compareFloatAndCuda(x, f)
+
+    x = lg.FloatTensor().rand(2, sz, sz)
+
+    def f(src):
+        return src.new(sz, sz).copy(src[1:2, :, :])
+    compareFloatAndCuda(x, f)
+
+    x = lg.FloatTensor().rand(sz, 2, sz)
+
+    def f(src):
+        return src.new(sz, sz).copy(src[:, 1:2, :])
+    compareFloatAndCuda(x, f)
+
+    x = lg.FloatTensor().rand(sz, 2, sz)
+
+    def f(src):
+        return src.new(sz, 1, sz).copy(src[:, 1:2, :])
+    compareFloatAndCuda(x, f)
+
+    x = lg.FloatTensor().rand(sz, sz).transpose(0, 1)
+
+    def f(src):
+        return src.new(sz, sz).copy(src)
+    compareFloatAndCuda(x, f)
+
+    # case for https://github.com/torch/cutorch/issues/90
+    val = [1]
+    ps = lg.LongStorage([4, 4, 4])
+
+    def next_val(*_):
+        val[0] = val[0] + 1
+        return val[0]
+    cube = lg.Tensor(ps).apply(next_val).cuda()
+
+    ps = lg.LongStorage([4, 12])
+    x = lg.CudaTensor(ps).fill(-1)
+
+    l = 1
+    h = 0
+    w = 1
+
+    x[0:1, 0:9].copy(cube[l][h:h + 3, w:w + 3])
+    tester.assert_((x[0, 0:9] - cube[l][h:h + 3, w:w + 3]).abs().max() == 0,
+                   'diverging input and output in copy test')
+
+
+def test_copyAsync():
+    """test.lua lines 797-827."""
+    sz = chooseInt(maxsize, 2 * maxsize)
+    host_tensors = [
+        cutorch.createCudaHostTensor(sz),
+        cutorch.createCudaHostDoubleTensor(sz),
+    ]
+    if cutorch.hasHalf:
+        host_tensors.append(cutorch.createCudaHostHalfTensor(sz))
+    for host_tensor in host_tensors:
+        device_type = t2gpu[lg.type(host_tensor)].split('.', 1)[1]
+        if lg.type(host_tensor) != 'torch.HalfTensor':
+            host_tensor = host_tensor.uniform()
+        else:
+            # HalfTensor doesn't have math functions defined.
+            copy_tensor = getattr(lg, device_type)(sz).uniform()
+            host_tensor.copy(copy_tensor)
+        device_tensor = getattr(lg, device_type)(sz)
+        device_tensor.copyAsync(host_tensor)
+        cutorch.streamSynchronize(cutorch.getStream())
+        tester.assertTensorEq(host_tensor.double(), device_tensor.double(), 0, "Async copy to device failed.")
+
+        device_tensor.uniform()
+        host_tensor.copyAsync(device_tensor)
+        cutorch.streamSynchronize(cutorch.getStream())
+        tester.assertTensorEq(device_tensor.double(), host_tensor.double(), 0, "Async copy to host failed.")
+
+
+def test_largeNoncontiguous():
+    """test.lua lines 829-836."""
+    x = lg.FloatTensor().randn(20, 1, 60, 60)
+    sz = chooseInt(maxsize, 2 * maxsize)
+
+    def f(src):
+        return src.new(20, sz, 60, 60).copy(src.expand(20, sz, 60, 60))
+    compareFloatAndCuda(x, f)
+
+
+def test_zero():
+    """test.lua lines 838-847."""
+    sz1 = chooseInt(minsize, maxsize)
+    sz2 = chooseInt(minsize, maxsize)
+    x = lg.FloatTensor().rand(sz1, sz2)
+    for typename in typenames:
+        x_ = x.type(t2cpu[typename])
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, 'zero')
+    checkMultiDevice(x, 'zero')
+
+
+def test_fill():
+    """test.lua lines 849-859."""
+    sz1 = chooseInt(minsize, maxsize)
+    sz2 = chooseInt(minsize, maxsize)
+    x = lg.FloatTensor().rand(sz1, sz2)
+    v = lg.uniform()
+    for typename in typenames:
+        x_ = x.type(t2cpu[typename])
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, 'fill', v)
+    checkMultiDevice(x, 'fill', v)
+
+
+def test_reshape():
+    """test.lua lines 861-870: Lua's ``sz1/2`` is a whole number here (sz1 is even), ``//`` in Python."""
+    sz1 = chooseInt(minsize, maxsize) * 2
+    sz2 = chooseInt(minsize, maxsize)
+    x = lg.FloatTensor().rand(sz1, sz2)
+    for typename in typenames:
+        x_ = x.type(t2cpu[typename])
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, 'reshape', sz1 // 2, sz2 * 2)
+    checkMultiDevice(x, 'reshape', sz1 // 2, sz2 * 2)
+
+
+def test_zeros():
+    """test.lua lines 872-880: legonn's default type is a CPU floating type (docs/porting.md's
+    setdefaulttensortype row), so the CudaTensor the Lua makes the default is named in the call."""
+    sz1 = chooseInt(minsize, maxsize)
+    sz2 = chooseInt(minsize, maxsize)
+    x = lg.zeros(sz1, sz2, tensortype='torch.CudaTensor')
+    assert x.type() == 'torch.CudaTensor'
+    assert x.sum() == 0
+
+
+def test_ones():
+    """test.lua lines 882-890, as test_zeros."""
+    sz1 = chooseInt(minsize, maxsize)
+    sz2 = chooseInt(minsize, maxsize)
+    x = lg.ones(sz1, sz2, tensortype='torch.CudaTensor')
+    assert x.type() == 'torch.CudaTensor'
+    assert x.sum() == x.nElement()
+
+
+def _linspace_or_logspace(name):
+    """test.lua lines 892-936 and 938-983, the same body for linspace and logspace (the Lua's last
+    checkMultiDevice of logspace names 'logspace3', a method no tensor has: its call fails on any device)."""
+    sz1 = chooseInt(minsize, maxsize)
+    sz2 = chooseInt(minsize, maxsize)
+    n = sz1 * sz2
+    a = lg.uniform()
+    b = lg.uniform()
+    x = lg.FloatTensor().rand(sz1, sz2)
+    for typename in float_typenames:
+        x_ = x.type(t2cpu[typename])
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, name, a, b, n)
+    checkMultiDevice(x, name, a, b, n)
+
+    # Check range for non-contiguous tensors.
+    x = createTestTensorWithSizes(True, True, [sz1, sz2])
+    for typename in float_typenames:
+        x_ = x.type(t2cpu[typename])
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, name, a, b, n)
+    checkMultiDevice(x, name, a, b, n)
+
+    # Ckeck new tensor creation
+    x = lg.FloatTensor()
+    for typename in float_typenames:
+        x_ = x.type(t2cpu[typename])
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, name, a, b, n)
+    checkMultiDevice(x, name, a, b, n)
+
+    # Ckeck n = 1 case
+    x = lg.rand(1)
+    for typename in float_typenames:
+        x_ = x.type(t2cpu[typename])
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, name, a, a, 1)
+    checkMultiDevice(x, name, a, a, 1)
+
+    # Ckeck default parameter case
+    x = createTestTensorWithSizes(True, True, [100])
+    for typename in float_typenames:
+        x_ = x.type(t2cpu[typename])
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, name, a, b)
+    checkMultiDevice(x, name + '3' if name == 'logspace' else name, a, b)
+
+
+def test_linspace():
+    """test.lua lines 892-936."""
+    _linspace_or_logspace('linspace')
+
+
+def test_logspace():
+    """test.lua lines 938-983."""
+    _linspace_or_logspace('logspace')
