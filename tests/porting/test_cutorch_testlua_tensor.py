@@ -8,6 +8,7 @@ test.lua runs in cutorch's default type, FloatTensor (legonn's), and ``cutorch.t
 the loops take CudaHalfTensor too. Every test needs CuPy and a device (or its host simulator,
 ``LEGONN_GPU_SIM=1``)."""
 import math
+import random
 
 import pytest
 
@@ -502,3 +503,314 @@ def test_linspace():
 def test_logspace():
     """test.lua lines 938-983."""
     _linspace_or_logspace('logspace')
+
+
+def _four_forms(name):
+    """test.lua lines 985-1004 (add) and 1035-1054 (csub): ``x.name(z)``, ``(z, v)``, ``(y, z)``, ``(y, v, z)``."""
+    sz1 = chooseInt(minsize, maxsize)
+    sz2 = chooseInt(minsize, maxsize)
+    x = lg.FloatTensor().rand(sz1, sz2)
+    y = lg.FloatTensor().rand(sz1, sz2)
+    z = lg.FloatTensor().rand(sz1, sz2)
+    v = lg.uniform()
+    for typename in typenames:
+        ctype = t2cpu[typename]
+        x_, y_, z_ = x.type(ctype), y.type(ctype), z.type(ctype)
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, name, z_)
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, name, z_, v)
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, name, y_, z_)
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, name, y_, v, z_)
+    checkMultiDevice(x, name, z)
+    checkMultiDevice(x, name, z, v)
+    checkMultiDevice(x, name, y, z)
+    checkMultiDevice(x, name, y, v, z)
+
+
+def test_add():
+    """test.lua lines 985-1004."""
+    _four_forms('add')
+
+
+def test_bitops(funcname='lshift', tmin=1, tmax=1000, vmin=1, vmax=10):
+    """test.lua lines 1006-1013 (``test_bitops``), run here as test.lshift (lines 1015-1017) and by the four
+    tests below: Torch7's ``random(a, b)`` includes ``b``, legonn's stops before it."""
+    sz1 = chooseInt(minsize, maxsize)
+    sz2 = chooseInt(minsize, maxsize)
+    x = lg.IntTensor(sz1, sz2).random(tmin, tmax + 1)
+    v = lg.random(vmin, vmax + 1)
+    compareCPUAndCUDATypeTensorArgs('torch.CudaIntTensor', None, x, funcname, v)
+    checkMultiDevice(x, funcname, v)
+
+
+def test_lshift():
+    """test.lua lines 1015-1017."""
+    test_bitops('lshift', 1, 1000, 1, 10)
+
+
+def test_rshift():
+    """test.lua lines 1019-1021."""
+    test_bitops('rshift', 1000, 1000000, 1, 10)
+
+
+def test_bitand():
+    """test.lua lines 1023-1025."""
+    test_bitops('bitand', 1, 1000, 1, 255)
+
+
+def test_bitor():
+    """test.lua lines 1027-1029."""
+    test_bitops('bitor', 1, 1000, 1, 255)
+
+
+def test_bitxor():
+    """test.lua lines 1031-1033."""
+    test_bitops('bitxor', 1, 1000, 1, 255)
+
+
+def test_csub():
+    """test.lua lines 1035-1054."""
+    _four_forms('csub')
+
+
+def _elementwise(name):
+    """test.lua lines 1056-1067 (cmul) and 1069-1080 (cpow)."""
+    sz1 = chooseInt(minsize, maxsize)
+    sz2 = chooseInt(minsize, maxsize)
+    x = lg.FloatTensor().rand(sz1, sz2)
+    y = lg.FloatTensor().rand(sz1, sz2)
+    for typename in typenames:
+        ctype = t2cpu[typename]
+        x_, y_ = x.type(ctype), y.type(ctype)
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, name, y_)
+    checkMultiDevice(x, name, y)
+
+
+def test_cmul():
+    """test.lua lines 1056-1067."""
+    _elementwise('cmul')
+
+
+def test_cpow():
+    """test.lua lines 1069-1080."""
+    _elementwise('cpow')
+
+
+def _remainder_or_fmod(name):
+    """test.lua lines 1082-1106 (cremainder) and 1108-1132 (cfmod). ``isFloat`` answers false for every type
+    name (cutorch_testlua.isFloat), so the zeros of every type's divisor become 1, as in the Lua."""
+    sz1 = chooseInt(minsize, maxsize)
+    sz2 = chooseInt(minsize, maxsize)
+    x = lg.FloatTensor(sz1, sz2).uniform(-50, 50)
+    y = lg.FloatTensor(sz1, sz2).uniform(-50, 50)
+    for typename in typenames:
+        ctype = t2cpu[typename]
+        a, b = x.type(ctype), y.type(ctype)
+        if not isFloat(typename):
+            b[b.eq(0)] = 1
+        compareCPUAndCUDATypeTensorArgs(typename, None, a, name, b)
+    checkMultiDevice(x, name, y)
+
+    # ensure we test divide by zero
+    x = lg.FloatTensor(1).fill(1)
+    y = lg.FloatTensor(1).zero()
+    for typename in float_typenames:
+        ctype = t2cpu[typename]
+        a, b = x.type(ctype), y.type(ctype)
+        compareCPUAndCUDATypeTensorArgs(typename, None, a, name, b)
+    checkMultiDevice(x, name, y)
+
+
+def test_cremainder():
+    """test.lua lines 1082-1106."""
+    _remainder_or_fmod('cremainder')
+
+
+def test_cfmod():
+    """test.lua lines 1108-1132."""
+    _remainder_or_fmod('cfmod')
+
+
+def test_nonzero():
+    """test.lua lines 1134-1153: Lua's ``math.random()`` is Python's ``random.random()`` (docs/porting.md);
+    the indices are 0-based on both sides."""
+    minsize = 10
+    maxsize = 20
+    dims = [chooseInt(minsize, maxsize)]
+    threshold = 1 / 3
+    flip = random.random()
+    while flip > threshold:
+        dims.append(chooseInt(minsize, maxsize))
+        flip = random.random()
+    x = createTestTensorWithSizes(True, True, dims)
+    randMask = lg.ByteTensor(*dims).bernoulli()
+    x.maskedFill(randMask, 0)
+    for typename in typenames:
+        ctype = t2cpu[typename]
+        x_ = x.type(ctype)
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, 'nonzero')
+    checkMultiDevice(x, 'nonzero')
+
+
+def test_cdiv():
+    """test.lua lines 1155-1162."""
+    sz1 = chooseInt(minsize, maxsize)
+    sz2 = chooseInt(minsize, maxsize)
+    x = lg.FloatTensor().rand(sz1, sz2)
+    y = lg.FloatTensor().rand(sz1, sz2)
+    compareFloatAndCudaTensorArgs(x, 'cdiv', y)
+    checkMultiDevice(x, 'cdiv', y)
+
+
+def test_cdiv3():
+    """test.lua lines 1164-1172."""
+    sz1 = chooseInt(minsize, maxsize)
+    sz2 = chooseInt(minsize, maxsize)
+    x = lg.FloatTensor().rand(sz1, sz2)
+    y = lg.FloatTensor().rand(sz1, sz2)
+    z = lg.FloatTensor(sz1, sz2)
+    compareFloatAndCudaTensorArgs(z, 'cdiv', x, y)
+    checkMultiDevice(z, 'cdiv', x, y)
+
+
+def _addc(name, x, y, z, sz1, sz2):
+    """test.lua lines 1174-1205 (addcmul) and 1207-1237 (addcdiv), after their x, y, z."""
+    for typename in typenames:
+        x_ = x.type(t2cpu[typename])
+        y_ = y.type(t2cpu[typename])
+        z_ = z.type(t2cpu[typename])
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, name, y_, z_)
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, name, lg.uniform(), y_, z_)
+
+    checkMultiDevice(x, name, y, z)
+    checkMultiDevice(x, name, lg.uniform(), y, z)
+
+    r = lg.zeros(sz1, sz2)
+    for typename in typenames:
+        x_ = x.type(t2cpu[typename])
+        y_ = y.type(t2cpu[typename])
+        z_ = z.type(t2cpu[typename])
+        r_ = r.type(t2cpu[typename])
+        compareCPUAndCUDATypeTensorArgs(typename, None, r_, name, x_, y_, z_)
+        compareCPUAndCUDATypeTensorArgs(typename, None, r_, name, x_, lg.uniform(), y_, z_)
+
+    checkMultiDevice(r, name, x, y, z)
+    checkMultiDevice(r, name, x, lg.uniform(), y, z)
+
+
+def test_addcmul():
+    """test.lua lines 1174-1205."""
+    sz1 = chooseInt(minsize, maxsize)
+    sz2 = chooseInt(minsize, maxsize)
+    x = lg.FloatTensor().rand(sz1, sz2)
+    y = lg.FloatTensor().rand(sz1, sz2)
+    z = lg.FloatTensor().rand(sz1, sz2)
+    _addc('addcmul', x, y, z, sz1, sz2)
+
+
+def test_addcdiv():
+    """test.lua lines 1207-1237."""
+    sz1 = chooseInt(minsize, maxsize)
+    sz2 = chooseInt(minsize, maxsize)
+    # add so no divide by zero
+    x = lg.FloatTensor().rand(sz1, sz2).add(lg.random(1, 6))
+    y = lg.FloatTensor().rand(sz1, sz2).add(lg.random(1, 6))
+    z = lg.FloatTensor().rand(sz1, sz2).add(lg.random(1, 6))
+    _addc('addcdiv', x, y, z, sz1, sz2)
+
+
+def _scalar_mod(name):
+    """test.lua lines 1239-1253 (fmod) and 1255-1269 (remainder)."""
+    sz1 = chooseInt(minsize, maxsize)
+    sz2 = chooseInt(minsize, maxsize)
+    x = lg.FloatTensor().randn(sz1, sz2)
+    x.apply(lambda x: x * lg.random(1, 101))
+    r = lg.normal(0, 25)
+
+    for typename in typenames:
+        x_ = x.type(t2cpu[typename])
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, name, r)
+
+
+def test_fmod():
+    """test.lua lines 1239-1253."""
+    _scalar_mod('fmod')
+
+
+def test_remainder():
+    """test.lua lines 1255-1269."""
+    _scalar_mod('remainder')
+
+
+def test_equal():
+    """test.lua lines 1271-1310."""
+    # empty tensors are equal
+    x = lg.FloatTensor()
+    y = lg.FloatTensor()
+
+    for typename in typenames:
+        a = x.type(typename)
+        b = y.type(typename)
+        tester.assert_(a.equal(b), 'Empty Tensors should be considered equal')
+
+    # mismatched size tensors are not equal
+    x = lg.FloatTensor(5).fill(1)
+    y = lg.FloatTensor(3).fill(1)
+
+    for typename in typenames:
+        a = x.type(typename)
+        b = y.type(typename)
+        tester.assert_(not a.equal(b), 'Tensors of different sizes not equal')
+
+    # tensors of same size but different value are not equal
+    sz1 = chooseInt(minsize, maxsize)
+    sz2 = chooseInt(minsize, maxsize)
+    x = lg.FloatTensor(sz1, sz2).apply(lambda *_: lg.random(0, 256))
+    y = lg.add(x, 1)
+
+    for typename in typenames:
+        a = x.type(typename)
+        b = y.type(typename)
+        tester.assert_(not a.equal(b), 'Tensors should not be equal')
+
+    # actual equality
+    for typename in typenames:
+        a = x.type(typename)
+        b = x.type(typename)
+        tester.assert_(a.equal(b), 'Tensors should be equal')
+
+
+def test_logicalValue():
+    """test.lua lines 1312-1321."""
+    sz1 = chooseInt(minsize, maxsize)
+    sz2 = chooseInt(minsize, maxsize)
+    x = lg.FloatTensor().rand(sz1, sz2)
+    y = lg.FloatTensor().rand(sz1, sz2)
+    compareFloatAndCudaTensorArgs(x, 'gt', y, 0.3)
+    compareFloatAndCuda(x, 'gt', 0.3)
+    checkMultiDevice(x, 'gt', y, 0.3)
+    checkMultiDevice(x, 'gt', 0.3)
+
+
+def test_logicalTensor():
+    """test.lua lines 1323-1333."""
+    sz1 = chooseInt(minsize, maxsize)
+    sz2 = chooseInt(minsize, maxsize)
+    x = lg.FloatTensor().rand(sz1, sz2)
+    y = lg.FloatTensor().rand(sz1, sz2)
+    z = lg.FloatTensor().rand(sz1, sz2)
+    compareFloatAndCudaTensorArgs(x, 'gt', z)
+    compareFloatAndCudaTensorArgs(x, 'gt', y, z)
+    checkMultiDevice(x, 'gt', z)
+    checkMultiDevice(x, 'gt', y, z)
+
+
+def test_mean():
+    """test.lua lines 1335-1345 (the Lua compares ``zero`` here, not ``mean``)."""
+    sz1 = chooseInt(minsize, maxsize)
+    sz2 = chooseInt(minsize, maxsize)
+    x = lg.FloatTensor().rand(sz1, sz2)
+    for typename in typenames:
+        x_ = x.type(t2cpu[typename])
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, 'zero')
+    checkMultiDevice(x, 'mean')
+    checkMultiDevice(x, 'mean', 0)
