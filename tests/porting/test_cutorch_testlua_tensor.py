@@ -14,6 +14,7 @@ import pytest
 
 import legonn as lg
 from legonn import cutorch
+from tests.porting import cutorch_testlua
 from tests.porting.cutorch_testlua import (
     CPU, GPU, checkMultiDevice, chooseInt, cloneExactlyToGPU, cloneExactlyToGPUType,
     compareCPUAndCUDATypeTensorArgs, compareCPUAndCUDATypeTensorArgsWithLimit, compareFloatAndCuda,
@@ -531,9 +532,9 @@ def test_add():
     _four_forms('add')
 
 
-def test_bitops(funcname='lshift', tmin=1, tmax=1000, vmin=1, vmax=10):
-    """test.lua lines 1006-1013 (``test_bitops``), run here as test.lshift (lines 1015-1017) and by the four
-    tests below: Torch7's ``random(a, b)`` includes ``b``, legonn's stops before it."""
+def _test_bitops(funcname, tmin, tmax, vmin, vmax):
+    """test.lua lines 1006-1013 (``test_bitops``): Torch7's ``random(a, b)`` includes ``b``, legonn's stops
+    before it."""
     sz1 = chooseInt(minsize, maxsize)
     sz2 = chooseInt(minsize, maxsize)
     x = lg.IntTensor(sz1, sz2).random(tmin, tmax + 1)
@@ -544,27 +545,27 @@ def test_bitops(funcname='lshift', tmin=1, tmax=1000, vmin=1, vmax=10):
 
 def test_lshift():
     """test.lua lines 1015-1017."""
-    test_bitops('lshift', 1, 1000, 1, 10)
+    _test_bitops('lshift', 1, 1000, 1, 10)
 
 
 def test_rshift():
     """test.lua lines 1019-1021."""
-    test_bitops('rshift', 1000, 1000000, 1, 10)
+    _test_bitops('rshift', 1000, 1000000, 1, 10)
 
 
 def test_bitand():
     """test.lua lines 1023-1025."""
-    test_bitops('bitand', 1, 1000, 1, 255)
+    _test_bitops('bitand', 1, 1000, 1, 255)
 
 
 def test_bitor():
     """test.lua lines 1027-1029."""
-    test_bitops('bitor', 1, 1000, 1, 255)
+    _test_bitops('bitor', 1, 1000, 1, 255)
 
 
 def test_bitxor():
     """test.lua lines 1031-1033."""
-    test_bitops('bitxor', 1, 1000, 1, 255)
+    _test_bitops('bitxor', 1, 1000, 1, 255)
 
 
 def test_csub():
@@ -814,3 +815,306 @@ def test_mean():
         compareCPUAndCUDATypeTensorArgs(typename, None, x_, 'zero')
     checkMultiDevice(x, 'mean')
     checkMultiDevice(x, 'mean', 0)
+
+
+def _max_or_min(name):
+    """test.lua lines 1347-1368 (max) and 1370-1391 (min): the indices are 0-based on both sides."""
+    sz1 = chooseInt(minsize, maxsize)
+    sz2 = chooseInt(minsize, maxsize)
+    x = lg.randperm(sz1 * sz2).view(sz1, sz2).float()
+    for typename in typenames:
+        if typename == 'torch.CudaByteTensor' or typename == 'torch.CudaCharTensor' \
+                or typename == 'torch.CudaShortTensor':
+            # limit the range of max, so that there's no same indices
+            sz1_ = chooseInt(1, 10)
+            sz2_ = chooseInt(1, 10)
+            x_ = lg.randperm(sz1_ * sz2_).view(sz1_, sz2_)
+        else:
+            x_ = x.type(t2cpu[typename])
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, name)
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, name, 0)
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, name, 1)
+    checkMultiDevice(x, name)
+    checkMultiDevice(x, name, 0)
+
+
+def test_max():
+    """test.lua lines 1347-1368."""
+    _max_or_min('max')
+
+
+def test_min():
+    """test.lua lines 1370-1391."""
+    _max_or_min('min')
+
+
+def _cmax_or_cmin(name):
+    """test.lua lines 1393-1415 (cmax) and 1417-1439 (cmin)."""
+    sz1 = chooseInt(minsize, maxsize)
+    sz2 = chooseInt(minsize, maxsize)
+    a = lg.FloatTensor(sz1, sz2).uniform()
+    b = lg.FloatTensor(sz1, sz2).uniform()
+    c = lg.FloatTensor(sz1, sz2).zero()
+    v = lg.uniform()
+
+    for typename in typenames:
+        a_ = a.type(t2cpu[typename])
+        b_ = b.type(t2cpu[typename])
+        c_ = c.type(t2cpu[typename])
+        compareCPUAndCUDATypeTensorArgs(typename, None, c_, name, a_, b_)
+        compareCPUAndCUDATypeTensorArgs(typename, None, c_, name, a_, v)
+        compareCPUAndCUDATypeTensorArgs(typename, None, a_, name, b_)
+        compareCPUAndCUDATypeTensorArgs(typename, None, a_, name, v)
+
+    checkMultiDevice(c, name, a, b)
+    checkMultiDevice(c, name, a, v)
+    checkMultiDevice(a, name, b)
+    checkMultiDevice(a, name, v)
+
+
+def test_cmax():
+    """test.lua lines 1393-1415."""
+    _cmax_or_cmin('cmax')
+
+
+def test_cmin():
+    """test.lua lines 1417-1439."""
+    _cmax_or_cmin('cmin')
+
+
+def test_allAndAny():
+    """test.lua lines 1441-1472: the element set to 0 is drawn among 0-based indices."""
+    for _ in range(10):
+        size1 = chooseInt(10, 100)
+        if lg.uniform(0, 1) > 0.5:
+            t = lg.CudaByteTensor(size1).fill(1)
+        else:
+            size2 = chooseInt(10, 100)
+            t = lg.CudaByteTensor(size1, size2).fill(1)
+
+            if lg.uniform(0, 1) > 0.5:
+                t = t.transpose(0, 1)
+
+        tester.assert_(t.all(), 'error in all()')
+        tester.assert_(t.any(), 'error in any()')
+
+        if t.dim() == 1:
+            t[chooseInt(0, t.size()[0] - 1)] = 0
+        else:
+            t[chooseInt(0, t.size()[0] - 1)][chooseInt(0, t.size()[1] - 1)] = 0
+
+        tester.assert_(not t.all(), 'error in all()')
+        tester.assert_(t.any(), 'error in any()')
+
+        t.zero()
+        tester.assert_(not t.all(), 'error in all()')
+        tester.assert_(not t.any(), 'error in any()')
+
+
+def test_sum(monkeypatch):
+    """test.lua lines 1474-1487: the Lua sets the shared ``test_tolerance`` to 1e-1 for its three comparisons
+    and back to 1e-5."""
+    minsize = 10
+    maxsize = 20
+    sz1 = chooseInt(minsize, maxsize)
+    sz2 = chooseInt(minsize, maxsize)
+    x = lg.FloatTensor().rand(sz1, sz2)
+    monkeypatch.setattr(cutorch_testlua, 'test_tolerance', 1e-1)
+    compareFloatAndCuda(x, 'sum')
+    compareFloatAndCuda(x, 'sum', 0)
+    compareFloatAndCuda(x, 'sum', 1)
+    monkeypatch.setattr(cutorch_testlua, 'test_tolerance', 1e-5)
+    checkMultiDevice(x, 'sum')
+    checkMultiDevice(x, 'sum', 0)
+
+
+def _cumulative(name):
+    """test.lua lines 1489-1503 (cumsum) and 1518-1532 (cumprod)."""
+    minsize = 10
+    maxsize = 20
+    sz1 = chooseInt(minsize, maxsize)
+    sz2 = chooseInt(minsize, maxsize)
+    x = lg.FloatTensor().rand(sz1, sz2)
+    for typename in typenames:
+        x_ = x.type(t2cpu[typename])
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, name)
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, name, 0)
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, name, 1)
+    checkMultiDevice(x, name)
+    checkMultiDevice(x, name, 0)
+
+
+def test_cumsum():
+    """test.lua lines 1489-1503."""
+    _cumulative('cumsum')
+
+
+def test_prod():
+    """test.lua lines 1505-1516."""
+    minsize = 10
+    maxsize = 20
+    sz1 = chooseInt(minsize, maxsize)
+    sz2 = chooseInt(minsize, maxsize)
+    x = lg.FloatTensor().rand(sz1, sz2)
+    compareFloatAndCuda(x, 'prod')
+    compareFloatAndCuda(x, 'prod', 0)
+    compareFloatAndCuda(x, 'prod', 1)
+    checkMultiDevice(x, 'prod')
+    checkMultiDevice(x, 'prod', 0)
+
+
+def test_cumprod():
+    """test.lua lines 1518-1532."""
+    _cumulative('cumprod')
+
+
+def test_var():
+    """test.lua lines 1534-1550 (compareFloatAndCuda converts x to float: each pass compares float32)."""
+    sz1 = chooseInt(minsize, maxsize)
+    sz2 = chooseInt(minsize, maxsize)
+    x = lg.FloatTensor().rand(sz1, sz2)
+
+    for typename in float_typenames:
+        x_ = x.type(t2cpu[typename])
+        compareFloatAndCuda(x_, 'var')
+        compareFloatAndCuda(x_, 'var', 0, True)
+        compareFloatAndCuda(x_, 'var', 0, False)
+        compareFloatAndCuda(x_, 'var', 1, True)
+        compareFloatAndCuda(x_, 'var', 1, False)
+
+    checkMultiDevice(x, 'var')
+    checkMultiDevice(x, 'var', 0)
+
+
+def test_std():
+    """test.lua lines 1552-1568."""
+    sz1 = chooseInt(minsize, maxsize)
+    sz2 = chooseInt(minsize, maxsize)
+    x = lg.FloatTensor().rand(sz1, sz2)
+
+    for typename in float_typenames:
+        x_ = x.type(t2cpu[typename])
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, 'std')
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, 'std', 0, True)
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, 'std', 0, False)
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, 'std', 1, True)
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, 'std', 1, False)
+
+    checkMultiDevice(x, 'std')
+    checkMultiDevice(x, 'std', 0)
+
+
+def test_diag():
+    """test.lua lines 1570-1610 (``k`` is a diagonal's offset, not an index; the Lua's second loop converts x,
+    not y, as here)."""
+    sz1 = chooseInt(minsize, maxsize)
+    sz2 = chooseInt(minsize, maxsize)
+    k = chooseInt(-minsize, minsize)
+    x = lg.FloatTensor().rand(sz1, sz2)
+    for typename in float_typenames:
+        x_ = x.type(t2cpu[typename])
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, 'diag')
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, 'diag', k)
+    checkMultiDevice(x, 'diag')
+    checkMultiDevice(x, 'diag', k)
+
+    y = lg.FloatTensor().rand(sz1)
+    for typename in float_typenames:
+        y_ = x.type(t2cpu[typename])
+        compareCPUAndCUDATypeTensorArgs(typename, None, y_, 'diag')
+        compareCPUAndCUDATypeTensorArgs(typename, None, y_, 'diag', k)
+    checkMultiDevice(y, 'diag')
+    checkMultiDevice(y, 'diag', k)
+
+    # test non-contiguous cases
+    x1 = createTestTensorWithSizes(True, True, [sz1, sz2])
+    for typename in float_typenames:
+        x1_ = x1.type(t2cpu[typename])
+        compareCPUAndCUDATypeTensorArgs(typename, None, x1_, 'diag')
+        compareCPUAndCUDATypeTensorArgs(typename, None, x1_, 'diag', k)
+    checkMultiDevice(x1, 'diag')
+    checkMultiDevice(x1, 'diag', k)
+
+    y1 = createTestTensorWithSizes(True, True, [sz1])
+    for typename in float_typenames:
+        y1_ = y1.type(t2cpu[typename])
+        compareCPUAndCUDATypeTensorArgs(typename, None, y1_, 'diag')
+        compareCPUAndCUDATypeTensorArgs(typename, None, y1_, 'diag', k)
+    checkMultiDevice(y1, 'diag')
+    checkMultiDevice(y1, 'diag', k)
+
+
+def test_range():
+    """test.lua lines 1612-1664 (``range``'s bounds are values, not indices; the Lua's floating-step case
+    never passes its step, as here)."""
+    xmin = chooseInt(minsize, maxsize)
+    xmax = chooseInt(xmin, maxsize)
+    step = 3
+    size = math.floor((xmax - xmin) / step + 1)
+    # Base case
+    x = lg.FloatTensor().rand(size)
+    for typename in typenames:
+        x_ = x.type(t2cpu[typename])
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, 'range', xmin, xmax, step)
+    checkMultiDevice(x, 'range', xmin, xmax, step)
+
+    # Check range for non-contiguous tensors.
+    x = createTestTensorWithSizes(True, True, [size])
+    for typename in typenames:
+        x_ = x.type(t2cpu[typename])
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, 'range', xmin, xmax, step)
+    checkMultiDevice(x, 'range', xmin, xmax, step)
+
+    # Ckeck new tensor creation
+    x = lg.Tensor()
+    for typename in typenames:
+        x_ = x.type(t2cpu[typename])
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, 'range', xmin, xmax, step)
+    checkMultiDevice(x, 'range', xmin, xmax, step)
+
+    # Ckeck negative step case
+    for typename in typenames:
+        x_ = x.type(t2cpu[typename])
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, 'range', xmax, xmin, -step)
+    checkMultiDevice(x, 'range', xmax, xmin, -step)
+
+    # Ckeck default parameter case
+    x = createTestTensorWithSizes(True, True, [size])
+    for typename in typenames:
+        x_ = x.type(t2cpu[typename])
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, 'range', xmin, xmax)
+    checkMultiDevice(x, 'range', xmin, xmax, step)
+
+    # Ckeck floating step case
+    step = 1.3
+    x = lg.Tensor()
+    for typename in float_typenames:
+        x_ = x.type(t2cpu[typename])
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, 'range', xmin, xmax)
+    checkMultiDevice(x, 'range', xmin, xmax, step)
+
+
+def _float_only(name):
+    """test.lua lines 1666-1675 (trace), 1677-1686 (tril) and 1688-1698 (triu)."""
+    sz1 = chooseInt(minsize, maxsize)
+    sz2 = chooseInt(minsize, maxsize)
+    x = lg.FloatTensor().rand(sz1, sz2)
+    for typename in float_typenames:
+        x_ = x.type(t2cpu[typename])
+        compareCPUAndCUDATypeTensorArgs(typename, None, x_, name)
+    checkMultiDevice(x, name)
+
+
+def test_trace():
+    """test.lua lines 1666-1675."""
+    _float_only('trace')
+
+
+def test_tril():
+    """test.lua lines 1677-1686."""
+    _float_only('tril')
+
+
+def test_triu():
+    """test.lua lines 1688-1698."""
+    _float_only('triu')
