@@ -36,9 +36,15 @@ typenames = [_t(n) for n in ('CudaByteTensor', 'CudaCharTensor', 'CudaShortTenso
 
 float_typenames = [_t('CudaTensor'), _t('CudaDoubleTensor')]
 
+
 class _TypeMap(dict):
     """A table keyed by type names that finds an entry under either spelling ('torch.CudaTensor', as the Lua
     writes its lists, or 'legonn.CudaTensor', as ``lg.type`` answers)."""
+
+    def __init__(self, items=()):
+        super().__init__()
+        for name, value in dict(items).items():
+            self[name] = value
 
     def __getitem__(self, name):
         return dict.__getitem__(self, _t(name))
