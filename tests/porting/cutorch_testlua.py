@@ -3,8 +3,8 @@ types it loops over and their CPU twins, the random test tensors (createTestTens
 compare-CPU-with-CUDA helpers, shared by the test_cutorch_testlua_*.py ports.
 
 The type names are legonn's ``TypeName`` strings: each equals Torch7's spelling (``typename == 'torch.CudaTensor'``
-holds) and keys the maps under the ``legonn.`` spelling that ``lg.type(x)`` returns (docs/porting.md's type-string
-row), so ``t2cpu[typename]`` and ``t2cpu[lg.type(x)]`` both find their entry. ``cutorch.test()`` selects GPU 1,
+holds, docs/porting.md's type-string row), and the maps find an entry under either spelling: ``t2cpu[typename]``,
+``t2cpu['torch.CudaIntTensor']`` and ``t2cpu[lg.type(x)]``. ``cutorch.test()`` selects GPU 1,
 which is device 0 in legonn (docs/porting.md's cutorch row). Lua's several results, gathered into
 ``rcpu[1] .. rcpu[4]``, are the first four items of a returned tuple (a single result is one item, ``None`` none).
 The ports are GPU tests: they run on a device, or on CuPy's host simulator (``LEGONN_GPU_SIM=1``)."""
@@ -36,21 +36,44 @@ typenames = [_t(n) for n in ('CudaByteTensor', 'CudaCharTensor', 'CudaShortTenso
 
 float_typenames = [_t('CudaTensor'), _t('CudaDoubleTensor')]
 
-t2gpu = {_t(cpu): _t(gpu) for cpu, gpu in (
+
+class _TypeMap(dict):
+    """A table keyed by type names that finds an entry under either spelling ('torch.CudaTensor', as the Lua
+    writes its lists, or 'legonn.CudaTensor', as ``lg.type`` answers)."""
+
+    def __init__(self, items=()):
+        super().__init__()
+        for name, value in dict(items).items():
+            self[name] = value
+
+    def __getitem__(self, name):
+        return dict.__getitem__(self, _t(name))
+
+    def __setitem__(self, name, value):
+        dict.__setitem__(self, _t(name), value)
+
+    def __contains__(self, name):
+        return isinstance(name, str) and dict.__contains__(self, _t(name))
+
+    def get(self, name, default=None):
+        return self[name] if name in self else default
+
+
+t2gpu = _TypeMap({_t(cpu): _t(gpu) for cpu, gpu in (
     ('ByteTensor', 'CudaByteTensor'), ('CharTensor', 'CudaCharTensor'), ('ShortTensor', 'CudaShortTensor'),
     ('IntTensor', 'CudaIntTensor'), ('LongTensor', 'CudaLongTensor'), ('FloatTensor', 'CudaTensor'),
     ('DoubleTensor', 'CudaDoubleTensor'),
 
     ('ByteStorage', 'CudaByteStorage'), ('CharStorage', 'CudaCharStorage'), ('ShortStorage', 'CudaShortStorage'),
     ('IntStorage', 'CudaIntStorage'), ('LongStorage', 'CudaLongStorage'), ('FloatStorage', 'CudaStorage'),
-    ('DoubleStorage', 'CudaDoubleStorage'))}
+    ('DoubleStorage', 'CudaDoubleStorage'))})
 
-t2cpu = {v: k for k, v in t2gpu.items()}
+t2cpu = _TypeMap({v: k for k, v in t2gpu.items()})
 
 
 def checkHalf():
     """test.lua lines 56-64: with ``cutorch.hasHalf`` the loops take CudaHalfTensor too, compared with
-    FloatTensor. The ports call it at their start, as test.lua's ``cutorch.test`` does."""
+    FloatTensor. ``setUp`` calls it before each test, as test.lua's does."""
     global hasHalfChecked
     if cutorch.hasHalf and not hasHalfChecked:
         typenames.append(_t('CudaHalfTensor'))
@@ -307,11 +330,11 @@ def _class(typename):
 
 def GPU(t, gpu2cpu_map=None):
     """test.lua lines 335-345: the class of ``t``'s exact GPU type (``t`` a tensor, a storage or a type name)."""
-    gpu2cpu_map = gpu2cpu_map or t2gpu
+    gpu2cpu_map = _TypeMap(gpu2cpu_map or t2gpu)   # a test's own map may spell its names either way
     if lg.isTensor(t) or lg.isStorage(t):
         return _class(gpu2cpu_map[lg.type(t)]) or t
     elif lg.type(t) == 'string':
-        return _class(gpu2cpu_map[_t(t)])
+        return _class(gpu2cpu_map[t])
     raise TypeError('not tensor or storage')
 
 
@@ -320,7 +343,7 @@ def CPU(t):
     if lg.isTensor(t) or lg.isStorage(t):
         return _class(t2cpu[lg.type(t)]) or t
     elif lg.type(t) == 'string':
-        return _class(t2cpu[_t(t)])
+        return _class(t2cpu[t])
     raise TypeError('not tensor or storage')
 
 
@@ -347,7 +370,7 @@ def compareCPUAndCUDATypeTensorArgsWithConvInternal(cudaType, gpu2cpu_map, index
 
     indexMode True keeps the indexing and masking tensors among the arguments as their own types' GPU twins;
     False converts them to ``x``'s GPU type for the CUDA call. The CPU call takes the arguments as given."""
-    baseType = t2cpu.get(_t(cudaType))
+    baseType = t2cpu.get(cudaType)
     assert baseType, 'Cannot find baseType for ' + cudaType
     x_cpu = x.type(baseType)
     x_cuda = cloneExactlyToGPUType(x_cpu, None, gpu2cpu_map)
@@ -403,3 +426,10 @@ def compareCPUAndCUDATypeTensorArgs(cudaType, indexMode, x, fn, *args):
 def compareCPUAndCUDATypeTensorArgsWithLimit(cudaType, indexMode, limit, x, fn, *args):
     """test.lua lines 447-449."""
     compareCPUAndCUDATypeTensorArgsWithConvInternal(cudaType, None, indexMode, limit, x, fn, *args)
+
+
+def setUp():
+    """test.lua lines 4905-4910, run before every test: GPU 1 (device 0) and ``checkHalf``. The ports call it
+    from an autouse fixture."""
+    cutorch.setDevice(0)
+    checkHalf()

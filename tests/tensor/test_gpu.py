@@ -245,3 +245,29 @@ def test_criterion_cuda_double_and_cuda_half():
     assert c.type() == 'legonn.CudaDoubleTensor' and c.forward(x.cudaDouble(), y.cudaDouble()) == pytest.approx(want)
     h = nn.MSECriterion().cudaHalf()
     assert h.type() == 'legonn.CudaHalfTensor' and h.forward(x.cudaHalf(), y.cudaHalf()) == pytest.approx(want, rel=1e-3)
+
+
+@pytest.mark.parametrize('cpu,gpu', TWINS.items())
+def test_copy_async_copies_between_a_type_and_its_twin_as_cutorch(cpu, gpu):
+    """cutorch's copyAsync (THCTensorCopy.c): host to GPU and back between twins of one element type; a CUDA
+    tensor also takes its own type; another type, a different count or a non-contiguous side is refused."""
+    host = getattr(lg, cpu)([[1, 2, 3], [4, 5, 6]])
+    dev = getattr(lg, gpu)(2, 3).zero()
+    assert dev.copyAsync(host) is dev
+    assert dev.type() == 'legonn.' + gpu and np.array_equal(dev.cpu().numpy(), host.numpy())
+    back = getattr(lg, cpu)(6).zero()
+    assert back.copyAsync(dev) is back and np.array_equal(back.numpy(), host.numpy().ravel())
+    other = getattr(lg, gpu)(2, 3).zero()
+    assert np.array_equal(other.copyAsync(dev).cpu().numpy(), host.numpy())
+    wrong = 'DoubleTensor' if cpu != 'DoubleTensor' else 'FloatTensor'
+    with pytest.raises(TypeError, match=rf'{gpu}\.copyAsync: expected a legonn\.{cpu} or a legonn\.{gpu}, '
+                                        rf'got legonn\.{wrong}'):
+        dev.copyAsync(getattr(lg, wrong)(2, 3))
+    with pytest.raises(TypeError, match=rf'legonn\.{cpu}\.copyAsync: expected a legonn\.{gpu}, got legonn\.{cpu}'):
+        back.copyAsync(host)
+    with pytest.raises(ValueError, match='sizes do not match'):
+        dev.copyAsync(getattr(lg, cpu)(5))
+    with pytest.raises(ValueError, match='the target tensor must be contiguous'):
+        dev.t().copyAsync(host.t().contiguous())
+    with pytest.raises(ValueError, match='the source tensor must be contiguous'):
+        back.copyAsync(dev.t())
