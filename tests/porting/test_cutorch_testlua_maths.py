@@ -22,14 +22,18 @@ import legonn as lg
 from legonn import cutorch
 from tests.porting import cutorch_testlua
 from tests.porting.cutorch_testlua import (
-    checkHalf, checkMultiDevice, chooseInt, cloneExactlyToGPUType, compareCPUAndCUDATypeTensorArgs,
+    checkMultiDevice, chooseInt, cloneExactlyToGPUType, compareCPUAndCUDATypeTensorArgs,
     compareCPUAndCUDATypeTensorArgsWithLimit, compareFloatAndCudaTensorArgs, createTestTensor, float_typenames,
-    isEqual, maxsize, minsize, t2cpu, t2gpu, tester, typenames)
+    isEqual, maxsize, minsize, setUp, t2cpu, t2gpu, tester, typenames)
 from tests.porting.test_torch7_testlua_tensor import fillIdx   # test.lua 3696-3706 are torch7 test.lua's lines
 
 pytestmark = [pytest.mark.gpu, pytest.mark.usefixtures('double_default')]   # Torch7's default type: cutorch keeps it
 
-checkHalf()
+
+@pytest.fixture(autouse=True)
+def _setUp():
+    """test.lua's setUp (lines 4905-4910) before each test: device 0 and checkHalf."""
+    setUp()
 
 
 def test_addbmm(monkeypatch):
@@ -1880,7 +1884,7 @@ def test_kernelP2PAccess():
 
 
 _PINNED = ("THC's caching host allocator: legonn's createCudaHostTensor is ordinary host memory (docs/porting.md's "
-           "cutorch row), and cutorch._sleep, copyAsync and pointer identity of t:data() are not provided")
+           "cutorch row), with no allocation to reuse or hold back, and cutorch._sleep is not provided")
 
 
 def test_cachedPinnedMemory():
