@@ -16,7 +16,8 @@ from .tensor import random as _random
 
 __all__ = ['synchronize', 'synchronizeAll', 'setDevice', 'getDevice', 'getDeviceCount', 'getMemoryUsage',
            'getDeviceProperties', 'manualSeed', 'manualSeedAll', 'seed', 'seedAll', 'initialSeed',
-           'streamSynchronize', 'getStream', 'getNumStreams', 'withDevice', 'createCudaHostTensor',
+           'getRNGState', 'setRNGState', 'streamSynchronize', 'getStream', 'getNumStreams', 'withDevice',
+           'createCudaHostTensor',
            'createCudaHostFloatTensor', 'createCudaHostDoubleTensor', 'createCudaHostIntTensor',
            'createCudaHostLongTensor', 'createCudaHostByteTensor', 'createCudaHostHalfTensor',
            'isCachingAllocatorEnabled', 'hasHalf']
@@ -141,6 +142,19 @@ def seed(device=None):
     value = time.time_ns() % 2 ** 32   # a 32-bit seed, as any generator takes
     _random.manualSeedCuda(value)
     return value
+
+
+def getRNGState():
+    """The GPU generator's state (a dict; cutorch's is a ByteTensor), its initial seed included: ``setRNGState``
+    restores both. Taking it re-seeds the stream from itself (CuPy's generator shows no state to copy)."""
+    _cupy('getRNGState')
+    return _random.getRNGStateCuda()
+
+
+def setRNGState(state):
+    """Restore the GPU generator, and its initial seed, to ``state`` from ``getRNGState``; returns it."""
+    _cupy('setRNGState')
+    return _random.setRNGStateCuda(state)
 
 
 def seedAll():

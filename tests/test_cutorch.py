@@ -14,6 +14,7 @@ GPU_FUNCTIONS = [
     ('getMemoryUsage', (0,)), ('getDeviceProperties', (0,)), ('manualSeed', (1,)), ('manualSeedAll', (1,)),
     ('seed', ()), ('seedAll', ()), ('initialSeed', ()), ('streamSynchronize', (0,)), ('getStream', ()),
     ('getNumStreams', ()), ('withDevice', (0, lambda: None)), ('isCachingAllocatorEnabled', ()),
+    ('getRNGState', ()), ('setRNGState', ({'streamSeed': 1, 'initialSeed': 1},)),
 ]
 
 
@@ -98,6 +99,22 @@ def test_manual_seed_repeats_gpu_draws_and_leaves_the_cpu_stream():
     assert cutorch.initialSeed() == 9
     s = cutorch.seed()
     assert cutorch.initialSeed() == s and cutorch.seedAll() != 9
+
+
+@pytest.mark.gpu
+def test_rng_state_restores_the_gpu_draws_and_the_initial_seed():
+    """cutorch's getRNGState/setRNGState (test.lua's test.restore_rng): the draws after getRNGState come again
+    after setRNGState, whatever was seeded between, and initialSeed is the saved one; the CPU stream is not
+    touched."""
+    cutorch.manualSeed(5)
+    cpu_state = lg.getRNGState()
+    rng = cutorch.getRNGState()
+    a = lg.CudaTensor(6).normal().float().numpy().copy()
+    cutorch.manualSeed(5 + 123)
+    lg.CudaTensor(3).uniform()
+    assert cutorch.setRNGState(rng) is rng
+    np.testing.assert_array_equal(lg.CudaTensor(6).normal().float().numpy(), a)
+    assert cutorch.initialSeed() == 5 and lg.getRNGState() == cpu_state
 
 
 @pytest.mark.gpu

@@ -89,7 +89,9 @@ class NestedDropout(_MaskedDropout):
         xp = input.xp
         n, k = input.size(0), input.size(1)
         noise = self.bufferLike('noise', input)
-        b = input.new(n).geometric(1 - self.p).array
+        # the Lua's torch.geometric(1 - p) draws by TH's CPU law (p the chance to go on) whatever the input's type;
+        # a CUDA tensor's geometric follows cutorch's law (p the chance to stop)
+        b = xp.asarray(input.new(n).cpu().geometric(1 - self.p).array)
         units = xp.arange(k)
         noise[...] = units[None, :] < b[:, None]
         # the Lua's 1 - cumsum_j p (1-p)^(i-1) is (1 - p)^(j+1), 0-based

@@ -67,6 +67,12 @@ def _fitted(value, shape):
     return value.reshape(shape) if value.size == math.prod(shape) else value
 
 
+def _is_mask(key):
+    """True for Torch7's mask index: a ByteTensor, or the booleans ``_torch_key`` made of one."""
+    dtype = getattr(key, 'dtype', None)
+    return dtype == np.bool_ or (dtype == np.uint8 and hasattr(key, 'storageOffset'))
+
+
 def _key_arrays(key):
     if isinstance(key, tuple):
         return tuple(_key_arrays(k) for k in key)
@@ -130,6 +136,11 @@ class IndexingMixin:
 
     def __setitem__(self, key, value):
         key = self._torch_key(key)
+        if _is_mask(key) and hasattr(value, 'storageOffset'):
+            # Torch7's x[mask] = y is maskedCopy (generic/Tensor.c's __newindex__): y's elements in order,
+            # whatever y's sizes, where NumPy would want y shaped as the selection
+            self.maskedCopy(key, value)
+            return
         value = operand(value)
         if not isinstance(value, numbers.Number):
             value = backend.to_module(value, self.xp)

@@ -375,6 +375,10 @@ class PointwiseMixin:
         t1, t2 = self._same_count(args[0], name), self._same_count(args[1], name)
         # TH and THC round as ``value * t1`` then ``* t2`` (or ``/ t2``): that order gives Torch7's last bit
         prod = getattr(self.xp, ufunc)(t1 * value if value != 1 else t1, t2)
+        if ufunc == 'true_divide' and self.dtype.kind != 'f':
+            # an integer tensor's ``value * t1 / t2`` divides like C (TH's and THC's): truncated towards zero
+            self.xp.trunc(prod, out=prod)
+            prod = prod.astype(self.dtype)
         self.array += prod
         return self
 

@@ -141,6 +141,25 @@ def initialSeedCuda():
     return state['seed'] if state.get('gpu_seed') is None else state['gpu_seed']
 
 
+def getRNGStateCuda():
+    """cutorch's ``getRNGState()``: the GPU generator's state, a dict ``setRNGStateCuda`` restores. CuPy's generator
+    shows no state to copy, so the stream is re-seeded here from its own next number and the state keeps that seed
+    (and the initial seed, which cutorch's state holds too): after a restore the same numbers come again."""
+    state = _state()
+    stream_seed = int(generator(True).randint(0, 2 ** 31 - 1))
+    seed = initialSeedCuda()
+    state['gpu'], state['gpu_seed'] = backend.cupy().random.RandomState(stream_seed), seed
+    return {'streamSeed': stream_seed, 'initialSeed': seed}
+
+
+def setRNGStateCuda(rng):
+    """cutorch's ``setRNGState(state)``: put the GPU generator back where ``getRNGStateCuda`` found it, its initial
+    seed included; returns ``rng``."""
+    state = _state()
+    state['gpu'], state['gpu_seed'] = backend.cupy().random.RandomState(rng['streamSeed']), rng['initialSeed']
+    return rng
+
+
 def own_generator():
     """Give the calling thread (a threads worker) generators of its own, seeded from the OS's entropy as
     Torch7 seeds each thread's (THRandom_seed reads /dev/urandom); returns the seed."""
@@ -256,12 +275,14 @@ class RandomMixin:
 
     @with_generator
     def geometric(self, p=0.5):
-        """Fill in place with Torch7's geometric samples: P(i) = (1 - p) p^(i-1) for i = 1, 2, ... (THRandom's
-        ``floor(log(1 - u) / log(p)) + 1``: ``p`` is the chance to go on, mean 1 / (1 - p)); returns self."""
+        """Fill in place with Torch7's geometric samples: on CPU tensors P(i) = (1 - p) p^(i-1) for i = 1, 2, ...
+        (THRandom's ``floor(log(1 - u) / log(p)) + 1``: ``p`` is the chance to go on, mean 1 / (1 - p)); on CUDA
+        tensors P(i) = p (1 - p)^(i-1), as cutorch's (THCTensorRandom.cu's ``ceil(log(u) / log(1 - p))``: ``p`` is
+        the chance to stop, mean 1 / p); returns self."""
         if not 0 < p < 1:
             raise ValueError(f"{self._typename}.geometric: p must lie in (0, 1), got {p!r}")
         # NumPy's and CuPy's parameter is the chance to stop
-        return self._fill_with(generator(self._cuda).geometric(1 - p, size=self._size))
+        return self._fill_with(generator(self._cuda).geometric(p if self._cuda else 1 - p, size=self._size))
 
     @with_generator
     def logNormal(self, mean=1.0, std=2.0):

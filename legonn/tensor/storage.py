@@ -63,6 +63,13 @@ class Storage(TorchNamed):
     def elementSize(self):
         return self.data.dtype.itemsize
 
+    def getDevice(self):
+        """cutorch's ``storage:getDevice()``, 0-based: the GPU holding the elements, -1 while there are none
+        (cutorch's 0, a storage with no memory); a CPU storage has no device to name."""
+        if not self.is_cuda:
+            raise TypeError(f"{self.type()}.getDevice: only a CUDA storage has a device")
+        return int(self.data.device.id) if self.size() else -1
+
     # --- mutation ------------------------------------------------------
     def resize(self, n):
         """Reallocate to ``n`` elements, keeping the common prefix."""

@@ -704,6 +704,28 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
         xp.copyto(self.array, src_arr, casting='unsafe')
         return self
 
+    def copyAsync(self, src):
+        """cutorch's ``copyAsync`` (generic/CTensor.c, THCTensorCopy.c): copy ``src``, the twin of this tensor's
+        element type on the other side (host to GPU or GPU to host), both contiguous and of as many elements; a
+        CUDA tensor also takes its own type (a plain ``copy``). legonn runs one stream per device and the copy
+        is done when this returns, so ``cutorch.streamSynchronize`` finds nothing pending; returns self."""
+        twin = device_twin(self._typename, not self._cuda)
+        same = isinstance(src, Tensor) and src.type() == self._typename
+        if self._cuda and same:
+            return self.copy(src)
+        if not (isinstance(src, Tensor) and src.type() == twin):
+            expected = f"a {twin} or a {self._typename}" if self._cuda else f"a {twin}"
+            got = src.type() if isinstance(src, Tensor) else type(src).__name__
+            raise TypeError(f"{self._typename}.copyAsync: expected {expected}, got {got}")
+        if self.nElement() != src.nElement():
+            raise ValueError(f"{self._typename}.copyAsync: sizes do not match ({self.nElement()} elements here, "
+                             f"{src.nElement()} in the source)")
+        if not self.isContiguous():
+            raise ValueError(f"{self._typename}.copyAsync: the target tensor must be contiguous")
+        if not src.isContiguous():
+            raise ValueError(f"{self._typename}.copyAsync: the source tensor must be contiguous")
+        return self.copy(src)
+
     def fill(self, value):
         """Set every element to ``value`` (wrapped into an integer type's range as TH's conversion does);
         returns self."""
@@ -833,6 +855,13 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
     def elementSize(self):
         """Bytes per element (Torch7's ``elementSize``: its storage's element size)."""
         return self._storage.elementSize()
+
+    def getDevice(self):
+        """cutorch's ``x:getDevice()``, 0-based as legonn's devices: its storage's GPU, -1 for a tensor with no
+        elements in its storage (cutorch's 0: a tensor with no storage)."""
+        if not self._cuda:
+            raise TypeError(f"{self._typename}.getDevice: only a CUDA tensor has a device")
+        return self._storage.getDevice()
 
     # Torch7's factories as methods (TensorMath.lua's method={default='nil'}): x.range(0, 3), x.zeros(2, 3),
     # x.eye(3), x.rand(2, 3) ... write into x

@@ -164,6 +164,16 @@ def test_nested_dropout_matches_lua():
         fbnn.NestedDropout(0)
 
 
+@pytest.mark.gpu
+def test_nested_dropout_on_cuda_draws_by_the_cpu_law():
+    """NestedDropout.lua draws b with torch.geometric(1 - p), TH's CPU law, whatever the input's type, so on CUDA
+    inputs too P(unit j kept) = (1 - p)^j (a CUDA tensor's geometric, cutorch's law, would keep p^j)."""
+    lg.manualSeed(2)
+    p, k = 0.1, 6
+    out = fbnn.NestedDropout(p).cuda().forward(lg.CudaTensor(20000, k).fill(1)).float().numpy()
+    np.testing.assert_allclose((out > 0).mean(axis=0), [(1 - p) ** j for j in range(k)], atol=0.02)
+
+
 def test_individual_dropout_of_fbnn_test_lua():
     """fbnn/test.lua IndividualDropout: p = range(0, .8, .2) on ones(1024, 5) gives (1024, 5); per IndividualDropout.lua
     unit d is kept with probability 1 - p[d] and divided by it (self.p holds 1 - p); evaluation is the identity."""

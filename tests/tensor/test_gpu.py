@@ -139,6 +139,38 @@ def test_cuda_random_distributions_fill_in_place(fill, check):
     assert check(t.cpu().numpy())
 
 
+def test_cuda_mask_key_assignment_of_a_tensor_is_masked_copy():
+    """cutorch test.lua's test.maskedCopy: ``x[x:gt(0.5)] = y`` copies y's elements in order (maskedCopy), y of
+    the tensor's sizes or transposed, as on the CPU."""
+    gt = lg.FloatTensor([[0.75, 0.25, 0.875], [0.625, 0.125, 1.0]])
+    y = lg.FloatTensor([[1, 2, 3], [4, 5, 6]])
+    for src in (y, lg.FloatTensor([[1, 4], [2, 5], [3, 6]]).t()):
+        x = gt.cuda()
+        x[x.gt(0.5)] = src.cuda()
+        assert x.float().tolist() == [[1, 0.25, 2], [3, 0.125, 4]] and x.type() == 'legonn.CudaTensor'
+
+
+def test_get_device_is_the_storage_gpu_and_minus_one_without_memory():
+    """cutorch's x:getDevice() and storage:getDevice() (test.lua's test.get_device), 0-based: -1 for an empty
+    tensor (cutorch's 0, no storage), the current device once resized; CPU tensors have none."""
+    t = lg.Tensor().cuda()
+    assert t.getDevice() == -1 and t.storage().getDevice() == -1
+    t.resize(1, 2, 3)
+    assert t.getDevice() == 0 == t.storage().getDevice()
+    with pytest.raises(TypeError, match='only a CUDA tensor'):
+        lg.FloatTensor(2).getDevice()
+    with pytest.raises(TypeError, match='only a CUDA storage'):
+        lg.FloatTensor(2).storage().getDevice()
+
+
+def test_cuda_geometric_p_is_the_chance_to_stop_as_cutorch():
+    """THC draws ceil(log(u) / log(1 - p)): mean 1 / p on CUDA tensors, where TH's CPU draw has mean 1 / (1 - p)
+    (cutorch's test.lua test.geometric checks the CUDA mean, torch7's the CPU one)."""
+    t = lg.CudaDoubleTensor(200000).geometric(0.8)
+    assert abs(t.mean() - 1 / 0.8) < 0.01 and t.min() >= 1
+    assert abs(t.double().cpu().geometric(0.8).mean() - 1 / (1 - 0.8)) < 0.1
+
+
 def test_cuda_multinomial_draws_on_the_device():
     prob = lg.DoubleTensor([[0, 1, 0, 3], [2, 0, 0, 0]]).cudaDouble()
     drawn = lg.multinomial(prob, 5, True)
@@ -213,3 +245,29 @@ def test_criterion_cuda_double_and_cuda_half():
     assert c.type() == 'legonn.CudaDoubleTensor' and c.forward(x.cudaDouble(), y.cudaDouble()) == pytest.approx(want)
     h = nn.MSECriterion().cudaHalf()
     assert h.type() == 'legonn.CudaHalfTensor' and h.forward(x.cudaHalf(), y.cudaHalf()) == pytest.approx(want, rel=1e-3)
+
+
+@pytest.mark.parametrize('cpu,gpu', TWINS.items())
+def test_copy_async_copies_between_a_type_and_its_twin_as_cutorch(cpu, gpu):
+    """cutorch's copyAsync (THCTensorCopy.c): host to GPU and back between twins of one element type; a CUDA
+    tensor also takes its own type; another type, a different count or a non-contiguous side is refused."""
+    host = getattr(lg, cpu)([[1, 2, 3], [4, 5, 6]])
+    dev = getattr(lg, gpu)(2, 3).zero()
+    assert dev.copyAsync(host) is dev
+    assert dev.type() == 'legonn.' + gpu and np.array_equal(dev.cpu().numpy(), host.numpy())
+    back = getattr(lg, cpu)(6).zero()
+    assert back.copyAsync(dev) is back and np.array_equal(back.numpy(), host.numpy().ravel())
+    other = getattr(lg, gpu)(2, 3).zero()
+    assert np.array_equal(other.copyAsync(dev).cpu().numpy(), host.numpy())
+    wrong = 'DoubleTensor' if cpu != 'DoubleTensor' else 'FloatTensor'
+    with pytest.raises(TypeError, match=rf'{gpu}\.copyAsync: expected a legonn\.{cpu} or a legonn\.{gpu}, '
+                                        rf'got legonn\.{wrong}'):
+        dev.copyAsync(getattr(lg, wrong)(2, 3))
+    with pytest.raises(TypeError, match=rf'legonn\.{cpu}\.copyAsync: expected a legonn\.{gpu}, got legonn\.{cpu}'):
+        back.copyAsync(host)
+    with pytest.raises(ValueError, match='sizes do not match'):
+        dev.copyAsync(getattr(lg, cpu)(5))
+    with pytest.raises(ValueError, match='the target tensor must be contiguous'):
+        dev.t().copyAsync(host.t().contiguous())
+    with pytest.raises(ValueError, match='the source tensor must be contiguous'):
+        back.copyAsync(dev.t())

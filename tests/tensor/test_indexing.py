@@ -184,6 +184,8 @@ def test_a_byte_mask_key_needs_only_as_many_elements():
     assert x.tolist() == [[-1, 1], [2, -1]]
     x[mask] = lg.DoubleTensor([7, 8])
     assert x.tolist() == [[7, 1], [2, 8]]
+    x[x.gt(1.5)] = lg.DoubleTensor([[10, 20], [30, 40]]).t()   # maskedCopy takes a source of any sizes, in order
+    assert x.tolist() == [[10, 1], [30, 20]]
 
 
 def test_torch_scatter_is_the_method_on_its_first_tensor():

@@ -160,6 +160,21 @@ def test_addcmul_addcdiv_round_as_torch7():
         np.testing.assert_array_equal(got, a_ + (v * b_) / c_)
 
 
+
+@pytest.mark.parametrize('cuda', [False, pytest.param(True, marks=pytest.mark.gpu)])
+def test_integer_addcdiv_truncates_as_c(cuda):
+    """TH's and THC's addcdiv of an integer tensor compute ``*r += value * *t1 / *t2`` in its type: the value
+    truncated to an integer, the quotient truncated towards zero (cutorch's test.lua addcdiv compares it)."""
+    if cuda and not lg.gpu_available():
+        pytest.skip('no GPU')
+    move = on_gpu if cuda else (lambda t: t)
+    x, t1, t2 = (move(lg.IntTensor(v)) for v in ([10, -7, 5], [3, 3, -4], [2, 2, 3]))
+    assert x.clone().addcdiv(2.7, t1, t2).tolist() == [13, -4, 3]
+    assert x.clone().addcdiv(t1, t2).tolist() == [11, -6, 4]
+    base, t1, t2 = (move(lg.ByteTensor(v)) for v in ([1, 2, 3], [7, 7, 7], [2, 3, 4]))
+    r = move(lg.ByteTensor(3))
+    assert r.addcdiv(base, 1, t1, t2).tolist() == [4, 4, 4] and r.type() == base.type()
+
 UNARY = {'abs': np.abs, 'exp': np.exp, 'tanh': np.tanh, 'sign': np.sign, 'floor': np.floor, 'ceil': np.ceil,
          'neg': np.negative, 'sigmoid': lambda v: 1 / (1 + np.exp(-v)), 'sin': np.sin, 'cos': np.cos,
          'trunc': np.trunc, 'square': np.square, 'atan': np.arctan, 'expm1': np.expm1}
