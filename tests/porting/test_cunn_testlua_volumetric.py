@@ -515,3 +515,336 @@ def test_VolumetricAveragePooling_backward():
         error = gradInputCUDA.double() - gradInput.double()
         mytester.assertlt(error.abs().max(), precision_forward_type(precision_forward, typename),
                           f'error on state (backward) with {typename}')
+
+
+def test_FeatureLPPooling_forward():
+    """test.lua lines 5285-5344."""
+    for tries in range(5):
+        batch_mode = [True, False]
+        batch_mode = batch_mode[random.randint(1, 2) - 1]
+        power = [2, 3]
+        power = power[random.randint(1, 2) - 1]
+
+        dims = random.randint(1, 3)
+
+        if batch_mode:
+            dims = dims + 1
+
+        width = lg.random(2, 16 + 1)
+        stride = lg.random(1, 4 + 1)
+
+        output_size = lg.random(1, 100 + 1)
+        input_size = (output_size - 1) * stride + width
+
+        baseInput = None
+        if dims == 1:
+            baseInput = lg.Tensor(input_size).uniform()
+        elif dims == 2:
+            if batch_mode:
+                baseInput = lg.Tensor(random.randint(1, 5), input_size).uniform()
+            else:
+                baseInput = lg.Tensor(input_size, random.randint(1, 5)).uniform()
+        elif dims == 3:
+            if batch_mode:
+                baseInput = lg.Tensor(random.randint(1, 5), input_size, random.randint(1, 5)).uniform()
+            else:
+                baseInput = lg.Tensor(input_size, random.randint(1, 5), random.randint(1, 5)).uniform()
+        else:
+            baseInput = lg.Tensor(random.randint(1, 5), input_size, random.randint(1, 5),
+                                  random.randint(1, 5)).uniform()
+
+        for typename in typenames:
+            input = baseInput.type(typename)
+
+            ctype = t2cpu[typename]
+            input = makeNonContiguous(input.type(ctype))
+            sconv = nn.FeatureLPPooling(width, stride, power, batch_mode).type(ctype)
+            groundtruth = sconv.forward(input)
+
+            input = makeNonContiguous(input.type(typename))
+            gconv = nn.FeatureLPPooling(width, stride, power, batch_mode).type(typename)
+            rescuda = gconv.forward(input)
+
+            error = rescuda.double() - groundtruth.double()
+            mytester.assertlt(error.abs().max(), precision_forward_type(precision_forward, typename),
+                              f'error on state (forward) with {typename}')
+
+
+def test_FeatureLPPooling_backward():
+    """test.lua lines 5346-5426. The Lua's ``if ceil_mode then ...:ceil() end`` reads a global never set (nil):
+    the lines do nothing and are left out."""
+    for tries in range(5):
+        batch_mode = [True, False]
+        batch_mode = batch_mode[random.randint(1, 2) - 1]
+        power = [2, 3]
+        power = power[random.randint(1, 2) - 1]
+
+        dims = random.randint(1, 3)
+
+        if batch_mode:
+            dims = dims + 1
+
+        width = lg.random(2, 16 + 1)
+        stride = lg.random(1, 4 + 1)
+
+        output_size = lg.random(1, 100 + 1)
+        input_size = (output_size - 1) * stride + width
+
+        baseInput = None
+        baseGradOutput = None
+
+        if dims == 1:
+            baseInput = lg.Tensor(input_size).uniform()
+            baseGradOutput = lg.Tensor(output_size).uniform()
+        elif dims == 2:
+            a = random.randint(1, 5)
+            if batch_mode:
+                baseInput = lg.Tensor(a, input_size).uniform()
+                baseGradOutput = lg.Tensor(a, output_size).uniform()
+            else:
+                baseInput = lg.Tensor(input_size, a).uniform()
+                baseGradOutput = lg.Tensor(output_size, a).uniform()
+        elif dims == 3:
+            a = random.randint(1, 5)
+            b = random.randint(1, 5)
+            if batch_mode:
+                baseInput = lg.Tensor(a, input_size, b).uniform()
+                baseGradOutput = lg.Tensor(a, output_size, b).uniform()
+            else:
+                baseInput = lg.Tensor(input_size, a, b).uniform()
+                baseGradOutput = lg.Tensor(output_size, a, b).uniform()
+        else:
+            a = random.randint(1, 5)
+            b = random.randint(1, 5)
+            c = random.randint(1, 5)
+            baseInput = lg.Tensor(a, input_size, b, c).uniform()
+            baseGradOutput = lg.Tensor(a, output_size, b, c).uniform()
+
+        for typename in typenames:
+            input = baseInput.type(typename)
+            gradOutput = baseGradOutput.type(typename)
+            ctype = t2cpu[typename]
+            input = makeNonContiguous(input.type(ctype))
+            gradOutput = makeNonContiguous(gradOutput.type(ctype))
+
+            sconv = nn.FeatureLPPooling(width, stride, power, batch_mode).type(ctype)
+            sconv.forward(input)
+            sconv.zeroGradParameters()
+            groundgrad = sconv.backward(input, gradOutput)
+
+            input = makeNonContiguous(input.type(typename))
+            gradOutput = makeNonContiguous(gradOutput.type(typename))
+            gconv = nn.FeatureLPPooling(width, stride, power, batch_mode).type(typename)
+
+            gconv.forward(input)
+            gconv.zeroGradParameters()
+            rescuda = gconv.backward(input, gradOutput)
+
+            error = rescuda.double() - groundgrad.double()
+
+            mytester.assertlt(error.abs().max(), precision_backward_type(precision_backward, typename),
+                              f'error on state (backward) with {typename}')
+
+
+def test_CMul_forward_batch():
+    """test.lua lines 5428-5459."""
+    bs = random.randint(8, 32)
+    nini = random.randint(1, 100)
+    ninj = random.randint(1, 100)
+    nink = random.randint(1, 100)
+
+    input = makeNonContiguous(lg.randn(bs, nini, ninj, nink))
+    sconv = nn.CMul(nini, ninj, nink)
+    groundtruth = sconv.forward(input)
+    for i in range(nloop):
+        groundtruth = sconv.forward(input)
+
+    input = makeNonContiguous(input.cuda())
+    gconv = sconv.clone().cuda()
+    rescuda = gconv.forward(input)
+    for i in range(nloop):
+        rescuda = gconv.forward(input)
+    cutorch.synchronize()
+
+    error = rescuda.float() - groundtruth
+    mytester.assertlt(error.abs().max(), precision_forward, 'error on state (forward) batch ')
+
+
+def test_CMul_backward_batch():
+    """test.lua lines 5461-5506."""
+    bs = random.randint(8, 32)
+    nini = random.randint(1, 100)
+    ninj = random.randint(1, 100)
+    nink = random.randint(1, 100)
+
+    input = makeNonContiguous(lg.randn(bs, nini, ninj, nink))
+    gradOutput = makeNonContiguous(lg.randn(bs, nini, ninj, nink))
+    sconv = nn.CMul(nini, ninj, nink)
+    sconv.forward(input)
+    sconv.zeroGradParameters()
+    groundgrad = sconv.backward(input, gradOutput)
+    for i in range(nloop):
+        sconv.zeroGradParameters()
+        groundgrad = sconv.backward(input, gradOutput)
+    groundweight = sconv.gradWeight
+
+    input = makeNonContiguous(input.cuda())
+    gradOutput = makeNonContiguous(gradOutput.cuda())
+    gconv = sconv.clone().cuda()
+    gconv.forward(input)
+    gconv.zeroGradParameters()
+    rescuda = gconv.backward(input, gradOutput)
+    for i in range(nloop):
+        gconv.zeroGradParameters()
+        rescuda = gconv.backward(input, gradOutput)
+    cutorch.synchronize()
+
+    weightcuda = gconv.gradWeight
+
+    error = rescuda.float() - groundgrad
+    werror = weightcuda.float() - groundweight
+
+    mytester.assertlt(error.abs().max(), precision_backward, 'error on state (backward) ')
+    mytester.assertlt(werror.abs().max(), precision_backward, 'error on weight (backward) ')
+
+
+def _raises_wrong_planes(sconv, input, typename):
+    """What Torch7's PReLU does with an ``8 x h x w`` input, ``h ~= 8`` (PReLU.c, PReLU.cu): it raises, on the
+    CPU type and on ``typename``."""
+    with pytest.raises(ValueError, match=r'PReLU\(8\): expected 8 channels in dimension 1'):
+        sconv.forward(input)
+    with pytest.raises(ValueError, match=r'PReLU\(8\): expected 8 channels in dimension 1'):
+        sconv.clone().type(typename).forward(makeNonContiguous(input.type(typename)))
+
+
+def test_PReLU_forward():
+    """test.lua lines 5508-5529. The Lua's input ``nOutputPlane x h x w`` dates from a PReLU that read a 3-D
+    input as one sample; torch/nn's and torch/cunn's PReLU.c/.cu at HEAD take the planes from dimension 2 of any
+    input of more than one dimension (``input->size[ndim > 1]``) and raise 'Wrong number of input planes'
+    unless ``h == 8``, on the CPU and CUDA alike. So does legonn: the test checks that raise on both types when
+    ``h ~= 8``, and runs the Lua's comparison when it holds."""
+    nOutputPlane = 8
+    w = random.randint(1, 100)
+    h = random.randint(1, 100)
+
+    for typename in typenames:
+        input = lg.randn(nOutputPlane, h, w).type(typename)
+
+        ctype = t2cpu[typename]
+        input = makeNonContiguous(input.type(ctype))
+        sconv = nn.PReLU(nOutputPlane).type(ctype)
+        if h != nOutputPlane:
+            _raises_wrong_planes(sconv, input, typename)
+            continue
+        groundtruth = sconv.forward(input)
+
+        input = makeNonContiguous(input.type(typename))
+        gconv = sconv.type(typename)
+        rescuda = gconv.forward(input)
+
+        error = rescuda.double() - groundtruth.double()
+        mytester.assertlt(error.abs().max(), precision_forward_type(precision_forward, typename),
+                          f'error on state with {typename}')
+
+
+def test_PReLU_backward():
+    """test.lua lines 5531-5564; as in PReLU_forward, Torch7's PReLU raises unless ``h == 8``."""
+    nOutputPlane = 8
+    w = random.randint(1, 10)
+    h = random.randint(1, 10)
+
+    for typename in typenames:
+        input = lg.randn(nOutputPlane, h, w).type(typename)
+        gradOutput = lg.randn(input.size()).type(typename)
+        ctype = t2cpu[typename]
+        input = makeNonContiguous(input.type(ctype))
+        gradOutput = makeNonContiguous(gradOutput.type(ctype))
+        sconv = nn.PReLU(nOutputPlane).type(ctype)
+        gconv = sconv.clone().type(typename)
+        if h != nOutputPlane:
+            _raises_wrong_planes(sconv, input, typename)
+            continue
+
+        sconv.forward(input)
+        sconv.zeroGradParameters()
+        groundgrad = sconv.backward(input, gradOutput)
+
+        input = makeNonContiguous(input.type(typename))
+        gradOutput = makeNonContiguous(gradOutput.type(typename))
+        gconv.forward(input)
+        gconv.zeroGradParameters()
+        rescuda = gconv.backward(input, gradOutput)
+
+        err = rescuda.double() - groundgrad.double()
+        weightGradError = gconv.gradWeight.double() - sconv.gradWeight.double()
+
+        mytester.assertlt(err.abs().max(), precision_backward_type(precision_backward, typename),
+                          f'error on state {typename}')
+        mytester.assertlt(weightGradError.abs().max(), precision_backward_type(precision_backward, typename),
+                          f'error on weight {typename}')
+
+
+def test_RReLU_forward():
+    """test.lua lines 5566-5595."""
+    nOutputPlane = 8
+    w = random.randint(1, 100)
+    h = random.randint(1, 100)
+
+    for typename in typenames:
+        for train in [True, False]:
+            for inplace in [False, True]:
+                input = lg.randn(nOutputPlane, h, w).type(typename) - 0.5
+                ctype = t2cpu[typename]
+                input = makeNonContiguous(input.type(ctype))
+                sconv = nn.RReLU(1 / 8, 1 / 3, inplace).type(ctype)
+                if not train:
+                    sconv.evaluate()
+                groundtruth = sconv.forward(input.clone())
+
+                input = makeNonContiguous(input.type(typename))
+                gconv = sconv.type(typename)
+                rescuda = gconv.forward(input.clone())
+
+                if not train:
+                    error = rescuda.double() - groundtruth.double()
+                    mytester.assertlt(error.abs().max(), precision_forward_type(precision_forward, typename),
+                                      f'error on state {typename}')
+
+
+def test_RReLU_backward():
+    """test.lua lines 5597-5638."""
+    nOutputPlane = 8
+    w = random.randint(1, 10)
+    h = random.randint(1, 10)
+
+    for typename in typenames:
+        for train in [True, False]:
+            for inplace in [False, True]:
+                ctype = t2cpu[typename]
+                input = lg.randn(nOutputPlane, h, w).type(typename)
+                gradOutput = lg.randn(input.size()).type(typename) - 0.5
+                input = makeNonContiguous(input.type(ctype))
+                gradOutput = makeNonContiguous(gradOutput.type(ctype))
+                sconv = nn.RReLU(1 / 8, 1 / 3, inplace).type(ctype)
+                if not train:
+                    sconv.evaluate()
+
+                sconv.forward(input.clone())
+                groundgrad = sconv.backward(input, gradOutput.clone())
+
+                gconv = sconv.clone().type(typename)
+                input = makeNonContiguous(input.type(typename))
+                gradOutput = makeNonContiguous(gradOutput.type(typename))
+                gconv.forward(input.clone())
+                rescuda = gconv.backward(input, gradOutput.clone())
+
+                if not train:
+                    err = rescuda.double() - groundgrad.double()
+                    mytester.assertlt(err.abs().max(), precision_backward_type(precision_backward, typename),
+                                      'error on state')
+
+                input = makeNonContiguous(-lg.rand(1000).type(typename))
+                gconv.forward(input)  # fill internal noise tensor
+                g = gconv.backward(input, lg.ones(1000).type(typename))
+                err = abs(g[input.le(0)].mean() - (gconv.lower + gconv.upper) / 2)
+                mytester.assertlt(err, 0.05, 'mean deviation of gradient for negative inputs')
