@@ -9,9 +9,11 @@ and dimensions are 0-based (LookupTable's inputs too: ``x:random(n)`` drawing 1 
 ``lg.random(a, b + 1)`` (legonn's stops before ``b``), ``mytester:X`` stays a Tester call, set to raise.
 The Lua's timing tables (``times``, ``torch.Timer``) are left out: they measure, never check.
 
-``nn.testcuda()`` runs in the FloatTensor default, legonn's, and seeds both generators from the clock, so the
-sizes differ run to run as in Lua; the sizes are the Lua's except where a case took over ~3 s on CuPy's host
-simulator (or seconds on a GPU): each shrink names the Lua's range beside it."""
+``nn.testcuda()`` runs in the FloatTensor default, legonn's, and seeds both generators from the clock; here
+torch's is tests/conftest.py's fixed seed and Lua's ``math`` generator (Python's ``random``) is left unseeded, so
+the sizes differ run to run as in Lua. The sizes are the Lua's except where a case took over ~3 s on CuPy's host
+simulator (or seconds on a GPU): each shrink names the Lua's range beside it. The runner (lines 6663-6708:
+setUp's ``cutorch.setDevice(1)``, device 0 in legonn and its default, initSeed, nn.testcuda) is not ported."""
 import math
 import random
 
@@ -24,12 +26,6 @@ from tests.porting.cunn_testlua import (makeNonContiguous, mytester, nloop, prec
                                          precision_forward, precision_forward_type, t2cpu, typenames)
 
 pytestmark = pytest.mark.gpu
-
-
-@pytest.fixture(autouse=True)
-def _device0():
-    """test.lua's setUp (lines 6663-6666): GPU 1, device 0 in legonn (docs/porting.md's cutorch row)."""
-    cutorch.setDevice(0)
 
 
 def test_VolumetricConvolution_forward_single():
