@@ -196,3 +196,22 @@ def test_bad_inputs_name_module():
     m.forward(lg.randn(1, 3, 3, 3))
     with pytest.raises(ValueError, match='gradOutput of size'):
         m.backward(lg.randn(1, 3, 3, 3), lg.randn(1, 1, 1, 2))
+
+
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('cls, k', [(nn.VolumetricMaxPooling, 3), (nn.VolumetricAveragePooling, 2)])
+def test_half_gradients_sum_overlapping_windows_in_float(cls, k):
+    """A CudaHalfTensor's gradInput adds the gradients of overlapping windows in float32 and rounds once (THC's
+    accreal for half is float): stride 1 stacks k^3 windows on an inner element, whose sum in half lost a
+    rounding each and missed cunn test.lua's half tolerance. It is the CudaTensor's gradInput of the same
+    half values, rounded to half (average pooling's divisor 8 divides half values exactly)."""
+    x = lg.Tensor(2, 9, 9, 9).uniform(-1, 1).type('torch.CudaHalfTensor')
+    half = cls(k, k, k, 1, 1, 1).type('torch.CudaHalfTensor')
+    gradOutput = half.forward(x).clone().uniform(-1, 1)
+    gi_half = half.backward(x, gradOutput)
+    single = cls(k, k, k, 1, 1, 1).type('torch.CudaTensor')
+    single.forward(x.type('torch.CudaTensor'))
+    gi_single = single.backward(x.type('torch.CudaTensor'), gradOutput.type('torch.CudaTensor'))
+    assert lg.equal(gi_half, gi_single.type('torch.CudaHalfTensor'))
