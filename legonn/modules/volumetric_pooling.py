@@ -266,7 +266,11 @@ class VolumetricFractionalMaxPooling(Module):
                                   f"{n} (input of size {tuple(input.size())})")
         return x, is_batch, out, pool
 
-    def _sample(self, input, x):
+    def initSampleBuffer_(self, input):
+        """``randomSamples`` (N, C, 3) for ``input`` (C, H, W, T) or (N, C, H, W, T), as
+        VolumetricFractionalMaxPooling.lua's: drawn when missing or of another (N, C) (here also of another type
+        than the input's), redrawn unless ``fixPoolingRegions()``; returns them."""
+        x, _ = batched(self, input, (4, 5))
         shape = (x.shape[0], x.shape[1], 3)
         fresh = self.randomSamples is None or tuple(self.randomSamples.size()) != shape or \
             type(self.randomSamples) is not type(input)
@@ -274,6 +278,7 @@ class VolumetricFractionalMaxPooling(Module):
             self.randomSamples = input.new(*shape)
         if fresh or not self.newRandomPool:
             self.randomSamples.uniform()
+        return self.randomSamples
 
     def _window_starts(self, xp, samples, n_in, n_out, pool):
         """Torch7's interval rule per plane: starts (N, C, n_out) of windows of size ``pool``."""
@@ -287,8 +292,7 @@ class VolumetricFractionalMaxPooling(Module):
     def updateOutput(self, input):
         x, is_batch, out, pool = self._check(input)
         xp = input.xp
-        self._sample(input, x)
-        samples = self.randomSamples.array
+        samples = self.initSampleBuffer_(input).array
         n, c = x.shape[:2]
         # randomSamples[..., 0] drives time, 1 width, 2 height (Torch7's order)
         coords = []

@@ -176,6 +176,24 @@ def test_fractional_pooling_ratios_and_fixed_regions():
         nn.VolumetricFractionalMaxPooling(1, 2, 2, 2, 2, 2)
 
 
+def test_fractional_init_sample_buffer():
+    """VolumetricFractionalMaxPooling.lua's initSampleBuffer_: samples (N, C, 3) of the input's type, (1, C, 3)
+    for one volume, redrawn at each call unless fixPoolingRegions(), used by the next forward, and drawn anew for
+    another batch size."""
+    m = nn.VolumetricFractionalMaxPooling(2, 2, 2, 0.5, 0.5, 0.5)
+    x = lg.rand(3, 8, 8, 8)
+    u = m.initSampleBuffer_(x)
+    assert u is m.randomSamples and u.type() == x.type() and tuple(u.size()) == (1, 3, 3)
+    drawn = u.clone()
+    assert m.initSampleBuffer_(x) is u and not u.equal(drawn)      # a fresh draw in place
+    m.fixPoolingRegions()
+    drawn = u.clone()
+    m.initSampleBuffer_(x)
+    m.forward(x)
+    assert m.randomSamples.equal(drawn)
+    assert tuple(m.initSampleBuffer_(lg.rand(2, 3, 8, 8, 8)).size()) == (2, 3, 3)
+
+
 @pytest.mark.parametrize('cls', [nn.VolumetricMaxPooling, nn.VolumetricAveragePooling])
 def test_bad_construction(cls):
     with pytest.raises(ValueError, match='at most half the kernel'):
