@@ -1,0 +1,585 @@
+"""torch/cunn's test.lua, lines 84-1688 (the local helpers ``pointwise_forward`` ... ``testBatchNormalization``
+and ``cunntest.Tanh_forward`` ... ``cunntest.SpatialFullConvolution_backward_batch``), ported literally as GPU
+tests: one test per ``cunntest.X``, each naming its lines. Each compares a module on the CUDA types
+(``typenames``: CudaTensor, CudaDoubleTensor, CudaHalfTensor) with its CPU twin (``t2cpu``) at Torch7's
+tolerances. The edits are docs/porting.md's: ``torch.`` is ``lg.``, ``:`` is ``.``, indices and dimensions are
+0-based, ``mytester:assertlt`` and ``assertTensorEq`` stay Tester calls, set to raise. Lua's ``math.random(a, b)``
+is ``random.randint(a, b)`` and ``torch.random(a, b)`` is ``lg.random(a, b + 1)`` (the porting guide's row).
+
+The set-up (lines 1-83) is tests/porting/cunn_testlua.py's. The timing tables (``times``, ``torch.Timer``) the
+Euclidean tests fill only print a report: they are kept as the Lua has them, with ``nloop = 1``."""
+import random
+
+import pytest
+
+import legonn as lg
+from legonn import cutorch, nn
+from tests.porting.cunn_testlua import (makeNonContiguous, mytester, nloop, precision_backward,
+                                        precision_backward_conv_weightbias, precision_backward_type,
+                                        precision_forward, precision_forward_type, t2cpu, typenames)
+
+pytestmark = pytest.mark.gpu
+
+times = {}
+
+
+def pointwise_forward(proto_module, name, max_error):
+    """test.lua lines 85-106."""
+    size = random.randint(1, 100)
+    if name == 'GatedLinearUnit':
+        size = size * 2
+
+    for typename in typenames:
+        input = lg.randn(size).type(typename)
+        ctype = t2cpu[typename]
+        input = makeNonContiguous(input.type(ctype))
+        if name == 'Sqrt':
+            input.abs()
+        sconv = proto_module.type(ctype)
+        groundtruth = sconv.forward(input)
+
+        input = makeNonContiguous(input.type(typename))
+        gconv = proto_module.clone().type(typename)
+        rescuda = gconv.forward(input)
+
+        error = rescuda.double() - groundtruth.double()
+        mytester.assertlt(error.abs().max(), precision_forward_type(max_error, typename),
+                          'error on state (forward) with %s' % typename)
+
+
+def pointwise_backward(proto_module, name, max_error):
+    """test.lua lines 108-136."""
+    size = random.randint(1, 100)
+    if name == 'GatedLinearUnit':
+        size = size * 2
+
+    for typename in typenames:
+        input = lg.randn(size).type(typename)
+        gradOutput = lg.randn(size).type(typename)
+        if name == 'GatedLinearUnit':
+            gradOutput = lg.randn(size // 2)
+
+        ctype = t2cpu[typename]
+        input = makeNonContiguous(input.type(ctype))
+        gradOutput = makeNonContiguous(gradOutput.type(ctype))
+        if name == 'Sqrt':
+            input.abs()
+        sconv = proto_module.type(ctype)
+        sconv.forward(input)
+        groundgrad = sconv.backward(input, gradOutput)
+
+        input = makeNonContiguous(input.type(typename))
+        gradOutput = makeNonContiguous(gradOutput.type(typename))
+        gconv = proto_module.clone().type(typename)
+        gconv.forward(input)
+        rescuda = gconv.backward(input, gradOutput)
+
+        error = rescuda.double() - groundgrad.double()
+
+        mytester.assertlt(error.abs().max(),
+                          precision_backward_type(max_error, typename, rescuda.abs().max()),
+                          'error on state (backward) with %s' % typename)
+
+
+def pointwise_backward_inplace(proto_module, name):
+    """test.lua lines 138-166: an in-place module's backward hands back gradOutput itself."""
+    size = random.randint(1, 100)
+
+    for typename in typenames:
+        input = lg.randn(size).type(typename)
+        ctype = t2cpu[typename]
+        input = input.type(ctype)
+        if name == 'Sqrt':
+            input.abs()
+        gradOutput = makeNonContiguous(lg.randn(size))
+        gradOutput = makeNonContiguous(gradOutput.type(ctype))
+        sconv = proto_module.type(ctype)
+        groundgrad = sconv.backward(input, gradOutput)
+        mytester.assertTensorEq(groundgrad.double(),
+                                gradOutput.double(),
+                                0.000001,
+                                'inplace not respected for %s' % ctype)
+
+        input = makeNonContiguous(lg.randn(size))
+        input = makeNonContiguous(input.type(typename))
+        if name == 'Sqrt':
+            input.abs()
+        gradOutput = makeNonContiguous(lg.randn(size))
+        gradOutput = makeNonContiguous(gradOutput.type(typename))
+        sconv = proto_module.clone().type(typename)
+        groundgrad = sconv.backward(input, gradOutput)
+        mytester.assertTensorEq(groundgrad.double(),
+                                gradOutput.double(),
+                                0.000001,
+                                'cuda inplace not respected for %s' % typename)
+
+
+def pointwise_transposed(proto_module, name, max_error=None):
+    """test.lua lines 168-207: forward and backward of transposed (non-contiguous) 19 x 11 inputs."""
+    max_error = max_error or 1e-7
+
+    for typename in typenames:
+        ctype = t2cpu[typename]
+        input = lg.Tensor(11, 19).uniform(-1, 1).type(typename)
+        input = input.type(ctype)
+        proto_module = proto_module.type(ctype)
+        if name == 'Sqrt':
+            input.uniform(0.1, 1)
+        inputCUDA = input.clone().type(typename)
+
+        cuda_module = proto_module.clone().type(typename)
+
+        # transpose the inputs and DON'T make contiguous
+        input = input.transpose(0, 1)
+        inputCUDA = inputCUDA.transpose(0, 1)
+
+        output = proto_module.forward(input)
+        outputCUDA = cuda_module.forward(inputCUDA)
+
+        error = outputCUDA.double() - output.double()
+        mytester.assertlt(error.abs().max(), precision_forward_type(max_error, typename),
+                          'error on state (forward) for %s' % typename)
+
+        gradOutput = lg.Tensor(11, 19).uniform(-1, 1).type(ctype)
+        gradOutputCUDA = gradOutput.clone().type(typename)
+
+        gradOutput = gradOutput.transpose(0, 1)
+        gradOutputCUDA = gradOutputCUDA.transpose(0, 1)
+
+        gradInput = proto_module.backward(input, gradOutput)
+        gradInputCUDA = cuda_module.backward(inputCUDA, gradOutputCUDA)
+
+        error = gradInputCUDA.double() - gradInput.double()
+        mytester.assertlt(error.abs().max(), precision_backward_type(max_error, typename),
+                          'error on state (backward) for %s' % typename)
+
+
+def test_Tanh_forward():
+    """test.lua lines 209-211."""
+    pointwise_forward(nn.Tanh(), 'Tanh', precision_forward)
+
+
+def test_Tanh_backward():
+    """test.lua lines 213-215."""
+    pointwise_backward(nn.Tanh(), 'Tanh', precision_backward)
+
+
+def test_Tanh_transposed():
+    """test.lua lines 217-219."""
+    pointwise_transposed(nn.Tanh(), 'Tanh', 1.8e-7)
+
+
+def test_HardTanh_forward():
+    """test.lua lines 221-223."""
+    pointwise_forward(nn.HardTanh(), 'HardTanh', precision_forward)
+
+
+def test_HardTanh_backward():
+    """test.lua lines 225-227."""
+    pointwise_backward(nn.HardTanh(), 'HardTanh', precision_backward)
+
+
+def test_HardTanh_backward_inplace():
+    """test.lua lines 229-231."""
+    pointwise_backward_inplace(nn.HardTanh(None, None, True), 'HardTanh')
+
+
+def test_HardTanh_transposed():
+    """test.lua lines 233-235."""
+    pointwise_transposed(nn.HardTanh(), 'HardTanh', 1.5e-7)
+
+
+def test_Abs_forward():
+    """test.lua lines 237-239."""
+    pointwise_forward(nn.Abs(), 'Abs', precision_forward)
+
+
+def test_Abs_backward():
+    """test.lua lines 241-243."""
+    pointwise_backward(nn.Abs(), 'Abs', precision_backward)
+
+
+def test_Abs_transposed():
+    """test.lua lines 245-247."""
+    pointwise_transposed(nn.Abs(), 'Abs')
+
+
+def test_Sigmoid_forward():
+    """test.lua lines 249-251."""
+    pointwise_forward(nn.Sigmoid(), 'Sigmoid', precision_forward)
+
+
+def test_Sigmoid_backward():
+    """test.lua lines 253-255."""
+    pointwise_backward(nn.Sigmoid(), 'Sigmoid', precision_backward)
+
+
+def test_Sigmoid_transposed():
+    """test.lua lines 257-259."""
+    pointwise_transposed(nn.Sigmoid(), 'Sigmoid')
+
+
+def test_LogSigmoid_forward():
+    """test.lua lines 261-263."""
+    pointwise_forward(nn.LogSigmoid(), 'LogSigmoid', precision_forward)
+
+
+def test_LogSigmoid_backward():
+    """test.lua lines 265-267."""
+    pointwise_backward(nn.LogSigmoid(), 'LogSigmoid', precision_backward)
+
+
+def test_LogSigmoid_transposed():
+    """test.lua lines 269-271."""
+    pointwise_transposed(nn.LogSigmoid(), 'LogSigmoid', 1e-6)
+
+
+def test_GatedLinearUnit_forward():
+    """test.lua lines 273-275."""
+    pointwise_forward(nn.GatedLinearUnit(), 'GatedLinearUnit', precision_forward)
+
+
+def test_GatedLinearUnit_backward():
+    """test.lua lines 277-279."""
+    pointwise_backward(nn.GatedLinearUnit(), 'GatedLinearUnit', precision_backward)
+
+
+def test_Threshold_forward():
+    """test.lua lines 281-284."""
+    pointwise_forward(nn.Threshold(), 'Threshold', precision_forward)
+    pointwise_forward(nn.Threshold(None, None, True), 'Threshold_inplace', precision_forward)
+
+
+def test_Threshold_backward():
+    """test.lua lines 286-289."""
+    pointwise_backward(nn.Threshold(), 'Threshold', precision_backward)
+    pointwise_backward(nn.Threshold(None, None, True), 'Threshold_inplace', precision_backward)
+
+
+def test_ReLU6_forward():
+    """test.lua lines 291-300."""
+    for inplace in range(0, 2):
+        net = nn.Sequential()
+        # pointwise_forward uses randn, so add a big constant to make sure some
+        # of the values saturate.
+        net.add(nn.MulConstant(6))
+        net.add(nn.ReLU6(inplace == 1))
+        pointwise_forward(net, 'ReLU6 inplace ' + str(inplace), precision_forward)
+
+
+def test_ReLU6_backward():
+    """test.lua lines 302-309."""
+    for inplace in range(0, 2):
+        net = nn.Sequential()
+        net.add(nn.MulConstant(6))
+        net.add(nn.ReLU6(inplace == 1))
+        pointwise_backward(net, 'ReLU6 inplace ' + str(inplace), precision_backward)
+
+
+def test_LeakyReLU_forward():
+    """test.lua lines 311-313."""
+    pointwise_forward(nn.LeakyReLU(), 'LeakyReLU', precision_forward)
+
+
+def test_LeakyReLU_backward():
+    """test.lua lines 315-317."""
+    pointwise_backward(nn.LeakyReLU(), 'LeakyReLU', precision_backward)
+
+
+def test_LeakyReLU_transposed():
+    """test.lua lines 319-321."""
+    pointwise_transposed(nn.LeakyReLU(), 'LeakyReLU', 1.5e-7)
+
+
+def test_Sqrt_forward():
+    """test.lua lines 323-325."""
+    pointwise_forward(nn.Sqrt(), 'Sqrt', precision_forward)
+
+
+def test_Sqrt_backward():
+    """test.lua lines 327-329."""
+    pointwise_backward(nn.Sqrt(), 'Sqrt', precision_backward)
+
+
+def test_Sqrt_zero():
+    """test.lua lines 331-361."""
+    size = random.randint(1, 100)
+
+    for typename in typenames:
+        # Test zero inputs; we will avoid a div-by-zero by setting to zero
+        module_gpu = nn.Sqrt().type(typename)
+        input_gpu = makeNonContiguous(lg.CudaTensor(size, size).zero().type(typename))
+        module_gpu.forward(input_gpu)
+
+        gradOutput_gpu = makeNonContiguous(lg.CudaTensor(size, size).fill(1).type(typename))
+        gradInput_gpu = module_gpu.backward(input_gpu, gradOutput_gpu)
+
+        mytester.assertTensorEq(gradInput_gpu.double(),
+                                lg.DoubleTensor(size, size).zero(),
+                                0.000001, 'error in sqrt backward singularity')
+
+        # Verify CPU and GPU zero behavior equivalency
+        ctype = t2cpu[typename]
+        module_cpu = nn.Sqrt().type(ctype)
+        input_cpu = makeNonContiguous(input_gpu.type(ctype))
+        module_cpu.forward(input_cpu)
+
+        gradOutput_cpu = makeNonContiguous(gradOutput_gpu.type(ctype))
+        gradInput_cpu = module_cpu.backward(input_cpu, gradOutput_cpu)
+
+        mytester.assertTensorEq(gradInput_gpu.double(),
+                                gradInput_cpu.double(),
+                                0.000001, 'Sqrt_zero CPU and GPU not equivalent')
+
+
+def test_Sqrt_transposed():
+    """test.lua lines 363-365."""
+    pointwise_transposed(nn.Sqrt(), 'Sqrt')
+
+
+def test_Square_forward():
+    """test.lua lines 367-369."""
+    pointwise_forward(nn.Square(), 'Square', precision_forward)
+
+
+def test_Square_backward():
+    """test.lua lines 371-373."""
+    pointwise_backward(nn.Square(), 'Square', precision_backward)
+
+
+def test_Square_transposed():
+    """test.lua lines 375-377."""
+    pointwise_transposed(nn.Square(), 'Square')
+
+
+def test_SoftShrink_forward():
+    """test.lua lines 379-382."""
+    r = random.random()
+    pointwise_forward(nn.SoftShrink(r), 'SoftShrink', precision_forward)
+
+
+def test_SoftShrink_backward():
+    """test.lua lines 384-387."""
+    r = random.random()
+    pointwise_backward(nn.SoftShrink(r), 'SoftShrink', precision_backward)
+
+
+def test_SoftShrink_transposed():
+    """test.lua lines 389-392."""
+    r = random.random()
+    pointwise_transposed(nn.SoftShrink(r), 'SoftShrink', precision_backward)
+
+
+def test_ELU_forward():
+    """test.lua lines 394-396."""
+    pointwise_forward(nn.ELU(), 'ELU', precision_forward)
+
+
+def test_ELU_backward():
+    """test.lua lines 398-400."""
+    pointwise_backward(nn.ELU(), 'ELU', precision_backward)
+
+
+def test_ELU_transposed():
+    """test.lua lines 402-404."""
+    pointwise_transposed(nn.ELU(), 'ELU', 1e-6)
+
+
+def test_SoftMax_forward():
+    """test.lua lines 406-408."""
+    pointwise_forward(nn.SoftMax(), 'SoftMax', precision_forward)
+
+
+def test_SoftMax_backward():
+    """test.lua lines 410-412."""
+    pointwise_backward(nn.SoftMax(), 'SoftMax', precision_backward)
+
+
+def test_LogSoftMax_forward():
+    """test.lua lines 414-416."""
+    pointwise_forward(nn.LogSoftMax(), 'LogSoftMax', precision_forward * 10)
+
+
+def test_LogSoftMax_backward():
+    """test.lua lines 418-420."""
+    pointwise_backward(nn.LogSoftMax(), 'LogSoftMax', precision_backward)
+
+
+def test_SpatialSoftMax():
+    """test.lua lines 422-444."""
+    # shrunk: the Lua's batch of 32..256 (up to 32M elements) takes 7 s on the simulator; 4..32 keeps each
+    # draw of dim, h and w
+    bs = random.randint(4, 32)
+    dim = lg.random(1, 50 + 1)
+    h = lg.random(1, 50 + 1)
+    w = lg.random(1, 50 + 1)
+
+    input = makeNonContiguous(lg.randn(bs, dim, h, w))
+    sconv = nn.SpatialSoftMax()
+    groundtruth = sconv.forward(input)
+    gradOutput = makeNonContiguous(groundtruth.clone().fill(0.5))
+    gradInput = sconv.backward(input, gradOutput)
+
+    input = makeNonContiguous(input.cuda())
+    gradOutput = makeNonContiguous(gradOutput.cuda())
+    gconv = nn.SpatialSoftMax().cuda()
+    rescuda = gconv.forward(input)
+    gradcuda = gconv.backward(input, gradOutput)
+
+    error = rescuda.float() - groundtruth
+    mytester.assertlt(error.abs().max(), precision_forward * 10, 'error on state (forward) ')
+
+    error = gradcuda.float() - gradInput
+    mytester.assertlt(error.abs().max(), precision_backward * 10, 'error on state (backward) ')
+
+
+def test_LogSoftMax_forward_batch():
+    """test.lua lines 446-464."""
+    size = random.randint(1, 256)
+    bs = random.randint(32, 256)
+
+    for typename in typenames:
+        input = lg.randn(bs, size).type(typename)
+        ctype = t2cpu[typename]
+        input = makeNonContiguous(input.type(ctype))
+        sconv = nn.LogSoftMax().type(ctype)
+        groundtruth = sconv.forward(input)
+
+        input = makeNonContiguous(input.type(typename))
+        gconv = nn.LogSoftMax().type(typename)
+        rescuda = gconv.forward(input)
+
+        error = rescuda.double() - groundtruth.double()
+        mytester.assertlt(error.abs().max(), precision_forward_type(precision_forward * 10, typename),
+                          'error on state (forward) with %s' % typename)
+
+
+def test_LogSoftMax_backward_batch():
+    """test.lua lines 466-491."""
+    size = random.randint(1, 256)
+    bs = random.randint(32, 256)
+
+    for typename in typenames:
+        input = lg.randn(bs, size).type(typename)
+        gradOutput = lg.randn(bs, size).type(typename)
+        ctype = t2cpu[typename]
+        input = makeNonContiguous(input.type(ctype))
+        gradOutput = makeNonContiguous(gradOutput.type(ctype))
+        sconv = nn.LogSoftMax().type(ctype)
+        sconv.forward(input)
+        groundgrad = sconv.backward(input, gradOutput)
+
+        input = makeNonContiguous(input.type(typename))
+        gradOutput = makeNonContiguous(gradOutput.type(typename))
+        gconv = sconv.clone().type(typename)
+        gconv.forward(input)
+        rescuda = gconv.backward(input, gradOutput)
+
+        error = rescuda.double() - groundgrad.double()
+
+        mytester.assertlt(error.abs().max(), precision_backward_type(precision_backward, typename),
+                          'error on state (backward) with %s' % typename)
+
+
+def test_SpatialLogSoftMax_forward():
+    """test.lua lines 493-513."""
+    size = random.randint(1, 256)
+    ini = random.randint(8, 32)
+    inj = random.randint(8, 32)
+
+    for typename in typenames:
+        input = lg.randn(size, inj, ini).type(typename)
+        ctype = t2cpu[typename]
+        input = makeNonContiguous(input.type(ctype))
+        sconv = nn.SpatialLogSoftMax().type(ctype)
+        groundtruth = sconv.forward(input).type(ctype)
+
+        input = makeNonContiguous(input.type(typename))
+        gconv = nn.SpatialLogSoftMax().type(typename)
+        rescuda = gconv.forward(input)
+
+        error = rescuda.double() - groundtruth.double()
+        mytester.assertlt(error.abs().max(),
+                          precision_forward_type(precision_forward * 25, typename),
+                          'error on state (forward) with %s' % typename)
+
+
+def test_SpatialLogSoftMax_backward():
+    """test.lua lines 515-541."""
+    size = random.randint(1, 256)
+    ini = random.randint(8, 32)
+    inj = random.randint(8, 32)
+
+    for typename in typenames:
+        input = lg.randn(size, inj, ini).type(typename)
+        gradOutput = lg.randn(size, inj, ini).type(typename)
+        ctype = t2cpu[typename]
+        input = input.type(ctype)
+        gradOutput = makeNonContiguous(gradOutput.type(ctype))
+        sconv = nn.SpatialLogSoftMax().type(ctype)
+        sconv.forward(input)
+        groundgrad = sconv.backward(input, gradOutput)
+
+        input = makeNonContiguous(input.type(typename))
+        gradOutput = makeNonContiguous(gradOutput.type(typename))
+        gconv = sconv.clone().type(typename)
+        gconv.forward(input)
+        rescuda = gconv.backward(input, gradOutput)
+
+        error = rescuda.double() - groundgrad.double()
+
+        mytester.assertlt(error.abs().max(), precision_backward_type(precision_backward, typename),
+                          'error on state (backward) with %s' % typename)
+
+
+def test_SpatialLogSoftMax_forward_batch():
+    """test.lua lines 543-564."""
+    size = random.randint(1, 256)
+    bs = random.randint(8, 32)
+    ini = random.randint(8, 32)
+    inj = random.randint(8, 32)
+
+    for typename in typenames:
+        input = lg.randn(bs, size, inj, ini).type(typename)
+        ctype = t2cpu[typename]
+        input = input.type(ctype)
+        sconv = nn.SpatialLogSoftMax().type(ctype)
+        groundtruth = sconv.forward(input)
+
+        input = makeNonContiguous(input.type(typename))
+        gconv = nn.SpatialLogSoftMax().type(typename)
+        rescuda = gconv.forward(input)
+
+        error = rescuda.double() - groundtruth.double()
+        mytester.assertlt(error.abs().max(),
+                          precision_forward_type(precision_forward * 25, typename),
+                          'error on state (forward) with %s' % typename)
+
+
+def test_SpatialLogSoftMax_backward_batch():
+    """test.lua lines 566-593."""
+    size = random.randint(1, 256)
+    bs = random.randint(8, 32)
+    ini = random.randint(8, 32)
+    inj = random.randint(8, 32)
+
+    for typename in typenames:
+        input = lg.randn(bs, size, inj, ini).type(typename)
+        gradOutput = lg.randn(bs, size, inj, ini).type(typename)
+        ctype = t2cpu[typename]
+        input = makeNonContiguous(input.type(ctype))
+        gradOutput = makeNonContiguous(gradOutput.type(ctype))
+        sconv = nn.SpatialLogSoftMax().type(ctype)
+        sconv.forward(input)
+        groundgrad = sconv.backward(input, gradOutput)
+
+        input = makeNonContiguous(input.type(typename))
+        gradOutput = makeNonContiguous(gradOutput.type(typename))
+        gconv = sconv.clone().type(typename)
+        gconv.forward(input)
+        rescuda = gconv.backward(input, gradOutput)
+
+        error = rescuda.double() - groundgrad.double()
+
+        mytester.assertlt(error.abs().max(), precision_backward_type(precision_backward, typename),
+                          'error on state (backward) with %s' % typename)
