@@ -583,3 +583,423 @@ def test_SpatialLogSoftMax_backward_batch():
 
         mytester.assertlt(error.abs().max(), precision_backward_type(precision_backward, typename),
                           'error on state (backward) with %s' % typename)
+
+
+def test_Euclidean_forward_batch():
+    """test.lua lines 600-630."""
+    bs = random.randint(8, 32)
+    nin = random.randint(1, 100)
+    nout = random.randint(1, 100)
+
+    tm = {}
+    title = 'Euclidean forward %d %d -> %d %d' % (bs, nin, bs, nout)
+    times[title] = tm
+
+    input = makeNonContiguous(lg.randn(bs, nin))
+    sconv = nn.Euclidean(nin, nout)
+    groundtruth = sconv.forward(input)
+    a = lg.Timer()
+    for i in range(nloop):
+        groundtruth = sconv.forward(input)
+    tm['cpu'] = a.time()['real']
+
+    input = makeNonContiguous(input.cuda())
+    gconv = sconv.clone().cuda()
+    rescuda = gconv.forward(input)
+    a.reset()
+    for i in range(nloop):
+        rescuda = gconv.forward(input)
+    cutorch.synchronize()
+    tm['gpu'] = a.time()['real']
+
+    error = rescuda.float() - groundtruth
+    mytester.assertlt(error.abs().max(), precision_forward, 'error on state (forward) batch ')
+
+
+def test_Euclidean_backward_batch():
+    """test.lua lines 632-676."""
+    bs = random.randint(8, 32)
+    nin = random.randint(1, 100)
+    nout = random.randint(1, 100)
+
+    tm = {}
+    title = 'Euclidean backward %d %d <- %d %d' % (bs, nin, bs, nout)
+    times[title] = tm
+
+    input = makeNonContiguous(lg.randn(bs, nin))
+    gradOutput = makeNonContiguous(lg.randn(bs, nout))
+    sconv = nn.Euclidean(nin, nout)
+    sconv.forward(input)
+    sconv.zeroGradParameters()
+    groundgrad = sconv.backward(input, gradOutput)
+    a = lg.Timer()
+    for i in range(nloop):
+        sconv.zeroGradParameters()
+        groundgrad = sconv.backward(input, gradOutput)
+    groundweight = sconv.gradWeight
+    tm['cpu'] = a.time()['real']
+
+    input = makeNonContiguous(input.cuda())
+    gradOutput = makeNonContiguous(gradOutput.cuda())
+    gconv = sconv.clone().cuda()
+    gconv.forward(input)
+    gconv.zeroGradParameters()
+    rescuda = gconv.backward(input, gradOutput)
+    a.reset()
+    for i in range(nloop):
+        gconv.zeroGradParameters()
+        rescuda = gconv.backward(input, gradOutput)
+    cutorch.synchronize()
+    tm['gpu'] = a.time()['real']
+
+    weightcuda = gconv.gradWeight
+
+    error = rescuda.float() - groundgrad
+    werror = weightcuda.float() - groundweight
+
+    mytester.assertlt(error.abs().max(), precision_backward, 'error on state (backward) ')
+    mytester.assertlt(werror.abs().max(), precision_backward, 'error on weight (backward) ')
+
+
+def test_WeightedEuclidean_forward_batch():
+    """test.lua lines 678-708."""
+    bs = random.randint(8, 32)
+    nin = random.randint(1, 100)
+    nout = random.randint(1, 100)
+
+    tm = {}
+    title = 'WeightedEuclidean forward %d %d -> %d %d' % (bs, nin, bs, nout)
+    times[title] = tm
+
+    input = makeNonContiguous(lg.randn(bs, nin))
+    sconv = nn.WeightedEuclidean(nin, nout)
+    groundtruth = sconv.forward(input)
+    a = lg.Timer()
+    for i in range(nloop):
+        groundtruth = sconv.forward(input)
+    tm['cpu'] = a.time()['real']
+
+    input = makeNonContiguous(input.cuda())
+    gconv = sconv.clone().cuda()
+    rescuda = gconv.forward(input)
+    a.reset()
+    for i in range(nloop):
+        rescuda = gconv.forward(input)
+    cutorch.synchronize()
+    tm['gpu'] = a.time()['real']
+
+    error = rescuda.float() - groundtruth
+    mytester.assertlt(error.abs().max(), precision_forward, 'error on state (forward) batch ')
+
+
+def test_WeightedEuclidean_backward_batch():
+    """test.lua lines 710-758."""
+    bs = random.randint(8, 32)
+    nin = random.randint(1, 100)
+    nout = random.randint(1, 100)
+
+    tm = {}
+    title = 'WeightedEuclidean backward %d %d <- %d %d' % (bs, nin, bs, nout)
+    times[title] = tm
+
+    input = makeNonContiguous(lg.randn(bs, nin))
+    gradOutput = makeNonContiguous(lg.randn(bs, nout))
+    sconv = nn.WeightedEuclidean(nin, nout)
+    sconv.forward(input)
+    sconv.zeroGradParameters()
+    groundgrad = sconv.backward(input, gradOutput)
+    a = lg.Timer()
+    for i in range(nloop):
+        sconv.zeroGradParameters()
+        groundgrad = sconv.backward(input, gradOutput)
+    groundweight = sconv.gradWeight
+    grounddiagCov = sconv.gradDiagCov
+    tm['cpu'] = a.time()['real']
+
+    input = makeNonContiguous(input.cuda())
+    gradOutput = makeNonContiguous(gradOutput.cuda())
+    gconv = sconv.clone().cuda()
+    gconv.forward(input)
+    gconv.zeroGradParameters()
+    rescuda = gconv.backward(input, gradOutput)
+    a.reset()
+    for i in range(nloop):
+        gconv.zeroGradParameters()
+        rescuda = gconv.backward(input, gradOutput)
+    cutorch.synchronize()
+    tm['gpu'] = a.time()['real']
+
+    weightcuda = gconv.gradWeight
+    diagCovcuda = gconv.gradDiagCov
+
+    error = rescuda.float() - groundgrad
+    werror = weightcuda.float() - groundweight
+    derror = diagCovcuda.float() - grounddiagCov
+
+    mytester.assertlt(error.abs().max(), precision_backward, 'error on state (backward) ')
+    mytester.assertlt(werror.abs().max(), precision_backward, 'error on weight (backward) ')
+    mytester.assertlt(derror.abs().max(), precision_backward, 'error on diagCov (backward) ')
+
+
+def test_SparseLinear_forward():
+    """test.lua lines 760-792: the sparse rows' indices are 0-based (docs/porting.md's index row), so the
+    ``randperm`` draws index directly."""
+    inb = random.randint(5, 10)
+    ini = random.randint(50, 100)
+    inj = random.randint(5, 10)
+
+    for typename in typenames:
+        if typename != 'torch.CudaHalfTensor':
+            ctype = t2cpu[typename]
+            module = nn.SparseLinear(ini, inj).type(ctype)
+            sslin = module
+            gslin = module.clone().type(typename)
+
+            # Create a random sparse vector
+            input = []
+            for i in range(inb):
+                nnz = random.randint(5, 10)
+                inds = lg.randperm(ini)[0:nnz]
+                input.append(lg.Tensor(nnz, 2).type(ctype))
+                input[i].select(1, 0).copy(inds)
+                input[i].select(1, 1).copy(lg.rand(nnz).type(typename).type(ctype))
+
+            groundtruth = sslin.forward(input)
+            sslin.zeroGradParameters()
+
+            for i, v in enumerate(input):
+                input[i] = input[i].type(typename)
+            rescuda = gslin.forward(input)
+            gslin.zeroGradParameters()
+
+            error = rescuda.double() - groundtruth.double()
+            mytester.assertlt(error.abs().max(), precision_forward_type(precision_forward, typename),
+                              'error on state (forward) with %s' % typename)
+
+
+def test_SparseLinear_backward():
+    """test.lua lines 794-856: the sparse rows' indices are 0-based (docs/porting.md's index row)."""
+    inb = random.randint(5, 10)
+    ini = random.randint(50, 100)
+    inj = random.randint(5, 10)
+
+    for typename in typenames:
+        if typename != 'torch.CudaHalfTensor':
+            ctype = t2cpu[typename]
+            gslin = nn.SparseLinear(ini, inj).type(typename)
+            sslin = nn.Linear(ini, inj).type(ctype)
+            gslin.weight = sslin.weight.clone().type(typename)
+            gslin.bias = sslin.bias.clone().type(typename)
+
+            # Create a random sparse vector
+            input = []
+            nonsparse = lg.zeros(inb, ini).type(ctype)
+            for i in range(inb):
+                nnz = random.randint(3, 5)
+                inds = lg.randperm(ini)[0:nnz]
+                input.append(lg.Tensor(nnz, 2).type(ctype))
+                input[i].select(1, 0).copy(inds)
+                input[i].select(1, 1).copy(lg.rand(nnz).type(typename).type(ctype))
+                nonsparse[i].scatter(0, input[i].select(1, 0).long(), input[i].select(1, 1))
+
+            gradOutput = makeNonContiguous(lg.randn(inb, inj).type(typename).type(ctype))
+            sslin.forward(nonsparse)
+            groundgrad = sslin.backward(nonsparse, gradOutput)
+            sslin.zeroGradParameters()
+            groundweight = sslin.gradWeight
+            groundbias = sslin.gradBias
+
+            for i, v in enumerate(input):
+                input[i] = input[i].type(typename)
+            gradOutput = makeNonContiguous(gradOutput.type(typename))
+            gslin.forward(input)
+            rescuda = gslin.backward(input, gradOutput)
+            gslin.zeroGradParameters()
+            weightcuda = gslin.gradWeight
+            biascuda = gslin.gradBias
+
+            werror = weightcuda.double() - groundweight.double()
+            berror = biascuda.double() - groundbias.double()
+
+            mytester.assertlt(werror.abs().max(), precision_backward_type(precision_backward, typename),
+                              'error on weight (backward) with %s' % typename)
+            mytester.assertlt(berror.abs().max(), precision_backward_type(precision_backward, typename),
+                              'error on bias (backward) with %s' % typename)
+
+            gslin.updateParameters(.1)
+            sslin.updateParameters(.1)
+            werror = gslin.weight.double() - sslin.weight.double()
+            berror = gslin.bias.double() - sslin.bias.double()
+
+            mytester.assertlt(werror.abs().max(), precision_backward_type(precision_backward, typename),
+                              'error on weight (update) with %s' % typename)
+            mytester.assertlt(berror.abs().max(), precision_backward_type(precision_backward, typename),
+                              'error on bias (update) with %s' % typename)
+
+            gslin.zeroGradParameters()
+
+
+def BatchNormalization_forward(moduleName, inputSize):
+    """test.lua lines 858-886: training forward, output and running averages."""
+    planes = inputSize[1]
+
+    for typename in typenames:
+        input = lg.randn(*inputSize).type(typename)
+
+        ctype = t2cpu[typename]
+        input = makeNonContiguous(input.type(ctype))
+        sbnorm = getattr(nn, moduleName)(planes).type(ctype)
+        groundtruth = sbnorm.forward(input)
+
+        input = makeNonContiguous(input.type(typename))
+        gbnorm = getattr(nn, moduleName)(planes).type(typename)
+        gbnorm.weight = sbnorm.weight.type(typename)
+        gbnorm.bias = sbnorm.bias.type(typename)
+        rescuda = gbnorm.forward(input)
+
+        error = rescuda.double() - groundtruth.double()
+        mytester.assertlt(error.abs().max(), precision_forward_type(precision_forward, typename, rescuda.abs().max()),
+                          'error on state (forward) with %s' % typename)
+        # the Lua formats ``typenanme`` here (a typo: nil)
+        mytester.assertlt((gbnorm.running_mean.double() - sbnorm.running_mean.double()).abs().max(),
+                          precision_forward_type(precision_forward, typename, gbnorm.running_mean.abs().max()),
+                          'error on running_mean (forward) with %s' % typename)
+        mytester.assertlt((gbnorm.running_var.double() - sbnorm.running_var.double()).abs().max(),
+                          precision_forward_type(precision_forward, typename, gbnorm.running_var.abs().max()),
+                          'error on running_var (forward) with %s' % typename)
+
+
+def BatchNormalization_forward_inference(moduleName, inputSize):
+    """test.lua lines 888-918: evaluation forward with given running averages."""
+    planes = inputSize[1]
+
+    for typename in typenames:
+        input = lg.randn(*inputSize).type(typename)
+
+        ctype = t2cpu[typename]
+        input = makeNonContiguous(input.type(ctype))
+        sbnorm = getattr(nn, moduleName)(planes).type(ctype)
+        sbnorm.running_mean.normal(1, 2)
+        sbnorm.running_var.uniform(1e-3, 2)
+        sbnorm.running_var = sbnorm.running_var.type(typename).type(ctype)
+        sbnorm.running_mean = sbnorm.running_mean.type(typename).type(ctype)
+
+        sbnorm.evaluate()
+        groundtruth = sbnorm.forward(input)
+
+        input = makeNonContiguous(input.type(typename))
+        gbnorm = getattr(nn, moduleName)(planes).type(typename)
+        gbnorm.evaluate()
+        gbnorm.weight = sbnorm.weight.type(typename)
+        gbnorm.bias = sbnorm.bias.type(typename)
+        gbnorm.running_mean = sbnorm.running_mean.type(typename)
+        gbnorm.running_var = sbnorm.running_var.type(typename)
+        rescuda = gbnorm.forward(input)
+
+        error = rescuda.double() - groundtruth.double()
+        mytester.assertlt(error.abs().max(), precision_forward_type(precision_forward, typename, rescuda.abs().max()),
+                          'error on state (forward evaluate) with %s' % typename)
+
+
+def BatchNormalization_backward(moduleName, mode, inputSize, backwardFn):
+    """test.lua lines 920-977: gradInput, gradWeight and gradBias in training or evaluation."""
+    assert mode == 'training' or mode == 'evaluation', 'invalid mode'
+
+    planes = inputSize[1]
+
+    for typename in typenames:
+        input = lg.randn(*inputSize).type(typename)
+        gradOutput = lg.randn(*inputSize).type(typename)
+
+        ctype = t2cpu[typename]
+        input = makeNonContiguous(input.type(ctype))
+        gradOutput = makeNonContiguous(gradOutput.type(ctype))
+        sbnorm = getattr(nn, moduleName)(planes).type(ctype)
+        if mode == 'training':
+            sbnorm.training()
+        else:
+            sbnorm.evaluate()
+        sbnorm.forward(input)
+        sbnorm.zeroGradParameters()
+        groundgrad = backwardFn(sbnorm, input, gradOutput)
+        groundweight = sbnorm.gradWeight
+        groundbias = sbnorm.gradBias
+
+        input = makeNonContiguous(input.type(typename))
+        gradOutput = makeNonContiguous(gradOutput.type(typename))
+        gbnorm = getattr(nn, moduleName)(planes).type(typename)
+        if mode == 'training':
+            gbnorm.training()
+        else:
+            gbnorm.evaluate()
+        gbnorm.weight = sbnorm.weight.type(typename)
+        gbnorm.bias = sbnorm.bias.type(typename)
+        gbnorm.forward(input)
+        gbnorm.zeroGradParameters()
+        rescuda = backwardFn(gbnorm, input, gradOutput)
+        weightcuda = gbnorm.gradWeight
+        biascuda = gbnorm.gradBias
+
+        error = rescuda.double() - groundgrad.double()
+        werror = weightcuda.double() - groundweight.double()
+        berror = biascuda.double() - groundbias.double()
+
+        backerror = precision_backward_type(precision_backward, typename, rescuda.abs().max())
+        if typename == 'torch.CudaHalfTensor' and (mode == 'training'):
+            # this correction is empirical; mean can be off by roughly 4e-4, multiplied by roughly stdval^2.
+            backerror = backerror + (sbnorm.save_std.max()) ** 2 * 4e-4
+        mytester.assertlt(error.abs().max(),
+                          backerror,
+                          'error on state (backward) with %s' % typename)
+        mytester.assertlt(werror.abs().max(),
+                          precision_backward_type(precision_backward, typename, weightcuda.abs().max()),
+                          'error on weight (backward) with %s' % typename)
+        mytester.assertlt(berror.abs().max(),
+                          precision_backward_type(precision_backward, typename, biascuda.abs().max()),
+                          'error on bias (backward) with %s' % typename)
+
+
+def testBatchNormalization(name, dim, k, batchsize=None):
+    """test.lua lines 979-1003: the three helpers above on random sizes, backward through ``backward`` and
+    through ``updateGradInput`` + ``accGradParameters``."""
+    def inputSize():
+        inputSize = [batchsize or lg.random(2, 32 + 1), lg.random(1, k + 1)]
+        for i in range(dim):
+            inputSize.append(lg.random(1, k + 1))
+        return inputSize
+
+    def backward1(m, input, gradOutput):
+        return m.backward(input, gradOutput)
+
+    def backward2(m, input, gradOutput):
+        gradInput = m.updateGradInput(input, gradOutput)
+        m.accGradParameters(input, gradOutput)
+        return gradInput
+
+    BatchNormalization_forward(name, inputSize())
+    BatchNormalization_forward_inference(name, inputSize())
+    BatchNormalization_backward(name, 'training', inputSize(), backward1)
+    BatchNormalization_backward(name, 'training', inputSize(), backward2)
+    BatchNormalization_backward(name, 'evaluation', inputSize(), backward1)
+    BatchNormalization_backward(name, 'evaluation', inputSize(), backward2)
+
+
+testBatchNormalization.__test__ = False   # the Lua's local helper, not a test of its own
+
+
+def test_BatchNormalization():
+    """test.lua lines 1005-1008."""
+    testBatchNormalization('BatchNormalization', 0, 128)
+    testBatchNormalization('BatchNormalization', 0, 128, 1)  # test batchsize=1
+
+
+def test_SpatialBatchNormalization():
+    """test.lua lines 1010-1014."""
+    testBatchNormalization('SpatialBatchNormalization', 2, 64)
+    # check with large image size (32*32 = 1024)
+    BatchNormalization_forward('SpatialBatchNormalization', [2, 2, 32, 32])
+
+
+def test_VolumetricBatchNormalization():
+    """test.lua lines 1016-1018."""
+    testBatchNormalization('VolumetricBatchNormalization', 3, 16)
