@@ -1003,3 +1003,631 @@ def test_SpatialBatchNormalization():
 def test_VolumetricBatchNormalization():
     """test.lua lines 1016-1018."""
     testBatchNormalization('VolumetricBatchNormalization', 3, 16)
+
+
+def test_SpatialConvolutionMM_forward_single():
+    """test.lua lines 1020-1066."""
+    from_ = random.randint(1, 8)
+    to = random.randint(1, 2) * 8
+    ki = random.randint(3, 15)
+    kj = random.randint(3, 15)
+    si = random.randint(1, 3)
+    sj = random.randint(1, 3)
+    outi = random.randint(1, 16)
+    outj = random.randint(1, 16)
+    padW = random.randint(0, 1)
+    padH = random.randint(0, 1)
+    ini = (outi - 1) * si + ki - padW * 2
+    inj = (outj - 1) * sj + kj - padH * 2
+
+    def jacTests(noBias):
+        noBias = noBias or False
+        for typename in typenames:
+            input = lg.randn(from_, inj, ini).type(typename)
+
+            ctype = t2cpu[typename]
+            input = makeNonContiguous(input.type(ctype))
+            sconv = nn.SpatialConvolutionMM(from_, to, ki, kj, si, sj, padW, padH).type(ctype)
+            if noBias:
+                sconv.noBias()
+            groundtruth = sconv.forward(input)
+
+            input = makeNonContiguous(input.type(typename))
+            gconv = nn.SpatialConvolutionMM(from_, to, ki, kj, si, sj, padW, padH).type(typename)
+            if noBias:
+                gconv.noBias()
+            gconv.weight = sconv.weight.type(typename)
+            if gconv.bias is not None:
+                gconv.bias = sconv.bias.type(typename)
+            rescuda = gconv.forward(input)
+
+            error = rescuda.double() - groundtruth.double()
+            mytester.assertlt(error.abs().max(), precision_forward_type(precision_forward, typename),
+                              'error on state (forward) with %s' % typename)
+
+    jacTests(False)
+    jacTests(True)
+
+
+def test_SpatialConvolutionMM_forward_batch():
+    """test.lua lines 1068-1114: the Lua defines ``jacTests`` and never calls it; so does the port."""
+    bs = random.randint(1, 2) * 2
+    from_ = random.randint(1, 8)
+    to = random.randint(1, 2) * 8
+    ki = random.randint(3, 15)
+    kj = random.randint(3, 15)
+    si = random.randint(1, 3)
+    sj = random.randint(1, 3)
+    outi = random.randint(1, 16)
+    outj = random.randint(1, 16)
+    padW = random.randint(0, 1)
+    padH = random.randint(0, 1)
+    ini = (outi - 1) * si + ki - padW * 2
+    inj = (outj - 1) * sj + kj - padH * 2
+
+    def jacTests(noBias):
+        noBias = noBias or False
+        for typename in typenames:
+            input = lg.randn(bs, from_, inj, ini).type(typename)
+
+            ctype = t2cpu[typename]
+            input = makeNonContiguous(input.type(ctype))
+            sconv = nn.SpatialConvolutionMM(from_, to, ki, kj, si, sj, padW, padH).type(ctype)
+            if noBias:
+                sconv.noBias()
+            groundtruth = sconv.forward(input)
+
+            input = makeNonContiguous(input.type(typename))
+            gconv = nn.SpatialConvolutionMM(from_, to, ki, kj, si, sj, padW, padH).type(typename)
+            if noBias:
+                gconv.noBias()
+            gconv.weight = sconv.weight.type(typename)
+            if gconv.bias is not None:
+                gconv.bias = sconv.bias.type(typename)
+            rescuda = gconv.forward(input)
+
+            error = rescuda.double() - groundtruth.double()
+            mytester.assertlt(error.abs().max(), precision_forward_type(precision_forward, typename),
+                              'error on state (forward) with %s' % typename)
+
+
+def test_SpatialConvolutionMM_backward_single():
+    """test.lua lines 1116-1179."""
+    from_ = random.randint(1, 8)
+    to = random.randint(1, 2) * 8
+    ki = random.randint(3, 15)
+    kj = random.randint(3, 15)
+    si = random.randint(1, 3)
+    sj = random.randint(1, 3)
+    outi = random.randint(1, 16)
+    outj = random.randint(1, 16)
+    padW = random.randint(0, 1)
+    padH = random.randint(0, 1)
+    ini = (outi - 1) * si + ki - padW * 2
+    inj = (outj - 1) * sj + kj - padH * 2
+
+    def jacTests(noBias):
+        noBias = noBias or False
+
+        for typename in typenames:
+            input = lg.randn(from_, inj, ini).type(typename)
+            gradOutput = lg.randn(to, outj, outi).type(typename)
+
+            ctype = t2cpu[typename]
+            input = makeNonContiguous(input.type(ctype))
+            gradOutput = makeNonContiguous(gradOutput.type(ctype))
+            sconv = nn.SpatialConvolutionMM(from_, to, ki, kj, si, sj, padW, padH).type(ctype)
+            if noBias:
+                sconv.noBias()
+            sconv.forward(input)
+            sconv.zeroGradParameters()
+            groundgrad = sconv.backward(input, gradOutput)
+            groundweight = sconv.gradWeight
+            groundbias = sconv.gradBias
+
+            input = makeNonContiguous(input.type(typename))
+            gradOutput = makeNonContiguous(gradOutput.type(typename))
+            gconv = nn.SpatialConvolutionMM(from_, to, ki, kj, si, sj, padW, padH).type(typename)
+            if noBias:
+                gconv.noBias()
+            gconv.weight = sconv.weight.type(typename)
+            if gconv.bias is not None:
+                gconv.bias = sconv.bias.type(typename)
+            gconv.forward(input)
+            gconv.zeroGradParameters()
+            rescuda = gconv.backward(input, gradOutput)
+            weightcuda = gconv.gradWeight
+
+            error = rescuda.double() - groundgrad.double()
+            werror = weightcuda.double() - groundweight.double()
+
+            mytester.assertlt(error.abs().max(), precision_backward_type(precision_backward, typename),
+                              'error on state (backward) with %s' % typename)
+            mytester.assertlt(werror.abs().max(),
+                              precision_backward_conv_weightbias(precision_backward, typename, weightcuda.abs().max()),
+                              'error on weight (backward) with %s' % typename)
+
+            if gconv.bias is not None:
+                berror = gconv.gradBias.double() - groundbias.double()
+                mytester.assertlt(berror.abs().max(),
+                                  precision_backward_conv_weightbias(precision_backward, typename,
+                                                                     gconv.gradBias.abs().max()),
+                                  'error on bias (backward) with %s' % typename)
+
+    jacTests(False)
+    jacTests(True)
+
+
+def test_SpatialConvolutionMM_backward_batch():
+    """test.lua lines 1181-1243."""
+    bs = random.randint(1, 2) * 2
+    from_ = random.randint(1, 8)
+    to = random.randint(1, 2) * 8
+    ki = random.randint(3, 15)
+    kj = random.randint(3, 15)
+    si = random.randint(1, 3)
+    sj = random.randint(1, 3)
+    outi = random.randint(1, 16)
+    outj = random.randint(1, 16)
+    padW = random.randint(0, 1)
+    padH = random.randint(0, 1)
+    ini = (outi - 1) * si + ki - padW * 2
+    inj = (outj - 1) * sj + kj - padH * 2
+
+    def jacTests(noBias):
+        noBias = noBias or False
+
+        for typename in typenames:
+            input = lg.randn(bs, from_, inj, ini)
+            gradOutput = lg.randn(bs, to, outj, outi)
+
+            ctype = t2cpu[typename]
+            input = makeNonContiguous(input.type(ctype))
+            gradOutput = makeNonContiguous(gradOutput.type(ctype))
+            sconv = nn.SpatialConvolutionMM(from_, to, ki, kj, si, sj, padW, padH).type(ctype)
+            if noBias:
+                sconv.noBias()
+            sconv.forward(input)
+            sconv.zeroGradParameters()
+            groundgrad = sconv.backward(input, gradOutput)
+            groundweight = sconv.gradWeight
+            groundbias = sconv.gradBias
+
+            input = makeNonContiguous(input.type(typename))
+            gradOutput = makeNonContiguous(gradOutput.type(typename))
+            gconv = nn.SpatialConvolutionMM(from_, to, ki, kj, si, sj, padW, padH).type(typename)
+            if noBias:
+                gconv.noBias()
+            gconv.weight = sconv.weight.type(typename)
+            if gconv.bias is not None:
+                gconv.bias = sconv.bias.type(typename)
+            gconv.forward(input)
+            gconv.zeroGradParameters()
+            rescuda = gconv.backward(input, gradOutput)
+            weightcuda = gconv.gradWeight
+
+            error = rescuda.double() - groundgrad.double()
+            werror = weightcuda.double() - groundweight.double()
+
+            mytester.assertlt(error.abs().max(), precision_backward_type(precision_backward, typename),
+                              'error on state (backward) with %s' % typename)
+            mytester.assertlt(werror.abs().max(),
+                              precision_backward_conv_weightbias(precision_backward, typename, weightcuda.abs().max()),
+                              'error on weight (backward) with %s' % typename)
+            if gconv.bias is not None:
+                berror = gconv.gradBias.double() - groundbias.double()
+                mytester.assertlt(berror.abs().max(),
+                                  precision_backward_conv_weightbias(precision_backward, typename,
+                                                                     gconv.gradBias.abs().max()),
+                                  'error on bias (backward) with %s' % typename)
+
+    jacTests(False)
+    jacTests(True)
+
+
+def test_SpatialConvolutionLocal_forward_single():
+    """test.lua lines X."""
+    from_ = random.randint(1, 8)
+    to = random.randint(1, 2) * 8
+    ki = random.randint(3, 15)
+    kj = random.randint(3, 15)
+    si = random.randint(1, 3)
+    sj = random.randint(1, 3)
+    outi = random.randint(1, 16)
+    outj = random.randint(1, 16)
+    padW = random.randint(0, 1)
+    padH = random.randint(0, 1)
+    ini = (outi - 1) * si + ki - padW * 2
+    inj = (outj - 1) * sj + kj - padH * 2
+
+    for typename in typenames:
+        if typename != 'torch.CudaHalfTensor':
+            input = lg.randn(from_, inj, ini).type(typename)
+
+            ctype = t2cpu[typename]
+            input = makeNonContiguous(input.type(ctype))
+            sconv = nn.SpatialConvolutionLocal(from_, to, ini, inj, ki, kj, si, sj, padW, padH).type(ctype)
+            groundtruth = sconv.forward(input)
+
+            input = makeNonContiguous(input.type(typename))
+            gconv = nn.SpatialConvolutionLocal(from_, to, ini, inj, ki, kj, si, sj, padW, padH).type(typename)
+            gconv.weight = sconv.weight.type(typename)
+            gconv.bias = sconv.bias.type(typename)
+            rescuda = gconv.forward(input)
+
+            error = rescuda.double() - groundtruth.double()
+            mytester.assertlt(error.abs().max(), precision_forward_type(precision_forward, typename),
+                              'error on state (forward) with %s' % typename)
+
+
+def test_SpatialConvolutionLocal_forward_batch():
+    """test.lua lines X."""
+    bs = random.randint(1, 2) * 2
+    from_ = random.randint(1, 8)
+    to = random.randint(1, 2) * 8
+    ki = random.randint(3, 15)
+    kj = random.randint(3, 15)
+    si = random.randint(1, 3)
+    sj = random.randint(1, 3)
+    outi = random.randint(1, 16)
+    outj = random.randint(1, 16)
+    padW = random.randint(0, 1)
+    padH = random.randint(0, 1)
+    ini = (outi - 1) * si + ki - padW * 2
+    inj = (outj - 1) * sj + kj - padH * 2
+
+    for typename in typenames:
+        if typename != 'torch.CudaHalfTensor':
+            input = lg.randn(bs, from_, inj, ini).type(typename)
+
+            ctype = t2cpu[typename]
+            input = makeNonContiguous(input.type(ctype))
+            sconv = nn.SpatialConvolutionLocal(from_, to, ini, inj, ki, kj, si, sj, padW, padH).type(ctype)
+            groundtruth = sconv.forward(input)
+
+            input = makeNonContiguous(input.type(typename))
+            gconv = nn.SpatialConvolutionLocal(from_, to, ini, inj, ki, kj, si, sj, padW, padH).type(typename)
+            gconv.weight = sconv.weight.type(typename)
+            gconv.bias = sconv.bias.type(typename)
+            rescuda = gconv.forward(input)
+
+            error = rescuda.double() - groundtruth.double()
+            mytester.assertlt(error.abs().max(), precision_forward_type(precision_forward, typename),
+                              'error on state (forward) with %s' % typename)
+
+
+def test_SpatialConvolutionLocal_backward_single():
+    """test.lua lines X."""
+    from_ = random.randint(1, 8)
+    to = random.randint(1, 2) * 8
+    ki = random.randint(3, 15)
+    kj = random.randint(3, 15)
+    si = random.randint(1, 3)
+    sj = random.randint(1, 3)
+    outi = random.randint(1, 16)
+    outj = random.randint(1, 16)
+    padW = random.randint(0, 1)
+    padH = random.randint(0, 1)
+    ini = (outi - 1) * si + ki - padW * 2
+    inj = (outj - 1) * sj + kj - padH * 2
+
+    for typename in typenames:
+        if typename != 'torch.CudaHalfTensor':
+            input = lg.randn(from_, inj, ini).type(typename)
+            gradOutput = lg.randn(to, outj, outi).type(typename)
+
+            ctype = t2cpu[typename]
+            input = makeNonContiguous(input.type(ctype))
+            gradOutput = makeNonContiguous(gradOutput.type(ctype))
+            sconv = nn.SpatialConvolutionLocal(from_, to, ini, inj, ki, kj, si, sj, padW, padH).type(ctype)
+            sconv.forward(input)
+            sconv.zeroGradParameters()
+            groundgrad = sconv.backward(input, gradOutput)
+            groundweight = sconv.gradWeight
+            groundbias = sconv.gradBias
+
+            input = makeNonContiguous(input.type(typename))
+            gradOutput = makeNonContiguous(gradOutput.type(typename))
+            gconv = nn.SpatialConvolutionLocal(from_, to, ini, inj, ki, kj, si, sj, padW, padH).type(typename)
+            gconv.weight = sconv.weight.type(typename)
+            gconv.bias = sconv.bias.type(typename)
+            gconv.forward(input)
+            gconv.zeroGradParameters()
+            rescuda = gconv.backward(input, gradOutput)
+            weightcuda = gconv.gradWeight
+            biascuda = gconv.gradBias
+
+            error = rescuda.double() - groundgrad.double()
+            werror = weightcuda.double() - groundweight.double()
+            berror = biascuda.double() - groundbias.double()
+
+            mytester.assertlt(error.abs().max(), precision_backward_type(precision_backward, typename),
+                              'error on state (backward) with %s' % typename)
+            mytester.assertlt(werror.abs().max(),
+                              precision_backward_conv_weightbias(precision_backward, typename, weightcuda.abs().max()),
+                              'error on weight (backward) with %s' % typename)
+            mytester.assertlt(berror.abs().max(),
+                              precision_backward_conv_weightbias(precision_backward, typename, biascuda.abs().max()),
+                              'error on bias (backward) with %s' % typename)
+
+
+def test_SpatialConvolutionLocal_backward_batch():
+    """test.lua lines X."""
+    bs = random.randint(1, 2) * 2
+    from_ = random.randint(1, 8)
+    to = random.randint(1, 2) * 8
+    ki = random.randint(3, 15)
+    kj = random.randint(3, 15)
+    si = random.randint(1, 3)
+    sj = random.randint(1, 3)
+    outi = random.randint(1, 16)
+    outj = random.randint(1, 16)
+    padW = random.randint(0, 1)
+    padH = random.randint(0, 1)
+    ini = (outi - 1) * si + ki - padW * 2
+    inj = (outj - 1) * sj + kj - padH * 2
+
+    for typename in typenames:
+        if typename != 'torch.CudaHalfTensor':
+            input = lg.randn(bs, from_, inj, ini).type(typename)
+            gradOutput = lg.randn(bs, to, outj, outi).type(typename)
+
+            ctype = t2cpu[typename]
+            input = makeNonContiguous(input.type(ctype))
+            gradOutput = makeNonContiguous(gradOutput.type(ctype))
+            sconv = nn.SpatialConvolutionLocal(from_, to, ini, inj, ki, kj, si, sj, padW, padH).type(ctype)
+            sconv.forward(input)
+            sconv.zeroGradParameters()
+            groundgrad = sconv.backward(input, gradOutput)
+            groundweight = sconv.gradWeight
+            groundbias = sconv.gradBias
+
+            input = makeNonContiguous(input.type(typename))
+            gradOutput = makeNonContiguous(gradOutput.type(typename))
+            gconv = nn.SpatialConvolutionLocal(from_, to, ini, inj, ki, kj, si, sj, padW, padH).type(typename)
+            gconv.weight = sconv.weight.type(typename)
+            gconv.bias = sconv.bias.type(typename)
+            gconv.forward(input)
+            gconv.zeroGradParameters()
+            rescuda = gconv.backward(input, gradOutput)
+            weightcuda = gconv.gradWeight
+            biascuda = gconv.gradBias
+
+            error = rescuda.double() - groundgrad.double()
+            werror = weightcuda.double() - groundweight.double()
+            berror = biascuda.double() - groundbias.double()
+
+            mytester.assertlt(error.abs().max(), precision_backward_type(precision_backward, typename),
+                              'error on state (backward) with %s' % typename)
+            mytester.assertlt(werror.abs().max(),
+                              precision_backward_conv_weightbias(precision_backward, typename, weightcuda.abs().max()),
+                              'error on weight (backward) with %s' % typename)
+            mytester.assertlt(berror.abs().max(),
+                              precision_backward_conv_weightbias(precision_backward, typename, biascuda.abs().max()),
+                              'error on bias (backward) with %s' % typename)
+
+
+def test_SpatialFullConvolution_forward_single():
+    """test.lua lines X."""
+    from_ = random.randint(1, 8)
+    to = random.randint(1, 2) * 8
+    ki = random.randint(3, 15)
+    kj = random.randint(3, 15)
+    si = random.randint(1, 3)
+    sj = random.randint(1, 3)
+    padW = random.randint(0, 1)
+    padH = random.randint(0, 1)
+    outi = random.randint(ki, 24)
+    outj = random.randint(kj, 24)
+    adjW = (outi + padW * 2 - ki) % si
+    adjH = (outj + padH * 2 - kj) % sj
+    ini = (outi + 2 * padW - ki) // si + 1
+    inj = (outj + 2 * padH - kj) // sj + 1
+
+    def jacTests(noBias):
+        noBias = noBias or False
+        for typename in typenames:
+            input = lg.randn(from_, inj, ini).type(typename)
+
+            ctype = t2cpu[typename]
+            input = makeNonContiguous(input.type(ctype))
+            sconv = nn.SpatialFullConvolution(from_, to, ki, kj, si, sj, padW, padH, adjW, adjH).type(ctype)
+            if noBias:
+                sconv.noBias()
+            groundtruth = sconv.forward(input)
+
+            input = makeNonContiguous(input.type(typename))
+            gconv = nn.SpatialFullConvolution(from_, to, ki, kj, si, sj, padW, padH, adjW, adjH).type(typename)
+            if noBias:
+                gconv.noBias()
+            gconv.weight = sconv.weight.type(typename)
+            if gconv.bias is not None:
+                gconv.bias = sconv.bias.type(typename)
+            rescuda = gconv.forward(input)
+
+            error = rescuda.double() - groundtruth.double()
+            mytester.assertlt(error.abs().max(), precision_forward_type(precision_forward, typename),
+                              'error on state (forward) with %s' % typename)
+
+    jacTests(False)
+    jacTests(True)
+
+
+def test_SpatialFullConvolution_forward_batch():
+    """test.lua lines X."""
+    bs = random.randint(1, 2) * 2
+    from_ = random.randint(1, 8)
+    to = random.randint(1, 2) * 8
+    ki = random.randint(3, 15)
+    kj = random.randint(3, 15)
+    si = random.randint(1, 3)
+    sj = random.randint(1, 3)
+    padW = random.randint(0, 1)
+    padH = random.randint(0, 1)
+    outi = random.randint(ki, 24)
+    outj = random.randint(kj, 24)
+    adjW = (outi + padW * 2 - ki) % si
+    adjH = (outj + padH * 2 - kj) % sj
+    ini = (outi + 2 * padW - ki) // si + 1
+    inj = (outj + 2 * padH - kj) // sj + 1
+
+    def jacTests(noBias):
+        noBias = noBias or False
+        for typename in typenames:
+            input = lg.randn(bs, from_, inj, ini).type(typename)
+
+            ctype = t2cpu[typename]
+            input = makeNonContiguous(input.type(ctype))
+            sconv = nn.SpatialFullConvolution(from_, to, ki, kj, si, sj, padW, padH, adjW, adjH).type(ctype)
+            if noBias:
+                sconv.noBias()
+            groundtruth = sconv.forward(input)
+
+            input = makeNonContiguous(input.type(typename))
+            gconv = nn.SpatialFullConvolution(from_, to, ki, kj, si, sj, padW, padH, adjW, adjH).type(typename)
+            if noBias:
+                gconv.noBias()
+            gconv.weight = sconv.weight.type(typename)
+            if gconv.bias is not None:
+                gconv.bias = sconv.bias.type(typename)
+            rescuda = gconv.forward(input)
+
+            error = rescuda.double() - groundtruth.double()
+            mytester.assertlt(error.abs().max(), precision_forward_type(precision_forward, typename),
+                              'error on state (forward) with %s' % typename)
+
+    jacTests(False)
+    jacTests(True)
+
+
+def test_SpatialFullConvolution_backward_single():
+    """test.lua lines X."""
+    from_ = random.randint(1, 8)
+    to = random.randint(1, 2) * 8
+    ki = random.randint(3, 15)
+    kj = random.randint(3, 15)
+    si = random.randint(1, 3)
+    sj = random.randint(1, 3)
+    padW = random.randint(0, 1)
+    padH = random.randint(0, 1)
+    outi = random.randint(ki, 24)
+    outj = random.randint(kj, 24)
+    adjW = (outi + padW * 2 - ki) % si
+    adjH = (outj + padH * 2 - kj) % sj
+    ini = (outi + 2 * padW - ki) // si + 1
+    inj = (outj + 2 * padH - kj) // sj + 1
+
+    def jacTests(noBias):
+        noBias = noBias or False
+        for typename in typenames:
+            input = lg.randn(from_, inj, ini).type(typename)
+
+            ctype = t2cpu[typename]
+            input = makeNonContiguous(input.type(ctype))
+            sconv = nn.SpatialFullConvolution(from_, to, ki, kj, si, sj, padW, padH, adjW, adjH).type(ctype)
+            if noBias:
+                sconv.noBias()
+            output = sconv.forward(input)
+            gradOutput = makeNonContiguous(output.clone().normal())
+            sconv.zeroGradParameters()
+            groundgrad = sconv.backward(input, gradOutput)
+            groundweight = sconv.gradWeight
+            groundbias = sconv.gradBias
+
+            input = (input.type(typename))
+            gradOutput = makeNonContiguous(gradOutput.type(typename))
+            gconv = nn.SpatialFullConvolution(from_, to, ki, kj, si, sj, padW, padH, adjW, adjH).type(typename)
+            if noBias:
+                gconv.noBias()
+            gconv.weight = sconv.weight.type(typename)
+            if gconv.bias is not None:
+                gconv.bias = sconv.bias.type(typename)
+            gconv.forward(input)
+            gconv.zeroGradParameters()
+            rescuda = gconv.backward(input, gradOutput)
+            weightcuda = gconv.gradWeight
+
+            error = rescuda.double() - groundgrad.double()
+            werror = weightcuda.double() - groundweight.double()
+
+            mytester.assertlt(error.abs().max(), precision_backward_type(precision_backward, typename),
+                              'error on state (backward) with %s' % typename)
+            mytester.assertlt(werror.abs().max(),
+                              precision_backward_conv_weightbias(precision_backward, typename, weightcuda.abs().max()),
+                              'error on weight (backward) with %s' % typename)
+            if gconv.bias is not None:
+                berror = gconv.gradBias.double() - groundbias.double()
+                mytester.assertlt(berror.abs().max(),
+                                  precision_backward_conv_weightbias(precision_backward, typename,
+                                                                     gconv.gradBias.abs().max()),
+                                  'error on bias (backward) with %s' % typename)
+
+    jacTests(False)
+    jacTests(True)
+
+
+def test_SpatialFullConvolution_backward_batch():
+    """test.lua lines X."""
+    bs = random.randint(1, 2) * 2
+    from_ = random.randint(1, 8)
+    to = random.randint(1, 2) * 8
+    ki = random.randint(3, 15)
+    kj = random.randint(3, 15)
+    si = random.randint(1, 3)
+    sj = random.randint(1, 3)
+    padW = random.randint(0, 1)
+    padH = random.randint(0, 1)
+    outi = random.randint(ki, 24)
+    outj = random.randint(kj, 24)
+    adjW = (outi + padW * 2 - ki) % si
+    adjH = (outj + padH * 2 - kj) % sj
+    ini = (outi + 2 * padW - ki) // si + 1
+    inj = (outj + 2 * padH - kj) // sj + 1
+
+    def jacTests(noBias):
+        noBias = noBias or False
+        for typename in typenames:
+            input = lg.randn(bs, from_, inj, ini).type(typename)
+
+            ctype = t2cpu[typename]
+            input = makeNonContiguous(input.type(ctype))
+            sconv = nn.SpatialFullConvolution(from_, to, ki, kj, si, sj, padW, padH, adjW, adjH).type(ctype)
+            if noBias:
+                sconv.noBias()
+            output = sconv.forward(input)
+            gradOutput = makeNonContiguous(output.clone().normal())
+            sconv.zeroGradParameters()
+            groundgrad = sconv.backward(input, gradOutput)
+            groundweight = sconv.gradWeight
+            groundbias = sconv.gradBias
+
+            input = makeNonContiguous(input.type(typename))
+            gradOutput = makeNonContiguous(gradOutput.type(typename))
+            gconv = nn.SpatialFullConvolution(from_, to, ki, kj, si, sj, padW, padH, adjW, adjH).type(typename)
+            if noBias:
+                gconv.noBias()
+            gconv.weight = sconv.weight.type(typename)
+            if gconv.bias is not None:
+                gconv.bias = sconv.bias.type(typename)
+            gconv.forward(input)
+            gconv.zeroGradParameters()
+            rescuda = gconv.backward(input, gradOutput)
+            weightcuda = gconv.gradWeight
+
+            error = rescuda.double() - groundgrad.double()
+            werror = weightcuda.double() - groundweight.double()
+
+            mytester.assertlt(error.abs().max(), precision_backward_type(precision_backward, typename),
+                              'error on state (backward) with %s' % typename)
+            mytester.assertlt(werror.abs().max(),
+                              precision_backward_conv_weightbias(precision_backward, typename, weightcuda.abs().max()),
+                              'error on weight (backward) with %s' % typename)
+            if gconv.bias is not None:
+                berror = gconv.gradBias.double() - groundbias.double()
+                mytester.assertlt(berror.abs().max(),
+                                  precision_backward_conv_weightbias(precision_backward, typename,
+                                                                     gconv.gradBias.abs().max()),
+                                  'error on bias (backward) with %s' % typename)
+
+    jacTests(False)
+    jacTests(True)
