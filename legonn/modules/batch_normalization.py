@@ -19,10 +19,7 @@ mode (``evaluate()``) the running estimates are used and left unchanged.
 from .base.errors import check_hyper, input_error
 from .base.module import Module
 from ..tensor.introspection import typename as lua_typename
-
-def _accumulated(a):
-    """``a`` in the type THCUNN's BatchNormalization.cu sums in (its Acctype): float32 for half, else itself."""
-    return a.astype('float32') if a.dtype.itemsize == 2 else a
+from ..tensor.reductions import in_acctype
 
 class BatchNormalization(Module):
     """``y = (x - mean) / sqrt(var + eps) * weight + bias`` per feature, on ``(batch, nOutput)``.
@@ -82,7 +79,7 @@ class BatchNormalization(Module):
             raise input_error(self, f"{n_feat} features (dimension {feat_dim})",
                               f"{input.size(feat_dim)} ({what} of size {tuple(input.size())})")
         x = input.array if is_batch else input.array[None]
-        x3 = _accumulated(x.reshape(x.shape[0], n_feat, -1))
+        x3 = in_acctype(x.reshape(x.shape[0], n_feat, -1))
         # one value per feature has no batch variance: BatchNormalization.lua's batch of one takes the running
         # estimates then (a batch of one image with larger planes keeps its own statistics, as THNN computes them)
         return x3, self.train and x3.shape[0] * x3.shape[2] > 1
@@ -131,7 +128,7 @@ class BatchNormalization(Module):
         x3, batch_stats = self._check(input)
         self.checkGradOutput(gradOutput, self.output)
         mean, invstd = self._saved(input.xp, batch_stats)
-        go = _accumulated(gradOutput.array.reshape(x3.shape))
+        go = in_acctype(gradOutput.array.reshape(x3.shape))
         w = invstd if self.weight is None else invstd * self.weight.array[:, None]
         gi = self.bufferLike('gradInput', input).reshape(x3.shape)
         if batch_stats:
@@ -150,7 +147,7 @@ class BatchNormalization(Module):
         x3, batch_stats = self._check(input)
         self.checkGradOutput(gradOutput, self.output)
         mean, invstd = self._saved(input.xp, batch_stats)
-        go = _accumulated(gradOutput.array.reshape(x3.shape))
+        go = in_acctype(gradOutput.array.reshape(x3.shape))
         self.gradWeight.array += scale * ((go * (x3 - mean)).sum(axis=(0, 2)) * invstd[:, 0])
         self.gradBias.array += scale * go.sum(axis=(0, 2))
 
