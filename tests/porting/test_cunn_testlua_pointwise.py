@@ -23,6 +23,14 @@ pytestmark = pytest.mark.gpu
 times = {}
 
 
+@pytest.fixture(autouse=True)
+def _initSeed():
+    """test.lua's initSeed (lines 6674-6681) seeds ``math.random`` with torch's seed: tests/conftest.py seeds
+    legonn with 1234 before each test, and Lua's generator (Python's ``random``) takes the same, so the draws
+    of sizes are the same on every run."""
+    random.seed(1234)
+
+
 def pointwise_forward(proto_module, name, max_error):
     """test.lua lines 85-106."""
     size = random.randint(1, 100)
@@ -365,7 +373,9 @@ def test_SoftShrink_backward():
 
 
 def test_SoftShrink_transposed():
-    """test.lua lines 389-392."""
+    """test.lua lines 389-392. On CudaHalfTensor the test fails for about one draw in thirty, in Torch7 as here:
+    THCUNN compares the half input with lambda rounded to half, so an input equal to that rounding, above
+    lambda itself, passes its gradient on the CPU and not on the GPU."""
     r = random.random()
     pointwise_transposed(nn.SoftShrink(r), 'SoftShrink', precision_backward)
 
