@@ -87,10 +87,13 @@ class BatchNormalization(Module):
     def _stats(self, xp, x3, batch_stats):
         """(mean, 1/sqrt(var + eps)) as (features, 1) arrays; batch ones update the running estimates."""
         # BatchNormalization.lua sizes save_mean and save_std on every forward; THNN fills them only from a batch
+        # and leaves whatever memory held otherwise: here they hold the running estimates used instead
         self.save_mean.resize(self.running_mean.size(0))
         self.save_std.resize(self.running_mean.size(0))
         if not batch_stats:
-            return self.running_mean.array[:, None], 1 / xp.sqrt(self.running_var.array[:, None] + self.eps)
+            self.save_mean.array[...] = self.running_mean.array
+            self.save_std.array[...] = 1 / xp.sqrt(self.running_var.array + self.eps)
+            return self.running_mean.array[:, None], self.save_std.array[:, None]
         m = x3.shape[0] * x3.shape[2]
         mean = x3.mean(axis=(0, 2))
         var_sum = ((x3 - mean[:, None]) ** 2).sum(axis=(0, 2))
