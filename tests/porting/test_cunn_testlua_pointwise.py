@@ -4,10 +4,17 @@ tests: one test per ``cunntest.X``, each naming its lines. Each compares a modul
 (``typenames``: CudaTensor, CudaDoubleTensor, CudaHalfTensor) with its CPU twin (``t2cpu``) at Torch7's
 tolerances. The edits are docs/porting.md's: ``torch.`` is ``lg.``, ``:`` is ``.``, indices and dimensions are
 0-based, ``mytester:assertlt`` and ``assertTensorEq`` stay Tester calls, set to raise. Lua's ``math.random(a, b)``
-is ``random.randint(a, b)`` and ``torch.random(a, b)`` is ``lg.random(a, b + 1)`` (the porting guide's row).
+is ``random.randint(a, b)`` and ``torch.random(a, b)`` is ``lg.random(a, b + 1)`` (the porting guide's row); the
+Lua's local ``from`` is ``from_`` (a Python keyword).
 
 The set-up (lines 1-83) is tests/porting/cunn_testlua.py's. The timing tables (``times``, ``torch.Timer``) the
-Euclidean tests fill only print a report: they are kept as the Lua has them, with ``nloop = 1``."""
+Euclidean tests fill only print a report: they are kept as the Lua has them, with ``nloop = 1``.
+
+Shrunk (the Lua's largest draws take minutes on CuPy's host simulator, SpatialConvolutionMM_backward_batch
+428 s, and seconds on a GPU): SpatialSoftMax's batch (32..256 -> 4..32); the twelve SpatialConvolutionMM,
+SpatialConvolutionLocal and SpatialFullConvolution tests draw ``from`` in 1..8 (Lua 1..32), ``to`` in 8 or 16
+(8..64), ``outi``/``outj`` up to 16 (Lua 64; Local 48; Full ``ki..64`` -> ``ki..24``) and ``bs`` 2 or 4 (4..16);
+kernel sizes, strides and paddings keep the Lua's draws."""
 import random
 
 import pytest
@@ -32,7 +39,7 @@ def _initSeed():
 
 
 def pointwise_forward(proto_module, name, max_error):
-    """test.lua lines 85-106."""
+    """test.lua lines 85-105."""
     size = random.randint(1, 100)
     if name == 'GatedLinearUnit':
         size = size * 2
@@ -56,7 +63,7 @@ def pointwise_forward(proto_module, name, max_error):
 
 
 def pointwise_backward(proto_module, name, max_error):
-    """test.lua lines 108-136."""
+    """test.lua lines 107-136."""
     size = random.randint(1, 100)
     if name == 'GatedLinearUnit':
         size = size * 2
@@ -90,7 +97,7 @@ def pointwise_backward(proto_module, name, max_error):
 
 
 def pointwise_backward_inplace(proto_module, name):
-    """test.lua lines 138-166: an in-place module's backward hands back gradOutput itself."""
+    """test.lua lines 138-167: an in-place module's backward hands back gradOutput itself."""
     size = random.randint(1, 100)
 
     for typename in typenames:
@@ -123,7 +130,7 @@ def pointwise_backward_inplace(proto_module, name):
 
 
 def pointwise_transposed(proto_module, name, max_error=None):
-    """test.lua lines 168-207: forward and backward of transposed (non-contiguous) 19 x 11 inputs."""
+    """test.lua lines 169-208: forward and backward of transposed (non-contiguous) 19 x 11 inputs."""
     max_error = max_error or 1e-7
 
     for typename in typenames:
@@ -163,109 +170,109 @@ def pointwise_transposed(proto_module, name, max_error=None):
 
 
 def test_Tanh_forward():
-    """test.lua lines 209-211."""
+    """test.lua lines 210-212."""
     pointwise_forward(nn.Tanh(), 'Tanh', precision_forward)
 
 
 def test_Tanh_backward():
-    """test.lua lines 213-215."""
+    """test.lua lines 214-216."""
     pointwise_backward(nn.Tanh(), 'Tanh', precision_backward)
 
 
 def test_Tanh_transposed():
-    """test.lua lines 217-219."""
+    """test.lua lines 218-220."""
     pointwise_transposed(nn.Tanh(), 'Tanh', 1.8e-7)
 
 
 def test_HardTanh_forward():
-    """test.lua lines 221-223."""
+    """test.lua lines 222-224."""
     pointwise_forward(nn.HardTanh(), 'HardTanh', precision_forward)
 
 
 def test_HardTanh_backward():
-    """test.lua lines 225-227."""
+    """test.lua lines 226-228."""
     pointwise_backward(nn.HardTanh(), 'HardTanh', precision_backward)
 
 
 def test_HardTanh_backward_inplace():
-    """test.lua lines 229-231."""
+    """test.lua lines 230-232."""
     pointwise_backward_inplace(nn.HardTanh(None, None, True), 'HardTanh')
 
 
 def test_HardTanh_transposed():
-    """test.lua lines 233-235."""
+    """test.lua lines 234-236."""
     pointwise_transposed(nn.HardTanh(), 'HardTanh', 1.5e-7)
 
 
 def test_Abs_forward():
-    """test.lua lines 237-239."""
+    """test.lua lines 238-240."""
     pointwise_forward(nn.Abs(), 'Abs', precision_forward)
 
 
 def test_Abs_backward():
-    """test.lua lines 241-243."""
+    """test.lua lines 242-244."""
     pointwise_backward(nn.Abs(), 'Abs', precision_backward)
 
 
 def test_Abs_transposed():
-    """test.lua lines 245-247."""
+    """test.lua lines 246-248."""
     pointwise_transposed(nn.Abs(), 'Abs')
 
 
 def test_Sigmoid_forward():
-    """test.lua lines 249-251."""
+    """test.lua lines 250-252."""
     pointwise_forward(nn.Sigmoid(), 'Sigmoid', precision_forward)
 
 
 def test_Sigmoid_backward():
-    """test.lua lines 253-255."""
+    """test.lua lines 254-256."""
     pointwise_backward(nn.Sigmoid(), 'Sigmoid', precision_backward)
 
 
 def test_Sigmoid_transposed():
-    """test.lua lines 257-259."""
+    """test.lua lines 258-260."""
     pointwise_transposed(nn.Sigmoid(), 'Sigmoid')
 
 
 def test_LogSigmoid_forward():
-    """test.lua lines 261-263."""
+    """test.lua lines 262-264."""
     pointwise_forward(nn.LogSigmoid(), 'LogSigmoid', precision_forward)
 
 
 def test_LogSigmoid_backward():
-    """test.lua lines 265-267."""
+    """test.lua lines 266-268."""
     pointwise_backward(nn.LogSigmoid(), 'LogSigmoid', precision_backward)
 
 
 def test_LogSigmoid_transposed():
-    """test.lua lines 269-271."""
+    """test.lua lines 270-272."""
     pointwise_transposed(nn.LogSigmoid(), 'LogSigmoid', 1e-6)
 
 
 def test_GatedLinearUnit_forward():
-    """test.lua lines 273-275."""
+    """test.lua lines 274-276."""
     pointwise_forward(nn.GatedLinearUnit(), 'GatedLinearUnit', precision_forward)
 
 
 def test_GatedLinearUnit_backward():
-    """test.lua lines 277-279."""
+    """test.lua lines 278-280."""
     pointwise_backward(nn.GatedLinearUnit(), 'GatedLinearUnit', precision_backward)
 
 
 def test_Threshold_forward():
-    """test.lua lines 281-284."""
+    """test.lua lines 282-285."""
     pointwise_forward(nn.Threshold(), 'Threshold', precision_forward)
     pointwise_forward(nn.Threshold(None, None, True), 'Threshold_inplace', precision_forward)
 
 
 def test_Threshold_backward():
-    """test.lua lines 286-289."""
+    """test.lua lines 287-290."""
     pointwise_backward(nn.Threshold(), 'Threshold', precision_backward)
     pointwise_backward(nn.Threshold(None, None, True), 'Threshold_inplace', precision_backward)
 
 
 def test_ReLU6_forward():
-    """test.lua lines 291-300."""
+    """test.lua lines 292-301."""
     for inplace in range(0, 2):
         net = nn.Sequential()
         # pointwise_forward uses randn, so add a big constant to make sure some
@@ -276,7 +283,7 @@ def test_ReLU6_forward():
 
 
 def test_ReLU6_backward():
-    """test.lua lines 302-309."""
+    """test.lua lines 303-310."""
     for inplace in range(0, 2):
         net = nn.Sequential()
         net.add(nn.MulConstant(6))
@@ -285,32 +292,32 @@ def test_ReLU6_backward():
 
 
 def test_LeakyReLU_forward():
-    """test.lua lines 311-313."""
+    """test.lua lines 312-314."""
     pointwise_forward(nn.LeakyReLU(), 'LeakyReLU', precision_forward)
 
 
 def test_LeakyReLU_backward():
-    """test.lua lines 315-317."""
+    """test.lua lines 316-318."""
     pointwise_backward(nn.LeakyReLU(), 'LeakyReLU', precision_backward)
 
 
 def test_LeakyReLU_transposed():
-    """test.lua lines 319-321."""
+    """test.lua lines 320-322."""
     pointwise_transposed(nn.LeakyReLU(), 'LeakyReLU', 1.5e-7)
 
 
 def test_Sqrt_forward():
-    """test.lua lines 323-325."""
+    """test.lua lines 324-326."""
     pointwise_forward(nn.Sqrt(), 'Sqrt', precision_forward)
 
 
 def test_Sqrt_backward():
-    """test.lua lines 327-329."""
+    """test.lua lines 328-330."""
     pointwise_backward(nn.Sqrt(), 'Sqrt', precision_backward)
 
 
 def test_Sqrt_zero():
-    """test.lua lines 331-361."""
+    """test.lua lines 332-361."""
     size = random.randint(1, 100)
 
     for typename in typenames:
@@ -416,7 +423,7 @@ def test_LogSoftMax_backward():
 
 
 def test_SpatialSoftMax():
-    """test.lua lines 422-444."""
+    """test.lua lines 422-445."""
     # shrunk: the Lua's batch of 32..256 (up to 32M elements) takes 7 s on the simulator; 4..32 keeps each
     # draw of dim, h and w
     bs = random.randint(4, 32)
@@ -444,7 +451,7 @@ def test_SpatialSoftMax():
 
 
 def test_LogSoftMax_forward_batch():
-    """test.lua lines 446-464."""
+    """test.lua lines 447-466."""
     size = random.randint(1, 256)
     bs = random.randint(32, 256)
 
@@ -465,7 +472,7 @@ def test_LogSoftMax_forward_batch():
 
 
 def test_LogSoftMax_backward_batch():
-    """test.lua lines 466-491."""
+    """test.lua lines 468-493."""
     size = random.randint(1, 256)
     bs = random.randint(32, 256)
 
@@ -492,7 +499,7 @@ def test_LogSoftMax_backward_batch():
 
 
 def test_SpatialLogSoftMax_forward():
-    """test.lua lines 493-513."""
+    """test.lua lines 495-516."""
     size = random.randint(1, 256)
     ini = random.randint(8, 32)
     inj = random.randint(8, 32)
@@ -515,7 +522,7 @@ def test_SpatialLogSoftMax_forward():
 
 
 def test_SpatialLogSoftMax_backward():
-    """test.lua lines 515-541."""
+    """test.lua lines 518-544."""
     size = random.randint(1, 256)
     ini = random.randint(8, 32)
     inj = random.randint(8, 32)
@@ -543,7 +550,7 @@ def test_SpatialLogSoftMax_backward():
 
 
 def test_SpatialLogSoftMax_forward_batch():
-    """test.lua lines 543-564."""
+    """test.lua lines 546-568."""
     size = random.randint(1, 256)
     bs = random.randint(8, 32)
     ini = random.randint(8, 32)
@@ -567,7 +574,7 @@ def test_SpatialLogSoftMax_forward_batch():
 
 
 def test_SpatialLogSoftMax_backward_batch():
-    """test.lua lines 566-593."""
+    """test.lua lines 570-597."""
     size = random.randint(1, 256)
     bs = random.randint(8, 32)
     ini = random.randint(8, 32)
@@ -752,7 +759,7 @@ def test_WeightedEuclidean_backward_batch():
 
 
 def test_SparseLinear_forward():
-    """test.lua lines 760-792: the sparse rows' indices are 0-based (docs/porting.md's index row), so the
+    """test.lua lines 760-794: the sparse rows' indices are 0-based (docs/porting.md's index row), so the
     ``randperm`` draws index directly."""
     inb = random.randint(5, 10)
     ini = random.randint(50, 100)
@@ -788,7 +795,7 @@ def test_SparseLinear_forward():
 
 
 def test_SparseLinear_backward():
-    """test.lua lines 794-856: the sparse rows' indices are 0-based (docs/porting.md's index row)."""
+    """test.lua lines 796-857: the sparse rows' indices are 0-based (docs/porting.md's index row)."""
     inb = random.randint(5, 10)
     ini = random.randint(50, 100)
     inj = random.randint(5, 10)
@@ -850,7 +857,7 @@ def test_SparseLinear_backward():
 
 
 def BatchNormalization_forward(moduleName, inputSize):
-    """test.lua lines 858-886: training forward, output and running averages."""
+    """test.lua lines 859-886: training forward, output and running averages."""
     planes = inputSize[1]
 
     for typename in typenames:
@@ -912,7 +919,7 @@ def BatchNormalization_forward_inference(moduleName, inputSize):
 
 
 def BatchNormalization_backward(moduleName, mode, inputSize, backwardFn):
-    """test.lua lines 920-977: gradInput, gradWeight and gradBias in training or evaluation."""
+    """test.lua lines 920-979: gradInput, gradWeight and gradBias in training or evaluation."""
     assert mode == 'training' or mode == 'evaluation', 'invalid mode'
 
     planes = inputSize[1]
@@ -970,7 +977,7 @@ def BatchNormalization_backward(moduleName, mode, inputSize, backwardFn):
 
 
 def testBatchNormalization(name, dim, k, batchsize=None):
-    """test.lua lines 979-1003: the three helpers above on random sizes, backward through ``backward`` and
+    """test.lua lines 981-1004: the three helpers above on random sizes, backward through ``backward`` and
     through ``updateGradInput`` + ``accGradParameters``."""
     def inputSize():
         inputSize = [batchsize or lg.random(2, 32 + 1), lg.random(1, k + 1)]
@@ -998,25 +1005,26 @@ testBatchNormalization.__test__ = False   # the Lua's local helper, not a test o
 
 
 def test_BatchNormalization():
-    """test.lua lines 1005-1008."""
+    """test.lua lines 1006-1009."""
     testBatchNormalization('BatchNormalization', 0, 128)
     testBatchNormalization('BatchNormalization', 0, 128, 1)  # test batchsize=1
 
 
 def test_SpatialBatchNormalization():
-    """test.lua lines 1010-1014."""
+    """test.lua lines 1011-1015."""
     testBatchNormalization('SpatialBatchNormalization', 2, 64)
     # check with large image size (32*32 = 1024)
     BatchNormalization_forward('SpatialBatchNormalization', [2, 2, 32, 32])
 
 
 def test_VolumetricBatchNormalization():
-    """test.lua lines 1016-1018."""
+    """test.lua lines 1017-1019."""
     testBatchNormalization('VolumetricBatchNormalization', 3, 16)
 
 
 def test_SpatialConvolutionMM_forward_single():
-    """test.lua lines 1020-1066."""
+    """test.lua lines 1021-1067."""
+    # shrunk for the simulator (the header says how)
     from_ = random.randint(1, 8)
     to = random.randint(1, 2) * 8
     ki = random.randint(3, 15)
@@ -1060,7 +1068,8 @@ def test_SpatialConvolutionMM_forward_single():
 
 
 def test_SpatialConvolutionMM_forward_batch():
-    """test.lua lines 1068-1114: the Lua defines ``jacTests`` and never calls it; so does the port."""
+    """test.lua lines 1069-1115: the Lua defines ``jacTests`` and never calls it; so does the port."""
+    # shrunk for the simulator (the header says how)
     bs = random.randint(1, 2) * 2
     from_ = random.randint(1, 8)
     to = random.randint(1, 2) * 8
@@ -1102,7 +1111,8 @@ def test_SpatialConvolutionMM_forward_batch():
 
 
 def test_SpatialConvolutionMM_backward_single():
-    """test.lua lines 1116-1179."""
+    """test.lua lines 1117-1186."""
+    # shrunk for the simulator (the header says how)
     from_ = random.randint(1, 8)
     to = random.randint(1, 2) * 8
     ki = random.randint(3, 15)
@@ -1169,7 +1179,8 @@ def test_SpatialConvolutionMM_backward_single():
 
 
 def test_SpatialConvolutionMM_backward_batch():
-    """test.lua lines 1181-1243."""
+    """test.lua lines 1188-1257."""
+    # shrunk for the simulator (the header says how)
     bs = random.randint(1, 2) * 2
     from_ = random.randint(1, 8)
     to = random.randint(1, 2) * 8
@@ -1236,7 +1247,8 @@ def test_SpatialConvolutionMM_backward_batch():
 
 
 def test_SpatialConvolutionLocal_forward_single():
-    """test.lua lines X."""
+    """test.lua lines 1259-1293."""
+    # shrunk for the simulator (the header says how)
     from_ = random.randint(1, 8)
     to = random.randint(1, 2) * 8
     ki = random.randint(3, 15)
@@ -1271,7 +1283,8 @@ def test_SpatialConvolutionLocal_forward_single():
 
 
 def test_SpatialConvolutionLocal_forward_batch():
-    """test.lua lines X."""
+    """test.lua lines 1295-1330."""
+    # shrunk for the simulator (the header says how)
     bs = random.randint(1, 2) * 2
     from_ = random.randint(1, 8)
     to = random.randint(1, 2) * 8
@@ -1307,7 +1320,8 @@ def test_SpatialConvolutionLocal_forward_batch():
 
 
 def test_SpatialConvolutionLocal_backward_single():
-    """test.lua lines X."""
+    """test.lua lines 1332-1386."""
+    # shrunk for the simulator (the header says how)
     from_ = random.randint(1, 8)
     to = random.randint(1, 2) * 8
     ki = random.randint(3, 15)
@@ -1362,7 +1376,8 @@ def test_SpatialConvolutionLocal_backward_single():
 
 
 def test_SpatialConvolutionLocal_backward_batch():
-    """test.lua lines X."""
+    """test.lua lines 1388-1443."""
+    # shrunk for the simulator (the header says how)
     bs = random.randint(1, 2) * 2
     from_ = random.randint(1, 8)
     to = random.randint(1, 2) * 8
@@ -1418,7 +1433,8 @@ def test_SpatialConvolutionLocal_backward_batch():
 
 
 def test_SpatialFullConvolution_forward_single():
-    """test.lua lines X."""
+    """test.lua lines 1445-1493."""
+    # shrunk for the simulator (the header says how)
     from_ = random.randint(1, 8)
     to = random.randint(1, 2) * 8
     ki = random.randint(3, 15)
@@ -1464,7 +1480,8 @@ def test_SpatialFullConvolution_forward_single():
 
 
 def test_SpatialFullConvolution_forward_batch():
-    """test.lua lines X."""
+    """test.lua lines 1495-1544."""
+    # shrunk for the simulator (the header says how)
     bs = random.randint(1, 2) * 2
     from_ = random.randint(1, 8)
     to = random.randint(1, 2) * 8
@@ -1511,7 +1528,8 @@ def test_SpatialFullConvolution_forward_batch():
 
 
 def test_SpatialFullConvolution_backward_single():
-    """test.lua lines X."""
+    """test.lua lines 1546-1615."""
+    # shrunk for the simulator (the header says how)
     from_ = random.randint(1, 8)
     to = random.randint(1, 2) * 8
     ki = random.randint(3, 15)
@@ -1577,7 +1595,8 @@ def test_SpatialFullConvolution_backward_single():
 
 
 def test_SpatialFullConvolution_backward_batch():
-    """test.lua lines X."""
+    """test.lua lines 1617-1687."""
+    # shrunk for the simulator (the header says how)
     bs = random.randint(1, 2) * 2
     from_ = random.randint(1, 8)
     to = random.randint(1, 2) * 8
