@@ -19,6 +19,7 @@ mode (``evaluate()``) the running estimates are used and left unchanged.
 from .base.errors import check_hyper, input_error
 from .base.module import Module
 from ..tensor.introspection import typename as lua_typename
+from ..tensor.reductions import in_acctype
 
 class BatchNormalization(Module):
     """``y = (x - mean) / sqrt(var + eps) * weight + bias`` per feature, on ``(batch, nOutput)``.
@@ -78,15 +79,21 @@ class BatchNormalization(Module):
             raise input_error(self, f"{n_feat} features (dimension {feat_dim})",
                               f"{input.size(feat_dim)} ({what} of size {tuple(input.size())})")
         x = input.array if is_batch else input.array[None]
-        x3 = x.reshape(x.shape[0], n_feat, -1)
+        x3 = in_acctype(x.reshape(x.shape[0], n_feat, -1))
         # one value per feature has no batch variance: BatchNormalization.lua's batch of one takes the running
         # estimates then (a batch of one image with larger planes keeps its own statistics, as THNN computes them)
         return x3, self.train and x3.shape[0] * x3.shape[2] > 1
 
     def _stats(self, xp, x3, batch_stats):
         """(mean, 1/sqrt(var + eps)) as (features, 1) arrays; batch ones update the running estimates."""
+        # BatchNormalization.lua sizes save_mean and save_std on every forward; THNN fills them only from a batch
+        # and leaves whatever memory held otherwise: here they hold the running estimates used instead
+        self.save_mean.resize(self.running_mean.size(0))
+        self.save_std.resize(self.running_mean.size(0))
         if not batch_stats:
-            return self.running_mean.array[:, None], 1 / xp.sqrt(self.running_var.array[:, None] + self.eps)
+            self.save_mean.array[...] = self.running_mean.array
+            self.save_std.array[...] = 1 / xp.sqrt(self.running_var.array + self.eps)
+            return self.running_mean.array[:, None], self.save_std.array[:, None]
         m = x3.shape[0] * x3.shape[2]
         mean = x3.mean(axis=(0, 2))
         var_sum = ((x3 - mean[:, None]) ** 2).sum(axis=(0, 2))
@@ -98,8 +105,8 @@ class BatchNormalization(Module):
         self.running_mean.array[...] = self.momentum * mean + (1 - self.momentum) * self.running_mean.array
         unbiased = var_sum / (m - 1)
         self.running_var.array[...] = self.momentum * unbiased + (1 - self.momentum) * self.running_var.array
-        self.save_mean.resize(mean.shape[0]).array[...] = mean
-        self.save_std.resize(mean.shape[0]).array[...] = invstd
+        self.save_mean.array[...] = mean
+        self.save_std.array[...] = invstd
         return mean[:, None], invstd[:, None]
 
     def _saved(self, xp, batch_stats):
@@ -124,7 +131,7 @@ class BatchNormalization(Module):
         x3, batch_stats = self._check(input)
         self.checkGradOutput(gradOutput, self.output)
         mean, invstd = self._saved(input.xp, batch_stats)
-        go = gradOutput.array.reshape(x3.shape)
+        go = in_acctype(gradOutput.array.reshape(x3.shape))
         w = invstd if self.weight is None else invstd * self.weight.array[:, None]
         gi = self.bufferLike('gradInput', input).reshape(x3.shape)
         if batch_stats:
@@ -143,7 +150,7 @@ class BatchNormalization(Module):
         x3, batch_stats = self._check(input)
         self.checkGradOutput(gradOutput, self.output)
         mean, invstd = self._saved(input.xp, batch_stats)
-        go = gradOutput.array.reshape(x3.shape)
+        go = in_acctype(gradOutput.array.reshape(x3.shape))
         self.gradWeight.array += scale * ((go * (x3 - mean)).sum(axis=(0, 2)) * invstd[:, 0])
         self.gradBias.array += scale * go.sum(axis=(0, 2))
 

@@ -1,5 +1,8 @@
-"""SoftMax and LogSoftMax across planes at every pixel: SpatialSoftMax, SpatialLogSoftMax."""
+"""SoftMax and LogSoftMax across planes at every pixel: SpatialSoftMax, SpatialLogSoftMax.
+
+A CudaHalfTensor's sums over the planes are taken in float, as THCUNN's kernels take them (its AccumT)."""
 from .base.module import Module
+from ..tensor.reductions import in_acctype
 
 
 def feature_axis(module, input):
@@ -23,7 +26,7 @@ class SpatialSoftMax(Module):
         out = self.bufferLike('output', input)
         xp.subtract(x, x.max(axis=axis, keepdims=True), out=out)
         xp.exp(out, out=out)
-        out /= out.sum(axis=axis, keepdims=True)
+        out /= in_acctype(out).sum(axis=axis, keepdims=True)
         return self.output
 
     def updateGradInput(self, input, gradOutput):
@@ -31,7 +34,7 @@ class SpatialSoftMax(Module):
         self.checkGradOutput(gradOutput, self.output)
         y, go = self.output.array, gradOutput.array
         gi = self.bufferLike('gradInput', input)
-        gi[...] = y * (go - (go * y).sum(axis=axis, keepdims=True))
+        gi[...] = y * (go - in_acctype(go * y).sum(axis=axis, keepdims=True))
         return self.gradInput
 
 
@@ -49,7 +52,7 @@ class SpatialLogSoftMax(Module):
         x = input.array
         out = self.bufferLike('output', input)
         xp.subtract(x, x.max(axis=axis, keepdims=True), out=out)
-        out -= xp.log(xp.exp(out).sum(axis=axis, keepdims=True))
+        out -= xp.log(in_acctype(xp.exp(out)).sum(axis=axis, keepdims=True))
         return self.output
 
     def updateGradInput(self, input, gradOutput):
@@ -58,5 +61,5 @@ class SpatialLogSoftMax(Module):
         xp = input.xp
         go = gradOutput.array
         gi = self.bufferLike('gradInput', input)
-        gi[...] = go - xp.exp(self.output.array) * go.sum(axis=axis, keepdims=True)
+        gi[...] = go - xp.exp(self.output.array) * in_acctype(go).sum(axis=axis, keepdims=True)
         return self.gradInput

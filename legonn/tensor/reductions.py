@@ -27,6 +27,12 @@ def _accreal(dtype):
     return np.float64 if dtype.itemsize >= 4 else np.float32
 
 
+def in_acctype(a):
+    """``a`` in THCUNN's ``Acctype``, the type its kernels sum in: float32 for a half array, else ``a`` itself
+    (THC's accreal is float for float; CPU modules sum their own types as before)."""
+    return a.astype(np.float32) if a.dtype == np.float16 else a
+
+
 class ReductionMixin:
     __slots__ = ()
 

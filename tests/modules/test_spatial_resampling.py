@@ -169,3 +169,22 @@ def test_spatial_softmax_matches_loops():
         np.testing.assert_allclose(lsm[n, :, h, w], np.log(e / e.sum()), rtol=1e-12)
     with pytest.raises(ValueError, match='1-D or 2-D or 3-D or 4-D'):
         nn.SpatialSoftMax().forward(lg.randn(1, 2, 2, 2, 2))
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('cls', [nn.SpatialSoftMax, nn.SpatialLogSoftMax])
+def test_spatial_softmax_half_sums_in_float_as_thcunn(cls):
+    """THCUNN's LogSoftMax.cu and SoftMax.cu sum a CudaHalfTensor's 256 planes in float (AccumT): output and
+    gradInput stay within two half spacings (cunn test.lua's half_max_error) of the double result on the same
+    half inputs (sums rounded to half at each step drift by several)."""
+    x = lg.randn(4, 256, 8, 8).cudaHalf()
+    go = lg.randn(4, 256, 8, 8).cudaHalf()
+    ref = cls().double()
+    ref.forward(x.double())
+    ref.backward(x.double(), go.double())
+    m = cls().cudaHalf()
+    m.forward(x)
+    m.backward(x, go)
+    for got, want in ((m.output, ref.output), (m.gradInput, ref.gradInput)):
+        spacing = 2.0 ** (np.floor(np.log2(lg.abs(want).max())) - 10)
+        assert (got.double() - want).abs().max() <= 2 * spacing
