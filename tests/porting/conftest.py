@@ -1,4 +1,6 @@
 """Fixtures the porting tests share."""
+import random
+
 import pytest
 
 import legonn as lg
@@ -31,3 +33,14 @@ def double_default():
     FloatTensor back after each test). A port turns it on for all its tests with
     ``pytestmark = pytest.mark.usefixtures('double_default')``."""
     lg.setdefaulttensortype('torch.DoubleTensor')
+
+
+@pytest.fixture
+def cunn_setup():
+    """What torch/cunn's test.lua does before each test (lines 6663-6681: setUp, initSeed): GPU 1 is selected,
+    device 0 in legonn (docs/porting.md's cutorch row), and Lua's ``math.random`` (Python's ``random``) is seeded
+    as torch's generators are (tests/conftest.py's 1234), so the sizes the Lua draws are the same on every run.
+    The cunn ports turn it on with ``pytestmark``."""
+    from legonn import cutorch
+    cutorch.setDevice(0)
+    random.seed(1234)

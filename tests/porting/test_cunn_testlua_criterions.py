@@ -8,8 +8,8 @@ The edits are docs/porting.md's: ``torch.`` is ``lg.``, ``:`` is ``.``, indices,
 0-based, ``mytester:assertlt(a, b)`` is ``assert a < b`` and ``assertError`` is ``pytest.raises``;
 ``mytester:assert`` and ``assertTensorEq`` stay Tester calls, set to raise. Lua's ``math.random(a, b)`` (both ends
 included) is Python's ``random.randint(a, b)`` and ``torch.random(a, b)`` (both ends) is ``lg.random(a, b + 1)``
-(legonn's stops before ``b``). ``nn.testcuda`` seeds both generators (initSeed); the ``_seeded`` fixture below seeds
-Python's as tests/conftest.py seeds legonn's, so a failure can be rerun.
+(legonn's stops before ``b``). ``nn.testcuda`` seeds both generators (initSeed); the ``cunn_setup`` fixture
+(tests/porting/conftest.py) seeds Python's as tests/conftest.py seeds legonn's, so a failure can be rerun.
 
 Adapted where legonn differs by design (each test says how): MultiLabelMarginCriterion's labels are a permutation
 (legonn refuses a repeated class) padded with -1; SoftMarginCriterion and DistKLDivCriterion are built without the
@@ -29,21 +29,7 @@ from tests.porting.cunn_testlua import (makeNonContiguous, mytester, nloop, prec
                                         precision_backward_conv_weightbias, precision_backward_type,
                                         precision_forward, precision_forward_type, t2cpu, times, typenames)
 
-pytestmark = pytest.mark.gpu
-
-
-@pytest.fixture(autouse=True)
-def _seeded():
-    """test.lua lines 6674-6681 (initSeed): Lua's ``math.randomseed`` is Python's ``random.seed``; legonn's and
-    the GPU's generators are tests/conftest.py's seed."""
-    random.seed(1234)
-
-
-@pytest.fixture(autouse=True)
-def _setUp():
-    """test.lua lines 6663-6665 and 6667-6672: every test runs on GPU 1, device 0 here (docs/porting.md's
-    cutorch row)."""
-    cutorch.setDevice(0)
+pytestmark = [pytest.mark.gpu, pytest.mark.usefixtures('cunn_setup')]
 
 
 def BCECriterion_forward_truth(buffer, input, target, weights, sizeAverage):

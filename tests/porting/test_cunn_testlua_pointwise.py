@@ -25,17 +25,9 @@ from tests.porting.cunn_testlua import (makeNonContiguous, mytester, nloop, prec
                                         precision_backward_conv_weightbias, precision_backward_type,
                                         precision_forward, precision_forward_type, t2cpu, typenames)
 
-pytestmark = pytest.mark.gpu
+pytestmark = [pytest.mark.gpu, pytest.mark.usefixtures('cunn_setup')]
 
 times = {}
-
-
-@pytest.fixture(autouse=True)
-def _initSeed():
-    """test.lua's initSeed (lines 6674-6681) seeds ``math.random`` with torch's seed: tests/conftest.py seeds
-    legonn with 1234 before each test, and Lua's generator (Python's ``random``) takes the same, so the draws
-    of sizes are the same on every run."""
-    random.seed(1234)
 
 
 def pointwise_forward(proto_module, name, max_error):

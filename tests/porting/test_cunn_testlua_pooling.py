@@ -6,8 +6,9 @@ tests/porting/cunn_testlua.py.
 
 The edits are docs/porting.md's: ``torch.`` is ``lg.``, ``:`` is ``.``, dimensions are 0-based
 (``transpose(2,3)`` is ``transpose(1, 2)``), ``mytester:assertlt`` stays a Tester call, set to raise. Lua's
-``math.random(a, b)`` is ``random.randint(a, b)`` (the porting guide's row); cunn never seeds it, so each test
-seeds Python's ``random`` with a fixed number, as LuaJIT's unseeded generator gives the same draws every run.
+``math.random(a, b)`` is ``random.randint(a, b)`` (the porting guide's row); nn.testcuda's initSeed seeds it with
+torch's seed, and the ``cunn_setup`` fixture (tests/porting/conftest.py) seeds Python's ``random`` so: the same
+draws every run.
 The timing tables (``times``, ``torch.Timer``) of the LPPooling tests are dropped: they only time.
 
 Shrunk (each comment says how, and what the Lua's sizes took on the simulator with these seeds): the cases over
@@ -24,12 +25,7 @@ from tests.porting.cunn_testlua import (makeNonContiguous, mytester, nloop, prec
                                         precision_backward_conv_weightbias, precision_backward_type,
                                         precision_forward, precision_forward_type, t2cpu, typenames)
 
-pytestmark = pytest.mark.gpu
-
-
-@pytest.fixture(autouse=True)
-def _lua_math_random():
-    random.seed(1689)    # LuaJIT's math.random, never seeded by cunn: the same draws each run
+pytestmark = [pytest.mark.gpu, pytest.mark.usefixtures('cunn_setup')]
 
 
 def _assert_forward(rescuda, groundtruth, typename):

@@ -25,7 +25,7 @@ from tests.porting.cunn_testlua import (makeNonContiguous, mytester, nloop, prec
                                          precision_backward_conv_weightbias, precision_backward_type,
                                          precision_forward, precision_forward_type, t2cpu, typenames)
 
-pytestmark = pytest.mark.gpu
+pytestmark = [pytest.mark.gpu, pytest.mark.usefixtures('cunn_setup')]
 
 
 def test_VolumetricConvolution_forward_single():
