@@ -1583,3 +1583,169 @@ def test_indexSelect2():
         indices = lg.randperm(numIndices).long()
 
         compareFloatAndCuda(t, 'index', selectdim, indices)
+
+
+def test_cross():
+    """test.lua lines 2295-2321: the cross dimension is drawn among 0-based dimensions."""
+    # Test finding the first non-zero dimension
+    x = lg.FloatTensor().randn(4, 3, 2, 3)
+    y = lg.FloatTensor().randn(4, 3, 2, 3)
+    compareFloatAndCudaTensorArgs(x, 'cross', y)
+    checkMultiDevice(x, 'cross', y)
+
+    for _ in range(5):
+        nelems = 10000000
+        ndims = chooseInt(1, 10)
+        crossdim = chooseInt(0, ndims - 1)
+        sizes = []
+        for _ in range(ndims):
+            sizes.append(chooseInt(1, min(20, math.sqrt(nelems))))
+            nelems = nelems / sizes[-1]
+        sizes[crossdim] = 3
+        x = lg.FloatTensor().randn(*sizes)
+        y = lg.FloatTensor().randn(*sizes)
+        for typename in typenames:
+            x_ = x.type(t2cpu[typename])
+            y_ = y.type(t2cpu[typename])
+            compareCPUAndCUDATypeTensorArgs(typename, None, x_, 'cross', y_, crossdim)
+            checkMultiDevice(x_, 'cross', y_, crossdim)
+
+
+# the sizes test.lua's addmv, mv and addr loop over (lines 2325-2333, 2350-2358, 2375-2383)
+_MV_SIZES = [
+    (2, 1),
+    (1, 2),
+    (1, 1),
+    (3, 4),
+    (3, 3),
+    (15, 18),
+    (19, 15),
+]
+
+
+def test_addmv():
+    """test.lua lines 2323-2346."""
+    multiCheck = False
+    for size in _MV_SIZES:
+        n, m = size
+        c = lg.zeros(n)
+        a = lg.randn(n, m)
+        b = lg.randn(m)
+        compareFloatAndCudaTensorArgs(c, 'addmv', lg.normal(), lg.normal(), a, b)
+        if not multiCheck:   # just check multidevice once
+            checkMultiDevice(c, 'addmv', lg.normal(), lg.normal(), a, b)
+            multiCheck = True
+
+
+def test_mv():
+    """test.lua lines 2348-2371."""
+    multiCheck = False
+    for size in _MV_SIZES:
+        n, m = size
+        c = lg.zeros(n)
+        a = lg.randn(n, m)
+        b = lg.randn(m)
+        compareFloatAndCudaTensorArgs(c, 'mv', a, b)
+        if not multiCheck:   # just check multidevice once
+            checkMultiDevice(c, 'mv', a, b)
+            multiCheck = True
+
+
+def test_addr():
+    """test.lua lines 2373-2396."""
+    multiCheck = False
+    for size in _MV_SIZES:
+        n, m = size
+        c = lg.zeros(n, m)
+        a = lg.randn(n)
+        b = lg.randn(m)
+        compareFloatAndCudaTensorArgs(c, 'addr', lg.normal(), a, b)
+        if not multiCheck:   # just check multidevice once
+            checkMultiDevice(c, 'addr', lg.normal(), a, b)
+            multiCheck = True
+
+
+# the sizes test.lua's addmm and mm loop over (lines 2400-2408, 2469-2477)
+_MM_SIZES = [
+    (16, 3, 1),
+    (1, 12, 1),
+    (24, 23, 22),
+    (1, 1, 1),
+    (1, 1, 7),
+    (12, 1, 12),
+    (10, 10, 10),
+]
+
+
+def _zero_strided_cases(fn, *scalars):
+    """test.lua lines 2422-2464 and 2491-2533: check all zero-strided cases for the inputs (considers that the
+    output tensor is not zero-strided): ``c.fn(*scalars, a, b)`` with a and b each full, a column, a row or one
+    element expanded to its sizes. ``scalars`` draws the numbers for each call."""
+    n, k, m = 10, 10, 10
+
+    def generateTensor(t, idx):
+        tensor = lg.FloatTensor()
+        if t == 1:
+            s1 = n
+            s2 = m
+        elif t == 2:
+            s1 = n
+            s2 = k
+        else:
+            s1 = k
+            s2 = m
+        if idx == 1:
+            tensor.resize(s1, s2)
+        elif idx == 2:
+            tensor.resize(s1, 1)
+        elif idx == 3:
+            tensor.resize(1, s2)
+        else:
+            tensor.resize(1, 1)
+        if t == 1:
+            tensor.zero()
+        else:
+            tensor.uniform()
+        tensor = tensor.expand(s1, s2)
+        return tensor
+
+    for i in range(1, 4 * 4 * 4 + 1):
+        a_idx = (i - 1) % 4 + 1
+        b_idx = math.floor(((i - 1) % 16) / 4) + 1
+        c_idx = 1   # math.floor((i-1)/16) + 1
+        c = generateTensor(1, c_idx)
+        a = generateTensor(2, a_idx)
+        b = generateTensor(3, b_idx)
+        compareFloatAndCudaTensorArgs(c, fn, *[draw() for draw in scalars], a, b)
+
+
+def test_addmm():
+    """test.lua lines 2398-2465."""
+    multiCheck = False
+    for size in _MM_SIZES:
+        n, k, m = size
+        c = lg.zeros(n, m)
+        a = lg.randn(n, k)
+        b = lg.randn(k, m)
+        compareFloatAndCudaTensorArgs(c, 'addmm', lg.normal(), lg.normal(), a, b)
+        if not multiCheck:   # just check multidevice once
+            checkMultiDevice(c, 'addmm', lg.normal(), lg.normal(), a, b)
+            multiCheck = True
+
+    _zero_strided_cases('addmm', lg.normal, lg.normal)
+
+
+def test_mm():
+    """test.lua lines 2467-2534."""
+    multiCheck = False
+    for size in _MM_SIZES:
+        n, k, m = size
+        c = lg.zeros(n, m)
+        a = lg.randn(n, k)
+        b = lg.randn(k, m)
+        compareFloatAndCudaTensorArgs(c, 'mm', a, b)
+        if not multiCheck:   # just check multidevice once
+            checkMultiDevice(c, 'mm', a, b)
+            multiCheck = True
+
+    _zero_strided_cases('mm')
