@@ -13,6 +13,7 @@ import numpy as np
 from . import backend
 from .pointwise import operand, stored_number
 from .result_forms import result_form
+from .scatter_kernels import scatter_add
 from .storage import LongStorage
 
 
@@ -226,11 +227,7 @@ class IndexingMixin:
         d = self._dim_index(dim)
         idx = self._slice_indices(index, d, 'indexAdd')
         values = self._source_for(d, idx, src, 'indexAdd')
-        if self._cuda:
-            import cupyx
-            cupyx.scatter_add(self.array, self._slices(d, idx), values)
-        else:
-            np.add.at(self.array, self._slices(d, idx), values)
+        scatter_add(self.array, self._slices(d, idx), values)
         return self
 
     def indexFill(self, dim, index, value):
@@ -295,11 +292,7 @@ class IndexingMixin:
         d = self._dim_index(dim)
         idx = self._gather_index(d, index, 'scatterAdd')
         values = backend.to_module(operand(src), self.xp)[tuple(slice(0, n) for n in idx.shape)]
-        if self._cuda:
-            import cupyx
-            cupyx.scatter_add(self.array, self._scatter_coords(d, idx), values)
-        else:
-            np.add.at(self.array, self._scatter_coords(d, idx), values)
+        scatter_add(self.array, self._scatter_coords(d, idx), values)
         return self
 
     # --- ordering ----------------------------------------------------------------
