@@ -13,6 +13,7 @@ import numpy as np
 from . import backend
 from .pointwise import operand, stored_number
 from .result_forms import result_form
+from .scatter_kernels import scatter_add
 from .storage import LongStorage
 
 
@@ -203,10 +204,17 @@ class IndexingMixin:
     def index(self, dim, index):
         """New tensor of the slices ``index`` (0-based) along ``dim``."""
         d = self._dim_index(dim)
-        idx = self._indices(index, self._size[d], 'index')
+        idx = self._slice_indices(index, d, 'index')
         return self._from_result(self.xp.take(self.array, idx.reshape(-1), axis=d))
 
     indexSelect = index
+
+    def _slice_indices(self, index, d, what):
+        """The indices of index, indexCopy, indexAdd and indexFill along dimension ``d``: a CUDA tensor also takes
+        them in its own type, as cutorch's torch/generic/Tensor.c (see ``_own_type_index``)."""
+        if self._cuda:
+            index = self._own_type_index(index, what)
+        return self._indices(index, self._size[d], what)
 
     def _slices(self, d, idx):
         return (slice(None),) * d + (idx.reshape(-1),)
@@ -221,34 +229,30 @@ class IndexingMixin:
     def indexCopy(self, dim, index, src):
         """Copy ``src``'s slices into the slices ``index`` (0-based) along ``dim``; returns self."""
         d = self._dim_index(dim)
-        idx = self._indices(index, self._size[d], 'indexCopy')
+        idx = self._slice_indices(index, d, 'indexCopy')
         self.array[self._slices(d, idx)] = self._source_for(d, idx, src, 'indexCopy')
         return self
 
     def indexAdd(self, dim, index, src):
         """Add ``src``'s slices into the slices ``index`` along ``dim``; repeated indices accumulate."""
         d = self._dim_index(dim)
-        idx = self._indices(index, self._size[d], 'indexAdd')
+        idx = self._slice_indices(index, d, 'indexAdd')
         values = self._source_for(d, idx, src, 'indexAdd')
-        if self._cuda:
-            import cupyx
-            cupyx.scatter_add(self.array, self._slices(d, idx), values)
-        else:
-            np.add.at(self.array, self._slices(d, idx), values)
+        scatter_add(self.array, self._slices(d, idx), values)
         return self
 
     def indexFill(self, dim, index, value):
         """Fill the slices ``index`` (0-based) along ``dim`` with ``value``; returns self."""
         d = self._dim_index(dim)
-        idx = self._indices(index, self._size[d], 'indexFill')
+        idx = self._slice_indices(index, d, 'indexFill')
         self.array[self._slices(d, idx)] = value
         return self
 
     # --- gather / scatter -------------------------------------------------------
     def _own_type_index(self, index, what):
-        """cutorch's gather and scatter also take an index of the tensor's own CUDA type (TensorMath.lua's
-        backward-compatible forms copy it into a CudaLongTensor; torch-rnn's TemporalCrossEntropyCriterion passes
-        CudaTensor targets so): such an index of whole numbers serves as integers here, a fractional one is
+        """cutorch's gather and scatter, and its index, indexCopy, indexAdd and indexFill, also take an index of
+        the tensor's own CUDA type (TensorMath.lua's backward-compatible forms and torch/generic/Tensor.c copy it
+        into a CudaLongTensor; torch-rnn's TemporalCrossEntropyCriterion passes CudaTensor targets so): such an index of whole numbers serves as integers here, a fractional one is
         refused (the copy would truncate it). Torch7's CPU forms want a LongTensor, as ``_indices`` does."""
         if not (getattr(index, '_cuda', False) and index.dtype.kind == 'f' and index.dtype == self.dtype):
             return index
@@ -299,11 +303,7 @@ class IndexingMixin:
         d = self._dim_index(dim)
         idx = self._gather_index(d, index, 'scatterAdd')
         values = backend.to_module(operand(src), self.xp)[tuple(slice(0, n) for n in idx.shape)]
-        if self._cuda:
-            import cupyx
-            cupyx.scatter_add(self.array, self._scatter_coords(d, idx), values)
-        else:
-            np.add.at(self.array, self._scatter_coords(d, idx), values)
+        scatter_add(self.array, self._scatter_coords(d, idx), values)
         return self
 
     # --- ordering ----------------------------------------------------------------

@@ -28,12 +28,25 @@ def scatter_add(target, indices, values):
     ``target`` is a NumPy or CuPy array (a view is written through), ``indices``
     anything that indexes it (an integer array along axis 0, or a tuple of them),
     ``values`` an array or scalar broadcastable to ``target[indices]``, on the
-    same device as ``target``.
+    same device as ``target``. Every element type is taken, the GPU's atomic adds
+    lacking (8-, 16-, signed 64-bit integers) done in a wider or unsigned twin.
     """
-    if array_module(target) is np:
+    xp = array_module(target)
+    if xp is np:
         np.add.at(target, indices, values)
+        return target
+    import cupyx
+    dtype = target.dtype
+    if dtype == np.int64:
+        # CUDA's atomicAdd (and so cupyx.scatter_add) has no signed 64-bit form; two's complement makes the
+        # unsigned adds give the same bits
+        cupyx.scatter_add(target.view(np.uint64), indices, xp.asarray(values).astype(np.int64).view(np.uint64))
+    elif dtype.kind in 'iu' and dtype.itemsize < 4:
+        # nor 8- or 16-bit forms: add in uint32 and keep the low bits, the narrow type's wrapped sum (as TH's)
+        wide = target.astype(np.uint32)
+        cupyx.scatter_add(wide, indices, xp.asarray(values).astype(dtype).astype(np.uint32))
+        target[...] = wide.astype(dtype)
     else:
-        import cupyx
         cupyx.scatter_add(target, indices, values)
     return target
 

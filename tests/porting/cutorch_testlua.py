@@ -274,16 +274,14 @@ def _call(obj, fn, *args):
     raise TypeError("Incorrect function type")
 
 
-def compareFloatAndCuda(x, fn, *args):
-    """test.lua lines 252-285: ``fn`` of ``x.float()`` and of its exact CudaTensor clone give the same results
-    (to ``test_tolerance``)."""
-    x_cpu = x.float()
-    x_cuda = cloneExactlyToGPU(x_cpu)
-
+def _compareFloatAndCudaCalls(x_cpu, x_cuda, fn, cpu_args, cuda_args):
+    """The part test.lua's compareFloatAndCuda and compareFloatAndCudaTensorArgs share (lines 265-284, 315-332):
+    ``fn`` exists on the CudaTensor, and both calls give as many results, each equal to ``test_tolerance``
+    (compareFloatAndCudaTensorArgs then prints ``args``, a global the Lua never sets)."""
     if isinstance(fn, str):
         tester.assertne(getattr(x_cuda, fn, None), None, f"Missing function CudaTensor.{fn}")
-    rcpu = _call(x_cpu, fn, *args)
-    rcuda = _call(x_cuda, fn, *args)
+    rcpu = _call(x_cpu, fn, *cpu_args)
+    rcuda = _call(x_cuda, fn, *cuda_args)
     errstr = f"Divergent results between CPU and CUDA for function '{fn}' (return value 1)"
     tolerance = test_tolerance
     tester.assert_(len(rcpu) == len(rcuda),
@@ -291,6 +289,15 @@ def compareFloatAndCuda(x, fn, *args):
     for k in range(len(rcpu)):
         if not isEqual(rcpu[k], rcuda[k], tolerance):
             tester.assert_(False, errstr)
+
+
+def compareFloatAndCuda(x, fn, *args):
+    """test.lua lines 252-285: ``fn`` of ``x.float()`` and of its exact CudaTensor clone give the same results
+    (to ``test_tolerance``)."""
+    x_cpu = x.float()
+    x_cuda = cloneExactlyToGPU(x_cpu)
+
+    _compareFloatAndCudaCalls(x_cpu, x_cuda, fn, args, args)
 
 
 def compareFloatAndCudaTensorArgs(x, fn, *args):
@@ -309,18 +316,7 @@ def compareFloatAndCudaTensorArgs(x, fn, *args):
         return t
     cpu_args = tranform_args(list(args), 'torch.FloatTensor')
     cuda_args = tranform_args(list(args), 'torch.CudaTensor')
-    if isinstance(fn, str):
-        tester.assertne(getattr(x_cuda, fn, None), None, f"Missing function CudaTensor.{fn}")
-    rcpu = _call(x_cpu, fn, *cpu_args)
-    rcuda = _call(x_cuda, fn, *cuda_args)
-    errstr = f"Divergent results between CPU and CUDA for function '{fn}' (return value 1)"
-    tolerance = test_tolerance
-    tester.assert_(len(rcpu) == len(rcuda),
-                   f"number of return arguments for CPU and CUDA are different for function '{fn}'")
-    for k in range(len(rcpu)):
-        if not isEqual(rcpu[k], rcuda[k], tolerance):
-            # (the Lua prints ``args`` here, a global it never sets: nil)
-            tester.assert_(False, errstr)
+    _compareFloatAndCudaCalls(x_cpu, x_cuda, fn, cpu_args, cuda_args)
 
 
 def _class(typename):

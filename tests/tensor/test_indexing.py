@@ -87,6 +87,24 @@ def test_cuda_gather_and_scatter_take_an_index_of_their_own_type():
     assert x.gather(1, idx.type('torch.CudaLongTensor')).tolist() == [[2, 0], [4, 4]]
 
 
+
+@pytest.mark.gpu
+def test_cuda_index_functions_take_an_index_of_their_own_type():
+    """cutorch's torch/generic/Tensor.c gives index, indexCopy, indexAdd and indexFill a CUDA tensor's own type as
+    an index too (copied into a CudaLongTensor; cutorch's test.lua compares them so); the CPU wants a LongTensor."""
+    for name in ('torch.CudaTensor', 'torch.CudaDoubleTensor'):
+        idx = lg.Tensor([2, 0, 2]).type(name)
+        x = grid(2, 3).type(name)
+        assert x.index(1, idx).tolist() == [[2, 0, 2], [5, 3, 5]]
+        assert x.clone().indexCopy(1, idx[0:2], lg.Tensor([[7, 8], [9, 10]]).type(name)).tolist() == \
+            [[8, 1, 7], [10, 4, 9]]
+        assert x.clone().indexAdd(1, idx, lg.ones(2, 3).type(name)).tolist() == [[1, 1, 4], [4, 4, 7]]
+        assert x.clone().indexFill(0, idx[1:2], -1).tolist() == [[-1, -1, -1], [3, 4, 5]]
+    with pytest.raises(TypeError, match='index: expected whole-number indices'):
+        grid(2, 3).type('torch.CudaTensor').index(1, lg.Tensor([0.5]).type('torch.CudaTensor'))
+    with pytest.raises(TypeError, match='integer'):
+        grid(2, 3).index(1, lg.Tensor([0, 1]))         # the CPU wants a LongTensor
+
 def test_masked_select_copy_and_nonzero():
     x = grid(2, 3)
     mask = x.gt(2)

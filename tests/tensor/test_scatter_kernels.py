@@ -46,3 +46,22 @@ def test_index_bounds_on_the_gpu():
     assert index_bounds(column) == (labels[:40, 1].min(), labels[:40, 1].max())
     assert index_bounds(flat) == (labels.min(), labels.max())
     assert index_bounds(cupy().asarray(labels[:3].astype(np.int32))) == (labels[:3].min(), labels[:3].max())
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('dtype', [np.uint8, np.int8, np.int16, np.int64, np.int32, np.float16])
+def test_gpu_element_types_without_an_atomic_add_wrap_as_numpy(dtype):
+    """CUDA's atomicAdd has no 8-, 16- or signed 64-bit integer form (cupyx.scatter_add refuses them); the sums
+    match np.add.at's, wrapping in the narrow types (a transposed view, repeated indices, negative values), as
+    cutorch's indexAdd on a CudaByteTensor or CudaLongTensor gives (its test.lua indexAdd)."""
+    cp = cupy()
+    info = np.iinfo(dtype) if np.dtype(dtype).kind in 'iu' else None
+    big = int(info.max) - 2 if info else 60000
+    base = np.array([[big, 1, 2], [3, 4, 5]], dtype=dtype)
+    values = np.array([[7, 1], [-3 if info is None or info.min < 0 else 3, 2], [5, 6]], dtype=dtype)
+    expected = base.copy()
+    np.add.at(expected.T, np.array([0, 0, 2]), values)
+    got = cp.asarray(base)
+    scatter_add(got.T, cp.asarray([0, 0, 2]), cp.asarray(values))
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(cp.asnumpy(got), expected)
