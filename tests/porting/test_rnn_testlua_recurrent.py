@@ -1,0 +1,407 @@
+"""Element-Research/rnn's test/test.lua, lines 1-2512 (the local ``makeOldRecurrent`` and ``rnntest.Recurrent_old``
+... ``rnntest.BiSequencerLM``), ported literally: one test per ``rnntest.X``, each naming its lines. The edits are
+docs/porting.md's: ``torch.`` is ``lg.``, ``:`` is ``.``, indices, class labels and dimensions are 0-based
+(``random(1, n)`` of indices is ``random(0, n)``, a module's dimension argument moves down by one), rnn's time
+steps are 0-based (docs/porting.md's "rnn's time steps" row), ``mytester:assertlt(a, b)`` is ``assert a < b`` and
+``assertError`` is ``pytest.raises``; the other ``mytester`` calls stay Tester calls, set to raise.
+
+rnn.test runs in Torch7's default type, DoubleTensor (the ``double_default`` fixture), with the shared set-up of
+tests/porting/rnn_testlua.py (``precision``, ``mytester``, ``checkgrad``). Recurrent_oneElement is ported in
+tests/porting/test_rnn_tester_port.py. Lua's ``math.random`` is Python's ``random``, seeded per test. The
+``benchmark`` branches only time: they are left out."""
+import random
+
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.porting.rnn_testlua import mytester, precision
+
+pytestmark = pytest.mark.usefixtures('double_default')   # Torch7's default type, as rnn.test() runs
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    random.seed(123)
+    lg.manualSeed(123)
+
+
+def test_Recurrent():
+    """test.lua lines 643-833. LookupTable indices are 0-based: ``random(1, dictSize)`` draws ``0 .. dictSize-1``.
+    ``#mlp10.outputs == 0`` is ``len(mlp10.outputs) == 0`` (a dict keyed by step)."""
+    batchSize = 4
+    dictSize = 100
+    hiddenSize = 12
+    outputSize = 7
+    nStep = 5
+    inputModule = nn.LookupTable(dictSize, outputSize)
+    transferModule = nn.Sigmoid()
+    # test MLP feedback Module (because of Module:representations())
+    feedbackModule = nn.Sequential()
+    feedbackModule.add(nn.Linear(outputSize, hiddenSize))
+    feedbackModule.add(nn.Sigmoid())
+    feedbackModule.add(nn.Linear(hiddenSize, outputSize))
+    # rho = nStep
+    mlp = nn.Recurrent(outputSize, inputModule, feedbackModule, transferModule.clone(), nStep)
+
+    gradOutputs, outputs = [], []
+    # inputs = {inputN, {inputN-1, {inputN-2, ...}}}}}
+    inputs = None
+    startModule = mlp.startModule.clone()
+    inputModule = mlp.inputModule.clone()
+    feedbackModule = mlp.feedbackModule.clone()
+
+    mlp6 = mlp.clone()
+    mlp6.evaluate()
+
+    mlp.zeroGradParameters()
+    mlp7 = mlp.clone()
+    mlp7.rho = nStep - 1
+    inputSequence, gradOutputSequence = [], []
+    for step in range(nStep):
+        input = lg.IntTensor(batchSize).random(0, dictSize)
+        inputSequence.append(input)
+        if step != nStep - 1:
+            # for the sake of keeping this unit test simple,
+            gradOutput = lg.zeros(batchSize, outputSize)
+        else:
+            # only the last step will get a gradient from the output
+            gradOutput = lg.randn(batchSize, outputSize)
+        gradOutputSequence.append(gradOutput)
+
+        output = mlp.forward(input)
+
+        output6 = mlp6.forward(input)
+        mytester.assertTensorEq(output, output6, 0.000001, "evaluation error " + str(step))
+
+        output7 = mlp7.forward(input)
+        mytester.assertTensorEq(output, output7, 0.000001, "rho = nStep-1 forward error " + str(step))
+
+        gradOutputs.append(gradOutput)
+        outputs.append(output.clone())
+
+        if inputs is not None:
+            inputs = [input, inputs]
+        else:
+            inputs = input
+
+    mlp5 = mlp.clone()
+
+    # backward propagate through time (BPTT)
+    gradInputs1 = []
+    gradInputs7 = []
+    for step in range(nStep - 1, -1, -1):
+        gradInputs1.append(mlp.backward(inputSequence[step], gradOutputSequence[step]))
+        if step > 0:   # rho = nStep - 1 : shouldn't update startModule
+            gradInputs7.append(mlp7.backward(inputSequence[step], gradOutputSequence[step]))
+
+    gradInput = gradInputs1[0].clone()
+    mlp.forget()   # test ability to forget
+    mlp.zeroGradParameters()
+    foutputs = {}
+    for step in range(nStep):
+        foutputs[step] = mlp.forward(inputSequence[step])
+        mytester.assertTensorEq(foutputs[step], outputs[step], 0.00001, "Recurrent forget output error " + str(step))
+
+    fgradInput = None
+    for step in range(nStep - 1, -1, -1):
+        fgradInput = mlp.backward(inputSequence[step], gradOutputs[step])
+    fgradInput = fgradInput.clone()
+    mytester.assertTensorEq(gradInput, fgradInput, 0.00001, "Recurrent forget gradInput error")
+
+    mlp10 = mlp7.clone()
+    mlp10.forget()
+    mytester.assert_(len(mlp10.outputs) == 0, 'forget outputs error')
+    i = 0
+    for k, v in mlp10.sharedClones.items():
+        i = i + 1
+    mytester.assert_(i == 4, 'forget recurrentOutputs error')
+
+    mlp2 = None   # this one will simulate rho = nStep
+    outputModules = []
+    for step in range(nStep):
+        inputModule_ = inputModule.sharedClone()
+        outputModule = transferModule.clone()
+        outputModules.append(outputModule)
+        if step == 0:
+            initialModule = nn.Sequential()
+            initialModule.add(inputModule_)
+            initialModule.add(startModule)
+            initialModule.add(outputModule)
+            mlp2 = initialModule
+        else:
+            parallelModule = nn.ParallelTable()
+            parallelModule.add(inputModule_)
+            pastModule = nn.Sequential()
+            pastModule.add(mlp2)
+            feedbackModule_ = feedbackModule.sharedClone()
+            pastModule.add(feedbackModule_)
+            parallelModule.add(pastModule)
+            recurrentModule = nn.Sequential()
+            recurrentModule.add(parallelModule)
+            recurrentModule.add(nn.CAddTable())
+            recurrentModule.add(outputModule)
+            mlp2 = recurrentModule
+
+    output2 = mlp2.forward(inputs)
+    mlp2.zeroGradParameters()
+
+    # unlike mlp2, mlp8 will simulate rho = nStep -1
+    mlp8 = mlp2.clone()
+    inputModule8 = mlp8.modules[0].modules[0]
+    m = mlp8.modules[0].modules[1].modules[0].modules[0].modules[1]
+    m = m.modules[0].modules[0].modules[1].modules[0].modules[0].modules[1]
+    feedbackModule8 = m.modules[1]
+    startModule8 = m.modules[0].modules[1]   # before clone
+    # unshare the intialModule:
+    m.modules[0] = m.modules[0].clone()
+    m.modules[1] = m.modules[1].clone()
+    mlp8.backward(inputs, gradOutputs[-1])
+
+    gradInput2 = mlp2.backward(inputs, gradOutputs[-1])
+    for step in range(nStep - 1):
+        gradInput2 = gradInput2[1]
+
+    mytester.assertTensorEq(gradInput, gradInput2, 0.000001, "recurrent gradInput")
+    mytester.assertTensorEq(outputs[-1], output2, 0.000001, "recurrent output")
+    for step in range(nStep):
+        output, outputModule = outputs[step], outputModules[step]
+        mytester.assertTensorEq(output, outputModule.output, 0.000001, "recurrent output step=" + str(step))
+
+    mlp3 = nn.Sequential()
+    # contains params and grads of mlp2 (the MLP version of the Recurrent)
+    mlp3.add(startModule).add(inputModule).add(feedbackModule)
+
+    params2, gradParams2 = mlp3.parameters()
+    params, gradParams = mlp.parameters()
+
+    mytester.assert_(len(params2) == len(params), 'missing parameters')
+    mytester.assert_(len(gradParams) == len(params), 'missing gradParameters')
+    mytester.assert_(len(gradParams2) == len(params), 'missing gradParameters2')
+
+    for i, v in enumerate(params):
+        mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.000001, 'gradParameter error ' + str(i))
+
+    mlp9 = nn.Sequential()
+    # contains params and grads of mlp8
+    mlp9.add(startModule8).add(inputModule8).add(feedbackModule8)
+    params9, gradParams9 = mlp9.parameters()
+    params7, gradParams7 = mlp7.parameters()
+    mytester.assert_(len(params9) == len(params7), 'missing parameters')
+    mytester.assert_(len(gradParams7) == len(params7), 'missing gradParameters')
+    for i, v in enumerate(params7):
+        mytester.assertTensorEq(gradParams7[i], gradParams9[i], 0.00001, 'gradParameter error ' + str(i))
+
+    mlp.updateParameters(0.1)
+
+    params5 = mlp5.sparseParameters()[0]   # Lua keeps the first of its results
+    params = mlp.sparseParameters()[0]
+    for k, v in params.items():
+        if params5.get(k) is not None:
+            mytester.assertTensorNe(params[k], params5[k], 0.0000000001, 'backwardThroughTime error ' + str(i))
+
+
+def test_Recurrent_TestTable():
+    """test.lua lines 863-908: a Recurrent whose hidden state is a table of two tensors."""
+    # Set up RNN where internal state is a table.
+    # Trivial example is same RNN from rnntest.Recurrent test
+    # but all layers are duplicated
+    batchSize = 4
+    inputSize = 10
+    hiddenSize = 12
+    outputSize = 7
+    nStep = 10
+    inputModule = nn.Linear(inputSize, outputSize)
+    transferModule = nn.Sigmoid()
+    learningRate = 0.1
+    # test MLP feedback Module
+    feedbackModule = nn.Sequential()
+    feedbackModule.add(nn.Linear(outputSize, hiddenSize))
+    feedbackModule.add(nn.Sigmoid())
+    feedbackModule.add(nn.Linear(hiddenSize, outputSize))
+    # rho = nStep
+    mlp = nn.Recurrent(
+        nn.ParallelTable()
+        .add(nn.Add(outputSize))
+        .add(nn.Add(outputSize)),
+        nn.ParallelTable()
+        .add(inputModule.clone())
+        .add(inputModule.clone()),
+        nn.ParallelTable()
+        .add(feedbackModule.clone())
+        .add(feedbackModule.clone()),
+        nn.ParallelTable()
+        .add(transferModule.clone())
+        .add(transferModule.clone()),
+        nStep,
+        nn.ParallelTable()
+        .add(nn.CAddTable())
+        .add(nn.CAddTable())
+    )
+
+    input = lg.randn(batchSize, inputSize)
+    err = lg.randn(batchSize, outputSize)
+    for i in range(nStep):
+        mlp.forward([input, input.clone()])
+    for i in range(nStep - 1, -1, -1):
+        mlp.backward([input, input.clone()], [err, err.clone()])
+
+
+def test_LSTM_main():
+    """test.lua lines 910-1021. ``gradInput2[2][2][1]`` is ``gradInput2[1][1][0]``."""
+    batchSize = random.randint(1, 2)
+    inputSize = random.randint(3, 4)
+    outputSize = random.randint(5, 6)
+    nStep = 3
+    input = []
+    gradOutput = []
+    for step in range(nStep):
+        input.append(lg.randn(batchSize, inputSize))
+        if step == nStep - 1:
+            # for the sake of keeping this unit test simple,
+            gradOutput.append(lg.randn(batchSize, outputSize))
+        else:
+            # only the last step will get a gradient from the output
+            gradOutput.append(lg.zeros(batchSize, outputSize))
+    lstm = nn.LSTM(inputSize, outputSize)
+
+    # we will use this to build an LSTM step by step (with shared params)
+    lstmStep = lstm.recurrentModule.clone()
+
+    # forward/backward through LSTM
+    output = {}
+    lstm.zeroGradParameters()
+    for step in range(nStep):
+        output[step] = lstm.forward(input[step])
+        assert lg.isTensor(input[step])
+
+    gradInputs = {}
+    for step in range(nStep - 1, -1, -1):
+        gradInputs[step] = lstm.backward(input[step], gradOutput[step], 1)
+
+    gradInput = gradInputs[0]
+
+    mlp2 = None   # this one will simulate rho = nStep
+    inputs = None
+    for step in range(nStep):
+        # iteratively build an LSTM out of non-recurrent components
+        lstm_ = lstmStep.clone()
+        lstm_.share(lstmStep, 'weight', 'gradWeight', 'bias', 'gradBias')
+        if step == 0:
+            mlp2 = lstm_
+        else:
+            rnn = nn.Sequential()
+            para = nn.ParallelTable()
+            para.add(nn.Identity()).add(mlp2)
+            rnn.add(para)
+            rnn.add(nn.FlattenTable())
+            rnn.add(lstm_)
+            mlp2 = rnn
+
+        # prepare inputs for mlp2
+        if inputs is not None:
+            inputs = [input[step], inputs]
+        else:
+            inputs = [input[step], lg.zeros(batchSize, outputSize), lg.zeros(batchSize, outputSize)]
+    mlp2.add(nn.SelectTable(0))   # just output the output (not cell)
+    output2 = mlp2.forward(inputs)
+
+    mlp2.zeroGradParameters()
+    gradInput2 = mlp2.backward(inputs, gradOutput[nStep - 1], 1)   # /nStep)
+    mytester.assertTensorEq(gradInput2[1][1][0], gradInput, 0.00001, "LSTM gradInput error")
+    mytester.assertTensorEq(output[nStep - 1], output2, 0.00001, "LSTM output error")
+
+    params, gradParams = lstm.parameters()
+    params2, gradParams2 = lstmStep.parameters()
+    mytester.assert_(len(params) == len(params2), "LSTM parameters error %d ~= %d" % (len(params), len(params2)))
+    for i, gradParam in enumerate(gradParams):
+        gradParam2 = gradParams2[i]
+        mytester.assertTensorEq(gradParam, gradParam2, 0.000001,
+                                "LSTM gradParam %d error %s %s" % (i, gradParam, gradParam2))
+
+    gradParams = lstm.recursiveCopy(None, gradParams)[0]   # Lua keeps the first of its results
+    gradInput = gradInput.clone()
+    mytester.assert_(lstm.zeroTensor.sum() == 0, "zeroTensor error")
+    lstm.forget()
+    output = lstm.recursiveCopy(None, output)[0]
+    output3 = {}
+    lstm.zeroGradParameters()
+    for step in range(nStep):
+        output3[step] = lstm.forward(input[step])
+
+    gradInputs3 = {}
+    for step in range(nStep - 1, -1, -1):
+        gradInputs3[step] = lstm.updateGradInput(input[step], gradOutput[step])
+        lstm.accGradParameters(input[step], gradOutput[step], 1)
+    gradInput3 = gradInputs[0]
+
+    mytester.assert_(len(output) == len(output3), "LSTM output size error")
+    for i, output_ in output.items():
+        mytester.assertTensorEq(output_, output3[i], 0.00001, "LSTM forget (updateOutput) error " + str(i))
+
+    mytester.assertTensorEq(gradInput, gradInput3, 0.00001, "LSTM updateGradInput error")
+
+    params3, gradParams3 = lstm.parameters()
+    mytester.assert_(len(params) == len(params3), "LSTM parameters error %d ~= %d" % (len(params), len(params3)))
+    for i, gradParam in enumerate(gradParams):
+        gradParam3 = gradParams3[i]
+        mytester.assertTensorEq(gradParam, gradParam3, 0.000001,
+                                "LSTM gradParam %d error %s %s" % (i, gradParam, gradParam3))
+
+
+def test_FastLSTM():
+    """test.lua lines 1023-1079: FastLSTM against LSTM (no peepholes) given the same parameters. ``narrow``'s
+    dimension and offsets are 0-based."""
+    inputSize = 100
+    batchSize = 40
+    nStep = 3
+
+    input = []
+    gradOutput = []
+    for step in range(nStep):
+        input.append(lg.randn(batchSize, inputSize))
+        gradOutput.append(lg.randn(batchSize, inputSize))
+    gradOutputClone = gradOutput[0].clone()
+    lstm1 = nn.LSTM(inputSize, inputSize, None, False)
+    lstm2 = nn.FastLSTM(inputSize, inputSize, None)
+    seq1 = nn.Sequencer(lstm1)
+    seq2 = nn.Sequencer(lstm2)
+
+    output1 = seq1.forward(input)
+    gradInput1 = seq1.backward(input, gradOutput)
+    mytester.assertTensorEq(gradOutput[0], gradOutputClone, 0.00001, "LSTM modified gradOutput")
+    seq1.zeroGradParameters()
+    seq2.zeroGradParameters()
+
+    # make them have same params
+    ig = lstm1.inputGate.parameters()[0]
+    hg = lstm1.hiddenLayer.parameters()[0]
+    fg = lstm1.forgetGate.parameters()[0]
+    og = lstm1.outputGate.parameters()[0]
+
+    i2g = lstm2.i2g.parameters()[0]
+    o2g = lstm2.o2g.parameters()[0]
+
+    ig[0].copy(i2g[0].narrow(0, 0, inputSize))
+    ig[1].copy(i2g[1].narrow(0, 0, inputSize))
+    ig[2].copy(o2g[0].narrow(0, 0, inputSize))
+    hg[0].copy(i2g[0].narrow(0, inputSize, inputSize))
+    hg[1].copy(i2g[1].narrow(0, inputSize, inputSize))
+    hg[2].copy(o2g[0].narrow(0, inputSize, inputSize))
+    fg[0].copy(i2g[0].narrow(0, inputSize * 2, inputSize))
+    fg[1].copy(i2g[1].narrow(0, inputSize * 2, inputSize))
+    fg[2].copy(o2g[0].narrow(0, inputSize * 2, inputSize))
+    og[0].copy(i2g[0].narrow(0, inputSize * 3, inputSize))
+    og[1].copy(i2g[1].narrow(0, inputSize * 3, inputSize))
+    og[2].copy(o2g[0].narrow(0, inputSize * 3, inputSize))
+
+    output1 = seq1.forward(input)
+    gradInput1 = seq1.backward(input, gradOutput)
+    output2 = seq2.forward(input)
+    gradInput2 = seq2.backward(input, gradOutput)
+
+    mytester.assert_(len(output1) == len(output2) and len(output1) == nStep)
+    mytester.assert_(len(gradInput1) == len(gradInput2) and len(gradInput1) == nStep)
+    for i in range(len(output1)):
+        mytester.assertTensorEq(output1[i], output2[i], 0.000001, "FastLSTM output error " + str(i))
+        mytester.assertTensorEq(gradInput1[i], gradInput2[i], 0.000001, "FastLSTM gradInput error " + str(i))
