@@ -405,3 +405,212 @@ def test_FastLSTM():
     for i in range(len(output1)):
         mytester.assertTensorEq(output1[i], output2[i], 0.000001, "FastLSTM output error " + str(i))
         mytester.assertTensorEq(gradInput1[i], gradInput2[i], 0.000001, "FastLSTM gradInput error " + str(i))
+
+
+def test_FastLSTM_nngraph():
+    """test.lua lines 1081-1237. legonn's ``nn.FastLSTM.usenngraph = True`` builds the same step module (a
+    Sequential, not an nngraph gModule: docs/porting.md's ``nn.FastLSTM.usenngraph`` row), so the two
+    ``torch.type(...recurrentModule)`` asserts check it is a Sequential either way. ``lstm2.sharedClones[2]`` (the
+    second step's clone) is ``sharedClones[1]``. The benchmark branch only times: left out."""
+    lstmSize = 10
+    batchSize = 4
+    nStep = 3
+
+    lstm1 = nn.FastLSTM(lstmSize)   # without nngraph
+    params1, gradParams1 = lstm1.getParameters()
+    assert lg.type(lstm1.recurrentModule) != 'nn.gModule'
+    nn.FastLSTM.usenngraph = True
+    try:
+        lstm2 = nn.FastLSTM(lstmSize)   # with nngraph
+    finally:
+        nn.FastLSTM.usenngraph = False
+    params2, gradParams2 = lstm2.getParameters()
+    assert lg.type(lstm2.recurrentModule) == 'nn.Sequential'   # Lua: 'nn.gModule' (docs/porting.md's row)
+
+    lstm2.i2g.weight.copy(lstm1.i2g.weight)
+    lstm2.i2g.bias.copy(lstm1.i2g.bias)
+    lstm2.o2g.weight.copy(lstm1.o2g.weight)
+
+    mytester.assertTensorEq(params1, params2, 0.00000001, "FastLSTM nngraph params init err")
+
+    lstm1.zeroGradParameters()
+    lstm2.zeroGradParameters()
+    mytester.assertTensorEq(gradParams1, gradParams2, 0.000001, "FastLSTM nngraph zeroGradParameters err")
+
+    seq1 = nn.Sequencer(lstm1)
+    seq2 = nn.Sequencer(lstm2)
+
+    input = []
+    gradOutput = []
+    for step in range(nStep):
+        input.append(lg.randn(batchSize, lstmSize))
+        gradOutput.append(lg.randn(batchSize, lstmSize))
+
+    rm1 = lstm1.recurrentModule
+    rm2 = lstm2.recurrentModule
+
+    input_ = [input[0], lg.randn(batchSize, lstmSize), lg.randn(batchSize, lstmSize)]
+    gradOutput_ = [gradOutput[0], lg.randn(batchSize, lstmSize)]
+    output1 = rm1.forward(input_)
+    output2 = rm2.forward(input_)
+    rm1.zeroGradParameters()
+    rm2.zeroGradParameters()
+    gradInput1 = rm1.backward(input_, gradOutput_)
+    gradInput2 = rm2.backward(input_, gradOutput_)
+
+    mytester.assertTensorEq(output1[0], output2[0], 0.0000001, "FastLSTM.recurrentModule forward 1 error")
+    mytester.assertTensorEq(output1[1], output2[1], 0.0000001, "FastLSTM.recurrentModule forward 2 error")
+    for i in range(3):
+        mytester.assertTensorEq(gradInput1[i], gradInput2[i], 0.0000001, "FastLSTM.recurrentModule backward err " + str(i))
+
+    mytester.assertTensorEq(gradParams1, gradParams2, 0.000001, "FastLSTM.recurrenModule nngraph gradParams err")
+
+    # again, with sharedClone
+    rm3 = lstm1.recurrentModule.sharedClone()
+    rm4 = lstm2.recurrentModule.clone()
+
+    output1 = rm3.forward(input_)
+    output2 = rm4.forward(input_)
+    gradInput1 = rm3.backward(input_, gradOutput_)
+    gradInput2 = rm4.backward(input_, gradOutput_)
+
+    mytester.assertTensorEq(output1[0], output2[0], 0.0000001, "FastLSTM.recurrentModule forward 1 error")
+    mytester.assertTensorEq(output1[1], output2[1], 0.0000001, "FastLSTM.recurrentModule forward 2 error")
+    for i in range(3):
+        mytester.assertTensorEq(gradInput1[i], gradInput2[i], 0.0000001, "FastLSTM.recurrentModule backward err " + str(i))
+
+    p1, gp1 = rm3.parameters()
+    p2, gp2 = rm4.parameters()
+
+    for i in range(len(p1)):
+        mytester.assertTensorEq(gp1[i], gp2[i], 0.000001, "FastLSTM nngraph gradParam err " + str(i))
+
+    seq1.zeroGradParameters()
+    seq2.zeroGradParameters()
+    mytester.assertTensorEq(gradParams1, gradParams2, 0.000001, "FastLSTM nngraph zeroGradParameters err")
+    mytester.assert_(gradParams1.sum() == 0)
+
+    input_ = [x.clone() for x in input]
+    gradOutput_ = [x.clone() for x in gradOutput]
+
+    # forward/backward
+    output1 = seq1.forward(input)
+    gradInput1 = seq1.backward(input, gradOutput)
+    output2 = seq2.forward(input)
+    gradInput2 = seq2.backward(input, gradOutput)
+
+    for i in range(len(input)):
+        mytester.assertTensorEq(input[i], input_[i], 0.000001)
+        mytester.assertTensorEq(gradOutput[i], gradOutput_[i], 0.000001)
+
+    for i in range(len(output1)):
+        mytester.assertTensorEq(output1[i], output2[i], 0.000001, "FastLSTM nngraph output error " + str(i))
+        mytester.assertTensorEq(gradInput1[i], gradInput2[i], 0.000001, "FastLSTM nngraph gradInput error " + str(i))
+
+    p1, gp1 = lstm2.parameters()
+    p2, gp2 = lstm2.sharedClones[1].parameters()
+
+    for i in range(len(p1)):
+        mytester.assertTensorEq(p1[i], p2[i], 0.000001, "FastLSTM nngraph param err " + str(i))
+        mytester.assertTensorEq(gp1[i], gp2[i], 0.000001, "FastLSTM nngraph gradParam err " + str(i))
+
+    mytester.assertTensorEq(gradParams1, gradParams2, 0.000001, "FastLSTM nngraph gradParams err")
+
+    # the benchmark branch (nn vs nngraph time on cunn) only times: left out
+
+
+def test_GRU():
+    """test.lua lines 1239-1344. ``maskZero(1)`` keeps its 1: it is ``nInputDim``, a count.
+    ``gradInput2[2][2][1]`` is ``gradInput2[1][1][0]``."""
+    batchSize = random.randint(1, 2)
+    inputSize = random.randint(3, 4)
+    outputSize = random.randint(5, 6)
+    nStep = 3
+    input = []
+    gradOutput = []
+    for step in range(nStep):
+        input.append(lg.randn(batchSize, inputSize))
+        if step == nStep - 1:
+            # for the sake of keeping this unit test simple,
+            gradOutput.append(lg.randn(batchSize, outputSize))
+        else:
+            # only the last step will get a gradient from the output
+            gradOutput.append(lg.zeros(batchSize, outputSize))
+    gru = nn.GRU(inputSize, outputSize).maskZero(1)   # issue 145
+
+    # we will use this to build an GRU step by step (with shared params)
+    gruStep = gru.recurrentModule.clone()
+
+    # forward/backward through GRU
+    output = {}
+    gru.zeroGradParameters()
+    for step in range(nStep):
+        output[step] = gru.forward(input[step])
+        assert lg.isTensor(input[step])
+    gradInput = None
+    for step in range(nStep - 1, -1, -1):
+        gradInput = gru.backward(input[step], gradOutput[step], 1)
+
+    mlp2 = None   # this one will simulate rho = nStep
+    inputs = None
+    for step in range(nStep):
+        # iteratively build an GRU out of non-recurrent components
+        gru_ = gruStep.clone()
+        gru_.share(gruStep, 'weight', 'gradWeight', 'bias', 'gradBias')
+        if step == 0:
+            mlp2 = gru_
+        else:
+            rnn = nn.Sequential()
+            para = nn.ParallelTable()
+            para.add(nn.Identity()).add(mlp2)
+            rnn.add(para)
+            rnn.add(nn.FlattenTable())
+            rnn.add(gru_)
+            mlp2 = rnn
+
+        # prepare inputs for mlp2
+        if inputs is not None:
+            inputs = [input[step], inputs]
+        else:
+            inputs = [input[step], lg.zeros(batchSize, outputSize)]
+    output2 = mlp2.forward(inputs)
+
+    mlp2.zeroGradParameters()
+    gradInput2 = mlp2.backward(inputs, gradOutput[nStep - 1], 1)   # /nStep)
+    mytester.assertTensorEq(gradInput2[1][1][0], gradInput, 0.00001, "GRU gradInput error")
+    mytester.assertTensorEq(output[nStep - 1], output2, 0.00001, "GRU output error")
+
+    params, gradParams = gru.parameters()
+    params2, gradParams2 = gruStep.parameters()
+    mytester.assert_(len(params) == len(params2), "GRU parameters error %d ~= %d" % (len(params), len(params2)))
+    for i, gradParam in enumerate(gradParams):
+        gradParam2 = gradParams2[i]
+        mytester.assertTensorEq(gradParam, gradParam2, 0.000001,
+                                "gru gradParam %d error %s %s" % (i, gradParam, gradParam2))
+
+    gradParams = gru.recursiveCopy(None, gradParams)[0]   # Lua keeps the first of its results
+    gradInput = gradInput.clone()
+    mytester.assert_(gru.zeroTensor.sum() == 0, "zeroTensor error")
+    gru.forget()
+    output = gru.recursiveCopy(None, output)[0]
+    output3 = {}
+    gru.zeroGradParameters()
+    for step in range(nStep):
+        output3[step] = gru.forward(input[step])
+
+    gradInput3 = None
+    for step in range(nStep - 1, -1, -1):
+        gradInput3 = gru.backward(input[step], gradOutput[step], 1)
+
+    mytester.assert_(len(output) == len(output3), "GRU output size error")
+    for i, output_ in output.items():
+        mytester.assertTensorEq(output_, output3[i], 0.00001, "GRU forget (updateOutput) error " + str(i))
+
+    mytester.assertTensorEq(gradInput, gradInput3, 0.00001, "GRU updateGradInput error")
+
+    params3, gradParams3 = gru.parameters()
+    mytester.assert_(len(params) == len(params3), "GRU parameters error %d ~= %d" % (len(params), len(params3)))
+    for i, gradParam in enumerate(gradParams):
+        gradParam3 = gradParams3[i]
+        mytester.assertTensorEq(gradParam, gradParam3, 0.000001,
+                                "GRU gradParam %d error %s %s" % (i, gradParam, gradParam3))
