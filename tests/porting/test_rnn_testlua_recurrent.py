@@ -1463,3 +1463,192 @@ def test_Sequencer_tensor():
         seq.training()
         seq.forward(inputTrain)
         seq.backward(inputTrain, inputTrain)
+
+
+def test_Sequencer_tensoreval():
+    """test.lua lines 2313-2367: a Sequencer on a (seqlen, batch, features) tensor against SplitTable and a
+    Sequencer on the table, in evaluation. ``nn.SplitTable(1)`` is ``nn.SplitTable(0)``. As in the Lua, the
+    remember part compares the ``output`` left from before (its ``outputs`` go unchecked)."""
+    # test that it behave the same in evaluation
+    seqlen, batchsize, fsize = 5, 3, 4
+    input = lg.randn(seqlen, batchsize, fsize)
+    lstm = nn.FastLSTM(fsize, fsize)
+    lstm2 = lstm.clone()
+    seq = nn.Sequencer(lstm)
+    seq2 = nn.Sequential() \
+        .add(nn.SplitTable(0)) \
+        .add(nn.Sequencer(lstm2))
+    seq.evaluate()
+    seq2.evaluate()
+    output = seq.forward(input)
+    output2 = seq2.forward(input)
+    for i in range(seqlen):
+        mytester.assertTensorEq(output[i], output2[i], 0.000001)
+    seq.forget()
+    seq2.forget()
+    # test eval after forget
+    input = lg.randn(seqlen, batchsize, fsize)
+    output = seq.forward(input)
+    output2 = seq2.forward(input)
+    for i in range(seqlen):
+        mytester.assertTensorEq(output[i], output2[i], 0.000001)
+    # test eval after forget + variable size
+    for i in range(3):
+        seqlen, batchsize = random.randint(2, 7), random.randint(2, 7)
+        input = lg.randn(seqlen, batchsize, fsize)
+        output = seq.forward(input)
+        output2 = seq2.forward(input)
+        for i in range(seqlen):
+            mytester.assertTensorEq(output[i], output2[i], 0.000001)
+    # test again with remember
+    seq.remember()
+    seq2.remember()
+    input = lg.randn(seqlen, batchsize, fsize)
+    outputs = seq.forward(input)
+    outputs2 = seq2.forward(input)
+    for i in range(seqlen):
+        mytester.assertTensorEq(output[i], output2[i], 0.000001)
+    for i in range(3):
+        seqlen_ = random.randint(2, 7)
+        input = lg.randn(seqlen_, batchsize, fsize)
+        outputs = seq.forward(input)
+        outputs2 = seq2.forward(input)
+        for i in range(seqlen_):
+            mytester.assertTensorEq(output[i], output2[i], 0.000001)
+
+
+def test_BiSequencer():
+    """test.lua lines 2369-2432. ``nn.JoinTable(1, 1)`` is ``nn.JoinTable(0, 1)`` (docs/porting.md's BiSequencer
+    row); ``_.reverse(t)`` is ``t[::-1]``."""
+    hiddenSize = 8
+    batchSize = 4
+    nStep = 3
+    fwd = nn.LSTM(hiddenSize, hiddenSize)
+    bwd = nn.LSTM(hiddenSize, hiddenSize)
+    fwd.zeroGradParameters()
+    bwd.zeroGradParameters()
+    brnn = nn.BiSequencer(fwd.clone(), bwd.clone())
+    inputs, gradOutputs = [], []
+    for i in range(nStep):
+        inputs.append(lg.randn(batchSize, hiddenSize))
+        gradOutputs.append(lg.randn(batchSize, hiddenSize * 2))
+    outputs = brnn.forward(inputs)
+    gradInputs = brnn.backward(inputs, gradOutputs)
+    mytester.assert_(len(inputs) == len(outputs), "BiSequencer #outputs error")
+    mytester.assert_(len(inputs) == len(gradInputs), "BiSequencer #outputs error")
+
+    # forward
+    fwdSeq = nn.Sequencer(fwd)
+    bwdSeq = nn.Sequencer(bwd)
+    zip, join = nn.ZipTable(), nn.Sequencer(nn.JoinTable(0, 1))
+    fwdOutputs = fwdSeq.forward(inputs)
+    bwdOutputs = bwdSeq.forward(inputs[::-1])[::-1]
+    zipOutputs = zip.forward([fwdOutputs, bwdOutputs])
+    outputs2 = join.forward(zipOutputs)
+    for i, output in enumerate(outputs):
+        mytester.assertTensorEq(output, outputs2[i], 0.000001, "BiSequencer output err " + str(i))
+
+    # backward
+    joinGradInputs = join.backward(zipOutputs, gradOutputs)
+    zipGradInputs = zip.backward([fwdOutputs, bwdOutputs], joinGradInputs)
+    bwdGradInputs = bwdSeq.backward(inputs[::-1], zipGradInputs[1][::-1])[::-1]
+    fwdGradInputs = fwdSeq.backward(inputs, zipGradInputs[0])
+    gradInputs2 = zip.forward([fwdGradInputs, bwdGradInputs])
+    for i, gradInput in enumerate(gradInputs):
+        gradInput2 = gradInputs2[i]
+        gradInput2[0].add(gradInput2[1])
+        mytester.assertTensorEq(gradInput, gradInput2[0], 0.000001, "BiSequencer gradInput err " + str(i))
+
+    # params
+    brnn2 = nn.Sequential().add(fwd).add(bwd)
+    params, gradParams = brnn.parameters()
+    params2, gradParams2 = brnn2.parameters()
+    mytester.assert_(len(params) == len(params2), "BiSequencer #params err")
+    mytester.assert_(len(params) == len(gradParams), "BiSequencer #gradParams err")
+    for i, param in enumerate(params):
+        mytester.assertTensorEq(param, params2[i], 0.000001, "BiSequencer params err " + str(i))
+        mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.000001, "BiSequencer gradParams err " + str(i))
+
+    # updateParameters
+    brnn.updateParameters(0.1)
+    brnn2.updateParameters(0.1)
+    brnn.zeroGradParameters()
+    brnn2.zeroGradParameters()
+    for i, param in enumerate(params):
+        mytester.assertTensorEq(param, params2[i], 0.000001, "BiSequencer params update err " + str(i))
+        mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.000001, "BiSequencer gradParams zero err " + str(i))
+
+
+def test_BiSequencerLM():
+    """test.lua lines 2434-2511. ``nn.JoinTable(1, 1)`` is ``nn.JoinTable(0, 1)``; ``_.first(t, n)`` is
+    ``t[:n]``, ``_.last(t, n)`` is ``t[-n:]``, ``_.reverse(t)`` is ``t[::-1]``; the Lua's step ``i == 1`` and
+    ``i == #inputs`` are ``i == 0`` and ``i == len(inputs) - 1``."""
+    hiddenSize = 8
+    batchSize = 4
+    nStep = 3
+    fwd = nn.LSTM(hiddenSize, hiddenSize)
+    bwd = nn.LSTM(hiddenSize, hiddenSize)
+    fwd.zeroGradParameters()
+    bwd.zeroGradParameters()
+    brnn = nn.BiSequencerLM(fwd.clone(), bwd.clone())
+    inputs, gradOutputs = [], []
+    for i in range(nStep):
+        inputs.append(lg.randn(batchSize, hiddenSize))
+        gradOutputs.append(lg.randn(batchSize, hiddenSize * 2))
+    outputs = brnn.forward(inputs)
+    gradInputs = brnn.backward(inputs, gradOutputs)
+    mytester.assert_(len(inputs) == len(outputs), "BiSequencerLM #outputs error")
+    mytester.assert_(len(inputs) == len(gradInputs), "BiSequencerLM #outputs error")
+
+    # forward
+    fwdSeq = nn.Sequencer(fwd)
+    bwdSeq = nn.Sequencer(bwd)
+    merge = nn.Sequential().add(nn.ZipTable()).add(nn.Sequencer(nn.JoinTable(0, 1)))
+
+    fwdOutputs = fwdSeq.forward(inputs[:len(inputs) - 1])
+    bwdOutputs = bwdSeq.forward(inputs[-(len(inputs) - 1):][::-1])[::-1]
+
+    fwdMergeInputs = list(fwdOutputs)
+    fwdMergeInputs.insert(0, fwdOutputs[0].clone().zero())
+    bwdMergeInputs = list(bwdOutputs)
+    bwdMergeInputs.append(bwdOutputs[0].clone().zero())
+
+    outputs2 = merge.forward([fwdMergeInputs, bwdMergeInputs])
+
+    for i, output in enumerate(outputs):
+        mytester.assertTensorEq(output, outputs2[i], 0.000001, "BiSequencerLM output err " + str(i))
+
+    # backward
+    mergeGradInputs = merge.backward([fwdMergeInputs, bwdMergeInputs], gradOutputs)
+
+    bwdGradInputs = bwdSeq.backward(inputs[-(len(inputs) - 1):][::-1], mergeGradInputs[1][:len(inputs) - 1][::-1])[::-1]
+    fwdGradInputs = fwdSeq.backward(inputs[:len(inputs) - 1], mergeGradInputs[0][-(len(inputs) - 1):])
+
+    for i, gradInput in enumerate(gradInputs):
+        if i == 0:
+            gradInput2 = fwdGradInputs[0]
+        elif i == len(inputs) - 1:
+            gradInput2 = bwdGradInputs[len(inputs) - 2]
+        else:
+            gradInput2 = fwdGradInputs[i].clone()
+            gradInput2.add(bwdGradInputs[i - 1])
+        mytester.assertTensorEq(gradInput, gradInput2, 0.000001, "BiSequencerLM gradInput err " + str(i))
+
+    # params
+    brnn2 = nn.Sequential().add(fwd).add(bwd)
+    params, gradParams = brnn.parameters()
+    params2, gradParams2 = brnn2.parameters()
+    mytester.assert_(len(params) == len(params2), "BiSequencerLM #params err")
+    mytester.assert_(len(params) == len(gradParams), "BiSequencerLM #gradParams err")
+    for i, param in enumerate(params):
+        mytester.assertTensorEq(param, params2[i], 0.000001, "BiSequencerLM params err " + str(i))
+        mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.000001, "BiSequencerLM gradParams err " + str(i))
+
+    # updateParameters
+    brnn.updateParameters(0.1)
+    brnn2.updateParameters(0.1)
+    brnn.zeroGradParameters()
+    brnn2.zeroGradParameters()
+    for i, param in enumerate(params):
+        mytester.assertTensorEq(param, params2[i], 0.000001, "BiSequencerLM params update err " + str(i))
+        mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.000001, "BiSequencerLM gradParams zero err " + str(i))
