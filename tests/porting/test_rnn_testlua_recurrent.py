@@ -2,8 +2,9 @@
 ... ``rnntest.BiSequencerLM``), ported literally: one test per ``rnntest.X``, each naming its lines. The edits are
 docs/porting.md's: ``torch.`` is ``lg.``, ``:`` is ``.``, indices, class labels and dimensions are 0-based
 (``random(1, n)`` of indices is ``random(0, n)``, a module's dimension argument moves down by one), rnn's time
-steps are 0-based (docs/porting.md's "rnn's time steps" row), ``mytester:assertlt(a, b)`` is ``assert a < b`` and
-``assertError`` is ``pytest.raises``; the other ``mytester`` calls stay Tester calls, set to raise.
+steps are 0-based (docs/porting.md's "rnn's time steps" row), ``mytester:assertlt(a, b)`` is ``assert a < b``;
+where the Lua keeps the first of several results (``m:parameters()`` as one value, ``sparseParameters``,
+``recursiveCopy``, ``checkgrad``) the port takes ``[0]``; the other ``mytester`` calls stay Tester calls, set to raise.
 
 rnn.test runs in Torch7's default type, DoubleTensor (the ``double_default`` fixture), with the shared set-up of
 tests/porting/rnn_testlua.py (``precision``, ``mytester``, ``checkgrad``). Recurrent_oneElement is ported in
