@@ -13,6 +13,7 @@ on ``recurrentModule`` itself, no clone, so nothing is kept for backward.
 import weakref
 
 from ..modules.base.errors import input_error
+from ..modules.base.nn_utils import rnn
 from ..tensor import Tensor
 from ..tensor.introspection import typename as lua_typename
 from .container import Container
@@ -53,6 +54,15 @@ class AbstractRecurrent(Container):
     parameters."""
 
     dpnn_stepclone = True
+
+    # AbstractRecurrent.lua keeps nn.rnn's recursive helpers on the class, "for backwards compatibility": old
+    # code (rnn's test.lua) calls ``lstm.recursiveCopy(nil, t)``
+    recursiveResizeAs = staticmethod(rnn.recursiveResizeAs)
+    recursiveSet = staticmethod(rnn.recursiveSet)
+    recursiveCopy = staticmethod(rnn.recursiveCopy)
+    recursiveAdd = staticmethod(rnn.recursiveAdd)
+    recursiveTensorEq = staticmethod(rnn.recursiveTensorEq)
+    recursiveNormal = staticmethod(rnn.recursiveNormal)
 
     def __init__(self, rho=None):
         super().__init__()

@@ -392,3 +392,16 @@ def test_clear_state_keeps_the_step_clones():
     assert rec.outputs == {} and rec.gradOutputs == {}
     assert all(c.output.nElement() == 0 for c in rec.sharedClones.values())
     assert len(seq.forward(xs)) == 3
+
+
+def test_abstract_recurrent_keeps_rnn_recursive_helpers():
+    # AbstractRecurrent.lua's "backwards compatibility" aliases: rnn's test.lua calls lstm.recursiveCopy(nil, t)
+    rnn = simple_rnn()
+    t = [lg.DoubleTensor(r(2, 3)), {1: lg.DoubleTensor(r(4))}]
+    copy = rnn.recursiveCopy(None, t)[0]
+    assert copy[0] is not t[0] and np.array_equal(copy[0].numpy(), t[0].numpy())
+    assert np.array_equal(copy[1][1].numpy(), t[1][1].numpy())
+    assert nn.Recurrent.recursiveTensorEq(copy, t)
+    assert nn.LSTM.recursiveAdd is nn.rnn.recursiveAdd and nn.GRU.recursiveSet is nn.rnn.recursiveSet
+    assert nn.Recurrence.recursiveResizeAs is nn.rnn.recursiveResizeAs
+    assert nn.Recursor.recursiveNormal is nn.rnn.recursiveNormal
