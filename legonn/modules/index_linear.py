@@ -1,4 +1,6 @@
 """IndexLinear: a Linear layer over sparse (key, value) features given as key and value lists."""
+import numbers
+
 from ..tensor import Tensor, arange
 from ..tensor.backend import to_module
 from ..tensor.scatter_kernels import index_bounds, out_of_range, scatter_add
@@ -34,6 +36,26 @@ class IndexLinear(Module):
     (``normalizedValues``) for the gradients of the next backward, as Torch7 does. The
     first three columns are state and get no gradient. As in Torch7 there is no
     gradInput in this mode.
+
+    ``updateParameters(lr)`` and ``accUpdateGradParameters(input, gradOutput, lr)`` are THNN's
+    IndexLinear.c: the bias takes its step; then each (key, value) entry, in order, first decays
+    its key's row (``row -= weightDecay * s * row``, a **sparse** weight decay of the rows
+    touched, once per occurrence; ``weightDecay`` is not multiplied by the learning rate) and
+    then takes its own step ``lr * s * value * gradOutput``. ``s`` is 1, or in the normalise mode
+    the key's update scale ``weight[key][2]`` (a training forward sets it to 1); in that mode the
+    key's offset ``weight[key][3]`` first steps by ``lr * s * gradOutput . row``, the row as the
+    key's earlier entries left it. As in IndexLinear.c's outDim == 1 max-normalise case, with
+    ``outputSize == 1`` and ``normalize`` the decay has the other sign (``row += weightDecay * s
+    * row``) and ``accUpdateGradParameters`` sets ``s`` to 0 on the keys it updated (THCUNN
+    decays and keeps ``s``; legonn does as THNN on both devices). ``updateParameters`` reads
+    the entries that ``accGradParameters`` recorded since ``zeroGradParameters`` (THNN's
+    running keys and gradients), not the dense ``gradWeight``: a key met n times decays n times
+    with its steps interleaved, which the sum cannot give; edits made to ``gradWeight`` do not
+    reach it, and with nothing recorded it changes nothing (the bias neither), as Torch7's.
+
+    ``weightDecay`` is a number field (0 by default), as Torch7's IndexLinear: on this class it
+    hides ``Module.weightDecay(wdFactor)`` (dpnn's dense L2 on the gradients), as the field does
+    in Lua; ``Module.weightDecay(m, wdFactor)`` still calls that method.
     """
     input_dtypes = 'any'  # integer indices are part of its input
     # the batch sizes may stay on the host (the cunn module reads them there); keys and values are checked
@@ -60,6 +82,10 @@ class IndexLinear(Module):
         self.gradBias = self.bias.new(outputSize)
         self.doGradInput, self.keysOffset = bool(doGradInput), keysOffset
         self.gradInput = []
+        self.weightDecay = 0
+        # what accGradParameters saw since zeroGradParameters, per call: (rows, values, sample of each entry,
+        # scale * gradOutput), from which updateParameters takes THNN's per-entry steps
+        self._running = []
 
     def reset(self, stdv=None):
         uniform_reset(stdv, self.weight.size(1), self.weight, self.bias)
@@ -197,7 +223,6 @@ class IndexLinear(Module):
         if not nrm:
             scatter_add(self.gradWeight.array, rows, (scale * vals)[:, None] * go[samples])
         else:
-            # both parts are computed before either is added: accUpdateGradParameters adds into weight itself.
             # The weights' part takes the values the forward normalised, as Torch7's normalizedValues: a
             # training forward has moved the maxima since.
             w = self.weight.array
@@ -205,7 +230,75 @@ class IndexLinear(Module):
             g_offset = scale * (go[samples] * w[rows, nrm:]).sum(axis=1)
             scatter_add(self.gradWeight.array[:, nrm:], rows, g_weights)
             scatter_add(self.gradWeight.array[:, nrm - 1], rows, g_offset)
+            vals = self.normalizedValues.array
         self.gradBias.array += scale * go.sum(axis=0)
+        self._running.append((rows, vals.copy(), samples, scale * go))
+
+    def zeroGradParameters(self):
+        super().zeroGradParameters()
+        self._running = []
+
+    def updateParameters(self, learningRate):
+        """THNN's IndexLinear_updateParameters over the entries recorded since zeroGradParameters (see the
+        class's docstring); nothing without any, as IndexLinear.lua's ``counter > 1``."""
+        if not self._running:
+            return
+        xp, dtype = self.weight.xp, self.weight.dtype
+        rows, vals, samples, grads, seen = [], [], [], [], 0
+        for r, v, smp, g in self._running:   # one per accGradParameters call, not per entry
+            rows.append(to_module(r, xp))
+            vals.append(to_module(v, xp).astype(dtype, copy=False))
+            samples.append(to_module(smp, xp) + seen)
+            grads.append(to_module(g, xp).astype(dtype, copy=False))
+            seen += g.shape[0]
+        self.bias.array -= learningRate * self.gradBias.array
+        grads = xp.concatenate(grads)
+        self._sparse_steps(xp.concatenate(rows), xp.concatenate(vals), grads[xp.concatenate(samples)],
+                           learningRate)
+
+    def accUpdateGradParameters(self, input, gradOutput, lr):
+        """THNN's IndexLinear_accUpdateGradParameters: the same per-entry decay and steps as updateParameters,
+        of ``lr`` times this gradOutput, straight into the weight (nothing recorded, gradWeight untouched)."""
+        rows, vals, samples, n, layout = self._flat(input)
+        go = self._grad_rows(gradOutput)
+        self.bias.array -= lr * go.sum(axis=0)
+        self._sparse_steps(rows, self.normalizedValues.array if self.normalize else vals, go[samples], lr)
+        if self.normalize and self.bias.size(0) == 1:
+            # IndexLinear.c's outDim == 1 max-normalise case resets the update scale of the keys it updated
+            self.weight.array[rows, 2] = 0
+
+    def _sparse_steps(self, rows, vals, grads, lr):
+        """IndexLinear.c's loop over entries e (rows, vals, grads: the entry's gradOutput row), vectorised:
+        with s the key's update scale, decay d = weightDecay * s and step L = lr * s,
+        ``offset -= L * grads[e] . row`` (normalise mode), then ``row = f * row - L * vals[e] * grads[e]``
+        with f = 1 - d (1 + d in the outDim == 1 max-normalise case). A key's rows after its entries
+        are an inclusive scan of those affine maps over its entries in order, whose closed form is
+        ``f^count * row0 - L * sum_e f^(later entries of the key) * vals[e] * grads[e]``."""
+        wd = self.weightDecay
+        if isinstance(wd, bool) or not isinstance(wd, numbers.Real):
+            raise input_error(self, "a number weightDecay", repr(wd), TypeError)
+        xp, w, nrm = self.weight.xp, self.weight.array, self.normalize
+        if rows.size == 0:
+            return
+        scale = w[rows, 2] if nrm else xp.ones(rows.shape, w.dtype)
+        steps = lr * scale
+        flip = -1 if (nrm and self.bias.size(0) == 1) else 1   # IndexLinear.c adds that case's decay
+        order, key = _order_by_key(xp, rows)
+        steps, grads = steps[order], grads[order]
+        factor = 1 - flip * wd * scale[order]
+        moves = -(steps * vals[order])[:, None] * grads
+        _affine_scan_per_key(xp, key, factor, moves)
+        start = xp.ones(key.size, dtype=bool)
+        start[1:] = key[1:] != key[:-1]
+        row0 = w[key, nrm:]
+        after = factor[:, None] * row0 + moves
+        if nrm:
+            before = row0.copy()
+            before[1:] = xp.where(start[1:, None], row0[1:], after[:-1])
+            scatter_add(w[:, nrm - 1], key, -steps * (grads * before).sum(axis=1))
+        end = xp.ones(key.size, dtype=bool)
+        end[:-1] = start[1:]
+        w[key[end], nrm:] = after[end]
 
     def clearState(self):
         return super().clearState('normalizedValues')
@@ -222,8 +315,8 @@ def _running_max_per_key(xp, rows, magnitude):
     log2(n) whole-array steps that NumPy and CuPy both run.
     """
     n = rows.size
-    order = xp.lexsort(xp.stack([xp.arange(n), rows]))
-    key, scan = rows[order], magnitude[order]
+    order, key = _order_by_key(xp, rows)
+    scan = magnitude[order]
     shift = 1
     while shift < n:
         same = key[shift:] == key[:-shift]
@@ -234,3 +327,21 @@ def _running_max_per_key(xp, rows, magnitude):
     run_end = xp.ones(n, dtype=bool)
     run_end[:-1] = key[1:] != key[:-1]
     return so_far, key[run_end], scan[run_end]
+
+
+def _order_by_key(xp, rows):
+    """The entries' order by key, then position (a stable sort), and the keys in that order."""
+    order = xp.lexsort(xp.stack([xp.arange(rows.size), rows]))
+    return order, rows[order]
+
+
+def _affine_scan_per_key(xp, key, factor, shift):
+    """In place, within each run of equal ``key``: entry i's map ``x -> factor[i] * x + shift[i]`` becomes the
+    composition of its run's maps up to and including it (``shift`` is (n, width)); a doubling scan, as
+    _running_max_per_key's."""
+    n, step = key.size, 1
+    while step < n:
+        same = key[step:] == key[:-step]
+        shift[step:] = xp.where(same[:, None], factor[step:, None] * shift[:-step] + shift[step:], shift[step:])
+        factor[step:] = xp.where(same, factor[step:] * factor[:-step], factor[step:])
+        step *= 2

@@ -1363,8 +1363,8 @@ def _index_linear_batch(batchSize, nnzMin, nnzMax, idxMin, idxMax):
 
 
 def test_IndexLinear():
-    """test.lua lines 6163-6323. ``weightDecay`` is set as in the Lua; legonn's IndexLinear does not read it
-    (noted in the report), on the CPU and CUDA alike."""
+    """test.lua lines 6163-6323. ``weightDecay`` is set as in the Lua: both updates decay the rows they touch
+    (THNN's sparse weight decay), on the CPU and CUDA alike."""
     # shrunk: the Lua's 500E3 keys (four 500E3 x 250 weights, 2 GB on the host and as much on the device) and
     # its batch of 128 (the CPU's scatter-adds alone took 11 s; 32 still took 5-13 s)
     isize = 20000

@@ -618,3 +618,11 @@ def test_cuda_modules_are_written_as_cuda_objects():
     x = _seeded((4, 3))
     back = round_trip(m)
     np.testing.assert_array_equal(back.forward(x).numpy(), m.forward(x.cuda()).cpu().numpy())
+
+
+def test_index_linear_weight_decay_travels():
+    """IndexLinear.lua's ``weightDecay`` field, which its updates pass to THNN, is written and read back."""
+    m = nn.IndexLinear(6, 3, False, 0, None, None, True)
+    m.weightDecay = 0.25
+    assert round_trip(m, convert=False)['weightDecay'] == 0.25
+    assert round_trip(m).weightDecay == 0.25

@@ -586,6 +586,8 @@ class ModuleConverter:
                 setattr(module, flag, fields.flag(flag))
         if 'train' in obj and hasattr(module, 'train'):
             module.train = fields.flag('train')
+        if name == 'IndexLinear':
+            module.weightDecay = fields.number('weightDecay', 0)   # read by its updates (IndexLinear.c)
         if name == 'View' and obj.get('numInputDims') is not None:
             module.setNumInputDims(fields.int('numInputDims'))
         if name == 'LookupTable' and fields.int('paddingValue', 0) != 0:   # Torch7's 0: no padding

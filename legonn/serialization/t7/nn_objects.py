@@ -291,7 +291,7 @@ _CHILDREN = {
     'SpatialDivisiveNormalization': _divisive, 'PartialLinear': _partial_linear,
     # IndexLinear.lua's offset is added to its 1-based keys: keysOffset - 1; its running state starts empty
     'IndexLinear': lambda m, new: {
-        'inputSize': m.weight.size(0), 'outputSize': m.weight.size(1) - m.normalize, 'weightDecay': 0,
+        'inputSize': m.weight.size(0), 'outputSize': m.weight.size(1) - m.normalize, 'weightDecay': m.weightDecay,
         'offset': m.keysOffset - 1, 'running': {'cumSumSizes': [], 'keys': [], 'gradWeight': [], 'counter': 1}},
     # Lua's kernel is one tensor that both inner modules normalise in place: the divisive one's, last
     'SpatialContrastiveNormalization': lambda m, new: {
