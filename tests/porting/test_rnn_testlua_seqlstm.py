@@ -502,3 +502,691 @@ def test_reinforce():
     for i in range(seqLen):
         rm = rnn.getStepModule(i)
         mytester.assertTensorEq(rm.reward, rewards[i], 0.000001, "Reinforce error")
+
+
+def test_rnnlm():
+    """test.lua lines 5030-5144. Word indices are 0-based; ``lm2:insert(m, 1)`` inserts at index 0; the
+    SplitTable and transposes' dimensions are 0-based (a SplitTable's ``nInputDims`` is a count and stays).
+    ``nn.FastLSTM.usenngraph`` is docs/porting.md's row: the same maths."""
+    vocabsize = 100
+
+    class opt:
+        seqlen = 5
+        batchsize = 3
+        hiddensize = [20, 20]
+        lstm = True
+
+    lm = nn.Sequential()
+
+    # input layer (i.e. word embedding space)
+    lookup = nn.LookupTable(vocabsize, opt.hiddensize[0])
+    lookup.maxnormout = -1   # prevent weird maxnormout behaviour
+    lm.add(lookup)   # input is seqlen x batchsize
+    lm.add(nn.SplitTable(0))   # tensor to table of tensors
+
+    # rnn layers
+    stepmodule = nn.Sequential()   # applied at each time-step
+    inputsize = opt.hiddensize[0]
+    rnns = []
+    for i, hiddensize in enumerate(opt.hiddensize):
+        nn.FastLSTM.usenngraph = True   # faster
+        rnn = nn.FastLSTM(inputsize, hiddensize)
+        rnns.append(rnn)
+        stepmodule.add(rnn)
+        inputsize = hiddensize
+    nn.FastLSTM.usenngraph = False
+    # output layer
+    linear = nn.Linear(inputsize, vocabsize)
+    stepmodule.add(linear)
+    stepmodule.add(nn.LogSoftMax())
+    lm.add(nn.Sequencer(stepmodule))
+    lm.remember('both')
+
+    # multiple sequencer
+
+    lm2 = nn.Sequential()
+
+    inputSize = opt.hiddensize[0]
+    for i, hiddenSize in enumerate(opt.hiddensize):
+        rnn = nn.Sequencer(rnns[i].clone())
+        lm2.add(rnn)
+        inputSize = hiddenSize
+
+    # input layer (i.e. word embedding space)
+    lm2.insert(nn.SplitTable(0, 2), 0)   # tensor to table of tensors
+    lookup2 = lookup.clone()
+    lookup.maxOutNorm = -1   # disable maxParamNorm on the lookup table
+    lm2.insert(lookup2, 0)
+
+    # output layer
+    softmax = nn.Sequential()
+    softmax.add(linear.clone())
+    softmax.add(nn.LogSoftMax())
+    lm2.add(nn.Sequencer(softmax))
+    lm2.remember('both')
+
+    # compare
+
+    for j in range(2):
+        inputs = lg.LongTensor(opt.seqlen, opt.batchsize).random(0, vocabsize)
+        gradOutputs = lg.randn(opt.seqlen, opt.batchsize, vocabsize)
+        gradOutputs = nn.SplitTable(0).forward(gradOutputs)
+
+        params, gradParams = lm.parameters()
+        params2, gradParams2 = lm2.parameters()
+
+        lm.training()
+        lm2.training()
+        for i in range(4):
+            outputs = lm.forward(inputs)
+            lm.zeroGradParameters()
+            gradInputs = lm.backward(inputs, gradOutputs)
+            lm.updateParameters(0.1)
+
+            inputs2 = inputs.transpose(0, 1)
+            outputs2 = lm2.forward(inputs2)
+            lm2.zeroGradParameters()
+            gradInputs2 = lm2.backward(inputs2, gradOutputs)
+            lm2.updateParameters(0.1)
+
+            mytester.assertTensorEq(gradInputs, gradInputs2.transpose(0, 1), 0.0000001, "gradInputs err")
+            for k in range(len(outputs2)):
+                mytester.assertTensorEq(outputs2[k], outputs[k], 0.0000001, "outputs err " + str(k))
+
+            for k in range(len(params)):
+                mytester.assertTensorEq(gradParams[k], gradParams2[k], 0.0000001, "gradParam err " + str(k))
+                mytester.assertTensorEq(params[k], params2[k], 0.0000001, "param err" + str(k))
+
+        lm.evaluate()
+        lm2.evaluate()
+        for i in range(3):
+            outputs = lm.forward(inputs)
+
+            inputs2 = inputs.transpose(0, 1)
+            outputs2 = lm2.forward(inputs2)
+
+            for k in range(len(outputs2)):
+                mytester.assertTensorEq(outputs2[k], outputs[k], 0.0000001, "outputs err " + str(k))
+
+
+def test_issue204():
+    """test.lua lines 5146-5214. ``torch.random(nClasses)`` (1 .. nClasses) is the 0-based class
+    ``lg.random(0, nClasses)``."""
+    # Hyperparameters
+    inputSize = 3
+    hiddenSize = 2
+    nClasses = 4
+    nIndex = 10
+    maxSeqLen = 20
+    nSamples = 50
+    nEpochs = 10
+
+    # Creating dummy dataset
+    sentences = []
+    targets = []
+    for seqLen in range(4, 6):
+        seq = lg.Tensor(seqLen, inputSize).uniform(0, 1)
+        target = lg.random(0, nClasses)
+        sentences.append(seq)
+        targets.append(target)
+
+    sentences2 = [sentences[1].clone(), sentences[0].clone()]
+    targets2 = [targets[1], targets[0]]
+
+    # Defining model
+    sequencer = nn.Sequencer(nn.Linear(inputSize, hiddenSize))
+    rnn = nn.Sequential() \
+        .add(nn.SplitTable(0, 2)) \
+        .add(sequencer) \
+        .add(nn.SelectTable(-1)) \
+        .add(nn.Linear(hiddenSize, nClasses)) \
+        .add(nn.LogSoftMax())
+    criterion = nn.ClassNLLCriterion()
+    params, gradParams = rnn.getParameters()
+
+    rnn2 = rnn.clone()
+    criterion2 = criterion.clone()
+    params2, gradParams2 = rnn2.getParameters()
+
+    # problem occurs when sequence length is increased
+    rnn2.zeroGradParameters()
+    rnn.zeroGradParameters()
+
+    outputs, loss, gradOutputs, gradInputs = [], [], [], []
+    outputs2, loss2, gradOutputs2, gradInputs2 = [], [], [], []
+    for i in range(2):
+        outputs.append(rnn.forward(sentences[i]).clone())
+        loss.append(criterion.forward(outputs[i], targets[i]))
+        gradOutputs.append(criterion.backward(outputs[i], targets[i]).clone())
+        gradInputs.append(rnn.backward(sentences[i], gradOutputs[i]).clone())
+
+        outputs2.append(rnn2.forward(sentences2[i]).clone())
+        loss2.append(criterion2.forward(outputs2[i], targets2[i]))
+        gradOutputs2.append(criterion2.backward(outputs2[i], targets2[i]).clone())
+        gradInputs2.append(rnn2.backward(sentences2[i], gradOutputs2[i]).clone())
+
+    mytester.assertTensorEq(gradParams, gradParams2, 0.000001)
+    mytester.assertTensorEq(outputs[0], outputs2[1], 0.000001)
+    mytester.assertTensorEq(outputs[1], outputs2[0], 0.000001)
+    mytester.assertTensorEq(gradInputs[0], gradInputs2[1], 0.000001)
+    mytester.assertTensorEq(gradInputs[1], gradInputs2[0], 0.000001)
+
+
+def test_SeqLSTM_main():
+    """test.lua lines 5216-5423. Dimensions are 0-based (a SplitTable's or JoinTable's ``nInputDims`` is a count
+    and stays); ``input[{j,i,{}}]`` is ``input[j][i]``."""
+    inputsize = 2
+    outputsize = 3
+
+    assert not nn.FastLSTM.usenngraph
+
+    # compare SeqLSTM to FastLSTM (forward, backward, update)
+    def testmodule(seqlstm, batchfirst, seqlen, batchsize, lstm2=None, remember=None, eval=None, seqlstm2=None,
+                   maskzero=None):
+
+        lstm2 = lstm2 or seqlstm.toFastLSTM()
+        remember = remember or 'neither'
+
+        if batchfirst:
+            input = lg.randn(batchsize, seqlen, inputsize)
+            if maskzero:
+                for i in range(seqlen):
+                    for j in range(batchsize):
+                        if random.random() < 0.2:
+                            input[j][i].zero()
+            gradOutput = lg.randn(batchsize, seqlen, outputsize)
+            seqlstm2 = seqlstm2 or nn.Sequential() \
+                .add(nn.SplitTable(0, 2)) \
+                .add(nn.Sequencer(lstm2)) \
+                .add(nn.Sequencer(nn.View(batchsize, 1, outputsize))) \
+                .add(nn.JoinTable(0, 2))
+        else:
+            input = lg.randn(seqlen, batchsize, inputsize)
+            if maskzero:
+                for i in range(seqlen):
+                    for j in range(batchsize):
+                        if random.random() < 0.2:
+                            input[i][j].zero()
+            gradOutput = lg.randn(seqlen, batchsize, outputsize)
+            seqlstm2 = seqlstm2 or nn.Sequential() \
+                .add(nn.SplitTable(0)) \
+                .add(nn.Sequencer(lstm2)) \
+                .add(nn.Sequencer(nn.View(1, batchsize, outputsize))) \
+                .add(nn.JoinTable(0))
+
+        seqlstm2.remember(remember)
+        mytester.assert_(seqlstm2.get(1)._remember == remember,
+                         str(seqlstm2.get(1)._remember) + '~=' + str(remember))
+        seqlstm.remember(remember)
+
+        if eval:
+            seqlstm.evaluate()
+            seqlstm2.evaluate()
+        else:
+            seqlstm.training()
+            seqlstm2.training()
+
+        # forward
+
+        output = seqlstm.forward(input)
+
+        output2 = seqlstm2.forward(input)
+        mytester.assertTensorEq(output, output2, 0.000001)
+
+        mytester.assertTableEq(output.size().totable(), gradOutput.size().totable(), 0.000001)
+
+        if not eval:
+            # backward
+
+            seqlstm.zeroGradParameters()
+            seqlstm2.zeroGradParameters()
+            gradInput = seqlstm.backward(input, gradOutput)
+            gradInput2 = seqlstm2.backward(input, gradOutput)
+            mytester.assertTensorEq(gradInput, gradInput2, 0.000001)
+
+            lstm = seqlstm.toFastLSTM()
+            params, gradParams = lstm.parameters()
+            params2, gradParams2 = lstm2.parameters()
+
+            for i in range(len(params)):
+                mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.000001, str(gradParams2[i].size()))
+
+        return lstm2, seqlstm2
+
+    # test batchfirst
+
+    seqlen = 4
+    batchsize = 5
+
+    seqlstm = nn.SeqLSTM(inputsize, outputsize)
+    seqlstm.batchfirst = True
+    seqlstm.reset(0.1)   # so that errors are more apparent
+
+    seqlstm.clearState()   # test clearState
+    seqlstm.forget()   # test forget
+    lstm2, _ = testmodule(seqlstm, True, seqlen, batchsize)
+
+    # test forget
+
+    lstm2, seqlstm2 = testmodule(seqlstm, True, seqlen, batchsize, lstm2)
+
+    # test remember
+
+    testmodule(seqlstm, True, seqlen, batchsize, lstm2, 'both', False, seqlstm2)
+    mytester.assert_(seqlstm._remember == 'both')
+
+    # test variable input size :
+
+    seqlen = 5
+    batchsize = 6
+
+    testmodule(seqlstm, True, seqlen, batchsize)
+
+    # test clearstate :
+
+    seqlstm.clearState()
+    testmodule(seqlstm, True, seqlen, batchsize)
+
+    # test forget (eval)
+
+    eval = True
+    lstm2, seqlstm2 = testmodule(seqlstm, True, seqlen, batchsize, lstm2, None, eval)
+    mytester.assert_(seqlstm._remember == 'neither')
+
+    # test remember (eval)
+
+    testmodule(seqlstm, True, seqlen, batchsize, lstm2, 'both', eval, seqlstm2)
+    mytester.assert_(seqlstm._remember == 'both')
+
+    # test variable input size (eval) :
+
+    seqlen = 4
+    batchsize = 5
+
+    testmodule(seqlstm, True, seqlen, batchsize, lstm2, None, eval)
+
+    seqlstm.maskzero = True
+    lstm2.maskZero(1)
+
+    testmodule(seqlstm, True, seqlen, batchsize, lstm2, None, False, None, True)
+
+    # test batchfirst == false (the default)
+
+    seqlstm = nn.SeqLSTM(inputsize, outputsize)
+    seqlstm.maskzero = True
+    seqlstm.reset(0.1)
+
+    lstm2, _ = testmodule(seqlstm, False, seqlen, batchsize)
+
+    # test forget
+
+    lstm2, seqlstm2 = testmodule(seqlstm, False, seqlen, batchsize, lstm2)
+
+    # test remember
+
+    testmodule(seqlstm, False, seqlen, batchsize, lstm2, 'both', False, seqlstm2)
+    mytester.assert_(seqlstm._remember == 'both')
+
+    # test variable input size :
+
+    seqlen = 4
+    batchsize = 5
+
+    testmodule(seqlstm, False, seqlen, batchsize)
+
+    # test forget (eval)
+
+    eval = True
+
+    p1 = seqlstm.toFastLSTM().getParameters()[0]
+    p2 = lstm2.getParameters()[0]
+    mytester.assertTensorEq(p1, p2, 0.0000001)
+    testmodule(seqlstm, False, seqlen, batchsize, lstm2, None, eval, seqlstm2)
+    mytester.assert_(seqlstm._remember == 'neither')
+
+    # test remember (eval)
+
+    p1 = seqlstm.toFastLSTM().getParameters()[0]
+    p2 = lstm2.getParameters()[0]
+    mytester.assertTensorEq(p1, p2, 0.0000001)
+    testmodule(seqlstm, False, seqlen, batchsize, lstm2, 'both', eval, seqlstm2)
+    mytester.assert_(seqlstm.train == False)   # noqa: E712  (the Lua's ``== false``)
+    mytester.assert_(lstm2.train == False)   # noqa: E712
+    mytester.assert_(seqlstm._remember == 'both')
+
+    # test variable input size (eval) :
+
+    seqlen = 4
+    batchsize = 5
+
+    testmodule(seqlstm, False, seqlen, batchsize, lstm2, None, eval)
+
+    # test variable length sequences
+
+    seqlstm.maskzero = True
+    lstm2.maskZero(1)
+
+    testmodule(seqlstm, False, seqlen, batchsize, lstm2, None, False, None, True)
+
+
+def test_SeqLSTM_maskzero():
+    """test.lua lines 5425-5504, without the ``benchmark`` branch (it only times)."""
+    # tests that it works with non-masked inputs regardless of maskzero's value.
+    # Note that more maskzero = true tests with masked inputs are in SeqLSTM unit test.
+    T, N, D, H = 3, 2, 4, 5
+    seqlstm = nn.SeqLSTM(D, H)
+    seqlstm.maskzero = False
+    seqlstm2 = seqlstm.clone()
+    seqlstm2.maskzero = True
+
+    input = lg.randn(T, N, D)
+    gradOutput = lg.randn(T, N, H)
+
+    output = seqlstm.forward(input)
+    output2 = seqlstm2.forward(input)
+
+    mytester.assertTensorEq(output, output2, 0.000001)
+
+    seqlstm.zeroGradParameters()
+    gradInput = seqlstm.backward(input, gradOutput)
+    seqlstm2.zeroGradParameters()
+    gradInput2 = seqlstm2.backward(input, gradOutput)
+
+    mytester.assertTensorEq(gradInput, gradInput2, 0.000001)
+
+    params, gradParams = seqlstm.getParameters()
+    params2, gradParams2 = seqlstm2.getParameters()
+
+    mytester.assertTensorEq(gradParams, gradParams2, 0.000001)
+
+
+def test_SeqLSTMP_main():
+    """test.lua lines 5506-5627. Parameter and time-step indices are 0-based; ``x:sub(a, b)`` (inclusive) is
+    ``x.sub(a - 1, b - 1)``."""
+    # test that LSTM = LSTMP when projection layer is identity
+    inputsize = 2
+    hiddensize = 3
+    outputsize = 3
+    seqlen = 6
+    batchsize = 5
+
+    lstm = nn.SeqLSTM(inputsize, outputsize)
+    lstmp = nn.SeqLSTMP(inputsize, hiddensize, outputsize)
+
+    params, gradParams = lstm.parameters()
+    paramsp, gradParamsp = lstmp.parameters()
+
+    mytester.assert_(len(params) + 1 == len(paramsp))
+
+    for i in range(len(params)):
+        paramsp[i].copy(params[i])
+
+    wO = paramsp[2]
+    mytester.assertTableEq(wO.size().totable(), [3, 3])
+    wO.eye(3, 3)
+
+    input = lg.randn(seqlen, batchsize, inputsize)
+    gradOutput = lg.randn(seqlen, batchsize, outputsize)
+
+    output = lstm.forward(input)
+    outputp = lstmp.forward(input)
+
+    mytester.assertTensorEq(output, outputp, 0.000001)
+
+    lstm.zeroGradParameters()
+    lstmp.zeroGradParameters()
+
+    mytester.assert_(abs(gradParamsp[2].sum()) < 0.00001)
+
+    gradInput = lstm.backward(input, gradOutput)
+    gradInputp = lstmp.backward(input, gradOutput)
+
+    mytester.assertTensorEq(gradInput, gradInputp, 0.000001)
+
+    for i in range(len(params)):
+        mytester.assertTensorEq(gradParams[i], gradParamsp[i], 0.000001)
+
+    mytester.assert_(abs(gradParamsp[2].sum()) > 0.00001)
+
+    # test with maskzero
+
+    for i in range(seqlen):
+        for j in range(batchsize):
+            if random.random() < 0.2:
+                input[i][j].zero()
+
+    lstmp.maskzero = True
+    lstm.maskzero = True
+
+    output = lstm.forward(input)
+    outputp = lstmp.forward(input)
+
+    mytester.assertTensorEq(output, outputp, 0.000001)
+
+    lstm.zeroGradParameters()
+    lstmp.zeroGradParameters()
+
+    gradInput = lstm.backward(input, gradOutput)
+    gradInputp = lstmp.backward(input, gradOutput)
+
+    mytester.assertTensorEq(gradInput, gradInputp, 0.000001)
+
+    for i in range(len(params)):
+        mytester.assertTensorEq(gradParams[i], gradParamsp[i], 0.000001)
+
+    mytester.assert_(abs(gradParamsp[2].sum()) > 0.00001)
+
+    # test with hiddensize ~= outputsize and maskzero
+    lstm = None
+
+    hiddensize = 4
+
+    lstmp = nn.SeqLSTMP(inputsize, hiddensize, outputsize)
+    lstmp2 = nn.SeqLSTMP(inputsize, hiddensize, outputsize)
+
+    params, gradParams = lstmp.parameters()
+    params2, gradParams2 = lstmp2.parameters()
+
+    for i in range(len(params)):
+        params[i].copy(params2[i])
+
+    lstmp.zeroGradParameters()
+    lstmp2.zeroGradParameters()
+
+    input = lg.randn(seqlen, batchsize, inputsize)
+    input[2] = 0   # zero the 3 time-step
+
+    lstmp.maskzero = True
+    output = lstmp.forward(input)
+    gradInput = lstmp.backward(input, gradOutput)
+
+    lstmp2.remember('neither')
+    input1, input2 = input.sub(0, 1), input.sub(3, seqlen - 1)
+    gradOutput1, gradOutput2 = gradOutput.sub(0, 1), gradOutput.sub(3, seqlen - 1)
+    output2 = lg.zeros(output.size())
+    gradInput2 = lg.zeros(gradInput.size())
+    output2.sub(0, 1).copy(lstmp2.forward(input1))
+    gradInput2.sub(0, 1).copy(lstmp2.backward(input1, gradOutput1))
+    output2.sub(3, seqlen - 1).copy(lstmp2.forward(input2))
+    gradInput2.sub(3, seqlen - 1).copy(lstmp2.backward(input2, gradOutput2))
+
+    mytester.assertTensorEq(output, output2, 0.000001)
+    mytester.assertTensorEq(gradInput, gradInput2, 0.000001)
+
+    for i in range(len(params)):
+        mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.000001, 'error in gradParams ' + str(i))
+
+
+def test_FastLSTM_issue203():
+    """test.lua lines 5629-5715. Class labels, modules and time steps are 0-based; each step's target keeps the
+    one label Torch7 reads; ``optim.checkgrad`` is legonn.optim's."""
+    from legonn import optim
+    lg.manualSeed(123)
+    nActions = 3
+    wordEmbDim = 4
+    lstmHidDim = 7
+
+    input = [lg.randn(2), lg.randn(2)]
+    # Lua's {torch.IntTensor{1, 3}, torch.IntTensor{2, 3}}: THNN's ClassNLLCriterion reads only the first label
+    # of a 1-D input's target, legonn refuses the extra one (docs/porting.md's ClassNLLCriterion 1-D input row)
+    target = [lg.IntTensor([0]), lg.IntTensor([1])]
+
+    seq = nn.Sequencer(
+        nn.Sequential()
+        .add(nn.Linear(2, wordEmbDim))
+        .add(nn.Copy(None, None, True))
+        .add(nn.FastLSTM(wordEmbDim, lstmHidDim))
+        .add(nn.Linear(lstmHidDim, nActions))
+        .add(nn.LogSoftMax())
+    )
+
+    seq2 = nn.Sequencer(
+        nn.Sequential()
+        .add(nn.Linear(2, wordEmbDim))
+        .add(nn.FastLSTM(wordEmbDim, lstmHidDim))
+        .add(nn.Linear(lstmHidDim, nActions))
+        .add(nn.LogSoftMax())
+    )
+
+    parameters, grads = seq.getParameters()
+    parameters2, grads2 = seq2.getParameters()
+
+    parameters.copy(parameters2)
+
+    criterion = nn.SequencerCriterion(nn.ClassNLLCriterion())
+    criterion2 = nn.SequencerCriterion(nn.ClassNLLCriterion())
+
+    output = seq.forward(input)
+    loss = criterion.forward(output, target)
+    gradOutput = criterion.backward(output, target)
+    seq.zeroGradParameters()
+    gradInput = seq.backward(input, gradOutput)
+
+    output2 = seq2.forward(input)
+    loss2 = criterion2.forward(output2, target)
+    gradOutput2 = criterion2.backward(output2, target)
+    seq2.zeroGradParameters()
+    gradInput2 = seq2.backward(input, gradOutput2)
+
+    t1 = seq.modules[0].sharedClones[1].get(2).sharedClones[0].gradInput[0]
+    t2 = seq2.modules[0].sharedClones[0].get(1).sharedClones[0].gradInput[0]
+    mytester.assertTensorEq(t1, t2, 0.0000001, "LSTM gradInput1")
+
+    t1 = seq.modules[0].sharedClones[1].get(2).sharedClones[1].gradInput[0]
+    t2 = seq2.modules[0].sharedClones[0].get(1).sharedClones[1].gradInput[0]
+    mytester.assertTensorEq(t1, t2, 0.0000001, "LSTM gradInput2")
+
+    for i in range(2):
+        mytester.assertTensorEq(output2[i], output[i], 0.0000001, "output " + str(i))
+        mytester.assertTensorEq(gradOutput2[i], gradOutput[i], 0.0000001, "gradOutput " + str(i))
+        mytester.assertTensorEq(gradInput2[i], gradInput[i], 0.0000001, "gradInput " + str(i))
+
+    params, gradParams = seq.parameters()
+    params2, gradParams2 = seq2.parameters()
+
+    for i in range(len(params)):
+        mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.000001, "gradParams " + str(gradParams[i]))
+
+    seq_ = seq2
+    parameters_ = parameters2
+    grads_ = grads2
+
+    def f(x):
+        parameters_.copy(x)
+        # seq:forget()
+        seq_.zeroGradParameters()
+        seq_.forward(input)
+        criterion.forward(seq_.output, target)
+        seq_.backward(input, criterion.backward(seq_.output, target))
+        return criterion.output, grads_
+
+    err = optim.checkgrad(f, parameters_.clone())[0]   # the first of its three values, as ``local err = ...``
+    mytester.assert_(err < 0.000001, "error " + str(err))
+
+
+def test_SeqLSTM_issue207():
+    """test.lua lines 5717-5726: a remembering batch-first SeqLSTM forwards a batch of another size after
+    ``forget()``, without error."""
+    lstm = nn.SeqLSTM(10, 10)
+    lstm.batchfirst = True
+    lstm.remember('both')
+    lstm.training()
+    lstm.forward(lg.Tensor(32, 20, 10))
+    lstm.evaluate()
+    lstm.forget()
+    lstm.forward(lg.Tensor(1, 20, 10))
+
+
+def test_SeqBRNNTest():
+    """test.lua lines 5728-5749. Module indices and SeqReverseSequence's dimension are 0-based."""
+    brnn = nn.SeqBRNN(5, 5)
+
+    input = lg.rand(5, 1, 5)
+    output = brnn.forward(input)
+    concatTable = brnn.modules[0].get(0)
+    fwd = concatTable.get(0)   # get SeqLSTM fwd.
+    bwd = concatTable.get(1).get(1)   # get SeqLSTM bwd.
+    fwd.clearState()
+    bwd.clearState()
+
+    fwdOutput = fwd.forward(input)
+
+    reverseSequence = nn.SeqReverseSequence(0)
+
+    reversedInput = reverseSequence.forward(input)
+    bwdOutput = bwd.forward(reversedInput)
+    bwdOutput = reverseSequence.forward(bwdOutput)
+
+    expectedOutput = lg.add(fwdOutput, bwdOutput)
+    mytester.assertTensorEq(expectedOutput, output, 0)
+
+
+def test_SeqBRNNJoinTest():
+    """test.lua lines 5751-5772. Module indices and dimensions are 0-based (``nn.JoinTable(3)`` is
+    ``nn.JoinTable(2)``)."""
+    brnn = nn.SeqBRNN(5, 5, False, nn.JoinTable(2))
+
+    input = lg.rand(5, 1, 5)
+    output = brnn.forward(input)
+    concatTable = brnn.modules[0].get(0)
+    fwd = concatTable.get(0)   # get SeqLSTM fwd.
+    bwd = concatTable.get(1).get(1)   # get SeqLSTM bwd.
+    fwd.clearState()
+    bwd.clearState()
+
+    fwdOutput = fwd.forward(input)
+
+    reverseSequence = nn.SeqReverseSequence(0)
+
+    reversedInput = reverseSequence.forward(input)
+    bwdOutput = bwd.forward(reversedInput)
+    bwdOutput = reverseSequence.forward(bwdOutput)
+
+    expectedOutput = nn.JoinTable(2).forward([fwdOutput, bwdOutput])
+    mytester.assertTensorEq(expectedOutput, output, 0)
+
+
+def test_BRNNBatchFirstTest():
+    """test.lua lines 5774-5797. Module indices and dimensions are 0-based."""
+    brnn = nn.SeqBRNN(5, 5, True, nn.JoinTable(2))
+
+    input = lg.rand(1, 5, 5)
+    output = brnn.forward(input)
+    concatTable = brnn.modules[0].get(1)
+    fwd = concatTable.get(0)   # get SeqLSTM fwd.
+    bwd = concatTable.get(1).get(1)   # get SeqLSTM bwd.
+    fwd.clearState()
+    bwd.clearState()
+
+    input = input.transpose(0, 1)   # Manually transpose the input.
+    fwdOutput = fwd.forward(input)
+
+    reverseSequence = nn.SeqReverseSequence(0)
+
+    reversedInput = reverseSequence.forward(input)
+    bwdOutput = bwd.forward(reversedInput)
+    bwdOutput = reverseSequence.forward(bwdOutput)
+
+    expectedOutput = nn.JoinTable(2).forward([fwdOutput, bwdOutput])
+    expectedOutput = expectedOutput.transpose(0, 1)   # Undo transpose to input.
+    mytester.assertTensorEq(expectedOutput, output, 0)
