@@ -1490,3 +1490,470 @@ def test_NCE_MaskZero():
             starterr = err
     mytester.assert_(found)
     mytester.assert_(err < starterr, "err=%f should be smaller than starterr=%f" % (err, starterr))
+
+
+def check_size(x, dims):
+    """test.lua lines 6127-6132."""
+    mytester.assert_(x.dim() == len(dims))
+    for i, d in enumerate(dims):
+        mytester.assert_(x.size(i) == d)
+
+
+def test_SeqGRU_testForward():
+    """test.lua lines 6135-6178. ``w[{{a, b}, {c, d}}]`` is ``w[a - 1:b, c - 1:d]`` (docs/porting.md's range
+    row)."""
+    N, T, D, H = 3, 4, 5, 6
+
+    h0 = lg.randn(N, H)
+    x = lg.randn(T, N, D)
+
+    gru = nn.SeqGRU(D, H)
+    h = gru.forward([h0, x])
+
+    # Do a naive forward pass
+    naive_h = lg.Tensor(T, N, H)
+
+    # Unpack weight, bias for each gate
+    Wxr = gru.weight[0:D, 0:H]
+    Wxu = gru.weight[0:D, H:2 * H]
+    Wxhc = gru.weight[0:D, 2 * H:3 * H]
+
+    Whr = gru.weight[D:D + H, 0:H]
+    Whu = gru.weight[D:D + H, H:2 * H]
+    Whhc = gru.weight[D:D + H, 2 * H:3 * H]
+
+    br = gru.bias[0:H].view(1, H).expand(N, H)
+    bu = gru.bias[H:2 * H].view(1, H).expand(N, H)
+    bhc = gru.bias[2 * H:3 * H].view(1, H).expand(N, H)
+
+    prev_h = h0.clone()
+    for t in range(T):
+        xt = x[t]
+        u = lg.sigmoid(lg.mm(xt, Wxu) + lg.mm(prev_h, Whu) + bu)
+        r = lg.sigmoid(lg.mm(xt, Wxr) + lg.mm(prev_h, Whr) + br)
+        hc = lg.tanh(lg.mm(xt, Wxhc) + lg.mm(lg.cmul(prev_h, r), Whhc) + bhc)
+        next_h = hc - lg.cmul(hc, u) + lg.cmul(prev_h, u)
+
+        naive_h[t] = next_h
+
+        prev_h = next_h
+
+    mytester.assertTensorEq(naive_h, h, 1e-10)
+
+
+def test_noHiddenTest():
+    """test.lua lines 6181-6201."""
+    # Make sure that everything works when we don't pass initial hidden or initial
+    # cell state; in this case we only pass input sequence of vectors
+    N, T, D, H = 4, 5, 6, 7
+    gru = nn.SeqGRU(D, H)
+
+    for t in range(3):
+        x = lg.randn(T, N, D)
+        dout = lg.randn(T, N, H)
+
+        out = gru.forward(x)
+        din = gru.backward(x, dout)
+
+        mytester.assert_(lg.isTensor(din))
+        check_size(din, [T, N, D])
+
+        # Make sure the initial hidden state are zero
+        mytester.assertTensorEq(gru.h0, lg.zeros(N, H), 0)
+
+
+def test_SeqGRU_rememberStatesTest():
+    """test.lua lines 6203-6230. ``out[T]`` (the last step) is ``out[T - 1]``."""
+    N, T, D, H = 5, 6, 7, 8
+    gru = nn.SeqGRU(D, H)
+    gru.remember('both')
+
+    final_h = None
+    for t in range(4):
+        x = lg.randn(T, N, D)
+        dout = lg.randn(T, N, H)
+        out = gru.forward(x)
+        din = gru.backward(x, dout)
+
+        if t == 0:
+            mytester.assertTensorEq(gru.h0, lg.zeros(N, H), 0)
+        elif t > 0:
+            mytester.assertTensorEq(gru.h0, final_h, 0)
+        final_h = out[T - 1].clone()
+
+    # Initial states should reset to zero after we call resetStates
+    gru.resetStates()
+    x = lg.randn(T, N, D)
+    dout = lg.randn(T, N, H)
+    gru.forward(x)
+    gru.backward(x, dout)
+    mytester.assertTensorEq(gru.h0, lg.zeros(N, H), 0)
+
+
+def test_SeqGRU_main():
+    """test.lua lines 6232-6438. Dimensions are 0-based (a SplitTable's or JoinTable's ``nInputDims`` is a count
+    and stays); ``input[{j,i,{}}]`` is ``input[j][i]``."""
+    inputsize = 2
+    outputsize = 3
+
+    # compare SeqGRU to GRU (forward, backward, update)
+    def testmodule(seqGRU, batchfirst, seqlen, batchsize, gru2=None, remember=None, eval=None, seqGRU2=None,
+                   maskzero=None):
+
+        gru2 = gru2 or seqGRU.toGRU()
+        remember = remember or 'neither'
+
+        if batchfirst:
+            input = lg.randn(batchsize, seqlen, inputsize)
+            if maskzero:
+                for i in range(seqlen):
+                    for j in range(batchsize):
+                        if random.random() < 0.2:
+                            input[j][i].zero()
+            gradOutput = lg.randn(batchsize, seqlen, outputsize)
+            seqGRU2 = seqGRU2 or nn.Sequential() \
+                .add(nn.SplitTable(0, 2)) \
+                .add(nn.Sequencer(gru2)) \
+                .add(nn.Sequencer(nn.View(batchsize, 1, outputsize))) \
+                .add(nn.JoinTable(0, 2))
+        else:
+            input = lg.randn(seqlen, batchsize, inputsize)
+            if maskzero:
+                for i in range(seqlen):
+                    for j in range(batchsize):
+                        if random.random() < 0.2:
+                            input[i][j].zero()
+            gradOutput = lg.randn(seqlen, batchsize, outputsize)
+            seqGRU2 = seqGRU2 or nn.Sequential() \
+                .add(nn.SplitTable(0)) \
+                .add(nn.Sequencer(gru2)) \
+                .add(nn.Sequencer(nn.View(1, batchsize, outputsize))) \
+                .add(nn.JoinTable(0))
+
+        seqGRU2.remember(remember)
+        mytester.assert_(seqGRU2.get(1)._remember == remember,
+                         str(seqGRU2.get(1)._remember) + '~=' + str(remember))
+        seqGRU.remember(remember)
+
+        if eval:
+            seqGRU.evaluate()
+            seqGRU2.evaluate()
+        else:
+            seqGRU.training()
+            seqGRU2.training()
+
+        # forward
+
+        output = seqGRU.forward(input)
+
+        output2 = seqGRU2.forward(input)
+        mytester.assertTensorEq(output, output2, 0.000001)
+
+        mytester.assertTableEq(output.size().totable(), gradOutput.size().totable(), 0.000001)
+
+        if not eval:
+            # backward
+
+            seqGRU.zeroGradParameters()
+            seqGRU2.zeroGradParameters()
+            gradInput = seqGRU.backward(input, gradOutput)
+            gradInput2 = seqGRU2.backward(input, gradOutput)
+            mytester.assertTensorEq(gradInput, gradInput2, 0.000001)
+
+            gru = seqGRU.toGRU()
+            params, gradParams = gru.parameters()
+            params2, gradParams2 = gru2.parameters()
+
+            for i in range(len(params)):
+                mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.000001, str(gradParams2[i].size()))
+
+        return gru2, seqGRU2
+
+    # test batchfirst
+
+    seqlen = 4
+    batchsize = 5
+
+    seqGRU = nn.SeqGRU(inputsize, outputsize)
+    seqGRU.batchfirst = True
+    seqGRU.reset(0.1)   # so that errors are more apparent
+
+    seqGRU.clearState()   # test clearState
+    seqGRU.forget()   # test forget
+    gru2, _ = testmodule(seqGRU, True, seqlen, batchsize)
+
+    # test forget
+
+    gru2, seqGRU2 = testmodule(seqGRU, True, seqlen, batchsize, gru2)
+
+    # test remember
+
+    testmodule(seqGRU, True, seqlen, batchsize, gru2, 'both', False, seqGRU2)
+    mytester.assert_(seqGRU._remember == 'both')
+
+    # test variable input size :
+
+    seqlen = 5
+    batchsize = 6
+
+    testmodule(seqGRU, True, seqlen, batchsize)
+
+    # test clearstate :
+
+    seqGRU.clearState()
+    testmodule(seqGRU, True, seqlen, batchsize)
+
+    # test forget (eval)
+
+    eval = True
+    gru2, seqGRU2 = testmodule(seqGRU, True, seqlen, batchsize, gru2, None, eval)
+    mytester.assert_(seqGRU._remember == 'neither')
+
+    # test remember (eval)
+
+    testmodule(seqGRU, True, seqlen, batchsize, gru2, 'both', eval, seqGRU2)
+    mytester.assert_(seqGRU._remember == 'both')
+
+    # test variable input size (eval) :
+
+    seqlen = 4
+    batchsize = 5
+
+    testmodule(seqGRU, True, seqlen, batchsize, gru2, None, eval)
+
+    seqGRU.maskzero = True
+    gru2.maskZero(1)
+
+    testmodule(seqGRU, True, seqlen, batchsize, gru2, None, False, None, True)
+
+    # test batchfirst == false (the default)
+
+    seqGRU = nn.SeqGRU(inputsize, outputsize)
+    seqGRU.maskzero = True
+    seqGRU.reset(0.1)
+
+    gru2, _ = testmodule(seqGRU, False, seqlen, batchsize)
+
+    # test forget
+
+    gru2, seqGRU2 = testmodule(seqGRU, False, seqlen, batchsize, gru2)
+
+    # test remember
+
+    testmodule(seqGRU, False, seqlen, batchsize, gru2, 'both', False, seqGRU2)
+    mytester.assert_(seqGRU._remember == 'both')
+
+    # test variable input size :
+
+    seqlen = 4
+    batchsize = 5
+
+    testmodule(seqGRU, False, seqlen, batchsize)
+
+    # test forget (eval)
+
+    eval = True
+
+    p1 = seqGRU.toGRU().getParameters()[0]
+    p2 = gru2.getParameters()[0]
+    mytester.assertTensorEq(p1, p2, 0.0000001)
+    testmodule(seqGRU, False, seqlen, batchsize, gru2, None, eval, seqGRU2)
+    mytester.assert_(seqGRU._remember == 'neither')
+
+    # test remember (eval)
+
+    p1 = seqGRU.toGRU().getParameters()[0]
+    p2 = gru2.getParameters()[0]
+    mytester.assertTensorEq(p1, p2, 0.0000001)
+    testmodule(seqGRU, False, seqlen, batchsize, gru2, 'both', eval, seqGRU2)
+    mytester.assert_(seqGRU.train == False)   # noqa: E712  (the Lua's ``== false``)
+    mytester.assert_(gru2.train == False)   # noqa: E712
+    mytester.assert_(seqGRU._remember == 'both')
+
+    # test variable input size (eval) :
+
+    seqlen = 4
+    batchsize = 5
+
+    testmodule(seqGRU, False, seqlen, batchsize, gru2, None, eval)
+
+    # test variable length sequences
+
+    seqGRU.maskzero = True
+    gru2.maskZero(1)
+
+    testmodule(seqGRU, False, seqlen, batchsize, gru2, None, False, None, True)
+
+
+def test_SeqGRU_maskzero():
+    """test.lua lines 6440-6519, without the ``benchmark`` branch (it only times)."""
+    # tests that it works with non-masked inputs regardless of maskzero's value..
+    T, N, D, H = 3, 2, 4, 5
+    seqGRU = nn.SeqGRU(D, H)
+    seqGRU.maskzero = False
+    seqGRU2 = seqGRU.clone()
+    seqGRU2.maskzero = True
+
+    input = lg.randn(T, N, D)
+    gradOutput = lg.randn(T, N, H)
+
+    output = seqGRU.forward(input)
+    output2 = seqGRU2.forward(input)
+
+    mytester.assertTensorEq(output, output2, 0.000001)
+
+    seqGRU.zeroGradParameters()
+    gradInput = seqGRU.backward(input, gradOutput)
+    seqGRU2.zeroGradParameters()
+    gradInput2 = seqGRU2.backward(input, gradOutput)
+
+    mytester.assertTensorEq(gradInput, gradInput2, 0.000001)
+
+    params, gradParams = seqGRU.getParameters()
+    params2, gradParams2 = seqGRU2.getParameters()
+
+    mytester.assertTensorEq(gradParams, gradParams2, 0.000001)
+
+
+def test_FastLSTM_batchNorm():
+    """test.lua lines 6521-6533."""
+    nn.FastLSTM.bn = True
+    try:
+        lstm = nn.FastLSTM(3, 4)
+        input, gradOutput = lg.randn(2, 3), lg.randn(2, 4)
+        output = lstm.forward(input)
+        lstm.zeroGradParameters()
+        gradInput = lstm.backward(input, gradOutput)
+        modules = lstm.findModules('nn.BatchNormalization')[0]   # the modules, first of its two values
+        mytester.assert_(len(modules) == 3)
+    finally:
+        nn.FastLSTM.bn = False   # the class-wide flag, put back even when the test fails
+
+
+def test_MufuruGradients():
+    """test.lua lines 6558-6587. ``torch.random(a, b)`` (``a .. b``) is ``lg.random(a, b + 1)``; the class labels
+    are 0-based. ``checkgrad`` is test.lua's global one (tests/porting/rnn_testlua.py)."""
+    batchSize = lg.random(1, 3)
+    inputSize = lg.random(1, 4)
+    outputSize = lg.random(1, 5)
+    seqlen = lg.random(1, 6)
+
+    rnn = nn.MuFuRu(inputSize, outputSize)
+    module = nn.Sequencer(rnn)
+    w, dw = module.getParameters()
+    crit = nn.CrossEntropyCriterion()
+
+    input = lg.randn(seqlen, batchSize, inputSize)
+    target = lg.LongTensor(seqlen, batchSize)
+    for i in range(seqlen):
+        for j in range(batchSize):
+            target[i][j] = lg.random(0, outputSize)
+
+    def feval(x):
+        if w is not x:
+            w.copy(x)
+        module.zeroGradParameters()
+        out = module.forward(input)
+        # the Lua hands CrossEntropyCriterion the seqlen x batchSize x outputSize output: Torch7's squeezes it
+        # and its ClassNLLCriterion refuses the 3-D result ("input tensor should be 1D or 2D") unless seqlen or
+        # batchSize drew 1, as legonn's does; as (seqlen * batchSize) rows it is the squeezed input of those
+        # draws, and every draw runs
+        out, target2 = out.view(-1, outputSize), target.view(-1)
+        err = crit.forward(out, target2)
+        gradOutput = crit.backward(out, target2).view(seqlen, batchSize, outputSize)
+        module.backward(input, gradOutput)
+        return err, dw
+
+    err = checkgrad(feval, w.clone())[0]   # the first of its three values, as ``local err = ...``
+    assert err < precision, "error in computing grad parameters"
+
+
+def test_inplaceBackward():
+    """test.lua lines 6589-6735: the Lua returns at its first statement."""
+    pytest.skip("test.lua's inplaceBackward returns before testing anything ('not implemented (work was started, "
+                "but never finished, sorry)'); rnn's inplaceBackward is not provided (docs/coverage.md)")
+
+
+def test_getHiddenState():
+    """test.lua lines 6737-6828. Steps are 0-based (docs/porting.md's rnn time-steps row): the Lua's hidden
+    state of step ``s`` (0 the initial one) is legonn's step ``s - 1`` (-1 the initial one); the Lua's loop
+    variable ``step`` (1 ..) is ``step + 1`` here (0 ..). ``rm:insert(m, 1)`` inserts at index 0 and
+    ``hs[1][1]`` is ``hs[0][0]``."""
+    seqlen, batchsize = 7, 3
+    inputsize, outputsize = 4, 5
+    input = lg.randn(seqlen * 2, batchsize, inputsize)
+    gradOutput = lg.randn(seqlen * 2, batchsize, outputsize)
+
+    def testHiddenState(lstm, recurrence=None):
+        lstm2 = lstm.clone()
+
+        # test forward
+        for step in range(seqlen):   # initialize lstm2 hidden state
+            lstm2.forward(input[step])
+
+        for step in range(seqlen):
+            hiddenState = lstm2.getHiddenState(seqlen + step - 1)
+            if isinstance(hiddenState, list):
+                mytester.assert_(len(hiddenState) >= 1)
+            else:
+                mytester.assert_(lg.isTensor(hiddenState))
+            lstm.setHiddenState(step - 1, hiddenState)
+            output = lstm.forward(input[seqlen + step])
+            output2 = lstm2.forward(input[seqlen + step])
+            mytester.assertTensorEq(output, output2, 0.0000001, "error in step " + str(step))
+
+        # test backward
+        lstm.zeroGradParameters()
+        lstm2.zeroGradParameters()
+        lstm.forget()
+
+        for step in range(seqlen):
+            lstm.forward(input[step])
+            hs = lstm.getHiddenState(step)
+            hs2 = lstm2.getHiddenState(step)
+            if isinstance(hs, list):
+                if recurrence:
+                    hs = hs[0][0]
+                    hs2 = hs2[0][0]
+                for i in range(len(hs)):
+                    mytester.assertTensorEq(hs[i], hs2[i], 0.0000001)
+            else:
+                mytester.assertTensorEq(hs, hs2, 0.0000001)
+
+        for step in range(seqlen * 2 - 1, seqlen - 1, -1):
+            lstm2.backward(input[step], gradOutput[step])
+
+        lstm2.zeroGradParameters()
+
+        for step in range(seqlen - 1, -1, -1):
+            gradHiddenState = lstm2.getGradHiddenState(step)
+            if isinstance(gradHiddenState, list):
+                mytester.assert_(len(gradHiddenState) >= 1)
+            else:
+                mytester.assert_(lg.isTensor(gradHiddenState))
+            lstm.setGradHiddenState(step, gradHiddenState)
+            gradInput = lstm.backward(input[step], gradOutput[step])
+            gradInput2 = lstm2.backward(input[step], gradOutput[step])
+            mytester.assertTensorEq(gradInput, gradInput2, 0.0000001)
+
+        params, gradParams = lstm.parameters()
+        params2, gradParams2 = lstm2.parameters()
+
+        for i in range(len(params)):
+            mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.00000001)
+
+    lstm = nn.LSTM(inputsize, outputsize)
+    testHiddenState(lstm)
+
+    gru = nn.GRU(inputsize, outputsize)
+    testHiddenState(gru)
+
+    gru.forget()
+    testHiddenState(nn.Recursor(gru), False)
+
+    rm = lstm.recurrentModule.clone()
+
+    rm.insert(nn.FlattenTable(), 0)
+    recurrence = nn.Recurrence(rm, [[outputsize], [outputsize]], 1)
+    lstm = nn.Sequential().add(recurrence).add(nn.SelectTable(0))
+    testHiddenState(lstm, True)
