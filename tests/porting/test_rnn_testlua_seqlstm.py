@@ -2,14 +2,15 @@
 ``rnntest.LookupTableMaskZero`` ... ``rnntest.getHiddenState``, with the local ``check_size``), ported literally:
 one test per ``rnntest.X``, each naming its lines. The edits are docs/porting.md's: ``torch.`` is ``lg.``, ``:`` is
 ``.``, indices, class labels, dimensions and time steps are 0-based (LookupTableMaskZero's padding index is -1,
-docs/porting.md's rnn rows), a Lua table of steps is a Python list, ``mytester:assertlt(a, b)`` is ``assert a < b``
-and ``assertError`` is ``pytest.raises``; the other ``mytester`` calls stay Tester calls, set to raise.
+docs/porting.md's rnn rows), a Lua table of steps is a Python list, a call returning several values of which the
+Lua keeps the first (``nn.rnn.recursiveCopy``, ``checkgrad``, ``findModules``) is ``f(...)[0]`` (docs/porting.md's
+row), ``mytester:assertlt(a, b)`` is ``assert a < b`` and ``assertError`` is ``pytest.raises``; the other
+``mytester`` calls stay Tester calls, set to raise.
 
 rnn.test runs in Torch7's default type, DoubleTensor (the ``double_default`` fixture), with the shared set-up of
 tests/porting/rnn_testlua.py (``precision``, ``mytester``, the global ``checkgrad``). Lua's ``math.random`` is
 Python's ``random``, seeded per test as tests/porting/conftest.py's ``cunn_setup`` seeds it. The ``benchmark``
 branches only time and are left out."""
-import math
 import random
 
 import pytest
