@@ -22,6 +22,16 @@ class SequencerCriterion(Criterion):
         self.sizeAverage = bool(sizeAverage)
         self.takes_labels = criterion.takes_labels
 
+    def getStepCriterion(self, step):
+        """The criterion of step ``step`` (0-based): a clone of ``criterion``, made on first use and kept in
+        ``clones``, as SequencerCriterion.lua's. legonn's own steps all run ``criterion`` (each step's gradient
+        is copied out before the next); a subclass ported from Lua whose ``updateOutput`` asks for each step's
+        criterion gets it here."""
+        clones = self.__dict__.setdefault('clones', {})
+        if step not in clones:
+            clones[step] = self.criterion.clone()
+        return clones[step]
+
     def _targets(self, target):
         return target if isinstance(target, list) else super()._targets(target)
 

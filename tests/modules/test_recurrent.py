@@ -523,3 +523,15 @@ def test_sequencer_criterion_of_a_table_criterion():
         mask = (-y * (a - b) + 0.5 >= 0) * y / 3 / 2
         np.testing.assert_allclose(g[0].numpy(), -mask, rtol=1e-15)
         np.testing.assert_allclose(g[1].numpy(), mask, rtol=1e-15)
+
+
+def test_sequencer_criterion_step_criteria():
+    """SequencerCriterion.lua's ``getStepCriterion(step)``: a clone of the criterion per step, made on first use
+    and kept in ``clones``, so a subclass's own ``updateOutput`` (rnn test.lua's SequencerCriterionNormStab) can
+    run each step on its own criterion; the clones compute what the criterion does."""
+    crit = nn.SequencerCriterion(nn.MSECriterion().double())
+    first, second = crit.getStepCriterion(0), crit.getStepCriterion(1)
+    assert first is crit.getStepCriterion(0) and first is not second and first is not crit.criterion
+    assert sorted(crit.clones) == [0, 1] and type(first) is nn.MSECriterion
+    x, y = seq(3, 2), seq(3, 2)
+    assert first.forward(x, y) == pytest.approx(crit.criterion.forward(x, y), rel=1e-15)
