@@ -882,3 +882,63 @@ def _abstractRecurrent_zeroInputs():
     for i in range(4):
         inputs.append(input[i])
     return inputs
+
+
+def _testmask(inputs, rnn, method):
+    """test.lua's local ``testmask`` (lines 4461-4480 and 4515-4534, the same but for ``rnn:maskZero(1)`` or
+    ``rnn:trimZero(1)``): the outputs of the padding rows are zero and a sequence's outputs do not depend on the
+    padding before it. Rows are 0-based (``outputs[1][4]`` is ``outputs[0][3]``)."""
+    seq = nn.Sequencer(getattr(rnn, method)(1))
+
+    outputs = seq.forward(inputs)
+
+    mytester.assert_(abs(outputs[0].narrow(0, 0, 3).sum()) < 0.0000001, lg.type(rnn) + " mask zero 1 err")
+    mytester.assert_(abs(outputs[1].narrow(0, 0, 2).sum()) < 0.0000001, lg.type(rnn) + " mask zero 2 err")
+    mytester.assert_(abs(outputs[2].narrow(0, 0, 1).sum()) < 0.0000001, lg.type(rnn) + " mask zero 3 err")
+
+    mytester.assertTensorEq(outputs[0][3], outputs[1][2], 0.0000001, lg.type(rnn) + " mask zero err")
+    mytester.assertTensorEq(outputs[0][3], outputs[2][1], 0.0000001, lg.type(rnn) + " mask zero err")
+    mytester.assertTensorEq(outputs[0][3], outputs[3][0], 0.0000001, lg.type(rnn) + " mask zero err")
+
+    mytester.assertTensorEq(outputs[1][3], outputs[2][2], 0.0000001, lg.type(rnn) + " mask zero err")
+    mytester.assertTensorEq(outputs[1][3], outputs[3][1], 0.0000001, lg.type(rnn) + " mask zero err")
+
+    mytester.assertTensorEq(outputs[2][3], outputs[3][2], 0.0000001, lg.type(rnn) + " mask zero err")
+
+
+def _abstractRecurrent_stepModule():
+    """test.lua lines 4482-4487 (and 4536-4541): the Recurrence's step module."""
+    return nn.Sequential() \
+        .add(nn.ParallelTable()
+             .add(nn.Linear(10, 10))
+             .add(nn.Linear(10, 10))) \
+        .add(nn.CAddTable()) \
+        .add(nn.Sigmoid())
+
+
+def test_AbstractRecurrent_maskZero():
+    """test.lua lines 4445-4497: ``maskZero(1)`` of a Recurrence, an LSTM and a GRU; Recurrent refuses it."""
+    inputs = _abstractRecurrent_zeroInputs()
+
+    rm = _abstractRecurrent_stepModule()
+
+    _testmask(inputs, nn.Recurrence(rm, 10, 1), 'maskZero')
+    _testmask(inputs, nn.LSTM(10, 10), 'maskZero')
+    _testmask(inputs, nn.GRU(10, 10), 'maskZero')
+
+    with pytest.raises(TypeError, match="maskZero is not supported"):   # "nn.Recurrent supposed to give error on maskZero()"
+        nn.Recurrent(10, nn.Linear(10, 10), nn.Linear(10, 10)).maskZero()
+
+
+def test_AbstractRecurrent_trimZero():
+    """test.lua lines 4499-4551: ``trimZero(1)`` of a Recurrence, an LSTM and a GRU; Recurrent refuses it."""
+    inputs = _abstractRecurrent_zeroInputs()
+
+    rm = _abstractRecurrent_stepModule()
+
+    _testmask(inputs, nn.Recurrence(rm, 10, 1), 'trimZero')
+    _testmask(inputs, nn.LSTM(10, 10), 'trimZero')
+    _testmask(inputs, nn.GRU(10, 10), 'trimZero')
+
+    with pytest.raises(TypeError, match="trimZero is not supported"):   # "nn.Recurrent supposed to give error on trimZero()"
+        nn.Recurrent(10, nn.Linear(10, 10), nn.Linear(10, 10)).trimZero()
