@@ -312,7 +312,6 @@ def _RATest_class(ARTest):
         evaluate = nn.AbstractRecurrent.evaluate
         reinforce = nn.AbstractRecurrent.reinforce
 
-    lg.register(RATest, 'nn.RATest')
     return RATest
 
 
