@@ -93,6 +93,63 @@ def test_Repeater():
         mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.0000001, "Repeater(Recursor) gradParam err " + str(i))
 
 
+
+@pytest.mark.gpu
+def test_SequencerCriterion_cuda():
+    """test.lua lines 2589-2661, the ``if pcall(function() require 'cunn' end)`` part (lines 2645-2660) that
+    tests/porting/test_rnn_tester_port.py leaves out: the criterion made float, then ``cuda()``, on the tensor
+    input of the CPU part, against the CPU part's loss and gradients. The CPU lines before it run as the Lua's (they
+    make ``sc``, ``input``, ``target``, ``errTensorInput`` and ``gradInput3``); their assertions are
+    test_rnn_tester_port.py's and are not repeated. Targets are 0-based classes."""
+    batchSize = 4
+    inputSize = 10
+    nStep = 5
+    # https://github.com/Element-Research/rnn/issues/128
+    criterion = nn.MaskZeroCriterion(nn.ClassNLLCriterion(), 1)
+    sc = nn.SequencerCriterion(criterion.clone())
+    input = []
+    target = []
+    for i in range(nStep):
+        input.append(lg.randn(batchSize, inputSize))
+        target.append(lg.randperm(inputSize).narrow(0, 0, batchSize))
+    sc.forward(input, target)
+    sc.backward(input, target)
+
+    # test type()
+    sc.gradInput = []
+    sc.float()
+
+    for i in range(nStep):
+        input[i] = input[i].float()
+        target[i] = target[i].float()
+
+    sc.forward(input, target)
+    gradInput3 = sc.backward(input, target)
+
+    # Test tensor as input
+    split = nn.SplitTable(0)
+    input = lg.randn(nStep, batchSize, inputSize).float()
+    target = lg.Tensor(nStep, batchSize).float()
+    for i in range(nStep):
+        target[i] = lg.randperm(inputSize).narrow(0, 0, batchSize)
+    errTensorInput = sc.forward(input, target)   # As Tensor
+    sc.backward(input, target)
+    sc.backward(split.forward(input), split.forward(target))
+
+    # test cuda()
+    sc.gradInput = []
+    sc.cuda()
+
+    input = input.cuda()
+    target = target.cuda()
+
+    err4 = sc.forward(input, target)
+    mytester.assert_(abs(errTensorInput - err4) < 0.000001, "SequencerCriterion forward cuda err")
+    gradInput4 = sc.backward(input, target)
+    for i in range(nStep):
+        mytester.assertTensorEq(gradInput4[i].float(), gradInput3[i], 0.000001,
+                                "SequencerCriterion backward cuda err " + str(i))
+
 def test_RepeaterCriterion():
     """test.lua lines 2663-2715: RepeaterCriterion against its criterion summed over the steps, in double, float
     and with the steps as one tensor. The targets are 0-based classes (``randperm``'s values)."""
