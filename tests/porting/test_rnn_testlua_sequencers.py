@@ -376,8 +376,10 @@ def test_RecurrentAttention():
     """test.lua lines 2717-3073: RecurrentAttention of a Recurrent (then of a Recursor of it) against ``RATest``
     of makeOldRecurrent's ``nn.ReTest``, over a glimpse network, three batches each. ``SelectTable(2)`` is
     ``SelectTable(1)``, ``JoinTable(1, 1)`` is ``JoinTable(0, 1)``; ``Collapse(3)`` keeps its count; the sizes are
-    a list (docs/porting.md's RecurrentAttention row). makeOldRecurrent's classes are ported with test.lua's
-    lines 1-2512 in tests/porting/test_rnn_testlua_recurrent.py, imported from there."""
+    a list (docs/porting.md's RecurrentAttention row). The Lua's two blocks (lines 2985-3027 and 3029-3072), the
+    same but for the Recursor and the messages' "(Recursor)", run as one loop over the two cases. makeOldRecurrent's
+    classes are ported with test.lua's lines 1-2512 in tests/porting/test_rnn_testlua_recurrent.py, imported from
+    there (skipped until that file is present)."""
     recurrent = pytest.importorskip('tests.porting.test_rnn_testlua_recurrent',
                                     reason="makeOldRecurrent's nn.ARTest/nn.ReTest (test.lua lines 9-512) are "
                                            "ported in tests/porting/test_rnn_testlua_recurrent.py")
