@@ -56,28 +56,37 @@ class _EntryWise(Container):
         self.output = []
         self.gradInput = []
 
+    def _entries(self, input):
+        """The input entries that go through a child: all of them (a MapTable grows a child per entry)."""
+        return input
+
     def updateOutput(self, input):
         self._check(input)
-        self.output = [self.run_child(i, 'updateOutput', x) for i, x in enumerate(input)]
+        self.output = [self.run_child(i, 'updateOutput', x) for i, x in enumerate(self._entries(input))]
         return self.output
 
     def updateGradInput(self, input, gradOutput):
         self._check(input, gradOutput)
         self.gradInput = [self.run_child(i, 'updateGradInput', x, g) for i, (x, g) in
-                          enumerate(zip(input, gradOutput))]
+                          enumerate(zip(self._entries(input), gradOutput))]
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):
         self._check(input, gradOutput)
-        for i, (x, g) in enumerate(zip(input, gradOutput)):
+        for i, (x, g) in enumerate(zip(self._entries(input), gradOutput)):
             self.run_child(i, 'accGradParameters', x, g, scale)
 
 
 class ParallelTable(_EntryWise):
-    """output[i] = child_i(input[i]); the input table has one entry per child."""
+    """output[i] = child_i(input[i]); the input table has an entry per child, and the entries after the last
+    child's are left out of output and gradInput, as ParallelTable.lua loops over its children (rnn's test.lua
+    hands its mock step modules such tables)."""
+
+    def _entries(self, input):
+        return input[:len(self.modules)]
 
     def _check(self, input, gradOutput=None):
-        self.checkTable(input, length=len(self.modules), min_length=0)
+        self.checkTable(input, min_length=len(self.modules))
         if gradOutput is not None:
             self.checkTable(gradOutput, length=len(self.modules), min_length=0, what='gradOutput')
 

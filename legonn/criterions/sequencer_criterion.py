@@ -64,9 +64,20 @@ class SequencerCriterion(Criterion):
                 grads.extend([None] * (t + 1 - len(grads)))
                 grads[t] = _weighted_copy(grads[t], step, scale)
                 continue
-            g = slot(self, 'gradInput', t, step) if table else self.gradInput.select(0, t)
+            # step t's gradient lives in a buffer of its own whatever the input's form, as in SequencerCriterion.lua
+            # each step's criterion clone keeps its gradInput: a table gradInput returned earlier holds these
+            # buffers, so it shows the latest backward's step gradients as the Lua's does (rnn test.lua's
+            # SequencerCriterion compares such a table, kept from a float backward, with the CUDA gradients)
+            g = slot(self, '_stepGradInputs', t, step)
             step.xp.multiply(step.array, scale, out=g.array)
+            if table:
+                self.gradInput[t:t + 1] = [g]
+            else:
+                self.gradInput.select(0, t).copy(g)
         return self.gradInput
+
+    def clearState(self):
+        return super().clearState('_stepGradInputs')
 
     def __repr__(self):
         return f"{lua_typename(self)}({self.criterion!r})"

@@ -112,8 +112,15 @@ def test_concat_table_and_parallel_table_reference():
     p = parallel_table().double()
     out = p.forward([x, x[0]])
     np.testing.assert_allclose(out[1].numpy(), np.tanh(x[0]))
-    with pytest.raises(ValueError, match=r"ParallelTable: expected an input table of 2 entries, got 3"):
-        p.forward([x, x, x])
+    # ParallelTable.lua loops over its children: an entry after the last child's is left out of output and
+    # gradInput (rnn's test.lua hands its mock step modules such tables); one missing is an error
+    extra = p.forward([x, x[0], r(7)])
+    assert len(extra) == 2
+    np.testing.assert_allclose(extra[1].numpy(), np.tanh(x[0]))
+    grads = p.backward([x, x[0], r(7)], [r(2, 2), r(3)])
+    assert len(grads) == 2 and tuple(grads[1].size()) == (3,)
+    with pytest.raises(ValueError, match=r"ParallelTable: expected an input table of at least 2 entries, got 1"):
+        p.forward([x])
 
 
 def test_map_table_shares_parameters_and_grows():

@@ -185,8 +185,8 @@ def test_lua_mask_zero_main(mock):
     a Linear keeps zero rows zero."""
     rec = mock().double()
     mz, tz = nn.MaskZero(rec, 1).double(), nn.TrimZero(rec, 1).double()
-    # test.lua hands both mocks {x, h, c}; Lua's ParallelTable ignores the entry it has no branch for, legonn's
-    # refuses it, so the recurrent mock gets {x, h}
+    # test.lua hands both mocks {x, h, c} (ParallelTable leaves out the entry it has no branch for; the literal
+    # port is tests/porting/test_rnn_testlua_sequencers.py); here each mock gets a table of its own width
     n = 3 if mock is lstm_mock else 2
 
     def table(x):

@@ -503,6 +503,25 @@ def test_remember_and_forget_reach_the_recurrent_modules_of_a_tree():
         lm.remember('always')
 
 
+def test_sequencer_criterion_step_gradients_are_buffers_a_later_backward_rewrites():
+    """rnn's SequencerCriterion.lua returns, for a table input, a table of its step criteria's own gradInput
+    buffers, and a later backward (of a tensor or a table) writes each step's gradient into them again: a table
+    gradInput kept from an earlier backward shows the latest step gradients, as rnn test.lua's SequencerCriterion
+    relies on. The tensor gradInput stays the input's form; clearState empties the step buffers."""
+    crit = nn.SequencerCriterion(nn.MSECriterion())
+    xs, ys = [seq(N, 2), seq(N, 2)], [seq(N, 2), seq(N, 2)]
+    kept = crit.backward(xs, ys)
+    x, y = lg.DoubleTensor(2, N, 2).uniform(), lg.DoubleTensor(2, N, 2).uniform()
+    g = crit.backward(x, y)
+    assert tuple(g.size()) == (2, N, 2)
+    for t in range(2):
+        expected = nn.MSECriterion().backward(x[t], y[t])
+        np.testing.assert_allclose(g[t].numpy(), expected.numpy(), rtol=1e-15)
+        np.testing.assert_allclose(kept[t].numpy(), expected.numpy(), rtol=1e-15)
+    crit.clearState()
+    assert all(b.nElement() == 0 for b in crit._stepGradInputs)
+
+
 def test_sequencer_criterion_of_a_table_criterion():
     """Element-Research rnn's SequencerCriterion.lua: each step's gradInput may be a table (a criterion of
     table inputs such as MarginRankingCriterion), divided entry by entry by the step count with sizeAverage
