@@ -379,10 +379,8 @@ def test_RecurrentAttention():
     a list (docs/porting.md's RecurrentAttention row). The Lua's two blocks (lines 2985-3027 and 3029-3072), the
     same but for the Recursor and the messages' "(Recursor)", run as one loop over the two cases. makeOldRecurrent's
     classes are ported with test.lua's lines 1-2512 in tests/porting/test_rnn_testlua_recurrent.py, imported from
-    there (skipped until that file is present)."""
-    recurrent = pytest.importorskip('tests.porting.test_rnn_testlua_recurrent',
-                                    reason="makeOldRecurrent's nn.ARTest/nn.ReTest (test.lua lines 9-512) are "
-                                           "ported in tests/porting/test_rnn_testlua_recurrent.py")
+    there."""
+    from tests.porting import test_rnn_testlua_recurrent as recurrent
     # so basically, I know that this works because I used it to
     # reproduce a paper's results. So all future RecurrentAttention
     # versions should match the behavior of this RATest class.
