@@ -288,16 +288,15 @@ class IndexLinear(Module):
         factor = 1 - flip * wd * scale[order]
         moves = -(steps * vals[order])[:, None] * grads
         _affine_scan_per_key(xp, key, factor, moves)
+        end = _run_ends(xp, key)
         start = xp.ones(key.size, dtype=bool)
-        start[1:] = key[1:] != key[:-1]
+        start[1:] = end[:-1]
         row0 = w[key, nrm:]
         after = factor[:, None] * row0 + moves
         if nrm:
             before = row0.copy()
             before[1:] = xp.where(start[1:, None], row0[1:], after[:-1])
             scatter_add(w[:, nrm - 1], key, -steps * (grads * before).sum(axis=1))
-        end = xp.ones(key.size, dtype=bool)
-        end[:-1] = start[1:]
         w[key[end], nrm:] = after[end]
 
     def clearState(self):
@@ -324,8 +323,7 @@ def _running_max_per_key(xp, rows, magnitude):
         shift *= 2
     so_far = xp.empty_like(scan)
     so_far[order] = scan
-    run_end = xp.ones(n, dtype=bool)
-    run_end[:-1] = key[1:] != key[:-1]
+    run_end = _run_ends(xp, key)
     return so_far, key[run_end], scan[run_end]
 
 
@@ -333,6 +331,13 @@ def _order_by_key(xp, rows):
     """The entries' order by key, then position (a stable sort), and the keys in that order."""
     order = xp.lexsort(xp.stack([xp.arange(rows.size), rows]))
     return order, rows[order]
+
+
+def _run_ends(xp, key):
+    """True at the last entry of each run of equal ``key`` (sorted keys)."""
+    end = xp.ones(key.size, dtype=bool)
+    end[:-1] = key[1:] != key[:-1]
+    return end
 
 
 def _affine_scan_per_key(xp, key, factor, shift):

@@ -252,8 +252,8 @@ class IndexingMixin:
     def _own_type_index(self, index, what):
         """cutorch's gather and scatter, and its index, indexCopy, indexAdd and indexFill, also take an index of
         the tensor's own CUDA type (TensorMath.lua's backward-compatible forms and torch/generic/Tensor.c copy it
-        into a CudaLongTensor; torch-rnn's TemporalCrossEntropyCriterion passes CudaTensor targets so): such an index of whole numbers serves as integers here, a fractional one is
-        refused (the copy would truncate it). Torch7's CPU forms want a LongTensor, as ``_indices`` does."""
+        into a CudaLongTensor; torch-rnn's TemporalCrossEntropyCriterion passes CudaTensor targets so): such an
+        index of whole numbers serves as integers here, a fractional one is refused (the copy would truncate it). Torch7's CPU forms want a LongTensor, as ``_indices`` does."""
         if not (getattr(index, '_cuda', False) and index.dtype.kind == 'f' and index.dtype == self.dtype):
             return index
         arr = index.array

@@ -69,9 +69,10 @@ def _accumulator(out, shape, pad, spatial, ksize, stride, dilation, counts):
     xp = array_module(out)
     hi = tuple(max(0, (n - 1) * s + d * (k - 1) + 1 - (sz + p))
                for n, s, d, k, sz, p in zip(counts, stride, dilation, ksize, spatial, pad))
-    if any(pad) or any(hi) or out.dtype == np.float16:
+    half = out.dtype == np.float16
+    if any(pad) or any(hi) or half:
         return xp.zeros(shape[:2] + tuple(sz + p + h for sz, p, h in zip(spatial, pad, hi)),
-                        dtype=np.float32 if out.dtype == np.float16 else out.dtype)
+                        dtype=np.float32 if half else out.dtype)
     # windows that tile the input exactly write every element: nothing to clear
     if not all(d == 1 and s == k and n * s == sz for n, s, d, k, sz in zip(counts, stride, dilation, ksize, spatial)):
         out.fill(0)

@@ -36,11 +36,24 @@ def double_default():
 
 
 @pytest.fixture
-def cunn_setup():
+def lua_math_random():
+    """Lua's ``math.random`` (Python's ``random``, docs/porting.md's row) seeded as tests/conftest.py seeds torch's
+    generator (1234), as the suites' initSeed seeds both: the sizes a ported test draws are the same on every run."""
+    random.seed(1234)
+
+
+@pytest.fixture
+def cunn_setup(lua_math_random):
     """What torch/cunn's test.lua does before each test (lines 6663-6681: setUp, initSeed): GPU 1 is selected,
-    device 0 in legonn (docs/porting.md's cutorch row), and Lua's ``math.random`` (Python's ``random``) is seeded
-    as torch's generators are (tests/conftest.py's 1234), so the sizes the Lua draws are the same on every run.
-    The cunn ports turn it on with ``pytestmark``."""
+    device 0 in legonn (docs/porting.md's cutorch row), and ``math.random`` is seeded. The cunn ports turn it on
+    with ``pytestmark``."""
     from legonn import cutorch
     cutorch.setDevice(0)
-    random.seed(1234)
+
+
+@pytest.fixture
+def cutorch_setup(lua_math_random):
+    """What torch/cutorch's test/test.lua does before each test (lines 4905-4927: setUp, initSeed): device 0 and
+    ``checkHalf`` (tests/porting/cutorch_testlua.py's ``setUp``), and ``math.random`` seeded."""
+    from tests.porting.cutorch_testlua import setUp
+    setUp()

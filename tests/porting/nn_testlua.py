@@ -25,6 +25,17 @@ def equal(t1, t2, msg=None):
         mytester.eq(t1, t2, 0.00001, msg)
 
 
+def jacobian_and_io(module, input, *minmax, err_precision=precision):
+    """The check test.lua repeats after building a module and its input: ``jac.testJacobian`` (over ``minmax``
+    when given) within ``err_precision``, then ``jac.testIO``'s forward and backward errors within ``precision``."""
+    err = jac.testJacobian(module, input, *minmax)
+    mytester.assertlt(err, err_precision, 'error on state ')
+
+    ferr, berr = jac.testIO(module, input, *minmax)
+    mytester.eq(ferr, 0, lg.typename(module) + ' - i/o forward err ', precision)
+    mytester.eq(berr, 0, lg.typename(module) + ' - i/o backward err ', precision)
+
+
 def criterionJacobianTest(cri, input, target):
     """test.lua lines 1919-1945: the criterion's ``backward`` against central differences of its ``forward``,
     perturbing the input's storage element by element."""

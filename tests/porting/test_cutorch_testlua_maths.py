@@ -24,16 +24,11 @@ from tests.porting import cutorch_testlua
 from tests.porting.cutorch_testlua import (
     checkMultiDevice, chooseInt, cloneExactlyToGPUType, compareCPUAndCUDATypeTensorArgs,
     compareCPUAndCUDATypeTensorArgsWithLimit, compareFloatAndCudaTensorArgs, createTestTensor, float_typenames,
-    isEqual, maxsize, minsize, setUp, t2cpu, t2gpu, tester, typenames)
+    isEqual, maxsize, minsize, t2cpu, t2gpu, tester, typenames)
 from tests.porting.test_torch7_testlua_tensor import fillIdx   # test.lua 3696-3706 are torch7 test.lua's lines
 
-pytestmark = [pytest.mark.gpu, pytest.mark.usefixtures('double_default')]   # Torch7's default type: cutorch keeps it
-
-
-@pytest.fixture(autouse=True)
-def _setUp():
-    """test.lua's setUp (lines 4905-4910) before each test: device 0 and checkHalf."""
-    setUp()
+# cutorch's test.lua keeps Torch7's default type, DoubleTensor
+pytestmark = [pytest.mark.gpu, pytest.mark.usefixtures('double_default', 'cutorch_setup')]
 
 
 def test_addbmm(monkeypatch):

@@ -28,18 +28,9 @@ from tests.porting.cutorch_testlua import (
     compareCPUAndCUDATypeTensorArgsWithLimit, compareFloatAndCuda,
     compareFloatAndCudaTensorArgs, createHoledTensorWithSizes, createTestTensor, createTestTensorMaxSize, createTestTensorWithSizes,
     float_typenames, isEqual, isFloat, maxsize, maxvalue, minsize, minvalue, nloop, t2cpu, t2gpu, tester,
-    typenames, setUp)
+    typenames)
 
-pytestmark = pytest.mark.gpu
-
-
-@pytest.fixture(autouse=True)
-def _setUp():
-    """test.lua's setUp (lines 4905-4910) before each test: device 0 and checkHalf. Its initSeed (lines
-    4921-4927) seeds Lua's math.random with torch's seed: Python's ``random`` takes the seed tests/conftest.py
-    gives legonn's generator."""
-    random.seed(1234)
-    setUp()
+pytestmark = [pytest.mark.gpu, pytest.mark.usefixtures('cutorch_setup')]
 
 
 def test_squeeze():

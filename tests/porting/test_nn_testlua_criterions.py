@@ -16,7 +16,7 @@ import pytest
 import legonn as lg
 from legonn import nn
 from tests.porting.nn_testlua import (criterionJacobianTest, criterionJacobianTest1DTable, expprecision, jac,
-                                      mytester, precision, sjac)
+                                      jacobian_and_io, mytester, precision, sjac)
 
 pytestmark = pytest.mark.usefixtures('double_default')   # Torch7's default type, as nn.test() runs
 
@@ -815,17 +815,6 @@ def test_CrossEntropyCriterion():
                 'ClassNLLCriterion.sizeAverage not propagated')
 
 
-def _jacobian_and_io(module, input, err_precision=precision):
-    """The check test.lua repeats after building a module and its input: ``jac.testJacobian`` within
-    ``err_precision``, then ``jac.testIO``'s forward and backward errors within ``precision``."""
-    err = jac.testJacobian(module, input)
-    assert err < err_precision, 'error on state '
-
-    ferr, berr = jac.testIO(module, input)
-    mytester.eq(ferr, 0, lg.typename(module) + ' - i/o forward err ', precision)
-    mytester.eq(berr, 0, lg.typename(module) + ' - i/o backward err ', precision)
-
-
 def test_LogSigmoid():
     """test.lua lines 2498-2511."""
     ini = random.randint(3, 5)
@@ -833,7 +822,7 @@ def test_LogSigmoid():
     ink = random.randint(3, 5)
     input = lg.Tensor(ini, inj, ink).zero()
     module = nn.LogSigmoid()
-    _jacobian_and_io(module, input)
+    jacobian_and_io(module, input)
 
 
 def test_LogSoftmax():
@@ -842,7 +831,7 @@ def test_LogSoftmax():
     inj = random.randint(3, 5)
     input = lg.Tensor(ini, inj).zero()
     module = nn.LogSoftMax()
-    _jacobian_and_io(module, input, 1e-3)
+    jacobian_and_io(module, input, err_precision=1e-3)
 
     # test logsoftmax when gradOutput is non-contiguous
     layer = nn.LogSoftMax()
@@ -915,7 +904,7 @@ def _max_min_mean(cls, expected1, expected2, ndim3):
     else:
         input = lg.Tensor(ini, inj, ink).zero()
         module = cls(lg.random(0, 3))
-    _jacobian_and_io(module, input)
+    jacobian_and_io(module, input)
 
 
 def test_Max():
@@ -964,7 +953,7 @@ def test_Sigmoid():
     ink = random.randint(3, 5)
     input = lg.Tensor(ini, inj, ink).zero()
     module = nn.Sigmoid()
-    _jacobian_and_io(module, input)
+    jacobian_and_io(module, input)
 
 
 def test_Softmax():
@@ -973,7 +962,7 @@ def test_Softmax():
     ink = random.randint(3, 5)
     input = lg.Tensor(ink, ini).zero()
     module = nn.SoftMax()
-    _jacobian_and_io(module, input, expprecision)
+    jacobian_and_io(module, input, err_precision=expprecision)
 
 
 def test_SpatialSoftMax():
@@ -984,7 +973,7 @@ def test_SpatialSoftMax():
     inl = random.randint(3, 5)
     input = lg.Tensor(inl, ink, inj, ini).zero()
     module = nn.SpatialSoftMax()
-    _jacobian_and_io(module, input, expprecision)
+    jacobian_and_io(module, input, err_precision=expprecision)
 
 
 def test_Softmin():
@@ -993,7 +982,7 @@ def test_Softmin():
     ink = random.randint(3, 5)
     input = lg.Tensor(ink, ini).zero()
     module = nn.SoftMin()
-    _jacobian_and_io(module, input, expprecision)
+    jacobian_and_io(module, input, err_precision=expprecision)
 
 
 def test_Softsign():
@@ -1002,7 +991,7 @@ def test_Softsign():
     ink = random.randint(3, 5)
     input = lg.Tensor(ink, ini).zero()
     module = nn.SoftSign()
-    _jacobian_and_io(module, input)
+    jacobian_and_io(module, input)
 
 
 def test_SoftPlus():
@@ -1012,7 +1001,7 @@ def test_SoftPlus():
     ink = random.randint(3, 5)
     input = lg.Tensor(ini, inj, ink).zero()
     module = nn.SoftPlus()
-    _jacobian_and_io(module, input)
+    jacobian_and_io(module, input)
 
 
 def _spatial_normalization_batch(cls, kernel_dims, label):
@@ -1027,7 +1016,7 @@ def _spatial_normalization_batch(cls, kernel_dims, label):
     module = cls(nbfeatures, kernel)
     input = lg.rand(nbfeatures, inputSize, int(inputSize / 2))
 
-    _jacobian_and_io(module, input)
+    jacobian_and_io(module, input)
 
     # test batch mode
     output = module.forward(input).clone()
@@ -1045,7 +1034,7 @@ def _spatial_normalization_batch(cls, kernel_dims, label):
     mytester.assertTensorEq(output2[1], output, 0.000001, f'{label} forward batch err')
     mytester.assertTensorEq(gradOutput2[1], gradOutput, 0.000001, f'{label} backward batch err')
 
-    _jacobian_and_io(module, input2)
+    jacobian_and_io(module, input2)
 
 
 def test_SpatialSubtractiveNormalization_2dkernel():
@@ -1072,7 +1061,7 @@ def _batch_and_type(module, input, make_input2, tolerance, label):
     """The body test.lua writes out for SpatialContrastiveNormalization and SpatialCrossMapLRN: Jacobian and
     testIO of one sample, then the module cast to float on a float batch of 4 whose second sample is that one,
     compared with it, then back to double for the batch's Jacobian and testIO."""
-    _jacobian_and_io(module, input)
+    jacobian_and_io(module, input)
 
     # test batch mode and type
     output = module.forward(input).clone()
@@ -1093,7 +1082,7 @@ def _batch_and_type(module, input, make_input2, tolerance, label):
 
     module.double()
     input2 = input2.double()
-    _jacobian_and_io(module, input2)
+    jacobian_and_io(module, input2)
 
 
 def test_SpatialContrastiveNormalization():

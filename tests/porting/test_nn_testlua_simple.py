@@ -14,7 +14,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.porting.nn_testlua import jac, mytester, precision
+from tests.porting.nn_testlua import jac, jacobian_and_io, mytester, precision
 
 pytestmark = pytest.mark.usefixtures('double_default')   # Torch7's default type, as the Lua runs
 
@@ -778,17 +778,6 @@ def test_CReLU():
         mytester.asserteq(bkwdErr, 0, lg.typename(crelu) + " - i/o backward err ")
 
 
-def _jacobian_and_io(module, input, *minmax):
-    """The body test.lua's pointwise tests share (Exp, Log, HardTanh, Clamp, Abs, Threshold, ELU, HardShrink,
-    SoftShrink): the Jacobian against finite differences, then the i/o test, both over ``minmax``."""
-    err = jac.testJacobian(module, input, *minmax)
-    mytester.assertlt(err, precision, 'error on state ')
-
-    ferr, berr = jac.testIO(module, input, *minmax)
-    mytester.eq(ferr, 0, lg.typename(module) + ' - i/o forward err ', precision)
-    mytester.eq(berr, 0, lg.typename(module) + ' - i/o backward err ', precision)
-
-
 def test_Exp():
     """test.lua lines 801-814."""
     ini = random.randint(3, 5)
@@ -797,7 +786,7 @@ def test_Exp():
     input = lg.Tensor(ini, inj, ink).zero()
     module = nn.Exp()
 
-    _jacobian_and_io(module, input)
+    jacobian_and_io(module, input)
 
 
 def test_Log():
@@ -808,7 +797,7 @@ def test_Log():
     input = lg.Tensor(ini, inj, ink).zero()
     module = nn.Log()
 
-    _jacobian_and_io(module, input, 0.1, 10)
+    jacobian_and_io(module, input, 0.1, 10)
 
 
 def test_HardTanh():
@@ -820,7 +809,7 @@ def test_HardTanh():
 
     module = nn.HardTanh()
 
-    _jacobian_and_io(module, input)
+    jacobian_and_io(module, input)
 
     # test inclusive bounds -- HardTahn(1,inf) should behave like Threshold(1)
     input = lg.Tensor([1])
@@ -847,7 +836,7 @@ def test_Clamp():
 
     module = nn.Clamp(min_value, max_value)
 
-    _jacobian_and_io(module, input)
+    jacobian_and_io(module, input)
 
 
 def test_Abs():
@@ -859,7 +848,7 @@ def test_Abs():
 
     module = nn.Abs()
 
-    _jacobian_and_io(module, input)
+    jacobian_and_io(module, input)
 
 
 def test_Threshold():
@@ -871,7 +860,7 @@ def test_Threshold():
 
     module = nn.Threshold(lg.uniform(-2, 2), lg.uniform(-2, 2))
 
-    _jacobian_and_io(module, input)
+    jacobian_and_io(module, input)
 
 
 def test_ELU():
@@ -883,7 +872,7 @@ def test_ELU():
 
     module = nn.ELU(0.3)
 
-    _jacobian_and_io(module, input)
+    jacobian_and_io(module, input)
 
 
 def test_ELUIP():
@@ -1042,7 +1031,7 @@ def test_HardShrink():
 
     module = nn.HardShrink(random.random() / 2)
 
-    _jacobian_and_io(module, input)
+    jacobian_and_io(module, input)
 
 
 def test_SoftShrink():
@@ -1054,7 +1043,7 @@ def test_SoftShrink():
 
     module = nn.SoftShrink(random.random() / 2)
 
-    _jacobian_and_io(module, input)
+    jacobian_and_io(module, input)
 
 
 def test_Power():
@@ -1073,7 +1062,7 @@ def test_Power():
 
     module = nn.Power(pw)
 
-    _jacobian_and_io(module, input, 0.1, 2)
+    jacobian_and_io(module, input, 0.1, 2)
 
 
 def test_Normalize():
@@ -1131,7 +1120,7 @@ def test_Square():
 
     module = nn.Square()
 
-    _jacobian_and_io(module, input)
+    jacobian_and_io(module, input)
 
 
 def test_Sqrt():

@@ -19,13 +19,7 @@ import legonn as lg
 from legonn import nn
 from tests.porting.rnn_testlua import checkgrad, mytester, precision
 
-pytestmark = pytest.mark.usefixtures('double_default')   # Torch7's default type, as rnn.test() runs
-
-
-@pytest.fixture(autouse=True)
-def _seed_math_random():
-    """Lua's ``math.random`` draws the sizes: seeded so they are the same on every run."""
-    random.seed(1234)
+pytestmark = pytest.mark.usefixtures('double_default', 'lua_math_random')   # Torch7's default type, as rnn.test() runs
 
 
 def forwardbackward(module, criterion, input, expected):
