@@ -574,3 +574,204 @@ def test_BinaryLogisticRegression():
             g1 = gradInput[0][0]
             gi = (1 / (1 + math.exp(-1 * i * t))) * math.exp(-1 * i * t) * (-1 * t) / (k)
             assert g1 >= gi - precision and g1 <= gi + precision, "BinaryLogisticRegression gradInput error."
+
+
+def _SpatialRegionDropout(hasCuda):
+    """test.lua lines 1620-1645 with ``hasCuda`` for ``pcall(function() require 'cunn' end)``."""
+    useCudas = [False, hasCuda]
+    p = 0.2
+    value = 2
+    model = nn.SpatialRegionDropout(p)
+    input = lg.zeros(3, 100, 100).fill(value)
+
+    for useCuda in useCudas:
+        if useCuda:
+            model.cuda()
+            input = input.cuda()
+        output = model.forward(input)
+        assert output.mean() >= value - precision and output.mean() <= value + precision, \
+            "SpatialRegionDropout forward mean value incorrect."
+
+        gradInput = model.backward(input, input)
+        assert gradInput.mean() >= value - precision and gradInput.mean() <= value + precision, \
+            "SpatialRegionDropout backward mean value incorrect."
+
+
+def test_SpatialRegionDropout():
+    """test.lua lines 1620-1645 (Unit Test SpatialRegionDropout), as on a machine without cunn."""
+    _SpatialRegionDropout(False)
+
+
+@pytest.mark.gpu
+def test_SpatialRegionDropout_cuda():
+    """test.lua lines 1620-1645, as with cunn: the CPU pass, then the model and input made CUDA."""
+    _SpatialRegionDropout(True)
+
+
+def _SpatialBinaryConvolution(hasCuda):
+    """test.lua lines 1647-1671 with ``hasCuda`` for ``pcall(function() require 'cunn' end)``. The Lua asserts
+    nothing (it checks that forward and backward run); the sizes they give are asserted here, so the port can
+    fail on more than an error."""
+    useCudas = [False, hasCuda]
+    nInputPlane = 3
+    nOutputPlane = 16
+    kW = 3
+    kH = 3
+    height = 224
+    width = 224
+
+    model = nn.SpatialBinaryConvolution(nInputPlane, nOutputPlane, kW, kH)
+    input = lg.rand(nInputPlane, height, width)
+
+    for useCuda in useCudas:
+        if useCuda:
+            model.cuda()
+            input = input.cuda()
+        model.zeroGradParameters()
+        output = model.forward(input)
+        gradInput = model.backward(input, output)
+        assert output.size() == (nOutputPlane, height - kH + 1, width - kW + 1)
+        assert gradInput.size() == input.size() and gradInput.type() == input.type()
+
+
+def test_SpatialBinaryConvolution():
+    """test.lua lines 1647-1671 (Unit Test SpatialBinaryConvolution), as on a machine without cunn."""
+    _SpatialBinaryConvolution(False)
+
+
+@pytest.mark.gpu
+def test_SpatialBinaryConvolution_cuda():
+    """test.lua lines 1647-1671, as with cunn."""
+    _SpatialBinaryConvolution(True)
+
+
+def _SimpleColorTransform(hasCuda):
+    """test.lua lines 1673-1697 with ``hasCuda`` for ``pcall(function() require 'cunn' end)``."""
+    useCudas = [False, hasCuda]
+    value = 10
+    rangeValue = 2
+    precision = rangeValue * 0.1
+    range_ = lg.zeros(3).fill(rangeValue)   # the Lua's local ``range``, renamed off Python's builtin
+    model = nn.SimpleColorTransform(3, range_)
+    input = lg.zeros(32, 3, 100, 100).fill(value)
+
+    for useCuda in useCudas:
+        if useCuda:
+            model.cuda()
+            input = input.cuda()
+        output = model.forward(input)
+        assert output.std() <= rangeValue + precision, "SimpleColorTransform output value incorrect."
+        gradInput = model.backward(input, input)
+        assert gradInput.sum() == input.sum(), "SimpleColorTransform gradInput value incorrect."
+
+
+def test_SimpleColorTransform():
+    """test.lua lines 1673-1697 (Unit Test SimpleColorTransform), as on a machine without cunn."""
+    _SimpleColorTransform(False)
+
+
+@pytest.mark.gpu
+def test_SimpleColorTransform_cuda():
+    """test.lua lines 1673-1697, as with cunn."""
+    _SimpleColorTransform(True)
+
+
+def _PCAColorTransform(hasCuda):
+    """test.lua lines 1699-1727 with ``hasCuda`` for ``pcall(function() require 'cunn' end)``."""
+    useCudas = [False, hasCuda]
+    std = 0.1
+    value = 145
+    rangeValue = 1800
+    precision = rangeValue * 3 * std
+    eigenVectors = lg.Tensor([[0.58786434, 0.56388045, 0.58004685],
+                              [-0.65427388, -0.0902746, 0.75085031],
+                              [-0.47575331, 0.82090763, -0.31586303]])
+    eigenValues = lg.Tensor([4491.21, 722.85, 68.07])
+    model = nn.PCAColorTransform(3, eigenVectors, eigenValues, std)
+    input = lg.zeros(32, 3, 100, 100).fill(value)
+
+    for useCuda in useCudas:
+        if useCuda:
+            model.cuda()
+            input = input.cuda()
+        output = model.forward(input)
+        assert output.std() <= rangeValue + precision, "PCAColorTransform output value incorrect."
+        gradInput = model.backward(input, input)
+        assert gradInput.sum() == input.sum(), "PCAColorTransform gradInput value incorrect."
+
+
+def test_PCAColorTransform():
+    """test.lua lines 1699-1727 (Unit Test PCAColorTransform), as on a machine without cunn."""
+    _PCAColorTransform(False)
+
+
+@pytest.mark.gpu
+def test_PCAColorTransform_cuda():
+    """test.lua lines 1699-1727, as with cunn."""
+    _PCAColorTransform(True)
+
+
+def _FireModule(hasCuda):
+    """test.lua lines 1729-1752 with ``hasCuda`` for ``pcall(function() require 'cunn' end)``. The Lua loops over
+    three activations without passing them to the constructor (each model is the default ReLU one), and asserts
+    nothing; the sizes forward and backward give are asserted here, so the port can fail on more than an error."""
+    useCudas = [False, hasCuda]
+    activations = ['ReLU', 'Tanh', 'Sigmoid']
+    nInputPlane = 3
+    width = 32
+    height = 32
+    s1x1 = 16
+    e1x1 = 16
+    e3x3 = 16
+    for activation in activations:
+        for useCuda in useCudas:
+            model = nn.FireModule(nInputPlane, s1x1, e1x1, e3x3)
+            input = lg.rand(1, nInputPlane, height, width)
+            if useCuda:
+                model.cuda()
+                input = input.cuda()
+            output = model.forward(input)
+            gradInput = model.backward(input, output)
+            assert output.size() == (1, e1x1 + e3x3, height, width)
+            assert gradInput.size() == input.size() and gradInput.type() == input.type()
+
+
+def test_FireModule():
+    """test.lua lines 1729-1752 (Unit Test FireModule), as on a machine without cunn."""
+    _FireModule(False)
+
+
+@pytest.mark.gpu
+def test_FireModule_cuda():
+    """test.lua lines 1729-1752, as with cunn."""
+    _FireModule(True)
+
+
+def _SpatialFeatNormalization(hasCuda):
+    """test.lua lines 1754-1776 with ``hasCuda`` for ``pcall(function() require 'cunn' end)``."""
+    useCudas = [False, hasCuda]
+    input = lg.zeros(3, 32, 32).fill(2)
+    mean = lg.zeros(3).fill(1)
+    std = lg.zeros(3).fill(0.5)
+    outputValue = 2
+    gradValue = 4
+    for useCuda in useCudas:
+        model = nn.SpatialFeatNormalization(mean, std)
+        if useCuda:
+            model.cuda()
+            input = input.cuda()
+        output = model.forward(input)
+        gradInput = model.backward(input, output)
+        assert output.mean() == outputValue, "SpatialFeatNormalization forward mean value incorrect."
+        assert gradInput.mean() == gradValue, "SpatialFeatNormalization backward mean value incorrect."
+
+
+def test_SpatialFeatNormalization():
+    """test.lua lines 1754-1776 (Unit Test SpatialFeatNormalization), as on a machine without cunn."""
+    _SpatialFeatNormalization(False)
+
+
+@pytest.mark.gpu
+def test_SpatialFeatNormalization_cuda():
+    """test.lua lines 1754-1776, as with cunn."""
+    _SpatialFeatNormalization(True)
