@@ -14,6 +14,7 @@ CPU lines before it again as the Lua does; a ``useCudas = {false, hasCuda}`` loo
 ``dpnn.test()`` sets no tensor type: it runs in Torch7's default, DoubleTensor (the ``double_default``
 fixture)."""
 import math
+import types
 
 import pytest
 
@@ -775,3 +776,444 @@ def test_SpatialFeatNormalization():
 def test_SpatialFeatNormalization_cuda():
     """test.lua lines 1754-1776, as with cunn."""
     _SpatialFeatNormalization(True)
+
+
+def _NCE_main_cpu():
+    """test.lua lines 1778-1947, the CPU part (to line 1880); returns what the cunn part reuses."""
+    batchsize = 4
+    k = 10
+    inputsize = 3
+    outputsize = 100
+
+    # unigram weights 1 .. 100 (values, not classes): legonn's random(a, b) stops before b
+    noise = lg.Tensor(outputsize).random(1, 101)
+
+    ncem = nn.NCEModule(inputsize, outputsize, k, noise)
+    ncem.batchnoise = False
+    ncec = nn.NCECriterion()
+
+    input = lg.randn(batchsize, inputsize)
+    target = lg.LongTensor(batchsize).random(0, outputsize)
+    inputTable = [input, target]
+
+    # test training
+
+    # NCEModule.forward
+    output = ncem.forward(inputTable)
+
+    assert lg.type(output) == 'table'
+    assert len(output) == 4
+
+    Pmt, Pms, Pnt, Pns = output
+
+    mytester.assertTableEq(Pmt.size().totable(), [batchsize], 0.0000001)
+    mytester.assertTableEq(Pms.size().totable(), [batchsize, k], 0.0000001)
+    mytester.assertTableEq(Pnt.size().totable(), [batchsize], 0.0000001)
+    mytester.assertTableEq(Pns.size().totable(), [batchsize, k], 0.0000001)
+
+    assert ncem.sampleidx.min() >= 0 and ncem.sampleidx.max() <= outputsize - 1
+
+    sampleprob2 = noise.index(0, ncem.sampleidx.view(-1)).view(batchsize, k + 1)
+    mytester.assertTensorEq(sampleprob2.select(1, 0), Pnt, 0.0000001)
+    mytester.assertTensorEq(sampleprob2.narrow(1, 1, k), Pns, 0.0000001)
+
+    linear = nn.Linear(inputsize, outputsize)
+    linear.weight.copy(ncem.weight)
+    linear.bias.copy(ncem.bias)
+    mlp = nn.Sequential().add(linear).add(nn.Exp()).add(nn.MulConstant(1 / ncem.Z[0]))
+
+    output2_ = mlp.forward(input)
+    output2 = lg.Tensor(batchsize, k + 1)
+    for i in range(batchsize):
+        output2[i].index(output2_[i], 0, ncem.sampleidx[i])
+    Pmt2 = output2.select(1, 0)
+    Pms2 = output2.narrow(1, 1, k)
+
+    mytester.assertTensorEq(Pmt, Pmt2, 0.000001)
+    mytester.assertTensorEq(Pms, Pms2, 0.000001)
+
+    # NCECriterion.forward
+    loss = ncec.forward(output, target)
+
+    # eq 5.1 : P(origin=model) = Pmt / (Pmt + k*Pnt)
+    Pom = Pmt.clone()
+    mdiv = Pmt.clone().add(k, Pnt).add(0.0000001)
+    Pom.cdiv(mdiv)
+
+    # eq 5.2 : P(origin=noise) = k*Pns / (Pms + k*Pns)
+    Pon = Pns.clone().mul(k)
+    ndiv = Pms.clone().add(k, Pns).add(0.0000001)
+    Pon.cdiv(ndiv)
+
+    # equation 6 in ref. A
+
+    lossm = lg.log(Pom).sum()
+    lossn = lg.log(Pon).sum()
+
+    loss2 = - (lossm + lossn) / batchsize
+
+    assert abs(loss - loss2) < 0.000001
+
+    # NCECriterion.backward
+    gradOutput = ncec.backward(output, target)
+
+    assert len(gradOutput) == 4
+    assert abs(gradOutput[2].sum()) < 0.0000001
+    assert abs(gradOutput[3].sum()) < 0.0000001
+
+    dPmt, dPms = gradOutput[0], gradOutput[1]
+
+    # d Pmt / d input = -k*Pnt / ( Pmt * (Pmt + k*Pnt) )
+    dPmt2 = lg.mul(Pnt, -k).cdiv(mdiv).cdiv(lg.add(Pmt, 0.0000001)).div(batchsize)
+    # d Pms / d input = Pms / ( Pms * (Pms + k*Pns) )
+    dPms2 = Pms.clone().cdiv(ndiv).cdiv(lg.add(Pms, 0.0000001)).div(batchsize)
+
+    mytester.assertTensorEq(dPmt, dPmt2, 0.0000001)
+    mytester.assertTensorEq(dPms, dPms2, 0.0000001)
+
+    assert dPmt.sum() == dPmt.sum()
+    assert dPms.sum() == dPms.sum()
+
+    # NCEModule.backward
+    ncem.zeroGradParameters()
+    gradInput = ncem.backward(inputTable, gradOutput)
+
+    # updateGradInput
+    gradOutput2_ = lg.zeros(batchsize, k + 1)
+    gradOutput2_.select(1, 0).copy(gradOutput[0])
+    gradOutput2_.narrow(1, 1, k).copy(gradOutput[1])
+    gradOutput2 = lg.zeros(batchsize, outputsize)
+    for i in range(batchsize):
+        gradOutput2[i].indexAdd(0, ncem.sampleidx[i], gradOutput2_[i])
+    mlp.zeroGradParameters()
+    gradInput2 = mlp.backward(input, gradOutput2)
+    mytester.assertTensorEq(gradInput[0], gradInput2, 0.0000001)
+
+    # accGradParameters
+
+    params, gradParams = ncem.parameters()
+    params2, gradParams2 = mlp.parameters()
+
+    for i in range(len(params)):
+        mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.0000001)
+    return ncem, ncec, input, target, noise, batchsize, k, inputsize, outputsize
+
+
+def test_NCE_main():
+    """test.lua lines 1778-1947, the CPU part (to line 1880)."""
+    _NCE_main_cpu()
+
+
+@pytest.mark.gpu
+def test_NCE_main_cuda():
+    """test.lua lines 1778-1947, the test training with cuda part (lines 1883-1946), after the CPU part."""
+    ncem, ncec, input, target, noise, batchsize, k, inputsize, outputsize = _NCE_main_cpu()
+    # test training with cuda
+
+    ncem.cuda()
+    ncec.cuda()
+
+    input = input.cuda()
+    target = target.cuda()
+
+    inputTable = [input, target]
+
+    # NCEModule.forward
+    output = ncem.forward(inputTable)
+
+    assert lg.type(output) == 'table'
+    assert len(output) == 4
+
+    Pmt, Pms, Pnt, Pns = output
+
+    mytester.assertTableEq(Pmt.size().totable(), [batchsize], 0.0000001)
+    mytester.assertTableEq(Pms.size().totable(), [batchsize, k], 0.0000001)
+    mytester.assertTableEq(Pnt.size().totable(), [batchsize], 0.0000001)
+    mytester.assertTableEq(Pns.size().totable(), [batchsize, k], 0.0000001)
+
+    assert ncem.sampleidx.min() >= 0 and ncem.sampleidx.max() <= outputsize - 1
+
+    sampleprob2 = noise.cuda().index(0, ncem.sampleidx.view(-1)).view(batchsize, k + 1)
+
+    mytester.assertTensorEq(sampleprob2.select(1, 0), Pnt, 0.0000001)
+    mytester.assertTensorEq(sampleprob2.narrow(1, 1, k), Pns, 0.0000001)
+
+    linear = nn.Linear(inputsize, outputsize)
+    linear.weight.copy(ncem.weight)
+    linear.bias.copy(ncem.bias)
+    mlp = nn.Sequential().add(linear).add(nn.Exp()).add(nn.MulConstant(1 / ncem.Z[0]))
+    mlp.cuda()
+
+    output2_ = mlp.forward(input)
+    output2 = lg.CudaTensor(batchsize, k + 1)
+    for i in range(batchsize):
+        output2[i].index(output2_[i], 0, ncem.sampleidx[i])
+    Pmt2 = output2.select(1, 0)
+    Pms2 = output2.narrow(1, 1, k)
+
+    mytester.assertTensorEq(Pmt, Pmt2, 0.000001)
+    mytester.assertTensorEq(Pms, Pms2, 0.000001)
+
+    # NCECriterion.forward
+    loss = ncec.forward(output, target)
+
+    # eq 5.1 : P(origin=model) = Pmt / (Pmt + k*Pnt)
+    Pom = Pmt.clone()
+    mdiv = Pmt.clone().add(k, Pnt).add(0.0000001)
+    Pom.cdiv(mdiv)
+
+    # eq 5.2 : P(origin=noise) = k*Pns / (Pms + k*Pns)
+    Pon = Pns.clone().mul(k)
+    ndiv = Pms.clone().add(k, Pns).add(0.0000001)
+    Pon.cdiv(ndiv)
+
+    # equation 6 in ref. A
+
+    lossm = lg.log(Pom).sum()
+    lossn = lg.log(Pon).sum()
+
+    loss2 = - (lossm + lossn) / batchsize
+
+    assert abs(loss - loss2) < 0.000001
+
+    # NCECriterion.backward
+    gradOutput = ncec.backward(output, target)
+
+    assert len(gradOutput) == 4
+    assert abs(gradOutput[2].sum()) < 0.0000001
+    assert abs(gradOutput[3].sum()) < 0.0000001
+
+    dPmt, dPms = gradOutput[0], gradOutput[1]
+
+    # d Pmt / d input = -k*Pnt / ( Pmt * (Pmt + k*Pnt) )
+    dPmt2 = lg.mul(Pnt, -k).cdiv(mdiv).cdiv(lg.add(Pmt, 0.0000001)).div(batchsize)
+    # d Pms / d input = Pms / ( Pms * (Pms + k*Pns) )
+    dPms2 = Pms.clone().cdiv(ndiv).cdiv(lg.add(Pms, 0.0000001)).div(batchsize)
+
+    mytester.assertTensorEq(dPmt, dPmt2, 0.0000001)
+    mytester.assertTensorEq(dPms, dPms2, 0.0000001)
+
+    assert dPmt.sum() == dPmt.sum()
+    assert dPms.sum() == dPms.sum()
+
+    # NCEModule.backward
+    ncem.zeroGradParameters()
+    gradInput = ncem.backward(inputTable, gradOutput)
+
+    # updateGradInput
+    gradOutput2_ = lg.zeros(batchsize, k + 1).cuda()
+    gradOutput2_.select(1, 0).copy(gradOutput[0])
+    gradOutput2_.narrow(1, 1, k).copy(gradOutput[1])
+    gradOutput2 = lg.zeros(batchsize, outputsize).cuda()
+    for i in range(batchsize):
+        gradOutput2[i].indexAdd(0, ncem.sampleidx[i], gradOutput2_[i])
+    mlp.zeroGradParameters()
+    gradInput2 = mlp.backward(input, gradOutput2)
+    mytester.assertTensorEq(gradInput[0], gradInput2, 0.0000001)
+
+    # accGradParameters
+
+    params, gradParams = ncem.parameters()
+    params2, gradParams2 = mlp.parameters()
+
+    for i in range(len(params)):
+        mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.0000001)
+
+
+def test_NCE_multinomial():
+    """test.lua lines 1949-1964: 2,500,000 draws from the noise distribution against its probabilities."""
+    probs = lg.Tensor(10).uniform(0, 1)
+    probs.div(probs.sum())
+    nce = nn.NCEModule(10, 10, 2500, probs)
+
+    output = lg.LongTensor()
+    nce.noiseSample(output, 1000, 2500)
+
+    counts = lg.Tensor(10).zero()
+    # the Lua counts with output:apply(function(x) counts[x] = counts[x] + 1 end): 2.5 million Python calls take
+    # ~12 s here, so the same ones are added at the drawn (0-based) classes by indexAdd
+    counts.indexAdd(0, output.view(-1), lg.ones(output.nElement()))
+
+    counts.div(counts.sum())
+
+    mytester.assertTensorEq(probs, counts, 0.001)
+
+
+def _NCE_batchnoise_cpu():
+    """test.lua lines 1966-2166, the CPU part (to line 2114); returns what the cunn part reuses."""
+    batchsize = 4
+    k = 10
+    inputsize = 3
+    outputsize = 100
+
+    # unigram weights 1 .. 100 (values, not classes): legonn's random(a, b) stops before b
+    noise = lg.Tensor(outputsize).random(1, 101)
+
+    ncem = nn.NCEModule(inputsize, outputsize, k, noise, 1)
+    assert ncem.batchnoise
+    ncec = nn.NCECriterion()
+
+    ncem2 = ncem.clone()
+    ncem2.batchnoise = False
+    ncec2 = ncec.clone()
+
+    input = lg.randn(batchsize, inputsize)
+    target = lg.LongTensor(batchsize).random(0, outputsize)
+    inputTable = [input, target]
+
+    # test training
+
+    # NCEModule.forward
+    output = ncem.forward(inputTable)
+
+    assert lg.type(output) == 'table'
+    assert len(output) == 4
+
+    Pmt, Pms, Pnt, Pns = output
+
+    mytester.assertTableEq(Pmt.size().totable(), [batchsize], 0.0000001)
+    mytester.assertTableEq(Pms.size().totable(), [batchsize, k], 0.0000001)
+    mytester.assertTableEq(Pnt.size().totable(), [batchsize], 0.0000001)
+    mytester.assertTableEq(Pns.size().totable(), [batchsize, k], 0.0000001)
+
+    assert ncem.sampleidx.min() >= 0 and ncem.sampleidx.max() <= outputsize - 1
+
+    sampleprob2 = noise.index(0, ncem.sampleidx.view(-1))
+    mytester.assertTensorEq(sampleprob2.narrow(0, k, batchsize), Pnt, 0.0000001)
+    mytester.assertTensorEq(sampleprob2.narrow(0, 0, k).contiguous().view(1, k).expand(batchsize, k), Pns, 0.0000001)
+
+    # ``function ncem2.noiseSample(self, ...)``: a method of this one object
+    def noiseSample(self, sampleidx, batchsize, k):
+        sampleidx.resize(batchsize, k).copy(ncem.sampleidx.narrow(0, 0, k).view(1, k).expand(batchsize, k))
+        return sampleidx
+    ncem2.noiseSample = types.MethodType(noiseSample, ncem2)
+
+    output2 = ncem2.forward(inputTable)
+    Pmt2, Pms2, Pnt2, Pns2 = output2
+
+    mytester.assertTensorEq(Pmt, Pmt2, 0.000001)
+    mytester.assertTensorEq(Pms, Pms2, 0.000001)
+
+    # NCECriterion.forward
+    loss = ncec.forward(output, target)
+    loss2 = ncec2.forward(output, target)
+
+    assert abs(loss - loss2) < 0.000001
+
+    # NCECriterion.backward
+    gradOutput = ncec.backward(output, target)
+    gradOutput2 = ncec2.backward(output, target)
+
+    assert len(gradOutput) == 4
+    assert abs(gradOutput[2].sum()) < 0.0000001
+    assert abs(gradOutput[3].sum()) < 0.0000001
+
+    mytester.assertTensorEq(gradOutput[0], gradOutput2[0], 0.0000001)
+    mytester.assertTensorEq(gradOutput[1], gradOutput2[1], 0.0000001)
+
+    # NCEModule.backward
+    ncem.zeroGradParameters()
+    gradInput = ncem.backward(inputTable, gradOutput)
+
+    ncem2.zeroGradParameters()
+    gradInput2 = ncem2.backward(inputTable, gradOutput2)
+
+    # updateGradInput
+    mytester.assertTensorEq(gradInput[0], gradInput2[0], 0.0000001)
+
+    # accGradParameters
+    params, gradParams = ncem.parameters()
+    params2, gradParams2 = ncem2.parameters()
+
+    for i in range(len(params)):
+        mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.0000001, str(gradParams[i]) + str(gradParams2[i]))
+    return ncem, ncec, ncem2, ncec2, input, target, noise, batchsize, k, outputsize
+
+
+def test_NCE_batchnoise():
+    """test.lua lines 1966-2166, the CPU part (to line 2114): a module sharing its noise samples over the batch
+    against its clone drawing per row, given the same samples."""
+    _NCE_batchnoise_cpu()
+
+
+@pytest.mark.gpu
+def test_NCE_batchnoise_cuda():
+    """test.lua lines 1966-2166, the test training with cuda part (lines 2117-2165), after the CPU part."""
+    ncem, ncec, ncem2, ncec2, input, target, noise, batchsize, k, outputsize = _NCE_batchnoise_cpu()
+    # test training with cuda
+
+    ncem.cuda()
+    ncec.cuda()
+
+    ncem2.cuda()
+    ncec2.cuda()
+
+    input = input.cuda()
+    target = target.cuda()
+    noise = noise.cuda()
+
+    inputTable = [input, target]
+
+    # NCEModule.forward
+    output = ncem.forward(inputTable)
+
+    assert lg.type(output) == 'table'
+    assert len(output) == 4
+
+    Pmt, Pms, Pnt, Pns = output
+
+    mytester.assertTableEq(Pmt.size().totable(), [batchsize], 0.0000001)
+    mytester.assertTableEq(Pms.size().totable(), [batchsize, k], 0.0000001)
+    mytester.assertTableEq(Pnt.size().totable(), [batchsize], 0.0000001)
+    mytester.assertTableEq(Pns.size().totable(), [batchsize, k], 0.0000001)
+
+    assert ncem.sampleidx.min() >= 0 and ncem.sampleidx.max() <= outputsize - 1
+
+    sampleprob2 = noise.index(0, ncem.sampleidx.view(-1))
+    mytester.assertTensorEq(sampleprob2.narrow(0, k, batchsize), Pnt, 0.0000001)
+    mytester.assertTensorEq(sampleprob2.narrow(0, 0, k).contiguous().view(1, k).expand(batchsize, k), Pns, 0.0000001)
+
+    def noiseSample(self, sampleidx, batchsize, k):
+        sampleidx.resize(batchsize, k).copy(ncem.sampleidx.narrow(0, 0, k).view(1, k).expand(batchsize, k))
+        return sampleidx
+    ncem2.noiseSample = types.MethodType(noiseSample, ncem2)
+
+    output2 = ncem2.forward(inputTable)
+    Pmt2, Pms2, Pnt2, Pns2 = output2
+
+    mytester.assertTensorEq(Pmt, Pmt2, 0.000001)
+    mytester.assertTensorEq(Pms, Pms2, 0.000001)
+
+    # NCECriterion.forward
+    loss = ncec.forward(output, target)
+    loss2 = ncec2.forward(output, target)
+
+    assert abs(loss - loss2) < 0.000001
+
+    # NCECriterion.backward
+    gradOutput = ncec.backward(output, target)
+    gradOutput2 = ncec2.backward(output, target)
+
+    assert len(gradOutput) == 4
+    assert abs(gradOutput[2].sum()) < 0.0000001
+    assert abs(gradOutput[3].sum()) < 0.0000001
+
+    mytester.assertTensorEq(gradOutput[0], gradOutput2[0], 0.0000001)
+    mytester.assertTensorEq(gradOutput[1], gradOutput2[1], 0.0000001)
+
+    # NCEModule.backward
+    ncem.zeroGradParameters()
+    gradInput = ncem.backward(inputTable, gradOutput)
+
+    ncem2.zeroGradParameters()
+    gradInput2 = ncem2.backward(inputTable, gradOutput2)
+
+    # updateGradInput
+    mytester.assertTensorEq(gradInput[0], gradInput2[0], 0.0000001)
+
+    # accGradParameters
+    params, gradParams = ncem.parameters()
+    params2, gradParams2 = ncem2.parameters()
+
+    for i in range(len(params)):
+        mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.000001, str(gradParams[i]) + str(gradParams2[i]))
