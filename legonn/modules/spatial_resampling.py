@@ -18,8 +18,9 @@ class SpatialReSampling(Module):
     bilinear mix of the four input pixels around ``(y * (H - 1) / (oheight - 1), x * (W - 1) / (owidth -
     1))``, with nnx's C arithmetic: positions and the four weights in single precision, the sum in the
     tensor's type, neighbours past the last row or column clamped onto it. gradInput spreads each gradOutput
-    pixel back with the same weights. The Lua file keeps the size computed from the ratios on its first call;
-    legonn computes it from each input. An output side of 1 (where the C divides by zero) is refused."""
+    pixel back with the same weights, the output size read from gradOutput's own as the C does (no forward is
+    needed). The Lua file keeps the size computed from the ratios on its first call; legonn computes it from
+    each input. An output side of 1 (where the C divides by zero) is refused."""
 
     input_ranks = (3, 4)
     input_dtypes = 'floating'
@@ -59,10 +60,13 @@ class SpatialReSampling(Module):
 
     def updateGradInput(self, input, gradOutput):
         self.checkInput(input)
-        self.checkGradOutput(gradOutput, self.output)
-        oh, ow = self._size(input)
-        if tuple(gradOutput.size())[-2:] != (oh, ow):
-            raise input_error(self, f"a gradOutput of {oh}x{ow} pixels", f"size {tuple(gradOutput.size())}")
+        # the C takes the output size from gradOutput, not from owidth/oheight or a forward: dpnn's test.lua
+        # back-propagates through a module never forwarded, built for another size
+        self.checkSameType(gradOutput, input, 'gradOutput')
+        sizes, lead = tuple(gradOutput.size()), tuple(input.size())[:-2]
+        if sizes[:-2] != lead or len(sizes) != input.dim() or min(sizes[-2:]) < 2:
+            raise input_error(self, f"a gradOutput of size {lead} x oheight x owidth, each side at least 2 (nnx "
+                                    "divides by its size - 1)", f"size {sizes}")
         gi = self.bufferLike('gradInput', input)
         gi[...] = 0
         resample_bilinear_grad(input.xp, gradOutput.array, gi)

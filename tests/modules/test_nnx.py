@@ -123,6 +123,26 @@ def test_resampling_identity_size_copies():
     np.testing.assert_array_equal(nn.SpatialReSampling(owidth=4, oheight=5).forward(x).numpy(), x.numpy())
 
 
+def test_resampling_gradient_sized_by_grad_output():
+    """nnx generic/SpatialReSampling.c's updateGradInput reads the output size from gradOutput, needing no forward:
+    dpnn's test.lua (SpatialGlimpseRect) calls it on an 8x8 module with a 4x4 gradOutput and gets the gradient
+    of a 4x4 resampling. A gradOutput that does not fit the input is refused, naming the module."""
+    x, go = lg.randn(1, 2, 8, 8).double(), lg.randn(1, 2, 4, 4).double()
+    fresh = nn.SpatialReSampling({'oheight': 8, 'owidth': 8}).double()
+    sized = nn.SpatialReSampling({'oheight': 4, 'owidth': 4}).double()
+    sized.forward(x)
+    np.testing.assert_array_equal(fresh.updateGradInput(x, go).numpy(), sized.updateGradInput(x, go).numpy())
+    assert fresh.output.nElement() == 0
+    with pytest.raises(ValueError, match=r'SpatialReSampling\(8x8\).*gradOutput of size \(1, 2\) x oheight'):
+        fresh.updateGradInput(x, lg.randn(1, 3, 4, 4).double())
+    with pytest.raises(ValueError, match=r'SpatialReSampling\(8x8\).*at least 2'):
+        fresh.updateGradInput(x, lg.randn(1, 2, 1, 4).double())
+    with pytest.raises(ValueError, match=r'SpatialReSampling\(8x8\).*gradOutput'):
+        fresh.updateGradInput(x, lg.randn(2, 4, 4).double())
+    with pytest.raises(TypeError, match=r'SpatialReSampling\(8x8\).*DoubleTensor gradOutput'):
+        fresh.updateGradInput(x, lg.randn(1, 2, 4, 4).float())
+
+
 def test_resampling_errors_name_the_module():
     """Bad sizes fail at construction or forward, naming SpatialReSampling; nnx's C would divide by zero at an
     output side of 1."""
