@@ -17,13 +17,13 @@ photograph, the same property is checked on that picture. PNG and JPEG need Pill
 those tests ``pytest.importorskip`` it, as tests/image does."""
 import random
 import struct
-import zlib
 
 import numpy as np
 import pytest
 
 import legonn as lg
 from legonn import image
+from tests.image.png_files import png16_file, png_chunk
 from tests.porting.image_testlua import photograph
 from tests.porting.nn_testlua import mytester as tester
 
@@ -55,21 +55,6 @@ def fabio(assets):
     return photograph(assets, 'fabio.ppm', 257, 271, 1)
 
 
-def _png_chunk(kind, data):
-    return struct.pack('>I', len(data)) + kind + data + struct.pack('>I', zlib.crc32(kind + data))
-
-
-def _png16(samples, colour_type):
-    """A 16-bit PNG of ``samples`` (``H x W x C`` integers; colour type 0 grey, 2 RGB), written from the PNG
-    specification: IHDR, one zlib IDAT of rows each with filter 0 (none), IEND."""
-    samples = np.asarray(samples, dtype='>u2')
-    height, width = samples.shape[:2]
-    rows = b''.join(b'\x00' + samples[r].tobytes() for r in range(height))
-    ihdr = struct.pack('>IIBBBBB', width, height, 16, colour_type, 0, 0, 0)
-    return (b'\x89PNG\r\n\x1a\n' + _png_chunk(b'IHDR', ihdr) + _png_chunk(b'IDAT', zlib.compress(rows))
-            + _png_chunk(b'IEND', b''))
-
-
 def _rectangle():
     """rectangle.png as test_drawRect describes it: a 3 x 24 x 12 image of 3s with the outline of the rectangle
     from column 5, row 5 to column 10, row 20 (1-based, init.lua's drawRect) in (255, 0, 255)."""
@@ -94,15 +79,13 @@ def asset(assets, name, lena=None):
     elif name == 'rgb2x1.png':
         image.savePNG(str(path), lg.ByteTensor([[[255, 0]], [[0, 127]], [[63, 0]]]))
     elif name == 'gray16-1x2.png':
-        path.write_bytes(_png16([[[0]], [[65534]]], 0))
+        path.write_bytes(png16_file([[[0]], [[65534]]], 0))
     elif name == 'rgb16-2x1.png':
-        path.write_bytes(_png16([[[65535, 0, 16383], [0, 32767, 0]]], 2))
+        path.write_bytes(png16_file([[[65535, 0, 16383], [0, 32767, 0]]], 2))
     elif name == 'corrupt-ihdr.png':
         # a PNG legonn wrote, its IHDR's interlace method set to 2 (only 0 and 1 exist), the CRC made to match
-        good = bytearray(image.compressPNG(lg.ByteTensor(1, 2, 2).fill(7)).numpy().tobytes())
-        good[28] = 2
-        good[29:33] = struct.pack('>I', zlib.crc32(bytes(good[12:29])))
-        path.write_bytes(bytes(good))
+        good = image.compressPNG(lg.ByteTensor(1, 2, 2).fill(7)).numpy().tobytes()
+        path.write_bytes(good[:8] + png_chunk(b'IHDR', good[16:28] + b'\x02') + good[33:])
     elif name == 'P6.ppm':
         # a 100 x 1 "French flag": one blue pixel, 84 white, 15 red
         path.write_bytes(b'P6\n100 1\n255\n' + b'\x00\x00\xff' + b'\xff' * 3 * 84 + b'\xff\x00\x00' * 15)
@@ -612,9 +595,7 @@ def checkPNG(imfile, depth, tensortype, want):
 
 def test_LoadPNG(assets):
     """test.lua lines 553-581. The files are made as the comments describe them: 8-bit ones with image.savePNG,
-    16-bit ones by hand. A 16-bit colour PNG is read at 8 bits, its high bytes (docs/porting.md's PNG row,
-    Pillow's decoder): its float values are those bytes / 255 here, where libpng gives 32767/65535 and
-    16383/65535; the ByteTensor and the 16-bit grey file read as in Torch7."""
+    16-bit ones by hand."""
     _pillow()
     # Gray 8-bit PNG image with width = 3, height = 1
     gray8byte = lg.ByteTensor([[[0, 127, 255]]])
@@ -641,8 +622,7 @@ def test_LoadPNG(assets):
     rgb16byte = lg.ByteTensor([[[255, 0]], [[0, 127]], [[63, 0]]])
     checkPNG(asset(assets, 'rgb16-2x1.png'), 3, 'byte', rgb16byte)
 
-    # the Lua's {{{1, 0}}, {{0, 32767/65535}}, {{16383/65535, 0}}}: the high bytes here (see the docstring)
-    rgb16float = lg.FloatTensor([[[1, 0]], [[0, 127 / 255]], [[63 / 255, 0]]])
+    rgb16float = lg.FloatTensor([[[1, 0]], [[0, 32767 / 65535]], [[16383 / 65535, 0]]])
     checkPNG(asset(assets, 'rgb16-2x1.png'), 3, 'float', rgb16float)
 
 
