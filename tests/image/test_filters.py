@@ -302,3 +302,13 @@ def test_filters_on_cuda_tensors():
     b = lg.DoubleTensor((rng.random((6, 7)) > 0.5).astype(np.float64))
     assert np.array_equal(image.erode(b.cudaDouble()).cpu().numpy(), image.erode(b).numpy())
     assert np.array_equal(image.dilate(b.cudaDouble()).cpu().numpy(), image.dilate(b).numpy())
+
+
+@pytest.mark.gpu
+def test_gaussian_into_cuda_tensors():
+    """image.gaussian written into CUDA Byte and Float tensors gives the CPU's values, on the device."""
+    for cpu, cuda in ((lg.ByteTensor(5, 7), lg.ByteTensor(5, 7).cudaByte()),
+                      (lg.FloatTensor(5, 7), lg.FloatTensor(5, 7).cuda())):
+        got = image.gaussian(amplitude=300, sigma=0.3, tensor=cuda)
+        assert got.is_cuda
+        np.testing.assert_array_equal(got.cpu().numpy(), image.gaussian(amplitude=300, sigma=0.3, tensor=cpu).numpy())

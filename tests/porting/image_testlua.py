@@ -1,7 +1,7 @@
 """The stand-ins for torch/image's bundled photographs that its test.lua, test_rotate.lua and test_warp.lua read
 with ``image.lena()`` and ``image.fabio()`` (legonn ships no photographs, docs/porting.md; none is copied):
 a picture made here, saved as a PPM with legonn's writer and loaded as init.lua's ``lena``/``fabio`` load
-theirs, so that it holds bytes over 255 as a decoded JPEG does. Shared by the test_image_testlua*.py ports."""
+theirs, so that its values are bytes / 255 as a decoded JPEG's. Shared by the test_image_testlua*.py ports."""
 import numpy as np
 
 import legonn as lg

@@ -8,13 +8,13 @@ Python's ``random`` (seeded by the ``lua_math_random`` fixture), Lua tables of o
 
 The Lua reads torch/image's ``assets/`` files. None is copied here: each is built in a temporary folder by
 ``asset()`` below from what the test says of it (netpbm files byte by byte, PNGs with legonn's own writer or,
-for 16 bits, by hand with zlib and struct, a corrupted IHDR by changing one byte of a PNG legonn wrote).
+for 16 bits, by hand (tests/image/png_files.py), a corrupted IHDR by changing one byte of a PNG legonn wrote).
 ``image.lena()`` (torch/image's 512 x 512 photograph, read from a JPEG) and ``image.fabio()`` (a 257 x 271
-colour photograph read as grey) are not provided by legonn (docs/porting.md): ``lena()`` and ``fabio()`` below
-load a picture of those sizes made here (smooth colour waves, with grey, black and white patches) and saved as
-a PPM, so that they hold bytes over 255 as a decoded JPEG does; where the Lua checks a property of the
-photograph, the same property is checked on that picture. PNG and JPEG need Pillow (the ``image`` extra):
-those tests ``pytest.importorskip`` it, as tests/image does."""
+colour photograph read as grey) are not provided by legonn (docs/porting.md): the ``lena`` and ``fabio``
+fixtures load a picture of those sizes made by tests/porting/image_testlua.py (muted colour waves, with grey,
+black and white patches), saved as a PPM, so that its values are bytes / 255 as a decoded JPEG's; where the
+Lua checks a property of the photograph, the same property is checked on that picture. PNG and JPEG need
+Pillow (the ``image`` extra): those tests ``pytest.importorskip`` it, as tests/image does."""
 import random
 import struct
 
