@@ -211,7 +211,7 @@ def naive_gaussian(args):
     center_y = mean_vert * height + 0.5
 
     # generate kernel: the Lua's two loops over (i, j), 1-based, as one NumPy expression over the same values
-    # (a 480 x 640 Lua loop of tensor writes takes minutes here)
+    # (the 480 x 640 loop of tensor writes, run twice, takes about 15 s here; the porting guide shrinks past ~3 s)
     i = np.arange(1, height + 1, dtype=np.float64)[:, None]
     j = np.arange(1, width + 1, dtype=np.float64)[None, :]
     gauss = lg.Tensor(amplitude * np.exp(-(np.power((j - center_x) / (sigma_horz * width), 2) / 2
