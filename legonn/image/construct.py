@@ -11,17 +11,19 @@ from ..tensor import default_class
 from ..tensor.functions import tensor_argument
 from .arguments import result_sizes
 from .pixels import FLOATS
-from .planes import temp_dtype
+from .planes import from_intermediate, temp_dtype
 
 
 
-def _kernel_tensor(name, tensor, ndim):
-    """The ``tensor`` argument checked: a non-empty floating tensor of ``ndim`` dimensions."""
+def _kernel_tensor(name, tensor, ndim, byte=False):
+    """The ``tensor`` argument checked: a non-empty floating tensor (or a ByteTensor where ``byte``: image.c's
+    gaussian is built for it too) of ``ndim`` dimensions."""
     tensor = tensor_argument(f'image.{name}', 'tensor', tensor)
     if tensor.dim() != ndim or tensor.nElement() == 0:
         raise ValueError(f"image.{name}: expected a non-empty {ndim}-D tensor, got sizes {tuple(tensor.size())}")
-    if tensor.array.dtype not in FLOATS:
-        raise TypeError(f"image.{name}: expected a floating tensor, got a {tensor.type()}")
+    if tensor.array.dtype not in FLOATS and not (byte and tensor.array.dtype == np.uint8):
+        kinds = 'a floating tensor or a ByteTensor' if byte else 'a floating tensor'
+        raise TypeError(f"image.{name}: expected {kinds}, got a {tensor.type()}")
     return tensor
 
 
@@ -41,12 +43,14 @@ def gaussian(size=3, sigma=0.25, amplitude=1, normalize=False, width=None, heigh
     """A ``height x width`` Gaussian (both ``size`` by default): ``amplitude * exp(-(du^2 + dv^2) / 2)`` with
     ``du = (u + 1 - (mean_horz * width + 0.5)) / (sigma_horz * width)`` for the 0-based column u, dv likewise
     for the row v; divided by its sum when ``normalize``. Written into ``tensor`` (2-D, its sizes win) when
-    given. Computed as image.c does, in the tensor's precision (float for a FloatTensor)."""
+    given. Computed as image.c does, in the tensor's precision (float for a Float or Byte tensor); a ByteTensor
+    stores each value rounded half up and clamped to 0..255, and ``normalize`` then multiplies the stored bytes
+    by the reciprocal of their sum, truncating, as the C's ``*=`` into an unsigned char."""
     if isinstance(size, dict):
         return gaussian(**size)
     width, height, sigma_horz, sigma_vert = _per_axis(size, sigma, width, height, sigma_horz, sigma_vert)
     if tensor is not None:
-        tensor = _kernel_tensor('gaussian', tensor, 2)
+        tensor = _kernel_tensor('gaussian', tensor, 2, byte=True)
         height, width = tensor.size()
     height, width = result_sizes('gaussian', 'a kernel size', height=height, width=width)
     real = temp_dtype(default_class()._dtype if tensor is None else tensor.array.dtype)
@@ -58,6 +62,11 @@ def gaussian(size=3, sigma=0.25, amplitude=1, normalize=False, width=None, heigh
     du = (np.arange(1, width + 1, dtype=real) - mean_u) * over_u
     dv = (np.arange(1, height + 1, dtype=real) - mean_v) * over_v
     values = (real(amplitude) * np.exp(-0.5 * (dv[:, None] * dv[:, None] + du * du).astype(np.float64))).astype(real)
+    if tensor is not None and tensor.array.dtype == np.uint8:
+        values = from_intermediate(np, values, np.uint8).astype(real)
+        if normalize:
+            values = np.trunc(values * real(1.0 / np.cumsum(values, dtype=real)[-1]))
+        return _filled(values.astype(np.float64), tensor)
     if normalize:
         # image.c sums in temp_t, one value after another, and multiplies by the rounded reciprocal
         values = values * real(1.0 / np.cumsum(values, dtype=real)[-1])

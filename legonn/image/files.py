@@ -32,7 +32,8 @@ def _kind(name, filename, head=None):
         return 'ppm'
     ext = _extension(filename)
     if ext is None:
-        raise ValueError(f"image.{name}: unable to determine the image type of {filename!r}")
+        # init.lua's words, which torch/image's test.lua matches
+        raise ValueError(f"image.{name}: unable to determine image type for file: {filename!r}")
     if ext not in SUPPORTED:
         raise ValueError(f"image.{name}: unknown image type {ext!r} (supported: {sorted(SUPPORTED)})")
     return SUPPORTED[ext]

@@ -46,8 +46,9 @@ class _Header:
 
     def magic(self):
         if self.data[:1] != b'P' or self.data[1:2] not in (b'2', b'3', b'5', b'6'):
-            raise ValueError(f"image.{self.name}: {os.fspath(self.filename)!r} is not a P2, P3, P5 or P6 "
-                             f"file (it starts {self.data[:2]!r})")
+            # ppm.c's words, which torch/image's test.lua matches
+            raise ValueError(f"image.{self.name}: unsupported magic number: {self.data[:2].decode('latin-1')!r} "
+                             f"in {os.fspath(self.filename)!r} (expected a P2, P3, P5 or P6 file)")
         self.pos = 2
         return self.data[1:2]
 

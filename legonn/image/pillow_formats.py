@@ -1,12 +1,14 @@
 """PNG and JPEG files through Pillow (the optional extra ``legonn[image]``), with torch/image's png.c and
 jpeg.c conventions: channels first, grey ``1 x H x W``, grey+alpha 2 channels, RGBA 4; 16-bit PNG samples
-scaled by 65535 (a ByteTensor keeps their high byte); files or in-memory ByteTensors of the encoded bytes."""
+scaled by 65535 (a ByteTensor keeps their high byte; 16-bit colour PNGs are decoded by png16.py, as Pillow
+reads them at 8 bits); files or in-memory ByteTensors of the encoded bytes."""
 import io
 
 import numpy as np
 
 from ..extras import optional_module
 from ..tensor import as_tensor, backend
+from . import png16
 from .samples import clamped_bytes, to_depth, typed_image
 
 PNG_MAGIC, JPG_MAGIC = b'\x89PNG', b'\xff\xd8\xff'
@@ -26,11 +28,11 @@ def _source_bytes(name, source):
     return _encoded_bytes(name, source)
 
 
-def _decoded(name, source, read):
-    """``read(image)`` of the Pillow image decoded from ``source``; a file Pillow cannot decode (corrupt, or not
-    a PNG/JPEG) is a ValueError naming ``image.<name>``."""
+def _decoded(name, source, read, data=None):
+    """``read(image)`` of the Pillow image decoded from ``source`` (whose bytes are ``data`` when given); a file
+    Pillow cannot decode (corrupt, or not a PNG/JPEG) is a ValueError naming ``image.<name>``."""
     Image = _pillow(name)
-    data = _source_bytes(name, source)
+    data = _source_bytes(name, source) if data is None else data
     try:
         with Image.open(io.BytesIO(data)) as img:
             return read(img)
@@ -64,7 +66,12 @@ def _samples(img):
 
 
 def _load(name, source, depth, tensortype):
-    samples, maxval = _decoded(name, source, _samples)
+    data = _source_bytes(name, source)
+    if png16.is_wide_colour(data):
+        # Pillow would give these 8 bits per sample
+        samples, maxval = png16.decode(name, data), 65535
+    else:
+        samples, maxval = _decoded(name, source, _samples, data)
     if maxval == 65535 and tensortype == 'byte':
         samples = samples >> 8   # png.c reads a 16-bit file's high byte into a ByteTensor
         maxval = 255
@@ -77,7 +84,11 @@ def _channels(img):
 
 
 def _size(name, filename):
-    return _decoded(name, filename, lambda img: (_channels(img), img.height, img.width))
+    data = _source_bytes(name, filename)
+    if png16.is_wide_colour(data):
+        # Pillow counts 16-bit grey+alpha as RGBA
+        return png16.size(data)
+    return _decoded(name, filename, lambda img: (_channels(img), img.height, img.width), data)
 
 
 def _encode(name, tensor, fmt, channels, **params):

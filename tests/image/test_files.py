@@ -1,12 +1,14 @@
 """legonn.image's files against torch/image's init.lua (load/save dispatch, todepth, clampImage, the
 'byte'/'float'/'double' scaling) and its ppm.c / png.c / jpeg.c conventions. PNG and JPEG need Pillow."""
 import sys
+import zlib
 
 import numpy as np
 import pytest
 
 import legonn as lg
 from legonn import image
+from tests.image.png_files import png16_file, png_chunk
 
 
 def rgb_bytes(shape=(3, 5, 7), seed=0):
@@ -101,7 +103,7 @@ def test_netpbm_bad_input(tmp_path):
         image.savePGM(str(tmp_path / 'g.pgm'), rgb_bytes((3, 3, 3)))
     bad = tmp_path / 'b.ppm'
     bad.write_bytes(b'P4\n1 1\n\x00')
-    with pytest.raises(ValueError, match='image.loadPPM.*P2, P3, P5 or P6'):
+    with pytest.raises(ValueError, match="image.loadPPM: unsupported magic number: 'P4'.*P2, P3, P5 or P6"):
         image.loadPPM(str(bad))
     bad.write_bytes(b'P6\n4 4\n255\n' + bytes(10))
     with pytest.raises(ValueError, match='image.loadPPM.*truncated'):
@@ -120,7 +122,7 @@ def test_load_tells_the_format_by_magic_then_extension(tmp_path):
     renamed.write_bytes(path.read_bytes())
     np.testing.assert_array_equal(image.load(str(renamed), 3, 'byte').numpy(), planes)
     (tmp_path / 'noext').write_bytes(b'hello')
-    with pytest.raises(ValueError, match='image.load.*unable to determine'):
+    with pytest.raises(ValueError, match='image.load: unable to determine image type for file'):
         image.load(str(tmp_path / 'noext'))
     (tmp_path / 'x.gif').write_bytes(b'GIF89a')
     with pytest.raises(ValueError, match="image.load.*unknown image type 'gif'"):
@@ -214,6 +216,51 @@ def test_png_colour_types(tmp_path):
     np.testing.assert_array_equal(image.load(str(tmp_path / 'w.png'), None, 'byte').numpy(), (wide >> 8)[None])
     Image.fromarray(np.array([[True, False, True]])).save(tmp_path / 'b.png')
     np.testing.assert_array_equal(image.load(str(tmp_path / 'b.png'), None, 'byte').numpy(), [[[255, 0, 255]]])
+
+
+@pytest.mark.parametrize('interlace', [0, 1])
+@pytest.mark.parametrize('colour_type,channels', [(2, 3), (4, 2), (6, 4)])
+def test_png_16_bit_colour(tmp_path, colour_type, channels, interlace):
+    """png.c reads 16-bit RGB, grey+alpha and RGBA PNGs at 16 bits (torch/image test.lua's LoadPNG:
+    32767/65535), which Pillow reads at 8 (and grey+alpha as RGBA): legonn decodes them itself (png16.py).
+    Every filter and Adam7 interlacing come back exactly; the ByteTensor is the high bytes, which Pillow's own
+    8-bit reading of the same file gives too; the size has png.c's channel count."""
+    Image = pytest.importorskip('PIL.Image')
+    samples = np.random.default_rng(colour_type + 10 * interlace).integers(0, 65536, (11, 13, channels))
+    path = tmp_path / 'wide.png'
+    path.write_bytes(png16_file(samples, colour_type, interlace))
+    want = samples.transpose(2, 0, 1)
+    np.testing.assert_allclose(image.load(str(path), None, 'double').numpy(), want / 65535, rtol=1e-15)
+    assert image.loadPNG(str(path), None, 'float').type() == 'legonn.FloatTensor'
+    high = image.load(str(path), None, 'byte').numpy()
+    np.testing.assert_array_equal(high, want >> 8)
+    pillow = np.asarray(Image.open(path)).transpose(2, 0, 1)
+    # Pillow gives 16-bit grey+alpha as RGBA, the grey repeated
+    np.testing.assert_array_equal(high, pillow[[0, 3]] if channels == 2 else pillow)
+    assert image.getPNGsize(str(path)) == (channels, 11, 13)
+    assert tuple(image.getSize(str(path))) == (channels, 11, 13)
+    blob = lg.ByteTensor(np.frombuffer(path.read_bytes(), np.uint8).copy())
+    np.testing.assert_array_equal(image.decompressPNG(blob, None, 'byte').numpy(), want >> 8)
+
+
+def test_png_16_bit_colour_bad_files(tmp_path):
+    """A 16-bit colour PNG with a bad IHDR (interlace 2), a filter type above 4, or image data cut short is a
+    ValueError naming the function."""
+    good = png16_file(np.zeros((2, 2, 3), np.int64), 2, 0)
+    path = tmp_path / 'bad.png'
+    bad = bytearray(good)
+    bad[28] = 2
+    path.write_bytes(bytes(bad))
+    with pytest.raises(ValueError, match=r'image\.loadPNG: cannot decode the PNG: its IHDR is invalid'):
+        image.loadPNG(str(path))
+    rows = b'\x07' + bytes(12) + b'\x00' + bytes(12)
+    start, end = good.index(b'IDAT') - 4, good.index(b'IEND') - 4
+    path.write_bytes(good[:start] + png_chunk(b'IDAT', zlib.compress(rows)) + good[end:])
+    with pytest.raises(ValueError, match=r'image\.loadPNG: cannot decode the PNG: a row has a filter type'):
+        image.loadPNG(str(path))
+    path.write_bytes(good[:start] + png_chunk(b'IDAT', zlib.compress(rows[:13])) + good[end:])
+    with pytest.raises(ValueError, match=r'image\.loadPNG: cannot decode the PNG: its image data is truncated'):
+        image.load(str(path))
 
 
 @pytest.mark.parametrize('channels', [1, 3])

@@ -88,6 +88,34 @@ def test_float_gaussian_rounds_as_image_c():
     assert (got.numpy() == want).all()
 
 
+def test_byte_gaussian_rounds_as_image_c():
+    """image.c's gaussian is built for ByteTensors too (torch/image test.lua's byteGaussian): each value,
+    computed in float, is stored by FromIntermediate (plus 0.5, clamped to 0..255, truncated); normalize then
+    sums the stored bytes in float and multiplies each by the reciprocal, the C's ``*=`` truncating into the
+    byte. A float32 transcription gives the same bytes."""
+    f = np.float32
+    # normalised bytes are 0 but where one value holds the whole sum (amplitude 0.6: the centre, 1)
+    for amplitude, normalize in ((1000, False), (3, False), (1000, True), (0.6, True)):
+        mean = f(f(0.5) * f(5) + 0.5)
+        over = f(1.0 / (f(0.25) * f(5)))
+        want = np.empty((5, 5))
+        for v in range(5):
+            for u in range(5):
+                du, dv = f(f(u + 1) - mean) * over, f(f(v + 1) - mean) * over
+                value = f(f(amplitude) * math.exp(-0.5 * float(f(du * du + dv * dv))))
+                want[v, u] = min(max(math.floor(f(value + 0.5)), 0), 255)
+        if normalize:
+            total = f(0)
+            for value in want.ravel():
+                total = f(total + f(value))
+            want = np.trunc((want.astype(np.float32) * f(1.0 / total)).astype(np.float64))
+        got = image.gaussian(amplitude=amplitude, normalize=normalize, tensor=lg.ByteTensor(5, 5))
+        assert isinstance(got, lg.ByteTensor)
+        np.testing.assert_array_equal(got.numpy(), want)
+    with pytest.raises(TypeError, match=r'image\.gaussian: expected a floating tensor or a ByteTensor, got '):
+        image.gaussian(tensor=lg.IntTensor(3, 3))
+
+
 def test_laplacian_matches_init_lua():
     """init.lua's laplacian loop, whose row index pairs with the horizontal mean, sigma and width."""
     lg.setdefaulttensortype('legonn.DoubleTensor')
@@ -274,3 +302,13 @@ def test_filters_on_cuda_tensors():
     b = lg.DoubleTensor((rng.random((6, 7)) > 0.5).astype(np.float64))
     assert np.array_equal(image.erode(b.cudaDouble()).cpu().numpy(), image.erode(b).numpy())
     assert np.array_equal(image.dilate(b.cudaDouble()).cpu().numpy(), image.dilate(b).numpy())
+
+
+@pytest.mark.gpu
+def test_gaussian_into_cuda_tensors():
+    """image.gaussian written into CUDA Byte and Float tensors gives the CPU's values, on the device."""
+    for cpu, cuda in ((lg.ByteTensor(5, 7), lg.ByteTensor(5, 7).cudaByte()),
+                      (lg.FloatTensor(5, 7), lg.FloatTensor(5, 7).cuda())):
+        got = image.gaussian(amplitude=300, sigma=0.3, tensor=cuda)
+        assert got.is_cuda
+        np.testing.assert_array_equal(got.cpu().numpy(), image.gaussian(amplitude=300, sigma=0.3, tensor=cpu).numpy())
