@@ -45,7 +45,8 @@ def add_rows_product(out, ends, rows, vals, weight, first=0):
                          f"{first + width} of a matrix; got ends {ends.shape}, rows {rows.shape}, vals {vals.shape},"
                          f" weight {weight.shape}")
     if xp is np and out.dtype in (np.float32, np.float64):
-        weight = np.ascontiguousarray(weight)
+        # the kernel takes C-contiguous operands: a strided view is copied (the weight is one already, as a rule)
+        ends, rows, vals, weight = (np.ascontiguousarray(a) for a in (ends, rows, vals, weight))
         check_operands(where, out.dtype, ('out', out, out.shape, None), ('vals', vals, vals.shape, None),
                        ('weight', weight, weight.shape, None))
         check_operands(where, np.int64, ('ends', ends, ends.shape, None), ('rows', rows, rows.shape, None))

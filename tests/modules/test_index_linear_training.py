@@ -43,22 +43,30 @@ def _backward(model, x, target, criterion):
     return loss
 
 
-@pytest.mark.parametrize('backwards', [1, 3])
-def test_torch7_loop_matches_linear(backwards):
-    """zeroGradParameters, ``backwards`` forward/backward pairs on one batch, updateParameters: Linear's steps."""
-    rng = np.random.RandomState(0)
+def _run_alike(seed, step):
+    """Five rounds of ``step(model, input, target, criterion)`` on the IndexLinear and on the Linear, each round
+    on a new batch, their parameters compared after each; returns the IndexLinear."""
+    rng = np.random.RandomState(seed)
     il, linear = _pair()
     criterion = nn.MSECriterion().double()
     for _ in range(5):
         x, dense = _batch(rng)
         target = lg.DoubleTensor(rng.randn(BATCH, N_OUT))
         for model, inp in ((il, x), (linear, dense)):
-            model.zeroGradParameters()
-            for _ in range(backwards):
-                _backward(model, inp, target, criterion)
-            model.updateParameters(0.1)
+            step(model, inp, target, criterion)
         _assert_same(il, linear)
-        assert len(il._running) == backwards
+    return il
+
+
+@pytest.mark.parametrize('backwards', [1, 3])
+def test_torch7_loop_matches_linear(backwards):
+    """zeroGradParameters, ``backwards`` forward/backward pairs on one batch, updateParameters: Linear's steps."""
+    def step(model, inp, target, criterion):
+        model.zeroGradParameters()
+        for _ in range(backwards):
+            _backward(model, inp, target, criterion)
+        model.updateParameters(0.1)
+    assert len(_run_alike(0, step)._running) == backwards
 
 
 def _optim_loop(model, x, target, criterion):
@@ -71,32 +79,17 @@ def _optim_loop(model, x, target, criterion):
 
 
 def test_optim_closure_matches_linear():
-    rng = np.random.RandomState(1)
-    il, linear = _pair()
-    criterion = nn.MSECriterion().double()
-    for _ in range(5):
-        x, dense = _batch(rng)
-        target = lg.DoubleTensor(rng.randn(BATCH, N_OUT))
-        _optim_loop(il, x, target, criterion)()
-        _optim_loop(linear, dense, target, criterion)()
-        _assert_same(il, linear)
+    _run_alike(1, lambda model, inp, target, criterion: _optim_loop(model, inp, target, criterion)())
 
 
 def test_zeroing_the_flat_gradients_then_updateParameters_matches_linear():
     """gradParams.zero() in place of zeroGradParameters, then the module's own updateParameters: each step
     takes that step's gradients only, not those of every step since the start."""
-    rng = np.random.RandomState(2)
-    il, linear = _pair()
-    criterion = nn.MSECriterion().double()
-    grads = {il: il.getParameters()[1], linear: linear.getParameters()[1]}
-    for _ in range(5):
-        x, dense = _batch(rng)
-        target = lg.DoubleTensor(rng.randn(BATCH, N_OUT))
-        for model, inp in ((il, x), (linear, dense)):
-            grads[model].zero()
-            _backward(model, inp, target, criterion)
-            model.updateParameters(0.1)
-        _assert_same(il, linear)
+    def step(model, inp, target, criterion):
+        model.getParameters()[1].zero()
+        _backward(model, inp, target, criterion)
+        model.updateParameters(0.1)
+    _run_alike(2, step)
 
 
 @pytest.mark.parametrize('normalize', [False, True])

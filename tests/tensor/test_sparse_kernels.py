@@ -78,3 +78,11 @@ def test_gpu_matches_the_cpu(monkeypatch, generic):
     got = add_rows_product(cp.asarray(out), cp.asarray(ENDS), cp.asarray(ROWS), cp.asarray(vals),
                            cp.asarray(weight), 5)
     np.testing.assert_allclose(got.get(), want, rtol=1e-13)
+
+
+def test_strided_operands_are_read_through():
+    vals, weight, out = _operands(np.float64, np.random.default_rng(3))
+    want = add_rows_product(out.copy(), ENDS, ROWS, vals, weight, 0)
+    strided = [np.repeat(a, 2)[::2] for a in (ENDS, ROWS, vals)]
+    assert not strided[2].flags.c_contiguous
+    np.testing.assert_array_equal(add_rows_product(out, *strided, weight, 0), want)
