@@ -17,7 +17,7 @@ from .backend import array_module
 from .blas_kernels import check_operands
 from .scatter_kernels import scatter_add
 
-# one thread per out[b, k]; ends, rows and weight are indexed by hand (weight's row pitch ``ld``)
+# one thread per out[b, k]; ends, rows and the flat weight are indexed by hand (the weight's row pitch ``ld``)
 _gpu_add_rows_product = cuda_kernels.declare(
     'add_rows_product', 'raw int64 ends, raw int64 rows, raw T vals, raw T weight, int32 ld, int32 first, int32 width',
     'T out',
@@ -57,8 +57,9 @@ def add_rows_product(out, ends, rows, vals, weight, first=0):
             raise ValueError(f"{where}: rows must lie in [0, {weight.shape[0]}), got [{rows.min()}, {rows.max()}]")
         importlib.import_module('.sparse_cpu', __package__).add_rows_product(out, ends, rows, vals, weight, first)
     elif xp is not np and cuda_kernels.enabled():
-        _gpu_add_rows_product(ends, rows, vals, weight, np.int32(weight.shape[1]), np.int32(first), np.int32(width),
-                              out)
+        # flat (a view unless the weight is strided), so that the kernel's row pitch is its second size
+        _gpu_add_rows_product(ends, rows, vals, weight.reshape(-1), np.int32(weight.shape[1]), np.int32(first),
+                              np.int32(width), out)
     else:
         samples = xp.searchsorted(ends, xp.arange(rows.size), side='right')   # the sample of each entry
         scatter_add(out, samples, weight[rows, first:first + width] * vals[:, None])

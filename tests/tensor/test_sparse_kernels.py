@@ -86,3 +86,13 @@ def test_strided_operands_are_read_through():
     strided = [np.repeat(a, 2)[::2] for a in (ENDS, ROWS, vals)]
     assert not strided[2].flags.c_contiguous
     np.testing.assert_array_equal(add_rows_product(out, *strided, weight, 0), want)
+
+
+@pytest.mark.gpu
+def test_gpu_reads_a_strided_weight():
+    cp = cupy()
+    vals, weight, out = _operands(np.float64, np.random.default_rng(4))
+    want = add_rows_product(out.copy(), ENDS, ROWS, vals, weight, 2)
+    strided = cp.asarray(np.asfortranarray(weight))
+    got = add_rows_product(cp.asarray(out), cp.asarray(ENDS), cp.asarray(ROWS), cp.asarray(vals), strided, 2)
+    np.testing.assert_allclose(got.get(), want, rtol=1e-13)
