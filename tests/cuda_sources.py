@@ -9,12 +9,13 @@ import os
 def standalone_cuda(name, in_params, out_params, body):
     """An ElementwiseKernel's parts as a plain CUDA kernel: raw parameters as pointers, int32 ones by value, the
     others as references to element i (a scalar argument reads the same in the body), one thread per element,
+    raw int64 arrays (IndexLinear's rows) as ``long long`` pointers,
     as CuPy generates it (the body ended by a semicolon, as CuPy ends it)."""
     params, refs = [], []
     for decl in (in_params + ',' + out_params).split(','):
         words = decl.split()
         if words[0] == 'raw':   # CuPy's raw arrays are writable, inputs included (the LSTM writes its gates)
-            params.append(f"T* {words[2]}")
+            params.append(f"{'long long' if words[1] == 'int64' else 'T'}* {words[2]}")
         elif words[0] == 'int32':
             params.append(f"int {words[1]}")
         else:

@@ -1,9 +1,12 @@
 """IndexLinear: a Linear layer over sparse (key, value) features given as key and value lists."""
 import numbers
 
+import numpy as np
+
 from ..tensor import Tensor, arange
 from ..tensor.backend import to_module
 from ..tensor.scatter_kernels import index_bounds, out_of_range, scatter_add
+from ..tensor.sparse_kernels import add_rows_product
 from ..tensor.introspection import typename as lua_typename
 from .base.errors import check_hyper, input_error
 from .base.module import Module
@@ -52,6 +55,11 @@ class IndexLinear(Module):
     running keys and gradients), not the dense ``gradWeight``: a key met n times decays n times
     with its steps interleaved, which the sum cannot give; edits made to ``gradWeight`` do not
     reach it, and with nothing recorded it changes nothing (the bias neither), as Torch7's.
+    The record is the gradients entry by entry (IndexLinear.lua's running buffers are its
+    gradWeight), so it goes with them: ``zeroGradParameters`` and ``clearState`` forget it, and
+    so does an ``accGradParameters`` that finds ``gradBias`` and the rows it touched zero (an
+    optim closure's ``gradParams.zero()`` over ``getParameters``' vector, which Torch7's
+    IndexLinear could not flatten): such a loop keeps one step's entries, not every step's.
 
     ``weightDecay`` is a number field (0 by default), as Torch7's IndexLinear: on this class it
     hides ``Module.weightDecay(wdFactor)`` (dpnn's dense L2 on the gradients), as the field does
@@ -114,7 +122,8 @@ class IndexLinear(Module):
         return vals * inverse + w[rows, 3]
 
     def _flat(self, input):
-        """(rows of W, values, sample of each entry, batch size, layout) after checking everything."""
+        """(rows of W, values, sample of each entry, end of each sample's entries, layout) after checking
+        everything; entries come sample by sample."""
         if not isinstance(input, list) or len(input) not in (2, 3):
             raise input_error(self, "[keys, values], [[keys...], [values...]] or [keys, values, sizes]",
                               type(input).__name__, TypeError)
@@ -128,10 +137,8 @@ class IndexLinear(Module):
             total = int(counts.sum())
             if total != keys.nElement() or (counts.size and index_bounds(counts)[0] < 0):
                 raise input_error(self, f"sizes that sum to the {keys.nElement()} keys", f"sizes summing to {total}")
-            # sample of each entry: how many cumulative counts lie at or below its position
             ends = xp.cumsum(to_module(counts, xp))
-            samples = xp.searchsorted(ends, xp.arange(keys.nElement()), side='right')
-            key_arr, val_arr, n = keys.array, values.array, counts.size
+            key_arr, val_arr = keys.array, values.array
         elif isinstance(input[0], list):
             keys, values = input
             layout = 'list'
@@ -139,23 +146,23 @@ class IndexLinear(Module):
                 raise input_error(self, "as many value tensors as key tensors", f"{len(values)} and {len(keys)}")
             for b, (k, v) in enumerate(zip(keys, values)):
                 self._check_pair(k, v, f'sample {b}')
-            n = len(keys)
-            key_arr = xp.concatenate([k.array for k in keys]) if n else xp.zeros(0, 'int64')
-            val_arr = xp.concatenate([v.array for v in values]) if n else xp.zeros(0, self.weight.dtype)
-            samples = xp.concatenate([xp.full(k.nElement(), b, dtype='int64') for b, k in enumerate(keys)]) \
-                if n else xp.zeros(0, 'int64')
+            key_arr = xp.concatenate([k.array for k in keys]) if keys else xp.zeros(0, 'int64')
+            val_arr = xp.concatenate([v.array for v in values]) if keys else xp.zeros(0, self.weight.dtype)
+            ends = xp.asarray(np.cumsum([k.nElement() for k in keys], dtype='int64'))
         else:
             keys, values = input
             layout = 'single'
             self._check_pair(keys, values, 'input')
-            key_arr, val_arr, n = keys.array, values.array, 1
-            samples = xp.zeros(keys.nElement(), dtype='int64')
+            key_arr, val_arr = keys.array, values.array
+            ends = xp.asarray(np.array([keys.nElement()], dtype='int64'))
+        # sample of each entry: how many ends lie at or below its position
+        samples = xp.searchsorted(ends, xp.arange(key_arr.size), side='right')
         rows = key_arr.astype('int64') + self.keysOffset
         n_in = self.weight.size(0)
         bad = out_of_range(rows, n_in)
         if bad:
             raise input_error(self, f"keys + keysOffset in [0, {n_in})", f"[{bad[0]}, {bad[1]}]", IndexError)
-        return rows, val_arr, samples, n, layout
+        return rows, val_arr, samples, ends, layout
 
     def _check_pair(self, keys, values, what):
         self.checkTensor(keys, (1,), f'{what} keys')
@@ -170,14 +177,15 @@ class IndexLinear(Module):
             raise input_error(self, f"{what} values of the keys' size {tuple(keys.size())}", tuple(values.size()))
 
     def updateOutput(self, input):
-        rows, vals, samples, n, layout = self._flat(input)
+        rows, vals, samples, ends, layout = self._flat(input)
         n_out = self.bias.size(0)
         if self.normalize:
             vals = self._normalized(rows, vals, update=self.train)
             self.bufferLike('normalizedValues', self.weight, vals.shape)[...] = vals
-        out = self.bufferLike('output', self.weight, (n_out,) if layout == 'single' else (n, n_out)).reshape(-1, n_out)
+        shape = (n_out,) if layout == 'single' else (ends.size, n_out)
+        out = self.bufferLike('output', self.weight, shape).reshape(-1, n_out)
         out[...] = self.bias.array
-        scatter_add(out, samples, self.weight.array[rows, self.normalize:] * vals[:, None])
+        add_rows_product(out, ends, rows, vals, self.weight.array, self.normalize)
         return self.output
 
     def _output_sized(self, gradOutput):
@@ -199,12 +207,12 @@ class IndexLinear(Module):
         return gradOutput.array.reshape(-1, self.bias.size(0))
 
     def updateGradInput(self, input, gradOutput):
-        rows, vals, samples, n, layout = self._flat(input)
+        rows, vals, samples, ends, layout = self._flat(input)
         go = self._grad_rows(gradOutput)
         if not self.doGradInput:
             self.gradInput = []
             return self.gradInput
-        n_in = self.weight.size(0)
+        n, n_in = ends.size, self.weight.size(0)
         dense = Tensor._from_array(go @ self.weight.array.T)                  # (batch, inputSize)
         keys = arange(n_in, tensortype='legonn.LongTensor')
         keys = keys.cudaLong() if self.weight.is_cuda else keys
@@ -217,9 +225,10 @@ class IndexLinear(Module):
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):
-        rows, vals, samples, n, layout = self._flat(input)
+        rows, vals, samples, ends, layout = self._flat(input)
         go = self._grad_rows(gradOutput)
         nrm = self.normalize
+        self._forget_zeroed_record()
         if not nrm:
             scatter_add(self.gradWeight.array, rows, (scale * vals)[:, None] * go[samples])
         else:
@@ -233,6 +242,19 @@ class IndexLinear(Module):
             vals = self.normalizedValues.array
         self.gradBias.array += scale * go.sum(axis=0)
         self._running.append((rows, vals.copy(), samples, scale * go))
+
+    def _forget_zeroed_record(self):
+        """Forget the record when gradBias and the gradWeight rows it touched read zero: the gradients were
+        zeroed since without zeroGradParameters (an optim closure's ``gradParams.zero()`` over getParameters'
+        flat vector), and the record is those gradients entry by entry, as IndexLinear.lua's running buffers
+        are its gradWeight. A record whose own gradients are all zero is forgotten too (nothing tells the two
+        apart); its entries would only have decayed their rows in updateParameters."""
+        if not self._running or bool(self.gradBias.array.any()):
+            return
+        xp = self.weight.xp
+        rows = xp.concatenate([to_module(r, xp) for r, *_ in self._running])
+        if not bool(self.gradWeight.array[rows].any()):
+            self._running = []
 
     def zeroGradParameters(self):
         super().zeroGradParameters()
@@ -259,7 +281,7 @@ class IndexLinear(Module):
     def accUpdateGradParameters(self, input, gradOutput, lr):
         """THNN's IndexLinear_accUpdateGradParameters: the same per-entry decay and steps as updateParameters,
         of ``lr`` times this gradOutput, straight into the weight (nothing recorded, gradWeight untouched)."""
-        rows, vals, samples, n, layout = self._flat(input)
+        rows, vals, samples, ends, layout = self._flat(input)
         go = self._grad_rows(gradOutput)
         self.bias.array -= lr * go.sum(axis=0)
         self._sparse_steps(rows, self.normalizedValues.array if self.normalize else vals, go[samples], lr)
@@ -300,6 +322,7 @@ class IndexLinear(Module):
         w[key[end], nrm:] = after[end]
 
     def clearState(self):
+        self._running = []   # IndexLinear.lua's clearState empties its running buffers
         return super().clearState('normalizedValues')
 
     def __repr__(self):
