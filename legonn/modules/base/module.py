@@ -363,9 +363,20 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         """One flat (params, gradParams) pair viewing every parameter of the tree (shared ones once).
 
         Each module's tensors are rebound as views into the flat storages; a second
-        call returns views of the same storages.
+        call returns views of the same storages. As dpnn's Module.lua, the parameters of modules held anywhere
+        else below this one (in attributes, lists, dicts: an rnn's step clones, a sharedClone kept in a field)
+        are packed too, after the tree's own, so a hidden module sharing a storage with the tree keeps sharing
+        it instead of being left on the old storage.
         """
-        return flatten_parameters(*self.parameters(), owner=self)
+        params, grads = self.parameters()
+        params, grads, seen = list(params), list(grads), {id(p) for p in params}
+        for module in self._nestedModules(everywhere=True):
+            for p, g in zip(*module.parameters()):
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    params.append(p)
+                    grads.append(g)
+        return flatten_parameters(params, grads, owner=self)
 
     @staticmethod
     def flatten(tensors):
@@ -430,9 +441,10 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         for each time step (rnn's Module.lua)."""
         return self.sharedClone(shareParams, shareGradParams, True)
 
-    def _nestedModules(self):
+    def _nestedModules(self, everywhere=False):
         """The modules held anywhere below this one (in attributes, lists, tuples and dicts: children, step
-        clones, aliases), each once, this one excluded; the walk stops at a module it takes as a whole."""
+        clones, aliases), each once, this one excluded; the walk stops at a module sharedClone takes as a whole
+        (a recurrent one or one with its own ``dpnn_sharedClone``) unless ``everywhere``."""
         found, seen = [], {id(self)}
 
         def walk(value):
@@ -441,7 +453,7 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
                     return
                 seen.add(id(value))
                 found.append(value)
-                if value.dpnn_stepclone or value.dpnn_sharedClone is not None:
+                if not everywhere and (value.dpnn_stepclone or value.dpnn_sharedClone is not None):
                     return
                 value = value.__dict__
             if isinstance(value, dict):
