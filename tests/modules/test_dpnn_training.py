@@ -37,6 +37,22 @@ def test_grad_param_clip_port():
     np.testing.assert_allclose(grad2.numpy(), grad.numpy(), atol=1e-6)
 
 
+def test_get_parameters_packs_modules_held_in_attributes():
+    """dpnn's Module.lua getParameters packs the parameters of every module reachable from the one asked
+    (attributes, tables), after its own: a sharedClone kept in a field (dpnn test/test.lua Module_getParameters)
+    keeps sharing the flat storage, and a hidden module with its own parameters is packed too."""
+    lin = nn.Linear(3, 4).double()
+    lin.hidden = lin.sharedClone()
+    lin.extra = [nn.Linear(2, 2).double()]
+    params, grads = lin.getParameters()
+    assert params.nElement() == 3 * 4 + 4 + 2 * 2 + 2
+    for p, q in zip(lin.parameters()[0] + lin.parameters()[1], lin.hidden.parameters()[0] + lin.hidden.parameters()[1]):
+        assert q.storage() is p.storage() and q.storageOffset() == p.storageOffset()
+    params.fill(-1)
+    assert lin.hidden.weight.numpy().max() == -1 and lin.extra[0].bias.numpy().max() == -1
+    np.testing.assert_array_equal(params.numpy()[:16], np.concatenate([lin.weight.numpy().ravel(), lin.bias.numpy()]))
+
+
 def test_grad_param_clip_module_local_matches_numpy():
     """dpnn Module.lua gradParamClip(cutoff, moduleLocal): each leaf clipped on its own, the root of the
     sum of squared norms returned; a module's own cutoffNorm overrides the argument."""
