@@ -363,16 +363,19 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         """One flat (params, gradParams) pair viewing every parameter of the tree (shared ones once).
 
         Each module's tensors are rebound as views into the flat storages; a second
-        call returns views of the same storages. As dpnn's Module.lua, the parameters of modules held anywhere
-        else below this one (in attributes, lists, dicts: an rnn's step clones, a sharedClone kept in a field)
-        are packed too, after the tree's own, so a hidden module sharing a storage with the tree keeps sharing
-        it instead of being left on the old storage.
+        call returns views of the same storages. As dpnn's Module.lua ("hidden modules ... must also be included
+        in order to maintain shared storage"), the parameters of modules held anywhere else below this one (in
+        attributes, lists, dicts: a sharedClone kept in a field) that view the tree's parameter storages are
+        rebound with them, so they keep sharing instead of staying on the old storages. dpnn packs every hidden
+        module's parameters; legonn leaves out those sharing nothing with the tree (WeightNorm's inner weight,
+        recomputed from its ``v`` and ``g``), so the flat vector holds the tree's parameters only.
         """
         params, grads = self.parameters()
         params, grads, seen = list(params), list(grads), {id(p) for p in params}
+        storages = {id(p.storage()) for p in params}
         for module in self._nestedModules(everywhere=True):
             for p, g in zip(*module.parameters()):
-                if id(p) not in seen:
+                if id(p) not in seen and id(p.storage()) in storages:
                     seen.add(id(p))
                     params.append(p)
                     grads.append(g)
