@@ -23,7 +23,7 @@ pytestmark = pytest.mark.usefixtures('double_default', 'lua_math_random')   # To
 
 
 def test_Module_sharedClone():
-    """test.lua lines 8-244."""
+    """test.lua lines 8-254."""
 
     def testrnn(mlp, name):
         mlp.zeroGradParameters()
@@ -257,7 +257,7 @@ def test_Module_sharedClone():
 
 
 def test_Module_gradParamClip():
-    """test.lua lines 246-270."""
+    """test.lua lines 256-279."""
     mlp = nn.Sequential()
     mlp.add(nn.Linear(10, 10))
     mlp.add(nn.Euclidean(15, 12))
@@ -283,7 +283,7 @@ def test_Module_gradParamClip():
 
 
 def test_Module_getParameters():
-    """test.lua lines 272-288."""
+    """test.lua lines 281-297."""
     # test that getParameters will preserve parameters sharing for hidden modules
     lin = nn.Linear(3, 4)
     lin2 = lin.sharedClone()
@@ -301,7 +301,7 @@ def test_Module_getParameters():
 
 
 def test_Serial():
-    """test.lua lines 290-349."""
+    """test.lua lines 299-361."""
     def test(mlp, name):
         input = lg.randn(4, 3)
         gradOutput = lg.randn(4, 7)
@@ -363,7 +363,7 @@ def test_Serial():
 
 
 def test_ReverseTable():
-    """test.lua lines 351-371."""
+    """test.lua lines 363-382."""
     # input : { a, b, c, d }
     # output : { c, b, a, d }
     r = nn.ReverseTable()
@@ -383,7 +383,7 @@ def test_ReverseTable():
 
 
 def test_Inception():
-    """test.lua lines 373-408."""
+    """test.lua lines 384-408."""
     size = [8, 3, 32, 32]
     outputSize = [8, 16 + 24 + 8 + 12, 32, 32]
     input = lg.rand(*size)
@@ -438,7 +438,7 @@ def test_SpatialUniformCrop():
 
 
 def test_ReinforceNormal():
-    """test.lua lines 438-478."""
+    """test.lua lines 438-476."""
     input = lg.randn(500, 1000)   # means
     gradOutput = lg.Tensor()   # will be ignored
     reward = lg.randn(500)
@@ -485,7 +485,7 @@ def cephes_digamma(x):
 
 
 def test_ReinforceGamma():
-    """test.lua lines 480-524."""
+    """test.lua lines 478-518."""
     # if not pcall(function() require 'randomkit'; require 'cephes' end) then return end: legonn's ReinforceGamma
     # samples with NumPy's gamma and has its own digamma (docs/porting.md's dpnn row)
     input = lg.rand(500, 1000).fill(250)   # shapes
@@ -527,7 +527,7 @@ def test_ReinforceGamma():
 
 
 def test_ReinforceBernoulli():
-    """test.lua lines 526-553."""
+    """test.lua lines 520-545."""
     input = lg.Tensor(1000, 10)
     p = lg.rand(1, 10)   # probability of sampling a 1
     input.copy(p.expandAs(input))
@@ -560,7 +560,7 @@ def test_ReinforceBernoulli():
 
 
 def test_ReinforceCategorical():
-    """test.lua lines 555-583."""
+    """test.lua lines 547-573."""
     input = lg.Tensor(1000, 10)
     p = lg.rand(1, 10)
     p.div(p.sum())
@@ -594,7 +594,7 @@ def test_ReinforceCategorical():
 
 
 def _VRClassReward_cpu():
-    """test.lua lines 585-601 (the CPU part of ``dpnntest.VRClassReward``): what the cunn part reuses."""
+    """test.lua lines 575-588 (the CPU part of ``dpnntest.VRClassReward``): what the cunn part reuses."""
     input = [lg.randn(13, 10).float(), lg.randn(13, 1).float()]
     # the Lua's labels 1 .. 10 are 0 .. 9 (docs/porting.md's VRClassReward row); random(a, b) stops before b
     target = lg.IntTensor(13).random(0, 10)
@@ -613,14 +613,14 @@ def _VRClassReward_cpu():
 
 
 def test_VRClassReward():
-    """test.lua lines 585-616, without the ``require 'cunn'`` part (lines 602-615: test_VRClassReward_cuda)."""
+    """test.lua lines 575-604, without the ``require 'cunn'`` part (lines 590-603: test_VRClassReward_cuda)."""
     _VRClassReward_cpu()
 
 
 @pytest.mark.gpu
 def test_VRClassReward_cuda():
-    """test.lua lines 585-616: the CPU part, then the ``if pcall(function() require 'cunn' end)`` part (lines
-    602-615) on its tensors and modules."""
+    """test.lua lines 575-604: the CPU part, then the ``if pcall(function() require 'cunn' end)`` part (lines
+    590-603) on its tensors and modules."""
     input, target, rf, vrc, err, gradInput = _VRClassReward_cpu()
     gradInput = [gradInput[0], gradInput[1]]
     input[0], input[1] = input[0].cuda(), input[1].cuda()
@@ -637,7 +637,7 @@ def test_VRClassReward_cuda():
 
 
 def test_BinaryClassReward():
-    """test.lua lines 618-647."""
+    """test.lua lines 606-635."""
     input = [lg.Tensor(10), lg.randn(10, 1)]
     input[0].uniform(0, 1)
     # Lua's random(0, 1) draws 0 or 1; legonn's random(a, b) stops before b (docs/porting.md's ranks row)
@@ -671,7 +671,7 @@ def test_BinaryClassReward():
 
 
 def test_Clip():
-    """test.lua lines 649-665."""
+    """test.lua lines 637-653."""
     # DEPRECATED : use nn.Clamp instead
     input = lg.randn(200, 300)
     gradOutput = lg.randn(200, 300)
@@ -690,7 +690,7 @@ def test_Clip():
 
 
 def _SpatialGlimpse_cpu():
-    """test.lua lines 667-843 (``dpnntest.SpatialGlimpse`` up to its ``require "cunn"``): what the cunn part
+    """test.lua lines 655-811 (``dpnntest.SpatialGlimpse`` up to its ``require "cunn"``): what the cunn part
     reuses (``input``, ``batchSize``, ``inputSize``, ``glimpseSize``)."""
     # if not pcall(function() require "image" end) / require "nnx": legonn provides both
     batchSize = 1
@@ -856,14 +856,14 @@ def _SpatialGlimpse_cpu():
 
 
 def test_SpatialGlimpse():
-    """test.lua lines 667-875, without the ``require "cunn"`` part (lines 845-875: test_SpatialGlimpse_cuda)."""
+    """test.lua lines 655-875, without the ``require "cunn"`` part (lines 813-847: test_SpatialGlimpse_cuda)."""
     _SpatialGlimpse_cpu()
 
 
 @pytest.mark.gpu
 def test_SpatialGlimpse_cuda():
-    """test.lua lines 667-900: the CPU part, then the part after ``if not pcall(function() require "cunn" end)
-    then return end`` (lines 845-875) on its input. The ``if false then`` benchmark (lines 877-899) never runs."""
+    """test.lua lines 655-875: the CPU part, then the part after ``if not pcall(function() require "cunn" end)
+    then return end`` (lines 813-847) on its input. The ``if false then`` benchmark (lines 849-874) never runs."""
     input, batchSize, inputSize, glimpseSize = _SpatialGlimpse_cpu()
     # test avg pool with cuda
     input = input.cuda()
@@ -905,7 +905,7 @@ def test_SpatialGlimpse_cuda():
 
 
 class SG(nn.Module):
-    """test.lua lines 903-1032: the old SpatialGlimpse that ``dpnntest.SpatialGlimpse_backwardcompat`` defines
+    """test.lua lines 881-1029: the old SpatialGlimpse that ``dpnntest.SpatialGlimpse_backwardcompat`` defines
     with ``torch.class("nn.SG", "nn.Module")``, "this verson of the module works", ported as written."""
 
     def __init__(self, size, depth=None, scale=None):
@@ -1050,7 +1050,7 @@ class SG(nn.Module):
 
 
 def test_SpatialGlimpse_backwardcompat():
-    """test.lua lines 902-1046."""
+    """test.lua lines 877-1047, the class ``nn.SG`` it defines (lines 881-1029) above."""
     # if not pcall(function() require "nnx" end) then return end: legonn's nn holds nnx's modules
     # this is ugly, but I know this verson of the module works.
     # So we try to match the newer versions to it
