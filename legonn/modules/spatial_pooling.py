@@ -9,6 +9,7 @@ sizes follow Torch7: floor((H + 2 padH - kH) / dH) + 1, or ceil after
 
 from ..tensor import Tensor, pool_kernels as pk
 from ..tensor.backend import array_module
+from ..tensor.indexing import whole_number
 from ..tensor.introspection import typename as lua_typename
 from .base.errors import input_error
 from .base.module import Module
@@ -33,7 +34,12 @@ class _Pooling2d(CeilMode, Module):
         self.kW, self.kH, self.dW, self.dH, self.padW, self.padH = kW, kH, dW, dH, padW, padH
 
     def _geometry(self):
-        return (self.kH, self.kW), (self.dH, self.dW), (self.padH, self.padW), (self.dilationH, self.dilationW)
+        """(kernel, stride, pad, dilation), each a (height, width) pair of ints. A field set after construction
+        may hold a whole float: dpnn's SpatialGlimpse writes ``glimpseSize/size``, a Lua number, into kW, kH, dW
+        and dH, which THNN reads as integers; a fractional one is refused, naming the module and field."""
+        return tuple((whole_number(getattr(self, h), f"{self.shortName()}.{h}"),
+                      whole_number(getattr(self, w), f"{self.shortName()}.{w}"))
+                     for h, w in (('kH', 'kW'), ('dH', 'dW'), ('padH', 'padW'), ('dilationH', 'dilationW')))
 
     def _output_hw(self, h, w):
         k, s, p, d = self._geometry()

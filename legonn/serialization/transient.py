@@ -75,6 +75,16 @@ def _serial_emptied(module, names):
             state[name] = type(value)()
 
 
+def serial_emptied(root):
+    """dpnn's Serial.lua ``write`` without the file (its ``getSerialState``), in place: each module under ``root``
+    given a serial mode leaves out what its mode names. ``nn.Serial``'s clone, a write and a read in Torch7,
+    applies it to the copy."""
+    from ..modules.base.typed import Typed
+    for obj in _reachable(root):
+        if isinstance(obj, Typed) and isinstance(vars(obj).get('dpnn_serialEmpty'), list):
+            _serial_emptied(obj, obj.dpnn_serialEmpty)
+
+
 @contextlib.contextmanager
 def cleared(root):
     """Within the block, every module/criterion under ``root`` is in its ``clearState()`` state, except those

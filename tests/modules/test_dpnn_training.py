@@ -37,6 +37,26 @@ def test_grad_param_clip_port():
     np.testing.assert_allclose(grad2.numpy(), grad.numpy(), atol=1e-6)
 
 
+def test_get_parameters_packs_modules_held_in_attributes():
+    """dpnn's Module.lua getParameters rebinds the modules reachable from the one asked (attributes, tables) with
+    its own: a sharedClone kept in a field (dpnn test/test.lua Module_getParameters), in a list too, keeps
+    sharing the flat storages. A hidden module sharing nothing with the tree is left as it is (dpnn would pack
+    it too), so the flat vector holds the tree's parameters."""
+    lin = nn.Linear(3, 4).double()
+    lin.hidden = lin.sharedClone()
+    lin.extra = [lin.sharedClone(), nn.Linear(2, 2).double()]
+    own = lin.extra[1].weight.numpy().copy()
+    params, grads = lin.getParameters()
+    assert params.nElement() == 3 * 4 + 4
+    for twin in (lin.hidden, lin.extra[0]):
+        for p, q in zip(lin.parameters()[0] + lin.parameters()[1], twin.parameters()[0] + twin.parameters()[1]):
+            assert q.storage() is p.storage() and q.storageOffset() == p.storageOffset()
+    params.fill(-1)
+    grads.fill(2)
+    assert lin.hidden.weight.numpy().max() == -1 and lin.extra[0].gradBias.numpy().min() == 2
+    np.testing.assert_array_equal(lin.extra[1].weight.numpy(), own)
+
+
 def test_grad_param_clip_module_local_matches_numpy():
     """dpnn Module.lua gradParamClip(cutoff, moduleLocal): each leaf clipped on its own, the root of the
     sum of squared norms returned; a module's own cutoffNorm overrides the argument."""

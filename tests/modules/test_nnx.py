@@ -117,6 +117,22 @@ def test_resampling_ratios_and_batch():
     np.testing.assert_array_equal(out[1].numpy(), one.forward(x[1]).numpy())
 
 
+def test_resampling_backward_reads_the_output_size_from_grad_output():
+    """nnx generic/SpatialReSampling.c's updateGradInput takes the output size from gradOutput (neither from
+    owidth/oheight nor from a forward): dpnn's test.lua spreads a 4x4 glimpse gradient over an 8x8 input with a
+    resampler built for 8x8 that never ran forward. Against the C loops for that size; a gradOutput of other
+    planes or a side of 1 is refused, naming the module."""
+    x = np.random.RandomState(2).randn(2, 8, 8)
+    go = np.arange(4 * 4, dtype=np.float64).reshape(1, 4, 4).repeat(2, 0)
+    m = nn.SpatialReSampling({'oheight': 8, 'owidth': 8}).double()
+    gi = m.updateGradInput(lg.from_numpy(x), lg.from_numpy(go))
+    np.testing.assert_allclose(gi.numpy(), _resampling_loops(x, 4, 4)[1], rtol=1e-14)
+    with pytest.raises(ValueError, match=r'SpatialReSampling.*gradOutput of size \(2,\)'):
+        m.updateGradInput(lg.from_numpy(x), lg.DoubleTensor(3, 4, 4).zero())
+    with pytest.raises(ValueError, match='SpatialReSampling.*at least 2'):
+        m.updateGradInput(lg.from_numpy(x), lg.DoubleTensor(2, 1, 4).zero())
+
+
 def test_resampling_identity_size_copies():
     """nnx generic/SpatialReSampling.c: with the input's own size every position is a pixel (ratio 1)."""
     x = lg.randn(2, 5, 4)

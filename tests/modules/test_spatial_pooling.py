@@ -348,3 +348,17 @@ def test_max_pooling_with_more_offsets_than_a_byte_holds():
     np.testing.assert_array_equal(m.indices.numpy().reshape(2, 3, 2), want_index)
     g = m.backward(double(x), double(np.ones_like(y))).numpy()
     assert g.sum() == 12 and g.reshape(2, 3, -1)[np.arange(2)[:, None], np.arange(3), want_index[..., 0]].all()
+
+
+def test_whole_float_fields_set_after_construction_are_read_as_integers():
+    """dpnn's SpatialGlimpse (the old one its test.lua keeps) writes ``glimpseSize/size``, a Lua number such as
+    2.0, into an average pooling's kW, kH, dW, dH; THNN reads them as integers. legonn does too, and refuses a
+    fractional one naming the module and the field."""
+    x = lg.randn(1, 2, 8, 8).double()
+    pool = nn.SpatialAveragePooling(2, 2, 2, 2).double()
+    pool.kW = pool.kH = pool.dW = pool.dH = 8 / 2
+    np.testing.assert_array_equal(pool.forward(x).numpy(), nn.SpatialAveragePooling(4, 4, 4, 4).double()
+                                  .forward(x).numpy())
+    pool.kW = 2.5
+    with pytest.raises(TypeError, match=r'SpatialAveragePooling.*\.kW.*2\.5'):
+        pool.forward(x)

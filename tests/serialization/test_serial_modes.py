@@ -49,6 +49,25 @@ def test_serial_port():
         np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-4, atol=1e-6)
 
 
+def test_serial_clone_writes_as_serial_lua():
+    """Torch7's ``clone`` writes and reads the module, so a Serial's clone goes through Serial.lua's write: in
+    medium mode with a tensortype the copy has empty outputs of that type (dpnn test/test.lua Serial); in heavy
+    mode it keeps them. The Serial cloned is untouched, and ``clone(names)`` still shares those tensors."""
+    mlp2 = _mlp().Serial()
+    _trained(mlp2)
+    heavy = mlp2.clone()
+    assert heavy.modules[0].output.nElement() == 28 and heavy.modules[0].output.type() == 'torch.DoubleTensor'
+    mlp2.mediumSerial()
+    mlp2.tensortype = 'torch.FloatTensor'
+    mlp3 = mlp2.clone()
+    assert mlp3.modules[0].output.nElement() == 0 and mlp3.modules[0].output.type() == 'torch.FloatTensor'
+    assert mlp3.modules[0].modules[0].weight.type() == 'torch.FloatTensor'
+    assert mlp2.modules[0].output.nElement() == 28 and mlp2.modules[0].output.type() == 'torch.DoubleTensor'
+    mlp2.tensortype = None
+    shared = mlp2.clone('weight')
+    assert shared.modules[0].modules[0].weight.storage() is mlp2.modules[0].modules[0].weight.storage()
+
+
 def test_what_each_mode_keeps():
     """heavy keeps buffers and gradients, medium drops buffers (output, gradInput, momGradParams, dpnn_input and
     the clearState buffers), light drops the gradients too (they load as None), serialMode(names) drops exactly

@@ -363,9 +363,23 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         """One flat (params, gradParams) pair viewing every parameter of the tree (shared ones once).
 
         Each module's tensors are rebound as views into the flat storages; a second
-        call returns views of the same storages.
+        call returns views of the same storages. As dpnn's Module.lua ("hidden modules ... must also be included
+        in order to maintain shared storage"), the parameters of modules held anywhere else below this one (in
+        attributes, lists, dicts: a sharedClone kept in a field) that view the tree's parameter storages are
+        rebound with them, so they keep sharing instead of staying on the old storages. dpnn packs every hidden
+        module's parameters; legonn leaves out those sharing nothing with the tree (WeightNorm's inner weight,
+        recomputed from its ``v`` and ``g``), so the flat vector holds the tree's parameters only.
         """
-        return flatten_parameters(*self.parameters(), owner=self)
+        params, grads = self.parameters()
+        params, grads, seen = list(params), list(grads), {id(p) for p in params}
+        storages = {id(p.storage()) for p in params}
+        for module in self._nestedModules(everywhere=True):
+            for p, g in zip(*module.parameters()):
+                if id(p) not in seen and id(p.storage()) in storages:
+                    seen.add(id(p))
+                    params.append(p)
+                    grads.append(g)
+        return flatten_parameters(params, grads, owner=self)
 
     @staticmethod
     def flatten(tensors):
@@ -430,9 +444,10 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         for each time step (rnn's Module.lua)."""
         return self.sharedClone(shareParams, shareGradParams, True)
 
-    def _nestedModules(self):
+    def _nestedModules(self, everywhere=False):
         """The modules held anywhere below this one (in attributes, lists, tuples and dicts: children, step
-        clones, aliases), each once, this one excluded; the walk stops at a module it takes as a whole."""
+        clones, aliases), each once, this one excluded; the walk stops at a module sharedClone takes as a whole
+        (a recurrent one or one with its own ``dpnn_sharedClone``) unless ``everywhere``."""
         found, seen = [], {id(self)}
 
         def walk(value):
@@ -441,7 +456,7 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
                     return
                 seen.add(id(value))
                 found.append(value)
-                if value.dpnn_stepclone or value.dpnn_sharedClone is not None:
+                if not everywhere and (value.dpnn_stepclone or value.dpnn_sharedClone is not None):
                     return
                 value = value.__dict__
             if isinstance(value, dict):
