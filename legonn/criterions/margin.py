@@ -5,7 +5,7 @@ from ..tensor import Tensor
 from ..tensor.pointwise import sigmoid_into
 from ..tensor.scatter_kernels import index_bounds
 from ..tensor.introspection import typename as lua_typename
-from .criterion import Criterion, loss_scalar
+from .criterion import ALWAYS_AVERAGES, Criterion, loss_scalar
 from .elementwise import _ElementwiseCriterion
 
 
@@ -37,8 +37,12 @@ class MarginCriterion(_ElementwiseCriterion):
 
 
 class SoftMarginCriterion(_ElementwiseCriterion):
-    """Two-class logistic loss: sum_i log(1 + exp(-y_i x_i)) for targets y in {-1, 1}
-    (averaged with ``sizeAverage``). ``SoftMarginCriterion(sizeAverage=True)``."""
+    """Two-class logistic loss: sum_i log(1 + exp(-y_i x_i)) for targets y in {-1, 1}, averaged over the
+    elements. ``SoftMarginCriterion()`` takes no argument, as Torch7's: to sum, set ``sizeAverage = False``."""
+    unread_arguments_note = ALWAYS_AVERAGES
+
+    def __init__(self):
+        super().__init__()
 
     def _terms(self, x, t, xp):
         return _softplus(-x * t, xp)

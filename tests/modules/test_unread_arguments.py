@@ -24,6 +24,27 @@ def test_an_argument_the_constructor_has_no_parameter_for_is_refused_by_name(mak
     assert 'docs/porting.md' in message
 
 
+@pytest.mark.parametrize('name', ['SoftMarginCriterion', 'DistKLDivCriterion'])
+def test_a_sizeaverage_torch7_never_reads_is_refused_saying_it_averages(name):
+    """SoftMarginCriterion.lua's and DistKLDivCriterion.lua's __init() read no argument and set sizeAverage
+    true: torch/cunn's test.lua's ``nn.SoftMarginCriterion(sizeAverage == 1)`` averages for 0 too. legonn
+    refuses the argument (read as sizeAverage, a false would sum) and says how to sum."""
+    cls = getattr(nn, name)
+    for args, kwargs, given in (((False,), {}, 'False'), ((), {'sizeAverage': True}, 'sizeAverage=True')):
+        with pytest.raises(TypeError) as err:
+            cls(*args, **kwargs)
+        message = str(err.value)
+        assert message.startswith(f"nn.{name}({given}): its constructor takes no arguments")
+        assert "always averages" in message and "set crit.sizeAverage = False" in message
+        assert "nn.ConcatTable(2)" not in message   # the class's own advice, not the general one
+    x, t = lg.DoubleTensor([[0.5, -1.0], [2.0, 0.25]]), lg.DoubleTensor([[1.0, 0.5], [-1.0, 0.25]])
+    crit = cls().double()
+    assert crit.sizeAverage is True
+    mean = crit.forward(x, t)
+    crit.sizeAverage = False
+    assert crit.forward(x, t) == pytest.approx(4 * mean, rel=1e-12)
+
+
 def test_a_user_module_without_its_own_constructor_is_named_too():
     class Clip01(nn.Module):
         def updateOutput(self, input):

@@ -123,6 +123,15 @@ def _size_averaged(name):
     return lambda: lua_criterion(name, sizeAverage=True)
 
 
+def _summing(cls):
+    """``cls()`` set to sum afterwards, as a Lua program does where the constructor takes no sizeAverage."""
+    def make():
+        crit = cls()
+        crit.sizeAverage = False
+        return crit
+    return make
+
+
 _TABLE = [Double(), Double()]   # the gradInput of L1HingeEmbedding.lua's and CosineEmbedding.lua's constructors
 _MATRIX, _SECOND, _PAIR = (lambda: _values((4, 3))), (lambda: _values((4, 3), 1)), (lambda: _pairs((4, 3)))
 
@@ -144,6 +153,8 @@ LUA_CRITERIONS = [
      lambda: nn.MarginCriterion(0.5), _MATRIX, lambda: _signs((4, 3))),
     ('SoftMarginCriterion', _size_averaged('SoftMarginCriterion'), nn.SoftMarginCriterion, _MATRIX,
      lambda: _signs((4, 3))),
+    ('SoftMarginCriterion-sum', lambda: lua_criterion('SoftMarginCriterion', sizeAverage=False),
+     _summing(nn.SoftMarginCriterion), _MATRIX, lambda: _signs((4, 3))),
     ('SpatialClassNLLCriterion',
      lambda: lua_criterion('SpatialClassNLLCriterion', sizeAverage=True, weights=Double(_W), **_nll_buffers()),
      lambda: nn.SpatialClassNLLCriterion(Double(_W)), lambda: _values((2, 3, 2, 2)),
@@ -154,6 +165,8 @@ LUA_CRITERIONS = [
      lambda: nn.ClassSimplexCriterion(4).double(), lambda: _values((3, 4)), lambda: Long([0, 3, 1])),
     ('DistKLDivCriterion', _size_averaged('DistKLDivCriterion'), nn.DistKLDivCriterion, _MATRIX,
      lambda: _values((4, 3), 1, True)),
+    ('DistKLDivCriterion-sum', lambda: lua_criterion('DistKLDivCriterion', sizeAverage=False),
+     _summing(nn.DistKLDivCriterion), _MATRIX, lambda: _values((4, 3), 1, True)),
     ('MultiCriterion',
      lambda: lua_criterion('MultiCriterion', criterions=[_lua_mse(), _size_averaged('AbsCriterion')()],
                            weights=lg.DoubleStorage([0.5, 1.0])),

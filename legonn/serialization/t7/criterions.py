@@ -50,6 +50,12 @@ def _cross_entropy_ignore_index(criterion, f):
     _ignore_index(criterion.nll, _inner_nll(f))
 
 
+def _size_average_after(criterion, f):
+    """The sizeAverage of a criterion whose constructor takes none (SoftMarginCriterion.lua's and
+    DistKLDivCriterion.lua's set it true): a file keeps the value the program set on it afterwards."""
+    criterion.sizeAverage = f.flag('sizeAverage', True)
+
+
 def _entries(f, key):
     """A Lua list field as a list (an empty Lua table reads as an empty dict)."""
     v = f.get(key)
@@ -79,7 +85,7 @@ ARGUMENTS = {
     'BCECriterion': _weights_and_size_average,
     'MultiLabelSoftMarginCriterion': _weights_and_size_average,
     'MSECriterion': _size_average, 'AbsCriterion': _size_average, 'SmoothL1Criterion': _size_average,
-    'SoftMarginCriterion': _size_average, 'DistKLDivCriterion': _size_average,
+    'SoftMarginCriterion': lambda f: (), 'DistKLDivCriterion': lambda f: (),
     'MultiLabelMarginCriterion': _size_average, 'DistanceRatioCriterion': _size_average,
     'SpatialAutoCropMSECriterion': _size_average,
     'MarginCriterion': _margin_and_size_average(1),
@@ -101,7 +107,8 @@ ARGUMENTS = {
     'L1Penalty': lambda f: (f.number('l1weight'), f.flag('sizeAverage'), f.flag('provideOutput', True)),
 }
 FINISH = {'MultiCriterion': _add_criterions, 'ParallelCriterion': _add_criterions,
-          'ClassNLLCriterion': _ignore_index, 'CrossEntropyCriterion': _cross_entropy_ignore_index}
+          'ClassNLLCriterion': _ignore_index, 'CrossEntropyCriterion': _cross_entropy_ignore_index,
+          'SoftMarginCriterion': _size_average_after, 'DistKLDivCriterion': _size_average_after}
 
 _SIZE_AVERAGE = ('sizeAverage',)
 _WEIGHTED = ('weights', 'sizeAverage')
