@@ -4,7 +4,7 @@ import time
 
 import numpy as np
 
-from ..modules.base.errors import name_error
+from ..modules.base.errors import input_error
 from ..modules.base.module import Module
 from ..modules.base.zero_rows import first_tensor
 from ..tensor import tensor_class
@@ -142,30 +142,30 @@ class NaN(Decorator):
         super().__init__(module)
         self.id = NaN.newId() if id is None else id
 
-    def _found(self, where):
-        # NaN.lua's error text, after the module's path as every legonn error starts
-        return name_error(self, ValueError(f"NaN found in {where} of module :\n{self!r}"))
+    def _found(self, checked, where):
+        # NaN.lua's error text, as what came where a legonn error says what it expected
+        return input_error(self, f"no NaN in the {checked}", f"NaN found in {where} of module :\n{self!r}")
 
     def updateOutput(self, input):
         out = super().updateOutput(input)
         if _is_nan(out):
             if _is_nan(input):
-                raise self._found('input')
+                raise self._found('output', 'input')
             if _is_nan(self.parameters()[0]):
-                raise self._found('parameters')
-            raise self._found('output')
+                raise self._found('output', 'parameters')
+            raise self._found('output', 'output')
         return out
 
     def updateGradInput(self, input, gradOutput):
         grad = super().updateGradInput(input, gradOutput)
         if _is_nan(grad):
-            raise self._found('gradOutput' if _is_nan(gradOutput) else 'gradInput')
+            raise self._found('gradInput', 'gradOutput' if _is_nan(gradOutput) else 'gradInput')
         return grad
 
     def accGradParameters(self, input, gradOutput, scale=1):
         super().accGradParameters(input, gradOutput, scale)
         if _is_nan(self.parameters()[1]):
-            raise self._found('gradParameters')
+            raise self._found('parameter gradients', 'gradParameters')
 
     def __repr__(self):
         return f'{lua_typename(self)}({self.id}) @ ' + repr(self.modules[0])

@@ -65,11 +65,14 @@ def _nan_error(m, call, *args):
 
 
 def test_nan_reports_where():
-    """NaN.lua's messages, after the module's path: the input, then the parameters, are blamed for a NaN
-    output before the output itself; a NaN gradInput blames gradOutput first; then the parameter gradients."""
+    """NaN.lua's messages, as what came after the module's path and what it expected: the input, then the
+    parameters, are blamed for a NaN output before the output itself; a NaN gradInput blames gradOutput first;
+    then the parameter gradients."""
     lin = nn.Linear(2, 2).double()
     m = nn.NaN(lin, 3)
-    shown = 'NaN(3) @ Linear(2 -> 2): NaN found in {} of module :\nnn.NaN(3) @ nn.Linear(2 -> 2)'
+    lua = 'NaN found in {} of module :\nnn.NaN(3) @ nn.Linear(2 -> 2)'
+    shown, grad_input = ('NaN(3) @ Linear(2 -> 2): expected no NaN in the ' + what + ', got ' + lua
+                         for what in ('output', 'gradInput'))
     assert _nan_error(m, 'forward', np.array([np.nan, 1.0])) == shown.format('input')
     # a sum that is NaN counts, as recursiveIsNaN's tensor:sum(): both infinities, none of them a NaN
     lin.weight.array[:] = np.eye(2)
@@ -83,13 +86,14 @@ def test_nan_reports_where():
     assert _nan_error(m, 'forward', np.array([0.0, 1.0])) == shown.format('output')
     lin.reset()
     m.forward(np.array([1.0, 1.0]))
-    assert _nan_error(m, 'updateGradInput', np.ones(2), np.array([np.nan, 0])) == shown.format('gradOutput')
+    assert _nan_error(m, 'updateGradInput', np.ones(2), np.array([np.nan, 0])) == grad_input.format('gradOutput')
     lin.gradBias.array[1] = np.nan
-    assert _nan_error(m, 'accGradParameters', np.ones(2), np.ones(2)) == shown.format('gradParameters')
+    assert _nan_error(m, 'accGradParameters', np.ones(2), np.ones(2)) == (
+        'NaN(3) @ Linear(2 -> 2): expected no NaN in the parameter gradients, got ' + lua.format('gradParameters'))
     # inside a container the path grows as for any module's error
     net = nn.Sequential().add(nn.Identity()).add(nn.NaN(nn.Log(), 4))
-    with pytest.raises(ValueError, match=r"^Sequential\[1\] NaN\(4\) @ Log: NaN found in output of module :\n"
-                                         r"nn\.NaN\(4\) @ nn\.Log$"):
+    with pytest.raises(ValueError, match=r"^Sequential\[1\] NaN\(4\) @ Log: expected no NaN in the output, got NaN "
+                                         r"found in output of module :\nnn\.NaN\(4\) @ nn\.Log$"):
         net.forward(lg.DoubleTensor([-1.0]))
 
 
