@@ -2,6 +2,8 @@
 behaviour (type pinning, NaN checks, timing, weight normalisation)."""
 import time
 
+import numpy as np
+
 from ..modules.base.errors import input_error
 from ..modules.base.module import Module
 from ..modules.base.zero_rows import first_tensor
@@ -109,43 +111,61 @@ class DontCast(Decorator):
         return super().clearState('_input', '_gradOutput')
 
 
-def _has_nan(tree):
+# NaN.lua's idseq: the ids NaN.newId hands out, one sequence for the process
+_idseq = 0
+
+
+def _is_nan(tree):
+    """NaN.lua's recursiveIsNaN: whether the sum of some tensor of ``tree`` is NaN (a NaN in it, or both
+    infinities)."""
     if isinstance(tree, list):
-        return any(_has_nan(v) for v in tree)
-    return tree.dtype.kind == 'f' and bool(tree.xp.isnan(tree.array).any())
+        return any(_is_nan(v) for v in tree)
+    if tree.dtype.kind != 'f':
+        return False
+    with np.errstate(invalid='ignore'):   # inf + -inf: the NaN looked for, not a warning to print
+        return bool(tree.xp.isnan(tree.array.sum()))
 
 
 class NaN(Decorator):
     """Raises ValueError, naming the wrapped module, as soon as a NaN appears in its output, gradInput
-    or parameter gradients, saying whether the input, gradOutput or parameters already held one."""
-    _ids = [0]
+    or parameter gradients; the message is NaN.lua's, saying whether the input, gradOutput or parameters
+    already held one. ``NaN(module, id=None)``: without ``id`` the instance takes ``NaN.newId()``."""
+
+    @staticmethod
+    def newId():
+        """The next id of the process's sequence (1, 2, ...), as NaN.lua's ``NaN.newId()``."""
+        global _idseq
+        _idseq += 1
+        return _idseq
 
     def __init__(self, module, id=None):
         super().__init__(module)
-        if id is None:
-            NaN._ids[0] += 1
-            id = NaN._ids[0]
-        self.id = id
+        self.id = NaN.newId() if id is None else id
+
+    def _found(self, checked, where):
+        # NaN.lua's error text, as what came where a legonn error says what it expected
+        return input_error(self, f"no NaN in the {checked}", f"NaN found in {where} of module :\n{self!r}")
 
     def updateOutput(self, input):
         out = super().updateOutput(input)
-        if _has_nan(out):
-            where = 'the input' if _has_nan(input) else 'the parameters' if _has_nan(self.parameters()[0]) else None
-            raise input_error(self, "a finite output", "NaN in the output" + (f" (NaN already in {where})"
-                                                                               if where else ""))
+        if _is_nan(out):
+            if _is_nan(input):
+                raise self._found('output', 'input')
+            if _is_nan(self.parameters()[0]):
+                raise self._found('output', 'parameters')
+            raise self._found('output', 'output')
         return out
 
     def updateGradInput(self, input, gradOutput):
         grad = super().updateGradInput(input, gradOutput)
-        if _has_nan(grad):
-            where = " (NaN already in gradOutput)" if _has_nan(gradOutput) else ""
-            raise input_error(self, "a finite gradInput", "NaN in the gradInput" + where)
+        if _is_nan(grad):
+            raise self._found('gradInput', 'gradOutput' if _is_nan(gradOutput) else 'gradInput')
         return grad
 
     def accGradParameters(self, input, gradOutput, scale=1):
         super().accGradParameters(input, gradOutput, scale)
-        if _has_nan(self.parameters()[1]):
-            raise input_error(self, "finite parameter gradients", "NaN in the parameter gradients")
+        if _is_nan(self.parameters()[1]):
+            raise self._found('parameter gradients', 'gradParameters')
 
     def __repr__(self):
         return f'{lua_typename(self)}({self.id}) @ ' + repr(self.modules[0])

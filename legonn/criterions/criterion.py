@@ -23,6 +23,12 @@ from ..tensor.scatter_kernels import index_bounds
 from ..tensor.conversion import on_gpu
 
 
+# the unread_arguments_note (modules/base/lua_arguments.py) of the criterions whose Torch7 constructor has no
+# sizeAverage: Lua drops a sizeAverage passed there, so nn.SoftMarginCriterion(false) still averages
+ALWAYS_AVERAGES = ("Torch7's constructor reads no sizeAverage and always averages, whatever is passed (a Lua "
+                   "false there still averages): leave the argument out, and to sum set crit.sizeAverage = False")
+
+
 def _is_int(v):
     return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 

@@ -1,11 +1,16 @@
 """DistKLDivCriterion: Kullback-Leibler divergence against a target distribution."""
+from .criterion import ALWAYS_AVERAGES
 from .elementwise import _ElementwiseCriterion
 
 
 class DistKLDivCriterion(_ElementwiseCriterion):
     """loss = sum_i t_i (log t_i - x_i) over t_i > 0, with ``x`` log-probabilities and ``t``
-    probabilities (divided by the element count when ``sizeAverage``).
-    ``DistKLDivCriterion(sizeAverage=True)``; input any shape, target as many elements."""
+    probabilities, divided by the element count. ``DistKLDivCriterion()`` takes no argument, as Torch7's: to
+    sum, set ``sizeAverage = False``. Input any shape, target as many elements."""
+    unread_arguments_note = ALWAYS_AVERAGES
+
+    def __init__(self):
+        super().__init__()
 
     def _terms(self, x, t, xp):
         # THNN's target > 0 ? target * (log(target) - input) : 0; the masked entries read 1 and 0, so that a zero

@@ -1,7 +1,7 @@
 """Embedding losses: HingeEmbeddingCriterion, L1HingeEmbeddingCriterion,
 CosineEmbeddingCriterion, DistanceRatioCriterion."""
 from ..modules.base.errors import input_error
-from .criterion import Criterion, loss_scalar
+from .criterion import ALWAYS_AVERAGES, Criterion, loss_scalar
 from .elementwise import _TargetFree
 from ..tensor.introspection import typename as lua_typename
 
@@ -37,14 +37,16 @@ class HingeEmbeddingCriterion(Criterion):
     """loss = sum_i (x_i if y_i = 1 else max(0, margin - x_i)), for distances x and y in {-1, 1}.
 
     ``HingeEmbeddingCriterion(margin=1)``; input any shape, ``y`` as many elements (or a
-    number for a one-element input). Averaged over elements when ``sizeAverage`` (default).
+    number for a one-element input). Averaged over elements when ``sizeAverage`` (default; as Torch7's, the
+    constructor takes none: set the attribute to sum).
     """
 
     input_kind = 'tensor'
+    unread_arguments_note = ALWAYS_AVERAGES
 
-    def __init__(self, margin=1, sizeAverage=True):
+    def __init__(self, margin=1):
         super().__init__()
-        self.margin, self.sizeAverage = float(margin), sizeAverage
+        self.margin, self.sizeAverage = float(margin), True
 
     def _parts(self, input, y):
         self.checkInput(input)
@@ -111,14 +113,16 @@ class CosineEmbeddingCriterion(Criterion):
 
     ``CosineEmbeddingCriterion(margin=0)``; input ``[x1, x2]`` of ``(dim,)`` or
     ``(batch, dim)``; ``y`` one ±1 per row (a number for one pair). Averaged over rows when
-    ``sizeAverage`` (default). 1e-12 is added to the squared norms, as in Torch7.
+    ``sizeAverage`` (default; as Torch7's, the constructor takes none: set the attribute to sum). 1e-12 is
+    added to the squared norms, as in Torch7.
     """
 
     EPS = 1e-12
+    unread_arguments_note = ALWAYS_AVERAGES
 
-    def __init__(self, margin=0, sizeAverage=True):
+    def __init__(self, margin=0):
         super().__init__()
-        self.margin, self.sizeAverage = float(margin), sizeAverage
+        self.margin, self.sizeAverage = float(margin), True
 
     def _parts(self, input, y):
         x1, x2 = _pair(self, input)

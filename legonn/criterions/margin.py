@@ -5,7 +5,7 @@ from ..tensor import Tensor
 from ..tensor.pointwise import sigmoid_into
 from ..tensor.scatter_kernels import index_bounds
 from ..tensor.introspection import typename as lua_typename
-from .criterion import Criterion, loss_scalar
+from .criterion import ALWAYS_AVERAGES, Criterion, loss_scalar
 from .elementwise import _ElementwiseCriterion
 
 
@@ -20,10 +20,12 @@ def _sigmoid(z, xp):
 
 class MarginCriterion(_ElementwiseCriterion):
     """Two-class hinge loss: sum_i max(0, margin - y_i x_i) for targets y in {-1, 1}
-    (averaged over elements with ``sizeAverage``). ``MarginCriterion(margin=1, sizeAverage=True)``."""
+    (averaged over elements with ``sizeAverage``). ``MarginCriterion(margin=1)``: as Torch7's, the constructor
+    takes no sizeAverage (it averages); set ``sizeAverage = False`` to sum."""
+    unread_arguments_note = ALWAYS_AVERAGES
 
-    def __init__(self, margin=1, sizeAverage=True):
-        super().__init__(sizeAverage)
+    def __init__(self, margin=1):
+        super().__init__()
         self.margin = float(margin)
 
     def _terms(self, x, t, xp):
@@ -37,8 +39,12 @@ class MarginCriterion(_ElementwiseCriterion):
 
 
 class SoftMarginCriterion(_ElementwiseCriterion):
-    """Two-class logistic loss: sum_i log(1 + exp(-y_i x_i)) for targets y in {-1, 1}
-    (averaged with ``sizeAverage``). ``SoftMarginCriterion(sizeAverage=True)``."""
+    """Two-class logistic loss: sum_i log(1 + exp(-y_i x_i)) for targets y in {-1, 1}, averaged over the
+    elements. ``SoftMarginCriterion()`` takes no argument, as Torch7's: to sum, set ``sizeAverage = False``."""
+    unread_arguments_note = ALWAYS_AVERAGES
+
+    def __init__(self):
+        super().__init__()
 
     def _terms(self, x, t, xp):
         return _softplus(-x * t, xp)
@@ -121,15 +127,17 @@ class MultiMarginCriterion(_LabelRows):
 
     ``MultiMarginCriterion(p=1, weights=None, margin=1)``; input ``(dim,)`` or
     ``(batch, dim)``, target one 0-based label per row (an int, list or integer tensor);
-    ``weights`` a 1-D tensor of ``dim`` class weights.
+    ``weights`` a 1-D tensor of ``dim`` class weights. As Torch7's, the constructor takes no
+    sizeAverage (it averages); set ``sizeAverage = False`` to sum.
     """
+    unread_arguments_note = ALWAYS_AVERAGES
 
-    def __init__(self, p=1, weights=None, margin=1, sizeAverage=True):
+    def __init__(self, p=1, weights=None, margin=1):
         super().__init__()
         if p not in (1, 2):
             raise ValueError(f"MultiMarginCriterion: only p = 1 and p = 2 are supported, got {p!r}")
         self.p, self.weights = p, self.classWeights(weights, retype=False)
-        self.margin, self.sizeAverage = float(margin), sizeAverage
+        self.margin, self.sizeAverage = float(margin), True
 
     def _hinge(self, input, target):
         """(rows, labels, z = margin - x_y + x_d with z[y] excluded, per-row weight)."""
@@ -178,12 +186,14 @@ class MultiLabelMarginCriterion(_LabelRows):
     Input ``(dim,)`` or ``(batch, dim)``; the target is an integer tensor of the input's
     size holding each row's 0-based target classes first, then -1 padding (Torch7's 0
     padding, shifted to 0-based): ``[3, 0, -1, -1]`` means classes 3 and 0. A class repeated
-    before the first -1 is an error, so Torch7's 0 padding ported literally fails loudly.
+    before the first -1 is an error, so Torch7's 0 padding ported literally fails loudly. As Torch7's,
+    the constructor takes no argument (it averages); set ``sizeAverage = False`` to sum.
     """
+    unread_arguments_note = ALWAYS_AVERAGES
 
-    def __init__(self, sizeAverage=True):
+    def __init__(self):
         super().__init__()
-        self.sizeAverage = sizeAverage
+        self.sizeAverage = True
 
     def _hinge(self, input, target):
         x = self._rows(input)
@@ -237,12 +247,14 @@ class MarginRankingCriterion(Criterion):
     ``MarginRankingCriterion(margin=1)``. Input ``[x1, x2]`` of equal size (``(batch,)`` or
     one-element tensors); target ``y`` of the same size, or a number for one pair. With ``sizeAverage``
     (default) the sum is divided by ``y.size(0)`` as in Torch7 (the pairs of a 1-D batch; the rows of a
-    2-D one). ``gradInput`` is a list of two.
+    2-D one). ``gradInput`` is a list of two. As Torch7's, the constructor takes no sizeAverage: set the
+    attribute to sum.
     """
+    unread_arguments_note = ALWAYS_AVERAGES
 
-    def __init__(self, margin=1, sizeAverage=True):
+    def __init__(self, margin=1):
         super().__init__()
-        self.margin, self.sizeAverage = float(margin), sizeAverage
+        self.margin, self.sizeAverage = float(margin), True
         self.gradInput = [self.gradInput, self.gradInput.new()]
 
     def _parts(self, input, y):

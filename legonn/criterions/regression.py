@@ -2,6 +2,7 @@
 from ..modules.base.errors import input_error
 from ..modules.base.hessian import diag_hessian_input_buffer
 from ..tensor import Tensor, as_tensor
+from .criterion import ALWAYS_AVERAGES
 from .elementwise import _ElementwiseCriterion, _TargetFree
 from .mse import MSECriterion
 
@@ -33,13 +34,14 @@ class WeightedMSECriterion(MSECriterion):
     """MSE between the input and the target scaled by ``w``: sum_i (x_i - w_i t_i)^2 (Torch7's definition).
 
     ``WeightedMSECriterion(w)``; ``w`` has the target's size, or one sample's size for a
-    batch target (applied to every row). ``sizeAverage`` attribute as MSECriterion. A tensor
-    ``w`` is cloned with its type (Torch7's ``w:clone()``); a NumPy/CuPy array or a list
-    becomes a copy of the criterion's type.
+    batch target (applied to every row). ``sizeAverage`` attribute as MSECriterion (as Torch7's, the
+    constructor takes none). A tensor ``w`` is cloned with its type (Torch7's ``w:clone()``); a NumPy/CuPy
+    array or a list becomes a copy of the criterion's type.
     """
+    unread_arguments_note = ALWAYS_AVERAGES
 
-    def __init__(self, w, sizeAverage=True):
-        super().__init__(sizeAverage)
+    def __init__(self, w):
+        super().__init__()
         if isinstance(w, Tensor):
             self.weight = w.clone()
         else:

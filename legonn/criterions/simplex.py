@@ -6,6 +6,7 @@ import numpy as np
 from ..modules.base.errors import input_error
 from ..tensor import Tensor, default_class
 from ..tensor.introspection import typename as lua_typename
+from .criterion import ALWAYS_AVERAGES
 from .mse import MSECriterion
 
 
@@ -38,9 +39,10 @@ class ClassSimplexCriterion(MSECriterion):
 
     input_ranks = (1, 2)
     takes_labels = True
+    unread_arguments_note = ALWAYS_AVERAGES
 
-    def __init__(self, nClasses, sizeAverage=True):
-        super().__init__(sizeAverage)
+    def __init__(self, nClasses):
+        super().__init__()
         if not isinstance(nClasses, int) or isinstance(nClasses, bool) or nClasses < 2:
             raise ValueError(f"ClassSimplexCriterion: nClasses must be an integer > 1, got {nClasses!r}")
         self.nClasses = nClasses

@@ -48,14 +48,53 @@ def test_decorators_pass_through():
     assert repr(nn.Decorator(inner)) == 'nn.Decorator @ nn.Linear(3 -> 2)'
 
 
+def test_nan_new_id_numbers_the_instances():
+    """NaN.lua: ``NaN.newId()`` advances one sequence of the process, which a NaN built without an id takes;
+    a given id leaves the sequence where it was."""
+    first = nn.NaN.newId()
+    assert nn.NaN(nn.Identity()).id == first + 1
+    assert nn.NaN(nn.Identity(), 'mine').id == 'mine'
+    assert nn.NaN.newId() == first + 2
+    assert nn.NaN(nn.Identity()).id == first + 3
+
+
+def _nan_error(m, call, *args):
+    with pytest.raises(ValueError) as err:
+        getattr(m, call)(*args)
+    return str(err.value)
+
+
 def test_nan_reports_where():
-    m = nn.NaN(nn.Linear(2, 2).double())
-    with pytest.raises(ValueError, match=r"NaN\(\d+\) @ Linear\(2 -> 2\): expected a finite output, got NaN in the "
-                                         r"output \(NaN already in the input\)"):
-        m.forward(np.array([np.nan, 1.0]))
-    m.get(0).weight.array[0, 0] = np.nan
-    with pytest.raises(ValueError, match=r"NaN already in the parameters"):
-        m.forward(np.array([1.0, 1.0]))
+    """NaN.lua's messages, as what came after the module's path and what it expected: the input, then the
+    parameters, are blamed for a NaN output before the output itself; a NaN gradInput blames gradOutput first;
+    then the parameter gradients."""
+    lin = nn.Linear(2, 2).double()
+    m = nn.NaN(lin, 3)
+    lua = 'NaN found in {} of module :\nnn.NaN(3) @ nn.Linear(2 -> 2)'
+    shown, grad_input = ('NaN(3) @ Linear(2 -> 2): expected no NaN in the ' + what + ', got ' + lua
+                         for what in ('output', 'gradInput'))
+    assert _nan_error(m, 'forward', np.array([np.nan, 1.0])) == shown.format('input')
+    # a sum that is NaN counts, as recursiveIsNaN's tensor:sum(): both infinities, none of them a NaN
+    lin.weight.array[:] = np.eye(2)
+    lin.bias.zero()
+    assert _nan_error(m, 'forward', np.array([np.inf, -np.inf])) == shown.format('input')
+    lin.bias.array[0] = np.nan
+    assert _nan_error(m, 'forward', np.array([1.0, 1.0])) == shown.format('parameters')
+    lin.bias.array[0] = 0
+    # an infinite weight sums to no NaN: a NaN output it makes (inf * 0) is the output's
+    lin.weight.array[:] = [[np.inf, 0], [0, 1]]
+    assert _nan_error(m, 'forward', np.array([0.0, 1.0])) == shown.format('output')
+    lin.reset()
+    m.forward(np.array([1.0, 1.0]))
+    assert _nan_error(m, 'updateGradInput', np.ones(2), np.array([np.nan, 0])) == grad_input.format('gradOutput')
+    lin.gradBias.array[1] = np.nan
+    assert _nan_error(m, 'accGradParameters', np.ones(2), np.ones(2)) == (
+        'NaN(3) @ Linear(2 -> 2): expected no NaN in the parameter gradients, got ' + lua.format('gradParameters'))
+    # inside a container the path grows as for any module's error
+    net = nn.Sequential().add(nn.Identity()).add(nn.NaN(nn.Log(), 4))
+    with pytest.raises(ValueError, match=r"^Sequential\[1\] NaN\(4\) @ Log: expected no NaN in the output, got NaN "
+                                         r"found in output of module :\nnn\.NaN\(4\) @ nn\.Log$"):
+        net.forward(lg.DoubleTensor([-1.0]))
 
 
 def test_profile_counts_and_prints(capsys):

@@ -25,6 +25,12 @@ def _cuda(x):
     return _tree(x, lambda t: on_gpu(t) if isinstance(t, lg.Tensor) else t)
 
 
+def summing(crit):
+    """``crit`` set to sum: Torch7's constructor takes no sizeAverage, a sum is asked for after it."""
+    crit.sizeAverage = False
+    return crit
+
+
 def assert_criterion_gradient(criterion, input, target, tol=1e-6):
     """backward agrees with central differences of forward, in float64."""
     criterion.double()

@@ -4,7 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.criterions.criterion_checks import case_tests
+from tests.criterions.criterion_checks import case_tests, summing
 
 RNG = np.random.default_rng(15)
 LOGP = np.log(RNG.dirichlet(np.ones(4), size=3))
@@ -18,12 +18,12 @@ def kl(x, t):
 
 # name -> (factory, input, target, NumPy loss)
 CASES = {'mean': (lambda: nn.DistKLDivCriterion(), LOGP, P, kl(LOGP, P).mean()),
-         'sum': (lambda: nn.DistKLDivCriterion(False), LOGP[0], P[0], kl(LOGP[0], P[0]).sum())}
+         'sum': (lambda: summing(nn.DistKLDivCriterion()), LOGP[0], P[0], kl(LOGP[0], P[0]).sum())}
 test_gradient, test_loss_matches_numpy, test_type_roundtrip, test_gpu = case_tests(CASES)
 
 
 def test_kl_of_a_distribution_with_itself_is_zero_and_gradient_is_minus_target():
-    crit = nn.DistKLDivCriterion(False).double()
+    crit = summing(nn.DistKLDivCriterion()).double()
     t = lg.DoubleTensor(P)
     assert abs(crit.forward(lg.DoubleTensor(np.log(np.where(P > 0, P, 1))), t)) < 1e-12
     np.testing.assert_allclose(crit.backward(lg.DoubleTensor(LOGP), t).numpy(), -P)

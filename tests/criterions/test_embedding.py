@@ -4,7 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.criterions.criterion_checks import case_tests
+from tests.criterions.criterion_checks import case_tests, summing
 
 RNG = np.random.default_rng(12)
 D = RNG.uniform(0, 2, size=(3, 4))
@@ -28,7 +28,7 @@ L1 = np.abs(A - B).sum()
 CASES = {
     'HingeEmbedding': (lambda: nn.HingeEmbeddingCriterion(1.2), D, SIGNS,
                        np.where(SIGNS == 1, D, np.maximum(1.2 - D, 0)).mean()),
-    'HingeEmbedding-sum': (lambda: nn.HingeEmbeddingCriterion(1, False), D, SIGNS,
+    'HingeEmbedding-sum': (lambda: summing(nn.HingeEmbeddingCriterion(1)), D, SIGNS,
                            np.where(SIGNS == 1, D, np.maximum(1 - D, 0)).sum()),
     'L1HingeEmbedding-similar': (lambda: nn.L1HingeEmbeddingCriterion(), [A, B], 1, L1),
     'L1HingeEmbedding-dissimilar': (lambda: nn.L1HingeEmbeddingCriterion(L1 + 2), [A, B], -1, 2.0),

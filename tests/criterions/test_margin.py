@@ -5,7 +5,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.criterions.criterion_checks import case_tests
+from tests.criterions.criterion_checks import case_tests, summing
 
 RNG = np.random.default_rng(11)
 X = RNG.normal(size=(3, 5))
@@ -47,7 +47,7 @@ def soft_multilabel(x, t, w=1):
 # name -> (factory, input, target, NumPy loss)
 CASES = {
     'Margin': (lambda: nn.MarginCriterion(0.7), X, SIGNS, np.maximum(0.7 - X * SIGNS, 0).mean()),
-    'Margin-sum': (lambda: nn.MarginCriterion(1, False), X, SIGNS, np.maximum(1 - X * SIGNS, 0).sum()),
+    'Margin-sum': (lambda: summing(nn.MarginCriterion(1)), X, SIGNS, np.maximum(1 - X * SIGNS, 0).sum()),
     'SoftMargin': (lambda: nn.SoftMarginCriterion(), X, SIGNS, np.log1p(np.exp(-X * SIGNS)).mean()),
     'MultiMargin': (lambda: nn.MultiMarginCriterion(), X, LABELS, multi_margin(X, LABELS)),
     'MultiMargin-p2-weights': (lambda: nn.MultiMarginCriterion(2, lg.DoubleTensor(W5), 0.5), X, LABELS,

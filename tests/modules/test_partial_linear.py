@@ -26,7 +26,7 @@ def test_matches_linear_rows_and_only_partition_gets_gradient():
     m = _partial().double()
     x = _input((3, 4))
     w, b = m.weight.numpy(), m.bias.numpy()
-    np.testing.assert_allclose(m.forward(x).numpy(), x.numpy() @ w[[5, 0, 2]].T + b[[5, 0, 2]], rtol=1e-13)
+    np.testing.assert_allclose(m.forward(x).numpy(), x.numpy() @ w[[5, 0, 2]].T + b[0, [5, 0, 2]], rtol=1e-13)
     m.zeroGradParameters()
     m.backward(x, lg.DoubleTensor(3, 3).fill(1))
     assert not m.gradWeight.numpy()[[1, 3, 4]].any() and m.gradWeight.numpy()[[0, 2, 5]].any()
@@ -46,7 +46,7 @@ def test_gpu():
     x = _input((2, 4)).cuda()
     m.bias.uniform(-1, 1)   # the network leaves the bias out
     np.testing.assert_allclose(m.network.forward([x, m.partition]).float().numpy(),
-                               (m.forward(x) - m.bias.view(1, 6)).float().numpy(), rtol=1e-5)
+                               (m.forward(x) - m.bias).float().numpy(), rtol=1e-5)
 
 
 def test_bad_partition_and_input():
@@ -66,6 +66,65 @@ def test_network_is_the_lua_net_around_this_modules_weight():
     assert table.weight is m.weight and table.gradWeight is m.gradWeight
     x = _input((3, 4))
     np.testing.assert_allclose(m.network.forward([x, m.partition]).numpy(),
-                               m.forward(x).numpy() - m.bias.numpy()[[5, 0, 2]], rtol=1e-13)
+                               m.forward(x).numpy() - m.bias.numpy()[0, [5, 0, 2]], rtol=1e-13)
     m.network.get(0).get(1).weight.fill(2)
     assert (m.weight.numpy() == 2).all()
+
+
+def test_bias_is_the_lua_row_and_the_network_is_built_once():
+    """PartialLinear.lua: ``self.bias = torch.Tensor(1, outputsize)``, and ``network`` made by the constructor,
+    so a tensor assigned to its LookupTable's weight is the module's weight from then on (parameters() reads
+    ``network:get(1):get(2).weight``)."""
+    m = _partial().double()
+    assert tuple(m.bias.size()) == (1, 6) and tuple(m.gradBias.size()) == (1, 6)
+    assert m.network is m.network
+    params, grads = m.getParameters()
+    assert params.nElement() == 6 * 4 + 6 and grads.nElement() == 6 * 4 + 6
+    table = m.network.get(0).get(1)
+    table.weight = lg.DoubleTensor(6, 4).fill(0.5)
+    table.gradWeight = lg.DoubleTensor(6, 4).zero()
+    assert m.weight is table.weight and m.parameters()[0][0] is table.weight
+    x = _input((3, 4))
+    expected = x.numpy().sum(axis=1, keepdims=True) * 0.5 + m.bias.numpy()[0, [5, 0, 2]]
+    np.testing.assert_allclose(m.forward(x).numpy(), expected, rtol=1e-13)
+    m.backward(x, lg.DoubleTensor(3, 3).fill(1))
+    np.testing.assert_allclose(table.gradWeight.numpy()[[5, 0, 2]], np.tile(x.numpy().sum(axis=0), (3, 1)))
+    assert m.gradBias.numpy()[0, [5, 0, 2]].tolist() == [3, 3, 3] and not m.gradBias.numpy()[0, [1, 3, 4]].any()
+
+
+def test_a_module_saved_with_its_own_weight_and_a_vector_bias_loads(tmp_path):
+    """lg.load of a PartialLinear saved before it held Lua's network (weight and gradWeight its own fields, bias
+    ``(outputsize,)``): the network is built around the saved tensors, the bias becomes the row, in place, and no
+    random number is drawn."""
+    m = _partial().double()
+    x = _input((3, 4))
+    expected = m.forward(x).numpy().copy()
+    state = m.__dict__
+    table = state.pop('network').get(0).get(1)
+    state['weight'], state['gradWeight'] = table.weight, table.gradWeight
+    state['bias'].resize(6)
+    state['gradBias'].resize(6)
+    path = str(tmp_path / 'old.lg')
+    lg.save(path, nn.Sequential().add(m))
+    lg.manualSeed(5)
+    draws = lg.randn(3).numpy()
+    lg.manualSeed(5)
+    loaded = lg.load(path).get(0)
+    np.testing.assert_array_equal(lg.randn(3).numpy(), draws)
+    assert tuple(loaded.bias.size()) == (1, 6) and tuple(loaded.gradBias.size()) == (1, 6)
+    assert loaded.network.get(0).get(1).weight is loaded.weight and 'weight' not in loaded.__dict__
+    np.testing.assert_allclose(loaded.forward(x).numpy(), expected, rtol=1e-13)
+    assert_jacobian(loaded, x)
+
+
+def test_a_saved_network_of_another_shape_is_refused(tmp_path):
+    m = nn.PartialLinear(4, 6)
+    m.network.get(0).get(1).weight = lg.FloatTensor(5, 4)
+    path = str(tmp_path / 'bad.lg')
+    lg.save(path, m)
+    with pytest.raises(lg.FormatError, match=r"PartialLinear: weight must be of size 6x4, got \(5, 4\)"):
+        lg.load(path)
+    m.network = nn.Sequential().add(nn.Identity())
+    lg.save(path, m)
+    with pytest.raises(lg.FormatError, match=r"PartialLinear: network must be PartialLinear.lua's"):
+        lg.load(path)

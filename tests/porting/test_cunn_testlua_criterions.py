@@ -428,8 +428,8 @@ def test_SmoothL1():
 
 def test_SoftMarginCriterion():
     """test.lua lines 3636-3663. Torch7's SoftMarginCriterion.lua takes no constructor argument, so the Lua's
-    ``nn.SoftMarginCriterion(sizeAverage == 1)`` averages in both loops; legonn reads the argument as
-    ``sizeAverage``, so it is left out (docs/porting.md's row on these two criterions)."""
+    ``nn.SoftMarginCriterion(sizeAverage == 1)`` averages in both loops; legonn's constructor refuses the
+    argument as Torch7's reads none, so it is left out (docs/porting.md's row on these criterions)."""
     for sizeAverage in range(0, 2):
         for typename in typenames:
             size = random.randint(3000, 5000)

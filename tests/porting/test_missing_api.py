@@ -67,11 +67,14 @@ def test_dropout_stochastic_inference():
 
 
 def test_soft_margin_criterion_size_average():
-    """torch/nn SoftMarginCriterion.lua: loss = sum log(1 + exp(-y x)) / n with sizeAverage, the sum without."""
+    """torch/nn SoftMarginCriterion.lua: loss = sum log(1 + exp(-y x)) / n with sizeAverage, the sum without
+    (set after construction: the constructor takes no argument)."""
     x, y = np.array([0.5, -1.0, 2.0]), np.array([1.0, 1.0, -1.0])
     total = np.log1p(np.exp(-y * x)).sum()
-    assert nn.SoftMarginCriterion(False).double().forward(x, y) == pytest.approx(total, rel=1e-12)
-    assert nn.SoftMarginCriterion().double().forward(x, y) == pytest.approx(total / 3, rel=1e-12)
+    crit = nn.SoftMarginCriterion().double()
+    assert crit.forward(x, y) == pytest.approx(total / 3, rel=1e-12)
+    crit.sizeAverage = False
+    assert crit.forward(x, y) == pytest.approx(total, rel=1e-12)
 
 
 def _prelu_reference(x, w):

@@ -13,6 +13,7 @@ from legonn import nn
 from legonn.serialization import FormatError
 from legonn.serialization.t7 import criterions, wrappers
 from legonn.serialization.t7.reader import TorchObject
+from tests.criterions.criterion_checks import summing
 
 from .test_t7_module_writer import assert_same_passes, round_trip
 
@@ -144,6 +145,8 @@ LUA_CRITERIONS = [
      lambda: nn.MarginCriterion(0.5), _MATRIX, lambda: _signs((4, 3))),
     ('SoftMarginCriterion', _size_averaged('SoftMarginCriterion'), nn.SoftMarginCriterion, _MATRIX,
      lambda: _signs((4, 3))),
+    ('SoftMarginCriterion-sum', lambda: lua_criterion('SoftMarginCriterion', sizeAverage=False),
+     lambda: summing(nn.SoftMarginCriterion()), _MATRIX, lambda: _signs((4, 3))),
     ('SpatialClassNLLCriterion',
      lambda: lua_criterion('SpatialClassNLLCriterion', sizeAverage=True, weights=Double(_W), **_nll_buffers()),
      lambda: nn.SpatialClassNLLCriterion(Double(_W)), lambda: _values((2, 3, 2, 2)),
@@ -154,6 +157,8 @@ LUA_CRITERIONS = [
      lambda: nn.ClassSimplexCriterion(4).double(), lambda: _values((3, 4)), lambda: Long([0, 3, 1])),
     ('DistKLDivCriterion', _size_averaged('DistKLDivCriterion'), nn.DistKLDivCriterion, _MATRIX,
      lambda: _values((4, 3), 1, True)),
+    ('DistKLDivCriterion-sum', lambda: lua_criterion('DistKLDivCriterion', sizeAverage=False),
+     lambda: summing(nn.DistKLDivCriterion()), _MATRIX, lambda: _values((4, 3), 1, True)),
     ('MultiCriterion',
      lambda: lua_criterion('MultiCriterion', criterions=[_lua_mse(), _size_averaged('AbsCriterion')()],
                            weights=lg.DoubleStorage([0.5, 1.0])),
@@ -254,6 +259,17 @@ def test_modules_saved_by_torch7_load_as_their_arguments_build_them(name, saved,
     assert type(loaded) is type(expected)
     _assert_close(loaded.parameters()[0] or [], expected.parameters()[0] or [])
     assert_same_passes(loaded, expected, data(), _assert_close)
+
+
+@pytest.mark.parametrize('name', criterions._AVERAGING)
+def test_a_sizeaverage_the_lua_set_after_construction_is_kept(name):
+    """These classes' Lua constructors read no sizeAverage (nor do legonn's): a file's false, set by the program
+    afterwards, still sums once loaded."""
+    saved = next(c[1] for c in LUA_CRITERIONS if c[0] == name)()
+    saved['sizeAverage'] = False
+    assert round_trip(saved).sizeAverage is False
+    saved['sizeAverage'] = True
+    assert round_trip(saved).sizeAverage is True
 
 
 def test_every_class_of_the_family_tables_is_covered_by_torch7_objects():

@@ -262,7 +262,7 @@ def test_lua_sequentials_give_their_parameters_to_the_one_legonn_module():
     partial = round_trip(_lua('PartialLinear', **_PARTIAL_LINEAR))
     table = _PARTIAL_LINEAR['network']['modules'][0]['modules'][1]
     np.testing.assert_array_equal(partial.weight.numpy(), table['weight'].numpy())
-    np.testing.assert_array_equal(partial.bias.numpy(), _PARTIAL_LINEAR['bias'].ravel())
+    np.testing.assert_array_equal(partial.bias.numpy(), _PARTIAL_LINEAR['bias'])   # the Lua's row, as saved
     assert partial.partition.numpy().tolist() == [2, 0]
     with pytest.raises(lg.serialization.FormatError, match="'partition' must hold 1-based column numbers"):
         round_trip(_lua('PartialLinear', **dict(_PARTIAL_LINEAR, partition=np.array([0.0, 1]))))

@@ -20,7 +20,9 @@ Lua also drops arguments a constructor never reads: e-lab/ENet's
 ``nn.ConcatTable(2)`` and waifu2x's ``nn.Sigmoid(true)`` build the plain module.
 legonn refuses them (a number there is usually a misread dimension), with a
 message naming the class, never only the ancestor whose ``__init__`` Python
-reports.
+reports. A class whose refused argument a reader may take for another meaning
+(``nn.SoftMarginCriterion(false)`` still averages in Torch7) says what to
+write instead in its ``unread_arguments_note``.
 """
 import functools
 import inspect
@@ -69,6 +71,15 @@ def _constructor_signature(cls):
     return inspect.signature(cls.__init__)
 
 
+def _unread_note(cls):
+    """What to write instead, for the class whose ``__init__`` ``cls`` runs: its ``unread_arguments_note``
+    (where dropping the argument changes what a Lua reader expects), else the general advice."""
+    owner = next(klass for klass in cls.__mro__ if '__init__' in vars(klass))
+    return vars(owner).get('unread_arguments_note') or (
+        "Torch7 drops arguments a constructor never reads (nn.ConcatTable(2), nn.Sigmoid(true)), legonn "
+        "refuses them: leave them out")
+
+
 def refuse_unread_arguments(cls, args, kwargs):
     """Raise a TypeError naming ``cls`` (its Lua name, 'nn.Sigmoid') when its constructor is given arguments
     it has no parameter for; called before the object is made, so the message is the class's, not Python's
@@ -83,9 +94,7 @@ def refuse_unread_arguments(cls, args, kwargs):
         takes = f"({', '.join(str(p) for p in params)})" if params else "no arguments"
         given = ', '.join([repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()])
         raise TypeError(f"{lua_class_name(cls)}({given}): its constructor takes "
-                        f"{takes} ({err}); Torch7 drops arguments a constructor never reads "
-                        f"(nn.ConcatTable(2), nn.Sigmoid(true)), legonn refuses them: leave them out "
-                        f"(docs/porting.md)") from None
+                        f"{takes} ({err}); {_unread_note(cls)} (docs/porting.md)") from None
 
 
 def table_arguments(owner, params, names, defaults):

@@ -22,8 +22,8 @@ def _weights_and_size_average(f):
     return (f.tensor('weights'), f.flag('sizeAverage', True))
 
 
-def _margin_and_size_average(default):
-    return lambda f: (f.number('margin', default), f.flag('sizeAverage', True))
+def _margin(default):
+    return lambda f: (f.number('margin', default),)
 
 
 def _inner_nll(f):
@@ -48,6 +48,12 @@ def _ignore_index(criterion, f):
 
 def _cross_entropy_ignore_index(criterion, f):
     _ignore_index(criterion.nll, _inner_nll(f))
+
+
+def _size_average_after(criterion, f):
+    """The sizeAverage of a criterion whose Lua constructor takes none and sets it true (_AVERAGING): a file
+    keeps the value the program set on it afterwards."""
+    criterion.sizeAverage = f.flag('sizeAverage', True)
 
 
 def _entries(f, key):
@@ -79,18 +85,15 @@ ARGUMENTS = {
     'BCECriterion': _weights_and_size_average,
     'MultiLabelSoftMarginCriterion': _weights_and_size_average,
     'MSECriterion': _size_average, 'AbsCriterion': _size_average, 'SmoothL1Criterion': _size_average,
-    'SoftMarginCriterion': _size_average, 'DistKLDivCriterion': _size_average,
-    'MultiLabelMarginCriterion': _size_average, 'DistanceRatioCriterion': _size_average,
+    'SoftMarginCriterion': lambda f: (), 'DistKLDivCriterion': lambda f: (),
+    'MultiLabelMarginCriterion': lambda f: (), 'DistanceRatioCriterion': _size_average,
     'SpatialAutoCropMSECriterion': _size_average,
-    'MarginCriterion': _margin_and_size_average(1),
-    'HingeEmbeddingCriterion': _margin_and_size_average(1),
-    'CosineEmbeddingCriterion': _margin_and_size_average(0),
-    'MarginRankingCriterion': _margin_and_size_average(1),
+    'MarginCriterion': _margin(1), 'HingeEmbeddingCriterion': _margin(1), 'CosineEmbeddingCriterion': _margin(0),
+    'MarginRankingCriterion': _margin(1),
     'L1HingeEmbeddingCriterion': lambda f: (f.number('margin', 1),),
-    'MultiMarginCriterion': lambda f: (f.int('p', 1), f.tensor('weights'), f.number('margin', 1),
-                                       f.flag('sizeAverage', True)),
-    'WeightedMSECriterion': lambda f: (f.tensor('weight', True), f.flag('sizeAverage', True)),
-    'ClassSimplexCriterion': lambda f: (f.int('nClasses'), f.flag('sizeAverage', True)),
+    'MultiMarginCriterion': lambda f: (f.int('p', 1), f.tensor('weights'), f.number('margin', 1)),
+    'WeightedMSECriterion': lambda f: (f.tensor('weight', True),),
+    'ClassSimplexCriterion': lambda f: (f.int('nClasses'),),
     'L1Cost': lambda f: (),
     'MultiCriterion': lambda f: (),
     'ParallelCriterion': lambda f: (f.flag('repeatTarget'),),   # nil unless given
@@ -100,8 +103,13 @@ ARGUMENTS = {
     # L1Penalty.lua: sizeAverage = sizeAverage or false
     'L1Penalty': lambda f: (f.number('l1weight'), f.flag('sizeAverage'), f.flag('provideOutput', True)),
 }
+# the classes whose Lua constructor reads no sizeAverage (it sets it true): legonn's take none either
+_AVERAGING = ('SoftMarginCriterion', 'DistKLDivCriterion', 'MultiLabelMarginCriterion', 'MarginCriterion',
+              'HingeEmbeddingCriterion', 'CosineEmbeddingCriterion', 'MarginRankingCriterion', 'MultiMarginCriterion',
+              'WeightedMSECriterion', 'ClassSimplexCriterion')
 FINISH = {'MultiCriterion': _add_criterions, 'ParallelCriterion': _add_criterions,
-          'ClassNLLCriterion': _ignore_index, 'CrossEntropyCriterion': _cross_entropy_ignore_index}
+          'ClassNLLCriterion': _ignore_index, 'CrossEntropyCriterion': _cross_entropy_ignore_index,
+          **{name: _size_average_after for name in _AVERAGING}}
 
 _SIZE_AVERAGE = ('sizeAverage',)
 _WEIGHTED = ('weights', 'sizeAverage')

@@ -261,14 +261,14 @@ def _estimator(m, new, std):
 
 def _partial_linear(m, new):
     """PartialLinear.lua keeps its weight in a LookupTable of its network (the module's ``network``), its bias as a
-    row, and its partition as 1-based column numbers (``allcolumns`` itself when all are used), in the default
-    tensor type."""
+    row (the module's too), and its partition as 1-based column numbers (``allcolumns`` itself when all are used),
+    in the default tensor type."""
     columns = arange(1, m.outputsize + 1, tensortype=m.weight.type())
     partition = m.partition.type(m.weight.type()).add(1)
     full = partition.nElement() == m.outputsize and bool((partition.array == columns.array).all())
     fields = {'network': m.network, 'allcolumns': columns, 'partition': columns if full else partition}
     if m.bias is not None:
-        fields.update(bias=m.bias.view(1, m.outputsize), gradBias=m.gradBias.view(1, m.outputsize))
+        fields.update(bias=m.bias, gradBias=m.gradBias)
     return fields
 
 
