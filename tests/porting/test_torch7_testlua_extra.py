@@ -14,13 +14,13 @@ import io
 import math
 import os
 import struct
-import tempfile
 import time
 
 import numpy as np
 import pytest
 
 import legonn as lg
+from legonn import paths
 
 torch = lg
 
@@ -278,12 +278,11 @@ def test_testQM():
 # --- test_sharedmem.lua -------------------------------------------------------------------------------------------
 
 def createSharedMemStorage(name=None, size=None, storageType=None):
-    """test_sharedmem.lua lines 7-15. ``os.tmpname()`` is ``tempfile.mkstemp``'s name (the file it creates is
-    removed: only the name is used)."""
+    """test_sharedmem.lua lines 7-15. ``os.tmpname()`` is ``paths.tmpname()`` (the porting guide's row), whose file
+    is removed here: only its name is used."""
     storageType = storageType or 'FloatStorage'
     if name is None:
-        fd, tmpname = tempfile.mkstemp()
-        os.close(fd)
+        tmpname = paths.tmpname()
         os.remove(tmpname)
     shmName = name or tmpname.replace('/', '_')
     isShared = True
