@@ -33,7 +33,7 @@ tester.setRethrowErrors(True)
 # --- test_qr.lua: tests for the QR decomposition functions, torch.qr(), torch.geqrf() and torch.orgqr() ---------
 
 def qrInPlace(tensorFunc):
-    """test_qr.lua lines 8-15: torch.qr() with result tensors given."""
+    """test_qr.lua lines 8-14: torch.qr() with result tensors given."""
     def f(x):
         q, r = tensorFunc(), tensorFunc()
         torch.qr(q, r, x.clone())
@@ -42,14 +42,14 @@ def qrInPlace(tensorFunc):
 
 
 def qrReturned(tensorFunc):
-    """test_qr.lua lines 17-22: torch.qr() without result tensors given."""
+    """test_qr.lua lines 17-21: torch.qr() without result tensors given."""
     def f(x):
         return torch.qr(x.clone())
     return f
 
 
 def geqrfInPlace(tensorFunc):
-    """test_qr.lua lines 24-36: torch.geqrf() with result tensors given."""
+    """test_qr.lua lines 24-35: torch.geqrf() with result tensors given."""
     def f(x):
         result = tensorFunc()
         tau = tensorFunc()
@@ -61,7 +61,7 @@ def geqrfInPlace(tensorFunc):
 
 
 def orgqrInPlace(tensorFunc):
-    """test_qr.lua lines 38-46: torch.orgqr() with result tensors given."""
+    """test_qr.lua lines 38-45: torch.orgqr() with result tensors given."""
     def f(result, tau):
         q = tensorFunc()
         q_ = torch.orgqr(q, result, tau)
@@ -71,7 +71,7 @@ def orgqrInPlace(tensorFunc):
 
 
 def qrManual(geqrfFunc, orgqrFunc):
-    """test_qr.lua lines 48-62: a custom QR routine that calls the LAPACK functions manually."""
+    """test_qr.lua lines 48-61: a custom QR routine that calls the LAPACK functions manually."""
     def f(x):
         m = x.size(0)
         n = x.size(1)
@@ -87,7 +87,7 @@ def qrManual(geqrfFunc, orgqrFunc):
 
 
 def checkQM(testOpts, mat1, mat2):
-    """test_qr.lua lines 64-77: Q multiplied with a matrix with ormqr gives the correct result."""
+    """test_qr.lua lines 64-76: Q multiplied with a matrix with ormqr gives the correct result."""
     q, r = torch.qr(mat1)
     m, tau = torch.geqrf(mat1)
     requiredPrecision = 1e-5
@@ -98,7 +98,7 @@ def checkQM(testOpts, mat1, mat2):
 
 
 def checkQR(testOpts, a, q=None, r=None):
-    """test_qr.lua lines 79-98: the given ``q``, ``r`` matrices are a valid QR decomposition of ``a``."""
+    """test_qr.lua lines 79-96: the given ``q``, ``r`` matrices are a valid QR decomposition of ``a``."""
     qrFunc = testOpts['qr']
     if q is None:
         q, r = qrFunc(a)
@@ -114,7 +114,7 @@ def checkQR(testOpts, a, q=None, r=None):
 
 
 def checkQRWithExpected(testOpts, a, expected_q, expected_r):
-    """test_qr.lua lines 100-121: a QR decomposition of ``a`` is valid and matches the expected ``q`` and ``r``."""
+    """test_qr.lua lines 100-117: a QR decomposition of ``a`` is valid and matches the expected ``q`` and ``r``."""
     qrFunc = testOpts['qr']
 
     # Since the QR decomposition is unique only up to the signs of the rows of
@@ -131,7 +131,7 @@ def checkQRWithExpected(testOpts, a, expected_q, expected_r):
 
 
 def addTestVariations(doubleTensorOnly=False):
-    """test_qr.lua lines 123-168: a variation per tensor type (double or float) and QR function (torch.qr in-place,
+    """test_qr.lua lines 129-162: a variation per tensor type (double or float) and QR function (torch.qr in-place,
     torch.qr, and geqrf then orgqr called from Lua, in-place and not), each the Lua's test
     ``name .. "_" .. qrName .. "_" .. tensorType``; with ``doubleTensorOnly`` the FloatTensor ones are left
     out. Here they are the parameters of the test's one pytest function, its id the Lua name's tail."""
@@ -166,7 +166,7 @@ def _run_variation(func, testOpts):
 
 @pytest.mark.parametrize('testOpts', addTestVariations(doubleTensorOnly=True))
 def test_qrSquare(testOpts):
-    """test_qr.lua lines 170-193: decomposing a specific square matrix. The Lua's function returns its body as
+    """test_qr.lua lines 165-187: decomposing a specific square matrix. The Lua's function returns its body as
     a function that nobody calls, so Torch7 never ran these checks: here the body runs."""
     def qrSquare(testOpts):
         tensorFunc = testOpts['tensorFunc']
@@ -187,7 +187,7 @@ def test_qrSquare(testOpts):
 
 @pytest.mark.parametrize('testOpts', addTestVariations(doubleTensorOnly=True))
 def test_qrRectFat(testOpts):
-    """test_qr.lua lines 195-216: decomposing a specific (wide) rectangular matrix, chosen to be full-rank."""
+    """test_qr.lua lines 190-211: decomposing a specific (wide) rectangular matrix, chosen to be full-rank."""
     def qrRectFat(testOpts):
         a = testOpts['tensorFunc']([
             [1, 2, 3, 4],
@@ -210,7 +210,7 @@ def test_qrRectFat(testOpts):
 
 @pytest.mark.parametrize('testOpts', addTestVariations(doubleTensorOnly=True))
 def test_qrRectThin(testOpts):
-    """test_qr.lua lines 218-238: decomposing a specific (thin) rectangular matrix, chosen to be full-rank."""
+    """test_qr.lua lines 214-234: decomposing a specific (thin) rectangular matrix, chosen to be full-rank."""
     def qrRectThin(testOpts):
         a = testOpts['tensorFunc']([
             [1, 2, 3],
@@ -235,7 +235,7 @@ def test_qrRectThin(testOpts):
 
 @pytest.mark.parametrize('testOpts', addTestVariations())
 def test_randomMediumQR(testOpts):
-    """test_qr.lua lines 240-250: decomposing a sequence of medium-sized random matrices, up to 256 x 256 here
+    """test_qr.lua lines 237-246: decomposing a sequence of medium-sized random matrices, up to 256 x 256 here
     where the Lua goes to 1024 x 1024 (``x, y = 0, 10``): its 121 decompositions take 25 to 60 seconds here."""
     def randomMediumQR(testOpts):
         for x in range(0, 9):
@@ -249,7 +249,7 @@ def test_randomMediumQR(testOpts):
 
 @pytest.mark.parametrize('testOpts', addTestVariations())
 def test_randomSmallQR(testOpts):
-    """test_qr.lua lines 252-259: decomposing a sequence of small random matrices."""
+    """test_qr.lua lines 249-255: decomposing a sequence of small random matrices."""
     def randomSmallQR(testOpts):
         for m in range(1, 41):
             for n in range(1, 41):
@@ -259,7 +259,7 @@ def test_randomSmallQR(testOpts):
 
 @pytest.mark.parametrize('testOpts', addTestVariations())
 def test_randomNonContiguous(testOpts):
-    """test_qr.lua lines 261-270: decomposing a sequence of small matrices that are not contiguous in memory."""
+    """test_qr.lua lines 258-266: decomposing a sequence of small matrices that are not contiguous in memory."""
     def randomNonContiguous(testOpts):
         for m in range(2, 41):
             for n in range(2, 41):
@@ -270,7 +270,7 @@ def test_randomNonContiguous(testOpts):
 
 
 def test_testQM():
-    """test_qr.lua lines 272-275."""
+    """test_qr.lua lines 268-271."""
     checkQM({}, torch.randn(10, 10), torch.randn(10, 10))
     # checkQM({}, torch.randn(20, 10), torch.randn(20, 20))
 
@@ -319,7 +319,7 @@ def test_createSharedMemFile():
 
 @needs_dev_shm
 def test_checkContents():
-    """test_sharedmem.lua lines 44-57: ``torch.DiskFile(shmFileName, 'r'):binary()`` and its ``readFloat()`` are a
+    """test_sharedmem.lua lines 44-56: ``torch.DiskFile(shmFileName, 'r'):binary()`` and its ``readFloat()`` are a
     Python file and ``struct`` (the DiskFile row)."""
     storage, shmName = createSharedMemStorage()
     shmFileName = shmFilePath(shmName)
@@ -333,7 +333,7 @@ def test_checkContents():
 
 @needs_dev_shm
 def test_testSharing():
-    """test_sharedmem.lua lines 59-89."""
+    """test_sharedmem.lua lines 58-89."""
     # since we are going to cast numbers into double (lua default)
     # we specifically generate double storage
     storage, shmName = createSharedMemStorage(None, None, 'DoubleStorage')
@@ -391,7 +391,7 @@ def tensor():
 
 
 def test_diskFileLongSize8(tensor, tmp_path):
-    """longSize.lua lines 8-22: written with 8-byte longs, what ``lg.save_lua`` writes (the bytes crafted from
+    """longSize.lua lines 8-21: written with 8-byte longs, what ``lg.save_lua`` writes (the bytes crafted from
     File.lua are checked against it), and read back with ``lg.load_lua`` (``long_size=8``, its default)."""
     path = str(tmp_path / 'tensor8.bin')
     with open(path, 'wb') as f:
@@ -402,7 +402,7 @@ def test_diskFileLongSize8(tensor, tmp_path):
 
 
 def test_diskFileLongSize4(tensor, tmp_path):
-    """longSize.lua lines 24-38: written with 4-byte longs (a Torch7 whose C long has 4 bytes), read back by
+    """longSize.lua lines 23-36: written with 4-byte longs (a Torch7 whose C long has 4 bytes), read back by
     ``lg.load_lua(path, long_size=4)`` and by Torch7's ``torch.load(path, 'b32')``, ``lg.load(path, 'b32')``."""
     path = str(tmp_path / 'tensor4.bin')
     with open(path, 'wb') as f:
@@ -413,7 +413,7 @@ def test_diskFileLongSize4(tensor, tmp_path):
 
 
 def test_memoryFileLongSize8(tensor):
-    """longSize.lua lines 40-49: the bytes in memory, read from their start (``f:seek(1)``)."""
+    """longSize.lua lines 38-47: the bytes in memory, read from their start (``f:seek(1)``)."""
     f = io.BytesIO()
     f.write(writeObject(tensor, 8))
     f.seek(0)
@@ -422,7 +422,7 @@ def test_memoryFileLongSize8(tensor):
 
 
 def test_memoryFileLongSize4(tensor):
-    """longSize.lua lines 51-60."""
+    """longSize.lua lines 49-58."""
     f = io.BytesIO()
     f.write(writeObject(tensor, 4))
     f.seek(0)
@@ -435,7 +435,7 @@ def test_memoryFileLongSize4(tensor):
 # the tensors' memory: a Lua-runtime setting with no counterpart in Python, left out.
 
 def test_easy():
-    """test_half.lua lines 8-34."""
+    """test_half.lua lines 8-32."""
     x = torch.randn(5, 6).half()
     tester.assert_(x.isContiguous(), 'x should be contiguous')
     tester.assert_(x.dim() == 2, 'x should have dim of 2')
@@ -461,7 +461,7 @@ def test_easy():
 
 
 def test_narrowSub():
-    """test_half.lua lines 36-41."""
+    """test_half.lua lines 34-39."""
     x = torch.randn(5, 6).half()
     narrow = x.narrow(0, 1, 3)
     sub = x.sub(1, 3)
@@ -469,7 +469,7 @@ def test_narrowSub():
 
 
 def test_selectClone():
-    """test_half.lua lines 43-51."""
+    """test_half.lua lines 41-49."""
     x = torch.zeros(5, 6)
     x.select(0, 1).fill(2)
     x = x.half()
@@ -558,7 +558,7 @@ def test_aliasMultinomial():
 # --- test_Multinomial.lua -----------------------------------------------------------------------------------------
 
 def test_Multinomial():
-    """test_Multinomial.lua lines 1-27: multinomial for rare events (torch/torch7 issue 418) and for performance
+    """test_Multinomial.lua lines 1-25: multinomial for rare events (torch/torch7 issue 418) and for performance
     (issue 453). The Lua only prints the count of rare draws and its expectation; here they are also checked to
     agree within five standard deviations of a binomial count. Two rounds of draws, not 100 (each round is a
     million draws, a second or more here). The FFI pointer ``c_ptr`` counting each draw in a Lua loop

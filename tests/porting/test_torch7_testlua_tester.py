@@ -2,7 +2,7 @@
 ``lg.TestSuite`` run by the Lua's ``tester`` with its ``_setUp`` and ``_tearDown``; each ``tests.X`` becomes the
 pytest function ``test_X``, which runs that one test through the tester (its report printed, AssertionError
 when it failed), and ``test_setUp_tearDown_calls`` is the Lua's closing run of the whole suite and its
-``postTests`` (lines 579-626). Each suite function's docstring names its lines.
+``postTests`` (lines 606-626). Each suite function's docstring names its lines.
 
 The edits are docs/porting.md's: ``torch.`` is ``lg.``, ``:`` is ``.``, ``tester:assert`` is ``tester.assert_``,
 a Lua call that passes on several results (``meta_assert_success(subtester:assert(...))``) spreads a tuple
@@ -132,7 +132,7 @@ def setRethrowErrors():
 
 @tests
 def disable():
-    """test_Tester.lua lines 81-107."""
+    """test_Tester.lua lines 81-109."""
     disableIoWrite()
 
     for disableCount in (1, 2):
@@ -162,7 +162,7 @@ def disable():
 
 @tests
 def assert_():
-    """test_Tester.lua lines 109-112 (``tests.assert``: ``assert`` is a Python keyword)."""
+    """test_Tester.lua lines 111-114 (``tests.assert``: ``assert`` is a Python keyword)."""
     meta_assert_success(*subtester.assert_(True, MESSAGE))
     meta_assert_failure(*subtester.assert_(False, MESSAGE))
 
@@ -181,7 +181,7 @@ testEqNe.__test__ = False   # the Lua's helper, not a pytest test
 
 @tests
 def assertGeneral():
-    """test_Tester.lua lines 124-146: a general check of :eq and :ne, and of mixed datatypes (in-depth tests of
+    """test_Tester.lua lines 133-148: a general check of :eq and :ne, and of mixed datatypes (in-depth tests of
     specific types, such as Tensor, follow with the functions for them)."""
     one = torch.Tensor([1])
 
@@ -201,7 +201,7 @@ def assertGeneral():
 
 @tests
 def assertlt():
-    """test_Tester.lua lines 148-152."""
+    """test_Tester.lua lines 150-154."""
     meta_assert_success(*subtester.assertlt(1, 2, MESSAGE))
     meta_assert_failure(*subtester.assertlt(2, 1, MESSAGE))
     meta_assert_failure(*subtester.assertlt(1, 1, MESSAGE))
@@ -209,7 +209,7 @@ def assertlt():
 
 @tests
 def assertgt():
-    """test_Tester.lua lines 154-158."""
+    """test_Tester.lua lines 156-160."""
     meta_assert_success(*subtester.assertgt(2, 1, MESSAGE))
     meta_assert_failure(*subtester.assertgt(1, 2, MESSAGE))
     meta_assert_failure(*subtester.assertgt(1, 1, MESSAGE))
@@ -217,7 +217,7 @@ def assertgt():
 
 @tests
 def assertle():
-    """test_Tester.lua lines 160-164."""
+    """test_Tester.lua lines 162-166."""
     meta_assert_success(*subtester.assertle(1, 2, MESSAGE))
     meta_assert_failure(*subtester.assertle(2, 1, MESSAGE))
     meta_assert_success(*subtester.assertle(1, 1, MESSAGE))
@@ -225,7 +225,7 @@ def assertle():
 
 @tests
 def assertge():
-    """test_Tester.lua lines 166-170."""
+    """test_Tester.lua lines 168-172."""
     meta_assert_success(*subtester.assertge(2, 1, MESSAGE))
     meta_assert_failure(*subtester.assertge(1, 2, MESSAGE))
     meta_assert_success(*subtester.assertge(1, 1, MESSAGE))
@@ -233,14 +233,14 @@ def assertge():
 
 @tests
 def asserteq():
-    """test_Tester.lua lines 172-175."""
+    """test_Tester.lua lines 174-177."""
     meta_assert_success(*subtester.asserteq(1, 1, MESSAGE))
     meta_assert_failure(*subtester.asserteq(1, 2, MESSAGE))
 
 
 @tests
 def assertalmosteq():
-    """test_Tester.lua lines 177-183."""
+    """test_Tester.lua lines 179-185."""
     meta_assert_success(*subtester.assertalmosteq(1, 1, MESSAGE))
     meta_assert_success(*subtester.assertalmosteq(1, 1 + 1e-17, MESSAGE))
     meta_assert_success(*subtester.assertalmosteq(1, 2, 2, MESSAGE))
@@ -250,7 +250,7 @@ def assertalmosteq():
 
 @tests
 def assertne():
-    """test_Tester.lua lines 185-188."""
+    """test_Tester.lua lines 187-190."""
     meta_assert_success(*subtester.assertne(1, 2, MESSAGE))
     meta_assert_failure(*subtester.assertne(1, 1, MESSAGE))
 
@@ -278,7 +278,7 @@ testTensorEqNe.__test__ = False   # the Lua's helper, not a pytest test
 
 @tests
 def assertTensor_types():
-    """test_Tester.lua lines 211-229."""
+    """test_Tester.lua lines 213-232."""
     allTypes = [
         torch.ByteTensor,
         torch.CharTensor,
@@ -299,7 +299,7 @@ def assertTensor_types():
 
 @tests
 def assertTensor_sizes():
-    """test_Tester.lua lines 231-250. ``torch.Tensor()`` has no dimensions in Torch7 and one, of size 0, in
+    """test_Tester.lua lines 234-254. ``torch.Tensor()`` has no dimensions in Torch7 and one, of size 0, in
     legonn (docs/porting.md's empty-tensor row): it still differs from every other tensor here, by its size
     where Torch7 found its dimensions differ."""
     t = torch.Tensor()  # no dimensions
@@ -325,7 +325,7 @@ def assertTensor_sizes():
 
 @tests
 def assertTensor_epsilon():
-    """test_Tester.lua lines 252-258."""
+    """test_Tester.lua lines 256-262."""
     t1 = torch.rand(100, 100)
     t2 = torch.rand(100, 100) * 1e-5
     t3 = t1 + t2
@@ -335,7 +335,7 @@ def assertTensor_epsilon():
 
 @tests
 def assertTensor_arg():
-    """test_Tester.lua lines 260-272."""
+    """test_Tester.lua lines 264-276."""
     one = torch.Tensor([1])
 
     tester.assertErrorPattern(lambda: subtester.assertTensorEq(one, 2), "Second argument should be a Tensor")
@@ -347,7 +347,7 @@ def assertTensor_arg():
 
 @tests
 def assertTensor():
-    """test_Tester.lua lines 274-281."""
+    """test_Tester.lua lines 278-285."""
     t1 = torch.randn(100, 100)
     t2 = t1.clone()
     t3 = torch.randn(100, 100)
@@ -358,7 +358,7 @@ def assertTensor():
 
 @tests
 def assertTensorDimWarning():
-    """test_Tester.lua lines 283-304: calling assertTensorEq with two tensors with the same content but different
+    """test_Tester.lua lines 289-308: calling assertTensorEq with two tensors with the same content but different
     dimensions gives a warning."""
     myTester = torch.Tester()
     myTester.add(lambda: myTester.assertTensorEq(torch.Tensor([[1]]), torch.Tensor([1])))
@@ -389,7 +389,7 @@ testTableEqNe.__test__ = False   # the Lua's helper, not a pytest test
 
 @tests
 def assertTable():
-    """test_Tester.lua lines 320-350. The mixed tables ``{1, "a", key = "value", ...}`` are dicts whose list part
+    """test_Tester.lua lines 324-351. The mixed tables ``{1, "a", key = "value", ...}`` are dicts whose list part
     has the 0-based keys 0 and 1 (docs/porting.md's table rows); ``t2[k] = nil`` is ``del t2[k]``."""
     testTableEqNe(True, [1, 2, 3], [1, 2, 3], MESSAGE)
     testTableEqNe(False, [1, 2, 3], [3, 2, 1], MESSAGE)
@@ -428,28 +428,28 @@ def bad_fn():
 
 @tests
 def assertError():
-    """test_Tester.lua lines 355-358."""
+    """test_Tester.lua lines 356-359."""
     meta_assert_success(*subtester.assertError(bad_fn, MESSAGE))
     meta_assert_failure(*subtester.assertError(good_fn, MESSAGE))
 
 
 @tests
 def assertNoError():
-    """test_Tester.lua lines 360-363."""
+    """test_Tester.lua lines 361-364."""
     meta_assert_success(*subtester.assertNoError(good_fn, MESSAGE))
     meta_assert_failure(*subtester.assertNoError(bad_fn, MESSAGE))
 
 
 @tests
 def assertErrorPattern():
-    """test_Tester.lua lines 365-368."""
+    """test_Tester.lua lines 366-369."""
     meta_assert_success(*subtester.assertErrorPattern(bad_fn, "haha", MESSAGE))
     meta_assert_failure(*subtester.assertErrorPattern(bad_fn, "hehe", MESSAGE))
 
 
 @tests
 def testSuite_duplicateTests():
-    """test_Tester.lua lines 370-378."""
+    """test_Tester.lua lines 371-379."""
     def createDuplicateTests():
         tests = torch.TestSuite()
 
@@ -464,7 +464,7 @@ def testSuite_duplicateTests():
 
 
 def genDummyTest(numSuccess, numFailure, hasError=False):
-    """test_Tester.lua lines 380-414: a Tester with ``numSuccess`` success cases, ``numFailure`` failure cases,
+    """test_Tester.lua lines 385-414: a Tester with ``numSuccess`` success cases, ``numFailure`` failure cases,
     and with an error if ``hasError`` is true. Success and fail tests are evaluated with tester:eq."""
     dummyTester = torch.Tester()
     dummyTests = torch.TestSuite()
@@ -545,7 +545,7 @@ def runStatusAndAssertCounts():
 
 @tests
 def checkNestedTestsForbidden():
-    """test_Tester.lua lines 475-486: ``{{function() end}}`` is a list holding a list."""
+    """test_Tester.lua lines 475-485: ``{{function() end}}`` is a list holding a list."""
     disableIoWrite()
 
     myTester = torch.Tester()
@@ -558,7 +558,7 @@ def checkNestedTestsForbidden():
 
 @tests
 def checkWarningOnAssertObject():
-    """test_Tester.lua lines 488-508: calling assert with an object generates a warning (and passes: a table is
+    """test_Tester.lua lines 487-507: calling assert with an object generates a warning (and passes: a table is
     true in Lua)."""
     myTester = torch.Tester()
     myTests = {}
@@ -578,7 +578,7 @@ def checkWarningOnAssertObject():
 
 @tests
 def checkWarningOnAssertNeObject():
-    """test_Tester.lua lines 510-530: calling assertne with two objects generates a warning."""
+    """test_Tester.lua lines 509-529: calling assertne with two objects generates a warning."""
     myTester = torch.Tester()
     myTests = {}
 
@@ -597,7 +597,7 @@ def checkWarningOnAssertNeObject():
 
 @tests
 def checkWarningOnExtraAssertArguments():
-    """test_Tester.lua lines 532-550: calling assert with extra args gives an error."""
+    """test_Tester.lua lines 531-550: calling assert with extra args gives an error."""
     myTester = torch.Tester()
     myTests = {}
 
@@ -616,7 +616,7 @@ def checkWarningOnExtraAssertArguments():
 
 @tests
 def checkWarningOnUsingTable():
-    """test_Tester.lua lines 552-567: not using a TestSuite gives a warning."""
+    """test_Tester.lua lines 552-568: not using a TestSuite gives a warning."""
     myTester = torch.Tester()
     myTests = {}
     myTester.add(myTests)
@@ -631,7 +631,7 @@ def checkWarningOnUsingTable():
 
 @tests
 def checkMaxAllowedSetUpAndTearDown():
-    """test_Tester.lua lines 569-581: at most 1 set-up and at most 1 tear-down function."""
+    """test_Tester.lua lines 570-582: at most 1 set-up and at most 1 tear-down function."""
     def f():
         pass
     myTester = torch.Tester()
@@ -643,7 +643,7 @@ def checkMaxAllowedSetUpAndTearDown():
 
 
 def _test_setUp():
-    """test_Tester.lua lines 583-588 (assigned as ``tests.test_setUp``: pytest would run a module-level
+    """test_Tester.lua lines 584-589 (assigned as ``tests.test_setUp``: pytest would run a module-level
     ``test_setUp`` outside the tester)."""
     tester.asserteq(test_name_passed_to_setUp, 'test_setUp')
     for key, value in tester.tests.items():
@@ -654,7 +654,7 @@ tests.test_setUp = _test_setUp
 
 
 def _test_tearDown():
-    """test_Tester.lua lines 590-594."""
+    """test_Tester.lua lines 591-595."""
     for key, value in tester.tests.items():
         tester.assertne(key, '_tearDown')
 
@@ -664,7 +664,7 @@ tests.test_tearDown = _test_tearDown
 
 @tests
 def _setUp(name):
-    """test_Tester.lua lines 596-599."""
+    """test_Tester.lua lines 597-600."""
     global test_name_passed_to_setUp, calls_to_setUp
     test_name_passed_to_setUp = name
     calls_to_setUp = calls_to_setUp + 1
@@ -672,12 +672,12 @@ def _setUp(name):
 
 @tests
 def _tearDown(name):
-    """test_Tester.lua lines 601-603."""
+    """test_Tester.lua lines 602-604."""
     global calls_to_tearDown
     calls_to_tearDown = calls_to_tearDown + 1
 
 
-tester.add(tests)   # line 605's `tester:add(tests):run()`: the run is each test_X below, then the whole suite
+tester.add(tests)   # line 606's `tester:add(tests):run()`: the run is each test_X below, then the whole suite
 
 
 def _one_test(name):
@@ -696,7 +696,7 @@ del tests   # a module-level callable named tests is one pytest tries, and fails
 
 
 def test_setUp_tearDown_calls():
-    """test_Tester.lua lines 605-626: the whole suite run at once, then additional tests to check that _setUp and
+    """test_Tester.lua lines 606-626: the whole suite run at once, then additional tests to check that _setUp and
     _tearDown were called once per test. The counts start from 0 here, as the Lua's single run starts them:
     the test_X above ran the tests one at a time through the same tester."""
     global calls_to_setUp, calls_to_tearDown
