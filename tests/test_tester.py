@@ -368,3 +368,39 @@ def test_a_nil_tolerance_or_message_ends_the_arguments_as_ipairs_does():
     # the tolerance after the nil is never read: the default, 0, applies and no message is prefixed
     assert t.assertTensorEq(lg.ones(2), lg.ones(2) + 0.5, None, 'never read', 0.6) is False
     assert t.errors[-1].startswith('TensorEQ(==) violation: max diff=0.5, tolerance=0\n')
+
+
+def test_assert_tests_a_non_boolean_as_lua_does():
+    """Tester.lua's assert passes a non-boolean condition as Lua's ``if`` does (only nil, here None, is false),
+    with a warning: ``tester:assert({})`` and ``tester:assert(0)`` pass (torch7's test_Tester.lua,
+    checkWarningOnAssertObject)."""
+    t = lg.Tester()
+    assert t.assert_({}) and t.assert_(0) and t.assert_([])
+    assert not t.assert_(None) and t.errors[-1].find('BOOL violation condition=nil') != -1
+    assert t._warningCount[''] == 4
+
+
+@pytest.mark.parametrize('call', [
+    lambda t: t.assert_(True, 'message', 'extra'),
+    lambda t: t.assertlt(1, 2, 'message', 'extra'),
+    lambda t: t.assertne(1, 2, 'message', 3),
+    lambda t: t.assertNoError(lambda: None, 'message', 'extra'),
+    lambda t: t.assertErrorPattern(lambda: None, 'x', 'message', 'extra'),
+])
+def test_arguments_after_the_message_are_an_error(call):
+    """Tester.lua's getMessage: ``assert(next{...} == nil, "Unexpected arguments passed to test function")``
+    (torch7's test_Tester.lua, checkWarningOnExtraAssertArguments, finds the words in the report)."""
+    with pytest.raises(TypeError, match='Unexpected arguments passed to test function'):
+        call(lg.Tester())
+
+
+def test_add_takes_a_plain_list_as_a_lua_table():
+    """Tester.lua's add takes any table: a list of functions is added with the plain-table warning, a list
+    holding a list is refused as nested (torch7's test_Tester.lua, checkNestedTestsForbidden and
+    checkWarningOnUsingTable, which find these words)."""
+    tester = lg.Tester()
+    with pytest.raises(TypeError, match='Nested sets of tests are not supported'):
+        tester.add([[lambda: None]])
+    tester.add([lambda: None])
+    assert list(tester.tests) == ['0']
+    assert tester.warnings[-1].startswith('Should use TestSuite rather than plain lua table')

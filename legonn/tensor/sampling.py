@@ -43,7 +43,10 @@ def _multinomial(prob, n, replacement=False):
     if replacement:
         cdf = xp.cumsum(w, axis=1)
         u = gen.uniform(size=(w.shape[0], n)) * cdf[:, -1:]
-        picked = (cdf[:, None, :] <= u[:, :, None]).sum(axis=2)    # the first category whose cdf exceeds u
+        # the first category whose cdf exceeds u, found by a binary search per draw as THTensor_(multinomial)
+        # does: comparing every draw with every category took n x k memory (torch7's test_Multinomial.lua draws
+        # a million times from a million categories)
+        picked = xp.stack([xp.searchsorted(cdf[r], u[r], side='right') for r in range(w.shape[0])])
     else:
         # Gumbel top-n: keys log(w) + Gumbel noise, sorted, give weighted sampling without replacement
         with np.errstate(divide='ignore'):

@@ -1,6 +1,9 @@
 """Storage: the flat 1-D buffer (NumPy or CuPy) that tensors view."""
+import contextlib
+import mmap
 import numbers
 import os
+import weakref
 
 import numpy as np
 
@@ -158,12 +161,13 @@ def _view(name, source, dtype, cuda, offset=0, size=None):
 
 
 def _mapped(name, path, dtype, shared=False, size=0, shared_mem=False):
-    """Torch7's ``torch.<name>(filename [, shared [, size]])`` (THStorage_(newWithMapping)): the file's bytes
-    as ``size`` elements (all of the file when 0). Shared: writes reach the file, which is created or extended
-    to ``size`` elements; else the mapping is copy-on-write and the file must hold ``size`` elements."""
-    if shared_mem:
-        raise NotImplementedError(f"{name}(filename, shared, size, sharedMem): shm_open mappings are not "
-                                  f"ported; map a file under /dev/shm instead")
+    """Torch7's ``torch.<name>(filename [, shared [, size [, sharedMem]]])`` (THStorage_(newWithMapping)): the
+    file's bytes as ``size`` elements (all of the file when 0). Shared: writes reach the file, which is created or
+    extended to ``size`` elements; else the mapping is copy-on-write and the file must hold ``size`` elements.
+    ``sharedMem`` (with ``shared`` only, as Storage.c reads it) maps the POSIX shared-memory object ``filename``
+    instead (``shm_open``'s; /dev/shm/<filename> on Linux)."""
+    if shared and shared_mem:
+        return _shm_mapped(name, os.fspath(path), dtype, size)
     itemsize = np.dtype(dtype).itemsize
     path = os.fspath(path)
     if shared:
@@ -180,6 +184,36 @@ def _mapped(name, path, dtype, shared=False, size=0, shared_mem=False):
     return np.memmap(path, dtype=dtype, mode='r+' if shared else 'c', shape=(size,))
 
 
+def _shm_mapped(name, shm_name, dtype, size):
+    """THMapAllocator's TH_ALLOCATOR_MAPPED_SHAREDMEM: the shared-memory object ``shm_name``, created or extended to
+    ``size`` elements (all of it when 0), mapped shared; it is unlinked when the mapping is freed (here: when no
+    storage or tensor holds the array any more), as THMapAllocator_free unlinks it."""
+    try:
+        import _posixshmem
+    except ImportError:   # Windows: Torch7 has no shm_open there either
+        raise OSError(f"{name}({shm_name!r}, true, {size}, true): shm_open is unavailable on this platform") from None
+    itemsize = np.dtype(dtype).itemsize
+    fd = _posixshmem.shm_open(shm_name, os.O_RDWR | os.O_CREAT, mode=0o600)
+    try:
+        length = os.fstat(fd).st_size
+        if size * itemsize > length:
+            os.ftruncate(fd, size * itemsize)
+        size = size or length // itemsize
+        if size == 0:
+            _posixshmem.shm_unlink(shm_name)
+            raise ValueError(f"{name}({shm_name!r}): cannot map an empty shared-memory object without a size")
+        data = np.frombuffer(mmap.mmap(fd, size * itemsize), dtype=dtype)
+    finally:
+        os.close(fd)
+    weakref.finalize(data, _shm_unlink, _posixshmem, shm_name)
+    return data
+
+
+def _shm_unlink(posixshmem, shm_name):
+    with contextlib.suppress(FileNotFoundError):   # already removed by hand: nothing left to unlink
+        posixshmem.shm_unlink(shm_name)
+
+
 def _typed_storage(name, dtype, cuda=False):
     """Torch7's ``torch.<name>``: a storage of ``dtype`` (on the GPU for cutorch's ``torch.Cuda*Storage``)
     holding ``n`` zeros or the given values, viewing another storage of its type, or mapping a file (host
@@ -194,7 +228,7 @@ def _typed_storage(name, dtype, cuda=False):
             data = _mapped(name, source, dtype, *args)
         elif args:
             raise TypeError(f"{name}: expected (size), (values), (storage [, offset [, size]]) or (filename [, "
-                            f"shared [, size]]), got {1 + len(args)} arguments")
+                            f"shared [, size [, sharedMem]]]), got {1 + len(args)} arguments")
         else:
             data = _values(source, dtype)
             if cuda:
@@ -206,7 +240,8 @@ def _typed_storage(name, dtype, cuda=False):
     doc = (f"Torch7's ``torch.{name}``: {np.dtype(dtype).name} storage{' on the GPU' if cuda else ''} of ``n`` "
            f"zeros, holding the given values (``{name}([2, 3])``), viewing elements ``offset ..`` (0-based) of "
            f"another {name} (``{name}(s, offset, size)``)"
-           + ("." if cuda else f", or mapping a file (``{name}(filename, shared, size)``)."))
+           + ("." if cuda else f", or mapping a file (``{name}(filename, shared, size)``) or a shared-memory "
+                                f"object (``{name}(name, True, size, True)``)."))
     return type(name, (Storage,), {'__slots__': (), '__init__': __init__, '__reduce__': __reduce__,
                               '__doc__': doc, '__module__': __name__})
 

@@ -111,8 +111,12 @@ def _lua_equal(a, b):
     return a == b
 
 
-def _message(where, message):
-    """Tester.lua's getMessage: the user's message and a newline, or nothing."""
+def _message(where, message, extra=()):
+    """Tester.lua's getMessage: the user's message and a newline, or nothing. Arguments after the message are an
+    error, as there: ``tester.assert_(c, 'message', 'more')`` is a mistake, not a longer message."""
+    if extra:
+        raise TypeError(f"legonn.Tester.{where}: Unexpected arguments passed to test function (after the message: "
+                        f"{extra!r})")
     if message is None or message == '':
         return ''
     if not isinstance(message, str):
@@ -326,13 +330,18 @@ class Tester(TorchNamed):
         return self._success() if condition else self._failure(message)
 
     # --- assertions ------------------------------------------------------------------------------------------
-    def assert_(self, condition, message=None):
-        """Lua's ``tester:assert(condition [, message])``: passes when ``condition`` is true."""
-        message = _message('assert', message)
-        if not isinstance(condition, (bool, np.bool_)):
+    def assert_(self, condition, message=None, *extra):
+        """Lua's ``tester:assert(condition [, message])``: passes when ``condition`` is true. Anything but a
+        boolean gets a warning and is true as Lua tests it, unless None (nil): ``tester.assert_({})`` and
+        ``tester.assert_(0)`` pass, as in Torch7."""
+        message = _message('assert', message, extra)
+        if isinstance(condition, (bool, np.bool_)):
+            passed = bool(condition)
+        else:
             self._warning(' :assert should only be used for boolean conditions. To check for non-nil variables, '
                           'do this explicitly: Tester:assert(var ~= nil).')
-        return self._assert_sub(bool(condition), f'{message}BOOL violation condition={tostring(condition)}')
+            passed = condition is not None
+        return self._assert_sub(passed, f'{message}BOOL violation condition={tostring(condition)}')
 
     def assertGeneralEq(self, got, expected, *tolerance_and_message):
         """Deep equality: types must match, numbers, tensors and storages within the tolerance (default 0),
@@ -351,29 +360,31 @@ class Tester(TorchNamed):
         success, sub = _are_eq(got, expected, tolerance, negate)
         return self._assert_sub(success, message + (sub or ''))
 
-    def _compare(self, where, ok, text, message):
-        return self._assert_sub(ok, _message(where, message) + text)
+    def _compare(self, where, ok, text, message, extra):
+        return self._assert_sub(ok, _message(where, message, extra) + text)
 
-    def assertlt(self, a, b, message=None):
-        return self._compare('assertlt', a < b, f'LT failed: {tostring(a)} >= {tostring(b)}', message)
+    def assertlt(self, a, b, message=None, *extra):
+        return self._compare('assertlt', a < b, f'LT failed: {tostring(a)} >= {tostring(b)}', message, extra)
 
-    def assertgt(self, a, b, message=None):
-        return self._compare('assertgt', a > b, f'GT failed: {tostring(a)} <= {tostring(b)}', message)
+    def assertgt(self, a, b, message=None, *extra):
+        return self._compare('assertgt', a > b, f'GT failed: {tostring(a)} <= {tostring(b)}', message, extra)
 
-    def assertle(self, a, b, message=None):
-        return self._compare('assertle', a <= b, f'LE failed: {tostring(a)} > {tostring(b)}', message)
+    def assertle(self, a, b, message=None, *extra):
+        return self._compare('assertle', a <= b, f'LE failed: {tostring(a)} > {tostring(b)}', message, extra)
 
-    def assertge(self, a, b, message=None):
-        return self._compare('assertge', a >= b, f'GE failed: {tostring(a)} < {tostring(b)}', message)
+    def assertge(self, a, b, message=None, *extra):
+        return self._compare('assertge', a >= b, f'GE failed: {tostring(a)} < {tostring(b)}', message, extra)
 
-    def asserteq(self, a, b, message=None):
-        return self._compare('asserteq', _lua_equal(a, b), f'EQ failed: {tostring(a)} ~= {tostring(b)}', message)
+    def asserteq(self, a, b, message=None, *extra):
+        return self._compare('asserteq', _lua_equal(a, b), f'EQ failed: {tostring(a)} ~= {tostring(b)}', message,
+                             extra)
 
-    def assertne(self, a, b, message=None):
+    def assertne(self, a, b, message=None, *extra):
         if _lua_type(a) == _lua_type(b) == 'table' or _lua_type(a) == 'userdata':
             self._warning(' :assertne should only be used to compare basic lua objects (numbers, booleans, etc). '
                           'Consider using either :assertGeneralNe or :assert(a ~= b).')
-        return self._compare('assertne', not _lua_equal(a, b), f'NE failed: {tostring(a)} == {tostring(b)}', message)
+        return self._compare('assertne', not _lua_equal(a, b), f'NE failed: {tostring(a)} == {tostring(b)}', message,
+                             extra)
 
     def assertalmosteq(self, a, b, *tolerance_and_message):
         """|a - b| <= tolerance (default 1e-16)."""
@@ -416,30 +427,30 @@ class Tester(TorchNamed):
                                 f"got {type(t).__name__}")
         return self._eqOrNeq(where, ta, tb, negate, args)
 
-    def assertError(self, f, message=None):
+    def assertError(self, f, message=None, *extra):
         """``f()`` raises."""
-        return self.assertErrorObj(f, lambda err: True, message)
+        return self.assertErrorObj(f, lambda err: True, message, *extra)
 
-    def assertNoError(self, f, message=None):
+    def assertNoError(self, f, message=None, *extra):
         """``f()`` returns without raising."""
-        message = _message('assertNoError', message)
+        message = _message('assertNoError', message, extra)
         try:
             f()
         except Exception as err:   # noqa: BLE001  (Lua's pcall catches every error)
             return self._assert_sub(False, f'{message}ERROR violation: err={tostring(err)}')
         return self._assert_sub(True, '')
 
-    def assertErrorMsg(self, f, errmsg, message=None):
+    def assertErrorMsg(self, f, errmsg, message=None, *extra):
         """``f()`` raises an error whose message (``str(err)``) is ``errmsg``."""
-        return self.assertErrorObj(f, lambda err: str(err) == errmsg, message)
+        return self.assertErrorObj(f, lambda err: str(err) == errmsg, message, *extra)
 
-    def assertErrorPattern(self, f, errPattern, message=None):
+    def assertErrorPattern(self, f, errPattern, message=None, *extra):
         """``f()`` raises an error whose message contains a match of ``errPattern`` (``re.search``)."""
-        return self.assertErrorObj(f, lambda err: re.search(errPattern, str(err)) is not None, message)
+        return self.assertErrorObj(f, lambda err: re.search(errPattern, str(err)) is not None, message, *extra)
 
-    def assertErrorObj(self, f, errcomp, message=None):
+    def assertErrorObj(self, f, errcomp, message=None, *extra):
         """``f()`` raises an exception ``err`` for which ``errcomp(err)`` is true."""
-        message = _message('assertErrorObj', message)
+        message = _message('assertErrorObj', message, extra)
         try:
             err = f()
             raised = False
@@ -450,21 +461,21 @@ class Tester(TorchNamed):
     # --- tests -----------------------------------------------------------------------------------------------
     def add(self, f, name=None):
         """Add a test function (named ``name``, else its ``__name__``) or every test of a TestSuite (a plain
-        dict works, with a warning). Tests named ``_setUp`` and ``_tearDown`` run before and after each test,
-        given its name. Returns the tester."""
-        if isinstance(f, (TestSuite, dict)):
+        dict, or a list named by positions, works, with a warning). Tests named ``_setUp`` and ``_tearDown``
+        run before and after each test, given its name. Returns the tester."""
+        if isinstance(f, (TestSuite, dict, list, tuple)):
             if name is not None:
                 raise ValueError('legonn.Tester.add: Name parameter is forbidden for a table of tests, '
                                  'since its use is ambiguous')
             if isinstance(f, TestSuite):
                 f = f.tests()
             else:
-                self._warning('Should use TestSuite rather than a plain dict')
-            for key, fn in f.items():
+                self._warning('Should use TestSuite rather than plain lua table (a dict or list)')
+            for key, fn in pairs(f):
                 if isinstance(fn, (TestSuite, dict, list, tuple)):
                     raise TypeError('legonn.Tester.add: Nested sets of tests are not supported '
                                     f'(member {key!r})')
-                self.add(fn, key)
+                self.add(fn, str(key))
             return self
         if not callable(f):
             raise TypeError('legonn.Tester.add: Only tables of functions and functions supported, '

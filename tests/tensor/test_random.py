@@ -199,3 +199,20 @@ def test_a_loaded_generator_draws_on_the_gpu_too():
     lg.manualSeed(gen, 11)
     back = lg.deserialize(lg.serialize(gen))
     assert np.array_equal(lg.CudaTensor(4).uniform(back).cpu().numpy(), expected.cpu().numpy())
+
+
+def test_multinomial_with_replacement_draws_a_million_from_a_million_categories():
+    """torch7's test_Multinomial.lua draws 1,001,000 times from as many categories: each draw is a binary search
+    of the cumulative weights (THTensor_(multinomial)'s), not a comparison with every category (10^12 bytes),
+    and picks the first category whose cumulative weight exceeds it: never one of weight zero."""
+    p = lg.Tensor(1001000).fill(1)
+    p.narrow(0, 50000, 50000).fill(1e-3)
+    p[7] = 0
+    drawn = lg.multinomial(p, 1001000, True)
+    assert drawn.size() == (1001000,) and drawn.min() >= 0 and drawn.max() < 1001000
+    assert int(drawn.eq(7).sum()) == 0
+    lg.manualSeed(3)
+    small = lg.multinomial(lg.Tensor([[0, 1, 3], [2, 0, 2]]), 4000, True)
+    counts = [[int(small[r].eq(c).sum()) for c in range(3)] for r in range(2)]
+    assert counts[0][0] == counts[1][1] == 0
+    assert abs(counts[0][2] - 3000) < 150 and abs(counts[1][2] - 2000) < 150

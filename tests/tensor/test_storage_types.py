@@ -1,6 +1,8 @@
 """Construction, zero-copy interop, resize, copy across types, type strings and the default type."""
-import pickle
 import copy
+import gc
+import os
+import pickle
 
 import numpy as np
 import pytest
@@ -351,6 +353,29 @@ def test_typed_storage_maps_a_file(tmp_path):
     assert ints.size() == 3 and (tmp_path / 'new.bin').stat().st_size == 12
     with pytest.raises(ValueError, match='holds 12 elements'):
         lg.ByteStorage(str(path), False, 20)
+
+
+@pytest.mark.skipif(not os.path.isdir('/dev/shm'), reason='POSIX shared memory shows under /dev/shm on Linux only')
+def test_typed_storage_maps_shared_memory_and_unlinks_it_when_freed():
+    """torch7 generic/Storage.c and THMapAllocator: TYPEStorage(name, true, size, true) maps the shm_open object
+    ``name`` (created, sized), which another mapping of /dev/shm/name sees, and which is unlinked once nothing holds
+    the storage's memory; sharedMem without shared maps the file as before (torch7's test_sharedmem.lua)."""
+    name = f'legonn_test_{os.getpid()}'
+    s = lg.DoubleStorage(name, True, 5, True)
+    t = lg.DoubleTensor(s, 0, lg.LongStorage([5]))
+    other = lg.DoubleStorage('/dev/shm/' + name, True, 5)
+    t.fill(2.5)
+    assert other.tolist() == [2.5] * 5 and os.path.getsize('/dev/shm/' + name) == 40
+    other.fill(1)
+    assert t.tolist() == [1] * 5
+    del s, other
+    gc.collect()
+    assert os.path.exists('/dev/shm/' + name)      # the tensor still holds the memory
+    del t
+    gc.collect()
+    assert not os.path.exists('/dev/shm/' + name)
+    with pytest.raises(FileNotFoundError):   # not shared: sharedMem is ignored, the (missing) file is opened
+        lg.DoubleStorage('/dev/shm/' + name + '_none', False, 0, True)
 
 
 def test_byte_and_char_storages_hold_strings():
