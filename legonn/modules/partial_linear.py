@@ -132,6 +132,7 @@ class PartialLinear(Module):
 
     def validateState(self):
         self._upgrade_saved_state()
+        state = super().validateState()   # the sizes first: the network's shape is checked against them
         net = self.__dict__.get('network')
         parallel = type(net) is registry['Sequential'] and len(net.modules) == 2 and net.modules[0]
         if not (type(parallel) is registry['ParallelTable'] and type(net.modules[1]) is registry['MM']
@@ -142,7 +143,7 @@ class PartialLinear(Module):
         sizes = tuple(weight.size()) if isinstance(weight, Tensor) else type(weight).__name__
         if sizes != (self.outputsize, self.inputsize):
             raise ValueError(f"PartialLinear: weight must be of size {self.outputsize}x{self.inputsize}, got {sizes}")
-        return super().validateState()
+        return state
 
     def __repr__(self):
         return (f"{lua_typename(self)}({self.inputsize} -> {self.outputsize})"

@@ -373,7 +373,10 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         params, grads = self.parameters()
         params, grads, seen = list(params), list(grads), {id(p) for p in params}
         storages = {id(p.storage()) for p in params}
-        for module in self._nestedModules(everywhere=True):
+        # Lua code borrows this method for objects with a parameters() of their own (lstm-char-cnn's
+        # HLogSoftMax criterion: HLogSoftMax.getParameters = nn.Module.getParameters); those hold no hidden modules
+        hidden = self._nestedModules(everywhere=True) if isinstance(self, Module) else ()
+        for module in hidden:
             for p, g in zip(*module.parameters()):
                 if id(p) not in seen and id(p.storage()) in storages:
                     seen.add(id(p))
