@@ -181,7 +181,10 @@ def test_kernels_run_on_the_host_equal_the_generic_path(monkeypatch, tmp_path, d
         np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == np.float32 else 1e-12, equal_nan=True)
         monkeypatch.setattr(cuda_kernels, 'index_bounds_applies', lambda indices: True)   # NumPy arrays here
         labels = rng.integers(-3, 40, (7, 5))
-        for view in (labels.reshape(-1), labels[:, 2], labels[:1, 4]):   # contiguous, a column, one label
+        # four or more a thread: the block's reduction decides (its own generator: the cases below keep theirs)
+        long = np.random.default_rng(1).integers(-3, 40, 1000)
+        long[[0, 999, 600]] = 7, -50, 90
+        for view in (labels.reshape(-1), labels[:, 2], labels[:1, 4], long):   # contiguous, a column, one label
             assert cuda_kernels.index_bounds(view).tolist() == [view.min(), view.max()]
         monkeypatch.setattr(cuda_kernels, 'is_cupy_array', lambda a: isinstance(a, np.ndarray))
         logp = rng.standard_normal((9, 6)).astype(dtype)

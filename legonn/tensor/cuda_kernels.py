@@ -132,20 +132,35 @@ extern "C" __global__ void max_pool_backward(const T* grad_out, const int* argma
   }
 }
 
+/* The threads of a one-block launch (_THREADS): the length of its shared arrays. */
+#define LEGONN_BLOCK 256
+
+/* The lowest and highest of n >= 1 indices read through a stride, in one block: each thread strides over its
+   share, then the block reduces through shared memory (labels, a LookupTable's indices: a few thousand). */
 extern "C" __global__ void index_bounds(const long long* idx, long long n, long long step, long long* bounds) {
-  if (blockIdx.x != 0 || threadIdx.x != 0) return;   /* one thread: a batch of labels is short */
+  __shared__ long long lows[LEGONN_BLOCK], highs[LEGONN_BLOCK];
+  const unsigned k = threadIdx.x;
   long long lo = idx[0], hi = idx[0];
-  for (long long i = 1; i < n; ++i) {
+  for (long long i = k; i < n; i += blockDim.x) {
     const long long v = idx[i * step];
     lo = v < lo ? v : lo;
     hi = v > hi ? v : hi;
   }
-  bounds[0] = lo;
-  bounds[1] = hi;
+  lows[k] = lo;
+  highs[k] = hi;
+  __syncthreads();
+  for (unsigned half = blockDim.x / 2; half > 0; half /= 2) {   /* blockDim.x is a power of two */
+    if (k < half) {
+      lows[k] = lows[k + half] < lows[k] ? lows[k + half] : lows[k];
+      highs[k] = highs[k + half] > highs[k] ? highs[k + half] : highs[k];
+    }
+    __syncthreads();
+  }
+  if (k == 0) {
+    bounds[0] = lows[0];
+    bounds[1] = highs[0];
+  }
 }
-
-/* The threads of a one-block launch (_THREADS): the length of its shared arrays. */
-#define LEGONN_BLOCK 256
 
 /* ClassNLLCriterion's forward in one block, labels read through a stride (a column of them included). Rows
    labelled `ignore` are skipped; a label outside [0, cols) adds nothing and is reported on the host from the
@@ -438,7 +453,8 @@ def max_pool_backward(grad_out, argmax, ksize, stride, pad, dilation, out):
 
 
 LOG_SOFTMAX_MAX_CLASSES = 4096
-INDEX_BOUNDS_MAX = 1024   # one thread reads them all: longer arrays take CuPy's parallel min and max
+# one block of _THREADS reads them all (256 reads a thread at most): longer arrays take CuPy's min and max
+INDEX_BOUNDS_MAX = 1 << 16
 _bounds = threading.local()
 
 
@@ -469,7 +485,7 @@ def index_bounds(indices):
     bounds = getattr(_bounds, 'array', None)
     if bounds is None:   # one per thread, reused: its caller reads it back before the next call
         bounds = _bounds.array = cupy().empty(2, np.int64)
-    _launch('index_bounds', np.dtype(np.float32), 1,
+    _launch('index_bounds', np.dtype(np.float32), _THREADS,   # _THREADS elements: one block
             (indices, np.int64(indices.size), np.int64(_index_step(indices)), bounds))
     return bounds
 
