@@ -105,7 +105,7 @@ class Linear(LinearDiagHessian, OptionalBias, Module):
         go, x = gradOutput.array, input.array
         if x.ndim == 1:
             go, x = go[None, :], x[None, :]
-        addmm_into(self.gradWeight.array, go.T, x, scale, 1.0)
+        addmm_into(self.gradWeight.array, go, x, scale, 1.0, a_transposed=True)
         return go
 
     def clearState(self):
