@@ -3,6 +3,7 @@
 Dimensions and table indices are 0-based; negative ones count from the end.
 """
 import numbers
+import weakref
 
 from ..tensor import Tensor, cuda_kernels
 from ..tensor.scatter_kernels import out_of_range, scatter_add
@@ -90,6 +91,9 @@ class JoinTable(Module):
         return f'{lua_typename(self)}({self.dimension})'
 
 
+_SLOTS = weakref.WeakKeyDictionary()   # SplitTable -> (its gradInput array, (dimension, pieces), their views)
+
+
 class SplitTable(Module):
     """Split a tensor along ``dimension`` into a table of its slices (views, no copy).
 
@@ -117,10 +121,18 @@ class SplitTable(Module):
         for i, g in enumerate(gradOutput):
             if not (isinstance(g, Tensor) and g._size == piece):   # the common case in two reads
                 self.checkSize(g, piece, f'gradOutput[{i}]')
-        gi = self.bufferLike('gradInput', input)
-        lead = (slice(None),) * d
-        copy_pieces([g.array for g in gradOutput], [gi[lead + (i,)] for i in range(len(gradOutput))])
+        copy_pieces([g.array for g in gradOutput], self._slots(self.bufferLike('gradInput', input), d, len(gradOutput)))
         return self.gradInput
+
+    def _slots(self, gi, d, n):
+        """The ``n`` slices along ``d`` of the gradInput array ``gi``, made once while the buffer stays that array:
+        Torch7's buffers keep their addresses, and on a GPU each view is a CuPy call (an LSTM cell's four gates
+        at every time step). Kept outside the module (``_SLOTS``), so neither lg.save nor clone carries them."""
+        made = _SLOTS.get(self)
+        if made is None or made[0] is not gi or made[1] != (d, n):
+            lead = (slice(None),) * d
+            made = _SLOTS[self] = (gi, (d, n), [gi[lead + (i,)] for i in range(n)])
+        return made[2]
 
     def __repr__(self):
         return f'{lua_typename(self)}({self.dimension})'
