@@ -3,7 +3,6 @@
 Dimensions and table indices are 0-based; negative ones count from the end.
 """
 import numbers
-import weakref
 
 from ..tensor import Tensor, cuda_kernels
 from ..tensor.scatter_kernels import out_of_range, scatter_add
@@ -12,6 +11,7 @@ from .base.errors import input_error
 from .base.module import Module
 from .base.table_buffers import (batch_dim, copy_pieces, copy_tree, describe, same_nesting, slot, trim, view_buffer,
                                  zero_mirror)
+from .base.view_cache import views_of
 
 
 def _table_index(module, index, n, what='index'):
@@ -91,9 +91,6 @@ class JoinTable(Module):
         return f'{lua_typename(self)}({self.dimension})'
 
 
-_SLOTS = weakref.WeakKeyDictionary()   # SplitTable -> (its gradInput array, (dimension, pieces), their views)
-
-
 class SplitTable(Module):
     """Split a tensor along ``dimension`` into a table of its slices (views, no copy).
 
@@ -121,18 +118,13 @@ class SplitTable(Module):
         for i, g in enumerate(gradOutput):
             if not (isinstance(g, Tensor) and g._size == piece):   # the common case in two reads
                 self.checkSize(g, piece, f'gradOutput[{i}]')
-        copy_pieces([g.array for g in gradOutput], self._slots(self.bufferLike('gradInput', input), d, len(gradOutput)))
+        lead = (slice(None),) * d
+        n = len(gradOutput)
+        # the slices of the buffer made once while it keeps its array (an LSTM cell's gates, at every time step)
+        slots = views_of(self, 'gradInput', self.bufferLike('gradInput', input), (d, n),
+                         lambda gi: [gi[lead + (i,)] for i in range(n)])
+        copy_pieces([g.array for g in gradOutput], slots)
         return self.gradInput
-
-    def _slots(self, gi, d, n):
-        """The ``n`` slices along ``d`` of the gradInput array ``gi``, made once while the buffer stays that array:
-        Torch7's buffers keep their addresses, and on a GPU each view is a CuPy call (an LSTM cell's four gates
-        at every time step). Kept outside the module (``_SLOTS``), so neither lg.save nor clone carries them."""
-        made = _SLOTS.get(self)
-        if made is None or made[0] is not gi or made[1] != (d, n):
-            lead = (slice(None),) * d
-            made = _SLOTS[self] = (gi, (d, n), [gi[lead + (i,)] for i in range(n)])
-        return made[2]
 
     def __repr__(self):
         return f'{lua_typename(self)}({self.dimension})'

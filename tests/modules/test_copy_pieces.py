@@ -6,7 +6,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from legonn.modules.base import table_buffers
+from legonn.modules.base import table_buffers, view_cache
 from tests.checks import on_gpu
 
 
@@ -83,15 +83,17 @@ def test_split_table_slices_its_gradient_buffer_once_while_it_keeps_its_address(
     type change) is sliced anew, and every gradient still lands in its place."""
     rng = np.random.default_rng(1)
     module = nn.SplitTable(1)
+    made = []
     for shape in ((3, 4, 5), (3, 4, 5), (2, 3, 5), (2, 3, 5)):
         x = lg.from_numpy(rng.standard_normal(shape))
         grads = [lg.from_numpy(rng.standard_normal((shape[0], shape[2]))) for _ in range(shape[1])]
         module.forward(x)
         gi = module.backward(x, grads)
         np.testing.assert_array_equal(gi.numpy(), np.stack([g.numpy() for g in grads], 1))
-        views = module._slots(module.gradInput.array, 1, shape[1])
-        assert all(np.shares_memory(v, module.gradInput.array) for v in views)
-    assert module._slots(module.gradInput.array, 1, 3) is views   # the same buffer: the same views
+        array, _, views = view_cache._MADE[module]['gradInput']
+        assert array is module.gradInput.array and all(np.shares_memory(v, array) for v in views)
+        made.append(views)
+    assert made[0] is made[1] and made[2] is made[3] and made[1] is not made[2]   # anew for the new buffer only
     module.float()
     x, grads = x.float(), [g.float() for g in grads]
     module.forward(x)
