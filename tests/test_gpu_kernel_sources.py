@@ -8,6 +8,7 @@ import ctypes
 import re
 import shutil
 import subprocess
+import threading
 
 import numpy as np
 import pytest
@@ -56,6 +57,8 @@ def matches(ctype, arg, dtype):
 def test_every_launch_passes_what_the_kernel_declares(monkeypatch, dtype):
     launches = {}
     monkeypatch.setattr(cuda_kernels, 'cupy', lambda: np)   # the host-side preparation runs on NumPy arrays
+    # index_bounds' result array is made once per thread: a NumPy one here, not one an earlier CuPy test made
+    monkeypatch.setattr(cuda_kernels, '_bounds', threading.local())
     monkeypatch.setattr(cuda_kernels, '_launch', lambda name, dt, total, args, max_blocks=None:
                         launches.update({name: (dt, args)}))
     k, s, p, d = (3, 2), (2, 1), (1, 0), (1, 2)
@@ -142,6 +145,7 @@ def test_kernels_run_on_the_host_equal_the_generic_path(monkeypatch, tmp_path, d
         RawModule = staticmethod(lambda code: HostModule(code, tmp_path))
 
     monkeypatch.setattr(cuda_kernels, 'cupy', lambda: HostCupy)
+    monkeypatch.setattr(cuda_kernels, '_bounds', threading.local())   # as above: index_bounds' own, on the host
     cuda_kernels._module.cache_clear()
     try:
         rng = np.random.default_rng(6)
