@@ -8,6 +8,7 @@ import ctypes
 import re
 import shutil
 import subprocess
+import threading
 
 import numpy as np
 import pytest
@@ -56,6 +57,8 @@ def matches(ctype, arg, dtype):
 def test_every_launch_passes_what_the_kernel_declares(monkeypatch, dtype):
     launches = {}
     monkeypatch.setattr(cuda_kernels, 'cupy', lambda: np)   # the host-side preparation runs on NumPy arrays
+    # index_bounds' result array is made once per thread: a NumPy one here, not one an earlier CuPy test made
+    monkeypatch.setattr(cuda_kernels, '_bounds', threading.local())
     monkeypatch.setattr(cuda_kernels, '_launch', lambda name, dt, total, args, max_blocks=None:
                         launches.update({name: (dt, args)}))
     k, s, p, d = (3, 2), (2, 1), (1, 0), (1, 2)
@@ -142,6 +145,7 @@ def test_kernels_run_on_the_host_equal_the_generic_path(monkeypatch, tmp_path, d
         RawModule = staticmethod(lambda code: HostModule(code, tmp_path))
 
     monkeypatch.setattr(cuda_kernels, 'cupy', lambda: HostCupy)
+    monkeypatch.setattr(cuda_kernels, '_bounds', threading.local())   # as above: index_bounds' own, on the host
     cuda_kernels._module.cache_clear()
     try:
         rng = np.random.default_rng(6)
@@ -181,7 +185,10 @@ def test_kernels_run_on_the_host_equal_the_generic_path(monkeypatch, tmp_path, d
         np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == np.float32 else 1e-12, equal_nan=True)
         monkeypatch.setattr(cuda_kernels, 'index_bounds_applies', lambda indices: True)   # NumPy arrays here
         labels = rng.integers(-3, 40, (7, 5))
-        for view in (labels.reshape(-1), labels[:, 2], labels[:1, 4]):   # contiguous, a column, one label
+        # four or more a thread: the block's reduction decides (its own generator: the cases below keep theirs)
+        long = np.random.default_rng(1).integers(-3, 40, 1000)
+        long[[0, 999, 600]] = 7, -50, 90
+        for view in (labels.reshape(-1), labels[:, 2], labels[:1, 4], long):   # contiguous, a column, one label
             assert cuda_kernels.index_bounds(view).tolist() == [view.min(), view.max()]
         monkeypatch.setattr(cuda_kernels, 'is_cupy_array', lambda a: isinstance(a, np.ndarray))
         logp = rng.standard_normal((9, 6)).astype(dtype)

@@ -27,8 +27,9 @@ class WeightedLookupTable(FbnnClass, LookupTable):
                              f"{tuple(input.size())}")
         return input.select(1, 0), input.select(1, 1)
 
-    def _indices(self, input):
-        # LookupTable's lookups, renorm and gradInput read the index column through this
+    def _indices(self, input, checked=False):
+        # LookupTable's lookups, renorm and gradInput read the index column through this; a copy of a float column,
+        # checked at every call (``checked`` is LookupTable's leave to skip a backward's range read)
         indices, _ = self._columns(input)
         return self.checkIndices(indices, self.weight.size(0), 'indices', self.weight.xp, self.index_offset)
 

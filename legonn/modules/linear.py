@@ -5,6 +5,11 @@ from .base.errors import check_hyper, input_error
 from .base.hessian import LinearDiagHessian
 from .base.initialisation import OptionalBias, uniform_reset
 from .base.module import Module
+from .base.view_cache import views_of
+
+
+def _transposed(a):
+    return a.T
 
 
 class Linear(LinearDiagHessian, OptionalBias, Module):
@@ -72,7 +77,8 @@ class Linear(LinearDiagHessian, OptionalBias, Module):
             else:
                 out[...] = product.T
             return output
-        xp.matmul(x, weight.array.T, out=out)
+        # weight^T made once while the weight keeps its array (each clone of an unrolled step calls this per step)
+        xp.matmul(x, views_of(self, 'weight', weight.array, None, _transposed), out=out)
         # matmul then a broadcast add: measured faster than a bias-filled output with a beta=1 GEMM
         # (bench/lstm.md), since NumPy's matmul calls BLAS with less overhead than ctypes does
         if self.bias is not None:
@@ -105,7 +111,7 @@ class Linear(LinearDiagHessian, OptionalBias, Module):
         go, x = gradOutput.array, input.array
         if x.ndim == 1:
             go, x = go[None, :], x[None, :]
-        addmm_into(self.gradWeight.array, go.T, x, scale, 1.0)
+        addmm_into(self.gradWeight.array, go, x, scale, 1.0, a_transposed=True)
         return go
 
     def clearState(self):

@@ -1,5 +1,8 @@
 """LookupTable: embeddings, one learnt row of ``weight`` per index (0-based); LookupTableMaskZero, whose index -1
 is padding looked up as zeros (Element-Research rnn)."""
+import numpy as np
+
+from ..tensor.backend import is_cupy_array, recording
 from ..tensor.scatter_kernels import scatter_add
 from ..tensor.introspection import typename as lua_typename
 from .base.errors import check_hyper
@@ -80,12 +83,24 @@ class LookupTable(Module):
     # what an input index adds to give its row of weight (LookupTableMaskZero's padding index -1 is row 0)
     index_offset = 0
 
-    def _indices(self, input):
-        """The input as an int64 array of checked row numbers; nothing is touched before this passes."""
+    def _indices(self, input, checked=False):
+        """The input as an int64 array of checked row numbers, only read (int64 indices already on the weight's
+        device are the input's own array); nothing is touched before this passes. ``checked``: a backward's call,
+        which on the GPU reads no range (a host synchronisation) of the indices the last forward checked (the
+        same memory and geometry: ClassNLLCriterion's rule for its labels); a CUDA graph checks none."""
         self.checkInput(input)
+        arr, n = input.array, self.weight._size[0]
+        key = None
+        if not self.index_offset and is_cupy_array(arr) and arr.dtype == np.int64 and self.weight._cuda:
+            key = (arr.data.ptr, arr.shape, arr.strides, n)
+            if checked and self.__dict__.get('_checked_indices') == key:
+                return arr
         # indices on the other device are copied to the weight's, as LookupTable.lua's makeInputContiguous
         # copies any input whose type is not its _input's (a CudaLongTensor once the module is on the GPU)
-        return self.checkIndices(input, self.weight.size(0), 'indices', self.weight.xp, self.index_offset)
+        idx = self.checkIndices(input, n, 'indices', self.weight.xp, self.index_offset, readonly=True)
+        if key is not None and not recording():   # a recording checks nothing
+            self._checked_indices = key
+        return idx
 
     def maxParamNorm(self, maxOutNorm=None, maxInNorm=None):
         """dpnn's max-norm constraint for an embedding: each column of ``weight`` (what feeds one output unit) to
@@ -124,23 +139,30 @@ class LookupTable(Module):
         return self.output
 
     def updateGradInput(self, input, gradOutput):
-        self._indices(input)  # the same index checks as forward
+        self._indices(input, checked=True)  # the same index checks as forward
         self.checkGradOutput(gradOutput, self.output)
         self.bufferLike('gradInput', input)[...] = 0
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):
-        idx = self._indices(input)
+        idx = self._indices(input, checked=True)
         self.checkGradOutput(gradOutput, self.output)
         xp = self.weight.xp
         flat = idx.reshape(-1)
-        go = gradOutput.array.reshape(flat.size, -1) * scale
+        go = gradOutput.array.reshape(flat.size, -1)
+        if scale != 1:   # scaled into a new array: gradOutput is the caller's
+            go = go * scale
         if self.shouldScaleGradByFreq:
             counts = xp.bincount(flat, minlength=self.weight.size(0))
             go = go / counts[flat][:, None]
         if self.paddingValue is not None:
             go = go * (flat != self.paddingValue)[:, None]
-        scatter_add(self.gradWeight.array, flat, go.astype(self.gradWeight.dtype, copy=False))
+        dtype = self.gradWeight.dtype
+        scatter_add(self.gradWeight.array, flat, go if go.dtype == dtype else go.astype(dtype))
+
+    def clearState(self, *names):
+        self.__dict__.pop('_checked_indices', None)
+        return super().clearState(*names)
 
     def __repr__(self):
         return f"{lua_typename(self)}({self.weight.size(0)}, {self.weight.size(1)})"

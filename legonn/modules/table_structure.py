@@ -11,6 +11,7 @@ from .base.errors import input_error
 from .base.module import Module
 from .base.table_buffers import (batch_dim, copy_pieces, copy_tree, describe, same_nesting, slot, trim, view_buffer,
                                  zero_mirror)
+from .base.view_cache import views_of
 
 
 def _table_index(module, index, n, what='index'):
@@ -117,9 +118,12 @@ class SplitTable(Module):
         for i, g in enumerate(gradOutput):
             if not (isinstance(g, Tensor) and g._size == piece):   # the common case in two reads
                 self.checkSize(g, piece, f'gradOutput[{i}]')
-        gi = self.bufferLike('gradInput', input)
         lead = (slice(None),) * d
-        copy_pieces([g.array for g in gradOutput], [gi[lead + (i,)] for i in range(len(gradOutput))])
+        n = len(gradOutput)
+        # the slices of the buffer made once while it keeps its array (an LSTM cell's gates, at every time step)
+        slots = views_of(self, 'gradInput', self.bufferLike('gradInput', input), (d, n),
+                         lambda gi: [gi[lead + (i,)] for i in range(n)])
+        copy_pieces([g.array for g in gradOutput], slots)
         return self.gradInput
 
     def __repr__(self):

@@ -168,24 +168,27 @@ def _check_2d(routine, **arrays):
                              f"{getattr(arr, 'shape', type(arr).__name__)}")
 
 
-def addmm_into(out, a, b, alpha=1.0, beta=1.0):
+def addmm_into(out, a, b, alpha=1.0, beta=1.0, a_transposed=False):
     """out = beta * out + alpha * (a @ b) for 2-D arrays ``a`` (m x k), ``b`` (k x n), ``out`` (m x n);
-    ValueError when the sizes disagree."""
+    ValueError when the sizes disagree. ``a_transposed``: ``a`` is passed as its transpose (k x m), which cuBLAS
+    reads as it lies (a CuPy transposed view is a call of its own; the host paths take the view)."""
     _check_2d('addmm_into', out=out, a=a, b=b)
-    (m, k), n = a.shape, b.shape[1]
+    (m, k), n = (a.shape[::-1] if a_transposed else a.shape), b.shape[1]
     if b.shape[0] != k or out.shape != (m, n):
-        raise ValueError(f"blas_kernels.addmm_into: expected a (m x k), b (k x n), out (m x n), got a {a.shape}, "
-                         f"b {b.shape}, out {out.shape}")
+        raise ValueError(f"blas_kernels.addmm_into: expected a (m x k), b (k x n), out (m x n), got a {(m, k)}"
+                         f"{' (transposed)' if a_transposed else ''}, b {b.shape}, out {out.shape}")
+    if cuda_kernels.device_floats(out, a, b) and (out.flags.c_contiguous or out.flags.f_contiguous) and min(m, n, k) > 0:
+        # cuBLAS accumulates in place: one launch, no temporary (a launch-bound step's gradient products)
+        backend.cublas().gemm('T' if a_transposed else 'N', 'N', a, b, out=out, alpha=alpha, beta=beta)
+        return out
+    if a_transposed:
+        a = a.T
     if out.dtype in _GEMM and type(out) is type(a) is type(b) is np.ndarray and a.dtype == b.dtype == out.dtype \
             and out.flags.c_contiguous and min(m, n, k) > 0 and m * n >= SMALL_PRODUCT and _layout(a) and _layout(b):
         gemm, (op_a, op_b, _) = _native('gemm', out.dtype, ('a', a, (m, k), 'matrix'), ('b', b, (k, n), 'matrix'),
                                         ('out', out, (m, n), 'matrix'))
         gemm(_ROW_MAJOR, op_a[0], op_b[0], m, n, k, alpha, a.ctypes.data, op_a[1], b.ctypes.data, op_b[1],
              beta, out.ctypes.data, n)
-        return out
-    if cuda_kernels.device_floats(out, a, b) and (out.flags.c_contiguous or out.flags.f_contiguous) and min(m, n, k) > 0:
-        # cuBLAS accumulates in place: one launch, no temporary (a launch-bound step's gradient products)
-        backend.cublas().gemm('N', 'N', a, b, out=out, alpha=alpha, beta=beta)
         return out
     for name, arr in (('out', out), ('a', a), ('b', b)):
         # NumPy's own matmul trusts a view as much as gemm would: a foreign one is measured first here too

@@ -278,7 +278,8 @@ def conv_grad_input(grad_out, weight, input_shape, stride, pad, dilation, groups
         out = xp.empty(tuple(input_shape), dtype=grad_out.dtype)
     gpu = _gpu_kernels(out) if out.flags.c_contiguous else None
     if gpu is not None:
-        grad_t = channels_first(grad_out)
+        if grad_t is None:
+            grad_t = channels_first(grad_out)
     elif grad_t is None:
         grad_t = batch_last(grad_out).reshape(cout, -1)
     w2 = weight.reshape(cout, -1)
@@ -467,11 +468,15 @@ class ConvPlan:
 
     def grad_input(self, grad_out, weight, out, grad_t, gcols, sums):
         """d loss / d input into ``out`` (N, C, *S). ``gcols`` (``columns_shape``) and ``sums`` (``sums_shape``)
-        are scratch (``conv_grad_input``); when ``batch_last``, ``grad_t`` (``gemm_shape``) is left holding
-        ``grad_output_t(grad_out)``, which a caller may reuse for ``accumulate_gradients``."""
-        transposed = self.grad_output_t(grad_out, grad_t) if self.batch_last else None
-        return conv_grad_input(grad_out, weight, self.input_shape, self.stride, self.pad, self.dilation, self.groups,
-                               out=out, grad_t=transposed, gcols=gcols, acc=sums)
+        are scratch (``conv_grad_input``); when ``batch_last``, or on the GPU's kernels, ``grad_t`` (``gemm_shape``)
+        is left holding ``grad_output_t(grad_out)``, which a caller may reuse for ``accumulate_gradients`` (on the
+        GPU a transposing launch fewer): returns whether it is."""
+        gpu = not self.batch_last and _fits(out, self.input_shape, grad_out.dtype) and out.flags.c_contiguous and \
+            _gpu_kernels(out) is not None and _fits(grad_t, self.gemm_shape, grad_out.dtype)
+        transposed = self.grad_output_t(grad_out, grad_t) if self.batch_last or gpu else None
+        conv_grad_input(grad_out, weight, self.input_shape, self.stride, self.pad, self.dilation, self.groups,
+                        out=out, grad_t=transposed, gcols=gcols, acc=sums)
+        return transposed is not None
 
     def accumulate_gradients(self, grad_t, cols, grad_weight, grad_bias, scale=1):
         """Add ``scale`` * d loss / d weight (and bias, unless None) into ``grad_weight``, ``grad_bias``, from

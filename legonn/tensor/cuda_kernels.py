@@ -132,20 +132,35 @@ extern "C" __global__ void max_pool_backward(const T* grad_out, const int* argma
   }
 }
 
+/* The threads of a one-block launch (_THREADS): the length of its shared arrays. */
+#define LEGONN_BLOCK 256
+
+/* The lowest and highest of n >= 1 indices read through a stride, in one block: each thread strides over its
+   share, then the block reduces through shared memory (labels, a LookupTable's indices: a few thousand). */
 extern "C" __global__ void index_bounds(const long long* idx, long long n, long long step, long long* bounds) {
-  if (blockIdx.x != 0 || threadIdx.x != 0) return;   /* one thread: a batch of labels is short */
+  __shared__ long long lows[LEGONN_BLOCK], highs[LEGONN_BLOCK];
+  const unsigned k = threadIdx.x;
   long long lo = idx[0], hi = idx[0];
-  for (long long i = 1; i < n; ++i) {
+  for (long long i = k; i < n; i += blockDim.x) {
     const long long v = idx[i * step];
     lo = v < lo ? v : lo;
     hi = v > hi ? v : hi;
   }
-  bounds[0] = lo;
-  bounds[1] = hi;
+  lows[k] = lo;
+  highs[k] = hi;
+  __syncthreads();
+  for (unsigned half = blockDim.x / 2; half > 0; half /= 2) {   /* blockDim.x is a power of two */
+    if (k < half) {
+      lows[k] = lows[k + half] < lows[k] ? lows[k + half] : lows[k];
+      highs[k] = highs[k + half] > highs[k] ? highs[k + half] : highs[k];
+    }
+    __syncthreads();
+  }
+  if (k == 0) {
+    bounds[0] = lows[0];
+    bounds[1] = highs[0];
+  }
 }
-
-/* The threads of a one-block launch (_THREADS): the length of its shared arrays. */
-#define LEGONN_BLOCK 256
 
 /* ClassNLLCriterion's forward in one block, labels read through a stride (a column of them included). Rows
    labelled `ignore` are skipped; a label outside [0, cols) adds nothing and is reported on the host from the
@@ -367,6 +382,12 @@ def _checked(kernel, ksize, stride, pad, dilation, *operands):
             raise ValueError(f"{where}: {name} must be C-contiguous (the kernel writes it linearly)")
 
 
+def _contiguous(a):
+    """``a`` when C-contiguous (asked of its flags: a kernel's operands usually are, and a CuPy call that returns
+    its argument still costs the host microseconds), else a contiguous copy."""
+    return a if a.flags.c_contiguous else cupy().ascontiguousarray(a)
+
+
 def _launch(name, dtype, total, args, max_blocks=65535):
     if total == 0:
         return
@@ -392,7 +413,7 @@ def im2col(x, ksize, stride, pad, dilation, counts, out):
     n, c, h, w = _dims(x, 'im2col')
     _checked('im2col', ksize, stride, pad, dilation, ('out', out, (c,) + tuple(ksize) + (n,) + tuple(counts), x.dtype,
                                                       True))
-    x = cupy().ascontiguousarray(x)
+    x = _contiguous(x)
     _launch('im2col', x.dtype, out.size, (x, out, np.int64(out.size), np.int32(c), np.int32(h), np.int32(w),
                                           np.int32(n)) + _geometry(ksize, stride, pad, dilation, counts))
     return out
@@ -403,7 +424,7 @@ def col2im(cols, spatial, ksize, stride, pad, dilation, counts, out):
     n, c = _dims(out, 'col2im')[:2]
     _checked('col2im', ksize, stride, pad, dilation, ('out', out, (n, c) + tuple(spatial), out.dtype, True),
              ('cols', cols, (c,) + tuple(ksize) + (n,) + tuple(counts), out.dtype, False))
-    cols = cupy().ascontiguousarray(cols)
+    cols = _contiguous(cols)
     _launch('col2im', out.dtype, out.size, (cols, out, np.int64(out.size), np.int32(c), np.int32(spatial[0]),
                                             np.int32(spatial[1]), np.int32(n))
             + _geometry(ksize, stride, pad, dilation, counts))
@@ -416,7 +437,7 @@ def max_pool_forward(x, ksize, stride, pad, dilation, out, argmax):
     sizes = (n, c) + tuple(out.shape[2:])
     _checked('max_pool_forward', ksize, stride, pad, dilation, ('out', out, sizes, x.dtype, True),
              ('argmax', argmax, sizes, np.int32, True))
-    x = cupy().ascontiguousarray(x)
+    x = _contiguous(x)
     lowest = x.dtype.type(-np.inf)   # passed in: NVRTC has no INFINITY macro without headers
     _launch('max_pool_forward', x.dtype, out.size,
             (x, out, argmax, lowest, np.int64(out.size), np.int32(h), np.int32(w))
@@ -430,7 +451,7 @@ def max_pool_backward(grad_out, argmax, ksize, stride, pad, dilation, out):
     sizes = (n, c) + tuple(grad_out.shape[2:])
     _checked('max_pool_backward', ksize, stride, pad, dilation, ('out', out, out.shape, out.dtype, True),
              ('grad_out', grad_out, sizes, out.dtype, False), ('argmax', argmax, sizes, np.int32, False))
-    grad_out = cupy().ascontiguousarray(grad_out)
+    grad_out = _contiguous(grad_out)
     _launch('max_pool_backward', out.dtype, out.size,
             (grad_out, argmax, out, np.int64(out.size), np.int32(h), np.int32(w))
             + _geometry(ksize, stride, pad, dilation, grad_out.shape[2:]))
@@ -438,7 +459,8 @@ def max_pool_backward(grad_out, argmax, ksize, stride, pad, dilation, out):
 
 
 LOG_SOFTMAX_MAX_CLASSES = 4096
-INDEX_BOUNDS_MAX = 1024   # one thread reads them all: longer arrays take CuPy's parallel min and max
+# one block of _THREADS reads them all (256 reads a thread at most): longer arrays take CuPy's min and max
+INDEX_BOUNDS_MAX = 1 << 16
 _bounds = threading.local()
 
 
@@ -469,7 +491,7 @@ def index_bounds(indices):
     bounds = getattr(_bounds, 'array', None)
     if bounds is None:   # one per thread, reused: its caller reads it back before the next call
         bounds = _bounds.array = cupy().empty(2, np.int64)
-    _launch('index_bounds', np.dtype(np.float32), 1,
+    _launch('index_bounds', np.dtype(np.float32), _THREADS,   # _THREADS elements: one block
             (indices, np.int64(indices.size), np.int64(_index_step(indices)), bounds))
     return bounds
 
@@ -520,7 +542,7 @@ def class_nll_forward(x, labels, weights, ignore, size_average, result):
         raise ValueError(f"cuda_kernels.class_nll_forward: expected a (rows, classes) float CuPy array, got "
                          f"{type(x).__name__} {getattr(x, 'dtype', '')} {tuple(getattr(x, 'shape', ()))}")
     args = _class_nll_arguments('class_nll_forward', x, labels, weights, ignore, size_average)
-    x = cupy().ascontiguousarray(x)
+    x = _contiguous(x)
     _launch('class_nll_forward', x.dtype, _THREADS, (x,) + args + (result,))   # _THREADS elements: one block
     return result
 
@@ -626,7 +648,7 @@ def _rows_checked(kernel, like, *operands):
 def log_softmax_forward(x, out):
     """``out`` = log softmax of each row of ``x`` (rows, classes)."""
     _rows_checked('log_softmax_forward', x, ('out', out, True))
-    x = cupy().ascontiguousarray(x)
+    x = _contiguous(x)
     _launch('log_softmax_forward', x.dtype, x.shape[0], (x, out, np.int64(x.shape[0]), np.int32(x.shape[1])))
     return out
 
@@ -634,7 +656,7 @@ def log_softmax_forward(x, out):
 def log_softmax_backward(grad_out, y, out):
     """``out`` = LogSoftMax's gradInput: grad_out - exp(y) * (the row sums of grad_out)."""
     _rows_checked('log_softmax_backward', y, ('grad_out', grad_out, False), ('out', out, True))
-    grad_out, y = cupy().ascontiguousarray(grad_out), cupy().ascontiguousarray(y)
+    grad_out, y = _contiguous(grad_out), _contiguous(y)
     _launch('log_softmax_backward', y.dtype, y.shape[0], (grad_out, y, out, np.int64(y.shape[0]),
                                                           np.int32(y.shape[1])))
     return out

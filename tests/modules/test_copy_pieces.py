@@ -6,7 +6,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from legonn.modules.base import table_buffers
+from legonn.modules.base import table_buffers, view_cache
 from tests.checks import on_gpu
 
 
@@ -76,3 +76,40 @@ def test_a_join_is_one_launch_each_way_for_pieces_of_any_width(raw_launches, dty
             got = run()
             assert raw_launches == [kernel]
             assert_equal_trees(got, want)
+
+
+def test_split_table_slices_its_gradient_buffer_once_while_it_keeps_its_address():
+    """SplitTable's gradInput pieces are views made once per buffer; a buffer made anew (another input size, a
+    type change) is sliced anew, and every gradient still lands in its place."""
+    rng = np.random.default_rng(1)
+    module = nn.SplitTable(1)
+    made = []
+    for shape in ((3, 4, 5), (3, 4, 5), (2, 3, 5), (2, 3, 5)):
+        x = lg.from_numpy(rng.standard_normal(shape))
+        grads = [lg.from_numpy(rng.standard_normal((shape[0], shape[2]))) for _ in range(shape[1])]
+        module.forward(x)
+        gi = module.backward(x, grads)
+        np.testing.assert_array_equal(gi.numpy(), np.stack([g.numpy() for g in grads], 1))
+        array, _, views = view_cache._MADE[module]['gradInput']
+        assert array is module.gradInput.array and all(np.shares_memory(v, array) for v in views)
+        made.append(views)
+    assert made[0] is made[1] and made[2] is made[3] and made[1] is not made[2]   # anew for the new buffer only
+    module.float()
+    x, grads = x.float(), [g.float() for g in grads]
+    module.forward(x)
+    np.testing.assert_array_equal(module.backward(x, grads).numpy(), np.stack([g.numpy() for g in grads], 1))
+
+
+@pytest.mark.gpu
+def test_on_the_gpu_split_table_makes_no_view_a_backward():
+    from cupy.cuda.stream import counting
+    rng = np.random.default_rng(2)
+    x = on_gpu(lg.from_numpy(rng.standard_normal((3, 4, 5))))
+    grads = [on_gpu(lg.from_numpy(rng.standard_normal((3, 5)))) for _ in range(4)]
+    module = on_gpu(nn.SplitTable(1))
+    module.forward(x)
+    module.backward(x, grads)
+    with counting() as counts:
+        gi = module.backward(x, grads)
+    assert not any(k.startswith('view') for k in counts), counts
+    np.testing.assert_array_equal(gi.cpu().numpy(), np.stack([g.cpu().numpy() for g in grads], 1))

@@ -195,6 +195,35 @@ def test_linear_no_bias_matches_numpy_and_its_jacobian():
         nn.LinearNoBias(4, 3).forward(lg.randn(2, 5))
 
 
+def test_forward_transposes_the_weight_once_while_it_keeps_its_array():
+    """The forward's weight^T is a view made once per weight array: updates in place (an optimiser's step on the
+    flat parameters) show through it, and a weight replaced or retyped is transposed anew."""
+    m = nn.Linear(4, 3)
+    params, _ = m.getParameters()
+    x = lg.randn(5, 4)   # 5 rows > 3 outputs: the x W^T product
+    m.forward(x)
+    params.mul(2)        # in place
+    np.testing.assert_allclose(m.forward(x).numpy(), x.numpy() @ m.weight.numpy().T + m.bias.numpy(), rtol=1e-6)
+    m.weight = lg.randn(3, 4)
+    np.testing.assert_allclose(m.forward(x).numpy(), x.numpy() @ m.weight.numpy().T + m.bias.numpy(), rtol=1e-6)
+    m.double()
+    np.testing.assert_allclose(m.forward(x.double()).numpy(), x.double().numpy() @ m.weight.numpy().T +
+                               m.bias.numpy(), rtol=1e-12)
+
+
+@pytest.mark.gpu
+def test_on_the_gpu_a_forward_makes_no_view_of_the_weight():
+    from cupy.cuda.stream import counting
+    m = nn.Linear(4, 3).cuda()
+    x = lg.randn(5, 4).cuda()
+    m.forward(x)
+    with counting() as counts:
+        out = m.forward(x)
+    assert dict(counts) == {'matmul': 1, 'add': 1}, counts
+    np.testing.assert_allclose(out.float().numpy(), x.float().numpy() @ m.weight.float().numpy().T +
+                               m.bias.float().numpy(), rtol=1e-5)
+
+
 @pytest.mark.gpu
 def test_linear_no_bias_on_the_gpu():
     """rnn's LinearNoBias.lua on the GPU (the simulator here)."""

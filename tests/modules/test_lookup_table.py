@@ -77,6 +77,37 @@ def test_gpu():
 
 
 @pytest.mark.gpu
+def test_gpu_step_reads_the_range_of_its_indices_once_and_copies_none():
+    """On the GPU a forward checks the CudaLong indices in one launch and one read (a host synchronisation) and
+    looks them up where they lie; a backward of the indices it checked reads no range again. Other indices (new
+    memory, another geometry) are checked, out-of-range ones refused before anything is written."""
+    from cupy.cuda.stream import counting
+    m = nn.LookupTable(5, 3).cudaDouble()
+    x = lg.LongTensor(IDX).cudaLong()
+    go = lg.DoubleTensor(2, 3, 3).normal().cudaDouble()
+    m.forward(x)
+    with counting() as counts:
+        m.forward(x)
+        m.zeroGradParameters()
+        m.backward(x, go)
+    syncs = {k: n for k, n in counts.items() if k.startswith('host sync')}
+    assert sum(syncs.values()) == 1 and counts['kernel index_bounds'] == 1, counts
+    launched = [k for k in counts if not k.startswith(('no-op', 'view'))]
+    assert not any('astype' in k or 'multiply' in k for k in launched), counts   # no copy of the indices, no scaling
+    cpu = nn.LookupTable(5, 3).double()
+    cpu.weight.copy(m.weight.double())
+    cpu.zeroGradParameters()
+    cpu.forward(lg.LongTensor(IDX))
+    cpu.backward(lg.LongTensor(IDX), go.double())
+    assert_close_trees(cpu.gradWeight, m.gradWeight)
+    before = m.gradWeight.clone()
+    for bad in (lg.LongTensor([[0, 3, 5], [4, 1, 0]]), lg.LongTensor([0, 7])):   # new memory; another geometry
+        with pytest.raises(IndexError, match=r'LookupTable\(5, 3\): expected indices in \[0, 5\)'):
+            m.backward(bad.cudaLong(), go if bad.dim() == 2 else go[0][:2])
+    assert_close_trees(before, m.gradWeight)
+
+
+@pytest.mark.gpu
 def test_gpu_table_takes_host_indices_and_a_host_table_gpu_ones():
     """nn/LookupTable.lua's makeInputContiguous copies an input whose type is not its ``_input``'s (a
     CudaLongTensor, a LongTensor on the host), so torch-rnn's sample.lua feeds host

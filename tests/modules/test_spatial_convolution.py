@@ -305,6 +305,36 @@ def test_backward_transposes_grad_output_once_and_separate_calls_see_a_changed_g
     np.testing.assert_allclose(m.gradWeight.numpy(), ref_conv_grads(x, w, go2, (1, 1), (0, 0), (1, 1))[1], atol=1e-12)
 
 
+@pytest.mark.gpu
+def test_on_the_gpu_backward_transposes_grad_output_once_and_separate_calls_see_a_changed_grad_output():
+    """The GPU's kernels share the channels-first gradOutput between updateGradInput and accGradParameters too:
+    one transposing copy a backward, into the module's buffer (no array allocated); separate calls transpose each."""
+    from cupy.cuda.stream import counting
+    m = nn.SpatialConvolution(4, 3, 2, 3).double()
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((3, 4, 6, 5))
+    w = m.weight.numpy().copy()
+    m.cudaDouble()
+    xg = double(x).cudaDouble()
+    y = m.forward(xg).double().numpy()
+    go1, go2 = rng.standard_normal(y.shape), rng.standard_normal(y.shape)
+    g1, g2 = double(go1).cudaDouble(), double(go2).cudaDouble()
+    m.zeroGradParameters()
+    m.backward(xg, g1)   # the buffers are made
+    m.zeroGradParameters()
+    with counting() as counts:
+        m.backward(xg, g1)
+    assert counts['copyto'] == 1 and counts['empty'] == 0, counts
+    want_gi, want_gw = ref_conv_grads(x, w, go1, (1, 1), (0, 0), (1, 1))[:2]
+    np.testing.assert_allclose(m.gradInput.double().numpy(), want_gi, atol=1e-12)
+    np.testing.assert_allclose(m.gradWeight.double().numpy(), want_gw, atol=1e-12)
+    m.zeroGradParameters()
+    m.updateGradInput(xg, g1)
+    m.accGradParameters(xg, g2)
+    np.testing.assert_allclose(m.gradWeight.double().numpy(), ref_conv_grads(x, w, go2, (1, 1), (0, 0), (1, 1))[1],
+                               atol=1e-12)
+
+
 @pytest.mark.parametrize('name', ['SpatialConvolutionMap', 'SpatialFullConvolutionMap'])
 @pytest.mark.parametrize('batch', [False, True])
 def test_map_convolutions_take_planes_past_the_table(name, batch):

@@ -41,6 +41,11 @@ def test_addmm_into_small_and_large_products_accumulate_alike(rows):
     np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-4)
     addmm_into(out, a, b, 1.0, 0.0)   # beta 0 overwrites
     np.testing.assert_allclose(out, a.astype(np.float64) @ b, rtol=1e-4, atol=1e-4)
+    given_t = np.ascontiguousarray(a.T)   # a passed as its transpose: the product of a all the same
+    addmm_into(out, given_t, b, 2.0, 0.5, a_transposed=True)
+    np.testing.assert_allclose(out, 2.5 * (a.astype(np.float64) @ b), rtol=1e-4, atol=1e-4)
+    with pytest.raises(ValueError, match=r'addmm_into: .*got a \(16, ' + str(rows) + r'\) \(transposed\)'):
+        addmm_into(out, a, b, a_transposed=True)   # a (rows x 16) read as (16 x rows): k disagrees
 
 
 @pytest.mark.parametrize('dtype', [np.float32, np.float64])
@@ -115,6 +120,7 @@ def test_add_sums_accumulates_scaled_sums(axis):
 def test_on_the_gpu_each_accumulation_is_one_cublas_call_or_kernel(monkeypatch, dtype):
     """addmm_into and add_sums through cuBLAS (gemm, gemv against ones), axpby_into and momentum_step_into as one
     kernel each: the results of the array code, for C- and F-ordered outputs, transposed operands and scales."""
+    from cupy.cuda.stream import counting
     cp = lg.tensor.backend.cupy()
     built = []
     factory = cuda_kernels.elementwise
@@ -127,6 +133,13 @@ def test_on_the_gpu_each_accumulation_is_one_cublas_call_or_kernel(monkeypatch, 
         want = 0.5 * out + 2.0 * (a @ b.T)
         got = cp.asarray(out, order=order)
         assert addmm_into(got, cp.asarray(a), cp.asarray(b).T, 2.0, 0.5) is got
+        np.testing.assert_allclose(got.get(), want, rtol=tol, atol=tol)
+        # a passed as its transpose (Linear's gradOutput): cuBLAS reads it as it lies, no view is made
+        got, a_t = cp.asarray(out, order=order), cp.asarray(a.T.copy())
+        b_t = cp.asarray(b).T
+        with counting() as counts:
+            addmm_into(got, a_t, b_t, 2.0, 0.5, a_transposed=True)
+        assert dict(counts) == {'cublas.gemm': 1}, counts
         np.testing.assert_allclose(got.get(), want, rtol=tol, atol=tol)
     for axis in (0, 1):
         target = rng.standard_normal(a.shape[1 - axis]).astype(dtype)

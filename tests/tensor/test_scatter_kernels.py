@@ -37,14 +37,24 @@ def test_index_bounds_are_python_ints():
 
 @pytest.mark.gpu
 def test_index_bounds_on_the_gpu():
-    """One kernel for short int64 arrays, a column of labels included; CuPy's min and max for the rest."""
+    """One kernel for int64 arrays up to INDEX_BOUNDS_MAX elements (a column of labels, a char-LSTM chunk's 32x50
+    indices: several per thread of its block), one read; CuPy's min and max for longer ones."""
+    from cupy.cuda.stream import counting
+
     from legonn.tensor import cuda_kernels
     assert index_bounds(cupy().asarray([4, 1, 9])) == (1, 9)
-    labels = np.random.default_rng(0).integers(-5, 50, (cuda_kernels.INDEX_BOUNDS_MAX + 3, 4))
+    rng = np.random.default_rng(0)
+    labels = rng.integers(-5, 50, (cuda_kernels.INDEX_BOUNDS_MAX // 4 + 3, 4))
     column, flat = cupy().asarray(labels)[:40, 1], cupy().asarray(labels).reshape(-1)
     assert cuda_kernels.index_bounds_applies(column) and not cuda_kernels.index_bounds_applies(flat)
     assert index_bounds(column) == (labels[:40, 1].min(), labels[:40, 1].max())
     assert index_bounds(flat) == (labels.min(), labels.max())
+    chunk = rng.integers(0, 65, (32, 50))
+    chunk[17, 33], chunk[30, 2] = -4, 71   # the extremes far from the first element, in different threads' shares
+    chunk_on_device = cupy().asarray(chunk)
+    with counting() as counts:
+        assert index_bounds(chunk_on_device) == (-4, 71)
+    assert counts['kernel index_bounds'] == 1 and sum(counts.values()) == 2, counts   # and one read
     assert index_bounds(cupy().asarray(labels[:3].astype(np.int32))) == (labels[:3].min(), labels[:3].max())
 
 

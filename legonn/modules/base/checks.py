@@ -153,11 +153,12 @@ class InputChecks:
             raise input_error(self, f"a {reference.type()} {what} ({like} type)", got, TypeError)
         return x
 
-    def checkIndices(self, x, n, what='indices', xp=None, offset=0):
+    def checkIndices(self, x, n, what='indices', xp=None, offset=0, readonly=False):
         """``x``, a tensor of integers (or of whole numbers in a floating type: Lua's numbers), as an int64 array
         on the array module ``xp`` (default: ``x``'s), ``offset`` added; raise a path-naming TypeError for other
         values and an IndexError unless every index lies in [0, ``n``) (``x``'s values in [-offset, n - offset)),
-        ``what`` naming them ('indices', 'targets')."""
+        ``what`` naming them ('indices', 'targets'). ``readonly``: the caller only reads the result, so int64
+        indices already on ``xp``, with no offset, come back as ``x``'s own array (no copy: on a GPU, a launch)."""
         arr = x.array
         if x._dtype.kind == 'f':
             if x.nElement() and not bool((arr == x.xp.floor(arr)).all()):
@@ -165,7 +166,7 @@ class InputChecks:
                                   f"non-integral values in a {x.type()}", TypeError)
         elif x._dtype.kind not in 'iu':
             raise input_error(self, f"integer {what} (an integer or floating tensor)", x.type(), TypeError)
-        idx = to_module(arr.astype('int64'), xp or x.xp)
+        idx = to_module(arr.astype('int64', copy=not readonly or bool(offset)), xp or x.xp)
         if offset:
             idx += offset
         bad = out_of_range(idx, n)

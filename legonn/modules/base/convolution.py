@@ -176,11 +176,11 @@ class Convolution2d(DenseParameters, Module, abstract=True):
                               self.bufferLike('_gradOutputT', input, direct.scratch_shape),
                               self.bufferLike('_gradInputT', input, direct.planes_shape))
             return self.gradInput
-        plan.grad_input(go, self.denseWeight(), self._batch_array('gradInput', input, x.shape),
-                        self.bufferLike('_gradOutputT', input, plan.gemm_shape),
-                        self.bufferLike('fgradInput', input, plan.columns_shape),
-                        self.bufferLike('_gradInputT', input, plan.sums_shape))
-        if plan.batch_last and '_transposedGradOutput' in self.__dict__:
+        kept = plan.grad_input(go, self.denseWeight(), self._batch_array('gradInput', input, x.shape),
+                               self.bufferLike('_gradOutputT', input, plan.gemm_shape),
+                               self.bufferLike('fgradInput', input, plan.columns_shape),
+                               self.bufferLike('_gradInputT', input, plan.sums_shape))
+        if kept and '_transposedGradOutput' in self.__dict__:
             self._transposedGradOutput = gradOutput
         return self.gradInput
 

@@ -6,9 +6,19 @@ from ._array import device_call
 
 
 def _op(a, trans):
+    _check_trans(trans)
+    return a if trans in 'Nn' else a.T.conj() if trans in 'Hh' else a.T
+
+
+def _op_shape(a, trans):
+    """The shape of op(a), worked out as CuPy's cublas module does, without making a view (CuPy makes none)."""
+    _check_trans(trans)
+    return a.shape if trans in 'Nn' else a.shape[::-1]
+
+
+def _check_trans(trans):
     if trans not in ('N', 'T', 'H', 'n', 't', 'h'):
         raise TypeError(f'invalid transpose: {trans!r}')
-    return a if trans in 'Nn' else a.T.conj() if trans in 'Hh' else a.T
 
 
 def gemm(transa, transb, a, b, out=None, alpha=1.0, beta=0.0):
@@ -18,7 +28,7 @@ def gemm(transa, transb, a, b, out=None, alpha=1.0, beta=0.0):
         raise TypeError('invalid dtype')
     if out is None:
         from ._namespace import empty
-        m, n = _op(a, transa).shape[0], _op(b, transb).shape[1]
+        m, n = _op_shape(a, transa)[0], _op_shape(b, transb)[1]
         out, beta = empty((m, n), dtype=a.dtype, order='F'), 0.0
     assert out.ndim == 2 and out.dtype == a.dtype
 
@@ -35,7 +45,7 @@ def gemv(transa, alpha, a, x, beta, y):
     assert a.dtype == x.dtype == y.dtype
     if a.dtype.char not in 'fdFD':
         raise TypeError('invalid dtype')
-    assert _op(a, transa).shape == (y.shape[0], x.shape[0])
+    assert _op_shape(a, transa) == (y.shape[0], x.shape[0])
 
     def run(a, x, y):
         np.copyto(y, alpha * (_op(a, transa) @ x) + (beta * y if beta else 0), casting='same_kind')
