@@ -12,6 +12,7 @@ from .tensor_conv import conv2, conv3, xcorr2, xcorr3
 from .linalg import (eig, gels, geqrf, gesv, inverse, orgqr, ormqr, potrf, potri, potrs, pstrf, qr, svd, symeig,
                      trtrs)
 from .parallel import getnumthreads, setnumthreads
+from .pointwise import AmbiguousBroadcastWarning
 from .float_errors import silence_float_warnings
 
 silence_float_warnings()
@@ -25,7 +26,7 @@ globals().update(SNAKE)
 
 __all__ = (['Storage', 'Tensor', 'TYPES', 'TENSOR_CLASSES', 'getdefaulttensortype', 'setdefaulttensortype',
             'Generator', 'manualSeed', 'seed', 'initialSeed', 'getRNGState', 'setRNGState', 'gpu_available', 'tensor_class',
-            'setnumthreads', 'getnumthreads',
+            'setnumthreads', 'getnumthreads', 'AmbiguousBroadcastWarning',
             'default_class', 'contiguous_strides', 'zeros', 'ones', 'rand', 'randn', 'randperm', 'range', 'arange',
             'linspace', 'logspace', 'eye', 'from_numpy', 'is_tensor', 'as_tensor', 'as_tensor_tree', 'cat', 'stack',
             'conv2', 'xcorr2', 'conv3', 'xcorr3', 'gesv', 'inverse', 'trtrs',

@@ -3,11 +3,15 @@
 Torch7 methods write into ``self``: ``x.add(y)`` is ``x += y``, ``r.add(x, y)``
 is ``r = x + y``. Operands must hold the same number of elements (Torch7's
 rule: no broadcasting). Python operators (``+ - * / @ **``) follow NumPy's
-broadcasting and return new tensors; ``+=`` and friends work in place.
+broadcasting and return new tensors; ``+=`` and friends work in place. Where
+the two rules part silently (operands of as many elements, shapes NumPy
+broadcasts to more), the operators warn: ``AmbiguousBroadcastWarning``.
 """
 import functools
 import math
 import numbers
+import sys
+import warnings
 
 import numpy as np
 
@@ -65,6 +69,52 @@ def operand(x):
     if isinstance(x, (list, tuple)):
         return np.asarray(x)
     raise TypeError(f"expected a tensor, an array or a number, got {type(x).__name__}")
+
+
+class AmbiguousBroadcastWarning(UserWarning):
+    """A Python operator broadcast two tensors (or arrays) of as many elements but different shapes to a larger
+    result: Torch7's operators pair such operands' elements in order and keep the left one's shape, so ported
+    code meant that, where NumPy's rule (legonn's) makes a table (an ``n``-vector minus an ``n x 1`` matrix is
+    ``n x n``)."""
+
+
+def _sizes(shape):
+    return 'x'.join(map(str, shape))
+
+
+def _as_shape(x, name, shape):
+    """How to spell ``name`` (the operand ``x``) seen in ``shape``: a tensor's view, an array's reshape."""
+    dims = ', '.join(map(str, shape))
+    return f'{name}.view({dims})' if hasattr(x, 'storageOffset') else f'{name}.reshape({dims})'
+
+
+def _expanded(x, name, shape):
+    """How to spell ``name`` (the operand ``x``) broadcast to ``shape`` explicitly."""
+    dims = ', '.join(map(str, shape))
+    return f'{name}.expand({dims})' if hasattr(x, 'storageOffset') else f'np.broadcast_to({name}, ({dims}))'
+
+
+def warn_if_ambiguous(form, left, right, result_shape):
+    """Warn with ``AmbiguousBroadcastWarning`` when the operands ``left`` and ``right`` of ``form`` (``'{} - {}'``,
+    ``'np.subtract({}, {})'``), tensors or arrays, hold as many elements in different shapes and broadcast to
+    ``result_shape``, of another count (so more than one element: one-element operands broadcast to one). The
+    warning names the caller's line (the first frame outside this file), so Python's default filter shows it
+    once per call site."""
+    shape_l, shape_r = getattr(left, 'shape', None), getattr(right, 'shape', None)
+    if shape_l is None or shape_r is None or shape_l == shape_r:
+        return
+    count = math.prod(shape_l)
+    if count != math.prod(shape_r) or count == math.prod(result_shape):
+        return
+    message = (f"{form.format('a', 'b')} of sizes {_sizes(shape_l)} (a) and {_sizes(shape_r)} (b), {count} elements "
+               f"each, broadcasts to {_sizes(result_shape)} by NumPy's rule, where Torch7's operator pairs the "
+               f"elements in order and keeps a's size. Say which is meant: "
+               f"{form.format('a', _as_shape(right, 'b', shape_l))} pairs them, "
+               f"{form.format(_expanded(left, 'a', result_shape), 'b')} broadcasts")
+    frame, level = sys._getframe(), 1
+    while frame is not None and frame.f_code.co_filename == __file__:
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, AmbiguousBroadcastWarning, stacklevel=level)
 
 
 def _unary(name, apply):
@@ -487,32 +537,46 @@ class PointwiseMixin:
         result = getattr(ufunc, method)(*(unwrap(x) for x in inputs), **kwargs)
         if out is not None:
             return out[0] if len(out) == 1 else out
+        shape = getattr(result, 'shape', None)
+        # ``ndarray - tensor`` comes here (NumPy's operator defers to this method), as does np.subtract: a result
+        # of either operand's shape cannot be an ambiguous broadcast; a matrix product (a signature) pairs nothing
+        if len(inputs) == 2 and shape is not None and (shape != getattr(inputs[0], 'shape', shape) or
+                                                        shape != getattr(inputs[1], 'shape', shape)) and \
+                method == '__call__' and ufunc.signature is None:
+            warn_if_ambiguous(f'np.{ufunc.__name__}({{}}, {{}})', *inputs, shape)
 
         def wrap(r):
             return Tensor._from_result(r) if hasattr(r, 'ndim') and r.ndim else r
         return tuple(wrap(r) for r in result) if isinstance(result, tuple) else wrap(result)
 
     # --- Python operators: NumPy broadcasting, new tensors ---------------
-    def _binop(self, other, fn):
+    def _binop(self, other, fn, form=None, reflected=False, written=None):
+        """``fn(self's array, other)`` as a new tensor. ``form`` (``'{} - {}'``) names an element-wise operator:
+        a result of another shape than this tensor's is checked for an ambiguous broadcast, of the operands as
+        the caller wrote them (``reflected`` puts ``other`` on the left; ``written`` is ``other`` before a
+        conversion the caller made)."""
         from .tensor import Tensor
-        other = operand(other)
-        return Tensor._from_result(self.xp.asarray(fn(self.array, other)))
+        result = self.xp.asarray(fn(self.array, operand(other)))
+        if result.shape != self._size and form is not None:
+            other = other if written is None else written
+            warn_if_ambiguous(form, *((other, self) if reflected else (self, other)), result.shape)
+        return Tensor._from_result(result)
 
-    def _comparison(self, other, fn):
+    def _comparison(self, other, fn, form):
         """An element-wise comparison operator; NotImplemented for operands that are no array or number,
         so ``t == None`` or ``t == 'a'`` falls back to Python's identity answer instead of failing."""
         try:
-            other = operand(other)   # converted once: _binop passes an array through
+            arr = operand(other)   # converted once: _binop passes an array through
         except TypeError:
             return NotImplemented
-        return self._binop(other, fn)
+        return self._binop(arr, fn, form, written=other)
 
-    def _same_count_binop(self, other, fn):
+    def _same_count_binop(self, other, fn, form, reflected=False):
         """``t + u`` / ``t - u`` of tensors whose sizes do not broadcast but hold as many elements:
         Torch7's operators (TensorOperator.c: copy ``t``, then ``cadd``) pair the elements in order
         and give ``t``'s sizes (``p[0:100] - linear.weight`` of a 10x10 weight); other shapes broadcast."""
         try:
-            return self._binop(other, fn)
+            return self._binop(other, fn, form, reflected)
         except ValueError:
             arr = operand(other)
             if not hasattr(arr, 'shape') or arr.size != self.array.size:
@@ -520,44 +584,53 @@ class PointwiseMixin:
             return self._binop(arr.reshape(self.array.shape), fn)
 
     def __add__(self, other):
-        return self._same_count_binop(other, lambda a, b: a + b)
+        return self._same_count_binop(other, lambda a, b: a + b, '{} + {}')
 
-    __radd__ = __add__
+    def __radd__(self, other):
+        return self._same_count_binop(other, lambda a, b: b + a, '{} + {}', True)
 
     def __sub__(self, other):
-        return self._same_count_binop(other, lambda a, b: a - b)
+        return self._same_count_binop(other, lambda a, b: a - b, '{} - {}')
 
     def __rsub__(self, other):
-        return self._binop(other, lambda a, b: b - a)
+        return self._binop(other, lambda a, b: b - a, '{} - {}', True)
 
     def __mul__(self, other):
-        return self._binop(other, lambda a, b: a * b)
+        return self._binop(other, lambda a, b: a * b, '{} * {}')
 
-    __rmul__ = __mul__
+    def __rmul__(self, other):
+        return self._binop(other, lambda a, b: b * a, '{} * {}', True)
 
     def __truediv__(self, other):
-        return self._binop(other, lambda a, b: a / b)
+        return self._binop(other, lambda a, b: a / b, '{} / {}')
 
     def __rtruediv__(self, other):
-        return self._binop(other, lambda a, b: b / a)
+        return self._binop(other, lambda a, b: b / a, '{} / {}', True)
 
     def __pow__(self, other):
-        return self._binop(other, lambda a, b: a ** b)
+        return self._binop(other, lambda a, b: a ** b, '{} ** {}')
 
+    def __rpow__(self, other):
+        return self._binop(other, lambda a, b: b ** a, '{} ** {}', True)
+
+    # a matrix product contracts its operands instead of pairing their elements: no pairing to warn about
     def __matmul__(self, other):
         return self._binop(other, lambda a, b: a @ b)
 
     def __rmatmul__(self, other):
         return self._binop(other, lambda a, b: b @ a)
 
-    def __rpow__(self, other):
-        return self._binop(other, lambda a, b: b ** a)
-
     def __floordiv__(self, other):
-        return self._binop(other, lambda a, b: a // b)
+        return self._binop(other, lambda a, b: a // b, '{} // {}')
+
+    def __rfloordiv__(self, other):
+        return self._binop(other, lambda a, b: b // a, '{} // {}', True)
 
     def __mod__(self, other):
-        return self._binop(other, lambda a, b: a % b)
+        return self._binop(other, lambda a, b: a % b, '{} % {}')
+
+    def __rmod__(self, other):
+        return self._binop(other, lambda a, b: b % a, '{} % {}', True)
 
     def __neg__(self):
         return self._binop(0, lambda a, _: -a)
@@ -568,22 +641,22 @@ class PointwiseMixin:
     # Comparisons are element-wise like PyTorch's and NumPy's, == and != included: they return a
     # ByteTensor. Tensors still hash by identity (see Tensor.__hash__), so they work as dict keys.
     def __lt__(self, other):
-        return self._comparison(other, lambda a, b: a < b)
+        return self._comparison(other, lambda a, b: a < b, '{} < {}')
 
     def __le__(self, other):
-        return self._comparison(other, lambda a, b: a <= b)
+        return self._comparison(other, lambda a, b: a <= b, '{} <= {}')
 
     def __gt__(self, other):
-        return self._comparison(other, lambda a, b: a > b)
+        return self._comparison(other, lambda a, b: a > b, '{} > {}')
 
     def __ge__(self, other):
-        return self._comparison(other, lambda a, b: a >= b)
+        return self._comparison(other, lambda a, b: a >= b, '{} >= {}')
 
     def __eq__(self, other):
-        return self._comparison(other, lambda a, b: a == b)
+        return self._comparison(other, lambda a, b: a == b, '{} == {}')
 
     def __ne__(self, other):
-        return self._comparison(other, lambda a, b: a != b)
+        return self._comparison(other, lambda a, b: a != b, '{} != {}')
 
     def _inplace(self, other, ufunc):
         getattr(self.xp, ufunc)(self.array, operand(other), out=self.array, casting='same_kind')

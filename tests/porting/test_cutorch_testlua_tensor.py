@@ -4,10 +4,11 @@ indices and dimensions are 0-based, ``cutorch.setDevice(1)`` is device 0, ``myte
 ``assert a < b`` and ``assertError`` is ``pytest.raises``; ``tester:assert`` and its kin stay Tester calls, set
 to raise. The set-up (lines 1-449) is tests/porting/cutorch_testlua.py.
 
-test.lua runs in cutorch's default type, FloatTensor (legonn's), and ``cutorch.test`` calls ``checkHalf`` first:
-the loops take CudaHalfTensor too. Every test needs CuPy and a device (or its host simulator,
-``LEGONN_GPU_SIM=1``); with one device the Lua's multi-device checks (checkMultiDevice, copyRandomizedTest's
-second device) do nothing, as in the Lua.
+test.lua runs in Torch7's default type, DoubleTensor (cutorch leaves it: test.split compares a default-type
+tensor's pieces with its ``float()`` twin's), as here and in the part-2 port (the ``double_default`` fixture),
+and ``cutorch.test`` calls ``checkHalf`` first: the loops take CudaHalfTensor too. Every test needs CuPy and a
+device (or its host simulator, ``LEGONN_GPU_SIM=1``); with one device the Lua's multi-device checks
+(checkMultiDevice, copyRandomizedTest's second device) do nothing, as in the Lua.
 
 Where the port departs from the Lua, the test says why: nonzero is shrunk to at most 4 dimensions (the Lua's
 draw reaches billions of elements in one run of eleven); rsqrt runs the two tests the Lua builds and never calls;
@@ -30,7 +31,8 @@ from tests.porting.cutorch_testlua import (
     float_typenames, isEqual, isFloat, maxsize, maxvalue, minsize, minvalue, nloop, t2cpu, t2gpu, tester,
     typenames)
 
-pytestmark = [pytest.mark.gpu, pytest.mark.usefixtures('cutorch_setup')]
+# cutorch's test.lua keeps Torch7's default type, DoubleTensor
+pytestmark = [pytest.mark.gpu, pytest.mark.usefixtures('double_default', 'cutorch_setup')]
 
 
 def test_squeeze():

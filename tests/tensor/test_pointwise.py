@@ -94,9 +94,11 @@ def test_operators_pair_elements_of_equal_count_as_torch7():
     assert s.size() == (3, 2)
     assert s.tolist() == (np.arange(6).reshape(2, 3).T + np.arange(6).reshape(3, 2)).tolist()
     assert (lg.ones(2, 3) - lg.ones(3)).size() == (2, 3)     # shapes that broadcast still broadcast
-    # even with as many elements: n against n x 1 (docs/porting.md's `a - b` row), where the method pairs
+    # even with as many elements: n against n x 1 (docs/porting.md's `a - b` row), where the method pairs;
+    # the operator warns then (test_ambiguous_broadcast.py)
     v, col = lg.Tensor([2, 5]), lg.Tensor([[2], [5]])
-    assert (v - col).size() == (2, 2)
+    with pytest.warns(lg.AmbiguousBroadcastWarning):
+        assert (v - col).size() == (2, 2)
     assert lg.add(v, -1, col).tolist() == [0, 0]
     with pytest.raises(ValueError):
         flat[0:5] - w
