@@ -183,14 +183,15 @@ class Criterion(OnlineBatching, Typed):
         Returns whether some label may be ``ignoreIndex`` (False when none can be: the caller then skips
         looking for them). ``ranged=False`` leaves the range (a read from a GPU) to the caller, whose kernel
         finds it (``labelsOutOfRange`` then raises) and returns None."""
-        if not isinstance(target, Tensor) or target.dtype.kind not in 'iu':
+        # the tensors' fields read in place, not through dtype/is_cuda/dim/size: a call each, twice per step
+        if not isinstance(target, Tensor) or target._dtype.kind not in 'iu':
             kind = target.type() if isinstance(target, Tensor) else type(target).__name__
             raise input_error(self, "integer class labels (e.g. a LongTensor or an int64 array)", kind, TypeError)
-        if target.is_cuda != input.is_cuda:
+        if target._cuda != input._cuda:
             raise input_error(self, f"labels on the input's device ({'GPU' if input.is_cuda else 'CPU'})",
                               target.type(), TypeError)
-        rows = input.size(0) if input.dim() == 2 else 1
-        if target.nElement() != rows or target.dim() > 2:
+        rows = input._size[0] if len(input._size) == 2 else 1
+        if target.nElement() != rows or len(target._size) > 2:
             raise input_error(self, f"{rows} labels (one per input row)", f"labels of size {tuple(target.size())}")
         labels = target.array
         if not ranged:

@@ -112,7 +112,8 @@ def backward(region):
     xp = ref.xp
     for k in range(len(members) - 1, -1, -1):   # the node-by-node sweep's order, and so its sums
         node, kind = members[k], kinds[k]
-        node.gradOutput = go = gradient_met(node, region.sum_orders[k])
+        grads = node.grads
+        node.gradOutput = go = grads[0] if len(grads) == 1 else gradient_met(node, region.sum_orders[k])
         module, x = node.module, node.input
         if kind is _ELEMENTWISE:
             module._array_backward(x, go, module.bufferLike('gradInput', x))

@@ -22,16 +22,6 @@ from .node import Node, as_node_list, gradient_met
 _NODE_STATE = ('input', 'output', 'gradOutput', 'gradInput', 'gradBuffer')
 
 
-def _accumulates_nothing(module, update):
-    """Whether ``module``'s accGradParameters (accUpdateGradParameters with ``update``) is Module's own, which
-    does nothing (a parameter-free module's): skipped, as a call through the contract's wrapper costs a
-    recurrent cell's sweep more than several of its element-wise nodes' array work."""
-    cls, own = type(module), module.__dict__
-    return cls.accGradParameters is Module.accGradParameters and 'accGradParameters' not in own and \
-        (not update or cls.accUpdateGradParameters is Module.accUpdateGradParameters and
-         'accUpdateGradParameters' not in own)
-
-
 def _check_graph(inputs, outputs, order):
     """The checks nngraph makes at construction, each naming the node at fault and where it was made."""
     in_graph = {id(n) for n in order}
@@ -264,7 +254,10 @@ class gModule(Container):
     def _backward_node(self, node, sum_order=None):
         """The node's step of the reverse sweep; ``sum_order``: fusion.sum_orders' entry for the node when a
         plan's schedule runs (its gradients then arrive in another order than in the node-by-node sweep)."""
-        go = node.grads if node.nSplitOutputs is not None else gradient_met(node, sum_order)
+        grads = node.grads
+        # gradient_met's one-gradient case inline: most nodes take one gradient, and this runs for every node
+        go = grads if node.nSplitOutputs is not None else grads[0] if len(grads) == 1 else \
+            gradient_met(node, sum_order)
         node.gradOutput = go
         gi = go if node.module is None else node.module.updateGradInput(node.input, go)
         node.gradInput = gi
@@ -284,13 +277,25 @@ class gModule(Container):
         """accGradParameters of every node from the gradOutputs the last sweep left in the nodes; with ``update``
         their accUpdateGradParameters (``scale`` is then the learning rate)."""
         method = 'accUpdateGradParameters' if update else 'accGradParameters'
+        noop, noop_update = Module.accGradParameters, Module.accUpdateGradParameters
         node = None
         try:
             for node in self.backwardnodes:
                 module = node.module
+                if module is None:
+                    continue
+                cls, own = type(module), module.__dict__
+                if cls.accGradParameters is noop and 'accGradParameters' not in own and (
+                        not update or cls.accUpdateGradParameters is noop_update and
+                        'accUpdateGradParameters' not in own):
+                    # Module's own accGradParameters (accUpdateGradParameters with ``update``), which does
+                    # nothing (a parameter-free module's): skipped, tested inline, as a call through the
+                    # contract's wrapper costs a recurrent cell's sweep more than several of its element-wise
+                    # nodes' array work
+                    continue
                 if isinstance(module, gModule):
                     module._accumulate(scale, update)
-                elif module is not None and not _accumulates_nothing(module, update):
+                else:
                     getattr(module, method)(node.input, node.gradOutput, scale)
         except Exception as err:
             self._failed(node, err, 'backward')

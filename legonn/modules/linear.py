@@ -88,8 +88,12 @@ class Linear(LinearDiagHessian, OptionalBias, Module):
     def _check_backward(self, input, gradOutput):
         """The input checks, and a gradOutput of the weight's type sized (input rows x outputSize)."""
         self._check(input)
-        self.checkSameType(gradOutput, self.weight, 'gradOutput')
-        self.checkSize(gradOutput, input._size[:-1] + (self.weight._size[0],))
+        weight = self.weight
+        # the common case (a gradOutput of the weight's type and of the output's sizes) in a few reads; else the
+        # checks, which word the error
+        if type(gradOutput) is not type(weight) or gradOutput._size != input._size[:-1] + (weight._size[0],):
+            self.checkSameType(gradOutput, weight, 'gradOutput')
+            self.checkSize(gradOutput, input._size[:-1] + (weight._size[0],))
 
     def updateGradInput(self, input, gradOutput):
         self._check_backward(input, gradOutput)

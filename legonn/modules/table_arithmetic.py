@@ -49,7 +49,15 @@ class _ElementwiseTable(Module):
                                     f"{tuple(first.size())})", f"size {tuple(x.size())}")
 
     def _grad_slots(self, input):
-        trim(self, 'gradInput', len(input))
+        """The arrays of gradInput's tensors, one per input tensor, of its type and sizes (reused, else made)."""
+        gi, n = self.__dict__.get('gradInput'), len(input)
+        if type(gi) is list and len(gi) == n:
+            # the common case, the buffers of the last call fitting as they are: what trim and slot would
+            # leave, read without their calls (a graph's table nodes ask this at every backward)
+            arrays = [g.array for g, x in zip(gi, input) if type(g) is type(x) and g._size == x._size]
+            if len(arrays) == n:
+                return arrays
+        trim(self, 'gradInput', n)
         return [slot(self, 'gradInput', i, x).array for i, x in enumerate(input)]
 
 

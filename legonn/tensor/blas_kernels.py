@@ -74,19 +74,11 @@ def _layout(arr):
     return None
 
 
-def _outside_its_buffer(arr, routine, name):
-    """None when every element of ``arr`` lies inside the buffer it views, else how far it reaches.
-
-    A chain of NumPy-made views (slices, reshapes, ``np.ndarray(buffer=...)``, a strides change) is
-    checked by NumPy when each view is made, so only a chain with a foreign link (``as_strided``'s
-    interface holder, a bytes/mmap/ctypes buffer) needs its addresses compared; ValueError when the
-    extent of such a buffer cannot be found.
+def _outside_its_buffer(arr, root, routine, name):
+    """None when every element of ``arr`` lies inside the buffer it views, else how far it reaches; ``root``: the
+    last array of ``arr``'s chain of NumPy-made views, whose ``base`` is a foreign link (``as_strided``'s
+    interface holder, a bytes/mmap/ctypes buffer); ValueError when the extent of such a buffer cannot be found.
     """
-    root = arr
-    while isinstance(root.base, np.ndarray):
-        root = root.base
-    if root.base is None:
-        return None
     while root.base is not None:
         base = root.base
         if isinstance(base, np.ndarray):
@@ -108,8 +100,18 @@ def _outside_its_buffer(arr, routine, name):
 
 
 def _require_inside(arr, routine, name):
-    """Raise ValueError naming ``routine`` and ``name`` when ``arr`` reaches outside the buffer it views."""
-    outside = _outside_its_buffer(arr, routine, name)
+    """Raise ValueError naming ``routine`` and ``name`` when ``arr`` reaches outside the buffer it views.
+
+    A chain of NumPy-made views (slices, reshapes, ``np.ndarray(buffer=...)``, a strides change) is
+    checked by NumPy when each view is made, so only a chain with a foreign link needs its addresses
+    compared (``_outside_its_buffer``); the common chain is walked here, without a further call.
+    """
+    root = arr
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if root.base is None:
+        return
+    outside = _outside_its_buffer(arr, root, routine, name)
     if outside:
         raise ValueError(f"{routine}: {name} reaches outside its buffer ({outside})")
 

@@ -210,7 +210,10 @@ def as_tensor_tree(obj):
     if isinstance(obj, dict):
         return {key: as_tensor_tree(value) for key, value in obj.items()}
     if isinstance(obj, (list, tuple)):
-        if obj and all(isinstance(v, numbers.Number) and not isinstance(v, bool) for v in obj):
+        # a table of tensors or arrays (every forward's and backward's table input) is told apart from one of
+        # numbers by its first entry, before the scan of the entries (a generator and ABC checks)
+        if obj and not isinstance(obj[0], (Tensor, np.ndarray)) and \
+                all(isinstance(v, numbers.Number) and not isinstance(v, bool) for v in obj):
             return as_tensor(obj)
         return [as_tensor_tree(v) for v in obj]
     return as_tensor(obj)

@@ -34,6 +34,21 @@ def test_deep_gpu():
     assert_gpu_matches_cpu(deep(), r(2, 3))
 
 
+def test_parameters_set_on_a_parameter_free_child_are_found():
+    """A container reads each child's parameters: a weight or bias put on an instance of a parameter-free class,
+    or a parameters method set on the instance, counts as Torch7's getParameters would find it."""
+    weighted, biased, patched = nn.Identity().double(), nn.Tanh().double(), nn.Sigmoid().double()
+    weighted.weight, weighted.gradWeight = lg.DoubleTensor(2, 3).fill(1), lg.DoubleTensor(2, 3).zero()
+    biased.bias, biased.gradBias = lg.DoubleTensor(3).fill(2), lg.DoubleTensor(3).zero()
+    extra, extra_grad = lg.DoubleTensor(4).fill(3), lg.DoubleTensor(4).zero()
+    patched.parameters = lambda: ([extra], [extra_grad])
+    m = nn.Sequential().add(weighted).add(nn.ReLU()).add(nn.Sequential().add(biased).add(patched))
+    params, grads = m.parameters()
+    assert [p is q for p, q in zip(params, [weighted.weight, biased.bias, extra])] == [True] * 3 and len(params) == 3
+    assert [g is q for g, q in zip(grads, [weighted.gradWeight, biased.gradBias, extra_grad])] == [True] * 3
+    assert nn.Sequential().add(nn.Identity()).add(nn.Tanh()).parameters() == ([], [])
+
+
 def test_parameters_and_get_parameters_through_nesting():
     m = deep().double()
     params, grads = m.parameters()

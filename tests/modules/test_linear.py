@@ -74,6 +74,26 @@ def test_first_layer_idiom_skips_grad_input():
         model.modules[0].backward(x, np.ones((2, 5), np.float32))
 
 
+@pytest.mark.parametrize('method', ['updateGradInput', 'accGradParameters'])
+def test_backward_checks_the_gradOutput_type_and_size(method):
+    """updateGradInput and accGradParameters each refuse a gradOutput of another type or size than the output's,
+    naming the module, before any gradient is written (accGradParameters after clearState, where no forward's
+    record is left for the contract's own check to compare with: Linear's check is then the one that words it)."""
+    m = nn.Linear(4, 3)
+    x = lg.FloatTensor(2, 4).fill(1)
+    m.forward(x)
+    if method == 'accGradParameters':
+        m.clearState()
+    m.zeroGradParameters()
+    with pytest.raises(TypeError, match=r"Linear\(4 -> 3\): expected a legonn.FloatTensor gradOutput \(the module's "
+                                        r"type\), got legonn.DoubleTensor"):
+        getattr(m, method)(x, lg.DoubleTensor(2, 3).fill(1))
+    with pytest.raises(ValueError, match=r'Linear\(4 -> 3\): expected gradOutput of size \(2, 3\), got \(3, 2\)'):
+        getattr(m, method)(x, lg.FloatTensor(3, 2).fill(1))
+    assert not m.gradWeight.numpy().any()
+    getattr(m, method)(x, lg.FloatTensor(2, 3).fill(1))
+
+
 def test_reset_range_and_repr():
     m = nn.Linear(100, 7)
     assert np.abs(m.weight.numpy()).max() <= 0.1 + 1e-7

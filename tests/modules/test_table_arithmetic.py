@@ -84,6 +84,29 @@ def test_output_buffer_and_grad_tensors_reused():
     assert len(m.backward(x[:1], np.ones((2, 3)))) == 1
 
 
+@pytest.mark.parametrize('cls', [nn.CAddTable, nn.CMulTable], ids=['CAddTable', 'CMulTable'])
+def test_grad_buffers_that_no_longer_fit_are_remade(cls):
+    """The gradInput buffers are reused as they are only while each has its input's type and size: a batch of
+    another size resizes them, a buffer of another type put in their place is replaced, and the gradients
+    are those of the fresh module either way."""
+    m = cls().double()
+    small, big = table(2), table(2, shape=(4, 3), seed=1)
+    m.forward(small)
+    m.backward(small, np.ones((2, 3)))
+    m.forward(big)
+    gi = m.backward(big, np.full((4, 3), 2.0))
+    fresh = cls().double()
+    fresh.forward(big)
+    expected = fresh.backward(big, np.full((4, 3), 2.0))
+    assert [tuple(g.size()) for g in gi] == [(4, 3), (4, 3)]
+    for got, want in zip(gi, expected):
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    m.gradInput[1] = lg.FloatTensor(4, 3)
+    gi = m.backward(big, np.full((4, 3), 2.0))
+    assert [g.type() for g in gi] == ['legonn.DoubleTensor'] * 2
+    np.testing.assert_array_equal(gi[1].numpy(), expected[1].numpy())
+
+
 def test_bad_tables_name_the_module():
     with pytest.raises(ValueError, match=r"CSubTable: expected an input table of 2 entries, got 3"):
         nn.CSubTable().forward(table(3))

@@ -92,6 +92,10 @@ def _accepting_arrays(method, convert_second, convert_tensors):
 
     @functools.wraps(method)
     def contract_method(self, input, *rest, **kwargs):
+        if isinstance(input, Tensor) and not (rest and (convert_tensors or not isinstance(rest[0], Tensor))):
+            # nothing to convert (tensors as a graph or container passes them on): the call as it came, without
+            # first asking whether this is the outermost call
+            return method(self, input, *rest, **kwargs)
         if getattr(type(self), name) is not contract_method:
             return method(self, input, *rest, **kwargs)
         if not isinstance(input, Tensor):

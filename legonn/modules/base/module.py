@@ -58,7 +58,8 @@ def _sizes(tree):
     if isinstance(tree, Tensor):
         return tree._typename, tree._size
     if isinstance(tree, (list, tuple)):
-        return [_sizes(v) for v in tree]
+        # a table's tensors read in place, without a call each: the recording forward asks this of every table
+        return [(v._typename, v._size) if isinstance(v, Tensor) else _sizes(v) for v in tree]
     return None
 
 
