@@ -3,6 +3,7 @@ jpeg.c conventions: channels first, grey ``1 x H x W``, grey+alpha 2 channels, R
 scaled by 65535 (a ByteTensor keeps their high byte; 16-bit colour PNGs are decoded by png16.py, as Pillow
 reads them at 8 bits); files or in-memory ByteTensors of the encoded bytes."""
 import io
+import struct
 
 import numpy as np
 
@@ -33,12 +34,33 @@ def _decoded(name, source, read, data=None):
     Pillow cannot decode (corrupt, or not a PNG/JPEG) is a ValueError naming ``image.<name>``."""
     Image = _pillow(name)
     data = _source_bytes(name, source) if data is None else data
+    what = repr(source) if isinstance(source, str) else 'the given bytes'
+    if data.startswith(PNG_MAGIC) and len(data) >= 26 and data[12:16] == b'IHDR':
+        _check_png_size(name, what, data)
     try:
         with Image.open(io.BytesIO(data)) as img:
             return read(img)
-    except (OSError, SyntaxError) as err:
-        what = repr(source) if isinstance(source, str) else 'the given bytes'
-        raise ValueError(f"image.{name}: cannot decode {what}: {err}") from err
+    except MemoryError:
+        raise
+    except Exception as err:  # noqa: BLE001  (Pillow's decoders raise OSError, SyntaxError, ValueError,
+        # struct.error, EOFError, IndexError, DecompressionBombError... on a corrupt file)
+        raise ValueError(f"image.{name}: cannot decode {what}: {type(err).__name__}: {err}") from err
+
+
+# bits per pixel of a sample, per PNG colour type: grey, RGB, palette index, grey+alpha, RGBA
+_PNG_SAMPLES = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+# deflate's largest ratio of inflated to compressed bytes (a 258-byte match coded in under 2 bits, plus headers)
+_DEFLATE_RATIO = 1032
+
+
+def _check_png_size(name, what, data):
+    """Refuse a PNG whose IHDR claims more pixel bytes than its file could inflate to: Pillow allocates the whole
+    image before reading the data, so a 100-byte file claiming 60000 x 60000 pixels would take gigabytes."""
+    width, height, depth, colour = struct.unpack('>IIBB', data[16:26])
+    row = 1 + (width * depth * _PNG_SAMPLES.get(colour, 1) + 7) // 8   # a filter byte, then the samples
+    if height * row > _DEFLATE_RATIO * len(data):
+        raise ValueError(f"image.{name}: cannot decode {what}: its IHDR claims {width} x {height} pixels "
+                         f"({height * row} bytes of rows), more than its {len(data)} bytes can inflate to")
 
 
 def _encoded_bytes(name, tensor):
