@@ -390,6 +390,24 @@ READERS = {r.name: r for r in (
 )}
 
 
+def _run_probe(path):
+    """The harness's own check (tests/robustness/test_file_fuzz.py): the file says how to fail."""
+    what = open(path, 'rb').read()
+    if what == b'segv':
+        os.kill(os.getpid(), signal.SIGSEGV)
+    elif what == b'hang':
+        time.sleep(3600)
+    elif what == b'alloc':
+        bytearray(MEMORY_LIMIT)
+    elif what == b'raise':
+        raise KeyError('a foreign exception')
+    elif what == b'refuse':
+        raise ValueError('probe: a clean refusal')
+
+
+PROBE = Reader('probe', lambda: [], _run_probe, '.probe', ('probe',))
+
+
 def mutate(rng, data, spec):
     """One to three mutations of ``data`` drawn by ``rng``."""
     ops = (_TEXT if spec.text else _BINARY) + spec.crafted
@@ -439,7 +457,7 @@ def worker():
             break
         head = json.loads(line)
         data = sys.stdin.buffer.read(head['size'])
-        spec = READERS[head['reader']]
+        spec = READERS.get(head['reader'], PROBE)
         path = os.path.join(folder, 'case' + spec.suffix)
         with open(path, 'wb') as f:
             f.write(data)
