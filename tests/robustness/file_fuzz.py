@@ -5,12 +5,13 @@ Readers fuzzed (``READERS``): ``t7`` (``lg.load_lua`` of Torch7 files, binary an
 ``ppm`` (legonn.image's ``load``, ``loadPNG``/``loadJPG``/``loadPPM``, ``decompressPNG``/``decompressJPG`` and
 the ``get*size`` readers; 16-bit colour PNGs go through png16.py), ``cjson`` (``cjson.decode``), ``csvigo``
 (``csvigo.load``), ``mnist`` (IDX files, plain and gzipped), ``caffe`` (``loadcaffe.load`` of a
-``.caffemodel``) and ``prototxt`` (loadcaffe's text-format parser). Seeds are real files made by legonn's writers (or, for Torch7, the
-fixtures Torch7 wrote); each case applies one to three mutations to a seed: bit flips, cuts, inserted,
-deleted or repeated bytes, and field edits that write extreme values (0, -1, 2^31 - 1, 2^32 - 1, 2^63 - 1...)
-over the format's lengths and counts (little- or big-endian words, protobuf varints, decimal numbers in text
-formats), plus crafted cases per reader (a zlib bomb, a PNG header claiming 2^31 x 2^31 pixels, chunk lengths
-past the end, deep nesting).
+``.caffemodel``) and ``prototxt`` (loadcaffe's text-format parser). legonn.tds reads files only through the
+Torch7 reader (its containers are among the t7 seeds); legonn.hdf5 leaves the bytes to h5py. Seeds are real
+files made by legonn's writers (or, for Torch7, the fixtures Torch7 wrote); each case applies one to three
+mutations to a seed: bit flips, cuts, inserted, deleted or repeated bytes, and field edits that write extreme
+values (0, -1, 2^31 - 1, 2^32 - 1, 2^63 - 1...) over the format's lengths and counts (little- or big-endian
+words, protobuf varints, decimal numbers in text formats), plus crafted cases per reader (a zlib bomb, a PNG
+header claiming 2^31 x 2^31 pixels, chunk lengths past the end, deep nesting).
 
 Each outcome is one of: ``loaded`` (the reader returned), ``refused`` (a ValueError, legonn's FormatError
 included, whose message names the reader: what legonn promises for a bad file) or a finding: ``crash`` (the

@@ -12,7 +12,7 @@ import pytest
 
 import legonn as lg
 from legonn import cjson, csvigo, image, loadcaffe, mnist
-from tests.image.png_files import png_chunk, png16_file
+from tests.image.png_files import png_chunk
 from tests.test_loadcaffe import pool_param, v2_layer, write
 
 
@@ -206,3 +206,13 @@ def test_loadcaffe_a_module_refusing_a_layers_sizes_names_the_layer(tmp_path, ca
     with pytest.raises(ValueError, match=r"loadcaffe: layer 'pool1' \(type Pooling\): SpatialMaxPooling: kW must "
                                          r"be a positive integer, got 0"):
         loadcaffe.load(prototxt, model)
+
+
+def test_t7_an_ascii_number_too_large_for_its_storage_is_a_format_error(tmp_path):
+    # found: NumPy's OverflowError escaped when an ascii file's LongStorage held 2^70
+    for storage, value in (('Long', 2 ** 70), ('Int', 2 ** 40), ('Short', -40000)):
+        name = f'torch.{storage}Storage'.encode()
+        (tmp_path / 'big.t7').write_bytes(b'4\n1\n3\nV 1\n%d\n%s\n2\n7 %d\n' % (len(name), name, value))
+        match = rf'big\.t7: the data of a {storage}Storage: a number does not fit its int\d+ values \(at byte'
+        with pytest.raises(lg.FormatError, match=match):
+            lg.load_lua(tmp_path / 'big.t7')
