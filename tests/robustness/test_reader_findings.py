@@ -216,3 +216,21 @@ def test_t7_an_ascii_number_too_large_for_its_storage_is_a_format_error(tmp_path
         match = rf'big\.t7: the data of a {storage}Storage: a number does not fit its int\d+ values \(at byte'
         with pytest.raises(lg.FormatError, match=match):
             lg.load_lua(tmp_path / 'big.t7')
+
+
+def test_hdf5_a_null_dataspace_is_a_value_error_naming_the_call(tmp_path):
+    # found: a dataset of h5py's Empty (no dataspace) reached the tensor factory (a TypeError naming neither
+    # hdf5 nor the dataset); dataspaceSize and repr iterated None
+    h5py = pytest.importorskip('h5py')
+    from legonn import hdf5
+    with h5py.File(tmp_path / 'e.h5', 'w') as f:
+        f['e'] = h5py.Empty('f')
+    f = hdf5.open(str(tmp_path / 'e.h5'), 'r')
+    for call in ('all', 'dataspaceSize'):
+        with pytest.raises(ValueError, match=rf"HDF5DataSet\.{call} \('/e' in .*e\.h5'\): the dataset has a null "
+                                             r"dataspace"):
+            getattr(f.read('e'), call)()
+    with pytest.raises(ValueError, match=r"HDF5DataSet\.partial .*null dataspace"):
+        f.read('e').partial([0, 0])
+    assert repr(f.read('e')) == '[HDF5DataSet /e float32 null]'
+    f.close()
