@@ -53,6 +53,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 T7_FIXTURES = os.path.join(ROOT, 'tests', 'serialization', 't7_fixtures')
 MEMORY_LIMIT = 3 << 29          # 1.5 GiB of address space: a few-kB file must load in far less
 CASE_TIMEOUT = 10.0             # seconds: every seed loads in milliseconds
+FINDINGS = ('crash', 'hang', 'memory', 'raw')
 INTERESTING = (0, 1, 2, 7, 8, 255, 256, 0x7FFF, 0xFFFF, 0x10000, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF,
                0x100000000, 2 ** 53, 2 ** 62, 2 ** 63 - 1, -1, -2, -(2 ** 31), -(2 ** 63))
 
@@ -183,71 +184,76 @@ def _caffe_seeds():
     return [lenet()[0], alexnet()[0]]
 
 
-# --- what each reader is asked -------------------------------------------------------------------------------
+# --- what each reader is asked: each function gives the calls made on a case's file, each run on its own ---
+
+def _bytes_tensor(path):
+    import legonn as lg
+    with open(path, 'rb') as f:
+        return lg.ByteTensor(list(f.read()))
+
 
 def _run_t7(path):
     import legonn as lg
-    lg.load_lua(path)
-    lg.load_lua(path, convert=False)
+    return [lambda: lg.load_lua(path), lambda: lg.load_lua(path, convert=False),
+            lambda: lg.load(path, mode='b32')]   # a 4-byte long, as Windows' Torch7 wrote
 
 
 def _run_png(path):
-    import legonn as lg
     from legonn import image
-    image.load(path)
-    image.getPNGsize(path)
-    with open(path, 'rb') as f:
-        image.decompressPNG(lg.ByteTensor(list(f.read())))
+    return [lambda: image.load(path), lambda: image.getPNGsize(path),
+            lambda: image.decompressPNG(_bytes_tensor(path), None, 'byte')]
 
 
 def _run_jpg(path):
-    import legonn as lg
     from legonn import image
-    image.load(path)
-    image.getJPGsize(path)
-    with open(path, 'rb') as f:
-        image.decompressJPG(lg.ByteTensor(list(f.read())))
+    return [lambda: image.load(path), lambda: image.getJPGsize(path),
+            lambda: image.decompressJPG(_bytes_tensor(path), None, 'byte')]
 
 
 def _run_ppm(path):
     from legonn import image
-    image.load(path)
-    image.getPPMsize(path)
+    return [lambda: image.load(path), lambda: image.getPPMsize(path)]
 
 
 def _run_cjson(path):
     from legonn import cjson
     with open(path, 'rb') as f:
-        cjson.decode(f.read())
+        data = f.read()
+    return [lambda: cjson.decode(data)]
 
 
 def _run_csvigo(path):
     from legonn import csvigo
-    for mode in ('raw', 'tidy', 'query'):
-        csvigo.load(path=path, mode=mode, verbose=False)
+    return [lambda mode=mode: list(csvigo.load(path=path, mode=mode, verbose=False))
+            for mode in ('tidy', 'raw', 'large')] + [lambda: csvigo.load(path=path, mode='query', verbose=False)]
 
 
 def _run_mnist(path):
     from legonn import mnist
-    folder = os.path.dirname(path)
-    gz = '.gz' if open(path, 'rb').read(2) == b'\x1f\x8b' else ''
-    for name in ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'):   # the same file as both
-        shutil.copyfile(path, os.path.join(folder, name + gz))
-    try:
-        mnist.traindataset(folder)
-    finally:
-        for name in ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte'):
-            os.remove(os.path.join(folder, name + gz))
+
+    def read():
+        folder = os.path.dirname(path)
+        with open(path, 'rb') as f:
+            gz = '.gz' if f.read(2) == b'\x1f\x8b' else ''
+        names = [os.path.join(folder, name + gz) for name in ('train-images-idx3-ubyte', 'train-labels-idx1-ubyte')]
+        for name in names:   # the same file as images and labels: as many of each
+            shutil.copyfile(path, name)
+        try:
+            mnist.traindataset(folder)
+        finally:
+            for name in names:
+                os.remove(name)
+    return [read]
 
 
 def _run_caffe(path):
     from legonn import loadcaffe
-    loadcaffe.load(None, path)
+    return [lambda: loadcaffe.load(None, path)]
 
 
 def _run_prototxt(path):
     from legonn.loadcaffe import text_format
-    text_format.parse_file(path)
+    return [lambda: text_format.parse_file(path)]
 
 
 # --- mutations -----------------------------------------------------------------------------------------------
@@ -393,17 +399,21 @@ READERS = {r.name: r for r in (
 
 def _run_probe(path):
     """The harness's own check (tests/robustness/test_file_fuzz.py): the file says how to fail."""
-    what = open(path, 'rb').read()
-    if what == b'segv':
-        os.kill(os.getpid(), signal.SIGSEGV)
-    elif what == b'hang':
-        time.sleep(3600)
-    elif what == b'alloc':
-        bytearray(MEMORY_LIMIT)
-    elif what == b'raise':
-        raise KeyError('a foreign exception')
-    elif what == b'refuse':
-        raise ValueError('probe: a clean refusal')
+    with open(path, 'rb') as f:
+        what = f.read()
+
+    def fail():
+        if what == b'segv':
+            os.kill(os.getpid(), signal.SIGSEGV)
+        elif what == b'hang':
+            time.sleep(3600)
+        elif what == b'alloc':
+            bytearray(MEMORY_LIMIT)
+        elif what == b'raise':
+            raise KeyError('a foreign exception')
+        elif what == b'refuse':
+            raise ValueError('probe: a clean refusal')
+    return [fail]
 
 
 PROBE = Reader('probe', lambda: [], _run_probe, '.probe', ('probe',))
@@ -420,10 +430,16 @@ def mutate(rng, data, spec):
 
 # --- the worker ----------------------------------------------------------------------------------------------
 
-def _outcome(spec, run, path):
-    """(outcome, detail) of ``run(path)`` in this process."""
+def _outcome(spec, path):
+    """(outcome, detail) of the reader's calls on ``path`` in this process: the first finding, else the first
+    call's outcome."""
+    results = [_call(spec, call) for call in spec.run(path)]
+    return next((r for r in results if r[0] in FINDINGS), results[0])
+
+
+def _call(spec, call):
     try:
-        run(path)
+        call()
     except MemoryError:
         return 'memory', 'MemoryError'
     except RecursionError as err:
@@ -462,7 +478,7 @@ def worker():
         path = os.path.join(folder, 'case' + spec.suffix)
         with open(path, 'wb') as f:
             f.write(data)
-        outcome, detail = _outcome(spec, spec.run, path)
+        outcome, detail = _outcome(spec, path)
         answer.write(json.dumps({'outcome': outcome, 'detail': detail}) + '\n')
         answer.flush()
     shutil.rmtree(folder, ignore_errors=True)
@@ -524,7 +540,6 @@ class Worker:
 
 # --- campaigns -----------------------------------------------------------------------------------------------
 
-FINDINGS = ('crash', 'hang', 'memory', 'raw')
 
 
 @dataclass
