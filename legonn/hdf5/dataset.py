@@ -40,7 +40,7 @@ class HDF5DataSet(TorchNamed):
     def all(self):
         """The whole dataset as a tensor of ``getTensorFactory()``'s type and the dataset's sizes."""
         cls = self.getTensorFactory()   # first: a type it cannot read is refused before reading
-        self._shape('all')
+        self._shape('all')   # a null dataspace refused before reading
         return as_tensor_of(self._dataset[()], cls, self._where('all'))
 
     def partial(self, *ranges):

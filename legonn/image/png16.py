@@ -9,9 +9,9 @@ import numpy as np
 from numba import njit
 
 SIGNATURE = b'\x89PNG\r\n\x1a\n'
-CHANNELS = {2: 3, 4: 2, 6: 4}
+CHANNELS = {2: 3, 4: 2, 6: 4}   # the colour types decoded here, to their channel counts
 # Pillow's DecompressionBombError threshold (twice its Image.MAX_IMAGE_PIXELS), for the PNGs decoded here
-MAX_PIXELS = 2 * 89478485   # the colour types decoded here, to their channel counts
+MAX_PIXELS = 2 * 89478485
 # Adam7's seven passes: (first row, first column, row step, column step)
 ADAM7 = ((0, 0, 8, 8), (0, 4, 8, 8), (4, 0, 8, 4), (0, 2, 4, 4), (2, 0, 4, 2), (0, 1, 2, 2), (1, 0, 2, 1))
 

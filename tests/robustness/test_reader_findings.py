@@ -234,3 +234,13 @@ def test_hdf5_a_null_dataspace_is_a_value_error_naming_the_call(tmp_path):
         f.read('e').partial([0, 0])
     assert repr(f.read('e')) == '[HDF5DataSet /e float32 null]'
     f.close()
+
+
+def test_t7_an_empty_tensor_whose_other_sizes_overflow_is_a_format_error(tmp_path):
+    # found: sizes (0, 2^62, 2^62) made NumPy's "array is too big" ValueError, naming neither file nor byte
+    body = (t7_int(4) + t7_int(1) + t7_string(b'V 1') + t7_string(b'torch.FloatTensor') + t7_int(3)
+            + struct.pack('<qqqqqqq', 0, 1 << 62, 1 << 62, 1, 1, 1, 1) + t7_int(0))
+    (tmp_path / 'wide.t7').write_bytes(body)
+    with pytest.raises(lg.FormatError, match=r'wide\.t7: a torch\.FloatTensor of sizes \[0, 4611686018427387904, '
+                                             r'4611686018427387904\] is larger than NumPy allows'):
+        lg.load_lua(tmp_path / 'wide.t7')

@@ -218,7 +218,11 @@ class ObjectReader:
         if storage is None or ndim == 0 or 0 in sizes:
             if ndim and 0 not in sizes:
                 raise self.s.fail(f"a {typename} of sizes {sizes} has no storage")
-            return cls(*sizes) if ndim else cls()
+            try:
+                return cls(*sizes) if ndim else cls()
+            except ValueError:
+                # an empty tensor whose other sizes multiply past what NumPy can describe
+                raise self.s.fail(f"a {typename} of sizes {sizes} is larger than NumPy allows, even empty") from None
         if not isinstance(storage, Storage) or storage.dtype != cls._dtype:
             kind = storage.type() if isinstance(storage, Storage) else type(storage).__name__
             raise self.s.fail(f"a {typename} must view a storage of its own type, got {kind}")
