@@ -11,7 +11,8 @@ files made by legonn's writers (or, for Torch7, the fixtures Torch7 wrote); each
 mutations to a seed: bit flips, cuts, inserted, deleted or repeated bytes, and field edits that write extreme
 values (0, -1, 2^31 - 1, 2^32 - 1, 2^63 - 1...) over the format's lengths and counts (little- or big-endian
 words, protobuf varints, decimal numbers in text formats), plus crafted cases per reader (a zlib bomb, a PNG
-header claiming 2^31 x 2^31 pixels, chunk lengths past the end, deep nesting).
+header claiming 2^31 x 2^31 pixels, chunk lengths past the end, deep nesting of JSON, prototxt messages and
+Torch7 tables).
 
 Each outcome is one of: ``loaded`` (the reader returned), ``refused`` (a ValueError, legonn's FormatError
 included, whose message names the reader: what legonn promises for a bad file) or a finding: ``crash`` (the
@@ -336,6 +337,16 @@ def _nest(rng, data, spec):
     return data[:at] + opener * rng.choice((100, 1000, 10 ** 5)) + data[at:]
 
 
+def _t7_deep(rng, data, spec):
+    """A binary Torch7 object wrapped in nested one-entry tables (``{[1] = {[1] = ... object}}``), 100 to
+    100,000 deep, their indices kept apart from the object's."""
+    if data[:1].isdigit():
+        return data   # ascii: left to the other mutations
+    depth = rng.choice((100, 5000, 19000, 100_000))
+    wrap = b''.join(struct.pack('<iiiid', 3, (1 << 30) + i, 1, 1, 1.0) for i in range(depth))
+    return wrap + data
+
+
 def _png_chunks(rng, data, spec):
     """A PNG's chunks rewritten: a huge IHDR size, a chunk length past the end, or an IDAT replaced by a zlib
     bomb (a few kB inflating to hundreds of MB), each with its CRC recomputed."""
@@ -383,7 +394,7 @@ _BINARY = (_flip, _cut, _insert, _delete, _repeat, _word)
 _TEXT = (_flip, _cut, _insert, _delete, _repeat, _number)
 
 READERS = {r.name: r for r in (
-    Reader('t7', _t7_seeds, _run_t7, '.t7', ('case.t7',), crafted=(_number, _nest), openers=(b'\x03\0\0\0',)),
+    Reader('t7', _t7_seeds, _run_t7, '.t7', ('case.t7',), crafted=(_number, _t7_deep)),
     Reader('png', _png_seeds, _run_png, '.png', ('image.',), 'big', crafted=(_png_chunks, _png_chunks)),
     Reader('jpg', _jpg_seeds, _run_jpg, '.jpg', ('image.',), 'big'),
     Reader('ppm', _ppm_seeds, _run_ppm, '.ppm', ('image.',), 'big', crafted=(_number, _number)),
