@@ -37,6 +37,8 @@ def _decoded(name, source, read, data=None):
     what = repr(source) if isinstance(source, str) else 'the given bytes'
     if data.startswith(PNG_MAGIC) and len(data) >= 26 and data[12:16] == b'IHDR':
         _check_png_size(name, what, data)
+    elif data.startswith(JPG_MAGIC):
+        _check_jpeg_size(name, what, data)
     try:
         with Image.open(io.BytesIO(data)) as img:
             return read(img)
@@ -61,6 +63,34 @@ def _check_png_size(name, what, data):
     if height * row > _DEFLATE_RATIO * len(data):
         raise ValueError(f"image.{name}: cannot decode {what}: its IHDR claims {width} x {height} pixels "
                          f"({height * row} bytes of rows), more than its {len(data)} bytes can inflate to")
+
+
+# the Huffman-coded frame markers (SOF0-3, SOF5-7); the arithmetic-coded ones are bounded by Pillow's limit only
+_HUFFMAN_FRAMES = (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7)
+# a JPEG's pixels per byte at most: a component covers at least 1/16 of the image (sampling factors are 1..4),
+# in 8 x 8 blocks each coded in at least one bit (its DC code)
+_JPEG_PIXELS_PER_BYTE = 16 * 64 * 8
+
+
+def _check_jpeg_size(name, what, data):
+    """Refuse a Huffman-coded JPEG whose frame header claims more pixels than its bytes could code: libjpeg pads a
+    short scan, so a 600-byte file claiming 13000 x 13000 pixels would load as a 500 MB image (3 GB as a
+    tensor)."""
+    pos = 2
+    while pos + 9 <= len(data):
+        if data[pos] != 0xFF or data[pos + 1] == 0xFF:
+            pos += 1   # as libjpeg's next_marker: stray bytes before a marker and fill bytes are skipped
+            continue
+        marker = data[pos + 1]
+        if marker in _HUFFMAN_FRAMES:
+            height, width = struct.unpack('>HH', data[pos + 5:pos + 9])
+            if height * width > _JPEG_PIXELS_PER_BYTE * len(data):
+                raise ValueError(f"image.{name}: cannot decode {what}: its frame header claims {width} x {height} "
+                                 f"pixels, more than its {len(data)} bytes can code")
+            return
+        if marker == 0xDA or 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            return   # a scan before any frame (Pillow refuses it) or an arithmetic-coded frame
+        pos += 2 if 0xD0 <= marker <= 0xD8 or marker == 0x01 else 2 + int.from_bytes(data[pos + 2:pos + 4], 'big')
 
 
 def _encoded_bytes(name, tensor):

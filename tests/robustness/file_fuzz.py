@@ -11,8 +11,8 @@ files made by legonn's writers (or, for Torch7, the fixtures Torch7 wrote); each
 mutations to a seed: bit flips, cuts, inserted, deleted or repeated bytes, and field edits that write extreme
 values (0, -1, 2^31 - 1, 2^32 - 1, 2^63 - 1...) over the format's lengths and counts (little- or big-endian
 words, protobuf varints, decimal numbers in text formats), plus crafted cases per reader (a zlib bomb, a PNG
-header claiming 2^31 x 2^31 pixels, chunk lengths past the end, deep nesting of JSON, prototxt messages and
-Torch7 tables).
+header claiming 2^31 x 2^31 pixels, a JPEG frame claiming up to 65535 x 65535, chunk lengths past the end,
+deep nesting of JSON, prototxt messages and Torch7 tables).
 
 Each outcome is one of: ``loaded`` (the reader returned), ``refused`` (a ValueError, legonn's FormatError
 included, whose message names the reader: what legonn promises for a bad file) or a finding: ``crash`` (the
@@ -347,6 +347,15 @@ def _t7_deep(rng, data, spec):
     return wrap + data
 
 
+def _jpeg_frame(rng, data, spec):
+    """A JPEG's frame header (SOF0/SOF2) claiming another size: 0, 1, or up to 65535 x 65535 pixels."""
+    at = max(data.find(b'\xff\xc0'), data.find(b'\xff\xc2'))
+    if at < 0 or at + 9 > len(data):
+        return data
+    height, width = (rng.choice((0, 1, 5000, 13000, 40000, 65535)) for _ in range(2))
+    return data[:at + 5] + struct.pack('>HH', height, width) + data[at + 9:]
+
+
 def _png_chunks(rng, data, spec):
     """A PNG's chunks rewritten: a huge IHDR size, a chunk length past the end, or an IDAT replaced by a zlib
     bomb (a few kB inflating to hundreds of MB), each with its CRC recomputed."""
@@ -396,7 +405,7 @@ _TEXT = (_flip, _cut, _insert, _delete, _repeat, _number)
 READERS = {r.name: r for r in (
     Reader('t7', _t7_seeds, _run_t7, '.t7', ('case.t7',), crafted=(_number, _t7_deep)),
     Reader('png', _png_seeds, _run_png, '.png', ('image.',), 'big', crafted=(_png_chunks, _png_chunks)),
-    Reader('jpg', _jpg_seeds, _run_jpg, '.jpg', ('image.',), 'big'),
+    Reader('jpg', _jpg_seeds, _run_jpg, '.jpg', ('image.',), 'big', crafted=(_jpeg_frame,)),
     Reader('ppm', _ppm_seeds, _run_ppm, '.ppm', ('image.',), 'big', crafted=(_number, _number)),
     Reader('cjson', _cjson_seeds, _run_cjson, '.json', ('cjson.',), crafted=(_nest,), openers=(b'[', b'{"a":'),
            text=True),

@@ -2,6 +2,7 @@
 file is refused with a ValueError naming the reader (or read as the format's own reader reads it), within a
 bounded allocation and without a foreign exception."""
 import gzip
+import io
 import struct
 import time
 import tracemalloc
@@ -244,3 +245,30 @@ def test_t7_an_empty_tensor_whose_other_sizes_overflow_is_a_format_error(tmp_pat
     with pytest.raises(lg.FormatError, match=r'wide\.t7: a torch\.FloatTensor of sizes \[0, 4611686018427387904, '
                                              r'4611686018427387904\] is larger than NumPy allows'):
         lg.load_lua(tmp_path / 'wide.t7')
+
+
+def jpeg_claiming(width, height, progressive=False):
+    """A 16 x 16 JPEG whose frame header is rewritten to claim ``width`` x ``height`` pixels."""
+    from PIL import Image
+    buf = io.BytesIO()
+    Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(buf, 'JPEG', progressive=progressive)
+    data = bytearray(buf.getvalue())
+    at = data.index(b'\xff\xc2' if progressive else b'\xff\xc0')
+    data[at + 5:at + 9] = struct.pack('>HH', height, width)
+    return bytes(data)
+
+
+def test_a_jpeg_claiming_more_pixels_than_its_bytes_can_code_is_refused(tmp_path):
+    pytest.importorskip('PIL')
+    # found: libjpeg pads a short scan, so a 631-byte file claiming 13000 x 13000 pixels loaded as a 3 x 13000 x
+    # 13000 tensor (3 GB of RSS)
+    for progressive in (False, True):
+        data = jpeg_claiming(13000, 13000, progressive)
+        (tmp_path / 'big.jpg').write_bytes(data)
+        for fn in (image.load, image.getJPGsize):
+            with pytest.raises(ValueError, match=r"image\.\w+: cannot decode .*big\.jpg.*frame header claims 13000 x "
+                                                 rf"13000 pixels, more than its {len(data)} bytes can code"):
+                fn(str(tmp_path / 'big.jpg'))
+    # a claim within what the bytes can code still decodes, as libjpeg pads it
+    assert tuple(image.decompressJPG(lg.ByteTensor(list(jpeg_claiming(200, 100))), None, 'byte').size()) == \
+        (3, 100, 200)
