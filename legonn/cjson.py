@@ -10,11 +10,14 @@ always an object (number keys written as strings); a list always an array, so no
 or float, True/False and None; it takes str or bytes.
 
 Not provided: ``cjson.new`` and ``cjson.safe`` (separate instances and nil-returning variants),
-``encode_keep_buffer`` and ``decode_max_depth`` (Python's parser keeps its own limit).
+``encode_keep_buffer`` and ``decode_max_depth``: Python's parser keeps its own limit, Python's recursion limit
+(about 1000 levels, lua-cjson's default), past which ``decode`` raises lua-cjson's "too many nested data
+structures" as a ValueError.
 """
 import json
 import math
 import numbers
+import sys
 
 import numpy as np
 
@@ -163,16 +166,33 @@ def _refuse_constant(name):
     raise ValueError(f"cjson.decode: {name} is not a number here (decode_invalid_numbers is off)")
 
 
+def _integer(text):
+    """A JSON integer as an int; one past Python's digit limit for int conversion (4300 digits) as the double
+    lua-cjson's strtod reads (inf when it overflows)."""
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
+
+
 def decode(text):
-    """The value of the JSON ``text`` (str or bytes): objects as dicts, arrays as lists, null as None."""
+    """The value of the JSON ``text`` (str or bytes, UTF-8): objects as dicts, arrays as lists, null as None.
+    Malformed JSON, bytes that are not UTF-8 and nesting deeper than Python's recursion limit raise ValueError."""
     if isinstance(text, (bytes, bytearray)):
-        text = bytes(text).decode()
+        try:
+            text = bytes(text).decode()
+        except UnicodeDecodeError as err:
+            raise ValueError(f"cjson.decode: byte {err.start + 1} (1-based) is not UTF-8 ({err.reason}); "
+                             f"legonn's strings are text") from None
     if not isinstance(text, str):
         raise TypeError(f"cjson.decode: expected a string of JSON, got {type(text).__name__}")
     try:
         # strict=False: lua-cjson copies control characters inside strings as they are
-        return json.loads(text, strict=False,
+        return json.loads(text, strict=False, parse_int=_integer,
                           parse_constant=None if _settings['decode_invalid'] else _refuse_constant)
+    except RecursionError:
+        raise ValueError(f"cjson.decode: found too many nested data structures (more than Python's recursion "
+                         f"limit of {sys.getrecursionlimit()}) in {text[:40]!r}") from None
     except json.JSONDecodeError as err:
         raise ValueError(f"cjson.decode: {err.msg} at character {err.pos + 1} (1-based, as lua-cjson counts) "
                          f"of {text[:40]!r}") from None

@@ -11,7 +11,9 @@ The files are ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``, ``t10k-i
 ``init.lua``). Nothing is downloaded.
 """
 import gzip
+import math
 import os
+import zlib
 
 import numpy as np
 
@@ -19,6 +21,8 @@ from .tensor import from_numpy
 
 SOURCE = 'http://yann.lecun.com/exdb/mnist/'
 _IDX_UBYTE = 0x08   # the IDX type byte of unsigned bytes, the only type the Lua reads
+_MAX_DIMS = 64      # NumPy's limit on an array's dimensions
+_CHUNK = 1 << 20    # a gzipped file is inflated this many bytes at a time
 
 
 def _folder(path):
@@ -28,12 +32,36 @@ def _folder(path):
 
 
 def _read_bytes(folder, name):
-    for candidate, opener in ((name, open), (name + '.gz', gzip.open)):
-        full = os.path.join(folder, candidate)
-        if os.path.isfile(full):
-            with opener(full, 'rb') as fh:
-                return full, fh.read()
+    full = os.path.join(folder, name)
+    if os.path.isfile(full):
+        with open(full, 'rb') as fh:
+            return full, fh.read()
+    if os.path.isfile(full + '.gz'):
+        return full + '.gz', _gunzipped(full + '.gz')
     return None, None
+
+
+def _gunzipped(filename):
+    """The bytes of the gzipped IDX file ``filename``, inflated no further than its header's sizes ask (a small
+    file inflating to gigabytes is read only as far as its header says); a broken gzip stream is a ValueError
+    naming the file."""
+    try:
+        with gzip.open(filename, 'rb') as fh:
+            parts = [fh.read(4)]
+            ndim = int.from_bytes(parts[0], 'big') - (_IDX_UBYTE << 8) if len(parts[0]) == 4 else 0
+            if 0 < ndim <= _MAX_DIMS:   # else read_idx names what is wrong
+                sizes = fh.read(4 * ndim)
+                parts.append(sizes)
+                left = math.prod(int.from_bytes(sizes[k:k + 4], 'big') for k in range(0, len(sizes) - 3, 4))
+                while left > 0:
+                    chunk = fh.read(min(left, _CHUNK))
+                    if not chunk:
+                        break
+                    parts.append(chunk)
+                    left -= len(chunk)
+    except (OSError, EOFError, zlib.error) as err:
+        raise ValueError(f"mnist: {filename}: not a readable gzip file ({type(err).__name__}: {err})") from None
+    return b''.join(parts)
 
 
 def read_idx(filename, raw):
@@ -43,16 +71,17 @@ def read_idx(filename, raw):
         raise ValueError(f"mnist: {filename}: expected an IDX header of at least 4 bytes, got {len(raw)} bytes")
     magic = int.from_bytes(raw[:4], 'big')
     ndim = magic - (_IDX_UBYTE << 8)
-    if not 0 < ndim < 256:
-        raise ValueError(f"mnist: {filename}: expected an IDX magic number 0x00000801..0x000008ff "
-                         f"(unsigned bytes), got {magic:#010x}")
+    if not 0 < ndim <= _MAX_DIMS:
+        raise ValueError(f"mnist: {filename}: expected an IDX magic number 0x00000801.."
+                         f"{(_IDX_UBYTE << 8) + _MAX_DIMS:#010x} (unsigned bytes, at most NumPy's {_MAX_DIMS} "
+                         f"dimensions), got {magic:#010x}")
     if len(raw) < 4 + 4 * ndim:
         raise ValueError(f"mnist: {filename}: expected {ndim} sizes in the header, the file ends first "
                          f"({len(raw)} bytes)")
     dims = [int.from_bytes(raw[4 + 4 * k:8 + 4 * k], 'big') for k in range(ndim)]
     if min(dims) <= 0:
         raise ValueError(f"mnist: {filename}: expected positive sizes, got {dims}")
-    start, count = 4 + 4 * ndim, int(np.prod(dims))
+    start, count = 4 + 4 * ndim, math.prod(dims)   # Python ints: no int64 to overflow
     if len(raw) - start < count:
         raise ValueError(f"mnist: {filename}: truncated: expected {count} data bytes for sizes {dims}, "
                          f"got {len(raw) - start}")

@@ -2,9 +2,9 @@
 
 Reading: each line (split at '\\n', every '\\r' removed) is one record, parsed by Python's csv module: fields
 between separators, a field in double quotes may hold the separator and doubled quotes; a space separator
-means any run of spaces. Values stay strings. Writing: numbers as Lua's tostring writes them (``%.14g``), a
-field holding the separator or a double quote put in quotes with its quotes doubled, NaN as an empty field
-when ``nan_as_missing``.
+means any run of spaces. Values stay strings (bytes that are not UTF-8 become U+FFFD). Writing: numbers as
+Lua's tostring writes them (``%.14g``), a field holding the separator or a double quote put in quotes with its
+quotes doubled, NaN as an empty field when ``nan_as_missing``.
 """
 import csv
 import numbers
@@ -50,8 +50,9 @@ class File:
         self.filepath = filepath
         self.separator = separator or ','
         self.nan_as_missing = bool(nan_as_missing)
-        # newline='': '\r' reaches read(), which drops it as csvigo does, wherever it is in the line
-        self.file = open(filepath, mode, newline='')
+        # newline='': '\r' reaches read(), which drops it as csvigo does, wherever it is in the line; bytes that
+        # are not UTF-8 read as U+FFFD, as in 'large' mode (csvigo's Lua keeps bytes, a str cannot)
+        self.file = open(filepath, mode, newline='', errors='replace' if 'r' in mode else None)
 
     def close(self):
         self.file.close()

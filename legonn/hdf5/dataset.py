@@ -18,6 +18,15 @@ class HDF5DataSet(TorchNamed):
             raise ValueError(f"HDF5DataSet.{method}: its file is closed")
         return f"HDF5DataSet.{method} ({self._dataset.name!r} in {self._dataset.file.filename!r})"
 
+    def _shape(self, method):
+        """The dataset's sizes; a ValueError naming the call for a null dataspace (h5py's ``Empty``), which holds
+        no data, not even a scalar."""
+        where = self._where(method)   # first: a closed file's dataset has no shape to ask for
+        shape = self._dataset.shape
+        if shape is None:
+            raise ValueError(f"{where}: the dataset has a null dataspace: it holds no data to read")
+        return shape
+
     def getTensorFactory(self):
         """The tensor class the data is read as (``lg.FloatTensor``, ...): calling it makes an empty tensor,
         as torch-hdf5's factory does (its second result, an HDF5 type handle, has no counterpart here)."""
@@ -26,12 +35,12 @@ class HDF5DataSet(TorchNamed):
 
     def dataspaceSize(self):
         """The dataset's sizes, a list of ints (without reading the data)."""
-        self._where('dataspaceSize')
-        return [int(n) for n in self._dataset.shape]
+        return [int(n) for n in self._shape('dataspaceSize')]
 
     def all(self):
         """The whole dataset as a tensor of ``getTensorFactory()``'s type and the dataset's sizes."""
         cls = self.getTensorFactory()   # first: a type it cannot read is refused before reading
+        self._shape('all')   # a null dataspace refused before reading
         return as_tensor_of(self._dataset[()], cls, self._where('all'))
 
     def partial(self, *ranges):
@@ -40,7 +49,7 @@ class HDF5DataSet(TorchNamed):
         end. The result keeps every dimension (an index gives size 1), as torch-hdf5's does:
         ``partial(2, [0, 3])`` of a 13 x 13 dataset is 1 x 4. Only that block is read from the file."""
         where = self._where('partial')
-        shape = self._dataset.shape
+        shape = self._shape('partial')
         if len(ranges) != len(shape):
             raise ValueError(f"{where}: dimension mismatch, expected {len(shape)} ranges but {len(ranges)} "
                              "were given")
@@ -52,7 +61,9 @@ class HDF5DataSet(TorchNamed):
         """Nothing to release per dataset with h5py: the file's ``close()`` closes everything."""
 
     def __repr__(self):
-        return f"[HDF5DataSet {self._dataset.name} {self._dataset.dtype} {'x'.join(map(str, self._dataset.shape))}]"
+        shape = self._dataset.shape
+        sizes = 'null' if shape is None else 'x'.join(map(str, shape))
+        return f"[HDF5DataSet {self._dataset.name} {self._dataset.dtype} {sizes}]"
 
 
 def _index(value, size, dim, where):

@@ -8,6 +8,7 @@ from ..tensor import as_tensor
 from .samples import clamped_bytes, to_depth, typed_image
 
 _SEPARATORS = b' ,\t\n\r'
+_INT_MAX = 2 ** 31 - 1   # a C int, which ppm.c reads header numbers and ASCII samples into
 
 
 class _Header:
@@ -41,6 +42,9 @@ class _Header:
         value = 0
         while ch.isdigit():
             value = value * 10 + int(ch)
+            if value > _INT_MAX:   # ppm.c reads an int; refused here before a long run of digits costs time
+                raise ValueError(f"image.{self.name}: a header number of {os.fspath(self.filename)!r} is past "
+                                 f"{_INT_MAX} (at byte {self.pos})")
             ch = self.getc() if self.pos < len(self.data) else b''
         return value
 
@@ -75,6 +79,8 @@ def decoded(filename, data, depth=None, tensortype=None):
     header = _Header('loadPPM', filename, data)
     kind = header.magic()
     width, height, maxval = header.number(), header.number(), header.number()
+    if not 1 <= maxval <= 65535:   # the Netpbm range; a maxval of 0 would divide by zero below
+        raise ValueError(f"image.loadPPM: {os.fspath(filename)!r} has maxval {maxval}, expected 1 to 65535")
     channels = 3 if kind in (b'3', b'6') else 1
     count = width * height * channels
     if kind in (b'5', b'6'):
@@ -91,6 +97,10 @@ def decoded(filename, data, depth=None, tensortype=None):
         if len(words) < count:
             raise ValueError(f"image.loadPPM: {os.fspath(filename)!r} is corrupted or truncated (expected "
                              f"{count} samples, found {len(words)})")
+        bad = next((w for w in words[:count] if not (w.isdigit() and len(w) <= 10 and int(w) <= _INT_MAX)), None)
+        if bad is not None:
+            raise ValueError(f"image.loadPPM: {os.fspath(filename)!r} has the sample {bad[:20]!r}, expected a "
+                             f"decimal integer from 0 to {_INT_MAX}")
         # ppm.c stores 255 * c / maxval in an unsigned char
         samples = (np.array([int(w) for w in words[:count]], dtype=np.int64) * 255 // maxval) % 256
     planes = samples.reshape(height, width, channels).transpose(2, 0, 1)

@@ -3,6 +3,7 @@ jpeg.c conventions: channels first, grey ``1 x H x W``, grey+alpha 2 channels, R
 scaled by 65535 (a ByteTensor keeps their high byte; 16-bit colour PNGs are decoded by png16.py, as Pillow
 reads them at 8 bits); files or in-memory ByteTensors of the encoded bytes."""
 import io
+import struct
 
 import numpy as np
 
@@ -33,12 +34,63 @@ def _decoded(name, source, read, data=None):
     Pillow cannot decode (corrupt, or not a PNG/JPEG) is a ValueError naming ``image.<name>``."""
     Image = _pillow(name)
     data = _source_bytes(name, source) if data is None else data
+    what = repr(source) if isinstance(source, str) else 'the given bytes'
+    if data.startswith(PNG_MAGIC) and len(data) >= 26 and data[12:16] == b'IHDR':
+        _check_png_size(name, what, data)
+    elif data.startswith(JPG_MAGIC):
+        _check_jpeg_size(name, what, data)
     try:
         with Image.open(io.BytesIO(data)) as img:
             return read(img)
-    except (OSError, SyntaxError) as err:
-        what = repr(source) if isinstance(source, str) else 'the given bytes'
-        raise ValueError(f"image.{name}: cannot decode {what}: {err}") from err
+    except MemoryError:
+        raise
+    except Exception as err:  # noqa: BLE001  (Pillow's decoders raise OSError, SyntaxError, ValueError,
+        # struct.error, EOFError, IndexError, DecompressionBombError... on a corrupt file)
+        raise ValueError(f"image.{name}: cannot decode {what}: {type(err).__name__}: {err}") from err
+
+
+# bits per pixel of a sample, per PNG colour type: grey, RGB, palette index, grey+alpha, RGBA
+_PNG_SAMPLES = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+# deflate's largest ratio of inflated to compressed bytes (a 258-byte match coded in under 2 bits, plus headers)
+_DEFLATE_RATIO = 1032
+
+
+def _check_png_size(name, what, data):
+    """Refuse a PNG whose IHDR claims more pixel bytes than its file could inflate to: Pillow allocates the whole
+    image before reading the data, so a 100-byte file claiming 60000 x 60000 pixels would take gigabytes."""
+    width, height, depth, colour = struct.unpack('>IIBB', data[16:26])
+    row = 1 + (width * depth * _PNG_SAMPLES.get(colour, 1) + 7) // 8   # a filter byte, then the samples
+    if height * row > _DEFLATE_RATIO * len(data):
+        raise ValueError(f"image.{name}: cannot decode {what}: its IHDR claims {width} x {height} pixels "
+                         f"({height * row} bytes of rows), more than its {len(data)} bytes can inflate to")
+
+
+# the Huffman-coded frame markers (SOF0-3, SOF5-7); the arithmetic-coded ones are bounded by Pillow's limit only
+_HUFFMAN_FRAMES = (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7)
+# a JPEG's pixels per byte at most: a component covers at least 1/16 of the image (sampling factors are 1..4),
+# in 8 x 8 blocks each coded in at least one bit (its DC code)
+_JPEG_PIXELS_PER_BYTE = 16 * 64 * 8
+
+
+def _check_jpeg_size(name, what, data):
+    """Refuse a Huffman-coded JPEG whose frame header claims more pixels than its bytes could code: libjpeg pads a
+    short scan, so a 600-byte file claiming 13000 x 13000 pixels would load as a 500 MB image (3 GB as a
+    tensor)."""
+    pos = 2
+    while pos + 9 <= len(data):
+        if data[pos] != 0xFF or data[pos + 1] == 0xFF:
+            pos += 1   # as libjpeg's next_marker: stray bytes before a marker and fill bytes are skipped
+            continue
+        marker = data[pos + 1]
+        if marker in _HUFFMAN_FRAMES:
+            height, width = struct.unpack('>HH', data[pos + 5:pos + 9])
+            if height * width > _JPEG_PIXELS_PER_BYTE * len(data):
+                raise ValueError(f"image.{name}: cannot decode {what}: its frame header claims {width} x {height} "
+                                 f"pixels, more than its {len(data)} bytes can code")
+            return
+        if marker == 0xDA or 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            return   # a scan before any frame (Pillow refuses it) or an arithmetic-coded frame
+        pos += 2 if 0xD0 <= marker <= 0xD8 or marker == 0x01 else 2 + int.from_bytes(data[pos + 2:pos + 4], 'big')
 
 
 def _encoded_bytes(name, tensor):

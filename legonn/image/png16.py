@@ -10,6 +10,8 @@ from numba import njit
 
 SIGNATURE = b'\x89PNG\r\n\x1a\n'
 CHANNELS = {2: 3, 4: 2, 6: 4}   # the colour types decoded here, to their channel counts
+# Pillow's DecompressionBombError threshold (twice its Image.MAX_IMAGE_PIXELS), for the PNGs decoded here
+MAX_PIXELS = 2 * 89478485
 # Adam7's seven passes: (first row, first column, row step, column step)
 ADAM7 = ((0, 0, 8, 8), (0, 4, 8, 8), (4, 0, 8, 4), (0, 2, 4, 4), (2, 0, 4, 2), (0, 1, 2, 2), (1, 0, 2, 1))
 
@@ -33,27 +35,40 @@ def decode(name, data):
     if width == 0 or height == 0 or compression != 0 or filtering != 0 or interlace not in (0, 1):
         raise ValueError(f"image.{name}: cannot decode the PNG: its IHDR is invalid (size {width} x {height}, "
                          f"compression {compression}, filter {filtering}, interlace {interlace})")
-    try:
-        raw = np.frombuffer(zlib.decompress(b''.join(_idat(data))), np.uint8)
-    except zlib.error as err:
-        raise ValueError(f"image.{name}: cannot decode the PNG: its image data is corrupt ({err})") from None
+    if width * height > MAX_PIXELS:
+        raise ValueError(f"image.{name}: cannot decode the PNG: its IHDR claims {width} x {height} pixels, more "
+                         f"than the {MAX_PIXELS} Pillow refuses as a decompression bomb")
     channels = CHANNELS[colour]
     bpp = 2 * channels
+    # each pass's (first row, first column, row step, column step, rows, columns), passes without pixels left
+    # out: they have no rows in the data, not even filter bytes
+    passes = [(r0, c0, dr, dc, len(range(r0, height, dr)), len(range(c0, width, dc)))
+              for r0, c0, dr, dc in (ADAM7 if interlace else ((0, 0, 1, 1),))]
+    passes = [p for p in passes if p[4] and p[5]]
+    raw = _inflated(name, b''.join(_idat(data)), sum(rows * (cols * bpp + 1) for *_, rows, cols in passes))
     out = np.zeros((height, width, channels), np.int64)
     offset = 0
-    for row0, col0, row_step, col_step in (ADAM7 if interlace else ((0, 0, 1, 1),)):
-        rows, cols = len(range(row0, height, row_step)), len(range(col0, width, col_step))
-        if rows == 0 or cols == 0:
-            continue   # a pass with no pixel has no rows in the data (not even filter bytes)
+    for row0, col0, row_step, col_step, rows, cols in passes:
         size = rows * (cols * bpp + 1)
-        if offset + size > raw.size:
-            raise ValueError(f"image.{name}: cannot decode the PNG: its image data is truncated")
         pixels = _unfiltered(raw[offset:offset + size].reshape(rows, cols * bpp + 1), bpp)
         if pixels is None:
             raise ValueError(f"image.{name}: cannot decode the PNG: a row has a filter type above 4")
         offset += size
         out[row0::row_step, col0::col_step] = pixels.view('>u2').reshape(rows, cols, channels)
     return out.transpose(2, 0, 1)
+
+
+def _inflated(name, stream, size):
+    """The first ``size`` bytes the zlib ``stream`` inflates to, inflating no further (a small IDAT may inflate
+    to gigabytes); a ValueError naming ``image.<name>`` when the stream is corrupt or gives fewer bytes."""
+    try:
+        raw = zlib.decompressobj().decompress(stream, size)
+    except zlib.error as err:
+        raise ValueError(f"image.{name}: cannot decode the PNG: its image data is corrupt ({err})") from None
+    if len(raw) < size:
+        raise ValueError(f"image.{name}: cannot decode the PNG: its image data is truncated ({len(raw)} bytes "
+                         f"inflated, the IHDR's size needs {size})")
+    return np.frombuffer(raw, np.uint8)
 
 
 def _idat(data):

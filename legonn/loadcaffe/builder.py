@@ -159,7 +159,13 @@ def layer_modules(netparam, backend):
             break   # convertProtoToLuaV2's ``break`` leaves the layer loop before the line is written
         if v1 and kind is None:
             print(f"MODULE {name} UNDEFINED")
-        lines, num_output = _lines(layer, kind, name, not v1, backend, num_output)
+        try:
+            lines, num_output = _lines(layer, kind, name, not v1, backend, num_output)
+        except ValueError as err:
+            if str(err).startswith('loadcaffe'):
+                raise
+            # a module refusing the file's hyper-parameters (a kernel of 0, say): name the layer it came from
+            raise ValueError(f"loadcaffe: layer '{name}' (type {layer_type}): {err}") from None
         if not lines and not v1 and kind == 'Convolution':
             break   # nn with groups: here too V2's ``break`` ends the whole model
         if not lines:

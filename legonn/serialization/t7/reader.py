@@ -213,15 +213,21 @@ class ObjectReader:
         offset = self.s.longs(1, 'a storage offset')[0] - 1   # Torch7 counts elements from 1
         storage = self.object()
         cls = TENSOR_CLASSES[device_type_name(short, self.cuda)]
+        if min(sizes, default=0) < 0:   # before the empty tensor below: its sizes are checked only here
+            raise self.s.fail(f"a {typename} has negative sizes {sizes}")
         if storage is None or ndim == 0 or 0 in sizes:
             if ndim and 0 not in sizes:
                 raise self.s.fail(f"a {typename} of sizes {sizes} has no storage")
-            return cls(*sizes) if ndim else cls()
+            try:
+                return cls(*sizes) if ndim else cls()
+            except ValueError:
+                # an empty tensor whose other sizes multiply past what NumPy can describe
+                raise self.s.fail(f"a {typename} of sizes {sizes} is larger than NumPy allows, even empty") from None
         if not isinstance(storage, Storage) or storage.dtype != cls._dtype:
             kind = storage.type() if isinstance(storage, Storage) else type(storage).__name__
             raise self.s.fail(f"a {typename} must view a storage of its own type, got {kind}")
-        if min(sizes) < 0 or min(strides) < 0 or offset < 0:
-            raise self.s.fail(f"a {typename} has negative sizes {sizes}, strides {strides} or offset {offset + 1}")
+        if min(strides) < 0 or offset < 0:
+            raise self.s.fail(f"a {typename} has negative strides {strides} or offset {offset + 1}")
         try:
             return cls(storage, offset, sizes, strides)
         except ValueError:

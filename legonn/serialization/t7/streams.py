@@ -105,7 +105,10 @@ class AsciiStream(BinaryStream):
         if dtype in _RAW_DTYPES:
             return np.frombuffer(self._raw(n, what), dtype=dtype).copy()
         kind = float if dtype.kind == 'f' else int
-        return np.array(self._parse(self._tokens(n, what), kind, what), dtype=dtype)
+        try:
+            return np.array(self._parse(self._tokens(n, what), kind, what), dtype=dtype)
+        except OverflowError:
+            raise self.fail(f"{what}: a number does not fit its {dtype.name} values") from None
 
     def _parse(self, tokens, kind, what):
         try:
