@@ -469,6 +469,13 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
             child.forget()
         return self
 
+    def setZeroMask(self, zeroMask):
+        """Hand torch/rnn's zero mask (a ByteTensor, 1 where a row is padding, or False) to every module of this
+        tree that uses one (torch/rnn's Module.lua); a no-op elsewhere."""
+        for child in self.children():
+            child.setZeroMask(zeroMask)
+        return self
+
     def remember(self, mode='both'):
         """Set ``remember(mode)`` ('both', 'train', 'eval', 'neither') on every recurrent module in this tree;
         a no-op elsewhere (the rnn package's Module.lua: ``lm:remember('both')`` on a Sequential)."""

@@ -8,6 +8,34 @@ from .errors import input_error
 from .module import Module
 
 
+def check_zero_mask(module, zeroMask):
+    """``zeroMask`` as torch/rnn's setZeroMask takes it (MaskZero.lua): False, or a contiguous ByteTensor."""
+    if zeroMask is not False:
+        if getattr(zeroMask, '_dtype', None) is None or zeroMask._dtype.kind not in 'ub' or \
+                zeroMask._dtype.itemsize != 1:
+            raise input_error(module, "a ByteTensor zeroMask (or false)", type(zeroMask).__name__, TypeError)
+        if not zeroMask.isContiguous():
+            raise input_error(module, "a contiguous zeroMask", "a strided one")
+    return zeroMask
+
+
+def keep_array(module, zeroMask, x, sizes):
+    """An array of x's type and device, of ``sizes``, 0 where ``zeroMask`` (of as many elements) is 1, 1 elsewhere;
+    a zeroMask not set (None) or of another size is refused, naming ``module``."""
+    if zeroMask is None:
+        raise input_error(module, "a zeroMask tensor or false (setZeroMask) before a forward with maskZero()", "none")
+    count = 1
+    for n in sizes:
+        count *= n
+    if zeroMask.nElement() != count:
+        raise input_error(module, f"a zeroMask of {count} elements ({' x '.join(map(str, sizes[:-1]))})",
+                          f"size {tuple(zeroMask.size())}")
+    mask = zeroMask.array.reshape(sizes)
+    if x._cuda != zeroMask._cuda:
+        mask = x.xp.asarray(mask) if x._cuda else mask.get()
+    return (mask == 0).astype(x.array.dtype)
+
+
 class StepRecurrent(Module, abstract=True):
     """Base of StepLSTM and StepGRU. ``state_widths()`` names the widths of the state tensors that follow x in
     the input table. ``updateGradInput`` computes gradInput and keeps the gates' gradients, which
@@ -59,28 +87,13 @@ class StepRecurrent(Module, abstract=True):
     def setZeroMask(self, zeroMask):
         """The mask of the next steps: a contiguous ByteTensor of the batch size, 1 where a row is masked, or
         False (no masking) (MaskZero.lua's setZeroMask)."""
-        if zeroMask is not False:
-            if getattr(zeroMask, '_dtype', None) is None or zeroMask._dtype.kind not in 'ub' or \
-                    zeroMask._dtype.itemsize != 1:
-                raise input_error(self, "a ByteTensor zeroMask (or false)", type(zeroMask).__name__, TypeError)
-            if not zeroMask.isContiguous():
-                raise input_error(self, "a contiguous zeroMask", "a strided one")
-        self.zeroMask = zeroMask
+        self.zeroMask = check_zero_mask(self, zeroMask)
 
     def _keep_rows(self, x):
         """(batch, 1) array of x's type, 0 for the masked rows, or None when nothing is masked."""
         if not self.maskzero or self.zeroMask is False:
             return None
-        if self.zeroMask is None:
-            raise input_error(self, "a zeroMask tensor or false (setZeroMask) before a forward with maskZero()",
-                              "none")
-        N = x.size(0)
-        if self.zeroMask.nElement() != N:
-            raise input_error(self, f"a zeroMask of the batch size {N}", f"size {tuple(self.zeroMask.size())}")
-        mask = self.zeroMask.array.reshape(N, 1)
-        if x._cuda != self.zeroMask._cuda:
-            mask = x.xp.asarray(mask) if x._cuda else mask.get()
-        return (mask == 0).astype(x.array.dtype)
+        return keep_array(self, self.zeroMask, x, (x.size(0), 1))
 
     def clearState(self, *names):
         return super().clearState('_keep', *names)
