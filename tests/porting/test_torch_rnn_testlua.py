@@ -1,0 +1,302 @@
+"""torch/rnn's test/test.lua (the package's 2017 home, which took over Element-Research/rnn), the cases of the
+classes it added: StepLSTM, RecLSTM, StepGRU, RecGRU, LinearRNN, LookupRNN, VariableLength. Ported literally: one
+test per ``rnntest.X``, each naming its lines. The edits are docs/porting.md's: ``torch.`` is ``lg.``, ``:`` is
+``.``, indices, dimensions and time steps are 0-based (``modules[1]`` is ``modules[0]``, ``zeroMask[{2,1}]`` is
+``zeroMask[1, 0]``), ``mytester:assertlt(a, b)`` is ``assert a < b``; the other ``mytester`` calls stay Tester
+calls, set to raise. torch/rnn's ``SeqLSTM(inputsize, hiddensize, outputsize)`` is legonn's ``SeqLSTMP`` (docs/
+porting.md's torch/rnn row).
+
+The ``_C`` cases compare torch/rnn's C kernels with its Lua (``forceLua``); legonn has one implementation, so
+they compare it with another of the same step: the nn-module LSTM step of FastLSTM (SeqLSTM's ``toFastLSTM``),
+or, for the projection, SeqLSTMP run over one step.
+
+rnn.test runs in Torch7's default type, DoubleTensor (the ``double_default`` fixture), with the shared set-up of
+tests/porting/rnn_testlua.py (``mytester``)."""
+import pytest
+
+import legonn as lg
+from legonn import nn
+from tests.porting.rnn_testlua import mytester
+
+pytestmark = pytest.mark.usefixtures('double_default', 'lua_math_random')   # Torch7's default type, as rnn.test() runs
+
+
+def test_StepLSTM():
+    """test.lua lines 4273-4310."""
+    seqlen, batchsize = 3, 4
+    inputsize, outputsize = 2, 5
+    steplstm = nn.StepLSTM(inputsize, outputsize)
+    stepmodule = nn.Sequential() \
+        .add(nn.FlattenTable()) \
+        .add(steplstm)
+    recmodule = nn.Sequential() \
+        .add(nn.Recurrence(stepmodule, [[outputsize], [outputsize]], 1, seqlen)) \
+        .add(nn.SelectTable(0))
+    lstm = nn.Sequencer(recmodule)
+
+    input = lg.randn(seqlen, batchsize, inputsize)
+    output = lstm.forward(input)
+
+    seqlstm = nn.SeqLSTM(inputsize, outputsize)
+    seqlstm.weight.copy(steplstm.weight)
+    seqlstm.bias.copy(steplstm.bias)
+
+    output2 = seqlstm.forward(input)
+    mytester.assertTensorEq(output, output2, 0.000001)
+
+    lstm.zeroGradParameters()
+    seqlstm.zeroGradParameters()
+
+    gradOutput = lg.randn(seqlen, batchsize, outputsize)
+    gradInput = lstm.backward(input, gradOutput)
+
+    gradInput2 = seqlstm.backward(input, gradOutput)
+    mytester.assertTensorEq(gradInput, gradInput2, 0.000001)
+
+    params, gradParams = lstm.parameters()
+    params2, gradParams2 = seqlstm.parameters()
+
+    for i in range(len(params2)):
+        mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.0000001)
+
+
+def test_StepLSTM_C():
+    """test.lua lines 4312-4346, against FastLSTM's nn-module step (SeqLSTM's toFastLSTM) in place of forceLua:
+    its gates are not one tensor, so ``steplstm.gates`` is checked against the activations from the step's
+    own inputs, and the gates' gradients through the bias gradient (their column sums)."""
+    batchsize, inputsize, outputsize = 2, 3, 4
+    steplstm = nn.StepLSTM(inputsize, outputsize)
+    seqlstm = nn.SeqLSTM(inputsize, outputsize)
+    seqlstm.weight.copy(steplstm.weight)
+    seqlstm.bias.copy(steplstm.bias)
+    fastlstm = seqlstm.toFastLSTM()
+    steplstm2 = fastlstm.recurrentModule
+
+    input = [lg.randn(batchsize, inputsize), lg.randn(batchsize, outputsize), lg.randn(batchsize, outputsize)]
+    output = steplstm.forward(input)
+    output2 = steplstm2.forward(input)
+
+    mytester.assertTensorEq(output[0], output2[0], 0.000001)
+    mytester.assertTensorEq(output[1], output2[1], 0.000001)
+    # the gates from [x, h] W + b: sigmoid of the first three quarters, tanh of the last
+    H = outputsize
+    gates = lg.mm(lg.cat(input[0], input[1], 1), steplstm.weight) + steplstm.bias.view(1, 4 * H).expand(batchsize, 4 * H)
+    gates2 = lg.cat(lg.sigmoid(gates.narrow(1, 0, 3 * H)), lg.tanh(gates.narrow(1, 3 * H, H)), 1)
+    mytester.assertTensorEq(steplstm.gates, gates2, 0.000001)
+
+    steplstm.zeroGradParameters()
+    steplstm2.zeroGradParameters()
+
+    gradOutput = [lg.randn(batchsize, outputsize), lg.randn(batchsize, outputsize)]
+    gradInput = steplstm.backward(input, gradOutput, 1)
+    gradInput2 = steplstm2.backward(input, gradOutput, 1)
+
+    mytester.assertTensorEq(gradInput[0], gradInput2[0], 0.000001)
+    mytester.assertTensorEq(gradInput[1], gradInput2[1], 0.000001)
+    mytester.assertTensorEq(gradInput[2], gradInput2[2], 0.000001)
+
+    # FastLSTM's gradients in StepLSTM's layout: toFastLSTM's gate order (i, g, f, o) back to (i, f, o, g)
+    params2, gradParams2 = fastlstm.parameters()
+    i2g_w, i2g_b, o2g_w = gradParams2[0], gradParams2[1], gradParams2[2]
+    columns = lg.LongTensor([k * H + j for k in (0, 2, 3, 1) for j in range(H)])
+    gradWeight2 = lg.cat(i2g_w.t(), o2g_w.t(), 0).index(1, columns)
+    gradBias2 = i2g_b.index(0, columns)
+    params, gradParams = steplstm.parameters()
+    mytester.assertTensorEq(gradParams[0], gradWeight2, 0.0000001)
+    mytester.assertTensorEq(gradParams[1], gradBias2, 0.0000001)
+
+
+def test_StepLSTM_projection():
+    """test.lua lines 4348-4386. torch/rnn's SeqLSTMP is legonn's too."""
+    seqlen, batchsize = 2, 3
+    inputsize, hiddensize, outputsize = 4, 5, 6
+    steplstm = nn.StepLSTM(inputsize, hiddensize, outputsize)
+    stepmodule = nn.Sequential() \
+        .add(nn.FlattenTable()) \
+        .add(steplstm)
+    recmodule = nn.Sequential() \
+        .add(nn.Recurrence(stepmodule, [[outputsize], [hiddensize]], 1, seqlen)) \
+        .add(nn.SelectTable(0))
+    lstm = nn.Sequencer(recmodule)
+
+    input = lg.randn(seqlen, batchsize, inputsize)
+    output = lstm.forward(input)
+
+    seqlstm = nn.SeqLSTMP(inputsize, hiddensize, outputsize)
+    seqlstm.weight.copy(steplstm.weight)
+    seqlstm.bias.copy(steplstm.bias)
+    seqlstm.weightO.copy(steplstm.weightO)
+
+    output2 = seqlstm.forward(input)
+    mytester.assertTensorEq(output, output2, 0.000001)
+
+    lstm.zeroGradParameters()
+    seqlstm.zeroGradParameters()
+
+    gradOutput = lg.randn(seqlen, batchsize, outputsize)
+    gradInput = lstm.backward(input, gradOutput)
+
+    gradInput2 = seqlstm.backward(input, gradOutput)
+    mytester.assertTensorEq(gradInput, gradInput2, 0.000001)
+
+    params, gradParams = lstm.parameters()
+    params2, gradParams2 = seqlstm.parameters()
+
+    for i in range(len(params2)):
+        mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.0000001)
+
+
+def test_StepLSTM_C_projection():
+    """test.lua lines 4388-4423, against SeqLSTMP over one step (its table input [c0, h0, x]) in place of
+    forceLua: ``gates`` and ``hidden`` against SeqLSTMP's step buffers, the gradients of h0 and c0 its
+    ``userGradPrevOutput`` and ``userGradPrevCell``, the cell's gradient given as ``userNextGradCell``."""
+    batchsize, inputsize, hiddensize, outputsize = 2, 3, 4, 5
+    steplstm = nn.StepLSTM(inputsize, hiddensize, outputsize)
+    steplstm2 = nn.SeqLSTMP(inputsize, hiddensize, outputsize)
+    steplstm2.weight.copy(steplstm.weight)
+    steplstm2.bias.copy(steplstm.bias)
+    steplstm2.weightO.copy(steplstm.weightO)
+
+    input = [lg.randn(batchsize, inputsize), lg.randn(batchsize, outputsize), lg.randn(batchsize, hiddensize)]
+    input2 = [input[2], input[1], input[0].view(1, batchsize, inputsize)]
+    output = steplstm.forward(input)
+    output2 = steplstm2.forward(input2)
+
+    mytester.assertTensorEq(output[0], output2[0], 0.000001)
+    mytester.assertTensorEq(output[1], steplstm2.cell[0], 0.000001)
+    mytester.assertTensorEq(steplstm.gates, steplstm2.gate_buffer[0].t(), 0.000001)
+    mytester.assertTensorEq(steplstm.hidden, steplstm2.hidden_rows[0], 0.000001)
+
+    steplstm.zeroGradParameters()
+    steplstm2.zeroGradParameters()
+
+    gradOutput = [lg.randn(batchsize, outputsize), lg.randn(batchsize, hiddensize)]
+    gradInput = steplstm.backward(input, gradOutput, 1)
+    gradGates = steplstm.grad_gates_by_unit.select(1, 0).clone()
+    steplstm2.userNextGradCell = gradOutput[1].clone()
+    steplstm2.backward(input2, gradOutput[0].view(1, batchsize, outputsize), 1)
+    gradGates2 = steplstm2.gate_scratch.select(1, 0)
+
+    mytester.assertTensorEq(gradInput[0], steplstm2.gradInput[2][0], 0.000001)
+    mytester.assertTensorEq(gradInput[1], steplstm2.userGradPrevOutput, 0.000001)
+    mytester.assertTensorEq(gradInput[2], steplstm2.userGradPrevCell, 0.000001)
+    mytester.assertTensorEq(gradGates, gradGates2, 0.000001)
+
+    params, gradParams = steplstm.parameters()
+    params2, gradParams2 = steplstm2.parameters()
+
+    for i in range(3):
+        mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.0000001)
+
+
+def test_RecLSTM():
+    """test.lua lines 4493-4524."""
+    seqlen, batchsize = 3, 4
+    inputsize, outputsize = 2, 5
+    reclstm = nn.RecLSTM(inputsize, outputsize)
+    lstm = nn.Sequencer(reclstm)
+
+    input = lg.randn(seqlen, batchsize, inputsize)
+    output = lstm.forward(input)
+
+    seqlstm = nn.SeqLSTM(inputsize, outputsize)
+    seqlstm.weight.copy(reclstm.modules[0].weight)
+    seqlstm.bias.copy(reclstm.modules[0].bias)
+
+    output2 = seqlstm.forward(input)
+    mytester.assertTensorEq(output, output2, 0.000001)
+
+    lstm.zeroGradParameters()
+    seqlstm.zeroGradParameters()
+
+    gradOutput = lg.randn(seqlen, batchsize, outputsize)
+    gradInput = lstm.backward(input, gradOutput)
+
+    gradInput2 = seqlstm.backward(input, gradOutput)
+    mytester.assertTensorEq(gradInput, gradInput2, 0.000001)
+
+    params, gradParams = lstm.parameters()
+    params2, gradParams2 = seqlstm.parameters()
+
+    for i in range(len(params2)):
+        mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.0000001)
+
+
+def test_RecLSTM_projection():
+    """test.lua lines 4526-4558. torch/rnn's ``nn.SeqLSTM(inputsize, hiddensize, outputsize)`` is legonn's
+    ``nn.SeqLSTMP`` (docs/porting.md's torch/rnn row)."""
+    seqlen, batchsize = 3, 4
+    inputsize, hiddensize, outputsize = 2, 6, 5
+    reclstm = nn.RecLSTM(inputsize, hiddensize, outputsize)
+    lstm = nn.Sequencer(reclstm)
+
+    input = lg.randn(seqlen, batchsize, inputsize)
+    output = lstm.forward(input)
+
+    seqlstm = nn.SeqLSTMP(inputsize, hiddensize, outputsize)
+    seqlstm.weight.copy(reclstm.modules[0].weight)
+    seqlstm.bias.copy(reclstm.modules[0].bias)
+    seqlstm.weightO.copy(reclstm.modules[0].weightO)
+
+    output2 = seqlstm.forward(input)
+    mytester.assertTensorEq(output, output2, 0.000001)
+
+    lstm.zeroGradParameters()
+    seqlstm.zeroGradParameters()
+
+    gradOutput = lg.randn(seqlen, batchsize, outputsize)
+    gradInput = lstm.backward(input, gradOutput)
+
+    gradInput2 = seqlstm.backward(input, gradOutput)
+    mytester.assertTensorEq(gradInput, gradInput2, 0.000001)
+
+    params, gradParams = lstm.parameters()
+    params2, gradParams2 = seqlstm.parameters()
+
+    for i in range(3):
+        mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.0000001)
+
+
+def test_RecLSTM_maskzero():
+    """test.lua lines 4560-4602. The Lua's last loop compares each gradient with itself (``gradParams[i]``
+    twice); ported as written."""
+    T, N, D, H = 3, 2, 4, 5
+    reclstm = nn.RecLSTM(D, H).maskZero()
+    seqlstm = nn.Sequencer(reclstm)
+    seqlstm2 = nn.SeqLSTM(D, H).maskZero()
+    seqlstm2.weight.copy(reclstm.modules[0].weight)
+    seqlstm2.bias.copy(reclstm.modules[0].bias)
+
+    input = lg.randn(T, N, D)
+    # input[{2,1}]:fill(0)
+    # input[{3,2}]:fill(0)
+    gradOutput = lg.randn(T, N, H)
+
+    zeroMask = lg.ByteTensor(T, N).zero()
+    zeroMask[1, 0] = 1
+    zeroMask[2, 1] = 1
+    seqlstm.setZeroMask(zeroMask)
+    seqlstm2.setZeroMask(zeroMask)
+    output = seqlstm.forward(input)
+    output2 = seqlstm2.forward(input)
+
+    mytester.assert_(output[1, 0].norm() == 0)
+    mytester.assert_(output[2, 1].norm() == 0)
+
+    mytester.assertTensorEq(output, output2, 0.000001)
+
+    seqlstm.zeroGradParameters()
+    gradInput = seqlstm.backward(input, gradOutput)
+    seqlstm2.zeroGradParameters()
+    gradInput2 = seqlstm2.backward(input, gradOutput)
+
+    mytester.assert_(gradInput[1, 0].norm() == 0)
+    mytester.assert_(gradInput[2, 1].norm() == 0)
+
+    mytester.assertTensorEq(gradInput, gradInput2, 0.000001)
+
+    params, gradParams = seqlstm.parameters()
+    params2, gradParams2 = seqlstm2.parameters()
+
+    for i in range(len(params)):
+        mytester.assertTensorEq(gradParams[i], gradParams[i], 0.0000001)
