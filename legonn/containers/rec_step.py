@@ -57,45 +57,65 @@ class RecStep(AbstractRecurrent, abstract=True):
     def _records(self):
         return [self.outputs] + [getattr(self, name) for name in self.state_records]
 
+    # the state of a step is a table [h, c] (RecLSTM) or, with no state_records, the tensor h (RecGRU)
+    def _pack(self, state):
+        return state if self.state_records else state[0]
+
+    def _unpack(self, state):
+        return [state] if not self.state_records and not isinstance(state, (list, tuple)) else state
+
     def getHiddenState(self, step=None, input=None):
         """The state after step ``step`` (0-based; default the latest; -1: ``startState`` or zeros of
-        ``input``'s batch)."""
-        step = self._step(step, self.step)
-        if step == -1:
-            if self.startState is not None:
-                state = list(self.startState)
-                if input is not None:
-                    for s, size in zip(state, self.state_sizes()):
-                        if tuple(s.size()) != (input.size(0), size):
-                            raise input_error(self, f"a start state of size ({input.size(0)}, {size})",
-                                              f"size {tuple(s.size())}")
-                return state
-            if input is not None:
-                for z, size in zip(self._zero_states, self.state_sizes()):
-                    z.resize(input.size(0), size).zero()
-            return list(self._zero_states)
-        return [records.get(step) for records in self._records()]
+        ``input``'s batch): a table (RecLSTM's [h, c]) or a tensor (RecGRU's h)."""
+        return self._pack(self._get_state(step, input))
 
     def setHiddenState(self, step, hiddenState):
+        return self._set_state(step, self._unpack(hiddenState))
+
+    def getGradHiddenState(self, step=None, input=None):
+        return self._pack(self._get_grad_state(step))
+
+    def setGradHiddenState(self, step, gradHiddenState):
+        return self._set_grad_state(step, self._unpack(gradHiddenState))
+
+    def _get_state(self, step, input=None):
+        step = self._step(step, self.step)
+        if step == -1:
+            if input is not None:
+                # also the gradient after the last step (RecLSTM.lua's initZeroTensor)
+                for z, size in zip(self._zero_states, self.state_sizes()):
+                    z.resize(input.size(0), size).zero()
+            if self.startState is None:
+                return list(self._zero_states)
+            state = list(self._unpack(self.startState))
+            if input is not None:
+                for s, size in zip(state, self.state_sizes()):
+                    if tuple(s.size()) != (input.size(0), size):
+                        raise input_error(self, f"a start state of size ({input.size(0)}, {size})",
+                                          f"size {tuple(s.size())}")
+            return state
+        return [records.get(step) for records in self._records()]
+
+    def _set_state(self, step, hiddenState):
         step = self._step(step, self.step)
         self._check_state('setHiddenState', hiddenState)
         if step == -1:
             # Sequencer forgets before each sequence, which would drop a record for step -1 (RecLSTM.lua)
-            return self.setStartState(hiddenState)
+            return self.setStartState(self._pack(hiddenState))
         for records, s in zip(self._records(), hiddenState):
             records[step] = s
 
     def _backward_counter(self):
         return self.step if self.updateGradInputStep is None else self.updateGradInputStep
 
-    def getGradHiddenState(self, step=None, input=None):
+    def _get_grad_state(self, step):
         step = self._step(step, self._backward_counter())
         grads = [self.gradOutputs] + self._grad_records
         if step == self.step - 1:
             return [g.get(step, z) for g, z in zip(grads, self._zero_states)]
         return [g.get(step) for g in grads]
 
-    def setGradHiddenState(self, step, gradHiddenState):
+    def _set_grad_state(self, step, gradHiddenState):
         step = self._step(step, self._backward_counter())
         self._check_state('setGradHiddenState', gradHiddenState)
         for g, s in zip([self.gradOutputs] + self._grad_records, gradHiddenState):
@@ -110,7 +130,7 @@ class RecStep(AbstractRecurrent, abstract=True):
     # --- forward and backward, one step per call -----------------------------------------------------
     def updateOutput(self, input):
         self.checkTensor(input, (2,), 'input (batchsize x inputsize: only batch mode)', floating=True)
-        prev = self.getHiddenState(self.step - 1, input)
+        prev = self._get_state(self.step - 1, input)
         # in evaluation the mask's row goes to recurrentModule itself (AbstractRecurrent.lua)
         module = self._masked_step_module()
         state = self.run_module(module, f"{type(self).__name__}[step {self.step}]", 'updateOutput', [input] + prev)
@@ -124,7 +144,7 @@ class RecStep(AbstractRecurrent, abstract=True):
     def _step_gradients(self, step, gradOutput):
         """[the gradient of step ``step``'s output, this step's plus the one from the next step, then the other
         states' gradients from the next step]."""
-        after = self.getGradHiddenState(step)
+        after = self._get_grad_state(step)
         self.checkTensor(gradOutput, (2,), 'gradOutput')
         if tuple(gradOutput.size()) != tuple(after[0].size()):
             raise input_error(self, f"a gradOutput of size {tuple(after[0].size())}", f"size {tuple(gradOutput.size())}")
@@ -139,16 +159,16 @@ class RecStep(AbstractRecurrent, abstract=True):
         step = self.updateGradInputStep - 1
         grads = self._step_gradients(step, gradOutput)
         gradInputs = self.run_module(self.getStepModule(step), f"{type(self).__name__}[step {step}]",
-                                     'updateGradInput', [input] + self.getHiddenState(step - 1), grads)
-        self.setGradHiddenState(step - 1, gradInputs[1:])
+                                     'updateGradInput', [input] + self._get_state(step - 1), self._pack(grads))
+        self._set_grad_state(step - 1, gradInputs[1:])
         return gradInputs[0]
 
     def _accGradParameters(self, input, gradOutput, scale):
         step = self.accGradParametersStep - 1
-        grads = self.getGradHiddenState(step)
+        grads = self._get_grad_state(step)
         grads[0] = self._gradOutputs.get(step, grads[0])
         self.run_module(self.getStepModule(step), f"{type(self).__name__}[step {step}]", 'accGradParameters',
-                        [input] + self.getHiddenState(step - 1), grads, scale)
+                        [input] + self._get_state(step - 1), self._pack(grads), scale)
 
     def forget(self):
         super().forget()

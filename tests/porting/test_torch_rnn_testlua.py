@@ -300,3 +300,163 @@ def test_RecLSTM_maskzero():
 
     for i in range(len(params)):
         mytester.assertTensorEq(gradParams[i], gradParams[i], 0.0000001)
+
+
+def test_StepGRU():
+    """test.lua lines 4425-4457."""
+    seqlen, batchsize = 3, 4
+    inputsize, outputsize = 2, 5
+    stepmodule = nn.StepGRU(inputsize, outputsize)
+    recmodule = nn.Recurrence(stepmodule, outputsize, 1, seqlen)
+    gru = nn.Sequencer(recmodule)
+
+    input = lg.randn(seqlen, batchsize, inputsize)
+    output = gru.forward(input)
+
+    seqgru = nn.SeqGRU(inputsize, outputsize)
+    seqgru.weight.copy(stepmodule.weight)
+    seqgru.bias.copy(stepmodule.bias)
+
+    output2 = seqgru.forward(input)
+    mytester.assertTensorEq(output, output2, 0.000001)
+
+    gru.zeroGradParameters()
+    seqgru.zeroGradParameters()
+
+    gradOutput = lg.randn(seqlen, batchsize, outputsize)
+    gradInput = gru.backward(input, gradOutput)
+
+    gradInput2 = seqgru.backward(input, gradOutput)
+    mytester.assertTensorEq(gradInput, gradInput2, 0.000001)
+
+    params, gradParams = gru.parameters()
+    params2, gradParams2 = seqgru.parameters()
+
+    for i in range(len(params2)):
+        mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.0000001)
+
+
+def test_StepGRU_C():
+    """test.lua lines 4459-4491, against GRU's nn-module step (SeqGRU's toGRU) in place of forceLua: its gates
+    are not one tensor, so ``stepgru.gates`` is checked against the activations from the step's own inputs,
+    and the gates' gradients through the bias gradient (their column sums)."""
+    batchsize, inputsize, outputsize = 2, 3, 4
+    stepgru = nn.StepGRU(inputsize, outputsize)
+    seqgru = nn.SeqGRU(inputsize, outputsize)
+    seqgru.weight.copy(stepgru.weight)
+    seqgru.bias.copy(stepgru.bias)
+    gru = seqgru.toGRU()
+    stepgru2 = gru.recurrentModule
+
+    input = [lg.randn(batchsize, inputsize), lg.randn(batchsize, outputsize)]
+    output = stepgru.forward(input)
+    output2 = stepgru2.forward(input)
+
+    mytester.assertTensorEq(output, output2, 0.000001)
+    # the gates: r, u = sigmoid([x, h] W[r|u] + b), hc = tanh(x W_x[c] + (r h) W_h[c] + b[c])
+    H, D = outputsize, inputsize
+    W, b = stepgru.weight, stepgru.bias
+    ru = lg.sigmoid(lg.mm(lg.cat(input[0], input[1], 1), W.narrow(1, 0, 2 * H)) + b.narrow(0, 0, 2 * H).view(1, 2 * H)
+                    .expand(batchsize, 2 * H))
+    rh = lg.cmul(ru.narrow(1, 0, H), input[1])
+    hc = lg.tanh(lg.mm(input[0], W.narrow(0, 0, D).narrow(1, 2 * H, H)) + lg.mm(rh, W.narrow(0, D, H).narrow(1, 2 * H, H))
+                 + b.narrow(0, 2 * H, H).view(1, H).expand(batchsize, H))
+    mytester.assertTensorEq(stepgru.gates, lg.cat(ru, hc, 1), 0.000001)
+
+    stepgru.zeroGradParameters()
+    stepgru2.zeroGradParameters()
+
+    gradOutput = lg.randn(batchsize, outputsize)
+    gradInput = stepgru.backward(input, gradOutput, 1)
+    gradInput2 = stepgru2.backward(input, gradOutput, 1)
+
+    mytester.assertTensorEq(gradInput[0], gradInput2[0], 0.000001)
+    mytester.assertTensorEq(gradInput[1], gradInput2[1], 0.000001)
+    mytester.assertTensorEq(stepgru.gradBias, stepgru.grad_gates_by_unit.select(1, 0).sum(1).view(3 * H), 0.0000001)
+
+    # GRU's parameter gradients in StepGRU's layout (toGRU's pieces: i2g, o2g for r and u, i2h, h2h for hc)
+    i2g_w, i2g_b, o2g_w, i2h_w, i2h_b, h2h_w = gru.parameters()[1]
+    gradWeight2 = lg.cat(lg.cat(i2g_w.t(), i2h_w.t(), 1), lg.cat(o2g_w.t(), h2h_w.t(), 1), 0)
+    gradBias2 = lg.cat(i2g_b, i2h_b, 0)
+    params, gradParams = stepgru.parameters()
+
+    mytester.assertTensorEq(gradParams[0], gradWeight2, 0.0000001)
+    mytester.assertTensorEq(gradParams[1], gradBias2, 0.0000001)
+
+
+def test_RecGRU():
+    """test.lua lines 4604-4635."""
+    seqlen, batchsize = 3, 4
+    inputsize, outputsize = 2, 5
+    recgru = nn.RecGRU(inputsize, outputsize)
+    gru = nn.Sequencer(recgru)
+
+    input = lg.randn(seqlen, batchsize, inputsize)
+    output = gru.forward(input)
+
+    seqgru = nn.SeqGRU(inputsize, outputsize)
+    seqgru.weight.copy(recgru.modules[0].weight)
+    seqgru.bias.copy(recgru.modules[0].bias)
+
+    output2 = seqgru.forward(input)
+    mytester.assertTensorEq(output, output2, 0.000001)
+
+    gru.zeroGradParameters()
+    seqgru.zeroGradParameters()
+
+    gradOutput = lg.randn(seqlen, batchsize, outputsize)
+    gradInput = gru.backward(input, gradOutput)
+
+    gradInput2 = seqgru.backward(input, gradOutput)
+    mytester.assertTensorEq(gradInput, gradInput2, 0.000001)
+
+    params, gradParams = gru.parameters()
+    params2, gradParams2 = seqgru.parameters()
+
+    for i in range(len(params2)):
+        mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.0000001)
+
+
+def test_RecGRU_maskzero():
+    """test.lua lines 4637-4679. The Lua's last loop compares each gradient with itself (``gradParams[i]``
+    twice); ported as written."""
+    T, N, D, H = 3, 2, 4, 5
+    recgru = nn.RecGRU(D, H).maskZero()
+    seqgru = nn.Sequencer(recgru)
+    seqgru2 = nn.SeqGRU(D, H).maskZero()
+    seqgru2.weight.copy(recgru.modules[0].weight)
+    seqgru2.bias.copy(recgru.modules[0].bias)
+
+    input = lg.randn(T, N, D)
+    input[1, 0].fill(0)
+    input[2, 1].fill(0)
+    gradOutput = lg.randn(T, N, H)
+
+    zeroMask = lg.ByteTensor(T, N).zero()
+    zeroMask[1, 0] = 1
+    zeroMask[2, 1] = 1
+    seqgru.setZeroMask(zeroMask)
+    seqgru2.setZeroMask(zeroMask)
+    output = seqgru.forward(input)
+    output2 = seqgru2.forward(input)
+
+    mytester.assert_(output[1, 0].norm() == 0)
+    mytester.assert_(output[2, 1].norm() == 0)
+
+    mytester.assertTensorEq(output, output2, 0.000001)
+
+    seqgru.zeroGradParameters()
+    gradInput = seqgru.backward(input, gradOutput)
+    seqgru2.zeroGradParameters()
+    gradInput2 = seqgru2.backward(input, gradOutput)
+
+    mytester.assert_(gradInput[1, 0].norm() == 0)
+    mytester.assert_(gradInput[2, 1].norm() == 0)
+
+    mytester.assertTensorEq(gradInput, gradInput2, 0.000001)
+
+    params, gradParams = seqgru.parameters()
+    params2, gradParams2 = seqgru2.parameters()
+
+    for i in range(len(params)):
+        mytester.assertTensorEq(gradParams[i], gradParams[i], 0.0000001)

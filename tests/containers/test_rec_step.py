@@ -1,4 +1,4 @@
-"""RecLSTM (torch/rnn's RecLSTM.lua): a StepLSTM stepped by AbstractRecurrent, checked by finite differences
+"""RecLSTM and RecGRU (torch/rnn's RecLSTM.lua, RecGRU.lua): a StepLSTM or StepGRU stepped by AbstractRecurrent, checked by finite differences
 through a Sequencer, against SeqLSTM/SeqLSTMP, with torch/rnn's setZeroMask, and on bad input. Also the
 explicit mask torch/rnn gives SeqLSTM and SeqGRU (``setZeroMask``)."""
 import numpy as np
@@ -18,6 +18,7 @@ def r(*sizes):
 CASES = {
     'lstm': lambda: (nn.Sequencer(nn.RecLSTM(D, H)), r(T, N, D)),
     'lstmp': lambda: (nn.Sequencer(nn.RecLSTM(D, H, R)), r(T, N, D)),
+    'gru': lambda: (nn.Sequencer(nn.RecGRU(D, H)), r(T, N, D)),
 }
 
 test_jacobian, test_type_roundtrip, test_gpu = standard_tests(sorted(CASES), lambda case: CASES[case]())
@@ -113,3 +114,30 @@ def test_seq_modules_take_an_explicit_mask(make):
     m.setZeroMask(lg.ByteTensor(T, N + 1).zero())
     with pytest.raises(ValueError, match='zeroMask of 6 elements'):
         m.forward(x)
+
+
+def test_recgru_state_is_a_tensor():
+    """RecGRU.lua's hidden state is h itself, not a table."""
+    rec = nn.RecGRU(D, H).double()
+    h0 = r(N, H)
+    rec.setHiddenState(-1, h0)
+    x = r(N, D)
+    out = rec.forward(x)
+    step = nn.StepGRU(D, H).double()
+    step.weight.copy(rec.modules[0].weight)
+    step.bias.copy(rec.modules[0].bias)
+    np.testing.assert_allclose(out.numpy(), step.forward([x, h0]).numpy(), rtol=1e-12)
+    assert rec.getHiddenState(0) is out
+    rec.backward(x, r(N, H))
+    assert tuple(rec.getGradHiddenState(-1).size()) == (N, H)
+
+
+def test_evaluation_reuses_one_step_module():
+    """In evaluate() every step runs on modules[0], its output buffer the next step's input (RecGRU.lua copies
+    it first): the outputs equal training's."""
+    for make in (lambda: nn.RecGRU(D, H), lambda: nn.RecLSTM(D, H, R)):
+        seq = nn.Sequencer(make()).double()
+        x = r(T, N, D)
+        train = seq.forward(x).clone()
+        seq.evaluate()
+        np.testing.assert_allclose(seq.forward(x).numpy(), train.numpy(), rtol=1e-12)
