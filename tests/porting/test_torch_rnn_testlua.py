@@ -460,3 +460,48 @@ def test_RecGRU_maskzero():
 
     for i in range(len(params)):
         mytester.assertTensorEq(gradParams[i], gradParams[i], 0.0000001)
+
+
+def test_LinearRNN():
+    """test.lua lines 4681-4701."""
+    inputsize, outputsize = 3, 4
+    seqlen, batchsize = 5, 2
+
+    input = lg.randn(seqlen, batchsize, inputsize)
+    gradOutput = lg.randn(seqlen, batchsize, outputsize)
+
+    lrnn = nn.Sequencer(nn.LinearRNN(inputsize, outputsize))
+
+    output = lrnn.forward(input)
+    lrnn.zeroGradParameters()
+    gradInput = lrnn.backward(input, gradOutput)
+
+    mytester.assert_(output.isSameSizeAs(gradOutput))
+    mytester.assert_(gradInput.isSameSizeAs(input))
+
+    params, gradParams = lrnn.parameters()
+    for i in range(2):
+        mytester.assert_(gradParams[i].abs().mean() > 0.000001)
+
+
+def test_LookupRNN():
+    """test.lua lines 4703-4723. ``random(1, nindex)`` draws the 1-based indices 1 .. nindex; legonn's indices
+    are 0-based, ``random(0, nindex)`` drawing 0 .. nindex-1 (docs/porting.md's random and LookupTableMaskZero
+    rows)."""
+    nindex, outputsize = 3, 4
+    seqlen, batchsize = 5, 2
+
+    input = lg.LongTensor(seqlen, batchsize).random(0, nindex)
+    gradOutput = lg.randn(seqlen, batchsize, outputsize)
+
+    lrnn = nn.Sequencer(nn.LookupRNN(nindex, outputsize))
+
+    output = lrnn.forward(input)
+    lrnn.zeroGradParameters()
+    lrnn.backward(input, gradOutput)
+
+    mytester.assert_(output.isSameSizeAs(gradOutput))
+
+    params, gradParams = lrnn.parameters()
+    for i in range(2):
+        mytester.assert_(gradParams[i].abs().mean() > 0.000001)
