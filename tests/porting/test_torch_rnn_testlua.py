@@ -505,3 +505,266 @@ def test_LookupRNN():
     params, gradParams = lrnn.parameters()
     for i in range(2):
         mytester.assert_(gradParams[i].abs().mean() > 0.000001)
+
+
+# VariableLength's C functions (src/generic/c/VariableLength.c) are on a tensor's ``nn`` table, as in Lua. Their
+# ``indexes`` are 0-based sequence numbers (Lua's 1-based); ``random(maxLength)`` (1 .. maxLength) is
+# ``random(1, maxLength + 1)`` (docs/porting.md's random row).
+
+def _from_samples(cuda):
+    """test.lua lines 3915-3952 (cuda: lines 3954-3997, which compare in float)."""
+    lg.manualSeed(0)
+    nSamples = 10
+    maxLength = 20
+    for run in range(10):
+        lengths = lg.LongTensor(nSamples)
+        lengths.random(1, maxLength + 1)
+        samples = [None] * nSamples
+        for i in range(nSamples):
+            t = lg.rand(lengths[i], 5)
+            samples[i] = t.cuda() if cuda else t
+        output = lg.CudaTensor() if cuda else lg.Tensor()
+        mask = lg.CudaByteTensor() if cuda else lg.ByteTensor()
+        indexes, mappedLengths = output.nn.VariableLength_FromSamples(samples, output, mask)
+
+        if cuda:
+            output = output.float()
+            mask = mask.byte()
+        for i, ids in enumerate(indexes):
+            m = mask.select(1, i)
+            t = output.select(1, i)
+            for j, sampleId in enumerate(ids):
+                l = lengths[sampleId]
+                # check that the length was mapped correctly
+                mytester.assert_(l == mappedLengths[i][j])
+                # checks that the mask is 0 for valid entries
+                mytester.assert_(abs(m.narrow(0, 0, l).sum()) < 0.000001)
+                # checks that the valid entries are equal
+                mytester.assertTensorEq(t.narrow(0, 0, l), samples[sampleId].float() if cuda else samples[sampleId])
+                if l < m.size(0):
+                    mytester.assert_(m[l] == 1)
+                if l + 1 < m.size(0):
+                    m = m.narrow(0, l + 1, m.size(0) - l - 1)
+                    t = t.narrow(0, l + 1, t.size(0) - l - 1)
+
+
+def test_VariableLength_FromSamples():
+    """test.lua lines 3915-3952."""
+    _from_samples(False)
+
+
+@pytest.mark.gpu
+def test_VariableLength_FromSamples_cuda():
+    """test.lua lines 3954-3997."""
+    _from_samples(True)
+
+
+def _to_samples(cuda):
+    """test.lua lines 3999-4018 (cuda: lines 4020-4042)."""
+    nSamples = 10
+    maxLength = 20
+    for run in range(10):
+        lengths = lg.LongTensor(nSamples)
+        lengths.random(1, maxLength + 1)
+        samples = [None] * nSamples
+        for i in range(nSamples):
+            samples[i] = lg.rand(lengths[i], 5).cuda() if cuda else lg.rand(lengths[i], 5)
+        output = lg.CudaTensor() if cuda else lg.Tensor()
+        mask = lg.CudaByteTensor() if cuda else lg.ByteTensor()
+        indexes, mappedLengths = output.nn.VariableLength_FromSamples(samples, output, mask)
+        new_samples = output.nn.VariableLength_ToSamples(indexes, mappedLengths, output)
+        mytester.assert_(len(samples) == len(new_samples))
+        for i in range(nSamples):
+            if cuda:
+                mytester.assertTensorEq(samples[i].float(), new_samples[i].float())
+            else:
+                mytester.assertTensorEq(samples[i], new_samples[i])
+
+
+def test_VariableLength_ToSamples():
+    """test.lua lines 3999-4018."""
+    _to_samples(False)
+
+
+@pytest.mark.gpu
+def test_VariableLength_ToSamples_cuda():
+    """test.lua lines 4020-4042."""
+    _to_samples(True)
+
+
+def _to_final(cuda):
+    """test.lua lines 4044-4066 (cuda: lines 4068-4093)."""
+    nSamples = 10
+    maxLength = 20
+    for run in range(10):
+        lengths = lg.LongTensor(nSamples)
+        lengths.random(1, maxLength + 1)
+        samples = [None] * nSamples
+        for i in range(nSamples):
+            t = lg.rand(lengths[i], 5)
+            samples[i] = t.cuda() if cuda else t
+        output = lg.CudaTensor() if cuda else lg.Tensor()
+        mask = lg.CudaByteTensor() if cuda else lg.ByteTensor()
+        indexes, mappedLengths = output.nn.VariableLength_FromSamples(samples, output, mask)
+
+        final = lg.CudaTensor() if cuda else lg.Tensor()
+        output.nn.VariableLength_ToFinal(indexes, mappedLengths, output, final)
+
+        for i in range(nSamples):
+            if cuda:
+                mytester.assertTensorEq(samples[i].select(0, lengths[i] - 1).float(), final.select(0, i).float())
+            else:
+                mytester.assertTensorEq(samples[i].select(0, lengths[i] - 1), final.select(0, i))
+
+
+def test_VariableLength_ToFinal():
+    """test.lua lines 4044-4066."""
+    _to_final(False)
+
+
+@pytest.mark.gpu
+def test_VariableLength_ToFinal_cuda():
+    """test.lua lines 4068-4093."""
+    _to_final(True)
+
+
+def _from_final(cuda):
+    """test.lua lines 4095-4126 (cuda: lines 4128-4162)."""
+    lg.manualSeed(2)
+    nSamples = 10
+    maxLength = 20
+    for run in range(1):
+        lengths = lg.LongTensor(nSamples)
+        lengths.random(1, maxLength + 1)
+        samples = [None] * nSamples
+        for i in range(nSamples):
+            t = lg.rand(lengths[i], 5)
+            samples[i] = t.cuda() if cuda else t
+        output = lg.CudaTensor() if cuda else lg.Tensor()
+        mask = lg.CudaByteTensor() if cuda else lg.ByteTensor()
+        indexes, mappedLengths = output.nn.VariableLength_FromSamples(samples, output, mask)
+
+        final = lg.CudaTensor() if cuda else lg.Tensor()
+        output.nn.VariableLength_ToFinal(indexes, mappedLengths, output, final)
+
+        re_output = lg.CudaTensor() if cuda else lg.Tensor()
+        output.nn.VariableLength_FromFinal(indexes, mappedLengths, final, re_output)
+
+        new_samples = output.nn.VariableLength_ToSamples(indexes, mappedLengths, re_output)
+
+        for i in range(nSamples):
+            if lengths[i] > 1:
+                mytester.assert_(new_samples[i].narrow(0, 0, lengths[i] - 1).abs().sum() < 0.000001)
+            if cuda:
+                mytester.assertTensorEq(samples[i].select(0, lengths[i] - 1).float(),
+                                        new_samples[i].select(0, lengths[i] - 1).float())
+            else:
+                mytester.assertTensorEq(samples[i].select(0, lengths[i] - 1), new_samples[i].select(0, lengths[i] - 1))
+
+
+def test_VariableLength_FromFinal():
+    """test.lua lines 4095-4126."""
+    _from_final(False)
+
+
+@pytest.mark.gpu
+def test_VariableLength_FromFinal_cuda():
+    """test.lua lines 4128-4162."""
+    _from_final(True)
+
+
+def test_VariableLength_lstm():
+    """test.lua lines 4164-4271. The language model's indices are 0-based, ``random(0, nIndex)``, and its
+    padding is -1 (docs/porting.md's LookupTableMaskZero row): input2 starts filled with -1, and the zero mask
+    of its padding is getZeroMaskSequence's of ``input2 + 1``."""
+    # test seqlen x batchsize x hiddensize
+    maxLength = 8
+    batchSize = 3
+    hiddenSize = 5
+    nIndex = 20
+
+    def testVL(testLM, lastOnly):
+        # VL(LSTM): test forward
+
+        input = [None] * batchSize
+        if not testLM:
+            for i in range(batchSize):
+                input[i] = lg.randn(lg.random(1, maxLength + 1), hiddenSize)
+
+            lstm = nn.SeqLSTM(hiddenSize, hiddenSize).maskZero()
+
+            input2 = lg.Tensor(maxLength, batchSize, hiddenSize).zero()
+        else:
+            for i in range(batchSize):
+                input[i] = lg.Tensor(lg.random(1, maxLength + 1)).random(0, nIndex)
+
+            lstm = nn.Sequential() \
+                .add(nn.LookupTableMaskZero(nIndex, hiddenSize)) \
+                .add(nn.SeqLSTM(hiddenSize, hiddenSize).maskZero())
+
+            input2 = lg.Tensor(maxLength, batchSize).fill(-1)
+
+        vl = nn.VariableLength(lstm.clone(), lastOnly)
+
+        output = vl.forward(input)
+
+        for i in range(batchSize):
+            seqlen = input[i].size(0)
+            input2.select(1, i).narrow(0, maxLength - seqlen, seqlen).copy(input[i])
+
+        lstm.setZeroMask(nn.utils.getZeroMaskSequence(input2 + 1 if testLM else input2))
+        output2 = lstm.forward(input2)
+
+        if not lastOnly:
+            for i in range(batchSize):
+                out1 = output[i]
+                seqlen = input[i].size(0)
+                mytester.assert_(out1.size(0) == seqlen)
+                out2 = output2.select(1, i).narrow(0, maxLength - seqlen, seqlen)
+                mytester.assertTensorEq(out1, out2, 0.00000001)
+        else:
+            mytester.assertTensorEq(output, output2[maxLength - 1], 0.000001)
+
+        # VL(LSTM): test backward
+
+        if not lastOnly:
+            gradOutput = [None] * batchSize
+            for i in range(batchSize):
+                gradOutput[i] = lg.randn(output[i].size())
+
+            gradOutput2 = lg.Tensor(maxLength, batchSize, hiddenSize).zero()
+            for i in range(batchSize):
+                seqlen = gradOutput[i].size(0)
+                gradOutput2.select(1, i).narrow(0, maxLength - seqlen, seqlen).copy(gradOutput[i])
+        else:
+            gradOutput = lg.randn(batchSize, hiddenSize)
+            gradOutput2 = lg.Tensor(maxLength, batchSize, hiddenSize).zero()
+            gradOutput2[maxLength - 1].copy(gradOutput)
+
+        vl.zeroGradParameters()
+        gradInput = vl.backward(input, gradOutput)
+
+        for i in range(batchSize):
+            mytester.assert_(input[i].isSameSizeAs(gradInput[i]))
+
+        lstm.zeroGradParameters()
+        gradInput2 = lstm.backward(input2, gradOutput2)
+
+        for i in range(batchSize):
+            gradIn1 = gradInput[i]
+            seqlen = input[i].size(0)
+            mytester.assert_(gradIn1.size(0) == seqlen)
+            gradIn2 = gradInput2.select(1, i).narrow(0, maxLength - seqlen, seqlen)
+            mytester.assertTensorEq(gradIn1, gradIn2, 0.00000001)
+
+        params, gradParams = vl.parameters()
+        params2, gradParams2 = lstm.parameters()
+
+        for i in range(len(params2)):
+            mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.000001)
+
+    # testVL(testLstm, lastOnly)
+    testVL(False, False)
+    testVL(True, False)
+    testVL(False, True)
+    testVL(True, True)

@@ -469,6 +469,13 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
             child.forget()
         return self
 
+    def maskZero(self, v1=False):
+        """torch/rnn's Module.lua: ``maskZero(v1)`` on every module of this tree (the recurrent ones mask); a
+        no-op elsewhere. Returns this module."""
+        for child in self.children():
+            child.maskZero(v1) if v1 else child.maskZero()
+        return self
+
     def setZeroMask(self, zeroMask):
         """Hand torch/rnn's zero mask (a ByteTensor, 1 where a row is padding, or False) to every module of this
         tree that uses one (torch/rnn's Module.lua); a no-op elsewhere."""

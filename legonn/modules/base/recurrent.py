@@ -127,9 +127,10 @@ class SeqRecurrent(Module, abstract=True):
             self.forget()
         return super().evaluate()
 
-    def maskZero(self):
+    def maskZero(self, v1=False):
         """Steps whose input row is all zeros output zeros and restart the state from zeros; after
-        ``setZeroMask(mask)`` the rows that mask marks instead."""
+        ``setZeroMask(mask)`` the rows that mask marks instead. ``v1`` (torch/rnn's flag for the former) changes
+        nothing: the mask is used when set."""
         self.maskzero = True
         return self
 
