@@ -147,7 +147,8 @@ class RecStep(AbstractRecurrent, abstract=True):
         after = self._get_grad_state(step)
         self.checkTensor(gradOutput, (2,), 'gradOutput')
         if tuple(gradOutput.size()) != tuple(after[0].size()):
-            raise input_error(self, f"a gradOutput of size {tuple(after[0].size())}", f"size {tuple(gradOutput.size())}")
+            raise input_error(self, f"a gradOutput of size {tuple(after[0].size())}",
+                              f"size {tuple(gradOutput.size())}")
         total = self._gradOutputs.get(step)
         if total is None or type(total) is not type(gradOutput):
             total = gradOutput.new()

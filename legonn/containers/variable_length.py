@@ -68,8 +68,9 @@ def VariableLength_FromSamples(samples, output, mask):
     step = tuple(samples[0].size())[1:]
     for k, s in enumerate(samples):
         if s.dim() < 1 or tuple(s.size())[1:] != step or s.size(0) < 1:
-            raise ValueError(f"tensor.nn.{name}: expected every sample of size (length >= 1{''.join(f', {n}' for n in step)}), "
-                             f"got sample {k} of size {tuple(s.size())}")
+            trailing = ''.join(f', {n}' for n in step)
+            raise ValueError(f"tensor.nn.{name}: expected every sample of size (length >= 1{trailing}), got sample "
+                             f"{k} of size {tuple(s.size())}")
         if type(s) is not type(output):
             raise TypeError(f"tensor.nn.{name}: expected samples of output's type {output.type()}, got sample {k} "
                             f"a {s.type()}")
@@ -140,6 +141,11 @@ class VariableLength(Decorator):
         if not isinstance(input, list) or not input or not all(isinstance(x, Tensor) for x in input):
             raise input_error(self, "a non-empty table of sequences (length x ...) as input", type(input).__name__,
                               TypeError)
+        cuda = self._type.startswith('legonn.Cuda')
+        for k, x in enumerate(input):
+            if x._cuda != cuda or type(x) is not type(input[0]):
+                raise input_error(self, f"sequences of one type on the module's device ({self._type})",
+                                  f"sequence {k} a {x.type()}", TypeError)
         self._buffers(input[0])
         self.indexes, self.mappedLengths = VariableLength_FromSamples(input, self._input, self._mask)
         self.modules[0].setZeroMask(self._mask)
@@ -157,7 +163,8 @@ class VariableLength(Decorator):
             raise input_error(self, "a forward before backward", "a backward first")
         if self.lastOnly:
             if not isinstance(gradOutput, Tensor) or tuple(gradOutput.size()) != tuple(self.output.size()):
-                got = f"size {tuple(gradOutput.size())}" if isinstance(gradOutput, Tensor) else type(gradOutput).__name__
+                got = f"size {tuple(gradOutput.size())}" if isinstance(gradOutput, Tensor) else \
+                    type(gradOutput).__name__
                 raise input_error(self, f"a gradOutput of the output's size {tuple(self.output.size())}", got)
             VariableLength_FromFinal(self.indexes, self.mappedLengths, gradOutput, self._gradOutput)
         else:

@@ -65,6 +65,7 @@ class StepGRU(StepRecurrent):
         steps.candidate(0)
         keep = self._keep_rows(x)
         self._keep = keep
+        self._grad_gates_for = None
         if keep is not None:
             rows[0] *= keep
             gates[0] *= keep.T
@@ -103,6 +104,7 @@ class StepGRU(StepRecurrent):
         grad_x, grad_prev_h = self.gradInput
         xp.matmul(gg.T, self.weight.array[:D].T, out=grad_x.resize(N, D).array)
         grad_prev_h.resize(N, H).array[...] = dh.T
+        self._grad_gates_for = list(gradOutput) if isinstance(gradOutput, list) else gradOutput
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):
@@ -110,7 +112,7 @@ class StepGRU(StepRecurrent):
         gradBias += scale (their column sums), from the last updateGradInput's gate gradients."""
         x = self._check_backward(input, gradOutput)
         D, H = self.inputsize, self.outputsize
-        gg = self.grad_gates_by_unit.array[:, 0]
+        gg = self._gate_gradients(input, gradOutput)
         gW = self.gradWeight.array
         addmm_into(gW[:D], x.array.T, gg.T, scale, 1.0)
         addmm_into(gW[D:, :2 * H], input[1].array.T, gg[:2 * H].T, scale, 1.0)

@@ -80,7 +80,7 @@ class StepLSTM(StepRecurrent):
         else:
             xp.matmul(hidden[0], self.weightO.array, out=next_h.resize(N, self.outputsize).array)
         keep = self._keep_rows(x)
-        self._keep = keep
+        self._grad_gates_for = None
         if keep is not None:
             # zero gates make the step's gradient zero for those rows (StepLSTM.lua zeroes them too)
             for arr in (next_h.array, next_c.array, hidden[0]):
@@ -110,15 +110,12 @@ class StepLSTM(StepRecurrent):
         xp, D, H, N = x.xp, self.inputsize, self.hiddensize, x.size(0)
         W = self.weight.array
         grad_next_h, grad_next_c = gradOutput[0].array, gradOutput[1].array
-        keep = self._keep
         if self.weightO is not None:
             # the kernel differentiates the unprojected hidden state: its gradient is grad_h weightO^T
-            grad_next_h = xp.matmul(grad_next_h * keep if keep is not None else grad_next_h, self.weightO.array.T)
+            grad_next_h = xp.matmul(grad_next_h, self.weightO.array.T)
+        # no mask here: a masked row's zero gates give it zero gate gradients and a zero c[t-1] gradient
         grad_h = transpose_into(self.bufferLike('_grad_h_by_unit', x, (H, N)), grad_next_h)
         grad_c = transpose_into(self.bufferLike('_grad_c_by_unit', x, (H, N)), grad_next_c)
-        if keep is not None:
-            grad_h *= keep.T
-            grad_c *= keep.T
         grad_gates = self.bufferLike('grad_gates_by_unit', x, (4 * H, 1, N))
         LSTMBackwardSteps(self._gates_by_unit.array, self._cell0.array, self._cell.array, self._tanh_cell.array,
                           self._hidden_rows.array, grad_h, grad_c, grad_gates).step(0)
@@ -127,6 +124,7 @@ class StepLSTM(StepRecurrent):
         xp.matmul(gg.T, W[:D].T, out=grad_x.resize(N, D).array)
         xp.matmul(gg.T, W[D:].T, out=grad_prev_h.resize(N, self.outputsize).array)
         grad_prev_c.resize(N, H).array[...] = grad_c.T   # the kernel left c[t-1]'s gradient there
+        self._grad_gates_for = list(gradOutput) if isinstance(gradOutput, list) else gradOutput
         return self.gradInput
 
     def accGradParameters(self, input, gradOutput, scale=1):
@@ -134,16 +132,14 @@ class StepLSTM(StepRecurrent):
         projection gradWeightO += scale hidden^T grad h[t], from the last updateGradInput's gate gradients."""
         x = self._check_backward(input, gradOutput)
         D = self.inputsize
-        gg = self.grad_gates_by_unit.array[:, 0]
+        gg = self._gate_gradients(input, gradOutput)
         gW = self.gradWeight.array
         addmm_into(gW[:D], x.array.T, gg.T, scale, 1.0)
         addmm_into(gW[D:], input[1].array.T, gg.T, scale, 1.0)
         self.gradBias.array[...] += scale * gg.sum(1)
         if self.weightO is not None:
-            grad_next_h = gradOutput[0].array
-            if self._keep is not None:
-                grad_next_h = grad_next_h * self._keep
-            addmm_into(self.gradWeightO.array, self.hidden.array.T, grad_next_h, scale, 1.0)
+            # a masked row's hidden is zero: it adds nothing
+            addmm_into(self.gradWeightO.array, self.hidden.array.T, gradOutput[0].array, scale, 1.0)
 
     def clearState(self, *names):
         for t in self.output + self.gradInput:

@@ -1,7 +1,6 @@
 """LinearRNN and LookupRNN (torch/rnn's LinearRNN.lua, LookupRNN.lua): Recurrences of nn layers, checked against
 a float64 NumPy transcription, by finite differences through a Sequencer, and on bad input."""
 import numpy as np
-import pytest
 
 import legonn as lg
 from legonn import nn

@@ -1,6 +1,6 @@
-"""RecLSTM and RecGRU (torch/rnn's RecLSTM.lua, RecGRU.lua): a StepLSTM or StepGRU stepped by AbstractRecurrent, checked by finite differences
-through a Sequencer, against SeqLSTM/SeqLSTMP, with torch/rnn's setZeroMask, and on bad input. Also the
-explicit mask torch/rnn gives SeqLSTM and SeqGRU (``setZeroMask``)."""
+"""RecLSTM and RecGRU (torch/rnn's RecLSTM.lua, RecGRU.lua): a StepLSTM or StepGRU stepped by AbstractRecurrent,
+checked by finite differences through a Sequencer, against SeqLSTM/SeqLSTMP, with torch/rnn's setZeroMask, and on
+bad input. Also the explicit mask torch/rnn gives SeqLSTM and SeqGRU (``setZeroMask``)."""
 import numpy as np
 import pytest
 

@@ -3,24 +3,9 @@ transcription of StepGRU.lua's Lua branch, by finite differences, with torch/rnn
 import numpy as np
 import pytest
 
-import legonn as lg
 from legonn import nn
 from tests.checks import assert_rejected, standard_tests
-
-N, D, H = 3, 4, 5
-
-
-def r(*sizes):
-    return lg.DoubleTensor(*sizes).uniform(-1, 1)
-
-
-def masked(module, rows):
-    mask = lg.ByteTensor(N).zero()
-    for n in rows:
-        mask[n] = 1
-    module.maskZero().setZeroMask(mask)
-    return module
-
+from tests.modules.test_step_lstm import D, H, N, masked, r
 
 CASES = {
     'gru': lambda: (nn.StepGRU(D, H), [r(N, D), r(N, H)]),

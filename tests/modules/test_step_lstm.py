@@ -119,6 +119,13 @@ def test_updategradinput_then_accgradparameters_is_backward():
     m.accGradParameters(x, go, 0.5)
     for a, b in zip(once, m.parameters()[1]):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+    # accGradParameters alone, or after an updateGradInput of another gradOutput, differentiates its own
+    m.zeroGradParameters()
+    m.forward(x)
+    m.updateGradInput(x, [go[0] * 2, go[1]])
+    m.accGradParameters(x, go, 0.5)
+    for a, b in zip(once, m.parameters()[1]):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-13)
 
 
 @pytest.mark.parametrize('bad, error, match', [

@@ -80,7 +80,8 @@ def test_StepLSTM_C():
     mytester.assertTensorEq(output[1], output2[1], 0.000001)
     # the gates from [x, h] W + b: sigmoid of the first three quarters, tanh of the last
     H = outputsize
-    gates = lg.mm(lg.cat(input[0], input[1], 1), steplstm.weight) + steplstm.bias.view(1, 4 * H).expand(batchsize, 4 * H)
+    gates = lg.mm(lg.cat(input[0], input[1], 1), steplstm.weight) + \
+        steplstm.bias.view(1, 4 * H).expand(batchsize, 4 * H)
     gates2 = lg.cat(lg.sigmoid(gates.narrow(1, 0, 3 * H)), lg.tanh(gates.narrow(1, 3 * H, H)), 1)
     mytester.assertTensorEq(steplstm.gates, gates2, 0.000001)
 
@@ -359,7 +360,8 @@ def test_StepGRU_C():
     ru = lg.sigmoid(lg.mm(lg.cat(input[0], input[1], 1), W.narrow(1, 0, 2 * H)) + b.narrow(0, 0, 2 * H).view(1, 2 * H)
                     .expand(batchsize, 2 * H))
     rh = lg.cmul(ru.narrow(1, 0, H), input[1])
-    hc = lg.tanh(lg.mm(input[0], W.narrow(0, 0, D).narrow(1, 2 * H, H)) + lg.mm(rh, W.narrow(0, D, H).narrow(1, 2 * H, H))
+    hc = lg.tanh(lg.mm(input[0], W.narrow(0, 0, D).narrow(1, 2 * H, H))
+                 + lg.mm(rh, W.narrow(0, D, H).narrow(1, 2 * H, H))
                  + b.narrow(0, 2 * H, H).view(1, H).expand(batchsize, H))
     mytester.assertTensorEq(stepgru.gates, lg.cat(ru, hc, 1), 0.000001)
 

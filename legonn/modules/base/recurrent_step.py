@@ -95,5 +95,16 @@ class StepRecurrent(Module, abstract=True):
             return None
         return keep_array(self, self.zeroMask, x, (x.size(0), 1))
 
+    def _gate_gradients(self, input, gradOutput):
+        """The (gates x H, N) gate gradients of ``gradOutput``: the last updateGradInput's when it was given this
+        gradOutput (its very tensors) since the last forward, else computed now."""
+        done = self.__dict__.get('_grad_gates_for')
+        same = done is not None and (done is gradOutput or isinstance(gradOutput, list) and len(done) == len(gradOutput)
+                                     and all(a is b for a, b in zip(done, gradOutput)))
+        if not same:
+            self.updateGradInput(input, gradOutput)
+        return self.grad_gates_by_unit.array[:, 0]
+
     def clearState(self, *names):
+        self._grad_gates_for = None
         return super().clearState('_keep', *names)
