@@ -15,5 +15,10 @@ class RecLSTM(RecStep):
         super().__init__(StepLSTM(inputsize, hiddensize, outputsize))
         self.hiddensize = self.recurrentModule.hiddensize
 
+    @property
+    def zeroCell(self):
+        """The zero c[-1] (RecLSTM.lua's ``zeroCell``)."""
+        return self._zero_states[1]
+
     def state_sizes(self):
         return (self.recurrentModule.outputsize, self.recurrentModule.hiddensize)

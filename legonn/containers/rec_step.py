@@ -34,6 +34,11 @@ class RecStep(AbstractRecurrent, abstract=True):
     def state_sizes(self):
         raise NotImplementedError
 
+    @property
+    def zeroOutput(self):
+        """The zero h[-1] (RecLSTM.lua's, RecGRU.lua's ``zeroOutput``), sized by the last step 0's batch."""
+        return self._zero_states[0]
+
     def maskZero(self, v1=False):
         """torch/rnn's maskZero(): every step module zeroes the rows that ``setZeroMask``'s mask marks at its
         step. (Element-Research's ``maskZero(nInputDim)`` decorator is not this module's.) Returns this

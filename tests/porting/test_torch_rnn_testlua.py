@@ -11,14 +11,168 @@ they compare it with another of the same step: the nn-module LSTM step of FastLS
 or, for the projection, SeqLSTMP run over one step.
 
 rnn.test runs in Torch7's default type, DoubleTensor (the ``double_default`` fixture), with the shared set-up of
-tests/porting/rnn_testlua.py (``mytester``)."""
+tests/porting/rnn_testlua.py (``mytester``, ``checkgrad`` for ``optim.checkgrad``, the same function). Lua's
+``math.random`` is Python's ``random``, seeded per test (the ``lua_math_random`` fixture)."""
+import random
+
 import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.porting.rnn_testlua import mytester
+from tests.porting.rnn_testlua import checkgrad, mytester
 
 pytestmark = pytest.mark.usefixtures('double_default', 'lua_math_random')   # Torch7's default type, as rnn.test() runs
+
+
+def test_RecLSTM_main():
+    """test.lua lines 7-119. The Lua reads ``gradInput3`` from the first pass's ``gradInputs``; ported as
+    written."""
+    batchSize = random.randint(1, 2)
+    inputSize = random.randint(3, 4)
+    outputSize = random.randint(5, 6)
+    nStep = 3
+    input = [None] * nStep
+    gradOutput = [None] * nStep
+    for step in range(nStep):
+        input[step] = lg.randn(batchSize, inputSize)
+        if step == nStep - 1:
+            # for the sake of keeping this unit test simple,
+            gradOutput[step] = lg.randn(batchSize, outputSize)
+        else:
+            # only the last step will get a gradient from the output
+            gradOutput[step] = lg.zeros(batchSize, outputSize)
+    lstm = nn.RecLSTM(inputSize, outputSize)
+
+    # we will use this to build an LSTM step by step (with shared params)
+    lstmStep = lstm.modules[0].clone()
+
+    # forward/backward through LSTM
+    output = [None] * nStep
+    lstm.zeroGradParameters()
+    for step in range(nStep):
+        output[step] = lstm.forward(input[step])
+        assert lg.isTensor(input[step])
+
+    gradInputs = [None] * nStep
+    for step in range(nStep - 1, -1, -1):
+        gradInputs[step] = lstm.backward(input[step], gradOutput[step], 1)
+
+    gradInput = gradInputs[0]
+
+    mlp2 = None   # this one will simulate seqlen = nStep
+    inputs = None
+    for step in range(nStep):
+        # iteratively build an LSTM out of non-recurrent components
+        lstm_ = lstmStep.clone()
+        lstm_.share(lstmStep, 'weight', 'gradWeight', 'bias', 'gradBias')
+        if step == 0:
+            mlp2 = lstm_
+        else:
+            rnn = nn.Sequential()
+            para = nn.ParallelTable()
+            para.add(nn.Identity()).add(mlp2)
+            rnn.add(para)
+            rnn.add(nn.FlattenTable())
+            rnn.add(lstm_)
+            mlp2 = rnn
+
+        # prepare inputs for mlp2
+        if inputs:
+            inputs = [input[step], inputs]
+        else:
+            inputs = [input[step], lg.zeros(batchSize, outputSize), lg.zeros(batchSize, outputSize)]
+    mlp2.add(nn.SelectTable(0))   # just output the output (not cell)
+    output2 = mlp2.forward(inputs)
+
+    mlp2.zeroGradParameters()
+    gradInput2 = mlp2.backward(inputs, gradOutput[nStep - 1], 1)   # /nStep)
+    mytester.assertTensorEq(gradInput2[1][1][0], gradInput, 0.00001, "LSTM gradInput error")
+    mytester.assertTensorEq(output[nStep - 1], output2, 0.00001, "LSTM output error")
+
+    params, gradParams = lstm.parameters()
+    params2, gradParams2 = lstmStep.parameters()
+    mytester.assert_(len(params) == len(params2), f"LSTM parameters error {len(params)} ~= {len(params2)}")
+    for i, gradParam in enumerate(gradParams):
+        gradParam2 = gradParams2[i]
+        mytester.assertTensorEq(gradParam, gradParam2, 0.000001, f"LSTM gradParam {i} error")
+
+    gradParams = nn.utils.recursiveCopy(None, gradParams)[0]
+    gradInput = gradInput.clone()
+    mytester.assert_(lstm.zeroOutput.sum() == 0, "zeroOutput error")
+    mytester.assert_(lstm.zeroCell.sum() == 0, "zeroCell error")
+    lstm.forget()
+    output = nn.utils.recursiveCopy(None, output)[0]
+    output3 = [None] * nStep
+    lstm.zeroGradParameters()
+    for step in range(nStep):
+        output3[step] = lstm.forward(input[step])
+
+    gradInputs3 = [None] * nStep
+    for step in range(nStep - 1, -1, -1):
+        gradInputs3[step] = lstm.updateGradInput(input[step], gradOutput[step])
+        lstm.accGradParameters(input[step], gradOutput[step], 1)
+    gradInput3 = gradInputs[0]
+
+    mytester.assert_(len(output) == len(output3), "LSTM output size error")
+    for i, output_ in enumerate(output):
+        mytester.assertTensorEq(output_, output3[i], 0.00001, f"LSTM forget (updateOutput) error {i}")
+
+    mytester.assertTensorEq(gradInput, gradInput3, 0.00001, "LSTM updateGradInput error")
+
+    params3, gradParams3 = lstm.parameters()
+    mytester.assert_(len(params) == len(params3), f"LSTM parameters error {len(params)} ~= {len(params3)}")
+    for i, gradParam in enumerate(gradParams):
+        gradParam3 = gradParams3[i]
+        mytester.assertTensorEq(gradParam, gradParam3, 0.000001, f"LSTM gradParam {i} error")
+
+
+def test_RecLSTM_checkgrad():
+    """test.lua lines 1575-1614. Class labels are 0-based: ``random(1, 2)`` is ``random(0, 2)`` (docs/porting.md's
+    random row)."""
+    hiddenSize = 2
+    nIndex = 2
+    r = nn.RecLSTM(hiddenSize, hiddenSize)
+
+    rnn = nn.Sequential()
+    rnn.add(r)
+    rnn.add(nn.Linear(hiddenSize, nIndex))
+    rnn.add(nn.LogSoftMax())
+    rnn = nn.Recursor(rnn)
+
+    criterion = nn.ClassNLLCriterion()
+    inputs = lg.randn(3, 4, 2)
+    targets = lg.Tensor(3, 4).random(0, 2)
+    parameters, grads = rnn.getParameters()
+
+    def f(x):
+        parameters.copy(x)
+
+        # Do the forward prop
+        rnn.zeroGradParameters()
+        err = 0
+        outputs = [None] * inputs.size(0)
+        for i in range(inputs.size(0)):
+            outputs[i] = rnn.forward(inputs[i])
+            err = err + criterion.forward(outputs[i], targets[i])
+        for i in range(inputs.size(0) - 1, -1, -1):
+            gradOutput = criterion.backward(outputs[i], targets[i])
+            rnn.backward(inputs[i], gradOutput)
+        rnn.forget()
+        return err, grads
+
+    err = checkgrad(f, parameters.clone())[0]
+    mytester.assert_(err < 0.0001, "RecLSTM optim.checkgrad error")
+
+
+def test_nn_utils_getZeroMask():
+    """test.lua lines 1962-1970."""
+    sequence = lg.randn(3, 4, 2)
+    sequence[0, 1].fill(0)
+    zeroMask = nn.utils.getZeroMaskSequence(sequence)
+    mytester.assert_(lg.type(zeroMask) == 'torch.ByteTensor')
+    zeroMask2 = lg.Tensor(3, 4).fill(0)
+    zeroMask2[0, 1] = 1
+    mytester.assertTensorEq(zeroMask.type(lg.type(zeroMask2)), zeroMask2, 0.00000001)
 
 
 def test_StepLSTM():
