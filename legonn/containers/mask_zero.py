@@ -7,6 +7,7 @@ import warnings
 
 from ..modules.base.errors import input_error
 from ..modules.base.module import Module
+from ..modules.base.recurrent_step import check_zero_mask, keep_array
 from ..modules.base.table_buffers import map_tree
 from ..modules.base.zero_rows import first_tensor, zero_rows
 from .decorators import Decorator
@@ -47,10 +48,23 @@ class MaskZero(Decorator):
         Module.validateState(self)   # nInputDim, as the constructor checks it
         return super().validateState()
 
+    givenZeroMask = None
+
+    def setZeroMask(self, zeroMask):
+        """torch/rnn's MaskZero.lua: mask the rows that ``zeroMask`` (a contiguous ByteTensor of the batch size)
+        marks with 1 rather than the input's all-zero rows; False masks nothing; None goes back to the rows."""
+        self.givenZeroMask = None if zeroMask is None else check_zero_mask(self, zeroMask)
+
     def _zero_rows(self, input):
         """Record in ``self.zeroMask`` (a ByteTensor of the batch size, or of one element for a single sample)
-        which rows of the input's first tensor are all zeros, and in ``self.batchmode`` whether it is a batch."""
+        which rows of the input's first tensor are all zeros (or which ``setZeroMask`` marks), and in
+        ``self.batchmode`` whether it is a batch."""
         self.batchmode, zero = zero_rows(self, input, self.nInputDim)
+        given = self.givenZeroMask
+        if given is False:
+            zero = zero & False
+        elif given is not None:
+            zero = keep_array(self, given, first_tensor(input), zero.shape) == 0
         self.bufferLike('zeroMask', first_tensor(input), zero.shape, kind='Byte')[...] = zero
         return self.zeroMask
 

@@ -247,8 +247,8 @@ class Recurrence(AbstractRecurrent):
 
     def updateOutput(self, input):
         prev = self.getHiddenState(self.step - 1, input)[0]
-        return self._record_step(self.run_module(self._step_module(), f"Recurrence[step {self.step}]", 'updateOutput',
-                                                 [input, prev]))
+        return self._record_step(self.run_module(self._masked_step_module(), f"Recurrence[step {self.step}]",
+                                                 'updateOutput', [input, prev]))
 
     def _updateGradInput(self, input, gradOutput):
         step = self.updateGradInputStep - 1

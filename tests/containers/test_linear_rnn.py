@@ -1,6 +1,7 @@
 """LinearRNN and LookupRNN (torch/rnn's LinearRNN.lua, LookupRNN.lua): Recurrences of nn layers, checked against
 a float64 NumPy transcription, by finite differences through a Sequencer, and on bad input."""
 import numpy as np
+import pytest
 
 import legonn as lg
 from legonn import nn
@@ -71,3 +72,46 @@ def test_bad_input_is_named():
                     r(T, N, D + 1))
     assert_rejected(nn.Sequencer(nn.LookupRNN(V, H).double()), (ValueError, IndexError), r'LookupTable',
                     'forward', lg.LongTensor(T, N).fill(V))
+
+
+def test_masked_steps_restart_from_zeros():
+    """torch/rnn's maskZero() then setZeroMask: a step of a marked row outputs zeros (its x is not zero), and
+    the next step starts from a zero state: its output is a fresh sequence's first."""
+    rnn = nn.LinearRNN(D, H).double().maskZero()
+    seq = nn.Sequencer(rnn)
+    x = r(T, N, D)
+    mask = lg.ByteTensor(T, N).zero()
+    mask[1, 0] = 1
+    seq.setZeroMask(mask)
+    out = seq.forward(x).clone()
+    assert out[1, 0].norm() == 0 and out[1, 1].norm() > 0
+    alone = nn.Sequencer(rnn.clone())   # a new sequence, unmasked
+    alone.setZeroMask(False)
+    fresh = alone.forward(x[2:3])
+    np.testing.assert_allclose(out[2, 0].numpy(), fresh[0, 0].numpy(), rtol=1e-12)
+    gi = seq.backward(x, r(T, N, H))
+    assert gi[1, 0].norm() == 0 and gi[1, 1].norm() > 0
+    seq.setZeroMask(False)
+    assert seq.forward(x)[1, 0].norm() > 0
+    with pytest.raises(TypeError, match=r'Recurrence.*setZeroMask is torch/rnn'):
+        nn.Recurrence(nn.Sequential().add(nn.JoinTable(0, 1)).add(nn.Linear(D + H, H)), H, 1).setZeroMask(mask)
+
+
+def test_maskzero_takes_a_given_mask():
+    """MaskZero.setZeroMask (torch/rnn's v2): the marked rows, not the zero ones; False: none; None: the zero
+    rows again."""
+    m = nn.MaskZero(nn.Linear(D, H), 1).double()
+    x = r(N + 1, D)
+    x[0].zero()
+    mask = lg.ByteTensor(N + 1).zero()
+    mask[2] = 1
+    m.setZeroMask(mask)
+    out = m.forward(x)
+    assert out[2].norm() == 0 and out[0].norm() > 0
+    m.setZeroMask(False)
+    assert m.forward(x)[0].norm() > 0 and m.output[2].norm() > 0
+    m.setZeroMask(None)
+    assert m.forward(x)[0].norm() == 0 and m.output[2].norm() > 0
+    m.setZeroMask(lg.ByteTensor(N).zero())
+    with pytest.raises(ValueError, match='MaskZero.*zeroMask of 3 elements'):
+        m.forward(x)

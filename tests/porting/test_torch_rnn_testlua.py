@@ -175,6 +175,40 @@ def test_nn_utils_getZeroMask():
     mytester.assertTensorEq(zeroMask.type(lg.type(zeroMask2)), zeroMask2, 0.00000001)
 
 
+def test_AbstractRecurrent_maskZero():
+    """test.lua lines 1972-2007."""
+    input = lg.zeros(4, 4, 10)
+    sequence = lg.randn(4, 10)
+    input.select(1, 0).select(0, 3).copy(sequence[0])
+    input.select(1, 1).narrow(0, 2, 2).copy(sequence.narrow(0, 0, 2))
+    input.select(1, 2).narrow(0, 1, 3).copy(sequence.narrow(0, 0, 3))
+    input.select(1, 3).copy(sequence)
+
+    def testmask(rnn):
+        seq = nn.Sequencer(rnn.maskZero())
+
+        zeroMask = nn.utils.getZeroMaskSequence(input)
+        seq.setZeroMask(zeroMask)
+        outputs = seq.forward(input)
+
+        mytester.assert_(abs(outputs[0].narrow(0, 0, 3).sum()) < 0.0000001, lg.type(rnn) + " mask zero 1 err")
+        mytester.assert_(abs(outputs[1].narrow(0, 0, 2).sum()) < 0.0000001, lg.type(rnn) + " mask zero 2 err")
+        mytester.assert_(abs(outputs[2].narrow(0, 0, 1).sum()) < 0.0000001, lg.type(rnn) + " mask zero 3 err")
+
+        mytester.assertTensorEq(outputs[0][3], outputs[1][2], 0.0000001, lg.type(rnn) + " mask zero err")
+        mytester.assertTensorEq(outputs[0][3], outputs[2][1], 0.0000001, lg.type(rnn) + " mask zero err")
+        mytester.assertTensorEq(outputs[0][3], outputs[3][0], 0.0000001, lg.type(rnn) + " mask zero err")
+
+        mytester.assertTensorEq(outputs[1][3], outputs[2][2], 0.0000001, lg.type(rnn) + " mask zero err")
+        mytester.assertTensorEq(outputs[1][3], outputs[3][1], 0.0000001, lg.type(rnn) + " mask zero err")
+
+        mytester.assertTensorEq(outputs[2][3], outputs[3][2], 0.0000001, lg.type(rnn) + " mask zero err")
+
+    testmask(nn.LinearRNN(10, 10))
+    testmask(nn.RecLSTM(10, 10))
+    testmask(nn.RecGRU(10, 10))
+
+
 def test_StepLSTM():
     """test.lua lines 4273-4310."""
     seqlen, batchsize = 3, 4
