@@ -164,6 +164,222 @@ def test_RecLSTM_checkgrad():
     mytester.assert_(err < 0.0001, "RecLSTM optim.checkgrad error")
 
 
+def test_Recursor():
+    """test.lua lines 1616-1747."""
+    batchSize = 4
+    inputSize = 3
+    hiddenSize = 12   # unused, as in the Lua
+    outputSize = 7
+    seqlen = 5
+
+    inputs = lg.randn(seqlen, batchSize, inputSize)
+    gradOutputs = lg.randn(seqlen, batchSize, outputSize)
+
+    # USE CASE 1. Recursor(LSTM)
+
+    rnn = nn.RecLSTM(inputSize, outputSize)
+    re2 = rnn.clone()
+    re = nn.Recursor(nn.Sequential().add(rnn))
+    re.zeroGradParameters()
+    re2.zeroGradParameters()
+
+    outputs = lg.Tensor(seqlen, batchSize, outputSize)
+    outputs2 = outputs.clone()
+    gradInputs = lg.Tensor(seqlen, batchSize, inputSize)
+
+    for i in range(seqlen):
+        # forward
+        outputs[i] = re.forward(inputs[i])
+        outputs2[i] = re2.forward(inputs[i])
+
+    gradInputs_2 = lg.Tensor(seqlen, batchSize, inputSize)
+    for i in range(seqlen - 1, -1, -1):
+        # backward
+        gradInputs_2[i] = re2.backward(inputs[i], gradOutputs[i])
+        gradInputs[i] = re.backward(inputs[i], gradOutputs[i])
+
+    mytester.assertTensorEq(outputs, outputs2, 0.0000001, "Recursor(LSTM) fwd err ")
+    mytester.assertTensorEq(gradInputs, gradInputs_2, 0.0000001, "Recursor(LSTM) bwd err ")
+
+    re2.updateParameters(0.1)
+    re.updateParameters(0.1)
+
+    params, gradParams = rnn.parameters()
+    params2, gradParams2 = re2.parameters()
+
+    mytester.assert_(len(params) == len(params2), "Recursor(LSTM) #params err")
+    for i in range(len(params)):
+        mytester.assertTensorEq(params[i], params2[i], 0.0000001, f"Recursor(LSTM) updateParameter err {i}")
+        mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.0000001, f"Recursor(LSTM) accGradParams err {i}")
+
+    # USE CASE 2. Sequencer(Recursor)
+
+    re2 = nn.RecLSTM(inputSize, outputSize)
+    lstm2 = re2.clone()
+    rec = nn.Recursor(lstm2)
+    seq = nn.Sequencer(rec)
+    mytester.assert_(not getattr(rec, 'copyInputs', None))
+    mytester.assert_(not getattr(rec, 'copyGradOutputs', None))
+    mytester.assert_(not getattr(lstm2, 'copyInputs', None))
+    mytester.assert_(not getattr(lstm2, 'copyGradOutputs', None))
+
+    seq.zeroGradParameters()
+    re2.zeroGradParameters()
+
+    outputs = seq.forward(inputs)
+    gradInputs = seq.backward(inputs, gradOutputs)
+
+    for i in range(seqlen):
+        outputs2[i] = re2.forward(inputs[i])
+
+    for i in range(seqlen - 1, -1, -1):
+        gradInputs_2[i] = re2.backward(inputs[i], gradOutputs[i])
+
+    re2.updateParameters(0.1)
+
+    mytester.assertTensorEq(outputs, outputs2, 0.0000001, "Sequencer(Recursor(LSTM)) fwd err ")
+    mytester.assertTensorEq(gradInputs, gradInputs_2, 0.0000001, "Sequencer(Recursor(LSTM)) bwd err ")
+
+    seq.updateParameters(0.1)
+
+    params, gradParams = seq.parameters()
+    params2, gradParams2 = re2.parameters()
+
+    mytester.assert_(len(params) == len(params2), "Sequencer(Recursor(LSTM)) #params err")
+    for i in range(len(params)):
+        mytester.assertTensorEq(params[i], params2[i], 0.0000001, f"Sequencer(Recursor(LSTM)) updateParameter err {i}")
+        mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.0000001,
+                                f"Sequencer(Recursor(LSTM)) accGradParams err {i}")
+
+    # USE CASE 3. Recursor(Recursor(LSTM))
+
+    rnn = nn.RecLSTM(inputSize, outputSize)
+    re2 = rnn.clone()
+    re = nn.Recursor(nn.Recursor(nn.Sequential().add(rnn)))
+    re.zeroGradParameters()
+    re2.zeroGradParameters()
+
+    for i in range(seqlen):
+        # forward
+        outputs = re.forward(inputs[i])
+        outputs2 = re2.forward(inputs[i])
+
+    for i in range(seqlen - 1, -1, -1):
+        # backward
+        gradInputs_2[i] = re2.backward(inputs[i], gradOutputs[i])
+
+    re2.updateParameters(0.1)
+
+    # recursor requires reverse-time-step order during backward
+    for i in range(seqlen - 1, -1, -1):
+        gradInputs[i] = re.backward(inputs[i], gradOutputs[i])
+
+    mytester.assertTensorEq(outputs, outputs2, 0.0000001, "Recursor(Recursor(LSTM)) fwd err ")
+    mytester.assertTensorEq(gradInputs, gradInputs_2, 0.0000001, "Recursor(Recursor(LSTM)) bwd err ")
+
+    re.updateParameters(0.1)
+
+    params, gradParams = rnn.parameters()
+    params2, gradParams2 = re2.parameters()
+
+    mytester.assert_(len(params) == len(params2), "Recursor(Recursor(LSTM)) #params err")
+    for i in range(len(params)):
+        mytester.assertTensorEq(params[i], params2[i], 0.0000001, f"Recursor(Recursor(LSTM)) updateParameter err {i}")
+        mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.0000001,
+                                f"Recursor(Recursor(LSTM)) accGradParams err {i}")
+
+
+def test_Recurrence():
+    """test.lua lines 1749-1799."""
+    batchSize = 4
+    inputSize = 3
+    outputSize = 2
+    seqlen = 3
+
+    lstm2 = nn.RecLSTM(inputSize, outputSize)
+    seq2 = nn.Sequencer(lstm2)
+
+    stepmodule = nn.Sequential() \
+        .add(nn.FlattenTable()) \
+        .add(lstm2.modules[0].clone())
+    recmodule = nn.Sequential() \
+        .add(nn.Recurrence(stepmodule, [[outputSize], [outputSize]], 1, seqlen)) \
+        .add(nn.SelectTable(0))
+    lstm = recmodule
+    seq = nn.Sequencer(lstm)
+
+    inputs = lg.randn(seqlen, batchSize, inputSize)
+    gradOutputs = lg.randn(seqlen, batchSize, outputSize)
+
+    seq.zeroGradParameters()
+    seq2.zeroGradParameters()
+
+    params, gradParams = seq.parameters()
+    params2, gradParams2 = seq2.parameters()
+
+    for i in range(len(params)):
+        mytester.assertTensorEq(params[i], params2[i], 0.0000001, f"Recurrence updateParameter err {i}")
+        mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.0000001, f"Recurrence accGradParams err {i}")
+
+    outputs = seq.forward(inputs)
+    outputs2 = seq2.forward(inputs)
+
+    mytester.assertTensorEq(outputs, outputs2, 0.0000001, "Recurrence fwd err ")
+
+    gradInputs = seq.backward(inputs, gradOutputs)
+    gradInputs2 = seq2.backward(inputs, gradOutputs)
+
+    mytester.assertTensorEq(gradInputs, gradInputs2, 0.0000001, "Recurrence bwd err ")
+
+    seq.updateParameters(0.1)
+    seq2.updateParameters(0.1)
+
+    mytester.assert_(len(params) == len(params2), "Recurrence #params err")
+    for i in range(len(params)):
+        mytester.assertTensorEq(params[i], params2[i], 0.0000001, f"Recurrence updateParameter err {i}")
+        mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.0000001, f"Recurrence accGradParams err {i}")
+
+
+def test_Recurrence_nested():
+    """test.lua lines 1801-1842. ``step`` counts the steps forwarded (docs/porting.md's rnn time-steps row): 3
+    where the Lua's, numbering the next step from 1, is 4."""
+    # issue 107
+    # this will test the use case where an AbstractRecurrent.modules[1]
+    # contains an AbstractRecurrent instance!
+
+    batchSize = 4
+    hiddenSize = 2
+    seqlen = 3
+
+    lstm = nn.RecLSTM(hiddenSize, hiddenSize)
+
+    rm = nn.Sequential() \
+        .add(nn.CSubTable()) \
+        .add(lstm) \
+        .add(nn.Linear(hiddenSize, hiddenSize)) \
+        .add(nn.Sigmoid())
+
+    rnn = nn.Recurrence(rm, hiddenSize, 1)
+
+    seq = nn.Sequencer(rnn)
+
+    inputs, gradOutputs = [None] * seqlen, [None] * seqlen
+    for i in range(seqlen):
+        inputs[i] = lg.randn(batchSize, hiddenSize)
+        gradOutputs[i] = lg.randn(batchSize, hiddenSize)
+
+    for n in range(3):
+        seq.evaluate()
+        seq.training()
+        seq.zeroGradParameters()
+
+        seq.forward(inputs)
+        seq.backward(inputs, gradOutputs)
+
+        mytester.assert_(rnn.step == 3)
+        mytester.assert_(lstm.step == 3)
+
+
 def test_nn_utils_getZeroMask():
     """test.lua lines 1962-1970."""
     sequence = lg.randn(3, 4, 2)
