@@ -425,6 +425,45 @@ def test_AbstractRecurrent_maskZero():
     testmask(nn.RecGRU(10, 10))
 
 
+def _seq_maskzero(make):
+    """test.lua's SeqLSTM_maskzero and SeqGRU_maskzero (their ``benchmark`` branches only time: left out)."""
+    T, N, D, H = 3, 2, 4, 5
+    seqlstm = make(D, H)
+    seqlstm2 = seqlstm.clone().maskZero()
+    zeroMask = lg.ByteTensor(T, N).zero()
+    seqlstm2.setZeroMask(zeroMask)
+
+    input = lg.randn(T, N, D)
+    gradOutput = lg.randn(T, N, H)
+
+    output = seqlstm.forward(input)
+    output2 = seqlstm2.forward(input)
+
+    mytester.assertTensorEq(output, output2, 0.000001)
+
+    seqlstm.zeroGradParameters()
+    gradInput = seqlstm.backward(input, gradOutput)
+    seqlstm2.zeroGradParameters()
+    gradInput2 = seqlstm2.backward(input, gradOutput)
+
+    mytester.assertTensorEq(gradInput, gradInput2, 0.000001)
+
+    params, gradParams = seqlstm.getParameters()
+    params2, gradParams2 = seqlstm2.getParameters()
+
+    mytester.assertTensorEq(gradParams, gradParams2, 0.000001)
+
+
+def test_SeqLSTM_maskzero():
+    """test.lua lines 2874-2947: tests that it works with non-masked inputs regardless of maskzero's value."""
+    _seq_maskzero(nn.SeqLSTM)
+
+
+def test_SeqGRU_maskzero():
+    """test.lua lines 3620-3692: tests that it works with non-masked inputs regardless of maskzero's value."""
+    _seq_maskzero(nn.SeqGRU)
+
+
 def test_StepLSTM():
     """test.lua lines 4273-4310."""
     seqlen, batchsize = 3, 4
