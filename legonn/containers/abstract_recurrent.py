@@ -253,29 +253,48 @@ class AbstractRecurrent(Container):
         self.modules[0] = self.recurrentModule
         return self
 
-    def maskZero(self, nInputDim):
+    def maskZero(self, nInputDim=None):
         """Decorate ``recurrentModule`` (the step module) with ``MaskZero(recurrentModule, nInputDim)``: a sample
         whose input row is all zeros gets a zero output at that step, so the hidden state it hands the next
         step is reset, and no gradient flows through it; sequences of several lengths padded with zero rows
         share a batch. ``nInputDim``: the non-batch dimensions of the first tensor of a step's input. Step clones
-        made before are dropped (call it before the first forward). Returns this module."""
-        return self._decorateStep(MaskZero, nInputDim)
+        made before are dropped (call it before the first forward). Returns this module.
 
-    # torch/rnn's zero masking (RecLSTM, RecGRU, ...): a subclass whose step module takes setZeroMask sets it
+        Without ``nInputDim`` (torch/rnn's ``maskZero()``, for the modules that hand ``setZeroMask``'s rows to
+        their steps, ``zero_mask_steps``): ``MaskZero(recurrentModule)``, which masks the rows of the mask."""
+        if nInputDim is not None and not isinstance(nInputDim, bool):
+            return self._decorateStep(MaskZero, nInputDim)
+        if not self.zero_mask_steps:
+            raise TypeError(f"{self.shortName()}: maskZero() without nInputDim is torch/rnn's (with setZeroMask); "
+                            "this Element-Research module masks zero input rows with maskZero(nInputDim)")
+        if nInputDim:
+            raise ValueError(f"{self.shortName()}: maskZero(true) (torch/rnn's v1, the mask from the input's zero "
+                             "rows) is maskZero(nInputDim) here")
+        if not isinstance(self.recurrentModule, MaskZero):
+            self._decorateStep(MaskZero, None)
+        return self
+
+    # torch/rnn's zero masking: a subclass whose steps take setZeroMask's rows (its updateOutput runs
+    # _masked_step_module) sets it
     zero_mask_steps = False
 
     def setZeroMask(self, zeroMask):
         """torch/rnn's mask for the next sequence: a ByteTensor ``(seqlen, batch)``, 1 where a step's row is
         padding, whose row t goes to step t's module (which zeroes those rows' outputs and gradients, so the
-        state restarts from zeros); or False, no mask. Only for the torch/rnn modules (RecLSTM, RecGRU, ...):
-        Element-Research's mask with ``maskZero(nInputDim)``."""
+        state restarts from zeros); or False, no mask. For the modules whose steps take it (``zero_mask_steps``:
+        RecLSTM, RecGRU, Recurrence, Recursor, ...); Element-Research's cells (LSTM, GRU, ...) mask with
+        ``maskZero(nInputDim)``."""
         if not self.zero_mask_steps:
-            raise TypeError(f"{self.shortName()}: setZeroMask is torch/rnn's (RecLSTM, RecGRU); this "
-                            "Element-Research module masks zero input rows with maskZero(nInputDim)")
+            raise TypeError(f"{self.shortName()}: setZeroMask is torch/rnn's (RecLSTM, RecGRU, Recurrence, "
+                            "Recursor); this Element-Research module masks zero input rows with maskZero(nInputDim)")
         if zeroMask is False:
             self.zeroMask = False
             for module in list(self.sharedClones.values()) + [self.recurrentModule]:
                 module.setZeroMask(False)
+            return self
+        if isinstance(self.recurrentModule, AbstractRecurrent):
+            # it steps itself: the whole mask is its
+            self.recurrentModule.setZeroMask(zeroMask)
             return self
         if getattr(zeroMask, 'dim', None) is None or zeroMask.dim() < 2:
             raise input_error(self, "a zeroMask of 2 or more dimensions (seqlen x batchsize) or false",

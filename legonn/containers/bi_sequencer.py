@@ -74,6 +74,19 @@ class BiSequencer(Decorator, AbstractSequencer):
         _check_sequence(self, input, 1)
         return super().updateOutput(input)
 
+    def setZeroMask(self, zeroMask):
+        """torch/rnn's zero mask ``(seqlen, batch)`` (or False) for the next sequence: the forward rnn gets it,
+        the backward rnn, which reads the steps from the last, gets it with its steps reversed
+        (ReverseUnreverse.lua's setZeroMask)."""
+        reversed_mask = zeroMask
+        if zeroMask is not False and zeroMask is not None:
+            reversed_mask = zeroMask.new().resizeAs(zeroMask)
+            reversed_mask.array[...] = zeroMask.array[::-1]
+        self.fwdSeq.setZeroMask(zeroMask)
+        self.bwdSeq.setZeroMask(reversed_mask)
+        self.mergeSeq.setZeroMask(zeroMask)
+        return self
+
 
 class BiSequencerLM(AbstractSequencer):
     """``BiSequencerLM(forward, backward=None, merge=None)``, for language models (BiSequencerLM.lua): over a

@@ -6,26 +6,12 @@ from ..modules.smooth_activations import Sigmoid
 from ..modules.table_arithmetic import CAddTable
 from ..modules.table_structure import JoinTable
 from ..tensor.introspection import typename as lua_typename
-from .mask_zero import MaskZero
 from .recurrent import Recurrence
 from .sequential import Sequential
 from .tables import ParallelTable
 
 
-class TorchRecurrence(Recurrence, abstract=True):
-    """A torch/rnn Recurrence: ``maskZero()`` decorates the step module with MaskZero, which zeroes the rows
-    that ``setZeroMask``'s mask marks at each step (with ``maskZero(true)``, torch/rnn's v1, or before any
-    setZeroMask: the rows whose x is all zeros), so those steps output zeros and the state restarts."""
-
-    zero_mask_steps = True
-
-    def maskZero(self, v1=False):
-        if not isinstance(self.recurrentModule, MaskZero):
-            self._decorateStep(MaskZero, self.nInputDim)
-        return self
-
-
-class LinearRNN(TorchRecurrence):
+class LinearRNN(Recurrence):
     """``LinearRNN(inputsize, outputsize, transfer=Sigmoid())``: h[t] = transfer(Linear([x[t], h[t-1]])), the
     Linear ``(inputsize + outputsize) -> outputsize`` over the joined input and previous output. Input
     ``(inputsize,)`` or ``(batch, inputsize)``, output h[t] of ``outputsize``; h[-1] is zeros."""
@@ -44,7 +30,7 @@ class LinearRNN(TorchRecurrence):
         return f"{lua_typename(self)}({self.inputsize} -> {self.outputsize})"
 
 
-class LookupRNN(TorchRecurrence):
+class LookupRNN(Recurrence):
     """``LookupRNN(nindex, outputsize, transfer=Sigmoid(), merge=CAddTable())``: h[t] = transfer(merge(
     LookupTableMaskZero(nindex, outputsize)(x[t]), Linear(outputsize, outputsize)(h[t-1]))). Input: indices,
     ``()`` or ``(batch,)``, 0-based with -1 the padding (LookupTableMaskZero's, docs/porting.md); output h[t] of

@@ -93,8 +93,8 @@ def test_masked_steps_restart_from_zeros():
     assert gi[1, 0].norm() == 0 and gi[1, 1].norm() > 0
     seq.setZeroMask(False)
     assert seq.forward(x)[1, 0].norm() > 0
-    with pytest.raises(TypeError, match=r'Recurrence.*setZeroMask is torch/rnn'):
-        nn.Recurrence(nn.Sequential().add(nn.JoinTable(0, 1)).add(nn.Linear(D + H, H)), H, 1).setZeroMask(mask)
+    with pytest.raises(ValueError, match=r'MaskZero.*a zeroMask \(setZeroMask\) before forward'):
+        nn.Sequencer(nn.LinearRNN(D, H).double().maskZero()).forward(x)
 
 
 def test_maskzero_takes_a_given_mask():
@@ -115,3 +115,8 @@ def test_maskzero_takes_a_given_mask():
     m.setZeroMask(lg.ByteTensor(N).zero())
     with pytest.raises(ValueError, match='MaskZero.*zeroMask of 3 elements'):
         m.forward(x)
+    torch_rnn = nn.MaskZero(nn.Linear(D, H)).double()   # torch/rnn's: no nInputDim, a mask each forward
+    with pytest.raises(ValueError, match='MaskZero.*zeroMask'):
+        torch_rnn.forward(x)
+    torch_rnn.setZeroMask(mask)
+    assert torch_rnn.forward(x)[2].norm() == 0
