@@ -141,3 +141,27 @@ def test_evaluation_reuses_one_step_module():
         train = seq.forward(x).clone()
         seq.evaluate()
         np.testing.assert_allclose(seq.forward(x).numpy(), train.numpy(), rtol=1e-12)
+
+
+def test_bisequencer_reverses_the_mask_for_its_backward_rnn():
+    """BiSequencer.setZeroMask: step t's row is masked in both directions (the backward rnn reads step t at
+    its own step seqlen-1-t), and only there."""
+    brnn = nn.BiSequencer(nn.RecLSTM(D, H), nn.RecLSTM(D, H)).double().maskZero()
+    brnn.setZeroMask(mask((0, 0)))
+    x = r(T, N, D)
+    out = brnn.forward([x[t] for t in range(T)])
+    assert out[0][0].norm() == 0   # both halves, joined
+    assert out[0][1].norm() > 0 and all(out[t][0, H:].norm() > 0 for t in range(1, T))
+
+
+def test_sequencer_of_a_plain_module_takes_the_mask():
+    """torch/rnn's Sequencer(nn.Linear(...)):maskZero() then setZeroMask: its Recursor masks each step's rows."""
+    seq = nn.Sequencer(nn.Linear(D, H)).double().maskZero()
+    seq.setZeroMask(mask((1, 0), (2, 1)))
+    x = r(T, N, D)
+    out = seq.forward(x)
+    assert out[1, 0].norm() == 0 and out[2, 1].norm() == 0 and out[1, 1].norm() > 0
+    gi = seq.backward(x, r(T, N, H))
+    assert gi[1, 0].norm() == 0 and gi[2, 1].norm() == 0 and gi[0, 0].norm() > 0
+    with pytest.raises(TypeError, match=r'GRU.*maskZero\(\) without nInputDim is torch/rnn'):
+        nn.GRU(D, H).maskZero()
