@@ -49,7 +49,7 @@ class MaskZero(Decorator):
         return self.modules[0]
 
     def validateState(self):
-        if self.nInputDim is not None:   # None: torch/rnn's MaskZero(module)
+        if self.__dict__.get('nInputDim', 0) is not None:   # None: torch/rnn's MaskZero(module)
             Module.validateState(self)   # nInputDim, as the constructor checks it
         return super().validateState()
 

@@ -120,3 +120,5 @@ def test_maskzero_takes_a_given_mask():
         torch_rnn.forward(x)
     torch_rnn.setZeroMask(mask)
     assert torch_rnn.forward(x)[2].norm() == 0
+    copy = lg.deserialize(lg.serialize(torch_rnn))   # loading validates it: no nInputDim is a valid state
+    assert copy.nInputDim is None and copy.forward(x)[2].norm() == 0
