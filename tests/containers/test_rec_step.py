@@ -165,3 +165,21 @@ def test_sequencer_of_a_plain_module_takes_the_mask():
     assert gi[1, 0].norm() == 0 and gi[2, 1].norm() == 0 and gi[0, 0].norm() > 0
     with pytest.raises(TypeError, match=r'GRU.*maskZero\(\) without nInputDim is torch/rnn'):
         nn.GRU(D, H).maskZero()
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('make', [lambda: nn.SeqLSTM(D, H), lambda: nn.Sequencer(nn.RecLSTM(D, H)),
+                                  lambda: nn.Sequencer(nn.RecGRU(D, H))], ids=['seqlstm', 'reclstm', 'recgru'])
+def test_masked_on_the_gpu(make):
+    """setZeroMask's mask, on the CPU or the GPU, masks a CUDA module's rows as the CPU module's."""
+    cpu = make().double().maskZero()
+    x, go, m = r(T, N, D), r(T, N, H), mask((1, 0), (2, 1))
+    cpu.setZeroMask(m)
+    out = cpu.forward(x).clone()
+    gi = cpu.backward(x, go).clone()
+    for gpu_mask in (m, m.cudaByte()):
+        gpu = cpu.clone().cudaDouble()
+        gpu.setZeroMask(gpu_mask)
+        np.testing.assert_allclose(gpu.forward(x.cudaDouble()).double().numpy(), out.numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(gpu.backward(x.cudaDouble(), go.cudaDouble()).double().numpy(), gi.numpy(),
+                                   rtol=1e-10, atol=1e-12)
