@@ -473,7 +473,11 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         """torch/rnn's Module.lua: ``maskZero(v1)`` on every module of this tree (the recurrent ones mask); a
         no-op elsewhere. Returns this module."""
         for child in self.children():
-            child.maskZero(v1) if v1 else child.maskZero()
+            # v1 is passed only when set: Element-Research's SeqLSTM-era signatures take no argument
+            if v1:
+                child.maskZero(v1)
+            else:
+                child.maskZero()
         return self
 
     def setZeroMask(self, zeroMask):
