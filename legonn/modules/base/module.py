@@ -473,7 +473,7 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         """torch/rnn's Module.lua: ``maskZero(v1)`` on every module of this tree (the recurrent ones mask); a
         no-op elsewhere. Returns this module."""
         for child in self.children():
-            # v1 is passed only when set: Element-Research's SeqLSTM-era signatures take no argument
+            # v1 is passed only when set, so a module whose maskZero takes no argument is reached too
             if v1:
                 child.maskZero(v1)
             else:
