@@ -1361,3 +1361,42 @@ def test_VariableLength_lstm():
     testVL(True, False)
     testVL(False, True)
     testVL(True, True)
+
+
+def test_ReverseSequence():
+    """test.lua lines 5014-5054."""
+    # test table
+
+    # input : { a, b, c, d }
+    # output : { c, b, a, d }
+    r = nn.ReverseSequence()
+    input = [lg.randn(3, 4), lg.randn(3, 4), lg.randn(3, 4), lg.randn(3, 4)]
+    output = r.forward(input)
+
+    mytester.assert_(len(output) == 4, "ReverseSequence #output")
+    k = 0
+    for i in range(len(input) - 1, -1, -1):
+        mytester.assertTensorEq(input[i], output[k], 0.00001, f"ReverseSequence output err {k}")
+        k = k + 1
+
+    gradInput = r.backward(input, output)
+    mytester.assert_(len(gradInput) == 4, "ReverseSequence #gradInput")
+    for i in range(len(input)):
+        mytester.assertTensorEq(gradInput[i], input[i], 0.00001, f"ReverseSequence gradInput err {i}")
+
+    # test tensor
+
+    r = nn.ReverseSequence()
+    input = lg.randn(5, 4, 3)
+    output = r.forward(input)
+
+    mytester.assert_(output.isSameSizeAs(input), "ReverseSequence #output")
+    k = 0
+    for i in range(4, -1, -1):
+        mytester.assertTensorEq(input[i], output[k], 0.00001, f"ReverseSequence output err {k}")
+        k = k + 1
+
+    gradInput = r.backward(input, output)
+    mytester.assert_(gradInput.isSameSizeAs(input), "ReverseSequence #gradInput")
+    for i in range(5):
+        mytester.assertTensorEq(gradInput[i], input[i], 0.00001, f"ReverseSequence gradInput err {i}")

@@ -275,6 +275,7 @@ MODULES = {
     'SeqGRU': (lambda: nn.SeqGRU(3, 2), lambda: r(4, 2, 3)),
     'SeqBRNN': (lambda: nn.SeqBRNN(3, 2), lambda: r(4, 2, 3)),
     'SeqReverseSequence': (nn.SeqReverseSequence, lambda: r(4, 2, 3)),
+    'ReverseSequence': (nn.ReverseSequence, lambda: r(4, 2, 3)),
     'Sequencer': (lambda: nn.Sequencer(nn.Linear(3, 2)), lambda: r(4, 2, 3)),
     'BiSequencer': (lambda: nn.BiSequencer(nn.LSTM(3, 2)), lambda: [r(2, 3), r(2, 3), r(2, 3)]),
     'BiSequencerLM': (lambda: nn.BiSequencerLM(nn.LSTM(3, 2)), lambda: [r(2, 3), r(2, 3), r(2, 3)]),
