@@ -6,6 +6,7 @@ from ..modules.base.nn_utils import utils
 from ..modules.table_structure import JoinTable, ReverseTable, ZipTable
 from .abstract_recurrent import AbstractRecurrent
 from .decorators import Decorator
+from .reverse_unreverse import reversed_steps
 from .sequencer import AbstractSequencer, Sequencer
 from .sequential import Sequential
 from .tables import ConcatTable
@@ -78,12 +79,8 @@ class BiSequencer(Decorator, AbstractSequencer):
         """torch/rnn's zero mask ``(seqlen, batch)`` (or False) for the next sequence: the forward rnn gets it,
         the backward rnn, which reads the steps from the last, gets it with its steps reversed
         (ReverseUnreverse.lua's setZeroMask)."""
-        reversed_mask = zeroMask
-        if zeroMask is not False and zeroMask is not None:
-            reversed_mask = zeroMask.new().resizeAs(zeroMask)
-            reversed_mask.array[...] = zeroMask.array[::-1]
         self.fwdSeq.setZeroMask(zeroMask)
-        self.bwdSeq.setZeroMask(reversed_mask)
+        self.bwdSeq.setZeroMask(reversed_steps(zeroMask))
         self.mergeSeq.setZeroMask(zeroMask)
         return self
 

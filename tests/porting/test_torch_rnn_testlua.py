@@ -380,6 +380,67 @@ def test_Recurrence_nested():
         mytester.assert_(lstm.step == 3)
 
 
+def test_BiSequencer_main():
+    """test.lua lines 1226-1279. legonn's BiSequencer is Element-Research's (docs/porting.md's torch/rnn
+    BiSequencer row): the Lua's merge ``nn.CAddTable()`` is given, the input and gradOutput go in as tables of
+    steps (``steps``) and the output and gradInput are stacked back (``lg.stack``). The reference (the Lua's
+    ReverseUnreverse of a Sequencer) runs on the tensors as in the Lua."""
+    hiddensize = 8
+    batchsize = 4
+    seqlen = 3
+
+    def steps(x):
+        return [x[t] for t in range(x.size(0))]
+
+    fwd = nn.RecLSTM(hiddensize, hiddensize)
+    bwd = nn.RecLSTM(hiddensize, hiddensize)
+    fwd.zeroGradParameters()
+    bwd.zeroGradParameters()
+    brnn = nn.BiSequencer(fwd.clone(), bwd.clone(), nn.CAddTable())
+    input = lg.randn(seqlen, batchsize, hiddensize)
+    gradOutput = lg.randn(seqlen, batchsize, hiddensize)
+    output = lg.stack(brnn.forward(steps(input)))
+    gradInput = lg.stack(brnn.backward(steps(input), steps(gradOutput)))
+    mytester.assert_(input.isSameSizeAs(output), "BiSequencer #outputs error")
+    mytester.assert_(input.isSameSizeAs(gradInput), "BiSequencer #gradInput error")
+
+    # forward
+    fwdSeq = nn.Sequencer(fwd)
+    bwdSeq = nn.ReverseUnreverse(nn.Sequencer(bwd))
+    merge = nn.CAddTable()
+    fwdOutputs = fwdSeq.forward(input)
+    bwdOutputs = input.clone()
+    bwdOutputs = bwdSeq.forward(input)
+    output2 = merge.forward([fwdOutputs, bwdOutputs])
+    mytester.assertTensorEq(output, output2, 0.000001, "BiSequencer output err ")
+
+    # backward
+    mergeGradInputs = merge.backward([fwdOutputs, bwdOutputs], gradOutput)
+    bwdGradInputs = bwdSeq.backward(input, mergeGradInputs[1])
+    fwdGradInputs = fwdSeq.backward(input, mergeGradInputs[0])
+    gradInput2 = merge.clone().forward([fwdGradInputs, bwdGradInputs])
+    mytester.assertTensorEq(gradInput, gradInput2, 0.000001, "BiSequencer gradInput err ")
+
+    # params
+    brnn2 = nn.Sequential().add(fwd).add(bwd)
+    params, gradParams = brnn.parameters()
+    params2, gradParams2 = brnn2.parameters()
+    mytester.assert_(len(params) == len(params2), "BiSequencer #params err")
+    mytester.assert_(len(params) == len(gradParams), "BiSequencer #gradParams err")
+    for i, param in enumerate(params):
+        mytester.assertTensorEq(param, params2[i], 0.000001, f"BiSequencer params err {i}")
+        mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.000001, f"BiSequencer gradParams err {i}")
+
+    # updateParameters
+    brnn.updateParameters(0.1)
+    brnn2.updateParameters(0.1)
+    brnn.zeroGradParameters()
+    brnn2.zeroGradParameters()
+    for i, param in enumerate(params):
+        mytester.assertTensorEq(param, params2[i], 0.000001, f"BiSequencer params update err {i}")
+        mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.000001, f"BiSequencer gradParams zero err {i}")
+
+
 def test_BiSequencer_maskZero():
     """test.lua lines 1281-1300. legonn's BiSequencer is Element-Research's (docs/porting.md's torch/rnn
     BiSequencer row): over a table of steps, merging each step's two outputs, JoinTable by default where torch/rnn
