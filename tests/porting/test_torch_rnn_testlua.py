@@ -1461,3 +1461,26 @@ def test_ReverseSequence():
     mytester.assert_(gradInput.isSameSizeAs(input), "ReverseSequence #gradInput")
     for i in range(5):
         mytester.assertTensorEq(gradInput[i], input[i], 0.00001, f"ReverseSequence gradInput err {i}")
+
+
+def test_SeqBLSTMTest():
+    """test.lua lines 3079-3099. ``nn.SeqReverseSequence(1)`` reverses dimension 0 (0-based dimensions)."""
+    brnn = nn.SeqBLSTM(5, 5)
+
+    input = lg.rand(5, 1, 5)
+    output = brnn.forward(input).clone()
+    fwd = brnn.getForward()
+    bwd = brnn.getBackward()
+    fwd.clearState()
+    bwd.clearState()
+
+    fwdOutput = fwd.forward(input)
+
+    reverseSequence = nn.SeqReverseSequence(0)
+
+    reversedInput = reverseSequence.forward(input)
+    bwdOutput = bwd.forward(reversedInput)
+    bwdOutput = reverseSequence.forward(bwdOutput)
+
+    expectedOutput = lg.add(fwdOutput, bwdOutput)
+    mytester.assertTensorEq(expectedOutput, output, 0)

@@ -321,6 +321,8 @@ MODULES = {
     'LookupRNN': (lambda: nn.LookupRNN(5, 2), lambda: longs(0, 4)),
     'VariableLength': (lambda: nn.VariableLength(nn.SeqLSTM(3, 2)), lambda: [r(2, 3), r(4, 3), r(1, 3)]),
     'ReverseUnreverse': (lambda: nn.ReverseUnreverse(nn.SeqGRU(3, 2)), lambda: r(4, 2, 3)),
+    'SeqBLSTM': (lambda: nn.SeqBLSTM(3, 2), lambda: r(4, 2, 3)),
+    'SeqBGRU': (lambda: nn.SeqBGRU(3, 2), lambda: r(4, 2, 3)),
 }
 
 # name -> (constructor, input, target)
