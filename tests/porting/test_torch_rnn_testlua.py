@@ -1,5 +1,7 @@
-"""torch/rnn's test/test.lua (the package's 2017 home, which took over Element-Research/rnn), the cases of the
-classes it added: StepLSTM, RecLSTM, StepGRU, RecGRU, LinearRNN, LookupRNN, VariableLength. Ported literally: one
+"""torch/rnn's test/test.lua (the package's 2017 home, which took over Element-Research/rnn): the cases of the
+classes it added (StepLSTM, RecLSTM, StepGRU, RecGRU, LinearRNN, LookupRNN, VariableLength, ReverseSequence,
+ReverseUnreverse, SeqBLSTM), of its zero masking (``maskZero()``/``setZeroMask``), and those that run RecLSTM in
+the classes it shares with Element-Research's rnn (Recursor, Recurrence, BiSequencer). Ported literally: one
 test per ``rnntest.X``, each naming its lines. The edits are docs/porting.md's: ``torch.`` is ``lg.``, ``:`` is
 ``.``, indices, dimensions and time steps are 0-based (``modules[1]`` is ``modules[0]``, ``zeroMask[{2,1}]`` is
 ``zeroMask[1, 0]``), ``mytester:assertlt(a, b)`` is ``assert a < b``; the other ``mytester`` calls stay Tester
@@ -20,6 +22,8 @@ import pytest
 import legonn as lg
 from legonn import nn
 from tests.porting.rnn_testlua import checkgrad, mytester, precision
+# test.lua lines 1844-1866's helpers are Element-Research's test.lua's, ported there
+from tests.porting.test_rnn_testlua_sequencers import firstElement, lstmModule, recurrentModule
 
 pytestmark = pytest.mark.usefixtures('double_default', 'lua_math_random')   # Torch7's default type, as rnn.test() runs
 
@@ -464,36 +468,6 @@ def test_BiSequencer_maskZero():
     gradInput = lg.stack(brnn.backward([input[t] for t in range(seqlen)], [gradOutput[t] for t in range(seqlen)]))
     zeroMask3 = nn.utils.getZeroMaskSequence(gradInput)
     mytester.assertTensorEq(zeroMask, zeroMask3, 0.000001)
-
-
-def recurrentModule():
-    """test.lua lines 1844-1852."""
-    recurrent = nn.Sequential()
-    parallel = nn.ParallelTable()
-    parallel.add(nn.Sigmoid())
-    parallel.add(nn.Identity())
-    recurrent = nn.Sequential()
-    recurrent.add(parallel)
-    recurrent.add(nn.SelectTable(0))
-    return recurrent
-
-
-def lstmModule():
-    """test.lua lines 1854-1862."""
-    recurrent = nn.Sequential()
-    parallel = nn.ParallelTable()
-    parallel.add(nn.Sigmoid())
-    parallel.add(nn.Identity())
-    parallel.add(nn.Identity())
-    recurrent = nn.Sequential()
-    recurrent.add(parallel)
-    recurrent.add(nn.NarrowTable(0, 2))
-    return recurrent
-
-
-def firstElement(a):
-    """test.lua lines 1864-1866."""
-    return a[0] if isinstance(a, list) else a
 
 
 def test_MaskZero_main():
