@@ -112,6 +112,19 @@ class AbstractRecurrent(Container):
         self.recycle()
         return self.getStepModule(self.step)
 
+    def _masked_step_module(self):
+        """``_step_module()`` shown its step's row of the zero mask that ``setZeroMask`` gave (torch/rnn's
+        AbstractRecurrent.updateOutput), when one was given."""
+        module = self._step_module()
+        mask = self.__dict__.get('zeroMask')
+        if mask is not None and mask is not False:
+            if self.zeroMaskStep >= mask.size(0):
+                raise input_error(self, f"at most {mask.size(0)} forwards (the zeroMask's steps) after setZeroMask",
+                                  f"forward {self.zeroMaskStep + 1}")
+            module.setZeroMask(mask[self.zeroMaskStep])
+            self.zeroMaskStep += 1
+        return module
+
     def _record_step(self, output):
         """Keep ``output`` as the output of the step just run and move on to the next step (no backward of the new
         sequence of steps has begun)."""
@@ -165,6 +178,10 @@ class AbstractRecurrent(Container):
     def updateGradInput(self, input, gradOutput):
         """The gradient of the input of the latest step not yet back-propagated (the last forward's first,
         then the one before, ...)."""
+        mask = self.__dict__.get('zeroMask')
+        if mask is not None and mask is not False and mask.size(0) != self.zeroMaskStep:
+            raise input_error(self, f"{mask.size(0)} forwards (the zeroMask's steps) before a backward",
+                              f"{self.zeroMaskStep}")
         if self.updateGradInputStep is None:
             self.updateGradInputStep = self.step
         elif self.updateGradInputStep == 0 and self.step > 0:
@@ -236,13 +253,56 @@ class AbstractRecurrent(Container):
         self.modules[0] = self.recurrentModule
         return self
 
-    def maskZero(self, nInputDim):
+    def maskZero(self, nInputDim=None):
         """Decorate ``recurrentModule`` (the step module) with ``MaskZero(recurrentModule, nInputDim)``: a sample
         whose input row is all zeros gets a zero output at that step, so the hidden state it hands the next
         step is reset, and no gradient flows through it; sequences of several lengths padded with zero rows
         share a batch. ``nInputDim``: the non-batch dimensions of the first tensor of a step's input. Step clones
-        made before are dropped (call it before the first forward). Returns this module."""
-        return self._decorateStep(MaskZero, nInputDim)
+        made before are dropped (call it before the first forward). Returns this module.
+
+        Without ``nInputDim`` (torch/rnn's ``maskZero()``, for the modules that hand ``setZeroMask``'s rows to
+        their steps, ``zero_mask_steps``): ``MaskZero(recurrentModule)``, which masks the rows of the mask."""
+        if nInputDim is not None and not isinstance(nInputDim, bool):
+            return self._decorateStep(MaskZero, nInputDim)
+        if not self.zero_mask_steps:
+            raise TypeError(f"{self.shortName()}: maskZero() without nInputDim is torch/rnn's (with setZeroMask); "
+                            "this Element-Research module masks zero input rows with maskZero(nInputDim)")
+        if nInputDim:
+            raise ValueError(f"{self.shortName()}: maskZero(true) (torch/rnn's v1, the mask from the input's zero "
+                             "rows) is maskZero(nInputDim) here")
+        if not isinstance(self.recurrentModule, MaskZero):
+            self._decorateStep(MaskZero, None)
+        return self
+
+    # torch/rnn's zero masking: a subclass whose steps take setZeroMask's rows (its updateOutput runs
+    # _masked_step_module) sets it
+    zero_mask_steps = False
+
+    def setZeroMask(self, zeroMask):
+        """torch/rnn's mask for the next sequence: a ByteTensor ``(seqlen, batch)``, 1 where a step's row is
+        padding, whose row t goes to step t's module (which zeroes those rows' outputs and gradients, so the
+        state restarts from zeros); or False, no mask. For the modules whose steps take it (``zero_mask_steps``:
+        RecLSTM, RecGRU, Recurrence, Recursor, ...); Element-Research's cells (LSTM, GRU, ...) mask with
+        ``maskZero(nInputDim)``."""
+        if not self.zero_mask_steps:
+            raise TypeError(f"{self.shortName()}: setZeroMask is torch/rnn's (RecLSTM, RecGRU, Recurrence, "
+                            "Recursor); this Element-Research module masks zero input rows with maskZero(nInputDim)")
+        if zeroMask is False:
+            self.zeroMask = False
+            for module in list(self.sharedClones.values()) + [self.recurrentModule]:
+                module.setZeroMask(False)
+            return self
+        if isinstance(self.recurrentModule, AbstractRecurrent):
+            # it steps itself: the whole mask is its
+            self.recurrentModule.setZeroMask(zeroMask)
+            return self
+        if getattr(zeroMask, 'dim', None) is None or zeroMask.dim() < 2:
+            raise input_error(self, "a zeroMask of 2 or more dimensions (seqlen x batchsize) or false",
+                              f"{zeroMask.dim()}-D" if hasattr(zeroMask, 'dim') else type(zeroMask).__name__,
+                              TypeError if not hasattr(zeroMask, 'dim') else ValueError)
+        self.zeroMask = zeroMask
+        self.zeroMaskStep = 0
+        return self
 
     def trimZero(self, nInputDim):
         """As ``maskZero`` with ``TrimZero``: the step module runs on the rows that are not padding only. A
@@ -320,6 +380,7 @@ class AbstractRecurrent(Container):
         for clone in self.sharedClones.values():
             clone.clearState()
         self.recurrentModule.clearState()
+        self.__dict__.pop('zeroMask', None)
         return super().clearState('_input', '_gradOutput', 'gradPrevOutput', 'cell', *names)
 
     def __repr__(self):

@@ -6,6 +6,7 @@ from ..modules.base.nn_utils import utils
 from ..modules.table_structure import JoinTable, ReverseTable, ZipTable
 from .abstract_recurrent import AbstractRecurrent
 from .decorators import Decorator
+from .reverse_unreverse import reversed_steps
 from .sequencer import AbstractSequencer, Sequencer
 from .sequential import Sequential
 from .tables import ConcatTable
@@ -73,6 +74,15 @@ class BiSequencer(Decorator, AbstractSequencer):
     def updateOutput(self, input):
         _check_sequence(self, input, 1)
         return super().updateOutput(input)
+
+    def setZeroMask(self, zeroMask):
+        """torch/rnn's zero mask ``(seqlen, batch)`` (or False) for the next sequence: the forward rnn gets it,
+        the backward rnn, which reads the steps from the last, gets it with its steps reversed
+        (ReverseUnreverse.lua's setZeroMask)."""
+        self.fwdSeq.setZeroMask(zeroMask)
+        self.bwdSeq.setZeroMask(reversed_steps(zeroMask))
+        self.mergeSeq.setZeroMask(zeroMask)
+        return self
 
 
 class BiSequencerLM(AbstractSequencer):

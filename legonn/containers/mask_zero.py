@@ -7,7 +7,8 @@ import warnings
 
 from ..modules.base.errors import input_error
 from ..modules.base.module import Module
-from ..modules.base.table_buffers import map_tree
+from ..modules.base.recurrent_step import check_zero_mask, keep_array
+from ..modules.base.table_buffers import describe, map_tree
 from ..modules.base.zero_rows import first_tensor, zero_rows
 from .decorators import Decorator
 
@@ -22,6 +23,9 @@ class MaskZero(Decorator):
     dimension. Backward zeroes the same rows of gradOutput before passing it to the module, in
     ``updateGradInput`` and ``accGradParameters`` alike.
 
+    ``MaskZero(module)`` without nInputDim is torch/rnn's: it masks the rows that ``setZeroMask`` marks (a
+    ByteTensor of the batch size), which must come before each forward.
+
     For a recurrent module, mask its step module with ``AbstractRecurrent.maskZero(nInputDim)`` rather than
     decorating the recurrent module itself: a masked step then also resets the hidden state it hands on.
     ``MaskZero(rnn, n)`` of a recurrent module warns of it, unless the third argument ``silent`` is true.
@@ -29,9 +33,10 @@ class MaskZero(Decorator):
     nonnegative_ints = ('nInputDim',)   # 0: each sample a number (rnn's NCE examples mask NCEModule so)
     empty_inputs = False   # the masks are computed on the input's rows, unlike the containers that hand it on
 
-    def __init__(self, module, nInputDim, silent=False):
+    def __init__(self, module, nInputDim=None, silent=False):
         super().__init__(module)
-        self.checkHyper(nInputDim=nInputDim)
+        if nInputDim is not None:
+            self.checkHyper(nInputDim=nInputDim)
         self.nInputDim = nInputDim
         if module.dpnn_stepclone and not silent:
             warnings.warn(f"{type(self).__name__} decorates the recurrent module {module.shortName()} itself: use its "
@@ -44,13 +49,35 @@ class MaskZero(Decorator):
         return self.modules[0]
 
     def validateState(self):
-        Module.validateState(self)   # nInputDim, as the constructor checks it
+        if self.__dict__.get('nInputDim', 0) is not None:   # None: torch/rnn's MaskZero(module)
+            Module.validateState(self)   # nInputDim, as the constructor checks it
         return super().validateState()
+
+    givenZeroMask = None
+
+    def setZeroMask(self, zeroMask):
+        """torch/rnn's MaskZero.lua: mask the rows that ``zeroMask`` (a contiguous ByteTensor of the batch size)
+        marks with 1 rather than the input's all-zero rows; False masks nothing; None goes back to the rows."""
+        self.givenZeroMask = None if zeroMask is None else check_zero_mask(self, zeroMask)
 
     def _zero_rows(self, input):
         """Record in ``self.zeroMask`` (a ByteTensor of the batch size, or of one element for a single sample)
-        which rows of the input's first tensor are all zeros, and in ``self.batchmode`` whether it is a batch."""
-        self.batchmode, zero = zero_rows(self, input, self.nInputDim)
+        which rows of the input's first tensor are all zeros (or which ``setZeroMask`` marks), and in
+        ``self.batchmode`` whether it is a batch."""
+        given = self.givenZeroMask
+        if given is None:
+            if self.nInputDim is None:
+                raise input_error(self, "a zeroMask (setZeroMask) before forward, as MaskZero(module) without "
+                                  "nInputDim is torch/rnn's", "none")
+            self.batchmode, zero = zero_rows(self, input, self.nInputDim)
+        else:
+            # torch/rnn's mask is over the batch rows, dimension 0 of the input's first tensor
+            x = first_tensor(input)
+            if x is None or x.dim() == 0:
+                raise input_error(self, "a batch input (its first tensor's dimension 0)", describe(input))
+            self.batchmode = True
+            zero = x.xp.zeros(x.size(0), dtype=bool) if given is False else \
+                keep_array(self, given, x, (x.size(0),)) == 0
         self.bufferLike('zeroMask', first_tensor(input), zero.shape, kind='Byte')[...] = zero
         return self.zeroMask
 

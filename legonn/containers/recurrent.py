@@ -153,6 +153,8 @@ class Recurrence(AbstractRecurrent):
     ``userPrevOutput`` when set. ``userNextGradOutput`` is the gradient of the last step's output from after
     the sequence (zeros by default). ``rho`` defaults to 9999."""
 
+    zero_mask_steps = True   # torch/rnn's maskZero() and setZeroMask
+
     def __init__(self, module, outputSize, nInputDim, rho=None):
         super().__init__(9999 if rho is None else rho)
         if isinstance(outputSize, numbers.Integral):
@@ -247,8 +249,8 @@ class Recurrence(AbstractRecurrent):
 
     def updateOutput(self, input):
         prev = self.getHiddenState(self.step - 1, input)[0]
-        return self._record_step(self.run_module(self._step_module(), f"Recurrence[step {self.step}]", 'updateOutput',
-                                                 [input, prev]))
+        return self._record_step(self.run_module(self._masked_step_module(), f"Recurrence[step {self.step}]",
+                                                 'updateOutput', [input, prev]))
 
     def _updateGradInput(self, input, gradOutput):
         step = self.updateGradInputStep - 1

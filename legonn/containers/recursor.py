@@ -15,6 +15,8 @@ class Recursor(AbstractRecurrent):
     the clones and keep their own steps. ``backward`` goes back through the steps in reverse order, one per call.
     Input and output are the module's; ``rho`` (default 9999999) bounds the steps kept."""
 
+    zero_mask_steps = True   # torch/rnn's maskZero() and setZeroMask
+
     def __init__(self, module, rho=None):
         super().__init__(9999999 if rho is None else rho)
         self.recurrentModule = module
@@ -23,8 +25,8 @@ class Recursor(AbstractRecurrent):
         self.sharedClones[0] = module
 
     def updateOutput(self, input):
-        return self._record_step(self.run_module(self._step_module(), f"Recursor[step {self.step}]", 'updateOutput',
-                                                 input))
+        return self._record_step(self.run_module(self._masked_step_module(), f"Recursor[step {self.step}]",
+                                                 'updateOutput', input))
 
     def _updateGradInput(self, input, gradOutput):
         step = self.updateGradInputStep - 1

@@ -1,4 +1,5 @@
-"""The rnn package's fused sequence modules: SeqLSTM, SeqGRU, SeqBRNN, Sequencer, SeqReverseSequence,
+"""The rnn package's fused sequence modules: SeqLSTM, SeqGRU, SeqBRNN, Sequencer, SeqReverseSequence (and torch/rnn's
+ReverseSequence),
 SequencerCriterion. Gradients by finite differences (maskzero and remember() included), results against
 a step-by-step gModule cell built from legonn's own modules with the same weights."""
 import numpy as np
@@ -36,6 +37,8 @@ CASES = {
     'brnn-batchfirst-join': lambda: (nn.SeqBRNN(D, H, True, nn.JoinTable(2)), seq(N, T, D)),
     'reverse': lambda: (nn.SeqReverseSequence(), seq(T, N, D)),
     'reverse-dim1': lambda: (nn.SeqReverseSequence(1), seq(T, N, D)),
+    'torch-rnn-reverse': lambda: (nn.ReverseSequence(), seq(T, N, D)),
+    'torch-rnn-reverse-table': lambda: (nn.ReverseSequence(), [seq(N, D), seq(N, D), seq(N, D)]),
     'sequencer': lambda: (nn.Sequencer(nn.Sequential().add(nn.Linear(D, 2)).add(nn.Tanh())), seq(T, N, D)),
     'sequencer-table': lambda: (nn.Sequencer(nn.Linear(D, 2)), [seq(N, D), seq(N, D)]),
 }
@@ -554,3 +557,15 @@ def test_sequencer_criterion_step_criteria():
     assert sorted(crit.clones) == [0, 1] and type(first) is nn.MSECriterion
     x, y = seq(3, 2), seq(3, 2)
     assert first.forward(x, y) == pytest.approx(crit.criterion.forward(x, y), rel=1e-15)
+
+
+def test_reverse_sequence_is_refused_bad_input():
+    """torch/rnn's ReverseSequence: a 0-D input, or a gradOutput of another form or length, named."""
+    r = nn.ReverseSequence()
+    with pytest.raises(ValueError, match='ReverseSequence: expected a seqlen x ... input'):
+        r.forward(lg.from_numpy(np.array(3.0)))
+    r.forward([seq(N, D), seq(N, D)])
+    with pytest.raises(TypeError, match=r"ReverseSequence.*gradOutput of the input's form \(a table\)"):
+        r.backward([seq(N, D), seq(N, D)], seq(2, N, D))
+    with pytest.raises(ValueError, match='ReverseSequence.*gradOutput of 2 steps'):
+        r.backward([seq(N, D), seq(N, D)], [seq(N, D)])

@@ -275,6 +275,7 @@ MODULES = {
     'SeqGRU': (lambda: nn.SeqGRU(3, 2), lambda: r(4, 2, 3)),
     'SeqBRNN': (lambda: nn.SeqBRNN(3, 2), lambda: r(4, 2, 3)),
     'SeqReverseSequence': (nn.SeqReverseSequence, lambda: r(4, 2, 3)),
+    'ReverseSequence': (nn.ReverseSequence, lambda: r(4, 2, 3)),
     'Sequencer': (lambda: nn.Sequencer(nn.Linear(3, 2)), lambda: r(4, 2, 3)),
     'BiSequencer': (lambda: nn.BiSequencer(nn.LSTM(3, 2)), lambda: [r(2, 3), r(2, 3), r(2, 3)]),
     'BiSequencerLM': (lambda: nn.BiSequencerLM(nn.LSTM(3, 2)), lambda: [r(2, 3), r(2, 3), r(2, 3)]),
@@ -311,6 +312,17 @@ MODULES = {
     'GRU': (lambda: nn.GRU(3, 2), lambda: r(2, 3)),
     'MuFuRu': (lambda: nn.MuFuRu(3, 2), lambda: r(2, 3)),
     'NormStabilizer': (lambda: nn.NormStabilizer(2), lambda: r(2, 3)),
+    # torch/rnn's: one-step modules taking {x, state...}, their step-by-step containers, VariableLength
+    'StepLSTM': (lambda: nn.StepLSTM(3, 2), lambda: [r(2, 3), r(2, 2), r(2, 2)]),
+    'StepGRU': (lambda: nn.StepGRU(3, 2), lambda: [r(2, 3), r(2, 2)]),
+    'RecLSTM': (lambda: nn.RecLSTM(3, 4, 2), lambda: r(2, 3)),
+    'RecGRU': (lambda: nn.RecGRU(3, 2), lambda: r(2, 3)),
+    'LinearRNN': (lambda: nn.LinearRNN(3, 2), lambda: r(2, 3)),
+    'LookupRNN': (lambda: nn.LookupRNN(5, 2), lambda: longs(0, 4)),
+    'VariableLength': (lambda: nn.VariableLength(nn.SeqLSTM(3, 2)), lambda: [r(2, 3), r(4, 3), r(1, 3)]),
+    'ReverseUnreverse': (lambda: nn.ReverseUnreverse(nn.SeqGRU(3, 2)), lambda: r(4, 2, 3)),
+    'SeqBLSTM': (lambda: nn.SeqBLSTM(3, 2), lambda: r(4, 2, 3)),
+    'SeqBGRU': (lambda: nn.SeqBGRU(3, 2), lambda: r(4, 2, 3)),
 }
 
 # name -> (constructor, input, target)

@@ -129,8 +129,9 @@ def _applies(kind, obj, x, target):
         if getattr(obj, 'castin', False):
             return False
         # LookupTable copies indices to its weight's device (LookupTable.lua's makeInputContiguous); a
-        # simulated CUDA tensor over host memory cannot be copied, a real one is (the GPU sweep runs it)
-        if isinstance(obj, nn.LookupTable) and not ON_GPU:
+        # simulated CUDA tensor over host memory cannot be copied, a real one is (the GPU sweep runs it).
+        # LookupRNN's step starts with one
+        if isinstance(obj, (nn.LookupTable, nn.LookupRNN)) and not ON_GPU:
             return False
         return bool(params(obj)) or isinstance(x, list) or isinstance(target, Tensor)
     return True

@@ -488,6 +488,24 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
             child.forget()
         return self
 
+    def maskZero(self, v1=False):
+        """torch/rnn's Module.lua: ``maskZero(v1)`` on every module of this tree (the recurrent ones mask); a
+        no-op elsewhere. Returns this module."""
+        for child in self.children():
+            # v1 is passed only when set, so a module whose maskZero takes no argument is reached too
+            if v1:
+                child.maskZero(v1)
+            else:
+                child.maskZero()
+        return self
+
+    def setZeroMask(self, zeroMask):
+        """Hand torch/rnn's zero mask (a ByteTensor, 1 where a row is padding, or False) to every module of this
+        tree that uses one (torch/rnn's Module.lua); a no-op elsewhere."""
+        for child in self.children():
+            child.setZeroMask(zeroMask)
+        return self
+
     def remember(self, mode='both'):
         """Set ``remember(mode)`` ('both', 'train', 'eval', 'neither') on every recurrent module in this tree;
         a no-op elsewhere (the rnn package's Module.lua: ``lm:remember('both')`` on a Sequential)."""

@@ -3,8 +3,12 @@
 Tables are Python lists (or dicts): the recursive helpers walk them and, as the Lua ones, write their results
 into the first table in place (a list too short grows, keys absent from the second table go).
 """
+import numpy as np
+
 from ...tensor import Tensor
 from ...tensor.conversion import convert_tree
+from .typed import kind_class
+from .zero_rows import first_tensor, zero_norm
 
 
 def _not_nested(name, *values):
@@ -33,6 +37,19 @@ def _pairwise(t1, t2, each):
         for key in range(len(t2)):
             t1[key] = each(t1[key], t2[key])
     return t1
+
+
+def _zero_mask(name, x, leading, zeroMask):
+    """``utils.getZeroMask*``'s work: the mask over the first ``leading`` dimensions of ``x``."""
+    if not isinstance(x, Tensor) or x.dim() < leading:
+        got = f"{x.dim()}-D" if isinstance(x, Tensor) else type(x).__name__
+        raise ValueError(f"nn.utils.{name}: expected a tensor of {leading} or more dimensions, got {got}")
+    sizes = tuple(x.size())[:leading]
+    rows = x.xp.ascontiguousarray(x.array).reshape(int(np.prod(sizes)), -1)
+    mask = kind_class(x, 'Byte')() if zeroMask is None else zeroMask
+    mask.resize(sizes)
+    mask.array[...] = zero_norm(rows).reshape(sizes)
+    return mask
 
 
 class utils:
@@ -117,6 +134,18 @@ class utils:
         strides.insert(dim, 1)
         view = t.new() if view is None else view
         return view.set(t.storage(), t.storageOffset(), tuple(sizes), tuple(strides))
+
+    @staticmethod
+    def getZeroMaskSequence(sequence, zeroMask=None):
+        """torch/rnn's utils.lua: a ByteTensor ``(seqlen, batch)`` (``zeroMask`` when given, resized), on the
+        sequence's device, 1 where the step's row of ``sequence`` ``(seqlen, batch, ...)`` has L2 norm 0."""
+        return _zero_mask('getZeroMaskSequence', sequence, 2, zeroMask)
+
+    @staticmethod
+    def getZeroMaskBatch(batch, zeroMask=None):
+        """torch/rnn's utils.lua: a ByteTensor ``(batch,)``, 1 where the row of ``batch`` (its first tensor,
+        depth first) has L2 norm 0."""
+        return _zero_mask('getZeroMaskBatch', first_tensor(batch), 1, zeroMask)
 
     @staticmethod
     def contiguousView(output, input, *sizes):

@@ -14,6 +14,7 @@ from ...tensor.blas_kernels import addmm_into, transpose_into
 from ...tensor.introspection import typename as lua_typename
 from .errors import input_error
 from .module import Module
+from .recurrent_step import check_zero_mask, keep_array
 from .typed import registry
 from .zero_rows import zero_norm
 
@@ -126,10 +127,20 @@ class SeqRecurrent(Module, abstract=True):
             self.forget()
         return super().evaluate()
 
-    def maskZero(self):
-        """Steps whose input row is all zeros output zeros and restart the state from zeros."""
+    def maskZero(self, v1=False):
+        """Steps whose input row is all zeros output zeros and restart the state from zeros; after
+        ``setZeroMask(mask)`` the rows that mask marks instead. ``v1`` (torch/rnn's flag for the former) changes
+        nothing: the mask is used when set."""
         self.maskzero = True
         return self
+
+    zeroMask = None
+
+    def setZeroMask(self, zeroMask):
+        """torch/rnn's mask (SeqLSTM.lua's setZeroMask): a contiguous ByteTensor ``(seqlen, batch)``, 1 where a
+        step's row is padding, used by the next forwards with ``maskzero`` in place of the input's all-zero
+        rows; False masks nothing (as in torch/rnn), None goes back to the input's all-zero rows."""
+        self.zeroMask = None if zeroMask is None else check_zero_mask(self, zeroMask)
 
     def _remembering(self):
         return self._remember in ('both', 'train' if self.train else 'eval')
@@ -255,6 +266,10 @@ class SeqRecurrent(Module, abstract=True):
             return None
         xa = x.array
         T, N, D = xa.shape
+        if self.zeroMask is False:
+            return None
+        if self.zeroMask is not None:
+            return keep_array(self, self.zeroMask, x, (T, N, 1))
         # a padding row is one of L2 norm 0, as SeqLSTM.lua's norm finds it
         return (~zero_norm(xa.reshape(T * N, D))).reshape(T, N, 1).astype(xa.dtype)
 
