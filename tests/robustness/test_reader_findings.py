@@ -5,7 +5,6 @@ import gzip
 import io
 import struct
 import time
-import tracemalloc
 import zlib
 
 import numpy as np
@@ -14,19 +13,8 @@ import pytest
 import legonn as lg
 from legonn import cjson, csvigo, image, loadcaffe, mnist
 from tests.image.png_files import png_chunk
+from tests.serialization.test_archive_bounds import peak_bytes
 from tests.test_loadcaffe import pool_param, v2_layer, write
-
-
-def peak_bytes(fn, *args):
-    """(the peak bytes Python allocated while ``fn(*args)`` ran, its result or the exception raised)."""
-    tracemalloc.start()
-    try:
-        result = fn(*args)
-    except Exception as err:  # noqa: BLE001  (the caller asserts on it)
-        result = err
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak, result
 
 
 def zeros_deflated(n):

@@ -36,17 +36,22 @@ def ndarrays_manifest(lengths):
     return manifest_bytes(objects)
 
 
-def peak_of_load(path):
-    """(peak bytes allocated while loading ``path``, the result or the exception raised)."""
-    lg.deserialize(lg.serialize(None))   # the first load imports the class registry: not measured
+def peak_bytes(fn, *args):
+    """(the peak bytes Python allocated while ``fn(*args)`` ran, its result or the exception raised)."""
     tracemalloc.start()
     try:
-        result = lg.load(path)
+        result = fn(*args)
     except Exception as err:  # noqa: BLE001  (the caller asserts on it)
         result = err
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return peak, result
+
+
+def peak_of_load(path):
+    """(peak bytes allocated while loading ``path``, the result or the exception raised)."""
+    lg.deserialize(lg.serialize(None))   # the first load imports the class registry: not measured
+    return peak_bytes(lg.load, path)
 
 
 def test_overlapping_members_are_refused_before_anything_is_read(tmp_path):
