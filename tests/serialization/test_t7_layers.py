@@ -413,3 +413,15 @@ def test_fixed_fractional_pooling_regions_come_back(make, x):
     assert back.newRandomPool is True
     np.testing.assert_array_equal(back.randomSamples.numpy(), module.randomSamples.numpy())
     np.testing.assert_array_equal(back.forward(x).numpy(), module.forward(x).numpy())
+
+
+def test_fields_set_after_construction_survive_a_file():
+    """Mean.lua's and SoftPlus.lua's constructors take no squeeze or threshold; a program may still set them,
+    and a file keeps them: the loaded modules compute with the saved values."""
+    mean, softplus = nn.Mean(0), nn.SoftPlus(1)
+    mean.squeeze, softplus.threshold = False, 0.5
+    loaded_mean, loaded_softplus = round_trip([mean, softplus])
+    assert loaded_mean.squeeze is False and loaded_softplus.threshold == 0.5
+    x = lg.DoubleTensor([[1.0, 2.0], [3.0, 4.0]])
+    assert tuple(loaded_mean.double().forward(x).size()) == (1, 2)
+    assert loaded_softplus.double().forward(x).equal(x)   # beta x above the threshold everywhere: x itself
