@@ -190,6 +190,14 @@ def assert_rejected(module, error, match, method, *args):
         np.testing.assert_array_equal(_host(t), b)
 
 
+def with_fields(module, **fields):
+    """``module`` with ``fields`` set on it, as a Lua program sets a field after construction
+    (``m.threshold = 5``)."""
+    for k, v in fields.items():
+        setattr(module, k, v)
+    return module
+
+
 def sized_build(cases, input):
     """The build function of standard_tests/reference_test for a table {name: (module factory, input
     size, ...)}: a fresh module and ``input(size)``."""

@@ -26,4 +26,8 @@ class VolumetricMaxPooling(CudnnClass, nn.VolumetricMaxPooling):
 
 class VolumetricAveragePooling(CudnnClass, nn.VolumetricAveragePooling):
     """``VolumetricAveragePooling(kT, kW, kH, dT=kT, dW=kW, dH=kH, padT=0, padW=0, padH=0)``, counting the
-    padding; input ``(C, T, H, W)`` or ``(N, C, T, H, W)``."""
+    padding; input ``(C, T, H, W)`` or ``(N, C, T, H, W)``. cudnn's constructor reads the padding, which
+    nn's does not."""
+
+    def __init__(self, kT, kW, kH, dT=None, dW=None, dH=None, padT=0, padW=0, padH=0):
+        super(nn.VolumetricAveragePooling, self).__init__(kT, kW, kH, dT, dW, dH, padT, padW, padH)

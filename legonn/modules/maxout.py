@@ -16,6 +16,11 @@ class Maxout(Module):
     """
 
     input_ranks = (1, 2)
+    # Maxout.lua reads a fourth argument, a module run on the (maxoutNumber, outputSize) pieces before the max
+    unread_arguments_note = ("Torch7's Maxout takes a fourth argument, preprocess, which legonn's fused Maxout "
+                             "lacks: build nn.Sequential():add(nn.Linear(inputSize, outputSize * maxoutNumber))"
+                             ":add(nn.View(maxoutNumber, outputSize):setNumInputDims(1)):add(preprocess)"
+                             ":add(nn.Max(0, 2)), Maxout.lua's own modules")
 
     def __init__(self, inputSize, outputSize, maxoutNumber):
         super().__init__()

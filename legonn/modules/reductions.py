@@ -70,10 +70,16 @@ class Sum(_AlongDimension):
 
 
 class Mean(Sum):
-    """Mean over ``dimension``: ``Sum(dimension, nInputDims, sizeAverage=True)``."""
+    """Mean over ``dimension``: ``Sum(dimension, nInputDims, sizeAverage=True)``.
 
-    def __init__(self, dimension=0, nInputDims=None, squeeze=True):
-        super().__init__(dimension, nInputDims, True, squeeze)
+    As Mean.lua's ``__init(dimension, nInputDims)``, the constructor takes no ``squeeze`` (Lua drops one passed
+    there and squeezes): to keep the dimension, use ``Sum(dimension, nInputDims, True, False)``.
+    """
+    unread_arguments_note = ("Torch7's Mean reads no squeeze and always squeezes (a Lua false there is "
+                             "dropped): to keep the dimension use nn.Sum(dimension, nInputDims, true, false)")
+
+    def __init__(self, dimension=0, nInputDims=None):
+        super().__init__(dimension, nInputDims, True)
 
 
 class _Extremum(_AlongDimension):

@@ -39,14 +39,17 @@ class Sigmoid(Elementwise):
 class SoftPlus(Elementwise):
     """y = log(1 + exp(beta * x)) / beta, and y = x where beta * x > threshold (for stability).
 
-    Any shape. ``SoftPlus(beta=1, threshold=20)``.
+    Any shape. ``SoftPlus(beta=1)``; ``threshold`` is 20, as SoftPlus.lua sets it whatever is passed
+    (its constructor reads only beta); it stays a field a user may change after construction.
     """
+    unread_arguments_note = ("Torch7's SoftPlus reads only beta and fixes threshold at 20 (a second argument "
+                             "is dropped): leave it out, and to change it set m.threshold")
 
-    def __init__(self, beta=1, threshold=20):
+    def __init__(self, beta=1):
         super().__init__()
         if beta <= 0:
             raise ValueError(f"SoftPlus: beta must be positive, got {beta}")
-        self.beta, self.threshold = float(beta), float(threshold)
+        self.beta, self.threshold = float(beta), 20.0
 
     def _forward(self, x, out, xp):
         bx = self.beta * x

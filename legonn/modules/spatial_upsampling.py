@@ -43,22 +43,24 @@ class SpatialUpSamplingBilinear(Module):
     """Bilinear up-sampling with aligned corners, as Torch7.
 
     ``SpatialUpSamplingBilinear(scale)`` gives ``(H * scale, W * scale)``;
-    ``SpatialUpSamplingBilinear({'oheight': oh, 'owidth': ow})`` (or ``oheight=, owidth=``) a fixed size.
+    ``SpatialUpSamplingBilinear({'oheight': oh, 'owidth': ow})`` a fixed size: the constructor takes the one
+    argument SpatialUpSamplingBilinear.lua's reads, a number or that table.
     Each axis is one small interpolation-matrix product, forwards and backwards.
     """
 
     input_ranks = (3, 4)
+    unread_arguments_note = ("Torch7's constructor reads one argument, the scale or a table {oheight=, owidth=} "
+                             "(a size passed after a scale is dropped): pass {'oheight': oh, 'owidth': ow}")
 
-    def __init__(self, params=None, oheight=None, owidth=None):
+    def __init__(self, params):
         super().__init__()
+        self.scale_factor, self.oheight, self.owidth = None, None, None
         if isinstance(params, dict):
-            oheight, owidth = params.get('oheight'), params.get('owidth')
-            params = None
-        self.scale_factor, self.oheight, self.owidth = params, oheight, owidth
-        if params is not None:
-            check_hyper('SpatialUpSamplingBilinear', positive=dict(scale=params))
+            self.oheight, self.owidth = params.get('oheight'), params.get('owidth')
+            check_hyper('SpatialUpSamplingBilinear', positive=dict(oheight=self.oheight, owidth=self.owidth))
         else:
-            check_hyper('SpatialUpSamplingBilinear', positive=dict(oheight=oheight, owidth=owidth))
+            self.scale_factor = params
+            check_hyper('SpatialUpSamplingBilinear', positive=dict(scale=params))
 
     def _matrices(self, input):
         self.checkInput(input)

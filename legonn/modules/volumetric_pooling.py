@@ -127,14 +127,19 @@ class VolumetricDilatedMaxPooling(VolumetricMaxPooling):
 class VolumetricAveragePooling(_VolumetricPoolingBase):
     """Mean over ``kT x kH x kW`` windows moved by ``(dT, dH, dW)``.
 
-    ``VolumetricAveragePooling(kT, kW, kH, dT=kT, dW=kW, dH=kH, padT=0, padW=0, padH=0)``; zero padding
-    counts in the mean (Torch7's count_include_pad): each window divides by its size clipped to the padded
-    input, kT*kH*kW except where a ceil-mode window overhangs it (THNN's VolumetricAveragePooling.c). Output
-    ``(nPlanes, oT, oH, oW)``, ``oT = (T + 2 padT - kT) // dT + 1``.
+    ``VolumetricAveragePooling(kT, kW, kH, dT=kT, dW=kW, dH=kH)``: VolumetricAveragePooling.lua's constructor
+    reads no padding (its updateOutput hands THNN pads of 0), so none is taken; cudnn's takes
+    ``padT, padW, padH`` after them, and zero padding counts in the mean (Torch7's count_include_pad): each
+    window divides by its size clipped to the padded input, kT*kH*kW except where a ceil-mode window
+    overhangs it (THNN's VolumetricAveragePooling.c). Output ``(nPlanes, oT, oH, oW)``,
+    ``oT = (T + 2 padT - kT) // dT + 1``.
     """
+    unread_arguments_note = ("Torch7's nn.VolumetricAveragePooling reads no padding (a Lua padT there is "
+                             "dropped and it pools unpadded): leave it out; cudnn.VolumetricAveragePooling takes "
+                             "padT, padW, padH")
 
-    def __init__(self, kT, kW, kH, dT=None, dW=None, dH=None, padT=0, padW=0, padH=0):
-        super().__init__(kT, kW, kH, dT, dW, dH, padT, padW, padH)
+    def __init__(self, kT, kW, kH, dT=None, dW=None, dH=None):
+        super().__init__(kT, kW, kH, dT, dW, dH)
 
     def updateOutput(self, input):
         x, is_batch, counts = self._check(input)

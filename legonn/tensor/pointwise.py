@@ -82,6 +82,14 @@ def _sizes(shape):
     return 'x'.join(map(str, shape))
 
 
+def _broadcasts_into(shape, sizes):
+    """Whether an operand of ``shape`` broadcasts into ``sizes`` (an in-place result keeps its target's sizes)."""
+    try:
+        return np.broadcast_shapes(tuple(shape), tuple(sizes)) == tuple(sizes)
+    except ValueError:
+        return False
+
+
 def _as_shape(x, name, shape):
     """How to spell ``name`` (the operand ``x``) seen in ``shape``: a tensor's view, an array's reshape."""
     dims = ', '.join(map(str, shape))
@@ -658,21 +666,46 @@ class PointwiseMixin:
     def __ne__(self, other):
         return self._comparison(other, lambda a, b: a != b, '{} != {}')
 
-    def _inplace(self, other, ufunc):
-        getattr(self.xp, ufunc)(self.array, operand(other), out=self.array, casting='same_kind')
+    def _inplace(self, other, ufunc, symbol, pairs=False):
+        """``self <symbol>= other`` written into this tensor's elements (views of it see the change), ``other``
+        broadcast into its sizes. With ``pairs`` (``+=``, ``-=``, as Torch7's ``x:add(y)``, ``x:csub(y)``: cadd)
+        an ``other`` that cannot broadcast but holds as many elements is paired with them in order, as ``+`` and
+        ``-`` do; any other size that cannot go into this tensor's is a ValueError naming the operator and both
+        sizes."""
+        arr, sizes = operand(other), self.array.shape
+        shape = getattr(arr, 'shape', sizes)
+        if not _broadcasts_into(shape, sizes):
+            if not (pairs and math.prod(shape) == self.array.size):
+                raise ValueError(f"{self.type()}: x {symbol}= y needs y of x's size {_sizes(sizes)} or one that "
+                                 f"broadcasts into it, got y of size {_sizes(shape)}")
+            arr = arr.reshape(sizes)
+        getattr(self.xp, ufunc)(self.array, arr, out=self.array, casting='same_kind')
         return self
 
     def __iadd__(self, other):
-        return self._inplace(other, 'add')
+        return self._inplace(other, 'add', '+', pairs=True)
 
     def __isub__(self, other):
-        return self._inplace(other, 'subtract')
+        return self._inplace(other, 'subtract', '-', pairs=True)
 
+    # Torch7's ``*`` of two tensors is a matrix product and ``/`` takes a number (TensorOperator.c): neither
+    # pairs elements, so ``*=`` and ``/=`` only broadcast
     def __imul__(self, other):
-        return self._inplace(other, 'multiply')
+        return self._inplace(other, 'multiply', '*')
 
     def __itruediv__(self, other):
-        return self._inplace(other, 'true_divide')
+        return self._inplace(other, 'true_divide', '/')
+
+    # without these Python would rebind ``x **= 2`` to a new tensor, leaving x's views (and x's other names)
+    # unchanged, where Torch7's ``x:pow(2)`` and ``x:remainder(n)`` write into x
+    def __ipow__(self, other):
+        return self._inplace(other, 'power', '**')
+
+    def __ifloordiv__(self, other):
+        return self._inplace(other, 'floor_divide', '//')
+
+    def __imod__(self, other):
+        return self._inplace(other, 'remainder', '%')
 
 
 for _name, _apply in UNARY.items():

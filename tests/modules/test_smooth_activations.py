@@ -4,7 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import reference_test, sized_build, standard_tests
+from tests.checks import reference_test, sized_build, standard_tests, with_fields
 
 
 def softmin(x, axis):
@@ -19,7 +19,7 @@ def glu(x, axis):
 
 CASES = {
     'SoftPlus': (lambda: nn.SoftPlus(), (3, 4), lambda x: np.log1p(np.exp(x))),
-    'SoftPlus-beta': (lambda: nn.SoftPlus(2, 3), (3, 4),
+    'SoftPlus-beta': (lambda: with_fields(nn.SoftPlus(2), threshold=3.0), (3, 4),
                       lambda x: np.where(2 * x > 3, x, np.log1p(np.exp(2 * x)) / 2)),
     'SoftSign': (lambda: nn.SoftSign(), (2, 3, 2), lambda x: x / (1 + np.abs(x))),
     'LogSigmoid': (lambda: nn.LogSigmoid(), (5,), lambda x: -np.log1p(np.exp(-x))),

@@ -77,3 +77,73 @@ def test_calls_the_constructor_can_take_are_unchanged():
     # a missing argument is Python's own error, which names the constructor that wants it
     with pytest.raises(TypeError, match=r"Linear.__init__\(\) missing 1 required positional argument"):
         nn.Linear(3)
+
+
+# (module, the arguments its Lua constructor reads, one it drops, a word of the class's own advice)
+MODULES_DROPPING = [
+    # Mean.lua's __init(dimension, nInputDims): squeeze is Sum's, never Mean's
+    ('Mean', (0, 1), False, 'nn.Sum(dimension, nInputDims, true, false)'),
+    # SoftPlus.lua's __init(beta): threshold is set to 20 whatever follows
+    ('SoftPlus', (2,), 5, 'set m.threshold'),
+    # VolumetricAveragePooling.lua's __init(kT, kW, kH, dT, dW, dH): it hands THNN pads of 0
+    ('VolumetricAveragePooling', (2, 2, 2, 1, 1, 1), 1, 'cudnn.VolumetricAveragePooling takes'),
+    # SpatialUpSamplingBilinear.lua's __init(params): a number or a table {oheight=, owidth=}
+    ('SpatialUpSamplingBilinear', (2,), 9, "pass {'oheight': oh, 'owidth': ow}"),
+]
+
+
+@pytest.mark.parametrize('name, args, extra, advice', MODULES_DROPPING, ids=[c[0] for c in MODULES_DROPPING])
+def test_a_module_argument_torch7_never_reads_is_refused_with_the_class_advice(name, args, extra, advice):
+    cls = getattr(nn, name)
+    shown = ', '.join(repr(a) for a in args + (extra,))
+    with pytest.raises(TypeError) as err:
+        cls(*args, extra)
+    message = str(err.value)
+    assert message.startswith(f"nn.{name}({shown}): its constructor takes ")
+    assert advice in message and "nn.ConcatTable(2)" not in message
+    cls(*args)   # what the Lua constructor reads is still taken
+
+
+def test_what_the_lua_constructors_fix_is_what_the_modules_compute():
+    """Lua's nn.Mean(1, nil, false) squeezes, nn.SoftPlus(1, 5) thresholds at 20, nn.VolumetricAveragePooling
+    never pads: the fields legonn sets are those, and changing one after construction (as a Lua program can)
+    changes what is computed."""
+    x = lg.DoubleTensor([[1.0, 2.0], [3.0, 5.0]])
+    mean = nn.Mean(0).double()
+    assert mean.squeeze is True and tuple(mean.forward(x).size()) == (2,)
+    mean.squeeze = False
+    assert tuple(mean.forward(x).size()) == (1, 2)
+    softplus = nn.SoftPlus().double()
+    assert softplus.threshold == 20
+    big = lg.DoubleTensor([6.0])
+    assert softplus.forward(big).item() == pytest.approx(6.0 + 2.4726e-3, rel=1e-4)   # log(1 + e^6): below 20
+    softplus.threshold = 5
+    assert softplus.forward(big).item() == 6.0                                          # beta x > threshold: x
+    pool = nn.VolumetricAveragePooling(2, 2, 2)
+    assert (pool.padT, pool.padW, pool.padH) == (0, 0, 0)
+    assert tuple(pool.forward(lg.randn(1, 4, 4, 4)).size()) == (1, 2, 2, 2)
+    padded = cudnn.VolumetricAveragePooling(2, 2, 2, 2, 2, 2, 1, 1, 1)   # cudnn's constructor reads padding
+    assert tuple(padded.forward(lg.randn(1, 4, 4, 4)).size()) == (1, 3, 3, 3)
+    up = nn.SpatialUpSamplingBilinear({'oheight': 5, 'owidth': 3})
+    assert tuple(up.forward(lg.randn(1, 2, 2)).size()) == (1, 5, 3)
+    with pytest.raises(TypeError, match=r"^nn\.SpatialUpSamplingBilinear\(oheight=5, owidth=3\)"):
+        nn.SpatialUpSamplingBilinear(oheight=5, owidth=3)
+
+
+def test_maxout_refuses_the_preprocess_it_lacks_and_names_the_sequential_that_has_it():
+    """Maxout.lua reads preprocess (a module between its View and its Max); legonn's fused Maxout has none, so
+    it refuses one, saying so (not that Torch7 drops it), and names Maxout.lua's Sequential, which computes the
+    same: checked here with an Identity as the preprocess and the Maxout's own parameters."""
+    with pytest.raises(TypeError) as err:
+        nn.Maxout(3, 2, 4, nn.Dropout(0.5))
+    message = str(err.value)
+    assert message.startswith("nn.Maxout(3, 2, 4, ") and "takes a fourth argument, preprocess" in message
+    assert "Torch7 drops" not in message
+    fused = nn.Maxout(3, 2, 4).double()
+    linear = nn.Linear(3, 8).double()
+    linear.weight.copy(fused.weight)
+    linear.bias.copy(fused.bias)
+    spelled = (nn.Sequential().add(linear).add(nn.View(4, 2).setNumInputDims(1)).add(nn.Identity())
+               .add(nn.Max(0, 2)))
+    for x in (lg.randn(5, 3).double(), lg.randn(3).double()):
+        assert spelled.forward(x).equal(fused.forward(x))

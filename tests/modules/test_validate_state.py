@@ -7,7 +7,7 @@ import pytest
 import legonn as lg
 from legonn import nn
 from legonn.serialization import FormatError
-from tests.checks import assert_rejected
+from tests.checks import assert_rejected, with_fields
 from tests.robustness import catalog
 from tests.robustness.perturb import fake_cuda
 
@@ -142,11 +142,11 @@ def test_containers_name_the_malformed_child():
 
 
 @pytest.mark.parametrize('corrupt', [
-    lambda: _with(nn.Linear(64, 64), gradWeight=lg.FloatTensor(1, 1)),
-    lambda: _with(nn.SpatialAveragePooling(2, 2), kW=-3),
-    lambda: _with(nn.SpatialMaxPooling(2, 2), dW=0),
-    lambda: _with(nn.SpatialConvolution(2, 3, 3, 3), gradWeight=lg.FloatTensor(3, 2, 3, 2)),
-    lambda: nn.Sequential().add(nn.Linear(3, 2)).add(_with(nn.TemporalConvolution(2, 2, 2), kW=-1)),
+    lambda: with_fields(nn.Linear(64, 64), gradWeight=lg.FloatTensor(1, 1)),
+    lambda: with_fields(nn.SpatialAveragePooling(2, 2), kW=-3),
+    lambda: with_fields(nn.SpatialMaxPooling(2, 2), dW=0),
+    lambda: with_fields(nn.SpatialConvolution(2, 3, 3, 3), gradWeight=lg.FloatTensor(3, 2, 3, 2)),
+    lambda: nn.Sequential().add(nn.Linear(3, 2)).add(with_fields(nn.TemporalConvolution(2, 2, 2), kW=-1)),
 ], ids=['linear-1x1-gradWeight', 'avgpool-negative-kW', 'maxpool-zero-stride', 'conv-gradWeight', 'nested'])
 def test_load_refuses_a_malformed_module_with_format_error(tmp_path, corrupt):
     path = str(tmp_path / 'bad.lg')
@@ -162,12 +162,6 @@ def test_load_still_accepts_well_formed_modules(tmp_path):
     loaded = lg.load(path)
     x = lg.FloatTensor(1, 1, 6, 6).uniform()
     np.testing.assert_array_equal(loaded.forward(x).numpy(), model.forward(x).numpy())
-
-
-def _with(module, **state):
-    for k, v in state.items():
-        setattr(module, k, v)
-    return module
 
 
 @pytest.mark.parametrize('make,seen,other', [

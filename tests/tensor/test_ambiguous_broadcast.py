@@ -91,13 +91,21 @@ def test_reflected_operators_name_the_operands_as_written(cuda):
 
 
 @pytest.mark.parametrize('cuda', DEVICES)
-def test_in_place_forms_refuse_instead_of_broadcasting(cuda):
-    """``+=`` and kin write into the left operand's shape, so an n x n result cannot happen: NumPy refuses."""
-    v, col = _tensors(cuda, lg.Tensor([1, 2, 4]), lg.Tensor([[2], [1], [4]]))
+def test_in_place_forms_never_broadcast_past_their_target(cuda):
+    """``+=`` and kin write into the left operand's shape, so an n x n result cannot happen: ``+=`` and ``-=``
+    pair the elements in order (Torch7's ``x:add(y)``), the others refuse (test_inplace_operators.py)."""
     for name in ('__iadd__', '__isub__', '__imul__', '__itruediv__'):
-        for target, other in ((v, col), (col, v)):
-            with pytest.raises(ValueError):
-                getattr(target, name)(other)
+        for left, right in ((0, 1), (1, 0)):
+            pair = _tensors(cuda, lg.Tensor([1, 2, 4]), lg.Tensor([[2], [1], [4]]))
+            target, other = pair[left], pair[right]
+            before = target.clone()
+            if name in ('__iadd__', '__isub__'):
+                _, caught = _record(lambda: getattr(target, name)(other))
+                assert tuple(target.size()) == tuple(before.size()) and not caught
+            else:
+                with pytest.raises(ValueError, match=r"x [*/]= y needs y of x's size 3(x1)? or one that broadcasts"):
+                    getattr(target, name)(other)
+                assert target.equal(before)
 
 
 @pytest.mark.parametrize('cuda', DEVICES)

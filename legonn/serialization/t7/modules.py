@@ -221,7 +221,12 @@ def _upsampling_size(f, axes):
 
 
 def _maxout(f):
-    """Maxout.lua's Sequential of Linear(inputSize, outputSize * maxoutNumber), View(maxoutNumber, outputSize), Max."""
+    """Maxout.lua's Sequential of Linear(inputSize, outputSize * maxoutNumber), View(maxoutNumber, outputSize), Max;
+    one made with a preprocess module has it before the Max, which legonn's Maxout has no place for."""
+    if len(f.get('modules') or ()) > 3:
+        raise f.fail("holds a preprocess module before its Max (Maxout.lua's fourth argument), which legonn's Maxout "
+                     "has no place for; pass load_lua(path, converters={'nn.Maxout': function(fields) -> module}), "
+                     "e.g. building the Sequential the fields hold")
     maxoutNumber, outputSize = f.child(1).sizes('size')
     return (f.child(0).tensor('weight', True).size(1), outputSize, maxoutNumber)
 
@@ -303,7 +308,7 @@ ARGUMENTS = {
     'Replicate': lambda f: (f.int('nfeatures'), f.index('dim', 1), f.optional_int('ndim')),
     'Sum': lambda f: (f.index('dimension', 1), f.optional_int('nInputDims'), f.flag('sizeAverage'),
                       f.flag('squeeze', True)),
-    'Mean': lambda f: (f.index('dimension', 1), f.optional_int('nInputDims'), f.flag('squeeze', True)),
+    'Mean': lambda f: (f.index('dimension', 1), f.optional_int('nInputDims')),
     'Max': lambda f: (f.index('dimension', 1), f.optional_int('nInputDims')),
     'Min': lambda f: (f.index('dimension', 1), f.optional_int('nInputDims')),
     'SpatialZeroPadding': _padding, 'SpatialReflectionPadding': _padding, 'SpatialReplicationPadding': _padding,
@@ -314,7 +319,7 @@ ARGUMENTS = {
     'LeakyReLU': lambda f: (f.number('negval', 0.01), f.flag('inplace')),
     'ELU': lambda f: (f.number('alpha', 1.0), f.flag('inplace')),
     'HardTanh': lambda f: (f.number('min_val', -1), f.number('max_val', 1), f.flag('inplace')),
-    'SoftPlus': lambda f: (f.number('beta', 1), f.number('threshold', 20)),
+    'SoftPlus': lambda f: (f.number('beta', 1),),
     'MulConstant': lambda f: (f.number('constant_scalar'), f.flag('inplace')),
     'AddConstant': lambda f: (f.number('constant_scalar'), f.flag('inplace')),
     'Power': lambda f: (f.number('pow'),),
@@ -460,8 +465,19 @@ def _partition(module, fields):
     ModuleConverter._call(fields, 'module', module.setPartition, columns.long().add(-1))
 
 
+def _squeeze_after(module, fields):
+    """Mean.lua's constructor takes no squeeze (Sum's sets it true): a file keeps the value set afterwards."""
+    module.squeeze = fields.flag('squeeze', True)
+
+
+def _threshold_after(module, fields):
+    """SoftPlus.lua's constructor fixes threshold at 20: a file keeps the value set afterwards."""
+    module.threshold = float(fields.number('threshold', 20))
+
+
 # what is done after construction, from the fields (a composite criterion's children and weights, ...)
-FINISH = {**criterions.FINISH, **wrappers.FINISH, 'PartialLinear': _partition}
+FINISH = {**criterions.FINISH, **wrappers.FINISH, 'PartialLinear': _partition, 'Mean': _squeeze_after,
+          'SoftPlus': _threshold_after}
 # boolean flags Torch7 sets by method calls after construction (ceil(), setCountIncludePad(), scaleGradByFreq(), ...)
 _FLAGS = ('ceil_mode', 'count_include_pad', 'divide', 'shouldScaleGradByFreq', 'newRandomPool')
 
