@@ -157,3 +157,57 @@ def test_n_input_dim_zero():
     x, t = np.array([0.0, 2.0, 0.0, 1.0]), np.array([5.0, 1.0, 5.0, 3.0])
     assert crit.forward(x, t) == pytest.approx(((2 - 1) ** 2 + (1 - 3) ** 2) / 2, rel=1e-15)
     np.testing.assert_allclose(crit.backward(x, t).numpy(), [0, 1, 0, -2], rtol=1e-15)
+
+
+def test_torch_rnn_zero_mask():
+    """torch/rnn's MaskZeroCriterion(criterion) (its v2): the rows setZeroMask marks are left out, whatever the
+    input holds there; False masks nothing; every row masked is isEmptyBatch, loss 0."""
+    x = log_probs(rng.normal(size=(5, 4)))
+    t = np.array([0, 2, 1, 3, 2])
+    crit = nn.MaskZeroCriterion(nn.ClassNLLCriterion()).double()
+    assert crit.v2
+    crit.setZeroMask(lg.ByteTensor([0, 1, 0, 1, 0]))
+    keep = [0, 2, 4]
+    assert crit.forward(x, t) == pytest.approx(-x[keep, t[keep]].mean(), rel=1e-14)
+    gi = np.zeros_like(x)
+    gi[keep, t[keep]] = -1.0 / 3
+    np.testing.assert_array_equal(crit.backward(x, t).numpy(), gi)
+    crit.setZeroMask(False)
+    assert crit.forward(x, t) == pytest.approx(-x[range(5), t].mean(), rel=1e-14)
+    crit.setZeroMask(lg.ByteTensor(5).fill(1))
+    assert crit.forward(x, t) == 0 and crit.isEmptyBatch
+    assert not crit.backward(x, t).numpy().any()
+
+
+def test_torch_rnn_v1_masks_rows_of_any_dimensions():
+    """torch/rnn's ``v2 = False``: the zero rows of dimension 0 of the first tensor, 3-D here; an Element-
+    Research criterion set ``v2 = True`` takes the mask instead of its rows."""
+    x = rng.normal(size=(3, 2, 2))
+    x[1] = 0
+    t = rng.normal(size=(3, 2, 2))
+    crit = nn.MaskZeroCriterion(nn.MSECriterion()).double()
+    crit.v2 = False
+    assert crit.forward(x, t) == pytest.approx(((x[[0, 2]] - t[[0, 2]]) ** 2).mean(), rel=1e-14)
+    er = nn.MaskZeroCriterion(nn.MSECriterion(), 2).double()
+    er.v2 = True
+    er.setZeroMask(lg.ByteTensor([1, 0, 0]))
+    assert er.forward(x, t) == pytest.approx(((x[[1, 2]] - t[[1, 2]]) ** 2).mean(), rel=1e-14)
+
+
+def test_torch_rnn_zero_mask_errors():
+    crit = nn.MaskZeroCriterion(nn.MSECriterion()).double()
+    with pytest.raises(ValueError, match=r'MaskZeroCriterion\(MSECriterion\): expected a zeroMask tensor or false '
+                                         r'\(setZeroMask\) before forward.*got none'):
+        crit.forward(np.ones((3, 4)), np.ones((3, 4)))
+    with pytest.raises(TypeError, match=r'MaskZeroCriterion\(MSECriterion\): expected a ByteTensor zeroMask'):
+        crit.setZeroMask(lg.Tensor(3))
+    crit.setZeroMask(lg.ByteTensor(2).zero())
+    with pytest.raises(ValueError, match=r'expected a zeroMask of 3 elements.*got size \(2,\)'):
+        crit.forward(np.ones((3, 4)), np.ones((3, 4)))
+
+
+@pytest.mark.gpu
+def test_torch_rnn_zero_mask_gpu():
+    crit = nn.MaskZeroCriterion(nn.MSECriterion())
+    crit.setZeroMask(lg.ByteTensor([0, 1, 0, 0, 1]))
+    assert_criterion_gpu(crit, T(rng.normal(size=(5, 4))), T(rng.normal(size=(5, 4))))
