@@ -592,3 +592,241 @@ def test_get_rougeS():
     mytester.assert_(abs(rouge - 1 / 6) < 0.001)
     rouge = nn.get_rougeS(cand_tbl[2].split(" "), ref, 1, 4)
     mytester.assert_(abs(rouge - 1 / 3) < 0.001)
+
+
+def test_MaskZero_where():
+    """test.lua lines 2166-2275. ``inputs[seqlen] = table.remove(inputs, 1)`` moves the first step to the end;
+    moses' ``_.first(t, 3)`` and ``_.last(t, 3)`` are ``t[:3]`` and ``t[-3:]``."""
+    hiddensize = 5
+    batchsize = 4
+    seqlen = 7
+
+    rnn = nn.LinearRNN(hiddensize, hiddensize).maskZero()
+    rnn = nn.Sequencer(rnn)
+
+    # is there any difference between start and end padding?
+
+    inputs, gradOutputs = [], []
+
+    for i in range(seqlen):
+        inputs.append(lg.randn(batchsize, hiddensize))
+        gradOutputs.append(lg.randn(batchsize, hiddensize))
+
+    zeroMask = lg.ByteTensor(seqlen, batchsize).zero()
+    zeroMask[0].fill(1)
+    rnn.setZeroMask(zeroMask)
+    outputs = rnn.forward(inputs)
+    rnn.zeroGradParameters()
+    gradInputs = rnn.backward(inputs, gradOutputs)
+
+    params, gradParams = rnn.parameters()
+    params2, gradParams2 = [], []
+    for i in range(len(params)):
+        params2.append(params[i].clone())
+        gradParams2.append(gradParams[i].clone())
+
+    outputs2, gradInputs2 = [], []
+    for i in range(seqlen):
+        outputs2.append(outputs[i].clone())
+        gradInputs2.append(gradInputs[i].clone())
+    inputs.append(inputs.pop(0))
+    gradOutputs.append(gradOutputs.pop(0))
+
+    zeroMask.zero()[seqlen - 1].fill(1)
+    rnn.setZeroMask(zeroMask)
+    rnn.forget()
+    outputs = rnn.forward(inputs)
+    rnn.zeroGradParameters()
+    gradInputs = rnn.backward(inputs, gradOutputs)
+
+    for i in range(seqlen - 1):
+        mytester.assertTensorEq(outputs[i], outputs2[i + 1], 0.000001)
+        mytester.assertTensorEq(gradInputs[i], gradInputs2[i + 1], 0.000001)
+
+    for i in range(len(params)):
+        mytester.assertTensorEq(gradParams2[i], gradParams[i], 0.000001)
+
+    # how about in the middle? is it the same as a forget() in between
+
+    inputs, gradOutputs = [], []
+
+    for i in range(seqlen):
+        inputs.append(lg.randn(batchsize, hiddensize))
+        gradOutputs.append(lg.randn(batchsize, hiddensize))
+
+    zeroMask = lg.ByteTensor(seqlen, batchsize).zero()
+    zeroMask[3].fill(1)
+    rnn.setZeroMask(zeroMask)
+    rnn.forget()
+    rnn2 = rnn.clone()
+
+    outputs = rnn.forward(inputs)
+    rnn.zeroGradParameters()
+    gradInputs = rnn.backward(inputs, gradOutputs)
+
+    inputs1 = inputs[:3]
+    gradOutputs1 = gradOutputs[:3]
+
+    zeroMask = lg.ByteTensor(3, batchsize).zero()
+    rnn2.setZeroMask(zeroMask)
+    outputs1 = rnn2.forward(inputs1)
+    rnn2.zeroGradParameters()
+    gradInputs1 = rnn2.backward(inputs1, gradOutputs1)
+
+    for i in range(3):
+        mytester.assertTensorEq(outputs[i], outputs1[i], 0.000001)
+        mytester.assertTensorEq(gradInputs[i], gradInputs1[i], 0.000001)
+
+    rnn2.forget()   # forget at mask zero
+
+    inputs2 = inputs[-3:]
+    gradOutputs2 = gradOutputs[-3:]
+
+    rnn2.setZeroMask(zeroMask)
+    outputs2 = rnn2.forward(inputs2)
+    gradInputs2 = rnn2.backward(inputs2, gradOutputs2)
+
+    params, gradParams = rnn.parameters()
+    params2, gradParams2 = rnn2.parameters()
+
+    for i in range(len(params)):
+        mytester.assertTensorEq(gradParams2[i], gradParams[i], 0.000001)
+
+    for i in range(3):
+        mytester.assertTensorEq(outputs[i + 4], outputs2[i], 0.000001)
+        mytester.assertTensorEq(gradInputs[i + 4], gradInputs2[i], 0.000001)
+
+
+def test_encoderdecoder():
+    """test.lua lines 2322-2457. Word indices and labels are 0-based; the encoder's last step is
+    ``opt.inputSeqLen - 1`` and the decoder's initial state, Lua's step 0, is step -1 (docs/porting.md's rnn
+    time-steps row)."""
+    lg.manualSeed(123)
+
+    class opt:
+        pass
+    opt.learningRate = 0.1
+    opt.hiddenSz = 2
+    opt.vocabSz = 5
+    opt.inputSeqLen = 3   # length of the encoded sequence
+
+    # Forward coupling: Copy encoder cell and output to decoder LSTM
+    def forwardConnect(encLSTM, decLSTM):
+        decLSTM.setHiddenState(-1, encLSTM.getHiddenState(opt.inputSeqLen - 1))
+
+    # Backward coupling: Copy decoder gradients to encoder LSTM
+    def backwardConnect(encLSTM, decLSTM):
+        encLSTM.setGradHiddenState(opt.inputSeqLen - 1, decLSTM.getGradHiddenState(-1))
+
+    # Encoder
+    enc = nn.Sequential()
+    enc.add(nn.LookupTable(opt.vocabSz, opt.hiddenSz))
+    enc.add(nn.SplitTable(0, 2))   # works for both online and mini-batch mode
+    encLSTM = nn.RecGRU(opt.hiddenSz, opt.hiddenSz)
+    enc.add(nn.Sequencer(encLSTM))
+    enc.add(nn.SelectTable(-1))
+
+    # Decoder
+    dec = nn.Sequential()
+    dec.add(nn.LookupTable(opt.vocabSz, opt.hiddenSz))
+    dec.add(nn.SplitTable(0, 2))   # works for both online and mini-batch mode
+    decLSTM = nn.RecGRU(opt.hiddenSz, opt.hiddenSz)
+    dec.add(nn.Sequencer(decLSTM))
+    dec.add(nn.Sequencer(nn.Linear(opt.hiddenSz, opt.vocabSz)))
+    dec.add(nn.Sequencer(nn.LogSoftMax()))
+
+    criterion = nn.SequencerCriterion(nn.ClassNLLCriterion())
+
+    encParams, encGradParams = enc.getParameters()
+    decParams, decGradParams = dec.getParameters()
+
+    enc.zeroGradParameters()
+    dec.zeroGradParameters()
+
+    # Some example data (batchsize = 2)
+    encInSeq = lg.Tensor([[0, 1, 2], [2, 1, 0]])
+    decInSeq = lg.Tensor([[0, 1, 2, 3], [3, 2, 1, 0]])
+    decOutSeq = lg.Tensor([[1, 2, 3, 0], [0, 1, 3, 2]])
+    decOutSeq = nn.SplitTable(0, 1).forward(decOutSeq)
+
+    # Forward pass
+    encOut = enc.forward(encInSeq)
+    forwardConnect(encLSTM, decLSTM)
+    decOut = dec.forward(decInSeq)
+    Edec = criterion.forward(decOut, decOutSeq)
+
+    # Backward pass
+    gEdec = criterion.backward(decOut, decOutSeq)
+    dec.backward(decInSeq, gEdec)
+    backwardConnect(encLSTM, decLSTM)
+    zeroTensor = lg.zeros(encOut.size())
+    enc.backward(encInSeq, zeroTensor)
+
+    def numgradtest():
+        # Here, we do a numerical gradient check to make sure the coupling is correct:
+        eps = 1e-5
+
+        decGP_est, encGP_est = lg.DoubleTensor(decGradParams.size()), lg.DoubleTensor(encGradParams.size())
+
+        # Easy function to do forward pass over coupled network and get error
+        def forwardPass():
+            encOut = enc.forward(encInSeq)
+            forwardConnect(encLSTM, decLSTM)
+            decOut = dec.forward(decInSeq)
+            E = criterion.forward(decOut, decOutSeq)
+            return E
+
+        # Check encoder
+        for i in range(encGradParams.size(0)):
+            # Forward with \theta+eps
+            encParams[i] = encParams[i] + eps
+            C1 = forwardPass()
+            # Forward with \theta-eps
+            encParams[i] = encParams[i] - 2 * eps
+            C2 = forwardPass()
+
+            encParams[i] = encParams[i] + eps
+            encGP_est[i] = (C1 - C2) / (2 * eps)
+        mytester.assertTensorEq(encGradParams, encGP_est, eps, "Numerical gradient check for encoder failed")
+
+        # Check decoder
+        for i in range(decGradParams.size(0)):
+            # Forward with \theta+eps
+            decParams[i] = decParams[i] + eps
+            C1 = forwardPass()
+            # Forward with \theta-eps
+            decParams[i] = decParams[i] - 2 * eps
+            C2 = forwardPass()
+
+            decParams[i] = decParams[i] + eps
+            decGP_est[i] = (C1 - C2) / (2 * eps)
+        mytester.assertTensorEq(decGradParams, decGP_est, eps, "Numerical gradient check for decoder failed")
+
+    numgradtest()
+
+    encGradParams.zero()
+    decGradParams.zero()
+
+    # issue 142
+
+    # batchsize = 3
+
+    encInSeq = lg.Tensor([[0, 1, 2], [2, 1, 0], [0, 2, 4]])
+    decInSeq = lg.Tensor([[0, 1, 2, 3], [3, 2, 1, 0], [0, 2, 4, 0]])
+    decOutSeq = lg.Tensor([[1, 2, 3, 0], [0, 1, 3, 2], [0, 1, 4, 2]])
+    decOutSeq = nn.SplitTable(0, 1).forward(decOutSeq)
+
+    # Forward pass
+    encOut = enc.forward(encInSeq)
+    forwardConnect(encLSTM, decLSTM)
+    decOut = dec.forward(decInSeq)
+    Edec = criterion.forward(decOut, decOutSeq)
+
+    # Backward pass
+    gEdec = criterion.backward(decOut, decOutSeq)
+    dec.backward(decInSeq, gEdec)
+    backwardConnect(encLSTM, decLSTM)
+    zeroTensor = lg.zeros(encOut.size())
+    enc.backward(encInSeq, zeroTensor)
+
+    numgradtest()
