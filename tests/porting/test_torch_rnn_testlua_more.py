@@ -830,3 +830,237 @@ def test_encoderdecoder():
     enc.backward(encInSeq, zeroTensor)
 
     numgradtest()
+
+
+def test_Module_sharedClone():
+    """test.lua lines 4725-4969 (dpnn's lines 8-254 but for LinearRNN in place of Recurrent, run without the
+    ``require 'rnn'`` guard)."""
+
+    def testrnn(mlp, name):
+        mlp.zeroGradParameters()
+        mlp = mlp.clone()
+        clone = mlp.clone().sharedClone(True, True)
+
+        for i in range(2):
+            input = lg.randn(2, 3)
+            gradOutput = lg.randn(2, 4)
+
+            output = mlp.forward(input)
+            gradInput = mlp.backward(input, gradOutput)
+            output4 = clone.forward(input)
+            gradInput4 = clone.backward(input, gradOutput)
+
+            mytester.assertTensorEq(output, output4, 0.00001, name + " updateOutput")
+            mytester.assertTensorEq(gradInput, gradInput4, 0.00001, name + " updateGradInput")
+
+            mlp.updateParameters(0.1)
+            clone.updateParameters(0.1)
+
+            params, gradParams = mlp.parameters()
+            params2, gradParams2 = clone.parameters()
+
+            assert len(params) == len(params2), name + " num params err"
+            assert len(gradParams) == len(gradParams2), name + " num gradParams err"
+
+            for i, param in enumerate(params):
+                mytester.assertTensorEq(param, params2[i], 0.00001, name + " params2 err " + str(i))
+                mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.00001, name + " gradParams2 err " + str(i))
+
+    def test(mlp, name):
+        mlp.zeroGradParameters()
+        clone = mlp.clone()
+        clone.share(mlp, "weight", "bias", "gradWeight", "gradBias")   # this actually won't work for nn.Recurrent
+
+        mlp2 = mlp.clone()   # not shared with mlp
+        clone2 = mlp2.sharedClone(True, True)
+        mlp2.__test = 1
+        clone2.__test = 2
+        assert mlp2.__test != clone2.__test
+
+        params, gradParams = mlp.parameters()
+        params4, gradParams4 = clone.parameters()
+        params2, gradParams2 = clone2.parameters()
+        params3, gradParams3 = mlp2.parameters()
+
+        assert len(params) == len(params2), name + " num params err"
+        assert len(params3) == len(params2), name + " num params err"
+        assert len(gradParams) == len(gradParams2), name + " num gradParams err"
+        assert len(gradParams) == len(gradParams3), name + " num gradParams err"
+
+        input = lg.randn(2, 3)
+        gradOutput = lg.randn(2, 4)
+
+        output = mlp.forward(input)
+        gradInput = mlp.backward(input, gradOutput)
+
+        for i, param in enumerate(params):
+            mytester.assertTensorEq(param, params4[i], 0.00001, name + " params4  err " + str(i))
+            mytester.assertTensorEq(gradParams[i], gradParams4[i], 0.00001, name + " gradParams4 err " + str(i))
+
+        output4 = clone.forward(input)
+        gradInput4 = clone.backward(input, gradOutput)
+
+        mytester.assertTensorEq(output, output4, 0.00001, name + " updateOutput")
+        mytester.assertTensorEq(gradInput, gradInput4, 0.00001, name + " updateGradInput")
+
+        for i, param in enumerate(params):
+            mytester.assertTensorEq(param, params4[i], 0.00001, name + " params4  err " + str(i))
+            mytester.assertTensorEq(gradParams[i], gradParams4[i], 0.00001, name + " gradParams4 err " + str(i))
+
+        output2 = clone2.forward(input)
+        gradInput2 = clone2.backward(input, gradOutput)
+
+        mytester.assertTensorEq(output, output2, 0.00001, name + " updateOutput")
+        mytester.assertTensorEq(gradInput, gradInput2, 0.00001, name + " updateGradInput")
+
+        for i, param in enumerate(params):
+            mytester.assertTensorEq(params2[i], params3[i], 0.00001, name + " params 2 3  err " + str(i))
+            mytester.assertTensorEq(gradParams2[i], gradParams3[i], 0.00001, name + " gradParams 2 3 err " + str(i))
+
+        output3 = mlp2.forward(input)
+        gradInput3 = mlp2.backward(input, gradOutput)
+
+        mytester.assertTensorEq(output3, output2, 0.00001, name + " updateOutput")
+        mytester.assertTensorEq(gradInput3, gradInput2, 0.00001, name + " updateGradInput")
+
+        for i, param in enumerate(params):
+            mytester.assertTensorEq(params2[i], params3[i], 0.00001, name + " params 2 3  err " + str(i))
+            mytester.assertTensorEq(gradParams2[i], gradParams3[i], 0.00001, name + " gradParams 2 3 err " + str(i))
+
+        mlp.updateParameters(0.1)
+        mlp2.updateParameters(0.1)
+
+        for i, param in enumerate(params):
+            mytester.assertTensorEq(param, params3[i], 0.00001, name + " params3 (mlp vs mlp:clone()) err " + str(i))  # fail
+            mytester.assertTensorEq(gradParams[i], gradParams3[i], 0.00001, name + " gradParams3 err " + str(i))  # fail
+
+    test(nn.Linear(3, 4), 'linear')
+
+    mlp = nn.Sequential()
+    mlp.add(nn.Linear(3, 7))
+    mlp.add(nn.Tanh())
+    mlp.add(nn.Euclidean(7, 4))
+    mlp.add(nn.LogSoftMax())
+    test(mlp, 'sequential')
+
+    def test2(rnn, name):
+        rnn.zeroGradParameters()
+        clone = rnn.sharedClone()
+
+        input = lg.randn(2, 3)
+        gradOutput = lg.randn(2, 4)
+
+        output = rnn.forward(input)
+        gradInput = rnn.backward(input, gradOutput)
+        output2 = clone.forward(input)
+        gradInput2 = clone.backward(input, gradOutput)
+
+        mytester.assertTensorEq(output, output2, 0.00001, name + " updateOutput")
+        mytester.assertTensorEq(gradInput, gradInput2, 0.00001, name + " updateGradInput")
+
+        rnn.updateParameters(0.1)
+        clone.updateParameters(0.1)
+
+        params, gradParams = rnn.parameters()
+        params2, gradParams2 = clone.parameters()
+
+        assert len(params) == len(params2), name + " num params err"
+        assert len(gradParams) == len(gradParams2), name + " num gradParams err"
+
+        for i, param in enumerate(params):
+            mytester.assertTensorEq(param, params2[i], 0.00001,
+                                    name + " params (rnn vs rnn:sharedClone()) err " + str(i))
+            mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.00001,
+                                    name + " gradParams (rnn vs rnn:sharedClone()) err " + str(i))
+
+        output = rnn.forward(input)
+        gradInput = rnn.backward(input, gradOutput)
+        output2 = clone.forward(input)
+        gradInput2 = clone.backward(input, gradOutput)
+
+        mytester.assertTensorEq(output, output2, 0.00001, name + " updateOutput")
+        mytester.assertTensorEq(gradInput, gradInput2, 0.00001, name + " updateGradInput")
+
+        rnn.updateParameters(0.1)
+        clone.updateParameters(0.1)
+
+        params, gradParams = rnn.parameters()
+        params2, gradParams2 = clone.parameters()
+
+        assert len(params) == len(params2), name + " num params err"
+        assert len(gradParams) == len(gradParams2), name + " num gradParams err"
+
+        for i, param in enumerate(params):
+            mytester.assertTensorEq(param, params2[i], 0.00001,
+                                    name + " params (rnn vs rnn:sharedClone()) err " + str(i))
+            mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.00001,
+                                    name + " gradParams (rnn vs rnn:sharedClone()) err " + str(i))
+
+    rnn = nn.LinearRNN(3, 4)
+    testrnn(rnn, 'rnn1')
+    seq = nn.Sequential()
+    seq.add(nn.Repeater(nn.LinearRNN(3, 2), 3))
+    seq.add(nn.Sequencer(nn.Linear(2, 4)))
+    seq.add(nn.SelectTable(-1))
+    test2(seq, 'rnn2')
+    test2(seq, 'rnn3')
+
+    # if pcall(function() require 'nngraph' end): importing legonn's nn loads nngraph
+    lin1 = nn.Linear(10, 10)
+    p1, gp1 = lin1.getParameters()
+
+    lin2_ = lin1.clone()
+
+    x = nn.Identity()()
+    y = lin2_(x)
+
+    lin2 = nn.gModule([x], [y])
+
+    lin3 = lin2.sharedClone()
+
+    input = lg.randn(4, 10)
+    gradOutput = lg.randn(4, 10)
+
+    lin1.zeroGradParameters()
+    lin2.zeroGradParameters()
+
+    params1, gradParams1 = lin1.parameters()
+    params2, gradParams2 = lin2.parameters()
+    params3, gradParams3 = lin3.parameters()
+
+    output1 = lin1.forward(input)
+    gradInput1 = lin1.backward(input, gradOutput)
+    lin1.updateParameters(0.1)
+
+    output2 = lin2.forward(input)
+    gradInput2 = lin2.backward(input, gradOutput)
+    lin2.updateParameters(0.1)
+
+    mytester.assertTensorEq(output1, output2, 0.000001)
+    mytester.assertTensorEq(gradInput1, gradInput2, 0.000001)
+
+    for i in range(len(params2)):
+        mytester.assertTensorEq(params2[i], params3[i], 0.000001, "sharedClone nngraph param err " + str(i))
+        mytester.assertTensorEq(gradParams2[i], gradParams3[i], 0.000001, "sharedClone nngraph gradParam err " + str(i))
+        mytester.assertTensorEq(params1[i], params3[i], 0.000001, "sharedClone nngraph param err " + str(i))
+        mytester.assertTensorEq(gradParams1[i], gradParams3[i], 0.000001, "sharedClone nngraph gradParam err " + str(i))
+
+    # ok now lets forward/backward/update lin1 and lin3 to test sharedClone
+
+    output1 = lin1.forward(input)
+    gradInput1 = lin1.backward(input, gradOutput)
+
+    output3 = lin3.forward(input)
+    gradInput3 = lin3.backward(input, gradOutput)
+
+    for i in range(len(params2)):
+        mytester.assertTensorEq(params2[i], params3[i], 0.000001, "sharedClone nngraph param err " + str(i))
+        mytester.assertTensorEq(gradParams2[i], gradParams3[i], 0.000001, "sharedClone nngraph gradParam err " + str(i))
+        mytester.assertTensorEq(params1[i], params3[i], 0.000001, "sharedClone nngraph param err " + str(i))
+        mytester.assertTensorEq(gradParams1[i], gradParams3[i], 0.000001, "sharedClone nngraph gradParam err " + str(i))
+
+    mytester.assertTensorEq(output1, output3, 0.000001)
+    mytester.assertTensorEq(gradInput1, gradInput3, 0.000001)
+
+    for i in range(len(params2)):
+        mytester.assertTensorEq(gradParams1[i], gradParams3[i], 0.000001, "sharedClone nngraph gradParam err " + str(i))
