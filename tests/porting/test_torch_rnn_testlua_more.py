@@ -1064,3 +1064,432 @@ def test_Module_sharedClone():
 
     for i in range(len(params2)):
         mytester.assertTensorEq(gradParams1[i], gradParams3[i], 0.000001, "sharedClone nngraph gradParam err " + str(i))
+
+
+def test_Sequencer_tensor():
+    """test.lua lines 683-1168: Sequencer's test with tensors for tables. Steps are 0-based (``step`` is the next
+    step's index, so the Lua's ``step - 1`` and ``step - nStep7[i]`` stay, and ``sub``, which keeps both ends,
+    takes the same arguments); ``nStep7[i]``, a tensor element, is made an ``int`` for ``range``."""
+    # test Sequencer where input/gradOutput are tensors instead of tables
+    batchSize = 4
+    inputSize = 3
+    outputSize = 7
+    nStep = 5
+
+    # test with recurrent module
+    stepmodule = nn.Sequential() \
+        .add(nn.ParallelTable()
+             .add(nn.Linear(inputSize, outputSize))
+             .add(nn.Euclidean(outputSize, outputSize))) \
+        .add(nn.CAddTable()) \
+        .add(nn.Sigmoid())
+
+    rnn = nn.Recurrence(stepmodule, outputSize, 1)
+    rnn.zeroGradParameters()
+    rnn2 = rnn.clone()
+
+    outputs = lg.Tensor(nStep, batchSize, outputSize)
+    inputs = lg.randn(nStep, batchSize, inputSize)
+    gradOutputs = lg.randn(nStep, batchSize, outputSize)
+    for step in range(nStep):
+        outputs[step] = rnn.forward(inputs[step]).clone()
+
+    gradInputs = lg.Tensor(nStep, batchSize, inputSize)
+    for step in range(nStep - 1, -1, -1):
+        gradInputs[step] = rnn.backward(inputs[step], gradOutputs[step])
+
+    gradOutput1 = gradOutputs[0].clone()
+    rnn3 = nn.Sequencer(rnn2)
+    outputs3 = rnn3.forward(inputs)
+    mytester.assert_(outputs3.size(0) == outputs.size(0), "Sequencer output size err")
+    for step in range(nStep):
+        mytester.assertTensorEq(outputs3[step], outputs[step], 0.00001, "Sequencer output " + str(step))
+    gradInputs3 = rnn3.backward(inputs, gradOutputs)
+
+    mytester.assert_(gradInputs3.size(0) == gradInputs.size(0), "Sequencer gradInputs size err")
+    mytester.assert_(gradInputs3[0].nElement() != 0)
+
+    for step in range(nStep):
+        mytester.assertTensorEq(gradInputs3[step], gradInputs[step], 0.00001, "Sequencer gradInputs " + str(step))
+    mytester.assertTensorEq(gradOutputs[0], gradOutput1, 0.00001, "Sequencer rnn gradOutput modified error")
+
+    nStep7 = lg.Tensor([5, 4, 5, 3, 7, 3, 3, 3])
+
+    def testRemember(rnn):
+        rnn.zeroGradParameters()
+        # test remember for training mode (with variable length)
+        rnn7 = rnn.clone()
+        rnn7.zeroGradParameters()
+        rnn8 = rnn7.clone()
+        rnn9 = rnn7.clone()
+        rnn10 = nn.Recursor(rnn7.clone())
+
+        inputs7 = lg.randn(int(nStep7.sum()), batchSize, outputSize)
+        outputs9 = lg.Tensor(int(nStep7.sum()), batchSize, outputSize)
+        for step in range(int(nStep7.sum())):
+            outputs9[step] = rnn9.forward(inputs7[step]).clone()
+
+        step = 0
+        for i in range(nStep7.size(0)):
+            for j in range(int(nStep7[i])):
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember forward err " + str(step))
+                step = step + 1
+
+        rnn7.forget()
+
+        step = 0
+        for i in range(nStep7.size(0)):
+            for j in range(int(nStep7[i])):
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember forward2 err " + str(step))
+                step = step + 1
+
+        rnn7.forget()
+
+        step = 0
+        outputs7 = lg.Tensor(int(nStep7.sum()), batchSize, outputSize)
+        gradOutputs7 = lg.randn(int(nStep7.sum()), batchSize, outputSize)
+        gradInputs7 = lg.Tensor(int(nStep7.sum()), batchSize, outputSize)
+        for i in range(nStep7.size(0)):
+            # forward
+            for j in range(int(nStep7[i])):
+                outputs7[step] = rnn7.forward(inputs7[step])
+                step = step + 1
+            # backward
+            rnn7.maxBPTTstep(int(nStep7[i]))
+            for _step in range(step - 1, step - int(nStep7[i]) - 1, -1):
+                gradInputs7[_step] = rnn7.backward(inputs7[_step], gradOutputs7[_step])
+            # update
+            rnn7.updateParameters(1)
+            rnn7.zeroGradParameters()
+
+        # nn.Recursor
+
+        step = 0
+        for i in range(nStep7.size(0)):
+            for j in range(int(nStep7[i])):
+                mytester.assertTensorEq(outputs9[step], rnn10.forward(inputs7[step]), 0.000001, "Recursor " + lg.type(rnn10) + " remember forward err " + str(step))
+                step = step + 1
+
+        rnn10.forget()
+
+        step = 0
+        for i in range(nStep7.size(0)):
+            for j in range(int(nStep7[i])):
+                mytester.assertTensorEq(outputs9[step], rnn10.forward(inputs7[step]), 0.000001, "Recursor " + lg.type(rnn10) + " remember forward2 err " + str(step))
+                step = step + 1
+
+        rnn10.forget()
+
+        step = 0
+        outputs10, gradOutputs10, gradInputs10 = {}, {}, {}
+        for i in range(nStep7.size(0)):
+            start = step
+            nStep_ = 0
+            for j in range(int(nStep7[i])):
+                outputs10[step] = rnn10.forward(inputs7[step]).clone()
+                step = step + 1
+                nStep_ = nStep_ + 1
+            rnn10.maxBPTTstep(int(nStep7[i]))
+            nStep2 = 0
+            for s in range(step - 1, start - 1, -1):
+                gradInputs10[s] = rnn10.backward(inputs7[s], gradOutputs7[s]).clone()
+                nStep2 = nStep2 + 1
+            assert nStep_ == nStep2
+            rnn10.updateParameters(1)
+            rnn10.zeroGradParameters()
+
+        step = 0
+        for i in range(nStep7.size(0)):
+            for j in range(int(nStep7[i])):
+                mytester.assertTensorEq(gradInputs10[step], gradInputs7[step], 0.0000001, "Recursor %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(outputs10[step], outputs7[step], 0.0000001, "Recursor %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
+                step = step + 1
+
+        # nn.Sequencer
+
+        seq = nn.Sequencer(rnn8)
+        seq.remember('both')
+        outputs8, gradInputs8 = {}, {}
+        step = 0
+        for i in range(nStep7.size(0)):
+            inputs8 = inputs7.sub(step, step + int(nStep7[i]) - 1)
+            gradOutputs8 = gradOutputs7.sub(step, step + int(nStep7[i]) - 1)
+            outputs8[i] = seq.forward(inputs8).clone()
+            gradInputs8[i] = seq.backward(inputs8, gradOutputs8).clone()
+            seq.updateParameters(1)
+            seq.zeroGradParameters()
+            step = step + int(nStep7[i])
+
+        step = 0
+        for i in range(nStep7.size(0)):
+            for j in range(int(nStep7[i])):
+                mytester.assertTensorEq(gradInputs8[i][j], gradInputs7[step], 0.0000001, "Sequencer %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001, "Sequencer %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
+                step = step + 1
+
+        params7 = rnn7.parameters()[0]
+        params8 = rnn8.parameters()[0]
+        for i in range(len(params7)):
+            mytester.assertTensorEq(params7[i], params8[i], 0.0000001, "Sequencer %s remember params err %d" % (lg.type(rnn7), i))
+
+        # test in evaluation mode with remember and variable seqlen
+        rnn7 = rnn.clone()   # a fresh copy (no hidden states)
+        params7 = rnn7.parameters()[0]
+        params9 = rnn9.parameters()[0]   # not a fresh copy
+        for i, param in enumerate(rnn8.parameters()[0]):
+            params7[i].copy(param)
+            params9[i].copy(param)
+
+        rnn7.evaluate()
+        rnn9.evaluate()
+        rnn9.forget()
+
+        inputs7 = lg.randn(int(nStep7.sum()), batchSize, outputSize)
+        outputs9 = lg.Tensor(int(nStep7.sum()), batchSize, outputSize)
+        for step in range(int(nStep7.sum())):
+            outputs9[step] = rnn9.forward(inputs7[step])
+
+        step = 0
+        for i in range(nStep7.size(0)):
+            for j in range(int(nStep7[i])):
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember eval forward err " + str(step))
+                step = step + 1
+
+        rnn7.forget()
+
+        step = 0
+        for i in range(nStep7.size(0)):
+            for j in range(int(nStep7[i])):
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember eval forward2 err " + str(step))
+                step = step + 1
+
+        rnn7.forget()
+
+        step = 0
+        outputs7 = {}
+        for i in range(nStep7.size(0)):
+            for j in range(int(nStep7[i])):
+                outputs7[step] = rnn7.forward(inputs7[step]).clone()
+                step = step + 1
+
+        seq.remember('both')
+        outputs8 = {}
+        step = 0
+        for i in range(nStep7.size(0)):
+            seq.evaluate()
+            inputs8 = inputs7.sub(step, step + int(nStep7[i]) - 1)
+            gradOutputs8 = gradOutputs7.sub(step, step + int(nStep7[i]) - 1)
+            outputs8[i] = seq.forward(inputs8).clone()
+            step = step + int(nStep7[i])
+
+        step = 0
+        for i in range(nStep7.size(0)):
+            for j in range(int(nStep7[i])):
+                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001, "Sequencer %s remember variable eval forward err %d %d" % (lg.type(rnn7), i, j))
+                step = step + 1
+
+        # test remember for training mode (with variable length) (from evaluation to training)
+
+        rnn7.forget()
+        rnn9.forget()
+
+        rnn7.training()
+        rnn9.training()
+
+        rnn7.zeroGradParameters()
+        seq.zeroGradParameters()
+        rnn9.zeroGradParameters()
+
+        inputs7 = lg.randn(int(nStep7.sum()), batchSize, outputSize)
+        outputs9 = lg.Tensor(int(nStep7.sum()), batchSize, outputSize)
+        for step in range(int(nStep7.sum())):
+            outputs9[step] = rnn9.forward(inputs7[step]).clone()
+
+        step = 0
+        for i in range(nStep7.size(0)):
+            for j in range(int(nStep7[i])):
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember forward err " + str(step))
+                step = step + 1
+
+        rnn7.forget()
+
+        step = 0
+        for i in range(nStep7.size(0)):
+            for j in range(int(nStep7[i])):
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember forward2 err " + str(step))
+                step = step + 1
+
+        rnn7.forget()
+
+        step = 0
+        outputs7 = lg.Tensor(int(nStep7.sum()), batchSize, outputSize)
+        gradOutputs7 = lg.randn(int(nStep7.sum()), batchSize, outputSize)
+        gradInputs7 = lg.Tensor(int(nStep7.sum()), batchSize, outputSize)
+        for i in range(nStep7.size(0)):
+            # forward
+            for j in range(int(nStep7[i])):
+                outputs7[step] = rnn7.forward(inputs7[step])
+                step = step + 1
+            # backward
+            rnn7.maxBPTTstep(int(nStep7[i]))
+            for _step in range(step - 1, step - int(nStep7[i]) - 1, -1):
+                gradInputs7[_step] = rnn7.backward(inputs7[_step], gradOutputs7[_step])
+            # update
+            rnn7.updateParameters(1)
+            rnn7.zeroGradParameters()
+
+        seq.remember('both')
+        outputs8, gradInputs8 = {}, {}
+        step = 0
+        for i in range(nStep7.size(0)):
+            seq.training()
+            inputs8 = inputs7.sub(step, step + int(nStep7[i]) - 1)
+            gradOutputs8 = gradOutputs7.sub(step, step + int(nStep7[i]) - 1)
+            outputs8[i] = seq.forward(inputs8).clone()
+            gradInputs8[i] = seq.backward(inputs8, gradOutputs8).clone()
+            seq.updateParameters(1)
+            seq.zeroGradParameters()
+            step = step + int(nStep7[i])
+
+        step = 0
+        for i in range(nStep7.size(0)):
+            for j in range(int(nStep7[i])):
+                mytester.assertTensorEq(gradInputs8[i][j], gradInputs7[step], 0.0000001, "Sequencer %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001, "Sequencer %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
+                step = step + 1
+
+        params7 = rnn7.parameters()[0]
+        params8 = rnn8.parameters()[0]
+        for i in range(len(params7)):
+            mytester.assertTensorEq(params7[i], params8[i], 0.0000001, "Sequencer %s remember params err %d" % (lg.type(rnn7), i))
+
+    linearRNN = nn.LinearRNN(outputSize, outputSize)
+    linearRNN.maxBPTTstep(int(nStep7.max()))
+    testRemember(linearRNN)
+    recLSTM = nn.RecLSTM(outputSize, outputSize)
+    recLSTM.maxBPTTstep(int(nStep7.max()))
+    testRemember(recLSTM)
+
+    # test in evaluation mode
+    rnn3.evaluate()
+    outputs4 = rnn3.forward(inputs)
+    outputs4_ = outputs4.clone()
+    mytester.assert_(outputs4.size(0) == outputs.size(0), "Sequencer evaluate output size err")
+    for step in range(nStep):
+        mytester.assertTensorEq(outputs4[step], outputs[step], 0.00001, "Sequencer evaluate output " + str(step))
+    inputs5 = inputs.sub(0, nStep - 2)   # remove last input
+    outputs5 = rnn3.forward(inputs5)
+    mytester.assert_(outputs5.size(0) == outputs.size(0) - 1, "Sequencer evaluate -1 output size err")
+    for step in range(nStep - 1):
+        mytester.assertTensorEq(outputs[step], outputs5[step], 0.00001, "Sequencer evaluate -1 output " + str(step))
+
+    # test evaluation with remember
+    rnn3.remember()
+    rnn3.evaluate()
+    rnn3.forget()
+    inputsA, inputsB = inputs.sub(0, 2), inputs.sub(3, 4)
+    outputsA = rnn3.forward(inputsA).clone()
+    outputsB = rnn3.forward(inputsB)
+    mytester.assert_(outputsA.size(0) == 3, "Sequencer evaluate-remember output size err A")
+    mytester.assert_(outputsB.size(0) == 2, "Sequencer evaluate-remember output size err B")
+    outputsAB = [outputsA[0], outputsA[1], outputsA[2], outputsB[0], outputsB[1]]
+    for step in range(5):
+        mytester.assertTensorEq(outputsAB[step], outputs4_[step], 0.00001, "Sequencer evaluate-remember output " + str(step))
+
+    # test with non-recurrent module
+    inputSize = 10
+    inputs = lg.randn(nStep, batchSize, inputSize)
+    linear = nn.Euclidean(inputSize, outputSize)
+    seq, outputs, gradInputs = None, None, None
+    for k in range(3):
+        outputs, gradInputs = [], []
+        linear.zeroGradParameters()
+        clone = linear.clone()
+        for step in range(nStep):
+            outputs.append(linear.forward(inputs[step]).clone())
+            gradInputs.append(linear.backward(inputs[step], gradOutputs[step]).clone())
+
+        seq = nn.Sequencer(clone)
+        outputs2 = seq.forward(inputs)
+        gradInputs2 = seq.backward(inputs, gradOutputs)
+
+        mytester.assert_(outputs2.size(0) == len(outputs), "Sequencer output size err")
+        mytester.assert_(gradInputs2.size(0) == len(gradInputs), "Sequencer gradInputs size err")
+        for step, output in enumerate(outputs):
+            mytester.assertTensorEq(outputs2[step], output, 0.00001, "Sequencer output " + str(step))
+            mytester.assertTensorEq(gradInputs2[step], gradInputs[step], 0.00001, "Sequencer gradInputs " + str(step))
+
+    inputs3 = inputs.float()
+    gradOutputs3 = gradOutputs.float()
+    seq3 = seq.float()
+    outputs3 = seq.forward(inputs3)
+    gradInputs3 = seq.backward(inputs3, gradOutputs3)
+
+    # test for zeroGradParameters
+    seq = nn.Sequencer(nn.Linear(inputSize, outputSize))
+    seq.zeroGradParameters()
+    seq.forward(inputs)
+    seq.backward(inputs, gradOutputs)
+    params, gradParams = seq.parameters()
+    for i, gradParam in enumerate(gradParams):
+        mytester.assert_(gradParam.sum() != 0, "Sequencer:backward err " + str(i))
+    param, gradParam = seq.getParameters()
+    seq.zeroGradParameters()
+    mytester.assert_(gradParam.sum() == 0, "Sequencer:getParameters err")
+    params, gradParams = seq.parameters()
+    for i, gradParam in enumerate(gradParams):
+        mytester.assert_(gradParam.sum() == 0, "Sequencer:zeroGradParameters err " + str(i))
+
+    # test with LSTM
+    outputSize = inputSize
+    lstm = nn.LSTM(inputSize, outputSize, None, False)
+    lstm.zeroGradParameters()
+    lstm2 = lstm.clone()
+
+    inputs = lg.randn(nStep, batchSize, inputSize)
+    outputs = lg.Tensor(nStep, batchSize, outputSize)
+    gradOutputs = lg.randn(nStep, batchSize, outputSize)
+
+    gradOutput1 = gradOutputs[1].clone()
+    for step in range(nStep):
+        outputs[step] = lstm.forward(inputs[step])
+
+    gradInputs72 = lg.Tensor(nStep, batchSize, inputSize)
+    for step in range(nStep - 1, -1, -1):
+        gradInputs72[step] = lstm.backward(inputs[step], gradOutputs[step])
+
+    lstm3 = nn.Sequencer(lstm2)
+    lstm3.zeroGradParameters()
+    outputs3 = lstm3.forward(inputs)
+    gradInputs3 = lstm3.backward(inputs, gradOutputs)
+    mytester.assert_(outputs3.size(0) == outputs.size(0), "Sequencer LSTM output size err")
+    mytester.assert_(gradInputs3.size(0) == gradInputs72.size(0), "Sequencer LSTM gradInputs size err")
+    for step in range(nStep):
+        mytester.assertTensorEq(outputs3[step], outputs[step], 0.00001, "Sequencer LSTM output " + str(step))
+        mytester.assertTensorEq(gradInputs3[step], gradInputs72[step], 0.00001, "Sequencer LSTM gradInputs " + str(step))
+    mytester.assertTensorEq(gradOutputs[1], gradOutput1, 0.00001, "Sequencer lstm gradOutput modified error")
+
+    # test remember modes : 'both', 'eval' for training(), evaluate(), training()
+    lstm = nn.LSTM(5, 5)
+    seq = nn.Sequencer(lstm)
+    inputTrain = lg.randn(3, 5)
+    inputEval = lg.randn(1, 5)
+
+    # this shouldn't fail
+    modes = ['both', 'eval']
+    for i, mode in enumerate(modes):
+        seq.remember(mode)
+
+        # do one epoch of training
+        seq.training()
+        seq.forward(inputTrain)
+        seq.backward(inputTrain, inputTrain)
+
+        # evaluate
+        seq.evaluate()
+        seq.forward(inputEval)
+
+        # do another epoch of training
+        seq.training()
+        seq.forward(inputTrain)
+        seq.backward(inputTrain, inputTrain)
