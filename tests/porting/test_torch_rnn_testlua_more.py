@@ -1493,3 +1493,436 @@ def test_Sequencer_tensor():
         seq.training()
         seq.forward(inputTrain)
         seq.backward(inputTrain, inputTrain)
+
+
+def test_Sequencer_main():
+    """test.lua lines 193-681. Steps are 0-based: ``step`` is the next step's index, so the Lua's ``step - 1``
+    and ``step - nStep7[i]`` stay; tables filled backwards are dicts keyed by step; ``_.slice(t, a, b)`` (``b``
+    included) is ``t[a:b + 1]``; ``nStep7[i]``, a tensor element, is made an ``int`` for ``range``."""
+    batchSize = 4
+    inputSize = 3
+    outputSize = 7
+    nStep = 5
+
+    stepmodule = nn.Sequential() \
+        .add(nn.ParallelTable()
+             .add(nn.Linear(inputSize, outputSize))
+             .add(nn.Euclidean(outputSize, outputSize))) \
+        .add(nn.CAddTable()) \
+        .add(nn.Sigmoid())
+
+    rnn = nn.Recurrence(stepmodule, outputSize, 1)
+    rnn.zeroGradParameters()
+    rnn2 = rnn.clone()
+
+    inputs, outputs, gradOutputs = [], [], []
+    for step in range(nStep):
+        inputs.append(lg.randn(batchSize, inputSize))
+        outputs.append(rnn.forward(inputs[step]).clone())
+        gradOutputs.append(lg.randn(batchSize, outputSize))
+
+    gradInputs = {}
+    for step in range(nStep - 1, -1, -1):
+        gradInputs[step] = rnn.backward(inputs[step], gradOutputs[step])
+
+    gradOutput1 = gradOutputs[0].clone()
+    rnn3 = nn.Sequencer(rnn2)
+    outputs3 = rnn3.forward(inputs)
+    mytester.assert_(len(outputs3) == len(outputs), "Sequencer output size err")
+    for step, output in enumerate(outputs):
+        mytester.assertTensorEq(outputs3[step], output, 0.00001, "Sequencer output " + str(step))
+    gradInputs3 = rnn3.backward(inputs, gradOutputs)
+
+    mytester.assert_(len(gradInputs3) == len(gradInputs), "Sequencer gradInputs size err")
+    mytester.assert_(gradInputs3[0].nElement() != 0)
+
+    for step, output in enumerate(outputs):
+        mytester.assertTensorEq(gradInputs3[step], gradInputs[step], 0.00001, "Sequencer gradInputs " + str(step))
+    mytester.assertTensorEq(gradOutputs[0], gradOutput1, 0.00001, "Sequencer rnn gradOutput modified error")
+
+    nStep7 = lg.Tensor([5, 4, 5, 3, 7, 3, 3, 3])
+
+    def testRemember(rnn):
+        rnn.zeroGradParameters()
+        # test remember for training mode (with variable length)
+        rnn7 = rnn.clone()
+        rnn7.zeroGradParameters()
+        rnn8 = rnn7.clone()
+        rnn9 = rnn7.clone()
+        rnn10 = nn.Recursor(rnn7.clone())
+
+        inputs7, outputs9 = [], []
+        for step in range(int(nStep7.sum())):
+            inputs7.append(lg.randn(batchSize, outputSize))
+            outputs9.append(rnn9.forward(inputs7[step]).clone())
+
+        step = 0
+        for i in range(nStep7.size(0)):
+            for j in range(int(nStep7[i])):
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember forward err " + str(step))
+                step = step + 1
+
+        rnn7.forget()
+
+        step = 0
+        for i in range(nStep7.size(0)):
+            for j in range(int(nStep7[i])):
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember forward2 err " + str(step))
+                step = step + 1
+
+        rnn7.forget()
+
+        step = 0
+        outputs7, gradOutputs7, gradInputs7 = {}, {}, {}
+        for i in range(nStep7.size(0)):
+            # forward
+            for j in range(int(nStep7[i])):
+                outputs7[step] = rnn7.forward(inputs7[step]).clone()
+                gradOutputs7[step] = lg.randn(batchSize, outputSize)
+                step = step + 1
+            # backward
+            rnn7.maxBPTTstep(int(nStep7[i]))
+            for _step in range(step - 1, step - int(nStep7[i]) - 1, -1):
+                gradInputs7[_step] = rnn7.backward(inputs7[_step], gradOutputs7[_step]).clone()
+            # update
+            rnn7.updateParameters(1)
+            rnn7.zeroGradParameters()
+
+        # nn.Recursor
+
+        step = 0
+        for i in range(nStep7.size(0)):
+            for j in range(int(nStep7[i])):
+                mytester.assertTensorEq(outputs9[step], rnn10.forward(inputs7[step]), 0.000001, "Recursor " + lg.type(rnn10) + " remember forward err " + str(step))
+                step = step + 1
+
+        rnn10.forget()
+
+        step = 0
+        for i in range(nStep7.size(0)):
+            for j in range(int(nStep7[i])):
+                mytester.assertTensorEq(outputs9[step], rnn10.forward(inputs7[step]), 0.000001, "Recursor " + lg.type(rnn10) + " remember forward2 err " + str(step))
+                step = step + 1
+
+        rnn10.forget()
+
+        step = 0
+        outputs10, gradOutputs10, gradInputs10 = {}, {}, {}
+        for i in range(nStep7.size(0)):
+            start = step
+            nStep_ = 0
+            for j in range(int(nStep7[i])):
+                outputs10[step] = rnn10.forward(inputs7[step]).clone()
+                step = step + 1
+                nStep_ = nStep_ + 1
+            rnn10.maxBPTTstep(int(nStep7[i]))
+            nStep2 = 0
+            for s in range(step - 1, start - 1, -1):
+                gradInputs10[s] = rnn10.backward(inputs7[s], gradOutputs7[s]).clone()
+                nStep2 = nStep2 + 1
+            assert nStep_ == nStep2
+            rnn10.updateParameters(1)
+            rnn10.zeroGradParameters()
+
+        step = 0
+        for i in range(nStep7.size(0)):
+            for j in range(int(nStep7[i])):
+                mytester.assertTensorEq(gradInputs10[step], gradInputs7[step], 0.0000001, "Recursor %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(outputs10[step], outputs7[step], 0.0000001, "Recursor %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
+                step = step + 1
+
+        # nn.Sequencer
+
+        seq = nn.Sequencer(rnn8)
+        seq.remember('both')
+        outputs8, gradInputs8 = {}, {}
+        step = 0
+        for i in range(nStep7.size(0)):
+            inputs8 = inputs7[step:step + int(nStep7[i])]
+            gradOutputs8 = [gradOutputs7[k] for k in range(step, step + int(nStep7[i]))]
+            outputs8[i] = [v.clone() for v in seq.forward(inputs8)]
+            gradInputs8[i] = [v.clone() for v in seq.backward(inputs8, gradOutputs8)]
+            seq.updateParameters(1)
+            seq.zeroGradParameters()
+            step = step + int(nStep7[i])
+
+        step = 0
+        for i in range(nStep7.size(0)):
+            for j in range(int(nStep7[i])):
+                mytester.assertTensorEq(gradInputs8[i][j], gradInputs7[step], 0.0000001, "Sequencer %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001, "Sequencer %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
+                step = step + 1
+
+        params7 = rnn7.parameters()[0]
+        params8 = rnn8.parameters()[0]
+        for i in range(len(params7)):
+            mytester.assertTensorEq(params7[i], params8[i], 0.0000001, "Sequencer %s remember params err %d" % (lg.type(rnn7), i))
+
+        # test in evaluation mode with remember and variable seqlen
+        rnn7 = rnn.clone()   # a fresh copy (no hidden states)
+        params7 = rnn7.parameters()[0]
+        params9 = rnn9.parameters()[0]   # not a fresh copy
+        for i, param in enumerate(rnn8.parameters()[0]):
+            params7[i].copy(param)
+            params9[i].copy(param)
+
+        rnn7.evaluate()
+        rnn9.evaluate()
+        rnn9.forget()
+
+        inputs7, outputs9 = [], []
+        for step in range(int(nStep7.sum())):
+            inputs7.append(lg.randn(batchSize, outputSize))
+            outputs9.append(rnn9.forward(inputs7[step]).clone())
+
+        step = 0
+        for i in range(nStep7.size(0)):
+            for j in range(int(nStep7[i])):
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember eval forward err " + str(step))
+                step = step + 1
+
+        rnn7.forget()
+
+        step = 0
+        for i in range(nStep7.size(0)):
+            for j in range(int(nStep7[i])):
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember eval forward2 err " + str(step))
+                step = step + 1
+
+        rnn7.forget()
+
+        step = 0
+        outputs7 = {}
+        for i in range(nStep7.size(0)):
+            for j in range(int(nStep7[i])):
+                outputs7[step] = rnn7.forward(inputs7[step]).clone()
+                step = step + 1
+
+        seq.remember('both')
+        outputs8 = {}
+        step = 0
+        for i in range(nStep7.size(0)):
+            seq.evaluate()
+            inputs8 = inputs7[step:step + int(nStep7[i])]
+            gradOutputs8 = [gradOutputs7[k] for k in range(step, step + int(nStep7[i]))]
+            outputs8[i] = [v.clone() for v in seq.forward(inputs8)]
+            step = step + int(nStep7[i])
+
+        step = 0
+        for i in range(nStep7.size(0)):
+            for j in range(int(nStep7[i])):
+                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001, "Sequencer %s remember variable eval forward err %d %d" % (lg.type(rnn7), i, j))
+                step = step + 1
+
+        # test remember for training mode (with variable length) (from evaluation to training)
+
+        rnn7.forget()
+        rnn9.forget()
+
+        rnn7.training()
+        rnn9.training()
+
+        rnn7.zeroGradParameters()
+        seq.zeroGradParameters()
+        rnn9.zeroGradParameters()
+
+        inputs7, outputs9 = [], []
+        for step in range(int(nStep7.sum())):
+            inputs7.append(lg.randn(batchSize, outputSize))
+            outputs9.append(rnn9.forward(inputs7[step]).clone())
+
+        step = 0
+        for i in range(nStep7.size(0)):
+            for j in range(int(nStep7[i])):
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember forward err " + str(step))
+                step = step + 1
+
+        rnn7.forget()
+
+        step = 0
+        for i in range(nStep7.size(0)):
+            for j in range(int(nStep7[i])):
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember forward2 err " + str(step))
+                step = step + 1
+
+        rnn7.forget()
+
+        step = 0
+        outputs7, gradOutputs7, gradInputs7 = {}, {}, {}
+        for i in range(nStep7.size(0)):
+            # forward
+            for j in range(int(nStep7[i])):
+                outputs7[step] = rnn7.forward(inputs7[step]).clone()
+                gradOutputs7[step] = lg.randn(batchSize, outputSize)
+                step = step + 1
+            # backward
+            rnn7.maxBPTTstep(int(nStep7[i]))
+            for _step in range(step - 1, step - int(nStep7[i]) - 1, -1):
+                gradInputs7[_step] = rnn7.backward(inputs7[_step], gradOutputs7[_step]).clone()
+            # update
+            rnn7.updateParameters(1)
+            rnn7.zeroGradParameters()
+
+        seq.remember('both')
+        outputs8, gradInputs8 = {}, {}
+        step = 0
+        for i in range(nStep7.size(0)):
+            seq.training()
+            inputs8 = inputs7[step:step + int(nStep7[i])]
+            gradOutputs8 = [gradOutputs7[k] for k in range(step, step + int(nStep7[i]))]
+            outputs8[i] = [v.clone() for v in seq.forward(inputs8)]
+            gradInputs8[i] = [v.clone() for v in seq.backward(inputs8, gradOutputs8)]
+            seq.updateParameters(1)
+            seq.zeroGradParameters()
+            step = step + int(nStep7[i])
+
+        step = 0
+        for i in range(nStep7.size(0)):
+            for j in range(int(nStep7[i])):
+                mytester.assertTensorEq(gradInputs8[i][j], gradInputs7[step], 0.0000001, "Sequencer %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001, "Sequencer %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
+                step = step + 1
+
+        params7 = rnn7.parameters()[0]
+        params8 = rnn8.parameters()[0]
+        for i in range(len(params7)):
+            mytester.assertTensorEq(params7[i], params8[i], 0.0000001, "Sequencer %s remember params err %d" % (lg.type(rnn7), i))
+
+    linearRNN = nn.LinearRNN(outputSize, outputSize)
+    linearRNN.maxBPTTstep(int(nStep7.max()))
+    testRemember(linearRNN)
+    recLSTM = nn.RecLSTM(outputSize, outputSize)
+    recLSTM.maxBPTTstep(int(nStep7.max()))
+    testRemember(recLSTM)
+
+    # test in evaluation mode
+    rnn3.evaluate()
+    outputs4 = rnn3.forward(inputs)
+    outputs4_ = [v.clone() for v in outputs4]
+    mytester.assert_(len(outputs4) == len(outputs), "Sequencer evaluate output size err")
+    for step, output in enumerate(outputs):
+        mytester.assertTensorEq(outputs4[step], output, 0.00001, "Sequencer evaluate output " + str(step))
+    inputs5 = list(inputs)
+    inputs5.pop(nStep - 1)   # remove last input
+    outputs5 = rnn3.forward(inputs5)
+    mytester.assert_(len(outputs5) == len(outputs) - 1, "Sequencer evaluate -1 output size err")
+    for step, output in enumerate(outputs5):
+        mytester.assertTensorEq(outputs[step], output, 0.00001, "Sequencer evaluate -1 output " + str(step))
+
+    # test evaluation with remember
+    rnn3.remember()
+    rnn3.evaluate()
+    rnn3.forget()
+    inputsA, inputsB = [inputs[0], inputs[1], inputs[2]], [inputs[3], inputs[4]]
+    outputsA = [v.clone() for v in rnn3.forward(inputsA)]
+    outputsB = rnn3.forward(inputsB)
+    mytester.assert_(len(outputsA) == 3, "Sequencer evaluate-remember output size err A")
+    mytester.assert_(len(outputsB) == 2, "Sequencer evaluate-remember output size err B")
+    outputsAB = [*outputsA]
+    outputsAB[3:5] = outputsB
+    for step, output in enumerate(outputs4_):
+        mytester.assertTensorEq(outputsAB[step], output, 0.00001, "Sequencer evaluate-remember output " + str(step))
+
+    # test with non-recurrent module
+    inputSize = 10
+    inputs = []
+    for step in range(nStep):
+        inputs.append(lg.randn(batchSize, inputSize))
+    linear = nn.Euclidean(inputSize, outputSize)
+    seq, outputs, gradInputs = None, None, None
+    for k in range(3):
+        outputs, gradInputs = [], []
+        linear.zeroGradParameters()
+        clone = linear.clone()
+        for step in range(nStep):
+            outputs.append(linear.forward(inputs[step]).clone())
+            gradInputs.append(linear.backward(inputs[step], gradOutputs[step]).clone())
+
+        seq = nn.Sequencer(clone)
+        outputs2 = seq.forward(inputs)
+        gradInputs2 = seq.backward(inputs, gradOutputs)
+
+        mytester.assert_(len(outputs2) == len(outputs), "Sequencer output size err")
+        mytester.assert_(len(gradInputs2) == len(gradInputs), "Sequencer gradInputs size err")
+        for step, output in enumerate(outputs):
+            mytester.assertTensorEq(outputs2[step], output, 0.00001, "Sequencer output " + str(step))
+            mytester.assertTensorEq(gradInputs2[step], gradInputs[step], 0.00001, "Sequencer gradInputs " + str(step))
+
+    inputs3, gradOutputs3 = [], []
+    for i in range(len(inputs)):
+        inputs3.append(inputs[i].float())
+        gradOutputs3.append(gradOutputs[i].float())
+    seq3 = seq.float()
+    outputs3 = seq.forward(inputs3)
+    gradInputs3 = seq.backward(inputs3, gradOutputs3)
+
+    # test for zeroGradParameters
+    seq = nn.Sequencer(nn.Linear(inputSize, outputSize))
+    seq.zeroGradParameters()
+    seq.forward(inputs)
+    seq.backward(inputs, gradOutputs)
+    params, gradParams = seq.parameters()
+    for i, gradParam in enumerate(gradParams):
+        mytester.assert_(gradParam.sum() != 0, "Sequencer:backward err " + str(i))
+    param, gradParam = seq.getParameters()
+    seq.zeroGradParameters()
+    mytester.assert_(gradParam.sum() == 0, "Sequencer:getParameters err")
+    params, gradParams = seq.parameters()
+    for i, gradParam in enumerate(gradParams):
+        mytester.assert_(gradParam.sum() == 0, "Sequencer:zeroGradParameters err " + str(i))
+
+    # test with LSTM
+    outputSize = inputSize
+    # the Lua's fourth argument, Element-Research LSTM's cell2gate, is more than RecLSTM.lua's __init names: Lua
+    # drops it, Python refuses it (docs/porting.md's torch.class row)
+    lstm = nn.RecLSTM(inputSize, outputSize, None)
+    lstm.zeroGradParameters()
+    lstm2 = lstm.clone()
+
+    inputs, outputs, gradOutputs = [], [], []
+    for step in range(nStep):
+        inputs.append(lg.randn(batchSize, inputSize))
+        gradOutputs.append(lg.randn(batchSize, outputSize))
+    gradOutput1 = gradOutputs[1].clone()
+    for step in range(nStep):
+        outputs.append(lstm.forward(inputs[step]))
+
+    gradInputs72 = {}
+    for step in range(nStep - 1, -1, -1):
+        gradInputs72[step] = lstm.backward(inputs[step], gradOutputs[step])
+
+    lstm3 = nn.Sequencer(lstm2)
+    lstm3.zeroGradParameters()
+    outputs3 = lstm3.forward(inputs)
+    gradInputs3 = lstm3.backward(inputs, gradOutputs)
+    mytester.assert_(len(outputs3) == len(outputs), "Sequencer LSTM output size err")
+    mytester.assert_(len(gradInputs3) == len(gradInputs72), "Sequencer LSTM gradInputs size err")
+    for step, output in enumerate(outputs):
+        mytester.assertTensorEq(outputs3[step], output, 0.00001, "Sequencer LSTM output " + str(step))
+        mytester.assertTensorEq(gradInputs3[step], gradInputs72[step], 0.00001, "Sequencer LSTM gradInputs " + str(step))
+    mytester.assertTensorEq(gradOutputs[1], gradOutput1, 0.00001, "Sequencer lstm gradOutput modified error")
+
+    # test remember modes : 'both', 'eval' for training(), evaluate(), training()
+    lstm = nn.RecLSTM(5, 5)
+    seq = nn.Sequencer(lstm)
+    inputTrain = [lg.randn(1, 5), lg.randn(1, 5), lg.randn(1, 5)]
+    inputEval = [lg.randn(1, 5)]
+
+    # this shouldn't fail
+    modes = ['both', 'eval']
+    for i, mode in enumerate(modes):
+        seq.remember(mode)
+
+        # do one epoch of training
+        seq.training()
+        seq.forward(inputTrain)
+        seq.backward(inputTrain, inputTrain)
+
+        # evaluate
+        seq.evaluate()
+        seq.forward(inputEval)
+
+        # do another epoch of training
+        seq.training()
+        seq.forward(inputTrain)
+        seq.backward(inputTrain, inputTrain)
