@@ -25,7 +25,7 @@ from tests.porting import test_dpnn_testlua_modules as dpnn_modules
 from tests.porting import test_rnn_testlua_recurrent as er_recurrent
 from tests.porting import test_rnn_testlua_seqlstm as er_seqlstm
 from tests.porting import test_rnn_testlua_sequencers as er_sequencers
-from tests.porting.rnn_testlua import mytester
+from tests.porting.rnn_testlua import checkgrad, mytester, precision
 
 pytestmark = pytest.mark.usefixtures('double_default', 'lua_math_random')   # Torch7's default type, as rnn.test() runs
 
@@ -1926,3 +1926,182 @@ def test_Sequencer_main():
         seq.training()
         seq.forward(inputTrain)
         seq.backward(inputTrain, inputTrain)
+
+
+def test_MufuruGradients():
+    """test.lua lines 3794-3818. The class labels are 0-based (``random(1, n)`` draws 1 .. n: ``random(0, n)``
+    draws 0 .. n-1). ``checkgrad`` is test.lua's global one (lines 3771-3792, Element-Research's, in
+    tests/porting/rnn_testlua.py); it returns three values, ``local err = ...`` keeps the first."""
+    batchSize = 2
+    inputSize = 3
+    outputSize = 4
+    seqlen = 5
+
+    rnn = nn.MuFuRu(inputSize, outputSize)
+    module = nn.Sequencer(rnn)
+    w, dw = module.getParameters()
+    crit = nn.SequencerCriterion(nn.CrossEntropyCriterion())
+
+    input = lg.randn(seqlen, batchSize, inputSize)
+    target = lg.LongTensor(seqlen, batchSize).random(0, outputSize)
+
+    def feval(x):
+        if w is not x:
+            w.copy(x)
+        module.zeroGradParameters()
+        out = module.forward(input)
+        err = crit.forward(out, target)
+        gradOutput = crit.backward(out, target)
+        module.backward(input, gradOutput)
+        return err, dw
+
+    err = checkgrad(feval, w.clone())[0]
+    assert err < precision, "error in computing grad parameters"
+
+
+def test_NormStabilizer():
+    """test.lua lines 3160-3329. ``torch.class('nn.X', 'nn.Y')`` is a Python subclass (docs/porting.md's row);
+    steps are 0-based (``curStep > 1``, "a step before it", is ``curStep > 0``)."""
+    from legonn import optim
+
+    class SequencerCriterionNormStab(nn.SequencerCriterion):
+        def __init__(self, criterion, beta):
+            super().__init__(criterion)
+            self.beta = beta
+
+        def updateOutput(self, inputTable, targetTable):
+            self.output = 0
+            for i, input in enumerate(inputTable):
+                criterion = self.getStepCriterion(i)
+                self.output = self.output + criterion.forward(input, targetTable[i])
+                if i > 0:
+                    reg = 0
+                    for j in range(input.size(0)):
+                        reg = reg + ((input[j].norm() - inputTable[i - 1][j].norm()) ** 2)
+                    self.output = self.output + self.beta * reg / input.size(0)
+            return self.output
+
+    # Make a simple RNN and training set to test gradients
+    # hyper-parameters
+    batchSize = 3
+    seqlen = 2
+    hiddenSize = 3
+    inputSize = 4
+    lr = 0.1
+    beta = 50.0
+
+    r = nn.LinearRNN(inputSize, hiddenSize)
+
+    # build simple recurrent neural network
+    rnn = nn.Sequential() \
+        .add(r) \
+        .add(nn.NormStabilizer(beta))
+
+    rnn = nn.Sequencer(rnn)
+    criterion = SequencerCriterionNormStab(nn.MSECriterion(), beta)
+
+    iteration = 1
+    params, gradParams = rnn.getParameters()
+
+    while iteration < 5:
+        # generate a random data point
+        inputs, targets = [], []
+        for step in range(seqlen):
+            inputs.append(lg.randn(batchSize, inputSize))
+            targets.append(lg.randn(batchSize, hiddenSize))
+
+        # set up closure
+        def feval(params_new):
+            if params is not params_new:
+                params.copy(params_new)
+
+            rnn.zeroGradParameters()
+            outputs = rnn.forward(inputs)
+            err = criterion.forward(outputs, targets)
+            gradOutputs = criterion.backward(outputs, targets)
+            gradInputs = rnn.backward(inputs, gradOutputs)
+            return err, gradParams
+
+        # compare numerical to analytic gradient
+        diff, dC, dC_est = optim.checkgrad(feval, params, 1e-10)
+        mytester.assert_(diff < 1e-3, "Numerical gradient and analytic gradient do not match.")
+
+        rnn.updateParameters(lr)
+
+        iteration = iteration + 1
+
+    # compare to other implementation :
+    class NormStabilizerTest(nn.AbstractRecurrent):
+        def __init__(self, beta):
+            super().__init__(nn.CopyGrad())
+            self.beta = beta
+
+        def _accGradParameters(self, input, gradOutput, scale):
+            pass   # No parameters to update
+
+        def updateOutput(self, input):
+            if self.train is not False:
+                self.recycle()
+                recurrentModule = self.getStepModule(self.step)
+                output = recurrentModule.updateOutput(input)
+            else:
+                output = self.recurrentModule.updateOutput(input)
+
+            self.outputs[self.step] = output
+
+            self.output = output
+            self.step = self.step + 1
+            self.gradPrevOutput = None
+            self.updateGradInputStep = None
+            self.accGradParametersStep = None
+
+            return self.output
+
+        def _updateGradInput(self, input, gradOutput):
+            # First grab h[t] and h[t+1] :
+            # backward propagate through this step
+            curStep = self.updateGradInputStep - 1
+            hiddenModule = self.getStepModule(curStep)
+            hiddenModule.updateGradInput(input, gradOutput)
+            hiddenState = hiddenModule.output
+
+            if curStep < self.step:
+                batchSize = hiddenState.size(0)
+                if curStep > 0:
+                    prevHiddenModule = self.getStepModule(curStep - 1)
+                    prevHiddenState = prevHiddenModule.output
+                    # Add norm stabilizer cost function directly to respective CopyGrad.gradInput tensors
+                    for i in range(batchSize):
+                        dRegdNorm = self.beta * 2 * (hiddenState[i].norm() - prevHiddenState[i].norm()) / batchSize
+                        dNormdHid = lg.div(hiddenState[i], hiddenState[i].norm())
+                        hiddenModule.gradInput[i].add(lg.mul(dNormdHid, dRegdNorm))
+                if curStep < self.step - 1:
+                    nextHiddenModule = self.getStepModule(curStep + 1)
+                    nextHiddenState = nextHiddenModule.output
+                    for i in range(batchSize):
+                        dRegdNorm = self.beta * -2 * (nextHiddenState[i].norm() - hiddenState[i].norm()) / batchSize
+                        dNormdHid = lg.div(hiddenState[i], hiddenState[i].norm())
+                        hiddenModule.gradInput[i].add(lg.mul(dNormdHid, dRegdNorm))
+            return hiddenModule.gradInput
+
+    ns = nn.NormStabilizer(beta)
+    ns2 = NormStabilizerTest(beta)
+
+    seq = nn.Sequencer(ns)
+    seq2 = nn.Sequencer(ns2)
+
+    inputs, gradOutputs = [], []
+    for step in range(seqlen):
+        inputs.append(lg.randn(batchSize, inputSize))
+        gradOutputs.append(lg.randn(batchSize, inputSize))
+
+    outputs = seq.forward(inputs)
+    outputs2 = seq2.forward(inputs)
+    gradInputs = seq.backward(inputs, gradOutputs)
+    gradInputs2 = seq2.backward(inputs, gradOutputs)
+
+    for step in range(seqlen):
+        mytester.assertTensorEq(outputs[step], outputs2[step], 0.0000001)
+        mytester.assertTensorEq(gradInputs[step], gradInputs2[step], 0.0000001)
+
+    ns.updateLoss()
