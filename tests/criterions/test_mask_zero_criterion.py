@@ -211,3 +211,34 @@ def test_torch_rnn_zero_mask_gpu():
     crit = nn.MaskZeroCriterion(nn.MSECriterion())
     crit.setZeroMask(lg.ByteTensor([0, 1, 0, 0, 1]))
     assert_criterion_gpu(crit, T(rng.normal(size=(5, 4))), T(rng.normal(size=(5, 4))))
+
+
+def test_torch_rnn_sequencer_criterion_hands_each_step_its_mask_row():
+    """torch/rnn's AbstractSequencerCriterion.setZeroMask: step t's MaskZeroCriterion masks row t of the
+    ``seqlen x batch`` mask, in forward and backward; Criterion.setZeroMask reaches a decorated criterion."""
+    x = rng.normal(size=(3, 4, 2))
+    t = rng.normal(size=(3, 4, 2))
+    mask = np.array([[0, 1, 0, 0], [1, 1, 0, 0], [0, 0, 0, 1]], dtype=np.uint8)
+    sc = nn.SequencerCriterion(nn.MaskZeroCriterion(nn.MSECriterion())).double()
+    sc.setZeroMask(lg.from_numpy(mask))
+    keep = [np.flatnonzero(row == 0) for row in mask]
+    want = sum(((x[s, k] - t[s, k]) ** 2).mean() for s, k in enumerate(keep))
+    assert sc.forward(x, t) == pytest.approx(want, rel=1e-14)
+    gi = sc.backward(x, t).numpy()
+    for s, k in enumerate(keep):
+        expected = np.zeros((4, 2))
+        expected[k] = 2 * (x[s, k] - t[s, k]) / x[s, k].size
+        np.testing.assert_allclose(gi[s], expected, rtol=1e-14)
+    sc.setZeroMask(False)
+    assert sc.forward(x, t) == pytest.approx(sum(((x[s] - t[s]) ** 2).mean() for s in range(3)), rel=1e-14)
+    with pytest.raises(ValueError, match=r"SequencerCriterion.*expected a zeroMask of 2 or more dimensions "
+                                         r"\(seqlen x batchsize\), or false, got 1-D"):
+        sc.setZeroMask(lg.ByteTensor(4))
+    sc.setZeroMask(lg.ByteTensor(2, 4).zero())
+    with pytest.raises(ValueError, match=r"expected a zeroMask of 3 steps \(the input's\), got size \(2, 4\)"):
+        sc.forward(x, t)
+    # a decorator of a criterion hands the mask on (torch/rnn's Criterion.lua); other criteria ignore it
+    inner = nn.MaskZeroCriterion(nn.MSECriterion())
+    nn.ParallelCriterion().add(inner).setZeroMask(False)
+    assert inner.zeroMask is False
+    nn.MSECriterion().setZeroMask(False)
