@@ -2105,3 +2105,106 @@ def test_NormStabilizer():
         mytester.assertTensorEq(gradInputs[step], gradInputs2[step], 0.0000001)
 
     ns.updateLoss()
+
+
+def test_NCE_MaskZero():
+    """test.lua lines 3331-3437. LookupTableMaskZero's words are 0-based and its padding is -1 (Lua's
+    ``random(0, vocabsize)`` draws padding 0 and words 1 .. vocabsize: here -1 .. vocabsize - 1), so the mask of
+    the padding is ``getZeroMaskSequence(input + 1)`` (docs/porting.md's VariableLength row); NCE's targets are
+    0-based; dimensions are 0-based. ``opt.dropout`` is never set: ``nn.Dropout(nil)`` is a Dropout of 0.5,
+    ``opt.get('dropout')`` here.
+
+    The last check is statistical (the error of an epoch below the first's within 12 epochs); Torch7's draws are
+    not legonn's, so the generator is seeded, as in the Element-Research port of this case."""
+    lg.manualSeed(0)
+    opt = dict(
+        datasize=20,
+        batchsize=4,
+        seqlen=5,
+        uniform=0.1,
+        hiddensize=[100],
+        vocabsize=100,
+        k=25
+    )
+
+    lm = nn.Sequential()
+
+    # input layer (i.e. word embedding space)
+    lookup = nn.LookupTableMaskZero(opt['vocabsize'], opt['hiddensize'][0])
+    lookup.maxnormout = -1   # prevent weird maxnormout behaviour
+    lm.add(lookup)   # input is seqlen x batchsize
+
+    # rnn layers
+    inputsize = opt['hiddensize'][0]
+    for i, hiddensize in enumerate(opt['hiddensize']):
+        lm.add(nn.SeqLSTM(inputsize, hiddensize).maskZero())
+        lm.add(nn.Dropout(opt.get('dropout')))
+        inputsize = hiddensize
+
+    lm.add(nn.SplitTable(0))
+
+    # output layer
+    unigram = lg.FloatTensor().range(1, opt['vocabsize'])
+    unigram.pow(2)
+    ncemodule = nn.NCEModule(inputsize, opt['vocabsize'], opt['k'], unigram)
+
+    # NCE requires {input, target} as inputs
+    lm = nn.Sequential() \
+        .add(nn.ParallelTable()
+             .add(lm).add(nn.Identity())) \
+        .add(nn.ZipTable())   # {{x1,x2,...}, {t1,t2,...}} -> {{x1,t1},{x2,t2},...}
+
+    # encapsulate stepmodule into a Sequencer
+    lm.add(nn.Sequencer(nn.MaskZero(ncemodule)))
+
+    # remember previous state between batches
+    lm.remember()
+
+    if opt['uniform'] > 0:
+        for k, param in enumerate(lm.parameters()[0]):
+            param.uniform(-opt['uniform'], opt['uniform'])
+        ncemodule.reset()
+
+    # loss function
+
+    crit = nn.MaskZeroCriterion(nn.NCECriterion())
+
+    targetmodule = nn.SplitTable(0)
+    criterion = nn.SequencerCriterion(crit)
+
+    data = dict(
+        inputs=lg.LongTensor(opt['datasize'], opt['seqlen'], opt['batchsize']).random(-1, opt['vocabsize']),
+        targets=lg.LongTensor(opt['datasize'], opt['seqlen'], opt['batchsize']).random(0, opt['vocabsize'])
+    )
+
+    starterr = None
+    err = None
+    found = False
+    for epoch in range(12):
+        err = 0
+        for i in range(opt['datasize']):
+            input, target = data['inputs'][i], data['targets'][i]
+            target = targetmodule.forward(target)
+            zeroMask = nn.utils.getZeroMaskSequence(input + 1)
+            lm.setZeroMask(zeroMask)
+            criterion.setZeroMask(zeroMask)
+            output = lm.forward([input, target])
+            err = err + criterion.forward(output, target)
+            gradOutput = criterion.backward(output, target)
+            if not found:
+                for i in range(input.size(0)):
+                    for j in range(input.size(1)):
+                        if input[i, j] == -1:
+                            found = True
+                            # test that it works with mask zero
+                            mytester.assert_(output[i][0][j] == 0)
+                            mytester.assert_(gradOutput[i][0][j] == 0)
+            lm.zeroGradParameters()
+            gradInput = lm.backward([input, target], gradOutput)
+            lm.updateParameters(0.05)
+        if epoch == 0:
+            starterr = err
+        if epoch > 2 and err < starterr:
+            break
+    mytester.assert_(found)
+    mytester.assert_(err < starterr, "err=%f should be smaller than starterr=%f" % (err, starterr))
