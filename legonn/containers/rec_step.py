@@ -47,8 +47,8 @@ class RecStep(AbstractRecurrent, abstract=True):
             module.maskZero(v1)
         return self
 
-    def setStartState(self, startState):
-        """The state step 0 starts from (AbstractRecurrent.lua's setStartState)."""
+    def setStartState(self, startState=None):
+        """The state step 0 starts from (AbstractRecurrent.lua's setStartState); None: zeros."""
         self.startState = startState
         return self
 

@@ -431,3 +431,19 @@ def test_abstract_recurrent_takes_torch_rnn_step_module():
     with pytest.raises(ValueError, match=r"nn\.AbstractRecurrent: expected rho .* to be a positive integer, or "
                                          r"torch/rnn's step module, got 'x'"):
         nn.AbstractRecurrent('x')
+
+
+def test_torch_rnn_set_start_state_on_recurrence_and_recursor():
+    """torch/rnn's setStartState: the output before step 0 of a Recurrence (its userPrevOutput), reached through
+    a Recursor; None goes back to zeros."""
+    rnn = nn.LinearRNN(2, 3).double()
+    x = lg.randn(4, 2).double()
+    zero_start = rnn.forward(x).clone()
+    rnn.forget()
+    start = lg.randn(4, 3).double()
+    nn.Recursor(rnn).setStartState(start)
+    want = rnn.recurrentModule.clone().forward([x, start])   # the step module on {x, h[-1]}
+    np.testing.assert_allclose(rnn.forward(x).numpy(), want.numpy(), rtol=1e-12)
+    rnn.forget()
+    assert rnn.setStartState() is rnn
+    np.testing.assert_array_equal(rnn.forward(x).numpy(), zero_start.numpy())

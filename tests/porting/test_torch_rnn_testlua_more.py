@@ -2208,3 +2208,87 @@ def test_NCE_MaskZero():
             break
     mytester.assert_(found)
     mytester.assert_(err < starterr, "err=%f should be smaller than starterr=%f" % (err, starterr))
+
+
+def test_getHiddenState():
+    """test.lua lines 3820-3912. Steps are 0-based (docs/porting.md's rnn time-steps row): the Lua's hidden
+    state of step ``s`` (0 the initial one) is legonn's step ``s - 1`` (-1 the initial one); the Lua's loop
+    variable ``step`` (1 ..) is ``step + 1`` here (0 ..); ``hs[1][1]`` is ``hs[0][0]``."""
+    seqlen, batchsize = 7, 3
+    inputsize, outputsize = 4, 5
+    input = lg.randn(seqlen * 2, batchsize, inputsize)
+    gradOutput = lg.randn(seqlen * 2, batchsize, outputsize)
+
+    def testHiddenState(lstm, recurrence=None):
+        lstm2 = lstm.clone()
+
+        # test forward
+        for step in range(seqlen):   # initialize lstm2 hidden state
+            lstm2.forward(input[step])
+
+        for step in range(seqlen):
+            hiddenState = lstm2.getHiddenState(seqlen + step - 1)
+            if isinstance(hiddenState, list):
+                mytester.assert_(len(hiddenState) >= 1)
+            else:
+                mytester.assert_(lg.isTensor(hiddenState))
+            lstm.setHiddenState(step - 1, hiddenState)
+            output = lstm.forward(input[seqlen + step])
+            output2 = lstm2.forward(input[seqlen + step])
+            mytester.assertTensorEq(output, output2, 0.0000001, "error in step " + str(step + 1))
+
+        # test backward
+        lstm.zeroGradParameters()
+        lstm2.zeroGradParameters()
+        lstm.forget()
+        lstm.setStartState()   # empties start states
+
+        for step in range(seqlen):
+            lstm.forward(input[step])
+            hs = lstm.getHiddenState(step)
+            hs2 = lstm2.getHiddenState(step)
+            if isinstance(hs, list):
+                if recurrence:
+                    hs = hs[0][0]
+                    hs2 = hs2[0][0]
+                if isinstance(hs, list):
+                    for i in range(len(hs)):
+                        mytester.assertTensorEq(hs[i], hs2[i], 0.0000001)
+                else:
+                    mytester.assertTensorEq(hs, hs2, 0.0000001)
+            else:
+                mytester.assertTensorEq(hs, hs2, 0.0000001)
+
+        for step in range(seqlen * 2 - 1, seqlen - 1, -1):
+            lstm2.backward(input[step], gradOutput[step])
+
+        lstm2.zeroGradParameters()
+
+        for step in range(seqlen - 1, -1, -1):
+            gradHiddenState = lstm2.getGradHiddenState(step)
+            if isinstance(gradHiddenState, list):
+                mytester.assert_(len(gradHiddenState) >= 1)
+            else:
+                mytester.assert_(lg.isTensor(gradHiddenState))
+            lstm.setGradHiddenState(step, gradHiddenState)
+            gradInput = lstm.backward(input[step], gradOutput[step])
+            gradInput2 = lstm2.backward(input[step], gradOutput[step])
+            mytester.assertTensorEq(gradInput, gradInput2, 0.0000001)
+
+        params, gradParams = lstm.parameters()
+        params2, gradParams2 = lstm2.parameters()
+
+        for i in range(len(params)):
+            mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.00000001)
+
+    lstm = nn.RecLSTM(inputsize, outputsize)
+    testHiddenState(lstm)
+
+    gru = nn.RecGRU(inputsize, outputsize)
+    testHiddenState(gru)
+
+    gru.forget()
+    gru.setStartState()
+    testHiddenState(nn.Recursor(gru), False)
+
+    testHiddenState(nn.LinearRNN(inputsize, outputsize), True)
