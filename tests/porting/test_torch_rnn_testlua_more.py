@@ -2292,3 +2292,128 @@ def test_getHiddenState():
     testHiddenState(nn.Recursor(gru), False)
 
     testHiddenState(nn.LinearRNN(inputsize, outputsize), True)
+
+
+def test_SeqLSTMP_main():
+    """test.lua lines 2949-3077. torch/rnn's three-size ``SeqLSTM`` is ``SeqLSTMP`` (docs/porting.md's torch/rnn
+    row). Parameter and time-step indices are 0-based; ``x:sub(a, b)`` (inclusive) is ``x.sub(a - 1, b - 1)``;
+    ``zeroMask[{i,j}]`` is ``zeroMask[i, j]`` and ``zeroMask[3]`` is ``zeroMask[2]``."""
+    # test that LSTM = LSTMP when projection layer is identity
+    inputsize = 2
+    hiddensize = 3
+    outputsize = 3
+    seqlen = 6
+    batchsize = 5
+
+    lstm = nn.SeqLSTM(inputsize, outputsize)
+    lstmp = nn.SeqLSTMP(inputsize, hiddensize, outputsize)
+
+    params, gradParams = lstm.parameters()
+    paramsp, gradParamsp = lstmp.parameters()
+
+    mytester.assert_(len(params) + 1 == len(paramsp))
+
+    for i in range(len(params)):
+        paramsp[i].copy(params[i])
+
+    wO = paramsp[2]
+    mytester.assertTableEq(wO.size().totable(), [3, 3])
+    wO.eye(3, 3)
+
+    input = lg.randn(seqlen, batchsize, inputsize)
+    gradOutput = lg.randn(seqlen, batchsize, outputsize)
+
+    output = lstm.forward(input)
+    outputp = lstmp.forward(input)
+
+    mytester.assertTensorEq(output, outputp, 0.000001)
+
+    lstm.zeroGradParameters()
+    lstmp.zeroGradParameters()
+
+    mytester.assert_(abs(gradParamsp[2].sum()) < 0.00001)
+
+    gradInput = lstm.backward(input, gradOutput)
+    gradInputp = lstmp.backward(input, gradOutput)
+
+    mytester.assertTensorEq(gradInput, gradInputp, 0.000001)
+
+    for i in range(len(params)):
+        mytester.assertTensorEq(gradParams[i], gradParamsp[i], 0.000001)
+
+    mytester.assert_(abs(gradParamsp[2].sum()) > 0.00001)
+
+    # test with maskzero
+
+    lstmp.maskZero()
+    lstm.maskZero()
+
+    zeroMask = lg.ByteTensor(seqlen, batchsize).zero()
+
+    for i in range(seqlen):
+        for j in range(batchsize):
+            if random.random() < 0.2:
+                zeroMask[i, j] = 1
+
+    lstmp.setZeroMask(zeroMask)
+    lstm.setZeroMask(zeroMask)
+
+    output = lstm.forward(input)
+    outputp = lstmp.forward(input)
+
+    mytester.assertTensorEq(output, outputp, 0.000001)
+
+    lstm.zeroGradParameters()
+    lstmp.zeroGradParameters()
+
+    gradInput = lstm.backward(input, gradOutput)
+    gradInputp = lstmp.backward(input, gradOutput)
+
+    mytester.assertTensorEq(gradInput, gradInputp, 0.000001)
+
+    for i in range(len(params)):
+        mytester.assertTensorEq(gradParams[i], gradParamsp[i], 0.000001)
+
+    mytester.assert_(abs(gradParamsp[2].sum()) > 0.00001)
+
+    # test with hiddensize ~= outputsize and maskzero
+    lstm = None
+
+    hiddensize = 4
+
+    lstmp = nn.SeqLSTMP(inputsize, hiddensize, outputsize)
+    lstmp2 = nn.SeqLSTMP(inputsize, hiddensize, outputsize)
+
+    params, gradParams = lstmp.parameters()
+    params2, gradParams2 = lstmp2.parameters()
+
+    for i in range(len(params)):
+        params[i].copy(params2[i])
+
+    lstmp.zeroGradParameters()
+    lstmp2.zeroGradParameters()
+
+    input = lg.randn(seqlen, batchsize, inputsize)
+    zeroMask.zero()
+    zeroMask[2] = 1   # zero the 3rd time-step
+
+    lstmp.maskZero()
+    lstmp.setZeroMask(zeroMask)
+    output = lstmp.forward(input)
+    gradInput = lstmp.backward(input, gradOutput)
+
+    lstmp2.remember('neither')
+    input1, input2 = input.sub(0, 1), input.sub(3, seqlen - 1)
+    gradOutput1, gradOutput2 = gradOutput.sub(0, 1), gradOutput.sub(3, seqlen - 1)
+    output2 = lg.zeros(output.size())
+    gradInput2 = lg.zeros(gradInput.size())
+    output2.sub(0, 1).copy(lstmp2.forward(input1))
+    gradInput2.sub(0, 1).copy(lstmp2.backward(input1, gradOutput1))
+    output2.sub(3, seqlen - 1).copy(lstmp2.forward(input2))
+    gradInput2.sub(3, seqlen - 1).copy(lstmp2.backward(input2, gradOutput2))
+
+    mytester.assertTensorEq(output, output2, 0.000001)
+    mytester.assertTensorEq(gradInput, gradInput2, 0.000001)
+
+    for i in range(len(params)):
+        mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.000001, 'error in gradParams ' + str(i))
