@@ -2542,3 +2542,121 @@ def test_SeqLSTM_main():
     lstm2.maskZero()
 
     testmodule(seqlstm, seqlen, batchsize, lstm2, None, False, None, True)
+
+
+def test_SeqGRU_main():
+    """test.lua lines 3496-3618. ``zeroMask[{i,j}]`` is ``zeroMask[i, j]``."""
+    inputsize, outputsize = 2, 3
+    # compare SeqGRU to GRU (forward, backward, update)
+    def testmodule(seqGRU, seqlen, batchsize, gru2=None, remember=None, eval=None, seqGRU2=None, maskzero=None):
+
+        gru2 = gru2 or seqGRU.toRecGRU()
+        remember = remember or 'neither'
+        seqGRU2 = seqGRU2 or nn.Sequencer(gru2)
+
+        input = lg.randn(seqlen, batchsize, inputsize)
+        if maskzero:
+            seqGRU.maskZero()
+            gru2.maskZero()
+            zeroMask = lg.ByteTensor(seqlen, batchsize).zero()
+            for i in range(seqlen):
+                for j in range(batchsize):
+                    if random.random() < 0.2:
+                        zeroMask[i, j] = 1
+            seqGRU.setZeroMask(zeroMask)
+            seqGRU2.setZeroMask(zeroMask)
+        else:
+            seqGRU.setZeroMask(False)
+            seqGRU2.setZeroMask(False)
+        gradOutput = lg.randn(seqlen, batchsize, outputsize)
+
+        seqGRU2.remember(remember)
+        mytester.assert_(seqGRU2._remember == remember, str(seqGRU2._remember) + '~=' + str(remember))
+        seqGRU.remember(remember)
+
+        if eval:
+            seqGRU.evaluate()
+            seqGRU2.evaluate()
+        else:
+            seqGRU.training()
+            seqGRU2.training()
+
+        # forward
+
+        output = seqGRU.forward(input)
+        output2 = seqGRU2.forward(input)
+        mytester.assertTensorEq(output, output2, 0.000001)
+
+        mytester.assertTableEq(output.size().totable(), gradOutput.size().totable(), 0.000001)
+
+        if not eval:
+            # backward
+
+            seqGRU.zeroGradParameters()
+            seqGRU2.zeroGradParameters()
+            gradInput = seqGRU.backward(input, gradOutput)
+            gradInput2 = seqGRU2.backward(input, gradOutput)
+            mytester.assertTensorEq(gradInput, gradInput2, 0.000001)
+
+            params, gradParams = seqGRU.parameters()
+            params2, gradParams2 = gru2.parameters()
+
+            for i in range(len(params)):
+                mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.000001, str(gradParams2[i].size()))
+
+        return gru2, seqGRU2
+
+    seqlen = 5
+    batchsize = 6
+
+    seqGRU = nn.SeqGRU(inputsize, outputsize)
+    seqGRU.reset(0.1)
+
+    gru2 = testmodule(seqGRU, seqlen, batchsize)[0]
+
+    # test forget
+
+    gru2, seqGRU2 = testmodule(seqGRU, seqlen, batchsize, gru2)
+
+    # test remember
+
+    testmodule(seqGRU, seqlen, batchsize, gru2, 'both', False, seqGRU2)
+    mytester.assert_(seqGRU._remember == 'both')
+
+    # test variable input size :
+
+    seqlen = 4
+    batchsize = 5
+
+    testmodule(seqGRU, seqlen, batchsize)
+
+    # test forget (eval)
+
+    eval = True
+
+    p1 = seqGRU.getParameters()[0]
+    p2 = gru2.getParameters()[0]
+    mytester.assertTensorEq(p1, p2, 0.0000001)
+    testmodule(seqGRU, seqlen, batchsize, gru2, None, eval, seqGRU2)
+    mytester.assert_(seqGRU._remember == 'neither')
+
+    # test remember (eval)
+
+    p1 = seqGRU.getParameters()[0]
+    p2 = gru2.getParameters()[0]
+    mytester.assertTensorEq(p1, p2, 0.0000001)
+    testmodule(seqGRU, seqlen, batchsize, gru2, 'both', eval, seqGRU2)
+    mytester.assert_(seqGRU.train is False)
+    mytester.assert_(gru2.train is False)
+    mytester.assert_(seqGRU._remember == 'both')
+
+    # test variable input size (eval) :
+
+    seqlen = 4
+    batchsize = 5
+
+    testmodule(seqGRU, seqlen, batchsize, gru2, None, eval)
+
+    # test variable length sequences
+
+    testmodule(seqGRU, seqlen, batchsize, gru2, None, False, None, True)
