@@ -2660,3 +2660,100 @@ def test_SeqGRU_main():
     # test variable length sequences
 
     testmodule(seqGRU, seqlen, batchsize, gru2, None, False, None, True)
+
+
+def _Seq_Lua_vs_C(Seq, toCell):
+    """test.lua's SeqLSTM_Lua_vs_C and SeqGRU_Lua_vs_C. ``seqX2.forceLua = true`` runs torch/rnn's Lua code in
+    place of its C kernels; legonn has one implementation, so the second is the rnn package's nn-module cell of
+    the same parameters (``toCell``: toFastLSTM, toGRU) in a Sequencer, as test_torch_rnn_testlua.py's ``_C``
+    cases do. Its gradients are in the cell's layout: the first layer's are compared through ``toCell()``, which
+    copies them there."""
+    seqlen, batchsize = 3, 4
+    inputsize, outputsize = 2, 5
+
+    input = lg.randn(seqlen, batchsize, inputsize)
+
+    seqlstm = Seq(inputsize, outputsize)
+    seqlstm2 = nn.Sequencer(toCell(seqlstm))
+
+    output = seqlstm.forward(input)
+    output2 = seqlstm2.forward(input)
+    mytester.assertTensorEq(output, output2, 0.000001)
+
+    seqlstm.zeroGradParameters()
+    seqlstm2.zeroGradParameters()
+
+    gradOutput = lg.randn(seqlen, batchsize, outputsize)
+
+    gradInput = seqlstm.backward(input, gradOutput)
+    gradInput2 = seqlstm2.backward(input, gradOutput)
+
+    mytester.assertTensorEq(gradInput, gradInput2, 0.000001)
+
+    params, gradParams = toCell(seqlstm).parameters()
+    params2, gradParams2 = seqlstm2.parameters()
+
+    mytester.assert_(len(params2) == len(params) and len(params2) > 0)
+    for i in range(len(params2)):
+        mytester.assertTensorEq(gradParams[i], gradParams2[i], 0.0000001)
+
+
+def test_SeqLSTM_Lua_vs_C():
+    """test.lua lines 2797-2829, against FastLSTM (``_Seq_Lua_vs_C``)."""
+    _Seq_Lua_vs_C(nn.SeqLSTM, lambda seq: seq.toFastLSTM())
+
+
+def test_SeqGRU_Lua_vs_C():
+    """test.lua lines 3694-3726, against GRU (``_Seq_Lua_vs_C``)."""
+    _Seq_Lua_vs_C(nn.SeqGRU, lambda seq: seq.toGRU())
+
+
+def _Seq_cuda(Seq):
+    """test.lua's SeqLSTM_cuda and SeqGRU_cuda: the layer on the GPU against the CPU, in FloatTensor."""
+    ty = lg.getdefaulttensortype()
+    lg.setdefaulttensortype('torch.FloatTensor')
+
+    seqlen, batchsize = 3, 4
+    inputsize, outputsize = 2, 5
+
+    input = lg.randn(seqlen, batchsize, inputsize)
+
+    seqlstm = Seq(inputsize, outputsize)
+    seqlstmCuda = Seq(inputsize, outputsize)
+    seqlstmCuda.weight.copy(seqlstm.weight)
+    seqlstmCuda.bias.copy(seqlstm.bias)
+    seqlstmCuda.cuda()
+
+    output = seqlstm.forward(input)
+    outputCuda = seqlstmCuda.forward(input.cuda())
+    mytester.assertTensorEq(output, outputCuda.float(), precision)
+
+    seqlstm.zeroGradParameters()
+    seqlstmCuda.zeroGradParameters()
+
+    gradOutput = lg.randn(seqlen, batchsize, outputsize)
+
+    gradInput = seqlstm.backward(input, gradOutput)
+    gradInputCuda = seqlstmCuda.backward(input.cuda(), gradOutput.cuda())
+
+    mytester.assertTensorEq(gradInput, gradInputCuda.float(), precision)
+
+    params, gradParams = seqlstm.parameters()
+    paramsCuda, gradParamsCuda = seqlstmCuda.parameters()
+
+    for i in range(len(paramsCuda)):
+        mytester.assertTensorEq(gradParams[i], gradParamsCuda[i].float(), precision)
+
+    lg.setdefaulttensortype(ty)
+
+
+@pytest.mark.gpu
+def test_SeqLSTM_cuda():
+    """test.lua lines 2831-2872."""
+    _Seq_cuda(nn.SeqLSTM)
+
+
+@pytest.mark.gpu
+def test_SeqGRU_cuda():
+    """test.lua lines 3728-3769."""
+    _Seq_cuda(nn.SeqGRU)
