@@ -2757,3 +2757,75 @@ def test_SeqLSTM_cuda():
 def test_SeqGRU_cuda():
     """test.lua lines 3728-3769."""
     _Seq_cuda(nn.SeqGRU)
+
+
+def test_RecurrentAttention():
+    """test.lua lines 121-191. The Lua returns unless nnx loads: legonn provides nnx's modules. ``opt.glimpseScale``
+    is never set (nil: SpatialGlimpse's default scale, ``None`` here); ``JoinTable(1, 1)`` is ``JoinTable(0,
+    1)``."""
+    class opt:
+        glimpseDepth = 3
+        glimpseHiddenSize = 20
+        glimpsePatchSize = 8
+        locatorHiddenSize = 20
+        imageHiddenSize = 20
+        hiddenSize = 20
+        seqlen = 5
+        locatorStd = 0.1
+        inputSize = 28
+        nClass = 10
+        batchSize = 4
+        glimpseScale = None
+
+    # glimpse network (rnn input layer)
+    locationSensor = nn.Sequential()
+    locationSensor.add(nn.SelectTable(1))
+    locationSensor.add(nn.Linear(2, opt.locatorHiddenSize))
+    locationSensor.add(nn.ReLU())
+
+    glimpseSensor = nn.Sequential()
+    glimpseSensor.add(nn.SpatialGlimpse(opt.glimpsePatchSize, opt.glimpseDepth, opt.glimpseScale))
+    glimpseSensor.add(nn.Collapse(3))
+    glimpseSensor.add(nn.Linear(1 * (opt.glimpsePatchSize ** 2) * opt.glimpseDepth, opt.glimpseHiddenSize))
+    glimpseSensor.add(nn.ReLU())
+
+    glimpse = nn.Sequential()
+    glimpse.add(nn.ConcatTable().add(locationSensor).add(glimpseSensor))
+    glimpse.add(nn.JoinTable(0, 1))
+    glimpse.add(nn.Linear(opt.glimpseHiddenSize + opt.locatorHiddenSize, opt.imageHiddenSize))
+    glimpse.add(nn.ReLU())
+    glimpse.add(nn.LinearRNN(opt.imageHiddenSize, opt.hiddenSize))
+
+    # recurrent neural network
+    rnn = nn.Recursor(glimpse)
+
+    # output layer (actions)
+    locator = nn.Sequential()
+    locator.add(nn.Linear(opt.hiddenSize, 2))
+    locator.add(nn.HardTanh())   # bounds mean between -1 and 1
+    rn = nn.ReinforceNormal(2 * opt.locatorStd)
+    rn.evaluate()   # so we can match the output from sg to sg2 (i.e deterministic)
+    locator.add(rn)   # sample from normal, uses REINFORCE learning rule
+    locator.add(nn.HardTanh())   # bounds sample between -1 and 1
+
+    # model is a reinforcement learning agent
+    rva = nn.RecurrentAttention(rnn.clone(), locator.clone(), opt.seqlen, [opt.hiddenSize])
+
+    input = lg.randn(opt.batchSize, 1, opt.inputSize, opt.inputSize)
+    gradOutput = []
+    for step in range(opt.seqlen):
+        gradOutput.append(lg.randn(opt.batchSize, opt.hiddenSize))
+
+    rva.zeroGradParameters()
+
+    output = rva.forward(input)
+
+    mytester.assert_(len(output) == opt.seqlen, "RecurrentAttention #output err")
+
+    reward = lg.randn(opt.batchSize)
+    rva.reinforce(reward)
+    gradInput = rva.backward(input, gradOutput)
+
+    mytester.assert_(gradInput.isSameSizeAs(input))
+
+    rva.updateParameters(1)
