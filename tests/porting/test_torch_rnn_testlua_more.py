@@ -2829,3 +2829,29 @@ def test_RecurrentAttention():
     mytester.assert_(gradInput.isSameSizeAs(input))
 
     rva.updateParameters(1)
+
+
+def test_BiSequencer_JoinTable():
+    """test.lua lines 3101-3122. torch/rnn's BiSequencer of a module reading whole sequences (here a SeqLSTM)
+    takes a ``seqlen x batch x size`` tensor (legonn's BiSequencer does so for such a module); dimensions are
+    0-based (``JoinTable(3)`` is ``JoinTable(2)``, ``SeqReverseSequence(1)`` is ``SeqReverseSequence(0)``)."""
+    lstm = nn.SeqLSTM(5, 5)
+    brnn = nn.BiSequencer(lstm, None, nn.JoinTable(2))
+
+    input = lg.rand(5, 1, 5)
+    output = brnn.forward(input)
+    fwd = brnn.getForward()
+    bwd = brnn.getBackward()
+    fwd.clearState()
+    bwd.clearState()
+
+    fwdOutput = fwd.forward(input)
+
+    reverseSequence = nn.SeqReverseSequence(0)
+
+    reversedInput = reverseSequence.forward(input)
+    bwdOutput = bwd.forward(reversedInput)
+    bwdOutput = reverseSequence.forward(bwdOutput)
+
+    expectedOutput = nn.JoinTable(2).forward([fwdOutput, bwdOutput])
+    mytester.assertTensorEq(expectedOutput, output, 0)
