@@ -12,6 +12,14 @@ Many of these functions are Element-Research's (rnn's or dpnn's test.lua) token 
 function's table name and the CUDA guard (``rnn.cuda`` for ``pcall(require 'cunn')``): those are ported once, in
 the Element-Research port the docstring names, and run from here as torch/rnn's lines.
 
+The others are ported here; where torch/rnn's class differs from legonn's Element-Research one legonn takes
+torch/rnn's form as well (MaskZeroCriterion(criterion) and ``v2``, setZeroMask on SequencerCriterion,
+AbstractRecurrent(stepmodule), setStartState on Recurrence and Recursor, SeqLSTM.toRecLSTM, SeqGRU.toRecGRU,
+BiSequencer over a SeqLSTM, the text metrics). The ``_Lua_vs_C`` cases compare torch/rnn's C kernels with its
+Lua (``forceLua``); legonn has one implementation, so they compare the fused layer with the rnn package's
+nn-module cell of the same parameters (toFastLSTM, toGRU) in a Sequencer, as test_torch_rnn_testlua.py's ``_C``
+cases do.
+
 rnn.test runs in Torch7's default type, DoubleTensor (the ``double_default`` fixture). Lua's ``math.random`` is
 Python's ``random``, seeded per test (the ``lua_math_random`` fixture)."""
 import random
