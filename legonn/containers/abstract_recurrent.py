@@ -50,9 +50,9 @@ class AbstractRecurrent(Container):
     ``modules[0]`` and ``sharedClones[0]``; torch/rnn's ``AbstractRecurrent(stepmodule)`` sets the three) and
     writes ``updateOutput`` (one step: ``recycle()``, then ``getStepModule(self.step)``, then ``step += 1``),
     ``_updateGradInput`` and ``_accGradParameters`` (the step they work on is ``updateGradInputStep - 1`` and
-    ``accGradParametersStep - 1``), and the hidden-state getters and setters. ``rho`` is the most steps kept for back-propagation through time. ``type()`` converts
-    the step clones with the rest (they sit in the ``sharedClones`` dict), keeping them views of the converted
-    parameters."""
+    ``accGradParametersStep - 1``), and the hidden-state getters and setters. ``rho`` is the most steps kept
+    for back-propagation through time. ``type()`` converts the step clones with the rest (they sit in the
+    ``sharedClones`` dict), keeping them views of the converted parameters."""
 
     dpnn_stepclone = True
 
