@@ -109,6 +109,15 @@ class BiSequencer(Decorator, AbstractSequencer):
         """The decorated structure, the field BiSequencer.lua keeps it in (``brnn.module``)."""
         return self.modules[0]
 
+    def remember(self, mode='both'):
+        """In torch/rnn's form, the forward rnn remembers in ``mode`` and the backward one never (BiSequencer.lua);
+        else AbstractSequencer's."""
+        if not self.sequence_form:
+            return super().remember(mode)
+        self.fwdSeq.remember(mode)
+        self.bwdSeq.remember('neither')
+        return self
+
     def getForward(self):
         """The sequencer of the forward rnn (torch/rnn's BiSequencer.lua)."""
         return self.fwdSeq

@@ -315,3 +315,6 @@ def test_torch_rnn_sequence_form():
                                         r"got int"):
         nn.BiSequencer(nn.SeqLSTM(D, H), None, 3)
     assert not nn.BiSequencer(nn.LSTM(D, H)).sequence_form
+    # torch/rnn's remember: the forward rnn's mode, never the backward's
+    assert masked.remember('both') is masked
+    assert masked.getForward()._remember == 'both' and masked.getBackward()._remember == 'neither'
