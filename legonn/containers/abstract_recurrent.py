@@ -13,6 +13,7 @@ on ``recurrentModule`` itself, no clone, so nothing is kept for backward.
 import weakref
 
 from ..modules.base.errors import input_error
+from ..modules.base.module import Module
 from ..modules.base.nn_utils import rnn
 from ..tensor import Tensor
 from ..tensor.introspection import typename as lua_typename
@@ -46,12 +47,12 @@ def _follow(pairs):
 
 class AbstractRecurrent(Container):
     """Base of the recurrent modules driven one step per forward. A subclass sets ``recurrentModule`` (also
-    ``modules[0]`` and ``sharedClones[0]``) and writes ``updateOutput`` (one step: ``recycle()``, then
-    ``getStepModule(self.step)``, then ``step += 1``), ``_updateGradInput`` and ``_accGradParameters`` (the step
-    they work on is ``updateGradInputStep - 1`` and ``accGradParametersStep - 1``), and the hidden-state
-    getters and setters. ``rho`` is the most steps kept for back-propagation through time. ``type()`` converts
-    the step clones with the rest (they sit in the ``sharedClones`` dict), keeping them views of the converted
-    parameters."""
+    ``modules[0]`` and ``sharedClones[0]``; torch/rnn's ``AbstractRecurrent(stepmodule)`` sets the three) and
+    writes ``updateOutput`` (one step: ``recycle()``, then ``getStepModule(self.step)``, then ``step += 1``),
+    ``_updateGradInput`` and ``_accGradParameters`` (the step they work on is ``updateGradInputStep - 1`` and
+    ``accGradParametersStep - 1``), and the hidden-state getters and setters. ``rho`` is the most steps kept
+    for back-propagation through time. ``type()`` converts the step clones with the rest (they sit in the
+    ``sharedClones`` dict), keeping them views of the converted parameters."""
 
     dpnn_stepclone = True
 
@@ -66,10 +67,12 @@ class AbstractRecurrent(Container):
 
     def __init__(self, rho=None):
         super().__init__()
+        # torch/rnn's AbstractRecurrent(stepmodule) is given its step module rather than rho
+        stepmodule, rho = (rho, None) if isinstance(rho, Module) else (None, rho)
         self.rho = 99999 if rho is None else rho
         if isinstance(self.rho, bool) or not isinstance(self.rho, int) or self.rho < 1:
             raise ValueError(f"nn.{type(self).__name__}: expected rho (the most steps to back-propagate through) "
-                             f"to be a positive integer, got {rho!r}")
+                             f"to be a positive integer, or torch/rnn's step module, got {rho!r}")
         # per-step records, keyed by 0-based step
         self.outputs = {}
         self.gradInputs = {}
@@ -79,6 +82,10 @@ class AbstractRecurrent(Container):
         self.sharedClones = {}
         self.updateGradInputStep = None
         self.accGradParametersStep = None
+        if stepmodule is not None:
+            self.recurrentModule = stepmodule
+            self.add(stepmodule)
+            self.sharedClones[0] = stepmodule
 
     # --- step clones -------------------------------------------------------------------------------
     def getStepModule(self, step):

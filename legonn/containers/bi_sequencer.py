@@ -3,10 +3,11 @@ sequence (a table of per-step tensors) and a backward rnn read in reverse, their
 from ..modules.base.errors import input_error
 from ..modules.base.module import Module
 from ..modules.base.nn_utils import utils
+from ..modules.table_arithmetic import CAddTable
 from ..modules.table_structure import JoinTable, ReverseTable, ZipTable
 from .abstract_recurrent import AbstractRecurrent
 from .decorators import Decorator
-from .reverse_unreverse import reversed_steps
+from .reverse_unreverse import ReverseUnreverse, reversed_steps
 from .sequencer import AbstractSequencer, Sequencer
 from .sequential import Sequential
 from .tables import ConcatTable
@@ -34,6 +35,13 @@ def _directions(name, forward, backward, merge):
     return forward, backward, merge
 
 
+def _is_seq(module):
+    """torch/rnn's BiSequencer.isSeq: a module that reads a whole sequence (an AbstractSequencer, or a class
+    named ``Seq...``: SeqLSTM, SeqGRU, SeqBLSTM, ...)."""
+    return isinstance(module, AbstractSequencer) or \
+        isinstance(module, Module) and (lua_typename(module) or '').startswith('nn.Seq')
+
+
 def _check_sequence(module, input, min_steps):
     """A table of at least ``min_steps`` steps; the reversal (ReverseTable) needs a table, not a tensor."""
     if not isinstance(input, list):
@@ -52,9 +60,17 @@ class BiSequencer(Decorator, AbstractSequencer):
     ZipTable, mergeSeq)``, the three Sequencers ``fwdSeq``, ``bwdSeq``, ``mergeSeq`` of the three modules
     (``forwardModule``, ``backwardModule``, ``mergeModule``). Each forward is a new sequence for both rnns
     (their Sequencers forget) unless told otherwise (``brnn.fwdSeq.remember()``); the backward rnn must not
-    remember."""
+    remember.
+
+    A ``forward`` that reads whole sequences (a Sequencer, SeqLSTM, SeqGRU: torch/rnn's ``isSeq``) gives
+    torch/rnn's BiSequencer instead: a ``seqlen x ...`` tensor in and out, ``Sequential(ConcatTable(forward,
+    ReverseUnreverse(backward)), merge)``, merge by default CAddTable over the two output sequences
+    (``sequence_form``; ``getForward()``, ``getBackward()`` give the two sequencers)."""
 
     def __init__(self, forward, backward=None, merge=None):
+        if _is_seq(forward):
+            self._init_sequence_form(forward, backward, merge)
+            return
         self.forwardModule, self.backwardModule, self.mergeModule = _directions('BiSequencer', forward, backward,
                                                                                 merge)
         self.fwdSeq = Sequencer(self.forwardModule)
@@ -66,19 +82,61 @@ class BiSequencer(Decorator, AbstractSequencer):
         self.output = []
         self.gradInput = []
 
+    sequence_form = False
+
+    def _init_sequence_form(self, forward, backward, merge):
+        """torch/rnn's BiSequencer.lua, for a forward module that reads whole sequences (a Sequencer, SeqLSTM,
+        SeqGRU, ...: Element-Research's form would wrap it in a Sequencer of steps, which it cannot read):
+        ``Sequential(ConcatTable(forward, ReverseUnreverse(backward)), merge)`` over a ``seqlen x ...`` tensor,
+        backward by default a clone of forward with its parameters reset, merge by default CAddTable (the two
+        output sequences summed)."""
+        if backward is None:
+            backward = forward.clone()
+            backward.reset()
+        for what, m in (('backward (argument 2)', backward), ('merge (argument 3)', merge)):
+            if m is not None and not isinstance(m, Module):
+                raise TypeError(f"nn.BiSequencer: expected an nn module or nil as {what}, got {type(m).__name__}")
+        self.sequence_form = True
+        self.fwdSeq = forward
+        self.bwdSeq = backward if _is_seq(backward) else Sequencer(backward)
+        self.forwardModule, self.backwardModule = forward, backward
+        self.mergeModule = CAddTable() if merge is None else merge
+        super().__init__(Sequential().add(ConcatTable().add(self.fwdSeq).add(ReverseUnreverse(self.bwdSeq)))
+                         .add(self.mergeModule))
+
     @property
     def module(self):
         """The decorated structure, the field BiSequencer.lua keeps it in (``brnn.module``)."""
         return self.modules[0]
 
+    def remember(self, mode='both'):
+        """In torch/rnn's form, the forward rnn remembers in ``mode`` and the backward one never (BiSequencer.lua);
+        else AbstractSequencer's."""
+        if not self.sequence_form:
+            return super().remember(mode)
+        self.fwdSeq.remember(mode)
+        self.bwdSeq.remember('neither')
+        return self
+
+    def getForward(self):
+        """The sequencer of the forward rnn (torch/rnn's BiSequencer.lua)."""
+        return self.fwdSeq
+
+    def getBackward(self):
+        """The sequencer of the backward rnn, which reads the sequence reversed (torch/rnn's BiSequencer.lua)."""
+        return self.bwdSeq
+
     def updateOutput(self, input):
-        _check_sequence(self, input, 1)
+        if not self.sequence_form:
+            _check_sequence(self, input, 1)
         return super().updateOutput(input)
 
     def setZeroMask(self, zeroMask):
         """torch/rnn's zero mask ``(seqlen, batch)`` (or False) for the next sequence: the forward rnn gets it,
         the backward rnn, which reads the steps from the last, gets it with its steps reversed
         (ReverseUnreverse.lua's setZeroMask)."""
+        if self.sequence_form:
+            return Module.setZeroMask(self, zeroMask)
         self.fwdSeq.setZeroMask(zeroMask)
         self.bwdSeq.setZeroMask(reversed_steps(zeroMask))
         self.mergeSeq.setZeroMask(zeroMask)

@@ -20,10 +20,7 @@ class RecStep(AbstractRecurrent, abstract=True):
     state_records = ()
 
     def __init__(self, stepmodule):
-        super().__init__()
-        self.recurrentModule = stepmodule
-        self.add(stepmodule)
-        self.sharedClones[0] = stepmodule
+        super().__init__(stepmodule)
         self.inputsize, self.outputsize = stepmodule.inputsize, stepmodule.outputsize
         self.startState = None
         self._zero_states = [stepmodule.weight.new() for _ in self.state_sizes()]
@@ -50,8 +47,8 @@ class RecStep(AbstractRecurrent, abstract=True):
             module.maskZero(v1)
         return self
 
-    def setStartState(self, startState):
-        """The state step 0 starts from (AbstractRecurrent.lua's setStartState)."""
+    def setStartState(self, startState=None):
+        """The state step 0 starts from (AbstractRecurrent.lua's setStartState); None: zeros."""
         self.startState = startState
         return self
 

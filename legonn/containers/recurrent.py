@@ -206,6 +206,11 @@ class Recurrence(AbstractRecurrent):
         raise input_error(self, f"an input of {nInputDim} dimensions (nInputDim) or {nInputDim + 1} (a batch)",
                           f"{input.dim()} dimensions")
 
+    def setStartState(self, startState=None):
+        """torch/rnn's AbstractRecurrent.lua: the output before step 0 (``userPrevOutput``); None: zeros."""
+        self.userPrevOutput = startState
+        return self
+
     def getHiddenState(self, step, input=None):
         """[output of step ``step`` (0-based; step -1: the initial state, zeros or ``userPrevOutput``), the
         module's own hidden state at that step]."""

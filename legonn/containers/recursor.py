@@ -43,6 +43,10 @@ class Recursor(AbstractRecurrent):
         self.rho = rho
         self.module.maxBPTTstep(rho)
 
+    def setStartState(self, startState=None):
+        """torch/rnn's Recursor.lua: the decorated module's state before step 0."""
+        return self.modules[0].setStartState(startState)
+
     def getHiddenState(self, step, input=None):
         return self.modules[0].getHiddenState(step, input)
 

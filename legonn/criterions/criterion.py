@@ -145,6 +145,15 @@ class Criterion(OnlineBatching, Typed):
         """Empty ``gradInput`` and the named buffers (they refill on the next call)."""
         return self.clearBuffers('gradInput', *names)
 
+    def setZeroMask(self, zeroMask):
+        """torch/rnn's Criterion.lua: hand the zero mask (1 where a row is padding, or False) to the criteria
+        this one decorates (``criterions``, ``criterion``), as MaskZeroCriterion uses it; a no-op elsewhere."""
+        for criterion in self.__dict__.get('criterions') or []:
+            criterion.setZeroMask(zeroMask)
+        criterion = self.__dict__.get('criterion')
+        if criterion is not None:
+            criterion.setZeroMask(zeroMask)
+
     def __repr__(self):
         # the class's Lua name, as Module's: 'nn.MSECriterion', or 'onmt.X' / a package-less name for a ported one
         return lua_typename(self)

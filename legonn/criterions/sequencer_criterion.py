@@ -5,6 +5,7 @@ from ..modules.base.recurrent import split_steps
 from ..modules.base.table_buffers import slot, trim
 from .composite import _weighted_copy
 from .criterion import Criterion
+from ..tensor import Tensor
 from ..tensor.introspection import typename as lua_typename
 
 
@@ -32,6 +33,27 @@ class SequencerCriterion(Criterion):
             clones[step] = self.criterion.clone()
         return clones[step]
 
+    stepZeroMask = None
+
+    def setZeroMask(self, zeroMask):
+        """torch/rnn's AbstractSequencerCriterion.lua: False for every step, or a mask ``seqlen x batch`` whose
+        row t the criterion gets (``setZeroMask``) for step t, in each forward and backward after this."""
+        if zeroMask is not False and (not isinstance(zeroMask, Tensor) or zeroMask.dim() < 2):
+            got = f"{zeroMask.dim()}-D" if isinstance(zeroMask, Tensor) else type(zeroMask).__name__
+            raise input_error(self, "a zeroMask of 2 or more dimensions (seqlen x batchsize), or false", got)
+        self.stepZeroMask = zeroMask
+
+    def _step_mask(self, t, nSteps):
+        """Give the criterion step t's row of the mask that setZeroMask set, if any."""
+        mask = self.stepZeroMask
+        if mask is None or mask is False:
+            if mask is False:
+                self.criterion.setZeroMask(False)
+            return
+        if mask.size(0) != nSteps:
+            raise input_error(self, f"a zeroMask of {nSteps} steps (the input's)", f"size {tuple(mask.size())}")
+        self.criterion.setZeroMask(mask[t])
+
     def _targets(self, target):
         return target if isinstance(target, list) else super()._targets(target)
 
@@ -43,7 +65,10 @@ class SequencerCriterion(Criterion):
 
     def updateOutput(self, input, target):
         xs, ys = self._steps(input, target)
-        loss = sum(self.criterion.forward(x, y) for x, y in zip(xs, ys))
+        loss = 0
+        for t, (x, y) in enumerate(zip(xs, ys)):
+            self._step_mask(t, len(xs))
+            loss = loss + self.criterion.forward(x, y)
         self.output = loss / len(xs) if self.sizeAverage else loss
         return self.output
 
@@ -56,6 +81,7 @@ class SequencerCriterion(Criterion):
         else:
             self.bufferLike('gradInput', input)
         for t, (x, y) in enumerate(zip(xs, ys)):
+            self._step_mask(t, len(xs))
             step = self.criterion.backward(x, y)
             if isinstance(step, list):
                 # a criterion of table inputs (MarginRankingCriterion, CosineEmbeddingCriterion): its gradInput

@@ -115,3 +115,8 @@ class SeqGRU(SeqRecurrent):
 
         return self._as_cell('GRU', pieces)
 
+    def toRecGRU(self):
+        """A RecGRU (torch/rnn's step-by-step GRU) with this layer's parameters and gradients (SeqGRU.lua's
+        toRecGRU); it masks (``maskZero()``) when this layer does."""
+        return self._as_rec('RecGRU')
+

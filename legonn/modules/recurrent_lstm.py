@@ -141,6 +141,11 @@ class SeqLSTM(SeqRecurrent):
 
         return self._as_cell('FastLSTM', pieces)
 
+    def toRecLSTM(self):
+        """A RecLSTM (torch/rnn's step-by-step LSTM) with this layer's parameters and gradients (SeqLSTM.lua's
+        toRecLSTM); it masks (``maskZero()``) when this layer does."""
+        return self._as_rec('RecLSTM')
+
 
 class SeqLSTMP(SeqLSTM):
     """SeqLSTM with a recurrent projection (rnn's nn.SeqLSTMP): the cell and its gates are ``hiddensize`` (H)

@@ -289,3 +289,32 @@ def test_acc_update_grad_parameters(cls):
     twin.updateParameters(0.1)
     for p, q in zip(brnn.parameters()[0], twin.parameters()[0]):
         np.testing.assert_allclose(p.numpy(), q.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_torch_rnn_sequence_form():
+    """torch/rnn's BiSequencer(forward) of a module reading whole sequences (SeqLSTM): a seqlen x batch x size
+    tensor in, the forward output plus the backward layer's output on the reversed sequence, reversed back
+    (CAddTable by default); Jacobian in float64; a zero mask reaches the backward rnn reversed; bad merge
+    refused; the Element-Research form of a step module is unchanged (a table of steps)."""
+    brnn = nn.BiSequencer(nn.SeqLSTM(D, H)).double()
+    assert brnn.sequence_form and lg.typename(brnn.mergeModule) == 'nn.CAddTable'
+    x = lg.from_numpy(rng.normal(size=(T, N, D)))
+    fwd, bwd = brnn.getForward(), brnn.getBackward()
+    want = fwd.clone().forward(x).numpy() + np.flip(bwd.clone().forward(lg.from_numpy(
+        np.ascontiguousarray(np.flip(x.numpy(), 0)))).numpy(), 0)
+    np.testing.assert_allclose(brnn.forward(x).numpy(), want, rtol=1e-12)
+    assert_jacobian(nn.BiSequencer(nn.SeqGRU(D, H)), x)
+    masked = nn.BiSequencer(nn.SeqLSTM(D, H).maskZero()).double()
+    mask = lg.ByteTensor(T, N).zero()
+    mask[0, 1] = 1
+    masked.setZeroMask(mask)
+    out = masked.forward(x)
+    # both directions' outputs of the padded row are zero: the backward rnn got the mask reversed
+    assert not out[0, 1].numpy().any() and out[1, 1].numpy().any()
+    with pytest.raises(TypeError, match=r"nn\.BiSequencer: expected an nn module or nil as merge \(argument 3\), "
+                                        r"got int"):
+        nn.BiSequencer(nn.SeqLSTM(D, H), None, 3)
+    assert not nn.BiSequencer(nn.LSTM(D, H)).sequence_form
+    # torch/rnn's remember: the forward rnn's mode, never the backward's
+    assert masked.remember('both') is masked
+    assert masked.getForward()._remember == 'both' and masked.getBackward()._remember == 'neither'

@@ -937,3 +937,34 @@ def test_step_clones_follow_parameters_moved_or_replaced_at_any_time(make):
     check(cell)
     # between the forwards and the backward
     flattened_after(lambda: (cell.forget(), [cell.forward(lg.from_numpy(x)) for x in data[0]]))
+
+
+@pytest.mark.parametrize('kind', ['lstm', 'gru'])
+def test_torch_rnn_conversion_to_rec_module(kind):
+    """torch/rnn's SeqLSTM.lua toRecLSTM (SeqGRU.lua toRecGRU): a RecLSTM (RecGRU) holding copies of the layer's
+    parameters and gradients, masking with maskZero() when the layer does; in a Sequencer it computes the fused
+    layer's output, gradInput and parameter gradients, with a zero mask too. A projected layer is refused."""
+    fused = (nn.SeqLSTM(2, 3) if kind == 'lstm' else nn.SeqGRU(2, 3)).double()
+    fused.maskZero()
+    x, gradOutput = lg.as_tensor(r(4, 5, 2)), lg.as_tensor(r(4, 5, 3))
+    fused.zeroGradParameters()
+    fused.gradWeight.fill(0.5)
+    rec = fused.toRecLSTM() if kind == 'lstm' else fused.toRecGRU()
+    assert lg.typename(rec) == ('nn.RecLSTM' if kind == 'lstm' else 'nn.RecGRU')
+    np.testing.assert_array_equal(rec.modules[0].gradWeight.numpy(), fused.gradWeight.numpy())
+    assert rec.modules[0].weight.storage() is not fused.weight.storage()
+    seq = nn.Sequencer(rec)
+    mask = lg.ByteTensor(4, 5).zero()
+    mask[1, 2] = 1
+    mask[3, 0] = 1
+    for m in (fused, seq):
+        m.setZeroMask(mask)
+        m.zeroGradParameters()
+    np.testing.assert_allclose(seq.forward(x).numpy(), fused.forward(x).numpy(), atol=1e-12)
+    assert not fused.output[1, 2].numpy().any()
+    np.testing.assert_allclose(seq.backward(x, gradOutput).numpy(), fused.backward(x, gradOutput).numpy(),
+                               atol=1e-12)
+    for g, g2 in zip(fused.parameters()[1], rec.parameters()[1]):
+        np.testing.assert_allclose(g2.numpy(), g.numpy(), atol=1e-12)
+    with pytest.raises(ValueError, match='SeqLSTMP.*projection'):
+        nn.SeqLSTMP(2, 4, 3).toRecLSTM()

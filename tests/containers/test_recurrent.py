@@ -405,3 +405,45 @@ def test_abstract_recurrent_keeps_rnn_recursive_helpers():
     assert nn.LSTM.recursiveAdd is nn.rnn.recursiveAdd and nn.GRU.recursiveSet is nn.rnn.recursiveSet
     assert nn.Recurrence.recursiveResizeAs is nn.rnn.recursiveResizeAs
     assert nn.Recursor.recursiveNormal is nn.rnn.recursiveNormal
+
+
+def test_abstract_recurrent_takes_torch_rnn_step_module():
+    """torch/rnn's AbstractRecurrent(stepmodule): the step module is recurrentModule, modules[0] and the clone of
+    step 0, rho unbounded; a subclass stepping it (test.lua's NormStabilizerTest) runs each step on its clone."""
+    class Doubler(nn.AbstractRecurrent):
+        def updateOutput(self, input):
+            self.recycle()
+            self.output = self.getStepModule(self.step).updateOutput(input)
+            self.outputs[self.step] = self.output
+            self.step += 1
+            return self.output
+
+    step = nn.MulConstant(2)
+    m = Doubler(step)
+    assert m.recurrentModule is step and m.modules == [step] and m.sharedClones == {0: step}
+    assert m.rho == 99999
+    x0, x1 = lg.Tensor([1, 2]), lg.Tensor([3, 4])
+    np.testing.assert_array_equal(m.forward(x0).numpy(), [2, 4])
+    np.testing.assert_array_equal(m.forward(x1).numpy(), [6, 8])
+    assert m.sharedClones[1] is not step and m.outputs[0].numpy().tolist() == [2, 4]
+    # Element-Research's form keeps rho
+    assert nn.AbstractRecurrent(5).rho == 5 and nn.AbstractRecurrent().modules == []
+    with pytest.raises(ValueError, match=r"nn\.AbstractRecurrent: expected rho .* to be a positive integer, or "
+                                         r"torch/rnn's step module, got 'x'"):
+        nn.AbstractRecurrent('x')
+
+
+def test_torch_rnn_set_start_state_on_recurrence_and_recursor():
+    """torch/rnn's setStartState: the output before step 0 of a Recurrence (its userPrevOutput), reached through
+    a Recursor; None goes back to zeros."""
+    rnn = nn.LinearRNN(2, 3).double()
+    x = lg.randn(4, 2).double()
+    zero_start = rnn.forward(x).clone()
+    rnn.forget()
+    start = lg.randn(4, 3).double()
+    nn.Recursor(rnn).setStartState(start)
+    want = rnn.recurrentModule.clone().forward([x, start])   # the step module on {x, h[-1]}
+    np.testing.assert_allclose(rnn.forward(x).numpy(), want.numpy(), rtol=1e-12)
+    rnn.forget()
+    assert rnn.setStartState() is rnn
+    np.testing.assert_array_equal(rnn.forward(x).numpy(), zero_start.numpy())

@@ -157,3 +157,88 @@ def test_n_input_dim_zero():
     x, t = np.array([0.0, 2.0, 0.0, 1.0]), np.array([5.0, 1.0, 5.0, 3.0])
     assert crit.forward(x, t) == pytest.approx(((2 - 1) ** 2 + (1 - 3) ** 2) / 2, rel=1e-15)
     np.testing.assert_allclose(crit.backward(x, t).numpy(), [0, 1, 0, -2], rtol=1e-15)
+
+
+def test_torch_rnn_zero_mask():
+    """torch/rnn's MaskZeroCriterion(criterion) (its v2): the rows setZeroMask marks are left out, whatever the
+    input holds there; False masks nothing; every row masked is isEmptyBatch, loss 0."""
+    x = log_probs(rng.normal(size=(5, 4)))
+    t = np.array([0, 2, 1, 3, 2])
+    crit = nn.MaskZeroCriterion(nn.ClassNLLCriterion()).double()
+    assert crit.v2
+    crit.setZeroMask(lg.ByteTensor([0, 1, 0, 1, 0]))
+    keep = [0, 2, 4]
+    assert crit.forward(x, t) == pytest.approx(-x[keep, t[keep]].mean(), rel=1e-14)
+    gi = np.zeros_like(x)
+    gi[keep, t[keep]] = -1.0 / 3
+    np.testing.assert_array_equal(crit.backward(x, t).numpy(), gi)
+    crit.setZeroMask(False)
+    assert crit.forward(x, t) == pytest.approx(-x[range(5), t].mean(), rel=1e-14)
+    crit.setZeroMask(lg.ByteTensor(5).fill(1))
+    assert crit.forward(x, t) == 0 and crit.isEmptyBatch
+    assert not crit.backward(x, t).numpy().any()
+
+
+def test_torch_rnn_v1_masks_rows_of_any_dimensions():
+    """torch/rnn's ``v2 = False``: the zero rows of dimension 0 of the first tensor, 3-D here; an Element-
+    Research criterion set ``v2 = True`` takes the mask instead of its rows."""
+    x = rng.normal(size=(3, 2, 2))
+    x[1] = 0
+    t = rng.normal(size=(3, 2, 2))
+    crit = nn.MaskZeroCriterion(nn.MSECriterion()).double()
+    crit.v2 = False
+    assert crit.forward(x, t) == pytest.approx(((x[[0, 2]] - t[[0, 2]]) ** 2).mean(), rel=1e-14)
+    er = nn.MaskZeroCriterion(nn.MSECriterion(), 2).double()
+    er.v2 = True
+    er.setZeroMask(lg.ByteTensor([1, 0, 0]))
+    assert er.forward(x, t) == pytest.approx(((x[[1, 2]] - t[[1, 2]]) ** 2).mean(), rel=1e-14)
+
+
+def test_torch_rnn_zero_mask_errors():
+    crit = nn.MaskZeroCriterion(nn.MSECriterion()).double()
+    with pytest.raises(ValueError, match=r'MaskZeroCriterion\(MSECriterion\): expected a zeroMask tensor or false '
+                                         r'\(setZeroMask\) before forward.*got none'):
+        crit.forward(np.ones((3, 4)), np.ones((3, 4)))
+    with pytest.raises(TypeError, match=r'MaskZeroCriterion\(MSECriterion\): expected a ByteTensor zeroMask'):
+        crit.setZeroMask(lg.Tensor(3))
+    crit.setZeroMask(lg.ByteTensor(2).zero())
+    with pytest.raises(ValueError, match=r'expected a zeroMask of 3 elements.*got size \(2,\)'):
+        crit.forward(np.ones((3, 4)), np.ones((3, 4)))
+
+
+@pytest.mark.gpu
+def test_torch_rnn_zero_mask_gpu():
+    crit = nn.MaskZeroCriterion(nn.MSECriterion())
+    crit.setZeroMask(lg.ByteTensor([0, 1, 0, 0, 1]))
+    assert_criterion_gpu(crit, T(rng.normal(size=(5, 4))), T(rng.normal(size=(5, 4))))
+
+
+def test_torch_rnn_sequencer_criterion_hands_each_step_its_mask_row():
+    """torch/rnn's AbstractSequencerCriterion.setZeroMask: step t's MaskZeroCriterion masks row t of the
+    ``seqlen x batch`` mask, in forward and backward; Criterion.setZeroMask reaches a decorated criterion."""
+    x = rng.normal(size=(3, 4, 2))
+    t = rng.normal(size=(3, 4, 2))
+    mask = np.array([[0, 1, 0, 0], [1, 1, 0, 0], [0, 0, 0, 1]], dtype=np.uint8)
+    sc = nn.SequencerCriterion(nn.MaskZeroCriterion(nn.MSECriterion())).double()
+    sc.setZeroMask(lg.from_numpy(mask))
+    keep = [np.flatnonzero(row == 0) for row in mask]
+    want = sum(((x[s, k] - t[s, k]) ** 2).mean() for s, k in enumerate(keep))
+    assert sc.forward(x, t) == pytest.approx(want, rel=1e-14)
+    gi = sc.backward(x, t).numpy()
+    for s, k in enumerate(keep):
+        expected = np.zeros((4, 2))
+        expected[k] = 2 * (x[s, k] - t[s, k]) / x[s, k].size
+        np.testing.assert_allclose(gi[s], expected, rtol=1e-14)
+    sc.setZeroMask(False)
+    assert sc.forward(x, t) == pytest.approx(sum(((x[s] - t[s]) ** 2).mean() for s in range(3)), rel=1e-14)
+    with pytest.raises(ValueError, match=r"SequencerCriterion.*expected a zeroMask of 2 or more dimensions "
+                                         r"\(seqlen x batchsize\), or false, got 1-D"):
+        sc.setZeroMask(lg.ByteTensor(4))
+    sc.setZeroMask(lg.ByteTensor(2, 4).zero())
+    with pytest.raises(ValueError, match=r"expected a zeroMask of 3 steps \(the input's\), got size \(2, 4\)"):
+        sc.forward(x, t)
+    # a decorator of a criterion hands the mask on (torch/rnn's Criterion.lua); other criteria ignore it
+    inner = nn.MaskZeroCriterion(nn.MSECriterion())
+    nn.ParallelCriterion().add(inner).setZeroMask(False)
+    assert inner.zeroMask is False
+    nn.MSECriterion().setZeroMask(False)

@@ -7,6 +7,7 @@ import numpy as np
 
 from ...tensor import Tensor
 from ...tensor.conversion import convert_tree
+from . import text_metrics
 from .typed import kind_class
 from .zero_rows import first_tensor, zero_norm
 
@@ -54,6 +55,12 @@ def _zero_mask(name, x, leading, zeroMask):
 
 class utils:
     """Torch7's ``nn.utils`` namespace."""
+
+    # torch/rnn's n-gram helpers of its text metrics (text_metrics.py)
+    get_ngrams = staticmethod(text_metrics.get_ngrams)
+    get_skip_bigrams = staticmethod(text_metrics.get_skip_bigrams)
+    get_ngram_prec = staticmethod(text_metrics.get_ngram_prec)
+    get_ngram_recall = staticmethod(text_metrics.get_ngram_recall)
 
     @staticmethod
     def recursiveType(param, typename, tensorCache=None):

@@ -353,5 +353,14 @@ class SeqRecurrent(Module, abstract=True):
                 target.array[...] = source
         return cell
 
+    def _as_rec(self, name):
+        """torch/rnn's toRecLSTM / toRecGRU (SeqLSTM.lua, SeqGRU.lua): a new ``name`` (RecLSTM or RecGRU) whose
+        step module holds copies of this layer's weight, bias and their gradients (the same layout), masking
+        (``maskZero()``) when this layer does."""
+        rec = self._as_cell(name, lambda weight, bias: (weight, bias))
+        if self.maskzero:
+            rec.maskZero()
+        return rec
+
     def __repr__(self):
         return f"{lua_typename(self)}({self.inputsize} -> {self.outputsize})"
