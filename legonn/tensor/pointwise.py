@@ -674,7 +674,7 @@ class PointwiseMixin:
         sizes."""
         arr, sizes = operand(other), self.array.shape
         shape = getattr(arr, 'shape', sizes)
-        if not _broadcasts_into(shape, sizes):
+        if shape != sizes and not _broadcasts_into(shape, sizes):   # equal sizes (and numbers) skip the test
             if not (pairs and math.prod(shape) == self.array.size):
                 raise ValueError(f"{self.type()}: x {symbol}= y needs y of x's size {_sizes(sizes)} or one that "
                                  f"broadcasts into it, got y of size {_sizes(shape)}")
