@@ -100,11 +100,8 @@ class Container(Module):
     def parameters(self):
         params, grads = [], []
         for m in self.modules:
-            cls, own = type(m), m.__dict__
-            if cls.parameters is Module.parameters and cls.weight is None and cls.bias is None and \
-                    'weight' not in own and 'bias' not in own and 'parameters' not in own:
-                # what Module.parameters finds on a child that holds neither weight nor bias: nothing. Skipped
-                # without a call, as a graph's backward asks this of every child (Identity, Sigmoid, ...) each time
+            if Module._holds_no_parameters(m):
+                # skipped without a call: a graph's backward asks this of every child (Identity, Sigmoid, ...)
                 continue
             p, g = m.parameters()
             params.extend(p)

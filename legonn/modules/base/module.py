@@ -350,6 +350,15 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         return super().type(typename, cache)
 
     # --- parameters ---------------------------------------------------------
+    @staticmethod
+    def _holds_no_parameters(module):
+        """Whether ``module.parameters()`` is surely empty, read without calling it: the default below, on a
+        module holding neither ``weight`` nor ``bias`` (as an instance or class field) nor a ``parameters`` of
+        its own."""
+        cls, own = type(module), module.__dict__
+        return (cls.parameters is Module.parameters and cls.weight is None and cls.bias is None and
+                'weight' not in own and 'bias' not in own and 'parameters' not in own)
+
     def parameters(self):
         """(list of parameter tensors, list of their gradient tensors): weight and bias by default."""
         params, grads = [], []
