@@ -163,7 +163,8 @@ def evaluate(name, opfunc, x, counter=None, handed_back=False):
 
 
 def evaluate_loss(name, opfunc, x, counter=None):
-    """The loss alone from ``opfunc(x)``, for methods that use no gradient (``opfunc`` may return ``f`` or ``(f, g)``)."""
+    """The loss alone from ``opfunc(x)``, for methods that use no gradient (``opfunc`` may return ``f`` or
+    ``(f, g)``)."""
     out = opfunc(x)
     if isinstance(out, (tuple, list)):
         out = out[0]
