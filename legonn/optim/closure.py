@@ -237,6 +237,15 @@ def addcmul_into(r, value, t1, t2, tmp):
     return _addc_into('multiply', r, value, t1, t2, tmp)
 
 
+def add_weight_decay(g, x, wd, tmp):
+    """``g += wd * x`` (arrays of one shape): the ``weightDecay`` term the optimisers add to the gradient (the
+    Lua's ``dfdx:add(wd, x)``), its product held in ``tmp`` (see ``scratch``); nothing when ``wd`` is 0."""
+    if wd != 0:
+        backend.array_module(g).multiply(x, wd, out=tmp)
+        g += tmp
+    return g
+
+
 def addcdiv_into(r, value, t1, t2, tmp):
     """``r += value * t1 / t2`` rounded as TH's ``addcdiv``: ``(value * t1) / t2``."""
     return _addc_into('divide', r, value, t1, t2, tmp)
