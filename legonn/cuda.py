@@ -114,7 +114,8 @@ class CapturedStep:
             if arr.dtype != dst.dtype:
                 raise TypeError(f"lg.cuda.capture: input {i} is {arr.dtype} but the captured buffer is {dst.dtype}")
             sources.append(arr)
-        for arr, dst in zip(sources, self._arrays):   # only once every input is known good: a failed call copies nothing
+        # only once every input is known good: a failed call copies nothing
+        for arr, dst in zip(sources, self._arrays):
             if arr is dst:
                 continue
             if isinstance(arr, np.ndarray):

@@ -3,8 +3,8 @@ criterion (and nngraph's gModule), plus the helpers ``nn.Jacobian``,
 ``nn.SparseJacobian``, the trainer ``nn.StochasticGradient``, the connection
 tables ``nn.tables.full/oneToOne/random`` of SpatialConvolutionMap and
 ``nn.utils.recursiveType``, torch/nn's ``nn.hessian`` (``enable()`` a no-op: the diagonal-Hessian
-methods are always defined), and the rnn package's ``nn.rnn.recursiveCopy`` ..., and torch/rnn's text metrics ``nn.get_bleu``,
-``nn.get_rougeN``, ``nn.get_rougeS``"""
+methods are always defined), and the rnn package's ``nn.rnn.recursiveCopy`` ..., and torch/rnn's
+text metrics ``nn.get_bleu``, ``nn.get_rougeN``, ``nn.get_rougeS``"""
 from . import containers, criterions, modules  # noqa: F401  (importing registers every class)
 from . import graph  # noqa: F401  (nngraph: gModule, ModuleFromCriterion, JustElement, JustTable)
 from .modules.base import hessian

@@ -11,6 +11,7 @@ modules' own buffers (convolution columns, pooling indices) may share storage to
 """
 import weakref
 
+from .modules.base.lua_arguments import options_table
 from .tensor import Tensor
 from .tensor.storage import Storage
 from .tools import instance_hooks
@@ -34,12 +35,7 @@ def _default(value, default):
 def optimizeMemory(net, input, opts=None, **named):
     """Share ``net``'s buffers for inputs like ``input``, as optnet.optimizeMemory (see the module's
     docstring for the options). A net already optimised is left as it is, with optnet's message."""
-    if opts is not None and not isinstance(opts, dict):
-        raise TypeError(f"optnet.optimizeMemory: opts must be a dict such as {{'mode': 'training'}}, got {opts!r}")
-    opts = {**(opts or {}), **named}
-    unknown = sorted(set(opts) - set(_OPTIONS))
-    if unknown:
-        raise ValueError(f"optnet.optimizeMemory: options are {', '.join(_OPTIONS)}, got {', '.join(unknown)}")
+    opts = options_table('optnet.optimizeMemory', 'opts', opts, named, _OPTIONS, "{'mode': 'training'}")
     if net in _optimized:
         print(f"Skipping memory optimization. Network is already optimized for {_optimized[net][0]} mode.")
         return

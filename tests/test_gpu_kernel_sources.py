@@ -1,7 +1,7 @@
-"""legonn/tensor/cuda_kernels.py's RawKernels (im2col, col2im, max pooling, LogSoftMax), checked without a GPU before their first device run: the CUDA
-source compiled by nvcc for the device's architecture (Hopper, sm_90) with warnings as errors, in both element
-types; every launch's arguments matched one by one against the kernel's C parameter list (CuPy passes
-arguments by their NumPy type, so an int64 where the kernel reads an int would silently shift every later
+"""legonn/tensor/cuda_kernels.py's RawKernels (im2col, col2im, max pooling, LogSoftMax), checked without a GPU before
+their first device run: the CUDA source compiled by nvcc for the device's architecture (Hopper, sm_90) with warnings as
+errors, in both element types; every launch's arguments matched one by one against the kernel's C parameter list (CuPy
+passes arguments by their NumPy type, so an int64 where the kernel reads an int would silently shift every later
 argument); and the kernels themselves run on the host, compiled by g++ with a one-thread grid, against the
 generic NumPy path."""
 import ctypes

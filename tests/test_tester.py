@@ -350,7 +350,8 @@ def test_doc_tester_md_example(capsys):
     out = capsys.readouterr().out
     lines = [line.split('\r')[-1] for line in out.split('\n')]
     assert lines[:5] == ['Running 3 tests', '1/3 testA ' + '.' * 63 + ' [FAIL]', '2/3 testB ' + '.' * 63 + ' [PASS]',
-                         '3/3 testC ' + '.' * 63 + ' [FAIL]', 'Completed 3 asserts in 3 tests with 2 failures and 0 errors']
+                         '3/3 testC ' + '.' * 63 + ' [FAIL]',
+                         'Completed 3 asserts in 3 tests with 2 failures and 0 errors']
     sections = out.split('-' * 80 + '\n')
     assert sections[1].startswith('testA\na and b should be equal\nTensorEQ(==) violation: max diff=1, tolerance=0\n')
     assert sections[2].startswith("testC\nmyfunc shouldn't give an error\n"

@@ -33,7 +33,8 @@ MODULE_METHODS = '''accGradParameters accUpdateGradParameters apply backward bac
     double evaluate findModules float forward getParameters listModules parameters reset share training type
     updateGradInput updateOutput updateParameters zeroGradParameters'''.split()
 CONTAINER_METHODS = 'add applyToModules get size'.split()
-CRITERION_METHODS = 'backward clone cuda cudaDouble cudaHalf double float forward type updateGradInput updateOutput'.split()
+CRITERION_METHODS = '''backward clone cuda cudaDouble cudaHalf double float forward type updateGradInput
+    updateOutput'''.split()
 OPTIM = '''sgd cg asgd nag fista lbfgs adagrad rprop adam adamax rmsprop adadelta cmaes de lswolfe polyinterp
     checkgrad ConfusionMatrix Logger'''.split()
 CONFUSION_MATRIX_METHODS = 'add batchAdd farFrr updateValids zero'.split()
@@ -58,7 +59,8 @@ LEFT_OUT = {
     'defaultAccUpdateGradParameters': "Module.lua's helper behind accUpdateGradParameters (present)",
     'sharedAccUpdateGradParameters': "Module.lua's helper behind accUpdateGradParameters (present)",
     'ConfusionMatrix._add': "ConfusionMatrix.lua's helper behind add (present)",
-    'ConfusionMatrix.render': "ConfusionMatrix.lua's drawing of the matrix with its legend through qtwidget (no window system)",
+    'ConfusionMatrix.render': "ConfusionMatrix.lua's drawing of the matrix with its legend through qtwidget "
+                              "(no window system)",
     'nngraph.display': "nngraph.display opens a Qt window; graph.dot(g.fg, title, path) writes the SVG",
     'rethrowErrors': "Container.lua's helper that prefixes an error with the module's place; legonn's errors "
                      "name the module's path themselves",

@@ -237,7 +237,8 @@ def test_unpack_class_sets_fields():
 
 def test_usage_ordered_form():
     """init.lua's xlua.usage without named definitions: one ``f(...)`` block per group split by ''."""
-    text = xlua.usage('f', None, None, {'type': 'number', 'help': 'a', 'req': True}, '', {'type': 'string', 'help': 'b'})
+    text = xlua.usage('f', None, None, {'type': 'number', 'help': 'a', 'req': True}, '',
+                      {'type': 'string', 'help': 'b'})
     assert text == ('+' * 69 + '\n\x1b[1;35mf\x1b[0m\n\n\x1b[0;34m> \x1b[0musage:\n\x1b[0;36m'
                     'f(\n' + '    number'.ljust(40) + '-- a\n)\nf(\n' + '    [string]'.ljust(40) + '-- b\n)\n'
                     '\x1b[0m' + '+' * 69)
@@ -321,7 +322,8 @@ def test_option_parser_parse(monkeypatch):
     op = parser()
     options, args = op.parse(arg=['-s', 'dir', '--lr=0.1', 'file1', '-v'])
     assert options == {'save': 'dir', '__main__': True, 'lr': '0.1', 'verbose': True} and args == ['file1']
-    assert op.tostring() == "<train> configuration:\n + save = dir\n + __main__ = true\n + lr = 0.1\n + verbose = true\n"
+    assert op.tostring() == ("<train> configuration:\n + save = dir\n + __main__ = true\n + lr = 0.1\n"
+                             " + verbose = true\n")
     assert op.tostring(True) == '-s=dir,-v=true,--lr=0.1' and op.tostring(True, ['--lr']) == '--lr=0.1'
     preset, _ = parser().parse({'save': 'kept'}, ['--lr', 'a/b c'])
     assert preset['save'] == 'kept'

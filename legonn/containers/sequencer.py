@@ -231,9 +231,9 @@ class Repeater(AbstractSequencer):
 
     def __repr__(self):
         pad = '  '
-        return '\n'.join([lua_typename(self) + ' {', f"{pad}[  input,    input,  ...,  input  ]", f"{pad}     V         V"
-                          "             V     ", pad + repr(self.modules[0]).replace('\n', '\n' + pad),
-                          f"{pad}     V         V             V     ",
+        arrows = f"{pad}     V         V             V     "
+        return '\n'.join([lua_typename(self) + ' {', f"{pad}[  input,    input,  ...,  input  ]", arrows,
+                          pad + repr(self.modules[0]).replace('\n', '\n' + pad), arrows,
                           f"{pad}[output(0),output(1),...,output({self.rho - 1})]", '}'])
 
 

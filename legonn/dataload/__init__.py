@@ -27,7 +27,8 @@ __all__ = ['DataLoader', 'TensorLoader', 'SequenceLoader', 'MultiSequence', 'Asy
            'MultiImageSequence', 'loadImageNet',
            'loadMNIST', 'loadCIFAR10', 'loadPTB', 'loadGBW', 'MultiSequenceGBW', 'loadSentiment140',
            'Sentiment140Loader', 'buildBigrams', 'buildVocab', 'text2tensor', 'splitString', 'getNumberOfLines',
-           'rescale', 'binarize', 'fitImageNormalize', 'load', 'hostname', 'uniqueid', 'DATA_PATH', 'SAVE_PATH', 'TORCH_PATH']
+           'rescale', 'binarize', 'fitImageNormalize', 'load', 'hostname', 'uniqueid',
+           'DATA_PATH', 'SAVE_PATH', 'TORCH_PATH']
 
 # load_mnist, load_ptb, build_vocab, fit_image_normalize, ...: the aliases every legonn package has
 _SNAKE = snake_aliases({name: globals()[name] for name in __all__ if callable(globals()[name])

@@ -51,7 +51,8 @@ class SequenceLoader(_SubiterOnly):
         sequence = tensor_argument('SequenceLoader', 'sequence', sequence)
         self.batchsize = check_count('SequenceLoader', 'batchsize', batchsize)
         if sequence.dim() != 1:
-            raise ValueError(f"SequenceLoader: expected a 1-D sequence (time first), got sizes {tuple(sequence.size())}")
+            raise ValueError(f"SequenceLoader: expected a 1-D sequence (time first), got sizes "
+                             f"{tuple(sequence.size())}")
         self.bidirectional = bidirectional
         steps = sequence.size(0) // batchsize
         if steps < (1 if bidirectional else 2):

@@ -80,8 +80,8 @@ class NestedDropout(_MaskedDropout):
 
     def setp(self, p):
         if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 < p < 1:
-            raise ValueError(f"{self.lua_name}.NestedDropout: illegal geometric distribution parameter, must be 0 < p < 1, "
-                             f"got {p!r}")
+            raise ValueError(f"{self.lua_name}.NestedDropout: illegal geometric distribution parameter, "
+                             f"must be 0 < p < 1, got {p!r}")
         self.p = p
         self.logp, self.log1p = math.log(p), math.log(1 - p)
 
@@ -119,7 +119,8 @@ class IndividualDropout(_MaskedDropout):
             try:
                 p = Tensor(p)
             except (TypeError, ValueError):
-                raise TypeError(f"{self.lua_name}.IndividualDropout: p must be a tensor of probabilities, got {p!r}") from None
+                raise TypeError(f"{self.lua_name}.IndividualDropout: p must be a tensor of probabilities, "
+                                f"got {p!r}") from None
         values = p.double().array
         if not bool(((values >= 0) & (values < 1)).all()):
             raise ValueError("fbnn.IndividualDropout: illegal percentage, must be 0 <= p < 1")

@@ -125,8 +125,8 @@ class LocallyConnected(FbnnClass, Module):
         check_hyper('fbnn.LocallyConnected', positive=dict(nInputPlane=nInputPlane, iW=iW, iH=iH,
                                                            nOutputPlane=nOutputPlane, kW=kW, kH=kH, dW=dW, dH=dH))
         if kW > iW or kH > iH:
-            raise ValueError(f"{self.lua_name}.LocallyConnected: the kernel {kW}x{kH} (kW x kH) must not exceed the input "
-                             f"image {iW}x{iH} (iW x iH)")
+            raise ValueError(f"{self.lua_name}.LocallyConnected: the kernel {kW}x{kH} (kW x kH) must not exceed "
+                             f"the input image {iW}x{iH} (iW x iH)")
         self.nInputPlane, self.iW, self.iH, self.nOutputPlane = nInputPlane, iW, iH, nOutputPlane
         self.kW, self.kH, self.dW, self.dH = kW, kH, dW, dH
         sizes = self.parameterSizes()

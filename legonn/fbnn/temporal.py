@@ -306,5 +306,5 @@ class UnfoldedTemporalConvolution(FbnnClass, OptionalBias, Module):
             self.gradBias.array[...] += scale * g.sum(axis=0)
 
     def __repr__(self):
-        return (f"{self.lua_name}.UnfoldedTemporalConvolution({self.inputFrameSize} -> {self.outputFrameSize}, {self.kW}, "
-                f"pad {self.pad})")
+        return (f"{self.lua_name}.UnfoldedTemporalConvolution({self.inputFrameSize} -> {self.outputFrameSize}, "
+                f"{self.kW}, pad {self.pad})")

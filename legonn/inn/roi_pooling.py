@@ -15,9 +15,10 @@ def _round(v):
 
 
 def roi_bins(box, W, H, spatial_scale, v2, height, width):
-    """(rows, cols) bounds of the ``H x W`` bins of one box ``(x1, y1, x2, y2)`` (0-based image coordinates, scaled by ``spatial_scale``) on a ``height x width`` map, in the .cu's single precision:
-    the box corners rounded, its size at least 1; bins floor/ceil of ``i * size / H`` (v1) or rounded (v2,
-    whose box end is one less), offset by the box start and clipped to the map."""
+    """(rows, cols) bounds of the ``H x W`` bins of one box ``(x1, y1, x2, y2)`` (0-based image coordinates,
+    scaled by ``spatial_scale``) on a ``height x width`` map, in the .cu's single precision: the box corners
+    rounded, its size at least 1; bins floor/ceil of ``i * size / H`` (v1) or rounded (v2, whose box end is one
+    less), offset by the box start and clipped to the map."""
     f = np.float32
     scale = f(spatial_scale)
     start_w, start_h, end_w, end_h = (int(_round(f(c) * scale)) for c in box)

@@ -112,7 +112,8 @@ class Message:
         return DEFAULTS.get((self.type, name), _ZERO.get(kind, 0))
 
     def repeated(self, name):
-        """The values of a repeated field: a list of messages or strings, a NumPy array of numbers (float32 or int64)."""
+        """The values of a repeated field: a list of messages or strings, a NumPy array of numbers (float32 or
+        int64)."""
         values = self.fields.get(name, [])
         kind = BY_NAME[self.type][name][1]
         if kind in MESSAGES or kind == 'string':

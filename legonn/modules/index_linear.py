@@ -326,7 +326,8 @@ class IndexLinear(Module):
         return super().clearState('normalizedValues')
 
     def __repr__(self):
-        return f"{lua_typename(self)}({self.weight.size(0)} -> {self.bias.size(0)}{', normalize' if self.normalize else ''})"
+        normalize = ', normalize' if self.normalize else ''
+        return f"{lua_typename(self)}({self.weight.size(0)} -> {self.bias.size(0)}{normalize})"
 
 
 def _running_max_per_key(xp, rows, magnitude):

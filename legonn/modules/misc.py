@@ -46,8 +46,8 @@ class OneHot(Module):
         idx = to_module(input.array.astype('int64'), xp)
         bad = out_of_range(idx, self.outputSize)
         if bad:
-            raise input_error(self, f"class indices in [0, {self.outputSize - 1}]", f"indices from {bad[0]} to {bad[1]}",
-                              IndexError)
+            raise input_error(self, f"class indices in [0, {self.outputSize - 1}]",
+                              f"indices from {bad[0]} to {bad[1]}", IndexError)
         out = self.output.resize(*input.size(), self.outputSize)
         hot = xp.arange(self.outputSize) == idx[..., None]
         out.array[...] = hot

@@ -113,8 +113,8 @@ class PartialLinear(Module):
     def _upgrade_saved_state(self):
         """A module saved by a legonn whose PartialLinear kept ``weight`` and ``gradWeight`` itself and a bias of
         ``(outputsize,)``: the network is built around them and the bias (and its gradient) made the Lua's row in
-        place. Idempotent; the placeholder LookupTable's draw from the CPU generator is undone, as a load draws no random
-        numbers."""
+        place. Idempotent; the placeholder LookupTable's draw from the CPU generator is undone, as a load draws no
+        random numbers."""
         state = self.__dict__
         if 'network' not in state and 'weight' in state:
             rng = getRNGState()

@@ -21,8 +21,8 @@ class SeqGRU(SeqRecurrent):
 
     gates = 3
     state_names = ('h0',)
-    buffer_names = ('sequence_output', 'gate_buffer', 'gate_scratch', 'hidden_by_unit', 'h0_by_unit', 'reset_hidden', 'grad_x',
-                    'grad_h0', 'grad_h_by_unit', 'grad_reset_hidden', 'recurrent_weight_t', 'ones')
+    buffer_names = ('sequence_output', 'gate_buffer', 'gate_scratch', 'hidden_by_unit', 'h0_by_unit', 'reset_hidden',
+                    'grad_x', 'grad_h0', 'grad_h_by_unit', 'grad_reset_hidden', 'recurrent_weight_t', 'ones')
 
     # SeqGRU.lua names its sizes inputSize and outputSize (SeqLSTM.lua: inputsize, outputsize)
     inputSize = property(lambda self: self.inputsize)

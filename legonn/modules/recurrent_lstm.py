@@ -28,8 +28,9 @@ class SeqLSTM(SeqRecurrent):
 
     gates = 4
     state_names = ('c0', 'h0')
-    buffer_names = ('sequence_output', 'cell', 'cell_by_unit', 'tanh_cell', 'gate_buffer', 'gate_scratch', 'hidden_by_unit', 'cell0_by_unit', 'grad_x',
-                    'grad_h0', 'grad_c0', 'grad_h_by_unit', 'grad_c_by_unit', 'recurrent_weight_t', 'ones')
+    buffer_names = ('sequence_output', 'cell', 'cell_by_unit', 'tanh_cell', 'gate_buffer', 'gate_scratch',
+                    'hidden_by_unit', 'cell0_by_unit',
+                    'grad_x', 'grad_h0', 'grad_c0', 'grad_h_by_unit', 'grad_c_by_unit', 'recurrent_weight_t', 'ones')
 
     userPrevCell = None
     userNextGradCell = None   # a gradient for the last step's cell, added once by the next backward

@@ -17,8 +17,9 @@ def _sizes(owner, args):
 
 
 def _reshaped(previous, source, sizes):
-    """``source`` seen with ``sizes`` (a view when its strides allow, else a copy), or ``previous`` when it already is that view (a module reshapes the
-    same buffer on every call: the check is a few reads, building the view is not)."""
+    """``source`` seen with ``sizes`` (a view when its strides allow, else a copy), or ``previous`` when it
+    already is that view (a module reshapes the same buffer on every call: the check is a few reads, building the
+    view is not)."""
     if type(previous) is type(source) and previous._storage is source._storage and \
             previous._offset == source._offset and previous._size == sizes and previous.isContiguous() and \
             source.isContiguous():

@@ -221,4 +221,5 @@ class SpatialGraph(Module):
         return self.gradInput
 
     def __repr__(self):
-        return f"{lua_typename(self)}({'euclid' if self.dist == 0 else 'cosine'}{', normalized' if self.normalize else ''})"
+        dist = 'euclid' if self.dist == 0 else 'cosine'
+        return f"{lua_typename(self)}({dist}{', normalized' if self.normalize else ''})"

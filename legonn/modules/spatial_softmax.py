@@ -11,6 +11,16 @@ def feature_axis(module, input):
     return 0 if input.dim() in (1, 3) else 1
 
 
+def shifted_input(module, input):
+    """``module``'s output buffer holding ``input`` less its maximum over the feature axis (what both modules
+    exponentiate: no term exceeds exp(0), so none overflows), and that axis."""
+    axis = feature_axis(module, input)
+    x = input.array
+    out = module.bufferLike('output', input)
+    input.xp.subtract(x, x.max(axis=axis, keepdims=True), out=out)
+    return out, axis
+
+
 class SpatialSoftMax(Module):
     """Softmax over planes at every position: ``(nPlanes, H, W)`` or ``(batch, nPlanes, H, W)``.
 
@@ -20,12 +30,8 @@ class SpatialSoftMax(Module):
     input_ranks = (1, 2, 3, 4)
 
     def updateOutput(self, input):
-        axis = feature_axis(self, input)
-        xp = input.xp
-        x = input.array
-        out = self.bufferLike('output', input)
-        xp.subtract(x, x.max(axis=axis, keepdims=True), out=out)
-        xp.exp(out, out=out)
+        out, axis = shifted_input(self, input)
+        input.xp.exp(out, out=out)
         out /= in_acctype(out).sum(axis=axis, keepdims=True)
         return self.output
 
@@ -47,11 +53,8 @@ class SpatialLogSoftMax(Module):
     input_ranks = (1, 2, 3, 4)
 
     def updateOutput(self, input):
-        axis = feature_axis(self, input)
+        out, axis = shifted_input(self, input)
         xp = input.xp
-        x = input.array
-        out = self.bufferLike('output', input)
-        xp.subtract(x, x.max(axis=axis, keepdims=True), out=out)
         out -= xp.log(in_acctype(xp.exp(out)).sum(axis=axis, keepdims=True))
         return self.output
 

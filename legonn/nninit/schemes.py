@@ -2,6 +2,7 @@
 ``orthogonal``. Each takes ``(module, tensor, ...)``, changes ``tensor`` in place and returns ``module``."""
 import math
 
+from ..modules.base.lua_arguments import options_table
 from ..tensor import DoubleTensor, eye as eye_matrix, svd
 from .scales import calcFan, calcGain, module_kind
 
@@ -10,13 +11,7 @@ _DISTS = ('uniform', 'normal')
 
 def _options(name, options, named, allowed):
     """nninit's option table: a dict (Lua's table) and/or keywords, checked against ``allowed``."""
-    if options is not None and not isinstance(options, dict):
-        raise TypeError(f"nninit.{name}: options must be a dict such as {{'gain': 'relu'}}, got {options!r}")
-    merged = {**(options or {}), **named}
-    unknown = sorted(set(merged) - set(allowed))
-    if unknown:
-        raise ValueError(f"nninit.{name}: options are {', '.join(allowed)}, got {', '.join(map(str, unknown))}")
-    return merged
+    return options_table(f"nninit.{name}", 'options', options, named, allowed, "{'gain': 'relu'}")
 
 
 def _fill_scaled(name, tensor, stdv, dist):

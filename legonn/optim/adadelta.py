@@ -1,5 +1,5 @@
 """ADADELTA (Zeiler, arXiv:1212.5701), Torch7's ``optim.adadelta``."""
-from .closure import addcmul_into, buffer, evaluate, parameters, scratch, settings
+from .closure import add_weight_decay, addcmul_into, buffer, evaluate, parameters, scratch, settings
 
 DEFAULTS = {'rho': 0.9, 'eps': 1e-6, 'weightDecay': 0}
 STATE = ('evalCounter', 'paramVariance', 'paramStd', 'delta', 'accDelta')
@@ -22,9 +22,7 @@ def adadelta(opfunc, x, config=None, state=None):
     fx, dfdx = evaluate('adadelta', opfunc, x, nevals, handed_back=True)
     xp, xa, g = x.xp, x.array, dfdx.array
     tmp = scratch(x)
-    if c['weightDecay'] != 0:
-        xp.multiply(xa, c['weightDecay'], out=tmp)
-        g += tmp
+    add_weight_decay(g, xa, c['weightDecay'], tmp)
     variance = buffer('adadelta', state, 'paramVariance', x).array
     std = buffer('adadelta', state, 'paramStd', x).array
     delta = buffer('adadelta', state, 'delta', x).array

@@ -1,5 +1,5 @@
 """AdaGrad (Duchi et al., 2011), Torch7's ``optim.adagrad``."""
-from .closure import addcdiv_into, addcmul_into, buffer, evaluate, parameters, scratch, settings
+from .closure import add_weight_decay, addcdiv_into, addcmul_into, buffer, evaluate, parameters, scratch, settings
 
 DEFAULTS = {'learningRate': 1e-3, 'learningRateDecay': 0, 'weightDecay': 0}
 STATE = ('evalCounter', 'paramVariance', 'paramStd')
@@ -22,9 +22,7 @@ def adagrad(opfunc, x, config=None, state=None):
     fx, dfdx = evaluate('adagrad', opfunc, x, nevals, handed_back=True)
     xp, xa, g = x.xp, x.array, dfdx.array
     tmp = scratch(x)
-    if c['weightDecay'] != 0:
-        xp.multiply(xa, c['weightDecay'], out=tmp)
-        g += tmp
+    add_weight_decay(g, xa, c['weightDecay'], tmp)
     clr = c['learningRate'] / (1 + nevals * c['learningRateDecay'])
     variance = buffer('adagrad', state, 'paramVariance', x).array
     std = buffer('adagrad', state, 'paramStd', x).array

@@ -1,7 +1,7 @@
 """Adam (Kingma and Ba, arXiv:1412.6980), Torch7's ``optim.adam``."""
 import math
 
-from .closure import addcmul_into, buffer, evaluate, parameters, scratch, settings
+from .closure import add_weight_decay, addcmul_into, buffer, evaluate, parameters, scratch, settings
 
 DEFAULTS = {'learningRate': 1e-3, 'learningRateDecay': 0, 'beta1': 0.9, 'beta2': 0.999, 'epsilon': 1e-8,
             'weightDecay': 0}
@@ -26,9 +26,7 @@ def adam(opfunc, x, config=None, state=None):
     fx, dfdx = evaluate('adam', opfunc, x, t, handed_back=True)
     xp, xa, g = x.xp, x.array, dfdx.array
     tmp = scratch(x)
-    if c['weightDecay'] != 0:
-        xp.multiply(xa, c['weightDecay'], out=tmp)
-        g += tmp
+    add_weight_decay(g, xa, c['weightDecay'], tmp)
     m = buffer('adam', state, 'm', x).array
     v = buffer('adam', state, 'v', x).array
     clr = c['learningRate'] / (1 + t * c['learningRateDecay'])

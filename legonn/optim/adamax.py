@@ -1,5 +1,5 @@
 """AdaMax, Adam's infinity-norm variant (Kingma and Ba, arXiv:1412.6980), Torch7's ``optim.adamax``."""
-from .closure import addcdiv_into, buffer, evaluate, parameters, scratch, settings
+from .closure import add_weight_decay, addcdiv_into, buffer, evaluate, parameters, scratch, settings
 
 DEFAULTS = {'learningRate': 0.002, 'beta1': 0.9, 'beta2': 0.999, 'epsilon': 1e-38, 'weightDecay': 0}
 STATE = ('t', 'm', 'u')
@@ -21,9 +21,7 @@ def adamax(opfunc, x, config=None, state=None):
     fx, dfdx = evaluate('adamax', opfunc, x, t, handed_back=True)
     xp, xa, g = x.xp, x.array, dfdx.array
     tmp = scratch(x)
-    if c['weightDecay'] != 0:
-        xp.multiply(xa, c['weightDecay'], out=tmp)
-        g += tmp
+    add_weight_decay(g, xa, c['weightDecay'], tmp)
     m = buffer('adamax', state, 'm', x).array
     u = buffer('adamax', state, 'u', x).array
     t += 1

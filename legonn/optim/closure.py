@@ -163,7 +163,8 @@ def evaluate(name, opfunc, x, counter=None, handed_back=False):
 
 
 def evaluate_loss(name, opfunc, x, counter=None):
-    """The loss alone from ``opfunc(x)``, for methods that use no gradient (``opfunc`` may return ``f`` or ``(f, g)``)."""
+    """The loss alone from ``opfunc(x)``, for methods that use no gradient (``opfunc`` may return ``f`` or
+    ``(f, g)``)."""
     out = opfunc(x)
     if isinstance(out, (tuple, list)):
         out = out[0]
@@ -234,6 +235,15 @@ def _addc_into(combine, r, value, t1, t2, tmp):
 def addcmul_into(r, value, t1, t2, tmp):
     """``r += value * t1 * t2`` (arrays of one shape) rounded as TH's ``addcmul``: ``(value * t1) * t2``."""
     return _addc_into('multiply', r, value, t1, t2, tmp)
+
+
+def add_weight_decay(g, x, wd, tmp):
+    """``g += wd * x`` (arrays of one shape): the ``weightDecay`` term the optimisers add to the gradient (the
+    Lua's ``dfdx:add(wd, x)``), its product held in ``tmp`` (see ``scratch``); nothing when ``wd`` is 0."""
+    if wd != 0:
+        backend.array_module(g).multiply(x, wd, out=tmp)
+        g += tmp
+    return g
 
 
 def addcdiv_into(r, value, t1, t2, tmp):

@@ -1,5 +1,5 @@
 """SGD with Nesterov's accelerated gradient (Sutskever et al., ICML 2013), Torch7's ``optim.nag``."""
-from .closure import buffer, entries, evaluate, parameters, restoring, scratch, settings
+from .closure import add_weight_decay, buffer, entries, evaluate, parameters, restoring, scratch, settings
 
 DEFAULTS = {'learningRate': 1e-3, 'learningRateDecay': 0, 'weightDecay': 0, 'momentum': 0.9, 'dampening': None,
             'learningRates': None}
@@ -33,9 +33,7 @@ def nag(opfunc, x, config=None, state=None):
             xa += tmp
         fx, dfdx = evaluate('nag', opfunc, x, nevals, handed_back=True)
     g = dfdx.array
-    if wd != 0:
-        xp.multiply(xa, wd, out=tmp)
-        g += tmp
+    add_weight_decay(g, xa, wd, tmp)
     clr = lr / (1 + nevals * lrd)
     if state.get('dfdx') is None:
         velocity = buffer('nag', state, 'dfdx', x).array

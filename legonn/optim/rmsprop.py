@@ -1,5 +1,5 @@
 """RMSprop (Tieleman and Hinton), Torch7's ``optim.rmsprop``."""
-from .closure import addcdiv_into, addcmul_into, buffer, evaluate, parameters, scratch, settings
+from .closure import add_weight_decay, addcdiv_into, addcmul_into, buffer, evaluate, parameters, scratch, settings
 
 DEFAULTS = {'learningRate': 1e-2, 'alpha': 0.99, 'epsilon': 1e-8, 'weightDecay': 0, 'initialMean': 0}
 STATE = ('m', 'tmp')
@@ -20,9 +20,7 @@ def rmsprop(opfunc, x, config=None, state=None):
     fx, dfdx = evaluate('rmsprop', opfunc, x, handed_back=True)
     xp, xa, g = x.xp, x.array, dfdx.array
     tmp = scratch(x)
-    if c['weightDecay'] != 0:
-        xp.multiply(xa, c['weightDecay'], out=tmp)
-        g += tmp
+    add_weight_decay(g, xa, c['weightDecay'], tmp)
     m = buffer('rmsprop', state, 'm', x, fill=c['initialMean']).array
     denom = buffer('rmsprop', state, 'tmp', x).array
     m *= alpha

@@ -1,6 +1,6 @@
 """Stochastic gradient descent, Torch7's ``optim.sgd``."""
 from ..tensor.blas_kernels import axpby_into, momentum_step_into
-from .closure import buffer, entries, evaluate, parameters, scratch, settings
+from .closure import add_weight_decay, buffer, entries, evaluate, parameters, scratch, settings
 
 DEFAULTS = {'learningRate': 1e-3, 'learningRateDecay': 0, 'weightDecay': 0, 'momentum': 0, 'dampening': None,
             'nesterov': False, 'learningRates': None, 'weightDecays': None}
@@ -36,10 +36,8 @@ def sgd(opfunc, x, config=None, state=None):
     xp, xa, g = x.xp, x.array, dfdx.array
     tmp = scratch(x)
 
-    if wd != 0:
-        xp.multiply(xa, wd, out=tmp)
-        g += tmp
-    elif wds is not None:
+    add_weight_decay(g, xa, wd, tmp)
+    if wds is not None:   # per-element decays, read only when weightDecay is 0
         decay = buffer('sgd', state, 'decayParameters', x).array
         xp.multiply(wds, xa, out=decay)
         g += decay

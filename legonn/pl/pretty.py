@@ -143,7 +143,13 @@ def dump(t, filename=None):
     return writefile(filename, write(t))
 
 
-_TOKEN = re.compile(r'''\s+|--\[(=*)\[.*?\]\1\]|--[^\n]*|(?P<long>\[(?P<eq>=*)\[.*?\](?P=eq)\])|(?P<str>"(?:[^"\\\n]|\\.|\\\n)*"|'(?:[^'\\\n]|\\.|\\\n)*')|(?P<num>-?(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?))|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<punct>[{}\[\]=,;])''', re.S)
+# one alternative a line: blanks and comments (skipped), long strings, quoted strings, numbers, names, punctuation
+_TOKEN = re.compile(r'''\s+|--\[(=*)\[.*?\]\1\]|--[^\n]*'''
+                    r'''|(?P<long>\[(?P<eq>=*)\[.*?\](?P=eq)\])'''
+                    r'''|(?P<str>"(?:[^"\\\n]|\\.|\\\n)*"|'(?:[^'\\\n]|\\.|\\\n)*')'''
+                    r'''|(?P<num>-?(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?))'''
+                    r'''|(?P<name>[A-Za-z_][A-Za-z0-9_]*)'''
+                    r'''|(?P<punct>[{}\[\]=,;])''', re.S)
 _ESCAPES = {'n': '\n', 't': '\t', 'r': '\r', 'a': '\a', 'b': '\b', 'f': '\f', 'v': '\v', '\\': '\\', '"': '"',
             "'": "'", '\n': '\n'}
 _CONSTANTS = {'true': True, 'false': False, 'nil': None}

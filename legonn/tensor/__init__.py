@@ -25,8 +25,8 @@ SNAKE = snake_aliases({name: globals()[name] for name in
 globals().update(SNAKE)
 
 __all__ = (['Storage', 'Tensor', 'TYPES', 'TENSOR_CLASSES', 'getdefaulttensortype', 'setdefaulttensortype',
-            'Generator', 'manualSeed', 'seed', 'initialSeed', 'getRNGState', 'setRNGState', 'gpu_available', 'tensor_class',
-            'setnumthreads', 'getnumthreads', 'AmbiguousBroadcastWarning',
+            'Generator', 'manualSeed', 'seed', 'initialSeed', 'getRNGState', 'setRNGState', 'gpu_available',
+            'tensor_class', 'setnumthreads', 'getnumthreads', 'AmbiguousBroadcastWarning',
             'default_class', 'contiguous_strides', 'zeros', 'ones', 'rand', 'randn', 'randperm', 'range', 'arange',
             'linspace', 'logspace', 'eye', 'from_numpy', 'is_tensor', 'as_tensor', 'as_tensor_tree', 'cat', 'stack',
             'conv2', 'xcorr2', 'conv3', 'xcorr3', 'gesv', 'inverse', 'trtrs',

@@ -7,22 +7,14 @@ dashes (Lua's ``params.lr`` is ``params['lr']``). ``cmd.string(prefix, params, i
 experiment by the options that differ from their defaults. Bad input prints the message and the help and
 exits with status 1, as Torch7's does. ``CmdLine:log``, which replaces Lua's global ``print``, is not ported.
 """
-import numbers
 import sys
+
+from .introspection import torch_type
+from .tester import tostring
 
 
 def _strip(key):
     return key.lstrip('-')
-
-
-def _lua_type(value):
-    if isinstance(value, bool):
-        return 'boolean'
-    if isinstance(value, numbers.Real):
-        return 'number'
-    if isinstance(value, str):
-        return 'string'
-    return type(value).__name__
 
 
 def _number(text):
@@ -35,20 +27,11 @@ def _number(text):
     return None
 
 
-def _tostring(value):
-    """Lua's tostring: numbers with %.14g, booleans as true / false."""
-    if isinstance(value, bool):
-        return 'true' if value else 'false'
-    if isinstance(value, float):
-        return '%.14g' % value
-    return str(value)
-
-
 def _name_part(value):
     """A value as CmdLine:string writes it into a name: booleans as t / f, the rest as tostring."""
     if isinstance(value, bool):
         return 't' if value else 'f'
-    return _tostring(value)
+    return tostring(value)
 
 
 class CmdLine:
@@ -65,8 +48,8 @@ class CmdLine:
         """Declare ``key`` (e.g. ``'-lr'``) with its default; its type is the default's unless given."""
         if default is None:
             raise ValueError(f"CmdLine.option: option {key} has no default value")
-        type = type or _lua_type(default)
-        if _lua_type(default) != type:
+        type = type or torch_type(default)
+        if torch_type(default) != type:
             raise ValueError(f"CmdLine.option: option {key} has wrong default type value")
         self.options[key] = {'key': key, 'default': default, 'help': help, 'type': type}
         self.helplines.append(self.options[key])
@@ -79,7 +62,7 @@ class CmdLine:
     def text(self, txt=''):
         """A line of help text, printed in its place among the options."""
         if not isinstance(txt, str):
-            raise TypeError(f"CmdLine.text: expected a string, got {_lua_type(txt)}")
+            raise TypeError(f"CmdLine.text: expected a string, got {torch_type(txt)}")
         self.helplines.append(txt)
 
     def default(self):
@@ -124,7 +107,7 @@ class CmdLine:
         if n_argument > len(self.arguments):
             self.error(f"invalid argument: {arg[i]}")
         argument = self.arguments[n_argument - 1]
-        if argument['type'] and _lua_type(arg[i]) != argument['type']:
+        if argument['type'] and torch_type(arg[i]) != argument['type']:
             self.error(f"invalid argument type for argument {argument['key']} (should be {argument['type']})")
         params[_strip(argument['key'])] = arg[i]
         return 1
@@ -141,7 +124,7 @@ class CmdLine:
             elif option is not None:
                 if v != option['default'] or ignore.get(k) is False:
                     options.append(k + self.keyseparator + _name_part(v))
-                    print(k, _name_part(v), _tostring(option['default']), sep='\t')
+                    print(k, _name_part(v), tostring(option['default']), sep='\t')
             else:
                 narg = None
                 for i, argument in enumerate(self.arguments):
@@ -190,7 +173,7 @@ class CmdLine:
                     out.write(line['key'].ljust(width))
                     if line['help']:
                         out.write(' ' + line['help'])
-                    out.write(' [' + _tostring(line['default']) + ']')
+                    out.write(' [' + tostring(line['default']) + ']')
                 else:
                     out.write(('<' + _strip(line['key']) + '>').ljust(width))
                     if line['help']:

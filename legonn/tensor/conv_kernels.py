@@ -433,8 +433,8 @@ class ConvPlan:
         n, c, spatial = input_shape[0], input_shape[1], input_shape[2:]
         self.out_size = tuple(conv_output_size(*axis) for axis in zip(spatial, kernel, stride, pad, dilation))
         rows, length = c * math.prod(kernel), n * math.prod(self.out_size)
-        self.direct = (DirectConv(input_shape, planes_out, kernel, pad, dilation, self.out_size)
-                       if direct_pays(xp, dtype, input_shape, planes_out, stride, groups) and min(self.out_size) > 0 else None)
+        direct = direct_pays(xp, dtype, input_shape, planes_out, stride, groups) and min(self.out_size) > 0
+        self.direct = DirectConv(input_shape, planes_out, kernel, pad, dilation, self.out_size) if direct else None
         self.batch_last = allow_batch_last and batch_last_pays(xp, n, groups, rows, planes_out)
         self.columns_shape = (rows, length)
         self.gemm_shape = (planes_out, length)

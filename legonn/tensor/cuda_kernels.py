@@ -47,6 +47,15 @@ extern "C" __global__ void im2col(const T* x, T* cols, long long total, int C, i
   }
 }
 
+/* The adjoint passes' inverse of a window (col2im, max_pool_backward): along one axis, the output position whose
+   window tap k (taps d apart, after padding pad, windows s apart) reads input position p; -1 when there is none
+   (p + pad - k d is negative, falls between two window starts, or starts a window at or past out_size). */
+__device__ inline int legonn_window_origin(int p, int pad, int k, int d, int s, int out_size) {
+  const int q = p + pad - k * d;
+  if (q < 0 || q %% s != 0) return -1;
+  return q / s < out_size ? q / s : -1;
+}
+
 extern "C" __global__ void col2im(const T* cols, T* out, long long total, int C, int H, int W, int N,
                                   int kH, int kW, int oH, int oW, int sH, int sW, int pH, int pW,
                                   int dH, int dW) {
@@ -59,15 +68,11 @@ extern "C" __global__ void col2im(const T* cols, T* out, long long total, int C,
     int n = (int)r;
     T sum = 0;
     for (int kh = 0; kh < kH; ++kh) {
-      int hp = h + pH - kh * dH;
-      if (hp < 0 || hp %% sH != 0) continue;
-      int oh = hp / sH;
-      if (oh >= oH) continue;
+      const int oh = legonn_window_origin(h, pH, kh, dH, sH, oH);
+      if (oh < 0) continue;
       for (int kw = 0; kw < kW; ++kw) {
-        int wp = w + pW - kw * dW;
-        if (wp < 0 || wp %% sW != 0) continue;
-        int ow = wp / sW;
-        if (ow >= oW) continue;
+        const int ow = legonn_window_origin(w, pW, kw, dW, sW, oW);
+        if (ow < 0) continue;
         sum += cols[((((long long)c * kH + kh) * kW + kw) * N + n) * oH * (long long)oW + (long long)oh * oW + ow];
       }
     }
@@ -115,15 +120,11 @@ extern "C" __global__ void max_pool_backward(const T* grad_out, const int* argma
     long long base = plane * oH * (long long)oW;
     T sum = 0;
     for (int kh = 0; kh < kH; ++kh) {
-      int hp = h + pH - kh * dH;
-      if (hp < 0 || hp %% sH != 0) continue;
-      int oh = hp / sH;
-      if (oh >= oH) continue;
+      const int oh = legonn_window_origin(h, pH, kh, dH, sH, oH);
+      if (oh < 0) continue;
       for (int kw = 0; kw < kW; ++kw) {
-        int wp = w + pW - kw * dW;
-        if (wp < 0 || wp %% sW != 0) continue;
-        int ow = wp / sW;
-        if (ow >= oW) continue;
+        const int ow = legonn_window_origin(w, pW, kw, dW, sW, oW);
+        if (ow < 0) continue;
         long long o = base + (long long)oh * oW + ow;
         if (argmax[o] == kh * kW + kw) sum += grad_out[o];
       }

@@ -275,10 +275,11 @@ INTO_RESULT.update({
     'cmul': 'TT', 'cdiv': 'TT', 'cpow': 'TT', 'atan2': 'TT', 'cmax': 'T[Tn]', 'cmin': 'T[Tn]', 'pow': 'Tn|nT',
     'addcmul': 'Tn?TT', 'addcdiv': 'Tn?TT', 'lerp': 'TTn', 'addmm': 'n?Tn?TT', 'addmv': 'n?Tn?TT',
     'addr': 'n?Tn?TT', 'addbmm': 'n?Tn?TT', 'baddbmm': 'n?Tn?TT', 'mm': 'TT', 'mv': 'TT', 'bmm': 'TT', 'ger': 'TT',
-    'renorm': 'Tnnn', 'cross': 'TTn?', 'diag': 'Tn?', 'tril': 'Tn?', 'triu': 'Tn?', 'mod': 'Tn', 'cfmod': 'TT', 'cmod': 'TT',
-    'cremainder': 'TT', 'lshift': 'Tn', 'rshift': 'Tn', 'bitand': 'Tn', 'bitor': 'Tn', 'bitxor': 'Tn',
-    'clshift': 'TT', 'crshift': 'TT', 'cbitand': 'TT', 'cbitor': 'TT', 'cbitxor': 'TT',
-    'match': 'TTn?', 'fill': 'n', 'zero': ''})   # torch.fill(x, v) and torch.zero(x) fill x (TensorMath.lua wraps them for torch.*)
+    'renorm': 'Tnnn', 'cross': 'TTn?', 'diag': 'Tn?', 'tril': 'Tn?', 'triu': 'Tn?', 'mod': 'Tn', 'cfmod': 'TT',
+    'cmod': 'TT', 'cremainder': 'TT', 'lshift': 'Tn', 'rshift': 'Tn', 'bitand': 'Tn', 'bitor': 'Tn', 'bitxor': 'Tn',
+    'clshift': 'TT', 'crshift': 'TT', 'cbitand': 'TT', 'cbitor': 'TT', 'cbitxor': 'TT', 'match': 'TTn?',
+    # torch.fill(x, v) and torch.zero(x) fill x (TensorMath.lua wraps them for torch.*)
+    'fill': 'n', 'zero': ''})
 # Methods that return something new: the functional form calls them, then copies into given result tensors.
 # (pattern, number of result tensors); None: Torch7 has no result form.
 RETURNS_NEW = {

@@ -190,7 +190,8 @@ class IndexingMixin:
         n = int(m.sum())
         values = backend.to_module(operand(src), self.xp).reshape(-1)
         if values.size < n:
-            raise ValueError(f"{self._typename}.maskedCopy: the mask selects {n} elements, the source has {values.size}")
+            raise ValueError(f"{self._typename}.maskedCopy: the mask selects {n} elements, the source has "
+                             f"{values.size}")
         self.array[m] = values[:n]
         return self
 
@@ -253,7 +254,8 @@ class IndexingMixin:
         """cutorch's gather and scatter, and its index, indexCopy, indexAdd and indexFill, also take an index of
         the tensor's own CUDA type (TensorMath.lua's backward-compatible forms and torch/generic/Tensor.c copy it
         into a CudaLongTensor; torch-rnn's TemporalCrossEntropyCriterion passes CudaTensor targets so): such an
-        index of whole numbers serves as integers here, a fractional one is refused (the copy would truncate it). Torch7's CPU forms want a LongTensor, as ``_indices`` does."""
+        index of whole numbers serves as integers here, a fractional one is refused (the copy would truncate it).
+        Torch7's CPU forms want a LongTensor, as ``_indices`` does."""
         if not (getattr(index, '_cuda', False) and index.dtype.kind == 'f' and index.dtype == self.dtype):
             return index
         arr = index.array

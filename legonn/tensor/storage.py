@@ -1,13 +1,11 @@
 """Storage: the flat 1-D buffer (NumPy or CuPy) that tensors view."""
-import contextlib
-import mmap
 import numbers
 import os
 import weakref
 
 import numpy as np
 
-from . import backend
+from . import backend, shared_memory
 from .naming import TorchNamed
 from .types import TYPES, TypeName, name_for
 
@@ -188,30 +186,14 @@ def _shm_mapped(name, shm_name, dtype, size):
     """THMapAllocator's TH_ALLOCATOR_MAPPED_SHAREDMEM: the shared-memory object ``shm_name``, created or extended to
     ``size`` elements (all of it when 0), mapped shared; it is unlinked when the mapping is freed (here: when no
     storage or tensor holds the array any more), as THMapAllocator_free unlinks it."""
-    try:
-        import _posixshmem
-    except ImportError:   # Windows: Torch7 has no shm_open there either
-        raise OSError(f"{name}({shm_name!r}, true, {size}, true): shm_open is unavailable on this platform") from None
+    if not shared_memory.AVAILABLE:   # Windows: Torch7 has no shm_open there either
+        raise OSError(f"{name}({shm_name!r}, true, {size}, true): shm_open is unavailable on this platform")
     itemsize = np.dtype(dtype).itemsize
-    fd = _posixshmem.shm_open(shm_name, os.O_RDWR | os.O_CREAT, mode=0o600)
-    try:
-        length = os.fstat(fd).st_size
-        if size * itemsize > length:
-            os.ftruncate(fd, size * itemsize)
-        size = size or length // itemsize
-        if size == 0:
-            _posixshmem.shm_unlink(shm_name)
-            raise ValueError(f"{name}({shm_name!r}): cannot map an empty shared-memory object without a size")
-        data = np.frombuffer(mmap.mmap(fd, size * itemsize), dtype=dtype)
-    finally:
-        os.close(fd)
-    weakref.finalize(data, _shm_unlink, _posixshmem, shm_name)
+    data = np.frombuffer(shared_memory.map_shared_memory(shm_name, size * itemsize, rule='open_or_create',
+                                                         caller=f"{name}({shm_name!r})", unit=itemsize),
+                         dtype=dtype)
+    weakref.finalize(data, shared_memory.unlink_shared_memory, shm_name)
     return data
-
-
-def _shm_unlink(posixshmem, shm_name):
-    with contextlib.suppress(FileNotFoundError):   # already removed by hand: nothing left to unlink
-        posixshmem.shm_unlink(shm_name)
 
 
 def _typed_storage(name, dtype, cuda=False):

@@ -421,7 +421,8 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
                           (slice(None),) * d + (slice(int(start), int(start + length)),))
 
     def sub(self, *bounds):
-        """Torch7's ``sub(d0start, d0end, d1start, d1end, ...)`` with 0-based inclusive ends; negatives count from the end."""
+        """Torch7's ``sub(d0start, d0end, d1start, d1end, ...)`` with 0-based inclusive ends; negatives count from
+        the end."""
         if len(bounds) % 2 or len(bounds) // 2 > self.dim():
             raise ValueError(f"{self._typename}.sub: expected pairs of bounds for at most {self.dim()} "
                              f"dimensions, got {bounds}")

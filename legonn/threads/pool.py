@@ -6,8 +6,9 @@ legonn). ``addjob(job, endcallback, *args)`` queues ``job(*args)`` for the
 worker holding the fewest jobs once the results already in are counted (each
 worker has its own queue: a job waits behind its worker's earlier ones, where
 Torch7's one shared queue lets any free thread take it); what the job returns
-is handed to ``endcallback`` in the main thread (a returned tuple is spread over its arguments, as Lua's multiple returns
-are; ``None`` gives no argument). Ending callbacks run inside ``addjob`` when
+is handed to ``endcallback`` in the main thread (a returned tuple is spread
+over its arguments, as Lua's multiple returns are; ``None`` gives no
+argument). Ending callbacks run inside ``addjob`` when
 the queue is full, in ``dojob`` (one job) and in ``synchronize`` (all jobs).
 An ``addjob`` called from an ending callback never runs callbacks itself
 (when the queue is full it only collects results, whose callbacks the
@@ -207,12 +208,14 @@ class Threads:
 
     # --- jobs ------------------------------------------------------------------------
     def addjob(self, *args):
-        """``addjob(job, endcallback=None, *args)``, or ``addjob(threadid, job, endcallback=None, *args)`` in specific mode."""
+        """``addjob(job, endcallback=None, *args)``, or ``addjob(threadid, job, endcallback=None, *args)`` in
+        specific mode."""
         self._check_running('addjob')
         tid = None
         if self._specific:
             if not args:
-                raise TypeError("Threads.addjob: in specific mode expected (threadid, job, endcallback, ...), got nothing")
+                raise TypeError("Threads.addjob: in specific mode expected (threadid, job, endcallback, ...), "
+                                "got nothing")
             tid, args = self._check_tid(args[0], 'addjob'), args[1:]
         if not args or not callable(args[0]):
             raise TypeError(f"Threads.addjob: expected a callable job, got {args[0] if args else 'nothing'!r}")

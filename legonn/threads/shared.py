@@ -19,21 +19,14 @@ collected; worker processes keep theirs until they exit, since the main
 process may still be about to map a tensor they returned.
 """
 import io
-import mmap
-import os
 import pickle
 import secrets
 import weakref
+from multiprocessing import resource_tracker
 
 import numpy as np
 
-from ..tensor import Storage, Tensor
-
-try:
-    import _posixshmem
-    from multiprocessing import resource_tracker
-except ImportError:     # Windows: no POSIX shared memory
-    _posixshmem = None
+from ..tensor import Storage, Tensor, shared_memory
 
 # Storage -> (segment name, the array over the segment it was given)
 _shared = weakref.WeakKeyDictionary()
@@ -44,25 +37,18 @@ _keep = None
 
 
 def _map(name, nbytes=0, create=False):
-    if _posixshmem is None:
+    # one segment a storage: a fresh name each time, so creating never meets an object already there
+    if not shared_memory.AVAILABLE:
         raise OSError("legonn.threads: shared memory needs a POSIX system (Linux, macOS)")
-    flags = os.O_RDWR | (os.O_CREAT | os.O_EXCL if create else 0)
-    fd = _posixshmem.shm_open('/' + name, flags, mode=0o600)
-    try:
-        if create:
-            os.ftruncate(fd, nbytes)
-        else:
-            nbytes = os.fstat(fd).st_size
-        return mmap.mmap(fd, nbytes)
-    finally:
-        os.close(fd)
+    return shared_memory.map_shared_memory('/' + name, nbytes, rule='create' if create else 'attach',
+                                           caller='legonn.threads')
 
 
 def _unlink(name):
     try:
-        _posixshmem.shm_unlink('/' + name)
-        resource_tracker.unregister('/' + name, 'shared_memory')
-    except (FileNotFoundError, OSError):
+        if shared_memory.unlink_shared_memory('/' + name):
+            resource_tracker.unregister('/' + name, 'shared_memory')
+    except OSError:
         pass
 
 

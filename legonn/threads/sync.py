@@ -62,18 +62,16 @@ def _handle(path, mapped):
         return entry
 
 
-class Mutex:
-    """A mutual-exclusion lock for jobs in thread or process workers.
+class _SyncFile:
+    """What Mutex and Condition share: the file named by ``id()``, created under ``_prefix`` (and removed when
+    this object is collected or freed) unless an id is given, and the pickling and printing by that id."""
 
-    ``Mutex()`` creates one; ``Mutex(m.id())`` (or pickling ``m``) gives a
-    handle to the same lock in another worker. ``lock()``/``unlock()`` or
-    ``with m:``. The creating object removes the lock when it is collected.
-    """
+    _prefix = None
 
     def __init__(self, id=None):
         self._free = None
         if id is None:
-            id = _create('legonn-mutex-', 8)
+            id = _create(self._prefix, 8)
             self._free = weakref.finalize(self, _remove, id)
         self._path = id
 
@@ -81,10 +79,27 @@ class Mutex:
         return self._path
 
     def free(self):
-        """Torch7's ``m:free()``: the mutex this object created is removed now rather than when it is
-        collected (a handle re-created from an id leaves it to its creator); using it afterwards raises."""
+        """Torch7's ``m:free()``: the mutex or condition this object created is removed now rather than when
+        it is collected (a handle re-created from an id leaves it to its creator); using it afterwards raises."""
         if self._free is not None:
             self._free()
+
+    def __reduce__(self):
+        return type(self), (self._path,)
+
+    def __repr__(self):
+        return f"threads.{type(self).__name__}({self._path!r})"
+
+
+class Mutex(_SyncFile):
+    """A mutual-exclusion lock for jobs in thread or process workers.
+
+    ``Mutex()`` creates one; ``Mutex(m.id())`` (or pickling ``m``) gives a
+    handle to the same lock in another worker. ``lock()``/``unlock()`` or
+    ``with m:``. The creating object removes the lock when it is collected.
+    """
+
+    _prefix = 'legonn-mutex-'
 
     def lock(self):
         _, tlock, fd, _ = _handle(self._path, False)
@@ -103,14 +118,8 @@ class Mutex:
     def __exit__(self, *exc):
         self.unlock()
 
-    def __reduce__(self):
-        return Mutex, (self._path,)
 
-    def __repr__(self):
-        return f"threads.Mutex({self._path!r})"
-
-
-class Condition:
+class Condition(_SyncFile):
     """A condition variable for jobs in thread or process workers.
 
     ``wait(mutex, timeout=None)`` releases ``mutex`` (held by the caller),
@@ -119,17 +128,7 @@ class Condition:
     wakes on a signal; callers re-check their predicate in a loop.
     """
 
-    def __init__(self, id=None):
-        self._free = None
-        if id is None:
-            id = _create('legonn-cond-', 8)
-            self._free = weakref.finalize(self, _remove, id)
-        self._path = id
-
-    def id(self):
-        return self._path
-
-    free = Mutex.free
+    _prefix = 'legonn-cond-'
 
     def _count(self):
         return struct.unpack_from('q', _handle(self._path, True)[3], 0)[0]
@@ -161,12 +160,6 @@ class Condition:
                 fcntl.flock(fd, fcntl.LOCK_UN)
 
     broadcast = signal
-
-    def __reduce__(self):
-        return Condition, (self._path,)
-
-    def __repr__(self):
-        return f"threads.Condition({self._path!r})"
 
 
 class _Safe:

@@ -15,8 +15,8 @@ backward (``'training'``) with every module's ``updateOutput``/``updateGradInput
 * in-place modules and views need no rule: storages, not tensors, are tracked;
 * the model's output and gradInput stay alive after the pass (the caller reads them); its input,
   its gradOutput and every parameter are never shared;
-* a convolution's forward (``Convolution2d.updateOutput`` in ``modules/base/convolution.py``) runs in three steps, each reading one
-  buffer into the next: im2col copies the input into the columns (``finput``), a GEMM reads those into
+* a convolution's forward (``Convolution2d.updateOutput`` in ``modules/base/convolution.py``) runs in three steps,
+  each reading one buffer into the next: im2col copies the input into the columns (``finput``), a GEMM reads those into
   ``_gemm``, a transpose reads that into the output. Each step gets its own clock tick, so the input is
   free once the columns exist, the columns once the GEMM is done (in inference; in training the weight
   gradient reuses them in backward) and ``_gemm`` once the output is written. Its backward's column

@@ -138,7 +138,8 @@ def test_sample_train_and_test_crops(folders):
         np.testing.assert_array_equal(tests[2 * k], img[:, t:t + 6, l:l + 6])
         np.testing.assert_array_equal(tests[2 * k + 1], img[:, t:t + 6, l:l + 6][:, :, ::-1])
     inputs, targets, _ = ds.index(lg.LongTensor([0, 3]), None, None, 'sampleTest')
-    assert inputs.size() == (20, 1, 6, 6) and targets.tolist() == [int(ds.imageClass[0])] * 10 + [int(ds.imageClass[3])] * 10
+    assert inputs.size() == (20, 1, 6, 6)
+    assert targets.tolist() == [int(ds.imageClass[0])] * 10 + [int(ds.imageClass[3])] * 10
 
 
 def test_load_imagenet_behind_async_iterators(tmp_path):

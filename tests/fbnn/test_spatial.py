@@ -1,7 +1,7 @@
 """fbnn's Upsample (fbnn/Upsample.lua), CrossMapNormalization (fbnn/CrossMapNormalization.lua,
 src/CrossMapNormalization.cpp), LocallyConnected (fbnn/LocallyConnected.lua, src/LocallyConnected.cpp) and
-LaplacianOfGaussian (fbnn/LaplacianOfGaussian.lua): finite-difference Jacobians in float64, float() / double(), the GPU twin, the
-Lua's expand/transpose copy and "downsumming" and the C++'s running channel sums transcribed as float64 loops,
+LaplacianOfGaussian (fbnn/LaplacianOfGaussian.lua): finite-difference Jacobians in float64, float() / double(), the GPU
+twin, the Lua's expand/transpose copy and "downsumming" and the C++'s running channel sums transcribed as float64 loops,
 fbnn/test.lua's testUpsample, bad input naming the module."""
 import math
 

@@ -92,7 +92,8 @@ def test_constructor_and_validate_state_read_one_declaration():
         nn.OneHot(3).checkHyper(padding=1)
 
 
-@pytest.mark.parametrize('make', [lambda f: nn.ReLU(f), lambda f: nn.Threshold(0, 0, f), lambda f: nn.HardTanh(-1, 1, f),
+@pytest.mark.parametrize('make', [lambda f: nn.ReLU(f), lambda f: nn.Threshold(0, 0, f),
+                                  lambda f: nn.HardTanh(-1, 1, f),
                                   lambda f: nn.ELU(1, f), lambda f: nn.LeakyReLU(0.1, f), lambda f: nn.ReLU6(f),
                                   lambda f: nn.RReLU(0.1, 0.3, f), lambda f: nn.AddConstant(1, f),
                                   lambda f: nn.MulConstant(2, f), lambda f: nn.CReLU(1, f)])
@@ -117,10 +118,12 @@ def test_one_index_check_for_lookup_table_nce_and_softmax_tree():
     ]
     for name, expected, call in calls:
         call(lg.LongTensor([2, 4]) if name == 'SoftMaxTree' else lg.DoubleTensor([2, 4]))
-        with pytest.raises(IndexError, match=fr'{re.escape(name)}.*expected {re.escape(expected)}, got \w+ in \[\S+, \S+\]'):
+        with pytest.raises(IndexError,
+                           match=fr'{re.escape(name)}.*expected {re.escape(expected)}, got \w+ in \[\S+, \S+\]'):
             call(lg.LongTensor([2, 5]))
         if name != 'SoftMaxTree':   # nnx's C reads its targets as an IntTensor: a float tensor is refused outright
-            with pytest.raises(TypeError, match=fr'{re.escape(name)}.*whole-number \w+ in a floating tensor, got non-integral'):
+            with pytest.raises(TypeError,
+                               match=fr'{re.escape(name)}.*whole-number \w+ in a floating tensor, got non-integral'):
                 call(lg.DoubleTensor([2, 2.5]))
 
 

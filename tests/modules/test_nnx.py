@@ -56,7 +56,8 @@ def _resampling_loops(x, oh, ow):
                 se, sw = f((ix - ix_nw) * (iy - iy_nw)), f((ix_ne - ix) * (iy - iy_ne))
                 ne, nw = f((ix - ix_sw) * (iy_sw - iy)), f((ix_se - ix) * (iy_se - iy))
                 taps = [(int(iy_nw), int(ix_nw), nw), (int(iy_ne), min(int(ix_ne), iw - 1), ne),
-                        (min(int(iy_sw), ih - 1), int(ix_sw), sw), (min(int(iy_se), ih - 1), min(int(ix_se), iw - 1), se)]
+                        (min(int(iy_sw), ih - 1), int(ix_sw), sw),
+                        (min(int(iy_se), ih - 1), min(int(ix_se), iw - 1), se)]
                 total = x.dtype.type(0)
                 for r, c, wgt in taps:
                     total = total + x[k, r, c] * x.dtype.type(wgt)
@@ -289,7 +290,8 @@ def test_multi_softmax_is_softmax_on_each_output():
     x = lg.randn(4, 3, 5)
     out = nn.MultiSoftMax().forward(x)
     for j in range(3):
-        np.testing.assert_array_equal(out.select(1, j).numpy(), nn.SoftMax().forward(x.select(1, j).contiguous()).numpy())
+        np.testing.assert_array_equal(out.select(1, j).numpy(),
+                                      nn.SoftMax().forward(x.select(1, j).contiguous()).numpy())
 
 
 def test_multi_softmax_errors_name_the_module():

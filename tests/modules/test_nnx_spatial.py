@@ -572,8 +572,8 @@ def test_normalization_matches_the_lua_chain(kernels, fixed):
     lg.setdefaulttensortype('legonn.DoubleTensor')
     x = _double(3, 5, 6, seed=25, lo=0)
     ks = [np.array(k, np.float64) for k in kernels]
-    m = nn.SpatialNormalization(3, [lg.from_numpy(k.copy()) for k in ks] if len(ks) > 1 else lg.from_numpy(ks[0].copy()),
-                                fixed).double()
+    kernel = [lg.from_numpy(k.copy()) for k in ks] if len(ks) > 1 else lg.from_numpy(ks[0].copy())
+    m = nn.SpatialNormalization(3, kernel, fixed).double()
     ref, t = _nnx_normalization(x.numpy(), ks, fixed)
     np.testing.assert_allclose(_host(m.forward(x)), ref, rtol=1e-12, atol=1e-12)
     assert m.threshold == pytest.approx(t, rel=1e-12)

@@ -76,7 +76,8 @@ def test_gpu_module():
 def test_errors_name_the_helper_and_the_module():
     with pytest.raises(ValueError, match=r'SparseJacobian: expected a floating-point \(nnz, 2\) input'):
         nn.SparseJacobian.testJacobian(nn.SparseLinear(5, 3, True).double(), lg.DoubleTensor(4, 1))
-    with pytest.raises(ValueError, match=r"SparseJacobian: expected _Shrinking\(3 -> 2\)'s gradInput of the input's size"):
+    with pytest.raises(ValueError,
+                       match=r"SparseJacobian: expected _Shrinking\(3 -> 2\)'s gradInput of the input's size"):
         nn.SparseJacobian.backward(_Shrinking(3, 2).double(), lg.DoubleTensor(4, 3))
     with pytest.raises(ValueError, match=r"SparseJacobian: expected SparseLinear\(5 -> 3\)'s gradInput as \(m, 2\) "
                                          r"rows.*doGradInput=True"):

@@ -1,4 +1,5 @@
-"""SpatialCrossMapLRN, SpatialSubtractiveNormalization, SpatialDivisiveNormalization, SpatialContrastiveNormalization."""
+"""SpatialCrossMapLRN, SpatialSubtractiveNormalization, SpatialDivisiveNormalization,
+SpatialContrastiveNormalization."""
 import numpy as np
 import pytest
 

@@ -113,7 +113,8 @@ def test_bad_tables_name_the_module():
     with pytest.raises(TypeError, match=r"CAddTable: expected a table"):
         nn.CAddTable().forward(np.ones(3))
     # unequal element counts: TH's cmul raises "inconsistent tensor size" (equal counts pair, see below)
-    with pytest.raises(ValueError, match=r"input\[1\] of 6 elements \(like input\[0\], of size \(2, 3\)\).*got size \(4, 2\)"):
+    with pytest.raises(ValueError,
+                       match=r"input\[1\] of 6 elements \(like input\[0\], of size \(2, 3\)\).*got size \(4, 2\)"):
         nn.CMulTable().forward([np.ones((2, 3)), np.ones((4, 2))])
     seq = nn.Sequential().add(nn.CAddTable())
     with pytest.raises(ValueError, match=r"Sequential\[0\] CAddTable: expected gradOutput of 6 elements"):

@@ -95,11 +95,13 @@ def test_select_table_gradient_mirrors_nesting():
 
 
 def test_bad_input_errors():
-    with pytest.raises(IndexError, match=r"SelectTable\(3\): expected a table with an entry at index 3, got a table of 3"):
+    with pytest.raises(IndexError,
+                       match=r"SelectTable\(3\): expected a table with an entry at index 3, got a table of 3"):
         nn.SelectTable(3).forward([r(2), r(2), r(2)])
     with pytest.raises(IndexError, match=r"SelectTable\(-4\): .*index -4"):
         nn.SelectTable(-4).forward([r(2), r(2), r(2)])
-    with pytest.raises(IndexError, match=r"NarrowTable\(2, 2\): expected a table holding entries 2 .. \(length 2\), got a "
+    with pytest.raises(IndexError,
+                       match=r"NarrowTable\(2, 2\): expected a table holding entries 2 .. \(length 2\), got a "
                                          r"table of 3 entries"):
         nn.NarrowTable(2, 2).forward([r(2), r(2), r(2)])
     with pytest.raises(ValueError, match=r"JoinTable\(1\): expected input\[1\] matching input\[0\]'s size \(2, 3\) "

@@ -87,7 +87,8 @@ def test_dynamic_k_max_keeps_order():
 
 def test_bad_inputs_and_construction():
     m = nn.TemporalConvolution(3, 2, 4)
-    with pytest.raises(ValueError, match=r'TemporalConvolution\(3 -> 2, 4, 1\): expected at least kW = 4 frames, got 3'):
+    with pytest.raises(ValueError,
+                       match=r'TemporalConvolution\(3 -> 2, 4, 1\): expected at least kW = 4 frames, got 3'):
         m.forward(lg.randn(3, 3))
     with pytest.raises(ValueError, match='inputFrameSize = 3.*got 5'):
         m.forward(lg.randn(6, 5))

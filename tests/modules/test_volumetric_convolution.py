@@ -8,7 +8,8 @@ from tests.checks import standard_tests
 
 CASES = [
     pytest.param(lambda: nn.VolumetricConvolution(2, 3, 2, 2, 2), (2, 3, 3, 3), id='conv-nobatch'),
-    pytest.param(lambda: nn.VolumetricConvolution(2, 2, 2, 3, 2, 1, 2, 1, 1, 1, 0), (2, 2, 3, 3, 4), id='conv-stride-pad'),
+    pytest.param(lambda: nn.VolumetricConvolution(2, 2, 2, 3, 2, 1, 2, 1, 1, 1, 0), (2, 2, 3, 3, 4),
+                 id='conv-stride-pad'),
     pytest.param(lambda: nn.VolumetricDilatedConvolution(1, 2, 2, 2, 2, 1, 1, 1, 0, 1, 1, 2, 1, 2), (2, 1, 4, 3, 4),
                  id='dilated'),
     pytest.param(lambda: nn.VolumetricFullConvolution(2, 2, 2, 2, 3, 2, 1, 2, 1, 0, 1, 1, 0, 1), (2, 2, 2, 2, 2),

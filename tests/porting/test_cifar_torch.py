@@ -375,8 +375,8 @@ def test_vgg_bn_drop_structure_init_and_output():
 
 def test_nin_structure_and_output():
     """models/nin.lua: nine conv-BN-ReLU blocks; the ceil poolings take 32 -> 16 (3x3 stride 2: ceil(29/2)+1)
-    -> 8, and the 8x8 average gives 1x1, viewed as 10 scores per image. Parameters counted from the Lua's sizes; the init
-    loop (with the backend named) draws weights of std 0.05 and zeroes the biases."""
+    -> 8, and the 8x8 average gives 1x1, viewed as 10 scores per image. Parameters counted from the Lua's sizes; the
+    init loop (with the backend named) draws weights of std 0.05 and zeroes the biases."""
     blocks = [(3, 192, 5), (192, 160, 1), (160, 96, 1), (96, 192, 5), (192, 192, 1), (192, 192, 1),
               (192, 192, 3), (192, 192, 1), (192, 10, 1)]
     expected = sum(k * k * a * b + b + 2 * b for a, b, k in blocks)

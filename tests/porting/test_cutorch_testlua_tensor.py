@@ -27,9 +27,9 @@ from tests.porting.cutorch_testlua import (
     CPU, GPU, checkMultiDevice, chooseInt, cloneExactlyToGPU, cloneExactlyToGPUType,
     compareCPUAndCUDATypeTensorArgs, compareCPUAndCUDATypeTensorArgsWithConvInternal,
     compareCPUAndCUDATypeTensorArgsWithLimit, compareFloatAndCuda,
-    compareFloatAndCudaTensorArgs, createHoledTensorWithSizes, createTestTensor, createTestTensorMaxSize, createTestTensorWithSizes,
-    float_typenames, isEqual, isFloat, maxsize, maxvalue, minsize, minvalue, nloop, t2cpu, t2gpu, tester,
-    typenames)
+    compareFloatAndCudaTensorArgs, createHoledTensorWithSizes, createTestTensor, createTestTensorMaxSize,
+    createTestTensorWithSizes, float_typenames, isEqual, isFloat, maxsize, maxvalue, minsize, minvalue, nloop,
+    t2cpu, t2gpu, tester, typenames)
 
 # cutorch's test.lua keeps Torch7's default type, DoubleTensor
 pytestmark = [pytest.mark.gpu, pytest.mark.usefixtures('double_default', 'cutorch_setup')]

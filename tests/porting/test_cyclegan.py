@@ -191,30 +191,40 @@ def defineG_unet128(input_nc, output_nc, ngf):
     # input is (ngf) x 64 x 64
     e2 = e1 - nn.LeakyReLU(0.2, True) - nn.SpatialConvolution(ngf, ngf * 2, 4, 4, 2, 2, 1, 1) - normalization(ngf * 2)
     # input is (ngf * 2) x 32 x 32
-    e3 = e2 - nn.LeakyReLU(0.2, True) - nn.SpatialConvolution(ngf * 2, ngf * 4, 4, 4, 2, 2, 1, 1) - normalization(ngf * 4)
+    e3 = (e2 - nn.LeakyReLU(0.2, True) - nn.SpatialConvolution(ngf * 2, ngf * 4, 4, 4, 2, 2, 1, 1)
+          - normalization(ngf * 4))
     # input is (ngf * 4) x 16 x 16
-    e4 = e3 - nn.LeakyReLU(0.2, True) - nn.SpatialConvolution(ngf * 4, ngf * 8, 4, 4, 2, 2, 1, 1) - normalization(ngf * 8)
+    e4 = (e3 - nn.LeakyReLU(0.2, True) - nn.SpatialConvolution(ngf * 4, ngf * 8, 4, 4, 2, 2, 1, 1)
+          - normalization(ngf * 8))
     # input is (ngf * 8) x 8 x 8
-    e5 = e4 - nn.LeakyReLU(0.2, True) - nn.SpatialConvolution(ngf * 8, ngf * 8, 4, 4, 2, 2, 1, 1) - normalization(ngf * 8)
+    e5 = (e4 - nn.LeakyReLU(0.2, True) - nn.SpatialConvolution(ngf * 8, ngf * 8, 4, 4, 2, 2, 1, 1)
+          - normalization(ngf * 8))
     # input is (ngf * 8) x 4 x 4
-    e6 = e5 - nn.LeakyReLU(0.2, True) - nn.SpatialConvolution(ngf * 8, ngf * 8, 4, 4, 2, 2, 1, 1) - normalization(ngf * 8)
+    e6 = (e5 - nn.LeakyReLU(0.2, True) - nn.SpatialConvolution(ngf * 8, ngf * 8, 4, 4, 2, 2, 1, 1)
+          - normalization(ngf * 8))
     # input is (ngf * 8) x 2 x 2
-    e7 = e6 - nn.LeakyReLU(0.2, True) - nn.SpatialConvolution(ngf * 8, ngf * 8, 4, 4, 2, 2, 1, 1)  # normalization(ngf * 8)
+    e7 = (e6 - nn.LeakyReLU(0.2, True)
+          - nn.SpatialConvolution(ngf * 8, ngf * 8, 4, 4, 2, 2, 1, 1))  # normalization(ngf * 8)
     # input is (ngf * 8) x 1 x 1
 
-    d1_ = e7 - nn.ReLU(True) - nn.SpatialFullConvolution(ngf * 8, ngf * 8, 4, 4, 2, 2, 1, 1) - normalization(ngf * 8) - nn.Dropout(0.5)
+    d1_ = (e7 - nn.ReLU(True) - nn.SpatialFullConvolution(ngf * 8, ngf * 8, 4, 4, 2, 2, 1, 1) - normalization(ngf * 8)
+           - nn.Dropout(0.5))
     # input is (ngf * 8) x 2 x 2
     d1 = [d1_, e6] - nn.JoinTable(1)
-    d2_ = d1 - nn.ReLU(True) - nn.SpatialFullConvolution(ngf * 8 * 2, ngf * 8, 4, 4, 2, 2, 1, 1) - normalization(ngf * 8) - nn.Dropout(0.5)
+    d2_ = (d1 - nn.ReLU(True) - nn.SpatialFullConvolution(ngf * 8 * 2, ngf * 8, 4, 4, 2, 2, 1, 1)
+           - normalization(ngf * 8) - nn.Dropout(0.5))
     # input is (ngf * 8) x 4 x 4
     d2 = [d2_, e5] - nn.JoinTable(1)
-    d3_ = d2 - nn.ReLU(True) - nn.SpatialFullConvolution(ngf * 8 * 2, ngf * 8, 4, 4, 2, 2, 1, 1) - normalization(ngf * 8) - nn.Dropout(0.5)
+    d3_ = (d2 - nn.ReLU(True) - nn.SpatialFullConvolution(ngf * 8 * 2, ngf * 8, 4, 4, 2, 2, 1, 1)
+           - normalization(ngf * 8) - nn.Dropout(0.5))
     # input is (ngf * 8) x 8 x 8
     d3 = [d3_, e4] - nn.JoinTable(1)
-    d4_ = d3 - nn.ReLU(True) - nn.SpatialFullConvolution(ngf * 8 * 2, ngf * 4, 4, 4, 2, 2, 1, 1) - normalization(ngf * 4)
+    d4_ = (d3 - nn.ReLU(True) - nn.SpatialFullConvolution(ngf * 8 * 2, ngf * 4, 4, 4, 2, 2, 1, 1)
+           - normalization(ngf * 4))
     # input is (ngf * 8) x 16 x 16
     d4 = [d4_, e3] - nn.JoinTable(1)
-    d5_ = d4 - nn.ReLU(True) - nn.SpatialFullConvolution(ngf * 4 * 2, ngf * 2, 4, 4, 2, 2, 1, 1) - normalization(ngf * 2)
+    d5_ = (d4 - nn.ReLU(True) - nn.SpatialFullConvolution(ngf * 4 * 2, ngf * 2, 4, 4, 2, 2, 1, 1)
+           - normalization(ngf * 2))
     # input is (ngf * 4) x 32 x 32
     d5 = [d5_, e2] - nn.JoinTable(1)
     d6_ = d5 - nn.ReLU(True) - nn.SpatialFullConvolution(ngf * 2 * 2, ngf, 4, 4, 2, 2, 1, 1) - normalization(ngf)
@@ -270,12 +280,15 @@ def defineG_resnet_6blocks(input_nc, output_nc, ngf):
     f = 7
     p = (f - 1) / 2
     data = -nn.Identity()
-    e1 = data - nn.SpatialReflectionPadding(p, p, p, p) - nn.SpatialConvolution(input_nc, ngf, f, f, 1, 1) - normalization(ngf) - nn.ReLU(True)
+    e1 = (data - nn.SpatialReflectionPadding(p, p, p, p) - nn.SpatialConvolution(input_nc, ngf, f, f, 1, 1)
+          - normalization(ngf) - nn.ReLU(True))
     e2 = e1 - nn.SpatialConvolution(ngf, ngf * 2, ks, ks, 2, 2, 1, 1) - normalization(ngf * 2) - nn.ReLU(True)
     e3 = e2 - nn.SpatialConvolution(ngf * 2, ngf * 4, ks, ks, 2, 2, 1, 1) - normalization(ngf * 4) - nn.ReLU(True)
-    d1 = (e3 - build_res_block(ngf * 4, padding_type) - build_res_block(ngf * 4, padding_type) - build_res_block(ngf * 4, padding_type)
-          - build_res_block(ngf * 4, padding_type) - build_res_block(ngf * 4, padding_type) - build_res_block(ngf * 4, padding_type))
-    d2 = d1 - nn.SpatialFullConvolution(ngf * 4, ngf * 2, ks, ks, 2, 2, 1, 1, 1, 1) - normalization(ngf * 2) - nn.ReLU(True)
+    d1 = (e3 - build_res_block(ngf * 4, padding_type) - build_res_block(ngf * 4, padding_type)
+          - build_res_block(ngf * 4, padding_type) - build_res_block(ngf * 4, padding_type)
+          - build_res_block(ngf * 4, padding_type) - build_res_block(ngf * 4, padding_type))
+    d2 = (d1 - nn.SpatialFullConvolution(ngf * 4, ngf * 2, ks, ks, 2, 2, 1, 1, 1, 1) - normalization(ngf * 2)
+          - nn.ReLU(True))
     d3 = d2 - nn.SpatialFullConvolution(ngf * 2, ngf, ks, ks, 2, 2, 1, 1, 1, 1) - normalization(ngf) - nn.ReLU(True)
     d4 = d3 - nn.SpatialReflectionPadding(p, p, p, p) - nn.SpatialConvolution(ngf, output_nc, f, f, 1, 1) - nn.Tanh()
     netG = nn.gModule([data], [d4])
@@ -290,13 +303,17 @@ def defineG_resnet_9blocks(input_nc, output_nc, ngf):
     f = 7
     p = (f - 1) / 2
     data = -nn.Identity()
-    e1 = data - nn.SpatialReflectionPadding(p, p, p, p) - nn.SpatialConvolution(input_nc, ngf, f, f, 1, 1) - normalization(ngf) - nn.ReLU(True)
+    e1 = (data - nn.SpatialReflectionPadding(p, p, p, p) - nn.SpatialConvolution(input_nc, ngf, f, f, 1, 1)
+          - normalization(ngf) - nn.ReLU(True))
     e2 = e1 - nn.SpatialConvolution(ngf, ngf * 2, ks, ks, 2, 2, 1, 1) - normalization(ngf * 2) - nn.ReLU(True)
     e3 = e2 - nn.SpatialConvolution(ngf * 2, ngf * 4, ks, ks, 2, 2, 1, 1) - normalization(ngf * 4) - nn.ReLU(True)
-    d1 = (e3 - build_res_block(ngf * 4, padding_type) - build_res_block(ngf * 4, padding_type) - build_res_block(ngf * 4, padding_type)
-          - build_res_block(ngf * 4, padding_type) - build_res_block(ngf * 4, padding_type) - build_res_block(ngf * 4, padding_type)
-          - build_res_block(ngf * 4, padding_type) - build_res_block(ngf * 4, padding_type) - build_res_block(ngf * 4, padding_type))
-    d2 = d1 - nn.SpatialFullConvolution(ngf * 4, ngf * 2, ks, ks, 2, 2, 1, 1, 1, 1) - normalization(ngf * 2) - nn.ReLU(True)
+    d1 = (e3 - build_res_block(ngf * 4, padding_type) - build_res_block(ngf * 4, padding_type)
+          - build_res_block(ngf * 4, padding_type) - build_res_block(ngf * 4, padding_type)
+          - build_res_block(ngf * 4, padding_type) - build_res_block(ngf * 4, padding_type)
+          - build_res_block(ngf * 4, padding_type) - build_res_block(ngf * 4, padding_type)
+          - build_res_block(ngf * 4, padding_type))
+    d2 = (d1 - nn.SpatialFullConvolution(ngf * 4, ngf * 2, ks, ks, 2, 2, 1, 1, 1, 1) - normalization(ngf * 2)
+          - nn.ReLU(True))
     d3 = d2 - nn.SpatialFullConvolution(ngf * 2, ngf, ks, ks, 2, 2, 1, 1, 1, 1) - normalization(ngf) - nn.ReLU(True)
     d4 = d3 - nn.SpatialReflectionPadding(p, p, p, p) - nn.SpatialConvolution(ngf, output_nc, f, f, 1, 1) - nn.Tanh()
     netG = nn.gModule([data], [d4])
@@ -1178,10 +1195,11 @@ def _train_opt(tmp_path, **changes):
 def test_cycle_gan_training(tmp_path):
     """train.lua's loop over folders of two A and one B images (data_loader:size() is the larger, 2), niter 2
     and niter_decay 2: four epochs of two OptimizeParameters each (G_A, D_A, G_B, D_B by optim.adam on
-    their own flat vectors). The label tensors take D's 5x5 patch map; every loss is finite; D's lsgan (MSE) loss starts near 0.5 (D outputs near 0, targets 1 and 0); the identity loss
-    is recorded. (The cycle loss falling is checked on a fixed batch below: here the crops and flips are
-    random.) Epochs past niter take lr down by lr / niter_decay in all four optim states, to 0 at the
-    end; RefreshParameters re-flattens each net, and adam goes on with the new vectors."""
+    their own flat vectors). The label tensors take D's 5x5 patch map; every loss is finite; D's lsgan (MSE) loss starts
+    near 0.5 (D outputs near 0, targets 1 and 0); the identity loss is recorded. (The cycle loss falling is checked on a
+    fixed batch below: here the crops and flips are random.) Epochs past niter take lr down by lr / niter_decay in all
+    four optim states, to 0 at the end; RefreshParameters re-flattens each net, and adam goes on with the new
+    vectors."""
     lg.manualSeed(7)
     random.seed(7)
     opt = _train_opt(tmp_path, niter=2, niter_decay=2, lr=0.002, pool_size=2)

@@ -2,9 +2,9 @@
 SpatialBatchNormalization, ReLU, Tanh) and discriminator (LeakyReLU, Sigmoid, View:setNumInputDims) of
 lines 63-108, ``weights_init`` (lines 42-51) applied through ``:apply``, the two ``getParameters`` pairs
 (lines 143-144), the fDx/fGx closures (lines 156-208) stepped by ``optim.adam`` with optimStateD/G
-(lines 112-119, 217-220), BCECriterion with its label filling, the per-epoch checkpoints (lines 241-249). The image sizes are main.lua's (the
-layers fix 64x64); the widths (nz, ngf, ndf) and the batch are small, and ``data:getBatch()`` (data/data.lua's
-threaded loader) is a stand-in returning a fixed toy set."""
+(lines 112-119, 217-220), BCECriterion with its label filling, the per-epoch checkpoints (lines 241-249). The image
+sizes are main.lua's (the layers fix 64x64); the widths (nz, ngf, ndf) and the batch are small, and ``data:getBatch()``
+(data/data.lua's threaded loader) is a stand-in returning a fixed toy set."""
 import math
 
 import numpy as np

@@ -119,8 +119,8 @@ def small_resnet():
     def block(nin, nout, stride):
         s = nn.Sequential().add(cudnn.SpatialConvolution(nin, nout, 3, 3, stride, stride, 1, 1))
         s.add(nn.SpatialBatchNormalization(nout)).add(cudnn.ReLU(True))
-        return nn.Sequential().add(nn.ConcatTable().add(s).add(cudnn.SpatialConvolution(nin, nout, 1, 1, stride, stride))) \
-            .add(nn.CAddTable(True))
+        shortcut = cudnn.SpatialConvolution(nin, nout, 1, 1, stride, stride)
+        return nn.Sequential().add(nn.ConcatTable().add(s).add(shortcut)).add(nn.CAddTable(True))
     m = nn.Sequential()
     m.add(cudnn.SpatialConvolution(3, 64, 7, 7, 2, 2, 3, 3)).add(nn.SpatialBatchNormalization(64)).add(cudnn.ReLU(True))
     m.add(cudnn.SpatialMaxPooling(3, 3, 2, 2, 1, 1))

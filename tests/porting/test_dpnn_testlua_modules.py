@@ -120,7 +120,8 @@ def test_Module_sharedClone():
         mlp2.updateParameters(0.1)
 
         for i, param in enumerate(params):
-            mytester.assertTensorEq(param, params3[i], 0.00001, name + " params3 (mlp vs mlp:clone()) err " + str(i))  # fail
+            mytester.assertTensorEq(param, params3[i], 0.00001,
+                                    name + " params3 (mlp vs mlp:clone()) err " + str(i))  # fail
             mytester.assertTensorEq(gradParams[i], gradParams3[i], 0.00001, name + " gradParams3 err " + str(i))  # fail
 
     test(nn.Linear(3, 4), 'linear')
@@ -764,7 +765,8 @@ def _SpatialGlimpse_cpu():
     output_ = output.view(batchSize, 3, inputSize[0], glimpseSize, glimpseSize)
     pad = lg.Tensor(batchSize, inputSize[0], inputSize[1] + glimpseSize, inputSize[2] + glimpseSize).zero()
     # the Lua's offset here is (glimpseSize-1)/2, one less than its other cases' (glimpseSize-1)/2 + 1
-    pad.narrow(2, (glimpseSize - 1) / 2 - 1, inputSize[1]).narrow(3, (glimpseSize - 1) / 2 - 1, inputSize[2]).copy(input)
+    pad.narrow(2, (glimpseSize - 1) / 2 - 1, inputSize[1]) \
+       .narrow(3, (glimpseSize - 1) / 2 - 1, inputSize[2]).copy(input)
     output2 = pad.narrow(2, inputSize[1] - 2, glimpseSize).narrow(3, inputSize[2] - 2, glimpseSize)
     mytester.assertTensorEq(output2, output_.select(1, 0), 0.00001,
                             "SpatialGlimpse bottom-right 5 output depth=1 err")

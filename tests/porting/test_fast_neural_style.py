@@ -309,8 +309,8 @@ def test_shave_image_and_total_variation():
 def test_default_architecture_string_parses():
     """train.lua's default arch: three 'c'/'d' convolutions, five residual blocks (ConcatTable of the conv
     block and ShaveImage(2) under 'reflect-start'), two learned up-samplings, InstanceNormalization after
-    every layer but the last (two in each residual block), Tanh, MulConstant(150), TotalVariation; the padding numbers (f - 1) / 2 are
-    Lua floats (4.0), taken as the integers."""
+    every layer but the last (two in each residual block), Tanh, MulConstant(150), TotalVariation; the padding numbers
+    (f - 1) / 2 are Lua floats (4.0), taken as the integers."""
     model = build_model(_opt(arch='c9s1-32,d64,d128,R128,R128,R128,R128,R128,u64,u32,c9s1-3'))
     names = [lg.typename(m) for m in model.modules]
     assert names[:3] == ['nn.SpatialConvolution', 'nn.InstanceNormalization', 'nn.ReLU']

@@ -37,7 +37,8 @@ def test_lookup_table_refuses_torch7_padding_zero():
     padding"). In legonn 0 is the first row, so the constructor refuses it instead of freezing row 0."""
     with pytest.raises(ValueError, match=r"LookupTable: paddingValue 0 is Torch7's 'no padding'.*None"):
         nn.LookupTable(5, 2, 0)
-    with pytest.raises(ValueError, match=r"paddingValue must be None \(no padding\) or a 0-based row index in \[0, 5\)"):
+    with pytest.raises(ValueError,
+                       match=r"paddingValue must be None \(no padding\) or a 0-based row index in \[0, 5\)"):
         nn.LookupTable(5, 2, -1)
     free = nn.LookupTable(5, 2, None).double()
     assert free.paddingValue is None

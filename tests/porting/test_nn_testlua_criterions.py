@@ -312,17 +312,20 @@ def test_SpatialAutoCropMSECriterion():
 
             input = lg.Tensor(3, 3, 3)
             target = lg.Tensor(4, 3, 3)
-            with pytest.raises(ValueError, match="SpatialAutoCropMSECriterion"):   # "Target and input must have same number of channels"
+            # "Target and input must have same number of channels"
+            with pytest.raises(ValueError, match="SpatialAutoCropMSECriterion"):
                 sMSE.forward(input, target)
 
             input = lg.Tensor(2, 4, 3, 3)
             target = lg.Tensor(2, 3, 3, 3)
-            with pytest.raises(ValueError, match="SpatialAutoCropMSECriterion"):   # "Target and input must have same number of channels"
+            # "Target and input must have same number of channels"
+            with pytest.raises(ValueError, match="SpatialAutoCropMSECriterion"):
                 sMSE.forward(input, target)
 
             input = lg.Tensor(2, 3, 3, 3)
             target = lg.Tensor(1, 3, 3, 3)
-            with pytest.raises(ValueError, match="SpatialAutoCropMSECriterion"):   # "Target and input must have same batch size"
+            # "Target and input must have same batch size"
+            with pytest.raises(ValueError, match="SpatialAutoCropMSECriterion"):
                 sMSE.forward(input, target)
 
             input = lg.Tensor(2, 5, 5)

@@ -846,7 +846,8 @@ def test_checkpoint_round_trip_gives_identical_scores(trained, tmp_path):
     for m in loaded.values():
         m.evaluate()
     assert type(loaded['decoder']) is Decoder and saved['dicts']['tgt'] == tgt.idxToLabel
-    assert loaded['decoder'].getParameters()[0].numpy().tolist() == models['decoder'].getParameters()[0].numpy().tolist()
+    assert (loaded['decoder'].getParameters()[0].numpy().tolist()
+            == models['decoder'].getParameters()[0].numpy().tolist())
     after = [loaded['decoder'].computeScore(batch, *loaded['encoder'].forward(batch))[b] for b in range(2)]
     assert after == before
     hyps = [translateBatch(m, one_sentence('a c e'), 2, 8) for m in (models, loaded)]

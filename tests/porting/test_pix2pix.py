@@ -16,40 +16,53 @@ def defineG_unet(input_nc, output_nc, ngf):
     # input is (nc) x 256 x 256
     e1 = - nn.SpatialConvolution(input_nc, ngf, 4, 4, 2, 2, 1, 1)
     # input is (ngf) x 128 x 128
-    e2 = e1 - nn.LeakyReLU(0.2, True) - nn.SpatialConvolution(ngf, ngf * 2, 4, 4, 2, 2, 1, 1) - nn.SpatialBatchNormalization(ngf * 2)
+    e2 = (e1 - nn.LeakyReLU(0.2, True) - nn.SpatialConvolution(ngf, ngf * 2, 4, 4, 2, 2, 1, 1)
+          - nn.SpatialBatchNormalization(ngf * 2))
     # input is (ngf * 2) x 64 x 64
-    e3 = e2 - nn.LeakyReLU(0.2, True) - nn.SpatialConvolution(ngf * 2, ngf * 4, 4, 4, 2, 2, 1, 1) - nn.SpatialBatchNormalization(ngf * 4)
+    e3 = (e2 - nn.LeakyReLU(0.2, True) - nn.SpatialConvolution(ngf * 2, ngf * 4, 4, 4, 2, 2, 1, 1)
+          - nn.SpatialBatchNormalization(ngf * 4))
     # input is (ngf * 4) x 32 x 32
-    e4 = e3 - nn.LeakyReLU(0.2, True) - nn.SpatialConvolution(ngf * 4, ngf * 8, 4, 4, 2, 2, 1, 1) - nn.SpatialBatchNormalization(ngf * 8)
+    e4 = (e3 - nn.LeakyReLU(0.2, True) - nn.SpatialConvolution(ngf * 4, ngf * 8, 4, 4, 2, 2, 1, 1)
+          - nn.SpatialBatchNormalization(ngf * 8))
     # input is (ngf * 8) x 16 x 16
-    e5 = e4 - nn.LeakyReLU(0.2, True) - nn.SpatialConvolution(ngf * 8, ngf * 8, 4, 4, 2, 2, 1, 1) - nn.SpatialBatchNormalization(ngf * 8)
+    e5 = (e4 - nn.LeakyReLU(0.2, True) - nn.SpatialConvolution(ngf * 8, ngf * 8, 4, 4, 2, 2, 1, 1)
+          - nn.SpatialBatchNormalization(ngf * 8))
     # input is (ngf * 8) x 8 x 8
-    e6 = e5 - nn.LeakyReLU(0.2, True) - nn.SpatialConvolution(ngf * 8, ngf * 8, 4, 4, 2, 2, 1, 1) - nn.SpatialBatchNormalization(ngf * 8)
+    e6 = (e5 - nn.LeakyReLU(0.2, True) - nn.SpatialConvolution(ngf * 8, ngf * 8, 4, 4, 2, 2, 1, 1)
+          - nn.SpatialBatchNormalization(ngf * 8))
     # input is (ngf * 8) x 4 x 4
-    e7 = e6 - nn.LeakyReLU(0.2, True) - nn.SpatialConvolution(ngf * 8, ngf * 8, 4, 4, 2, 2, 1, 1) - nn.SpatialBatchNormalization(ngf * 8)
+    e7 = (e6 - nn.LeakyReLU(0.2, True) - nn.SpatialConvolution(ngf * 8, ngf * 8, 4, 4, 2, 2, 1, 1)
+          - nn.SpatialBatchNormalization(ngf * 8))
     # input is (ngf * 8) x 2 x 2
     e8 = e7 - nn.LeakyReLU(0.2, True) - nn.SpatialConvolution(ngf * 8, ngf * 8, 4, 4, 2, 2, 1, 1)
     # input is (ngf * 8) x 1 x 1
 
-    d1_ = e8 - nn.ReLU(True) - nn.SpatialFullConvolution(ngf * 8, ngf * 8, 4, 4, 2, 2, 1, 1) - nn.SpatialBatchNormalization(ngf * 8) - nn.Dropout(0.5)
+    d1_ = (e8 - nn.ReLU(True) - nn.SpatialFullConvolution(ngf * 8, ngf * 8, 4, 4, 2, 2, 1, 1)
+           - nn.SpatialBatchNormalization(ngf * 8) - nn.Dropout(0.5))
     # input is (ngf * 8) x 2 x 2
     d1 = [d1_, e7] - nn.JoinTable(1)
-    d2_ = d1 - nn.ReLU(True) - nn.SpatialFullConvolution(ngf * 8 * 2, ngf * 8, 4, 4, 2, 2, 1, 1) - nn.SpatialBatchNormalization(ngf * 8) - nn.Dropout(0.5)
+    d2_ = (d1 - nn.ReLU(True) - nn.SpatialFullConvolution(ngf * 8 * 2, ngf * 8, 4, 4, 2, 2, 1, 1)
+           - nn.SpatialBatchNormalization(ngf * 8) - nn.Dropout(0.5))
     # input is (ngf * 8) x 4 x 4
     d2 = [d2_, e6] - nn.JoinTable(1)
-    d3_ = d2 - nn.ReLU(True) - nn.SpatialFullConvolution(ngf * 8 * 2, ngf * 8, 4, 4, 2, 2, 1, 1) - nn.SpatialBatchNormalization(ngf * 8) - nn.Dropout(0.5)
+    d3_ = (d2 - nn.ReLU(True) - nn.SpatialFullConvolution(ngf * 8 * 2, ngf * 8, 4, 4, 2, 2, 1, 1)
+           - nn.SpatialBatchNormalization(ngf * 8) - nn.Dropout(0.5))
     # input is (ngf * 8) x 8 x 8
     d3 = [d3_, e5] - nn.JoinTable(1)
-    d4_ = d3 - nn.ReLU(True) - nn.SpatialFullConvolution(ngf * 8 * 2, ngf * 8, 4, 4, 2, 2, 1, 1) - nn.SpatialBatchNormalization(ngf * 8)
+    d4_ = (d3 - nn.ReLU(True) - nn.SpatialFullConvolution(ngf * 8 * 2, ngf * 8, 4, 4, 2, 2, 1, 1)
+           - nn.SpatialBatchNormalization(ngf * 8))
     # input is (ngf * 8) x 16 x 16
     d4 = [d4_, e4] - nn.JoinTable(1)
-    d5_ = d4 - nn.ReLU(True) - nn.SpatialFullConvolution(ngf * 8 * 2, ngf * 4, 4, 4, 2, 2, 1, 1) - nn.SpatialBatchNormalization(ngf * 4)
+    d5_ = (d4 - nn.ReLU(True) - nn.SpatialFullConvolution(ngf * 8 * 2, ngf * 4, 4, 4, 2, 2, 1, 1)
+           - nn.SpatialBatchNormalization(ngf * 4))
     # input is (ngf * 4) x 32 x 32
     d5 = [d5_, e3] - nn.JoinTable(1)
-    d6_ = d5 - nn.ReLU(True) - nn.SpatialFullConvolution(ngf * 4 * 2, ngf * 2, 4, 4, 2, 2, 1, 1) - nn.SpatialBatchNormalization(ngf * 2)
+    d6_ = (d5 - nn.ReLU(True) - nn.SpatialFullConvolution(ngf * 4 * 2, ngf * 2, 4, 4, 2, 2, 1, 1)
+           - nn.SpatialBatchNormalization(ngf * 2))
     # input is (ngf * 2) x 64 x 64
     d6 = [d6_, e2] - nn.JoinTable(1)
-    d7_ = d6 - nn.ReLU(True) - nn.SpatialFullConvolution(ngf * 2 * 2, ngf, 4, 4, 2, 2, 1, 1) - nn.SpatialBatchNormalization(ngf)
+    d7_ = (d6 - nn.ReLU(True) - nn.SpatialFullConvolution(ngf * 2 * 2, ngf, 4, 4, 2, 2, 1, 1)
+           - nn.SpatialBatchNormalization(ngf))
     # input is (ngf) x128 x 128
     d7 = [d7_, e1] - nn.JoinTable(1)
     d8 = d7 - nn.ReLU(True) - nn.SpatialFullConvolution(ngf * 2, output_nc, 4, 4, 2, 2, 1, 1)

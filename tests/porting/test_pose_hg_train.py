@@ -5,9 +5,9 @@ ParallelCriterion of MSECriterions, one per stack), loadData's label table (68-7
 src/ref.lua's optimState (44-54) and src/train.lua's training step (lines 9-74 for tag 'train': forward,
 criterion, zeroGradParameters, backward, optim.rmsprop on getParameters() with evalFn returning
 criterion.output), and the self-contained helpers of src/util/img.lua (applyFn 1-12, getTransform 18-52,
-transform 54-65, transformPreds 67-75, crop 85-139, localMaxes 153-198, drawGaussian 204-224, shuffleLR 304-321, flip 323-330) and src/util/eval.lua
-(getPreds 30-39, calcDists 15-28, distAccuracy 41-49, heatmapAccuracy 51-77), pose.lua's postprocess (78-107)
-and train.lua's validation branch and snapshot (55-70, 89-100).
+transform 54-65, transformPreds 67-75, crop 85-139, localMaxes 153-198, drawGaussian 204-224, shuffleLR 304-321, flip
+323-330) and src/util/eval.lua (getPreds 30-39, calcDists 15-28, distAccuracy 41-49, heatmapAccuracy 51-77), pose.lua's
+postprocess (78-107) and train.lua's validation branch and snapshot (55-70, 89-100).
 
 Sizes are small: nFeats 8, nModules 1, one or two stacks, 4 joints, 64 x 64 inputs (hg.lua's hourglass(4)
 halves its input four times after the stem's two halvings, so 64 is the smallest input it takes: 32 x 32
@@ -580,9 +580,9 @@ def test_input_too_small_for_four_levels(one_stack):
 
 def test_draw_gaussian_transform_and_preds():
     """drawGaussian puts image.gaussian(7) (sigma 0.25 of its width, peak 1) around a 1-based point and clips
-    it at the border (shifted at the left and top borders, as the Lua computes); transform maps a 1-based point of the original image into the heatmap (center, scale
-    200 px, no rotation); getPreds finds each heatmap's peak back as 1-based (x, y); heatmapAccuracy is 1
-    on its own labels and 0 for peaks moved more than outputRes / 10 * 0.5 away."""
+    it at the border (shifted at the left and top borders, as the Lua computes); transform maps a 1-based point of the
+    original image into the heatmap (center, scale 200 px, no rotation); getPreds finds each heatmap's peak back as
+    1-based (x, y); heatmapAccuracy is 1 on its own labels and 0 for peaks moved more than outputRes / 10 * 0.5 away."""
     hm = lg.zeros(16, 16)
     drawGaussian(hm, [5, 9], 1)
     yy, xx = np.mgrid[1:17, 1:17]

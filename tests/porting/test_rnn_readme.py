@@ -234,9 +234,10 @@ def test_seq_reverse_sequence_example():
 
 
 def test_sequencer_steps_tables_and_tensors():
-    """README 'Sequencer': stepping ``rnn:forward(input[1])`` .. ``input[3]`` equals ``nn.Sequencer(rnn):forward(input)``
-    (the Sequencer forgets first), a ``seqlen x batchsize x featsize`` tensor gives a tensor, and 'SeqLSTM':
-    ``maskzero = true`` is a FastLSTM with ``maskZero(1)`` in a Sequencer (built by ``toFastLSTM``)."""
+    """README 'Sequencer': stepping ``rnn:forward(input[1])`` .. ``input[3]`` equals
+    ``nn.Sequencer(rnn):forward(input)`` (the Sequencer forgets first), a ``seqlen x batchsize x featsize`` tensor
+    gives a tensor, and 'SeqLSTM': ``maskzero = true`` is a FastLSTM with ``maskZero(1)`` in a Sequencer (built by
+    ``toFastLSTM``)."""
     rnn = nn.FastLSTM(4, 5)
     input = [lg.randn(3, 4), lg.randn(3, 4), lg.randn(3, 4)]
     stepped = [rnn.forward(input[0]).clone(), rnn.forward(input[1]).clone(), rnn.forward(input[2]).clone()]

@@ -89,9 +89,11 @@ class ARTest(nn.Container):
             # updateGradInput will be called in reverse order of time
             self.updateGradInputStep = self.updateGradInputStep or self.step
             if self.copyGradOutputs:
-                self.gradOutputs[self.updateGradInputStep - 1] = nn.rnn.recursiveCopy(self.gradOutputs.get(self.updateGradInputStep - 1), gradOutput)[0]
+                self.gradOutputs[self.updateGradInputStep - 1] = nn.rnn.recursiveCopy(
+                    self.gradOutputs.get(self.updateGradInputStep - 1), gradOutput)[0]
             else:
-                self.gradOutputs[self.updateGradInputStep - 1] = self.gradOutputs.get(self.updateGradInputStep - 1) or nn.rnn.recursiveNew(gradOutput)
+                self.gradOutputs[self.updateGradInputStep - 1] = (self.gradOutputs.get(self.updateGradInputStep - 1)
+                                                                  or nn.rnn.recursiveNew(gradOutput))
                 nn.rnn.recursiveSet(self.gradOutputs[self.updateGradInputStep - 1], gradOutput)
 
             # BPTT for one time-step (rho = 1)
@@ -104,7 +106,8 @@ class ARTest(nn.Container):
             # Back-Propagate Through Time (BPTT) happens in updateParameters()
             # for now we just keep a list of the gradOutputs
             if self.copyGradOutputs:
-                self.gradOutputs[self.step - 1] = nn.rnn.recursiveCopy(self.gradOutputs.get(self.step - 1), gradOutput)[0]
+                self.gradOutputs[self.step - 1] = nn.rnn.recursiveCopy(self.gradOutputs.get(self.step - 1),
+                                                                       gradOutput)[0]
             else:
                 self.gradOutputs[self.step - 1] = self.gradOutputs.get(self.step - 1) or nn.rnn.recursiveNew(gradOutput)
                 nn.rnn.recursiveSet(self.gradOutputs[self.step - 1], gradOutput)
@@ -999,7 +1002,8 @@ def test_FastLSTM_nngraph():
     mytester.assertTensorEq(output1[0], output2[0], 0.0000001, "FastLSTM.recurrentModule forward 1 error")
     mytester.assertTensorEq(output1[1], output2[1], 0.0000001, "FastLSTM.recurrentModule forward 2 error")
     for i in range(3):
-        mytester.assertTensorEq(gradInput1[i], gradInput2[i], 0.0000001, "FastLSTM.recurrentModule backward err " + str(i))
+        mytester.assertTensorEq(gradInput1[i], gradInput2[i], 0.0000001,
+                                "FastLSTM.recurrentModule backward err " + str(i))
 
     mytester.assertTensorEq(gradParams1, gradParams2, 0.000001, "FastLSTM.recurrenModule nngraph gradParams err")
 
@@ -1015,7 +1019,8 @@ def test_FastLSTM_nngraph():
     mytester.assertTensorEq(output1[0], output2[0], 0.0000001, "FastLSTM.recurrentModule forward 1 error")
     mytester.assertTensorEq(output1[1], output2[1], 0.0000001, "FastLSTM.recurrentModule forward 2 error")
     for i in range(3):
-        mytester.assertTensorEq(gradInput1[i], gradInput2[i], 0.0000001, "FastLSTM.recurrentModule backward err " + str(i))
+        mytester.assertTensorEq(gradInput1[i], gradInput2[i], 0.0000001,
+                                "FastLSTM.recurrentModule backward err " + str(i))
 
     p1, gp1 = rm3.parameters()
     p2, gp2 = rm4.parameters()
@@ -1217,7 +1222,8 @@ def test_Sequencer():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember forward err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001,
+                                        "Sequencer " + lg.type(rnn7) + " remember forward err " + str(step))
                 step = step + 1
 
         rnn7.forget()
@@ -1225,7 +1231,8 @@ def test_Sequencer():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember forward2 err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001,
+                                        "Sequencer " + lg.type(rnn7) + " remember forward2 err " + str(step))
                 step = step + 1
 
         rnn7.forget()
@@ -1251,7 +1258,8 @@ def test_Sequencer():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn10.forward(inputs7[step]), 0.000001, "Recursor " + lg.type(rnn10) + " remember forward err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn10.forward(inputs7[step]), 0.000001,
+                                        "Recursor " + lg.type(rnn10) + " remember forward err " + str(step))
                 step = step + 1
 
         rnn10.forget()
@@ -1259,7 +1267,8 @@ def test_Sequencer():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn10.forward(inputs7[step]), 0.000001, "Recursor " + lg.type(rnn10) + " remember forward2 err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn10.forward(inputs7[step]), 0.000001,
+                                        "Recursor " + lg.type(rnn10) + " remember forward2 err " + str(step))
                 step = step + 1
 
         rnn10.forget()
@@ -1285,8 +1294,10 @@ def test_Sequencer():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(gradInputs10[step], gradInputs7[step], 0.0000001, "Recursor %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
-                mytester.assertTensorEq(outputs10[step], outputs7[step], 0.0000001, "Recursor %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(gradInputs10[step], gradInputs7[step], 0.0000001,
+                                        "Recursor %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(outputs10[step], outputs7[step], 0.0000001,
+                                        "Recursor %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
                 step = step + 1
 
         # nn.Sequencer
@@ -1307,14 +1318,17 @@ def test_Sequencer():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(gradInputs8[i][j], gradInputs7[step], 0.0000001, "Sequencer %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
-                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001, "Sequencer %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(gradInputs8[i][j], gradInputs7[step], 0.0000001,
+                                        "Sequencer %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001,
+                                        "Sequencer %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
                 step = step + 1
 
         params7 = rnn7.parameters()[0]
         params8 = rnn8.parameters()[0]
         for i in range(len(params7)):
-            mytester.assertTensorEq(params7[i], params8[i], 0.0000001, "Sequencer %s remember params err %d" % (lg.type(rnn7), i))
+            mytester.assertTensorEq(params7[i], params8[i], 0.0000001,
+                                    "Sequencer %s remember params err %d" % (lg.type(rnn7), i))
 
         # test in evaluation mode with remember and variable rho
         rnn7 = rnn.clone()   # a fresh copy (no hidden states)
@@ -1336,7 +1350,8 @@ def test_Sequencer():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember eval forward err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001,
+                                        "Sequencer " + lg.type(rnn7) + " remember eval forward err " + str(step))
                 step = step + 1
 
         rnn7.forget()
@@ -1344,7 +1359,8 @@ def test_Sequencer():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember eval forward2 err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001,
+                                        "Sequencer " + lg.type(rnn7) + " remember eval forward2 err " + str(step))
                 step = step + 1
 
         rnn7.forget()
@@ -1369,7 +1385,8 @@ def test_Sequencer():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001, "Sequencer %s remember variable eval forward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001,
+                                        "Sequencer %s remember variable eval forward err %d %d" % (lg.type(rnn7), i, j))
                 step = step + 1
 
         # test remember for training mode (with variable length) (from evaluation to training)
@@ -1392,7 +1409,8 @@ def test_Sequencer():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember forward err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001,
+                                        "Sequencer " + lg.type(rnn7) + " remember forward err " + str(step))
                 step = step + 1
 
         rnn7.forget()
@@ -1400,7 +1418,8 @@ def test_Sequencer():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember forward2 err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001,
+                                        "Sequencer " + lg.type(rnn7) + " remember forward2 err " + str(step))
                 step = step + 1
 
         rnn7.forget()
@@ -1437,16 +1456,20 @@ def test_Sequencer():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(gradInputs8[i][j], gradInputs7[step], 0.0000001, "Sequencer %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
-                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001, "Sequencer %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(gradInputs8[i][j], gradInputs7[step], 0.0000001,
+                                        "Sequencer %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001,
+                                        "Sequencer %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
                 step = step + 1
 
         params7 = rnn7.parameters()[0]
         params8 = rnn8.parameters()[0]
         for i in range(len(params7)):
-            mytester.assertTensorEq(params7[i], params8[i], 0.0000001, "Sequencer %s remember params err %d" % (lg.type(rnn7), i))
+            mytester.assertTensorEq(params7[i], params8[i], 0.0000001,
+                                    "Sequencer %s remember params err %d" % (lg.type(rnn7), i))
 
-    testRemember(nn.Recurrent(outputSize, nn.Linear(outputSize, outputSize), feedbackModule.clone(), transferModule.clone(), int(nStep7.max())))
+    testRemember(nn.Recurrent(outputSize, nn.Linear(outputSize, outputSize), feedbackModule.clone(),
+                              transferModule.clone(), int(nStep7.max())))
     testRemember(nn.LSTM(outputSize, outputSize, int(nStep7.max())))
 
     # test in evaluation mode
@@ -1551,7 +1574,8 @@ def test_Sequencer():
     mytester.assert_(len(gradInputs3) == len(gradInputs72), "Sequencer LSTM gradInputs size err")
     for step, output in enumerate(outputs):
         mytester.assertTensorEq(outputs3[step], output, 0.00001, "Sequencer LSTM output " + str(step))
-        mytester.assertTensorEq(gradInputs3[step], gradInputs72[step], 0.00001, "Sequencer LSTM gradInputs " + str(step))
+        mytester.assertTensorEq(gradInputs3[step], gradInputs72[step], 0.00001,
+                                "Sequencer LSTM gradInputs " + str(step))
     mytester.assertTensorEq(gradOutputs[1], gradOutput1, 0.00001, "Sequencer lstm gradOutput modified error")
 
     # test remember modes : 'both', 'eval' for training(), evaluate(), training()
@@ -1644,7 +1668,8 @@ def test_Sequencer_tensor():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember forward err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001,
+                                        "Sequencer " + lg.type(rnn7) + " remember forward err " + str(step))
                 step = step + 1
 
         rnn7.forget()
@@ -1652,7 +1677,8 @@ def test_Sequencer_tensor():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember forward2 err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001,
+                                        "Sequencer " + lg.type(rnn7) + " remember forward2 err " + str(step))
                 step = step + 1
 
         rnn7.forget()
@@ -1679,7 +1705,8 @@ def test_Sequencer_tensor():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn10.forward(inputs7[step]), 0.000001, "Recursor " + lg.type(rnn10) + " remember forward err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn10.forward(inputs7[step]), 0.000001,
+                                        "Recursor " + lg.type(rnn10) + " remember forward err " + str(step))
                 step = step + 1
 
         rnn10.forget()
@@ -1687,7 +1714,8 @@ def test_Sequencer_tensor():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn10.forward(inputs7[step]), 0.000001, "Recursor " + lg.type(rnn10) + " remember forward2 err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn10.forward(inputs7[step]), 0.000001,
+                                        "Recursor " + lg.type(rnn10) + " remember forward2 err " + str(step))
                 step = step + 1
 
         rnn10.forget()
@@ -1713,8 +1741,10 @@ def test_Sequencer_tensor():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(gradInputs10[step], gradInputs7[step], 0.0000001, "Recursor %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
-                mytester.assertTensorEq(outputs10[step], outputs7[step], 0.0000001, "Recursor %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(gradInputs10[step], gradInputs7[step], 0.0000001,
+                                        "Recursor %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(outputs10[step], outputs7[step], 0.0000001,
+                                        "Recursor %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
                 step = step + 1
 
         # nn.Sequencer
@@ -1735,14 +1765,17 @@ def test_Sequencer_tensor():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(gradInputs8[i][j], gradInputs7[step], 0.0000001, "Sequencer %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
-                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001, "Sequencer %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(gradInputs8[i][j], gradInputs7[step], 0.0000001,
+                                        "Sequencer %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001,
+                                        "Sequencer %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
                 step = step + 1
 
         params7 = rnn7.parameters()[0]
         params8 = rnn8.parameters()[0]
         for i in range(len(params7)):
-            mytester.assertTensorEq(params7[i], params8[i], 0.0000001, "Sequencer %s remember params err %d" % (lg.type(rnn7), i))
+            mytester.assertTensorEq(params7[i], params8[i], 0.0000001,
+                                    "Sequencer %s remember params err %d" % (lg.type(rnn7), i))
 
         # test in evaluation mode with remember and variable rho
         rnn7 = rnn.clone()   # a fresh copy (no hidden states)
@@ -1764,7 +1797,8 @@ def test_Sequencer_tensor():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember eval forward err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001,
+                                        "Sequencer " + lg.type(rnn7) + " remember eval forward err " + str(step))
                 step = step + 1
 
         rnn7.forget()
@@ -1772,7 +1806,8 @@ def test_Sequencer_tensor():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember eval forward2 err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001,
+                                        "Sequencer " + lg.type(rnn7) + " remember eval forward2 err " + str(step))
                 step = step + 1
 
         rnn7.forget()
@@ -1797,7 +1832,8 @@ def test_Sequencer_tensor():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001, "Sequencer %s remember variable eval forward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001,
+                                        "Sequencer %s remember variable eval forward err %d %d" % (lg.type(rnn7), i, j))
                 step = step + 1
 
         # test remember for training mode (with variable length) (from evaluation to training)
@@ -1820,7 +1856,8 @@ def test_Sequencer_tensor():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember forward err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001,
+                                        "Sequencer " + lg.type(rnn7) + " remember forward err " + str(step))
                 step = step + 1
 
         rnn7.forget()
@@ -1828,7 +1865,8 @@ def test_Sequencer_tensor():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember forward2 err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001,
+                                        "Sequencer " + lg.type(rnn7) + " remember forward2 err " + str(step))
                 step = step + 1
 
         rnn7.forget()
@@ -1866,16 +1904,20 @@ def test_Sequencer_tensor():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(gradInputs8[i][j], gradInputs7[step], 0.0000001, "Sequencer %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
-                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001, "Sequencer %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(gradInputs8[i][j], gradInputs7[step], 0.0000001,
+                                        "Sequencer %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001,
+                                        "Sequencer %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
                 step = step + 1
 
         params7 = rnn7.parameters()[0]
         params8 = rnn8.parameters()[0]
         for i in range(len(params7)):
-            mytester.assertTensorEq(params7[i], params8[i], 0.0000001, "Sequencer %s remember params err %d" % (lg.type(rnn7), i))
+            mytester.assertTensorEq(params7[i], params8[i], 0.0000001,
+                                    "Sequencer %s remember params err %d" % (lg.type(rnn7), i))
 
-    testRemember(nn.Recurrent(outputSize, nn.Linear(outputSize, outputSize), feedbackModule.clone(), transferModule.clone(), int(nStep7.max())))
+    testRemember(nn.Recurrent(outputSize, nn.Linear(outputSize, outputSize), feedbackModule.clone(),
+                              transferModule.clone(), int(nStep7.max())))
     testRemember(nn.LSTM(outputSize, outputSize, int(nStep7.max())))
 
     # test in evaluation mode
@@ -1902,7 +1944,8 @@ def test_Sequencer_tensor():
     mytester.assert_(outputsB.size(0) == 2, "Sequencer evaluate-remember output size err B")
     outputsAB = [outputsA[0], outputsA[1], outputsA[2], outputsB[0], outputsB[1]]
     for step in range(5):
-        mytester.assertTensorEq(outputsAB[step], outputs4_[step], 0.00001, "Sequencer evaluate-remember output " + str(step))
+        mytester.assertTensorEq(outputsAB[step], outputs4_[step], 0.00001,
+                                "Sequencer evaluate-remember output " + str(step))
 
     # test with non-recurrent module
     inputSize = 10
@@ -1974,7 +2017,8 @@ def test_Sequencer_tensor():
     mytester.assert_(gradInputs3.size(0) == gradInputs72.size(0), "Sequencer LSTM gradInputs size err")
     for step in range(nStep):
         mytester.assertTensorEq(outputs3[step], outputs[step], 0.00001, "Sequencer LSTM output " + str(step))
-        mytester.assertTensorEq(gradInputs3[step], gradInputs72[step], 0.00001, "Sequencer LSTM gradInputs " + str(step))
+        mytester.assertTensorEq(gradInputs3[step], gradInputs72[step], 0.00001,
+                                "Sequencer LSTM gradInputs " + str(step))
     mytester.assertTensorEq(gradOutputs[1], gradOutput1, 0.00001, "Sequencer lstm gradOutput modified error")
 
     # test remember modes : 'both', 'eval' for training(), evaluate(), training()

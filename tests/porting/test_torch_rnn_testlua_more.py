@@ -939,7 +939,8 @@ def test_Module_sharedClone():
         mlp2.updateParameters(0.1)
 
         for i, param in enumerate(params):
-            mytester.assertTensorEq(param, params3[i], 0.00001, name + " params3 (mlp vs mlp:clone()) err " + str(i))  # fail
+            mytester.assertTensorEq(param, params3[i], 0.00001,
+                                    name + " params3 (mlp vs mlp:clone()) err " + str(i))  # fail
             mytester.assertTensorEq(gradParams[i], gradParams3[i], 0.00001, name + " gradParams3 err " + str(i))  # fail
 
     test(nn.Linear(3, 4), 'linear')
@@ -1140,7 +1141,8 @@ def test_Sequencer_tensor():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember forward err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001,
+                                        "Sequencer " + lg.type(rnn7) + " remember forward err " + str(step))
                 step = step + 1
 
         rnn7.forget()
@@ -1148,7 +1150,8 @@ def test_Sequencer_tensor():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember forward2 err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001,
+                                        "Sequencer " + lg.type(rnn7) + " remember forward2 err " + str(step))
                 step = step + 1
 
         rnn7.forget()
@@ -1175,7 +1178,8 @@ def test_Sequencer_tensor():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn10.forward(inputs7[step]), 0.000001, "Recursor " + lg.type(rnn10) + " remember forward err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn10.forward(inputs7[step]), 0.000001,
+                                        "Recursor " + lg.type(rnn10) + " remember forward err " + str(step))
                 step = step + 1
 
         rnn10.forget()
@@ -1183,7 +1187,8 @@ def test_Sequencer_tensor():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn10.forward(inputs7[step]), 0.000001, "Recursor " + lg.type(rnn10) + " remember forward2 err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn10.forward(inputs7[step]), 0.000001,
+                                        "Recursor " + lg.type(rnn10) + " remember forward2 err " + str(step))
                 step = step + 1
 
         rnn10.forget()
@@ -1209,8 +1214,10 @@ def test_Sequencer_tensor():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(gradInputs10[step], gradInputs7[step], 0.0000001, "Recursor %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
-                mytester.assertTensorEq(outputs10[step], outputs7[step], 0.0000001, "Recursor %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(gradInputs10[step], gradInputs7[step], 0.0000001,
+                                        "Recursor %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(outputs10[step], outputs7[step], 0.0000001,
+                                        "Recursor %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
                 step = step + 1
 
         # nn.Sequencer
@@ -1231,14 +1238,17 @@ def test_Sequencer_tensor():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(gradInputs8[i][j], gradInputs7[step], 0.0000001, "Sequencer %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
-                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001, "Sequencer %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(gradInputs8[i][j], gradInputs7[step], 0.0000001,
+                                        "Sequencer %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001,
+                                        "Sequencer %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
                 step = step + 1
 
         params7 = rnn7.parameters()[0]
         params8 = rnn8.parameters()[0]
         for i in range(len(params7)):
-            mytester.assertTensorEq(params7[i], params8[i], 0.0000001, "Sequencer %s remember params err %d" % (lg.type(rnn7), i))
+            mytester.assertTensorEq(params7[i], params8[i], 0.0000001,
+                                    "Sequencer %s remember params err %d" % (lg.type(rnn7), i))
 
         # test in evaluation mode with remember and variable seqlen
         rnn7 = rnn.clone()   # a fresh copy (no hidden states)
@@ -1260,7 +1270,8 @@ def test_Sequencer_tensor():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember eval forward err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001,
+                                        "Sequencer " + lg.type(rnn7) + " remember eval forward err " + str(step))
                 step = step + 1
 
         rnn7.forget()
@@ -1268,7 +1279,8 @@ def test_Sequencer_tensor():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember eval forward2 err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001,
+                                        "Sequencer " + lg.type(rnn7) + " remember eval forward2 err " + str(step))
                 step = step + 1
 
         rnn7.forget()
@@ -1293,7 +1305,8 @@ def test_Sequencer_tensor():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001, "Sequencer %s remember variable eval forward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001,
+                                        "Sequencer %s remember variable eval forward err %d %d" % (lg.type(rnn7), i, j))
                 step = step + 1
 
         # test remember for training mode (with variable length) (from evaluation to training)
@@ -1316,7 +1329,8 @@ def test_Sequencer_tensor():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember forward err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001,
+                                        "Sequencer " + lg.type(rnn7) + " remember forward err " + str(step))
                 step = step + 1
 
         rnn7.forget()
@@ -1324,7 +1338,8 @@ def test_Sequencer_tensor():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember forward2 err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001,
+                                        "Sequencer " + lg.type(rnn7) + " remember forward2 err " + str(step))
                 step = step + 1
 
         rnn7.forget()
@@ -1362,14 +1377,17 @@ def test_Sequencer_tensor():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(gradInputs8[i][j], gradInputs7[step], 0.0000001, "Sequencer %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
-                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001, "Sequencer %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(gradInputs8[i][j], gradInputs7[step], 0.0000001,
+                                        "Sequencer %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001,
+                                        "Sequencer %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
                 step = step + 1
 
         params7 = rnn7.parameters()[0]
         params8 = rnn8.parameters()[0]
         for i in range(len(params7)):
-            mytester.assertTensorEq(params7[i], params8[i], 0.0000001, "Sequencer %s remember params err %d" % (lg.type(rnn7), i))
+            mytester.assertTensorEq(params7[i], params8[i], 0.0000001,
+                                    "Sequencer %s remember params err %d" % (lg.type(rnn7), i))
 
     linearRNN = nn.LinearRNN(outputSize, outputSize)
     linearRNN.maxBPTTstep(int(nStep7.max()))
@@ -1402,7 +1420,8 @@ def test_Sequencer_tensor():
     mytester.assert_(outputsB.size(0) == 2, "Sequencer evaluate-remember output size err B")
     outputsAB = [outputsA[0], outputsA[1], outputsA[2], outputsB[0], outputsB[1]]
     for step in range(5):
-        mytester.assertTensorEq(outputsAB[step], outputs4_[step], 0.00001, "Sequencer evaluate-remember output " + str(step))
+        mytester.assertTensorEq(outputsAB[step], outputs4_[step], 0.00001,
+                                "Sequencer evaluate-remember output " + str(step))
 
     # test with non-recurrent module
     inputSize = 10
@@ -1474,7 +1493,8 @@ def test_Sequencer_tensor():
     mytester.assert_(gradInputs3.size(0) == gradInputs72.size(0), "Sequencer LSTM gradInputs size err")
     for step in range(nStep):
         mytester.assertTensorEq(outputs3[step], outputs[step], 0.00001, "Sequencer LSTM output " + str(step))
-        mytester.assertTensorEq(gradInputs3[step], gradInputs72[step], 0.00001, "Sequencer LSTM gradInputs " + str(step))
+        mytester.assertTensorEq(gradInputs3[step], gradInputs72[step], 0.00001,
+                                "Sequencer LSTM gradInputs " + str(step))
     mytester.assertTensorEq(gradOutputs[1], gradOutput1, 0.00001, "Sequencer lstm gradOutput modified error")
 
     # test remember modes : 'both', 'eval' for training(), evaluate(), training()
@@ -1567,7 +1587,8 @@ def test_Sequencer_main():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember forward err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001,
+                                        "Sequencer " + lg.type(rnn7) + " remember forward err " + str(step))
                 step = step + 1
 
         rnn7.forget()
@@ -1575,7 +1596,8 @@ def test_Sequencer_main():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember forward2 err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001,
+                                        "Sequencer " + lg.type(rnn7) + " remember forward2 err " + str(step))
                 step = step + 1
 
         rnn7.forget()
@@ -1601,7 +1623,8 @@ def test_Sequencer_main():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn10.forward(inputs7[step]), 0.000001, "Recursor " + lg.type(rnn10) + " remember forward err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn10.forward(inputs7[step]), 0.000001,
+                                        "Recursor " + lg.type(rnn10) + " remember forward err " + str(step))
                 step = step + 1
 
         rnn10.forget()
@@ -1609,7 +1632,8 @@ def test_Sequencer_main():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn10.forward(inputs7[step]), 0.000001, "Recursor " + lg.type(rnn10) + " remember forward2 err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn10.forward(inputs7[step]), 0.000001,
+                                        "Recursor " + lg.type(rnn10) + " remember forward2 err " + str(step))
                 step = step + 1
 
         rnn10.forget()
@@ -1635,8 +1659,10 @@ def test_Sequencer_main():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(gradInputs10[step], gradInputs7[step], 0.0000001, "Recursor %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
-                mytester.assertTensorEq(outputs10[step], outputs7[step], 0.0000001, "Recursor %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(gradInputs10[step], gradInputs7[step], 0.0000001,
+                                        "Recursor %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(outputs10[step], outputs7[step], 0.0000001,
+                                        "Recursor %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
                 step = step + 1
 
         # nn.Sequencer
@@ -1657,14 +1683,17 @@ def test_Sequencer_main():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(gradInputs8[i][j], gradInputs7[step], 0.0000001, "Sequencer %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
-                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001, "Sequencer %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(gradInputs8[i][j], gradInputs7[step], 0.0000001,
+                                        "Sequencer %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001,
+                                        "Sequencer %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
                 step = step + 1
 
         params7 = rnn7.parameters()[0]
         params8 = rnn8.parameters()[0]
         for i in range(len(params7)):
-            mytester.assertTensorEq(params7[i], params8[i], 0.0000001, "Sequencer %s remember params err %d" % (lg.type(rnn7), i))
+            mytester.assertTensorEq(params7[i], params8[i], 0.0000001,
+                                    "Sequencer %s remember params err %d" % (lg.type(rnn7), i))
 
         # test in evaluation mode with remember and variable seqlen
         rnn7 = rnn.clone()   # a fresh copy (no hidden states)
@@ -1686,7 +1715,8 @@ def test_Sequencer_main():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember eval forward err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001,
+                                        "Sequencer " + lg.type(rnn7) + " remember eval forward err " + str(step))
                 step = step + 1
 
         rnn7.forget()
@@ -1694,7 +1724,8 @@ def test_Sequencer_main():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember eval forward2 err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001,
+                                        "Sequencer " + lg.type(rnn7) + " remember eval forward2 err " + str(step))
                 step = step + 1
 
         rnn7.forget()
@@ -1719,7 +1750,8 @@ def test_Sequencer_main():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001, "Sequencer %s remember variable eval forward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001,
+                                        "Sequencer %s remember variable eval forward err %d %d" % (lg.type(rnn7), i, j))
                 step = step + 1
 
         # test remember for training mode (with variable length) (from evaluation to training)
@@ -1742,7 +1774,8 @@ def test_Sequencer_main():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember forward err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001,
+                                        "Sequencer " + lg.type(rnn7) + " remember forward err " + str(step))
                 step = step + 1
 
         rnn7.forget()
@@ -1750,7 +1783,8 @@ def test_Sequencer_main():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001, "Sequencer " + lg.type(rnn7) + " remember forward2 err " + str(step))
+                mytester.assertTensorEq(outputs9[step], rnn7.forward(inputs7[step]), 0.000001,
+                                        "Sequencer " + lg.type(rnn7) + " remember forward2 err " + str(step))
                 step = step + 1
 
         rnn7.forget()
@@ -1787,14 +1821,17 @@ def test_Sequencer_main():
         step = 0
         for i in range(nStep7.size(0)):
             for j in range(int(nStep7[i])):
-                mytester.assertTensorEq(gradInputs8[i][j], gradInputs7[step], 0.0000001, "Sequencer %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
-                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001, "Sequencer %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(gradInputs8[i][j], gradInputs7[step], 0.0000001,
+                                        "Sequencer %s remember variable backward err %d %d" % (lg.type(rnn7), i, j))
+                mytester.assertTensorEq(outputs8[i][j], outputs7[step], 0.0000001,
+                                        "Sequencer %s remember variable forward err %d %d" % (lg.type(rnn7), i, j))
                 step = step + 1
 
         params7 = rnn7.parameters()[0]
         params8 = rnn8.parameters()[0]
         for i in range(len(params7)):
-            mytester.assertTensorEq(params7[i], params8[i], 0.0000001, "Sequencer %s remember params err %d" % (lg.type(rnn7), i))
+            mytester.assertTensorEq(params7[i], params8[i], 0.0000001,
+                                    "Sequencer %s remember params err %d" % (lg.type(rnn7), i))
 
     linearRNN = nn.LinearRNN(outputSize, outputSize)
     linearRNN.maxBPTTstep(int(nStep7.max()))
@@ -1907,7 +1944,8 @@ def test_Sequencer_main():
     mytester.assert_(len(gradInputs3) == len(gradInputs72), "Sequencer LSTM gradInputs size err")
     for step, output in enumerate(outputs):
         mytester.assertTensorEq(outputs3[step], output, 0.00001, "Sequencer LSTM output " + str(step))
-        mytester.assertTensorEq(gradInputs3[step], gradInputs72[step], 0.00001, "Sequencer LSTM gradInputs " + str(step))
+        mytester.assertTensorEq(gradInputs3[step], gradInputs72[step], 0.00001,
+                                "Sequencer LSTM gradInputs " + str(step))
     mytester.assertTensorEq(gradOutputs[1], gradOutput1, 0.00001, "Sequencer lstm gradOutput modified error")
 
     # test remember modes : 'both', 'eval' for training(), evaluate(), training()

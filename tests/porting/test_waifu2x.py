@@ -594,7 +594,8 @@ def scale_rgb(model, scale, x, offset, block_size, batch_size):
 
 def _conv_params(model):
     return sum(m.weight.nElement() + (m.bias.nElement() if m.bias is not None else 0)
-               for m in model.findModules('nn.SpatialConvolutionMM')[0] + model.findModules('nn.SpatialFullConvolution')[0])
+               for m in model.findModules('nn.SpatialConvolutionMM')[0]
+               + model.findModules('nn.SpatialFullConvolution')[0])
 
 
 def test_vgg_7_and_upconv_7_shapes_parameters_and_msra_init(srcnn):

@@ -1,13 +1,13 @@
 """szagoruyko/wide-residual-networks ported line by line: models/wide-resnet.lua (createModel, lines 28-114: the
 wide basic block of BN-ReLU-conv pairs in a ConcatTable with an Identity or 1x1-conv shortcut, summed by an
 in-place CAddTable; stage widths from ``torch.Tensor{16, 16*k, 32*k, 64*k}``), models/utils.lua (lines 1-31:
-MSRinit, FCinit, DisableBias, testModel) and train.lua (lines 17-240 without the graph drawing: the options read by ``xlua.envparams`` as scripts/train_cifar.sh exports them, ``epoch_step`` as a
-number or a Lua table, the per-channel mean/std, hflip and randomcrop transforms, the torchnet
-ListDataset/shuffle/batch and ParallelDatasetIterator, the OptimEngine with its hooks, the LR schedule that
-replaces ``state.config`` and ``state.optim``, optim.sgd with nesterov and weightDecay, the json log; for CUDA data types
-cudnn.convert and optnet.optimizeMemory). Depth 10 (one block per stage), small widths and a few 32 x 32
-images keep it fast. hflip and randomcrop draw from each worker's own generator, which
-``exec('manualSeed', epoch)`` seeds alike in every worker, as in the Lua's threads; which worker fetches which
+MSRinit, FCinit, DisableBias, testModel) and train.lua (lines 17-240 without the graph drawing: the options read by
+``xlua.envparams`` as scripts/train_cifar.sh exports them, ``epoch_step`` as a number or a Lua table, the per-channel
+mean/std, hflip and randomcrop transforms, the torchnet ListDataset/shuffle/batch and ParallelDatasetIterator, the
+OptimEngine with its hooks, the LR schedule that replaces ``state.config`` and ``state.optim``, optim.sgd with nesterov
+and weightDecay, the json log; for CUDA data types cudnn.convert and optnet.optimizeMemory). Depth 10 (one block per
+stage), small widths and a few 32 x 32 images keep it fast. hflip and randomcrop draw from each worker's own generator,
+which ``exec('manualSeed', epoch)`` seeds alike in every worker, as in the Lua's threads; which worker fetches which
 sample is a race there as here, so the tests assert what holds whatever the draws."""
 import json
 import math

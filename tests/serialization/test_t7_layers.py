@@ -296,7 +296,8 @@ def test_unpooling_loads_with_the_pooling_module_it_shares():
 
 @pytest.mark.parametrize('obj, message', [
     (_lua('PrintSize', prefix=3), r"nn.PrintSize: field 'prefix' must be a string, got 3"),
-    (_lua('SpatialMaxUnpooling', pooling=3), r"nn.SpatialMaxUnpooling: field 'pooling' must hold an nn object, got int"),
+    (_lua('SpatialMaxUnpooling', pooling=3),
+     r"nn.SpatialMaxUnpooling: field 'pooling' must hold an nn object, got int"),
     (_lua('SpatialConvolutionMap', kW=3, kH=3, connTable=_table([[0, 1], [1, 1]]), weight=_w(2, 3, 3), bias=_w(2)),
      r"nn.SpatialConvolutionMap: field 'connTable' must hold rows of two 1-based plane numbers"),
     (_lua('LayerNormalization', modules=[_lua('Identity')]), r"found no module 1 in .*modules\[0\]'s modules"),

@@ -244,7 +244,8 @@ def test_criterion_cuda_double_and_cuda_half():
     c = nn.MSECriterion().cudaDouble()
     assert c.type() == 'legonn.CudaDoubleTensor' and c.forward(x.cudaDouble(), y.cudaDouble()) == pytest.approx(want)
     h = nn.MSECriterion().cudaHalf()
-    assert h.type() == 'legonn.CudaHalfTensor' and h.forward(x.cudaHalf(), y.cudaHalf()) == pytest.approx(want, rel=1e-3)
+    assert h.type() == 'legonn.CudaHalfTensor'
+    assert h.forward(x.cudaHalf(), y.cudaHalf()) == pytest.approx(want, rel=1e-3)
 
 
 @pytest.mark.parametrize('cpu,gpu', TWINS.items())

@@ -215,7 +215,8 @@ def test_torch_scatter_is_the_method_on_its_first_tensor():
 
 
 def _integer_stores(kind):
-    """``t[i] = v``, ``t:fill(v)`` and ``t:maskedFill(m, v)`` of numbers outside each integer type's range, on ``kind`` tensors."""
+    """``t[i] = v``, ``t:fill(v)`` and ``t:maskedFill(m, v)`` of numbers outside each integer type's range, on
+    ``kind`` tensors."""
     b = lg.ByteTensor(3).type(kind.replace('X', 'Byte'))
     b[0] = 65025                                        # 255 * 255, test.lua's cmul of two ByteTensors
     b[1] = -1

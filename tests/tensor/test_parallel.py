@@ -218,7 +218,8 @@ def _timeout_seen(code, **env):
     environ = {k: v for k, v in os.environ.items() if k != 'OPENBLAS_THREAD_TIMEOUT'}
     environ.update(env)
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    return subprocess.run([sys.executable, '-c', code + "; import os; print(os.environ.get('OPENBLAS_THREAD_TIMEOUT'))"],
+    return subprocess.run([sys.executable, '-c',
+                           code + "; import os; print(os.environ.get('OPENBLAS_THREAD_TIMEOUT'))"],
                           env=environ, cwd=root, capture_output=True, text=True, check=True).stdout.strip()
 
 

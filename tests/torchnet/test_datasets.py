@@ -94,7 +94,8 @@ def test_resample_dataset():
     assert d.size() == 2 and d.get(0) == 2
     with pytest.raises(ValueError, match='tnt.ResampleDataset.get: index out of bound'):
         d.get(2)
-    with pytest.raises(ValueError, match=r"get \(the sampler's index for 2\): index out of bound: expected 0 <= idx < 3"):
+    with pytest.raises(ValueError,
+                       match=r"get \(the sampler's index for 2\): index out of bound: expected 0 <= idx < 3"):
         tnt.ResampleDataset(tbl, lambda d, i: i + 1).get(2)
 
 

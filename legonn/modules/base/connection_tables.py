@@ -134,7 +134,9 @@ class MapParameters:
         return t[:, 1] * self.nInputPlane + t[:, 0]
 
     def _planes(self):
-        return (self.nInputPlane, self.nOutputPlane) if self.transposed_kernel else (self.nOutputPlane, self.nInputPlane)
+        if self.transposed_kernel:
+            return self.nInputPlane, self.nOutputPlane
+        return self.nOutputPlane, self.nInputPlane
 
     def denseWeight(self):
         planes = self._planes()

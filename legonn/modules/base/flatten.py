@@ -110,8 +110,8 @@ def _shared_alike(params, grads):
 
 
 def _gradient_places(params, grads, places, total, where):
-    """Where each gradient goes in the flat gradient buffer. Gradients that share storages as their parameters do take the
-    parameters' places. Otherwise Module.lua's getParameters flattens the gradients on their own and asserts
+    """Where each gradient goes in the flat gradient buffer. Gradients that share storages as their parameters do
+    take the parameters' places. Otherwise Module.lua's getParameters flattens the gradients on their own and asserts
     only that both flat vectors have the same length ('check that you are sharing parameters and
     gradParameters') and that each gradient lands at its parameter's offset ('misaligned parameter'): so
     parameters packed in one storage by an earlier getParameters (a module cloned or loaded after it) still

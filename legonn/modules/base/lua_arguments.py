@@ -104,3 +104,16 @@ def table_arguments(owner, params, names, defaults):
     if unknown:
         raise ValueError(f"{owner}: unknown argument {sorted(unknown)[0]!r} (expected {', '.join(names)})")
     return [params.get(name, default) for name, default in zip(names, defaults)]
+
+
+def options_table(owner, argname, options, named, allowed, example):
+    """A Lua call's options table (nninit's ``{gain = 'relu'}``, optnet's ``opts``) given as the dict ``options``
+    and/or the keywords ``named`` (which win), merged and checked against the names ``allowed``: TypeError for
+    ``options`` that is not a dict (``example`` shows one), ValueError naming unknown options."""
+    if options is not None and not isinstance(options, dict):
+        raise TypeError(f"{owner}: {argname} must be a dict such as {example}, got {options!r}")
+    merged = {**(options or {}), **named}
+    unknown = sorted(set(merged) - set(allowed))
+    if unknown:
+        raise ValueError(f"{owner}: options are {', '.join(allowed)}, got {', '.join(map(str, unknown))}")
+    return merged

@@ -4,8 +4,9 @@ the ``maskzero`` row mask, the input projection of all steps, gradInput's form a
 gradients that are products over all steps.
 
 A sequence is ``seqlen x batch x inputsize`` (``batch x seqlen x inputsize``, and the output and gradOutput
-likewise, when ``batchfirst`` is set, as in the rnn package); the weight is ``(inputsize + outputsize, gates * outputsize)``
-so that one step's gate pre-activations are ``[x, h_prev] @ weight + bias``.
+likewise, when ``batchfirst`` is set, as in the rnn package); the weight is
+``(inputsize + outputsize, gates * outputsize)`` so that one step's gate pre-activations are
+``[x, h_prev] @ weight + bias``.
 """
 import math
 

@@ -5,8 +5,9 @@ with each Lua constructor's defaults for fields a file may lack; ``FINISH``: wha
 (a MultiCriterion's or ParallelCriterion's criterions, added with their weights; ClassNLLCriterion's
 ignoreIndex). ``FIELDS``: per legonn class, the Torch7 class version, the fields its Lua constructor sets and
 the buffers it makes (nn_objects.FIELDS's format); ``CHILDREN``: the modules its Lua constructor makes
-(nn_objects._CHILDREN's); ``SPECIAL``: the fields that need more than a copy. ``CRITERIONS``: the classes that are Lua criterions
-(``output`` 0, no ``train``); CriterionTable and L1Penalty are nn modules in Lua, kept here as in nn's docs.
+(nn_objects._CHILDREN's); ``SPECIAL``: the fields that need more than a copy. ``CRITERIONS``: the classes that
+are Lua criterions (``output`` 0, no ``train``); CriterionTable and L1Penalty are nn modules in Lua, kept here as
+in nn's docs.
 """
 from ...tensor.storage import DoubleStorage, Storage
 from .refusals import refuse

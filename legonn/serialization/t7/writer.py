@@ -1,5 +1,5 @@
-"""Writing Torch7's files (torch/File.lua's ``writeObject``), binary or ascii, for the values a Torch7 program reads back
-without legonn: nil, booleans, numbers (as doubles, Lua's one number type), strings, tables (lists and tuples
+"""Writing Torch7's files (torch/File.lua's ``writeObject``), binary or ascii, for the values a Torch7 program reads
+back without legonn: nil, booleans, numbers (as doubles, Lua's one number type), strings, tables (lists and tuples
 become keys 1..n, dicts keep their keys; None values are left out, as Lua's nil), tensors and storages (a
 storage once, however many tensors view it), tds's containers (what their ``__write`` writes: a long count,
 then a Hash's key and value objects, a Vec's values in order, nil included; a counter's value) and the
@@ -11,8 +11,8 @@ A table or object written again is written as its index, as Torch7 does, so shar
 survive. The two encodings differ only in how THDiskFile writes numbers and chars: raw little-endian in binary;
 in ascii (``torch.save(path, obj, 'ascii')``) each number as text (doubles ``%.17g``, floats ``%.9g``, as
 THDiskFile prints them), the items of one write separated by spaces, chars (strings, byte and char storages)
-raw, and every write of one item or more ended by a newline (its auto-spacing). Other Python objects, and modules Torch7's classes cannot express, are refused: legonn's own format
-(``lg.save``) keeps them.
+raw, and every write of one item or more ended by a newline (its auto-spacing). Other Python objects, and modules
+Torch7's classes cannot express, are refused: legonn's own format (``lg.save``) keeps them.
 """
 import numbers
 import os

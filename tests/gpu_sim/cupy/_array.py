@@ -445,7 +445,8 @@ class ndarray:
             if np.asarray(value).shape != ():
                 raise ValueError('non-scalar numpy.ndarray cannot be used for fill')
             value = np.asarray(value)[()]
-        device_call(lambda a, v: _assign(a, wrapped(index, a.shape), v), (self, value), host_ok=advanced, what='ndarray.__setitem__')
+        device_call(lambda a, v: _assign(a, wrapped(index, a.shape), v), (self, value), host_ok=advanced,
+                    what='ndarray.__setitem__')
 
     def fill(self, value):
         if isinstance(value, ndarray):

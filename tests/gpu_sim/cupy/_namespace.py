@@ -33,8 +33,8 @@ class ufunc:
 
     def at(self, a, indices, b=None):
         index, _ = _array.host_index(indices)
-        device_call(lambda x, *y: self._ufunc.at(x, _array.wrapped(index, x.shape), *y), (a,) if b is None else (a, b), host_ok=True,
-                    what=f'{self.__name__}.at')
+        device_call(lambda x, *y: self._ufunc.at(x, _array.wrapped(index, x.shape), *y),
+                    (a,) if b is None else (a, b), host_ok=True, what=f'{self.__name__}.at')
 
     def reduce(self, *args, **kwargs):
         return device_call(self._ufunc.reduce, args, kwargs, what=f'{self.__name__}.reduce')

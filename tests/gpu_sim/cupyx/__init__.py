@@ -14,14 +14,17 @@ def scatter_add(a, slices, value):
         raise TypeError(f'scatter_add only supports int32, float16, float32, float64, uint32, uint64, as data '
                         f'type (got {np.dtype(a.dtype)})')
     index, _ = host_index(slices)
-    device_call(lambda x, v: np.add.at(x, wrapped(index, x.shape), v), (a, value), host_ok=True, what='cupyx.scatter_add')
+    device_call(lambda x, v: np.add.at(x, wrapped(index, x.shape), v), (a, value), host_ok=True,
+                what='cupyx.scatter_add')
 
 
 def scatter_max(a, slices, value):
     index, _ = host_index(slices)
-    device_call(lambda x, v: np.maximum.at(x, wrapped(index, x.shape), v), (a, value), host_ok=True, what='cupyx.scatter_max')
+    device_call(lambda x, v: np.maximum.at(x, wrapped(index, x.shape), v), (a, value), host_ok=True,
+                what='cupyx.scatter_max')
 
 
 def scatter_min(a, slices, value):
     index, _ = host_index(slices)
-    device_call(lambda x, v: np.minimum.at(x, wrapped(index, x.shape), v), (a, value), host_ok=True, what='cupyx.scatter_min')
+    device_call(lambda x, v: np.minimum.at(x, wrapped(index, x.shape), v), (a, value), host_ok=True,
+                what='cupyx.scatter_min')
