@@ -6,6 +6,7 @@ from . import backend
 from .functions import as_tensor
 from .indexing import lua_number
 from .random import generator, with_generator
+from .reductions import reducer
 from .tensor import TENSOR_CLASSES, Tensor
 
 
@@ -30,8 +31,12 @@ def _multinomial(prob, n, replacement=False):
                          f"{prob.type()} of size {tuple(prob.size())}")
     xp = prob.xp
     w = prob.array.reshape(-1, prob.size(-1)).astype(np.float64)
-    if not bool(xp.isfinite(w).all()) or bool((w < 0).any()) or bool((w.sum(axis=1) <= 0).any()):
-        raise ValueError("legonn.multinomial: expected finite non-negative weights with a positive sum per row")
+    # a row whose sum passes the largest double would make its last cumulative weight inf, and a draw of inf
+    # would then pick the category past the last
+    total = reducer(xp, 'sum')(w, axis=1)
+    if not bool(xp.isfinite(w).all()) or bool((w < 0).any()) or not bool(((total > 0) & xp.isfinite(total)).all()):
+        raise ValueError("legonn.multinomial: expected finite non-negative weights with a positive, finite sum per "
+                         "row")
     n = lua_number(n)
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"legonn.multinomial: n must be a positive integer, got {n!r}")
@@ -41,7 +46,7 @@ def _multinomial(prob, n, replacement=False):
                          f"{positive} with positive weight")
     gen = generator(prob.is_cuda)
     if replacement:
-        cdf = xp.cumsum(w, axis=1)
+        cdf = reducer(xp, 'cumsum')(w, axis=1)
         u = gen.uniform(size=(w.shape[0], n)) * cdf[:, -1:]
         # the first category whose cdf exceeds u, found by a binary search per draw as THTensor_(multinomial)
         # does: comparing every draw with every category took n x k memory (torch7's test_Multinomial.lua draws

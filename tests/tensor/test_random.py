@@ -248,3 +248,13 @@ def test_multinomial_sorted_search_draws_the_distribution():
     assert np.all(np.abs(counts - expect) < 5 * np.sqrt(expect))
     chi2 = ((counts - expect) ** 2 / expect).sum()
     assert abs(chi2 - (k - 1)) < 5 * np.sqrt(2 * (k - 1))
+
+
+def test_multinomial_refuses_weights_whose_sum_overflows():
+    """Two weights of 1e308 sum past the largest double: the cumulative weights end in inf, and a draw of inf
+    picked category 2 of two; such rows are refused with the other bad weights."""
+    for w in ([1e308, 1e308], [[1.0, 2.0], [1e308, 1e308]], [float('nan'), 1.0], [-1.0, 2.0], [0.0, 0.0]):
+        with pytest.raises(ValueError, match=r'legonn\.multinomial: expected finite non-negative weights with a '
+                                             r'positive, finite sum per row'):
+            lg.multinomial(lg.DoubleTensor(w), 3, True)
+    assert lg.multinomial(lg.DoubleTensor([1e307, 1e307]), 50, True).max() <= 1
