@@ -625,3 +625,31 @@ def test_t7_files_with_cudnn_modules_load_as_legonn_cudnn():
     np.testing.assert_allclose(_np(model.forward(x)), y, rtol=1e-12)
     seq = lg.randn(4, 2, 3)
     np.testing.assert_array_equal(_np(loaded['lstm'].forward(seq)), _np(lstm.forward(seq)))
+
+
+def test_t7_files_with_cudnn_volumetric_poolings_load_as_legonn_cudnn():
+    """cudnn.VolumetricMaxPooling / VolumetricAveragePooling as cudnn.torch writes them (Pooling3D.lua's fields:
+    kernel, stride, padding, ceil_mode, and the mode string its forward set) load as legonn.cudnn's classes
+    computing the windows: max with ceil mode and padding; average counting the padding (cuDNN's
+    AVERAGE_COUNT_INCLUDE_PADDING)."""
+    from tests.serialization.test_t7 import T7
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    maxpool = ('object', 'cudnn.VolumetricMaxPooling', dict(kT=2, kW=2, kH=2, dT=2, dW=2, dH=2, padT=0, padW=1,
+                                                             padH=1, ceil_mode=True, mode='CUDNN_POOLING_MAX'))
+    avgpool = ('object', 'cudnn.VolumetricAveragePooling', dict(
+        kT=1, kW=3, kH=3, dT=1, dW=2, dH=2, padT=0, padW=1, padH=1, ceil_mode=False,
+        mode='CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING'))
+    loaded = lg.load_lua(io.BytesIO(T7().value({'max': maxpool, 'avg': avgpool}).bytes()))
+    mx, avg = loaded['max'], loaded['avg']
+    assert (lg.typename(mx), lg.typename(avg)) == ('cudnn.VolumetricMaxPooling', 'cudnn.VolumetricAveragePooling')
+    assert (mx.kT, mx.dW, mx.padW, mx.padH, mx.ceil_mode) == (2, 2, 1, 1, True)
+    assert (avg.kW, avg.dH, avg.padT, avg.padW, avg.ceil_mode) == (3, 2, 0, 1, False)
+    x = np.random.default_rng(1).standard_normal((1, 2, 3, 4, 4))
+    # ceil mode: T 3 -> 2 windows (the last hangs over the end), H and W padded by 1 -> 3 windows each
+    padded = np.pad(x, ((0, 0), (0, 0), (0, 1), (1, 1), (1, 1)), constant_values=-np.inf)
+    want = padded.reshape(1, 2, 2, 2, 3, 2, 3, 2).max(axis=(3, 5, 7))
+    np.testing.assert_array_equal(_np(mx.forward(lg.from_numpy(x))), want)
+    padded = np.pad(x, ((0, 0), (0, 0), (0, 0), (1, 1), (1, 1)))
+    want = np.stack([np.stack([padded[:, :, :, i:i + 3, j:j + 3].sum(axis=(3, 4)) / 9 for j in (0, 2)], -1)
+                     for i in (0, 2)], -2)
+    np.testing.assert_allclose(_np(avg.forward(lg.from_numpy(x))), want, rtol=1e-13)

@@ -190,6 +190,27 @@ def test_deflate(tmp_path):
         hdf5.DataSetOptions().setDeflate(10)
 
 
+def test_reads_within_the_files_bound(tmp_path):
+    """The bound on a read (1032 bytes per byte of the file, deflate's most, or 16 MiB): torch-hdf5's deflated
+    zeros (testDeflate.lua's, 32 MB in a few tens of kB) read whole, as does a fill-value dataset h5py declared
+    and never wrote within 16 MiB; past both, a dataset never written is refused."""
+    path = tmp_path / 'zeros.h5'
+    with hdf5.open(str(path)) as f:
+        f.write('data', lg.zeros(2000, 2000).double(), hdf5.DataSetOptions().setChunked(128, 128).setDeflate(9))
+    assert path.stat().st_size * hdf5.dataset.BYTES_PER_FILE_BYTE < 2 * 2000 * 2000 * 8   # near deflate's limit
+    with hdf5.open(str(path), 'r') as f:
+        data = f.read('data').all()
+    assert data.size() == (2000, 2000) and not data.numpy().any()
+    with h5py.File(tmp_path / 'fill.h5', 'w') as f:
+        f.create_dataset('ok', shape=(1024, 4096), dtype='f4', fillvalue=-1)   # exactly 16 MiB
+        f.create_dataset('over', shape=(1025, 4096), dtype='f4')
+    with hdf5.open(str(tmp_path / 'fill.h5'), 'r') as f:
+        assert (f.read('ok').all().numpy() == -1).all()
+        with pytest.raises(ValueError, match=r"HDF5DataSet\.all \('/over' .*: reading 1025x4096 values needs "
+                                             r"16793600 bytes, more than a file of \d+ bytes can code"):
+            f.read('over').all()
+
+
 def test_files_written_by_h5py_read_as_tensors(tmp_path):
     """ffi.lua's _getTorchType maps integers by width (1: Byte, 2: Short, 4: Int, 8: Long) and floats (4: Float,
     8: Double); legonn keeps signed 1-byte integers' signs (CharTensor), widens unsigned 2- and 4-byte ones (which

@@ -57,7 +57,8 @@ class MaskZero(Decorator):
 
     def setZeroMask(self, zeroMask):
         """torch/rnn's MaskZero.lua: mask the rows that ``zeroMask`` (a contiguous ByteTensor of the batch size)
-        marks with 1 rather than the input's all-zero rows; False masks nothing; None goes back to the rows."""
+        marks with 1 rather than the input's all-zero rows; False masks nothing; None goes back to the rows.
+        ``clearState`` forgets it, as MaskZero.lua's does."""
         self.givenZeroMask = None if zeroMask is None else check_zero_mask(self, zeroMask)
 
     def _zero_rows(self, input):
@@ -121,6 +122,8 @@ class MaskZero(Decorator):
         self.run_child(0, 'accGradParameters', input, self._gradOutput, scale)
 
     def clearState(self, *names):
+        # MaskZero.lua's clearState forgets setZeroMask's mask too: a forward after it needs a new one
+        self.__dict__.pop('givenZeroMask', None)
         return super().clearState('zeroMask', '_gradOutput', *names)
 
 

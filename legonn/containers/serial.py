@@ -10,7 +10,7 @@ class Serial(Decorator):
     the serial modes: ``nn.Serial(model).lightSerial()`` saves without buffers and gradients
     (modules/base/serial_modes.py)."""
 
-    saves_as_tensortype = True
+    saves_as_tensortype = True   # Module.clone copies it through _as_written, lg.save through its tensortype
 
     def __init__(self, module, tensortype=None):
         super().__init__(module)
@@ -20,15 +20,10 @@ class Serial(Decorator):
                 raise ValueError(f"Serial: expected a tensor type such as 'torch.FloatTensor', got {tensortype!r}")
         self.tensortype = tensortype
 
-    def clone(self, *names):
-        """The copy Torch7's ``clone`` makes, by writing and reading the module through Serial.lua's ``write``:
-        each module of the copy leaves out what its serial mode names (``mediumSerial()``: outputs and
-        buffers) and the copy is converted to ``tensortype`` when one is set; this module is untouched. With
-        ``names`` the copy's tensors of those names then share this module's, as Module.lua's clone."""
-        twin = super().clone()
-        serial_emptied(twin)
-        if twin.tensortype is not None:
-            twin.type(twin.tensortype)
-        if names:
-            twin.share(self, *names)
-        return twin
+    def _as_written(self):
+        """This copy (made by ``clone``, of this Serial or of a model holding it) as Serial.lua's ``write``
+        saves it: each module under it leaves out what its serial mode names (``mediumSerial()``: outputs and
+        buffers), and the whole is converted to ``tensortype`` when one is set."""
+        serial_emptied(self)
+        if self.tensortype is not None:
+            self.type(self.tensortype)

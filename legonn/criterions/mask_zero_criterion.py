@@ -41,7 +41,8 @@ class MaskZeroCriterion(Criterion):
 
     def setZeroMask(self, zeroMask):
         """torch/rnn's: the rows to mask in the next forwards (a ByteTensor of the batch size, 1 where a row is
-        padding), or False to mask none; used while ``v2`` is true."""
+        padding), or False to mask none; used while ``v2`` is true, until ``clearState`` (which forgets it, as
+        MaskZeroCriterion.lua's does)."""
         self.zeroMask = None if zeroMask is None else check_zero_mask(self, zeroMask)
 
     def _take_rows(self, buf, tensor, what):
@@ -126,6 +127,8 @@ class MaskZeroCriterion(Criterion):
         return self.gradInput
 
     def clearState(self, *names):
+        # MaskZeroCriterion.lua's clearState forgets setZeroMask's mask: a v2 forward after it needs a new one
+        self.__dict__.pop('zeroMask', None)
         self.criterion.clearState()
         return super().clearState('_input', '_target', *names)
 

@@ -5,9 +5,22 @@ from ..tensor.naming import TorchNamed
 from .datatypes import as_tensor_of, tensor_class
 
 
+# A read may allocate at most this many bytes per byte of the file, and any file this many bytes in all. HDF5 codes
+# data never written (the dataset's fill value) in a few bytes whatever the dataset's declared sizes, so a file of
+# a kilobyte can declare terabytes, which torch-hdf5 (and h5py) would allocate whole. Deflate, torch-hdf5's
+# compression, gives at most 1032 bytes per byte it stores (zlib's limit): what torch-hdf5 writes, compressed or
+# not, is always within the bound; a fill-value dataset (or one of h5py's scaleoffset filter, which can store
+# constant data in less) is read whole up to it, in partial() blocks beyond.
+BYTES_PER_FILE_BYTE = 1032
+ANY_FILE_BYTES = 1 << 24
+
+
 class HDF5DataSet(TorchNamed):
     """A dataset, as ``HDF5File.read(path)`` returns it: ``all()``, ``partial(...)``, ``dataspaceSize()``,
-    ``getTensorFactory()``, ``close()``. Its data is read only when asked for."""
+    ``getTensorFactory()``, ``close()``. Its data is read only when asked for. A read (``all()`` or one
+    ``partial`` block) is refused before anything is allocated when it needs more bytes than the file can code:
+    1032 per byte of the file (deflate's most), or 16 MiB for any file; a larger dataset that was declared but
+    never written (its fill value) is read in ``partial`` blocks within that bound."""
 
     def __init__(self, dataset):
         self._dataset = dataset
@@ -27,6 +40,19 @@ class HDF5DataSet(TorchNamed):
             raise ValueError(f"{where}: the dataset has a null dataspace: it holds no data to read")
         return shape
 
+    def _bounded(self, sizes, method):
+        """Refuse a read of ``sizes`` that would allocate more than the file can code (BYTES_PER_FILE_BYTE)."""
+        count = 1
+        for n in sizes:
+            count *= int(n)   # Python integers: no wrap-around for declared sizes near 2^64
+        need = count * self._dataset.dtype.itemsize
+        file_bytes = self._dataset.file.id.get_filesize()
+        if need > max(ANY_FILE_BYTES, BYTES_PER_FILE_BYTE * file_bytes):
+            raise ValueError(f"{self._where(method)}: reading {'x'.join(map(str, sizes))} values needs {need} bytes, "
+                             f"more than a file of {file_bytes} bytes can code ({BYTES_PER_FILE_BYTE} per byte, "
+                             f"deflate's most); a dataset declared but never written reads in smaller partial() "
+                             "blocks")
+
     def getTensorFactory(self):
         """The tensor class the data is read as (``lg.FloatTensor``, ...): calling it makes an empty tensor,
         as torch-hdf5's factory does (its second result, an HDF5 type handle, has no counterpart here)."""
@@ -40,7 +66,7 @@ class HDF5DataSet(TorchNamed):
     def all(self):
         """The whole dataset as a tensor of ``getTensorFactory()``'s type and the dataset's sizes."""
         cls = self.getTensorFactory()   # first: a type it cannot read is refused before reading
-        self._shape('all')   # a null dataspace refused before reading
+        self._bounded(self._shape('all'), 'all')   # a null dataspace, or one too large, refused before reading
         return as_tensor_of(self._dataset[()], cls, self._where('all'))
 
     def partial(self, *ranges):
@@ -55,6 +81,7 @@ class HDF5DataSet(TorchNamed):
                              "were given")
         slices = tuple(_slice(r, n, d, where) for d, (r, n) in enumerate(zip(ranges, shape)))
         cls = self.getTensorFactory()
+        self._bounded([s.stop - s.start for s in slices], 'partial')
         return as_tensor_of(self._dataset[slices], cls, where)
 
     def close(self):

@@ -10,6 +10,7 @@ import numpy as np
 
 from .blas_kernels import addmm_into
 from .pointwise import _is_number, operand
+from .reductions import reducer
 
 
 def _split(args, n_mats, what, typename):
@@ -98,7 +99,7 @@ class MatrixProductsMixin:
 
     def addbmm(self, *args):
         """r = v1*M + v2*sum_i(A[i] @ B[i])."""
-        return self._accumulate('addbmm', args, 2, lambda xp, a, b: xp.matmul(a, b).sum(0))
+        return self._accumulate('addbmm', args, 2, lambda xp, a, b: reducer(xp, 'sum')(xp.matmul(a, b), axis=0))
 
     def baddbmm(self, *args):
         """r = v1*M + v2*(A[i] @ B[i]) batch-wise."""
@@ -168,7 +169,7 @@ class MatrixProductsMixin:
         block = max(1, (1 << 20) // max(1, b.shape[0] * b.shape[1]))
         for start in range(0, a.shape[0], block):
             diff = a[start:start + block, None, :] - b[None, :, :]
-            self.array[start:start + block] = (diff * diff).sum(axis=2) * real.type(gain)
+            self.array[start:start + block] = reducer(self.xp, 'sum')(diff * diff, axis=2) * real.type(gain)
         return self
 
     def cross(self, *args):

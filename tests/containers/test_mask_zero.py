@@ -336,6 +336,23 @@ def test_clear_state_and_repr():
     assert repr(nn.TrimZero(nn.Linear(2, 2), 1)) == 'nn.TrimZero @ nn.Linear(2 -> 2)'
 
 
+def test_clear_state_forgets_the_set_zero_mask():
+    """MaskZero.lua's clearState sets zeroMask to nil: torch/rnn's MaskZero(module) then refuses a forward until
+    setZeroMask gives a mask again (False too is forgotten)."""
+    m = nn.MaskZero(nn.Linear(2, 2))
+    x = lg.rand(3, 2)
+    for given in (lg.ByteTensor([0, 1, 0]), False):
+        m.setZeroMask(given)
+        m.forward(x)
+        m.clearState()
+        assert m.givenZeroMask is None
+        with pytest.raises(ValueError, match=r'MaskZero @ Linear\(2 -> 2\): expected a zeroMask \(setZeroMask\) '
+                                             r'before forward'):
+            m.forward(x)
+    m.setZeroMask(lg.ByteTensor([0, 1, 0]))
+    assert m.forward(x)[1].norm() == 0
+
+
 @pytest.mark.gpu
 @pytest.mark.parametrize('decorator', DECORATORS)
 def test_input_on_the_other_device_is_refused(decorator):

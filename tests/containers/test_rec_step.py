@@ -114,6 +114,10 @@ def test_seq_modules_take_an_explicit_mask(make):
     m.setZeroMask(lg.ByteTensor(T, N + 1).zero())
     with pytest.raises(ValueError, match='zeroMask of 6 elements'):
         m.forward(x)
+    # SeqLSTM.lua's and SeqGRU.lua's clearState forget the mask: the input's zero rows decide again
+    m.setZeroMask(False)
+    m.clearState()
+    assert m.zeroMask is None and m.forward(zeroed)[1, 0].norm() == 0
 
 
 def test_recgru_state_is_a_tensor():

@@ -179,6 +179,20 @@ def test_torch_rnn_zero_mask():
     assert not crit.backward(x, t).numpy().any()
 
 
+def test_torch_rnn_clear_state_forgets_the_zero_mask():
+    """MaskZeroCriterion.lua's clearState sets zeroMask to nil: a v2 forward after it asks for a new mask."""
+    x, t = log_probs(rng.normal(size=(3, 4))), np.array([0, 2, 1])
+    crit = nn.MaskZeroCriterion(nn.ClassNLLCriterion()).double()
+    crit.setZeroMask(lg.ByteTensor([0, 1, 0]))
+    crit.forward(x, t)
+    assert crit.clearState() is crit and crit.zeroMask is None
+    with pytest.raises(ValueError, match=r'MaskZeroCriterion\(ClassNLLCriterion\): expected a zeroMask tensor or '
+                                         r'false \(setZeroMask\) before forward'):
+        crit.forward(x, t)
+    crit.setZeroMask(False)
+    assert crit.forward(x, t) == pytest.approx(-x[range(3), t].mean(), rel=1e-14)
+
+
 def test_torch_rnn_v1_masks_rows_of_any_dimensions():
     """torch/rnn's ``v2 = False``: the zero rows of dimension 0 of the first tensor, 3-D here; an Element-
     Research criterion set ``v2 = True`` takes the mask instead of its rows."""

@@ -3,6 +3,7 @@ file is refused with a ValueError naming the reader (or read as the format's own
 bounded allocation and without a foreign exception."""
 import gzip
 import io
+import re
 import struct
 import time
 import zlib
@@ -222,6 +223,29 @@ def test_hdf5_a_null_dataspace_is_a_value_error_naming_the_call(tmp_path):
     with pytest.raises(ValueError, match=r"HDF5DataSet\.partial .*null dataspace"):
         f.read('e').partial([0, 0])
     assert repr(f.read('e')) == '[HDF5DataSet /e float32 null]'
+    f.close()
+
+
+def test_hdf5_a_dataset_declared_but_never_written_is_read_only_within_the_files_bound(tmp_path):
+    # found: a 1.4 kB file declaring a 2^20 x 2^20 float64 dataset it never wrote (HDF5 gives its fill value)
+    # made all() allocate 8 TiB, as torch-hdf5 would; reads are now bounded by what the file's bytes can code
+    h5py = pytest.importorskip('h5py')
+    from legonn import hdf5
+    with h5py.File(tmp_path / 'huge.h5', 'w') as f:
+        f.create_dataset('d', shape=(1 << 20, 1 << 20), dtype='f8', fillvalue=2.5)
+    size = (tmp_path / 'huge.h5').stat().st_size
+    f = hdf5.open(str(tmp_path / 'huge.h5'), 'r')
+    d = f.read('d')
+    peak, err = peak_bytes(d.all)
+    assert peak < 1 << 20, peak
+    assert isinstance(err, ValueError) and re.match(
+        rf"HDF5DataSet\.all \('/d' in .*huge\.h5'\): reading 1048576x1048576 values needs 8796093022208 bytes, "
+        rf"more than a file of {size} bytes can code \(1032 per byte", str(err)), err
+    with pytest.raises(ValueError, match=r"HDF5DataSet\.partial .*reading 4096x1048576 values needs"):
+        d.partial([0, 4095], [0, -1])
+    # a block within the bound reads the fill value, as HDF5 gives it
+    assert d.partial([5, 6], [0, 2047]).numpy().tolist() == [[2.5] * 2048] * 2
+    assert d.dataspaceSize() == [1 << 20, 1 << 20]
     f.close()
 
 

@@ -106,6 +106,40 @@ def test_a_serial_inside_a_plain_model_keeps_its_mode():
     assert again.modules[0].modules[0].modules[0].output.nElement() == 14
 
 
+@pytest.mark.parametrize('mode, output_kept, grads_kept, mom_kept', [
+    ('heavySerial', True, True, True), ('mediumSerial', False, True, False), ('lightSerial', False, False, False)])
+def test_clone_of_a_model_holding_a_serial_writes_it_as_serial_lua(mode, output_kept, grads_kept, mom_kept):
+    """Module.lua's clone writes the whole model to a memory file and reads it back, so a Serial nested in a
+    plain model goes through Serial.lua's write: its modules leave out what their mode names, its tensortype
+    converts them; the plain modules around it are copied whole (a mode outside a Serial is not applied); the
+    model cloned is untouched and ``clone(names)`` still shares."""
+    lin = nn.Linear(3, 4)
+    serial = getattr(nn.Serial(nn.Sequential().add(lin)), mode)()
+    outer = nn.Sequential().add(serial).add(nn.Tanh()).add(nn.Linear(4, 2)).double()
+    outer.modules[2].lightSerial()   # outside any Serial: Torch7 writes it whole
+    x, g = lg.DoubleTensor(5, 3).normal(), lg.DoubleTensor(5, 2).normal()
+    outer.zeroGradParameters()
+    outer.forward(x)
+    outer.backward(x, g)
+    outer.updateGradParameters(0.9)
+    twin = outer.clone()
+    copy = twin.modules[0].modules[0].modules[0]
+    assert (copy.output.nElement() == 20) == output_kept
+    assert (copy.gradWeight is not None) == grads_kept
+    assert ('momGradParams' in vars(copy) and len(copy.momGradParams) == 2) == mom_kept
+    np.testing.assert_array_equal(copy.weight.numpy(), lin.weight.numpy())
+    assert twin.modules[1].output.nElement() == 20 and twin.modules[2].output.nElement() == 10
+    assert twin.modules[2].gradWeight is not None and len(twin.modules[2].momGradParams) == 2
+    assert lin.output.nElement() == 20 and lin.gradWeight is not None and len(lin.momGradParams) == 2
+    serial.tensortype = 'torch.FloatTensor'
+    typed = outer.clone()
+    assert typed.modules[0].modules[0].modules[0].weight.type() == 'torch.FloatTensor'
+    assert typed.modules[2].weight.type() == 'torch.DoubleTensor' and lin.weight.type() == 'torch.DoubleTensor'
+    serial.tensortype = None
+    shared = outer.clone('weight')
+    assert shared.modules[0].modules[0].modules[0].weight.storage() is lin.weight.storage()
+
+
 def test_serial_bad_arguments():
     with pytest.raises(ValueError, match="Serial: expected a tensor type such as 'torch.FloatTensor'"):
         nn.Serial(nn.Linear(2, 2), 'float')
@@ -128,3 +162,16 @@ def test_serial_saves_a_gpu_model_as_float():
     assert m.modules[0].weight.type() == 'legonn.CudaTensor'
     assert again.modules[0].weight.type() == 'legonn.FloatTensor'
     np.testing.assert_array_equal(again.modules[0].weight.numpy(), m.modules[0].weight.float().numpy())
+
+
+@pytest.mark.gpu
+def test_clone_of_a_gpu_model_holding_a_float_serial():
+    """A CUDA model's clone has its nested Serial('torch.FloatTensor') as FloatTensors, the rest on the GPU."""
+    m = nn.Sequential().add(nn.Serial(nn.Linear(3, 2), 'torch.FloatTensor').mediumSerial()).add(nn.Tanh()).cuda()
+    m.forward(lg.randn(4, 3).cuda())
+    twin = m.clone()
+    assert twin.modules[0].modules[0].weight.type() == 'legonn.FloatTensor'
+    assert twin.modules[0].modules[0].output.nElement() == 0 and twin.modules[1].output.nElement() == 8
+    assert twin.modules[1].output.type() == 'legonn.CudaTensor' and m.modules[0].modules[0].output.nElement() == 8
+    np.testing.assert_array_equal(twin.modules[0].modules[0].weight.numpy(),
+                                  m.modules[0].modules[0].weight.float().numpy())

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import legonn as lg
+from legonn.tensor.random import generator
 
 
 def draw():
@@ -216,3 +217,44 @@ def test_multinomial_with_replacement_draws_a_million_from_a_million_categories(
     counts = [[int(small[r].eq(c).sum()) for c in range(3)] for r in range(2)]
     assert counts[0][0] == counts[1][1] == 0
     assert abs(counts[0][2] - 3000) < 150 and abs(counts[1][2] - 2000) < 150
+
+
+@pytest.mark.parametrize('k, n', [(3000, 5000), (10, 5000), (3000, 10)], ids=['sorted', 'few categories', 'few draws'])
+def test_multinomial_with_replacement_keeps_the_stream(k, n):
+    """The draws for a seed are the binary searches of the seed's uniforms in the order drawn (legonn's stream:
+    one uniform per draw, row after row, scaled by the row's total weight), whether the CPU searches them
+    sorted (many draws over many categories) or as drawn."""
+    w = np.random.default_rng(k + n).random((2, k))
+    w[:, 1] = 0
+    lg.manualSeed(5)
+    drawn = lg.multinomial(lg.from_numpy(w), n, True).numpy()
+    lg.manualSeed(5)
+    cdf = np.cumsum(w, axis=1)
+    u = generator(False).uniform(size=(2, n)) * cdf[:, -1:]
+    expected = np.stack([np.searchsorted(cdf[r], u[r], side='right') for r in range(2)])
+    np.testing.assert_array_equal(drawn, expected)
+    assert not (drawn == 1).any()
+
+
+def test_multinomial_sorted_search_draws_the_distribution():
+    """200,000 draws from 2,000 categories (the sorted search): each category's count is within 5 standard
+    deviations of n p, and Pearson's statistic within 5 of its mean (its degrees of freedom) in sigmas."""
+    k, n = 2000, 200000
+    lg.manualSeed(9)
+    w = lg.DoubleTensor(k).uniform(0.5, 1.5)
+    w.narrow(0, 0, 10).mul(20)   # a few heavy categories
+    counts = np.bincount(lg.multinomial(w, n, True).numpy(), minlength=k)
+    expect = n * w.numpy() / w.numpy().sum()
+    assert np.all(np.abs(counts - expect) < 5 * np.sqrt(expect))
+    chi2 = ((counts - expect) ** 2 / expect).sum()
+    assert abs(chi2 - (k - 1)) < 5 * np.sqrt(2 * (k - 1))
+
+
+def test_multinomial_refuses_weights_whose_sum_overflows():
+    """Two weights of 1e308 sum past the largest double: the cumulative weights end in inf, and a draw of inf
+    picked category 2 of two; such rows are refused with the other bad weights."""
+    for w in ([1e308, 1e308], [[1.0, 2.0], [1e308, 1e308]], [float('nan'), 1.0], [-1.0, 2.0], [0.0, 0.0]):
+        with pytest.raises(ValueError, match=r'legonn\.multinomial: expected finite non-negative weights with a '
+                                             r'positive, finite sum per row'):
+            lg.multinomial(lg.DoubleTensor(w), 3, True)
+    assert lg.multinomial(lg.DoubleTensor([1e307, 1e307]), 50, True).max() <= 1

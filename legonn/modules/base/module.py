@@ -424,11 +424,29 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         return self
 
     def clone(self, *names):
-        """A deep copy; with ``names`` its tensors of those names share this module's storage."""
+        """A deep copy; with ``names`` its tensors of those names then share this module's storage. Torch7's
+        clone writes the module to a memory file and reads it back, so an ``nn.Serial`` anywhere in the tree
+        is copied as its ``write`` leaves it (its serial modes, its ``tensortype``): the copy's is changed so."""
         twin = copy.deepcopy(self)
+        twin._as_read_back()
         if names:
             twin.share(self, *names)
         return twin
+
+    # a module whose write() in Torch7 saves something other than its fields (nn.Serial) sets it and
+    # writes _as_written(), which changes a fresh copy in place into what that write would have read back
+    saves_as_tensortype = False
+
+    def _as_read_back(self):
+        """This fresh copy as Torch7's write-then-read would leave it: each module that writes itself
+        (``saves_as_tensortype``) and is not inside another such, made ``_as_written()``; Serial.lua's write
+        of an outer one takes the inner ones' state as plain modules."""
+        tree = [self] + self._nestedModules(everywhere=True)
+        writers = [m for m in tree if m.saves_as_tensortype]
+        inner = {id(m) for w in writers for m in w._nestedModules(everywhere=True)}
+        for w in writers:
+            if id(w) not in inner:
+                w._as_written()
 
     def sharedClone(self, shareParams=True, shareGradParams=True, stepClone=False):
         """A deep copy whose parameters (``shareParams``) and gradients (``shareGradParams``) share this

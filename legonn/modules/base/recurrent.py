@@ -140,7 +140,8 @@ class SeqRecurrent(Module, abstract=True):
     def setZeroMask(self, zeroMask):
         """torch/rnn's mask (SeqLSTM.lua's setZeroMask): a contiguous ByteTensor ``(seqlen, batch)``, 1 where a
         step's row is padding, used by the next forwards with ``maskzero`` in place of the input's all-zero
-        rows; False masks nothing (as in torch/rnn), None goes back to the input's all-zero rows."""
+        rows; False masks nothing (as in torch/rnn), None goes back to the input's all-zero rows, as ``clearState``
+        does (SeqLSTM.lua's forgets the mask)."""
         self.zeroMask = None if zeroMask is None else check_zero_mask(self, zeroMask)
 
     def _remembering(self):
@@ -337,6 +338,8 @@ class SeqRecurrent(Module, abstract=True):
         self.gradBias.array += gb
 
     def clearState(self):
+        # SeqLSTM.lua's and SeqGRU.lua's clearState forget setZeroMask's mask (None: the input's zero rows again)
+        self.__dict__.pop('zeroMask', None)
         return super().clearState(*self.buffer_names)
 
     def _as_cell(self, name, pieces):

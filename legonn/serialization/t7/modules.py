@@ -442,6 +442,9 @@ ARGUMENTS.update({
     'cudnn.TemporalConvolution': lambda f: (f.int('inputFrameSize'), f.int('outputFrameSize'), f.int('kH'),
                                             f.int('dH', 1), f.int('padH', 0)),
     'cudnn.SpatialMaxPooling': _pooling, 'cudnn.SpatialAveragePooling': _pooling,
+    # cudnn._Pooling3D's fields: nn's VolumetricMaxPooling's, which its average pooling shares (with padding)
+    'cudnn.VolumetricMaxPooling': ARGUMENTS['VolumetricMaxPooling'],
+    'cudnn.VolumetricAveragePooling': ARGUMENTS['VolumetricMaxPooling'],
     'cudnn.ReLU': ARGUMENTS['ReLU'], 'cudnn.Tanh': ARGUMENTS['ReLU'], 'cudnn.Sigmoid': ARGUMENTS['ReLU'],
     'cudnn.ClippedReLU': lambda f: (f.number('ceiling'), f.flag('inplace')),
     'cudnn.BatchNormalization': _batch_normalization, 'cudnn.SpatialBatchNormalization': _batch_normalization,
