@@ -211,6 +211,36 @@ def test_reads_within_the_files_bound(tmp_path):
             f.read('over').all()
 
 
+def test_data_in_other_files_is_refused(tmp_path):
+    """External links, external raw storage and virtual datasets would make a file read other files of this
+    disk (libhdf5 follows them); torch-hdf5 writes none of them, so each is refused naming what it points at."""
+    secret = tmp_path / 'secret.bin'
+    secret.write_bytes(np.arange(8, dtype='<f8').tobytes())
+    other = tmp_path / 'other.h5'
+    with h5py.File(other, 'w') as f:
+        f['data'] = np.arange(4.0)
+    path = tmp_path / 'hostile.h5'
+    with h5py.File(path, 'w') as f:
+        f['link'] = h5py.ExternalLink(str(other), '/data')
+        f.create_dataset('raw', shape=(8,), dtype='<f8', external=[(str(secret), 0, 64)])
+        layout = h5py.VirtualLayout(shape=(4,), dtype='f8')
+        layout[:] = h5py.VirtualSource(str(other), 'data', shape=(4,))
+        f.create_virtual_dataset('virtual', layout)
+        f['plain'] = np.arange(3.0)
+    with hdf5.open(str(path), 'r') as f:
+        with pytest.raises(ValueError, match=r"HDF5Group.read: 'link' .* external link to '/data' in .*other.h5"):
+            f.read('/link')
+        with pytest.raises(ValueError, match=r"HDF5DataSet.all .*'/raw'.* stored in external files .*secret.bin"):
+            f.read('/raw').all()
+        with pytest.raises(ValueError, match=r"HDF5DataSet.partial .* external files"):
+            f.read('/raw').partial([0, 1])
+        with pytest.raises(ValueError, match=r"HDF5DataSet.all .*'/virtual'.* a virtual dataset"):
+            f.read('/virtual').all()
+        with pytest.raises(ValueError, match=r"external link"):
+            f.all()
+        assert f.read('/plain').all().tolist() == [0.0, 1.0, 2.0]
+
+
 def test_files_written_by_h5py_read_as_tensors(tmp_path):
     """ffi.lua's _getTorchType maps integers by width (1: Byte, 2: Short, 4: Int, 8: Long) and floats (4: Float,
     8: Double); legonn keeps signed 1-byte integers' signs (CharTensor), widens unsigned 2- and 4-byte ones (which

@@ -41,7 +41,15 @@ class HDF5DataSet(TorchNamed):
         return shape
 
     def _bounded(self, sizes, method):
-        """Refuse a read of ``sizes`` that would allocate more than the file can code (BYTES_PER_FILE_BYTE)."""
+        """Refuse a read of ``sizes`` that would allocate more than the file can code (BYTES_PER_FILE_BYTE),
+        and a read of a dataset whose data lives in other files."""
+        # External storage (raw bytes of any file named in the header) and virtual datasets (views of other
+        # HDF5 files) would make a file from elsewhere read this disk's files; torch-hdf5 writes neither.
+        if self._dataset.external or self._dataset.is_virtual:
+            kind = 'a virtual dataset (a view of other files)' if self._dataset.is_virtual else \
+                'stored in external files ' + ', '.join(repr(e[0]) for e in self._dataset.external)
+            raise ValueError(f"{self._where(method)}: the dataset is {kind}; only data stored in the file "
+                             "itself is read")
         count = 1
         for n in sizes:
             count *= int(n)   # Python integers: no wrap-around for declared sizes near 2^64

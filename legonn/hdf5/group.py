@@ -52,6 +52,12 @@ class HDF5Group(TorchNamed):
         return node
 
     def _child(self, name):
+        # An external link would open another file, which libhdf5 (and so torch-hdf5) follows silently: a file
+        # from elsewhere could read any HDF5 file on this disk. torch-hdf5 never writes links, so refuse them.
+        link = self._group.get(name, getlink=True)
+        if isinstance(link, h5py('hdf5').ExternalLink):
+            raise ValueError(f"HDF5Group.read: {name!r} in {self!r} is an external link to {link.path!r} in "
+                             f"{link.filename!r}; only data stored in the file itself is read")
         obj = self._group[name]
         return HDF5Group(obj) if isinstance(obj, h5py('hdf5').Group) else HDF5DataSet(obj)
 
