@@ -288,15 +288,18 @@ def _collectParams(params):
     return [_findParamSource(v) or Source.param(k) for k, v in enumerate(params)]
 
 
-def _aliasFreeTensors(execOrder, aliases, hazardNodes, reuse):
+def _aliasFreeTensors(execOrder, aliases, hazardNodes, reuse, outputNodes):
     """``reduceFootprint``: a reusable output takes the slot of a tensor of its type and size that no later
-    node reads (reference counts over the execution order)."""
+    node reads (reference counts over the execution order). Two cases the Lua misses are kept out: a tensor
+    read by a node that is not reusable (``view``, ``contiguous``, ``select``, ... may return a view of it, alive
+    as long as that view) and a tensor the function returns (``outputNodes``)."""
     availableTensorMap = {}
     availableCount = 0
     refCounts = {}
     for node in execOrder:
         if node in reuse:
-            refCounts[node.outputs[0]] = len(node.outputTargets[0])
+            if node not in outputNodes:
+                refCounts[node.outputs[0]] = len(node.outputTargets[0])
             if node not in aliases and node not in hazardNodes and availableCount > 0:
                 matchingList = availableTensorMap.get(_tensorSig(node.outputs[0].get()))
                 if matchingList:
@@ -305,6 +308,9 @@ def _aliasFreeTensors(execOrder, aliases, hazardNodes, reuse):
                     availableCount -= 1
         for input in node.inputs:
             if input.kind == Value.TENSOR and input in refCounts:
+                if node not in reuse:
+                    del refCounts[input]     # possibly viewed: never freed
+                    continue
                 refCount = refCounts[input]
                 refCounts[input] = refCount - 1
                 if refCount == 1:
@@ -420,7 +426,8 @@ def generateCode(graph, opt):
     params = _collectParams(graph.params)
     aliases = {}
     if opt.get('reduceFootprint'):
-        _aliasFreeTensors(execOrder, aliases, hazardNodes if opt.get('stableGradients') else set(), gen.reuse)
+        _aliasFreeTensors(execOrder, aliases, hazardNodes if opt.get('stableGradients') else set(), gen.reuse,
+                          outputNodes)
     tensorPoolViews = _createSymbolTable(gen, execOrder, aliases, params, tensorPool, tensorLocals, opt)
     objects = []
     objectNames = {}
