@@ -250,3 +250,18 @@ def test_gpu_matches_cpu():
         assert got[0]['W1'].type() == 'torch.CudaTensor'
         assert_same({k: v.double() for k, v in got[0].items()}, expected[0], tol=1e-4)
         assert abs(got[1] - expected[1]) < 1e-4
+
+
+def test_partial_gradient_without_the_forward_answers():
+    """``withForward=False``: the last argument is the gradient of the (tensor) answer; only gradients return
+    (AutoModule's backward)."""
+    def f(p, x):
+        return lg.tanh(x @ p['W'])
+    params = {'W': lg.randn(4, 3)}
+    direct = autograd(f, optimize=False, withForward=False, partialGrad=True)
+    optimized = autograd(f, optimize=True, withForward=False, partialGrad=True)
+    forward = autograd(f, optimize=True, withGradients=False)
+    for _ in range(3):
+        x, g = lg.randn(5, 4), lg.randn(5, 3)
+        assert_same(optimized(params, x, g), direct(params, x, g)[0])
+        assert_same(forward(params, x), f(params, x))

@@ -292,20 +292,23 @@ class Graph:
             state.mutationFlow.clear()
         state.nodeDebugger = opt.get('debugger')
         answers, grads, intermediateGrads = [], [], {}
+        # without the forward answers, the last argument is the gradient of the answer (partialGrad), as the
+        # direct runtime takes it; the function is called without it (Lua drops an extra argument silently)
+        partial = withGradients and not opt.get('withForward', True)
         try:
-            answers = fn(*values)
+            answers = fn(*(values[:-1] if partial else values))
             answers = list(answers) if type(answers) is tuple else [answers]
             # only walk from the answer differentiated (the first)
             forwardExecOrder = walkOutputRoots(answers[0])
             if withGradients:
                 first = answers[0]
-                if isinstance(first, Value) and first.kind == Value.TENSOR and opt.get('partialGrad'):
+                if partial and isinstance(first, Value):
                     intermediateGrads[first.source] = values[-1]
                 elif isinstance(first, Value) and first.kind == Value.NUMBER:
                     intermediateGrads[first.source] = Value.from_(1, Source.constant(1))
                 else:
                     raise ValueError('invalid return value type from autograd function, autograd only supports '
-                                    f'scalar return values (got {_describe(first)})')
+                                     f'scalar return values (got {_describe(first)})')
                 for node in reversed(forwardExecOrder):
                     node.evaluateBackward(state.mutationFlow, intermediateGrads, differentiableMap)
                 grads = collectGradients(values[argnum], intermediateGrads, differentiableMap)
