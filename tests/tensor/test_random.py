@@ -216,3 +216,15 @@ def test_multinomial_with_replacement_draws_a_million_from_a_million_categories(
     counts = [[int(small[r].eq(c).sum()) for c in range(3)] for r in range(2)]
     assert counts[0][0] == counts[1][1] == 0
     assert abs(counts[0][2] - 3000) < 150 and abs(counts[1][2] - 2000) < 150
+
+
+def test_functional_draws_fill_a_tensor_given_first():
+    """TensorMath.lua wraps each draw twice: ``torch.uniform(a, b)`` returns a number, ``torch.uniform(x, a, b)``
+    fills ``x`` and returns it (torch-autograd's util.dropout calls ``torch.bernoulli(s, keep)``)."""
+    x = lg.DoubleTensor(1000)
+    assert lg.bernoulli(x, 0.25) is x
+    assert set(np.unique(x.numpy())) == {0.0, 1.0} and 150 < x.sum() < 350
+    y = lg.FloatTensor(50)
+    assert lg.uniform(y, 2, 3) is y and 2 <= y.min() and y.max() < 3
+    assert lg.normal(lg.DoubleTensor(4), 1, 2).size() == (4,)
+    assert isinstance(lg.bernoulli(0.5), int)
