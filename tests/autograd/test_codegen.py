@@ -265,3 +265,33 @@ def test_partial_gradient_without_the_forward_answers():
         x, g = lg.randn(5, 4), lg.randn(5, 3)
         assert_same(optimized(params, x, g), direct(params, x, g))
         assert_same(forward(params, x), f(params, x))
+
+
+def test_a_copy_written_into_is_kept():
+    """``x * 1`` is an identity the optimizer drops, but not when the copy is then written into: the caller's
+    tensor stays untouched."""
+    def f(p):
+        y = p['x'] * 1
+        y[1] = p['v']
+        z = p['x'] * 1
+        z.scatterAdd(0, lg.LongTensor([[0, 1]]), p['w'])
+        return lg.sum(lg.cmul(y, y)) + lg.sum(z)
+    params = {'x': lg.randn(3, 2), 'v': lg.randn(2), 'w': lg.randn(1, 2)}
+    x = params['x'].clone()
+    optimized = autograd(f, optimize=True)
+    for _ in range(3):
+        assert_same(optimized(params), autograd(f, optimize=False)(params))
+        assert lg.equal(params['x'], x)
+
+
+def test_a_constant_tensor_is_read_at_each_call():
+    """A tensor the function reads from outside its arguments is bound by reference: new values are seen."""
+    target = lg.randn(3, 4)
+
+    def f(p):
+        return lg.sum(lg.pow(p - target, 2))
+    optimized = autograd(f, optimize=True)
+    p = lg.randn(3, 4)
+    for _ in range(3):
+        target.copy(lg.randn(3, 4))
+        assert_same(optimized(p), autograd(f, optimize=False)(p))
