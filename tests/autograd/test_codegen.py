@@ -274,9 +274,9 @@ def test_a_copy_written_into_is_kept():
         y = p['x'] * 1
         y[1] = p['v']
         z = p['x'] * 1
-        z.scatterAdd(0, lg.LongTensor([[0, 1]]), p['w'])
+        z = z.scatterAdd(0, lg.LongTensor([[0, 1]]), p['w'])   # a trace sees the answer, not the writing
         return lg.sum(lg.cmul(y, y)) + lg.sum(z)
-    params = {'x': lg.randn(3, 2), 'v': lg.randn(2), 'w': lg.randn(1, 2)}
+    params = {'x': lg.randn(3, 2), 'v': lg.randn(2), 'w': lg.randn(1, 2), 'unused': lg.randn(2)}
     x = params['x'].clone()
     optimized = autograd(f, optimize=True)
     for _ in range(3):

@@ -79,7 +79,9 @@ def collectGradients(val, intermediateGrads, differentiableMap, grads=None):
     if isinstance(val, Value):
         rootSource = val.source.getRoot()
         gradient = intermediateGrads.get(val.source)
-        if gradient is None and rootSource.type == Source.PARAM and differentiableMap.get(rootSource):
+        # (the Lua asks the root's mark, which a table's entries never set: their gradients stayed nil, where
+        # the direct runtime gives zeros)
+        if gradient is None and rootSource.type == Source.PARAM and differentiableMap.get(val.source):
             if val.kind == Value.TENSOR:
                 gradient = Value.from_(util.zerosLike(val), Source.constant(val))
             elif val.kind == Value.NUMBER:

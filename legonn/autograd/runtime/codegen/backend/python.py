@@ -403,7 +403,9 @@ def generateCode(graph, opt):
     # the answers come back with the gradients whatever withForward says, as the direct runtime returns them
     # (the Lua's generated code returned the gradients alone without withForward, its direct runtime both)
     withForward = True
-    inline = opt.get('inline', True)
+    # an inlined expression runs where it is read, later than its place in the order the buffers were shared
+    # by: a buffer freed before it could be overwritten before it runs (the Lua inlines with reduceFootprint)
+    inline = opt.get('inline', True) and not opt.get('reduceFootprint')
     tensorPool = opt.setdefault('tensorPool', [])
     tensorLocals = opt.setdefault('tensorLocals', [])
     debugger = opt.get('debugger')
