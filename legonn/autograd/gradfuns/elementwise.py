@@ -1,115 +1,113 @@
-"""Gradients of the operators and element-wise functions (torch-autograd's gradfuns.lua). A gradient function is
-``g_i(g, ans, *args)``: the gradient of argument ``i`` given ``g``, the gradient of the answer ``ans``; it is
-written with legonn functions so that a trace records it too (gradients of gradients). ``sum`` and ``mm`` are
-here, and ``view``, until their families' files hold them.
+"""Gradients of legonn's element-wise functions (gradfuns.lua's arithmetic, ``exp`` ... ``sigmoid``, ``clamp``, and
+the functions whose gradient is zero: comparisons, rounding, ``sign``).
+
+``GRADIENTS`` maps a ``legonn.<name>`` to its gradients, one per argument: ``g_i(g, ans, *args)`` is the gradient
+of the loss with respect to ``args[i]``, given ``g``, the loss's gradient with respect to the answer ``ans``
+(``None``: zero). Arguments may be tensors or numbers, as the functions take them.
 """
-import math
+import legonn as lg
 
-import legonn as torch
-from legonn.tensor import Tensor
-
-from .. import support, util
+from .. import support
+from .broadcast import unbroadcast, zero_gradient
 
 
-def _is_tensor(x):
-    return isinstance(util._value(x), Tensor)
-
-
-def unbroadcast(g, ans, x):
-    """``g`` summed down to ``x``'s sizes (a number's gradient is the sum of ``g``): the gradient of an operand that
-    broadcast (or was paired element by element, legonn's ``+`` of equal counts) into the answer's sizes."""
-    if _is_tensor(x):
-        if support.isSameSizeAs(x, g):
-            return g
-        if support.nElement(g) == support.nElement(x):
-            return torch.viewAs(g, x)
-        sizes = list(support.size(x))
-        grad = g
-        while support.nDimension(grad) > len(sizes):     # leading dimensions the operand lacked
-            grad = torch.sum(grad, 0)
-            grad = torch.view(grad, *list(support.size(grad))[1:])
-        for d, n in enumerate(sizes):                     # dimensions of size 1 it was stretched along
-            if n == 1 and support.size(grad, d) != 1:
-                grad = torch.sum(grad, d)
-        return torch.viewAs(grad, x)
-    if _is_tensor(ans):
-        return torch.sum(g)
-    return g
-
-
-def elemwiseMul(a, b):
-    if _is_tensor(a) and _is_tensor(b):
-        return torch.cmul(a, b)
+def elemwise_mul(a, b):
+    """``a`` times ``b`` element by element: ``lg.cmul`` of two tensors (Torch7 pairs their elements in order),
+    Python's ``*`` when one is a number."""
+    if lg.isTensor(a) and lg.isTensor(b):
+        return lg.cmul(a, b)
     return a * b
 
 
-def elemwiseDiv(a, b):
-    if _is_tensor(a) and _is_tensor(b):
-        return torch.cdiv(a, b)
+def elemwise_div(a, b):
+    """``a`` over ``b`` element by element: ``lg.cdiv`` of two tensors, Python's ``/`` when one is a number."""
+    if lg.isTensor(a) and lg.isTensor(b):
+        return lg.cdiv(a, b)
     return a / b
 
 
-# Python's operators on tensors are element-wise (NumPy's rules), so mul's gradient is element-wise too;
-# Lua's `*` of matrices is legonn's `@` (matmul)
-OPERATORS = {
-    'add': [lambda g, ans, x, y: unbroadcast(g, ans, x),
-            lambda g, ans, x, y: unbroadcast(g, ans, y)],
-    'sub': [lambda g, ans, x, y: unbroadcast(g, ans, x),
-            lambda g, ans, x, y: unbroadcast(-g, ans, y)],
-    'mul': [lambda g, ans, x, y: unbroadcast(elemwiseMul(g, y), ans, x),
-            lambda g, ans, x, y: unbroadcast(elemwiseMul(g, x), ans, y)],
-    'div': [lambda g, ans, x, y: unbroadcast(elemwiseDiv(g, y), ans, x),
-            lambda g, ans, x, y: unbroadcast(elemwiseMul(-g, elemwiseDiv(x, torch.pow(y, 2))), ans, y)],
-    'pow': [lambda g, ans, x, y: unbroadcast(elemwiseMul(elemwiseMul(g, y), x ** (y - 1)), ans, x),
-            lambda g, ans, x, y: unbroadcast(elemwiseMul(g, elemwiseMul(_log(x), x ** y)), ans, y)],
-    'unm': [lambda g, ans, x: -g],
-    'matmul': [lambda g, ans, x, y: _matmul_gradient(g, x, y, 0),
-               lambda g, ans, x, y: _matmul_gradient(g, x, y, 1)],
+def _pow(x, y):
+    """``x`` to the power ``y`` for tensors and numbers alike (``lg.pow`` takes one of them a number, ``lg.cpow``
+    two tensors)."""
+    if lg.isTensor(x) and lg.isTensor(y):
+        return lg.cpow(x, y)
+    return lg.pow(x, y)
+
+
+def _add_gradients():
+    """``lg.add(x, y)`` (x + y) and ``lg.add(x, v, y)`` (x + v * y; legonn's addition to the Lua, whose gradients
+    take ``v`` for the second operand)."""
+    def dx(g, ans, x, *rest):
+        return unbroadcast(g, ans, x)
+
+    def dv_or_y(g, ans, x, v, y=None):
+        if y is None:
+            return unbroadcast(g, ans, v)
+        return lg.sum(elemwise_mul(g, y))   # v, a number, scaled every element of y
+
+    def dy(g, ans, x, v, y):
+        return unbroadcast(elemwise_mul(g, v), ans, y)
+    return [dx, dv_or_y, dy]
+
+
+def _quotient_gradients():
+    """``x / y`` (``div``, ``cdiv``): ``g / y`` and ``-g * x / y^2``."""
+    return [
+        lambda g, ans, x, y: unbroadcast(elemwise_div(g, y), ans, x),
+        lambda g, ans, x, y: unbroadcast(elemwise_mul(-g, elemwise_div(x, _pow(y, 2))), ans, y),
+    ]
+
+
+def _product_gradients():
+    """``x * y`` element by element (``cmul``, ``mul``): ``y * g`` and ``x * g``."""
+    return [
+        lambda g, ans, x, y: unbroadcast(elemwise_mul(y, g), ans, x),
+        lambda g, ans, x, y: unbroadcast(elemwise_mul(x, g), ans, y),
+    ]
+
+
+def _pow_gradients():
+    """``x ^ y``: ``g * y * x^(y-1)`` and ``g * log(x) * x^y``."""
+    return [
+        lambda g, ans, x, y: unbroadcast(elemwise_mul(elemwise_mul(g, y), _pow(x, y - 1)), ans, x),
+        lambda g, ans, x, y: unbroadcast(elemwise_mul(g, elemwise_mul(lg.log(x), _pow(x, y))), ans, y),
+    ]
+
+
+def _abs_gradient(g, ans, x):
+    """``g * sign(x)`` (the Lua has only the tensor case: a number is its ``error("todo")``)."""
+    if not lg.isTensor(x):
+        raise NotImplementedError("autograd: the gradient of legonn.abs of a number (torch-autograd's 'todo')")
+    return elemwise_mul(g, lg.sign(x))
+
+
+def _clamp_gradient(g, ans, x, min_value, max_value):
+    """``g`` where the answer is neither bound (the Lua's mask: equal ``ne`` tests against both bounds; a cast
+    mask, not a comparison's gradient, so that a gradient of this gradient stays cheap)."""
+    mask = support.typeAs(lg.eq(lg.ne(ans, min_value), lg.ne(ans, max_value)), g)
+    return elemwise_mul(g, mask)
+
+
+GRADIENTS = {
+    'add': _add_gradients(),
+    'cmul': _product_gradients(),
+    'mul': _product_gradients(),
+    'div': _quotient_gradients(),
+    'cdiv': _quotient_gradients(),
+    'pow': _pow_gradients(),
+    'exp': [lambda g, ans, x: elemwise_mul(ans, g)],
+    'tanh': [lambda g, ans, x: elemwise_mul(g, 1 - elemwise_mul(ans, ans))],
+    'sinh': [lambda g, ans, x: elemwise_mul(g, lg.cosh(x))],
+    'cosh': [lambda g, ans, x: elemwise_mul(g, lg.sinh(x))],
+    'abs': [_abs_gradient],
+    'clamp': [_clamp_gradient],
+    'sqrt': [lambda g, ans, x: elemwise_mul(elemwise_mul(g, 0.5), _pow(x, -0.5))],
+    'sin': [lambda g, ans, x: elemwise_mul(g, lg.cos(x))],
+    'cos': [lambda g, ans, x: elemwise_mul(g, -lg.sin(x))],
+    'tan': [lambda g, ans, x: elemwise_div(g, _pow(lg.cos(x), 2.0))],
+    'log': [lambda g, ans, x: elemwise_div(g, x)],
+    'log1p': [lambda g, ans, x: elemwise_div(g, x + 1)],
+    'sigmoid': [lambda g, ans, x: elemwise_mul(g, elemwise_mul(1 - ans, ans))],
 }
-
-
-def _log(x):
-    return torch.log(x) if _is_tensor(x) else math.log(util._value(x))
-
-
-def _matmul_gradient(g, x, y, which):
-    """The gradient of ``x @ y`` (matrix-matrix, matrix-vector, vector-matrix, vector-vector) for operand
-    ``which``."""
-    dx, dy = support.nDimension(x), support.nDimension(y)
-    if dx == 2 and dy == 2:
-        return g @ torch.t(y) if which == 0 else torch.t(x) @ g
-    if dx == 2:            # matrix @ vector
-        return torch.ger(g, y) if which == 0 else torch.t(x) @ g
-    if dy == 2:            # vector @ matrix
-        return y @ g if which == 0 else torch.ger(x, g)
-    return g * y if which == 0 else g * x
-
-
-VIEW = [lambda g, ans, x, *sizes: torch.view(torch.contiguous(g), support.size(x))]
-
-
-def define(m):
-    """The ``torch`` functions of this family."""
-    m.gradient('cmul', [
-        lambda g, ans, x, y: unbroadcast(elemwiseMul(y, g), ans, x),
-        lambda g, ans, x, y: unbroadcast(elemwiseMul(x, g), ans, y),
-    ])
-    m.gradient('exp', [lambda g, ans, x: elemwiseMul(ans, g)])
-    m.gradient('tanh', [lambda g, ans, x: elemwiseMul(g, 1 - elemwiseMul(ans, ans))])
-    m.gradient('sum', [_sum_gradient])
-    m.gradient('view', VIEW)
-    m.gradient('mm', [
-        lambda g, ans, x, y: torch.mm(g, torch.t(y)),
-        lambda g, ans, x, y: torch.mm(torch.t(x), g),
-    ])
-
-
-def _sum_gradient(g, ans, x, axis=None):
-    """``sum(x)``: ``g`` in every element; ``sum(x, axis)``: ``g`` repeated along ``axis``."""
-    if not _is_tensor(x):
-        return g
-    if axis is None:
-        return util.fillSameSizeAs(x, g)
-    sizes = [1] * support.nDimension(x)
-    sizes[axis] = support.size(x, axis)
-    return torch.repeatTensor(g, *sizes)
+GRADIENTS.update({name: zero_gradient() for name in (
+    'lt', 'le', 'gt', 'ge', 'eq', 'ne', 'all', 'any', 'floor', 'ceil', 'round', 'sign')})
