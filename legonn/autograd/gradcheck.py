@@ -30,6 +30,13 @@ def _autograd():
     return autograd
 
 
+def _loss(func, inputs):
+    """``func(*inputs)``'s loss: its first return when it returns several (the Lua's ``local l = func(...)``
+    keeps the first)."""
+    out = func(*inputs)
+    return out[0] if isinstance(out, tuple) else out
+
+
 def jacobianFromAutograd(func, inputs, key):
     """Autograd's gradient of the leaf ``key`` of ``inputs[0]``, flat (a number for a number), computed twice and
     checked to be deterministic."""
@@ -72,9 +79,9 @@ def jacobianFromFiniteDifferences(func, inputs, key):
 
             # Perturbate:
             view[i] = val - perturbation / 2
-            pred1 = func(*inputs)
+            pred1 = _loss(func, inputs)
             view[i] = val + perturbation / 2
-            pred2 = func(*inputs)
+            pred2 = _loss(func, inputs)
             view[i] = val
 
             # Finite diff:
@@ -87,9 +94,9 @@ def jacobianFromFiniteDifferences(func, inputs, key):
 
     # Perturbate:
     util.nestedSet(inputs[0], key, val - perturbation / 2)
-    pred1 = func(*inputs)
+    pred1 = _loss(func, inputs)
     util.nestedSet(inputs[0], key, val + perturbation / 2)
-    pred2 = func(*inputs)
+    pred2 = _loss(func, inputs)
     util.nestedSet(inputs[0], key, val)
 
     # Finite diff:
@@ -111,7 +118,7 @@ def gradcheckvar2(func, inputs, key, randomizeInput):
 
     # Estimate grads with fprop:
     jacobian = jacobianFromAutograd(func, inputs, key)
-    originalLoss = func(*inputs)
+    originalLoss = _loss(func, inputs)
 
     if isTensorVar:
         noise = jacobian.view(-1).clone().zero()
@@ -120,14 +127,14 @@ def gradcheckvar2(func, inputs, key, randomizeInput):
         noise.narrow(0, idx - 1, 1).uniform(-perturbation, perturbation)
         var.add(torch.view(noise, var.size()))
 
-        perturbedLoss = func(*inputs)
+        perturbedLoss = _loss(func, inputs)
         approxPerturbed = originalLoss + torch.dot(jacobian, noise)
         var.copy(originalVar)
     else:
         noise = 2 * perturbation * (random.random() - 0.5)
         util.nestedSet(inputs[0], key, var + noise)
 
-        perturbedLoss = func(*inputs)
+        perturbedLoss = _loss(func, inputs)
         approxPerturbed = originalLoss + jacobian * noise
         util.nestedSet(inputs[0], key, var)
 
