@@ -93,6 +93,7 @@ class _Declarations:
         self.prefix, self.table, self.is_class = prefix, table, is_class
         self.entries = []     # (name, new, old)
         self.supported = set()
+        self._by_value = None   # id(function) -> its names in the table, built at the first declaration
 
     def _get(self, name):
         if isinstance(self.table, dict):
@@ -105,7 +106,18 @@ class _Declarations:
         if old is None:          # as the Lua: a name the table lacks is passed over
             return
         desc = FnDesc(f"{self.prefix}.{name}", old, capture, differentiable, unsupported)
-        self.entries.append((name, _entry(desc, grad_fns, old), old))
+        new = _entry(desc, grad_fns, old)
+        # the same function under its other names (legonn's snake_case aliases: index_select for indexSelect)
+        for alias in self._names_of(old):
+            self.supported.add(alias)
+            self.entries.append((alias, new, old))
+
+    def _names_of(self, value):
+        if self._by_value is None:
+            self._by_value = {}
+            for key in (self.table.keys() if isinstance(self.table, dict) else dir(self.table)):
+                self._by_value.setdefault(id(self._get(key)), []).append(key)
+        return self._by_value.get(id(value), ())
 
     def gradient(self, name, grad_fns):
         self._overload(name, list(grad_fns), True, True, False)
