@@ -180,6 +180,8 @@ UTIL_CASES = [
      lambda p: weighted(util.selectSliceCopy(p['x'], ZEROS(3, 4), 0, 1))),
     ('narrowSliceCopy', 'narrowSliceCopy', lambda: {'x': randn(3, 2)},
      lambda p: weighted(util.narrowSliceCopy(p['x'], ZEROS(3, 4), 1, 1, 2))),
+    ('narrowSliceCopy_paired', 'narrowSliceCopy', lambda: {'x': randn(3, 2)},   # into a 2x3 slice (test.lua's Padding)
+     lambda p: weighted(util.narrowSliceCopy(p['x'], ZEROS(3, 3), 0, 0, 2))),
     ('indexAdd', 'indexAdd', lambda: {'x': randn(4, 3)},
      lambda p: weighted(util.indexAdd(p['x'], ZEROS(3, 3), 0, IDX))),
     ('fill', 'fill', lambda: {'b': 0.4}, lambda p: weighted(util.fill(ZEROS(3, 4), p['b']))),
@@ -268,6 +270,20 @@ def test_method_gradient_matches_finite_differences(case):
     _run_check(loss, make())
 
 
+@pytest.mark.parametrize('case', CASES + UTIL_CASES, ids=[c[0] for c in CASES + UTIL_CASES])
+def test_gradients_have_their_parameters_sizes(case):
+    """Protected mode checks each gradient against its argument: a tensor of its sizes, a number for a number
+    (the adjoints' slices, copy's pairing of counts and squeeze's numbers must come back in the parameter's shape)."""
+    _, _, make, loss = case
+    params = make()
+    grads = autograd(loss, protected=True)(params)[0]
+    for key, value in params.items():
+        if lg.isTensor(value):
+            assert grads[key].size() == value.size(), key
+        else:
+            assert lg.type(grads[key]) == 'number', key
+
+
 def test_every_registered_gradient_has_a_case():
     """The cases above cover every name the registries hold (a gradient added without a case fails here)."""
     torch_names = set(gradfuns.TORCH_GRADIENTS) | set(gradfuns.SUPPORT_GRADIENTS) - {'long'}   # its own test below
@@ -300,16 +316,7 @@ def test_gradient_of_gradient_matches_finite_differences(case):
     _run_check(_gradient_loss(loss), make())
 
 
-# A method called on a value traced twice (a gradient of a gradient) is looked up on the class of the inner node's
-# value, which is the outer trace's node: DirectNode.__getattr__ (runtime/direct/node.py) then finds no tensor method.
-# view, viewAs, expand and expandAs are DirectNode's own methods (the Lua's node has them) and work.
-_NESTED_METHOD = pytest.mark.xfail(strict=True, raises=AttributeError,
-                                   reason="DirectNode.__getattr__ looks the method up on an outer node's class")
-_NODE_OWN = ('view', 'viewAs', 'expand', 'expandAs')
-
-
-@pytest.mark.parametrize('case', OPERATOR_CASES + [c if c[0] in _NODE_OWN else pytest.param(c, marks=_NESTED_METHOD)
-                                                   for c in METHOD_CASES],
+@pytest.mark.parametrize('case', OPERATOR_CASES + METHOD_CASES,
                          ids=[c[0] for c in OPERATOR_CASES + METHOD_CASES])
 def test_gradient_of_operator_and_method_gradient_matches_finite_differences(case):
     _, make, loss = case
