@@ -321,3 +321,34 @@ def test_gradient_of_gradient_matches_finite_differences(case):
 def test_gradient_of_operator_and_method_gradient_matches_finite_differences(case):
     _, make, loss = case
     _run_check(_gradient_loss(loss), make())
+
+
+# cases whose constants are only sizes or numbers (the weights follow the answer's type): they run on CUDA as they are
+_GPU_SAMPLE = ('add', 'cmul', 'pow', 'exp', 'tanh', 'sigmoid', 'clamp', 'sum_dim0', 'mean_dim', 'max_dim', 'cmax',
+               'view', 'expand_leading', 'cat_list', 'transpose', 'repeatTensor_more_dims', 'squeeze', 'ger',
+               'inverse', 'bmm', 'baddbmm_v1_v2', 'mm', 'mv')
+_GPU_OPERATORS = ('add_broadcast', 'mul', 'div', 'pow', 'unm', 'matmul_mv', 'matmul_batched', 'get', 'set')
+
+
+def _on_cuda(params):
+    return {k: v.cudaDouble() if lg.isTensor(v) else v for k, v in params.items()}
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('case', [c for c in CASES if c[0] in _GPU_SAMPLE] +
+                         [(name, None, make, loss) for name, make, loss in OPERATOR_CASES if name in _GPU_OPERATORS],
+                         ids=lambda c: c[0])
+def test_gradients_of_cuda_tensors_equal_the_cpu_ones(case):
+    """The gradient functions are legonn's functions, so CUDA parameters get CUDA gradients, equal to the CPU ones
+    (in float64), and so do the gradients of those gradients."""
+    _, _, make, loss = case
+    params = make()
+    for f in (loss, _gradient_loss(loss)):
+        cpu = autograd(f)(params)[0]
+        gpu = autograd(f)(_on_cuda(params))[0]
+        for key, value in cpu.items():
+            if lg.isTensor(value):
+                assert gpu[key].type() == 'legonn.CudaDoubleTensor'
+                assert (gpu[key].double() - value).abs().max() < 1e-10, key
+            else:
+                assert abs(gpu[key] - value) < 1e-10, key
