@@ -340,12 +340,11 @@ def test_NNFunc_Float():
     grads = autograd(mlp)(params)[0]
     pred = mlp(params)
 
-    # Check grads (legonn's type names are 'legonn.FloatTensor'; torch.typename's 'torch.' spelling is an alias
-    # that lg.typename does not return: docs/porting.md)
-    tester.asserteq(lg.typename(grads['linear1'][0]), 'legonn.FloatTensor', 'incorrect type')
-    tester.asserteq(lg.typename(grads['linear1'][1]), 'legonn.FloatTensor', 'incorrect type')
-    tester.asserteq(lg.typename(grads['linear2'][0]), 'legonn.FloatTensor', 'incorrect type')
-    tester.asserteq(lg.typename(grads['linear2'][1]), 'legonn.FloatTensor', 'incorrect type')
+    # Check grads:
+    tester.asserteq(lg.typename(grads['linear1'][0]), 'torch.FloatTensor', 'incorrect type')
+    tester.asserteq(lg.typename(grads['linear1'][1]), 'torch.FloatTensor', 'incorrect type')
+    tester.asserteq(lg.typename(grads['linear2'][0]), 'torch.FloatTensor', 'incorrect type')
+    tester.asserteq(lg.typename(grads['linear2'][1]), 'torch.FloatTensor', 'incorrect type')
 
 
 def test_NNFunc_DynamicWrap():
