@@ -94,3 +94,15 @@ def test_output_independent_of_params_is_an_error():
 def test_unsupported_function_names_itself():
     with pytest.raises(RuntimeError, match="function torch.std not currently supported by autograd"):
         autograd(lambda x: lg.std(x))(lg.randn(3))
+
+
+@pytest.mark.gpu
+def test_cuda_parameters_give_cuda_gradients_equal_to_the_cpu_ones():
+    params = {'W': lg.randn(3, 4), 'b': lg.randn(3), 'x': lg.randn(4, 1)}
+    grads, loss = autograd(tanh_layer)(params)
+    on_gpu = {k: v.cuda() for k, v in params.items()}
+    grads_gpu, loss_gpu = autograd(tanh_layer)(on_gpu)
+    assert loss_gpu == pytest.approx(loss, rel=1e-6)
+    for key in ('W', 'b', 'x'):
+        assert grads_gpu[key].type() == 'legonn.CudaTensor'
+        np.testing.assert_allclose(grads_gpu[key].float().numpy(), grads[key].float().numpy(), rtol=1e-5, atol=1e-6)

@@ -63,6 +63,9 @@ def _tensor_class(c):
     _gradients(c, METHOD_GRADIENTS)
     c.initializer('new')
     c.static(*METHOD_STATIC)
+    # the in-place methods named as the operators (x.add(y) writes into x): overload.operator counts the
+    # operator's name as declared, which would leave them out of defaultUnsupported
+    c.unsupported('add', 'sub', 'mul', 'div', 'pow')
     c.defaultUnsupported()
 
 

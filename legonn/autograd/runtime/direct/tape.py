@@ -145,9 +145,20 @@ def _accumulate(node, update):
     node.outgrad = update if node.outgrad is None else node.outgrad + update
 
 
-def gradOnly(tape, args, argnum, answers, gradOutput):
+def _check(node, i, arg, update):
+    """Protected mode: a gradient has its argument's kind and sizes (a tensor's, or a number for a number)."""
+    value, got = _raw(arg.value), _raw(update)
+    same = (isinstance(got, Tensor) and got.size() == value.size()) if isinstance(value, Tensor) else _is_scalar(got)
+    if not same:
+        raise RuntimeError(f"autograd (protected): the gradient of argument {i} of {node.fun.name} is "
+                           f"{_describe(got)}, the argument is {_describe(value)}")
+
+
+def gradOnly(tape, args, argnum, answers, gradOutput, protected=False):
     """The backward pass: from ``gradOutput`` at the first answer, each node's gradient functions, last node first;
-    returns the gradients of ``args[argnum]`` in its structure."""
+    returns the gradients of ``args[argnum]`` in its structure. ``protected`` checks each gradient's sizes."""
+    if protected and isinstance(_raw(answers[0].value), Tensor):
+        _check(answers[0], 0, answers[0], gradOutput)
     answers[0].outgrad = gradOutput
     profiler = tape.profiler
     for node in reversed(tape.nodes):
@@ -160,7 +171,10 @@ def gradOnly(tape, args, argnum, answers, gradOutput):
             if isinstance(arg, DirectNode) and arg.tape is tape:
                 gf = gradFun[i] if i < len(gradFun) else None
                 if gf is not None:
-                    _accumulate(arg, gf(node.outgrad, node.value, *node.argValues))
+                    update = gf(node.outgrad, node.value, *node.argValues)
+                    if protected and update is not None:
+                        _check(node, i, arg, update)
+                    _accumulate(arg, update)
                 elif node.fun.differentiable:
                     raise RuntimeError(f"missing gradient for argument {i} in function {node.fun.name}")
             elif isinstance(arg, (list, tuple)) and any(isinstance(e, DirectNode) and e.tape is tape for e in arg):
@@ -170,6 +184,8 @@ def gradOnly(tape, args, argnum, answers, gradOutput):
                 updates = gradFun[i](node.outgrad, node.value, *node.argValues)
                 for e, update in zip(arg, updates):
                     if isinstance(e, DirectNode) and e.tape is tape:
+                        if protected and update is not None:
+                            _check(node, i, e, update)
                         _accumulate(e, update)
         if profiler is not None and node.profileId is not None:
             profiler.measureBackward(node.profileId, time.perf_counter() - start)
@@ -180,15 +196,16 @@ def _is_scalar(v):
     return isinstance(v, numbers.Number) and not isinstance(v, bool)
 
 
-def grad(fun, argnum, partialGrad, profiler, *args):
+def grad(fun, argnum, partialGrad, profiler, *args, protected=False):
     """``(gradients, *answers)`` of ``fun(*args)`` with respect to ``args[argnum]``; the first answer must be a
-    number unless ``partialGrad`` (its gradient) is given."""
+    number unless ``partialGrad`` (its gradient) is given. ``protected`` checks that each gradient has its
+    argument's sizes, naming the function whose gradient does not."""
     args, answers, tape = funOnly(fun, argnum, profiler, *args)
     if partialGrad is None and not _is_scalar(_raw(answers[0])):
         raise ValueError(f"Autograd only supports scalar return values. Output is not scalar: the function returned "
                          f"{_describe(_raw(answers[0]))}")
     # a nested trace's backward pass runs inside the outer trace, which records it (gradients of gradients)
-    gradients = gradOnly(tape, args, argnum, answers, 1.0 if partialGrad is None else partialGrad)
+    gradients = gradOnly(tape, args, argnum, answers, 1.0 if partialGrad is None else partialGrad, protected)
     if profiler is not None:
         profiler.markCycle()
     return (gradients,) + tuple(_values(a) for a in answers)
