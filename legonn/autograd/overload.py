@@ -55,28 +55,32 @@ class FnDesc:
 
 
 class _ThreadState(threading.local):
-    """This thread's runtime (None: not tracing) and how deep its installs are nested."""
-    apply = None
+    """How deep this thread's installs are nested."""
     depth = 0
 
 
 _state = _ThreadState()
+# thread id -> the runtime tracing in that thread: the entries' one look-up (a dict read keyed by get_ident costs
+# less than a threading.local attribute, and each thread writes only its own key)
+_applies = {}
+_runtime_of = _applies.get
+_ident = threading.get_ident
 _lock = threading.Lock()
 _to_register = []     # the define functions of module(), run at the first install (their tables exist by then)
-_overloads = []       # [(table, [(name, new, old, had_own)])] once registered
+_overloads = []       # [(table, [(name, new, old)])] once registered
 _unsupported_methods = {}   # class -> {name: FnDesc} for the methods defaultUnsupported covers (see class_)
 _installs = 0         # installs running in all threads: the entries are swapped while it is above zero
 
 
 def current_apply():
     """The runtime tracing in this thread (the ``apply_fn`` its outermost ``install`` gave), or None."""
-    return _state.apply
+    return _runtime_of(_ident())
 
 
 def _entry(desc, grad_fns, old):
     """The function that stands for ``old`` while installed: this thread's runtime, or the original."""
     def traced(*args, **kwargs):
-        apply = _state.apply
+        apply = _runtime_of(_ident())
         if apply is None:
             return old(*args, **kwargs)
         return apply(desc, grad_fns, *args, **kwargs)
@@ -93,6 +97,7 @@ class _Declarations:
         self.prefix, self.table, self.is_class = prefix, table, is_class
         self.entries = []     # (name, new, old)
         self.supported = set()
+        self._by_value = None   # id(function) -> its names in the table, built at the first declaration
 
     def _get(self, name):
         if isinstance(self.table, dict):
@@ -105,7 +110,18 @@ class _Declarations:
         if old is None:          # as the Lua: a name the table lacks is passed over
             return
         desc = FnDesc(f"{self.prefix}.{name}", old, capture, differentiable, unsupported)
-        self.entries.append((name, _entry(desc, grad_fns, old), old))
+        new = _entry(desc, grad_fns, old)
+        # the same function under its other names (legonn's snake_case aliases: index_select for indexSelect)
+        for alias in [name] + [n for n in self._names_of(old) if n != name]:
+            self.supported.add(alias)
+            self.entries.append((alias, new, old))
+
+    def _names_of(self, value):
+        if self._by_value is None:
+            self._by_value = {}
+            for key in (self.table.keys() if isinstance(self.table, dict) else dir(self.table)):
+                self._by_value.setdefault(id(self._get(key)), []).append(key)
+        return self._by_value.get(id(value), ())
 
     def gradient(self, name, grad_fns):
         self._overload(name, list(grad_fns), True, True, False)
@@ -186,7 +202,7 @@ def _swapped_operands(reflected):
 
 def _reflected_entry(desc, grad_fns, old):
     def traced(self, other):
-        apply = _state.apply
+        apply = _runtime_of(_ident())
         if apply is None:
             return old(self, other)
         return apply(desc, grad_fns, other, self)
@@ -229,7 +245,9 @@ def _swap_in():
         for name, new, old in entries:
             # a class that inherits the method gets its entry removed again, not a copy of the inherited one
             had_own = not isinstance(table, type) or name in vars(table)
-            _swapped.append((table, name, old, had_own))
+            # a class's own entry goes back as it was stored (a classmethod, not the bound method getattr gave)
+            stored = vars(table)[name] if isinstance(table, type) and had_own else old
+            _swapped.append((table, name, stored, had_own))
             _set(table, name, new)
     _set_nnwrapper_apply(_thread_apply)
 
@@ -249,7 +267,7 @@ _swapped = []   # (table, name, original, whether the table held the name itself
 
 def _thread_apply(desc, grad_fns, *args, **kwargs):
     """The runtime nnwrapper calls: the calling thread's (the swap is process-wide, the runtime per thread)."""
-    apply = _state.apply
+    apply = _runtime_of(_ident())
     if apply is None:
         return desc.fn(*args, **kwargs)
     return apply(desc, grad_fns, *args, **kwargs)
@@ -266,7 +284,7 @@ def install(apply_fn):
         if _installs == 0:
             _swap_in()
         _installs += 1
-    _state.apply = apply_fn
+    _applies[_ident()] = apply_fn
 
 
 def uninstall():
@@ -276,7 +294,7 @@ def uninstall():
     _state.depth -= 1
     if _state.depth != 0:
         return
-    _state.apply = None
+    del _applies[_ident()]
     with _lock:
         _installs -= 1
         if _installs == 0:

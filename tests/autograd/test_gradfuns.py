@@ -30,6 +30,8 @@ def weighted(out):
     """``sum(out * w)`` for weights ``w`` fixed per shape (drawn once, from their own NumPy generator)."""
     if not lg.isTensor(out):
         return out * 0.7
+    if support.nDimension(out) == 0:   # a 0-dim tensor (lg.select of a vector, util.catNumberGradient's parts)
+        return lg.sum(out) * 0.7
     size = tuple(out.size())
     if size not in _WEIGHTS:
         _WEIGHTS[size] = lg.from_numpy(np.random.RandomState(len(_WEIGHTS) + 1).rand(*size) + 0.5)
@@ -178,6 +180,8 @@ UTIL_CASES = [
      lambda p: weighted(util.selectSliceCopy(p['x'], ZEROS(3, 4), 0, 1))),
     ('narrowSliceCopy', 'narrowSliceCopy', lambda: {'x': randn(3, 2)},
      lambda p: weighted(util.narrowSliceCopy(p['x'], ZEROS(3, 4), 1, 1, 2))),
+    ('narrowSliceCopy_paired', 'narrowSliceCopy', lambda: {'x': randn(3, 2)},   # into a 2x3 slice (test.lua's Padding)
+     lambda p: weighted(util.narrowSliceCopy(p['x'], ZEROS(3, 3), 0, 0, 2))),
     ('indexAdd', 'indexAdd', lambda: {'x': randn(4, 3)},
      lambda p: weighted(util.indexAdd(p['x'], ZEROS(3, 3), 0, IDX))),
     ('fill', 'fill', lambda: {'b': 0.4}, lambda p: weighted(util.fill(ZEROS(3, 4), p['b']))),
@@ -266,6 +270,20 @@ def test_method_gradient_matches_finite_differences(case):
     _run_check(loss, make())
 
 
+@pytest.mark.parametrize('case', CASES + UTIL_CASES, ids=[c[0] for c in CASES + UTIL_CASES])
+def test_gradients_have_their_parameters_sizes(case):
+    """Protected mode checks each gradient against its argument: a tensor of its sizes, a number for a number
+    (the adjoints' slices, copy's pairing of counts and squeeze's numbers must come back in the parameter's shape)."""
+    _, _, make, loss = case
+    params = make()
+    grads = autograd(loss, protected=True)(params)[0]
+    for key, value in params.items():
+        if lg.isTensor(value):
+            assert grads[key].size() == value.size(), key
+        else:
+            assert lg.type(grads[key]) == 'number', key
+
+
 def test_every_registered_gradient_has_a_case():
     """The cases above cover every name the registries hold (a gradient added without a case fails here)."""
     torch_names = set(gradfuns.TORCH_GRADIENTS) | set(gradfuns.SUPPORT_GRADIENTS) - {'long'}   # its own test below
@@ -279,3 +297,58 @@ def test_long_gradient_comes_back_in_the_input_type():
     grads, _ = autograd(lambda p: lg.sum(support.long(p['x'] * 10)))({'x': randn(3, 4)})
     assert grads['x'].type() == 'legonn.DoubleTensor'
     assert grads['x'].eq(10).all()
+
+
+def _gradient_loss(loss):
+    """A loss of ``loss``'s gradients (weighted sums of each): checking it checks the gradients' own gradients,
+    which the trace of the gradient functions gives (they are written with legonn's functions)."""
+    df = autograd(loss)
+
+    def of_gradients(params):
+        grads = df(params)[0]
+        return sum(weighted(grads[k]) for k in sorted(grads))
+    return of_gradients
+
+
+@pytest.mark.parametrize('case', CASES + UTIL_CASES, ids=[c[0] for c in CASES + UTIL_CASES])
+def test_gradient_of_gradient_matches_finite_differences(case):
+    _, _, make, loss = case
+    _run_check(_gradient_loss(loss), make())
+
+
+@pytest.mark.parametrize('case', OPERATOR_CASES + METHOD_CASES,
+                         ids=[c[0] for c in OPERATOR_CASES + METHOD_CASES])
+def test_gradient_of_operator_and_method_gradient_matches_finite_differences(case):
+    _, make, loss = case
+    _run_check(_gradient_loss(loss), make())
+
+
+# cases whose constants are only sizes or numbers (the weights follow the answer's type): they run on CUDA as they are
+_GPU_SAMPLE = ('add', 'cmul', 'pow', 'exp', 'tanh', 'sigmoid', 'clamp', 'sum_dim0', 'mean_dim', 'max_dim', 'cmax',
+               'view', 'expand_leading', 'cat_list', 'transpose', 'repeatTensor_more_dims', 'squeeze', 'ger',
+               'inverse', 'bmm', 'baddbmm_v1_v2', 'mm', 'mv')
+_GPU_OPERATORS = ('add_broadcast', 'mul', 'div', 'pow', 'unm', 'matmul_mv', 'matmul_batched', 'get', 'set')
+
+
+def _on_cuda(params):
+    return {k: v.cudaDouble() if lg.isTensor(v) else v for k, v in params.items()}
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('case', [c for c in CASES if c[0] in _GPU_SAMPLE] +
+                         [(name, None, make, loss) for name, make, loss in OPERATOR_CASES if name in _GPU_OPERATORS],
+                         ids=lambda c: c[0])
+def test_gradients_of_cuda_tensors_equal_the_cpu_ones(case):
+    """The gradient functions are legonn's functions, so CUDA parameters get CUDA gradients, equal to the CPU ones
+    (in float64), and so do the gradients of those gradients."""
+    _, _, make, loss = case
+    params = make()
+    for f in (loss, _gradient_loss(loss)):
+        cpu = autograd(f)(params)[0]
+        gpu = autograd(f)(_on_cuda(params))[0]
+        for key, value in cpu.items():
+            if lg.isTensor(value):
+                assert gpu[key].type() == 'legonn.CudaDoubleTensor'
+                assert (gpu[key].double() - value).abs().max() < 1e-10, key
+            else:
+                assert abs(gpu[key] - value) < 1e-10, key

@@ -24,8 +24,8 @@ def _mean_gradient(g, ans, x, axis=None):
 
 
 def _values(ans):
-    """The extrema of ``ans``: ``min(x, d)``/``max(x, d)`` answer ``(values, indices)``."""
-    return ans[0] if isinstance(ans, tuple) else ans
+    """The extrema of ``ans`` (or their gradient): ``min(x, d)``/``max(x, d)`` answer ``(values, indices)``."""
+    return ans[0] if lg.type(ans) == 'table' else ans
 
 
 def _extremum_gradient(g, ans, x, axis=None):

@@ -59,7 +59,7 @@ class DirectNode:
     def __getattr__(self, name):
         """A tensor method of the value, called with the node as ``self``: the class's traced entry while a trace
         runs; a method the autograd does not support is an error naming it, as the Lua's."""
-        value = object.__getattribute__(self, 'value')
+        value = raw(object.__getattribute__(self, 'value'))   # in a nested trace the value is an outer node
         if not isinstance(value, Tensor) or name.startswith('__'):
             raise AttributeError(f"{type(value).__name__} value of a traced node has no attribute {name!r}")
         desc = overload.unsupported_method(type(value), name)
@@ -144,8 +144,6 @@ class DirectNode:
 
     def __bool__(self):
         return bool(raw(self))
-
-    __hash__ = object.__hash__
 
     def __repr__(self):
         return f"DirectNode({self.value!r})"
