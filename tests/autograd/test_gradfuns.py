@@ -85,6 +85,7 @@ CASES = [
     ('sinh', 'sinh', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.sinh(p['x']))),
     ('cosh', 'cosh', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.cosh(p['x']))),
     ('abs', 'abs', lambda: {'x': away_from_zero(3, 4)}, lambda p: weighted(lg.abs(p['x']))),
+    ('abs_number', 'abs', lambda: {'a': -0.7, 'b': 0.4}, lambda p: lg.abs(p['a'] * p['b']) * lg.abs(p['b'])),
     ('clamp', 'clamp', lambda: {'x': away_from_zero(3, 4)}, lambda p: weighted(lg.clamp(p['x'], -0.1, 0.1) +
                                                                                lg.clamp(p['x'], 0, float('inf')))),
     ('sqrt', 'sqrt', lambda: {'x': positive(3, 4)}, lambda p: weighted(lg.sqrt(p['x']))),
