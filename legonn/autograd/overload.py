@@ -55,12 +55,16 @@ class FnDesc:
 
 
 class _ThreadState(threading.local):
-    """This thread's runtime (None: not tracing) and how deep its installs are nested."""
-    apply = None
+    """How deep this thread's installs are nested."""
     depth = 0
 
 
 _state = _ThreadState()
+# thread id -> the runtime tracing in that thread: the entries' one look-up (a dict read keyed by get_ident costs
+# less than a threading.local attribute, and each thread writes only its own key)
+_applies = {}
+_runtime_of = _applies.get
+_ident = threading.get_ident
 _lock = threading.Lock()
 _to_register = []     # the define functions of module(), run at the first install (their tables exist by then)
 _overloads = []       # [(table, [(name, new, old, had_own)])] once registered
@@ -70,13 +74,13 @@ _installs = 0         # installs running in all threads: the entries are swapped
 
 def current_apply():
     """The runtime tracing in this thread (the ``apply_fn`` its outermost ``install`` gave), or None."""
-    return _state.apply
+    return _runtime_of(_ident())
 
 
 def _entry(desc, grad_fns, old):
     """The function that stands for ``old`` while installed: this thread's runtime, or the original."""
     def traced(*args, **kwargs):
-        apply = _state.apply
+        apply = _runtime_of(_ident())
         if apply is None:
             return old(*args, **kwargs)
         return apply(desc, grad_fns, *args, **kwargs)
@@ -198,7 +202,7 @@ def _swapped_operands(reflected):
 
 def _reflected_entry(desc, grad_fns, old):
     def traced(self, other):
-        apply = _state.apply
+        apply = _runtime_of(_ident())
         if apply is None:
             return old(self, other)
         return apply(desc, grad_fns, other, self)
@@ -261,7 +265,7 @@ _swapped = []   # (table, name, original, whether the table held the name itself
 
 def _thread_apply(desc, grad_fns, *args, **kwargs):
     """The runtime nnwrapper calls: the calling thread's (the swap is process-wide, the runtime per thread)."""
-    apply = _state.apply
+    apply = _runtime_of(_ident())
     if apply is None:
         return desc.fn(*args, **kwargs)
     return apply(desc, grad_fns, *args, **kwargs)
@@ -278,7 +282,7 @@ def install(apply_fn):
         if _installs == 0:
             _swap_in()
         _installs += 1
-    _state.apply = apply_fn
+    _applies[_ident()] = apply_fn
 
 
 def uninstall():
@@ -288,7 +292,7 @@ def uninstall():
     _state.depth -= 1
     if _state.depth != 0:
         return
-    _state.apply = None
+    del _applies[_ident()]
     with _lock:
         _installs -= 1
         if _installs == 0:

@@ -45,7 +45,10 @@ class AutoModuleBase(HoldsFunction, Module, abstract=True):
 
     def _gradients(self, input, gradOutput):
         df = self._grad('backward', withForward=False, withGradients=True, partialGrad=True)
-        return df(self._params(input), gradOutput)[0]   # the gradients (the Lua's first return)
+        out = df(self._params(input), gradOutput)
+        # the direct runtime returns the answers after the gradients, as the Lua's direct one; the optimized one
+        # the gradients alone
+        return out[0] if isinstance(out, tuple) else out
 
     def updateGradInput(self, input, gradOutput):
         self.grads = self._gradients(input, gradOutput)

@@ -1,6 +1,6 @@
 """What AutoModule and AutoCriterion classes share: one class per name, holding the function its objects
 compute, registered for lg.save/lg.load under the Lua's class name."""
-from ...serialization.classes import register
+import legonn
 
 _classes = {}   # the Lua's class name ('autograd.nn.module.AutoLinear') -> the class made for it
 
@@ -18,7 +18,7 @@ def function_class(kind, name, base):
         # is the Lua's, autograd.nn.module.<name>
         cls = type(base)(name, (base,), {'__module__': package, 'lua_package': package, 'fn': None,
                                          '__doc__': f"{full}: {base.__doc__}"})
-        _classes[full] = register(cls, full)
+        _classes[full] = legonn.register(cls, full)
     return cls
 
 

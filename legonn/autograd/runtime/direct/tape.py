@@ -12,7 +12,7 @@ import threading
 import time
 
 from ... import overload
-from .node import DirectNode, getOutgrad, getValue, newStartNode
+from .node import DirectNode, getOutgrad, newStartNode
 from legonn.tensor import Tensor
 
 
@@ -57,6 +57,26 @@ def _strip(v, tape):
     return v
 
 
+def _strip_in(a, tape):
+    """``_strip`` of an argument, or of the members of a list, tuple or dict argument (one level, as the Lua)."""
+    if isinstance(a, dict):
+        return {k: _strip(e, tape) for k, e in a.items()}
+    if isinstance(a, (list, tuple)):
+        return type(a)(_strip(e, tape) for e in a)
+    return _strip(a, tape)
+
+
+def _value_in(a, tape):
+    """An argument with ``tape``'s nodes (at its top, or members of a list, tuple or dict) replaced by values."""
+    if isinstance(a, DirectNode):
+        return a.value if a.tape is tape else a
+    if isinstance(a, dict):
+        return {k: e.value if isinstance(e, DirectNode) and e.tape is tape else e for k, e in a.items()}
+    if isinstance(a, (list, tuple)):
+        return type(a)(e.value if isinstance(e, DirectNode) and e.tape is tape else e for e in a)
+    return a
+
+
 def _raw(v):
     while isinstance(v, DirectNode):
         v = v.value
@@ -76,23 +96,17 @@ def nodeApply(fun, gradFun, *args, **kwargs):
         return fun.fn(*(_raw_arg(a) for a in args), **kwargs)
     if fun.unsupported:
         raise RuntimeError(f"function {fun.name} not currently supported by autograd")
-    args = [_strip(a, tape) for a in args]
-    values = []
-    for a in args:
-        if isinstance(a, DirectNode) and a.tape is tape:
-            values.append(a.value)
-        elif isinstance(a, dict):
-            values.append({k: getValue(_strip(e, tape)) if isinstance(e, DirectNode) and e.tape is tape else e
-                           for k, e in a.items()})
-        elif isinstance(a, (list, tuple)):
-            values.append(type(a)(_strip(e, tape).value if isinstance(e, DirectNode) and e.tape is tape else e
-                                  for e in a))
-        else:
-            values.append(a)
+    args = [_strip_in(a, tape) for a in args]
+    values = [_value_in(a, tape) for a in args]
     profiler = tape.profiler
     start = time.perf_counter() if profiler is not None else 0.0
     # an outer trace's nodes may remain among the values: applying again lets that tape record the call too
     value = nodeApply(fun, gradFun, *values, **kwargs)
+    others = ()
+    if type(value) is tuple and value:
+        # several answers (lg.max(x, d): values, indices): the node is the first, as the Lua's nodeApply kept
+        # the first return; the others come back beside it as plain values (Lua dropped them)
+        value, others = value[0], value[1:]
     node = DirectNode(value, fun, gradFun, args, values, tape)
     if profiler is not None:
         node.profileId = profiler.mark(fun, 2)
@@ -104,7 +118,7 @@ def nodeApply(fun, gradFun, *args, **kwargs):
             tape.assignmentMap[reverse] = node
         tape.reverseAssignmentMap[node] = target
         tape.assignmentMap[target] = node
-    return node
+    return (node,) + others if others else node
 
 
 def _raw_arg(a):
