@@ -85,6 +85,7 @@ CASES = [
     ('sinh', 'sinh', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.sinh(p['x']))),
     ('cosh', 'cosh', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.cosh(p['x']))),
     ('abs', 'abs', lambda: {'x': away_from_zero(3, 4)}, lambda p: weighted(lg.abs(p['x']))),
+    ('abs_number', 'abs', lambda: {'a': -0.7, 'b': 0.4}, lambda p: lg.abs(p['a'] * p['b']) * lg.abs(p['b'])),
     ('clamp', 'clamp', lambda: {'x': away_from_zero(3, 4)}, lambda p: weighted(lg.clamp(p['x'], -0.1, 0.1) +
                                                                                lg.clamp(p['x'], 0, float('inf')))),
     ('sqrt', 'sqrt', lambda: {'x': positive(3, 4)}, lambda p: weighted(lg.sqrt(p['x']))),
@@ -212,6 +213,9 @@ OPERATOR_CASES = [
     # legonn's @ of two vectors is a 0-dim tensor (NumPy's), where Lua's * of them was a number
     ('matmul_dot', lambda: {'x': randn(4), 'y': randn(4)}, lambda p: lg.sum(p['x'] @ p['y']) * 1.3),
     ('matmul_batched', lambda: {'x': randn(2, 3, 4), 'y': randn(4, 2)}, lambda p: weighted(p['x'] @ p['y'])),
+    ('matmul_batch_vector', lambda: {'x': randn(2, 3, 4), 'y': randn(4)}, lambda p: weighted(p['x'] @ p['y'])),
+    ('matmul_vector_batch', lambda: {'x': randn(3), 'y': randn(2, 3, 4)}, lambda p: weighted(p['x'] @ p['y'])),
+    ('matmul_batches', lambda: {'x': randn(2, 1, 3, 4), 'y': randn(3, 4, 2)}, lambda p: weighted(p['x'] @ p['y'])),
     ('get', lambda: {'x': randn(3, 4)}, lambda p: weighted(p['x'][1]) + p['x'][2][3] * 1.3),
     ('set', lambda: {'x': randn(3, 4), 'v': randn(4)}, lambda p: _set_row(p)),
 ]

@@ -61,10 +61,7 @@ def _set_value_gradient(g, ans, x, key, value):
 
 
 def _get_gradient(g, ans, x, key):
-    """``g`` at ``key`` of a zero tensor of ``x``'s sizes; of the answers of a function that gives several
-    (``values, indices = lg.max(x, 0)``), ``g`` in place ``key`` and None in the others."""
-    if not lg.isTensor(x):
-        return tuple(g if i == key else None for i in range(len(x)))
+    """``g`` at ``key`` of a zero tensor of ``x``'s sizes."""
     out = util.zerosLike(x)
     out[key] = g
     return out
