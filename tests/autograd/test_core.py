@@ -5,6 +5,7 @@ import pytest
 
 import legonn as lg
 from legonn import autograd
+from legonn.autograd import overload
 
 pytestmark = pytest.mark.usefixtures('double')
 
@@ -52,11 +53,21 @@ def test_closed_form_gradient_of_a_tanh_layer():
     np.testing.assert_allclose(grads['b'].numpy(), (1 - h ** 2)[:, 0], atol=1e-12)
 
 
+def _entries_in(table):
+    """The names of ``table`` whose value is one of overload's traced entries (they share their code)."""
+    probe = overload.FnDesc('probe', len)
+    codes = {overload._entry(probe, None, len).__code__, overload._reflected_entry(probe, None, len).__code__}
+    return sorted(k for k, v in vars(table).items() if getattr(v, '__code__', None) in codes)
+
+
 def test_namespace_untouched_without_a_trace():
     namespace, tensor_class = dict(vars(lg)), dict(vars(lg.Tensor))
     autograd(tanh_layer)({'W': lg.randn(3, 4), 'b': lg.randn(3), 'x': lg.randn(4, 1)})
     assert {k: v for k, v in vars(lg).items() if namespace.get(k) is not v} == {}
     assert dict(vars(lg.Tensor)) == tensor_class
+    # and nothing an earlier trace swapped in was left behind: the originals, inherited ones not copied in
+    assert _entries_in(lg) == [] and _entries_in(lg.Tensor) == [] and '__add__' not in vars(lg.Tensor)
+    assert lg.sum is lg.tensor.sum
 
 
 def test_namespace_restored_after_an_error_in_the_function():

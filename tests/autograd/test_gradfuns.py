@@ -85,6 +85,7 @@ CASES = [
     ('sinh', 'sinh', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.sinh(p['x']))),
     ('cosh', 'cosh', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.cosh(p['x']))),
     ('abs', 'abs', lambda: {'x': away_from_zero(3, 4)}, lambda p: weighted(lg.abs(p['x']))),
+    ('abs_number', 'abs', lambda: {'a': -0.7, 'b': 0.4}, lambda p: lg.abs(p['a'] * p['b']) * lg.abs(p['b'])),
     ('clamp', 'clamp', lambda: {'x': away_from_zero(3, 4)}, lambda p: weighted(lg.clamp(p['x'], -0.1, 0.1) +
                                                                                lg.clamp(p['x'], 0, float('inf')))),
     ('sqrt', 'sqrt', lambda: {'x': positive(3, 4)}, lambda p: weighted(lg.sqrt(p['x']))),
@@ -180,6 +181,8 @@ UTIL_CASES = [
      lambda p: weighted(util.selectSliceCopy(p['x'], ZEROS(3, 4), 0, 1))),
     ('narrowSliceCopy', 'narrowSliceCopy', lambda: {'x': randn(3, 2)},
      lambda p: weighted(util.narrowSliceCopy(p['x'], ZEROS(3, 4), 1, 1, 2))),
+    ('narrowSliceCopy_paired', 'narrowSliceCopy', lambda: {'x': randn(3, 2)},   # into a 2x3 slice (test.lua's Padding)
+     lambda p: weighted(util.narrowSliceCopy(p['x'], ZEROS(3, 3), 0, 0, 2))),
     ('indexAdd', 'indexAdd', lambda: {'x': randn(4, 3)},
      lambda p: weighted(util.indexAdd(p['x'], ZEROS(3, 3), 0, IDX))),
     ('fill', 'fill', lambda: {'b': 0.4}, lambda p: weighted(util.fill(ZEROS(3, 4), p['b']))),
@@ -268,6 +271,20 @@ def test_method_gradient_matches_finite_differences(case):
     _run_check(loss, make())
 
 
+@pytest.mark.parametrize('case', CASES + UTIL_CASES, ids=[c[0] for c in CASES + UTIL_CASES])
+def test_gradients_have_their_parameters_sizes(case):
+    """Protected mode checks each gradient against its argument: a tensor of its sizes, a number for a number
+    (the adjoints' slices, copy's pairing of counts and squeeze's numbers must come back in the parameter's shape)."""
+    _, _, make, loss = case
+    params = make()
+    grads = autograd(loss, protected=True)(params)[0]
+    for key, value in params.items():
+        if lg.isTensor(value):
+            assert grads[key].size() == value.size(), key
+        else:
+            assert lg.type(grads[key]) == 'number', key
+
+
 def test_every_registered_gradient_has_a_case():
     """The cases above cover every name the registries hold (a gradient added without a case fails here)."""
     torch_names = set(gradfuns.TORCH_GRADIENTS) | set(gradfuns.SUPPORT_GRADIENTS) - {'long'}   # its own test below
@@ -300,17 +317,39 @@ def test_gradient_of_gradient_matches_finite_differences(case):
     _run_check(_gradient_loss(loss), make())
 
 
-# A method called on a value traced twice (a gradient of a gradient) is looked up on the class of the inner node's
-# value, which is the outer trace's node: DirectNode.__getattr__ (runtime/direct/node.py) then finds no tensor method.
-# view, viewAs, expand and expandAs are DirectNode's own methods (the Lua's node has them) and work.
-_NESTED_METHOD = pytest.mark.xfail(strict=True, raises=AttributeError,
-                                   reason="DirectNode.__getattr__ looks the method up on an outer node's class")
-_NODE_OWN = ('view', 'viewAs', 'expand', 'expandAs')
-
-
-@pytest.mark.parametrize('case', OPERATOR_CASES + [c if c[0] in _NODE_OWN else pytest.param(c, marks=_NESTED_METHOD)
-                                                   for c in METHOD_CASES],
+@pytest.mark.parametrize('case', OPERATOR_CASES + METHOD_CASES,
                          ids=[c[0] for c in OPERATOR_CASES + METHOD_CASES])
 def test_gradient_of_operator_and_method_gradient_matches_finite_differences(case):
     _, make, loss = case
     _run_check(_gradient_loss(loss), make())
+
+
+# cases whose constants are only sizes or numbers (the weights follow the answer's type): they run on CUDA as they are
+_GPU_SAMPLE = ('add', 'cmul', 'pow', 'exp', 'tanh', 'sigmoid', 'clamp', 'sum_dim0', 'mean_dim', 'max_dim', 'cmax',
+               'view', 'expand_leading', 'cat_list', 'transpose', 'repeatTensor_more_dims', 'squeeze', 'ger',
+               'inverse', 'bmm', 'baddbmm_v1_v2', 'mm', 'mv')
+_GPU_OPERATORS = ('add_broadcast', 'mul', 'div', 'pow', 'unm', 'matmul_mv', 'matmul_batched', 'get', 'set')
+
+
+def _on_cuda(params):
+    return {k: v.cudaDouble() if lg.isTensor(v) else v for k, v in params.items()}
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('case', [c for c in CASES if c[0] in _GPU_SAMPLE] +
+                         [(name, None, make, loss) for name, make, loss in OPERATOR_CASES if name in _GPU_OPERATORS],
+                         ids=lambda c: c[0])
+def test_gradients_of_cuda_tensors_equal_the_cpu_ones(case):
+    """The gradient functions are legonn's functions, so CUDA parameters get CUDA gradients, equal to the CPU ones
+    (in float64), and so do the gradients of those gradients."""
+    _, _, make, loss = case
+    params = make()
+    for f in (loss, _gradient_loss(loss)):
+        cpu = autograd(f)(params)[0]
+        gpu = autograd(f)(_on_cuda(params))[0]
+        for key, value in cpu.items():
+            if lg.isTensor(value):
+                assert gpu[key].type() == 'legonn.CudaDoubleTensor'
+                assert (gpu[key].double() - value).abs().max() < 1e-10, key
+            else:
+                assert abs(gpu[key] - value) < 1e-10, key

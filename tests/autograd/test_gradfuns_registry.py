@@ -113,3 +113,26 @@ def test_initializers_and_static_functions():
         autograd(lambda p: lg.sum(lg.cumsum(p, 0)))(lg.randn(3))
     with pytest.raises(RuntimeError, match=r'function torch\.Tensor\.add not currently supported by autograd'):
         autograd(lambda p: lg.sum(p.add(1)))(lg.randn(3))
+
+
+def test_a_users_own_gradient_as_docs_autograd_md_registers_it():
+    """docs/autograd.md's example: a function on the arrays, its gradient declared with overload.module."""
+    import types
+
+    import numpy as np
+    from legonn.autograd import overload
+
+    def logsumexp(x):
+        a = x.numpy()
+        m = a.max()
+        return float(m + np.log(np.exp(a - m).sum()))
+
+    mylib = types.SimpleNamespace(logsumexp=logsumexp)
+    overload.module('mylib', mylib, lambda m: m.gradient('logsumexp', [
+        lambda g, ans, x: lg.exp(x - ans) * g,
+    ]))
+    x = lg.randn(5)
+    grads, loss = autograd(lambda p: mylib.logsumexp(p['x']) * 2)({'x': x})
+    e = np.exp(x.numpy())
+    assert np.allclose(grads['x'].numpy(), 2 * e / e.sum()) and abs(loss - 2 * logsumexp(x)) < 1e-12
+    assert mylib.logsumexp is logsumexp   # put back after the trace

@@ -38,6 +38,17 @@ def unbroadcast(g, ans, x):
     return g
 
 
+def as_shape_of(g, x):
+    """``g``, the gradient of a tensor that held ``x``'s elements in another shape, in ``x``'s shape (Torch7's
+    ``copy`` pairs the elements of tensors of one count: a 3x2 ``x`` copied into a 2x3 slice); a number ``g`` (a
+    one-element answer legonn gives as a number, as ``squeeze``) fills it."""
+    if not lg.isTensor(g):
+        return util.fillSameSizeAs(x, g)
+    if support.isSameSizeAs(g, x):
+        return g
+    return lg.viewAs(lg.contiguous(g), x)
+
+
 def repeat_to_match_shape(x, axis=None):
     """``(repeater, n)`` for a reduction of ``x`` (gradfuns.lua's ``repeatToMatchShape``): ``repeater(g)`` spreads
     the reduction's gradient ``g`` back over ``x``'s shape and ``n`` is how many elements each answer reduced.
@@ -48,6 +59,7 @@ def repeat_to_match_shape(x, axis=None):
     """
     if not lg.isTensor(x):
         return (lambda g: g), 1
+    axis = util._value(axis)   # the optimized runtime hands its Value of the number (the Lua's getValue)
     if axis is None:
         return (lambda g: util.fillSameSizeAs(x, g if not lg.isTensor(g) else lg.sum(g))), support.nElement(x)
     size = support.size(x)

@@ -8,20 +8,12 @@ are shared with the Tensor class's methods (``x.view(3, 3)`` as ``lg.view(x, 3, 
 import legonn as lg
 
 from .. import support, util
-from .broadcast import unbroadcast
+from .broadcast import as_shape_of, unbroadcast
 
 
 def _view_gradient(g, ans, x, *sizes):
     """``g`` viewed with ``x``'s sizes (made contiguous first: a view needs it)."""
     return lg.view(lg.contiguous(g), support.size(x))
-
-
-def _as_shape_of(g, x):
-    """``g``, the gradient of a tensor that held ``x``'s elements in another shape, in ``x``'s shape; a number
-    ``g`` (a one-element answer legonn gives as a number, as ``squeeze``) fills it."""
-    if not lg.isTensor(g):
-        return util.fillSameSizeAs(x, g)
-    return lg.viewAs(lg.contiguous(g), x)
 
 
 def _expand_gradient(g, ans, x, *sizes):
@@ -34,6 +26,7 @@ def _cat_dim(tensors, dim):
     """The 0-based dimension ``lg.cat`` joins ``tensors`` along: ``dim`` (None or -1: the last dimension of the
     input with the most dimensions; another negative one counts from there)."""
     n_dims = max(support.nDimension(t) for t in tensors if lg.isTensor(t))
+    dim = util._value(dim)   # the optimized runtime hands its Value of the number
     if dim is None or dim == -1:
         return n_dims - 1
     return dim + n_dims if dim < 0 else dim
@@ -104,12 +97,12 @@ GRADIENTS = {
     'expandAs': EXPAND_AS,
     'cat': CAT,
     # the sizes are numbers; the Lua's list stops at four of them ("4D is enough"), legonn's at eight
-    'reshape': [lambda g, ans, x, *sizes: _as_shape_of(g, x)] + [_none] * 8,
+    'reshape': [lambda g, ans, x, *sizes: as_shape_of(g, x)] + [_none] * 8,
     'contiguous': [lambda g, ans, x: g],
     'clone': [lambda g, ans, x: g],
     'transpose': [lambda g, ans, x, d1, d2: lg.transpose(g, d1, d2), _none, _none],
     't': [lambda g, ans, x: lg.t(g)],
-    'squeeze': [lambda g, ans, x, *dim: _as_shape_of(g, x), _none],
+    'squeeze': [lambda g, ans, x, *dim: as_shape_of(g, x), _none],
     'repeatTensor': [_repeat_tensor_gradient] + [_none] * 8,
 }
 

@@ -140,7 +140,7 @@ def create(fn, opt):
             stats['cacheMisses'] += 1
             stats['prevTimestamp'] = time.perf_counter()
             # the trace computed the answers already: no second run
-            if opt.get('withForward', True) and not opt.get('debugHook'):
+            if not opt.get('debugHook'):
                 if opt.get('withGradients', True) and opt.get('stableGradients'):
                     if stableGradTensors is None:
                         stableGradTensors = retValues[0]

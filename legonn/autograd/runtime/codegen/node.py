@@ -76,6 +76,9 @@ class Node:
         """Calls the gradient function of each differentiable input (last first, as the Lua) on the first
         output's gradient, adding the result to that input's gradient; the calls are themselves traced."""
         output = self.outputs[0]   # only the first output's gradient is chained, as in the Lua
+        # a constant argument (a dimension, a size, a number the user wrote) reaches the gradient functions as
+        # its plain value, as the direct runtime gives it: the Lua's gradients unwrap it with getValue
+        args = [Value.flatten(i) if _is_constant(i) else i for i in self.inputs]
         for i in range(len(self.inputs) - 1, -1, -1):
             input = self.inputs[i]
             source = input.source
@@ -93,7 +96,7 @@ class Node:
                 elif output.kind == Value.NUMBER:
                     outputGradient = Value.from_(0.0, Source.constant(0))
                 intermediateGrads[output.source] = outputGradient
-            gradUpdates = gradFn(outputGradient, output, *self.inputs)
+            gradUpdates = gradFn(outputGradient, output, *args)
             if input.kind == Value.TABLE:
                 if gradUpdates is not None:
                     raw = input.get()
@@ -136,6 +139,16 @@ class Node:
         for j, (node, index) in enumerate(targets):
             if node is target and index == currentIdx:
                 targets[j] = (node, newIdx)
+
+
+def _is_constant(value):
+    """Whether ``value`` is a constant with no traced value inside."""
+    if value.source.getRoot().type != Source.CONSTANT:
+        return False
+    if value.kind != Value.TABLE:
+        return True
+    raw = value.get()
+    return all(_is_constant(v) for v in _entries(raw))
 
 
 def _entries(table):

@@ -5,14 +5,14 @@ overloads installed while the trace runs."""
 import numbers
 
 from legonn.autograd import overload
-from legonn.tensor import Tensor
+from legonn.tensor import Storage, Tensor
 from legonn.tensor.tensor import Size
 
 from .source import Source
 
 
 class Value:
-    """``kind``: TABLE, TENSOR, NUMBER, LONG_STORAGE (a ``Size``), BOOLEAN or STRING; ``raw``: the traced
+    """``kind``: TABLE, TENSOR, NUMBER, LONG_STORAGE (a ``Size`` or a Storage), BOOLEAN or STRING; ``raw``: the traced
     value (a TABLE's raw is a dict, list or tuple of Values); ``source``: where it comes from. Identity is
     equality (dicts of the graph key Values as Lua keys tables)."""
     TABLE = 'table'
@@ -52,7 +52,7 @@ class Value:
             return Value(Value.NUMBER, v, source)
         if isinstance(v, str):
             return Value(Value.STRING, v, source)
-        if isinstance(v, Size):
+        if isinstance(v, (Size, Storage)):
             return Value(Value.LONG_STORAGE, v, source)
         raise TypeError(f"unknown type {type(v).__name__} for value '{v!r}'")
 

@@ -50,8 +50,8 @@ def _reusable_call(node):
     module, _, fname = name.partition('.')
     if module == 'torch' and fname in _REUSABLE_TORCH:
         pattern = INTO_RESULT.get(fname)
-        if pattern is None:
-            return getattr(legonn.tensor.functions, fname)
+        if pattern is None:       # cat, repeatTensor: their own result forms
+            return node.forwardFn.fn
         kinds = _kinds([Value.flatten(i) for i in node.inputs])
         return _result_form(fname) if re.fullmatch(f'(?:{pattern})', kinds) else None
     if module == 'util' and fname in _REUSABLE_UTIL:
@@ -399,8 +399,10 @@ _generated = itertools.count()
 def generateCode(graph, opt):
     """The generated source, the objects its outer function takes, and the first call's results (the
     trace's own gradients and answers)."""
-    withForward = opt.get('withForward', True)
     withGradients = opt.get('withGradients', True)
+    # the answers come back with the gradients whatever withForward says, as the direct runtime returns them
+    # (the Lua's generated code returned the gradients alone without withForward, its direct runtime both)
+    withForward = True
     inline = opt.get('inline', True)
     tensorPool = opt.setdefault('tensorPool', [])
     tensorLocals = opt.setdefault('tensorLocals', [])
