@@ -295,3 +295,21 @@ def test_a_constant_tensor_is_read_at_each_call():
     for _ in range(3):
         target.copy(lg.randn(3, 4))
         assert_same(optimized(p), autograd(f, optimize=False)(p))
+
+
+def test_signature_function_and_profile_summary(capsys):
+    """``signatureFn`` keys the cache (None: a plain trace each call); ``profile='summary'`` reports the cache."""
+    params = mlp_params()
+    x, t = lg.randn(6, 7), lg.randn(6, 3)
+    expected = autograd(mlp, optimize=False)(params, x, t)
+    keyed = autograd(mlp, optimize=True, showCode=True, signatureFn=lambda args: 'one key',
+                     profile='summary', profileReportFrequency=3)
+    for _ in range(3):
+        assert_same(keyed(params, x, t), expected)
+    out = capsys.readouterr().out
+    assert out.count('def outer(') == 1
+    assert '[autograd] code cache hit rate: 33%' in out and '[autograd] generated code paths: 1' in out
+    untraced = autograd(mlp, optimize=True, showCode=True, signatureFn=lambda args: None)
+    for _ in range(2):
+        assert_same(untraced(params, x, t), expected)
+    assert 'def outer(' not in capsys.readouterr().out
