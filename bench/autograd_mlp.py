@@ -85,7 +85,8 @@ def main():
         print(f"{name:9s} ms/step: median {statistics.median(ts):.3f}  fastest {min(ts):.3f}  "
               f"rounds {' '.join(f'{t:.2f}' for t in ts)}")
     paired = [d / o for d, o in zip(times['direct'], times['optimized'])]
-    print(f"direct / optimized: of the medians {statistics.median(times['direct']) / statistics.median(times['optimized']):.2f}"
+    medians = statistics.median(times['direct']) / statistics.median(times['optimized'])
+    print(f"direct / optimized: of the medians {medians:.2f}"
           f", of the fastest {min(times['direct']) / min(times['optimized']):.2f}"
           f", median of the rounds' ratios {statistics.median(paired):.2f}")
 

@@ -61,6 +61,11 @@ def _reusable_call(node):
     return None
 
 
+def _is_container(v):
+    """A dict, list or tuple (a Lua table), not a Size (a LongStorage)."""
+    return isinstance(v, (list, tuple, dict)) and not isinstance(v, Size)
+
+
 def _canInline(node, state):
     return (len(node.outputs) == 1 and len(node.outputTargets[0]) == 1 and node not in state['hazardNodes']
             and state['debugger'] is None and state['inline'])
@@ -104,7 +109,7 @@ class _Generator:
                 return repr(v)
         if isinstance(v, slice) and all(e is None or type(e) is int for e in (v.start, v.stop, v.step)):
             return repr(v)
-        if isinstance(v, (list, tuple, dict)) and not isinstance(v, Size):
+        if _is_container(v):
             return self.container(v, self.literal)
         return self.bindConstant(v)
 
@@ -131,7 +136,7 @@ class _Generator:
             return f'{self.path(source.parent)}[{source.key!r}]'
         if source.type == Source.CONSTANT:
             val = source.val
-            if isinstance(val, (list, tuple, dict)) and not isinstance(val, Size):
+            if _is_container(val):
                 return self.container(val, lambda e: self.path(e.source) if isinstance(e, Value) else self.literal(e))
             return self.literal(val)
         if source not in self.symbols:
@@ -325,7 +330,7 @@ def _addNodeTargets(node, hazardNodes):
 
 def _buildInputExpr(gen, state, input):
     source = input.source
-    if source.type == Source.CONSTANT and isinstance(source.val, (list, tuple, dict)) and not isinstance(source.val, Size):
+    if source.type == Source.CONSTANT and _is_container(source.val):
         # a container the user built: its entries' expressions
         return gen.container(source.val, lambda e: _buildInputExpr(gen, state, e) if isinstance(e, Value)
                              else gen.literal(e))
