@@ -313,3 +313,15 @@ def test_signature_function_and_profile_summary(capsys):
     for _ in range(2):
         assert_same(untraced(params, x, t), expected)
     assert 'def outer(' not in capsys.readouterr().out
+
+
+def test_cat_and_repeat_tensor_forms():
+    """cat and repeatTensor write into a pool buffer in the forms that take one first."""
+    def f(p):
+        a, b = lg.tanh(p['a']), lg.tanh(p['b'])
+        rows, columns = lg.cat(a, b, 0), lg.cat([a, b], 1)
+        return lg.sum(lg.cmul(rows, rows)) + lg.sum(columns) * 0.5 + lg.sum(lg.exp(lg.repeatTensor(a, 2, 1)))
+    params = {'a': lg.randn(2, 3), 'b': lg.randn(2, 3)}
+    optimized = autograd(f, optimize=True)
+    for _ in range(3):
+        assert_same(optimized(params), autograd(f, optimize=False)(params))

@@ -27,6 +27,9 @@ from ..value import Value
 # INTO_RESULT forms among the Lua's list, and the functions with their own result forms.
 _REUSABLE_TORCH = ('tanh', 'cmul', 'cdiv', 'exp', 'pow', 'add', 'mul', 'div', 'neg', 'ger', 'mm', 'mv', 'cosh',
                    'log', 'cat', 'repeatTensor')
+# the argument kinds (legonn.tensor.functions' patterns) under which these two read a tensor put first as their
+# result: cat(a, b[, dim]) or cat(list[, dim]), repeatTensor(x, sizes)
+_OWN_RESULT_FORMS = {'cat': r'TTn?|Ln?', 'repeatTensor': r'T(?:n+|L)'}
 # util functions whose InPlace twin writes into a result tensor given first
 _REUSABLE_UTIL = ('narrowSliceCopy', 'selectSliceCopy', 'fillSameSizeAs', 'zerosLike', 'setNotEqual', 'indexAdd',
                   'sigmoid', 'newTensorLike', 'fill')
@@ -49,11 +52,10 @@ def _reusable_call(node):
         return None
     module, _, fname = name.partition('.')
     if module == 'torch' and fname in _REUSABLE_TORCH:
-        pattern = INTO_RESULT.get(fname)
-        if pattern is None:       # cat, repeatTensor: their own result forms
-            return node.forwardFn.fn
         kinds = _kinds([Value.flatten(i) for i in node.inputs])
-        return _result_form(fname) if re.fullmatch(f'(?:{pattern})', kinds) else None
+        if fname in _OWN_RESULT_FORMS:
+            return node.forwardFn.fn if re.fullmatch(_OWN_RESULT_FORMS[fname], kinds) else None
+        return _result_form(fname) if re.fullmatch(f'(?:{INTO_RESULT[fname]})', kinds) else None
     if module == 'util' and fname in _REUSABLE_UTIL:
         return getattr(util, fname + 'InPlace', None)
     if name == 'torch.clone':
