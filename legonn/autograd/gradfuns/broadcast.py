@@ -59,7 +59,6 @@ def repeat_to_match_shape(x, axis=None):
     """
     if not lg.isTensor(x):
         return (lambda g: g), 1
-    axis = util._value(axis)   # the optimized runtime hands its Value of the number (the Lua's getValue)
     if axis is None:
         return (lambda g: util.fillSameSizeAs(x, g if not lg.isTensor(g) else lg.sum(g))), support.nElement(x)
     size = support.size(x)

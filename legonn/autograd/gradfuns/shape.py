@@ -26,7 +26,6 @@ def _cat_dim(tensors, dim):
     """The 0-based dimension ``lg.cat`` joins ``tensors`` along: ``dim`` (None or -1: the last dimension of the
     input with the most dimensions; another negative one counts from there)."""
     n_dims = max(support.nDimension(t) for t in tensors if lg.isTensor(t))
-    dim = util._value(dim)   # the optimized runtime hands its Value of the number
     if dim is None or dim == -1:
         return n_dims - 1
     return dim + n_dims if dim < 0 else dim
