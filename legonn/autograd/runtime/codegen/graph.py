@@ -160,16 +160,15 @@ def _is_constant(value, number):
 
 
 def _writtenInto(node):
-    """Whether a reader of ``node``'s output may write into it: an assignment ``y[k] = v`` or a Tensor method
-    (``y.scatterAdd(...)``, Torch7's methods write into self) taking it as ``self``."""
-    return any(index == 0 and (target.forwardFn.name == _INTERNAL_SET or target.forwardFn.name.count('.') >= 2)
-               for targets in node.outputTargets for target, index in targets)
+    """Whether a reader of ``node``'s output may write into it: only an operator is sure not to (an assignment
+    ``y[k] = v``, a Tensor method, ``lg.scatter(y, ...)`` write into ``y``, as Torch7's do)."""
+    return any(target.forwardFn.operator is None for targets in node.outputTargets for target, _ in targets)
 
 
 def removeIdentityOperators(execOrder, outputNodes):
     """Drops ``x * 1``, ``1 * x``, ``x + 0``, ``0 + x`` and ``x - 0`` (not when the node is an output). Nor when
-    the copy it makes is written into: ``y = x * 1; y[k] = v`` would write into the caller's ``x`` (the Lua
-    drops it there too)."""
+    the copy it makes may be written into: ``y = x * 1; y[k] = v`` would write into the caller's ``x`` (the Lua
+    drops it there too), so only a copy that operators alone read goes."""
     for node in execOrder:
         if node in outputNodes or _writtenInto(node):
             continue
