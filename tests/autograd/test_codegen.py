@@ -275,8 +275,9 @@ def test_a_copy_written_into_is_kept():
         y[1] = p['v']
         z = p['x'] * 1
         z = z.scatterAdd(0, lg.LongTensor([[0, 1]]), p['w'])   # a trace sees the answer, not the writing
-        return lg.sum(lg.cmul(y, y)) + lg.sum(z)
-    params = {'x': lg.randn(3, 2), 'v': lg.randn(2), 'w': lg.randn(1, 2), 'unused': lg.randn(2)}
+        s = lg.scatter(p['x'] * 1, 0, lg.LongTensor([[2, 0]]), p['s'])   # Torch7's scatter writes into its first
+        return lg.sum(lg.cmul(y, y)) + lg.sum(z) + lg.sum(lg.cmul(s, p['x']))
+    params = {'x': lg.randn(3, 2), 'v': lg.randn(2), 'w': lg.randn(1, 2), 's': 0.3, 'unused': lg.randn(2)}
     x = params['x'].clone()
     optimized = autograd(f, optimize=True)
     for _ in range(3):
