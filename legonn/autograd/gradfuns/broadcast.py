@@ -68,6 +68,11 @@ def repeat_to_match_shape(x, axis=None):
     return (lambda g: lg.repeatTensor(g, *repeats)), size[axis]
 
 
+def no_gradient(*args):
+    """The gradient of an argument the answer does not change with (a dimension, an index, a template): zero."""
+    return None
+
+
 def zero_gradient(n_args=2):
-    """Gradients of ``n_args`` arguments that are all zero (``None``): comparisons, rounding, ``sign``."""
-    return [lambda *args: None for _ in range(n_args)]
+    """Gradients of ``n_args`` arguments that are all zero: comparisons, rounding, ``sign``."""
+    return [no_gradient] * n_args
