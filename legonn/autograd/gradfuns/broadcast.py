@@ -8,6 +8,7 @@ import legonn as lg
 
 from .. import support, util
 
+
 def unbroadcast(g, ans, x):
     """``g``, the gradient of an answer ``ans`` that ``x`` took part in, summed down to ``x``'s shape.
 

@@ -10,6 +10,7 @@ import legonn as lg
 from .. import util
 from .broadcast import as_shape_of, no_gradient
 
+
 def _select_gradient(g, ans, x, dim, index):
     """``g`` in slice ``index`` of dimension ``dim`` of a zero tensor of ``x``'s sizes."""
     return util.selectSliceCopy(g, x, dim, index)
