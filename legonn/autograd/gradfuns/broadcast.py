@@ -1,8 +1,9 @@
-"""Gradients brought back to an argument's shape (gradfuns.lua's ``unbroadcast`` and ``repeatToMatchShape``).
+"""Gradients brought back to an argument's shape (gradfuns.lua's ``unbroadcast`` and ``repeatToMatchShape``), and
+the zero gradient of an argument the answer does not change with.
 
 Every helper is written with legonn's functions, reached through the ``legonn`` module at call time, so that while
-a trace runs (a gradient of a gradient) they are the traced entries; ``lg.isTensor``, ``lg.size`` and
-``lg.nDimension`` are static entries, answered on the raw values of traced arguments.
+a trace runs (a gradient of a gradient) they are the traced entries; ``lg.isTensor``, ``support.size``,
+``support.nDimension``, ... are static entries, answered on the raw values of traced arguments.
 """
 import legonn as lg
 
