@@ -67,7 +67,7 @@ _runtime_of = _applies.get
 _ident = threading.get_ident
 _lock = threading.Lock()
 _to_register = []     # the define functions of module(), run at the first install (their tables exist by then)
-_overloads = []       # [(table, [(name, new, old, had_own)])] once registered
+_overloads = []       # [(table, [(name, new, old)])] once registered
 _unsupported_methods = {}   # class -> {name: FnDesc} for the methods defaultUnsupported covers (see class_)
 _installs = 0         # installs running in all threads: the entries are swapped while it is above zero
 
@@ -112,7 +112,7 @@ class _Declarations:
         desc = FnDesc(f"{self.prefix}.{name}", old, capture, differentiable, unsupported)
         new = _entry(desc, grad_fns, old)
         # the same function under its other names (legonn's snake_case aliases: index_select for indexSelect)
-        for alias in self._names_of(old):
+        for alias in [name] + [n for n in self._names_of(old) if n != name]:
             self.supported.add(alias)
             self.entries.append((alias, new, old))
 
@@ -245,7 +245,9 @@ def _swap_in():
         for name, new, old in entries:
             # a class that inherits the method gets its entry removed again, not a copy of the inherited one
             had_own = not isinstance(table, type) or name in vars(table)
-            _swapped.append((table, name, old, had_own))
+            # a class's own entry goes back as it was stored (a classmethod, not the bound method getattr gave)
+            stored = vars(table)[name] if isinstance(table, type) and had_own else old
+            _swapped.append((table, name, stored, had_own))
             _set(table, name, new)
     _set_nnwrapper_apply(_thread_apply)
 

@@ -148,3 +148,25 @@ def test_snake_case_names_are_covered_too():
         overload.uninstall()
     assert seen[0] == 'torch.narrow' and seen[1] in ('torch.indexSelect', 'torch.index_select')
     assert lg.index_select is lg.tensor.index_select
+
+
+class Counter:
+    """A class whose declared name looks up to a new object each time (a classmethod)."""
+
+    @classmethod
+    def make(cls, n):
+        return n
+
+
+overload.module('counter', types.SimpleNamespace(Counter=Counter),
+                lambda m: m.class_('Counter', lambda c: c.initializer('make')))
+
+
+def test_a_declared_name_is_swapped_even_when_its_lookup_makes_a_new_object():
+    seen, stored = [], vars(Counter)['make']
+    overload.install(lambda desc, grads, *args: seen.append(desc.name))
+    try:
+        Counter.make(1)
+    finally:
+        overload.uninstall()
+    assert seen == ['counter.Counter.make'] and Counter.make(2) == 2 and vars(Counter)['make'] is stored

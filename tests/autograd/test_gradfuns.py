@@ -29,28 +29,10 @@ def double():
     autograd.optimize(before)
 
 
-# faults of the optimized runtime (legonn/autograd/runtime/codegen) these cases meet, marked strict so that the marks
-# go when it is mended: {case: reason}, for the gradient checks and for the gradient-of-gradient checks
-_OPTIMIZED_FAULTS = {
-    'scatter_number': "the first call's gradient of scatter's number differs from the later calls' (2.4)",
-    'matmul_dot': "the code generator looks 'dot' up as an attribute of legonn.tensor.functions",
-    'set': "x[k] = v: the generated code's second call hands support.typeAs a number",
-}
-# (of the torch functions' cases: lg.sum(x) * 1.3's gradient is constant, its gradient zero)
-_OPTIMIZED_NESTED_FAULTS = dict(_OPTIMIZED_FAULTS, **dict.fromkeys(
-    ('sum', 'mean', 'squeeze_to_number'), "a gradient that is zero comes back None, not zeros of the parameter"))
-
-
 @pytest.fixture(params=['direct', 'optimized'])
 def mode(request):
     """Both runtimes, as test.lua runs its tests (``autograd.optimize(true)``, then direct)."""
     autograd.optimize(request.param == 'optimized')
-    if request.param == 'optimized':
-        nested = request.node.originalname == 'test_gradient_of_gradient_matches_finite_differences'
-        faults = _OPTIMIZED_NESTED_FAULTS if nested else _OPTIMIZED_FAULTS
-        reason = faults.get(request.node.callspec.params['case'][0])
-        if reason is not None:
-            request.applymarker(pytest.mark.xfail(strict=True, reason=f"optimized runtime: {reason}"))
     return request.param
 
 

@@ -153,3 +153,22 @@ def test_optim_wrapper_keeps_a_state_per_parameter():
         np.testing.assert_allclose(params[key].numpy(), reference[key].numpy(), atol=1e-12)
     assert states[0]['t'] == 3   # sortedFlatten's order: 'W' then 'b'; adam counts its steps in the state
     assert not hasattr(autograd.optim, 'checkgrad') and not hasattr(autograd.optim, 'ConfusionMatrix')
+
+
+@pytest.mark.parametrize('name', ['RecurrentNetwork', 'RecurrentLSTMNetwork', 'RecurrentGRUNetwork',
+                                  'RecurrentFWNetwork'])
+def test_recurrent_models_continue_from_their_state(name):
+    """A sequence run in two parts, the second from the state the first returned, gives the whole run's
+    outputs (the 'all' outputs of both parts, joined, and the last state). The Lua's fast-weights network
+    returned h alone, not its fast weights A: a continued run restarted them from zeros."""
+    made = getattr(autograd.model, name)({'inputFeatures': 3, 'hiddenFeatures': 4, 'outputType': 'all'})
+    f, params = made[0], made[1]
+    for t in autograd.util.sortedFlatten(params):
+        t.normal(0, 0.5)
+    x = lg.randn(2, 5, 3)
+    whole, whole_state = f(params, x)[:2]
+    first, state = f(params, x.narrow(1, 0, 3))[:2]
+    second, last_state = f(params, x.narrow(1, 3, 2), state)[:2]
+    np.testing.assert_allclose(lg.cat(first, second, 1).numpy(), whole.numpy(), atol=1e-12)
+    for key in whole_state:
+        np.testing.assert_allclose(last_state[key].numpy(), whole_state[key].numpy(), atol=1e-12)

@@ -45,10 +45,7 @@ class AutoModuleBase(HoldsFunction, Module, abstract=True):
 
     def _gradients(self, input, gradOutput):
         df = self._grad('backward', withForward=False, withGradients=True, partialGrad=True)
-        out = df(self._params(input), gradOutput)
-        # the direct runtime returns the answers after the gradients, as the Lua's direct one; the optimized one
-        # the gradients alone
-        return out[0] if isinstance(out, tuple) else out
+        return df(self._params(input), gradOutput)[0]   # the gradients (the answers follow, as the Lua's)
 
     def updateGradInput(self, input, gradOutput):
         self.grads = self._gradients(input, gradOutput)

@@ -51,12 +51,13 @@ class HoldsFunction:
 
     def _grad(self, key, **opt):
         """autograd.grad of the class's function with options ``opt``, made once per class (the Lua's mt.f,
-        mt.b)."""
+        mt.b) and per mode: autograd.optimize() switches it, as it does a df made afterwards."""
+        from ... import autograd   # the package above imports this one
         cache = type(self).__dict__.get('_differentiated')
         if cache is None:
             cache = type(self)._differentiated = {}
+        key = key, autograd.optimizing()
         df = cache.get(key)
         if df is None:
-            from ... import autograd   # the package above imports this one
             df = cache[key] = autograd.grad(type(self).call_function, opt)
         return df

@@ -145,8 +145,6 @@ class DirectNode:
     def __bool__(self):
         return bool(raw(self))
 
-    __hash__ = object.__hash__
-
     def __repr__(self):
         return f"DirectNode({self.value!r})"
 

@@ -12,7 +12,7 @@ import threading
 import time
 
 from ... import overload
-from .node import DirectNode, getOutgrad, newStartNode
+from .node import DirectNode, getOutgrad, newStartNode, raw
 from legonn.tensor import Tensor
 
 
@@ -77,12 +77,6 @@ def _value_in(a, tape):
     return a
 
 
-def _raw(v):
-    while isinstance(v, DirectNode):
-        v = v.value
-    return v
-
-
 def nodeApply(fun, gradFun, *args, **kwargs):
     """Apply ``fun`` (an overload FnDesc) to ``args``; a node of the innermost tape among them makes the result a
     node of that tape (when ``fun`` captures), else ``fun`` runs on the values."""
@@ -123,10 +117,10 @@ def nodeApply(fun, gradFun, *args, **kwargs):
 
 def _raw_arg(a):
     if isinstance(a, dict):
-        return {k: _raw(v) for k, v in a.items()}
+        return {k: raw(v) for k, v in a.items()}
     if isinstance(a, (list, tuple)):
-        return type(a)(_raw(v) for v in a)
-    return _raw(a)
+        return type(a)(raw(v) for v in a)
+    return raw(a)
 
 
 def funOnly(fun, argnum, profiler, *args):
@@ -161,7 +155,7 @@ def _accumulate(node, update):
 
 def _check(node, i, arg, update):
     """Protected mode: a gradient has its argument's kind and sizes (a tensor's, or a number for a number)."""
-    value, got = _raw(arg.value), _raw(update)
+    value, got = raw(arg.value), raw(update)
     same = (isinstance(got, Tensor) and got.size() == value.size()) if isinstance(value, Tensor) else _is_scalar(got)
     if not same:
         raise RuntimeError(f"autograd (protected): the gradient of argument {i} of {node.fun.name} is "
@@ -171,7 +165,7 @@ def _check(node, i, arg, update):
 def gradOnly(tape, args, argnum, answers, gradOutput, protected=False):
     """The backward pass: from ``gradOutput`` at the first answer, each node's gradient functions, last node first;
     returns the gradients of ``args[argnum]`` in its structure. ``protected`` checks each gradient's sizes."""
-    if protected and isinstance(_raw(answers[0].value), Tensor):
+    if protected and isinstance(raw(answers[0].value), Tensor):
         _check(answers[0], 0, answers[0], gradOutput)
     answers[0].outgrad = gradOutput
     profiler = tape.profiler
@@ -215,9 +209,9 @@ def grad(fun, argnum, partialGrad, profiler, *args, protected=False):
     number unless ``partialGrad`` (its gradient) is given. ``protected`` checks that each gradient has its
     argument's sizes, naming the function whose gradient does not."""
     args, answers, tape = funOnly(fun, argnum, profiler, *args)
-    if partialGrad is None and not _is_scalar(_raw(answers[0])):
+    if partialGrad is None and not _is_scalar(raw(answers[0])):
         raise ValueError(f"Autograd only supports scalar return values. Output is not scalar: the function returned "
-                         f"{_describe(_raw(answers[0]))}")
+                         f"{_describe(raw(answers[0]))}")
     # a nested trace's backward pass runs inside the outer trace, which records it (gradients of gradients)
     gradients = gradOnly(tape, args, argnum, answers, 1.0 if partialGrad is None else partialGrad, protected)
     if profiler is not None:
