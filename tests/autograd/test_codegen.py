@@ -265,3 +265,63 @@ def test_partial_gradient_without_the_forward_answers():
         x, g = lg.randn(5, 4), lg.randn(5, 3)
         assert_same(optimized(params, x, g), direct(params, x, g))
         assert_same(forward(params, x), f(params, x))
+
+
+def test_a_copy_written_into_is_kept():
+    """``x * 1`` is an identity the optimizer drops, but not when the copy is then written into: the caller's
+    tensor stays untouched."""
+    def f(p):
+        y = p['x'] * 1
+        y[1] = p['v']
+        z = p['x'] * 1
+        z = z.scatterAdd(0, lg.LongTensor([[0, 1]]), p['w'])   # a trace sees the answer, not the writing
+        return lg.sum(lg.cmul(y, y)) + lg.sum(z)
+    params = {'x': lg.randn(3, 2), 'v': lg.randn(2), 'w': lg.randn(1, 2), 'unused': lg.randn(2)}
+    x = params['x'].clone()
+    optimized = autograd(f, optimize=True)
+    for _ in range(3):
+        assert_same(optimized(params), autograd(f, optimize=False)(params))
+        assert lg.equal(params['x'], x)
+
+
+def test_a_constant_tensor_is_read_at_each_call():
+    """A tensor the function reads from outside its arguments is bound by reference: new values are seen."""
+    target = lg.randn(3, 4)
+
+    def f(p):
+        return lg.sum(lg.pow(p - target, 2))
+    optimized = autograd(f, optimize=True)
+    p = lg.randn(3, 4)
+    for _ in range(3):
+        target.copy(lg.randn(3, 4))
+        assert_same(optimized(p), autograd(f, optimize=False)(p))
+
+
+def test_signature_function_and_profile_summary(capsys):
+    """``signatureFn`` keys the cache (None: a plain trace each call); ``profile='summary'`` reports the cache."""
+    params = mlp_params()
+    x, t = lg.randn(6, 7), lg.randn(6, 3)
+    expected = autograd(mlp, optimize=False)(params, x, t)
+    keyed = autograd(mlp, optimize=True, showCode=True, signatureFn=lambda args: 'one key',
+                     profile='summary', profileReportFrequency=3)
+    for _ in range(3):
+        assert_same(keyed(params, x, t), expected)
+    out = capsys.readouterr().out
+    assert out.count('def outer(') == 1
+    assert '[autograd] code cache hit rate: 33%' in out and '[autograd] generated code paths: 1' in out
+    untraced = autograd(mlp, optimize=True, showCode=True, signatureFn=lambda args: None)
+    for _ in range(2):
+        assert_same(untraced(params, x, t), expected)
+    assert 'def outer(' not in capsys.readouterr().out
+
+
+def test_cat_and_repeat_tensor_forms():
+    """cat and repeatTensor write into a pool buffer in the forms that take one first."""
+    def f(p):
+        a, b = lg.tanh(p['a']), lg.tanh(p['b'])
+        rows, columns = lg.cat(a, b, 0), lg.cat([a, b], 1)
+        return lg.sum(lg.cmul(rows, rows)) + lg.sum(columns) * 0.5 + lg.sum(lg.exp(lg.repeatTensor(a, 2, 1)))
+    params = {'a': lg.randn(2, 3), 'b': lg.randn(2, 3)}
+    optimized = autograd(f, optimize=True)
+    for _ in range(3):
+        assert_same(optimized(params), autograd(f, optimize=False)(params))

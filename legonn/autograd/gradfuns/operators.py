@@ -37,8 +37,13 @@ def _as_matrices(g, a, b):
 def _matmul_a(g, ans, a, b):
     """The gradient of ``a @ b`` with respect to ``a``: ``g @ b^T`` (the Lua's ``g * t(B)``; ``ger(g, b)`` for a
     matrix times a vector), ``b * g`` for the dot product of two vectors."""
-    if support.nDimension(a) == 1 and support.nDimension(b) == 1:
+    da, db = support.nDimension(a), support.nDimension(b)
+    if da == 1 and db == 1:
         return b * g
+    if da == 2 and db == 1:      # the Lua's branches where no dimension broadcasts: one product, no views
+        return lg.ger(g, b)
+    if db == 2 and da <= 2:
+        return g @ lg.t(b)
     g, a_m, b_m = _as_matrices(g, a, b)
     return lg.view(unbroadcast(g @ _swap_last(b_m), ans, a_m), support.size(a))
 
@@ -46,8 +51,13 @@ def _matmul_a(g, ans, a, b):
 def _matmul_b(g, ans, a, b):
     """The gradient of ``a @ b`` with respect to ``b``: ``a^T @ g`` (the Lua's ``t(A) * g``; ``ger(a, g)`` for a
     vector times a matrix), ``a * g`` for the dot product of two vectors."""
-    if support.nDimension(a) == 1 and support.nDimension(b) == 1:
+    da, db = support.nDimension(a), support.nDimension(b)
+    if da == 1 and db == 1:
         return a * g
+    if da == 2 and db <= 2:
+        return lg.t(a) @ g
+    if da == 1 and db == 2:
+        return lg.ger(a, g)
     g, a_m, b_m = _as_matrices(g, a, b)
     return lg.view(unbroadcast(_swap_last(a_m) @ g, ans, b_m), support.size(b))
 

@@ -46,6 +46,9 @@ def overloadHook(fn, gradFn, *inputs, **kwargs):
     try:
         if state.reentryDepth != 0 and state.applyDepth == 1 and fn.capture:
             if fn.unsupported:
+                if not any(_holds_value(a) for a in inputs):
+                    # on plain values it makes a constant, as the direct runtime runs it (the Lua refuses it)
+                    return fn.fn(*inputs)
                 raise RuntimeError(f'function {fn.name} not currently supported by autograd')
             n = Node(fn, gradFn, inputs, state.mutationFlow)
             values = n.evaluateForward(state.mutationFlow)
@@ -55,6 +58,14 @@ def overloadHook(fn, gradFn, *inputs, **kwargs):
         return fn.fn(*[Value.flatten(a) if isinstance(a, Value) else a for a in inputs])
     finally:
         state.applyDepth -= 1
+
+
+def _holds_value(a):
+    if isinstance(a, Value):
+        return True
+    if isinstance(a, (list, tuple, dict)):
+        return any(_holds_value(e) for e in (a.values() if isinstance(a, dict) else a))
+    return False
 
 
 def reentryDepth():
@@ -68,7 +79,9 @@ def collectGradients(val, intermediateGrads, differentiableMap, grads=None):
     if isinstance(val, Value):
         rootSource = val.source.getRoot()
         gradient = intermediateGrads.get(val.source)
-        if gradient is None and rootSource.type == Source.PARAM and differentiableMap.get(rootSource):
+        # (the Lua asks the root's mark, which a table's entries never set: their gradients stayed nil, where
+        # the direct runtime gives zeros)
+        if gradient is None and rootSource.type == Source.PARAM and differentiableMap.get(val.source):
             if val.kind == Value.TENSOR:
                 gradient = Value.from_(util.zerosLike(val), Source.constant(val))
             elif val.kind == Value.NUMBER:
@@ -101,7 +114,8 @@ def convertOperators(execOrder):
         kinds = tuple(i.kind for i in node.inputs)
         if op == 'matmul' and kinds == (T, T):
             dims = (node.inputs[0].raw.dim(), node.inputs[1].raw.dim())
-            name = {(2, 2): 'torch.mm', (2, 1): 'torch.mv', (1, 1): 'torch.dot'}.get(dims)
+            # (legonn's @ of two vectors is a 0-dim tensor, lg.dot's a number: that one stays an operator)
+            name = {(2, 2): 'torch.mm', (2, 1): 'torch.mv'}.get(dims)
             if name is not None:
                 node.forwardFn = FnDesc(name, None)
         elif op in ('mul', 'add') and kinds == (T, T) and _same_size(*node.inputs):
@@ -145,10 +159,19 @@ def _is_constant(value, number):
     return value.kind == Value.NUMBER and value.source.type == Source.CONSTANT and value.get() == number
 
 
+def _writtenInto(node):
+    """Whether a reader of ``node``'s output may write into it: an assignment ``y[k] = v`` or a Tensor method
+    (``y.scatterAdd(...)``, Torch7's methods write into self) taking it as ``self``."""
+    return any(index == 0 and (target.forwardFn.name == _INTERNAL_SET or target.forwardFn.name.count('.') >= 2)
+               for targets in node.outputTargets for target, index in targets)
+
+
 def removeIdentityOperators(execOrder, outputNodes):
-    """Drops ``x * 1``, ``1 * x``, ``x + 0``, ``0 + x`` and ``x - 0`` (not when the node is an output)."""
+    """Drops ``x * 1``, ``1 * x``, ``x + 0``, ``0 + x`` and ``x - 0`` (not when the node is an output). Nor when
+    the copy it makes is written into: ``y = x * 1; y[k] = v`` would write into the caller's ``x`` (the Lua
+    drops it there too)."""
     for node in execOrder:
-        if node in outputNodes:
+        if node in outputNodes or _writtenInto(node):
             continue
         op = getattr(node.forwardFn, 'operator', None)
         if op == 'mul':

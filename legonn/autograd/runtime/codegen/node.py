@@ -2,7 +2,6 @@
 (``forwardFn``, an overload's description), its gradient functions, its input Values, its output Values and,
 per output, the nodes that read it (``outputTargets``)."""
 from legonn.autograd import util
-from legonn.tensor import Tensor
 
 from .source import Source
 from .value import Value
@@ -14,12 +13,10 @@ class Node:
     def __init__(self, forwardFn, gradientFn, inputs, mutationFlow=None):
         self.forwardFn = forwardFn
         self.gradientFn = gradientFn
-        self.inputs = []
-        for input in inputs:
-            if not isinstance(input, Value) and isinstance(input, Tensor) and input.dim() > 1:
-                raise ValueError(f'{forwardFn.name}: constant tensor with more than one dimension. is this a '
-                                 'closure variable that should be a function argument?')
-            self.inputs.append(Value.from_(input, Source.constant(input), False, mutationFlow))
+        # A tensor that is not traced is a constant of the generated code, bound by reference: its values are
+        # read at each call (the Lua writes a vector's values into the code and refuses a matrix as "an upvalue
+        # that should be a function argument"); a closure variable rebound to another tensor is not seen.
+        self.inputs = [Value.from_(input, Source.constant(input), False, mutationFlow) for input in inputs]
         self.outputs = []
         self.outputTargets = []
         self.nReturns = None

@@ -56,10 +56,6 @@ class Value:
             return Value(Value.LONG_STORAGE, v, source)
         raise TypeError(f"unknown type {type(v).__name__} for value '{v!r}'")
 
-    @staticmethod
-    def isValue(v):
-        return isinstance(v, Value)
-
     def get(self):
         return self.raw
 
@@ -77,16 +73,7 @@ class Value:
     @staticmethod
     def flattenGrads(v, intermediateGrads):
         """The raw gradients of the Values under ``v`` (None where none was computed), in ``v``'s layout."""
-        if isinstance(v, Value):
-            if v.kind == Value.TABLE:
-                return Value.flattenGrads(v.raw, intermediateGrads)
-            grad = intermediateGrads.get(v.source)
-            return None if grad is None else Value.flatten(grad)
-        if isinstance(v, dict):
-            return {k: Value.flattenGrads(e, intermediateGrads) for k, e in v.items()}
-        if isinstance(v, (list, tuple)):
-            return type(v)(Value.flattenGrads(e, intermediateGrads) for e in v)
-        return None
+        return Value.flatten(Value.collectGrads(v, intermediateGrads))
 
     @staticmethod
     def collectGrads(v, intermediateGrads):
