@@ -326,3 +326,11 @@ def test_cat_and_repeat_tensor_forms():
     optimized = autograd(f, optimize=True)
     for _ in range(3):
         assert_same(optimized(params), autograd(f, optimize=False)(params))
+
+
+def test_math_on_a_traced_number_is_refused():
+    """``math.exp`` of a traced number would be a constant of the generated code: refused, as in the direct mode."""
+    import math
+    df = autograd(lambda p: math.exp(lg.sum(p)), optimize=True)
+    with pytest.raises(TypeError):
+        df(lg.randn(3))
