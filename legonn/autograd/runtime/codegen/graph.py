@@ -55,7 +55,7 @@ def overloadHook(fn, gradFn, *inputs, **kwargs):
             if state.nodeDebugger is not None:
                 state.nodeDebugger.captureCallStack(n)
             return tuple(values) if n.nReturns is not None else values[0]
-        return fn.fn(*[Value.flatten(a) if isinstance(a, Value) else a for a in inputs])
+        return fn.fn(*[Value.flatten(a) for a in inputs])
     finally:
         state.applyDepth -= 1
 
@@ -105,7 +105,8 @@ def convertOperators(execOrder):
     """Operators on tensors become the legonn functions with a result form the code generator can point at a
     reusable buffer. Python's operators follow NumPy (docs/porting.md), so where the Lua turns ``mul`` of two
     matrices into ``mm``, here ``@`` does, and ``*`` of two tensors is ``cmul`` only of equal sizes (``+``
-    likewise ``add``): a broadcasting operator stays an operator."""
+    likewise ``add``): a broadcasting operator stays an operator. (The result form writes into a tensor of the
+    operator's answer type, so ``/`` of an IntTensor stays a DoubleTensor.)"""
     T, N = Value.TENSOR, Value.NUMBER
     for node in execOrder:
         op = getattr(node.forwardFn, 'operator', None)
