@@ -368,3 +368,17 @@ def test_threads_trace_and_run_their_own_functions():
         expected = autograd(f, optimize=False)(params, *inputs[i])
         for g in got:
             assert_same(g, expected)
+
+
+def test_reduce_footprint_with_assignments():
+    def f(p, x):
+        h = lg.tanh(x @ p['W'])
+        h[0] = lg.tanh(h[1] * 2.0)
+        g = lg.tanh(h @ p['W'])
+        g[1] = h[0]
+        return lg.sum(lg.tanh(g @ p['W']))
+    params = {'W': lg.randn(5, 5) * 0.5}
+    optimized = codegen.create(f, _options(reduceFootprint=True))
+    for _ in range(3):
+        x = lg.randn(3, 5)
+        assert_same(optimized(params, x), autograd(f, optimize=False)(params, x))
