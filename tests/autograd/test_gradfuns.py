@@ -1,10 +1,13 @@
 """Every gradient gradfuns registers, against finite differences in float64 (autograd.gradcheck, the port of
-gradcheck.lua, with the inputs kept), in the direct runtime; and the same cases' gradients on CUDA tensors.
+gradcheck.lua, with the inputs kept), in both runtimes (direct and optimized); and the same cases' gradients on
+CUDA tensors.
 
 Each case is a loss of the function under test: its answer times fixed random weights, summed, so that a gradient
 that put the right total in the wrong places fails (a plain sum would not see a wrong transpose). Inputs are chosen
 where the function is smooth: away from the kinks of ``abs``, ``clamp``, ``floor``; positive for ``log``,
-``sqrt``; distinct values for ``min``/``max``.
+``sqrt``; distinct values for ``min``/``max``. Constant tensors the losses close over are 1-D (the optimized
+runtime, as the Lua's, refuses a closed-over tensor of more dimensions: it would be baked into the generated code);
+the 2-D ones are views of 1-D ones made in the loss.
 """
 import numpy as np
 import pytest
@@ -20,22 +23,32 @@ check = gradcheck({'randomizeInput': False})
 @pytest.fixture(autouse=True)
 def double():
     lg.setdefaulttensortype('torch.DoubleTensor')
+    before = autograd.optimizing()
     autograd.optimize(False)
+    yield
+    autograd.optimize(before)
 
 
-_WEIGHTS = {}
+@pytest.fixture(params=['direct', 'optimized'])
+def mode(request):
+    """Both runtimes, as test.lua runs its tests (``autograd.optimize(true)``, then direct)."""
+    autograd.optimize(request.param == 'optimized')
+    return request.param
+
+
+# the weights: the first n of these (in [0.5, 1.5), from their own NumPy generator), in the answer's shape
+_WEIGHTS = lg.DoubleTensor(np.random.RandomState(1).rand(4096) + 0.5)
 
 
 def weighted(out):
-    """``sum(out * w)`` for weights ``w`` fixed per shape (drawn once, from their own NumPy generator)."""
+    """``sum(out * w)`` for fixed weights ``w`` of ``out``'s shape; a number (or a 0-dim tensor: ``lg.select`` of a
+    vector) times 0.7."""
     if not lg.isTensor(out):
         return out * 0.7
-    if support.nDimension(out) == 0:   # a 0-dim tensor (lg.select of a vector, util.catNumberGradient's parts)
+    if support.nDimension(out) == 0:
         return lg.sum(out) * 0.7
-    size = tuple(out.size())
-    if size not in _WEIGHTS:
-        _WEIGHTS[size] = lg.from_numpy(np.random.RandomState(len(_WEIGHTS) + 1).rand(*size) + 0.5)
-    return lg.sum(lg.cmul(out, support.typeAs(_WEIGHTS[size], out)))
+    w = lg.view(lg.narrow(_WEIGHTS, 0, 0, support.nElement(out)), support.size(out))
+    return lg.sum(lg.cmul(out, support.typeAs(w, out)))
 
 
 def randn(*size):
@@ -61,9 +74,18 @@ def distinct(*size):
 
 
 IDX = lg.LongTensor([2, 0, 2, 1])           # index: a repeated row
-GATHER = lg.LongTensor([[0, 1, 2, 0], [2, 2, 0, 1], [0, 0, 1, 1]])   # gather along 0 of 3x4: repeats in columns
-SCATTER = lg.LongTensor([[0, 1, 2, 0], [2, 0, 1, 1]])             # scatter along 0 into 3x4: no repeats in a column
-ZEROS = lg.zeros
+_GATHER = lg.LongTensor([0, 1, 2, 0, 2, 2, 0, 1, 0, 0, 1, 1])   # 3x4, gather along 0 of 3x4: repeats in columns
+_SCATTER = lg.LongTensor([0, 1, 2, 0, 2, 0, 1, 1])              # 2x4, scatter along 0 into 3x4: no repeats in a column
+def ZEROS(*size):
+    return lg.zeros(*size)   # looked up at the call: while a trace runs, lg.zeros is its initializer
+
+
+def GATHER():
+    return lg.view(_GATHER, 3, 4)
+
+
+def SCATTER():
+    return lg.view(_SCATTER, 2, 4)
 
 
 # (case id, the function's name in its registry, params, loss of params)
@@ -153,11 +175,11 @@ CASES = [
     ('select', 'select', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.select(p['x'], 1, 2))),
     ('index', 'index', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.index(p['x'], 0, IDX))),
     ('narrow', 'narrow', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.narrow(p['x'], 1, 1, 2))),
-    ('gather', 'gather', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.gather(p['x'], 0, GATHER))),
+    ('gather', 'gather', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.gather(p['x'], 0, GATHER()))),
     ('scatter', 'scatter', lambda: {'x': randn(3, 4), 'src': randn(2, 4)},
-     lambda p: weighted(lg.scatter(p['x'] * 1, 0, SCATTER, p['src']))),
+     lambda p: weighted(lg.scatter(p['x'] * 1, 0, SCATTER(), p['src']))),
     ('scatter_number', 'scatter', lambda: {'x': randn(3, 4), 'v': 0.3},
-     lambda p: weighted(lg.scatter(p['x'] * 1, 0, SCATTER, p['v']) * p['x'])),
+     lambda p: weighted(lg.scatter(p['x'] * 1, 0, SCATTER(), p['v']) * p['x'])),
     # --- linalg
     ('ger', 'ger', lambda: {'x': randn(3), 'y': randn(4)}, lambda p: weighted(lg.ger(p['x'], p['y']))),
     ('inverse', 'inverse', lambda: {'x': lg.eye(3) * 2 + lg.rand(3, 3) * 0.3},
@@ -241,7 +263,7 @@ METHOD_CASES = [
     ('narrow', lambda: {'x': randn(3, 4)}, lambda p: weighted(p['x'].narrow(0, 1, 2))),
     ('view_as_alias', lambda: {'x': randn(12)}, lambda p: weighted(p['x'].view_as(ZEROS(3, 4)))),
     ('scatterAdd', lambda: {'x': randn(3, 4), 'src': randn(3, 4)},
-     lambda p: weighted((p['x'] * 1).scatterAdd(0, GATHER, p['src']))),
+     lambda p: weighted((p['x'] * 1).scatterAdd(0, GATHER(), p['src']))),
     ('long_typeAs', lambda: {'x': randn(3, 4)}, lambda p: weighted(p['x'].typeAs(ZEROS(2)).clone())),
 ]
 
@@ -251,25 +273,25 @@ def _run_check(loss, params):
 
 
 @pytest.mark.parametrize('case', CASES, ids=[c[0] for c in CASES])
-def test_torch_gradient_matches_finite_differences(case):
+def test_torch_gradient_matches_finite_differences(case, mode):
     _, _, make, loss = case
     _run_check(loss, make())
 
 
 @pytest.mark.parametrize('case', UTIL_CASES, ids=[c[0] for c in UTIL_CASES])
-def test_util_gradient_matches_finite_differences(case):
+def test_util_gradient_matches_finite_differences(case, mode):
     _, _, make, loss = case
     _run_check(loss, make())
 
 
 @pytest.mark.parametrize('case', OPERATOR_CASES, ids=[c[0] for c in OPERATOR_CASES])
-def test_operator_gradient_matches_finite_differences(case):
+def test_operator_gradient_matches_finite_differences(case, mode):
     _, make, loss = case
     _run_check(loss, make())
 
 
 @pytest.mark.parametrize('case', METHOD_CASES, ids=[c[0] for c in METHOD_CASES])
-def test_method_gradient_matches_finite_differences(case):
+def test_method_gradient_matches_finite_differences(case, mode):
     _, make, loss = case
     _run_check(loss, make())
 
@@ -315,14 +337,14 @@ def _gradient_loss(loss):
 
 
 @pytest.mark.parametrize('case', CASES + UTIL_CASES, ids=[c[0] for c in CASES + UTIL_CASES])
-def test_gradient_of_gradient_matches_finite_differences(case):
+def test_gradient_of_gradient_matches_finite_differences(case, mode):
     _, _, make, loss = case
     _run_check(_gradient_loss(loss), make())
 
 
 @pytest.mark.parametrize('case', OPERATOR_CASES + METHOD_CASES,
                          ids=[c[0] for c in OPERATOR_CASES + METHOD_CASES])
-def test_gradient_of_operator_and_method_gradient_matches_finite_differences(case):
+def test_gradient_of_operator_and_method_gradient_matches_finite_differences(case, mode):
     _, make, loss = case
     _run_check(_gradient_loss(loss), make())
 

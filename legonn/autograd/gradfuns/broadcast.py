@@ -1,12 +1,14 @@
-"""Gradients brought back to an argument's shape (gradfuns.lua's ``unbroadcast`` and ``repeatToMatchShape``).
+"""Gradients brought back to an argument's shape (gradfuns.lua's ``unbroadcast`` and ``repeatToMatchShape``), and
+the zero gradient of an argument the answer does not change with.
 
 Every helper is written with legonn's functions, reached through the ``legonn`` module at call time, so that while
-a trace runs (a gradient of a gradient) they are the traced entries; ``lg.isTensor``, ``lg.size`` and
-``lg.nDimension`` are static entries, answered on the raw values of traced arguments.
+a trace runs (a gradient of a gradient) they are the traced entries; ``lg.isTensor``, ``support.size``,
+``support.nDimension``, ... are static entries, answered on the raw values of traced arguments.
 """
 import legonn as lg
 
 from .. import support, util
+
 
 def unbroadcast(g, ans, x):
     """``g``, the gradient of an answer ``ans`` that ``x`` took part in, summed down to ``x``'s shape.
@@ -59,7 +61,6 @@ def repeat_to_match_shape(x, axis=None):
     """
     if not lg.isTensor(x):
         return (lambda g: g), 1
-    axis = util._value(axis)   # the optimized runtime hands its Value of the number (the Lua's getValue)
     if axis is None:
         return (lambda g: util.fillSameSizeAs(x, g if not lg.isTensor(g) else lg.sum(g))), support.nElement(x)
     size = support.size(x)
@@ -69,6 +70,11 @@ def repeat_to_match_shape(x, axis=None):
     return (lambda g: lg.repeatTensor(g, *repeats)), size[axis]
 
 
+def no_gradient(*args):
+    """The gradient of an argument the answer does not change with (a dimension, an index, a template): zero."""
+    return None
+
+
 def zero_gradient(n_args=2):
-    """Gradients of ``n_args`` arguments that are all zero (``None``): comparisons, rounding, ``sign``."""
-    return [lambda *args: None for _ in range(n_args)]
+    """Gradients of ``n_args`` arguments that are all zero: comparisons, rounding, ``sign``."""
+    return [no_gradient] * n_args

@@ -7,7 +7,7 @@ of the loss with respect to ``args[i]``, given ``g``, the loss's gradient with r
 """
 import legonn as lg
 
-from .. import support, util
+from .. import support
 from .broadcast import unbroadcast, zero_gradient
 
 
@@ -77,7 +77,6 @@ def _pow_gradients():
 def _abs_gradient(g, ans, x):
     """``g * sign(x)``, for a number too (the Lua's number case was an ``error("todo")``)."""
     if not lg.isTensor(x):
-        x = util._value(x)
         return g * (1 if x > 0 else -1 if x < 0 else 0)
     return elemwise_mul(g, lg.sign(x))
 
