@@ -275,8 +275,9 @@ def test_a_copy_written_into_is_kept():
         y[1] = p['v']
         z = p['x'] * 1
         z = z.scatterAdd(0, lg.LongTensor([[0, 1]]), p['w'])   # a trace sees the answer, not the writing
-        return lg.sum(lg.cmul(y, y)) + lg.sum(z)
-    params = {'x': lg.randn(3, 2), 'v': lg.randn(2), 'w': lg.randn(1, 2), 'unused': lg.randn(2)}
+        s = lg.scatter(p['x'] * 1, 0, lg.LongTensor([[2, 0]]), p['s'])   # Torch7's scatter writes into its first
+        return lg.sum(lg.cmul(y, y)) + lg.sum(z) + lg.sum(lg.cmul(s, p['x']))
+    params = {'x': lg.randn(3, 2), 'v': lg.randn(2), 'w': lg.randn(1, 2), 's': 0.3, 'unused': lg.randn(2)}
     x = params['x'].clone()
     optimized = autograd(f, optimize=True)
     for _ in range(3):
@@ -325,3 +326,11 @@ def test_cat_and_repeat_tensor_forms():
     optimized = autograd(f, optimize=True)
     for _ in range(3):
         assert_same(optimized(params), autograd(f, optimize=False)(params))
+
+
+def test_math_on_a_traced_number_is_refused():
+    """``math.exp`` of a traced number would be a constant of the generated code: refused, as in the direct mode."""
+    import math
+    df = autograd(lambda p: math.exp(lg.sum(p)), optimize=True)
+    with pytest.raises(TypeError):
+        df(lg.randn(3))

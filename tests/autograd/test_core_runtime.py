@@ -1,6 +1,8 @@
 """The direct runtime's options and cases (main.lua, runtime/direct): parameters as numbers and nested tables,
 several answers, partialGrad and withForward/withGradients, gradients of gradients, assignment, protected mode,
 the profiler; all in float64 against closed forms or finite differences."""
+import math
+
 import numpy as np
 import pytest
 
@@ -133,6 +135,12 @@ def test_a_plain_tensor_first_in_an_operator():
     x = 0.5
     expected = a.numpy() + 2 * a.numpy() * x / (x * x + 2) ** 2 + np.log(1.5) * 1.5 ** x
     np.testing.assert_allclose(grads.numpy(), expected, rtol=1e-12)
+
+
+def test_a_traced_number_is_no_float():
+    # math.exp would take its value and drop the gradient: refused, as the Lua's table arithmetic was
+    with pytest.raises(TypeError):
+        autograd(lambda x: math.exp(x) * x)(1.0)
 
 
 def test_traced_numbers_compare_by_value():

@@ -177,8 +177,9 @@ class Value:
     def __neg__(a):
         return -a
 
-    # a traced number answers Python's questions of it with its traced value, as a DirectNode does: the code is
-    # generated for the branch this trace took (torch-autograd's util.lt in optimized mode)
+    # a traced number answers Python's comparisons with its traced value, as a DirectNode does: the code is
+    # generated for the branch this trace took (torch-autograd's util.lt in optimized mode); no float(), which
+    # would make math.exp(v) a constant of the code, its gradient lost
     def __lt__(self, other):
         return Value.flatten(self) < Value.flatten(other)
 
@@ -190,9 +191,6 @@ class Value:
 
     def __ge__(self, other):
         return Value.flatten(self) >= Value.flatten(other)
-
-    def __float__(self):
-        return float(self.raw)
 
     def __bool__(self):
         return bool(self.raw)

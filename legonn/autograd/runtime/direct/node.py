@@ -125,8 +125,9 @@ class DirectNode:
     def __neg__(self):
         return -_untraced(self)
 
-    # --- a number's value answers Python's questions of it: comparisons (not traced: autograd.util.lt's answer),
-    # float(), bool(); Lua code wrote util.lt(s, 3) for `s < 3`, which Lua could not overload
+    # --- a number's value answers comparisons and bool() (control flow, not traced: autograd.util.lt's answer;
+    # Lua code wrote util.lt(s, 3) for `s < 3`, which Lua could not overload). No float(): math.exp(node) would
+    # quietly drop the gradient, so it fails as the Lua's did
     def __lt__(self, other):
         return raw(self) < raw(other)
 
@@ -138,9 +139,6 @@ class DirectNode:
 
     def __ge__(self, other):
         return raw(self) >= raw(other)
-
-    def __float__(self):
-        return float(raw(self))
 
     def __bool__(self):
         return bool(raw(self))
