@@ -258,3 +258,15 @@ def test_multinomial_refuses_weights_whose_sum_overflows():
                                              r'positive, finite sum per row'):
             lg.multinomial(lg.DoubleTensor(w), 3, True)
     assert lg.multinomial(lg.DoubleTensor([1e307, 1e307]), 50, True).max() <= 1
+
+
+def test_functional_draws_fill_a_tensor_given_first():
+    """TensorMath.lua wraps each draw twice: ``torch.uniform(a, b)`` returns a number, ``torch.uniform(x, a, b)``
+    fills ``x`` and returns it (torch-autograd's util.dropout calls ``torch.bernoulli(s, keep)``)."""
+    x = lg.DoubleTensor(1000)
+    assert lg.bernoulli(x, 0.25) is x
+    assert set(np.unique(x.numpy())) == {0.0, 1.0} and 150 < x.sum() < 350
+    y = lg.FloatTensor(50)
+    assert lg.uniform(y, 2, 3) is y and 2 <= y.min() and y.max() < 3
+    assert lg.normal(lg.DoubleTensor(4), 1, 2).size() == (4,)
+    assert isinstance(lg.bernoulli(0.5), int)
