@@ -21,7 +21,7 @@ is called from many threads at once (donkey threads, hogwild), so here the swap 
 across threads and the runtime is thread-local: each entry asks its thread's runtime, and a thread that is not
 tracing calls the original at the cost of that one look-up. No trace running, nothing is swapped and nothing costs.
 """
-import importlib.util
+import importlib
 import threading
 import types
 
@@ -231,38 +231,56 @@ def unsupported_method(cls, name):
     return None
 
 
-def _set(table, name, value):
-    if isinstance(table, dict):
-        table[name] = value
+def _plan():
+    """For each declared table: ``(table, entries, originals, inherited)``, the names to set while swapped in, the
+    values to put back, and the names a class inherits (removed again, not copied in). Built once, again only
+    after new declarations, so that a swap is a few dict updates: it runs at every call of ``df``."""
+    plan = []
+    for table, declared in _overloads:
+        entries, originals, inherited = {}, {}, []
+        own = vars(table) if isinstance(table, type) else None
+        for name, new, old in declared:
+            entries[name] = new
+            if own is None:
+                originals.setdefault(name, old)
+            elif name in own:
+                # as it was stored: a classmethod stays one (getattr gave a bound method)
+                originals.setdefault(name, own[name])
+            elif name not in inherited:
+                inherited.append(name)
+        plan.append((table, entries, originals, inherited))
+    return plan
+
+
+def _put(table, values):
+    if isinstance(table, type):      # a class's dict is read-only: one setattr each
+        for name, value in values.items():
+            setattr(table, name, value)
     else:
-        setattr(table, name, value)
+        (table if isinstance(table, dict) else vars(table)).update(values)
 
 
 def _swap_in():
-    while _to_register:
-        _to_register.pop(0)()
-    for table, entries in _overloads:
-        for name, new, old in entries:
-            # a class that inherits the method gets its entry removed again, not a copy of the inherited one
-            had_own = not isinstance(table, type) or name in vars(table)
-            # a class's own entry goes back as it was stored (a classmethod, not the bound method getattr gave)
-            stored = vars(table)[name] if isinstance(table, type) and had_own else old
-            _swapped.append((table, name, stored, had_own))
-            _set(table, name, new)
+    global _swap_plan
+    if _to_register or _swap_plan is None:
+        while _to_register:
+            _to_register.pop(0)()
+        _swap_plan = _plan()
+    for table, entries, _originals, _inherited in _swap_plan:
+        _put(table, entries)
     _set_nnwrapper_apply(_thread_apply)
 
 
 def _swap_out():
     _set_nnwrapper_apply(None)
-    while _swapped:
-        table, name, old, had_own = _swapped.pop()
-        if had_own:
-            _set(table, name, old)
-        else:
-            delattr(table, name)
+    for table, _entries, originals, inherited in reversed(_swap_plan):
+        _put(table, originals)
+        for name in inherited:
+            if name in vars(table):      # a class two declarations swap is put back once
+                delattr(table, name)
 
 
-_swapped = []   # (table, name, original, whether the table held the name itself) while swapped in
+_swap_plan = None
 
 
 def _thread_apply(desc, grad_fns, *args, **kwargs):
@@ -302,7 +320,6 @@ def uninstall():
 
 
 def _set_nnwrapper_apply(apply_fn):
-    """nnwrapper (autograd.nn's functions) learns the runtime through its setApplyFn, as in the Lua, once that part
-    of the package exists."""
-    if importlib.util.find_spec(f'{__package__}.nnwrapper') is not None:
-        importlib.import_module(f'{__package__}.nnwrapper').setApplyFn(apply_fn)
+    """nnwrapper (autograd.nn's functions) learns the runtime through its setApplyFn, as in the Lua (imported at the
+    first swap: it imports legonn.nn)."""
+    importlib.import_module(f'{__package__}.nnwrapper').setApplyFn(apply_fn)

@@ -55,3 +55,14 @@ def test_readme_sgd_lowers_the_loss(setup):
             params['b'][i].add(-.01, grads['b'][i])
     assert neuralNet(params, x, y) < first
     assert np.isfinite(neuralNet(params, x, y))
+
+
+@pytest.mark.parametrize('optimize', [False, True])
+def test_guide_gradient_of_a_gradient(optimize):
+    # docs/autograd.md's snippet: d/dp of sum(d/dp (y - p.x)^2) = 2 x sum(x)
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    p, x, y = lg.randn(5), lg.randn(5), 0.3
+    df = autograd(lambda p, x, y: (y - lg.dot(p, x)) ** 2, optimize=optimize)
+    ddf = autograd(lambda p, x, y: lg.sum(df(p, x, y)[0]), optimize=optimize)
+    hessian_sums = ddf(p, x, y)[0]
+    np.testing.assert_allclose(hessian_sums.numpy(), 2 * x.numpy() * x.numpy().sum(), rtol=1e-10)

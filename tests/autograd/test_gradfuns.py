@@ -5,9 +5,7 @@ CUDA tensors.
 Each case is a loss of the function under test: its answer times fixed random weights, summed, so that a gradient
 that put the right total in the wrong places fails (a plain sum would not see a wrong transpose). Inputs are chosen
 where the function is smooth: away from the kinks of ``abs``, ``clamp``, ``floor``; positive for ``log``,
-``sqrt``; distinct values for ``min``/``max``. Constant tensors the losses close over are 1-D (the optimized
-runtime, as the Lua's, refuses a closed-over tensor of more dimensions: it would be baked into the generated code);
-the 2-D ones are views of 1-D ones made in the loss.
+``sqrt``; distinct values for ``min``/``max``.
 """
 import numpy as np
 import pytest
@@ -74,18 +72,13 @@ def distinct(*size):
 
 
 IDX = lg.LongTensor([2, 0, 2, 1])           # index: a repeated row
-_GATHER = lg.LongTensor([0, 1, 2, 0, 2, 2, 0, 1, 0, 0, 1, 1])   # 3x4, gather along 0 of 3x4: repeats in columns
-_SCATTER = lg.LongTensor([0, 1, 2, 0, 2, 0, 1, 1])              # 2x4, scatter along 0 into 3x4: no repeats in a column
+GATHER = lg.LongTensor([[0, 1, 2, 0], [2, 2, 0, 1], [0, 0, 1, 1]])   # gather along 0 of 3x4: repeats in columns
+SCATTER = lg.LongTensor([[0, 1, 2, 0], [2, 0, 1, 1]])             # scatter along 0 into 3x4: no repeats in a column
+
+
 def ZEROS(*size):
     return lg.zeros(*size)   # looked up at the call: while a trace runs, lg.zeros is its initializer
 
-
-def GATHER():
-    return lg.view(_GATHER, 3, 4)
-
-
-def SCATTER():
-    return lg.view(_SCATTER, 2, 4)
 
 
 # (case id, the function's name in its registry, params, loss of params)
@@ -175,11 +168,11 @@ CASES = [
     ('select', 'select', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.select(p['x'], 1, 2))),
     ('index', 'index', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.index(p['x'], 0, IDX))),
     ('narrow', 'narrow', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.narrow(p['x'], 1, 1, 2))),
-    ('gather', 'gather', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.gather(p['x'], 0, GATHER()))),
+    ('gather', 'gather', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.gather(p['x'], 0, GATHER))),
     ('scatter', 'scatter', lambda: {'x': randn(3, 4), 'src': randn(2, 4)},
-     lambda p: weighted(lg.scatter(p['x'] * 1, 0, SCATTER(), p['src']))),
+     lambda p: weighted(lg.scatter(p['x'] * 1, 0, SCATTER, p['src']))),
     ('scatter_number', 'scatter', lambda: {'x': randn(3, 4), 'v': 0.3},
-     lambda p: weighted(lg.scatter(p['x'] * 1, 0, SCATTER(), p['v']) * p['x'])),
+     lambda p: weighted(lg.scatter(p['x'] * 1, 0, SCATTER, p['v']) * p['x'])),
     # --- linalg
     ('ger', 'ger', lambda: {'x': randn(3), 'y': randn(4)}, lambda p: weighted(lg.ger(p['x'], p['y']))),
     ('inverse', 'inverse', lambda: {'x': lg.eye(3) * 2 + lg.rand(3, 3) * 0.3},
@@ -263,7 +256,7 @@ METHOD_CASES = [
     ('narrow', lambda: {'x': randn(3, 4)}, lambda p: weighted(p['x'].narrow(0, 1, 2))),
     ('view_as_alias', lambda: {'x': randn(12)}, lambda p: weighted(p['x'].view_as(ZEROS(3, 4)))),
     ('scatterAdd', lambda: {'x': randn(3, 4), 'src': randn(3, 4)},
-     lambda p: weighted((p['x'] * 1).scatterAdd(0, GATHER(), p['src']))),
+     lambda p: weighted((p['x'] * 1).scatterAdd(0, GATHER, p['src']))),
     ('long_typeAs', lambda: {'x': randn(3, 4)}, lambda p: weighted(p['x'].typeAs(ZEROS(2)).clone())),
 ]
 

@@ -172,3 +172,29 @@ def test_recurrent_models_continue_from_their_state(name):
     np.testing.assert_allclose(lg.cat(first, second, 1).numpy(), whole.numpy(), atol=1e-12)
     for key in whole_state:
         np.testing.assert_allclose(last_state[key].numpy(), whole_state[key].numpy(), atol=1e-12)
+
+
+@pytest.mark.gpu
+def test_models_on_cuda():
+    """NeuralNetwork's ``cuda`` option casts its parameters to CudaTensors and its wrapped layers follow a CUDA
+    input; an LSTM's functions run on CUDA parameters and input. Gradients match the CPU's."""
+    f, params, _ = autograd.model.NeuralNetwork({'inputFeatures': 6, 'hiddenFeatures': [5, 2], 'cuda': True})
+    assert params[0][0].type() == 'legonn.CudaTensor'
+    x, t = lg.randn(6), lg.DoubleTensor([1, 0])
+    loss = lambda p, x, t: autograd.loss.crossEntropy(f(p, x), t)[0]
+    grads, value = autograd(loss)(params, x.cuda(), t.cuda())
+    cpu = autograd.util.cast(params, 'double')
+    cpu_grads, cpu_value = autograd(loss)(cpu, x, t)
+    assert value == pytest.approx(cpu_value, rel=1e-5)
+    for got, expected in zip(autograd.util.sortedFlatten(grads), autograd.util.sortedFlatten(cpu_grads)):
+        assert got.type() == 'legonn.CudaTensor'
+        np.testing.assert_allclose(got.double().numpy(), expected.numpy(), rtol=1e-4, atol=1e-5)
+
+    g, lstm_params, _ = autograd.model.RecurrentLSTMNetwork({'inputFeatures': 3, 'hiddenFeatures': 4})
+    lstm_params[0]['W'].normal(0, 0.5)
+    seq = lg.randn(2, 3, 3)
+    lstm_loss = lambda p, x: lg.sum(g(p, x)[0])
+    cpu_grads = autograd(lstm_loss)(lstm_params, seq)[0]
+    grads = autograd(lstm_loss)(autograd.util.cast(lstm_params, 'cuda'), seq.cuda())[0]
+    assert grads[0]['W'].type() == 'legonn.CudaTensor'
+    np.testing.assert_allclose(grads[0]['W'].double().numpy(), cpu_grads[0]['W'].numpy(), rtol=1e-4, atol=1e-5)

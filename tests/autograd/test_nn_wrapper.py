@@ -168,3 +168,20 @@ def test_an_index_input_keeps_the_modules_element_type():
     expected = np.zeros((6, 3))
     np.add.at(expected, indices.numpy(), w.numpy())
     np.testing.assert_allclose(grads['lookup'][0].numpy(), expected, atol=1e-14)
+
+
+def test_a_graph_module_functionalized():
+    """An nngraph gModule is a module like any other: its parameters in the order of its parameters(), its
+    gradients its backward's."""
+    x = nn.Identity()()
+    out = nn.CAddTable()([nn.Tanh()(nn.Linear(4, 3)(x)), nn.Linear(4, 3)(x)])
+    g = nn.gModule([x], [out])
+    f, params = autograd.functionalize(g)
+    w, xi = lg.randn(3), lg.randn(4)
+    grads, _ = autograd(lambda p, x: lg.sum(lg.cmul(f(p, x), w)))(params, xi)
+    g.zeroGradParameters()
+    g.forward(xi)
+    g.backward(xi, w)
+    assert len(grads) == 4
+    for got, expected in zip(grads, g.parameters()[1]):
+        np.testing.assert_array_equal(got.numpy(), expected.numpy())

@@ -371,7 +371,8 @@ def test_NNFunc_DynamicWrap():
     # a list cannot hold ``x``, so the parameters become a dict of the positions 0..n-1 and 'x')
     params = dict(enumerate(autograd.util.cast(params, "double")))
 
-    # nn version:
+    # nn version (the Lua hands modelf the whole table, whose array part nnwrapper reads with ipairs: here the
+    # list of the positions' parameters)
     def cnn(params, y):
         h2 = modelf([params[i] for i in range(len(params) - 1)], params['x'])
         return loss(h2, y)
@@ -570,7 +571,7 @@ def test_Models_RecurrentGRUNetwork():
 
 
 def test_Modules_LayerNormalization():
-    """test.lua lines 1276-1312."""
+    """test.lua lines 1276-1311."""
     f, params = autograd.module.LayerNormalization({'nOutputs': 100})
 
     # Loss:
@@ -607,7 +608,7 @@ def test_Modules_LayerNormalization():
 
 
 def test_Modules_SoftAttention():
-    """test.lua lines 1314-1362."""
+    """test.lua lines 1313-1363."""
     f, params = autograd.module.SoftAttention({
         'hiddenFeatures': 50,
         'subjectFeatures': 100,
@@ -659,7 +660,7 @@ def test_Modules_SoftAttention():
 
 
 def test_Modules_MaskedBatchNormalization():
-    """test.lua lines 1364-1434."""
+    """test.lua lines 1365-1434."""
     f, params, state = autograd.module.MaskedBatchNormalization({'nOutputs': 100})
     threshold = 1e-5
     eval_state = {'momentum': state['momentum'], 'train': 0,
