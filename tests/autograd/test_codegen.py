@@ -334,3 +334,51 @@ def test_math_on_a_traced_number_is_refused():
     df = autograd(lambda p: math.exp(lg.sum(p)), optimize=True)
     with pytest.raises(TypeError):
         df(lg.randn(3))
+
+
+def test_threads_trace_and_run_their_own_functions():
+    """Each thread's trace is its own (the trace state is thread-local): four traces held open together by a
+    barrier, then their generated code, give the direct runtime's answers."""
+    import threading
+    barrier = threading.Barrier(4)
+
+    def f(p, x, t):
+        h = lg.tanh(x @ p['W1'])
+        if barrier is not None:
+            barrier.wait(timeout=30)    # every thread is inside its trace here
+        return lg.sum(lg.pow(h @ p['W2'] - t, 2))
+    params = mlp_params()
+    inputs = [(lg.randn(6, 7), lg.randn(6, 3)) for _ in range(4)]
+    optimized = [autograd(f, optimize=True) for _ in range(4)]
+    results = [None] * 4
+
+    def work(i):
+        try:
+            results[i] = [optimized[i](params, *inputs[i]) for _ in range(3)]
+        except Exception as e:   # reported by the main thread
+            results[i] = e
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    barrier = None
+    for i, got in enumerate(results):
+        assert not isinstance(got, Exception), got
+        expected = autograd(f, optimize=False)(params, *inputs[i])
+        for g in got:
+            assert_same(g, expected)
+
+
+def test_reduce_footprint_with_assignments():
+    def f(p, x):
+        h = lg.tanh(x @ p['W'])
+        h[0] = lg.tanh(h[1] * 2.0)
+        g = lg.tanh(h @ p['W'])
+        g[1] = h[0]
+        return lg.sum(lg.tanh(g @ p['W']))
+    params = {'W': lg.randn(5, 5) * 0.5}
+    optimized = codegen.create(f, _options(reduceFootprint=True))
+    for _ in range(3):
+        x = lg.randn(3, 5)
+        assert_same(optimized(params, x), autograd(f, optimize=False)(params, x))

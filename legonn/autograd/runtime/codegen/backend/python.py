@@ -23,10 +23,6 @@ from ..source import Source
 from ..string_builder import StringBuilder
 from ..value import Value
 
-# The functions that can write into a result tensor given first (TensorMath.lua's result forms): legonn's
-# INTO_RESULT forms among the Lua's list, and the functions with their own result forms.
-_REUSABLE_TORCH = ('tanh', 'cmul', 'cdiv', 'exp', 'pow', 'add', 'mul', 'div', 'neg', 'ger', 'mm', 'mv', 'cosh',
-                   'log', 'cat', 'repeatTensor')
 # the argument kinds (legonn.tensor.functions' patterns) under which these two read a tensor put first as their
 # result: cat(a, b[, dim]) or cat(list[, dim]), repeatTensor(x, sizes)
 _OWN_RESULT_FORMS = {'cat': r'TTn?|Ln?', 'repeatTensor': r'T(?:n+|L)'}
@@ -51,7 +47,10 @@ def _reusable_call(node):
     if len(node.outputs) != 1 or node.outputs[0].kind != Value.TENSOR or getattr(node.forwardFn, 'object', None):
         return None
     module, _, fname = name.partition('.')
-    if module == 'torch' and fname in _REUSABLE_TORCH:
+    # every legonn function with Torch7's result form (the Lua listed tanh, cmul, cdiv, exp, pow, add, mul, div,
+    # neg, ger, mm, mv, cosh, log, cat, repeatTensor; legonn's INTO_RESULT holds those and the other
+    # element-wise and BLAS functions), in the argument kinds that form takes
+    if module == 'torch' and (fname in INTO_RESULT or fname in _OWN_RESULT_FORMS):
         kinds = _kinds([Value.flatten(i) for i in node.inputs])
         if fname in _OWN_RESULT_FORMS:
             return node.forwardFn.fn if re.fullmatch(_OWN_RESULT_FORMS[fname], kinds) else None
