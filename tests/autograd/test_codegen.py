@@ -382,3 +382,14 @@ def test_reduce_footprint_with_assignments():
     for _ in range(3):
         x = lg.randn(3, 5)
         assert_same(optimized(params, x), autograd(f, optimize=False)(params, x))
+
+
+def test_a_value_kept_past_its_trace_is_refused_by_name():
+    kept = []
+
+    def f(p):
+        kept.append(p * 2.0)
+        return lg.sum(kept[-1])
+    autograd(f, optimize=True)(lg.randn(3))
+    with pytest.raises(RuntimeError, match='used after its trace ended'):
+        kept[0] + 1

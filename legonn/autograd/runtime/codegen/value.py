@@ -139,43 +139,43 @@ class Value:
     # The operators: gradfuns declares them, so that while a trace runs they are the runtime's entries; the
     # runtime calls these bodies on raw values (Value.lua's "exist only to be overloaded"), Python's arithmetic.
     def __add__(a, b):
-        return a + b
+        return _untraced(a) + b
 
     def __radd__(a, b):
-        return b + a
+        return b + _untraced(a)
 
     def __sub__(a, b):
-        return a - b
+        return _untraced(a) - b
 
     def __rsub__(a, b):
-        return b - a
+        return b - _untraced(a)
 
     def __mul__(a, b):
-        return a * b
+        return _untraced(a) * b
 
     def __rmul__(a, b):
-        return b * a
+        return b * _untraced(a)
 
     def __truediv__(a, b):
-        return a / b
+        return _untraced(a) / b
 
     def __rtruediv__(a, b):
-        return b / a
+        return b / _untraced(a)
 
     def __pow__(a, b):
-        return a ** b
+        return _untraced(a) ** b
 
     def __rpow__(a, b):
-        return b ** a
+        return b ** _untraced(a)
 
     def __matmul__(a, b):
-        return a @ b
+        return _untraced(a) @ b
 
     def __rmatmul__(a, b):
-        return b @ a
+        return b @ _untraced(a)
 
     def __neg__(a):
-        return -a
+        return -_untraced(a)
 
     # a traced number answers Python's comparisons with its traced value, as a DirectNode does: the code is
     # generated for the branch this trace took (torch-autograd's util.lt in optimized mode); no float(), which
@@ -196,3 +196,11 @@ class Value:
         return bool(self.raw)
 
     __hash__ = object.__hash__
+
+
+def _untraced(v):
+    """``v``, a raw value: a Value here is one kept past its trace (its operators are not the runtime's any more)."""
+    if isinstance(v, Value):
+        raise RuntimeError(f'autograd: a traced value ({v!r}) was used after its trace ended, or met an operator no '
+                           'gradient is declared for (return what you need from the function instead)')
+    return v
