@@ -393,3 +393,14 @@ def test_a_value_kept_past_its_trace_is_refused_by_name():
     autograd(f, optimize=True)(lg.randn(3))
     with pytest.raises(RuntimeError, match='used after its trace ended'):
         kept[0] + 1
+
+
+def test_an_unsupported_function_of_plain_values_makes_a_constant():
+    """A function autograd does not differentiate, called on no traced value, runs (as in the direct mode; the
+    Lua's optimized mode refused it)."""
+    import numpy as np
+
+    def f(p):
+        return lg.sum(lg.cmul(p, lg.from_numpy(np.arange(3.0))))
+    p = lg.randn(3)
+    assert_same(autograd(f, optimize=True)(p), autograd(f, optimize=False)(p))
