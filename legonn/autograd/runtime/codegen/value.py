@@ -12,15 +12,16 @@ from .source import Source
 
 
 class Value:
-    """``kind``: TABLE, TENSOR, NUMBER, LONG_STORAGE (a ``Size`` or a Storage), BOOLEAN or STRING; ``raw``: the traced
-    value (a TABLE's raw is a dict, list or tuple of Values); ``source``: where it comes from. Identity is
-    equality (dicts of the graph key Values as Lua keys tables)."""
+    """``kind``: TABLE, TENSOR, NUMBER, LONG_STORAGE (a ``Size`` or a Storage), BOOLEAN, STRING or OTHER (None,
+    a slice, ...); ``raw``: the traced value (a TABLE's raw is a dict, list or tuple of Values); ``source``:
+    where it comes from. Identity is equality (dicts of the graph key Values as Lua keys tables)."""
     TABLE = 'table'
     TENSOR = 'tensor'
     NUMBER = 'number'
     LONG_STORAGE = 'long_storage'
     BOOLEAN = 'boolean'
     STRING = 'string'
+    OTHER = 'other'
 
     __slots__ = ('kind', 'raw', 'source', 'debug')
 
@@ -35,8 +36,6 @@ class Value:
         """``v`` as a Value of ``source`` (a Value stays itself, remapped through ``mutationFlow``'s aliases);
         a dict, list or tuple wraps its entries as table sources, and with ``skipWrapTables`` stays a plain
         container of Values (the traced function's arguments, so that ``len`` and ``[k]`` stay Python's)."""
-        if v is None:
-            raise ValueError('nil parameter value')
         if isinstance(v, Value):
             return mutationFlow.remap(v) if mutationFlow is not None else v
         if isinstance(v, (dict, list)) or (isinstance(v, tuple) and not isinstance(v, Size)):
@@ -54,7 +53,9 @@ class Value:
             return Value(Value.STRING, v, source)
         if isinstance(v, (Size, Storage)):
             return Value(Value.LONG_STORAGE, v, source)
-        raise TypeError(f"unknown type {type(v).__name__} for value '{v!r}'")
+        # None, a slice, Ellipsis, an array, a module: Python's arguments beyond Lua's types (the Lua refused
+        # anything else), constants of the generated code
+        return Value(Value.OTHER, v, source)
 
     def get(self):
         return self.raw
