@@ -122,3 +122,16 @@ def test_unsupported_in_place_method_named_as_an_operator(mode):
     are not declared on the Tensor class)."""
     with pytest.raises(RuntimeError, match=r'function torch\.Tensor\.add not currently supported by autograd'):
         autograd(lambda p: lg.sum(p.add(1)))(lg.randn(3))
+
+
+@pytest.mark.gpu
+def test_a_cuda_tensor_op_a_traced_value(mode):
+    """The same deferral with CUDA tensors: the gradients equal the CPU ones."""
+    c = lg.DoubleTensor([1.5, 2.0, 0.5])
+    p = lg.DoubleTensor([0.7, 1.3, 2.1])
+    grads, loss = autograd(_tensor_op_traced(c, []))(p)
+    seen = []
+    grads_gpu, loss_gpu = autograd(_tensor_op_traced(c.cuda(), seen))(p.cuda())
+    assert seen and all(seen) and grads_gpu.type() == 'legonn.CudaTensor'
+    assert loss_gpu == pytest.approx(loss, rel=1e-5)
+    np.testing.assert_allclose(grads_gpu.double().numpy(), grads.numpy(), rtol=1e-5)
