@@ -8,7 +8,9 @@ reported (the machine is shared). Measures:
 - an untraced ``lg.sum`` of a 10-element tensor with no trace anywhere (the namespace holds the original);
 - the same while another thread holds a trace open (the call goes through the swapped entry);
 - the entry alone: around a no-op function, against a plain ``*args, **kwargs`` wrapper and a direct call;
-- one install + uninstall (the swap at the first and last trace), and ``df`` of ``sum(tanh(x))``.
+- one install + uninstall (the swap at the first and last trace), and ``df`` of ``sum(tanh(x))``;
+- the Tensor operators ``a + b`` of two 4x4 FloatTensors and ``a + 1.0``, with no trace and while another thread
+  traces (the Tensor class's operators are not swapped: a traced operand is reached by deferring to it).
 """
 import argparse
 import statistics
@@ -29,6 +31,7 @@ def main():
     parser.add_argument('--rounds', type=int, default=6)
     rounds = parser.parse_args().rounds
     x = lg.DoubleTensor(10).fill(0.5)
+    a, b = lg.FloatTensor(4, 4).fill(1), lg.FloatTensor(4, 4).fill(2)
     noop = lambda v: v    # noqa: E731
 
     def wrapper(*args, **kwargs):
@@ -37,9 +40,13 @@ def main():
     df = autograd(lambda p: lg.sum(lg.tanh(p)))
     results = {k: [] for k in ('lg.sum, no trace', 'lg.sum, another thread tracing', 'no-op called directly',
                                'no-op in a plain wrapper', 'no-op in the entry', 'install + uninstall',
-                               'df of sum(tanh(x)), 10 elements')}
+                               'df of sum(tanh(x)), 10 elements', 'a + b, 4x4 floats, no trace',
+                               'a + 1.0, 4x4 floats, no trace', 'a + b, another thread tracing',
+                               'a + 1.0, another thread tracing')}
     for _ in range(rounds):
         results['lg.sum, no trace'].append(best(lambda: lg.sum(x), 20000))
+        results['a + b, 4x4 floats, no trace'].append(best(lambda: a + b, 20000))
+        results['a + 1.0, 4x4 floats, no trace'].append(best(lambda: a + 1.0, 20000))
         inside, release = threading.Event(), threading.Event()
 
         def hold(p):
@@ -51,6 +58,8 @@ def main():
         inside.wait()
         assert lg.sum is not lg.tensor.sum
         results['lg.sum, another thread tracing'].append(best(lambda: lg.sum(x), 20000))
+        results['a + b, another thread tracing'].append(best(lambda: a + b, 20000))
+        results['a + 1.0, another thread tracing'].append(best(lambda: a + 1.0, 20000))
         results['no-op called directly'].append(best(lambda: noop(1), 200000))
         results['no-op in a plain wrapper'].append(best(lambda: wrapper(1), 200000))
         results['no-op in the entry'].append(best(lambda: entry(1), 200000))

@@ -59,6 +59,16 @@ def _axpy_fits(x, y):
         (x is y or x.ctypes.data == y.ctypes.data and x.shape == y.shape or not np.may_share_memory(x, y))
 
 
+# A class attribute by which an operand's class asks legonn's Tensor operators (``+ - * / ** @ // %`` and their
+# reflected forms) to return NotImplemented rather than raise, as Python's protocol lets a class that knows its
+# operands (NumPy's ``__array_priority__`` plays this part for arrays): ``tensor + x`` then calls
+# ``type(x).__radd__``. legonn.autograd's traced values (DirectNode, Value) declare it, so that ``tensor + node``
+# is traced by the node's operator while the Tensor class is left as it is. Any other operand legonn cannot
+# convert is legonn's TypeError, as before; the in-place operators (``+=``) do not defer: they write into the
+# tensor, which a deferring operand could not do.
+DEFER_ATTRIBUTE = '__legonn_defer__'
+
+
 def operand(x):
     """The array behind a tensor or ndarray operand; numbers pass through."""
     arr = getattr(x, 'array', None)
@@ -559,12 +569,20 @@ class PointwiseMixin:
 
     # --- Python operators: NumPy broadcasting, new tensors ---------------
     def _binop(self, other, fn, form=None, reflected=False, written=None):
-        """``fn(self's array, other)`` as a new tensor. ``form`` (``'{} - {}'``) names an element-wise operator:
+        """``fn(self's array, other)`` as a new tensor; ``NotImplemented`` for an operand whose class declares
+        ``__legonn_defer__`` (see ``DEFER_ATTRIBUTE``), so that Python calls its reflected operator. ``form`` (``'{} - {}'``) names an element-wise operator:
         a result of another shape than this tensor's is checked for an ambiguous broadcast, of the operands as
         the caller wrote them (``reflected`` puts ``other`` on the left; ``written`` is ``other`` before a
         conversion the caller made)."""
         from .tensor import Tensor
-        result = self.xp.asarray(fn(self.array, operand(other)))
+        try:
+            arr = operand(other)
+        except TypeError:
+            # only after the tensor, array and number paths: those pay nothing for the check
+            if getattr(type(other), DEFER_ATTRIBUTE, False):
+                return NotImplemented
+            raise
+        result = self.xp.asarray(fn(self.array, arr))
         if result.shape != self._size and form is not None:
             other = other if written is None else written
             warn_if_ambiguous(form, *((other, self) if reflected else (self, other)), result.shape)

@@ -4,10 +4,13 @@ unsupported. One file per family holds its gradients (``elementwise``, ``reducti
 
 - the ``legonn`` namespace (the Lua's ``torch``): ``TORCH_GRADIENTS``, the initializers, the static functions,
   ``split`` (dynamic); every other function is unsupported on a traced value;
-- the Tensor class: the operators (``OPERATORS``), ``cat``, ``view``, ``viewAs``, ``expand``, ``expandAs`` as the Lua's,
-  and legonn's methods that return a new tensor as the function of that name does (``METHOD_GRADIENTS``:
-  ``x.sum(0)``, ``x.t()``, ...); ``new`` starts a tensor, ``size``/``dim``/... are static, every other method
-  (the in-place ones: ``x.add(y)`` writes into x) is unsupported;
+- the Tensor class: ``cat``, ``view``, ``viewAs``, ``expand``, ``expandAs`` as the Lua's, and legonn's methods that
+  return a new tensor as the function of that name does (``METHOD_GRADIENTS``: ``x.sum(0)``, ``x.t()``, ...);
+  ``new`` starts a tensor, ``size``/``dim``/... are static, every other method (the in-place ones: ``x.add(y)``
+  writes into x) is unsupported. These stay swapped: a traced value's ``x.sum(0)`` is ``Tensor.sum(x, 0)`` (its
+  ``__getattr__``), and ``t.view(...)``/``t.cat(x)`` of a plain ``t`` may take traced arguments. The Tensor
+  class's operators are not declared, unlike the Lua's: legonn's Tensor operators return NotImplemented for a
+  traced value (its class declares ``__legonn_defer__``), so ``tensor + x`` is the traced value's ``__radd__``;
 - ``autograd.support`` (support.lua's additions to ``torch``: ``typeAs``, ``long``, ``copy``, ``size``, ...);
 - ``autograd.util`` (``selectSliceCopy``, ``narrowSliceCopy``, ``indexAdd``, ``fill``, ``cat``, ...);
 - the direct runtime's DirectNode: its operators and ``x[k]`` / ``x[k] = v`` (``GET``, ``SET``).
@@ -52,14 +55,9 @@ def _gradients(m, table):
 
 
 def _tensor_class(c):
-    for name, grads in OPERATORS.items():
-        c.operator(name, grads)
     _gradients(c, METHOD_GRADIENTS)
     c.initializer('new')
     c.static(*METHOD_STATIC)
-    # the in-place methods named as the operators (x.add(y) writes into x): overload.operator counts the
-    # operator's name as declared, which would leave them out of defaultUnsupported
-    c.unsupported('add', 'sub', 'mul', 'div', 'pow')
     c.defaultUnsupported()
 
 

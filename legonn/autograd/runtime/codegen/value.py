@@ -131,6 +131,10 @@ class Value:
             raise RuntimeError(f'function {desc.name} not currently supported by autograd')
         method = getattr(type(raw), name, None)
         if not callable(method):
+            if name == 'array':
+                # legonn's operand() takes anything with an ``array`` for a tensor: ``tensor + value`` would add
+                # the raw array untraced instead of deferring to __radd__
+                raise AttributeError("a traced tensor (a Value) gives no raw 'array'")
             return getattr(raw, name)
         return lambda *args, **kwargs: method(self, *args, **kwargs)
 
@@ -139,6 +143,10 @@ class Value:
 
     # The operators: gradfuns declares them, so that while a trace runs they are the runtime's entries; the
     # runtime calls these bodies on raw values (Value.lua's "exist only to be overloaded"), Python's arithmetic.
+    # legonn's Tensor operators defer to a Value (legonn.tensor.pointwise.DEFER_ATTRIBUTE): ``tensor + value`` is
+    # this class's __radd__, with no swap of the Tensor class
+    __legonn_defer__ = True
+
     def __add__(a, b):
         return _untraced(a) + b
 

@@ -85,7 +85,11 @@ class DirectNode:
         return self
 
     # --- operators: gradfuns declares them, so that while a trace runs they are the runtime's entries; the runtime
-    # calls these bodies on raw values (overload.lua's DirectNode.__add), which is Python's arithmetic of them
+    # calls these bodies on raw values (overload.lua's DirectNode.__add), which is Python's arithmetic of them.
+    # legonn's Tensor operators defer to a node (legonn.tensor.pointwise.DEFER_ATTRIBUTE): ``tensor + node`` is
+    # this class's __radd__, with no swap of the Tensor class
+    __legonn_defer__ = True
+
     def __add__(self, other):
         return _untraced(self) + other
 
