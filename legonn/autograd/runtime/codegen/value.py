@@ -8,10 +8,11 @@ from legonn.autograd import overload
 from legonn.tensor import Storage, Tensor
 from legonn.tensor.tensor import Size
 
+from ..traced import TracedOperators
 from .source import Source
 
 
-class Value:
+class Value(TracedOperators):
     """``kind``: TABLE, TENSOR, NUMBER, LONG_STORAGE (a ``Size`` or a Storage), BOOLEAN, STRING or OTHER (None,
     a slice, ...); ``raw``: the traced value (a TABLE's raw is a dict, list or tuple of Values); ``source``:
     where it comes from. Identity is equality (dicts of the graph key Values as Lua keys tables)."""
@@ -70,6 +71,8 @@ class Value:
         if isinstance(v, (list, tuple)) and not isinstance(v, Size):
             return type(v)(Value.flatten(e) for e in v)
         return v
+
+    _plain = flatten    # what comparisons and bool() read (TracedOperators)
 
     @staticmethod
     def flattenGrads(v, intermediateGrads):
@@ -137,71 +140,5 @@ class Value:
     def __repr__(self):
         return f'Value({self.kind}, {self.source.type})'
 
-    # The operators: gradfuns declares them, so that while a trace runs they are the runtime's entries; the
-    # runtime calls these bodies on raw values (Value.lua's "exist only to be overloaded"), Python's arithmetic.
-    def __add__(a, b):
-        return _untraced(a) + b
-
-    def __radd__(a, b):
-        return b + _untraced(a)
-
-    def __sub__(a, b):
-        return _untraced(a) - b
-
-    def __rsub__(a, b):
-        return b - _untraced(a)
-
-    def __mul__(a, b):
-        return _untraced(a) * b
-
-    def __rmul__(a, b):
-        return b * _untraced(a)
-
-    def __truediv__(a, b):
-        return _untraced(a) / b
-
-    def __rtruediv__(a, b):
-        return b / _untraced(a)
-
-    def __pow__(a, b):
-        return _untraced(a) ** b
-
-    def __rpow__(a, b):
-        return b ** _untraced(a)
-
-    def __matmul__(a, b):
-        return _untraced(a) @ b
-
-    def __rmatmul__(a, b):
-        return b @ _untraced(a)
-
-    def __neg__(a):
-        return -_untraced(a)
-
-    # a traced number answers Python's comparisons with its traced value, as a DirectNode does: the code is
-    # generated for the branch this trace took (torch-autograd's util.lt in optimized mode); no float(), which
-    # would make math.exp(v) a constant of the code, its gradient lost
-    def __lt__(self, other):
-        return Value.flatten(self) < Value.flatten(other)
-
-    def __le__(self, other):
-        return Value.flatten(self) <= Value.flatten(other)
-
-    def __gt__(self, other):
-        return Value.flatten(self) > Value.flatten(other)
-
-    def __ge__(self, other):
-        return Value.flatten(self) >= Value.flatten(other)
-
-    def __bool__(self):
-        return bool(self.raw)
-
     __hash__ = object.__hash__
 
-
-def _untraced(v):
-    """``v``, a raw value: a Value here is one kept past its trace (its operators are not the runtime's any more)."""
-    if isinstance(v, Value):
-        raise RuntimeError(f'autograd: a traced value ({v!r}) was used after its trace ended, or met an operator no '
-                           'gradient is declared for (return what you need from the function instead)')
-    return v

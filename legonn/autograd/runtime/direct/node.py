@@ -11,9 +11,10 @@ import legonn
 from legonn.tensor import Tensor
 
 from ... import overload
+from ..traced import TracedOperators
 
 
-class DirectNode:
+class DirectNode(TracedOperators):
     """One traced value on a tape; ``tape`` is the DirectTape that recorded it."""
     __slots__ = ('value', 'fun', 'gradFun', 'args', 'argValues', 'outgrad', 'profileId', 'tape', '__weakref__')
 
@@ -84,75 +85,13 @@ class DirectNode:
         self[key] = value
         return self
 
-    # --- operators: gradfuns declares them, so that while a trace runs they are the runtime's entries; the runtime
-    # calls these bodies on raw values (overload.lua's DirectNode.__add), which is Python's arithmetic of them
-    def __add__(self, other):
-        return _untraced(self) + other
-
-    def __radd__(self, other):
-        return other + _untraced(self)
-
-    def __sub__(self, other):
-        return _untraced(self) - other
-
-    def __rsub__(self, other):
-        return other - _untraced(self)
-
-    def __mul__(self, other):
-        return _untraced(self) * other
-
-    def __rmul__(self, other):
-        return other * _untraced(self)
-
-    def __truediv__(self, other):
-        return _untraced(self) / other
-
-    def __rtruediv__(self, other):
-        return other / _untraced(self)
-
-    def __pow__(self, other):
-        return _untraced(self) ** other
-
-    def __rpow__(self, other):
-        return other ** _untraced(self)
-
-    def __matmul__(self, other):
-        return _untraced(self) @ other
-
-    def __rmatmul__(self, other):
-        return other @ _untraced(self)
-
-    def __neg__(self):
-        return -_untraced(self)
-
-    # --- a number's value answers comparisons and bool() (control flow, not traced: autograd.util.lt's answer;
-    # Lua code wrote util.lt(s, 3) for `s < 3`, which Lua could not overload). No float(): math.exp(node) would
-    # quietly drop the gradient, so it fails as the Lua's did
-    def __lt__(self, other):
-        return raw(self) < raw(other)
-
-    def __le__(self, other):
-        return raw(self) <= raw(other)
-
-    def __gt__(self, other):
-        return raw(self) > raw(other)
-
-    def __ge__(self, other):
-        return raw(self) >= raw(other)
-
-    def __bool__(self):
-        return bool(raw(self))
+    @staticmethod
+    def _plain(v):
+        """The plain value under any nested traces' nodes (what comparisons and bool() read)."""
+        return raw(v)
 
     def __repr__(self):
         return f"DirectNode({self.value!r})"
-
-
-def _untraced(v):
-    """``v``, a raw value; a node here was kept past its trace (the operators are not the runtime's any more)."""
-    if isinstance(v, DirectNode):
-        raise RuntimeError(f"autograd: a traced value ({v!r}) met an operator no gradient is declared for, or was "
-                           f"used after its trace ended (return what you need from the function instead)")
-    return v
 
 
 def isNode(n):
