@@ -54,6 +54,27 @@ def test_gradArg_picks_the_argument():
         autograd(lambda a: lg.sum(a), gradArg=2)(a)
 
 
+@pytest.mark.parametrize('optimize', [False, True])
+def test_bad_params_and_gradArg_are_named_in_both_modes(optimize):
+    # the optimized mode failed deep in a traced function (an IndexError for gradArg, lg.sum's error for a
+    # string) or quietly gave a None gradient for a string among the parameters
+    f = lambda p, x: lg.sum(p['b'] * x)     # noqa: E731
+    df = autograd(f, optimize=optimize)
+    with pytest.raises(TypeError, match='autograd: parameters must be tensors, numbers, or dicts/lists of them; '
+                                        'got str'):
+        df({'a': 'abc', 'b': lg.randn(3)}, lg.randn(3))
+    with pytest.raises(TypeError, match='parameters must be .* got bool'):
+        df({'a': True, 'b': lg.randn(3)}, lg.randn(3))
+    with pytest.raises(ValueError, match=r'autograd: gradArg 2 is not one of the 2 arguments given \(0-based\)'):
+        autograd(f, optimize=optimize, gradArg=2)({'b': lg.randn(3)}, lg.randn(3))
+    with pytest.raises(ValueError, match='gradArg 0 is not one of the 0 arguments'):
+        df()
+    # with withForward off the last argument is the answer's gradient, not one gradArg may name
+    partial = autograd(lambda p: lg.sum(p), optimize=optimize, withForward=False, gradArg=1)
+    with pytest.raises(ValueError, match='gradArg 1 is not one of the 1 arguments'):
+        partial(lg.randn(3), 1.0)
+
+
 def test_partialGrad_with_forward_off():
     x, go = lg.randn(3), lg.randn(3)
     grads, ans = autograd(lambda x: lg.exp(x), withForward=False)(x, go)

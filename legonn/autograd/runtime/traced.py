@@ -1,5 +1,8 @@
-"""What both runtimes' traced values share (DirectNode.lua's and Value.lua's metatables): the operator bodies and
-the comparisons of a traced number."""
+"""What both runtimes share: the operator bodies and the comparisons of their traced values (DirectNode.lua's and
+Value.lua's metatables), and the check of the arguments ``df`` differentiates."""
+import numbers
+
+from legonn.tensor import Tensor
 
 
 class TracedOperators:
@@ -73,3 +76,24 @@ def _untraced(v):
         raise RuntimeError(f"autograd: a traced value ({v!r}) met an operator no gradient is declared for, or was "
                            "used after its trace ended (return what you need from the function instead)")
     return v
+
+
+def checkParams(args, argnum):
+    """Raises unless ``args[argnum]`` exists and is what a gradient can be taken of: a tensor, a number (not a
+    bool), a traced value of an outer trace, or dicts/lists/tuples of them, nested."""
+    if not 0 <= argnum < len(args):
+        raise ValueError(f"autograd: gradArg {argnum} is not one of the {len(args)} arguments given (0-based)")
+    _checkParam(args[argnum])
+
+
+def _checkParam(val):
+    if isinstance(val, dict):
+        for v in val.values():
+            _checkParam(v)
+    elif isinstance(val, (list, tuple)):
+        for v in val:
+            _checkParam(v)
+    elif not (isinstance(val, (Tensor, TracedOperators))
+              or (isinstance(val, numbers.Number) and not isinstance(val, bool))):
+        raise TypeError("autograd: parameters must be tensors, numbers, or dicts/lists of them; got "
+                        f"{type(val).__name__}")

@@ -10,6 +10,7 @@ import threading
 from legonn.autograd import overload, util
 from legonn.autograd.overload import FnDesc
 
+from ..traced import checkParams
 from .mutation_flow import MutationFlow
 from .node import Node
 from .source import Source
@@ -298,6 +299,8 @@ class Graph:
         """Traces ``fn(*args)`` and its gradient with respect to ``args[opt.argnum]``."""
         argnum = opt.get('argnum', 0)
         withGradients = opt.get('withGradients', True)
+        partial = withGradients and not opt.get('withForward', True)
+        checkParams(args[:-1] if partial else args, argnum)
         state = _state
         values = []
         differentiableMap = {}
@@ -317,7 +320,6 @@ class Graph:
         answers, grads, intermediateGrads = [], [], {}
         # without the forward answers, the last argument is the gradient of the answer (partialGrad), as the
         # direct runtime takes it; the function is called without it (Lua drops an extra argument silently)
-        partial = withGradients and not opt.get('withForward', True)
         try:
             answers = fn(*(values[:-1] if partial else values))
             answers = list(answers) if type(answers) is tuple else [answers]

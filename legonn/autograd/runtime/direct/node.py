@@ -5,8 +5,6 @@ the backward pass, ``outgrad``: the gradient of the loss with respect to its val
 would tensors: ``x.size(0)``, ``x.dim()``, ``x.view(...)``, ``x + y``, ``x[k]``, ``x[k] = v``; a method of the tensor
 class is the class's traced entry (``x.view(2, 3)`` is ``Tensor.view(x, 2, 3)``), as Lua's ``node:view(...)``.
 """
-import numbers
-
 import legonn
 from legonn.tensor import Tensor
 
@@ -126,12 +124,10 @@ def getOutgrad(arg):
 
 
 def newStartNode(val, tape):
-    """Nodes for the parameters: a tensor or a number becomes a node; a dict, list or tuple is copied with its
-    members made nodes (nested ones too)."""
-    if isinstance(val, (Tensor, DirectNode)) or (isinstance(val, numbers.Number) and not isinstance(val, bool)):
-        return DirectNode(val, None, None, [], [], tape)
+    """Nodes for the parameters (``checkParams`` has checked them): a tensor or a number becomes a node; a dict,
+    list or tuple is copied with its members made nodes (nested ones too)."""
     if isinstance(val, dict):
         return {k: newStartNode(v, tape) for k, v in val.items()}
     if isinstance(val, (list, tuple)):
         return type(val)(newStartNode(v, tape) for v in val)
-    raise TypeError(f"autograd: parameters must be tensors, numbers, or dicts/lists of them; got {type(val).__name__}")
+    return DirectNode(val, None, None, [], [], tape)
