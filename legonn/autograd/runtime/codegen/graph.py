@@ -16,8 +16,6 @@ from .node import Node
 from .source import Source
 from .value import Value
 
-_INTERNAL_SET = 'Value._internal_set'
-
 
 class _TraceState(threading.local):
     """Per thread, as the Lua's module locals are per Lua state: the nesting depth of the overloaded calls
@@ -284,7 +282,7 @@ class Graph:
             root = from_.source.getRoot()
             if root.type == Source.COMPUTED:
                 for targetNode, _ in root.node.outputTargets[0]:
-                    if targetNode in seen and targetNode.forwardFn.name != _INTERNAL_SET:
+                    if targetNode in seen and targetNode.forwardFn.name != Value.SET:
                         mutationRoots.append(targetNode)
         if mutationRoots:
             prevExecOrder = execOrder

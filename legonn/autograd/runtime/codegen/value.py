@@ -93,7 +93,10 @@ class Value(TracedOperators):
         return None
 
     # x[k] and x[k] = v of a traced tensor are graph nodes: gradfuns declares these two, so while a trace runs
-    # they are the runtime's entries, which call these bodies on raw values
+    # they are the runtime's entries, which call these bodies on raw values (the nodes are named GET and SET)
+    GET = 'Value._internal_get'
+    SET = 'Value._internal_set'
+
     def _internal_get(self, k):
         return self[k]
 

@@ -92,10 +92,6 @@ class DirectNode(TracedOperators):
         return f"DirectNode({self.value!r})"
 
 
-def isNode(n):
-    return isinstance(n, DirectNode)
-
-
 def getValue(v):
     """A node's value (one level: a node of an outer trace stays a node), else ``v``."""
     return v.value if isinstance(v, DirectNode) else v
