@@ -93,6 +93,11 @@ def test_unknown_option_and_stable_gradients_in_direct_mode():
         autograd(lambda x: x, {'optimise': True})
     with pytest.raises(ValueError, match="only available in optimized mode"):
         autograd(lambda x: x, stableGradients=True)
+    # when df is made, not at its first call ('int' object is not callable) nor as dict()'s error
+    with pytest.raises(TypeError, match="autograd.grad: expected the function to differentiate, got int"):
+        autograd(3)
+    with pytest.raises(TypeError, match="autograd.grad: options must be a dict \\(or keywords\\), got str"):
+        autograd(lambda x: x, 'optimize')
 
 
 def test_accumulation_never_aliases():
