@@ -75,6 +75,18 @@ def test_bad_params_and_gradArg_are_named_in_both_modes(optimize):
         partial(lg.randn(3), 1.0)
 
 
+@pytest.mark.parametrize('optimize', [False, True])
+def test_a_traced_tensors_data_attributes_are_refused_in_both_modes(optimize):
+    # the optimized mode read x.array off the trace's tensor into the code as a constant: the gradient of
+    # sum(x * 2x) came out 2x, not 4x, with no error
+    x = lg.randn(3)
+    f = lambda p: lg.sum(lg.cmul(p, lg.Tensor(p.array * 2)))     # noqa: E731
+    with pytest.raises(AttributeError, match="'array' of the tensor is not available on a traced value"):
+        autograd(f, optimize=optimize)(x)
+    with pytest.raises(AttributeError, match="'is_cuda' of the tensor is not available on a traced value"):
+        autograd(lambda p: lg.sum(p) * (2 if p.is_cuda else 1), optimize=optimize)(x)
+
+
 def test_partialGrad_with_forward_off():
     x, go = lg.randn(3), lg.randn(3)
     grads, ans = autograd(lambda x: lg.exp(x), withForward=False)(x, go)

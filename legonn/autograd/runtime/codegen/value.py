@@ -126,7 +126,7 @@ class Value(TracedOperators):
     def __getattr__(self, name):
         """A tensor method called on a traced tensor: the Tensor class's entry (the runtime's while a trace runs)
         with the Value as self, as Lua's metatable look-up finds it; a method the autograd does not support is
-        an error naming it. A table's attributes are its container's."""
+        an error naming it, and so is a data attribute (``x.array``). A table's attributes are its container's."""
         if name.startswith('__'):
             raise AttributeError(name)
         raw = object.__getattribute__(self, 'raw')
@@ -137,7 +137,9 @@ class Value(TracedOperators):
             raise RuntimeError(f'function {desc.name} not currently supported by autograd')
         method = getattr(type(raw), name, None)
         if not callable(method):
-            return getattr(raw, name)
+            # a data attribute (x.array, x.shape) would be read off this trace's tensor into the code as a
+            # constant, its gradient lost: refused, as the direct runtime's DirectNode refuses it
+            raise AttributeError(f"{name!r} of the tensor is not available on a traced value (a Value)")
         return lambda *args, **kwargs: method(self, *args, **kwargs)
 
     def __repr__(self):
