@@ -48,6 +48,10 @@ def grad(fn, opt=None, **options):
     ``withForward``, ``withGradients`` (both default True), ``partialGrad``, ``profile`` (``'off'``, ``'summary'``,
     ``'detailed'``), ``profileReportFrequency`` (10), ``showCode``, ``dotFile``, ``stableGradients``,
     ``reduceFootprint``, ``debugHook``, ``signatureFn`` (the optimized mode's cache key of the arguments)."""
+    if not callable(fn):
+        raise TypeError(f"autograd.grad: expected the function to differentiate, got {type(fn).__name__}")
+    if opt is not None and not isinstance(opt, dict):
+        raise TypeError(f"autograd.grad: options must be a dict (or keywords), got {type(opt).__name__}")
     opt = dict(opt or {}, **options)
     unknown = sorted(set(opt) - set(_OPTIONS))
     if unknown:

@@ -226,7 +226,14 @@ def functionalize(obj):
 
 class FunctionalPackage(types.SimpleNamespace):
     """Every module and criterion class of a package as a constructor of functions (``pkg.Linear(10, 5)`` gives
-    ``(f, params)``); ``pkg['Tanh']`` as the Lua's ``nn[name]``."""
+    ``(f, params)``); ``pkg['Tanh']`` as the Lua's ``nn[name]``. ``_package``: the package's name."""
+
+    def __getattr__(self, name):
+        # only reached for a name the package lacks
+        if name.startswith('__'):
+            raise AttributeError(name)
+        raise AttributeError(f"autograd.functionalize({vars(self).get('_package')!r}): the package has no module or "
+                             f"criterion class {name!r}")
 
     def __getitem__(self, name):
         try:
@@ -266,4 +273,4 @@ def functionalizePackage(package):
         # autograd.nn, functionalize('nn'), also makes new classes from functions (init.lua adds them to it)
         from .auto import AutoCriterion, AutoModule
         found.update(AutoModule=AutoModule, AutoCriterion=AutoCriterion)
-    return FunctionalPackage(**found)
+    return FunctionalPackage(_package=package.__name__, **found)

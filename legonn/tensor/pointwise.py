@@ -570,8 +570,9 @@ class PointwiseMixin:
     # --- Python operators: NumPy broadcasting, new tensors ---------------
     def _binop(self, other, fn, form=None, reflected=False, written=None):
         """``fn(self's array, other)`` as a new tensor; ``NotImplemented`` for an operand whose class declares
-        ``__legonn_defer__`` (see ``DEFER_ATTRIBUTE``), so that Python calls its reflected operator. ``form`` (``'{} - {}'``) names an element-wise operator:
-        a result of another shape than this tensor's is checked for an ambiguous broadcast, of the operands as
+        ``__legonn_defer__`` (see ``DEFER_ATTRIBUTE``), so that Python calls its reflected operator. ``form``
+        (``'{} - {}'``) names an element-wise operator: a result of another shape than this tensor's is checked
+        for an ambiguous broadcast, of the operands as
         the caller wrote them (``reflected`` puts ``other`` on the left; ``written`` is ``other`` before a
         conversion the caller made)."""
         from .tensor import Tensor

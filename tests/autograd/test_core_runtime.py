@@ -54,6 +54,39 @@ def test_gradArg_picks_the_argument():
         autograd(lambda a: lg.sum(a), gradArg=2)(a)
 
 
+@pytest.mark.parametrize('optimize', [False, True])
+def test_bad_params_and_gradArg_are_named_in_both_modes(optimize):
+    # the optimized mode failed deep in a traced function (an IndexError for gradArg, lg.sum's error for a
+    # string) or quietly gave a None gradient for a string among the parameters
+    f = lambda p, x: lg.sum(p['b'] * x)     # noqa: E731
+    df = autograd(f, optimize=optimize)
+    with pytest.raises(TypeError, match='autograd: parameters must be tensors, numbers, or dicts/lists of them; '
+                                        'got str'):
+        df({'a': 'abc', 'b': lg.randn(3)}, lg.randn(3))
+    with pytest.raises(TypeError, match='parameters must be .* got bool'):
+        df({'a': True, 'b': lg.randn(3)}, lg.randn(3))
+    with pytest.raises(ValueError, match=r'autograd: gradArg 2 is not one of the 2 arguments given \(0-based\)'):
+        autograd(f, optimize=optimize, gradArg=2)({'b': lg.randn(3)}, lg.randn(3))
+    with pytest.raises(ValueError, match='gradArg 0 is not one of the 0 arguments'):
+        df()
+    # with withForward off the last argument is the answer's gradient, not one gradArg may name
+    partial = autograd(lambda p: lg.sum(p), optimize=optimize, withForward=False, gradArg=1)
+    with pytest.raises(ValueError, match='gradArg 1 is not one of the 1 arguments'):
+        partial(lg.randn(3), 1.0)
+
+
+@pytest.mark.parametrize('optimize', [False, True])
+def test_a_traced_tensors_data_attributes_are_refused_in_both_modes(optimize):
+    # the optimized mode read x.array off the trace's tensor into the code as a constant: the gradient of
+    # sum(x * 2x) came out 2x, not 4x, with no error
+    x = lg.randn(3)
+    f = lambda p: lg.sum(lg.cmul(p, lg.Tensor(p.array * 2)))     # noqa: E731
+    with pytest.raises(AttributeError, match="'array' of the tensor is not available on a traced value"):
+        autograd(f, optimize=optimize)(x)
+    with pytest.raises(AttributeError, match="'is_cuda' of the tensor is not available on a traced value"):
+        autograd(lambda p: lg.sum(p) * (2 if p.is_cuda else 1), optimize=optimize)(x)
+
+
 def test_partialGrad_with_forward_off():
     x, go = lg.randn(3), lg.randn(3)
     grads, ans = autograd(lambda x: lg.exp(x), withForward=False)(x, go)
@@ -72,6 +105,11 @@ def test_unknown_option_and_stable_gradients_in_direct_mode():
         autograd(lambda x: x, {'optimise': True})
     with pytest.raises(ValueError, match="only available in optimized mode"):
         autograd(lambda x: x, stableGradients=True)
+    # when df is made, not at its first call ('int' object is not callable) nor as dict()'s error
+    with pytest.raises(TypeError, match="autograd.grad: expected the function to differentiate, got int"):
+        autograd(3)
+    with pytest.raises(TypeError, match="autograd.grad: options must be a dict \\(or keywords\\), got str"):
+        autograd(lambda x: x, 'optimize')
 
 
 def test_accumulation_never_aliases():

@@ -95,3 +95,20 @@ def test_a_class_computes_one_function():
     with pytest.raises(TypeError, match='you must provide a name'):
         autograd.nn.AutoModule('')
     assert 'TestAffine' not in vars(nn)   # a user's class, never one of nn's
+
+
+def test_the_same_source_run_again_rebinds():
+    # a script or notebook cell run twice compiles its function again: another code object of the same code
+    source = 'def scaled(input, weight, bias):\n    return weight * input + bias\n'
+    functions = []
+    for _ in range(2):
+        namespace = {}
+        exec(compile(source, 'cell', 'exec'), namespace)
+        functions.append(namespace['scaled'])
+    cls = autograd.nn.AutoModule('TestScaledRerun')
+    cls(functions[0], lg.Tensor([2.0]), lg.Tensor([0.0]))
+    layer = cls(functions[1], lg.Tensor([3.0]), lg.Tensor([0.5]))
+    assert cls.fn is functions[1]
+    np.testing.assert_allclose(layer.forward(lg.Tensor([1.5])).numpy(), [5.0])
+    with pytest.raises(ValueError, match='TestScaledRerun already computes scaled'):
+        cls(affine)

@@ -120,6 +120,9 @@ def test_functionalize_takes_a_package_object_and_names():
     assert callable(package.ClassNLLCriterion) and 'AutoModule' in vars(autograd.nn)
     with pytest.raises(KeyError):
         package['NoSuchModule']
+    with pytest.raises(AttributeError, match=r"autograd.functionalize\('legonn.nn'\): the package has no module or "
+                                             r"criterion class 'NoSuchModule'"):
+        autograd.nn.NoSuchModule
 
 
 @pytest.mark.gpu

@@ -34,7 +34,9 @@ class HoldsFunction:
             raise TypeError(f"{cls.lua_package}.{cls.__name__}: an autograd function must be given, got "
                             f"{type(fn).__name__}")
         held = cls.fn
-        if held is not None and held is not fn and getattr(held, '__code__', None) is not getattr(fn, '__code__', 0):
+        # code objects compare by what they hold: the same source compiled again (a script or notebook cell run
+        # again) is the same code, though another object
+        if held is not None and held is not fn and getattr(held, '__code__', None) != getattr(fn, '__code__', 0):
             raise ValueError(f"{cls.lua_package}.{cls.__name__} already computes {held.__qualname__}: a class "
                              f"computes one function; give {fn.__qualname__} a class of its own name")
         cls.fn = staticmethod(fn)

@@ -10,12 +10,11 @@ import threading
 from legonn.autograd import overload, util
 from legonn.autograd.overload import FnDesc
 
+from ..traced import checkParams
 from .mutation_flow import MutationFlow
 from .node import Node
 from .source import Source
 from .value import Value
-
-_INTERNAL_SET = 'Value._internal_set'
 
 
 class _TraceState(threading.local):
@@ -283,7 +282,7 @@ class Graph:
             root = from_.source.getRoot()
             if root.type == Source.COMPUTED:
                 for targetNode, _ in root.node.outputTargets[0]:
-                    if targetNode in seen and targetNode.forwardFn.name != _INTERNAL_SET:
+                    if targetNode in seen and targetNode.forwardFn.name != Value.SET:
                         mutationRoots.append(targetNode)
         if mutationRoots:
             prevExecOrder = execOrder
@@ -298,6 +297,8 @@ class Graph:
         """Traces ``fn(*args)`` and its gradient with respect to ``args[opt.argnum]``."""
         argnum = opt.get('argnum', 0)
         withGradients = opt.get('withGradients', True)
+        partial = withGradients and not opt.get('withForward', True)
+        checkParams(args[:-1] if partial else args, argnum)
         state = _state
         values = []
         differentiableMap = {}
@@ -317,7 +318,6 @@ class Graph:
         answers, grads, intermediateGrads = [], [], {}
         # without the forward answers, the last argument is the gradient of the answer (partialGrad), as the
         # direct runtime takes it; the function is called without it (Lua drops an extra argument silently)
-        partial = withGradients and not opt.get('withForward', True)
         try:
             answers = fn(*(values[:-1] if partial else values))
             answers = list(answers) if type(answers) is tuple else [answers]

@@ -6,8 +6,6 @@ from legonn.autograd import util
 from .source import Source
 from .value import Value
 
-_INTERNAL_SET = 'Value._internal_set'
-
 
 class Node:
     def __init__(self, forwardFn, gradientFn, inputs, mutationFlow=None):
@@ -56,7 +54,7 @@ class Node:
         outputs = list(outputs) if self.nReturns is not None else [outputs]
         self.outputs = []
         self.outputTargets = []
-        if self.forwardFn.name == _INTERNAL_SET:
+        if self.forwardFn.name == Value.SET:
             # an assignment x[k] = v: its output is x wrapped anew as x', pointing at this node; later uses of
             # x are remapped to x' to keep the order of operations in the graph
             valueAlias = Value.from_(outputs[0], Source.computed(self, 0))

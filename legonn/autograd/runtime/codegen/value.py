@@ -8,10 +8,11 @@ from legonn.autograd import overload
 from legonn.tensor import Storage, Tensor
 from legonn.tensor.tensor import Size
 
+from ..traced import TracedOperators
 from .source import Source
 
 
-class Value:
+class Value(TracedOperators):
     """``kind``: TABLE, TENSOR, NUMBER, LONG_STORAGE (a ``Size`` or a Storage), BOOLEAN, STRING or OTHER (None,
     a slice, ...); ``raw``: the traced value (a TABLE's raw is a dict, list or tuple of Values); ``source``:
     where it comes from. Identity is equality (dicts of the graph key Values as Lua keys tables)."""
@@ -71,6 +72,8 @@ class Value:
             return type(v)(Value.flatten(e) for e in v)
         return v
 
+    _plain = flatten    # what comparisons and bool() read (TracedOperators)
+
     @staticmethod
     def flattenGrads(v, intermediateGrads):
         """The raw gradients of the Values under ``v`` (None where none was computed), in ``v``'s layout."""
@@ -90,7 +93,10 @@ class Value:
         return None
 
     # x[k] and x[k] = v of a traced tensor are graph nodes: gradfuns declares these two, so while a trace runs
-    # they are the runtime's entries, which call these bodies on raw values
+    # they are the runtime's entries, which call these bodies on raw values (the nodes are named GET and SET)
+    GET = 'Value._internal_get'
+    SET = 'Value._internal_set'
+
     def _internal_get(self, k):
         return self[k]
 
@@ -120,7 +126,7 @@ class Value:
     def __getattr__(self, name):
         """A tensor method called on a traced tensor: the Tensor class's entry (the runtime's while a trace runs)
         with the Value as self, as Lua's metatable look-up finds it; a method the autograd does not support is
-        an error naming it. A table's attributes are its container's."""
+        an error naming it, and so is a data attribute (``x.array``). A table's attributes are its container's."""
         if name.startswith('__'):
             raise AttributeError(name)
         raw = object.__getattribute__(self, 'raw')
@@ -131,85 +137,13 @@ class Value:
             raise RuntimeError(f'function {desc.name} not currently supported by autograd')
         method = getattr(type(raw), name, None)
         if not callable(method):
-            if name == 'array':
-                # legonn's operand() takes anything with an ``array`` for a tensor: ``tensor + value`` would add
-                # the raw array untraced instead of deferring to __radd__
-                raise AttributeError("a traced tensor (a Value) gives no raw 'array'")
-            return getattr(raw, name)
+            # a data attribute (x.array, x.shape) would be read off this trace's tensor into the code as a
+            # constant, its gradient lost: refused, as the direct runtime's DirectNode refuses it
+            raise AttributeError(f"{name!r} of the tensor is not available on a traced value (a Value)")
         return lambda *args, **kwargs: method(self, *args, **kwargs)
 
     def __repr__(self):
         return f'Value({self.kind}, {self.source.type})'
 
-    # The operators: gradfuns declares them, so that while a trace runs they are the runtime's entries; the
-    # runtime calls these bodies on raw values (Value.lua's "exist only to be overloaded"), Python's arithmetic.
-    # legonn's Tensor operators defer to a Value (legonn.tensor.pointwise.DEFER_ATTRIBUTE): ``tensor + value`` is
-    # this class's __radd__, with no swap of the Tensor class
-    __legonn_defer__ = True
-
-    def __add__(a, b):
-        return _untraced(a) + b
-
-    def __radd__(a, b):
-        return b + _untraced(a)
-
-    def __sub__(a, b):
-        return _untraced(a) - b
-
-    def __rsub__(a, b):
-        return b - _untraced(a)
-
-    def __mul__(a, b):
-        return _untraced(a) * b
-
-    def __rmul__(a, b):
-        return b * _untraced(a)
-
-    def __truediv__(a, b):
-        return _untraced(a) / b
-
-    def __rtruediv__(a, b):
-        return b / _untraced(a)
-
-    def __pow__(a, b):
-        return _untraced(a) ** b
-
-    def __rpow__(a, b):
-        return b ** _untraced(a)
-
-    def __matmul__(a, b):
-        return _untraced(a) @ b
-
-    def __rmatmul__(a, b):
-        return b @ _untraced(a)
-
-    def __neg__(a):
-        return -_untraced(a)
-
-    # a traced number answers Python's comparisons with its traced value, as a DirectNode does: the code is
-    # generated for the branch this trace took (torch-autograd's util.lt in optimized mode); no float(), which
-    # would make math.exp(v) a constant of the code, its gradient lost
-    def __lt__(self, other):
-        return Value.flatten(self) < Value.flatten(other)
-
-    def __le__(self, other):
-        return Value.flatten(self) <= Value.flatten(other)
-
-    def __gt__(self, other):
-        return Value.flatten(self) > Value.flatten(other)
-
-    def __ge__(self, other):
-        return Value.flatten(self) >= Value.flatten(other)
-
-    def __bool__(self):
-        return bool(self.raw)
-
     __hash__ = object.__hash__
 
-
-def _untraced(v):
-    """``v``, a raw value: a Value here is one kept past its trace (its operators are not the runtime's any more)."""
-    if isinstance(v, Value):
-        raise RuntimeError(f'autograd: a traced value ({v!r}) was used after its trace ended, or met an operator no '
-                           'gradient is declared for (return what you need from the function instead)')
-    return v

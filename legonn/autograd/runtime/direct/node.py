@@ -5,15 +5,14 @@ the backward pass, ``outgrad``: the gradient of the loss with respect to its val
 would tensors: ``x.size(0)``, ``x.dim()``, ``x.view(...)``, ``x + y``, ``x[k]``, ``x[k] = v``; a method of the tensor
 class is the class's traced entry (``x.view(2, 3)`` is ``Tensor.view(x, 2, 3)``), as Lua's ``node:view(...)``.
 """
-import numbers
-
 import legonn
 from legonn.tensor import Tensor
 
 from ... import overload
+from ..traced import TracedOperators
 
 
-class DirectNode:
+class DirectNode(TracedOperators):
     """One traced value on a tape; ``tape`` is the DirectTape that recorded it."""
     __slots__ = ('value', 'fun', 'gradFun', 'args', 'argValues', 'outgrad', 'profileId', 'tape', '__weakref__')
 
@@ -84,83 +83,13 @@ class DirectNode:
         self[key] = value
         return self
 
-    # --- operators: gradfuns declares them, so that while a trace runs they are the runtime's entries; the runtime
-    # calls these bodies on raw values (overload.lua's DirectNode.__add), which is Python's arithmetic of them.
-    # legonn's Tensor operators defer to a node (legonn.tensor.pointwise.DEFER_ATTRIBUTE): ``tensor + node`` is
-    # this class's __radd__, with no swap of the Tensor class
-    __legonn_defer__ = True
-
-    def __add__(self, other):
-        return _untraced(self) + other
-
-    def __radd__(self, other):
-        return other + _untraced(self)
-
-    def __sub__(self, other):
-        return _untraced(self) - other
-
-    def __rsub__(self, other):
-        return other - _untraced(self)
-
-    def __mul__(self, other):
-        return _untraced(self) * other
-
-    def __rmul__(self, other):
-        return other * _untraced(self)
-
-    def __truediv__(self, other):
-        return _untraced(self) / other
-
-    def __rtruediv__(self, other):
-        return other / _untraced(self)
-
-    def __pow__(self, other):
-        return _untraced(self) ** other
-
-    def __rpow__(self, other):
-        return other ** _untraced(self)
-
-    def __matmul__(self, other):
-        return _untraced(self) @ other
-
-    def __rmatmul__(self, other):
-        return other @ _untraced(self)
-
-    def __neg__(self):
-        return -_untraced(self)
-
-    # --- a number's value answers comparisons and bool() (control flow, not traced: autograd.util.lt's answer;
-    # Lua code wrote util.lt(s, 3) for `s < 3`, which Lua could not overload). No float(): math.exp(node) would
-    # quietly drop the gradient, so it fails as the Lua's did
-    def __lt__(self, other):
-        return raw(self) < raw(other)
-
-    def __le__(self, other):
-        return raw(self) <= raw(other)
-
-    def __gt__(self, other):
-        return raw(self) > raw(other)
-
-    def __ge__(self, other):
-        return raw(self) >= raw(other)
-
-    def __bool__(self):
-        return bool(raw(self))
+    @staticmethod
+    def _plain(v):
+        """The plain value under any nested traces' nodes (what comparisons and bool() read)."""
+        return raw(v)
 
     def __repr__(self):
         return f"DirectNode({self.value!r})"
-
-
-def _untraced(v):
-    """``v``, a raw value; a node here was kept past its trace (the operators are not the runtime's any more)."""
-    if isinstance(v, DirectNode):
-        raise RuntimeError(f"autograd: a traced value ({v!r}) met an operator no gradient is declared for, or was "
-                           f"used after its trace ended (return what you need from the function instead)")
-    return v
-
-
-def isNode(n):
-    return isinstance(n, DirectNode)
 
 
 def getValue(v):
@@ -191,12 +120,10 @@ def getOutgrad(arg):
 
 
 def newStartNode(val, tape):
-    """Nodes for the parameters: a tensor or a number becomes a node; a dict, list or tuple is copied with its
-    members made nodes (nested ones too)."""
-    if isinstance(val, (Tensor, DirectNode)) or (isinstance(val, numbers.Number) and not isinstance(val, bool)):
-        return DirectNode(val, None, None, [], [], tape)
+    """Nodes for the parameters (``checkParams`` has checked them): a tensor or a number becomes a node; a dict,
+    list or tuple is copied with its members made nodes (nested ones too)."""
     if isinstance(val, dict):
         return {k: newStartNode(v, tape) for k, v in val.items()}
     if isinstance(val, (list, tuple)):
         return type(val)(newStartNode(v, tape) for v in val)
-    raise TypeError(f"autograd: parameters must be tensors, numbers, or dicts/lists of them; got {type(val).__name__}")
+    return DirectNode(val, None, None, [], [], tape)

@@ -11,9 +11,11 @@ import numbers
 import threading
 import time
 
-from ... import overload
-from .node import DirectNode, getOutgrad, newStartNode, raw
 from legonn.tensor import Tensor
+
+from ... import overload
+from ..traced import checkParams
+from .node import DirectNode, getOutgrad, newStartNode, raw
 
 
 class Tape:
@@ -125,9 +127,8 @@ def _raw_arg(a):
 
 def funOnly(fun, argnum, profiler, *args):
     """Run ``fun(*args)`` with ``args[argnum]`` made of start nodes; returns ``(args, all_answers, tape)``."""
+    checkParams(args, argnum)
     args = list(args)
-    if not 0 <= argnum < len(args):
-        raise ValueError(f"autograd: gradArg {argnum} is not one of the {len(args)} arguments given (0-based)")
     outer = _running.tapes
     tape = Tape(len(outer), profiler)
     args[argnum] = newStartNode(args[argnum], tape)

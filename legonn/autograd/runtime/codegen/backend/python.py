@@ -428,7 +428,7 @@ def generateCode(graph, opt):
 
     gen = _Generator(graph, opt)
     for node in execOrder:
-        if getattr(node.forwardFn, 'name', None) in ('Value._internal_get', 'Value._internal_set'):
+        if getattr(node.forwardFn, 'name', None) in (Value.GET, Value.SET):
             continue
         call = _reusable_call(node)
         if call is not None:
@@ -455,9 +455,9 @@ def generateCode(graph, opt):
         debugger.setMain(gen, graph.grads, graph.answers)
 
     for node in execOrder:
-        if node.forwardFn.name == 'Value._internal_get':
+        if node.forwardFn.name == Value.GET:
             node.forwardFn = FnDesc('op.__index', node.forwardFn.fn, operator='index')
-        elif node.forwardFn.name == 'Value._internal_set':
+        elif node.forwardFn.name == Value.SET:
             node.forwardFn = FnDesc('op.__newindex', node.forwardFn.fn, operator='newindex')
 
     state = {'hazardNodes': hazardNodes, 'debugger': debugger, 'inline': inline, 'objects': objectNames}
