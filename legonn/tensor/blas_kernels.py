@@ -286,7 +286,9 @@ def add_sums(target, a, axis, scale=1.0):
     if cuda_kernels.device_floats(target, a) and target.flags.c_contiguous and a.size:
         backend.cublas().gemv('T' if axis == 0 else 'N', scale, a, _ones(a.shape[axis], a.dtype), 1.0, target)
         return target
-    sums = a.sum(axis)
+    # NumPy's sum method is add.reduce behind a Python wrapper (_methods._sum): the reduction itself, called
+    # directly, is the same sums without the wrapper (a Linear's bias gradient at every accumulation)
+    sums = np.add.reduce(a, axis) if type(a) is np.ndarray else a.sum(axis)
     if scale != 1:
         sums *= scale
     target += sums
