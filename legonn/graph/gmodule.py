@@ -192,7 +192,10 @@ class gModule(Container):
                 self._type.startswith('legonn.Cuda') and not cuda_kernels.enabled():
             return None
         if '_fusion' not in self.__dict__:
-            self._fusion = fusion.plan(self.forwardnodes)
+            plan = fusion.plan(self.forwardnodes)
+            # and the backward's schedule, each step with its sum_orders entry (None for most), looked up once
+            self._fusion = None if plan is None else \
+                plan + ([(step, plan[2].get(id(step))) for step in reversed(plan[0])],)
         return self._fusion
 
     def _region_runner(self):
@@ -234,10 +237,10 @@ class gModule(Container):
                     self._backward_node(node)
             else:
                 run, orders = self._region_runner(), fused[2]
-                for step in reversed(fused[0]):
+                for step, order in fused[3]:
                     if type(step) is not fusion.Region:
                         node = step
-                        self._backward_node(node, orders.get(id(node)))
+                        self._backward_node(node, order)
                         continue
                     node = step.members[-1]
                     if not run.backward(step):

@@ -16,7 +16,7 @@ class Identity(Module):
     def updateGradInput(self, input, gradOutput):
         # an empty tensor is Torch7's "no gradient" (what a module without updateGradInput, such as
         # char-rnn's OneHot, gives back): it passes through like any other; everything else must match
-        if not (isinstance(gradOutput, Tensor) and gradOutput.nElement() == 0):
+        if not (isinstance(gradOutput, Tensor) and 0 in gradOutput._size):   # nElement() == 0, read in place
             self.checkGradTree(gradOutput, input)
         self.gradInput = gradOutput
         return self.gradInput

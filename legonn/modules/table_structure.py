@@ -107,8 +107,29 @@ class SplitTable(Module):
     def updateOutput(self, input):
         self.checkTensor(input)
         d = batch_dim(self, self.dimension, input.dim(), self.nInputDims)
-        self.output = [input.select(d, i) for i in range(input.size(d))]
+        if not self._cut_from(self.output, input, d):
+            self.output = [input.select(d, i) for i in range(input.size(d))]
         return self.output
+
+    @staticmethod
+    def _cut_from(pieces, input, d):
+        """Whether the list ``pieces`` (the last call's output) holds exactly ``input.select(d, i)`` for every i:
+        tensors of its type on its storage at those offsets, sizes and strides. A module fed the same buffer at
+        every call (a Reshape's output: an LSTM cell's gates) then hands on the same views instead of making
+        them again; a piece resized or re-pointed since fails the test, and the pieces are made afresh."""
+        size, stride = input._size, input._stride
+        n = size[d]
+        if type(pieces) is not list or len(pieces) != n or not n:
+            return False
+        cls, storage, step = type(input), input._storage, stride[d]
+        piece_size, piece_stride = size[:d] + size[d + 1:], stride[:d] + stride[d + 1:]
+        offset = input._offset
+        for p in pieces:
+            if type(p) is not cls or p._storage is not storage or p._offset != offset or p._size != piece_size or \
+                    p._stride != piece_stride:
+                return False
+            offset += step
+        return True
 
     def updateGradInput(self, input, gradOutput):
         self.checkTensor(input)

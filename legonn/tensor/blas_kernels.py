@@ -164,6 +164,8 @@ def _native(routine, dtype, *operands):
 
 
 def _check_2d(routine, **arrays):
+    """Raise the ValueError naming ``routine`` and the first of ``arrays`` that is not a 2-D array (callers test
+    the common case, all 2-D, themselves: the keyword call costs a BLAS wrapper more than its test)."""
     for name, arr in arrays.items():
         if getattr(arr, 'ndim', None) != 2:
             raise ValueError(f"blas_kernels.{routine}: {name} must be a 2-D array, got "
@@ -174,7 +176,8 @@ def addmm_into(out, a, b, alpha=1.0, beta=1.0, a_transposed=False):
     """out = beta * out + alpha * (a @ b) for 2-D arrays ``a`` (m x k), ``b`` (k x n), ``out`` (m x n);
     ValueError when the sizes disagree. ``a_transposed``: ``a`` is passed as its transpose (k x m), which cuBLAS
     reads as it lies (a CuPy transposed view is a call of its own; the host paths take the view)."""
-    _check_2d('addmm_into', out=out, a=a, b=b)
+    if getattr(out, 'ndim', None) != 2 or getattr(a, 'ndim', None) != 2 or getattr(b, 'ndim', None) != 2:
+        _check_2d('addmm_into', out=out, a=a, b=b)
     (m, k), n = (a.shape[::-1] if a_transposed else a.shape), b.shape[1]
     if b.shape[0] != k or out.shape != (m, n):
         raise ValueError(f"blas_kernels.addmm_into: expected a (m x k), b (k x n), out (m x n), got a {(m, k)}"
@@ -283,7 +286,9 @@ def add_sums(target, a, axis, scale=1.0):
     if cuda_kernels.device_floats(target, a) and target.flags.c_contiguous and a.size:
         backend.cublas().gemv('T' if axis == 0 else 'N', scale, a, _ones(a.shape[axis], a.dtype), 1.0, target)
         return target
-    sums = a.sum(axis)
+    # NumPy's sum method is add.reduce behind a Python wrapper (_methods._sum): the reduction itself, called
+    # directly, is the same sums without the wrapper (a Linear's bias gradient at every accumulation)
+    sums = np.add.reduce(a, axis) if type(a) is np.ndarray else a.sum(axis)
     if scale != 1:
         sums *= scale
     target += sums
@@ -348,7 +353,8 @@ def transpose_into(out, a):
     move every batch between (N, C, H, W) and batch-innermost layouts with it. Smaller
     arrays, other layouts, dtypes and CuPy arrays take ``out[...] = a.T``.
     """
-    _check_2d('transpose_into', out=out, a=a)
+    if getattr(out, 'ndim', None) != 2 or getattr(a, 'ndim', None) != 2:
+        _check_2d('transpose_into', out=out, a=a)
     if out.shape != a.shape[::-1]:
         raise ValueError(f"blas_kernels.transpose_into: expected out of shape {a.shape[::-1]} for a of shape "
                          f"{a.shape}, got {out.shape}")

@@ -95,7 +95,8 @@ def index_bounds(indices):
     host synchronisation)."""
     xp = array_module(indices)
     if xp is np:
-        return int(indices.min()), int(indices.max())
+        # the reductions called directly: the min and max methods are each one behind a Python wrapper
+        return int(np.minimum.reduce(indices, axis=None)), int(np.maximum.reduce(indices, axis=None))
     if cuda_kernels.index_bounds_applies(indices):   # one launch for a batch of labels
         lo, hi = cuda_kernels.index_bounds(indices).tolist()
     else:

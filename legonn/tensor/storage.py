@@ -36,6 +36,15 @@ class Storage(TorchNamed):
         self.version = 0
 
     @classmethod
+    def over(cls, flat):
+        """A storage over the 1-D array ``flat`` itself (no copy), made without the constructor's argument forms:
+        a tensor wrapping an array (every array handed to a forward or a criterion) makes one."""
+        storage = object.__new__(cls)
+        storage.data = flat
+        storage.version = 0
+        return storage
+
+    @classmethod
     def allocate(cls, n, dtype, cuda=False):
         xp = backend.cupy() if cuda else np
         return cls(xp.empty(int(n), dtype=dtype))

@@ -31,12 +31,15 @@ from .result_forms import result_form
 
 def contiguous_strides(sizes):
     """Row-major strides (in elements) for ``sizes``; size-0 and size-1 dimensions do not scale the rest."""
-    strides = [1] * len(sizes)
+    # built from the last dimension and turned round: half the time of filling a list by index (every tensor
+    # made from an array, every resize)
+    strides = []
     acc = 1
-    for i in range(len(sizes) - 1, -1, -1):
-        strides[i] = acc
-        if sizes[i] > 1:
-            acc *= sizes[i]
+    for n in reversed(sizes):
+        strides.append(acc)
+        if n > 1:
+            acc *= n
+    strides.reverse()
     return tuple(strides)
 
 
@@ -193,7 +196,7 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
 
     def _adopt(self, arr):
         """Point this tensor at ``arr``'s memory (no copy): its storage becomes a flat view of it."""
-        if arr.dtype == np.bool_:
+        if arr.dtype.kind == 'b':   # NumPy's bool, the one kind 'b' (a kind test: no dtype made to compare)
             arr = arr.view(np.uint8)
         itemsize = arr.dtype.itemsize
         if arr.flags.c_contiguous:
@@ -212,7 +215,7 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
             xp = backend.array_module(arr)
             flat = xp.lib.stride_tricks.as_strided(low_view, shape=(extent,), strides=(itemsize,))
             offset = -sum(s * (n - 1) for s, n in zip(strides, arr.shape) if s < 0)
-        self._set(Storage(flat), offset, arr.shape, strides)
+        self._set(Storage.over(flat), offset, arr.shape, strides)   # flat is 1-D: the constructor's checks hold
         self._arr = arr
         return self
 

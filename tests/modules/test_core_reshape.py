@@ -93,6 +93,11 @@ def test_identity_passes_objects_through():
     m = nn.Identity()
     x, go = lg.rand(2, 3), lg.rand(2, 3)
     assert m.forward(x) is x and m.backward(x, go) is go
+    # an empty gradOutput (Torch7's "no gradient", of any size holding nothing) passes through; others must match
+    for empty in (lg.FloatTensor(), lg.FloatTensor(0, 3)):
+        assert m.backward(x, empty) is empty
+    with pytest.raises(ValueError, match=r'Identity: expected gradOutput to be a .* of size \(2, 3\)'):
+        m.backward(x, lg.rand(3, 2))
     table = [lg.rand(2), lg.rand(3)]
     assert m.forward(table) == table
     m.clearState()

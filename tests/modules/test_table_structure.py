@@ -84,6 +84,35 @@ def test_split_outputs_are_views_and_join_reuses_buffers():
     assert gi[0] is again[0] and gi[1] is again[1]
 
 
+def test_split_hands_on_its_pieces_again_only_while_they_are_still_the_input_cut():
+    # the same input buffer at every call (a Reshape's output): the same pieces come back, one per slice
+    x = lg.DoubleTensor(r(3, 4, 2))
+    m = nn.SplitTable(1)
+    parts = m.forward(x)
+    assert m.forward(x) is parts
+    assert all(np.array_equal(p.numpy(), x.numpy()[:, i]) for i, p in enumerate(parts))
+    # a piece re-pointed or resized since, another storage, another geometry: made afresh, as select makes them
+    parts[2].set(lg.DoubleTensor(r(3, 2)))
+    again = m.forward(x)
+    assert again is not parts and again[2].storage() is x.storage()
+    assert np.array_equal(again[2].numpy(), x.numpy()[:, 2])
+    again[1].resize(6)
+    assert m.forward(x)[1].size() == (3, 2)
+    y = lg.DoubleTensor(r(3, 4, 2))
+    assert all(np.array_equal(p.numpy(), y.numpy()[:, i]) for i, p in enumerate(m.forward(y)))
+    z = x.narrow(1, 1, 3)   # the same storage seen with fewer slices
+    cut = m.forward(z)
+    assert len(cut) == 3 and all(np.array_equal(p.numpy(), x.numpy()[:, i + 1]) for i, p in enumerate(cut))
+    both = lg.DoubleTensor(r(2, 3, 4, 2))
+    m.forward(both[0])
+    # the same storage, sizes and strides from another offset
+    assert all(np.array_equal(p.numpy(), both.numpy()[1, :, i]) for i, p in enumerate(m.forward(both[1])))
+    m.output = [0, 1, 2, 3]   # a table of four that is no pieces at all
+    assert all(np.array_equal(p.numpy(), x.numpy()[:, i]) for i, p in enumerate(m.forward(x)))
+    w = x.transpose(0, 2)   # the same storage with other strides
+    assert all(np.array_equal(p.numpy(), w.numpy()[:, i]) for i, p in enumerate(m.forward(w)))
+
+
 def test_select_table_gradient_mirrors_nesting():
     x = [r(2), [r(3), r(1)], r(2)]
     m = nn.SelectTable(1).double()

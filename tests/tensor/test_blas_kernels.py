@@ -68,6 +68,17 @@ def test_transpose_into_copies_the_transpose_whatever_its_size_and_layout(shape,
         assert calls == (['omatcopy'] if large else [])
 
 
+def test_addmm_and_transpose_name_the_operand_that_is_not_a_2d_array():
+    m = np.zeros((3, 3), np.float32)
+    for args, name in (((np.zeros(9, np.float32), m, m), 'out'), ((m, np.zeros((1, 3, 3), np.float32), m), 'a'),
+                       ((m, m, [[0.0] * 3] * 3), 'b')):
+        with pytest.raises(ValueError, match=f"addmm_into: {name} must be a 2-D array"):
+            addmm_into(*args)
+    for args, name in (((np.zeros(9, np.float32), m), 'out'), ((m, np.float32(2)), 'a')):
+        with pytest.raises(ValueError, match=f"transpose_into: {name} must be a 2-D array"):
+            transpose_into(*args)
+
+
 @pytest.mark.parametrize('dtype', [np.float32, np.float64, np.float16])
 def test_step_product_equals_the_product_of_each_step(dtype):
     """Stacks stepped along any axis (as transposed views), a single matrix as out or b, beta 0 and 1;

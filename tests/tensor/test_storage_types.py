@@ -89,6 +89,19 @@ def test_from_numpy_strided_arrays(make):
     assert t.storage().data[t.storageOffset()] == a[0, 0]
 
 
+@pytest.mark.parametrize('shape,strides', [((), ()), ((5,), (1,)), ((2, 3), (3, 1)), ((2, 3, 4), (12, 4, 1)),
+                                            ((4, 1, 3), (3, 3, 1)), ((3, 1), (1, 1)), ((0, 3), (3, 1)),
+                                            ((2, 0, 3), (3, 3, 1))])
+def test_contiguous_arrays_and_new_tensors_get_row_major_strides(shape, strides):
+    # size-1 and size-0 dimensions do not scale the dimensions before them (TH's rule)
+    a = np.zeros(shape, np.float32)
+    t = lg.from_numpy(a)
+    assert tuple(t.stride()) == strides and t.storageOffset() == 0 and t.storage().size() == a.size
+    assert np.shares_memory(t.numpy(), a) or not a.size   # the array's own memory (NumPy: none when empty)
+    if shape:
+        assert tuple(lg.FloatTensor(*shape).stride()) == strides
+
+
 def test_from_numpy_errors():
     with pytest.raises(TypeError, match='numpy.ndarray'):
         lg.from_numpy([1, 2])

@@ -63,11 +63,16 @@ def _sizes(tree):
     return None
 
 
-def _recording_forward(update_output):
-    """``update_output`` that remembers the sizes of the input it worked on and of the output it made
-    (accGradParameters compares)."""
+def _contract_forward(update_output):
+    """``update_output`` (a class's own updateOutput) taking what ``forward`` takes (contract_inputs'
+    conversion, by the outermost call only) and remembering the sizes of the input it worked on and of the
+    output it made (accGradParameters compares). One wrapper, not a converting one around a recording one:
+    every module call through a graph or container pays each wrapper's frame."""
     @functools.wraps(update_output)
     def updateOutput(self, input):
+        if not isinstance(input, Tensor) and getattr(type(self), 'updateOutput') is updateOutput:
+            # arrays and tables of them become tensors; a super() call gets what its caller passed
+            input = as_module_input(self, input)
         output = update_output(self, input)
         # what _sizes gives, written out for a tensor: this runs on every forward of every module
         self._forward_sizes = (input._typename, input._size) if isinstance(input, Tensor) else _sizes(input)
@@ -77,19 +82,26 @@ def _recording_forward(update_output):
         self._forward_output_sizes = (output._typename, output._size) if isinstance(output, Tensor) else \
             _sizes(output)
         return output
-    updateOutput.wrapped = True
+    updateOutput.wrapped = updateOutput.accepts_arrays = True
     return updateOutput
 
 
-def _checked_accumulation(acc):
-    """``acc`` (a class's own accGradParameters) behind ``checkAccumulation``."""
+def _contract_accumulation(acc):
+    """``acc`` (a class's own accGradParameters) taking what ``backward`` takes (converted by the outermost
+    call, as ``_contract_forward``), behind ``checkAccumulation``."""
     @functools.wraps(acc)
     def accGradParameters(self, input, gradOutput, scale=1):
+        if not (isinstance(input, Tensor) and isinstance(gradOutput, Tensor)) and \
+                getattr(type(self), 'accGradParameters') is accGradParameters:
+            if not isinstance(input, Tensor):
+                input = as_module_input(self, input)
+            if not isinstance(gradOutput, Tensor):
+                gradOutput = as_module_input(self, gradOutput)
         self.checkAccumulation(input, gradOutput)
         # Torch7's scale = scale or 1: a nil scale, passed on by a module's backward(input, gradOutput,
         # scale) override (torch-rnn's LanguageModel), is 1
         return acc(self, input, gradOutput, 1 if scale is None else scale)
-    accGradParameters.wrapped = True
+    accGradParameters.wrapped = accGradParameters.accepts_arrays = True
     return accGradParameters
 
 
@@ -125,12 +137,14 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         super().__init_subclass__(**kwargs)
         # wrapped here, once per class, so no module (a user's included) can accumulate into a gradient of
         # the wrong size, or from an input or gradOutput other than forward's: writes could go out of bounds
-        for name, wrap in (('updateOutput', _recording_forward), ('accGradParameters', _checked_accumulation),
+        # (updateOutput and accGradParameters convert arrays in the same wrapper, outermost, so those checks see
+        # tensors)
+        for name, wrap in (('updateOutput', _contract_forward), ('accGradParameters', _contract_accumulation),
                            ('parameters', _parameters_or_empty)):
             method = cls.__dict__.get(name)
             if method is not None and not getattr(method, 'wrapped', False):
                 setattr(cls, name, wrap(method))
-        # arrays become tensors outermost, so the checks above see tensors
+        # the other contract methods: arrays become tensors, outermost
         accept_arrays(cls, CONTRACT_METHODS, as_module_input)
         if 'empty_inputs' not in cls.__dict__ and not cls.__module__.startswith('legonn.'):
             cls.empty_inputs = True   # a user's module gets what Torch7 gives it (checks.py)
