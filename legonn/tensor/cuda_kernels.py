@@ -326,8 +326,7 @@ def supports(dtype):
 def device_floats(*arrays):
     """Whether ``arrays`` are CuPy arrays of one float32/float64 type (what the kernels and cuBLAS take)."""
     first = arrays[0]
-    # a NumPy first operand (every CPU call of the BLAS wrappers and table copies) answers without a call
-    return type(first) is not np.ndarray and is_cupy_array(first) and first.dtype in _CTYPES and \
+    return is_cupy_array(first) and first.dtype in _CTYPES and \
         all(is_cupy_array(x) and x.dtype == first.dtype for x in arrays[1:])
 
 
