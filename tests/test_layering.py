@@ -13,7 +13,7 @@ import legonn
 
 # each package after those it may import, so the import of each one is what changes or not the classes before it
 PACKAGES = ['tensor', 'serialization', 'modules', 'criterions', 'containers', 'threads', 'optim', 'graph', 'tools',
-            'distributed', 'nn', 'cudnn', 'cutorch', 'image', 'paths', 'xlua', 'dataload', 'hdf5', 'tds', 'inn',
+            'distributed', 'nn', 'autograd', 'cudnn', 'cutorch', 'image', 'paths', 'xlua', 'dataload', 'hdf5', 'tds', 'inn',
             'loadcaffe', 'torchnet', 'nninit', 'torch_sys', 'csvigo', 'cjson', 'optnet', 'gnuplot', 'mnist', 'lfs',
             'pl', 'fbnn', 'trepl', 'ffi']
 
@@ -124,3 +124,44 @@ def test_layer_files_import_only_the_base_and_tensor():
                     reached.setdefault(path.name, []).append(target)
     assert reached == {}, reached
     assert any(root.glob('base/*.py'))
+
+
+# what legonn.autograd may import (besides the top-level namespace it traces, `legonn` itself)
+AUTOGRAD_MAY_IMPORT = {'tensor', 'modules', 'containers', 'criterions', 'nn', 'optim', 'autograd'}
+
+
+def _legonn_imports(path, root):
+    """The legonn packages a file's imports name (``legonn.x`` or relative), and whether it imports ``legonn``."""
+    package = path.relative_to(root).parts[:-1]
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            target = package[:len(package) - node.level + 1] + tuple(filter(None, (node.module or '').split('.')))
+            names = [alias.name for alias in node.names]
+            yield from ((target + (n,))[0] for n in names) if not target else [target[0]]
+        elif isinstance(node, ast.ImportFrom) and (node.module or '').startswith('legonn'):
+            parts = node.module.split('.')
+            yield from [parts[1]] if len(parts) > 1 else [alias.name for alias in node.names]
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split('.')
+                if parts[0] == 'legonn':
+                    yield parts[1] if len(parts) > 1 else 'legonn'
+
+
+def test_autograd_imports_only_what_it_may():
+    root = pathlib.Path(legonn.__file__).parent
+    reached = {name for path in (root / 'autograd').rglob('*.py') for name in _legonn_imports(path, root)}
+    assert reached - AUTOGRAD_MAY_IMPORT - {'legonn'} == set(), reached
+
+
+def test_nothing_imports_autograd():
+    """Only the top-level package reaches legonn.autograd (lazily, as lg.autograd)."""
+    root = pathlib.Path(legonn.__file__).parent
+    importers = []
+    for path in root.rglob('*.py'):
+        relative = path.relative_to(root)
+        if relative.parts[0] == 'autograd' or relative == pathlib.Path('__init__.py'):
+            continue
+        if 'autograd' in set(_legonn_imports(path, root)):
+            importers.append(str(relative))
+    assert importers == []

@@ -309,11 +309,15 @@ class RandomMixin:
 
 def _scalar_draw(method, typename):
     def draw(*args):
-        from .tensor import TENSOR_CLASSES
+        from .tensor import TENSOR_CLASSES, Tensor
+        if args and isinstance(args[0], Tensor):
+            # TensorMath.lua's other form, torch.bernoulli(x, p): x filled in place and returned
+            return getattr(args[0], method)(*args[1:])
         return getattr(TENSOR_CLASSES[typename](1), method)(*args).array[0].item()
     draw.__name__ = method
     draw.__doc__ = (f"Torch7's ``torch.{method}(...)``: one number drawn as ``{typename}(1):{method}(...)`` draws "
-                    f"it, from the CPU generator.")
+                    f"it, from the CPU generator; ``torch.{method}(x, ...)`` fills the tensor ``x`` as "
+                    f"``x:{method}(...)`` and returns it.")
     return draw
 
 

@@ -57,3 +57,21 @@ def cutorch_setup(lua_math_random):
     ``checkHalf`` (tests/porting/cutorch_testlua.py's ``setUp``), and ``math.random`` seeded."""
     from tests.porting.cutorch_testlua import setUp
     setUp()
+
+
+@pytest.fixture(params=['optimized', 'direct'])
+def autograd_mode(request):
+    """torch-autograd's test.lua runs every test twice (lines 1961-1979): ``Optimized_`` after
+    ``autograd.optimize(true)``, then ``Direct_`` without the functions its skip list names; both after
+    ``autograd.protected(true)`` (line 9). The defaults are put back afterwards."""
+    from legonn import autograd
+    from tests.porting.autograd_testlua import DIRECT_SKIPS
+    name = request.node.originalname[len('test_'):]
+    if request.param == 'direct' and name in DIRECT_SKIPS:
+        pytest.skip(f"test.lua's Direct_ run leaves {name} out (line 1978)")
+    before = autograd.optimizing(), autograd._defaults['protected']
+    autograd.optimize(request.param == 'optimized')
+    autograd.protected(True)
+    yield request.param
+    autograd.optimize(before[0])
+    autograd.protected(before[1])

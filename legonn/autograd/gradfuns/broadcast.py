@@ -1,0 +1,62 @@
+"""Gradients brought back to an argument's shape (gradfuns.lua's ``unbroadcast`` and ``repeatToMatchShape``).
+
+Every helper is written with legonn's functions, reached through the ``legonn`` module at call time, so that while
+a trace runs (a gradient of a gradient) they are the traced entries; ``lg.isTensor``, ``lg.size`` and
+``lg.nDimension`` are static entries, answered on the raw values of traced arguments.
+"""
+import legonn as lg
+
+from .. import support, util
+
+def unbroadcast(g, ans, x):
+    """``g``, the gradient of an answer ``ans`` that ``x`` took part in, summed down to ``x``'s shape.
+
+    - ``x`` a tensor of ``g``'s sizes: ``g``;
+    - as many elements as ``g`` (Torch7's operators pair the elements of operands of one count): ``g`` viewed as
+      ``x``;
+    - otherwise ``x`` was broadcast (NumPy's rule, which legonn's operators follow): ``g`` summed over its leading
+      dimensions that ``x`` lacks, then over the dimensions where ``x`` has size 1;
+    - ``x`` a number and ``ans`` a tensor: the sum of ``g`` (the number met every element);
+    - both numbers: ``g``.
+    """
+    if lg.isTensor(x):
+        if support.isSameSizeAs(x, g):
+            return g
+        if support.nElement(g) == support.nElement(x):
+            return lg.viewAs(lg.contiguous(g), x)
+        size = support.size(x)
+        grad = g
+        while support.nDimension(grad) > len(size):
+            # sum keeps the dimension (size 1): the view drops it
+            grad = lg.view(lg.sum(grad, 0), support.size(grad)[1:])
+        for dim, n in enumerate(size):
+            if n == 1 and support.size(grad, dim) != 1:
+                grad = lg.sum(grad, dim)
+        return grad
+    if lg.isTensor(ans):
+        return lg.sum(g)
+    return g
+
+
+def repeat_to_match_shape(x, axis=None):
+    """``(repeater, n)`` for a reduction of ``x`` (gradfuns.lua's ``repeatToMatchShape``): ``repeater(g)`` spreads
+    the reduction's gradient ``g`` back over ``x``'s shape and ``n`` is how many elements each answer reduced.
+
+    Over the whole tensor (``axis`` None): ``g`` (a number) fills a tensor of ``x``'s sizes, ``n`` = ``x``'s
+    element count. Along ``axis`` (0-based; the answer keeps that dimension with size 1, as Torch7's): ``g`` is
+    repeated ``x.size(axis)`` times along it. ``x`` a number: ``g`` itself, ``n`` = 1.
+    """
+    if not lg.isTensor(x):
+        return (lambda g: g), 1
+    if axis is None:
+        return (lambda g: util.fillSameSizeAs(x, g if not lg.isTensor(g) else lg.sum(g))), support.nElement(x)
+    size = support.size(x)
+    axis = axis % len(size)
+    repeats = [1] * len(size)
+    repeats[axis] = size[axis]
+    return (lambda g: lg.repeatTensor(g, *repeats)), size[axis]
+
+
+def zero_gradient(n_args=2):
+    """Gradients of ``n_args`` arguments that are all zero (``None``): comparisons, rounding, ``sign``."""
+    return [lambda *args: None for _ in range(n_args)]

@@ -1,0 +1,93 @@
+"""Gradients of legonn's functions that pick elements (gradfuns.lua's ``select``, ``index``, ``narrow``,
+``gather``, ``scatter``), of their adjoints in ``autograd.util`` (``selectSliceCopy``, ``narrowSliceCopy``,
+``indexAdd``, ``fill``), and of a traced value's ``x[k]`` and ``x[k] = v`` (the Lua's ``get`` and ``set``).
+
+Dimensions and indices are 0-based, as legonn's functions take them. ``GRADIENTS`` is for the ``legonn``
+namespace, ``UTIL_GRADIENTS`` for ``autograd.util``, ``GET`` and ``SET`` for a traced value's indexing.
+"""
+import legonn as lg
+
+from .. import util
+
+def _none(*args):
+    return None
+
+
+def _select_gradient(g, ans, x, dim, index):
+    """``g`` in slice ``index`` of dimension ``dim`` of a zero tensor of ``x``'s sizes."""
+    return util.selectSliceCopy(g, x, dim, index)
+
+
+def _index_gradient(g, ans, x, dim, index):
+    """The rows of ``g`` added into the rows ``index`` names of a zero tensor of ``x``'s sizes (a row picked
+    twice gets both)."""
+    return util.indexAdd(g, x, dim, index)
+
+
+def _narrow_gradient(g, ans, x, dim, start, length):
+    """``g`` in ``length`` slices from ``start`` along ``dim`` of a zero tensor of ``x``'s sizes."""
+    return util.narrowSliceCopy(g, x, dim, start, length)
+
+
+def _gather_gradient(g, ans, x, dim, index):
+    """``g`` added into a zero tensor of ``x``'s sizes where ``gather`` read it. An element read twice gets both
+    gradients: the Lua's ``scatter`` kept only the last one."""
+    return util.zerosLike(x).scatterAdd(dim, index, g)
+
+
+def _scattered_source_gradient(g, ans, x, dim, index, src):
+    """``g`` where ``src`` was written: ``gather``; a number written everywhere gets their sum."""
+    picked = lg.gather(g, dim, index)
+    return picked if lg.isTensor(src) else lg.sum(picked)
+
+
+def _scatter_target_gradient(g, ans, x, dim, index, src):
+    """``g`` where ``x`` kept its elements, 0 where ``scatter`` overwrote them (the Lua gave ``x`` none)."""
+    return lg.scatter(lg.clone(g), dim, index, 0)
+
+
+def _set_target_gradient(g, ans, x, key, value):
+    """``g`` with the element (or slice) ``x[key] = value`` overwrote at 0 (on a copy: ``g`` may be shared)."""
+    out = lg.clone(g)
+    out[key] = 0
+    return out
+
+
+def _set_value_gradient(g, ans, x, key, value):
+    """``g[key]``: a copy of the slice, or the number."""
+    part = g[key]
+    return lg.clone(part) if lg.isTensor(part) else part
+
+
+def _get_gradient(g, ans, x, key):
+    """``g`` at ``key`` of a zero tensor of ``x``'s sizes; of the answers of a function that gives several
+    (``values, indices = lg.max(x, 0)``), ``g`` in place ``key`` and None in the others."""
+    if isinstance(x, tuple):
+        return tuple(g if i == key else None for i in range(len(x)))
+    out = util.zerosLike(x)
+    out[key] = g
+    return out
+
+
+GRADIENTS = {
+    'select': [_select_gradient],
+    'index': [_index_gradient],
+    'narrow': [_narrow_gradient],
+    'gather': [_gather_gradient],
+    'scatter': [_scatter_target_gradient, _none, _none, _scattered_source_gradient],
+}
+# Tensor methods (x.scatterAdd(dim, index, src) adds into x and returns it; legonn has no functional form)
+METHOD_GRADIENTS = {
+    'scatterAdd': [lambda g, ans, x, dim, index, src: g, _none, _none, _scattered_source_gradient],
+}
+
+UTIL_GRADIENTS = {
+    'fill': [_none, lambda g, ans, template, x: lg.sum(g)],
+    'selectSliceCopy': [lambda g, ans, x, template, dim, index: lg.select(g, dim, index), _none, _none, _none],
+    'narrowSliceCopy': [lambda g, ans, x, template, dim, start, length: lg.narrow(g, dim, start, length),
+                        _none, _none, _none, _none],
+    'indexAdd': [lambda g, ans, x, template, dim, index: lg.index(g, dim, index), _none, _none, _none],
+}
+
+GET = [_get_gradient, _none]
+SET = [_set_target_gradient, _none, _set_value_gradient]

@@ -1,0 +1,2 @@
+"""Code generating backends of the optimized mode: torch-autograd's generates Lua; legonn's generates Python
+(``python``)."""

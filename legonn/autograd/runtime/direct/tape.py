@@ -1,0 +1,226 @@
+"""DirectTape: record a function's calls on traced values, then walk them backwards (torch-autograd's
+DirectTape.lua).
+
+``nodeApply`` is the runtime's entry (overload's ``apply_fn``): a call whose arguments hold nodes runs on their
+values and returns a node that remembers it. Traces nest (a function that calls ``df`` of another, gradients of
+gradients): each tape is one level deeper than the one running when it began; a call takes off the nodes of the
+innermost tape among its arguments and is applied again to what is left, so the outer tapes record it too, and
+the inner backward pass, run while the outer trace is still on, is itself recorded by the outer tape.
+"""
+import numbers
+import threading
+import time
+
+from ... import overload
+from .node import DirectNode, getOutgrad, getValue, newStartNode
+from legonn.tensor import Tensor
+
+
+class Tape:
+    """The nodes one call of ``df`` recorded, in order; ``depth`` counts the traces running around it."""
+    __slots__ = ('nodes', 'depth', 'assignmentMap', 'reverseAssignmentMap', 'profiler')
+
+    def __init__(self, depth, profiler):
+        self.nodes = []
+        self.depth = depth
+        # x[k] = v makes a new node for x; later uses of the old node mean the new one
+        self.assignmentMap = {}
+        self.reverseAssignmentMap = {}
+        self.profiler = profiler
+
+
+class _Running(threading.local):
+    tapes = ()    # the tapes this thread is recording, outermost first
+
+
+_running = _Running()
+
+
+def _innermost(args):
+    """The deepest tape among the nodes in ``args`` (and one level inside list, tuple and dict arguments)."""
+    tape = None
+    for a in args:
+        if isinstance(a, DirectNode):
+            if tape is None or a.tape.depth > tape.depth:
+                tape = a.tape
+        elif isinstance(a, (list, tuple, dict)):
+            for e in (a.values() if isinstance(a, dict) else a):
+                if isinstance(e, DirectNode) and (tape is None or e.tape.depth > tape.depth):
+                    tape = e.tape
+    return tape
+
+
+def _strip(v, tape):
+    """``v``'s value when it is a node of ``tape`` (the node an assignment replaced it with, if one did)."""
+    if isinstance(v, DirectNode) and v.tape is tape:
+        return tape.assignmentMap.get(v, v)
+    return v
+
+
+def _raw(v):
+    while isinstance(v, DirectNode):
+        v = v.value
+    return v
+
+
+def nodeApply(fun, gradFun, *args, **kwargs):
+    """Apply ``fun`` (an overload FnDesc) to ``args``; a node of the innermost tape among them makes the result a
+    node of that tape (when ``fun`` captures), else ``fun`` runs on the values."""
+    for v in kwargs.values():
+        if isinstance(v, DirectNode):
+            raise TypeError(f"autograd: {fun.name} got a traced value as a keyword argument; pass it positionally")
+    tape = _innermost(args)
+    if tape is None:
+        return fun.fn(*args, **kwargs)
+    if not fun.capture:
+        return fun.fn(*(_raw_arg(a) for a in args), **kwargs)
+    if fun.unsupported:
+        raise RuntimeError(f"function {fun.name} not currently supported by autograd")
+    args = [_strip(a, tape) for a in args]
+    values = []
+    for a in args:
+        if isinstance(a, DirectNode) and a.tape is tape:
+            values.append(a.value)
+        elif isinstance(a, dict):
+            values.append({k: getValue(_strip(e, tape)) if isinstance(e, DirectNode) and e.tape is tape else e
+                           for k, e in a.items()})
+        elif isinstance(a, (list, tuple)):
+            values.append(type(a)(_strip(e, tape).value if isinstance(e, DirectNode) and e.tape is tape else e
+                                  for e in a))
+        else:
+            values.append(a)
+    profiler = tape.profiler
+    start = time.perf_counter() if profiler is not None else 0.0
+    # an outer trace's nodes may remain among the values: applying again lets that tape record the call too
+    value = nodeApply(fun, gradFun, *values, **kwargs)
+    node = DirectNode(value, fun, gradFun, args, values, tape)
+    if profiler is not None:
+        node.profileId = profiler.mark(fun, 2)
+        profiler.measureForward(node.profileId, time.perf_counter() - start)
+    if fun.name == 'DirectNode._internal_set':
+        target = args[0]
+        reverse = tape.reverseAssignmentMap.get(target)
+        if reverse is not None:
+            tape.assignmentMap[reverse] = node
+        tape.reverseAssignmentMap[node] = target
+        tape.assignmentMap[target] = node
+    return node
+
+
+def _raw_arg(a):
+    if isinstance(a, dict):
+        return {k: _raw(v) for k, v in a.items()}
+    if isinstance(a, (list, tuple)):
+        return type(a)(_raw(v) for v in a)
+    return _raw(a)
+
+
+def funOnly(fun, argnum, profiler, *args):
+    """Run ``fun(*args)`` with ``args[argnum]`` made of start nodes; returns ``(args, all_answers, tape)``."""
+    args = list(args)
+    if not 0 <= argnum < len(args):
+        raise ValueError(f"autograd: gradArg {argnum} is not one of the {len(args)} arguments given (0-based)")
+    outer = _running.tapes
+    tape = Tape(len(outer), profiler)
+    args[argnum] = newStartNode(args[argnum], tape)
+    overload.install(nodeApply)
+    _running.tapes = outer + (tape,)
+    try:
+        answers = fun(*args)
+    finally:
+        _running.tapes = outer
+        overload.uninstall()
+    answers = list(answers) if isinstance(answers, tuple) else [answers]
+    if not (isinstance(answers[0], DirectNode) and answers[0].tape is tape):
+        raise RuntimeError("A node type was not returned. This is either because a gradient was not defined, or the "
+                           "input is independent of the output")
+    return args, answers, tape
+
+
+def _accumulate(node, update):
+    """Add ``update`` to ``node.outgrad``: a new sum, never in place, since a gradient function may hand the same
+    tensor to several arguments (``x + y`` gives both its ``g``)."""
+    if update is None:
+        return
+    node.outgrad = update if node.outgrad is None else node.outgrad + update
+
+
+def _check(node, i, arg, update):
+    """Protected mode: a gradient has its argument's kind and sizes (a tensor's, or a number for a number)."""
+    value, got = _raw(arg.value), _raw(update)
+    same = (isinstance(got, Tensor) and got.size() == value.size()) if isinstance(value, Tensor) else _is_scalar(got)
+    if not same:
+        raise RuntimeError(f"autograd (protected): the gradient of argument {i} of {node.fun.name} is "
+                           f"{_describe(got)}, the argument is {_describe(value)}")
+
+
+def gradOnly(tape, args, argnum, answers, gradOutput, protected=False):
+    """The backward pass: from ``gradOutput`` at the first answer, each node's gradient functions, last node first;
+    returns the gradients of ``args[argnum]`` in its structure. ``protected`` checks each gradient's sizes."""
+    if protected and isinstance(_raw(answers[0].value), Tensor):
+        _check(answers[0], 0, answers[0], gradOutput)
+    answers[0].outgrad = gradOutput
+    profiler = tape.profiler
+    for node in reversed(tape.nodes):
+        if node.fun is None or node.outgrad is None:   # a start node, or no path to the answer
+            continue
+        start = time.perf_counter() if profiler is not None else 0.0
+        gradFun = node.gradFun or ()
+        for i in range(len(node.args) - 1, -1, -1):
+            arg = node.args[i]
+            if isinstance(arg, DirectNode) and arg.tape is tape:
+                gf = gradFun[i] if i < len(gradFun) else None
+                if gf is not None:
+                    update = gf(node.outgrad, node.value, *node.argValues)
+                    if protected and update is not None:
+                        _check(node, i, arg, update)
+                    _accumulate(arg, update)
+                elif node.fun.differentiable:
+                    raise RuntimeError(f"missing gradient for argument {i} in function {node.fun.name}")
+            elif isinstance(arg, (list, tuple)) and any(isinstance(e, DirectNode) and e.tape is tape for e in arg):
+                # a list of nodes as one argument (lg.cat({a, b}, dim)): its gradient is a list
+                if i >= len(gradFun) or gradFun[i] is None:
+                    raise RuntimeError(f"missing gradient for argument {i} in function {node.fun.name}")
+                updates = gradFun[i](node.outgrad, node.value, *node.argValues)
+                for e, update in zip(arg, updates):
+                    if isinstance(e, DirectNode) and e.tape is tape:
+                        if protected and update is not None:
+                            _check(node, i, e, update)
+                        _accumulate(e, update)
+        if profiler is not None and node.profileId is not None:
+            profiler.measureBackward(node.profileId, time.perf_counter() - start)
+    return getOutgrad(args[argnum])
+
+
+def _is_scalar(v):
+    return isinstance(v, numbers.Number) and not isinstance(v, bool)
+
+
+def grad(fun, argnum, partialGrad, profiler, *args, protected=False):
+    """``(gradients, *answers)`` of ``fun(*args)`` with respect to ``args[argnum]``; the first answer must be a
+    number unless ``partialGrad`` (its gradient) is given. ``protected`` checks that each gradient has its
+    argument's sizes, naming the function whose gradient does not."""
+    args, answers, tape = funOnly(fun, argnum, profiler, *args)
+    if partialGrad is None and not _is_scalar(_raw(answers[0])):
+        raise ValueError(f"Autograd only supports scalar return values. Output is not scalar: the function returned "
+                         f"{_describe(_raw(answers[0]))}")
+    # a nested trace's backward pass runs inside the outer trace, which records it (gradients of gradients)
+    gradients = gradOnly(tape, args, argnum, answers, 1.0 if partialGrad is None else partialGrad, protected)
+    if profiler is not None:
+        profiler.markCycle()
+    return (gradients,) + tuple(_values(a) for a in answers)
+
+
+def _describe(v):
+    return f"a {v.type()} of size {'x'.join(map(str, v.size()))}" if isinstance(v, Tensor) else repr(v)
+
+
+def _values(v):
+    """An answer with this trace's nodes replaced by their values, in dicts and lists too."""
+    if isinstance(v, DirectNode):
+        return v.value
+    if isinstance(v, dict):
+        return {k: _values(e) for k, e in v.items()}
+    if isinstance(v, (list, tuple)):
+        return type(v)(_values(e) for e in v)
+    return v

@@ -1,0 +1,297 @@
+"""The optimized mode (legonn.autograd.runtime.codegen): the generated Python for ``f`` and its gradient gives
+the direct runtime's gradients and answers, on the first call (the trace) and on the later ones (the generated
+code, writing into its tensor pool); the code is generated once per signature; the options ``stableGradients``,
+``reduceFootprint``, ``showCode``, ``dotFile`` and ``debugHook``."""
+import pytest
+
+import legonn as lg
+from legonn import autograd
+from legonn.autograd.runtime import codegen
+
+pytestmark = pytest.mark.usefixtures('double')
+
+
+@pytest.fixture
+def double():
+    lg.setdefaulttensortype('torch.DoubleTensor')
+
+
+def mlp(p, x, t):
+    """A tanh layer, a linear layer, the mean squared error (and the hidden layer as a second answer)."""
+    n = x.size(0)
+    h = lg.tanh(x @ p['W1'] + p['b1'].view(1, -1).expand(n, p['b1'].size(0)))
+    o = h @ p['W2'] + p['b2'].view(1, -1).expand(n, p['b2'].size(0))
+    return lg.sum(lg.pow(o - t, 2)) / n, h
+
+
+def mlp_params(nin=7, nhid=5, nout=3):
+    return {'W1': lg.randn(nin, nhid) * 0.3, 'b1': lg.randn(nhid) * 0.1,
+            'W2': lg.randn(nhid, nout) * 0.3, 'b2': lg.randn(nout) * 0.1}
+
+
+def assert_same(a, b, tol=1e-12):
+    """Equal nested dicts/lists of tensors and numbers (to ``tol``)."""
+    if isinstance(a, dict):
+        assert a.keys() == b.keys()
+        for k in a:
+            assert_same(a[k], b[k], tol)
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b)
+        for u, v in zip(a, b):
+            assert_same(u, v, tol)
+    elif isinstance(a, lg.Tensor):
+        assert a.type() == b.type() and a.size() == b.size()
+        assert float((a - b).abs().max()) <= tol
+    else:
+        assert abs(a - b) <= tol
+
+
+def shown_code(capsys):
+    """The generated functions printed since the last call (``showCode``)."""
+    return [c for c in capsys.readouterr().out.split('def outer(')[1:]]
+
+
+def test_mlp_and_its_gradient_equal_the_direct_runtime(capsys):
+    params = mlp_params()
+    direct = autograd(mlp, optimize=False)
+    optimized = autograd(mlp, optimize=True, showCode=True)
+    for step in range(4):    # the trace, then the generated code three times, on new inputs each time
+        x, t = lg.randn(6, 7), lg.randn(6, 3)
+        expected = direct(params, x, t)
+        got = optimized(params, x, t)
+        assert_same(got, expected)
+        assert got[0]['W1'] is not params['W1']
+    code = shown_code(capsys)
+    assert len(code) == 1 and 'torch_mm(rlocals[' in code[0] and 'torch_tanh(rlocals[' in code[0]
+
+
+def test_a_new_input_size_generates_new_code(capsys):
+    params = mlp_params()
+    direct = autograd(mlp, optimize=False)
+    optimized = autograd(mlp, optimize=True, showCode=True)
+    for n, generated in ((6, 1), (6, 0), (9, 1), (6, 0), (9, 0)):
+        x, t = lg.randn(n, 7), lg.randn(n, 3)
+        assert_same(optimized(params, x, t), direct(params, x, t))
+        assert len(shown_code(capsys)) == generated, f'batch of {n}'
+
+
+def test_the_signature_holds_the_tensor_type(capsys):
+    """The Lua keys its cache on the sizes alone, so FloatTensor arguments after DoubleTensor ones ran code whose
+    pool tensors are DoubleTensors; here each type has its own code."""
+    params = mlp_params()
+    optimized = autograd(mlp, optimize=True, showCode=True)
+    direct = autograd(mlp, optimize=False)
+    x, t = lg.randn(6, 7), lg.randn(6, 3)
+    optimized(params, x, t)
+    fparams = {k: v.float() for k, v in params.items()}
+    for _ in range(2):
+        got = optimized(fparams, x.float(), t.float())
+        assert_same(got, direct(fparams, x.float(), t.float()), tol=1e-5)
+        assert got[0]['W1'].type() == 'torch.FloatTensor'
+    assert len(shown_code(capsys)) == 2
+
+
+def test_later_calls_write_into_the_same_tensors():
+    """The generated code's results live in its tensor pool: the next call overwrites them (clone to keep)."""
+    params = mlp_params()
+    optimized = autograd(mlp, optimize=True)
+    x, t = lg.randn(6, 7), lg.randn(6, 3)
+    optimized(params, x, t)
+    first = optimized(params, x, t)[0]['W1']
+    kept = first.clone()
+    second = optimized(params, lg.randn(6, 7), t)[0]['W1']
+    assert lg.equal(first, second) and not lg.equal(first, kept)
+
+
+def test_stable_gradients_are_the_same_tensors_every_call():
+    params = mlp_params()
+    direct = autograd(mlp, optimize=False)
+    optimized = autograd(mlp, optimize=True, stableGradients=True)
+    grads = None
+    for n in (6, 6, 9, 6, 9):
+        x, t = lg.randn(n, 7), lg.randn(n, 3)
+        got = optimized(params, x, t)
+        assert_same(got, direct(params, x, t))
+        grads = grads or got[0]
+        assert all(got[0][k] is grads[k] for k in params)
+
+
+def test_stable_gradients_need_the_optimized_mode():
+    with pytest.raises(ValueError, match='stable gradient tensors only available in optimized mode'):
+        autograd(mlp, optimize=False, stableGradients=True)
+
+
+def _options(**opt):
+    """grad()'s options, completed as autograd.grad completes them, for calling codegen.create itself (whose
+    dict then shows the tensor pool)."""
+    defaults = {'argnum': 0, 'withForward': True, 'withGradients': True, 'partialGrad': False, 'profile': 'off'}
+    return dict(defaults, **opt)
+
+
+def deep(p, x):
+    """Ten tanh layers of one size: their tensors can share buffers once read."""
+    for i in range(10):
+        x = lg.tanh(x @ p['W'] + 0.5)
+    return lg.sum(x)
+
+
+def test_reduce_footprint_shares_buffers_and_keeps_the_results():
+    params = {'W': lg.randn(8, 8) * 0.5}
+    direct = autograd(deep, optimize=False)
+    plain, small = _options(), _options(reduceFootprint=True)
+    dplain, dsmall = codegen.create(deep, plain), codegen.create(deep, small)
+    for _ in range(3):
+        x = lg.randn(4, 8)
+        expected = direct(params, x)
+        assert_same(dplain(params, x), expected)
+        assert_same(dsmall(params, x), expected)
+    assert len(small['tensorPool']) < len(plain['tensorPool']) / 2
+
+
+def test_reduce_footprint_never_reuses_a_returned_tensor():
+    """An answer that later nodes read is freed after its last reader in the Lua, and a later result of its size
+    could take its buffer; here an output keeps its own."""
+    def f(p, x):
+        h = lg.tanh(p['W'] + x)     # read only by the next line: free after it in the Lua
+        return lg.sum(lg.exp(h * 2.0)), h
+    params = {'W': lg.randn(8, 8) * 0.5}
+    direct = autograd(f, optimize=False)
+    optimized = codegen.create(f, _options(reduceFootprint=True))
+    for _ in range(3):
+        x = lg.randn(8, 8)
+        assert_same(optimized(params, x), direct(params, x))
+
+
+def test_assignment_into_a_traced_tensor():
+    def f(p, x):
+        y = p['a'] * 2.0
+        y[1] = p['b']
+        return lg.sum(lg.cmul(y, x))
+    params = {'a': lg.randn(3, 4), 'b': lg.randn(4)}
+    direct = autograd(f, optimize=False)
+    optimized = autograd(f, optimize=True)
+    for _ in range(3):
+        x = lg.randn(3, 4)
+        assert_same(optimized(params, x), direct(params, x))
+
+
+def test_a_tensor_argument_and_a_number_argument():
+    def f(w, s):
+        return lg.sum(lg.exp(w * s)) * s
+    direct = autograd(f, optimize=False)
+    for arg in (0, 1):
+        optimized = autograd(f, optimize=True, gradArg=arg)
+        for _ in range(3):
+            w = lg.randn(5)
+            assert_same(optimized(w, 0.5), autograd(f, optimize=False, gradArg=arg)(w, 0.5))
+    assert direct(lg.ones(2), 1.0)[0].size() == (2,)
+
+
+def test_dot_file_writes_the_graph(tmp_path):
+    path = tmp_path / 'graph.dot'
+    df = autograd(mlp, optimize=True, dotFile=str(path))
+    df(mlp_params(), lg.randn(6, 7), lg.randn(6, 3))
+    dot = path.read_text()
+    assert dot.startswith('digraph graphname {') and dot.rstrip().endswith('}')
+    assert 'torch.tanh' in dot and 'grad(p0[' in dot and 'answer[0]' in dot and ' -> ' in dot
+
+
+def test_debug_hook_names_the_value_and_the_user_line():
+    seen = []
+
+    def f(p):
+        y = lg.log(p['x'])     # log(0): -inf
+        return lg.sum(y)
+    df = autograd(f, optimize=True, debugHook=lambda debugger, msg, gen: seen.append((msg, gen)))
+    df({'x': lg.Tensor([1.0, 0.0, 2.0])})
+    msg, gen = seen[0]
+    assert 'nan or inf' in msg and 'test_codegen.py' in msg and 'f' in msg
+    assert gen['source'].split('\n')[gen['line']].strip().startswith('torch_log(')
+
+
+def test_unsupported_function_in_optimized_mode_names_itself():
+    df = autograd(lambda p: lg.sum(lg.histc(p, 3)), optimize=True)
+    with pytest.raises(RuntimeError, match='histc not currently supported'):
+        df(lg.randn(4))
+
+
+def test_non_scalar_answer_is_an_error():
+    df = autograd(lambda p: lg.tanh(p), optimize=True)
+    with pytest.raises(ValueError, match='only supports scalar return values'):
+        df(lg.randn(4))
+
+
+def test_gradient_of_a_gradient():
+    """A df called inside a traced function is part of that trace (no code of its own)."""
+    def f(x):
+        return lg.sum(lg.tanh(x) * 3.0)
+
+    def g(x):
+        grads = autograd(f, optimize=True)(x)[0]
+        return lg.sum(lg.cmul(grads, grads))
+    x = lg.randn(5)
+    got = autograd(g, optimize=True)(x)
+    # d/dx sum((3 (1 - tanh^2))^2) = 2 * 3 (1 - t^2) * 3 * (-2 t (1 - t^2))
+    th = lg.tanh(x)
+    d = 1 - lg.cmul(th, th)
+    expected = lg.cmul(lg.cmul(d, d), th) * -36.0
+    assert_same(got[0], expected, tol=1e-10)
+
+
+@pytest.mark.gpu
+def test_gpu_matches_cpu():
+    params = mlp_params()
+    x, t = lg.randn(6, 7), lg.randn(6, 3)
+    cparams = {k: v.cuda() for k, v in params.items()}
+    optimized = autograd(mlp, optimize=True)
+    for _ in range(3):
+        expected = autograd(mlp, optimize=False)(params, x, t)
+        got = optimized(cparams, x.cuda(), t.cuda())
+        assert got[0]['W1'].type() == 'torch.CudaTensor'
+        assert_same({k: v.double() for k, v in got[0].items()}, expected[0], tol=1e-4)
+        assert abs(got[1] - expected[1]) < 1e-4
+
+
+def test_partial_gradient_without_the_forward_answers():
+    """``withForward=False``: the last argument is the gradient of the (tensor) answer (AutoModule's backward);
+    the answers come back too, as the direct runtime returns them."""
+    def f(p, x):
+        return lg.tanh(x @ p['W'])
+    params = {'W': lg.randn(4, 3)}
+    direct = autograd(f, optimize=False, withForward=False, partialGrad=True)
+    optimized = autograd(f, optimize=True, withForward=False, partialGrad=True)
+    forward = autograd(f, optimize=True, withGradients=False)
+    for _ in range(3):
+        x, g = lg.randn(5, 4), lg.randn(5, 3)
+        assert_same(optimized(params, x, g), direct(params, x, g))
+        assert_same(forward(params, x), f(params, x))
+
+
+def test_a_copy_written_into_is_kept():
+    """``x * 1`` is an identity the optimizer drops, but not when the copy is then written into: the caller's
+    tensor stays untouched."""
+    def f(p):
+        y = p['x'] * 1
+        y[1] = p['v']
+        z = p['x'] * 1
+        z.scatterAdd(0, lg.LongTensor([[0, 1]]), p['w'])
+        return lg.sum(lg.cmul(y, y)) + lg.sum(z)
+    params = {'x': lg.randn(3, 2), 'v': lg.randn(2), 'w': lg.randn(1, 2)}
+    x = params['x'].clone()
+    optimized = autograd(f, optimize=True)
+    for _ in range(3):
+        assert_same(optimized(params), autograd(f, optimize=False)(params))
+        assert lg.equal(params['x'], x)
+
+
+def test_a_constant_tensor_is_read_at_each_call():
+    """A tensor the function reads from outside its arguments is bound by reference: new values are seen."""
+    target = lg.randn(3, 4)
+
+    def f(p):
+        return lg.sum(lg.pow(p - target, 2))
+    optimized = autograd(f, optimize=True)
+    p = lg.randn(3, 4)
+    for _ in range(3):
+        target.copy(lg.randn(3, 4))
+        assert_same(optimized(p), autograd(f, optimize=False)(p))

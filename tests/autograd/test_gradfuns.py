@@ -1,0 +1,281 @@
+"""Every gradient gradfuns registers, against finite differences in float64 (autograd.gradcheck, the port of
+gradcheck.lua, with the inputs kept), in the direct runtime; and the same cases' gradients on CUDA tensors.
+
+Each case is a loss of the function under test: its answer times fixed random weights, summed, so that a gradient
+that put the right total in the wrong places fails (a plain sum would not see a wrong transpose). Inputs are chosen
+where the function is smooth: away from the kinks of ``abs``, ``clamp``, ``floor``; positive for ``log``,
+``sqrt``; distinct values for ``min``/``max``.
+"""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import autograd
+from legonn.autograd import gradfuns, support, util
+from legonn.autograd.gradcheck import gradcheck
+
+check = gradcheck({'randomizeInput': False})
+
+
+@pytest.fixture(autouse=True)
+def double():
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    autograd.optimize(False)
+
+
+_WEIGHTS = {}
+
+
+def weighted(out):
+    """``sum(out * w)`` for weights ``w`` fixed per shape (drawn once, from their own NumPy generator)."""
+    if not lg.isTensor(out):
+        return out * 0.7
+    size = tuple(out.size())
+    if size not in _WEIGHTS:
+        _WEIGHTS[size] = lg.from_numpy(np.random.RandomState(len(_WEIGHTS) + 1).rand(*size) + 0.5)
+    return lg.sum(lg.cmul(out, support.typeAs(_WEIGHTS[size], out)))
+
+
+def randn(*size):
+    return lg.randn(*size)
+
+
+def positive(*size):
+    return lg.rand(*size) + 0.5
+
+
+def away_from_zero(*size):
+    """Normal draws pushed at least 0.2 away from 0 (kinks of abs, floor, sign, clamp at 0)."""
+    x = lg.randn(*size)
+    return x + lg.sign(x) * 0.2
+
+
+def distinct(*size):
+    """A permutation of 0 .. n-1, scaled and shaped: no two elements equal (min/max, cmin/cmax)."""
+    n = 1
+    for s in size:
+        n *= s
+    return (lg.randperm(n).double() * 0.37 - n * 0.1).view(*size)
+
+
+IDX = lg.LongTensor([2, 0, 2, 1])           # index: a repeated row
+GATHER = lg.LongTensor([[0, 1, 2, 0], [2, 2, 0, 1], [0, 0, 1, 1]])   # gather along 0 of 3x4: repeats in columns
+SCATTER = lg.LongTensor([[0, 1, 2, 0], [2, 0, 1, 1]])             # scatter along 0 into 3x4: no repeats in a column
+ZEROS = lg.zeros
+
+
+# (case id, the function's name in its registry, params, loss of params)
+CASES = [
+    # --- elementwise
+    ('add', 'add', lambda: {'x': randn(3, 4), 'y': randn(3, 4)}, lambda p: weighted(lg.add(p['x'], p['y']))),
+    ('add_number', 'add', lambda: {'x': randn(3, 4), 'v': 0.8}, lambda p: weighted(lg.add(p['x'], p['v']))),
+    ('add_scaled', 'add', lambda: {'x': randn(3, 4), 'v': 0.6, 'y': randn(3, 4)},
+     lambda p: weighted(lg.add(p['x'], p['v'], p['y']))),
+    ('cmul', 'cmul', lambda: {'x': randn(3, 4), 'y': randn(3, 4)}, lambda p: weighted(lg.cmul(p['x'], p['y']))),
+    ('cmul_paired', 'cmul', lambda: {'x': randn(3, 4), 'y': randn(12)}, lambda p: weighted(lg.cmul(p['x'], p['y']))),
+    ('mul', 'mul', lambda: {'x': randn(3, 4), 'y': 1.7}, lambda p: weighted(lg.mul(p['x'], p['y']))),
+    ('div', 'div', lambda: {'x': randn(3, 4), 'y': 1.7}, lambda p: weighted(lg.div(p['x'], p['y']))),
+    ('cdiv', 'cdiv', lambda: {'x': randn(3, 4), 'y': positive(3, 4)}, lambda p: weighted(lg.cdiv(p['x'], p['y']))),
+    ('pow', 'pow', lambda: {'x': positive(3, 4), 'y': 2.5}, lambda p: weighted(lg.pow(p['x'], p['y']))),
+    ('pow_base', 'pow', lambda: {'x': 1.3, 'y': randn(3, 4)}, lambda p: weighted(lg.pow(p['x'], p['y']))),
+    ('exp', 'exp', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.exp(p['x']))),
+    ('tanh', 'tanh', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.tanh(p['x']))),
+    ('sinh', 'sinh', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.sinh(p['x']))),
+    ('cosh', 'cosh', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.cosh(p['x']))),
+    ('abs', 'abs', lambda: {'x': away_from_zero(3, 4)}, lambda p: weighted(lg.abs(p['x']))),
+    ('clamp', 'clamp', lambda: {'x': away_from_zero(3, 4)}, lambda p: weighted(lg.clamp(p['x'], -0.1, 0.1) +
+                                                                               lg.clamp(p['x'], 0, float('inf')))),
+    ('sqrt', 'sqrt', lambda: {'x': positive(3, 4)}, lambda p: weighted(lg.sqrt(p['x']))),
+    ('sin', 'sin', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.sin(p['x']))),
+    ('cos', 'cos', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.cos(p['x']))),
+    ('tan', 'tan', lambda: {'x': lg.rand(3, 4) - 0.5}, lambda p: weighted(lg.tan(p['x']))),
+    ('log', 'log', lambda: {'x': positive(3, 4)}, lambda p: weighted(lg.log(p['x']))),
+    ('log1p', 'log1p', lambda: {'x': positive(3, 4)}, lambda p: weighted(lg.log1p(p['x']))),
+    ('sigmoid', 'sigmoid', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.sigmoid(p['x']))),
+    ('sigmoid_number', 'sigmoid', lambda: {'w': 0.4}, lambda p: lg.sigmoid(p['w'] * 2)),
+    # --- zero gradients: the answer is piecewise constant, the loss's gradient comes from the other term
+    # (legonn's functions are looked up when the loss runs: while a trace runs, lg.floor is the traced entry)
+    *[(name, name, lambda: {'x': away_from_zero(3, 4)},
+       lambda p, name=name: weighted(p['x'] * 2) + weighted(support.typeAs(getattr(lg, name)(p['x']), p['x'])))
+      for name in ('floor', 'ceil', 'round', 'sign')],
+    *[(name, name, lambda: {'x': away_from_zero(3, 4)},
+       lambda p, name=name: weighted(lg.cmul(p['x'], support.typeAs(getattr(lg, name)(p['x'], 0), p['x']))))
+      for name in ('lt', 'le', 'gt', 'ge', 'eq', 'ne')],
+    *[(name, name, lambda: {'x': away_from_zero(3, 4)},
+       lambda p, name=name: weighted(p['x'] * (2 if getattr(lg, name)(lg.gt(p['x'], -100)) else 3)))
+      for name in ('all', 'any')],
+    # --- reductions
+    ('sum', 'sum', lambda: {'x': randn(3, 4)}, lambda p: lg.sum(p['x']) * 1.3),
+    ('sum_dim0', 'sum', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.sum(p['x'], 0))),
+    ('sum_dim1', 'sum', lambda: {'x': randn(3, 4, 2)}, lambda p: weighted(lg.sum(p['x'], 1))),
+    ('mean', 'mean', lambda: {'x': randn(3, 4)}, lambda p: lg.mean(p['x']) * 1.3),
+    ('mean_dim', 'mean', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.mean(p['x'], 1))),
+    ('min', 'min', lambda: {'x': distinct(3, 4)}, lambda p: lg.min(p['x']) * 1.3),
+    ('max', 'max', lambda: {'x': distinct(3, 4)}, lambda p: lg.max(p['x']) * 1.3),
+    ('min_dim', 'min', lambda: {'x': distinct(3, 4)}, lambda p: weighted(lg.min(p['x'], 0)[0])),
+    ('max_dim', 'max', lambda: {'x': distinct(3, 4)}, lambda p: weighted(lg.max(p['x'], 1)[0])),
+    ('cmin', 'cmin', lambda: {'x': distinct(3, 4), 'y': distinct(3, 4).t().contiguous().view(3, 4) + 0.05},
+     lambda p: weighted(lg.cmin(p['x'], p['y']))),
+    ('cmax', 'cmax', lambda: {'x': distinct(3, 4), 'y': distinct(3, 4).t().contiguous().view(3, 4) + 0.05},
+     lambda p: weighted(lg.cmax(p['x'], p['y']))),
+    ('cmax_number', 'cmax', lambda: {'x': away_from_zero(3, 4)}, lambda p: weighted(lg.cmax(p['x'], 0))),
+    # --- shape
+    ('view', 'view', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.view(p['x'], 4, 3))),
+    ('viewAs', 'viewAs', lambda: {'x': randn(12)}, lambda p: weighted(lg.viewAs(p['x'], ZEROS(3, 4)))),
+    ('expand', 'expand', lambda: {'x': randn(1, 4)}, lambda p: weighted(lg.expand(p['x'], 3, 4))),
+    ('expand_leading', 'expand', lambda: {'x': randn(3, 1)}, lambda p: weighted(lg.expand(p['x'], 2, 3, 4))),
+    ('expandAs', 'expandAs', lambda: {'x': randn(3, 1)}, lambda p: weighted(lg.expandAs(p['x'], ZEROS(3, 4)))),
+    ('cat', 'cat', lambda: {'x': randn(2, 4), 'y': randn(3, 4)}, lambda p: weighted(lg.cat(p['x'], p['y'], 0))),
+    ('cat_last', 'cat', lambda: {'x': randn(3, 2), 'y': randn(3, 4)}, lambda p: weighted(lg.cat(p['x'], p['y']))),
+    ('cat_vectors_as_columns', 'cat', lambda: {'x': randn(3), 'y': randn(3)},
+     lambda p: weighted(lg.cat(p['x'], p['y'], 1))),
+    ('cat_list', 'cat', lambda: {'x': randn(2, 3), 'y': randn(2, 1), 'z': randn(2, 2)},
+     lambda p: weighted(lg.cat([p['x'], p['y'], p['z']], 1))),
+    ('reshape', 'reshape', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.reshape(p['x'], 2, 6))),
+    ('contiguous', 'contiguous', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.contiguous(lg.t(p['x'])))),
+    ('clone', 'clone', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.clone(p['x']))),
+    ('transpose', 'transpose', lambda: {'x': randn(2, 3, 4)}, lambda p: weighted(lg.transpose(p['x'], 0, 2))),
+    ('t', 't', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.t(p['x']))),
+    ('squeeze', 'squeeze', lambda: {'x': randn(3, 1, 4)}, lambda p: weighted(lg.squeeze(p['x']))),
+    ('squeeze_dim', 'squeeze', lambda: {'x': randn(3, 1, 1)}, lambda p: weighted(lg.squeeze(p['x'], 1))),
+    ('squeeze_to_number', 'squeeze', lambda: {'x': randn(1, 1)}, lambda p: lg.squeeze(p['x']) * 1.3),
+    ('repeatTensor', 'repeatTensor', lambda: {'x': randn(3, 2)}, lambda p: weighted(lg.repeatTensor(p['x'], 2, 3))),
+    ('repeatTensor_more_dims', 'repeatTensor', lambda: {'x': randn(1, 2)},
+     lambda p: weighted(lg.repeatTensor(p['x'], 2, 3, 2))),
+    ('typeAs', 'typeAs', lambda: {'x': randn(3, 4)}, lambda p: weighted(support.typeAs(p['x'], ZEROS(2)))),
+    ('copy', 'copy', lambda: {'x': randn(3, 4)}, lambda p: weighted(support.copy(ZEROS(4, 3), p['x']))),
+    ('copy_into_a_traced_value', 'copy', lambda: {'x': randn(3, 4), 'y': randn(3, 4)},
+     lambda p: weighted(support.copy(p['y'] * 2, p['x']))),
+    # --- indexing
+    ('select', 'select', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.select(p['x'], 1, 2))),
+    ('index', 'index', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.index(p['x'], 0, IDX))),
+    ('narrow', 'narrow', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.narrow(p['x'], 1, 1, 2))),
+    ('gather', 'gather', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.gather(p['x'], 0, GATHER))),
+    ('scatter', 'scatter', lambda: {'x': randn(3, 4), 'src': randn(2, 4)},
+     lambda p: weighted(lg.scatter(p['x'] * 1, 0, SCATTER, p['src']))),
+    ('scatter_number', 'scatter', lambda: {'x': randn(3, 4), 'v': 0.3},
+     lambda p: weighted(lg.scatter(p['x'] * 1, 0, SCATTER, p['v']) * p['x'])),
+    # --- linalg
+    ('ger', 'ger', lambda: {'x': randn(3), 'y': randn(4)}, lambda p: weighted(lg.ger(p['x'], p['y']))),
+    ('inverse', 'inverse', lambda: {'x': lg.eye(3) * 2 + lg.rand(3, 3) * 0.3},
+     lambda p: weighted(lg.inverse(p['x']))),
+    ('bmm', 'bmm', lambda: {'x': randn(2, 3, 4), 'y': randn(2, 4, 2)}, lambda p: weighted(lg.bmm(p['x'], p['y']))),
+    ('baddbmm', 'baddbmm', lambda: {'m': randn(2, 3, 2), 'x': randn(2, 3, 4), 'y': randn(2, 4, 2)},
+     lambda p: weighted(lg.baddbmm(p['m'], p['x'], p['y']))),
+    ('baddbmm_v1', 'baddbmm', lambda: {'v1': 0.7, 'm': randn(2, 3, 2), 'x': randn(2, 3, 4), 'y': randn(2, 4, 2)},
+     lambda p: weighted(lg.baddbmm(p['v1'], p['m'], p['x'], p['y']))),
+    ('baddbmm_v1_v2', 'baddbmm',
+     lambda: {'v1': 0.7, 'm': randn(2, 3, 2), 'v2': -1.3, 'x': randn(2, 3, 4), 'y': randn(2, 4, 2)},
+     lambda p: weighted(lg.baddbmm(p['v1'], p['m'], p['v2'], p['x'], p['y']))),
+    ('mm', 'mm', lambda: {'x': randn(3, 4), 'y': randn(4, 2)}, lambda p: weighted(lg.mm(p['x'], p['y']))),
+    ('mv', 'mv', lambda: {'x': randn(3, 4), 'y': randn(4)}, lambda p: weighted(lg.mv(p['x'], p['y']))),
+    ('dot', 'dot', lambda: {'x': randn(4), 'y': randn(4)}, lambda p: lg.dot(p['x'], p['y']) * 1.3),
+]
+
+# autograd.util's functions with gradients (the adjoints of select, narrow, index; fill; cat of numbers)
+UTIL_CASES = [
+    ('selectSliceCopy', 'selectSliceCopy', lambda: {'x': randn(4)},
+     lambda p: weighted(util.selectSliceCopy(p['x'], ZEROS(3, 4), 0, 1))),
+    ('narrowSliceCopy', 'narrowSliceCopy', lambda: {'x': randn(3, 2)},
+     lambda p: weighted(util.narrowSliceCopy(p['x'], ZEROS(3, 4), 1, 1, 2))),
+    ('indexAdd', 'indexAdd', lambda: {'x': randn(4, 3)},
+     lambda p: weighted(util.indexAdd(p['x'], ZEROS(3, 3), 0, IDX))),
+    ('fill', 'fill', lambda: {'b': 0.4}, lambda p: weighted(util.fill(ZEROS(3, 4), p['b']))),
+    ('cat', 'cat', lambda: {'x': randn(2, 3), 'y': randn(2, 3)}, lambda p: weighted(util.cat(p['x'], p['y']))),
+    ('cat_numbers', 'cat', lambda: {'a': 0.3, 'b': -1.2, 'c': 2.0},
+     lambda p: weighted(util.cat([p['a'], p['b'], p['c']]))),
+]
+
+# Python's operators and x[k] / x[k] = v on traced values
+OPERATOR_CASES = [
+    ('add', lambda: {'x': randn(3, 4), 'y': randn(3, 4)}, lambda p: weighted(p['x'] + p['y'])),
+    ('add_broadcast', lambda: {'x': randn(3, 4), 'y': randn(4)}, lambda p: weighted(p['x'] + p['y'])),
+    ('add_number', lambda: {'x': randn(3, 4), 'a': 0.3}, lambda p: weighted(p['a'] + p['x'] + p['a'])),
+    ('sub_broadcast', lambda: {'x': randn(3, 1), 'y': randn(1, 4)}, lambda p: weighted(p['x'] - p['y'])),
+    ('sub_paired', lambda: {'x': randn(12), 'y': randn(3, 4)}, lambda p: weighted(p['x'] - p['y'])),
+    ('sub_number', lambda: {'x': randn(3, 4), 'a': 0.3}, lambda p: weighted(p['a'] - p['x'] - p['a'])),
+    ('mul', lambda: {'x': randn(3, 4), 'y': randn(3, 1)}, lambda p: weighted(p['x'] * p['y'])),
+    ('mul_number', lambda: {'x': randn(3, 4), 'a': 0.3}, lambda p: weighted(p['a'] * p['x'] * p['a'])),
+    ('div', lambda: {'x': randn(3, 4), 'y': positive(4)}, lambda p: weighted(p['x'] / p['y'])),
+    ('div_number', lambda: {'x': positive(3, 4), 'a': 0.3}, lambda p: weighted(p['a'] / p['x'] / p['a'])),
+    ('pow', lambda: {'x': positive(3, 4), 'y': randn(3, 4)}, lambda p: weighted(p['x'] ** p['y'])),
+    ('pow_number', lambda: {'x': positive(3, 4), 'a': 1.3}, lambda p: weighted(p['a'] ** p['x'] + p['x'] ** p['a'])),
+    ('unm', lambda: {'x': randn(3, 4)}, lambda p: weighted(-p['x'])),
+    ('numbers', lambda: {'a': 0.3, 'b': 1.7}, lambda p: (p['a'] * p['b'] - p['b'] / p['a']) ** 2 + (-p['a'])),
+    ('matmul_mm', lambda: {'x': randn(3, 4), 'y': randn(4, 2)}, lambda p: weighted(p['x'] @ p['y'])),
+    ('matmul_mv', lambda: {'x': randn(3, 4), 'y': randn(4)}, lambda p: weighted(p['x'] @ p['y'])),
+    ('matmul_vm', lambda: {'x': randn(3), 'y': randn(3, 4)}, lambda p: weighted(p['x'] @ p['y'])),
+    # legonn's @ of two vectors is a 0-dim tensor (NumPy's), where Lua's * of them was a number
+    ('matmul_dot', lambda: {'x': randn(4), 'y': randn(4)}, lambda p: lg.sum(p['x'] @ p['y']) * 1.3),
+    ('matmul_batched', lambda: {'x': randn(2, 3, 4), 'y': randn(4, 2)}, lambda p: weighted(p['x'] @ p['y'])),
+    ('get', lambda: {'x': randn(3, 4)}, lambda p: weighted(p['x'][1]) + p['x'][2][3] * 1.3),
+    ('set', lambda: {'x': randn(3, 4), 'v': randn(4)}, lambda p: _set_row(p)),
+]
+
+
+def _set_row(p):
+    x = p['x'] * 1
+    x[1] = p['v']
+    return weighted(x)
+
+
+# the Tensor methods that have gradients (the Lua's view, viewAs, expand, expandAs, cat; legonn's new-returning
+# methods; scatterAdd)
+METHOD_CASES = [
+    ('view', lambda: {'x': randn(3, 4)}, lambda p: weighted(p['x'].view(2, 6))),
+    ('viewAs', lambda: {'x': randn(12)}, lambda p: weighted(p['x'].viewAs(ZEROS(3, 4)))),
+    ('expand', lambda: {'x': randn(1, 4)}, lambda p: weighted(p['x'].expand(3, 4))),
+    ('expandAs', lambda: {'x': randn(3, 1)}, lambda p: weighted(p['x'].expandAs(ZEROS(3, 4)))),
+    ('cat', lambda: {'x': randn(2, 4), 'y': randn(3, 4)}, lambda p: weighted(p['x'].cat(p['y'], 0))),
+    ('sum', lambda: {'x': randn(3, 4)}, lambda p: weighted(p['x'].sum(1))),
+    ('t', lambda: {'x': randn(3, 4)}, lambda p: weighted(p['x'].t())),
+    ('max', lambda: {'x': distinct(3, 4)}, lambda p: weighted(p['x'].max(0)[0])),
+    ('narrow', lambda: {'x': randn(3, 4)}, lambda p: weighted(p['x'].narrow(0, 1, 2))),
+    ('view_as_alias', lambda: {'x': randn(12)}, lambda p: weighted(p['x'].view_as(ZEROS(3, 4)))),
+    ('scatterAdd', lambda: {'x': randn(3, 4), 'src': randn(3, 4)},
+     lambda p: weighted((p['x'] * 1).scatterAdd(0, GATHER, p['src']))),
+    ('long_typeAs', lambda: {'x': randn(3, 4)}, lambda p: weighted(p['x'].typeAs(ZEROS(2)).clone())),
+]
+
+
+def _run_check(loss, params):
+    assert check(loss, params), "autograd's gradient disagrees with finite differences (see the printed error)"
+
+
+@pytest.mark.parametrize('case', CASES, ids=[c[0] for c in CASES])
+def test_torch_gradient_matches_finite_differences(case):
+    _, _, make, loss = case
+    _run_check(loss, make())
+
+
+@pytest.mark.parametrize('case', UTIL_CASES, ids=[c[0] for c in UTIL_CASES])
+def test_util_gradient_matches_finite_differences(case):
+    _, _, make, loss = case
+    _run_check(loss, make())
+
+
+@pytest.mark.parametrize('case', OPERATOR_CASES, ids=[c[0] for c in OPERATOR_CASES])
+def test_operator_gradient_matches_finite_differences(case):
+    _, make, loss = case
+    _run_check(loss, make())
+
+
+@pytest.mark.parametrize('case', METHOD_CASES, ids=[c[0] for c in METHOD_CASES])
+def test_method_gradient_matches_finite_differences(case):
+    _, make, loss = case
+    _run_check(loss, make())
+
+
+def test_every_registered_gradient_has_a_case():
+    """The cases above cover every name the registries hold (a gradient added without a case fails here)."""
+    torch_names = set(gradfuns.TORCH_GRADIENTS) | set(gradfuns.SUPPORT_GRADIENTS) - {'long'}   # its own test below
+    assert torch_names - {c[1] for c in CASES} == set()
+    assert set(gradfuns.UTIL_GRADIENTS) - {'lt', 'le', 'gt', 'ge', 'eq'} - {c[1] for c in UTIL_CASES} == set()
+
+
+def test_long_gradient_comes_back_in_the_input_type():
+    """support.long's answer is whole numbers (no finite difference to compare): its gradient is the answer's,
+    converted back to the input's type (the Lua's typeAs)."""
+    grads, _ = autograd(lambda p: lg.sum(support.long(p['x'] * 10)))({'x': randn(3, 4)})
+    assert grads['x'].type() == 'legonn.DoubleTensor'
+    assert grads['x'].eq(10).all()

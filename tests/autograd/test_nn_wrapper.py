@@ -1,0 +1,144 @@
+"""autograd.nn / autograd.functionalize (legonn/autograd/nnwrapper.py): each wrapper's gradients against the
+wrapped object's own backward and finite differences in float64, the input type followed, the errors."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import autograd, nn
+from tests.autograd.test_core import numeric_gradient
+
+pytestmark = pytest.mark.usefixtures('double')
+
+
+@pytest.fixture
+def double():
+    lg.setdefaulttensortype('torch.DoubleTensor')
+
+
+def test_linear_gradients_are_the_modules_backward_and_match_finite_differences():
+    linear, params = autograd.nn.Linear(4, 3)
+    w = lg.randn(3)
+
+    def f(p):
+        return lg.sum(lg.cmul(linear(p['linear'], p['x']), w))
+
+    p = {'linear': params, 'x': lg.randn(4)}
+    grads, loss = autograd(f)(p)
+    module = nn.Linear(4, 3)
+    module.weight.copy(params[0])
+    module.bias.copy(params[1])
+    gx = module.backward(p['x'], w)
+    assert loss == pytest.approx(f(p), abs=1e-12)
+    np.testing.assert_array_equal(grads['x'].numpy(), gx.numpy())
+    np.testing.assert_array_equal(grads['linear'][0].numpy(), module.gradWeight.numpy())
+    np.testing.assert_array_equal(grads['linear'][1].numpy(), module.gradBias.numpy())
+    flat = {'W': params[0], 'b': params[1], 'x': p['x']}
+    g = lambda q: f({'linear': [q['W'], q['b']], 'x': q['x']})
+    for key, got in (('W', grads['linear'][0]), ('b', grads['linear'][1]), ('x', grads['x'])):
+        np.testing.assert_allclose(got.numpy(), numeric_gradient(g, flat, key).numpy(), atol=1e-8)
+
+
+def test_module_without_parameters_and_a_table_input():
+    tanh = autograd.nn.Tanh()
+    mm = autograd.nn.MM()
+
+    def f(p):
+        return lg.sum(tanh(mm([p['A'], p['B']])))
+
+    p = {'A': lg.randn(3, 4), 'B': lg.randn(4, 2)}
+    grads, _ = autograd(f)(p)
+    for key in ('A', 'B'):
+        np.testing.assert_allclose(grads[key].numpy(), numeric_gradient(f, p, key).numpy(), atol=1e-8)
+
+
+def test_a_module_called_twice_in_one_function():
+    """The Lua returned the module's output buffer and ran backward on the module's last state: a wrapped Tanh
+    used twice gave the second call's output for the first and a Tanh gradient of the wrong output."""
+    tanh = autograd.nn.Tanh()
+
+    def f(p):
+        h1 = tanh(p['x'])
+        h2 = tanh(h1 * 3)
+        return lg.sum(lg.cmul(h1, p['w'])) + lg.sum(h2)
+
+    p = {'x': lg.randn(5), 'w': lg.randn(5)}
+    grads, loss = autograd(f)(p)
+    h1 = np.tanh(p['x'].numpy())
+    assert loss == pytest.approx(float((h1 * p['w'].numpy()).sum() + np.tanh(3 * h1).sum()), abs=1e-12)
+    np.testing.assert_allclose(grads['x'].numpy(), numeric_gradient(f, p, 'x').numpy(), atol=1e-8)
+
+
+def test_criterion_gradient_follows_the_losss_gradient():
+    """The Lua's wrapped criterion returned backward(x, y) whatever multiplied the loss."""
+    mse = autograd.functionalize(nn.MSECriterion())
+    y = lg.randn(6)
+
+    def f(p):
+        return 3 * mse(p['x'], y)
+
+    p = {'x': lg.randn(6)}
+    grads, loss = autograd(f)(p)
+    assert loss == pytest.approx(3 * nn.MSECriterion().forward(p['x'], y), abs=1e-12)
+    np.testing.assert_allclose(grads['x'].numpy(), 3 * nn.MSECriterion().backward(p['x'], y).numpy(), atol=1e-14)
+    np.testing.assert_allclose(grads['x'].numpy(), numeric_gradient(f, p, 'x').numpy(), atol=1e-8)
+
+
+def test_the_module_follows_its_inputs_type():
+    linear, params = autograd.nn.Linear(3, 2)
+    f = lambda p, x: lg.sum(linear(p, x))
+    floats = autograd.util.cast(params, 'float')
+    grads, _ = autograd(f)(floats, lg.FloatTensor(3).normal())
+    assert linear.module.weight.type() == 'legonn.FloatTensor'
+    assert [g.type() for g in grads] == ['legonn.FloatTensor'] * 2
+    grads, _ = autograd(f)(params, lg.randn(3))
+    assert linear.module.weight.type() == 'legonn.DoubleTensor' and grads[0].type() == 'legonn.DoubleTensor'
+
+
+def test_bad_input_raises_naming_the_wrapper():
+    with pytest.raises(TypeError, match='expected an nn module, an nn criterion or a package name, got int'):
+        autograd.functionalize(42)
+    with pytest.raises(ValueError, match="could not load package 'no_such_package'"):
+        autograd.functionalize('no_such_package')
+    linear, params = autograd.nn.Linear(3, 2)
+    with pytest.raises(TypeError, match=r'Linear\(3 -> 2\): expected a tensor or a table of tensors as input, got str'):
+        linear(params, 'x')
+    with pytest.raises(TypeError, match=r'expected its 2 parameters as a list of tensors, got a list of 1'):
+        linear(params[:1], lg.randn(3))
+    with pytest.raises(TypeError, match=r'parameter 0 must be a legonn.DoubleTensor of size \(2, 3\) \(the module '
+                                        r'follows its input.s type\), got a legonn.FloatTensor'):
+        linear([params[0].float(), params[1]], lg.randn(3))
+    with pytest.raises(TypeError, match=r'parameter 1 must be .* of size \(2,\).*got a legonn.DoubleTensor of size '
+                                        r'\(3,\)'):
+        linear([params[0], lg.randn(3)], lg.randn(3))
+
+
+def test_functionalize_takes_a_package_object_and_names():
+    package = autograd.functionalize(nn)
+    tanh = package['Tanh']()
+    x = lg.randn(4)
+    np.testing.assert_array_equal(tanh(x).numpy(), np.tanh(x.numpy()))
+    assert callable(package.ClassNLLCriterion) and 'AutoModule' in vars(autograd.nn)
+    with pytest.raises(KeyError):
+        package['NoSuchModule']
+
+
+@pytest.mark.gpu
+def test_a_wrapped_mlp_on_cuda():
+    """An MLP of wrapped modules given CUDA parameters and input runs on the GPU: the modules follow the input to
+    CUDA, and the gradients (CudaTensors) are the CPU ones."""
+    l1, p1 = autograd.nn.Linear(5, 4)
+    act = autograd.nn.Tanh()
+    l2, p2 = autograd.nn.Linear(4, 2)
+    mse = autograd.nn.MSECriterion()
+
+    def f(p, x, y):
+        return mse(l2(p[1], act(l1(p[0], x))), y)
+
+    params, x, y = [p1, p2], lg.randn(3, 5), lg.randn(3, 2)
+    cpu_grads, cpu_loss = autograd(f)(params, x, y)
+    grads, loss = autograd(f)(autograd.util.cast(params, 'cuda'), x.cuda(), y.cuda())
+    assert l1.module.weight.type() == 'legonn.CudaTensor'
+    assert loss == pytest.approx(cpu_loss, rel=1e-5)
+    for got, expected in zip(autograd.util.sortedFlatten(grads), autograd.util.sortedFlatten(cpu_grads)):
+        assert got.type() == 'legonn.CudaTensor'
+        np.testing.assert_allclose(got.double().numpy(), expected.numpy(), rtol=1e-4, atol=1e-5)
