@@ -126,8 +126,9 @@ def test_layer_files_import_only_the_base_and_tensor():
     assert any(root.glob('base/*.py'))
 
 
-# what legonn.autograd may import (besides the top-level namespace it traces, `legonn` itself)
-AUTOGRAD_MAY_IMPORT = {'tensor', 'modules', 'containers', 'criterions', 'nn', 'optim', 'autograd'}
+# what legonn.autograd may import (besides the top-level namespace it traces, `legonn` itself); serialization for
+# its registry, which AutoModule's classes register into for lg.save/lg.load as every package's classes do
+AUTOGRAD_MAY_IMPORT = {'tensor', 'modules', 'containers', 'criterions', 'nn', 'optim', 'serialization', 'autograd'}
 
 
 def _legonn_imports(path, root):

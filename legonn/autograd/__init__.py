@@ -36,8 +36,10 @@ def protected(flag):
 
 profile = types.SimpleNamespace(SUMMARY='summary', DETAILED='detailed', OFF='off')
 
+# main.lua's options and codegen's signatureFn; the Lua ignored any other key, here a misspelt one is an error
 _OPTIONS = ('optimize', 'gradArg', 'withForward', 'withGradients', 'partialGrad', 'protected', 'profile',
-            'profileReportFrequency', 'showCode', 'dotFile', 'stableGradients', 'reduceFootprint', 'debugHook')
+            'profileReportFrequency', 'showCode', 'dotFile', 'stableGradients', 'reduceFootprint', 'debugHook',
+            'signatureFn')
 
 
 def grad(fn, opt=None, **options):
@@ -45,7 +47,7 @@ def grad(fn, opt=None, **options):
     options, given as a dict or as keywords: ``optimize`` (default: ``autograd.optimizing()``), ``protected``,
     ``withForward``, ``withGradients`` (both default True), ``partialGrad``, ``profile`` (``'off'``, ``'summary'``,
     ``'detailed'``), ``profileReportFrequency`` (10), ``showCode``, ``dotFile``, ``stableGradients``,
-    ``reduceFootprint``, ``debugHook``."""
+    ``reduceFootprint``, ``debugHook``, ``signatureFn`` (the optimized mode's cache key of the arguments)."""
     opt = dict(opt or {}, **options)
     unknown = sorted(set(opt) - set(_OPTIONS))
     if unknown:

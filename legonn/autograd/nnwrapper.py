@@ -9,7 +9,8 @@
 
 ``x`` is a tensor or a (nested) list of tensors (a table module's input). Each call converts the module to
 the input's tensor type when that changes (a FloatTensor input makes a float module, a CudaTensor one a CUDA
-module), as nnwrapper.lua does, so parameters must be of the input's type. The gradients are the module's own
+module), as nnwrapper.lua does, so parameters must be of the input's type; an input of indices (a LookupTable's)
+moves the module to its device only. The gradients are the module's own
 ``backward``. ``functionalize('nn')`` (or a package object, such as ``legonn.nn``) gives every module and
 criterion class of the package as a constructor of such functions: ``linear, params =
 autograd.nn.Linear(10, 5)``.
@@ -26,6 +27,7 @@ import types
 from ..criterions.criterion import Criterion
 from ..modules.base.module import Module
 from ..tensor import Tensor
+from ..tensor.types import device_twin
 from .overload import FnDesc
 
 _apply = None
@@ -105,6 +107,12 @@ class Functional:
             raise TypeError(f"autograd.nn {self.module.shortName()}: expected a tensor or a table of tensors as "
                             f"input, got {type(x).__name__}")
         typename = found.type()
+        if found.dtype.kind != 'f':
+            # indices (a LookupTable's input): the module keeps its element type, moved to the input's device as
+            # cuda() and float() move it (the Lua converted it to the indices' type: integer weights)
+            current = self.module.type()
+            moved = found.is_cuda != current.startswith('legonn.Cuda')
+            typename = current if not moved else 'legonn.CudaTensor' if found.is_cuda else device_twin(current, False)
         if typename != self._last_type:
             self._last_type = typename
             self.module.type(typename)

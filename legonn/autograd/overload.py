@@ -21,7 +21,7 @@ is called from many threads at once (donkey threads, hogwild), so here the swap 
 across threads and the runtime is thread-local: each entry asks its thread's runtime, and a thread that is not
 tracing calls the original at the cost of that one look-up. No trace running, nothing is swapped and nothing costs.
 """
-import importlib.util
+import importlib
 import threading
 import types
 
@@ -55,28 +55,32 @@ class FnDesc:
 
 
 class _ThreadState(threading.local):
-    """This thread's runtime (None: not tracing) and how deep its installs are nested."""
-    apply = None
+    """How deep this thread's installs are nested."""
     depth = 0
 
 
 _state = _ThreadState()
+# thread id -> the runtime tracing in that thread: the entries' one look-up (a dict read keyed by get_ident costs
+# less than a threading.local attribute, and each thread writes only its own key)
+_applies = {}
+_runtime_of = _applies.get
+_ident = threading.get_ident
 _lock = threading.Lock()
 _to_register = []     # the define functions of module(), run at the first install (their tables exist by then)
-_overloads = []       # [(table, [(name, new, old, had_own)])] once registered
+_overloads = []       # [(table, [(name, new, old)])] once registered
 _unsupported_methods = {}   # class -> {name: FnDesc} for the methods defaultUnsupported covers (see class_)
 _installs = 0         # installs running in all threads: the entries are swapped while it is above zero
 
 
 def current_apply():
     """The runtime tracing in this thread (the ``apply_fn`` its outermost ``install`` gave), or None."""
-    return _state.apply
+    return _runtime_of(_ident())
 
 
 def _entry(desc, grad_fns, old):
     """The function that stands for ``old`` while installed: this thread's runtime, or the original."""
     def traced(*args, **kwargs):
-        apply = _state.apply
+        apply = _runtime_of(_ident())
         if apply is None:
             return old(*args, **kwargs)
         return apply(desc, grad_fns, *args, **kwargs)
@@ -93,6 +97,7 @@ class _Declarations:
         self.prefix, self.table, self.is_class = prefix, table, is_class
         self.entries = []     # (name, new, old)
         self.supported = set()
+        self._by_value = None   # id(function) -> its names in the table, built at the first declaration
 
     def _get(self, name):
         if isinstance(self.table, dict):
@@ -105,7 +110,18 @@ class _Declarations:
         if old is None:          # as the Lua: a name the table lacks is passed over
             return
         desc = FnDesc(f"{self.prefix}.{name}", old, capture, differentiable, unsupported)
-        self.entries.append((name, _entry(desc, grad_fns, old), old))
+        new = _entry(desc, grad_fns, old)
+        # the same function under its other names (legonn's snake_case aliases: index_select for indexSelect)
+        for alias in [name] + [n for n in self._names_of(old) if n != name]:
+            self.supported.add(alias)
+            self.entries.append((alias, new, old))
+
+    def _names_of(self, value):
+        if self._by_value is None:
+            self._by_value = {}
+            for key in (self.table.keys() if isinstance(self.table, dict) else dir(self.table)):
+                self._by_value.setdefault(id(self._get(key)), []).append(key)
+        return self._by_value.get(id(value), ())
 
     def gradient(self, name, grad_fns):
         self._overload(name, list(grad_fns), True, True, False)
@@ -186,7 +202,7 @@ def _swapped_operands(reflected):
 
 def _reflected_entry(desc, grad_fns, old):
     def traced(self, other):
-        apply = _state.apply
+        apply = _runtime_of(_ident())
         if apply is None:
             return old(self, other)
         return apply(desc, grad_fns, other, self)
@@ -215,41 +231,61 @@ def unsupported_method(cls, name):
     return None
 
 
-def _set(table, name, value):
-    if isinstance(table, dict):
-        table[name] = value
+def _plan():
+    """For each declared table: ``(table, entries, originals, inherited)``, the names to set while swapped in, the
+    values to put back, and the names a class inherits (removed again, not copied in). Built once, again only
+    after new declarations, so that a swap is a few dict updates: it runs at every call of ``df``."""
+    plan = []
+    for table, declared in _overloads:
+        entries, originals, inherited = {}, {}, []
+        own = vars(table) if isinstance(table, type) else None
+        for name, new, old in declared:
+            entries[name] = new
+            if own is None:
+                originals.setdefault(name, old)
+            elif name in own:
+                # as it was stored: a classmethod stays one (getattr gave a bound method)
+                originals.setdefault(name, own[name])
+            elif name not in inherited:
+                inherited.append(name)
+        plan.append((table, entries, originals, inherited))
+    return plan
+
+
+def _put(table, values):
+    if isinstance(table, type):      # a class's dict is read-only: one setattr each
+        for name, value in values.items():
+            setattr(table, name, value)
     else:
-        setattr(table, name, value)
+        (table if isinstance(table, dict) else vars(table)).update(values)
 
 
 def _swap_in():
-    while _to_register:
-        _to_register.pop(0)()
-    for table, entries in _overloads:
-        for name, new, old in entries:
-            # a class that inherits the method gets its entry removed again, not a copy of the inherited one
-            had_own = not isinstance(table, type) or name in vars(table)
-            _swapped.append((table, name, old, had_own))
-            _set(table, name, new)
+    global _swap_plan
+    if _to_register or _swap_plan is None:
+        while _to_register:
+            _to_register.pop(0)()
+        _swap_plan = _plan()
+    for table, entries, _originals, _inherited in _swap_plan:
+        _put(table, entries)
     _set_nnwrapper_apply(_thread_apply)
 
 
 def _swap_out():
     _set_nnwrapper_apply(None)
-    while _swapped:
-        table, name, old, had_own = _swapped.pop()
-        if had_own:
-            _set(table, name, old)
-        else:
-            delattr(table, name)
+    for table, _entries, originals, inherited in reversed(_swap_plan):
+        _put(table, originals)
+        for name in inherited:
+            if name in vars(table):      # a class two declarations swap is put back once
+                delattr(table, name)
 
 
-_swapped = []   # (table, name, original, whether the table held the name itself) while swapped in
+_swap_plan = None
 
 
 def _thread_apply(desc, grad_fns, *args, **kwargs):
     """The runtime nnwrapper calls: the calling thread's (the swap is process-wide, the runtime per thread)."""
-    apply = _state.apply
+    apply = _runtime_of(_ident())
     if apply is None:
         return desc.fn(*args, **kwargs)
     return apply(desc, grad_fns, *args, **kwargs)
@@ -266,7 +302,7 @@ def install(apply_fn):
         if _installs == 0:
             _swap_in()
         _installs += 1
-    _state.apply = apply_fn
+    _applies[_ident()] = apply_fn
 
 
 def uninstall():
@@ -276,7 +312,7 @@ def uninstall():
     _state.depth -= 1
     if _state.depth != 0:
         return
-    _state.apply = None
+    del _applies[_ident()]
     with _lock:
         _installs -= 1
         if _installs == 0:
@@ -284,7 +320,6 @@ def uninstall():
 
 
 def _set_nnwrapper_apply(apply_fn):
-    """nnwrapper (autograd.nn's functions) learns the runtime through its setApplyFn, as in the Lua, once that part
-    of the package exists."""
-    if importlib.util.find_spec(f'{__package__}.nnwrapper') is not None:
-        importlib.import_module(f'{__package__}.nnwrapper').setApplyFn(apply_fn)
+    """nnwrapper (autograd.nn's functions) learns the runtime through its setApplyFn, as in the Lua (imported at the
+    first swap: it imports legonn.nn)."""
+    importlib.import_module(f'{__package__}.nnwrapper').setApplyFn(apply_fn)

@@ -209,7 +209,8 @@ def catTableGradient(g, x, dim=None):
 
 def catNumberGradient(g, x, dim=None):
     """The gradient of a tensor made of the numbers in ``x``: one element of ``g`` each."""
-    return [torch.select(g, 0, i) for i in range(len(x))]
+    # g[i], a number as Torch7's select of a vector gave (legonn's lg.select of one is a 0-dim tensor)
+    return [g[i] for i in range(len(x))]
 
 
 def cat(x, y=None, dim=None):

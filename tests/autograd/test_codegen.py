@@ -274,9 +274,10 @@ def test_a_copy_written_into_is_kept():
         y = p['x'] * 1
         y[1] = p['v']
         z = p['x'] * 1
-        z.scatterAdd(0, lg.LongTensor([[0, 1]]), p['w'])
-        return lg.sum(lg.cmul(y, y)) + lg.sum(z)
-    params = {'x': lg.randn(3, 2), 'v': lg.randn(2), 'w': lg.randn(1, 2)}
+        z = z.scatterAdd(0, lg.LongTensor([[0, 1]]), p['w'])   # a trace sees the answer, not the writing
+        s = lg.scatter(p['x'] * 1, 0, lg.LongTensor([[2, 0]]), p['s'])   # Torch7's scatter writes into its first
+        return lg.sum(lg.cmul(y, y)) + lg.sum(z) + lg.sum(lg.cmul(s, p['x']))
+    params = {'x': lg.randn(3, 2), 'v': lg.randn(2), 'w': lg.randn(1, 2), 's': 0.3, 'unused': lg.randn(2)}
     x = params['x'].clone()
     optimized = autograd(f, optimize=True)
     for _ in range(3):
@@ -295,3 +296,89 @@ def test_a_constant_tensor_is_read_at_each_call():
     for _ in range(3):
         target.copy(lg.randn(3, 4))
         assert_same(optimized(p), autograd(f, optimize=False)(p))
+
+
+def test_signature_function_and_profile_summary(capsys):
+    """``signatureFn`` keys the cache (None: a plain trace each call); ``profile='summary'`` reports the cache."""
+    params = mlp_params()
+    x, t = lg.randn(6, 7), lg.randn(6, 3)
+    expected = autograd(mlp, optimize=False)(params, x, t)
+    keyed = autograd(mlp, optimize=True, showCode=True, signatureFn=lambda args: 'one key',
+                     profile='summary', profileReportFrequency=3)
+    for _ in range(3):
+        assert_same(keyed(params, x, t), expected)
+    out = capsys.readouterr().out
+    assert out.count('def outer(') == 1
+    assert '[autograd] code cache hit rate: 33%' in out and '[autograd] generated code paths: 1' in out
+    untraced = autograd(mlp, optimize=True, showCode=True, signatureFn=lambda args: None)
+    for _ in range(2):
+        assert_same(untraced(params, x, t), expected)
+    assert 'def outer(' not in capsys.readouterr().out
+
+
+def test_cat_and_repeat_tensor_forms():
+    """cat and repeatTensor write into a pool buffer in the forms that take one first."""
+    def f(p):
+        a, b = lg.tanh(p['a']), lg.tanh(p['b'])
+        rows, columns = lg.cat(a, b, 0), lg.cat([a, b], 1)
+        return lg.sum(lg.cmul(rows, rows)) + lg.sum(columns) * 0.5 + lg.sum(lg.exp(lg.repeatTensor(a, 2, 1)))
+    params = {'a': lg.randn(2, 3), 'b': lg.randn(2, 3)}
+    optimized = autograd(f, optimize=True)
+    for _ in range(3):
+        assert_same(optimized(params), autograd(f, optimize=False)(params))
+
+
+def test_math_on_a_traced_number_is_refused():
+    """``math.exp`` of a traced number would be a constant of the generated code: refused, as in the direct mode."""
+    import math
+    df = autograd(lambda p: math.exp(lg.sum(p)), optimize=True)
+    with pytest.raises(TypeError):
+        df(lg.randn(3))
+
+
+def test_threads_trace_and_run_their_own_functions():
+    """Each thread's trace is its own (the trace state is thread-local): four traces held open together by a
+    barrier, then their generated code, give the direct runtime's answers."""
+    import threading
+    barrier = threading.Barrier(4)
+
+    def f(p, x, t):
+        h = lg.tanh(x @ p['W1'])
+        if barrier is not None:
+            barrier.wait(timeout=30)    # every thread is inside its trace here
+        return lg.sum(lg.pow(h @ p['W2'] - t, 2))
+    params = mlp_params()
+    inputs = [(lg.randn(6, 7), lg.randn(6, 3)) for _ in range(4)]
+    optimized = [autograd(f, optimize=True) for _ in range(4)]
+    results = [None] * 4
+
+    def work(i):
+        try:
+            results[i] = [optimized[i](params, *inputs[i]) for _ in range(3)]
+        except Exception as e:   # reported by the main thread
+            results[i] = e
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    barrier = None
+    for i, got in enumerate(results):
+        assert not isinstance(got, Exception), got
+        expected = autograd(f, optimize=False)(params, *inputs[i])
+        for g in got:
+            assert_same(g, expected)
+
+
+def test_reduce_footprint_with_assignments():
+    def f(p, x):
+        h = lg.tanh(x @ p['W'])
+        h[0] = lg.tanh(h[1] * 2.0)
+        g = lg.tanh(h @ p['W'])
+        g[1] = h[0]
+        return lg.sum(lg.tanh(g @ p['W']))
+    params = {'W': lg.randn(5, 5) * 0.5}
+    optimized = codegen.create(f, _options(reduceFootprint=True))
+    for _ in range(3):
+        x = lg.randn(3, 5)
+        assert_same(optimized(params, x), autograd(f, optimize=False)(params, x))

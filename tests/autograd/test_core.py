@@ -1,10 +1,13 @@
 """legonn.autograd's core: the direct runtime against finite differences in float64, the overloading left out of
 legonn's namespace when no trace runs, and the errors the Lua raises."""
+import types
+
 import numpy as np
 import pytest
 
 import legonn as lg
 from legonn import autograd
+from legonn.autograd import overload
 
 pytestmark = pytest.mark.usefixtures('double')
 
@@ -52,11 +55,23 @@ def test_closed_form_gradient_of_a_tanh_layer():
     np.testing.assert_allclose(grads['b'].numpy(), (1 - h ** 2)[:, 0], atol=1e-12)
 
 
+def _entries_in(table):
+    """The names of ``table`` whose value is one of overload's traced entries (they share their code)."""
+    probe = overload.FnDesc('probe', len)
+    codes = {overload._entry(probe, None, len).__code__, overload._reflected_entry(probe, None, len).__code__}
+    return sorted(k for k, v in vars(table).items() if getattr(v, '__code__', None) in codes)
+
+
 def test_namespace_untouched_without_a_trace():
     namespace, tensor_class = dict(vars(lg)), dict(vars(lg.Tensor))
     autograd(tanh_layer)({'W': lg.randn(3, 4), 'b': lg.randn(3), 'x': lg.randn(4, 1)})
-    assert {k: v for k, v in vars(lg).items() if namespace.get(k) is not v} == {}
+    # (a subpackage the first trace imports, legonn.nn through autograd.nn's wrapper, is no change of an entry)
+    assert {k: v for k, v in vars(lg).items()
+            if namespace.get(k) is not v and not isinstance(v, types.ModuleType)} == {}
     assert dict(vars(lg.Tensor)) == tensor_class
+    # and nothing an earlier trace swapped in was left behind: the originals, inherited ones not copied in
+    assert _entries_in(lg) == [] and _entries_in(lg.Tensor) == [] and '__add__' not in vars(lg.Tensor)
+    assert lg.sum is lg.tensor.sum
 
 
 def test_namespace_restored_after_an_error_in_the_function():
@@ -94,3 +109,15 @@ def test_output_independent_of_params_is_an_error():
 def test_unsupported_function_names_itself():
     with pytest.raises(RuntimeError, match="function torch.std not currently supported by autograd"):
         autograd(lambda x: lg.std(x))(lg.randn(3))
+
+
+@pytest.mark.gpu
+def test_cuda_parameters_give_cuda_gradients_equal_to_the_cpu_ones():
+    params = {'W': lg.randn(3, 4), 'b': lg.randn(3), 'x': lg.randn(4, 1)}
+    grads, loss = autograd(tanh_layer)(params)
+    on_gpu = {k: v.cuda() for k, v in params.items()}
+    grads_gpu, loss_gpu = autograd(tanh_layer)(on_gpu)
+    assert loss_gpu == pytest.approx(loss, rel=1e-6)
+    for key in ('W', 'b', 'x'):
+        assert grads_gpu[key].type() == 'legonn.CudaTensor'
+        np.testing.assert_allclose(grads_gpu[key].float().numpy(), grads[key].float().numpy(), rtol=1e-5, atol=1e-6)

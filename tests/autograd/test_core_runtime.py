@@ -1,6 +1,8 @@
 """The direct runtime's options and cases (main.lua, runtime/direct): parameters as numbers and nested tables,
 several answers, partialGrad and withForward/withGradients, gradients of gradients, assignment, protected mode,
 the profiler; all in float64 against closed forms or finite differences."""
+import math
+
 import numpy as np
 import pytest
 
@@ -135,6 +137,12 @@ def test_a_plain_tensor_first_in_an_operator():
     np.testing.assert_allclose(grads.numpy(), expected, rtol=1e-12)
 
 
+def test_a_traced_number_is_no_float():
+    # math.exp would take its value and drop the gradient: refused, as the Lua's table arithmetic was
+    with pytest.raises(TypeError):
+        autograd(lambda x: math.exp(x) * x)(1.0)
+
+
 def test_traced_numbers_compare_by_value():
     def f(p):
         s = lg.sum(p)
@@ -189,3 +197,28 @@ def test_save_and_load_gradients(tmp_path):
     np.testing.assert_array_equal(back['w'].numpy(), grads['w'].numpy())
     with pytest.raises(RuntimeError, match="torch.save not currently supported"):
         autograd(lambda w: lg.save(str(tmp_path / 'n.t7'), w) or lg.sum(w))(lg.randn(2))
+
+
+def test_a_function_of_several_answers_traces_the_first():
+    seen = []
+
+    def f(x):
+        m, i = lg.max(x, 1)
+        seen.append(i)
+        return lg.sum(m)
+    x = lg.Tensor([[1, 5, 2], [7, 0, 3]])
+    grads, loss = autograd(f)(x)
+    assert loss == 12.0 and isinstance(seen[0], lg.Tensor) and seen[0].view(-1).tolist() == [1, 0]
+    np.testing.assert_array_equal(grads.numpy(), [[0, 1, 0], [1, 0, 0]])
+
+
+def test_a_list_argument_after_an_assignment_uses_the_assigned_value():
+    def f(p):
+        a = lg.exp(p)
+        a[0] = 2.0
+        return lg.sum(lg.cat([a, p], 0))
+    x = lg.randn(3)
+    grads, loss = autograd(f)(x)
+    expected = np.exp(x.numpy()) + 1
+    expected[0] = 1.0
+    np.testing.assert_allclose(grads.numpy(), expected, rtol=1e-12)

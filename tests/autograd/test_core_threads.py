@@ -1,6 +1,7 @@
 """The install is thread-safe: two threads trace at once while a third calls legonn untraced; each gets its own
 answers, and the namespace holds the originals again once all traces end."""
 import threading
+import types
 
 import numpy as np
 import pytest
@@ -71,7 +72,9 @@ def test_two_traces_and_an_untraced_caller_at_once(double):
         assert loss == pytest.approx(float(np.exp(a.numpy()).sum()), rel=1e-12)
     for grads, loss in traced['b']:
         np.testing.assert_allclose(grads.numpy(), 3 * (1 - np.tanh(b.numpy()) ** 2), rtol=1e-12)
-    assert {k: v for k, v in vars(lg).items() if namespace.get(k) is not v} == {}
+    # (a subpackage the first trace imports, legonn.nn through autograd.nn's wrapper, is no change of an entry)
+    assert {k: v for k, v in vars(lg).items()
+            if namespace.get(k) is not v and not isinstance(v, types.ModuleType)} == {}
     assert overload._installs == 0
 
 

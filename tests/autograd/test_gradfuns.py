@@ -1,5 +1,6 @@
 """Every gradient gradfuns registers, against finite differences in float64 (autograd.gradcheck, the port of
-gradcheck.lua, with the inputs kept), in the direct runtime; and the same cases' gradients on CUDA tensors.
+gradcheck.lua, with the inputs kept), in both runtimes (direct and optimized); and the same cases' gradients on
+CUDA tensors.
 
 Each case is a loss of the function under test: its answer times fixed random weights, summed, so that a gradient
 that put the right total in the wrong places fails (a plain sum would not see a wrong transpose). Inputs are chosen
@@ -20,20 +21,32 @@ check = gradcheck({'randomizeInput': False})
 @pytest.fixture(autouse=True)
 def double():
     lg.setdefaulttensortype('torch.DoubleTensor')
+    before = autograd.optimizing()
     autograd.optimize(False)
+    yield
+    autograd.optimize(before)
 
 
-_WEIGHTS = {}
+@pytest.fixture(params=['direct', 'optimized'])
+def mode(request):
+    """Both runtimes, as test.lua runs its tests (``autograd.optimize(true)``, then direct)."""
+    autograd.optimize(request.param == 'optimized')
+    return request.param
+
+
+# the weights: the first n of these (in [0.5, 1.5), from their own NumPy generator), in the answer's shape
+_WEIGHTS = lg.DoubleTensor(np.random.RandomState(1).rand(4096) + 0.5)
 
 
 def weighted(out):
-    """``sum(out * w)`` for weights ``w`` fixed per shape (drawn once, from their own NumPy generator)."""
+    """``sum(out * w)`` for fixed weights ``w`` of ``out``'s shape; a number (or a 0-dim tensor: ``lg.select`` of a
+    vector) times 0.7."""
     if not lg.isTensor(out):
         return out * 0.7
-    size = tuple(out.size())
-    if size not in _WEIGHTS:
-        _WEIGHTS[size] = lg.from_numpy(np.random.RandomState(len(_WEIGHTS) + 1).rand(*size) + 0.5)
-    return lg.sum(lg.cmul(out, support.typeAs(_WEIGHTS[size], out)))
+    if support.nDimension(out) == 0:
+        return lg.sum(out) * 0.7
+    w = lg.view(lg.narrow(_WEIGHTS, 0, 0, support.nElement(out)), support.size(out))
+    return lg.sum(lg.cmul(out, support.typeAs(w, out)))
 
 
 def randn(*size):
@@ -61,7 +74,11 @@ def distinct(*size):
 IDX = lg.LongTensor([2, 0, 2, 1])           # index: a repeated row
 GATHER = lg.LongTensor([[0, 1, 2, 0], [2, 2, 0, 1], [0, 0, 1, 1]])   # gather along 0 of 3x4: repeats in columns
 SCATTER = lg.LongTensor([[0, 1, 2, 0], [2, 0, 1, 1]])             # scatter along 0 into 3x4: no repeats in a column
-ZEROS = lg.zeros
+
+
+def ZEROS(*size):
+    return lg.zeros(*size)   # looked up at the call: while a trace runs, lg.zeros is its initializer
+
 
 
 # (case id, the function's name in its registry, params, loss of params)
@@ -83,6 +100,7 @@ CASES = [
     ('sinh', 'sinh', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.sinh(p['x']))),
     ('cosh', 'cosh', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.cosh(p['x']))),
     ('abs', 'abs', lambda: {'x': away_from_zero(3, 4)}, lambda p: weighted(lg.abs(p['x']))),
+    ('abs_number', 'abs', lambda: {'a': -0.7, 'b': 0.4}, lambda p: lg.abs(p['a'] * p['b']) * lg.abs(p['b'])),
     ('clamp', 'clamp', lambda: {'x': away_from_zero(3, 4)}, lambda p: weighted(lg.clamp(p['x'], -0.1, 0.1) +
                                                                                lg.clamp(p['x'], 0, float('inf')))),
     ('sqrt', 'sqrt', lambda: {'x': positive(3, 4)}, lambda p: weighted(lg.sqrt(p['x']))),
@@ -178,6 +196,8 @@ UTIL_CASES = [
      lambda p: weighted(util.selectSliceCopy(p['x'], ZEROS(3, 4), 0, 1))),
     ('narrowSliceCopy', 'narrowSliceCopy', lambda: {'x': randn(3, 2)},
      lambda p: weighted(util.narrowSliceCopy(p['x'], ZEROS(3, 4), 1, 1, 2))),
+    ('narrowSliceCopy_paired', 'narrowSliceCopy', lambda: {'x': randn(3, 2)},   # into a 2x3 slice (test.lua's Padding)
+     lambda p: weighted(util.narrowSliceCopy(p['x'], ZEROS(3, 3), 0, 0, 2))),
     ('indexAdd', 'indexAdd', lambda: {'x': randn(4, 3)},
      lambda p: weighted(util.indexAdd(p['x'], ZEROS(3, 3), 0, IDX))),
     ('fill', 'fill', lambda: {'b': 0.4}, lambda p: weighted(util.fill(ZEROS(3, 4), p['b']))),
@@ -208,6 +228,9 @@ OPERATOR_CASES = [
     # legonn's @ of two vectors is a 0-dim tensor (NumPy's), where Lua's * of them was a number
     ('matmul_dot', lambda: {'x': randn(4), 'y': randn(4)}, lambda p: lg.sum(p['x'] @ p['y']) * 1.3),
     ('matmul_batched', lambda: {'x': randn(2, 3, 4), 'y': randn(4, 2)}, lambda p: weighted(p['x'] @ p['y'])),
+    ('matmul_batch_vector', lambda: {'x': randn(2, 3, 4), 'y': randn(4)}, lambda p: weighted(p['x'] @ p['y'])),
+    ('matmul_vector_batch', lambda: {'x': randn(3), 'y': randn(2, 3, 4)}, lambda p: weighted(p['x'] @ p['y'])),
+    ('matmul_batches', lambda: {'x': randn(2, 1, 3, 4), 'y': randn(3, 4, 2)}, lambda p: weighted(p['x'] @ p['y'])),
     ('get', lambda: {'x': randn(3, 4)}, lambda p: weighted(p['x'][1]) + p['x'][2][3] * 1.3),
     ('set', lambda: {'x': randn(3, 4), 'v': randn(4)}, lambda p: _set_row(p)),
 ]
@@ -243,27 +266,41 @@ def _run_check(loss, params):
 
 
 @pytest.mark.parametrize('case', CASES, ids=[c[0] for c in CASES])
-def test_torch_gradient_matches_finite_differences(case):
+def test_torch_gradient_matches_finite_differences(case, mode):
     _, _, make, loss = case
     _run_check(loss, make())
 
 
 @pytest.mark.parametrize('case', UTIL_CASES, ids=[c[0] for c in UTIL_CASES])
-def test_util_gradient_matches_finite_differences(case):
+def test_util_gradient_matches_finite_differences(case, mode):
     _, _, make, loss = case
     _run_check(loss, make())
 
 
 @pytest.mark.parametrize('case', OPERATOR_CASES, ids=[c[0] for c in OPERATOR_CASES])
-def test_operator_gradient_matches_finite_differences(case):
+def test_operator_gradient_matches_finite_differences(case, mode):
     _, make, loss = case
     _run_check(loss, make())
 
 
 @pytest.mark.parametrize('case', METHOD_CASES, ids=[c[0] for c in METHOD_CASES])
-def test_method_gradient_matches_finite_differences(case):
+def test_method_gradient_matches_finite_differences(case, mode):
     _, make, loss = case
     _run_check(loss, make())
+
+
+@pytest.mark.parametrize('case', CASES + UTIL_CASES, ids=[c[0] for c in CASES + UTIL_CASES])
+def test_gradients_have_their_parameters_sizes(case):
+    """Protected mode checks each gradient against its argument: a tensor of its sizes, a number for a number
+    (the adjoints' slices, copy's pairing of counts and squeeze's numbers must come back in the parameter's shape)."""
+    _, _, make, loss = case
+    params = make()
+    grads = autograd(loss, protected=True)(params)[0]
+    for key, value in params.items():
+        if lg.isTensor(value):
+            assert grads[key].size() == value.size(), key
+        else:
+            assert lg.type(grads[key]) == 'number', key
 
 
 def test_every_registered_gradient_has_a_case():
@@ -279,3 +316,58 @@ def test_long_gradient_comes_back_in_the_input_type():
     grads, _ = autograd(lambda p: lg.sum(support.long(p['x'] * 10)))({'x': randn(3, 4)})
     assert grads['x'].type() == 'legonn.DoubleTensor'
     assert grads['x'].eq(10).all()
+
+
+def _gradient_loss(loss):
+    """A loss of ``loss``'s gradients (weighted sums of each): checking it checks the gradients' own gradients,
+    which the trace of the gradient functions gives (they are written with legonn's functions)."""
+    df = autograd(loss)
+
+    def of_gradients(params):
+        grads = df(params)[0]
+        return sum(weighted(grads[k]) for k in sorted(grads))
+    return of_gradients
+
+
+@pytest.mark.parametrize('case', CASES + UTIL_CASES, ids=[c[0] for c in CASES + UTIL_CASES])
+def test_gradient_of_gradient_matches_finite_differences(case, mode):
+    _, _, make, loss = case
+    _run_check(_gradient_loss(loss), make())
+
+
+@pytest.mark.parametrize('case', OPERATOR_CASES + METHOD_CASES,
+                         ids=[c[0] for c in OPERATOR_CASES + METHOD_CASES])
+def test_gradient_of_operator_and_method_gradient_matches_finite_differences(case, mode):
+    _, make, loss = case
+    _run_check(_gradient_loss(loss), make())
+
+
+# cases whose constants are only sizes or numbers (the weights follow the answer's type): they run on CUDA as they are
+_GPU_SAMPLE = ('add', 'cmul', 'pow', 'exp', 'tanh', 'sigmoid', 'clamp', 'sum_dim0', 'mean_dim', 'max_dim', 'cmax',
+               'view', 'expand_leading', 'cat_list', 'transpose', 'repeatTensor_more_dims', 'squeeze', 'ger',
+               'inverse', 'bmm', 'baddbmm_v1_v2', 'mm', 'mv')
+_GPU_OPERATORS = ('add_broadcast', 'mul', 'div', 'pow', 'unm', 'matmul_mv', 'matmul_batched', 'get', 'set')
+
+
+def _on_cuda(params):
+    return {k: v.cudaDouble() if lg.isTensor(v) else v for k, v in params.items()}
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('case', [c for c in CASES if c[0] in _GPU_SAMPLE] +
+                         [(name, None, make, loss) for name, make, loss in OPERATOR_CASES if name in _GPU_OPERATORS],
+                         ids=lambda c: c[0])
+def test_gradients_of_cuda_tensors_equal_the_cpu_ones(case):
+    """The gradient functions are legonn's functions, so CUDA parameters get CUDA gradients, equal to the CPU ones
+    (in float64), and so do the gradients of those gradients."""
+    _, _, make, loss = case
+    params = make()
+    for f in (loss, _gradient_loss(loss)):
+        cpu = autograd(f)(params)[0]
+        gpu = autograd(f)(_on_cuda(params))[0]
+        for key, value in cpu.items():
+            if lg.isTensor(value):
+                assert gpu[key].type() == 'legonn.CudaDoubleTensor'
+                assert (gpu[key].double() - value).abs().max() < 1e-10, key
+            else:
+                assert abs(gpu[key] - value) < 1e-10, key

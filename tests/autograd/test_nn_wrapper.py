@@ -142,3 +142,46 @@ def test_a_wrapped_mlp_on_cuda():
     for got, expected in zip(autograd.util.sortedFlatten(grads), autograd.util.sortedFlatten(cpu_grads)):
         assert got.type() == 'legonn.CudaTensor'
         np.testing.assert_allclose(got.double().numpy(), expected.numpy(), rtol=1e-4, atol=1e-5)
+
+    # indices on the GPU move a LookupTable there as cuda() does (float weights)
+    lookup, lparams = autograd.nn.LookupTable(6, 3)
+    g = lambda p, i: lg.sum(lookup(p, i))
+    cpu = autograd(g)(lparams, lg.LongTensor([1, 1, 4]))[0]
+    gpu = autograd(g)(autograd.util.cast(lparams, 'cuda'), lg.LongTensor([1, 1, 4]).cuda())[0]
+    assert lookup.module.weight.type() == 'legonn.CudaTensor' and gpu[0].type() == 'legonn.CudaTensor'
+    np.testing.assert_allclose(gpu[0].double().numpy(), cpu[0].numpy(), atol=1e-6)
+
+
+def test_an_index_input_keeps_the_modules_element_type():
+    """A LookupTable's LongTensor input: the Lua converted the module to the input's type (integer weights);
+    the module keeps its floating type, and its weight's gradient is the module's."""
+    lookup, params = autograd.nn.LookupTable(6, 3)
+    w = lg.randn(4, 3)
+    indices = lg.LongTensor([0, 2, 2, 5])
+
+    def f(p):
+        return lg.sum(lg.cmul(lookup(p['lookup'], indices), w))
+
+    p = {'lookup': params}
+    grads, _ = autograd(f)(p)
+    assert lookup.module.weight.type() == 'legonn.DoubleTensor'
+    expected = np.zeros((6, 3))
+    np.add.at(expected, indices.numpy(), w.numpy())
+    np.testing.assert_allclose(grads['lookup'][0].numpy(), expected, atol=1e-14)
+
+
+def test_a_graph_module_functionalized():
+    """An nngraph gModule is a module like any other: its parameters in the order of its parameters(), its
+    gradients its backward's."""
+    x = nn.Identity()()
+    out = nn.CAddTable()([nn.Tanh()(nn.Linear(4, 3)(x)), nn.Linear(4, 3)(x)])
+    g = nn.gModule([x], [out])
+    f, params = autograd.functionalize(g)
+    w, xi = lg.randn(3), lg.randn(4)
+    grads, _ = autograd(lambda p, x: lg.sum(lg.cmul(f(p, x), w)))(params, xi)
+    g.zeroGradParameters()
+    g.forward(xi)
+    g.backward(xi, w)
+    assert len(grads) == 4
+    for got, expected in zip(grads, g.parameters()[1]):
+        np.testing.assert_array_equal(got.numpy(), expected.numpy())

@@ -43,7 +43,8 @@ def test_DebuggerDivZero():
     tester.asserteq(sawHook, 5, 'debugHook should have tripped')
     # the generated Python function sits inside the one binding its functions and pools (8 spaces where the
     # Lua's has 4), and its pool slots are 0-based: the Lua's "    torch_div(rlocals[2], rlocals[1], 0)"
-    tester.asserteq(badline, "        torch_div(rlocals[1], rlocals[0], 0)", 'debugHook should have showed the bad line')
+    tester.asserteq(badline, "        torch_div(rlocals[1], rlocals[0], 0)",
+                    'debugHook should have showed the bad line')
 
 
 def test_StableGradients():

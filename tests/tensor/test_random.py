@@ -190,20 +190,6 @@ def test_distribution_arguments_checked_as_thrandom_checks_them():
     assert np.array_equal(first.numpy(), np.random.Generator(np.random.PCG64(4)).uniform(-0.1, 0.1, 5))
 
 
-def test_torch_level_draws_fill_a_tensor_given_first():
-    """TensorMath.lua declares each draw with an optional result tensor first: ``torch.bernoulli(t)`` fills ``t``
-    with 0.5's draws and returns it (torch-autograd's test.lua masks so: ``torch.bernoulli(i.new(i:size()))``),
-    ``torch.normal(t, 2, 0.5)`` fills ``t`` as ``t:normal(2, 0.5)``."""
-    t = lg.DoubleTensor(2000)
-    assert lg.bernoulli(t) is t
-    assert set(t.tolist()) == {0, 1} and 900 < t.sum() < 1100
-    lg.manualSeed(3)
-    filled = lg.normal(lg.DoubleTensor(5), 2, 0.5)
-    lg.manualSeed(3)
-    assert filled.tolist() == lg.DoubleTensor(5).normal(2, 0.5).tolist()
-    assert isinstance(lg.bernoulli(0.5), int)
-
-
 @pytest.mark.gpu
 def test_a_loaded_generator_draws_on_the_gpu_too():
     """A Generator read back by deserialize seeds its GPU stream from its recorded seed, as a fresh one does."""

@@ -45,7 +45,7 @@ class AutoModuleBase(HoldsFunction, Module, abstract=True):
 
     def _gradients(self, input, gradOutput):
         df = self._grad('backward', withForward=False, withGradients=True, partialGrad=True)
-        return df(self._params(input), gradOutput)[0]   # the gradients (the Lua's first return)
+        return df(self._params(input), gradOutput)[0]   # the gradients (the answers follow, as the Lua's)
 
     def updateGradInput(self, input, gradOutput):
         self.grads = self._gradients(input, gradOutput)

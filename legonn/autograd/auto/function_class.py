@@ -1,6 +1,6 @@
 """What AutoModule and AutoCriterion classes share: one class per name, holding the function its objects
 compute, registered for lg.save/lg.load under the Lua's class name."""
-from ...serialization.classes import register
+import legonn
 
 _classes = {}   # the Lua's class name ('autograd.nn.module.AutoLinear') -> the class made for it
 
@@ -18,7 +18,7 @@ def function_class(kind, name, base):
         # is the Lua's, autograd.nn.module.<name>
         cls = type(base)(name, (base,), {'__module__': package, 'lua_package': package, 'fn': None,
                                          '__doc__': f"{full}: {base.__doc__}"})
-        _classes[full] = register(cls, full)
+        _classes[full] = legonn.register(cls, full)
     return cls
 
 
@@ -51,12 +51,13 @@ class HoldsFunction:
 
     def _grad(self, key, **opt):
         """autograd.grad of the class's function with options ``opt``, made once per class (the Lua's mt.f,
-        mt.b)."""
+        mt.b) and per mode: autograd.optimize() switches it, as it does a df made afterwards."""
+        from ... import autograd   # the package above imports this one
         cache = type(self).__dict__.get('_differentiated')
         if cache is None:
             cache = type(self)._differentiated = {}
+        key = key, autograd.optimizing()
         df = cache.get(key)
         if df is None:
-            from ... import autograd   # the package above imports this one
             df = cache[key] = autograd.grad(type(self).call_function, opt)
         return df

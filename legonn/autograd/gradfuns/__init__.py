@@ -12,10 +12,10 @@ unsupported. One file per family holds its gradients (``elementwise``, ``reducti
 - ``autograd.util`` (``selectSliceCopy``, ``narrowSliceCopy``, ``indexAdd``, ``fill``, ``cat``, ...);
 - the direct runtime's DirectNode: its operators and ``x[k]`` / ``x[k] = v`` (``GET``, ``SET``).
 
-Each registered name's snake_case alias in legonn's namespace (``repeat_tensor``, ``view_as``) is registered alike.
+A declaration covers the function's snake_case alias too (``repeat_tensor``, ``view_as``: overload finds a
+function's other names in its table).
 """
 import legonn
-from legonn.tensor.naming import snake_case
 
 from .. import overload, support, util
 from ..runtime.direct.node import DirectNode
@@ -46,15 +46,9 @@ STATIC = ('size', 'isTensor', 'nDimension', 'nElement', 'isSameSizeAs', 'setmeta
 METHOD_STATIC = ('dim', 'size', 'nDimension', 'nElement', 'isSameSizeAs', 'isContiguous', 'type', 'stride')
 
 
-def _names(name):
-    """``name`` and its snake_case alias, when it has one."""
-    return (name,) if snake_case(name) == name else (name, snake_case(name))
-
-
 def _gradients(m, table):
     for name, grads in table.items():
-        for alias in _names(name):
-            m.gradient(alias, grads)
+        m.gradient(name, grads)
 
 
 def _tensor_class(c):
@@ -63,6 +57,9 @@ def _tensor_class(c):
     _gradients(c, METHOD_GRADIENTS)
     c.initializer('new')
     c.static(*METHOD_STATIC)
+    # the in-place methods named as the operators (x.add(y) writes into x): overload.operator counts the
+    # operator's name as declared, which would leave them out of defaultUnsupported
+    c.unsupported('add', 'sub', 'mul', 'div', 'pow')
     c.defaultUnsupported()
 
 
@@ -70,7 +67,7 @@ def _torch(m):
     m.class_('Tensor', _tensor_class)
     _gradients(m, TORCH_GRADIENTS)
     m.initializer(*INITIALIZERS)
-    m.static(*(alias for name in STATIC for alias in _names(name)))
+    m.static(*STATIC)
     m.ignore('typename')
     m.dynamic('split')
     m.defaultUnsupported()

@@ -1,12 +1,14 @@
-"""Gradients brought back to an argument's shape (gradfuns.lua's ``unbroadcast`` and ``repeatToMatchShape``).
+"""Gradients brought back to an argument's shape (gradfuns.lua's ``unbroadcast`` and ``repeatToMatchShape``), and
+the zero gradient of an argument the answer does not change with.
 
 Every helper is written with legonn's functions, reached through the ``legonn`` module at call time, so that while
-a trace runs (a gradient of a gradient) they are the traced entries; ``lg.isTensor``, ``lg.size`` and
-``lg.nDimension`` are static entries, answered on the raw values of traced arguments.
+a trace runs (a gradient of a gradient) they are the traced entries; ``lg.isTensor``, ``support.size``,
+``support.nDimension``, ... are static entries, answered on the raw values of traced arguments.
 """
 import legonn as lg
 
 from .. import support, util
+
 
 def unbroadcast(g, ans, x):
     """``g``, the gradient of an answer ``ans`` that ``x`` took part in, summed down to ``x``'s shape.
@@ -38,6 +40,17 @@ def unbroadcast(g, ans, x):
     return g
 
 
+def as_shape_of(g, x):
+    """``g``, the gradient of a tensor that held ``x``'s elements in another shape, in ``x``'s shape (Torch7's
+    ``copy`` pairs the elements of tensors of one count: a 3x2 ``x`` copied into a 2x3 slice); a number ``g`` (a
+    one-element answer legonn gives as a number, as ``squeeze``) fills it."""
+    if not lg.isTensor(g):
+        return util.fillSameSizeAs(x, g)
+    if support.isSameSizeAs(g, x):
+        return g
+    return lg.viewAs(lg.contiguous(g), x)
+
+
 def repeat_to_match_shape(x, axis=None):
     """``(repeater, n)`` for a reduction of ``x`` (gradfuns.lua's ``repeatToMatchShape``): ``repeater(g)`` spreads
     the reduction's gradient ``g`` back over ``x``'s shape and ``n`` is how many elements each answer reduced.
@@ -57,6 +70,11 @@ def repeat_to_match_shape(x, axis=None):
     return (lambda g: lg.repeatTensor(g, *repeats)), size[axis]
 
 
+def no_gradient(*args):
+    """The gradient of an argument the answer does not change with (a dimension, an index, a template): zero."""
+    return None
+
+
 def zero_gradient(n_args=2):
-    """Gradients of ``n_args`` arguments that are all zero (``None``): comparisons, rounding, ``sign``."""
-    return [lambda *args: None for _ in range(n_args)]
+    """Gradients of ``n_args`` arguments that are all zero: comparisons, rounding, ``sign``."""
+    return [no_gradient] * n_args

@@ -75,9 +75,9 @@ def _pow_gradients():
 
 
 def _abs_gradient(g, ans, x):
-    """``g * sign(x)`` (the Lua has only the tensor case: a number is its ``error("todo")``)."""
+    """``g * sign(x)``, for a number too (the Lua's number case was an ``error("todo")``)."""
     if not lg.isTensor(x):
-        raise NotImplementedError("autograd: the gradient of legonn.abs of a number (torch-autograd's 'todo')")
+        return g * (1 if x > 0 else -1 if x < 0 else 0)
     return elemwise_mul(g, lg.sign(x))
 
 

@@ -8,9 +8,7 @@ namespace, ``UTIL_GRADIENTS`` for ``autograd.util``, ``GET`` and ``SET`` for a t
 import legonn as lg
 
 from .. import util
-
-def _none(*args):
-    return None
+from .broadcast import as_shape_of, no_gradient
 
 
 def _select_gradient(g, ans, x, dim, index):
@@ -60,10 +58,7 @@ def _set_value_gradient(g, ans, x, key, value):
 
 
 def _get_gradient(g, ans, x, key):
-    """``g`` at ``key`` of a zero tensor of ``x``'s sizes; of the answers of a function that gives several
-    (``values, indices = lg.max(x, 0)``), ``g`` in place ``key`` and None in the others."""
-    if isinstance(x, tuple):
-        return tuple(g if i == key else None for i in range(len(x)))
+    """``g`` at ``key`` of a zero tensor of ``x``'s sizes."""
     out = util.zerosLike(x)
     out[key] = g
     return out
@@ -74,20 +69,22 @@ GRADIENTS = {
     'index': [_index_gradient],
     'narrow': [_narrow_gradient],
     'gather': [_gather_gradient],
-    'scatter': [_scatter_target_gradient, _none, _none, _scattered_source_gradient],
+    'scatter': [_scatter_target_gradient, no_gradient, no_gradient, _scattered_source_gradient],
 }
 # Tensor methods (x.scatterAdd(dim, index, src) adds into x and returns it; legonn has no functional form)
 METHOD_GRADIENTS = {
-    'scatterAdd': [lambda g, ans, x, dim, index, src: g, _none, _none, _scattered_source_gradient],
+    'scatterAdd': [lambda g, ans, x, dim, index, src: g, no_gradient, no_gradient, _scattered_source_gradient],
 }
 
+# the slice an adjoint wrote ``x`` into may hold its elements in another shape (copy pairs them by count)
 UTIL_GRADIENTS = {
-    'fill': [_none, lambda g, ans, template, x: lg.sum(g)],
-    'selectSliceCopy': [lambda g, ans, x, template, dim, index: lg.select(g, dim, index), _none, _none, _none],
-    'narrowSliceCopy': [lambda g, ans, x, template, dim, start, length: lg.narrow(g, dim, start, length),
-                        _none, _none, _none, _none],
-    'indexAdd': [lambda g, ans, x, template, dim, index: lg.index(g, dim, index), _none, _none, _none],
+    'fill': [no_gradient, lambda g, ans, template, x: lg.sum(g)],
+    'selectSliceCopy': [lambda g, ans, x, template, dim, index: as_shape_of(lg.select(g, dim, index), x)]
+    + [no_gradient] * 3,
+    'narrowSliceCopy': [lambda g, ans, x, template, dim, start, length:
+                        as_shape_of(lg.narrow(g, dim, start, length), x)] + [no_gradient] * 4,
+    'indexAdd': [lambda g, ans, x, template, dim, index: as_shape_of(lg.index(g, dim, index), x)] + [no_gradient] * 3,
 }
 
-GET = [_get_gradient, _none]
-SET = [_set_target_gradient, _none, _set_value_gradient]
+GET = [_get_gradient, no_gradient]
+SET = [_set_target_gradient, no_gradient, _set_value_gradient]

@@ -10,10 +10,6 @@ import legonn as lg
 from .elementwise import elemwise_mul
 
 
-def _none(*args):
-    return None
-
-
 def _batch_t(x):
     """Each matrix of a batch transposed (the Lua's ``transpose(x, 3, 2)``)."""
     return lg.transpose(x, 2, 1)

@@ -2,8 +2,9 @@
 ``cmin``, ``cmax``).
 
 A reduction over the whole tensor answers a number; along a dimension (0-based) it keeps that dimension with size
-1, as Torch7's. ``min``/``max`` along a dimension answer ``(values, indices)``: the gradient is of the values. The
-gradient of an extremum goes to every element equal to it (ties share it whole, as the Lua's ``setNotEqual``).
+1, as Torch7's. ``min``/``max`` along a dimension answer ``(values, indices)``: a trace keeps the values (the Lua's
+first return), whose gradient this is. The gradient of an extremum goes to every element equal to it (ties share
+it whole, as the Lua's ``setNotEqual``).
 """
 import legonn as lg
 
@@ -23,15 +24,10 @@ def _mean_gradient(g, ans, x, axis=None):
     return repeater(g) / n
 
 
-def _values(ans):
-    """The extrema of ``ans``: ``min(x, d)``/``max(x, d)`` answer ``(values, indices)``."""
-    return ans[0] if isinstance(ans, tuple) else ans
-
-
 def _extremum_gradient(g, ans, x, axis=None):
     """``g`` (spread over ``x``) where ``x`` equals its extremum, 0 elsewhere."""
     repeater, _ = repeat_to_match_shape(x, axis)
-    return util.setNotEqual(x, repeater(_values(ans)), 0, repeater(_values(g)))
+    return util.setNotEqual(x, repeater(ans), 0, repeater(g))
 
 
 def _elementwise_extremum_gradient(g, ans, x, y):

@@ -8,20 +8,12 @@ are shared with the Tensor class's methods (``x.view(3, 3)`` as ``lg.view(x, 3, 
 import legonn as lg
 
 from .. import support, util
-from .broadcast import unbroadcast
+from .broadcast import as_shape_of, no_gradient, unbroadcast
 
 
 def _view_gradient(g, ans, x, *sizes):
     """``g`` viewed with ``x``'s sizes (made contiguous first: a view needs it)."""
     return lg.view(lg.contiguous(g), support.size(x))
-
-
-def _as_shape_of(g, x):
-    """``g``, the gradient of a tensor that held ``x``'s elements in another shape, in ``x``'s shape; a number
-    ``g`` (a one-element answer legonn gives as a number, as ``squeeze``) fills it."""
-    if not lg.isTensor(g):
-        return util.fillSameSizeAs(x, g)
-    return lg.viewAs(lg.contiguous(g), x)
 
 
 def _expand_gradient(g, ans, x, *sizes):
@@ -87,14 +79,10 @@ def _repeat_tensor_gradient(g, ans, x, *repeats):
     return lg.view(out, support.size(x))
 
 
-def _none(*args):
-    return None
-
-
 VIEW = [_view_gradient]
-VIEW_AS = [lambda g, ans, x, template: lg.clone(lg.viewAs(lg.contiguous(g), x)), _none]
+VIEW_AS = [lambda g, ans, x, template: lg.clone(lg.viewAs(lg.contiguous(g), x)), no_gradient]
 EXPAND = [_expand_gradient]
-EXPAND_AS = [lambda g, ans, x, template: unbroadcast(g, ans, x), _none]
+EXPAND_AS = [lambda g, ans, x, template: unbroadcast(g, ans, x), no_gradient]
 CAT = [_cat_first, _cat_second]
 
 GRADIENTS = {
@@ -104,19 +92,19 @@ GRADIENTS = {
     'expandAs': EXPAND_AS,
     'cat': CAT,
     # the sizes are numbers; the Lua's list stops at four of them ("4D is enough"), legonn's at eight
-    'reshape': [lambda g, ans, x, *sizes: _as_shape_of(g, x)] + [_none] * 8,
+    'reshape': [lambda g, ans, x, *sizes: as_shape_of(g, x)] + [no_gradient] * 8,
     'contiguous': [lambda g, ans, x: g],
     'clone': [lambda g, ans, x: g],
-    'transpose': [lambda g, ans, x, d1, d2: lg.transpose(g, d1, d2), _none, _none],
+    'transpose': [lambda g, ans, x, d1, d2: lg.transpose(g, d1, d2), no_gradient, no_gradient],
     't': [lambda g, ans, x: lg.t(g)],
-    'squeeze': [lambda g, ans, x, *dim: _as_shape_of(g, x), _none],
-    'repeatTensor': [_repeat_tensor_gradient] + [_none] * 8,
+    'squeeze': [lambda g, ans, x, *dim: as_shape_of(g, x), no_gradient],
+    'repeatTensor': [_repeat_tensor_gradient] + [no_gradient] * 8,
 }
 
 # support.lua's additions to torch (autograd.support here): the gradient goes back in x's type
 SUPPORT_GRADIENTS = {
     'long': [lambda g, ans, x: support.typeAs(g, x)],
-    'typeAs': [lambda g, ans, x, y: support.typeAs(g, x), _none],
+    'typeAs': [lambda g, ans, x, y: support.typeAs(g, x), no_gradient],
     # copy(dst, src) overwrites dst: nothing of dst reaches the answer (the Lua gave g to both)
-    'copy': [_none, lambda g, ans, dst, src: lg.viewAs(lg.contiguous(g), src)],
+    'copy': [no_gradient, lambda g, ans, dst, src: as_shape_of(g, src)],
 }

@@ -14,7 +14,7 @@ def RecurrentFWNetwork(opt=None, params=None):
     ``A`` (batch x hidden x hidden; default zeros): per step ``A = lambda A + eta h h^T``, then ``S + 1``
     inner steps ``h = relu(LN([x_t, h_{t-1}] W + b + A h))`` (``LN`` a layer normalization without gain,
     always applied: the Lua's ``opt.LayerNorm or true`` is true whatever is given). Returns ``(output,
-    {'h'})``, the last h or (``outputType`` 'all') every step's. ``params`` gets ``{'W', 'b'}``, zeros;
+    {'h', 'A'})``, the output the last h or (``outputType`` 'all') every step's. ``params`` gets ``{'W', 'b'}``, zeros;
     options ``lambda`` (0.9), ``eta`` (0.5), ``S`` (1)."""
     opt = opt or {}
     inputFeatures = option(opt, 'inputFeatures', 10)
@@ -77,6 +77,8 @@ def RecurrentFWNetwork(opt=None, params=None):
                 h = relu(h)
             hs.append(h)
 
-        return sequence_output(hs, batch, hiddenFeatures, outputType), {'h': hs[-1]}
+        # the state holds the fast weights too: the Lua read prevState.A but returned h alone, so a continued
+        # sequence restarted them from zeros
+        return sequence_output(hs, batch, hiddenFeatures, outputType), {'h': hs[-1], 'A': A}
 
     return f, params

@@ -3,7 +3,7 @@ import legonn as lg
 
 from .. import util
 from .common import option
-from .recurrent_network import as_sequence_batch, first_params, sequence_output
+from .recurrent_network import as_sequence_batch, first_params, previous, sequence_output
 
 
 def RecurrentGRUNetwork(opt=None, params=None):
@@ -32,9 +32,7 @@ def RecurrentGRUNetwork(opt=None, params=None):
         hs = []
         for t in range(steps):
             xt = lg.select(x, 1, t)
-            hp = hs[t - 1] if t > 0 else prevState.get('h')
-            if hp is None:
-                hp = lg.zero(x.new(batch, hiddenFeatures))
+            hp = previous(hs, t, prevState, 'h', x, batch, hiddenFeatures)
 
             # pack all dot products, view as 2 groups:
             dots = lg.mm(lg.cat(xt, hp, 1), p['W']) + lg.expand(p['b'], batch, 2 * hiddenFeatures)

@@ -5,7 +5,7 @@ import legonn as lg
 from .. import util
 from ..nnwrapper import functionalize
 from .common import option
-from .recurrent_network import as_sequence_batch, first_params, sequence_output
+from .recurrent_network import as_sequence_batch, first_params, previous, sequence_output
 
 
 def RecurrentLSTMNetwork(opt=None, params=None):
@@ -55,12 +55,8 @@ def RecurrentLSTMNetwork(opt=None, params=None):
         hs, cs = [], []
         for t in range(steps):
             xt = lg.select(x, 1, t)
-            hp = hs[t - 1] if t > 0 else prevState.get('h')
-            cp = cs[t - 1] if t > 0 else prevState.get('c')
-            if hp is None:
-                hp = lg.zero(x.new(batch, hiddenFeatures))
-            if cp is None:
-                cp = lg.zero(x.new(batch, hiddenFeatures))
+            hp = previous(hs, t, prevState, 'h', x, batch, hiddenFeatures)
+            cp = previous(cs, t, prevState, 'c', x, batch, hiddenFeatures)
 
             # batch norm for t, independent mean and std across time steps (all time steps beyond
             # maxBatchNormalizationLayers use the last one)

@@ -18,6 +18,15 @@ def as_sequence_batch(x):
     return x, support.size(x, 0), support.size(x, 1)
 
 
+def previous(states, t, prevState, key, x, batch, hiddenFeatures):
+    """The Lua's ``hs[t-1] or prevState.h or torch.zero(x.new(batch, hiddenFeatures))``: the state of the step
+    before ``t``, else the one given, else zeros."""
+    if t > 0:
+        return states[t - 1]
+    given = prevState.get(key)
+    return lg.zero(x.new(batch, hiddenFeatures)) if given is None else given
+
+
 def sequence_output(hs, batch, hiddenFeatures, outputType):
     """The last hidden state (``outputType`` 'last') or every step's, batch x steps x hiddenFeatures."""
     if outputType == 'last':
@@ -49,9 +58,7 @@ def RecurrentNetwork(opt=None, params=None):
         hs = []
         for t in range(steps):
             xt = lg.select(x, 1, t)
-            hp = hs[t - 1] if t > 0 else prevState.get('h')
-            if hp is None:
-                hp = lg.zero(x.new(batch, hiddenFeatures))
+            hp = previous(hs, t, prevState, 'h', x, batch, hiddenFeatures)
             hs.append(lg.tanh(lg.mm(lg.cat(xt, hp, 1), p['W']) + lg.expand(p['b'], batch, hiddenFeatures)))
         return sequence_output(hs, batch, hiddenFeatures, outputType), {'h': hs[-1]}
 

@@ -55,7 +55,7 @@ def overloadHook(fn, gradFn, *inputs, **kwargs):
             if state.nodeDebugger is not None:
                 state.nodeDebugger.captureCallStack(n)
             return tuple(values) if n.nReturns is not None else values[0]
-        return fn.fn(*[Value.flatten(a) if isinstance(a, Value) else a for a in inputs])
+        return fn.fn(*[Value.flatten(a) for a in inputs])
     finally:
         state.applyDepth -= 1
 
@@ -79,7 +79,9 @@ def collectGradients(val, intermediateGrads, differentiableMap, grads=None):
     if isinstance(val, Value):
         rootSource = val.source.getRoot()
         gradient = intermediateGrads.get(val.source)
-        if gradient is None and rootSource.type == Source.PARAM and differentiableMap.get(rootSource):
+        # (the Lua asks the root's mark, which a table's entries never set: their gradients stayed nil, where
+        # the direct runtime gives zeros)
+        if gradient is None and rootSource.type == Source.PARAM and differentiableMap.get(val.source):
             if val.kind == Value.TENSOR:
                 gradient = Value.from_(util.zerosLike(val), Source.constant(val))
             elif val.kind == Value.NUMBER:
@@ -103,7 +105,8 @@ def convertOperators(execOrder):
     """Operators on tensors become the legonn functions with a result form the code generator can point at a
     reusable buffer. Python's operators follow NumPy (docs/porting.md), so where the Lua turns ``mul`` of two
     matrices into ``mm``, here ``@`` does, and ``*`` of two tensors is ``cmul`` only of equal sizes (``+``
-    likewise ``add``): a broadcasting operator stays an operator."""
+    likewise ``add``): a broadcasting operator stays an operator. (The result form writes into a tensor of the
+    operator's answer type, so ``/`` of an IntTensor stays a DoubleTensor.)"""
     T, N = Value.TENSOR, Value.NUMBER
     for node in execOrder:
         op = getattr(node.forwardFn, 'operator', None)
@@ -158,16 +161,15 @@ def _is_constant(value, number):
 
 
 def _writtenInto(node):
-    """Whether a reader of ``node``'s output may write into it: an assignment ``y[k] = v`` or a Tensor method
-    (``y.scatterAdd(...)``, Torch7's methods write into self) taking it as ``self``."""
-    return any(index == 0 and (target.forwardFn.name == _INTERNAL_SET or target.forwardFn.name.count('.') >= 2)
-               for targets in node.outputTargets for target, index in targets)
+    """Whether a reader of ``node``'s output may write into it: only an operator is sure not to (an assignment
+    ``y[k] = v``, a Tensor method, ``lg.scatter(y, ...)`` write into ``y``, as Torch7's do)."""
+    return any(target.forwardFn.operator is None for targets in node.outputTargets for target, _ in targets)
 
 
 def removeIdentityOperators(execOrder, outputNodes):
     """Drops ``x * 1``, ``1 * x``, ``x + 0``, ``0 + x`` and ``x - 0`` (not when the node is an output). Nor when
-    the copy it makes is written into: ``y = x * 1; y[k] = v`` would write into the caller's ``x`` (the Lua
-    drops it there too)."""
+    the copy it makes may be written into: ``y = x * 1; y[k] = v`` would write into the caller's ``x`` (the Lua
+    drops it there too), so only a copy that operators alone read goes."""
     for node in execOrder:
         if node in outputNodes or _writtenInto(node):
             continue

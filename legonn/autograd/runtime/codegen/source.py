@@ -1,10 +1,7 @@
 """Where a traced value comes from (torch-autograd's runtime/codegen/Source.lua): a parameter of the function,
-a constant, an output of a graph node, or an entry of one of those (a table's key). The code generator asks a
-source for its symbol path, the Python expression that reads it inside the generated function."""
-import math
-import numbers
-
-from legonn.tensor import Tensor
+a constant, an output of a graph node, or an entry of one of those (a table's key). The code generator writes a
+source as the Python expression that reads it in the generated function (the Lua's ``symbolPath``, here the
+backend's ``path``)."""
 
 
 class Source:
@@ -44,33 +41,6 @@ class Source:
         s.parent, s.key = parent, key
         return s
 
-    def symbolPath(self, rootSymbols):
-        """The Python expression reading this source in the generated code: a root's symbol from
-        ``rootSymbols`` (a dict keyed by Source), then ``[key]`` per table level, or a constant's literal."""
-        if self.type == Source.TABLE:
-            return f'{self.parent.symbolPath(rootSymbols)}[{self.key!r}]'
-        if self.type == Source.CONSTANT:
-            return self._constant_literal(rootSymbols)
-        if self not in rootSymbols:
-            raise RuntimeError('unknown symbol for node')
-        return rootSymbols[self]
-
-    def _constant_literal(self, rootSymbols):
-        from .value import Value
-        val = self.val
-        if isinstance(val, Tensor):
-            # the generated code binds the constant tensor itself to a name (the Lua writes its values out)
-            return rootSymbols[self]
-        if isinstance(val, (list, tuple, dict)):
-            items = val.items() if isinstance(val, dict) else enumerate(val)
-            elements = [v.source.symbolPath(rootSymbols) if Value.isValue(v) else repr(v) for _, v in items]
-            if isinstance(val, dict):
-                return '{' + ', '.join(f'{k!r}: {e}' for k, e in zip(val, elements)) + '}'
-            return '[' + ', '.join(elements) + ']'
-        if isinstance(val, numbers.Real) and not isinstance(val, bool) and math.isinf(val):
-            return 'math.inf' if val > 0 else '-math.inf'
-        return repr(val)
-
     def differentiable(self, differentiableMap):
         """Whether a gradient flows to this source from the differentiated argument (memoised in the map)."""
         isDiff = differentiableMap.get(self)
@@ -83,7 +53,7 @@ class Source:
         elif self.type == Source.CONSTANT and isinstance(self.val, (list, tuple, dict)):
             from .value import Value
             values = self.val.values() if isinstance(self.val, dict) else self.val
-            isDiff = any(Value.isValue(v) and v.source.differentiable(differentiableMap) for v in values)
+            isDiff = any(isinstance(v, Value) and v.source.differentiable(differentiableMap) for v in values)
         else:
             isDiff = False
         differentiableMap[self] = isDiff
@@ -105,16 +75,6 @@ class Source:
             s = s.parent
         s.parent = newRoot
         return None
-
-    def getParentsArray(self):
-        """The chain from the root down to this source."""
-        chain = []
-        s = self
-        while True:
-            chain.append(s)
-            if s.type != Source.TABLE:
-                return chain[::-1]
-            s = s.parent
 
     def changeNodeTargetIndex(self, target, currentIdx, newIdx):
         if self.type == Source.COMPUTED:

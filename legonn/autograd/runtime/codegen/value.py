@@ -56,10 +56,6 @@ class Value:
             return Value(Value.LONG_STORAGE, v, source)
         raise TypeError(f"unknown type {type(v).__name__} for value '{v!r}'")
 
-    @staticmethod
-    def isValue(v):
-        return isinstance(v, Value)
-
     def get(self):
         return self.raw
 
@@ -77,16 +73,7 @@ class Value:
     @staticmethod
     def flattenGrads(v, intermediateGrads):
         """The raw gradients of the Values under ``v`` (None where none was computed), in ``v``'s layout."""
-        if isinstance(v, Value):
-            if v.kind == Value.TABLE:
-                return Value.flattenGrads(v.raw, intermediateGrads)
-            grad = intermediateGrads.get(v.source)
-            return None if grad is None else Value.flatten(grad)
-        if isinstance(v, dict):
-            return {k: Value.flattenGrads(e, intermediateGrads) for k, e in v.items()}
-        if isinstance(v, (list, tuple)):
-            return type(v)(Value.flattenGrads(e, intermediateGrads) for e in v)
-        return None
+        return Value.flatten(Value.collectGrads(v, intermediateGrads))
 
     @staticmethod
     def collectGrads(v, intermediateGrads):
@@ -190,8 +177,9 @@ class Value:
     def __neg__(a):
         return -a
 
-    # a traced number answers Python's questions of it with its traced value, as a DirectNode does: the code is
-    # generated for the branch this trace took (torch-autograd's util.lt in optimized mode)
+    # a traced number answers Python's comparisons with its traced value, as a DirectNode does: the code is
+    # generated for the branch this trace took (torch-autograd's util.lt in optimized mode); no float(), which
+    # would make math.exp(v) a constant of the code, its gradient lost
     def __lt__(self, other):
         return Value.flatten(self) < Value.flatten(other)
 
@@ -203,9 +191,6 @@ class Value:
 
     def __ge__(self, other):
         return Value.flatten(self) >= Value.flatten(other)
-
-    def __float__(self):
-        return float(self.raw)
 
     def __bool__(self):
         return bool(self.raw)

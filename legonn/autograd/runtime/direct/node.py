@@ -59,7 +59,7 @@ class DirectNode:
     def __getattr__(self, name):
         """A tensor method of the value, called with the node as ``self``: the class's traced entry while a trace
         runs; a method the autograd does not support is an error naming it, as the Lua's."""
-        value = object.__getattribute__(self, 'value')
+        value = raw(object.__getattribute__(self, 'value'))   # in a nested trace the value is an outer node
         if not isinstance(value, Tensor) or name.startswith('__'):
             raise AttributeError(f"{type(value).__name__} value of a traced node has no attribute {name!r}")
         desc = overload.unsupported_method(type(value), name)
@@ -125,8 +125,9 @@ class DirectNode:
     def __neg__(self):
         return -_untraced(self)
 
-    # --- a number's value answers Python's questions of it: comparisons (not traced: autograd.util.lt's answer),
-    # float(), bool(); Lua code wrote util.lt(s, 3) for `s < 3`, which Lua could not overload
+    # --- a number's value answers comparisons and bool() (control flow, not traced: autograd.util.lt's answer;
+    # Lua code wrote util.lt(s, 3) for `s < 3`, which Lua could not overload). No float(): math.exp(node) would
+    # quietly drop the gradient, so it fails as the Lua's did
     def __lt__(self, other):
         return raw(self) < raw(other)
 
@@ -139,13 +140,8 @@ class DirectNode:
     def __ge__(self, other):
         return raw(self) >= raw(other)
 
-    def __float__(self):
-        return float(raw(self))
-
     def __bool__(self):
         return bool(raw(self))
-
-    __hash__ = object.__hash__
 
     def __repr__(self):
         return f"DirectNode({self.value!r})"

@@ -12,7 +12,7 @@ import threading
 import time
 
 from ... import overload
-from .node import DirectNode, getOutgrad, getValue, newStartNode
+from .node import DirectNode, getOutgrad, newStartNode, raw
 from legonn.tensor import Tensor
 
 
@@ -57,10 +57,24 @@ def _strip(v, tape):
     return v
 
 
-def _raw(v):
-    while isinstance(v, DirectNode):
-        v = v.value
-    return v
+def _strip_in(a, tape):
+    """``_strip`` of an argument, or of the members of a list, tuple or dict argument (one level, as the Lua)."""
+    if isinstance(a, dict):
+        return {k: _strip(e, tape) for k, e in a.items()}
+    if isinstance(a, (list, tuple)):
+        return type(a)(_strip(e, tape) for e in a)
+    return _strip(a, tape)
+
+
+def _value_in(a, tape):
+    """An argument with ``tape``'s nodes (at its top, or members of a list, tuple or dict) replaced by values."""
+    if isinstance(a, DirectNode):
+        return a.value if a.tape is tape else a
+    if isinstance(a, dict):
+        return {k: e.value if isinstance(e, DirectNode) and e.tape is tape else e for k, e in a.items()}
+    if isinstance(a, (list, tuple)):
+        return type(a)(e.value if isinstance(e, DirectNode) and e.tape is tape else e for e in a)
+    return a
 
 
 def nodeApply(fun, gradFun, *args, **kwargs):
@@ -76,23 +90,17 @@ def nodeApply(fun, gradFun, *args, **kwargs):
         return fun.fn(*(_raw_arg(a) for a in args), **kwargs)
     if fun.unsupported:
         raise RuntimeError(f"function {fun.name} not currently supported by autograd")
-    args = [_strip(a, tape) for a in args]
-    values = []
-    for a in args:
-        if isinstance(a, DirectNode) and a.tape is tape:
-            values.append(a.value)
-        elif isinstance(a, dict):
-            values.append({k: getValue(_strip(e, tape)) if isinstance(e, DirectNode) and e.tape is tape else e
-                           for k, e in a.items()})
-        elif isinstance(a, (list, tuple)):
-            values.append(type(a)(_strip(e, tape).value if isinstance(e, DirectNode) and e.tape is tape else e
-                                  for e in a))
-        else:
-            values.append(a)
+    args = [_strip_in(a, tape) for a in args]
+    values = [_value_in(a, tape) for a in args]
     profiler = tape.profiler
     start = time.perf_counter() if profiler is not None else 0.0
     # an outer trace's nodes may remain among the values: applying again lets that tape record the call too
     value = nodeApply(fun, gradFun, *values, **kwargs)
+    others = ()
+    if type(value) is tuple and value:
+        # several answers (lg.max(x, d): values, indices): the node is the first, as the Lua's nodeApply kept
+        # the first return; the others come back beside it as plain values (Lua dropped them)
+        value, others = value[0], value[1:]
     node = DirectNode(value, fun, gradFun, args, values, tape)
     if profiler is not None:
         node.profileId = profiler.mark(fun, 2)
@@ -104,15 +112,15 @@ def nodeApply(fun, gradFun, *args, **kwargs):
             tape.assignmentMap[reverse] = node
         tape.reverseAssignmentMap[node] = target
         tape.assignmentMap[target] = node
-    return node
+    return (node,) + others if others else node
 
 
 def _raw_arg(a):
     if isinstance(a, dict):
-        return {k: _raw(v) for k, v in a.items()}
+        return {k: raw(v) for k, v in a.items()}
     if isinstance(a, (list, tuple)):
-        return type(a)(_raw(v) for v in a)
-    return _raw(a)
+        return type(a)(raw(v) for v in a)
+    return raw(a)
 
 
 def funOnly(fun, argnum, profiler, *args):
@@ -147,7 +155,7 @@ def _accumulate(node, update):
 
 def _check(node, i, arg, update):
     """Protected mode: a gradient has its argument's kind and sizes (a tensor's, or a number for a number)."""
-    value, got = _raw(arg.value), _raw(update)
+    value, got = raw(arg.value), raw(update)
     same = (isinstance(got, Tensor) and got.size() == value.size()) if isinstance(value, Tensor) else _is_scalar(got)
     if not same:
         raise RuntimeError(f"autograd (protected): the gradient of argument {i} of {node.fun.name} is "
@@ -157,7 +165,7 @@ def _check(node, i, arg, update):
 def gradOnly(tape, args, argnum, answers, gradOutput, protected=False):
     """The backward pass: from ``gradOutput`` at the first answer, each node's gradient functions, last node first;
     returns the gradients of ``args[argnum]`` in its structure. ``protected`` checks each gradient's sizes."""
-    if protected and isinstance(_raw(answers[0].value), Tensor):
+    if protected and isinstance(raw(answers[0].value), Tensor):
         _check(answers[0], 0, answers[0], gradOutput)
     answers[0].outgrad = gradOutput
     profiler = tape.profiler
@@ -201,9 +209,9 @@ def grad(fun, argnum, partialGrad, profiler, *args, protected=False):
     number unless ``partialGrad`` (its gradient) is given. ``protected`` checks that each gradient has its
     argument's sizes, naming the function whose gradient does not."""
     args, answers, tape = funOnly(fun, argnum, profiler, *args)
-    if partialGrad is None and not _is_scalar(_raw(answers[0])):
+    if partialGrad is None and not _is_scalar(raw(answers[0])):
         raise ValueError(f"Autograd only supports scalar return values. Output is not scalar: the function returned "
-                         f"{_describe(_raw(answers[0]))}")
+                         f"{_describe(raw(answers[0]))}")
     # a nested trace's backward pass runs inside the outer trace, which records it (gradients of gradients)
     gradients = gradOnly(tape, args, argnum, answers, 1.0 if partialGrad is None else partialGrad, protected)
     if profiler is not None:

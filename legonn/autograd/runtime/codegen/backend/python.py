@@ -23,10 +23,9 @@ from ..source import Source
 from ..string_builder import StringBuilder
 from ..value import Value
 
-# The functions that can write into a result tensor given first (TensorMath.lua's result forms): legonn's
-# INTO_RESULT forms among the Lua's list, and the functions with their own result forms.
-_REUSABLE_TORCH = ('tanh', 'cmul', 'cdiv', 'exp', 'pow', 'add', 'mul', 'div', 'neg', 'ger', 'mm', 'mv', 'cosh',
-                   'log', 'cat', 'repeatTensor')
+# the argument kinds (legonn.tensor.functions' patterns) under which these two read a tensor put first as their
+# result: cat(a, b[, dim]) or cat(list[, dim]), repeatTensor(x, sizes)
+_OWN_RESULT_FORMS = {'cat': r'TTn?|Ln?', 'repeatTensor': r'T(?:n+|L)'}
 # util functions whose InPlace twin writes into a result tensor given first
 _REUSABLE_UTIL = ('narrowSliceCopy', 'selectSliceCopy', 'fillSameSizeAs', 'zerosLike', 'setNotEqual', 'indexAdd',
                   'sigmoid', 'newTensorLike', 'fill')
@@ -48,17 +47,24 @@ def _reusable_call(node):
     if len(node.outputs) != 1 or node.outputs[0].kind != Value.TENSOR or getattr(node.forwardFn, 'object', None):
         return None
     module, _, fname = name.partition('.')
-    if module == 'torch' and fname in _REUSABLE_TORCH:
-        pattern = INTO_RESULT.get(fname)
-        if pattern is None:       # cat, repeatTensor: their own result forms
-            return node.forwardFn.fn
+    # every legonn function with Torch7's result form (the Lua listed tanh, cmul, cdiv, exp, pow, add, mul, div,
+    # neg, ger, mm, mv, cosh, log, cat, repeatTensor; legonn's INTO_RESULT holds those and the other
+    # element-wise and BLAS functions), in the argument kinds that form takes
+    if module == 'torch' and (fname in INTO_RESULT or fname in _OWN_RESULT_FORMS):
         kinds = _kinds([Value.flatten(i) for i in node.inputs])
-        return _result_form(fname) if re.fullmatch(f'(?:{pattern})', kinds) else None
+        if fname in _OWN_RESULT_FORMS:
+            return node.forwardFn.fn if re.fullmatch(_OWN_RESULT_FORMS[fname], kinds) else None
+        return _result_form(fname) if re.fullmatch(f'(?:{INTO_RESULT[fname]})', kinds) else None
     if module == 'util' and fname in _REUSABLE_UTIL:
         return getattr(util, fname + 'InPlace', None)
     if name == 'torch.clone':
         return getattr(util, 'cloneInPlace', None)
     return None
+
+
+def _is_container(v):
+    """A dict, list or tuple (a Lua table), not a Size (a LongStorage)."""
+    return isinstance(v, (list, tuple, dict)) and not isinstance(v, Size)
 
 
 def _canInline(node, state):
@@ -104,7 +110,7 @@ class _Generator:
                 return repr(v)
         if isinstance(v, slice) and all(e is None or type(e) is int for e in (v.start, v.stop, v.step)):
             return repr(v)
-        if isinstance(v, (list, tuple, dict)) and not isinstance(v, Size):
+        if _is_container(v):
             return self.container(v, self.literal)
         return self.bindConstant(v)
 
@@ -131,7 +137,7 @@ class _Generator:
             return f'{self.path(source.parent)}[{source.key!r}]'
         if source.type == Source.CONSTANT:
             val = source.val
-            if isinstance(val, (list, tuple, dict)) and not isinstance(val, Size):
+            if _is_container(val):
                 return self.container(val, lambda e: self.path(e.source) if isinstance(e, Value) else self.literal(e))
             return self.literal(val)
         if source not in self.symbols:
@@ -325,7 +331,7 @@ def _addNodeTargets(node, hazardNodes):
 
 def _buildInputExpr(gen, state, input):
     source = input.source
-    if source.type == Source.CONSTANT and isinstance(source.val, (list, tuple, dict)) and not isinstance(source.val, Size):
+    if source.type == Source.CONSTANT and _is_container(source.val):
         # a container the user built: its entries' expressions
         return gen.container(source.val, lambda e: _buildInputExpr(gen, state, e) if isinstance(e, Value)
                              else gen.literal(e))
@@ -403,7 +409,9 @@ def generateCode(graph, opt):
     # the answers come back with the gradients whatever withForward says, as the direct runtime returns them
     # (the Lua's generated code returned the gradients alone without withForward, its direct runtime both)
     withForward = True
-    inline = opt.get('inline', True)
+    # an inlined expression runs where it is read, later than its place in the order the buffers were shared
+    # by: a buffer freed before it could be overwritten before it runs (the Lua inlines with reduceFootprint)
+    inline = opt.get('inline', True) and not opt.get('reduceFootprint')
     tensorPool = opt.setdefault('tensorPool', [])
     tensorLocals = opt.setdefault('tensorLocals', [])
     debugger = opt.get('debugger')
@@ -428,8 +436,8 @@ def generateCode(graph, opt):
     params = _collectParams(graph.params)
     aliases = {}
     if opt.get('reduceFootprint'):
-        _aliasFreeTensors(execOrder, aliases, hazardNodes if opt.get('stableGradients') else set(), gen.reuse,
-                          outputNodes)
+        # (the Lua kept the outputs and the assignments' neighbours out only with stableGradients)
+        _aliasFreeTensors(execOrder, aliases, hazardNodes, gen.reuse, outputNodes)
     tensorPoolViews = _createSymbolTable(gen, execOrder, aliases, params, tensorPool, tensorLocals, opt)
     objects = []
     objectNames = {}
