@@ -436,8 +436,8 @@ def generateCode(graph, opt):
     params = _collectParams(graph.params)
     aliases = {}
     if opt.get('reduceFootprint'):
-        # (the Lua kept the outputs and the assignments' neighbours out only with stableGradients)
-        _aliasFreeTensors(execOrder, aliases, hazardNodes, gen.reuse, outputNodes)
+        _aliasFreeTensors(execOrder, aliases, hazardNodes if opt.get('stableGradients') else set(), gen.reuse,
+                          outputNodes)
     tensorPoolViews = _createSymbolTable(gen, execOrder, aliases, params, tensorPool, tensorLocals, opt)
     objects = []
     objectNames = {}
