@@ -582,7 +582,7 @@ def test_print_generatedcode():
 # ------------------------------------------------------------------ examples/autograd_mnist.py, the newcomer's
 def _run_autograd_mnist(tmp_path, *options):
     """examples/autograd_mnist.py run as a user runs it (a redirected subprocess) for one epoch over 300 digits
-    of a user's own IDX files (``--data``, written here from the shipped slice); its held-out accuracy in %."""
+    of a user's own IDX files (``--data-dir``, written here from the shipped slice); its held-out accuracy in %."""
     from tests.test_examples import run
     x_train, y_train, x_test, y_test = _mnist_data().load()
     for stem, array in (('train-images-idx3-ubyte', x_train[:300] * 255), ('train-labels-idx1-ubyte', y_train[:300]),
@@ -590,7 +590,7 @@ def _run_autograd_mnist(tmp_path, *options):
         array = array.round().astype(np.uint8)
         header = bytes([0, 0, 0x08, array.ndim]) + b''.join(int(n).to_bytes(4, 'big') for n in array.shape)
         (tmp_path / stem).write_bytes(header + array.tobytes())
-    out = run('autograd_mnist', '--data', str(tmp_path), '--epochs', '1', '--hidden', '32', *options, cwd=tmp_path)
+    out = run('autograd_mnist', '--data-dir', str(tmp_path), '--epochs', '1', '--hidden', '32', *options, cwd=tmp_path)
     assert '300 training and 200 held-out digits' in out, out
     return float(out.split('held-out accuracy ')[1].split('%')[0])
 
