@@ -26,6 +26,8 @@ import types
 
 from ..criterions.criterion import Criterion
 from ..modules.base.module import Module
+from ..modules.base.nn_utils import utils
+from ..modules.base.zero_rows import first_tensor
 from ..tensor import Tensor
 from ..tensor.types import device_twin
 from .overload import FnDesc
@@ -53,34 +55,14 @@ def _apply_fn(desc, grad_fns, *args):
 
 
 def _clone_tree(value):
-    """Tensors copied, lists of them as new lists: a module's output and gradInput buffers are rewritten by
-    its next call, so what a traced function keeps must be its own."""
-    if isinstance(value, Tensor):
-        return value.clone()
-    if isinstance(value, (list, tuple)):
-        return [_clone_tree(v) for v in value]
-    return value
+    """A copy of a tensor or (nested) list of them: a module's output and gradInput buffers are rewritten by its
+    next call, so what a traced function keeps must be its own."""
+    return utils.recursiveCopy(None, value)[0]
 
 
 def _zeros_tree(value):
-    """Zeros shaped like ``value`` (a tensor, or a list of them; numbers give 0)."""
-    if isinstance(value, Tensor):
-        return value.new(value.size()).zero()
-    if isinstance(value, (list, tuple)):
-        return [_zeros_tree(v) for v in value]
-    return 0
-
-
-def _first_tensor(x):
-    """The first tensor of ``x`` depth first (a table module's input), or None."""
-    if isinstance(x, Tensor):
-        return x
-    if isinstance(x, (list, tuple)):
-        for v in x:
-            found = _first_tensor(v)
-            if found is not None:
-                return found
-    return None
+    """Zeros shaped like a tensor or (nested) list of them (the Lua's util.fillSameSizeAs(y, 0))."""
+    return utils.recursiveFill(utils.recursiveResizeAs(None, value)[0], 0)
 
 
 class Functional:
@@ -102,7 +84,7 @@ class Functional:
 
     def _follow_type(self, x):
         """Convert the module to ``x``'s tensor type when it changes (nnwrapper.lua's updateType)."""
-        found = _first_tensor(x)
+        found = first_tensor(x)
         if found is None:
             raise TypeError(f"autograd.nn {self.module.shortName()}: expected a tensor or a table of tensors as "
                             f"input, got {type(x).__name__}")
