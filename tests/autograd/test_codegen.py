@@ -382,3 +382,53 @@ def test_reduce_footprint_with_assignments():
     for _ in range(3):
         x = lg.randn(3, 5)
         assert_same(optimized(params, x), autograd(f, optimize=False)(params, x))
+
+
+def test_a_value_kept_past_its_trace_is_refused_by_name():
+    kept = []
+
+    def f(p):
+        kept.append(p * 2.0)
+        return lg.sum(kept[-1])
+    autograd(f, optimize=True)(lg.randn(3))
+    with pytest.raises(RuntimeError, match='used after its trace ended'):
+        kept[0] + 1
+
+
+def test_an_unsupported_function_of_plain_values_makes_a_constant():
+    """A function autograd does not differentiate, called on no traced value, runs (as in the direct mode; the
+    Lua's optimized mode refused it)."""
+    import numpy as np
+
+    def f(p):
+        return lg.sum(lg.cmul(p, lg.from_numpy(np.arange(3.0))))
+    p = lg.randn(3)
+    assert_same(autograd(f, optimize=True)(p), autograd(f, optimize=False)(p))
+
+
+def test_slices_and_none_arguments():
+    """Python's indexing (slices, a tuple of them) and None arguments are constants of the generated code."""
+    def f(p, bias):
+        h = p[:, 1:] * 2.0
+        h[0:1] = p[1:2, :2]
+        if bias is not None:
+            h = h + bias
+        return lg.sum(lg.cmul(h, h)) + lg.sum(p[..., 0])
+    p = lg.randn(3, 3)
+    optimized = autograd(f, optimize=True)
+    for _ in range(3):
+        assert_same(optimized(p, None), autograd(f, optimize=False)(p, None))
+
+
+def test_settings_arguments_are_plain_and_keyed(capsys):
+    """A boolean, a string or None argument reaches ``f`` plain (``if training:`` works) and has its own code."""
+    def f(p, x, mode, scale):
+        y = lg.tanh(x @ p)
+        if mode == 'double':
+            y = y * 2.0
+        return lg.sum(y) * (scale if scale is not None else 1.0)
+    p, x = lg.randn(4, 3), lg.randn(2, 4)
+    optimized = autograd(f, optimize=True, showCode=True)
+    for mode, scale in (('double', None), ('single', None), ('double', 0.5), ('double', None)):
+        assert_same(optimized(p, x, mode, scale), autograd(f, optimize=False)(p, x, mode, scale))
+    assert len(shown_code(capsys)) == 3

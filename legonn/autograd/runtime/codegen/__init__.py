@@ -5,6 +5,7 @@ runs that code. The first call of a signature returns the trace's own results; l
 tensor pool the generated code keeps, so a returned tensor is overwritten by the next call (clone what you
 keep), unless ``stableGradients`` copies the gradients into the first call's tensors every time."""
 import math
+import numbers
 import time
 
 from legonn.autograd import gradfuns, overload
@@ -22,14 +23,16 @@ overload.module('Value', Value, gradfuns._direct_node)
 
 def buildSignature(params, tensorDims):
     """Appends each argument's part of the cache key: a tensor's type and sizes, 'n' for a number, a
-    container's kind, length and keys followed by its entries' parts. (The Lua keys on the sizes alone; the
-    type is here too, as code compiled for DoubleTensors cannot serve FloatTensors or CUDA tensors.)"""
+    container's kind, length and keys followed by its entries' parts, and the value itself of a boolean, a
+    string, None or another object (the trace reads those plain: their code is theirs). (The Lua keys on the
+    sizes alone; the type is here too, as code compiled for DoubleTensors cannot serve FloatTensors or CUDA
+    tensors.)"""
     for v in (params.values() if isinstance(params, dict) else params):
         if hasattr(v, 'storageOffset'):
             tensorDims.append(f"{v.type()}{'x'.join(map(str, v.size()))}")
         elif isinstance(v, bool):
-            tensorDims.append('b')
-        elif isinstance(v, (int, float)):
+            tensorDims.append(f'b{int(v)}')
+        elif isinstance(v, numbers.Number):
             tensorDims.append('n')
         elif isinstance(v, dict):
             tensorDims.append(f"d{len(v)}:{','.join(map(str, v))}")
@@ -37,6 +40,10 @@ def buildSignature(params, tensorDims):
         elif isinstance(v, (list, tuple)):
             tensorDims.append(f't{len(v)}')
             buildSignature(v, tensorDims)
+        elif isinstance(v, str) or v is None:
+            tensorDims.append(repr(v))
+        else:
+            tensorDims.append(f'{type(v).__name__}@{id(v)}')
 
 
 def _signature(args):

@@ -303,7 +303,7 @@ class Graph:
         differentiableMap = {}
         for i, arg in enumerate(args):
             # the outer containers stay Python's, so len() and [k] work on them in the traced function
-            values.append(Value.from_(arg, Source.param(i), True))
+            values.append(_plainSettings(Value.from_(arg, Source.param(i), True)))
             if i == argnum:
                 _markDifferentiable(values[i], differentiableMap)
 
@@ -354,6 +354,19 @@ def _describe(v):
     if isinstance(v, Value):
         return f'a traced {v.kind}'
     return type(v).__name__
+
+
+def _plainSettings(value):
+    """An argument with its booleans, strings and other objects (None, a mode name) left plain, as the direct
+    runtime leaves them, so ``if flag:`` and ``x is None`` read them; the signature holds their values, so
+    each gets its own code (the Lua wrapped them, and keyed none of them)."""
+    if isinstance(value, Value):
+        return value.raw if value.kind in (Value.BOOLEAN, Value.STRING, Value.OTHER) else value
+    if isinstance(value, dict):
+        return {k: _plainSettings(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plainSettings(v) for v in value)
+    return value
 
 
 def _markDifferentiable(value, differentiableMap):

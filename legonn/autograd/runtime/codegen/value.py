@@ -12,15 +12,16 @@ from .source import Source
 
 
 class Value:
-    """``kind``: TABLE, TENSOR, NUMBER, LONG_STORAGE (a ``Size`` or a Storage), BOOLEAN or STRING; ``raw``: the traced
-    value (a TABLE's raw is a dict, list or tuple of Values); ``source``: where it comes from. Identity is
-    equality (dicts of the graph key Values as Lua keys tables)."""
+    """``kind``: TABLE, TENSOR, NUMBER, LONG_STORAGE (a ``Size`` or a Storage), BOOLEAN, STRING or OTHER (None,
+    a slice, ...); ``raw``: the traced value (a TABLE's raw is a dict, list or tuple of Values); ``source``:
+    where it comes from. Identity is equality (dicts of the graph key Values as Lua keys tables)."""
     TABLE = 'table'
     TENSOR = 'tensor'
     NUMBER = 'number'
     LONG_STORAGE = 'long_storage'
     BOOLEAN = 'boolean'
     STRING = 'string'
+    OTHER = 'other'
 
     __slots__ = ('kind', 'raw', 'source', 'debug')
 
@@ -35,8 +36,6 @@ class Value:
         """``v`` as a Value of ``source`` (a Value stays itself, remapped through ``mutationFlow``'s aliases);
         a dict, list or tuple wraps its entries as table sources, and with ``skipWrapTables`` stays a plain
         container of Values (the traced function's arguments, so that ``len`` and ``[k]`` stay Python's)."""
-        if v is None:
-            raise ValueError('nil parameter value')
         if isinstance(v, Value):
             return mutationFlow.remap(v) if mutationFlow is not None else v
         if isinstance(v, (dict, list)) or (isinstance(v, tuple) and not isinstance(v, Size)):
@@ -54,7 +53,9 @@ class Value:
             return Value(Value.STRING, v, source)
         if isinstance(v, (Size, Storage)):
             return Value(Value.LONG_STORAGE, v, source)
-        raise TypeError(f"unknown type {type(v).__name__} for value '{v!r}'")
+        # None, a slice, Ellipsis, an array, a module: Python's arguments beyond Lua's types (the Lua refused
+        # anything else), constants of the generated code
+        return Value(Value.OTHER, v, source)
 
     def get(self):
         return self.raw
@@ -139,43 +140,43 @@ class Value:
     # The operators: gradfuns declares them, so that while a trace runs they are the runtime's entries; the
     # runtime calls these bodies on raw values (Value.lua's "exist only to be overloaded"), Python's arithmetic.
     def __add__(a, b):
-        return a + b
+        return _untraced(a) + b
 
     def __radd__(a, b):
-        return b + a
+        return b + _untraced(a)
 
     def __sub__(a, b):
-        return a - b
+        return _untraced(a) - b
 
     def __rsub__(a, b):
-        return b - a
+        return b - _untraced(a)
 
     def __mul__(a, b):
-        return a * b
+        return _untraced(a) * b
 
     def __rmul__(a, b):
-        return b * a
+        return b * _untraced(a)
 
     def __truediv__(a, b):
-        return a / b
+        return _untraced(a) / b
 
     def __rtruediv__(a, b):
-        return b / a
+        return b / _untraced(a)
 
     def __pow__(a, b):
-        return a ** b
+        return _untraced(a) ** b
 
     def __rpow__(a, b):
-        return b ** a
+        return b ** _untraced(a)
 
     def __matmul__(a, b):
-        return a @ b
+        return _untraced(a) @ b
 
     def __rmatmul__(a, b):
-        return b @ a
+        return b @ _untraced(a)
 
     def __neg__(a):
-        return -a
+        return -_untraced(a)
 
     # a traced number answers Python's comparisons with its traced value, as a DirectNode does: the code is
     # generated for the branch this trace took (torch-autograd's util.lt in optimized mode); no float(), which
@@ -196,3 +197,11 @@ class Value:
         return bool(self.raw)
 
     __hash__ = object.__hash__
+
+
+def _untraced(v):
+    """``v``, a raw value: a Value here is one kept past its trace (its operators are not the runtime's any more)."""
+    if isinstance(v, Value):
+        raise RuntimeError(f'autograd: a traced value ({v!r}) was used after its trace ended, or met an operator no '
+                           'gradient is declared for (return what you need from the function instead)')
+    return v
