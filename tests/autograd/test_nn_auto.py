@@ -112,3 +112,15 @@ def test_the_same_source_run_again_rebinds():
     np.testing.assert_allclose(layer.forward(lg.Tensor([1.5])).numpy(), [5.0])
     with pytest.raises(ValueError, match='TestScaledRerun already computes scaled'):
         cls(affine)
+
+
+def test_errors_name_an_auto_module_once():
+    """An AutoModule's class is 'autograd.nn.module.<name>', which errors shorten to 'autograd.module.<name>'
+    (no 'nn.' prefixes): the contract's own check and the forward that passes it on name it once, not twice."""
+    from legonn.modules.base.errors import input_error, name_outer
+    M = autograd.nn.AutoModule('AutoNamedOnce')(lambda x, W, b: x @ W + b, lg.randn(3, 2), lg.randn(2))
+    err = name_outer(M, input_error(M, 'a legonn.FloatTensor input', 'legonn.CudaTensor', TypeError))
+    assert str(err) == 'autograd.module.AutoNamedOnce: expected a legonn.FloatTensor input, got legonn.CudaTensor'
+    with pytest.raises(TypeError, match=r'^autograd\.module\.AutoNamedOnce: expected a legonn\.Tensor, numpy\.'
+                                        r'ndarray or cupy\.ndarray, got str$'):
+        M.forward('input.png')

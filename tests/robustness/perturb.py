@@ -6,7 +6,7 @@ from legonn.tensor import TENSOR_CLASSES, Tensor
 from legonn.tensor.types import device_twin
 from tests.checks import on_gpu
 
-KINDS = ('rank', 'size', 'dtype', 'empty', 'nan', 'noncontiguous', 'device')
+KINDS = ('rank', 'size', 'dtype', 'empty', 'nan', 'noncontiguous', 'device', 'object')
 
 
 def leaves(tree):
@@ -120,4 +120,8 @@ def perturbed(draw, kind, x):
         what = 'on the CPU while the rest is on the GPU' if leaf.is_cuda else \
             'on the GPU (CudaTensor type) while the rest is on the CPU'
         return f"{where} {what}", replace_leaf(x, i, other_device)
+    if kind == 'object':
+        # what no tensor can be made of, where a tensor belongs (a file name, an image object, a dict entry)
+        thing = draw(st.sampled_from(['input.png', object()]))
+        return f"{where} replaced by a {type(thing).__name__}", replace_leaf(x, i, lambda t: thing)
     raise AssertionError(kind)

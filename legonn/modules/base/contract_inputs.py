@@ -18,6 +18,7 @@ import functools
 import numbers
 
 from ...tensor import Tensor, as_tensor, as_tensor_tree
+from .errors import name_error
 
 CONTRACT_METHODS = ('updateOutput', 'updateGradInput', 'accGradParameters', 'accUpdateGradParameters')
 
@@ -78,9 +79,13 @@ def as_module_input(module, value, convert=as_input_tree):
     """``value`` (an input or gradOutput) as ``module`` takes it: ``convert(value)`` (``as_tensor_tree`` for
     forward's input), or, for a table given to a module that ``keeps_numbers``, the table with its numbers
     kept, as Lua hands ``{1, 2, 3, 4}`` to dpnn's ReverseTable (a table of tensors is passed on as it is)."""
-    if getattr(module, 'keeps_numbers', False) and isinstance(value, (list, tuple, dict)):
-        return value if _all_tensors(value) else _numbers_kept(value)
-    return convert(value)
+    try:
+        if getattr(module, 'keeps_numbers', False) and isinstance(value, (list, tuple, dict)):
+            return value if _all_tensors(value) else _numbers_kept(value)
+        return convert(value)
+    except (TypeError, ValueError) as err:
+        # what no tensor can be made of (a string, an object): the error names the module it was handed to
+        raise name_error(module, err)
 
 
 def _accepting_arrays(method, convert_second, convert_tensors):
@@ -100,7 +105,13 @@ def _accepting_arrays(method, convert_second, convert_tensors):
             return method(self, input, *rest, **kwargs)
         if not isinstance(input, Tensor):
             # as_module_input's test inline: this runs on every call of every module with a table input
-            input = as_module_input(self, input) if getattr(self, 'keeps_numbers', False) else as_input_tree(input)
+            if getattr(self, 'keeps_numbers', False):
+                input = as_module_input(self, input)
+            else:
+                try:
+                    input = as_input_tree(input)
+                except (TypeError, ValueError) as err:
+                    raise name_error(self, err)
         if rest and (convert_tensors or not isinstance(rest[0], Tensor)):
             rest = (convert_second(self, rest[0]),) + rest[1:]
         return method(self, input, *rest, **kwargs)

@@ -53,8 +53,9 @@ def name_error(module, err):
 def name_outer(module, err):
     """Prefix ``module``'s name to an error a wrapped object (a criterion's inner criterion) raised."""
     path = getattr(err, 'legonn_path', None)
-    # a class of another Lua package names itself with its package: 'cudnn.ReLU'
-    if path and not path[0].startswith((type(module).__name__, typename(module))):
+    # a class of another Lua package names itself with its package: 'cudnn.ReLU'; one whose package holds an 'nn.'
+    # (torch-autograd's 'autograd.nn.module.AutoLinear') by its short name, 'autograd.module.AutoLinear'
+    if path and not path[0].startswith((type(module).__name__, typename(module), module.shortName())):
         add_path(err, module.shortName())
     return name_error(module, err)
 
