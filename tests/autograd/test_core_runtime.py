@@ -177,8 +177,17 @@ def test_a_plain_tensor_first_in_an_operator():
 
 def test_a_traced_number_is_no_float():
     # math.exp would take its value and drop the gradient: refused, as the Lua's table arithmetic was
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"autograd: float\(\) of a traced number .* would drop its gradient"):
         autograd(lambda x: math.exp(x) * x)(1.0)
+
+
+@pytest.mark.parametrize('optimize', [False, True], ids=['direct', 'optimized'])
+def test_int_of_a_traced_number_says_why_it_is_refused(optimize):
+    # torch-autograd's train-penn-rnn passes a word index y beside the parameters; the optimized mode traces it
+    def f(p, y):
+        return lg.sum(lg.narrow(p, 0, int(y), 1))
+    with pytest.raises(TypeError, match=r"autograd: int\(\) of a traced number .*\(lg\.narrow\(x, 0, y, 1\)\)"):
+        autograd(f, optimize=optimize, gradArg=1)(lg.randn(4), 2)
 
 
 def test_traced_numbers_compare_by_value():

@@ -71,6 +71,18 @@ class TracedOperators:
     def __bool__(self):
         return bool(self._plain(self))
 
+    # int() and float() of a traced number would hand on its value of this trace: the gradient through it lost,
+    # and in the optimized mode the value kept as a constant of the generated code. Python's own message would
+    # not say why, so these say it
+    def __float__(self):
+        raise TypeError(f"autograd: float() of a traced number ({self!r}) would drop its gradient (and be a "
+                        "constant of the optimized mode's code): compute with legonn's functions and operators")
+
+    def __int__(self):
+        raise TypeError(f"autograd: int() of a traced number ({self!r}) would drop its gradient (and be a "
+                        "constant of the optimized mode's code): hand the number to legonn's functions as it is "
+                        "(lg.narrow(x, 0, y, 1))")
+
 
 def _untraced(v):
     """``v``, a raw value: a traced value here was kept past its trace (its operators are not the runtime's any
