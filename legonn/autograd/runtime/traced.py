@@ -4,6 +4,8 @@ import numbers
 
 from legonn.tensor import Tensor
 
+from .. import overload
+
 
 class TracedOperators:
     """Mixed into DirectNode and Value. gradfuns declares the operators on each of them, so that while a trace
@@ -82,6 +84,20 @@ class TracedOperators:
         raise TypeError(f"autograd: int() of a traced number ({self!r}) would drop its gradient (and be a "
                         "constant of the optimized mode's code): hand the number to legonn's functions as it is "
                         "(lg.narrow(x, 0, y, 1))")
+
+
+def tensor_method(value, tensor_class, name):
+    """The tensor method ``name`` of ``tensor_class`` bound to the traced ``value`` (the class's traced entry
+    while a trace runs, as Lua's metatable look-up finds it): a method the autograd does not support is an error
+    naming it, and so is a data attribute (``x.array``), which would bypass the trace."""
+    desc = overload.unsupported_method(tensor_class, name)
+    if desc is not None:
+        raise RuntimeError(f"function {desc.name} not currently supported by autograd")
+    method = getattr(tensor_class, name, None)
+    if not callable(method):
+        # read off this trace's tensor, its value would be a constant (of the optimized code) and its gradient lost
+        raise AttributeError(f"{name!r} of the tensor is not available on a traced value (a {type(value).__name__})")
+    return lambda *args, **kwargs: method(value, *args, **kwargs)
 
 
 def _untraced(v):

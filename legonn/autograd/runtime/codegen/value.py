@@ -4,11 +4,10 @@ tensors are Values; legonn's functions, the Tensor methods and the operators rea
 overloads installed while the trace runs."""
 import numbers
 
-from legonn.autograd import overload
 from legonn.tensor import Storage, Tensor
 from legonn.tensor.tensor import Size
 
-from ..traced import TracedOperators
+from ..traced import TracedOperators, tensor_method
 from .source import Source
 
 
@@ -132,15 +131,7 @@ class Value(TracedOperators):
         raw = object.__getattribute__(self, 'raw')
         if object.__getattribute__(self, 'kind') != Value.TENSOR:
             return getattr(raw, name)
-        desc = overload.unsupported_method(type(raw), name)
-        if desc is not None:
-            raise RuntimeError(f'function {desc.name} not currently supported by autograd')
-        method = getattr(type(raw), name, None)
-        if not callable(method):
-            # a data attribute (x.array, x.shape) would be read off this trace's tensor into the code as a
-            # constant, its gradient lost: refused, as the direct runtime's DirectNode refuses it
-            raise AttributeError(f"{name!r} of the tensor is not available on a traced value (a Value)")
-        return lambda *args, **kwargs: method(self, *args, **kwargs)
+        return tensor_method(self, type(raw), name)
 
     def __repr__(self):
         return f'Value({self.kind}, {self.source.type})'

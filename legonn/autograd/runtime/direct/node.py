@@ -8,8 +8,7 @@ class is the class's traced entry (``x.view(2, 3)`` is ``Tensor.view(x, 2, 3)``)
 import legonn
 from legonn.tensor import Tensor
 
-from ... import overload
-from ..traced import TracedOperators
+from ..traced import TracedOperators, tensor_method
 
 
 class DirectNode(TracedOperators):
@@ -61,13 +60,7 @@ class DirectNode(TracedOperators):
         value = raw(object.__getattribute__(self, 'value'))   # in a nested trace the value is an outer node
         if not isinstance(value, Tensor) or name.startswith('__'):
             raise AttributeError(f"{type(value).__name__} value of a traced node has no attribute {name!r}")
-        desc = overload.unsupported_method(type(value), name)
-        if desc is not None:
-            raise RuntimeError(f"function {desc.name} not currently supported by autograd")
-        method = getattr(type(value), name, None)
-        if not callable(method):
-            raise AttributeError(f"{name!r} of the tensor is not available on a traced value (a DirectNode)")
-        return lambda *args, **kwargs: method(self, *args, **kwargs)
+        return tensor_method(self, type(value), name)
 
     # --- indexing: x[k] and x[k] = v are traced functions (their gradients are gradfuns' get and set)
     def __getitem__(self, key):
