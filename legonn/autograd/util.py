@@ -24,6 +24,9 @@ def cast(tableOfParams, typeName):
     typeName = _ALIASES.get(typeName, typeName)
     if isinstance(tableOfParams, Tensor):
         return tableOfParams.type(typeName)
+    if not isinstance(tableOfParams, (dict, list, tuple)):
+        raise TypeError("autograd.util.cast: expected a tensor or a dict/list of parameters, got "
+                        f"{type(tableOfParams).__name__}")
     items = tableOfParams.items() if isinstance(tableOfParams, dict) else enumerate(tableOfParams)
     out = {} if isinstance(tableOfParams, dict) else [None] * len(tableOfParams)
     for key, value in items:

@@ -20,6 +20,9 @@ def test_cast_nested_tables():
     assert out['W'][0].type() == 'legonn.FloatTensor' and out['b'].type() == 'legonn.FloatTensor'
     assert out['n'] == 3 and params['b'].type() == 'legonn.DoubleTensor'
     assert util.cast(lg.randn(2), 'torch.FloatTensor').type() == 'legonn.FloatTensor'
+    with pytest.raises(TypeError, match=r'autograd\.util\.cast: expected a tensor or a dict/list of parameters, '
+                                        r'got int'):
+        util.cast(3, 'float')
 
 
 def test_comparisons_of_traced_and_plain_values():

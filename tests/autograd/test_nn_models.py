@@ -198,3 +198,14 @@ def test_models_on_cuda():
     grads = autograd(lstm_loss)(autograd.util.cast(lstm_params, 'cuda'), seq.cuda())[0]
     assert grads[0]['W'].type() == 'legonn.CudaTensor'
     np.testing.assert_allclose(grads[0]['W'].double().numpy(), cpu_grads[0]['W'].numpy(), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize('name', ['NeuralNetwork', 'SpatialNetwork', 'RecurrentNetwork', 'RecurrentLSTMNetwork',
+                                  'RecurrentGRUNetwork', 'RecurrentFWNetwork'])
+def test_models_refuse_options_that_are_no_dict(name):
+    model = getattr(autograd.model, name)
+    with pytest.raises(TypeError, match=rf'^autograd\.model\.{name}: expected a dict of options, got str$'):
+        model('hiddenFeatures=10')
+    assert len(model()) >= 2   # no options: the Lua's defaults (opt or {})
+    with pytest.raises(TypeError, match=r'^autograd\.model\.AlexNet \(mlpOpt\): expected a dict of options, got list'):
+        autograd.model.AlexNet(3, 32, 32, None, [10])

@@ -2,7 +2,7 @@
 (torch-autograd's model/AlexNet.lua)."""
 import legonn as lg
 
-from .common import sequence
+from .common import options, sequence
 from .neural_network import NeuralNetwork
 from .spatial_network import SpatialNetwork
 
@@ -19,7 +19,7 @@ def AlexNet(imageDepth, imageHeight, imageWidth, convOpt=None, mlpOpt=None, para
     NeuralNetwork classifier (``mlpOpt``; ``classifier`` by default) whose input size is what the convolutions
     make of an ``imageDepth x imageHeight x imageWidth`` image. Per-layer kernel sizes or paddings, and a
     classifier ``inputFeatures``, are refused; ``cuda`` on either part puts both on the GPU."""
-    convOpt = dict(convOpt or {})
+    convOpt = dict(options(convOpt, 'autograd.model.AlexNet (convOpt)'))
     if convOpt.get('inputFeatures'):
         print(f"Input features set will be overridden with the imageDepth value provided: {imageDepth}")
     convOpt['inputFeatures'] = imageDepth
@@ -29,7 +29,7 @@ def AlexNet(imageDepth, imageHeight, imageWidth, convOpt=None, mlpOpt=None, para
         raise ValueError("Currently, per-layer paddings are not supported")
     convOpt.setdefault('cuda', False)
 
-    mlpOpt = dict(mlpOpt or {})
+    mlpOpt = dict(options(mlpOpt, 'autograd.model.AlexNet (mlpOpt)'))
     if mlpOpt.get('inputFeatures'):
         raise ValueError("Input features on the fully-connected layers cannot be manually set, do not specify")
     if mlpOpt.get('classifier') is None:

@@ -2,6 +2,16 @@
 option, ``opt.x or default``."""
 
 
+def options(opt, where):
+    """A model's options table: ``{}`` for None (the Lua's ``opt or {}``); anything but a dict is a TypeError
+    naming the model ``where``, which would otherwise fail at its first option."""
+    if opt is None:
+        return {}
+    if not isinstance(opt, dict):
+        raise TypeError(f"{where}: expected a dict of options, got {type(opt).__name__}")
+    return opt
+
+
 def option(opt, name, default):
     """``opt.name or default`` as Lua reads it: the default when the option is missing, None or False (0 and
     empty values are kept, as Lua's are true)."""

@@ -1,7 +1,7 @@
 """NeuralNetwork: a multi-layer perceptron of wrapped nn modules (torch-autograd's model/NeuralNetwork.lua)."""
 from .. import util
 from ..nnwrapper import functionalize
-from .common import option, sequence
+from .common import option, options, sequence
 
 
 def _neural_layer(nn, opt, params, layers, layer2params):
@@ -38,7 +38,7 @@ def NeuralNetwork(opt=None, params=None, layers=None, layer2params=None):
     ``dropoutProbs[i]`` per layer) if asked; ``classifier`` leaves the last layer linear. ``params`` is the
     list of each parameterised layer's parameter list; ``cuda`` casts them to CudaTensors. ``params``,
     ``layers`` and ``layer2params`` given are appended to (AlexNet builds on SpatialNetwork's)."""
-    opt = opt or {}
+    opt = options(opt, 'autograd.model.NeuralNetwork')
     inputFeatures = option(opt, 'inputFeatures', 10)
     hiddenFeatures = option(opt, 'hiddenFeatures', [100, 2])
     batchNormalization = option(opt, 'batchNormalization', False)

@@ -4,7 +4,7 @@ import legonn as lg
 
 from .. import support
 from ..nnwrapper import functionalize
-from .common import option
+from .common import option, options
 from .recurrent_network import as_sequence_batch, first_params, sequence_output
 
 
@@ -16,7 +16,7 @@ def RecurrentFWNetwork(opt=None, params=None):
     always applied: the Lua's ``opt.LayerNorm or true`` is true whatever is given). Returns ``(output,
     {'h', 'A'})``, the output the last h or (``outputType`` 'all') every step's. ``params`` gets ``{'W', 'b'}``, zeros;
     options ``lambda`` (0.9), ``eta`` (0.5), ``S`` (1)."""
-    opt = opt or {}
+    opt = options(opt, 'autograd.model.RecurrentFWNetwork')
     inputFeatures = option(opt, 'inputFeatures', 10)
     hiddenFeatures = option(opt, 'hiddenFeatures', 100)
     l = option(opt, 'lambda', 0.9)

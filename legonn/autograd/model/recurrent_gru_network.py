@@ -2,7 +2,7 @@
 import legonn as lg
 
 from .. import util
-from .common import option
+from .common import option, options
 from .recurrent_network import as_sequence_batch, first_params, previous, sequence_output
 
 
@@ -12,7 +12,7 @@ def RecurrentGRUNetwork(opt=None, params=None):
     ``(output, {'h'})``, the last h or (``outputType`` 'all') every step's. Gates ``sigmoid([x_t, h] W + b)``
     (input gate r, forget gate z), value ``tanh([x_t, r * h] V + c)``, ``h' = (1 - z) h + z value``.
     ``params`` gets ``{'W', 'b', 'V', 'c'}``, zeros."""
-    opt = opt or {}
+    opt = options(opt, 'autograd.model.RecurrentGRUNetwork')
     inputFeatures = option(opt, 'inputFeatures', 10)
     hiddenFeatures = option(opt, 'hiddenFeatures', 100)
     outputType = option(opt, 'outputType', 'last')

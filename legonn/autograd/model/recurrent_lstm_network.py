@@ -4,7 +4,7 @@ import legonn as lg
 
 from .. import util
 from ..nnwrapper import functionalize
-from .common import option
+from .common import option, options
 from .recurrent_network import as_sequence_batch, first_params, previous, sequence_output
 
 
@@ -18,7 +18,7 @@ def RecurrentLSTMNetwork(opt=None, params=None):
     pair per step up to ``maxBatchNormalizationLayers`` (the last pair after), whose scale and shift (0.1 and
     0, shared by every step, the shift standing for ``b``) join ``params`` as ``lstm_bn_1``, ``lstm_bn_2``,
     ``cell_bn_1``, ``cell_bn_2``; pass ``layers`` to ``f``."""
-    opt = opt or {}
+    opt = options(opt, 'autograd.model.RecurrentLSTMNetwork')
     inputFeatures = option(opt, 'inputFeatures', 10)
     hiddenFeatures = option(opt, 'hiddenFeatures', 100)
     outputType = option(opt, 'outputType', 'last')

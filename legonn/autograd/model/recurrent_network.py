@@ -3,7 +3,7 @@ model/RecurrentNetwork.lua)."""
 import legonn as lg
 
 from .. import support
-from .common import option
+from .common import option, options
 
 
 def first_params(params):
@@ -40,7 +40,7 @@ def RecurrentNetwork(opt=None, params=None):
     zeros), and returns ``(output, {'h': last h})``: the last h or, with ``outputType`` 'all', every step's
     (batch x steps x hiddenFeatures). ``params`` gets ``{'W': (inputFeatures + hiddenFeatures) x
     hiddenFeatures, 'b': 1 x hiddenFeatures}``, zeros (defaults 10 and 100 features)."""
-    opt = opt or {}
+    opt = options(opt, 'autograd.model.RecurrentNetwork')
     inputFeatures = option(opt, 'inputFeatures', 10)
     hiddenFeatures = option(opt, 'hiddenFeatures', 100)
     outputType = option(opt, 'outputType', 'last')

@@ -4,7 +4,7 @@ import math
 
 from .. import util
 from ..nnwrapper import functionalize
-from .common import option, sequence
+from .common import option, options, sequence
 
 
 def _spatial_layer(nn, opt, params, layers, layer2params):
@@ -49,7 +49,7 @@ def SpatialNetwork(opt=None, params=None, layers=None, layer2params=None):
     (default 'ReLU') and a max pooling of ``poolings[i]`` (default 1, none), with ``batchNormalization`` and
     spatial dropout (``dropoutProb`` / ``dropoutProbs``) if asked; ``cuda`` casts the parameters to
     CudaTensors. Given ``params``, ``layers``, ``layer2params`` are appended to."""
-    opt = opt or {}
+    opt = options(opt, 'autograd.model.SpatialNetwork')
     kernelSize = option(opt, 'kernelSize', 5)
     padding = opt.get('padding')
     inputFeatures = option(opt, 'inputFeatures', 3)
