@@ -297,7 +297,7 @@ RETURNS_NEW.update(dict.fromkeys(
      'contiguous', 'numel', 'scatter'), None))
 
 
-def _kinds(args):
+def argument_kinds(args):
     """The kinds of ``args`` as a string matched against the patterns above."""
     def kind(a):
         if is_operand(a):
@@ -312,7 +312,7 @@ def _kinds(args):
 
 def _n_results(name, pattern, n_results, args):
     """How many leading arguments of ``legonn.name(*args)`` are Torch7 result tensors: 0 or ``n_results``."""
-    kinds = _kinds(args)
+    kinds = argument_kinds(args)
     if re.fullmatch(f'(?:{pattern})', kinds):
         return 0
     if kinds.startswith('T' * n_results) and re.fullmatch(f'(?:{pattern})', kinds[n_results:]):
@@ -356,7 +356,7 @@ def _number_form(name, args):
 
 def _into_result(name, pattern):
     def fn(*args):
-        if name in _NUMBER_FORMS and args and set(_kinds(args)) == {'n'}:
+        if name in _NUMBER_FORMS and args and set(argument_kinds(args)) == {'n'}:
             return _number_form(name, args)
         if _n_results(name, pattern, 1, args):
             return getattr(as_tensor(args[0]), name)(*args[1:])

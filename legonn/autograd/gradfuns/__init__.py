@@ -81,7 +81,9 @@ def _util(m):
     m.initializer('newTensorLike', 'zerosLike')
 
 
-def _direct_node(m):
+def traced_value_class(m):
+    """The declarations of a runtime's traced value class (DirectNode here, the optimized mode's Value too):
+    its operators, and ``x[k]`` / ``x[k] = v``."""
     for name, grads in OPERATORS.items():
         m.operator(name, grads)
     m.gradient('_internal_get', indexing.GET)
@@ -91,4 +93,4 @@ def _direct_node(m):
 overload.module('torch', legonn, _torch)
 overload.module('torch', support, _support)
 overload.module('util', util, _util)
-overload.module('DirectNode', DirectNode, _direct_node)
+overload.module('DirectNode', DirectNode, traced_value_class)

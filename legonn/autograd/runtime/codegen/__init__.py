@@ -18,7 +18,7 @@ from .value import Value
 __all__ = ['create']
 
 # a traced Value's operators and x[k], x[k] = v: the declarations of the direct runtime's traced values
-overload.module('Value', Value, gradfuns._direct_node)
+overload.module('Value', Value, gradfuns.traced_value_class)
 
 
 def buildSignature(params, tensorDims):

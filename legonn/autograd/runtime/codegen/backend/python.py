@@ -15,7 +15,7 @@ import legonn
 from legonn.autograd import util
 from legonn.autograd.overload import FnDesc
 from legonn.tensor import Tensor
-from legonn.tensor.functions import INTO_RESULT, _kinds
+from legonn.tensor.functions import INTO_RESULT, argument_kinds
 from legonn.tensor.tensor import Size
 
 from ..debugger import Debugger
@@ -51,7 +51,7 @@ def _reusable_call(node):
     # neg, ger, mm, mv, cosh, log, cat, repeatTensor; legonn's INTO_RESULT holds those and the other
     # element-wise and BLAS functions), in the argument kinds that form takes
     if module == 'torch' and (fname in INTO_RESULT or fname in _OWN_RESULT_FORMS):
-        kinds = _kinds([Value.flatten(i) for i in node.inputs])
+        kinds = argument_kinds([Value.flatten(i) for i in node.inputs])
         if fname in _OWN_RESULT_FORMS:
             return node.forwardFn.fn if re.fullmatch(_OWN_RESULT_FORMS[fname], kinds) else None
         return _result_form(fname) if re.fullmatch(f'(?:{INTO_RESULT[fname]})', kinds) else None
