@@ -187,11 +187,11 @@ class ReductionMixin:
     def _norm_in_accreal(self, p, axis, acc):
         xp, a = self.xp, self.array
         real = a.dtype.type
-        total = reducer(xp, 'sum')
+        add = reducer(xp, 'sum')
         if axis is None and p in (1, 2):
             wide = xp.abs(a).astype(acc)
-            return float(total(wide, axis=None)) if p == 1 else float(xp.sqrt(total(wide * wide, axis=None)))
-        total = total(xp.power(xp.abs(a), real(p)), axis=axis, keepdims=axis is not None, dtype=acc)
+            return float(add(wide, axis=None)) if p == 1 else float(xp.sqrt(add(wide * wide, axis=None)))
+        total = add(xp.power(xp.abs(a), real(p)), axis=axis, keepdims=axis is not None, dtype=acc)
         root = xp.power(xp.asarray(total).astype(a.dtype), real(1.0 / real(p)))
         return float(root) if axis is None else self._from_result(root)
 
