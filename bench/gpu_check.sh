@@ -11,8 +11,10 @@
 #
 # Stages and their time limits in seconds (override with the variable named):
 #   tests    180  GPU_CHECK_T_TESTS     python -m pytest -m gpu -x (per-test limit GPU_CHECK_T_TEST, 60, through
-#                                       pytest-timeout when installed; GPU_CHECK_MAXFAIL=N: go on to N failures)
+#                                       pytest-timeout when installed; GPU_CHECK_MAXFAIL=N: go on to N failures),
+#                                       as GPU_CHECK_SHARDS processes (default nproc/2, 1 to 8; -x is per process)
 #   sweep     90  GPU_CHECK_T_SWEEP     LEGONN_SWEEP_DEVICE=cuda: the robustness sweeps (nn, cudnn, fbnn, inn) on the GPU
+#                                       (as GPU_CHECK_SHARDS processes too)
 #   launches  45  GPU_CHECK_T_LAUNCHES  bench/gpu_launches.py: kernel launches per training step, W1/W2/W3
 #   compare  100  GPU_CHECK_T_COMPARE   compare.py --cuda (COMPARE=path, else ../shared or ./shared/bench/compare.py;
 #                                       COMPARE_ARGS, default '--steps 20 --repeats 3')
@@ -35,7 +37,7 @@ DRY=0
 for arg in "$@"; do
   case $arg in
     --dry-run) DRY=1 ;;
-    -h|--help) sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "gpu_check.sh: unknown argument '$arg' (expected --dry-run or --help)" >&2; exit 64 ;;
   esac
 done
@@ -153,16 +155,20 @@ fi
 
 FAILFAST=(-x)
 [ -n "${GPU_CHECK_MAXFAIL:-}" ] && FAILFAST=(--maxfail "$GPU_CHECK_MAXFAIL")
+# the gpu tests as GPU_CHECK_SHARDS pytest processes side by side (bench/gpu_shards.py; default: one per two
+# cores, at most 8): their time is mostly host work, and the device has 16 cores
+SHARDS=${GPU_CHECK_SHARDS:-$(( $(nproc) / 2 > 8 ? 8 : ($(nproc) / 2 < 1 ? 1 : $(nproc) / 2) ))}
 if wants tests; then
   run_stage tests "${GPU_CHECK_T_TESTS:-180}" "$OUT/tests.log" \
-    $PY -m pytest -m gpu -q "${FAILFAST[@]}" -o addopts= -p no:cacheprovider "${PER_TEST[@]}" --junitxml="$OUT/gpu.xml" tests
+    $PY bench/gpu_shards.py "$SHARDS" --junitxml="$OUT/gpu.xml" -- \
+    -m gpu -q "${FAILFAST[@]}" -o addopts= -p no:cacheprovider "${PER_TEST[@]}" tests
   [ $DRY = 1 ] || RESULTS[-1]+=" -- $(junit_counts "$OUT/gpu.xml")"
 fi
 
 if wants sweep; then
   run_stage sweep "${GPU_CHECK_T_SWEEP:-90}" "$OUT/sweep.log" \
-    env LEGONN_SWEEP_DEVICE=cuda $PY -m pytest -q -o addopts= -p no:cacheprovider "${PER_TEST[@]}" \
-    --junitxml="$OUT/sweep.xml" tests/robustness/test_sweep.py tests/robustness/test_sweep_cudnn.py \
+    env LEGONN_SWEEP_DEVICE=cuda $PY bench/gpu_shards.py "$SHARDS" --junitxml="$OUT/sweep.xml" -- \
+    -q -o addopts= -p no:cacheprovider "${PER_TEST[@]}" tests/robustness/test_sweep.py tests/robustness/test_sweep_cudnn.py \
     tests/robustness/test_sweep_fbnn.py tests/test_inn.py -k "sweep or bad_input"
   [ $DRY = 1 ] || RESULTS[-1]+=" -- $(junit_counts "$OUT/sweep.xml")"
 fi

@@ -1,5 +1,6 @@
-"""Shared pytest set-up: the `gpu` marker (skipped without CuPy and a GPU), a fixed seed per test, and
-``raw_launches``, the names of the RawKernels a test launches.
+"""Shared pytest set-up: the `gpu` marker (skipped without CuPy and a GPU), a fixed seed per test,
+``raw_launches``, the names of the RawKernels a test launches, and ``--shard I/N``, which keeps every N-th
+selected test from the I-th (0-based): bench/gpu_shards.py runs N such processes side by side on a device.
 
 With ``LEGONN_GPU_SIM=1`` the host simulator of CuPy (tests/gpu_sim) stands in for CuPy, in this process and in
 the processes the tests start, so the GPU tests run without a GPU."""
@@ -16,11 +17,34 @@ if os.environ.get('LEGONN_GPU_SIM') == '1':
 import legonn as lg
 
 
+def pytest_addoption(parser):
+    parser.addoption('--shard', default=None, metavar='I/N',
+                     help='run only the selected tests whose position modulo N is I (0-based), for N processes')
+
+
 def pytest_configure(config):
     config.addinivalue_line('markers', 'gpu: needs CuPy and a CUDA device; skipped otherwise')
 
 
+def _shard(value):
+    """(I, N) of a ``--shard I/N`` value, refusing anything else."""
+    try:
+        index, count = (int(part) for part in value.split('/'))
+    except ValueError:
+        index = count = -1
+    if not 0 <= index < count:
+        raise pytest.UsageError(f"--shard expected I/N with 0 <= I < N, got {value!r}")
+    return index, count
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
+    # trylast: the shards split what `-m`/`-k` left, so that N shards together run each selected test once
+    if config.getoption('shard') is not None:
+        index, count = _shard(config.getoption('shard'))
+        dropped = [item for position, item in enumerate(items) if position % count != index]
+        items[:] = items[index::count]
+        config.hook.pytest_deselected(items=dropped)
     if lg.gpu_available():
         return
     skip = pytest.mark.skip(reason='needs CuPy and a CUDA GPU')

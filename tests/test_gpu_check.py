@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -24,12 +25,15 @@ def run_script(out, *args, **env):
 
 @needs_bash
 def test_dry_run_lists_every_stage_and_writes_the_summary(tmp_path):
-    done = run_script(tmp_path, '--dry-run', COMPARE=SCRIPT)   # any existing file stands in for compare.py
+    done = run_script(tmp_path, '--dry-run', COMPARE=SCRIPT,    # any existing file stands in for compare.py
+                      GPU_CHECK_SHARDS='3')
     assert done.returncode == 0, done.stdout + done.stderr
     assert 'Traceback' not in done.stdout + done.stderr
     out = done.stdout
-    assert f"-m pytest -m gpu -q -x -o addopts= -p no:cacheprovider --junitxml={tmp_path}/gpu.xml tests" in out
-    assert 'LEGONN_SWEEP_DEVICE=cuda' in out and 'tests/robustness/test_sweep.py' in out
+    assert (f"bench/gpu_shards.py 3 --junitxml={tmp_path}/gpu.xml -- -m gpu -q -x -o addopts= "
+            "-p no:cacheprovider tests") in out
+    assert f'LEGONN_SWEEP_DEVICE=cuda {sys.executable} bench/gpu_shards.py 3 --junitxml={tmp_path}/sweep.xml' in out
+    assert 'tests/robustness/test_sweep.py' in out
     assert 'bench/gpu_launches.py' in out
     assert f'{SCRIPT} --cuda --steps 20 --repeats 3' in out
     assert 'bench/lenet.py --cuda' in out
@@ -115,3 +119,52 @@ def test_sweep_refuses_an_unknown_device():
     done = sweep('gpu', 'test_bad_input[Linear-rank]')
     assert done.returncode != 0
     assert "LEGONN_SWEEP_DEVICE must be 'cpu' or 'cuda', got 'gpu'" in done.stdout + done.stderr
+
+
+def run_shards(*args):
+    return subprocess.run([sys.executable, os.path.join(ROOT, 'bench', 'gpu_shards.py'), *args],
+                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+
+
+def junit_cases(path):
+    return sorted((case.get('classname'), case.get('name')) for case in ET.parse(path).getroot().iter('testcase'))
+
+
+def test_shards_together_run_each_selected_test_once(tmp_path):
+    selection = ['-q', '-o', 'addopts=', '-p', 'no:cacheprovider', 'tests/test_cjson.py', 'tests/test_csvigo.py']
+    whole = subprocess.run([sys.executable, '-m', 'pytest', *selection, f'--junitxml={tmp_path}/whole.xml'],
+                           capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert whole.returncode == 0, whole.stdout
+    done = run_shards('3', f'--junitxml={tmp_path}/merged.xml', '--', *selection)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for index in range(3):
+        assert f'=== shard {index}/3: exit 0' in done.stdout
+    assert '3 of 3 shard reports merged' in done.stdout
+    merged = junit_cases(tmp_path / 'merged.xml')
+    assert len(merged) > 6
+    assert merged == junit_cases(tmp_path / 'whole.xml')
+
+
+def test_a_failing_shard_sets_the_exit_status(tmp_path):
+    failing = tmp_path / 'test_two.py'
+    failing.write_text('def test_passes():\n    pass\n\n\ndef test_fails():\n    assert 1 == 2\n')
+    # tmp_path is outside tests/: its conftest, which knows --shard, is loaded as a plugin
+    done = run_shards('2', f'--junitxml={tmp_path}/merged.xml', '--', '-q', '-p', 'no:cacheprovider',
+                      '-p', 'tests.conftest', str(failing))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert '=== shard 0/2: exit 0' in done.stdout and '=== shard 1/2: exit 1' in done.stdout
+    assert [name for _, name in junit_cases(tmp_path / 'merged.xml')] == ['test_fails', 'test_passes']
+
+
+@pytest.mark.parametrize('value', ['3/3', '1', 'a/b', '-1/2', '0/0'])
+def test_a_bad_shard_value_is_refused(value):
+    done = subprocess.run([sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', f'--shard={value}',
+                           'tests/test_cjson.py'], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 4
+    assert f"--shard expected I/N with 0 <= I < N, got '{value}'" in done.stderr
+
+
+def test_shard_runner_refuses_no_processes(tmp_path):
+    done = run_shards('0', f'--junitxml={tmp_path}/merged.xml', '--', 'tests/test_cjson.py')
+    assert done.returncode == 2
+    assert 'expected at least 1 process, got 0' in done.stderr
