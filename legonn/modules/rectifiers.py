@@ -34,13 +34,27 @@ class Threshold(Elementwise):
         _check_number(name, 'th', th)
         _check_number(name, 'v', v)
         check_inplace(name, ip)
-        if ip and v > th:
-            raise ValueError(f"{name}: in-place processing needs value ({v}) <= threshold ({th})")
         self.threshold = th
         self.val = v
         self.inplace = ip
+        self.validateParameters()
+
+    def validateParameters(self):
+        """Raise ValueError unless ``val <= threshold`` in place. Threshold.lua checks it at construction and
+        again at each forward and backward, so that fields set afterwards (or loaded) cannot make the in-place
+        gradient, read from the overwritten input, pass the replaced elements. Here the array code (``_forward``,
+        ``_mask``) and the CUDA twin (``_cuda_scalars``) call it where they read the fields: an override of
+        updateOutput would take ReLU out of a gModule's fused CPU regions (graph/cpu_regions.py)."""
+        if self.inplace and self.val > self.threshold:
+            raise ValueError(f"{type(self).__name__}: in-place processing needs value ({self.val}) <= threshold "
+                             f"({self.threshold})")
+
+    def _cuda_scalars(self, dtype):
+        self.validateParameters()
+        return super()._cuda_scalars(dtype)
 
     def _forward(self, x, out, xp):
+        self.validateParameters()
         if self.val == self.threshold:
             # ReLU's case in one pass: max(x, th) is x above th and th (== v) elsewhere
             parallel.map_parts(lambda a, b: xp.maximum(a, self.threshold, out=b), x, out)
@@ -52,6 +66,7 @@ class Threshold(Elementwise):
         xp.copyto(out, self.val, where=below.view(bool), casting='unsafe')
 
     def _mask(self, xp, x, out):
+        self.validateParameters()
         # in place x holds the output, which passes the same elements since v <= th
         xp.greater(x, self.threshold, out=out)
 
