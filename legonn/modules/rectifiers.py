@@ -148,20 +148,30 @@ class ELU(Elementwise):
 
 
 class LeakyReLU(Elementwise):
-    """y = x for x > 0, negval * x otherwise; any shape. ``LeakyReLU(negval=1/100, ip=False)``."""
+    """y = x for x > 0, negval * x otherwise; any shape. ``LeakyReLU(negval=1/100, ip=False)``.
+
+    As LeakyReLU.lua: a boolean first argument (``nn.LeakyReLU(true)``) means the default slope 1/100, the
+    in-place flag still being the second argument (the Lua's ``local ip = negval`` lives only in that branch);
+    a negative ``negval`` is allowed and turns ``ip`` off, since the in-place gradient tells the branch by
+    the sign of the output.
+    """
 
     def __init__(self, negval=1 / 100, ip=False):
         super().__init__()
-        if negval < 0:
-            raise ValueError(f"LeakyReLU: negval must be >= 0 (the sign of y tells the branch), got {negval}")
+        if isinstance(negval, bool):
+            negval = 1 / 100
+        _check_number('LeakyReLU', 'negval', negval)
         self.negval = float(negval)
-        self.inplace = check_inplace('LeakyReLU', ip)
+        self.inplace = check_inplace('LeakyReLU', ip) and self.negval >= 0
 
     def _forward(self, x, out, xp):
+        if self.inplace and self.negval < 0:   # set after construction: the overwritten input would lie
+            raise ValueError(f"LeakyReLU: in-place processing needs negval >= 0, got {self.negval}")
         xp.multiply(x, xp.where(x > 0, 1, self.negval).astype(x.dtype), out=out)
 
     def _backward(self, x, y, gradOutput, gradInput, xp):
-        xp.multiply(gradOutput, xp.where(y > 0, 1, self.negval).astype(y.dtype), out=gradInput)
+        # THNN reads the input's sign; in place the input holds y, whose sign is x's as negval >= 0 there
+        xp.multiply(gradOutput, xp.where(x > 0, 1, self.negval).astype(x.dtype), out=gradInput)
 
     def __repr__(self):
         return f"{lua_typename(self)}({self.negval:g})"
