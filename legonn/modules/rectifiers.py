@@ -133,6 +133,7 @@ class ELU(Elementwise):
 
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
+        _check_number('ELU', 'alpha', alpha)   # ELU.lua asserts a number: nn.ELU(true) is no in-place ELU(1)
         self.alpha = float(alpha)
         self.inplace = check_inplace('ELU', inplace)
 

@@ -71,6 +71,14 @@ def test_leaky_relu_reads_its_arguments_as_the_lua():
     np.testing.assert_array_equal(m.backward(x, lg.DoubleTensor([1.0, 1.0])).numpy(), [-0.5, 1.0])
 
 
+@pytest.mark.parametrize('args', [(True,), ('1',), (None, 1)])
+def test_elu_refuses_what_elu_lua_asserts(args):
+    # ELU.lua asserts type(alpha) == 'number' and a boolean in-place flag (None is Lua's nil: the default)
+    with pytest.raises(ValueError, match=r"ELU: (alpha must be a number, got (True|'1')|the in-place flag must be "
+                                         r"a boolean, got 1)"):
+        nn.ELU(*args)
+
+
 def test_leaky_relu_slope_set_negative_after_construction():
     # the gradient follows the input's sign, as THNN's: a slope set to -0.5 sends -2 to 1 and its gradient is
     # -0.5, not 1 (the output's sign); in place, where only the output is left, such a slope is refused
