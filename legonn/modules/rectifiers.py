@@ -34,13 +34,27 @@ class Threshold(Elementwise):
         _check_number(name, 'th', th)
         _check_number(name, 'v', v)
         check_inplace(name, ip)
-        if ip and v > th:
-            raise ValueError(f"{name}: in-place processing needs value ({v}) <= threshold ({th})")
         self.threshold = th
         self.val = v
         self.inplace = ip
+        self.validateParameters()
+
+    def validateParameters(self):
+        """Raise ValueError unless ``val <= threshold`` in place. Threshold.lua checks it at construction and
+        again at each forward and backward, so that fields set afterwards (or loaded) cannot make the in-place
+        gradient, read from the overwritten input, pass the replaced elements. Here the array code (``_forward``,
+        ``_mask``) and the CUDA twin (``_cuda_scalars``) call it where they read the fields: an override of
+        updateOutput would take ReLU out of a gModule's fused CPU regions (graph/cpu_regions.py)."""
+        if self.inplace and self.val > self.threshold:
+            raise ValueError(f"{type(self).__name__}: in-place processing needs value ({self.val}) <= threshold "
+                             f"({self.threshold})")
+
+    def _cuda_scalars(self, dtype):
+        self.validateParameters()
+        return super()._cuda_scalars(dtype)
 
     def _forward(self, x, out, xp):
+        self.validateParameters()
         if self.val == self.threshold:
             # ReLU's case in one pass: max(x, th) is x above th and th (== v) elsewhere
             parallel.map_parts(lambda a, b: xp.maximum(a, self.threshold, out=b), x, out)
@@ -52,6 +66,7 @@ class Threshold(Elementwise):
         xp.copyto(out, self.val, where=below.view(bool), casting='unsafe')
 
     def _mask(self, xp, x, out):
+        self.validateParameters()
         # in place x holds the output, which passes the same elements since v <= th
         xp.greater(x, self.threshold, out=out)
 
@@ -118,6 +133,7 @@ class ELU(Elementwise):
 
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
+        _check_number('ELU', 'alpha', alpha)   # ELU.lua asserts a number: nn.ELU(true) is no in-place ELU(1)
         self.alpha = float(alpha)
         self.inplace = check_inplace('ELU', inplace)
 
@@ -133,20 +149,30 @@ class ELU(Elementwise):
 
 
 class LeakyReLU(Elementwise):
-    """y = x for x > 0, negval * x otherwise; any shape. ``LeakyReLU(negval=1/100, ip=False)``."""
+    """y = x for x > 0, negval * x otherwise; any shape. ``LeakyReLU(negval=1/100, ip=False)``.
+
+    As LeakyReLU.lua: a boolean first argument (``nn.LeakyReLU(true)``) means the default slope 1/100, the
+    in-place flag still being the second argument (the Lua's ``local ip = negval`` lives only in that branch);
+    a negative ``negval`` is allowed and turns ``ip`` off, since the in-place gradient tells the branch by
+    the sign of the output.
+    """
 
     def __init__(self, negval=1 / 100, ip=False):
         super().__init__()
-        if negval < 0:
-            raise ValueError(f"LeakyReLU: negval must be >= 0 (the sign of y tells the branch), got {negval}")
+        if isinstance(negval, bool):
+            negval = 1 / 100
+        _check_number('LeakyReLU', 'negval', negval)
         self.negval = float(negval)
-        self.inplace = check_inplace('LeakyReLU', ip)
+        self.inplace = check_inplace('LeakyReLU', ip) and self.negval >= 0
 
     def _forward(self, x, out, xp):
+        if self.inplace and self.negval < 0:   # set after construction: the overwritten input would lie
+            raise ValueError(f"LeakyReLU: in-place processing needs negval >= 0, got {self.negval}")
         xp.multiply(x, xp.where(x > 0, 1, self.negval).astype(x.dtype), out=out)
 
     def _backward(self, x, y, gradOutput, gradInput, xp):
-        xp.multiply(gradOutput, xp.where(y > 0, 1, self.negval).astype(y.dtype), out=gradInput)
+        # THNN reads the input's sign; in place the input holds y, whose sign is x's as negval >= 0 there
+        xp.multiply(gradOutput, xp.where(x > 0, 1, self.negval).astype(x.dtype), out=gradInput)
 
     def __repr__(self):
         return f"{lua_typename(self)}({self.negval:g})"

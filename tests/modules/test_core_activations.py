@@ -4,7 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip, with_fields
 
 # name -> (factory, NumPy reference of the output, NumPy reference of d output / d input)
 CASES = {
@@ -119,6 +119,37 @@ def test_torch7_constructors_and_defaults():
 def test_bad_constructor_arguments(make):
     with pytest.raises(ValueError):
         make()
+
+
+def _inplace_threshold_made_invalid(device):
+    """An in-place Threshold given val > threshold after construction (a Lua program's ``m.val = 1``)."""
+    m = nn.Threshold(0, 0, True).double()
+    m = m.cudaDouble() if device == 'cuda' else m
+    x = lg.DoubleTensor([[1.0, -1.0]])
+    return m, (x.cudaDouble() if device == 'cuda' else x)
+
+
+def _assert_inplace_threshold_refuses_val_above_threshold(device):
+    # Threshold.lua validates at each forward and backward: val 1 over threshold 0 would make the overwritten
+    # -1 read as passing (1 > 0), the in-place gradient then [go, go] instead of [go, 0]
+    m, x = _inplace_threshold_made_invalid(device)
+    with_fields(m, val=1)
+    with pytest.raises(ValueError, match=r"Threshold: in-place processing needs value \(1\) <= threshold \(0\)"):
+        m.forward(x.clone())
+    m, x = _inplace_threshold_made_invalid(device)
+    y = m.forward(x)
+    with_fields(m, threshold=-2)
+    with pytest.raises(ValueError, match=r"in-place processing needs value \(0\) <= threshold \(-2\)"):
+        m.backward(x, y.clone().fill(1))
+
+
+def test_inplace_threshold_refuses_val_above_threshold_set_after_construction():
+    _assert_inplace_threshold_refuses_val_above_threshold('cpu')
+
+
+@pytest.mark.gpu
+def test_gpu_inplace_threshold_refuses_val_above_threshold_set_after_construction():
+    _assert_inplace_threshold_refuses_val_above_threshold('cuda')
 
 
 def test_subclass_keeps_constructor_compatible():

@@ -15,6 +15,7 @@ def relu(x):
 CASES = {
     'ELU': (lambda: nn.ELU(0.7), (3, 4), lambda x: np.where(x > 0, x, 0.7 * (np.exp(x) - 1)), 2),
     'LeakyReLU': (lambda: nn.LeakyReLU(0.1), (3, 4), lambda x: np.where(x > 0, x, 0.1 * x), 2),
+    'LeakyReLU-negative': (lambda: nn.LeakyReLU(-0.3), (3, 4), lambda x: np.where(x > 0, x, -0.3 * x), 2),
     'ReLU6': (lambda: nn.ReLU6(), (3, 5), lambda x: np.clip(x, 0, 6), 8),
     'RReLU-eval': (lambda: nn.RReLU(0.1, 0.3).evaluate(), (4, 3), lambda x: np.where(x >= 0, x, 0.2 * x), 2),
     'PReLU-shared': (lambda: nn.PReLU(), (2, 3, 2), lambda x: np.where(x > 0, x, 0.25 * x), 2),
@@ -54,6 +55,42 @@ def test_inplace_matches_out_of_place(make):
     g = m.backward(x2, go2)
     assert g.storage() is go2.storage()
     np.testing.assert_allclose(g.numpy(), gi.numpy())
+
+
+def test_leaky_relu_reads_its_arguments_as_the_lua():
+    # LeakyReLU.lua: a boolean first argument is the default slope (not negval 1, the identity), the in-place
+    # flag staying the second argument; a negative slope is kept and turns in-place off
+    m = nn.LeakyReLU(True)
+    assert (m.negval, m.inplace) == (1 / 100, False)
+    assert nn.LeakyReLU(True, True).inplace is True
+    m = nn.LeakyReLU(-0.5, True).double()
+    assert (m.negval, m.inplace) == (-0.5, False)
+    x = lg.DoubleTensor([-2.0, 3.0])
+    np.testing.assert_array_equal(m.forward(x).numpy(), [1.0, 3.0])
+    assert not np.shares_memory(m.output.numpy(), x.numpy())
+    np.testing.assert_array_equal(m.backward(x, lg.DoubleTensor([1.0, 1.0])).numpy(), [-0.5, 1.0])
+
+
+@pytest.mark.parametrize('args', [(True,), ('1',), (None, 1)])
+def test_elu_refuses_what_elu_lua_asserts(args):
+    # ELU.lua asserts type(alpha) == 'number' and a boolean in-place flag (None is Lua's nil: the default)
+    with pytest.raises(ValueError, match=r"ELU: (alpha must be a number, got (True|'1')|the in-place flag must be "
+                                         r"a boolean, got 1)"):
+        nn.ELU(*args)
+
+
+def test_leaky_relu_slope_set_negative_after_construction():
+    # the gradient follows the input's sign, as THNN's: a slope set to -0.5 sends -2 to 1 and its gradient is
+    # -0.5, not 1 (the output's sign); in place, where only the output is left, such a slope is refused
+    m = nn.LeakyReLU(0.5).double()
+    m.negval = -0.5
+    x = lg.DoubleTensor([-2.0, 3.0])
+    m.forward(x)
+    np.testing.assert_array_equal(m.backward(x, lg.DoubleTensor([1.0, 1.0])).numpy(), [-0.5, 1.0])
+    m = nn.LeakyReLU(0.5, True).double()
+    m.negval = -0.5
+    assert_rejected(m, ValueError, r"LeakyReLU: in-place processing needs negval >= 0, got -0.5", 'forward',
+                    x.clone())
 
 
 def test_rrelu_training_draws_slopes_in_range_and_backprops_them():
