@@ -72,7 +72,7 @@ def _contract_forward(update_output):
     def updateOutput(self, input):
         if not isinstance(input, Tensor) and getattr(type(self), 'updateOutput') is updateOutput:
             # arrays and tables of them become tensors; a super() call gets what its caller passed
-            input = as_module_input(self, input)
+            input = as_module_input(self, input, forward=True)
         output = update_output(self, input)
         # what _sizes gives, written out for a tensor: this runs on every forward of every module
         self._forward_sizes = (input._typename, input._size) if isinstance(input, Tensor) else _sizes(input)
@@ -175,7 +175,7 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
 
     def forward(self, input):
         """Compute and return ``output`` for ``input`` (tensor, array or nested list)."""
-        input = as_module_input(self, input, as_forward_input)
+        input = as_module_input(self, input, as_forward_input, forward=True)
         try:
             self.checkContract(input)
             return self.updateOutput(input)
