@@ -17,24 +17,29 @@ from tests.robustness import catalog
 from tests.robustness.perturb import leaves
 
 INF, NAN = float('inf'), float('nan')
-POISONS = ([INF, -INF], [NAN], [INF, INF], [-INF])
+# (values, where): written over the first or the last entries of each floating tensor of the input and target, or
+# filling them
+POISONS = [(values, where) for values in ([INF, -INF], [NAN], [INF, INF], [-INF]) for where in ('first', 'last')] + \
+    [([INF], 'all'), ([NAN], 'all')]
 
 # still warning, from np.tensordot (a Python wrapper around np.dot) rather than a reduction: the test asserts
 # they do, so it turns red the day they are silent
 TENSORDOT = {'SpatialContrastiveNormalization', 'SpatialSubtractiveNormalization', 'TemporalConvolution'}
 
 
-def _poisoned(name, values):
-    """The catalog's object, input and target for ``name``, the input's first floating entries set to
-    ``values``."""
+def _poisoned(name, values, where):
+    """The catalog's object, input and target for ``name``, their floating entries (``where``: the first ones,
+    the last ones, all) set to ``values``."""
     lg.manualSeed(1)
     obj, x, target = catalog.build(name)
     catalog.refresh(name, obj)
-    for t in leaves(x):
+    for t in leaves(x) + (leaves(target) if target is not None else []):
         if hasattr(t, 'dtype') and t.dtype.kind == 'f' and t.nElement() and t.isContiguous():
             flat = t.view(-1)
-            for i, v in enumerate(values[:flat.nElement()]):
-                flat[i] = v
+            if where == 'all':
+                flat.fill(values[0])
+            for i, v in enumerate(values[:flat.nElement()] if where != 'all' else []):
+                flat[i if where == 'first' else flat.nElement() - 1 - i] = v
     return obj, x, target
 
 
@@ -48,8 +53,8 @@ def _warnings_of(name):
             where = f"{ours[-1].filename.split('/legonn/')[-1]}:{ours[-1].lineno}" if ours else filename
             seen.append(f"{message} ({where})")
 
-    for values in POISONS:
-        obj, x, target = _poisoned(name, values)
+    for values, where in POISONS:
+        obj, x, target = _poisoned(name, values, where)
         with warnings.catch_warnings():
             # pytest resets the filters around each test: legonn's is set again, below an 'always'
             warnings.simplefilter('always')
