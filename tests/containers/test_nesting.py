@@ -138,7 +138,7 @@ def test_errors_name_the_full_path_and_leave_gradients_untouched():
 def test_an_input_no_tensor_can_be_made_of_is_named_at_the_child_that_takes_it():
     """A string (or any object) in the input is named at the leaf it would reach, with each container's step,
     whether the container is called directly, nested, or its updateOutput is called; an empty container, a
-    leaf and a gradOutput still name the module they were given to."""
+    leaf and a gradOutput name the module they were given to."""
     x = lg.randn(3)
     seq = nn.Sequential().add(nn.Linear(3, 4)).add(nn.Tanh())
     tables = nn.Sequential().add(nn.ParallelTable().add(nn.Linear(3, 4)).add(nn.Linear(3, 2)))
@@ -163,6 +163,11 @@ def test_an_input_no_tensor_can_be_made_of_is_named_at_the_child_that_takes_it()
     seq.forward(x)
     with pytest.raises(TypeError, match=r"^Sequential" + expected + "str"):
         seq.backward('a', lg.randn(4))
+    # a gradOutput no tensor can be made of names the container its backward was given to (was unnamed)
+    for module in (seq, nn.ConcatTable().add(nn.Linear(3, 4)), nn.Concat(0).add(nn.Linear(3, 4))):
+        module.forward(x)
+        with pytest.raises(TypeError, match=rf"^{type(module).__name__}" + expected + "str"):
+            module.backward(x, 'a')
 
 
 def test_apply_to_modules_visits_direct_children_only():

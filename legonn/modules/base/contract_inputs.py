@@ -95,6 +95,15 @@ def as_module_input(module, value, convert=as_input_tree, forward=False):
         raise name_error(module, err)
 
 
+def as_grad_output(module, value):
+    """A gradOutput as a container's ``backward`` hands it on: ``as_input_tree(value)`` (nil entries kept), what
+    no tensor can be made of an error naming ``module``."""
+    try:
+        return as_input_tree(value)
+    except (TypeError, ValueError) as err:
+        raise name_error(module, err)
+
+
 def _accepting_arrays(method, convert_second, convert_tensors):
     """``method(self, input, second, ...)`` with ``input`` and ``second`` converted first; ``second`` by
     ``convert_second(self, second)``, for a tensor too when ``convert_tensors`` (a criterion turns
