@@ -10,8 +10,15 @@
 With ``randomizeInput`` (the default) each leaf is first redrawn (uniform in [-10, 10] for the first check, in
 [-1, 1] for the second; numbers likewise). Autograd's gradient must also come out the same twice. Lua's
 ``math.random`` is Python's ``random`` (docs/porting.md's row).
+
+A step of 1e-6 is below float32's resolution, so a leaf held in another precision than float64 fails the checks
+whatever its gradient; the Lua returns false silently there, legonn also warns (as torch.autograd.gradcheck does)
+naming the leaf and its type.
 """
 import random
+import warnings
+
+import numpy as np
 
 import legonn as torch
 from legonn.tensor import Tensor
@@ -182,6 +189,17 @@ def gradcheckvar(func, inputs, key, randomizeInput):
     return passed
 
 
+def _warn_below_double(leaves, keys):
+    """Warn once per check for the tensor leaves whose type is not double (finite differences of 1e-6 drown in
+    their rounding)."""
+    low = [f"{'.'.join(map(str, key)) or '<params>'} ({leaf.type()})" for leaf, key in zip(leaves, keys)
+           if isinstance(leaf, Tensor) and leaf.dtype != np.float64]
+    if low:
+        warnings.warn(f"autograd.gradcheck: parameters {', '.join(low)} are not double precision; the check "
+                      f"(perturbation {perturbation}, threshold {threshold}) will likely fail unless every "
+                      f"parameter is a DoubleTensor (call :double() first)", UserWarning, stacklevel=3)
+
+
 def gradcheck(opt=None):
     """The checker for the options ``opt`` (``randomizeInput``, default True): ``check(func, params, *args)``."""
     randomizeInput = (opt or {}).get('randomizeInput')
@@ -191,7 +209,8 @@ def gradcheck(opt=None):
     # Run grad check:
     def check(func, *args):
         # get all vars:
-        _, keys = util.sortedFlattenKeys(args[0])
+        leaves, keys = util.sortedFlattenKeys(args[0])
+        _warn_below_double(leaves, keys)
         max_err = 0
         ok = True
         for key in keys:

@@ -8,6 +8,7 @@ from .container import Container
 from .sequential import Sequential
 from .tables import ConcatTable
 from ..tensor.introspection import typename as lua_typename
+from ..tensor.reductions import reducer
 
 
 class CategoricalEntropy(Container):
@@ -47,7 +48,7 @@ class CategoricalEntropy(Container):
     def updateGradInput(self, input, gradOutput):
         self.checkInput(input)
         self.checkGradOutput(gradOutput, input)
-        self._mul.constant_scalar = 1 / float(input.array.sum())
+        self._mul.constant_scalar = 1 / float(reducer(input.xp, 'sum')(input.array, axis=None))
         self.entropy = float(self.run_child(0, 'updateOutput', input).array[0])
         self.gradInput.resizeAs(input).copy(gradOutput)
         if self.minEntropy is None or self.entropy < self.minEntropy:

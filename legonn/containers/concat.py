@@ -1,7 +1,7 @@
 """Concat and DepthConcat: every child sees the same input; their outputs are
 joined along ``dimension`` (0-based, negative from the end). gradInput is the
 sum of the children's gradInputs (a tensor, or a table for table inputs)."""
-from ..modules.base.contract_inputs import as_input_tree
+from ..modules.base.contract_inputs import as_grad_output, as_module_input
 from ..modules.base.errors import input_error
 from ..modules.base.table_buffers import add_tree, copy_tree
 from ..tensor import as_tensor_tree
@@ -112,7 +112,7 @@ class Concat(Container):
 
     def backward(self, input, gradOutput=None, scale=1):
         """Each child's whole ``backward`` in turn (Concat.lua, DepthConcat.lua; see ``backward_children``)."""
-        input, gradOutput = as_tensor_tree(input), as_input_tree(gradOutput)
+        input, gradOutput = as_module_input(self, input, as_tensor_tree), as_grad_output(self, gradOutput)
         return backward_children(self, input, gradOutput, self._grad_windows(gradOutput), scale)
 
     def accGradParameters(self, input, gradOutput, scale=1):

@@ -36,6 +36,13 @@ class Container(Module):
         super().__init__()
         self.modules = []
 
+    @property
+    def hands_input_on(self):
+        """Whether a forward input no tensor can be made of (a string) goes on to the children as it came, so
+        the child that would take it names itself (contract_inputs.as_module_input): with ``keeps_numbers``
+        run_module has each child convert what it is handed; an empty container names itself."""
+        return self.keeps_numbers and bool(self.modules)
+
     def add(self, module):
         if not isinstance(module, Module):
             raise TypeError(f"{self.shortName()}.add: expected an nn module, got {type(module).__name__}")
@@ -77,7 +84,7 @@ class Container(Module):
             if method == 'updateOutput':
                 if self.keeps_numbers and not isinstance(args[0], Tensor):
                     # the table came as the caller gave it (keeps_numbers): the child takes it as its forward would
-                    args = (as_module_input(module, args[0]),) + args[1:]
+                    args = (as_module_input(module, args[0], forward=True),) + args[1:]
                 module.checkContract(args[0])
             if self.__dict__.get('dpnn_profile'):
                 return _timed(module, method, args)

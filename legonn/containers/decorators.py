@@ -11,6 +11,7 @@ from ..tensor import tensor_class
 from ..tensor.types import full_name
 from ..tensor.introspection import typename as lua_typename
 from .container import Container
+from ..tensor.reductions import reducer
 
 
 class Decorator(Container):
@@ -260,7 +261,7 @@ class WeightNorm(Decorator):
         super().accGradParameters(input, gradOutput, scale)
         gw = self._rows(module.gradWeight.array, self.v.xp)
         norm = self._norm()
-        dg = (gw * self.v.array).sum(axis=1, keepdims=True) / norm
+        dg = reducer(self.v.xp, 'sum')(gw * self.v.array, axis=1, keepdims=True) / norm
         dv = self.g.array[:, None] / norm * (gw - dg * self.v.array / norm)
         # both computed before either is added: accUpdateGradParameters adds into g and v themselves
         self.gradG.array += dg[:, 0]

@@ -58,7 +58,9 @@ class MaskZero(Decorator):
     def setZeroMask(self, zeroMask):
         """torch/rnn's MaskZero.lua: mask the rows that ``zeroMask`` (a contiguous ByteTensor of the batch size)
         marks with 1 rather than the input's all-zero rows; False masks nothing; None goes back to the rows.
-        ``clearState`` forgets it, as MaskZero.lua's does."""
+        ``clearState`` forgets it, as MaskZero.lua's does. ``type()`` keeps it (on the module's new device):
+        MaskZero.lua's type calls clearState to drop the buffers before converting, the mask going with them
+        incidentally (torch/rnn's scripts set a mask before every forward), and legonn's type keeps buffers."""
         self.givenZeroMask = None if zeroMask is None else check_zero_mask(self, zeroMask)
 
     def _zero_rows(self, input):

@@ -1,6 +1,6 @@
 """Sequential: feeds each child's output to the next child."""
 from ..modules.base.errors import input_error
-from ..modules.base.contract_inputs import as_forward_input, as_input_tree, as_module_input
+from ..modules.base.contract_inputs import as_forward_input, as_grad_output, as_module_input
 from ..tensor import Tensor
 from .container import Container
 
@@ -101,7 +101,7 @@ class Sequential(Container):
             current = self.modules[i].gradInput
 
     def backward(self, input, gradOutput=None, scale=1):
-        input, gradOutput = as_module_input(self, input, as_forward_input), as_input_tree(gradOutput)
+        input, gradOutput = as_module_input(self, input, as_forward_input), as_grad_output(self, gradOutput)
         self._check_backward_input(input)
         self.checkParameterGradients()   # before the last child accumulates, not when an earlier one fails
         current = gradOutput

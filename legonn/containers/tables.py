@@ -1,5 +1,5 @@
 """Containers with table (list) outputs: ConcatTable, ParallelTable, MapTable."""
-from ..modules.base.contract_inputs import as_forward_input, as_input_tree, as_module_input
+from ..modules.base.contract_inputs import as_forward_input, as_grad_output, as_module_input
 from ..modules.base.errors import input_error
 from ..modules.base.table_buffers import describe
 from .concat import backward_children, branch_repr, sum_child_grads
@@ -32,7 +32,7 @@ class ConcatTable(Container):
 
     def backward(self, input, gradOutput=None, scale=1):
         """Each child's whole ``backward`` in turn (ConcatTable.lua; see ``backward_children``)."""
-        input, gradOutput = as_module_input(self, input, as_forward_input), as_input_tree(gradOutput)
+        input, gradOutput = as_module_input(self, input, as_forward_input), as_grad_output(self, gradOutput)
         self._check_grad(gradOutput)
         if not self.modules:
             raise input_error(self, "at least one child module", "an empty container")

@@ -9,6 +9,7 @@ divides by the number of elements when ``sizeAverage``, and fills the reused
 _TargetFree: the base of losses of the input alone (L1Cost, DistanceRatioCriterion).
 """
 from .criterion import Criterion, loss_scalar
+from ..tensor.reductions import reducer
 
 
 class _ElementwiseCriterion(Criterion):
@@ -40,7 +41,8 @@ class _ElementwiseCriterion(Criterion):
         x, t = self._arrays(input, target)
         # THNN's sum /= nElement: a division (the gradients use norm = 1 / nElement, as THNN's do)
         n = input.nElement()
-        self.output = loss_scalar(self._terms(x, t, input.xp).sum(), n if self.sizeAverage and n else 1)
+        self.output = loss_scalar(reducer(input.xp, 'sum')(self._terms(x, t, input.xp), axis=None),
+                                  n if self.sizeAverage and n else 1)
         return self.output
 
     def updateGradInput(self, input, target):

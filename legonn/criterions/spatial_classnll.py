@@ -2,6 +2,7 @@
 from ..modules.base.errors import input_error
 from ..tensor.scatter_kernels import out_of_range
 from ..tensor.introspection import typename as lua_typename
+from ..tensor.reductions import reducer
 from .criterion import Criterion
 
 
@@ -55,8 +56,8 @@ class SpatialClassNLLCriterion(Criterion):
         x, t, w = self._check(input, target)
         xp = input.xp
         picked = xp.take_along_axis(x, t, axis=1)
-        total = float(w.sum())
-        loss = -float((picked * w).sum())
+        total = float(reducer(xp, 'sum')(w, axis=None))
+        loss = -float(reducer(xp, 'sum')(picked * w, axis=None))
         self.total_weight = total
         self.output = loss / total if self.sizeAverage and total else loss
         return self.output

@@ -1,5 +1,6 @@
 """TreeNLLCriterion: nnx's negative log-likelihood of SoftMaxTree's outputs (nnx's TreeNLLCriterion.lua)."""
 from .criterion import Criterion, loss_scalar
+from ..tensor.reductions import reducer
 
 
 class TreeNLLCriterion(Criterion):
@@ -13,7 +14,7 @@ class TreeNLLCriterion(Criterion):
 
     def updateOutput(self, input, target=None):
         self.checkInput(input)
-        self.output = loss_scalar(input.array.sum(), input.nElement(), sign=-1)
+        self.output = loss_scalar(reducer(input.xp, 'sum')(input.array, axis=None), input.nElement(), sign=-1)
         return self.output
 
     def updateGradInput(self, input, target=None):

@@ -2,6 +2,7 @@
 from .base.errors import input_error
 from .base.module import Module
 from ..tensor.introspection import typename as lua_typename
+from ..tensor.reductions import reducer
 
 
 class Balance(Module):
@@ -40,7 +41,8 @@ class Balance(Module):
         self.inputCache.narrow(0, self.startIdx, rows).copy(input)
         cache = self.inputCache.array
         prob = self.bufferLike('prob', input, (1, classes))
-        prob[...] = cache.sum(axis=0, keepdims=True) / cache.sum()
+        total = reducer(input.xp, 'sum')
+        prob[...] = total(cache, axis=0, keepdims=True) / total(cache, axis=None)
         out /= prob
         sums = self.bufferLike('sum', input, (rows, 1))
         sums[...] = out.sum(axis=1, keepdims=True)

@@ -6,6 +6,7 @@ from .base.hessian import LinearDiagHessian
 from .base.initialisation import OptionalBias, uniform_reset
 from .base.module import Module
 from .base.view_cache import views_of
+from ..tensor.reductions import reducer
 
 
 def _transposed(a):
@@ -195,7 +196,7 @@ class LinearWeightNorm(Linear):
         go = gradOutput.array.reshape(-1, self.outputSize)
         gw = scale * (go.T @ x)                                  # d loss / d weight for this call
         norm, v = self._norm(), self.v.array
-        dg = (gw * v).sum(axis=1, keepdims=True) / norm
+        dg = reducer(input.xp, 'sum')(gw * v, axis=1, keepdims=True) / norm
         dv = (self.g.array / norm) * (gw - dg * v / norm)
         # both computed before either is added: accUpdateGradParameters adds into v and g themselves
         self.gradG.array += dg

@@ -10,6 +10,7 @@ from .base.errors import check_hyper, input_error
 from .base.initialisation import uniform_reset
 from .base.module import Module
 from .base.table_buffers import slot, trim
+from ..tensor.reductions import reducer
 
 
 class NCEModule(Module):
@@ -158,7 +159,7 @@ class NCEModule(Module):
             idx = sampleidx.array
             self._weight, self._bias = W[idx], b[idx]
             sweight, tweight = self._weight[:k], self._weight[k:]
-            Pmt = xp.exp((x * tweight).sum(axis=1) + self._bias[k:])
+            Pmt = xp.exp(reducer(xp, 'sum')(x * tweight, axis=1) + self._bias[k:])
             Pms = xp.exp(self._bias[:k] + x @ sweight.T)
             self._normalise(Pms)
             Pmt /= self.Z.array[0]

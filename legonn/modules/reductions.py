@@ -11,6 +11,7 @@ from .base.errors import input_error
 from .base.module import Module
 from .base.table_buffers import batch_dim, slot, trim
 from ..tensor.introspection import typename as lua_typename
+from ..tensor.reductions import reducer
 
 
 def _reduced_size(sizes, d, squeeze):
@@ -50,7 +51,7 @@ class Sum(_AlongDimension):
         d = self._dim(input)
         xp = input.xp
         out = self.bufferLike('output', input, _reduced_size(input.size(), d, self.squeeze))
-        xp.sum(input.array, axis=d, keepdims=out.ndim == input.dim(), out=out)
+        reducer(xp, 'sum')(input.array, axis=d, keepdims=out.ndim == input.dim(), out=out)
         if self.sizeAverage:
             out /= input.size(d)
         return self.output
@@ -179,7 +180,7 @@ class Normalize(Module):
         x, g, xp = input.array, gradOutput.array, input.xp
         norm, dnorm = self._norm(x, xp)
         # dy_i/dx_j = delta_ij / n - x_i dn/dx_j / n^2
-        dot = (g * x).sum(axis=-1, keepdims=True)
+        dot = reducer(xp, 'sum')(g * x, axis=-1, keepdims=True)
         xp.subtract(g / norm, dot * dnorm / norm ** 2, out=self.bufferLike('gradInput', input))
         return self.gradInput
 

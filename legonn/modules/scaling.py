@@ -3,6 +3,7 @@ from .base.errors import input_error
 from .base.initialisation import uniform_reset
 from .base.module import Module
 from ..tensor.introspection import typename as lua_typename
+from ..tensor.reductions import reducer
 
 
 def _sizes(name, args):
@@ -113,7 +114,7 @@ class Mul(Module):
     def accGradParameters(self, input, gradOutput, scale=1):
         self._check(input)
         self.checkGradOutput(gradOutput, input)
-        self.gradWeight.array += scale * (input.array * gradOutput.array).sum()
+        self.gradWeight.array += scale * reducer(input.xp, 'sum')(input.array * gradOutput.array, axis=None)
 
 
 class CMul(Module):

@@ -5,6 +5,7 @@ second of a 2-D (batch, features) input, the first of a 3-D (channels, h, w)
 input and the second of a 4-D (batch, channels, h, w) input.
 """
 from ..tensor import cuda_kernels
+from ..tensor.reductions import reducer
 from .base.module import Module
 
 _AXIS = {1: 0, 2: 1, 3: 0, 4: 1}
@@ -105,7 +106,7 @@ class LogSoftMax(_Normalised):
             cuda_kernels.log_softmax_backward(g, self.output.array, gi)
             return self.gradInput
         norm = self._reduced(input, axis)
-        g.sum(axis=axis, keepdims=True, out=norm)
+        reducer(xp, 'sum')(g, axis=axis, keepdims=True, out=norm)
         xp.exp(self.output.array, out=gi)
         gi *= norm
         xp.subtract(g, gi, out=gi)

@@ -11,6 +11,7 @@ from ..tensor.introspection import typename as lua_typename
 from .base.errors import check_hyper, input_error
 from .base.lua_arguments import table_arguments
 from .base.module import Module
+from ..tensor.reductions import reducer
 
 
 def _pads(kernel):
@@ -66,7 +67,7 @@ class SpatialNormalization(Module):
             if i:
                 s = s * self.nfeatures   # the second stage sums nf identical planes
             win = sliding_windows(padded(s, (0, 1), _pads(k)), (0, 1), k.shape, (1, 1))
-            s = (win * k).sum((-2, -1))
+            s = reducer(xp, 'sum')(win * k, axis=(-2, -1))
         return s
 
     def _conv_t(self, xp, g, kernels):

@@ -9,6 +9,7 @@ from ..tensor.introspection import typename as lua_typename
 from .base.errors import check_hyper, input_error
 from .base.lua_arguments import table_arguments
 from .base.module import Module
+from ..tensor.reductions import reducer
 
 
 class SpatialUpSampling(Module):
@@ -96,7 +97,7 @@ class SpatialDownSampling(Module):
         c, oh, ow = self._check(input)
         blocks = input.array[:, :oh * self.rH, :ow * self.rW].reshape(c, oh, self.rH, ow, self.rW)
         out = self.bufferLike('output', input, (c, oh, ow))
-        blocks.sum(axis=(2, 4), out=out)
+        reducer(input.xp, 'sum')(blocks, axis=(2, 4), out=out)
         out *= self._factor()
         return self.output
 

@@ -20,6 +20,7 @@ from .base.table_buffers import slot, trim
 from ..tensor.nn_table import nn_table
 from ..tensor.scatter_kernels import scatter_add
 from ..tensor.introspection import typename as lua_typename
+from ..tensor.reductions import reducer
 
 
 @functools.lru_cache(maxsize=16)
@@ -118,7 +119,7 @@ def _sample_backward(xp, img, grid, g, gimg, ggrid):
     dots = []
     for w, inside, yi, xi in corners:
         # <image pixel, gradOutput> for the gradient of the weights; outside pixels read as zero
-        dots.append(inside * (img[batch, yi, xi] * g).sum(axis=-1))
+        dots.append(inside * reducer(xp, 'sum')(img[batch, yi, xi] * g, axis=-1))
         scatter_add(gimg, (batch.ravel(), yi.ravel(), xi.ravel()),
                     ((w * inside)[..., None] * g).reshape(-1, g.shape[-1]))
     tl, tr, bl, br = dots

@@ -8,6 +8,7 @@ from .base.errors import input_error
 from .base.module import Module
 from .base.table_buffers import slot, slot_in, trim
 from ..tensor.introspection import typename as lua_typename
+from ..tensor.reductions import reducer
 
 
 class _PairMeasure(Module):
@@ -185,7 +186,8 @@ class MixtureTable(Module):
             del expert_grads[len(experts):]
             for i, e in enumerate(experts):
                 prod = g * e.array
-                ggate[..., i] = prod.reshape(prod.shape[0], -1).sum(axis=1) if gater.dim() == 2 else prod.sum()
+                ggate[..., i] = reducer(gater.xp, 'sum')(prod.reshape(prod.shape[0], -1) if gater.dim() == 2 else prod,
+                                                         axis=1 if gater.dim() == 2 else None)
                 slot_in(expert_grads, i, e).array[...] = self._gate(gater, i, e) * g
         else:
             xp = experts.xp

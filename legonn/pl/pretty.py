@@ -14,6 +14,7 @@ import math
 import re
 
 from ..paths.dirs import Failure
+from ..tensor.introspection import lua_type
 from .stringx import quote_string
 from .utils import writefile
 
@@ -21,20 +22,6 @@ __all__ = ['write', 'dump', 'read']
 
 _LUA_KEYWORDS = frozenset('and break do else elseif end false for function goto if in local nil not or repeat '
                           'return then true until while'.split())
-
-
-def _lua_type(value):
-    if value is None:
-        return 'nil'
-    if isinstance(value, bool):
-        return 'boolean'
-    if isinstance(value, (int, float)):
-        return 'number'
-    if isinstance(value, str):
-        return 'string'
-    if isinstance(value, (list, tuple, dict)):
-        return 'table'
-    return 'userdata'
 
 
 def _tostring(value):
@@ -107,8 +94,8 @@ def write(tbl, space='  ', not_clever=False):
         newindent = indent + space
         putln('{')
         if isinstance(t, dict):
-            named = sorted((k for k in t if _lua_type(k) != 'number'), key=lambda k: (_lua_type(k), _tostring(k)))
-            entries = [(k, t[k]) for k in named] + [(k, v) for k, v in t.items() if _lua_type(k) == 'number']
+            named = sorted((k for k in t if lua_type(k) != 'number'), key=lambda k: (lua_type(k), _tostring(k)))
+            entries = [(k, t[k]) for k in named] + [(k, v) for k, v in t.items() if lua_type(k) == 'number']
         elif not_clever:
             entries = [(i + 1, v) for i, v in enumerate(t)]   # Lua's own keys, so the text reads back
         else:
@@ -117,7 +104,7 @@ def write(tbl, space='  ', not_clever=False):
                 put(indent)
                 writeit(v, indent, newindent)
         for key, val in entries:
-            numkey = _lua_type(key) == 'number'
+            numkey = lua_type(key) == 'number'
             if not_clever:
                 key = _index(numkey, _tostring(key))
             else:

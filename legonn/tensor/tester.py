@@ -28,14 +28,13 @@ import traceback
 import numpy as np
 
 from . import backend
-from .introspection import pairs, torch_type
+from .introspection import lua_type, pairs
 from .naming import TorchNamed
 from .storage import Storage
 from .tensor import Tensor
 
 NCOLS = 80
 _ABORT = 'An error was found while running tests!'
-_LUA_TYPES = ('nil', 'boolean', 'number', 'string', 'table', 'function')
 
 
 class TestSuite:
@@ -94,19 +93,10 @@ def tostring(value):
     return str(value)
 
 
-def _lua_type(value):
-    """Lua's ``type`` of the ported value: ``lg.type``'s answer for plain values (a NumPy bool is a
-    'boolean'), 'userdata' for tensors, storages, arrays and other objects."""
-    if isinstance(value, np.bool_):
-        return 'boolean'
-    name = torch_type(value)
-    return name if name in _LUA_TYPES else 'userdata'
-
-
 def _lua_equal(a, b):
     """Lua's ``a == b``: tables and userdata (tensors, storages, arrays, objects) are equal only when they are the
     same object; numbers, strings and booleans by value."""
-    if _lua_type(a) in ('table', 'userdata') or _lua_type(b) in ('table', 'userdata'):
+    if lua_type(a) in ('table', 'userdata') or lua_type(b) in ('table', 'userdata'):
         return a is b
     return a == b
 
@@ -224,7 +214,7 @@ def _tables_eq(t1, t2, tolerance, negate):
             if d2.get(key) is None:
                 return negate, f'Entry {sub} missing in second table (is {tostring(value1)} in first)'
             value2 = d2[key]
-            if _lua_type(value1) == 'table' and _lua_type(value2) == 'table':
+            if lua_type(value1) == 'table' and lua_type(value2) == 'table':
                 queue.append((value1, value2, sub))
             else:
                 ok, message = _are_eq(value1, value2, tolerance, False)
@@ -241,7 +231,7 @@ def _are_eq(got, expected, tolerance, negate):
     """Tester.lua's check.areEq: the types must match; numbers within ``tolerance``, tables compared entry by
     entry, tensors and storages elementwise, anything else with ``==``. NumPy and CuPy arrays are tensors."""
     got, expected = _array_as_tensor(got), _array_as_tensor(expected)
-    tg, te = _lua_type(got), _lua_type(expected)
+    tg, te = lua_type(got), lua_type(expected)
     if tg != te:
         return negate, (None if negate else
                         f'EQ failed: values have different types (first: {tg}, second: {te})')
@@ -380,7 +370,7 @@ class Tester(TorchNamed):
                              extra)
 
     def assertne(self, a, b, message=None, *extra):
-        if _lua_type(a) == _lua_type(b) == 'table' or _lua_type(a) == 'userdata':
+        if lua_type(a) == lua_type(b) == 'table' or lua_type(a) == 'userdata':
             self._warning(' :assertne should only be used to compare basic lua objects (numbers, booleans, etc). '
                           'Consider using either :assertGeneralNe or :assert(a ~= b).')
         return self._compare('assertne', not _lua_equal(a, b), f'NE failed: {tostring(a)} == {tostring(b)}', message,
@@ -422,7 +412,7 @@ class Tester(TorchNamed):
 
     def _assertTableEqOrNeq(self, where, ta, tb, negate, args):
         for which, t in (('First', ta), ('Second', tb)):
-            if _lua_type(t) != 'table':
+            if lua_type(t) != 'table':
                 raise TypeError(f"legonn.Tester.{where}: {which} argument should be a Table (list, tuple or dict), "
                                 f"got {type(t).__name__}")
         return self._eqOrNeq(where, ta, tb, negate, args)

@@ -188,3 +188,22 @@ def test_gradcheck_refuses_a_non_deterministic_gradient():
                              lambda m: m.gradient('noisy', [lambda g, ans, x: g * float(lg.uniform(0.5, 1.5))]))
     with pytest.raises(RuntimeError, match="not deterministic"):
         gradcheck()(lambda p: drawn['noisy'](p['v']) * 2.0, {'v': 1.0})
+
+
+def test_gradcheck_warns_that_float_parameters_need_double():
+    # the Lua returns false silently; a float32 leaf cannot pass a 1e-6 step, so the check names it and float64
+    check = gradcheck({'randomizeInput': False})
+    params = {'W': lg.FloatTensor(3, 2).uniform(-1, 1), 'b': lg.randn(2)}
+    with pytest.warns(UserWarning, match=r"parameters W \(legonn\.FloatTensor\) are not double precision.*"
+                                         r"DoubleTensor"):
+        ok = check(lambda p: lg.sum(lg.tanh(p['W'])) + lg.sum(p['b']), params)
+    assert ok is False
+    with pytest.warns(UserWarning, match=r"parameters <params> \(legonn\.FloatTensor\)"):
+        check(lambda p: lg.sum(lg.tanh(p)), lg.FloatTensor(3).fill(0.5))
+
+
+def test_gradcheck_is_silent_on_double_parameters():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        assert gradcheck({'randomizeInput': False})(lambda p: lg.sum(lg.tanh(p['W'])), {'W': lg.randn(3, 2)})

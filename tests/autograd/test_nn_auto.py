@@ -124,3 +124,51 @@ def test_errors_name_an_auto_module_once():
     with pytest.raises(TypeError, match=r'^autograd\.module\.AutoNamedOnce: expected a legonn\.Tensor, numpy\.'
                                         r'ndarray or cupy\.ndarray, got str$'):
         M.forward('input.png')
+
+
+def _typed_round_trip(typenames, to_input):
+    """An AutoModule and an AutoCriterion inside containers, converted by the containers to each of
+    ``typenames``: their parameters, gradients, outputs and the criterion's gradient follow, and the module still
+    computes nn.Linear's answer."""
+    for optimized in (False, True):
+        autograd.optimize(optimized)
+        try:
+            linear = nn.Linear(5, 3)
+            auto = autograd.nn.AutoModule('TestAffineTyped')(affine, linear.weight.clone(), linear.bias.clone())
+            model = nn.Sequential().add(auto).add(nn.Tanh())
+            reference = nn.Sequential().add(linear).add(nn.Tanh())
+            criterion = nn.ParallelCriterion().add(autograd.nn.AutoCriterion('TestSquaredErrorTyped')(squared_error))
+            x, g, y = lg.randn(5), lg.randn(3), lg.randn(3)
+            model.forward(x)
+            model.backward(x, g)
+            for typename in typenames:
+                for m in (model, reference, criterion):
+                    m.type(typename)
+                for t in (auto.weight, auto.bias, auto.gradWeight, auto.gradBias, auto.output, auto.gradInput):
+                    assert t.type() == typename, (optimized, typename)
+                xt, gt, yt = (to_input(v, typename) for v in (x, g, y))
+                model.zeroGradParameters()
+                reference.zeroGradParameters()
+                out = model.forward(xt)
+                assert out.type() == typename
+                np.testing.assert_allclose(lg.DoubleTensor(out.size()).copy(out).numpy(),
+                                           lg.DoubleTensor(3).copy(reference.forward(xt)).numpy(), atol=1e-5)
+                assert model.backward(xt, gt).type() == typename and auto.gradWeight.type() == typename
+                reference.backward(xt, gt)
+                np.testing.assert_allclose(lg.DoubleTensor(3, 5).copy(auto.gradWeight).numpy(),
+                                           lg.DoubleTensor(3, 5).copy(linear.gradWeight).numpy(), atol=1e-5)
+                criterion.forward([out], [yt])
+                assert criterion.backward([out], [yt])[0].type() == typename
+        finally:
+            autograd.optimize(False)
+
+
+def test_auto_modules_follow_their_containers_type():
+    _typed_round_trip(['legonn.FloatTensor', 'legonn.DoubleTensor', 'legonn.FloatTensor'],
+                      lambda v, typename: v.type(typename))
+
+
+@pytest.mark.gpu
+def test_auto_modules_follow_their_containers_cuda():
+    _typed_round_trip(['legonn.CudaTensor', 'legonn.CudaDoubleTensor', 'legonn.DoubleTensor', 'legonn.CudaTensor'],
+                      lambda v, typename: v.type(typename))

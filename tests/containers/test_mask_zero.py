@@ -353,6 +353,40 @@ def test_clear_state_forgets_the_set_zero_mask():
     assert m.forward(x)[1].norm() == 0
 
 
+def _typed_keeps_the_mask(typename):
+    """MaskZero and SeqLSTM given a mask, then converted by ``type(typename)``: each keeps the mask (its type's
+    device) and the next forward masks the rows it marks; clearState still forgets it."""
+    m = nn.MaskZero(nn.Linear(2, 2))
+    lstm = nn.SeqLSTM(2, 3).maskZero()
+    x, seq = lg.rand(3, 2).add(1), lg.rand(4, 3, 2).add(1)
+    m.setZeroMask(lg.ByteTensor([0, 1, 0]))
+    mask = lg.ByteTensor(4, 3).zero()
+    mask[2][1] = 1
+    lstm.setZeroMask(mask)
+    for module in (m, lstm):
+        module.type(typename)
+    x, seq = x.type(typename), seq.type(typename)
+    out = m.forward(x)
+    assert out.type() == typename and out[1].norm() == 0 and out[0].norm() > 0
+    h = lstm.forward(seq)
+    assert h.type() == typename and h[2][1].norm() == 0 and h[3][1].norm() > 0 and h[2][0].norm() > 0
+    m.clearState()
+    lstm.clearState()
+    assert m.givenZeroMask is None and lstm.zeroMask is None
+
+
+def test_type_keeps_the_set_zero_mask():
+    """torch/rnn's MaskZero:type and SeqLSTM:type call clearState to drop buffers, which also drops the mask:
+    incidental (rnn's scripts call setZeroMask before every forward); legonn's type keeps buffers, so the mask
+    stays and is converted with the module."""
+    _typed_keeps_the_mask('legonn.DoubleTensor')
+
+
+@pytest.mark.gpu
+def test_cuda_keeps_the_set_zero_mask():
+    _typed_keeps_the_mask('legonn.CudaTensor')
+
+
 @pytest.mark.gpu
 @pytest.mark.parametrize('decorator', DECORATORS)
 def test_input_on_the_other_device_is_refused(decorator):

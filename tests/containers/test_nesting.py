@@ -135,6 +135,41 @@ def test_errors_name_the_full_path_and_leave_gradients_untouched():
     assert all(not g.numpy().any() for g in p.parameters()[1])
 
 
+def test_an_input_no_tensor_can_be_made_of_is_named_at_the_child_that_takes_it():
+    """A string (or any object) in the input is named at the leaf it would reach, with each container's step,
+    whether the container is called directly, nested, or its updateOutput is called; an empty container, a
+    leaf and a gradOutput name the module they were given to."""
+    x = lg.randn(3)
+    seq = nn.Sequential().add(nn.Linear(3, 4)).add(nn.Tanh())
+    tables = nn.Sequential().add(nn.ParallelTable().add(nn.Linear(3, 4)).add(nn.Linear(3, 2)))
+    expected = r": expected a legonn\.Tensor, numpy\.ndarray or cupy\.ndarray, got "
+    cases = [
+        (seq, 'a', r"^Sequential\[0\] Linear\(3 -> 4\)" + expected + "str"),
+        (seq, object(), r"^Sequential\[0\] Linear\(3 -> 4\)" + expected + "object"),
+        (tables, [x, 'a'], r"^Sequential\[0\] ParallelTable\[1\] Linear\(3 -> 2\)" + expected + "str"),
+        (tables, [x.numpy(), ['a']], r"^Sequential\[0\] ParallelTable\[1\] Linear\(3 -> 2\)" + expected + "str"),
+        (nn.ConcatTable().add(nn.Linear(3, 4)), [x, 'a'], r"^ConcatTable\[0\] Linear\(3 -> 4\)" + expected + "str"),
+        (nn.Sequential().add(nn.MapTable(nn.Linear(3, 2))), [x, x, 'a'],
+         r"^Sequential\[0\] MapTable\[2\] Linear\(3 -> 2\)" + expected + "str"),
+        (nn.Sequential().add(nn.ReverseTable()), [x, 'a'], r"^Sequential\[0\] ReverseTable" + expected + "str"),
+        (nn.Sequential(), 'a', r"^Sequential \{\}" + expected + "str"),
+        (nn.Linear(3, 4), ['a'], r"^Linear\(3 -> 4\)" + expected + "str"),
+    ]
+    for module, bad, message in cases:
+        with pytest.raises(TypeError, match=message):
+            module.forward(bad)
+    with pytest.raises(TypeError, match=r"^Sequential\[0\] ParallelTable\[1\] Linear\(3 -> 2\)" + expected):
+        tables.updateOutput([x, 'a'])
+    seq.forward(x)
+    with pytest.raises(TypeError, match=r"^Sequential" + expected + "str"):
+        seq.backward('a', lg.randn(4))
+    # a gradOutput no tensor can be made of names the container its backward was given to (was unnamed)
+    for module in (seq, nn.ConcatTable().add(nn.Linear(3, 4)), nn.Concat(0).add(nn.Linear(3, 4))):
+        module.forward(x)
+        with pytest.raises(TypeError, match=rf"^{type(module).__name__}" + expected + "str"):
+            module.backward(x, 'a')
+
+
 def test_apply_to_modules_visits_direct_children_only():
     """nn/Container.lua's applyToModules(func) calls func on each module of self.modules, in order, without
     descending (fast-neural-style's utils.clear_gradients recurses through it by hand)."""

@@ -175,3 +175,44 @@ def test_clone_of_a_gpu_model_holding_a_float_serial():
     assert twin.modules[1].output.type() == 'legonn.CudaTensor' and m.modules[0].modules[0].output.nElement() == 8
     np.testing.assert_array_equal(twin.modules[0].modules[0].weight.numpy(),
                                   m.modules[0].modules[0].weight.float().numpy())
+
+
+@pytest.mark.parametrize('mode, output_kept', [('heavySerial', True), ('mediumSerial', False), ('lightSerial', False)])
+def test_shared_clone_of_a_model_holding_a_serial_writes_it_as_dpnn(mode, output_kept):
+    """dpnn's sharedClone takes the shared parameters and gradients out, clones the rest (a write and a read,
+    through a nested Serial's write) and puts them back: the copy's buffers under the Serial are emptied by its
+    mode and converted to its tensortype, its parameters and gradients stay the original's (type included)."""
+    lin = nn.Linear(3, 4)
+    serial = getattr(nn.Serial(nn.Sequential().add(lin)), mode)()
+    outer = nn.Sequential().add(serial).add(nn.Tanh()).double()
+    x = lg.DoubleTensor(5, 3).normal()
+    outer.forward(x)
+    outer.backward(x, lg.DoubleTensor(5, 4).normal())
+    twin = outer.sharedClone()
+    copy = twin.modules[0].modules[0].modules[0]
+    assert (copy.output.nElement() == 20) == output_kept
+    assert copy.gradWeight.storage() is lin.gradWeight.storage()   # lightSerial's gradients are shared, not written
+    assert copy.weight.storage() is lin.weight.storage() and copy.bias.storage() is lin.bias.storage()
+    assert twin.modules[1].output.nElement() == 20 and lin.output.nElement() == 20
+    serial.tensortype = 'torch.FloatTensor'
+    typed = outer.sharedClone()
+    copy = typed.modules[0].modules[0].modules[0]
+    assert copy.output.type() == 'torch.FloatTensor' and copy.weight.type() == 'torch.DoubleTensor'
+    assert copy.weight.storage() is lin.weight.storage() and copy.gradBias.storage() is lin.gradBias.storage()
+    assert lin.output.type() == 'torch.DoubleTensor' and typed.modules[1].output.type() == 'torch.DoubleTensor'
+    unshared = outer.sharedClone(False, False).modules[0].modules[0].modules[0]
+    assert unshared.weight.type() == 'torch.FloatTensor' and unshared.weight.storage() is not lin.weight.storage()
+
+
+def test_step_clone_keeps_a_recurrent_module_whole_under_a_serial():
+    """A recurrent module stepClone keeps whole (the very module, as dpnn's) is not written by the Serial
+    above it: it keeps its type and buffers."""
+    lstm = nn.LSTM(3, 4)
+    model = nn.Serial(nn.Sequential().add(nn.Linear(3, 3)).add(lstm), 'torch.FloatTensor').double()
+    x = lg.DoubleTensor(2, 3).normal()
+    model.forward(x)
+    step = model.stepClone()
+    assert step.modules[0].modules[1] is lstm and lstm.parameters()[0][0].type() == 'torch.DoubleTensor'
+    assert lstm.output.type() == 'torch.DoubleTensor' and lstm.output.nElement() == 8
+    assert step.modules[0].modules[0].output.type() == 'torch.FloatTensor'
+    assert model.modules[0].modules[1] is lstm

@@ -42,3 +42,18 @@ def test_is_type_of_walks_the_typenames_plain_classes_declare():
     assert lg.typename(B()) == 'pkg.B' and lg.isTypeOf(B(), 'pkg.A') and lg.isTypeOf(B(), 'pkg%.B')
     assert not lg.isTypeOf(A(), 'pkg.B') and not lg.isTypeOf(Other(), 'A') and not lg.isTypeOf(Other(), 'pkg.A')
     assert lg.isTypeOf(Other(), 'pkg.Oth.*')
+
+
+def test_lua_type_is_torch_type_for_plain_values_and_userdata_else():
+    """Lua's own ``type`` (the Tester's and pl.pretty's) is ``torch.type``'s name for plain values (a NumPy bool
+    is a boolean for both) and 'userdata' for tensors, storages, arrays and other objects."""
+    import numpy as np
+    from legonn.tensor.introspection import lua_type
+    plain = [(None, 'nil'), (True, 'boolean'), (np.True_, 'boolean'), (3, 'number'), (2.5, 'number'),
+             (np.float32(1), 'number'), ('s', 'string'), ((1,), 'table'), ([1], 'table'), ({}, 'table'),
+             (len, 'function')]
+    for value, name in plain:
+        assert lg.type(value) == name and lua_type(value) == name, value
+    for value in (lg.Tensor(2), lg.Tensor(2).storage(), np.zeros(2), object()):
+        assert lua_type(value) == 'userdata' and lg.type(value) != 'userdata'
+    assert lg.type(lg.Tensor(2)) == 'torch.FloatTensor'

@@ -236,6 +236,28 @@ def test_multinomial_with_replacement_keeps_the_stream(k, n):
     assert not (drawn == 1).any()
 
 
+@pytest.mark.parametrize('rows, k, n', [(0, 7, 1), (0, 7, 4), (0, 7, 5), (0, 5000, 10), (0, 5000, 4998),
+                                         (3, 50, 1), (3, 50, 20), (3, 50, 45), (2, 3000, 300)])
+def test_multinomial_without_replacement_keeps_the_stream(rows, k, n):
+    """The draws for a seed are the Gumbel top-n of the seed's uniforms (legonn's stream: one uniform per
+    weight, row after row): the ``n`` largest keys ``log w - log(-log u)`` in decreasing order, whether all keys
+    are sorted or the ``n`` largest selected first. Two weights of each row are zero (never drawn, and ``n`` up
+    to the count of positive ones)."""
+    shape = (k,) if rows == 0 else (rows, k)
+    w = np.random.default_rng(k * 7 + n).random(shape)
+    w[..., 2:4] = 0
+    for seed in (1, 5, 12):
+        lg.manualSeed(seed)
+        drawn = lg.multinomial(lg.from_numpy(w), n).numpy()
+        lg.manualSeed(seed)
+        w2 = w.reshape(-1, k)
+        with np.errstate(divide='ignore'):
+            keys = np.log(w2) - np.log(-np.log(generator(False).uniform(size=w2.shape)))
+        expected = np.argsort(-keys, axis=1, kind='stable')[:, :n]
+        np.testing.assert_array_equal(drawn, expected.reshape(n) if rows == 0 else expected)
+        assert not np.isin(drawn, (2, 3)).any() and all(len(set(r)) == n for r in drawn.reshape(-1, n))
+
+
 def test_multinomial_sorted_search_draws_the_distribution():
     """200,000 draws from 2,000 categories (the sorted search): each category's count is within 5 standard
     deviations of n p, and Pearson's statistic within 5 of its mean (its degrees of freedom) in sigmas."""

@@ -75,16 +75,32 @@ def _numbers_kept(value):
     return as_tensor(value)
 
 
-def as_module_input(module, value, convert=as_input_tree):
+def as_module_input(module, value, convert=as_input_tree, forward=False):
     """``value`` (an input or gradOutput) as ``module`` takes it: ``convert(value)`` (``as_tensor_tree`` for
     forward's input), or, for a table given to a module that ``keeps_numbers``, the table with its numbers
-    kept, as Lua hands ``{1, 2, 3, 4}`` to dpnn's ReverseTable (a table of tensors is passed on as it is)."""
+    kept, as Lua hands ``{1, 2, 3, 4}`` to dpnn's ReverseTable (a table of tensors is passed on as it is).
+    ``forward``: ``value`` is the input of an updateOutput (see below for what no tensor can be made of)."""
     try:
         if getattr(module, 'keeps_numbers', False) and isinstance(value, (list, tuple, dict)):
             return value if _all_tensors(value) else _numbers_kept(value)
         return convert(value)
     except (TypeError, ValueError) as err:
-        # what no tensor can be made of (a string, an object): the error names the module it was handed to
+        # what no tensor can be made of (a string, an object): the error names the module it was handed to; a
+        # container that hands its forward input on to its children passes it on as it came, so the child that
+        # takes the bad entry names itself and each container its step ('Sequential[0] ParallelTable[1]
+        # Linear(3 -> 4): expected ...'), as other errors read. Only a failed conversion comes here: the calls
+        # that convert cost what they did.
+        if forward and getattr(module, 'hands_input_on', False):
+            return value
+        raise name_error(module, err)
+
+
+def as_grad_output(module, value):
+    """A gradOutput as a container's ``backward`` hands it on: ``as_input_tree(value)`` (nil entries kept), what
+    no tensor can be made of an error naming ``module``."""
+    try:
+        return as_input_tree(value)
+    except (TypeError, ValueError) as err:
         raise name_error(module, err)
 
 

@@ -72,7 +72,7 @@ def _contract_forward(update_output):
     def updateOutput(self, input):
         if not isinstance(input, Tensor) and getattr(type(self), 'updateOutput') is updateOutput:
             # arrays and tables of them become tensors; a super() call gets what its caller passed
-            input = as_module_input(self, input)
+            input = as_module_input(self, input, forward=True)
         output = update_output(self, input)
         # what _sizes gives, written out for a tensor: this runs on every forward of every module
         self._forward_sizes = (input._typename, input._size) if isinstance(input, Tensor) else _sizes(input)
@@ -175,7 +175,7 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
 
     def forward(self, input):
         """Compute and return ``output`` for ``input`` (tensor, array or nested list)."""
-        input = as_module_input(self, input, as_forward_input)
+        input = as_module_input(self, input, as_forward_input, forward=True)
         try:
             self.checkContract(input)
             return self.updateOutput(input)
@@ -469,7 +469,9 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         shared; everything else (buffers, running statistics, outputs) is copied. With ``stepClone`` a
         recurrent module (``dpnn_stepclone``: AbstractRecurrent) is not copied at all: the copy holds the very
         module, which keeps its own per-step clones; asked of such a module itself, the module is returned. A
-        module held in the tree with its own ``dpnn_sharedClone()`` method is copied by that method."""
+        module held in the tree with its own ``dpnn_sharedClone()`` method is copied by that method. An ``nn.Serial``
+        in the tree writes the rest of the copy as ``clone`` does (its serial mode, its ``tensortype``), the
+        shared tensors and the modules taken whole excepted (``_read_back_without``)."""
         if stepClone and self.dpnn_stepclone:
             return self
         params, grads = self.parameters()
@@ -477,12 +479,51 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         # deepcopy copies a tensor's storage once per memo (Tensor.__deepcopy__ keys it by the storage's id):
         # a storage entered here as itself is kept, so every tensor viewing it is re-made on it
         memo = {id(t._storage): t._storage for t in shared if isinstance(t, Tensor)}
+        storages, whole = set(memo), set()
         for module in self._nestedModules():
             if stepClone and module.dpnn_stepclone:
                 memo[id(module)] = module
             elif module.dpnn_sharedClone is not None:
                 memo[id(module)] = module.dpnn_sharedClone()
-        return copy.deepcopy(self, memo)
+            else:
+                continue
+            whole.add(id(memo[id(module)]))
+        twin = copy.deepcopy(self, memo)
+        twin._read_back_without(storages, whole)
+        return twin
+
+    def _read_back_without(self, storages, whole):
+        """This fresh sharedClone as dpnn's leaves it: Module.lua removes the shared tensors and the modules taken
+        whole, clones the rest (a write and a read: an ``nn.Serial`` in the tree applies its serial mode and
+        ``tensortype``, as ``clone``'s ``_as_read_back``), then puts them back. Here the tensors of this copy's
+        modules on the shared ``storages`` and the modules of ids ``whole`` step out while the copy is made
+        as read back, so a Serial neither empties nor converts what stays shared with the original."""
+        tree = [self] + self._nestedModules()
+        if not any(m.saves_as_tensortype for m in tree):
+            return
+        stepped_out = []   # (module's state, attribute, index in its list or None, value) to put back
+        for m in tree:
+            if id(m) in whole:
+                continue
+            state = vars(m)
+            for name, value in list(state.items()):
+                if isinstance(value, Tensor) and id(value._storage) in storages or id(value) in whole:
+                    stepped_out.append((state, name, None, value))
+                    state[name] = None   # Lua's obj[paramName] = nil
+                elif isinstance(value, list):   # a container's modules: a bare module holds the place
+                    for i, v in enumerate(value):
+                        if id(v) in whole:
+                            stepped_out.append((state, name, i, v))
+                            value[i] = Module()
+        try:
+            self._as_read_back()
+        finally:
+            # type() rebuilds lists: put back into the list the module holds now
+            for state, name, i, value in stepped_out:
+                if i is None:
+                    state[name] = value
+                else:
+                    state[name][i] = value
 
     def stepClone(self, shareParams=True, shareGradParams=True):
         """``sharedClone(shareParams, shareGradParams, stepClone=True)``: the clone an AbstractRecurrent makes

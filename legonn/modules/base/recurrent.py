@@ -141,7 +141,8 @@ class SeqRecurrent(Module, abstract=True):
         """torch/rnn's mask (SeqLSTM.lua's setZeroMask): a contiguous ByteTensor ``(seqlen, batch)``, 1 where a
         step's row is padding, used by the next forwards with ``maskzero`` in place of the input's all-zero
         rows; False masks nothing (as in torch/rnn), None goes back to the input's all-zero rows, as ``clearState``
-        does (SeqLSTM.lua's forgets the mask)."""
+        does (SeqLSTM.lua's forgets the mask). ``type()`` keeps it, converted with the module: SeqLSTM.lua's type
+        calls clearState to drop buffers, which drops the mask incidentally (see MaskZero.setZeroMask)."""
         self.zeroMask = None if zeroMask is None else check_zero_mask(self, zeroMask)
 
     def _remembering(self):
