@@ -362,3 +362,70 @@ def test_whole_float_fields_set_after_construction_are_read_as_integers():
     pool.kW = 2.5
     with pytest.raises(TypeError, match=r'SpatialAveragePooling.*\.kW.*2\.5'):
         pool.forward(x)
+
+
+def _fractional_with_zero_samples(dtype_name='double'):
+    """A 2x2-pool, 2x2-output SpatialFractionalMaxPooling whose samples are 0, on a 4x4 plane: alpha = 2, the
+    windows start at rows / columns 0 and 2 (THNN's generateIntervals), i.e. the four 2x2 quadrants."""
+    m = getattr(nn.SpatialFractionalMaxPooling(2, 2, 2, 2), dtype_name)().fixPoolingRegions()
+    return m
+
+
+def _nan_quadrants():
+    nan = float('nan')
+    return lg.Tensor([[[nan, 1.0, 0.0, 0.0],
+                       [5.0, nan, 0.0, 7.0],
+                       [nan, nan, 2.0, 2.0],
+                       [nan, nan, 3.0, 3.0]]]).double()
+
+
+def _check_fractional_skips_nan(m, x, host):
+    m.initSampleBuffer_(x).fill(0)
+    y = host(m.forward(x))
+    # THNN keeps a value only when val > maxVal: NaNs are skipped; an all-NaN window stays NaN
+    assert y[0, 0, 0] == 5.0 and y[0, 0, 1] == 7.0 and math.isnan(y[0, 1, 0]) and y[0, 1, 1] == 3.0
+    assert host(m.indices)[0, 0, 0] == 4 and host(m.indices)[0, 0, 1] == 7 and host(m.indices)[0, 1, 1] == 14
+    g = host(m.backward(x, x.new(1, 2, 2).fill(1)))
+    assert g[0, 1, 0] == 1 and g[0, 1, 3] == 1 and g[0, 3, 2] == 1 and g[0, 0, 0] == 0
+
+
+def test_fractional_max_skips_nan_as_thnn():
+    """SpatialFractionalMaxPooling.c (and THCUNN's) test ``val > maxVal`` without SpatialMaxPooling's ``|| isnan``:
+    a window's NaNs never win over a number. legonn took the NaN (its first or any later one)."""
+    _check_fractional_skips_nan(_fractional_with_zero_samples(), _nan_quadrants(), lambda t: t.numpy())
+
+
+@pytest.mark.gpu
+def test_fractional_max_skips_nan_as_thcunn_gpu():
+    _check_fractional_skips_nan(_fractional_with_zero_samples().cuda(), on_gpu(_nan_quadrants()),
+                                lambda t: t.array.get())
+
+
+def test_fractional_pool_sizes_at_least_two():
+    """SpatialFractionalMaxPooling.lua asserts poolSizeW >= 2 and poolSizeH >= 2 (as the volumetric form)."""
+    with pytest.raises(ValueError, match=r'SpatialFractionalMaxPooling: pool sizes must be at least 2, got \(1, 2\)'):
+        nn.SpatialFractionalMaxPooling(1, 2, 2, 2)
+
+
+@pytest.mark.parametrize('exclude', [False, True])
+def test_average_pooling_without_divide_scales_the_mean_as_torch7(exclude):
+    """SpatialAveragePooling.lua with ``divide = false`` (models saved before the field) multiplies THNN's mean by
+    kW * kH, forwards and backwards: where the divisor is not kW * kH (ceil-mode overhang, excluded padding) that
+    is not the plain window sum legonn gave."""
+    m = nn.SpatialAveragePooling(3, 3, 2, 2, 1, 1).ceil().double()
+    if exclude:
+        m.setCountExcludePad()
+    m.divide = False
+    x = np.random.default_rng(3).standard_normal((1, 2, 6, 5))
+    y = m.forward(double(x)).numpy()
+    # windows start at -1, 1, 3, 5 (rows; the last overhangs the padded input) and -1, 1, 3 (columns)
+    expected = np.zeros(y.shape)
+    for i in range(y.shape[2]):
+        for j in range(y.shape[3]):
+            r0, q0 = 2 * i - 1, 2 * j - 1
+            r1, q1 = min(r0 + 3, 6 + 1), min(q0 + 3, 5 + 1)      # clipped to the padded input
+            rows, cols = slice(max(r0, 0), min(r1, 6)), slice(max(q0, 0), min(q1, 5))
+            count = (min(r1, 6) - max(r0, 0)) * (min(q1, 5) - max(q0, 0)) if exclude else (r1 - r0) * (q1 - q0)
+            expected[..., i, j] = x[..., rows, cols].sum(axis=(2, 3)) / count * 9
+    np.testing.assert_allclose(y, expected, rtol=1e-12)
+    assert_jacobian(m, double(x))
