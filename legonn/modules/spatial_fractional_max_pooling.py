@@ -107,8 +107,8 @@ class SpatialFractionalMaxPooling(Module):
                 if best is None:
                     out[...], best = v, flat
                     continue
-                # THNN and THCUNN keep a value only when ``val > maxVal``: a NaN never wins over a number (unlike
-                # SpatialMaxPooling's ``|| isnan``); ``out != out`` lets any value replace a NaN first value
+                # THNN and THCUNN keep a value only when ``val > maxVal``: a NaN never wins over a number;
+                # ``out != out`` lets any value replace a NaN first value
                 wins = (v > out) | (out != out)
                 xp.copyto(out, v, where=wins)
                 best = xp.where(wins, flat, best)

@@ -390,8 +390,8 @@ def _check_fractional_skips_nan(m, x, host):
 
 
 def test_fractional_max_skips_nan_as_thnn():
-    """SpatialFractionalMaxPooling.c (and THCUNN's) test ``val > maxVal`` without SpatialMaxPooling's ``|| isnan``:
-    a window's NaNs never win over a number. legonn took the NaN (its first or any later one)."""
+    """SpatialFractionalMaxPooling.c (and THCUNN's) test ``val > maxVal``, no ``isnan``: a window's NaNs never win
+    over a number. legonn took the NaN (its first or any later one)."""
     _check_fractional_skips_nan(_fractional_with_zero_samples(), _nan_quadrants(), lambda t: t.numpy())
 
 
