@@ -149,18 +149,50 @@ def test_max_pooling_defaults_and_nan():
     m = nn.SpatialMaxPooling(3, 2)
     assert (m.dW, m.dH) == (3, 2) and repr(m) == 'nn.SpatialMaxPooling(3x2, 3,2)'
     x = lg.Tensor([[[1.0, float('nan')], [3.0, 2.0]]])
-    assert math.isnan(float(nn.SpatialMaxPooling(2, 2).forward(x).numpy().ravel()[0]))
+    assert float(nn.SpatialMaxPooling(2, 2).forward(x).numpy().ravel()[0]) == 3.0
 
 
-def test_max_pooling_ties_go_to_the_first_and_nan_to_the_last_as_thnn():
-    # THNN keeps a value when ``val > maxval || isnan(val)``: the first of equal maxima, the last NaN
+def _nan_rows():
     nan = float('nan')
-    x = lg.Tensor([[[2.0, 5.0, nan, 0.0, 0.0, 0.0],
-                    [5.0, 1.0, 1.0, nan, 0.0, 0.0]]])
-    m = nn.SpatialMaxPooling(2, 2)
-    y = m.forward(x).numpy().ravel()
-    assert y[0] == 5.0 and math.isnan(y[1]) and y[2] == 0.0
-    assert m.indices.numpy().ravel().tolist() == [1, 9, 4]
+    return lg.Tensor([[[2.0, 5.0, nan, 0.0, nan, nan],
+                       [5.0, 1.0, 1.0, nan, nan, nan]]])
+
+
+def _check_ties_first_nan_never(m, x, host):
+    y = host(m.forward(x)).ravel()
+    assert y[0] == 5.0 and y[1] == 1.0 and y[2] == -math.inf
+    assert host(m.indices).ravel().tolist() == [1, 8, 4]
+    g = host(m.backward(x, x.new(1, 1, 3).fill(1))).ravel()
+    assert g.tolist() == [0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]   # the all-NaN window: offset 0 (THNN: none)
+
+
+def test_max_pooling_ties_go_to_the_first_and_nan_never_wins_as_thnn():
+    """THNN's SpatialDilatedMaxPooling.c (and THCUNN's) keep a value only when ``val > maxval``, from
+    ``maxval = -inf``: the first of equal maxima, never a NaN; a window of NaNs gives -inf. legonn let NaN win."""
+    _check_ties_first_nan_never(nn.SpatialMaxPooling(2, 2), _nan_rows(), lambda t: t.numpy())
+
+
+@pytest.mark.gpu
+def test_max_pooling_nan_never_wins_gpu():
+    _check_ties_first_nan_never(nn.SpatialMaxPooling(2, 2).cuda(), on_gpu(_nan_rows()), lambda t: t.array.get())
+
+
+def test_max_pooling_family_skips_nan_as_thnn():
+    """TemporalMaxPooling.c, VolumetricDilatedMaxPooling.c and SpatialAdaptiveMaxPooling.c test ``val > maxval``
+    too: the NaN beside the 3 never wins, and the gradient goes to the 3."""
+    nan = float('nan')
+    t = nn.TemporalMaxPooling(2).double()
+    x = lg.Tensor([[nan], [3.0], [1.0], [nan]]).double()
+    assert t.forward(x).numpy().ravel().tolist() == [3.0, 1.0]
+    assert t.backward(x, lg.ones(2, 1).double()).numpy().ravel().tolist() == [0, 1, 1, 0]
+    v = nn.VolumetricMaxPooling(1, 2, 2).double()
+    x = lg.Tensor([[[[nan, 1.0], [3.0, nan]]]]).double()
+    assert v.forward(x).numpy().ravel().tolist() == [3.0]
+    assert v.backward(x, lg.ones(1, 1, 1, 1).double()).numpy().ravel().tolist() == [0, 0, 1, 0]
+    a = nn.SpatialAdaptiveMaxPooling(1, 1).double()
+    x = lg.Tensor([[[nan, 1.0], [3.0, nan]]]).double()
+    assert a.forward(x).numpy().ravel().tolist() == [3.0]
+    assert a.backward(x, lg.ones(1, 1, 1).double()).numpy().ravel().tolist() == [0, 0, 1, 0]
 
 
 @pytest.mark.parametrize('make', [lambda: nn.SpatialMaxPooling(2, 2, 3, 3),
