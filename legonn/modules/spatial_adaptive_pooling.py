@@ -102,7 +102,9 @@ class SpatialAdaptiveMaxPooling(_Adaptive2d):
                     out[...] = v
                     best_idx = xp.broadcast_to(flat, out.shape).copy()
                     continue
-                wins = (v > out) | (v != v)
+                # THNN and THCUNN keep a value only when ``val > maxval``: a NaN never wins over a number;
+                # ``out != out`` lets any value replace a NaN first element
+                wins = (v > out) | (out != out)
                 xp.copyto(out, v, where=wins)
                 xp.copyto(best_idx, xp.broadcast_to(flat, out.shape), where=wins)
         self.indices = Tensor._from_array(best_idx if input.dim() == 4 else best_idx[0])

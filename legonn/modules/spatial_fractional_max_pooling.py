@@ -18,7 +18,8 @@ class SpatialFractionalMaxPooling(Module):
     plane) draws two samples u in [0, 1) (``randomSamples``, (N, C, 2): width then
     height); window i starts at floor((i + u) a) - floor(u a), a = (I - pool) / (O - 1),
     the last at I - pool. Samples are redrawn every forward unless
-    ``fixPoolingRegions()``. Input (C, H, W) or (N, C, H, W).
+    ``fixPoolingRegions()``. A window's maximum skips NaNs, as THNN's (NaN only where all are NaN).
+    Input (C, H, W) or (N, C, H, W).
     """
 
     positive_ints = ('poolSizeW', 'poolSizeH')
@@ -27,6 +28,8 @@ class SpatialFractionalMaxPooling(Module):
         super().__init__()
         name = type(self).__name__
         self.checkHyper(poolSizeW=poolSizeW, poolSizeH=poolSizeH)
+        if min(poolSizeW, poolSizeH) < 2:   # SpatialFractionalMaxPooling.lua asserts poolSizeW, poolSizeH >= 2
+            raise ValueError(f"{name}: pool sizes must be at least 2, got ({poolSizeW}, {poolSizeH})")
         self.poolSizeW, self.poolSizeH = poolSizeW, poolSizeH
         self.outW = self.outH = self.ratioW = self.ratioH = None
         if arg1 >= 1 and arg2 >= 1:
@@ -104,7 +107,9 @@ class SpatialFractionalMaxPooling(Module):
                 if best is None:
                     out[...], best = v, flat
                     continue
-                wins = (v > out) | (v != v)
+                # THNN and THCUNN keep a value only when ``val > maxVal``: a NaN never wins over a number;
+                # ``out != out`` lets any value replace a NaN first value
+                wins = (v > out) | (out != out)
                 xp.copyto(out, v, where=wins)
                 best = xp.where(wins, flat, best)
         self.indices = Tensor._from_array(best if input.dim() == 4 else best[0])

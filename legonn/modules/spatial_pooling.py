@@ -154,6 +154,7 @@ class SpatialAveragePooling(_Pooling2d):
     ``SpatialAveragePooling(kW, kH, dW=1, dH=1, padW=0, padH=0)``. With
     ``count_include_pad`` (the default; ``setCountExcludePad()`` turns it off) the
     zero padding counts in the divisor, as THNN: the window clipped to the padded input.
+    ``divide = False`` (old saved models) multiplies that mean by kW * kH, as Torch7.
     """
 
     def __init__(self, kW, kH, dW=1, dH=1, padW=0, padH=0):
@@ -179,15 +180,17 @@ class SpatialAveragePooling(_Pooling2d):
         k, s, p, _ = self._geometry()
         out = self._out('output', input, hw)
         pk.sum_pool_forward(x, k, s, p, hw, out=out)
-        if self.divide:
-            out /= self._divisor(x.shape[2:], hw, x)
+        out /= self._divisor(x.shape[2:], hw, x)
+        if not self.divide:   # as SpatialAveragePooling.lua for old saved models: the mean times kW * kH
+            out *= self.kW * self.kH
         return self.output
 
     def updateGradInput(self, input, gradOutput):
         x, hw, go = self._check(input, gradOutput)
         k, s, p, _ = self._geometry()
-        if self.divide:
-            go = go / self._divisor(x.shape[2:], hw, x)
+        go = go / self._divisor(x.shape[2:], hw, x)
+        if not self.divide:
+            go *= self.kW * self.kH
         pk.sum_pool_backward(go, x.shape, k, s, p, out=self._grad_in(input))
         return self.gradInput
 

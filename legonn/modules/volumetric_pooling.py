@@ -225,7 +225,8 @@ class VolumetricFractionalMaxPooling(Module):
     ``VolumetricFractionalMaxPooling(poolSizeT, poolSizeW, poolSizeH, outT, outW, outH)`` with output sizes,
     or ``(..., ratioT, ratioW, ratioH)`` with ratios in (0, 1). As Torch7, the input is read as
     ``(nPlanes, H, W, T)`` (or batched), i.e. time is the last axis. ``fixPoolingRegions()`` keeps the
-    regions across calls; ``indices`` hold flat indices into each plane.
+    regions across calls; ``indices`` hold flat indices into each plane. A window's maximum skips NaNs, as
+    THNN's (NaN only where all are NaN).
     """
 
     positive_ints = ('poolSizeT', 'poolSizeW', 'poolSizeH')
@@ -286,10 +287,12 @@ class VolumetricFractionalMaxPooling(Module):
         return self.randomSamples
 
     def _window_starts(self, xp, samples, n_in, n_out, pool):
-        """Torch7's interval rule per plane: starts (N, C, n_out) of windows of size ``pool``."""
-        alpha = (n_in - pool) / (n_out - 1) if n_out > 1 else 0.0
-        u = samples.astype(xp.float64)[..., None]
-        i = xp.arange(n_out, dtype=xp.float64)
+        """Torch7's interval rule per plane: starts (N, C, n_out) of windows of size ``pool``, computed in the
+        samples' type as THNN's ``real`` arithmetic (float32 rounding can move a start by one)."""
+        real = samples.dtype.type
+        alpha = real(n_in - pool) / real(n_out - 1) if n_out > 1 else real(0)
+        u = samples[..., None]
+        i = xp.arange(n_out, dtype=samples.dtype)
         starts = xp.floor((i + u) * alpha) - xp.floor(u * alpha)
         starts[..., -1] = n_in - pool
         return starts.astype(xp.int64)
@@ -310,7 +313,8 @@ class VolumetricFractionalMaxPooling(Module):
                 ct[:, :, None, None, :, None, None, :])                  # (N, C, oH, oW, oT, kH, kW, kT)
         flat = flat.reshape(n, c, math.prod(out), math.prod(pool))
         vals = xp.take_along_axis(x.reshape(n, c, -1), flat.reshape(n, c, -1), -1).reshape(flat.shape)
-        arg = vals.argmax(axis=-1)[..., None]
+        # THNN keeps a value only when ``val > maxVal``: NaNs never win (the first of equal maxima does)
+        arg = xp.where(vals != vals, -xp.inf, vals).argmax(axis=-1)[..., None]
         size = tuple(input.size())[:-3] + out
         self.bufferLike('output', input, size)[...] = xp.take_along_axis(vals, arg, -1).reshape(size)
         self.bufferLike('indices', input, size, kind='Long')[...] = xp.take_along_axis(flat, arg, -1).reshape(size)

@@ -98,7 +98,7 @@ extern "C" __global__ void max_pool_forward(const T* x, T* out, int* argmax, T l
         int w = ow * sW - pW + kw * dW;
         if (w < 0 || w >= W) continue;
         T v = src[h * (long long)W + w];
-        if (v > best || v != v) {   /* NaN wins, as THNN */
+        if (v > best) {   /* as THNN and THCUNN: a NaN never wins */
           best = v;
           arg = kh * kW + kw;
         }

@@ -86,7 +86,8 @@ def offset_dtype(ksize, xp=np):
 
 
 def max_pool_forward(x, ksize, stride, pad, dilation, counts, out=None, argmax=None):
-    """Max over each window of ``x``; padding never wins and NaN propagates (as THNN).
+    """Max over each window of ``x``; padding never wins, nor does a NaN (THNN and THCUNN keep a value only when
+    ``val > maxval``, from ``maxval = -inf``: a window of NaNs gives -inf).
 
     Returns ``(output (N, C, *counts), argmax)`` where ``argmax`` (``offset_dtype``) is the
     winning kernel offset in C order; ``out``/``argmax`` are reused when they fit.
@@ -106,8 +107,8 @@ def max_pool_forward(x, ksize, stride, pad, dilation, counts, out=None, argmax=N
         views = [src[(slice(None), slice(None)) + window_slice(o, stride, dilation, counts)]
                  for o in kernel_offsets(ksize)]
         _running_max(xp, views, out[p], argmax[p], exact=False)
-        # ``maximum`` already lets NaN win; redo the rare NaN case exactly so argmax names the NaN too
-        if x.dtype.kind == 'f' and len(views) > 1 and bool(xp.isnan(out[p]).any()):
+        # ``maximum`` lets NaN win: redo the rare NaN case with THNN's strict comparison
+        if x.dtype.kind == 'f' and bool(xp.isnan(out[p]).any()):
             _running_max(xp, views, out[p], argmax[p], exact=True)
 
     parallel.run_parts(part, parallel.leading_parts(x))
@@ -115,18 +116,16 @@ def max_pool_forward(x, ksize, stride, pad, dilation, counts, out=None, argmax=N
 
 
 def _running_max(xp, views, out, argmax, exact):
-    """out, argmax = max and first winning offset over ``views``; ``exact`` follows THNN's NaN rule."""
+    """out, argmax = max and first winning offset over ``views``; ``exact`` follows THNN's loop, ``val > maxval``
+    from ``maxval = -inf``, so NaNs never win (offset 0 where nothing does)."""
     if not exact:
         _max_then_first(xp, views, out, argmax)
         return
-    out[...] = views[0]
+    out.fill(-np.inf)
     argmax.fill(0)
     wins = xp.empty(out.shape, dtype=bool)
-    nan = xp.empty(out.shape, dtype=bool)
-    for i, v in enumerate(views[1:], 1):
+    for i, v in enumerate(views):
         xp.greater(v, out, out=wins)
-        xp.isnan(v, out=nan)
-        wins |= nan
         xp.copyto(out, v, where=wins)
         xp.copyto(argmax, i, where=wins)
 

@@ -149,18 +149,50 @@ def test_max_pooling_defaults_and_nan():
     m = nn.SpatialMaxPooling(3, 2)
     assert (m.dW, m.dH) == (3, 2) and repr(m) == 'nn.SpatialMaxPooling(3x2, 3,2)'
     x = lg.Tensor([[[1.0, float('nan')], [3.0, 2.0]]])
-    assert math.isnan(float(nn.SpatialMaxPooling(2, 2).forward(x).numpy().ravel()[0]))
+    assert float(nn.SpatialMaxPooling(2, 2).forward(x).numpy().ravel()[0]) == 3.0
 
 
-def test_max_pooling_ties_go_to_the_first_and_nan_to_the_last_as_thnn():
-    # THNN keeps a value when ``val > maxval || isnan(val)``: the first of equal maxima, the last NaN
+def _nan_rows():
     nan = float('nan')
-    x = lg.Tensor([[[2.0, 5.0, nan, 0.0, 0.0, 0.0],
-                    [5.0, 1.0, 1.0, nan, 0.0, 0.0]]])
-    m = nn.SpatialMaxPooling(2, 2)
-    y = m.forward(x).numpy().ravel()
-    assert y[0] == 5.0 and math.isnan(y[1]) and y[2] == 0.0
-    assert m.indices.numpy().ravel().tolist() == [1, 9, 4]
+    return lg.Tensor([[[2.0, 5.0, nan, 0.0, nan, nan],
+                       [5.0, 1.0, 1.0, nan, nan, nan]]])
+
+
+def _check_ties_first_nan_never(m, x, host):
+    y = host(m.forward(x)).ravel()
+    assert y[0] == 5.0 and y[1] == 1.0 and y[2] == -math.inf
+    assert host(m.indices).ravel().tolist() == [1, 8, 4]
+    g = host(m.backward(x, x.new(1, 1, 3).fill(1))).ravel()
+    assert g.tolist() == [0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]   # the all-NaN window: offset 0 (THNN: none)
+
+
+def test_max_pooling_ties_go_to_the_first_and_nan_never_wins_as_thnn():
+    """THNN's SpatialDilatedMaxPooling.c (and THCUNN's) keep a value only when ``val > maxval``, from
+    ``maxval = -inf``: the first of equal maxima, never a NaN; a window of NaNs gives -inf. legonn let NaN win."""
+    _check_ties_first_nan_never(nn.SpatialMaxPooling(2, 2), _nan_rows(), lambda t: t.numpy())
+
+
+@pytest.mark.gpu
+def test_max_pooling_nan_never_wins_gpu():
+    _check_ties_first_nan_never(nn.SpatialMaxPooling(2, 2).cuda(), on_gpu(_nan_rows()), lambda t: t.array.get())
+
+
+def test_max_pooling_family_skips_nan_as_thnn():
+    """TemporalMaxPooling.c, VolumetricDilatedMaxPooling.c and SpatialAdaptiveMaxPooling.c test ``val > maxval``
+    too: the NaN beside the 3 never wins, and the gradient goes to the 3."""
+    nan = float('nan')
+    t = nn.TemporalMaxPooling(2).double()
+    x = lg.Tensor([[nan], [3.0], [1.0], [nan]]).double()
+    assert t.forward(x).numpy().ravel().tolist() == [3.0, 1.0]
+    assert t.backward(x, lg.ones(2, 1).double()).numpy().ravel().tolist() == [0, 1, 1, 0]
+    v = nn.VolumetricMaxPooling(1, 2, 2).double()
+    x = lg.Tensor([[[[nan, 1.0], [3.0, nan]]]]).double()
+    assert v.forward(x).numpy().ravel().tolist() == [3.0]
+    assert v.backward(x, lg.ones(1, 1, 1, 1).double()).numpy().ravel().tolist() == [0, 0, 1, 0]
+    a = nn.SpatialAdaptiveMaxPooling(1, 1).double()
+    x = lg.Tensor([[[nan, 1.0], [3.0, nan]]]).double()
+    assert a.forward(x).numpy().ravel().tolist() == [3.0]
+    assert a.backward(x, lg.ones(1, 1, 1).double()).numpy().ravel().tolist() == [0, 0, 1, 0]
 
 
 @pytest.mark.parametrize('make', [lambda: nn.SpatialMaxPooling(2, 2, 3, 3),
@@ -362,3 +394,70 @@ def test_whole_float_fields_set_after_construction_are_read_as_integers():
     pool.kW = 2.5
     with pytest.raises(TypeError, match=r'SpatialAveragePooling.*\.kW.*2\.5'):
         pool.forward(x)
+
+
+def _fractional_with_zero_samples(dtype_name='double'):
+    """A 2x2-pool, 2x2-output SpatialFractionalMaxPooling whose samples are 0, on a 4x4 plane: alpha = 2, the
+    windows start at rows / columns 0 and 2 (THNN's generateIntervals), i.e. the four 2x2 quadrants."""
+    m = getattr(nn.SpatialFractionalMaxPooling(2, 2, 2, 2), dtype_name)().fixPoolingRegions()
+    return m
+
+
+def _nan_quadrants():
+    nan = float('nan')
+    return lg.Tensor([[[nan, 1.0, 0.0, 0.0],
+                       [5.0, nan, 0.0, 7.0],
+                       [nan, nan, 2.0, 2.0],
+                       [nan, nan, 3.0, 3.0]]]).double()
+
+
+def _check_fractional_skips_nan(m, x, host):
+    m.initSampleBuffer_(x).fill(0)
+    y = host(m.forward(x))
+    # THNN keeps a value only when val > maxVal: NaNs are skipped; an all-NaN window stays NaN
+    assert y[0, 0, 0] == 5.0 and y[0, 0, 1] == 7.0 and math.isnan(y[0, 1, 0]) and y[0, 1, 1] == 3.0
+    assert host(m.indices)[0, 0, 0] == 4 and host(m.indices)[0, 0, 1] == 7 and host(m.indices)[0, 1, 1] == 14
+    g = host(m.backward(x, x.new(1, 2, 2).fill(1)))
+    assert g[0, 1, 0] == 1 and g[0, 1, 3] == 1 and g[0, 3, 2] == 1 and g[0, 0, 0] == 0
+
+
+def test_fractional_max_skips_nan_as_thnn():
+    """SpatialFractionalMaxPooling.c (and THCUNN's) test ``val > maxVal``, no ``isnan``: a window's NaNs never win
+    over a number. legonn took the NaN (its first or any later one)."""
+    _check_fractional_skips_nan(_fractional_with_zero_samples(), _nan_quadrants(), lambda t: t.numpy())
+
+
+@pytest.mark.gpu
+def test_fractional_max_skips_nan_as_thcunn_gpu():
+    _check_fractional_skips_nan(_fractional_with_zero_samples().cuda(), on_gpu(_nan_quadrants()),
+                                lambda t: t.array.get())
+
+
+def test_fractional_pool_sizes_at_least_two():
+    """SpatialFractionalMaxPooling.lua asserts poolSizeW >= 2 and poolSizeH >= 2 (as the volumetric form)."""
+    with pytest.raises(ValueError, match=r'SpatialFractionalMaxPooling: pool sizes must be at least 2, got \(1, 2\)'):
+        nn.SpatialFractionalMaxPooling(1, 2, 2, 2)
+
+
+@pytest.mark.parametrize('exclude', [False, True])
+def test_average_pooling_without_divide_scales_the_mean_as_torch7(exclude):
+    """SpatialAveragePooling.lua with ``divide = false`` (models saved before the field) multiplies THNN's mean by
+    kW * kH, forwards and backwards: where the divisor is not kW * kH (ceil-mode overhang, excluded padding) that
+    is not the plain window sum legonn gave."""
+    m = nn.SpatialAveragePooling(3, 3, 2, 2, 1, 1).ceil().double()
+    if exclude:
+        m.setCountExcludePad()
+    m.divide = False
+    x = np.random.default_rng(3).standard_normal((1, 2, 6, 5))
+    y = m.forward(double(x)).numpy()
+    # windows start at -1, 1, 3, 5 (rows; the last overhangs the padded input) and -1, 1, 3 (columns)
+    expected = np.zeros(y.shape)
+    for i in range(y.shape[2]):
+        for j in range(y.shape[3]):
+            r0, q0 = 2 * i - 1, 2 * j - 1
+            r1, q1 = min(r0 + 3, 6 + 1), min(q0 + 3, 5 + 1)      # clipped to the padded input
+            rows, cols = slice(max(r0, 0), min(r1, 6)), slice(max(q0, 0), min(q1, 5))
+            count = (min(r1, 6) - max(r0, 0)) * (min(q1, 5) - max(q0, 0)) if exclude else (r1 - r0) * (q1 - q0)
+            expected[..., i, j] = x[..., rows, cols].sum(axis=(2, 3)) / count * 9
+    np.testing.assert_allclose(y, expected, rtol=1e-12)
+    assert_jacobian(m, double(x))

@@ -235,3 +235,34 @@ def test_half_gradients_sum_overlapping_windows_in_float(cls, k):
     single.forward(x.type('torch.CudaTensor'))
     gi_single = single.backward(x.type('torch.CudaTensor'), gradOutput.type('torch.CudaTensor'))
     assert lg.equal(gi_half, gi_single.type('torch.CudaHalfTensor'))
+
+
+def test_fractional_pooling_skips_nan_as_thnn():
+    """VolumetricFractionalMaxPooling.c keeps a value only when ``val > maxVal``: NaNs never win over a number;
+    an all-NaN window stays NaN. legonn's argmax took the first NaN."""
+    m = nn.VolumetricFractionalMaxPooling(2, 2, 2, 2, 2, 2).double().fixPoolingRegions()
+    x = lg.zeros(1, 4, 4, 4).double()
+    m.initSampleBuffer_(x).fill(0)                  # alpha = 2: every axis' windows start at 0 and 2
+    a = x.numpy()
+    a[0, 0, 0, 0], a[0, 0, 1, 1], a[0, 1, 1, 0] = np.nan, 3.0, 4.0     # window (0, 0, 0): NaN first, max 4
+    a[0, 2:, 2:, 2:] = np.nan                                           # window (1, 1, 1): all NaN
+    y = m.forward(x).numpy()
+    assert y[0, 0, 0, 0] == 4.0 and math.isnan(y[0, 1, 1, 1]) and y[0, 1, 0, 0] == 0.0
+    assert m.indices.numpy()[0, 0, 0, 0] == (1 * 4 + 1) * 4 + 0       # flat (h, w, t) of the 4
+    g = m.backward(x, lg.ones(1, 2, 2, 2).double()).numpy()
+    assert g[0, 1, 1, 0] == 1 and g[0, 0, 0, 0] == 0
+
+
+def test_fractional_pooling_intervals_in_float32_as_thnn():
+    """THNN computes the window starts in ``real``: for a FloatTensor, (i + u) * alpha rounds in float32. With
+    alpha = 2 and u the largest float32 below 1, 1 + u rounds to 2 in float32, so the second window starts at
+    floor(2 * 2) - floor(2u) = 4 - 1 = 3, not floor(3.9999999) - 1 = 2 (legonn's float64 arithmetic)."""
+    u = np.nextafter(np.float32(1), np.float32(0))
+    assert np.float32(1) + u == np.float32(2) and np.floor((1 + np.float64(u)) * 2) == 3
+    m = nn.VolumetricFractionalMaxPooling(2, 2, 2, 3, 3, 3).fixPoolingRegions()   # 6 -> 3 with pool 2: alpha 2
+    x = lg.from_numpy(np.arange(216, dtype=np.float32).reshape(1, 6, 6, 6))     # increasing: a window's max
+    m.initSampleBuffer_(x).fill(float(u))                                          # is its last corner
+    y = m.forward(x).numpy()
+    starts = [0, 3, 4]                              # floor((i + u) * 2) - floor(2u) in float32, the last 6 - 2
+    expected = np.array([[[(h + 1) * 36 + (w + 1) * 6 + (t + 1) for t in starts] for w in starts] for h in starts])
+    np.testing.assert_array_equal(y[0], expected)
