@@ -93,6 +93,7 @@ class Sequencer(AbstractSequencer):
         if not steps:
             raise input_error(self, "a non-empty sequence", "no steps")
         self.module.maxBPTTstep(len(steps))
+        self._forward_steps = len(steps)
         if not self.hasMemory():
             self.module.forget()
         if self.train:
@@ -126,6 +127,12 @@ class Sequencer(AbstractSequencer):
                               TypeError)
         if len(grads) != len(steps):
             raise input_error(self, f"a gradOutput of {len(steps)} steps", f"{len(grads)} steps")
+        # the module's backward runs from the forward's last step down, each call taking the next earlier
+        # step: a shorter sequence would pair its inputs with later steps (Sequencer.lua's silently wrong
+        # gradients)
+        forwarded = self.__dict__.get('_forward_steps')
+        if forwarded is not None and len(steps) != forwarded:
+            raise input_error(self, f"backward over the {forwarded} steps of the last forward", f"{len(steps)} steps")
         return steps, grads
 
     def updateGradInput(self, input, gradOutput):

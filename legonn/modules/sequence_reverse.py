@@ -20,8 +20,8 @@ class SeqReverseSequence(Module):
     def _flip(self, name, x, what):
         self.checkTensor(x, None, what)
         if x.dim() <= self.dim:
-            raise ValueError(f"{self.shortName()}: expected a {what} of at least {self.dim + 1} dimensions, "
-                             f"got size {tuple(x.size())}")
+            raise input_error(self, f"{'an' if what == 'input' else 'a'} {what} of at least {self.dim + 1} dimensions",
+                              f"size {tuple(x.size())}")
         out = self.bufferLike(name, x)
         out[...] = x.xp.flip(x.array, self.dim)
         return getattr(self, name)
@@ -50,8 +50,7 @@ class ReverseSequence(Module):
             return getattr(self, name)
         self.checkTensor(x, None, what)
         if x.dim() == 0:
-            raise ValueError(f"{self.shortName()}: expected a seqlen x ... {what} or a table of steps, got a "
-                             "0-D tensor")
+            raise input_error(self, f"a seqlen x ... {what} or a table of steps", "a 0-D tensor")
         if not isinstance(getattr(self, name), type(x)):
             setattr(self, name, x.new())
         out = self.bufferLike(name, x)

@@ -252,19 +252,25 @@ def addcdiv_into(r, value, t1, t2, tmp):
 
 
 @contextlib.contextmanager
-def restoring(x, state):
+def restoring(x, state, contents=()):
     """Put ``x`` and the top level of ``state`` back as they were if the block raises.
 
-    For algorithms that move ``x`` between evaluations (line searches, lbfgs, cg, ...).
+    For algorithms that move ``x`` between evaluations (line searches, lbfgs, cg, ...). ``contents``: the
+    keys of state tensors the block writes in place before it can still fail (rprop's step sizes after its
+    first of ``niter`` evaluations, lbfgs' ``d`` and ``g_old``); their values are copied and written back
+    too, so a retried call starts from the state the failed one found.
     """
     saved_x = x.xp.array(x.array, copy=True)
     saved_state = dict(state)
+    saved_contents = {key: as_tensor(state[key]).array.copy() for key in contents if state.get(key) is not None}
     try:
         yield
     except BaseException:
         x.array[...] = saved_x
         state.clear()
         state.update(saved_state)
+        for key, values in saved_contents.items():
+            as_tensor(state[key]).array[...] = values
         raise
 
 

@@ -44,7 +44,7 @@ def lbfgs(opfunc, x, config=None, state=None):
     def dot(a, b):
         return float(a.ravel().dot(b.ravel()))
 
-    with restoring(x, state):
+    with restoring(x, state, contents=('d', 'g_old')):
         state['funcEval'] = state.get('funcEval') or 0
         state['nIter'] = state.get('nIter') or 0
         f, g = evaluate('lbfgs', opfunc, x, state['funcEval'])
@@ -62,6 +62,9 @@ def lbfgs(opfunc, x, config=None, state=None):
         if state.get('dir_bufs') is None:
             verbose('creating recyclable direction/step/history buffers')
         dir_bufs, stp_bufs = _arrays(state.get('dir_bufs')), _arrays(state.get('stp_bufs'))
+        # the pairs this call drops from a full history: recycled only once the call has succeeded, as a
+        # failing call must leave the history it found (state.old_dirs) unwritten
+        retired_dirs, retired_stps = [], []
         h_diag = state.get('Hdiag')
         g_old = None if state.get('g_old') is None else as_tensor(state['g_old']).array
         f_old = state.get('f_old')
@@ -81,8 +84,8 @@ def lbfgs(opfunc, x, config=None, state=None):
                 ys = dot(y, s)
                 if ys > 1e-10:
                     if len(old_dirs) == n_correction:
-                        dir_bufs.append(old_dirs.pop(0))
-                        stp_bufs.append(old_stps.pop(0))
+                        retired_dirs.append(old_dirs.pop(0))
+                        retired_stps.append(old_stps.pop(0))
                     old_dirs.append(s)
                     old_stps.append(y)
                     h_diag = ys / dot(y, y)
@@ -150,6 +153,7 @@ def lbfgs(opfunc, x, config=None, state=None):
                 break
 
     state.update(old_dirs=[wrap(a) for a in old_dirs], old_stps=[wrap(a) for a in old_stps],
-                 dir_bufs=[wrap(a) for a in dir_bufs], stp_bufs=[wrap(a) for a in stp_bufs], Hdiag=h_diag,
+                 dir_bufs=[wrap(a) for a in dir_bufs + retired_dirs],
+                 stp_bufs=[wrap(a) for a in stp_bufs + retired_stps], Hdiag=h_diag,
                  g_old=wrap(g_old), f_old=f_old, t=t, d=wrap(d))
     return x, f_hist, evals

@@ -29,7 +29,8 @@ def rprop(opfunc, x, config=None, state=None):
         raise ValueError(f"optim.rprop: config.stepsize must be >= 0, got {init_step}")
     xp, xa = x.xp, x.array
     fs = []
-    with restoring(x, state):
+    # after its first evaluation a failing call has advanced the step sizes: restoring puts them back
+    with restoring(x, state, contents=('delta', 'stepsize') if state.get('delta') is not None else ()):
         for _ in range(int(c['niter'])):
             fx, dfdx = evaluate('rprop', opfunc, x, len(fs), handed_back=True)
             g = dfdx.array

@@ -245,6 +245,23 @@ def test_sequencer_errors_and_repr():
         seq.module.module.weight.storage()
 
 
+@pytest.mark.parametrize('make', [lambda: nn.FastLSTM(D, H), lambda: nn.Linear(D, H)])
+def test_backward_over_fewer_steps_than_the_forward_is_refused(make):
+    """The module back-propagates from the forward's last step down: a backward over 3 of a forward's 5 steps
+    would pair its inputs with steps 2 to 4 (Sequencer.lua computes that silently); it is refused, table or
+    tensor, before any step runs, and the full backward still works."""
+    seq = nn.Sequencer(make().double())
+    xs = [r(2, D) for _ in range(5)]
+    seq.forward(xs)
+    for backward_input, grad in ((xs[:3], [r(2, H) for _ in range(3)]), (lg.stack(xs[:3]), r(3, 2, H))):
+        for method in ('backward', 'updateGradInput', 'accGradParameters'):
+            assert_rejected(seq, ValueError, 'expected backward over the 5 steps of the last forward, got 3 steps',
+                            method, backward_input, grad)
+    assert len(seq.backward(xs, [r(2, H) for _ in range(5)])) == 5
+    seq.forward(lg.stack(xs[:3]))
+    assert tuple(seq.backward(lg.stack(xs[:3]), r(3, 2, H)).size()) == (3, 2, D)
+
+
 def test_batch_normalization_in_a_sequencer_issue129():
     """rnn test/test.lua issue129: a SpatialBatchNormalization in a Sequencer (one step per forward) updates the
     running mean of the module its evaluation uses (sharedClones[0] is recurrentModule), as the module alone

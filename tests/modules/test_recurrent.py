@@ -310,6 +310,32 @@ def test_bad_input_names_the_module_and_changes_nothing(cls):
 
 
 @pytest.mark.parametrize('cls', [nn.SeqLSTM, nn.SeqGRU])
+def test_backward_over_a_shorter_sequence_names_the_module_once(cls):
+    """A backward over fewer steps (or another batch) than the forward's is refused, the module named once, and
+    once more under a container's step."""
+    rnn = cls(D, H).double()
+    rnn.forward(seq(T, N, D))
+    name = f'{cls.__name__}({D} -> {H})'
+    for run, path in ((rnn, name), (nn.Sequential().add(rnn), f'Sequential[0] {name}')):
+        for steps, batch in ((T - 1, N), (T, N - 1)):
+            with pytest.raises(ValueError) as err:
+                run.backward(seq(steps, batch, D), seq(steps, batch, H))
+            assert str(err.value) == (f'{path}: expected backward after a forward of this input, got an input of '
+                                      f'size ({steps}, {batch}, {D})')
+
+
+def test_reverse_sequences_name_themselves_once():
+    for module, x, message in (
+            (nn.SeqReverseSequence(2), seq(N, D), f'SeqReverseSequence(2): expected an input of at least 3 '
+                                                  f'dimensions, got size ({N}, {D})'),
+            (nn.ReverseSequence(), lg.from_numpy(np.array(3.0)), 'ReverseSequence: expected a seqlen x ... input '
+                                                                 'or a table of steps, got a 0-D tensor')):
+        with pytest.raises(ValueError) as err:
+            module.forward(x)
+        assert str(err.value) == message
+
+
+@pytest.mark.parametrize('cls', [nn.SeqLSTM, nn.SeqGRU])
 def test_first_layer_idiom_skips_the_input_gradient(cls):
     rnn, twin = cls(D, H).double(), cls(D, H).double()
     twin.share(rnn, 'weight', 'bias')

@@ -1,4 +1,6 @@
 """Every optimiser rejects bad input the same way (legonn/optim/closure.py) and leaves x as it was."""
+import copy
+
 import numpy as np
 import pytest
 
@@ -46,6 +48,27 @@ def test_nan_loss_raises_and_restores_x(name, after):
             before = x.array.copy()
             run(name, opfunc, x, config)
     np.testing.assert_array_equal(x.array, before)
+
+
+@pytest.mark.parametrize('name, config, after', [
+    ('rprop', {'niter': 3}, 1),
+    ('lbfgs', {'maxIter': 6, 'nCorrection': 2, 'tolFun': -1, 'tolX': -1}, 4),
+    ('lbfgs+lswolfe', {'maxIter': 6, 'nCorrection': 2, 'lineSearch': optim.lswolfe}, 4),
+])
+def test_failed_call_leaves_the_state_it_found(name, config, after):
+    """A call failing after its first evaluations leaves state's tensors (rprop's step sizes, lbfgs' direction,
+    last gradient and full history) as they were: retried, it gives the step a call on a copy of the state
+    taken before the failure gives. The NaN comes at evaluation ``after + 1``, once a step has been taken."""
+    x = lg.DoubleTensor([-1.2, 1.0])
+    state = dict(config)
+    for _ in range(2):   # lbfgs' history of 2 pairs is full from the second call on
+        run(name, rosenbrock, x, state)
+    clean_x, clean_state = x.clone(), copy.deepcopy(state)
+    with pytest.raises(FloatingPointError):
+        run(name, failing_after(after, lambda f, g: (float('nan'), g)), x, state)
+    run(name, rosenbrock, x, state)
+    run(name, rosenbrock, clean_x, clean_state)
+    np.testing.assert_array_equal(x.array, clean_x.array)
 
 
 @pytest.mark.parametrize('name', [n for n in NAMES if n not in GRADIENT_FREE])

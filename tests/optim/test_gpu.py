@@ -87,3 +87,27 @@ def test_device_loss_of_several_elements_handed_back():
     with pytest.raises(FloatingPointError):
         optim.sgd(lambda _: (loss, g), x, {'learningRate': 0.5})
     assert x.float().tolist() == [0.5, 1.5]
+
+
+@pytest.mark.parametrize('name, config, after', [
+    ('rprop', {'niter': 3}, 1), ('lbfgs', {'maxIter': 6, 'nCorrection': 2, 'tolFun': -1, 'tolX': -1}, 4)])
+def test_failed_call_leaves_the_device_state_it_found(name, config, after):
+    """test_bad_input's failed call on device tensors: the state's CuPy buffers are put back in place."""
+    fn = getattr(optim, name)
+    x = lg.DoubleTensor(np.linspace(1.0, -1.0, 6)).cudaDouble()
+    state = dict(config)
+    for _ in range(2):
+        fn(gpu_opfunc, x, state)
+    clean_x, clean_state = x.clone(), {k: v.clone() if isinstance(v, lg.Tensor) else
+                                       [t.clone() for t in v] if isinstance(v, list) else v for k, v in state.items()}
+    calls = []
+
+    def failing(p):
+        calls.append(1)
+        f, g = gpu_opfunc(p)
+        return (float('nan') if len(calls) > after else f), g
+    with pytest.raises(FloatingPointError):
+        fn(failing, x, state)
+    fn(gpu_opfunc, x, state)
+    fn(gpu_opfunc, clean_x, clean_state)
+    np.testing.assert_array_equal(x.cpu().array, clean_x.cpu().array)

@@ -284,8 +284,8 @@ class SeqRecurrent(Module, abstract=True):
         gradOutput = self._check_grad_output(x, gradOutput)
         sizes = self.gate_buffer._size   # (seqlen, gates * outputsize, batch) after a forward
         if (sizes[0], sizes[-1]) != x._size[:2]:
-            raise ValueError(f"{self.shortName()}: expected backward after a forward of this input, "
-                             f"got an input of size {tuple(self._in_user_layout(x).size())}")
+            raise input_error(self, "backward after a forward of this input",
+                              f"an input of size {tuple(self._in_user_layout(x).size())}")
         return states, x, gradOutput
 
     def updateGradInput(self, input, gradOutput):
