@@ -361,11 +361,12 @@ class PointwiseMixin:
         remainder_into(self.xp, src, self._same_count(args[-1], 'cremainder'), self.array)
         return self
 
-    def _tensor_op(self, ufunc, name, args):
+    def _tensor_op(self, ufunc, name, args, into=None):
+        into = into or self._into
         if len(args) == 1:
-            return self._into(ufunc, self.array, self._same_count(args[0], name))
+            return into(ufunc, self.array, self._same_count(args[0], name))
         if len(args) == 2:
-            return self._into(ufunc, self._result_from(args[0], name), self._same_count(args[1], name))
+            return into(ufunc, self._result_from(args[0], name), self._same_count(args[1], name))
         raise TypeError(f"{self._typename}.{name}: expected (tensor) or (tensor, tensor), got {len(args)} arguments")
 
     def cmul(self, *args):
@@ -404,9 +405,20 @@ class PointwiseMixin:
         """``y.atan2(x)`` in place or ``r.atan2(y, x)``: the angle of the point (x, y), C's atan2(y, x)."""
         return self._tensor_op('arctan2', 'atan2', args)
 
+    def _into_power(self, ufunc, a, b):
+        if self.dtype.kind == 'f':
+            return self._into(ufunc, a, b)
+        # THTensor_(cpow) calls C's pow(double, double) for every type and converts the double into the element:
+        # an integer tensor's negative exponent gives 2**-1 = 0.5 -> 0 (NumPy's integer power raises), and
+        # powers past 2**53 are the rounded double's, not the exact integer's
+        p = self.xp.power(self.xp.asarray(a, dtype=np.float64), self.xp.asarray(b, dtype=np.float64))
+        self.xp.copyto(self.array, p, casting='unsafe')
+        return self
+
     def cpow(self, *args):
-        """``x.cpow(y)`` in place or ``r.cpow(x, y)``: ``x`` to the element-wise power ``y``."""
-        return self._tensor_op('power', 'cpow', args)
+        """``x.cpow(y)`` in place or ``r.cpow(x, y)``: ``x`` to the element-wise power ``y``, through C's double
+        ``pow`` for integer tensors as THTensor_(cpow)."""
+        return self._tensor_op('power', 'cpow', args, into=self._into_power)
 
     def pow(self, *args):
         """``x.pow(v)`` in place, ``r.pow(x, v)`` (x**v) or ``r.pow(v, x)`` (v**x)."""

@@ -177,6 +177,26 @@ def test_integer_addcdiv_truncates_as_c(cuda):
     r = move(lg.ByteTensor(3))
     assert r.addcdiv(base, 1, t1, t2).tolist() == [4, 4, 4] and r.type() == base.type()
 
+@pytest.mark.parametrize('cuda', [False, pytest.param(True, marks=pytest.mark.gpu)])
+def test_integer_cpow_goes_through_c_double_pow(cuda):
+    """THTensor_(cpow) computes C's ``pow(double, double)`` for every type and stores the double in the element:
+    an integer tensor's negative exponent truncates (2**-1 = 0.5 -> 0, (-2)**-1 -> 0, 1**-3 = 1), and 3**39 is
+    the double nearest it, 4052555153018976256, not the exact 4052555153018976267 (legonn raised NumPy's
+    'Integers to negative integer powers are not allowed')."""
+    if cuda and not lg.gpu_available():
+        pytest.skip('no GPU')
+    move = on_gpu if cuda else (lambda t: t)
+    bases, exps = [2, 2, -2, 1, 5, -3], [3, -1, -1, -3, 0, 3]
+    want = [int(math.pow(b, e)) for b, e in zip(bases, exps)]
+    assert want == [8, 0, 0, 1, 1, -27]
+    x, y = move(lg.IntTensor(bases)), move(lg.IntTensor(exps))
+    assert x.clone().cpow(y).tolist() == want
+    assert lg.cpow(x, y).tolist() == want and lg.cpow(x, y).type() == x.type()
+    assert move(lg.IntTensor(6)).cpow(x, y).tolist() == want
+    big = lg.cpow(move(lg.LongTensor([3])), move(lg.LongTensor([39]))).tolist()
+    assert big == [int(float(3 ** 39))] and big != [3 ** 39]
+
+
 UNARY = {'abs': np.abs, 'exp': np.exp, 'tanh': np.tanh, 'sign': np.sign, 'floor': np.floor, 'ceil': np.ceil,
          'neg': np.negative, 'sigmoid': lambda v: 1 / (1 + np.exp(-v)), 'sin': np.sin, 'cos': np.cos,
          'trunc': np.trunc, 'square': np.square, 'atan': np.arctan, 'expm1': np.expm1}
