@@ -302,14 +302,14 @@ class PointwiseMixin:
             return self.add(args[0], -args[1], args[2])
         raise TypeError(f"{self._typename}.csub: expected 1 to 3 arguments, got {len(args)}")
 
-    def _scalar_op(self, ufunc, name, args):
+    def _scalar_op(self, ufunc, name, args, into=None):
         if len(args) not in (1, 2):
             raise TypeError(f"{self._typename}.{name}: expected (value) or (tensor, value), got {len(args)} arguments")
         if not _is_number(args[-1]):
             raise TypeError(f"{self._typename}.{name}: expected a number as the value, got {type(args[-1]).__name__}"
                             f"{'; use c' + name + ' for element-wise ' + name if name in ('mul', 'div') else ''}")
         src = self.array if len(args) == 1 else self._result_from(args[0], name)
-        return self._into(ufunc, src, self._real(args[-1]))
+        return (into or self._into)(ufunc, src, self._real(args[-1]))
 
     def _into_quotient(self, a, b):
         if self.dtype.kind == 'f':
@@ -421,11 +421,12 @@ class PointwiseMixin:
         return self._tensor_op('power', 'cpow', args, into=self._into_power)
 
     def pow(self, *args):
-        """``x.pow(v)`` in place, ``r.pow(x, v)`` (x**v) or ``r.pow(v, x)`` (v**x)."""
+        """``x.pow(v)`` in place, ``r.pow(x, v)`` (x**v) or ``r.pow(v, x)`` (v**x); an integer tensor's (which
+        Torch7 has only in cpow) as cpow's, through C's double pow."""
         if len(args) == 2 and _is_number(args[0]):
             x = self._result_from(args[1], 'pow')
-            return self._into('power', self._real(args[0]), x)
-        return self._scalar_op('power', 'pow', args)
+            return self._into_power('power', self._real(args[0]), x)
+        return self._scalar_op('power', 'pow', args, into=self._into_power)
 
     def clamp(self, *args):
         """``x.clamp(lo, hi)`` in place or ``r.clamp(x, lo, hi)``: THTensor_(clamp)'s ``x < lo ? lo : (x > hi ?

@@ -178,7 +178,7 @@ def test_integer_addcdiv_truncates_as_c(cuda):
     assert r.addcdiv(base, 1, t1, t2).tolist() == [4, 4, 4] and r.type() == base.type()
 
 @pytest.mark.parametrize('cuda', [False, pytest.param(True, marks=pytest.mark.gpu)])
-def test_integer_cpow_goes_through_c_double_pow(cuda):
+def test_integer_cpow_and_pow_go_through_c_double_pow(cuda):
     """THTensor_(cpow) computes C's ``pow(double, double)`` for every type and stores the double in the element:
     an integer tensor's negative exponent truncates (2**-1 = 0.5 -> 0, (-2)**-1 -> 0, 1**-3 = 1), and 3**39 is
     the double nearest it, 4052555153018976256, not the exact 4052555153018976267 (legonn raised NumPy's
@@ -195,6 +195,9 @@ def test_integer_cpow_goes_through_c_double_pow(cuda):
     assert move(lg.IntTensor(6)).cpow(x, y).tolist() == want
     big = lg.cpow(move(lg.LongTensor([3])), move(lg.LongTensor([39]))).tolist()
     assert big == [int(float(3 ** 39))] and big != [3 ** 39]
+    # Torch7 has pow only for floating tensors; legonn's integer pow takes cpow's rule (NumPy raised there too)
+    assert x.clone().pow(-1).tolist() == [int(math.pow(b, -1)) for b in bases] == [0, 0, 0, 1, 0, 0]
+    assert lg.pow(2, y).tolist() == [int(math.pow(2, e)) for e in exps] == [8, 0, 0, 0, 1, 8]
 
 
 UNARY = {'abs': np.abs, 'exp': np.exp, 'tanh': np.tanh, 'sign': np.sign, 'floor': np.floor, 'ceil': np.ceil,
