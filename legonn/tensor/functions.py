@@ -99,6 +99,9 @@ def range(*args, tensortype=None):
 
 
 def _range(start, end, step=1, tensortype=None):
+    if np.dtype(_cls(tensortype)._dtype).kind in 'iu':
+        # TensorMath.lua reads an integer tensor's bounds and step as its accreal, a C long: 4.9 is 4, 0.5 is 0
+        start, end, step = int(start), int(end), int(step)
     if step == 0:
         raise ValueError('legonn.range: step must be non-zero')
     if (end - start) * step < 0:   # THTensor_(range) refuses it rather than return nothing

@@ -30,6 +30,23 @@ def test_factories():
             make(0, 1, 0)
 
 
+@pytest.mark.parametrize('cuda', [False, pytest.param(True, marks=pytest.mark.gpu)])
+def test_integer_range_truncates_its_bounds_and_step_as_a_c_long(cuda):
+    """TensorMath.lua hands range's bounds and step to THTensor_(range) as the tensor's accreal, a C long for
+    the integer types, so each is truncated toward zero first: an IntTensor's range(1, 4.9, 1.5) is range(1, 4,
+    1), 1 2 3 4 (legonn stepped by 1.5 and gave 1 2 4), and a step of 0.5 is 0, refused."""
+    if cuda and not lg.gpu_available():
+        pytest.skip('no GPU')
+    kind = 'legonn.CudaIntTensor' if cuda else 'legonn.IntTensor'
+    assert lg.range(lg.Tensor().type(kind), 1, 4.9, 1.5).tolist() == list(range(1, 4 + 1, 1))
+    assert lg.range(1, 4.9, 1.5, tensortype=kind).tolist() == [1, 2, 3, 4]
+    assert lg.Tensor(4).type(kind).range(-2.5, 1.5).tolist() == list(range(int(-2.5), int(1.5) + 1))
+    assert lg.range(5, 1, -2.9, tensortype=kind).tolist() == [5, 3, 1]
+    with pytest.raises(ValueError, match='step'):
+        lg.range(1, 3, 0.5, tensortype=kind)
+    assert lg.range(1, 2.9, 1.5, tensortype='legonn.DoubleTensor').tolist() == [1, 2.5]   # floats keep theirs
+
+
 def test_factories_follow_the_default_type():
     lg.setdefaulttensortype('legonn.DoubleTensor')
     assert lg.zeros(1).type() == lg.rand(1).type() == lg.range(0, 1).type() == 'legonn.DoubleTensor'
