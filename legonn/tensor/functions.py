@@ -258,6 +258,12 @@ def cat(*args, dim=-1):
 def stack(tensors, dim=0):
     """A new tensor joining ``tensors`` (of equal sizes) along a new dimension ``dim``."""
     tensors = [as_tensor(t) for t in tensors]
+    if not tensors or any(tuple(t.size()) != tuple(tensors[0].size()) for t in tensors):
+        raise ValueError(f"legonn.stack: expected one or more tensors of equal sizes, got sizes "
+                         f"{[tuple(t.size()) for t in tensors]}")
+    if not -tensors[0].dim() - 1 <= dim <= tensors[0].dim():
+        raise IndexError(f"legonn.stack: dimension {dim} out of range for a result of {tensors[0].dim() + 1} "
+                         f"dimensions")
     xp = tensors[0].xp
     return type(tensors[0])._from_result(xp.stack([t.array for t in tensors], axis=dim))
 

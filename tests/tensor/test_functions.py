@@ -87,6 +87,14 @@ def test_cat_forms_and_types():
     with pytest.raises(ValueError, match='at least one'):
         lg.cat([])
     assert lg.stack([a, a]).size() == (2, 2, 2)
+    # bad input names legonn.stack and what came (it raised NumPy's words, or IndexError for no tensors)
+    with pytest.raises(ValueError, match=r'legonn.stack: .*equal sizes.*\(2,\), \(1,\)'):
+        lg.stack([lg.DoubleTensor([1, 2]), lg.DoubleTensor([1])])
+    with pytest.raises(ValueError, match='legonn.stack'):
+        lg.stack([])
+    with pytest.raises(IndexError, match='legonn.stack: dimension 3'):
+        lg.stack([lg.DoubleTensor([1])], 3)
+    assert lg.stack([lg.DoubleTensor([1, 2])] * 3, -1).size() == (2, 3)
 
 
 def test_repeat_tensor():
