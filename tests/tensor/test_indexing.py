@@ -57,6 +57,12 @@ def test_gather_scatter_follow_the_torch7_formula():
     assert z.tolist() == [3, 0, 3]
     with pytest.raises(ValueError, match='does not fit'):
         x.gather(1, lg.LongTensor([1, 2]))
+    # a source of other dimensions or smaller than the index is named (THTensor_(scatter)'s "Input tensor must
+    # have same dimensions"); legonn raised NumPy's 'too many indices for array' or a broadcast error
+    for what, src in (('scatter', lg.DoubleTensor([7, 8])), ('scatter', lg.DoubleTensor([[7]])),
+                      ('scatterAdd', lg.DoubleTensor([7, 8]))):
+        with pytest.raises(ValueError, match=f'{what}: source of sizes .* does not cover the index of sizes'):
+            getattr(lg.zeros(2, 3).double(), what)(1, lg.LongTensor([[2, 0]]), src)
 
 
 @pytest.mark.gpu
