@@ -161,11 +161,16 @@ def _spaced(name, start, end, n=100, tensortype=None):
 
 
 def eye(*args, tensortype=None):
-    """``eye([r,] n, m=n)``: an ``n`` x ``m`` tensor with ones on the diagonal (written into ``r`` when given)."""
+    """``eye([r,] n, m=n)``: an ``n`` x ``m`` tensor with ones on the diagonal (written into ``r`` when given); an
+    ``m`` of 0 or less is ``n``, and ``n`` must be positive, as THTensor_(eye)."""
     result, args, tensortype = _given_result(args, tensortype)
     if not 1 <= len(args) <= 2:
         raise TypeError(f"legonn.eye: expected ([result,] n [, m]), got {len(args)} arguments besides the result")
     n, m = args[0], (args[0] if args[-1] is None else args[-1])
+    if not n > 0:
+        raise ValueError(f"legonn.eye: expected a size n > 0, got {n!r}")
+    if m <= 0:   # THTensor_(eye): a non-positive m means a square n x n
+        m = n
     return _written(result, _filled((n, m), tensortype, lambda xp, s: xp.eye(*s)))
 
 

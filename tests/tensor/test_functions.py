@@ -16,6 +16,11 @@ def test_factories():
     assert lg.linspace(0, 1).size() == (100,)                        # Torch7's default count
     assert np.allclose(lg.logspace(0, 2, 3).array, [1, 10, 100])
     assert lg.eye(2).tolist() == [[1, 0], [0, 1]] and lg.eye(2, 3).size() == (2, 3)
+    # THTensor_(eye): m <= 0 means m = n, n must be positive (legonn made 2 x 0, and raised NumPy's words for -1)
+    assert lg.eye(2, 0).tolist() == lg.eye(2, -1).tolist() == lg.eye(2).tolist()
+    for n in (0, -1):
+        with pytest.raises(ValueError, match='legonn.eye: expected a size n > 0'):
+            lg.eye(n)
     assert lg.zeros(2, tensortype='torch.DoubleTensor').type() == 'legonn.DoubleTensor'
     with pytest.raises(ValueError, match='step'):
         lg.range(0, 1, 0)
