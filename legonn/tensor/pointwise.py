@@ -581,13 +581,16 @@ class PointwiseMixin:
         return tuple(wrap(r) for r in result) if isinstance(result, tuple) else wrap(result)
 
     # --- Python operators: NumPy broadcasting, new tensors ---------------
-    def _binop(self, other, fn, form=None, reflected=False, written=None):
+    def _binop(self, other, fn, form=None, reflected=False, written=None, as_real=True):
         """``fn(self's array, other)`` as a new tensor; ``NotImplemented`` for an operand whose class declares
         ``__legonn_defer__`` (see ``DEFER_ATTRIBUTE``), so that Python calls its reflected operator. ``form``
         (``'{} - {}'``) names an element-wise operator: a result of another shape than this tensor's is checked
         for an ambiguous broadcast, of the operands as
         the caller wrote them (``reflected`` puts ``other`` on the left; ``written`` is ``other`` before a
-        conversion the caller made)."""
+        conversion the caller made). With ``as_real`` an integer tensor takes a Python integer outside its range
+        as TensorOperator.c does, as its C real (luaG_checkreal): a ByteTensor's ``b + 300`` adds 44 and
+        ``b * -1`` multiplies by 255, where NumPy raises OverflowError; ``/`` and the comparisons keep the
+        number (they compute in a wider type)."""
         from .tensor import Tensor
         try:
             arr = operand(other)
@@ -596,6 +599,8 @@ class PointwiseMixin:
             if getattr(type(other), DEFER_ATTRIBUTE, False):
                 return NotImplemented
             raise
+        if as_real and type(arr) is int:
+            arr = stored_number(arr, self.array.dtype)
         result = self.xp.asarray(fn(self.array, arr))
         if result.shape != self._size and form is not None:
             other = other if written is None else written
@@ -609,7 +614,7 @@ class PointwiseMixin:
             arr = operand(other)   # converted once: _binop passes an array through
         except TypeError:
             return NotImplemented
-        return self._binop(arr, fn, form, written=other)
+        return self._binop(arr, fn, form, written=other, as_real=False)
 
     def _same_count_binop(self, other, fn, form, reflected=False):
         """``t + u`` / ``t - u`` of tensors whose sizes do not broadcast but hold as many elements:
@@ -642,10 +647,10 @@ class PointwiseMixin:
         return self._binop(other, lambda a, b: b * a, '{} * {}', True)
 
     def __truediv__(self, other):
-        return self._binop(other, lambda a, b: a / b, '{} / {}')
+        return self._binop(other, lambda a, b: a / b, '{} / {}', as_real=False)
 
     def __rtruediv__(self, other):
-        return self._binop(other, lambda a, b: b / a, '{} / {}', True)
+        return self._binop(other, lambda a, b: b / a, '{} / {}', True, as_real=False)
 
     def __pow__(self, other):
         return self._binop(other, lambda a, b: a ** b, '{} ** {}')
@@ -711,6 +716,8 @@ class PointwiseMixin:
                 raise ValueError(f"{self.type()}: x {symbol}= y needs y of x's size {_sizes(sizes)} or one that "
                                  f"broadcasts into it, got y of size {_sizes(shape)}")
             arr = arr.reshape(sizes)
+        if type(arr) is int:
+            arr = stored_number(arr, self.array.dtype)   # as _binop: ``b += 300`` adds 44 to a ByteTensor
         getattr(self.xp, ufunc)(self.array, arr, out=self.array, casting='same_kind')
         return self
 

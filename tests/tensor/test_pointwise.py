@@ -200,6 +200,27 @@ def test_integer_cpow_and_pow_go_through_c_double_pow(cuda):
     assert lg.pow(2, y).tolist() == [int(math.pow(2, e)) for e in exps] == [8, 0, 0, 0, 1, 8]
 
 
+@pytest.mark.parametrize('cuda', [False, pytest.param(True, marks=pytest.mark.gpu)])
+def test_integer_operators_take_an_out_of_range_number_as_the_c_real(cuda):
+    """TensorOperator.c's ``b + 300`` is ``r:copy(b):add(300)`` with the number read by luaG_checkreal, the
+    tensor's C type: 300 in a ByteTensor is 44 and -1 is 255, and ``300 - b`` fills 44 then subtracts. legonn
+    raised NumPy 2's OverflowError 'Python integer 300 out of bounds for uint8' (``+=`` too). ``/`` and the
+    comparisons keep the number: they compute in a wider type."""
+    if cuda and not lg.gpu_available():
+        pytest.skip('no GPU')
+    move = on_gpu if cuda else (lambda t: t)
+    b = move(lg.ByteTensor([250, 3]))
+    assert (b + 300).tolist() == [(250 + 44) % 256, 3 + 44] == (300 + b).tolist() == b.clone().add(300).tolist()
+    assert (b * -1).tolist() == [(250 * 255) % 256, 3 * 255 % 256] == (-1 * b).tolist()
+    assert (300 - b).tolist() == [(44 - 250) % 256, 44 - 3] and (b - 300).tolist() == [250 - 44, (3 - 44) % 256]
+    assert (b // 300).tolist() == [250 // 44, 0] and (b % 300).tolist() == [250 % 44, 3]
+    c = b.clone()
+    c += 300
+    assert c.tolist() == [38, 47] and c.type() == b.type()
+    assert (b / 300).tolist() == [250 / 300, 3 / 300] and (b == 256).tolist() == [0, 0]
+    assert (move(lg.IntTensor([7])) * 2 ** 40).tolist() == [0]    # 2**40's low 32 bits
+
+
 UNARY = {'abs': np.abs, 'exp': np.exp, 'tanh': np.tanh, 'sign': np.sign, 'floor': np.floor, 'ceil': np.ceil,
          'neg': np.negative, 'sigmoid': lambda v: 1 / (1 + np.exp(-v)), 'sin': np.sin, 'cos': np.cos,
          'trunc': np.trunc, 'square': np.square, 'atan': np.arctan, 'expm1': np.expm1}
