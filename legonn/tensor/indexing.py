@@ -246,7 +246,7 @@ class IndexingMixin:
         """Fill the slices ``index`` (0-based) along ``dim`` with ``value``; returns self."""
         d = self._dim_index(dim)
         idx = self._slice_indices(index, d, 'indexFill')
-        self.array[self._slices(d, idx)] = value
+        self.array[self._slices(d, idx)] = stored_number(value, self.array.dtype)   # C's cast, as maskedFill
         return self
 
     # --- gather / scatter -------------------------------------------------------
@@ -303,7 +303,9 @@ class IndexingMixin:
         d = self._dim_index(dim)
         idx = self._gather_index(d, index, 'scatter')
         value = operand(src)
-        if not isinstance(value, numbers.Number):
+        if isinstance(value, numbers.Number):
+            value = stored_number(value, self.array.dtype)   # scatter's fill form: the number as this type's real
+        else:
             value = self._scatter_source(value, idx, 'scatter')
         self.array[self._scatter_coords(d, idx)] = value
         return self
