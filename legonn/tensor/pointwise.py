@@ -153,10 +153,19 @@ def remainder_into(xp, a, b, out):
     if out.dtype.kind != 'f':
         xp.remainder(a, b, out=out, casting='unsafe')
         return out
+    if _is_number(b):
+        b = out.dtype.type(b)   # cwrap passes the number as the C real: a FloatTensor's 3.3 is 3.3f in both uses
     q = xp.floor(xp.true_divide(a, b, dtype=out.dtype if out.dtype.itemsize >= 4 else np.float32))
     rest = xp.asarray(a, dtype=np.float64) - xp.asarray(b, dtype=np.float64) * q
     xp.copyto(out, rest, casting='unsafe')
     return out
+
+
+def _th_remainder(xp, a, b):
+    """``a % b`` (arrays or numbers of module ``xp``) as a new array of NumPy's result type and shape, with
+    floating results computed as THTensor_(remainder)'s (``remainder_into``)."""
+    r = xp.asarray(a % b)
+    return remainder_into(xp, a, b, r) if r.dtype.kind == 'f' else r
 
 
 def _ufunc(ufunc_name):
@@ -671,11 +680,13 @@ class PointwiseMixin:
     def __rfloordiv__(self, other):
         return self._binop(other, lambda a, b: b // a, '{} // {}', True)
 
+    # TensorOperator.c's ``t % v`` is THTensor_(remainder): x - v * floor(x / v) for floating tensors, which
+    # differs from NumPy's exact remainder in the last bits (a sixth of double elements drawn in -10 .. 10)
     def __mod__(self, other):
-        return self._binop(other, lambda a, b: a % b, '{} % {}')
+        return self._binop(other, lambda a, b: _th_remainder(self.xp, a, b), '{} % {}')
 
     def __rmod__(self, other):
-        return self._binop(other, lambda a, b: b % a, '{} % {}', True)
+        return self._binop(other, lambda a, b: _th_remainder(self.xp, b, a), '{} % {}', True)
 
     def __neg__(self):
         return self._binop(0, lambda a, _: -a)
@@ -703,7 +714,7 @@ class PointwiseMixin:
     def __ne__(self, other):
         return self._comparison(other, lambda a, b: a != b, '{} != {}')
 
-    def _inplace(self, other, ufunc, symbol, pairs=False):
+    def _inplace(self, other, ufunc, symbol, pairs=False, apply=None):
         """``self <symbol>= other`` written into this tensor's elements (views of it see the change), ``other``
         broadcast into its sizes. With ``pairs`` (``+=``, ``-=``, as Torch7's ``x:add(y)``, ``x:csub(y)``: cadd)
         an ``other`` that cannot broadcast but holds as many elements is paired with them in order, as ``+`` and
@@ -718,7 +729,10 @@ class PointwiseMixin:
             arr = arr.reshape(sizes)
         if type(arr) is int:
             arr = stored_number(arr, self.array.dtype)   # as _binop: ``b += 300`` adds 44 to a ByteTensor
-        getattr(self.xp, ufunc)(self.array, arr, out=self.array, casting='same_kind')
+        if apply is not None:
+            apply(self.xp, self.array, arr, self.array)
+        else:
+            getattr(self.xp, ufunc)(self.array, arr, out=self.array, casting='same_kind')
         return self
 
     def __iadd__(self, other):
@@ -744,7 +758,7 @@ class PointwiseMixin:
         return self._inplace(other, 'floor_divide', '//')
 
     def __imod__(self, other):
-        return self._inplace(other, 'remainder', '%')
+        return self._inplace(other, 'remainder', '%', apply=remainder_into if self.dtype.kind == 'f' else None)
 
 
 for _name, _apply in UNARY.items():

@@ -221,6 +221,32 @@ def test_integer_operators_take_an_out_of_range_number_as_the_c_real(cuda):
     assert (move(lg.IntTensor([7])) * 2 ** 40).tolist() == [0]    # 2**40's low 32 bits
 
 
+@pytest.mark.parametrize('cuda', [False, pytest.param(True, marks=pytest.mark.gpu)])
+def test_remainder_and_the_mod_operator_compute_th_remainder_in_the_tensors_real(cuda):
+    """THTensor_(remainder) gets its number through cwrap as the C real (a FloatTensor's 3.3 is 3.3f) and
+    computes ``x - v * floor(x / v)`` (the quotient in float, the rest in double); TensorOperator.c's ``t % v``
+    is that same call. legonn used the double 3.3 in the product (half of float32 results one ulp off), and
+    ``%`` was NumPy's exact remainder (a sixth of double results off)."""
+    if cuda and not lg.gpu_available():
+        pytest.skip('no GPU')
+    move = on_gpu if cuda else (lambda t: t)
+    rng = np.random.default_rng(3)
+    for dtype, cls in ((np.float32, lg.FloatTensor), (np.float64, lg.DoubleTensor)):
+        a = rng.uniform(-10, 10, 2000).astype(dtype)
+        v = dtype(3.3)
+        want = (a.astype(np.float64) - np.float64(v) * np.floor(a / v).astype(np.float64)).astype(dtype)
+        x = move(cls(a))
+        assert np.array_equal(x.clone().remainder(3.3).cpu().numpy(), want)
+        assert np.array_equal((x % 3.3).cpu().numpy(), want)
+        y = x.clone()
+        y %= 3.3
+        assert np.array_equal(y.cpu().numpy(), want)
+        # what legonn computed: NumPy's exact remainder for ``%`` of doubles, the double 3.3 for float32's method
+        old = np.remainder(a, v) if dtype is np.float64 else \
+            (a.astype(np.float64) - 3.3 * np.floor(a / v).astype(np.float64)).astype(dtype)
+        assert not np.array_equal(want, old)
+
+
 UNARY = {'abs': np.abs, 'exp': np.exp, 'tanh': np.tanh, 'sign': np.sign, 'floor': np.floor, 'ceil': np.ceil,
          'neg': np.negative, 'sigmoid': lambda v: 1 / (1 + np.exp(-v)), 'sin': np.sin, 'cos': np.cos,
          'trunc': np.trunc, 'square': np.square, 'atan': np.arctan, 'expm1': np.expm1}
