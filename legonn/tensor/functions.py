@@ -99,6 +99,9 @@ def range(*args, tensortype=None):
 
 
 def _range(start, end, step=1, tensortype=None):
+    if np.dtype(_cls(tensortype)._dtype).kind in 'iu':
+        # TensorMath.lua reads an integer tensor's bounds and step as its accreal, a C long: 4.9 is 4, 0.5 is 0
+        start, end, step = int(start), int(end), int(step)
     if step == 0:
         raise ValueError('legonn.range: step must be non-zero')
     if (end - start) * step < 0:   # THTensor_(range) refuses it rather than return nothing
@@ -158,11 +161,16 @@ def _spaced(name, start, end, n=100, tensortype=None):
 
 
 def eye(*args, tensortype=None):
-    """``eye([r,] n, m=n)``: an ``n`` x ``m`` tensor with ones on the diagonal (written into ``r`` when given)."""
+    """``eye([r,] n, m=n)``: an ``n`` x ``m`` tensor with ones on the diagonal (written into ``r`` when given); an
+    ``m`` of 0 or less is ``n``, and ``n`` must be positive, as THTensor_(eye)."""
     result, args, tensortype = _given_result(args, tensortype)
     if not 1 <= len(args) <= 2:
         raise TypeError(f"legonn.eye: expected ([result,] n [, m]), got {len(args)} arguments besides the result")
     n, m = args[0], (args[0] if args[-1] is None else args[-1])
+    if not n > 0:
+        raise ValueError(f"legonn.eye: expected a size n > 0, got {n!r}")
+    if m <= 0:   # THTensor_(eye): a non-positive m means a square n x n
+        m = n
     return _written(result, _filled((n, m), tensortype, lambda xp, s: xp.eye(*s)))
 
 
@@ -255,6 +263,12 @@ def cat(*args, dim=-1):
 def stack(tensors, dim=0):
     """A new tensor joining ``tensors`` (of equal sizes) along a new dimension ``dim``."""
     tensors = [as_tensor(t) for t in tensors]
+    if not tensors or any(tuple(t.size()) != tuple(tensors[0].size()) for t in tensors):
+        raise ValueError(f"legonn.stack: expected one or more tensors of equal sizes, got sizes "
+                         f"{[tuple(t.size()) for t in tensors]}")
+    if not -tensors[0].dim() - 1 <= dim <= tensors[0].dim():
+        raise IndexError(f"legonn.stack: dimension {dim} out of range for a result of {tensors[0].dim() + 1} "
+                         f"dimensions")
     xp = tensors[0].xp
     return type(tensors[0])._from_result(xp.stack([t.array for t in tensors], axis=dim))
 

@@ -246,7 +246,7 @@ class IndexingMixin:
         """Fill the slices ``index`` (0-based) along ``dim`` with ``value``; returns self."""
         d = self._dim_index(dim)
         idx = self._slice_indices(index, d, 'indexFill')
-        self.array[self._slices(d, idx)] = value
+        self.array[self._slices(d, idx)] = stored_number(value, self.array.dtype)   # C's cast, as maskedFill
         return self
 
     # --- gather / scatter -------------------------------------------------------
@@ -273,6 +273,14 @@ class IndexingMixin:
                              f"sizes {self._size} along dimension {d}")
         return idx
 
+    def _scatter_source(self, src, idx, what):
+        """The part of ``src`` that index ``idx`` scatters: src must have idx's dimensions and at least its sizes
+        (THTensor_(scatter)'s "Input tensor must have same dimensions as output tensor")."""
+        if src.ndim != idx.ndim or any(s < i for s, i in zip(src.shape, idx.shape)):
+            raise ValueError(f"{self._typename}.{what}: source of sizes {tuple(src.shape)} does not cover the index "
+                             f"of sizes {tuple(idx.shape)} (expected as many dimensions, each at least as large)")
+        return backend.to_module(src, self.xp)[tuple(slice(0, n) for n in idx.shape)]
+
     @result_form
     def gather(self, dim, index):
         """out[i][j] = self[index[i][j]][j] for dim 0 (and likewise for other dims), a new tensor of index's sizes;
@@ -295,8 +303,10 @@ class IndexingMixin:
         d = self._dim_index(dim)
         idx = self._gather_index(d, index, 'scatter')
         value = operand(src)
-        if not isinstance(value, numbers.Number):
-            value = backend.to_module(value, self.xp)[tuple(slice(0, n) for n in idx.shape)]
+        if isinstance(value, numbers.Number):
+            value = stored_number(value, self.array.dtype)   # scatter's fill form: the number as this type's real
+        else:
+            value = self._scatter_source(value, idx, 'scatter')
         self.array[self._scatter_coords(d, idx)] = value
         return self
 
@@ -304,7 +314,7 @@ class IndexingMixin:
         """Add ``src[i][j]`` into ``self[index[i][j]][j]`` (``dim`` 0; likewise for others); repeats accumulate."""
         d = self._dim_index(dim)
         idx = self._gather_index(d, index, 'scatterAdd')
-        values = backend.to_module(operand(src), self.xp)[tuple(slice(0, n) for n in idx.shape)]
+        values = self._scatter_source(operand(src), idx, 'scatterAdd')
         scatter_add(self.array, self._scatter_coords(d, idx), values)
         return self
 

@@ -45,6 +45,9 @@ class MatrixProductsMixin:
 
     def _accumulate(self, what, args, n_mats, product):
         v1, base, v2, mats = _split(args, n_mats, what, self._typename)
+        # cwrap hands the scalars to THTensor_(addmm) and the others as the C real of the tensor's type: an
+        # integer tensor's 0.5 and 2.7 are 0 and 2 (NumPy refused to scale an integer product by a float)
+        v1, v2 = self._real(v1), self._real(v2)
         ranks = self._blas_ranks[what]
         shapes = [tuple(x.shape) for x in mats]
         if tuple(m.ndim for m in mats) != ranks or not _inner_sizes_match(what, shapes):

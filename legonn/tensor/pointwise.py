@@ -153,10 +153,19 @@ def remainder_into(xp, a, b, out):
     if out.dtype.kind != 'f':
         xp.remainder(a, b, out=out, casting='unsafe')
         return out
+    if _is_number(b):
+        b = out.dtype.type(b)   # cwrap passes the number as the C real: a FloatTensor's 3.3 is 3.3f in both uses
     q = xp.floor(xp.true_divide(a, b, dtype=out.dtype if out.dtype.itemsize >= 4 else np.float32))
     rest = xp.asarray(a, dtype=np.float64) - xp.asarray(b, dtype=np.float64) * q
     xp.copyto(out, rest, casting='unsafe')
     return out
+
+
+def _th_remainder(xp, a, b):
+    """``a % b`` (arrays or numbers of module ``xp``) as a new array of NumPy's result type and shape, with
+    floating results computed as THTensor_(remainder)'s (``remainder_into``)."""
+    r = xp.asarray(a % b)
+    return remainder_into(xp, a, b, r) if r.dtype.kind == 'f' else r
 
 
 def _ufunc(ufunc_name):
@@ -302,14 +311,14 @@ class PointwiseMixin:
             return self.add(args[0], -args[1], args[2])
         raise TypeError(f"{self._typename}.csub: expected 1 to 3 arguments, got {len(args)}")
 
-    def _scalar_op(self, ufunc, name, args):
+    def _scalar_op(self, ufunc, name, args, into=None):
         if len(args) not in (1, 2):
             raise TypeError(f"{self._typename}.{name}: expected (value) or (tensor, value), got {len(args)} arguments")
         if not _is_number(args[-1]):
             raise TypeError(f"{self._typename}.{name}: expected a number as the value, got {type(args[-1]).__name__}"
                             f"{'; use c' + name + ' for element-wise ' + name if name in ('mul', 'div') else ''}")
         src = self.array if len(args) == 1 else self._result_from(args[0], name)
-        return self._into(ufunc, src, self._real(args[-1]))
+        return (into or self._into)(ufunc, src, self._real(args[-1]))
 
     def _into_quotient(self, a, b):
         if self.dtype.kind == 'f':
@@ -361,11 +370,12 @@ class PointwiseMixin:
         remainder_into(self.xp, src, self._same_count(args[-1], 'cremainder'), self.array)
         return self
 
-    def _tensor_op(self, ufunc, name, args):
+    def _tensor_op(self, ufunc, name, args, into=None):
+        into = into or self._into
         if len(args) == 1:
-            return self._into(ufunc, self.array, self._same_count(args[0], name))
+            return into(ufunc, self.array, self._same_count(args[0], name))
         if len(args) == 2:
-            return self._into(ufunc, self._result_from(args[0], name), self._same_count(args[1], name))
+            return into(ufunc, self._result_from(args[0], name), self._same_count(args[1], name))
         raise TypeError(f"{self._typename}.{name}: expected (tensor) or (tensor, tensor), got {len(args)} arguments")
 
     def cmul(self, *args):
@@ -404,16 +414,28 @@ class PointwiseMixin:
         """``y.atan2(x)`` in place or ``r.atan2(y, x)``: the angle of the point (x, y), C's atan2(y, x)."""
         return self._tensor_op('arctan2', 'atan2', args)
 
+    def _into_power(self, ufunc, a, b):
+        if self.dtype.kind == 'f':
+            return self._into(ufunc, a, b)
+        # THTensor_(cpow) calls C's pow(double, double) for every type and converts the double into the element:
+        # an integer tensor's negative exponent gives 2**-1 = 0.5 -> 0 (NumPy's integer power raises), and
+        # powers past 2**53 are the rounded double's, not the exact integer's
+        p = self.xp.power(self.xp.asarray(a, dtype=np.float64), self.xp.asarray(b, dtype=np.float64))
+        self.xp.copyto(self.array, p, casting='unsafe')
+        return self
+
     def cpow(self, *args):
-        """``x.cpow(y)`` in place or ``r.cpow(x, y)``: ``x`` to the element-wise power ``y``."""
-        return self._tensor_op('power', 'cpow', args)
+        """``x.cpow(y)`` in place or ``r.cpow(x, y)``: ``x`` to the element-wise power ``y``, through C's double
+        ``pow`` for integer tensors as THTensor_(cpow)."""
+        return self._tensor_op('power', 'cpow', args, into=self._into_power)
 
     def pow(self, *args):
-        """``x.pow(v)`` in place, ``r.pow(x, v)`` (x**v) or ``r.pow(v, x)`` (v**x)."""
+        """``x.pow(v)`` in place, ``r.pow(x, v)`` (x**v) or ``r.pow(v, x)`` (v**x); an integer tensor's (which
+        Torch7 has only in cpow) as cpow's, through C's double pow."""
         if len(args) == 2 and _is_number(args[0]):
             x = self._result_from(args[1], 'pow')
-            return self._into('power', self._real(args[0]), x)
-        return self._scalar_op('power', 'pow', args)
+            return self._into_power('power', self._real(args[0]), x)
+        return self._scalar_op('power', 'pow', args, into=self._into_power)
 
     def clamp(self, *args):
         """``x.clamp(lo, hi)`` in place or ``r.clamp(x, lo, hi)``: THTensor_(clamp)'s ``x < lo ? lo : (x > hi ?
@@ -568,13 +590,16 @@ class PointwiseMixin:
         return tuple(wrap(r) for r in result) if isinstance(result, tuple) else wrap(result)
 
     # --- Python operators: NumPy broadcasting, new tensors ---------------
-    def _binop(self, other, fn, form=None, reflected=False, written=None):
+    def _binop(self, other, fn, form=None, reflected=False, written=None, as_real=True):
         """``fn(self's array, other)`` as a new tensor; ``NotImplemented`` for an operand whose class declares
         ``__legonn_defer__`` (see ``DEFER_ATTRIBUTE``), so that Python calls its reflected operator. ``form``
         (``'{} - {}'``) names an element-wise operator: a result of another shape than this tensor's is checked
         for an ambiguous broadcast, of the operands as
         the caller wrote them (``reflected`` puts ``other`` on the left; ``written`` is ``other`` before a
-        conversion the caller made)."""
+        conversion the caller made). With ``as_real`` an integer tensor takes a Python integer outside its range
+        as TensorOperator.c does, as its C real (luaG_checkreal): a ByteTensor's ``b + 300`` adds 44 and
+        ``b * -1`` multiplies by 255, where NumPy raises OverflowError; ``/`` and the comparisons keep the
+        number (they compute in a wider type)."""
         from .tensor import Tensor
         try:
             arr = operand(other)
@@ -583,6 +608,8 @@ class PointwiseMixin:
             if getattr(type(other), DEFER_ATTRIBUTE, False):
                 return NotImplemented
             raise
+        if as_real and type(arr) is int:
+            arr = stored_number(arr, self.array.dtype)
         result = self.xp.asarray(fn(self.array, arr))
         if result.shape != self._size and form is not None:
             other = other if written is None else written
@@ -596,7 +623,7 @@ class PointwiseMixin:
             arr = operand(other)   # converted once: _binop passes an array through
         except TypeError:
             return NotImplemented
-        return self._binop(arr, fn, form, written=other)
+        return self._binop(arr, fn, form, written=other, as_real=False)
 
     def _same_count_binop(self, other, fn, form, reflected=False):
         """``t + u`` / ``t - u`` of tensors whose sizes do not broadcast but hold as many elements:
@@ -629,10 +656,10 @@ class PointwiseMixin:
         return self._binop(other, lambda a, b: b * a, '{} * {}', True)
 
     def __truediv__(self, other):
-        return self._binop(other, lambda a, b: a / b, '{} / {}')
+        return self._binop(other, lambda a, b: a / b, '{} / {}', as_real=False)
 
     def __rtruediv__(self, other):
-        return self._binop(other, lambda a, b: b / a, '{} / {}', True)
+        return self._binop(other, lambda a, b: b / a, '{} / {}', True, as_real=False)
 
     def __pow__(self, other):
         return self._binop(other, lambda a, b: a ** b, '{} ** {}')
@@ -653,11 +680,13 @@ class PointwiseMixin:
     def __rfloordiv__(self, other):
         return self._binop(other, lambda a, b: b // a, '{} // {}', True)
 
+    # TensorOperator.c's ``t % v`` is THTensor_(remainder): x - v * floor(x / v) for floating tensors, which
+    # differs from NumPy's exact remainder in the last bits (a sixth of double elements drawn in -10 .. 10)
     def __mod__(self, other):
-        return self._binop(other, lambda a, b: a % b, '{} % {}')
+        return self._binop(other, lambda a, b: _th_remainder(self.xp, a, b), '{} % {}')
 
     def __rmod__(self, other):
-        return self._binop(other, lambda a, b: b % a, '{} % {}', True)
+        return self._binop(other, lambda a, b: _th_remainder(self.xp, b, a), '{} % {}', True)
 
     def __neg__(self):
         return self._binop(0, lambda a, _: -a)
@@ -685,7 +714,7 @@ class PointwiseMixin:
     def __ne__(self, other):
         return self._comparison(other, lambda a, b: a != b, '{} != {}')
 
-    def _inplace(self, other, ufunc, symbol, pairs=False):
+    def _inplace(self, other, ufunc, symbol, pairs=False, apply=None):
         """``self <symbol>= other`` written into this tensor's elements (views of it see the change), ``other``
         broadcast into its sizes. With ``pairs`` (``+=``, ``-=``, as Torch7's ``x:add(y)``, ``x:csub(y)``: cadd)
         an ``other`` that cannot broadcast but holds as many elements is paired with them in order, as ``+`` and
@@ -698,7 +727,12 @@ class PointwiseMixin:
                 raise ValueError(f"{self.type()}: x {symbol}= y needs y of x's size {_sizes(sizes)} or one that "
                                  f"broadcasts into it, got y of size {_sizes(shape)}")
             arr = arr.reshape(sizes)
-        getattr(self.xp, ufunc)(self.array, arr, out=self.array, casting='same_kind')
+        if type(arr) is int:
+            arr = stored_number(arr, self.array.dtype)   # as _binop: ``b += 300`` adds 44 to a ByteTensor
+        if apply is not None:
+            apply(self.xp, self.array, arr, self.array)
+        else:
+            getattr(self.xp, ufunc)(self.array, arr, out=self.array, casting='same_kind')
         return self
 
     def __iadd__(self, other):
@@ -724,7 +758,7 @@ class PointwiseMixin:
         return self._inplace(other, 'floor_divide', '//')
 
     def __imod__(self, other):
-        return self._inplace(other, 'remainder', '%')
+        return self._inplace(other, 'remainder', '%', apply=remainder_into if self.dtype.kind == 'f' else None)
 
 
 for _name, _apply in UNARY.items():

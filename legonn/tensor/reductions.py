@@ -260,9 +260,9 @@ class ReductionMixin:
 
     def dist(self, other, p=2):
         """The ``p``-norm of ``self - other`` (a number). For floating tensors as THTensor_(dist): |x - y|**p
-        summed in this type, element after element, and the root taken in this type."""
-        from .pointwise import operand
-        diff = self.array - operand(other)
+        summed in this type, element after element, and the root taken in this type. The two pair their elements
+        in order and need only as many (TH_TENSOR_APPLY2's rule: a 3x4 and a 12-vector), never broadcast."""
+        diff = self.array - self._same_count(other, 'dist')
         if _accreal(diff.dtype) is None or p in (0, float('inf')):
             return self._from_array(diff).norm(p)
         real = diff.dtype.type

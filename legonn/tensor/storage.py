@@ -146,7 +146,10 @@ def _values(size_or_values, dtype):
         # a size; Lua computes sizes as floats, so a whole-number float is one too
         from .indexing import whole_number
         return np.zeros(whole_number(size_or_values, 'Storage(n)'), dtype=dtype)
-    return np.asarray(list(size_or_values), dtype=dtype)
+    # the values as Python gives them, then converted as C stores a number (generic/Storage.c's (real) cast of
+    # luaL_checknumber): 2.9 truncates and 300 keeps its low bits, 44, in a ByteStorage, as a tensor's
+    # constructor does (NumPy refuses to make 300 a uint8 directly)
+    return np.asarray(list(size_or_values)).astype(dtype, copy=False)
 
 
 def _view(name, source, dtype, cuda, offset=0, size=None):

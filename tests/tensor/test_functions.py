@@ -16,6 +16,11 @@ def test_factories():
     assert lg.linspace(0, 1).size() == (100,)                        # Torch7's default count
     assert np.allclose(lg.logspace(0, 2, 3).array, [1, 10, 100])
     assert lg.eye(2).tolist() == [[1, 0], [0, 1]] and lg.eye(2, 3).size() == (2, 3)
+    # THTensor_(eye): m <= 0 means m = n, n must be positive (legonn made 2 x 0, and raised NumPy's words for -1)
+    assert lg.eye(2, 0).tolist() == lg.eye(2, -1).tolist() == lg.eye(2).tolist()
+    for n in (0, -1):
+        with pytest.raises(ValueError, match='legonn.eye: expected a size n > 0'):
+            lg.eye(n)
     assert lg.zeros(2, tensortype='torch.DoubleTensor').type() == 'legonn.DoubleTensor'
     with pytest.raises(ValueError, match='step'):
         lg.range(0, 1, 0)
@@ -28,6 +33,23 @@ def test_factories():
             make(1, 2, 1)
         with pytest.raises(ValueError, match='points'):
             make(0, 1, 0)
+
+
+@pytest.mark.parametrize('cuda', [False, pytest.param(True, marks=pytest.mark.gpu)])
+def test_integer_range_truncates_its_bounds_and_step_as_a_c_long(cuda):
+    """TensorMath.lua hands range's bounds and step to THTensor_(range) as the tensor's accreal, a C long for
+    the integer types, so each is truncated toward zero first: an IntTensor's range(1, 4.9, 1.5) is range(1, 4,
+    1), 1 2 3 4 (legonn stepped by 1.5 and gave 1 2 4), and a step of 0.5 is 0, refused."""
+    if cuda and not lg.gpu_available():
+        pytest.skip('no GPU')
+    kind = 'legonn.CudaIntTensor' if cuda else 'legonn.IntTensor'
+    assert lg.range(lg.Tensor().type(kind), 1, 4.9, 1.5).tolist() == list(range(1, 4 + 1, 1))
+    assert lg.range(1, 4.9, 1.5, tensortype=kind).tolist() == [1, 2, 3, 4]
+    assert lg.Tensor(4).type(kind).range(-2.5, 1.5).tolist() == list(range(int(-2.5), int(1.5) + 1))
+    assert lg.range(5, 1, -2.9, tensortype=kind).tolist() == [5, 3, 1]
+    with pytest.raises(ValueError, match='step'):
+        lg.range(1, 3, 0.5, tensortype=kind)
+    assert lg.range(1, 2.9, 1.5, tensortype='legonn.DoubleTensor').tolist() == [1, 2.5]   # floats keep theirs
 
 
 def test_factories_follow_the_default_type():
@@ -70,6 +92,14 @@ def test_cat_forms_and_types():
     with pytest.raises(ValueError, match='at least one'):
         lg.cat([])
     assert lg.stack([a, a]).size() == (2, 2, 2)
+    # bad input names legonn.stack and what came (it raised NumPy's words, or IndexError for no tensors)
+    with pytest.raises(ValueError, match=r'legonn.stack: .*equal sizes.*\(2,\), \(1,\)'):
+        lg.stack([lg.DoubleTensor([1, 2]), lg.DoubleTensor([1])])
+    with pytest.raises(ValueError, match='legonn.stack'):
+        lg.stack([])
+    with pytest.raises(IndexError, match='legonn.stack: dimension 3'):
+        lg.stack([lg.DoubleTensor([1])], 3)
+    assert lg.stack([lg.DoubleTensor([1, 2])] * 3, -1).size() == (2, 3)
 
 
 def test_repeat_tensor():

@@ -57,6 +57,28 @@ def test_gather_scatter_follow_the_torch7_formula():
     assert z.tolist() == [3, 0, 3]
     with pytest.raises(ValueError, match='does not fit'):
         x.gather(1, lg.LongTensor([1, 2]))
+    # a source of other dimensions or smaller than the index is named (THTensor_(scatter)'s "Input tensor must
+    # have same dimensions"); legonn raised NumPy's 'too many indices for array' or a broadcast error
+    for what, src in (('scatter', lg.DoubleTensor([7, 8])), ('scatter', lg.DoubleTensor([[7]])),
+                      ('scatterAdd', lg.DoubleTensor([7, 8]))):
+        with pytest.raises(ValueError, match=f'{what}: source of sizes .* does not cover the index of sizes'):
+            getattr(lg.zeros(2, 3).double(), what)(1, lg.LongTensor([[2, 0]]), src)
+
+
+@pytest.mark.parametrize('cuda', [False, pytest.param(True, marks=pytest.mark.gpu)])
+def test_index_fill_and_scatter_store_a_number_as_c_casts_it(cuda):
+    """THTensor_(indexFill) and scatter's fill form take the value as the tensor's C real (cwrap), so a
+    ByteTensor's 300 is 44 and -1 is 255, as maskedFill and fill store them (legonn raised NumPy 2's
+    OverflowError 'Python integer 300 out of bounds for uint8')."""
+    if cuda and not lg.gpu_available():
+        pytest.skip('no GPU')
+    move = (lambda t: t.type(t.type().replace('legonn.', 'legonn.Cuda'))) if cuda else (lambda t: t)
+    b = move(lg.ByteTensor([[250, 3], [1, 2]]))
+    assert b.clone().indexFill(0, lg.LongTensor([0]), 300).tolist() == [[300 % 256] * 2, [1, 2]]
+    assert b.clone().indexFill(1, lg.LongTensor([1]), -1).tolist() == [[250, 255], [1, 255]]
+    assert b.clone().scatter(0, lg.LongTensor([[0, 1]]), 300).tolist() == [[44, 3], [1, 44]]
+    assert b.clone().indexFill(0, lg.LongTensor([1]), 300).tolist() == b.clone().maskedFill(
+        move(lg.ByteTensor([[0, 0], [1, 1]])), 300).tolist()
 
 
 @pytest.mark.gpu

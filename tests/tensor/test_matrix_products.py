@@ -183,3 +183,26 @@ def test_match_of_integer_tensors_sums_in_their_type():
     m1, m2 = lg.LongTensor([[0, 0], [3, 4]]), lg.LongTensor([[1, 1]])
     r = lg.match(m1, m2)
     assert r.type() == 'legonn.LongTensor' and r.tolist() == [[2], [13]]
+
+
+@pytest.mark.parametrize('device', ['cpu', pytest.param('cuda', marks=pytest.mark.gpu)])
+@pytest.mark.parametrize('what', sorted(PRODUCTS))
+def test_integer_products_take_their_scalars_as_the_element_type(what, device):
+    """cwrap converts addmm's (and addmv's, addr's, addbmm's, baddbmm's) number arguments to the C real of the
+    tensor's type before THTensor_(addmm) runs: an IntTensor's v1 = 1.5 and v2 = 2.7 are 1 and 2, a
+    ByteTensor's 300 keeps its low bits, 44 (legonn raised NumPy's "Cannot cast ufunc 'multiply' output")."""
+    if device == 'cuda' and not lg.gpu_available():
+        pytest.skip('no GPU')
+    shapes, product = PRODUCTS[what]
+    rng = np.random.default_rng(4)
+    a, b = (rng.integers(-3, 4, s) for s in shapes)
+    m = rng.integers(-3, 4, product(a, b).shape)
+    on = (lambda t: t.type(t.type().replace('legonn.', 'legonn.Cuda'))) if device == 'cuda' else (lambda t: t)
+    ints = [on(lg.IntTensor(x.astype(np.int32))) for x in (m, a, b)]
+    got = getattr(lg, what)(1.5, *ints[:1], 2.7, *ints[1:])
+    assert got.type() == ints[0].type()
+    np.testing.assert_array_equal(got.cpu().numpy(), 1 * m + 2 * product(a, b))
+    one = [on(lg.ByteTensor(np.ones(s, np.uint8))) for s in shapes]
+    r = on(lg.ByteTensor(*product(np.ones(shapes[0]), np.ones(shapes[1])).shape).fill(1))
+    getattr(r, what)(300, *one)
+    np.testing.assert_array_equal(r.cpu().numpy(), (1 + 44 * product(np.ones(shapes[0]), np.ones(shapes[1]))) % 256)

@@ -177,6 +177,76 @@ def test_integer_addcdiv_truncates_as_c(cuda):
     r = move(lg.ByteTensor(3))
     assert r.addcdiv(base, 1, t1, t2).tolist() == [4, 4, 4] and r.type() == base.type()
 
+@pytest.mark.parametrize('cuda', [False, pytest.param(True, marks=pytest.mark.gpu)])
+def test_integer_cpow_and_pow_go_through_c_double_pow(cuda):
+    """THTensor_(cpow) computes C's ``pow(double, double)`` for every type and stores the double in the element:
+    an integer tensor's negative exponent truncates (2**-1 = 0.5 -> 0, (-2)**-1 -> 0, 1**-3 = 1), and 3**39 is
+    the double nearest it, 4052555153018976256, not the exact 4052555153018976267 (legonn raised NumPy's
+    'Integers to negative integer powers are not allowed')."""
+    if cuda and not lg.gpu_available():
+        pytest.skip('no GPU')
+    move = on_gpu if cuda else (lambda t: t)
+    bases, exps = [2, 2, -2, 1, 5, -3], [3, -1, -1, -3, 0, 3]
+    want = [int(math.pow(b, e)) for b, e in zip(bases, exps)]
+    assert want == [8, 0, 0, 1, 1, -27]
+    x, y = move(lg.IntTensor(bases)), move(lg.IntTensor(exps))
+    assert x.clone().cpow(y).tolist() == want
+    assert lg.cpow(x, y).tolist() == want and lg.cpow(x, y).type() == x.type()
+    assert move(lg.IntTensor(6)).cpow(x, y).tolist() == want
+    big = lg.cpow(move(lg.LongTensor([3])), move(lg.LongTensor([39]))).tolist()
+    assert big == [int(float(3 ** 39))] and big != [3 ** 39]
+    # Torch7 has pow only for floating tensors; legonn's integer pow takes cpow's rule (NumPy raised there too)
+    assert x.clone().pow(-1).tolist() == [int(math.pow(b, -1)) for b in bases] == [0, 0, 0, 1, 0, 0]
+    assert lg.pow(2, y).tolist() == [int(math.pow(2, e)) for e in exps] == [8, 0, 0, 0, 1, 8]
+
+
+@pytest.mark.parametrize('cuda', [False, pytest.param(True, marks=pytest.mark.gpu)])
+def test_integer_operators_take_an_out_of_range_number_as_the_c_real(cuda):
+    """TensorOperator.c's ``b + 300`` is ``r:copy(b):add(300)`` with the number read by luaG_checkreal, the
+    tensor's C type: 300 in a ByteTensor is 44 and -1 is 255, and ``300 - b`` fills 44 then subtracts. legonn
+    raised NumPy 2's OverflowError 'Python integer 300 out of bounds for uint8' (``+=`` too). ``/`` and the
+    comparisons keep the number: they compute in a wider type."""
+    if cuda and not lg.gpu_available():
+        pytest.skip('no GPU')
+    move = on_gpu if cuda else (lambda t: t)
+    b = move(lg.ByteTensor([250, 3]))
+    assert (b + 300).tolist() == [(250 + 44) % 256, 3 + 44] == (300 + b).tolist() == b.clone().add(300).tolist()
+    assert (b * -1).tolist() == [(250 * 255) % 256, 3 * 255 % 256] == (-1 * b).tolist()
+    assert (300 - b).tolist() == [(44 - 250) % 256, 44 - 3] and (b - 300).tolist() == [250 - 44, (3 - 44) % 256]
+    assert (b // 300).tolist() == [250 // 44, 0] and (b % 300).tolist() == [250 % 44, 3]
+    c = b.clone()
+    c += 300
+    assert c.tolist() == [38, 47] and c.type() == b.type()
+    assert (b / 300).tolist() == [250 / 300, 3 / 300] and (b == 256).tolist() == [0, 0]
+    assert (move(lg.IntTensor([7])) * 2 ** 40).tolist() == [0]    # 2**40's low 32 bits
+
+
+@pytest.mark.parametrize('cuda', [False, pytest.param(True, marks=pytest.mark.gpu)])
+def test_remainder_and_the_mod_operator_compute_th_remainder_in_the_tensors_real(cuda):
+    """THTensor_(remainder) gets its number through cwrap as the C real (a FloatTensor's 3.3 is 3.3f) and
+    computes ``x - v * floor(x / v)`` (the quotient in float, the rest in double); TensorOperator.c's ``t % v``
+    is that same call. legonn used the double 3.3 in the product (half of float32 results one ulp off), and
+    ``%`` was NumPy's exact remainder (a sixth of double results off)."""
+    if cuda and not lg.gpu_available():
+        pytest.skip('no GPU')
+    move = on_gpu if cuda else (lambda t: t)
+    rng = np.random.default_rng(3)
+    for dtype, cls in ((np.float32, lg.FloatTensor), (np.float64, lg.DoubleTensor)):
+        a = rng.uniform(-10, 10, 2000).astype(dtype)
+        v = dtype(3.3)
+        want = (a.astype(np.float64) - np.float64(v) * np.floor(a / v).astype(np.float64)).astype(dtype)
+        x = move(cls(a))
+        assert np.array_equal(x.clone().remainder(3.3).cpu().numpy(), want)
+        assert np.array_equal((x % 3.3).cpu().numpy(), want)
+        y = x.clone()
+        y %= 3.3
+        assert np.array_equal(y.cpu().numpy(), want)
+        # what legonn computed: NumPy's exact remainder for ``%`` of doubles, the double 3.3 for float32's method
+        old = np.remainder(a, v) if dtype is np.float64 else \
+            (a.astype(np.float64) - 3.3 * np.floor(a / v).astype(np.float64)).astype(dtype)
+        assert not np.array_equal(want, old)
+
+
 UNARY = {'abs': np.abs, 'exp': np.exp, 'tanh': np.tanh, 'sign': np.sign, 'floor': np.floor, 'ceil': np.ceil,
          'neg': np.negative, 'sigmoid': lambda v: 1 / (1 + np.exp(-v)), 'sin': np.sin, 'cos': np.cos,
          'trunc': np.trunc, 'square': np.square, 'atan': np.arctan, 'expm1': np.expm1}

@@ -219,6 +219,26 @@ def test_float_reductions_accumulate_in_double_as_torch7():
     assert x.dist(lg.FloatTensor(b)) == float(np.sqrt(np.cumsum((np.abs(a - b) ** 2).ravel())[-1]))
 
 
+@pytest.mark.parametrize('cuda', [False, pytest.param(True, marks=pytest.mark.gpu)])
+def test_dist_pairs_elements_in_order_and_never_broadcasts(data, cuda):
+    """THTensor_(dist) walks both tensors with TH_TENSOR_APPLY2, which asks only for as many elements: a 3x4
+    against a 12-vector or a 2x6 pairs them in row-major order ("inconsistent tensor size" otherwise). legonn
+    subtracted with NumPy: the 12-vector raised 'could not be broadcast', and a 1x4 broadcast silently."""
+    if cuda and not lg.gpu_available():
+        pytest.skip('no GPU')
+    move = (lambda t: t.cudaDouble()) if cuda else (lambda t: t)
+    a, x = data
+    b = np.arange(12.0)[::-1].copy()
+    x, flat = move(x), move(lg.DoubleTensor(b))
+    want = float(np.sqrt(((a.ravel() - b) ** 2).sum()))
+    assert x.dist(flat) == pytest.approx(want, rel=1e-15)
+    assert lg.dist(x, flat.view(2, 6)) == pytest.approx(want, rel=1e-15)
+    assert x.dist(flat, 1) == pytest.approx(float(np.abs(a.ravel() - b).sum()), rel=1e-15)
+    for other in (x.narrow(0, 0, 1), move(lg.DoubleTensor(4))):
+        with pytest.raises(ValueError, match=r'dist: expected an operand of 12 elements'):
+            x.dist(other)
+
+
 def test_bhistc_counts_each_row_over_one_range():
     """torch7/lib/TH/generic/THTensorMath.c THTensor_(bhistc) (doc/maths.md's example): per-row histograms of
     a matrix over [min, max], or over the whole matrix's range when min == max."""

@@ -279,6 +279,24 @@ def test_pickle_keeps_views_on_one_storage():
     assert base2.select(0, 1).sum() == 15 and col2[1] == 3
 
 
+@pytest.mark.parametrize('cuda', [False, pytest.param(True, marks=pytest.mark.gpu)])
+def test_typed_storage_stores_values_as_c_casts_them(cuda):
+    """generic/Storage.c fills ``torch.ByteStorage({...})`` with ``(real)luaL_checknumber``: a fraction truncates
+    and an integer out of range keeps its low bits, as the tensor constructor stores them (legonn raised NumPy's
+    OverflowError 'Python integer 300 out of bounds for uint8')."""
+    if cuda and not lg.gpu_available():
+        pytest.skip('no GPU')
+    prefix = 'Cuda' if cuda else ''
+    values = [300, -1, 2.9, -129]
+    for kind, bits, signed in (('Byte', 8, False), ('Char', 8, True), ('Int', 32, True)):
+        want = [(int(v) % (1 << bits)) - ((1 << bits) if signed and int(v) % (1 << bits) >= 1 << (bits - 1) else 0)
+                for v in values]
+        assert getattr(lg, f'{prefix}{kind}Storage')(values).tolist() == want
+        assert getattr(lg, f'{prefix}{kind}Tensor')(values).tolist() == want
+    assert lg.ByteStorage([300, -1, 2.9, -129]).tolist() == [44, 255, 2, 127]
+    assert getattr(lg, f'{prefix}DoubleStorage')([1, 2.5]).tolist() == [1.0, 2.5]
+
+
 def test_storage_alias_is_the_default_type_storage():
     """torch7 doc/storage.md: torch.Storage() is the storage of the default tensor type, with every form."""
     old = lg.getdefaulttensortype()
