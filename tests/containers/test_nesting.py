@@ -135,6 +135,30 @@ def test_errors_name_the_full_path_and_leave_gradients_untouched():
     assert all(not g.numpy().any() for g in p.parameters()[1])
 
 
+class SelfNaming(nn.Module):
+    """A leaf that words its own error with its name first, as many legonn modules do outside the checks."""
+
+    def updateOutput(self, input):
+        raise ValueError(f"{self.shortName()}: refused on purpose")
+
+
+def test_an_error_worded_with_the_modules_name_names_it_once():
+    """The module's own 'Name: ...' is not named again by the container that adds its step, nor by a graph or a
+    conversion failure's naming (a SeqLSTM backward error read 'SeqLSTM(3 -> 4): SeqLSTM(3 -> 4): ...')."""
+    from legonn.modules.base.errors import name_error
+    with pytest.raises(ValueError, match=r"^Sequential\[1\] SelfNaming: refused on purpose$"):
+        nn.Sequential().add(nn.Identity()).add(SelfNaming()).forward(lg.randn(2))
+    x = nn.Identity()()
+    graph = nn.gModule([x], [SelfNaming()(x)])
+    with pytest.raises(ValueError) as caught:
+        graph.forward(lg.randn(2))
+    assert str(caught.value).count('SelfNaming:') == 1, str(caught.value)
+    leaf = SelfNaming()
+    assert str(name_error(leaf, ValueError('SelfNaming: refused'))) == 'SelfNaming: refused'
+    # another module's name first is kept as the detail: only the module's own is taken off
+    assert str(name_error(leaf, ValueError('Linear: refused'))) == 'SelfNaming: Linear: refused'
+
+
 def test_an_input_no_tensor_can_be_made_of_is_named_at_the_child_that_takes_it():
     """A string (or any object) in the input is named at the leaf it would reach, with each container's step,
     whether the container is called directly, nested, or its updateOutput is called; an empty container, a

@@ -16,9 +16,13 @@ def _render(err):
     return f"{' '.join(err.legonn_path)}: {err.legonn_detail}"
 
 
-def _detail(err):
-    """The message of a foreign exception; NumPy's UFuncTypeError keeps its text only in str()."""
-    return err.args[0] if err.args and isinstance(err.args[0], str) else str(err)
+def _detail(err, name=None):
+    """The message of a foreign exception; NumPy's UFuncTypeError keeps its text only in str(). Without a
+    leading ``name: ``: a module that words its own error with its name first ("SeqLSTM(3 -> 4): ...") is
+    then named once, when the path is rendered."""
+    message = err.args[0] if err.args and isinstance(err.args[0], str) else str(err)
+    prefix = f"{name}: "
+    return message[len(prefix):] if name is not None and message.startswith(prefix) else message
 
 
 def input_error(module, expected, got, kind=ValueError):
@@ -32,8 +36,9 @@ def input_error(module, expected, got, kind=ValueError):
 def add_path(err, step, child=None):
     """Prefix ``err``'s module path with a container step; name ``child`` if the error did not."""
     if not hasattr(err, 'legonn_path'):
-        err.legonn_path = [child.shortName()] if child is not None else []
-        err.legonn_detail = _detail(err)
+        name = child.shortName() if child is not None else None
+        err.legonn_path = [name] if child is not None else []
+        err.legonn_detail = _detail(err, name)
     elif child is not None and not err.legonn_path:
         err.legonn_path = [child.shortName()]
     err.legonn_path.insert(0, step)
@@ -45,7 +50,7 @@ def name_error(module, err):
     """Give an exception raised inside ``module`` (e.g. by NumPy) the module's name, once."""
     if not hasattr(err, 'legonn_path'):
         err.legonn_path = [module.shortName()]
-        err.legonn_detail = _detail(err)
+        err.legonn_detail = _detail(err, err.legonn_path[0])
         err.args = (_render(err),) + tuple(err.args[1:])
     return err
 
