@@ -389,3 +389,23 @@ def test_cuda_tensors_are_written_from_the_host(tmp_path):
     got = reread(tmp_path, 'x', x)
     assert got.type() == 'torch.FloatTensor'
     np.testing.assert_array_equal(got.numpy(), x.float().numpy())
+
+
+@pytest.mark.parametrize('name, offset, byte, what, error', [
+    # one byte of a reference file changed, as the mutation fuzzing of the readers found them: libhdf5's
+    # complaints came through h5py as a bare RuntimeError, KeyError or ValueError naming no call and no file
+    ('empty', 18, 75, r"HDF5Group.all \(\[HDF5Group /\] of '.*bad.h5'\)", 'RuntimeError.*addr overflow'),
+    ('oneTensor', 682, 69, r"HDF5Group.all \(\[HDF5Group /\] of '.*bad.h5'\)", 'RuntimeError.*bad local heap'),
+    ('oneTensor', 165, 8, r"HDF5Group.read \('data' in \[HDF5Group /\] of '.*bad.h5'\)", 'KeyError.*local heap'),
+    ('twoTensors', 891, 9, r"HDF5DataSet.getTensorFactory \('/data1' in '.*bad.h5'\)", 'ValueError.*precision'),
+])
+def test_a_corrupt_file_is_a_value_error_naming_the_call(tmp_path, name, offset, byte, what, error):
+    """A file whose HDF5 structure is broken raises a ValueError naming the call, the group or dataset and the
+    file, with libhdf5's complaint, when ``all()`` or ``read`` reaches the broken part."""
+    data = bytearray((DATA / f'{name}.h5').read_bytes())
+    data[offset] = byte
+    (tmp_path / 'bad.h5').write_bytes(bytes(data))
+    with hdf5.open(str(tmp_path / 'bad.h5'), 'r') as f:
+        with pytest.raises(ValueError, match=f'{what}: cannot read the file, its HDF5 structure is corrupt '
+                                             f'\\({error}'):
+            f.all()

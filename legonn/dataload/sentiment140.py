@@ -36,7 +36,7 @@ def _read(filename):
                                  f"(polarity, id, date, query, user, text), got {len(fields)}")
             try:
                 polarities.append(int(float(fields[0])))
-            except ValueError:
+            except (ValueError, OverflowError):   # not a number; nan; inf, or a number past a double ('1e999')
                 raise ValueError(f"dataload.Sentiment140Loader: {filename} line {number}: polarity "
                                  f"{fields[0]!r} is not a number") from None
             texts.append(fields[5].split())

@@ -41,7 +41,12 @@ def loadPTB(batchsize, datapath=None, srcurl=PTB_URL, vocab=None, ivocab=None, w
     loaders = []
     for path, size in zip(config.require_files('loadPTB', datapath, names, srcurl + 'ptb.*.txt'), batchsize):
         with open(path, encoding='utf-8') as f:
-            tokens = f.read().replace('\n', '<eos>').split()
+            try:
+                text = f.read()   # read whole, decoded in one piece: the error's position is the file's byte
+            except UnicodeDecodeError as err:
+                raise ValueError(f"dataload.loadPTB: {path}: byte {err.start} (0-based) is not UTF-8 "
+                                 f"({err.reason}); legonn's words are text") from None
+        tokens = text.replace('\n', '<eos>').split()
         if vocab is None:
             vocab, ivocab, wordfreq = buildVocab(tokens)
         loader = SequenceLoader(text2tensor(tokens, vocab), size)

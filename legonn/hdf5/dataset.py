@@ -3,6 +3,7 @@ import numbers
 
 from ..tensor.naming import TorchNamed
 from .datatypes import as_tensor_of, tensor_class
+from .library import corrupt
 
 
 # A read may allocate at most this many bytes per byte of the file, and any file this many bytes in all. HDF5 codes
@@ -35,7 +36,8 @@ class HDF5DataSet(TorchNamed):
         """The dataset's sizes; a ValueError naming the call for a null dataspace (h5py's ``Empty``), which holds
         no data, not even a scalar."""
         where = self._where(method)   # first: a closed file's dataset has no shape to ask for
-        shape = self._dataset.shape
+        with corrupt(where):
+            shape = self._dataset.shape
         if shape is None:
             raise ValueError(f"{where}: the dataset has a null dataspace: it holds no data to read")
         return shape
@@ -65,7 +67,9 @@ class HDF5DataSet(TorchNamed):
         """The tensor class the data is read as (``lg.FloatTensor``, ...): calling it makes an empty tensor,
         as torch-hdf5's factory does (its second result, an HDF5 type handle, has no counterpart here)."""
         where = self._where('getTensorFactory')
-        return tensor_class(self._dataset.dtype, where)
+        with corrupt(where):
+            dtype = self._dataset.dtype
+        return tensor_class(dtype, where)
 
     def dataspaceSize(self):
         """The dataset's sizes, a list of ints (without reading the data)."""
@@ -75,7 +79,9 @@ class HDF5DataSet(TorchNamed):
         """The whole dataset as a tensor of ``getTensorFactory()``'s type and the dataset's sizes."""
         cls = self.getTensorFactory()   # first: a type it cannot read is refused before reading
         self._bounded(self._shape('all'), 'all')   # a null dataspace, or one too large, refused before reading
-        return as_tensor_of(self._dataset[()], cls, self._where('all'))
+        with corrupt(self._where('all')):
+            data = self._dataset[()]
+        return as_tensor_of(data, cls, self._where('all'))
 
     def partial(self, *ranges):
         """The block given by one range per dimension: ``[first, last]``, **0-based and both included** (Lua's
@@ -90,7 +96,9 @@ class HDF5DataSet(TorchNamed):
         slices = tuple(_slice(r, n, d, where) for d, (r, n) in enumerate(zip(ranges, shape)))
         cls = self.getTensorFactory()
         self._bounded([s.stop - s.start for s in slices], 'partial')
-        return as_tensor_of(self._dataset[slices], cls, where)
+        with corrupt(where):
+            data = self._dataset[slices]
+        return as_tensor_of(data, cls, where)
 
     def close(self):
         """Nothing to release per dataset with h5py: the file's ``close()`` closes everything."""

@@ -7,7 +7,7 @@ from ..tensor.functions import is_tensor_like
 from ..tensor.naming import TorchNamed
 from .dataset import HDF5DataSet
 from .datatypes import file_type
-from .library import h5py
+from .library import corrupt, h5py
 from .options import DataSetOptions
 
 
@@ -46,25 +46,34 @@ class HDF5Group(TorchNamed):
         self._check_open('HDF5Group.read')
         node = self
         for name in split_path(datapath, 'HDF5Group.read'):
-            if not isinstance(node, HDF5Group) or name not in node._group:
+            if not isinstance(node, HDF5Group) or not node._has(name, 'HDF5Group.read'):
                 raise ValueError(f"HDF5Group.read: no such child {name!r} in {node!r} (reading {datapath!r})")
             node = node._child(name)
         return node
 
+    def _has(self, name, where):
+        with corrupt(f"{where} ({name!r} in {self!r} of {self._group.file.filename!r})"):
+            return name in self._group
+
     def _child(self, name):
         # An external link would open another file, which libhdf5 (and so torch-hdf5) follows silently: a file
         # from elsewhere could read any HDF5 file on this disk. torch-hdf5 never writes links, so refuse them.
-        link = self._group.get(name, getlink=True)
+        where = f"HDF5Group.read ({name!r} in {self!r} of {self._group.file.filename!r})"
+        with corrupt(where):
+            link = self._group.get(name, getlink=True)
         if isinstance(link, h5py('hdf5').ExternalLink):
             raise ValueError(f"HDF5Group.read: {name!r} in {self!r} is an external link to {link.path!r} in "
                              f"{link.filename!r}; only data stored in the file itself is read")
-        obj = self._group[name]
+        with corrupt(where):
+            obj = self._group[name]
         return HDF5Group(obj) if isinstance(obj, h5py('hdf5').Group) else HDF5DataSet(obj)
 
     def all(self):
         """Every dataset below this group as a tensor, in nested dicts by name (Lua tables)."""
         self._check_open('HDF5Group.all')
-        return {name: self._child(name).all() for name in self._group}
+        with corrupt(f"HDF5Group.all ({self!r} of {self._group.file.filename!r})"):
+            names = list(self._group)
+        return {name: self._child(name).all() for name in names}
 
     def write(self, datapath, data, options=None):
         """Store ``data`` at ``datapath``: a tensor (or NumPy/CuPy array) as a dataset, a dict (a Lua table)

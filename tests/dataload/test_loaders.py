@@ -122,6 +122,15 @@ def test_load_ptb_refuses_unknown_words_without_oov(tmp_path):
         dl.loadPTB(1, str(tmp_path))
 
 
+def test_load_ptb_refuses_bytes_that_are_not_utf8(tmp_path):
+    """A PTB file with a byte that is not UTF-8 (the fuzzer's mutation: 0xc7 inside a word) is a ValueError naming
+    the loader, the file and the byte (was Python's bare UnicodeDecodeError)."""
+    write_ptb(tmp_path)
+    (tmp_path / 'ptb.valid.txt').write_bytes(b' the c\xc7t \n')
+    with pytest.raises(ValueError, match=r"dataload.loadPTB: .*ptb.valid.txt: byte 6 \(0-based\) is not UTF-8"):
+        dl.loadPTB(1, str(tmp_path))
+
+
 def test_build_bigrams(tmp_path):
     """buildBigrams.lua: for each input word, its next words and their frequencies normalised (counted in plain
     loops over SequenceLoader's columns)."""
@@ -187,6 +196,12 @@ def test_sentiment140_loader(tmp_path):
     path.write_text(tweet(3, 'odd'))
     with pytest.raises(ValueError, match="dataload.Sentiment140Loader: .* line 1: unrecognised polarity 3"):
         dl.Sentiment140Loader(str(path), 1)
+    # the fuzzer's polarities past a double or infinite (were a bare OverflowError from int(float(...)))
+    for polarity in ('1e999', '-inf', 'nan'):
+        path.write_text(tweet(0, 'good') + tweet(polarity, 'odd'))
+        with pytest.raises(ValueError, match=f"dataload.Sentiment140Loader: .* line 2: polarity '{polarity}' is "
+                                             "not a number"):
+            dl.Sentiment140Loader(str(path), 1)
 
 
 def test_load_sentiment140(tmp_path):

@@ -10,7 +10,9 @@ Hand-built byte strings below (``T7``) exercise what no fixture holds: the ascii
 index-field conversion, the other containers and damaged files; they are not presented as files Torch7 wrote.
 """
 import io
+import math
 import os
+import re
 import struct
 
 import numpy as np
@@ -686,6 +688,31 @@ def test_every_mapped_class_exists_in_legonn():
     from legonn.serialization.t7.modules import ARGUMENTS
     assert [name for name in ARGUMENTS
             if not (hasattr(cudnn, name[6:]) if name.startswith('cudnn.') else hasattr(nn, name))] == []
+
+
+@pytest.mark.parametrize('make, key, shape', [
+    (lambda: nn.Linear(2, 3), 'weight', (1 << 17, 1 << 17)),
+    (lambda: nn.LookupTable(3, 2), 'weight', (1 << 17, 1 << 17)),
+    (lambda: nn.CMul(3), 'weight', (1 << 34,)),
+    (lambda: nn.BatchNormalization(3), 'running_mean', (1 << 34,)),
+    (lambda: nn.BatchNormalization(3), 'running_std', (1 << 34,)),   # old files' field, converted by a copy
+])
+def test_a_parameter_repeating_its_storage_is_refused_before_building(make, key, shape):
+    """A saved parameter viewing one stored value with stride 0 (a file of under 1 KB, found by the fuzzing of
+    the readers) declares sizes the converter would build the module with: 64 GiB of parameters (was a
+    MemoryError, or the memory gone). Refused as a FormatError naming the class and the field instead."""
+    raw = io.BytesIO()
+    lg.save_lua(raw, make())
+    obj = lg.load_lua(io.BytesIO(raw.getvalue()), convert=False)
+    obj[key] = lg.DoubleTensor(1).view(*[1] * len(shape)).expand(*shape)
+    if key == 'running_std':
+        del obj['running_var']
+    crafted = io.BytesIO()
+    lg.save_lua(crafted, obj)
+    assert len(crafted.getvalue()) < 1200
+    with pytest.raises(FormatError, match=f"nn.{obj.typename[3:]}: {key} has sizes {re.escape(str(shape))} and "
+                                          f"strides .*: {math.prod(shape)} values viewing a storage of 1"):
+        lg.load_lua(io.BytesIO(crafted.getvalue()))
 
 
 def test_a_table_keyed_by_both_true_and_one_is_refused_not_merged():

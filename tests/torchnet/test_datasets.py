@@ -384,3 +384,47 @@ def test_indexed_dataset_reads_torch7_archives(tmp_path):
     (tmp_path / 'bad.idx').write_bytes(struct.pack('<6q', 1, 1, 7, 8, 0, 0))
     with pytest.raises(ValueError, match='tnt.IndexedDatasetReader: unrecognized index format'):
         tnt.IndexedDatasetReader(str(tmp_path / 'bad.idx'), str(tmp_path / 'd.bin'))
+
+
+@pytest.mark.parametrize('dims, dats, sizes, data, what', [
+    # the fuzzer's cases: a data file shorter than the index says (was NumPy's 'cannot reshape array of size 3'),
+    ((0, 2, 2), (0, 6, 6), (2, 3), 3, r'holds 3 double elements, its index .* expects 6'),
+    # a data offset of 2**50 elements (was a MemoryError: 8 PiB allocated before reading a 56-byte file)
+    ((0, 2, 2), (0, 2 ** 50, 2 ** 50), (2, 3), 6, r'expects 1125899906842624'),
+    # offsets that fall back or do not end at S, a negative size (were slices of the wrong sizes)
+    ((0, 2, 1), (0, 6, 6), (2, 3), 6, r'dimension offsets .* must rise from 0 to S=2'),
+    ((0, 1, 1), (0, 6, 6), (2, 3), 6, r'dimension offsets .* must rise from 0 to S=2'),
+    ((0, 2, 2), (1, 6, 6), (2, 3), 6, r'data offsets .* must rise from 0'),
+    ((0, 2, 2), (0, 6, 6), (-2, -3), 6, r'negative sizes \[-2, -3\]'),
+])
+def test_indexed_dataset_refuses_a_corrupt_index(tmp_path, dims, dats, sizes, data, what):
+    """A mutated index (legonn's fuzzing of torchnet's format): refused with a ValueError naming the reader and
+    the files when opened, before anything the index declares is allocated."""
+    import struct
+    (tmp_path / 'd.idx').write_bytes(struct.pack('<6q', 0x584449544E54, 1, 7, 8, 2, 2) + struct.pack('<8q', *dims,
+                                                                                                      *dats, *sizes))
+    (tmp_path / 'd.bin').write_bytes(struct.pack(f'<{data}d', *range(data)))
+    for mmap in (False, True):
+        with pytest.raises(ValueError, match=f'tnt.IndexedDatasetReader: .*{what}'):
+            tnt.IndexedDatasetReader(str(tmp_path / 'd.idx'), str(tmp_path / 'd.bin'), mmap)
+
+
+def test_indexed_dataset_checks_each_tensor_and_the_file_sizes(tmp_path):
+    """Sizes whose product is not the tensor's element count are refused by ``get`` (were NumPy's reshape error);
+    an index of a partial 64-bit word is refused; a data file one byte longer than its elements maps (was
+    NumPy's 'Size of available data is not a multiple of the data-type size' with mmap)."""
+    import struct
+    idx = struct.pack('<6q', 0x584449544E54, 1, 7, 8, 1, 2) + struct.pack('<6q', 0, 2, 0, 6, 2, 4)
+    (tmp_path / 'd.idx').write_bytes(idx)
+    (tmp_path / 'd.bin').write_bytes(struct.pack('<6d', *range(6)) + b'\0')
+    for mmap in (False, True):
+        r = tnt.IndexedDatasetReader(str(tmp_path / 'd.idx'), str(tmp_path / 'd.bin'), mmap)
+        with pytest.raises(ValueError, match=r'IndexedDatasetReader.get: tensor 0 of .* has sizes \[2, 4\] but 6'):
+            r.get(0)
+    (tmp_path / 'd.idx').write_bytes(idx[:-8] + struct.pack('<q', 3))
+    for mmap in (False, True):
+        r = tnt.IndexedDatasetReader(str(tmp_path / 'd.idx'), str(tmp_path / 'd.bin'), mmap)
+        assert r.get(0).tolist() == [[0, 1, 2], [3, 4, 5]]
+    (tmp_path / 'd.idx').write_bytes(idx[:-8] + struct.pack('<q', 3) + b'\0\0\0')
+    with pytest.raises(ValueError, match='has 99 bytes, not a whole number of 64-bit integers'):
+        tnt.IndexedDatasetReader(str(tmp_path / 'd.idx'), str(tmp_path / 'd.bin'))

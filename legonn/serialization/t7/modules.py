@@ -577,6 +577,16 @@ class ModuleConverter:
             raise fields.fail("legonn has no counterpart it can build from a Torch7 file for this class; pass "
                               "load_lua(path, converters={class name: function(fields) -> module}), or "
                               "load_lua(path, convert=False) for the raw fields")
+        for key in _TENSOR_FIELDS + ('running_std', 'randomSamples'):
+            # the constructor sizes the module's parameters from these tensors' sizes, and they are copied into
+            # it (converted, made contiguous): a view that repeats its storage's elements (stride 0, overlapping
+            # rows) would make a file of a few hundred bytes build gigabytes, which Torch7 never held (it reads
+            # the view, no copy)
+            saved = fields.tensor(key)
+            if saved is not None and saved.nElement() > saved.storage().size():
+                raise fields.fail(f"{key} has sizes {tuple(saved.size())} and strides {tuple(saved.stride())}: "
+                                  f"{saved.nElement()} values viewing a storage of {saved.storage().size()}, not a "
+                                  f"tensor of its own")
         args, keywords = arguments(fields), {}
         if args and isinstance(args[-1], Keywords):
             args, keywords = args[:-1], args[-1]

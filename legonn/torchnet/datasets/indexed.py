@@ -5,9 +5,12 @@ samples of one or several such archives. The files are torchnet's: an index of 6
 S sizes) and the raw elements, little-endian as torch.DiskFile writes them on x86, so archives written by
 Torch7 read here and the other way round. A 'table' archive holds serialized objects: legonn writes
 ``legonn.serialize``'s bytes and reads those or Torch7's ``torch.serializeToStorage`` bytes."""
+import math
+import os
+
 import numpy as np
 
-from ...serialization import deserialize, serialize
+from ...serialization import FormatError, deserialize, serialize
 from ...tensor import as_tensor, tensor_class
 from ...tensor.naming import TorchNamed
 from ..arguments import check_index, named_table, whole
@@ -35,10 +38,22 @@ def _read_index(owner, indexfilename):
     if words[3] != np.dtype(_TYPES[names[0]]).itemsize:
         raise ValueError(f"{owner}: type size do not match ({words[3]} for {names[0]}) in {indexfilename}")
     n, s = int(words[4]), int(words[5])
-    if len(words) != 6 + 2 * (n + 1) + s:
+    if n < 0 or s < 0 or len(words) != 6 + 2 * (n + 1) + s:
         raise ValueError(f"{owner}: the index {indexfilename} holds {len(words)} numbers, expected "
                          f"{6 + 2 * (n + 1) + s} for N={n}, S={s}")
-    return names[0], words[6:7 + n], words[7 + n:8 + 2 * n], words[8 + 2 * n:]
+    if os.path.getsize(indexfilename) != 8 * len(words):
+        raise ValueError(f"{owner}: the index {indexfilename} has {os.path.getsize(indexfilename)} bytes, not a "
+                         f"whole number of 64-bit integers")
+    dims, dats, sizes = words[6:7 + n], words[7 + n:8 + 2 * n], words[8 + 2 * n:]
+    # get() slices sizes and reads elements by these offsets: each list must rise from 0 (the dimension offsets to
+    # S, the data offsets to what the data file holds, which the reader checks), and no size be negative
+    for what, offsets, end in (('dimension', dims, s), ('data', dats, None)):
+        if offsets[0] != 0 or (np.diff(offsets) < 0).any() or (end is not None and offsets[-1] != end):
+            raise ValueError(f"{owner}: the {what} offsets of the index {indexfilename} must rise from 0"
+                             + (f" to S={end}" if end is not None else "") + f", got {offsets.tolist()[:8]}...")
+    if (sizes < 0).any():
+        raise ValueError(f"{owner}: the index {indexfilename} holds negative sizes {sizes[sizes < 0].tolist()[:8]}")
+    return names[0], dims, dats, sizes
 
 
 class IndexedDatasetWriter(TorchNamed):
@@ -104,7 +119,16 @@ class IndexedDatasetReader(TorchNamed):
         self.typename, self._dimoffsets, self._datoffsets, self._sizes = _read_index('tnt.IndexedDatasetReader',
                                                                                      indexfilename)
         self._dtype = np.dtype(_TYPES[self.typename]).newbyteorder('<')
-        self._data = np.memmap(datafilename, dtype=self._dtype, mode='r') if mmap else None
+        # the last data offset counts the elements the archive must hold: checked here, a get() reads no more
+        needed = int(self._datoffsets[-1])
+        held = os.path.getsize(datafilename) // self._dtype.itemsize
+        if held < needed:
+            raise ValueError(f"tnt.IndexedDatasetReader: the archive {datafilename} holds {held} {self.typename} "
+                             f"elements, its index {indexfilename} expects {needed}")
+        self._data = None
+        if mmap:   # NumPy cannot map an empty file
+            self._data = np.memmap(datafilename, dtype=self._dtype, mode='r', shape=(needed,)) if needed else \
+                np.zeros(0, self._dtype)
 
     def size(self):
         """The number of tensors in the archive."""
@@ -126,9 +150,16 @@ class IndexedDatasetReader(TorchNamed):
         if ndim == 0:
             return cls()
         shape = tuple(int(k) for k in self._sizes[self._dimoffsets[i]:self._dimoffsets[i] + ndim])
-        values = self._elements(int(self._datoffsets[i]), int(self._datoffsets[i + 1] - self._datoffsets[i]))
+        count = int(self._datoffsets[i + 1] - self._datoffsets[i])
+        if math.prod(shape) != count:
+            raise ValueError(f"tnt.IndexedDatasetReader.get: tensor {i} of {self.indexfilename} has sizes {list(shape)} "
+                             f"but {count} elements")
+        values = self._elements(int(self._datoffsets[i]), count)
         if self.typename == 'table':
-            return deserialize(values.tobytes())
+            try:
+                return deserialize(values.tobytes())
+            except FormatError as err:
+                raise FormatError(f"tnt.IndexedDatasetReader.get: object {i} of {self.datafilename}: {err}") from None
         return cls._from_array(values.astype(self._dtype.newbyteorder('='), copy=False).reshape(shape))
 
 
