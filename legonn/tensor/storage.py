@@ -1,6 +1,8 @@
 """Storage: the flat 1-D buffer (NumPy or CuPy) that tensors view."""
+import contextlib
 import numbers
 import os
+import threading
 import weakref
 
 import numpy as np
@@ -8,6 +10,33 @@ import numpy as np
 from . import backend, shared_memory
 from .naming import TorchNamed
 from .types import TYPES, TypeName, name_for
+
+
+# what tensors and storages may still allocate in this thread (elements), or None: no limit. A file's reader
+# sets it while a constructor runs on the file's numbers (allocation_budget), so a crafted size is refused
+# before memory is touched instead of allocating what the file never held
+_BUDGET = threading.local()
+
+
+@contextlib.contextmanager
+def allocation_budget(elements, what):
+    """Within the block, tensors and storages made or grown in this thread allocate ``elements`` elements at
+    most in all; more raises ValueError naming ``what``. Nested budgets: the inner one applies."""
+    outer = getattr(_BUDGET, 'left', None), getattr(_BUDGET, 'what', None)
+    _BUDGET.left, _BUDGET.what = int(elements), what
+    try:
+        yield
+    finally:
+        _BUDGET.left, _BUDGET.what = outer
+
+
+def charge_allocation(n):
+    """Count ``n`` new elements against this thread's allocation budget, if one is set (else nothing)."""
+    left = getattr(_BUDGET, 'left', None)
+    if left is not None:
+        if n > left:
+            raise ValueError(f"{_BUDGET.what}: would allocate {n} elements, more than the {left} its budget has left")
+        _BUDGET.left = left - n
 
 
 class Storage(TorchNamed):
@@ -47,6 +76,7 @@ class Storage(TorchNamed):
     @classmethod
     def allocate(cls, n, dtype, cuda=False):
         xp = backend.cupy() if cuda else np
+        charge_allocation(int(n))
         return cls(xp.empty(int(n), dtype=dtype))
 
     def __reduce__(self):
@@ -86,6 +116,7 @@ class Storage(TorchNamed):
         n = int(n)
         if n != self.size():
             xp = backend.array_module(self.data)
+            charge_allocation(n)
             new = xp.empty(n, dtype=self.data.dtype)
             keep = min(n, self.size())
             new[:keep] = self.data[:keep]

@@ -10,13 +10,14 @@ Arithmetic, reductions, indexing, random filling and printing live in the
 mixins of the sibling files; this file holds construction, geometry and type
 conversion.
 """
+import math
 import numbers
 
 import numpy as np
 
 from . import backend
 from .naming import TorchNamed
-from .storage import LongStorage, Storage
+from .storage import LongStorage, Storage, charge_allocation
 from .types import TYPES, FloatingShortcuts, TypeName, default_short_name, device_twin, name_for, short_name
 from .pointwise import PointwiseMixin, stored_number
 from .bitwise import BitwiseMixin
@@ -140,6 +141,7 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
             if any(n < 0 for n in sizes):
                 raise ValueError(f"{self._typename}: sizes must be non-negative, got {sizes}")
             xp = backend.cupy() if self._cuda else np
+            charge_allocation(math.prod(sizes))
             arr = xp.zeros(sizes, dtype=self._dtype)
             self._adopt(arr)
 
@@ -150,6 +152,7 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
             raise ValueError(f"{self._typename}(sizes, strides): expected {len(sizes)} strides, got {strides}")
         extent = 1 + sum((n - 1) * s for n, s in zip(sizes, strides)) if all(sizes) else 0
         xp = backend.cupy() if self._cuda else np
+        charge_allocation(extent)
         self._set(Storage(xp.zeros(extent, dtype=self._dtype)), 0, sizes, strides)   # zeros, like Tensor(2, 3)
 
     def _init_from_storage(self, storage, offset=0, sizes=None, strides=None, *more):

@@ -14,6 +14,7 @@ import math
 import os
 import re
 import struct
+import threading
 
 import numpy as np
 import pytest
@@ -832,3 +833,43 @@ def test_rnn_cell_with_other_parameters_is_refused():
     del cell[2]['recurrentModule']
     with pytest.raises(FormatError, match='nn.GRU.*step module'):
         load_bytes(T7().value(cell).bytes())
+
+
+@pytest.mark.parametrize('make, fields', [
+    (lambda: nn.SpatialConvolution(2, 3, 3, 3), {'nInputPlane': 100000, 'nOutputPlane': 100000}),
+    (lambda: nn.SpatialFullConvolution(2, 3, 3, 3), {'kW': 30000, 'kH': 30000}),
+    (lambda: nn.TemporalConvolution(2, 3, 3), {'inputFrameSize': 10 ** 6, 'outputFrameSize': 10 ** 6}),
+])
+def test_a_constructor_asked_for_more_than_the_file_holds_is_refused_before_it_allocates(make, fields):
+    """The converter builds a module with its constructor from the file's numbers before it compares the built
+    parameters with the saved ones: a kilobyte naming 100000 planes in and out asked for 335 GiB (a MemoryError,
+    or the memory gone: found by the fuzzing of the readers). The constructor runs under an allocation budget of
+    four times the saved tensors' elements plus 16M, so it is refused as a FormatError first; a faithful file
+    loads as before."""
+    raw = io.BytesIO()
+    lg.save_lua(raw, make())
+    assert type(lg.load_lua(io.BytesIO(raw.getvalue()))) is type(make())
+    obj = lg.load_lua(io.BytesIO(raw.getvalue()), convert=False)
+    obj.update(fields)
+    crafted = io.BytesIO()
+    lg.save_lua(crafted, obj)
+    assert len(crafted.getvalue()) < 2000
+    with pytest.raises(FormatError, match=rf"nn.{type(make()).__name__}: its saved fields do not make a legonn "
+                                          r".*would allocate \d+ elements, more than the \d+ its budget has left"):
+        lg.load_lua(io.BytesIO(crafted.getvalue()))
+
+
+def test_an_allocation_budget_counts_every_allocation_in_its_block_and_its_thread_only():
+    from legonn.tensor.storage import allocation_budget
+    with allocation_budget(100, 'a test'):
+        lg.FloatTensor(60)
+        with pytest.raises(ValueError, match=r"^a test: would allocate 50 elements, more than the 40 its budget"):
+            lg.FloatTensor(5, 10)
+        with pytest.raises(ValueError, match="would allocate 41 elements"):
+            lg.FloatTensor().resize(41)
+        done = []
+        worker = threading.Thread(target=lambda: done.append(lg.FloatTensor(1000).nElement()))
+        worker.start()
+        worker.join()
+        assert done == [1000]
+    assert lg.FloatTensor(1000).nElement() == 1000

@@ -8,7 +8,7 @@ indices, LookupTable's paddingValue, ...); negative ones count from the end in
 both. Classes without a clear counterpart are refused with a ``FormatError``
 naming them; ``load_lua(..., convert=False)`` still gives their raw fields.
 """
-from ...tensor.storage import Storage
+from ...tensor.storage import Storage, allocation_budget
 from ...tensor.tensor import Tensor
 from ...tensor.types import getdefaulttensortype, short_name
 from ..archive import FormatError
@@ -577,6 +577,7 @@ class ModuleConverter:
             raise fields.fail("legonn has no counterpart it can build from a Torch7 file for this class; pass "
                               "load_lua(path, converters={class name: function(fields) -> module}), or "
                               "load_lua(path, convert=False) for the raw fields")
+        saved_elements = 0
         for key in _TENSOR_FIELDS + ('running_std', 'randomSamples'):
             # the constructor sizes the module's parameters from these tensors' sizes, and they are copied into
             # it (converted, made contiguous): a view that repeats its storage's elements (stride 0, overlapping
@@ -587,10 +588,16 @@ class ModuleConverter:
                 raise fields.fail(f"{key} has sizes {tuple(saved.size())} and strides {tuple(saved.stride())}: "
                                   f"{saved.nElement()} values viewing a storage of {saved.storage().size()}, not a "
                                   f"tensor of its own")
+            saved_elements += 0 if saved is None else saved.nElement()
         args, keywords = arguments(fields), {}
         if args and isinstance(args[-1], Keywords):
             args, keywords = args[:-1], args[-1]
-        module = self._call(fields, name, cls, *args, **keywords)
+        # the constructor allocates what the fields' numbers (nInputPlane, kW, ...) ask before its parameters are
+        # compared with the saved ones: a budget of four times the saved tensors' elements (weight, gradient,
+        # bias and its gradient, for a file that dropped the gradients) plus 16M for parameter-free modules'
+        # buffers refuses a crafted size (a kilobyte asking for 335 GiB) before memory is touched
+        with allocation_budget(4 * saved_elements + (1 << 24), f"a {name} built from its fields"):
+            module = self._call(fields, name, cls, *args, **keywords)
         if name in _COMPOSITES:
             obj.update({k: v for k, v in _COMPOSITES[name](fields).items() if v is not None})
         typename = _tensor_type(obj, self.cuda)
