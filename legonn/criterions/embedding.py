@@ -1,6 +1,6 @@
 """Embedding losses: HingeEmbeddingCriterion, L1HingeEmbeddingCriterion,
 CosineEmbeddingCriterion, DistanceRatioCriterion."""
-from ..modules.base.errors import input_error
+from ..modules.base.errors import check_number, input_error
 from .criterion import ALWAYS_AVERAGES, Criterion, loss_scalar
 from .elementwise import _TargetFree
 from ..tensor.introspection import typename as lua_typename
@@ -46,7 +46,7 @@ class HingeEmbeddingCriterion(Criterion):
 
     def __init__(self, margin=1):
         super().__init__()
-        self.margin, self.sizeAverage = float(margin), True
+        self.margin, self.sizeAverage = float(check_number('HingeEmbeddingCriterion', 'margin', margin)), True
 
     def _parts(self, input, y):
         self.checkInput(input)
@@ -82,7 +82,7 @@ class L1HingeEmbeddingCriterion(Criterion):
 
     def __init__(self, margin=1):
         super().__init__()
-        self.margin = float(margin)
+        self.margin = float(check_number('L1HingeEmbeddingCriterion', 'margin', margin))
 
     def _parts(self, input, y):
         x1, x2 = _pair(self, input)
@@ -122,7 +122,7 @@ class CosineEmbeddingCriterion(Criterion):
 
     def __init__(self, margin=0):
         super().__init__()
-        self.margin, self.sizeAverage = float(margin), True
+        self.margin, self.sizeAverage = float(check_number('CosineEmbeddingCriterion', 'margin', margin)), True
 
     def _parts(self, input, y):
         x1, x2 = _pair(self, input)

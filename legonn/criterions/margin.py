@@ -1,6 +1,6 @@
 """Margin losses: MarginCriterion, SoftMarginCriterion, MultiMarginCriterion,
 MultiLabelMarginCriterion, MultiLabelSoftMarginCriterion, MarginRankingCriterion."""
-from ..modules.base.errors import input_error
+from ..modules.base.errors import check_number, input_error
 from ..tensor import Tensor
 from ..tensor.pointwise import sigmoid_into
 from ..tensor.scatter_kernels import index_bounds
@@ -26,7 +26,7 @@ class MarginCriterion(_ElementwiseCriterion):
 
     def __init__(self, margin=1):
         super().__init__()
-        self.margin = float(margin)
+        self.margin = float(check_number('MarginCriterion', 'margin', margin))
 
     def _terms(self, x, t, xp):
         return xp.maximum(self.margin - x * t, 0)
@@ -134,10 +134,10 @@ class MultiMarginCriterion(_LabelRows):
 
     def __init__(self, p=1, weights=None, margin=1):
         super().__init__()
-        if p not in (1, 2):
+        if isinstance(p, bool) or p not in (1, 2):   # Lua's assert(p == 1 or p == 2): true is neither
             raise ValueError(f"MultiMarginCriterion: only p = 1 and p = 2 are supported, got {p!r}")
         self.p, self.weights = p, self.classWeights(weights, retype=False)
-        self.margin, self.sizeAverage = float(margin), True
+        self.margin, self.sizeAverage = float(check_number('MultiMarginCriterion', 'margin', margin)), True
 
     def _hinge(self, input, target):
         """(rows, labels, z = margin - x_y + x_d with z[y] excluded, per-row weight)."""
@@ -254,7 +254,7 @@ class MarginRankingCriterion(Criterion):
 
     def __init__(self, margin=1):
         super().__init__()
-        self.margin, self.sizeAverage = float(margin), True
+        self.margin, self.sizeAverage = float(check_number('MarginRankingCriterion', 'margin', margin)), True
         self.gradInput = [self.gradInput, self.gradInput.new()]
 
     def _parts(self, input, y):

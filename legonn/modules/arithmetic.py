@@ -5,7 +5,7 @@ Every module takes any input shape and returns the input's shape (Torch7 doc/sim
 import numbers
 
 from .base.elementwise import Elementwise
-from .base.errors import check_inplace, input_error
+from .base.errors import check_inplace, check_number, input_error
 from .base.hessian import PointWiseDiagHessian
 from ..tensor.introspection import typename as lua_typename
 
@@ -45,7 +45,7 @@ class Sqrt(PointWiseDiagHessian, Elementwise):
 
     def __init__(self, b=0):
         super().__init__()
-        self.eps = float(b)
+        self.eps = float(check_number('Sqrt', 'b', b))
 
     def _forward(self, x, out, xp):
         xp.sqrt(x + self.eps, out=out)
@@ -70,9 +70,7 @@ class Power(Elementwise):
 
     def __init__(self, p):
         super().__init__()
-        if not isinstance(p, numbers.Real):
-            raise ValueError(f"Power: the power must be a number, got {p!r}")
-        self.pow = p
+        self.pow = check_number('Power', 'the power p', p)
 
     def _forward(self, x, out, xp):
         xp.power(x, self.pow, out=out)

@@ -8,13 +8,8 @@ gradOutput with the gradInput, saving two buffers (see ``modules/base/elementwis
 from ..tensor import parallel
 from ..tensor.introspection import typename as lua_typename
 from .base.elementwise import Elementwise
-from .base.errors import check_inplace, input_error
+from .base.errors import check_inplace, check_number, input_error
 from .base.module import Module
-
-
-def _check_number(owner, name, x):
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        raise ValueError(f"{owner}: {name} must be a number, got {x!r}")
 
 
 class Threshold(Elementwise):
@@ -31,8 +26,8 @@ class Threshold(Elementwise):
     def __init__(self, th=1e-6, v=0, ip=False):
         super().__init__()
         name = type(self).__name__
-        _check_number(name, 'th', th)
-        _check_number(name, 'v', v)
+        check_number(name, 'th', th)
+        check_number(name, 'v', v)
         check_inplace(name, ip)
         self.threshold = th
         self.val = v
@@ -87,8 +82,8 @@ class HardTanh(Elementwise):
     def __init__(self, min_value=-1, max_value=1, inplace=False):
         super().__init__()
         name = type(self).__name__
-        _check_number(name, 'min_value', min_value)
-        _check_number(name, 'max_value', max_value)
+        check_number(name, 'min_value', min_value)
+        check_number(name, 'max_value', max_value)
         check_inplace(name, inplace)
         if not max_value > min_value:
             raise ValueError(f"{name}: max_value ({max_value}) must be larger than min_value ({min_value})")
@@ -114,8 +109,8 @@ class Clip(Elementwise):
 
     def __init__(self, minval, maxval):
         super().__init__()
-        _check_number('Clip', 'minval', minval)
-        _check_number('Clip', 'maxval', maxval)
+        check_number('Clip', 'minval', minval)
+        check_number('Clip', 'maxval', maxval)
         self.minval, self.maxval = minval, maxval
 
     def _forward(self, x, out, xp):
@@ -133,7 +128,7 @@ class ELU(Elementwise):
 
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
-        _check_number('ELU', 'alpha', alpha)   # ELU.lua asserts a number: nn.ELU(true) is no in-place ELU(1)
+        check_number('ELU', 'alpha', alpha)   # ELU.lua asserts a number: nn.ELU(true) is no in-place ELU(1)
         self.alpha = float(alpha)
         self.inplace = check_inplace('ELU', inplace)
 
@@ -161,7 +156,7 @@ class LeakyReLU(Elementwise):
         super().__init__()
         if isinstance(negval, bool):
             negval = 1 / 100
-        _check_number('LeakyReLU', 'negval', negval)
+        check_number('LeakyReLU', 'negval', negval)
         self.negval = float(negval)
         self.inplace = check_inplace('LeakyReLU', ip) and self.negval >= 0
 

@@ -7,7 +7,7 @@ input has nInputDims + 1 dimensions (a batch).
 """
 import math
 
-from .base.errors import input_error
+from .base.errors import check_number, input_error
 from .base.module import Module
 from .base.table_buffers import batch_dim, slot, trim
 from ..tensor.introspection import typename as lua_typename
@@ -147,9 +147,9 @@ class Normalize(Module):
 
     def __init__(self, p, eps=1e-10):
         super().__init__()
-        if not p > 0:
+        if not check_number('Normalize', 'p', p) > 0:
             raise ValueError(f"Normalize: p must be > 0, got {p!r}")
-        self.p, self.eps = p, eps
+        self.p, self.eps = p, check_number('Normalize', 'eps', eps)
 
     def _norm(self, x, xp):
         """(norm of each row, kept as a column; d norm / d x)."""

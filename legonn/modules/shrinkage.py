@@ -1,10 +1,11 @@
 """Shrinkage, the input zeroed in a band around 0: SoftShrink and HardShrink (Torch7 doc/transfer.md)."""
 from .base.elementwise import Elementwise
+from .base.errors import check_number
 from ..tensor.introspection import typename as lua_typename
 
 
 def _check_lambda(name, lam):
-    if lam < 0:
+    if check_number(name, 'lambda', lam) < 0:
         raise ValueError(f"{name}: lambda must be >= 0, got {lam}")
     return float(lam)
 

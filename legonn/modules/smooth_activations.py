@@ -3,7 +3,7 @@ TanhShrink; and the normalising SoftMin and GatedLinearUnit (Torch7 doc/transfer
 from ..tensor.pointwise import sigmoid_into
 from ..tensor.introspection import typename as lua_typename
 from .base.elementwise import Elementwise
-from .base.errors import input_error
+from .base.errors import check_number, input_error
 from .base.hessian import PointWiseDiagHessian, diag_hessian_input_buffer
 from .base.module import Module
 
@@ -47,7 +47,7 @@ class SoftPlus(Elementwise):
 
     def __init__(self, beta=1):
         super().__init__()
-        if beta <= 0:
+        if check_number('SoftPlus', 'beta', beta) <= 0:
             raise ValueError(f"SoftPlus: beta must be positive, got {beta}")
         self.beta, self.threshold = float(beta), 20.0
 

@@ -5,6 +5,7 @@ error passes through prepends its own step (``Sequential[2]``) with
 ``add_path``. The exception keeps its class (ValueError / TypeError / IndexError)
 so callers can catch it the usual way.
 """
+import numbers
 
 from ...tensor.introspection import typename
 
@@ -71,6 +72,15 @@ def check_hyper(owner, positive=None, nonnegative=None):
         for name, v in values.items():
             if not isinstance(v, int) or isinstance(v, bool) or v < low:
                 raise ValueError(f"{owner}: {name} must be {rule} integer, got {v!r}")
+
+
+def check_number(owner, name, x):
+    """``x``, raising ValueError unless it is a real number. A boolean is refused: Torch7 reads these arguments
+    as ``x or default`` and hands them to C or arithmetic, where ``true`` fails (``false`` silently means the
+    default), so Python's True == 1 must not build a module Torch7 would not."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise ValueError(f"{owner}: {name} must be a number, got {x!r}")
+    return x
 
 
 def check_inplace(owner, flag):
