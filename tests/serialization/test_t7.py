@@ -702,18 +702,26 @@ def test_a_parameter_repeating_its_storage_is_refused_before_building(make, key,
     """A saved parameter viewing one stored value with stride 0 (a file of under 1 KB, found by the fuzzing of
     the readers) declares sizes the converter would build the module with: 64 GiB of parameters (was a
     MemoryError, or the memory gone). Refused as a FormatError naming the class and the field instead."""
+    def change(obj):
+        obj[key] = lg.DoubleTensor(1).view(*[1] * len(shape)).expand(*shape)
+        if key == 'running_std':
+            del obj['running_var']
+    crafted = crafted_t7(make(), change)
+    assert len(crafted) < 1200
+    with pytest.raises(FormatError, match=f"nn.{type(make()).__name__}: {key} has sizes {re.escape(str(shape))} and "
+                                          f"strides .*: {math.prod(shape)} values viewing a storage of 1"):
+        lg.load_lua(io.BytesIO(crafted))
+
+
+def crafted_t7(module, change):
+    """The bytes of ``module`` saved as a .t7 file after ``change(fields)`` edited its raw fields."""
     raw = io.BytesIO()
-    lg.save_lua(raw, make())
+    lg.save_lua(raw, module)
     obj = lg.load_lua(io.BytesIO(raw.getvalue()), convert=False)
-    obj[key] = lg.DoubleTensor(1).view(*[1] * len(shape)).expand(*shape)
-    if key == 'running_std':
-        del obj['running_var']
+    change(obj)
     crafted = io.BytesIO()
     lg.save_lua(crafted, obj)
-    assert len(crafted.getvalue()) < 1200
-    with pytest.raises(FormatError, match=f"nn.{obj.typename[3:]}: {key} has sizes {re.escape(str(shape))} and "
-                                          f"strides .*: {math.prod(shape)} values viewing a storage of 1"):
-        lg.load_lua(io.BytesIO(crafted.getvalue()))
+    return crafted.getvalue()
 
 
 def test_a_table_keyed_by_both_true_and_one_is_refused_not_merged():
@@ -846,17 +854,12 @@ def test_a_constructor_asked_for_more_than_the_file_holds_is_refused_before_it_a
     or the memory gone: found by the fuzzing of the readers). The constructor runs under an allocation budget of
     four times the saved tensors' elements plus 16M, so it is refused as a FormatError first; a faithful file
     loads as before."""
-    raw = io.BytesIO()
-    lg.save_lua(raw, make())
-    assert type(lg.load_lua(io.BytesIO(raw.getvalue()))) is type(make())
-    obj = lg.load_lua(io.BytesIO(raw.getvalue()), convert=False)
-    obj.update(fields)
-    crafted = io.BytesIO()
-    lg.save_lua(crafted, obj)
-    assert len(crafted.getvalue()) < 2000
+    assert type(lg.load_lua(io.BytesIO(crafted_t7(make(), lambda obj: None)))) is type(make())
+    crafted = crafted_t7(make(), lambda obj: obj.update(fields))
+    assert len(crafted) < 2000
     with pytest.raises(FormatError, match=rf"nn.{type(make()).__name__}: its saved fields do not make a legonn "
                                           r".*would allocate \d+ elements, more than the \d+ its budget has left"):
-        lg.load_lua(io.BytesIO(crafted.getvalue()))
+        lg.load_lua(io.BytesIO(crafted))
 
 
 def test_an_allocation_budget_counts_every_allocation_in_its_block_and_its_thread_only():
