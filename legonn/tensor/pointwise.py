@@ -590,16 +590,18 @@ class PointwiseMixin:
         return tuple(wrap(r) for r in result) if isinstance(result, tuple) else wrap(result)
 
     # --- Python operators: NumPy broadcasting, new tensors ---------------
-    def _binop(self, other, fn, form=None, reflected=False, written=None, as_real=True):
+    def _binop(self, other, fn, form=None, reflected=False, written=None, as_real=False):
         """``fn(self's array, other)`` as a new tensor; ``NotImplemented`` for an operand whose class declares
         ``__legonn_defer__`` (see ``DEFER_ATTRIBUTE``), so that Python calls its reflected operator. ``form``
         (``'{} - {}'``) names an element-wise operator: a result of another shape than this tensor's is checked
         for an ambiguous broadcast, of the operands as
         the caller wrote them (``reflected`` puts ``other`` on the left; ``written`` is ``other`` before a
-        conversion the caller made). With ``as_real`` an integer tensor takes a Python integer outside its range
-        as TensorOperator.c does, as its C real (luaG_checkreal): a ByteTensor's ``b + 300`` adds 44 and
-        ``b * -1`` multiplies by 255, where NumPy raises OverflowError; ``/`` and the comparisons keep the
-        number (they compute in a wider type)."""
+        conversion the caller made). With ``as_real`` (TensorOperator.c's ``+ - * %``, and ``//``, an integer
+        tensor's ``div``) an integer tensor takes a Python integer outside its range as Torch7 does, as its C
+        real (luaG_checkreal): a ByteTensor's ``b + 300`` adds 44 and ``b * -1`` multiplies by 255, where NumPy
+        raises OverflowError. ``/`` and the comparisons keep the number (they compute in a wider type), and
+        ``**`` NumPy's rules (Torch7 has no power operator: a ByteTensor's ``b ** -1`` is NumPy's error, not a
+        power of 255)."""
         from .tensor import Tensor
         try:
             arr = operand(other)
@@ -623,14 +625,14 @@ class PointwiseMixin:
             arr = operand(other)   # converted once: _binop passes an array through
         except TypeError:
             return NotImplemented
-        return self._binop(arr, fn, form, written=other, as_real=False)
+        return self._binop(arr, fn, form, written=other)
 
     def _same_count_binop(self, other, fn, form, reflected=False):
         """``t + u`` / ``t - u`` of tensors whose sizes do not broadcast but hold as many elements:
         Torch7's operators (TensorOperator.c: copy ``t``, then ``cadd``) pair the elements in order
         and give ``t``'s sizes (``p[0:100] - linear.weight`` of a 10x10 weight); other shapes broadcast."""
         try:
-            return self._binop(other, fn, form, reflected)
+            return self._binop(other, fn, form, reflected, as_real=True)
         except ValueError:
             arr = operand(other)
             if not hasattr(arr, 'shape') or arr.size != self.array.size:
@@ -647,19 +649,19 @@ class PointwiseMixin:
         return self._same_count_binop(other, lambda a, b: a - b, '{} - {}')
 
     def __rsub__(self, other):
-        return self._binop(other, lambda a, b: b - a, '{} - {}', True)
+        return self._binop(other, lambda a, b: b - a, '{} - {}', True, as_real=True)
 
     def __mul__(self, other):
-        return self._binop(other, lambda a, b: a * b, '{} * {}')
+        return self._binop(other, lambda a, b: a * b, '{} * {}', as_real=True)
 
     def __rmul__(self, other):
-        return self._binop(other, lambda a, b: b * a, '{} * {}', True)
+        return self._binop(other, lambda a, b: b * a, '{} * {}', True, as_real=True)
 
     def __truediv__(self, other):
-        return self._binop(other, lambda a, b: a / b, '{} / {}', as_real=False)
+        return self._binop(other, lambda a, b: a / b, '{} / {}')
 
     def __rtruediv__(self, other):
-        return self._binop(other, lambda a, b: b / a, '{} / {}', True, as_real=False)
+        return self._binop(other, lambda a, b: b / a, '{} / {}', True)
 
     def __pow__(self, other):
         return self._binop(other, lambda a, b: a ** b, '{} ** {}')
@@ -675,18 +677,18 @@ class PointwiseMixin:
         return self._binop(other, lambda a, b: b @ a)
 
     def __floordiv__(self, other):
-        return self._binop(other, lambda a, b: a // b, '{} // {}')
+        return self._binop(other, lambda a, b: a // b, '{} // {}', as_real=True)
 
     def __rfloordiv__(self, other):
-        return self._binop(other, lambda a, b: b // a, '{} // {}', True)
+        return self._binop(other, lambda a, b: b // a, '{} // {}', True, as_real=True)
 
     # TensorOperator.c's ``t % v`` is THTensor_(remainder): x - v * floor(x / v) for floating tensors, which
     # differs from NumPy's exact remainder in the last bits (a sixth of double elements drawn in -10 .. 10)
     def __mod__(self, other):
-        return self._binop(other, lambda a, b: _th_remainder(self.xp, a, b), '{} % {}')
+        return self._binop(other, lambda a, b: _th_remainder(self.xp, a, b), '{} % {}', as_real=True)
 
     def __rmod__(self, other):
-        return self._binop(other, lambda a, b: _th_remainder(self.xp, b, a), '{} % {}', True)
+        return self._binop(other, lambda a, b: _th_remainder(self.xp, b, a), '{} % {}', True, as_real=True)
 
     def __neg__(self):
         return self._binop(0, lambda a, _: -a)

@@ -219,6 +219,10 @@ def test_integer_operators_take_an_out_of_range_number_as_the_c_real(cuda):
     assert c.tolist() == [38, 47] and c.type() == b.type()
     assert (b / 300).tolist() == [250 / 300, 3 / 300] and (b == 256).tolist() == [0, 0]
     assert (move(lg.IntTensor([7])) * 2 ** 40).tolist() == [0]    # 2**40's low 32 bits
+    # Torch7 has no power operator: ** keeps NumPy's rules, not a power of -1 read as 255 (b ** 255 wraps)
+    with pytest.raises((ValueError, OverflowError)):
+        b ** -1
+    assert (b ** 2).tolist() == [250 ** 2 % 256, 9]
 
 
 @pytest.mark.parametrize('cuda', [False, pytest.param(True, marks=pytest.mark.gpu)])
