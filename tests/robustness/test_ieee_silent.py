@@ -22,8 +22,8 @@ INF, NAN = float('inf'), float('nan')
 POISONS = [(values, where) for values in ([INF, -INF], [NAN], [INF, INF], [-INF]) for where in ('first', 'last')] + \
     [([INF], 'all'), ([NAN], 'all')]
 
-# still warning, from np.tensordot (a Python wrapper around np.dot) rather than a reduction: the test asserts
-# they do, so it turns red the day they are silent
+# may still warn, from np.tensordot (a Python wrapper around np.dot) rather than a reduction: NumPy 2.4's dot warns
+# on inf * 0, NumPy 2.0's is silent (the oldest legonn accepts), so the test asserts only that nothing else warns
 TENSORDOT = {'SpatialContrastiveNormalization', 'SpatialSubtractiveNormalization', 'TemporalConvolution'}
 
 
@@ -72,6 +72,6 @@ def _warnings_of(name):
 def test_non_finite_inputs_give_no_warning(name):
     seen = _warnings_of(name)
     if name in TENSORDOT:
-        assert seen and all('encountered in dot' in w for w in seen), seen
+        assert all('encountered in dot' in w for w in seen), seen
     else:
         assert seen == []
