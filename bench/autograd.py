@@ -144,32 +144,21 @@ def mlp_nn_ag(tensor, ttype, scale):
     y = labels(tensor, 2000)
     loops = max(1, round(10 * scale))
 
-    def make():
-        params = {}
-        lin1, params['lin1'] = d.nn.Linear(100, 1000)
-        tanh = d.nn.Tanh()
-        lin2, params['lin2'] = d.nn.Linear(1000, 10)
-        lsm = d.nn.LogSoftMax()
-        params = d.util.cast(params, ttype)
-
-        def f(params, x, y):
-            h1 = tanh(lin1(params['lin1'], x))
-            h2 = lin2(params['lin2'], h1)
-            yhat = lsm(h2)
-            loss = -torch.sum(torch.narrow(yhat, 0, y, 1))
-            return loss
-        return ag_loop(f, params, x, y, loops, True)
-    return nn_loop(*mlp_reference(tensor, ttype), x, y, loops, True), make
+    def narrowed_sum(yhat, y):
+        return -torch.sum(torch.narrow(yhat, 0, y, 1))
+    return (nn_loop(*mlp_reference(tensor, ttype), x, y, loops, True),
+            lambda: ag_loop(*wrapped_mlp(ttype, 100, narrowed_sum), x, y, loops, True))
 
 
-def wrapped_mlp(ttype, n_in):
-    """The MLP of autograd.nn's wrappers with a wrapped ClassNLLCriterion: (f, params)."""
+def wrapped_mlp(ttype, n_in, lossf=None):
+    """The MLP of autograd.nn's wrappers: (f, params); its loss ``lossf(yhat, y)``, by default a wrapped
+    ClassNLLCriterion (benchmark.lua's mlp nn+ag case writes its own)."""
     params = {}
     lin1, params['lin1'] = d.nn.Linear(n_in, 1000)
     tanh = d.nn.Tanh()
     lin2, params['lin2'] = d.nn.Linear(1000, 10)
     lsm = d.nn.LogSoftMax()
-    lossf = d.nn.ClassNLLCriterion()
+    lossf = lossf or d.nn.ClassNLLCriterion()
     params = d.util.cast(params, ttype)
 
     def f(params, x, y):

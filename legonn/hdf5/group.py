@@ -46,19 +46,24 @@ class HDF5Group(TorchNamed):
         self._check_open('HDF5Group.read')
         node = self
         for name in split_path(datapath, 'HDF5Group.read'):
-            if not isinstance(node, HDF5Group) or not node._has(name, 'HDF5Group.read'):
+            if not isinstance(node, HDF5Group) or not node._has(name):
                 raise ValueError(f"HDF5Group.read: no such child {name!r} in {node!r} (reading {datapath!r})")
             node = node._child(name)
         return node
 
-    def _has(self, name, where):
-        with corrupt(f"{where} ({name!r} in {self!r} of {self._group.file.filename!r})"):
+    def _place(self, call, name=None):
+        """``HDF5Group.<call> ('<name>' in <group> of '<file>')``: what a corrupt file's error was reading."""
+        inside = '' if name is None else f"{name!r} in "
+        return f"HDF5Group.{call} ({inside}{self!r} of {self._group.file.filename!r})"
+
+    def _has(self, name):
+        with corrupt(self._place('read', name)):
             return name in self._group
 
     def _child(self, name):
         # An external link would open another file, which libhdf5 (and so torch-hdf5) follows silently: a file
         # from elsewhere could read any HDF5 file on this disk. torch-hdf5 never writes links, so refuse them.
-        where = f"HDF5Group.read ({name!r} in {self!r} of {self._group.file.filename!r})"
+        where = self._place('read', name)
         with corrupt(where):
             link = self._group.get(name, getlink=True)
         if isinstance(link, h5py('hdf5').ExternalLink):
@@ -71,7 +76,7 @@ class HDF5Group(TorchNamed):
     def all(self):
         """Every dataset below this group as a tensor, in nested dicts by name (Lua tables)."""
         self._check_open('HDF5Group.all')
-        with corrupt(f"HDF5Group.all ({self!r} of {self._group.file.filename!r})"):
+        with corrupt(self._place('all')):
             names = list(self._group)
         return {name: self._child(name).all() for name in names}
 

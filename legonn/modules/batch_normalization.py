@@ -19,7 +19,7 @@ mode (``evaluate()``) the running estimates are used and left unchanged.
 from .base.errors import check_hyper, input_error
 from .base.module import Module
 from ..tensor.introspection import typename as lua_typename
-from ..tensor.reductions import in_acctype, reducer
+from ..tensor.reductions import in_acctype, silent_mean
 
 class BatchNormalization(Module):
     """``y = (x - mean) / sqrt(var + eps) * weight + bias`` per feature, on ``(batch, nOutput)``.
@@ -95,7 +95,7 @@ class BatchNormalization(Module):
             self.save_std.array[...] = 1 / xp.sqrt(self.running_var.array + self.eps)
             return self.running_mean.array[:, None], self.save_std.array[:, None]
         m = x3.shape[0] * x3.shape[2]
-        mean = reducer(xp, 'sum')(x3, axis=(0, 2)) / m
+        mean = silent_mean(xp, x3, (0, 2))
         var_sum = ((x3 - mean[:, None]) ** 2).sum(axis=(0, 2))
         if self.eps == 0:   # THNN: a feature constant over the batch gets invstd 0 (its output is the bias), not inf
             spread = var_sum > 0

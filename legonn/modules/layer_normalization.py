@@ -4,7 +4,7 @@ import math
 from .base.errors import input_error
 from .base.module import Module
 from ..tensor.introspection import typename as lua_typename
-from ..tensor.reductions import in_acctype, reducer
+from ..tensor.reductions import reducer, silent_mean
 
 
 class LayerNormalization(Module):
@@ -46,10 +46,8 @@ class LayerNormalization(Module):
 
     def _normalised(self, xp, x):
         """(z, centred input, norm) with z = centred * sqrt(n) / norm."""
-        total = reducer(xp, 'sum')
-        # np.mean's: a half input summed in float32 (in_acctype), the mean rounded back to half
-        centred = x - (total(in_acctype(x), axis=1, keepdims=True) / x.shape[1]).astype(x.dtype, copy=False)
-        norm = xp.sqrt(total(centred * centred, axis=1, keepdims=True) + self.eps)
+        centred = x - silent_mean(xp, x, 1, keepdims=True)
+        norm = xp.sqrt(reducer(xp, 'sum')(centred * centred, axis=1, keepdims=True) + self.eps)
         return centred * (math.sqrt(self.nOutput) / norm), centred, norm
 
     def updateOutput(self, input):

@@ -47,6 +47,16 @@ def in_acctype(a):
     return a.astype(np.float32) if a.dtype == np.float16 else a
 
 
+def silent_mean(xp, a, axis, keepdims=False):
+    """``a.mean(axis)`` as NumPy computes it (a half array summed in float32, the mean rounded back to half),
+    summed through ``reducer``, which stays silent on inf - inf as Torch7's sums do."""
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    count = 1
+    for d in axes:
+        count *= a.shape[d]
+    return (reducer(xp, 'sum')(in_acctype(a), axis=axis, keepdims=keepdims) / count).astype(a.dtype, copy=False)
+
+
 class ReductionMixin:
     __slots__ = ()
 

@@ -153,6 +153,24 @@ def _sgd_W_B(params, grads):
         params['B'][i] = params['B'][i] - grads['B'][i] * 0.01
 
 
+def _train_one_epoch_and_check(f, params, trainData, testData, confusionMatrix, ratio):
+    """train-mnist-logistic.lua's and train-mnist-mlp.lua's shared loop (``grad(f)``, then SGD per sample), then
+    the checks: the held-out loss falls below ``ratio`` of its start, the last 100 losses below the first 100,
+    the epoch's running accuracy above 0.3 (chance is 0.1), and the gradients match finite differences."""
+    inputSize = trainData['x'][0].nElement()
+    df = grad(f, {'optimize': True})
+    before = _mean_loss(f, params, testData, inputSize)
+    losses = _train_per_sample(df, params, trainData, inputSize, _sgd_W_B, confusionMatrix)
+    after = _mean_loss(f, params, testData, inputSize)
+    assert after < ratio * before, (before, after)
+    assert np.mean(losses[-100:]) < np.mean(losses[:100])
+    confusionMatrix.updateValids()
+    assert confusionMatrix.totalValid > 0.3
+
+    x = trainData['x'][:8].view(8, inputSize)
+    assert_gradients_match_finite_differences(f, params, x, trainData['y'][:8])
+
+
 def test_train_mnist_logistic():
     """examples/train-mnist-logistic.lua: one epoch over 500 digits (the Lua: 100 epochs of 60,000)."""
     grad.optimize(True)
@@ -170,17 +188,7 @@ def test_train_mnist_logistic():
     params = {'W': [W1], 'B': [B1]}
 
     # Get the gradients closure magically:
-    df = grad(f, {'optimize': True})
-    before = _mean_loss(f, params, testData, inputSize)
-    losses = _train_per_sample(df, params, trainData, inputSize, _sgd_W_B, confusionMatrix)
-    after = _mean_loss(f, params, testData, inputSize)
-    assert after < 0.6 * before, (before, after)
-    assert np.mean(losses[-100:]) < np.mean(losses[:100])
-    confusionMatrix.updateValids()
-    assert confusionMatrix.totalValid > 0.3      # the epoch's running accuracy, chance being 0.1
-
-    x = trainData['x'][:8].view(8, inputSize)
-    assert_gradients_match_finite_differences(f, params, x, trainData['y'][:8])
+    _train_one_epoch_and_check(f, params, trainData, testData, confusionMatrix, 0.6)
 
 
 def test_train_mnist_mlp():
@@ -203,17 +211,7 @@ def test_train_mnist_mlp():
     params = {'W': [W1, W2, W3], 'B': [B1, B2, B3]}
 
     # Get the gradients closure magically:
-    df = grad(f, {'optimize': True})
-    before = _mean_loss(f, params, testData, inputSize)
-    losses = _train_per_sample(df, params, trainData, inputSize, _sgd_W_B, confusionMatrix)
-    after = _mean_loss(f, params, testData, inputSize)
-    assert after < 0.7 * before, (before, after)
-    assert np.mean(losses[-100:]) < np.mean(losses[:100])
-    confusionMatrix.updateValids()
-    assert confusionMatrix.totalValid > 0.3
-
-    x = trainData['x'][:8].view(8, inputSize)
-    assert_gradients_match_finite_differences(f, params, x, trainData['y'][:8])
+    _train_one_epoch_and_check(f, params, trainData, testData, confusionMatrix, 0.7)
 
 
 def test_train_mnist_cnn():
