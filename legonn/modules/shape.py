@@ -292,7 +292,8 @@ class Padding(Module):
         d, n, before, pad = self._geometry(input)
         sizes = list(input.size())
         sizes[d] += pad
-        self.bufferLike('output', input, sizes)[...] = self.value
+        self.bufferLike('output', input, sizes)
+        self.output.fill(self.value)   # Padding.lua's fill: a value out of an integer type's range wraps, as in TH
         if before:
             self.output.narrow(d, 0, before).array[...] = input.narrow(d, 0, before).array
         if n - before:

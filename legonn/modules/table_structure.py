@@ -141,9 +141,10 @@ class SplitTable(Module):
                 self.checkSize(g, piece, f'gradOutput[{i}]')
         lead = (slice(None),) * d
         n = len(gradOutput)
-        # the slices of the buffer made once while it keeps its array (an LSTM cell's gates, at every time step)
+        # the slices of the buffer made once while it keeps its array (an LSTM cell's gates, at every time step);
+        # the Ellipsis keeps a 1-D input's slices 0-d views, where NumPy's gi[i] would be a copied scalar
         slots = views_of(self, 'gradInput', self.bufferLike('gradInput', input), (d, n),
-                         lambda gi: [gi[lead + (i,)] for i in range(n)])
+                         lambda gi: [gi[lead + (i, Ellipsis)] for i in range(n)])
         copy_pieces([g.array for g in gradOutput], slots)
         return self.gradInput
 

@@ -88,6 +88,14 @@ def test_padding_fills_the_value_and_gradient_skips_it():
     np.testing.assert_array_equal(m.backward(np.array([1.0, 2.0]), np.arange(4.0)).numpy(), [0, 1])
 
 
+def test_padding_value_wraps_into_an_integer_type_as_fill_does():
+    # Padding.lua fills with output:fill(value): TH converts the number to the tensor's C type, so -1 is a byte's
+    # 255 and 2.9 a long's 2 (NumPy's assignment refused the -1 with an OverflowError)
+    byte = nn.Padding(0, -1, None, -1).forward(lg.ByteTensor([3, 4]))
+    assert byte.type() == 'legonn.ByteTensor' and byte.tolist() == [255, 3, 4]
+    assert nn.Padding(0, 1, None, 2.9).forward(lg.LongTensor([5])).tolist() == [5, 2]
+
+
 def test_errors_name_module_and_leave_state():
     with pytest.raises(IndexError, match=r"Narrow\(1, 3, 2\): expected dimension 1 long enough for offset 3, "
                                          r"length 2, got size 4"):

@@ -38,6 +38,8 @@ CASES = [
     ('JoinTable-batch', lambda: nn.JoinTable(0, 1), lambda: [r(2, 3), r(2, 2)], lambda x: np.concatenate(x, 1)),
     ('SplitTable', lambda: nn.SplitTable(1), lambda: r(2, 3), lambda x: [x[:, i] for i in range(3)]),
     ('SplitTable-batch', lambda: nn.SplitTable(0, 1), lambda: r(2, 3), lambda x: [x[:, i] for i in range(3)]),
+    # a vector's pieces are 0-d tensors, and so are their gradients (the CPU's gradInput slots were NumPy scalars)
+    ('SplitTable-vector', lambda: nn.SplitTable(0), lambda: r(3), lambda x: [x[i] for i in range(3)]),
     ('SelectTable', lambda: nn.SelectTable(1), lambda: [r(2), [r(3), r(1)], r(2)], lambda x: x[1]),
     ('SelectTable-neg', lambda: nn.SelectTable(-1), lambda: [r(2), r(3)], lambda x: x[-1]),
     ('NarrowTable', lambda: nn.NarrowTable(1, 2), lambda: [r(2), r(3), [r(1), r(2)], r(2)], lambda x: x[1:3]),
