@@ -386,6 +386,29 @@ def test_indexed_dataset_reads_torch7_archives(tmp_path):
         tnt.IndexedDatasetReader(str(tmp_path / 'bad.idx'), str(tmp_path / 'd.bin'))
 
 
+def test_indexed_dataset_writes_empty_tensors_as_torch7(tmp_path):
+    """indexeddataset.lua's add takes an empty tensor's dimensions from ``tensor:size()``, which TH cuts at the
+    first 0: no dimension and no size, so torchnet's reader never narrows the archive to 0 elements (an 'out of
+    range' error in TH). legonn's empty tensors (one dimension of size 0, or 0 x 3) wrote one or two sizes there.
+    The index is compared with the one the Lua's add and close write: a 2 x 3 tensor, then two empty ones."""
+    import struct
+    w = tnt.IndexedDatasetWriter(str(tmp_path / 'd.idx'), str(tmp_path / 'd.bin'), 'double')
+    for t in (lg.DoubleTensor([[1, 2, 3], [4, 5, 6]]), lg.DoubleTensor(), lg.DoubleTensor(0, 3)):
+        w.add(t)
+    w.close()
+    dims, dats, sizes = [0], [0], []
+    for shape, count in (([2, 3], 6), ([], 0), ([], 0)):
+        dims.append(dims[-1] + len(shape))
+        dats.append(dats[-1] + count)
+        sizes += shape
+    expected = struct.pack('<6q', 0x584449544E54, 1, 7, 8, 3, len(sizes)) + struct.pack(
+        f'<{len(dims) + len(dats) + len(sizes)}q', *dims, *dats, *sizes)
+    assert (tmp_path / 'd.idx').read_bytes() == expected
+    for mmap in (False, True):
+        r = tnt.IndexedDatasetReader(str(tmp_path / 'd.idx'), str(tmp_path / 'd.bin'), mmap)
+        assert r.get(0).tolist() == [[1, 2, 3], [4, 5, 6]] and r.get(1).nElement() == r.get(2).nElement() == 0
+
+
 @pytest.mark.parametrize('dims, dats, sizes, data, what', [
     # the fuzzer's cases: a data file shorter than the index says (was NumPy's 'cannot reshape array of size 3'),
     ((0, 2, 2), (0, 6, 6), (2, 3), 3, r'holds 3 double elements, its index .* expects 6'),

@@ -95,9 +95,12 @@ class IndexedDatasetWriter(TorchNamed):
             if tensor.type() != expected:
                 raise TypeError(f"{owner}: invalid tensor type: expected a {expected}, got a {tensor.type()}")
             values = tensor.numpy()
-        self._dimoffsets.append(self._dimoffsets[-1] + values.ndim)
+        # an empty tensor is Torch7's, without dimensions (TH cuts its sizes at the first 0): torchnet's reader
+        # narrows the archive to a tensor's elements, which fails on a size of 0
+        shape = values.shape if values.size else ()
+        self._dimoffsets.append(self._dimoffsets[-1] + len(shape))
         self._datoffsets.append(self._datoffsets[-1] + values.size)
-        self._sizes.extend(values.shape)
+        self._sizes.extend(shape)
         self._datafile.write(np.ascontiguousarray(values, dtype=dtype.newbyteorder('<')).tobytes())
 
     def close(self):
