@@ -20,7 +20,7 @@ GBW_UNKNOWN, GBW_SENTENCE_START, GBW_SENTENCE_END = 793468, 793469, 793470
 
 def _three(where, batchsize):
     """``batchsize`` for the train, valid and test sets: one number for all, or a list of three."""
-    if isinstance(batchsize, numbers.Integral) and not isinstance(batchsize, bool):
+    if isinstance(batchsize, numbers.Real) and not isinstance(batchsize, bool):
         batchsize = [batchsize] * 3
     if not isinstance(batchsize, (list, tuple)) or len(batchsize) != 3:
         raise TypeError(f"dataload.{where}: batchsize must be an integer or a list of three, got {batchsize!r}")

@@ -112,6 +112,8 @@ def test_load_ptb(tmp_path):
     assert valid.vocab is train.vocab and test.ivocab is train.ivocab
     assert [valid.ivocab[i] for i in valid.data.numpy()[:, 0]] == ['the', 'cat', 'ran', '<eos>']
     assert test.data.size() == (7 // 3, 3)   # "a dog sat on the mat <eos>"
+    # one batch size for the three, a whole-number float as Lua's numbers are (refused before)
+    assert [s.batchsize for s in dl.loadPTB(2.0, str(tmp_path))] == [2, 2, 2]
 
 
 def test_load_ptb_refuses_unknown_words_without_oov(tmp_path):
