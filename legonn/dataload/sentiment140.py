@@ -10,7 +10,7 @@ import types
 from ..tensor import LongTensor
 from . import config
 from .tensorloader import TensorLoader
-from .vocab import OOV, count_words
+from .vocab import OOV, count_words, split_words
 
 SENTIMENT140_URL = 'http://cs.stanford.edu/people/alecmgo/trainingandtestdata.zip'
 PADDING = -1
@@ -39,7 +39,7 @@ def _read(filename):
             except (ValueError, OverflowError):   # not a number; nan; inf, or a number past a double ('1e999')
                 raise ValueError(f"dataload.Sentiment140Loader: {filename} line {number}: polarity "
                                  f"{fields[0]!r} is not a number") from None
-            texts.append(fields[5].split())
+            texts.append(split_words(fields[5]))
     return polarities, texts
 
 

