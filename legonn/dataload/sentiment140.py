@@ -28,7 +28,9 @@ def tensor2text(loader, tensor):
 def _read(filename):
     """``(polarities, texts)`` of the CSV file: fields 0 and 5 of each line."""
     polarities, texts = [], []
-    with open(filename, encoding='utf-8', errors='replace') as f:
+    # lines end at \n only, as Lua's io.lines: a CR stays in the line (white space to the words), where Python's
+    # universal newlines cut a tweet holding one in two
+    with open(filename, encoding='utf-8', errors='replace', newline='\n') as f:
         for number, line in enumerate(f, 1):
             fields = _FIELD.findall(line.rstrip('\n'))
             if len(fields) < 6:

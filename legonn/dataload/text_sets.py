@@ -40,7 +40,9 @@ def loadPTB(batchsize, datapath=None, srcurl=PTB_URL, vocab=None, ivocab=None, w
     names = [f'ptb.{which}.txt' for which in ('train', 'valid', 'test')]
     loaders = []
     for path, size in zip(config.require_files('loadPTB', datapath, names, srcurl + 'ptb.*.txt'), batchsize):
-        with open(path, encoding='utf-8') as f:
+        # the bytes' newlines untranslated, as pl.file.read's: a CR is white space (\r\n gives a word, then
+        # <eos>), where universal newlines made \r\n and a lone \r '<eos>' glued to the word before
+        with open(path, encoding='utf-8', newline='\n') as f:
             try:
                 text = f.read()   # read whole, decoded in one piece: the error's position is the file's byte
             except UnicodeDecodeError as err:

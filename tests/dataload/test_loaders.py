@@ -223,6 +223,23 @@ def test_words_are_cut_at_lua_white_space_only(tmp_path):
     assert train.ivocab == ['<eos>', 'ran', 'sat', 'the\x1fcat', 'the\xa0cat']
 
 
+def test_text_files_are_read_as_lua_reads_them(tmp_path):
+    """Lua's io.lines (Sentiment140Loader) ends a line at \\n only and pl.file.read (loadPTB) keeps the bytes: a
+    carriage return stays in the text, where Lua's %s makes it white space. Python's universal newlines cut a
+    tweet holding a CR in two (a ValueError: the second half has no 6 fields), and turned a PTB file's \\r\\n
+    into '<eos>' glued to the word before it (' cat\\r\\n sat': 'cat', '<eos>', 'sat' in the Lua)."""
+    path = tmp_path / 'tokens.csv'
+    path.write_bytes((tweet(0, 'good\rday') + tweet(4, 'day')).encode())
+    loader, _ = dl.Sentiment140Loader(str(path), 1, 3)
+    assert loader.ivocab == ['<OOV>', 'day', 'good']
+    np.testing.assert_array_equal(loader.inputs.numpy(), [[-1, 2, 1], [-1, -1, 1]])
+    write_ptb(tmp_path)
+    (tmp_path / 'ptb.train.txt').write_bytes(b' the cat\r\n sat\rran \n')
+    (tmp_path / 'ptb.test.txt').write_text(' ran \n')
+    train, _, _ = dl.loadPTB(1, str(tmp_path))
+    assert [train.ivocab[i] for i in train.data.numpy()[:, 0]] == ['the', 'cat', '<eos>', 'sat', 'ran', '<eos>']
+
+
 def test_load_sentiment140(tmp_path):
     """loadSentiment140.lua: the train file shuffled then split 7/8 : 1/8, the test file with the train
     vocabulary; every loader has vocab, ivocab, unigram and tensor2text (test.lua dltest.loadSentiment140:
