@@ -8,6 +8,7 @@ import time
 import types
 
 from ..tensor import LongTensor
+from ..tensor.indexing import is_whole
 from . import config
 from .tensorloader import TensorLoader
 from .vocab import OOV, count_words, split_words
@@ -60,8 +61,9 @@ def Sentiment140Loader(filename, vocab, maxlen=50):
     ``n x maxlen`` LongTensors of word ids, right-aligned (left-padded with -1, longer tweets truncated).
     ``vocab``: a number builds the vocabulary from the file, keeping words seen at least that many times, and
     sets ``ivocab`` and ``unigram`` on the loader; a dict uses it. Words not in it are ``<OOV>`` (0)."""
-    if isinstance(maxlen, bool) or not isinstance(maxlen, int) or maxlen <= 0:
+    if not is_whole(maxlen) or maxlen <= 0:
         raise ValueError(f"dataload.Sentiment140Loader: maxlen must be a positive integer, got {maxlen!r}")
+    maxlen = int(maxlen)
     polarities, texts = _read(filename)
     ivocab = unigram = None
     if isinstance(vocab, (int, float)) and not isinstance(vocab, bool):

@@ -195,6 +195,8 @@ def test_sentiment140_loader(tmp_path):
     np.testing.assert_array_equal(loader.targets.numpy(), [0, 1, 1])
     other, _ = dl.Sentiment140Loader(str(path), loader.vocab, 2)
     np.testing.assert_array_equal(other.inputs.numpy(), [[2, 1], [0, 2], [-1, 1]])
+    # a whole-number float, as Lua's numbers are (refused before)
+    assert dl.Sentiment140Loader(str(path), loader.vocab, 2.0)[0].inputs.tolist() == other.inputs.tolist()
     path.write_text(tweet(3, 'odd'))
     with pytest.raises(ValueError, match="dataload.Sentiment140Loader: .* line 1: unrecognised polarity 3"):
         dl.Sentiment140Loader(str(path), 1)
