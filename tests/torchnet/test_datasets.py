@@ -118,6 +118,20 @@ def test_shuffle_dataset():
         tnt.ShuffleDataset(tbl, 6)
 
 
+def test_sizes_that_are_not_positive_mean_all():
+    """resampledataset.lua's size() reads the dataset's size unless its size is positive (``size > 0``), so
+    ``ResampleDataset{size = -1}`` and ``ShuffleDataset(d, -1)`` take every sample; indexeddataset.lua ignores a
+    maxload that is not positive. legonn refused the negative ones; a fractional size stays refused."""
+    tbl = tnt.TableDataset(data=[1, 2, 3, 4, 5])
+    for size in (0, -1, -3.0):
+        assert tnt.ResampleDataset(tbl, size=size).size() == 5
+        d = tnt.ShuffleDataset(tbl, size)
+        assert sorted(d.get(i) for i in range(d.size())) == [1, 2, 3, 4, 5]
+        assert tnt.ShuffleDataset(tbl, size, True).size() == 5
+    with pytest.raises(ValueError, match='tnt.ResampleDataset: expected size to be a whole number, got 2.5'):
+        tnt.ResampleDataset(tbl, size=2.5)
+
+
 def test_split_dataset():
     """splitdataset.lua (test/datasets.lua's case is commented out; its expectations hold): partitions sorted by
     name, sizes or fractions floored, select chooses one."""
@@ -357,6 +371,8 @@ def test_indexed_dataset(tmp_path, capsys):
         d = tnt.IndexedDataset({'fields': {'x': {'idx': str(tmp_path / 'ints.idx'), 'bin': str(tmp_path / 'ints.bin')}},
                                 'standalone': True, 'mmap': mmap})
         assert d.size() == 11 and d.get(9).tolist() == list(range(1, 11)) and d.get(10).tolist() == [[7, 8], [9, 10]]
+    for maxload, size in ((4, 4), (4.0, 4), (0, 11), (-1, 11), (20, 11)):
+        assert tnt.IndexedDataset(path=str(tmp_path), fields=['ints'], maxload=maxload).size() == size
     with pytest.raises(TypeError, match='invalid tensor type: expected a legonn.IntTensor, got a legonn.FloatTensor'):
         tnt.IndexedDatasetWriter(str(tmp_path / 'f.idx'), str(tmp_path / 'f.bin'), 'int').add(lg.FloatTensor(2))
     with pytest.raises(ValueError, match='inconsistent index data size'):

@@ -196,7 +196,8 @@ class IndexedDataset(Dataset):
         if len(sizes) != 1:
             raise ValueError(f"{owner}: inconsistent index data size: {sorted(sizes)}")
         self._size = sizes.pop()
-        if maxload and whole(owner, 'maxload', maxload) > 0 and maxload < self._size:
+        # torchnet ignores a maxload that is not positive (0, -1)
+        if maxload is not None and 0 < whole(owner, 'maxload', maxload, minimum=None) < self._size:
             self._size = int(maxload)
         self._standalone = bool(standalone)
         print(f"| IndexedDataset: loaded {path or ''} with {self._size} examples")
