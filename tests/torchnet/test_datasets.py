@@ -30,6 +30,9 @@ def test_list_dataset_path_and_named_forms():
               tnt.ListDataset(list=[1, 2, 3], load=prefix, path='foo')):
         assert d.size() == 3
         assert d.get(2) == 'bar/foo/3'
+    # listdataset.lua's string.format('%s/%s', path, item) writes a number as Lua's tostring (%.14g)
+    d = tnt.ListDataset(list=[2.0, 0.1 + 0.2, 1e15, 7], load=prefix, path='foo')
+    assert [d.get(i) for i in range(4)] == ['bar/foo/2', 'bar/foo/0.3', 'bar/foo/1e+15', 'bar/foo/7']
 
 
 def test_list_dataset_from_a_file(tmp_path, capsys):
