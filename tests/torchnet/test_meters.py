@@ -640,10 +640,12 @@ def test_whole_number_floats_are_counts():
     rng = np.random.default_rng(3)
     scores, classes = rng.random((9, 4)), rng.integers(0, 4, 9)
     labels = (rng.random((9, 4)) > 0.5).astype(np.float64)
-    pairs = [(lambda k: tnt.ConfusionMeter(k), (4, 4.0), lambda m: m.add(scores, classes), lambda m: m.value().tolist()),
+    pairs = [(lambda k: tnt.ConfusionMeter(k), (4, 4.0), lambda m: m.add(scores, classes),
+              lambda m: m.value().tolist()),
              (lambda k: tnt.MultiLabelConfusionMeter(k), (4, 4.0), lambda m: m.add(scores, labels),
               lambda m: m.value().tolist()),
-             (lambda k: tnt.ClassErrorMeter(topk=[k, 1]), (2, 2.0), lambda m: m.add(scores, classes), lambda m: m.value()),
+             (lambda k: tnt.ClassErrorMeter(topk=[k, 1]), (2, 2.0), lambda m: m.add(scores, classes),
+              lambda m: m.value()),
              (lambda k: tnt.NDCGMeter(K=[k]), (3, 3.0), lambda m: m.add(scores, labels + 1), lambda m: m.value()),
              (lambda k: tnt.PrecisionAtKMeter(topk=[k], dim=k - 2), (2, 2.0), lambda m: m.add(scores, labels),
               lambda m: m.value()),
