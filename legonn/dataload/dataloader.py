@@ -7,15 +7,16 @@ previous batch's tensors, so a batch kept across iterations must be ``clone()``d
 """
 import copy
 import gc
-import numbers
 
 from ..tensor import LongTensor
+from ..tensor.indexing import is_whole
 from ..tensor.naming import TorchNamed
 
 
 def check_count(where, name, value, positive=True):
-    """``value`` as an int, or a TypeError/ValueError naming ``where`` when it is not a (positive) integer."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    """``value`` as an int, or a TypeError/ValueError naming ``where`` when it is not a (positive) integer; a
+    whole-number float (``32.0``) counts, as Lua's numbers are doubles."""
+    if not is_whole(value):
         raise TypeError(f"{where}: {name} must be an integer, got {type(value).__name__} {value!r}")
     if positive and value <= 0:
         raise ValueError(f"{where}: {name} must be positive, got {value}")

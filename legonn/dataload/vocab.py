@@ -5,6 +5,9 @@ import re
 from ..tensor import IntTensor
 
 OOV = '<OOV>'
+# a word of the Lua's gmatch('[^%s]+') (and Penlight's '%s+' splits): Lua's %s is C's isspace, ASCII only, where
+# str.split() also cuts at a no-break space, an em space or \x1c .. \x1f
+_WORD = re.compile(r'[^ \t\n\r\f\v]+')
 
 
 def _tokens(where, tokens):
@@ -51,6 +54,12 @@ def text2tensor(tokens, vocab):
             raise ValueError(f"dataload.text2tensor: {word!r} is not in the vocabulary, which has no '<OOV>' word")
         ids.append(wordid)
     return IntTensor(ids)
+
+
+def split_words(text):
+    """The words of ``text``: its runs of characters other than Lua's white space (ASCII space, tab, newline,
+    carriage return, form feed, vertical tab)."""
+    return _WORD.findall(text)
 
 
 def splitString(str, sep=':'):

@@ -50,12 +50,14 @@ def check_callable(owner, what, value):
 
 
 def whole(owner, what, value, minimum=0):
-    """``value`` as an int when it is a whole number >= ``minimum`` (a float such as 3.0 counts, as Lua's numbers
-    do), else a ValueError (TypeError for a non-number) naming ``owner`` and ``what``."""
+    """``value`` as an int when it is a whole number >= ``minimum`` (any whole number when it is None; a float
+    such as 3.0 counts, as Lua's numbers do), else a ValueError (TypeError for a non-number) naming ``owner`` and
+    ``what``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{owner}: expected {what} to be a number, got {type(value).__name__}")
-    if not is_whole(value) or value < minimum:
-        raise ValueError(f"{owner}: expected {what} to be a whole number >= {minimum}, got {value!r}")
+    if not is_whole(value) or (minimum is not None and value < minimum):
+        bound = '' if minimum is None else f' >= {minimum}'
+        raise ValueError(f"{owner}: expected {what} to be a whole number{bound}, got {value!r}")
     return int(value)
 
 

@@ -112,6 +112,8 @@ def test_load_ptb(tmp_path):
     assert valid.vocab is train.vocab and test.ivocab is train.ivocab
     assert [valid.ivocab[i] for i in valid.data.numpy()[:, 0]] == ['the', 'cat', 'ran', '<eos>']
     assert test.data.size() == (7 // 3, 3)   # "a dog sat on the mat <eos>"
+    # one batch size for the three, a whole-number float as Lua's numbers are (refused before)
+    assert [s.batchsize for s in dl.loadPTB(2.0, str(tmp_path))] == [2, 2, 2]
 
 
 def test_load_ptb_refuses_unknown_words_without_oov(tmp_path):
@@ -193,6 +195,8 @@ def test_sentiment140_loader(tmp_path):
     np.testing.assert_array_equal(loader.targets.numpy(), [0, 1, 1])
     other, _ = dl.Sentiment140Loader(str(path), loader.vocab, 2)
     np.testing.assert_array_equal(other.inputs.numpy(), [[2, 1], [0, 2], [-1, 1]])
+    # a whole-number float, as Lua's numbers are (refused before)
+    assert dl.Sentiment140Loader(str(path), loader.vocab, 2.0)[0].inputs.tolist() == other.inputs.tolist()
     path.write_text(tweet(3, 'odd'))
     with pytest.raises(ValueError, match="dataload.Sentiment140Loader: .* line 1: unrecognised polarity 3"):
         dl.Sentiment140Loader(str(path), 1)
@@ -202,6 +206,40 @@ def test_sentiment140_loader(tmp_path):
         with pytest.raises(ValueError, match=f"dataload.Sentiment140Loader: .* line 2: polarity '{polarity}' is "
                                              "not a number"):
             dl.Sentiment140Loader(str(path), 1)
+
+
+def test_words_are_cut_at_lua_white_space_only(tmp_path):
+    """Sentiment140Loader's gmatch('[^%s]+') and loadPTB's stringx.split cut words at Lua's %s, C's isspace:
+    ASCII space, tab, newline, CR, form feed and vertical tab. A no-break space (U+00A0, frequent in tweets), an
+    em space or \\x1c stay inside a word (str.split() cut there, adding words the Lua never sees)."""
+    path = tmp_path / 'tokens.csv'
+    path.write_text(tweet(0, 'good\xa0day x\x1cy') + tweet(4, 'good\u2003day\tgood\x0bday'), encoding='utf-8')
+    loader, _ = dl.Sentiment140Loader(str(path), 1, 4)
+    assert loader.ivocab == ['<OOV>', 'day', 'good', 'good\xa0day', 'good\u2003day', 'x\x1cy']
+    np.testing.assert_array_equal(loader.inputs.numpy(), [[-1, -1, 3, 5], [-1, 4, 2, 1]])
+    write_ptb(tmp_path)
+    (tmp_path / 'ptb.train.txt').write_text(' the\xa0cat sat \n the\x1fcat\fran \n', encoding='utf-8')
+    (tmp_path / 'ptb.valid.txt').write_text(' sat \n', encoding='utf-8')
+    (tmp_path / 'ptb.test.txt').write_text(' ran \n', encoding='utf-8')
+    train, _, _ = dl.loadPTB(1, str(tmp_path))
+    assert train.ivocab == ['<eos>', 'ran', 'sat', 'the\x1fcat', 'the\xa0cat']
+
+
+def test_text_files_are_read_as_lua_reads_them(tmp_path):
+    """Lua's io.lines (Sentiment140Loader) ends a line at \\n only and pl.file.read (loadPTB) keeps the bytes: a
+    carriage return stays in the text, where Lua's %s makes it white space. Python's universal newlines cut a
+    tweet holding a CR in two (a ValueError: the second half has no 6 fields), and turned a PTB file's \\r\\n
+    into '<eos>' glued to the word before it (' cat\\r\\n sat': 'cat', '<eos>', 'sat' in the Lua)."""
+    path = tmp_path / 'tokens.csv'
+    path.write_bytes((tweet(0, 'good\rday') + tweet(4, 'day')).encode())
+    loader, _ = dl.Sentiment140Loader(str(path), 1, 3)
+    assert loader.ivocab == ['<OOV>', 'day', 'good']
+    np.testing.assert_array_equal(loader.inputs.numpy(), [[-1, 2, 1], [-1, -1, 1]])
+    write_ptb(tmp_path)
+    (tmp_path / 'ptb.train.txt').write_bytes(b' the cat\r\n sat\rran \n')
+    (tmp_path / 'ptb.test.txt').write_text(' ran \n')
+    train, _, _ = dl.loadPTB(1, str(tmp_path))
+    assert [train.ivocab[i] for i in train.data.numpy()[:, 0]] == ['the', 'cat', '<eos>', 'sat', 'ran', '<eos>']
 
 
 def test_load_sentiment140(tmp_path):

@@ -170,8 +170,8 @@ def test_bad_input_names_the_class():
     with pytest.raises(TypeError, match="SequenceLoader: expected sequence as a legonn.Tensor, numpy.ndarray or "
                                         "cupy.ndarray, got list"):
         dl.SequenceLoader([1, 2, 3], 1)
-    with pytest.raises(TypeError, match="SequenceLoader: batchsize must be an integer, got float"):
-        dl.SequenceLoader(lg.LongTensor(10), 2.0)
+    with pytest.raises(TypeError, match="SequenceLoader: batchsize must be an integer, got float 2.5"):
+        dl.SequenceLoader(lg.LongTensor(10), 2.5)
     with pytest.raises(ValueError, match=r"SequenceLoader: expected a 1-D sequence .* got sizes \(5, 2\)"):
         dl.SequenceLoader(lg.LongTensor(5, 2), 1)
     ds = dl.SequenceLoader(lg.range(0, 9).long(), 2)

@@ -104,6 +104,24 @@ def test_subiter_of_five_by_two():
     assert got == [[0, 1], [2, 3], [4], [0]]
 
 
+def test_whole_number_floats_are_counts():
+    """Lua's numbers are doubles: ``subiter(opt.batchsize, n / 2)``, ``sub(1, 4.0)`` or ``sample(32.0)`` work in
+    dataload. Whole-number floats give what ints give (the loaders refused them); a fractional one is refused."""
+    loader = dl.TensorLoader(lg.range(0, 9), lg.range(0, 9))
+    assert [t.tolist() for _, _, t in loader.subiter(3.0, 7.0)] == [[0, 1, 2], [3, 4, 5], [6]]
+    assert [n for n, _, _ in dl.TensorLoader(lg.range(0, 9), lg.range(0, 9)).subiter(4, 9.0)] == [4, 8, 9]
+    assert loader.sub(1.0, 4.0)[0].tolist() == [1, 2, 3, 4]
+    lg.manualSeed(5)
+    drawn = [t.tolist() for _, _, t in loader.sampleiter(4.0, 6.0)]
+    lg.manualSeed(5)
+    assert drawn == [t.tolist() for _, _, t in loader.sampleiter(4, 6)] and [len(t) for t in drawn] == [4, 2]
+    assert dl.SequenceLoader(lg.range(0, 9).long(), 2.0).data.tolist() == \
+        dl.SequenceLoader(lg.range(0, 9).long(), 2).data.tolist()
+    assert dl.MultiSequence([lg.LongTensor([1, 2, 3])], 2.0).batchsize == 2
+    with pytest.raises(TypeError, match="TensorLoader.subiter: batchsize must be an integer, got float 2.5"):
+        next(loader.subiter(2.5))
+
+
 def test_sampleiter_draws_every_row_uniformly():
     """test.lua dltest.TensorLoader sampleiter: 1000 samples by 24 of 100 rows; each sampled row is a row of
     the data with its targets; every row drawn; the counts' std in (2.3, 4)."""

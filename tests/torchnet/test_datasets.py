@@ -30,6 +30,9 @@ def test_list_dataset_path_and_named_forms():
               tnt.ListDataset(list=[1, 2, 3], load=prefix, path='foo')):
         assert d.size() == 3
         assert d.get(2) == 'bar/foo/3'
+    # listdataset.lua's string.format('%s/%s', path, item) writes a number as Lua's tostring (%.14g)
+    d = tnt.ListDataset(list=[2.0, 0.1 + 0.2, 1e15, 7], load=prefix, path='foo')
+    assert [d.get(i) for i in range(4)] == ['bar/foo/2', 'bar/foo/0.3', 'bar/foo/1e+15', 'bar/foo/7']
 
 
 def test_list_dataset_from_a_file(tmp_path, capsys):
@@ -116,6 +119,20 @@ def test_shuffle_dataset():
     assert d.size() == 12 and set(d.get(i) for i in range(12)) <= {1, 2, 3, 4, 5}
     with pytest.raises(ValueError, match='tnt.ShuffleDataset: size cannot be larger'):
         tnt.ShuffleDataset(tbl, 6)
+
+
+def test_sizes_that_are_not_positive_mean_all():
+    """resampledataset.lua's size() reads the dataset's size unless its size is positive (``size > 0``), so
+    ``ResampleDataset{size = -1}`` and ``ShuffleDataset(d, -1)`` take every sample; indexeddataset.lua ignores a
+    maxload that is not positive. legonn refused the negative ones; a fractional size stays refused."""
+    tbl = tnt.TableDataset(data=[1, 2, 3, 4, 5])
+    for size in (0, -1, -3.0):
+        assert tnt.ResampleDataset(tbl, size=size).size() == 5
+        d = tnt.ShuffleDataset(tbl, size)
+        assert sorted(d.get(i) for i in range(d.size())) == [1, 2, 3, 4, 5]
+        assert tnt.ShuffleDataset(tbl, size, True).size() == 5
+    with pytest.raises(ValueError, match='tnt.ResampleDataset: expected size to be a whole number, got 2.5'):
+        tnt.ResampleDataset(tbl, size=2.5)
 
 
 def test_split_dataset():
@@ -357,6 +374,8 @@ def test_indexed_dataset(tmp_path, capsys):
         d = tnt.IndexedDataset({'fields': {'x': {'idx': str(tmp_path / 'ints.idx'), 'bin': str(tmp_path / 'ints.bin')}},
                                 'standalone': True, 'mmap': mmap})
         assert d.size() == 11 and d.get(9).tolist() == list(range(1, 11)) and d.get(10).tolist() == [[7, 8], [9, 10]]
+    for maxload, size in ((4, 4), (4.0, 4), (0, 11), (-1, 11), (20, 11)):
+        assert tnt.IndexedDataset(path=str(tmp_path), fields=['ints'], maxload=maxload).size() == size
     with pytest.raises(TypeError, match='invalid tensor type: expected a legonn.IntTensor, got a legonn.FloatTensor'):
         tnt.IndexedDatasetWriter(str(tmp_path / 'f.idx'), str(tmp_path / 'f.bin'), 'int').add(lg.FloatTensor(2))
     with pytest.raises(ValueError, match='inconsistent index data size'):
@@ -384,6 +403,29 @@ def test_indexed_dataset_reads_torch7_archives(tmp_path):
     (tmp_path / 'bad.idx').write_bytes(struct.pack('<6q', 1, 1, 7, 8, 0, 0))
     with pytest.raises(ValueError, match='tnt.IndexedDatasetReader: unrecognized index format'):
         tnt.IndexedDatasetReader(str(tmp_path / 'bad.idx'), str(tmp_path / 'd.bin'))
+
+
+def test_indexed_dataset_writes_empty_tensors_as_torch7(tmp_path):
+    """indexeddataset.lua's add takes an empty tensor's dimensions from ``tensor:size()``, which TH cuts at the
+    first 0: no dimension and no size, so torchnet's reader never narrows the archive to 0 elements (an 'out of
+    range' error in TH). legonn's empty tensors (one dimension of size 0, or 0 x 3) wrote one or two sizes there.
+    The index is compared with the one the Lua's add and close write: a 2 x 3 tensor, then two empty ones."""
+    import struct
+    w = tnt.IndexedDatasetWriter(str(tmp_path / 'd.idx'), str(tmp_path / 'd.bin'), 'double')
+    for t in (lg.DoubleTensor([[1, 2, 3], [4, 5, 6]]), lg.DoubleTensor(), lg.DoubleTensor(0, 3)):
+        w.add(t)
+    w.close()
+    dims, dats, sizes = [0], [0], []
+    for shape, count in (([2, 3], 6), ([], 0), ([], 0)):
+        dims.append(dims[-1] + len(shape))
+        dats.append(dats[-1] + count)
+        sizes += shape
+    expected = struct.pack('<6q', 0x584449544E54, 1, 7, 8, 3, len(sizes)) + struct.pack(
+        f'<{len(dims) + len(dats) + len(sizes)}q', *dims, *dats, *sizes)
+    assert (tmp_path / 'd.idx').read_bytes() == expected
+    for mmap in (False, True):
+        r = tnt.IndexedDatasetReader(str(tmp_path / 'd.idx'), str(tmp_path / 'd.bin'), mmap)
+        assert r.get(0).tolist() == [[1, 2, 3], [4, 5, 6]] and r.get(1).nElement() == r.get(2).nElement() == 0
 
 
 @pytest.mark.parametrize('dims, dats, sizes, data, what', [

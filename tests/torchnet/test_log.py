@@ -93,6 +93,18 @@ def test_text_view_writes_lines(tmp_path, capsys):
                                                     'loss 0.25', '', 'loss 0', '']
 
 
+def test_string_formats_write_s_as_lua_tostring(capsys):
+    """text.lua/json.lua format with string.format, whose %s takes Lua's tostring of the value: 2.0 is '2', 1/3
+    '0.33333333333333' (%.14g), true 'true' (Python's '%s' wrote '2.0', '0.3333333333333333', 'True'); the
+    other conversions are Python's, as before."""
+    log = tnt.Log(keys=['a', 'b', 'c', 'd'], onFlush=[
+        text(keys=['a', 'b', 'c', 'd'], format=['%s', '[%6s]', 'c=%s%%', '%.2f']),
+        tnt.Log.view.json(keys=['a', 'b'], format=['%s', '%d'])])
+    log.set({'a': 2.0, 'b': 1 / 3, 'c': True, 'd': 2.0})
+    log.flush()
+    assert capsys.readouterr().out.splitlines() == ['2 | [0.33333333333333] | c=true% | 2.00', '{"a": "2", "b": "0"}']
+
+
 def test_text_view_appends_or_truncates(tmp_path):
     """text.lua opens its file with 'w' (emptied) or 'rw' with append (kept), and writes at its end; a given file
     is written as it is (a pipe, too)."""

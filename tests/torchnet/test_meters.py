@@ -633,6 +633,33 @@ def test_named_tables_and_keywords():
     assert tnt.RecallMeter().value({'t': 0.5}) == 100 and math.isnan(tnt.NDCGMeter().value({'K': 1}))   # 0/0
 
 
+def test_whole_number_floats_are_counts():
+    """Lua's numbers are doubles: ``tnt.ConfusionMeter{k = n / 2}`` or ``topk = {1, 5.0}`` are counts in torchnet
+    (LongTensor(k, k), LongTensor(topk)). Each meter built with whole-number floats measures as with ints (the
+    meters refused them); a fractional one stays refused."""
+    rng = np.random.default_rng(3)
+    scores, classes = rng.random((9, 4)), rng.integers(0, 4, 9)
+    labels = (rng.random((9, 4)) > 0.5).astype(np.float64)
+    pairs = [(lambda k: tnt.ConfusionMeter(k), (4, 4.0), lambda m: m.add(scores, classes),
+              lambda m: m.value().tolist()),
+             (lambda k: tnt.MultiLabelConfusionMeter(k), (4, 4.0), lambda m: m.add(scores, labels),
+              lambda m: m.value().tolist()),
+             (lambda k: tnt.ClassErrorMeter(topk=[k, 1]), (2, 2.0), lambda m: m.add(scores, classes),
+              lambda m: m.value()),
+             (lambda k: tnt.NDCGMeter(K=[k]), (3, 3.0), lambda m: m.add(scores, labels + 1), lambda m: m.value()),
+             (lambda k: tnt.PrecisionAtKMeter(topk=[k], dim=k - 2), (2, 2.0), lambda m: m.add(scores, labels),
+              lambda m: m.value()),
+             (lambda k: tnt.MovingAverageValueMeter(k), (3, 3.0), lambda m: [m.add(v) for v in scores[0]],
+              lambda m: m.value())]
+    for make, (whole, as_float), feed, read in pairs:
+        meters = make(whole), make(as_float)
+        for m in meters:
+            feed(m)
+        assert read(meters[0]) == read(meters[1])
+        with pytest.raises(ValueError, match=r'^tnt\.\w+: .* got \[?\d\.5'):
+            make(whole + 0.5)
+
+
 @pytest.mark.parametrize('call,message', [
     (lambda: tnt.ConfusionMeter(3).add(np.zeros((2, 4)), [0, 1]), 'tnt.ConfusionMeter.add: number of outputs'),
     (lambda: tnt.ConfusionMeter(3).add(np.zeros((2, 3)), [0, 3]), 'tnt.ConfusionMeter.add: expected targets as'),

@@ -95,9 +95,12 @@ class IndexedDatasetWriter(TorchNamed):
             if tensor.type() != expected:
                 raise TypeError(f"{owner}: invalid tensor type: expected a {expected}, got a {tensor.type()}")
             values = tensor.numpy()
-        self._dimoffsets.append(self._dimoffsets[-1] + values.ndim)
+        # an empty tensor is Torch7's, without dimensions (TH cuts its sizes at the first 0): torchnet's reader
+        # narrows the archive to a tensor's elements, which fails on a size of 0
+        shape = values.shape if values.size else ()
+        self._dimoffsets.append(self._dimoffsets[-1] + len(shape))
         self._datoffsets.append(self._datoffsets[-1] + values.size)
-        self._sizes.extend(values.shape)
+        self._sizes.extend(shape)
         self._datafile.write(np.ascontiguousarray(values, dtype=dtype.newbyteorder('<')).tobytes())
 
     def close(self):
@@ -193,7 +196,8 @@ class IndexedDataset(Dataset):
         if len(sizes) != 1:
             raise ValueError(f"{owner}: inconsistent index data size: {sorted(sizes)}")
         self._size = sizes.pop()
-        if maxload and whole(owner, 'maxload', maxload) > 0 and maxload < self._size:
+        # torchnet ignores a maxload that is not positive (0, -1)
+        if maxload is not None and 0 < whole(owner, 'maxload', maxload, minimum=None) < self._size:
             self._size = int(maxload)
         self._standalone = bool(standalone)
         print(f"| IndexedDataset: loaded {path or ''} with {self._size} examples")

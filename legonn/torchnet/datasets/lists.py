@@ -1,7 +1,7 @@
 """torchnet's datasets over a list held in memory: ``ListDataset`` (dataset/listdataset.lua: ``load(list[i])``)
 and ``TableDataset`` (dataset/tabledataset.lua: a copy of ``data[i]``)."""
 from ...tensor import Tensor
-from ...tensor.indexing import lua_number
+from ...tensor.tester import tostring
 from ..arguments import check_callable, check_index, named_table
 from ..sys_tools import loadlist
 from ..table_tools import clone
@@ -22,7 +22,7 @@ def _list_length(owner, items):
 
 
 class ListDataset(Dataset):
-    """Sample ``i`` is ``load(list[i])`` (0-based ``i``), or ``load(path + '/' + str(list[i]))`` when ``path``
+    """Sample ``i`` is ``load(list[i])`` (0-based ``i``), or ``load(path + '/' + tostring(list[i]))`` when ``path``
     is given. ``list`` is a list, tuple, 1-D LongTensor or array; a string instead is the name of a file whose
     lines make the list (at most ``maxload`` of them when it is positive), as torchnet's ``filename`` form:
     ``ListDataset('files.txt', load, 'images')`` or ``ListDataset(filename='files.txt', load=load)``."""
@@ -54,7 +54,7 @@ class ListDataset(Dataset):
         """``load(list[idx])`` for the 0-based ``idx``."""
         item = self.list[check_index('tnt.ListDataset.get', idx, self.size())]
         if self.path is not None:
-            return self.load(f"{self.path}/{lua_number(item)}")
+            return self.load(f"{self.path}/{tostring(item)}")   # string.format("%s/%s", ...)
         return self.load(item)
 
 

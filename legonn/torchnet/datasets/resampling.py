@@ -11,18 +11,18 @@ from .dataset import Dataset
 
 class ResampleDataset(Dataset):
     """``get(idx)`` is ``dataset.get(sampler(dataset, idx))``: the sampler maps the 0-based ``idx`` (0 .. size-1)
-    to a 0-based index of ``dataset`` (identity by default). ``size`` (when positive) sets the size, else it is
-    the dataset's."""
+    to a 0-based index of ``dataset`` (identity by default). ``size`` (when positive) sets the size, else (None,
+    0, -1) it is the dataset's."""
 
     @named_table
     def __init__(self, dataset=None, sampler=None, size=None):
         self._dataset = check_dataset(f'tnt.{type(self).__name__}', dataset)
         self._sampler = (lambda d, idx: idx) if sampler is None else check_callable('tnt.ResampleDataset',
                                                                                       'sampler', sampler)
-        self._size = None if size is None else whole('tnt.ResampleDataset', 'size', size)
+        self._size = None if size is None else whole('tnt.ResampleDataset', 'size', size, minimum=None)
 
     def size(self):
-        return self._size if self._size else self._dataset.size()
+        return self._size if self._size is not None and self._size > 0 else self._dataset.size()
 
     def get(self, idx):
         idx = check_index(f'tnt.{type(self).__name__}.get', idx, self.size())

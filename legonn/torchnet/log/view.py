@@ -4,8 +4,13 @@ onFlush closures that write chosen keys on one line, ``status`` an onSet closure
 Each writes to ``file`` (an open text file, as Lua's torch.File), to ``filename`` (created, or appended to when
 ``append``), or prints to stdout. A line is written at the end of the file and flushed at once.
 A ``file`` is an object with ``write``, ``flush`` and ``seekable`` (an ``io`` text stream)."""
+import re
+
 from ...tensor.tester import tostring
 from ..arguments import named_table
+
+# one conversion of a string.format format (``%%`` is matched too, and is not one)
+_CONVERSION = re.compile(r'%[-+ #0]*\d*(?:\.\d+)?([a-zA-Z%])')
 
 
 def _writer(view, file, filename, append):
@@ -38,10 +43,18 @@ def _formatters(view, keys, formats, default):
         elif callable(form):
             result.append((key, form))
         elif isinstance(form, str):
-            result.append((key, lambda value, form=form: form % value))
+            result.append((key, _string_format(form)))
         else:
             raise TypeError(f"tnt.Log.view.{view}: format must be a string or a function, got {form!r}")
     return result
+
+
+def _string_format(form):
+    """``value -> string.format(form, value)``: Python's ``%`` but for ``%s``, which Lua fills with its tostring
+    (``2`` for 2.0, numbers to 14 significant digits, ``nil``, ``true``) where Python writes ``2.0``,
+    ``0.3333333333333333``, ``None``, ``True``."""
+    lua_string = any(conversion.group(1) == 's' for conversion in _CONVERSION.finditer(form))
+    return lambda value: form % (tostring(value) if lua_string else value)
 
 
 def _text_of(view, key, formatter, value):

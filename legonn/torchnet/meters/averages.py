@@ -1,12 +1,10 @@
 """Meters of averages: AverageValueMeter, MovingAverageValueMeter, MSEMeter (torchnet's meter/
 averagevaluemeter.lua, movingaveragevaluemeter.lua, msemeter.lua)."""
-import numbers
-
 import numpy as np
 
 from ...tensor import default_class
 from ..arguments import named_table
-from .meter import Meter, host_array, lua_div, lua_sqrt, number
+from .meter import Meter, count, host_array, lua_div, lua_sqrt, number
 
 
 class AverageValueMeter(Meter):
@@ -44,10 +42,7 @@ class MovingAverageValueMeter(Meter):
 
     @named_table
     def __init__(self, windowsize):
-        if isinstance(windowsize, bool) or not isinstance(windowsize, numbers.Integral) or windowsize < 1:
-            raise ValueError(f"tnt.MovingAverageValueMeter: expected windowsize as a positive integer, "
-                             f"got {windowsize!r}")
-        self.windowsize = int(windowsize)
+        self.windowsize = count('tnt.MovingAverageValueMeter', 'windowsize', windowsize)
         self.valuequeue = default_class()(self.windowsize)
         self.reset()
 

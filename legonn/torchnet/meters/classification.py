@@ -1,13 +1,11 @@
 """Meters of classifiers: ClassErrorMeter, ConfusionMeter, MultiLabelConfusionMeter (torchnet's meter/
 classerrormeter.lua, confusionmeter.lua, multilabelconfusionmeter.lua). Class indices are 0-based (1-based in
 torchnet): a target ``c`` names column ``c`` of the output."""
-import numbers
-
 import numpy as np
 
 from ...tensor import DoubleTensor, LongTensor
 from ..arguments import named_table
-from .meter import Meter, by_level, check_binary, host_array, levels, lua_div
+from .meter import Meter, by_level, check_binary, count, host_array, levels, lua_div
 from .torch_order import sort_rows, top_rows
 
 
@@ -67,8 +65,7 @@ class _Confusion(Meter):
     """A k x k matrix ``conf`` (a tensor of ``matrix``'s class) that ``reset`` zeroes."""
 
     def __init__(self, k, normalized, matrix):
-        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
-            raise ValueError(f"{self.name}: expected k (the number of classes) as a positive integer, got {k!r}")
+        k = count(self.name, 'k (the number of classes)', k)
         self.conf = matrix(k, k)
         self.normalized = bool(normalized)
         self.reset()

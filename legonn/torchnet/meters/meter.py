@@ -8,6 +8,7 @@ import numbers
 import numpy as np
 
 from ...tensor import Tensor, backend
+from ...tensor.indexing import is_whole
 from ...tensor.naming import TorchNamed
 
 
@@ -79,10 +80,18 @@ def number(meter, method, what, value):
     raise TypeError(f"{meter.name}.{method}: expected {what} as a number, got {type(value).__name__}")
 
 
+def count(owner, what, value):
+    """``value`` as an int when it is a positive whole number (``3`` or ``3.0``: Lua's numbers are doubles), else a
+    ValueError naming ``owner``."""
+    if not is_whole(value) or value < 1:
+        raise ValueError(f"{owner}: expected {what} as a positive integer, got {value!r}")
+    return int(value)
+
+
 def levels(meter, what, values):
-    """A list of positive integers (ClassErrorMeter's topk, NDCGMeter's K, ...), sorted as torchnet sorts them."""
-    if not isinstance(values, (list, tuple)) or not values or \
-            not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0 for v in values):
+    """A list of positive integers (ClassErrorMeter's topk, NDCGMeter's K, ...; whole numbers such as ``5.0``
+    too), sorted as torchnet sorts them."""
+    if not isinstance(values, (list, tuple)) or not values or not all(is_whole(v) and v > 0 for v in values):
         raise ValueError(f"{meter.name}: expected {what} as a non-empty list of positive integers, got {values!r}")
     return sorted(int(v) for v in values)
 

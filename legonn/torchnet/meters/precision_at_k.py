@@ -2,6 +2,7 @@
 ``__updatetopk`` for its online mode)."""
 import numpy as np
 
+from ...tensor.indexing import is_whole
 from ..arguments import named_table
 from .meter import Meter, by_level, levels, lua_div, scores_and_targets
 from .torch_order import sort_rows, top_rows
@@ -17,11 +18,11 @@ class PrecisionAtKMeter(Meter):
 
     @named_table
     def __init__(self, topk=(10,), dim=1, online=False):
-        if dim not in (0, 1) or isinstance(dim, bool):
+        if dim not in (0, 1) or not is_whole(dim):
             raise ValueError(f"tnt.PrecisionAtKMeter: value of dimension should be 0 or 1 (0-based), got {dim!r}")
         self.topk = levels(self, 'topk', topk)
         self.maxk = self.topk[-1]
-        self.dim = dim
+        self.dim = int(dim)
         self.online = bool(online)
         self.reset()
 
