@@ -147,7 +147,8 @@ def rotate(*args):
     rj = (math.cos(t) * (jd - yc).astype(np.float64) + math.sin(t) * (id_ - xc).astype(np.float64)).astype(tmp)
     ri, rj = ri + tmp(xc), rj + tmp(yc)
     i0, j0 = xp.floor(ri).astype(np.int64), xp.floor(rj).astype(np.int64)
-    wi, wj = ri - i0, rj - j0
+    # the weights are temp_t, as the C's wi and wj
+    wi, wj = (ri - i0).astype(tmp), (rj - j0).astype(tmp)
     i0, i1, in_x = _bilinear_border(xp, i0, wi, w)
     j0, j1, in_y = _bilinear_border(xp, j0, wj, h)
     values = bilinear_mix(xp, planes, i0, i1, j0, j1, wi, wj) * (in_x & in_y)

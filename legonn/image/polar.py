@@ -68,7 +68,7 @@ def _polar(name, args, radius):
     if interp == 'bilinear':
         both = (i0 >= 0) & (i0 + 1 < w) & (j0 >= 0) & (j0 + 1 < h)
         ci1, cj1 = xp.clip(i0 + 1, 0, w - 1), xp.clip(j0 + 1, 0, h - 1)
-        mixed = bilinear_mix(xp, planes, ci0, ci1, cj0, cj1, x - i0, y - j0)
+        mixed = bilinear_mix(xp, planes, ci0, ci1, cj0, cj1, (x - i0).astype(keep), (y - j0).astype(keep))
         values = xp.where(both, mixed, values)
     values = from_intermediate(xp, values, planes.dtype)
     return planes_result(src, dst, values)

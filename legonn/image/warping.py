@@ -7,7 +7,7 @@ import numpy as np
 from ..tensor import as_tensor, backend
 from ..tensor.functions import is_tensor_like
 from .arguments import image_arg
-from .planes import from_intermediate, gather, planes_of, planes_result, temp_dtype
+from .planes import cubic_interpolate, from_intermediate, gather, planes_of, planes_result, temp_dtype
 
 MODES = ('simple', 'bilinear', 'bicubic', 'lanczos')
 CLAMP_MODES = ('clamp', 'pad')
@@ -125,11 +125,6 @@ def _bilinear(xp, planes, iy, ix, pad):
             + gather(xp, planes, y1, x1) * se).astype(np.float64)
 
 
-def _cubic(p0, p1, p2, p3, x):
-    """image.c's cubicInterpolate (Catmull-Rom)."""
-    return p1 + 0.5 * x * (p2 - p0 + x * (2 * p0 - 5 * p1 + 4 * p2 - p3 + x * (3 * (p1 - p2) + p3 - p0)))
-
-
 def _bicubic(xp, planes, iy, ix, pad):
     """The 4x4 neighbours of ``floor(p)`` from -1 to +2, those off the image read ``pad``: rows first, then
     the column of their four results, in temp_t."""
@@ -146,8 +141,8 @@ def _bicubic(xp, planes, iy, ix, pad):
             inside = (v >= 0) & (v < h) & (u >= 0) & (u < w)
             read = gather(xp, planes, xp.clip(v, 0, h - 1), xp.clip(u, 0, w - 1)).astype(tmp)
             taps.append(xp.where(inside, read, tmp(pad)))
-        mixed.append(_cubic(*taps, dx))
-    return _cubic(*mixed, dy).astype(np.float64)
+        mixed.append(cubic_interpolate(*taps, dx))
+    return cubic_interpolate(*mixed, dy).astype(np.float64)
 
 
 def _lanczos_taps(xp, p, start):
@@ -164,19 +159,21 @@ def _lanczos_taps(xp, p, start):
 
 def _lanczos(xp, planes, iy, ix, pad):
     """Lanczos-3 over the 6x6 neighbours ``floor(p) - 2 .. floor(p) + 3`` (clamped to the image), divided by the
-    sum of the 36 weights, summed in float in the C's order."""
+    sum of the 36 weights (float), in the C's order: the products of the weights in float, the weighted pixels
+    summed in temp_t."""
     _, h, w = planes.shape
+    tmp = temp_dtype(planes.dtype)
     ys = xp.floor(iy).astype(np.int64) - LANCZOS_RADIUS + 1
     xs = xp.floor(ix).astype(np.int64) - LANCZOS_RADIUS + 1
     lv, lu = _lanczos_taps(xp, iy, ys), _lanczos_taps(xp, ix, xs)
-    total, norm = 0, np.float32(0)
+    total, norm = tmp(0), np.float32(0)
     for b in range(2 * LANCZOS_RADIUS):
         cols = xp.clip(xs + b, 0, w - 1)
         for a in range(2 * LANCZOS_RADIUS):
             weight = lv[..., a] * lu[..., b]
-            total = total + gather(xp, planes, xp.clip(ys + a, 0, h - 1), cols) * weight.astype(np.float64)
+            total = total + gather(xp, planes, xp.clip(ys + a, 0, h - 1), cols).astype(tmp) * weight.astype(tmp)
             norm = norm + weight
-    return total / norm
+    return (total / norm.astype(tmp)).astype(np.float64)
 
 
 _SAMPLERS = {'simple': _nearest, 'bilinear': _bilinear, 'bicubic': _bicubic, 'lanczos': _lanczos}

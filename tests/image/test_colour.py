@@ -209,22 +209,25 @@ def test_byte_images_as_image_c_stores_them():
 
 def test_float_images_round_as_image_c_does():
     """For a FloatTensor image.c's temp_t is float: hsl2rgb's expressions with double constants (1./3, 6.) are
-    computed in double and rounded into float. A float32 transcription of hsl2rgb gives the same bits."""
+    computed in double and rounded into float, those without (``q - p``) in float. A float32 transcription of
+    hsl2rgb gives the same bits."""
     f = np.float32
-    hsl = np.random.default_rng(5).random((3, 4, 5)).astype(np.float32)
+    # values outside [0, 1] too (image.c takes them as they are), where a float q - p drops bits of a double one
+    hsl = (np.random.default_rng(0).random((3, 6, 6)) * 3 - 1).astype(np.float32)
 
     def hue2rgb(p, q, t):
         if t < 0:
             t = f(t + f(1))
         if t > 1:
             t = f(t - f(1))
-        p, q, t = float(p), float(q), float(t)
+        # q - p has no double in it: a float difference, before 6. makes the rest double
+        span, p, t = float(q - p), float(p), float(t)
         if t < 1. / 6:
-            return f(p + (q - p) * 6. * t)
+            return f(p + span * 6. * t)
         if t < 1. / 2:
-            return f(q)
+            return q
         if t < 2. / 3:
-            return f(p + (q - p) * (2. / 3 - t) * 6.)
+            return f(p + span * (2. / 3 - t) * 6.)
         return f(p)
 
     def loop(h, s, l):
@@ -233,8 +236,8 @@ def test_float_images_round_as_image_c_does():
         return tuple(hue2rgb(p, q, f(float(h) + shift)) for shift in (1. / 3, 0.0, -1. / 3))
 
     want = np.empty_like(hsl)
-    for i in range(4):
-        for j in range(5):
+    for i in range(hsl.shape[1]):
+        for j in range(hsl.shape[2]):
             want[:, i, j] = loop(*hsl[:, i, j])
     assert (image.hsl2rgb(lg.FloatTensor(hsl)).numpy() == want).all()
 
