@@ -85,8 +85,9 @@ def _parse_size(size, iwidth, iheight):
                     _truncated(iheight * int(found.group(1)) / shorter))
         found = re.search(r'\*(\d+)/(\d+)', size)
         if found:
-            factor = int(found.group(1)) / int(found.group(2))
-            return _truncated(iwidth * factor), _truncated(iheight * factor)
+            # init.lua's iwidth*scn/scd: the product first (49 * 2 / 49 is 2, 49 * (2 / 49) is not)
+            scn, scd = int(found.group(1)), int(found.group(2))
+            return _truncated(iwidth * scn / scd), _truncated(iheight * scn / scd)
         found = re.search(r'\*(.+)', size)
         if found and _number(found.group(1)) is not None:
             factor = _number(found.group(1))

@@ -294,6 +294,8 @@ def test_scale_size_forms():
     assert image.scale(src, '20x10').size() == (3, 10, 20)
     assert image.scale(src, '^15').size() == (3, 15, 22)        # 45 * 15 / 30 = 22.5
     assert image.scale(src, '*2/3').size() == (3, 20, 30)
+    # multiplied before dividing, as init.lua's iwidth*scn/scd: 47 * (3 / 47) is 2.9999999999999996
+    assert image.scale(images(np.float32, (1, 47, 94)), '*3/47').size() == (1, 3, 6)
     assert image.scale(src, '*0.5', 'simple').size() == (3, 15, 22)
     assert image.scale(src, '100').size() == (3, 66, 100)
     assert image.scale(src, 0.5).size() == (3, 1, 1)
