@@ -311,6 +311,22 @@ def test_y2jet_paints_0_based_levels():
     assert as_bytes[:, 0, 1].tolist() == [128, 255, 128]   # (0.5, 1, 0.5) * 255 rounded half up
     with pytest.raises(ValueError, match=r'image\.y2jet: expected levels from 0'):
         image.y2jet(lg.DoubleTensor([[-1.0, 2.0]]))
+    with pytest.raises(ValueError, match=r'image\.y2jet: expected levels from 0 \(0-based\), got a highest level of '
+                                         r'-0\.5'):
+        image.y2jet(lg.DoubleTensor([[-0.5, -0.75]]))
+
+
+def test_y2jet_of_fractional_levels():
+    """init.lua's y2jet takes L = input:max() as it is: jetColormap(L) of a fractional L has floor(L) rows, row i
+    (1-based) of ``4 i / L``; a pixel takes row (int)(level - 1). Here the 1-based levels 1.5, 2.2 and 3.5
+    (0-based 0.5, 1.2, 2.5): L = 3.5, rows of 4/3.5, 8/3.5 and 12/3.5."""
+    def jet_row(four):
+        return [max(min(four - 1.5, -four + 4.5, 1), 0), max(min(four - 0.5, -four + 3.5, 1), 0),
+                max(min(four + 0.5, -four + 2.5, 1), 0)]
+
+    got = image.y2jet(lg.DoubleTensor([[0.5, 1.2, 2.5]])).numpy()
+    for j, row in enumerate((1, 2, 3)):
+        assert got[:, 0, j].tolist() == jet_row(4 * row / 3.5)
     with pytest.raises(ValueError, match=r'image\.jetColormap: expected nbColor to be a non-negative whole number'):
         image.jetColormap('8')
 
