@@ -134,18 +134,12 @@ def _weights_shape(values, axis, weights):
     return weights.reshape(shape)
 
 
-def _next(xp, low, n_in):
-    """``si_i + 1``, kept on the last pixel: a float position rounded up onto it (an image of millions of pixels)
-    has weight 0 for the pixel past the end, which the C reads."""
-    return xp.minimum(low + 1, n_in - 1)
-
-
 def _linear(xp, values, n_out, axis):
     """scaleLinear_rowcol along ``axis`` of ``values`` (C x H x W): enlarging, ``(1 - si_f) * p[si_i] + si_f *
     p[si_i + 1]`` and the last pixel copied; shrinking, the average of the source interval ``[di * scale,
     (di + 1) * scale)`` (``scale = n_in / n_out``), the pixels cut by its ends weighted by the part inside,
-    summed in the C's order. Computed in temp_t (the C's float accumulator and weights are exact there for a
-    Byte or Float image; a Double one is kept in double), then FromIntermediate."""
+    summed in the C's order. Computed in temp_t, which is the C's float arithmetic for a Byte or Float image (a
+    Double one is kept in double where the C's accumulator is float: docs/porting.md), then FromIntermediate."""
     n_in = values.shape[axis]
     dtype = values.dtype
     real = temp_dtype(dtype)
@@ -156,8 +150,10 @@ def _linear(xp, values, n_out, axis):
             return xp.repeat(values, n_out, axis=axis)
         low, frac = _positions(xp, n_in, n_out)
         frac = _weights_shape(values, axis, frac.astype(real))
+        # si_i + 1 kept on the last pixel: a float position rounded up onto it (an image of millions of pixels)
+        # gives the pixel past the end, which the C reads, weight 0
         mixed = (1 - frac) * xp.take(values, low, axis=axis).astype(real) + \
-            frac * xp.take(values, _next(xp, low, n_in), axis=axis).astype(real)
+            frac * xp.take(values, xp.minimum(low + 1, n_in - 1), axis=axis).astype(real)
         last = xp.take(values, xp.asarray([n_in - 1]), axis=axis)
         return xp.concatenate([from_intermediate(xp, mixed, dtype), last], axis=axis)
     ends = xp.arange(n_out + 1, dtype=np.float32) * (np.float32(n_in) / np.float32(n_out))
