@@ -1,6 +1,7 @@
 """torch/image's ``warp`` (a flow field) and ``affinetransform`` (a 2x2 matrix made into one): init.lua's
 argument forms over generic/image.c's warp, vectorised; positions in single precision as the C."""
 import math
+import numbers
 
 import numpy as np
 
@@ -78,6 +79,12 @@ def _warp_args(name, args, options, what, third):
         raise ValueError(f"image.{name}: clamp_mode must be one of {CLAMP_MODES}, got {opts['clamp_mode']!r}")
     if 'pad_value' in given and opts['clamp_mode'] != 'pad':
         raise ValueError(f"image.{name}: pad_value can only be given with clamp_mode 'pad'")
+    pad = opts['pad_value']
+    if isinstance(pad, bool) or not isinstance(pad, numbers.Real):
+        raise TypeError(f"image.{name}: expected pad_value to be a number, got {pad!r}")
+    # the C's (real) cast truncates towards zero; a Byte image's value past 0..255 has no defined conversion
+    if src.array.dtype == np.uint8 and not -1 < pad < 256:
+        raise ValueError(f"image.{name}: expected pad_value within 0..255 for a ByteTensor image, got {pad!r}")
     return dst, src, given[what], opts
 
 
