@@ -79,7 +79,8 @@ def _warp_args(name, args, options, what, third):
         raise ValueError(f"image.{name}: clamp_mode must be one of {CLAMP_MODES}, got {opts['clamp_mode']!r}")
     if 'pad_value' in given and opts['clamp_mode'] != 'pad':
         raise ValueError(f"image.{name}: pad_value can only be given with clamp_mode 'pad'")
-    pad = opts['pad_value']
+    # None is 0, as the C's lua_tonumber of nil
+    pad = opts['pad_value'] = 0 if opts['pad_value'] is None else opts['pad_value']
     if isinstance(pad, bool) or not isinstance(pad, numbers.Real):
         raise TypeError(f"image.{name}: expected pad_value to be a number, got {pad!r}")
     # the C's (real) cast truncates towards zero; a Byte image's value past 0..255 has no defined conversion

@@ -593,8 +593,8 @@ def test_warp_default_is_bilinear_and_bad_input():
         image.warp(src, field, 'simple', True, 'wrap')
     with pytest.raises(ValueError, match='image.warp.*pad_value'):
         image.warp(src, field, 'simple', True, 'clamp', 1)
-    with pytest.raises(TypeError, match=r"^image\.warp: expected pad_value to be a number, got None$"):
-        image.warp(src, field, 'simple', True, 'pad', None)
+    with pytest.raises(TypeError, match=r"^image\.warp: expected pad_value to be a number, got '1'$"):
+        image.warp(src, field, 'simple', True, 'pad', '1')
     with pytest.raises(ValueError, match=r"^image\.affinetransform: expected pad_value within 0\.\.255 for a "
                                          r"ByteTensor image, got 300$"):
         image.affinetransform(images(np.uint8, (1, 4, 5)), np.eye(2), clamp_mode='pad', pad_value=300)
@@ -602,6 +602,8 @@ def test_warp_default_is_bilinear_and_bad_input():
     off = np.full((2, 4, 5), -9, np.float32)
     assert (image.warp(images(np.uint8, (1, 4, 5)), off, 'simple', True, 'pad', 255.9).numpy() == 255).all()
     assert (image.warp(images(np.uint8, (1, 4, 5)), off, 'simple', True, 'pad', -0.5).numpy() == 0).all()
+    # None is 0, as lua_tonumber(nil)
+    assert (image.warp(src, off, 'simple', True, 'pad', None).numpy() == 0).all()
     with pytest.raises(ValueError, match='image.warp.*field'):
         image.warp(src, field[:1], 'simple')
 
