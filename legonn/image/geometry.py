@@ -2,6 +2,7 @@
 loops, vectorised). Pixel coordinates are 0-based in torch/image already and stay as they are; ``flip``'s
 dimension is 0-based here (Torch7's is 1-based). Every form that takes a ``dst`` writes into it and returns it."""
 import math
+import numbers
 
 import numpy as np
 
@@ -123,7 +124,12 @@ def rotate(*args):
     if len(rest) not in (1, 2):
         raise TypeError(f"image.rotate: expected (src, theta [, mode]) or (dst, src, theta [, mode]), "
                         f"got {len(args)} arguments")
-    theta, mode = float(rest[0]), rest[1] if len(rest) == 2 and rest[1] is not None else 'simple'
+    theta, mode = rest[0], rest[1] if len(rest) == 2 and rest[1] is not None else 'simple'
+    if isinstance(theta, bool) or not isinstance(theta, numbers.Real):
+        raise TypeError(f"image.rotate: expected theta to be a number (radians), got {theta!r}")
+    if not abs(theta) <= float(np.finfo(np.float32).max):
+        # the C's float theta would be infinite or NaN, its positions NaN, converted to pixels with no defined value
+        raise ValueError(f"image.rotate: expected a finite theta (within a C float's range), got {theta!r}")
     if mode not in ('simple', 'bilinear'):
         raise ValueError(f"image.rotate: mode must be 'simple' or 'bilinear', got {mode!r}")
     if dst is src:

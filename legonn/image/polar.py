@@ -47,6 +47,9 @@ def _polar(name, args, radius):
     else:
         check_same_depth(name, dst, src)
         oh, ow = dst.size()[-2:]
+    if h == 0 or w == 0:
+        # no point is inside a source without pixels: image.c writes 0 everywhere
+        return planes_result(src, dst, xp.zeros((planes.shape[0], oh, ow), planes.dtype))
     f32 = np.float32
     mid_y, mid_x = f32(h) / f32(2), f32(w) / f32(2)
     if mode == 'full':

@@ -54,6 +54,12 @@ def scale(*args):
     if mode not in MODES:
         raise ValueError(f"image.scale: mode must be one of {MODES}, got {mode!r}")
     planes = planes_of(src)
+    if height * width == 0:
+        # a dst without pixels: image.c's loops write nothing
+        return planes_result(src, dst, src.xp.zeros((planes.shape[0], height, width), planes.dtype))
+    if 0 in planes.shape[1:]:
+        # image.c would read past the source
+        raise ValueError(f"image.scale: expected a source image with pixels, got size {tuple(src.size())}")
     values = _RESAMPLERS[mode](src.xp, planes, height, width)
     return planes_result(src, dst, values)
 

@@ -102,6 +102,12 @@ def _warped(src, dst, field, opts):
     off = (fy < 0) | (fy > h - 1) | (fx < 0) | (fx > w - 1)
     iy, ix = xp.clip(fy, 0, h - 1), xp.clip(fx, 0, w - 1)
     pad = dtype.type(opts['pad_value'])   # the C's (real) cast
+    if (h == 0 or w == 0) and oh * ow:
+        # every point is off a source without pixels: pad_value, or nothing to clamp to (the C reads past it)
+        if opts['clamp_mode'] != 'pad':
+            raise ValueError(f"image.warp: cannot clamp to a source without pixels (size {tuple(src.size())}); "
+                             "clamp_mode 'pad' fills the result with pad_value")
+        return planes_result(src, dst, xp.full((planes.shape[0], oh, ow), pad, dtype))
     values = _SAMPLERS[opts['mode']](xp, planes, iy, ix, pad)
     if opts['mode'] != 'simple':
         values = from_intermediate(xp, values, dtype)

@@ -416,6 +416,30 @@ def test_rotate_bad_input():
         image.rotate(src, 0.1, 'bicubic')
     with pytest.raises(ValueError, match='image.rotate.*in-place'):
         image.rotate(src, src, 0.1)
+    with pytest.raises(TypeError, match=r"^image\.rotate: expected theta to be a number \(radians\), got '0\.1'$"):
+        image.rotate(src, '0.1')
+    for theta in (math.inf, math.nan, 1e300):
+        with pytest.raises(ValueError, match=r"^image\.rotate: expected a finite theta \(within a C float's range\)"):
+            image.rotate(src, theta, 'bilinear')
+
+
+def test_sources_without_pixels():
+    """A source of 0 rows or columns: image.c's polar loops find no point inside it (0 everywhere), warp's 'pad'
+    puts pad_value everywhere; scaling it, or clamping a warp to it, would read past it: refused. A dst without
+    pixels is left as it is (image.c's loops write nothing)."""
+    empty = np.zeros((2, 0, 4), np.float32)
+    for interp in ('simple', 'bilinear'):
+        for mode in ('valid', 'full'):
+            check(image.polar(empty, interp, mode), np.zeros((2, 4, 4), np.float32), np.float32)
+            check(image.logpolar(empty, interp, mode), np.zeros((2, 4, 4), np.float32), np.float32)
+    field = np.zeros((2, 3, 5), np.float32)
+    check(image.warp(empty, field, 'bicubic', True, 'pad', 0.25), np.full((2, 3, 5), 0.25, np.float32), np.float32)
+    with pytest.raises(ValueError, match=r"^image\.warp: cannot clamp to a source without pixels \(size \(2, 0, 4\)\)"):
+        image.warp(empty, field)
+    with pytest.raises(ValueError, match=r"^image\.scale: expected a source image with pixels, got size \(2, 0, 4\)$"):
+        image.scale(empty, 3, 3)
+    dst = lg.FloatTensor(2, 0, 3)
+    assert image.scale(dst, images(np.float32, (2, 4, 4)), 'bicubic') is dst and tuple(dst.size()) == (2, 0, 3)
 
 
 # --- polar, logpolar -------------------------------------------------------------------------------------
