@@ -100,7 +100,9 @@ def _warped(src, dst, field, opts):
         fy = fy + xp.arange(oh, dtype=np.float32)[:, None]
         fx = fx + xp.arange(ow, dtype=np.float32)[None, :]
     off = (fy < 0) | (fy > h - 1) | (fx < 0) | (fx > w - 1)
-    iy, ix = xp.clip(fy, 0, h - 1), xp.clip(fx, 0, w - 1)
+    # the C's MAX(p, 0) then MIN(p, n - 1), whose comparisons take a NaN position to 0
+    iy, ix = xp.where(fy > 0, fy, np.float32(0)), xp.where(fx > 0, fx, np.float32(0))
+    iy, ix = xp.where(iy < h - 1, iy, np.float32(h - 1)), xp.where(ix < w - 1, ix, np.float32(w - 1))
     pad = dtype.type(opts['pad_value'])   # the C's (real) cast
     if (h == 0 or w == 0) and oh * ow:
         # every point is off a source without pixels: pad_value, or nothing to clamp to (the C reads past it)

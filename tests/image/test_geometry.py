@@ -546,7 +546,9 @@ def warp_loop(src, field, mode, offset_mode=True, clamp_mode='clamp', pad_value=
             if (iy < 0 or iy > h - 1 or ix < 0 or ix > w - 1) and clamp_mode == 'pad':
                 out[:, y, x] = pad_value
                 continue
-            ix, iy = f32(min(max(ix, 0), w - 1)), f32(min(max(iy, 0), h - 1))
+            # MAX(p, 0) then MIN(p, n - 1): C's comparisons, which take a NaN to 0
+            ix, iy = (ix if ix > 0 else f32(0)), (iy if iy > 0 else f32(0))
+            ix, iy = (ix if ix < w - 1 else f32(w - 1)), (iy if iy < h - 1 else f32(h - 1))
             for k in range(c):
                 if mode == 'simple':
                     out[k, y, x] = src[k, math.floor(float(iy) + 0.5), math.floor(float(ix) + 0.5)]
@@ -603,6 +605,21 @@ def test_warp(dtype, mode):
     check(dst, warp_loop(src, field, mode, True, 'pad', 7), dtype)
     check(image.warp(src[0], field, mode=mode, clamp_mode='pad'),
           warp_loop(src[:1], field, mode, True, 'pad')[0], dtype)
+
+
+@pytest.mark.parametrize('mode', ['simple', 'bilinear', 'bicubic', 'lanczos'])
+def test_warp_of_nan_and_infinite_positions(mode):
+    """image.c warp clamps a position with MAX(p, 0) and MIN(p, n - 1): a NaN (not off the image for the 'pad'
+    test either) reads row or column 0, an infinity the border."""
+    src = images(np.float32, (2, 5, 6))
+    field = (np.random.default_rng(3).random((2, 4, 5)) * 8 - 2).astype(np.float32)
+    field[0, 1, :] = np.nan
+    field[1, :, 2] = np.nan
+    field[0, 3, 1], field[1, 0, 4] = np.inf, -np.inf
+    check(image.warp(src, field, mode, False), warp_loop(src, field, mode, False), np.float32)
+    check(image.warp(src, field, mode, False, 'pad', 0.5), warp_loop(src, field, mode, False, 'pad', 0.5),
+          np.float32)
+    assert (image.warp(src, field, mode, False).numpy()[:, 1, 2] == src[:, 0, 0]).all()
 
 
 def test_warp_default_is_bilinear_and_bad_input():
