@@ -146,7 +146,8 @@ def rotate(*args):
         ii = _round_half_away(xp, cos_t * (id_ - xc) - sin_t * (jd - yc) + xc)
         jj = _round_half_away(xp, cos_t * (jd - yc) + sin_t * (id_ - xc) + yc)
         inside = (ii >= 0) & (ii < w) & (jj >= 0) & (jj < h)
-        values = gather(xp, planes, xp.clip(jj, 0, h - 1), xp.clip(ii, 0, w - 1)) * inside
+        # 0 set outside, as the C's val = 0 (a mask multiplied in would keep a border's NaN or infinity there)
+        values = xp.where(inside, gather(xp, planes, xp.clip(jj, 0, h - 1), xp.clip(ii, 0, w - 1)), 0)
         return planes_result(src, dst, from_intermediate(xp, values, planes.dtype))
     tmp = temp_dtype(planes.dtype)
     ri = (math.cos(t) * (id_ - xc).astype(np.float64) - math.sin(t) * (jd - yc).astype(np.float64)).astype(tmp)
@@ -157,7 +158,7 @@ def rotate(*args):
     wi, wj = (ri - i0).astype(tmp), (rj - j0).astype(tmp)
     i0, i1, in_x = _bilinear_border(xp, i0, wi, w)
     j0, j1, in_y = _bilinear_border(xp, j0, wj, h)
-    values = bilinear_mix(xp, planes, i0, i1, j0, j1, wi, wj) * (in_x & in_y)
+    values = xp.where(in_x & in_y, bilinear_mix(xp, planes, i0, i1, j0, j1, wi, wj), 0)
     return planes_result(src, dst, from_intermediate(xp, values, planes.dtype))
 
 

@@ -67,7 +67,8 @@ def _polar(name, args, radius):
     i0, j0 = xp.floor(x).astype(np.int64), xp.floor(y).astype(np.int64)
     inside = (i0 >= 0) & (i0 < w) & (j0 >= 0) & (j0 < h)
     ci0, cj0 = xp.clip(i0, 0, w - 1), xp.clip(j0, 0, h - 1)
-    values = gather(xp, planes, cj0, ci0) * inside
+    # 0 set outside, as the C's val = 0 (a mask multiplied in would keep a border's NaN or infinity there)
+    values = xp.where(inside, gather(xp, planes, cj0, ci0), 0)
     if interp == 'bilinear':
         both = (i0 >= 0) & (i0 + 1 < w) & (j0 >= 0) & (j0 + 1 < h)
         ci1, cj1 = xp.clip(i0 + 1, 0, w - 1), xp.clip(j0 + 1, 0, h - 1)

@@ -177,7 +177,9 @@ def _linear(xp, values, n_out, axis):
         count = count + xp.where(inner, np.float32(1), np.float32(0))
     tail = stop < n_in
     read = xp.take(values, xp.minimum(stop, n_in - 1), axis=axis).astype(real)
-    total = total + _weights_shape(values, axis, xp.where(tail, part[1:], 0).astype(real)) * read
+    # only where the C adds it: a weight of 0 would still make an infinite pixel NaN
+    cut = _weights_shape(values, axis, part[1:].astype(real)) * read
+    total = xp.where(_weights_shape(values, axis, tail), total + cut, total)
     count = count + xp.where(tail, part[1:], np.float32(0))
     return from_intermediate(xp, total / _weights_shape(values, axis, count.astype(real)), dtype)
 

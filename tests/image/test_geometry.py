@@ -516,6 +516,18 @@ def test_byte_images_round_the_c_float_sums():
     check(image.polar(src, 'bilinear'), polar_loop(src, 5, 5, 'bilinear', False, False), np.uint8)
 
 
+def test_nan_and_infinite_pixels_go_where_image_c_puts_them():
+    """image.c sets a point outside the image to 0 and adds a shrinking scale's cut pixel only when there is one:
+    a NaN or infinite border pixel stays out of those (a 0 mask or weight multiplied in would make them NaN)."""
+    src = images(np.float32, (1, 5, 6))
+    src[0, 0, :], src[0, 1:, 5] = np.nan, np.inf
+    check(image.rotate(src, 0.7), rotate_simple(src, 0.7), np.float32)
+    check(image.rotate(src, 0.7, 'bilinear'), rotate_bilinear(src, 0.7), np.float32)
+    check(image.polar(src, 'bilinear', 'full'), polar_loop(src, 6, 6, 'bilinear', True, False), np.float32)
+    check(image.scale(src, 4, 3), separable(src, 3, 4, linear_rowcol, np.float32), np.float32)
+    assert image.rotate(src, 0.7).numpy()[0, 0, 0] == 0
+
+
 # --- warp, affinetransform -------------------------------------------------------------------------------
 
 def lanczos_weights(p, start):
