@@ -81,8 +81,11 @@ def _hue_chroma(name, args):
     dst, src = _rgb(name, args)
     r, g, b = read(src, real_type(name, src))
     xp = src.xp
-    mx = xp.maximum(xp.maximum(r, g), b)
-    mn = xp.minimum(xp.minimum(r, g), b)
+    # image.c's max and min macros, (a > b) ? a : b: a NaN loses to the other value unless it comes second
+    mx = xp.where(r > g, r, g)
+    mx = xp.where(mx > b, mx, b)
+    mn = xp.where(r < g, r, g)
+    mn = xp.where(mn < b, mn, b)
     grey = mx == mn
     d = xp.where(grey, r.dtype.type(1), mx - mn)
     return dst, src, r, g, b, mx, mn, grey, d

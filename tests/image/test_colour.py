@@ -242,6 +242,21 @@ def test_float_images_round_as_image_c_does():
     assert (image.hsl2rgb(lg.FloatTensor(hsl)).numpy() == want).all()
 
 
+def test_hsv_hsl_of_nan_channels_follow_image_c_max_and_min():
+    """image.c's max/min macros, ``(a > b) ? a : b``, keep the other value against a NaN in the first place and
+    take a NaN in the second: (NaN, .2, .6) has max .6 and min .2, so v = .6, s = .4 / .6, l = .4, s_hsl =
+    .4 / .8, and a NaN hue ((r - g) / d + 4); (.3, NaN, .1) has max and min (NaN then .1) .1: a grey pixel."""
+    rgb = np.array([[[np.nan, 0.3]], [[0.2, np.nan]], [[0.6, 0.1]]])
+    hsv = image.rgb2hsv(lg.DoubleTensor(rgb)).numpy()[:, 0]
+    assert np.isnan(hsv[0, 0])
+    np.testing.assert_array_equal(hsv[1:, 0], [(0.6 - 0.2) / 0.6, 0.6])
+    np.testing.assert_array_equal(hsv[:, 1], [0, 0, 0.1])
+    hsl = image.rgb2hsl(lg.DoubleTensor(rgb)).numpy()[:, 0]
+    assert np.isnan(hsl[0, 0])
+    np.testing.assert_array_equal(hsl[1:, 0], [(0.6 - 0.2) / (0.6 + 0.2), (0.6 + 0.2) / 2])
+    np.testing.assert_array_equal(hsl[:, 1], [0, 0, 0.1])
+
+
 def test_dst_forms_and_arrays():
     """init.lua's ``f(dst, src)``: dst is resized, filled and returned; arrays are taken without copying and
     give tensors of their type."""
