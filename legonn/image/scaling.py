@@ -169,17 +169,17 @@ def _linear(xp, values, n_out, axis):
     head = _weights_shape(values, axis, (1 - part[:-1]).astype(real))
     total = head * xp.take(values, first, axis=axis).astype(real)
     count = 1 - part[:-1]
+    # each pixel is added only where the C adds it, in its order: a band shorter than k adds nothing
     for k in range(1, int((stop - first).max())):
         inner = first + k < stop
-        # a band shorter than k adds nothing (0 is exact), which keeps the C's order of additions
         read = xp.take(values, xp.minimum(first + k, n_in - 1), axis=axis).astype(real)
-        total = total + xp.where(_weights_shape(values, axis, inner), read, real(0))
+        total = xp.where(_weights_shape(values, axis, inner), total + read, total)
         count = count + xp.where(inner, np.float32(1), np.float32(0))
+    # the pixel cut by the interval's end, when there is one (a weight of 0 would make an infinite one NaN)
     tail = stop < n_in
-    read = xp.take(values, xp.minimum(stop, n_in - 1), axis=axis).astype(real)
-    # only where the C adds it: a weight of 0 would still make an infinite pixel NaN
-    cut = _weights_shape(values, axis, part[1:].astype(real)) * read
-    total = xp.where(_weights_shape(values, axis, tail), total + cut, total)
+    shaped = _weights_shape(values, axis, tail)
+    read = xp.where(shaped, xp.take(values, xp.minimum(stop, n_in - 1), axis=axis).astype(real), real(0))
+    total = xp.where(shaped, total + _weights_shape(values, axis, part[1:].astype(real)) * read, total)
     count = count + xp.where(tail, part[1:], np.float32(0))
     return from_intermediate(xp, total / _weights_shape(values, axis, count.astype(real)), dtype)
 
