@@ -24,12 +24,23 @@ def cubic_interpolate(p0, p1, p2, p3, x):
     (temp_t): ``a1 = p2 - p0``, ``a2 = 2 p0 - 5 p1 + 4 p2 - p3``, ``a3 = 3 (p1 - p2) + p3 - p0`` in that type;
     ``p1 + 0.5 * x * (a1 + x * (a2 + x * a3))`` has a double constant, so that outer product and sum are in
     double, rounded back to the type."""
-    a1 = p2 - p0
-    a2 = 2 * p0 - 5 * p1 + 4 * p2 - p3
-    a3 = 3 * (p1 - p2) + p3 - p0
-    inner = a1 + x * (a2 + x * a3)
-    return (p1.astype(np.float64) + 0.5 * x.astype(np.float64) * inner.astype(np.float64)).astype(p1.dtype,
-                                                                                                  copy=False)
+    # in place where a temporary is free to reuse (the images are large); each step is the C's operation
+    a2 = 2 * p0
+    a2 -= 5 * p1
+    a2 += 4 * p2
+    a2 -= p3
+    inner = p1 - p2
+    inner *= 3
+    inner += p3
+    inner -= p0   # a3
+    inner *= x
+    inner += a2
+    inner *= x
+    inner += p2 - p0   # a1 + x * (a2 + x * a3)
+    out = inner.astype(np.float64)
+    out *= 0.5 * x.astype(np.float64)
+    out += p1
+    return out.astype(p1.dtype, copy=False)
 
 
 def result(src, dst, values):
