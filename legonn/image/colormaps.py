@@ -12,9 +12,11 @@ def _count(name, n):
     return result_sizes(name, 'a number of colours', minimum=0, others=3, nbColor=n)[0]
 
 
-def _jet(n):
-    """The jet colours of ``jetColormap(n)`` as an ``n x 3`` float64 array."""
-    four = 4 * np.arange(1, n + 1) / max(n, 1)
+def _jet(n, rows=None):
+    """The jet colours of ``jetColormap(n)`` as an ``n x 3`` float64 array; ``rows`` of them (``n`` truncated, as
+    init.lua's ``for i = 1, n`` and ``torch.Tensor(n, 3)`` take a fractional n) when given."""
+    rows = n if rows is None else rows
+    four = 4 * np.arange(1, rows + 1) / (n if n else 1)
     return np.stack([np.clip(np.minimum(four - shift, -four + (shift + 3)), 0, 1) for shift in (1.5, 0.5, -0.5)],
                     axis=1)
 
@@ -49,7 +51,8 @@ def jetColormap(nbColor):
 def y2jet(*args):
     """``y2jet([dst,] src)``: an ``H x W`` map of levels (also ``1 x H x W``, or a 1-D row of ``W``) painted with
     ``jetColormap(L)``, L the highest level plus one: a ``3 x H x W`` image of src's type. **Levels are 0-based**
-    (0 .. L-1; Torch7's are 1 .. L), fractional levels truncated. A ByteTensor gets the colours times 255,
+    (0 .. L-1; Torch7's are 1 .. L), fractional levels truncated (row ``i`` of a fractional L's table is
+    ``jetColormap``'s formula with that L, as init.lua's). A ByteTensor gets the colours times 255,
     rounded; another integer type gets them converted (so 0 or 1), as Torch7's ``typeAs``."""
     dst, src = dst_and_src('y2jet', args)
     levels = src.array
@@ -62,10 +65,12 @@ def y2jet(*args):
                          f"{tuple(src.size())}")
     xp = src.xp
     ids = xp.trunc(levels.astype(np.float64)).astype(np.int64)
-    lowest = int(ids.min())
-    if lowest < 0:
-        raise ValueError(f"image.y2jet: expected levels from 0 (0-based), got one below: {lowest}")
-    colours = _jet(int(ids.max()) + 1)
+    lowest, highest = int(ids.min()), float(levels.max()) + 1
+    if lowest < 0 or highest < 1:
+        raise ValueError(f"image.y2jet: expected levels from 0 (0-based), got "
+                         f"{f'one below: {lowest}' if lowest < 0 else f'a highest level of {highest - 1}'}")
+    # init.lua's jetColormap(L) of the highest (1-based) level L: a fractional L scales the colours too
+    colours = _jet(highest, int(highest))
     if levels.dtype == np.uint8:
         colours = np.clip(np.floor(colours * 255 + 0.5), 0, 255)
     table = xp.asarray(colours.astype(levels.dtype))

@@ -81,8 +81,11 @@ def _hue_chroma(name, args):
     dst, src = _rgb(name, args)
     r, g, b = read(src, real_type(name, src))
     xp = src.xp
-    mx = xp.maximum(xp.maximum(r, g), b)
-    mn = xp.minimum(xp.minimum(r, g), b)
+    # image.c's max and min macros, (a > b) ? a : b: a NaN loses to the other value unless it comes second
+    mx = xp.where(r > g, r, g)
+    mx = xp.where(mx > b, mx, b)
+    mn = xp.where(r < g, r, g)
+    mn = xp.where(mn < b, mn, b)
     grey = mx == mn
     d = xp.where(grey, r.dtype.type(1), mx - mn)
     return dst, src, r, g, b, mx, mn, grey, d
@@ -119,9 +122,11 @@ def _hue2rgb(xp, p, q, t):
     real = t.dtype.type
     t = xp.where(t < 0, t + real(1), t)
     t = xp.where(t > 1, t - real(1), t)
+    # q - p has no double in it: it is computed in temp_t before meeting 6.
+    span = (q - p).astype(np.float64)
     p64, q64, t64 = p.astype(np.float64), q.astype(np.float64), t.astype(np.float64)
-    rising = p64 + (q64 - p64) * 6.0 * t64
-    falling = p64 + (q64 - p64) * (2.0 / 3 - t64) * 6.0
+    rising = p64 + span * 6.0 * t64
+    falling = p64 + span * (2.0 / 3 - t64) * 6.0
     out = xp.where(t64 < 1.0 / 6, rising, xp.where(t64 < 0.5, q64, xp.where(t64 < 2.0 / 3, falling, p64)))
     return out.astype(real)
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..tensor import default_class
 from ..tensor.functions import tensor_argument
+from ..tensor.indexing import is_whole
 
 
 def minmax(tensor, min=None, max=None, symm=False, inplace=False, saturate=False, tensorOut=None):
@@ -87,6 +88,13 @@ def toDisplayTensor(input, padding=0, nrow=6, scaleeach=False, min=None, max=Non
     if not (colour_images or maps):
         raise ValueError(f"image.toDisplayTensor: expected an H x W, K x H x W or K x C x H x W (C 1 or 3) tensor, "
                          f"or a list of images, got sizes {tuple(packed.size())}")
+    for key, value, low in (('padding', padding, 0), ('nrow', nrow, 1)):
+        if not is_whole(value) or value < low:
+            # Torch7 fails on a negative padding (a cell narrowed outside the grid) and on nrow 0 (an infinite grid);
+            # a fractional one is refused as legonn's sizes are (Torch7 truncates it)
+            raise ValueError(f"image.toDisplayTensor: expected {key} to be a whole number of at least {low}, "
+                             f"got {value!r}")
+    padding, nrow = int(padding), int(nrow)
     count = packed.size(0)
     across = nrow if nrow < count else count
     down = math.ceil(count / across)

@@ -2,6 +2,7 @@
 loops, vectorised). Pixel coordinates are 0-based in torch/image already and stay as they are; ``flip``'s
 dimension is 0-based here (Torch7's is 1-based). Every form that takes a ``dst`` writes into it and returns it."""
 import math
+import numbers
 
 import numpy as np
 
@@ -123,7 +124,12 @@ def rotate(*args):
     if len(rest) not in (1, 2):
         raise TypeError(f"image.rotate: expected (src, theta [, mode]) or (dst, src, theta [, mode]), "
                         f"got {len(args)} arguments")
-    theta, mode = float(rest[0]), rest[1] if len(rest) == 2 and rest[1] is not None else 'simple'
+    theta, mode = rest[0], rest[1] if len(rest) == 2 and rest[1] is not None else 'simple'
+    if isinstance(theta, bool) or not isinstance(theta, numbers.Real):
+        raise TypeError(f"image.rotate: expected theta to be a number (radians), got {theta!r}")
+    if not abs(theta) <= float(np.finfo(np.float32).max):
+        # the C's float theta would be infinite or NaN, its positions NaN, converted to pixels with no defined value
+        raise ValueError(f"image.rotate: expected a finite theta (within a C float's range), got {theta!r}")
     if mode not in ('simple', 'bilinear'):
         raise ValueError(f"image.rotate: mode must be 'simple' or 'bilinear', got {mode!r}")
     if dst is src:
@@ -140,17 +146,19 @@ def rotate(*args):
         ii = _round_half_away(xp, cos_t * (id_ - xc) - sin_t * (jd - yc) + xc)
         jj = _round_half_away(xp, cos_t * (jd - yc) + sin_t * (id_ - xc) + yc)
         inside = (ii >= 0) & (ii < w) & (jj >= 0) & (jj < h)
-        values = gather(xp, planes, xp.clip(jj, 0, h - 1), xp.clip(ii, 0, w - 1)) * inside
+        # 0 set outside, as the C's val = 0 (a mask multiplied in would keep a border's NaN or infinity there)
+        values = xp.where(inside, gather(xp, planes, xp.clip(jj, 0, h - 1), xp.clip(ii, 0, w - 1)), 0)
         return planes_result(src, dst, from_intermediate(xp, values, planes.dtype))
     tmp = temp_dtype(planes.dtype)
     ri = (math.cos(t) * (id_ - xc).astype(np.float64) - math.sin(t) * (jd - yc).astype(np.float64)).astype(tmp)
     rj = (math.cos(t) * (jd - yc).astype(np.float64) + math.sin(t) * (id_ - xc).astype(np.float64)).astype(tmp)
     ri, rj = ri + tmp(xc), rj + tmp(yc)
     i0, j0 = xp.floor(ri).astype(np.int64), xp.floor(rj).astype(np.int64)
-    wi, wj = ri - i0, rj - j0
+    # the weights are temp_t, as the C's wi and wj
+    wi, wj = (ri - i0).astype(tmp), (rj - j0).astype(tmp)
     i0, i1, in_x = _bilinear_border(xp, i0, wi, w)
     j0, j1, in_y = _bilinear_border(xp, j0, wj, h)
-    values = bilinear_mix(xp, planes, i0, i1, j0, j1, wi, wj) * (in_x & in_y)
+    values = xp.where(in_x & in_y, bilinear_mix(xp, planes, i0, i1, j0, j1, wi, wj), 0)
     return planes_result(src, dst, from_intermediate(xp, values, planes.dtype))
 
 

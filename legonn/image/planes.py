@@ -19,6 +19,30 @@ def from_intermediate(xp, values, dtype):
     return values.astype(dtype)
 
 
+def cubic_interpolate(p0, p1, p2, p3, x):
+    """image.c's cubicInterpolate (Catmull-Rom through p1 at x = 0 and p2 at x = 1) of arrays of one type
+    (temp_t): ``a1 = p2 - p0``, ``a2 = 2 p0 - 5 p1 + 4 p2 - p3``, ``a3 = 3 (p1 - p2) + p3 - p0`` in that type;
+    ``p1 + 0.5 * x * (a1 + x * (a2 + x * a3))`` has a double constant, so that outer product and sum are in
+    double, rounded back to the type."""
+    # in place where a temporary is free to reuse (the images are large); each step is the C's operation
+    a2 = 2 * p0
+    a2 -= 5 * p1
+    a2 += 4 * p2
+    a2 -= p3
+    inner = p1 - p2
+    inner *= 3
+    inner += p3
+    inner -= p0   # a3
+    inner *= x
+    inner += a2
+    inner *= x
+    inner += p2 - p0   # a1 + x * (a2 + x * a3)
+    out = inner.astype(np.float64)
+    out *= 0.5 * x.astype(np.float64)
+    out += p1
+    return out.astype(p1.dtype, copy=False)
+
+
 def result(src, dst, values):
     """``values`` (an array already of ``src``'s dtype and device) written into ``dst`` (resized to them) and
     ``dst`` returned, or a new tensor of ``src``'s type holding them when ``dst`` is None."""
@@ -56,7 +80,11 @@ def planes_result(src, dst, values):
 
 def bilinear_mix(xp, planes, i0, i1, j0, j1, wi, wj):
     """Each point's four neighbours (columns ``i0``/``i1``, rows ``j0``/``j1``, in range) of every plane mixed
-    by the weights ``wi``, ``wj`` of ``i1`` and ``j1``, in double precision as image.c's ``1.0 - w``."""
+    by the weights ``wi``, ``wj`` of ``i1`` and ``j1`` (arrays of the C's type for them), as image.c's
+    ``(1.0 - wi) * (1.0 - wj) * p00 + wi * (1.0 - wj) * p01 + (1.0 - wi) * wj * p10 + wi * wj * p11``: the
+    terms with ``1.0 - w`` are double, but ``wi * wj * p11`` has no double constant: float weights make it
+    float for a Float or Byte image (C's and NumPy's promotions agree), then it is added in double."""
+    last = (wi * wj) * gather(xp, planes, j1, i1)
     wi, wj = wi.astype(np.float64), wj.astype(np.float64)
     return ((1 - wi) * (1 - wj) * gather(xp, planes, j0, i0) + wi * (1 - wj) * gather(xp, planes, j0, i1)
-            + (1 - wi) * wj * gather(xp, planes, j1, i0) + wi * wj * gather(xp, planes, j1, i1))
+            + (1 - wi) * wj * gather(xp, planes, j1, i0) + last.astype(np.float64))

@@ -47,6 +47,9 @@ def _polar(name, args, radius):
     else:
         check_same_depth(name, dst, src)
         oh, ow = dst.size()[-2:]
+    if h == 0 or w == 0:
+        # no point is inside a source without pixels: image.c writes 0 everywhere
+        return planes_result(src, dst, xp.zeros((planes.shape[0], oh, ow), planes.dtype))
     f32 = np.float32
     mid_y, mid_x = f32(h) / f32(2), f32(w) / f32(2)
     if mode == 'full':
@@ -64,11 +67,12 @@ def _polar(name, args, radius):
     i0, j0 = xp.floor(x).astype(np.int64), xp.floor(y).astype(np.int64)
     inside = (i0 >= 0) & (i0 < w) & (j0 >= 0) & (j0 < h)
     ci0, cj0 = xp.clip(i0, 0, w - 1), xp.clip(j0, 0, h - 1)
-    values = gather(xp, planes, cj0, ci0) * inside
+    # 0 set outside, as the C's val = 0 (a mask multiplied in would keep a border's NaN or infinity there)
+    values = xp.where(inside, gather(xp, planes, cj0, ci0), 0)
     if interp == 'bilinear':
         both = (i0 >= 0) & (i0 + 1 < w) & (j0 >= 0) & (j0 + 1 < h)
         ci1, cj1 = xp.clip(i0 + 1, 0, w - 1), xp.clip(j0 + 1, 0, h - 1)
-        mixed = bilinear_mix(xp, planes, ci0, ci1, cj0, cj1, x - i0, y - j0)
+        mixed = bilinear_mix(xp, planes, ci0, ci1, cj0, cj1, (x - i0).astype(keep), (y - j0).astype(keep))
         values = xp.where(both, mixed, values)
     values = from_intermediate(xp, values, planes.dtype)
     return planes_result(src, dst, values)

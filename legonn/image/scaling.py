@@ -1,13 +1,14 @@
 """torch/image's ``scale``: init.lua's size forms over generic/image.c's scaleSimple, scaleBilinear and
 scaleBicubic. The two interpolating modes are separable: image.c resamples each row into a temporary image of
-the source's type (so a Byte image is rounded there too), then each column. Each 1-D pass here is a weight
-matrix built from the C's single-precision positions."""
+the source's type (so a Byte image is rounded there too), then each column. Each 1-D pass here gathers the
+neighbours of the C's single-precision positions and mixes them in its arithmetic (image.c's float
+expressions in float), so a Byte or Float image gets Torch7's values."""
 import re
 
 import numpy as np
 
 from .arguments import check_same_depth, number_text, result_sizes, split_dst
-from .planes import from_intermediate, gather, planes_of, planes_result, temp_dtype
+from .planes import cubic_interpolate, from_intermediate, gather, planes_of, planes_result, temp_dtype
 
 MODES = ('simple', 'bilinear', 'bicubic')
 
@@ -53,6 +54,12 @@ def scale(*args):
     if mode not in MODES:
         raise ValueError(f"image.scale: mode must be one of {MODES}, got {mode!r}")
     planes = planes_of(src)
+    if height * width == 0:
+        # a dst without pixels: image.c's loops write nothing
+        return planes_result(src, dst, src.xp.zeros((planes.shape[0], height, width), planes.dtype))
+    if 0 in planes.shape[1:]:
+        # image.c would read past the source
+        raise ValueError(f"image.scale: expected a source image with pixels, got size {tuple(src.size())}")
     values = _RESAMPLERS[mode](src.xp, planes, height, width)
     return planes_result(src, dst, values)
 
@@ -84,8 +91,9 @@ def _parse_size(size, iwidth, iheight):
                     _truncated(iheight * int(found.group(1)) / shorter))
         found = re.search(r'\*(\d+)/(\d+)', size)
         if found:
-            factor = int(found.group(1)) / int(found.group(2))
-            return _truncated(iwidth * factor), _truncated(iheight * factor)
+            # init.lua's iwidth*scn/scd: the product first (49 * 2 / 49 is 2, 49 * (2 / 49) is not)
+            scn, scd = int(found.group(1)), int(found.group(2))
+            return _truncated(iwidth * scn / scd), _truncated(iheight * scn / scd)
         found = re.search(r'\*(.+)', size)
         if found and _number(found.group(1)) is not None:
             factor = _number(found.group(1))
@@ -116,97 +124,99 @@ def _simple(xp, planes, height, width):
     return gather(xp, planes, rows[:, None], cols[None, :])
 
 
-def _linear_weights(xp, n_in, n_out):
-    """scaleLinear_rowcol as an (n_out, n_in) matrix: enlarging interpolates between the two neighbours of
-    ``i * (n_in-1)/(n_out-1)`` and copies the last pixel; shrinking averages the source interval
-    ``[i * n_in/n_out, (i+1) * n_in/n_out)``, pixels cut by its ends weighted by the part inside."""
+def _positions(xp, n_in, n_out):
+    """The C's ``si_f = di * scale; si_i = (long)si_f; si_f -= si_i`` for ``di = 0 .. n_out - 2`` with
+    ``scale = (float)(n_in - 1) / (n_out - 1)`` (``n_in - 1`` when ``n_out`` is 1), in float: (si_i, si_f)."""
+    scale = np.float32(n_in - 1) / np.float32(max(n_out - 1, 1))
+    pos = xp.arange(n_out - 1, dtype=np.float32) * scale
+    low = pos.astype(np.int64)
+    return low, pos - low.astype(np.float32)
+
+
+def _weights_shape(values, axis, weights):
+    """1-D ``weights`` shaped to multiply ``values`` along ``axis``."""
+    shape = [1] * values.ndim
+    shape[axis] = weights.shape[0]
+    return weights.reshape(shape)
+
+
+def _linear(xp, values, n_out, axis):
+    """scaleLinear_rowcol along ``axis`` of ``values`` (C x H x W): enlarging, ``(1 - si_f) * p[si_i] + si_f *
+    p[si_i + 1]`` and the last pixel copied; shrinking, the average of the source interval ``[di * scale,
+    (di + 1) * scale)`` (``scale = n_in / n_out``), the pixels cut by its ends weighted by the part inside,
+    summed in the C's order. Computed in temp_t, which is the C's float arithmetic for a Byte or Float image (a
+    Double one is kept in double where the C's accumulator is float: docs/porting.md), then FromIntermediate."""
+    n_in = values.shape[axis]
+    dtype = values.dtype
+    real = temp_dtype(dtype)
     if n_out == n_in:
-        return xp.eye(n_in)
+        return values.copy()
     if n_out > n_in:
-        weights = xp.zeros((n_out, n_in))
         if n_in == 1:
-            weights[:, 0] = 1
-            return weights
-        pos = xp.arange(n_out - 1, dtype=np.float32) * (np.float32(n_in - 1) / np.float32(n_out - 1))
-        low = pos.astype(np.int64)
-        frac = (pos - low.astype(np.float32)).astype(np.float64)
-        rows = xp.arange(n_out - 1)
-        weights[rows, low] = 1 - frac
-        weights[rows, xp.minimum(low + 1, n_in - 1)] += frac
-        weights[n_out - 1, n_in - 1] = 1
-        return weights
-    ratio = np.float32(n_in) / np.float32(n_out)
-    ends = (xp.arange(n_out + 1, dtype=np.float32) * ratio).astype(np.float64)
-    pixels = xp.arange(n_in, dtype=np.float64)
-    covered = (xp.minimum(pixels[None, :] + 1, ends[1:, None]) - xp.maximum(pixels[None, :], ends[:-1, None]))
-    covered = xp.clip(covered, 0, 1)
-    return covered / covered.sum(axis=1, keepdims=True)
+            return xp.repeat(values, n_out, axis=axis)
+        low, frac = _positions(xp, n_in, n_out)
+        frac = _weights_shape(values, axis, frac.astype(real))
+        # si_i + 1 kept on the last pixel: a float position rounded up onto it (an image of millions of pixels)
+        # gives the pixel past the end, which the C reads, weight 0
+        mixed = (1 - frac) * xp.take(values, low, axis=axis).astype(real) + \
+            frac * xp.take(values, xp.minimum(low + 1, n_in - 1), axis=axis).astype(real)
+        last = xp.take(values, xp.asarray([n_in - 1]), axis=axis)
+        return xp.concatenate([from_intermediate(xp, mixed, dtype), last], axis=axis)
+    ends = xp.arange(n_out + 1, dtype=np.float32) * (np.float32(n_in) / np.float32(n_out))
+    whole = ends.astype(np.int64)
+    part = ends - whole.astype(np.float32)
+    first, stop = whole[:-1], whole[1:]
+    head = _weights_shape(values, axis, (1 - part[:-1]).astype(real))
+    total = head * xp.take(values, first, axis=axis).astype(real)
+    count = 1 - part[:-1]
+    # each pixel is added only where the C adds it, in its order: a band shorter than k adds nothing
+    for k in range(1, int((stop - first).max())):
+        inner = first + k < stop
+        read = xp.take(values, xp.minimum(first + k, n_in - 1), axis=axis).astype(real)
+        total = xp.where(_weights_shape(values, axis, inner), total + read, total)
+        count = count + xp.where(inner, np.float32(1), np.float32(0))
+    # the pixel cut by the interval's end, when there is one (a weight of 0 would make an infinite one NaN)
+    tail = stop < n_in
+    shaped = _weights_shape(values, axis, tail)
+    read = xp.where(shaped, xp.take(values, xp.minimum(stop, n_in - 1), axis=axis).astype(real), real(0))
+    total = xp.where(shaped, total + _weights_shape(values, axis, part[1:].astype(real)) * read, total)
+    count = count + xp.where(tail, part[1:], np.float32(0))
+    return from_intermediate(xp, total / _weights_shape(values, axis, count.astype(real)), dtype)
 
 
-def _cubic_weights(xp, n_in, n_out):
-    """scaleCubic_rowcol as an (n_out, n_in) matrix: the Catmull-Rom curve through the four neighbours of
-    ``i * (n_in-1)/(n_out-1)``, the missing outer neighbour extrapolated (``2 p1 - p2``), the last pixel
-    copied."""
+def _cubic(xp, values, n_out, axis):
+    """scaleCubic_rowcol along ``axis`` of ``values``: the Catmull-Rom curve (planes.cubic_interpolate) through
+    the four neighbours of ``si_i``, a missing outer one extrapolated (``2 p1 - p2``, ``2 p2 - p1``, in
+    temp_t), then FromIntermediate; the last pixel copied."""
+    n_in = values.shape[axis]
+    dtype = values.dtype
+    real = temp_dtype(dtype)
     if n_out == n_in:
-        return xp.eye(n_in)
-    weights = xp.zeros((n_out, n_in))
+        return values.copy()
     if n_in == 1:
         # image.c leaves the last destination pixel unwritten here; it gets the only source value too
-        weights[:, 0] = 1
-        return weights
-    weights[n_out - 1, n_in - 1] = 1
-    if n_out == 1:
-        return weights
-    pos = xp.arange(n_out - 1, dtype=np.float32) * (np.float32(n_in - 1) / np.float32(n_out - 1))
-    low = pos.astype(np.int64)
-    x = (pos - low.astype(np.float32)).astype(np.float64)
-    c0 = 0.5 * (-x + 2 * x ** 2 - x ** 3)
-    c1 = 1 + 0.5 * (-5 * x ** 2 + 3 * x ** 3)
-    c2 = 0.5 * (x + 4 * x ** 2 - 3 * x ** 3)
-    c3 = 0.5 * (-x ** 2 + x ** 3)
-    first, last = low == 0, low + 2 >= n_in
-    # a missing p0 is 2 p1 - p2, a missing p3 is 2 p2 - p1
-    w1 = c1 + xp.where(first, 2 * c0, 0) - xp.where(last, c3, 0)
-    w2 = c2 - xp.where(first, c0, 0) + xp.where(last, 2 * c3, 0)
-    rows = xp.arange(n_out - 1)
-    weights[rows, low] += w1
-    weights[rows, low + 1] += w2
-    inner = ~first
-    weights[rows[inner], low[inner] - 1] += c0[inner]
-    inner = ~last
-    weights[rows[inner], low[inner] + 2] += c3[inner]
-    return weights
+        return xp.repeat(values, n_out, axis=axis)
+    low, frac = _positions(xp, n_in, n_out)
+    p0, p1, p2, p3 = (xp.take(values, xp.clip(low + k, 0, n_in - 1), axis=axis).astype(real, copy=False)
+                      for k in (-1, 0, 1, 2))
+    # the positions grow with di: those with no left neighbour (si_i = 0) come first, those with no second right
+    # one (si_i + 2 >= n_in) last
+    first, last = int((low == 0).sum()), int((low + 2 >= n_in).sum())
+    head, tail = [slice(None)] * values.ndim, [slice(None)] * values.ndim
+    head[axis], tail[axis] = slice(0, first), slice(n_out - 1 - last, n_out - 1)
+    head, tail = tuple(head), tuple(tail)
+    p0[head] = 2 * p1[head] - p2[head]
+    p3[tail] = 2 * p2[tail] - p1[tail]
+    mixed = cubic_interpolate(p0, p1, p2, p3, _weights_shape(values, axis, frac.astype(real)))
+    end = xp.take(values, xp.asarray([n_in - 1]), axis=axis)
+    return xp.concatenate([from_intermediate(xp, mixed, dtype), end], axis=axis)
 
 
-def _banded(xp, weights, values, axis):
-    """``values`` resampled along ``axis`` by ``weights`` (``n_out x n_in``), reading for each output only the
-    band of inputs from its first to its last non-zero weight (2 or 4 when enlarging, about n_in/n_out when
-    shrinking): one gather per position in the band, where the full product costs n_in per output."""
-    n_out, n_in = weights.shape
-    nonzero = weights != 0
-    start = xp.argmax(nonzero, axis=1)
-    stop = n_in - xp.argmax(nonzero[:, ::-1], axis=1)
-    shape = [1] * values.ndim
-    shape[axis] = n_out
-    total = 0
-    for k in range(int((stop - start).max())):
-        cols = start + k
-        # a band running past the last input reads it again with weight 0
-        weight = xp.where(cols < n_in, weights[xp.arange(n_out), xp.minimum(cols, n_in - 1)], 0)
-        total = total + xp.take(values, xp.minimum(cols, n_in - 1), axis=axis) * weight.reshape(shape)
-    return total
-
-
-def _separable(weights_of):
+def _separable(rowcol):
     def resample(xp, planes, height, width):
-        _, ih, iw = planes.shape
-        dtype = planes.dtype
-        rows = _banded(xp, weights_of(xp, iw, width), planes, 2)
-        # the temporary image has the source's type, as image.c's Ttmp
-        rows = from_intermediate(xp, rows.astype(temp_dtype(dtype)), dtype)
-        cols = _banded(xp, weights_of(xp, ih, height), rows, 1)
-        return from_intermediate(xp, cols.astype(temp_dtype(dtype)), dtype)
+        # rows first into a temporary image of the source's type (image.c's Ttmp), then columns
+        return rowcol(xp, rowcol(xp, planes, width, 2), height, 1)
     return resample
 
 
-_RESAMPLERS = {'simple': _simple, 'bilinear': _separable(_linear_weights), 'bicubic': _separable(_cubic_weights)}
+_RESAMPLERS = {'simple': _simple, 'bilinear': _separable(_linear), 'bicubic': _separable(_cubic)}

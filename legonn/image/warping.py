@@ -1,13 +1,14 @@
 """torch/image's ``warp`` (a flow field) and ``affinetransform`` (a 2x2 matrix made into one): init.lua's
 argument forms over generic/image.c's warp, vectorised; positions in single precision as the C."""
 import math
+import numbers
 
 import numpy as np
 
 from ..tensor import as_tensor, backend
 from ..tensor.functions import is_tensor_like
 from .arguments import image_arg
-from .planes import from_intermediate, gather, planes_of, planes_result, temp_dtype
+from .planes import cubic_interpolate, from_intermediate, gather, planes_of, planes_result, temp_dtype
 
 MODES = ('simple', 'bilinear', 'bicubic', 'lanczos')
 CLAMP_MODES = ('clamp', 'pad')
@@ -78,6 +79,13 @@ def _warp_args(name, args, options, what, third):
         raise ValueError(f"image.{name}: clamp_mode must be one of {CLAMP_MODES}, got {opts['clamp_mode']!r}")
     if 'pad_value' in given and opts['clamp_mode'] != 'pad':
         raise ValueError(f"image.{name}: pad_value can only be given with clamp_mode 'pad'")
+    # None is 0, as the C's lua_tonumber of nil
+    pad = opts['pad_value'] = 0 if opts['pad_value'] is None else opts['pad_value']
+    if isinstance(pad, bool) or not isinstance(pad, numbers.Real):
+        raise TypeError(f"image.{name}: expected pad_value to be a number, got {pad!r}")
+    # the C's (real) cast truncates towards zero; a Byte image's value past 0..255 has no defined conversion
+    if src.array.dtype == np.uint8 and not -1 < pad < 256:
+        raise ValueError(f"image.{name}: expected pad_value within 0..255 for a ByteTensor image, got {pad!r}")
     return dst, src, given[what], opts
 
 
@@ -92,8 +100,16 @@ def _warped(src, dst, field, opts):
         fy = fy + xp.arange(oh, dtype=np.float32)[:, None]
         fx = fx + xp.arange(ow, dtype=np.float32)[None, :]
     off = (fy < 0) | (fy > h - 1) | (fx < 0) | (fx > w - 1)
-    iy, ix = xp.clip(fy, 0, h - 1), xp.clip(fx, 0, w - 1)
+    # the C's MAX(p, 0) then MIN(p, n - 1), whose comparisons take a NaN position to 0
+    iy, ix = xp.where(fy > 0, fy, np.float32(0)), xp.where(fx > 0, fx, np.float32(0))
+    iy, ix = xp.where(iy < h - 1, iy, np.float32(h - 1)), xp.where(ix < w - 1, ix, np.float32(w - 1))
     pad = dtype.type(opts['pad_value'])   # the C's (real) cast
+    if (h == 0 or w == 0) and oh * ow:
+        # every point is off a source without pixels: pad_value, or nothing to clamp to (the C reads past it)
+        if opts['clamp_mode'] != 'pad':
+            raise ValueError(f"image.warp: cannot clamp to a source without pixels (size {tuple(src.size())}); "
+                             "clamp_mode 'pad' fills the result with pad_value")
+        return planes_result(src, dst, xp.full((planes.shape[0], oh, ow), pad, dtype))
     values = _SAMPLERS[opts['mode']](xp, planes, iy, ix, pad)
     if opts['mode'] != 'simple':
         values = from_intermediate(xp, values, dtype)
@@ -125,11 +141,6 @@ def _bilinear(xp, planes, iy, ix, pad):
             + gather(xp, planes, y1, x1) * se).astype(np.float64)
 
 
-def _cubic(p0, p1, p2, p3, x):
-    """image.c's cubicInterpolate (Catmull-Rom)."""
-    return p1 + 0.5 * x * (p2 - p0 + x * (2 * p0 - 5 * p1 + 4 * p2 - p3 + x * (3 * (p1 - p2) + p3 - p0)))
-
-
 def _bicubic(xp, planes, iy, ix, pad):
     """The 4x4 neighbours of ``floor(p)`` from -1 to +2, those off the image read ``pad``: rows first, then
     the column of their four results, in temp_t."""
@@ -146,8 +157,8 @@ def _bicubic(xp, planes, iy, ix, pad):
             inside = (v >= 0) & (v < h) & (u >= 0) & (u < w)
             read = gather(xp, planes, xp.clip(v, 0, h - 1), xp.clip(u, 0, w - 1)).astype(tmp)
             taps.append(xp.where(inside, read, tmp(pad)))
-        mixed.append(_cubic(*taps, dx))
-    return _cubic(*mixed, dy).astype(np.float64)
+        mixed.append(cubic_interpolate(*taps, dx))
+    return cubic_interpolate(*mixed, dy).astype(np.float64)
 
 
 def _lanczos_taps(xp, p, start):
@@ -164,19 +175,21 @@ def _lanczos_taps(xp, p, start):
 
 def _lanczos(xp, planes, iy, ix, pad):
     """Lanczos-3 over the 6x6 neighbours ``floor(p) - 2 .. floor(p) + 3`` (clamped to the image), divided by the
-    sum of the 36 weights, summed in float in the C's order."""
+    sum of the 36 weights (float), in the C's order: the products of the weights in float, the weighted pixels
+    summed in temp_t."""
     _, h, w = planes.shape
+    tmp = temp_dtype(planes.dtype)
     ys = xp.floor(iy).astype(np.int64) - LANCZOS_RADIUS + 1
     xs = xp.floor(ix).astype(np.int64) - LANCZOS_RADIUS + 1
     lv, lu = _lanczos_taps(xp, iy, ys), _lanczos_taps(xp, ix, xs)
-    total, norm = 0, np.float32(0)
+    total, norm = tmp(0), np.float32(0)
     for b in range(2 * LANCZOS_RADIUS):
         cols = xp.clip(xs + b, 0, w - 1)
         for a in range(2 * LANCZOS_RADIUS):
             weight = lv[..., a] * lu[..., b]
-            total = total + gather(xp, planes, xp.clip(ys + a, 0, h - 1), cols) * weight.astype(np.float64)
+            total = total + gather(xp, planes, xp.clip(ys + a, 0, h - 1), cols).astype(tmp) * weight.astype(tmp)
             norm = norm + weight
-    return total / norm
+    return (total / norm.astype(tmp)).astype(np.float64)
 
 
 _SAMPLERS = {'simple': _nearest, 'bilinear': _bilinear, 'bicubic': _bicubic, 'lanczos': _lanczos}

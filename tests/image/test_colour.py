@@ -209,22 +209,25 @@ def test_byte_images_as_image_c_stores_them():
 
 def test_float_images_round_as_image_c_does():
     """For a FloatTensor image.c's temp_t is float: hsl2rgb's expressions with double constants (1./3, 6.) are
-    computed in double and rounded into float. A float32 transcription of hsl2rgb gives the same bits."""
+    computed in double and rounded into float, those without (``q - p``) in float. A float32 transcription of
+    hsl2rgb gives the same bits."""
     f = np.float32
-    hsl = np.random.default_rng(5).random((3, 4, 5)).astype(np.float32)
+    # values outside [0, 1] too (image.c takes them as they are), where a float q - p drops bits of a double one
+    hsl = (np.random.default_rng(0).random((3, 6, 6)) * 3 - 1).astype(np.float32)
 
     def hue2rgb(p, q, t):
         if t < 0:
             t = f(t + f(1))
         if t > 1:
             t = f(t - f(1))
-        p, q, t = float(p), float(q), float(t)
+        # q - p has no double in it: a float difference, before 6. makes the rest double
+        span, p, t = float(q - p), float(p), float(t)
         if t < 1. / 6:
-            return f(p + (q - p) * 6. * t)
+            return f(p + span * 6. * t)
         if t < 1. / 2:
-            return f(q)
+            return q
         if t < 2. / 3:
-            return f(p + (q - p) * (2. / 3 - t) * 6.)
+            return f(p + span * (2. / 3 - t) * 6.)
         return f(p)
 
     def loop(h, s, l):
@@ -233,10 +236,25 @@ def test_float_images_round_as_image_c_does():
         return tuple(hue2rgb(p, q, f(float(h) + shift)) for shift in (1. / 3, 0.0, -1. / 3))
 
     want = np.empty_like(hsl)
-    for i in range(4):
-        for j in range(5):
+    for i in range(hsl.shape[1]):
+        for j in range(hsl.shape[2]):
             want[:, i, j] = loop(*hsl[:, i, j])
     assert (image.hsl2rgb(lg.FloatTensor(hsl)).numpy() == want).all()
+
+
+def test_hsv_hsl_of_nan_channels_follow_image_c_max_and_min():
+    """image.c's max/min macros, ``(a > b) ? a : b``, keep the other value against a NaN in the first place and
+    take a NaN in the second: (NaN, .2, .6) has max .6 and min .2, so v = .6, s = .4 / .6, l = .4, s_hsl =
+    .4 / .8, and a NaN hue ((r - g) / d + 4); (.3, NaN, .1) has max and min (NaN then .1) .1: a grey pixel."""
+    rgb = np.array([[[np.nan, 0.3]], [[0.2, np.nan]], [[0.6, 0.1]]])
+    hsv = image.rgb2hsv(lg.DoubleTensor(rgb)).numpy()[:, 0]
+    assert np.isnan(hsv[0, 0])
+    np.testing.assert_array_equal(hsv[1:, 0], [(0.6 - 0.2) / 0.6, 0.6])
+    np.testing.assert_array_equal(hsv[:, 1], [0, 0, 0.1])
+    hsl = image.rgb2hsl(lg.DoubleTensor(rgb)).numpy()[:, 0]
+    assert np.isnan(hsl[0, 0])
+    np.testing.assert_array_equal(hsl[1:, 0], [(0.6 - 0.2) / (0.6 + 0.2), (0.6 + 0.2) / 2])
+    np.testing.assert_array_equal(hsl[:, 1], [0, 0, 0.1])
 
 
 def test_dst_forms_and_arrays():
@@ -308,6 +326,22 @@ def test_y2jet_paints_0_based_levels():
     assert as_bytes[:, 0, 1].tolist() == [128, 255, 128]   # (0.5, 1, 0.5) * 255 rounded half up
     with pytest.raises(ValueError, match=r'image\.y2jet: expected levels from 0'):
         image.y2jet(lg.DoubleTensor([[-1.0, 2.0]]))
+    with pytest.raises(ValueError, match=r'image\.y2jet: expected levels from 0 \(0-based\), got a highest level of '
+                                         r'-0\.5'):
+        image.y2jet(lg.DoubleTensor([[-0.5, -0.75]]))
+
+
+def test_y2jet_of_fractional_levels():
+    """init.lua's y2jet takes L = input:max() as it is: jetColormap(L) of a fractional L has floor(L) rows, row i
+    (1-based) of ``4 i / L``; a pixel takes row (int)(level - 1). Here the 1-based levels 1.5, 2.2 and 3.5
+    (0-based 0.5, 1.2, 2.5): L = 3.5, rows of 4/3.5, 8/3.5 and 12/3.5."""
+    def jet_row(four):
+        return [max(min(four - 1.5, -four + 4.5, 1), 0), max(min(four - 0.5, -four + 3.5, 1), 0),
+                max(min(four + 0.5, -four + 2.5, 1), 0)]
+
+    got = image.y2jet(lg.DoubleTensor([[0.5, 1.2, 2.5]])).numpy()
+    for j, row in enumerate((1, 2, 3)):
+        assert got[:, 0, j].tolist() == jet_row(4 * row / 3.5)
     with pytest.raises(ValueError, match=r'image\.jetColormap: expected nbColor to be a non-negative whole number'):
         image.jetColormap('8')
 

@@ -72,6 +72,13 @@ def test_todisplaytensor_single_images_and_errors():
     assert tuple(image.toDisplayTensor(np.ones((3, 2, 2)) * np.arange(3.0)[:, None, None]).size()) == (3, 2, 2)
     with pytest.raises(ValueError, match=r'image\.toDisplayTensor: expected an H x W, K x H x W or K x C x H x W'):
         image.toDisplayTensor(np.ones((2, 4, 3, 3)))
+    # Torch7's nrow 0 asks for an infinite grid and a negative padding narrows a cell outside it
+    with pytest.raises(ValueError, match=r'^image\.toDisplayTensor: expected nrow to be a whole number of at least 1, '
+                                         r'got 0$'):
+        image.toDisplayTensor(np.ones((4, 3, 3)), nrow=0)
+    with pytest.raises(ValueError, match=r'^image\.toDisplayTensor: expected padding to be a whole number of at '
+                                         r'least 0, got -1$'):
+        image.toDisplayTensor(np.ones((4, 3, 3)), padding=-1)
 
 
 def _draw_rect(img, x1, y1, x2, y2, width, colour):

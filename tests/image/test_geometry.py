@@ -1,5 +1,8 @@
-"""legonn.image's geometry against float64 loop transcriptions of torch/image's generic/image.c (the C's
-``float`` variables kept as np.float32 scalars, its sums in float64) and init.lua's argument forms."""
+"""legonn.image's geometry against loop transcriptions of torch/image's generic/image.c and init.lua's argument
+forms. The transcriptions keep the C's types: its ``float`` variables and ``temp_t`` (float for a Byte or Float
+image, double for a Double one) as NumPy scalars of that type, so that an expression without a double in it is
+rounded as the C's, and Python floats where the C computes in double; Byte and Float results are compared
+exactly."""
 import math
 
 import numpy as np
@@ -26,13 +29,20 @@ def from_intermediate(x, dtype):
     return x
 
 
+def temp_t(dtype):
+    """image.c's temp_t: double for a Double image, else float."""
+    return np.float64 if dtype == np.float64 else f32
+
+
 def check(got, want, dtype):
+    """Byte and Float images exactly as the C's arithmetic; a Double one, which image.c passes through float
+    variables in places (docs/porting.md), to double precision of the transcription's double arithmetic."""
     got = got.numpy() if hasattr(got, 'numpy') else got
     assert got.shape == want.shape
-    if dtype == np.uint8:
-        np.testing.assert_array_equal(got, want)
+    if dtype == np.float64:
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
     else:
-        np.testing.assert_allclose(got, want, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-6)
+        np.testing.assert_array_equal(got, want)
 
 
 # --- crop, translate, flips ------------------------------------------------------------------------------
@@ -142,7 +152,10 @@ def test_flip_each_dimension_of_a_5d_tensor():
 # --- scale ---------------------------------------------------------------------------------------------
 
 def linear_rowcol(src, dst_len, dtype):
-    """image.c scaleLinear_rowcol on a 1-D list."""
+    """image.c scaleLinear_rowcol on a 1-D list: float positions, weights and (shrinking) accumulator; the
+    pixels in temp_t. A Double image's accumulator is double here, as legonn keeps it (the C's is float)."""
+    real = temp_t(dtype)
+    src = [real(v) for v in src]
     src_len = len(src)
     dst = [0.0] * dst_len
     if dst_len > src_len:
@@ -154,7 +167,7 @@ def linear_rowcol(src, dst_len, dtype):
             si_f = f32(di) * scale
             si_i = int(si_f)
             si_f = si_f - f32(si_i)
-            dst[di] = from_intermediate((1 - float(si_f)) * src[si_i] + float(si_f) * src[si_i + 1], dtype)
+            dst[di] = from_intermediate((real(1) - real(si_f)) * src[si_i] + real(si_f) * src[si_i + 1], dtype)
         dst[dst_len - 1] = src[src_len - 1]
     elif dst_len < src_len:
         scale = f32(src_len) / f32(dst_len)
@@ -163,15 +176,15 @@ def linear_rowcol(src, dst_len, dtype):
             si1_f = f32(di + 1) * scale
             si1_i = int(si1_f)
             si1_f = si1_f - f32(si1_i)
-            acc = (1 - float(si0_f)) * src[si0_i]
-            n = 1 - float(si0_f)
+            acc = real(f32(1) - si0_f) * src[si0_i]
+            n = f32(1) - si0_f
             for si in range(si0_i + 1, si1_i):
                 acc += src[si]
-                n += 1
+                n += f32(1)
             if si1_i < src_len:
-                acc += float(si1_f) * src[si1_i]
-                n += float(si1_f)
-            dst[di] = from_intermediate(acc / n, dtype)
+                acc += real(si1_f) * src[si1_i]
+                n += si1_f
+            dst[di] = from_intermediate(acc / real(n), dtype)
             si0_i, si0_f = si1_i, si1_f
     else:
         dst = list(src)
@@ -179,14 +192,19 @@ def linear_rowcol(src, dst_len, dtype):
 
 
 def cubic(p0, p1, p2, p3, x):
+    """image.c cubicInterpolate of temp_t scalars: a1, a2, a3 in temp_t, then ``a0 + 0.5 * x * (...)`` in
+    double (0.5 is a double), returned as temp_t."""
+    real = type(p1)
     a0, a1 = p1, p2 - p0
-    a2 = 2 * p0 - 5 * p1 + 4 * p2 - p3
-    a3 = 3 * (p1 - p2) + p3 - p0
-    return a0 + 0.5 * x * (a1 + x * (a2 + x * a3))
+    a2 = real(2) * p0 - real(5) * p1 + real(4) * p2 - p3
+    a3 = real(3) * (p1 - p2) + p3 - p0
+    return real(float(a0) + 0.5 * float(x) * float(a1 + x * (a2 + x * a3)))
 
 
 def cubic_rowcol(src, dst_len, dtype):
     """image.c scaleCubic_rowcol on a 1-D list (its unwritten last pixel for a 1-pixel source: that pixel)."""
+    real = temp_t(dtype)
+    src = [real(v) for v in src]
     src_len = len(src)
     if dst_len == src_len:
         return list(src)
@@ -199,9 +217,9 @@ def cubic_rowcol(src, dst_len, dtype):
         si_i = int(si_f)
         si_f = si_f - f32(si_i)
         p1, p2 = src[si_i], src[si_i + 1]
-        p0 = src[si_i - 1] if si_i > 0 else 2 * p1 - p2
-        p3 = src[si_i + 2] if si_i + 2 < src_len else 2 * p2 - p1
-        dst[di] = from_intermediate(cubic(p0, p1, p2, p3, float(si_f)), dtype)
+        p0 = src[si_i - 1] if si_i > 0 else real(2) * p1 - p2
+        p3 = src[si_i + 2] if si_i + 2 < src_len else real(2) * p2 - p1
+        dst[di] = from_intermediate(cubic(p0, p1, p2, p3, real(si_f)), dtype)
     dst[dst_len - 1] = src[src_len - 1]
     return dst
 
@@ -276,6 +294,8 @@ def test_scale_size_forms():
     assert image.scale(src, '20x10').size() == (3, 10, 20)
     assert image.scale(src, '^15').size() == (3, 15, 22)        # 45 * 15 / 30 = 22.5
     assert image.scale(src, '*2/3').size() == (3, 20, 30)
+    # multiplied before dividing, as init.lua's iwidth*scn/scd: 47 * (3 / 47) is 2.9999999999999996
+    assert image.scale(images(np.float32, (1, 47, 94)), '*3/47').size() == (1, 3, 6)
     assert image.scale(src, '*0.5', 'simple').size() == (3, 15, 22)
     assert image.scale(src, '100').size() == (3, 66, 100)
     assert image.scale(src, 0.5).size() == (3, 1, 1)
@@ -342,7 +362,7 @@ def rotate_bilinear(src, theta):
             rj = tmp(math.cos(theta) * float(jd - yc) + math.sin(theta) * float(id_ - xc))
             ii_0, jj_0 = math.floor(ri + tmp(xc)), math.floor(rj + tmp(yc))
             ii_1, jj_1 = ii_0 + 1, jj_0 + 1
-            wi, wj = float(ri + tmp(xc) - ii_0), float(rj + tmp(yc) - jj_0)
+            wi, wj = tmp(ri + tmp(xc) - tmp(ii_0)), tmp(rj + tmp(yc) - tmp(jj_0))
             zero = False
             if ii_1 == w and wi < 0.5:
                 ii_1 = ii_0
@@ -361,12 +381,19 @@ def rotate_bilinear(src, theta):
             elif jj_0 < 0:
                 zero = True
             for k in range(c):
-                val = 0.0 if zero else ((1 - wi) * (1 - wj) * float(src[k, jj_0, ii_0])
-                                        + wi * (1 - wj) * float(src[k, jj_0, ii_1])
-                                        + (1 - wi) * wj * float(src[k, jj_1, ii_0])
-                                        + wi * wj * float(src[k, jj_1, ii_1]))
+                val = 0.0 if zero else mix(src[k], ii_0, ii_1, jj_0, jj_1, wi, wj)
                 out[k, j, i] = from_intermediate(val, src.dtype)
     return out
+
+
+def mix(plane, ii_0, ii_1, jj_0, jj_1, wi, wj):
+    """image.c's bilinear sum of rotateBilinear and the polar loops, ``wi`` and ``wj`` of their C type: the
+    three terms with ``1.0 - w`` in double, ``wi * wj * p`` (no double constant in it) in the C's promotion of
+    that type and the image's, which NumPy's scalars follow (float for float weights and a Byte image)."""
+    return ((1.0 - float(wi)) * (1.0 - float(wj)) * float(plane[jj_0, ii_0])
+            + float(wi) * (1.0 - float(wj)) * float(plane[jj_0, ii_1])
+            + (1.0 - float(wi)) * float(wj) * float(plane[jj_1, ii_0])
+            + float(wi * wj * plane[jj_1, ii_1]))
 
 
 @pytest.mark.parametrize('dtype', [np.uint8, np.float32, np.float64])
@@ -389,6 +416,30 @@ def test_rotate_bad_input():
         image.rotate(src, 0.1, 'bicubic')
     with pytest.raises(ValueError, match='image.rotate.*in-place'):
         image.rotate(src, src, 0.1)
+    with pytest.raises(TypeError, match=r"^image\.rotate: expected theta to be a number \(radians\), got '0\.1'$"):
+        image.rotate(src, '0.1')
+    for theta in (math.inf, math.nan, 1e300):
+        with pytest.raises(ValueError, match=r"^image\.rotate: expected a finite theta \(within a C float's range\)"):
+            image.rotate(src, theta, 'bilinear')
+
+
+def test_sources_without_pixels():
+    """A source of 0 rows or columns: image.c's polar loops find no point inside it (0 everywhere), warp's 'pad'
+    puts pad_value everywhere; scaling it, or clamping a warp to it, would read past it: refused. A dst without
+    pixels is left as it is (image.c's loops write nothing)."""
+    empty = np.zeros((2, 0, 4), np.float32)
+    for interp in ('simple', 'bilinear'):
+        for mode in ('valid', 'full'):
+            check(image.polar(empty, interp, mode), np.zeros((2, 4, 4), np.float32), np.float32)
+            check(image.logpolar(empty, interp, mode), np.zeros((2, 4, 4), np.float32), np.float32)
+    field = np.zeros((2, 3, 5), np.float32)
+    check(image.warp(empty, field, 'bicubic', True, 'pad', 0.25), np.full((2, 3, 5), 0.25, np.float32), np.float32)
+    with pytest.raises(ValueError, match=r"^image\.warp: cannot clamp to a source without pixels \(size \(2, 0, 4\)\)"):
+        image.warp(empty, field)
+    with pytest.raises(ValueError, match=r"^image\.scale: expected a source image with pixels, got size \(2, 0, 4\)$"):
+        image.scale(empty, 3, 3)
+    dst = lg.FloatTensor(2, 0, 3)
+    assert image.scale(dst, images(np.float32, (2, 4, 4)), 'bicubic') is dst and tuple(dst.size()) == (2, 0, 3)
 
 
 # --- polar, logpolar -------------------------------------------------------------------------------------
@@ -411,17 +462,17 @@ def polar_loop(src, oh, ow, interp, full, log):
             rj = float(r) * math.cos(float(a)) + float(mid_y)
             ri = -float(r) * math.sin(float(a)) + float(mid_x)
             if interp == 'bilinear':
-                rj, ri = float(keep(rj)), float(keep(ri))
+                rj, ri = keep(rj), keep(ri)
             ii_0, jj_0 = math.floor(ri), math.floor(rj)
             ii_1, jj_1 = ii_0 + 1, jj_0 + 1
-            wi, wj = ri - ii_0, rj - jj_0
+            if interp == 'bilinear':
+                wi, wj = keep(ri - keep(ii_0)), keep(rj - keep(jj_0))
             for k in range(c):
                 if interp == 'simple' or ii_1 > w - 1 or jj_1 > h - 1 or ii_0 < 0 or jj_0 < 0:
                     inside = 0 <= ii_0 < w and 0 <= jj_0 < h
                     val = float(src[k, jj_0, ii_0]) if inside else 0.0
                 else:
-                    val = ((1 - wi) * (1 - wj) * float(src[k, jj_0, ii_0]) + wi * (1 - wj) * float(src[k, jj_0, ii_1])
-                           + (1 - wi) * wj * float(src[k, jj_1, ii_0]) + wi * wj * float(src[k, jj_1, ii_1]))
+                    val = mix(src[k], ii_0, ii_1, jj_0, jj_1, wi, wj)
                 out[k, j, i] = from_intermediate(val, src.dtype)
     return out
 
@@ -453,6 +504,30 @@ def test_polar_defaults_and_bad_input():
         image.logpolar(src, 'simple', 'same')
 
 
+def test_byte_images_round_the_c_float_sums():
+    """A Byte image's interpolations are computed in float as image.c's: scaleLinear_rowcol's float weights and
+    accumulator, the ``wi * wj * p`` term of rotateBilinear and polarBilinear; then rounded half up. The same
+    sums in double land on the other side of a .5 for a pixel of each of these images."""
+    src = images(np.uint8, (1, 4, 5), seed=0)
+    check(image.scale(src, 9, 3), separable(src, 3, 9, linear_rowcol, np.uint8), np.uint8)
+    src = images(np.uint8, (1, 7, 8), seed=2)
+    check(image.rotate(src, math.pi / 2, 'bilinear'), rotate_bilinear(src, math.pi / 2), np.uint8)
+    src = images(np.uint8, (1, 4, 5), seed=396)
+    check(image.polar(src, 'bilinear'), polar_loop(src, 5, 5, 'bilinear', False, False), np.uint8)
+
+
+def test_nan_and_infinite_pixels_go_where_image_c_puts_them():
+    """image.c sets a point outside the image to 0 and adds a shrinking scale's cut pixel only when there is one:
+    a NaN or infinite border pixel stays out of those (a 0 mask or weight multiplied in would make them NaN)."""
+    src = images(np.float32, (1, 5, 6))
+    src[0, 0, :], src[0, 1:, 5] = np.nan, np.inf
+    check(image.rotate(src, 0.7), rotate_simple(src, 0.7), np.float32)
+    check(image.rotate(src, 0.7, 'bilinear'), rotate_bilinear(src, 0.7), np.float32)
+    check(image.polar(src, 'bilinear', 'full'), polar_loop(src, 6, 6, 'bilinear', True, False), np.float32)
+    check(image.scale(src, 4, 3), separable(src, 3, 4, linear_rowcol, np.float32), np.float32)
+    assert image.rotate(src, 0.7).numpy()[0, 0, 0] == 0
+
+
 # --- warp, affinetransform -------------------------------------------------------------------------------
 
 def lanczos_weights(p, start):
@@ -464,7 +539,8 @@ def lanczos_weights(p, start):
         elif d > f32(3):
             out.append(f32(0))
         else:
-            out.append(f32((f32(3) * math.sin(float(f32(math.pi) * d)) * math.sin(float(f32(math.pi) * d / f32(3))))
+            # (float)rad times sin's double is double: a Python float here, as f32(3) * a Python float is float
+            out.append(f32((3.0 * math.sin(float(f32(math.pi) * d)) * math.sin(float(f32(math.pi) * d / f32(3))))
                            / float(f32(math.pi * math.pi) * d * d)))
     return out
 
@@ -482,7 +558,9 @@ def warp_loop(src, field, mode, offset_mode=True, clamp_mode='clamp', pad_value=
             if (iy < 0 or iy > h - 1 or ix < 0 or ix > w - 1) and clamp_mode == 'pad':
                 out[:, y, x] = pad_value
                 continue
-            ix, iy = f32(min(max(ix, 0), w - 1)), f32(min(max(iy, 0), h - 1))
+            # MAX(p, 0) then MIN(p, n - 1): C's comparisons, which take a NaN to 0
+            ix, iy = (ix if ix > 0 else f32(0)), (iy if iy > 0 else f32(0))
+            ix, iy = (ix if ix < w - 1 else f32(w - 1)), (iy if iy < h - 1 else f32(h - 1))
             for k in range(c):
                 if mode == 'simple':
                     out[k, y, x] = src[k, math.floor(float(iy) + 0.5), math.floor(float(ix) + 0.5)]
@@ -498,23 +576,27 @@ def warp_loop(src, field, mode, offset_mode=True, clamp_mode='clamp', pad_value=
                            + float(src[k, min(y0 + 1, h - 1), min(x0 + 1, w - 1)]) * se)
                 elif mode == 'bicubic':
                     x0, y0 = math.floor(ix), math.floor(iy)
-                    dx, dy = float(tmp(ix - f32(x0))), float(tmp(iy - f32(y0)))
+                    dx, dy = tmp(ix - f32(x0)), tmp(iy - f32(y0))
                     rows = []
                     for a in range(4):
                         v = y0 + a - 1
-                        p = [float(pad_value) if not (0 <= v < h and 0 <= x0 + b - 1 < w)
-                             else float(src[k, v, x0 + b - 1]) for b in range(4)]
+                        p = [tmp(src.dtype.type(pad_value)) if not (0 <= v < h and 0 <= x0 + b - 1 < w)
+                             else tmp(src[k, v, x0 + b - 1]) for b in range(4)]
                         rows.append(cubic(*p, dx))
                     val = cubic(*rows, dy)
                 else:
                     x0, y0 = math.floor(ix), math.floor(iy)
                     lu, lv = lanczos_weights(ix, x0 - 2), lanczos_weights(iy, y0 - 2)
-                    total = sum(float(a) * float(b) for a in lu for b in lv)
-                    val = 0.0
+                    # the sum of the weights in float, the weighted pixels in temp_t, x outer and y inner
+                    total = f32(0)
+                    for a in lu:
+                        for b in lv:
+                            total += a * b
+                    val = tmp(0)
                     for i, u in enumerate(range(x0 - 2, x0 + 4)):
                         for j, v in enumerate(range(y0 - 2, y0 + 4)):
-                            val += float(src[k, min(max(v, 0), h - 1), min(max(u, 0), w - 1)]) * float(lu[i] * lv[j])
-                    val /= total
+                            val += tmp(src[k, min(max(v, 0), h - 1), min(max(u, 0), w - 1)]) * tmp(lu[i] * lv[j])
+                    val /= tmp(total)
                 out[k, y, x] = from_intermediate(float(val), src.dtype)
     return out
 
@@ -537,6 +619,21 @@ def test_warp(dtype, mode):
           warp_loop(src[:1], field, mode, True, 'pad')[0], dtype)
 
 
+@pytest.mark.parametrize('mode', ['simple', 'bilinear', 'bicubic', 'lanczos'])
+def test_warp_of_nan_and_infinite_positions(mode):
+    """image.c warp clamps a position with MAX(p, 0) and MIN(p, n - 1): a NaN (not off the image for the 'pad'
+    test either) reads row or column 0, an infinity the border."""
+    src = images(np.float32, (2, 5, 6))
+    field = (np.random.default_rng(3).random((2, 4, 5)) * 8 - 2).astype(np.float32)
+    field[0, 1, :] = np.nan
+    field[1, :, 2] = np.nan
+    field[0, 3, 1], field[1, 0, 4] = np.inf, -np.inf
+    check(image.warp(src, field, mode, False), warp_loop(src, field, mode, False), np.float32)
+    check(image.warp(src, field, mode, False, 'pad', 0.5), warp_loop(src, field, mode, False, 'pad', 0.5),
+          np.float32)
+    assert (image.warp(src, field, mode, False).numpy()[:, 1, 2] == src[:, 0, 0]).all()
+
+
 def test_warp_default_is_bilinear_and_bad_input():
     """init.lua warp: bilinear by default; mode and clamp_mode checked; pad_value only with 'pad'; image.c reads
     the field as 2 x H x W."""
@@ -549,6 +646,17 @@ def test_warp_default_is_bilinear_and_bad_input():
         image.warp(src, field, 'simple', True, 'wrap')
     with pytest.raises(ValueError, match='image.warp.*pad_value'):
         image.warp(src, field, 'simple', True, 'clamp', 1)
+    with pytest.raises(TypeError, match=r"^image\.warp: expected pad_value to be a number, got '1'$"):
+        image.warp(src, field, 'simple', True, 'pad', '1')
+    with pytest.raises(ValueError, match=r"^image\.affinetransform: expected pad_value within 0\.\.255 for a "
+                                         r"ByteTensor image, got 300$"):
+        image.affinetransform(images(np.uint8, (1, 4, 5)), np.eye(2), clamp_mode='pad', pad_value=300)
+    # the C's (unsigned char) cast of 255.9 and of -0.5: 255 and 0
+    off = np.full((2, 4, 5), -9, np.float32)
+    assert (image.warp(images(np.uint8, (1, 4, 5)), off, 'simple', True, 'pad', 255.9).numpy() == 255).all()
+    assert (image.warp(images(np.uint8, (1, 4, 5)), off, 'simple', True, 'pad', -0.5).numpy() == 0).all()
+    # None is 0, as lua_tonumber(nil)
+    assert (image.warp(src, off, 'simple', True, 'pad', None).numpy() == 0).all()
     with pytest.raises(ValueError, match='image.warp.*field'):
         image.warp(src, field[:1], 'simple')
 
