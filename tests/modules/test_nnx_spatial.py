@@ -281,6 +281,31 @@ def test_max_sampling_matches_the_c_loops(size):
     np.testing.assert_allclose(_host(m.backward(x, go)), gi, rtol=1e-15)
 
 
+
+def test_max_sampling_never_takes_a_nan_as_the_c():
+    """generic/SpatialMaxSampling.c keeps ``val > maxval`` from -inf: a NaN is never a cell's maximum (NumPy's max
+    would return it), and a cell of NaNs and -infs gives -inf; that cell gets no gradient (the C's index is then
+    meaningless), the others theirs."""
+    x = _double(2, 7, 9, seed=11)
+    a = x.numpy()
+    a[0, 0, 0] = a[0, 3, 4] = a[1, 6, 8] = np.nan
+    a[1, :2, :3] = -np.inf
+    a[1, 0, 1] = np.nan
+    m = nn.SpatialMaxSampling(3, 3).double()
+    out, idx = _max_sampling_loops(a, 3, 3)
+    got = _host(m.forward(x))
+    np.testing.assert_array_equal(got, out)
+    assert not np.isnan(got).any() and got[1, 0, 0] == -np.inf
+    found = np.isfinite(out)
+    np.testing.assert_array_equal(_host(m.indices)[:, found], idx[:, found] - 1)
+    go = _double(2, 3, 3, seed=12)
+    gi = np.zeros((2, 7, 9))
+    dW, dH = np.float32(9) / np.float32(3), np.float32(7) / np.float32(3)
+    for k, i, j in zip(*np.nonzero(found)):
+        y = int(idx[0, k, i, j]) - 1 + int(np.float32(i) * dH)
+        gi[k, y, int(idx[1, k, i, j]) - 1 + int(np.float32(j) * dW)] += go.numpy()[k, i, j]
+    np.testing.assert_array_equal(_host(m.backward(x, go)), gi)
+
 def test_sampling_as_test_all_lua():
     """nnx test/test-all.lua SpatialUpSampling and SpatialDownSampling: random sizes and factors, Jacobians, and
     testIO (a second forward/backward gives the same numbers)."""
