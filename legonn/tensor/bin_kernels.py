@@ -39,7 +39,7 @@ def bin_max(xp, planes, rows, cols, start=-np.inf):
     0 and -1."""
     positions, valid = (xp.asarray(a) for a in bin_positions(rows, cols, planes.shape[-2], planes.shape[-1]))
     windows = gather_bins(xp, planes, positions)
-    candidate = valid & (windows > start)
+    candidate = valid & (windows > np.float64(start))   # a strong scalar: a half input compares without overflow
     windows = xp.where(candidate, windows, -xp.inf)
     best = windows.argmax(axis=-1)
     values = xp.take_along_axis(windows, best[..., None], -1)[..., 0]
