@@ -172,6 +172,32 @@ def test_pixel_sort_matches_the_lua_views():
         m.forward(lg.randn(2, 3, 5).double())
 
 
+@pytest.mark.parametrize('kind', ['ByteTensor', 'LongTensor'])
+def test_pixel_sort_and_padding_take_any_element_type(kind):
+    """PixelSort.lua and SpatialPadding.lua only fill, narrow, view and copy, so an integer image goes through
+    them as in Torch7, output and gradInput of its type; SpatialPadding's val is written with fill, so -1 in a
+    ByteTensor is 255 as TH converts it."""
+    x = lg.from_numpy(np.arange(2 * 4 * 6).reshape(2, 4, 6)).type('legonn.' + kind)
+    xa = x.numpy()
+    sort = nn.PixelSort(2)
+    out = sort.forward(x)
+    assert out.type() == x.type()
+    for c, i, j, y, xx in np.ndindex(2, 2, 2, 2, 3):
+        assert out.numpy()[c * 4 + i * 2 + j, y, xx] == xa[c, y * 2 + i, xx * 2 + j]
+    np.testing.assert_array_equal(sort.backward(x, out).numpy(), xa)
+    pad = nn.SpatialPadding(1, -1, 0, 2, 1, 2, -1)
+    out = pad.forward(x)
+    fill = 255 if kind == 'ByteTensor' else -1
+    assert out.type() == x.type() and out.size() == (2, 6, 6)
+    np.testing.assert_array_equal(out.numpy()[:, :4, 1:], xa[:, :, :5])
+    assert (out.numpy()[:, 4:] == fill).all() and (out.numpy()[:, :, 0] == fill).all()
+    gi = pad.backward(x, out)
+    assert gi.type() == x.type()
+    np.testing.assert_array_equal(gi.numpy(), np.concatenate([xa[:, :, :5], np.zeros_like(xa[:, :, 5:])], 2))
+
+
+
+
 # --- Up / down / max sampling --------------------------------------------------------------------------------
 def test_upsampling_matches_the_c_loops():
     """nnx generic/SpatialUpSampling.c on the Lua's 4-D reshape (planes before yDim, y, x, planes after xDim):
