@@ -112,6 +112,31 @@ def test_roi_pooling_matches_the_cu(v2, W, H, scale):
     np.testing.assert_array_equal(_host(gi[1]), np.zeros_like(rois))
 
 
+
+@pytest.mark.parametrize('v2', [True, False], ids=['v2', 'v1'])
+def test_roi_pooling_never_takes_a_nan_as_the_cu(v2):
+    """ROIPooling.cu compares ``bottom_data > maxval`` from -FLT_MAX: a NaN is never a bin's maximum (NumPy's max
+    would return it), and a bin of NaNs and values at or below -FLT_MAX (-inf here) gives -FLT_MAX, index -1 and
+    no gradient."""
+    data = np.random.RandomState(2).rand(2, 3, 8, 8).astype(np.float32)
+    data[0, 0, 0, 0] = data[1, 2, 4, 4] = data[0, 1, 3, 3] = np.nan
+    data[0, 2] = -np.inf
+    data[0, 2, 1, 1] = np.nan
+    rois = np.array(ROIS, np.float32)
+    m = inn.ROIPooling(2, 2)
+    m.v2 = v2
+    out, arg = _roi_loops(data, rois, 2, 2, 1, v2)
+    x, r = lg.from_numpy(data), lg.from_numpy(rois)
+    got = _host(m.forward([x, r]))
+    np.testing.assert_array_equal(got, out)
+    assert not np.isnan(got).any() and (got[0, 2] == -np.finfo(np.float32).max).all()
+    np.testing.assert_array_equal(np.asarray(m.indices.array), arg)
+    go = np.random.RandomState(3).randn(*out.shape).astype(np.float32)
+    gd = np.zeros(data.shape, np.float64)
+    for i, k, ph, pw in zip(*np.nonzero(arg >= 0)):
+        gd[int(rois[i, 0]), k].flat[arg[i, k, ph, pw]] += go[i, k, ph, pw]
+    np.testing.assert_allclose(_host(m.backward([x, r], lg.from_numpy(go))[0]), gd, rtol=1e-6)
+
 class _FixedROIPooling(inn.ROIPooling):
     """test_jacobian.lua's FixedROIPooling: the boxes held, the data the only input."""
 

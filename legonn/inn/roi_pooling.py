@@ -9,6 +9,9 @@ from ..tensor.bin_kernels import bin_max, scatter_bins
 from .base import InnClass
 
 
+_FLT_MAX = float(np.finfo(np.float32).max)
+
+
 def _round(v):
     """C's round(): halves away from zero."""
     return np.sign(v) * np.floor(np.abs(v) + np.float32(0.5))
@@ -41,9 +44,11 @@ class ROIPooling(InnClass, nn.Module):
     x1, y1, x2, y2)``, all **0-based** (inn's, as Fast R-CNN's Lua, are 1-based: subtract 1 from each of the
     five); the box is scaled by ``spatial_scale`` onto the feature map (1/16 for VGG16's conv5). ``v2``
     (True, inn's default) selects the .cu's ROIPoolForwardV2 bins (rounded edges, box end exclusive); False
-    the original Fast R-CNN bins. An empty bin gives 0. gradInput is ``{gradient w.r.t. data, zeros like
-    rois}``; each gradOutput goes to its bin's (first, row-major) maximum. ``indices`` ``(R, C, H, W)`` holds
-    that maximum's position ``y * width + x`` in its plane, -1 for an empty bin.
+    the original Fast R-CNN bins. An empty bin gives 0; as the .cu's ``>`` from ``-FLT_MAX``, a NaN is never
+    the maximum, and a bin holding nothing above -FLT_MAX gives -FLT_MAX and no gradient. gradInput is
+    ``{gradient w.r.t. data, zeros like rois}``; each gradOutput goes to its bin's (first, row-major) maximum.
+    ``indices`` ``(R, C, H, W)`` holds that maximum's position ``y * width + x`` in its plane, -1 for an empty
+    bin (or one without such a maximum).
     """
 
     input_kind = 'table'
@@ -95,7 +100,8 @@ class ROIPooling(InnClass, nn.Module):
         idx = self.bufferLike('indices', data, (r, c, self.H, self.W), kind='Long')
         x = data.array
         for i, (image, (rows, cols)) in enumerate(self._all_bins(data, boxes)):
-            out[i], idx[i] = bin_max(xp, x[image], rows, cols)
+            # the .cu's running max starts at -FLT_MAX: NaNs and values at or below it never win
+            out[i], idx[i] = bin_max(xp, x[image], rows, cols, start=-_FLT_MAX)
         return self.output
 
     def updateGradInput(self, input, gradOutput):

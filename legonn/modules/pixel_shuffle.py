@@ -11,6 +11,7 @@ class PixelShuffle(Module):
     """
 
     input_ranks = (3, 4)
+    input_dtypes = 'any'  # moves values without arithmetic, so any element type (PixelShuffle.lua's copy)
     positive_ints = ('upscaleFactor',)
 
     def __init__(self, upscaleFactor):

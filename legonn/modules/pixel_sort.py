@@ -12,6 +12,7 @@ class PixelSort(Module):
     """
 
     input_ranks = (3, 4)
+    input_dtypes = 'any'  # moves values without arithmetic, so any element type (PixelSort.lua's copy)
     positive_ints = ('downscaleFactor',)
 
     def __init__(self, downscaleFactor):

@@ -94,6 +94,8 @@ class SpatialZeroPadding(_SpatialPadding):
     """Pads ``(nPlanes, H, W)`` (or batched) with zeros: ``SpatialZeroPadding(pad_l, pad_r=pad_l, pad_t=pad_l,
     pad_b=pad_l)``; output ``(nPlanes, H + pad_t + pad_b, W + pad_l + pad_r)``; negative values crop."""
 
+    input_dtypes = 'any'  # moves values without arithmetic, so any element type (SpatialZeroPadding.lua's copy)
+
     def _source(self, xp, n, before, after):
         index = xp.arange(-before, n + after)
         valid = (index >= 0) & (index < n)

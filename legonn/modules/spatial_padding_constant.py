@@ -13,6 +13,8 @@ class SpatialPadding(Module):
     gradOutput's part that came from the input (zero where the input was cropped away).
     """
 
+    input_dtypes = 'any'  # moves values without arithmetic, so any element type (SpatialPadding.lua's copy)
+
     def __init__(self, pad_l, pad_r=None, pad_t=None, pad_b=None, y_dim=1, x_dim=2, val=0):
         super().__init__()
         pads = dict(pad_l=pad_l, pad_r=pad_l if pad_r is None else pad_r, pad_t=pad_l if pad_t is None else pad_t,
@@ -30,7 +32,7 @@ class SpatialPadding(Module):
 
     def _windows(self, input):
         """(output sizes, the input's kept part, where it lands in the output), as index tuples."""
-        self.checkTensor(input, floating=True)
+        self.checkTensor(input)
         sizes = list(input.size())
         if input.dim() <= max(self.y_dim, self.x_dim):
             raise input_error(self, f"an input with axes {self.y_dim} and {self.x_dim} (at least "
@@ -51,7 +53,7 @@ class SpatialPadding(Module):
     def updateOutput(self, input):
         sizes, src, dst = self._windows(input)
         out = self.bufferLike('output', input, sizes)
-        out[...] = self.val
+        self.output.fill(self.val)   # SpatialPadding.lua's fill: a value out of an integer type's range wraps, as in TH
         out[dst] = input.array[src]
         return self.output
 

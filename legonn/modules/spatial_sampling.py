@@ -129,7 +129,8 @@ class SpatialMaxSampling(Module):
     """Max over the cells of an ``oheight x owidth`` grid laid on the input: input ``(C, H, W)``, output
     ``(C, oheight, owidth)``. Cell ``(i, j)`` covers rows ``int(i * H / oheight)`` up to ``max(that + 1,
     int((i + 1) * H / oheight))`` (exclusive) and the columns alike, the ratio in single precision as the C;
-    the first maximum in row-major order wins. gradInput puts each gradOutput pixel on its cell's maximum.
+    the first maximum in row-major order wins and, as the C's ``>`` from -inf, a NaN never does (a cell of NaNs
+    and -infs gives -inf and no gradient). gradInput puts each gradOutput pixel on its cell's maximum.
 
     ``SpatialMaxSampling(owidth, oheight)`` (or ``SpatialMaxSampling({'owidth': 4, 'oheight': 3})``).
     ``indices`` ``(2, C, oheight, owidth)`` holds each maximum's row then column offset inside its cell,

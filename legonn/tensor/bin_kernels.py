@@ -32,17 +32,21 @@ def gather_bins(xp, planes, positions):
     return flat[..., xp.asarray(positions.reshape(-1))].reshape(lead + positions.shape)
 
 
-def bin_max(xp, planes, rows, cols):
-    """Max of each bin of ``planes`` ``(..., H, W)``: (values ``(..., oh, ow)``, flat input position of the first
-    maximum in row-major order, -1 for an empty bin, whose value is 0)."""
+def bin_max(xp, planes, rows, cols, start=-np.inf):
+    """Max of each bin of ``planes`` ``(..., H, W)`` as the C loops take it, ``if (v > maxval)`` from ``maxval =
+    start``: (values ``(..., oh, ow)``, flat input position of the first maximum in row-major order). A NaN never
+    wins (it compares false); a bin where nothing exceeds ``start`` gives ``start`` and position -1, an empty bin
+    0 and -1."""
     positions, valid = (xp.asarray(a) for a in bin_positions(rows, cols, planes.shape[-2], planes.shape[-1]))
-    windows = xp.where(valid, gather_bins(xp, planes, positions), -xp.inf)
+    windows = gather_bins(xp, planes, positions)
+    candidate = valid & (windows > np.float64(start))   # a strong scalar: a half input compares without overflow
+    windows = xp.where(candidate, windows, -xp.inf)
     best = windows.argmax(axis=-1)
     values = xp.take_along_axis(windows, best[..., None], -1)[..., 0]
     where = xp.take_along_axis(xp.broadcast_to(positions, windows.shape), best[..., None], -1)[..., 0]
-    empty = ~valid.any(-1)
-    values = xp.where(empty, 0, values).astype(planes.dtype, copy=False)
-    return values, xp.where(empty, -1, where)
+    found = candidate.any(-1)
+    values = xp.where(found, values, xp.where(valid.any(-1), start, 0)).astype(planes.dtype, copy=False)
+    return values, xp.where(found, where, -1)
 
 
 def scatter_bins(xp, grad_planes, where, grad):

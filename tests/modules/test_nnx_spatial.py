@@ -172,6 +172,32 @@ def test_pixel_sort_matches_the_lua_views():
         m.forward(lg.randn(2, 3, 5).double())
 
 
+@pytest.mark.parametrize('kind', ['ByteTensor', 'LongTensor'])
+def test_pixel_sort_and_padding_take_any_element_type(kind):
+    """PixelSort.lua and SpatialPadding.lua only fill, narrow, view and copy, so an integer image goes through
+    them as in Torch7, output and gradInput of its type; SpatialPadding's val is written with fill, so -1 in a
+    ByteTensor is 255 as TH converts it."""
+    x = lg.from_numpy(np.arange(2 * 4 * 6).reshape(2, 4, 6)).type('legonn.' + kind)
+    xa = x.numpy()
+    sort = nn.PixelSort(2)
+    out = sort.forward(x)
+    assert out.type() == x.type()
+    for c, i, j, y, xx in np.ndindex(2, 2, 2, 2, 3):
+        assert out.numpy()[c * 4 + i * 2 + j, y, xx] == xa[c, y * 2 + i, xx * 2 + j]
+    np.testing.assert_array_equal(sort.backward(x, out).numpy(), xa)
+    pad = nn.SpatialPadding(1, -1, 0, 2, 1, 2, -1)
+    out = pad.forward(x)
+    fill = 255 if kind == 'ByteTensor' else -1
+    assert out.type() == x.type() and out.size() == (2, 6, 6)
+    np.testing.assert_array_equal(out.numpy()[:, :4, 1:], xa[:, :, :5])
+    assert (out.numpy()[:, 4:] == fill).all() and (out.numpy()[:, :, 0] == fill).all()
+    gi = pad.backward(x, out)
+    assert gi.type() == x.type()
+    np.testing.assert_array_equal(gi.numpy(), np.concatenate([xa[:, :, :5], np.zeros_like(xa[:, :, 5:])], 2))
+
+
+
+
 # --- Up / down / max sampling --------------------------------------------------------------------------------
 def test_upsampling_matches_the_c_loops():
     """nnx generic/SpatialUpSampling.c on the Lua's 4-D reshape (planes before yDim, y, x, planes after xDim):
@@ -280,6 +306,31 @@ def test_max_sampling_matches_the_c_loops(size):
                 gi[k, y, xx] += go.numpy()[k, i, j]
     np.testing.assert_allclose(_host(m.backward(x, go)), gi, rtol=1e-15)
 
+
+
+def test_max_sampling_never_takes_a_nan_as_the_c():
+    """generic/SpatialMaxSampling.c keeps ``val > maxval`` from -inf: a NaN is never a cell's maximum (NumPy's max
+    would return it), and a cell of NaNs and -infs gives -inf; that cell gets no gradient (the C's index is then
+    meaningless), the others theirs."""
+    x = _double(2, 7, 9, seed=11)
+    a = x.numpy()
+    a[0, 0, 0] = a[0, 3, 4] = a[1, 6, 8] = np.nan
+    a[1, :2, :3] = -np.inf
+    a[1, 0, 1] = np.nan
+    m = nn.SpatialMaxSampling(3, 3).double()
+    out, idx = _max_sampling_loops(a, 3, 3)
+    got = _host(m.forward(x))
+    np.testing.assert_array_equal(got, out)
+    assert not np.isnan(got).any() and got[1, 0, 0] == -np.inf
+    found = np.isfinite(out)
+    np.testing.assert_array_equal(_host(m.indices)[:, found], idx[:, found] - 1)
+    go = _double(2, 3, 3, seed=12)
+    gi = np.zeros((2, 7, 9))
+    dW, dH = np.float32(9) / np.float32(3), np.float32(7) / np.float32(3)
+    for k, i, j in zip(*np.nonzero(found)):
+        y = int(idx[0, k, i, j]) - 1 + int(np.float32(i) * dH)
+        gi[k, y, int(idx[1, k, i, j]) - 1 + int(np.float32(j) * dW)] += go.numpy()[k, i, j]
+    np.testing.assert_array_equal(_host(m.backward(x, go)), gi)
 
 def test_sampling_as_test_all_lua():
     """nnx test/test-all.lua SpatialUpSampling and SpatialDownSampling: random sizes and factors, Jacobians, and

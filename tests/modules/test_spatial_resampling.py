@@ -114,6 +114,29 @@ def test_padding_matches_loops(module, pads, mode):
     np.testing.assert_array_equal(module.forward(x).numpy(), pad_reference(x.numpy(), pads, mode))
 
 
+@pytest.mark.parametrize('kind', ['ByteTensor', 'IntTensor', 'LongTensor'])
+def test_zero_padding_and_pixel_shuffle_take_any_element_type(kind):
+    """SpatialZeroPadding.lua and PixelShuffle.lua only zero, narrow, view and copy, so an integer image goes
+    through them as in Torch7 (output, gradInput of its type); the THNN paddings stay floating-point only."""
+    x = lg.from_numpy((np.arange(2 * 8 * 3 * 2) % 200).reshape(2, 8, 3, 2)).type('legonn.' + kind)
+    xa = x.numpy()
+    pad = nn.SpatialZeroPadding(2, -1, 0, 1)
+    out = pad.forward(x)
+    assert out.type() == x.type()
+    np.testing.assert_array_equal(out.numpy(), pad_reference(xa, ((0, 1), (2, -1)), 'zero'))
+    gi = pad.backward(x, out)
+    assert gi.type() == x.type()
+    np.testing.assert_array_equal(gi.numpy(), np.where(np.arange(2) < 1, xa, 0))
+    shuffle = nn.PixelShuffle(2)
+    out = shuffle.forward(x)
+    assert out.type() == x.type() and out.size() == (2, 2, 6, 4)
+    for n, c, h, w in np.ndindex(*out.size()):
+        assert out.numpy()[n, c, h, w] == xa[n, c * 4 + (h % 2) * 2 + w % 2, h // 2, w // 2]
+    np.testing.assert_array_equal(shuffle.backward(x, out).numpy(), xa)
+    with pytest.raises(TypeError, match='SpatialReflectionPadding.*floating-point'):
+        nn.SpatialReflectionPadding(1).forward(x)
+
+
 def test_padding_errors_and_repr():
     assert repr(nn.SpatialZeroPadding(1, 2, 3, 4)) == 'nn.SpatialZeroPadding(l=1, r=2, t=3, b=4)'
     with pytest.raises(ValueError, match='padding smaller than the input width'):
