@@ -233,12 +233,23 @@ OPERATOR_CASES = [
     ('matmul_batches', lambda: {'x': randn(2, 1, 3, 4), 'y': randn(3, 4, 2)}, lambda p: weighted(p['x'] @ p['y'])),
     ('get', lambda: {'x': randn(3, 4)}, lambda p: weighted(p['x'][1]) + p['x'][2][3] * 1.3),
     ('set', lambda: {'x': randn(3, 4), 'v': randn(4)}, lambda p: _set_row(p)),
+    # legonn's index keys (NumPy's: a list or LongTensor picks rows): a row picked twice gets both gradients
+    ('get_repeated_rows', lambda: {'x': randn(3, 4)}, lambda p: weighted(p['x'][IDX]) + weighted(p['x'][[1, 1]])),
+    # a number filling a row and a part of one: its gradient is a number, the sum over what it filled
+    ('set_number_into_slices', lambda: {'x': randn(3, 4), 'v': 0.4}, lambda p: _set_number_into_slices(p)),
 ]
 
 
 def _set_row(p):
     x = p['x'] * 1
     x[1] = p['v']
+    return weighted(x)
+
+
+def _set_number_into_slices(p):
+    x = p['x'] * 1
+    x[1] = p['v']
+    x[2, 1:3] = p['v'] * p['v']
     return weighted(x)
 
 
@@ -346,7 +357,8 @@ def test_gradient_of_operator_and_method_gradient_matches_finite_differences(cas
 _GPU_SAMPLE = ('add', 'cmul', 'pow', 'exp', 'tanh', 'sigmoid', 'clamp', 'sum_dim0', 'mean_dim', 'max_dim', 'cmax',
                'view', 'expand_leading', 'cat_list', 'transpose', 'repeatTensor_more_dims', 'squeeze', 'ger',
                'inverse', 'bmm', 'baddbmm_v1_v2', 'mm', 'mv')
-_GPU_OPERATORS = ('add_broadcast', 'mul', 'div', 'pow', 'unm', 'matmul_mv', 'matmul_batched', 'get', 'set')
+_GPU_OPERATORS = ('add_broadcast', 'mul', 'div', 'pow', 'unm', 'matmul_mv', 'matmul_batched', 'get', 'set',
+                  'get_repeated_rows', 'set_number_into_slices')
 
 
 def _on_cuda(params):

@@ -52,13 +52,21 @@ def _set_target_gradient(g, ans, x, key, value):
 
 
 def _set_value_gradient(g, ans, x, key, value):
-    """``g[key]``: a copy of the slice, or the number."""
+    """``g[key]``: a copy of the slice, or the number; a number ``value`` that filled a slice gets the slice's sum
+    (the Lua gave it the slice, a tensor, as a number's gradient)."""
     part = g[key]
-    return lg.clone(part) if lg.isTensor(part) else part
+    if not lg.isTensor(part):
+        return part
+    return lg.clone(part) if lg.isTensor(value) else lg.sum(part)
 
 
 def _get_gradient(g, ans, x, key):
-    """``g`` at ``key`` of a zero tensor of ``x``'s sizes."""
+    """``g`` at ``key`` of a zero tensor of ``x``'s sizes. A key of indices (a list or a LongTensor: legonn's
+    NumPy indexing, which picks rows as ``lg.index(x, 0, key)``) may pick a row twice: each pick adds its rows of
+    ``g`` (``indexAdd``), where writing them at ``key`` would keep the last one."""
+    if isinstance(key, list) or (lg.isTensor(key) and not lg.type(key).endswith('ByteTensor')):
+        index = lg.LongTensor(key) if isinstance(key, list) else key
+        return util.indexAdd(g, x, 0, index)
     out = util.zerosLike(x)
     out[key] = g
     return out
