@@ -233,8 +233,10 @@ OPERATOR_CASES = [
     ('matmul_batches', lambda: {'x': randn(2, 1, 3, 4), 'y': randn(3, 4, 2)}, lambda p: weighted(p['x'] @ p['y'])),
     ('get', lambda: {'x': randn(3, 4)}, lambda p: weighted(p['x'][1]) + p['x'][2][3] * 1.3),
     ('set', lambda: {'x': randn(3, 4), 'v': randn(4)}, lambda p: _set_row(p)),
-    # legonn's index keys (NumPy's: a list or LongTensor picks rows): a row picked twice gets both gradients
-    ('get_repeated_rows', lambda: {'x': randn(3, 4)}, lambda p: weighted(p['x'][IDX]) + weighted(p['x'][[1, 1]])),
+    # legonn's index keys (NumPy's: a list or LongTensor, of any shape, picks rows): a row picked twice gets both
+    # gradients
+    ('get_repeated_rows', lambda: {'x': randn(3, 4)},
+     lambda p: weighted(p['x'][IDX]) + weighted(p['x'][[1, 1]]) + weighted(p['x'][[[0, 2], [2, 2]]])),
     # a number filling a row and a part of one: its gradient is a number, the sum over what it filled
     ('set_number_into_slices', lambda: {'x': randn(3, 4), 'v': 0.4}, lambda p: _set_number_into_slices(p)),
 ]

@@ -7,7 +7,7 @@ namespace, ``UTIL_GRADIENTS`` for ``autograd.util``, ``GET`` and ``SET`` for a t
 """
 import legonn as lg
 
-from .. import util
+from .. import support, util
 from .broadcast import as_shape_of, no_gradient
 
 
@@ -61,11 +61,15 @@ def _set_value_gradient(g, ans, x, key, value):
 
 
 def _get_gradient(g, ans, x, key):
-    """``g`` at ``key`` of a zero tensor of ``x``'s sizes. A key of indices (a list or a LongTensor: legonn's
-    NumPy indexing, which picks rows as ``lg.index(x, 0, key)``) may pick a row twice: each pick adds its rows of
-    ``g`` (``indexAdd``), where writing them at ``key`` would keep the last one."""
+    """``g`` at ``key`` of a zero tensor of ``x``'s sizes. A key of row indices (a list or an integer tensor, of
+    any shape: legonn's NumPy indexing) may pick a row twice: each pick adds its rows of ``g`` (``indexAdd`` over
+    the indices in order), where writing them at ``key`` would keep the last one."""
     if isinstance(key, list) or (lg.isTensor(key) and not lg.type(key).endswith('ByteTensor')):
         index = lg.LongTensor(key) if isinstance(key, list) else key
+        if support.nDimension(index) != 1:
+            # g is one row per index, shaped as the key: its rows and the indices in order
+            g = lg.view(lg.contiguous(g), support.nElement(index), *support.size(x)[1:])
+            index = lg.view(lg.contiguous(index), support.nElement(index))
         return util.indexAdd(g, x, 0, index)
     out = util.zerosLike(x)
     out[key] = g
