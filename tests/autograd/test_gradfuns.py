@@ -237,6 +237,9 @@ OPERATOR_CASES = [
     # gradients
     ('get_repeated_rows', lambda: {'x': randn(3, 4)},
      lambda p: weighted(p['x'][IDX]) + weighted(p['x'][[1, 1]]) + weighted(p['x'][[[0, 2], [2, 2]]])),
+    # and a tuple key with indices picks elements: one picked twice gets both gradients
+    ('get_repeated_elements', lambda: {'x': randn(3, 4)},
+     lambda p: weighted(p['x'][[0, 0, 2], [1, 1, 3]]) + weighted(p['x'][1, [0, 0]]) + weighted(p['x'][:, [2, 2]])),
     # a number filling a row and a part of one: its gradient is a number, the sum over what it filled
     ('set_number_into_slices', lambda: {'x': randn(3, 4), 'v': 0.4}, lambda p: _set_number_into_slices(p)),
 ]
@@ -360,7 +363,7 @@ _GPU_SAMPLE = ('add', 'cmul', 'pow', 'exp', 'tanh', 'sigmoid', 'clamp', 'sum_dim
                'view', 'expand_leading', 'cat_list', 'transpose', 'repeatTensor_more_dims', 'squeeze', 'ger',
                'inverse', 'bmm', 'baddbmm_v1_v2', 'mm', 'mv')
 _GPU_OPERATORS = ('add_broadcast', 'mul', 'div', 'pow', 'unm', 'matmul_mv', 'matmul_batched', 'get', 'set',
-                  'get_repeated_rows', 'set_number_into_slices')
+                  'get_repeated_rows', 'get_repeated_elements', 'set_number_into_slices')
 
 
 def _on_cuda(params):

@@ -5,7 +5,10 @@
 Dimensions and indices are 0-based, as legonn's functions take them. ``GRADIENTS`` is for the ``legonn``
 namespace, ``UTIL_GRADIENTS`` for ``autograd.util``, ``GET`` and ``SET`` for a traced value's indexing.
 """
+import numbers
+
 import legonn as lg
+from legonn.tensor import Tensor
 
 from .. import support, util
 from .broadcast import as_shape_of, no_gradient
@@ -60,17 +63,37 @@ def _set_value_gradient(g, ans, x, key, value):
     return lg.clone(part) if lg.isTensor(value) else lg.sum(part)
 
 
+def _picks(k):
+    """True for a key (or a part of a tuple key) of indices: a list or an integer tensor (legonn's NumPy indexing),
+    which may pick the same row or element twice; a mask (a ByteTensor) picks each element once."""
+    return isinstance(k, list) or (lg.isTensor(k) and not lg.type(k).endswith('ByteTensor'))
+
+
+def _plain(k):
+    """True for a part of a key that is not a traced value (the optimized mode traces a number argument): the
+    positions a tuple key picks are read with it off a plain tensor."""
+    return isinstance(k, (numbers.Integral, slice, type(None), type(Ellipsis), list, Tensor))
+
+
 def _get_gradient(g, ans, x, key):
-    """``g`` at ``key`` of a zero tensor of ``x``'s sizes. A key of row indices (a list or an integer tensor, of
-    any shape: legonn's NumPy indexing) may pick a row twice: each pick adds its rows of ``g`` (``indexAdd`` over
-    the indices in order), where writing them at ``key`` would keep the last one."""
-    if isinstance(key, list) or (lg.isTensor(key) and not lg.type(key).endswith('ByteTensor')):
+    """``g`` at ``key`` of a zero tensor of ``x``'s sizes. A key of indices may pick a row or an element twice:
+    each pick adds its gradient (``indexAdd``), where writing ``g`` at ``key`` would keep the last one. A key of
+    row indices (of any shape) adds ``g``'s rows at them in order; a tuple key with indices (``x[[0, 0], [1, 1]]``)
+    adds ``g``'s elements at the flat positions it picked, read off a tensor of positions (when no part of it is
+    traced: otherwise ``g`` is written at ``key``)."""
+    if _picks(key):
         index = lg.LongTensor(key) if isinstance(key, list) else key
         if support.nDimension(index) != 1:
             # g is one row per index, shaped as the key: its rows and the indices in order
             g = lg.view(lg.contiguous(g), support.nElement(index), *support.size(x)[1:])
             index = lg.view(lg.contiguous(index), support.nElement(index))
         return util.indexAdd(g, x, 0, index)
+    if isinstance(key, tuple) and any(_picks(k) for k in key) and all(_plain(k) for k in key):
+        n = support.nElement(x)
+        positions = lg.LongTensor(list(range(n))).view(*support.size(x))[key]
+        flat = util.indexAdd(lg.view(lg.contiguous(g), support.nElement(positions)), positions.new(n), 0,
+                             positions.contiguous().view(-1))
+        return lg.view(flat, support.size(x))
     out = util.zerosLike(x)
     out[key] = g
     return out
