@@ -81,6 +81,11 @@ def _get_gradient(g, ans, x, key):
     row indices (of any shape) adds ``g``'s rows at them in order; a tuple key with indices (``x[[0, 0], [1, 1]]``)
     adds ``g``'s elements at the flat positions it picked, read off a tensor of positions (when no part of it is
     traced: otherwise ``g`` is written at ``key``)."""
+    if isinstance(x, (list, tuple)):
+        # an element of the list a dynamic function answered (split's, whose own gradient the runtime then finds
+        # missing, naming it): g for that element, zeros for the others
+        picked = x[key]
+        return [g if t is picked else util.zerosLike(t) for t in x]
     if _picks(key):
         index = lg.LongTensor(key) if isinstance(key, list) else key
         if support.nDimension(index) != 1:
