@@ -108,12 +108,13 @@ def nodeApply(fun, gradFun, *args, **kwargs):
         node.profileId = profiler.mark(fun, 2)
         profiler.measureForward(node.profileId, time.perf_counter() - start)
     if fun.name == 'DirectNode._internal_set':
+        # target is the latest node for the variable's own (root) node: both now mean this one (the Lua's
+        # reverse map went back one assignment, so after a third x[k] = v uses of x met the second's node)
         target = args[0]
-        reverse = tape.reverseAssignmentMap.get(target)
-        if reverse is not None:
-            tape.assignmentMap[reverse] = node
-        tape.reverseAssignmentMap[node] = target
+        root = tape.reverseAssignmentMap.get(target, target)
+        tape.assignmentMap[root] = node
         tape.assignmentMap[target] = node
+        tape.reverseAssignmentMap[node] = root
     return (node,) + others if others else node
 
 
