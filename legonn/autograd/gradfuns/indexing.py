@@ -82,8 +82,8 @@ def _get_gradient(g, ans, x, key):
     adds ``g``'s elements at the flat positions it picked, read off a tensor of positions (when no part of it is
     traced: otherwise ``g`` is written at ``key``)."""
     if isinstance(x, (list, tuple)):
-        # an element of the list a dynamic function answered (split's, whose own gradient the runtime then finds
-        # missing, naming it): g for that element, zeros for the others
+        # an entry of a list answer (a table module's output; split's, whose own gradient the runtime then finds
+        # missing, naming it): g for that entry, zeros for the others
         picked = x[key]
         return [g if t is picked else util.zerosLike(t) for t in x]
     if _picks(key):

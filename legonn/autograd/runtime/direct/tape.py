@@ -149,10 +149,16 @@ def funOnly(fun, argnum, profiler, *args):
 
 def _accumulate(node, update):
     """Add ``update`` to ``node.outgrad``: a new sum, never in place, since a gradient function may hand the same
-    tensor to several arguments (``x + y`` gives both its ``g``)."""
+    tensor to several arguments (``x + y`` gives both its ``g``). A node whose value is a list (a table module's
+    output, each entry taken by ``x[k]``) sums its gradients entry by entry."""
     if update is None:
         return
-    node.outgrad = update if node.outgrad is None else node.outgrad + update
+    if node.outgrad is None:
+        node.outgrad = update
+    elif isinstance(update, list):
+        node.outgrad = [a + b for a, b in zip(node.outgrad, update)]
+    else:
+        node.outgrad = node.outgrad + update
 
 
 def _check(node, i, arg, update):
