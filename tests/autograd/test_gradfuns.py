@@ -242,12 +242,23 @@ OPERATOR_CASES = [
      lambda p: weighted(p['x'][[0, 0, 2], [1, 1, 3]]) + weighted(p['x'][1, [0, 0]]) + weighted(p['x'][:, [2, 2]])),
     # a number filling a row and a part of one: its gradient is a number, the sum over what it filled
     ('set_number_into_slices', lambda: {'x': randn(3, 4), 'v': 0.4}, lambda p: _set_number_into_slices(p)),
+    # a tensor of other sizes: broadcast into the slice (its gradient summed back) or paired with it by count
+    ('set_broadcast_and_paired', lambda: {'x': randn(3, 4), 'r': randn(1, 4), 'c': randn(1, 1), 'q': randn(2, 2)},
+     lambda p: _set_broadcast_and_paired(p)),
 ]
 
 
 def _set_row(p):
     x = p['x'] * 1
     x[1] = p['v']
+    return weighted(x)
+
+
+def _set_broadcast_and_paired(p):
+    x = p['x'] * 1
+    x[1] = p['r']                  # 1x4 into a row of 4: paired
+    x[0:2, 1:3] = p['c'] * 3       # 1x1 broadcast into a 2x2 block
+    x[2] = p['q']                  # 2x2 into a row of 4: paired by count
     return weighted(x)
 
 
@@ -305,11 +316,16 @@ def test_method_gradient_matches_finite_differences(case, mode):
     _run_check(loss, make())
 
 
-@pytest.mark.parametrize('case', CASES + UTIL_CASES, ids=[c[0] for c in CASES + UTIL_CASES])
+_EVERY_CASE = ([(c[0], c[2], c[3]) for c in CASES + UTIL_CASES] + [('op_' + c[0], c[1], c[2]) for c in OPERATOR_CASES] +
+               [('method_' + c[0], c[1], c[2]) for c in METHOD_CASES])
+
+
+@pytest.mark.parametrize('case', _EVERY_CASE, ids=[c[0] for c in _EVERY_CASE])
 def test_gradients_have_their_parameters_sizes(case):
     """Protected mode checks each gradient against its argument: a tensor of its sizes, a number for a number
-    (the adjoints' slices, copy's pairing of counts and squeeze's numbers must come back in the parameter's shape)."""
-    _, _, make, loss = case
+    (the adjoints' slices, copy's pairing of counts, squeeze's numbers and what x[k] = v wrote must come back in
+    the parameter's shape)."""
+    _, make, loss = case
     params = make()
     grads = autograd(loss, protected=True)(params)[0]
     for key, value in params.items():
@@ -363,7 +379,7 @@ _GPU_SAMPLE = ('add', 'cmul', 'pow', 'exp', 'tanh', 'sigmoid', 'clamp', 'sum_dim
                'view', 'expand_leading', 'cat_list', 'transpose', 'repeatTensor_more_dims', 'squeeze', 'ger',
                'inverse', 'bmm', 'baddbmm_v1_v2', 'mm', 'mv')
 _GPU_OPERATORS = ('add_broadcast', 'mul', 'div', 'pow', 'unm', 'matmul_mv', 'matmul_batched', 'get', 'set',
-                  'get_repeated_rows', 'get_repeated_elements', 'set_number_into_slices')
+                  'get_repeated_rows', 'get_repeated_elements', 'set_number_into_slices', 'set_broadcast_and_paired')
 
 
 def _on_cuda(params):

@@ -11,7 +11,7 @@ import legonn as lg
 from legonn.tensor import Tensor
 
 from .. import support, util
-from .broadcast import as_shape_of, no_gradient
+from .broadcast import as_shape_of, no_gradient, unbroadcast
 
 
 def _select_gradient(g, ans, x, dim, index):
@@ -55,12 +55,13 @@ def _set_target_gradient(g, ans, x, key, value):
 
 
 def _set_value_gradient(g, ans, x, key, value):
-    """``g[key]``: a copy of the slice, or the number; a number ``value`` that filled a slice gets the slice's sum
-    (the Lua gave it the slice, a tensor, as a number's gradient)."""
+    """``g[key]`` in ``value``'s shape: a copy of the slice (summed where ``value`` was broadcast into it, viewed
+    as ``value`` where it was paired by count, as ``x[key] = value`` wrote it), or the number; a number ``value``
+    that filled a slice gets the slice's sum (the Lua gave either the slice's shape)."""
     part = g[key]
     if not lg.isTensor(part):
         return part
-    return lg.clone(part) if lg.isTensor(value) else lg.sum(part)
+    return unbroadcast(lg.clone(part), ans, value) if lg.isTensor(value) else lg.sum(part)
 
 
 def _picks(k):
