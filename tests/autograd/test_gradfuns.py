@@ -173,6 +173,9 @@ CASES = [
      lambda p: weighted(lg.scatter(p['x'] * 1, 0, SCATTER, p['src']))),
     ('scatter_number', 'scatter', lambda: {'x': randn(3, 4), 'v': 0.3},
      lambda p: weighted(lg.scatter(p['x'] * 1, 0, SCATTER, p['v']) * p['x'])),
+    # a src larger than the index along the dimension: its last row is never read
+    ('scatter_larger_src', 'scatter', lambda: {'x': randn(3, 4), 'src': randn(3, 4)},
+     lambda p: weighted(lg.scatter(p['x'] * 1, 0, SCATTER, p['src']))),
     # --- linalg
     ('ger', 'ger', lambda: {'x': randn(3), 'y': randn(4)}, lambda p: weighted(lg.ger(p['x'], p['y']))),
     ('inverse', 'inverse', lambda: {'x': lg.eye(3) * 2 + lg.rand(3, 3) * 0.3},
@@ -284,6 +287,8 @@ METHOD_CASES = [
     ('view_as_alias', lambda: {'x': randn(12)}, lambda p: weighted(p['x'].view_as(ZEROS(3, 4)))),
     ('scatterAdd', lambda: {'x': randn(3, 4), 'src': randn(3, 4)},
      lambda p: weighted((p['x'] * 1).scatterAdd(0, GATHER, p['src']))),
+    ('scatterAdd_larger_src', lambda: {'x': randn(3, 4), 'src': randn(3, 4)},
+     lambda p: weighted((p['x'] * 1).scatterAdd(0, SCATTER, p['src']))),
     ('long_typeAs', lambda: {'x': randn(3, 4)}, lambda p: weighted(p['x'].typeAs(ZEROS(2)).clone())),
 ]
 
@@ -377,7 +382,7 @@ def test_gradient_of_operator_and_method_gradient_matches_finite_differences(cas
 # cases whose constants are only sizes or numbers (the weights follow the answer's type): they run on CUDA as they are
 _GPU_SAMPLE = ('add', 'cmul', 'pow', 'exp', 'tanh', 'sigmoid', 'clamp', 'sum_dim0', 'mean_dim', 'max_dim', 'cmax',
                'view', 'expand_leading', 'cat_list', 'transpose', 'repeatTensor_more_dims', 'squeeze', 'ger',
-               'inverse', 'bmm', 'baddbmm_v1_v2', 'mm', 'mv')
+               'inverse', 'bmm', 'baddbmm_v1_v2', 'mm', 'mv', 'scatter_larger_src')
 _GPU_OPERATORS = ('add_broadcast', 'mul', 'div', 'pow', 'unm', 'matmul_mv', 'matmul_batched', 'get', 'set',
                   'get_repeated_rows', 'get_repeated_elements', 'set_number_into_slices', 'set_broadcast_and_paired')
 

@@ -37,9 +37,16 @@ def _gather_gradient(g, ans, x, dim, index):
 
 
 def _scattered_source_gradient(g, ans, x, dim, index, src):
-    """``g`` where ``src`` was written: ``gather``; a number written everywhere gets their sum."""
+    """``g`` where ``src`` was written: ``gather``, in ``src``'s shape (``src`` may be larger than ``index``: its
+    elements past ``index``'s sizes, never read, get zeros); a number written everywhere gets their sum."""
     picked = lg.gather(g, dim, index)
-    return picked if lg.isTensor(src) else lg.sum(picked)
+    if not lg.isTensor(src):
+        return lg.sum(picked)
+    if support.isSameSizeAs(picked, src):
+        return picked
+    out = util.zerosLike(src)
+    out[tuple(slice(0, n) for n in support.size(index))] = picked
+    return out
 
 
 def _scatter_target_gradient(g, ans, x, dim, index, src):
