@@ -137,6 +137,11 @@ CASES = [
     ('cmax', 'cmax', lambda: {'x': distinct(3, 4), 'y': distinct(3, 4).t().contiguous().view(3, 4) + 0.05},
      lambda p: weighted(lg.cmax(p['x'], p['y']))),
     ('cmax_number', 'cmax', lambda: {'x': away_from_zero(3, 4)}, lambda p: weighted(lg.cmax(p['x'], 0))),
+    # Torch7 pairs the elements of tensors of one count: each gradient comes back in its argument's shape
+    ('cmax_paired', 'cmax', lambda: {'x': distinct(3, 4), 'y': distinct(12) + 0.05},
+     lambda p: weighted(lg.cmax(p['x'], p['y']))),
+    ('cmin_paired', 'cmin', lambda: {'x': distinct(12), 'y': distinct(3, 4) + 0.05},
+     lambda p: weighted(lg.cmin(p['x'], p['y']))),
     # --- shape
     ('view', 'view', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.view(p['x'], 4, 3))),
     ('viewAs', 'viewAs', lambda: {'x': randn(12)}, lambda p: weighted(lg.viewAs(p['x'], ZEROS(3, 4)))),
@@ -191,6 +196,7 @@ CASES = [
     ('mm', 'mm', lambda: {'x': randn(3, 4), 'y': randn(4, 2)}, lambda p: weighted(lg.mm(p['x'], p['y']))),
     ('mv', 'mv', lambda: {'x': randn(3, 4), 'y': randn(4)}, lambda p: weighted(lg.mv(p['x'], p['y']))),
     ('dot', 'dot', lambda: {'x': randn(4), 'y': randn(4)}, lambda p: lg.dot(p['x'], p['y']) * 1.3),
+    ('dot_paired', 'dot', lambda: {'x': randn(3, 4), 'y': randn(12)}, lambda p: lg.dot(p['x'], p['y']) * 1.3),
 ]
 
 # autograd.util's functions with gradients (the adjoints of select, narrow, index; fill; cat of numbers)
