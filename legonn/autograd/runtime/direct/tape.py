@@ -161,11 +161,21 @@ def _accumulate(node, update):
         node.outgrad = node.outgrad + update
 
 
+def _fits(value, got):
+    """A gradient ``got`` of ``value``'s kind and sizes: a tensor's, a number for a number, a list of as many
+    fitting entries for a list (a table module's output)."""
+    got = raw(got)
+    if isinstance(value, Tensor):
+        return isinstance(got, Tensor) and got.size() == value.size()
+    if isinstance(value, (list, tuple)):
+        return isinstance(got, list) and len(got) == len(value) and all(map(_fits, value, got))
+    return _is_scalar(got)
+
+
 def _check(node, i, arg, update):
     """Protected mode: a gradient has its argument's kind and sizes (a tensor's, or a number for a number)."""
     value, got = raw(arg.value), raw(update)
-    same = (isinstance(got, Tensor) and got.size() == value.size()) if isinstance(value, Tensor) else _is_scalar(got)
-    if not same:
+    if not _fits(value, got):
         raise RuntimeError(f"autograd (protected): the gradient of argument {i} of {node.fun.name} is "
                            f"{_describe(got)}, the argument is {_describe(value)}")
 
