@@ -327,7 +327,8 @@ def test_method_gradient_matches_finite_differences(case, mode):
     _run_check(loss, make())
 
 
-_EVERY_CASE = ([(c[0], c[2], c[3]) for c in CASES + UTIL_CASES] + [('op_' + c[0], c[1], c[2]) for c in OPERATOR_CASES] +
+_EVERY_CASE = ([(c[0], c[2], c[3]) for c in CASES + UTIL_CASES] +
+               [('op_' + c[0], c[1], c[2]) for c in OPERATOR_CASES] +
                [('method_' + c[0], c[1], c[2]) for c in METHOD_CASES])
 
 
