@@ -90,10 +90,13 @@ def _get_gradient(g, ans, x, key):
     adds ``g``'s elements at the flat positions it picked, read off a tensor of positions (when no part of it is
     traced: otherwise ``g`` is written at ``key``)."""
     if isinstance(x, (list, tuple)):
-        # an entry of a list answer (a table module's output; split's, whose own gradient the runtime then finds
-        # missing, naming it): g for that entry, zeros for the others
-        picked = x[key]
-        return [g if t is picked else util.zerosLike(t) for t in x]
+        # an entry, or a slice, of a list answer (a table module's output; split's, whose own gradient the runtime
+        # then finds missing, naming it): g there (a list of gradients for a slice), zeros elsewhere
+        out = [util.zerosLike(t) for t in x]
+        picked = range(len(x))[key]
+        for i, gi in zip(picked, g) if isinstance(picked, range) else [(picked, g)]:
+            out[i] = gi
+        return out
     if _picks(key):
         index = lg.LongTensor(key) if isinstance(key, list) else key
         if support.nDimension(index) != 1:
