@@ -2,6 +2,7 @@
 the direct runtime's gradients and answers, on the first call (the trace) and on the later ones (the generated
 code, writing into its tensor pool); the code is generated once per signature; the options ``stableGradients``,
 ``reduceFootprint``, ``showCode``, ``dotFile`` and ``debugHook``."""
+import numpy as np
 import pytest
 
 import legonn as lg
@@ -173,6 +174,27 @@ def test_assignment_into_a_traced_tensor():
     for _ in range(3):
         x = lg.randn(3, 4)
         assert_same(optimized(params, x), direct(params, x))
+
+
+def test_the_indices_of_max_taken_by_gather_and_index():
+    """``lg.max(s, 1)``'s indices (its second answer: no gradient flows through it) taken by ``gather`` and
+    ``index``: the generated code computes them at each call, and the gradient is the one of the maxima (the
+    trace asked for the indices' gradient: missing gradient for argument 2 in function torch.index)."""
+    def f(p, x):
+        s = lg.mm(x, p['w'])
+        idx = lg.max(s, 1)[1]
+        return lg.sum(lg.gather(s, 1, idx)) + lg.sum(lg.index(s, 0, lg.view(idx, -1))) * 0.5
+    df = autograd(f, optimize=True)
+    for _ in range(3):
+        w, x = lg.randn(4, 3), lg.randn(5, 4)
+        grads, loss = df({'w': w}, x)
+        s = x.numpy() @ w.numpy()
+        best = s.argmax(1)
+        picked = np.zeros_like(s)
+        picked[np.arange(5), best] = 1                  # d loss / d s: the maxima ...
+        np.add.at(picked, best, 0.5)                    # ... and the rows index picked, each as often as picked
+        np.testing.assert_allclose(grads['w'].numpy(), x.numpy().T @ picked, rtol=1e-12)
+        assert loss == pytest.approx(s.max(1).sum() + 0.5 * s[best].sum(), rel=1e-12)
 
 
 def test_a_tensor_argument_and_a_number_argument():

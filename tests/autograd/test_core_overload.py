@@ -128,6 +128,16 @@ def test_dynamic_without_gradient_is_a_missing_gradient():
         autograd(lambda x: TABLE['log_call'](x) * 2.0)(1.0)
 
 
+@pytest.mark.parametrize('optimize', [False, True])
+def test_an_element_of_split_names_splits_missing_gradient(optimize):
+    """``lg.split`` is dynamic (the Lua's: no gradient) and answers a list; a loss of one of its elements (``x[k]``
+    of that list) names split's missing gradient in both runtimes (the direct one's ``x[k]`` gradient took the
+    list for a tensor: AttributeError)."""
+    x = lg.DoubleTensor(3, 4).fill(1)
+    with pytest.raises(RuntimeError, match="missing gradient for argument 0 in function torch.split"):
+        autograd(lambda p: lg.sum(lg.split(p, 2, 1)[0]) + lg.sum(p), optimize=optimize, protected=True)(x)
+
+
 def test_operators_reach_the_runtime_in_written_order():
     seen = []
 

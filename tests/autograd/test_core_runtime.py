@@ -156,6 +156,27 @@ def test_assignment_routes_later_uses_to_the_new_value():
     assert loss == pytest.approx(np.exp(x.numpy()).sum() - np.exp(x.numpy()[1]) + 6 * y.numpy().sum())
 
 
+@pytest.mark.parametrize('optimize', [False, True])
+def test_every_assignment_into_a_tensor_reaches_its_later_uses(optimize):
+    """x[i] = ... three times (and more) into one tensor: a later use of x means the last assignment's value, in
+    both runtimes and in the generated code's later calls (the Lua's maps went back one assignment: from the third
+    on, x meant the second's value, its rows' gradients lost)."""
+    def f(p):
+        y = lg.clone(p['x'])
+        for i in range(4):
+            y[i] = y[i] * (i + 1) + p['v']
+        return lg.sum(lg.cmul(y, w))
+    w = lg.randn(4, 3)
+    df = autograd(f, optimize=optimize)
+    for _ in range(3):
+        x, v = lg.randn(4, 3), lg.randn(3)
+        grads, loss = df({'x': x, 'v': v})
+        rows = np.arange(1, 5)[:, None]
+        np.testing.assert_allclose(grads['x'].numpy(), rows * w.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(grads['v'].numpy(), w.numpy().sum(0), rtol=1e-12)
+        assert loss == pytest.approx(((x.numpy() * rows + v.numpy()) * w.numpy()).sum(), rel=1e-12)
+
+
 def test_tensor_methods_on_traced_values():
     def f(x):
         assert x.size() == (2, 3) and x.size(1) == 3 and x.dim() == 2 and x.nElement() == 6

@@ -137,6 +137,11 @@ CASES = [
     ('cmax', 'cmax', lambda: {'x': distinct(3, 4), 'y': distinct(3, 4).t().contiguous().view(3, 4) + 0.05},
      lambda p: weighted(lg.cmax(p['x'], p['y']))),
     ('cmax_number', 'cmax', lambda: {'x': away_from_zero(3, 4)}, lambda p: weighted(lg.cmax(p['x'], 0))),
+    # Torch7 pairs the elements of tensors of one count: each gradient comes back in its argument's shape
+    ('cmax_paired', 'cmax', lambda: {'x': distinct(3, 4), 'y': distinct(12) + 0.05},
+     lambda p: weighted(lg.cmax(p['x'], p['y']))),
+    ('cmin_paired', 'cmin', lambda: {'x': distinct(12), 'y': distinct(3, 4) + 0.05},
+     lambda p: weighted(lg.cmin(p['x'], p['y']))),
     # --- shape
     ('view', 'view', lambda: {'x': randn(3, 4)}, lambda p: weighted(lg.view(p['x'], 4, 3))),
     ('viewAs', 'viewAs', lambda: {'x': randn(12)}, lambda p: weighted(lg.viewAs(p['x'], ZEROS(3, 4)))),
@@ -173,6 +178,9 @@ CASES = [
      lambda p: weighted(lg.scatter(p['x'] * 1, 0, SCATTER, p['src']))),
     ('scatter_number', 'scatter', lambda: {'x': randn(3, 4), 'v': 0.3},
      lambda p: weighted(lg.scatter(p['x'] * 1, 0, SCATTER, p['v']) * p['x'])),
+    # a src larger than the index along the dimension: its last row is never read
+    ('scatter_larger_src', 'scatter', lambda: {'x': randn(3, 4), 'src': randn(3, 4)},
+     lambda p: weighted(lg.scatter(p['x'] * 1, 0, SCATTER, p['src']))),
     # --- linalg
     ('ger', 'ger', lambda: {'x': randn(3), 'y': randn(4)}, lambda p: weighted(lg.ger(p['x'], p['y']))),
     ('inverse', 'inverse', lambda: {'x': lg.eye(3) * 2 + lg.rand(3, 3) * 0.3},
@@ -188,6 +196,7 @@ CASES = [
     ('mm', 'mm', lambda: {'x': randn(3, 4), 'y': randn(4, 2)}, lambda p: weighted(lg.mm(p['x'], p['y']))),
     ('mv', 'mv', lambda: {'x': randn(3, 4), 'y': randn(4)}, lambda p: weighted(lg.mv(p['x'], p['y']))),
     ('dot', 'dot', lambda: {'x': randn(4), 'y': randn(4)}, lambda p: lg.dot(p['x'], p['y']) * 1.3),
+    ('dot_paired', 'dot', lambda: {'x': randn(3, 4), 'y': randn(12)}, lambda p: lg.dot(p['x'], p['y']) * 1.3),
 ]
 
 # autograd.util's functions with gradients (the adjoints of select, narrow, index; fill; cat of numbers)
@@ -233,12 +242,39 @@ OPERATOR_CASES = [
     ('matmul_batches', lambda: {'x': randn(2, 1, 3, 4), 'y': randn(3, 4, 2)}, lambda p: weighted(p['x'] @ p['y'])),
     ('get', lambda: {'x': randn(3, 4)}, lambda p: weighted(p['x'][1]) + p['x'][2][3] * 1.3),
     ('set', lambda: {'x': randn(3, 4), 'v': randn(4)}, lambda p: _set_row(p)),
+    # legonn's index keys (NumPy's: a list or LongTensor, of any shape, picks rows): a row picked twice gets both
+    # gradients
+    ('get_repeated_rows', lambda: {'x': randn(3, 4)},
+     lambda p: weighted(p['x'][IDX]) + weighted(p['x'][[1, 1]]) + weighted(p['x'][[[0, 2], [2, 2]]])),
+    # and a tuple key with indices picks elements: one picked twice gets both gradients
+    ('get_repeated_elements', lambda: {'x': randn(3, 4)},
+     lambda p: weighted(p['x'][[0, 0, 2], [1, 1, 3]]) + weighted(p['x'][1, [0, 0]]) + weighted(p['x'][:, [2, 2]])),
+    # a number filling a row and a part of one: its gradient is a number, the sum over what it filled
+    ('set_number_into_slices', lambda: {'x': randn(3, 4), 'v': 0.4}, lambda p: _set_number_into_slices(p)),
+    # a tensor of other sizes: broadcast into the slice (its gradient summed back) or paired with it by count
+    ('set_broadcast_and_paired', lambda: {'x': randn(3, 4), 'r': randn(1, 4), 'c': randn(1, 1), 'q': randn(2, 2)},
+     lambda p: _set_broadcast_and_paired(p)),
 ]
 
 
 def _set_row(p):
     x = p['x'] * 1
     x[1] = p['v']
+    return weighted(x)
+
+
+def _set_broadcast_and_paired(p):
+    x = p['x'] * 1
+    x[1] = p['r']                  # 1x4 into a row of 4: paired
+    x[0:2, 1:3] = p['c'] * 3       # 1x1 broadcast into a 2x2 block
+    x[2] = p['q']                  # 2x2 into a row of 4: paired by count
+    return weighted(x)
+
+
+def _set_number_into_slices(p):
+    x = p['x'] * 1
+    x[1] = p['v']
+    x[2, 1:3] = p['v'] * p['v']
     return weighted(x)
 
 
@@ -257,6 +293,8 @@ METHOD_CASES = [
     ('view_as_alias', lambda: {'x': randn(12)}, lambda p: weighted(p['x'].view_as(ZEROS(3, 4)))),
     ('scatterAdd', lambda: {'x': randn(3, 4), 'src': randn(3, 4)},
      lambda p: weighted((p['x'] * 1).scatterAdd(0, GATHER, p['src']))),
+    ('scatterAdd_larger_src', lambda: {'x': randn(3, 4), 'src': randn(3, 4)},
+     lambda p: weighted((p['x'] * 1).scatterAdd(0, SCATTER, p['src']))),
     ('long_typeAs', lambda: {'x': randn(3, 4)}, lambda p: weighted(p['x'].typeAs(ZEROS(2)).clone())),
 ]
 
@@ -289,11 +327,17 @@ def test_method_gradient_matches_finite_differences(case, mode):
     _run_check(loss, make())
 
 
-@pytest.mark.parametrize('case', CASES + UTIL_CASES, ids=[c[0] for c in CASES + UTIL_CASES])
+_EVERY_CASE = ([(c[0], c[2], c[3]) for c in CASES + UTIL_CASES] +
+               [('op_' + c[0], c[1], c[2]) for c in OPERATOR_CASES] +
+               [('method_' + c[0], c[1], c[2]) for c in METHOD_CASES])
+
+
+@pytest.mark.parametrize('case', _EVERY_CASE, ids=[c[0] for c in _EVERY_CASE])
 def test_gradients_have_their_parameters_sizes(case):
     """Protected mode checks each gradient against its argument: a tensor of its sizes, a number for a number
-    (the adjoints' slices, copy's pairing of counts and squeeze's numbers must come back in the parameter's shape)."""
-    _, _, make, loss = case
+    (the adjoints' slices, copy's pairing of counts, squeeze's numbers and what x[k] = v wrote must come back in
+    the parameter's shape)."""
+    _, make, loss = case
     params = make()
     grads = autograd(loss, protected=True)(params)[0]
     for key, value in params.items():
@@ -345,8 +389,9 @@ def test_gradient_of_operator_and_method_gradient_matches_finite_differences(cas
 # cases whose constants are only sizes or numbers (the weights follow the answer's type): they run on CUDA as they are
 _GPU_SAMPLE = ('add', 'cmul', 'pow', 'exp', 'tanh', 'sigmoid', 'clamp', 'sum_dim0', 'mean_dim', 'max_dim', 'cmax',
                'view', 'expand_leading', 'cat_list', 'transpose', 'repeatTensor_more_dims', 'squeeze', 'ger',
-               'inverse', 'bmm', 'baddbmm_v1_v2', 'mm', 'mv')
-_GPU_OPERATORS = ('add_broadcast', 'mul', 'div', 'pow', 'unm', 'matmul_mv', 'matmul_batched', 'get', 'set')
+               'inverse', 'bmm', 'baddbmm_v1_v2', 'mm', 'mv', 'scatter_larger_src')
+_GPU_OPERATORS = ('add_broadcast', 'mul', 'div', 'pow', 'unm', 'matmul_mv', 'matmul_batched', 'get', 'set',
+                  'get_repeated_rows', 'get_repeated_elements', 'set_number_into_slices', 'set_broadcast_and_paired')
 
 
 def _on_cuda(params):

@@ -51,6 +51,43 @@ def test_module_without_parameters_and_a_table_input():
         np.testing.assert_allclose(grads[key].numpy(), numeric_gradient(f, p, key).numpy(), atol=1e-8)
 
 
+@pytest.mark.parametrize('optimize', [False, True])
+def test_a_table_output_taken_entry_by_entry(optimize):
+    """A module answering a table (ConcatTable of two Linears): each entry, taken by ``o[k]`` or through a slice
+    (one of them twice, one not at all in the second loss), gets its gradient, and the module's backward the table
+    of them (zeros for an unused entry); the direct runtime handed x[k]'s gradient a list for a tensor, the
+    optimized mode gave the module no gradOutput."""
+    concat, params = autograd.functionalize(nn.ConcatTable().add(nn.Linear(4, 3)).add(nn.Linear(4, 2)))
+    w = lg.randn(5, 3)
+
+    def f(p, x):
+        o = concat(p, x)
+        return lg.sum(lg.cmul(o[0], w)) + lg.sum(lg.cmul(o[1], o[1]))
+
+    def first_only(p, x):
+        return lg.sum(lg.cmul(concat(p, x)[0], w))
+
+    def by_slices(p, x):           # f through slices of the table: o[:1][0] is o[0], o[-1:][0] is o[1]
+        o = concat(p, x)
+        return lg.sum(lg.cmul(o[:1][0], w)) + lg.sum(lg.cmul(o[-1:][0], o[-1:][0]))
+
+    for loss in (f, first_only, by_slices):
+        # protected: the direct runtime checks that the list's gradient is a list of its entries' sizes
+        df = autograd(loss, optimize=optimize, protected=True)
+        for _ in range(2):
+            x = lg.randn(5, 4)
+            grads, value = df(params, x)
+            xs, A, a, B, b = (t.numpy() for t in (x, *params))
+            o1 = xs @ B.T + b
+            g1 = 2 * o1 if loss is not first_only else np.zeros_like(o1)     # d loss / d o[1]
+            np.testing.assert_allclose(grads[0].numpy(), w.numpy().T @ xs, rtol=1e-12)
+            np.testing.assert_allclose(grads[1].numpy(), w.numpy().sum(0), rtol=1e-12)
+            np.testing.assert_allclose(grads[2].numpy(), g1.T @ xs, rtol=1e-12, atol=1e-15)
+            np.testing.assert_allclose(grads[3].numpy(), g1.sum(0), rtol=1e-12, atol=1e-15)
+            used = loss is not first_only
+            assert value == pytest.approx(((xs @ A.T + a) * w.numpy()).sum() + used * (o1 ** 2).sum(), rel=1e-12)
+
+
 def test_a_module_called_twice_in_one_function():
     """The Lua returned the module's output buffer and ran backward on the module's last state: a wrapped Tanh
     used twice gave the second call's output for the first and a Tanh gradient of the wrong output."""

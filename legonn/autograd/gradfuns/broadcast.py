@@ -63,11 +63,10 @@ def repeat_to_match_shape(x, axis=None):
         return (lambda g: g), 1
     if axis is None:
         return (lambda g: util.fillSameSizeAs(x, g if not lg.isTensor(g) else lg.sum(g))), support.nElement(x)
+    # support.size is static: it reads a traced axis (a number argument in the optimized mode) by its value, as
+    # the Lua's getValue(axis); the repeats are x's sizes over g's (size[axis] along axis, 1 elsewhere)
     size = support.size(x)
-    axis = axis % len(size)
-    repeats = [1] * len(size)
-    repeats[axis] = size[axis]
-    return (lambda g: lg.repeatTensor(g, *repeats)), size[axis]
+    return (lambda g: lg.repeatTensor(g, *[n // m for n, m in zip(size, support.size(g))])), support.size(x, axis)
 
 
 def no_gradient(*args):

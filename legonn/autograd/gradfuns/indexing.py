@@ -5,10 +5,13 @@
 Dimensions and indices are 0-based, as legonn's functions take them. ``GRADIENTS`` is for the ``legonn``
 namespace, ``UTIL_GRADIENTS`` for ``autograd.util``, ``GET`` and ``SET`` for a traced value's indexing.
 """
-import legonn as lg
+import numbers
 
-from .. import util
-from .broadcast import as_shape_of, no_gradient
+import legonn as lg
+from legonn.tensor import Tensor
+
+from .. import support, util
+from .broadcast import as_shape_of, no_gradient, unbroadcast
 
 
 def _select_gradient(g, ans, x, dim, index):
@@ -34,9 +37,16 @@ def _gather_gradient(g, ans, x, dim, index):
 
 
 def _scattered_source_gradient(g, ans, x, dim, index, src):
-    """``g`` where ``src`` was written: ``gather``; a number written everywhere gets their sum."""
+    """``g`` where ``src`` was written: ``gather``, in ``src``'s shape (``src`` may be larger than ``index``: its
+    elements past ``index``'s sizes, never read, get zeros); a number written everywhere gets their sum."""
     picked = lg.gather(g, dim, index)
-    return picked if lg.isTensor(src) else lg.sum(picked)
+    if not lg.isTensor(src):
+        return lg.sum(picked)
+    if support.isSameSizeAs(picked, src):
+        return picked
+    out = util.zerosLike(src)
+    out[tuple(slice(0, n) for n in support.size(index))] = picked
+    return out
 
 
 def _scatter_target_gradient(g, ans, x, dim, index, src):
@@ -52,13 +62,54 @@ def _set_target_gradient(g, ans, x, key, value):
 
 
 def _set_value_gradient(g, ans, x, key, value):
-    """``g[key]``: a copy of the slice, or the number."""
+    """``g[key]`` in ``value``'s shape: a copy of the slice (summed where ``value`` was broadcast into it, viewed
+    as ``value`` where it was paired by count, as ``x[key] = value`` wrote it), or the number; a number ``value``
+    that filled a slice gets the slice's sum (the Lua gave either the slice's shape)."""
     part = g[key]
-    return lg.clone(part) if lg.isTensor(part) else part
+    if not lg.isTensor(part):
+        return part
+    return unbroadcast(lg.clone(part), ans, value) if lg.isTensor(value) else lg.sum(part)
+
+
+def _picks(k):
+    """True for a key (or a part of a tuple key) of indices: a list or an integer tensor (legonn's NumPy indexing),
+    which may pick the same row or element twice; a mask (a ByteTensor) picks each element once."""
+    return isinstance(k, list) or (lg.isTensor(k) and not lg.type(k).endswith('ByteTensor'))
+
+
+def _plain(k):
+    """True for a part of a key that is not a traced value (the optimized mode traces a number argument): the
+    positions a tuple key picks are read with it off a plain tensor."""
+    return isinstance(k, (numbers.Integral, slice, type(None), type(Ellipsis), list, Tensor))
 
 
 def _get_gradient(g, ans, x, key):
-    """``g`` at ``key`` of a zero tensor of ``x``'s sizes."""
+    """``g`` at ``key`` of a zero tensor of ``x``'s sizes. A key of indices may pick a row or an element twice:
+    each pick adds its gradient (``indexAdd``), where writing ``g`` at ``key`` would keep the last one. A key of
+    row indices (of any shape) adds ``g``'s rows at them in order; a tuple key with indices (``x[[0, 0], [1, 1]]``)
+    adds ``g``'s elements at the flat positions it picked, read off a tensor of positions (when no part of it is
+    traced: otherwise ``g`` is written at ``key``)."""
+    if isinstance(x, (list, tuple)):
+        # an entry, or a slice, of a list answer (a table module's output; split's, whose own gradient the runtime
+        # then finds missing, naming it): g there (a list of gradients for a slice), zeros elsewhere
+        out = [util.zerosLike(t) for t in x]
+        picked = range(len(x))[key]
+        for i, gi in zip(picked, g) if isinstance(picked, range) else [(picked, g)]:
+            out[i] = gi
+        return out
+    if _picks(key):
+        index = lg.LongTensor(key) if isinstance(key, list) else key
+        if support.nDimension(index) != 1:
+            # g is one row per index, shaped as the key: its rows and the indices in order
+            g = lg.view(lg.contiguous(g), support.nElement(index), *support.size(x)[1:])
+            index = lg.view(lg.contiguous(index), support.nElement(index))
+        return util.indexAdd(g, x, 0, index)
+    if isinstance(key, tuple) and any(_picks(k) for k in key) and all(_plain(k) for k in key):
+        n = support.nElement(x)
+        positions = lg.LongTensor(list(range(n))).view(*support.size(x))[key]
+        flat = util.indexAdd(lg.view(lg.contiguous(g), support.nElement(positions)), positions.new(n), 0,
+                             positions.contiguous().view(-1))
+        return lg.view(flat, support.size(x))
     out = util.zerosLike(x)
     out[key] = g
     return out

@@ -7,6 +7,7 @@ that gradients of gradients work. Batches of matrices (``bmm``, ``baddbmm``) are
 """
 import legonn as lg
 
+from .broadcast import unbroadcast
 from .elementwise import elemwise_mul
 
 
@@ -55,5 +56,8 @@ GRADIENTS = {
     'baddbmm': _baddbmm_gradients(),
     'mm': [lambda g, ans, x, y: lg.mm(g, lg.t(y)), lambda g, ans, x, y: lg.mm(lg.t(x), g)],
     'mv': [lambda g, ans, x, y: lg.ger(g, y), lambda g, ans, x, y: lg.mv(lg.t(x), g)],
-    'dot': [lambda g, ans, x, y: elemwise_mul(g, y), lambda g, ans, x, y: elemwise_mul(g, x)],
+    # Torch7's dot pairs the elements of tensors of one count (a 3x4 with a 12-vector): each gradient in its
+    # argument's shape
+    'dot': [lambda g, ans, x, y: unbroadcast(elemwise_mul(g, y), ans, x),
+            lambda g, ans, x, y: unbroadcast(elemwise_mul(g, x), ans, y)],
 }

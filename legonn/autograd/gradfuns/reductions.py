@@ -9,7 +9,7 @@ it whole, as the Lua's ``setNotEqual``).
 import legonn as lg
 
 from .. import util
-from .broadcast import repeat_to_match_shape
+from .broadcast import repeat_to_match_shape, unbroadcast
 
 
 def _sum_gradient(g, ans, x, axis=None):
@@ -31,9 +31,10 @@ def _extremum_gradient(g, ans, x, axis=None):
 
 
 def _elementwise_extremum_gradient(g, ans, x, y):
-    """``g`` where ``x`` (a tensor) is the answer; for a number ``x``, the sum of ``g`` where it is."""
+    """``g`` where ``x`` (a tensor) is the answer, in ``x``'s shape (Torch7's cmax pairs the elements of tensors of
+    one count: a 12-vector with a 3x4 matrix); for a number ``x``, the sum of ``g`` where it is."""
     if lg.isTensor(x):
-        return util.setNotEqual(x, ans, 0, g)
+        return unbroadcast(util.setNotEqual(x, ans, 0, g), ans, x)
     return lg.sum(util.setNotEqual(ans, x, 0, g))
 
 

@@ -11,12 +11,15 @@ class MutationFlow:
         self.clear()
 
     def alias(self, from_, to):
+        """``to`` now stands for ``from_`` (already remapped: an earlier alias) and for the value the user's
+        variable names, ``from_``'s root: a third assignment into one tensor must remap its first value too (the
+        Lua's reverseMap went back one alias, and uses of x after x[i] = ..., x[j] = ..., x[k] = ... met the
+        second)."""
         self.history.append((from_, to))
-        reverse = self.reverseMap.get(id(from_))
-        if reverse is not None:
-            self.map[id(reverse)] = to
+        root = self.reverseMap.get(id(from_), from_)
+        self.map[id(root)] = to
         self.map[id(from_)] = to
-        self.reverseMap[id(to)] = from_
+        self.reverseMap[id(to)] = root
 
     def remap(self, a):
         """The latest alias of ``a``, or ``a``."""

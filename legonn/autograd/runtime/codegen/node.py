@@ -85,6 +85,10 @@ class Node:
                     raise RuntimeError(f'missing gradient for argument {i} in function {self.forwardFn.name}')
                 continue
             outputGradient = intermediateGrads.get(output.source)
+            if outputGradient is None and output.kind == Value.TABLE and isinstance(output.raw, list):
+                # a list answer (a table module's output) whose entries the function took one by one: their
+                # gradients, zeros for an entry the loss did not use
+                outputGradient = [_entry_gradient(intermediateGrads, v) for v in output.raw]
             if outputGradient is None:
                 if output.kind == Value.TENSOR:
                     outputGradient = Value.from_(util.zerosLike(output), Source.constant(0))
@@ -155,6 +159,14 @@ def _entry(table, k):
     if isinstance(table, dict):
         return table.get(k)
     return table[k] if 0 <= k < len(table) else None
+
+
+def _entry_gradient(intermediateGrads, v):
+    """The gradient kept for the entry ``v`` of a list answer, zeros of its size when there is none."""
+    g = intermediateGrads.get(v.source)
+    if g is None and v.kind == Value.TENSOR:
+        g = Value.from_(util.zerosLike(v), Source.constant(0))
+    return g
 
 
 def _accumulate(intermediateGrads, source, gradUpdate):

@@ -49,7 +49,9 @@ class Source:
         if self.type == Source.TABLE:
             isDiff = self.parent.differentiable(differentiableMap)
         elif self.type == Source.COMPUTED:
-            isDiff = self.node.differentiable(differentiableMap)
+            # only a node's first output has a gradient (lg.max(x, d)'s values): its others (the indices) are
+            # plain answers, as the direct runtime gives them, and a function may take them where it has none
+            isDiff = self.index == 0 and self.node.differentiable(differentiableMap)
         elif self.type == Source.CONSTANT and isinstance(self.val, (list, tuple, dict)):
             from .value import Value
             values = self.val.values() if isinstance(self.val, dict) else self.val

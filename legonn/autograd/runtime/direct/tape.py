@@ -108,12 +108,13 @@ def nodeApply(fun, gradFun, *args, **kwargs):
         node.profileId = profiler.mark(fun, 2)
         profiler.measureForward(node.profileId, time.perf_counter() - start)
     if fun.name == 'DirectNode._internal_set':
+        # target is the latest node for the variable's own (root) node: both now mean this one (the Lua's
+        # reverse map went back one assignment, so after a third x[k] = v uses of x met the second's node)
         target = args[0]
-        reverse = tape.reverseAssignmentMap.get(target)
-        if reverse is not None:
-            tape.assignmentMap[reverse] = node
-        tape.reverseAssignmentMap[node] = target
+        root = tape.reverseAssignmentMap.get(target, target)
+        tape.assignmentMap[root] = node
         tape.assignmentMap[target] = node
+        tape.reverseAssignmentMap[node] = root
     return (node,) + others if others else node
 
 
@@ -148,17 +149,33 @@ def funOnly(fun, argnum, profiler, *args):
 
 def _accumulate(node, update):
     """Add ``update`` to ``node.outgrad``: a new sum, never in place, since a gradient function may hand the same
-    tensor to several arguments (``x + y`` gives both its ``g``)."""
+    tensor to several arguments (``x + y`` gives both its ``g``). A node whose value is a list (a table module's
+    output, each entry taken by ``x[k]``) sums its gradients entry by entry."""
     if update is None:
         return
-    node.outgrad = update if node.outgrad is None else node.outgrad + update
+    if node.outgrad is None:
+        node.outgrad = update
+    elif isinstance(update, list):
+        node.outgrad = [a + b for a, b in zip(node.outgrad, update)]
+    else:
+        node.outgrad = node.outgrad + update
+
+
+def _fits(value, got):
+    """A gradient ``got`` of ``value``'s kind and sizes: a tensor's, a number for a number, a list of as many
+    fitting entries for a list (a table module's output)."""
+    got = raw(got)
+    if isinstance(value, Tensor):
+        return isinstance(got, Tensor) and got.size() == value.size()
+    if isinstance(value, (list, tuple)):
+        return isinstance(got, list) and len(got) == len(value) and all(map(_fits, value, got))
+    return _is_scalar(got)
 
 
 def _check(node, i, arg, update):
     """Protected mode: a gradient has its argument's kind and sizes (a tensor's, or a number for a number)."""
     value, got = raw(arg.value), raw(update)
-    same = (isinstance(got, Tensor) and got.size() == value.size()) if isinstance(value, Tensor) else _is_scalar(got)
-    if not same:
+    if not _fits(value, got):
         raise RuntimeError(f"autograd (protected): the gradient of argument {i} of {node.fun.name} is "
                            f"{_describe(got)}, the argument is {_describe(value)}")
 
