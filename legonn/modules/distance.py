@@ -134,6 +134,10 @@ class WeightedEuclidean(_Templates):
         self.gradWeight.array -= scale * (s * self.diagCov.array[None]).sum(axis=0)
         self.gradDiagCov.array += scale * (s * diff).sum(axis=0)
 
+    def accUpdatePairs(self):
+        # WeightedEuclidean.lua's own accUpdateGradParameters steps diagCov with the weight (there is no bias)
+        return ((self, 'gradWeight', 'weight'), (self, 'gradDiagCov', 'diagCov'))
+
     def __repr__(self):
         return f"{lua_typename(self)}({self.weight.size(0)} -> {self.weight.size(1)})"
 

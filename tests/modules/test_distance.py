@@ -70,3 +70,23 @@ def test_wrong_feature_count_leaves_gradients_alone():
                     'backward', lg.FloatTensor(2, 4), lg.FloatTensor(2, 2))
     with pytest.raises(ValueError):
         nn.Euclidean(0, 2)
+
+
+@pytest.mark.parametrize('size', [(3,), (4, 3)])
+def test_weighted_euclidean_acc_update_steps_weight_and_diag_cov(size):
+    # WeightedEuclidean.lua's accUpdateGradParameters: weight and diagCov each step by -lr times the gradient
+    # accGradParameters gives (both at the old values); the gradient buffers are left alone
+    m = _weighted().double()
+    x = _input(size)
+    go = lg.DoubleTensor(np.random.default_rng(6).normal(size=size[:-1] + (2,)))
+    ref = m.clone()
+    ref.forward(x)
+    ref.zeroGradParameters()
+    ref.accGradParameters(x, go)
+    m.forward(x)
+    m.zeroGradParameters()
+    m.accUpdateGradParameters(x, go, 0.1)
+    for p, p0, g in ((m.weight, ref.weight, ref.gradWeight), (m.diagCov, ref.diagCov, ref.gradDiagCov)):
+        np.testing.assert_allclose(p.numpy(), p0.numpy() - 0.1 * g.numpy(), rtol=1e-12)
+        assert np.abs(g.numpy()).max() > 0
+    assert not m.gradWeight.numpy().any() and not m.gradDiagCov.numpy().any()
