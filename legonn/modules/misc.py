@@ -78,7 +78,7 @@ class GradientReversal(Module):
         return view_buffer(self, 'output', input)
 
     def updateGradInput(self, input, gradOutput):
-        self.checkSize(gradOutput, input.size())
+        self.checkGradOutput(gradOutput, input)
         input.xp.multiply(gradOutput.array, -self.lambda_, out=self.bufferLike('gradInput', gradOutput))
         return self.gradInput
 
@@ -107,7 +107,7 @@ class L1Penalty(Module):
     def updateGradInput(self, input, gradOutput):
         self.checkTensor(input)
         if self.provideOutput:
-            self.checkSize(gradOutput, input.size())
+            self.checkGradOutput(gradOutput, input)
         gi = self.bufferLike('gradInput', input)
         input.xp.sign(input.array, out=gi)
         gi *= self._weight(input)
