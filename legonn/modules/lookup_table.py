@@ -5,7 +5,7 @@ import numpy as np
 from ..tensor.backend import is_cupy_array, recording
 from ..tensor.scatter_kernels import scatter_add
 from ..tensor.introspection import typename as lua_typename
-from .base.errors import check_hyper
+from .base.errors import check_hyper, check_number
 from .base.module import Module
 from .base.training import lua_or
 
@@ -34,16 +34,14 @@ class LookupTable(Module):
     def __init__(self, nIndex, nOutput, paddingValue=None, maxNorm=None, normType=None):
         super().__init__()
         check_hyper('LookupTable', positive=dict(nIndex=nIndex, nOutput=nOutput))
-        if maxNorm is not None and maxNorm <= 0:
-            raise ValueError(f"LookupTable: maxNorm must be positive, got {maxNorm}")
         if paddingValue == 0 and not isinstance(paddingValue, bool):
             raise ValueError("LookupTable: paddingValue 0 is Torch7's 'no padding' (1-based indices); legonn's "
                              "indices are 0-based: pass None for no padding, or call setPadding(0) to pad row 0")
         self.weight = self.output.new(nIndex, nOutput)
         self.gradWeight = self.output.new(nIndex, nOutput)
         self.setPadding(paddingValue)
-        self.maxNorm = maxNorm
-        self.normType = normType
+        self.setMaxNorm(maxNorm)
+        self.setNormType(normType)
         self.shouldScaleGradByFreq = False
         self.reset()
 
@@ -63,12 +61,21 @@ class LookupTable(Module):
         return self
 
     def setMaxNorm(self, maxNorm):
-        self.maxNorm = maxNorm
+        """Renormalise each row the input references to a norm of at most ``maxNorm`` (None: no limit)."""
+        self.maxNorm = self._positive_or_none('maxNorm', maxNorm)
         return self
 
     def setNormType(self, normType):
-        self.normType = normType
+        """The p of that norm (None: 2)."""
+        self.normType = self._positive_or_none('normType', normType)
         return self
+
+    def _positive_or_none(self, name, value):
+        # THNN's renorm refuses p <= 0 ("non-positive-norm not supported"), and a maxNorm <= 0 would flip every
+        # row it rescales: both fail here, when set, rather than at a forward
+        if value is not None and not check_number(self.shortName(), name, value) > 0:
+            raise ValueError(f"{self.shortName()}: {name} must be a positive number or None, got {value!r}")
+        return value
 
     def accUpdateOnly(self):
         """Drop ``gradWeight`` (a table of ``nIndex x nOutput`` can be large) for a module trained only by

@@ -55,6 +55,23 @@ def test_max_norm_renormalises_referenced_rows_only():
     np.testing.assert_allclose(w[2], [4, 4, 4])      # not referenced: untouched
 
 
+
+@pytest.mark.parametrize('setter, value', [('setNormType', 0), ('setNormType', -1.5), ('setNormType', float('nan')),
+                                           ('setMaxNorm', -1), ('setMaxNorm', 0), ('setNormType', True)])
+def test_max_norm_and_norm_type_must_be_positive_when_set(setter, value):
+    # THNN's renorm refuses p <= 0 ("non-positive-norm not supported"); legonn divided by zero at the forward for p = 0
+    # and silently rescaled by a negative norm for p < 0, and setMaxNorm(-1) flipped the sign of every row looked up
+    name = {'setNormType': 'normType', 'setMaxNorm': 'maxNorm'}[setter]
+    m = nn.LookupTable(4, 3, None, 1.0).double()
+    before = m.weight.numpy().copy()
+    with pytest.raises(ValueError, match=rf"LookupTable\(4, 3\): {name} must be a "):
+        getattr(m, setter)(value)
+    with pytest.raises(ValueError, match=rf"LookupTable\(4, 3\): {name} must be a "):
+        nn.LookupTable(4, 3, None, *((value,) if name == 'maxNorm' else (1.0, value)))
+    m.forward(lg.LongTensor([0]))
+    assert (np.abs(m.weight.numpy()[0]) ** 2).sum() <= 1 + 1e-6 and (m.weight.numpy()[1:] == before[1:]).all()
+    assert m.setMaxNorm(None).setNormType(None).maxNorm is None
+
 def test_type_roundtrip():
     m = nn.LookupTable(5, 3)
     x = lg.LongTensor(IDX)
