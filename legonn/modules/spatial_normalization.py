@@ -13,7 +13,7 @@ from ..tensor import as_tensor
 from ..tensor.backend import array_module, to_module
 from ..tensor.window_kernels import padded, scatter_windows, sliding_windows
 from ..tensor.introspection import typename as lua_typename
-from .base.errors import input_error
+from .base.errors import check_number, input_error
 from .base.module import Module
 from .base.batching import batched
 
@@ -197,8 +197,9 @@ class SpatialDivisiveNormalization(_LocalNormalization):
 
     def __init__(self, nInputPlane=1, kernel=None, threshold=1e-4, thresval=None):
         super().__init__(nInputPlane, kernel, one_d_root=True)
-        self.threshold = threshold
-        self.thresval = threshold if thresval is None else thresval
+        self.threshold = check_number('SpatialDivisiveNormalization', 'threshold', threshold)
+        self.thresval = threshold if thresval is None else check_number('SpatialDivisiveNormalization', 'thresval',
+                                                                         thresval)
 
     def _forward_parts(self, x):
         xp = array_module(x)

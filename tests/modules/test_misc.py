@@ -165,3 +165,14 @@ def test_l1_penalty_without_output_ignores_gradoutput():
     x = r(2, 3)
     np.testing.assert_allclose(nn.L1Penalty(1, False, False).double().backward(x, lg.FloatTensor(1)).numpy(),
                                np.sign(x))
+
+
+def test_gradient_reversal_and_l1_penalty_weights_must_be_numbers():
+    # a string built the module and failed at the backward (GradientReversal) or inside NumPy's forward (L1Penalty)
+    for make, match in ((lambda v: nn.GradientReversal(v), 'GradientReversal: lambda'),
+                        (lambda v: nn.GradientReversal().setLambda(v), 'GradientReversal: lambda'),
+                        (lambda v: nn.L1Penalty(v), 'L1Penalty: l1weight')):
+        for bad in ('x', True):
+            with pytest.raises(ValueError, match=match + ' must be a number'):
+                make(bad)
+    assert nn.GradientReversal().setLambda(0.25).lambda_ == 0.25

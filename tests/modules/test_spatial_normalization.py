@@ -112,3 +112,9 @@ def test_errors():
         m.forward(lg.randn(2, 4, 4))
     with pytest.raises(ValueError, match='3-D or 4-D'):
         nn.SpatialCrossMapLRN(3).forward(lg.randn(4, 4))
+    # a threshold that is no number failed only at the forward, inside NumPy (ContrastiveNormalization's too)
+    for args in (('x',), (1e-4, 'x'), (True,)):
+        with pytest.raises(ValueError, match=r'SpatialDivisiveNormalization: thres(hold|val) must be a number'):
+            nn.SpatialDivisiveNormalization(1, None, *args)
+        with pytest.raises(ValueError, match=r'SpatialDivisiveNormalization: thres(hold|val) must be a number'):
+            nn.SpatialContrastiveNormalization(1, None, *args)
