@@ -5,6 +5,7 @@ import numpy as np
 from ..tensor.backend import is_cupy_array, recording
 from ..tensor.scatter_kernels import scatter_add
 from ..tensor.introspection import typename as lua_typename
+from ..tensor.reductions import in_acctype
 from .base.errors import check_hyper, check_number
 from .base.module import Module
 from .base.training import lua_or
@@ -131,7 +132,9 @@ class LookupTable(Module):
         rows = xp.unique(idx.reshape(-1))
         w = self.weight.array
         p = 2 if self.normType is None else self.normType
-        norms = (xp.abs(w[rows]) ** p).sum(axis=1) ** (1.0 / p)
+        # a half table's norms in float, as THCUNN's renorm (its Acctype): a row of 30 values of 50 overflowed half
+        # and was scaled to zero
+        norms = (xp.abs(in_acctype(w[rows])) ** p).sum(axis=1) ** (1.0 / p)
         factor = xp.where(norms > self.maxNorm, self.maxNorm / (norms + 1e-7), 1)
         w[rows] *= factor[:, None].astype(w.dtype)
 
@@ -156,7 +159,7 @@ class LookupTable(Module):
         self.checkGradOutput(gradOutput, self.output)
         xp = self.weight.xp
         flat = idx.reshape(-1)
-        go = gradOutput.array.reshape(flat.size, -1)
+        go = in_acctype(gradOutput.array.reshape(flat.size, -1))   # a half gradient scaled and summed in float
         if scale != 1:   # scaled into a new array: gradOutput is the caller's
             go = go * scale
         if self.shouldScaleGradByFreq:
@@ -165,6 +168,14 @@ class LookupTable(Module):
         if self.paddingValue is not None:
             go = go * (flat != self.paddingValue)[:, None]
         dtype = self.gradWeight.dtype
+        if dtype == np.float16:
+            # THCUNN adds all the rows of one index in its Acctype and rounds once; half adds one at a time stall
+            # (2048 + 1 is 2048 in half), so a frequent index's rows are summed in float first
+            rows, where = xp.unique(flat, return_inverse=True)
+            sums = scatter_add(xp.zeros((rows.size, go.shape[1]), np.float32), where.reshape(-1), go)
+            gw = self.gradWeight.array
+            gw[rows] = (in_acctype(gw[rows]) + sums).astype(dtype)
+            return
         scatter_add(self.gradWeight.array, flat, go if go.dtype == dtype else go.astype(dtype))
 
     def clearState(self, *names):
