@@ -170,11 +170,10 @@ class LookupTable(Module):
         dtype = self.gradWeight.dtype
         if dtype == np.float16:
             # THCUNN adds all the rows of one index in its Acctype and rounds once; half adds one at a time stall
-            # (2048 + 1 is 2048 in half), so a frequent index's rows are summed in float first
-            rows, where = xp.unique(flat, return_inverse=True)
-            sums = scatter_add(xp.zeros((rows.size, go.shape[1]), np.float32), where.reshape(-1), go)
+            # (2048 + 1 is 2048 in half). The table is summed into in float (a row no index names comes back
+            # unchanged): no host synchronisation, as a CUDA graph's capture needs, where finding the rows would
             gw = self.gradWeight.array
-            gw[rows] = (in_acctype(gw[rows]) + sums).astype(dtype)
+            gw[...] = scatter_add(in_acctype(gw), flat, go)
             return
         scatter_add(self.gradWeight.array, flat, go if go.dtype == dtype else go.astype(dtype))
 
