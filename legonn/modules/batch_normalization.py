@@ -91,9 +91,11 @@ class BatchNormalization(Module):
         self.save_mean.resize(self.running_mean.size(0))
         self.save_std.resize(self.running_mean.size(0))
         if not batch_stats:
+            # in the sum type, as THCUNN's inference and backward kernels read the running estimates
+            invstd = 1 / xp.sqrt(in_acctype(self.running_var.array) + self.eps)
             self.save_mean.array[...] = self.running_mean.array
-            self.save_std.array[...] = 1 / xp.sqrt(self.running_var.array + self.eps)
-            return self.running_mean.array[:, None], self.save_std.array[:, None]
+            self.save_std.array[...] = invstd
+            return in_acctype(self.running_mean.array)[:, None], invstd[:, None]
         m = x3.shape[0] * x3.shape[2]
         mean = silent_mean(xp, x3, (0, 2))
         var_sum = ((x3 - mean[:, None]) ** 2).sum(axis=(0, 2))
@@ -110,11 +112,13 @@ class BatchNormalization(Module):
         return mean[:, None], invstd[:, None]
 
     def _saved(self, xp, batch_stats):
+        """(mean, 1/sqrt(var + eps)) of the last forward as (features, 1) arrays in the sum type: THCUNN's backward
+        reads save_mean and save_std as Acctype (a half invstd squared overflows from 256 on)."""
         if not batch_stats:
             return self._stats(xp, None, False)
         if self.save_mean.nElement() != self.running_mean.nElement():
             raise input_error(self, "a forward call before backward (no saved batch statistics)", "none")
-        return self.save_mean.array[:, None], self.save_std.array[:, None]
+        return in_acctype(self.save_mean.array)[:, None], in_acctype(self.save_std.array)[:, None]
 
     def updateOutput(self, input):
         x3, batch_stats = self._check(input)

@@ -134,6 +134,10 @@ class WeightedEuclidean(_Templates):
         self.gradWeight.array -= scale * (s * self.diagCov.array[None]).sum(axis=0)
         self.gradDiagCov.array += scale * (s * diff).sum(axis=0)
 
+    def accUpdatePairs(self):
+        # WeightedEuclidean.lua's own accUpdateGradParameters steps diagCov with the weight (there is no bias)
+        return ((self, 'gradWeight', 'weight'), (self, 'gradDiagCov', 'diagCov'))
+
     def __repr__(self):
         return f"{lua_typename(self)}({self.weight.size(0)} -> {self.weight.size(1)})"
 
@@ -175,8 +179,9 @@ class Cosine(_Templates):
         x, w, xn, wn = self._parts(input)
         go = self._grad_rows(input, gradOutput, w.shape[0])
         y = self.output.array.reshape(go.shape)
-        # d y_j / d x = w_j / (|w_j| |x|) - y_j x / |x|^2 (|x| with its epsilon, as the forward)
-        g = (go / wn) @ w / xn - (go * y).sum(axis=1, keepdims=True) * x / (xn * (xn - self.EPS))
+        # d y_j / d x = w_j / (|w_j| |x|) - y_j x / |x|^2, both norms with their epsilon as Cosine.lua's (the exact
+        # derivative's |x| (|x| + eps) is 0 at a zero input, whose gradient would be 0/0)
+        g = (go / wn) @ w / xn - (go * y).sum(axis=1, keepdims=True) * x / xn ** 2
         gi = self.bufferLike('gradInput', input)
         gi[...] = g.reshape(gi.shape)
         return self.gradInput
@@ -185,7 +190,8 @@ class Cosine(_Templates):
         x, w, xn, wn = self._parts(input)
         go = self._grad_rows(input, gradOutput, w.shape[0])
         y = self.output.array.reshape(go.shape)
-        g = (go / xn).T @ x / wn[:, None] - (go * y).sum(axis=0)[:, None] * w / (wn * (wn - self.EPS))[:, None]
+        # the same rule for a template: y_j w_j / |w_j|^2 with the epsilon, finite at a zero row
+        g = (go / xn).T @ x / wn[:, None] - (go * y).sum(axis=0)[:, None] * w / (wn ** 2)[:, None]
         self.gradWeight.array += scale * g
 
     def __repr__(self):

@@ -1,7 +1,7 @@
 """Linear: y = x W^T + b; LinearWeightNorm, the same with weight normalisation."""
 from ..tensor.blas_kernels import SMALL_TRANSPOSE, add_sums, addmm_into, transpose_into
 from ..tensor.introspection import typename as lua_typename
-from .base.errors import check_hyper, input_error
+from .base.errors import check_hyper, check_number, input_error
 from .base.hessian import LinearDiagHessian
 from .base.initialisation import OptionalBias, uniform_reset
 from .base.module import Module
@@ -139,7 +139,7 @@ class LinearWeightNorm(Linear):
     def __init__(self, inputSize, outputSize, bias=True, eps=1e-16):
         Module.__init__(self)   # Linear's constructor would reset before v and g exist
         check_hyper('LinearWeightNorm', positive=dict(inputSize=inputSize, outputSize=outputSize))
-        self.eps = eps
+        self.eps = check_number('LinearWeightNorm', 'eps', eps)
         self.inputSize, self.outputSize = inputSize, outputSize
         new = self.output.new
         self.v, self.gradV = new(outputSize, inputSize), new(outputSize, inputSize)

@@ -5,7 +5,8 @@ import numpy as np
 from ..tensor.backend import is_cupy_array, recording
 from ..tensor.scatter_kernels import scatter_add
 from ..tensor.introspection import typename as lua_typename
-from .base.errors import check_hyper
+from ..tensor.reductions import in_acctype
+from .base.errors import check_hyper, check_number
 from .base.module import Module
 from .base.training import lua_or
 
@@ -34,16 +35,14 @@ class LookupTable(Module):
     def __init__(self, nIndex, nOutput, paddingValue=None, maxNorm=None, normType=None):
         super().__init__()
         check_hyper('LookupTable', positive=dict(nIndex=nIndex, nOutput=nOutput))
-        if maxNorm is not None and maxNorm <= 0:
-            raise ValueError(f"LookupTable: maxNorm must be positive, got {maxNorm}")
         if paddingValue == 0 and not isinstance(paddingValue, bool):
             raise ValueError("LookupTable: paddingValue 0 is Torch7's 'no padding' (1-based indices); legonn's "
                              "indices are 0-based: pass None for no padding, or call setPadding(0) to pad row 0")
         self.weight = self.output.new(nIndex, nOutput)
         self.gradWeight = self.output.new(nIndex, nOutput)
         self.setPadding(paddingValue)
-        self.maxNorm = maxNorm
-        self.normType = normType
+        self.setMaxNorm(maxNorm)
+        self.setNormType(normType)
         self.shouldScaleGradByFreq = False
         self.reset()
 
@@ -63,12 +62,21 @@ class LookupTable(Module):
         return self
 
     def setMaxNorm(self, maxNorm):
-        self.maxNorm = maxNorm
+        """Renormalise each row the input references to a norm of at most ``maxNorm`` (None: no limit)."""
+        self.maxNorm = self._positive_or_none('maxNorm', maxNorm)
         return self
 
     def setNormType(self, normType):
-        self.normType = normType
+        """The p of that norm (None: 2)."""
+        self.normType = self._positive_or_none('normType', normType)
         return self
+
+    def _positive_or_none(self, name, value):
+        # THNN's renorm refuses p <= 0 ("non-positive-norm not supported"), and a maxNorm <= 0 would flip every
+        # row it rescales: both fail here, when set, rather than at a forward
+        if value is not None and not check_number(self.shortName(), name, value) > 0:
+            raise ValueError(f"{self.shortName()}: {name} must be a positive number or None, got {value!r}")
+        return value
 
     def accUpdateOnly(self):
         """Drop ``gradWeight`` (a table of ``nIndex x nOutput`` can be large) for a module trained only by
@@ -124,7 +132,9 @@ class LookupTable(Module):
         rows = xp.unique(idx.reshape(-1))
         w = self.weight.array
         p = 2 if self.normType is None else self.normType
-        norms = (xp.abs(w[rows]) ** p).sum(axis=1) ** (1.0 / p)
+        # a half table's norms in float, as THCUNN's renorm (its Acctype): a row of 30 values of 50 overflowed half
+        # and was scaled to zero
+        norms = (xp.abs(in_acctype(w[rows])) ** p).sum(axis=1) ** (1.0 / p)
         factor = xp.where(norms > self.maxNorm, self.maxNorm / (norms + 1e-7), 1)
         w[rows] *= factor[:, None].astype(w.dtype)
 
@@ -149,7 +159,7 @@ class LookupTable(Module):
         self.checkGradOutput(gradOutput, self.output)
         xp = self.weight.xp
         flat = idx.reshape(-1)
-        go = gradOutput.array.reshape(flat.size, -1)
+        go = in_acctype(gradOutput.array.reshape(flat.size, -1))   # a half gradient scaled and summed in float
         if scale != 1:   # scaled into a new array: gradOutput is the caller's
             go = go * scale
         if self.shouldScaleGradByFreq:
@@ -158,6 +168,13 @@ class LookupTable(Module):
         if self.paddingValue is not None:
             go = go * (flat != self.paddingValue)[:, None]
         dtype = self.gradWeight.dtype
+        if dtype == np.float16:
+            # THCUNN adds all the rows of one index in its Acctype and rounds once; half adds one at a time stall
+            # (2048 + 1 is 2048 in half). The table is summed into in float (a row no index names comes back
+            # unchanged): no host synchronisation, as a CUDA graph's capture needs, where finding the rows would
+            gw = self.gradWeight.array
+            gw[...] = scatter_add(in_acctype(gw), flat, go)
+            return
         scatter_add(self.gradWeight.array, flat, go if go.dtype == dtype else go.astype(dtype))
 
     def clearState(self, *names):

@@ -8,7 +8,7 @@ from ..tensor import as_tensor
 from ..tensor.backend import to_module
 from ..tensor.scatter_kernels import out_of_range
 from ..tensor.introspection import typename as lua_typename
-from .base.errors import input_error
+from .base.errors import check_number, input_error
 from .base.module import Module
 from .base.table_buffers import describe, view_buffer, zero_mirror
 
@@ -67,10 +67,10 @@ class GradientReversal(Module):
 
     def __init__(self, lambda_=1):
         super().__init__()
-        self.lambda_ = lambda_
+        self.setLambda(lambda_)
 
     def setLambda(self, lambda_):
-        self.lambda_ = lambda_
+        self.lambda_ = check_number('GradientReversal', 'lambda', lambda_)
         return self
 
     def updateOutput(self, input):
@@ -78,7 +78,7 @@ class GradientReversal(Module):
         return view_buffer(self, 'output', input)
 
     def updateGradInput(self, input, gradOutput):
-        self.checkSize(gradOutput, input.size())
+        self.checkGradOutput(gradOutput, input)
         input.xp.multiply(gradOutput.array, -self.lambda_, out=self.bufferLike('gradInput', gradOutput))
         return self.gradInput
 
@@ -93,7 +93,8 @@ class L1Penalty(Module):
 
     def __init__(self, l1weight, sizeAverage=False, provideOutput=True):
         super().__init__()
-        self.l1weight, self.sizeAverage, self.provideOutput = l1weight, sizeAverage, provideOutput
+        self.l1weight = check_number('L1Penalty', 'l1weight', l1weight)
+        self.sizeAverage, self.provideOutput = sizeAverage, provideOutput
         self.loss = 0.0
 
     def _weight(self, input):
@@ -107,7 +108,7 @@ class L1Penalty(Module):
     def updateGradInput(self, input, gradOutput):
         self.checkTensor(input)
         if self.provideOutput:
-            self.checkSize(gradOutput, input.size())
+            self.checkGradOutput(gradOutput, input)
         gi = self.bufferLike('gradInput', input)
         input.xp.sign(input.array, out=gi)
         gi *= self._weight(input)

@@ -176,7 +176,7 @@ class Normalize(Module):
 
     def updateGradInput(self, input, gradOutput):
         self.checkInput(input)
-        self.checkSize(gradOutput, input.size())
+        self.checkGradOutput(gradOutput, input)
         x, g, xp = input.array, gradOutput.array, input.xp
         norm, dnorm = self._norm(x, xp)
         # dy_i/dx_j = delta_ij / n - x_i dn/dx_j / n^2

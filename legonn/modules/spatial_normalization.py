@@ -13,7 +13,8 @@ from ..tensor import as_tensor
 from ..tensor.backend import array_module, to_module
 from ..tensor.window_kernels import padded, scatter_windows, sliding_windows
 from ..tensor.introspection import typename as lua_typename
-from .base.errors import input_error
+from ..tensor.reductions import in_acctype
+from .base.errors import check_number, input_error
 from .base.module import Module
 from .base.batching import batched
 
@@ -56,11 +57,12 @@ class SpatialCrossMapLRN(Module):
         return before, self.size - 1 - before
 
     def _scale(self, input, x):
+        """k + alpha / size * the window's sum of squares, into the ``scale`` buffer; a half input's is summed in
+        float, as THCUNN's LRNFillScale sums in its Acctype (five squares of 120 overflow half)."""
         before, after = self._window()
         scale = self.bufferLike('scale', input, x.shape)
-        scale[...] = _channel_window_sum(x * x, before, after)
-        scale *= self.alpha / self.size
-        scale += self.k
+        xa = in_acctype(x)
+        scale[...] = _channel_window_sum(xa * xa, before, after) * (self.alpha / self.size) + self.k
         return scale
 
     def updateOutput(self, input):
@@ -74,8 +76,9 @@ class SpatialCrossMapLRN(Module):
         x, _ = batched(self, input, (3, 4))
         self.checkGradOutput(gradOutput, input)
         before, after = self._window()
-        scale = self._scale(input, x)
-        go = gradOutput.array.reshape(x.shape)
+        # in the sum type too, as THCUNN's LRNComputeDiff accumulates the ratios
+        x, scale = in_acctype(x), in_acctype(self._scale(input, x))
+        go = in_acctype(gradOutput.array.reshape(x.shape))
         ratio = go * x * scale ** (-self.beta - 1)        # gradOutput * output / scale
         gi = self.bufferLike('gradInput', input).reshape(x.shape)
         gi[...] = go * scale ** -self.beta - (2 * self.alpha * self.beta / self.size) * x * \
@@ -197,8 +200,9 @@ class SpatialDivisiveNormalization(_LocalNormalization):
 
     def __init__(self, nInputPlane=1, kernel=None, threshold=1e-4, thresval=None):
         super().__init__(nInputPlane, kernel, one_d_root=True)
-        self.threshold = threshold
-        self.thresval = threshold if thresval is None else thresval
+        self.threshold = check_number('SpatialDivisiveNormalization', 'threshold', threshold)
+        self.thresval = threshold if thresval is None else check_number('SpatialDivisiveNormalization', 'thresval',
+                                                                         thresval)
 
     def _forward_parts(self, x):
         xp = array_module(x)

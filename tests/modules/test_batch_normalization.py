@@ -4,7 +4,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+from tests.checks import assert_close_trees, assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
 
 
 def _evaluating(m):
@@ -224,3 +224,25 @@ def test_half_sums_in_float_as_thcunn():
         assert (got.double() - want).abs().max() <= spacing
     assert (m.gradInput.double() - gi).abs().max() < 5e-3
     assert (m.running_mean.double() - ref.running_mean).abs().max() < 1e-3
+
+
+@pytest.mark.parametrize('half', ['legonn.HalfTensor', pytest.param('legonn.CudaHalfTensor', marks=pytest.mark.gpu)])
+def test_half_backward_reads_its_saved_statistics_in_float(half):
+    """THCUNN's backward reads save_std as its Acctype: a plane whose values nearly agree has 1/std above 256, whose
+    square overflows half, and the gradient was inf - inf = NaN there (and in evaluate mode, from the running var)."""
+    x = lg.DoubleTensor([[0.0, 1.0], [0.003, -1.0]])
+    go = lg.DoubleTensor([[1.0, 0.5], [0.0, 2.0]])
+    for train in (True, False):
+        ref = nn.BatchNormalization(2).double()
+        ref.weight.fill(1)
+        ref.running_var.fill(1e-5)
+        m = ref.clone().type(half)
+        xh = x.type(half)
+        for mod, inp, grad in ((ref, xh.double(), go), (m, xh, go.type(half))):
+            mod.training() if train else mod.evaluate()
+            mod.forward(inp)
+            mod.zeroGradParameters()
+            mod.backward(inp, grad)
+        assert abs(ref.gradInput.numpy()[0, 0]) > 100   # 1/std near 286: the case that overflowed
+        assert_close_trees(m.gradInput, ref.gradInput, rtol=1e-2, atol=1e-3)
+        assert_close_trees(m.gradWeight, ref.gradWeight, rtol=1e-2, atol=1e-3)

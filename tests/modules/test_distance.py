@@ -70,3 +70,45 @@ def test_wrong_feature_count_leaves_gradients_alone():
                     'backward', lg.FloatTensor(2, 4), lg.FloatTensor(2, 2))
     with pytest.raises(ValueError):
         nn.Euclidean(0, 2)
+
+
+@pytest.mark.parametrize('size', [(3,), (4, 3)])
+def test_weighted_euclidean_acc_update_steps_weight_and_diag_cov(size):
+    # WeightedEuclidean.lua's accUpdateGradParameters: weight and diagCov each step by -lr times the gradient
+    # accGradParameters gives (both at the old values); the gradient buffers are left alone
+    m = _weighted().double()
+    x = _input(size)
+    go = lg.DoubleTensor(np.random.default_rng(6).normal(size=size[:-1] + (2,)))
+    ref = m.clone()
+    ref.forward(x)
+    ref.zeroGradParameters()
+    ref.accGradParameters(x, go)
+    m.forward(x)
+    m.zeroGradParameters()
+    m.accUpdateGradParameters(x, go, 0.1)
+    for p, p0, g in ((m.weight, ref.weight, ref.gradWeight), (m.diagCov, ref.diagCov, ref.gradDiagCov)):
+        np.testing.assert_allclose(p.numpy(), p0.numpy() - 0.1 * g.numpy(), rtol=1e-12)
+        assert np.abs(g.numpy()).max() > 0
+    assert not m.gradWeight.numpy().any() and not m.gradDiagCov.numpy().any()
+
+
+def test_cosine_gradients_at_a_zero_input_and_a_zero_template_are_finite():
+    # Cosine.lua divides by (|x| + 1e-12)^2 and (|w_j| + 1e-12)^2; the exact derivative's |x| (|x| + 1e-12) is 0 at a
+    # zero input (or template), and gave 0/0 = NaN there
+    m = nn.Cosine(3, 2).double()
+    m.weight.select(0, 0).zero()
+    x = _input((3, 3))
+    x.select(0, 1).zero()
+    go = lg.DoubleTensor(np.random.default_rng(7).normal(size=(3, 2)))
+    m.zeroGradParameters()
+    y = m.forward(x).numpy()
+    gi = m.backward(x, go).numpy()
+    xa, w, g = x.numpy(), m.weight.numpy(), go.numpy()
+    xn = np.linalg.norm(xa, axis=1, keepdims=True) + 1e-12
+    wn = np.linalg.norm(w, axis=1) + 1e-12
+    # Cosine.lua's batch rules, written out
+    np.testing.assert_allclose(gi, ((g / wn) @ w - (g * y).sum(axis=1, keepdims=True) * xa / xn) / xn, rtol=1e-10)
+    np.testing.assert_allclose(m.gradWeight.numpy(),
+                               ((g.T @ (xa / xn)) - (g * y).sum(axis=0)[:, None] * w / wn[:, None]) / wn[:, None],
+                               rtol=1e-10)
+    assert np.isfinite(gi).all() and np.isfinite(m.gradWeight.numpy()).all()

@@ -60,3 +60,9 @@ def test_bad_input_keeps_gradients():
     m.gradV.fill(1)
     assert_rejected(m, ValueError, r'LinearWeightNorm\(4 -> 3\): expected 4 input features',
                     'backward', lg.FloatTensor(2, 5), lg.FloatTensor(2, 3))
+
+
+def test_eps_must_be_a_number():
+    # an eps that is no number failed inside NumPy's maximum at the constructor's reset
+    with pytest.raises(ValueError, match=r"LinearWeightNorm: eps must be a number, got 'x'"):
+        nn.LinearWeightNorm(4, 3, True, 'x')

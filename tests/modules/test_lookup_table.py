@@ -55,6 +55,34 @@ def test_max_norm_renormalises_referenced_rows_only():
     np.testing.assert_allclose(w[2], [4, 4, 4])      # not referenced: untouched
 
 
+
+@pytest.mark.parametrize('setter, value', [('setNormType', 0), ('setNormType', -1.5), ('setNormType', float('nan')),
+                                           ('setMaxNorm', -1), ('setMaxNorm', 0), ('setNormType', True)])
+def test_max_norm_and_norm_type_must_be_positive_when_set(setter, value):
+    # THNN's renorm refuses p <= 0 ("non-positive-norm not supported"); legonn divided by zero at the forward for p = 0
+    # and silently rescaled by a negative norm for p < 0, and setMaxNorm(-1) flipped the sign of every row looked up
+    name = {'setNormType': 'normType', 'setMaxNorm': 'maxNorm'}[setter]
+    m = nn.LookupTable(4, 3, None, 1.0).double()
+    before = m.weight.numpy().copy()
+    with pytest.raises(ValueError, match=rf"LookupTable\(4, 3\): {name} must be a "):
+        getattr(m, setter)(value)
+    with pytest.raises(ValueError, match=rf"LookupTable\(4, 3\): {name} must be a "):
+        nn.LookupTable(4, 3, None, *((value,) if name == 'maxNorm' else (1.0, value)))
+    m.forward(lg.LongTensor([0]))
+    assert (np.abs(m.weight.numpy()[0]) ** 2).sum() <= 1 + 1e-6 and (m.weight.numpy()[1:] == before[1:]).all()
+    assert m.setMaxNorm(None).setNormType(None).maxNorm is None
+
+
+@pytest.mark.parametrize('half', ['legonn.HalfTensor', pytest.param('legonn.CudaHalfTensor', marks=pytest.mark.gpu)])
+def test_max_norm_of_a_half_table_is_taken_in_float(half):
+    # THCUNN's renorm sums |w|^p in its Acctype; 30 squares of 50 (75000) overflow half, whose inf norm scaled the
+    # row to zeros
+    m = nn.LookupTable(3, 30, None, 1.0).type(half)
+    m.weight.fill(50)
+    out = m.forward(lg.LongTensor([0, 0]))
+    np.testing.assert_allclose(np.linalg.norm(out.double().numpy(), axis=1), 1.0, rtol=2e-3)
+    assert m.weight.double().numpy()[1, 0] == 50   # a row not looked up keeps its values
+
 def test_type_roundtrip():
     m = nn.LookupTable(5, 3)
     x = lg.LongTensor(IDX)
@@ -184,3 +212,18 @@ def test_reset_through_a_container_uses_the_default_stdv():
     m.reset()
     w = m.get(0).weight.numpy()
     assert 0.9 < w.std() < 1.1 and abs(w.mean()) < 0.05
+
+
+@pytest.mark.parametrize('half', ['legonn.HalfTensor', pytest.param('legonn.CudaHalfTensor', marks=pytest.mark.gpu)])
+def test_half_gradient_of_a_frequent_index_is_summed_in_float(half):
+    # THCUNN sums the rows of one index in its Acctype: 5000 rows of 1 give 5000, where one half add at a time
+    # stalls at 2048 (and 1e-3 * 0.5 steps vanish next to 1)
+    m = nn.LookupTable(4, 2).type(half)
+    m.zeroGradParameters()
+    m.gradWeight.fill(1)
+    idx = lg.LongTensor([0] * 5000 + [2] * 2000)
+    m.forward(idx)
+    go = lg.DoubleTensor(7000, 2).fill(1)
+    go.narrow(0, 5000, 2000).fill(1e-3)
+    m.backward(idx, go.type(half), 0.5)
+    np.testing.assert_allclose(m.gradWeight.double().numpy(), [[2501, 2501], [1, 1], [2, 2], [1, 1]], rtol=1e-3)

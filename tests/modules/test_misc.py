@@ -144,3 +144,35 @@ def test_print_size_prints(capsys):
     with pytest.raises(ValueError, match=r"PrintSize: expected gradOutput to be a legonn.DoubleTensor of size "
                                          r"\(2, 3\), got a list"):
         m.backward(np.zeros((2, 3)), [np.zeros(1)])
+
+
+@pytest.mark.parametrize('make', [lambda: nn.GradientReversal(0.5), lambda: nn.L1Penalty(0.1)], ids=['GradientReversal',
+                                                                                                 'L1Penalty'])
+def test_gradoutput_of_another_type_is_refused(make):
+    # a FloatTensor gradOutput for a DoubleTensor input was taken (GradientReversal answered a FloatTensor gradient, a
+    # CUDA one on a CPU input a CUDA gradient); a shape, type or device mismatch names the module (DESIGN.md, 9)
+    m = make().double()
+    x = lg.DoubleTensor(r(2, 3))
+    m.forward(x)
+    with pytest.raises(TypeError, match=r'(GradientReversal|L1Penalty)\(.*\): expected a legonn.DoubleTensor '
+                                        r'gradOutput, got legonn.FloatTensor'):
+        m.backward(x, lg.FloatTensor(r(2, 3)))
+    assert m.backward(x, lg.DoubleTensor(r(2, 3))).type() == 'legonn.DoubleTensor'
+
+
+def test_l1_penalty_without_output_ignores_gradoutput():
+    # provideOutput=false: L1Penalty.lua adds no gradOutput, so it reads none (Lua code passes nil or anything)
+    x = r(2, 3)
+    np.testing.assert_allclose(nn.L1Penalty(1, False, False).double().backward(x, lg.FloatTensor(1)).numpy(),
+                               np.sign(x))
+
+
+def test_gradient_reversal_and_l1_penalty_weights_must_be_numbers():
+    # a string built the module and failed at the backward (GradientReversal) or inside NumPy's forward (L1Penalty)
+    for make, match in ((lambda v: nn.GradientReversal(v), 'GradientReversal: lambda'),
+                        (lambda v: nn.GradientReversal().setLambda(v), 'GradientReversal: lambda'),
+                        (lambda v: nn.L1Penalty(v), 'L1Penalty: l1weight')):
+        for bad in ('x', True):
+            with pytest.raises(ValueError, match=match + ' must be a number'):
+                make(bad)
+    assert nn.GradientReversal().setLambda(0.25).lambda_ == 0.25

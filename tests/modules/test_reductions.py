@@ -71,6 +71,17 @@ def test_normalize_below_one_keeps_a_zero_input_finite():
     np.testing.assert_allclose(gi, [0.2426, 0.1716, 0.1213], atol=1e-4)
 
 
+
+@pytest.mark.parametrize('p', [2, math.inf])
+def test_normalize_refuses_a_gradoutput_of_another_type(p):
+    # a FloatTensor gradOutput for a DoubleTensor input was taken (and a CUDA one for a CPU input failed inside CuPy)
+    m = nn.Normalize(p)
+    x = lg.DoubleTensor(r(2, 3))
+    m.forward(x)
+    with pytest.raises(TypeError, match=r"Normalize\(.*\): expected a legonn.DoubleTensor gradOutput, got "
+                                        r"legonn.FloatTensor"):
+        m.backward(x, lg.FloatTensor(r(2, 3)))
+
 def test_sum_gradient_broadcasts():
     m = nn.Sum(0, None, True).double()
     m.forward(r(4, 2))

@@ -5,7 +5,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
-from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
+from tests.checks import assert_close_trees, assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
 
 KERNEL2 = lg.Tensor([[1, 2, 1], [2, 4, 2], [1, 2, 1]])
 KERNEL1 = lg.Tensor([1, 3, 1])
@@ -112,3 +112,26 @@ def test_errors():
         m.forward(lg.randn(2, 4, 4))
     with pytest.raises(ValueError, match='3-D or 4-D'):
         nn.SpatialCrossMapLRN(3).forward(lg.randn(4, 4))
+    # a threshold that is no number failed only at the forward, inside NumPy (ContrastiveNormalization's too)
+    for args in (('x',), (1e-4, 'x'), (True,)):
+        with pytest.raises(ValueError, match=r'SpatialDivisiveNormalization: thres(hold|val) must be a number'):
+            nn.SpatialDivisiveNormalization(1, None, *args)
+        with pytest.raises(ValueError, match=r'SpatialDivisiveNormalization: thres(hold|val) must be a number'):
+            nn.SpatialContrastiveNormalization(1, None, *args)
+
+
+@pytest.mark.parametrize('half', ['legonn.HalfTensor', pytest.param('legonn.CudaHalfTensor', marks=pytest.mark.gpu)])
+def test_lrn_sums_a_half_input_in_float(half):
+    """THCUNN's LRN kernels sum the squares and the gradient ratios in float (their Acctype): five squares of
+    values near 150 overflow half, which made the scale inf and the output 0."""
+    x = lg.DoubleTensor(np.random.default_rng(3).normal(0, 150, (2, 6, 3, 3))).type(half).double()
+    go = lg.DoubleTensor(np.random.default_rng(4).normal(size=(2, 6, 3, 3))).type(half).double()
+    ref = nn.SpatialCrossMapLRN(5, 1e-4, 0.75, 1).double()
+    m = ref.clone().type(half)
+    ref.forward(x)
+    ref.backward(x, go)
+    m.forward(x.type(half))
+    m.backward(x.type(half), go.type(half))
+    assert ((ref.scale.numpy() - 1) * 5 / 1e-4 > 65504).any()   # a window's sum of squares beyond half's range
+    assert_close_trees(m.output, ref.output, rtol=5e-3, atol=1e-2)
+    assert_close_trees(m.gradInput, ref.gradInput, rtol=1e-2, atol=1e-2)
