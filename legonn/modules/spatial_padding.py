@@ -1,10 +1,10 @@
 """Padding of image planes and volumes: SpatialZeroPadding, SpatialReflectionPadding,
 SpatialReplicationPadding, VolumetricReplicationPadding.
 
-Negative padding crops, as in Torch7. Every form is a gather along each padded
-axis (``take`` with a source index per output position); the backward pass is
-the transpose of that gather, one small 0/1 matrix product per axis, so
-repeated sources (reflection, replication) sum their gradients.
+Negative padding crops, as in Torch7. Each padded axis is done in turn: the interior is one slice copy, and
+each border position (at most the pad's width) copies its source row (reflection, replication) or zeros.
+The backward pass is the transpose: the interior's gradient is a slice, and each border position adds its
+gradient into its source, so repeated sources sum and a NaN or inf stays in the rows THNN's loops put it in.
 """
 from .base.errors import input_error
 from .base.module import Module
@@ -22,54 +22,80 @@ class _Padding(Module):
             if not isinstance(v, int) or isinstance(v, bool):
                 raise ValueError(f"{type(self).__name__}: {name} must be an integer, got {v!r}")
 
-    def _source(self, xp, n, before, after):
-        """(source index per output position, validity mask or None) along one axis of length n."""
+    def _source(self, n, before, after):
+        """The input position each output position copies along an axis of length n, as a host list (the border
+        loops read it without touching the device); None where the border is zeros."""
         raise NotImplementedError
 
     def _plan(self, input):
+        """Per padded axis, outermost first: (axis, input length n, output length, the interior's output run
+        (lo, hi) and input run (s0, s1), the sources of the border positions or None)."""
         self.checkTensor(input, self.ranks)
-        spatial = tuple(input.size())[-len(self._pads):]
+        nd = len(self._pads)
+        spatial = tuple(input.size())[-nd:]
         out = tuple(n + b + a for n, (b, a) in zip(spatial, self._pads))
         if min(out) < 1:
             raise input_error(self, "padding that leaves a non-empty output", f"an output of {out} from input of "
                               f"size {tuple(input.size())}")
         self._check_sizes(spatial, input)
-        return [self._source(input.xp, n, b, a) for n, (b, a) in zip(spatial, self._pads)], out
+        plan = []
+        for i, (n, (before, after), n_out) in enumerate(zip(spatial, self._pads, out)):
+            # output positions lo..hi-1 copy input positions lo-before..hi-before-1 one to one
+            lo = min(max(before, 0), n_out)
+            hi = max(lo, min(n_out, n + before))
+            s0, s1 = (lo - before, hi - before) if hi > lo else (0, 0)
+            plan.append((input.dim() - nd + i, n, n_out, (lo, hi), (s0, s1), self._source(n, before, after)))
+        return plan, out
 
     def _check_sizes(self, spatial, input):
         pass
 
     def updateOutput(self, input):
         plan, out_sizes = self._plan(input)
-        xp = input.xp
         y = input.array
-        nd = len(plan)
-        for i, (index, valid) in enumerate(plan):
-            axis = y.ndim - nd + i
-            y = xp.take(y, index, axis=axis)
-            if valid is not None:
-                shape = [1] * y.ndim
-                shape[axis] = valid.shape[0]
-                y = y * valid.reshape(shape).astype(y.dtype)
-        out = self.bufferLike('output', input, tuple(input.size())[:-nd] + out_sizes)
-        out[...] = y
+        output = self.bufferLike('output', input, tuple(input.size())[:-len(plan)] + out_sizes)
+        for axis, n, n_out, (lo, hi), (s0, s1), source in plan:
+            on = _on_axis(axis)
+            padded = output if axis == output.ndim - 1 else input.xp.empty(y.shape[:axis] + (n_out,) +
+                                                                            y.shape[axis + 1:], y.dtype)
+            padded[on(slice(lo, hi))] = y[on(slice(s0, s1))]
+            if source is None:
+                padded[on(slice(0, lo))] = 0
+                padded[on(slice(hi, n_out))] = 0
+            else:
+                for o in _border(lo, hi, n_out):
+                    padded[on(o)] = y[on(source[o])]
+            y = padded
         return self.output
 
     def updateGradInput(self, input, gradOutput):
         plan, _ = self._plan(input)
         self.checkGradOutput(gradOutput, self.output)
-        xp = input.xp
         g = gradOutput.array
-        nd = len(plan)
-        for i, (index, valid) in enumerate(plan):
-            axis = g.ndim - nd + i
-            n = input.size(axis)
-            gather = (index[:, None] == xp.arange(n)[None, :]).astype(g.dtype)     # (n_out, n_in)
-            if valid is not None:
-                gather *= valid[:, None]
-            g = xp.moveaxis(xp.moveaxis(g, axis, -1) @ gather, -1, axis)
-        self.bufferLike('gradInput', input)[...] = g
+        grad_input = self.bufferLike('gradInput', input)
+        first_axis = plan[0][0]
+        for axis, n, n_out, (lo, hi), (s0, s1), source in reversed(plan):
+            on = _on_axis(axis)
+            folded = grad_input if axis == first_axis else input.xp.empty(g.shape[:axis] + (n,) + g.shape[axis + 1:],
+                                                                          g.dtype)
+            folded[on(slice(0, s0))] = 0
+            folded[on(slice(s0, s1))] = g[on(slice(lo, hi))]
+            folded[on(slice(s1, n))] = 0
+            if source is not None:
+                for o in _border(lo, hi, n_out):
+                    folded[on(source[o])] += g[on(o)]
+            g = folded
         return self.gradInput
+
+
+def _on_axis(axis):
+    """``on(k)``: the index tuple that picks ``k`` (a position or a slice) along ``axis``."""
+    return lambda k: (slice(None),) * axis + (k,)
+
+
+def _border(lo, hi, n_out):
+    """The output positions outside the interior run [lo, hi) along an axis of n_out positions."""
+    return [*range(lo), *range(hi, n_out)]
 
 
 class _SpatialPadding(_Padding):
@@ -96,10 +122,8 @@ class SpatialZeroPadding(_SpatialPadding):
 
     input_dtypes = 'any'  # moves values without arithmetic, so any element type (SpatialZeroPadding.lua's copy)
 
-    def _source(self, xp, n, before, after):
-        index = xp.arange(-before, n + after)
-        valid = (index >= 0) & (index < n)
-        return xp.clip(index, 0, n - 1), valid
+    def _source(self, n, before, after):
+        return None
 
 
 class SpatialReflectionPadding(_SpatialPadding):
@@ -107,9 +131,9 @@ class SpatialReflectionPadding(_SpatialPadding):
     ``SpatialReflectionPadding(pad_l, pad_r=pad_l, pad_t=pad_l, pad_b=pad_l)``; each pad must be smaller than
     the padded dimension."""
 
-    def _source(self, xp, n, before, after):
-        index = xp.abs(xp.arange(-before, n + after))
-        return xp.where(index > n - 1, 2 * (n - 1) - index, index), None
+    def _source(self, n, before, after):
+        mirrored = (abs(p) for p in range(-before, n + after))
+        return [2 * (n - 1) - p if p > n - 1 else p for p in mirrored]
 
     def _check_sizes(self, spatial, input):
         for n, (b, a), axis in zip(spatial, self._pads, ('height', 'width')):
@@ -122,8 +146,8 @@ class SpatialReplicationPadding(_SpatialPadding):
     """Pads ``(nPlanes, H, W)`` (or batched) by repeating the border pixels:
     ``SpatialReplicationPadding(pad_l, pad_r=pad_l, pad_t=pad_l, pad_b=pad_l)``."""
 
-    def _source(self, xp, n, before, after):
-        return xp.clip(xp.arange(-before, n + after), 0, n - 1), None
+    def _source(self, n, before, after):
+        return [min(max(p, 0), n - 1) for p in range(-before, n + after)]
 
 
 class VolumetricReplicationPadding(SpatialReplicationPadding):

@@ -83,6 +83,19 @@ def test_spatial_dropout_drops_whole_planes_without_rescaling():
         nn.VolumetricDropout().forward(lg.ones(2, 2, 2))
 
 
+def pad_source(pos, size, pads, mode):
+    """The input position that output position ``pos`` copies, or None where it is a zero of the border."""
+    src = []
+    for p, n, (b, _) in zip(pos, size, pads):
+        i = p - b
+        if mode == 'reflect':
+            i = -i if i < 0 else (2 * (n - 1) - i if i >= n else i)
+        elif mode == 'replicate':
+            i = min(max(i, 0), n - 1)
+        src.append(i)
+    return tuple(src) if all(0 <= i < n for i, n in zip(src, size)) else None
+
+
 def pad_reference(x, pads, mode):
     """Loops over every output position along the last len(pads) axes."""
     nd = len(pads)
@@ -90,17 +103,21 @@ def pad_reference(x, pads, mode):
     out_size = tuple(n + b + a for n, (b, a) in zip(size, pads))
     y = np.zeros(lead + out_size)
     for pos in np.ndindex(*out_size):
-        src = []
-        for p, n, (b, _) in zip(pos, size, pads):
-            i = p - b
-            if mode == 'reflect':
-                i = -i if i < 0 else (2 * (n - 1) - i if i >= n else i)
-            elif mode == 'replicate':
-                i = min(max(i, 0), n - 1)
-            src.append(i)
-        if all(0 <= i < n for i, n in zip(src, size)):
-            y[(Ellipsis,) + pos] = x[(Ellipsis,) + tuple(src)]
+        src = pad_source(pos, size, pads, mode)
+        if src is not None:
+            y[(Ellipsis,) + pos] = x[(Ellipsis,) + src]
     return y
+
+
+def pad_gradient_reference(shape, grad_output, pads, mode):
+    """THNN's backward loops: each output position adds its gradient into the input position it copied."""
+    nd = len(pads)
+    gi = np.zeros(shape)
+    for pos in np.ndindex(*grad_output.shape[-nd:]):
+        src = pad_source(pos, shape[-nd:], pads, mode)
+        if src is not None:
+            gi[(Ellipsis,) + src] += grad_output[(Ellipsis,) + pos]
+    return gi
 
 
 @pytest.mark.parametrize('module,pads,mode', [
@@ -112,6 +129,27 @@ def pad_reference(x, pads, mode):
 def test_padding_matches_loops(module, pads, mode):
     x = lg.randn(2, 2, 3, 3, 4) if len(pads) == 3 else lg.randn(2, 3, 4)
     np.testing.assert_array_equal(module.forward(x).numpy(), pad_reference(x.numpy(), pads, mode))
+
+
+@pytest.mark.parametrize('module,pads,mode', [
+    (nn.SpatialZeroPadding(2, -1, 1, 1), ((1, 1), (2, -1)), 'zero'),
+    (nn.SpatialReflectionPadding(-3, 2, 2, 1), ((2, 1), (-3, 2)), 'reflect'),  # right border reads cropped columns
+    (nn.SpatialReplicationPadding(3, -1, 1, 2), ((1, 2), (3, -1)), 'replicate'),
+    (nn.VolumetricReplicationPadding(1, 0, 2, 1, 0, 2), ((0, 2), (2, 1), (1, 0)), 'replicate'),
+])
+def test_padding_keeps_nan_and_inf_where_thnn_puts_them(module, pads, mode):
+    """THNN's loops copy (forward) and add (backward) element by element, so an inf or NaN at the border of the
+    input or of gradOutput reaches only the positions it is copied to or added into; a mask product (inf * 0)
+    or a 0/1 matrix product over a row would spread NaN along the padding or the whole row."""
+    shape = (2, 2, 3, 3, 5) if len(pads) == 3 else (2, 4, 5)
+    x = np.arange(np.prod(shape), dtype=np.float64).reshape(shape)
+    x[..., 0, 0], x[..., -1, -1], x[..., 1, -1] = np.inf, np.nan, -np.inf
+    y = module.forward(lg.Tensor(x))
+    np.testing.assert_array_equal(y.numpy(), pad_reference(x, pads, mode))
+    go = np.ones(y.size())
+    go[..., 0, 0], go[..., -1, -1], go[..., 0, -1] = np.inf, np.nan, -np.inf
+    gi = module.backward(lg.Tensor(x), lg.Tensor(go))
+    np.testing.assert_array_equal(gi.numpy(), pad_gradient_reference(shape, go, pads, mode))
 
 
 @pytest.mark.parametrize('kind', ['ByteTensor', 'IntTensor', 'LongTensor'])

@@ -1,0 +1,41 @@
+"""Forward and backward time of the spatial paddings on a large batch of feature maps (fast-neural-style and
+CycleGAN pad 128-channel maps with SpatialReflectionPadding before every convolution).
+
+    PYTHONPATH=$PWD python bench/padding.py [--shape 8 64 128 128] [--repeats 5]
+"""
+import argparse
+import time
+
+import numpy as np
+
+import legonn as lg
+
+
+def best_ms(fn, repeats):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return 1e3 * min(times)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--shape', type=int, nargs=4, default=[8, 64, 128, 128])
+    parser.add_argument('--repeats', type=int, default=5)
+    args = parser.parse_args()
+    nn = lg.nn
+    x = lg.Tensor(np.random.default_rng(0).random(args.shape, dtype=np.float32))
+    for module in (nn.SpatialZeroPadding(1, 1, 1, 1), nn.SpatialReflectionPadding(4, 4, 4, 4),
+                   nn.SpatialReplicationPadding(1, 1, 1, 1)):
+        y = module.forward(x)
+        grad_output = lg.Tensor(np.ones(tuple(y.size()), np.float32))
+        module.backward(x, grad_output)
+        forward = best_ms(lambda: module.forward(x), args.repeats)
+        backward = best_ms(lambda: module.updateGradInput(x, grad_output), args.repeats)
+        print(f"{module!r:48s} forward {forward:8.1f} ms  backward {backward:8.1f} ms")
+
+
+if __name__ == '__main__':
+    main()
