@@ -105,7 +105,7 @@ def add_type(name, converter, constraint=None):
 
 
 def _tonumber(text):
-    return text if isinstance(text, (int, float)) and not isinstance(text, bool) else _number(str(text).strip())
+    return text if isinstance(text, (int, float)) and not isinstance(text, bool) else _number(str(text))
 
 
 def _convert(ps, val):

@@ -7,6 +7,7 @@ dashes (Lua's ``params.lr`` is ``params['lr']``). ``cmd.string(prefix, params, i
 experiment by the options that differ from their defaults. Bad input prints the message and the help and
 exits with status 1, as Torch7's does. ``CmdLine:log``, which replaces Lua's global ``print``, is not ported.
 """
+import re
 import sys
 
 from .introspection import torch_type
@@ -17,8 +18,20 @@ def _strip(key):
     return key.lstrip('-')
 
 
+# Lua's tonumber reads C's strtod syntax: ASCII only, white space (C's isspace) around it, hexadecimal with 0x
+_LUA_SPACE = ' \t\n\v\f\r'
+_HEX = re.compile(r'[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?')
+
+
 def _number(text):
-    """Lua's tonumber of a command-line word: an int when it is one, else a float, else None."""
+    """Lua's tonumber of a command-line word: an int when it is one, else a float, else None. Python's own
+    readings that Lua refuses (``'1_000'``, non-ASCII digits or white space) are None."""
+    text = text.strip(_LUA_SPACE)
+    if not text.isascii() or '_' in text:
+        return None
+    if _HEX.fullmatch(text):
+        value = float.fromhex(text)
+        return int(value) if value.is_integer() else value
     for convert in (int, float):
         try:
             return convert(text)
@@ -171,12 +184,12 @@ class CmdLine:
                 out.write('  ')
                 if 'default' in line:
                     out.write(line['key'].ljust(width))
-                    if line['help']:
+                    if line['help'] is not None:   # Lua's `if option.help`: an empty help still writes its space
                         out.write(' ' + line['help'])
                     out.write(' [' + tostring(line['default']) + ']')
                 else:
                     out.write(('<' + _strip(line['key']) + '>').ljust(width))
-                    if line['help']:
+                    if line['help'] is not None:
                         out.write(' ' + line['help'])
             else:
                 out.write(line)
