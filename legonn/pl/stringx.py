@@ -9,14 +9,13 @@ import math
 import re
 
 from . import utils
+from ..tensor.introspection import LUA_SPACE
 from .utils import assert_arg, assert_string
 
 __all__ = ['isalpha', 'isdigit', 'isalnum', 'isspace', 'islower', 'isupper', 'startswith', 'endswith', 'join',
            'splitlines', 'split', 'splitv', 'expandtabs', 'lfind', 'rfind', 'replace', 'count', 'ljust', 'rjust',
            'center', 'lstrip', 'rstrip', 'strip', 'partition', 'rpartition', 'at', 'lines', 'title', 'capitalize',
            'shorten', 'quote_string']
-
-_WHITESPACE = ' \t\n\r\f\v'
 
 
 def _whole(pattern):
@@ -29,11 +28,11 @@ isdigit = _whole('[0-9]+')
 isdigit.__doc__ = "Whether ``s`` is one or more digits."
 isalnum = _whole('[A-Za-z0-9]+')
 isalnum.__doc__ = "Whether ``s`` is one or more ASCII letters or digits."
-isspace = _whole(f'[{_WHITESPACE}]+')
+isspace = _whole(f'[{LUA_SPACE}]+')
 isspace.__doc__ = "Whether ``s`` is one or more whitespace characters."
-islower = _whole(f'[a-z{_WHITESPACE}]+')
+islower = _whole(f'[a-z{LUA_SPACE}]+')
 islower.__doc__ = "Whether ``s`` is lower-case letters and whitespace only (Penlight lets spaces through)."
-isupper = _whole(f'[A-Z{_WHITESPACE}]+')
+isupper = _whole(f'[A-Z{LUA_SPACE}]+')
 isupper.__doc__ = "Whether ``s`` is upper-case letters and whitespace only."
 
 
@@ -183,7 +182,7 @@ def center(s, w, ch=' '):
 
 def _strip(s, chrs, left, right):
     assert_string(0, s)
-    chrs = _WHITESPACE if chrs is None else chrs
+    chrs = LUA_SPACE if chrs is None else chrs
     if left:
         s = s.lstrip(chrs)
     return s.rstrip(chrs) if right else s

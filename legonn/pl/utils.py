@@ -7,6 +7,7 @@ import re
 import sys
 
 from ..paths.dirs import Failure
+from ..tensor.introspection import LUA_SPACE
 
 __all__ = ['split', 'splitv', 'printf', 'fprintf', 'readfile', 'writefile', 'readlines', 'assert_arg',
            'assert_string', 'quit']
@@ -42,7 +43,7 @@ def split(s, re_=None, plain=False, n=None):
     pieces, the last holding the rest of ``s``."""
     assert_string(0, s)
     if re_ is None:
-        re_, plain = r'\s+', False
+        re_, plain = f'[{LUA_SPACE}]+', False   # Lua's %s+: ASCII white space, not Python's \s
     if re_ == '':
         return [s]
     pattern = re.compile(re.escape(re_) if plain else re_)

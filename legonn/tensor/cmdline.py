@@ -10,7 +10,7 @@ exits with status 1, as Torch7's does. ``CmdLine:log``, which replaces Lua's glo
 import re
 import sys
 
-from .introspection import torch_type
+from .introspection import LUA_SPACE, torch_type
 from .tester import tostring
 
 
@@ -18,15 +18,14 @@ def _strip(key):
     return key.lstrip('-')
 
 
-# Lua's tonumber reads C's strtod syntax: ASCII only, white space (C's isspace) around it, hexadecimal with 0x
-_LUA_SPACE = ' \t\n\v\f\r'
+# Lua's tonumber reads C's strtod syntax: ASCII only, Lua's white space around it, hexadecimal with 0x
 _HEX = re.compile(r'[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?')
 
 
 def _number(text):
     """Lua's tonumber of a command-line word: an int when it is one, else a float, else None. Python's own
     readings that Lua refuses (``'1_000'``, non-ASCII digits or white space) are None."""
-    text = text.strip(_LUA_SPACE)
+    text = text.strip(LUA_SPACE)
     if not text.isascii() or '_' in text:
         return None
     if _HEX.fullmatch(text):

@@ -21,6 +21,14 @@ def test_split_with_and_without_a_separator():
     assert split('a..b', '.') == ['a', '', 'b']   # the separator is text, not a pattern
 
 
+def test_split_at_luas_white_space_only():
+    """The default separator is Lua's '%s+', C's isspace: space, \\t \\n \\v \\f \\r split; the characters
+    Python's \\s adds (the ASCII separators \\x1c-\\x1f, \\x85, no-break and Unicode spaces) are text."""
+    assert stringx.split(' a\tb\nc\vd\fe\rf') == ['a', 'b', 'c', 'd', 'e', 'f']
+    for other in ('\x1c', '\x1f', '\x85', '\xa0', '\u2003', '\u3000'):
+        assert stringx.split(f'{other}a{other}b c') == [f'{other}a{other}b', 'c']
+
+
 def test_splitlines():
     """spec/stringx_spec.lua 'splitlines': \\r, \\n and \\r\\n end lines; a final end makes no empty line."""
     sl = stringx.splitlines

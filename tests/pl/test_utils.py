@@ -13,6 +13,7 @@ def test_split_keeps_inner_empty_pieces_and_drops_the_last():
     assert utils.split(',', ',') == []
     assert utils.split('', ',') == []
     assert utils.split('  a  b ') == ['', 'a', 'b']   # utils.split does not strip first: stringx.split does
+    assert utils.split('a\xa0b\x1cc d') == ['a\xa0b\x1cc', 'd']   # '%s+' is ASCII white space only
     assert utils.split('ab1cd23ef', r'\d+') == ['ab', 'cd', 'ef']
     assert utils.split('a.b', '.', True) == ['a', 'b']
     assert utils.split('user=jane=doe', '=', False, 2) == ['user', 'jane=doe']
