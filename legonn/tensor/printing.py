@@ -20,15 +20,21 @@ EDGE = 3           # entries kept at each end of a summarised dimension
 
 
 def _format(values):
-    """(printf format, scale or None, cell width) for an array of values, following Torch7's rules."""
-    finite = np.abs(values[np.isfinite(values)])
-    integral = finite.size == values.size and bool(np.all(finite == np.floor(finite)))
+    """(printf format, scale or None, cell width) for an array of values, following Torch7's rules. A NaN
+    makes Torch7's min and max NaN, so its width is NaN and it writes every value with a plain ``'%f'``
+    in one block (width None here); an infinity is a whole number of infinite exponent."""
+    if np.isnan(values).any():
+        return '%f', None, None
+    magnitudes = np.abs(values)
+    integral = bool(np.all(magnitudes == np.floor(magnitudes)))
 
     def exponent(v):
+        if math.isinf(v):
+            return math.inf
         return math.floor(math.log10(v)) + 1 if v != 0 else 1
 
-    exp_min = exponent(float(finite.min())) if finite.size else 1
-    exp_max = exponent(float(finite.max())) if finite.size else 1
+    exp_min = exponent(float(magnitudes.min()))
+    exp_max = exponent(float(magnitudes.max()))
     if integral:
         if exp_max > 9:
             return '%11.4e', None, 11
@@ -65,13 +71,14 @@ def _matrix(m, fmt, scale, size, indent='', row_gap=None, col_gap=None):
     if fmt.endswith('d'):
         m = m.astype(np.int64)
     ncols = m.shape[1]
-    per_line = ncols if col_gap is not None else max((WIDTH - len(indent)) // (size + 1), 1)
+    per_line = ncols if col_gap is not None or size is None else max((WIDTH - len(indent)) // (size + 1), 1)
     rows = m.tolist()
     pad = indent + (' ' if scale is not None else '')
     blocks = []
     for first in range(0, ncols, per_line):
         last = min(first + per_line, ncols)
-        lines = [f'{indent}Columns {first} to {last - 1}'] if per_line < ncols else []
+        # Tensor.lua indents only the first block's header: the later ones follow a bare newline
+        lines = [f"{indent if first == 0 else ''}Columns {first} to {last - 1}"] if per_line < ncols else []
         if scale is not None:
             lines.append(indent + '%g *' % scale)
         body = [pad + _cells(row[first:last], fmt, col_gap) for row in rows]
