@@ -14,6 +14,8 @@ import math
 
 import numpy as np
 
+from .backend import array_module
+
 WIDTH = 80
 THRESHOLD = 1000   # more elements than this are summarised (NumPy's default)
 EDGE = 3           # entries kept at each end of a summarised dimension
@@ -89,6 +91,35 @@ def _matrix(m, fmt, scale, size, indent='', row_gap=None, col_gap=None):
     return '\n\n'.join(blocks)
 
 
+def _vector(a, fmt, scale, gap):
+    """A 1-D array's lines, each ending in a newline: the scale line if any, then one value a line, with
+    ``...`` at a summarised vector's ``gap``."""
+    values = a if scale is None else a / scale
+    if fmt.endswith('d'):
+        values = values.astype(np.int64)
+    lines = [fmt % v for v in values.tolist()]
+    if gap is not None:
+        lines.insert(gap, '...')
+    lines = (['%g *' % scale] if scale is not None else []) + lines
+    return ''.join(line + '\n' for line in lines)
+
+
+def format_storage(storage):
+    """Storage.lua's __tostring__: the values as a vector's (one format, scale line), then
+    ``[legonn.FloatStorage of size n]``; a long storage summarised as a long vector."""
+    n = storage.size()
+    footer = f'[{storage.type()} of size {n}]'
+    if n == 0:
+        return footer
+    idx, gap = _shown(n, n > THRESHOLD)
+    data = storage.data
+    if gap is not None:
+        data = data[array_module(data).asarray(idx)]
+    a = np.asarray(data.get() if storage.is_cuda else data, dtype=np.float64)
+    fmt, scale, _ = _format(a)
+    return _vector(a, fmt, scale, gap) + footer
+
+
 def format_tensor(t):
     sizes = tuple(t.size())
     if t.nElement() == 0:
@@ -109,14 +140,7 @@ def format_tensor(t):
         return f'{fmt % (a.item() if scale is None else a.item() / scale)}\n[{t.type()} of dimension 0]'
     footer = f"[{t.type()} of size {'x'.join(str(n) for n in sizes)}]"
     if a.ndim == 1:
-        values = a if scale is None else a / scale
-        if fmt.endswith('d'):
-            values = values.astype(np.int64)
-        lines = [fmt % v for v in values.tolist()]
-        if shown[0][1] is not None:
-            lines.insert(shown[0][1], '...')
-        lines = (['%g *' % scale] if scale is not None else []) + lines
-        return '\n'.join(lines) + '\n' + footer
+        return _vector(a, fmt, scale, shown[0][1]) + footer
     row_gap, col_gap = shown[-2][1], shown[-1][1]
     if a.ndim == 2:
         return _matrix(a, fmt, scale, size, row_gap=row_gap, col_gap=col_gap) + '\n' + footer

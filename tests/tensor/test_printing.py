@@ -1,4 +1,6 @@
 """print(t) formats like Torch7: one number format per tensor, then the type and size line."""
+import pytest
+
 import legonn as lg
 
 
@@ -107,3 +109,24 @@ def test_large_vector_and_3d_tensor_summarised():
 def test_threshold_sized_tensor_prints_whole():
     text = repr(lg.range(0, 999))
     assert '...' not in text and len(text.split('\n')) == 1001
+
+
+def test_storage_prints_as_storage_lua():
+    # Storage.__tostring__: Storage__printformat's format for every value, one a line, then the footer
+    assert repr(lg.FloatStorage([1.5, 2])) == ' 1.5000\n 2.0000\n[legonn.FloatStorage of size 2]'
+    assert repr(lg.LongStorage([1, 2, 300])) == '   1\n   2\n 300\n[legonn.LongStorage of size 3]'
+    # expMax = floor(log10(2e-5)) + 1 = -4 < 0: a scale of 10^(expMax - 1)
+    assert repr(lg.DoubleStorage([1e-5, 2e-5])) == '1e-05 *\n 1.0000\n 2.0000\n[legonn.DoubleStorage of size 2]'
+    assert repr(lg.FloatStorage(0)) == '[legonn.FloatStorage of size 0]'
+
+
+@pytest.mark.gpu
+def test_cuda_storage_and_nan_tensor_print_as_on_the_host():
+    t = lg.DoubleTensor([1e-5, 2e-5, float('nan')])
+    assert str(t.cuda()) == str(t).replace('DoubleTensor', 'CudaTensor') == \
+        '0.000010\n0.000020\nnan\n[legonn.CudaTensor of size 3]'
+    long = lg.DoubleTensor(2000).fill(3)
+    long[1999] = 0.5
+    assert repr(long.cuda().storage()) == repr(long.storage()).replace('DoubleStorage', 'CudaStorage')
+    assert repr(long.storage()).split('\n')[2:8] == [' 3.0000', '...', ' 3.0000', ' 3.0000', ' 0.5000',
+                                                      '[legonn.DoubleStorage of size 2000]']
