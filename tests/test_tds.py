@@ -207,6 +207,10 @@ def test_atomic_counter():
     assert a.inc() == 0 and a.get() == 1 and a.inc() == 1 and a.get() == 2
     a.set(100)
     assert a.get() == 100 and str(a) == 'tds.AtomicCounter=100'
+    a.set(np.float64(12.0))   # a Lua number is a double: a whole one is the counter's long
+    assert a.get() == 12 and type(a.get()) is int and str(a) == 'tds.AtomicCounter=12'
+    with pytest.raises(TypeError, match='tds.AtomicCounter.set: expected an integer or a whole number, got 2.5'):
+        a.set(2.5)
     b, seen = tds.AtomicCounter(), [[] for _ in range(4)]
     workers = [threading.Thread(target=lambda s=s: s.extend(b.inc() for _ in range(5000))) for s in seen]
     for w in workers:
