@@ -53,8 +53,9 @@ _LINE_FLAGS = [re.compile(p, re.A | re.S) for p in (rf'-(?P<short>{_IDEN}),\s*--
                                                    rf'-(?P<short>{_IDEN})\s*(?P<rest>\S.*)',
                                                    rf'--(?P<long>{_OPTION})\s*(?P<rest>\S.*)')]
 _RANGE = re.compile(rf'(?P<min>{_FLOAT})\.\.(?P<max>{_FLOAT})')
-_LONG_ARG = re.compile(r'--(\S+)')
-_SHORT_ARG = re.compile(r'-(\S+)')
+# Lua's %S: anything but ASCII white space (a no-break space is part of the word)
+_LONG_ARG = re.compile(r'--(\S+)', re.A)
+_SHORT_ARG = re.compile(r'-(\S+)', re.A)
 
 
 def _script():

@@ -138,3 +138,11 @@ def test_numbers_are_luas_tonumber():
     for word in ('1_000', '\u00a05', '\uff15'):
         with pytest.raises(lapp.LappError, match='unable to convert to number'):
             lapp(spec, ['-n', word])
+
+
+def test_a_flag_word_runs_to_lua_white_space():
+    """sip's $S is Lua's %S+: a no-break space inside '-nfoo\u00a0bar' is part of the word, so all of
+    'foo\u00a0bar' is -n's value (Python's \\S stopped at it and lost ' bar')."""
+    spec = '-n (string default x)\n--name (string default y)\n'
+    assert lapp(spec, ['-nfoo\u00a0bar'])['n'] == 'foo\u00a0bar'
+    assert lapp(spec, ['--name=a\u00a0b'])['name'] == 'a\u00a0b'
