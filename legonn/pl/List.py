@@ -9,6 +9,8 @@ None when absent; mutating methods return the list so calls chain. ``str(List([1
 ``{1,"a"}``. Not provided: ``foreachm``/``mapm`` (method names as strings), ``default_map_with``,
 ``iterate`` (Python iterates anything).
 """
+import math
+
 from ..tensor.tester import tostring
 from . import tablex
 from .stringx import split as _split
@@ -24,6 +26,9 @@ class List(list):
         """``List.range(n)`` is ``[1 .. n]`` (Penlight's), ``List.range(a, b, step)`` Lua's ``for`` numbers."""
         if finish is None:
             start, finish = 1, start
+        if math.ceil(incr) != incr:
+            # List.lua's eps: a fractional step's accumulated rounding still reaches finish (either direction)
+            finish = finish + 1e-10
         return cls(tablex.range(start, finish, incr))
 
     @classmethod

@@ -24,6 +24,10 @@ def test_slices_range_split_and_text():
     assert ls.clone().slice_assign(1, 2, ['a']) == [1, 'a', 4, 5]
     assert List.range(4) == [1, 2, 3, 4] and List.range(0, 3) == [0, 1, 2, 3] and List.range(5, 1, -1) == \
         [5, 4, 3, 2, 1]
+    # List.lua adds eps = 1e-10 to finish for a fractional step: 0.1 + 0.1 + 0.1 = 0.30000000000000004 is
+    # kept, where a plain `for i = 0, 0.3, 0.1` stops before it; the eps also trims a descending range's end
+    assert List.range(0, 0.3, 0.1) == [0, 0.1, 0.2, 0.1 + 0.1 + 0.1]
+    assert List.range(1, 0, -0.5) == [1, 0.5]
     assert List.split('a b  c') == ['a', 'b', 'c'] and List.split('a,b,', ',') == ['a', 'b', '']
     assert List([1, 2.5, 'x']).join(',') == '1,2.5,x' and str(List([1, 'a', 2.5, True])) == '{1,"a",2.5,true}'
 
