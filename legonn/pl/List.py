@@ -104,8 +104,15 @@ class List(list):
         return self
 
     def minmax(self):
-        """``(smallest, largest)`` value."""
-        return min(self), max(self)
+        """``(smallest, largest)`` value, compared against List.lua's starting bounds 1e70 and -1e70: an empty
+        list gives ``(1e70, -1e70)``."""
+        vmin, vmax = 1e70, -1e70
+        for v in self:
+            if v < vmin:
+                vmin = v
+            if v > vmax:
+                vmax = v
+        return vmin, vmax
 
     def slice(self, first=None, last=None):
         """A new List of 0-based positions ``first`` to ``last``, both included (negative: from the end)."""

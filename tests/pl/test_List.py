@@ -13,6 +13,7 @@ def test_penlight_meanings_of_shared_names():
     assert ls.pop() == 3 and ls.pop(0) == 1 and ls == [10, 30, 2]
     assert ls.sort() == [2, 10, 30] and ls.sort('>') == [30, 10, 2] and ls.sorted() == [2, 10, 30]
     assert ls.contains(10) and ls.minmax() == (2, 30) and ls.reverse() == [2, 10, 30]
+    assert List().minmax() == (1e70, -1e70)   # List.lua starts from these bounds; Python's min would raise
 
 
 def test_slices_range_split_and_text():
