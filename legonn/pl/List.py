@@ -6,7 +6,7 @@ Positions are 0-based (``insert(0, x)`` puts ``x`` first, ``index`` returns a 0-
 method and Python's list method share a name, Penlight's meaning wins: ``remove(i)`` removes position
 ``i`` (``remove_value(x)`` removes a value), ``sort(cmp)`` takes a "less than" function, ``index`` gives
 None when absent; mutating methods return the list so calls chain. ``str(List([1, 'a']))`` is
-``{1,"a"}``. Not provided: ``foreachm``/``mapm`` (method names as strings), ``default_map_with``,
+``{1,a}``. Not provided: ``foreachm``/``mapm`` (method names as strings), ``default_map_with``,
 ``iterate`` (Python iterates anything).
 """
 import math
@@ -150,7 +150,9 @@ class List(list):
     concat = join
 
     def __str__(self):
-        return '{' + ','.join(f'"{v}"' if isinstance(v, str) else tostring(v) for v in self) + '}'
+        # List.lua's __tostring passes a quoting function to join, which takes only the delimiter since
+        # Penlight 1.0.3: strings are written bare, as join writes them
+        return '{' + self.join(',') + '}'
 
     def foreach(self, fun, *args):
         """Call ``fun(v, *args)`` for each value."""
