@@ -12,8 +12,7 @@ None when absent; mutating methods return the list so calls chain. ``str(List([1
 import math
 
 from ..tensor.tester import tostring
-from . import tablex
-from .stringx import split as _split
+from . import tablex, utils
 
 __all__ = ['List']
 
@@ -33,8 +32,10 @@ class List(list):
 
     @classmethod
     def split(cls, s, delim=None):
-        """The pieces of ``s`` split at the text ``delim`` (default whitespace), as stringx.split."""
-        return cls(_split(s, delim))
+        """The pieces of ``s`` between matches of ``delim`` (a Python regex where Penlight takes a Lua pattern;
+        default runs of white space), as List.lua's utils.split: a last empty piece is dropped and leading
+        white space gives a first empty piece (stringx.split differs on both)."""
+        return cls(utils.split(s, delim))
 
     def clone(self):
         """A new List with the same values."""

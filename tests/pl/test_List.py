@@ -29,7 +29,10 @@ def test_slices_range_split_and_text():
     # kept, where a plain `for i = 0, 0.3, 0.1` stops before it; the eps also trims a descending range's end
     assert List.range(0, 0.3, 0.1) == [0, 0.1, 0.2, 0.1 + 0.1 + 0.1]
     assert List.range(1, 0, -0.5) == [1, 0.5]
-    assert List.split('a b  c') == ['a', 'b', 'c'] and List.split('a,b,', ',') == ['a', 'b', '']
+    assert List.split('a b  c') == ['a', 'b', 'c'] and List.split('foo;bar;baz', ';') == ['foo', 'bar', 'baz']
+    # List.split is utils.split (a pattern, the last empty piece dropped, no strip), not stringx.split
+    assert List.split('a,b,', ',') == ['a', 'b'] and List.split(' a b') == ['', 'a', 'b']
+    assert List.split('a1b22c', r'\d+') == ['a', 'b', 'c']
     # List.lua's __tostring hands join a quoting function that join (delimiter only) ignores: strings are bare
     assert List([1, 2.5, 'x']).join(',') == '1,2.5,x' and str(List([1, 'a', 2.5, True])) == '{1,a,2.5,true}'
 
