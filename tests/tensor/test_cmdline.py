@@ -1,6 +1,9 @@
 """torch.CmdLine against CmdLine.lua: option values read as Lua's tonumber reads them, and the help's layout."""
+import builtins
 import contextlib
 import io
+import re
+import sys
 
 import pytest
 
@@ -47,3 +50,40 @@ def test_help_writes_the_space_of_an_empty_help():
                               '  -long ' + ' help' + ' [a]\n'
                               '  -q    ' + ' [false]\n'
                               '  <data>' + ' ' + '\n')
+
+
+@pytest.fixture
+def restored_print(monkeypatch):
+    """log replaces builtins.print for good, as CmdLine.lua replaces the global print: put it back after."""
+    monkeypatch.setattr(builtins, 'print', builtins.print)
+
+
+def test_log_writes_each_printed_line_with_lua_tostring(tmp_path, capsys, restored_print):
+    # CmdLine.lua's print: the values' tostring (and the date first) joined by ' ' with the '\n' as a last word
+    cmd = lg.CmdLine()
+    cmd.option('-lr', 0.1)
+    cmd.option('-quiet', False)
+    params = cmd.parse(['-lr', '0.5', '-quiet'])
+    cmd.log(str(tmp_path / 'log'), params)
+    print('loss', 2.5, None, True)
+    print('to stderr', file=sys.stderr)   # not a Lua print: passed through, not logged
+    lines = (tmp_path / 'log').read_text().split('\n')
+    assert re.fullmatch(r'\[program started on \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\] ', lines[0])
+    assert lines[1:] == ['[command line arguments] ', 'lr 0.5 ', 'quiet true ', '[----------------------] ',
+                         'loss 2.5 nil true ', '']
+    out = capsys.readouterr()
+    assert out.out.endswith('[----------------------]\nloss 2.5 None True\n') and out.err == 'to stderr\n'
+
+
+def test_silent_and_add_time(capsys, restored_print):
+    cmd = lg.CmdLine()
+    cmd.silent()
+    cmd.addTime('run', 'T')   # os.date('T[run]: ') has no % code: the prefix as it is
+    log = io.StringIO()
+    cmd.log(log)
+    print('a', 1)
+    assert capsys.readouterr().out == ''
+    assert log.getvalue().split('\n')[1:] == ['T[run]:  [command line arguments] ',
+                                              'T[run]:  [----------------------] ', 'T[run]:  a 1 ', '']
+    with pytest.raises(TypeError, match='CmdLine.addTime: Argument has to be string, got number'):
+        cmd.addTime('x', 3)
