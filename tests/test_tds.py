@@ -178,6 +178,9 @@ def test_printing_stops_after_20_entries():
     h['a much longer key'] = 1
     lines = str(h).split('\n')
     assert lines[1] == '0  : 0' and lines[-2:] == ['...', '}'] and len(lines) == 23
+    # the '...' comes with the 20th entry (`if k == 20 then ... '...' ... break`), so 20 entries show it too
+    assert str(tds.Vec(list(range(20)))).split('\n')[-3:] == ['   19 : 19', '...', '}']
+    assert str(tds.Vec(list(range(19)))).split('\n')[-2:] == ['   18 : 18', '}']
 
 
 def test_a_container_holding_itself_prints_a_cycle_marker():
