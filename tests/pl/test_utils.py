@@ -25,6 +25,10 @@ def test_files_and_assert_arg(tmp_path):
     name = str(tmp_path / 'f.txt')
     assert utils.writefile(name, 'one\ntwo\n') is True
     assert utils.readfile(name) == 'one\ntwo\n' and utils.readlines(name) == ['one', 'two']
+    # io.open(f, 'r') on POSIX keeps '\r\n', and f:lines() cuts at '\n' only: '\r', form feed and \x1c are text
+    assert utils.writefile(name, 'a\r\nb\x0cc\x1cd\n\ne') is True
+    assert utils.readfile(name) == 'a\r\nb\x0cc\x1cd\n\ne'
+    assert utils.readlines(name) == ['a\r', 'b\x0cc\x1cd', '', 'e']
     missing = utils.readfile(str(tmp_path / 'none'))
     assert not missing and missing[0] is None and 'No such file' in missing[1]
     assert utils.assert_arg(0, 3, 'number') == 3
