@@ -7,6 +7,7 @@ a Lua ``List`` result is a Python list; character classes are ASCII, as Lua's. N
 """
 import math
 import re
+import string
 
 from . import utils
 from ..tensor.introspection import LUA_SPACE
@@ -235,10 +236,17 @@ def lines(s):
     return iter((s if s.endswith('\n') else s + '\n').split('\n')[:-1])
 
 
+# Lua's string.upper/lower in the C locale change ASCII letters only (Python's would map 'é', 'ß' too)
+_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
+_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
 def title(s):
-    """Each run of non-space characters with its first character upper-case and the rest lower-case."""
+    """Each run of non-space characters (Lua's ``%S``) with its first character upper-case and the rest
+    lower-case, ASCII letters only changed."""
     assert_string(0, s)
-    return re.sub(r'(\S)(\S*)', lambda m: m.group(1).upper() + m.group(2).lower(), s)
+    return re.sub(r'(\S)(\S*)', lambda m: m.group(1).translate(_UPPER) + m.group(2).translate(_LOWER), s,
+                  flags=re.A)
 
 
 capitalize = title

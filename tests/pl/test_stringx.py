@@ -97,6 +97,8 @@ def test_partition_at_lines_title_shorten_join():
     assert stringx.at('abc', 0) == 'a'
     assert list(stringx.lines('one\ntwo')) == ['one', 'two']
     assert stringx.title('hello WORLD  x') == 'Hello World  X'
+    # C-locale toupper/tolower: only ASCII letters change, and a no-break space is inside a word (%S)
+    assert stringx.title('\u00e9T\u00c9 \u00dfx a\u00a0bC') == '\u00e9t\u00c9 \u00dfx A\u00a0bc'
     assert stringx.shorten('1234567890', 8) == '12345...' and stringx.shorten('1234567890', 8, True) == '...67890'
     assert stringx.shorten('abc', 2) == '..'
     assert stringx.join(' ', [1, 2.5, 'x']) == '1 2.5 x'
