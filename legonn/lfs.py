@@ -73,8 +73,14 @@ def attributes(filepath, name=None):
 
 
 def symlinkattributes(filepath, name=None):
-    """As ``attributes``, of a link itself (lstat), with ``'target'`` (where it points) for a link."""
+    """As ``attributes``, of a link itself (lstat), with ``'target'`` (where it points) for a link. The one
+    attribute ``'target'`` is read without lstat, as lfs's link_info: a Failure when ``filepath`` is no link."""
     filepath = _checkstring('symlinkattributes', filepath)
+    if name == 'target':
+        try:
+            return os.readlink(filepath)
+        except OSError as err:
+            return _failure(err, 'could not obtain link target')
     extra = {'target': os.readlink(filepath)} if os.path.islink(filepath) else None
     return _file_info('symlinkattributes', filepath, name, False, extra)
 
@@ -99,8 +105,8 @@ def _result(call, *args):
 
 
 def mkdir(dirname):
-    """Create directory ``dirname`` (mode 0777 less the umask): True, or a Failure."""
-    return _result(os.mkdir, _checkstring('mkdir', dirname))
+    """Create directory ``dirname`` with lfs's mode 0775 (rwxrwxr-x, less the umask): True, or a Failure."""
+    return _result(os.mkdir, _checkstring('mkdir', dirname), 0o775)
 
 
 def rmdir(dirname):

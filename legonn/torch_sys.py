@@ -20,6 +20,7 @@ import time
 
 from .paths import concat, dirname, install_prefix as prefix, thisfile
 from .paths.dirs import _LUA_ESCAPE
+from .tensor.introspection import LUA_SPACE
 from .xlua.printing import COLORS as TEXT_COLORS
 
 __all__ = ['clock', 'usleep', 'sleep', 'tic', 'toc', 'execute', 'fexecute', 'uname', 'OS', 'ls', 'll', 'la', 'lla',
@@ -71,9 +72,10 @@ def _checked_command(name, cmd):
 
 
 def execute(cmd):
-    """Run ``cmd`` in the shell; its stdout and stderr together, leading and trailing white space removed."""
+    """Run ``cmd`` in the shell; its stdout and stderr together, leading and trailing white space (Lua's
+    ``%s``, ASCII) removed."""
     done = subprocess.run(_checked_command('execute', cmd) + ' 2>&1', shell=True, stdout=subprocess.PIPE)
-    return done.stdout.decode(errors='replace').strip()
+    return done.stdout.decode(errors='replace').strip(LUA_SPACE)
 
 
 def fexecute(cmd, readwhat='*all'):
@@ -91,7 +93,7 @@ def fexecute(cmd, readwhat='*all'):
                 f.readline().rstrip('\n') if isinstance(readwhat, str) else f.read(readwhat)
     finally:
         os.remove(path)
-    return text.strip()
+    return text.strip(LUA_SPACE)
 
 
 def uname():

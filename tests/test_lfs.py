@@ -1,4 +1,5 @@
 """legonn.lfs against LuaFileSystem's src/lfs.c and tests/test.lua (POSIX)."""
+import errno
 import os
 import stat
 
@@ -44,6 +45,21 @@ def test_symlinks(tmp_path):
     assert lfs.symlinkattributes(soft, 'mode') == 'link' and lfs.attributes(soft, 'mode') == 'file'
     assert lfs.symlinkattributes(soft, 'target') == target and lfs.symlinkattributes(soft)['target'] == target
     assert 'target' not in lfs.symlinkattributes(target) and lfs.attributes(target, 'nlink') == 2
+    # link_info reads the one attribute 'target' by readlink alone: not a link (EINVAL) or missing (ENOENT)
+    # is pusherror's nil, 'could not obtain link target: ...', errno
+    for path, code in ((target, errno.EINVAL), (str(tmp_path / 'missing'), errno.ENOENT)):
+        assert tuple(lfs.symlinkattributes(path, 'target')) == \
+            (None, f'could not obtain link target: {os.strerror(code)}', code)
+
+
+def test_mkdir_mode_is_0775(tmp_path):
+    """lfs.c's lfs_mkdir: mkdir(path, rwxrwxr-x), so with no umask the directory is 0775, not 0777."""
+    old = os.umask(0)
+    try:
+        assert lfs.mkdir(str(tmp_path / 'd')) is True
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / 'd').st_mode) == 0o775
 
 
 def test_directories_and_touch(tmp_path, monkeypatch):

@@ -178,6 +178,9 @@ def test_printing_stops_after_20_entries():
     h['a much longer key'] = 1
     lines = str(h).split('\n')
     assert lines[1] == '0  : 0' and lines[-2:] == ['...', '}'] and len(lines) == 23
+    # the '...' comes with the 20th entry (`if k == 20 then ... '...' ... break`), so 20 entries show it too
+    assert str(tds.Vec(list(range(20)))).split('\n')[-3:] == ['   19 : 19', '...', '}']
+    assert str(tds.Vec(list(range(19)))).split('\n')[-2:] == ['   18 : 18', '}']
 
 
 def test_a_container_holding_itself_prints_a_cycle_marker():
@@ -207,6 +210,10 @@ def test_atomic_counter():
     assert a.inc() == 0 and a.get() == 1 and a.inc() == 1 and a.get() == 2
     a.set(100)
     assert a.get() == 100 and str(a) == 'tds.AtomicCounter=100'
+    a.set(np.float64(12.0))   # a Lua number is a double: a whole one is the counter's long
+    assert a.get() == 12 and type(a.get()) is int and str(a) == 'tds.AtomicCounter=12'
+    with pytest.raises(TypeError, match='tds.AtomicCounter.set: expected an integer or a whole number, got 2.5'):
+        a.set(2.5)
     b, seen = tds.AtomicCounter(), [[] for _ in range(4)]
     workers = [threading.Thread(target=lambda s=s: s.extend(b.inc() for _ in range(5000))) for s in seen]
     for w in workers:

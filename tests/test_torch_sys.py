@@ -47,6 +47,9 @@ def test_execute_and_fexecute():
     assert tsys.fexecute('printf "  one\\ntwo\\n"') == 'one\ntwo'
     assert tsys.fexecute('printf "a b\\nc\\n"', '*l') == 'a b'
     assert tsys.fexecute('printf "abcdef"', 3) == 'abc'
+    # gsub('^%s*', ''):gsub('%s*$', ''): Lua's %s is ASCII, so the file separator \x1c and a no-break space stay
+    assert tsys.execute('printf "\\034 a\\302\\240\\n"') == '\x1c a\xa0'
+    assert tsys.fexecute('printf "\\034 a\\302\\240\\n"') == '\x1c a\xa0'
     with pytest.raises(ValueError, match=r"sys.fexecute: readwhat must be .*got '\*n'"):
         tsys.fexecute('true', '*n')
     with pytest.raises(TypeError, match='sys.execute: the command must be a string, got list'):

@@ -6,12 +6,13 @@ Positions are 0-based (``insert(0, x)`` puts ``x`` first, ``index`` returns a 0-
 method and Python's list method share a name, Penlight's meaning wins: ``remove(i)`` removes position
 ``i`` (``remove_value(x)`` removes a value), ``sort(cmp)`` takes a "less than" function, ``index`` gives
 None when absent; mutating methods return the list so calls chain. ``str(List([1, 'a']))`` is
-``{1,"a"}``. Not provided: ``foreachm``/``mapm`` (method names as strings), ``default_map_with``,
+``{1,a}``. Not provided: ``foreachm``/``mapm`` (method names as strings), ``default_map_with``,
 ``iterate`` (Python iterates anything).
 """
+import math
+
 from ..tensor.tester import tostring
-from . import tablex
-from .stringx import split as _split
+from . import tablex, utils
 
 __all__ = ['List']
 
@@ -24,12 +25,17 @@ class List(list):
         """``List.range(n)`` is ``[1 .. n]`` (Penlight's), ``List.range(a, b, step)`` Lua's ``for`` numbers."""
         if finish is None:
             start, finish = 1, start
+        if math.ceil(incr) != incr:
+            # List.lua's eps: a fractional step's accumulated rounding still reaches finish (either direction)
+            finish = finish + 1e-10
         return cls(tablex.range(start, finish, incr))
 
     @classmethod
     def split(cls, s, delim=None):
-        """The pieces of ``s`` split at the text ``delim`` (default whitespace), as stringx.split."""
-        return cls(_split(s, delim))
+        """The pieces of ``s`` between matches of ``delim`` (a Python regex where Penlight takes a Lua pattern;
+        default runs of white space), as List.lua's utils.split: a last empty piece is dropped and leading
+        white space gives a first empty piece (stringx.split differs on both)."""
+        return cls(utils.split(s, delim))
 
     def clone(self):
         """A new List with the same values."""
@@ -99,8 +105,15 @@ class List(list):
         return self
 
     def minmax(self):
-        """``(smallest, largest)`` value."""
-        return min(self), max(self)
+        """``(smallest, largest)`` value, compared against List.lua's starting bounds 1e70 and -1e70: an empty
+        list gives ``(1e70, -1e70)``."""
+        vmin, vmax = 1e70, -1e70
+        for v in self:
+            if v < vmin:
+                vmin = v
+            if v > vmax:
+                vmax = v
+        return vmin, vmax
 
     def slice(self, first=None, last=None):
         """A new List of 0-based positions ``first`` to ``last``, both included (negative: from the end)."""
@@ -138,7 +151,9 @@ class List(list):
     concat = join
 
     def __str__(self):
-        return '{' + ','.join(f'"{v}"' if isinstance(v, str) else tostring(v) for v in self) + '}'
+        # List.lua's __tostring passes a quoting function to join, which takes only the delimiter since
+        # Penlight 1.0.3: strings are written bare, as join writes them
+        return '{' + self.join(',') + '}'
 
     def foreach(self, fun, *args):
         """Call ``fun(v, *args)`` for each value."""

@@ -53,8 +53,9 @@ _LINE_FLAGS = [re.compile(p, re.A | re.S) for p in (rf'-(?P<short>{_IDEN}),\s*--
                                                    rf'-(?P<short>{_IDEN})\s*(?P<rest>\S.*)',
                                                    rf'--(?P<long>{_OPTION})\s*(?P<rest>\S.*)')]
 _RANGE = re.compile(rf'(?P<min>{_FLOAT})\.\.(?P<max>{_FLOAT})')
-_LONG_ARG = re.compile(r'--(\S+)')
-_SHORT_ARG = re.compile(r'-(\S+)')
+# Lua's %S: anything but ASCII white space (a no-break space is part of the word)
+_LONG_ARG = re.compile(r'--(\S+)', re.A)
+_SHORT_ARG = re.compile(r'-(\S+)', re.A)
 
 
 def _script():
@@ -105,7 +106,7 @@ def add_type(name, converter, constraint=None):
 
 
 def _tonumber(text):
-    return text if isinstance(text, (int, float)) and not isinstance(text, bool) else _number(str(text).strip())
+    return text if isinstance(text, (int, float)) and not isinstance(text, bool) else _number(str(text))
 
 
 def _convert(ps, val):

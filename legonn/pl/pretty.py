@@ -136,7 +136,7 @@ _TOKEN = re.compile(r'''\s+|--\[(=*)\[.*?\]\1\]|--[^\n]*'''
                     r'''|(?P<str>"(?:[^"\\\n]|\\.|\\\n)*"|'(?:[^'\\\n]|\\.|\\\n)*')'''
                     r'''|(?P<num>-?(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?))'''
                     r'''|(?P<name>[A-Za-z_][A-Za-z0-9_]*)'''
-                    r'''|(?P<punct>[{}\[\]=,;])''', re.S)
+                    r'''|(?P<punct>[{}\[\]=,;])''', re.S | re.A)   # ASCII: Lua's digits and blanks
 _ESCAPES = {'n': '\n', 't': '\t', 'r': '\r', 'a': '\a', 'b': '\b', 'f': '\f', 'v': '\v', '\\': '\\', '"': '"',
             "'": "'", '\n': '\n'}
 _CONSTANTS = {'true': True, 'false': False, 'nil': None}
@@ -146,12 +146,12 @@ def _unescape(body):
     """A quoted Lua string's text: its escapes (named, ``\\ddd`` decimal, ``\\xXX``, backslash-newline)."""
     def one(m):
         e = m.group(1)
-        if e[0].isdigit():
+        if '0' <= e[0] <= '9':
             return chr(int(e))
         if e[0] == 'x':
             return chr(int(e[1:], 16))
         return _ESCAPES.get(e, e)
-    return re.sub(r'\\(\d{1,3}|x[0-9a-fA-F]{2}|.)', one, body, flags=re.S)
+    return re.sub(r'\\(\d{1,3}|x[0-9a-fA-F]{2}|.)', one, body, flags=re.S | re.A)
 
 
 def _tokens(s):

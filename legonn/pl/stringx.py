@@ -7,16 +7,16 @@ a Lua ``List`` result is a Python list; character classes are ASCII, as Lua's. N
 """
 import math
 import re
+import string
 
 from . import utils
+from ..tensor.introspection import LUA_SPACE
 from .utils import assert_arg, assert_string
 
 __all__ = ['isalpha', 'isdigit', 'isalnum', 'isspace', 'islower', 'isupper', 'startswith', 'endswith', 'join',
            'splitlines', 'split', 'splitv', 'expandtabs', 'lfind', 'rfind', 'replace', 'count', 'ljust', 'rjust',
            'center', 'lstrip', 'rstrip', 'strip', 'partition', 'rpartition', 'at', 'lines', 'title', 'capitalize',
            'shorten', 'quote_string']
-
-_WHITESPACE = ' \t\n\r\f\v'
 
 
 def _whole(pattern):
@@ -29,11 +29,11 @@ isdigit = _whole('[0-9]+')
 isdigit.__doc__ = "Whether ``s`` is one or more digits."
 isalnum = _whole('[A-Za-z0-9]+')
 isalnum.__doc__ = "Whether ``s`` is one or more ASCII letters or digits."
-isspace = _whole(f'[{_WHITESPACE}]+')
+isspace = _whole(f'[{LUA_SPACE}]+')
 isspace.__doc__ = "Whether ``s`` is one or more whitespace characters."
-islower = _whole(f'[a-z{_WHITESPACE}]+')
+islower = _whole(f'[a-z{LUA_SPACE}]+')
 islower.__doc__ = "Whether ``s`` is lower-case letters and whitespace only (Penlight lets spaces through)."
-isupper = _whole(f'[A-Z{_WHITESPACE}]+')
+isupper = _whole(f'[A-Z{LUA_SPACE}]+')
 isupper.__doc__ = "Whether ``s`` is upper-case letters and whitespace only."
 
 
@@ -183,7 +183,7 @@ def center(s, w, ch=' '):
 
 def _strip(s, chrs, left, right):
     assert_string(0, s)
-    chrs = _WHITESPACE if chrs is None else chrs
+    chrs = LUA_SPACE if chrs is None else chrs
     if left:
         s = s.lstrip(chrs)
     return s.rstrip(chrs) if right else s
@@ -236,10 +236,17 @@ def lines(s):
     return iter((s if s.endswith('\n') else s + '\n').split('\n')[:-1])
 
 
+# Lua's string.upper/lower in the C locale change ASCII letters only (Python's would map 'é', 'ß' too)
+_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
+_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
 def title(s):
-    """Each run of non-space characters with its first character upper-case and the rest lower-case."""
+    """Each run of non-space characters (Lua's ``%S``) with its first character upper-case and the rest
+    lower-case, ASCII letters only changed."""
     assert_string(0, s)
-    return re.sub(r'(\S)(\S*)', lambda m: m.group(1).upper() + m.group(2).lower(), s)
+    return re.sub(r'(\S)(\S*)', lambda m: m.group(1).translate(_UPPER) + m.group(2).translate(_LOWER), s,
+                  flags=re.A)
 
 
 capitalize = title

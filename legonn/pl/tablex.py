@@ -13,7 +13,6 @@ tables only. Not provided: ``pairmap``, ``search``, ``readonly``, ``map_named_me
 """
 import builtins
 import functools
-import math
 import operator
 
 from ..tensor.introspection import pairs
@@ -222,8 +221,13 @@ def range(start, finish, step=1):
         return []
     if step == 0:
         raise ValueError("tablex.range: step must not be 0")
-    count = math.floor((finish - start) / step) + 1
-    return [start + i * step for i in builtins.range(count)]
+    # Lua's loop adds the step to the running value, so a fractional step's rounding accumulates as there
+    # (range(0, 0.7, 0.1) reaches 0.7 in eight values where start + i * step stops at 0.6000000000000001)
+    res, value = [], start
+    while (value <= finish) if step > 0 else (value >= finish):
+        res.append(value)
+        value += step
+    return res
 
 
 def map2(fun, t1, t2, *args):

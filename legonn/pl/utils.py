@@ -7,6 +7,7 @@ import re
 import sys
 
 from ..paths.dirs import Failure
+from ..tensor.introspection import LUA_SPACE
 
 __all__ = ['split', 'splitv', 'printf', 'fprintf', 'readfile', 'writefile', 'readlines', 'assert_arg',
            'assert_string', 'quit']
@@ -42,7 +43,7 @@ def split(s, re_=None, plain=False, n=None):
     pieces, the last holding the rest of ``s``."""
     assert_string(0, s)
     if re_ is None:
-        re_, plain = r'\s+', False
+        re_, plain = f'[{LUA_SPACE}]+', False   # Lua's %s+: ASCII white space, not Python's \s
     if re_ == '':
         return [s]
     pattern = re.compile(re.escape(re_) if plain else re_)
@@ -78,9 +79,10 @@ def fprintf(f, fmt, *args):
 
 
 def readfile(filename, is_bin=False):
-    """The whole text of ``filename`` (bytes when ``is_bin``), or the false ``(None, message)``."""
+    """The whole text of ``filename`` (bytes when ``is_bin``), or the false ``(None, message)``. Line ends are
+    kept as they are (``'\r\n'`` too), as Lua's io.open(filename, 'r') reads on POSIX."""
     try:
-        with open(filename, 'rb' if is_bin else 'r') as f:
+        with open(filename, 'rb' if is_bin else 'r', newline=None if is_bin else '') as f:
             return f.read()
     except OSError as err:
         return Failure((None, f"{filename}: {err.strerror}"))
@@ -97,9 +99,15 @@ def writefile(filename, text, is_bin=False):
 
 
 def readlines(filename):
-    """The lines of ``filename`` without their ends, or the false ``(None, message)``."""
+    """The lines of ``filename`` without their ``'\n'``, or the false ``(None, message)``: Lua's ``f:lines()``
+    splits at ``'\n'`` only (a ``'\r'`` stays, a form feed is text, where Python's splitlines cuts)."""
     text = readfile(filename)
-    return text if isinstance(text, Failure) else text.splitlines()
+    if isinstance(text, Failure):
+        return text
+    lines = text.split('\n')
+    if lines[-1] == '':   # a final line end closes the last line rather than opening an empty one
+        lines.pop()
+    return lines
 
 
 def quit(code=None, msg=None, *args):

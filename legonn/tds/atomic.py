@@ -1,6 +1,8 @@
 """``tds.AtomicCounter``: atomic.lua's counter, shared by the threads of one process."""
 import threading
 
+from ..tensor.indexing import whole_number
+
 # one lock for every counter: a counter's state stays a plain integer (what lg.save writes), and its
 # operations are a few instructions, so they never wait long on one another
 _LOCK = threading.Lock()
@@ -25,8 +27,8 @@ class AtomicCounter:
         return self._value
 
     def set(self, value):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"tds.AtomicCounter.set: expected an integer, got {value!r:.40}")
+        """Store ``value``: an integer or a whole number (Lua's numbers are doubles, so ``n / 2`` may be one)."""
+        value = whole_number(value, 'tds.AtomicCounter.set')
         with _LOCK:
             self._value = value
 

@@ -40,7 +40,7 @@ class Container:
             lines = [f'{self.typename}[{len(self)}]{{'] + [entry_lines(label, v, width) for label, v in labelled]
         finally:
             printing.discard(id(self))
-        if len(self) > SHOWN:
+        if len(self) >= SHOWN:   # hash.lua / vec.lua write '...' on reaching the 20th entry, even the last
             lines.append('...')
         return '\n'.join(lines + ['}'])
 

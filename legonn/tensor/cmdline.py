@@ -5,11 +5,16 @@ boolean: a boolean option takes no value and flips its default); ``cmd.argument(
 positional one; ``cmd.parse(sys.argv[1:])`` returns a dict of values keyed by the names without their
 dashes (Lua's ``params.lr`` is ``params['lr']``). ``cmd.string(prefix, params, ignore)`` names an
 experiment by the options that differ from their defaults. Bad input prints the message and the help and
-exits with status 1, as Torch7's does. ``CmdLine:log``, which replaces Lua's global ``print``, is not ported.
+exits with status 1, as Torch7's does. ``cmd.log(file, params)`` replaces Python's ``print`` (builtins.print,
+as CmdLine.lua replaces Lua's global ``print``) by one that also writes every line to ``file``; ``silent()``
+keeps those lines off the terminal and ``addTime(name, format)`` starts them with the date.
 """
+import builtins
+import re
 import sys
+import time
 
-from .introspection import torch_type
+from .introspection import LUA_SPACE, torch_type
 from .tester import tostring
 
 
@@ -17,14 +22,30 @@ def _strip(key):
     return key.lstrip('-')
 
 
+# Lua's tonumber reads C's strtod syntax: ASCII only, Lua's white space around it, hexadecimal with 0x
+_HEX = re.compile(r'[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?')
+
+
 def _number(text):
-    """Lua's tonumber of a command-line word: an int when it is one, else a float, else None."""
+    """Lua's tonumber of a command-line word: an int when it is one, else a float, else None. Python's own
+    readings that Lua refuses (``'1_000'``, non-ASCII digits or white space) are None."""
+    text = text.strip(LUA_SPACE)
+    if not text.isascii() or '_' in text:
+        return None
+    if _HEX.fullmatch(text):
+        value = float.fromhex(text)
+        return int(value) if value.is_integer() else value
     for convert in (int, float):
         try:
             return convert(text)
         except ValueError:
             pass
     return None
+
+
+# the print that log's replacement echoes to, taken at the first log (CmdLine.lua's lazy oprint), so a second
+# log replaces the first rather than printing through it
+_original_print = None
 
 
 def _name_part(value):
@@ -43,6 +64,18 @@ class CmdLine:
         self.options = {}
         self.arguments = []
         self.helplines = []
+        self.dateformat = None
+        self.silentio = False
+
+    def silent(self):
+        """After ``log``, write the printed lines to the log file only, not to the terminal."""
+        self.silentio = True
+
+    def addTime(self, name=None, format='%Y-%m-%d %H:%M:%S'):
+        """Start each logged line with the date in ``format`` (os.date's strftime codes), then ``[name]: ``."""
+        if not isinstance(format, str):
+            raise TypeError(f"CmdLine.addTime: Argument has to be string, got {torch_type(format)}")
+        self.dateformat = format + ('' if name is None else '[' + name + ']: ')
 
     def option(self, key, default, help=None, type=None):
         """Declare ``key`` (e.g. ``'-lr'``) with its default; its type is the default's unless given."""
@@ -144,6 +177,34 @@ class CmdLine:
             text + self.argseparator + self.argseparator.join(options)
         return prefix if text == '' else prefix + self.argseparator + text
 
+    def log(self, file, params=None):
+        """Replace ``builtins.print`` by one that prints (unless ``silent``) and writes the line to ``file`` (a
+        path, opened for writing, or an open file): the date when ``addTime`` set one, then each value as Lua's
+        tostring writes it, joined by single spaces with a space before the newline, as CmdLine.lua joins
+        them; the file is flushed each line. Then logs the start time and each of ``params``' entries. A
+        print to another stream (``file=sys.stderr``) passes through, unlogged."""
+        global _original_print
+        f = file if hasattr(file, 'write') else open(file, 'w')
+        _original_print = _original_print or builtins.print
+        echo = _original_print
+
+        def logged(*values, **kwargs):
+            if kwargs.get('file') not in (None, sys.stdout):
+                echo(*values, **kwargs)
+                return
+            if not self.silentio:
+                echo(*values, **kwargs)
+            words = ([time.strftime(self.dateformat)] if self.dateformat else []) + [tostring(v) for v in values]
+            f.write(' '.join(words + ['\n']))
+            f.flush()
+
+        builtins.print = logged
+        print('[program started on ' + time.strftime('%c') + ']')
+        print('[command line arguments]')
+        for k, v in (params or {}).items():
+            print(k, v)
+        print('[----------------------]')
+
     def error(self, msg):
         """Print ``msg`` and the help, then exit with status 1."""
         print('')
@@ -171,12 +232,12 @@ class CmdLine:
                 out.write('  ')
                 if 'default' in line:
                     out.write(line['key'].ljust(width))
-                    if line['help']:
+                    if line['help'] is not None:   # Lua's `if option.help`: an empty help still writes its space
                         out.write(' ' + line['help'])
                     out.write(' [' + tostring(line['default']) + ']')
                 else:
                     out.write(('<' + _strip(line['key']) + '>').ljust(width))
-                    if line['help']:
+                    if line['help'] is not None:
                         out.write(' ' + line['help'])
             else:
                 out.write(line)

@@ -67,8 +67,12 @@ def isTypeOf(obj, typespec):
     return False
 
 
+# Lua's white space (%s, and what tonumber skips): C's isspace, ASCII only, where Python's \s and
+# str.strip take Unicode's too
+LUA_SPACE = ' \t\n\r\f\v'
+
 # Lua's character classes %a, %d, ... as the contents of a regular-expression set
-_LUA_CLASSES = {'a': 'a-zA-Z', 'd': '0-9', 'l': 'a-z', 'u': 'A-Z', 's': r' \t\n\r\f\v', 'w': '0-9a-zA-Z',
+_LUA_CLASSES = {'a': 'a-zA-Z', 'd': '0-9', 'l': 'a-z', 'u': 'A-Z', 's': LUA_SPACE, 'w': '0-9a-zA-Z',
                 'p': r'!-/:-@\[-`{-~', 'c': r'\x00-\x1f\x7f', 'x': '0-9A-Fa-f'}
 
 

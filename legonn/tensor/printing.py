@@ -14,21 +14,29 @@ import math
 
 import numpy as np
 
+from .backend import array_module
+
 WIDTH = 80
 THRESHOLD = 1000   # more elements than this are summarised (NumPy's default)
 EDGE = 3           # entries kept at each end of a summarised dimension
 
 
 def _format(values):
-    """(printf format, scale or None, cell width) for an array of values, following Torch7's rules."""
-    finite = np.abs(values[np.isfinite(values)])
-    integral = finite.size == values.size and bool(np.all(finite == np.floor(finite)))
+    """(printf format, scale or None, cell width) for an array of values, following Torch7's rules. A NaN
+    makes Torch7's min and max NaN, so its width is NaN and it writes every value with a plain ``'%f'``
+    in one block (width None here); an infinity is a whole number of infinite exponent."""
+    if np.isnan(values).any():
+        return '%f', None, None
+    magnitudes = np.abs(values)
+    integral = bool(np.all(magnitudes == np.floor(magnitudes)))
 
     def exponent(v):
+        if math.isinf(v):
+            return math.inf
         return math.floor(math.log10(v)) + 1 if v != 0 else 1
 
-    exp_min = exponent(float(finite.min())) if finite.size else 1
-    exp_max = exponent(float(finite.max())) if finite.size else 1
+    exp_min = exponent(float(magnitudes.min()))
+    exp_max = exponent(float(magnitudes.max()))
     if integral:
         if exp_max > 9:
             return '%11.4e', None, 11
@@ -65,13 +73,14 @@ def _matrix(m, fmt, scale, size, indent='', row_gap=None, col_gap=None):
     if fmt.endswith('d'):
         m = m.astype(np.int64)
     ncols = m.shape[1]
-    per_line = ncols if col_gap is not None else max((WIDTH - len(indent)) // (size + 1), 1)
+    per_line = ncols if col_gap is not None or size is None else max((WIDTH - len(indent)) // (size + 1), 1)
     rows = m.tolist()
     pad = indent + (' ' if scale is not None else '')
     blocks = []
     for first in range(0, ncols, per_line):
         last = min(first + per_line, ncols)
-        lines = [f'{indent}Columns {first} to {last - 1}'] if per_line < ncols else []
+        # Tensor.lua indents only the first block's header: the later ones follow a bare newline
+        lines = [f"{indent if first == 0 else ''}Columns {first} to {last - 1}"] if per_line < ncols else []
         if scale is not None:
             lines.append(indent + '%g *' % scale)
         body = [pad + _cells(row[first:last], fmt, col_gap) for row in rows]
@@ -80,6 +89,35 @@ def _matrix(m, fmt, scale, size, indent='', row_gap=None, col_gap=None):
         lines.extend(body)
         blocks.append('\n'.join(lines))
     return '\n\n'.join(blocks)
+
+
+def _vector(a, fmt, scale, gap):
+    """A 1-D array's lines, each ending in a newline: the scale line if any, then one value a line, with
+    ``...`` at a summarised vector's ``gap``."""
+    values = a if scale is None else a / scale
+    if fmt.endswith('d'):
+        values = values.astype(np.int64)
+    lines = [fmt % v for v in values.tolist()]
+    if gap is not None:
+        lines.insert(gap, '...')
+    lines = (['%g *' % scale] if scale is not None else []) + lines
+    return ''.join(line + '\n' for line in lines)
+
+
+def format_storage(storage):
+    """Storage.lua's __tostring__: the values as a vector's (one format, scale line), then
+    ``[legonn.FloatStorage of size n]``; a long storage summarised as a long vector."""
+    n = storage.size()
+    footer = f'[{storage.type()} of size {n}]'
+    if n == 0:
+        return footer
+    idx, gap = _shown(n, n > THRESHOLD)
+    data = storage.data
+    if gap is not None:
+        data = data[array_module(data).asarray(idx)]
+    a = np.asarray(data.get() if storage.is_cuda else data, dtype=np.float64)
+    fmt, scale, _ = _format(a)
+    return _vector(a, fmt, scale, gap) + footer
 
 
 def format_tensor(t):
@@ -102,14 +140,7 @@ def format_tensor(t):
         return f'{fmt % (a.item() if scale is None else a.item() / scale)}\n[{t.type()} of dimension 0]'
     footer = f"[{t.type()} of size {'x'.join(str(n) for n in sizes)}]"
     if a.ndim == 1:
-        values = a if scale is None else a / scale
-        if fmt.endswith('d'):
-            values = values.astype(np.int64)
-        lines = [fmt % v for v in values.tolist()]
-        if shown[0][1] is not None:
-            lines.insert(shown[0][1], '...')
-        lines = (['%g *' % scale] if scale is not None else []) + lines
-        return '\n'.join(lines) + '\n' + footer
+        return _vector(a, fmt, scale, shown[0][1]) + footer
     row_gap, col_gap = shown[-2][1], shown[-1][1]
     if a.ndim == 2:
         return _matrix(a, fmt, scale, size, row_gap=row_gap, col_gap=col_gap) + '\n' + footer

@@ -9,6 +9,7 @@ import numpy as np
 
 from . import backend, shared_memory
 from .naming import TorchNamed
+from .printing import format_storage
 from .types import TYPES, TypeName, name_for
 
 
@@ -164,9 +165,7 @@ class Storage(TorchNamed):
         return iter(self.tolist())
 
     def __repr__(self):
-        body = '\n'.join(f' {v}' for v in self.tolist()[:20])
-        more = '\n ...' if self.size() > 20 else ''
-        return f"{body}{more}\n[{self.type()} of size {self.size()}]"
+        return format_storage(self)
 
 
 def _values(size_or_values, dtype):

@@ -13,6 +13,7 @@ def test_penlight_meanings_of_shared_names():
     assert ls.pop() == 3 and ls.pop(0) == 1 and ls == [10, 30, 2]
     assert ls.sort() == [2, 10, 30] and ls.sort('>') == [30, 10, 2] and ls.sorted() == [2, 10, 30]
     assert ls.contains(10) and ls.minmax() == (2, 30) and ls.reverse() == [2, 10, 30]
+    assert List().minmax() == (1e70, -1e70)   # List.lua starts from these bounds; Python's min would raise
 
 
 def test_slices_range_split_and_text():
@@ -24,8 +25,16 @@ def test_slices_range_split_and_text():
     assert ls.clone().slice_assign(1, 2, ['a']) == [1, 'a', 4, 5]
     assert List.range(4) == [1, 2, 3, 4] and List.range(0, 3) == [0, 1, 2, 3] and List.range(5, 1, -1) == \
         [5, 4, 3, 2, 1]
-    assert List.split('a b  c') == ['a', 'b', 'c'] and List.split('a,b,', ',') == ['a', 'b', '']
-    assert List([1, 2.5, 'x']).join(',') == '1,2.5,x' and str(List([1, 'a', 2.5, True])) == '{1,"a",2.5,true}'
+    # List.lua adds eps = 1e-10 to finish for a fractional step: 0.1 + 0.1 + 0.1 = 0.30000000000000004 is
+    # kept, where a plain `for i = 0, 0.3, 0.1` stops before it; the eps also trims a descending range's end
+    assert List.range(0, 0.3, 0.1) == [0, 0.1, 0.2, 0.1 + 0.1 + 0.1]
+    assert List.range(1, 0, -0.5) == [1, 0.5]
+    assert List.split('a b  c') == ['a', 'b', 'c'] and List.split('foo;bar;baz', ';') == ['foo', 'bar', 'baz']
+    # List.split is utils.split (a pattern, the last empty piece dropped, no strip), not stringx.split
+    assert List.split('a,b,', ',') == ['a', 'b'] and List.split(' a b') == ['', 'a', 'b']
+    assert List.split('a1b22c', r'\d+') == ['a', 'b', 'c']
+    # List.lua's __tostring hands join a quoting function that join (delimiter only) ignores: strings are bare
+    assert List([1, 2.5, 'x']).join(',') == '1,2.5,x' and str(List([1, 'a', 2.5, True])) == '{1,a,2.5,true}'
 
 
 def test_functional_methods():

@@ -128,3 +128,21 @@ def test_add_type_slack_and_usage_exit(monkeypatch, capsys):
     with pytest.raises(SystemExit):
         lapp(SIMPLE, [])
     assert 'missing required parameter: o\n\n' + SIMPLE in capsys.readouterr().err
+
+
+def test_numbers_are_luas_tonumber():
+    """lapp converts with Lua's tonumber: hexadecimal is a number; Python's underscores and non-ASCII white
+    space or digits are not."""
+    spec = '-n (number default 1)\n'
+    assert lapp(spec, ['-n', '0x10'])['n'] == 16
+    for word in ('1_000', '\u00a05', '\uff15'):
+        with pytest.raises(lapp.LappError, match='unable to convert to number'):
+            lapp(spec, ['-n', word])
+
+
+def test_a_flag_word_runs_to_lua_white_space():
+    """sip's $S is Lua's %S+: a no-break space inside '-nfoo\u00a0bar' is part of the word, so all of
+    'foo\u00a0bar' is -n's value (Python's \\S stopped at it and lost ' bar')."""
+    spec = '-n (string default x)\n--name (string default y)\n'
+    assert lapp(spec, ['-nfoo\u00a0bar'])['n'] == 'foo\u00a0bar'
+    assert lapp(spec, ['--name=a\u00a0b'])['name'] == 'a\u00a0b'

@@ -58,3 +58,13 @@ def test_read_parses_literal_tables_only():
         failed = pretty.read(bad)
         assert not failed and failed[0] is None, bad
     assert pretty.read('x')[1] == 'not a Lua table'
+
+
+def test_read_takes_lua_digits_and_blanks_only():
+    """Lua's lexer reads ASCII digits and C's isspace blanks: Arabic-Indic digits and a no-break space are
+    not a number or a separator, and a decimal escape is ASCII digits."""
+    for bad in ('{\u0661\u0662}', '{1,\u00a02}', '{\uff11}'):
+        failed = pretty.read(bad)
+        assert not failed and failed[0] is None, bad
+    assert pretty.read('{1,\v2}') == [1, 2]
+    assert pretty.read('{"\\\u0661"}') == ['\u0661']   # not a decimal escape: the character, as '\\q' gives 'q'

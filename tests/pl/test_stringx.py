@@ -21,6 +21,14 @@ def test_split_with_and_without_a_separator():
     assert split('a..b', '.') == ['a', '', 'b']   # the separator is text, not a pattern
 
 
+def test_split_at_luas_white_space_only():
+    """The default separator is Lua's '%s+', C's isspace: space, \\t \\n \\v \\f \\r split; the characters
+    Python's \\s adds (the ASCII separators \\x1c-\\x1f, \\x85, no-break and Unicode spaces) are text."""
+    assert stringx.split(' a\tb\nc\vd\fe\rf') == ['a', 'b', 'c', 'd', 'e', 'f']
+    for other in ('\x1c', '\x1f', '\x85', '\xa0', '\u2003', '\u3000'):
+        assert stringx.split(f'{other}a{other}b c') == [f'{other}a{other}b', 'c']
+
+
 def test_splitlines():
     """spec/stringx_spec.lua 'splitlines': \\r, \\n and \\r\\n end lines; a final end makes no empty line."""
     sl = stringx.splitlines
@@ -89,6 +97,8 @@ def test_partition_at_lines_title_shorten_join():
     assert stringx.at('abc', 0) == 'a'
     assert list(stringx.lines('one\ntwo')) == ['one', 'two']
     assert stringx.title('hello WORLD  x') == 'Hello World  X'
+    # C-locale toupper/tolower: only ASCII letters change, and a no-break space is inside a word (%S)
+    assert stringx.title('\u00e9T\u00c9 \u00dfx a\u00a0bC') == '\u00e9t\u00c9 \u00dfx A\u00a0bc'
     assert stringx.shorten('1234567890', 8) == '12345...' and stringx.shorten('1234567890', 8, True) == '...67890'
     assert stringx.shorten('abc', 2) == '..'
     assert stringx.join(' ', [1, 2.5, 'x']) == '1 2.5 x'

@@ -8,6 +8,11 @@ def test_range_update_copy():
     """tests/test-tablex.lua range and update; tablex.lua's copy (shallow) and deepcopy (tables only)."""
     assert tablex.range(10, 9) == [] and tablex.range(10, 10) == [10] and tablex.range(10, 11) == [10, 11]
     assert tablex.range(1, 2, 0.5) == [1.0, 1.5, 2.0] and tablex.range(5, 1, -2) == [5, 3, 1]
+    # `for i = 0, 0.7, 0.1` adds 0.1 to the running value: 0.5 + 0.1 is 0.6 and 0.6 + 0.1 is 0.7 exactly,
+    # so 0.7 is reached (0 + 6 * 0.1 would be 0.6000000000000001 and 0.7 / 0.1 < 7 would drop it)
+    assert tablex.range(0, 0.7, 0.1) == [0, 0.1, 0.2, 0.1 + 0.1 + 0.1, 0.4, 0.5, 0.6, 0.7]
+    assert tablex.range(0, 1, 0.1)[-1] == 0.9999999999999999   # ten additions of 0.1
+    assert tablex.range(0.3, -0.3, -0.3) == [0.3, 0.0, -0.3]
     assert tablex.update({'one': 1, 'two': 2}, {'three': 3, 'two': 20, 'four': 4}) == \
         {'one': 1, 'three': 3, 'two': 20, 'four': 4}
     inner = [1, 2]

@@ -13,6 +13,7 @@ def test_split_keeps_inner_empty_pieces_and_drops_the_last():
     assert utils.split(',', ',') == []
     assert utils.split('', ',') == []
     assert utils.split('  a  b ') == ['', 'a', 'b']   # utils.split does not strip first: stringx.split does
+    assert utils.split('a\xa0b\x1cc d') == ['a\xa0b\x1cc', 'd']   # '%s+' is ASCII white space only
     assert utils.split('ab1cd23ef', r'\d+') == ['ab', 'cd', 'ef']
     assert utils.split('a.b', '.', True) == ['a', 'b']
     assert utils.split('user=jane=doe', '=', False, 2) == ['user', 'jane=doe']
@@ -24,6 +25,10 @@ def test_files_and_assert_arg(tmp_path):
     name = str(tmp_path / 'f.txt')
     assert utils.writefile(name, 'one\ntwo\n') is True
     assert utils.readfile(name) == 'one\ntwo\n' and utils.readlines(name) == ['one', 'two']
+    # io.open(f, 'r') on POSIX keeps '\r\n', and f:lines() cuts at '\n' only: '\r', form feed and \x1c are text
+    assert utils.writefile(name, 'a\r\nb\x0cc\x1cd\n\ne') is True
+    assert utils.readfile(name) == 'a\r\nb\x0cc\x1cd\n\ne'
+    assert utils.readlines(name) == ['a\r', 'b\x0cc\x1cd', '', 'e']
     missing = utils.readfile(str(tmp_path / 'none'))
     assert not missing and missing[0] is None and 'No such file' in missing[1]
     assert utils.assert_arg(0, 3, 'number') == 3

@@ -1,4 +1,6 @@
 """print(t) formats like Torch7: one number format per tensor, then the type and size line."""
+import pytest
+
 import legonn as lg
 
 
@@ -53,8 +55,35 @@ def test_wide_matrix_splits_columns():
 def test_empty_nan_and_views():
     assert str(lg.Tensor()) == '[legonn.FloatTensor with no dimension]'
     assert str(lg.Tensor(0, 3)) == '[legonn.FloatTensor of size 0x3]'
-    assert str(lg.Tensor([float('nan'), 1.5])) == '    nan\n 1.5000\n[legonn.FloatTensor of size 2]'
+    # a NaN makes Torch7's min/max NaN, its width '%nan.4f', which Tensor.lua replaces by '%f'
+    assert str(lg.Tensor([float('nan'), 1.5])) == 'nan\n1.500000\n[legonn.FloatTensor of size 2]'
     assert str(lg.Tensor([[1, 2], [3, 4]]).t()) == ' 1  3\n 2  4\n[legonn.FloatTensor of size 2x2]'
+
+
+def test_nan_writes_every_value_with_percent_f_in_one_block():
+    # nColumnPerLine is NaN too, so Tensor.lua never cuts the rows into 'Columns' blocks
+    t = lg.zeros(2, 30).add(2)
+    t[1][29] = float('nan')
+    lines = str(t).split('\n')
+    assert lines[0] == ' '.join(['2.000000'] * 30)
+    assert lines[1] == ' '.join(['2.000000'] * 29 + ['nan'])
+    assert lines[2] == '[legonn.FloatTensor of size 2x30]'
+
+
+def test_infinity_has_an_infinite_exponent():
+    # Storage__printformat: inf == ceil(inf) keeps the integer mode and floor(log10(inf)) + 1 is inf > 9,
+    # so '%11.4e'; beside a fraction expMax - expMin > 4 gives '%SZ.4e' with SZ 12 as |expMax| > 99
+    inf = float('inf')
+    assert str(lg.Tensor([1, -inf])) == ' 1.0000e+00\n       -inf\n[legonn.FloatTensor of size 2]'
+    assert str(lg.Tensor([0.5, inf])) == '  5.0000e-01\n         inf\n[legonn.FloatTensor of size 2]'
+
+
+def test_later_column_blocks_of_a_slice_have_no_indent():
+    # Tensor__printMatrix writes the indent after each row end but the last, so only the first block's
+    # 'Columns' header of a (i,.,.) slice is indented; (80 - 1) // (7 + 1) = 9 columns a block
+    text = str(lg.zeros(1, 1, 30).add(0.5))
+    assert text.split('\n')[:5] == ['(0,.,.) = ', ' Columns 0 to 8', ' ' + ' '.join([' 0.5000'] * 9), '',
+                                     'Columns 9 to 17']
 
 
 def test_large_matrix_is_summarised_with_the_full_size_in_the_footer():
@@ -80,3 +109,24 @@ def test_large_vector_and_3d_tensor_summarised():
 def test_threshold_sized_tensor_prints_whole():
     text = repr(lg.range(0, 999))
     assert '...' not in text and len(text.split('\n')) == 1001
+
+
+def test_storage_prints_as_storage_lua():
+    # Storage.__tostring__: Storage__printformat's format for every value, one a line, then the footer
+    assert repr(lg.FloatStorage([1.5, 2])) == ' 1.5000\n 2.0000\n[legonn.FloatStorage of size 2]'
+    assert repr(lg.LongStorage([1, 2, 300])) == '   1\n   2\n 300\n[legonn.LongStorage of size 3]'
+    # expMax = floor(log10(2e-5)) + 1 = -4 < 0: a scale of 10^(expMax - 1)
+    assert repr(lg.DoubleStorage([1e-5, 2e-5])) == '1e-05 *\n 1.0000\n 2.0000\n[legonn.DoubleStorage of size 2]'
+    assert repr(lg.FloatStorage(0)) == '[legonn.FloatStorage of size 0]'
+
+
+@pytest.mark.gpu
+def test_cuda_storage_and_nan_tensor_print_as_on_the_host():
+    t = lg.DoubleTensor([1e-5, 2e-5, float('nan')])
+    assert str(t.cuda()) == str(t).replace('DoubleTensor', 'CudaTensor') == \
+        '0.000010\n0.000020\nnan\n[legonn.CudaTensor of size 3]'
+    long = lg.DoubleTensor(2000).fill(3)
+    long[1999] = 0.5
+    assert repr(long.cuda().storage()) == repr(long.storage()).replace('DoubleStorage', 'CudaStorage')
+    assert repr(long.storage()).split('\n')[2:8] == [' 3.0000', '...', ' 3.0000', ' 3.0000', ' 0.5000',
+                                                      '[legonn.DoubleStorage of size 2000]']
