@@ -265,6 +265,7 @@ class RandomMixin:
             a, b = 0, _random_bound(self.dtype)
         elif b is None:
             a, b = 0, a
+        a, b = int(a), int(b)   # TensorMath.lua reads the bounds as C longs: 2.5 is 2, -2.5 is -2
         if b <= a:
             raise ValueError(f"{self._typename}.random: empty range [{a}, {b})")
         gen = generator(self._cuda)

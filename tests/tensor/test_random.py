@@ -75,6 +75,15 @@ def test_random_integers_are_zero_based():
         lg.LongTensor(2).random(3, 3)
 
 
+def test_random_bounds_are_read_as_c_longs():
+    """TensorMath.lua passes random's bounds as C longs (truncated toward zero): random(2.9) draws from
+    [0, 2), random(-2.5, 1.5) from [-2, 1), and random(0.5) is the empty [0, 0), refused by name."""
+    assert set(lg.LongTensor(400).random(2.9).tolist()) == {0, 1}
+    assert set(lg.LongTensor(400).random(-2.5, 1.5).tolist()) == {-2, -1, 0}
+    with pytest.raises(ValueError, match=r'LongTensor.random: empty range \[0, 0\)'):
+        lg.LongTensor(2).random(0.5)
+
+
 def test_randperm_is_a_zero_based_permutation():
     p = lg.randperm(10)
     assert p.type() == 'legonn.LongTensor' and sorted(p.tolist()) == list(range(10))
