@@ -249,8 +249,10 @@ class RandomMixin:
         """Fill with 1 with probability ``p`` (a number or a tensor of probabilities), else 0."""
         from .pointwise import _broadcasts_into, operand
         p = operand(p)
-        if hasattr(p, 'shape') and not _broadcasts_into(p.shape, self._size):
-            # THTensor_(bernoulli_DoubleTensor) walks p and self together: as many elements pair in order
+        if hasattr(p, 'shape') and not (_broadcasts_into(p.shape, self._size)
+                                        and backend.is_cupy_array(p) == self._cuda):
+            # THTensor_(bernoulli_DoubleTensor) walks p and self together: as many elements pair in order (and
+            # _same_count refuses probabilities on the other device by name)
             p = self._same_count(p, 'bernoulli')
         # THRandom_bernoulli checks each probability (the tensor form calls it per element)
         if not bool(self.xp.all((p >= 0) & (p <= 1))):

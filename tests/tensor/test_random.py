@@ -394,3 +394,7 @@ def test_bernoulli_pairs_probabilities_in_order_on_the_gpu():
     assert lg.FloatTensor(3, 2).cuda().bernoulli(p.view(2, 3)).float().tolist() == [[0, 1], [1, 0], [0, 1]]
     with pytest.raises(ValueError, match='bernoulli: expected an operand of 6 elements'):
         lg.FloatTensor(2, 3).cuda().bernoulli(p.narrow(0, 0, 4))
+    with pytest.raises(TypeError, match='CudaTensor.bernoulli: operand is on the CPU'):
+        lg.FloatTensor(6).cuda().bernoulli(p.double())
+    with pytest.raises(TypeError, match='FloatTensor.bernoulli: operand is on the GPU'):
+        lg.FloatTensor(6).bernoulli(p)
