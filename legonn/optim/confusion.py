@@ -25,7 +25,7 @@ class ConfusionMatrix:
     """A ``nclasses x nclasses`` count matrix ``mat[target, prediction]``; class indices are 0-based.
 
     ``ConfusionMatrix(10)`` or ``ConfusionMatrix(['cat', 'dog'])`` (or Torch7's
-    ``ConfusionMatrix(n, names)``). Feed it with ``add(prediction, target)`` or
+    ``ConfusionMatrix(n, names)``; a None name is a hole of the Lua table). Feed it with ``add(prediction, target)`` or
     ``batchAdd(predictions, targets)``; a prediction is a class index or a
     vector of scores (its argmax), a target an index or a one-hot vector;
     negative targets mean "missing" and are skipped. ``updateValids()`` fills
