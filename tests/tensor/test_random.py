@@ -281,6 +281,7 @@ def test_multinomial_sorted_search_draws_the_distribution():
     assert abs(chi2 - (k - 1)) < 5 * np.sqrt(2 * (k - 1))
 
 
+@pytest.mark.filterwarnings('error')   # refused by name, without NumPy's overflow warning on the way
 def test_multinomial_refuses_weights_whose_sum_overflows():
     """Two weights of 1e308 sum past the largest double: the cumulative weights end in inf, and a draw of inf
     picked category 2 of two; such rows are refused with the other bad weights."""
