@@ -9,12 +9,15 @@ from ..tensor import LongTensor, FloatTensor, as_tensor
 
 def _host(values, nclasses, score_ndim):
     """Class indices or scores as a host NumPy array; scores (``score_ndim`` dimensions, one entry per class)
-    are reduced to their argmax on their own device first, so a GPU batch sends back indices only."""
+    are reduced to their argmax on their own device first, so a GPU batch sends back indices only. A single
+    score vector (``add``) is one even with one class; an N x 1 batch is N indices, as batchAdd reads it."""
     if isinstance(values, numbers.Number):
         return np.asarray(values)
     arr = as_tensor(values).array
-    if arr.ndim == score_ndim and arr.shape[-1] == nclasses and nclasses > 1:
-        arr = arr.argmax(axis=-1)
+    if arr.ndim == score_ndim and arr.shape[-1] == nclasses and (score_ndim == 1 or nclasses > 1):
+        # ConfusionMatrix.lua copies the scores into its FloatTensor buffers before taking the max, so scores
+        # that differ only beyond float precision tie there, and the first of them wins
+        arr = arr.astype(np.float32, copy=False).argmax(axis=-1)
     return arr.get() if hasattr(arr, 'get') else arr
 
 
@@ -22,7 +25,7 @@ class ConfusionMatrix:
     """A ``nclasses x nclasses`` count matrix ``mat[target, prediction]``; class indices are 0-based.
 
     ``ConfusionMatrix(10)`` or ``ConfusionMatrix(['cat', 'dog'])`` (or Torch7's
-    ``ConfusionMatrix(n, names)``). Feed it with ``add(prediction, target)`` or
+    ``ConfusionMatrix(n, names)``; a None name is a hole of the Lua table). Feed it with ``add(prediction, target)`` or
     ``batchAdd(predictions, targets)``; a prediction is a class index or a
     vector of scores (its argmax), a target an index or a one-hot vector;
     negative targets mean "missing" and are skipped. ``updateValids()`` fills
@@ -154,8 +157,10 @@ class ConfusionMatrix:
             cells = ''.join(f'{int(v):{width}d}' for v in mat[t])
             close = ']]  ' if t == n - 1 else ']   '
             line = ('[[' if t == 0 else ' [') + cells + close + f'{float(self.valids.array[t]) * 100:2.3f}% '
-            if self.classes:
-                line += f"\t[class: {self.classes[t] if t < len(self.classes) else ''}]"
+            # Lua's `self.classes[1]` and `self.classes[t] or ''`: None stands for a hole in the Lua table of names
+            if self.classes and self.classes[0] is not None:
+                name = self.classes[t] if t < len(self.classes) else None
+                line += f"\t[class: {'' if name is None else name}]"
             lines.append(line)
         lines.append(f' + average row correct: {self.averageValid * 100:.14g}% ')
         lines.append(f' + average rowUcol correct (VOC measure): {self.averageUnionValid * 100:.14g}% ')

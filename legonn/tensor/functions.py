@@ -85,8 +85,11 @@ def randperm(*args, tensortype='legonn.LongTensor'):
     result, args, tensortype = _given_result(args, tensortype)
     if len(args) != 1:
         raise TypeError(f"legonn.randperm: expected ([result,] n), got {len(args)} arguments besides the result")
+    n = int(args[0])   # TensorMath.lua reads n as a C long: 2.5 is 2
+    if n < 1:   # THTensor_(randperm)'s check
+        raise ValueError(f"legonn.randperm: n must be strictly positive, got {args[0]!r}")
     cls = tensor_class(tensortype)
-    perm = generator(False).permutation(int(args[0]))
+    perm = generator(False).permutation(n)
     return _written(result, cls._from_array(
         backend.to_module(perm, backend.cupy() if cls._cuda else np).astype(cls._dtype)))
 

@@ -247,8 +247,13 @@ class RandomMixin:
     @with_generator
     def bernoulli(self, p=0.5):
         """Fill with 1 with probability ``p`` (a number or a tensor of probabilities), else 0."""
-        from .pointwise import operand
+        from .pointwise import _broadcasts_into, operand
         p = operand(p)
+        if hasattr(p, 'shape') and not (_broadcasts_into(p.shape, self._size)
+                                        and backend.is_cupy_array(p) == self._cuda):
+            # THTensor_(bernoulli_DoubleTensor) walks p and self together: as many elements pair in order (and
+            # _same_count refuses probabilities on the other device by name)
+            p = self._same_count(p, 'bernoulli')
         # THRandom_bernoulli checks each probability (the tensor form calls it per element)
         if not bool(self.xp.all((p >= 0) & (p <= 1))):
             raise ValueError(f"{self._typename}.bernoulli: the probability must be >= 0 and <= 1, got "
@@ -262,6 +267,7 @@ class RandomMixin:
             a, b = 0, _random_bound(self.dtype)
         elif b is None:
             a, b = 0, a
+        a, b = int(a), int(b)   # TensorMath.lua reads the bounds as C longs: 2.5 is 2, -2.5 is -2
         if b <= a:
             raise ValueError(f"{self._typename}.random: empty range [{a}, {b})")
         gen = generator(self._cuda)
@@ -270,7 +276,9 @@ class RandomMixin:
 
     @with_generator
     def exponential(self, lambd=1.0):
-        """Fill in place with exponential samples of rate ``lambd``; returns self."""
+        """Fill in place with exponential samples of rate ``lambd`` (positive); returns self."""
+        if not lambd > 0:   # THRandom_exponential has no check: its -1/lambda * log(1 - u) is no sample then
+            raise ValueError(f"{self._typename}.exponential: the rate lambda must be positive, got {lambd!r}")
         return self._fill_with(generator(self._cuda).exponential(1.0 / lambd, size=self._size))
 
     @with_generator

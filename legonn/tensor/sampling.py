@@ -32,8 +32,9 @@ def _multinomial(prob, n, replacement=False):
     xp = prob.xp
     w = prob.array.reshape(-1, prob.size(-1)).astype(np.float64)
     # a row whose sum passes the largest double would make its last cumulative weight inf, and a draw of inf
-    # would then pick the category past the last
-    total = reducer(xp, 'sum')(w, axis=1)
+    # would then pick the category past the last (refused below, so NumPy need not warn of the overflow)
+    with np.errstate(over='ignore'):
+        total = reducer(xp, 'sum')(w, axis=1)
     if not bool(xp.isfinite(w).all()) or bool((w < 0).any()) or not bool(((total > 0) & xp.isfinite(total)).all()):
         raise ValueError("legonn.multinomial: expected finite non-negative weights with a positive, finite sum per "
                          "row")

@@ -88,3 +88,40 @@ def test_averages_are_taken_from_the_float32_valids_as_torch7():
     cm.updateValids()
     assert cm.averageValid == (float(np.float32(1 / 3)) + 1.0 + 0.5) / 3
     assert ' + average row correct: 61.111111442248% ' in str(cm)
+
+
+def test_one_class_takes_a_score_vector():
+    """ConfusionMatrix.lua's add takes the max of any 1-D prediction: with one class, a vector of one score is
+    class 0 (Lua's 1), and a one-hot target of one entry too."""
+    cm = optim.ConfusionMatrix(1)
+    cm.add(lg.FloatTensor([0.3]), 0)
+    cm.add(np.array([-2.0]), lg.FloatTensor([1.0]))
+    np.testing.assert_array_equal(cm.mat.array, [[2]])
+    cm.batchAdd(np.array([[0.0], [0.0]]), np.array([0, -1]))     # N x 1: indices, as batchAdd flattens them
+    np.testing.assert_array_equal(cm.mat.array, [[3]])
+
+
+def test_scores_tie_in_float32_as_in_the_lua_buffers():
+    """add and batchAdd copy the scores into FloatTensor buffers before the max: double scores equal in float32
+    tie, and the first of them is the prediction."""
+    near = np.array([0.1, 0.1 + 1e-12, 0.05])
+    assert np.float32(near[0]) == np.float32(near[1]) and near.argmax() == 1
+    cm = optim.ConfusionMatrix(3)
+    cm.add(lg.DoubleTensor(near), 2)
+    cm.batchAdd(lg.DoubleTensor(np.stack([near, near[[2, 0, 1]]])), lg.DoubleTensor(np.eye(3)[[0, 1]]))
+    np.testing.assert_array_equal(cm.mat.array, [[1, 0, 0], [0, 1, 0], [1, 0, 0]])
+
+
+def test_class_names_with_holes_print_as_lua():
+    """None stands for a hole in Lua's table of names: `self.classes[t] or ''` prints an empty name, and a
+    hole at the first class (`self.classes[1]` nil) prints no names at all."""
+    cm = optim.ConfusionMatrix(['a', None, 'c'])
+    cm.batchAdd(np.array([0, 1, 2]), np.array([0, 1, 2]))
+    lines = str(cm).splitlines()
+    assert lines[1].endswith('\t[class: a]') and lines[2].endswith('% \t[class: ]')
+    assert lines[3].endswith('\t[class: c]')
+    cm = optim.ConfusionMatrix(3, [None, 'b', 'c'])
+    cm.batchAdd(np.array([0, 1, 2]), np.array([0, 1, 2]))
+    assert str(cm).splitlines()[1:4] == ['[[       1       0       0]   100.000% ',
+                                         ' [       0       1       0]   100.000% ',
+                                         ' [       0       0       1]]  100.000% ']

@@ -73,6 +73,10 @@ def test_checkgrad_and_confusion_on_gpu():
     cm = optim.ConfusionMatrix(3)
     cm.batchAdd(cp.eye(3), cp.arange(3))
     assert cm.mat.array.trace() == 3
+    # the device's scores tie in float32 as the Lua's FloatTensor buffers: the first of them is the prediction
+    cm.batchAdd(cp.asarray([[0.05, 0.1, 0.1 + 1e-12]]), cp.asarray([1]))
+    cm.add(lg.DoubleTensor([0.3]).cudaDouble().expand(3), 0)
+    np.testing.assert_array_equal(cm.mat.array, [[2, 0, 0], [0, 2, 0], [0, 0, 1]])
 
 
 def test_device_loss_of_several_elements_handed_back():

@@ -75,6 +75,15 @@ def test_random_integers_are_zero_based():
         lg.LongTensor(2).random(3, 3)
 
 
+def test_random_bounds_are_read_as_c_longs():
+    """TensorMath.lua passes random's bounds as C longs (truncated toward zero): random(2.9) draws from
+    [0, 2), random(-2.5, 1.5) from [-2, 1), and random(0.5) is the empty [0, 0), refused by name."""
+    assert set(lg.LongTensor(400).random(2.9).tolist()) == {0, 1}
+    assert set(lg.LongTensor(400).random(-2.5, 1.5).tolist()) == {-2, -1, 0}
+    with pytest.raises(ValueError, match=r'LongTensor.random: empty range \[0, 0\)'):
+        lg.LongTensor(2).random(0.5)
+
+
 def test_randperm_is_a_zero_based_permutation():
     p = lg.randperm(10)
     assert p.type() == 'legonn.LongTensor' and sorted(p.tolist()) == list(range(10))
@@ -272,6 +281,7 @@ def test_multinomial_sorted_search_draws_the_distribution():
     assert abs(chi2 - (k - 1)) < 5 * np.sqrt(2 * (k - 1))
 
 
+@pytest.mark.filterwarnings('error')   # refused by name, without NumPy's overflow warning on the way
 def test_multinomial_refuses_weights_whose_sum_overflows():
     """Two weights of 1e308 sum past the largest double: the cumulative weights end in inf, and a draw of inf
     picked category 2 of two; such rows are refused with the other bad weights."""
@@ -292,3 +302,100 @@ def test_functional_draws_fill_a_tensor_given_first():
     assert lg.uniform(y, 2, 3) is y and 2 <= y.min() and y.max() < 3
     assert lg.normal(lg.DoubleTensor(4), 1, 2).size() == (4,)
     assert isinstance(lg.bernoulli(0.5), int)
+
+
+def test_randperm_refuses_a_count_below_one():
+    """THTensor_(randperm) checks n > 0 ("must be strictly positive"); n is read as a C long (2.5 is 2)."""
+    for n in (0, -3):
+        with pytest.raises(ValueError, match=f'randperm: n must be strictly positive, got {n}'):
+            lg.randperm(n)
+    with pytest.raises(ValueError, match='strictly positive'):
+        lg.LongTensor().randperm(0)
+    assert sorted(lg.randperm(2.5).tolist()) == [0, 1]
+
+
+def test_bernoulli_pairs_probabilities_of_another_shape_in_order():
+    """THTensor_(bernoulli_DoubleTensor) walks self and p together (TH_TENSOR_APPLY2): a p of as many elements
+    in another shape gives its i-th probability to the i-th element; one that broadcasts still broadcasts."""
+    p = lg.DoubleTensor([0, 1, 1, 0, 0, 1])
+    assert lg.FloatTensor(2, 3).bernoulli(p).tolist() == [[0, 1, 1], [0, 0, 1]]
+    assert lg.FloatTensor(3, 2).bernoulli(p.view(2, 3)).tolist() == [[0, 1], [1, 0], [0, 1]]
+    assert lg.FloatTensor(3, 2).bernoulli(p.view(2, 3).t()).tolist() == [[0, 0], [1, 0], [1, 1]]
+    assert lg.FloatTensor(2, 3).bernoulli(lg.DoubleTensor([[1, 0, 1]])).tolist() == [[1, 0, 1], [1, 0, 1]]
+    with pytest.raises(ValueError, match=r'bernoulli: expected an operand of 6 elements \(sizes \(2, 3\)\), got '
+                                         r'sizes \(4,\)'):
+        lg.FloatTensor(2, 3).bernoulli(lg.DoubleTensor([0, 1, 1, 0]))
+
+
+def test_exponential_refuses_a_rate_not_positive():
+    """THRandom_exponential's -1/lambda * log(1 - u) is inf or negative for lambda <= 0: refused by name."""
+    for rate in (0, -1.5):
+        with pytest.raises(ValueError, match=f'DoubleTensor.exponential: the rate lambda must be positive, got '
+                                             f'{rate}'):
+            lg.DoubleTensor(3).exponential(rate)
+
+
+def _moments_cases(cuda=False):
+    """(draw, mean, variance) from TH/THRandom.c's formulas; geometric: P(i) = (1 - p) p^(i - 1), i >= 1, and
+    on the GPU cutorch's P(i) = p (1 - p)^(i - 1)."""
+    m, s = 0.5, 0.4
+    return [
+        (lambda t: t.uniform(2, 5), 3.5, 9 / 12),
+        (lambda t: t.uniform(5, 2), 3.5, 9 / 12),
+        (lambda t: t.normal(1, 3), 1.0, 9.0),
+        (lambda t: t.exponential(2), 0.5, 0.25),
+        (lambda t: t.geometric(0.3), 1 / 0.3, 0.7 / 0.3 ** 2) if cuda else
+        (lambda t: t.geometric(0.3), 1 / 0.7, 0.3 / 0.7 ** 2),
+        (lambda t: t.logNormal(m, s), np.exp(m + s * s / 2), (np.exp(s * s) - 1) * np.exp(2 * m + s * s)),
+        (lambda t: t.bernoulli(0.3), 0.3, 0.21),
+        (lambda t: t.random(3, 9), 5.5, (6 ** 2 - 1) / 12),
+        (lambda t: t.random(6), 2.5, (6 ** 2 - 1) / 12),
+    ]
+
+
+MOMENT_CASES = pytest.mark.parametrize('case', range(len(_moments_cases())), ids=[
+    'uniform', 'uniform b<a', 'normal', 'exponential', 'geometric', 'logNormal', 'bernoulli', 'random(a, b)',
+    'random(b)'])
+
+
+@MOMENT_CASES
+@pytest.mark.parametrize('typename', ['DoubleTensor', 'FloatTensor', pytest.param('CudaTensor', marks=pytest.mark.gpu),
+                                      pytest.param('CudaDoubleTensor', marks=pytest.mark.gpu)])
+def test_sample_moments_match_thrandom_formulas(case, typename):
+    """10^5 seeded draws: the sample mean within 5 standard errors of the formula's mean, the sample variance
+    within 5% of the formula's (fixed seed: the test cannot flake)."""
+    draw, mean, var = _moments_cases(typename.startswith('Cuda'))[case]
+    lg.manualSeed(2024 + case)
+    x = draw(lg.DoubleTensor(100000).type('legonn.' + typename)).double().array
+    assert abs(x.mean() - mean) < 5 * np.sqrt(var / x.size)
+    assert abs(x.var() / var - 1) < 0.05
+
+
+def test_cauchy_quartiles_and_multinomial_pairs_match_their_distributions():
+    """Cauchy(median, sigma) has quartiles median -+ sigma; multinomial without replacement draws the first
+    index with probability w_i / S and the second w_j / (S - w_i) (THTensor_(multinomial) renormalises)."""
+    lg.manualSeed(5)
+    c = lg.DoubleTensor(100000).cauchy(1, 2).array
+    q1, med, q3 = np.percentile(c, [25, 50, 75])
+    assert abs(med - 1) < 0.05 and abs(q1 + 1) < 0.06 and abs(q3 - 3) < 0.06
+    w = np.array([1.0, 2.0, 3.0, 4.0])
+    draws = lg.multinomial(lg.DoubleTensor(np.tile(w, (50000, 1))), 2).array
+    counts = np.zeros((4, 4))
+    np.add.at(counts, (draws[:, 0], draws[:, 1]), 1)
+    expected = np.array([[0 if i == j else w[i] / 10 * w[j] / (10 - w[i]) for j in range(4)] for i in range(4)])
+    expected *= 50000
+    off = ~np.eye(4, dtype=bool)
+    assert counts.diagonal().sum() == 0
+    assert ((counts[off] - expected[off]) ** 2 / expected[off]).sum() < 40   # chi-square, 11 degrees of freedom
+
+
+@pytest.mark.gpu
+def test_bernoulli_pairs_probabilities_in_order_on_the_gpu():
+    p = lg.DoubleTensor([0, 1, 1, 0, 0, 1]).cuda()
+    assert lg.FloatTensor(3, 2).cuda().bernoulli(p.view(2, 3)).float().tolist() == [[0, 1], [1, 0], [0, 1]]
+    with pytest.raises(ValueError, match='bernoulli: expected an operand of 6 elements'):
+        lg.FloatTensor(2, 3).cuda().bernoulli(p.narrow(0, 0, 4))
+    with pytest.raises(TypeError, match='CudaTensor.bernoulli: operand is on the CPU'):
+        lg.FloatTensor(6).cuda().bernoulli(p.double())
+    with pytest.raises(TypeError, match='FloatTensor.bernoulli: operand is on the GPU'):
+        lg.FloatTensor(6).bernoulli(p)
