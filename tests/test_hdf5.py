@@ -409,3 +409,28 @@ def test_a_corrupt_file_is_a_value_error_naming_the_call(tmp_path, name, offset,
         with pytest.raises(ValueError, match=f'{what}: cannot read the file, its HDF5 structure is corrupt '
                                              f'\\({error}'):
             f.all()
+
+
+def test_a_file_rewritten_on_disk_is_read_fresh_or_refused(tmp_path):
+    """libhdf5 gives an open of a file that is still open the first handle's view: a file rewritten on disk (in
+    place, as another program's writer does) between two opens read as the old file, silently (its groups, its
+    datasets). legonn refuses that open, naming the file and the open handle; once that handle is closed the new
+    file reads fresh. A file unchanged since may be opened twice."""
+    path, other = tmp_path / 'a.h5', tmp_path / 'b.h5'
+    with hdf5.open(str(path), 'w') as f:
+        f.write('/x', lg.Tensor([1, 2, 3]))
+    old = hdf5.open(str(path), 'r')
+    with hdf5.open(str(path), 'r') as again:
+        assert sorted(again.all()) == ['x']
+    with hdf5.open(str(other), 'w') as f:
+        f.write('/y', lg.range(1, 100))
+    with open(path, 'r+b') as disk:
+        disk.write(other.read_bytes())
+        disk.truncate()
+    with pytest.raises(ValueError, match=r"hdf5.open: .*a.h5 was rewritten on disk since \[HDF5File: .*a.h5\] "
+                                         r"opened it, which is still open"):
+        hdf5.open(str(path), 'r')
+    assert old.read('/x').all().tolist() == [1, 2, 3]
+    old.close()
+    with hdf5.open(str(path), 'r') as f:
+        assert sorted(f.all()) == ['y'] and f.read('/y').all().tolist() == list(range(1, 101))

@@ -72,12 +72,22 @@ class Container(Module):
 
     def run_child(self, index, method, *args):
         """``self.modules[index].method(*args)``, naming this step of the path if it raises."""
-        return self.run_module(self.modules[index], f"{type(self).__name__}[{index}]", method, *args)
+        return self.run_module(self.modules[index], index, method, *args)
+
+    def _child_step(self, index):
+        """The path's step to child ``index``, as ``print`` shows the tree: ``Sequential[2]`` for its ``(2):``
+        line; where this container's repr reads ``<own> @ <the child>`` (a decorator: ``Sequencer @ Recursor @
+        JoinTable(0)``), ``<own> @``, so that a path inside it reads as that line does."""
+        own, child = self.shortName(), self.modules[index].shortName()
+        if own.endswith(' @ ' + child):
+            return own[:-len(child)].rstrip()
+        return f"{type(self).__name__}[{index}]"
 
     def run_module(self, module, step, method, *args):
         """``module.method(*args)`` (its input contract checked first for updateOutput), adding ``step``
-        (e.g. ``Sequential[2]``) to the path of an error it raises. Inside this container's
-        accUpdateGradParameters an accGradParameters call is the child's accUpdateGradParameters."""
+        (e.g. ``Sequential[2]``; a child's index: ``_child_step``'s, worded only on an error) to the path of an
+        error it raises. Inside this container's accUpdateGradParameters an accGradParameters call is the child's
+        accUpdateGradParameters."""
         if method == 'accGradParameters' and self.__dict__.get('_updating'):
             method = 'accUpdateGradParameters'
         try:
@@ -90,7 +100,7 @@ class Container(Module):
                 return _timed(module, method, args)
             return getattr(module, method)(*args)
         except CAUGHT as err:
-            add_path(err, step, module)
+            add_path(err, self._child_step(step) if type(step) is int else step, module)
             raise
 
     def accUpdateGradParameters(self, input, gradOutput, lr):

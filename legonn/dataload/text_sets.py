@@ -49,9 +49,14 @@ def loadPTB(batchsize, datapath=None, srcurl=PTB_URL, vocab=None, ivocab=None, w
                 raise ValueError(f"dataload.loadPTB: {path}: byte {err.start} (0-based) is not UTF-8 "
                                  f"({err.reason}); legonn's words are text") from None
         tokens = split_words(text.replace('\n', '<eos>'))
+        if not tokens:
+            raise ValueError(f"dataload.loadPTB: {path}: holds no words")
         if vocab is None:
             vocab, ivocab, wordfreq = buildVocab(tokens)
-        loader = SequenceLoader(text2tensor(tokens, vocab), size)
+        try:
+            loader = SequenceLoader(text2tensor(tokens, vocab), size)
+        except ValueError as err:   # a word out of the vocabulary, a file too short for its batch: say which file
+            raise ValueError(f"dataload.loadPTB: {path}: {err}") from None
         loader.vocab, loader.ivocab, loader.wordfreq = vocab, ivocab, wordfreq
         loaders.append(loader)
     return tuple(loaders)

@@ -1,5 +1,6 @@
 """``hdf5.open`` and ``hdf5.HDF5File`` (file.lua)."""
 import os
+import weakref
 
 from ..tensor.naming import TorchNamed
 from .group import HDF5Group
@@ -12,9 +13,12 @@ class HDF5File(TorchNamed):
     """An open HDF5 file: ``read(path)``, ``write(path, data, options)``, ``append(...)``, ``all()``,
     ``filename()``, ``close()``; also a context manager that closes it."""
 
-    def __init__(self, filename, h5file):
+    def __init__(self, filename, h5file, mode='r'):
         self._filename, self._file = filename, h5file
         self._rootGroup = HDF5Group(h5file)
+        self._readonly = mode == 'r'
+        self._seen = _on_disk(filename)
+        _OPEN.add(self)
 
     @staticmethod
     def open(filename, mode=None):
@@ -55,11 +59,37 @@ class HDF5File(TorchNamed):
         return f"[HDF5File: {self._filename}]"
 
 
+# the files legonn has open: libhdf5 hands a second open of a file that is still open the first one's view
+_OPEN = weakref.WeakSet()
+
+
+def _on_disk(filename):
+    """(device, inode) and (mtime, size) of ``filename``: which file it is and which version of it."""
+    st = os.stat(filename)
+    return (st.st_dev, st.st_ino), (st.st_mtime_ns, st.st_size)
+
+
+def _refuse_stale(filename):
+    """Refuse to open ``filename`` while a read-only handle opened it before it was rewritten on disk: libhdf5
+    would share that handle's cached view of the old file (its groups and datasets), not read the new one."""
+    if not os.path.exists(filename):
+        return
+    which, version = _on_disk(filename)
+    for handle in list(_OPEN):
+        seen_which, seen_version = handle._seen
+        if handle._readonly and handle._file and seen_which == which and seen_version != version:
+            raise ValueError(f"hdf5.open: {filename} was rewritten on disk since {handle!r} opened it, which is "
+                             f"still open: libhdf5 would give this open that handle's view of the old file; "
+                             f"close it first")
+
+
 def open(filename, mode=None):
     """Open or create the HDF5 file ``filename`` (``~`` is the home directory; its directory must exist).
 
     ``mode``: ``'a'`` (the default: read/write, created if missing), ``'r'`` (read only), ``'r+'``
     (read/write, must exist), ``'w'`` (create, replacing), ``'w-'`` (create, failing if it exists).
+    A file rewritten on disk while a read-only handle of it is still open is refused (libhdf5 would hand the
+    new open that handle's view of the old file): close the old handle first.
     """
     if not isinstance(filename, (str, os.PathLike)):
         raise TypeError(f"hdf5.open: filename must be a path, got {type(filename).__name__}")
@@ -71,8 +101,9 @@ def open(filename, mode=None):
     if mode in (None, 'a'):
         mode = 'r+' if os.path.exists(filename) else 'w'
     module = h5py('hdf5.open')
+    _refuse_stale(filename)
     try:
         h5file = module.File(filename, mode)
     except OSError as err:
         raise type(err)(f"hdf5.open: cannot open {filename} with mode {mode!r}: {err}") from err
-    return HDF5File(filename, h5file)
+    return HDF5File(filename, h5file, mode)

@@ -3,6 +3,7 @@ reads at 8 bits: decoded here from the PNG specification (the IHDR and IDAT chun
 filters, Adam7 interlacing) so that the 16-bit samples png.c gives come through. 16-bit grey, palettes and
 the 8-bit types stay with Pillow, which reads them as png.c does."""
 import struct
+import warnings
 import zlib
 
 import numpy as np
@@ -31,6 +32,7 @@ def size(data):
 def decode(name, data):
     """The ``C x H x W`` int64 samples (0..65535) of a PNG for which ``is_wide_colour`` holds; a file that breaks
     the format is a ValueError naming ``image.<name>``."""
+    stream = b''.join(_idat(name, data))   # every chunk's CRC first, as libpng checks a chunk before using it
     width, height, _, colour, compression, filtering, interlace = struct.unpack('>IIBBBBB', data[16:29])
     if width == 0 or height == 0 or compression != 0 or filtering != 0 or interlace not in (0, 1):
         raise ValueError(f"image.{name}: cannot decode the PNG: its IHDR is invalid (size {width} x {height}, "
@@ -45,7 +47,7 @@ def decode(name, data):
     passes = [(r0, c0, dr, dc, len(range(r0, height, dr)), len(range(c0, width, dc)))
               for r0, c0, dr, dc in (ADAM7 if interlace else ((0, 0, 1, 1),))]
     passes = [p for p in passes if p[4] and p[5]]
-    raw = _inflated(name, b''.join(_idat(data)), sum(rows * (cols * bpp + 1) for *_, rows, cols in passes))
+    raw = _inflated(name, stream, sum(rows * (cols * bpp + 1) for *_, rows, cols in passes))
     out = np.zeros((height, width, channels), np.int64)
     offset = 0
     for row0, col0, row_step, col_step, rows, cols in passes:
@@ -71,16 +73,26 @@ def _inflated(name, stream, size):
     return np.frombuffer(raw, np.uint8)
 
 
-def _idat(data):
-    """The IDAT chunks' contents, in order, up to IEND."""
+def _idat(name, data):
+    """The IDAT chunks' contents, in order, up to IEND, each chunk's CRC (of its type and data) checked with
+    libpng's defaults: a mismatch in a critical chunk (type's first letter upper case: IHDR, PLTE, IDAT, IEND)
+    is an error, in an ancillary one a warning, the chunk then ignored (as all ancillary chunks are here)."""
     pos, parts = 8, []
     while pos + 8 <= len(data):
         length, kind = struct.unpack('>I4s', data[pos:pos + 8])
-        if kind == b'IEND':
+        end = pos + 8 + length
+        if end + 4 <= len(data) and zlib.crc32(data[pos + 4:end]) != struct.unpack('>I', data[end:end + 4])[0]:
+            chunk = kind.decode('latin-1')
+            if not kind[0] & 0x20:
+                raise ValueError(f"image.{name}: cannot decode the PNG: its {chunk} chunk fails its CRC (libpng's "
+                                 f"CRC error)")
+            warnings.warn(f"image.{name}: the PNG's {chunk} chunk fails its CRC: ignored, as libpng does",
+                          stacklevel=4)
+        elif kind == b'IEND':
             break
-        if kind == b'IDAT':
-            parts.append(data[pos + 8:pos + 8 + length])
-        pos += 12 + length   # length, type, data, CRC
+        elif kind == b'IDAT':
+            parts.append(data[pos + 8:end])
+        pos = end + 4   # length, type, data, CRC
     return parts
 
 

@@ -58,7 +58,8 @@ class SimpleColorTransform(_ChannelNoise):
         bounds = self.range.view(-1)
         for c in range(self.inputChannels):
             r = float(bounds[c])
-            noise.select(noise.dim() - 1, c).uniform(-r, r)
+            # a one-wide narrow, not select: one image's noise is 1-D, and a vector's select is a number
+            noise.narrow(noise.dim() - 1, c, 1).uniform(-r, r)
         return noise
 
     def __repr__(self):

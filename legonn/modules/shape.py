@@ -77,6 +77,10 @@ class Select(Module):
 
     def _where(self, input):
         self.checkTensor(input)
+        if input.dim() == 1:
+            # Select.lua resizes its output as input:select(...), which for a vector is a number: Torch7 fails
+            raise input_error(self, "an input of 2 or more dimensions (a vector's select is a number)",
+                              f"a 1-D input of size {tuple(input.size())}")
         d = _dim(self, self.dimension, input.dim())
         n = input.size(d)
         i = self.index + n if self.index < 0 else self.index

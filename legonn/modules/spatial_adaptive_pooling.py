@@ -6,6 +6,7 @@ floor(i I / O) .. ceil((i + 1) I / O) - 1 (Torch7's rule).
 import numpy as np
 
 from ..tensor import Tensor
+from ..tensor import pool_kernels as pk
 from ..tensor.scatter_kernels import scatter_add
 from ..tensor.introspection import typename as lua_typename
 from .base.errors import input_error
@@ -79,7 +80,8 @@ class SpatialAdaptiveAveragePooling(_Adaptive2d):
 
 class SpatialAdaptiveMaxPooling(_Adaptive2d):
     """Maximum over adaptive windows. ``SpatialAdaptiveMaxPooling(W, H)``; ``indices`` holds, per output,
-    the flat 0-based position of the maximum in its input plane.
+    the flat 0-based position of the maximum in its input plane, -1 for a window of NaNs and -infs (output
+    -inf, no gradient).
 
     A loop over offsets inside the largest window, each step one gather of every window's element.
     """
@@ -91,20 +93,18 @@ class SpatialAdaptiveMaxPooling(_Adaptive2d):
         hs, he = adaptive_bounds(h, self.H)
         ws, we = adaptive_bounds(w, self.W)
         out = self._out('output', input, tuple(input.size())[:-2] + (self.H, self.W))
-        best_idx = None
+        # THNN and THCUNN keep a value only when ``val > maxval``: a NaN never wins; a window of NaNs and -infs
+        # has no winner (index -1, no gradient). THNN starts from -FLT_MAX, not -inf, and puts that window's
+        # gradient beside it (its -1 splits into row 0, column -1): legonn keeps the other poolings' -inf and -1
+        out.fill(pk.lowest(out.dtype))
+        best_idx = xp.full(out.shape, -1, dtype=np.int64)
         for jh in range(int((he - hs).max())):
             rows = np.minimum(hs + jh, he - 1)   # short windows repeat their last element: harmless for a max
             for jw in range(int((we - ws).max())):
                 cols = np.minimum(ws + jw, we - 1)
                 flat = xp.asarray(rows[:, None] * w + cols[None, :])
                 v = x.reshape(n, c, h * w)[:, :, flat]
-                if best_idx is None:
-                    out[...] = v
-                    best_idx = xp.broadcast_to(flat, out.shape).copy()
-                    continue
-                # THNN and THCUNN keep a value only when ``val > maxval``: a NaN never wins over a number;
-                # ``out != out`` lets any value replace a NaN first element
-                wins = (v > out) | (out != out)
+                wins = v > out
                 xp.copyto(out, v, where=wins)
                 xp.copyto(best_idx, xp.broadcast_to(flat, out.shape), where=wins)
         self.indices = Tensor._from_array(best_idx if input.dim() == 4 else best_idx[0])
@@ -118,8 +118,10 @@ class SpatialAdaptiveMaxPooling(_Adaptive2d):
         n, c, h, w = x.shape
         gi = self._out('gradInput', input, tuple(input.size()))
         gi.fill(0)
-        idx = self.indices.array.reshape(n * c, -1) + (xp.arange(n * c) * (h * w))[:, None]
-        scatter_add(gi.reshape(-1), idx.reshape(-1), go.reshape(-1))
+        idx = self.indices.array.reshape(n * c, -1)
+        won = idx >= 0
+        idx = xp.where(won, idx, 0) + (xp.arange(n * c) * (h * w))[:, None]
+        scatter_add(gi.reshape(-1), idx.reshape(-1), xp.where(won, go.reshape(n * c, -1), 0).reshape(-1))
         return self.gradInput
 
     def clearState(self):

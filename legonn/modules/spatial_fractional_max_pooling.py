@@ -7,6 +7,7 @@ from ..tensor.introspection import typename as lua_typename
 from .base.errors import check_hyper, input_error
 from .base.module import Module
 from .base.batching import batched
+from .base.pooling import check_every_window_won
 
 
 class SpatialFractionalMaxPooling(Module):
@@ -18,8 +19,8 @@ class SpatialFractionalMaxPooling(Module):
     plane) draws two samples u in [0, 1) (``randomSamples``, (N, C, 2): width then
     height); window i starts at floor((i + u) a) - floor(u a), a = (I - pool) / (O - 1),
     the last at I - pool. Samples are redrawn every forward unless
-    ``fixPoolingRegions()``. A window's maximum skips NaNs, as THNN's (NaN only where all are NaN).
-    Input (C, H, W) or (N, C, H, W).
+    ``fixPoolingRegions()``. A window's maximum skips NaNs, as THNN's; a window of only NaN and -inf is
+    refused (THNN asserts). Input (C, H, W) or (N, C, H, W).
     """
 
     positive_ints = ('poolSizeW', 'poolSizeH')
@@ -99,19 +100,17 @@ class SpatialFractionalMaxPooling(Module):
         planes = x.reshape(n, c, h * w)
         out = self.bufferLike('output', input, tuple(input.size())[:-2] + (oh, ow))
         out = out if out.ndim == 4 else out[None]
+        # THNN and THCUNN keep a value only when ``val > maxVal``, from -inf: a NaN never wins
+        out.fill(-np.inf)
         best = None
         for jh in range(self.poolSizeH):
             for jw in range(self.poolSizeW):
                 flat = (hs + jh) * w + (ws + jw)                               # (N, C, oH, oW)
                 v = xp.take_along_axis(planes, flat.reshape(n, c, -1), axis=2).reshape(out.shape)
-                if best is None:
-                    out[...], best = v, flat
-                    continue
-                # THNN and THCUNN keep a value only when ``val > maxVal``: a NaN never wins over a number;
-                # ``out != out`` lets any value replace a NaN first value
-                wins = (v > out) | (out != out)
+                wins = v > out
                 xp.copyto(out, v, where=wins)
-                best = xp.where(wins, flat, best)
+                best = flat if best is None else xp.where(wins, flat, best)
+        check_every_window_won(self, out == -np.inf)
         self.indices = Tensor._from_array(best if input.dim() == 4 else best[0])
         return self.output
 

@@ -13,7 +13,7 @@ from ..tensor.indexing import whole_number
 from ..tensor.introspection import typename as lua_typename
 from .base.errors import input_error
 from .base.module import Module
-from .base.pooling import CeilMode, offset_kind
+from .base.pooling import CeilMode, check_unpool_indices, offset_kind
 from .base.initialisation import uniform_reset
 from .base.batching import batched
 
@@ -89,7 +89,8 @@ class SpatialMaxPooling(_Pooling2d):
 
     ``SpatialMaxPooling(kW, kH, dW=kW, dH=kH, padW=0, padH=0)``; ``:ceil()`` / ``:floor()``
     pick the output-size rounding. ``indices`` holds, per output, the flat
-    0-based position of the maximum in its input plane (what SpatialMaxUnpooling uses).
+    0-based position of the maximum in its input plane (what SpatialMaxUnpooling uses), -1 for a window of
+    NaNs and -infs (output -inf, and no gradient, as THNN).
     """
 
     def __init__(self, kW, kH, dW=None, dH=None, padW=0, padH=0):
@@ -343,6 +344,7 @@ class SpatialMaxUnpooling(Module):
             if not hasattr(gradOutput, 'size') or tuple(gradOutput.size()) != sizes:
                 raise input_error(self, f"gradOutput of size {sizes}", tuple(getattr(gradOutput, 'size', tuple)()))
             self.checkSameType(gradOutput, input, 'gradOutput')
+        check_unpool_indices(self, idx.array)
         return x, idx.array.reshape(x.shape), sizes
 
     def _flat(self, x, idx):

@@ -4,6 +4,7 @@ Inputs are ``(nFrames, inputFrameSize)`` or ``(batch, nFrames, inputFrameSize)``
 frames along the first non-batch axis as in Torch7.
 """
 
+from ..tensor.blas_kernels import add_sums, addmm_into
 from ..tensor.window_kernels import scatter_windows, sliding_windows
 from ..tensor.introspection import typename as lua_typename
 from .base.errors import input_error
@@ -75,9 +76,12 @@ class TemporalConvolution(Module):
     def accGradParameters(self, input, gradOutput, scale=1):
         x, is_batch, n_out = self._check(input)
         self.checkGradOutput(gradOutput, self.output)
-        go = gradOutput.array.reshape(x.shape[0], n_out, self.outputFrameSize)
-        self.gradWeight.array += scale * input.xp.tensordot(go, self.finput.array, axes=([0, 1], [0, 1]))
-        self.gradBias.array += scale * go.sum(axis=(0, 1))
+        # gradWeight += scale * go^T finput over every frame of the batch, as Linear's: BLAS accumulates in place,
+        # and IEEE results (inf * 0) pass silently from legonn's frame where np.tensordot's wrapper warned
+        go = gradOutput.array.reshape(-1, self.outputFrameSize)
+        addmm_into(self.gradWeight.array, go, self.finput.array.reshape(go.shape[0], -1), scale, 1.0,
+                   a_transposed=True)
+        add_sums(self.gradBias.array, go, 0, scale)
 
     def clearState(self):
         return super().clearState('finput', 'fgradInput')

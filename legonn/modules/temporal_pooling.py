@@ -6,6 +6,8 @@ feature (column) is pooled independently along the frames.
 """
 import math
 
+import numpy as np
+
 from ..tensor import pool_kernels as pk
 from ..tensor.scatter_kernels import scatter_add_along
 from ..tensor.introspection import typename as lua_typename
@@ -21,7 +23,8 @@ class TemporalMaxPooling(Module):
     """Max over windows of ``kW`` frames moved by ``dW``, per feature.
 
     ``TemporalMaxPooling(kW, dW=kW)``; output ``((nFrames - kW) // dW + 1, frameSize)``. ``indices`` (a
-    LongTensor shaped like the output) hold the 0-based offset of the maximum inside its window, as Torch7.
+    LongTensor shaped like the output) hold the 0-based offset of the maximum inside its window, as Torch7 (-1
+    for a window of NaNs and -infs: output -inf, no gradient).
     """
 
     positive_ints = ('kW', 'dW')
@@ -45,7 +48,9 @@ class TemporalMaxPooling(Module):
         out, argmax = pk.max_pool_forward(x.transpose(0, 2, 1), (self.kW,), (self.dW,), (0,), (1,), (n_out,))
         size = tuple(input.size())[:-2] + (n_out, x.shape[2])
         self.bufferLike('output', input, size)[...] = out.transpose(0, 2, 1).reshape(size)
-        self.bufferLike('indices', input, size, kind='Long')[...] = argmax.transpose(0, 2, 1).reshape(size)
+        # no winner (a window of NaNs and -infs) is THNN's index -1, which backward never matches
+        won = input.xp.where(argmax == self.kW, -1, argmax.astype(np.int64))
+        self.bufferLike('indices', input, size, kind='Long')[...] = won.transpose(0, 2, 1).reshape(size)
         return self.output
 
     def updateGradInput(self, input, gradOutput):

@@ -17,7 +17,7 @@ from ..tensor.introspection import typename as lua_typename
 from .base.errors import check_hyper, input_error
 from .base.module import Module
 from .base.typed import kind_class
-from .base.pooling import CeilMode, offset_kind
+from .base.pooling import CeilMode, check_every_window_won, check_unpool_indices, offset_kind
 from .base.batching import batched
 
 
@@ -194,6 +194,7 @@ class VolumetricMaxUnpooling(Module):
         if tuple(indices.size()) != tuple(input.size()):
             raise input_error(self, f"an input of the pooling output's size {tuple(indices.size())}",
                               tuple(input.size()))
+        check_unpool_indices(self, indices.array)
         return x, is_batch
 
     def updateOutput(self, input):
@@ -226,7 +227,7 @@ class VolumetricFractionalMaxPooling(Module):
     or ``(..., ratioT, ratioW, ratioH)`` with ratios in (0, 1). As Torch7, the input is read as
     ``(nPlanes, H, W, T)`` (or batched), i.e. time is the last axis. ``fixPoolingRegions()`` keeps the
     regions across calls; ``indices`` hold flat indices into each plane. A window's maximum skips NaNs, as
-    THNN's (NaN only where all are NaN).
+    THNN's; a window of only NaN and -inf is refused (THNN asserts).
     """
 
     positive_ints = ('poolSizeT', 'poolSizeW', 'poolSizeH')
@@ -314,7 +315,9 @@ class VolumetricFractionalMaxPooling(Module):
         flat = flat.reshape(n, c, math.prod(out), math.prod(pool))
         vals = xp.take_along_axis(x.reshape(n, c, -1), flat.reshape(n, c, -1), -1).reshape(flat.shape)
         # THNN keeps a value only when ``val > maxVal``: NaNs never win (the first of equal maxima does)
-        arg = xp.where(vals != vals, -xp.inf, vals).argmax(axis=-1)[..., None]
+        beaten = xp.where(vals != vals, -xp.inf, vals)
+        arg = beaten.argmax(axis=-1)[..., None]
+        check_every_window_won(self, xp.take_along_axis(beaten, arg, -1) == -xp.inf)
         size = tuple(input.size())[:-3] + out
         self.bufferLike('output', input, size)[...] = xp.take_along_axis(vals, arg, -1).reshape(size)
         self.bufferLike('indices', input, size, kind='Long')[...] = xp.take_along_axis(flat, arg, -1).reshape(size)

@@ -90,7 +90,7 @@ extern "C" __global__ void max_pool_forward(const T* x, T* out, int* argmax, T l
     long long plane = i / ((long long)oW * oH);
     const T* src = x + plane * H * (long long)W;
     T best = lowest;
-    int arg = 0;
+    int arg = kH * kW;   /* no winner (THNN's -1): a window of NaNs and -infs passes no gradient */
     for (int kh = 0; kh < kH; ++kh) {
       int h = oh * sH - pH + kh * dH;
       if (h < 0 || h >= H) continue;

@@ -161,11 +161,21 @@ def remainder_into(xp, a, b, out):
     return out
 
 
+def _no_elements(v):
+    """``v`` sliced to no elements along every axis (a number or 0-dim array as it is): an operand that keeps
+    its dtype and its kind (array, 0-dim, Python scalar) for the type rules, at no arithmetic cost."""
+    return v[(slice(0, 0),) * v.ndim] if getattr(v, 'ndim', 0) else v
+
+
 def _th_remainder(xp, a, b):
     """``a % b`` (arrays or numbers of module ``xp``) as a new array of NumPy's result type and shape, with
-    floating results computed as THTensor_(remainder)'s (``remainder_into``)."""
-    r = xp.asarray(a % b)
-    return remainder_into(xp, a, b, r) if r.dtype.kind == 'f' else r
+    floating results computed as THTensor_(remainder)'s (``remainder_into``). The type is ``%``'s own on the
+    operands emptied (the same rules on NumPy and CuPy, without computing the elements' remainders only to
+    overwrite them); the shape is the operands' broadcast."""
+    dtype = (_no_elements(a) % _no_elements(b)).dtype
+    if dtype.kind != 'f':
+        return xp.asarray(a % b)
+    return remainder_into(xp, a, b, xp.empty(np.broadcast_shapes(np.shape(a), np.shape(b)), dtype=dtype))
 
 
 def _ufunc(ufunc_name):

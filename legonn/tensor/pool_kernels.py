@@ -4,9 +4,10 @@ Each window reduction is a loop over kernel offsets (``prod(kernel)`` steps),
 each step one vectorised operation on a strided slice holding that offset's
 element of every window: no loop over batch elements or pixels and no copy
 of the windows. Max pooling keeps, per output, the kernel offset that won
-(``argmax``: uint8 on the CPU when the kernel has at most 256 offsets, else
-int32; ``offset_dtype``); ``max_pool_indices`` turns it into Torch7's flat index
-within the input plane. Backward passes are the same loops adding into the
+(``argmax``: uint8 on the CPU when the kernel has at most 255 offsets, else
+int32; ``offset_dtype``), or the offset count ``prod(ksize)`` where nothing
+won; ``max_pool_indices`` turns it into Torch7's flat index within the input
+plane, -1 where nothing won. Backward passes are the same loops adding into the
 gradient. All functions take their array module from their arguments (NumPy
 or CuPy); on CuPy with 2-D spatial data the max pooling passes run as single
 RawKernels from ``cuda_kernels``.
@@ -80,17 +81,19 @@ def _accumulator(out, shape, pad, spatial, ksize, stride, dilation, counts):
 
 
 def offset_dtype(ksize, xp=np):
-    """dtype of max pooling's winning offsets: one byte on the CPU when it can hold them (a quarter of
-    the memory traffic of int32), int32 on the GPU (its RawKernels write int32)."""
-    return np.dtype(np.uint8 if xp is np and math.prod(ksize) <= 256 else np.int32)
+    """dtype of max pooling's winning offsets: one byte on the CPU when it can hold them and the no-winner
+    mark ``prod(ksize)`` (a quarter of the memory traffic of int32), int32 on the GPU (its RawKernels write
+    int32)."""
+    return np.dtype(np.uint8 if xp is np and math.prod(ksize) < 256 else np.int32)
 
 
 def max_pool_forward(x, ksize, stride, pad, dilation, counts, out=None, argmax=None):
     """Max over each window of ``x``; padding never wins, nor does a NaN (THNN and THCUNN keep a value only when
-    ``val > maxval``, from ``maxval = -inf``: a window of NaNs gives -inf).
+    ``val > maxval``, from ``maxval = -inf``: a window of NaNs and -infs gives -inf, and no winner).
 
     Returns ``(output (N, C, *counts), argmax)`` where ``argmax`` (``offset_dtype``) is the
-    winning kernel offset in C order; ``out``/``argmax`` are reused when they fit.
+    winning kernel offset in C order, ``prod(ksize)`` where nothing won (THNN's index -1: no gradient flows
+    there); ``out``/``argmax`` are reused when they fit.
     """
     xp = array_module(x)
     shape = x.shape[:2] + tuple(counts)
@@ -107,8 +110,9 @@ def max_pool_forward(x, ksize, stride, pad, dilation, counts, out=None, argmax=N
         views = [src[(slice(None), slice(None)) + window_slice(o, stride, dilation, counts)]
                  for o in kernel_offsets(ksize)]
         _running_max(xp, views, out[p], argmax[p], exact=False)
-        # ``maximum`` lets NaN win: redo the rare NaN case with THNN's strict comparison
-        if x.dtype.kind == 'f' and bool(xp.isnan(out[p]).any()):
+        # ``maximum`` lets NaN win and makes a -inf the winner of its window: redo those rare cases
+        # with THNN's strict comparison
+        if x.dtype.kind == 'f' and not bool((out[p] > -np.inf).all()):
             _running_max(xp, views, out[p], argmax[p], exact=True)
 
     parallel.run_parts(part, parallel.leading_parts(x))
@@ -117,12 +121,12 @@ def max_pool_forward(x, ksize, stride, pad, dilation, counts, out=None, argmax=N
 
 def _running_max(xp, views, out, argmax, exact):
     """out, argmax = max and first winning offset over ``views``; ``exact`` follows THNN's loop, ``val > maxval``
-    from ``maxval = -inf``, so NaNs never win (offset 0 where nothing does)."""
+    from ``maxval = -inf``, so NaNs never win (offset ``len(views)`` where nothing does)."""
     if not exact:
         _max_then_first(xp, views, out, argmax)
         return
     out.fill(-np.inf)
-    argmax.fill(0)
+    argmax.fill(len(views))
     wins = xp.empty(out.shape, dtype=bool)
     for i, v in enumerate(views):
         xp.greater(v, out, out=wins)
@@ -186,7 +190,8 @@ def max_pool_backward(grad_out, argmax, input_shape, ksize, stride, pad, dilatio
 
 
 def max_pool_indices(argmax, spatial, ksize, stride, pad, dilation):
-    """Torch7's indices: the winner's flat position in its (unpadded) input plane, int64, 0-based."""
+    """Torch7's indices: the winner's flat position in its (unpadded) input plane, int64, 0-based; -1 where
+    nothing won (THNN's ``maxindex = -1``)."""
     xp = array_module(argmax)
     nsp = len(ksize)
     index = xp.zeros(argmax.shape, dtype=np.int64)
@@ -198,7 +203,7 @@ def max_pool_indices(argmax, spatial, ksize, stride, pad, dilation):
         shape[2 + i] = argmax.shape[2 + i]
         start = (xp.arange(argmax.shape[2 + i], dtype=np.int64) * stride[i] - pad[i]).reshape(shape)
         index += (start + off * dilation[i]) * math.prod(spatial[i + 1:])
-    return index
+    return xp.where(argmax == math.prod(ksize), -1, index)
 
 
 def sum_pool_forward(x, ksize, stride, pad, counts, out=None):

@@ -146,12 +146,19 @@ class ReductionMixin:
         return self._spread(dim, biased, True)
 
     def all(self):
-        """True when every element is non-zero."""
-        return bool(self.xp.all(self.array))
+        """True when every element is non-zero; an empty tensor is refused, as TH's logicalall (cutorch's
+        answers its reduction's start, true)."""
+        return bool(self.xp.all(self._logical_operand('all')))
 
     def any(self):
-        """True when some element is non-zero."""
-        return bool(self.xp.any(self.array))
+        """True when some element is non-zero; an empty tensor is refused, as TH's logicalany (cutorch's
+        answers false)."""
+        return bool(self.xp.any(self._logical_operand('any')))
+
+    def _logical_operand(self, name):
+        if self.nElement() == 0:
+            raise ValueError(f"{self._typename}.{name}: empty Tensor (TH's logical{name} has no answer for it)")
+        return self.array
 
     def _extreme(self, dim, arg, val):
         if dim is None:

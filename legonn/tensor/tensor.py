@@ -397,8 +397,9 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
     # --- views -----------------------------------------------------------
     def select(self, dim, index):
         """The slice at ``index`` (0-based) along ``dim``, one dimension fewer; shares storage. Of a 1-D tensor
-        it is element ``index`` whatever ``dim`` says, as generic/Tensor.c's select reads a vector's element
-        without checking the dimension (test.lua's lua_max calls ``row:select(2, j)``)."""
+        it is element ``index`` as a number (as ``x[index]``) whatever ``dim`` says: generic/Tensor.c's select
+        pushes a vector's ``get1d`` without checking the dimension (test.lua's lua_max calls
+        ``row:select(2, j)``); Torch7 has no 0-dim tensor to return."""
         d = 0 if len(self._size) == 1 and type(dim) is int else self._dim_index(dim)
         n = self._size[d]
         if type(index) is not int:
@@ -406,6 +407,8 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
         if not -n <= index < n:
             raise IndexError(f"{self._typename}.select: index {index} out of range for dimension {d} of size {n}")
         index = int(index + n if index < 0 else index)
+        if len(self._size) == 1:
+            return self.array[index].item()
         return self._view(self._offset + index * self._stride[d],
                           self._size[:d] + self._size[d + 1:], self._stride[:d] + self._stride[d + 1:],
                           (slice(None),) * d + (index, Ellipsis))

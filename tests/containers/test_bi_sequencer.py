@@ -318,3 +318,19 @@ def test_torch_rnn_sequence_form():
     # torch/rnn's remember: the forward rnn's mode, never the backward's
     assert masked.remember('both') is masked
     assert masked.getForward()._remember == 'both' and masked.getBackward()._remember == 'neither'
+
+
+def test_error_paths_read_as_the_printed_tree():
+    """print(brnn) shows ``nn.BiSequencer @ nn.Sequential {`` then ``(2): nn.Sequencer @ nn.Recursor @
+    nn.JoinTable(0)``: an error's path reads the same, each decorator as ``X @`` (it read ``BiSequencer[0]
+    Sequential[2]``, a decorator's index print never shows, beside ``Sequencer @ Recursor @ JoinTable(0)``)."""
+    brnn = nn.BiSequencer(nn.Linear(3, 4), nn.Linear(3, 5))
+    xs = [lg.randn(2, 3), lg.randn(2, 3)]
+    brnn.forward(xs)
+    assert '(2): nn.Sequencer @ nn.Recursor @ nn.JoinTable(0)' in repr(brnn)
+    with pytest.raises(ValueError, match=r'^BiSequencer @ Sequential\[2\] Sequencer @ Recursor @ JoinTable\(0\): '
+                                         r'expected a gradOutput of 2 steps, got 1'):
+        brnn.backward(xs, [lg.randn(2, 9)])
+    with pytest.raises(ValueError, match=r'^BiSequencer @ Sequential\[0\] ConcatTable\[0\] Sequencer @ '
+                                         r'Recursor\[step 1\] Linear\(3 -> 4\): expected 3 input features, got 4'):
+        brnn.forward([lg.randn(2, 3), lg.randn(2, 4)])

@@ -321,8 +321,10 @@ def test_bad_inputs_name_the_module_and_change_nothing(decorator):
 
 
 def test_inner_errors_carry_the_path():
+    """The path reads as print shows the tree: ``(0): nn.MaskZero @ nn.Sequential {`` is ``MaskZero @ Sequential``
+    (a decorator's step was ``MaskZero[0]``, an index print never shows)."""
     m = nn.Sequential().add(nn.MaskZero(step_module(), 1))
-    with pytest.raises(ValueError, match=r'Sequential\[0\] MaskZero\[0\] Sequential\[0\] ParallelTable\[0\] '
+    with pytest.raises(ValueError, match=r'^Sequential\[0\] MaskZero @ Sequential\[0\] ParallelTable\[0\] '
                                          r'Linear\(4 -> 3\): expected 4 input features, got 5'):
         m.forward([np.ones((2, 5), dtype=np.float32), np.ones((2, 3), dtype=np.float32)])
 

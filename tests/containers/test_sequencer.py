@@ -237,7 +237,7 @@ def test_sequencer_errors_and_repr():
     seq.forward(xs)
     assert_rejected(seq, ValueError, "gradOutput of 2 steps", 'backward', xs, [r(2, H)])
     assert_rejected(seq, TypeError, "input's form", 'updateGradInput', xs, r(2, 2, H))
-    with pytest.raises(ValueError, match=r"Sequencer\[0\] Recursor\[step 1\] Linear"):
+    with pytest.raises(ValueError, match=r"^Sequencer @ Recursor\[step 1\] Linear"):
         seq.forward([r(2, D), r(2, D + 1)])
     assert repr(seq) == 'nn.Sequencer @ nn.Recursor @ nn.Linear(3 -> 7)'
     shared = seq.sharedClone()

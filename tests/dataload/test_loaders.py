@@ -120,8 +120,21 @@ def test_load_ptb_refuses_unknown_words_without_oov(tmp_path):
     """utils.lua text2tensor asserts an <OOV> word for a word the vocabulary lacks."""
     write_ptb(tmp_path)
     (tmp_path / 'ptb.valid.txt').write_text(' the zebra \n')
-    with pytest.raises(ValueError, match=r"dataload.text2tensor: 'zebra' is not in the vocabulary"):
+    with pytest.raises(ValueError, match=r"dataload.loadPTB: .*ptb.valid.txt: dataload.text2tensor: 'zebra' is not in "
+                                         r"the vocabulary"):
         dl.loadPTB(1, str(tmp_path))
+
+
+@pytest.mark.parametrize('text, error', [(' the \n', 'SequenceLoader: a sequence of 2 steps makes fewer than 2'),
+                                         ('  ', 'holds no words')], ids=['short', 'empty'])
+def test_load_ptb_names_the_file_too_short_for_its_batch(tmp_path, text, error):
+    """A PTB file too short for its batch size is refused naming the file (SequenceLoader's message named only the
+    class: which of the three files was it?); a file of no words too (text2tensor's TypeError said "a non-empty
+    list of strings")."""
+    write_ptb(tmp_path)
+    (tmp_path / 'ptb.test.txt').write_text(text)
+    with pytest.raises(ValueError, match=rf"dataload.loadPTB: .*ptb.test.txt: {error}"):
+        dl.loadPTB(2, str(tmp_path))
 
 
 def test_load_ptb_refuses_bytes_that_are_not_utf8(tmp_path):

@@ -1,5 +1,6 @@
 """legonn.image's files against torch/image's init.lua (load/save dispatch, todepth, clampImage, the
 'byte'/'float'/'double' scaling) and its ppm.c / png.c / jpeg.c conventions. PNG and JPEG need Pillow."""
+import struct
 import sys
 import zlib
 
@@ -248,9 +249,7 @@ def test_png_16_bit_colour_bad_files(tmp_path):
     ValueError naming the function."""
     good = png16_file(np.zeros((2, 2, 3), np.int64), 2, 0)
     path = tmp_path / 'bad.png'
-    bad = bytearray(good)
-    bad[28] = 2
-    path.write_bytes(bytes(bad))
+    path.write_bytes(good[:8] + png_chunk(b'IHDR', struct.pack('>IIBBBBB', 2, 2, 16, 2, 0, 0, 2)) + good[33:])
     with pytest.raises(ValueError, match=r'image\.loadPNG: cannot decode the PNG: its IHDR is invalid'):
         image.loadPNG(str(path))
     rows = b'\x07' + bytes(12) + b'\x00' + bytes(12)
@@ -261,6 +260,34 @@ def test_png_16_bit_colour_bad_files(tmp_path):
     path.write_bytes(good[:start] + png_chunk(b'IDAT', zlib.compress(rows[:13])) + good[end:])
     with pytest.raises(ValueError, match=r'image\.loadPNG: cannot decode the PNG: its image data is truncated'):
         image.load(str(path))
+
+
+def test_png_16_bit_colour_chunk_crcs_checked_as_libpng(tmp_path):
+    """png16.py read no chunk's CRC: a flipped byte in the image data was only zlib's "incorrect data check", one in
+    the IHDR's height a wrong size, one in an ancillary chunk unseen. libpng's defaults: a critical chunk's CRC
+    error is an error (png_chunk_error), before the chunk is used; an ancillary chunk's a warning, the chunk
+    discarded."""
+    samples = np.arange(2 * 3 * 4).reshape(2, 3, 4) * 1000
+    good = png16_file(samples, 6, 0)
+    path = tmp_path / 'crc.png'
+    idat = good.index(b'IDAT') + 4
+    stored = good[:idat - 8] + png_chunk(b'IDAT', zlib.compress(zlib.decompress(good[idat:good.index(b'IEND') - 8]),
+                                                                  0)) + good[good.index(b'IEND') - 4:]
+    path.write_bytes(stored)
+    np.testing.assert_array_equal(image.loadPNG(str(path), None, 'double').numpy(), samples.transpose(2, 0, 1) / 65535)
+    for chunk, offset in ((b'IDAT', 20), (b'IHDR', 5)):
+        bad = bytearray(stored)
+        bad[stored.index(chunk) + 4 + offset] ^= 0x10          # a byte of the chunk's data
+        path.write_bytes(bytes(bad))
+        with pytest.raises(ValueError, match=rf'image\.loadPNG: cannot decode the PNG: its {chunk.decode()} chunk '
+                                             r'fails its CRC'):
+            image.loadPNG(str(path))
+    text = bytearray(png_chunk(b'tEXt', b'Comment\x00hello'))
+    text[12] ^= 1
+    path.write_bytes(stored[:33] + bytes(text) + stored[33:])
+    with pytest.warns(UserWarning, match=r"image\.loadPNG: the PNG's tEXt chunk fails its CRC: ignored"):
+        got = image.loadPNG(str(path), None, 'double')
+    np.testing.assert_array_equal(got.numpy(), samples.transpose(2, 0, 1) / 65535)
 
 
 @pytest.mark.parametrize('channels', [1, 3])

@@ -102,6 +102,10 @@ def test_errors_name_module_and_leave_state():
         nn.Narrow(1, 3, 2).forward(r(2, 4))
     with pytest.raises(IndexError, match=r"Select\(0, 5\): expected index 5 within dimension 0, got size 2"):
         nn.Select(0, 5).forward(r(2, 4))
+    # Select.lua's resizeAs of a vector's select (a number) fails in Torch7; legonn's select of a vector is a number
+    with pytest.raises(ValueError, match=r"Select\(0, 1\): expected an input of 2 or more dimensions \(a vector's "
+                                         r"select is a number\), got a 1-D input of size \(4,\)"):
+        nn.Select(0, 1).forward(r(4))
     with pytest.raises(IndexError, match=r"Transpose\(\{0, 3\}\): expected an input with a dimension 3"):
         nn.Transpose((0, 3)).forward(r(2, 4))
     with pytest.raises(IndexError, match=r"Unsqueeze\(dim 4\): expected a position in \[0, 2\]"):

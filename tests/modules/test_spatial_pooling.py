@@ -161,14 +161,15 @@ def _nan_rows():
 def _check_ties_first_nan_never(m, x, host):
     y = host(m.forward(x)).ravel()
     assert y[0] == 5.0 and y[1] == 1.0 and y[2] == -math.inf
-    assert host(m.indices).ravel().tolist() == [1, 8, 4]
+    assert host(m.indices).ravel().tolist() == [1, 8, -1]
     g = host(m.backward(x, x.new(1, 1, 3).fill(1))).ravel()
-    assert g.tolist() == [0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0]   # the all-NaN window: offset 0 (THNN: none)
+    assert g.tolist() == [0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0]   # the all-NaN window: no gradient, as THNN
 
 
 def test_max_pooling_ties_go_to_the_first_and_nan_never_wins_as_thnn():
     """THNN's SpatialDilatedMaxPooling.c (and THCUNN's) keep a value only when ``val > maxval``, from
-    ``maxval = -inf``: the first of equal maxima, never a NaN; a window of NaNs gives -inf. legonn let NaN win."""
+    ``maxval = -inf``: the first of equal maxima, never a NaN; a window of NaNs gives -inf and index -1, which
+    backward skips. legonn let NaN win, then gave that window's gradient to its first element."""
     _check_ties_first_nan_never(nn.SpatialMaxPooling(2, 2), _nan_rows(), lambda t: t.numpy())
 
 
@@ -193,6 +194,54 @@ def test_max_pooling_family_skips_nan_as_thnn():
     x = lg.Tensor([[[nan, 1.0], [3.0, nan]]]).double()
     assert a.forward(x).numpy().ravel().tolist() == [3.0]
     assert a.backward(x, lg.ones(1, 1, 1).double()).numpy().ravel().tolist() == [0, 0, 1, 0]
+
+
+def _no_maximum_windows():
+    """Per pooling module: (module, input, gradOutput ones, expected output, indices, gradInput) where the first
+    window holds only NaN and -inf (no winner: output -inf, index -1, no gradient, as THNN) and the second a 2."""
+    nan, inf = float('nan'), math.inf
+    row = [nan, -inf, 2.0, nan]
+    return [(nn.SpatialMaxPooling(2, 1), lg.Tensor([[row]]), [-1, 2], [0, 0, 1, 0]),
+             (nn.SpatialDilatedMaxPooling(2, 1, 2, 1, 0, 0, 1, 1), lg.Tensor([[row]]), [-1, 2], [0, 0, 1, 0]),
+             (nn.VolumetricMaxPooling(1, 2, 1), lg.Tensor([[[row]]]), [-1, 2], [0, 0, 1, 0]),
+             (nn.TemporalMaxPooling(2), lg.Tensor(row).view(4, 1), [-1, 0], [0, 0, 1, 0]),
+             (nn.SpatialAdaptiveMaxPooling(2, 1), lg.Tensor([[row]]), [-1, 2], [0, 0, 1, 0])]
+
+
+@pytest.mark.parametrize('case', range(5), ids=['max', 'dilated', 'volumetric', 'temporal', 'adaptive'])
+@pytest.mark.parametrize('device', ['cpu', pytest.param('gpu', marks=pytest.mark.gpu)])
+def test_max_pooling_window_without_maximum_has_index_minus_one_and_no_gradient(case, device):
+    """THNN's SpatialDilatedMaxPooling.c, TemporalMaxPooling.c, VolumetricDilatedMaxPooling.c keep ``maxindex = -1``
+    when no value beats ``maxval = -inf`` (a window of NaNs and -infs) and backward skips -1. legonn stored offset
+    0 and sent that window's gradient to its first element. (THNN's SpatialAdaptiveMaxPooling starts from
+    -FLT_MAX and splits its -1 into row 0, column -1, a neighbour: legonn keeps -inf and -1 there too.)"""
+    m, x, indices, grad = _no_maximum_windows()[case]
+    m, x = m.double(), x.double()
+    host = lambda t: t.numpy()
+    if device == 'gpu':
+        m, x, host = m.cuda(), on_gpu(x), (lambda t: t.array.get())
+    y = host(m.forward(x)).ravel()
+    assert y.tolist() == [-math.inf, 2.0]
+    assert host(m.indices).ravel().tolist() == indices
+    g = host(m.backward(x, m.output.clone().fill(1))).ravel()
+    assert g.tolist() == grad
+
+
+@pytest.mark.parametrize('device', ['cpu', pytest.param('gpu', marks=pytest.mark.gpu)])
+def test_unpooling_refuses_index_minus_one_as_thnn(device):
+    """THNN's SpatialMaxUnpooling.c and VolumetricMaxUnpooling.c raise "found an invalid max index" for an index
+    outside the plane; a -1 from a window without maximum made legonn write into the previous plane's end."""
+    nan = float('nan')
+    x = lg.Tensor([[[nan, nan, 2.0, 1.0]], [[1.0, 2.0, 3.0, 4.0]]]).double()
+    for pool, unpool, inp in ((nn.SpatialMaxPooling(2, 1), nn.SpatialMaxUnpooling, x),
+                              (nn.VolumetricMaxPooling(1, 1, 2), nn.VolumetricMaxUnpooling, x.view(2, 1, 4, 1))):
+        pool, unpool = pool.double(), unpool(pool).double()
+        if device == 'gpu':
+            pool, unpool, inp = pool.cuda(), unpool.cuda(), on_gpu(inp)
+        y = pool.forward(inp)
+        with pytest.raises(ValueError, match=r'Unpooling.*expected pooling indices that each name a maximum.*'
+                                             r'an index -1'):
+            unpool.forward(y)
 
 
 @pytest.mark.parametrize('make', [lambda: nn.SpatialMaxPooling(2, 2, 3, 3),
@@ -408,22 +457,28 @@ def _nan_quadrants():
     return lg.Tensor([[[nan, 1.0, 0.0, 0.0],
                        [5.0, nan, 0.0, 7.0],
                        [nan, nan, 2.0, 2.0],
-                       [nan, nan, 3.0, 3.0]]]).double()
+                       [nan, 4.0, 3.0, 3.0]]]).double()
 
 
 def _check_fractional_skips_nan(m, x, host):
     m.initSampleBuffer_(x).fill(0)
     y = host(m.forward(x))
-    # THNN keeps a value only when val > maxVal: NaNs are skipped; an all-NaN window stays NaN
-    assert y[0, 0, 0] == 5.0 and y[0, 0, 1] == 7.0 and math.isnan(y[0, 1, 0]) and y[0, 1, 1] == 3.0
+    # THNN keeps a value only when val > maxVal: NaNs are skipped
+    assert y[0, 0, 0] == 5.0 and y[0, 0, 1] == 7.0 and y[0, 1, 0] == 4.0 and y[0, 1, 1] == 3.0
     assert host(m.indices)[0, 0, 0] == 4 and host(m.indices)[0, 0, 1] == 7 and host(m.indices)[0, 1, 1] == 14
     g = host(m.backward(x, x.new(1, 2, 2).fill(1)))
-    assert g[0, 1, 0] == 1 and g[0, 1, 3] == 1 and g[0, 3, 2] == 1 and g[0, 0, 0] == 0
+    assert g[0, 1, 0] == 1 and g[0, 1, 3] == 1 and g[0, 3, 2] == 1 and g[0, 0, 0] == 0 and g[0, 3, 1] == 1
+    # a window of NaNs and -infs fails THNN's THAssert(maxVal != -THInf) (THCUNN's assert): legonn raises
+    for fill in (float('nan'), -math.inf):
+        x[0, 3, 1] = fill
+        with pytest.raises(ValueError, match=r'SpatialFractionalMaxPooling.*expected every pooling window to '
+                                             r'hold a number above -inf.*a window of only NaN and -inf'):
+            m.forward(x)
 
 
 def test_fractional_max_skips_nan_as_thnn():
     """SpatialFractionalMaxPooling.c (and THCUNN's) test ``val > maxVal``, no ``isnan``: a window's NaNs never win
-    over a number. legonn took the NaN (its first or any later one)."""
+    over a number. legonn took the NaN (its first or any later one), and an all-NaN window gave NaN."""
     _check_fractional_skips_nan(_fractional_with_zero_samples(), _nan_quadrants(), lambda t: t.numpy())
 
 

@@ -238,19 +238,25 @@ def test_half_gradients_sum_overlapping_windows_in_float(cls, k):
 
 
 def test_fractional_pooling_skips_nan_as_thnn():
-    """VolumetricFractionalMaxPooling.c keeps a value only when ``val > maxVal``: NaNs never win over a number;
-    an all-NaN window stays NaN. legonn's argmax took the first NaN."""
+    """VolumetricFractionalMaxPooling.c keeps a value only when ``val > maxVal``: NaNs never win over a number.
+    legonn's argmax took the first NaN. A window of NaNs and -infs fails THNN's ``THAssert(maxVal != -THInf)``:
+    legonn raises too (it gave NaN or -inf)."""
     m = nn.VolumetricFractionalMaxPooling(2, 2, 2, 2, 2, 2).double().fixPoolingRegions()
     x = lg.zeros(1, 4, 4, 4).double()
     m.initSampleBuffer_(x).fill(0)                  # alpha = 2: every axis' windows start at 0 and 2
     a = x.numpy()
     a[0, 0, 0, 0], a[0, 0, 1, 1], a[0, 1, 1, 0] = np.nan, 3.0, 4.0     # window (0, 0, 0): NaN first, max 4
-    a[0, 2:, 2:, 2:] = np.nan                                           # window (1, 1, 1): all NaN
     y = m.forward(x).numpy()
-    assert y[0, 0, 0, 0] == 4.0 and math.isnan(y[0, 1, 1, 1]) and y[0, 1, 0, 0] == 0.0
+    assert y[0, 0, 0, 0] == 4.0 and y[0, 1, 0, 0] == 0.0
     assert m.indices.numpy()[0, 0, 0, 0] == (1 * 4 + 1) * 4 + 0       # flat (h, w, t) of the 4
     g = m.backward(x, lg.ones(1, 2, 2, 2).double()).numpy()
     assert g[0, 1, 1, 0] == 1 and g[0, 0, 0, 0] == 0
+    for fill in (np.nan, -np.inf):
+        a[0, 2:, 2:, 2:] = fill                                         # window (1, 1, 1): no maximum
+        a[0, 3, 3, 3] = np.nan
+        with pytest.raises(ValueError, match=r'VolumetricFractionalMaxPooling.*expected every pooling window to '
+                                             r'hold a number above -inf.*a window of only NaN and -inf'):
+            m.forward(x)
 
 
 def test_fractional_pooling_intervals_in_float32_as_thnn():

@@ -484,3 +484,36 @@ def test_cmax_cmin_nan_rule():
     assert lg.DoubleTensor([nan, -1, 2]).cmax(0).tolist() == [0, 0, 2]
     assert lg.cmin(lg.DoubleTensor([nan, 1, 3]), 2).tolist() == [2, 1, 2]
     assert lg.DoubleTensor().cmax(lg.DoubleTensor([1, 5]), lg.DoubleTensor([3, 2])).tolist() == [3, 5]
+
+
+class _CountedMod(np.ndarray):
+    """An array that counts the ``%`` it computes on elements (not on an emptied slice)."""
+    calls = 0
+
+    def __mod__(self, other):
+        if self.size:
+            _CountedMod.calls += 1
+        return np.asarray(self) % other
+
+
+@pytest.mark.parametrize('cuda', [False, pytest.param(True, marks=pytest.mark.gpu)])
+def test_mod_operator_takes_numpy_type_and_shape_without_computing_numpy_remainder(cuda):
+    """``%`` of a floating tensor writes THTensor_(remainder)'s values into an array of NumPy's result type and
+    shape: that type now comes from the operands emptied (legonn computed NumPy's whole remainder for it, then
+    overwrote it). Types and shapes agree with ``%``'s own for every pairing of dtypes, numbers and broadcasts."""
+    from legonn.tensor.pointwise import _th_remainder
+    if cuda and not lg.gpu_available():
+        pytest.skip('no GPU')
+    xp = pytest.importorskip('cupy') if cuda else np
+    a = np.arange(1.0, 7.0).reshape(2, 3).view(_CountedMod)
+    _CountedMod.calls = 0
+    assert np.array_equal(_th_remainder(np, a, 4.0), [[1, 2, 3], [0, 1, 2]]) and _CountedMod.calls == 0
+    numbers = (3, 2.5, np.float32(2.5), np.float64(2.5), True)
+    for da in (np.float16, np.float32, np.float64, np.int32, np.uint8):
+        x = xp.asarray(np.arange(1, 7).reshape(2, 3).astype(da))
+        others = [xp.asarray(np.arange(1, 4).astype(db)) for db in (np.float16, np.float32, np.float64, np.int64)]
+        others += [xp.asarray(np.array(2, dtype=np.float32)), xp.asarray(np.ones((2, 1), dtype=np.float64))]
+        for b in others + list(numbers):
+            for lhs, rhs in ((x, b), (b, x)):
+                want, got = lhs % rhs, _th_remainder(xp, lhs, rhs)
+                assert (got.dtype, got.shape) == (want.dtype, want.shape), (da, lhs, rhs)

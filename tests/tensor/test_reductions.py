@@ -91,6 +91,15 @@ def test_all_any():
     assert lg.ByteTensor([0, 1]).any() and not lg.ByteTensor([0, 0]).any()
 
 
+@pytest.mark.parametrize('name', ['all', 'any'])
+def test_all_any_refuse_an_empty_tensor_as_th(name):
+    """TH's logicalall / logicalany (THTensorMath.c's TENSOR_IMPLEMENT_LOGICAL_SUM) check ``nDimension > 0``,
+    "empty Tensor". legonn answered True / False (NumPy's, and cutorch's reduction start)."""
+    for empty in (lg.ByteTensor(), lg.ByteTensor(0, 3)):
+        with pytest.raises(ValueError, match=rf'legonn.ByteTensor.{name}: empty Tensor'):
+            getattr(empty, name)()
+
+
 def test_reductions_on_views(data):
     a, x = data
     assert x.t().sum(0).tolist() == [[a[i].sum() for i in range(3)]]

@@ -45,9 +45,12 @@ def test_select_geometry():
 def test_select_of_a_vector_reads_the_element_whatever_the_dimension():
     """generic/Tensor.c's select returns ``get1d(index)`` of a 1-D tensor without checking the dimension (the check
     is commented out there), and test.lua's lua_max relies on it: ``t:select(1, i):select(2, j)``. A matrix still
-    checks it."""
+    checks it. The element comes as a number, as generic/Tensor.c's ``pushreal`` and as ``x[i]`` (legonn gave a
+    0-dim tensor, which Torch7 has not)."""
     x = lg.Tensor([5, 6, 7])
     assert x.select(1, 2) == 7 and x.select(3, 0) == 5 and x.select(0, -1) == 7
+    assert type(x.select(0, 2)) is float and type(lg.LongTensor([5, 6]).select(0, 1)) is int
+    assert x.select(0, 2) == x[2]
     with pytest.raises(IndexError, match='out of range'):
         x.select(1, 3)
     with pytest.raises(IndexError, match='dimension 2 out of range'):
