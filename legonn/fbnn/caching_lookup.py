@@ -44,7 +44,7 @@ class _Way:
         """Write ``row`` (default: one drawn at random from the cached rows) back and drop it."""
         if row is None:
             rows = list(self.rows)
-            row = rows[int(SCALAR_DRAWS['random'](1, len(rows))) - 1]
+            row = rows[int(SCALAR_DRAWS['random'](len(rows)))]  # 0-based [0, n): every cached row can go
         self.writeBackOne(row)
         del self.rows[row]
         self.stats['evict'] += 1

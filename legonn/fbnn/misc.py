@@ -15,6 +15,8 @@ class Constant(FbnnClass, Module):
     ``Constant(value)``: a number (a 1-element tensor, so the output is ``(N, 1)``) or a tensor.
     """
 
+    reads_grad_output = False  # backward never reads gradOutput
+
     lua_name = 'fbnn'
     input_dtypes = 'any'
 

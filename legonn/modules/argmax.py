@@ -10,6 +10,8 @@ class ArgMax(Module):
     The output drops ``dim`` (a 1-D input gives size (1,)); it is a LongTensor on the input's device with
     ``asLong``, else of the input's type. No gradient goes through an index: gradInput is zeros."""
 
+    reads_grad_output = False  # backward never reads gradOutput
+
     input_kind = 'tensor'
     input_dtypes = 'any'   # compares values only
 

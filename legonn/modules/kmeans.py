@@ -22,6 +22,8 @@ class Kmeans(Module):
     ``initRandom(x)`` and ``initKmeansPlus(x, p)`` seed the centroids from data.
     """
 
+    reads_grad_output = False  # backward never reads gradOutput
+
     input_ranks = (2,)
     positive_ints = ('k', 'dim')
 

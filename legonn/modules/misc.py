@@ -21,6 +21,8 @@ class OneHot(Module):
     The input is not differentiable: gradInput is zeros of the input's size, of the module's type
     (OneHot.lua's ``self.gradInput``).
     """
+
+    reads_grad_output = False  # backward never reads gradOutput
     input_dtypes = 'any'  # integer indices are part of its input
     any_device = True     # host indices serve a CUDA module (OneHot.lua copies them); updateOutput refuses the reverse
     positive_ints = ('outputSize',)
@@ -123,6 +125,8 @@ class L1Penalty(Module):
 class ZeroGrad(Module):
     """Identity forward (a view); the gradient it passes back is zero (tensor or table input)."""
 
+    reads_grad_output = False  # backward never reads gradOutput
+
     def updateOutput(self, input):
         if isinstance(input, list):
             self.output = input
@@ -137,6 +141,8 @@ class ZeroGrad(Module):
 class Constant(Module):
     """Output a constant ``value`` (a number or tensor) whatever the input; with ``nInputDim``, an input of
     more dimensions is a batch and the constant is repeated along its first dimension. gradInput is zeros."""
+
+    reads_grad_output = False  # backward never reads gradOutput
 
     def __init__(self, value, nInputDim=None):
         super().__init__()

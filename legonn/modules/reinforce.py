@@ -22,6 +22,8 @@ class Reinforce(Module):
     then uses the distribution's mode or mean). ``reinforce(reward)`` stores ``reward``, a 1-D tensor with one
     value per example of the batch (or one value for a single example)."""
 
+    reads_grad_output = False  # backward never reads gradOutput
+
     def __init__(self, stochastic=False):
         super().__init__()
         self.stochastic = stochastic

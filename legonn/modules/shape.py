@@ -18,7 +18,7 @@ def _dim(module, dim, ndim, what='dimension'):
 
 def _grad_as_input(module, input, gradOutput):
     """gradInput of a module whose output is a view of the input: gradOutput viewed in the input's size."""
-    module.checkTensor(gradOutput, what='gradOutput')
+    module.checkSameType(module.checkTensor(gradOutput, what='gradOutput'), input, 'gradOutput')
     if gradOutput.nElement() != input.nElement():
         raise input_error(module, f"gradOutput of {input.nElement()} elements", gradOutput.nElement())
     view_buffer(module, 'gradInput', gradOutput.contiguous().view(input.size()))

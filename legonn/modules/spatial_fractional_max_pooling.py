@@ -74,9 +74,7 @@ class SpatialFractionalMaxPooling(Module):
                               f"pool {self.poolSizeW}x{self.poolSizeH})", f"{x.shape[3]}x{x.shape[2]} (width x height)")
         if gradOutput is None:
             return x, (oh, ow)
-        expected = tuple(input.size())[:-2] + (oh, ow)
-        if not hasattr(gradOutput, 'size') or tuple(gradOutput.size()) != expected:
-            raise input_error(self, f"gradOutput of size {expected}", tuple(getattr(gradOutput, 'size', tuple)()))
+        self.checkSize(gradOutput, tuple(input.size())[:-2] + (oh, ow))
         return x, (oh, ow), batched(self, gradOutput, (3, 4), 'gradOutput')[0]
 
     def _starts(self, sample, size, out, pool):

@@ -192,6 +192,8 @@ class SelectTable(Module):
         i = _table_index(self, self.index, len(input))
         if not same_nesting(input[i], gradOutput):
             raise input_error(self, f"gradOutput shaped like input[{i}] ({describe(input[i])})", describe(gradOutput))
+        if isinstance(gradOutput, Tensor):
+            self.checkSameType(gradOutput, input[i], 'gradOutput', f"input[{i}]'s")
         self.gradInput = zero_mirror(self.gradInput, input)
         self.gradInput[i] = copy_tree(self.gradInput[i], gradOutput)
         return self.gradInput

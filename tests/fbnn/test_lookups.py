@@ -223,3 +223,23 @@ def test_caching_lookup_gpu():
         c.accUpdateGradParameters(idx, go, 0.5)
         c.flush()
     np.testing.assert_allclose(gpu_lut.weight.double().float().numpy(), lut.weight.float().numpy())
+
+
+def test_caching_lookup_evicts_any_cached_row():
+    """CachingLookupTable.lua's evict draws from all the cached rows: a way of one row can evict it (legonn's
+    0-based random(1, n) raised 'empty range' there), and the last row of a way is drawn as often as any."""
+    lut = nn.LookupTable(10, 2).double()
+    cache = fbnn.CachingLookupTable(lut, 8)
+    way = cache.ways[0]
+    cache.forward(lg.LongTensor([4]))
+    way.evict()
+    assert not way.rows and cache.stats['evict'] == 1
+    lg.manualSeed(5)
+    evicted = set()
+    for _ in range(60):
+        cache.forward(lg.LongTensor([1, 2, 3]))
+        before = set(way.rows)
+        way.evict()
+        evicted |= before - set(way.rows)
+        way.flush()
+    assert evicted == {1, 2, 3}

@@ -129,7 +129,8 @@ def test_one_index_check_for_lookup_table_nce_and_softmax_tree():
 
 def test_same_type_messages_say_whose_type_is_expected():
     """checkSameType names what the expected type belongs to: the module for its own tensors (Linear's
-    weight), the input for a gradOutput or a criterion's target, input[0] for the second of two operands
+    weight), the output for a gradOutput (backward checks it before any module hands it on), the input for a
+    criterion's target, input[0] for the second of two operands
     (MM, as MemNN's MemN2N meets it with a CudaTensor state and CudaDoubleTensor memories); never both."""
     x, d = lg.Tensor(1, 4, 4).normal(0, 1), lg.DoubleTensor(1, 2, 2)
     pool = nn.SpatialMaxPooling(2, 2)
@@ -137,7 +138,7 @@ def test_same_type_messages_say_whose_type_is_expected():
     cases = [
         (lambda: nn.Linear(2, 2).forward(lg.DoubleTensor(2)), r"Linear\(2 -> 2\): expected a legonn\.FloatTensor "
          r"input \(the module's type\), got legonn\.DoubleTensor$"),
-        (lambda: pool.backward(x, d), r"expected a legonn\.FloatTensor gradOutput \(the input's type\), "
+        (lambda: pool.backward(x, d), r"expected a legonn\.FloatTensor gradOutput \(the output's type\), "
          r"got legonn\.DoubleTensor$"),
         (lambda: nn.MM().forward([lg.Tensor(2, 2), lg.DoubleTensor(2, 2)]),
          r"MM: expected a legonn\.FloatTensor input\[1\] \(input\[0\]'s type\), got legonn\.DoubleTensor$"),

@@ -136,8 +136,11 @@ class InputChecks:
         return tensors
 
     def checkSize(self, x, sizes, what='gradOutput'):
-        """Raise unless ``x`` is a tensor of exactly ``sizes`` (any type)."""
+        """Raise unless ``x`` is a tensor of exactly ``sizes``; a ``gradOutput`` must also have the type of the
+        module's output (a tensor), as every THNN function takes one tensor type."""
         self.checkTensor(x, what=what)
+        if what == 'gradOutput':
+            self.checkGradOutputType(x)
         if x._size != tuple(sizes):
             raise input_error(self, f"{what} of size {tuple(sizes)}", tuple(x.size()))
         return x
@@ -180,6 +183,20 @@ class InputChecks:
         modules of dpnn and the rnn package)."""
         if not self.train:
             raise input_error(self, "training mode (backprop is only defined while training)", "evaluate mode")
+
+    reads_grad_output = True  # False where backward never reads gradOutput (gradInput zeros, a reward drives it)
+
+    def checkGradOutputType(self, gradOutput):
+        """Raise unless a tensor ``gradOutput`` has the type (and device) of the module's output, where that is a
+        floating tensor: every THNN function takes one tensor type, and a gradOutput of another type or device
+        would otherwise fail deep in NumPy or CuPy, or compute silently in mixed precision."""
+        output = self.__dict__.get('output')
+        # an empty output: no forward yet, which the module's own check reports; a module that never reads its
+        # gradOutput (reads_grad_output False) takes whatever its caller has
+        if (type(gradOutput) is not type(output) and isinstance(gradOutput, Tensor) and isinstance(output, Tensor)
+                and output.dtype.kind == 'f' and output._size != (0,) and type(self).reads_grad_output):
+            raise input_error(self, f"a {output.type()} gradOutput (the output's type)", gradOutput.type(), TypeError)
+        return gradOutput
 
     def checkGradOutput(self, gradOutput, reference):
         """Raise unless ``gradOutput`` is a tensor of ``reference``'s type and size (``reference``:

@@ -188,6 +188,8 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         omitted (Lua's nil) for modules that ignore it: a CriterionTable, Kmeans."""
         input, gradOutput = as_module_input(self, input, as_forward_input), as_module_input(self, gradOutput)
         try:
+            # before any container hands gradOutput on (or a decorator reshapes it): named here, at the outermost
+            self.checkGradOutputType(gradOutput)
             self.updateGradInput(input, gradOutput)
             self.accGradParameters(input, gradOutput, scale)
         except CAUGHT as err:

@@ -1,0 +1,51 @@
+"""Every module's backward refuses a gradOutput of another type or on the other device (DESIGN.md rule 9):
+a clear TypeError or ValueError naming the module, what it expected and what came, with parameters and
+gradients left as they were. Every module whose output is one floating tensor is asked, but those that
+declare ``reads_grad_output = False`` (Constant, ZeroGrad, ArgMax, the Reinforce family: their gradInput is
+zeros or a reward's) and take whatever their caller hands them."""
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import nn
+from legonn.tensor import Tensor
+from tests.robustness import catalog
+from tests.robustness.perturb import other_device
+from tests.robustness.test_sweep import CLEAN_ERRORS, params, same
+
+def _built_with_output(name):
+    lg.manualSeed(1)
+    obj, x, _ = catalog.build(name)
+    catalog.refresh(name, obj)
+    out = obj.forward(x)
+    if not isinstance(out, Tensor) or out.dtype.kind != 'f':
+        pytest.skip(f'{name} does not answer one floating tensor')
+    if not type(obj).reads_grad_output:
+        pytest.skip(f'{name} never reads its gradOutput')
+    return obj, x, catalog.grad_like(out)
+
+
+def _refused(name, obj, x, grad_output):
+    before = params(obj)
+    with pytest.raises(CLEAN_ERRORS) as caught:
+        obj.backward(x, grad_output)
+    message = str(caught.value)
+    assert type(obj).__name__ in message and 'expected' in message, message
+    assert same(before, obj), f'{name}: the refused backward changed parameters or gradients'
+
+
+def _cases():
+    return [name for name in catalog.concrete_names() if name not in catalog.CRITERIONS]
+
+
+@pytest.mark.parametrize('name', _cases())
+def test_grad_output_of_another_type_is_refused(name):
+    obj, x, grad_output = _built_with_output(name)
+    other = grad_output.double() if grad_output.dtype != np.float64 else grad_output.float()
+    _refused(name, obj, x, other)
+
+
+@pytest.mark.parametrize('name', _cases())
+def test_grad_output_on_the_other_device_is_refused(name):
+    obj, x, grad_output = _built_with_output(name)
+    _refused(name, obj, x, other_device(grad_output))
