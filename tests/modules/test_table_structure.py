@@ -38,8 +38,6 @@ CASES = [
     ('JoinTable-batch', lambda: nn.JoinTable(0, 1), lambda: [r(2, 3), r(2, 2)], lambda x: np.concatenate(x, 1)),
     ('SplitTable', lambda: nn.SplitTable(1), lambda: r(2, 3), lambda x: [x[:, i] for i in range(3)]),
     ('SplitTable-batch', lambda: nn.SplitTable(0, 1), lambda: r(2, 3), lambda x: [x[:, i] for i in range(3)]),
-    # a vector's pieces are 0-d tensors, and so are their gradients (the CPU's gradInput slots were NumPy scalars)
-    ('SplitTable-vector', lambda: nn.SplitTable(0), lambda: r(3), lambda x: [x[i] for i in range(3)]),
     ('SelectTable', lambda: nn.SelectTable(1), lambda: [r(2), [r(3), r(1)], r(2)], lambda x: x[1]),
     ('SelectTable-neg', lambda: nn.SelectTable(-1), lambda: [r(2), r(3)], lambda x: x[-1]),
     ('NarrowTable', lambda: nn.NarrowTable(1, 2), lambda: [r(2), r(3), [r(1), r(2)], r(2)], lambda x: x[1:3]),
@@ -150,3 +148,14 @@ def test_bad_input_errors():
         m.backward([r(2), r(3)], r(3))
     with pytest.raises(ValueError, match=r"Sequential\[1\] JoinTable\(5\): expected an input with dimension 5"):
         nn.Sequential().add(nn.SplitTable(0)).add(nn.JoinTable(5)).forward(r(2, 3))
+
+
+def test_split_table_of_a_vector_gives_numbers_and_refuses_their_gradient():
+    """SplitTable.lua selects each piece, and a vector's select is a number in Torch7 (as x[i]): the output is
+    a table of numbers, and a backward through it fails there (no tensor slots): here with an error naming the
+    module."""
+    m = nn.SplitTable(0)
+    out = m.forward(lg.DoubleTensor([1.5, -2.0, 3.0]))
+    assert out == [1.5, -2.0, 3.0] and all(type(v) is float for v in out)
+    with pytest.raises(TypeError, match=r'SplitTable\(0\): expected a table \(list\) gradOutput'):
+        m.backward(lg.DoubleTensor([1.5, -2.0, 3.0]), [1.0, 1.0, 1.0])
