@@ -180,7 +180,8 @@ def test_margin_ranking_averages_over_y_first_dimension():
     assert (grad[0].numpy() == -mask * y / 3).all() and (grad[1].numpy() == mask * y / 3).all()
 
 
-@pytest.mark.parametrize('tensor', ['legonn.DoubleTensor', pytest.param('legonn.CudaDoubleTensor', marks=pytest.mark.gpu)])
+@pytest.mark.parametrize('tensor', ['legonn.DoubleTensor',
+                                    pytest.param('legonn.CudaDoubleTensor', marks=pytest.mark.gpu)])
 def test_multilabel_margin_skips_non_positive_hinges_even_when_infinite(tensor):
     # THNN adds z = 1 - x[target] + x[d] only if z > 0: an inf (or NaN) at a target makes its hinges -inf (NaN)
     # and skipped; a product with the 0/1 active mask made the loss NaN

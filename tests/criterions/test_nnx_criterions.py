@@ -287,7 +287,8 @@ def test_ctc_ignores_rows_past_each_size():
     assert not grad[2:, 1].any()
 
 
-@pytest.mark.parametrize('tensor', ['legonn.DoubleTensor', pytest.param('legonn.CudaDoubleTensor', marks=pytest.mark.gpu)])
+@pytest.mark.parametrize('tensor', ['legonn.DoubleTensor',
+                                    pytest.param('legonn.CudaDoubleTensor', marks=pytest.mark.gpu)])
 def test_dist_margin_skips_non_positive_hinges_even_when_infinite(tensor):
     # nnx's C adds z = 1 - x_m + x_d only if z > 0: a weakest target at inf makes every hinge -inf and skipped
     # (a product with the 0/1 active mask made the loss NaN)

@@ -39,7 +39,8 @@ def test_assignment_loss_and_update_match_reference(scale):
     assert not m.gradWeight.numpy()[2].any()
 
 
-@pytest.mark.parametrize('tensor', ['legonn.DoubleTensor', pytest.param('legonn.CudaDoubleTensor', marks=pytest.mark.gpu)])
+@pytest.mark.parametrize('tensor', ['legonn.DoubleTensor',
+                                    pytest.param('legonn.CudaDoubleTensor', marks=pytest.mark.gpu)])
 def test_an_inf_sample_moves_only_its_own_cluster(tensor):
     # Kmeans.lua index-adds each sample to its cluster: an inf sample leaves the other clusters' steps finite
     # (a one-hot matrix product made them NaN, 0 * inf)

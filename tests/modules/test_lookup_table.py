@@ -31,7 +31,8 @@ def test_padding_rows_get_no_gradient_and_jacobian_agrees():
     np.testing.assert_array_equal(m.gradWeight.numpy()[:, 0], [2, 1, 0, 0, 1])
 
 
-@pytest.mark.parametrize('tensor', ['legonn.DoubleTensor', pytest.param('legonn.CudaDoubleTensor', marks=pytest.mark.gpu)])
+@pytest.mark.parametrize('tensor', ['legonn.DoubleTensor',
+                                    pytest.param('legonn.CudaDoubleTensor', marks=pytest.mark.gpu)])
 @pytest.mark.parametrize('freq', [False, True])
 def test_inf_and_nan_gradient_at_padding_rows_never_reaches_the_table(tensor, freq):
     # THNN's accGradParameters skips an index equal to paddingValue; an inf or NaN gradOutput row there stays

@@ -23,7 +23,8 @@ def test_matches_linear_view_max():
     np.testing.assert_allclose(m.forward(x).numpy(), z.reshape(5, 3, 2).max(axis=1), rtol=1e-13)
 
 
-@pytest.mark.parametrize('tensor', ['legonn.DoubleTensor', pytest.param('legonn.CudaDoubleTensor', marks=pytest.mark.gpu)])
+@pytest.mark.parametrize('tensor', ['legonn.DoubleTensor',
+                                    pytest.param('legonn.CudaDoubleTensor', marks=pytest.mark.gpu)])
 def test_inf_gradient_reaches_only_the_winning_group(tensor):
     # nn.Max's backward scatters gradOutput to the winners: the losers' pre-activations get exactly 0 even when
     # gradOutput is inf (a product with the 0/1 winner mask gave 0 * inf = NaN in every weight row)

@@ -147,7 +147,8 @@ def test_crelu_rejects_wrong_rank_and_bad_constructor():
         nn.ELU(1, 'yes')
 
 
-@pytest.mark.parametrize('tensor', ['legonn.DoubleTensor', pytest.param('legonn.CudaDoubleTensor', marks=pytest.mark.gpu)])
+@pytest.mark.parametrize('tensor', ['legonn.DoubleTensor',
+                                    pytest.param('legonn.CudaDoubleTensor', marks=pytest.mark.gpu)])
 def test_crelu_drops_inf_and_nan_gradient_of_zeroed_units(tensor):
     # CReLU.lua's ReLU selects (THNN: x > 0 ? go : 0) and MulConstant(-1) negates the second half: an inf or
     # NaN gradOutput at a unit the ReLU zeroed gives exactly 0 (a product with the 0/1 mask made NaN)

@@ -268,7 +268,8 @@ def test_adaptive_pooling_matches_loops():
             np.testing.assert_allclose(av[:, :, i, j], x[:, :, r0:r1, q0:q1].mean(axis=(2, 3)))
 
 
-@pytest.mark.parametrize('tensor', ['legonn.DoubleTensor', pytest.param('legonn.CudaDoubleTensor', marks=pytest.mark.gpu)])
+@pytest.mark.parametrize('tensor', ['legonn.DoubleTensor',
+                                    pytest.param('legonn.CudaDoubleTensor', marks=pytest.mark.gpu)])
 def test_adaptive_average_pooling_keeps_inf_and_nan_in_their_windows(tensor):
     # THNN's loops read (forward) and write (backward) only the windows holding a pixel: an inf or NaN input,
     # or an inf gradOutput, stays there (a 0/1 window matrix product spread NaN over whole rows and columns)

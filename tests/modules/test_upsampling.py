@@ -123,7 +123,8 @@ def _thnn_linear(x, out_sizes, grad=None):
     return out if grad is None else gi
 
 
-@pytest.mark.parametrize('tensor', ['legonn.DoubleTensor', pytest.param('legonn.CudaDoubleTensor', marks=pytest.mark.gpu)])
+@pytest.mark.parametrize('tensor', ['legonn.DoubleTensor',
+                                    pytest.param('legonn.CudaDoubleTensor', marks=pytest.mark.gpu)])
 @pytest.mark.parametrize('make, shape, out_sizes', [
     (lambda: nn.SpatialUpSamplingBilinear({'oheight': 7, 'owidth': 9}), (2, 4, 5), (7, 9)),
     (lambda: nn.SpatialUpSamplingBilinear(1), (2, 4, 5), (4, 5)),
