@@ -6,6 +6,7 @@ floor(i I / O) .. ceil((i + 1) I / O) - 1 (Torch7's rule).
 import numpy as np
 
 from ..tensor import Tensor
+from ..tensor.reductions import reducer
 from ..tensor.scatter_kernels import scatter_add
 from ..tensor.introspection import typename as lua_typename
 from .base.errors import input_error
@@ -58,11 +59,12 @@ class SpatialAdaptiveAveragePooling(_Adaptive2d):
         x = input.xp.ascontiguousarray(self._check(input))
         (ys, ye), (xs, xe) = adaptive_bounds(x.shape[2], self.H), adaptive_bounds(x.shape[3], self.W)
         rows = input.xp.empty(x.shape[:2] + (self.H, x.shape[3]), dtype=x.dtype)
+        total = reducer(input.xp, 'sum')   # silent on inf - inf, as THNN's sums
         for i in range(self.H):
-            x[:, :, ys[i]:ye[i]].sum(axis=2, out=rows[:, :, i])
+            total(x[:, :, ys[i]:ye[i]], axis=2, out=rows[:, :, i])
         out = self._out('output', input, tuple(input.size())[:-2] + (self.H, self.W))
         for j in range(self.W):
-            rows[..., xs[j]:xe[j]].sum(axis=3, out=out[..., j])
+            total(rows[..., xs[j]:xe[j]], axis=3, out=out[..., j])
         out /= input.xp.asarray((xe - xs).astype(x.dtype))
         out /= input.xp.asarray((ye - ys).astype(x.dtype))[:, None]
         return self.output
