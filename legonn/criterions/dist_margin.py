@@ -55,7 +55,8 @@ class DistMarginCriterion(Criterion):
 
     def updateOutput(self, input, target):
         z, active, _ = self._hinges(input, target)
-        self.output = loss_scalar((z * active).sum(), z.shape[1] if self.sizeAverage else 1)
+        # the C adds z only where z > 0 (a select: a -inf or NaN hinge it skips must not become NaN via 0 * z)
+        self.output = loss_scalar(input.xp.where(active, z, 0).sum(), z.shape[1] if self.sizeAverage else 1)
         return self.output
 
     def updateGradInput(self, input, target):

@@ -228,7 +228,8 @@ class MultiLabelMarginCriterion(_LabelRows):
 
     def updateOutput(self, input, target):
         x, z, active, _ = self._hinge(input, target)
-        self.output = self._loss((z * active).sum(), *x.shape)
+        # the C adds z only where z > 0 (a select: a -inf or NaN hinge it skips must not become NaN via 0 * z)
+        self.output = self._loss(input.xp.where(active, z, 0).sum(), *x.shape)
         return self.output
 
     def updateGradInput(self, input, target):

@@ -4,6 +4,7 @@ import numbers
 
 from ..tensor import Tensor, as_tensor
 from ..tensor.random import generator
+from ..tensor.scatter_kernels import scatter_add
 from ..tensor.introspection import typename as lua_typename
 from .base.errors import input_error
 from .base.module import Module
@@ -121,11 +122,12 @@ class Kmeans(Module):
             raise input_error(self, "the input of the last forward call (accGradParameters uses its assignment)",
                               f"an input of size {tuple(input.size())}")
         xp, w = input.xp, self.weight.array
-        one_hot = (xp.arange(self.k)[:, None] == assigned.array[None, :]).astype(w.dtype)   # (k, batch)
-        counts = one_hot.sum(axis=1)
+        counts = xp.bincount(assigned.array, minlength=self.k).astype(w.dtype)
         self.clusterSampleCount.array[...] = counts
-        # -scale / n_c * sum over c's samples of (x - c); 1e-7 keeps empty clusters finite, as Torch7
-        step = one_hot @ input.array - counts[:, None] * w
+        # -scale / n_c * sum over c's samples of (x - c); 1e-7 keeps empty clusters finite, as Torch7. Each sample
+        # is added to its own cluster only (indexAdd; a one-hot product cost k times more and spread a NaN sample
+        # to every cluster)
+        step = scatter_add(xp.zeros_like(w), assigned.array, input.array) - counts[:, None] * w
         self.gradWeight.array += (-scale) * step / (counts + 1e-7)[:, None]
 
     def clearState(self):

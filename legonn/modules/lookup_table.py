@@ -166,7 +166,8 @@ class LookupTable(Module):
             counts = xp.bincount(flat, minlength=self.weight.size(0))
             go = go / counts[flat][:, None]
         if self.paddingValue is not None:
-            go = go * (flat != self.paddingValue)[:, None]
+            # THNN skips the padding rows (a select, not a product: an inf or NaN there must not reach the table)
+            go = xp.where((flat != self.paddingValue)[:, None], go, 0)
         dtype = self.gradWeight.dtype
         if dtype == np.float16:
             # THCUNN adds all the rows of one index in its Acctype and rounds once; half adds one at a time stall

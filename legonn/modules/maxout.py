@@ -57,7 +57,8 @@ class Maxout(Module):
         xp = input.xp
         _, win = self._winners(x, xp)
         won = xp.arange(self.maxoutNumber)[None, :, None] == win[:, None, :]
-        gz = won * gradOutput.array.reshape(x.shape[0], 1, self.outputSize)
+        # nn.Max's backward scatters gradOutput to the winners (a select): losers get exactly 0 even for inf
+        gz = xp.where(won, gradOutput.array.reshape(x.shape[0], 1, self.outputSize), 0)
         return x, gz.reshape(x.shape[0], -1)
 
     def updateOutput(self, input):

@@ -346,7 +346,8 @@ class CReLU(Module):
         go = gradOutput.array.reshape(rows, 2, -1)
         gi = self.bufferLike('gradInput', input).reshape(rows, -1)
         xp = input.xp
-        xp.subtract(go[:, 0] * (x > 0), go[:, 1] * (x < 0), out=gi)
+        # CReLU.lua's ReLU selects (THNN: x > 0 ? go : 0): an inf or NaN gradOutput at a zeroed unit is dropped
+        xp.subtract(xp.where(x > 0, go[:, 0], 0), xp.where(x < 0, go[:, 1], 0), out=gi)
         return self.gradInput
 
     def __repr__(self):

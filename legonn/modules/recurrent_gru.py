@@ -2,6 +2,7 @@
 from ..tensor.blas_kernels import StepProduct, addmm_into, transpose_into
 from ..tensor.recurrent_kernels import GRUBackwardSteps, GRUForwardSteps
 from .base.recurrent import SeqRecurrent
+from .base.recurrent_step import zero_masked
 
 
 class SeqGRU(SeqRecurrent):
@@ -56,8 +57,8 @@ class SeqGRU(SeqRecurrent):
             candidate.run(t, t)
             steps.candidate(t)
             if keep is not None:
-                h[t] *= keep[t]
-                hidden[t] *= keep[t].T
+                zero_masked(h[t], keep[t])
+                zero_masked(hidden[t], keep[t].T)
         self._grad_gates_for = None
         self.output = self._in_user_layout(self.sequence_output)
         return self.output
@@ -84,7 +85,7 @@ class SeqGRU(SeqRecurrent):
         to_hidden = StepProduct(dh, Wh[:, :2 * H], by_step[:, :2 * H])
         for t in range(T - 1, -1, -1):
             if keep is not None:
-                dh *= keep[t].T   # a masked step's output is a constant zero
+                zero_masked(dh, keep[t].T)   # a masked step's output is a constant zero
             steps.candidate(t)
             to_reset_hidden.run(None, t)
             steps.reset(t)   # leaves dh u + drh r (+ the output's part) in dh

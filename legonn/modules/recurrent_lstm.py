@@ -5,6 +5,7 @@ from ..tensor.blas_kernels import StepProduct, addmm_into, transpose_into
 from ..tensor.recurrent_kernels import LSTMBackwardSteps, LSTMForwardSteps
 from ..tensor.introspection import typename as lua_typename
 from .base.recurrent import SeqRecurrent
+from .base.recurrent_step import zero_masked
 
 
 class SeqLSTM(SeqRecurrent):
@@ -69,9 +70,9 @@ class SeqLSTM(SeqRecurrent):
             steps.step(t)
             if keep is not None:
                 # zero gates make the backward of a masked row zero with no mask of its own
-                cell_output[t] *= keep[t]
+                zero_masked(cell_output[t], keep[t])
                 for arr in (hidden[t], c[t], tanh_c[t], gates[t]):
-                    arr *= keep[t].T
+                    zero_masked(arr, keep[t].T)
             if after_step is not None:
                 after_step(t)
         self._grad_gates_for = None

@@ -7,6 +7,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from ..tensor import pool_kernels as pk
+from ..tensor.reductions import reducer
 from ..tensor.scatter_kernels import scatter_add
 from ..tensor.introspection import typename as lua_typename
 from .base.errors import input_error
@@ -48,33 +49,39 @@ class _Adaptive2d(Module):
 class SpatialAdaptiveAveragePooling(_Adaptive2d):
     """Mean over adaptive windows. ``SpatialAdaptiveAveragePooling(W, H)``; input (C, iH, iW) or (N, C, iH, iW).
 
-    Averaging is separable, so it is two small matrix products (rows then columns).
+    Averaging is separable: window sums over rows, then over columns, divided by kW then kH as THNN's loop.
+    Each window is a slice (not a product with a 0/1 window matrix, whose zeros turn an inf or NaN pixel into
+    NaN in every output of its row and column; THNN's loop only reads the windows that hold the pixel).
     """
 
-    def _matrix(self, size, out, xp, dtype):
-        start, end = adaptive_bounds(size, out)
-        pos = np.arange(size)
-        m = ((pos >= start[:, None]) & (pos < end[:, None])) / (end - start)[:, None]
-        return xp.asarray(m.astype(dtype))
-
     def updateOutput(self, input):
-        x = self._check(input)
-        xp = input.xp
-        a_h = self._matrix(x.shape[2], self.H, xp, x.dtype)
-        a_w = self._matrix(x.shape[3], self.W, xp, x.dtype)
+        # summed from a contiguous copy: a strided input then sums in the same order, hence to the same bits,
+        # as its contiguous copy (THNN's loops; nn/test.lua compares them with ==)
+        x = input.xp.ascontiguousarray(self._check(input))
+        (ys, ye), (xs, xe) = adaptive_bounds(x.shape[2], self.H), adaptive_bounds(x.shape[3], self.W)
+        rows = input.xp.empty(x.shape[:2] + (self.H, x.shape[3]), dtype=x.dtype)
+        total = reducer(input.xp, 'sum')   # silent on inf - inf, as THNN's sums
+        for i in range(self.H):
+            total(x[:, :, ys[i]:ye[i]], axis=2, out=rows[:, :, i])
         out = self._out('output', input, tuple(input.size())[:-2] + (self.H, self.W))
-        # BLAS rounds differently on strided operands: a contiguous copy makes a transposed input give
-        # exactly the contiguous input's result, as THNN's loops do (nn/test.lua compares them with ==)
-        xp.matmul(xp.matmul(a_h, xp.ascontiguousarray(x)), a_w.T, out=out)
+        for j in range(self.W):
+            total(rows[..., xs[j]:xe[j]], axis=3, out=out[..., j])
+        out /= input.xp.asarray((xe - xs).astype(x.dtype))
+        out /= input.xp.asarray((ye - ys).astype(x.dtype))[:, None]
         return self.output
 
     def updateGradInput(self, input, gradOutput):
         x, go = self._check(input, gradOutput)
         xp = input.xp
-        a_h = self._matrix(x.shape[2], self.H, xp, x.dtype)
-        a_w = self._matrix(x.shape[3], self.W, xp, x.dtype)
+        (ys, ye), (xs, xe) = adaptive_bounds(x.shape[2], self.H), adaptive_bounds(x.shape[3], self.W)
+        g = go / xp.asarray((xe - xs).astype(x.dtype)) / xp.asarray((ye - ys).astype(x.dtype))[:, None]
+        cols = xp.zeros(x.shape[:2] + (self.H, x.shape[3]), dtype=x.dtype)
+        for j in range(self.W):   # each output's share spread over its window's columns, then its rows
+            cols[..., xs[j]:xe[j]] += g[..., j:j + 1]
         gi = self._out('gradInput', input, tuple(input.size()))
-        xp.matmul(xp.matmul(a_h.T, xp.ascontiguousarray(go)), a_w, out=gi)
+        gi[...] = 0
+        for i in range(self.H):
+            gi[:, :, ys[i]:ye[i]] += cols[:, :, i:i + 1]
         return self.gradInput
 
 

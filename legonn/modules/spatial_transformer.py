@@ -107,7 +107,9 @@ def _sample(xp, img, grid, out):
     """out (B, h, w, D) = ``img`` (B, H, W, D) sampled bilinearly at ``grid`` (B, h, w, 2)."""
     corners, _, _ = _corners(xp, img, grid)
     batch = xp.arange(img.shape[0]).reshape(-1, 1, 1)
-    out[...] = sum((w * inside)[..., None] * img[batch, yi, xi] for w, inside, yi, xi in corners)
+    # an outside neighbour reads 0, as the C's 'if (topLeftIsIn) inTopLeft = ...': a select, so an inf or NaN
+    # border pixel (the clipped index) does not become NaN through 0 * pixel
+    out[...] = sum(w[..., None] * xp.where(inside[..., None], img[batch, yi, xi], 0) for w, inside, yi, xi in corners)
 
 
 def _sample_backward(xp, img, grid, g, gimg, ggrid):
@@ -118,10 +120,11 @@ def _sample_backward(xp, img, grid, g, gimg, ggrid):
     batch = xp.broadcast_to(xp.arange(img.shape[0]).reshape(-1, 1, 1), grid.shape[:-1])
     dots = []
     for w, inside, yi, xi in corners:
-        # <image pixel, gradOutput> for the gradient of the weights; outside pixels read as zero
-        dots.append(inside * reducer(xp, 'sum')(img[batch, yi, xi] * g, axis=-1))
+        # <image pixel, gradOutput> for the gradient of the weights; the C skips outside pixels (selects here:
+        # an inf or NaN gradOutput or border pixel must not reach the clipped position as 0 * inf)
+        dots.append(xp.where(inside, reducer(xp, 'sum')(img[batch, yi, xi] * g, axis=-1), 0))
         scatter_add(gimg, (batch.ravel(), yi.ravel(), xi.ravel()),
-                    ((w * inside)[..., None] * g).reshape(-1, g.shape[-1]))
+                    xp.where(inside[..., None], w[..., None] * g, 0).reshape(-1, g.shape[-1]))
     tl, tr, bl, br = dots
     ggrid[..., 0] = (-wx * tl + wx * bl - (1 - wx) * tr + (1 - wx) * br) * (img.shape[1] - 1) / 2
     ggrid[..., 1] = (-wy * tl + wy * tr - (1 - wy) * bl + (1 - wy) * br) * (img.shape[2] - 1) / 2

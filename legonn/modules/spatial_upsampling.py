@@ -2,7 +2,7 @@
 
 Inputs are ``(nPlanes, H, W)`` or ``(batch, nPlanes, H, W)``.
 """
-from ..tensor.interpolation_kernels import interpolation_matrix, repeat_pixels, sum_pixel_blocks
+from ..tensor.interpolation_kernels import interpolate_linear, interpolate_linear_grad, repeat_pixels, sum_pixel_blocks
 from ..tensor.introspection import typename as lua_typename
 from .base.errors import check_hyper, input_error
 from .base.module import Module
@@ -45,7 +45,7 @@ class SpatialUpSamplingBilinear(Module):
     ``SpatialUpSamplingBilinear(scale)`` gives ``(H * scale, W * scale)``;
     ``SpatialUpSamplingBilinear({'oheight': oh, 'owidth': ow})`` a fixed size: the constructor takes the one
     argument SpatialUpSamplingBilinear.lua's reads, a number or that table.
-    Each axis is one small interpolation-matrix product, forwards and backwards.
+    Each output reads its (up to) four neighbours, the last axis first, as THNN's loop.
     """
 
     input_ranks = (3, 4)
@@ -62,26 +62,24 @@ class SpatialUpSamplingBilinear(Module):
             self.scale_factor = params
             check_hyper('SpatialUpSamplingBilinear', positive=dict(scale=params))
 
-    def _matrices(self, input):
+    def _output_size(self, input):
         self.checkInput(input)
         h, w = input.size(-2), input.size(-1)
-        oh, ow = (h * self.scale_factor, w * self.scale_factor) if self.scale_factor else (self.oheight,
-                                                                                             self.owidth)
-        xp, dtype = input.xp, input.array.dtype
-        if dtype.kind != 'f':
+        if input.array.dtype.kind != 'f':
             raise input_error(self, "a floating-point input", input.type(), TypeError)
-        return interpolation_matrix(xp, h, oh, dtype), interpolation_matrix(xp, w, ow, dtype)
+        return (h * self.scale_factor, w * self.scale_factor) if self.scale_factor else (self.oheight, self.owidth)
 
     def updateOutput(self, input):
-        mh, mw = self._matrices(input)
-        out = self.bufferLike('output', input, tuple(input.size())[:-2] + (mh.shape[0], mw.shape[0]))
-        input.xp.matmul(mh, input.array @ mw.T, out=out)
+        sizes = self._output_size(input)
+        out = self.bufferLike('output', input, tuple(input.size())[:-2] + sizes)
+        out[...] = interpolate_linear(input.xp, input.array, sizes)
         return self.output
 
     def updateGradInput(self, input, gradOutput):
-        mh, mw = self._matrices(input)
+        self._output_size(input)
         self.checkGradOutput(gradOutput, self.output)
-        input.xp.matmul(mh.T, gradOutput.array @ mw, out=self.bufferLike('gradInput', input))
+        gi = self.bufferLike('gradInput', input)
+        gi[...] = interpolate_linear_grad(input.xp, gradOutput.array, tuple(input.size())[-2:])
         return self.gradInput
 
     def __repr__(self):

@@ -5,7 +5,7 @@ from ..tensor.blas_kernels import addmm_into, transpose_into
 from ..tensor.introspection import typename as lua_typename
 from ..tensor.recurrent_kernels import GRUBackwardSteps, GRUForwardSteps
 from .base.errors import check_hyper, input_error
-from .base.recurrent_step import StepRecurrent
+from .base.recurrent_step import StepRecurrent, zero_masked
 
 
 class StepGRU(StepRecurrent):
@@ -67,8 +67,8 @@ class StepGRU(StepRecurrent):
         self._keep = keep
         self._grad_gates_for = None
         if keep is not None:
-            rows[0] *= keep
-            gates[0] *= keep.T
+            zero_masked(rows[0], keep)
+            zero_masked(gates[0], keep.T)
         self.output.resize(N, H).array[...] = rows[0]
         self.gates.resize(N, 3 * H).array[...] = gates[0].T
         return self.output
@@ -91,7 +91,7 @@ class StepGRU(StepRecurrent):
         Wh = self.weight.array[D:]
         dh = transpose_into(self.bufferLike('_grad_h_by_unit', x, (H, N)), gradOutput.array)
         if self._keep is not None:
-            dh *= self._keep.T
+            zero_masked(dh, self._keep.T)
         drh = self.bufferLike('_grad_reset_hidden', x, (H, N))
         grad_gates = self.bufferLike('grad_gates_by_unit', x, (3 * H, 1, N))
         steps = GRUBackwardSteps(self._gates_by_unit.array, self._h0_by_unit.array, self._hidden_by_unit.array,

@@ -5,7 +5,7 @@ from ..tensor.blas_kernels import addmm_into, transpose_into
 from ..tensor.introspection import typename as lua_typename
 from ..tensor.recurrent_kernels import LSTMBackwardSteps, LSTMForwardSteps
 from .base.errors import check_hyper, input_error
-from .base.recurrent_step import StepRecurrent
+from .base.recurrent_step import StepRecurrent, zero_masked
 
 
 class StepLSTM(StepRecurrent):
@@ -84,8 +84,8 @@ class StepLSTM(StepRecurrent):
         if keep is not None:
             # zero gates make the step's gradient zero for those rows (StepLSTM.lua zeroes them too)
             for arr in (next_h.array, next_c.array, hidden[0]):
-                arr *= keep
-            gates[0] *= keep.T
+                zero_masked(arr, keep)
+            zero_masked(gates[0], keep.T)
         self.gates.resize(N, 4 * H).array[...] = gates[0].T
         self.hidden = self._hidden_rows.select(0, 0)   # Lua's hidden: (batch, hiddensize)
         return self.output

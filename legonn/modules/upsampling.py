@@ -1,7 +1,7 @@
 """UpSampling: nearest or (bi/tri)linear up-sampling of batched images and volumes (Torch7's nn.UpSampling)."""
 from .base.errors import check_hyper, input_error
 from .base.module import Module
-from ..tensor.interpolation_kernels import interpolation_matrix
+from ..tensor.interpolation_kernels import interpolate_linear, interpolate_linear_grad
 from ..tensor.introspection import typename as lua_typename
 
 LINEAR_MODES = ('linear', 'bilinear', 'trilinear')
@@ -51,12 +51,9 @@ class UpSampling(Module):
                               f"a 5-D input of size {tuple(input.size())}")
         return ((self.odepth,) if len(spatial) == 3 else ()) + (self.oheight, self.owidth)
 
-    def _matrices(self, input, out_sizes):
-        """One interpolation matrix (out, in) per spatial axis."""
+    def _check_linear(self, input):
         if input.dtype.kind != 'f':
             raise input_error(self, "a floating-point input for linear up-sampling", input.type(), TypeError)
-        return [interpolation_matrix(input.xp, n, o, input.array.dtype)
-                for n, o in zip(tuple(input.size())[2:], out_sizes)]
 
     def updateOutput(self, input):
         out_sizes = self._output_sizes(input)
@@ -69,12 +66,8 @@ class UpSampling(Module):
             expanded = out.reshape(lead + sum(((n, s) for n in x.shape[2:]), ()))
             expanded[...] = x[(Ellipsis,) + sum(((slice(None), None) for _ in x.shape[2:]), ())]
             return self.output
-        *rest, mh, mw = self._matrices(input, out_sizes)
-        y = mh @ (x @ mw.T)
-        if rest:
-            # depth mixes whole (H, W) planes: one product on the planes flattened
-            y = rest[0] @ y.reshape(lead + (x.shape[2], -1))
-        out[...] = y.reshape(out.shape)
+        self._check_linear(input)
+        out[...] = interpolate_linear(input.xp, x, out_sizes)
         return self.output
 
     def updateGradInput(self, input, gradOutput):
@@ -93,10 +86,8 @@ class UpSampling(Module):
             blocks = g.reshape(lead + sum(((n, s) for n in in_spatial), ()))
             blocks.sum(axis=tuple(range(3, blocks.ndim, 2)), out=gi)
             return self.gradInput
-        *rest, mh, mw = self._matrices(input, out_sizes)
-        if rest:
-            g = (rest[0].T @ g.reshape(lead + (out_sizes[0], -1))).reshape(lead + (input.size(2),) + out_sizes[1:])
-        gi[...] = (mh.T @ g) @ mw
+        self._check_linear(input)
+        gi[...] = interpolate_linear_grad(input.xp, g, tuple(input.size())[2:])
         return self.gradInput
 
     def __repr__(self):

@@ -1,10 +1,11 @@
-"""Nearest-neighbour up-sampling (SpatialUpSamplingNearest, fbnn's Upsample), Torch7's bilinear interpolation as a
-matrix along one axis (SpatialUpSamplingBilinear, UpSampling), and nnx's bilinear resampling with its C arithmetic
+"""Nearest-neighbour up-sampling (SpatialUpSamplingNearest, fbnn's Upsample), Torch7's linear interpolation one
+axis at a time (SpatialUpSamplingBilinear, UpSampling), and nnx's bilinear resampling with its C arithmetic
 (SpatialReSampling, SpatialUniformCrop's scaled crops)."""
 import functools
 
 import numpy as np
 
+from .backend import array_module
 from .scatter_kernels import scatter_add
 
 
@@ -24,16 +25,62 @@ def sum_pixel_blocks(grad, scale, out):
     return out
 
 
-def interpolation_matrix(xp, n_in, n_out, dtype):
-    """(n_out, n_in) weights of Torch7's bilinear rule along one axis (corners aligned)."""
+def _linear_axis(xp, n_in, n_out, dtype):
+    """Torch7's linear rule along one axis (corners aligned): each output position's low input neighbour, its
+    high one (the low one again on the last input, as the C's ``h1p``), and their weights ``1 - frac`` and
+    ``frac``."""
     ratio = (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
-    pos = xp.arange(n_out, dtype=xp.float64) * ratio
-    low = xp.floor(pos).astype(xp.int64)
-    frac = pos - low
-    high = xp.minimum(low + 1, n_in - 1)
-    cols = xp.arange(n_in)[None, :]
-    m = (cols == low[:, None]) * (1 - frac)[:, None] + (cols == high[:, None]) * frac[:, None]
-    return m.astype(dtype)
+    pos = np.arange(n_out) * ratio
+    low = pos.astype(np.int64)
+    high = np.minimum(low + 1, n_in - 1)
+    frac = (pos - low).astype(dtype)
+    return xp.asarray(low), xp.asarray(high), xp.asarray(dtype.type(1) - frac), xp.asarray(frac)
+
+
+def _along(weights, axis, ndim):
+    return weights.reshape(weights.shape + (1,) * (ndim - 1 - axis % ndim))
+
+
+def interpolate_linear(xp, x, out_sizes):
+    """Torch7's (bi/tri)linear up-sampling with aligned corners of the last ``len(out_sizes)`` axes of ``x``:
+    a new array. Equal sizes copy (the C's special case); otherwise, as the C's
+    ``h0 * (w0 * x[h, w] + w1 * x[h, w + 1]) + h1 * (...)``, the last axis is interpolated first, each output
+    reading its two neighbours only (a product with a dense interpolation matrix cost O(n_in) per output and
+    turned one inf or NaN input into NaN across whole rows)."""
+    k = len(out_sizes)
+    if x.shape[-k:] == tuple(out_sizes):
+        return x.copy()
+    for axis in range(-1, -k - 1, -1):
+        low, high, w0, w1 = _linear_axis(xp, x.shape[axis], out_sizes[axis], x.dtype)
+        x = (_along(w0, axis, x.ndim) * xp.take(x, low, axis=axis)
+             + _along(w1, axis, x.ndim) * xp.take(x, high, axis=axis))
+    return x
+
+
+def interpolate_linear_grad(xp, g, in_sizes):
+    """``interpolate_linear``'s gradient: ``g`` (..., *out_sizes) to a new (..., *in_sizes) array, each output's
+    gradient added to its two neighbours with their weights along each axis (THNN's ``updateGradInput``)."""
+    k = len(in_sizes)
+    if g.shape[-k:] == tuple(in_sizes):
+        return g.copy()
+    for axis in range(-k, 0):
+        low, high, w0, w1 = _linear_axis(xp, in_sizes[axis], g.shape[axis], g.dtype)
+        moved = xp.moveaxis(g, axis, 0)
+        acc = xp.zeros((in_sizes[axis],) + moved.shape[1:], dtype=g.dtype)
+        _add_rows(acc, low, _along(w0, 0, moved.ndim) * moved)
+        _add_rows(acc, high, _along(w1, 0, moved.ndim) * moved)
+        g = xp.moveaxis(acc, 0, axis)
+    return g
+
+
+def _add_rows(acc, rows, values):
+    """``acc[rows[j]] += values[j]`` for non-decreasing ``rows``: on the host one ``add.reduceat`` per run of
+    equal rows (``np.add.at`` is several times slower), on the GPU atomic adds."""
+    if array_module(acc) is not np:
+        scatter_add(acc, rows, values)
+        return
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    acc[rows[starts]] += np.add.reduceat(values, starts, axis=0)
 
 
 def _resampling_axis(xp, n_in, n_out):

@@ -178,3 +178,24 @@ def test_margin_ranking_averages_over_y_first_dimension():
     grad = crit.backward(pair, lg.DoubleTensor(y))
     mask = (dist >= 0) * 1.0
     assert (grad[0].numpy() == -mask * y / 3).all() and (grad[1].numpy() == mask * y / 3).all()
+
+
+@pytest.mark.parametrize('tensor', ['legonn.DoubleTensor',
+                                    pytest.param('legonn.CudaDoubleTensor', marks=pytest.mark.gpu)])
+def test_multilabel_margin_skips_non_positive_hinges_even_when_infinite(tensor):
+    # THNN adds z = 1 - x[target] + x[d] only if z > 0: an inf (or NaN) at a target makes its hinges -inf (NaN)
+    # and skipped; a product with the 0/1 active mask made the loss NaN
+    x = np.array([[np.inf, 0.2, -0.3, 0.5], [0.3, 0.2, 0.9, -0.4], [0.1, -0.2, 0.6, np.nan]])
+    t = np.array([[0, -1, -1, -1], [1, 2, -1, -1], [3, -1, -1, -1]])
+    total = 0.0
+    for row, targets in zip(x, t):   # the C's loops
+        targets = list(targets[:list(targets).index(-1)] if -1 in targets else targets)
+        for c in targets:
+            for d in range(4):
+                z = 1 - row[c] + row[d]
+                if d not in targets and z > 0:
+                    total += z
+    assert total > 0
+    crit = nn.MultiLabelMarginCriterion().type(tensor)
+    loss = crit.forward(lg.DoubleTensor(x).type(tensor), lg.LongTensor(t).type(tensor.replace('Double', 'Long')))
+    assert loss == pytest.approx(total / 4 / 3, rel=1e-14)

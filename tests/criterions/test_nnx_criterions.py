@@ -285,3 +285,21 @@ def test_ctc_ignores_rows_past_each_size():
     assert c.forward(lg.DoubleTensor(padded), [[1], [2]], [4, 2]) == loss
     np.testing.assert_array_equal(c.backward(lg.DoubleTensor(padded), None).numpy(), grad)
     assert not grad[2:, 1].any()
+
+
+@pytest.mark.parametrize('tensor', ['legonn.DoubleTensor',
+                                    pytest.param('legonn.CudaDoubleTensor', marks=pytest.mark.gpu)])
+def test_dist_margin_skips_non_positive_hinges_even_when_infinite(tensor):
+    # nnx's C adds z = 1 - x_m + x_d only if z > 0: a weakest target at inf makes every hinge -inf and skipped
+    # (a product with the 0/1 active mask made the loss NaN)
+    x = np.array([[np.inf, 0.2, -0.3, 0.5], [0.3, 0.2, 0.9, -0.4]])
+    t = np.array([[0, -1, -1, -1], [1, 2, -1, -1]])
+    total = 0.0
+    for row, targets in zip(x, t):   # the C's loops
+        targets = list(targets[:list(targets).index(-1)])
+        weakest = min(row[c] for c in targets)
+        total += sum(max(1 - weakest + row[d], 0) for d in range(4) if d not in targets)
+    assert total > 0
+    crit = nn.DistMarginCriterion().type(tensor)
+    loss = crit.forward(lg.DoubleTensor(x).type(tensor), lg.LongTensor(t).type(tensor.replace('Double', 'Long')))
+    assert loss == pytest.approx(total / 4, rel=1e-14)

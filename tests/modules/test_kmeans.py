@@ -39,6 +39,26 @@ def test_assignment_loss_and_update_match_reference(scale):
     assert not m.gradWeight.numpy()[2].any()
 
 
+@pytest.mark.parametrize('tensor', ['legonn.DoubleTensor',
+                                    pytest.param('legonn.CudaDoubleTensor', marks=pytest.mark.gpu)])
+def test_an_inf_sample_moves_only_its_own_cluster(tensor):
+    # Kmeans.lua index-adds each sample to its cluster: an inf sample leaves the other clusters' steps finite
+    # (a one-hot matrix product made them NaN, 0 * inf)
+    x = rng.normal(size=(6, 2))
+    x[3, 1] = np.inf
+    m = nn.Kmeans(3, 2, 0.5).type(tensor)
+    w = m.weight.double().numpy().copy()
+    assign = m.forward(lg.DoubleTensor(x).type(tensor)).double().numpy().astype(int)
+    m.zeroGradParameters()
+    m.backward(lg.DoubleTensor(x).type(tensor), lg.DoubleTensor(6).zero().type(tensor))
+    want = np.zeros_like(w)
+    for c in range(3):   # Kmeans.lua's loop over each cluster's samples
+        mine = x[assign == c]
+        want[c] = -0.5 * (mine - w[c]).sum(axis=0) / (len(mine) + 1e-7)
+    assert np.isfinite(want).sum() == 5
+    np.testing.assert_allclose(m.gradWeight.double().numpy(), want, rtol=1e-12, atol=1e-15)
+
+
 def test_a_unit_gradient_step_moves_each_centroid_to_its_samples_mean():
     x = np.concatenate([rng.normal(-5, 1, size=(6, 2)), rng.normal(5, 1, size=(6, 2))])
     m = nn.Kmeans(2, 2).double()

@@ -31,6 +31,29 @@ def test_padding_rows_get_no_gradient_and_jacobian_agrees():
     np.testing.assert_array_equal(m.gradWeight.numpy()[:, 0], [2, 1, 0, 0, 1])
 
 
+@pytest.mark.parametrize('tensor', ['legonn.DoubleTensor',
+                                    pytest.param('legonn.CudaDoubleTensor', marks=pytest.mark.gpu)])
+@pytest.mark.parametrize('freq', [False, True])
+def test_inf_and_nan_gradient_at_padding_rows_never_reaches_the_table(tensor, freq):
+    # THNN's accGradParameters skips an index equal to paddingValue; an inf or NaN gradOutput row there stays
+    # out of gradWeight (a product by a 0/1 mask made it NaN), other rows get their loop sums
+    m = nn.LookupTable(5, 2, 3).type(tensor)
+    m.shouldScaleGradByFreq = freq
+    m.zeroGradParameters()
+    x = lg.LongTensor([[3, 1, 3], [1, 0, 3]])
+    go = np.arange(12.0).reshape(2, 3, 2)
+    go[0, 0] = np.inf
+    go[1, 2] = np.nan
+    m.forward(x.type(tensor.replace('Double', 'Long')))
+    m.backward(x.type(tensor.replace('Double', 'Long')), lg.DoubleTensor(go).type(tensor), 0.5)
+    flat, rows = x.numpy().reshape(-1), go.reshape(-1, 2)
+    expected = np.zeros((5, 2))
+    for i, k in enumerate(flat):   # Torch7's loop
+        if k != 3:
+            expected[k] += 0.5 * rows[i] / ((flat == k).sum() if freq else 1)
+    np.testing.assert_array_equal(m.gradWeight.double().numpy(), expected)
+
+
 def test_matches_numpy_indexing_and_counts():
     m = nn.LookupTable(5, 3).double()
     x = lg.LongTensor(IDX)

@@ -145,3 +145,16 @@ def test_crelu_rejects_wrong_rank_and_bad_constructor():
         nn.RReLU(0.5, 0.1)
     with pytest.raises(ValueError):
         nn.ELU(1, 'yes')
+
+
+@pytest.mark.parametrize('tensor', ['legonn.DoubleTensor',
+                                    pytest.param('legonn.CudaDoubleTensor', marks=pytest.mark.gpu)])
+def test_crelu_drops_inf_and_nan_gradient_of_zeroed_units(tensor):
+    # CReLU.lua's ReLU selects (THNN: x > 0 ? go : 0) and MulConstant(-1) negates the second half: an inf or
+    # NaN gradOutput at a unit the ReLU zeroed gives exactly 0 (a product with the 0/1 mask made NaN)
+    x = np.array([[1.5, -2.0, 0.0], [-0.5, 3.0, 0.0]])
+    go = np.array([[0.5, np.inf, np.nan, np.inf, 2.0, -np.inf], [np.nan, 1.0, 4.0, 3.0, -np.inf, np.nan]])
+    m = nn.CReLU(1).type(tensor)
+    m.forward(lg.DoubleTensor(x).type(tensor))
+    gi = m.backward(lg.DoubleTensor(x).type(tensor), lg.DoubleTensor(go).type(tensor))
+    np.testing.assert_array_equal(gi.double().numpy(), [[0.5, -2.0, 0.0], [-3.0, 1.0, 0.0]])

@@ -317,6 +317,30 @@ def test_adaptive_pooling_matches_loops():
             np.testing.assert_allclose(av[:, :, i, j], x[:, :, r0:r1, q0:q1].mean(axis=(2, 3)))
 
 
+@pytest.mark.parametrize('tensor', ['legonn.DoubleTensor',
+                                    pytest.param('legonn.CudaDoubleTensor', marks=pytest.mark.gpu)])
+def test_adaptive_average_pooling_keeps_inf_and_nan_in_their_windows(tensor):
+    # THNN's loops read (forward) and write (backward) only the windows holding a pixel: an inf or NaN input,
+    # or an inf gradOutput, stays there (a 0/1 window matrix product spread NaN over whole rows and columns)
+    x = np.random.default_rng(6).standard_normal((1, 2, 9, 7))
+    x[0, 0, 1, 1], x[0, 1, 7, 5] = np.inf, np.nan
+    go = np.random.default_rng(7).standard_normal((1, 2, 4, 3))
+    go[0, 0, 0, 0], go[0, 1, 3, 2] = np.inf, -np.inf
+    m = nn.SpatialAdaptiveAveragePooling(3, 4).type(tensor)
+    out = m.forward(double(x).type(tensor)).double().numpy()
+    gi = m.backward(double(x).type(tensor), double(go).type(tensor)).double().numpy()
+    want, want_gi = np.zeros_like(out), np.zeros_like(x)
+    for i in range(4):   # THNN's loops
+        r0, r1 = (i * 9) // 4, -((-(i + 1) * 9) // 4)
+        for j in range(3):
+            q0, q1 = (j * 7) // 3, -((-(j + 1) * 7) // 3)
+            want[:, :, i, j] = x[:, :, r0:r1, q0:q1].sum(axis=(2, 3)) / (q1 - q0) / (r1 - r0)
+            want_gi[:, :, r0:r1, q0:q1] += (go[:, :, i, j] / (q1 - q0) / (r1 - r0))[:, :, None, None]
+    assert np.isfinite(want).sum() == 22 and np.isfinite(want_gi).sum() == 126 - 3 * 3 * 2
+    np.testing.assert_allclose(out, want, rtol=1e-13)
+    np.testing.assert_allclose(gi, want_gi, rtol=1e-13)
+
+
 @pytest.mark.parametrize('batch', [False, True])
 def test_adaptive_average_pooling_of_a_transposed_input_is_exact(batch):
     """THNN's SpatialAdaptiveAveragePooling.c loops over strides, so a non-contiguous input gives exactly

@@ -60,3 +60,26 @@ def test_bad_gradoutput_is_named():
     x = [r(N, D), r(N, H)]
     m.forward(x)
     assert_rejected(m, ValueError, r'gradOutput of size \(3, 5\)', 'backward', x, r(N, H + 1))
+
+
+@pytest.mark.parametrize('tensor', ['legonn.DoubleTensor',
+                                    pytest.param('legonn.CudaDoubleTensor', marks=pytest.mark.gpu)])
+def test_masked_row_is_exactly_zero_even_from_inf_and_nan(tensor):
+    # StepGRU.lua zeroes the masked rows, forwards and backwards, with recursiveZeroMask's maskedFill (a
+    # select): an inf input, a NaN state or an inf gradOutput in a masked row gives zeros (a 0/1 product, NaN)
+    plain = nn.StepGRU(D, H).type(tensor)
+    m = masked(plain.clone(), [1]).type(tensor)
+    x = [r(N, D), r(N, H)]
+    x[0][1][2], x[1][1][0] = float('inf'), float('nan')
+    x = [t.type(tensor) for t in x]
+    out = m.forward(x).double().numpy()
+    np.testing.assert_array_equal(out[1], 0)
+    np.testing.assert_array_equal(out[[0, 2]], plain.forward(x).double().numpy()[[0, 2]])
+    x[0][1][2], x[1][1][0] = 0.5, 0.25
+    m.forward(x)
+    go = r(N, H)
+    go[1][3] = float('inf')
+    gx, gh = (t.double().numpy() for t in m.backward(x, go.type(tensor)))
+    np.testing.assert_array_equal(gx[1], 0)
+    np.testing.assert_array_equal(gh[1], 0)
+    assert np.isfinite(gx).all() and np.isfinite(gh).all()

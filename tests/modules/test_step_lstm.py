@@ -149,3 +149,20 @@ def test_bad_gradoutput_is_named():
     assert_rejected(m, ValueError, r'gradOutput\[1\] of size \(3, 5\)', 'backward', x, [r(N, H), r(N, H + 1)])
     with pytest.raises(ValueError, match='StepLSTM.*positive'):
         nn.StepLSTM(D, 0)
+
+
+@pytest.mark.parametrize('tensor', ['legonn.DoubleTensor',
+                                    pytest.param('legonn.CudaDoubleTensor', marks=pytest.mark.gpu)])
+def test_masked_row_is_exactly_zero_even_from_inf_and_nan(tensor):
+    # StepLSTM.lua zeroes the masked rows with recursiveZeroMask's maskedFill (a select): an inf input or a NaN
+    # state in a masked row gives zeros there (a product with the 0/1 mask gave NaN), the other rows unchanged
+    plain = nn.StepLSTM(D, H).type(tensor)
+    m = masked(plain.clone(), [1]).type(tensor)
+    x = [r(N, D), r(N, H), r(N, H)]
+    x[0][1][2], x[1][1][0] = float('inf'), float('nan')
+    x = [t.type(tensor) for t in x]
+    h, c = (t.double().numpy() for t in m.forward(x))
+    h0, c0 = (t.double().numpy() for t in plain.forward(x))
+    for got, unmasked in ((h, h0), (c, c0)):
+        np.testing.assert_array_equal(got[1], 0)
+        np.testing.assert_array_equal(got[[0, 2]], unmasked[[0, 2]])

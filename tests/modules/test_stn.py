@@ -264,3 +264,49 @@ def test_c_functions_through_the_tensor_nn_table_on_the_gpu():
     gpu = _run_c_functions(img, grids, gout, device=on_gpu)
     for a, b in zip(cpu, gpu):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def _bhwd_loops(img, grid, g):
+    """BilinearSamplerBHWD.c's loops: output, gradImages and gradGrids, an outside neighbour read as 0 and
+    skipped in the backward."""
+    B, H, W, D = img.shape
+    out, gimg, ggrid = np.zeros(grid.shape[:3] + (D,)), np.zeros_like(img), np.zeros_like(grid)
+    for b, i, j in np.ndindex(*grid.shape[:3]):
+        yc, xc = (grid[b, i, j, 0] + 1) * (H - 1) / 2, (grid[b, i, j, 1] + 1) * (W - 1) / 2
+        y0, x0 = math.floor(yc), math.floor(xc)
+        wy, wx = 1 - (yc - y0), 1 - (xc - x0)
+        dots = []
+        for dy, dx, w in ((0, 0, wx * wy), (0, 1, (1 - wx) * wy), (1, 0, wx * (1 - wy)), (1, 1, (1 - wx) * (1 - wy))):
+            yi, xi = y0 + dy, x0 + dx
+            if 0 <= yi <= H - 1 and 0 <= xi <= W - 1:
+                out[b, i, j] += w * img[b, yi, xi]
+                gimg[b, yi, xi] += w * g[b, i, j]
+                dots.append((img[b, yi, xi] * g[b, i, j]).sum())
+            else:
+                dots.append(0.0)
+        tl, tr, bl, br = dots
+        ggrid[b, i, j, 0] = (-wx * tl + wx * bl - (1 - wx) * tr + (1 - wx) * br) * (H - 1) / 2
+        ggrid[b, i, j, 1] = (-wy * tl + wy * tr - (1 - wy) * bl + (1 - wy) * br) * (W - 1) / 2
+    return out, gimg, ggrid
+
+
+@pytest.mark.parametrize('tensor', ['legonn.DoubleTensor',
+                                    pytest.param('legonn.CudaDoubleTensor', marks=pytest.mark.gpu)])
+def test_bhwd_outside_neighbours_keep_inf_and_nan_out(tensor):
+    # the C reads an outside neighbour as 0 and skips it backwards: an inf or NaN border pixel, or an inf
+    # gradOutput at a point with outside neighbours, does not turn into NaN there (0 * inf at a clipped index)
+    rng = np.random.default_rng(11)
+    img = rng.normal(size=(1, 4, 4, 2))
+    img[0, 0, 0, 0], img[0, 3, 2, 1] = np.inf, np.nan
+    pixels = np.array([[[-1.5, -1.5], [-0.5, 1.25], [4.5, 2.0]], [[1.5, 0.5], [3.5, 3.0], [2.0, -0.75]]])
+    grid = (2 * pixels / 3 - 1)[None]
+    g = rng.normal(size=(1, 2, 3, 2))
+    g[0, 0, 0, 0], g[0, 1, 2, 1] = np.inf, -np.inf
+    m = nn.BilinearSamplerBHWD().type(tensor)
+    x = [lg.DoubleTensor(img).type(tensor), lg.DoubleTensor(grid).type(tensor)]
+    out = m.forward(x).double().numpy()
+    gimg, ggrid = (t.double().numpy() for t in m.backward(x, lg.DoubleTensor(g).type(tensor)))
+    want = _bhwd_loops(img, grid, g)
+    assert np.isfinite(want[0]).all() and np.isfinite(want[1]).sum() == 30
+    for got, ref in zip((out, gimg, ggrid), want):
+        np.testing.assert_allclose(got, ref, rtol=1e-13, atol=1e-15)

@@ -88,3 +88,60 @@ def test_bad_input_names_the_module():
     m.forward(lg.randn(1, 1, 2, 2))
     with pytest.raises(ValueError, match=r'UpSampling\(2x, linear\): expected gradOutput of size \(1, 1, 4, 4\)'):
         m.backward(lg.randn(1, 1, 2, 2), lg.randn(1, 1, 4, 3))
+
+
+def _thnn_linear(x, out_sizes, grad=None):
+    """THNN's Spatial/VolumetricUpSampling{Bilinear,Trilinear} loops over the last len(out_sizes) axes of x:
+    the forward ``l0 * (... x[low] ...) + l1 * (... x[high] ...)`` nested from the first axis, or, given
+    ``grad``, the backward adding each output's gradient times its weights' product to its 2^k neighbours;
+    equal sizes copy."""
+    k = len(out_sizes)
+    in_sizes = x.shape[-k:]
+    if in_sizes == tuple(out_sizes):
+        return x.copy() if grad is None else grad.copy()
+    rules = []
+    for n, o in zip(in_sizes, out_sizes):
+        ratio = (n - 1) / (o - 1) if o > 1 else 0.0
+        rules.append([(int(j * ratio), min(int(j * ratio) + 1, n - 1), j * ratio - int(j * ratio)) for j in range(o)])
+    out = np.zeros(x.shape[:-k] + tuple(out_sizes))
+    gi = np.zeros_like(x)
+    for pos in np.ndindex(*out_sizes):
+        def value(axis, at):
+            if axis == k:
+                return x[(Ellipsis,) + at]
+            low, high, frac = rules[axis][pos[axis]]
+            return (1 - frac) * value(axis + 1, at + (low,)) + frac * value(axis + 1, at + (high,))
+        if grad is None:
+            out[(Ellipsis,) + pos] = value(0, ())
+            continue
+        for corner in np.ndindex(*(2,) * k):
+            weight, at = 1.0, ()
+            for axis, c in enumerate(corner):
+                low, high, frac = rules[axis][pos[axis]]
+                weight, at = weight * (frac if c else 1 - frac), at + ((high if c else low),)
+            gi[(Ellipsis,) + at] += weight * grad[(Ellipsis,) + pos]
+    return out if grad is None else gi
+
+
+@pytest.mark.parametrize('tensor', ['legonn.DoubleTensor',
+                                    pytest.param('legonn.CudaDoubleTensor', marks=pytest.mark.gpu)])
+@pytest.mark.parametrize('make, shape, out_sizes', [
+    (lambda: nn.SpatialUpSamplingBilinear({'oheight': 7, 'owidth': 9}), (2, 4, 5), (7, 9)),
+    (lambda: nn.SpatialUpSamplingBilinear(1), (2, 4, 5), (4, 5)),
+    (lambda: nn.UpSampling(2, 'bilinear'), (1, 2, 3, 4), (6, 8)),
+    (lambda: nn.UpSampling({'odepth': 5, 'oheight': 4, 'owidth': 7}, 'linear'), (1, 2, 3, 4, 3), (5, 4, 7)),
+])
+def test_linear_inf_and_nan_reach_only_their_neighbours(tensor, make, shape, out_sizes):
+    # THNN reads each output's 2^k neighbours (equal sizes copy): an inf or NaN input or gradOutput reaches
+    # only the outputs (inputs) next to it; a dense interpolation matrix made it NaN along whole rows
+    rng = np.random.default_rng(8)
+    x, go = rng.standard_normal(shape), rng.standard_normal(shape[:-len(out_sizes)] + out_sizes)
+    x.reshape(-1)[[1, x.size - 7]] = np.inf, np.nan
+    go.reshape(-1)[[2, go.size // 2]] = -np.inf, np.nan
+    m = make().type(tensor)
+    out = m.forward(lg.DoubleTensor(x).type(tensor)).double().numpy()
+    gi = m.backward(lg.DoubleTensor(x).type(tensor), lg.DoubleTensor(go).type(tensor)).double().numpy()
+    want, want_gi = _thnn_linear(x, out_sizes), _thnn_linear(x, out_sizes, go)
+    assert 0 < (~np.isfinite(want)).sum() < want.size // 2 and 0 < (~np.isfinite(want_gi)).sum() < x.size // 2
+    np.testing.assert_allclose(out, want, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(gi, want_gi, rtol=1e-13, atol=1e-15)

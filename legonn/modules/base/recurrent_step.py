@@ -4,6 +4,7 @@ the step's outputs (so the next step starts from a zero state) and their gradien
 
 The steps compute with the fused sequence modules' gate kernels (``legonn.tensor.recurrent_kernels``) over a
 sequence of one step, unit-major inside, as SeqLSTM and SeqGRU do."""
+from ...tensor.backend import array_module
 from .errors import input_error
 from .module import Module
 
@@ -17,6 +18,13 @@ def check_zero_mask(module, zeroMask):
         if not zeroMask.isContiguous():
             raise input_error(module, "a contiguous zeroMask", "a strided one")
     return zeroMask
+
+
+def zero_masked(arr, keep):
+    """Zeroes ``arr`` in place where ``keep`` (a ``keep_array``, broadcast to ``arr``) is 0: torch/rnn's
+    recursiveZeroMask, a maskedFill (a select: an inf or NaN in a masked row gives 0, where a product with the
+    0/1 keep gave NaN)."""
+    array_module(arr).copyto(arr, 0, where=keep == 0)
 
 
 def keep_array(module, zeroMask, x, sizes):
