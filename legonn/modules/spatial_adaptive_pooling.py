@@ -81,7 +81,9 @@ class SpatialAdaptiveMaxPooling(_Adaptive2d):
     """Maximum over adaptive windows. ``SpatialAdaptiveMaxPooling(W, H)``; ``indices`` holds, per output,
     the flat 0-based position of the maximum in its input plane.
 
-    A loop over offsets inside the largest window, each step one gather of every window's element.
+    A Python loop over whichever is shorter: the offsets inside the largest window (each step one gather of
+    every window's element) or the output cells (each step one window reduced for every plane): a global
+    pooling of a 64x64 map is one reduction, not 4096 gathers.
     """
 
     def updateOutput(self, input):
@@ -91,6 +93,10 @@ class SpatialAdaptiveMaxPooling(_Adaptive2d):
         hs, he = adaptive_bounds(h, self.H)
         ws, we = adaptive_bounds(w, self.W)
         out = self._out('output', input, tuple(input.size())[:-2] + (self.H, self.W))
+        if self.H * self.W < int((he - hs).max()) * int((we - ws).max()):
+            best_idx = self._by_cells(xp, x, out, hs, he, ws, we)
+            self.indices = Tensor._from_array(best_idx if input.dim() == 4 else best_idx[0])
+            return self.output
         best_idx = None
         for jh in range(int((he - hs).max())):
             rows = np.minimum(hs + jh, he - 1)   # short windows repeat their last element: harmless for a max
@@ -109,6 +115,25 @@ class SpatialAdaptiveMaxPooling(_Adaptive2d):
                 xp.copyto(best_idx, xp.broadcast_to(flat, out.shape), where=wins)
         self.indices = Tensor._from_array(best_idx if input.dim() == 4 else best_idx[0])
         return self.output
+
+    def _by_cells(self, xp, x, out, hs, he, ws, we):
+        """Fills ``out`` (N, C, H, W) cell by cell; returns the flat in-plane indices of the maxima. THNN's
+        scan (row by row, ``val > maxval`` replacing, a NaN first element replaced by anything) keeps the first
+        maximum of the numbers, or the window's last element when all are NaN."""
+        n, c, h, w = x.shape
+        best_idx = xp.empty(out.shape, dtype=np.int64)
+        for i in range(self.H):
+            for j in range(self.W):
+                win = x[:, :, hs[i]:he[i], ws[j]:we[j]].reshape(n, c, -1)
+                nan = win != win
+                top = xp.where(nan, -xp.inf, win).max(axis=2, keepdims=True) if win.dtype.kind == 'f' else \
+                    win.max(axis=2, keepdims=True)
+                hit = win == top   # never at a NaN, so a real -inf is found where NaNs precede it
+                k = xp.where(hit.any(axis=2), hit.argmax(axis=2), win.shape[2] - 1)
+                out[:, :, i, j] = xp.take_along_axis(win, k[:, :, None], axis=2)[:, :, 0]
+                span = int(we[j] - ws[j])
+                best_idx[:, :, i, j] = (hs[i] + k // span) * w + ws[j] + k % span
+        return best_idx
 
     def updateGradInput(self, input, gradOutput):
         x, go = self._check(input, gradOutput)
