@@ -502,7 +502,8 @@ def test_adaptive_max_pooling_scans_as_thnn(W, H):
     np.testing.assert_array_equal(m.indices.numpy(), at)
     go = np.random.default_rng(9).standard_normal(want.shape)
     gi = np.zeros(x.shape).reshape(2, 3, -1)
-    np.add.at(gi, (np.arange(2)[:, None, None], np.arange(3)[None, :, None], at.reshape(2, 3, -1)), go.reshape(2, 3, -1))
+    planes = (np.arange(2)[:, None, None], np.arange(3)[None, :, None])
+    np.add.at(gi, planes + (at.reshape(2, 3, -1),), go.reshape(2, 3, -1))
     np.testing.assert_array_equal(m.backward(double(x), double(go)).numpy(), gi.reshape(x.shape))
 
 
