@@ -42,8 +42,11 @@ class DistMarginCriterion(Criterion):
             raise input_error(self, f"target classes in [0, {dim}) or -1 padding", f"values in [{lo}, {hi}]",
                               IndexError)
         listed = xp.cumprod(t >= 0, axis=1).astype(bool)                      # before the first -1
-        onehot = (t[:, :, None] == xp.arange(dim)) & listed[:, :, None]       # (rows, slot, class)
-        is_target = onehot.any(axis=1)
+        # the listed classes marked by one scatter (as the C's loop over the targets), not a (rows, slot, class)
+        # one-hot: quadratic in dim
+        is_target = xp.zeros(x.shape, dtype=bool)
+        rows, slots = xp.nonzero(listed)
+        is_target[rows, t[rows, slots]] = True
         # the C keeps the first smallest in the target's order
         slot = xp.where(listed, xp.take_along_axis(x, xp.where(listed, t, 0), axis=1), xp.inf).argmin(axis=1)
         weakest = xp.take_along_axis(xp.where(listed, t, 0), slot[:, None], axis=1)[:, 0]

@@ -90,7 +90,9 @@ class SpatialAdaptiveMaxPooling(_Adaptive2d):
     the flat 0-based position of the maximum in its input plane, -1 for a window of NaNs and -infs (output
     -inf, no gradient).
 
-    A loop over offsets inside the largest window, each step one gather of every window's element.
+    A Python loop over whichever is shorter: the offsets inside the largest window (each step one gather of
+    every window's element) or the output cells (each step one window reduced for every plane): a global
+    pooling of a 64x64 map is one reduction, not 4096 gathers.
     """
 
     def updateOutput(self, input):
@@ -103,6 +105,10 @@ class SpatialAdaptiveMaxPooling(_Adaptive2d):
         # THNN and THCUNN keep a value only when ``val > maxval``: a NaN never wins; a window of NaNs and -infs
         # has no winner (index -1, no gradient). THNN starts from -FLT_MAX, not -inf, and puts that window's
         # gradient beside it (its -1 splits into row 0, column -1): legonn keeps the other poolings' -inf and -1
+        if self.H * self.W < int((he - hs).max()) * int((we - ws).max()):
+            best_idx = self._by_cells(xp, x, out, hs, he, ws, we)
+            self.indices = Tensor._from_array(best_idx if input.dim() == 4 else best_idx[0])
+            return self.output
         out.fill(pk.lowest(out.dtype))
         best_idx = xp.full(out.shape, -1, dtype=np.int64)
         for jh in range(int((he - hs).max())):
@@ -116,6 +122,26 @@ class SpatialAdaptiveMaxPooling(_Adaptive2d):
                 xp.copyto(best_idx, xp.broadcast_to(flat, out.shape), where=wins)
         self.indices = Tensor._from_array(best_idx if input.dim() == 4 else best_idx[0])
         return self.output
+
+    def _by_cells(self, xp, x, out, hs, he, ws, we):
+        """Fills ``out`` (N, C, H, W) cell by cell; returns the flat in-plane indices of the maxima: the scan's
+        rule above (the first maximum above the type's lowest value, NaNs never winning; -1 and that lowest value
+        where nothing wins), one window reduced for every plane at a time."""
+        n, c, h, w = x.shape
+        low = pk.lowest(x.dtype)
+        best_idx = xp.empty(out.shape, dtype=np.int64)
+        for i in range(self.H):
+            for j in range(self.W):
+                win = x[:, :, hs[i]:he[i], ws[j]:we[j]].reshape(n, c, -1)
+                if win.dtype.kind == 'f':
+                    win = xp.where(win != win, low, win)
+                top = win.max(axis=2)
+                k = (win == top[:, :, None]).argmax(axis=2)   # the first of the maxima, in the scan's row order
+                won = top > low
+                span = int(we[j] - ws[j])
+                out[:, :, i, j] = xp.where(won, top, low)
+                best_idx[:, :, i, j] = xp.where(won, (hs[i] + k // span) * w + ws[j] + k % span, -1)
+        return best_idx
 
     def updateGradInput(self, input, gradOutput):
         x, go = self._check(input, gradOutput)

@@ -182,6 +182,18 @@ def test_dist_margin_matches_the_c_loops(size_average, rank):
     assert nn.Jacobian.testCriterion(c.double(), lg.DoubleTensor(rs.randn(*x.shape)), tt) < 1e-7
 
 
+
+def test_dist_margin_repeated_targets_and_classes_after_the_end():
+    """A class listed twice is one target; classes after a row's -1 are not targets (the C stops at the end
+    marker): the targets are marked by a scatter of the listed slots only."""
+    x = np.array([[0.3, -0.2, 0.5, 0.1, -0.4], [0.2, 0.6, -0.1, 0.0, 0.4]])
+    target = np.array([[2, 0, 2, -1, 4], [1, -1, 3, 0, 4]])
+    c = nn.DistMarginCriterion()
+    loss, grad = _dist_margin_loops(x, target)
+    xt, tt = lg.DoubleTensor(x), lg.LongTensor(target)
+    assert c.forward(xt, tt) == pytest.approx(loss, rel=1e-12)
+    np.testing.assert_allclose(c.backward(xt, tt).numpy(), grad, rtol=1e-12)
+
 def test_dist_margin_rejects_bad_targets():
     """The C's THArgCheck on the target's size and range, as errors naming the criterion (0-based range)."""
     c = nn.DistMarginCriterion()

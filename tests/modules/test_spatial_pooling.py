@@ -540,3 +540,59 @@ def test_average_pooling_without_divide_scales_the_mean_as_torch7(exclude):
             expected[..., i, j] = x[..., rows, cols].sum(axis=(2, 3)) / count * 9
     np.testing.assert_allclose(y, expected, rtol=1e-12)
     assert_jacobian(m, double(x))
+
+
+def _thnn_adaptive_max(x, W, H):
+    """SpatialAdaptiveMaxPooling.c's scan per window, row by row: ``val > maxval`` replaces, so a NaN never
+    wins; legonn starts from -inf where the C starts from -FLT_MAX, so a window of NaNs and -infs gives -inf
+    and index -1 (the other max poolings' rule); (output, flat in-plane index of the kept element)."""
+    n, c, h, w = x.shape
+    out, idx = np.zeros((n, c, H, W)), np.zeros((n, c, H, W), dtype=np.int64)
+    for b in range(n):
+        for p in range(c):
+            for i in range(H):
+                for j in range(W):
+                    best, at = -np.inf, -1
+                    for y in range((i * h) // H, -((-(i + 1) * h) // H)):
+                        for z in range((j * w) // W, -((-(j + 1) * w) // W)):
+                            v = x[b, p, y, z]
+                            if v > best:
+                                best, at = v, y * w + z
+                    out[b, p, i, j], idx[b, p, i, j] = best, at
+    return out, idx
+
+
+def _adaptive_max_awkward_input():
+    """Rounded values (ties), NaNs, a plane of -inf among NaNs and an all-NaN plane."""
+    rng = np.random.default_rng(8)
+    x = np.round(rng.standard_normal((2, 3, 11, 9)) * 2)
+    x[rng.random(x.shape) < 0.25] = np.nan
+    x[0, 1] = np.where(rng.random((11, 9)) < 0.5, np.nan, -np.inf)
+    x[1, 2] = np.nan
+    return x
+
+
+# (1, 1) and (2, 3): windows larger than the output, reduced cell by cell; (5, 6): small windows, by offsets
+@pytest.mark.parametrize('W,H', [(1, 1), (2, 3), (5, 6)])
+def test_adaptive_max_pooling_scans_as_thnn(W, H):
+    x = _adaptive_max_awkward_input()
+    m = nn.SpatialAdaptiveMaxPooling(W, H).double()
+    want, at = _thnn_adaptive_max(x, W, H)
+    np.testing.assert_array_equal(m.forward(double(x)).numpy(), want)
+    np.testing.assert_array_equal(m.indices.numpy(), at)
+    go = np.random.default_rng(9).standard_normal(want.shape)
+    gi = np.zeros(x.shape).reshape(2, 3, -1)
+    planes = (np.arange(2)[:, None, None], np.arange(3)[None, :, None])
+    won = at.reshape(2, 3, -1) >= 0   # no winner, no gradient
+    np.add.at(gi, planes + (np.where(won, at.reshape(2, 3, -1), 0),), np.where(won, go.reshape(2, 3, -1), 0))
+    np.testing.assert_array_equal(m.backward(double(x), double(go)).numpy(), gi.reshape(x.shape))
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize('W,H', [(1, 1), (5, 6)])
+def test_adaptive_max_pooling_scans_as_thnn_gpu(W, H):
+    x = _adaptive_max_awkward_input()
+    m = nn.SpatialAdaptiveMaxPooling(W, H).cuda()
+    want, at = _thnn_adaptive_max(x.astype(np.float32), W, H)
+    np.testing.assert_array_equal(m.forward(on_gpu(double(x).float())).array.get(), want)
+    np.testing.assert_array_equal(m.indices.array.get(), at)
