@@ -155,7 +155,7 @@ def test_gradoutput_of_another_type_is_refused(make):
     x = lg.DoubleTensor(r(2, 3))
     m.forward(x)
     with pytest.raises(TypeError, match=r'(GradientReversal|L1Penalty)\(.*\): expected a legonn.DoubleTensor '
-                                        r'gradOutput, got legonn.FloatTensor'):
+                                        r"gradOutput \(the output's type\), got legonn.FloatTensor"):
         m.backward(x, lg.FloatTensor(r(2, 3)))
     assert m.backward(x, lg.DoubleTensor(r(2, 3))).type() == 'legonn.DoubleTensor'
 

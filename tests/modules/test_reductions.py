@@ -78,8 +78,8 @@ def test_normalize_refuses_a_gradoutput_of_another_type(p):
     m = nn.Normalize(p)
     x = lg.DoubleTensor(r(2, 3))
     m.forward(x)
-    with pytest.raises(TypeError, match=r"Normalize\(.*\): expected a legonn.DoubleTensor gradOutput, got "
-                                        r"legonn.FloatTensor"):
+    with pytest.raises(TypeError, match=r"Normalize\(.*\): expected a legonn.DoubleTensor gradOutput "
+                                        r"\(the output's type\), got legonn.FloatTensor"):
         m.backward(x, lg.FloatTensor(r(2, 3)))
 
 def test_sum_gradient_broadcasts():
