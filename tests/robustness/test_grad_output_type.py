@@ -49,3 +49,20 @@ def test_grad_output_of_another_type_is_refused(name):
 def test_grad_output_on_the_other_device_is_refused(name):
     obj, x, grad_output = _built_with_output(name)
     _refused(name, obj, x, other_device(grad_output))
+
+
+class _Flip(nn.Module):
+    """A user's module that defines only updateOutput, as cifar.torch's BatchFlip: Module's updateGradInput,
+    which never reads gradOutput."""
+
+    def updateOutput(self, input):
+        self.output = input
+        return self.output
+
+
+def test_a_module_keeping_modules_update_grad_input_takes_any_grad_output():
+    flip = _Flip().float()
+    x = lg.FloatTensor(2, 3).fill(1)
+    flip.forward(x)
+    assert flip.backward(x, lg.DoubleTensor()) is flip.gradInput
+    assert flip.backward(x, other_device(lg.FloatTensor(2, 3).zero())) is flip.gradInput

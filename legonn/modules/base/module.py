@@ -188,8 +188,11 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         omitted (Lua's nil) for modules that ignore it: a CriterionTable, Kmeans."""
         input, gradOutput = as_module_input(self, input, as_forward_input), as_module_input(self, gradOutput)
         try:
-            # before any container hands gradOutput on (or a decorator reshapes it): named here, at the outermost
-            self.checkGradOutputType(gradOutput)
+            # before any container hands gradOutput on (or a decorator reshapes it): named here, at the outermost.
+            # A class that keeps Module's updateGradInput never reads it (cifar.torch's BatchFlip, handed the
+            # empty CudaTensor of a Copy whose updateGradInput the script replaced by a no-op)
+            if type(self).updateGradInput is not Module.updateGradInput:
+                self.checkGradOutputType(gradOutput)
             self.updateGradInput(input, gradOutput)
             self.accGradParameters(input, gradOutput, scale)
         except CAUGHT as err:
