@@ -4,20 +4,11 @@ CycleGAN pad 128-channel maps with SpatialReflectionPadding before every convolu
     PYTHONPATH=$PWD python bench/padding.py [--shape 8 64 128 128] [--repeats 5]
 """
 import argparse
-import time
 
 import numpy as np
 
 import legonn as lg
-
-
-def best_ms(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1e3 * min(times)
+from index_linear import best_ms   # a sibling script: bench/ is on the path when run
 
 
 def main():
@@ -32,8 +23,8 @@ def main():
         y = module.forward(x)
         grad_output = lg.Tensor(np.ones(tuple(y.size()), np.float32))
         module.backward(x, grad_output)
-        forward = best_ms(lambda: module.forward(x), args.repeats)
-        backward = best_ms(lambda: module.updateGradInput(x, grad_output), args.repeats)
+        forward = best_ms(lambda: module.forward(x), args.repeats, lambda: None)
+        backward = best_ms(lambda: module.updateGradInput(x, grad_output), args.repeats, lambda: None)
         print(f"{module!r:48s} forward {forward:8.1f} ms  backward {backward:8.1f} ms")
 
 

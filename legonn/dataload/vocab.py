@@ -3,11 +3,12 @@
 import re
 
 from ..tensor import IntTensor
+from ..tensor.introspection import LUA_SPACE
 
 OOV = '<OOV>'
 # a word of the Lua's gmatch('[^%s]+') (and Penlight's '%s+' splits): Lua's %s is C's isspace, ASCII only, where
 # str.split() also cuts at a no-break space, an em space or \x1c .. \x1f
-_WORD = re.compile(r'[^ \t\n\r\f\v]+')
+_WORD = re.compile(f'[^{LUA_SPACE}]+')
 
 
 def _tokens(where, tokens):
