@@ -776,6 +776,60 @@ def test_seq2seq_coupled_gradients_against_finite_differences(corpus):
         lg.setdefaulttensortype('legonn.FloatTensor')
 
 
+def np_fastlstm(x, mask, lstm, h, c):
+    """rnn's FastLSTM over the steps of ``x`` (T x B x in): gates i, g, f, o from i2g(x) + o2g(h) (sigmoid, tanh,
+    sigmoid, sigmoid), c = i g + f c, h = o tanh(c); maskZero(1) zeroes h and c of the rows ``mask`` marks.
+    Returns the outputs and the last cell."""
+    Wx, bx, Wh = lstm.i2g.weight.numpy(), lstm.i2g.bias.numpy(), lstm.o2g.weight.numpy()
+    n = Wh.shape[1]
+    out = []
+    for t in range(x.shape[0]):
+        z = x[t] @ Wx.T + bx + h @ Wh.T
+        i, g, f, o = (1 / (1 + np.exp(-z[:, :n])), np.tanh(z[:, n:2 * n]), 1 / (1 + np.exp(-z[:, 2 * n:3 * n])),
+                      1 / (1 + np.exp(-z[:, 3 * n:])))
+        c = i * g + f * c
+        h = o * np.tanh(c)
+        h, c = np.where(mask[t][:, None], 0, h), np.where(mask[t][:, None], 0, c)
+        out.append(h)
+    return np.stack(out), c
+
+
+def test_seq2seq_against_numpy(corpus):
+    """Seq2Seq's encoder (LookupTableMaskZero, whose row 0 is the padding's zero row, then the masked FastLSTM,
+    the last step selected) and the decoder started from the encoder's last output and cell (forwardConnect)
+    then MaskZero'd Linear and LogSoftMax, against the formula; padded steps give zero rows. A left-padded
+    sentence encodes as it does alone."""
+    lg.setdefaulttensortype('legonn.DoubleTensor')
+    try:
+        lg.manualSeed(5)
+        model = Seq2Seq(7, 4)
+        model.getParameters()[0].uniform(-0.5, 0.5)
+        enc = lg.IntTensor([[-1, 3], [5, 6], [3, 0]])
+        dec = lg.IntTensor([[0, 0], [4, 5], [-1, 3]])
+        encoded = model.encoder.forward(enc)
+        model.forwardConnect(enc.size(0))
+        logp = model.decoder.forward(dec)
+
+        def embed(lookup, ids):
+            return lookup.weight.numpy()[ids.numpy() + 1]
+        zeros = np.zeros((2, 4))
+        hs, c = np_fastlstm(embed(model.encoder.get(0), enc), enc.numpy() == -1, model.encoderLSTM, zeros, zeros)
+        np.testing.assert_allclose(encoded.numpy(), hs[-1], rtol=1e-10)
+        hd, _ = np_fastlstm(embed(model.decoder.get(0), dec), dec.numpy() == -1, model.decoderLSTM, hs[-1], c)
+        lin = model.decoder.get(2).findModules('nn.Linear')[0][0]
+        z = hd @ lin.weight.numpy().T + lin.bias.numpy()
+        expected = z - np.log(np.exp(z).sum(2, keepdims=True))
+        expected[dec.numpy() == -1] = 0
+        np.testing.assert_allclose(np.stack([step.numpy() for step in logp]), expected, rtol=1e-10, atol=1e-12)
+
+        model.decoder.forget()
+        model.encoder.forget()
+        alone = model.encoder.forward(lg.IntTensor([[5], [3]]))
+        np.testing.assert_allclose(alone.numpy()[0], encoded.numpy()[0], rtol=1e-12)
+    finally:
+        lg.setdefaulttensortype('legonn.FloatTensor')
+
+
 def test_average_length_counts_the_real_words():
     """train.lua divides the loss by ``torch.sum(torch.sign(decoderInputs)) / batch``: Torch7's ids are >= 1 and
     its padding 0, so the sign counts the words. With legonn's ids (<go> is 0) and padding -1 the literal

@@ -979,6 +979,11 @@ def test_main_trains_renorms_saves_and_tests_a_warm_start(data):
     preds = [int(line) for line in open('preds.txt')]
     saved['model'].evaluate()
     assert preds == saved['model'].forward(x.double()).max(1)[1].view(-1).tolist()
+    f = hdf5.open(str(data), 'r')
+    labels = (f.read('test_label').all() - 1).tolist()
+    f.close()
+    # the score is ConfusionMatrix's totalValid: the share of argmax predictions equal to the label
+    assert score == np.mean(np.array(preds) == np.array(labels))
 
 
 @pytest.mark.parametrize('model_type', ['static', 'multichannel'])
