@@ -868,6 +868,19 @@ def test_train_learns_saves_and_eval_answers(corpus):
     assert (probabilities[0][:-1] >= probabilities[0][1:]).all()
 
 
+def test_train_one_example_per_batch(corpus):
+    """train.lua's ``--batchSize 1`` branch: ``batches(1)`` gives 1-D sequences (no padding), the criterion is a
+    plain SequencerCriterion(ClassNLLCriterion()) and the loss is divided by the sequence's length; two epochs
+    lower the mean error."""
+    lg.manualSeed(6)
+    enc, dec_in, dec_out = DataSet(CornellMovieDialogs("data/cornell_movie_dialogs")).batches(1)()
+    assert enc.dim() == dec_in.dim() == dec_out.dim() == 1 and int(enc.lt(0).sum()) == 0
+    assert dec_in[0] == 0 and dec_out[-1] == 1 and dec_in.size(0) == dec_out.size(0)
+    model, means = train(['--hiddenSize', '12', '--batchSize', '1', '--maxEpoch', '2', '--learningRate', '0.05'])
+    assert lg.typename(model.criterion.criterion) == 'nn.ClassNLLCriterion'
+    assert means[1] < means[0] * 0.8
+
+
 @pytest.mark.gpu
 def test_train_cuda(corpus):
     """train.lua with ``--cuda``: the model and criterion on the GPU, each batch moved with :cuda(); the error
