@@ -5,7 +5,8 @@ and get/setGradHiddenState; eval's greedy decoding with topk), dataset.lua (Data
 examples reversed and framed by <go>/<eos>, shuffled, streamed through a DiskFile, and ``batches``' left-padded
 encoder and right-padded decoder tensors), cornell_movie_dialogs.lua (1-72), tokenizer.lua (1-55), train.lua
 (options and the loop, 5-175: adam with gradient clamping, the average-length loss, the linear learning-rate
-decay, the float model saved when the mean error improves; the OpenCL branch left out) and eval.lua's ``pred2sent``/``say`` (18-62), on a
+decay, the float model saved when the mean error improves; the OpenCL branch left out) and eval.lua's
+``pred2sent``/``say`` (18-62), on a
 generated Cornell-format corpus of a few exchanges.
 
 Word ids are 0-based (<go> 0, <eos> 1, <unknown> 2) and LookupTableMaskZero's padding is -1, so the batches
@@ -17,7 +18,6 @@ tokenizer's Lua patterns becomes a regex scan (``%w`` is ``[A-Za-z0-9]``, ``%s``
 ``table.insert`` of a nil line is left out; the Seq2Seq class is a plain class with ``typename`` and
 ``lg.register``'d so ``lg.load`` rebuilds it (eval.lua's ``require 'neuralconvo'`` before ``torch.load``)."""
 import math
-import os
 import re
 
 import numpy as np

@@ -12,13 +12,15 @@ generated corpus.
 
 Edits beyond the mechanical ones, each a rule of docs/porting.md: the file's 1-based ids and labels are
 shifted down after load_data has read ``opt.num_classes`` from them (main.lua's ``-zero_indexing 1`` adds 1
-to a 0-based file; here a file made for Torch7, ``-zero_indexing 0``, has 1 taken off); ``loadstring('opt.kernels = ' .. opt.kernels)()`` is ``pretty.read``; ``layer.name``
+to a 0-based file; here a file made for Torch7, ``-zero_indexing 0``, has 1 taken off);
+``loadstring('opt.kernels = ' .. opt.kernels)()`` is ``pretty.read``; ``layer.name``
 of an unnamed module reads ``getattr(layer, 'name', None)``; ``opt.highway_layers`` (never set: the Lua's typo
 for ``highway_mlp``) is ``opt.get('highway_layers')``; one module called on several graph nodes (the
 multichannel model's ``conv`` on both channels, highway_conv's ``conv``, ``reshape1``, ``pad``, ``reshape2`` and
 ``f``) becomes a clone per node sharing the parameters. The fold numbers stay 1 .. folds (they name the
 checkpoint files and enter the split arithmetic, which is kept as the Lua's, overlap of the train and test rows
-included); rows and columns handed to ``narrow``/``select`` are 0-based."""
+included); rows and columns handed to ``narrow``/``select`` are 0-based; ``cutorch.setDevice(opt.gpuid)`` is
+``opt['gpuid'] - 1``; ``-test_only``'s ``os.exit()`` returns the score from ``main``."""
 import math
 import os
 import time
