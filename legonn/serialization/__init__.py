@@ -20,12 +20,12 @@ from .archive import ArchiveReader, FormatError, is_file_object, write_archive
 from .classes import ClassTable, register
 from .decode import DEVICES, Decoder
 from .encode import Encoder
-from .t7 import is_t7, load_lua, save_lua
+from .t7 import DiskFile, is_t7, load_lua, save_lua
 from .transient import cleared
 from ..tensor import backend
 from ..tensor.storage import CharStorage, Storage
 
-__all__ = ['save', 'load', 'load_lua', 'save_lua', 'serialize', 'deserialize', 'serializeToStorage',
+__all__ = ['save', 'load', 'load_lua', 'save_lua', 'DiskFile', 'serialize', 'deserialize', 'serializeToStorage',
            'deserializeFromStorage', 'register', 'FormatError']
 
 

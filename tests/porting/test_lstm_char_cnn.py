@@ -257,9 +257,10 @@ class HighwayMLP:
         # num_layers = number of hidden layers (default = 1)
         # bias = bias for transform gate (default = -2)
         # f = non-linearity (default = ReLU)
-        num_layers = num_layers or 1
-        bias = bias or -2
-        f = f or nn.ReLU()
+        # Lua's `x or default` replaces only nil: a bias of 0 stays 0 (docs/porting.md)
+        num_layers = num_layers if num_layers is not None else 1
+        bias = bias if bias is not None else -2
+        f = f if f is not None else nn.ReLU()
         input = nn.Identity()()
         inputs = [input]
         for i in range(num_layers):

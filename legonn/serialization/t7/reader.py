@@ -235,11 +235,13 @@ class ObjectReader:
             raise self.s.fail(f"a {typename} (sizes {sizes}, strides {strides}, offset {offset + 1}) reaches "
                               f"past its storage of {storage.size()} elements") from None
 
-    def plain(self, root):
-        """Second pass: every raw table becomes a list, LuaTable, TorchObject or tds container; returns root's
-        value."""
-        used_as_key = {id(k) for t in self.tables for k, _ in t.pairs if isinstance(k, _RawTable)}
-        for t in self.tables:
+    def plain(self, root, start=0):
+        """Second pass: every raw table read from the ``start``-th on becomes a list, LuaTable, TorchObject or
+        tds container (those before keep the values an earlier pass gave them: a DiskFile's later objects
+        refer to its earlier ones); returns root's value."""
+        tables = self.tables[start:]
+        used_as_key = {id(k) for t in tables for k, _ in t.pairs if isinstance(k, _RawTable)}
+        for t in tables:
             if isinstance(t, _RawObject) and t.typename in TDS_CONTAINERS:
                 t.target = builtin_class(t.typename)()
             elif isinstance(t, _RawObject):
@@ -248,7 +250,7 @@ class ObjectReader:
                 t.target = []
             else:
                 t.target = LuaTable()
-        for t in self.tables:
+        for t in tables:
             if isinstance(t.target, list):
                 t.target.extend(_target(v) for _, v in sorted(t.pairs, key=lambda kv: kv[0]))
             elif isinstance(t.target, dict):
