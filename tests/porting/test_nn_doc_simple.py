@@ -413,12 +413,23 @@ def test_select_examples():
     mlp.add(c)
     pred = mlp.forward(lg.randn(10, 3))
     assert pred.size() == (2, 10)
-    errs = []
+    # the doc's loop (30 of its 10000 steps), replayed in NumPy: MSE over the 2x10 output gives branch i's Linear
+    # the gradient 2/20 (pred[:, i] - 1) on its bias and its outer product with x[i] on its weight
+    lins = [c.get(i).get(1) for i in range(10)]
+    W = [m.weight.numpy().copy() for m in lins]
+    b = [m.bias.numpy().copy() for m in lins]
     for _ in range(30):
         x = lg.randn(10, 3)
         y = lg.ones(2, 10)
-        errs.append(_grad_update(mlp, x, y, nn.MSECriterion(), 0.01))
-    assert np.mean(errs[-5:]) < np.mean(errs[:5])
+        err = _grad_update(mlp, x, y, nn.MSECriterion(), 0.01)
+        xs = x.numpy()
+        outs = [W[i] @ xs[i] + b[i] for i in range(10)]
+        assert np.isclose(err, np.mean((np.stack(outs, 1) - 1) ** 2))
+        for i in range(10):
+            g = 2 / 20 * (outs[i] - 1)
+            W[i] -= 0.01 * np.outer(g, xs[i])
+            b[i] -= 0.01 * g
+    assert all(np.allclose(m.weight.numpy(), w) and np.allclose(m.bias.numpy(), v) for m, w, v in zip(lins, W, b))
 
 
 def test_maskedselect_example():

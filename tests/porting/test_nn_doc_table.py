@@ -390,7 +390,7 @@ def test_pairwisedistance_a_more_complicated_example():
     assert p2_mlp.get(0).weight.storage() is p1_mlp.get(0).weight.storage()
     for _ in range(10):
         _hinge_update(mlp, [x, y], -1, crit, 0.01)
-    assert mlp.forward([x, y])[0] > d1
+    assert mlp.forward([x, y])[0] > d1 or d1 >= 1      # the hinge max(0, 1 - d) pushes only below the margin
 
 
 def test_dotproduct_example():
