@@ -692,3 +692,21 @@ def test_convert_examples():
     assert module.output.type() == 'torch.DoubleTensor' and module.output.nElement() == 0
     out = module.forward(lg.FloatTensor([1, 2, 3]))
     assert out.type() == 'torch.DoubleTensor' and out.tolist() == [1, 2, 3]
+
+
+@pytest.mark.parametrize('make, shape, spatial', [
+    (nn.SpatialDropout, (3, 4, 5), 2), (nn.SpatialDropout, (2, 3, 4, 5), 2),
+    (nn.VolumetricDropout, (3, 2, 4, 5), 3), (nn.VolumetricDropout, (2, 3, 2, 4, 5), 3),
+], ids=['Spatial-3D', 'Spatial-4D', 'Volumetric-4D', 'Volumetric-5D'])
+def test_spatial_and_volumetric_dropout(make, shape, spatial):
+    """SpatialDropout and VolumetricDropout: one Bernoulli trial per feature map (the 2 or 3 right-most dimensions
+    share it), on 3-D/4-D and 4-D/5-D inputs. Unlike Dropout (v2) they keep a map unscaled in training and multiply
+    by ``1 - p`` in evaluation (SpatialDropout.lua's updateOutput)."""
+    m = make(0.25)
+    x = lg.ones(*shape)
+    out = m.forward(x).numpy()
+    maps = out.reshape(out.shape[:-spatial] + (-1,))
+    assert np.all((maps == 0) | (maps == 1))
+    assert np.all(maps.min(-1) == maps.max(-1))
+    m.evaluate()
+    assert np.allclose(m.forward(x).numpy(), 0.75)
