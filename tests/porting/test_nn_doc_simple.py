@@ -648,13 +648,18 @@ def test_onehot_examples():
 
 
 def test_printsize_usage(capsys):
-    """PrintSize: prints the input's size in forward and the gradOutput's in backward, with its name."""
+    """PrintSize: prints the input's size in forward and the gradOutput's in backward after its name, as
+    PrintSize.lua's ``print(self.prefix..":input\n", input:size())`` writes them (a tab, then the LongStorage);
+    the default name is "PrintSize"."""
     m = nn.PrintSize('here')
     x = lg.randn(2, 3)
     assert m.forward(x) is x
     m.backward(x, lg.randn(2, 3))
+    nn.PrintSize().forward(lg.randn(4))
     printed = capsys.readouterr().out
-    assert printed.count('here') == 2 and '2' in printed and '3' in printed
+    assert printed == ('here:input\n\t 2\n 3\n[legonn.LongStorage of size 2]\n'
+                       'here:gradOutput\n\t 2\n 3\n[legonn.LongStorage of size 2]\n'
+                       'PrintSize:input\n\t 4\n[legonn.LongStorage of size 1]\n')
 
 
 def test_zerograd_example():
