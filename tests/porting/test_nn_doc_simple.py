@@ -715,3 +715,28 @@ def test_spatial_and_volumetric_dropout(make, shape, spatial):
     assert np.all(maps.min(-1) == maps.max(-1))
     m.evaluate()
     assert np.allclose(m.forward(x).numpy(), 0.75)
+
+
+def test_replicate_dim_and_ndim():
+    """Replicate's description: ``nFeature`` copies along ``dim`` (default the first) by a zero stride, no copy;
+    ``ndim`` (non-batch dimensions) makes a batch replicate the same dimension of each sample."""
+    x = lg.randn(2, 3)
+    out = nn.Replicate(4, 1).forward(x)
+    assert out.size() == (2, 4, 3) and out.stride(1) == 0 and out.storage() is x.storage()
+    assert nn.Replicate(4, 0, 1).forward(lg.randn(5, 3)).size() == (5, 4, 3)
+    assert nn.Replicate(4, 0, 1).forward(lg.randn(3)).size() == (4, 3)
+
+
+def test_reshape_batch_mode_true_keeps_a_batch_of_one():
+    """Reshape's description: ``batchMode`` true keeps the first dimension as the batch (a batch of one);
+    the default treats an input with more elements than the sizes as a batch."""
+    assert nn.Reshape(3, True).forward(lg.randn(1, 3)).size() == (1, 3)
+    assert nn.Reshape(3).forward(lg.randn(2, 3)).size() == (2, 3)
+    assert nn.Reshape(6).forward(lg.randn(2, 3)).size() == (6,)
+
+
+def test_squeeze_dim_and_num_input_dims():
+    """Squeeze([dim, numInputDims]): only that dimension, counted within a sample when the input is a batch."""
+    assert nn.Squeeze(1, 2).forward(lg.randn(4, 3, 1)).size() == (4, 3)
+    assert nn.Squeeze(1, 2).forward(lg.randn(3, 1)).size() == (3,)
+    assert nn.Squeeze(0).forward(lg.randn(1, 3, 1)).size() == (3, 1)

@@ -544,3 +544,34 @@ def test_caddtensortable_example():
     """CAddTensorTable: (0,1,1) added to each of (0,0,0) and (1,1,1) gives (0,1,1), (1,2,2)."""
     out = nn.CAddTensorTable().forward([lg.Tensor([0, 1, 1]), [lg.Tensor([0, 0, 0]), lg.Tensor([1, 1, 1])]])
     assert [t.tolist() for t in out] == [[0, 1, 1], [1, 2, 2]]
+
+
+def test_maptable_resize_clearstate_and_share():
+    """MapTable's description: clones are made as needed, ``resize(n)`` sets their number, ``clearState()``
+    discards them; ``share`` (default true) shares weight, bias and their gradients, false copies."""
+    m = nn.MapTable(nn.Linear(3, 2))
+    m.forward([lg.randn(3)] * 3)
+    assert len(m.modules) == 3 and m.modules[2].weight.storage() is m.modules[0].weight.storage()
+    assert m.modules[2].gradBias.storage() is m.modules[0].gradBias.storage()
+    m.clearState()
+    assert len(m.modules) == 1
+    m.resize(4)
+    assert len(m.modules) == 4
+    m = nn.MapTable(nn.Linear(3, 2), False)
+    m.forward([lg.randn(3)] * 2)
+    assert m.modules[1].weight.storage() is not m.modules[0].weight.storage()
+    assert np.array_equal(m.modules[1].weight.numpy(), m.modules[0].weight.numpy())
+
+
+def test_caddtable_inplace_writes_the_first_tensor():
+    """CAddTable(true): "the sum is written to the first Tensor" (CAddTable.lua's ``output:set(input[1])``)."""
+    a = lg.ones(3)
+    out = nn.CAddTable(True).forward([a, lg.ones(3) * 2])
+    assert a.tolist() == [3, 3, 3] and out.storage() is a.storage()
+
+
+def test_mixturetable_single_example():
+    """MixtureTable with a 1-D gater and a table of experts: ``G[1]*E[1] + ... + G[n]*E[n]``."""
+    g = lg.Tensor([0.25, 0.75])
+    e = [lg.ones(3), lg.ones(3) * 2]
+    assert nn.MixtureTable().forward([g, e]).tolist() == [1.75] * 3
