@@ -30,7 +30,8 @@ def test_temporalconvolution_example_is_a_dot_product_per_element():
 
 def test_temporalconvolution_formulas():
     """TemporalConvolution: ``nOutputFrame = (nInputFrame - kW) / dW + 1`` and ``output[t][i] = bias[i] +
-    sum_j sum_k weight[i][k][j] * input[dW*(t-1)+k][j]`` (the weight stored as outputFrameSize x (kW*inputFrameSize))."""
+    sum_j sum_k weight[i][k][j] * input[dW*(t-1)+k][j]`` (the weight stored as outputFrameSize x
+    (kW*inputFrameSize))."""
     m = nn.TemporalConvolution(3, 2, 3, 2)
     x = lg.randn(9, 3)
     out = m.forward(x).numpy()
