@@ -158,6 +158,17 @@ def test_listmodules_example():
         mlp2.forward(lg.randn(10, 2))
 
 
+def test_a_parallel_without_dimensions_round_trips_a_torch7_file(tmp_path):
+    """listModules' ``nn.Parallel()`` saved as Torch7 writes it (its dimensions nil, so absent from the file)
+    loads back with both unset, where the reader asked for whole numbers."""
+    lg.save_lua(str(tmp_path / 'p.t7'), nn.Parallel().add(nn.ReLU()))
+    q = lg.load(str(tmp_path / 'p.t7'))
+    assert (q.inputDimension, q.outputDimension) == (None, None) and lg.typename(q.get(0)) == 'nn.ReLU'
+    lg.save_lua(str(tmp_path / 'q.t7'), nn.Parallel(1, 0).add(nn.ReLU()))
+    q = lg.load(str(tmp_path / 'q.t7'))
+    assert (q.inputDimension, q.outputDimension) == (1, 0)
+
+
 def test_clearstate():
     """clearState: the intermediate buffers (output, gradInput) are emptied; the parameters stay."""
     m = nn.Sequential().add(nn.Linear(3, 2))
