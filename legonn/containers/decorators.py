@@ -179,7 +179,7 @@ class Profile(Decorator):
     def __init__(self, module, print_interval=100, name=None):
         super().__init__(module)
         self.print_interval = print_interval
-        self.name = name or type(module).__name__
+        self.name = name or lua_typename(module)   # Profile.lua's torch.type(module): 'nn.Linear'
         self.numFwds = self.numBwds = 0
         self.summedFwdTime = self.summedBwdTime = 0.0
 

@@ -13,11 +13,16 @@ class Parallel(Container):
     """
     any_device = False  # it reshapes/slices the input itself, so it checks the device first
 
-    def __init__(self, inputDimension, outputDimension):
+    def __init__(self, inputDimension=None, outputDimension=None):
+        # Parallel.lua's constructor only stores the two (modules.md's listModules example builds nn.Parallel()
+        # to print it); the forward needs them, as the Lua's input:size(nil) fails there
         super().__init__()
         self.inputDimension, self.outputDimension = inputDimension, outputDimension
 
     def _slices(self, input):
+        if self.inputDimension is None or self.outputDimension is None:
+            raise input_error(self, "inputDimension and outputDimension set (nn.Parallel(inputDimension, "
+                              "outputDimension))", f"{self.inputDimension} and {self.outputDimension}")
         self.checkTensor(input)
         d = self.inputDimension + input.dim() if self.inputDimension < 0 else self.inputDimension
         if not 0 <= d < input.dim():

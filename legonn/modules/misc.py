@@ -4,7 +4,8 @@ import numbers
 
 import numpy as np
 
-from ..tensor import as_tensor
+from ..tensor import Tensor, as_tensor
+from ..tensor.storage import LongStorage
 from ..tensor.backend import to_module
 from ..tensor.scatter_kernels import out_of_range
 from ..tensor.introspection import typename as lua_typename
@@ -205,20 +206,26 @@ class WhiteNoise(Module):
 
 
 class PrintSize(Module):
-    """Identity (tensor or table) that prints the input's size forward and gradOutput's size backward."""
+    """Identity (tensor or table) that prints the input's size forward and gradOutput's size backward, as
+    PrintSize.lua's ``print(prefix..":input\n", size)``: the prefix line, then a tab and the size as a LongStorage
+    prints (a table described by its entries)."""
     input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
     def __init__(self, prefix='PrintSize'):
         super().__init__()
         self.prefix = prefix
 
+    @staticmethod
+    def _size(value):
+        return repr(LongStorage(list(value.size()))) if isinstance(value, Tensor) else describe(value)
+
     def updateOutput(self, input):
-        print(f"{self.prefix}:input\n{describe(input)}")
+        print(f"{self.prefix}:input\n", self._size(input), sep='\t')
         self.output = input
         return self.output
 
     def updateGradInput(self, input, gradOutput):
         self.checkGradTree(gradOutput, input)
-        print(f"{self.prefix}:gradOutput\n{describe(gradOutput)}")
+        print(f"{self.prefix}:gradOutput\n", self._size(gradOutput), sep='\t')
         self.gradInput = gradOutput
         return self.gradInput

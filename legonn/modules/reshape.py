@@ -1,13 +1,16 @@
 """View and Reshape: the same elements seen with other sizes (no copy when the strides allow)."""
 from ..tensor import Tensor
+from ..tensor.storage import LongStorage
 from ..tensor.introspection import typename as lua_typename
 from .base.errors import input_error
 from .base.module import Module
 
 
 def _sizes(owner, args):
-    """Sizes given as ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])`` or ``f(tensor_of_sizes)``."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+    """Sizes given as ``f(2, 3)``, ``f((2, 3))``, ``f([2, 3])``, ``f(tensor_of_sizes)`` or ``f(LongStorage)``
+    (View.lua's resetSize and Reshape.lua's constructor take one LongStorage: simple.md's
+    ``nn.View(torch.LongStorage{8,2})``)."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list, LongStorage)):
         args = tuple(args[0])
     elif len(args) == 1 and isinstance(args[0], Tensor):
         args = tuple(int(v) for v in args[0].tolist())

@@ -1,5 +1,6 @@
 """StochasticGradient: Torch7's simple trainer, one example at a time (nn.StochasticGradient)."""
 from ..tensor import as_tensor_tree, randperm
+from ..tensor.tester import tostring as lua_tostring
 
 
 class StochasticGradient:
@@ -14,7 +15,8 @@ class StochasticGradient:
     ``accUpdateGradParameters`` (so no ``gradWeight`` is kept). The order is one random
     permutation drawn once per ``train`` call (as Torch7); epoch ``e`` (counted from 1)
     uses ``learningRate / (1 + e * learningRateDecay)`` from the second epoch on.
-    ``train`` prints Torch7's progress lines and returns the last epoch's mean error.
+    ``train`` prints Torch7's progress lines (numbers as Lua's ``..`` writes them; the per-epoch
+    ``# current error`` only while ``verbose``, True by default) and returns the last epoch's mean error.
     """
 
     def __init__(self, module, criterion):
@@ -22,6 +24,7 @@ class StochasticGradient:
         self.learningRateDecay = 0
         self.maxIteration = 25
         self.shuffleIndices = True
+        self.verbose = True
         self.module = module
         self.criterion = criterion
         self.hookExample = None
@@ -61,9 +64,11 @@ class StochasticGradient:
             error = total / n
             if self.hookIteration is not None:
                 self.hookIteration(self, iteration, error)
-            print(f"# current error = {error}")
+            if self.verbose:
+                print(f"# current error = {lua_tostring(error)}")
             iteration += 1
             rate = self.learningRate / (1 + iteration * self.learningRateDecay)
             if self.maxIteration > 0 and iteration > self.maxIteration:
                 print("# StochasticGradient: you have reached the maximum number of iterations")
+                print(f"# training error = {lua_tostring(error)}")
                 return error

@@ -344,8 +344,10 @@ class ReverseTable(_TablesOut):
         return self.gradInput
 
 class ZipTable(_TablesOut):
-    """Zip a table of tables: {{a1, a2}, {b1, b2}} -> {{a1, b1}, {a2, b2}} (entries themselves)."""
+    """Zip a table of tables: {{a1, a2}, {b1, b2}} -> {{a1, b1}, {a2, b2}} (entries themselves, which may be
+    numbers or strings: ZipTable.lua only moves them, and table.md zips ``{{'a1','a2'}, {'b1','b2'}}``)."""
     input_dtypes = 'any'  # moves values without arithmetic, so any element type
+    keeps_numbers = True
 
     @staticmethod
     def _zip(module, tables, what):
@@ -368,12 +370,14 @@ class ZipTable(_TablesOut):
 
 
 class ZipTableOneToMany(_TablesOut):
-    """{v, {a, b, c}} -> {{v, a}, {v, b}, {v, c}}; v's gradient sums over the pairs."""
+    """{v, {a, b, c}} -> {{v, a}, {v, b}, {v, c}}; v's gradient sums over the pairs. Forward moves any entries
+    (table.md zips ``{'el', {'a','b','c'}}``, as ZipTableOneToMany.lua's updateOutput only pairs them); backward
+    needs ``v`` a tensor, whose size its gradient takes (the Lua's ``resizeAs(inputEl)``)."""
     input_dtypes = 'any'  # moves values without arithmetic, so any element type
+    keeps_numbers = True
 
     def _check(self, input):
         self.checkTable(input, length=2)
-        self.checkTensor(input[0], what='input[0]')
         return self.checkTable(input[1], min_length=0, what='input[1]')
 
     def updateOutput(self, input):
@@ -383,6 +387,7 @@ class ZipTableOneToMany(_TablesOut):
 
     def updateGradInput(self, input, gradOutput):
         many = self._check(input)
+        self.checkTensor(input[0], what='input[0]')
         if not same_nesting([[input[0], v] for v in many], gradOutput):
             raise input_error(self, f"a gradOutput table of {len(many)} pairs shaped like the output",
                               describe(gradOutput))

@@ -175,7 +175,7 @@ def test_an_input_no_tensor_can_be_made_of_is_named_at_the_child_that_takes_it()
         (nn.ConcatTable().add(nn.Linear(3, 4)), [x, 'a'], r"^ConcatTable\[0\] Linear\(3 -> 4\)" + expected + "str"),
         (nn.Sequential().add(nn.MapTable(nn.Linear(3, 2))), [x, x, 'a'],
          r"^Sequential\[0\] MapTable\[2\] Linear\(3 -> 2\)" + expected + "str"),
-        (nn.Sequential().add(nn.ReverseTable()), [x, 'a'], r"^Sequential\[0\] ReverseTable" + expected + "str"),
+        (nn.Sequential().add(nn.ReverseTable()), [x, object()], r"^Sequential\[0\] ReverseTable" + expected + "object"),
         (nn.Sequential(), 'a', r"^Sequential \{\}" + expected + "str"),
         (nn.Linear(3, 4), ['a'], r"^Linear\(3 -> 4\)" + expected + "str"),
     ]

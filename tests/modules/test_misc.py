@@ -140,7 +140,9 @@ def test_print_size_prints(capsys):
     m.forward([np.zeros(1)])
     m.backward([np.zeros(1)], [np.zeros(1)])
     text = capsys.readouterr().out
-    assert 'probe:input\na 2-D tensor of size (2, 3)' in text and 'probe:gradOutput\na table of 1 entries' in text
+    # PrintSize.lua's print(prefix..":input\n", input:size()): a tab, then the LongStorage as it prints
+    assert 'probe:input\n\t 2\n 3\n[legonn.LongStorage of size 2]\n' in text
+    assert 'probe:gradOutput\n\ta table of 1 entries' in text
     with pytest.raises(ValueError, match=r"PrintSize: expected gradOutput to be a legonn.DoubleTensor of size "
                                          r"\(2, 3\), got a list"):
         m.backward(np.zeros((2, 3)), [np.zeros(1)])

@@ -58,7 +58,8 @@ def test_matches_numpy_sgd_with_decay(capsys):
     printed = capsys.readouterr().out.splitlines()
     assert printed[0] == '# StochasticGradient: training'
     assert len([p for p in printed if p.startswith('# current error = ')]) == 3
-    assert printed[-1] == '# StochasticGradient: you have reached the maximum number of iterations'
+    assert printed[-2] == '# StochasticGradient: you have reached the maximum number of iterations'
+    assert printed[-1] == '# training error = %.14g' % error    # StochasticGradient.lua:57, Lua's number text
 
 
 def test_defaults_and_training_reduces_the_error():

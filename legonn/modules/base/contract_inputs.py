@@ -9,8 +9,8 @@ wrapped without copying, and ``None`` (Lua's nil: a missing gradOutput, or a hol
 in a table, as densecap's LocalizationLayer leaves ``grad_pos_data[2]`` unset) stays
 ``None``. A tensor passes through after one type check. A table of numbers becomes
 a tensor, except for a module whose class sets ``keeps_numbers``: one that only
-moves a table's entries about (dpnn's ReverseTable), which Torch7 code hands
-tables of plain numbers, and the containers that hand their input on to their
+moves a table's entries about (dpnn's ReverseTable, ZipTable), which Torch7 code hands
+tables of plain numbers or strings (table.md's ZipTable example), and the containers that hand their input on to their
 children (Sequential, ConcatTable, ParallelTable, MapTable), so that each child
 converts what it takes, as each Lua module receives the Lua table itself.
 """
@@ -65,12 +65,13 @@ def _has_nil(value):
 
 
 def _numbers_kept(value):
-    """``as_tensor_tree(value)`` with every table (list, tuple, dict) kept a table and numbers kept numbers."""
+    """``as_tensor_tree(value)`` with every table (list, tuple, dict) kept a table, and numbers and strings kept as
+    they are (a Lua table's entries that are no tensors)."""
     if isinstance(value, dict):
         return {key: _numbers_kept(v) for key, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_numbers_kept(v) for v in value]
-    if isinstance(value, numbers.Number):
+    if isinstance(value, (numbers.Number, str)):
         return value
     return as_tensor(value)
 
