@@ -1,0 +1,156 @@
+"""torch7/doc/tensor.md's examples, ported by docs/porting.md's rules (0-based indices, dimensions and storage
+offsets) and checked against what the doc shows Torch7 printing.
+
+The doc's printed tensors end in ``[torch.DoubleTensor of dimension 4x5]``; Torch7's Tensor.lua (lines 96, 215,
+218) prints ``of size`` since, and legonn spells its type names ``legonn.``: ``printed`` rewrites a doc block so.
+Where the doc's column spacing is older than Tensor.lua's format (``0 0 0`` for zeros) the values are compared."""
+import pytest
+
+import legonn as lg
+
+
+@pytest.fixture(autouse=True)
+def double_default():
+    """tensor.md's ``torch.Tensor`` is a DoubleTensor (porting.md's setdefaulttensortype row)."""
+    old = lg.getdefaulttensortype()
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    yield
+    lg.setdefaulttensortype(old)
+
+
+def printed(block):
+    """The doc's printed block as Tensor.lua prints it today, with legonn's type names."""
+    return block.strip('\n').replace('torch.', 'legonn.').replace(' of dimension ', ' of size ')
+
+
+def counting(x):
+    """``i = 0; x:apply(function() i = i + 1; return i end)``: fills x with 1, 2, ... in row-major order."""
+    count = iter(range(1, x.nElement() + 1))
+    return x.apply(lambda _: next(count))
+
+
+def test_multi_dimensional_matrix_sizes_from_a_long_storage():
+    """"Multi-dimensional matrix": ``s = torch.LongStorage(6); s[1] = 4; ...; x = torch.Tensor(s)``."""
+    assert lg.Tensor(4, 5, 6, 2).size() == (4, 5, 6, 2)
+    s = lg.LongStorage(6)
+    s[0], s[1], s[2], s[3], s[4], s[5] = 4, 5, 6, 2, 7, 3
+    x = lg.Tensor(s)
+    assert x.nDimension() == 6
+    assert x.size() == (4, 5, 6, 2, 7, 3)
+    assert str(lg.LongStorage(x.size())) == printed('''
+ 4
+ 5
+ 6
+ 2
+ 7
+ 3
+[torch.LongStorage of size 6]''')
+
+
+def test_internal_data_representation_storage_offset_and_strides():
+    """"Internal data representation": ``x[3][4][5]`` equals
+    ``x:storage()[x:storageOffset() + (3-1)*x:stride(1) + (4-1)*x:stride(2) + (5-1)*x:stride(3)]``; 0-based, the
+    storage offset is 0 and the element (2, 3, 4)."""
+    x = counting(lg.Tensor(7, 7, 7))
+    assert x.storageOffset() == 0
+    position = x.storageOffset() + 2 * x.stride(0) + 3 * x.stride(1) + 4 * x.stride(2)
+    assert x[2][3][4] == x.storage()[position] == 2 * 49 + 3 * 7 + 4 + 1
+
+
+def test_a_tensor_views_its_storage_as_a_matrix():
+    """"Internal data representation": the storage filled with ``s[i] = i`` prints as the 4x5 matrix."""
+    x = lg.Tensor(4, 5)
+    s = x.storage()
+    for i in range(s.size()):
+        s[i] = i + 1
+    assert str(x) == printed('''
+  1   2   3   4   5
+  6   7   8   9  10
+ 11  12  13  14  15
+ 16  17  18  19  20
+[torch.DoubleTensor of dimension 4x5]''')
+
+
+def test_apply_fills_in_row_major_order_and_the_last_dimension_is_contiguous():
+    """"Internal data representation": ``x:apply(function() i = i + 1; return i end)``, then ``x:stride()`` is 5, 1."""
+    x = counting(lg.Tensor(4, 5))
+    assert str(x) == printed('''
+  1   2   3   4   5
+  6   7   8   9  10
+ 11  12  13  14  15
+ 16  17  18  19  20
+[torch.DoubleTensor of dimension 4x5]''')
+    assert x.stride() == (5, 1)
+
+
+def test_default_tensor_type_is_the_alias_target():
+    """"Default Tensor type": ``torch.Tensor`` points to the default type; tensor.md's "Tensor or string type":
+    ``torch.Tensor():type()`` is ``torch.DoubleTensor``."""
+    assert lg.Tensor().type() == 'torch.DoubleTensor'
+    lg.setdefaulttensortype('torch.FloatTensor')
+    assert lg.Tensor().type() == 'torch.FloatTensor'
+
+
+def test_narrow_shares_the_storage():
+    """"Efficient memory management": ``x:narrow(1, 2, 3):fill(1)`` writes into x (dimension 0, index 1 here)."""
+    x = lg.Tensor(5).zero()
+    assert x.tolist() == [0, 0, 0, 0, 0]
+    x.narrow(0, 1, 3).fill(1)
+    assert str(x) == printed(' 0\n 1\n 1\n 1\n 0\n[torch.DoubleTensor of dimension 5]')
+    y = lg.Tensor(x.size()).copy(x)
+    z = x.clone()
+    y.zero()
+    z.zero()
+    assert x.tolist() == [0, 1, 1, 1, 0]
+
+
+def test_constructor_from_a_tensor_views_its_storage():
+    """"torch.Tensor(tensor)": ``y = torch.Tensor(x); y:zero()`` zeroes x."""
+    x = lg.Tensor(2, 5).fill(3.14)
+    block = printed('''
+ 3.1400  3.1400  3.1400  3.1400  3.1400
+ 3.1400  3.1400  3.1400  3.1400  3.1400
+[torch.DoubleTensor of dimension 2x5]''')
+    assert str(x) == block
+    y = lg.Tensor(x)
+    assert str(y) == block
+    assert (y.size(), y.stride(), y.storageOffset()) == (x.size(), x.stride(), x.storageOffset())
+    y.zero()
+    assert x.tolist() == [[0] * 5] * 2
+
+
+def test_constructor_from_sizes_and_strides():
+    """"torch.Tensor(sizes, [strides])": a 4x4x3x2 tensor from a LongStorage; a zero stride makes every element
+    the same address (``x[1] = 1`` shows four 1s)."""
+    assert lg.Tensor(lg.LongStorage([4, 4, 3, 2])).size() == (4, 4, 3, 2)
+    x = lg.Tensor(lg.LongStorage([4]), lg.LongStorage([0])).zero()
+    x[0] = 1
+    assert str(x) == printed(' 1\n 1\n 1\n 1\n[torch.DoubleTensor of dimension 4]')
+
+
+def test_a_long_storage_gives_sizes_except_to_a_long_tensor():
+    """"torch.Tensor(sizes, [strides])": ``torch.FloatTensor(a)`` of ``a = torch.LongStorage({1,2})`` is 1x2;
+    ``torch.LongTensor(a)`` holds the values 1 and 2."""
+    a = lg.LongStorage([1, 2])
+    b = lg.FloatTensor(a)
+    assert b.size() == (1, 2)
+    c = lg.LongTensor(a)
+    assert str(c) == printed(' 1\n 2\n[torch.LongTensor of size 2]')
+
+
+def test_constructor_from_a_storage_offset_and_sizes():
+    """"torch.Tensor(storage, [storageOffset, sizes, [strides]])": ``torch.Tensor(s, 1, torch.LongStorage{2,5})``
+    (offset 0 here) views the storage; ``x:zero()`` zeroes it."""
+    s = lg.Storage(10).fill(1)
+    x = lg.Tensor(s, 0, lg.LongStorage([2, 5]))
+    assert str(x) == printed(' 1  1  1  1  1\n 1  1  1  1  1\n[torch.DoubleTensor of dimension 2x5]')
+    x.zero()
+    assert str(s) == printed(' 0\n' * 10 + '[torch.DoubleStorage of size 10]')
+
+
+def test_constructor_from_a_table():
+    """"torch.Tensor(table)"."""
+    assert str(lg.Tensor([[1, 2, 3, 4], [5, 6, 7, 8]])) == printed('''
+ 1  2  3  4
+ 5  6  7  8
+[torch.DoubleTensor of dimension 2x4]''')
