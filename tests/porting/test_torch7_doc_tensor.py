@@ -154,3 +154,144 @@ def test_constructor_from_a_table():
  1  2  3  4
  5  6  7  8
 [torch.DoubleTensor of dimension 2x4]''')
+
+
+def test_clone_copies_the_memory():
+    """"Cloning": ``y = x:clone(); y:fill(1)`` leaves x at 1 .. 5."""
+    x = counting(lg.Tensor(5))
+    y = x.clone()
+    assert str(y) == str(x) == printed(' 1\n 2\n 3\n 4\n 5\n[torch.DoubleTensor of dimension 5]')
+    y.fill(1)
+    assert str(y) == printed(' 1\n 1\n 1\n 1\n 1\n[torch.DoubleTensor of dimension 5]')
+    assert x.tolist() == [1, 2, 3, 4, 5]
+
+
+def test_contiguous_returns_the_same_tensor_or_a_clone():
+    """"contiguous": ``x:contiguous():fill(2)`` writes x; ``x:t():contiguous():fill(3.14)`` does not."""
+    x = lg.Tensor(2, 3).fill(1)
+    y = x.contiguous().fill(2)
+    assert y is x and x.tolist() == [[2, 2, 2], [2, 2, 2]]
+    z = x.t().contiguous().fill(3.14)
+    assert str(z) == printed('''
+ 3.1400  3.1400
+ 3.1400  3.1400
+ 3.1400  3.1400
+[torch.DoubleTensor of dimension 3x2]''')
+    assert str(x) == printed(' 2  2  2\n 2  2  2\n[torch.DoubleTensor of dimension 2x3]')
+
+
+def test_type_of_the_same_name_is_the_same_tensor_and_of_another_a_cast():
+    """"type(type)" and "byte(), char(), ..., double()": ``x:type('torch.DoubleTensor')`` is x itself;
+    ``x:type('torch.IntTensor')`` and ``x:int()`` truncate 3.14 to 3."""
+    x = lg.Tensor(3).fill(3.14)
+    y = x.type('torch.DoubleTensor')
+    y.zero()
+    assert y is x and x.tolist() == [0, 0, 0]
+    x.fill(3.14)
+    block = printed(' 3\n 3\n 3\n[torch.IntTensor of dimension 3]')
+    assert str(x.type('torch.IntTensor')) == str(x.int()) == block
+    assert x.tolist() == [3.14] * 3
+    assert x.typeAs(lg.IntTensor()).type() == 'torch.IntTensor'
+
+
+def test_is_tensor():
+    """"isTensor(object)": a tensor and its row are tensors, an element is a number."""
+    assert lg.isTensor(lg.randn(3, 4)) is True
+    assert lg.isTensor(lg.randn(3, 4)[0]) is True
+    assert lg.isTensor(lg.randn(3, 4)[0][1]) is False
+
+
+def test_size_and_structure_queries():
+    """"Querying the size and structure": nDimension, size(dim), size(), stride(dim), stride(), isContiguous,
+    isSize, isSameSizeAs, nElement of a 4x5 tensor."""
+    x = lg.Tensor(4, 5).zero()
+    assert x.nDimension() == x.dim() == 2
+    assert x.size(1) == 5 and x.size() == (4, 5)
+    assert x.stride(1) == 1 and x.stride(0) == 5 and x.stride() == (5, 1)
+    assert x.isSize(lg.LongStorage([4, 5])) is True
+    assert x.isSize(lg.LongStorage([5, 4, 1])) is False
+    assert x.isSize(x.size()) is True
+    assert x.isSameSizeAs(lg.Tensor(4, 5)) is True and x.isSameSizeAs(lg.Tensor(4, 6)) is False
+    assert x.nElement() == 20
+    r = lg.randn(4, 5)
+    y = r.select(1, 2)                                   # the 3rd column
+    assert r.isContiguous() is True and y.isContiguous() is False and y.stride() == (5,)
+
+
+def test_querying_elements():
+    """"Querying elements": ``x[2]`` is row 2; ``x[2][3]``, ``x[{2,3}]`` and ``x[torch.LongStorage{2,3}]`` are 6;
+    ``x[torch.le(x,3)]`` is 1, 2, 3 (0-based: row 1, element (1, 2))."""
+    x = counting(lg.Tensor(3, 3))
+    assert str(x) == printed(' 1  2  3\n 4  5  6\n 7  8  9\n[torch.DoubleTensor of dimension 3x3]')
+    assert str(x[1]) == printed(' 4\n 5\n 6\n[torch.DoubleTensor of dimension 3]')
+    assert x[1][2] == 6 and x[1, 2] == 6 and x[lg.LongStorage([1, 2])] == 6
+    assert str(x[lg.le(x, 3)]) == printed(' 1\n 2\n 3\n[torch.DoubleTensor of dimension 3]')
+
+
+def test_set_on_an_empty_tensor_and_the_equivalent_constructor():
+    """"Referencing a tensor to an existing tensor or chunk of memory": ``x:set(y, 1, 10)`` and
+    ``torch.Tensor(y, 1, 10)`` (offset 0 here) view the 10-element storage."""
+    y = lg.Storage(10)
+    x = lg.Tensor()
+    x.set(y, 0, 10)
+    assert x.size() == (10,) and x.storage() is y
+    x = lg.Tensor(y, 0, 10)
+    assert x.size() == (10,) and x.storage() is y
+
+
+def test_set_to_a_tensor_and_is_set_to():
+    """"set(tensor)" and "isSetTo(tensor)": y views x's storage; ``y:t()`` has other strides."""
+    x = lg.Tensor(2, 5).fill(3.14)
+    y = lg.Tensor().set(x)
+    assert str(y) == str(x)
+    y.zero()
+    assert x.tolist() == [[0] * 5] * 2
+    x = lg.Tensor(2, 5)
+    y = lg.Tensor()
+    assert y.isSetTo(x) is False
+    y.set(x)
+    assert y.isSetTo(x) is True
+    assert y.t().isSetTo(x) is False
+
+
+def test_set_to_a_storage_with_sizes():
+    """"set(storage, [storageOffset, sizes, [strides]])": ``x:set(s, 1, sz)`` (offset 0 here)."""
+    s = lg.Storage(10).fill(1)
+    x = lg.Tensor()
+    x.set(s, 0, lg.LongStorage([2, 5]))
+    assert str(x) == printed(' 1  1  1  1  1\n 1  1  1  1  1\n[torch.DoubleTensor of dimension 2x5]')
+    x.zero()
+    assert s.tolist() == [0] * 10
+
+
+def test_copy_fill_and_zero():
+    """"copy(tensor)" (same count, other sizes), "fill(value)", "zero()"."""
+    x = lg.Tensor(4).fill(1)
+    y = lg.Tensor(2, 2).copy(x)
+    assert str(x) == printed(' 1\n 1\n 1\n 1\n[torch.DoubleTensor of dimension 4]')
+    assert str(y) == printed(' 1  1\n 1  1\n[torch.DoubleTensor of dimension 2x2]')
+    assert str(lg.DoubleTensor(4).fill(3.14)) == printed(
+        ' 3.1400\n 3.1400\n 3.1400\n 3.1400\n[torch.DoubleTensor of dimension 4]')
+    assert str(lg.Tensor(4).zero()) == printed(' 0\n 0\n 0\n 0\n[torch.DoubleTensor of dimension 4]')
+
+
+ROWS_1_TO_3_FILLED = printed('''
+ 0  0  0  0  0  0
+ 1  1  1  1  1  1
+ 1  1  1  1  1  1
+ 1  1  1  1  1  1
+ 0  0  0  0  0  0
+[torch.DoubleTensor of dimension 5x6]''')
+
+
+def test_narrow_and_sub_write_into_the_tensor():
+    """"narrow(dim, index, size)": ``x:narrow(1, 2, 3):fill(1)``; "sub": ``x:sub(2,4):fill(1)`` (0-based: rows
+    1 .. 3, both ends included as Torch7's sub)."""
+    x = lg.Tensor(5, 6).zero()
+    y = x.narrow(0, 1, 3)
+    y.fill(1)
+    three_rows = printed('\n 1  1  1  1  1  1' * 3 + '\n[torch.DoubleTensor of dimension 3x6]')
+    assert str(y) == three_rows and str(x) == ROWS_1_TO_3_FILLED
+    x = lg.Tensor(5, 6).zero()
+    y = x.sub(1, 3).fill(1)
+    assert str(y) == three_rows and str(x) == ROWS_1_TO_3_FILLED
