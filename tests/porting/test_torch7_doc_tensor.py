@@ -23,6 +23,12 @@ def printed(block):
     return block.strip('\n').replace('torch.', 'legonn.').replace(' of dimension ', ' of size ')
 
 
+def from_printed(block):
+    """The tensor a printed 1-D or 2-D doc block shows (the doc's random draws, taken at their 4 printed decimals)."""
+    rows = [[float(v) for v in line.split()] for line in block.strip('\n').splitlines() if not line.startswith('[')]
+    return lg.Tensor(rows)
+
+
 def counting(x):
     """``i = 0; x:apply(function() i = i + 1; return i end)``: fills x with 1, 2, ... in row-major order."""
     count = iter(range(1, x.nElement() + 1))
@@ -295,3 +301,137 @@ def test_narrow_and_sub_write_into_the_tensor():
     x = lg.Tensor(5, 6).zero()
     y = x.sub(1, 3).fill(1)
     assert str(y) == three_rows and str(x) == ROWS_1_TO_3_FILLED
+
+
+def test_sub_of_two_dimensions_and_negative_bounds():
+    """"sub": ``z = x:sub(2,4,3,4):fill(2)`` writes x and y; ``y:sub(-1, -1, 3, 4)`` is the last row's two
+    elements (negative bounds stay as they are)."""
+    x = lg.Tensor(5, 6).zero()
+    y = x.sub(1, 3).fill(1)
+    z = x.sub(1, 3, 2, 3).fill(2)
+    assert str(z) == printed(' 2  2\n 2  2\n 2  2\n[torch.DoubleTensor of dimension 3x2]')
+    assert str(x) == printed('''
+ 0  0  0  0  0  0
+ 1  1  2  2  1  1
+ 1  1  2  2  1  1
+ 1  1  2  2  1  1
+ 0  0  0  0  0  0
+[torch.DoubleTensor of dimension 5x6]''')
+    assert str(y) == printed('\n 1  1  2  2  1  1' * 3 + '\n[torch.DoubleTensor of dimension 3x6]')
+    assert str(y.sub(-1, -1, 2, 3)) == printed(' 2  2\n[torch.DoubleTensor of dimension 1x2]')
+
+
+def test_select_a_row_and_a_column():
+    """"select(dim, index)": ``x:select(1, 2):fill(2)``, ``x:select(2,5):fill(5)``."""
+    x = lg.Tensor(5, 6).zero()
+    y = x.select(0, 1).fill(2)
+    assert str(y) == printed(' 2\n' * 6 + '[torch.DoubleTensor of dimension 6]')
+    z = x.select(1, 4).fill(5)
+    assert str(z) == printed(' 5\n' * 5 + '[torch.DoubleTensor of dimension 5]')
+    assert str(x) == printed('''
+ 0  0  0  0  5  0
+ 2  2  2  2  5  2
+ 0  0  0  0  5  0
+ 0  0  0  0  5  0
+ 0  0  0  0  5  0
+[torch.DoubleTensor of dimension 5x6]''')
+
+
+def test_indexing_operator_assignments():
+    """"[{ dim1,dim2,... }] or [{ {dim1s,dim1e}, {dim2s,dim2e} }]": ``x[{ 1,3 }] = 1``, ``x[{ 2,{2,4} }] = 2``,
+    ``x[{ {},4 }] = -1``, ``x[{ {},2 }] = torch.range(1,5)``, ``x[torch.lt(x,0)] = -2`` (porting.md's range rows)."""
+    x = lg.Tensor(5, 6).zero()
+    x[0, 2] = 1
+    x[1, 1:4] = 2
+    assert x[:2].tolist() == [[0, 0, 1, 0, 0, 0], [0, 2, 2, 2, 0, 0]] and x[2:].sum() == 0
+    x[:, 3] = -1
+    assert x.select(1, 3).tolist() == [-1] * 5
+    x[:, 1] = lg.range(1, 5)
+    assert str(x) == printed('''
+ 0  1  1 -1  0  0
+ 0  2  2 -1  0  0
+ 0  3  0 -1  0  0
+ 0  4  0 -1  0  0
+ 0  5  0 -1  0  0
+[torch.DoubleTensor of dimension 5x6]''')
+    x[lg.lt(x, 0)] = -2
+    assert str(x) == printed('''
+ 0  1  1 -2  0  0
+ 0  2  2 -2  0  0
+ 0  3  0 -2  0  0
+ 0  4  0 -2  0  0
+ 0  5  0 -2  0  0
+[torch.DoubleTensor of dimension 5x6]''')
+
+
+INDEX_X = '''
+ 0.8020  0.7246  0.1204  0.3419  0.4385
+ 0.0369  0.4158  0.0985  0.3024  0.8186
+ 0.2746  0.9362  0.2546  0.8586  0.6674
+ 0.7473  0.9028  0.1046  0.9085  0.6622
+ 0.1412  0.6784  0.1624  0.8113  0.3949
+[torch.DoubleTensor of dimension 5x5]'''
+ROWS_3_1 = printed('''
+ 0.2746  0.9362  0.2546  0.8586  0.6674
+ 0.8020  0.7246  0.1204  0.3419  0.4385
+[torch.DoubleTensor of dimension 2x5]''')
+
+
+def test_index_copies_the_rows():
+    """"index(dim, index)": ``x:index(1, torch.LongTensor{3,1})`` (rows 2, 0 here) is a copy; ``y:index(x, 1, ...)``
+    writes into y."""
+    x = from_printed(INDEX_X)
+    assert str(x) == printed(INDEX_X)
+    y = x.index(0, lg.LongTensor([2, 0]))
+    assert str(y) == ROWS_3_1
+    y.fill(1)
+    assert str(y) == printed(' 1  1  1  1  1\n 1  1  1  1  1\n[torch.DoubleTensor of dimension 2x5]')
+    assert str(x) == printed(INDEX_X)
+    y = lg.Tensor()
+    y.index(x, 0, lg.LongTensor([2, 0]))
+    assert str(y) == ROWS_3_1
+
+
+def minus_one_minus_two():
+    """indexCopy's and indexAdd's ``z``: a 5x2 tensor of -1 and -2 columns."""
+    z = lg.Tensor(5, 2)
+    z.select(1, 0).fill(-1)
+    z.select(1, 1).fill(-2)
+    assert str(z) == printed('-1 -2\n' * 5 + '[torch.DoubleTensor of dimension 5x2]')
+    return z
+
+
+def test_index_copy():
+    """"indexCopy(dim, index, tensor)": ``x:indexCopy(2, torch.LongTensor{5,1}, z)`` (columns 4, 0 here)."""
+    x = from_printed(INDEX_X)
+    x.indexCopy(1, lg.LongTensor([4, 0]), minus_one_minus_two())
+    assert str(x) == printed('''
+-2.0000  0.7246  0.1204  0.3419 -1.0000
+-2.0000  0.4158  0.0985  0.3024 -1.0000
+-2.0000  0.9362  0.2546  0.8586 -1.0000
+-2.0000  0.9028  0.1046  0.9085 -1.0000
+-2.0000  0.6784  0.1624  0.8113 -1.0000
+[torch.DoubleTensor of dimension 5x5]''')
+
+
+def test_index_add():
+    """"indexAdd(dim, index, tensor)": example 1 adds z's columns to columns 4, 0; example 2 accumulates repeated
+    indices: ``a:indexAdd(1, torch.LongTensor{1, 1, 3, 3}, torch.range(1, 4))`` gives 4, 2, 10, 4, 5."""
+    x = from_printed('''
+-2.1742  0.5688 -1.0201  0.1383  1.0504
+ 0.0970  0.2169  0.1324  0.9553 -1.9518
+-0.7607  0.8947  0.1658 -0.2181 -2.1237
+-1.4099  0.2342  0.4549  0.6316 -0.2608
+ 0.0349  0.4713  0.0050  0.1677  0.2103''')
+    x.indexAdd(1, lg.LongTensor([4, 0]), minus_one_minus_two())
+    assert str(x) == printed('''
+-4.1742  0.5688 -1.0201  0.1383  0.0504
+-1.9030  0.2169  0.1324  0.9553 -2.9518
+-2.7607  0.8947  0.1658 -0.2181 -3.1237
+-3.4099  0.2342  0.4549  0.6316 -1.2608
+-1.9651  0.4713  0.0050  0.1677 -0.7897
+[torch.DoubleTensor of size 5x5]''')
+    a = lg.range(1, 5)
+    assert str(a) == printed(' 1\n 2\n 3\n 4\n 5\n[torch.DoubleTensor of size 5]')
+    a.indexAdd(0, lg.LongTensor([0, 0, 2, 2]), lg.range(1, 4))
+    assert str(a) == printed('  4\n  2\n 10\n  4\n  5\n[torch.DoubleTensor of size 5]')
