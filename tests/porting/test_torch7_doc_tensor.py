@@ -4,6 +4,8 @@ offsets) and checked against what the doc shows Torch7 printing.
 The doc's printed tensors end in ``[torch.DoubleTensor of dimension 4x5]``; Torch7's Tensor.lua (lines 96, 215,
 218) prints ``of size`` since, and legonn spells its type names ``legonn.``: ``printed`` rewrites a doc block so.
 Where the doc's column spacing is older than Tensor.lua's format (``0 0 0`` for zeros) the values are compared."""
+import re
+
 import pytest
 
 import legonn as lg
@@ -21,6 +23,21 @@ def double_default():
 def printed(block):
     """The doc's printed block as Tensor.lua prints it today, with legonn's type names."""
     return block.strip('\n').replace('torch.', 'legonn.').replace(' of dimension ', ' of size ')
+
+
+def printed_slices(block):
+    """A doc block of ``(i,j,.,.) =`` slices as Tensor.lua prints it: the slice numbers 0-based as every index
+    legonn prints, ``= `` ending the head line and an empty line between slices (Tensor__printTensor, lines
+    180-190), which the doc dropped."""
+    lines = []
+    for line in printed(block).splitlines():
+        head = re.fullmatch(r'\(([\d,]+),\.,\.\) =\s*', line)
+        if head:
+            if lines:
+                lines.append('')
+            line = '(' + ','.join(str(int(n) - 1) for n in head.group(1).split(',')) + ',.,.) = '
+        lines.append(line)
+    return '\n'.join(lines)
 
 
 def from_printed(block):
@@ -435,3 +452,163 @@ def test_index_add():
     assert str(a) == printed(' 1\n 2\n 3\n 4\n 5\n[torch.DoubleTensor of size 5]')
     a.indexAdd(0, lg.LongTensor([0, 0, 2, 2]), lg.range(1, 4))
     assert str(a) == printed('  4\n  2\n 10\n  4\n  5\n[torch.DoubleTensor of size 5]')
+
+
+def test_gather_along_each_dimension():
+    """"gather(dim, index)": ``x:gather(1, {{1,2,3,4,5},{2,3,4,5,1}})`` and ``x:gather(2, {{1,2},{2,3},...})``
+    with 0-based positions."""
+    x = from_printed('''
+ 0.7259  0.5291  0.4559  0.4367  0.4133
+ 0.0513  0.4404  0.4741  0.0658  0.0653
+ 0.3393  0.1735  0.6439  0.1011  0.7923
+ 0.7606  0.5025  0.5706  0.7193  0.1572
+ 0.1720  0.3546  0.8354  0.8339  0.3025''')
+    y = x.gather(0, lg.LongTensor([[0, 1, 2, 3, 4], [1, 2, 3, 4, 0]]))
+    assert str(y) == printed('''
+ 0.7259  0.4404  0.6439  0.7193  0.3025
+ 0.0513  0.1735  0.5706  0.8339  0.4133
+[torch.DoubleTensor of size 2x5]''')
+    z = x.gather(1, lg.LongTensor([[0, 1], [1, 2], [2, 3], [3, 4], [4, 0]]))
+    assert str(z) == printed('''
+ 0.7259  0.5291
+ 0.4404  0.4741
+ 0.6439  0.1011
+ 0.7193  0.1572
+ 0.3025  0.1720
+[torch.DoubleTensor of size 5x2]''')
+
+
+def test_scatter_a_tensor_and_a_value():
+    """"scatter(dim, index, src|val)": rows of x scattered into a 3x5 zero tensor; 1.23 scattered to
+    columns 2 and 3 (0-based)."""
+    x = from_printed('''
+ 0.3227  0.4294  0.8476  0.9414  0.1159
+ 0.7338  0.5185  0.2947  0.0578  0.1273''')
+    y = lg.zeros(3, 5).scatter(0, lg.LongTensor([[0, 1, 2, 0, 0], [2, 0, 0, 1, 2]]), x)
+    assert str(y) == printed('''
+ 0.3227  0.5185  0.2947  0.9414  0.1159
+ 0.0000  0.4294  0.0000  0.0578  0.0000
+ 0.7338  0.0000  0.8476  0.0000  0.1273
+[torch.DoubleTensor of size 3x5]''')
+    z = lg.zeros(2, 4).scatter(1, lg.LongTensor([[2], [3]]), 1.23)
+    assert str(z) == printed('''
+ 0.0000  0.0000  1.2300  0.0000
+ 0.0000  0.0000  0.0000  1.2300
+[torch.DoubleTensor of size 2x4]''')
+
+
+def test_masked_select_copy_and_fill_pair_elements_in_order():
+    """"maskedSelect", "maskedCopy", "maskedFill": the mask needs only as many elements as the tensor; the doc's
+    bernoulli masks are written out."""
+    x = lg.range(1, 12).double().resize(3, 4)
+    assert str(x) == printed('''
+  1   2   3   4
+  5   6   7   8
+  9  10  11  12
+[torch.DoubleTensor of dimension 3x4]''')
+    mask = lg.ByteTensor([[1, 0, 1, 0, 0, 0], [1, 1, 0, 0, 0, 1]])
+    selected = printed('  1\n  3\n  7\n  8\n 12\n[torch.DoubleTensor of dimension 5]')
+    assert str(x.maskedSelect(mask)) == selected
+    z = lg.DoubleTensor()
+    z.maskedSelect(x, mask)
+    assert str(z) == selected
+    x = lg.Tensor([0, 0, 0, 0])
+    x.maskedCopy(lg.ByteTensor([0, 1, 0, 1]), lg.Tensor([10, 20]))
+    assert str(x) == printed('  0\n 10\n  0\n 20\n[torch.DoubleTensor of size 4]')
+    x = lg.range(1, 4).double().resize(2, 2)
+    y = lg.DoubleTensor(2, 4).fill(-1)
+    assert str(y) == printed('-1 -1 -1 -1\n-1 -1 -1 -1\n[torch.DoubleTensor of dimension 2x4]')
+    y.maskedCopy(lg.ByteTensor([[0, 0, 1, 1, 1, 0, 1, 0]]), x)
+    assert y.tolist() == [[-1, -1, 1, 2], [3, -1, 4, -1]]
+    x = lg.range(1, 4).double().resize(1, 4)
+    x.maskedFill(lg.ByteTensor([[0, 0], [1, 1]]), -1)
+    assert str(x) == printed(' 1  2 -1 -1\n[torch.DoubleTensor of dimension 1x4]')
+
+
+NONZERO = '''
+ 1  1
+ 1  3
+ 2  3
+ 2  4
+ 3  2
+ 3  3
+ 3  4
+ 4  1
+ 4  2
+ 4  3
+ 4  4'''
+
+
+def test_nonzero_subscripts_are_zero_based():
+    """"nonzero(tensor)": ``torch.nonzero(x)``, ``x:nonzero()``, ``x.nonzero(indices, x)`` and
+    ``x:eq(1):nonzero()`` list the subscripts (each 1 less here)."""
+    x = lg.IntTensor([[2, 0, 2, 0], [0, 0, 1, 2], [0, 2, 2, 1], [2, 1, 2, 2]])
+    expected = from_printed(NONZERO).long() - 1
+    assert lg.nonzero(x).type() == 'torch.LongTensor'
+    assert lg.nonzero(x).equal(expected) and x.nonzero().equal(expected)
+    indices = lg.LongTensor()
+    assert type(x).nonzero(indices, x) is indices           # Lua's x.nonzero is the class's plain function
+    assert indices.equal(expected) and indices.size() == (11, 2)
+    with pytest.raises(TypeError):
+        x.nonzero(indices, x)                                # Python's is bound to x (porting.md's row)
+    assert x.eq(1).nonzero().tolist() == [[1, 2], [2, 3], [3, 1]]
+
+
+def test_expand_views_with_zero_strides():
+    """"expand([result,] sizes)": ``torch.expand(x, 10, 2)`` shares x's storage: ``y:fill(1)`` fills x, and
+    ``y:apply`` writes each element twice, leaving 2, 4, ..., 20."""
+    column = [0.3837, 0.5966, 0.0763, 0.1896, 0.4958, 0.6841, 0.4038, 0.4068, 0.1502, 0.2239]
+    x = lg.Tensor([[v] for v in column])
+    y = lg.expand(x, 10, 2)
+    assert y.tolist() == [[v, v] for v in column] and y.stride() == (1, 0)
+    y.fill(1)
+    assert x.tolist() == [[1]] * 10
+    counting(y)
+    assert str(y) == printed(''.join('\n %2d  %2d' % (2 * i, 2 * i) for i in range(1, 11))
+                             + '\n[torch.DoubleTensor of dimension 10x2]')
+    assert x.tolist() == [[2 * i] for i in range(1, 11)]
+    assert x.expandAs(lg.Tensor(10, 3)).size() == (10, 3)
+
+
+def test_repeat_tensor():
+    """"repeatTensor([result,] sizes)": ``torch.repeatTensor(x,3,2)`` and ``torch.repeatTensor(x,3,2,1)``."""
+    x = lg.Tensor([0.7160, 0.6514, 0.0704, 0.7856, 0.7452])
+    row = '  0.7160  0.6514  0.0704  0.7856  0.7452'
+    assert str(lg.repeatTensor(x, 3, 2)) == printed(('\n' + row[1:] + row) * 3
+                                                    + '\n[torch.DoubleTensor of dimension 3x10]')
+    assert str(lg.repeatTensor(x, 3, 2, 1)) == printed_slices(''.join(
+        f'\n({i},.,.) =\n{row}\n{row}' for i in (1, 2, 3)) + '\n[torch.DoubleTensor of dimension 3x2x5]')
+
+
+def test_squeeze_all_or_one_dimension():
+    """"squeeze([dim])": the doc's 2x1x2x1x2 tensor, its slices listed first index fastest (Tensor.lua,
+    lines 159-177); ``torch.squeeze(x)`` is 2x2x2 and ``torch.squeeze(x,2)`` (dimension 1 here) 2x2x1x2."""
+    x = lg.Tensor([0.6020, 0.8897, 0.4441, 0.9792, 0.4713, 0.2645, 0.5467, 0.8648]).view(2, 1, 2, 1, 2)
+    assert str(x) == printed_slices('''
+(1,1,1,.,.) =
+  0.6020  0.8897
+(2,1,1,.,.) =
+  0.4713  0.2645
+(1,1,2,.,.) =
+  0.4441  0.9792
+(2,1,2,.,.) =
+  0.5467  0.8648
+[torch.DoubleTensor of dimension 2x1x2x1x2]''')
+    assert str(lg.squeeze(x)) == printed_slices('''
+(1,.,.) =
+  0.6020  0.8897
+  0.4441  0.9792
+(2,.,.) =
+  0.4713  0.2645
+  0.5467  0.8648
+[torch.DoubleTensor of dimension 2x2x2]''')
+    assert str(lg.squeeze(x, 1)) == printed_slices('''
+(1,1,.,.) =
+  0.6020  0.8897
+(2,1,.,.) =
+  0.4713  0.2645
+(1,2,.,.) =
+  0.4441  0.9792
+(2,2,.,.) =
+  0.5467  0.8648
+[torch.DoubleTensor of dimension 2x2x1x2]''')
