@@ -4,6 +4,7 @@ offsets) and checked against what the doc shows Torch7 printing.
 The doc's printed tensors end in ``[torch.DoubleTensor of dimension 4x5]``; Torch7's Tensor.lua (lines 96, 215,
 218) prints ``of size`` since, and legonn spells its type names ``legonn.``: ``printed`` rewrites a doc block so.
 Where the doc's column spacing is older than Tensor.lua's format (``0 0 0`` for zeros) the values are compared."""
+import math
 import re
 
 import pytest
@@ -612,3 +613,125 @@ def test_squeeze_all_or_one_dimension():
 (2,2,.,.) =
   0.5467  0.8648
 [torch.DoubleTensor of dimension 2x2x1x2]''')
+
+
+def test_view_and_view_as_share_the_storage():
+    """"view([result,] tensor, sizes)" (numbers, -1, a LongStorage) and "viewAs([result,] tensor, template)"."""
+    x = lg.zeros(4)
+    square = printed(' 0  0\n 0  0\n[torch.DoubleTensor of size 2x2]')
+    assert str(x.view(2, 2)) == str(x.view(2, -1)) == str(x.view(lg.LongStorage([2, 2]))) == square
+    assert str(x.viewAs(lg.Tensor(2, 2))) == square
+    x.view(2, 2).fill(1)
+    assert x.tolist() == [1, 1, 1, 1]
+
+
+def test_transpose_and_t_share_the_storage():
+    """"transpose(dim1, dim2)": column 3 (2 here) of x filled with 7, then column 3 of ``x:transpose(1,2)`` with 8;
+    "t()" of the same x."""
+    x = lg.Tensor(3, 4).zero()
+    x.select(1, 2).fill(7)
+    assert str(x) == printed(' 0  0  7  0\n' * 3 + '[torch.DoubleTensor of dimension 3x4]')
+    transposed = printed(' 0  0  0\n 0  0  0\n 7  7  7\n 0  0  0\n[torch.DoubleTensor of dimension 4x3]')
+    assert str(x.t()) == transposed
+    y = x.transpose(0, 1)
+    assert str(y) == transposed
+    y.select(1, 2).fill(8)
+    assert str(y) == printed(' 0  0  8\n 0  0  8\n 7  7  8\n 0  0  8\n[torch.DoubleTensor of dimension 4x3]')
+    assert str(x) == printed(' 0  0  7  0\n 0  0  7  0\n 8  8  8  8\n[torch.DoubleTensor of dimension 3x4]')
+
+
+def test_permute():
+    """"permute(dim1, ..., dimn)": ``x:permute(2,3,1,4)`` of a 3x4x2x5 tensor is 4x2x3x5, as
+    ``x:transpose(1,3):transpose(1,2)``."""
+    x = lg.Tensor(3, 4, 2, 5)
+    y = x.permute(1, 2, 0, 3)
+    assert y.size() == (4, 2, 3, 5)
+    assert y.stride() == x.transpose(0, 2).transpose(0, 1).stride()
+
+
+def test_unfold():
+    """"unfold(dim, size, step)": the slices of 1 .. 7 of size 2 with steps 1 and 2."""
+    x = lg.Tensor(7)
+    for i in range(7):
+        x[i] = i + 1
+    assert str(x) == printed(''.join(f' {i}\n' for i in range(1, 8)) + '[torch.DoubleTensor of dimension 7]')
+    assert str(x.unfold(0, 2, 1)) == printed(''.join(f' {i}  {i + 1}\n' for i in range(1, 7))
+                                             + '[torch.DoubleTensor of dimension 6x2]')
+    assert str(x.unfold(0, 2, 2)) == printed(' 1  2\n 3  4\n 5  6\n[torch.DoubleTensor of dimension 3x2]')
+
+
+def test_apply_stores_what_the_function_returns():
+    """"apply(function)": a counter, then ``math.sin``, then a function returning nothing that sums the
+    elements (1.9552094821074 in Lua's 14 digits, as ``z:sum()``)."""
+    z = counting(lg.Tensor(3, 3))
+    assert str(z) == printed(' 1  2  3\n 4  5  6\n 7  8  9\n[torch.DoubleTensor of dimension 3x3]')
+    z.apply(math.sin)
+    assert str(z) == printed('''
+ 0.8415  0.9093  0.1411
+-0.7568 -0.9589 -0.2794
+ 0.6570  0.9894  0.4121
+[torch.DoubleTensor of dimension 3x3]''')
+    total = 0
+
+    def add(x):
+        nonlocal total
+        total = total + x
+
+    z.apply(add)
+    assert '%.14g' % total == '%.14g' % z.sum() == '1.9552094821074'
+    assert z[0][0] == math.sin(1)                            # a function returning nothing leaves z
+
+
+def test_map_and_map2():
+    """"map(tensor, function(xs, xt))" and "map2(tensor1, tensor2, function(x, xt1, xt2))": sizes may differ,
+    the counts match."""
+    x = counting(lg.Tensor(3, 3))
+    y = counting(lg.Tensor(9))
+    x.map(y, lambda xx, yy: xx * yy)
+    assert str(x) == printed('''
+  1   4   9
+ 16  25  36
+ 49  64  81
+[torch.DoubleTensor of dimension 3x3]''')
+    x = lg.Tensor(3, 3)
+    count = iter(range(1, 10))
+    x.apply(lambda _: math.cos(next(count)) ** 2)
+    assert str(x) == printed('''
+ 0.2919  0.1732  0.9801
+ 0.4272  0.0805  0.9219
+ 0.5684  0.0212  0.8302
+[torch.DoubleTensor of dimension 3x3]''')
+    x.map2(counting(lg.Tensor(9)), counting(lg.Tensor(3, 3)), lambda xx, yy, zz: xx + yy * zz)
+    assert str(x) == printed('''
+  1.2919   4.1732   9.9801
+ 16.4272  25.0805  36.9219
+ 49.5684  64.0212  81.8302
+[torch.DoubleTensor of dimension 3x3]''')
+
+
+def test_split_and_chunk_sizes():
+    """"split([result,] tensor, size, [dim])" and "chunk([result,] tensor, n, [dim])" of a 3x4x5 tensor (the
+    doc's table listing, trepl's print, is compared by sizes); the pieces are narrows of x."""
+    x = lg.randn(3, 4, 5)
+    sizes = lambda pieces: [p.size() for p in pieces]
+    assert sizes(x.split(2, 0)) == [(2, 4, 5), (1, 4, 5)]
+    assert sizes(x.split(3, 1)) == [(3, 3, 5), (3, 1, 5)]
+    assert sizes(x.split(2, 2)) == [(3, 4, 2), (3, 4, 2), (3, 4, 1)]
+    assert sizes(x.chunk(2, 0)) == [(2, 4, 5), (1, 4, 5)]
+    assert sizes(x.chunk(2, 1)) == [(3, 2, 5), (3, 2, 5)]
+    assert sizes(x.chunk(2, 2)) == [(3, 4, 3), (3, 4, 2)]
+    assert x.split(2)[1].storage() is x.storage() and x.split(2)[1].storageOffset() == 40
+
+
+def test_data_indexes_the_raw_elements_from_zero():
+    """"data(tensor, [asnumber])": ``t_data[i] = 0`` for ``i = 0, t:nElement()-1`` zeroes t (porting.md's
+    ``x:data()`` row); a transposed tensor made contiguous is safe to walk so."""
+    t = lg.randn(3, 2)
+    t_data = lg.data(t)
+    for i in range(t.nElement()):
+        t_data[i] = 0
+    assert str(t) == printed(' 0  0\n 0  0\n 0  0\n[torch.DoubleTensor of dimension 3x2]')
+    t = lg.randn(3, 2)
+    t_transposed_and_contiguous = t.transpose(0, 1).contiguous()
+    data = lg.data(t_transposed_and_contiguous)
+    assert list(data) == t.t().reshape(6).tolist()
