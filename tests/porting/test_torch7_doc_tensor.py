@@ -150,6 +150,10 @@ def test_constructor_from_sizes_and_strides():
     x = lg.Tensor(lg.LongStorage([4]), lg.LongStorage([0])).zero()
     x[0] = 1
     assert str(x) == printed(' 1\n 1\n 1\n 1\n[torch.DoubleTensor of dimension 4]')
+    # "if some elements of strides are negative, the stride() will be computed such that the tensor is as
+    # contiguous as possible" (THTensor_(rawResize): the next dimension's size times its stride)
+    for strides in ([-1, -1], [3, -1], [-1, 1]):
+        assert lg.Tensor(lg.LongStorage([2, 3]), lg.LongStorage(strides)).stride() == (3, 1)
 
 
 def test_a_long_storage_gives_sizes_except_to_a_long_tensor():
@@ -297,6 +301,23 @@ def test_copy_fill_and_zero():
     assert str(lg.DoubleTensor(4).fill(3.14)) == printed(
         ' 3.1400\n 3.1400\n 3.1400\n 3.1400\n[torch.DoubleTensor of dimension 4]')
     assert str(lg.Tensor(4).zero()) == printed(' 0\n 0\n 0\n 0\n[torch.DoubleTensor of dimension 4]')
+
+
+def test_resizing_grows_the_storage_and_never_shrinks_it():
+    """"Resizing": a larger size resizes the storage, a smaller one leaves it; the resized elements are
+    contiguous; "resizeAs(tensor)" and "resize(sizes)" of a LongStorage."""
+    x = lg.Tensor(10)
+    s = x.storage()
+    x.resize(2)
+    assert x.storage() is s and s.size() == 10
+    x.resize(4, 5)
+    assert x.storage() is s and s.size() == 20 and x.isContiguous()
+    y = lg.Tensor(3, 4).t()
+    y.resize(2, 6)
+    assert y.stride() == (6, 1)
+    z = lg.Tensor()
+    assert z.resizeAs(lg.Tensor(2, 3)) is z and z.size() == (2, 3)
+    assert z.resize(lg.LongStorage([3, 1])).size() == (3, 1)
 
 
 ROWS_1_TO_3_FILLED = printed('''
