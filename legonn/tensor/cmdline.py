@@ -202,7 +202,9 @@ class CmdLine:
         print('[program started on ' + time.strftime('%c') + ']')
         print('[command line arguments]')
         for k, v in (params or {}).items():
-            print(k, v)
+            # CmdLine.lua's print(k,v) reaches the screen through Lua's print: tab-separated, each value as
+            # tostring shows it (booloption\tfalse, as torch7/doc/cmdline.md's output)
+            print(k, tostring(v), sep='\t')
         print('[----------------------]')
 
     def error(self, msg):

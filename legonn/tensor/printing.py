@@ -6,7 +6,7 @@ when the magnitudes are large or small but close together, and exponent
 notation when they spread over more than four orders of magnitude. Matrices
 wider than 80 characters are cut into ``Columns a to b`` blocks (0-based, as
 every index in legonn), tensors of more than two dimensions print one matrix
-per ``(i,j,.,.) =`` slice. A tensor of more than ``THRESHOLD`` elements is
+per ``(i,j,.,.) =`` slice, the first index varying fastest. A tensor of more than ``THRESHOLD`` elements is
 summarised as NumPy and PyTorch do: the first and last ``EDGE`` entries of each
 long dimension with ``...`` between them, the footer giving the full size.
 """
@@ -146,9 +146,12 @@ def format_tensor(t):
         return _matrix(a, fmt, scale, size, row_gap=row_gap, col_gap=col_gap) + '\n' + footer
     blocks = []
     lead = shown[:-2]
-    for pos in np.ndindex(*a.shape[:-2]):
+    # Tensor.lua's Tensor__printTensor (lines 159-177) counts the slices with the *first* leading index
+    # varying fastest: a 2x2x1x2 tensor prints (1,1), (2,1), (1,2), (2,2), 1-based there, 0-based here
+    for reversed_pos in np.ndindex(*a.shape[-3::-1]):
+        pos = reversed_pos[::-1]
         # a block opening the second half of a summarised leading dimension is preceded by '...'
-        if any(p == gap and all(q == 0 for q in pos[d + 1:]) for d, (p, (_, gap)) in enumerate(zip(pos, lead))):
+        if any(p == gap and all(q == 0 for q in pos[:d]) for d, (p, (_, gap)) in enumerate(zip(pos, lead))):
             blocks.append('...')
         head = '(' + ','.join(str(idx[p]) for p, (idx, _) in zip(pos, lead)) + ',.,.) = '
         blocks.append(f'{head}\n{_matrix(a[pos], fmt, scale, size, " ", row_gap, col_gap)}')

@@ -46,6 +46,17 @@ def test_three_dimensional_slices_are_zero_based():
                     '[legonn.FloatTensor of size 2x2x2]')
 
 
+def test_slices_of_four_or_more_dimensions_count_the_first_index_fastest():
+    """Tensor.lua's Tensor__printTensor (lines 159-177) steps its counter from the first leading index, so
+    torch7/doc/tensor.md's 2x1x2x1x2 tensor prints (1,1,1), (2,1,1), (1,1,2), (2,1,2)."""
+    heads = [line for line in str(lg.range(1, 8).view(2, 1, 2, 1, 2)).split('\n') if line.endswith(') = ')]
+    assert heads == ['(0,0,0,.,.) = ', '(1,0,0,.,.) = ', '(0,0,1,.,.) = ', '(1,0,1,.,.) = ']
+    text = repr(lg.range(0, 9999).view(10, 10, 10, 10))
+    heads = [line[:-len(',.,.) = ')] for line in text.split('\n') if line.endswith(') = ')]
+    assert heads[:7] == ['(0,0', '(1,0', '(2,0', '(7,0', '(8,0', '(9,0', '(0,1']
+    assert '\n\n...\n\n(7,0,.,.) = ' in text and '\n\n...\n\n(0,7,.,.) = ' in text
+
+
 def test_wide_matrix_splits_columns():
     text = str(lg.zeros(1, 30).add(0.5))
     assert text.startswith('Columns 0 to 9\n 0.5000')
