@@ -80,14 +80,15 @@ class gModule(Container):
                                          f"pass each node once")
         order = ancestors_in_order(outputs)
         for i, node in enumerate(order):
-            # execution order from 2, the bookkeeping input node being 1 (nngraph numbers from the output end
-            # instead, so a drawing's numbers differ from Lua's; a .t7 graph is renumbered so on loading)
-            node.id = i + 2
+            # a node's id is its position in fg.nodes, as torch/graph's Graph:add numbers them (there 1-based):
+            # SCRNNs' set_internal_layers finds a clone's node as encoder.fg.nodes[node.id]. The bookkeeping input
+            # node is 0, then execution order (nngraph adds nodes in edge order, so a drawing's numbers differ)
+            node.id = i + 1
         _check_graph(inputs, outputs, order)
         self.innode = Node(site=inputs[0].site)
-        self.innode.id = 1
+        self.innode.id = 0
         self.outnode = Node(site=outputs[0].site)
-        self.outnode.id = len(order) + 2
+        self.outnode.id = len(order) + 1
         self.inputnodes, self.outputnodes = inputs, outputs
         self.nInputs = len(inputs)
         self.forwardnodes = order
