@@ -11,7 +11,7 @@ from ..containers.container import Container
 from ..modules.base.contract_inputs import as_input_tree
 from ..modules.base.errors import CAUGHT, add_path, input_error, name_error
 from ..modules.base.module import Module
-from ..tensor import as_tensor_tree
+from ..tensor import Tensor, as_tensor_tree
 from ..tensor import cuda_kernels
 from ..tensor.conversion import convert_tree
 from ..tensor.introspection import typename as lua_typename
@@ -53,6 +53,20 @@ def _check_graph(inputs, outputs, order):
                 raise ValueError(f"{node.where()} and {other.where()} use the same module object; make one "
                                  f"node per module (share parameters with module.clone('weight', 'bias', "
                                  f"'gradWeight', 'gradBias'))")
+
+
+def _zeros_where_missing(grad, output):
+    """``grad`` with each None entry of a table, where ``output`` holds a tensor, replaced by zeros of its size:
+    nngraph's backward drops a nil gradient (``table.insert(child.data.gradOutput, nil)`` adds nothing), so the
+    node sums only the others. facebookarchive/SCRNNs' lstm.lua hands its encoder ``{gi_state_i.hid,
+    gi_state_i.mem}`` with ``mem`` still nil at the last step."""
+    if grad is None and isinstance(output, Tensor):
+        return output.new().resizeAs(output).zero()
+    if isinstance(grad, (list, tuple)) and isinstance(output, (list, tuple)) and len(grad) == len(output):
+        filled = [_zeros_where_missing(g, o) for g, o in zip(grad, output)]
+        if any(f is not g for f, g in zip(filled, grad)):
+            return filled
+    return grad
 
 
 class gModule(Container):
@@ -213,6 +227,7 @@ class gModule(Container):
 
     # --- backward ----------------------------------------------------------------------
     def _seed_gradients(self, gradOutput):
+        gradOutput = _zeros_where_missing(gradOutput, self.output)
         outs = self.outputnodes
         if len(outs) > 1 and (not isinstance(gradOutput, (list, tuple)) or len(gradOutput) != len(outs)):
             got = f"a list of {len(gradOutput)}" if isinstance(gradOutput, (list, tuple)) else \
