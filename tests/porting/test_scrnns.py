@@ -1557,3 +1557,36 @@ def test_trainer_checkpoints_and_reloads_the_model(corpus):
     copy = g_model.clone()
     assert copy.clip_function is scale_clip and copy.w.storage() is not g_model.w.storage()
     assert lg.equal(copy.w, g_model.w)
+
+
+@pytest.mark.parametrize('name', ['srnn_hsm', 'scrnn_hsm'])
+def test_hierarchical_softmax_models_train(corpus, name):
+    """The _hsm decoders: fbnn's HSM over the dictionary's 0-based (cluster, position) mapping, updated
+    directly (srnn) or through SequentialCriterion's updateParameters (scrnn); neither joins model.w."""
+    train_err, val_err = main(options(name))
+    ncls = g_dictionary['index_to_freq'].size(0)
+    assert train_err[2] < train_err[0] < 2 * math.log2(ncls)
+    assert val_err[2] < val_err[0]
+    hsm = g_model.nets['decoder_with_loss']
+    hsm = hsm.criterion if name == 'scrnn_hsm' else hsm
+    assert g_model.w.nElement() == sum(p.nElement() for p in g_model.nets['encoder'].parameters()[0])
+    # reset(0, 0) zeroed the weights; -nclusters 100 over 15 words gives one word per cluster, so the cluster
+    # level learns and the class level (a softmax over one class) has no gradient
+    assert float(hsm.cluster_weight.abs().sum()) > 0 and float(hsm.class_weight.abs().sum()) == 0
+
+
+@pytest.mark.gpu
+def test_scrnn_on_the_gpu_follows_the_cpu(corpus):
+    """main.lua with -devid 1 (cuda_device; device 0 here): SCRNN:cuda() moves the nets and the clones, the
+    trainer the shards, as CudaTensors; an epoch's entropies match the CPU run's to float precision."""
+    params = options('scrnn_sm')
+    params['trainer']['n_epochs'] = 1
+    cpu_train, cpu_val = main(params)
+    params = options('scrnn_sm', cuda_device=1)
+    params['trainer']['n_epochs'] = 1
+    params['cuda_device'] = 1
+    gpu_train, gpu_val = main(params)
+    assert g_model.w.type() == 'torch.CudaTensor'
+    assert g_model.unrolled_nets[0]['encoder'].parameters()[0][0].type() == 'torch.CudaTensor'
+    np.testing.assert_allclose(gpu_train.numpy(), cpu_train.numpy(), rtol=1e-3)
+    np.testing.assert_allclose(gpu_val.numpy(), cpu_val.numpy(), rtol=1e-3)
