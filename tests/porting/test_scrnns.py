@@ -3,8 +3,8 @@ dictionary and the word-id files), datasource.lua (WordDataset's shards), datato
 load_dataset), mfactory.lua (the srnn, lstm and scrnn encoders, their softmax decoders and the HSM ones),
 rnn.lua, lstm.lua and scrnn.lua (truncated back-propagation through unrolled clones of the encoder), util.lua
 (the initialisations), train.lua (RNNTrainer: epochs, validation, learning-rate annealing, checkpoints) and
-main.lua's body (lines 51-99) as ``main(g_params)``. options.lua's command line is replaced by the parameter
-tables it would build. The Penn Treebank files data/makedata-ptb.sh downloads are replaced by a tiny generated
+main.lua's body (lines 51-99) as ``main(g_params)``, and options.lua's RNNOption (the tests parse the command
+line the parameter tables of the other tests stand for). The Penn Treebank files data/makedata-ptb.sh downloads are replaced by a tiny generated
 corpus with the same layout.
 
 The index shifts: word ids from 0 (``<UNK>`` is 0, ``</s>`` 1 or the next new word), the clusters and the
@@ -1437,6 +1437,177 @@ for _cls in (RNN, LSTM, SCRNN):
     lg.register(_cls)
 
 
+# --------------------------------------------------------------------------------------------- options.lua
+
+
+class RNNOption:
+    """Parses the default options for RNNs (torch.CmdLine) into tables per prefix (dataset, model, trainer)."""
+    typename = 'RNNOption'
+
+    def __init__(self):
+        self.cmd = lg.CmdLine()
+        self.cmd.argseparator = '_'
+        self.cmd.text()
+        self.cmd.text('RNN Training for Language Modeling')
+        self.cmd.text()
+        self.cmd.text('Options:')
+
+        self.options = {}
+
+        # dataset
+        self.option('-dset', 'dataset.name', 'ptb', 'Dataset name: ptb | text8')
+        self.optionChoice('-task', 'dataset.task', 'word', 'Task: char language model | word language model',
+                          ['char', 'word'])
+        self.option('-shuff', 'dataset.shuff', False, 'shuffle the sentences in training data or not')
+        self.option('-nclusters', 'dataset.nclusters', 0, 'number of clusters for HSM: 0 => sqrt(n)')
+        self.option('-threshold', 'dataset.threshold', 0, 'remove words appearing less than threshold')
+
+        # model
+        self.option('-name', 'model.name', 'srnn_sm',
+                    'name of the model: srnn_sm | srnn_hsm | lstm_sm | lstm_hsm | scrnn_sm | scrnn_hsm')
+        self.option('-nhid', 'model.n_hidden', 100, 'Number of hidden units')
+        self.option('-nslow', 'model.n_slow', 0, 'Number of slow features (0 to disable)')
+        self.option('-nz', 'model.sparse_init_num_non_zero', 15,
+                    'number of non-zero values used to initialize the recurrent matrix')
+        self.optionChoice('-winit', 'model.w_init', 'frand', 'Weight matrix initialization (full, sparse, eye)',
+                          ['frand', 'srand', 'eye'])
+        self.option('-init', 'model.initial_val', 0.1, 'Value used for initialization of hidden units')
+        self.option('-blen', 'model.backprop_len', 10, 'Number of steps to unfold back in time')
+        self.option('-bfreq', 'model.backprop_freq', 5, 'Backprop frequency')
+        self.optionChoice('-nonlin', 'model.non_linearity', 'sigmoid', 'Non linearity',
+                          ['relu', 'tanh', 'sigmoid'])
+        self.option('-loadmodel', 'model.load', '', 'Load a saved model', lambda x: None if x == '' else x)
+        self.option('-cliptype', 'model.clip_type', 'scale',
+                    'Grad clip type: scale (scale norm) | hard (clip components)')
+        # trainer
+        self.option('-batchsz', 'trainer.batch_size', 32, 'Size of mini-batch')
+        self.option('-trbatches', 'trainer.trbatches', -1, 'Number of training batches. -1 = full data')
+        self.option('-eta', 'trainer.initial_learning_rate', 0.05, 'Initial learning rate')
+        self.option('-etashrink', 'trainer.learning_rate_shrink', 1.2,
+                    'Learning rate shrink when validation error increases')
+        self.option('-shrinkfactor', 'trainer.shrink_factor', 0.9999,
+                    'multiplier on last validation error to decide on eta shrink')
+        self.option('-shrinktype', 'trainer.shrink_type', 'slow',
+                    'speed of learning rate annealing: at every epoch after the first anneal (fast) or after '
+                    'validation error stagnates (slow)')
+        self.optionDisableIfNegative('-momentum', 'trainer.momentum', 0, 'Momentum (0 to disable)')
+        self.optionDisableIfNegative('-gradclip', 'trainer.gradient_clip', 0,
+                                     'Norm of gradient clipping (0 to disable)')
+        self.optionDisableIfNegative('-gradinputclip', 'trainer.gradInput_clip', 50,
+                                     'Clip every gradInput in bprop (0 to disable)')
+        self.option('-isvalid', 'trainer.use_valid_set', 1, 'Evaluate on validation set')
+        self.option('-istest', 'trainer.use_test_set', 0, 'Evaluate on test set')
+        self.option('-noprogress', 'trainer.no_progress', False, 'Do not print progress bar (for bistro)')
+        # general
+        self.option('-nepochs', 'trainer.n_epochs', 100, 'Number of training epochs')
+        self.optionDisableIfNegative('-devid', 'cuda_device', 1, 'GPU device id (-1 for CPU)')
+        self.option('-user', 'user', '', 'User. If none use uname',
+                    lambda x: os.getenv('USER') if x == '' else x)
+        self.option('-save', 'trainer.save', True, 'Whether to save the trained model or not')
+
+    # Adds an option: cmd_option (eg. -eta), param_name (eg. trainer.learning_rate), default, help, process
+    def option(self, cmd_option, param_name, default, help, process_function=None):
+        process_function = process_function or (lambda x: x)
+        self.cmd.option(cmd_option, default, help)
+        cmd_option_idx = cmd_option
+        while cmd_option_idx[0:1] == '-':
+            cmd_option_idx = cmd_option_idx[1:]
+        self.options[param_name] = [cmd_option_idx, process_function]
+
+    # Adds an option expecting a string. If the option is not in the list <choices>, it raises an error.
+    def optionChoice(self, cmd_option, param_name, default, help, choices):
+        def f(x):
+            for i in range(len(choices)):
+                if choices[i] == x:
+                    return x
+            raise ValueError('Option ' + cmd_option + ' cannot take value ' + x + ' . Possible values are '
+                             + self.build_choices_string(choices))
+        self.option(cmd_option, param_name, default, help, f)
+
+    # Adds an option expecting a number. It is replaced by nil if it is <= 0.
+    def optionDisableIfNegative(self, cmd_option, param_name, default, help):
+        def f(x):
+            if x <= 0:
+                return None
+            else:
+                return x
+        self.option(cmd_option, param_name, default, help, f)
+
+    # Changes the default value to an option.
+    def change_default(self, cmd_option, new_default):
+        if self.cmd.options.get(cmd_option) is None:
+            raise KeyError('RNNOption: trying to change default, but option ' + cmd_option + ' does not exist')
+        self.cmd.options[cmd_option]['default'] = new_default
+
+    def build_choices_string(self, choices):
+        out = '('
+        for i in range(len(choices)):
+            if i != 0:
+                out = out + '|'
+            out = out + choices[i]
+        return out + ')'
+
+    # Parses the command line: tables for the specialized options (eg. model, trainer, ...) and the global
+    # parameters (eg. cuda_device). ``arg`` is the Lua's global arg, the command line.
+    def parse(self, arg):
+        opt = self.cmd.parse(arg)
+        params = {}
+        for k, v in self.options.items():
+            cmd_option = v[0]
+            process_function = v[1]
+            if '.' in k:
+                k1 = k[:k.find('.')]
+                k2 = k[k.find('.') + 1:]
+                if params.get(k1) is None:
+                    params[k1] = {}
+                params[k1][k2] = process_function(opt[cmd_option])
+            else:
+                params[k] = process_function(opt[cmd_option])
+
+        # save dir
+        def to_string(x):
+            if x is None:
+                return 'nil'
+            elif isinstance(x, bool):
+                return 'true' if x else 'false'
+            else:
+                return str(x)
+
+        mdir = (params['model']['name']
+                + '_dset=' + params['dataset']['name']
+                + '_nepch=' + str(params['trainer']['n_epochs'])
+                + '_bsz=' + str(params['trainer']['batch_size'])
+                + '_init=' + str(params['model']['initial_val'])
+                + '_nhid=' + str(params['model']['n_hidden'])
+                + '_nslow=' + str(params['model']['n_slow'])
+                + '_blen=' + str(params['model']['backprop_len'])
+                + '_bfrq=' + str(params['model']['backprop_freq'])
+                + '_lr=' + str(params['trainer']['initial_learning_rate'])
+                + '_lrs=' + str(params['trainer']['learning_rate_shrink'])
+                + '_mom=' + to_string(params['trainer']['momentum'])
+                + '_cliptype=' + params['model']['clip_type']
+                + '_clip=' + to_string(params['trainer']['gradient_clip'])
+                + '_giclip=' + to_string(params['trainer']['gradInput_clip'])
+                + '_nz=' + to_string(params['model']['sparse_init_num_non_zero'])
+                + '_winit=' + params['model']['w_init'])
+        if params.get('cuda_device') is not None:
+            mdir = mdir + '_proc=gpu'
+        else:
+            mdir = mdir + '_proc=cpu'
+        basedir = './output/' + params['dataset']['name'] + '_' + params['dataset']['task'] + '_rnn'
+        if params['trainer']['save'] is True:
+            params['trainer']['save_dir'] = paths.concat(basedir, mdir)
+        else:
+            params['trainer']['save_dir'] = None
+
+        # extra
+        params['dataset']['batch_size'] = params['trainer']['batch_size']
+        params['model']['batch_size'] = params['trainer']['batch_size']
+        params['model']['cuda_device'] = params.get('cuda_device')
+
+        return params
+
+
 # ------------------------------------------------------------------------------------------------ tests
 
 
@@ -1590,3 +1761,31 @@ def test_scrnn_on_the_gpu_follows_the_cpu(corpus):
     assert g_model.unrolled_nets[0]['encoder'].parameters()[0][0].type() == 'torch.CudaTensor'
     np.testing.assert_allclose(gpu_train.numpy(), cpu_train.numpy(), rtol=1e-3)
     np.testing.assert_allclose(gpu_val.numpy(), cpu_val.numpy(), rtol=1e-3)
+
+
+def test_rnn_option_parses_into_the_tables_the_tests_use(monkeypatch):
+    """options.lua on the command line the other tests stand for: the same tables, the disabled options
+    (-momentum 0, -gradclip 0, -devid -1) nil, the save directory named from the options."""
+    monkeypatch.setenv('USER', 'tester')
+    cmd = RNNOption()
+    cmd.option('-overrideparams', 'model.override_loaded_parameters', False,
+               'If loading a model, overrides its parameters')   # main.lua lines 27-29
+    argv = ('-name scrnn_sm -nhid 16 -nslow 8 -blen 4 -bfreq 2 -batchsz 4 -eta 0.1 -nepochs 3 -devid -1 '
+            '-nclusters 100 -noprogress').split()
+    params = cmd.parse(argv)
+    want = options('scrnn_sm')
+    assert params['dataset'] == want['dataset']
+    assert {k: params['model'][k] for k in want['model']} == want['model']
+    assert params['model']['override_loaded_parameters'] is False
+    assert {k: params['trainer'][k] for k in want['trainer'] if k not in ('save', 'save_dir')} == \
+        {k: v for k, v in want['trainer'].items() if k not in ('save', 'save_dir')}
+    assert params['cuda_device'] is None and params['user'] == 'tester'
+    # paths.concat of a relative path is made absolute from the current directory, as paths.c does
+    mdir = ('scrnn_sm_dset=ptb_nepch=3_bsz=4_init=0.1_nhid=16_nslow=8_blen=4_bfrq=2_lr=0.1_lrs=1.2_mom=nil_'
+            'cliptype=scale_clip=nil_giclip=50_nz=15_winit=frand_proc=cpu')
+    assert params['trainer']['save_dir'] == os.path.join(os.getcwd(), 'output', 'ptb_word_rnn', mdir)
+    with pytest.raises(ValueError, match=r'Option -winit cannot take value x \. Possible values are '
+                                         r'\(frand\|srand\|eye\)'):
+        RNNOption().parse(['-winit', 'x'])
+    cmd.change_default('-eta', 0.5)
+    assert cmd.parse([])['trainer']['initial_learning_rate'] == 0.5
