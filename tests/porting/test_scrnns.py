@@ -3,11 +3,11 @@ dictionary and the word-id files), datasource.lua (WordDataset's shards), datato
 load_dataset), mfactory.lua (the srnn, lstm and scrnn encoders, their softmax decoders and the HSM ones),
 rnn.lua, lstm.lua and scrnn.lua (truncated back-propagation through unrolled clones of the encoder), util.lua
 (the initialisations), train.lua (RNNTrainer: epochs, validation, learning-rate annealing, checkpoints) and
-main.lua's body (lines 51-99) as ``main(g_params)``, and options.lua's RNNOption (the tests parse the command
-line the parameter tables of the other tests stand for). The Penn Treebank files data/makedata-ptb.sh downloads are replaced by a tiny generated
-corpus with the same layout.
+main.lua's body (lines 51-99) as ``main(g_params)``, and options.lua's RNNOption (a test parses the command
+line the other tests' parameter tables stand for). The Penn Treebank files data/makedata-ptb.sh downloads are
+replaced by a tiny generated corpus with the same layout.
 
-The index shifts: word ids from 0 (``<UNK>`` is 0, ``</s>`` 1 or the next new word), the clusters and the
+The index shifts: word ids from 0 (``<UNK>`` is 0, ``</s>`` the id after the first line's words), the clusters and the
 positions within them (the HSM mapping) from 0. ``require('fbcunn')``'s ``nn.LookupTableGPU`` is
 ``fbnn.LookupTableGPU``, fbnn's ``nn.LinearNB``, ``nn.HSM`` and ``nn.SequentialCriterion`` are in
 ``legonn.fbnn`` (docs/porting.md's fbnn rows); fb.ffivector's vector of lines is a Python list.
