@@ -2178,7 +2178,7 @@ def test_lstm_sim_shares_its_lstms_and_fits_the_relatedness_scores(sick, structu
     assert all(p.storage() is model.params.storage() for p in model.rlstm.parameters()[0])
     sims = train_dataset['labels'] * 4 + 1
     err_before = float(((model.predict_dataset(train_dataset) - sims) ** 2).mean())
-    for epoch in range(10):
+    for epoch in range(5):
         model.train(train_dataset)
     predictions = model.predict_dataset(train_dataset)
     assert float(((predictions - sims) ** 2).mean()) < 0.95 * err_before
