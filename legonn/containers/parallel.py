@@ -14,15 +14,15 @@ class Parallel(Container):
     any_device = False  # it reshapes/slices the input itself, so it checks the device first
 
     def __init__(self, inputDimension=None, outputDimension=None):
-        # Parallel.lua's constructor only stores the two (modules.md's listModules example builds nn.Parallel()
-        # to print it); the forward needs them, as the Lua's input:size(nil) fails there
+        # Parallel.lua stores the dimensions as given, nil included: stanfordnlp/treelstm builds nn.Parallel()
+        # only to hold two models for getParameters (module.md's listModules example, only to print it)
         super().__init__()
         self.inputDimension, self.outputDimension = inputDimension, outputDimension
 
     def _slices(self, input):
         if self.inputDimension is None or self.outputDimension is None:
-            raise input_error(self, "inputDimension and outputDimension set (nn.Parallel(inputDimension, "
-                              "outputDimension))", f"{self.inputDimension} and {self.outputDimension}")
+            raise input_error(self, "an inputDimension and an outputDimension to run (nn.Parallel(inDim, outDim))",
+                              f"nn.Parallel({self.inputDimension}, {self.outputDimension})", TypeError)
         self.checkTensor(input)
         d = self.inputDimension + input.dim() if self.inputDimension < 0 else self.inputDimension
         if not 0 <= d < input.dim():

@@ -6,6 +6,9 @@ Each keeps the name its Lua's torch.class gives it: ``legonn.typename`` says 'nn
 packages never change each other. ``lg.save`` records them as 'fbnn.X', so a file can hold fbnn's and nn's
 class of one name. Labels and indices are 0-based.
 
+fbcunn's LookupTableGPU (its one class that is no CUDA twin of an nn class) is here too: facebookarchive/SCRNNs
+builds its embeddings with it.
+
 Not provided: the classes that need Facebook's non-open ``sparse`` package (SparseConverter, SparseKmax,
 SparseLookupTable, SparseSum).
 """
@@ -17,7 +20,7 @@ from .filters import DifferenceOfGaussian, LaplacianOfGaussian
 from .hierarchical import ClassHierarchicalNLLCriterion
 from .hsm import HSM
 from .linears import LinearNB, LinearNoBackprop, NormalizedLinearNoBias
-from .lookups import FasterLookup, WeightedLookupTable
+from .lookups import FasterLookup, LookupTableGPU, WeightedLookupTable
 from .misc import Constant, LeakyReLU
 from .normalization import L2Normalize, ProjectiveGradientNormalization
 from .optim import Optim
@@ -31,7 +34,7 @@ from .temporal import GroupKMaxPooling, KMaxPooling, TemporalConvolutionTBC, Unf
 __all__ = ['CachingLookupTable', 'ClassHierarchicalNLLCriterion', 'ClassNLLCriterionWithUNK', 'Constant',
            'CrossMapNormalization', 'DifferenceOfGaussian', 'Dropout', 'FasterLookup', 'GroupKMaxPooling', 'HSM',
            'IndividualDropout', 'KMaxPooling', 'L2Normalize', 'LaplacianOfGaussian', 'LeakyReLU', 'LinearNB',
-           'LinearNoBackprop', 'LocallyConnected', 'NestedDropout', 'NormalizedLinearNoBias', 'Optim', 'Probe',
+           'LinearNoBackprop', 'LocallyConnected', 'LookupTableGPU', 'NestedDropout', 'NormalizedLinearNoBias', 'Optim', 'Probe',
            'ProjectiveGradientNormalization', 'SegSparseLinear', 'SequentialCriterion', 'SoftPlusLSECriterion',
            'SoftPlusLSEMinusLSECriterion', 'SparseLinear', 'SparseNLLCriterion', 'SparseThreshold',
            'TemporalConvolutionTBC', 'TrueNLLCriterion', 'UnfoldedTemporalConvolution', 'Upsample',

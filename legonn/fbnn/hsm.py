@@ -162,6 +162,14 @@ class HSM(FbnnClass, Criterion):
         self.accGradParameters(input, target, scale)
         return self.gradInput
 
+    def clearState(self, *names):
+        # the derivatives updateGradInput keeps for accGradParameters are scratch arrays (with the slices of
+        # their class blocks): a checkpoint of a trained model (SCRNNs' trainer saves and clones its HSM) leaves
+        # them out, and accGradParameters after a load asks for updateGradInput first
+        self.__dict__.pop('_d_clusters', None)
+        self.__dict__.pop('_d_classes', None)
+        return super().clearState(*names)
+
     def updateParameters(self, learning_rate):
         for param, grad in zip(*self.parameters()):
             param.add(-learning_rate, grad)

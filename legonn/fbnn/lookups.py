@@ -132,3 +132,49 @@ class FasterLookup(ZeroIndexGradient, FbnnClass, Module):
 
     def __repr__(self):
         return f"{lua_typename(self)}({self.weight.size(0)}, {self.weight.size(1)})"
+
+
+class LookupTableGPU(FbnnClass, LookupTable):
+    """fbcunn's nn.LookupTableGPU(nInput, nOutput, featuresInDim2=False) (fbcunn/LookupTableGPU.lua; kept with
+    fbnn's classes, as fbcunn's Lua loads fbnn): ``weight`` ``(nInput, nOutput)``; a ``(n,)`` input of 0-based
+    indices gives ``(n, nOutput)``, a ``(batch, n)`` one ``(batch, n, nOutput)``, or ``(batch, nOutput, n)``
+    with ``featuresInDim2``. Where ``unk_index`` (a field the user sets, 0-based; None by default) is the index,
+    the output row is zeros and ``weight`` gets no gradient. ``reset(stdv)`` draws the weight as the Lua's
+    ``weight:normal(stdv)``: mean ``stdv`` (1 by default), standard deviation 1. gradInput is zeros of the
+    input's size (the Lua's updateGradInput returns nothing)."""
+
+    def __init__(self, nInput, nOutput, featuresInDim2=None):
+        super().__init__(nInput, nOutput)
+        self.nInput, self.nOutput = nInput, nOutput
+        self.featuresInDim2 = bool(featuresInDim2)   # `featuresInDim2 or false`: Lua's truth, nil and false off
+        self.unk_index = None
+
+    def reset(self, stdv=None):
+        # Tensor:normal(a) takes a as the mean: the Lua's weights have mean 1 and deviation 1
+        self.weight.normal(1 if stdv is None else stdv, 1)
+        return self
+
+    def _features_last(self, input, array):
+        """``array`` laid out as ``(..., n, nOutput)``: featuresInDim2's batch ``(batch, nOutput, n)`` swapped."""
+        return array.transpose(0, 2, 1) if self.featuresInDim2 and input.dim() == 2 else array
+
+    def updateOutput(self, input):
+        idx = self._indices(input)
+        rows = self.weight.xp.take(self.weight.array, idx, axis=0)
+        if self.unk_index is not None:
+            rows[idx == self.unk_index] = 0
+        rows = self._features_last(input, rows)
+        self.bufferLike('output', self.weight, rows.shape)[...] = rows
+        return self.output
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        idx = self._indices(input, checked=True)
+        self.checkGradOutput(gradOutput, self.output)
+        flat = idx.reshape(-1)
+        go = self._features_last(input, gradOutput.array).reshape(flat.size, -1) * scale
+        if self.unk_index is not None:
+            go = self.weight.xp.where((flat != self.unk_index)[:, None], go, 0)
+        scatter_add(self.gradWeight.array, flat, go.astype(self.gradWeight.dtype, copy=False))
+
+    def __repr__(self):
+        return f"nn.LookupTableGPU({self.nInput}, {self.nOutput})"

@@ -11,7 +11,7 @@ from ..containers.container import Container
 from ..modules.base.contract_inputs import as_input_tree
 from ..modules.base.errors import CAUGHT, add_path, input_error, name_error
 from ..modules.base.module import Module
-from ..tensor import as_tensor_tree
+from ..tensor import Tensor, as_tensor_tree
 from ..tensor import cuda_kernels
 from ..tensor.conversion import convert_tree
 from ..tensor.introspection import typename as lua_typename
@@ -55,6 +55,20 @@ def _check_graph(inputs, outputs, order):
                                  f"'gradWeight', 'gradBias'))")
 
 
+def _zeros_where_missing(grad, output):
+    """``grad`` with each None entry of a table, where ``output`` holds a tensor, replaced by zeros of its size:
+    nngraph's backward drops a nil gradient (``table.insert(child.data.gradOutput, nil)`` adds nothing), so the
+    node sums only the others. facebookarchive/SCRNNs' lstm.lua hands its encoder ``{gi_state_i.hid,
+    gi_state_i.mem}`` with ``mem`` still nil at the last step."""
+    if grad is None and isinstance(output, Tensor):
+        return output.new().resizeAs(output).zero()
+    if isinstance(grad, (list, tuple)) and isinstance(output, (list, tuple)) and len(grad) == len(output):
+        filled = [_zeros_where_missing(g, o) for g, o in zip(grad, output)]
+        if any(f is not g for f, g in zip(filled, grad)):
+            return filled
+    return grad
+
+
 class gModule(Container):
     """A graph of modules from ``inputs`` (nodes made with ``module()``) to ``outputs`` (nodes).
 
@@ -80,14 +94,15 @@ class gModule(Container):
                                          f"pass each node once")
         order = ancestors_in_order(outputs)
         for i, node in enumerate(order):
-            # execution order from 2, the bookkeeping input node being 1 (nngraph numbers from the output end
-            # instead, so a drawing's numbers differ from Lua's; a .t7 graph is renumbered so on loading)
-            node.id = i + 2
+            # a node's id is its position in fg.nodes, as torch/graph's Graph:add numbers them (there 1-based):
+            # SCRNNs' set_internal_layers finds a clone's node as encoder.fg.nodes[node.id]. The bookkeeping input
+            # node is 0, then execution order (nngraph adds nodes in edge order, so a drawing's numbers differ)
+            node.id = i + 1
         _check_graph(inputs, outputs, order)
         self.innode = Node(site=inputs[0].site)
-        self.innode.id = 1
+        self.innode.id = 0
         self.outnode = Node(site=outputs[0].site)
-        self.outnode.id = len(order) + 2
+        self.outnode.id = len(order) + 1
         self.inputnodes, self.outputnodes = inputs, outputs
         self.nInputs = len(inputs)
         self.forwardnodes = order
@@ -212,6 +227,7 @@ class gModule(Container):
 
     # --- backward ----------------------------------------------------------------------
     def _seed_gradients(self, gradOutput):
+        gradOutput = _zeros_where_missing(gradOutput, self.output)
         outs = self.outputnodes
         if len(outs) > 1 and (not isinstance(gradOutput, (list, tuple)) or len(gradOutput) != len(outs)):
             got = f"a list of {len(gradOutput)}" if isinstance(gradOutput, (list, tuple)) else \

@@ -100,6 +100,28 @@ def test_parallel_reference():
         m.forward(r(3, 3))
 
 
+def test_parallel_without_dimensions_holds_children_for_get_parameters(tmp_path):
+    """Parallel.lua's constructor keeps nil dimensions: stanfordnlp/treelstm's
+    ``nn.Parallel():add(self.treelstm):add(self.sim_module)`` only gathers parameters for getParameters.
+    Running such a Parallel says what it lacks, and the parameters are untouched by the failed call."""
+    lin1, lin2 = nn.Linear(3, 2), nn.Linear(2, 1)
+    holder = nn.Parallel().add(lin1).add(lin2)
+    params, grads = holder.getParameters()
+    assert params.nElement() == 3 * 2 + 2 + 2 * 1 + 1
+    assert lin1.weight.storage() is params.storage()
+    before = params.clone()
+    with pytest.raises(TypeError, match=r"Parallel: expected an inputDimension and an outputDimension to run "
+                                        r"\(nn.Parallel\(inDim, outDim\)\), got nn.Parallel\(None, None\)"):
+        holder.forward(lg.randn(2, 3))
+    assert lg.equal(params, before)
+    # saved for Torch7 and read back: the nil fields stay nil
+    path = str(tmp_path / 'holder.t7')
+    lg.save_lua(path, holder)
+    back = lg.load(path)
+    assert (back.inputDimension, back.outputDimension) == (None, None)
+    assert lg.equal(back.getParameters()[0], params)
+
+
 def test_concat_table_and_parallel_table_reference():
     m = concat_table().double()
     x = r(2, 3)

@@ -386,6 +386,22 @@ def test_hsm_gpu():
     np.testing.assert_allclose(gpu.class_grad_weight.float().numpy(), m.class_grad_weight.float().numpy(), rtol=1e-6)
 
 
+def test_hsm_saves_after_a_backward(tmp_path):
+    """A trained HSM is checkpointed (SCRNNs' RNNTrainer saves and clones its model every epoch): the
+    derivatives updateGradInput keeps for accGradParameters stay out of the file and in the live criterion."""
+    m = fbnn.HSM(HSM_MAPPING, 4).double()
+    x, t = lg.DoubleTensor(4, 4).normal(), lg.LongTensor(HSM_LABELS)
+    loss = m.forward(x, t)
+    m.updateGradInput(x, t)
+    lg.save(str(tmp_path / 'h.legonn'), m)
+    back = lg.load(str(tmp_path / 'h.legonn'))
+    assert lg.equal(back.class_weight, m.class_weight)
+    m.accGradParameters(x, t, -0.1, True)     # the live criterion kept what it needs
+    with pytest.raises(RuntimeError, match='HSM: accGradParameters needs updateGradInput on this batch first'):
+        back.accGradParameters(x, t, -0.1, True)
+    assert back.forward(x, t) == pytest.approx(loss)
+
+
 def test_hsm_contract(tmp_path):
     """torch.class('nn.HSM'); files; HSM.lua's mapping checks (contiguous clusters; legonn also checks the
     positions); unk_index refused as HSM.lua's assert; bad input named."""

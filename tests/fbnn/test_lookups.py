@@ -243,3 +243,70 @@ def test_caching_lookup_evicts_any_cached_row():
         evicted |= before - set(way.rows)
         way.flush()
     assert evicted == {1, 2, 3}
+
+
+def _lookup_table_gpu_reference(weight, x, unk, features_in_dim2):
+    """LookupTableGPU.lua's CPU loops in float64: each index's row, zeros for ``unk``, features moved to
+    dimension 1 of a batch with featuresInDim2."""
+    rows = np.array([[0.0] * weight.shape[1] if i == unk else weight[i] for i in x.reshape(-1)])
+    rows = rows.reshape(x.shape + (weight.shape[1],))
+    return rows.transpose(0, 2, 1) if features_in_dim2 and x.ndim == 2 else rows
+
+
+@pytest.mark.parametrize('features_in_dim2', [False, True])
+@pytest.mark.parametrize('unk', [None, 2])
+@pytest.mark.parametrize('shape', [(5,), (2, 4)])
+def test_lookup_table_gpu_output_and_gradients(features_in_dim2, unk, shape):
+    """fbcunn's LookupTableGPU.lua: the rows (zeros at unk_index), their features last or in dimension 1;
+    gradWeight row i gains scale * gradOutput's entries of index i, unk_index's none; gradInput zeros."""
+    m = fbnn.LookupTableGPU(6, 3, features_in_dim2).double()
+    m.unk_index = unk
+    x = lg.LongTensor(RNG.integers(0, 6, shape))
+    x.view(-1)[0] = 2                                    # unk_index (or row 2) is looked up at least once
+    out = m.forward(x)
+    w = m.weight.numpy()
+    np.testing.assert_allclose(out.numpy(), _lookup_table_gpu_reference(w, x.numpy(), unk, features_in_dim2))
+    go = lg.DoubleTensor(RNG.normal(0, 1, tuple(out.size())))
+    m.zeroGradParameters()
+    gi = m.backward(x, go, 0.5)
+    want = np.zeros_like(w)
+    go_rows = go.numpy().transpose(0, 2, 1) if features_in_dim2 and len(shape) == 2 else go.numpy()
+    for i, row in zip(x.numpy().reshape(-1), go_rows.reshape(-1, 3)):
+        if i != unk:
+            want[i] += 0.5 * row
+    np.testing.assert_allclose(m.gradWeight.numpy(), want, atol=1e-12)
+    assert gi.size() == x.size() and float(gi.abs().sum()) == 0
+    assert_parameter_jacobians(m, x)
+
+
+def test_lookup_table_gpu_init_typename_and_file(tmp_path):
+    """reset(stdv) is the Lua's weight:normal(stdv): mean stdv (1 by default), deviation 1."""
+    lg.manualSeed(3)
+    m = fbnn.LookupTableGPU(400, 50)
+    w = m.weight.numpy()
+    assert abs(w.mean() - 1) < 0.02 and abs(w.std() - 1) < 0.02
+    m.reset(0)
+    assert abs(m.weight.numpy().mean()) < 0.02
+    assert lg.typename(m) == 'nn.LookupTableGPU' and repr(m) == 'nn.LookupTableGPU(400, 50)'
+    m.featuresInDim2, m.unk_index = True, 7
+    lg.save(str(tmp_path / 'lt.legonn'), m)
+    back = lg.load(str(tmp_path / 'lt.legonn'))
+    assert type(back) is fbnn.LookupTableGPU and back.unk_index == 7 and back.featuresInDim2 is True
+    assert lg.equal(back.weight, m.weight)
+    assert_rejected(fbnn.LookupTableGPU(4, 2), IndexError, 'LookupTableGPU', 'forward', lg.LongTensor([0, 4]))
+
+
+@pytest.mark.gpu
+def test_lookup_table_gpu_on_the_gpu():
+    m = fbnn.LookupTableGPU(6, 3, True).double()
+    m.unk_index = 1
+    x = lg.LongTensor([[0, 1, 5], [5, 5, 2]])
+    gpu = m.clone().cudaDouble()
+    out = m.forward(x)
+    go = out.clone().normal()
+    np.testing.assert_allclose(gpu.forward(on_gpu(x)).double().numpy(), out.numpy())
+    m.zeroGradParameters()
+    gpu.zeroGradParameters()
+    m.backward(x, go)
+    gpu.backward(on_gpu(x), go.cudaDouble())
+    np.testing.assert_allclose(gpu.gradWeight.double().numpy(), m.gradWeight.numpy(), rtol=1e-12)

@@ -32,8 +32,23 @@ def test_forward_and_backward_graphs():
     order = g.fg.topsort()
     position = {id(n): i for i, n in enumerate(order)}
     assert all(position[id(a)] < position[id(b)] for a, b in g.fg.edges)
-    assert [n.id for n in g.forwardnodes] == list(range(2, 2 + len(g.forwardnodes)))
+    assert [n.id for n in g.forwardnodes] == list(range(1, 1 + len(g.forwardnodes)))
     assert len(g.bg.edges) == len(g.fg.edges) and g.bg.backward and not g.fg.backward
+
+
+def test_a_node_id_is_its_position_in_fg_nodes_as_torch_graph_numbers_them():
+    """torch/graph's Graph:add sets node.id to the node's position in graph.nodes; facebookarchive/SCRNNs'
+    set_internal_layers reads ``encoder.fg.nodes[node.id].data.module`` of a serialized clone with the id of the
+    original's node. legonn's ids are the 0-based positions, so the same line finds the same module."""
+    inp = nn.Identity()()
+    hid = nn.Linear(3, 4)(inp)
+    out = nn.Linear(4, 2)(nn.Tanh()(hid))
+    g = nn.gModule([inp], [out])
+    assert all(g.fg.nodes[n.id] is n for n in g.fg.nodes)
+    clone = lg.deserialize(lg.serialize(g))
+    found = clone.fg.nodes[hid.id].data.module
+    assert lg.type(found) == 'nn.Linear' and found.weight.size() == (4, 3)
+    assert lg.equal(found.weight, hid.module.weight) and found is not hid.module
 
 
 def test_labels_show_module_data_and_inputs():

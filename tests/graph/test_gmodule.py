@@ -371,3 +371,22 @@ def test_graph_node_attributes_default_the_tooltip_to_the_creation_label():
     g = nn.gModule([node], [styled])
     text = graph.graph_to_dot(g.fg)
     assert 'tooltip="mine"' in text and 'color="red"' in text and 'test_gmodule.py' in text
+
+
+def test_a_nil_gradient_in_a_table_gradoutput_counts_as_zero():
+    """nngraph drops a nil gradient (``table.insert(child.data.gradOutput, nil)`` adds nothing): SCRNNs'
+    lstm.lua backpropagates ``{gi_state_i.hid, gi_state_i.mem}`` through its encoder, whose output is
+    ``nn.Identity(){new_hid, new_mem}``, with ``mem`` still nil at the newest step. The None entry is a zero
+    gradient; the sum it would have joined is the other terms'."""
+    x = nn.Identity()()
+    h = nn.Tanh()(nn.Linear(3, 2)(x))
+    c = nn.Linear(3, 2)(x)
+    state = nn.Identity()([nn.CMulTable()([h, nn.Sigmoid()(c)]), c])
+    g = nn.gModule([x], [state]).double()
+    inp = lg.DoubleTensor(4, 3).normal()
+    out = g.forward(inp)
+    gh = lg.DoubleTensor(4, 2).normal()
+    with_none = g.backward(inp, [gh, None]).clone()
+    with_zeros = g.backward(inp, [gh, out[1].clone().zero()])
+    np.testing.assert_allclose(with_none.numpy(), with_zeros.numpy())
+    assert float(with_none.abs().sum()) > 0

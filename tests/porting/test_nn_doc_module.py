@@ -154,7 +154,7 @@ def test_listmodules_example():
         '  (1): nn.Tanh\n'
         '}',
         'nn.Linear(10 -> 20)', 'nn.Tanh', 'nn.ReLU']
-    with pytest.raises(ValueError, match=r'^Parallel: expected inputDimension and outputDimension set'):
+    with pytest.raises(TypeError, match=r'^Parallel: expected an inputDimension and an outputDimension to run'):
         mlp2.forward(lg.randn(10, 2))
 
 

@@ -271,9 +271,9 @@ ARGUMENTS = {
     'Sequential': _no_args, 'ConcatTable': _no_args, 'ParallelTable': _no_args,
     'Concat': lambda f: (f.index('dimension'),),
     'DepthConcat': lambda f: (f.index('dimension'),),
-    # nn.Parallel() leaves both nil (Parallel.lua only stores them), as module.md's listModules example
-    'Parallel': lambda f: tuple(None if f.get(k) is None else f.index(k)
-                                for k in ('inputDimension', 'outputDimension')),
+    # a Parallel built without dimensions (only to hold modules for getParameters) saves neither field
+    'Parallel': lambda f: tuple(None if f.get(key) is None else f.index(key)
+                                for key in ('inputDimension', 'outputDimension')),
     'DataParallelTable': lambda f: (f.index('dimension'), f.flag('flattenParams'), f.flag('usenccl')),
     # parameterised layers
     'Linear': lambda f: (f.tensor('weight', True).size(1), f.tensor('weight', True).size(0),
