@@ -59,7 +59,7 @@ class utils:
             gpus = lg.range(0, nGPU - 1).totable()
             fastest, benchmark = cudnn.fastest, cudnn.benchmark
 
-            def init(threadid):
+            def init():
                 from legonn import cudnn
                 cudnn.fastest, cudnn.benchmark = fastest, benchmark
 
@@ -859,3 +859,25 @@ def test_training_on_cuda_with_cudnn(tmp_path, monkeypatch, capsys):
         lg.typename(net.get(0).get(0).get(1)) == 'nn.SpatialConvolution'
     x = lg.randn(2, 2, 64, 64)
     np.testing.assert_allclose(net.forward(x).numpy(), model.forward(x).numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.gpu
+def test_data_parallel_table_for_several_gpus():
+    """utils.makeDataParallelTable(model, 2) (train.lua with nGPU=2): the cudnn model wrapped in a
+    DataParallelTable over the batch dimension with the cudnn flags handed to its threads; its scores and its
+    parameter gradients are the model's own (the two replicas' halves summed)."""
+    from legonn import cudnn
+    lg.manualSeed(8)
+    model = cudnn.convert(model_2ch(), cudnn).cuda()
+    twin = model.clone()
+    dpt = utils.makeDataParallelTable(model, 2)
+    assert lg.typename(dpt) == 'nn.DataParallelTable' and dpt.gradInput is None
+    x = lg.randn(4, 2, 64, 64).cuda()
+    np.testing.assert_allclose(dpt.forward(x).float().numpy(), twin.forward(x).float().numpy(), rtol=1e-4,
+                               atol=1e-5)
+    dpt.zeroGradParameters()
+    twin.zeroGradParameters()
+    dpt.backward(x, lg.ones(4, 1).cuda())
+    twin.backward(x, lg.ones(4, 1).cuda())
+    np.testing.assert_allclose(model.get(0).gradWeight.float().numpy(), twin.get(0).gradWeight.float().numpy(),
+                               rtol=1e-3, atol=1e-4)

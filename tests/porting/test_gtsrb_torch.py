@@ -23,8 +23,6 @@ import math
 import os
 import random
 import re
-import sys
-import time
 
 import numpy as np
 import pytest
