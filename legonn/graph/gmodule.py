@@ -8,6 +8,7 @@ a list (0-based, in the order given). Any node may carry a table.
 import os
 
 from ..containers.container import Container
+from ..modules.base.checks import _tensor_leaves
 from ..modules.base.contract_inputs import as_input_tree
 from ..modules.base.errors import CAUGHT, add_path, input_error, name_error
 from ..modules.base.module import Module
@@ -20,6 +21,11 @@ from .digraph import Graph, ancestors_in_order
 from .node import Node, as_node_list, gradient_met
 
 _NODE_STATE = ('input', 'output', 'gradOutput', 'gradInput', 'gradBuffer')
+
+
+def _leaf_ids(gradOutput):
+    """The identities of a gradOutput's tensors, in order: what the last backward sweep ran for."""
+    return tuple(id(t) for t in _tensor_leaves(gradOutput, []))
 
 
 def _check_graph(inputs, outputs, order):
@@ -119,6 +125,7 @@ class gModule(Container):
 
     # --- forward ---------------------------------------------------------------------
     def updateOutput(self, input):
+        self.__dict__.pop('_swept', None)
         self._take_input(input)
         node = None
         try:
@@ -244,6 +251,7 @@ class gModule(Container):
 
     def _propagate(self, gradOutput):
         """The reverse sweep of updateGradInput: every node's gradOutput and gradInput."""
+        self.__dict__.pop('_swept', None)
         self._seed_gradients(gradOutput)
         node = None
         try:
@@ -268,6 +276,7 @@ class gModule(Container):
         nodes = self.inputnodes
         self.gradInput = nodes[0].gradInput if len(nodes) == 1 else [n.gradInput for n in nodes]
         self.innode.gradOutput = self.gradInput
+        self._swept = _leaf_ids(gradOutput)
         return self.gradInput
 
     def _backward_node(self, node, sum_order=None):
@@ -324,8 +333,12 @@ class gModule(Container):
         return self._propagate(gradOutput)
 
     def accGradParameters(self, input, gradOutput, scale=1):
-        # Sweep again: the nodes' gradOutputs must be this gradOutput's, not an earlier call's.
-        self._propagate(gradOutput)
+        # The nodes' gradOutputs must be this gradOutput's: sweep again unless the last sweep since the forward was
+        # for these very tensors (gmodule.lua reads the nodes' gradOutputs as updateGradInput left them). Sweeping
+        # twice would count twice the gradients of a module that accumulates them in its updateGradInput
+        # (cudnn's batch normalisations: nn.Jacobian's updateGradInput then accGradParameters doubled them).
+        if self.__dict__.get('_swept') != _leaf_ids(gradOutput):
+            self._propagate(gradOutput)
         self._accumulate(scale, update=bool(self.__dict__.get('_updating')))   # see accUpdateGradParameters
 
     def backward(self, input, gradOutput=None, scale=1):

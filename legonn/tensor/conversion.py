@@ -54,7 +54,9 @@ def convert_tensor(t, cls, cache):
 def convert_tree(obj, typename, cache):
     """Convert tensors inside nested lists/tuples/dicts; other values are returned unchanged.
 
-    Objects with a ``type(typename, cache)`` method (modules, criterions) convert themselves.
+    Objects with a ``type(typename, cache)`` method (modules, criterions) convert themselves and stay where they
+    are whatever that method returns, as nn.utils.recursiveType ignores ``param:type(...)``'s result
+    (gtsrb.torch keeps a sampler on the CPU inside a CUDA net with a ``type`` of its own that returns nil).
     """
     if isinstance(obj, Tensor):
         return convert_tensor(obj, target_class(obj, typename), cache)
@@ -66,5 +68,5 @@ def convert_tree(obj, typename, cache):
         return {k: convert_tree(v, typename, cache) for k, v in obj.items()}
     retype = getattr(obj, 'type', None)
     if callable(retype) and getattr(obj, 'converts_with_cache', False):
-        return retype(typename, cache)
+        retype(typename, cache)
     return obj

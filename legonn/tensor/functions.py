@@ -27,10 +27,15 @@ def _filled(sizes, tensortype, make):
 
 
 def _given_result(args, tensortype):
-    """Torch7's factory result form ``torch.zeros(r, ...)``: (r, the other arguments, r's type) when the first
-    argument is a tensor, else (None, args, tensortype)."""
+    """Torch7's factory forms: ``torch.zeros(r, ...)`` gives (r, the other arguments, r's type) when the first
+    argument is a tensor; ``torch.zeros(n, m, 'torch.CudaTensor')`` gives (None, the sizes, that type): a type
+    name as the last argument picks the type, as TensorMath.lua's dispatch does when no tensor comes first
+    (gtsrb.torch's trainer.lua builds its CUDA batches so); else (None, args, tensortype)."""
     if args and isinstance(args[0], Tensor):
         return args[0], args[1:], args[0].type()
+    if args and isinstance(args[-1], str):
+        tensor_class(args[-1])      # an unknown name: the TypeError listing the known types
+        return None, args[:-1], args[-1]
     return None, args, tensortype
 
 

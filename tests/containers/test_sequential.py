@@ -113,3 +113,22 @@ def test_acc_update_reaches_every_child():
     s = mlp().double()
     assert nn.Jacobian.testJacobianUpdateParameters(s, lg.DoubleTensor(3, 4), s.get(0).weight) < 1e-5
     assert nn.Jacobian.testJacobianUpdateParameters(s, lg.DoubleTensor(3, 4), s.get(2).bias) < 1e-5
+
+
+def test_a_child_whose_type_returns_nothing_stays_in_place():
+    """nn.utils.recursiveType (torch/nn utils.lua lines 43-45) calls a module's ``type`` and keeps the module,
+    whatever the call returns: gtsrb.torch's networks.lua keeps its sampler a FloatTensor module in a net
+    converted with ``:cuda()`` by giving it ``sampler.type = function(type) return self end`` (a nil global).
+    legonn put the call's result (None) in the container in the module's place."""
+    kept = nn.Tanh()
+
+    def keep_type(type=None, tensorCache=None):
+        return None
+    kept.type = keep_type
+    net = nn.Sequential().add(nn.Linear(3, 2)).add(kept)
+    inner = nn.Sequential().add(net)
+    assert inner.double() is inner
+    assert net.get(1) is kept and inner.get(0) is net
+    assert net.get(0).weight.type() == 'torch.DoubleTensor'
+    assert kept._type == 'legonn.FloatTensor'
+    assert [type(m).__name__ for m in inner.listModules()] == ['Sequential', 'Sequential', 'Linear', 'Tanh']

@@ -390,3 +390,35 @@ def test_a_nil_gradient_in_a_table_gradoutput_counts_as_zero():
     with_zeros = g.backward(inp, [gh, out[1].clone().zero()])
     np.testing.assert_allclose(with_none.numpy(), with_zeros.numpy())
     assert float(with_none.abs().sum()) > 0
+
+
+def test_acc_grad_parameters_after_update_grad_input_sweeps_once():
+    """gmodule.lua's accGradParameters reads the gradOutputs the last updateGradInput left in the nodes. legonn
+    swept the graph again, which ran every node's updateGradInput a second time: cudnn's batch normalisation
+    accumulates its gradWeight and gradBias there (cudnn.torch's BatchNormalization.lua), so nn.Jacobian's
+    updateGradInput then accGradParameters counted them twice (gcr/torch-residual-networks' residual block).
+    A gradOutput other than the last sweep's is still swept for, and a forward in between sweeps again."""
+    from legonn import cudnn
+    lg.manualSeed(1)
+    i = nn.Identity()()
+    bn = cudnn.SpatialBatchNormalization(3)
+    g = nn.gModule([i], [bn(nn.SpatialConvolution(2, 3, 3, 3, 1, 1, 1, 1)(i))]).double()
+    x, dy = lg.DoubleTensor(2, 2, 4, 4).uniform(-1, 1), lg.DoubleTensor(2, 3, 4, 4).uniform(-1, 1)
+    g.zeroGradParameters()
+    g.forward(x)
+    g.backward(x, dy)
+    once = bn.gradBias.clone(), bn.gradWeight.clone()
+    g.zeroGradParameters()
+    g.forward(x)
+    g.updateGradInput(x, dy)
+    g.accGradParameters(x, dy)
+    assert bn.gradBias.equal(once[0]) and bn.gradWeight.equal(once[1])
+    other = dy.clone().mul(2)
+    g.zeroGradParameters()
+    g.forward(x)
+    g.updateGradInput(x, dy)
+    g.zeroGradParameters()                  # cudnn's BN accumulated dy's gradients in updateGradInput
+    g.accGradParameters(x, other)           # another gradOutput: swept for, its gradients
+    np.testing.assert_allclose(_np(bn.gradBias), 2 * _np(once[0]), rtol=1e-12)
+    for p, gp in zip(*g.parameters()):
+        assert nn.Jacobian.testJacobianParameters(g, x, p, gp, -2, 2, 1e-6) < 1e-6

@@ -317,3 +317,29 @@ def test_topk_takes_the_direction_in_place_of_the_dimension():
     v, i = x.topk(2, True)
     assert v.tolist() == [[5, 3], [9, 8]] and i.tolist() == [[1, 2], [0, 2]]
     assert lg.topk(x, 2, True)[0].tolist() == v.tolist()
+
+
+def test_a_type_name_as_the_last_argument_picks_the_type():
+    """TensorMath.lua's dispatch (torch7 TensorMath.lua lines 97-101): with no tensor first, a tensor type name as
+    the last argument sends the call to that type, so ``torch.zeros(bs, 1, 'torch.DoubleTensor')`` (gtsrb.torch's
+    trainer.lua, with its tensor_type) is a DoubleTensor; every factory reads it, and an unknown name is refused
+    by name."""
+    assert lg.zeros(2, 3, 'torch.DoubleTensor').type() == 'legonn.DoubleTensor'
+    assert lg.zeros(2, 3, 'torch.DoubleTensor').size() == (2, 3)
+    assert lg.ones(2, 'legonn.LongTensor').tolist() == [1, 1]
+    assert lg.rand(4, 'torch.DoubleTensor').type() == 'legonn.DoubleTensor'
+    assert lg.randn(lg.Generator(), 2, 2, 'torch.DoubleTensor').size() == (2, 2)
+    assert lg.range(1, 3, 'torch.LongTensor').tolist() == [1, 2, 3]
+    assert lg.range(1, 3, 'torch.LongTensor').type() == 'legonn.LongTensor'
+    assert lg.linspace(0, 1, 3, 'torch.DoubleTensor').tolist() == [0, 0.5, 1]
+    assert lg.eye(2, 'torch.IntTensor').type() == 'legonn.IntTensor'
+    assert lg.randperm(3, 'torch.DoubleTensor').type() == 'legonn.DoubleTensor'
+    with pytest.raises(TypeError, match="unknown tensor type 'torch.FooTensor'"):
+        lg.zeros(2, 'torch.FooTensor')
+
+
+@pytest.mark.gpu
+def test_a_cuda_type_name_as_the_last_argument():
+    """``torch.zeros(bs, 3, s, s, 'torch.CudaTensor')`` (gtsrb.torch's trainer.lua): a CUDA tensor of zeros."""
+    x = lg.zeros(2, 3, 'torch.CudaTensor')
+    assert x.type() == 'torch.CudaTensor' and x.sum() == 0 and x.size() == (2, 3)

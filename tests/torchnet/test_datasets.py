@@ -20,6 +20,17 @@ def test_list_dataset_over_lists_and_tensors():
         assert d.get(0) == 1 and d.get(2) == 3
 
 
+def test_list_dataset_over_the_rows_of_a_2d_tensor():
+    """listdataset.lua's size is ``self.list:size(1)`` and get ``load(self.list[idx])``: a 2-D LongTensor lists its
+    rows (cvpr15deepcompare's train.lua hands it the N x 2 pairs of patch numbers, ``idx[i]`` picking each patch);
+    a tensor without elements is refused by name."""
+    pairs = lg.LongTensor([[0, 1], [2, 3], [4, 5]])
+    d = tnt.ListDataset(list=pairs, load=lambda idx: idx[0] * 10 + idx[1])
+    assert d.size() == 3 and [d.get(i) for i in range(3)] == [1, 23, 45]
+    with pytest.raises(ValueError, match='tnt.ListDataset: expected a tensor with at least one dimension'):
+        tnt.ListDataset(list=lg.LongTensor(), load=identity)
+
+
 def test_list_dataset_path_and_named_forms():
     """test/datasets.lua ListDataset_path: with a path, load gets 'path/<item>'; the argcheck table form
     tnt.ListDataset{list=..., load=..., path=...} as one dict or keywords."""

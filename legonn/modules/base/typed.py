@@ -13,9 +13,10 @@ from ...tensor.types import FloatingShortcuts, TypeName, device_twin, full_name
 from .checks import InputChecks
 from .lua_arguments import lua_arguments, refuse_unread_arguments
 
-# the fields module.py's recording forward keeps on every module (type and clearState drop them): legonn's own
-# bookkeeping, never a Torch7 field (save_lua leaves them out of a user's module)
-FORWARD_RECORDS = ('_forward_sizes', '_forward_output_sizes')
+# the fields module.py's recording forward keeps on every module, and a gModule's record of the gradOutput its
+# last backward sweep ran for (type and clearState drop them): legonn's own bookkeeping, never a Torch7 field
+# (save_lua leaves them out of a user's module)
+FORWARD_RECORDS = ('_forward_sizes', '_forward_output_sizes', '_swept')
 # every Module/Criterion class by name: the nn namespace and safe loading draw on it
 registry = {}
 # the classes of other Lua packages (legonn.cudnn's) by their Lua name, 'cudnn.ReLU': files name them so, and

@@ -9,11 +9,13 @@ from .dataset import Dataset
 
 
 def _list_length(owner, items):
-    """The number of entries of ``items``: a list or tuple, a 1-D tensor or array, or anything indexed 0 .. n-1
-    with a len() (a dict with those keys, a tds.Vec or tds.Hash, as torchnet takes)."""
+    """The number of entries of ``items``: a list or tuple, a tensor (its first dimension's size, as
+    listdataset.lua's ``self.list:size(1)``: a 2-D tensor lists its rows), or anything indexed 0 .. n-1 with a
+    len() (an array, a dict with those keys, a tds.Vec or tds.Hash, as torchnet takes)."""
     if isinstance(items, Tensor):
-        if items.dim() != 1:
-            raise ValueError(f"{owner}: expected a 1-D tensor as the list, got sizes {tuple(items.size())}")
+        if items.dim() < 1 or items.nElement() == 0:
+            raise ValueError(f"{owner}: expected a tensor with at least one dimension as the list, got sizes "
+                             f"{tuple(items.size())}")
         return items.size(0)
     if isinstance(items, (str, bytes)) or not hasattr(items, '__len__') or not hasattr(items, '__getitem__'):
         raise TypeError(f"{owner}: expected the list as a list, tuple, 1-D tensor or array (or a table indexed "
@@ -23,7 +25,8 @@ def _list_length(owner, items):
 
 class ListDataset(Dataset):
     """Sample ``i`` is ``load(list[i])`` (0-based ``i``), or ``load(path + '/' + tostring(list[i]))`` when ``path``
-    is given. ``list`` is a list, tuple, 1-D LongTensor or array; a string instead is the name of a file whose
+    is given. ``list`` is a list, tuple, LongTensor (a row of a 2-D one is its entry: cvpr15deepcompare's
+    ``N x 2`` pairs of patch numbers) or array; a string instead is the name of a file whose
     lines make the list (at most ``maxload`` of them when it is positive), as torchnet's ``filename`` form:
     ``ListDataset('files.txt', load, 'images')`` or ``ListDataset(filename='files.txt', load=load)``."""
 
