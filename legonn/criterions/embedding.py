@@ -133,7 +133,9 @@ class CosineEmbeddingCriterion(Criterion):
         dot = (a * b).sum(axis=1)
         inv_a, inv_b = 1 / ((a * a).sum(axis=1) + self.EPS), 1 / ((b * b).sum(axis=1) + self.EPS)
         cos = dot * xp.sqrt(inv_a * inv_b)
-        terms = xp.where(yv == 1, 1 - cos, xp.maximum(cos - self.margin, 0))
+        over = cos - self.margin
+        # TH's cmax(0) is `x > 0 ? x : 0` (THTensorMath.c's cmaxValue): a NaN gives 0, where maximum keeps it
+        terms = xp.where(yv == 1, 1 - cos, xp.where(over > 0, over, 0))
         rows = a.shape[0] if self.sizeAverage else 1   # CosineEmbeddingCriterion.lua divides by y:size(1)
         return a, b, yv, dot, inv_a, inv_b, terms, rows
 
@@ -145,11 +147,16 @@ class CosineEmbeddingCriterion(Criterion):
     def updateGradInput(self, input, y):
         a, b, yv, dot, inv_a, inv_b, terms, rows = self._parts(input, y)
         xp = input[0].xp
-        # d cos / d a = (b - dot a / |a|^2) / (|a| |b|); the loss is -cos for y = 1, cos where active for y = -1
-        scale = (xp.sqrt(inv_a * inv_b) * xp.where(yv == 1, -1, terms > 0))[:, None]
+        # d cos / d a = (b - dot a / |a|^2) / (|a| |b|); the loss is -cos for y = 1, cos for y = -1, and the
+        # Lua zeroes the rows whose term is <= 0 for either sign (CosineEmbeddingCriterion.lua:108-112): a
+        # y = 1 pair whose rounded cosine reaches 1 too, by a select (a NaN input there gives zeros), a NaN
+        # term's row keeping its NaN
+        scale = (xp.sqrt(inv_a * inv_b) * -yv)[:, None]   # -1 for y = 1, 1 for y = -1, in the input's type
+        zeroed = (terms <= 0)[:, None]
         for i, (u, v, inv_u) in enumerate(((a, b, inv_a), (b, a, inv_b))):
             g = self.bufferLike(f'_grad{i}', input[i])
-            g[...] = (scale * (v - (dot * inv_u)[:, None] * u) / rows).reshape(g.shape)   # gw:div(y:size(1))
+            grad = xp.where(zeroed, 0, scale * (v - (dot * inv_u)[:, None] * u))
+            g[...] = (grad / rows).reshape(g.shape)   # gw:div(y:size(1))
         self.gradInput = [self._grad0, self._grad1]
         return self.gradInput
 

@@ -115,7 +115,13 @@ class SeqLSTM(SeqRecurrent):
         steps = LSTMBackwardSteps(self.gate_buffer.array, c0, self.cell_by_unit.array, self.tanh_cell.array,
                                   cell_grad_output, cell_grad_h, grad_c, grad_gates)
         recurrent = StepProduct(grad_h, self.weight.array[D:], grad_gates.transpose(1, 0, 2))
+        keep = self._keep_mask(x)
         for t in range(T - 1, -1, -1):
+            if keep is not None:
+                # SeqLSTM.lua (torch/rnn) zeroes a masked step's h and c gradients by a select before the step:
+                # its zero gates alone would give 0 * an inf or NaN gradOutput there, a NaN
+                zero_masked(grad_h, keep[t].T)
+                zero_masked(grad_c, keep[t].T)
             if before_step is not None:
                 before_step(t)
             steps.step(t)   # leaves the output's part of h_{t-1}'s gradient in grad_h

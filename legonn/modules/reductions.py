@@ -11,7 +11,7 @@ from .base.errors import check_number, input_error
 from .base.module import Module
 from .base.table_buffers import batch_dim, slot, trim
 from ..tensor.introspection import typename as lua_typename
-from ..tensor.reductions import reducer
+from ..tensor.reductions import accumulated_along, reducer
 
 
 def _reduced_size(sizes, d, squeeze):
@@ -51,7 +51,8 @@ class Sum(_AlongDimension):
         d = self._dim(input)
         xp = input.xp
         out = self.bufferLike('output', input, _reduced_size(input.size(), d, self.squeeze))
-        reducer(xp, 'sum')(input.array, axis=d, keepdims=out.ndim == input.dim(), out=out)
+        # Sum.lua's output:sum(input, dim): THTensor_(sum) adds a dimension of stride 1 in double
+        accumulated_along(xp, 'sum', input.array, d, input.stride(d) == 1, keepdims=out.ndim == input.dim(), out=out)
         if self.sizeAverage:
             out /= input.size(d)
         return self.output

@@ -187,7 +187,11 @@ class Squeeze(Module):
 class Unsqueeze(Module):
     """Insert a dimension of size 1 at position ``pos`` of the output (a view).
 
-    With ``numInputDims``, ``pos`` counts past the extra leading (batch) dimensions.
+    With ``numInputDims``, ``pos`` counts past the extra leading (batch) dimensions. Without it, the first
+    forward sets it to its input's rank, as Unsqueeze.lua's _getActualPosition does (``self.numInputDims =
+    self.numInputDims or inputDim``): a later input of more dimensions counts them as batch dimensions
+    (``Unsqueeze(1)`` of a ``(3, 4)`` then of a ``(2, 3, 4)`` gives ``(3, 1, 4)`` then ``(2, 3, 1, 4)``), one of
+    fewer is refused. A negative ``pos`` (legonn's, from the end) reads no offset.
     """
     input_dtypes = 'any'  # moves values without arithmetic, so any element type
 
@@ -199,11 +203,15 @@ class Unsqueeze(Module):
         self.numInputDims = numInputDims
         return self
 
-    def _position(self, input):
+    def _position(self, input, dims=None):
+        """The 0-based position of the new dimension in ``input``'s view, ``dims`` (default numInputDims) being
+        the rank of one sample."""
         self.checkTensor(input)
-        offset = input.dim() - self.numInputDims if self.numInputDims is not None else 0
+        dims = self.numInputDims if dims is None else dims
+        offset = input.dim() - dims if dims is not None else 0
         if offset < 0:
-            raise input_error(self, f"at least numInputDims={self.numInputDims} dimensions", f"{input.dim()}-D")
+            raise input_error(self, f"at least numInputDims={dims} dimensions (the first forward's rank unless "
+                              "given, as in Unsqueeze.lua)", f"{input.dim()}-D")
         pos = self.pos + offset if self.pos >= 0 else self.pos + input.dim() + 1
         if not 0 <= pos <= input.dim():
             raise input_error(self, f"a position in [0, {input.dim()}] for a {input.dim()}-D input", self.pos,
@@ -211,7 +219,10 @@ class Unsqueeze(Module):
         return pos
 
     def updateOutput(self, input):
-        pos = self._position(input)   # checks the input is a tensor before its methods are used
+        self.checkTensor(input)   # before its methods are used
+        dims = input.dim() if self.numInputDims is None else self.numInputDims
+        pos = self._position(input, dims)
+        self.numInputDims = dims   # kept once the call succeeds: a failed call changes nothing
         view_buffer(self, 'output', input.unsqueeze(pos))
         return self.output
 

@@ -197,24 +197,33 @@ class SoftMaxTree(Module):
         g = gradOutput.array[:, None, None]
         grads = -xp.exp(logsoft.array) * g
         grads += (xp.arange(self.maxFamily) == index[..., None]) * g
-        grads *= (real & active[..., None])
-        return input, parents, active, rows, grads
+        # a select, not a product with the 0/1 mask: the padding slots read rows of parents off the path
+        # (clipped), whose inf or NaN weights nnx's C never reads, and 0 * inf would be NaN
+        on_path = real & active[..., None]
+        grads = xp.where(on_path, grads, 0)
+        return input, parents, on_path, rows, grads
 
     def updateGradInput(self, inputTable, gradOutput):
-        input, _, _, rows, grads = self._linearGrads(inputTable, gradOutput)
-        slot(self, 'gradInput', 0, input).array[...] = input.xp.einsum('bdk,bdkj->bj', grads, self.weight.array[rows])
+        input, _, on_path, rows, grads = self._linearGrads(inputTable, gradOutput)
+        xp = input.xp
+        # the padding slots' rows count as zeros (their weights, maybe inf or NaN, are not nnx's to read)
+        weights = xp.where(on_path[..., None], self.weight.array[rows], 0)
+        slot(self, 'gradInput', 0, input).array[...] = xp.einsum('bdk,bdkj->bj', grads, weights)
         slot(self, 'gradInput', 1, inputTable[1]).zero()
         trim(self, 'gradInput', 2)
         return self.gradInput
 
     def accGradParameters(self, inputTable, gradOutput, scale=1):
-        input, parents, active, rows, grads = self._linearGrads(inputTable, gradOutput)
+        input, parents, on_path, rows, grads = self._linearGrads(inputTable, gradOutput)
         x = input.array
-        grads = grads * scale   # masked steps hold zeros, so adding them to their clipped rows changes nothing
-        scatter_add(self.gradWeight.array, rows.reshape(-1),
-                    (grads[..., None] * x[:, None, None, :]).reshape(-1, x.shape[1]))
-        scatter_add(self.gradBias.array, rows.reshape(-1), grads.reshape(-1))
+        # only the slots on a path add to their rows: a padding slot's clipped row belongs to another parent,
+        # which nnx's C leaves alone (0 * an inf in x would write NaN there)
+        sample = on_path.nonzero()[0]
+        picked = grads[on_path] * scale
+        scatter_add(self.gradWeight.array, rows[on_path], picked[:, None] * x[sample])
+        scatter_add(self.gradBias.array, rows[on_path], picked)
         # nnx's C adds the scale to updates[parent] at every step of every path
+        active = on_path.any(axis=2)
         touched, counts = np.unique(to_module(parents, np)[to_module(active, np)], return_counts=True)
         for p, n in zip(touched.tolist(), counts.tolist()):
             self.updates[p] = self.updates.get(p, 0) + scale * n

@@ -11,7 +11,9 @@ from .base.module import Module
 class SpatialUpSamplingNearest(Module):
     """Repeats every pixel ``scale x scale`` times: output ``(nPlanes, H * scale, W * scale)``.
 
-    ``SpatialUpSamplingNearest(scale)``, ``scale`` a positive integer.
+    ``SpatialUpSamplingNearest(scale)``, ``scale`` a positive integer. A scale of 1 is built but refused by
+    forward and backward, as Torch7's: SpatialUpSamplingNearest.lua's constructor refuses only a scale below 1,
+    THNN's shapeCheck (generic/SpatialUpSamplingNearest.c) one not greater than 1.
     """
 
     input_ranks = (3, 4)
@@ -22,7 +24,13 @@ class SpatialUpSamplingNearest(Module):
         check_hyper('SpatialUpSamplingNearest', positive=dict(scale=scale))
         self.scale_factor = scale
 
+    def _check_scale(self):
+        if self.scale_factor <= 1:
+            raise input_error(self, "a scale_factor greater than 1 (THNN's SpatialUpSamplingNearest refuses 1)",
+                              self.scale_factor)
+
     def updateOutput(self, input):
+        self._check_scale()
         s = self.scale_factor
         *lead, h, w = input.size()
         lead = tuple(lead)
@@ -31,6 +39,7 @@ class SpatialUpSamplingNearest(Module):
 
     def updateGradInput(self, input, gradOutput):
         self.checkInput(input)
+        self._check_scale()
         self.checkGradOutput(gradOutput, self.output)
         sum_pixel_blocks(gradOutput.array, self.scale_factor, self.bufferLike('gradInput', input))
         return self.gradInput

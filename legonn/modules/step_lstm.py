@@ -80,6 +80,7 @@ class StepLSTM(StepRecurrent):
         else:
             xp.matmul(hidden[0], self.weightO.array, out=next_h.resize(N, self.outputsize).array)
         keep = self._keep_rows(x)
+        self._keep = keep
         self._grad_gates_for = None
         if keep is not None:
             # zero gates make the step's gradient zero for those rows (StepLSTM.lua zeroes them too)
@@ -109,11 +110,10 @@ class StepLSTM(StepRecurrent):
         x = self._check_backward(input, gradOutput)
         xp, D, H, N = x.xp, self.inputsize, self.hiddensize, x.size(0)
         W = self.weight.array
-        grad_next_h, grad_next_c = gradOutput[0].array, gradOutput[1].array
+        grad_next_h, grad_next_c = self._masked_grad_output(gradOutput)
         if self.weightO is not None:
             # the kernel differentiates the unprojected hidden state: its gradient is grad_h weightO^T
             grad_next_h = xp.matmul(grad_next_h, self.weightO.array.T)
-        # no mask here: a masked row's zero gates give it zero gate gradients and a zero c[t-1] gradient
         grad_h = transpose_into(self.bufferLike('_grad_h_by_unit', x, (H, N)), grad_next_h)
         grad_c = transpose_into(self.bufferLike('_grad_c_by_unit', x, (H, N)), grad_next_c)
         grad_gates = self.bufferLike('grad_gates_by_unit', x, (4 * H, 1, N))
@@ -127,6 +127,19 @@ class StepLSTM(StepRecurrent):
         self._grad_gates_for = list(gradOutput) if isinstance(gradOutput, list) else gradOutput
         return self.gradInput
 
+    def _masked_grad_output(self, gradOutput):
+        """The arrays of gradOutput {h[t], c[t]}; with the zero mask, copies with the masked rows zeroed by a
+        select, as StepLSTM.lua's backward does (its recursiveZeroMask, a maskedFill, writes into the caller's
+        gradOutput; legonn leaves the caller's tensors alone): the zero gates alone would give those rows
+        0 * gradOutput, NaN from an inf or NaN there."""
+        grads = [g.array for g in gradOutput]
+        keep = getattr(self, '_keep', None)   # the forward's mask, as StepGRU's
+        if keep is not None:
+            grads = [g.copy() for g in grads]
+            for g in grads:
+                zero_masked(g, keep)
+        return grads
+
     def accGradParameters(self, input, gradOutput, scale=1):
         """gradWeight += scale [x, h[t-1]]^T grad_gates, gradBias += scale (its column sums), and with a
         projection gradWeightO += scale hidden^T grad h[t], from the last updateGradInput's gate gradients."""
@@ -138,8 +151,9 @@ class StepLSTM(StepRecurrent):
         addmm_into(gW[D:], input[1].array.T, gg.T, scale, 1.0)
         self.gradBias.array[...] += scale * gg.sum(1)
         if self.weightO is not None:
-            # a masked row's hidden is zero: it adds nothing
-            addmm_into(self.gradWeightO.array, self.hidden.array.T, gradOutput[0].array, scale, 1.0)
+            # a masked row's hidden and (masked) gradient are zero: it adds nothing
+            grad_next_h = self._masked_grad_output(gradOutput)[0]
+            addmm_into(self.gradWeightO.array, self.hidden.array.T, grad_next_h, scale, 1.0)
 
     def clearState(self, *names):
         for t in self.output + self.gradInput:

@@ -119,18 +119,39 @@ def _recorded(fn):
     return wrapper
 
 
+def torch_seed(seed):
+    """The unsigned 64-bit seed Torch7's C gets for the Lua number ``seed``: the double lua_tonumber reads,
+    truncated toward zero by C's (long) cast (cwrap types.lua's number read, torch.manualSeed's "long" argument),
+    taken modulo 2^64 as THRandom_manualSeed's unsigned long parameter: -1 is 2^64 - 1, 1.5 is 1, 2^53 + 1 is
+    2^53. A double outside the long range (inf and NaN too) gives what x86-64's conversion gives, 2^63 (C leaves
+    it undefined)."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Real):
+        raise TypeError(f"legonn.manualSeed: expected a number seed, got {type(seed).__name__}")
+    value = float(seed)
+    as_long = int(value) if -2.0 ** 63 <= value < 2.0 ** 63 else -2 ** 63
+    return as_long % 2 ** 64
+
+
+def _as_long(seed):
+    """An unsigned 64-bit seed as the C long torch.initialSeed returns it (THRandom_initialSeed's unsigned long
+    through cwrap's (long))."""
+    return seed - 2 ** 64 if seed >= 2 ** 63 else seed
+
+
 @_recorded
 def manualSeed(*args):
     """``manualSeed([gen,] seed)``: seed the CPU generator (and the GPU one, when CuPy is in use) of this thread's
-    stream, or of ``gen``."""
+    stream, or of ``gen``, with ``seed`` as Torch7's C receives it (``torch_seed``: -1 seeds as 2^64 - 1, and
+    ``initialSeed()`` gives -1 back)."""
     state, (seed,) = _on(args, 'manualSeed', 1)
-    state.update(_seeded(int(seed)))
+    state.update(_seeded(torch_seed(seed)))
 
 
 def manualSeedCuda(seed):
-    """cutorch's ``manualSeed(seed)``: seed the GPU generator of this thread's stream only (the CPU one stays)."""
+    """cutorch's ``manualSeed(seed)``: seed the GPU generator of this thread's stream only (the CPU one stays),
+    ``seed`` mapped as ``manualSeed`` maps it."""
     state = _state()
-    state['gpu_seed'] = int(seed)
+    state['gpu_seed'] = torch_seed(seed)
     state['gpu'] = backend.cupy().random.RandomState(state['gpu_seed'])
 
 
@@ -178,8 +199,9 @@ def seed(*args):
 
 
 def initialSeed(*args):
-    """``initialSeed([gen])``: the seed the CPU generator (or ``gen``) was last seeded with."""
-    return _on(args, 'initialSeed', 0)[0]['seed']
+    """``initialSeed([gen])``: the seed the CPU generator (or ``gen``) was last seeded with, as Torch7's C long
+    (``manualSeed(-1)`` gives -1)."""
+    return _as_long(_on(args, 'initialSeed', 0)[0]['seed'])
 
 
 def getRNGState(*args):

@@ -57,6 +57,23 @@ def silent_mean(xp, a, axis, keepdims=False):
     return (reducer(xp, 'sum')(in_acctype(a), axis=axis, keepdims=keepdims) / count).astype(a.dtype, copy=False)
 
 
+def accumulated_along(xp, name, a, axis, unit_stride, keepdims=True, out=None):
+    """The sum or product (``name``) of the array ``a`` along ``axis`` as THTensor_(sum)/(prod) compute it: a
+    floating array along a dimension of stride 1 (``unit_stride``; or of size 1) in accreal (double), rounded to
+    its type once; along another dimension, or an integer array, in its own type. NumPy casts the operand in
+    buffered chunks for the double reduce (no copy of ``a``); the result, ``a``'s dtype, goes into ``out`` when
+    given."""
+    fn = reducer(xp, name)
+    acc = _accreal(a.dtype)
+    if acc is None or (not unit_stride and a.shape[axis] > 1):
+        return fn(a, axis=axis, keepdims=keepdims, dtype=a.dtype, out=out)
+    wide = fn(a, axis=axis, keepdims=keepdims, dtype=acc)
+    if out is None:
+        return wide.astype(a.dtype)
+    out[...] = wide
+    return out
+
+
 class ReductionMixin:
     __slots__ = ()
 
@@ -71,16 +88,13 @@ class ReductionMixin:
     def _accumulated(self, name, dim):
         """sum/prod (``name``) as THTensor_(sumall)/(sum): in accreal for a whole floating tensor and along a
         dimension of stride 1, in the tensor's type along others (see the module docstring)."""
-        fn = reducer(self.xp, name)
         acc = _accreal(self.array.dtype)
-        if acc is None:
-            return self._reduce(fn, dim, keep_type=True)
         if dim is None:
-            return fn(self.array, axis=None, dtype=acc).item()
+            fn = reducer(self.xp, name)
+            return fn(self.array, axis=None, dtype=acc).item() if acc is not None else \
+                self._reduce(fn, None, keep_type=True)
         d = self._dim_index(dim)
-        if self._stride[d] != 1 and self._size[d] > 1:
-            return self._reduce(fn, d, keep_type=True)
-        return self._from_result(fn(self.array, axis=d, keepdims=True, dtype=acc).astype(self.array.dtype))
+        return self._from_result(accumulated_along(self.xp, name, self.array, d, self._stride[d] == 1))
 
     @result_form
     def sum(self, dim=None):

@@ -67,26 +67,34 @@ def test_bad_inputs_name_the_criterion():
         nn.DistanceRatioCriterion().forward(lg.FloatTensor(3))
 
 
+def lua_cosine_embedding(a, b, y, margin):
+    """nn/CosineEmbeddingCriterion.lua transliterated: (the rows' terms, gw1, gw2) before the division by
+    y:size(1); its w1 * sqrt(w22 * w32) with w22 = 1 / (|x1|^2 + 1e-12), cmax(0) as TH's `x > 0 ? x : 0`,
+    and gradients zeroed where a term is <= 0 (lines 108-112), then negated for y = 1."""
+    w1 = (a * b).sum(1, keepdims=True)
+    w22 = 1 / ((a * a).sum(1, keepdims=True) + 1e-12)
+    w32 = 1 / ((b * b).sum(1, keepdims=True) + 1e-12)
+    w = np.sqrt(w22 * w32)
+    out = (w1 * w)[:, 0]
+    over = out[y == -1] - margin
+    out[y == -1] = np.where(over > 0, over, 0)
+    out[y == 1] = -out[y == 1] + 1
+    g1, g2 = (b - (w1 * w22) * a) * w, (a - (w1 * w32) * b) * w
+    g1[out <= 0], g2[out <= 0] = 0, 0
+    g1[y == 1] *= -1
+    g2[y == 1] *= -1
+    return out, g1, g2
+
+
 def test_pair_criterions_divide_as_lua_does():
-    """nn/CosineEmbeddingCriterion.lua (output / y:size(1), gw:div(y:size(1)), its w1 * sqrt(w22 * w32) with
-    w22 = 1 / (|x1|^2 + 1e-12)) and nn/MarginRankingCriterion.lua (output / y:size(1), gradInput:div(...)),
-    transliterated: legonn's float64 numbers are Lua's bit for bit."""
+    """nn/CosineEmbeddingCriterion.lua (output / y:size(1), gw:div(y:size(1))) and nn/MarginRankingCriterion.lua
+    (output / y:size(1), gradInput:div(...)), transliterated: legonn's float64 numbers are Lua's bit for bit."""
     rng = np.random.RandomState(7)
     a, b = rng.randn(6, 4), rng.randn(6, 4)
     b[0], b[1] = a[0], 2 * a[1]
     y = np.array([1., -1, 1, -1, 1, -1])
     for margin in (0.0, 0.3):
-        w1 = (a * b).sum(1, keepdims=True)
-        w22 = 1 / ((a * a).sum(1, keepdims=True) + 1e-12)
-        w32 = 1 / ((b * b).sum(1, keepdims=True) + 1e-12)
-        w = np.sqrt(w22 * w32)
-        out = (w1 * w)[:, 0]
-        out[y == -1] = np.maximum(out[y == -1] - margin, 0)
-        out[y == 1] = -out[y == 1] + 1
-        g1, g2 = (b - (w1 * w22) * a) * w, (a - (w1 * w32) * b) * w
-        g1[out <= 0], g2[out <= 0] = 0, 0
-        g1[y == 1] *= -1
-        g2[y == 1] *= -1
+        out, g1, g2 = lua_cosine_embedding(a, b, y, margin)
         crit = nn.CosineEmbeddingCriterion(margin).double()
         inputs = [lg.DoubleTensor(a), lg.DoubleTensor(b)]
         assert crit.forward(inputs, lg.DoubleTensor(y)) == out.sum() / 6
@@ -99,3 +107,28 @@ def test_pair_criterions_divide_as_lua_does():
     mask = (-(x1 - x2) * s + 0.3 >= 0) * 1.0
     got = rank.backward(pair, lg.DoubleTensor(s))
     assert (got[0].numpy() == -mask * s / 7).all() and (got[1].numpy() == mask * s / 7).all()
+
+
+def test_cosine_embedding_zeroes_the_rows_lua_zeroes():
+    """CosineEmbeddingCriterion.lua zeroes the gradient of every row whose term is <= 0, whichever its target:
+    a similar pair (y = 1) whose rounded cosine reaches 1 (parallel vectors with norms large enough to hide the
+    1e-12) gets zeros, where legonn gave -w (b - dot a / |a|^2) (about 1e-21 here). Its cmax(0) (`x > 0 ? x :
+    0`) makes a NaN term of a dissimilar pair 0, loss and gradient, where maximum kept the NaN; a similar pair's
+    NaN stays NaN in both."""
+    rng = np.random.RandomState(3)
+    a = rng.randn(6, 5) * 1e5
+    b = a * np.array([[1.], [2], [0.5], [3], [1], [1]]) + rng.randn(6, 5) * 1e-9
+    a[4, 0] = b[5, 1] = np.nan
+    y = np.array([1., 1, 1, 1, -1, 1])
+    out, g1, g2 = lua_cosine_embedding(a, b, y, 0.1)
+    assert (out[:4] <= 0).sum() >= 2 and out[4] == 0 and np.isnan(out[5])   # the cases this test is about
+    crit = nn.CosineEmbeddingCriterion(0.1).double()
+    inputs = [lg.DoubleTensor(a), lg.DoubleTensor(b)]
+    crit.sizeAverage = False
+    keep = [0, 1, 2, 3, 4]
+    crit.forward([t.index(0, lg.LongTensor(keep)) for t in inputs], lg.DoubleTensor(y[keep]))
+    assert crit.output == out[keep].sum()
+    assert np.isnan(crit.forward(inputs, lg.DoubleTensor(y)))
+    got = crit.backward(inputs, lg.DoubleTensor(y))
+    np.testing.assert_array_equal(got[0].numpy(), g1)
+    np.testing.assert_array_equal(got[1].numpy(), g2)

@@ -28,6 +28,128 @@ def _ctc_brute_force(acts, labels):
     return -np.log(total)
 
 
+def _log_plus(p1, p2):
+    """warp-ctc ctc_helper.h's log_plus: log(exp(p1) + exp(p2)), -inf the identity."""
+    if p1 == -np.inf or p2 == -np.inf:
+        return p2 if p1 == -np.inf else p1
+    return np.log1p(np.exp(-abs(p1 - p2))) + max(p1, p2)
+
+
+def _warp_ctc(acts, labels, zero_means_unset=True):
+    """warp-ctc include/detail/cpu_ctc.h for one sequence (T, classes), loop for loop in float64: softmax (floored
+    at FLT_MIN), setup_labels' s_inc/e_inc windows, compute_alphas and compute_betas_and_grad; (cost,
+    gradient). ``zero_means_unset``: its grad loops (lines 310 and 360) take a label's summed log occupancy of
+    exactly 0.0 as if unset and give ``probs`` there."""
+    T, A = acts.shape
+    probs = np.exp(acts - acts.max(axis=1, keepdims=True))
+    probs = np.maximum(probs / probs.sum(axis=1, keepdims=True), np.finfo(np.float32).tiny)
+    L = len(labels)
+    S = 2 * L + 1
+    s_inc, e_inc, repeats = [1], [], 0
+    for i in range(1, L):
+        if labels[i - 1] == labels[i]:
+            s_inc, e_inc, repeats = s_inc + [1, 1], e_inc + [1, 1], repeats + 1
+        else:
+            s_inc, e_inc = s_inc + [2], e_inc + [2]
+    e_inc.append(1)
+    s_inc, e_inc = s_inc + [0] * (S - len(s_inc)), e_inc + [0] * (S - len(e_inc))
+    lab = [0] * S
+    lab[1::2] = labels
+    grad = np.zeros((T, A))
+    if L + repeats > T:
+        return 0.0, grad
+    alphas = np.full((T, S), -np.inf)
+    start, end = (0 if S // 2 + repeats - T < 0 else 1), (2 if S > 1 else 1)
+    for i in range(start, end):
+        alphas[0, i] = np.log(probs[0, lab[i]])
+    for t in range(1, T):
+        remain = S // 2 + repeats - (T - t)
+        start += s_inc[remain] if remain >= 0 else 0
+        end += e_inc[t - 1] if t <= S // 2 + repeats else 0
+        first = start
+        if start == 0:
+            alphas[t, 0] = alphas[t - 1, 0] + np.log(probs[t, 0])
+            first = 1
+        for i in range(first, end):
+            total = _log_plus(alphas[t - 1, i], alphas[t - 1, i - 1])
+            if lab[i] != 0 and i != 1 and lab[i] != lab[i - 2]:
+                total = _log_plus(total, alphas[t - 1, i - 2])
+            alphas[t, i] = total + np.log(probs[t, lab[i]])
+    loglike = -np.inf
+    for i in range(start, end):
+        loglike = _log_plus(loglike, alphas[T - 1, i])
+    betas = np.full(S, -np.inf)
+
+    def gradient(t, output):
+        for c in range(A):
+            if (zero_means_unset and output[c] == 0.0) or output[c] == -np.inf:
+                grad[t, c] = probs[t, c]
+            else:
+                grad[t, c] = probs[t, c] - np.exp(output[c] - np.log(probs[t, c]) - loglike)
+
+    start, end = (S - 2 if S > 1 else 0), (S if T > S // 2 + repeats else S - 1)
+    output = np.full(A, -np.inf)
+    for i in range(start, end):
+        betas[i] = np.log(probs[T - 1, lab[i]])
+        output[lab[i]] = _log_plus(alphas[T - 1, i] + betas[i], output[lab[i]])
+    gradient(T - 1, output)
+    for t in range(T - 2, -1, -1):
+        remain = S // 2 + repeats - (T - t)
+        start -= s_inc[remain + 1] if remain >= -1 else 0
+        end -= e_inc[t] if t < S // 2 + repeats else 0
+        output = np.full(A, -np.inf)
+        for i in range(start, end - 1 if end == S else end):
+            total = _log_plus(betas[i], betas[i + 1])
+            if lab[i] != 0 and i != S - 2 and lab[i] != lab[i + 2]:
+                total = _log_plus(total, betas[i + 2])
+            betas[i] = total + np.log(probs[t, lab[i]])
+            output[lab[i]] = _log_plus(alphas[t, i] + betas[i], output[lab[i]])
+        if end == S:
+            betas[S - 1] += np.log(probs[t, 0])
+            output[0] = _log_plus(alphas[t, S - 1] + betas[S - 1], output[0])
+        gradient(t, output)
+    return -loglike, grad
+
+
+def test_ctc_matches_warp_ctc_cpu_loops():
+    """legonn's all-positions recursions and its one-hot einsum (each class's summed occupancy) against warp-ctc's
+    windowed loops with their reduce-by-label, on 60 random small batches (repeats, empty label sequences,
+    sequences of exactly L + repeats frames, infeasible ones, sizes shorter than the input): costs and
+    gradients agree to 1e-12."""
+    rs = np.random.RandomState(0)
+    for _ in range(60):
+        A, B, T = rs.randint(2, 6), rs.randint(1, 4), rs.randint(1, 7)
+        acts = rs.randn(T, B, A) * rs.choice([1, 3, 10])
+        labels = [rs.randint(1, A, size=rs.randint(0, 5)).tolist() for _ in range(B)]
+        sizes = rs.randint(1, T + 1, size=B).tolist()
+        c = nn.CTCCriterion()
+        loss = c.forward(lg.DoubleTensor(acts), labels, sizes)
+        grad = c.backward(lg.DoubleTensor(acts), None).numpy()
+        expected = np.zeros_like(acts)
+        costs = []
+        for b in range(B):
+            cost, expected[:sizes[b], b] = _warp_ctc(acts[:sizes[b], b], labels[b])
+            costs.append(cost)
+        np.testing.assert_allclose(loss * B, sum(costs), rtol=1e-12)
+        np.testing.assert_allclose(grad, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_ctc_certain_label_gets_no_gradient_where_warp_ctc_gives_one():
+    """warp-ctc's gradient loops test a label's summed log occupancy against 0.0 as if 0.0 meant 'unset' (cpu_ctc.h
+    lines 310 and 360): where the label is certain (probability 1.0 after rounding, occupancy log 0), it gives
+    d cost / d activation = probs = 1 at that class, pushing a correct, confident prediction down. legonn gives
+    the derivative, probs - occupancy = 0 (docs/porting.md's CTCCriterion row)."""
+    acts = np.array([[0.0, 40.0, 0.0]])   # one frame: label 1 with probability 1.0, the only alignment
+    c = nn.CTCCriterion()
+    assert c.forward(lg.DoubleTensor(acts[:, None]), [[1]]) == 0.0
+    grad = c.backward(lg.DoubleTensor(acts[:, None]), None).numpy()[:, 0]
+    warp = _warp_ctc(acts, [1])[1]
+    assert warp[0, 1] == 1.0
+    exact = _warp_ctc(acts, [1], zero_means_unset=False)[1]
+    np.testing.assert_array_equal(grad, exact)
+    assert np.abs(grad).max() < 1e-17
+
+
 def test_ctc_matches_nnx_test_all():
     """nnx test/test-all.lua's CTCCriterion cases (warp-ctc's values) with the labels unchanged (warp-ctc's
     labels are column indices, 0 the blank): smallTest, mediumTest, mediumNegativeTest, batchTest (the mean of

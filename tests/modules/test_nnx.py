@@ -7,6 +7,7 @@ import pytest
 
 import legonn as lg
 from legonn import nn
+from legonn.tensor.conversion import on_gpu
 from tests.checks import assert_gpu_matches_cpu, assert_jacobian, assert_type_roundtrip
 
 
@@ -407,6 +408,40 @@ def test_softmax_tree_matches_the_c_loops():
     assert smt.updates == ref[4]
     exact = _tree_loops(smt, smt.weight.numpy(), smt.bias.numpy(), x, target, grad, 0.5, lambda v: np.exp(-v))
     assert np.abs(out - exact[0]).max() > 1e-6   # Torch7's approximate exponential, not exp
+
+
+@pytest.mark.parametrize('tensor', ['legonn.DoubleTensor',
+                                    pytest.param('legonn.CudaDoubleTensor', marks=pytest.mark.gpu)])
+@pytest.mark.parametrize('bad', [float('nan'), float('inf')])
+def test_softmax_tree_rows_off_the_paths_are_never_read(bad, tensor):
+    """nnx generic/SoftMaxTree.c's loops read only the rows of the parents on each target's path: an inf or NaN
+    in parent 7's rows (on no path here) changes no gradient, and an inf input row spoils only the rows on its
+    own path. legonn's padding slots (a family shorter than the largest, steps past the root) read clipped rows
+    of other parents, and multiplied them by a 0/1 mask: 0 * inf put NaN in every gradient."""
+    lg.setdefaulttensortype('legonn.DoubleTensor')
+    smt = _tree(6)
+    rng = np.random.RandomState(7)
+    x, grad = rng.randn(4, 6), rng.randn(4)
+    x[3, 2] = bad   # target 7's path: parents 1 and 28
+    target = np.array([19, 22, 9, 7])
+    (weight, bias), _ = smt.getNodeParameters(7)
+    weight.fill(bad)
+    bias.fill(bad)
+    w, b = smt.weight.numpy().copy(), smt.bias.numpy().copy()
+    first, count = smt.parentChildren[7].numpy().tolist()
+    cpu = smt.clone()   # the C loops read its index tables
+    smt = smt.type(tensor)
+    smt.zeroGradParameters()
+    ids = lg.IntTensor(target.tolist())
+    args = [lg.from_numpy(x).type(tensor), on_gpu(ids) if 'Cuda' in tensor else ids]
+    with np.errstate(invalid='ignore', over='ignore'):   # the inf input row's own path: inf - inf, as in nnx
+        out = smt.forward(args).double().numpy()
+        gi = smt.updateGradInput(args, lg.from_numpy(grad).type(tensor))[0].double().numpy()
+        smt.accGradParameters(args, lg.from_numpy(grad).type(tensor), 0.5)
+        ref = _tree_loops(cpu, w, b, x, target, grad, 0.5)
+    assert np.isfinite(ref[2][first:first + count]).all() and np.isfinite(ref[1][:3]).all()
+    for got, expected in zip((out, gi, smt.gradWeight.double().numpy(), smt.gradBias.double().numpy()), ref):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-14, equal_nan=True)
 
 
 def test_softmax_tree_gradients_match_finite_differences():

@@ -122,3 +122,25 @@ def test_errors_name_module_and_leave_state():
 def test_unsqueeze_refuses_a_table_with_a_checked_error():
     with pytest.raises(TypeError, match=r"Unsqueeze\(dim 1\): expected a tensor input, got a list of 1 entries"):
         nn.Unsqueeze(1).forward([lg.FloatTensor(2, 3)])
+
+
+def test_unsqueeze_keeps_the_first_forwards_rank_as_lua_does():
+    """Unsqueeze.lua's _getActualPosition sets ``self.numInputDims = self.numInputDims or inputDim`` at the first
+    forward: a later input of more dimensions has them as leading batch dimensions (the singleton moves with the
+    sample), one of fewer is refused (its assert: numInputDims must be <= input:dim()). legonn inserted at ``pos``
+    of every input, so the batch's singleton landed one dimension early; a failed first call fixes nothing."""
+    m = nn.Unsqueeze(1)
+    bad = nn.Unsqueeze(3)
+    with pytest.raises(IndexError):
+        bad.forward(r(2, 4))
+    assert bad.numInputDims is None
+    assert tuple(m.forward(r(3, 4)).size()) == (3, 1, 4)
+    assert m.numInputDims == 2
+    x = r(2, 3, 4)
+    y = m.forward(x)
+    assert tuple(y.size()) == (2, 3, 1, 4)   # pos 1 + one batch dimension, Lua's actualPos 2 + 1
+    np.testing.assert_array_equal(y.numpy(), np.asarray(x)[:, :, None])
+    assert tuple(m.backward(x, y.clone()).size()) == (2, 3, 4)
+    with pytest.raises(ValueError, match=r"Unsqueeze\(dim 1\): expected at least numInputDims=2 dimensions"):
+        m.forward(r(4))
+    assert tuple(nn.Unsqueeze(1, 1).forward(r(3, 4)).size()) == (3, 4, 1)   # given: as before

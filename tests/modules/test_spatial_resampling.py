@@ -205,6 +205,13 @@ def test_upsampling_match_loops():
         assert abs(bil[n, c, h2, w2] - want) < 1e-12
     with pytest.raises(ValueError, match='scale must be a positive integer'):
         nn.SpatialUpSamplingNearest(1.5)
+    # SpatialUpSamplingNearest.lua builds a scale of 1 (it refuses < 1); THNN's shapeCheck refuses it at forward
+    # and backward: "scale_factor must be greater than 1"
+    one = nn.SpatialUpSamplingNearest(1)
+    with pytest.raises(ValueError, match=r'SpatialUpSamplingNearest\(1\): expected a scale_factor greater than 1'):
+        one.forward(x)
+    with pytest.raises(ValueError, match='greater than 1'):
+        one.backward(x, x)
     with pytest.raises(ValueError, match='3-D or 4-D'):
         nn.SpatialUpSamplingBilinear(2).forward(lg.randn(3, 3))
 

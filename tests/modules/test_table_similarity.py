@@ -68,3 +68,57 @@ def test_errors():
         nn.PairwiseDistance().forward([r(1, 2, 3), r(1, 2, 3)])
     with pytest.raises(ValueError, match="p must be >= 1"):
         nn.PairwiseDistance(0.5)
+
+
+def lua_pairwise_distance_gradient(a, b, p, grad):
+    """PairwiseDistance.lua's updateGradInput for a batch, p not 1, written out: d * |d|^(p-2) only when p > 2
+    (lines 56-58), times (output + 1e-6)^-(p-1) and gradOutput."""
+    d = a - b
+    out = (np.abs(d) ** p).sum(1) ** (1 / p)
+    g = d * np.abs(d) ** (p - 2) if p > 2 else d.copy()
+    return g * ((out + 1e-6) ** -(p - 1))[:, None] * grad[:, None]
+
+
+def test_pairwise_distance_gradient_is_exact_for_p_between_1_and_2():
+    """For 1 < p < 2 PairwiseDistance.lua omits the factor |d_k|^(p-2) of the p-norm's derivative (a Torch7 bug,
+    docs/porting.md's PairwiseDistance row): its gradient is not the forward's. legonn's is the derivative,
+    checked by central differences; for p = 2 and 3 the two formulas agree (up to the Lua's 1e-6)."""
+    a, b, grad = r(3, 4), r(3, 4), r(3)
+    m = nn.PairwiseDistance(1.5).double()
+    m.forward([a, b])
+    got = m.backward([a, b], grad)[0].numpy()
+    numeric = np.zeros_like(a)
+    for k in np.ndindex(a.shape):
+        step = np.zeros_like(a)
+        step[k] = 1e-6
+        up = m.forward([a + step, b]).numpy().copy()
+        numeric[k] = (up - m.forward([a - step, b]).numpy()) @ grad / 2e-6
+    np.testing.assert_allclose(got, numeric, rtol=1e-6, atol=1e-9)
+    d = a - b
+    exact = np.abs(d) ** 0.5 * np.sign(d) * ((np.abs(d) ** 1.5).sum(1) ** (1 / 1.5))[:, None] ** -0.5 * grad[:, None]
+    np.testing.assert_allclose(got, exact, rtol=1e-12)
+    lua = lua_pairwise_distance_gradient(a, b, 1.5, grad)
+    np.testing.assert_allclose(lua, exact * np.abs(d) ** 0.5, rtol=1e-5)   # the missing |d_k|^(p-2)
+    assert np.abs(lua - got).max() > 0.1
+    for p in (2, 3):
+        m = nn.PairwiseDistance(p).double()
+        m.forward([a, b])
+        np.testing.assert_allclose(m.backward([a, b], grad)[0].numpy(), lua_pairwise_distance_gradient(a, b, p, grad),
+                                   rtol=1e-5)
+
+
+def test_mixture_table_reads_each_calls_layout():
+    """MixtureTable.lua fixes ``self.dim`` at its first call (1 for a 1-D gater, else 2) and ``self.table`` once a
+    table is seen: a later call in the other layout errors in the Lua (its gater view or expandAs fails), but for
+    experts (n, F) after a batch call with F = n it mixes along the wrong dimension, out[i] = sum_j g_j e[i, j].
+    legonn takes the default dimension from each call's gater (docs/porting.md's MixtureTable row): the same
+    numbers wherever the Lua's layout does not change."""
+    m = nn.MixtureTable().double()
+    gb, eb = r(2, 3), r(2, 3, 4)
+    np.testing.assert_allclose(m.forward([gb, eb]).numpy(), np.einsum('bn,bnf->bf', gb, eb), rtol=1e-12)
+    g, e = r(3), r(3, 3)
+    np.testing.assert_allclose(m.forward([g, e]).numpy(), g @ e, rtol=1e-12)
+    assert np.abs(m.output.numpy() - e @ g).max() > 1e-3   # the Lua's second call: dim 2 kept from the first
+    np.testing.assert_allclose(m.forward([gb, eb]).numpy(), np.einsum('bn,bnf->bf', gb, eb), rtol=1e-12)
+    tables = [r(4) for _ in range(3)]
+    np.testing.assert_allclose(m.forward([g, tables]).numpy(), sum(gi * t for gi, t in zip(g, tables)), rtol=1e-12)

@@ -399,3 +399,49 @@ def test_bernoulli_pairs_probabilities_in_order_on_the_gpu():
         lg.FloatTensor(6).cuda().bernoulli(p.double())
     with pytest.raises(TypeError, match='FloatTensor.bernoulli: operand is on the GPU'):
         lg.FloatTensor(6).bernoulli(p)
+
+
+def test_negative_and_huge_seeds_map_as_torch7s_c():
+    """torch.manualSeed reads its seed as cwrap's long, (long)lua_tonumber(L, 2) (cwrap types.lua), and hands it
+    to THRandom_manualSeed's unsigned long: -1 seeds as 2^64 - 1 and initialSeed (a long again) gives -1; a
+    fraction is truncated; a Python int past 2^53 rounds to the double Lua holds; a double outside the long
+    range gives x86-64's conversion, LONG_MIN. legonn refused negative seeds (NumPy's ValueError) and seeded
+    2^64 + 5 as itself."""
+    lg.manualSeed(-1)
+    minus_one = lg.rand(4).tolist()
+    assert lg.initialSeed() == -1
+    lg.manualSeed(2.9)
+    fraction = lg.rand(4).tolist()
+    assert lg.initialSeed() == 2
+    lg.manualSeed(2)
+    assert lg.rand(4).tolist() == fraction
+    lg.manualSeed(2 ** 53 + 1)
+    assert lg.initialSeed() == 2 ** 53
+    for huge in (2 ** 64 + 5, 1e300, -1e300, float('inf'), float('nan')):
+        lg.manualSeed(huge)
+        assert lg.initialSeed() == -2 ** 63
+    assert lg.rand(4).tolist() != minus_one
+    lg.manualSeed(-1)
+    assert lg.rand(4).tolist() == minus_one
+    state = lg.getRNGState()
+    lg.manualSeed(5)
+    lg.setRNGState(state)
+    assert lg.initialSeed() == -1
+    gen = lg.Generator()
+    lg.manualSeed(gen, -3)
+    assert lg.initialSeed(gen) == -3
+    with pytest.raises(TypeError, match='manualSeed: expected a number seed, got str'):
+        lg.manualSeed('3')
+
+
+@pytest.mark.gpu
+def test_negative_seed_seeds_the_gpu_stream_too():
+    """lg.manualSeed(-1) seeds the CuPy stream with the same unsigned 2^64 - 1 (a negative seed made CuPy's
+    RandomState fail); cutorch.manualSeed(-1) maps the same way, and cutorch.initialSeed, an unsigned long long
+    in cutorch's init.c, gives 2^64 - 1."""
+    from legonn import cutorch
+    lg.manualSeed(-1)
+    first = lg.CudaTensor(4).uniform().float().numpy().copy()
+    cutorch.manualSeed(-1)
+    np.testing.assert_array_equal(lg.CudaTensor(4).uniform().float().numpy(), first)
+    assert cutorch.initialSeed() == 2 ** 64 - 1 and lg.initialSeed() == -1

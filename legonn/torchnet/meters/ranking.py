@@ -7,7 +7,7 @@ import numpy as np
 
 from ...tensor import DoubleTensor, LongTensor
 from ..arguments import named_table
-from .meter import Meter, by_level, check_binary, host_array, levels, lua_div, scores_and_targets
+from .meter import Meter, by_level, check_binary, host_array, levels, lua_div, scores_and_targets, sum_in_order
 from .torch_order import sort_order, sort_rows
 
 
@@ -101,7 +101,8 @@ class APMeter(_Observations):
                     weight = weights[order[k]]
                     tp, seen = np.cumsum(truth * weight), np.cumsum(weight)
                 precision = tp / seen
-                ap[k] = precision[truth == 1].sum() / max(int(truth.sum()), 1)
+                # apmeter.lua: precision[truth:byte()]:sum(), a sum in order
+                ap[k] = sum_in_order(precision[truth == 1]) / max(int(truth.sum()), 1)
         return DoubleTensor(ap)
 
 
@@ -120,7 +121,8 @@ class mAPMeter(Meter):
         self.apmeter.add(output, target, weight)
 
     def value(self):
-        return float(self.apmeter.value().array.mean())
+        ap = self.apmeter.value().array
+        return sum_in_order(ap) / ap.size   # mapmeter.lua's value():mean(), THTensor_(meanall): sumall / n
 
 
 class AUCMeter(_Observations):
@@ -154,14 +156,15 @@ class AUCMeter(_Observations):
         with np.errstate(divide='ignore', invalid='ignore'):
             tpr /= targets.sum()
             fpr /= (1 - targets).sum()
-        auc = float((tpr[:-1] * (fpr[1:] - fpr[:-1])).sum())
+        auc = sum_in_order(tpr[:-1] * (fpr[1:] - fpr[:-1]))   # aucmeter.lua's cmul(...):sum(), in order
         return auc, DoubleTensor(tpr), DoubleTensor(fpr)
 
 
 def _dcg(relevance, order, k):
     """Discounted cumulative gain of the first k of ``order``: rel_1 + sum_{i=2..k} rel_i / log2(i)."""
     gains = relevance[order[:k]]
-    return gains[0] + (gains[1:] / (np.log(np.arange(2, k + 1, dtype=np.float64)) / math.log(2))).sum()
+    # ndcgmeter.lua's computeDCG: rel_1 + (its cdiv by log2):sum(), a sum in order
+    return gains[0] + sum_in_order(gains[1:] / (np.log(np.arange(2, k + 1, dtype=np.float64)) / math.log(2)))
 
 
 class NDCGMeter(Meter):

@@ -9,10 +9,21 @@ class RandomState:
     """Draws device arrays; ``size`` as in NumPy, ``dtype`` float64 unless given (as in CuPy)."""
 
     def __init__(self, seed=None):
-        self._gen = np.random.RandomState(seed)
+        self._gen = np.random.RandomState(self._legacy_seed(seed))
 
     def seed(self, seed=None):
-        self._gen.seed(seed)
+        self._gen = np.random.RandomState(self._legacy_seed(seed))
+
+    @staticmethod
+    def _legacy_seed(seed):
+        """CuPy's seeds: integers in [0, 2^64) (its RandomState.seed's check); NumPy's legacy generator takes
+        32 bits, so a larger seed seeds an MT19937 from its SeedSequence."""
+        if seed is None:
+            return None
+        seed = int(seed)
+        if seed < 0 or seed >= 2 ** 64:
+            raise ValueError('Seed must be an integer between 0 and 2**64 - 1')
+        return seed if seed < 2 ** 32 else np.random.MT19937(seed)
 
     def _draw(self, name, *args, dtype=None, **kwargs):
         def draw():
