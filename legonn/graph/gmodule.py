@@ -8,7 +8,7 @@ a list (0-based, in the order given). Any node may carry a table.
 import os
 
 from ..containers.container import Container
-from ..modules.base.checks import _tensor_leaves
+from ..modules.base.checks import tensor_leaves
 from ..modules.base.contract_inputs import as_input_tree
 from ..modules.base.errors import CAUGHT, add_path, input_error, name_error
 from ..modules.base.module import Module
@@ -23,9 +23,11 @@ from .node import Node, as_node_list, gradient_met
 _NODE_STATE = ('input', 'output', 'gradOutput', 'gradInput', 'gradBuffer')
 
 
-def _leaf_ids(gradOutput):
-    """The identities of a gradOutput's tensors, in order: what the last backward sweep ran for."""
-    return tuple(id(t) for t in _tensor_leaves(gradOutput, []))
+def _same_tensors(swept, gradOutput):
+    """Whether ``gradOutput``'s tensors are, in order, the very tensors ``swept`` (the last sweep's). The tensors
+    themselves are kept, not their ids: a gradOutput freed after updateGradInput can leave its id to the next."""
+    leaves = tensor_leaves(gradOutput, [])
+    return swept is not None and len(leaves) == len(swept) and all(a is b for a, b in zip(leaves, swept))
 
 
 def _check_graph(inputs, outputs, order):
@@ -276,7 +278,7 @@ class gModule(Container):
         nodes = self.inputnodes
         self.gradInput = nodes[0].gradInput if len(nodes) == 1 else [n.gradInput for n in nodes]
         self.innode.gradOutput = self.gradInput
-        self._swept = _leaf_ids(gradOutput)
+        self._swept = tuple(tensor_leaves(gradOutput, []))
         return self.gradInput
 
     def _backward_node(self, node, sum_order=None):
@@ -337,7 +339,7 @@ class gModule(Container):
         # for these very tensors (gmodule.lua reads the nodes' gradOutputs as updateGradInput left them). Sweeping
         # twice would count twice the gradients of a module that accumulates them in its updateGradInput
         # (cudnn's batch normalisations: nn.Jacobian's updateGradInput then accGradParameters doubled them).
-        if self.__dict__.get('_swept') != _leaf_ids(gradOutput):
+        if not _same_tensors(self.__dict__.get('_swept'), gradOutput):
             self._propagate(gradOutput)
         self._accumulate(scale, update=bool(self.__dict__.get('_updating')))   # see accUpdateGradParameters
 

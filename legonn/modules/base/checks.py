@@ -19,12 +19,12 @@ from .errors import input_error
 from .table_buffers import describe
 
 
-def _tensor_leaves(tree, out):
+def tensor_leaves(tree, out):
     if isinstance(tree, Tensor):
         out.append(tree)
     elif isinstance(tree, (list, tuple)):
         for v in tree:
-            _tensor_leaves(v, out)
+            tensor_leaves(v, out)
     return out
 
 
@@ -80,7 +80,7 @@ class InputChecks:
                 self.checkInput(input, what)
             return
         else:
-            leaves = _tensor_leaves(input, [])
+            leaves = tensor_leaves(input, [])
         for t in leaves:
             if 0 in t._size and not self.empty_inputs:
                 raise input_error(self, f"a non-empty {what}", f"size {t._size}")
