@@ -190,14 +190,14 @@ def test_queue_addjob_dojob():
         q.addjob(lambda: 'third')                      # blocks until a job is taken
         put_third.set()
 
-    t = threading.Thread(target=producer)
+    t = threading.Thread(target=producer, daemon=True)
     t.start()
     assert not put_third.wait(0.1)
     assert q.dojob() == 3
     assert put_third.wait(5)
     assert q.dojob() == 'second' and q.dojob() == 'third' and q.isempty == 1
     got = []
-    consumer = threading.Thread(target=lambda: got.append(q.dojob()))
+    consumer = threading.Thread(target=lambda: got.append(q.dojob()), daemon=True)
     consumer.start()
     time.sleep(0.05)
     assert not got                                     # waiting on the empty queue
@@ -261,7 +261,7 @@ def test_threads_safe_embeds_a_mutex():
     given = threads.safe(work, m)
     m.lock()
     out = []
-    caller = threading.Thread(target=lambda: out.append(given(2, 5)))
+    caller = threading.Thread(target=lambda: out.append(given(2, 5)), daemon=True)
     caller.start()
     time.sleep(0.05)
     assert not out                                     # waits for the mutex it was given
