@@ -54,6 +54,9 @@ def test_image_crop_format(src, fmt, x1, y1):
     res = image.crop(src, fmt, 4, 2)
     assert res.size() == (3, 2, 4)
     np.testing.assert_array_equal(res.numpy(), src.numpy()[:, y1:y1 + 2, x1:x1 + 4])
+    dst = lg.Tensor(3, 2, 4)
+    assert image.crop(dst, src, fmt, 4, 2) is dst
+    np.testing.assert_array_equal(dst.numpy(), res.numpy())
 
 
 def test_image_crop_bad_format(src):
@@ -168,3 +171,8 @@ def test_image_gaussianpyramid(src):
     assert grey[0].size() == (3, 4)
     dst = []
     assert image.gaussianpyramid(dst, src, [1, 0.5]) is dst and len(dst) == 2
+    held = [lg.Tensor(1), lg.Tensor(2)]                 # "with or without Tensors": those given are resized
+    first = held[0]
+    image.gaussianpyramid(held, src, [1, 0.5])
+    assert held[0] is first and [p.size() for p in held] == [(3, 6, 8), (3, 3, 4)]
+    np.testing.assert_array_equal(held[0].numpy(), src.numpy())     # scale 1 is the image itself
