@@ -16,7 +16,7 @@ snake_case aliases then work without extra code.
 import copy
 import functools
 
-from ...tensor import Tensor, default_class
+from ...tensor import Tensor, default_class, tensor_class
 from ...tensor.introspection import typename as lua_typename
 from .batching import OnlineBatching
 from .contract_inputs import CONTRACT_METHODS, accept_arrays, as_forward_input, as_module_input
@@ -61,6 +61,17 @@ def _sizes(tree):
         # a table's tensors read in place, without a call each: the recording forward asks this of every table
         return [(v._typename, v._size) if isinstance(v, Tensor) else _sizes(v) for v in tree]
     return None
+
+
+def _grad_type_fits(grad, typename):
+    """Whether a gradient tensor fits an output (or input) of ``typename``: of that type, or, where those are
+    integers (a ByteTensor mask, LongTensor indices: nothing to differentiate), a tensor of any type on the same
+    device, which Torch7's modules pass on unread. HieCoAttenVQA's maskSoftmax.lua hands back its mask's gradient
+    as the mask after ``:cuda()``, a CudaTensor, to the Identity node that gave it the CudaByteTensor mask."""
+    if grad._typename == typename:
+        return True
+    cls = tensor_class(typename)
+    return cls._dtype.kind in 'iub' and cls._cuda == grad._cuda
 
 
 def _contract_forward(update_output):
@@ -317,7 +328,7 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         """``checkGradTree`` against ``made``, the types and sizes (``_sizes``) of the output forward made."""
         if isinstance(made, tuple):
             typename, size = made
-            if not isinstance(grad, Tensor) or grad._typename != typename or grad._size != size:
+            if not isinstance(grad, Tensor) or grad._size != size or not _grad_type_fits(grad, typename):
                 raise self._gradTensorError(grad, typename, size, where)
         elif isinstance(made, list):
             if not isinstance(grad, (list, tuple)) or len(grad) != len(made):
@@ -354,7 +365,7 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         if isinstance(output, Tensor):
             if output._size == (0,):
                 return False
-            if type(grad) is not type(output) or grad._size != output._size:
+            if not isinstance(grad, Tensor) or grad._size != output._size or not _grad_type_fits(grad, output._typename):
                 raise self._gradTensorError(grad, output.type(), output._size, where)
         elif isinstance(output, (list, tuple)):
             if not isinstance(grad, (list, tuple)) or len(grad) != len(output):
