@@ -1,5 +1,5 @@
 """jiasenlu/HieCoAttenVQA ported line by line (the test file is tests/porting/test_hiecoatten_vqa.py):
-misc/utils.lua (getopt, right_align, normlize_image, count_key: lines 1-62), misc/LookupTableMaskZero.lua (all),
+misc/utils.lua (getopt, read_json, write_json, count_key: the functions train.lua and the loader call), misc/LookupTableMaskZero.lua (all),
 misc/maskSoftmax.lua (all: its THNN calls), misc/LanguageEmbedding.lua (LE and the cudnn conv, lines 1-46),
 misc/LSTM.lua (all), misc/attention.lua (parallel_atten, alternating_atten, fuse, recursive_atten: all),
 misc/word_level.lua, misc/phrase_level.lua, misc/ques_level.lua, misc/recursive_atten.lua (all),
@@ -42,20 +42,6 @@ def write_json(path, j):
     text = cjson.encode(j)
     with open(path, 'w') as file:
         file.write(text)
-
-
-def right_align(seq, lengths):
-    v = seq.clone().fill(0)
-    N = seq.size(1)
-    for i in range(seq.size(0)):
-        v[i][N - int(lengths[i]):N] = seq[i][0:int(lengths[i])]
-    return v
-
-
-def normlize_image(imgFeat):
-    length = imgFeat.size(1)
-    nm = lg.sqrt(lg.sum(lg.cmul(imgFeat, imgFeat), 1))
-    return lg.cdiv(imgFeat, lg.repeatTensor(nm, 1, length)).float()
 
 
 def count_key(t):
