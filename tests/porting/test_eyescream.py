@@ -4,7 +4,8 @@ cifar/utils/image.lua's normalize (lines 6-16), cifar/datasets/coarse_to_fine_ci
 cifar/scripts/train_cifar_coarse_to_fine_classcond.lua (lines 39-270: the class-conditional coarse-to-fine D and
 G graphs, the parameter counts, the data, the SGD states and their per-epoch decay),
 cifar/train/double_conditional_adversarial.lua (train and test: lines 1-260) and lsun/model.lua's 'small' and
-'large' models (lines 31-98).
+'large' models (lines 31-98) and lsun/modelGenerator/modelGen.lua (generateModelG, generateModelD: all, with the 'autogen'
+call of model.lua's lines 99-119).
 
 The CIFAR-10 batch files (cifar-10-batches-t7/data_batch_*.t7, read with ``torch.load(f, 'ascii')``) are written
 here in Torch7's ascii format from MNIST digits scaled to 3 x 32 x 32, 16 images a file where the Lua's hold
@@ -16,6 +17,7 @@ here in Torch7's ascii format from MNIST digits scaled to 3 x 32 x 32, 16 images
 the GPU are moved there before ``getParameters`` (docs/porting.md's setdefaulttensortype row); the script's
 endless ``while true`` runs ``epochs`` times.
 """
+import math
 import os
 import random
 
@@ -631,6 +633,221 @@ def lsun_model(opt):
     return model_D, model_G
 
 
+# ---- lsun/modelGenerator/modelGen.lua ----------------------------------------------------------------------
+def generateModelG(opt, minLayers, maxLayers, minPlanes, maxPlanes, minKH, maxKH, poolType, nGroupsMin, nGroupsMax,
+                   dropoutType, batchNorm):
+    """A random G: square odd kernels, planes a multiple of 16, grouped cudnn upsampling convolutions, maxout
+    (VolumetricMaxPooling over the planes of a 4-D batch) or LP-out pooling; returns it and its description."""
+    assert minPlanes % 16 == 0, 'minPlanes has to be a multiple of 16'
+    assert maxPlanes % 16 == 0, 'maxPlanes has to be a multiple of 16'
+    bn = lg.random(0, 4)
+    minPlanes = minPlanes / 16
+    maxPlanes = maxPlanes / 16
+    maxKH = min(maxKH, opt['geometry'][1] - 1)
+    desc = ''
+    if dropoutType > 0:
+        if lg.random(1, 3) == 1:
+            dropoutType = 0
+    nLayers = lg.random(minLayers, maxLayers + 1)
+
+    def nPlanes():
+        return lg.random(minPlanes, maxPlanes + 1) * 16   # planes are always a multiple of 16
+
+    def kH():
+        return math.floor((lg.random(minKH, maxKH + 1) / 2)) * 2 + 1   # odd kernel size
+
+    def getFactor():
+        if poolType == 'mixed' or poolType == 'maxout' or poolType == 'poolout':
+            return lg.random(1, 3)
+        return 1
+
+    def pool(model, factor):
+        nonlocal desc
+        if factor > 1:
+            t = None
+            if poolType == 'maxout':
+                t = 1
+            elif poolType == 'poolout':
+                t = 2
+            elif poolType == 'mixed':
+                t = lg.random(1, 3)
+            if t == 1:
+                desc = desc + '___P_' + 'MOut_' + lua_str(factor)
+                model.add(nn.VolumetricMaxPooling(factor, 1, 1))
+            elif t == 2:
+                desc = desc + '___P_' + 'LPOut_' + lua_str(factor)
+                model.add(nn.FeatureLPPooling(2, 2, 2, True))
+
+    model = nn.Sequential()
+    desc = desc + '___JT22'
+    model.add(nn.JoinTable(1, 2))
+    factor = getFactor()
+    planesOut = lg.random(1, 6) * 16
+    k = kH()
+    desc = desc + '___C_' + lua_str(4) + '_' + lua_str(planesOut) + '_g' + lua_str(1) + '_' + lua_str(k) + 'x' + lua_str(k)
+    model.add(lsun_layers.SpatialConvolutionUpsample(3 + 1, planesOut, k, k, 1, 1))
+    if bn == 1:
+        desc = desc + '__BNA'
+        model.add(nn.SpatialBatchNormalization(planesOut, None, None, True))
+    desc = desc + '___R'
+    model.add(cudnn.ReLU(True))
+    if bn == 2:
+        desc = desc + '__BN'
+        model.add(nn.SpatialBatchNormalization(planesOut, None, None, False))
+
+    pool(model, factor)
+    planesOut = planesOut / factor
+    planesIn = planesOut
+
+    for i in range(nLayers - 2):
+        factor = getFactor()
+        planesOut = nPlanes()
+        k = kH()
+        groups = 13
+        while planesIn % groups != 0 or planesOut % groups != 0:
+            if planesOut > 256 or planesIn > 256:
+                pow_ = lg.random(2, nGroupsMax + 1)
+            else:
+                pow_ = lg.random(nGroupsMin, nGroupsMax + 1)
+            groups = math.pow(2, pow_)
+        desc = desc + '___C_' + lua_str(planesIn) + '_' + lua_str(planesOut) + '_g' + lua_str(groups) + '_' + \
+            lua_str(k) + 'x' + lua_str(k)
+        model.add(lsun_layers.SpatialConvolutionUpsample(planesIn, planesOut, k, k, 1, groups))
+        if bn == 1:
+            desc = desc + '__BNA'
+            model.add(nn.SpatialBatchNormalization(planesOut, None, None, True))
+        desc = desc + '___R'
+        model.add(cudnn.ReLU(True))
+        if bn == 2:
+            desc = desc + '__BN'
+            model.add(nn.SpatialBatchNormalization(planesOut, None, None, False))
+        if dropoutType == 2:
+            dp = lg.random(1, 3)
+            if dp == 2:
+                desc = desc + '___SDrop ' + lua_str(0.5)
+                model.add(nn.SpatialDropout(0.5))
+        pool(model, factor)
+        planesOut = planesOut / factor
+        planesIn = planesOut
+    desc = desc + '___C_' + lua_str(planesIn) + '_' + lua_str(3) + '_g' + lua_str(1) + '_' + lua_str(k) + 'x' + lua_str(k)
+    model.add(lsun_layers.SpatialConvolutionUpsample(planesIn, 3, k, k, 1, 1))
+    if bn > 0:
+        desc = desc + '__BNA'
+        model.add(nn.SpatialBatchNormalization(3, None, None, True))
+
+    input1 = lg.zeros(10, 3, opt['geometry'][1], opt['geometry'][1])
+    input2 = lg.zeros(10, 1, opt['geometry'][1], opt['geometry'][1])
+    model.forward([input1, input2])
+    return model, desc
+
+
+def generateModelD(opt, minLayers, maxLayers, minPlanes, maxPlanes, minKH, maxKH, poolType, nGroupsMin, nGroupsMax,
+                   dropoutType):
+    """A random D: convolutions (grouped), max, LP or average pooling, a linear scorer; it and its description."""
+    assert minPlanes % 16 == 0, 'minPlanes has to be a multiple of 16'
+    assert maxPlanes % 16 == 0, 'maxPlanes has to be a multiple of 16'
+    minPlanes = minPlanes / 16
+    maxPlanes = maxPlanes / 16
+    iH = opt['geometry'][1]
+    maxKH = min(maxKH, opt['geometry'][1] - 1)
+    if lg.random(1, 3) == 1:
+        poolType = 'none'
+    desc = ''
+    if dropoutType > 0:
+        if lg.random(1, 3) == 1:
+            dropoutType = 0
+    nLayers = lg.random(minLayers, maxLayers + 1)
+
+    def nPlanes():
+        return lg.random(minPlanes, maxPlanes + 1) * 16
+
+    def kH():
+        return math.floor(lg.random(minKH, maxKH + 1) / 2) * 2 + 1
+
+    def pool(model, planes):
+        nonlocal desc, iH
+        if poolType == 'none':
+            return
+        if lg.random(1, 3) == 1:
+            return
+        if math.floor(iH / 2) < 1:
+            return True
+        t = None
+        if poolType == 'max':
+            t = 3
+        elif poolType == 'lp':
+            t = 4
+        elif poolType == 'avg':
+            t = 5
+        elif poolType == 'mixed':
+            t = lg.random(3, 6)
+        if t == 3:
+            desc = desc + '___P_' + 'Max_' + lua_str(2)
+            model.add(cudnn.SpatialMaxPooling(2, 2, 2, 2))
+        elif t == 4:
+            desc = desc + '___P_' + 'LP_' + lua_str(2)
+            model.add(nn.SpatialLPPooling(planes, 2, 2, 2, 2, 2))
+        elif t == 5:
+            desc = desc + '___P_' + 'Avg_' + lua_str(2)
+            model.add(cudnn.SpatialAveragePooling(2, 2, 2, 2))
+        iH = math.floor(iH / 2)
+
+    model = nn.Sequential()
+    desc = desc + '___CAdd'
+    model.add(nn.CAddTable())
+
+    planesOut = lg.random(1, 6) * 16
+    k = kH()
+    desc = desc + '___C_' + lua_str(3) + '_' + lua_str(planesOut) + '_g' + lua_str(1) + '_' + lua_str(k) + 'x' + lua_str(k)
+    model.add(cudnn.SpatialConvolution(3, planesOut, k, k, 1, 1))
+    desc = desc + '___R'
+    model.add(cudnn.ReLU(True))
+    iH = iH - k + 1
+    pool(model, planesOut)
+    assert iH >= 1
+
+    planesIn = planesOut
+    for i in range(nLayers - 2):
+        planesOut = nPlanes()
+        k = kH()
+        groups = 13
+        while planesIn % groups != 0 or planesOut % groups != 0:
+            if planesOut > 256 or planesIn > 256:
+                pow_ = lg.random(2, nGroupsMax + 1)
+            else:
+                pow_ = lg.random(nGroupsMin, nGroupsMax + 1)
+            groups = math.pow(2, pow_)
+        if (iH - k + 1) < 1:
+            break
+        iH = iH - k + 1
+        assert iH >= 1
+        desc = desc + '___C_' + lua_str(planesIn) + '_' + lua_str(planesOut) + '_g' + lua_str(groups) + '_' + \
+            lua_str(k) + 'x' + lua_str(k)
+        model.add(cudnn.SpatialConvolution(planesIn, planesOut, k, k, 1, 1, 0, 0, groups))
+        desc = desc + '___R'
+        model.add(cudnn.ReLU(True))
+        planesIn = planesOut
+        if pool(model, planesOut):
+            break
+        assert iH >= 1
+    desc = desc + '___V_' + lua_str(planesIn * iH * iH)
+    model.add(nn.View(planesIn * iH * iH).setNumInputDims(3))
+    desc = desc + '___L ' + lua_str(planesIn * iH * iH) + '_' + lua_str(1)
+    model.add(nn.Linear(planesIn * iH * iH, 1))
+    desc = desc + '___Sig'
+    model.add(nn.Sigmoid())
+
+    input1 = lg.zeros(13, 3, opt['geometry'][1], opt['geometry'][1])
+    input2 = lg.zeros(13, 3, opt['geometry'][1], opt['geometry'][1])
+    model.forward([input1, input2])
+    return model, desc
+
+
+def lua_str(x):
+    """Lua's ``..`` of a number: LUAI_NUMFFORMAT's ``%.14g``, so a whole float is written without a fraction."""
+    return '%.14g' % x
+
+
 # ---- the tests ---------------------------------------------------------------------------------------------
 def write_cifar_standin(folder):
     """cifar-10-batches-t7's five ascii files from MNIST digits: each a table {data = ByteTensor 3072 x n (one
@@ -771,6 +988,37 @@ def test_lsun_models():
         gD = D.backward([fake, coarse], lg.ones(2, 1))
         G.backward([coarse, noise], gD[0])
         assert float(G.getParameters()[1].abs().sum()) > 0
+
+
+def test_autogen_models():
+    """model.lua's 'autogen': generateModelG(3, 5, 128, 512, 3, 7, 'mixed', 0, 4, 2, true) and D drawn until D has
+    fewer free parameters than G but more than a tenth, at the LSUN fine size 32 here narrowed (planes 16 to 64):
+    the description names each layer as Lua writes numbers (a plane count from ``/`` without '.0'), G's output
+    is an image and D's a score."""
+    lg.setdefaulttensortype('torch.FloatTensor')
+    lg.manualSeed(8)   # a G with both maxout (VolumetricMaxPooling over planes) and LP-out pooling
+    opt_a = {'geometry': [3, 16, 16]}
+
+    def freeParams(m):
+        p = 0
+        for v in m.listModules():
+            p = p + (v.weight.nElement() if v.weight is not None else 0)
+            p = p + (v.bias.nElement() if v.bias is not None else 0)
+        return p
+    model_G, desc_G = generateModelG(opt_a, 3, 4, 16, 64, 3, 7, 'mixed', 0, 4, 2, True)
+    model_G.add(nn.View(3, 16, 16))
+    assert desc_G.startswith('___JT22___C_4_') and '.0' not in desc_G, desc_G
+    assert '___P_MOut_2' in desc_G and '___P_LPOut_2' in desc_G, desc_G
+    for trygen in range(2, 500):
+        model_D, desc_D = generateModelD(opt_a, 2, 4, 16, 64, 3, 7, 'mixed', 0, 4, 2)
+        if freeParams(model_D) < freeParams(model_G) and freeParams(model_D) > freeParams(model_G) / 10:
+            break
+    assert desc_D.startswith('___CAdd___C_3_') and desc_D.endswith('_1___Sig') and '.0' not in desc_D, desc_D
+    coarse, noise = lg.Tensor(2, 3, 16, 16).normal(0, 1), lg.Tensor(2, 1, 16, 16).uniform(-1, 1)
+    fake = model_G.forward([coarse, noise])
+    assert tuple(fake.size()) == (2, 3, 16, 16)
+    assert tuple(model_D.forward([fake, coarse]).size()) == (2, 1)
+    assert str(64 / 1) == '64.0' and lua_str(64 / 1) == '64'   # docs/porting.md's row on a number in ``..``
 
 
 def test_python_range_refuses_lua_division():
