@@ -3,14 +3,16 @@
 dupe_rnn, sort_encoding_onehot_right_align, rnn_forward, rnn_backward), train.lua (lines 52-280: the h5/json
 loading, image normalisation, the three nets, ``next_batch``, ``JdJ``, the rmsprop loop with its decay and
 checkpoints) and eval.lua (lines 40-257: the checkpoint loaded into fresh nets, ``next_batch_test``,
-``forward``, the OpenEnded and MultipleChoice answers written as json). The data files (prepro.py's
+``forward``, the OpenEnded and MultipleChoice answers written as json) and prepro_img.lua (all: a tiny Caffe net
+written here stands for VGG-19, its 43rd module 4096 wide as VGG's fc7 ReLU). The data files (prepro.py's
 data_prepro.h5/json, prepro_img.lua's data_img.h5 of 4096-wide fc7 features) are generated small, numbered from
 0 (docs/porting.md's index rules for files written for the port: word ids, answers, image positions; the
 multiple-choice lists end in -1 where prepro.py pads with 0).
 
 The edits beyond the syntax: RNNUtils.lua reads the global ``opt`` when it is required, so it is
 ``load_rnn_utils(opt)`` returning its functions; eval.lua's ``next_batch_test`` returns ``fv_im:cuda()`` even
-when ``-gpuid -1`` (the Lua needs cutorch either way), here only on the GPU.
+when ``-gpuid -1`` (the Lua needs cutorch either way), here only on the GPU; prepro_img.lua, which only runs on
+the GPU, makes its ``torch.CudaTensor`` buffers FloatTensors on the CPU.
 """
 import types
 
@@ -18,7 +20,7 @@ import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import cjson, hdf5, nn, optim, paths
+from legonn import cjson, hdf5, image, loadcaffe, nn, optim, paths, xlua
 
 
 # ---- misc/LSTM.lua -----------------------------------------------------------------------------------------
@@ -556,6 +558,72 @@ def evaluate(opt):
     return scores, qids
 
 
+# ---- prepro_img.lua ----------------------------------------------------------------------------------------
+def prepro_img(opt):
+    """prepro_img.lua from line 32: the Caffe net loaded in evaluate mode, each image loaded as loadim does (scaled
+    to 224, grey replicated to 3 planes, alpha dropped, x255, BGR minus VGG's means), module 43's output (VGG's
+    fc7 ReLU) for every image of both splits, written to the h5 file as floats."""
+    if opt['gpuid'] >= 0:
+        from legonn import cutorch
+        cutorch.setDevice(opt['gpuid'] - 1)   # the Lua passes opt.gpuid to setDevice as it is: 1-based
+    net = loadcaffe.load(opt['cnn_proto'], opt['cnn_model'], opt['backend'])
+    net.evaluate()
+    net = net.cuda() if opt['gpuid'] >= 0 else net
+    CudaTensor = lg.CudaTensor if opt['gpuid'] >= 0 else lg.FloatTensor   # the Lua's torch.CudaTensor
+
+    def loadim(imname):
+        im = image.load(imname)
+        im = image.scale(im, 224, 224)
+        if im.size(0) == 1:
+            im2 = lg.cat(im, im, 0)
+            im2 = lg.cat(im2, im, 0)
+            im = im2
+        elif im.size(0) == 4:
+            im = im[0:3, :, :]
+        im = im * 255
+        im2 = im.clone()
+        im2[2:3, :, :] = im[0:1, :, :] - 123.68
+        im2[1:2, :, :] = im[1:2, :, :] - 116.779
+        im2[0:1, :, :] = im[2:3, :, :] - 103.939
+        return im2
+
+    image_root = opt['image_root']
+    with open(opt['input_json']) as file:
+        text = file.read()
+    json_file = cjson.decode(text)
+
+    train_list = []
+    for imname in json_file['unique_img_train']:
+        train_list.append(image_root + imname)
+    test_list = []
+    for imname in json_file['unique_img_test']:
+        test_list.append(image_root + imname)
+
+    ndims = 4096
+    batch_size = opt['batch_size']
+    feats = {}
+    for name, names in (('train', train_list), ('test', test_list)):
+        sz = len(names)
+        feat = CudaTensor(sz, ndims)
+        print('processing %d images...' % sz)
+        for i in range(1, sz + 1, batch_size):
+            xlua.progress(i - 1, sz)
+            r = min(sz, i + batch_size - 1)
+            ims = CudaTensor(r - i + 1, 3, 224, 224)
+            for j in range(1, r - i + 2):
+                im = loadim(names[i + j - 2])
+                ims[j - 1] = im.cuda() if opt['gpuid'] >= 0 else im
+            net.forward(ims)
+            feat[i - 1:r, :] = net.modules[42].output.clone()
+        feats[name] = feat
+
+    train_h5_file = hdf5.open(opt['out_name'], 'w')
+    train_h5_file.write('/images_train', feats['train'].float())
+    train_h5_file.write('/images_test', feats['test'].float())
+    train_h5_file.close()
+    return net
+
+
 # ---- the tests ---------------------------------------------------------------------------------------------
 VOCAB, NANS, MAXLEN, NQ, NIMG = 6, 5, 4, 8, 4
 
@@ -734,6 +802,49 @@ def test_train_eval_and_checkpoints(tmp_path):
     assert [r['answer'] for r in mc] == ['a%d' % k for k in expected]
 
 
+def _caffe_vgg_standin(tmp_path):
+    """A Caffe net of VGG's shape where prepro_img.lua reads it: conv (3 -> 2, 4x4 stride 4), max pool 4, fc6 to
+    4096, then ReLUs, so that loadcaffe's 43rd module (after its View) is a ReLU of 4096 outputs."""
+    from tests.test_loadcaffe import conv_param, msg, pool_param, rng_weights, v, v2_layer, write
+    w1, b1, w2, b2 = rng_weights(2, (2, 3, 4, 4), 2, (4096, 392), 4096)
+    w2 *= 0.01
+    layers = [v2_layer('data', 'Data'),
+              v2_layer('conv1', 'Convolution', conv_param(106, 2, 4, stride=4), blobs=(w1, b1)),
+              v2_layer('pool1', 'Pooling', pool_param(121, 0, 4, 4)),
+              v2_layer('fc6', 'InnerProduct', msg(117, v(1, 4096)), blobs=(w2, b2))]
+    layers += [v2_layer('relu%d' % k, 'ReLU') for k in range(42)]
+    return write(tmp_path, b''.join(layers))
+
+
+def test_prepro_img_features(tmp_path):
+    """prepro_img.lua on three images (RGB, grey, RGBA) through a Caffe stand-in: the h5 holds module 43's output
+    for each, computed from the image scaled to 224, x255, its planes reversed (BGR) minus VGG's means, the grey
+    one's plane replicated and the alpha plane dropped."""
+    lg.setdefaulttensortype('torch.FloatTensor')
+    proto, model = _caffe_vgg_standin(tmp_path)
+    rng = np.random.RandomState(5)
+    planes = {'rgb.png': 3, 'grey.png': 1, 'rgba.png': 4}
+    for name, c in planes.items():
+        image.save(str(tmp_path / name), lg.from_numpy(rng.uniform(0, 1, (c, 30, 40)).astype(np.float32)))
+    json_path = str(tmp_path / 'data_prepro.json')
+    with open(json_path, 'w') as f:
+        f.write(cjson.encode({'unique_img_train': ['rgb.png', 'grey.png'], 'unique_img_test': ['rgba.png']}))
+    opt = {'input_json': json_path, 'image_root': str(tmp_path) + '/', 'cnn_proto': proto, 'cnn_model': model,
+           'batch_size': 1, 'out_name': str(tmp_path / 'data_img.h5'), 'gpuid': -1, 'backend': 'nn'}
+    net = prepro_img(opt)
+    assert len(net.modules) == 46 and lg.typename(net.modules[42]) == 'nn.ReLU'
+    with hdf5.open(opt['out_name'], 'r') as f:
+        train, test = f.read('/images_train').all(), f.read('/images_test').all()
+    assert tuple(train.size()) == (2, 4096) and tuple(test.size()) == (1, 4096)
+    for name, row in (('rgb.png', train[0]), ('grey.png', train[1]), ('rgba.png', test[0])):
+        im = image.scale(image.load(str(tmp_path / name)), 224, 224).numpy()
+        im = np.repeat(im, 3, 0) if im.shape[0] == 1 else im[:3]
+        bgr = im[::-1] * 255 - np.array([103.939, 116.779, 123.68], np.float32)[:, None, None]
+        net.forward(lg.from_numpy(np.ascontiguousarray(bgr[None], dtype=np.float32)))
+        np.testing.assert_allclose(row.numpy(), net.modules[42].output[0].numpy(), rtol=1e-5, atol=1e-5)
+        assert float(row.abs().sum()) > 0
+
+
 @pytest.mark.gpu
 def test_train_and_eval_gpu(tmp_path):
     """train.lua and eval.lua with ``-gpuid 0``: the nets, the one-hot words (onehot_cuda), the sort indices
@@ -744,3 +855,22 @@ def test_train_and_eval_gpu(tmp_path):
     assert all(np.isfinite(record['loss']))
     scores, _ = evaluate(dict(opt, batch_size=4))
     assert scores.type() == 'torch.DoubleTensor' and tuple(scores.size()) == (NQ, NANS)
+
+
+@pytest.mark.gpu
+def test_prepro_img_gpu(tmp_path):
+    """prepro_img.lua as the Lua runs it, ``-gpuid 1`` (device 0): the net and its image batches on the GPU, the
+    features written to the h5 file as FloatTensors."""
+    proto, model = _caffe_vgg_standin(tmp_path)
+    image.save(str(tmp_path / 'a.png'), lg.Tensor(3, 20, 20).uniform(0, 1))
+    json_path = str(tmp_path / 'data_prepro.json')
+    with open(json_path, 'w') as f:
+        f.write(cjson.encode({'unique_img_train': ['a.png'], 'unique_img_test': ['a.png']}))
+    opt = {'input_json': json_path, 'image_root': str(tmp_path) + '/', 'cnn_proto': proto, 'cnn_model': model,
+           'batch_size': 10, 'out_name': str(tmp_path / 'data_img.h5'), 'gpuid': 1, 'backend': 'cudnn'}
+    net = prepro_img(opt)
+    assert net.modules[42].output.type() == 'torch.CudaTensor'
+    with hdf5.open(opt['out_name'], 'r') as f:
+        train, test = f.read('/images_train').all(), f.read('/images_test').all()
+    assert train.type() == 'torch.FloatTensor' and tuple(train.size()) == (1, 4096)
+    np.testing.assert_array_equal(train.numpy(), test.numpy())
