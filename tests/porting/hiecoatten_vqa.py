@@ -5,7 +5,8 @@ misc/LSTM.lua (all), misc/attention.lua (parallel_atten, alternating_atten, fuse
 misc/word_level.lua, misc/phrase_level.lua, misc/ques_level.lua, misc/recursive_atten.lua (all),
 misc/optim_updates.lua's rmsprop (lines 43-56), misc/DataLoaderDisk.lua (all: h5 questions, per-image
 ``partial`` reads), and train.lua's model building, ``lossFun``, ``eval_split``, the rmsprop steps and the
-checkpoint (lines 86-325).
+checkpoint (lines 86-325), and prepro/prepro_img_vgg.lua (lines 35-140: VGG-19 cut after its 37th module, 448 x 448
+images, the (N, 14, 14, 512) features to h5).
 
 The edits beyond the syntax: word ids are 0-based with -1 as padding (the DataLoader's file is written so here,
 docs/porting.md's LookupTableMaskZero row), so word_level's ``torch.eq(seq, 0)`` is ``lg.eq(seq, -1)``;
@@ -15,7 +16,7 @@ set to None in ``__init__``, as ques_level's ``cores`` (Python reads a field nev
 widths alternating_atten and word_level fix, and recursive_atten's (512, 512, 1024, 1000) are the Lua's.
 """
 import legonn as lg
-from legonn import cjson, cudnn, hdf5, nn
+from legonn import cjson, cudnn, hdf5, image, loadcaffe, nn, xlua
 
 MaskTensor = lg.ByteTensor     # word_level.lua's torch.CudaByteTensor; the GPU test sets lg.CudaByteTensor
 
@@ -885,3 +886,59 @@ class DataLoader:
             data['ques_len'] = self.ques_len_test.index(0, ques_idx)
             data['answer'] = self.ans_test.index(0, ques_idx)
         return data
+
+
+# ---- prepro/prepro_img_vgg.lua -----------------------------------------------------------------------------
+def prepro_img_vgg(opt):
+    """The script from line 35: the Caffe net's modules 38 to 46 removed, images scaled to 448 and made BGR minus
+    VGG's means, module 37's (N, 512, 14, 14) output permuted to (N, 14, 14, 512) into each split's h5 file."""
+    net = loadcaffe.load(opt['cnn_proto'], opt['cnn_model'], opt['backend'])
+    for i in range(46, 37, -1):
+        net.remove(i - 1)
+    net.evaluate()
+    net = net.cuda() if opt['gpuid'] >= 0 else net
+    CudaTensor = lg.CudaTensor if opt['gpuid'] >= 0 else lg.FloatTensor   # the Lua's torch.CudaTensor
+
+    class imloader:
+        @staticmethod
+        def load(fname):
+            imloader.im = image.load(fname)
+
+    def loadim(imname):
+        imloader.load(imname)   # the Lua's extra arguments (3, 'float') are dropped by its load(fname)
+        im = imloader.im
+        im = image.scale(im, 448, 448)
+        if im.size(0) == 1:
+            im2 = lg.cat(im, im, 0)
+            im2 = lg.cat(im2, im, 0)
+            im = im2
+        elif im.size(0) == 4:
+            im = im[0:3, :, :]
+        im = im * 255
+        im2 = im.clone()
+        im2[2:3, :, :] = im[0:1, :, :] - 123.68
+        im2[1:2, :, :] = im[1:2, :, :] - 116.779
+        im2[0:1, :, :] = im[2:3, :, :] - 103.939
+        return im2
+
+    image_root = opt['image_root']
+    json_file = read_json(opt['input_json'])
+    lists = {'train': [image_root + n for n in json_file['unique_img_train']],
+             'test': [image_root + n for n in json_file['uniuqe_img_test']]}   # (sic: prepro_vqa.py's key)
+    batch_size = opt['batch_size']
+    for split in ('train', 'test'):
+        sz = len(lists[split])
+        feat = lg.FloatTensor(sz, 14, 14, 512)
+        for i in range(1, sz + 1, batch_size):
+            xlua.progress(i - 1, sz)
+            r = min(sz, i + batch_size - 1)
+            ims = CudaTensor(r - i + 1, 3, 448, 448)
+            for j in range(1, r - i + 2):
+                im = loadim(lists[split][i + j - 2])
+                ims[j - 1] = im.cuda() if opt['gpuid'] >= 0 else im
+            net.forward(ims)
+            feat[i - 1:r] = net.modules[36].output.permute(0, 2, 3, 1).contiguous().float()
+        h5_file = hdf5.open(opt['out_name_' + split], 'w')
+        h5_file.write('/images_' + split, feat)
+        h5_file.close()
+    return net
