@@ -672,7 +672,8 @@ def _opt(tmp_path, **kw):
 
 def test_sort_encoding_and_alignment():
     """right_align and sort_encoding_onehot_right_align: questions sorted by length, longest first, the words of
-    step i for the questions long enough, one-hot; batch_sizes count them; sort_index_inverse undoes the sort."""
+    step i for the questions long enough, one-hot; batch_sizes count them; sort_index_inverse undoes the sort;
+    reverse and split_vector."""
     U = load_rnn_utils({'gpuid': -1})
     q = lg.LongTensor([[1, 2, 0, 0], [3, 4, 5, 0], [2, 0, 0, 0]])
     lens = lg.LongTensor([2, 3, 1])
@@ -684,6 +685,9 @@ def test_sort_encoding_and_alignment():
     np.testing.assert_array_equal(sort_index.index(0, inverse).numpy(), [0, 1, 2])
     np.testing.assert_array_equal(onehot.numpy().argmax(1), [3, 4, 1, 5, 2, 2])
     assert onehot.sum() == 6
+    assert U.reverse(['a', 'b']) == {'a': 0, 'b': 1}   # positions 0-based, as ipairs' become
+    parts = U.split_vector(lg.range(0, 5), [2, 4])
+    assert [p.tolist() for p in parts] == [[0, 1], [2, 3, 4, 5]] and parts[1].storageOffset() == 2   # views
 
 
 def test_lstm_conventional_matches_numpy():
