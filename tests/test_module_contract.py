@@ -570,3 +570,32 @@ def test_a_subclass_of_a_module_with_arguments_prints_its_own_name_before_them()
     chain = Chain().add(nn.Identity())
     assert repr(chain).splitlines()[0] == 'nn.Sequential {'
     assert repr(nn.Bottle(Conv(1, 1, 1, 1))).startswith('nn.Bottle')
+
+
+class FlatLinear(nn.Linear):
+    """A subclass whose output is its parent's viewed flat, as eyescream's SpatialConvolutionUpsample views its
+    convolution's planes: its accGradParameters views the gradOutput back before calling the parent's."""
+
+    def updateOutput(self, input):
+        self.output = super().updateOutput(input).view(-1)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        self.gradInput = super().updateGradInput(input, gradOutput.view(input.size(0), -1))
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        super().accGradParameters(input, gradOutput.view(input.size(0), -1), scale)
+
+
+def test_subclass_hands_its_parent_a_reshaped_grad_output():
+    """The subclass's own accGradParameters is checked against the output forward made (flat); the super() call
+    it makes gets the gradOutput it reshaped, checked by the parent's own code, as Torch7 hands it on."""
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    m = FlatLinear(3, 2)
+    x = lg.Tensor(4, 3).normal(0, 1)
+    assert tuple(m.forward(x).size()) == (8,)
+    assert nn.Jacobian.testJacobianParameters(m, x, m.weight, m.gradWeight) < 1e-6
+    with pytest.raises(ValueError, match=r'FlatLinear\(3 -> 2\): expected gradOutput to be a legonn.DoubleTensor '
+                                         r'of size \(8,\)'):
+        m.accGradParameters(x, lg.Tensor(4, 2))

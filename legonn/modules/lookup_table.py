@@ -149,7 +149,10 @@ class LookupTable(Module):
         return self.output
 
     def updateGradInput(self, input, gradOutput):
-        self._indices(input, checked=True)  # the same index checks as forward
+        # LookupTable.lua's updateGradInput never reads the indices, only their sizes: a subclass that shifts them
+        # in updateOutput (rnn's and HieCoAttenVQA's LookupTableMaskZero add 1, their padding -1 becoming row 0)
+        # hands this the unshifted ones
+        self.checkInput(input)
         self.checkGradOutput(gradOutput, self.output)
         self.bufferLike('gradInput', input)[...] = 0
         return self.gradInput

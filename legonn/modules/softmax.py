@@ -5,6 +5,7 @@ second of a 2-D (batch, features) input, the first of a 3-D (channels, h, w)
 input and the second of a 4-D (batch, channels, h, w) input.
 """
 from ..tensor import cuda_kernels
+from ..tensor.nn_table import thnn_table
 from ..tensor.reductions import reducer
 from .base.module import Module
 
@@ -111,3 +112,47 @@ class LogSoftMax(_Normalised):
         gi *= norm
         xp.subtract(g, gi, out=gi)
         return self.gradInput
+
+
+def _thnn_call(name, module_class, input, output, gradOutput=None, gradInput=None):
+    """THNN.h's SoftMax and LogSoftMax functions (torch/nn's SoftMax.lua and LogSoftMax.lua call them): a module
+    of ``module_class`` computes into the caller's tensors, which must be of ``input``'s type, as THNN's are of
+    one; ``output`` (and ``gradInput``) are resized in place, as THTensor_(resizeAs) does."""
+    given = {'output': output, 'gradOutput': gradOutput, 'gradInput': gradInput}
+    for what, t in given.items():
+        if t is not None and (not hasattr(t, 'type') or t.type() != input.type()):
+            got = t.type() if hasattr(t, 'type') else type(t).__name__
+            raise TypeError(f"tensor.THNN.{name}: expected {what} a {input.type()} (the input's type), got {got}")
+    module = module_class()
+    module.output = output
+    if gradOutput is None:
+        module.updateOutput(input)
+    else:
+        module.gradInput = gradInput
+        module.updateGradInput(input, gradOutput)
+
+
+@thnn_table.register
+def SoftMax_updateOutput(input, output):
+    """THNN's SoftMax_updateOutput(input, output): ``output`` becomes the soft max of ``input`` along nn.SoftMax's
+    dimension."""
+    _thnn_call('SoftMax_updateOutput', SoftMax, input, output)
+
+
+@thnn_table.register
+def SoftMax_updateGradInput(input, gradOutput, gradInput, output):
+    """THNN's SoftMax_updateGradInput(input, gradOutput, gradInput, output): ``gradInput`` from the forward's
+    ``output`` (the input is not read, as in THNN: maskSoftmax.lua's masked input gives the same gradient)."""
+    _thnn_call('SoftMax_updateGradInput', SoftMax, input, output, gradOutput, gradInput)
+
+
+@thnn_table.register
+def LogSoftMax_updateOutput(input, output):
+    """THNN's LogSoftMax_updateOutput(input, output)."""
+    _thnn_call('LogSoftMax_updateOutput', LogSoftMax, input, output)
+
+
+@thnn_table.register
+def LogSoftMax_updateGradInput(input, gradOutput, gradInput, output):
+    """THNN's LogSoftMax_updateGradInput(input, gradOutput, gradInput, output)."""
+    _thnn_call('LogSoftMax_updateGradInput', LogSoftMax, input, output, gradOutput, gradInput)

@@ -25,7 +25,7 @@ from .matrix_products import MatrixProductsMixin
 from .reductions import ReductionMixin
 from .indexing import IndexingMixin, lua_number, whole_number
 from .random import RandomMixin
-from .nn_table import nn_table
+from .nn_table import nn_table, thnn_table
 from .printing import format_tensor
 from .result_forms import result_form
 
@@ -754,6 +754,15 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
     def nn(self):
         """The ``nn`` table of C functions (legonn/tensor/nn_table.py): ``x.nn.BilinearSamplerBHWD_updateOutput``."""
         return nn_table
+
+    @property
+    def THNN(self):
+        """torch/nn's THNN kernels by name (legonn/tensor/nn_table.py): ``x.THNN.SoftMax_updateOutput``."""
+        return thnn_table
+
+    def cdata(self):
+        """The handle THNN's functions take (Torch7's ``x:cdata()``, a C pointer): the tensor itself."""
+        return self
 
     def type(self, typename=None):
         """Without argument: the type string. With one: this tensor converted (``self`` if already that type)."""

@@ -152,9 +152,10 @@ def test_gpu_step_reads_the_range_of_its_indices_once_and_copies_none():
     cpu.backward(lg.LongTensor(IDX), go.double())
     assert_close_trees(cpu.gradWeight, m.gradWeight)
     before = m.gradWeight.clone()
-    for bad in (lg.LongTensor([[0, 3, 5], [4, 1, 0]]), lg.LongTensor([0, 7])):   # new memory; another geometry
-        with pytest.raises(IndexError, match=r'LookupTable\(5, 3\): expected indices in \[0, 5\)'):
-            m.backward(bad.cudaLong(), go if bad.dim() == 2 else go[0][:2])
+    with pytest.raises(IndexError, match=r'LookupTable\(5, 3\): expected indices in \[0, 5\)'):   # new memory
+        m.backward(lg.LongTensor([[0, 3, 5], [4, 1, 0]]).cudaLong(), go)
+    with pytest.raises(ValueError, match=r'LookupTable\(5, 3\): expected gradOutput of size \(2, 3, 3\)'):
+        m.backward(lg.LongTensor([0, 7]).cudaLong(), go[0][:2])   # another geometry than the forward's
     assert_close_trees(before, m.gradWeight)
 
 
@@ -181,17 +182,28 @@ def test_gpu_table_takes_host_indices_and_a_host_table_gpu_ones():
 
 def test_out_of_range_and_bad_indices_change_nothing():
     m = nn.LookupTable(5, 3, None, 0.5)
+    m.forward(lg.LongTensor([0, 2]))   # (renorms rows 0 and 2) an output for the backward below
     before = m.weight.clone()
     m.gradWeight.fill(1)
     with pytest.raises(IndexError, match=r'LookupTable\(5, 3\): expected indices in \[0, 5\), got indices in \[0, 5\]'):
         m.forward(lg.LongTensor([0, 5]))
-    with pytest.raises(IndexError):
+    with pytest.raises(IndexError):   # accGradParameters reads the indices (updateGradInput only their sizes)
         m.backward(lg.LongTensor([-1, 2]), lg.FloatTensor(2, 3))
     with pytest.raises(TypeError, match='integer indices'):
         m.forward(lg.FloatTensor([0.5, 1]))
     with pytest.raises(ValueError, match='1-D or 2-D'):
         m.forward(lg.LongTensor(1, 1, 1))
     assert (m.weight.numpy() == before.numpy()).all() and (m.gradWeight.numpy() == 1).all()
+
+
+def test_update_grad_input_reads_only_the_sizes():
+    """LookupTable.lua's updateGradInput sizes a zero gradInput like the input and never reads the indices:
+    a subclass shifting them in updateOutput (rnn's LookupTableMaskZero, HieCoAttenVQA's: padding -1 becomes
+    row 0) hands it the unshifted ones, which legonn refused as out of range."""
+    m = nn.LookupTable(5, 3)
+    m.forward(lg.LongTensor([[0, 4, 1]]))
+    gi = m.updateGradInput(lg.LongTensor([[-1, 3, 0]]), lg.FloatTensor(1, 3, 3))
+    assert gi.type() == 'torch.LongTensor' and tuple(gi.size()) == (1, 3) and gi.sum() == 0
 
 
 def test_acc_update_only_drops_grad_weight_and_still_trains():

@@ -178,3 +178,38 @@ def test_gradient_reversal_and_l1_penalty_weights_must_be_numbers():
             with pytest.raises(ValueError, match=match + ' must be a number'):
                 make(bad)
     assert nn.GradientReversal().setLambda(0.25).lambda_ == 0.25
+
+
+def _mask_gradient_through_identity(byte_class, float_class):
+    """An Identity whose input is a ByteTensor mask takes a float gradient of its size and passes it on (Torch7's
+    Identity reads no type); a float input still refuses a gradient of another floating type."""
+    mask = byte_class([[0, 1], [1, 0]])
+    m = nn.Identity().type(float_class().type())
+    m.forward(mask)
+    g = float_class(2, 2).fill(0)
+    assert m.backward(mask, g) is g
+    with pytest.raises(ValueError, match=r"Identity: expected gradOutput to be a legonn.(Cuda)?ByteTensor of size \(2, 2\)"):
+        m.backward(mask, float_class(2, 3))
+    x = float_class(2, 2).fill(1)
+    m.forward(x)
+    other = lg.DoubleTensor if float_class is lg.FloatTensor else lg.CudaDoubleTensor
+    with pytest.raises(TypeError, match='Identity: expected a legonn.(Cuda|Float)Tensor gradOutput'):
+        m.backward(x, other(2, 2).fill(0))
+
+
+def test_integer_output_takes_a_gradient_of_any_type():
+    """HieCoAttenVQA's maskSoftmax.lua gives its mask node the gradient ``mask:cuda():clone():zero()`` (float):
+    gradients flowing to an integer tensor are dummies, accepted whatever their type on the same device."""
+    _mask_gradient_through_identity(lg.ByteTensor, lg.FloatTensor)
+
+
+@pytest.mark.gpu
+def test_integer_output_takes_a_gradient_of_any_type_gpu():
+    """The same with a CudaByteTensor mask and a CudaTensor gradient (the device maskSoftmax.lua ran on); a host
+    gradient for a CUDA mask is still refused."""
+    _mask_gradient_through_identity(lg.CudaByteTensor, lg.CudaTensor)
+    m = nn.Identity().cuda()
+    mask = lg.CudaByteTensor([[0, 1]])
+    m.forward(mask)
+    with pytest.raises((TypeError, ValueError), match='Identity: expected'):
+        m.backward(mask, lg.FloatTensor(1, 2))

@@ -16,7 +16,7 @@ snake_case aliases then work without extra code.
 import copy
 import functools
 
-from ...tensor import Tensor, default_class
+from ...tensor import Tensor, default_class, tensor_class
 from ...tensor.introspection import typename as lua_typename
 from .batching import OnlineBatching
 from .contract_inputs import CONTRACT_METHODS, accept_arrays, as_forward_input, as_module_input
@@ -63,6 +63,17 @@ def _sizes(tree):
     return None
 
 
+def _grad_type_fits(grad, typename):
+    """Whether a gradient tensor fits an output (or input) of ``typename``: of that type, or, where those are
+    integers (a ByteTensor mask, LongTensor indices: nothing to differentiate), a tensor of any type on the same
+    device, which Torch7's modules pass on unread. HieCoAttenVQA's maskSoftmax.lua hands back its mask's gradient
+    as the mask after ``:cuda()``, a CudaTensor, to the Identity node that gave it the CudaByteTensor mask."""
+    if grad._typename == typename:
+        return True
+    cls = tensor_class(typename)
+    return cls._dtype.kind in 'iub' and cls._cuda == grad._cuda
+
+
 def _contract_forward(update_output):
     """``update_output`` (a class's own updateOutput) taking what ``forward`` takes (contract_inputs'
     conversion, by the outermost call only) and remembering the sizes of the input it worked on and of the
@@ -91,13 +102,15 @@ def _contract_accumulation(acc):
     call, as ``_contract_forward``), behind ``checkAccumulation``."""
     @functools.wraps(acc)
     def accGradParameters(self, input, gradOutput, scale=1):
-        if not (isinstance(input, Tensor) and isinstance(gradOutput, Tensor)) and \
-                getattr(type(self), 'accGradParameters') is accGradParameters:
+        if getattr(type(self), 'accGradParameters') is accGradParameters:
             if not isinstance(input, Tensor):
                 input = as_module_input(self, input)
             if not isinstance(gradOutput, Tensor):
                 gradOutput = as_module_input(self, gradOutput)
-        self.checkAccumulation(input, gradOutput)
+            self.checkAccumulation(input, gradOutput)
+        # else a super() call from a subclass's override, checked there against what forward made: it passes on
+        # what it made of the gradOutput (eyescream's SpatialConvolutionUpsample views its (N, nOut, f h, f w)
+        # gradOutput back to the (N, nOut f^2, h, w) its parent convolution computed)
         # Torch7's scale = scale or 1: a nil scale, passed on by a module's backward(input, gradOutput,
         # scale) override (torch-rnn's LanguageModel), is 1
         return acc(self, input, gradOutput, 1 if scale is None else scale)
@@ -317,7 +330,7 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         """``checkGradTree`` against ``made``, the types and sizes (``_sizes``) of the output forward made."""
         if isinstance(made, tuple):
             typename, size = made
-            if not isinstance(grad, Tensor) or grad._typename != typename or grad._size != size:
+            if not isinstance(grad, Tensor) or grad._size != size or not _grad_type_fits(grad, typename):
                 raise self._gradTensorError(grad, typename, size, where)
         elif isinstance(made, list):
             if not isinstance(grad, (list, tuple)) or len(grad) != len(made):
@@ -354,7 +367,7 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         if isinstance(output, Tensor):
             if output._size == (0,):
                 return False
-            if type(grad) is not type(output) or grad._size != output._size:
+            if not isinstance(grad, Tensor) or grad._size != output._size or not _grad_type_fits(grad, output._typename):
                 raise self._gradTensorError(grad, output.type(), output._size, where)
         elif isinstance(output, (list, tuple)):
             if not isinstance(grad, (list, tuple)) or len(grad) != len(output):
