@@ -345,9 +345,9 @@ def OverFeat_Model():
     return model
 
 
-def Model(weights, opt=None):
-    """Model.lua: ``opt`` is the global Main.lua would have set (the file defaults it to cuda); ``weights`` stands
-    in for ``torch.load('weights')``, the flat parameter vector the file copies into the model."""
+def Model(load, opt=None):
+    """Model.lua: ``opt`` is the global Main.lua would have set (the file defaults it to cuda); ``load`` is called
+    where the file calls ``torch.load('weights')`` for the flat parameter vector it copies into the model."""
     opt = opt if opt is not None else {'type': 'cuda', 'net': 'new'}
     TValue = 0
     TReplace = 0
@@ -395,7 +395,7 @@ def Model(weights, opt=None):
     model.add(nn.LogSoftMax())
 
     w, dE_dw = model.getParameters()
-    w.copy(weights)
+    w.copy(load('weights'))
     # ---- Loss: NLL
     loss = nn.ClassNLLCriterion()
 
@@ -761,11 +761,11 @@ def GoogLeNet_Full():
 
 # --- Models/GoogLeNet_Model.lua --------------------------------------------------------------------------------
 
-def GoogLeNet_Model(weights, opt=None):
+def GoogLeNet_Model(load, opt=None):
     """GoogLeNet_Model.lua: the 2014 GoogLeNet of SpatialConvolutionMM (``padH`` defaulting to ``padW``) in
     DepthConcat blocks whose pooling branch shrinks the map by 2 (DepthConcat centres it in zeros), and the two
-    auxiliary classifiers built (the file returns only ``Net``). ``weights`` stands in for
-    ``torch.load('Weights')``."""
+    auxiliary classifiers built (the file returns only ``Net``). ``load`` is called where the file calls
+    ``torch.load('Weights')`` (``lg.load``, or a stand-in)."""
     opt = opt if opt is not None else {'type': 'cuda', 'net': 'new'}
 
     # ---------------------------------------Inception Modules------------------------------------------------
@@ -855,7 +855,7 @@ def GoogLeNet_Model(weights, opt=None):
     print('==> flattening Net parameters')
     w, dE_dw = Net.getParameters()
 
-    t = weights
+    t = load('Weights')
     w.copy(t)
 
     return {
