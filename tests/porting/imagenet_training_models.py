@@ -464,9 +464,10 @@ def NewModel(opt=None):
         model = model.cuda()
     else:
         print('==> New Net')
-        # adjust all biases for threshold activation units
-        finput = model.modules[0].finput
-        fgradInput = model.modules[0].fgradInput
+        # adjust all biases for threshold activation units; ``finput`` and ``fgradInput`` are nil until a forward
+        # (a field never set: docs/porting.md's nil row), so the sharing below does nothing, in Torch7 as here
+        finput = getattr(model.modules[0], 'finput', None)
+        fgradInput = getattr(model.modules[0], 'fgradInput', None)
         for i, layer in enumerate(model.modules):
             if layer.bias is not None:
                 layer.bias.fill(.01)
