@@ -788,7 +788,7 @@ def test_config_keeps_the_first_thousand_classes_and_keys_are_seven_digits():
 def test_dok_is_torch_dok_for_eladtools_and_dataprovider():
     """eladtools' Optimizer.lua line 6 and DataProvider's Container.lua line 8 call ``dok.unpack``; legonn had no
     ``dok`` module (``from legonn import dok`` failed, ``require 'dok'`` too)."""
-    assert lg.paths.require('dok') is dok
+    assert lg.paths.require('dok') is dok and lg.dok is dok
     with pytest.raises(TypeError, match='missing argument: Model') as err:
         Optimizer(Loss=nn.MSECriterion(), OptFunction=optim.sgd)
     assert 'Initialize an optimizer' in str(err.value)       # the usage text follows, as dok prints it
