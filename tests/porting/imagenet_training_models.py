@@ -9,7 +9,10 @@ cuda-convnet2's ``ccn2`` modules (DHWB layout), which legonn does not provide (d
 
 The edits are the porting rules': ``DimConcat = 2`` (the plane axis of a batch) becomes 1, ``nil`` None,
 ``cudnn.X`` comes from ``legonn.cudnn``, ``require 'cunn'`` goes; the files' globals (``model``, ``SizeMap``,
-``fillBias``) become locals returned or used by the functions. The tests are in test_imagenet_training_*.py."""
+``fillBias``) become locals returned or used by the functions. Where the files repeat themselves (the four BN
+GoogLeNets share their Inception function and most of their three parts; Inception_v3.lua writes out blocks that
+differ only in widths; the OverFeat files write each layer's call in full) the repeats are loops or shared helpers
+here, building the same modules in the same order. The tests are in test_imagenet_training_*.py."""
 import math
 
 import numpy as np

@@ -122,3 +122,27 @@ def test_googlenet_model_depthconcat_and_flat_weights(tmp_path, monkeypatch):
     assert not out[:, :, 0, :].any() and not out[:, :, :, 27].any()
     r['Classifier0'].evaluate()
     assert r['Classifier0'].forward(x).size() == (1, 1000)
+
+
+@pytest.mark.gpu
+def test_googlenet_bn_original_on_cuda_matches_the_cpu():
+    """Main.lua's ``model:cuda()`` and ``loss = loss:cuda()`` for a file that returns a model and a loss: the graph
+    net and its ParallelCriterion on CudaTensors give the CPU's numbers (float32 sums in another order)."""
+    r = models.GoogLeNet_BN_Original()
+    model, loss = r['model'], r['loss']
+    model.evaluate()
+    lg.manualSeed(8)
+    x = lg.randn(1, 3, 224, 224)
+    target = lg.Tensor([17])
+    out = [o.clone() for o in model.forward(x)]
+    err = loss.forward(out, target)
+    gradInput = model.backward(x, loss.backward(out, target)).clone()
+    model.cuda()
+    loss = loss.cuda()
+    out_gpu = model.forward(x.cuda())
+    assert all(o.type() == 'torch.CudaTensor' for o in out_gpu)
+    assert loss.forward(out_gpu, target.cuda()) == pytest.approx(err, rel=1e-4)
+    for o, g in zip(out, out_gpu):
+        np.testing.assert_allclose(g.float().numpy(), o.numpy(), rtol=1e-3, atol=1e-4)
+    gradInput_gpu = model.backward(x.cuda(), loss.backward(out_gpu, target.cuda()))
+    np.testing.assert_allclose(gradInput_gpu.float().numpy(), gradInput.numpy(), rtol=1e-3, atol=1e-5)
