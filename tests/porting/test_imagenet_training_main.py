@@ -768,7 +768,9 @@ def _digits(n_per_class, offset=0):
 
 
 def _config(tmp_path, n_train=96, n_val=48):
-    ImageNetClasses = {'ClassName': ['tench', 'goldfish'],
+    # the file's 1000-odd class names, of which Config.lua keeps 1000: the confusion matrix is 1000 x 1000 while
+    # the stand-in net has 2 outputs, which optim's batchAdd counts as classes 0 and 1
+    ImageNetClasses = {'ClassName': ['tench', 'goldfish'] + ['class'] * 1001,
                        'Wnid2ClassNum': {WNIDS[0]: 0, WNIDS[1]: 1}}
     config = make_config(ImageNetClasses, ValidationLabels=None)
     config['ImageMinSide'] = 28          # the size CreateLMDBs writes for TinyNet's rescaleImgSize
