@@ -475,7 +475,21 @@ def TinyNet():
     }
 
 
-MODELS = {'./Models/TinyNet': TinyNet}    # require(opt.network)
+def TinyGraph():
+    """Stands for a file like GoogLeNet_BN_Original.lua: a gModule of a main and an auxiliary head and the
+    ParallelCriterion(true) that adds one ClassNLLCriterion twice, the auxiliary weighted 0.3."""
+    input = nn.Identity()()
+    trunk = nn.ReLU(True)(nn.SpatialConvolution(3, 8, 5, 5, 2, 2, 2, 2)(input))
+    pooled = nn.View(8 * 6 * 6)(nn.SpatialMaxPooling(2, 2, 2, 2)(trunk))
+    main = nn.LogSoftMax()(nn.Linear(8 * 6 * 6, 2)(pooled))
+    aux = nn.LogSoftMax()(nn.Linear(8 * 6 * 6, 2)(nn.Dropout(0.5)(pooled)))
+    model = nn.gModule([input], [main, aux])
+    NLL = nn.ClassNLLCriterion()
+    loss = nn.ParallelCriterion(True).add(NLL).add(NLL, 0.3)
+    return {'model': model, 'loss': loss, 'inputSize': [3, 24, 24], 'rescaleImgSize': 28}
+
+
+MODELS = {'./Models/TinyNet': TinyNet, './Models/TinyGraph': TinyGraph}    # require(opt.network)
 
 
 # --- Main.lua --------------------------------------------------------------------------------------------------------
@@ -973,6 +987,18 @@ def test_main_testonly_loads_a_net(tmp_path):
                                               '-save', 'test'], n_train=64, n_val=16)
     assert log2['regime'] == [] and len(log2['val']) == 1 and log2['train'] == [(None, None)]
     np.testing.assert_array_equal(loaded.get(5).weight.numpy(), model.get(5).weight.numpy())
+
+
+def test_main_with_a_graph_model_and_parallel_criterion(tmp_path):
+    """A model file returning a gModule of two heads and its loss: ``optimizer:optimize`` gets a table of outputs,
+    the loss adds both heads, and the confusion matrix counts the first (``if type(y) == 'table' then y = y[1]``)."""
+    random.seed(4)
+    model, _, opt, log = _run_main(tmp_path, ['-network', 'TinyGraph', '-epoch', '3', '-LR', '0.05'])
+    # no regime table: the command line's values stay (sgd adds its own entries to the state)
+    assert [(s['learningRate'], s['weightDecay']) for s in log['regime']] == [(0.05, 5e-4)] * 2
+    (loss1, err1), (loss2, err2) = log['train']
+    assert loss2 < loss1 and log['val'][-1][1] <= 0.15
+    assert lg.typename(lg.load(paths.concat(opt['save'], 'Net_2.t7'))) == 'nn.gModule'
 
 
 @pytest.mark.gpu
