@@ -511,8 +511,8 @@ ConvMode = [
 
 
 def _googlenet_inception(SpatialConvolution, BNInception=False):
-    """The ``Inception`` function the four BN GoogLeNet files share (GoogLeNet_BN.lua lines 15-68); ``SpatialConvolution``
-    is the file's convolution (GoogLeNet_CUDNN3.lua's sets its modes and ``fastest()`` on each)."""
+    """The ``Inception`` function the four BN GoogLeNet files share (GoogLeNet_BN.lua lines 15-68);
+    ``SpatialConvolution`` is the file's convolution (GoogLeNet_CUDNN3.lua's sets its modes and ``fastest()`` on each)."""
     SpatialMaxPooling = cudnn.SpatialMaxPooling
     SpatialAveragePooling = cudnn.SpatialAveragePooling
     ReLU = cudnn.ReLU

@@ -6,7 +6,6 @@ log-probabilities normalised, and the gradients reaching the first layer."""
 import numpy as np
 
 import legonn as lg
-from legonn import nn
 from tests.porting import imagenet_training_models as models
 from tests.porting.imagenet_training_models import check_alexnet_run
 

@@ -1,9 +1,9 @@
 """eladhoffer/ImageNet-Training's Inception_v3.lua and Inception_ResNet_v2.lua (ported in
-tests/porting/imagenet_training_models.py; Inception_v4.lua is test_imagenet_training_inception_v4.py). Each full net runs one 299 x 299 image forward (the 8 x 8 average
-pooling at the end fixes that size); each kind of block (stem, Inception A/B/C, reductions, residual blocks) runs
-forward and backward on a small map of its input planes, its output planes checked against the widths the Lua
-concatenates, the residual blocks' identity path checked, and the gradients compared with finite differences
-along one direction in double precision."""
+tests/porting/imagenet_training_models.py; Inception_v4.lua is test_imagenet_training_inception_v4.py). Each full
+net runs one 299 x 299 image forward (the 8 x 8 average pooling at the end fixes that size); each kind of block
+(stem, Inception A/B/C, reductions, residual blocks) runs forward and backward on a small map of its input planes,
+its output planes checked against the widths the Lua concatenates, the residual blocks' identity path checked, and
+the gradients compared with finite differences along one direction in double precision."""
 import numpy as np
 import pytest
 

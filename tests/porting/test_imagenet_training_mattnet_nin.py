@@ -5,7 +5,6 @@ files' comments give checked, the log-probabilities normalised, and the gradient
 import numpy as np
 import pytest
 
-import legonn as lg
 from legonn import nn
 from tests.porting import imagenet_training_models as models
 from tests.porting.imagenet_training_models import check_alexnet_run, forward_backward

@@ -1,8 +1,9 @@
 """eladhoffer/ImageNet-Training's OverFeat-style files (ported in tests/porting/imagenet_training_models.py):
 OverFeat_Model.lua and NewModel.lua (the classifier made of 1x1 convolutions, biases set to 0.01, or a saved net
-loaded when ``opt.net`` names one); Model.lua, as large as OverFeat's, is test_imagenet_training_model_lua.py. The files compute
-``SizeMap``, each layer's output width for a 221 x 221 input, with Lua's ``math.floor(math.ceil(a / b) / c)``;
-the tests check it against the sizes the nets produce, one 221 x 221 image forward and backward."""
+loaded when ``opt.net`` names one); Model.lua, as large as OverFeat's, is test_imagenet_training_model_lua.py.
+The files compute ``SizeMap``, each layer's output width for a 221 x 221 input, with Lua's
+``math.floor(math.ceil(a / b) / c)``; the tests check it against the sizes the nets produce, one 221 x 221 image
+forward and backward."""
 import numpy as np
 import pytest
 
