@@ -946,7 +946,8 @@ def test_cache_seq_and_rand_fill_buffers_from_keys(tmp_path):
     DB.synchronize()
     assert y.numpy().tolist() == [0, 1] and x.sum() > 0
     estimate = data['EstimateMeanStd'](DB, 'channel', 4)
-    assert estimate[0] == 'channel' and estimate[1].size() == (1, 3, 1, 1)
+    assert len(estimate) == 3 and estimate[0] == 'channel'       # {typeVal, dp:normalize(typeVal)}: mean, std
+    assert estimate[1].size() == estimate[2].size() == (1, 3, 1, 1)
 
 
 def _run_main(tmp_path, extra, n_train=64, n_val=32):
