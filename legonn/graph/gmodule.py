@@ -55,6 +55,49 @@ def _check_graph(inputs, outputs, order):
                                  f"'gradWeight', 'gradBias'))")
 
 
+def _number_as_nngraph(inputs, outputs, innode, outnode):
+    """Set each node's ``id`` as nngraph numbers its forward graph (gmodule.lua's ``outnode:graph()`` then
+    ``reverse()``, torch/graph's init.lua and node.lua): a breadth-first walk from the output node gives the
+    backward graph's edges, parent to each of its inputs in order, the graph inputs leading to the input node
+    (through a split node and one select node per input when there are several, which nngraph adds and legonn
+    does not keep); the forward graph takes those edges in that order, reversed, and numbers the nodes as they
+    come, each edge's input end first. A chain's last module is 1 and the output node 2."""
+    def children(node):
+        if node is outnode:
+            return list(outputs)
+        if node.inputs:
+            return node.inputs
+        if len(inputs) > 1 and any(node is n for n in inputs):
+            return [('select', next(i for i, n in enumerate(inputs) if n is node))]
+        if node is inputs[0]:
+            return [innode]
+        return []
+
+    def key(node):
+        return node if isinstance(node, tuple) else id(node)
+
+    def virtual_children(node):
+        if isinstance(node, tuple):
+            return [('split',)] if node[0] == 'select' else [innode]
+        return children(node)
+
+    edges, marked, queue = [], {key(outnode)}, [outnode]
+    while queue:
+        node = queue.pop(0)
+        for child in virtual_children(node):
+            edges.append((node, child))
+            if key(child) not in marked:
+                marked.add(key(child))
+                queue.append(child)
+    numbered = {}
+    for parent, child in edges:
+        for node in (child, parent):
+            if key(node) not in numbered:
+                numbered[key(node)] = len(numbered) + 1
+                if not isinstance(node, tuple):
+                    node.id = numbered[key(node)]
+
+
 class gModule(Container):
     """A graph of modules from ``inputs`` (nodes made with ``module()``) to ``outputs`` (nodes).
 
@@ -79,15 +122,10 @@ class gModule(Container):
                         raise ValueError(f"{where}[{j}] and {where}[{i}] are the same node ({node.where()}); "
                                          f"pass each node once")
         order = ancestors_in_order(outputs)
-        for i, node in enumerate(order):
-            # execution order from 2, the bookkeeping input node being 1 (nngraph numbers from the output end
-            # instead, so a drawing's numbers differ from Lua's; a .t7 graph is renumbered so on loading)
-            node.id = i + 2
-        _check_graph(inputs, outputs, order)
         self.innode = Node(site=inputs[0].site)
-        self.innode.id = 1
         self.outnode = Node(site=outputs[0].site)
-        self.outnode.id = len(order) + 2
+        _number_as_nngraph(inputs, outputs, self.innode, self.outnode)    # before the checks: their errors name ids
+        _check_graph(inputs, outputs, order)
         self.inputnodes, self.outputnodes = inputs, outputs
         self.nInputs = len(inputs)
         self.forwardnodes = order

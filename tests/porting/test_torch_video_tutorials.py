@@ -382,10 +382,10 @@ def test_lesson_4_2_nn_vs_nngraph():
         return None
     nn.gModule.getNode = getNode          # ``function nn.gModule:getNode(id)``: a method added to the class
     try:
-        # node 4 is the middle Linear in both numberings; the others differ (docs/porting.md's node-id row):
-        # nngraph numbers this chain's modules 6, 5, 4, 3, 1 from the input, legonn 2, 3, 4, 5, 6
+        # nngraph's ids: the last module 1, the bookkeeping output node 2 (no module), then back to the input
         assert gNet.getNode(4) is net.modules[2]
-        assert [gNet.getNode(i) for i in range(2, 7)] == net.modules
+        assert [gNet.getNode(i) for i in range(1, 8)] == [net.modules[4], None, net.modules[3], net.modules[2],
+                                                          net.modules[1], net.modules[0], None]
     finally:
         del nn.gModule.getNode
 
