@@ -77,6 +77,49 @@ def _zeros_where_missing(grad, output):
     return grad
 
 
+def _entry_nodes(inputs, innode):
+    """The edges of nngraph's bookkeeping between ``innode`` and the graph's inputs: innode feeds the one input;
+    several are fed as gmodule.lua's ``innode:split(#inputs)`` (node.lua) feeds them, through a split node of
+    ``nSplitOutputs`` and one select node per input. The run hands each input its entry directly: these nodes
+    only make ``fg`` and its numbering nngraph's."""
+    if len(inputs) == 1:
+        return [(innode, inputs[0])]
+    split = Node(site=innode.site, nSplitOutputs=len(inputs))
+    selects = [Node(site=innode.site, selectindex=i) for i in range(len(inputs))]
+    return [(innode, split)] + [(split, sel) for sel in selects] + list(zip(selects, inputs))
+
+
+def _number_as_nngraph(edges, outnode):
+    """Set each node's ``id`` as nngraph numbers its forward graph (gmodule.lua's ``outnode:graph()`` then
+    ``reverse()``, torch/graph's init.lua and node.lua): a breadth-first walk from the output node along the
+    forward ``edges`` turned round gives the backward graph's edges, each node to its inputs in order; the forward
+    graph takes those edges in that order, reversed, and numbers the nodes as they come, each edge's input end
+    first. A chain's last module is 1 and the output node 2. Ids count from 1, as Lua's: a node's id is its
+    position in ``fg.nodes`` (torch/graph's Graph:add), so ``fg.nodes[node.id - 1]`` is the node (SCRNNs'
+    set_internal_layers) and a search by id finds what Lua's finds (torch-Video-Tutorials' getNode). Returns the
+    nodes in that order."""
+    sources = {}
+    for a, b in edges:
+        sources.setdefault(id(b), []).append(a)
+    walked, marked, queue = [], {id(outnode)}, [outnode]
+    while queue:
+        node = queue.pop(0)
+        for child in sources.get(id(node), []):
+            walked.append((node, child))
+            if id(child) not in marked:
+                marked.add(id(child))
+                queue.append(child)
+    numbered = []
+    seen = set()
+    for parent, child in walked:
+        for node in (child, parent):
+            if id(node) not in seen:
+                seen.add(id(node))
+                numbered.append(node)
+                node.id = len(numbered)
+    return numbered
+
+
 class gModule(Container):
     """A graph of modules from ``inputs`` (nodes made with ``module()``) to ``outputs`` (nodes).
 
@@ -101,16 +144,13 @@ class gModule(Container):
                         raise ValueError(f"{where}[{j}] and {where}[{i}] are the same node ({node.where()}); "
                                          f"pass each node once")
         order = ancestors_in_order(outputs)
-        for i, node in enumerate(order):
-            # a node's id is its position in fg.nodes, as torch/graph's Graph:add numbers them (there 1-based):
-            # SCRNNs' set_internal_layers finds a clone's node as encoder.fg.nodes[node.id]. The bookkeeping input
-            # node is 0, then execution order (nngraph adds nodes in edge order, so a drawing's numbers differ)
-            node.id = i + 1
-        _check_graph(inputs, outputs, order)
         self.innode = Node(site=inputs[0].site)
-        self.innode.id = 0
         self.outnode = Node(site=outputs[0].site)
-        self.outnode.id = len(order) + 1
+        edges = _entry_nodes(inputs, self.innode)
+        edges += [(parent, node) for node in order for parent in node.inputs]
+        edges += [(n, self.outnode) for n in outputs]
+        nodes = _number_as_nngraph(edges, self.outnode)    # before the checks: their errors name ids
+        _check_graph(inputs, outputs, order)
         self.inputnodes, self.outputnodes = inputs, outputs
         self.nInputs = len(inputs)
         self.forwardnodes = order
@@ -119,10 +159,7 @@ class gModule(Container):
         for node in order:
             if node.module is not None:
                 self.modules.append(node.module)
-        edges = [(self.innode, n) for n in inputs]
-        edges += [(parent, node) for node in order for parent in node.inputs]
-        edges += [(n, self.outnode) for n in outputs]
-        self.fg = Graph([self.innode] + order + [self.outnode], edges)
+        self.fg = Graph(nodes, edges)
         self.bg = self.fg.reverse()
 
     # --- forward ---------------------------------------------------------------------

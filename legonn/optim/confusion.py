@@ -10,11 +10,14 @@ from ..tensor import LongTensor, FloatTensor, as_tensor
 def _host(values, nclasses, score_ndim):
     """Class indices or scores as a host NumPy array; scores (``score_ndim`` dimensions, one entry per class)
     are reduced to their argmax on their own device first, so a GPU batch sends back indices only. A single
-    score vector (``add``) is one even with one class; an N x 1 batch is N indices, as batchAdd reads it."""
+    score vector (``add``) is one even with one class; an N x 1 batch is N indices, as batchAdd reads it.
+    Fewer scores than classes are scores too: ConfusionMatrix.lua takes the max of whatever columns come, which
+    are classes of the matrix (a net of 2 outputs counted in a 1000-class matrix, as ImageNet-Training's Main.lua
+    does with a smaller net); more columns than classes stay as they are, for the callers to refuse."""
     if isinstance(values, numbers.Number):
         return np.asarray(values)
     arr = as_tensor(values).array
-    if arr.ndim == score_ndim and arr.shape[-1] == nclasses and (score_ndim == 1 or nclasses > 1):
+    if arr.ndim == score_ndim and 0 < arr.shape[-1] <= nclasses and (score_ndim == 1 or arr.shape[-1] > 1):
         # ConfusionMatrix.lua copies the scores into its FloatTensor buffers before taking the max, so scores
         # that differ only beyond float precision tie there, and the first of them wins
         arr = arr.astype(np.float32, copy=False).argmax(axis=-1)
@@ -68,7 +71,7 @@ class ConfusionMatrix:
                 arr = arr[:, 0]
             else:
                 raise ValueError(f"optim.ConfusionMatrix: {what} has {arr.shape[1]} columns, expected "
-                                 f"{self.nclasses} (one per class) or 1")
+                                 f"{self.nclasses} (one per class) or fewer")
         if arr.ndim != 1:
             raise ValueError(f"optim.ConfusionMatrix: {what} must be 1-D (indices) or 2-D (N x classes), got "
                              f"{arr.ndim} dimensions")
@@ -79,7 +82,7 @@ class ConfusionMatrix:
         p, t = _host(prediction, self.nclasses, 1), _host(target, self.nclasses, 1)
         for name, arr in (('prediction', p), ('target', t)):
             if arr.ndim != 0:
-                raise ValueError(f"optim.ConfusionMatrix.add: {name} must be an index or a vector of "
+                raise ValueError(f"optim.ConfusionMatrix.add: {name} must be an index or a vector of at most "
                                  f"{self.nclasses} scores")
         p = self._indices(p.reshape(1), 'prediction', False)[0]
         t = self._indices(t.reshape(1), 'target', True)[0]

@@ -93,7 +93,8 @@ _PACKAGES = {'torch': 'legonn', 'nn': 'legonn.nn', 'nngraph': 'legonn.graph', 'o
              'tds': 'legonn.tds', 'inn': 'legonn.inn', 'loadcaffe': 'legonn.loadcaffe', 'torchnet': 'legonn.torchnet',
              'nninit': 'legonn.nninit', 'sys': 'legonn.torch_sys', 'csvigo': 'legonn.csvigo', 'cjson': 'legonn.cjson',
              'optnet': 'legonn.optnet', 'gnuplot': 'legonn.gnuplot', 'mnist': 'legonn.mnist', 'lfs': 'legonn.lfs',
-             'pl': 'legonn.pl', 'trepl': 'legonn.trepl', 'ffi': 'legonn.ffi'}
+             'pl': 'legonn.pl', 'trepl': 'legonn.trepl', 'ffi': 'legonn.ffi',
+             'dok': 'legonn.dok'}
 _GPU_PACKAGES = ('cutorch', 'cunn', 'cudnn')
 
 

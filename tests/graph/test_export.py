@@ -33,22 +33,33 @@ def test_forward_and_backward_graphs():
     position = {id(n): i for i, n in enumerate(order)}
     assert all(position[id(a)] < position[id(b)] for a, b in g.fg.edges)
     assert [n.id for n in g.forwardnodes] == list(range(1, 1 + len(g.forwardnodes)))
+    # nngraph's numbers (the reversed breadth-first walk from the output node): Tanh 1, the output node 2, CAddTable 3,
+    # the Linears 4 and 5, the inputs 6 and 7, then nngraph's split of the input node (8 to 10) and the input node 11
+    assert [n.id for n in g.forwardnodes] == [6, 4, 7, 5, 3, 1] and (g.innode.id, g.outnode.id) == (11, 2)
     assert len(g.bg.edges) == len(g.fg.edges) and g.bg.backward and not g.fg.backward
 
 
 def test_a_node_id_is_its_position_in_fg_nodes_as_torch_graph_numbers_them():
     """torch/graph's Graph:add sets node.id to the node's position in graph.nodes; facebookarchive/SCRNNs'
     set_internal_layers reads ``encoder.fg.nodes[node.id].data.module`` of a serialized clone with the id of the
-    original's node. legonn's ids are the 0-based positions, so the same line finds the same module."""
+    original's node. legonn's ids are nngraph's (from 1) and its fg.nodes are in their order, so the line with the
+    index made 0-based, ``fg.nodes[node.id - 1]``, finds the same module; with several inputs too, whose split
+    and select nodes nngraph's fg holds."""
     inp = nn.Identity()()
     hid = nn.Linear(3, 4)(inp)
     out = nn.Linear(4, 2)(nn.Tanh()(hid))
     g = nn.gModule([inp], [out])
-    assert all(g.fg.nodes[n.id] is n for n in g.fg.nodes)
+    assert all(g.fg.nodes[n.id - 1] is n for n in g.fg.nodes)
     clone = lg.deserialize(lg.serialize(g))
-    found = clone.fg.nodes[hid.id].data.module
+    found = clone.fg.nodes[hid.id - 1].data.module
     assert lg.type(found) == 'nn.Linear' and found.weight.size() == (4, 3)
     assert lg.equal(found.weight, hid.module.weight) and found is not hid.module
+    x, h = nn.Identity()(), nn.Identity()()
+    joined = nn.CAddTable()([nn.Linear(3, 2)(x), nn.Linear(2, 2)(h)])
+    two = nn.gModule([x, h], [joined])
+    assert [n.id for n in two.fg.nodes] == list(range(1, len(two.fg.nodes) + 1))
+    assert sum(n.selectindex is not None for n in two.fg.nodes) == 2
+    assert sum(n.nSplitOutputs == 2 for n in two.fg.nodes) == 1
 
 
 def test_labels_show_module_data_and_inputs():

@@ -90,6 +90,21 @@ def test_averages_are_taken_from_the_float32_valids_as_torch7():
     assert ' + average row correct: 61.111111442248% ' in str(cm)
 
 
+def test_fewer_scores_than_classes_are_scores():
+    """ConfusionMatrix.lua's batchAdd and add take the max over whatever columns come (ConfusionMatrix.lua's
+    ``self._max:max(self._pred_idx, self._prediction, 2)``): a 2-output net counted in a 4-class matrix lands in
+    classes 0 and 1. legonn refused any column count but the class count (ImageNet-Training's Main.lua builds
+    its matrix from the class list, whatever the net's outputs)."""
+    cm = optim.ConfusionMatrix(4)
+    cm.batchAdd(np.array([[0.9, 0.1], [0.2, 0.8], [0.3, 0.7]]), np.array([0, 1, 3]))
+    cm.add(np.array([0.1, 0.6, 0.3]), 2)
+    cm.batchAdd(np.array([[0.0, 1.0, 0.0]]), np.array([[0.0, 0.0, 1.0]]))     # one-hot targets of 3 columns
+    want = np.zeros((4, 4), dtype=int)
+    want[0, 0] = want[1, 1] = want[3, 1] = 1      # mat[target, prediction]
+    want[2, 1] = 2
+    np.testing.assert_array_equal(cm.mat.array, want)
+
+
 def test_one_class_takes_a_score_vector():
     """ConfusionMatrix.lua's add takes the max of any 1-D prediction: with one class, a vector of one score is
     class 0 (Lua's 1), and a one-hot target of one entry too."""

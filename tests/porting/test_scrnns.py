@@ -822,7 +822,7 @@ class LSTM(RNN):
         self.ilayers = {}
         for name, node in layers.items():
             id = node.id
-            self.ilayers[name] = self.nets['encoder'].fg.nodes[id].data.module
+            self.ilayers[name] = self.nets['encoder'].fg.nodes[id - 1].data.module
 
     # the user shouldnt have to manually call this function
     def unroll(self, n):
@@ -987,7 +987,7 @@ class SCRNN(RNN):
         self.ilayers = {}
         for name, node in layers.items():
             id = node.id
-            self.ilayers[name] = self.nets['encoder'].fg.nodes[id].data.module
+            self.ilayers[name] = self.nets['encoder'].fg.nodes[id - 1].data.module
 
     def recomputeParameters(self):
         dummy = nn.Sequential()
