@@ -34,7 +34,7 @@ def test_forward_nan_inside_a_gmodule_names_the_node_and_where_it_was_made():
     model = _deep()
     g = model.modules[3]
     g.forwardnodes[1].module.bias.array[2] = math.inf
-    with watch(model), pytest.raises(NonFiniteError, match=r"Sequential\[3\] node 2 'hidden' \[Linear\(5 -> 5\), "
+    with watch(model), pytest.raises(NonFiniteError, match=r"Sequential\[3\] node 3 'hidden' \[Linear\(5 -> 5\), "
                                                            r"created at .*test_debug\.py:\d+\]: NaN or Inf in forward"):
         model.forward(lg.randn(3, 6))
 
