@@ -7,8 +7,8 @@ with every head: plain, dueling, bootstrapped, A3C, DRQN's SeqLSTM, the async Fa
 (uniform sampling: the rank-based prioritised replay needs structures/BinaryHeap.lua, not ported), Agent.lua
 (``_init`` without the plots, ``training``, ``evaluate``, ``observe``, ``learn`` with double Q, persistent
 advantage learning and TD clipping, ``optimise``, ``saveWeights``/``loadWeights``) and the async agents
-(async/AsyncAgent.lua, QAgent.lua, OneStepQAgent.lua, NStepQAgent.lua, A3CAgent.lua) with AsyncMaster.lua's
-hogwild pool on legonn.threads. ``classic.class`` classes become Python classes, ``log.info`` goes.
+(async/AsyncAgent.lua, QAgent.lua, OneStepQAgent.lua, SarsaAgent.lua, NStepQAgent.lua, A3CAgent.lua) with
+AsyncMaster.lua's hogwild pool on legonn.threads (without its validation agent, logging and SIGINT handler). ``classic.class`` classes become Python classes, ``log.info`` goes.
 
 Indices are 0-based: actions ``0 .. m-1`` (Lua's ``1 .. m``, so ``actionOffset`` is ``-first``, not
 ``1 - first``), memory slots ``0 .. capacity-1``, the bootstrap head ``0 .. heads-1``, dimensions shifted.
@@ -1086,7 +1086,7 @@ class Agent:
 
 # async/AsyncAgent.lua
 class AsyncAgent:
-    methods = {'OneStepQ': 'OneStepQAgent', 'NStepQ': 'NStepQAgent', 'A3C': 'A3CAgent'}
+    methods = {'OneStepQ': 'OneStepQAgent', 'Sarsa': 'SarsaAgent', 'NStepQ': 'NStepQAgent', 'A3C': 'A3CAgent'}
 
     @staticmethod
     def build(opt, policyNet, targetNet, theta, targetTheta, atomic, sharedG):
@@ -1223,6 +1223,82 @@ class QAgent(AsyncAgent):
         self.target.zero()
         self.target[action] = -tdErr
         net.backward(state, self.target)
+
+
+# async/OneStepQAgent.lua
+class OneStepQAgent(QAgent):
+    def __init__(self, opt, policyNet, targetNet, theta, targetTheta, atomic, sharedG):
+        super().__init__(opt, policyNet, targetNet, theta, targetTheta, atomic, sharedG)
+        self.agentName = 'OneStepQAgent'
+        self.lstm = opt['recurrent'] and self.policyNet.findModules('nn.FastLSTM')[0][0]
+        self.lstmTarget = opt['recurrent'] and self.targetNet.findModules('nn.FastLSTM')[0][0]
+
+    def learn(self, steps, from_=None):
+        self.step = from_ if from_ is not None else 0
+        self.policyNet.training()
+        self.stateBuffer.clear()
+        self.env.training()
+        reward, terminal, state = self.start()
+        action, state_ = None, None
+        for step1 in range(1, steps + 1):
+            if not terminal:
+                action = self.eGreedy(state, self.policyNet)
+                reward, terminal, state_ = self.takeAction(action)
+            else:
+                reward, terminal, state_ = self.start()
+
+            if state is not None:
+                self.accumulateGradient(state, action, state_, reward, terminal)
+                self.batchIdx = self.batchIdx + 1
+
+            if not terminal:
+                state = state_
+            else:
+                if self.lstm:
+                    self.lstm.forget()
+                    self.lstmTarget.forget()
+                state = None
+
+            if self.batchIdx == self.batchSize or terminal:
+                self.applyGradients(self.policyNet, self.dTheta, self.theta)
+                if self.lstm:
+                    self.lstm.forget()
+                    self.lstmTarget.forget()
+                self.batchIdx = 0
+
+            self.progress(steps)
+
+    def accumulateGradient(self, state, action, state_, reward, terminal):
+        Y = reward
+        if self.lstm:   # LSTM targetNet needs to see all states as well
+            self.targetNet.forward(state)
+        if not terminal:
+            QPrimes = self.targetNet.forward(state_).squeeze()
+            APrimeMax = QPrimes.max(0)[0].squeeze()
+            if self.doubleQ:
+                _, APrimeMaxInds = self.policyNet.forward(state_).squeeze().max(0)
+                APrimeMax = QPrimes[APrimeMaxInds[0]]
+            Y = Y + self.gamma * APrimeMax
+        if self.doubleQ:
+            self.QCurr = self.policyNet.forward(state).squeeze()
+        tdErr = Y - self.QCurr[action]
+        self.accumulateGradientTdErr(state, action, tdErr, self.policyNet)
+
+
+# async/SarsaAgent.lua
+class SarsaAgent(OneStepQAgent):
+    def __init__(self, opt, policyNet, targetNet, theta, targetTheta, atomic, sharedG):
+        super().__init__(opt, policyNet, targetNet, theta, targetTheta, atomic, sharedG)
+        self.agentName = 'SarsaAgent'
+
+    def accumulateGradient(self, state, action, state_, reward, terminal):
+        Y = reward
+        Q_state = self.QCurr[action]
+        if not terminal:
+            action_ = self.eGreedy(state_, self.targetNet)
+            Y = Y + self.gamma * self.QCurr[action_]
+        tdErr = Y - Q_state
+        self.accumulateGradientTdErr(state, action, tdErr, self.policyNet)
 
 
 # async/NStepQAgent.lua

@@ -395,6 +395,22 @@ def test_async_nstep_q_hogwild():
         assert Q[0][1] > Q[0][0], (cell, Q)   # the net's 1 x m Q-values
 
 
+@pytest.mark.parametrize('method', ['OneStepQ', 'Sarsa'])
+def test_async_one_step_q_and_sarsa(method):
+    """OneStepQAgent.lua and SarsaAgent.lua: one-step targets accumulated over ``batchSize`` steps into the
+    replica's own gradients, applied to the shared θ; the greedy policy walks right. Sarsa reads the Q-values
+    eGreedy computed, which it computes before exploring only without double Q (with it the Lua indexes an
+    empty QCurr on its first random action), so Sarsa runs with ``doubleQ`` false."""
+    lg.manualSeed(6)
+    opt = options(**{'async': method}, doubleQ=method != 'Sarsa', optimiser='sharedRmsProp', eta=0.005, batchSize=5, steps=1200, tau=50,
+                  epsilonSteps=500, threads=2)
+    master = ka.AsyncMaster(opt)
+    master.start()
+    assert master.atomic.get() == opt['steps']
+    for cell, Q in enumerate(greedy_values(master.policyNet)):
+        assert Q[0][1] > Q[0][0], (cell, Q)
+
+
 def test_async_a3c_hogwild():
     """AsyncMaster.lua with A3C: the policy learns to step right in every cell and the value grows toward the
     goal."""
