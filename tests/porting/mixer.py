@@ -12,6 +12,7 @@ the dictionary's last word, is ``nwords - 1``). ``Mixer(config, net, criterion, 
 built with ``params['cuda_mm'] = False`` (the only line that differs: the Lua cannot build it without a GPU).
 """
 import math
+import re
 
 import legonn as lg
 from legonn import nn, paths, tds, threads
@@ -134,12 +135,12 @@ class ReinforceSampler(nn.Module):
             self.prob.copy(input)
             self.prob.exp()
             self.output.resize(input.size(0), 1)
-            if lg.typename(self.output).find('torch.Cuda') >= 0 or lg.typename(self.output).find('legonn.Cuda') >= 0:
+            if re.search(r'(torch|legonn)\.Cuda.*Tensor', lg.typename(self.output)):
                 self.output = self.output.cudaLong()
             else:
                 self.output = self.output.long()
             self.prob.multinomial(self.output, self.prob, 1)
-            if lg.typename(self.output).find('torch.Cuda') >= 0 or lg.typename(self.output).find('legonn.Cuda') >= 0:
+            if re.search(r'(torch|legonn)\.Cuda.*Tensor', lg.typename(self.output)):
                 self.output = self.output.cuda()
             else:
                 self.output = self.output.float()
@@ -154,7 +155,7 @@ class ReinforceSampler(nn.Module):
             self.gradInput.zero()
             for ss in range(self.gradInput.size(0)):
                 # adding round because sometimes multinomial returns a float 1e-6 far from an integer
-                self.gradInput[ss][int(lg.round(self.output[ss][0]))] = gradOutput[ss][0]
+                self.gradInput[ss][lg.round(self.output[ss][0])] = gradOutput[ss][0]
             return self.gradInput
         else:
             raise ValueError('we did not implement sampling from', self.distribution)
@@ -1056,14 +1057,14 @@ class DataSource:
 
     def get_next_shard(self):
         id = self.curr_shard_num % self.nshards
-        pid = int(self.perm_vec[id])
+        pid = self.perm_vec[id]
         shard_id = self.shard_ids[pid]
         twords = self.all_targets[shard_id].size(0)
         self.curr_shard_num = self.curr_shard_num + 1
         # keep looping over bins until you get one with more words in target set than the bin_thresh
         while twords < self.bin_thresh:
             id = self.curr_shard_num % self.nshards
-            pid = int(self.perm_vec[id])
+            pid = self.perm_vec[id]
             shard_id = self.shard_ids[pid]
             twords = self.all_targets[shard_id].size(0)
             self.curr_shard_num = self.curr_shard_num + 1
@@ -1114,8 +1115,8 @@ class DataSource:
         else:
             perm = lg.range(0, num_sentences - 1)
         for ss in range(num_sentences):
-            curr_start = int(info[0][int(perm[ss])])
-            curr_length = min(int(info[1][int(perm[ss])]), self.seqlength)
+            curr_start = info[0][perm[ss]]
+            curr_length = min(info[1][perm[ss]], self.seqlength)
             if curr_length > 0:
                 row = math.floor(ss / self.batch_size) * self.seqlength
                 col = ss % self.batch_size
@@ -1125,10 +1126,10 @@ class DataSource:
                 # load the source matrix
                 source_id = target_ids[0][1]   # source index
                 source = self.curr_source[source_id]   # source words
-                for i in range(1, curr_length + 1):
+                for i in range(1, int(curr_length) + 1):   # a bound read from a tensor is a float
                     self.curr_source_shard[row + i - 1, col, :].copy(source)
                 # load the label matrix
-                curr_length = min(int(info[1][int(perm[ss])]), self.seqlength + 1)
+                curr_length = min(info[1][perm[ss]], self.seqlength + 1)
                 if curr_length > 1:
                     self.curr_target_shard_lab.select(1, col).narrow(0, row, curr_length - 1).copy(
                         self.curr_target.select(1, 0).narrow(0, curr_start + 1, curr_length - 1))
