@@ -3,8 +3,8 @@
 DuelAggregator.lua, rmspropm.lua, sharedRmsProp.lua), the model bodies (models/Atari.lua, Atari2013.lua,
 Catch.lua, examples/GridWorldNet.lua), Model.lua (``_init``, ``preprocess`` without the colour space, ``create``
 with every head: plain, dueling, bootstrapped, A3C, DRQN's SeqLSTM, the async FastLSTM; ``setSaliency``,
-``salientBackprop``, ``normalBackprop``), structures/CircularQueue.lua and Singleton.lua, Experience.lua
-(uniform sampling: the rank-based prioritised replay needs structures/BinaryHeap.lua, not ported), Agent.lua
+``salientBackprop``, ``normalBackprop``), structures/CircularQueue.lua, Singleton.lua and BinaryHeap.lua, Experience.lua (uniform and rank-based
+prioritised sampling; the 'proportional' branch is empty in the Lua too), Agent.lua
 (``_init`` without the plots, ``training``, ``evaluate``, ``observe``, ``learn`` with double Q, persistent
 advantage learning and TD clipping, ``optimise``, ``saveWeights``/``loadWeights``) and the async agents
 (async/AsyncAgent.lua, QAgent.lua, OneStepQAgent.lua, SarsaAgent.lua, NStepQAgent.lua, A3CAgent.lua) with
@@ -562,7 +562,153 @@ class CircularQueue:
         return lg.concat(self.queue)
 
 
-# Experience.lua (uniform sampling)
+# structures/BinaryHeap.lua: a priority queue on a (maximum) binary heap; heap positions are 0-based, so a
+# node's parent is (i - 1) // 2 and its children 2i + 1 and 2i + 2 (the Lua's floor(i/2), 2i, 2i + 1)
+class BinaryHeap:
+    # array row 0 (priority/key): absolute TD-error |δ|; row 1 (value): experience replay index;
+    # ephash: experience replay index -> heap position; pehash: heap position -> experience replay index
+
+    # Creates a new Binary Heap with a length or existing tensor
+    def __init__(self, init):
+        self.ephash = {}
+        self.pehash = {}
+        if isinstance(init, (int, float)):
+            # init is treated as the length of the heap
+            self.array = lg.Tensor(init, 2)   # Priorities are 1st, values (used as hash table keys) are 2nd
+            self.size = 0
+        else:
+            # Otherwise assume tensor to build heap from
+            self.array = init
+            self.size = init.size(0)
+            # Convert values to form hash tables (moses' _.invert of the list)
+            self.ephash = dict(enumerate(self.array.select(1, 1).totable()))
+            self.pehash = {v: k for k, v in self.ephash.items()}
+            # Rebalance
+            for i in range(math.floor(self.size / 2) - 2, -1, -1):
+                self.downHeap(i)
+
+    # Checks if heap is full
+    def isFull(self):
+        return self.size == self.array.size(0)
+
+    # Inserts a new value
+    def insert(self, priority, val):
+        # Refuse to add values if no space left
+        if self.isFull():
+            print('Error: no space left in heap to add value ' + str(val) + ' with priority ' + str(priority))
+            return
+        # Add value to end
+        self.size = self.size + 1
+        self.array[self.size - 1][0] = priority
+        self.array[self.size - 1][1] = val
+        # Update hash tables
+        self.ephash[val] = self.size - 1
+        self.pehash[self.size - 1] = val
+        # Rebalance
+        self.upHeap(self.size - 1)
+
+    # Updates a value (and rebalances)
+    def update(self, i, priority, val):
+        if i >= self.size:
+            print('Error: index ' + str(i) + ' is greater than the current size of the heap')
+            return
+        # Replace value
+        self.array[i][0] = priority
+        self.array[i][1] = val
+        # Update hash tables
+        self.ephash[val] = i
+        self.pehash[i] = val
+        # Rebalance
+        self.downHeap(i)
+        self.upHeap(i)
+
+    # Updates a value by using the value (using the ER -> PQ hash table)
+    def updateByVal(self, valKey, priority, val):
+        self.update(self.ephash[valKey], priority, val)
+
+    # Returns the maximum priority with value
+    def findMax(self):
+        return self.array[0][0] if self.size != 0 else None
+
+    # Removes and returns the maximum priority with value
+    def pop(self):
+        if self.size == 0:
+            print('Error: no values in heap')
+            return None
+        max = self.array[0].clone()
+        # Move the last value (not necessarily the smallest) to the root
+        self.array[0] = self.array[self.size - 1]
+        self.size = self.size - 1
+        # Update hash tables
+        self.ephash[self.array[0][1]], self.pehash[0] = 0, self.array[0][1]
+        # Rebalance
+        self.downHeap(0)
+        return max
+
+    # Rebalances the heap (by moving large values up)
+    def upHeap(self, i):
+        # Calculate parent index
+        p = (i - 1) // 2
+        if i > 0:
+            # If parent is smaller than child then swap
+            if self.array[p][0] < self.array[i][0]:
+                self.array[i], self.array[p] = self.array[p].clone(), self.array[i].clone()
+                # Update hash tables
+                self.ephash[self.array[i][1]], self.ephash[self.array[p][1]], self.pehash[i], self.pehash[p] = \
+                    i, p, self.array[i][1], self.array[p][1]
+                # Continue rebalancing
+                self.upHeap(p)
+
+    # Rebalances the heap (by moving small values down)
+    def downHeap(self, i):
+        # Calculate left and right child indices
+        l, r = 2 * i + 1, 2 * i + 2
+        # Find the index of the greatest of these elements
+        if l < self.size and self.array[l][0] > self.array[i][0]:
+            greatest = l
+        else:
+            greatest = i
+        if r < self.size and self.array[r][0] > self.array[greatest][0]:
+            greatest = r
+        # Continue rebalancing if necessary
+        if greatest != i:
+            self.array[i], self.array[greatest] = self.array[greatest].clone(), self.array[i].clone()
+            # Update hash tables
+            self.ephash[self.array[i][1]], self.ephash[self.array[greatest][1]], self.pehash[i], \
+                self.pehash[greatest] = i, greatest, self.array[i][1], self.array[greatest][1]
+            self.downHeap(greatest)
+
+    # Retrieves priorities
+    def getPriorities(self):
+        return self.array.narrow(1, 0, 1)
+
+    # Retrieves values
+    def getValues(self):
+        return self.array.narrow(1, 1, 1)
+
+    # Retrieves a value by using the value (using the PQ -> ER hash table)
+    def getValueByVal(self, hashIndex):
+        return self.pehash.get(hashIndex)
+
+    # Rebalances the heap
+    def rebalance(self):
+        # Sort underlying array
+        sortArray, sortIndices = lg.sort(self.array, 0, True)
+        # Retrieve values (indices) in descending priority order
+        sortIndices = self.array.index(0, sortIndices.select(1, 0)).select(1, 1)
+        # Put values with corresponding priorities
+        sortArray[:, 1:2] = sortIndices
+        # Convert values to form hash tables
+        self.pehash = dict(enumerate(sortIndices.totable()))
+        self.ephash = {v: k for k, v in self.pehash.items()}
+        # Replace array
+        self.array = sortArray
+        # Fix heap
+        for i in range(math.floor(self.size / 2) - 2, -1, -1):
+            self.downHeap(i)
+
+
+# Experience.lua
 class Experience:
     # Creates experience replay memory
     def __init__(self, capacity, opt, isValidation=None):
@@ -611,12 +757,56 @@ class Experience:
         self.isFull = False
         self.size = 0
 
+        # TD-error δ-based priorities
+        self.priorityQueue = BinaryHeap(capacity)   # Stored at time t
+        self.smallConst = 1e-12
+        # Sampling priority
+        if not isValidation and opt['memPriority'] == 'rank':
+            # Cache partition indices for several values of N as α is static
+            self.distributions = {}
+            nPartitions = 100   # learnStart must be at least 1/100 of capacity (arbitrary constant)
+            partitionNum = 1
+            partitionDivision = math.floor(capacity / nPartitions)
+
+            for n in range(partitionDivision, capacity + 1, partitionDivision):
+                if n >= opt['learnStart'] or n == capacity:   # Do not calculate distributions before learnStart
+                    # Set up power-law PDF and CDF
+                    distribution = {}
+                    distribution['pdf'] = lg.linspace(1, n, n).pow(-opt['alpha'])
+                    pdfSum = lg.sum(distribution['pdf'])
+                    distribution['pdf'].div(pdfSum)   # Normalise PDF
+                    cdf = lg.cumsum(distribution['pdf'])
+
+                    # Set up strata for stratified sampling (transitions will have varying TD-error magnitudes |δ|)
+                    distribution['strataEnds'] = lg.LongTensor(opt['batchSize'] + 1)
+                    distribution['strataEnds'][0] = 0   # First stratum starts at rank 0
+                    distribution['strataEnds'][opt['batchSize']] = n   # Last stratum ends at rank n (excluded)
+                    # Use linear search to find strata indices (counts of ranks, as the Lua's 1-based ends)
+                    stratumEnd = 1 / opt['batchSize']
+                    index = 1
+                    for s in range(2, opt['batchSize'] + 1):
+                        while cdf[index - 1] < stratumEnd:
+                            index = index + 1
+                        distribution['strataEnds'][s - 1] = index   # Save index
+                        stratumEnd = stratumEnd + 1 / opt['batchSize']   # Set condition for next stratum
+
+                    # Check that enough transitions are available (to prevent an infinite loop of infinite tuples)
+                    if distribution['strataEnds'][1] - distribution['strataEnds'][0] <= opt['histLen']:
+                        raise ValueError('Experience replay strata are too small - use a smaller alpha/larger '
+                                         'memSize/greater learnStart')
+
+                    # Store distribution
+                    self.distributions[partitionNum] = distribution
+                partitionNum = partitionNum + 1
+
         # Initialise first time step (s0)
         self.states[0].zero()   # Blank out state
         self.terminals[0] = 0
         self.actions[0] = 0   # Action is no-op
         self.invalid[0] = 0   # First step is a fake blanked-out state, but can thereby be utilised
         self.masks[0].zero()   # Mask out for all
+        if self.memPriority:
+            self.priorityQueue.insert(1, 0)   # First priority = 1
 
         # Calculate β growth factor (linearly annealed till end of training)
         self.betaGrad = (1 - opt['betaZero']) / (opt['steps'] - opt['learnStart'])
@@ -647,6 +837,14 @@ class Experience:
         self.actions[self.index] = action
         self.invalid[self.index] = 0
         self.masks[self.index] = mask.clone()
+
+        # Store with maximal priority
+        if self.memPriority:
+            maxPriority = 0 if terminal else self.priorityQueue.findMax()   # Terminal states cannot be sampled
+            if self.isFull:
+                self.priorityQueue.updateByVal(self.index, maxPriority, self.index)
+            else:
+                self.priorityQueue.insert(maxPriority, self.index)
 
     # Sets current state as invalid (utilised when switching to evaluation mode)
     def setInvalid(self):
@@ -713,25 +911,65 @@ class Experience:
     def isUnmasked(self, index, head):
         return self.masks[index][head] == 1
 
-    # Returns indices and importance-sampling weights (uniform sampling)
+    # Returns indices and importance-sampling weights based on (stochastic) proportional prioritised sampling
     def sample(self, head):
+        N = self.size
         unmaskedIndexes = self.allIndexes[self.masks[:, head]]
         M = unmaskedIndexes.size(0)
-        # Keep uniformly picking random indices until indices filled
-        for n in range(self.batchSize):
-            isValid = False
-            # Generate random index until valid transition found
-            while not isValid:
-                index = lg.random(0, M)
-                isValid = self.validateTransition(unmaskedIndexes[index])
-            # Store index
-            self.indices[n] = index
+
+        # Priority 'none' = uniform sampling
+        if not self.memPriority:
+            # Keep uniformly picking random indices until indices filled
+            for n in range(self.batchSize):
+                isValid = False
+                # Generate random index until valid transition found
+                while not isValid:
+                    index = lg.random(0, M)
+                    isValid = self.validateTransition(unmaskedIndexes[index])
+                # Store index
+                self.indices[n] = index
+
+        elif self.memPriority == 'rank':
+            # Find closest precomputed distribution by size
+            distIndex = math.floor(N / self.capacity * 100)
+            distribution = self.distributions[distIndex]
+            N = distIndex * 100
+
+            # Ranks (the underlying array-based binary heap approximates a ranked (sorted) array)
+            rankIndices = lg.LongTensor(self.batchSize)
+            # Perform stratified sampling
+            for n in range(self.batchSize):
+                isValid = False
+                # Generate random index until valid transition found
+                while not isValid:
+                    # Sample within stratum
+                    rankIndices[n] = lg.random(distribution['strataEnds'][n], distribution['strataEnds'][n + 1])
+                    # Retrieve actual transition index
+                    index = self.priorityQueue.getValueByVal(rankIndices[n])
+                    isValid = self.validateTransition(index)   # The last stratum might be full of terminal states
+                # Store actual transition index
+                self.indices[n] = index
+
+            # Compute importance-sampling weights w = (N * p(rank))^-β
+            beta = min(self.betaZero + (self.globals.step - self.learnStart - 1) * self.betaGrad, 1)
+            self.w = distribution['pdf'].index(0, rankIndices).mul(N).pow(-beta)   # torch.index does memory copy
+            # Calculate max importance-sampling weight (over the minibatch, not the entire distribution)
+            wMax = lg.max(self.w)
+            # Normalise weights so updates only scale downwards (for stability)
+            self.w.div(wMax)
+
         return self.indices, self.w
 
     # Update experience priorities using TD-errors δ
     def updatePriorities(self, indices, delta):
         if self.memPriority:
-            raise NotImplementedError('prioritised replay (structures/BinaryHeap.lua) is not ported')
+            priorities = lg.abs(delta).float()   # Use absolute values
+            for p in range(indices.size(0)):
+                self.priorityQueue.updateByVal(indices[p], priorities[p], indices[p])
+
+    # Rebalance prioritised experience replay heap
+    def rebalance(self):
+        self.priorityQueue.rebalance()
 
 
 # Agent.lua

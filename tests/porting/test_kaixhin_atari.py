@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import nn, optim
+from legonn import nn, optim, tds
 from tests.checks import assert_jacobian
 from tests.porting import kaixhin_atari as ka
 
@@ -290,6 +290,74 @@ def test_experience_retrieves_histories_within_episodes():
     assert actions.numpy().tolist() == [1, 0, 1] and rewards.numpy().tolist() == [1.0, 1.5, 2.0]
 
 
+def test_binary_heap():
+    """test/testBinaryHeap.lua: 100 random priorities (values twice them) pop in descending order; findMax is the
+    largest. Also: the hash tables follow every swap, and rebalance keeps a heap sorted by priority."""
+    heap = ka.BinaryHeap(1000)
+    vec = tds.Vec()
+    for i in range(100):
+        r = lg.random(1, 101)
+        vec[len(vec)] = r
+        heap.insert(r, r * 2)
+    vec.sort(lambda a, b: a > b)
+    assert heap.findMax() == vec[0]
+    for k in range(heap.size):
+        assert heap.array[k][1] == heap.pehash[k]   # (ephash is keyed by value: the test's values repeat)
+    for i in range(100):
+        entry = heap.pop()
+        r = vec[i]
+        assert entry[0] == r
+        assert entry[1] == r * 2
+
+    heap = ka.BinaryHeap(8)
+    for i, p in enumerate([3, 9, 1, 7, 5, 8, 2, 6]):
+        heap.insert(p, i)
+    heap.rebalance()
+    assert heap.array[:, 0].numpy().tolist() == [9, 8, 7, 6, 5, 3, 2, 1]
+    assert [heap.getValueByVal(k) for k in range(8)] == [1, 5, 3, 7, 4, 0, 6, 2]
+
+
+def populated_experience(memPriority, capacity=600):
+    """test/testExperience.lua's randomPopulate, smaller: every slot stored, then given a random priority in
+    -499 .. 500. learnStart is half the capacity (the Lua's 0 with 1e4 slots): Experience.lua refuses the
+    strata of the smallest partitions of a memory this small, which it only builds from learnStart on."""
+    opt = options(histLen=1, stateSpec=['real', [1, 2, 2], [0, 1]], discretiseMem=True, batchSize=10,
+                  bootstraps=5, memPriority=memPriority, learnStart=capacity // 2, steps=1e6, alpha=0.65, betaZero=0.45)
+    ka.Singleton.getInstance().step = 1
+    experience = ka.Experience(capacity, opt)
+    priorities = lg.Tensor(capacity)
+    state = lg.Tensor(1, 2, 2).zero()
+    mask = lg.ByteTensor(5)
+    idx, prio = lg.LongTensor(1), lg.Tensor(1)
+    for i in range(capacity):
+        experience.store(1, state, False, 0, mask.clone().bernoulli(0.5))
+        idx[0] = i
+        prio[0] = lg.random(1, 1001) - 1000 / 2
+        priorities[i] = prio[0]
+        experience.updatePriorities(idx, prio)
+    return experience, priorities
+
+
+@pytest.mark.parametrize('memPriority', [None, 'rank'])
+def test_experience_sampling_as_test_experience_lua(memPriority):
+    """test/testExperience.lua: uniform sampling's mean |priority| is the population's (about 250) in every
+    position of the batch; rank-based sampling's strata go from the largest |priority| down, and its
+    importance-sampling weights are at most 1, the last stratum's 1."""
+    lg.manualSeed(1)
+    experience, priorities = populated_experience(memPriority)
+    times = 60 if memPriority else 100
+    samplePriorities = lg.Tensor(times, 10)
+    for i in range(times):
+        idxs, w = experience.sample(lg.random(0, 5))
+        samplePriorities[i] = priorities.gather(0, idxs)
+    means = samplePriorities.abs().mean(0).squeeze()
+    if memPriority is None:
+        assert all(190 < means[i] < 310 for i in range(means.size(0))), means
+    else:
+        assert all(means[i] <= means[i - 1] for i in range(1, means.size(0))), means
+        assert w.max() == 1 and w[-1] == 1 and (w.numpy() > 0).all()
+
+
 def numpy_learn(agent, states, actions, rewards, transitions, terminals, w):
     """Agent.lua's learn for one head, transcribed in NumPy: double-Q targets, PAL, TD clipping; returns the
     loss and the gradient the network is sent (zero but at the actions taken)."""
@@ -341,6 +409,33 @@ def test_learn_step_against_numpy(doubleQ, PALpha):
     got_loss, dTheta = agent.learn(agent.theta, indices, w)
     assert got_loss == pytest.approx(loss, rel=1e-10)
     np.testing.assert_allclose(dTheta.numpy(), ref.getParameters()[1].numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_prioritised_replay_in_the_agent():
+    """Agent.lua with memPriority 'rank': observe stores each transition at the maximal priority, samples by
+    rank with importance-sampling weights, sends the clipped TD-errors back as priorities (the heap then holds
+    |δ| for each index learnt from) and rebalances the heap every memSize steps."""
+    lg.manualSeed(7)
+    agent = ka.Agent(options(memPriority='rank', memSize=200, learnStart=100, steps=1000, batchSize=4, tdClip=0.5))
+    agent.training()
+    env = Corridor()
+    g = ka.Singleton.getInstance()
+    reward, obs, terminal = 0, env.start(), False
+    for g.step in range(1, 241):
+        action = agent.observe(reward, obs, terminal)
+        reward, obs, terminal = env.step(action) if not terminal else (0, env.start(), False)
+    heap = agent.memory.priorityQueue
+    assert heap.size == 200
+    assert all(heap.array[(k - 1) // 2][0] >= heap.array[k][0] for k in range(1, heap.size))
+    indices, w = agent.memory.sample(0)
+    assert 0 < w.min() and w.max() == 1
+    indices = indices.clone()
+    agent.learn(agent.theta, indices, w)
+    delta = agent.tdErr.view(-1).numpy()
+    for n in range(indices.size(0)):
+        pos = heap.ephash[indices[n]]
+        assert heap.array[pos][0] == pytest.approx(abs(delta[n]), rel=1e-6)
+    assert abs(delta).max() <= 0.5
 
 
 def test_dqn_agent_learns_the_corridor_and_checkpoints(tmp_path):
