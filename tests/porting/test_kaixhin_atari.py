@@ -317,7 +317,7 @@ def test_binary_heap():
     assert [heap.getValueByVal(k) for k in range(8)] == [1, 5, 3, 7, 4, 0, 6, 2]
 
 
-def populated_experience(memPriority, capacity=600):
+def populated_experience(memPriority, capacity=400):
     """test/testExperience.lua's randomPopulate, smaller: every slot stored, then given a random priority in
     -499 .. 500. learnStart is half the capacity (the Lua's 0 with 1e4 slots): Experience.lua refuses the
     strata of the smallest partitions of a memory this small, which it only builds from learnStart on."""
@@ -345,7 +345,7 @@ def test_experience_sampling_as_test_experience_lua(memPriority):
     importance-sampling weights are at most 1, the last stratum's 1."""
     lg.manualSeed(1)
     experience, priorities = populated_experience(memPriority)
-    times = 60 if memPriority else 100
+    times = 40 if memPriority else 100
     samplePriorities = lg.Tensor(times, 10)
     for i in range(times):
         idxs, w = experience.sample(lg.random(0, 5))
@@ -442,7 +442,7 @@ def test_dqn_agent_learns_the_corridor_and_checkpoints(tmp_path):
     """Agent:observe's training loop (ε-greedy, replay, rmspropm, target updates every τ steps) learns to walk
     right; saveWeights/loadWeights round-trip θ (as a FloatTensor, as the Lua saves it)."""
     lg.manualSeed(1)
-    agent = ka.Agent(options(epsilonSteps=300, learnStart=30, tau=30))
+    agent = ka.Agent(options(epsilonSteps=300, learnStart=30, tau=30, memSampleFreq=2, eta=0.02))
     agent.training()
     env = Corridor()
     g = ka.Singleton.getInstance()
