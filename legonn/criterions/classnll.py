@@ -12,12 +12,12 @@ class ClassNLLCriterion(Criterion):
     ``input``: log-probabilities, ``(nClasses,)`` or ``(batch, nClasses)``;
     ``target``: 0-based integer labels, one per row (an int for a 1-D input).
     ``weights``: optional 1-D tensor of ``nClasses`` class weights (all 1 by
-    default). After a forward ``total_weight_tensor`` holds the denominator, sum_n w[t_n] (a one-element
-    tensor of the input's type), which ClassNLLCriterion.lua's updateOutput also returns as its second value:
-    facebookresearch/MIXER's ``loss, n = crit:forward(x, t)`` reads it so. Rows labelled ``ignoreIndex`` (default -100) add nothing to the loss,
-    its gradient or the total weight. The constructor refuses ``ignoreIndex=0``:
-    Torch7 users pass 0 to skip padding labels, outside its 1-based classes, while
-    0 is legonn's first class; shift it to -1, or set ``crit.ignoreIndex = 0``
+    default). Rows labelled ``ignoreIndex`` (default -100) add nothing to the loss,
+    its gradient or the total weight. After a forward ``total_weight_tensor`` holds the denominator,
+    sum_n w[t_n] (a one-element tensor of the input's type), which ClassNLLCriterion.lua's updateOutput also
+    returns as its second value: facebookresearch/MIXER's ``loss, n = crit:forward(x, t)`` reads it so.
+    The constructor refuses ``ignoreIndex=0``: Torch7 users pass 0 to skip padding labels, outside its
+    1-based classes, while 0 is legonn's first class; shift it to -1, or set ``crit.ignoreIndex = 0``
     afterwards to really ignore class 0.
 
     On the GPU a forward is one kernel and one read (the loss with the labels' range), and a backward is one

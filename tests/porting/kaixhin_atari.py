@@ -1,14 +1,15 @@
 """Kaixhin/Atari ported line by line (the shared code of tests/porting/test_kaixhin_atari.py): the user modules
-(modules/GradientRescale.lua, GuidedReLU.lua, DeconvnetReLU.lua, MinDim.lua, HuberCriterion.lua,
-DuelAggregator.lua, rmspropm.lua, sharedRmsProp.lua), the model bodies (models/Atari.lua, Atari2013.lua,
-Catch.lua, examples/GridWorldNet.lua), Model.lua (``_init``, ``preprocess`` without the colour space, ``create``
-with every head: plain, dueling, bootstrapped, A3C, DRQN's SeqLSTM, the async FastLSTM; ``setSaliency``,
-``salientBackprop``, ``normalBackprop``), structures/CircularQueue.lua, Singleton.lua and BinaryHeap.lua, Experience.lua (uniform and rank-based
-prioritised sampling; the 'proportional' branch is empty in the Lua too), Agent.lua
-(``_init`` without the plots, ``training``, ``evaluate``, ``observe``, ``learn`` with double Q, persistent
-advantage learning and TD clipping, ``optimise``, ``saveWeights``/``loadWeights``) and the async agents
+(modules/GradientRescale.lua, GuidedReLU.lua, DeconvnetReLU.lua, MinDim.lua, HuberCriterion.lua, DuelAggregator.lua,
+rmspropm.lua, sharedRmsProp.lua), the model bodies (models/Atari.lua, Atari2013.lua, Catch.lua,
+examples/GridWorldNet.lua), Model.lua (``_init``, ``preprocess`` without the colour space, ``create`` with every
+head: plain, dueling, bootstrapped, A3C, DRQN's SeqLSTM, the async FastLSTM; ``setSaliency``, ``salientBackprop``,
+``normalBackprop``), structures/CircularQueue.lua, Singleton.lua and BinaryHeap.lua, Experience.lua (uniform and
+rank-based prioritised sampling; the 'proportional' branch is empty in the Lua too), Agent.lua (``_init`` without
+the plots, ``training``, ``evaluate``, ``observe``, ``learn`` with double Q, persistent advantage learning and TD
+clipping, ``optimise``, ``validate`` without its figures, ``saveWeights``/``loadWeights``) and the async agents
 (async/AsyncAgent.lua, QAgent.lua, OneStepQAgent.lua, SarsaAgent.lua, NStepQAgent.lua, A3CAgent.lua) with
-AsyncMaster.lua's hogwild pool on legonn.threads (without its validation agent, logging and SIGINT handler). ``classic.class`` classes become Python classes, ``log.info`` goes.
+AsyncMaster.lua's hogwild pool on legonn.threads (without its validation agent, logging and SIGINT handler).
+``classic.class`` classes become Python classes, ``log.info`` goes.
 
 Indices are 0-based: actions ``0 .. m-1`` (Lua's ``1 .. m``, so ``actionOffset`` is ``-first``, not
 ``1 - first``), memory slots ``0 .. capacity-1``, the bootstrap head ``0 .. heads-1``, dimensions shifted.
@@ -16,7 +17,7 @@ Indices are 0-based: actions ``0 .. m-1`` (Lua's ``1 .. m``, so ``actionOffset``
 import math
 
 import legonn as lg
-from legonn import nn, nninit, optim, tds, threads
+from legonn import nn, nninit, optim, paths, tds, threads
 
 
 # modules/GradientRescale.lua
@@ -1009,7 +1010,8 @@ class Agent:
         self.tdClip = opt['tdClip']
         self.epsilonStart = opt['epsilonStart']
         self.epsilonEnd = opt['epsilonEnd']
-        self.epsilonGrad = (opt['epsilonEnd'] - opt['epsilonStart']) / opt['epsilonSteps']   # Greediness ε decay factor
+        # Greediness ε decay factor
+        self.epsilonGrad = (opt['epsilonEnd'] - opt['epsilonStart']) / opt['epsilonSteps']
         self.PALpha = opt['PALpha']
 
         # State buffer
@@ -1304,6 +1306,46 @@ class Agent:
         if self.globals.step % self.progFreq == 0:
             self.losses.append(loss[0])
         return loss[0]
+
+    # Reports stats for validation (the gnuplot figures left out, the tensors saved as the Lua saves them)
+    def validate(self):
+        totalV, totalTdErr = 0, 0
+        # Loop over validation transitions
+        nBatches = math.ceil(self.valSize / self.batchSize)
+        ISWeights = self.Tensor(self.batchSize).fill(1)
+        for n in range(1, nBatches + 1):
+            # valMemory slot 0 is the blank start state: transitions 1 .. valSize (the Lua's 2 .. valSize + 1)
+            startIndex = (n - 1) * self.batchSize + 1
+            endIndex = min(n * self.batchSize, self.valSize)
+            batchSize = endIndex - startIndex + 1
+            indices = lg.linspace(startIndex, endIndex, batchSize).long()
+            # Perform "learning" (without optimisation)
+            self.learn(self.theta, indices, ISWeights.narrow(0, 0, batchSize), True)
+            # Calculate V(s') and TD-error δ
+            if self.PALpha == 0:
+                self.VPrime = lg.max(self.QPrimes, 2)[0]
+            # Average over heads
+            totalV = totalV + lg.mean(self.VPrime, 1).sum()
+            totalTdErr = totalTdErr + lg.mean(self.tdErr, 1).abs().sum()
+
+        # Average and insert values
+        self.avgV.append(totalV / self.valSize)
+        self.avgTdErr.append(totalTdErr / self.valSize)
+
+        # Save losses
+        if len(self.losses) > 0:
+            losses = lg.Tensor(self.losses)
+            lg.save(paths.concat(self.experiments, self._id, 'losses.t7'), losses)
+        # Save V
+        Vs = lg.Tensor(self.avgV)
+        lg.save(paths.concat(self.experiments, self._id, 'V.t7'), Vs)
+        # Save TD-error δ
+        TDErrors = lg.Tensor(self.avgTdErr)
+        lg.save(paths.concat(self.experiments, self._id, 'TDErrors.t7'), TDErrors)
+        # Save average score
+        scores = lg.Tensor(self.valScores)
+        lg.save(paths.concat(self.experiments, self._id, 'scores.t7'), scores)
+        return self.avgV[-1], self.avgTdErr[-1]
 
     # Sets saliency style
     def setSaliency(self, saliency):

@@ -74,7 +74,8 @@ def options(**kw):
     env = Corridor()
     opt = dict(tensorType='torch.DoubleTensor', Tensor=lg.DoubleTensor, gpu=0, cudnn=False, colorSpace=None,
                  width=0, height=0, modelBody='corridor', hiddenSize=16, histLen=1, duel=False, bootstraps=0,
-                 recurrent=False, stateSpec=env.getStateSpec(), actionSpec=env.getActionSpec(), Env=Corridor, env='Corridor',
+                 recurrent=False, stateSpec=env.getStateSpec(), actionSpec=env.getActionSpec(), Env=Corridor,
+                 env='Corridor',
                  gamma=0.9, rewardClip=1, tdClip=1, epsilonStart=1, epsilonEnd=0.01, epsilonSteps=400, PALpha=0,
                  memSize=500, memSampleFreq=1, memNSamples=1, memPriority=None, batchSize=8, learnStart=50,
                  progFreq=1000, gradClip=0, optimiser='rmspropm', eta=0.01, momentum=0.95, valSize=10, tau=50,
@@ -438,6 +439,35 @@ def test_prioritised_replay_in_the_agent():
     assert abs(delta).max() <= 0.5
 
 
+def test_validate_saves_its_statistics(tmp_path):
+    """Agent:validate over the validation memory (the first valSize transitions seen): the mean max_a Q(s', a)
+    of the target network (zero after a terminal) and the mean |TD-error|, appended and saved as V.t7 and
+    TDErrors.t7 under experiments/_id, with the losses and scores."""
+    lg.manualSeed(8)
+    (tmp_path / 'corridor').mkdir()
+    agent = ka.Agent(options(valSize=10, batchSize=4, learnStart=20, progFreq=5, experiments=str(tmp_path)))
+    agent.training()
+    env = Corridor()
+    g = ka.Singleton.getInstance()
+    reward, obs, terminal = 0, env.start(), False
+    for g.step in range(1, 41):
+        action = agent.observe(reward, obs, terminal)
+        reward, obs, terminal = env.step(action) if not terminal else (0, env.start(), False)
+    agent.valScores.append(0.5)
+    V, tdErr = agent.validate()
+    vmax = []
+    for first in (1, 5, 9):   # retrieve fills batchSize rows at most
+        indices = lg.LongTensor(list(range(first, min(first + 4, 11))))
+        _, _, _, transitions, terminals = agent.valMemory.retrieve(indices)
+        q = agent.targetNet.clone().forward(transitions).numpy()[:, 0] * (1 - terminals.numpy())[:, None]
+        vmax += q.max(1).tolist()
+    assert V == pytest.approx(np.mean(vmax), rel=1e-10) and tdErr > 0
+    assert lg.load(str(tmp_path / 'corridor' / 'V.t7')).numpy().tolist() == pytest.approx([V])
+    assert lg.load(str(tmp_path / 'corridor' / 'TDErrors.t7')).numpy().tolist() == pytest.approx([tdErr])
+    assert lg.load(str(tmp_path / 'corridor' / 'losses.t7')).nElement() == len(agent.losses) > 0
+    assert lg.load(str(tmp_path / 'corridor' / 'scores.t7')).numpy().tolist() == [0.5]
+
+
 def test_dqn_agent_learns_the_corridor_and_checkpoints(tmp_path):
     """Agent:observe's training loop (ε-greedy, replay, rmspropm, target updates every τ steps) learns to walk
     right; saveWeights/loadWeights round-trip θ (as a FloatTensor, as the Lua saves it)."""
@@ -497,7 +527,8 @@ def test_async_one_step_q_and_sarsa(method):
     eGreedy computed, which it computes before exploring only without double Q (with it the Lua indexes an
     empty QCurr on its first random action), so Sarsa runs with ``doubleQ`` false."""
     lg.manualSeed(6)
-    opt = options(**{'async': method}, doubleQ=method != 'Sarsa', optimiser='sharedRmsProp', eta=0.005, batchSize=5, steps=1200, tau=50,
+    opt = options(**{'async': method}, doubleQ=method != 'Sarsa', optimiser='sharedRmsProp', eta=0.005, batchSize=5,
+                  steps=1200, tau=50,
                   epsilonSteps=500, threads=2)
     master = ka.AsyncMaster(opt)
     master.start()

@@ -13,7 +13,9 @@ from legonn import nn
 from tests.checks import assert_jacobian
 from tests.porting import mixer as mx
 
-BPTT, NT, NS = 5, 8, 7   # steps (titles of 4 take an eos label); target words (0 the separator, 7 the padding); source words (6 the padding)
+# steps (titles of 4 words take an eos label); target words (0 the separator, 7 the padding); source words (6 the
+# padding)
+BPTT, NT, NS = 5, 8, 7
 
 
 @pytest.fixture(autouse=True)
