@@ -802,12 +802,9 @@ class Mixer:
         num_samples = 0
         num_samples_rf = 0
         step = self.i_input % self.bptt
-        self.inputs[step] = {}
-        for k, v in enumerate(input):
-            self.inputs[step][k] = v.clone()
+        self.inputs[step] = [v.clone() for v in input]   # the table filled by index from empty, built in order
         if step >= self.nrstepsinit:
             self.inputs[step][0] = self.pred[step][0].squeeze()
-        self.inputs[step] = [self.inputs[step][k] for k in range(len(input))]
         self.labels[step + 1] = label
         # fprop 1 step through RNN
         self.pred[step + 1], self.hiddens[step + 1] = \
@@ -880,12 +877,9 @@ class Mixer:
         num_samples = 0
         num_samples_rf = None
         step = self.i_input % self.bptt
-        self.inputs[step] = {}
-        for k, v in enumerate(input):
-            self.inputs[step][k] = v.clone()
+        self.inputs[step] = [v.clone() for v in input]
         if step >= self.nrstepsinit:
             self.inputs[step][0] = self.squeeze_but_keep_tensor(self.pred[step][0])
-        self.inputs[step] = [self.inputs[step][k] for k in range(len(input))]
         self.pred[step + 1], self.hiddens[step + 1] = \
             self.unrolled_nets[step + 1].forward([self.inputs[step], self.hiddens[step]])
         if maxgen:   # replace sample with argmax
