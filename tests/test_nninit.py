@@ -41,6 +41,21 @@ def test_init_refuses_what_is_not_a_tensor():
         m.init('weight', 'kaiming')
 
 
+def test_init_refuses_an_index_that_copies():
+    """nninit.lua's ``self[accessor[1]][accessor[2]]`` is Lua indexing: Kaixhin/Atari's Model.lua writes
+    ``lstm.i2g:init({'bias', {{3*h+1, 4*h}}}, nninit.constant, 1)``, a view of the forget gates' biases. Kept
+    as the table (``['bias', [[3*h, 4*h - 1]]]``) the index is NumPy's fancy indexing, a copy that the
+    initialiser filled and dropped, leaving the bias as it was: refused, naming the module and the slice to
+    write; nothing changes."""
+    m = nn.Linear(3, 8)
+    before = m.bias.clone()
+    with pytest.raises(ValueError, match=r"Linear.*slice\(a - 1, b\).*\[\[6, 7\]\], which copies"):
+        m.init(['bias', [[6, 7]]], nninit.constant, 1)
+    assert lg.equal(m.bias, before)
+    m.init(['bias', slice(6, 8)], nninit.constant, 1)                 # the port of {'bias', {{7, 8}}}
+    assert m.bias[6:].eq(1).all() and lg.equal(m.bias[:6], before[:6])
+
+
 def test_fans_as_nninit_computes_them():
     """nninit.lua calcFan: weight:size(2), weight:size(1) for Linear, LinearNoBias, LookupTable and
     TemporalConvolution; planes times kernel area (volume) for the spatial and volumetric convolutions."""

@@ -13,9 +13,11 @@ class ClassNLLCriterion(Criterion):
     ``target``: 0-based integer labels, one per row (an int for a 1-D input).
     ``weights``: optional 1-D tensor of ``nClasses`` class weights (all 1 by
     default). Rows labelled ``ignoreIndex`` (default -100) add nothing to the loss,
-    its gradient or the total weight. The constructor refuses ``ignoreIndex=0``:
-    Torch7 users pass 0 to skip padding labels, outside its 1-based classes, while
-    0 is legonn's first class; shift it to -1, or set ``crit.ignoreIndex = 0``
+    its gradient or the total weight. After a forward ``total_weight_tensor`` holds the denominator,
+    sum_n w[t_n] (a one-element tensor of the input's type), which ClassNLLCriterion.lua's updateOutput also
+    returns as its second value: facebookresearch/MIXER's ``loss, n = crit:forward(x, t)`` reads it so.
+    The constructor refuses ``ignoreIndex=0``: Torch7 users pass 0 to skip padding labels, outside its
+    1-based classes, while 0 is legonn's first class; shift it to -1, or set ``crit.ignoreIndex = 0``
     afterwards to really ignore class 0.
 
     On the GPU a forward is one kernel and one read (the loss with the labels' range), and a backward is one
@@ -84,6 +86,7 @@ class ClassNLLCriterion(Criterion):
         picked = x[rows, labels]
         self.output = loss_scalar(picked.sum() if w is None else picked.dot(w),
                                   total if self.sizeAverage and total else 1, sign=-1)
+        self.bufferLike('total_weight_tensor', input, (1,))[0] = total
         return self.output
 
     def _device_forward(self, input, target, x, labels, weights, key):
@@ -91,6 +94,7 @@ class ClassNLLCriterion(Criterion):
         self._check(input, target, ranged=False)
         result = self.bufferLike('_device_result', input, (5,), kind='Double')
         cuda_kernels.class_nll_forward(x, labels, weights, self.ignoreIndex, self.sizeAverage, result)
+        self.bufferLike('total_weight_tensor', input, (1,))[...] = result[1:2]   # on the device: no read
         if backend.recording():
             loss = result[0]   # a 0-d device view that each replay rewrites (see loss_scalar)
         else:

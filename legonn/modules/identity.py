@@ -15,9 +15,12 @@ class Identity(Module):
 
     def updateGradInput(self, input, gradOutput):
         # an empty tensor is Torch7's "no gradient" (what a module without updateGradInput, such as
-        # char-rnn's OneHot, gives back): it passes through like any other; everything else must match
+        # char-rnn's OneHot, gives back): it passes through like any other; everything else must match in
+        # structure and sizes. Not in type: Identity.lua hands on whatever comes, and facebookresearch/MIXER's
+        # step net ends in an Identity over {sampled words (a FloatTensor), log-probabilities, ...} whose
+        # gradient tables are DoubleTensors
         if not (isinstance(gradOutput, Tensor) and 0 in gradOutput._size):   # nElement() == 0, read in place
-            self.checkGradTree(gradOutput, input)
+            self.checkGradTree(gradOutput, input, types=False)
         self.gradInput = gradOutput
         return self.gradInput
 

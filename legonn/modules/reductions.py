@@ -10,6 +10,7 @@ import math
 from .base.errors import check_number, input_error
 from .base.module import Module
 from .base.table_buffers import batch_dim, slot, trim
+from ..tensor import default_class
 from ..tensor.introspection import typename as lua_typename
 from ..tensor.reductions import accumulated_along, reducer
 
@@ -195,7 +196,9 @@ class MM(Module):
     def __init__(self, transA=False, transB=False):
         super().__init__()
         self.transA, self.transB = transA, transB
-        self.gradInput = []
+        # MM.lua's {torch.Tensor(), torch.Tensor()}: code reads them before any backward (facebookresearch/MIXER's
+        # make_cuda_mm converts mm.gradInput[1] and [2] with :cuda() right after construction)
+        self.gradInput = [default_class()(), default_class()()]
 
     def _operands(self, input):
         self.checkTable(input, length=2)
@@ -238,7 +241,7 @@ class MV(Module):
         if not isinstance(trans, bool):
             raise ValueError(f"MV: trans must be True or False, got {trans!r}")
         self.trans = trans
-        self.gradInput = []
+        self.gradInput = [default_class()(), default_class()()]   # MV.lua's {torch.Tensor(), torch.Tensor()}
 
     def _operands(self, input):
         self.checkTable(input, length=2)

@@ -88,7 +88,7 @@ class View(Module):
         return self.output
 
     def updateGradInput(self, input, gradOutput):
-        self.checkGradOutput(gradOutput, self.output)
+        self.checkGradOutputCount(gradOutput, self.output)
         self.gradInput = _reshaped(self.gradInput, gradOutput, input._size)
         return self.gradInput
 
@@ -135,7 +135,7 @@ class Reshape(Module):
         return self.output
 
     def updateGradInput(self, input, gradOutput):
-        self.checkGradOutput(gradOutput, self.output)
+        self.checkGradOutputCount(gradOutput, self.output)
         self.gradInput = _reshaped(self.gradInput, gradOutput, input._size)
         return self.gradInput
 

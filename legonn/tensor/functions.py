@@ -268,6 +268,30 @@ def cat(*args, dim=-1):
     return _written(result, type(first)._from_result(xp.concatenate(parts, axis=d).astype(first.dtype, copy=False)))
 
 
+def concat(*args):
+    """torchx's ``torch.concat([res], tensors, [dim])`` (concat.lua): the list ``tensors`` joined along ``dim``
+    (default 0, where ``cat``'s default is the last dimension), written into ``res`` when it is given.
+    Kaixhin/Atari's CircularQueue reads its ``histLen`` frames ``c x h x w`` as one ``histLen*c x h x w`` state
+    so. Every size but ``dim``'s must agree, as torchx checks; the result has the first tensor's type."""
+    args = list(args)
+    result = args.pop(0) if args and isinstance(args[0], Tensor) else None
+    if not args or not isinstance(args[0], (list, tuple)) or len(args) > 2:
+        raise TypeError(f"legonn.concat: expected ([res,] tensors, [dim]) with tensors a list, got "
+                        f"{[type(a).__name__ for a in args]}")
+    tensors, dim = list(args[0]), (args[1] if len(args) == 2 and args[1] is not None else 0)
+    if not tensors or not all(isinstance(t, Tensor) for t in tensors):
+        raise TypeError(f"legonn.concat: expected a list of tensors, got {[type(t).__name__ for t in tensors]}")
+    sizes = [list(t.size()) for t in tensors]
+    if not 0 <= dim < len(sizes[0]):
+        raise IndexError(f"legonn.concat: dimension {dim} out of range for {len(sizes[0])}-D tensors")
+    for i, size in enumerate(sizes):
+        if len(size) != len(sizes[0]) or size[:dim] + size[dim + 1:] != sizes[0][:dim] + sizes[0][dim + 1:]:
+            raise ValueError(f"legonn.concat: tensor {i} of size {tuple(size)} differs from tensor 0's "
+                             f"{tuple(sizes[0])} outside dimension {dim}")
+    joined = cat(tensors, dim)
+    return _written(result, joined)
+
+
 def stack(tensors, dim=0):
     """A new tensor joining ``tensors`` (of equal sizes) along a new dimension ``dim``."""
     tensors = [as_tensor(t) for t in tensors]

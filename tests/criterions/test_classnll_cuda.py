@@ -45,14 +45,16 @@ def test_the_kernels_equal_the_array_code(monkeypatch, raw_launches, dtype, weig
         criterion = nn.ClassNLLCriterion(weights, average).type(x.type())
         criterion.ignoreIndex = ignore
         loss = criterion.forward(x, column)
-        return loss, criterion.backward(x, column).cpu().numpy()
-    loss, grad = run()
+        assert criterion.total_weight_tensor.type() == x.type()
+        return loss, criterion.backward(x, column).cpu().numpy(), criterion.total_weight_tensor[0]
+    loss, grad, total = run()
     assert raw_launches == ['class_nll_forward', 'class_nll_backward']
     assert isinstance(loss, float)
     monkeypatch.setenv('LEGONN_GENERIC_KERNELS', '1')
     raw_launches.clear()
-    want_loss, want_grad = run()
+    want_loss, want_grad, want_total = run()
     assert raw_launches == []
+    assert total == want_total
     tol = 1e-6 if dtype == 'Float' else 1e-12
     assert loss == pytest.approx(want_loss, rel=tol)
     np.testing.assert_allclose(grad, want_grad, rtol=tol)

@@ -317,3 +317,20 @@ def test_bce_takes_inputs_of_any_rank():
     np.testing.assert_allclose(grad.numpy(), -(t - x) / ((1 - x + 1e-12) * (x + 1e-12)) / x.size, rtol=1e-14)
     with pytest.raises(ValueError, match=r'BCECriterion: expected a 1-D or 2-D input with weights'):
         nn.BCECriterion(lg.DoubleTensor([1.0, 2.0, 3.0])).forward(lg.DoubleTensor(x), lg.DoubleTensor(t))
+
+
+def test_classnll_total_weight_tensor():
+    """ClassNLLCriterion.lua keeps THNN's denominator in ``total_weight_tensor`` and returns it as
+    updateOutput's second value (facebookresearch/MIXER's ``loss_xe, num_samples = nll:forward(...)``): the
+    sum of the targets' class weights, ignored rows left out, whether or not the loss is averaged."""
+    x = lg.randn(4, 3).double()
+    t = lg.LongTensor([0, 1, 2, 0])
+    for average in (True, False):
+        crit = nn.ClassNLLCriterion(lg.DoubleTensor([1, 0.5, 2]), average)
+        crit.forward(x, t)
+        assert crit.total_weight_tensor.type() == 'torch.DoubleTensor'
+        assert crit.total_weight_tensor.numpy().tolist() == [4.5]
+    crit = nn.ClassNLLCriterion()
+    crit.ignoreIndex = 2
+    crit.forward(x.float(), t)
+    assert crit.total_weight_tensor.type() == 'torch.FloatTensor' and crit.total_weight_tensor[0] == 3

@@ -135,3 +135,17 @@ def test_views_follow_their_input_across_calls(module):
     go = lg.ones(4, 2, 3)
     assert module.backward(y, go).storage() is go.storage()
     assert module.backward(y, lg.zeros(4, 2, 3)).sum() == 0
+
+
+@pytest.mark.parametrize('build', [lambda: nn.View(1, 2), lambda: nn.Reshape(1, 2)], ids=['View', 'Reshape'])
+def test_backward_takes_any_gradoutput_of_as_many_elements(build):
+    """View.lua's ``self.gradInput:view(gradOutput, input:size())`` and Reshape.lua's ``viewAs`` read only the
+    element count: Kaixhin/Atari's QAgent backpropagates an ``m``-vector through a net ending in
+    ``nn.View(heads, m)`` (heads 1). Another count is refused, naming the module."""
+    m = build()
+    x = lg.Tensor([3, 4])
+    m.forward(x)
+    assert m.backward(x, lg.Tensor([5, 6])).numpy().tolist() == [5, 6]
+    assert m.backward(x, lg.Tensor([[[7, 8]]])).numpy().tolist() == [7, 8]
+    with pytest.raises(ValueError, match=r"(View|Reshape).*gradOutput of 2 elements.*got size \(3,\)"):
+        m.backward(x, lg.Tensor([1, 2, 3]))

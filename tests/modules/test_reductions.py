@@ -152,3 +152,17 @@ def test_float_sum_needs_no_copy_of_the_input():
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 10 ** 6
+
+
+@pytest.mark.parametrize('build', [lambda: nn.MM(), lambda: nn.MV()], ids=['MM', 'MV'])
+def test_mm_mv_grad_input_is_two_tensors_from_construction(build):
+    """MM.lua and MV.lua build ``gradInput = {torch.Tensor(), torch.Tensor()}`` in the constructor;
+    facebookresearch/MIXER's make_cuda_mm converts ``mm.gradInput[1]`` and ``[2]`` right after ``nn.MM()``.
+    They are empty tensors of the default type, and the first backward fills them."""
+    m = build()
+    assert [g.type() for g in m.gradInput] == ['torch.FloatTensor'] * 2
+    assert [g.nElement() for g in m.gradInput] == [0, 0]
+    a, b = (lg.randn(2, 3), lg.randn(3, 4)) if isinstance(m, nn.MM) else (lg.randn(2, 3), lg.randn(3))
+    out = m.forward([a, b])
+    ga, gb = m.backward([a, b], lg.randn(*out.size()))
+    assert ga.size() == a.size() and gb.size() == b.size()

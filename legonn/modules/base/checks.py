@@ -198,6 +198,20 @@ class InputChecks:
             raise input_error(self, f"a {output.type()} gradOutput (the output's type)", gradOutput.type(), TypeError)
         return gradOutput
 
+    def checkGradOutputCount(self, gradOutput, reference):
+        """Raise unless ``gradOutput`` is a tensor of ``reference``'s type holding as many elements: the check of
+        the modules whose backward only views gradOutput with the input's sizes (View.lua's
+        ``self.gradInput:view(gradOutput, input:size())``, Reshape.lua's ``viewAs``), which Torch7 code relies
+        on (Kaixhin/Atari's async agents send a ``1 x m`` Q-value net an ``m``-vector gradOutput)."""
+        if type(gradOutput) is not type(reference):
+            got = gradOutput.type() if isinstance(gradOutput, Tensor) else f"a {type(gradOutput).__name__}"
+            raise input_error(self, f"a {reference.type()} gradOutput", got, TypeError)
+        if gradOutput.nElement() != reference.nElement():
+            raise input_error(self, f"gradOutput of {reference.nElement()} elements (the output's size "
+                                    f"{tuple(reference.size())})",
+                              f"size {tuple(gradOutput.size())}")
+        return gradOutput
+
     def checkGradOutput(self, gradOutput, reference):
         """Raise unless ``gradOutput`` is a tensor of ``reference``'s type and size (``reference``:
         the output, or the input for shape-keeping modules)."""

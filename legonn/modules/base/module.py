@@ -203,8 +203,11 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         try:
             # before any container hands gradOutput on (or a decorator reshapes it): named here, at the outermost.
             # A class that keeps Module's updateGradInput never reads it (cifar.torch's BatchFlip, handed the
-            # empty CudaTensor of a Copy whose updateGradInput the script replaced by a no-op)
-            if type(self).updateGradInput is not Module.updateGradInput:
+            # empty CudaTensor of a Copy whose updateGradInput the script replaced by a no-op); a user's own
+            # updateGradInput decides what it reads, as Torch7 checks nothing there (facebookresearch/MIXER's
+            # ReinforceSampler, a FloatTensor output, reads numbers from a DoubleTensor gradOutput)
+            method = type(self).updateGradInput
+            if method is not Module.updateGradInput and method.__module__.startswith('legonn.'):
                 self.checkGradOutputType(gradOutput)
             self.updateGradInput(input, gradOutput)
             self.accGradParameters(input, gradOutput, scale)
@@ -360,19 +363,21 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         if _sizes(input) != seen:
             raise input_error(self, f"the input types and sizes of the last forward, {seen}", _sizes(input))
 
-    def checkGradTree(self, grad, output, where='gradOutput'):
-        """True when ``grad`` matches ``output`` (a tensor or table of them) in structure, types and sizes;
-        False when ``output`` is empty (no forward yet, or clearState since), nothing to compare; raises an
-        error naming this module otherwise."""
+    def checkGradTree(self, grad, output, where='gradOutput', types=True):
+        """True when ``grad`` matches ``output`` (a tensor or table of them) in structure, types and sizes
+        (structure and sizes only without ``types``); False when ``output`` is empty (no forward yet, or
+        clearState since), nothing to compare; raises an error naming this module otherwise."""
         if isinstance(output, Tensor):
             if output._size == (0,):
                 return False
-            if not isinstance(grad, Tensor) or grad._size != output._size or not _grad_type_fits(grad, output._typename):
-                raise self._gradTensorError(grad, output.type(), output._size, where)
+            if not isinstance(grad, Tensor) or (types and not _grad_type_fits(grad, output._typename)) or \
+                    grad._size != output._size:
+                raise self._gradTensorError(grad, output.type() if types else 'tensor', output._size, where)
         elif isinstance(output, (list, tuple)):
             if not isinstance(grad, (list, tuple)) or len(grad) != len(output):
                 raise self._gradTableError(grad, len(output), where)
-            return all([self.checkGradTree(g, o, f"{where}[{i}]") for i, (g, o) in enumerate(zip(grad, output))])
+            return all([self.checkGradTree(g, o, f"{where}[{i}]", types)
+                        for i, (g, o) in enumerate(zip(grad, output))])
         return True
 
     def type(self, typename=None, cache=None):

@@ -232,7 +232,14 @@ class TrainingMethods:
             tensor = getattr(self, accessor, None)
         elif isinstance(accessor, (list, tuple)) and len(accessor) == 2 and isinstance(accessor[0], str):
             tensor = getattr(self, accessor[0], None)
-            tensor = tensor[accessor[1]] if isinstance(tensor, Tensor) else tensor
+            if isinstance(tensor, Tensor):
+                whole, tensor = tensor, tensor[accessor[1]]
+                # nninit indexes with Lua ranges (`{'bias', {{5, 8}}}`), a view; a list index here is NumPy's fancy
+                # indexing, a copy, which the initialiser would fill and drop: the module would keep its values
+                if isinstance(tensor, Tensor) and tensor.storage() is not whole.storage():
+                    raise input_error(self, f"an index of {accessor[0]!r} that gives a view (Lua's range "
+                                            f"{{{{a, b}}}} is slice(a - 1, b))",
+                                      f"{accessor[1]!r}, which copies the elements")
         elif callable(accessor):
             tensor = accessor(self)
         else:
