@@ -182,19 +182,14 @@ def test_gradient_reversal_and_l1_penalty_weights_must_be_numbers():
 
 def _mask_gradient_through_identity(byte_class, float_class):
     """An Identity whose input is a ByteTensor mask takes a float gradient of its size and passes it on (Torch7's
-    Identity reads no type); a float input still refuses a gradient of another floating type."""
+    Identity reads no type); sizes still count."""
     mask = byte_class([[0, 1], [1, 0]])
     m = nn.Identity().type(float_class().type())
     m.forward(mask)
     g = float_class(2, 2).fill(0)
     assert m.backward(mask, g) is g
-    with pytest.raises(ValueError, match=r"Identity: expected gradOutput to be a legonn.(Cuda)?ByteTensor of size \(2, 2\)"):
+    with pytest.raises(ValueError, match=r"Identity: expected gradOutput to be a (CUDA )?tensor of size \(2, 2\)"):
         m.backward(mask, float_class(2, 3))
-    x = float_class(2, 2).fill(1)
-    m.forward(x)
-    other = lg.DoubleTensor if float_class is lg.FloatTensor else lg.CudaDoubleTensor
-    with pytest.raises(TypeError, match='Identity: expected a legonn.(Cuda|Float)Tensor gradOutput'):
-        m.backward(x, other(2, 2).fill(0))
 
 
 def test_integer_output_takes_a_gradient_of_any_type():

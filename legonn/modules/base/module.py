@@ -365,14 +365,15 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
 
     def checkGradTree(self, grad, output, where='gradOutput', types=True):
         """True when ``grad`` matches ``output`` (a tensor or table of them) in structure, types and sizes
-        (structure and sizes only without ``types``); False when ``output`` is empty (no forward yet, or
-        clearState since), nothing to compare; raises an error naming this module otherwise."""
+        (without ``types``: structure, sizes and device, any element type); False when ``output`` is empty (no
+        forward yet, or clearState since), nothing to compare; raises an error naming this module otherwise."""
         if isinstance(output, Tensor):
             if output._size == (0,):
                 return False
-            if not isinstance(grad, Tensor) or (types and not _grad_type_fits(grad, output._typename)) or \
-                    grad._size != output._size:
-                raise self._gradTensorError(grad, output.type() if types else 'tensor', output._size, where)
+            if not isinstance(grad, Tensor) or grad._size != output._size or \
+                    not (_grad_type_fits(grad, output._typename) if types else grad._cuda == output._cuda):
+                kind = output.type() if types else ('CUDA tensor' if output._cuda else 'tensor')
+                raise self._gradTensorError(grad, kind, output._size, where)
         elif isinstance(output, (list, tuple)):
             if not isinstance(grad, (list, tuple)) or len(grad) != len(output):
                 raise self._gradTableError(grad, len(output), where)
