@@ -25,6 +25,10 @@ import pytest
 import legonn as lg
 from legonn import dok, image, nn, optim, paths, threads, xlua
 
+# the port calls Threads.serialization('threads.sharedserialize'), process-wide as in Lua: the fixture puts the
+# default back after each test
+pytestmark = pytest.mark.usefixtures('sharedserialize')
+
 
 # --- eladtools/Optimizer.lua ---------------------------------------------------------------------------------------
 

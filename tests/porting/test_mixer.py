@@ -13,6 +13,10 @@ from legonn import nn
 from tests.checks import assert_jacobian
 from tests.porting import mixer as mx
 
+# the port calls Threads.serialization('threads.sharedserialize'), process-wide as in Lua: the fixture puts the
+# default back after each test
+pytestmark = pytest.mark.usefixtures('sharedserialize')
+
 # steps (titles of 4 words take an eos label); target words (0 the separator, 7 the padding); source words (6 the
 # padding)
 BPTT, NT, NS = 5, 8, 7

@@ -15,6 +15,14 @@ def leaves(tree):
     return [tree] if isinstance(tree, Tensor) else []
 
 
+def paired_leaves(x, grad):
+    """The (input tensor, its gradient) pairs of the trees ``x`` and ``grad`` walked together: a string or number
+    that a module moves (ZipTable and its kin, as their Lua) pairs with no gradient tensor."""
+    if isinstance(x, (list, tuple)) and isinstance(grad, (list, tuple)):
+        return [pair for a, b in zip(x, grad) for pair in paired_leaves(a, b)]
+    return [(x, grad)] if isinstance(x, Tensor) and isinstance(grad, Tensor) else []
+
+
 def replace_leaf(tree, index, fn):
     """``tree`` with its ``index``-th tensor (depth first) replaced by ``fn(tensor)``."""
     counter = [0]

@@ -21,7 +21,7 @@ from legonn.tensor import Tensor
 from legonn.tensor.backend import to_module
 from tests.robustness import catalog
 from tests.robustness.findings import FINDINGS
-from tests.robustness.perturb import KINDS, leaves, moved_to_gpu, other_device, perturbed
+from tests.robustness.perturb import KINDS, leaves, moved_to_gpu, paired_leaves, other_device, perturbed
 
 CLEAN_ERRORS = (ValueError, TypeError, IndexError)
 SECONDS = 20
@@ -94,7 +94,7 @@ def check(name, obj, x, target, what):
         return None
     except Exception as err:  # noqa: BLE001  (any other kind is the finding)
         raise AssertionError(f"{name} given {what}: crashed with {type(err).__name__}: {str(err)[:160]}") from None
-    for x_leaf, g_leaf in zip(leaves(x), leaves(grad)):
+    for x_leaf, g_leaf in paired_leaves(x, grad):
         if g_leaf.nElement() and x_leaf.dtype.kind == 'f':
             assert g_leaf.size() == x_leaf.size(), \
                 f"{name} given {what}: gradInput of size {g_leaf.size()} for an input of size {x_leaf.size()}"

@@ -24,6 +24,7 @@ CASES = {
     'WeightedLookupTable': (lambda: fbnn.WeightedLookupTable(6, 3),
                             lambda: lg.FloatTensor([[0, 0.5], [5, -1], [2, 2]])),
     'FasterLookup': (lambda: fbnn.FasterLookup(6, 3), lambda: lg.LongTensor([0, 5, 2])),
+    'LookupTableGPU': (lambda: fbnn.LookupTableGPU(6, 3), lambda: lg.LongTensor([[0, 5], [2, 1]])),
     'TrueNLLCriterion': (lambda: fbnn.TrueNLLCriterion(), lambda: r(3, 4).abs(), lambda: lg.LongTensor([0, 3, 1])),
     'SoftPlusLSECriterion': (lambda: fbnn.SoftPlusLSECriterion(), lambda: r(3, 4)),
     'SoftPlusLSEMinusLSECriterion': (lambda: fbnn.SoftPlusLSEMinusLSECriterion(), lambda: r(3, 4)),

@@ -102,18 +102,27 @@ def _contract_accumulation(acc):
     call, as ``_contract_forward``), behind ``checkAccumulation``."""
     @functools.wraps(acc)
     def accGradParameters(self, input, gradOutput, scale=1):
-        if getattr(type(self), 'accGradParameters') is accGradParameters:
-            if not isinstance(input, Tensor):
-                input = as_module_input(self, input)
-            if not isinstance(gradOutput, Tensor):
-                gradOutput = as_module_input(self, gradOutput)
-            self.checkAccumulation(input, gradOutput)
-        # else a super() call from a subclass's override, checked there against what forward made: it passes on
-        # what it made of the gradOutput (eyescream's SpatialConvolutionUpsample views its (N, nOut, f h, f w)
-        # gradOutput back to the (N, nOut f^2, h, w) its parent convolution computed)
         # Torch7's scale = scale or 1: a nil scale, passed on by a module's backward(input, gradOutput,
         # scale) override (torch-rnn's LanguageModel), is 1
-        return acc(self, input, gradOutput, 1 if scale is None else scale)
+        scale = 1 if scale is None else scale
+        state = self.__dict__
+        if '_accumulating' in state:
+            # a super() call from a subclass's override, checked there against what forward made: it passes on
+            # what it made of the gradOutput (eyescream's SpatialConvolutionUpsample views its (N, nOut, f h, f w)
+            # gradOutput back to the (N, nOut f^2, h, w) its parent convolution computed)
+            return acc(self, input, gradOutput, scale)
+        # the outermost wrapped call (a mixin's unwrapped override, MapParameters', may come first and hand on
+        # what it made of the input: that is what this checks)
+        if not isinstance(input, Tensor):
+            input = as_module_input(self, input)
+        if not isinstance(gradOutput, Tensor):
+            gradOutput = as_module_input(self, gradOutput)
+        self.checkAccumulation(input, gradOutput)
+        state['_accumulating'] = True
+        try:
+            return acc(self, input, gradOutput, scale)
+        finally:
+            del state['_accumulating']
     accGradParameters.wrapped = accGradParameters.accepts_arrays = True
     return accGradParameters
 

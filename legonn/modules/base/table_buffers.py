@@ -110,10 +110,13 @@ def map_tree(module, old, tree, fill, what):
 
 
 def same_nesting(a, b):
-    """True when trees ``a`` and ``b`` nest alike and their tensors have equal sizes."""
+    """True when trees ``a`` and ``b`` nest alike and their tensors have equal sizes; a string or number of ``a``
+    (which ZipTable and its kin move as their Lua does) pairs with whatever ``b`` holds there."""
     if isinstance(a, list) or isinstance(b, list):
         return isinstance(a, list) and isinstance(b, list) and len(a) == len(b) and \
             all(same_nesting(x, y) for x, y in zip(a, b))
+    if not hasattr(a, 'size'):
+        return True
     return hasattr(b, 'size') and tuple(a.size()) == tuple(b.size())
 
 
