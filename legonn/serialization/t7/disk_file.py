@@ -2,16 +2,19 @@
 same order until the end (neuralconvo's dataset.lua streams its examples through one file so; ``torch.load``
 reads a file holding one object, which ``load_lua`` does)."""
 import os
-import sys
+import re
 
 from ..archive import FormatError
-from .load import RECURSION_LIMIT
+from .load import deep_recursion
 from .modules import ModuleConverter
 from .reader import ObjectReader
 from .streams import AsciiStream, BinaryStream
 from .writer import AsciiObjectWriter, ObjectWriter
 
 _MODES = ('r', 'w')
+# what may follow the last object: nothing in binary, white space in ascii (matched in place, never a copy of the
+# rest of the file at each read)
+_END = {True: re.compile(rb'\Z'), False: re.compile(rb'[ \t\r\n]*\Z')}
 
 
 class DiskFile:
@@ -85,18 +88,15 @@ class DiskFile:
             self._writer = (ObjectWriter if self._binary else AsciiObjectWriter)()
         w = self._writer
         kept = (dict(w.index), w.count, len(w._alive))
-        previous = sys.getrecursionlimit()
-        sys.setrecursionlimit(max(previous, RECURSION_LIMIT))
         try:
-            w.object(obj, 'the written object')
+            with deep_recursion():
+                w.object(obj, 'the written object')
         except BaseException:
             # nothing of a failed object reaches the file, and later objects must not refer to its parts
             w.out.clear()
             w.index, w.count = kept[0], kept[1]
             del w._alive[kept[2]:]
             raise
-        finally:
-            sys.setrecursionlimit(previous)
         self._file.write(bytes(w.out))
         w.out.clear()
 
@@ -108,21 +108,18 @@ class DiskFile:
             self._reader = ObjectReader(stream)
             self._converter = ModuleConverter(self.name)
         s = self._reader.s
-        if not self._data[s.pos:].strip(b' \t\r\n' if not self._binary else b''):
+        if _END[self._binary].match(self._data, s.pos):
             if self._quiet:
                 return None
             raise EOFError(f"legonn.DiskFile: {self.name}: readObject past the last object (quiet() makes it "
                            f"return None there, as Torch7's quiet file does)")
         first_new = len(self._reader.tables)
-        previous = sys.getrecursionlimit()
-        sys.setrecursionlimit(max(previous, RECURSION_LIMIT))
         try:
-            value = self._reader.plain(self._reader.object(), first_new)
-            return self._converter.convert(value)
+            with deep_recursion():
+                value = self._reader.plain(self._reader.object(), first_new)
+                return self._converter.convert(value)
         except RecursionError:
             raise FormatError(f"{self.name}: objects nest too deeply") from None
-        finally:
-            sys.setrecursionlimit(previous)
 
     def close(self):
         if self._file is not None:

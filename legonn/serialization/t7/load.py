@@ -1,4 +1,5 @@
 """``load_lua``: a Torch7 file's object, with its ``nn`` modules turned into legonn's."""
+import contextlib
 import os
 import sys
 
@@ -10,6 +11,18 @@ from .streams import open_stream
 
 # Torch7 reads nested objects recursively, and so does this reader; deep but legal files need more room
 RECURSION_LIMIT = 20000
+
+
+@contextlib.contextmanager
+def deep_recursion():
+    """Python's recursion limit raised to ``RECURSION_LIMIT`` within the block (the t7 reader and writers recurse
+    as Torch7's File.lua does), put back after it."""
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, RECURSION_LIMIT))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
 
 
 def is_t7(source):
@@ -70,12 +83,9 @@ def load_lua(source, convert=True, device='cpu', long_size=8, converters=None):
     if not data:
         raise FormatError(f"{name}: empty file, not a Torch7 file")
     reader = ObjectReader(open_stream(bytes(data), name, long_size), cuda=cuda)
-    previous = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(previous, RECURSION_LIMIT))
     try:
-        value = reader.plain(reader.read())
-        return ModuleConverter(name, cuda, converters).convert(value) if convert else value
+        with deep_recursion():
+            value = reader.plain(reader.read())
+            return ModuleConverter(name, cuda, converters).convert(value) if convert else value
     except RecursionError:
         raise FormatError(f"{name}: objects nest too deeply") from None
-    finally:
-        sys.setrecursionlimit(previous)

@@ -17,7 +17,6 @@ Torch7's classes cannot express, are refused: legonn's own format (``lg.save``) 
 import numbers
 import os
 import struct
-import sys
 
 import numpy as np
 
@@ -27,7 +26,7 @@ from ...tensor.tensor import Tensor
 from ..archive import is_file_object
 from ..atomic import replacing
 from ..classes import builtin_class
-from .load import RECURSION_LIMIT
+from .load import RECURSION_LIMIT, deep_recursion
 from .nn_objects import NnObjects, is_module
 from .reader import BOOLEAN, NIL, NUMBER, STRING, TABLE, TORCH, TorchObject
 
@@ -244,16 +243,13 @@ def save_lua(target, obj, format='binary', hook=None):
     if format not in _WRITERS:
         raise ValueError(f"legonn.save_lua: format must be 'binary' or 'ascii' (torch.save's), got {format!r}")
     writer = _WRITERS[format](hook)
-    previous = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(previous, RECURSION_LIMIT))
     try:
-        writer.object(obj, 'the saved object')
+        with deep_recursion():
+            writer.object(obj, 'the saved object')
     except RecursionError:   # File.lua's writeObject recurses as this writer does, and load_lua refuses as deep
         raise ValueError(f"legonn.save_lua: the saved object nests tables and objects too deeply (a chain of "
                          f"thousands, such as a gModule of thousands of nodes in a row); the writer, like Torch7's "
                          f"and load_lua, goes through them recursively, up to {RECURSION_LIMIT} calls") from None
-    finally:
-        sys.setrecursionlimit(previous)
     if is_file_object(target):
         target.write(bytes(writer.out))
         return target
