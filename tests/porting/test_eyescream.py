@@ -852,7 +852,8 @@ def lua_str(x):
 def write_cifar_standin(folder):
     """cifar-10-batches-t7's five ascii files from MNIST digits: each a table {data = ByteTensor 3072 x n (one
     column per image, planes then rows), labels = ByteTensor n}, as the Lua reads them with :t():reshape."""
-    d = np.load('/work/main/shared/data/mnist_5k.npz')
+    d = np.load(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'examples', 'data',
+                             'mnist_5k.npz'))   # the MNIST slice the repository ships
     rng = np.random.RandomState(0)
     order = rng.permutation(len(d['y']))[:5 * PER_FILE]
     os.makedirs(folder, exist_ok=True)

@@ -775,7 +775,7 @@ def main(arg, config, log):
 def _digits(n_per_class, offset=0):
     """MNIST 0s and 1s, alternating, as 28 x 28 ByteTensors, with CreateLMDBs' names (``wnid_number``)."""
     d = np.load(paths.concat(paths.dirname(paths.dirname(paths.dirname(paths.thisfile()))),
-                             'shared/data/mnist_5k.npz'))
+                             'examples/data/mnist_5k.npz'))   # the MNIST slice the repository ships
     by_class = [np.flatnonzero(d['y'] == c)[offset:offset + n_per_class] for c in (0, 1)]
     images, names = [], []
     for k in range(n_per_class):
