@@ -110,12 +110,20 @@ class StepLSTM(StepRecurrent):
         x = self._check_backward(input, gradOutput)
         xp, D, H, N = x.xp, self.inputsize, self.hiddensize, x.size(0)
         W = self.weight.array
-        grad_next_h, grad_next_c = self._masked_grad_output(gradOutput)
+        grad_next_h, grad_next_c = gradOutput[0].array, gradOutput[1].array
         if self.weightO is not None:
-            # the kernel differentiates the unprojected hidden state: its gradient is grad_h weightO^T
+            # the kernel differentiates the unprojected hidden state: its gradient is grad_h weightO^T (row by row,
+            # so a masked row's inf or NaN stays in its row until the mask below)
             grad_next_h = xp.matmul(grad_next_h, self.weightO.array.T)
         grad_h = transpose_into(self.bufferLike('_grad_h_by_unit', x, (H, N)), grad_next_h)
         grad_c = transpose_into(self.bufferLike('_grad_c_by_unit', x, (H, N)), grad_next_c)
+        keep = getattr(self, '_keep', None)   # the forward's mask, as StepGRU's
+        if keep is not None:
+            # StepLSTM.lua's backward zeroes a masked row's gradOutput (its recursiveZeroMask, a maskedFill, in the
+            # caller's tensors; here in the transposed copies): the zero gates alone would give those rows
+            # 0 * gradOutput, NaN from an inf or NaN there
+            zero_masked(grad_h, keep.T)
+            zero_masked(grad_c, keep.T)
         grad_gates = self.bufferLike('grad_gates_by_unit', x, (4 * H, 1, N))
         LSTMBackwardSteps(self._gates_by_unit.array, self._cell0.array, self._cell.array, self._tanh_cell.array,
                           self._hidden_rows.array, grad_h, grad_c, grad_gates).step(0)
@@ -126,19 +134,6 @@ class StepLSTM(StepRecurrent):
         grad_prev_c.resize(N, H).array[...] = grad_c.T   # the kernel left c[t-1]'s gradient there
         self._grad_gates_for = list(gradOutput) if isinstance(gradOutput, list) else gradOutput
         return self.gradInput
-
-    def _masked_grad_output(self, gradOutput):
-        """The arrays of gradOutput {h[t], c[t]}; with the zero mask, copies with the masked rows zeroed by a
-        select, as StepLSTM.lua's backward does (its recursiveZeroMask, a maskedFill, writes into the caller's
-        gradOutput; legonn leaves the caller's tensors alone): the zero gates alone would give those rows
-        0 * gradOutput, NaN from an inf or NaN there."""
-        grads = [g.array for g in gradOutput]
-        keep = getattr(self, '_keep', None)   # the forward's mask, as StepGRU's
-        if keep is not None:
-            grads = [g.copy() for g in grads]
-            for g in grads:
-                zero_masked(g, keep)
-        return grads
 
     def accGradParameters(self, input, gradOutput, scale=1):
         """gradWeight += scale [x, h[t-1]]^T grad_gates, gradBias += scale (its column sums), and with a
@@ -151,8 +146,12 @@ class StepLSTM(StepRecurrent):
         addmm_into(gW[D:], input[1].array.T, gg.T, scale, 1.0)
         self.gradBias.array[...] += scale * gg.sum(1)
         if self.weightO is not None:
-            # a masked row's hidden and (masked) gradient are zero: it adds nothing
-            grad_next_h = self._masked_grad_output(gradOutput)[0]
+            # a masked row adds nothing: its hidden is zero, and its gradient is zeroed (a copy: the caller's stays)
+            grad_next_h = gradOutput[0].array
+            keep = getattr(self, '_keep', None)
+            if keep is not None:
+                grad_next_h = grad_next_h.copy()
+                zero_masked(grad_next_h, keep)
             addmm_into(self.gradWeightO.array, self.hidden.array.T, grad_next_h, scale, 1.0)
 
     def clearState(self, *names):
