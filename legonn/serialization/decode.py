@@ -17,7 +17,7 @@ from ..tensor.storage import Storage
 from ..tensor.tensor import TENSOR_CLASSES, Size
 from ..tensor.types import TYPES
 from .archive import FormatError
-from .encode import ARRAY_DTYPES, FORMAT, VERSION
+from .encode import ARRAY_DTYPES, FORMAT, READABLE_VERSIONS
 
 _PENDING = object()   # an entry not built yet
 _BUILDING = object()  # an immutable entry being built (a cycle through it is an error)
@@ -71,9 +71,10 @@ class Decoder:
     def __init__(self, manifest, reader, classes, cuda):
         if manifest.get('format') != FORMAT:
             raise FormatError(f"not a legonn archive (format {manifest.get('format')!r:.60})")
-        if manifest.get('version') != VERSION:
-            raise FormatError(f"archive format version {manifest.get('version')!r:.60}; this legonn reads version "
-                              f"{VERSION}")
+        version = manifest.get('version')
+        if type(version) is not int or version not in READABLE_VERSIONS:
+            raise FormatError(f"archive format version {version!r:.60}; this legonn reads versions "
+                              f"{', '.join(map(str, READABLE_VERSIONS))}")
         self.entries = manifest.get('objects')
         if type(self.entries) is not list or not all(type(e) is dict for e in self.entries):
             raise FormatError("the manifest's 'objects' must be a list of JSON objects")
@@ -154,7 +155,11 @@ class Decoder:
             return object.__new__(cls)
         if kind == 'storage':
             dtype = _dtype(e.get('dtype'), f"storage {i}", _STORAGE_DTYPES)
-            arr = self._load_array(e, dtype, [_int(e.get('size'), f"storage {i} size")])
+            size = _int(e.get('size'), f"storage {i} size")
+            if 'array' not in e and size == 0:   # an empty storage names no member (format version 2)
+                arr = np.empty(0, dtype)
+            else:
+                arr = self._load_array(e, dtype, [size])
             return Storage(self._to_device(arr, e))
         if kind == 'ndarray':
             dtype = _dtype(e.get('dtype'), f"array {i}")

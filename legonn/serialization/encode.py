@@ -16,7 +16,9 @@ from ..tensor import backend
 from ..tensor.storage import Storage
 from ..tensor.tensor import Size, Tensor
 
-FORMAT, VERSION = 'legonn', 1
+# version 2: an empty storage names no array member (version 1 wrote an empty .npy for each); both are read
+FORMAT, VERSION = 'legonn', 2
+READABLE_VERSIONS = (1, 2)
 # the dtypes an array or scalar may hold, as the manifest spells them: bool, integers, IEEE floats and complex,
 # little-endian (never objects, strings, records, big-endian or platform-sized long doubles)
 ARRAY_DTYPES = ('|b1', '|i1', '|u1', '<i2', '<u2', '<i4', '<u4', '<i8', '<u8', '<f2', '<f4', '<f8', '<c8', '<c16')
@@ -80,8 +82,11 @@ class Encoder:
                     'storage': self.value(obj.storage(), where), 'offset': obj.storageOffset(),
                     'size': list(obj.size()), 'stride': list(obj.stride())}
         if isinstance(obj, Storage):
-            return {'kind': 'storage', 'dtype': obj.dtype.str, 'size': obj.size(), 'cuda': obj.is_cuda,
-                    'array': self._array(obj.data)}
+            entry = {'kind': 'storage', 'dtype': obj.dtype.str, 'size': obj.size(), 'cuda': obj.is_cuda}
+            # a cleared model holds thousands of empty buffers: a zip member each made most of a save's time
+            if obj.size():
+                entry['array'] = self._array(obj.data)
+            return entry
         if isinstance(obj, np.ndarray) or backend.is_cupy_array(obj):
             self._check_dtype(obj.dtype, where)
             cuda = backend.is_cupy_array(obj)

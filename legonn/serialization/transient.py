@@ -85,6 +85,39 @@ def serial_emptied(root):
             _serial_emptied(obj, obj.dpnn_serialEmpty)
 
 
+def _clear_each_once(modules):
+    """``clearState()`` on each of ``modules``, each module cleared once. A container's clearState clears its
+    subtree again, so calling it on every module clears a module once per ancestor: a 30-step Sequencer's
+    clones made 9,000 calls for 1,200 modules. While the pass runs, each module's ``clearState`` is shadowed by
+    an instance attribute that skips a module already cleared, so a container's recursion stops there."""
+    done = set()
+    shadowed = []
+
+    def clear_once(module, own):
+        def clearState(*names):
+            # a call naming extra buffers is a module's own clearState at work: it always runs
+            if names or id(module) not in done:
+                done.add(id(module))
+                own(*names)
+            return module
+        return clearState
+
+    try:
+        for module in modules:
+            state = vars(module)
+            had = 'clearState' in state
+            shadowed.append((state, had, state.get('clearState')))
+            state['clearState'] = clear_once(module, module.clearState)
+        for module in modules:
+            module.clearState()
+    finally:
+        for state, had, previous in shadowed:
+            if had:
+                state['clearState'] = previous
+            else:
+                del state['clearState']
+
+
 @contextlib.contextmanager
 def cleared(root):
     """Within the block, every module/criterion under ``root`` is in its ``clearState()`` state, except those
@@ -96,9 +129,7 @@ def cleared(root):
     try:
         moded = [(obj, snap) for obj, snap in snapshots
                  if isinstance(obj, Typed) and isinstance(vars(obj).get('dpnn_serialEmpty'), list)]
-        for obj in objects:
-            if isinstance(obj, Typed) and 'dpnn_serialEmpty' not in vars(obj):
-                obj.clearState()
+        _clear_each_once([obj for obj in objects if isinstance(obj, Typed) and 'dpnn_serialEmpty' not in vars(obj)])
         # a container's clearState reaches its children: undo that for the modules that have a mode of their own
         for obj, snap in moded:
             _restore(obj, snap)

@@ -173,3 +173,16 @@ def test_a_valid_file_still_loads_after_the_checks(tmp_path):
     path = write(tmp_path / 'again.lg', manifest, members)
     model = lg.load(path)
     assert isinstance(model, nn.Sequential) and model.get(0).weight.size() == (2, 3)
+
+
+def test_a_storage_without_its_array_must_be_empty(tmp_path):
+    # format version 2 writes no member for an empty storage; a non-empty one must name its data
+    loose = {k: v for k, v in storage(size=3).items() if k != 'array'}
+    path = write(tmp_path / 'x.lg', manifest_with([loose]))
+    assert_refused(tmp_path, path, 'not a string')
+    empty = {k: v for k, v in storage(size=0).items() if k != 'array'}
+    path = write(tmp_path / 'y.lg', manifest_with([empty]))
+    assert lg.load(path).size() == 0
+    for version in (0, 3, True, '2'):
+        path = write(tmp_path / 'z.lg', dict(manifest_with([empty]), version=version))
+        assert_refused(tmp_path, path, 'reads versions 1, 2')

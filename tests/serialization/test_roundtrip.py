@@ -137,6 +137,50 @@ def test_transient_buffers_are_left_out_and_the_model_is_untouched(tmp_path):
     assert np.array_equal(kept.output.numpy(), out.numpy())
 
 
+def test_each_module_is_cleared_once_however_deep(tmp_path, monkeypatch):
+    # a container's clearState clears its subtree: calling it on every module cleared a leaf once per ancestor
+    calls = {}
+    own = nn.Linear.clearState
+
+    def counting(self, *names):
+        calls[id(self)] = calls.get(id(self), 0) + 1
+        return own(self, *names)
+
+    monkeypatch.setattr(nn.Linear, 'clearState', counting)
+    leaves = [nn.Linear(2, 2) for _ in range(3)]
+    model = nn.Sequential().add(leaves[0])
+    inner = model
+    for leaf in leaves[1:]:
+        deeper = nn.Sequential().add(leaf)
+        inner.add(nn.Sequential().add(deeper))
+        inner = deeper
+    model.forward(lg.rand(4, 2))
+    back = roundtrip(tmp_path, model)
+    assert [calls.get(id(leaf)) for leaf in leaves] == [1, 1, 1]
+    assert 'clearState' not in vars(leaves[2])              # the pass leaves no attribute behind
+    assert back.output.nElement() == 0 and model.output.nElement() == 8
+
+
+def test_empty_storages_write_no_member(tmp_path):
+    import json
+    import zipfile
+    model = nn.Sequential().add(nn.Linear(3, 4)).add(nn.Tanh()).add(nn.Linear(4, 2))
+    model.forward(lg.rand(5, 3))
+    path = tmp_path / 'm.lg'
+    lg.save(path, model)
+    with zipfile.ZipFile(path) as zf:
+        manifest = json.loads(zf.read('manifest.json'))
+        members = [n for n in zf.namelist() if n != 'manifest.json']
+    storages = [e for e in manifest['objects'] if e['kind'] == 'storage']
+    assert manifest['version'] == 2
+    assert sorted(e['array'] for e in storages if e['size']) == sorted(members)   # weights, biases and their gradients
+    assert len(members) == 8 and all('array' not in e for e in storages if not e['size'])
+    back = lg.load(path)
+    assert back.output.nElement() == 0 and back.get(1).output.type() == 'legonn.FloatTensor'
+    x = lg.rand(2, 3)
+    assert np.array_equal(back.forward(x).numpy(), model.forward(x).numpy())
+
+
 def test_optim_state_and_confusion_matrix(tmp_path):
     x = lg.DoubleTensor(5).uniform()
     state = {'learningRate': 0.1, 'momentum': 0.9}
