@@ -3,10 +3,11 @@ model id, read from LookupTables whose updateGradInput is replaced by one that r
 12-203: the encoder as a Linear or a LookupTable-Sum-Add, the mlp/rnn step and the LSTM step, the communication
 input summed over senders and its optional encoder, the outputs action_prob, baseline, hidstate, comm_out through
 the optional decoder and Replicate, the discrete-communication head, g_init_model with init_std, comm_zero_init and
-the NIL row), util.lua (lines 8-65, 141-166: get_agent, merge_stat, sample_multinomial, g_load_model,
-g_save_model), games/batch.lua (lines 8-148), train.lua (lines 10-356, 367-467 without plotting and worker threads:
-train_batch's episode with the communication masks, REINFORCE with a learnt baseline, backward through the hops and
-steps, train's epoch statistics, g_update_param with sgd/rmsprop/adam) and levers/levers.lua with
+the NIL row), util.lua (lines 8-65, 83-111, 141-166: get_agent, merge_stat, sample_multinomial, g_load_model,
+g_save_model, format_stat), games/batch.lua (lines 8-148), main.lua (lines 8-37, 41-150: init, init_threads, the
+options), train.lua (lines 10-467 without plotting, test-run printing and the curriculum: train_batch's episode with
+the communication masks, REINFORCE with a learnt baseline, backward through the hops and steps, train with or
+without worker threads and its epoch statistics, g_update_param with sgd/rmsprop/adam) and levers/levers.lua with
 levers/conv_model.lua (the lever-pulling game: get_reward, make_batch, the CommNet of 1x1 cudnn convolutions whose
 communication is a fixed convolution averaging the other agents, and the supervised or REINFORCE loop).
 
@@ -14,10 +15,10 @@ The Lua's globals (g_opts, g_model, g_modules, ...) stay module globals: a funct
 ``global`` (docs/porting.md's row). The traffic and combat games (games/MazeBase.lua and the rest) are not ported;
 ``LeverGame`` below stands in for a MazeBase game with the interface batch.lua calls (``agents``, ``agent``,
 ``get_visible_state``, ``act``, ``update``, ``get_reward``, ``is_active``, ``is_success``)."""
-import math
+import functools
 
 import legonn as lg
-from legonn import cudnn, nn, optim, paths
+from legonn import cudnn, nn, optim, paths, threads
 
 g_opts = None
 g_modules = None
@@ -29,7 +30,7 @@ g_model_inputs = None
 g_model_outputs = None
 g_log = None
 g_optim_state = None
-g_factory = None
+g_workers = None
 
 
 # --- util.lua -----------------------------------------------------------------------------------------------
@@ -70,6 +71,32 @@ def sample_multinomial(p):
     except (ValueError, RuntimeError):
         sample = lg.multinomial(lg.ones(p.size()), 1)
     return sample
+
+
+def format_stat(stat):
+    a = []
+    for n in stat:
+        a.append(n)
+    a.sort()
+    str_ = ''
+    for i, n in enumerate(a):
+        if 'count_' in n:
+            str_ = str_ + n + ': ' + '%2.4g' % stat[n] + ' '
+    str_ = str_ + '\n'
+    for i, n in enumerate(a):
+        if 'reward_' in n:
+            str_ = str_ + n + ': ' + '%2.4g' % stat[n] + ' '
+    str_ = str_ + '\n'
+    for i, n in enumerate(a):
+        if 'success_' in n:
+            str_ = str_ + n + ': ' + '%2.4g' % stat[n] + ' '
+    str_ = str_ + '\n'
+    str_ = str_ + 'bl_cost: ' + '%2.4g' % stat['bl_cost'] + ' '
+    str_ = str_ + 'reward: ' + '%2.4g' % stat['reward'] + ' '
+    str_ = str_ + 'success: ' + '%2.4g' % stat['success'] + ' '
+    str_ = str_ + 'active: ' + '%2.4g' % stat['step_active'] + ' '
+    str_ = str_ + 'epoch: ' + '%.14g' % stat['epoch']
+    return str_
 
 
 def g_load_model():
@@ -763,12 +790,32 @@ def train_batch(test_run=False, record=None):
     return stat
 
 
+def train_batch_thread(opts_orig, paramx_orig):
+    global g_opts
+    g_opts = opts_orig
+    g_paramx.copy(paramx_orig)
+    stat = train_batch()
+    return g_paramdx, stat
+
+
+# EVERYTHING ABOVE RUNS ON THREADS
+
 def train(N):
     for n in range(N):
         stat = {}
         for k in range(g_opts['nbatches']):
-            s = train_batch()
-            merge_stat(stat, s)
+            if g_opts['nworker'] > 1:
+                g_paramdx.zero()
+
+                def endcallback(paramdx_thread, s):
+                    g_paramdx.add(paramdx_thread)
+                    merge_stat(stat, s)
+                for w in range(g_opts['nworker']):
+                    g_workers.addjob(w, train_batch_thread, endcallback, g_opts, g_paramx)
+                g_workers.synchronize()
+            else:
+                s = train_batch()
+                merge_stat(stat, s)
             g_update_param(g_paramx, g_paramdx)
         for k, v in list(stat.items()):
             if k[0:5] == 'count':
@@ -782,6 +829,8 @@ def train(N):
         stat['step_active'] = stat['step_active'] / stat['step_count']
 
         stat['epoch'] = len(g_log) + 1
+        print(format_stat(stat))
+
         g_log.append(stat)
         g_save_model()
 
@@ -821,10 +870,11 @@ def g_update_param(x, dx):
 # --- main.lua (lines 41-132: the options and what they imply) -----------------------------------------------
 
 def main_opts(**over):
-    """main.lua's ``cmd:option`` defaults, then its derived options (recurrent, unroll, nminds, nmodels, the LSTM's
-    fixed encoder/decoder); ``over`` stands for the command line. ``nwords``, ``partner`` and ``blink`` are the
-    stand-in game's (``nwords`` is g_init_vocab's count in the Lua); ``bl_off``, which train.lua reads and main.lua
-    never declares (nil), is False."""
+    """main.lua's ``cmd:option`` defaults (``nworker`` 1, not 18: one process unless a test asks), then its
+    derived options (recurrent, unroll, nminds, nmodels, the LSTM's fixed encoder/decoder); ``over`` stands for
+    the command line. ``nwords``, ``partner`` and ``blink`` are the stand-in game's (``nwords`` is g_init_vocab's
+    count in the Lua); ``bl_off``, which train.lua reads and main.lua never declares (nil), is False. g_update_param
+    reads ``rmsprob_eps``, a misspelt option that is nil, so RMSprop keeps its default epsilon."""
     opts = {'model': 'mlp', 'nhop': 1, 'hidsz': 50, 'nonlin': 'tanh', 'init_std': 0.2, 'init_hid': 0.1,
             'unshare_hops': False, 'encoder_lut': False, 'encoder_lut_size': 50, 'unroll': 10, 'unroll_freq': 4,
             'nagents': 1, 'nactions': 6, 'max_steps': 20, 'visibility': 1, 'optim': 'rmsprop', 'lrate': 1e-3,
@@ -864,10 +914,38 @@ def main_opts(**over):
     return opts
 
 
+def init(tensortype, threadid=None):
+    """main.lua's init(), which each worker runs: the files are this module (imported with the job), and the
+    default tensor type, FloatTensor in main.lua, is the main process's (the tests run in DoubleTensor)."""
+    lg.setdefaulttensortype(tensortype)
+
+
+def worker_setup(opts_orig):
+    global g_opts
+    g_opts = opts_orig
+    g_init_model()
+
+
+def init_threads():
+    """Each Lua worker has its own state, so its g_opts, g_model and g_paramx are its own: worker processes
+    (``backend='process'``) keep this module's globals apart as Lua states do (docs/threads.md)."""
+    print('starting ' + str(g_opts['nworker']) + ' workers')
+    threads.Threads.serialization('threads.sharedserialize')
+    workers = threads.Threads(g_opts['nworker'], functools.partial(init, lg.getdefaulttensortype()),
+                              backend='process')
+    workers.specific(True)
+    for w in range(g_opts['nworker']):
+        workers.addjob(w, worker_setup, lambda: None, g_opts)
+    workers.synchronize()
+    return workers
+
+
 def setup(**over):
-    """main.lua's start: the options, g_log and g_optim_state, g_init_model and g_load_model."""
-    global g_opts, g_log, g_optim_state
+    """main.lua's start: the options, the workers, g_log and g_optim_state, g_init_model and g_load_model."""
+    global g_opts, g_log, g_optim_state, g_workers
     g_opts = main_opts(**over)
+    if g_opts['nworker'] > 1:
+        g_workers = init_threads()
     g_log = []
     g_optim_state = {}
     g_init_model()
@@ -1037,7 +1115,8 @@ def levers_main(opts, record=None):
         if opts['equal_bags']:
             batchids[s + 1] = batchids[s] + opts['apg']
         else:
-            batchids[s + 1] = batchids[s] + (lg.random(opts['apg'] - 1) + 1) + 1  # a bag size: torch.random's 1 .. apg-1, plus 1
+            # a bag size, not an index: torch.random(apg - 1) draws 1 .. apg-1, lg.random 0 .. apg-2
+            batchids[s + 1] = batchids[s] + (lg.random(opts['apg'] - 1) + 1) + 1
     N = batchids[-1]
     T = [None] * 5
     T[0] = lg.rand(N).mul(opts['nagents']).ceil().add(-1)

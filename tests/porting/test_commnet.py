@@ -283,3 +283,80 @@ def test_checkpoint_round_trip(tmp_path):
     assert float((C.g_paramx - saved_x).abs().max()) == 0
     assert C.g_log[0]['epoch'] == saved_log[0]['epoch'] == 1
     assert float((C.g_optim_state['m'] - state_m).abs().max()) == 0
+
+
+def test_train_with_worker_processes(capsys):
+    """train with ``nworker`` 2 (main.lua's init_threads, worker processes each with its own g_opts, g_model and
+    g_paramx as each Lua worker has its own state): each batch's gradient is the workers' sum, divided by nworker
+    in g_update_param; the epoch counts every worker's games, the reward climbs, and format_stat prints the
+    epoch's line."""
+    lg.manualSeed(11)
+    C.setup(hidsz=16, nactions=2, nwords=2, nagents=2, visibility=0, max_steps=1, nhop=2, batch_size=16,
+            comm=True, optim='adam', lrate=0.03, nbatches=10, nworker=2)
+    try:
+        C.train(2)
+    finally:
+        C.g_workers.terminate()
+    assert C.g_log[-1]['count'] == 2 * 16 * 10
+    assert C.g_log[-1]['reward'] > 1.7 > C.g_log[0]['reward']
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == 'starting 2 workers'
+    assert lines[-1].startswith('bl_cost: ') and lines[-1].endswith(' epoch: 2')
+    assert ' reward: %2.4g ' % C.g_log[-1]['reward'] in lines[-1]
+
+
+def test_lstm_step_against_numpy():
+    """build_lstm with the encoded communication (main.lua forces comm_encoder 1 for the LSTM): A = encoder(x) +
+    W_h prev_hid + W_c sum_j comm_in[:, j], viewed as N x 4 x hidsz and split into forget, write, read gates and the
+    tanh input; cell = prev_cell * f + g * w, hid = tanh(cell) * r."""
+    C.setup(**SMALL, model='lstm', comm=True)
+    inp = _model_inputs()
+    outs = C.g_model.forward(inp)
+    x, hid, cell, comm = (inp[C.g_model_inputs[k]].numpy() for k in ('input', 'prev_hid', 'prev_cell', 'comm_in'))
+
+    def affine(m, v):
+        return v @ m.weight.numpy().T + m.bias.numpy()
+    enc, comm_enc = C.g_modules['encoder_linear'], C.g_modules['comm_encoder'].data.module
+    hs = C.g_opts['hidsz']
+    # build_lstm names no module for the prev_hid Linear (build_rnn's pre_hid): the other hs -> 4 hs one
+    pre = next(m for m in C.g_model.findModules('nn.Linear')[0]
+               if m.weight.size() == (4 * hs, hs) and m is not comm_enc)
+    A = affine(enc, x) + affine(pre, hid) + affine(comm_enc, comm.sum(1))
+    A = A.reshape(-1, 4, hs)
+    sig = lambda v: 1 / (1 + np.exp(-v))
+    f, w, r, g = sig(A[:, 0]), sig(A[:, 1]), sig(A[:, 2]), np.tanh(A[:, 3])
+    c = cell * f + g * w
+    np.testing.assert_allclose(outs[C.g_model_outputs['cellstate']].numpy(), c, rtol=1e-12)
+    np.testing.assert_allclose(outs[C.g_model_outputs['hidstate']].numpy(), np.tanh(c) * r, rtol=1e-12)
+
+
+@pytest.mark.parametrize('unshare_hops', [False, True])
+def test_comm_zero_init(unshare_hops):
+    """g_init_model's comm_zero_init: after init_std's normal draw, the communication encoder and decoder start at
+    zero, as Linears (one model) or as the rows of linear_multi's LookupTables (several)."""
+    C.setup(**SMALL, comm=True, nhop=2, comm_encoder=1, comm_zero_init=True, unshare_hops=unshare_hops)
+    assert C.g_opts['nmodels'] == (2 if unshare_hops else 1)
+    for name in ('comm_encoder', 'comm_decoder'):
+        node = C.g_modules[name]
+        mods = [node.weight_lut.data.module, node.bias_lut.data.module] if unshare_hops else [node.data.module]
+        for m in mods:
+            assert float(m.weight.abs().sum()) == 0
+            if not unshare_hops:
+                assert float(m.bias.abs().sum()) == 0
+    assert float(C.g_paramx.abs().sum()) > 0
+
+
+def test_encoder_lut_nil_row_stays_zero():
+    """The LookupTable encoder's last row is the NIL word (batch_input_lut pads with it): g_init_model zeroes it and
+    g_update_param zeroes it again after every step, so padding adds nothing to the encoding."""
+    C.setup(**SMALL, encoder_lut=True, encoder_lut_size=2, optim='sgd', lrate=0.5, nbatches=3)
+    lut = C.g_modules['encoder_lut']
+    nil = C.g_opts['encoder_lut_nil']
+    assert nil == lut.weight.size(0) - 1 == SMALL['nwords']
+    assert float(lut.weight[nil].abs().sum()) == 0
+    before = lut.weight.clone()
+    C.train(1)
+    assert float(lut.weight[nil].abs().sum()) == 0
+    assert float((lut.weight - before).abs().sum()) > 0
+    x = C.batch_input_lut(C.batch_init(2), lg.ones(2 * SMALL['nagents']), 1)
+    assert (x.numpy()[:, 1] == nil).all() and (x.numpy()[:, 0] < nil).all()
