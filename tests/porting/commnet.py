@@ -9,7 +9,8 @@ options), train.lua (lines 10-467 without plotting, test-run printing and the cu
 the communication masks, REINFORCE with a learnt baseline, backward through the hops and steps, train with or
 without worker threads and its epoch statistics, g_update_param with sgd/rmsprop/adam) and levers/levers.lua with
 levers/conv_model.lua (the lever-pulling game: get_reward, make_batch, the CommNet of 1x1 cudnn convolutions whose
-communication is a fixed convolution averaging the other agents, and the supervised or REINFORCE loop).
+communication is a fixed convolution averaging the other agents, and the supervised or REINFORCE loop with its log
+file and model snapshots).
 
 The Lua's globals (g_opts, g_model, g_modules, ...) stay module globals: a function that assigns one says
 ``global`` (docs/porting.md's row). The traffic and combat games (games/MazeBase.lua and the rest) are not ported;
@@ -1015,6 +1016,17 @@ def build_streamlayer(opts):
     return slayer
 
 
+class NoGradient:
+    """conv_model.lua's ``function() end`` put in K's accGradParameters: a callable of a registered class, since
+    levers.lua saves the model and lg.save stores no code (docs/porting.md's row)."""
+
+    def __call__(self, *args):
+        pass
+
+
+lg.register(NoGradient)
+
+
 def build_communicate_layer(opts):
     bs = opts['apg']
     h = opts['hdim']
@@ -1028,7 +1040,7 @@ def build_communicate_layer(opts):
     K = cudnn.SpatialConvolution(h, h * bs, 1, bs, 1, bs)
     K.weight.zero()
     K.bias.zero()
-    K.accGradParameters = lambda *args: None
+    K.accGradParameters = NoGradient()
     if opts['comm']:
         for s in range(bs):
             for t in range(h):
@@ -1141,7 +1153,20 @@ def levers_main(opts, record=None):
 
     P, dF = model.getParameters()
 
+    er = 0
+    tr = 0
     baseline = 0
+
+    logfile = (opts['logpath'] + 'levers_apg' + '%.14g' % opts['apg'] + '_nagents' + '%.14g' % opts['nagents'] +
+               '_nlev' + '%.14g' % opts['nlevers'] + '_hdim' + '%.14g' % opts['hdim'] +
+               '_nl' + '%.14g' % opts['nlayer'] + '_lr' + '%.14g' % opts['lr'] +
+               '_RO' + ('true' if opts['reward_only'] else 'false') +
+               '_comm' + ('true' if opts['comm'] else 'false') + '_clp' + '%.14g' % opts['clip'] + '.txt')
+
+    F = None
+    if opts['logpath'] != '':
+        F = open(logfile, 'w')
+
     crits, rewards = [], []
     for s in range(1, opts['maxiter'] + 1):
         make_batch(opts, T, Y, batchids)
@@ -1151,6 +1176,7 @@ def levers_main(opts, record=None):
         acts = lg.round(acts)
         R = get_reward(batchids, acts.float())
         rewards.append(R.mean())
+        tr = tr + R.mean()
         baseline = .99 * baseline + .01 * R.mean()
         R.add(-baseline)
         R.mul(-1)
@@ -1162,6 +1188,7 @@ def levers_main(opts, record=None):
             model.backward(T, grad)
         else:
             crits.append(crit.forward(out, Y))
+            er = er + crits[-1]
             model.backward(T, crit.backward(out, Y))
         step = (s - 1 + opts['anneal']) / opts['anneal']
         dt = max(opts['lr'] * (1 / step), .00001 * opts['lr'])
@@ -1171,4 +1198,21 @@ def levers_main(opts, record=None):
         P.add(-dt, dF)
         if record is not None:
             record.update(T=T, out=out.clone(), acts=acts, R=R, dF=dF.clone(), dt=dt)
+
+        if s % opts['verbose'] == 1:
+            if not opts['reward_only']:
+                print('iteration ' + '%.14g' % s + ' dt ' + '%.14g' % dt + ' crit ' + '%.14g' % (er / opts['verbose']) +
+                      ' reward ' + '%.14g' % (tr / opts['verbose']))
+                er = 0
+            else:
+                print('iteration ' + '%.14g' % s + ' dt ' + '%.14g' % dt + ' reward ' +
+                      '%.14g' % (tr / opts['verbose']))
+            if opts['logpath'] != '':
+                F.write('%.14g' % (tr / opts['verbose']) + '\n')
+                F.flush()
+            tr = 0
+            if opts['save']:
+                lg.save(opts['savedir'] + 'model.th', model)
+    if opts['logpath'] != '':
+        F.close()
     return model, crits, rewards

@@ -89,3 +89,27 @@ def test_levers_on_the_gpu():
     model, crits, _ = C.levers_main(opts)
     assert lg.typename(model.modules[-2].weight) == 'torch.CudaTensor'
     assert np.isfinite(crits).all() and np.mean(crits[-10:]) < np.mean(crits[:10])
+
+
+def test_levers_log_file_and_model_snapshots(tmp_path, capsys):
+    """Every ``verbose`` iterations levers.lua prints the mean criterion and reward, appends the reward to its log
+    file (named after the options, Lua's ``tostring`` of the flags) and saves the model; the saved model loads with
+    its frozen averaging convolution (K.accGradParameters replaced) and computes what the trained one does."""
+    lg.manualSeed(7)
+    opts = C.levers_opts(apg=3, nagents=6, nlevers=3, hdim=4, batchsize=2, nlayer=1, comm=True, cuda=False,
+                         maxiter=5, verbose=2, save=True, savedir=str(tmp_path) + '/', logpath=str(tmp_path) + '/')
+    model, crits, rewards = C.levers_main(opts)
+    lines = [l for l in capsys.readouterr().out.splitlines() if l.startswith('iteration')]
+    assert [l.split()[1] for l in lines] == ['1', '3', '5']
+    assert lines[1].split()[5] == '%.14g' % ((crits[1] + crits[2]) / 2)
+    log = tmp_path / 'levers_apg3_nagents6_nlev3_hdim4_nl1_lr0.05_ROfalse_commtrue_clp-1.txt'
+    assert [float(v) for v in log.read_text().split()] == pytest.approx(
+        [rewards[0] / 2, (rewards[1] + rewards[2]) / 2, (rewards[3] + rewards[4]) / 2])
+    loaded = lg.load(str(tmp_path / 'model.th'))
+    T = [lg.Tensor(6).random(6), lg.zeros(6, 4), lg.zeros(6, 4), lg.ones(6), lg.LongTensor([0, 3, 6])]
+    np.testing.assert_allclose(loaded.forward(T).numpy(), model.forward(T).numpy(), rtol=1e-12)
+    K = loaded.modules[3].modules[1].modules[1]
+    before = K.weight.clone()
+    loaded.zeroGradParameters()
+    loaded.backward(T, lg.randn(6, 3))
+    assert float(K.gradWeight.abs().sum()) == 0 and float((K.weight - before).abs().sum()) == 0
