@@ -289,11 +289,15 @@ def test_train_with_worker_processes(capsys):
     """train with ``nworker`` 2 (main.lua's init_threads, worker processes each with its own g_opts, g_model and
     g_paramx as each Lua worker has its own state): each batch's gradient is the workers' sum, divided by nworker
     in g_update_param; the epoch counts every worker's games, the reward climbs, and format_stat prints the
-    epoch's line."""
+    epoch's line. Each worker's generator starts from the OS's entropy, as each Lua worker's does; the test seeds
+    them so that the games and samples, and so the learning curve, are the same on every run."""
     lg.manualSeed(11)
     C.setup(hidsz=16, nactions=2, nwords=2, nagents=2, visibility=0, max_steps=1, nhop=2, batch_size=16,
             comm=True, optim='adam', lrate=0.03, nbatches=10, nworker=2)
     try:
+        for w in range(2):
+            C.g_workers.addjob(w, lg.manualSeed, lambda *args: None, 100 + w)
+        C.g_workers.synchronize()
         C.train(2)
     finally:
         C.g_workers.terminate()
