@@ -364,3 +364,26 @@ def test_encoder_lut_nil_row_stays_zero():
     assert float((lut.weight - before).abs().sum()) > 0
     x = C.batch_input_lut(C.batch_init(2), lg.ones(2 * SMALL['nagents']), 1)
     assert (x.numpy()[:, 1] == nil).all() and (x.numpy()[:, 0] < nil).all()
+
+
+def test_g_load_model_reads_a_torch7_checkpoint(tmp_path):
+    """g_load_model of the table g_save_model writes in Torch7 (main.lua's FloatTensor paramx, the log as a Lua
+    array of stat tables, RMSprop's m and tmp), written here by lg.save_lua: the parameters, the log and the
+    optimiser state come back, and training goes on from the next epoch with that state."""
+    lg.setdefaulttensortype('torch.FloatTensor')      # main.lua's init()
+    path = str(tmp_path / 'commnet.t7')
+    lg.manualSeed(2)
+    C.setup(**SMALL, comm=True, nbatches=2)
+    C.train(1)
+    lg.save_lua(path, {'opts': dict(C.g_opts), 'paramx': C.g_paramx, 'log': C.g_log,
+                       'optim_state': {'m': C.g_optim_state['m'], 'tmp': C.g_optim_state['tmp']}})
+    saved_x, saved_m = C.g_paramx.clone(), C.g_optim_state['m'].clone()
+    C.setup(**SMALL, comm=True, nbatches=1, load=path)
+    assert float((C.g_paramx - saved_x).abs().max()) == 0
+    assert isinstance(C.g_log, list) and C.g_log[0]['epoch'] == 1
+    assert float((C.g_optim_state['m'] - saved_m).abs().max()) == 0
+    C.train(1)
+    assert C.g_log[-1]['epoch'] == 2
+    # RMSprop went on from the loaded m: m <- alpha m + (1 - alpha) g^2 (g_paramdx holds the step's gradient)
+    expected = saved_m.mul(C.g_opts['rmsprop_alpha']).addcmul(1 - C.g_opts['rmsprop_alpha'], C.g_paramdx, C.g_paramdx)
+    np.testing.assert_allclose(C.g_optim_state['m'].numpy(), expected.numpy(), rtol=1e-5, atol=1e-12)
