@@ -98,10 +98,13 @@ class TemporalKMaxPooling(FbnnClass, Module):
     CudaTensor field: facebookarchive/NAMAS's beam search reads it (and adds 1 to make Lua word ids). Among
     equal values the earlier frame is kept. gradInput adds each gradOutput value to its frame, zeros elsewhere.
 
-    fbcunn's is CUDA-only; legonn's runs on the CPU too.
+    fbcunn's is CUDA-only; legonn's runs on the CPU too, and its output and indices follow the input's device.
     """
 
     input_ranks = (2, 3)
+    # fbcunn's constructor makes its buffers CudaTensors, so a module built under a CPU default type takes a
+    # CUDA input there (NAMAS's beam builds it so and pools `out:cuda()`); it has no parameters to move
+    any_device = True
 
     def __init__(self, k, k_dynamic=None):
         super().__init__()

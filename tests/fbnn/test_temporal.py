@@ -253,3 +253,20 @@ def test_unfolded_bad_input_names_the_module():
                     'forward', lg.zeros(4, 2))
     assert_rejected(fbnn.UnfoldedTemporalConvolution(3, 2, 4), ValueError, 'UnfoldedTemporalConvolution.*frames',
                     'forward', lg.zeros(2, 3))
+
+
+@pytest.mark.gpu
+def test_temporal_kmax_built_on_the_cpu_takes_a_cuda_input():
+    """fbcunn's module holds CudaTensors from its constructor on: one built under the CPU default type pools a
+    CUDA input (NAMAS's beam search: ``find_k_max(pool, out:cuda())``), giving the CPU's values and indices on
+    the GPU."""
+    x = _distinct((7, 3), 14).float()
+    cpu = fbnn.TemporalKMaxPooling(3)
+    want, want_idx = cpu.forward(x).numpy(), cpu.indices.numpy()
+    m = fbnn.TemporalKMaxPooling(3)
+    out = m.forward(x.cuda())
+    assert out.type() == 'legonn.CudaTensor' and m.indices.type() == 'legonn.CudaTensor'
+    np.testing.assert_array_equal(out.float().numpy(), want)
+    np.testing.assert_array_equal(m.indices.float().numpy(), want_idx)
+    gi = m.backward(x.cuda(), lg.ones(3, 3).cuda())
+    np.testing.assert_array_equal(gi.float().numpy(), cpu.backward(x, lg.ones(3, 3)).numpy())

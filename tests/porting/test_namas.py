@@ -295,7 +295,10 @@ class data:
         bucket = article.size(0)
         aux_sentence = cuda(article.view(bucket, 1).expand(article.size(0), K).t().contiguous())
         positions = cuda(lg.range(1, bucket).view(bucket, 1).expand(bucket, K).t().contiguous()) + (200 * bucket)
-        return [aux_sentence, positions, context]
+        # the beam's contexts are a CPU LongTensor, which Torch7's modules copy into their own type and device
+        # (LookupTable.lua's _input, MulConstant's output); legonn's refuse it: given in the model's type here
+        # (docs/porting.md's row)
+        return [aux_sentence, positions, context.typeAs(aux_sentence)]
 
     @staticmethod
     def load_title_dict(dname):
@@ -1007,6 +1010,8 @@ def corpus(tmp_path_factory):
                     'inArticleFile': os.path.join(root, split, 'article.txt'),
                     'inArticleDictionary': os.path.join(root, split, 'article', 'dict'),
                     'outArticleDirectory': os.path.join(root, split, 'article')})
+    with open(root + '/input.txt', 'w') as f:   # run.lua's -inputf: one article a line
+        f.write('bravo Charlie delta echo foxtrot golf hotel 2015\njuliet india kilo lima mike november\n')
     lg.setdefaulttensortype('torch.FloatTensor')
     return root
 
@@ -1159,7 +1164,24 @@ def test_encoders_and_nnlm_gradients(model):
         np.testing.assert_allclose(lm.mlp.forward([x2[0], x2[1], x[2]]).numpy(), out.numpy())
 
 
-def test_renorm_caps_lookup_rows(corpus):
+def test_beam_contexts_enter_in_the_models_type():
+    """The beam's contexts are a LongTensor (hyps); Torch7's MulConstant copies them into its own type, legonn's
+    refuses them naming the module, so make_input hands them over as the article's type (docs/porting.md's row):
+    the blank encoder's NNLM then scores them as it scores the float contexts of training."""
+    opt = {'encoderModel': 'none', 'bowDim': 5, 'window': 5, 'embeddingDim': 4, 'hiddenSize': 6}
+    d = FakeData(11, 13)
+    lm = nnlm.create_lm(opt, d.title_data['dict'], encoder.build(opt, d), 5, d.article_data['dict'])
+    article = lg.Tensor([1, 1, 1, 4, 7, 2, 2, 2])
+    hyps = lg.LongTensor([[1, 1, 1, 1, 3], [1, 1, 1, 3, 9]])
+    with pytest.raises(TypeError, match='MulConstant.*floating-point tensor input, got legonn.LongTensor'):
+        aux = article.view(8, 1).expand(8, 2).t().contiguous()
+        lm.mlp.forward([aux, lg.range(1, 8).view(1, 8).expand(2, 8), hyps])
+    x = data.make_input(article, hyps, 2)
+    assert x[2].type() == 'legonn.DoubleTensor'
+    np.testing.assert_allclose(lm.mlp.forward(x).numpy(), lm.mlp.forward([x[0], x[1], hyps.double()]).numpy())
+
+
+def test_renorm_caps_lookup_rows():
     """nnlm:renorm_tables scales each lookup row (the NNLM's and the encoder's two) to norm at most 1."""
     opt = {'encoderModel': 'attenbow', 'bowDim': 4, 'window': 5, 'attenPool': 5, 'embeddingDim': 4,
            'hiddenSize': 6}
@@ -1167,7 +1189,7 @@ def test_renorm_caps_lookup_rows(corpus):
     lm = nnlm.create_lm(opt, d.title_data['dict'], encoder.build(opt, d), 4, d.article_data['dict'])
     for t in (lm.lookup.weight, lm.encoder_model.lookup.weight, lm.encoder_model.title_lookup.weight):
         t.mul(10)
-        before = t.clone().numpy()
+    before = lm.encoder_model.title_lookup.weight.clone().numpy()
     lm.renorm_tables()
     for t in (lm.lookup.weight, lm.encoder_model.lookup.weight, lm.encoder_model.title_lookup.weight):
         norms = np.linalg.norm(t.numpy(), axis=1)
@@ -1217,14 +1239,6 @@ def test_train_then_summarise(corpus, model, capsys):
     assert os.path.exists(opt['modelFilename'])
     out = capsys.readouterr().out
     assert '[perp: ' in out and '[EPOCH : 3 LOSS: ' in out
-    with open(corpus + '/input.txt', 'w') as f:
-        f.write('bravo Charlie delta echo foxtrot golf hotel 2015\njuliet india kilo lima mike november\n')
-    if model == 'none':
-        # the beam hands the encoders its LongTensor of contexts; the blank encoder's MulConstant copies it into
-        # its own type in Torch7 (MulConstant.lua's resizeAs/copy), where legonn refuses an integer input
-        with pytest.raises(TypeError, match='MulConstant.*floating-point tensor input, got legonn.LongTensor'):
-            run_main(dict(ropt_base(opt)), lambda *a: None)
-        return
     ropt = ropt_base(opt)
     written = []
     run_main(dict(ropt), lambda *a: written.extend(str(v) for v in a))
@@ -1233,6 +1247,13 @@ def test_train_then_summarise(corpus, model, capsys):
     for line in lines:
         words = line.split()
         assert len(words) == 3 and len(set(words)) == 3 and not {'<s>', '<unk>', '</s>'} & set(words)
+    # -extractive: every word of a summary is one of its article's. A beam of 8 keeps 16 candidates a row, all the
+    # 17 words but one -INF: with fewer, a row whose candidates are all blocked keeps its <s> filling (the Lua's too)
+    written.clear()
+    run_main(dict(ropt, extractive=True, beamSize=8), lambda *a: written.extend(str(v) for v in a))
+    articles = [l.lower().split() for l in open(ropt['inputf'])]
+    for line, art in zip(''.join(written).split('\n')[:-1], articles):
+        assert line.split() and set(line.split()) <= set(art)
     # the n-best list: scores sorted, each the summary's log probability under the loaded model
     written.clear()
     run_main(dict(ropt, nbest=True), lambda *a: written.append(a))
@@ -1257,3 +1278,26 @@ def test_train_then_summarise(corpus, model, capsys):
         assert abs(float(score) - logp) < 1e-3 and abs(f[NNLM] - logp) < 1e-3 and f[LEN] == 4
         scores.append(float(score))
     assert scores == sorted(scores, reverse=True) and len(scores) >= 1
+
+
+@pytest.mark.gpu
+def test_gpu_train_and_beam_follow_the_cpu(corpus):
+    """The Lua's CUDA path (every ``:cuda()`` done): the attention model trained for an epoch on the GPU from the
+    same initial weights as on the CPU gives the same epoch loss; the beam search (TemporalKMaxPooling on CUDA)
+    then writes the CPU's summaries."""
+    lg.setdefaulttensortype('torch.FloatTensor')
+    results = {}
+    for on in (False, True):
+        GPU['on'] = on
+        try:
+            random.seed(3)
+            lg.manualSeed(3)
+            opt = options(corpus, 'attenbow', epochs=1)
+            mlp = train_main(opt)
+            written = []
+            run_main(ropt_base(opt), lambda *a: written.extend(str(v) for v in a))
+            results[on] = mlp.epoch_losses, ''.join(written)
+        finally:
+            GPU['on'] = False
+    np.testing.assert_allclose(results[True][0], results[False][0], rtol=1e-4)
+    assert results[True][1] == results[False][1]
