@@ -18,6 +18,12 @@ data with ``:float():cuda()``; legonn's default type is a CPU one (docs/porting.
 ``setdefaulttensortype`` lines and routes each ``:cuda()`` through ``cuda()``, which converts when ``GPU['on']``:
 the CPU tests run the same lines on NumPy, the gpu test on CuPy. The rest of the Lua runs in DoubleTensor.
 
+Three places follow docs/porting.md's rows where Python or legonn differ: ``data.make_input`` hands the beam's
+LongTensor of contexts over in the article's type (Torch7's LookupTable and MulConstant copy it into their own
+type and device; legonn's refuse it); ``nnlm:save``'s ``torch.save(fname, self)`` of a setmetatable object,
+which Torch7 writes as the plain table of its fields, saves ``vars(self)``; and a ``-window`` run.lua never
+defines reads as nil (``opt.get``). The training loop's first log line divides by 0, a number in Lua.
+
 beam_search.lua writes ``words_used[i+1][k][...]`` whether or not ``-blockRepeatWords`` made the table, so the
 Lua's beam fails without that flag; test_model.sh always passes it, and the tests do so too.
 """
@@ -1181,12 +1187,21 @@ def test_beam_contexts_enter_in_the_models_type():
     np.testing.assert_allclose(lm.mlp.forward(x).numpy(), lm.mlp.forward([x[0], x[1], hyps.double()]).numpy())
 
 
-def test_renorm_caps_lookup_rows():
-    """nnlm:renorm_tables scales each lookup row (the NNLM's and the encoder's two) to norm at most 1."""
+def test_renorm_caps_lookup_rows(tmp_path):
+    """nnlm:renorm_tables scales each lookup row (the NNLM's and the encoder's two) to norm at most 1, on a model
+    saved and loaded as nnlm:save and nnlm:load do it: the fields ``lookup``, ``encoder_model.lookup`` and
+    ``title_lookup`` come back as the very modules of the loaded graphs, so renorm reaches the model."""
     opt = {'encoderModel': 'attenbow', 'bowDim': 4, 'window': 5, 'attenPool': 5, 'embeddingDim': 4,
-           'hiddenSize': 6}
+           'hiddenSize': 6, 'modelFilename': str(tmp_path / 'model')}
     d = FakeData(11, 13)
-    lm = nnlm.create_lm(opt, d.title_data['dict'], encoder.build(opt, d), 4, d.article_data['dict'])
+    saved = nnlm.create_lm(opt, d.title_data['dict'], encoder.build(opt, d), 4, d.article_data['dict'])
+    saved.save(opt['modelFilename'])
+    lm = nnlm.create_lm({'window': 5})
+    lm.load(opt['modelFilename'])
+    assert lm.opt == {'window': 5} and lm.encoder_dict is not None
+    graph_modules = [n.data.module for g in (lm.mlp, lm.encoder_model) for n in g.forwardnodes]
+    for m in (lm.lookup, lm.encoder_model, lm.encoder_model.lookup, lm.encoder_model.title_lookup):
+        assert any(m is g for g in graph_modules)
     for t in (lm.lookup.weight, lm.encoder_model.lookup.weight, lm.encoder_model.title_lookup.weight):
         t.mul(10)
     before = lm.encoder_model.title_lookup.weight.clone().numpy()
