@@ -1030,7 +1030,7 @@ def options(root, model, **kw):
     nnlm.addOpts(cmd)
     args = ['-titleDir', root + '/train/title/', '-articleDir', root + '/train/article/',
             '-validTitleDir', root + '/valid/title/', '-validArticleDir', root + '/valid/article/',
-            '-modelFilename', root + '/model_' + model, '-encoderModel', model, '-epochs', '3',
+            '-modelFilename', root + '/model_' + model, '-encoderModel', model, '-epochs', '2',
             '-miniBatchSize', '16', '-embeddingDim', '6', '-bowDim', '6', '-hiddenSize', '8', '-window', '5',
             '-hiddenUnits', '6', '-kernelWidth', '2', '-printEvery', '4', '-learningRate', '0.5']
     if model == 'none':   # the blank encoder's output is the context times 0: P = bowDim must be the window
@@ -1253,7 +1253,7 @@ def test_train_then_summarise(corpus, model, capsys):
     assert mlp.epoch_losses[-1] < mlp.epoch_losses[0] - 0.1, mlp.epoch_losses
     assert os.path.exists(opt['modelFilename'])
     out = capsys.readouterr().out
-    assert '[perp: ' in out and '[EPOCH : 3 LOSS: ' in out
+    assert '[perp: ' in out and '[EPOCH : 2 LOSS: ' in out
     ropt = ropt_base(opt)
     written = []
     run_main(dict(ropt), lambda *a: written.extend(str(v) for v in a))
@@ -1269,6 +1269,14 @@ def test_train_then_summarise(corpus, model, capsys):
     articles = [l.lower().split() for l in open(ropt['inputf'])]
     for line, art in zip(''.join(written).split('\n')[:-1], articles):
         assert line.split() and set(line.split()) <= set(art)
+    # a large -unigramBonus (features.lua's add_features) does by score what -extractive does by blocking; its
+    # n-best features count the article's unigrams: every word and the </s> the article ends with
+    written.clear()
+    run_main(dict(ropt, unigramBonus=50.0, nbest=True), lambda *a: written.extend(str(v) for v in a))
+    for e in ''.join(written).split('\n')[:-1]:
+        sent, summary, feats, score = e.split(' ||| ')
+        assert set(summary.split()) <= set(articles[int(sent)])
+        assert float(feats.split()[UNI]) == 4
     # the n-best list: scores sorted, each the summary's log probability under the loaded model
     written.clear()
     run_main(dict(ropt, nbest=True), lambda *a: written.append(a))
