@@ -1128,6 +1128,30 @@ def test_attention_encoder_matches_numpy():
         np.testing.assert_allclose(out, numpy_attention(enc, article, context, opt), rtol=1e-10, atol=1e-12)
 
 
+def test_conv_encoder_matches_numpy():
+    """The convolutional encoder written out: three full-width convolutions over time (each a (k x nhid) window
+    of the B x L x nhid embeddings), max-pooling pairs of steps and a threshold at 0 after the first, the threshold
+    after the second, the max over time after the third, then the Linear. The Transpose({2,4}) between layers
+    puts the conv's planes back as the next layer's features."""
+    opt = {'hiddenUnits': 3, 'kernelWidth': 2, 'embeddingDim': 4}
+    enc = encoder.build_conv_model(opt, FakeData(11, 13))
+    article, _, x = encoder_input(L=12)
+    convs = enc.findModules('cudnn.SpatialConvolution')[0]
+    lin = enc.findModules('nn.Linear')[0][0]
+
+    def conv(h, m):   # h: B x T x nhid -> B x (T - k + 1) x nOutputPlane
+        w, k = m.weight.numpy()[:, 0], m.weight.size(2)
+        return np.stack([np.einsum('bkh,okh->bo', h[:, t:t + k], w) for t in range(h.shape[1] - k + 1)], 1) \
+            + m.bias.numpy()
+
+    h = conv(enc.lookup.weight.numpy()[article], convs[0])
+    h = np.maximum(h[:, 0:h.shape[1] // 2 * 2:2], h[:, 1:h.shape[1] // 2 * 2:2])   # SpatialMaxPooling(1, 2, 1, 2)
+    h = np.maximum(conv(np.maximum(h, 0), convs[1]), 0)
+    h = conv(h, convs[2]).max(1)
+    want = h @ lin.weight.numpy().T + lin.bias.numpy()
+    np.testing.assert_allclose(enc.forward(x).numpy(), want, rtol=1e-10, atol=1e-12)
+
+
 def parameter_gradients_agree(model, x, tol=1e-6, per_tensor=6, seed=1):
     """d(sum(out * g)) / d(each parameter tensor), at a few of its entries, from backward and from central
     differences in float64 (the inputs are word ids, which nn.Jacobian would perturb)."""
