@@ -6,8 +6,9 @@ Each keeps the name its Lua's torch.class gives it: ``legonn.typename`` says 'nn
 packages never change each other. ``lg.save`` records them as 'fbnn.X', so a file can hold fbnn's and nn's
 class of one name. Labels and indices are 0-based.
 
-fbcunn's LookupTableGPU (its one class that is no CUDA twin of an nn class) is here too: facebookarchive/SCRNNs
-builds its embeddings with it.
+fbcunn's LookupTableGPU and TemporalKMaxPooling (classes that are no CUDA twins of nn classes) are here too:
+facebookarchive/SCRNNs builds its embeddings with the first, facebookarchive/NAMAS's beam search picks its
+k best words with the second.
 
 Not provided: the classes that need Facebook's non-open ``sparse`` package (SparseConverter, SparseKmax,
 SparseLookupTable, SparseSum).
@@ -29,7 +30,8 @@ from .seg_sparse_linear import SegSparseLinear
 from .sparse import SparseThreshold
 from .sparse_linear import SparseLinear
 from .spatial import CrossMapNormalization, LocallyConnected, Upsample
-from .temporal import GroupKMaxPooling, KMaxPooling, TemporalConvolutionTBC, UnfoldedTemporalConvolution
+from .temporal import (GroupKMaxPooling, KMaxPooling, TemporalConvolutionTBC, TemporalKMaxPooling,
+                       UnfoldedTemporalConvolution)
 
 __all__ = ['CachingLookupTable', 'ClassHierarchicalNLLCriterion', 'ClassNLLCriterionWithUNK', 'Constant',
            'CrossMapNormalization', 'DifferenceOfGaussian', 'Dropout', 'FasterLookup', 'GroupKMaxPooling', 'HSM',
@@ -37,5 +39,6 @@ __all__ = ['CachingLookupTable', 'ClassHierarchicalNLLCriterion', 'ClassNLLCrite
            'LinearNoBackprop', 'LocallyConnected', 'LookupTableGPU', 'NestedDropout', 'NormalizedLinearNoBias', 'Optim', 'Probe',
            'ProjectiveGradientNormalization', 'SegSparseLinear', 'SequentialCriterion', 'SoftPlusLSECriterion',
            'SoftPlusLSEMinusLSECriterion', 'SparseLinear', 'SparseNLLCriterion', 'SparseThreshold',
-           'TemporalConvolutionTBC', 'TrueNLLCriterion', 'UnfoldedTemporalConvolution', 'Upsample',
+           'TemporalConvolutionTBC', 'TemporalKMaxPooling', 'TrueNLLCriterion', 'UnfoldedTemporalConvolution',
+           'Upsample',
            'WeightedLookupTable']

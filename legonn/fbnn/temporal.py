@@ -1,6 +1,9 @@
 """fbnn's temporal modules: KMaxPooling (fbnn/KMaxPooling.lua, src/KMaxPooling.cpp), GroupKMaxPooling
 (fbnn/GroupKMaxPooling.lua, src/GroupKMaxPooling.cpp), TemporalConvolutionTBC (fbnn/TemporalConvolutionTBC.lua,
-src/TemporalConvolutionTBC.cpp) and UnfoldedTemporalConvolution (fbnn/UnfoldedTemporalConvolution.lua)."""
+src/TemporalConvolutionTBC.cpp) and UnfoldedTemporalConvolution (fbnn/UnfoldedTemporalConvolution.lua); and
+fbcunn's TemporalKMaxPooling (fbcunn/TemporalKMaxPooling.lua, src/TemporalKMaxPooling*.cu/.cpp), kept here
+as fbcunn's LookupTableGPU is (fbcunn's Lua loads fbnn)."""
+import math
 import numbers
 
 from ..modules.base.errors import check_hyper, input_error
@@ -82,6 +85,74 @@ class KMaxPooling(FbnnClass, Module):
 
     def __repr__(self):
         return f"{self.lua_name}.KMaxPooling({self.k})"
+
+
+class TemporalKMaxPooling(FbnnClass, Module):
+    """fbcunn's ``nn.TemporalKMaxPooling(k, k_dynamic)``: for each feature column of a ``(L, F)`` input (or of
+    each sample of a ``(B, L, F)`` batch), its k largest values over the L frames, written in frame order:
+    output ``(k, F)`` (``(B, k, F)``).
+
+    With ``k_dynamic`` (a number in [0, 1]; -1, the default, when not given) k is ``max(k, ceil(k_dynamic *
+    L))`` (TemporalKMaxPoolingHost.cpp's checkAndAdjustK); a k larger than L is an error, as there. ``indices``
+    holds the chosen frames, 0-based as the CUDA kernel writes them, in the input's (floating) type, as fbcunn's
+    CudaTensor field: facebookarchive/NAMAS's beam search reads it (and adds 1 to make Lua word ids). Among
+    equal values the earlier frame is kept. gradInput adds each gradOutput value to its frame, zeros elsewhere.
+
+    fbcunn's is CUDA-only; legonn's runs on the CPU too, and its output and indices follow the input's device.
+    """
+
+    input_ranks = (2, 3)
+    # fbcunn's constructor makes its buffers CudaTensors, so a module built under a CPU default type takes a
+    # CUDA input there (NAMAS's beam builds it so and pools `out:cuda()`); it has no parameters to move
+    any_device = True
+
+    def __init__(self, k, k_dynamic=None):
+        super().__init__()
+        if k_dynamic is not None:
+            _check_k('nn.TemporalKMaxPooling', k, k_dynamic)
+            if not 0 <= k_dynamic <= 1:
+                raise ValueError(f"nn.TemporalKMaxPooling: expected k_dynamic between 0 and 1, got {k_dynamic!r}")
+        else:
+            check_hyper('nn.TemporalKMaxPooling', positive=dict(k=k))
+        self.k = k
+        self.k_dynamic = -1 if k_dynamic is None else k_dynamic
+
+    def _k(self, input):
+        self.checkInput(input)
+        length = input.size(-2)
+        k = self.k if self.k_dynamic == -1 else max(self.k, math.ceil(self.k_dynamic * length))
+        if k > length:
+            raise input_error(self, f"a sequence of at least k = {k} frames (dimension {input.dim() - 2})",
+                              f"{length} frames")
+        return k
+
+    def updateOutput(self, input):
+        k = self._k(input)
+        xp, x = input.xp, input.array
+        chosen = kept_rows(xp, x, k)                                     # (..., k, F), frame order
+        out = self.bufferLike('output', input, tuple(input.size())[:-2] + (k, input.size(-1)))
+        out[...] = xp.take_along_axis(x, chosen, axis=-2)
+        indices = self.bufferLike('indices', input, tuple(out.shape))
+        indices[...] = chosen
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        k = self._k(input)
+        self.checkSize(gradOutput, tuple(input.size())[:-2] + (k, input.size(-1)))
+        self.checkSameType(gradOutput, input, 'gradOutput')
+        xp = input.xp
+        gi = self.bufferLike('gradInput', input)
+        gi[...] = 0
+        # as (B, L, F): each column's chosen frames are distinct, so one fancy assignment writes them
+        features = input.size(-1)
+        rows = self.indices.array.astype(xp.int64).reshape(-1, k, features)
+        flat = gi.reshape(-1, input.size(-2), features)
+        flat[xp.arange(rows.shape[0])[:, None, None], rows, xp.arange(features)[None, None, :]] = \
+            gradOutput.array.reshape(rows.shape)
+        return self.gradInput
+
+    def __repr__(self):
+        return f"nn.TemporalKMaxPooling({self.k})"
 
 
 class GroupKMaxPooling(FbnnClass, Module):

@@ -1,4 +1,5 @@
-"""fbnn's KMaxPooling (fbnn/KMaxPooling.lua, src/KMaxPooling.cpp), GroupKMaxPooling (fbnn/GroupKMaxPooling.lua,
+"""fbnn's KMaxPooling (fbnn/KMaxPooling.lua, src/KMaxPooling.cpp), fbcunn's TemporalKMaxPooling
+(fbcunn/TemporalKMaxPooling.lua, src/TemporalKMaxPooling.cu), GroupKMaxPooling (fbnn/GroupKMaxPooling.lua,
 src/GroupKMaxPooling.cpp), UnfoldedTemporalConvolution (fbnn/UnfoldedTemporalConvolution.lua) and
 TemporalConvolutionTBC
 (fbnn/TemporalConvolutionTBC.lua, src/TemporalConvolutionTBC.cpp): finite-difference Jacobians in float64,
@@ -22,6 +23,9 @@ CASES = {
     'kmax': (lambda: fbnn.KMaxPooling(3), lambda: _distinct((6, 4), 0)),
     'kmax_short': (lambda: fbnn.KMaxPooling(5), lambda: _distinct((3, 2), 1)),
     'kmax_dynamic': (lambda: fbnn.KMaxPooling(2, 0.5), lambda: _distinct((8, 3), 2)),
+    'temporal_kmax': (lambda: fbnn.TemporalKMaxPooling(3), lambda: _distinct((6, 4), 11)),
+    'temporal_kmax_batch': (lambda: fbnn.TemporalKMaxPooling(2), lambda: _distinct((3, 5, 2), 12)),
+    'temporal_kmax_dynamic': (lambda: fbnn.TemporalKMaxPooling(1, 0.5), lambda: _distinct((2, 5, 3), 13)),
     'group': (lambda: fbnn.GroupKMaxPooling(3), lambda: _distinct((6, 4), 5)),
     'group_batch': (lambda: fbnn.GroupKMaxPooling(2, 0.4), lambda: _distinct((2, 7, 3), 6)),
     'utc': (lambda: fbnn.UnfoldedTemporalConvolution(3, 2, 3), lambda: _distinct((2, 5, 3), 8)),
@@ -77,6 +81,34 @@ def test_kmax_matches_cpp_loops(k, k_dynamic, rows):
     for r in range(min(rows, kk)):
         for c in range(3):
             ref_gi[sw[r, c], c] = g[r, c]
+    np.testing.assert_array_equal(gi, ref_gi)
+
+
+@pytest.mark.parametrize('k,k_dynamic,size', [(3, None, (7, 3)), (2, 0.5, (2, 6, 4)), (4, None, (4, 2)),
+                                              (1, 0.3, (9, 2))])
+def test_temporal_kmax_matches_kernel_loops(k, k_dynamic, size):
+    """src/TemporalKMaxPooling.cu: per (sample, feature) column the k largest frames in frame order (k raised to
+    ceil(k_dynamic * L), TemporalKMaxPoolingHost.cpp), ``indices`` the 0-based frames in the input's type;
+    gradInput adds each gradOutput value at its frame. The input has repeated values: the earlier frame wins."""
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 4, size).astype(np.float64)
+    m = fbnn.TemporalKMaxPooling(k, k_dynamic).double()
+    out = m.forward(lg.from_numpy(x)).numpy()
+    kk = max(k, int(np.ceil(k_dynamic * size[-2]))) if k_dynamic is not None else k
+    x3 = x.reshape((-1,) + size[-2:])
+    ref, idx = np.zeros((x3.shape[0], kk, size[-1])), np.zeros((x3.shape[0], kk, size[-1]))
+    for b in range(x3.shape[0]):
+        ref[b], idx[b] = _kmax_loops(x3[b], kk, size[-2])
+    assert m.indices.type() == 'legonn.DoubleTensor'
+    np.testing.assert_array_equal(out, ref.reshape(out.shape))
+    np.testing.assert_array_equal(m.indices.numpy(), idx.reshape(out.shape))
+    g = rng.standard_normal(out.shape)
+    gi = m.backward(lg.from_numpy(x), lg.from_numpy(g)).numpy().reshape(x3.shape)
+    ref_gi = np.zeros_like(x3)
+    for b in range(x3.shape[0]):
+        for r in range(kk):
+            for c in range(size[-1]):
+                ref_gi[b, int(idx[b, r, c]), c] += g.reshape(ref.shape)[b, r, c]
     np.testing.assert_array_equal(gi, ref_gi)
 
 
@@ -188,6 +220,11 @@ def test_bad_input_names_the_module():
     assert_rejected(fbnn.GroupKMaxPooling(2), ValueError, 'GroupKMaxPooling', 'forward', lg.zeros(2))
     with pytest.raises(ValueError, match='nn.KMaxPooling'):
         fbnn.KMaxPooling(0)
+    assert_rejected(fbnn.TemporalKMaxPooling(4), ValueError, 'TemporalKMaxPooling.*at least k = 4 frames.*got 3',
+                    'forward', lg.zeros(3, 2))
+    assert_rejected(fbnn.TemporalKMaxPooling(2), ValueError, 'TemporalKMaxPooling', 'forward', lg.zeros(5))
+    with pytest.raises(ValueError, match='TemporalKMaxPooling: expected k_dynamic between 0 and 1'):
+        fbnn.TemporalKMaxPooling(2, 1.5)
     with pytest.raises(NotImplementedError, match='noBias'):
         fbnn.TemporalConvolutionTBC(2, 2, 2).noBias()
 
@@ -216,3 +253,20 @@ def test_unfolded_bad_input_names_the_module():
                     'forward', lg.zeros(4, 2))
     assert_rejected(fbnn.UnfoldedTemporalConvolution(3, 2, 4), ValueError, 'UnfoldedTemporalConvolution.*frames',
                     'forward', lg.zeros(2, 3))
+
+
+@pytest.mark.gpu
+def test_temporal_kmax_built_on_the_cpu_takes_a_cuda_input():
+    """fbcunn's module holds CudaTensors from its constructor on: one built under the CPU default type pools a
+    CUDA input (NAMAS's beam search: ``find_k_max(pool, out:cuda())``), giving the CPU's values and indices on
+    the GPU."""
+    x = _distinct((7, 3), 14).float()
+    cpu = fbnn.TemporalKMaxPooling(3)
+    want, want_idx = cpu.forward(x).numpy(), cpu.indices.numpy()
+    m = fbnn.TemporalKMaxPooling(3)
+    out = m.forward(x.cuda())
+    assert out.type() == 'legonn.CudaTensor' and m.indices.type() == 'legonn.CudaTensor'
+    np.testing.assert_array_equal(out.float().numpy(), want)
+    np.testing.assert_array_equal(m.indices.float().numpy(), want_idx)
+    gi = m.backward(x.cuda(), lg.ones(3, 3).cuda())
+    np.testing.assert_array_equal(gi.float().numpy(), cpu.backward(x, lg.ones(3, 3)).numpy())

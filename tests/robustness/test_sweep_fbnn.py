@@ -51,6 +51,7 @@ CASES = {
     'LaplacianOfGaussian': (lambda: fbnn.LaplacianOfGaussian(2, 0.5), lambda: r(2, 6, 7)),
     'KMaxPooling': (lambda: fbnn.KMaxPooling(3), lambda: r(6, 4)),
     'GroupKMaxPooling': (lambda: fbnn.GroupKMaxPooling(3), lambda: r(6, 4)),
+    'TemporalKMaxPooling': (lambda: fbnn.TemporalKMaxPooling(3), lambda: r(2, 6, 4)),
     'TemporalConvolutionTBC': (lambda: fbnn.TemporalConvolutionTBC(3, 4, 3), lambda: r(6, 2, 3)),
     'UnfoldedTemporalConvolution': (lambda: fbnn.UnfoldedTemporalConvolution(3, 2, 3), lambda: r(2, 5, 3)),
 }
