@@ -433,3 +433,38 @@ def test_skip_input_mode_needs_input_size_equal_to_hidden_size():
     with pytest.raises(ValueError, match=r"cudnn\.RNNReLU: inputMode must be"):
         rnn.forward(lg.randn(2, 2, 3))
     assert lg.equal(rnn.weight, before)
+
+
+def test_t7_file_keeps_the_layout_fields_set_before_reset():
+    """A cudnn.RNN as Torch7 saves deepspeech.torch's BatchBRNN's (BatchBRNN.lua lines 18-23: mode, inputMode,
+    bidirectional and numDirections set after the constructor, then reset()) loads with those fields, so its flat
+    weight (2 x (H^2 + 2H) values: no input matrices) is read into the same layout and computes the same output;
+    legonn's t7 reader knew no cudnn.RNN and built the others with the constructor's layout, whose weight size
+    the saved one did not match. A numDirections that contradicts bidirectional is a FormatError."""
+    import io
+    from legonn.serialization import FormatError
+    from tests.serialization.test_t7 import T7
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    rnn = cudnn.RNN(4, 4, 1)
+    rnn.inputMode, rnn.bidirectional, rnn.numDirections = 'CUDNN_SKIP_INPUT', 'CUDNN_BIDIRECTIONAL', 2
+    rnn.reset()
+    fields = dict(inputSize=4, hiddenSize=4, numLayers=1, batchFirst=False, dropout=0, rememberStates=False,
+                  mode='CUDNN_RNN_RELU', inputMode='CUDNN_SKIP_INPUT', bidirectional='CUDNN_BIDIRECTIONAL',
+                  numDirections=2, weight=rnn.weight.numpy().copy())
+    tanh = cudnn.RNNTanh(3, 4, 2)
+    tanh.bidirectional, tanh.numDirections = 'CUDNN_BIDIRECTIONAL', 2
+    tanh.reset()
+    tanh_fields = dict(inputSize=3, hiddenSize=4, numLayers=2, batchFirst=False, dropout=0, rememberStates=False,
+                       mode='CUDNN_RNN_TANH', bidirectional='CUDNN_BIDIRECTIONAL', numDirections=2,
+                       weight=tanh.weight.numpy().copy())
+    loaded = lg.load_lua(io.BytesIO(T7().value({'rnn': ('object', 'cudnn.RNN', fields),
+                                                'tanh': ('object', 'cudnn.RNNTanh', tanh_fields)}).bytes()))
+    back = loaded['rnn']
+    assert lg.typename(back) == 'cudnn.RNN' and back.inputMode == 'CUDNN_SKIP_INPUT' and back.numDirections == 2
+    x = lg.randn(5, 2, 4)
+    np.testing.assert_array_equal(back.forward(x).numpy(), rnn.forward(x).numpy())
+    x3 = lg.randn(5, 2, 3)
+    np.testing.assert_array_equal(loaded['tanh'].forward(x3).numpy(), tanh.forward(x3).numpy())
+    bad = dict(fields, numDirections=1)
+    with pytest.raises(FormatError, match=r"cudnn\.RNN.*numDirections 1 with bidirectional"):
+        lg.load_lua(io.BytesIO(T7().value(('object', 'cudnn.RNN', bad)).bytes()))
