@@ -440,6 +440,9 @@ class Network:
             self.calSize = calculateInputSizes
         self.indexer = indexer(self.trainingSet, opt['batchSize'])
         self.pool = threads.Threads(1, lambda *_: None)
+        self.logger = optim.Logger(opt['logsTrainPath'] + 'train' + '_test' + '.log')
+        self.logger.setNames(['loss', 'WER', 'CER'])
+        self.logger.style(['-', '-', '-'])
         return self
 
     def testNetwork(self, epoch=None):
@@ -502,6 +505,7 @@ class Network:
             wer, cer = self.testNetwork(i + 1)
             lossHistory.append(averageLoss)
             validationHistory.append(100 * wer)
+            self.logger.add([averageLoss, 100 * wer, 100 * cer])
             if self.epochSave:
                 self.saveNetwork(self.modelTrainingPath + 'model_epoch_' + str(i + 1) + '_' + self.fileName)
         self.pool.synchronize()   # the Lua leaves the next batch's job queued; the test ends here
@@ -742,7 +746,8 @@ def _network(tmp_path, nGPU=0, **extra):
     opt = {'saveFileName': 'deepspeech.t7', 'nGPU': nGPU, 'LSTM': False, 'hiddenSize': 8, 'nbOfHiddenLayers': 2,
            'trainingSet': make_lmdb(TRAIN[:4], seed=1), 'validationSet': make_lmdb(TRAIN[:3], seed=2),
            'dictionaryPath': write_dictionary(tmp_path / 'dictionary'), 'batchSize': 2, 'validationBatchSize': 2,
-           'logsValidationPath': str(tmp_path) + '/', 'modelTrainingPath': str(tmp_path) + '/', 'maxNorm': 400}
+           'logsValidationPath': str(tmp_path) + '/', 'logsTrainPath': str(tmp_path) + '/',
+           'modelTrainingPath': str(tmp_path) + '/', 'maxNorm': 400}
     opt.update(extra)
     return Network().init(opt)
 
@@ -787,6 +792,10 @@ def test_train_evaluate_save_and_load(tmp_path):
     log = open(str(tmp_path) + '/Evaluation_Test_test.log').read()
     assert log.count('Average WER') == 4 and log.count("| Text = \"") == 4 * 3    # a batch of 2 and one of 1
     assert open(str(tmp_path) + '/WER_Test_test.log').read().count('BEGIN WER TEST EPOCH') == 4
+    rows = open(str(tmp_path) + '/train_test.log').read().split('\n')
+    assert rows[0].split() == ['loss', 'WER', 'CER']
+    assert [float(rows[k + 1].split()[0]) for k in range(4)] == pytest.approx(losses, rel=1e-4)
+    assert [float(rows[k + 1].split()[1]) for k in range(4)] == pytest.approx(wers, rel=1e-4)
     # saved after clearState, loaded back by the repository's functions
     path = str(tmp_path) + '/final_model_deepspeech.t7'
     net.model.evaluate()
@@ -803,7 +812,8 @@ def _opt_for_load(tmp_path, path):
     return {'saveFileName': 'x.t7', 'nGPU': 0, 'trainingSet': make_lmdb(TRAIN[:4], seed=1),
             'validationSet': make_lmdb(TRAIN[:3], seed=2), 'dictionaryPath': str(tmp_path / 'dictionary'),
             'batchSize': 2, 'validationBatchSize': 2, 'logsValidationPath': str(tmp_path) + '/',
-            'modelTrainingPath': str(tmp_path) + '/', 'loadModel': True, 'loadPath': path}
+            'logsTrainPath': str(tmp_path) + '/', 'modelTrainingPath': str(tmp_path) + '/', 'loadModel': True,
+            'loadPath': path}
 
 
 def test_save_load_keeps_batch_brnn_views(tmp_path):
@@ -824,7 +834,7 @@ def test_save_load_keeps_batch_brnn_views(tmp_path):
 
 @pytest.mark.gpu
 @pytest.mark.parametrize('lstm', [False, True])
-def test_gpu_model_trains_like_the_cpu(lstm):
+def test_gpu_model_trains_like_the_cpu(lstm, tmp_path):
     """nGPU 1: makeDataParallel's cudnn.convert (BatchNormalization excluded, by the ``in`` test) and cuda(); the
     BatchBRNNReLU (or, with LSTM, cudnn.BLSTM) model's CTC loss and parameter gradient on CUDA tensors equal those
     of the same model on the CPU, and a few SGD steps lower the loss."""
@@ -852,6 +862,10 @@ def test_gpu_model_trains_like_the_cpu(lstm):
         m.backward(x, crit.backward(out, targets))
         results.append((loss, lg.Tensor(grads.nElement()).copy(grads).numpy()))
     assert model.get(0).output.is_cuda
+    # ModelEvaluator's decoding of a CUDA prediction (maxIndices:float() comes back to the host)
+    mapper = Mapper(write_dictionary(tmp_path / 'dictionary'))
+    on_gpu = mapper.decodeOutput(model.output[0])
+    assert on_gpu == mapper.decodeOutput(model.output[0].float()) and len(on_gpu) > 0
     np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-4)
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-3, atol=1e-4)
     params, grads = model.getParameters()
