@@ -433,6 +433,12 @@ def test_skip_input_mode_needs_input_size_equal_to_hidden_size():
     with pytest.raises(ValueError, match=r"cudnn\.RNNReLU: inputMode must be"):
         rnn.forward(lg.randn(2, 2, 3))
     assert lg.equal(rnn.weight, before)
+    # a layout field changed without reset(): the weight no longer fits (cuDNN's BAD_PARAM), never misread
+    square = cudnn.RNNReLU(4, 4, 1)
+    square.inputMode = 'CUDNN_SKIP_INPUT'
+    with pytest.raises(ValueError, match=r"RNNReLU.*weight holds 40 values where .*CUDNN_SKIP_INPUT.* need 24: call "
+                                         r"reset\(\)"):
+        square.forward(lg.randn(2, 2, 4))
 
 
 def test_t7_file_keeps_the_layout_fields_set_before_reset():

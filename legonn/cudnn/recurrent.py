@@ -139,8 +139,14 @@ class RNN(CudnnClass, Module):
     def _views(self, flat):
         """(W, R, bW, bR) arrays of ``flat`` (weight, gradWeight or a gradient buffer) per pseudo-layer: W
         ``(G*H, layer input)``, R ``(G*H, H)``, bW and bR ``(G*H,)``, gates stacked in cuDNN's order."""
-        layers, _ = self._blocks()
+        layers, size = self._blocks()
         G, arr = self._gates(), flat.array if hasattr(flat, 'array') else flat
+        if arr.size != size:
+            # cuDNN refuses a weight of another size than the descriptor's (BAD_PARAM): here a layout field
+            # (mode, inputMode, numDirections) changed without the reset() that resizes the weight
+            raise ValueError(f"{self.shortName()}: the weight holds {arr.size} values where mode {self.mode}, "
+                             f"inputMode {self.inputMode} and {self.numDirections} direction(s) need {size}: call "
+                             "reset() after changing them")
         out = []
         for blocks in layers:
             parts = []
