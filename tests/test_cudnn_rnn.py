@@ -83,9 +83,10 @@ def _sig(a):
     return 1 / (1 + np.exp(-a))
 
 
-def reference(mode, flat, x, L, D, H, h0, c0):
+def reference(mode, flat, x, L, D, H, h0, c0, skip=False):
     """cuDNN's RNN in float64 NumPy, from the flat weight (for each layer and direction: gate input matrices,
-    gate recurrent matrices, input biases, recurrent biases): (output, final h, final c)."""
+    gate recurrent matrices, input biases, recurrent biases): (output, final h, final c). ``skip``
+    (CUDNN_SKIP_INPUT): the first layer has no input matrices and each gate adds the input itself."""
     G = {'CUDNN_RNN_RELU': 1, 'CUDNN_RNN_TANH': 1, 'CUDNN_LSTM': 4, 'CUDNN_GRU': 3}[mode]
     T, N, _ = x.shape
     pos, hy, cy, inp = 0, np.zeros((L * D, N, H)), np.zeros((L * D, N, H)), x
@@ -93,8 +94,8 @@ def reference(mode, flat, x, L, D, H, h0, c0):
         outs = []
         for d in range(D):
             p = layer * D + d
-            n_in = inp.shape[2]
-            Ws = [flat[pos + g * H * n_in:pos + (g + 1) * H * n_in].reshape(H, n_in) for g in range(G)]
+            n_in = 0 if skip and layer == 0 else inp.shape[2]
+            Ws = [np.eye(H) if n_in == 0 else flat[pos + g * H * n_in:pos + (g + 1) * H * n_in].reshape(H, n_in) for g in range(G)]
             pos += G * H * n_in
             Rs = [flat[pos + g * H * H:pos + (g + 1) * H * H].reshape(H, H) for g in range(G)]
             pos += G * H * H
@@ -385,3 +386,91 @@ def test_trains_with_get_parameters_and_optim():
     for _ in range(150):
         optim.adam(feval, params, state)
     assert feval(params)[0] < first / 10
+
+
+@pytest.mark.parametrize('mode, D', [('CUDNN_RNN_RELU', 2), ('CUDNN_RNN_TANH', 1), ('CUDNN_LSTM', 2),
+                                     ('CUDNN_GRU', 1)])
+def test_skip_input_mode(mode, D):
+    """``inputMode = 'CUDNN_SKIP_INPUT'`` then ``reset()`` (SeanNaren/deepspeech.torch's BatchBRNN.lua lines 18-23):
+    cuDNN's first layer then has no input matrices (``cudnnGetRNNParamsSize`` leaves them out, ``weights()``
+    gives them empty) and each gate adds the input itself to its biases and recurrent product. legonn ignored the
+    field: a square input matrix stayed in the weight and multiplied the input. Output and states against the
+    NumPy reference, the weight's size, finite differences of input and weight, float64."""
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    H, L, T, N = 4, 2, 5, 3
+    rnn = cudnn.RNN(H, H, L)
+    rnn.inputMode = 'CUDNN_SKIP_INPUT'
+    rnn.mode = mode
+    if D == 2:
+        rnn.bidirectional, rnn.numDirections = 'CUDNN_BIDIRECTIONAL', 2
+    rnn.reset()
+    G = rnn.linearLayers[mode] // 2
+    assert rnn.weight.nElement() == D * G * H * (H + 2) + D * G * H * (D * H + H + 2)
+    assert [w.nElement() for w in rnn.weights()[0]] == [0] * G + [H * H] * G
+    assert [b.nElement() for b in rnn.biases()[0]] == [H] * (2 * G)
+    x = lg.randn(T, N, H)
+    h0, c0 = lg.randn(L * D, N, H), lg.randn(L * D, N, H)
+    rnn.hiddenInput, rnn.cellInput = h0, c0
+    out = rnn.forward(x)
+    lstm = mode == 'CUDNN_LSTM'
+    y, hy, cy = reference(mode, rnn.weight.numpy(), x.numpy(), L, D, H, h0.numpy(),
+                          c0.numpy() if lstm else np.zeros((L * D, N, H)), skip=True)
+    np.testing.assert_allclose(out.numpy(), y, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(rnn.hiddenOutput.numpy(), hy, rtol=1e-12, atol=1e-14)
+    rnn.hiddenInput = rnn.cellInput = None
+    assert_jacobian(rnn, lg.randn(3, 2, H), tol=1e-6)
+
+
+def test_skip_input_mode_needs_input_size_equal_to_hidden_size():
+    """cuDNN refuses CUDNN_SKIP_INPUT when the input is not hiddenSize wide (BAD_PARAM in cudnnGetRNNParamsSize,
+    which RNN.lua's reset calls); an unknown inputMode is refused too. The weight is left as it was."""
+    rnn = cudnn.RNNReLU(3, 4, 1)
+    before = rnn.weight.clone()
+    rnn.inputMode = 'CUDNN_SKIP_INPUT'
+    with pytest.raises(ValueError, match=r"cudnn\.RNNReLU.*CUDNN_SKIP_INPUT.*inputSize == hiddenSize.*3 and 4"):
+        rnn.reset()
+    rnn.inputMode = 'SKIP'
+    with pytest.raises(ValueError, match=r"cudnn\.RNNReLU: inputMode must be"):
+        rnn.forward(lg.randn(2, 2, 3))
+    assert lg.equal(rnn.weight, before)
+    # a layout field changed without reset(): the weight no longer fits (cuDNN's BAD_PARAM), never misread
+    square = cudnn.RNNReLU(4, 4, 1)
+    square.inputMode = 'CUDNN_SKIP_INPUT'
+    with pytest.raises(ValueError, match=r"RNNReLU.*weight holds 40 values where .*CUDNN_SKIP_INPUT.* need 24: call "
+                                         r"reset\(\)"):
+        square.forward(lg.randn(2, 2, 4))
+
+
+def test_t7_file_keeps_the_layout_fields_set_before_reset():
+    """A cudnn.RNN as Torch7 saves deepspeech.torch's BatchBRNN's (BatchBRNN.lua lines 18-23: mode, inputMode,
+    bidirectional and numDirections set after the constructor, then reset()) loads with those fields, so its flat
+    weight (2 x (H^2 + 2H) values: no input matrices) is read into the same layout and computes the same output;
+    legonn's t7 reader knew no cudnn.RNN and built the others with the constructor's layout, whose weight size
+    the saved one did not match. A numDirections that contradicts bidirectional is a FormatError."""
+    import io
+    from legonn.serialization import FormatError
+    from tests.serialization.test_t7 import T7
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    rnn = cudnn.RNN(4, 4, 1)
+    rnn.inputMode, rnn.bidirectional, rnn.numDirections = 'CUDNN_SKIP_INPUT', 'CUDNN_BIDIRECTIONAL', 2
+    rnn.reset()
+    fields = dict(inputSize=4, hiddenSize=4, numLayers=1, batchFirst=False, dropout=0, rememberStates=False,
+                  mode='CUDNN_RNN_RELU', inputMode='CUDNN_SKIP_INPUT', bidirectional='CUDNN_BIDIRECTIONAL',
+                  numDirections=2, weight=rnn.weight.numpy().copy())
+    tanh = cudnn.RNNTanh(3, 4, 2)
+    tanh.bidirectional, tanh.numDirections = 'CUDNN_BIDIRECTIONAL', 2
+    tanh.reset()
+    tanh_fields = dict(inputSize=3, hiddenSize=4, numLayers=2, batchFirst=False, dropout=0, rememberStates=False,
+                       mode='CUDNN_RNN_TANH', bidirectional='CUDNN_BIDIRECTIONAL', numDirections=2,
+                       weight=tanh.weight.numpy().copy())
+    loaded = lg.load_lua(io.BytesIO(T7().value({'rnn': ('object', 'cudnn.RNN', fields),
+                                                'tanh': ('object', 'cudnn.RNNTanh', tanh_fields)}).bytes()))
+    back = loaded['rnn']
+    assert lg.typename(back) == 'cudnn.RNN' and back.inputMode == 'CUDNN_SKIP_INPUT' and back.numDirections == 2
+    x = lg.randn(5, 2, 4)
+    np.testing.assert_array_equal(back.forward(x).numpy(), rnn.forward(x).numpy())
+    x3 = lg.randn(5, 2, 3)
+    np.testing.assert_array_equal(loaded['tanh'].forward(x3).numpy(), tanh.forward(x3).numpy())
+    bad = dict(fields, numDirections=1)
+    with pytest.raises(FormatError, match=r"cudnn\.RNN.*numDirections 1 with bidirectional"):
+        lg.load_lua(io.BytesIO(T7().value(('object', 'cudnn.RNN', bad)).bytes()))

@@ -15,7 +15,7 @@ import legonn
 PACKAGES = ['tensor', 'serialization', 'modules', 'criterions', 'containers', 'threads', 'optim', 'graph', 'tools',
             'distributed', 'nn', 'autograd', 'cudnn', 'cutorch', 'image', 'paths', 'xlua', 'dataload', 'hdf5', 'tds', 'inn',
             'loadcaffe', 'torchnet', 'nninit', 'torch_sys', 'csvigo', 'cjson', 'optnet', 'gnuplot', 'mnist', 'lfs',
-            'pl', 'fbnn', 'trepl', 'ffi', 'dok']
+            'pl', 'fbnn', 'trepl', 'ffi', 'dok', 'audio']
 
 _PROBE = textwrap.dedent('''
     import importlib, inspect, json, sys

@@ -18,6 +18,9 @@ recurrent product. With sigma the logistic function and * the element-wise produ
   nn.SeqGRU (Element-Research's) multiplies h' before the product and has one bias: other maths, so GRU runs on
   its own steps here.
 
+``inputMode = 'CUDNN_SKIP_INPUT'`` (set before ``reset()``, as deepspeech.torch's BatchBRNN does) drops the
+first layer's input matrices: each gate adds the input itself (``inputSize`` must equal ``hiddenSize``).
+
 ``weight`` is one flat vector, as cuDNN's: for each layer and direction (layer-major, forward direction first),
 the input matrices of the gates ``(hiddenSize, layer input)`` one after the other, then the recurrent matrices
 ``(hiddenSize, hiddenSize)``, then the input biases, then the recurrent biases. ``weights()`` and ``biases()``
@@ -43,6 +46,14 @@ from .base import CudnnClass
 
 # nn.SeqLSTM's gate columns (i, f, o, g) as rows of cuDNN's (i, f, g, o)
 _SEQLSTM_ORDER = (0, 1, 3, 2)
+
+
+def _input_product(xp, x, W):
+    """The input products of all gates, ``(rows, gates * hiddenSize)``, of ``x`` ``(rows, features)``: ``x W^T``,
+    or, where W has no columns (CUDNN_SKIP_INPUT's first layer), ``x`` itself for each gate."""
+    if W.shape[1]:
+        return x @ W.T
+    return xp.tile(x, (1, W.shape[0] // x.shape[1]))
 
 
 class RNN(CudnnClass, Module):
@@ -89,14 +100,30 @@ class RNN(CudnnClass, Module):
     def _layer_input(self, layer):
         return self.inputSize if layer == 0 else self.hiddenSize * self.numDirections
 
+    def _skips_input(self):
+        """Whether the first layer reads its input as it is (``inputMode = 'CUDNN_SKIP_INPUT'``, which BatchBRNN of
+        SeanNaren/deepspeech.torch sets): cuDNN then has no input matrices for that layer (each gate adds the
+        input itself to its biases and recurrent product), which needs ``inputSize == hiddenSize``."""
+        if self.inputMode not in ('CUDNN_LINEAR_INPUT', 'CUDNN_SKIP_INPUT'):
+            raise ValueError(f"cudnn.{type(self).__name__}: inputMode must be 'CUDNN_LINEAR_INPUT' or "
+                             f"'CUDNN_SKIP_INPUT', got {self.inputMode!r}")
+        skip = self.inputMode == 'CUDNN_SKIP_INPUT'
+        if skip and self.inputSize != self.hiddenSize:
+            raise ValueError(f"cudnn.{type(self).__name__}: inputMode 'CUDNN_SKIP_INPUT' needs inputSize == "
+                             f"hiddenSize (cuDNN's BAD_PARAM), got {self.inputSize} and {self.hiddenSize}")
+        return skip
+
     def _blocks(self):
         """(offset, rows, columns) of each matrix and bias, per pseudo-layer (layer-major, then direction), in
-        cuDNN's order: input matrices, recurrent matrices, input biases, recurrent biases."""
+        cuDNN's order: input matrices, recurrent matrices, input biases, recurrent biases; with
+        CUDNN_SKIP_INPUT the first layer's input matrices have no columns (no elements)."""
         G, H, offset, layers = self._gates(), self.hiddenSize, 0, []
+        skip = self._skips_input()
         for layer in range(self.numLayers):
+            width = 0 if skip and layer == 0 else self._layer_input(layer)
             for _ in range(self.numDirections):
                 blocks = []
-                for rows, cols in [(H, self._layer_input(layer))] * G + [(H, H)] * G + [(H, 1)] * (2 * G):
+                for rows, cols in [(H, width)] * G + [(H, H)] * G + [(H, 1)] * (2 * G):
                     blocks.append((offset, rows, cols))
                     offset += rows * cols
                 layers.append(blocks)
@@ -112,8 +139,14 @@ class RNN(CudnnClass, Module):
     def _views(self, flat):
         """(W, R, bW, bR) arrays of ``flat`` (weight, gradWeight or a gradient buffer) per pseudo-layer: W
         ``(G*H, layer input)``, R ``(G*H, H)``, bW and bR ``(G*H,)``, gates stacked in cuDNN's order."""
-        layers, _ = self._blocks()
+        layers, size = self._blocks()
         G, arr = self._gates(), flat.array if hasattr(flat, 'array') else flat
+        if arr.size != size:
+            # cuDNN refuses a weight of another size than the descriptor's (BAD_PARAM): here a layout field
+            # (mode, inputMode, numDirections) changed without the reset() that resizes the weight
+            raise ValueError(f"{self.shortName()}: the weight holds {arr.size} values where mode {self.mode}, "
+                             f"inputMode {self.inputMode} and {self.numDirections} direction(s) need {size}: call "
+                             "reset() after changing them")
         out = []
         for blocks in layers:
             parts = []
@@ -219,7 +252,7 @@ class RNN(CudnnClass, Module):
             return self._lstm_forward(p, params, x, h0, c0)
         W, R, bW, bR = params
         xp, (T, N, _), H = self.weight.xp, x.shape, self.hiddenSize
-        px = (x.reshape(T * N, -1) @ W.T + bW).reshape(T, N, -1)
+        px = (_input_product(xp, x.reshape(T * N, -1), W) + bW).reshape(T, N, -1)
         y = xp.empty((T, N, H), x.dtype)
         run = {'x': x, 'h0': h0, 'y': y}
         if self.mode == 'CUDNN_GRU':
@@ -258,7 +291,8 @@ class RNN(CudnnClass, Module):
         D = x.shape[2]
         w, b = seq.weight.array, seq.bias.array
         for k, g in enumerate(order):    # SeqLSTM's gate k is cuDNN's gate g
-            w[:D, k * H:(k + 1) * H] = W[g * H:(g + 1) * H].T
+            # CUDNN_SKIP_INPUT (no input matrix): the gate reads the input itself
+            w[:D, k * H:(k + 1) * H] = W[g * H:(g + 1) * H].T if W.shape[1] else seq.weight.xp.eye(H)
             w[D:, k * H:(k + 1) * H] = R[g * H:(g + 1) * H].T
             b[k * H:(k + 1) * H] = bW[g * H:(g + 1) * H] + bR[g * H:(g + 1) * H]
         table = [as_tensor(c0), as_tensor(h0), as_tensor(x)]
@@ -337,11 +371,15 @@ class RNN(CudnnClass, Module):
                 dpx[t] = drec[t] = da
                 dh = da @ R
         h_prevs = xp.concatenate([h0[None], y[:-1]]).reshape(T * N, -1)
-        dW += dpx.reshape(T * N, -1).T @ x.reshape(T * N, -1)
         dR += drec.reshape(T * N, -1).T @ h_prevs
         dbW += dpx.reshape(T * N, -1).sum(0)
         dbR += drec.reshape(T * N, -1).sum(0)
-        return (dpx.reshape(T * N, -1) @ W).reshape(T, N, -1), dh, None
+        if W.shape[1]:
+            dW += dpx.reshape(T * N, -1).T @ x.reshape(T * N, -1)
+            gx = dpx.reshape(T * N, -1) @ W
+        else:   # CUDNN_SKIP_INPUT: every gate read the input itself
+            gx = dpx.reshape(T * N, -1, H).sum(1)
+        return gx.reshape(T, N, -1), dh, None
 
     def _lstm_backward(self, grads, run, gy, dh_last, dc_last):
         seq, table = run['seq'], run['table']
@@ -353,7 +391,8 @@ class RNN(CudnnClass, Module):
         dW, dR, dbW, dbR = grads
         gw, gb = seq.gradWeight.array, seq.gradBias.array
         for k, g in enumerate(_SEQLSTM_ORDER):
-            dW[g * H:(g + 1) * H] += gw[:D, k * H:(k + 1) * H].T
+            if dW.shape[1]:   # not CUDNN_SKIP_INPUT's first layer, which has no input matrix
+                dW[g * H:(g + 1) * H] += gw[:D, k * H:(k + 1) * H].T
             dR[g * H:(g + 1) * H] += gw[D:, k * H:(k + 1) * H].T
             dbW[g * H:(g + 1) * H] += gb[k * H:(k + 1) * H]
             dbR[g * H:(g + 1) * H] += gb[k * H:(k + 1) * H]

@@ -436,6 +436,26 @@ def _unidirectional(f):
     return _recurrent(f) + (f.flag('rememberStates'),)
 
 
+_CUDNN_RECURRENT = ('cudnn.RNN', 'cudnn.RNNReLU', 'cudnn.RNNTanh', 'cudnn.LSTM', 'cudnn.GRU', 'cudnn.BLSTM', 'cudnn.BGRU')
+
+
+def _cudnn_layout(module, fields):
+    """The fields cudnn.torch's scripts set after the constructor and before ``reset()`` (RNN.lua reads them into
+    its descriptors): ``mode``, ``inputMode``, ``bidirectional``, ``numDirections`` (test/test_rnn.lua's
+    bidirectional RNNs; deepspeech.torch's BatchBRNN, a bidirectional ReLU cudnn.RNN with CUDNN_SKIP_INPUT), so
+    the flat weight is sized as the saved one before it is read."""
+    for key in ('mode', 'inputMode', 'bidirectional'):
+        if key in fields.obj:
+            setattr(module, key, fields.string(key))
+    if 'numDirections' in fields.obj:
+        directions = fields.int('numDirections')
+        if directions not in (1, 2) or (directions == 2) != (module.bidirectional == 'CUDNN_BIDIRECTIONAL'):
+            raise fields.fail(f"numDirections {directions} with bidirectional {module.bidirectional!r}: cuDNN has "
+                              "1 direction (CUDNN_UNIDIRECTIONAL) or 2 (CUDNN_BIDIRECTIONAL)")
+        module.numDirections = directions
+    module.reset()
+
+
 # cudnn.torch's classes (legonn.cudnn), kept under their Lua names: the same fields as their nn parents, plus
 # groups, a padded TemporalConvolution (whose kW is the frame size there) and the recurrent modules' flat weight
 ARGUMENTS.update({
@@ -453,8 +473,8 @@ ARGUMENTS.update({
     'cudnn.SpatialCrossMapLRN': ARGUMENTS['SpatialCrossMapLRN'],
     'cudnn.SoftMax': _no_args, 'cudnn.LogSoftMax': _no_args, 'cudnn.SpatialSoftMax': _no_args,
     'cudnn.SpatialLogSoftMax': _no_args,
-    'cudnn.RNNReLU': _unidirectional, 'cudnn.RNNTanh': _unidirectional, 'cudnn.LSTM': _unidirectional,
-    'cudnn.GRU': _unidirectional,
+    'cudnn.RNN': _unidirectional, 'cudnn.RNNReLU': _unidirectional, 'cudnn.RNNTanh': _unidirectional,
+    'cudnn.LSTM': _unidirectional, 'cudnn.GRU': _unidirectional,
     'cudnn.BLSTM': _recurrent, 'cudnn.BGRU': _recurrent,
 })
 # the criterions' and the wrapping containers' entries live in their family files (criterions.py, wrappers.py)
@@ -600,6 +620,8 @@ class ModuleConverter:
         # buffers refuses a crafted size (a kilobyte asking for 335 GiB) before memory is touched
         with allocation_budget(4 * saved_elements + (1 << 24), f"a {name} built from its fields"):
             module = self._call(fields, name, cls, *args, **keywords)
+            if name in _CUDNN_RECURRENT:
+                self._call(fields, name, _cudnn_layout, module, fields)
         if name in _COMPOSITES:
             obj.update({k: v for k, v in _COMPOSITES[name](fields).items() if v is not None})
         typename = _tensor_type(obj, self.cuda)

@@ -9,7 +9,7 @@ launch grids. What only a real device shows: speed, NVRTC compiling the kernels,
 numerics. It is a test tool, never installed with legonn.
 """
 
-from . import cuda, lib, linalg, random  # noqa: F401
+from . import cuda, fft, lib, linalg, random  # noqa: F401
 from ._array import ndarray  # noqa: F401
 from ._kernels import ElementwiseKernel, RawKernel, RawModule  # noqa: F401
 from ._namespace import *  # noqa: F401,F403
