@@ -307,23 +307,22 @@ def test_cpu_beam_search_fails_as_in_torch7(small_cnn):
 
 
 def greedy_and_scores(model, b, labels):
-    """Teacher-forced log-probabilities of `labels` (batch x steps) through the decoder clones, summed up to and
-    including the first EOS, and the greedy (argmax) decoding."""
+    """The summed teacher-forced log-probabilities of `labels` (batch x steps) through the decoder clones, and the
+    greedy (argmax) decoding."""
     images = b[0].cuda()
     rows = model.cnn_model.forward(images)
     source_l, H = rows[0].size(1), model.encoder_num_hidden
     context = model.context_proto[0:2, 0:source_l * len(rows)].clone()
     decoded, score = [], np.zeros(2)
     state = [s.zero()[0:2] for s in model.init_fwd_dec]
-    done = np.zeros(2, bool)
     token = lg.CudaTensor([1, 1])
     for t in range(model.max_decoder_l):
         out = model.decoder_clones[t].forward([token, context, *state])
         logp = model.output_projector.forward(out[-1]).double().numpy()
-        ended = np.isin(token.double().numpy(), (0, 2))   # model.lua's maskedFill: padding follows EOS
-        choice = labels[:, t] if labels is not None else np.where(ended, 0, logp.argmax(1))
-        score += np.where(done, 0, logp[np.arange(2), choice])
-        done |= choice == 2
+        if t > 0:   # model.lua's maskedFill: after padding or EOS, padding costs nothing
+            logp[np.isin(token.double().numpy(), (0, 2)), 0] = 0
+        choice = labels[:, t] if labels is not None else logp.argmax(1)
+        score += logp[np.arange(2), choice]
         decoded.append(choice)
         token = lg.CudaTensor(choice.astype(np.float32))
         state = [out[-1].clone()] + [o.clone() for o in out[:-1]]
@@ -350,6 +349,18 @@ def test_gpu_training_and_beam_search(tmp_path, small_cnn):
     greedy, _ = greedy_and_scores(model, b, None)
     np.testing.assert_array_equal(model.labels.double().numpy(), greedy)
     model.step(b, True, 3)
-    labels = model.labels.double().numpy().astype(np.int64)
-    _, score = greedy_and_scores(model, b, labels)
-    np.testing.assert_allclose(model.beam_scores.max(1)[0].double().numpy().ravel(), score, rtol=1e-4)
+    scores = model.beam_scores.double().numpy()
+    tokens = [c.double().numpy().astype(np.int64) for c in model.current_indices_history]
+    parents = [p.double().numpy().astype(np.int64) for p in model.beam_parents_history]
+    beams = []
+    for j in range(3):   # each final beam, followed back through its parents, scores what its tokens score
+        beam, labels = np.full(2, j), np.zeros((2, model.max_decoder_l), np.int64)
+        for t in range(model.max_decoder_l - 1, -1, -1):
+            labels[:, t] = tokens[t][np.arange(2), beam]
+            beam = parents[t][np.arange(2), beam]
+        _, score = greedy_and_scores(model, b, labels)
+        np.testing.assert_allclose(scores[:, j], score, rtol=1e-4)
+        beams.append(labels)
+    best = scores.argmax(1)   # torch.max over the beams' scores, whatever order topk left them in
+    np.testing.assert_array_equal(model.labels.double().numpy(), [beams[best[i]][i] for i in range(2)])
+    assert (parents[-1] != 0).any() or (parents[-2] != 0).any()          # the best path is not always beam 0's
