@@ -539,14 +539,17 @@ class Model:
         self.pos_embedding_fw = nn.Sequential().add(nn.LookupTable(self.max_encoder_l_h, size))
         self.pos_embedding_bw = nn.Sequential().add(nn.LookupTable(self.max_encoder_l_h, size))
         self.cnn_model = createCNNModel()
-        # self.max_encoder_l is never set in the Lua: nil reaches createLSTM, which only names preallocations with it
+        # self.max_encoder_l is set nowhere in the repository: createLSTM gets nil, which only the preallocated sizes read
+        max_encoder_l = getattr(self, 'max_encoder_l', None)
         self.encoder_fw = createLSTM(self.cnn_feature_size, self.encoder_num_hidden, self.encoder_num_layers,
-                                     self.dropout, False, False, False, None, self.batch_size, None, 'encoder-fw')
+                                     self.dropout, False, False, False, None, self.batch_size, max_encoder_l,
+                                     'encoder-fw')
         self.encoder_bw = createLSTM(self.cnn_feature_size, self.encoder_num_hidden, self.encoder_num_layers,
-                                     self.dropout, False, False, False, None, self.batch_size, None, 'encoder-bw')
+                                     self.dropout, False, False, False, None, self.batch_size, max_encoder_l,
+                                     'encoder-bw')
         self.decoder = createLSTM(self.target_embedding_size, self.decoder_num_hidden, self.decoder_num_layers,
                                   self.dropout, True, self.input_feed, True, self.target_vocab_size, self.batch_size,
-                                  None, 'decoder')
+                                  max_encoder_l, 'decoder')
         self.output_projector = createOutputUnit(self.decoder_num_hidden, self.target_vocab_size)
         self.global_step = 0
         self._init = True

@@ -227,6 +227,39 @@ def test_step_gradients_match_finite_differences(monkeypatch, small_cnn):
         np.testing.assert_allclose((up - down) / (2 * eps), g[k], rtol=1e-4, err_msg=f'layer {layer}')
 
 
+def test_preallocation_as_the_repository_leaves_it_stops_at_a_nil_size(small_cnn):
+    """-prealloc: create_decoder_attn's preallocated sizes read max_encoder_l, which model.lua never sets, so
+    torch.LongStorage({batch_size, nil, num_hidden}) stops Torch7 ("element at index 2 is not a number")."""
+    model = M.Model()
+    with pytest.raises(TypeError, match='None'):
+        model.create(config(prealloc=True))
+
+
+def test_preallocated_buffers_shared_by_the_clones_leave_the_gradients_unchanged(monkeypatch, small_cnn):
+    """memory.lua's setPrealloc gives every clone of a network the same gradInput (and, where sizes are given,
+    output) tensors per name, on modules whose backward reads neither; with max_encoder_l set, the loss and the
+    gradients of a step are those without preallocation."""
+    box = captured_feval(monkeypatch)
+    results = []
+    for prealloc in (False, True):
+        monkeypatch.setattr(M, 'preallocTable', None)
+        lg.manualSeed(9)
+        model = M.Model()
+        model.max_encoder_l = 4
+        model.create(config(prealloc=prealloc, encoder_num_layers=2, decoder_num_layers=2, max_encoder_l_w=2))
+        for p in model.params[:5]:
+            p.mul(10)
+        model.step(batch(16), False)
+        loss, grads, _ = box['feval'](model.params)
+        results.append((loss, [g.clone().numpy() for g in grads]))
+    first, second = (c.findModules('nn.MM')[0][0] for c in model.decoder_clones[:2])
+    assert first.output is second.output and first.gradInput is second.gradInput
+    assert 'decoder_L2_dropout' in M.preallocTable and 'encoder-fw_L1_i2h' in M.preallocTable
+    assert results[1][0] == pytest.approx(results[0][0], rel=1e-12)
+    for g, g2 in zip(results[0][1], results[1][1]):
+        np.testing.assert_allclose(g2, g, rtol=1e-10, atol=1e-14)
+
+
 def test_training_steps_lower_the_loss(small_cnn):
     """train.lua's loop on one batch: model:step with optim.sgd_list (each layer's gradient clipped to norm 5)."""
     lg.setdefaulttensortype('torch.FloatTensor')
