@@ -192,7 +192,7 @@ class LinearNoBias(nn.Linear):
         self.reset()
 
     def reset(self, stdv=None):
-        if stdv:
+        if stdv is not None:
             stdv = stdv * math.sqrt(3)
         else:
             stdv = 1. / math.sqrt(self.weight.size(1))
@@ -217,7 +217,8 @@ class LinearNoBias(nn.Linear):
         return self.output
 
     def accGradParameters(self, input, gradOutput, scale=None):
-        scale = scale or 1
+        if scale is None:
+            scale = 1
         if input.dim() == 1:
             self.gradWeight.addr(scale, gradOutput, input)
         elif input.dim() == 2:
@@ -387,12 +388,13 @@ def createOutputUnit(input_size, output_size):
 def sgd_list(opfunc, x, config=None, state=None):
     config = config if config is not None else {}
     state = state if state is not None else config
-    lr = config.get('learningRate') or 1e-3
-    lrd = config.get('learningRateDecay') or 0
-    wd = config.get('weightDecay') or 0
-    mom = config.get('momentum') or 0
-    damp = config.get('dampening') or mom
-    nesterov = config.get('nesterov') or False
+    # `config.x or default` keeps a 0 in Lua (only nil and false are false): .get(key, default), never `or`
+    lr = config.get('learningRate', 1e-3)
+    lrd = config.get('learningRateDecay', 0)
+    wd = config.get('weightDecay', 0)
+    mom = config.get('momentum', 0)
+    damp = config.get('dampening', mom)
+    nesterov = config.get('nesterov', False)
     lrs = config.get('learningRates')
     wds = config.get('weightDecays')
     assert not nesterov or (mom > 0 and damp == 0), 'Nesterov momentum requires a momentum and zero dampening'
@@ -400,7 +402,7 @@ def sgd_list(opfunc, x, config=None, state=None):
     for i in range(len(x)):
         if state.get(i) is None:
             state[i] = {}
-        state[i]['evalCounter'] = state[i].get('evalCounter') or 0
+        state[i]['evalCounter'] = state[i].get('evalCounter', 0)
         nevals = state[i]['evalCounter']
         y = x[i]
         dfdy = dfdx[i]
@@ -439,9 +441,9 @@ def adadelta_list(opfunc, x, config=None, state=None):
         print('no state table, ADADELTA initializing')
     config = config if config is not None else {}
     state = state if state is not None else config
-    rho = config.get('rho') or 0.9
-    eps = config.get('eps') or 1e-6
-    wd = config.get('weightDecay') or 0
+    rho = config.get('rho', 0.9)
+    eps = config.get('eps', 1e-6)
+    wd = config.get('weightDecay', 0)
     fx, dfdx, stats = opfunc(x)
     for i in range(len(x)):
         y = x[i]
@@ -451,7 +453,7 @@ def adadelta_list(opfunc, x, config=None, state=None):
         if state.get(i) is None:
             state[i] = {}
         s = state[i]
-        s['evalCounter'] = state.get('evalCounter') or 0
+        s['evalCounter'] = state.get('evalCounter', 0)
         if s.get('paramVariance') is None:
             s['paramVariance'] = lg.Tensor().typeAs(y).resizeAs(dfdy).zero()
             s['paramStd'] = lg.Tensor().typeAs(y).resizeAs(dfdy).zero()
@@ -500,10 +502,10 @@ class Model:
         self.input_feed = model_config['input_feed']
         self.prealloc = model_config['prealloc']
 
-        self.max_encoder_l_w = config.get('max_encoder_l_w') or model_config['max_encoder_l_w']
-        self.max_encoder_l_h = config.get('max_encoder_l_h') or model_config['max_encoder_l_h']
-        self.max_decoder_l = config.get('max_decoder_l') or model_config['max_decoder_l']
-        self.batch_size = config.get('batch_size') or model_config['batch_size']
+        self.max_encoder_l_w = config.get('max_encoder_l_w', model_config['max_encoder_l_w'])
+        self.max_encoder_l_h = config.get('max_encoder_l_h', model_config['max_encoder_l_h'])
+        self.max_decoder_l = config.get('max_decoder_l', model_config['max_decoder_l'])
+        self.batch_size = config.get('batch_size', model_config['batch_size'])
 
         if config['max_encoder_l_h'] > model_config['max_encoder_l_h']:
             size = self.encoder_num_layers * self.encoder_num_hidden * 2
@@ -638,7 +640,7 @@ class Model:
         V = self.target_vocab_size
         if forward_only:
             self.val_batch_size = self.batch_size
-            beam_size = beam_size or 1   # default argmax
+            beam_size = 1 if beam_size is None else beam_size   # default argmax
             beam_size = min(beam_size, V)
             if not self.init_beam:
                 self.init_beam = True

@@ -282,6 +282,22 @@ def test_sgd_list_clips_each_gradient_to_norm_five():
     np.testing.assert_allclose(x[1].numpy(), [-0.01, -0.02, -0.02])
 
 
+def test_sgd_list_keeps_a_zero_hyper_parameter():
+    """optim_sgd.lua's `config.dampening or mom` and `config.learningRate or 1e-3` keep a 0, which Lua counts as
+    true: zero dampening adds the whole new gradient to the momentum, a zero learning rate moves nothing."""
+    x, state = [lg.Tensor([1.0])], {}
+    for _ in range(2):
+        M.sgd_list(lambda p: (0.0, [lg.Tensor([1.0])], None), x,
+                   {'learningRate': 0.1, 'momentum': 0.9, 'dampening': 0}, state)
+    assert float(x[0][0]) == pytest.approx(1 - 0.1 - 0.19)   # momentum buffer 1, then 0.9 * 1 + 1
+    M.sgd_list(lambda p: (0.0, [lg.Tensor([1.0])], None), x, {'learningRate': 0})
+    assert float(x[0][0]) == pytest.approx(0.71)
+    m = M.LinearNoBias(2, 2)
+    m.gradWeight.zero()
+    m.accGradParameters(lg.ones(1, 2), lg.ones(1, 2), 0)     # `scale = scale or 1` keeps the 0
+    assert float(m.gradWeight.abs().max()) == 0
+
+
 def test_adadelta_list_against_numpy():
     """optim_adadelta.lua: the update is delta = sqrt(accDelta + eps) / sqrt(E[g^2] + eps) * g, applied with a
     fixed 0.01 step; accDelta then accumulates delta^2."""
