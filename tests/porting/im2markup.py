@@ -3,15 +3,17 @@ lines 1-45, cudnn layers through legonn.cudnn), src/model/LSTM.lua (createLSTM a
 src/model/criterion.lua, src/model/output_projector.lua, src/utils/model_utils.lua (clone_many_times and nn.LinearNoBias,
 lines 1-114), src/utils/memory.lua (reuseMem, setReuse, usePrealloc, setPrealloc: methods the repo adds to
 nn.Module), src/utils/utils.lua (reset_state, localize, evalHTMLErrRate with numlist2str and the Levenshtein
-distance), src/optim/optim_sgd.lua and optim_adadelta.lua (the per-layer ``_list`` optimisers) and src/model/model.lua
+distance), src/data/data_gen.lua (DataGen: the image list, grey images bucketed by size into batches), src/optim/optim_sgd.lua
+and optim_adadelta.lua (the per-layer ``_list`` optimisers) and src/model/model.lua
 (create, load, _build, step: the training forward/backward over the encoder and decoder clones and the beam search of
 ``forward_only``, save; without the ``visualize`` branch, which writes an HTML report, and the trie-constrained beam,
 which needs a dictionary file). Vocabulary ids move down by one: padding 0, GO 1, EOS 2, UNK 3 (the Lua's 1 to 4).
 Tests live in tests/porting/test_im2markup.py."""
 import math
+import random
 
 import legonn as lg
-from legonn import cudnn, nn
+from legonn import cudnn, image, nn, paths
 
 use_cuda = False   # the global train.lua sets from opt.gpu_id; localize reads it
 id2vocab = []      # the global train.lua reads from the vocabulary file
@@ -103,6 +105,47 @@ def reset_state(state, batch_l, t=None):
         s.zero()
         u[t].append(s[0:batch_l])
     return u
+
+
+def swap(array, index1, index2):
+    array[index1], array[index2] = array[index2], array[index1]
+
+
+def shuffle(array):
+    counter = len(array)
+    while counter > 1:
+        index = random.randint(1, counter)    # Lua's math.random(counter): 1 .. counter
+        swap(array, index - 1, counter - 1)
+        counter = counter - 1
+
+
+def split(str_):
+    return str_.split()
+
+
+vocab2id = None
+label_lines = None
+
+
+def path2numlist(file_path, label_path):
+    """GO, the formula's token ids (UNK for unknown ones), EOS; ``file_path`` is the formula's line number
+    (0-based, as the repository's data files give it)."""
+    global vocab2id, label_lines
+    if vocab2id is None:
+        vocab2id = {}
+        for i in range(len(id2vocab)):
+            vocab2id[id2vocab[i]] = i + 4
+    if label_lines is None:
+        label_lines = []
+        with open(label_path) as file:
+            for line in file:
+                label_lines.append(split(line.strip()))
+    numlist = [1]
+    strlist = label_lines[int(file_path)]     # the Lua's tonumber(file_path)+1, a 1-based table's
+    for token in strlist:
+        numlist.append(vocab2id[token] if vocab2id.get(token) is not None else 3)
+    numlist.append(2)
+    return numlist
 
 
 def levenshtein(str1, str2):
@@ -466,6 +509,92 @@ def adadelta_list(opfunc, x, config=None, state=None):
         s['accDelta'].mul(rho).addcmul(1 - rho, s['delta'], s['delta'])
         s['evalCounter'] = s['evalCounter'] + 1
     return x, [fx], stats
+
+
+# --- src/data/data_gen.lua -----------------------------------------------------------------------------------
+
+class DataGen:
+    def __init__(self, data_base_dir, data_path, label_path, max_aspect_ratio=None, max_encoder_l_h=None,
+                 max_encoder_l_w=None, max_decoder_l=None):
+        self.data_base_dir = data_base_dir
+        self.data_path = data_path
+        self.label_path = label_path
+        self.max_aspect_ratio = max_aspect_ratio if max_aspect_ratio is not None else math.inf
+        self.max_encoder_l_h = max_encoder_l_h if max_encoder_l_h is not None else math.inf
+        self.max_encoder_l_w = max_encoder_l_w if max_encoder_l_w is not None else math.inf
+        self.max_decoder_l = max_decoder_l if max_decoder_l is not None else math.inf
+        self.min_aspect_ratio = 0.5
+        try:
+            file = open(self.data_path)
+        except OSError:
+            file = open(paths.concat(self.data_base_dir, self.data_path))
+        self.lines = []
+        with file:
+            for line in file:
+                filename, label = split(line)[:2]
+                self.lines.append([filename, label])
+        self.cursor = 0
+        self.buffer = {}
+
+    def shuffle(self):
+        shuffle(self.lines)
+
+    def size(self):
+        return len(self.lines)
+
+    def _batch(self, entries):
+        imgH, imgW = entries[0][0].size(1), entries[0][0].size(2)
+        images = lg.Tensor(len(entries), 1, imgH, imgW)
+        max_target_length = -math.inf
+        img_paths = []
+        for i, (img, label_list, img_path) in enumerate(entries):
+            img_paths.append(img_path)
+            images[i].copy(img)
+            max_target_length = max(max_target_length, len(label_list))
+        # targets: the decoder's inputs, GO, ch1, ..., chn; targets_eval: what it predicts, ch1, ..., chn, EOS
+        targets = lg.IntTensor(len(entries), max_target_length - 1).fill(0)
+        targets_eval = lg.IntTensor(len(entries), max_target_length - 1).fill(0)
+        num_nonzeros = 0
+        for i, (_, label_list, _) in enumerate(entries):
+            num_nonzeros = num_nonzeros + len(label_list) - 1
+            for j in range(len(label_list) - 1):
+                targets[i][j] = label_list[j]
+                targets_eval[i][j] = label_list[j + 1]
+        return [images, targets, targets_eval, num_nonzeros, img_paths]
+
+    def nextBatch(self, batch_size):
+        while self.cursor < len(self.lines):
+            img_path = self.lines[self.cursor][0]
+            try:                                  # pcall(image.load, ...)
+                img = image.load(paths.concat(self.data_base_dir, img_path))
+            except Exception:
+                self.cursor = self.cursor + 1
+                print(img_path)
+                continue
+            label_list = path2numlist(self.lines[self.cursor][1], self.label_path)
+            self.cursor = self.cursor + 1
+            img = 255.0 * image.rgb2y(img)
+            origH, origW = img.size()[1], img.size()[2]
+            if len(label_list) - 1 > self.max_decoder_l:
+                print("WARNING: %s's target sequence is too long, will be truncated." % img_path)
+                label_list = label_list[:self.max_decoder_l + 1]
+            if len(label_list) - 1 <= self.max_decoder_l and math.floor(origH / 8.0) <= self.max_encoder_l_h \
+                    and math.floor(origW / 8.0) <= self.max_encoder_l_w:
+                imgW, imgH = origW, origH
+                bucket = self.buffer.setdefault(imgW, {}).setdefault(imgH, [])
+                bucket.append([img.clone(), label_list, img_path])
+                if len(bucket) == batch_size:
+                    del self.buffer[imgW][imgH]
+                    return self._batch(bucket)
+            else:
+                print('WARNING: %s is too large, will be ignored.' % img_path)
+        # the data is used up: the partial buckets, one a call, then nil and back to the start
+        for imgW in self.buffer:
+            for imgH in self.buffer[imgW]:
+                return self._batch(self.buffer[imgW].pop(imgH))
+        self.buffer = {}
+        self.cursor = 0
+        return None
 
 
 # --- src/model/model.lua -------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import nn
+from legonn import image, nn
 from tests.porting import im2markup as M
 
 
@@ -92,6 +92,46 @@ def test_cnn_gives_one_table_entry_per_feature_row():
         np.testing.assert_array_equal(row.numpy(), last[:, :, i, :].transpose(0, 2, 1))
     assert (last >= 0).all() and last.max() > 0
     np.testing.assert_allclose(cnn.get(1).output.numpy(), (images.numpy() - 128) / 128)
+
+
+def test_data_gen_buckets_images_by_size(tmp_path, monkeypatch, small_cnn):
+    """data_gen.lua: the data file lists `image_path formula_line`; each image is read as grey levels 0 .. 255
+    (255 * image.rgb2y), the formula's tokens become GO, ids, EOS, and images of one size are batched together;
+    once the list is used up the unfilled buckets come out one a call, then nil. A batch trains model:step."""
+    monkeypatch.setattr(M, 'vocab2id', None)
+    monkeypatch.setattr(M, 'label_lines', None)
+    rng = np.random.RandomState(0)
+    (tmp_path / 'formulas.lst').write_text('a b\nc a d\nz\nd d d d d d d d\n')
+    sizes = [(16, 16), (16, 24), (16, 16), (16, 24), (16, 16)]
+    pictures = []
+    with open(tmp_path / 'train.lst', 'w') as f:
+        for i, (h, w) in enumerate(sizes):
+            picture = lg.from_numpy(rng.randint(0, 256, (3, h, w)) / 255.0)
+            image.save(str(tmp_path / f'{i}.png'), picture)
+            pictures.append(picture)
+            f.write(f'{i}.png {i % 3}\n')
+        f.write('missing.png 0\n')
+        f.write('4.png 3\n')       # too many tokens for max_decoder_l: truncated
+    data = M.DataGen(str(tmp_path), 'train.lst', str(tmp_path / 'formulas.lst'), 10.0, 2, 3, 5)
+    assert data.size() == 7
+    first = data.nextBatch(3)
+    assert [len(first[4]), first[0].size()] == [3, (3, 1, 16, 16)] and first[4] == ['0.png', '2.png', '4.png']
+    np.testing.assert_allclose(first[0][1][0].numpy(), 255 * M.image.rgb2y(pictures[2])[0].numpy(), atol=1e-4)
+    np.testing.assert_array_equal(first[1].numpy(), [[1, 4, 5, 0], [1, 3, 0, 0], [1, 6, 4, 7]])  # z is UNK (3)
+    np.testing.assert_array_equal(first[2].numpy(), [[4, 5, 2, 0], [3, 2, 0, 0], [6, 4, 7, 2]])
+    assert first[3] == 3 + 2 + 4
+    rest = sorted([data.nextBatch(3), data.nextBatch(3)], key=lambda b: b[4])   # in the order of Lua's next()
+    second, third = rest
+    assert second[4] == ['1.png', '3.png'] and second[0].size() == (2, 1, 16, 24)
+    np.testing.assert_array_equal(second[1].numpy(), [[1, 6, 4, 7], [1, 4, 5, 0]])
+    assert third[4] == ['4.png'] and third[1].numpy().tolist() == [[1, 7, 7, 7, 7]]
+    assert third[2].numpy().tolist() == [[7, 7, 7, 7, 7]]   # max_decoder_l + 1 ids kept: no EOS left
+    assert data.nextBatch(3) is None and data.cursor == 0
+    model = M.Model()
+    model.create(config(max_decoder_l=6, batch_size=3))
+    first[0] = first[0].double()
+    loss, stats = model.step(first, False)
+    assert np.isfinite(loss) and stats[0] == 9
 
 
 def test_linear_no_bias():
@@ -246,7 +286,7 @@ def test_preallocated_buffers_shared_by_the_clones_leave_the_gradients_unchanged
         lg.manualSeed(9)
         model = M.Model()
         model.max_encoder_l = 4
-        model.create(config(prealloc=prealloc, encoder_num_layers=2, decoder_num_layers=2, max_encoder_l_w=2))
+        model.create(config(prealloc=prealloc, decoder_num_layers=2, max_encoder_l_w=2))
         for p in model.params[:5]:
             p.mul(10)
         model.step(batch(16), False)
@@ -254,7 +294,7 @@ def test_preallocated_buffers_shared_by_the_clones_leave_the_gradients_unchanged
         results.append((loss, [g.clone().numpy() for g in grads]))
     first, second = (c.findModules('nn.MM')[0][0] for c in model.decoder_clones[:2])
     assert first.output is second.output and first.gradInput is second.gradInput
-    assert 'decoder_L2_dropout' in M.preallocTable and 'encoder-fw_L1_i2h' in M.preallocTable
+    assert "decoder_L2_dropout" in M.preallocTable and "encoder-fw_L1_i2h" in M.preallocTable
     assert results[1][0] == pytest.approx(results[0][0], rel=1e-12)
     for g, g2 in zip(results[0][1], results[1][1]):
         np.testing.assert_allclose(g2, g, rtol=1e-10, atol=1e-14)
