@@ -6,14 +6,17 @@ nn.Module), src/utils/utils.lua (reset_state, localize, evalHTMLErrRate with num
 distance), src/data/data_gen.lua (DataGen: the image list, grey images bucketed by size into batches), src/optim/optim_sgd.lua
 and optim_adadelta.lua (the per-layer ``_list`` optimisers) and src/model/model.lua
 (create, load, _build, step: the training forward/backward over the encoder and decoder clones and the beam search of
-``forward_only``, save; without the ``visualize`` branch, which writes an HTML report, and the trie-constrained beam,
+``forward_only``, save), src/utils/logging.lua and src/train.lua (its options, train and main; without the ``visualize`` branch, which writes an HTML report, and the trie-constrained beam,
 which needs a dictionary file). Vocabulary ids move down by one: padding 0, GO 1, EOS 2, UNK 3 (the Lua's 1 to 4).
 Tests live in tests/porting/test_im2markup.py."""
 import math
+import os
 import random
+import shutil
+import time
 
 import legonn as lg
-from legonn import cudnn, image, nn, paths
+from legonn import cudnn, cutorch, image, nn, paths
 
 use_cuda = False   # the global train.lua sets from opt.gpu_id; localize reads it
 id2vocab = []      # the global train.lua reads from the vocabulary file
@@ -1050,3 +1053,214 @@ class Model:
         lg.save(model_path, [[self.cnn_model, self.encoder_fw, self.encoder_bw, self.decoder, self.output_projector,
                               self.pos_embedding_fw, self.pos_embedding_bw], self.config, self.global_step,
                              self.optim_state, id2vocab])
+
+
+# --- src/utils/logging.lua -----------------------------------------------------------------------------------
+
+class logger:
+    def __init__(self, log_path):
+        # the Lua asks on the terminal whether to overwrite an existing file; the port appends, its default answer
+        self.logger_file = open(log_path, 'a' if paths.filep(log_path) else 'w')
+
+    def info(self, message, mute=False):
+        msg_formatted = '[%s]  %s' % (time.strftime('%x %X'), message)
+        if not mute:
+            print(msg_formatted)
+        if self.logger_file is not None:
+            self.logger_file.write(msg_formatted + '\n')
+            self.logger_file.flush()
+
+    def shutdown(self):
+        if self.logger_file is not None:
+            self.logger_file.close()
+
+
+logging = None
+opt = None
+
+
+# --- src/train.lua -------------------------------------------------------------------------------------------
+
+def options():
+    cmd = lg.CmdLine()
+    cmd.option('-data_base_dir', '', 'The base directory of the image path in data-path')
+    cmd.option('-data_path', '', 'The path containing data file names and labels')
+    cmd.option('-label_path', '', 'The path containing the formulas, one a line')
+    cmd.option('-val_data_path', '', 'The path containing validate data file names and labels')
+    cmd.option('-model_dir', 'model', 'The directory for saving and loading model parameters')
+    cmd.option('-log_path', 'log.txt', 'The path to put log')
+    cmd.option('-output_dir', 'results', 'The path to put visualization results if visualize is set to True')
+    cmd.option('-steps_per_checkpoint', 100, 'Checkpointing (print perplexity, save model) per how many steps')
+    cmd.option('-num_batches_val', math.inf, 'Number of batches to evaluate.')
+    cmd.option('-beam_size', 1, 'Beam size.')
+    cmd.option('-use_dictionary', False, 'Use dictionary during decoding or not.')
+    cmd.option('-num_epochs', 15, 'The number of whole data passes')
+    cmd.option('-batch_size', 1, 'Batch size')
+    cmd.option('-learning_rate', 0.1, 'Initial learning rate')
+    cmd.option('-learning_rate_min', 0.00001, 'Initial learning rate')
+    cmd.option('-lr_decay', 0.5, 'Decay learning rate by this much')
+    cmd.option('-start_decay_at', 999, 'Start decay after this epoch')
+    cmd.option('-dropout', 0.0, 'Dropout probability')
+    cmd.option('-target_embedding_size', 80, 'Embedding dimension for each target')
+    cmd.option('-input_feed', False, 'Whether or not use LSTM attention decoder cell')
+    cmd.option('-encoder_num_hidden', 256, 'Number of hidden units in encoder cell')
+    cmd.option('-encoder_num_layers', 1, 'Number of hidden layers in encoder cell')
+    cmd.option('-decoder_num_layers', 1, 'Number of hidden units in decoder cell')
+    cmd.option('-vocab_file', '', 'Vocabulary file. A token per line.')
+    cmd.option('-phase', 'test', 'train or test')
+    cmd.option('-gpu_id', 1, 'Which gpu to use. <=0 means use CPU')
+    cmd.option('-load_model', False, 'Load model from model-dir or not')
+    cmd.option('-visualize', False, 'Print results or not')
+    cmd.option('-seed', 910820, 'Load model from model-dir or not')
+    cmd.option('-max_num_tokens', 150, 'Maximum number of output tokens')
+    cmd.option('-max_image_width', 500, 'Maximum length of input feature sequence along width direction')
+    cmd.option('-max_image_height', 160, 'Maximum length of input feature sequence along width direction')
+    cmd.option('-prealloc', False, 'Use memory preallocation and sharing between cloned encoder/decoders')
+    return cmd
+
+
+def train(model, phase, batch_size, num_epochs, train_data, val_data, model_dir, steps_per_checkpoint,
+          num_batches_val, beam_size, visualize, output_dir, trie, learning_rate_init, lr_decay, start_decay_at):
+    loss, num_seen, num_samples, num_nonzeros, accuracy = 0, 0, 0, 0, 0
+    learning_rate = model.optim_state.get('learningRate', learning_rate_init)
+    learning_rate = max(learning_rate, opt['learning_rate_min'])
+    model.optim_state['learningRate'] = learning_rate
+    logging.info('Lr: %f' % learning_rate)
+    if phase == 'train':
+        forward_only = False
+    elif phase == 'test':
+        assert not visualize, 'the visualize report is not ported'
+        forward_only = True
+        num_epochs = 1
+        model.global_step = 0
+    else:
+        raise AssertionError('phase must be either train or test')
+
+    def save(model_path):
+        final_model_path_tmp = paths.concat(model_dir, '.final-model.tmp')
+        final_model_path = paths.concat(model_dir, 'final-model')
+        model.save(model_path)
+        logging.info('Model saved to %s' % model_path)
+        shutil.copy(model_path, final_model_path_tmp)     # os.execute('cp ...'), os.execute('mv ...')
+        os.replace(final_model_path_tmp, final_model_path)
+
+    val_losses = {}
+    for epoch in range(1, num_epochs + 1):   # an epoch number, compared with start_decay_at
+        if not forward_only:
+            train_data.shuffle()
+        if epoch >= start_decay_at and learning_rate > opt['learning_rate_min']:
+            learning_rate = learning_rate * lr_decay
+            model.optim_state['learningRate'] = max(learning_rate, opt['learning_rate_min'])
+            logging.info('Decay lr, current lr: %f' % learning_rate)
+        while True:
+            train_batch = train_data.nextBatch(batch_size)
+            if train_batch is None:
+                break
+            real_batch_size = train_batch[0].size()[0]
+            step_loss, stats = model.step(train_batch, forward_only, beam_size, trie)
+            logging.info('%f' % math.exp(step_loss / stats[0]))
+            num_seen = num_seen + 1
+            num_samples = num_samples + real_batch_size
+            num_nonzeros = num_nonzeros + stats[0]
+            if forward_only:
+                accuracy = accuracy + stats[1]
+            loss = loss + step_loss
+            model.global_step = model.global_step + 1
+            if model.global_step % steps_per_checkpoint == 0:
+                if forward_only:
+                    logging.info('Number of samples %d - Accuracy = %f' % (num_samples, accuracy / num_samples))
+                else:
+                    logging.info('Step %d - training perplexity = %f' % (model.global_step,
+                                                                         math.exp(loss / num_nonzeros)))
+                    logging.info('Saving model')
+                    model_path = paths.concat(model_dir, 'model-%d' % model.global_step)
+                    if model.global_step % 1000 != 0:
+                        model_path = paths.concat(model_dir, 'final-model')
+                    save(model_path)
+                    num_seen, num_nonzeros, loss, accuracy = 0, 0, 0, 0
+        if not forward_only:
+            logging.info('Evaluating model on %s batches of validation data' % num_batches_val)
+            val_loss, val_num_samples, val_num_nonzeros, val_accuracy = 0, 0, 0, 0
+            b = 1
+            while b <= num_batches_val:
+                val_batch = val_data.nextBatch(batch_size)
+                if val_batch is None:
+                    if num_batches_val < math.inf:
+                        val_data.shuffle()
+                    else:
+                        break
+                else:
+                    real_batch_size = val_batch[0].size()[0]
+                    b = b + 1
+                    step_loss, stats = model.step(val_batch, True, beam_size, trie)
+                    val_loss = val_loss + step_loss
+                    val_num_samples = val_num_samples + real_batch_size
+                    val_num_nonzeros = val_num_nonzeros + stats[0]
+                    val_accuracy = val_accuracy + stats[1]
+            val_losses[epoch] = val_loss
+            logging.info('Epoch: %d Step %d - Val Accuracy = %f Perp = %f' % (
+                epoch, model.global_step, val_accuracy / val_num_samples, math.exp(val_loss / val_num_nonzeros)))
+            if val_losses.get(epoch - 1) is not None and val_losses[epoch] > val_losses[epoch - 1] \
+                    and learning_rate > opt['learning_rate_min']:
+                learning_rate = learning_rate * lr_decay
+                model.optim_state['learningRate'] = max(learning_rate, opt['learning_rate_min'])
+                logging.info('Decay lr, current lr: %f' % learning_rate)
+            logging.info('Saving model')
+            save(paths.concat(model_dir, 'model-%d' % model.global_step))
+        else:
+            logging.info('Epoch: %d Number of samples %d - Accuracy = %f Perp = %f' % (
+                epoch, num_samples, accuracy / num_samples, math.exp(loss / num_nonzeros)))
+    return val_losses
+
+
+def main(arg):
+    global logging, opt, use_cuda, id2vocab
+    opt = options().parse(arg)
+    lg.manualSeed(opt['seed'])
+    random.seed(opt['seed'])
+    logging = logger(opt['log_path'])
+    logging.info('Command Line Arguments:')
+    logging.info(' '.join(arg))
+    logging.info('End Command Line Arguments')
+    opt['max_decoder_l'] = opt['max_num_tokens'] + 1
+    opt['max_encoder_l_w'] = math.floor(opt['max_image_width'] / 8.0)
+    opt['max_encoder_l_h'] = math.floor(opt['max_image_height'] / 8.0)
+    if opt['gpu_id'] > 0:
+        logging.info('Using CUDA on GPU %d' % opt['gpu_id'])
+        cutorch.setDevice(opt['gpu_id'] - 1)
+        cutorch.manualSeed(opt['seed'])
+        use_cuda = True
+    else:
+        logging.info('Using CPU')
+        use_cuda = False
+    logging.info('Building model')
+    model = Model()
+    final_model = paths.concat(opt['model_dir'], 'final-model')
+    if opt['load_model'] and paths.filep(final_model):
+        logging.info('Loading model from %s' % final_model)
+        model.load(final_model, opt)
+    else:
+        logging.info('Creating model with fresh parameters')
+        id2vocab = []
+        with open(opt['vocab_file']) as file:
+            for line in file:
+                vocab = line.strip()
+                if len(vocab) == 0:
+                    vocab = ' '
+                id2vocab.append(vocab)
+        opt['target_vocab_size'] = len(id2vocab) + 4
+        model.create(opt)
+    if not paths.dirp(opt['model_dir']):
+        paths.mkdir(opt['model_dir'])
+    train_data = DataGen(opt['data_base_dir'], opt['data_path'], opt['label_path'], 10.0, opt['max_encoder_l_h'],
+                         opt['max_encoder_l_w'], opt['max_decoder_l'])
+    val_data = None
+    if opt['phase'] == 'train':
+        val_data = DataGen(opt['data_base_dir'], opt['val_data_path'], opt['label_path'], 10.0,
+                           opt['max_encoder_l_h'], opt['max_encoder_l_w'], opt['max_decoder_l'])
+    val_losses = train(model, opt['phase'], opt['batch_size'], opt['num_epochs'], train_data, val_data,
+                       opt['model_dir'], opt['steps_per_checkpoint'], opt['num_batches_val'], opt['beam_size'],
+                       opt['visualize'], opt['output_dir'], None, opt['learning_rate'], opt['lr_decay'],
+                       opt['start_decay_at'])
+    logging.shutdown()
+    return model, val_losses

@@ -294,7 +294,7 @@ def test_preallocated_buffers_shared_by_the_clones_leave_the_gradients_unchanged
         results.append((loss, [g.clone().numpy() for g in grads]))
     first, second = (c.findModules('nn.MM')[0][0] for c in model.decoder_clones[:2])
     assert first.output is second.output and first.gradInput is second.gradInput
-    assert "decoder_L2_dropout" in M.preallocTable and "encoder-fw_L1_i2h" in M.preallocTable
+    assert 'decoder_L2_dropout' in M.preallocTable and 'encoder-fw_L1_i2h' in M.preallocTable
     assert results[1][0] == pytest.approx(results[0][0], rel=1e-12)
     for g, g2 in zip(results[0][1], results[1][1]):
         np.testing.assert_allclose(g2, g, rtol=1e-10, atol=1e-14)
@@ -453,3 +453,46 @@ def test_gpu_training_and_beam_search(tmp_path, small_cnn):
     best = scores.argmax(1)   # torch.max over the beams' scores, whatever order topk left them in
     np.testing.assert_array_equal(model.labels.double().numpy(), [beams[best[i]][i] for i in range(2)])
     assert (parents[-1] != 0).any() or (parents[-2] != 0).any()          # the best path is not always beam 0's
+
+
+def write_dataset(root, n):
+    """n generated 16 x 16 or 16 x 24 RGB images, their formulas over a four-token vocabulary, the lists."""
+    rng = np.random.RandomState(1)
+    (root / 'vocab.txt').write_text('a\nb\nc\nd\n')
+    (root / 'formulas.lst').write_text('a b\nc a d\nb\nd c\n')
+    for name, first in (('train.lst', 0), ('val.lst', n)):
+        with open(root / name, 'w') as f:
+            for i in range(first, first + n):
+                picture = lg.from_numpy(rng.randint(0, 256, (3, 16, 16 if i % 2 else 24)) / 255.0)
+                image.save(str(root / f'{i}.png'), picture)
+                f.write(f'{i}.png {i % 4}\n')
+
+
+@pytest.mark.gpu
+def test_gpu_train_lua_main(tmp_path, monkeypatch, small_cnn):
+    """train.lua's main on the GPU as the repository runs it: vocabulary, DataGen of the training and validation
+    lists, epochs of model:step with checkpoints every steps_per_checkpoint steps (model-N at each thousandth
+    step, else final-model), the validation by beam search after each epoch, then `-load_model` resuming from
+    final-model with its step count and optimiser state."""
+    monkeypatch.setattr(M, 'vocab2id', None)
+    monkeypatch.setattr(M, 'label_lines', None)
+    write_dataset(tmp_path, 4)
+    arg = ['-phase', 'train', '-gpu_id', '1', '-num_epochs', '1', '-batch_size', '2', '-steps_per_checkpoint', '2',
+           '-max_num_tokens', '5', '-max_image_width', '24', '-max_image_height', '16', '-encoder_num_hidden', '4',
+           '-target_embedding_size', '5', '-beam_size', '2', '-learning_rate', '0.5', '-data_base_dir', str(tmp_path),
+           '-data_path', 'train.lst', '-val_data_path', 'val.lst', '-label_path', str(tmp_path / 'formulas.lst'),
+           '-vocab_file', str(tmp_path / 'vocab.txt'), '-model_dir', str(tmp_path / 'model'),
+           '-log_path', str(tmp_path / 'log.txt')]
+    lg.setdefaulttensortype('torch.FloatTensor')
+    model, val_losses = M.main(arg)
+    assert M.use_cuda and model.params[0].type() == 'torch.CudaTensor'
+    assert model.global_step == 2 and list(val_losses) == [1]          # 2 batches an epoch, one per size
+    assert all(np.isfinite(v) and v > 0 for v in val_losses.values())
+    assert sorted(p.name for p in (tmp_path / 'model').iterdir()) == ['final-model', 'model-2']
+    log = (tmp_path / 'log.txt').read_text()
+    assert 'Val Accuracy' in log and 'training perplexity' in log
+    monkeypatch.setattr(M, 'id2vocab', None)
+    resumed, _ = M.main(arg + ['-load_model'])   # one more epoch from final-model
+    assert M.id2vocab == ['a', 'b', 'c', 'd'] and resumed.global_step == 4
+    assert resumed.optim_state[0]['evalCounter'] == 4
+    assert (tmp_path / 'model' / 'model-4').exists()
