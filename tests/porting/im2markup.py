@@ -1,13 +1,23 @@
 """harvardnlp/im2markup ported line by line (the image-to-LaTeX attention model): src/model/cnn.lua (createCNNModel,
-lines 1-45, cudnn layers through legonn.cudnn), src/model/LSTM.lua (createLSTM and create_decoder_attn, lines 17-148),
-src/model/criterion.lua, src/model/output_projector.lua, src/utils/model_utils.lua (clone_many_times and nn.LinearNoBias,
-lines 1-114), src/utils/memory.lua (reuseMem, setReuse, usePrealloc, setPrealloc: methods the repo adds to
-nn.Module), src/utils/utils.lua (reset_state, localize, evalHTMLErrRate with numlist2str and the Levenshtein
-distance), src/data/data_gen.lua (DataGen: the image list, grey images bucketed by size into batches), src/optim/optim_sgd.lua
-and optim_adadelta.lua (the per-layer ``_list`` optimisers) and src/model/model.lua
-(create, load, _build, step: the training forward/backward over the encoder and decoder clones and the beam search of
-``forward_only``, save), src/utils/logging.lua and src/train.lua (its options, train and main; without the ``visualize`` branch, which writes an HTML report, and the trie-constrained beam,
-which needs a dictionary file). Vocabulary ids move down by one: padding 0, GO 1, EOS 2, UNK 3 (the Lua's 1 to 4).
+cudnn layers through legonn.cudnn), src/model/LSTM.lua (createLSTM, create_decoder_attn), src/model/criterion.lua,
+src/model/output_projector.lua, src/utils/model_utils.lua (clone_many_times, nn.LinearNoBias), src/utils/memory.lua
+(reuseMem, setReuse, usePrealloc, setPrealloc: methods the repository adds to nn.Module, which the tests install on
+legonn's), src/utils/utils.lua (shuffle, reset_state, localize, path2numlist, evalHTMLErrRate with numlist2str and the
+Levenshtein distance), src/data/data_gen.lua (DataGen), src/optim/optim_sgd.lua and optim_adadelta.lua (the per-layer
+``_list`` optimisers), src/model/model.lua (create, load, _build, step, save), src/utils/logging.lua and src/train.lua
+(options, train, main).
+
+Not ported: the ``visualize`` branch (an HTML report with attention maps) and the trie-constrained beam (it needs a
+dictionary file). Two loops of model.lua are named functions here, without other change: the row encoder, which
+step writes out twice (forward, and again before the backward), is ``_encode_row`` (the forward copies each step's
+top hidden state into the context after the row, not inside the loop: the clones' outputs hold them until the next
+row), and the ``forward_only`` decoding is ``_beam_search``. Vocabulary ids move down by one: padding 0, GO 1, EOS 2,
+UNK 3 (the Lua's 1 to 4), and position keys of the state tables by one (the Lua's ``[0]`` initial state is ``[-1]``).
+Two quirks of the Lua stay as they are: on the CPU, ``raw_indices:fmod(V)`` works in place, so every beam's parent
+becomes the first (the repository decodes only on CUDA, where ``:double()`` copies first, and the CPU index then
+refuses its DoubleTensor of indices anyway); and reset_state hands both encoder directions the same initial
+tensors. One goes with the shift: at the first step the Lua's parent ``raw / V + 1`` is 2 for the last word of the
+vocabulary, the port's ``raw // V`` is always 0.
 Tests live in tests/porting/test_im2markup.py."""
 import math
 import os
