@@ -168,7 +168,15 @@ class Storage(TorchNamed):
         return format_storage(self)
 
 
-def _values(size_or_values, dtype):
+def refuse_none_values(arr, what):
+    """Raise if ``arr``, made by NumPy from Python lists, holds a None (a ported Lua nil): NumPy would store it as
+    NaN in a floating array, where Torch7 stops (generic/Storage.c: "element at index %d is not a number";
+    generic/Tensor.c: "invalid element (not a number)")."""
+    if arr.dtype.kind == 'O' and any(v is None for v in arr.flat):
+        raise TypeError(f"{what}: expected numbers, got None among the values (Lua's nil is not a number either)")
+
+
+def _values(size_or_values, dtype, what='Storage(values)'):
     """A storage's buffer: ``n`` zeros, or the given values (a list, or another storage's)."""
     if isinstance(size_or_values, Storage):
         size_or_values = size_or_values.tolist()
@@ -179,7 +187,9 @@ def _values(size_or_values, dtype):
     # the values as Python gives them, then converted as C stores a number (generic/Storage.c's (real) cast of
     # luaL_checknumber): 2.9 truncates and 300 keeps its low bits, 44, in a ByteStorage, as a tensor's
     # constructor does (NumPy refuses to make 300 a uint8 directly)
-    return np.asarray(list(size_or_values)).astype(dtype, copy=False)
+    values = np.asarray(list(size_or_values))
+    refuse_none_values(values, what)
+    return values.astype(dtype, copy=False)
 
 
 def _view(name, source, dtype, cuda, offset=0, size=None):
@@ -254,7 +264,7 @@ def _typed_storage(name, dtype, cuda=False):
             raise TypeError(f"{name}: expected (size), (values), (storage [, offset [, size]]) or (filename [, "
                             f"shared [, size [, sharedMem]]]), got {1 + len(args)} arguments")
         else:
-            data = _values(source, dtype)
+            data = _values(source, dtype, f'{name}(values)')
             if cuda:
                 data = backend.cupy().asarray(data)
         Storage.__init__(self, data)

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import backend
 from .naming import TorchNamed
-from .storage import LongStorage, Storage, charge_allocation
+from .storage import LongStorage, Storage, charge_allocation, refuse_none_values
 from .types import TYPES, FloatingShortcuts, TypeName, default_short_name, device_twin, name_for, short_name
 from .pointwise import PointwiseMixin, stored_number
 from .bitwise import BitwiseMixin
@@ -180,6 +180,7 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
         if isinstance(values, Tensor):
             values = values.array
         arr = backend.to_module(values, xp) if not isinstance(values, (list, tuple)) else xp.asarray(values)
+        refuse_none_values(arr, f'{self._typename}(values)')   # CuPy has no object arrays: it refuses a None itself
         if arr.dtype.kind == 'c':
             # a cast would drop the imaginary part without a word
             raise TypeError(f"{self._typename}(values): legonn has no complex tensors, got an array of dtype "

@@ -109,6 +109,16 @@ def test_from_numpy_errors():
         lg.from_numpy(np.zeros(2, dtype=np.complex128))
 
 
+@pytest.mark.parametrize('make', [lambda: lg.FloatTensor([[1.0, None]]), lambda: lg.LongTensor([2, None, 3]),
+                                  lambda: lg.DoubleStorage([1.0, None]), lambda: lg.LongStorage([2, None, 4])])
+def test_a_none_among_the_values_is_refused_not_stored_as_nan(make):
+    """A ported Lua table with a nil in it (im2markup's ``torch.LongStorage({batch_size, max_encoder_l, n})`` with
+    ``max_encoder_l`` never set): Torch7 stops (generic/Storage.c "element at index %d is not a number",
+    generic/Tensor.c "invalid element (not a number)"), NumPy would store NaN in a floating type."""
+    with pytest.raises(TypeError, match='None'):
+        make()
+
+
 def test_bool_arrays_become_byte_tensors():
     t = lg.from_numpy(np.array([True, False]))
     assert t.type() == 'legonn.ByteTensor' and t.tolist() == [1, 0]
