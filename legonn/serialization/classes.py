@@ -144,8 +144,9 @@ class ClassTable:
 
 
 def setmetatable(tbl, name):
-    """Torch7's ``torch.setmetatable(table, name)``: the object of the class ``name`` names whose fields are the
-    entries of the dict ``tbl``, its constructor not run. Lua turns the table itself into the object; a Python
+    """Torch7's ``torch.setmetatable(table, name)`` (lib/luaT/luaT.c, luaT_lua_setmetatable: a table and a known
+    class name, else an error): the object of the class ``name`` names whose fields are the entries of the dict
+    ``tbl``, its constructor not run. Lua turns the table itself into the object; a Python
     dict cannot change its class, so the object is returned (``copy = lg.setmetatable(copy, name)``), holding the
     dict's values themselves, not copies. fb.resnet.torch's and ResNeXt's checkpoints.lua rebuild a module so in
     their ``deepCopy`` (new modules, the same tensors). ``name`` is read as ``legonn.factory`` reads it."""

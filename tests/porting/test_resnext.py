@@ -1,9 +1,8 @@
 """facebookresearch/ResNeXt ported line by line: models/resnext.lua (createModel, lines 21-244: the shortcut of
 types A, B and C, the original ResNet bottleneck, the aggregated-transform bottleneck of form B (a ConcatTable of
 ``cardinality`` paths joined by JoinTable) and of form C (one cudnn.SpatialConvolution with ``groups``), the
-ImageNet and CIFAR models, ConvInit/BNInit), models/init.lua (M.setup and M.shareGradInput, 19-130, without
-optnet), train.lua (the Trainer, 17-183), checkpoints.lua (9-63), opts.lua (11-113) and main.lua's epoch loop
-(28-68). The repository's data loading is fb.resnet.torch's (tests/porting/test_fbresnet_dataloader.py ports it):
+ImageNet and CIFAR models, ConvInit/BNInit), models/init.lua (M.setup with optnet and M.shareGradInput, 19-130),
+train.lua (the Trainer, 17-183), checkpoints.lua (9-63), opts.lua (11-113) and main.lua's epoch loop (28-68). The repository's data loading is fb.resnet.torch's (tests/porting/test_fbresnet_dataloader.py ports it):
 here a stand-in DataLoader hands batches of the shipped MNIST slice, padded to 3 x 32 x 32, in the same
 ``{input, target}`` samples.
 
@@ -20,7 +19,7 @@ import pathlib
 import pytest
 
 import legonn as lg
-from legonn import cudnn, cutorch, nn, optim, paths
+from legonn import cudnn, cutorch, nn, optim, optnet, paths
 
 DATA = pathlib.Path(__file__).resolve().parents[2] / 'examples' / 'data' / 'mnist_5k.npz'   # the shipped MNIST slice
 
@@ -365,7 +364,12 @@ class models:
         if lg.type(model) == 'nn.DataParallelTable':
             model = model.get(0)
 
-        # (optnet's optimizeMemory is not ported: legonn has no optnet)
+        # optnet is an general library for reducing memory usage in neural networks
+        if opt['optnet']:
+            from legonn import optnet
+            imsize = 224 if opt['dataset'] == 'imagenet' else 32
+            sampleInput = lg.zeros(4, 3, imsize, imsize).type(opt['tensorType'])
+            optnet.optimizeMemory(model, sampleInput, {'inplace': False, 'mode': 'training'})
 
         # This is useful for fitting ResNet/ResNeXt-50 on 4 GPUs, but requires that all
         # containers override backwards to call backwards recursively on submodules
@@ -920,6 +924,26 @@ def test_retrain_with_a_reset_classifier(tmp_path):
     assert last.weight.size() == (5, 1024) and not last.bias.numpy().any()
     assert retrained.getParameters()[0].nElement() == model.getParameters()[0].nElement() - 5 * 1025
     np.testing.assert_array_equal(retrained.get(0).weight.numpy(), model.get(0).weight.numpy())
+
+
+def test_optnet_shares_buffers_and_keeps_the_numbers(tmp_path):
+    """models/init.lua's ``-optnet``: optnet.optimizeMemory in training mode on a 4 x 3 x 32 x 32 sample leaves
+    the training forward and backward of the aggregated network as they were, in less memory for that batch size."""
+    x, y = mnist_as_cifar(4)
+    results = []
+    for flag in ('false', 'true'):
+        lg.manualSeed(4)
+        model, criterion = models.setup(cifar_opt(tmp_path, '-optnet', flag), None)
+        model.training()
+        out = model.forward(x).clone()
+        criterion.forward(out, y)
+        model.zeroGradParameters()
+        model.backward(x, criterion.backward(out, y))
+        results.append((out.numpy(), model.getParameters()[1].clone().numpy(),
+                        optnet.countUsedMemory(model)['total_size']))
+    assert results[1][2] < results[0][2]          # buffers share storage
+    np.testing.assert_array_equal(results[1][0], results[0][0])
+    np.testing.assert_array_equal(results[1][1], results[0][1])
 
 
 @pytest.mark.gpu
