@@ -896,6 +896,13 @@ def test_main_trains_checkpoints_and_resumes(tmp_path, capsys):
     expect = 100 * (1 - np.mean(out.numpy().argmax(1) == y[4:].numpy()))
     assert errs[0] == pytest.approx(expect)
 
+    # -tenCrop: Trainer:test scores the 10 crops of an image summed, but first hands the criterion 10 rows per
+    # label, which THNN refuses (facebookarchive/fb.resnet.torch pull request 178: 'mismatch between the batch
+    # size of input (120) and that of target (12)'); so does legonn
+    opt4 = cifar_opt(tmp_path, '-testOnly', 'true', '-tenCrop', 'true', '-resume', save)
+    with pytest.raises(ValueError, match='expected 10 labels'):
+        main(opt4, None, DataLoader(x[:1], y[:1], 1, nCrops=10), target=lg.LongTensor())
+
 
 def test_imagenet_resnext50_32x4d(tmp_path):
     """The ImageNet model of depth 50, cardinality 32, base width 4 has ResNeXt-50 (32x4d)'s 25,028,904 parameters
@@ -924,6 +931,7 @@ def test_retrain_with_a_reset_classifier(tmp_path):
     assert last.weight.size() == (5, 1024) and not last.bias.numpy().any()
     assert retrained.getParameters()[0].nElement() == model.getParameters()[0].nElement() - 5 * 1025
     np.testing.assert_array_equal(retrained.get(0).weight.numpy(), model.get(0).weight.numpy())
+    assert vars(retrained)['__memoryOptimized'] is None        # the Lua's field name, not Python's mangled one
 
 
 def test_optnet_shares_buffers_and_keeps_the_numbers(tmp_path):
@@ -950,7 +958,7 @@ def test_optnet_shares_buffers_and_keeps_the_numbers(tmp_path):
 def test_cuda_trainer_with_shared_grad_inputs(tmp_path):
     """The CUDA path as the repository runs it (opts.lua's torch.CudaTensor, copyInputs' CudaLongTensor target):
     with ``-shareGradInput`` (every module type's gradInput on one CudaStorage, the ConcatTables on three) one SGD
-    step gives the parameters a step without sharing gives."""
+    step gives the parameters a step without sharing gives; ``-precision half`` trains in CudaHalfTensors."""
     x, y = mnist_as_cifar(2)
     steps = []
     for share in ('false', 'true'):
@@ -966,3 +974,11 @@ def test_cuda_trainer_with_shared_grad_inputs(tmp_path):
     assert all(m.gradInput.storage() is shared[0].gradInput.storage() for m in shared)
     assert shared[0].gradInput.storage().size() == 2 * 256 * 32 * 32     # grown in place to the largest
     np.testing.assert_allclose(steps[1], steps[0], rtol=1e-5, atol=1e-6)
+
+    # -precision half: the model, its input buffer and the flat parameters are CudaHalfTensors, and a step trains
+    opt = cifar_opt(tmp_path, '-precision', 'half')
+    opt['tensorType'] = 'torch.CudaHalfTensor'
+    model, criterion = models.setup(opt, None)
+    trainer = Trainer(model, criterion, opt)
+    top1, top5, loss = trainer.train(1, DataLoader(x, y, 2))
+    assert trainer.input.type() == trainer.params.type() == 'legonn.CudaHalfTensor' and math.isfinite(loss)
