@@ -5,12 +5,13 @@ model-res-dec's upsampled residual with SpatialUpSamplingBilinear, the class wei
 cudnn.SpatialCrossEntropyCriterion), train.lua (the rmsprop closure and the training confusion over the classes
 after 'Unlabeled'), test.lua (the test loop, optim.Logger, the confusion matrices written to files, IoU, iIoU and
 global accuracy, the best-metric bookkeeping and the model files), data/loadCamVid.lua (rescaleRemapData's
-``image.scale`` and ``apply`` of the class map, the cache, the mean subtraction, ``torch.histc``), opts.lua
-(``pl.lapp``) and main.lua's epoch loop.
+``image.scale`` and ``apply`` of the class map, the cache, the mean subtraction, ``torch.histc``),
+data/loadCityscapes.lua (the leftImg8bit/gtFine PNG tree walked with ``paths.iterdirs``/``iterfiles``, pl.path and
+``string.gsub``, its two loops written as one), opts.lua (``pl.lapp``) and main.lua's epoch loop.
 
 The downloads are generated: the pretrained ``resnet-18.t7`` is a stand-in built as fb.resnet.torch's
 models/resnet.lua builds the ImageNet ResNet-18 (random weights), and prepCamVid.lua's ``trainTestVal.t7`` is a
-few random pictures with CamVid's raw label ids. The Lua's constant split sizes (367/233/101 pictures) are module
+few random pictures with CamVid's raw label ids, and the Cityscapes tree a few PNG files. The Lua's constant split sizes (367/233/101 pictures) are module
 fields the tests shrink. As tests/porting/test_enet.py, ``model:cuda()``, ``loss:cuda()`` and the CUDA minibatch
 buffers happen where ``opt.cuda`` says (the GPU test); the Lua always moves them. Class ids are 0-based: the class
 map's ``{1}`` ... ``{12}`` are ``[0]`` ... ``[11]`` and ``histc`` counts ``0 .. #classes - 1``. A dataset's
@@ -19,6 +20,7 @@ map's ``{1}`` ... ``{12}`` are ``[0]`` ... ``[11]`` and ``histc`` counts ``0 .. 
 """
 import math
 import os
+import re
 import sys
 
 import numpy as np
@@ -27,7 +29,7 @@ import pytest
 import legonn as lg
 from legonn import cudnn, cutorch, image, nn, optim, paths, xlua
 from legonn import sys as lsys
-from legonn.pl import lapp
+from legonn.pl import lapp, path
 
 opt = None          # main.lua's global opt
 trainError = None   # train.lua's global, read by test.lua
@@ -243,6 +245,195 @@ def loadCamVid():
     opt['datahistClasses'] = histClasses
 
     # Chose if you want to send test data or validation data
+    return {
+        'trainData': trainData,
+        'testData': testData,
+    }
+
+
+# --- data/loadCityscapes.lua ------------------------------------------------------------------------------------
+
+CITYSCAPES_SIZES = (2975, 500)   # trsize, tesize: cityscape train and validation images
+
+
+def loadCityscapes():
+    trsize, tesize = CITYSCAPES_SIZES
+    classes = ['Unlabeled', 'Road', 'Sidewalk', 'Building', 'Wall', 'Fence',
+               'Pole', 'TrafficLight', 'TrafficSign', 'Vegetation', 'Terrain',
+               'Sky', 'Person', 'Rider', 'Car', 'Truck',
+               'Bus', 'Train', 'Motorcycle', 'Bicycle']
+    conClasses = ['Road', 'Sidewalk', 'Building', 'Wall', 'Fence',
+                  'Pole', 'TrafficLight', 'TrafficSign', 'Vegetation', 'Terrain',
+                  'Sky', 'Person', 'Rider', 'Car', 'Truck',
+                  'Bus', 'Train', 'Motorcycle', 'Bicycle']  # 19 classes
+
+    nClasses = len(classes)
+
+    # Ignoring unnecessary classes
+    classMap = {-1: [0],   # licence plate
+                0: [0],    # Unlabeled
+                1: [0],    # Ego vehicle
+                2: [0],    # Rectification border
+                3: [0],    # Out of roi
+                4: [0],    # Static
+                5: [0],    # Dynamic
+                6: [0],    # Ground
+                7: [1],    # Road
+                8: [2],    # Sidewalk
+                9: [0],    # Parking
+                10: [0],   # Rail track
+                11: [3],   # Building
+                12: [4],   # Wall
+                13: [5],   # Fence
+                14: [0],   # Guard rail
+                15: [0],   # Bridge
+                16: [0],   # Tunnel
+                17: [6],   # Pole
+                18: [0],   # Polegroup
+                19: [7],   # Traffic light
+                20: [8],   # Traffic sign
+                21: [9],   # Vegetation
+                22: [10],  # Terrain
+                23: [11],  # Sky
+                24: [12],  # Person
+                25: [13],  # Rider
+                26: [14],  # Car
+                27: [15],  # Truck
+                28: [16],  # Bus
+                29: [0],   # Caravan
+                30: [0],   # Trailer
+                31: [17],  # Train
+                32: [18],  # Motorcycle
+                33: [19],  # Bicycle
+                }
+
+    # saving training histogram of classes
+    histClasses = lg.Tensor(len(classes)).zero()
+
+    print('\n\27[31m\27[4mLoading cityscape dataset\27[0m')
+    print('# of classes: ' + str(len(classes)))
+
+    loadedFromCache = False
+    dirName = str(opt['imHeight']) + '_' + str(opt['imWidth'])
+    paths.mkdir(paths.concat(opt['cachepath'], dirName))
+    cityscapeCachePath = paths.concat(opt['cachepath'], dirName, 'data.t7')
+
+    if opt['cachepath'] != "none" and paths.filep(cityscapeCachePath):
+        print('\27[32mData cache found at: \27[0m\27[4m' + cityscapeCachePath + '\27[0m')
+        dataCache = lg.load(cityscapeCachePath)
+        trainData = dict(dataCache['trainData'], size=lambda: trsize)
+        testData = dict(dataCache['testData'], size=lambda: tesize)
+        histClasses = dataCache['histClasses']
+        loadedFromCache = True
+        dataCache = None
+    else:
+        print("Classes are:")
+        print(classes)
+
+        def has_image_extensions(filename):
+            ext = path.extension(filename).lower()
+
+            # compare with list of image extensions
+            img_extensions = ['.jpeg', '.jpg', '.png', '.ppm', '.pgm']
+            for i in range(len(img_extensions)):
+                if ext == img_extensions[i]:
+                    return True
+            return False
+
+        # initialize data structures:
+        trainData = {
+            'data': lg.FloatTensor(trsize, opt['channels'], opt['imHeight'], opt['imWidth']),
+            'labels': lg.FloatTensor(trsize, opt['imHeight'], opt['imWidth']),
+            'preverror': 1e10,  # a really huge number
+            'size': lambda: trsize,
+        }
+
+        testData = {
+            'data': lg.FloatTensor(tesize, opt['channels'], opt['imHeight'], opt['imWidth']),
+            'labels': lg.FloatTensor(tesize, opt['imHeight'], opt['imWidth']),
+            'preverror': 1e10,  # a really huge number
+            'size': lambda: tesize,
+        }
+
+        for split, data, size in (('train', trainData, trsize), ('val', testData, tesize)):
+            # (the Lua writes the training and the testing loop out; they differ in the histogram alone)
+            print('==> Loading ' + ('training' if split == 'train' else 'testing') + ' files')
+            dpathRoot = opt['datapath'] + '/leftImg8bit/' + split + '/'
+
+            assert paths.dirp(dpathRoot), 'No training folder found at: ' + opt['datapath']
+            # load images and labels:
+            c = 0
+            for dir in paths.iterdirs(dpathRoot):
+                dpath = dpathRoot + dir + '/'
+                for file in paths.iterfiles(dpath):
+
+                    # process each image
+                    if has_image_extensions(file) and c < size:
+                        imgPath = path.join(dpath, file)
+
+                        # load images:
+                        dataTemp = image.load(imgPath)
+                        data['data'][c] = image.scale(dataTemp, opt['imWidth'], opt['imHeight'])
+
+                        # Load labels with same filename as input image.
+                        imgPath = re.sub("leftImg8bit", "gtFine", imgPath)
+                        imgPath = re.sub(".png", "_labelIds.png", imgPath)
+
+                        # label image data are resized to be [1,nClasses] in [0 255] scale:
+                        labelIn = image.load(imgPath, 1, 'byte')
+                        labelFile = image.scale(labelIn, opt['imWidth'], opt['imHeight'], 'simple').float()
+
+                        labelFile.apply(lambda x: classMap[x][0])
+
+                        if split == 'train':
+                            # Syntax: histc(data, bins, min, max)
+                            histClasses = histClasses + lg.histc(labelFile, len(classes), 0, len(classes) - 1)
+
+                        # convert to int and write to data structure:
+                        data['labels'][c] = labelFile
+
+                        c = c + 1
+                        if (c + 1) % 20 == 0:
+                            xlua.progress(c, size)
+            print('')
+
+    if opt['cachepath'] != "none" and not loadedFromCache:
+        print('\27[32m' + '==> Saving data to cache: \27[0m' + cityscapeCachePath)
+        dataCache = {
+            'trainData': {k: v for k, v in trainData.items() if k != 'size'},   # (no code saved)
+            'testData': {k: v for k, v in testData.items() if k != 'size'},
+            'histClasses': histClasses,
+        }
+        lg.save(cityscapeCachePath, dataCache)
+        dataCache = None
+
+    print('==> Normalizing data')
+
+    # It's always good practice to verify that data is properly
+    # normalized.
+    trainMean = lg.zeros(3, trainData['data'].size(2), trainData['data'].size(3))
+    for i in range(opt['channels']):
+        trainMean[i] = trainData['data'][:, i, :, :].mean()
+
+    for i in range(trainData['data'].size(0)):
+        trainData['data'][i].add(-trainMean)
+    for i in range(testData['data'].size(0)):
+        testData['data'][i].add(-trainMean)
+    lg.save(paths.concat(opt['cachepath'], dirName, 'stat.t7'), trainMean)
+
+    classes_td = ['classes,targets\n']
+    for cat in classes:
+        classes_td.append(cat + ',1\n')
+
+    file = open(paths.concat(opt['save'], 'categories.txt'), 'w')
+    file.write(''.join(classes_td))
+    file.close()
+
+    # Exports
+    opt['dataClasses'] = classes
+    opt['dataconClasses'] = conClasses
+    opt['datahistClasses'] = histClasses
+
     return {
         'trainData': trainData,
         'testData': testData,
@@ -780,6 +971,8 @@ def main(arg, cuda=False):
 
     if opt['dataset'] == 'cv':
         data = loadCamVid()
+    elif opt['dataset'] == 'cs':
+        data = loadCityscapes()
     else:
         raise ValueError("Dataset loader not found. (Available options are: cv/cs")
 
@@ -888,6 +1081,47 @@ def test_camvid_loader_remaps_scales_caches_and_normalises(camvid, tmp_path):
     again = loadCamVid()       # from the cache now
     assert again['testData']['size']() == 2
     np.testing.assert_array_equal(again['testData']['labels'].numpy(), data['testData']['labels'].numpy())
+
+
+def test_cityscapes_loader_reads_the_png_tree(tmp_path, monkeypatch):
+    """loadCityscapes.lua on a generated leftImg8bit/gtFine tree (two cities, 3 training and 2 validation
+    pictures): each label file is found by the Lua's two gsubs, read as bytes, scaled by nearest neighbour,
+    mapped to the 20 classes; histc of the training labels, the cache and the per-channel mean."""
+    global opt
+    monkeypatch.setattr(sys.modules[__name__], 'CITYSCAPES_SIZES', (3, 2))
+    rng = np.random.RandomState(1)
+    ids = np.array([0, 7, 8, 11, 21, 23, 24, 26, 33], np.uint8)
+    labels = {}
+    for split, cities in (('train', {'aachen': 2, 'bonn': 1}), ('val', {'lindau': 2})):
+        for city, n in cities.items():
+            for k in range(n):
+                name = '%s_%06d_000019' % (city, k)
+                for root, suffix, pic in (
+                        ('leftImg8bit', '_leftImg8bit.png', lg.FloatTensor(rng.rand(3, 16, 32).astype(np.float32))),
+                        ('gtFine', '_gtFine_labelIds.png', lg.ByteTensor(ids[rng.randint(0, 9, (1, 16, 32))]))):
+                    folder = tmp_path / 'cs' / root / split / city
+                    folder.mkdir(parents=True, exist_ok=True)
+                    image.save(str(folder / (name + suffix)), pic)
+                labels[(split, city, k)] = pic.numpy()[0]
+    opt = dict(parse(['--dataset', 'cs', '--imHeight', '32', '--imWidth', '64', '--datapath', str(tmp_path / 'cs'),
+                      '--cachepath', str(tmp_path / 'cache'), '--save', str(tmp_path / 'save')]), cuda=False)
+    os.makedirs(opt['save'])
+    os.makedirs(opt['cachepath'])
+    data = loadCityscapes()
+    train = data['trainData']
+    assert train['size']() == 3 and train['labels'].size() == (3, 32, 64)
+    lookup = np.zeros(256, np.float32)
+    lookup[[7, 8, 11, 21, 23, 24, 26, 33]] = [1, 2, 3, 9, 11, 12, 14, 19]
+    got = sorted(tuple(train['labels'][i].numpy().ravel()) for i in range(3))
+    want = sorted(tuple(lookup[labels[key]].repeat(2, 0).repeat(2, 1).ravel()) for key in labels if key[0] == 'train')
+    assert got == want                 # nearest-neighbour doubling of each mapped label map, in the tree's order
+    np.testing.assert_array_equal(opt['datahistClasses'].numpy(),
+                                  np.histogram(train['labels'].numpy(), 20, (0, 19))[0])
+    channel_means = train['data'].numpy().mean(axis=(0, 2, 3))
+    np.testing.assert_allclose(channel_means, 0, atol=1e-5)
+    again = loadCityscapes()           # from data.t7 now
+    np.testing.assert_array_equal(again['testData']['labels'].numpy(), data['testData']['labels'].numpy())
+    assert again['testData']['size']() == 2 and len(opt['dataconClasses']) == 19
 
 
 @pytest.mark.parametrize('variant', ['model', 'model-res-dec', 'nobypass'])
