@@ -10,13 +10,13 @@ data/loadCityscapes.lua (the leftImg8bit/gtFine PNG tree walked with ``paths.ite
 ``string.gsub``, its two loops written as one), opts.lua (``pl.lapp``) and main.lua's epoch loop.
 
 The downloads are generated: the pretrained ``resnet-18.t7`` is a stand-in built as fb.resnet.torch's
-models/resnet.lua builds the ImageNet ResNet-18 (random weights), and prepCamVid.lua's ``trainTestVal.t7`` is a
-few random pictures with CamVid's raw label ids, and the Cityscapes tree a few PNG files. The Lua's constant split sizes (367/233/101 pictures) are module
-fields the tests shrink. As tests/porting/test_enet.py, ``model:cuda()``, ``loss:cuda()`` and the CUDA minibatch
-buffers happen where ``opt.cuda`` says (the GPU test); the Lua always moves them. Class ids are 0-based: the class
-map's ``{1}`` ... ``{12}`` are ``[0]`` ... ``[11]`` and ``histc`` counts ``0 .. #classes - 1``. A dataset's
-``size`` function is not saved with it: Torch7 writes the closure's code into the cache, legonn stores no code
-(docs/porting.md), so the cache holds the tensors and the loader puts ``size`` back.
+models/resnet.lua builds the ImageNet ResNet-18 (random weights), and prepCamVid.lua's ``trainTestVal.t7`` is a few
+random pictures with CamVid's raw label ids, and the Cityscapes tree a few PNG files. The Lua's constant split sizes
+(367/233/101 pictures) are module fields the tests shrink. As tests/porting/test_enet.py, ``model:cuda()``,
+``loss:cuda()`` and the CUDA minibatch buffers happen where ``opt.cuda`` says (the GPU test); the Lua always moves
+them. Class ids are 0-based: the class map's ``{1}`` ... ``{12}`` are ``[0]`` ... ``[11]`` and ``histc`` counts from
+0 to ``#classes - 1``. A dataset's ``size`` function is not saved with it: Torch7 writes the closure's code into the
+cache, legonn stores no code (docs/porting.md), so the cache holds the tensors and the loader puts ``size`` back.
 """
 import math
 import os
@@ -1148,7 +1148,8 @@ def test_the_three_models_reuse_the_encoder_and_decode_to_the_frame(camvid, vari
         assert len(model.findModules('nn.SpatialUpSamplingBilinear')[0]) == 4
     else:
         assert [(m.nInputPlane, m.dW, m.adjW) for m in fulls[:4]] == [(128, 2, 1), (64, 2, 1), (32, 2, 1), (16, 1, 0)]
-    assert len(model.findModules('nn.CAddTable')[0]) == {'model': 4 + 8, 'nobypass': 8, 'model-res-dec': 4 + 8 + 4}[variant]
+    additions = {'model': 4 + 8, 'nobypass': 8, 'model-res-dec': 4 + 8 + 4}[variant]    # bypasses, blocks, decoders
+    assert len(model.findModules('nn.CAddTable')[0]) == additions
     h = np.arange(1.0, 13.0)
     weights = 1 / np.log(1.02 + h / h.max())
     if variant == 'model-res-dec':

@@ -1,15 +1,15 @@
-"""facebookresearch/ResNeXt ported line by line: models/resnext.lua (createModel, lines 21-244: the shortcut of
-types A, B and C, the original ResNet bottleneck, the aggregated-transform bottleneck of form B (a ConcatTable of
+"""facebookresearch/ResNeXt ported line by line: models/resnext.lua (createModel, lines 21-244: the shortcut of types
+A, B and C, the original ResNet bottleneck, the aggregated-transform bottleneck of form B (a ConcatTable of
 ``cardinality`` paths joined by JoinTable) and of form C (one cudnn.SpatialConvolution with ``groups``), the
 ImageNet and CIFAR models, ConvInit/BNInit), models/init.lua (M.setup with optnet and M.shareGradInput, 19-130),
-train.lua (the Trainer, 17-183), checkpoints.lua (9-63), opts.lua (11-113) and main.lua's epoch loop (28-68). The repository's data loading is fb.resnet.torch's (tests/porting/test_fbresnet_dataloader.py ports it):
-here a stand-in DataLoader hands batches of the shipped MNIST slice, padded to 3 x 32 x 32, in the same
-``{input, target}`` samples.
+train.lua (the Trainer, 17-183), checkpoints.lua (9-63), opts.lua (11-113) and main.lua's epoch loop (28-68). The
+repository's data loading is fb.resnet.torch's (tests/porting/test_fbresnet_dataloader.py ports it): here a stand-in
+DataLoader hands batches of the shipped MNIST slice, padded to 3 x 32 x 32, in the same ``{input, target}`` samples.
 
 Edits beyond the porting guide's rules: ``torch.CudaLongTensor and torch.CudaLongTensor()`` in copyInputs is
 always a CudaLongTensor in Lua (cutorch is required); the CPU tests stand in for the missing GPU by handing the
 Trainer its target tensor first (``trainer.target = lg.LongTensor()``, which the Lua's ``or`` keeps) and by
-``opt.tensorType = 'torch.DoubleTensor'`` after opts.lua's parse, which sets a CUDA type only.
+``opt.tensorType = 'torch.FloatTensor'`` after opts.lua's parse, which sets a CUDA type only.
 """
 import math
 import re
