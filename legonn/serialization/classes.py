@@ -141,3 +141,30 @@ class ClassTable:
             raise error(f"unknown class {name!r:.80}: a file may only name legonn's classes and those passed to "
                         "legonn.register() (nothing is imported while loading)")
         return cls
+
+
+def setmetatable(tbl, name):
+    """Torch7's ``torch.setmetatable(table, name)`` (lib/luaT/luaT.c, luaT_lua_setmetatable: a table and a known
+    class name, else an error): the object of the class ``name`` names whose fields are the entries of the dict
+    ``tbl``, its constructor not run. Lua turns the table itself into the object; a Python
+    dict cannot change its class, so the object is returned (``copy = lg.setmetatable(copy, name)``), holding the
+    dict's values themselves, not copies. fb.resnet.torch's and ResNeXt's checkpoints.lua rebuild a module so in
+    their ``deepCopy`` (new modules, the same tensors). ``name`` is read as ``legonn.factory`` reads it."""
+    if not isinstance(tbl, dict):
+        raise TypeError(f"legonn.setmetatable: expected a table of fields (a dict), got {type(tbl).__name__}")
+    make = factory(name)
+    if make is None:
+        raise ValueError(f"legonn.setmetatable: no class is named {name!r} (a Torch7 name such as 'nn.Linear', "
+                         "or one passed to legonn.register)")
+    bad = [k for k in tbl if not isinstance(k, str)]
+    if bad:
+        raise TypeError(f"legonn.setmetatable: an object's fields are named by strings, got the key {bad[0]!r}")
+    from ..tensor import Tensor
+    from ..tensor.storage import TYPED_STORAGES
+    obj = make()
+    if isinstance(obj, (Tensor, *TYPED_STORAGES)):
+        raise TypeError(f"legonn.setmetatable: {name!r} is not a class of table objects (a tensor or storage type "
+                        "is not a Lua table)")
+    vars(obj).clear()          # the fields are the table's alone, as Lua's object is the table
+    vars(obj).update(tbl)
+    return obj

@@ -63,3 +63,24 @@ def test_an_unknown_name_is_nil_and_a_non_string_an_error():
     assert lg.factory('Linear') is None   # Torch7's names carry their package
     with pytest.raises(TypeError, match='expected a class name'):
         lg.factory(nn.Linear)
+
+
+def test_setmetatable_makes_the_object_of_a_table_of_fields():
+    """torch.setmetatable(tbl, name) (torch7's init.lua): the table becomes an object of the class, its fields the
+    table's; legonn returns the object, holding the dict's values themselves (fb.resnet.torch's deepCopy)."""
+    lin = nn.Linear(3, 2)
+    fields = dict(vars(lin))
+    copy = lg.setmetatable(fields, 'nn.Linear')
+    assert lg.typename(copy) == 'nn.Linear' and copy is not lin
+    assert copy.weight is lin.weight and copy.bias is lin.bias and sorted(vars(copy)) == sorted(vars(lin))
+    x = lg.randn(4, 3)
+    np.testing.assert_array_equal(copy.forward(x).numpy(), lin.forward(x).numpy())
+    assert lg.typename(lg.setmetatable({'x': 1}, 'onmt.Saved')) == 'onmt.Saved'
+    with pytest.raises(ValueError, match="legonn.setmetatable: no class is named 'nn.NoSuch'"):
+        lg.setmetatable({}, 'nn.NoSuch')
+    with pytest.raises(TypeError, match='legonn.setmetatable: expected a table of fields'):
+        lg.setmetatable([1], 'nn.Linear')
+    with pytest.raises(TypeError, match="fields are named by strings, got the key 1"):
+        lg.setmetatable({1: 'a'}, 'nn.Linear')
+    with pytest.raises(TypeError, match="'torch.FloatTensor' is not a class of table objects"):
+        lg.setmetatable({}, 'torch.FloatTensor')
