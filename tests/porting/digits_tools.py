@@ -3,7 +3,7 @@
 - digits/tools/torch/LRPolicy.lua (lines 3-82: every Caffe policy: fixed, step, exp, inv, multistep, poly, sigmoid);
 - digits/tools/torch/Optimizer.lua (lines 17-74);
 - digits/tools/torch/utils.lua's ``round`` (lines 14-17);
-- digits/tools/torch/main.lua: the learning-rate policy set-up (lines 398-455), the optimState (463-468),
+- digits/tools/torch/main.lua: the model visualisation (lines 268-274), the learning-rate policy set-up (lines 398-455), the optimState (463-468),
   ``saveModel`` (309-326), the ``_Weights``/``_Model`` loading of ``--weights`` (343-366), the fine-tuning hook
   (369-374), ``Validation`` (576-648) and ``Train`` (650-755) with the epoch/validation/snapshot bookkeeping;
 - digits/tools/torch/test.lua: ``predictBatch`` (lines 164-210: the top-N of ``exp`` of the log-probabilities);
@@ -202,6 +202,14 @@ def make_lrpolicy(opt, trainSize, trainBatchSize, stepvalues_list):
         'learningRateDecay': opt['learningRateDecay'],
     }
     return lrpolicy, optimState
+
+
+def show_network(model, loss):
+    """main.lua lines 268-274 (``--visualizeModel yes``): the network's and the criterion's text."""
+    display(0, 'Network definition:')
+    print('\nModel: \n' + model.__tostring__())
+    print('\nCriterion: \n' + loss.__tostring__())
+    display(0, 'Network definition ends')
 
 
 # --- main.lua: saving and loading -----------------------------------------------------------------------------------

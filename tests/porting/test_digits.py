@@ -100,6 +100,17 @@ def test_lenet_protocol_and_sizes():
     assert vis.get(1).nInputPlane == 1 and vis.get(8).weight.size() == (1, 500)
 
 
+def test_visualize_model_prints_the_network_and_its_criterion(capsys):
+    """main.lua's ``--visualizeModel yes`` prints ``model:__tostring()`` and ``loss:__tostring()``; with
+    params.inputShape nil, as DIGITS calls it to draw a network before any data."""
+    network = dm.lenet({'ngpus': 0})
+    dt.show_network(network['model'], network['loss'])
+    out = capsys.readouterr().out
+    assert '\nModel: \nnn.Sequential {\n  [input -> (0) -> (1)' in out
+    assert '(6): nn.Linear(800 -> 500)' in out and '(8): nn.Linear(500 -> 1)' in out
+    assert '\nCriterion: \nnn.ClassNLLCriterion\n' in out
+
+
 def test_lenet_color_builds_at_require_and_refuses_multi_gpu():
     network_func = dm.lenet_color()
     network = network_func({'ngpus': 1})
