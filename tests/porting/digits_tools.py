@@ -4,9 +4,11 @@
 - digits/tools/torch/Optimizer.lua (lines 17-74);
 - digits/tools/torch/utils.lua's ``round`` (lines 14-17);
 - digits/tools/torch/main.lua: the model visualisation (lines 268-274), the learning-rate policy set-up (lines 398-455), the optimState (463-468),
-  ``saveModel`` (309-326), the ``_Weights``/``_Model`` loading of ``--weights`` (343-366), the fine-tuning hook
+  ``saveModel`` (309-326), ``backupforrecovery`` (540-570, with utils.lua's ``cleanupModel`` and
+  ``zeroDataSize``) and the ``--retrain``/``--optimState``/``--randomState``/``--lrpolicyState`` reloads, the ``_Weights``/``_Model`` loading of ``--weights`` (343-366), the fine-tuning hook
   (369-374), ``Validation`` (576-648) and ``Train`` (650-755) with the epoch/validation/snapshot bookkeeping;
-- digits/tools/torch/test.lua: ``predictBatch`` (lines 164-210: the top-N of ``exp`` of the log-probabilities);
+- digits/tools/torch/test.lua: ``predictBatch`` (lines 164-210: the top-N of ``exp`` of the log-probabilities)
+  and the visualisation file (283-318, with utils.lua's ``stringToTensor``);
 - tools/torch/nnhelpers.lua (the gradient-ascent helpers: ``getNumOutputs``, ``generatePointGradient``,
   ``gaussianKernel``, ``regularize``, ``findLayerFromChain``, ``_findPushLayer``, ``_getContainers``,
   ``_generateChainedNetwork``, ``_isSequential``, ``_cropNetwork``, ``getNetworkUntilPushLayer``).
@@ -20,7 +22,7 @@ of the root container is -1 (the Lua's 0, outside its 1-based numbers), and a la
 import math
 
 import legonn as lg
-from legonn import dok, image, nn, optim, xlua
+from legonn import dok, hdf5, image, nn, xlua
 
 
 def display(level, message):
@@ -37,6 +39,7 @@ def round_(num, idp=None):
 # --- LRPolicy.lua ---------------------------------------------------------------------------------------------------
 
 class LRPolicy:
+    """``torch.class('LRPolicy')``: registered below so that lg.load rebuilds a saved policy (--lrpolicyState)."""
     typename = 'LRPolicy'
 
     def __init__(self, *args, **kwargs):
@@ -96,6 +99,9 @@ class LRPolicy:
             raise SystemExit(-1)
 
         return rate
+
+
+lg.register(LRPolicy)
 
 
 # --- Optimizer.lua --------------------------------------------------------------------------------------------------
@@ -228,6 +234,51 @@ def saveModel(model, directory, prefix, epoch):
     lg.save(filename, modelObjectToSave)
     display(0, 'Snapshot saved - ' + filename)
     return filename
+
+
+def zeroDataSize(data):
+    """utils.lua's zeroDataSize: an empty tensor of the same type for a tensor, recursively for a table."""
+    if isinstance(data, list):
+        for i in range(len(data)):
+            data[i] = zeroDataSize(data[i])
+    elif lg.isTensor(data):
+        data = lg.Tensor().typeAs(data)
+    return data
+
+
+def cleanupModel(node):
+    """utils.lua's cleanupModel: output, gradInput and finput emptied through the tree before saving."""
+    if getattr(node, 'output', None) is not None:
+        node.output = zeroDataSize(node.output)
+    if getattr(node, 'gradInput', None) is not None:
+        node.gradInput = zeroDataSize(node.gradInput)
+    if getattr(node, 'finput', None) is not None:
+        node.finput = zeroDataSize(node.finput)
+    # Recurse on nodes with 'modules'
+    if getattr(node, 'modules', None) is not None:
+        if isinstance(node.modules, list):
+            for i in range(len(node.modules)):
+                child = node.modules[i]
+                cleanupModel(child)
+
+
+def backupforrecovery(model, optimState, optimizer, opt, snapshot_prefix, backup_epoch):
+    """main.lua lines 540-570: model, optim state, random number state and LRPolicy saved for crash recovery."""
+    files = {}
+    for what, filename, obj in (
+            ('model', snapshot_prefix + '_' + str(backup_epoch) + '_model.t7', None),
+            ('optimState', 'optimState_' + str(backup_epoch) + '.t7', optimState),
+            ('randomState', 'randomState_' + str(backup_epoch) + '.t7', None),
+            ('lrpolicy', 'lrpolicy_' + str(backup_epoch) + '.t7', optimizer.lrPolicy)):
+        filename = lg.paths.concat(opt['save'], filename)
+        if what == 'model':
+            cleanupModel(model)
+            obj = model
+        elif what == 'randomState':
+            obj = lg.getRNGState()
+        lg.save(filename, obj)
+        files[what] = filename
+    return files
 
 
 def load_weights(network, model, weights):
@@ -439,6 +490,46 @@ def predictBatch(inputs, model, counter, opt, class_labels, topN):
         else:
             results.append(prediction.float().totable())
     return results
+
+
+def stringToTensor(s):
+    """utils.lua's stringToTensor: the string's bytes in a CharTensor (torch.hdf5 writes tensors only)."""
+    t = lg.CharTensor(len(s))
+    for j in range(len(s)):
+        t[j] = ord(s[j])
+    return t
+
+
+def saveVisualization(model, filename):
+    """test.lua lines 283-318 (``--visualization yes``): each module's weights, bias, name and activations
+    written to ``vis.h5`` under ``/layers/<id>``; the ids and the ``.k`` of a table output's names are the file
+    format DIGITS's Python side reads, so they keep the Lua's numbers from 1."""
+    display(0, 'Saving visualization to ' + filename)
+    vis_db = hdf5.open(filename, 'w')
+    layer_id = 1
+    for i, layer in enumerate(model.listModules()):
+        activations = layer.output
+        weights = getattr(layer, 'weight', None)
+        bias = getattr(layer, 'bias', None)
+        name = str(layer)
+        # convert 'name' string to Tensor as torch.hdf5 only accepts Tensor objects
+        tname = stringToTensor(name)
+        if weights is not None:
+            vis_db.write('/layers/' + str(layer_id) + '/weights', weights.float())
+        if bias is not None:
+            vis_db.write('/layers/' + str(layer_id) + '/bias', bias.float())
+        if isinstance(activations, list):
+            for k in range(1, len(activations) + 1):
+                name_activation = name + '.' + str(k)
+                tname_activation = stringToTensor(name_activation)
+                vis_db.write('/layers/' + str(layer_id) + '/name', tname_activation)
+                vis_db.write('/layers/' + str(layer_id) + '/activations', activations[k - 1].float())
+                layer_id = layer_id + 1
+        else:
+            vis_db.write('/layers/' + str(layer_id) + '/name', tname)
+            vis_db.write('/layers/' + str(layer_id) + '/activations', activations.float())
+            layer_id = layer_id + 1
+    vis_db.close()
 
 
 # --- tools/torch/nnhelpers.lua --------------------------------------------------------------------------------------

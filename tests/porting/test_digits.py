@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import nn, optim
+from legonn import hdf5, nn, optim
 from tests.porting import digits_models as dm
 from tests.porting import digits_tools as dt
 
@@ -126,7 +126,7 @@ def test_lenet_trains_validates_snapshots_and_predicts(tmp_path, capsys):
     """main.lua on 512 MNIST digits (batch 32, one epoch, the 'step' policy at 0.1 halving at 50 %): the loss
     falls, each step's rate is the policy's at optim's evalCounter, validation after the epoch counts right
     answers in the ConfusionMatrix, the snapshot is the cleared model; test.lua's predictBatch on the reloaded
-    snapshot gives the top-5 probabilities of the same model."""
+    snapshot gives the top-5 probabilities of the same model, and its visualisation file holds every layer."""
     x, y = mnist(576)
     xtr, ytr, xva, yva = x.narrow(0, 0, 512), y.narrow(0, 0, 512), x.narrow(0, 512, 64), y.narrow(0, 512, 64)
     classes = [str(i) for i in range(10)]
@@ -170,6 +170,50 @@ def test_lenet_trains_validates_snapshots_and_predicts(tmp_path, capsys):
         assert [name for _, name, _ in top] == [classes[c] for c, _, _ in top]
         np.testing.assert_allclose([p for _, _, p in top], np.sort(probs[i])[::-1][:5], rtol=1e-5)
     assert 'Snapshotting to' in capsys.readouterr().out
+    # test.lua --visualization yes: one image through the reloaded snapshot, every layer in vis.h5
+    single = xva.narrow(0, 0, 1)
+    dt.predictBatch(single, reloaded, 1, {'type': 'float', 'allPredictions': 'yes'}, None, 0)
+    dt.saveVisualization(reloaded, str(tmp_path / 'vis.h5'))
+    f = hdf5.open(str(tmp_path / 'vis.h5'), 'r')
+    names = [bytes(f.read(f'/layers/{i}/name').all().numpy().astype(np.uint8)).decode() for i in range(1, 12)]
+    assert names == [str(m) for m in reloaded.listModules()]
+    np.testing.assert_array_equal(f.read('/layers/3/weights').all().numpy(), reloaded.get(1).weight.numpy())
+    assert f.read('/layers/4/activations').all().size() == (1, 20, 12, 12)
+    np.testing.assert_allclose(f.read('/layers/11/activations').all().numpy(),
+                               model.forward(single).numpy(), rtol=1e-6)
+    f.close()
+
+
+def test_backup_for_recovery_restores_model_optim_state_rng_and_policy(tmp_path):
+    """main.lua's backupforrecovery then a restart with --retrain, --optimState, --randomState and
+    --lrpolicyState: the cleaned model (no outputs), sgd's momentum buffer and counter, the generator and the
+    multistep policy's position come back, so the next step is the one the first run would have taken."""
+    x, y = mnist(48, seed=5)
+    network = dm.lenet({'nclasses': 10, 'ngpus': 0})
+    model, loss = network['model'], network['loss']
+    opt = options(tmp_path, policy='multistep', gamma=0.5, learningRate=0.05)
+    lrpolicy, optimState = dt.make_lrpolicy(opt, 48, 8, [20, 50])
+    optimizer = dt.Optimizer(Model=model, Loss=loss, OptFunction=optim.sgd, OptState=optimState,
+                             lrPolicy=lrpolicy, LabelFunction=lambda i, l: l)
+    for b in range(0, 24, 8):
+        optimizer.optimize(x.narrow(0, b, 8), y.narrow(0, b, 8))
+    files = dt.backupforrecovery(model, optimState, optimizer, opt, 'lenet', 3)
+    assert all(m.output.nElement() == 0 and m.gradInput.nElement() == 0 for m in model.listModules())
+    want = optimizer.optimize(x.narrow(0, 24, 8), y.narrow(0, 24, 8))
+    noise = lg.rand(3)
+    model2 = lg.load(files['model'])
+    state2 = lg.load(files['optimState'])
+    lg.setRNGState(lg.load(files['randomState']))
+    policy2 = lg.load(files['lrpolicy'])
+    assert isinstance(policy2, dt.LRPolicy) and policy2.current_step == 2 and policy2.step_values == [1, 3]
+    np.testing.assert_array_equal(lg.rand(3).numpy(), noise.numpy())
+    assert state2['evalCounter'] == 3
+    resumed = dt.Optimizer(Model=model2, Loss=loss, OptFunction=optim.sgd, OptState=state2, lrPolicy=policy2,
+                           LabelFunction=lambda i, l: l)
+    got = resumed.optimize(x.narrow(0, 24, 8), y.narrow(0, 24, 8))
+    assert got[1] == want[1] == 0.05 * 0.5 ** 2
+    np.testing.assert_allclose(got[3][0], want[3][0], rtol=1e-6)
+    np.testing.assert_allclose(resumed.Weights.numpy(), optimizer.Weights.numpy(), rtol=1e-5, atol=1e-7)
 
 
 def test_weights_file_and_fine_tune_hook_freeze_layers(tmp_path):
