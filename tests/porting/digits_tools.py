@@ -3,7 +3,8 @@
 - digits/tools/torch/LRPolicy.lua (lines 3-82: every Caffe policy: fixed, step, exp, inv, multistep, poly, sigmoid);
 - digits/tools/torch/Optimizer.lua (lines 17-74);
 - digits/tools/torch/utils.lua's ``round`` (lines 14-17);
-- digits/tools/torch/main.lua: the model visualisation (lines 268-274), the learning-rate policy set-up (lines 398-455), the optimState (463-468),
+- digits/tools/torch/main.lua: the automatic DataParallelTable (lines 224-228), the model visualisation
+  (268-274), the learning-rate policy set-up (lines 398-455), the optimState (463-468),
   ``saveModel`` (309-326), ``backupforrecovery`` (540-570, with utils.lua's ``cleanupModel`` and
   ``zeroDataSize``) and the ``--retrain``/``--optimState``/``--randomState``/``--lrpolicyState`` reloads, the ``_Weights``/``_Model`` loading of ``--weights`` (343-366), the fine-tuning hook
   (369-374), ``Validation`` (576-648) and ``Train`` (650-755) with the epoch/validation/snapshot bookkeeping;
@@ -208,6 +209,16 @@ def make_lrpolicy(opt, trainSize, trainBatchSize, stepvalues_list):
         'learningRateDecay': opt['learningRateDecay'],
     }
     return lrpolicy, optimState
+
+
+def auto_data_parallel(network, nGpus):
+    """main.lua lines 224-228: the model in a DataParallelTable over every GPU unless the network file said
+    ``disableAutoDataParallelism``; the GPU numbers are 0-based here."""
+    model = network['model']
+    if nGpus > 1 and not network.get('disableAutoDataParallelism'):
+        gpus = lg.range(0, nGpus - 1).totable()
+        model = nn.DataParallelTable(0, True, True).add(model, gpus)
+    return model
 
 
 def show_network(model, loss):

@@ -184,6 +184,32 @@ def test_lenet_trains_validates_snapshots_and_predicts(tmp_path, capsys):
     f.close()
 
 
+def test_auto_data_parallelism_splits_the_batch_and_sums_the_gradients(double_default):
+    """main.lua wraps a network file's model in DataParallelTable(1, true, true) over every GPU: with two, the
+    batch of 10 split over the two replicas, the output and the flat gradient of ClassNLLCriterion's mean equals the unwrapped
+    model's on the whole batch (alexnet.lua's disableAutoDataParallelism leaves its model alone)."""
+    network = dm.lenet({'nclasses': 10, 'ngpus': 2})
+    single = network['model'].clone()
+    model = dt.auto_data_parallel(network, 2)
+    assert lg.typename(model) == 'nn.DataParallelTable' and model.get(0) is network['model']
+    x, y = mnist(10, seed=4)
+    x, y = x.double(), y.double()
+    grads = []
+    for m in (model, single):
+        w, g = m.getParameters()
+        g.zero()
+        crit = nn.ClassNLLCriterion()
+        out = m.forward(x)
+        crit.forward(out, y)
+        m.backward(x, crit.backward(out, y))
+        grads.append((out.clone(), g.clone()))
+    np.testing.assert_allclose(grads[0][0].numpy(), grads[1][0].numpy(), rtol=1e-12)
+    np.testing.assert_allclose(grads[0][1].numpy(), grads[1][1].numpy(), rtol=1e-9, atol=1e-12)
+    assert float(grads[1][1].abs().sum()) > 0
+    alex = {'model': nn.Sequential(), 'disableAutoDataParallelism': True}
+    assert dt.auto_data_parallel(alex, 4) is alex['model']
+
+
 def test_backup_for_recovery_restores_model_optim_state_rng_and_policy(tmp_path):
     """main.lua's backupforrecovery then a restart with --retrain, --optimState, --randomState and
     --lrpolicyState: the cleaned model (no outputs), sgd's momentum buffer and counter, the generator and the
