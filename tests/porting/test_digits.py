@@ -186,8 +186,8 @@ def test_lenet_trains_validates_snapshots_and_predicts(tmp_path, capsys):
 
 def test_auto_data_parallelism_splits_the_batch_and_sums_the_gradients(double_default):
     """main.lua wraps a network file's model in DataParallelTable(1, true, true) over every GPU: with two, the
-    batch of 10 split over the two replicas, the output and the flat gradient of ClassNLLCriterion's mean equals the unwrapped
-    model's on the whole batch (alexnet.lua's disableAutoDataParallelism leaves its model alone)."""
+    batch of 10 is split over the replicas, and the output and the flat gradient of ClassNLLCriterion's mean equal
+    the unwrapped model's on the whole batch (alexnet.lua's disableAutoDataParallelism leaves its model alone)."""
     network = dm.lenet({'nclasses': 10, 'ngpus': 2})
     single = network['model'].clone()
     model = dt.auto_data_parallel(network, 2)
