@@ -4,11 +4,12 @@
 and returns a table with ``model`` and optionally ``loss``, ``trainBatchSize``, ``validationBatchSize``, ``croplen``,
 ``disableAutoDataParallelism``, ``fineTuneHook``, ``labelHook``):
 
-- digits/standard-networks/torch/lenet.lua (lines 1-50), lenet-color.lua (1-26), alexnet.lua (1-44: the early file,
-  which returns the model itself), googlenet.lua (1-138: the early file, which loads a flat ``Weights`` tensor);
-- digits/standard-networks/torch/ImageNet-Training/alexnet.lua (1-94) and googlenet.lua (1-119);
-- examples/binary-segmentation/segmentation-model.lua (1-54), examples/fine-tuning/lenet-fine-tune.lua (1-76),
-  examples/siamese/mnist_siamese.lua (1-74), examples/text-classification/text-classification-model.lua (1-90).
+- digits/standard-networks/torch/lenet.lua, lenet-color.lua, alexnet.lua (the early file, which returns the model
+  itself) and googlenet.lua (the early file, which loads a flat ``Weights`` tensor);
+- digits/standard-networks/torch/ImageNet-Training/alexnet.lua and googlenet.lua;
+- examples/binary-segmentation/segmentation-model.lua, examples/fine-tuning/lenet-fine-tune.lua,
+  examples/siamese/mnist_siamese.lua, examples/text-classification/text-classification-model.lua;
+each file whole.
 
 The files' globals (``backend``, ``convLayer``, ``createModel``) are this module's. ``pcall(function()
 require('cudnn') end)`` is ``_have('cudnn')``: legonn's cudnn loads where CuPy finds a device, so on the CPU the
@@ -32,7 +33,7 @@ def _have(name):
 
 
 def _choose_backend(fastest=False, quiet=False):
-    """The backend block every DIGITS network file repeats (lenet.lua lines 15-30): cuDNN where it loads, else nn."""
+    """The backend block every DIGITS network file repeats: cuDNN where it loads, else nn."""
     global backend, convLayer, convLayerName
     if _have('cudnn'):
         if not quiet:

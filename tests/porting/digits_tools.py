@@ -1,18 +1,18 @@
 """NVIDIA/DIGITS's Torch7 tools, ported line by line (the model files are in digits_models.py):
 
-- digits/tools/torch/LRPolicy.lua (lines 3-82: every Caffe policy: fixed, step, exp, inv, multistep, poly, sigmoid);
-- digits/tools/torch/Optimizer.lua (lines 17-74);
-- digits/tools/torch/utils.lua's ``round`` (lines 14-17);
-- digits/tools/torch/main.lua: the automatic DataParallelTable (lines 224-228), the model visualisation
-  (268-274), the learning-rate policy set-up (lines 398-455), the optimState (463-468),
-  ``saveModel`` (309-326), ``backupforrecovery`` (540-570, with utils.lua's ``cleanupModel`` and
-  ``zeroDataSize``) and the ``--retrain``/``--optimState``/``--randomState``/``--lrpolicyState`` reloads, the ``_Weights``/``_Model`` loading of ``--weights`` (343-366), the fine-tuning hook
-  (369-374), ``Validation`` (576-648) and ``Train`` (650-755) with the epoch/validation/snapshot bookkeeping;
-- digits/tools/torch/test.lua: ``predictBatch`` (lines 164-210: the top-N of ``exp`` of the log-probabilities)
-  and the visualisation file (283-318, with utils.lua's ``stringToTensor``);
+- digits/tools/torch/LRPolicy.lua (all of it: every Caffe policy: fixed, step, exp, inv, multistep, poly, sigmoid);
+- digits/tools/torch/Optimizer.lua (all of it);
+- digits/tools/torch/utils.lua's ``round``, ``zeroDataSize``, ``cleanupModel`` and ``stringToTensor``;
+- digits/tools/torch/main.lua: the automatic DataParallelTable, the ``--visualizeModel`` print, ``saveModel``,
+  the ``_Weights``/``_Model`` loading of ``--weights``, the fine-tuning hook, the learning-rate policy set-up
+  and the optimState, ``backupforrecovery`` and the ``--retrain``/``--optimState``/``--randomState``/
+  ``--lrpolicyState`` reloads, ``Validation`` and ``Train`` with the epoch/validation/snapshot bookkeeping;
+- digits/tools/torch/test.lua: ``predictBatch`` (the top-N of ``exp`` of the log-probabilities) and the
+  ``--visualization`` file;
 - tools/torch/nnhelpers.lua (the gradient-ascent helpers: ``getNumOutputs``, ``generatePointGradient``,
   ``gaussianKernel``, ``regularize``, ``findLayerFromChain``, ``_findPushLayer``, ``_getContainers``,
-  ``_generateChainedNetwork``, ``_isSequential``, ``_cropNetwork``, ``getNetworkUntilPushLayer``).
+  ``_generateChainedNetwork``, ``_isSequential``, ``_cropNetwork``, ``getNetworkUntilPushLayer``, ``bestAlexNet``,
+  ``bestGoogLeNet``).
 
 Stand-ins: DIGITS's DataLoader (threads reading LMDB/HDF5 records) is a list of ``{inputs, outputs}`` batches that
 ``scheduleNextBatch``/``waitNext`` hand out in order, as the loader does without shuffling; ``logmessage.display``
@@ -165,7 +165,7 @@ class Optimizer:
 # --- main.lua: learning-rate policy and optimState ------------------------------------------------------------------
 
 def make_lrpolicy(opt, trainSize, trainBatchSize, stepvalues_list):
-    """main.lua lines 398-455: the policy, its step values turned from percentages into iterations."""
+    """main.lua: the policy, its step values turned from percentages into iterations."""
     if opt['policy'] != 'torch_sgd':
         max_iterations = (math.ceil(trainSize / trainBatchSize)) * opt['epoch']
 
@@ -212,7 +212,7 @@ def make_lrpolicy(opt, trainSize, trainBatchSize, stepvalues_list):
 
 
 def auto_data_parallel(network, nGpus):
-    """main.lua lines 224-228: the model in a DataParallelTable over every GPU unless the network file said
+    """main.lua: the model in a DataParallelTable over every GPU unless the network file said
     ``disableAutoDataParallelism``; the GPU numbers are 0-based here."""
     model = network['model']
     if nGpus > 1 and not network.get('disableAutoDataParallelism'):
@@ -222,7 +222,7 @@ def auto_data_parallel(network, nGpus):
 
 
 def show_network(model, loss):
-    """main.lua lines 268-274 (``--visualizeModel yes``): the network's and the criterion's text."""
+    """main.lua (``--visualizeModel yes``): the network's and the criterion's text."""
     display(0, 'Network definition:')
     print('\nModel: \n' + model.__tostring__())
     print('\nCriterion: \n' + loss.__tostring__())
@@ -274,7 +274,7 @@ def cleanupModel(node):
 
 
 def backupforrecovery(model, optimState, optimizer, opt, snapshot_prefix, backup_epoch):
-    """main.lua lines 540-570: model, optim state, random number state and LRPolicy saved for crash recovery."""
+    """main.lua's backupforrecovery: model, optim state, random number state and LRPolicy saved for crash recovery."""
     files = {}
     for what, filename, obj in (
             ('model', snapshot_prefix + '_' + str(backup_epoch) + '_model.t7', None),
@@ -293,7 +293,7 @@ def backupforrecovery(model, optimState, optimizer, opt, snapshot_prefix, backup
 
 
 def load_weights(network, model, weights):
-    """main.lua lines 343-366: ``--weights`` names a ``_Weights`` flat tensor or a ``_Model`` file."""
+    """main.lua: ``--weights`` names a ``_Weights`` flat tensor or a ``_Model`` file."""
     if weights.find('_Weights') >= 0:
         w, grad = model.getParameters()
         w.copy(lg.load(weights))
@@ -468,7 +468,7 @@ class Trainer:
 # --- test.lua: predictBatch -----------------------------------------------------------------------------------------
 
 def predictBatch(inputs, model, counter, opt, class_labels, topN):
-    """test.lua lines 164-210: returns, per image, the topN ``(class, probability)`` (or every prediction)."""
+    """test.lua's predictBatch: returns, per image, the topN ``(class, probability)`` (or every prediction)."""
     if opt['type'] == 'float':
         predictions = model.forward(inputs.float())
     elif opt['type'] == 'cuda':
@@ -512,7 +512,7 @@ def stringToTensor(s):
 
 
 def saveVisualization(model, filename):
-    """test.lua lines 283-318 (``--visualization yes``): each module's weights, bias, name and activations
+    """test.lua (``--visualization yes``): each module's weights, bias, name and activations
     written to ``vis.h5`` under ``/layers/<id>``; the ids and the ``.k`` of a table output's names are the file
     format DIGITS's Python side reads, so they keep the Lua's numbers from 1."""
     display(0, 'Saving visualization to ' + filename)

@@ -38,7 +38,7 @@ def options(tmp_path, **kw):
 # --- LRPolicy.lua ---------------------------------------------------------------------------------------------------
 
 def test_lrpolicy_every_policy_against_its_formula():
-    """Each policy at iterations 0 .. 100 against the header comment's formula (LRPolicy.lua lines 8-18), with exp,
+    """Each policy at iterations 0 .. 100 against the formula LRPolicy.lua's header comment gives, with exp,
     inv and sigmoid read, as the code does, on the progress in percent of max_iter, not the iteration."""
     base, gamma, power, max_iter = 0.1, 0.9, 0.75, 200
     iters = np.arange(0, 101, 7)
