@@ -3,6 +3,7 @@ network file, with the ported Optimizer and LRPolicy (tests/porting/digits_tools
 pairs from examples/data/mnist_5k.npz), examples/binary-segmentation (generated squares and their masks) and
 examples/text-classification (generated character indices)."""
 import numpy as np
+import pytest
 
 import legonn as lg
 from legonn import optim
@@ -33,7 +34,7 @@ def test_siamese_shares_weights_hooks_labels_and_trains(tmp_path):
                              OptState={'learningRate': 0.01, 'momentum': 0.9},
                              lrPolicy=dt.LRPolicy(policy='torch_sgd', baselr=0.01), LabelFunction=hook)
     losses = []
-    for epoch in range(3):
+    for epoch in range(2):
         for s in range(0, 64, 8):
             losses.append(optimizer.optimize(x.narrow(0, s, 8), same.narrow(0, s, 8).clone())[3][0])
     assert np.mean(losses[-8:]) < np.mean(losses[:8])
@@ -79,5 +80,24 @@ def test_text_classification_one_hot_and_shapes():
     optimizer = dt.Optimizer(Model=model, Loss=network['loss'], OptFunction=optim.sgd,
                              OptState={'learningRate': 1e-3}, lrPolicy=dt.LRPolicy(policy='torch_sgd', baselr=1e-3),
                              LabelFunction=lambda i, l: l)
-    losses = [optimizer.optimize(x, y)[3][0] for _ in range(3)]
+    losses = [optimizer.optimize(x, y)[3][0] for _ in range(2)]
     assert losses[-1] < losses[0]
+
+
+@pytest.mark.gpu
+def test_segmentation_model_on_cudnn_matches_nn(monkeypatch):
+    """With CUDA the segmentation model takes cuDNN's SpatialConvolution, ReLU and SpatialFullConvolution; with
+    the nn model's parameters copied in, its output and input gradient on CUDA are the nn model's on the host."""
+    params = {'ngpus': 1, 'inputShape': lg.LongTensor([1, 32, 32])}
+    gpu = dm.segmentation_model(params)['model']
+    assert lg.typename(gpu.get(4)) == 'cudnn.SpatialFullConvolution'
+    monkeypatch.setattr(dm, '_have', lambda name: False)
+    cpu = dm.segmentation_model(params)['model']
+    assert lg.typename(cpu.get(4)) == 'nn.SpatialFullConvolution'
+    gpu.cuda()
+    gpu.getParameters()[0].copy(cpu.getParameters()[0])
+    x = lg.rand(2, 1, 32, 32)
+    go = lg.randn(2, 1, 32, 32)
+    np.testing.assert_allclose(gpu.forward(x.cuda()).float().numpy(), cpu.forward(x).numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(gpu.backward(x.cuda(), go.cuda()).float().numpy(), cpu.backward(x, go).numpy(),
+                               rtol=1e-4, atol=1e-5)
