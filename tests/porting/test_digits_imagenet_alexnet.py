@@ -1,6 +1,6 @@
-"""NVIDIA/DIGITS's digits/standard-networks/torch/ImageNet-Training/alexnet.lua and googlenet.lua (ported in
-tests/porting/digits_models.py) built through the network-file protocol, run at their 224 x 224 crop (croplen),
-with the sizes their comments give; alexnet's multi-GPU branch (DataParallelTable) against its single-GPU one."""
+"""NVIDIA/DIGITS's digits/standard-networks/torch/ImageNet-Training/alexnet.lua (ported in
+tests/porting/digits_models.py) built through the network-file protocol, run at its 224 x 224 crop (croplen), with
+the sizes its comments give; its multi-GPU branch (DataParallelTable) against its single-GPU one."""
 import numpy as np
 
 import legonn as lg
@@ -27,18 +27,3 @@ def test_imagenet_alexnet_single_and_data_parallel():
     assert lg.typename(dpt) == 'nn.DataParallelTable' and dpt.gradInput is None
     dpt.get(0).evaluate()
     np.testing.assert_allclose(dpt.forward(x).numpy(), dpt.get(0).forward(x).numpy(), rtol=1e-5, atol=1e-6)
-
-
-def test_imagenet_googlenet_forward_backward():
-    """ImageNet-Training/googlenet.lua (BN-Inception): 224 x 224 in, 1024 planes of 7 x 7 before the average
-    pooling, the 'avg' pools of the nn backend without ceil; the gradient reaches the input."""
-    network = dm.googlenet_imagenet({'nclasses': 4, 'ngpus': 1, 'inputShape': lg.LongTensor([3, 256, 256])})
-    assert (network['croplen'], network['trainBatchSize'], network['validationBatchSize']) == (224, 32, 16)
-    model = network['model']
-    x = lg.rand(1, 3, 224, 224) * 255
-    out = model.forward(x)
-    assert out.size() == (1, 4)
-    main_branch = model.get(1)
-    assert main_branch.get(4).output.size() == (1, 1024, 7, 7)
-    gin = model.backward(x, lg.ones(1, 4))
-    assert gin.size() == x.size() and float(gin.abs().sum()) > 0
