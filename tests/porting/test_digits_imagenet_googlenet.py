@@ -1,7 +1,6 @@
 """NVIDIA/DIGITS's digits/standard-networks/torch/ImageNet-Training/googlenet.lua (ported in
 tests/porting/digits_models.py) built through the network-file protocol and run forward and backward at its
 224 x 224 crop (croplen)."""
-import numpy as np
 
 import legonn as lg
 from tests.porting import digits_models as dm
