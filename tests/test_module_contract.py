@@ -572,6 +572,23 @@ def test_a_subclass_of_a_module_with_arguments_prints_its_own_name_before_them()
     assert repr(nn.Bottle(Conv(1, 1, 1, 1))).startswith('nn.Bottle')
 
 
+def test_tostring_method_is_the_printed_text():
+    """``model:__tostring()`` / ``m:__tostring__()`` (DIGITS's main.lua prints ``'Model: ' .. model:__tostring()``
+    and ``loss:__tostring()``) give what ``print`` shows; a ported class's own ``__tostring__`` may call its
+    parent's, as Lua classes do, without coming back to itself."""
+    model = nn.Sequential().add(nn.Linear(2, 3)).add(nn.ReLU())
+    assert model.__tostring__() == repr(model) and repr(model).startswith('nn.Sequential {')
+    assert nn.ClassNLLCriterion().__tostring__() == 'nn.ClassNLLCriterion'
+    assert nn.Linear(2, 3).__tostring__() == 'nn.Linear(2 -> 3)'
+
+    class Tagged(nn.Sequential):
+        def __tostring__(self):
+            return 'tagged ' + nn.Sequential.__tostring__(self)
+
+    tagged = Tagged().add(nn.Identity())
+    assert repr(tagged) == tagged.__tostring__() == 'tagged ' + repr(nn.Sequential().add(nn.Identity()))
+
+
 class FlatLinear(nn.Linear):
     """A subclass whose output is its parent's viewed flat, as eyescream's SpatialConvolutionUpsample views its
     convolution's planes: its accGradParameters views the gradOutput back before calling the parent's."""

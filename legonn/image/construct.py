@@ -3,8 +3,13 @@
 
 Each takes its arguments by position or by name, as Torch7's ``dok.unpack``, or one dict of them, the Lua table
 form: ``image.gaussian({'size': 9, 'sigma': 1.591 / 9, 'normalize': True})`` is ``image.gaussian(size=9, ...)``.
-The means are fractions of the kernel's size (0.5: centred), not indices, so they keep Torch7's values.
+The means are fractions of the kernel's size (0.5: centred), not indices, so they keep Torch7's values. A None
+argument takes its default, as Lua's nil does (a nil field is no field of a table: DIGITS's nnhelpers.lua calls
+``image.gaussian({size=3, sigma=radius, normalize=true})`` with radius nil and gets the default sigma).
 """
+import functools
+import inspect
+
 import numpy as np
 
 from ..tensor import default_class
@@ -13,6 +18,26 @@ from .arguments import result_sizes
 from .pixels import FLOATS
 from .planes import from_intermediate, temp_dtype
 
+
+
+def _lua_arguments(kernel):
+    """dok.unpack's rules for a kernel's arguments: by position, by name or as one dict (the Lua table form), and
+    None (Lua's nil) meaning the argument's default."""
+    signature = inspect.signature(kernel)
+
+    @functools.wraps(kernel)
+    def call(*args, **kwargs):
+        if len(args) == 1 and isinstance(args[0], dict) and not kwargs:
+            args, kwargs = (), dict(args[0])
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError as err:
+            raise TypeError(f'image.{kernel.__name__}: {err}') from None
+        for name, value in bound.arguments.items():
+            if value is None:
+                bound.arguments[name] = signature.parameters[name].default
+        return kernel(*bound.args, **bound.kwargs)
+    return call
 
 
 def _kernel_tensor(name, tensor, ndim, byte=False):
@@ -38,6 +63,7 @@ def _filled(values, tensor):
     return default_class()(values) if tensor is None else tensor.copy(values)
 
 
+@_lua_arguments
 def gaussian(size=3, sigma=0.25, amplitude=1, normalize=False, width=None, height=None, sigma_horz=None,
              sigma_vert=None, mean_horz=0.5, mean_vert=0.5, tensor=None):
     """A ``height x width`` Gaussian (both ``size`` by default): ``amplitude * exp(-(du^2 + dv^2) / 2)`` with
@@ -46,8 +72,6 @@ def gaussian(size=3, sigma=0.25, amplitude=1, normalize=False, width=None, heigh
     given. Computed as image.c does, in the tensor's precision (float for a Float or Byte tensor); a ByteTensor
     stores each value rounded half up and clamped to 0..255, and ``normalize`` then multiplies the stored bytes
     by the reciprocal of their sum, truncating, as the C's ``*=`` into an unsigned char."""
-    if isinstance(size, dict):
-        return gaussian(**size)
     width, height, sigma_horz, sigma_vert = _per_axis(size, sigma, width, height, sigma_horz, sigma_vert)
     if tensor is not None:
         tensor = _kernel_tensor('gaussian', tensor, 2, byte=True)
@@ -73,12 +97,11 @@ def gaussian(size=3, sigma=0.25, amplitude=1, normalize=False, width=None, heigh
     return _filled(values.astype(np.float64), tensor)
 
 
+@_lua_arguments
 def gaussian1D(size=3, sigma=0.25, amplitude=1, normalize=False, mean=0.5, tensor=None):
     """A Gaussian of ``size`` values: ``amplitude * exp(-((i + 1 - (mean * size + 0.5)) / (sigma * size))^2 /
     2)`` at the 0-based index i; divided by its sum when ``normalize``. Written into ``tensor`` (1-D, its size
     wins) when given."""
-    if isinstance(size, dict):
-        return gaussian1D(**size)
     if tensor is not None:
         tensor = _kernel_tensor('gaussian1D', tensor, 1)
         size = tensor.size(0)
@@ -88,6 +111,7 @@ def gaussian1D(size=3, sigma=0.25, amplitude=1, normalize=False, mean=0.5, tenso
     return out.div(out.sum()) if normalize else out
 
 
+@_lua_arguments
 def laplacian(size=3, sigma=0.1, amplitude=1, normalize=False, width=None, height=None, sigma_horz=None,
               sigma_vert=None, mean_horz=0.5, mean_vert=0.5):
     """A ``height x width`` Laplacian of Gaussian (both ``size`` by default): ``(1 - q) * amplitude * exp(-q)``
@@ -95,8 +119,6 @@ def laplacian(size=3, sigma=0.1, amplitude=1, normalize=False, width=None, heigh
     width + 0.5)) / (sigma_horz * width))^2 / 2`` and the column j sets ysq from the vertical mean, sigma and
     height (horizontal and vertical are swapped in Torch7's loop; for a square kernel it does not matter).
     Divided by its sum when ``normalize``."""
-    if isinstance(size, dict):
-        return laplacian(**size)
     width, height, sigma_horz, sigma_vert = _per_axis(size, sigma, width, height, sigma_horz, sigma_vert)
     height, width = result_sizes('laplacian', 'a kernel size', height=height, width=width)
     xsq = ((np.arange(1, height + 1) - (mean_horz * width + 0.5)) / (sigma_horz * width)) ** 2 / 2

@@ -46,6 +46,20 @@ def test_gaussian_by_hand():
                                np.array([e, 1, e]) / (1 + 2 * e), rtol=1e-15)
 
 
+def test_kernels_take_none_as_the_default():
+    """Lua's nil is no argument: DIGITS's nnhelpers.lua builds ``image.gaussian({size=3, sigma=radius,
+    normalize=true})`` with radius nil and gets sigma 0.25; a None, in the table form or by position, was read
+    as a number (NaN kernels, or a TypeError in gaussian1D and laplacian)."""
+    lg.setdefaulttensortype('legonn.DoubleTensor')
+    np.testing.assert_array_equal(image.gaussian({'size': 3, 'sigma': None, 'normalize': True}).numpy(),
+                                  image.gaussian(3, normalize=True).numpy())
+    np.testing.assert_array_equal(image.gaussian1D(3, None, None, None).numpy(), image.gaussian1D(3).numpy())
+    np.testing.assert_array_equal(image.laplacian({'size': 5, 'sigma': None, 'amplitude': None}).numpy(),
+                                  image.laplacian(5).numpy())
+    with pytest.raises(TypeError, match=r"image\.gaussian: got an unexpected keyword argument 'mean'"):
+        image.gaussian({'size': 3, 'mean': 0.5})
+
+
 def test_gaussian_options_match_image_c():
     """image.c's loop with separate widths, sigmas and means (column u, row v, both 0-based here)."""
     lg.setdefaulttensortype('legonn.DoubleTensor')

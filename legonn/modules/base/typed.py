@@ -53,6 +53,17 @@ class Typed(InputChecks, FloatingShortcuts, TorchNamed):
     # The Lua package the class stands for: legonn.typename says 'nn.Linear'; legonn.cudnn's classes say 'cudnn'.
     lua_package = 'nn'
 
+    def __tostring__(self):
+        """Module.lua's and Criterion.lua's ``__tostring__``, which a Lua program also calls as ``m:__tostring()``
+        (DIGITS's main.lua prints ``model:__tostring()``): the text ``print(m)`` shows. A ported class whose own
+        ``__tostring__`` calls its parent's (``nn.Sequential.__tostring__(self)``) gets the parent's text, not
+        its own again."""
+        for klass in type(self).__mro__:
+            text = vars(klass).get('__repr__')
+            if text is not None and text is not _repr_by_tostring:
+                return text(self)
+        return object.__repr__(self)
+
     def __init_subclass__(cls, abstract=False, **kwargs):
         super().__init_subclass__(**kwargs)
         # only legonn's own classes: a user's subclass must not shadow an nn class of the same name
