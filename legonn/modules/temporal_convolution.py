@@ -55,9 +55,11 @@ class TemporalConvolution(Module):
         cols = self.bufferLike('finput', input, (n, n_out, self.kW * f))
         input.xp.copyto(cols.reshape(n, n_out, self.kW, f), win.transpose(0, 1, 3, 2))
         out = self.bufferLike('output', input, ((n,) if is_batch else ()) + (n_out, self.outputFrameSize))
-        out3 = out.reshape(n, n_out, self.outputFrameSize)
-        input.xp.matmul(cols, self.weight.array.T, out=out3)
-        out3 += self.bias.array
+        # one GEMM over every frame of the batch: NumPy's stacked matmul of (N, nOut, kW*F) by a transposed
+        # weight runs one small product per sequence, 7x slower at 32x24x1536 by 1536x512 (bench/temporal_conv.py)
+        out2 = out.reshape(n * n_out, self.outputFrameSize)
+        input.xp.matmul(cols.reshape(n * n_out, -1), self.weight.array.T, out=out2)
+        out2 += self.bias.array
         return self.output
 
     def updateGradInput(self, input, gradOutput):
@@ -66,7 +68,7 @@ class TemporalConvolution(Module):
         n, f = x.shape[0], self.inputFrameSize
         go = gradOutput.array.reshape(n, n_out, self.outputFrameSize)
         gcols = self.bufferLike('fgradInput', input, (n, n_out, self.kW * f))
-        input.xp.matmul(go, self.weight.array, out=gcols)
+        input.xp.matmul(go.reshape(n * n_out, -1), self.weight.array, out=gcols.reshape(n * n_out, -1))   # one GEMM
         gi = self.bufferLike('gradInput', input)
         gi.fill(0)
         scatter_windows(gi.reshape(x.shape), gcols.reshape(n, n_out, self.kW, f).transpose(0, 1, 3, 2),

@@ -37,6 +37,8 @@ class ConfusionMatrix:
     ``averageValid`` and ``averageUnionValid``; ``print(cm)`` shows the table.
     """
 
+    lua_package = 'optim'   # optim's ConfusionMatrix.lua:13: torch.class('optim.ConfusionMatrix')
+
     def __init__(self, nclasses, classes=None):
         if isinstance(nclasses, (list, tuple)):
             classes, nclasses = list(nclasses), len(nclasses)

@@ -24,6 +24,8 @@ class Logger:
     Logger dropped without it closes its file when collected.
     """
 
+    lua_package = 'optim'   # optim's Logger.lua:38: torch.class('optim.Logger')
+
     defaultStyle = '+'
 
     def __init__(self, filename=None, timestamp=False):

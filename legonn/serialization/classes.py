@@ -109,7 +109,7 @@ def factory(name):
         return lambda *_: cls()
     classes = module_classes()   # nn's keyed by the bare class name, other packages' by 'cudnn.X'
     key = name[len('nn.'):] if name.startswith('nn.') else name if '.' in name else None
-    cls = _user.get(name) or classes.get(key)
+    cls = _user.get(name) or classes.get(key) or _packages.get(name)   # _packages: 'optim.ConfusionMatrix', 'tds.Hash'
     if cls is None:   # a registered class under its Torch7 typename ('onmt.Encoder' for lua_package = 'onmt')
         cls = next((c for c in _user.values() if typename(c.__new__(c)) == name), None)
     if cls is None:

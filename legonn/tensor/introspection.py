@@ -18,15 +18,18 @@ from .timer import Timer
 
 def typename(obj):
     """The legonn class name of a tensor, storage ('legonn.FloatTensor') or module ('nn.Linear', or
-    'cudnn.SpatialConvolution' for a class whose ``lua_package`` is another Lua package), the Lua name a class
-    of another Torch7 package declares as its ``typename`` ('tds.Hash'); None for anything else, as Torch7
-    returns nil."""
+    'cudnn.SpatialConvolution' for a class whose ``lua_package`` is another Lua package), the name torch.class
+    registered a class of another Torch7 package under, its ``lua_package`` and class name
+    ('tnt.AverageValueMeter', 'optim.ConfusionMatrix') or the Lua name it declares as its ``typename``
+    ('tds.Hash'); None for anything else, as Torch7 returns nil."""
     if isinstance(obj, (Tensor, Storage)):
         return obj.type()
     if _is_nn(obj):
         return lua_class_name(obj.__class__)
     if isinstance(obj, Timer):
         return 'legonn.Timer'
+    if isinstance(getattr(type(obj), 'lua_package', None), str):   # torchnet's and optim's classes
+        return lua_class_name(type(obj))
     declared = getattr(type(obj), 'typename', None)
     return declared if isinstance(declared, str) else None
 
@@ -54,9 +57,10 @@ def isTypeOf(obj, typespec):
         return isinstance(obj, typespec)
     if _is_nn(obj):
         names = [lua_class_name(cls) for cls in obj.__class__.__mro__]
-    else:   # a class of another Torch7 package, and its parents, by the Lua names they declare
-        names = [typename(obj)] + [cls.__dict__['typename'] for cls in type(obj).__mro__[1:]
-                                   if isinstance(cls.__dict__.get('typename'), str)]
+    else:   # a class of another Torch7 package, and its parents, by the Lua names they have
+        names = [typename(obj)] + [lua_class_name(cls) if isinstance(getattr(cls, 'lua_package', None), str)
+                                   else cls.__dict__.get('typename') for cls in type(obj).__mro__[1:]
+                                   if not cls.__name__.startswith('_')]   # not a private base (_Confusion)
     # a tensor's or storage's name has two spellings, 'legonn.LongTensor' and Torch7's 'torch.LongTensor'
     names += ['torch.' + n[len('legonn.'):] for n in names if n is not None and n.startswith('legonn.')]
     pattern = re.compile(_lua_pattern(typespec))

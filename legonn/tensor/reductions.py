@@ -67,6 +67,8 @@ def accumulated_along(xp, name, a, axis, unit_stride, keepdims=True, out=None):
     acc = _accreal(a.dtype)
     if acc is None or (not unit_stride and a.shape[axis] > 1):
         return fn(a, axis=axis, keepdims=keepdims, dtype=a.dtype, out=out)
+    # not fn(..., dtype=acc, out=out) into a float32 out: NumPy would round the running sum to float32 after
+    # every 8192-element buffer, which misses TH's once-rounded sum on longer rows (tests/modules/test_reductions.py)
     wide = fn(a, axis=axis, keepdims=keepdims, dtype=acc)
     if out is None:
         return wide.astype(a.dtype)

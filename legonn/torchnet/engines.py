@@ -64,6 +64,10 @@ class Engine(TorchNamed):
     """The base engine: ``hooks`` holds the hook names an engine calls; ``train`` and ``test`` are the
     subclass's."""
 
+    # lg.typename: 'tnt.' and the class name, as torchnet registers its classes (torch.class('tnt.Engine')
+    # in engine/init.lua:38), here and in every class derived from this one
+    lua_package = 'tnt'
+
     def __init__(self, hooks):
         if not isinstance(hooks, (list, tuple)) or not all(isinstance(name, str) for name in hooks):
             raise TypeError(f"tnt.Engine: hooks must be a list of hook names (strings), got {hooks!r}")

@@ -24,6 +24,10 @@ class DatasetIterator(TorchNamed):
     samples of that iterator, transformed and filtered again. ``for sample in it.run():``, ``it()`` and
     ``for sample in it:`` are the same loop."""
 
+    # lg.typename: 'tnt.' and the class name, as torchnet registers its classes (torch.class('tnt.DatasetIterator')
+    # in dataset/datasetiterator.lua:44), here and in every class derived from this one
+    lua_package = 'tnt'
+
     @named_table
     def __init__(self, dataset=None, perm=None, filter=None, transform=None, iterator=None):
         owner = f'tnt.{type(self).__name__}'

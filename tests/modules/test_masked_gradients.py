@@ -96,3 +96,25 @@ def test_inf_and_nan_gradoutput_at_masked_rows_give_the_gradients_of_zeros(case,
     # the caller's gradOutput is left as given (the Lua's step modules zero it in place)
     for g, before in zip(as_list(go), given):
         np.testing.assert_array_equal(g.double().numpy(), before)
+
+
+@pytest.mark.parametrize('case', ['StepLSTM', 'StepLSTM-projected', 'StepGRU'])
+def test_step_modules_leave_the_caller_s_gradoutput_and_the_lua_s_rows_are_one_masked_fill_away(case):
+    """docs/porting.md: StepLSTM.lua:136-139 and StepGRU.lua:102-105 zero a masked row of the caller's gradOutput
+    tensors in place; legonn's step modules leave them as given. A port that reads its gradOutput after backward
+    writes the Lua's zeros itself with ``g.maskedFill(zeroMask.view(-1, 1).expandAs(g), 0)``, and gets the same
+    gradients either way."""
+    module, x, go, _ = CASES[case]()
+    module, mask = module.double(), module.zeroMask
+    given = [g.clone() for g in as_list(go)]
+    gi, params = gradients(module, x, go)
+    for g, before in zip(as_list(go), given):
+        np.testing.assert_array_equal(g.numpy(), before.numpy())   # legonn: untouched, row 1 still non-zero
+        assert g[1].abs().sum() > 0
+    lua_go = [g.clone().maskedFill(mask.view(-1, 1).expandAs(g), 0) for g in as_list(go)]
+    for g, before in zip(lua_go, given):   # the Lua's gradOutput after backward: row 1 zero, the others as given
+        assert not g[1].numpy().any()
+        np.testing.assert_array_equal(g.numpy()[[0, 2]], before.numpy()[[0, 2]])
+    lua_gi, lua_params = gradients(module, x, lua_go if len(lua_go) > 1 else lua_go[0])
+    for got, expected in zip(gi + params, lua_gi + lua_params):
+        np.testing.assert_array_equal(got, expected)

@@ -10,6 +10,10 @@ class Dataset(TorchNamed):
     """The base of every dataset: ``size()`` samples, ``get(idx)`` the sample at 0-based ``idx`` (torchnet's
     ``get(1)`` is ``get(0)``). A sample is usually a dict (a Lua table) of tensors."""
 
+    # lg.typename: 'tnt.' and the class name, as torchnet registers its classes (torch.class('tnt.Dataset')
+    # in dataset/init.lua:38), here and in every class derived from this one
+    lua_package = 'tnt'
+
     def size(self):
         raise NotImplementedError(f"size not implemented for class <{type(self).__name__}>")
 

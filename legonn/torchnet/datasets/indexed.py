@@ -61,6 +61,10 @@ class IndexedDatasetWriter(TorchNamed):
     'char', 'short', 'int', 'long', 'float', 'double' or 'table'); without ``type``, opens an existing pair to
     append to it. ``add`` appends; ``close`` must be called to write the index."""
 
+    # lg.typename: 'tnt.' and the class name, as torchnet registers its classes (torch.class('tnt.IndexedDatasetWriter')
+    # in dataset/indexeddataset.lua:15), here and in every class derived from this one
+    lua_package = 'tnt'
+
     @named_table
     def __init__(self, indexfilename=None, datafilename=None, type=None):
         owner = 'tnt.IndexedDatasetWriter'
@@ -115,6 +119,10 @@ class IndexedDatasetReader(TorchNamed):
     """Reads the (index, archive) pair an ``IndexedDatasetWriter`` (torchnet's or legonn's) made. ``mmap`` maps the
     archive in memory instead of reading each tensor from the file (``mmapidx``, mapping the index, is accepted:
     the index is read whole either way)."""
+
+    # lg.typename: 'tnt.' and the class name, as torchnet registers its classes (torch.class('tnt.IndexedDatasetReader')
+    # in dataset/indexeddataset.lua:14), here and in every class derived from this one
+    lua_package = 'tnt'
 
     @named_table
     def __init__(self, indexfilename=None, datafilename=None, mmap=False, mmapidx=False):

@@ -16,6 +16,10 @@ class Log:
     ``onGet(log, key)`` by ``get``, ``onFlush(log)`` by ``flush``, ``onClose(log)`` by ``close``. The views
     ``Log.view.text``, ``Log.view.json`` and ``Log.view.status`` make such closures."""
 
+    # lg.typename: 'tnt.' and the class name, as torchnet registers its classes (torch.class('tnt.Log')
+    # in log/init.lua:14), here and in every class derived from this one
+    lua_package = 'tnt'
+
     view = view
 
     @named_table

@@ -16,6 +16,10 @@ class Meter(TorchNamed):
     """Measures something over the observations given to ``add``: ``reset()`` forgets them, ``value()`` says what
     they measure. Every meter of torchnet but TimeMeter has the three; a subclass writes them."""
 
+    # lg.typename: 'tnt.' and the class name, as torchnet registers its classes (torch.class('tnt.Meter')
+    # in meter/init.lua:14), here and in every class derived from this one
+    lua_package = 'tnt'
+
     def reset(self):
         raise NotImplementedError(f"{self.name}.reset: a tnt.Meter should implement reset()")
 
