@@ -23,9 +23,9 @@ __all__ = list(_tensor_all)
 # all, registers the import that makes them do so before a save or load looks a class up)
 from .serialization import *  # noqa: F401,F403,E402  (save, load, serialize, ..., FormatError)
 from .serialization import __all__ as _serialization_all  # noqa: E402
-from .serialization.classes import factory, register_builtin, register_importer  # noqa: E402
+from .serialization.classes import factory, register_builtin, register_importer, setmetatable  # noqa: E402
 
-__all__ += _serialization_all + ['factory']
+__all__ += _serialization_all + ['factory', 'setmetatable']
 
 
 def _import_saveable_packages():
