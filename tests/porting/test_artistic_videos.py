@@ -1,0 +1,898 @@
+"""manuelruder/artistic-videos ported line by line: flowFileLoader.lua (a binary .flo optical flow read with
+``torch.DiskFile``'s ``readFloat``/``readInt`` into a tensor through ``torch.data``), artistic_video.lua's
+``main`` frame loop (lines 135-285: the previous frames J a temporal loss uses, their flows read and the
+previous outputs warped, the content and weighted temporal loss modules inserted into the net for the frame
+and removed after it, the initialisations 'random', 'image', 'prev', 'prevWarped'), ``warpImage`` and
+``processFlowWeights`` (287-332), and artistic_video_core.lua: ``runOptimization`` (lines 10-131, its adam
+branch), ``buildNet`` (137-252), the user modules ContentLoss, WeightedContentLoss (the temporal consistency
+loss, weights applied as square roots inside the MSE), GramMatrix(), StyleLoss, TVLoss, the helpers
+``getContentLossModuleForLayer``, ``getWeightedContentLossModuleForLayer``, ``MaybePutOnGPU``,
+``preprocess``/``deprocess`` (x256), ``save_image``, ``tabl_contains``, ``tabl_sum``, ``str_split``,
+``fileExists``, ``calcNumberOfContentImages``, ``build_OutFilename``, ``getFormatedFlowFileName``,
+``getContentImage`` and ``getStyleImages``.
+
+Stand-ins: loadcaffe's VGG-19 is tests/porting/test_neural_style.py's ``tiny_vgg``; the video is three 16 x 16
+frames of a moving pattern written by the test, its DeepFlow .flo files and reliability .pgm weights too; the
+options are a dict of cmd:option's defaults with the sizes made small. Left out: lbfgs.lua (a copy of
+optim.lbfgs with a relative-change stop every ``tolFunRelativeInterval`` iterations, which replaces
+``optim.lbfgs`` itself), the multi-pass variant, the -args file reader and the consistency checker (C++)."""
+import math
+import re
+import struct
+
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import image, nn, optim, paths
+from tests.porting.test_neural_style import tiny_vgg
+
+
+# --- flowFileLoader.lua -------------------------------------------------------------------------------------
+
+def flowFileLoader_load(fileName):
+    flowFile = lg.DiskFile(fileName, 'r')
+    flowFile.binary()
+    flowFile.readFloat()
+    W = flowFile.readInt()
+    H = flowFile.readInt()
+    # image.warp needs 2xHxW, and also expects (y, x) for some reason...
+    flow = lg.Tensor(2, H, W)
+    raw_flow = lg.data(flow)
+    elems_in_dim = H * W
+    storage = flowFile.readFloat(2 * elems_in_dim)
+    for y in range(0, H):
+        for x in range(0, W):
+            shift = y * W + x
+            raw_flow[elems_in_dim + shift] = storage[2 * shift]
+            raw_flow[shift] = storage[2 * shift + 1]
+    flowFile.close()
+    return flow
+
+
+flowFile = {'load': flowFileLoader_load}
+
+
+# --- artistic_video_core.lua --------------------------------------------------------------------------------
+
+def runOptimization(params, net, content_losses, style_losses, temporal_losses, img, frameIdx, runIdx, max_iter):
+    isMultiPass = (runIdx != -1)
+
+    # Run it through the network once to get the proper size for the gradient
+    # All the gradients will come from the extra loss modules, so we just pass
+    # zeros into the top of the net on the backward pass.
+    y = net.forward(img)
+    dy = img.new(y.size()).zero()
+
+    optim_state = None
+    if params['optimizer'] == 'adam':
+        optim_state = {
+            'learningRate': params['learning_rate'],
+        }
+    else:
+        raise ValueError('Unrecognized optimizer "%s"' % params['optimizer'])
+
+    def maybe_save(t, isEnd):
+        should_save_intermed = params['save_iter'] > 0 and t % params['save_iter'] == 0
+        should_save_end = t == max_iter or isEnd
+        if should_save_intermed or should_save_end:
+            filename = None
+            if isMultiPass:
+                filename = build_OutFilename(params, frameIdx, runIdx)
+            else:
+                filename = build_OutFilename(params, abs(frameIdx - params['start_number'] + 1),
+                                             -1 if should_save_end else t)
+            save_image(img, filename)
+
+    num_calls = 0
+
+    def feval(x):
+        nonlocal num_calls
+        num_calls = num_calls + 1
+        net.forward(x)
+        grad = net.backward(x, dy)
+        loss = 0
+        for _, mod in enumerate(content_losses):
+            loss = loss + mod.loss
+        for _, mod in enumerate(temporal_losses):
+            loss = loss + mod.loss
+        for _, mod in enumerate(style_losses):
+            loss = loss + mod.loss
+        # Only need to print if single-pass algorithm is used.
+        if not isMultiPass:
+            maybe_save(num_calls, False)
+
+        # optim.lbfgs expects a vector for gradients
+        return loss, grad.view(grad.nElement())
+
+    losses = []
+    for t in range(1, max_iter + 1):
+        x, losses_t = optim.adam(feval, img, optim_state)
+        losses.append(losses_t[0])
+
+    maybe_save(num_calls, True)
+    return losses
+
+
+def buildNet(cnn, params, style_images_caffe):
+    # Handle style blending weights for multiple style inputs
+    style_blend_weights = None
+    if params['style_blend_weights'] == 'nil':
+        # Style blending not specified, so use equal weighting
+        style_blend_weights = []
+        for i in range(len(style_images_caffe)):
+            style_blend_weights.append(1.0)
+    else:
+        style_blend_weights = params['style_blend_weights'].split(',')
+        assert len(style_blend_weights) == len(style_images_caffe), \
+            '-style_blend_weights and -style_images must have the same number of elements'
+    # Normalize the style blending weights so they sum to 1
+    style_blend_sum = 0
+    for i in range(len(style_blend_weights)):
+        style_blend_weights[i] = float(style_blend_weights[i])
+        style_blend_sum = style_blend_sum + style_blend_weights[i]
+    for i in range(len(style_blend_weights)):
+        style_blend_weights[i] = style_blend_weights[i] / style_blend_sum
+
+    content_layers = params['content_layers'].split(",")
+    style_layers = params['style_layers'].split(",")
+    # Which layer to use for the temporal loss. By default, it uses a pixel based loss, masked by the certainty
+    # (indicated by initWeighted).
+    temporal_layers = ['initWeighted'] if params['temporal_weight'] > 0 else []
+
+    style_losses = []
+    contentLike_layers_indices = []
+    contentLike_layers_type = []
+
+    next_content_i, next_style_i, next_temporal_i = 0, 0, 0
+    current_layer_index = 0
+    net = nn.Sequential()
+
+    def at(layers, i):
+        """``layers[i]``, nil past the end as a Lua table reads."""
+        return layers[i] if i < len(layers) else None
+
+    # Set up pixel based loss.
+    if at(temporal_layers, next_temporal_i) == 'init' or at(temporal_layers, next_temporal_i) == 'initWeighted':
+        print("Setting up temporal consistency.")
+        contentLike_layers_indices.append(current_layer_index)
+        contentLike_layers_type.append(
+            'prevPlusFlowWeighted' if at(temporal_layers, next_temporal_i) == 'initWeighted' else 'prevPlusFlow')
+        next_temporal_i = next_temporal_i + 1
+
+    # Set up other loss modules.
+    # For content loss, only remember the indices at which they are inserted, because the content changes for
+    # each frame.
+    if params['tv_weight'] > 0:
+        tv_mod = TVLoss(params['tv_weight']).float()
+        tv_mod = MaybePutOnGPU(tv_mod, params)
+        net.add(tv_mod)
+        current_layer_index = current_layer_index + 1
+    for i in range(len(cnn)):
+        if next_content_i < len(content_layers) or next_style_i < len(style_layers) \
+                or next_temporal_i < len(temporal_layers):
+            layer = cnn.get(i)
+            name = layer.name
+            layer_type = lg.type(layer)
+            is_pooling = (layer_type == 'cudnn.SpatialMaxPooling' or layer_type == 'nn.SpatialMaxPooling')
+            if is_pooling and params['pooling'] == 'avg':
+                assert layer.padW == 0 and layer.padH == 0
+                kW, kH = layer.kW, layer.kH
+                dW, dH = layer.dW, layer.dH
+                avg_pool_layer = nn.SpatialAveragePooling(kW, kH, dW, dH).float()
+                avg_pool_layer = MaybePutOnGPU(avg_pool_layer, params)
+                msg = 'Replacing max pooling at layer %d with average pooling'
+                print(msg % i)
+                net.add(avg_pool_layer)
+            else:
+                net.add(layer)
+            current_layer_index = current_layer_index + 1
+            if name == at(content_layers, next_content_i):
+                print("Setting up content layer", i, ":", layer.name)
+                contentLike_layers_indices.append(current_layer_index)
+                contentLike_layers_type.append('content')
+                next_content_i = next_content_i + 1
+            if name == at(temporal_layers, next_temporal_i):
+                print("Setting up temporal layer", i, ":", layer.name)
+                contentLike_layers_indices.append(current_layer_index)
+                contentLike_layers_type.append('prevPlusFlow')
+                next_temporal_i = next_temporal_i + 1
+            if name == at(style_layers, next_style_i):
+                print("Setting up style layer  ", i, ":", layer.name)
+                gram = GramMatrix().float()
+                gram = MaybePutOnGPU(gram, params)
+                target = None
+                for i in range(len(style_images_caffe)):
+                    target_features = net.forward(style_images_caffe[i]).clone()
+                    target_i = gram.forward(target_features).clone()
+                    target_i.div(target_features.nElement())
+                    target_i.mul(style_blend_weights[i])
+                    if i == 0:
+                        target = target_i
+                    else:
+                        target.add(target_i)
+                norm = params['normalize_gradients']
+                loss_module = StyleLoss(params['style_weight'], target, norm).float()
+                loss_module = MaybePutOnGPU(loss_module, params)
+                net.add(loss_module)
+                current_layer_index = current_layer_index + 1
+                style_losses.append(loss_module)
+                next_style_i = next_style_i + 1
+    return net, style_losses, contentLike_layers_indices, contentLike_layers_type
+
+
+# Define an nn Module to compute content loss in-place
+class ContentLoss(nn.Module):
+
+    def __init__(self, strength, target, normalize=None):
+        super().__init__()
+        self.strength = strength
+        self.target = target
+        self.normalize = normalize or False
+        self.loss = 0
+        self.crit = nn.MSECriterion()
+
+    def updateOutput(self, input):
+        if input.nElement() == self.target.nElement():
+            self.loss = self.crit.forward(input, self.target) * self.strength
+        else:
+            print('WARNING: Skipping content loss')
+        self.output = input
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        if input.nElement() == self.target.nElement():
+            self.gradInput = self.crit.backward(input, self.target)
+        if self.normalize:
+            self.gradInput.div(lg.norm(self.gradInput, 1) + 1e-8)
+        self.gradInput.mul(self.strength)
+        self.gradInput.add(gradOutput)
+        return self.gradInput
+
+
+# Define an nn Module to compute content loss in-place
+class WeightedContentLoss(nn.Module):
+
+    def __init__(self, strength, target, weights, normalize=None, loss_criterion=None):
+        super().__init__()
+        self.strength = strength
+        if weights is not None:
+            # Take square root of the weights, because of the way the weights are applied
+            # to the mean square error function. We want w*(error^2), but we can only
+            # do (w*error)^2 = w^2 * error^2
+            self.weights = lg.sqrt(weights)
+            self.target = lg.cmul(target, self.weights)
+        else:
+            self.target = target
+            self.weights = None
+        self.normalize = normalize or False
+        self.loss = 0
+        if loss_criterion == 'mse':
+            self.crit = nn.MSECriterion()
+        elif loss_criterion == 'smoothl1':
+            self.crit = nn.SmoothL1Criterion()
+        else:
+            print('WARNING: Unknown flow loss criterion. Using MSE.')
+            self.crit = nn.MSECriterion()
+
+    def updateOutput(self, input):
+        if input.nElement() == self.target.nElement():
+            self.loss = self.crit.forward(input, self.target) * self.strength
+            if self.weights is not None:
+                self.loss = self.crit.forward(lg.cmul(input, self.weights), self.target) * self.strength
+            else:
+                self.loss = self.crit.forward(input, self.target) * self.strength
+        else:
+            print('WARNING: Skipping content loss')
+        self.output = input
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        if input.nElement() == self.target.nElement():
+            if self.weights is not None:
+                self.gradInput = self.crit.backward(lg.cmul(input, self.weights), self.target)
+            else:
+                self.gradInput = self.crit.backward(input, self.target)
+        if self.normalize:
+            self.gradInput.div(lg.norm(self.gradInput, 1) + 1e-8)
+        self.gradInput.mul(self.strength)
+        self.gradInput.add(gradOutput)
+        return self.gradInput
+
+
+# Returns a network that computes the CxC Gram matrix from inputs
+# of size C x H x W
+def GramMatrix():
+    net = nn.Sequential()
+    net.add(nn.View(-1).setNumInputDims(2))
+    concat = nn.ConcatTable()
+    concat.add(nn.Identity())
+    concat.add(nn.Identity())
+    net.add(concat)
+    net.add(nn.MM(False, True))
+    return net
+
+
+# Define an nn Module to compute content loss in-place
+class StyleLoss(nn.Module):
+
+    def __init__(self, strength, target, normalize=None):
+        super().__init__()
+        self.normalize = normalize or False
+        self.strength = strength
+        self.target = target
+        self.loss = 0
+
+        self.gram = GramMatrix()
+        self.G = None
+        self.crit = nn.MSECriterion()
+
+    def updateOutput(self, input):
+        self.G = self.gram.forward(input)
+        self.G.div(input.nElement())
+        self.loss = self.crit.forward(self.G, self.target)
+        self.loss = self.loss * self.strength
+        self.output = input
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        dG = self.crit.backward(self.G, self.target)
+        dG.div(input.nElement())
+        self.gradInput = self.gram.backward(input, dG)
+        if self.normalize:
+            self.gradInput.div(lg.norm(self.gradInput, 1) + 1e-8)
+        self.gradInput.mul(self.strength)
+        self.gradInput.add(gradOutput)
+        return self.gradInput
+
+
+class TVLoss(nn.Module):
+
+    def __init__(self, strength):
+        super().__init__()
+        self.strength = strength
+        self.x_diff = lg.Tensor()
+        self.y_diff = lg.Tensor()
+
+    def updateOutput(self, input):
+        self.output = input
+        return self.output
+
+    # TV loss backward pass inspired by kaishengtai/neuralart
+    def updateGradInput(self, input, gradOutput):
+        self.gradInput.resizeAs(input).zero()
+        C, H, W = input.size(0), input.size(1), input.size(2)
+        self.x_diff.resize(3, H - 1, W - 1)
+        self.y_diff.resize(3, H - 1, W - 1)
+        self.x_diff.copy(input[:, 0:-1, 0:-1])
+        self.x_diff.add(-1, input[:, 0:-1, 1:])
+        self.y_diff.copy(input[:, 0:-1, 0:-1])
+        self.y_diff.add(-1, input[:, 1:, 0:-1])
+        self.gradInput[:, 0:-1, 0:-1].add(self.x_diff).add(self.y_diff)
+        self.gradInput[:, 0:-1, 1:].add(-1, self.x_diff)
+        self.gradInput[:, 1:, 0:-1].add(-1, self.y_diff)
+        self.gradInput.mul(self.strength)
+        self.gradInput.add(gradOutput)
+        return self.gradInput
+
+
+def getContentLossModuleForLayer(net, layer_idx, target_img, params):
+    tmpNet = nn.Sequential()
+    for i in range(0, layer_idx):
+        layer = net.get(i)
+        tmpNet.add(layer)
+    target = tmpNet.forward(target_img).clone()
+    loss_module = ContentLoss(params['content_weight'], target, params['normalize_gradients']).float()
+    loss_module = MaybePutOnGPU(loss_module, params)
+    return loss_module
+
+
+def getWeightedContentLossModuleForLayer(net, layer_idx, target_img, params, weights):
+    tmpNet = nn.Sequential()
+    for i in range(0, layer_idx):
+        layer = net.get(i)
+        tmpNet.add(layer)
+    target = tmpNet.forward(target_img).clone()
+    loss_module = WeightedContentLoss(params['temporal_weight'], target, weights,
+                                      params['normalize_gradients'], params['temporal_loss_criterion']).float()
+    loss_module = MaybePutOnGPU(loss_module, params)
+    return loss_module
+
+
+def MaybePutOnGPU(obj, params):
+    if params['gpu'] >= 0:
+        return obj.cuda()
+    return obj
+
+
+# Preprocess an image before passing it to a Caffe model.
+# We need to rescale from [0, 1] to [0, 256], convert from RGB to BGR,
+# and subtract the mean pixel.
+def preprocess(img):
+    mean_pixel = lg.DoubleTensor([103.939, 116.779, 123.68])
+    perm = lg.LongTensor([2, 1, 0])
+    img = img.index(0, perm).mul(256.0)
+    mean_pixel = mean_pixel.view(3, 1, 1).expandAs(img)
+    img.add(-1, mean_pixel)
+    return img
+
+
+# Undo the above preprocessing.
+def deprocess(img):
+    mean_pixel = lg.DoubleTensor([103.939, 116.779, 123.68])
+    mean_pixel = mean_pixel.view(3, 1, 1).expandAs(img)
+    img = img + mean_pixel
+    perm = lg.LongTensor([2, 1, 0])
+    img = img.index(0, perm).div(256.0)
+    return img
+
+
+def save_image(img, fileName):
+    disp = deprocess(img.double())
+    disp = image.minmax({'tensor': disp, 'min': 0, 'max': 1})
+    image.save(fileName, disp)
+
+
+# Checks whether a table contains a specific value
+def tabl_contains(tabl, val):
+    for i in range(len(tabl)):
+        if tabl[i] == val:
+            return True
+    return False
+
+
+# Sums up all element in a given table
+def tabl_sum(t):
+    sum = t[0].clone()
+    for i in range(1, len(t)):
+        sum.add(t[i])
+    return sum
+
+
+def str_split(str, delim, maxNb=None):
+    # Eliminate bad cases...
+    if re.search(delim, str) is None:
+        return [str]
+    if maxNb is None or maxNb < 1:
+        maxNb = 0    # No limit
+    result = []
+    pat = "(.*?)" + delim + "()"
+    nb = 1
+    lastPos = None
+    for m in re.finditer(pat, str):
+        part, pos = m.group(1), m.end()
+        result.append(part)
+        lastPos = pos
+        nb = nb + 1
+        if nb == maxNb:
+            break
+    # Handle the last field
+    result.append(str[lastPos:])
+    return result
+
+
+def fileExists(name):
+    return paths.filep(name)
+
+
+def calcNumberOfContentImages(params):
+    frameIdx = 1
+    while frameIdx < 100000:
+        fileName = params['content_pattern'] % (frameIdx + params['start_number'])
+        if not fileExists(fileName):
+            return frameIdx
+        frameIdx = frameIdx + 1
+    # If there are too many content frames, something may be wrong.
+    return 0
+
+
+def build_OutFilename(params, image_number, iterationOrRun):
+    ext = paths.extname(params['output_image'])
+    basename = paths.basename(params['output_image'], ext)
+    fileNameBase = '%s%s-' + params['number_format']
+    if iterationOrRun == -1:
+        return (fileNameBase + '.%s') % (params['output_folder'], basename, image_number, ext)
+    else:
+        return (fileNameBase + '_%d.%s') % (params['output_folder'], basename, image_number, iterationOrRun, ext)
+
+
+def getFormatedFlowFileName(pattern, fromIndex, toIndex):
+    flowFileName = pattern
+    flowFileName = re.sub(r'{(.*?)}', lambda a: a.group(1) % fromIndex, flowFileName)
+    flowFileName = re.sub(r'\[(.*?)\]', lambda a: a.group(1) % toIndex, flowFileName)
+    return flowFileName
+
+
+def getContentImage(frameIdx, params):
+    fileName = params['content_pattern'] % frameIdx
+    if not fileExists(fileName):
+        return None
+    content_image = image.load(params['content_pattern'] % frameIdx, 3)
+    content_image = preprocess(content_image).float()
+    content_image = MaybePutOnGPU(content_image, params)
+    return content_image
+
+
+def getStyleImages(params):
+    # Needed to read content image size
+    firstContentImg = image.load(params['content_pattern'] % params['start_number'], 3)
+    style_image_list = params['style_image'].split(',')
+    style_images_caffe = []
+    for _, img_path in enumerate(style_image_list):
+        img = image.load(img_path, 3)
+        # Scale the style image so that it's area equals the area of the content image multiplied by the style
+        # scale.
+        img_scale = math.sqrt(firstContentImg.size(1) * firstContentImg.size(2) / (img.size(2) * img.size(1))) \
+            * params['style_scale']
+        img = image.scale(img, img.size(2) * img_scale, img.size(1) * img_scale, 'bilinear')
+        img_caffe = preprocess(img).float()
+        style_images_caffe.append(img_caffe)
+
+    for i in range(len(style_images_caffe)):
+        style_images_caffe[i] = MaybePutOnGPU(style_images_caffe[i], params)
+
+    return style_images_caffe
+
+
+# --- artistic_video.lua -------------------------------------------------------------------------------------
+
+def main(params, cnn):
+    """main() from the loaded network on (lines 100-285); returns each frame's loss curve and its last
+    temporal losses."""
+    style_images_caffe = getStyleImages(params)
+
+    # Set up the network, inserting style losses. Content and temporal loss will be inserted in each iteration.
+    net, style_losses, losses_indices, losses_type = buildNet(cnn, params, style_images_caffe)
+
+    # We don't need the base CNN anymore, so clean it up to save memory.
+    cnn = None
+    for i in range(len(net.modules)):
+        module = net.modules[i]
+        if lg.type(module) == 'nn.SpatialConvolutionMM':
+            # remote these, not used, but uses gpu memory
+            module.gradWeight = None
+            module.gradBias = None
+
+    # There can be different setting for the first frame and for subsequent frames.
+    num_iterations_split = params['num_iterations'].split(",")
+    numIters_first = num_iterations_split[0]
+    numIters_subseq = num_iterations_split[1] if len(num_iterations_split) > 1 else num_iterations_split[0]
+    init_split = params['init'].split(",")
+    init_first, init_subseq = init_split[0], init_split[1] if len(init_split) > 1 else init_split[0]
+
+    firstImg = None
+    flow_relative_indices_split = params['flow_relative_indices'].split(",")
+
+    num_images = params['num_images']
+    if num_images == 0:
+        num_images = calcNumberOfContentImages(params)
+        print("Detected " + str(num_images) + " content images.")
+
+    report = []
+    # Iterate over all frames in the video sequence
+    for frameIdx in range(params['start_number'] + params['continue_with'] - 1,
+                          params['start_number'] + num_images - 1 + 1):
+
+        # Set seed
+        if params['seed'] >= 0:
+            lg.manualSeed(params['seed'])
+
+        content_image = getContentImage(frameIdx, params)
+        if content_image is None:
+            print("No more frames.")
+            return report
+        content_losses, temporal_losses = [], []
+        additional_layers = 0
+        num_iterations = int(numIters_first) if frameIdx == params['start_number'] else int(numIters_subseq)
+        init = init_first if frameIdx == params['start_number'] else init_subseq
+        # stores previous image indices used for the temporal constraint
+        J = []
+        # stores previous image(s) warped
+        imgsWarped = []
+
+        # Calculate from which indices we need a warped image
+        if frameIdx > params['start_number'] and params['temporal_weight'] != 0:
+            for i in range(len(flow_relative_indices_split)):
+                prevIndex = frameIdx - int(flow_relative_indices_split[i])
+                if prevIndex >= params['start_number']:
+                    J.append(frameIdx - int(flow_relative_indices_split[i]))
+            if params['use_flow_every'] > 0:
+                for prevIndex in range(frameIdx - params['use_flow_every'], params['start_number'] - 1,
+                                       -1 * params['use_flow_every']):
+                    if not tabl_contains(J, prevIndex):
+                        J.append(prevIndex)
+            # Sort table descending, usefull to compute the long-term weights
+            J.sort(reverse=True)
+            # Read the optical flow(s) and warp the previous image(s)
+            for j in range(len(J)):
+                prevIndex = J[j]
+                flowFileName = getFormatedFlowFileName(params['flow_pattern'], abs(prevIndex), abs(frameIdx))
+                flow = flowFile['load'](flowFileName)
+                fileName = build_OutFilename(params, abs(prevIndex - params['start_number'] + 1), -1)
+                imgWarped = warpImage(image.load(fileName, 3), flow)
+                imgWarped = preprocess(imgWarped).float()
+                imgWarped = MaybePutOnGPU(imgWarped, params)
+                imgsWarped.append(imgWarped)
+
+        # Add content and temporal loss for this iteration. Style loss is already included in the net.
+        for i in range(len(losses_indices)):
+            if losses_type[i] == 'content':
+                loss_module = getContentLossModuleForLayer(net, losses_indices[i] + additional_layers,
+                                                           content_image, params)
+                net.insert(loss_module, losses_indices[i] + additional_layers)
+                content_losses.append(loss_module)
+                additional_layers = additional_layers + 1
+            elif losses_type[i] == 'prevPlusFlow' and frameIdx > params['start_number']:
+                for j in range(len(J)):
+                    loss_module = getWeightedContentLossModuleForLayer(net, losses_indices[i] + additional_layers,
+                                                                       imgsWarped[j], params, None)
+                    net.insert(loss_module, losses_indices[i] + additional_layers)
+                    temporal_losses.append(loss_module)
+                    additional_layers = additional_layers + 1
+            elif losses_type[i] == 'prevPlusFlowWeighted' and frameIdx > params['start_number']:
+                flowWeightsTabl = []
+                # Read all flow weights
+                for j in range(len(J)):
+                    weightsFileName = getFormatedFlowFileName(params['flowWeight_pattern'], J[j], abs(frameIdx))
+                    flowWeightsTabl.append(image.load(weightsFileName).float())
+                # Preprocess flow weights, calculate long-term weights
+                processFlowWeights(flowWeightsTabl, params['combine_flowWeights_method'],
+                                   params['invert_flowWeights'])
+                # Create loss modules, one for each previous frame warped
+                for j in range(len(J)):
+                    flowWeights = flowWeightsTabl[j]
+                    flowWeights = flowWeights.expand(3, flowWeights.size(1), flowWeights.size(2))
+                    flowWeights = MaybePutOnGPU(flowWeights, params)
+                    loss_module = getWeightedContentLossModuleForLayer(net, losses_indices[i] + additional_layers,
+                                                                       imgsWarped[j], params, flowWeights)
+                    net.insert(loss_module, losses_indices[i] + additional_layers)
+                    temporal_losses.append(loss_module)
+                    additional_layers = additional_layers + 1
+
+        # Initialization
+        img = None
+        if init == 'random':
+            img = lg.randn(content_image.size()).float().mul(0.001)
+        elif init == 'image':
+            img = content_image.clone().float()
+        elif init == 'prevWarped' and frameIdx > params['start_number']:
+            flowFileName = getFormatedFlowFileName(params['flow_pattern'], abs(frameIdx - 1), abs(frameIdx))
+            flow = flowFile['load'](flowFileName)
+            fileName = build_OutFilename(params, abs(frameIdx - params['start_number']), -1)
+            img = warpImage(image.load(fileName, 3), flow)
+            img = preprocess(img).float()
+        elif init == 'prev' and frameIdx > params['start_number']:
+            fileName = build_OutFilename(params, abs(frameIdx - params['start_number']), -1)
+            img = image.load(fileName, 3)
+            img = preprocess(img).float()
+        elif init == 'first':
+            img = firstImg.clone().float()
+        else:
+            raise SystemExit('ERROR: Invalid initialization method.')
+        img = MaybePutOnGPU(img, params)
+
+        # Run the optimization to stylize the image, save the result to disk
+        losses = runOptimization(params, net, content_losses, style_losses, temporal_losses, img, frameIdx, -1,
+                                 num_iterations)
+        report.append({'losses': losses, 'temporal': [m.loss for m in temporal_losses], 'J': J,
+                       'net_size': len(net.modules)})   # the test's record of the frame
+
+        if frameIdx == params['start_number']:
+            firstImg = img.clone().float()
+
+        # Remove this iteration's content and temporal layers
+        for i in range(len(losses_indices) - 1, -1, -1):
+            if frameIdx > params['start_number'] or losses_type[i] == 'content':
+                if losses_type[i] == 'prevPlusFlowWeighted' or losses_type[i] == 'prevPlusFlow':
+                    for j in range(len(J)):
+                        additional_layers = additional_layers - 1
+                        net.remove(losses_indices[i] + additional_layers)
+                else:
+                    additional_layers = additional_layers - 1
+                    net.remove(losses_indices[i] + additional_layers)
+
+        # Ensure that all layer have been removed correctly
+        assert additional_layers == 0
+        report[-1]['net_size_after'] = len(net.modules)
+    return report
+
+
+# warp a given image according to the given optical flow.
+# Disocclusions at the borders will be filled with the VGG mean pixel.
+def warpImage(img, flow):
+    mean_pixel = lg.DoubleTensor([123.68 / 256.0, 116.779 / 256.0, 103.939 / 256.0])
+    result = image.warp(img, flow, 'bilinear', True, 'pad', -1)
+    for x in range(result.size(1)):
+        for y in range(result.size(2)):
+            if result[0][x][y] == -1 and result[1][x][y] == -1 and result[2][x][y] == -1:
+                result[0][x][y] = mean_pixel[0]
+                result[1][x][y] = mean_pixel[1]
+                result[2][x][y] = mean_pixel[2]
+    return result
+
+
+# Creates long-term flow weights
+def processFlowWeights(flowWeightsTabl, method, invert):
+    if invert == 1:
+        for j in range(len(flowWeightsTabl)):
+            flowWeightsTabl[j].apply(lambda x: 1 - x)
+    if method == 'normalize':
+        # Normalize so that the weights sum up to max 1
+        sum = tabl_sum(flowWeightsTabl)
+        sum.cmax(1)
+        for j in range(len(flowWeightsTabl)):
+            flowWeightsTabl[j].cdiv(sum)
+    elif method == 'closestFirst':
+        # Take the closest previous frame(s).
+        for j in range(1, len(flowWeightsTabl)):
+            for k in range(1, j + 1):
+                flowWeightsTabl[j].add(-1, flowWeightsTabl[j - k])
+            flowWeightsTabl[j].cmax(0)
+
+
+# --- tests --------------------------------------------------------------------------------------------------
+
+def write_flo(path, u, v):
+    """A Middlebury .flo file as DeepFlow writes it: 'PIEH', width, height, then (u, v) per pixel, row by row."""
+    H, W = u.shape
+    with open(path, 'wb') as f:
+        f.write(b'PIEH' + struct.pack('<ii', W, H))
+        f.write(np.stack([u, v], axis=-1).astype('<f4').tobytes())
+
+
+def test_flow_file_loader_reads_the_flo_layout(tmp_path):
+    """flowFileLoader.lua: the header float, W and H through readFloat/readInt, the 2*W*H floats through
+    readFloat(n), de-interleaved into a 2 x H x W tensor through torch.data: plane 1 the vertical flow v, plane
+    2 the horizontal u (image.warp's (y, x) order)."""
+    rng = np.random.RandomState(0)
+    u, v = rng.randn(4, 5).astype(np.float32), rng.randn(4, 5).astype(np.float32)
+    write_flo(tmp_path / 'f.flo', u, v)
+    flow = flowFileLoader_load(str(tmp_path / 'f.flo'))
+    assert flow.size() == (2, 4, 5)
+    np.testing.assert_array_equal(flow[0].numpy(), v)
+    np.testing.assert_array_equal(flow[1].numpy(), u)
+
+
+def test_warp_image_fills_disocclusions_with_the_mean_pixel():
+    """warpImage: image.warp bilinear with offsets, pad -1; pixels warped from outside the frame (all three
+    planes -1) become VGG's mean pixel / 256. A flow of one pixel to the right reads the next column."""
+    img = lg.Tensor(3, 4, 5).uniform()
+    flow = lg.Tensor(2, 4, 5).zero()
+    flow[1].fill(1)
+    out = warpImage(img, flow)
+    np.testing.assert_allclose(out[:, :, 0:4].numpy(), img[:, :, 1:5].numpy(), rtol=1e-6)
+    np.testing.assert_allclose(out[:, :, 4].numpy(),
+                               np.array([123.68, 116.779, 103.939])[:, None].repeat(4, 1) / 256, rtol=1e-6)
+
+
+def test_process_flow_weights_and_table_helpers():
+    """processFlowWeights: invert (1 - w), 'normalize' (divide by the sum where it passes 1), 'closestFirst'
+    (each older frame keeps what the closer ones leave, clipped at 0); tabl_sum, tabl_contains, str_split,
+    getFormatedFlowFileName ({} the previous frame, [] the current), build_OutFilename."""
+    rng = np.random.RandomState(1)
+    w = [rng.rand(1, 3, 4).astype(np.float32) for _ in range(3)]
+    t = [lg.from_numpy(a.copy()) for a in w]
+    processFlowWeights(t, 'closestFirst', 1)
+    inv = [1 - a for a in w]
+    want = [inv[0], np.maximum(inv[1] - inv[0], 0)]
+    want.append(np.maximum(inv[2] - want[1] - inv[0], 0))
+    for got, exp in zip(t, want):
+        np.testing.assert_allclose(got.numpy(), exp, rtol=1e-6, atol=1e-7)
+    t = [lg.from_numpy(a.copy()) for a in w]
+    processFlowWeights(t, 'normalize', 0)
+    s = np.maximum(sum(w), 1)
+    for got, a in zip(t, w):
+        np.testing.assert_allclose(got.numpy(), a / s, rtol=1e-6)
+
+    assert tabl_contains([3, 5], 5) and not tabl_contains([3, 5], 4)
+    assert str_split('-a b c', ' ', 2) == ['-a', 'b c'] and str_split('abc', ',') == ['abc']
+    assert str_split('a,b,c', ',') == ['a', 'b', 'c']
+    assert getFormatedFlowFileName('backward_[%d]_{%d}.flo', 2, 3) == 'backward_3_2.flo'
+    params = {'output_image': 'out.png', 'output_folder': 'o/', 'number_format': '%04d'}
+    assert build_OutFilename(params, 7, -1) == 'o/out-0007.png'
+    assert build_OutFilename(params, 7, 50) == 'o/out-0007_50.png'
+
+
+def test_weighted_content_loss_weights_the_squared_error():
+    """WeightedContentLoss: strength * mean(w * (x - t)^2) (MSE of sqrt(w) x against sqrt(w) t) and the MSE's
+    gradient at sqrt(w) x added to gradOutput; smoothl1 puts sqrt(w) inside SmoothL1; no weights is the plain MSE."""
+    rng = np.random.RandomState(2)
+    x, t, w, go = rng.randn(3, 4, 5), rng.randn(3, 4, 5), rng.rand(3, 4, 5), rng.randn(3, 4, 5)
+    m = WeightedContentLoss(7.0, lg.from_numpy(t), lg.from_numpy(w), None, 'mse')
+    m.forward(lg.from_numpy(x))
+    assert m.loss == pytest.approx(7.0 * (w * (x - t) ** 2).mean(), rel=1e-12)
+    gi = m.backward(lg.from_numpy(x), lg.from_numpy(go.copy())).numpy()
+    # the Lua's gradient is the MSE's at sqrt(w) x, not multiplied by sqrt(w) again: one factor sqrt(w) short of
+    # the exact gradient of the loss it reports (the repository's maths, kept)
+    np.testing.assert_allclose(gi, go + 7.0 * 2 * np.sqrt(w) * (x - t) / x.size, rtol=1e-10)
+
+    m = WeightedContentLoss(2.0, lg.from_numpy(t), lg.from_numpy(w), None, 'smoothl1')
+    m.forward(lg.from_numpy(x))
+    d = np.sqrt(w) * (x - t)
+    huber = np.where(np.abs(d) < 1, 0.5 * d ** 2, np.abs(d) - 0.5)
+    assert m.loss == pytest.approx(2.0 * huber.mean(), rel=1e-12)
+
+    m = WeightedContentLoss(1.0, lg.from_numpy(t), None, None, 'mse')
+    m.forward(lg.from_numpy(x))
+    assert m.loss == pytest.approx(((x - t) ** 2).mean(), rel=1e-12)
+
+
+def _video(tmp_path, n=3, size=16):
+    """Frames of a pattern sliding one pixel right per frame, the backward flows DeepFlow would give (frame i
+    seen from frame i-1's pixels one to the left: u = -1) and reliability maps (1, the left column 0)."""
+    yy, xx = np.mgrid[0:size, 0:size + n]
+    scene = np.stack([np.sin(xx / 2.0), np.cos(yy / 3.0), np.sin((xx + yy) / 5.0)]) * 0.4 + 0.5
+    for i in range(1, n + 1):
+        image.save(str(tmp_path / ('frame_%02d.png' % i)),
+                   lg.from_numpy(np.ascontiguousarray(scene[:, :, n - i:n - i + size]).astype(np.float32)))
+    for i in range(2, n + 1):
+        write_flo(tmp_path / ('backward_%d_%d.flo' % (i, i - 1)), -np.ones((size, size)), np.zeros((size, size)))
+        reliable = np.ones((1, size, size), np.float32)
+        reliable[:, :, 0] = 0
+        image.save(str(tmp_path / ('reliable_%d_%d.pgm' % (i, i - 1))), lg.from_numpy(reliable))
+    style = lg.from_numpy(np.stack([np.sin(xx[:, :size] / 1.5), np.cos(yy[:, :size] / 1.5),
+                                    0.5 * np.ones((size, size))]).astype(np.float32) * 0.5 + 0.5)
+    image.save(str(tmp_path / 'style.png'), style)
+
+
+def _params(tmp_path, **changes):
+    """cmd:option's defaults (artistic_video.lua lines 12-78), sizes and counts made small, the CPU backend."""
+    params = {
+        'style_image': str(tmp_path / 'style.png'), 'style_blend_weights': 'nil',
+        'content_pattern': str(tmp_path / 'frame_%02d.png'), 'num_images': 0, 'start_number': 1,
+        'continue_with': 1, 'gpu': -1, 'number_format': '%d',
+        'flow_pattern': str(tmp_path / 'backward_[%d]_{%d}.flo'),
+        'flowWeight_pattern': str(tmp_path / 'reliable_[%d]_{%d}.pgm'),
+        'flow_relative_indices': '1', 'use_flow_every': -1, 'invert_flowWeights': 0,
+        'content_weight': 5e0, 'style_weight': 1e2, 'temporal_weight': 1e3, 'tv_weight': 1e-3,
+        'temporal_loss_criterion': 'mse', 'num_iterations': '8,6', 'normalize_gradients': False,
+        'init': 'random,prevWarped', 'optimizer': 'adam', 'learning_rate': 1e1, 'print_iter': 100,
+        'save_iter': 0, 'output_image': 'out.png', 'output_folder': str(tmp_path) + '/', 'style_scale': 1.0,
+        'pooling': 'max', 'backend': 'nn', 'seed': 3, 'content_layers': 'relu2_1',
+        'style_layers': 'relu1_1,relu2_1', 'combine_flowWeights_method': 'closestFirst'}
+    params.update(changes)
+    return params
+
+
+def test_build_net_places_the_temporal_loss_before_the_network(tmp_path):
+    """buildNet: the weighted temporal loss goes in front of everything (position 0: a pixel loss), content
+    after its layer; style losses are in the net already, their targets the Gram matrices of the style image."""
+    lg.manualSeed(4)
+    params = _params(tmp_path, tv_weight=0)
+    style = lg.Tensor(3, 16, 16).uniform()
+    net, style_losses, indices, types = buildNet(tiny_vgg(), params, [style])
+    assert types == ['prevPlusFlowWeighted', 'content'] and indices[0] == 0
+    assert net.get(indices[1] - 1).name == 'relu2_1' and len(style_losses) == 2
+    assert isinstance(net.get(2), StyleLoss)
+
+
+def test_video_stylization_keeps_frames_consistent(tmp_path):
+    """main over three frames with adam: frame 1 from noise; frames 2 and 3 from the previous output warped by
+    the .flo flow, with a weighted temporal loss to it (J = {frame - 1}); each frame's loss falls, the loss
+    modules inserted for a frame are removed after it, and the output files are written. With the temporal
+    loss, frame 2's output matches frame 1's shifted by the flow more closely than without it."""
+    _video(tmp_path)
+    lg.manualSeed(5)
+    report = main(_params(tmp_path), tiny_vgg())
+    assert [r['J'] for r in report] == [[], [1], [2]]
+    assert [r['net_size'] for r in report] == [11, 12, 12]   # + content; + content and temporal
+    assert {r['net_size_after'] for r in report} == {10}
+    for r in report:
+        assert all(math.isfinite(v) for v in r['losses']) and r['losses'][-1] < r['losses'][0], r['losses']
+    assert report[1]['temporal'][0] > 0
+    for i in (1, 2, 3):
+        assert paths.filep(str(tmp_path / ('out-%d.png' % i)))
+
+    def shift_error(folder):
+        a = image.load(str(folder / 'out-1.png'), 3).numpy()
+        b = image.load(str(folder / 'out-2.png'), 3).numpy()
+        return np.abs(b[:, :, 1:] - a[:, :, :-1]).mean()
+
+    with_temporal = shift_error(tmp_path)
+    other = tmp_path / 'no_temporal'
+    other.mkdir()
+    _video(other)
+    lg.manualSeed(5)
+    main(_params(other, temporal_weight=0), tiny_vgg())
+    without = shift_error(other)
+    assert with_temporal < 0.75 * without
