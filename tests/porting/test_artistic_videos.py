@@ -896,3 +896,16 @@ def test_video_stylization_keeps_frames_consistent(tmp_path):
     main(_params(other, temporal_weight=0), tiny_vgg())
     without = shift_error(other)
     assert with_temporal < 0.75 * without
+
+
+@pytest.mark.gpu
+def test_video_stylization_on_the_gpu(tmp_path):
+    """``-gpu 0``: MaybePutOnGPU moves the net's loss modules, the content and style images, the warped frames and
+    the flow weights to the GPU; two frames run and the temporal loss of the second is computed there."""
+    _video(tmp_path, n=2)
+    lg.manualSeed(5)
+    report = main(_params(tmp_path, gpu=0, num_iterations='4,3'), tiny_vgg().cuda())
+    assert [r['J'] for r in report] == [[], [1]] and report[1]['temporal'][0] > 0
+    for r in report:
+        assert all(math.isfinite(v) for v in r['losses']) and r['losses'][-1] < r['losses'][0], r['losses']
+    assert paths.filep(str(tmp_path / 'out-2.png'))
