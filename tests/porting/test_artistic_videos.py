@@ -3,8 +3,8 @@
 ``main`` frame loop (lines 135-285: the previous frames J a temporal loss uses, their flows read and the
 previous outputs warped, the content and weighted temporal loss modules inserted into the net for the frame
 and removed after it, the initialisations 'random', 'image', 'prev', 'prevWarped'), ``warpImage`` and
-``processFlowWeights`` (287-332), and artistic_video_core.lua: ``runOptimization`` (lines 10-131, its adam
-branch), ``buildNet`` (137-252), the user modules ContentLoss, WeightedContentLoss (the temporal consistency
+``processFlowWeights`` (287-332), lbfgs.lua, and artistic_video_core.lua: ``runOptimization`` (lines
+10-131), ``buildNet`` (137-252), the user modules ContentLoss, WeightedContentLoss (the temporal consistency
 loss, weights applied as square roots inside the MSE), GramMatrix(), StyleLoss, TVLoss, the helpers
 ``getContentLossModuleForLayer``, ``getWeightedContentLossModuleForLayer``, ``MaybePutOnGPU``,
 ``preprocess``/``deprocess`` (x256), ``save_image``, ``tabl_contains``, ``tabl_sum``, ``str_split``,
@@ -13,9 +13,10 @@ loss, weights applied as square roots inside the MSE), GramMatrix(), StyleLoss, 
 
 Stand-ins: loadcaffe's VGG-19 is tests/porting/test_neural_style.py's ``tiny_vgg``; the video is three 16 x 16
 frames of a moving pattern written by the test, its DeepFlow .flo files and reliability .pgm weights too; the
-options are a dict of cmd:option's defaults with the sizes made small. Left out: lbfgs.lua (a copy of
-optim.lbfgs with a relative-change stop every ``tolFunRelativeInterval`` iterations, which replaces
-``optim.lbfgs`` itself), the multi-pass variant, the -args file reader and the consistency checker (C++)."""
+options are a dict of cmd:option's defaults with the sizes made small. lbfgs.lua (optim's lbfgs.lua with a
+relative-change stop every ``tolFunRelativeInterval`` iterations, which the Lua installs as ``optim.lbfgs``)
+is ported as its own function. Left out: the multi-pass variant (artistic_video_multiPass.lua), the -args file
+reader and the consistency checker (C++)."""
 import math
 import re
 import struct
@@ -53,6 +54,244 @@ def flowFileLoader_load(fileName):
 flowFile = {'load': flowFileLoader_load}
 
 
+# --- lbfgs.lua ---------------------------------------------------------------------------------------------
+# optim's lbfgs.lua with a stop when the loss changed by less than ``tolFunRelative`` (relatively) over the last
+# ``tolFunRelativeInterval`` iterations. The Lua redefines ``optim.lbfgs`` itself and returns it as
+# ``optimize``; the port defines its own function and leaves legonn's optim.lbfgs alone.
+
+def tonumber(v):
+    """Lua's tonumber of an option: the number, or nil for nil and non-numeric strings."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return v
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def lbfgs(opfunc, x, config=None, state=None):
+    # get/update state
+    config = config if config is not None else {}
+    state = state if state is not None else config
+    maxIter = tonumber(config.get('maxIter')) or 20
+    maxEval = tonumber(config.get('maxEval')) or maxIter * 1.25
+    tolFun = config.get('tolFun') or 1e-5
+    tolFunRelative = tonumber(config.get('tolFunRelative')) or 0
+    tolFunRelativeInterval = tonumber(config.get('tolFunRelativeInterval')) or 100
+    tolX = config.get('tolX') or 1e-9
+    nCorrection = config.get('nCorrection') or 100
+    lineSearch = config.get('lineSearch')
+    lineSearchOpts = config.get('lineSearchOptions')
+    learningRate = config.get('learningRate') or 1
+    isverbose = config.get('verbose') or False
+
+    state['funcEval'] = state.get('funcEval') or 0
+    state['nIter'] = state.get('nIter') or 0
+
+    # verbose function
+    if isverbose:
+        def verbose(*args):
+            print('<optim.lbfgs> ', *args)
+    else:
+        def verbose(*args):
+            pass
+
+    # import some functions
+    min_ = min
+
+    # evaluate initial f(x) and df/dx
+    f, g = opfunc(x)
+    f_hist = [f]
+    currentFuncEval = 1
+    state['funcEval'] = state['funcEval'] + 1
+    p = g.size(0)
+
+    # check optimality of initial point
+    state['tmp1'] = state.get('tmp1') if state.get('tmp1') is not None else g.new(g.size()).zero()
+    tmp1 = state['tmp1']
+    tmp1.copy(g).abs()
+    if tmp1.sum() <= tolFun:
+        # optimality condition below tolFun
+        verbose('optimality condition below tolFun')
+        return x, f_hist
+
+    if not state.get('dir_bufs'):
+        # reusable buffers for y's and s's, and their histories
+        verbose('creating recyclable direction/step/history buffers')
+        state['dir_bufs'] = state.get('dir_bufs') or list(g.new(nCorrection + 1, p).split(1))
+        state['stp_bufs'] = state.get('stp_bufs') or list(g.new(nCorrection + 1, p).split(1))
+        for i in range(len(state['dir_bufs'])):
+            state['dir_bufs'][i] = state['dir_bufs'][i].squeeze(0)
+            state['stp_bufs'][i] = state['stp_bufs'][i].squeeze(0)
+
+    # variables cached in state (for tracing)
+    d = state.get('d')
+    t = state.get('t')
+    old_dirs = state.get('old_dirs')
+    old_stps = state.get('old_stps')
+    Hdiag = state.get('Hdiag')
+    g_old = state.get('g_old')
+    f_old = state.get('f_old')
+    f_past = None
+
+    # optimize for a max of maxIter iterations
+    nIter = 0
+    while nIter < maxIter:
+        # keep track of nb of iterations
+        nIter = nIter + 1
+        state['nIter'] = state['nIter'] + 1
+
+        # compute gradient descent direction
+        if state['nIter'] == 1:
+            d = g.clone().mul(-1)  # -g
+            old_dirs = []
+            old_stps = []
+            Hdiag = 1
+        else:
+            # do lbfgs update (update memory)
+            y = state['dir_bufs'].pop()  # pop
+            s = state['stp_bufs'].pop()
+            y.add(g, -1, g_old)  # g - g_old
+            s.mul(d, t)          # d*t
+            ys = y.dot(s)        # y*s
+            if ys > 1e-10:
+                # updating memory
+                if len(old_dirs) == nCorrection:
+                    # shift history by one (limited-memory)
+                    removed1 = old_dirs.pop(0)
+                    removed2 = old_stps.pop(0)
+                    state['dir_bufs'].append(removed1)
+                    state['stp_bufs'].append(removed2)
+
+                # store new direction/step
+                old_dirs.append(s)
+                old_stps.append(y)
+
+                # update scale of initial Hessian approximation
+                Hdiag = ys / y.dot(y)  # (y*y)
+            else:
+                # put y and s back into the buffer pool
+                state['dir_bufs'].append(y)
+                state['stp_bufs'].append(s)
+
+            # compute the approximate (L-BFGS) inverse Hessian
+            # multiplied by the gradient
+            k = len(old_dirs)
+
+            # need to be accessed element-by-element, so don't re-type tensor:
+            state['ro'] = state.get('ro') if state.get('ro') is not None else lg.DoubleTensor(nCorrection)
+            ro = state['ro']
+            for i in range(k):
+                ro[i] = 1 / old_stps[i].dot(old_dirs[i])
+
+            # iteration in L-BFGS loop collapsed to use just one buffer
+            q = tmp1  # reuse tmp1 for the q buffer
+            # need to be accessed element-by-element, so don't re-type tensor:
+            state['al'] = state.get('al') if state.get('al') is not None else lg.zeros(nCorrection).double()
+            al = state['al']
+
+            q.mul(g, -1)  # -g
+            for i in range(k - 1, -1, -1):
+                al[i] = old_dirs[i].dot(q) * ro[i]
+                q.add(-al[i], old_stps[i])
+
+            # multiply by initial Hessian
+            r = d  # share the same buffer, since we don't need the old d
+            r.mul(q, Hdiag)  # q[1] * Hdiag
+            for i in range(k):
+                be_i = old_stps[i].dot(r) * ro[i]
+                r.add(al[i] - be_i, old_dirs[i])
+            # final direction is in r/d (same object)
+        g_old = g_old if g_old is not None else g.clone()
+        g_old.copy(g)
+        f_old = f
+
+        # compute step length
+        # directional derivative
+        gtd = g.dot(d)  # g * d
+
+        # check that progress can be made along that direction
+        if gtd > -tolX:
+            break
+
+        # reset initial guess for step size
+        if state['nIter'] == 1:
+            tmp1.copy(g).abs()
+            t = min_(1, 1 / tmp1.sum()) * learningRate
+        else:
+            t = learningRate
+
+        # optional line search: user function
+        lsFuncEval = 0
+        if lineSearch is not None and callable(lineSearch):
+            # perform line search, using user function
+            f, g, x, t, lsFuncEval = lineSearch(opfunc, x, t, d, f, g, gtd, lineSearchOpts)
+            f_hist.append(f)
+        else:
+            # no line search, simply move with fixed-step
+            x.add(t, d)
+            if nIter != maxIter:
+                # re-evaluate function only if not in last iteration
+                # the reason we do this: in a stochastic setting,
+                # no use to re-evaluate that function here
+                f, g = opfunc(x)
+                lsFuncEval = 1
+                f_hist.append(f)
+
+        # update func eval
+        currentFuncEval = currentFuncEval + lsFuncEval
+        state['funcEval'] = state['funcEval'] + lsFuncEval
+
+        # check conditions
+        if nIter == maxIter:
+            # no use to run tests
+            verbose('reached max number of iterations')
+            break
+
+        if currentFuncEval >= maxEval:
+            # max nb of function evals
+            verbose('max nb of function evals')
+            break
+
+        tmp1.copy(g).abs()
+        if tmp1.sum() <= tolFun:
+            # check optimality
+            verbose('optimality condition below tolFun')
+            break
+
+        tmp1.copy(d).mul(t).abs()
+        if tmp1.sum() <= tolX:
+            # step size below tolX
+            verbose('step size below tolX')
+            break
+
+        if abs(f - f_old) < tolX:
+            # function value changing less than tolX
+            verbose('function value changing less than tolX')
+            break
+
+        if nIter % tolFunRelativeInterval == 0:
+            if f_past is not None and (abs(f - f_past) / f_past) < tolFunRelative:
+                verbose('relative change in function value is less than tolFunRelative')
+                break
+            f_past = f
+
+    # save state
+    state['old_dirs'] = old_dirs
+    state['old_stps'] = old_stps
+    state['Hdiag'] = Hdiag
+    state['g_old'] = g_old
+    state['f_old'] = f_old
+    state['t'] = t
+    state['d'] = d
+
+    # return optimal x, and history of f(x)
+    return x, f_hist, currentFuncEval
+
+
+lbfgs_mod = {'optimize': lbfgs}
+
+
 # --- artistic_video_core.lua --------------------------------------------------------------------------------
 
 def runOptimization(params, net, content_losses, style_losses, temporal_losses, img, frameIdx, runIdx, max_iter):
@@ -65,7 +304,14 @@ def runOptimization(params, net, content_losses, style_losses, temporal_losses, 
     dy = img.new(y.size()).zero()
 
     optim_state = None
-    if params['optimizer'] == 'adam':
+    if params['optimizer'] == 'lbfgs':
+        optim_state = {
+            'maxIter': max_iter,
+            'tolFunRelative': params['tol_loss_relative'],
+            'tolFunRelativeInterval': params['tol_loss_relative_interval'],
+            'verbose': True,
+        }
+    elif params['optimizer'] == 'adam':
         optim_state = {
             'learningRate': params['learning_rate'],
         }
@@ -106,9 +352,15 @@ def runOptimization(params, net, content_losses, style_losses, temporal_losses, 
         return loss, grad.view(grad.nElement())
 
     losses = []
-    for t in range(1, max_iter + 1):
-        x, losses_t = optim.adam(feval, img, optim_state)
-        losses.append(losses_t[0])
+    # Run optimization.
+    if params['optimizer'] == 'lbfgs':
+        print('Running optimization with L-BFGS')
+        x, losses, *_ = lbfgs_mod['optimize'](feval, img, optim_state)
+    elif params['optimizer'] == 'adam':
+        print('Running optimization with ADAM')
+        for t in range(1, max_iter + 1):
+            x, losses_t = optim.adam(feval, img, optim_state)
+            losses.append(losses_t[0])
 
     maybe_save(num_calls, True)
     return losses
@@ -847,7 +1099,7 @@ def _params(tmp_path, **changes):
         'content_weight': 5e0, 'style_weight': 1e2, 'temporal_weight': 1e3, 'tv_weight': 1e-3,
         'temporal_loss_criterion': 'mse', 'num_iterations': '8,6', 'normalize_gradients': False,
         'init': 'random,prevWarped', 'optimizer': 'adam', 'learning_rate': 1e1, 'print_iter': 100,
-        'save_iter': 0, 'output_image': 'out.png', 'output_folder': str(tmp_path) + '/', 'style_scale': 1.0,
+        'save_iter': 0, 'tol_loss_relative': 0.0001, 'tol_loss_relative_interval': 50, 'output_image': 'out.png', 'output_folder': str(tmp_path) + '/', 'style_scale': 1.0,
         'pooling': 'max', 'backend': 'nn', 'seed': 3, 'content_layers': 'relu2_1',
         'style_layers': 'relu1_1,relu2_1', 'combine_flowWeights_method': 'closestFirst'}
     params.update(changes)
@@ -909,3 +1161,59 @@ def test_video_stylization_on_the_gpu(tmp_path):
     for r in report:
         assert all(math.isfinite(v) for v in r['losses']) and r['losses'][-1] < r['losses'][0], r['losses']
     assert paths.filep(str(tmp_path / 'out-2.png'))
+
+
+def _rosenbrock(x):
+    a = x.numpy()
+    f = float(((1 - a[:-1]) ** 2).sum() + 100 * ((a[1:] - a[:-1] ** 2) ** 2).sum())
+    g = np.zeros_like(a)
+    g[:-1] = -2 * (1 - a[:-1]) - 400 * a[:-1] * (a[1:] - a[:-1] ** 2)
+    g[1:] += 200 * (a[1:] - a[:-1] ** 2)
+    return f, lg.from_numpy(g)
+
+
+def test_lbfgs_lua_without_the_relative_stop_is_optims_lbfgs():
+    """lbfgs.lua with tolFunRelative 0 (its default) is optim's lbfgs.lua: legonn's optim.lbfgs takes the same
+    steps (f history and x) on Rosenbrock's function, with and without a line search, over two calls sharing
+    the state (the second continues the first's memory)."""
+    for config in ({'maxIter': 15, 'learningRate': 0.5}, {'maxIter': 12, 'lineSearch': optim.lswolfe}):
+        x1, x2 = lg.DoubleTensor([-1.2, 1.0, 0.5, -0.3]), lg.DoubleTensor([-1.2, 1.0, 0.5, -0.3])
+        s1, s2 = dict(config), dict(config)
+        for _ in range(2):
+            _, h1, *_ = lbfgs(_rosenbrock, x1, s1)
+            _, h2, *_ = optim.lbfgs(_rosenbrock, x2, s2)
+            np.testing.assert_allclose(h1, h2, rtol=1e-12)
+            np.testing.assert_allclose(x1.numpy(), x2.numpy(), rtol=1e-12)
+        assert s1['nIter'] == s2['nIter'] and s1['funcEval'] == s2['funcEval']
+        assert h1[-1] < h1[0]
+
+
+def test_lbfgs_lua_stops_on_a_small_relative_change():
+    """Every ``tolFunRelativeInterval`` iterations the loss is compared with the one the interval before: a
+    relative change under ``tolFunRelative`` stops. The stop comes at the first interval where the full run's
+    history changed that little."""
+    config = {'maxIter': 60, 'learningRate': 0.5}
+    _, full, *_ = lbfgs(_rosenbrock, lg.DoubleTensor([-1.2, 1.0, 0.5, -0.3]), dict(config))
+    interval, tol = 5, 0.2
+    want, f_past = None, None
+    for n in range(interval, len(full), interval):
+        if f_past is not None and abs(full[n] - f_past) / f_past < tol:
+            want = n
+            break
+        f_past = full[n]
+    assert want is not None and want + 1 < len(full)
+    _, short, *_ = lbfgs(_rosenbrock, lg.DoubleTensor([-1.2, 1.0, 0.5, -0.3]),
+                         dict(config, tolFunRelative=tol, tolFunRelativeInterval=interval))
+    assert short == full[:want + 1]
+
+
+def test_video_stylization_with_lbfgs(tmp_path):
+    """runOptimization's L-BFGS branch (the default -optimizer): lbfgs.lua with maxIter, the relative stop and
+    verbose on, over two frames; each frame's loss falls."""
+    _video(tmp_path, n=2)
+    lg.manualSeed(6)
+    report = main(_params(tmp_path, optimizer='lbfgs', num_iterations='6,5', init='image,prevWarped'),
+                  tiny_vgg())
+    assert [r['J'] for r in report] == [[], [1]]
+    for r in report:
+        assert all(math.isfinite(v) for v in r['losses']) and r['losses'][-1] < r['losses'][0], r['losses']
