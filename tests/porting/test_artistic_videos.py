@@ -1099,7 +1099,8 @@ def _params(tmp_path, **changes):
         'content_weight': 5e0, 'style_weight': 1e2, 'temporal_weight': 1e3, 'tv_weight': 1e-3,
         'temporal_loss_criterion': 'mse', 'num_iterations': '8,6', 'normalize_gradients': False,
         'init': 'random,prevWarped', 'optimizer': 'adam', 'learning_rate': 1e1, 'print_iter': 100,
-        'save_iter': 0, 'tol_loss_relative': 0.0001, 'tol_loss_relative_interval': 50, 'output_image': 'out.png', 'output_folder': str(tmp_path) + '/', 'style_scale': 1.0,
+        'save_iter': 0, 'tol_loss_relative': 0.0001, 'tol_loss_relative_interval': 50,
+        'output_image': 'out.png', 'output_folder': str(tmp_path) + '/', 'style_scale': 1.0,
         'pooling': 'max', 'backend': 'nn', 'seed': 3, 'content_layers': 'relu2_1',
         'style_layers': 'relu1_1,relu2_1', 'combine_flowWeights_method': 'closestFirst'}
     params.update(changes)
