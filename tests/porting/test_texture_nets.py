@@ -1297,12 +1297,16 @@ def test_multi_criterion_replace_reaches_the_descriptor_nets(tmp_path, multi_cri
 
 @pytest.mark.gpu
 def test_train_lua_on_the_gpu(tmp_path, multi_criterion_replace_added):
-    """train.lua's GPU path: dtype CudaTensor, cudnn backend, the descriptor net converted to cudnn and moved to
-    the GPU, the criterion converted; the loss falls and the checkpoint is saved on the CPU, as nn modules."""
-    params_ = _params(tmp_path, num_iterations=6, save_every=6)
+    """train.lua's GPU path: dtype CudaTensor, cudnn backend, the descriptor nets converted to cudnn and moved to
+    the GPU, the pyramid criterion converted (PreprocessCriterion's type moves its pooling and criterion); the
+    loss falls and the checkpoint is saved on the CPU, as nn modules."""
+    params_ = _params(tmp_path, num_iterations=6, save_every=6, pyramid_loss=2)
     params_['cpu'] = False
     net, criterion, history = train(params_)
     assert net.get(1).weight.type() == 'torch.CudaTensor'
+    pre = criterion.criterions[1]
+    assert lg.type(pre.preprocessing) == 'cudnn.SpatialAveragePooling'
+    assert pre.criterion.descriptor_net.get(0).weight.type() == 'torch.CudaTensor'
     losses = [loss for _, loss in history]
     assert all(math.isfinite(v) for v in losses) and min(losses[-2:]) < losses[0], losses
     saved = lg.load_lua(str(tmp_path / 'model_6.t7'))
