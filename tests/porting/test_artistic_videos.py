@@ -15,8 +15,10 @@ Stand-ins: loadcaffe's VGG-19 is tests/porting/test_neural_style.py's ``tiny_vgg
 frames of a moving pattern written by the test, its DeepFlow .flo files and reliability .pgm weights too; the
 options are a dict of cmd:option's defaults with the sizes made small. lbfgs.lua (optim's lbfgs.lua with a
 relative-change stop every ``tolFunRelativeInterval`` iterations, which the Lua installs as ``optim.lbfgs``)
-is ported as its own function. Left out: the multi-pass variant (artistic_video_multiPass.lua), the -args file
-reader and the consistency checker (C++)."""
+is ported as its own function. artistic_video_multiPass.lua's main (passes alternating direction, each frame
+started from its last output blended with its warped neighbours), ``readPrevImageWarped`` and
+``readNextImageWarped`` are ported too. Left out: the -args file reader, the printing, and the consistency
+checker (C++)."""
 import math
 import re
 import struct
@@ -982,6 +984,195 @@ def processFlowWeights(flowWeightsTabl, method, invert):
             flowWeightsTabl[j].cmax(0)
 
 
+# --- artistic_video_multiPass.lua ---------------------------------------------------------------------------
+
+init = None   # main's ``elseif init == 'image'`` reads a global the file never sets: nil in Lua
+
+
+def main_multipass(params, cnn, inits=None):
+    """main() of artistic_video_multiPass.lua from the loaded network on (lines 107-274): passes alternate
+    forwards and backwards over the frames, each frame after the first pass starting from its last output
+    blended with its neighbours' outputs warped by the flows, weighted by their reliability. ``inits`` (the
+    test's record) collects each (run, frame, initial image)."""
+    num_images = params['num_images']
+    if num_images == 0:
+        num_images = calcNumberOfContentImages(params)
+        print("Detected " + str(num_images) + " content images.")
+
+    end_image_idx = num_images + params['start_number'] - 1
+
+    style_images_caffe = getStyleImages(params)
+
+    # Set up the network, inserting style losses. Content and temporal loss will be inserted in each iteration.
+    net, style_losses, losses_indices, losses_type = buildNet(cnn, params, style_images_caffe)
+
+    # We don't need the base CNN anymore, so clean it up to save memory.
+    cnn = None
+    for i in range(len(net.modules)):
+        module = net.modules[i]
+        if lg.type(module) == 'nn.SpatialConvolutionMM':
+            # remote these, not used, but uses gpu memory
+            module.gradWeight = None
+            module.gradBias = None
+
+    img = None
+
+    if params['seed'] >= 0:
+        lg.manualSeed(params['seed'])
+
+    content_size = image.load(params['content_pattern'] % params['start_number'], 3).size()
+    randImg = lg.randn(content_size).mul(0.001)
+
+    usePrev = params['init'] == 'prev' or params['init'] == 'prevWarped'  # noqa: F841  (unused in the Lua too)
+    needFlow = params['init'] == 'prevWarped' or params.get('prevPlusFlow_layers') != ''  # noqa: F841
+
+    for run in range(params['continue_with_pass'], params['num_passes'] + 1):
+        flag = run % 2
+        start = end_image_idx if flag == 0 else params['start_number']
+        endp = params['start_number'] if flag == 0 else end_image_idx
+        incr = -1 if flag == 0 else 1
+
+        for frameIdx in range(start, endp + incr, incr):
+
+            content_image_caffe = getContentImage(frameIdx, params)
+            content_losses, prevPlusFlow_losses = [], []
+            additional_layers = 0
+            num_iterations = params['num_iterations']
+
+            prevImageWarped, nextImageWarped = None, None
+            imageWarped = None
+
+            if frameIdx > params['start_number']:
+                prevImageWarped = readPrevImageWarped(frameIdx, params, run - (1 - flag), False)
+            if run > 1 and frameIdx < end_image_idx:
+                nextImageWarped = readNextImageWarped(frameIdx, params, run - flag, False)
+
+            if flag == 1:
+                imageWarped = prevImageWarped
+            if flag == 0:
+                imageWarped = nextImageWarped
+
+            temporalLossEnabled = run >= params['use_temporalLoss_after'] and imageWarped is not None
+
+            for i in range(len(losses_indices)):
+                if losses_type[i] == 'content':
+                    content_loss = getContentLossModuleForLayer(net, losses_indices[i] + additional_layers,
+                                                                content_image_caffe, params)
+                    net.insert(content_loss, losses_indices[i] + additional_layers)
+                    additional_layers = additional_layers + 1
+                    content_losses.append(content_loss)
+                elif temporalLossEnabled:
+                    imageWarped = preprocess(imageWarped).float()
+                    imageWarped = MaybePutOnGPU(imageWarped, params)
+                    flowWeights = None
+                    if losses_type[i] == 'prevPlusFlowWeighted':
+                        weightsFileName = None
+                        if flag == 1:
+                            weightsFileName = getFormatedFlowFileName(params['backwardFlow_weight_pattern'],
+                                                                      frameIdx - 1, frameIdx)
+                        else:
+                            weightsFileName = getFormatedFlowFileName(params['forwardFlow_weight_pattern'],
+                                                                      frameIdx + 1, frameIdx)
+                        flowWeights = image.load(weightsFileName).float()
+                        flowWeights = flowWeights.expand(3, flowWeights.size(1), flowWeights.size(2))
+                        flowWeights = MaybePutOnGPU(flowWeights, params)
+                    loss_module = getWeightedContentLossModuleForLayer(net, losses_indices[i] + additional_layers,
+                                                                       imageWarped, params, flowWeights)
+                    net.insert(loss_module, losses_indices[i] + additional_layers)
+                    prevPlusFlow_losses.append(loss_module)
+                    additional_layers = additional_layers + 1
+
+            # Initialization
+            if run == 1:
+                if frameIdx == params['start_number'] or params['init'] == 'random':
+                    img = randImg.clone().float()
+                elif init == 'image':
+                    img = content_image.clone().float()  # noqa: F821  (never reached: init is nil)
+                elif params['init'] == 'prevWarped':
+                    prevImageWarpedWithPad = readPrevImageWarped(frameIdx, params, run - (1 - flag), True)
+                    img = preprocess(prevImageWarpedWithPad).float()
+                else:
+                    raise SystemExit('Unknown initialization method.')
+            else:
+                img = image.load(build_OutFilename(params, frameIdx, run - 1), 3)
+                divisor = lg.zeros(content_image_caffe.size())
+                divisor.add(1)
+                if frameIdx > params['start_number']:
+                    weightsFileName = getFormatedFlowFileName(params['backwardFlow_weight_pattern'], frameIdx - 1,
+                                                              frameIdx)
+                    prevImageWeights = image.load(weightsFileName)
+                    prevImageWeights = prevImageWeights.expand(3, prevImageWeights.size(1), prevImageWeights.size(2))
+                    prevImageWeights.mul(params['blendWeight'] if flag == 1 else params['blendWeight_lastPass'])
+                    img.add(lg.cmul(prevImageWarped, prevImageWeights))
+                    divisor.add(prevImageWeights)
+                if frameIdx < end_image_idx:
+                    weightsFileName = getFormatedFlowFileName(params['forwardFlow_weight_pattern'], frameIdx + 1,
+                                                              frameIdx)
+                    nextImageWeights = image.load(weightsFileName)
+                    nextImageWeights = nextImageWeights.expand(3, nextImageWeights.size(1), nextImageWeights.size(2))
+                    nextImageWeights.mul(params['blendWeight'] if flag == 0 else params['blendWeight_lastPass'])
+                    img.add(lg.cmul(nextImageWarped, nextImageWeights))
+                    divisor.add(nextImageWeights)
+                img.cdiv(divisor)
+                img = preprocess(img).float()
+            img = MaybePutOnGPU(img, params)
+            if inits is not None:
+                inits.append((run, frameIdx, img.clone()))
+
+            runOptimization(params, net, content_losses, style_losses, prevPlusFlow_losses,
+                            img, frameIdx, run, num_iterations)
+
+            # Remove this iteration's content and temporal layers
+            for i in range(len(losses_indices) - 1, -1, -1):
+                if temporalLossEnabled or losses_type[i] == 'content':
+                    additional_layers = additional_layers - 1
+                    net.remove(losses_indices[i] + additional_layers)
+
+            # Ensure that all layer have been removed correctly
+            assert additional_layers == 0
+
+
+# warp previous frame.
+# Disocclusions at the borders will be filled with the VGG mean pixel, if pad_mean_pixel is true.
+def readPrevImageWarped(idx, params, run, pad_mean_pixel):
+    flowFileName = getFormatedFlowFileName(params['backwardFlow_pattern'], idx - 1, idx)
+    flow = flowFile['load'](flowFileName)
+    prevImg = image.load(build_OutFilename(params, idx - 1, run), 3)
+    result = None
+    if pad_mean_pixel:
+        mean_pixel = lg.DoubleTensor([123.68 / 256.0, 116.779 / 256.0, 103.939 / 256.0])
+        result = image.warp(prevImg, flow, 'bilinear', True, 'pad', -1)
+        for x in range(result.size(1)):
+            for y in range(result.size(2)):
+                if result[0][x][y] == -1 and result[1][x][y] == -1 and result[2][x][y] == -1:
+                    result[0][x][y] = mean_pixel[0]
+                    result[1][x][y] = mean_pixel[1]
+                    result[2][x][y] = mean_pixel[2]
+    else:
+        result = image.warp(prevImg, flow)
+    return result
+
+
+# warp following frame.
+# Disocclusions at the borders will be filled with the VGG mean pixel, if pad_mean_pixel is true.
+def readNextImageWarped(idx, params, run, pad_mean_pixel):
+    flowFileName = getFormatedFlowFileName(params['forwardFlow_pattern'], idx + 1, idx)
+    flow = flowFile['load'](flowFileName)
+    nextImg = image.load(build_OutFilename(params, idx + 1, run), 3)
+    if pad_mean_pixel:
+        mean_pixel = lg.DoubleTensor([123.68 / 256.0, 116.779 / 256.0, 103.939 / 256.0])
+        result = image.warp(nextImg, flow, 'bilinear', True, 'pad', -1)
+        for x in range(result.size(1)):
+            for y in range(result.size(2)):
+                if result[0][x][y] == -1 and result[1][x][y] == -1 and result[2][x][y] == -1:
+                    result[0][x][y] = mean_pixel[0]
+                    result[1][x][y] = mean_pixel[1]
+                    result[2][x][y] = mean_pixel[2]
+    else:
+        result = image.warp(nextImg, flow)
+    return result
+
+
 # --- tests --------------------------------------------------------------------------------------------------
 
 def write_flo(path, u, v):
@@ -1218,3 +1409,44 @@ def test_video_stylization_with_lbfgs(tmp_path):
     assert [r['J'] for r in report] == [[], [1]]
     for r in report:
         assert all(math.isfinite(v) for v in r['losses']) and r['losses'][-1] < r['losses'][0], r['losses']
+
+
+def test_multipass_blends_neighbours_with_their_weights_cubed(tmp_path):
+    """artistic_video_multiPass.lua over two frames, continuing with pass 2 (``-continue_with_pass 2``: pass 1's
+    outputs are on disk, written here as two different images), which runs backwards with the temporal loss:
+    each frame starts from its last output blended with its warped neighbour, weighted by the reliability map
+    expanded to three planes and scaled in place by the blend weight. Scaling an expanded tensor in place
+    scales its one plane once per expanded plane in Torch7 (TH_TENSOR_APPLY), so the neighbour's weight is
+    reliability * blendWeight^3 (0.125 for 0.5), which the check computes with NumPy."""
+    _video(tmp_path, n=2)
+    # the forward flow (forward_[1]_{2}: frame 1's pixels found one to the right in frame 2) and its reliability
+    write_flo(tmp_path / 'forward_1_2.flo', np.ones((16, 16)), np.zeros((16, 16)))
+    reliable = np.ones((1, 16, 16), np.float32)
+    reliable[:, :, -1] = 0
+    image.save(str(tmp_path / 'reliable_1_2.pgm'), lg.from_numpy(reliable))
+    rng = np.random.RandomState(8)
+    for frame in (1, 2):   # pass 1's outputs
+        image.save(str(tmp_path / ('out-%d_1.png' % frame)), lg.from_numpy(rng.rand(3, 16, 16).astype(np.float32)))
+    params = _params(tmp_path, num_iterations=3, init='random', blendWeight=0.5, blendWeight_lastPass=0.5,
+                     use_temporalLoss_after=2, num_passes=2, continue_with_pass=2,
+                     forwardFlow_pattern=str(tmp_path / 'forward_[%d]_{%d}.flo'),
+                     backwardFlow_pattern=str(tmp_path / 'backward_[%d]_{%d}.flo'),
+                     forwardFlow_weight_pattern=str(tmp_path / 'reliable_[%d]_{%d}.pgm'),
+                     backwardFlow_weight_pattern=str(tmp_path / 'reliable_[%d]_{%d}.pgm'))
+    lg.manualSeed(7)
+    inits = []
+    main_multipass(params, tiny_vgg(), inits)
+    assert [(run, frame) for run, frame, _ in inits] == [(2, 2), (2, 1)]
+    assert paths.filep(str(tmp_path / 'out-2_2.png')) and paths.filep(str(tmp_path / 'out-1_2.png'))
+
+    # frame 2 (first, going backwards): its pass-1 output and frame 1's, warped by the backward flow
+    own = image.load(str(tmp_path / 'out-2_1.png'), 3).numpy().astype(np.float64)
+    prev = image.load(str(tmp_path / 'out-1_1.png'), 3)
+    warped = image.warp(prev, flowFileLoader_load(str(tmp_path / 'backward_2_1.flo'))).numpy().astype(np.float64)
+    w = image.load(str(tmp_path / 'reliable_2_1.pgm')).numpy().astype(np.float64) * 0.5 ** 3
+    want = preprocess(lg.from_numpy((own + warped * w) / (1 + w))).numpy()
+    got = [img for run, frame, img in inits if (run, frame) == (2, 2)][0].numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-3)
+    w_once = w / 0.5 ** 2   # the weight scaled once, which the blend is not
+    once = preprocess(lg.from_numpy((own + warped * w_once) / (1 + w_once))).numpy()
+    assert np.abs(once - want).mean() > 5.0
