@@ -522,8 +522,7 @@ class PointwiseMixin:
             # an integer tensor's ``value * t1 / t2`` divides like C (TH's and THC's): truncated towards zero
             self.xp.trunc(prod, out=prod)
             prod = prod.astype(self.dtype)
-        self.array += prod
-        return self
+        return self._into('add', self.array, prod)   # _into: an expanded x gets prod once per position, as TH
 
     def addcmul(self, *args):
         """``x.addcmul([v,] t1, t2)``: x += v * t1 * t2 (``r.addcmul(x, v, t1, t2)`` writes into r)."""

@@ -29,6 +29,9 @@ def test_binary_ops_on_an_expanded_tensor_repeat_per_position():
     x = lg.IntTensor([9])
     x.expand(2).div(2)
     assert x[0] == 2                                 # 9 // 2 // 2, C's truncation each time
+    x = lg.DoubleTensor([1])
+    x.expand(3).addcmul(2, lg.DoubleTensor([1, 1, 1]), lg.DoubleTensor([1, 2, 3]))
+    assert x[0] == 13                                # 1 + 2*1 + 2*2 + 2*3
 
 
 def test_unary_ops_and_results_written_into_an_expanded_tensor():
