@@ -50,7 +50,7 @@ def conv(in_, out_, k, s=None, m=None):
 def deepCopy(tbl):
     # creates a copy of a network with new modules and the same tensors
     copy = {}
-    for k, v in (vars(tbl).items() if lg.typename(tbl) else lg_pairs(tbl)):
+    for k, v in (vars(tbl).items() if lg.typename(tbl) else pairs_of(tbl)):
         if is_table(v):
             copy[k] = deepCopy(v)
         else:
@@ -62,7 +62,7 @@ def deepCopy(tbl):
     return copy
 
 
-def lg_pairs(table):
+def pairs_of(table):
     """Lua's ``pairs`` of a table held as a list or a dict."""
     return table.items() if isinstance(table, dict) else enumerate(table)
 
