@@ -117,6 +117,30 @@ def factory(name):
     return lambda *_: cls.__new__(cls)
 
 
+def setmetatable(table, name):
+    """Torch7's ``torch.setmetatable(table, name)`` (luaT_lua_setmetatable): makes ``table`` an object of the
+    class ``name`` names (a Torch7 name as ``factory`` takes). A Python dict cannot change its class in place, so
+    this returns the object holding the dict's entries as fields, and the port uses the result:
+    fb.resnet.torch's ``deepCopy`` (copied into texture_nets' utils.lua) ends
+    ``copy = lg.setmetatable(copy, lg.typename(tbl))`` (docs/porting.md). An object passed instead keeps its
+    fields and changes class in place. A name no class has is an error, as luaT's "unknown typename"."""
+    make = factory(name)
+    if make is None:
+        raise ValueError(f"legonn.setmetatable: unknown typename {name!r}")
+    obj = make()
+    if isinstance(table, dict):
+        if not all(isinstance(key, str) for key in table):
+            raise TypeError(f"legonn.setmetatable: an object's fields are named by strings; got the keys "
+                            f"{sorted(map(repr, table))[:5]}")
+        obj.__dict__.update(table)
+        return obj
+    if not hasattr(table, '__dict__') or isinstance(table, type):
+        raise TypeError(f"legonn.setmetatable: expected a table (a dict of fields, or an object), got "
+                        f"{type(table).__name__}")
+    table.__class__ = type(obj)
+    return table
+
+
 class ClassTable:
     """Name <-> class lookups for one save or load (built once per call)."""
 

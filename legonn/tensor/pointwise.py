@@ -59,6 +59,39 @@ def _axpy_fits(x, y):
         (x is y or x.ctypes.data == y.ctypes.data and x.shape == y.shape or not np.may_share_memory(x, y))
 
 
+def repeats_elements(arr):
+    """True when two positions of ``arr`` are one element of memory: a zero stride (``expand``), or windows that
+    overlap (``unfold`` with a step under its size). Dimensions sorted by stride, each must step past all the
+    memory the smaller ones span; a layout that fails this without overlapping only takes the slow path."""
+    if arr.flags.c_contiguous or arr.flags.f_contiguous:   # the common case, answered without the loop
+        return False
+    extent = arr.itemsize
+    for stride, n in sorted((abs(s), n) for s, n in zip(arr.strides, arr.shape) if n > 1):
+        if stride < extent:
+            return True
+        extent += stride * (n - 1)
+    return False
+
+
+def apply_in_visit_order(ufunc, a, b, out):
+    """``out = ufunc(a, b)`` one position of ``out`` at a time, row-major, each operand element read when its
+    position comes, as TH_TENSOR_APPLY does on the CPU: where ``out`` repeats an element (an expanded tensor
+    written in place), each later visit sees the earlier write, so Torch7's ``x:expand(3):mul(2)`` multiplies
+    x's element three times (artistic-videos' multi-pass blend scales its expanded 3-plane weights so).
+    cutorch copies such a tensor to contiguous memory first and applies the operation once per position,
+    which CuPy's path computes."""
+    a_arr, b_arr = isinstance(a, np.ndarray), isinstance(b, np.ndarray)
+    for idx in np.ndindex(*out.shape):
+        out[idx] = ufunc(a[idx] if a_arr else a, b[idx] if b_arr else b)
+
+
+def _unary_of_one(apply, x, dtype):
+    """``apply`` (an in-place unary kernel taking ``(xp, src, out)``) of the one number ``x``."""
+    out = np.empty(1, dtype)
+    apply(np, np.asarray([x], dtype), out)
+    return out[0]
+
+
 # A class attribute by which an operand's class asks legonn's Tensor operators (``+ - * / ** @ // %`` and their
 # reflected forms) to return NotImplemented rather than raise, as Python's protocol lets a class that knows its
 # operands (NumPy's ``__array_priority__`` plays this part for arrays): ``tensor + x`` then calls
@@ -138,6 +171,9 @@ def warn_if_ambiguous(form, left, right, result_shape):
 def _unary(name, apply):
     def method(self, src=None):
         source = self.array if src is None else self._result_from(src, name)
+        if type(self.array) is np.ndarray and repeats_elements(self.array):
+            apply_in_visit_order(lambda x, _: _unary_of_one(apply, x, self.array.dtype), source, None, self.array)
+            return self
         apply(self.xp, source, self.array)
         return self
     method.__name__ = name
@@ -281,7 +317,11 @@ class PointwiseMixin:
         return arr
 
     def _into(self, ufunc, a, b):
-        getattr(self.xp, ufunc)(a, b, out=self.array, casting='unsafe')
+        out = self.array
+        if type(out) is np.ndarray and repeats_elements(out):
+            apply_in_visit_order(getattr(np, ufunc), a, b, out)
+            return self
+        getattr(self.xp, ufunc)(a, b, out=out, casting='unsafe')
         return self
 
     # --- Torch7 arithmetic ---------------------------------------------
@@ -334,6 +374,9 @@ class PointwiseMixin:
         if self.dtype.kind == 'f':
             return self._into('true_divide', a, b)
         # integer tensors divide like C (Torch7): the quotient is truncated towards zero
+        if type(self.array) is np.ndarray and repeats_elements(self.array):
+            apply_in_visit_order(lambda x, y: np.trunc(np.true_divide(x, y)), a, b, self.array)
+            return self
         q = self.xp.true_divide(a, b)
         self.xp.trunc(q, out=q)
         self.xp.copyto(self.array, q, casting='unsafe')
@@ -479,8 +522,7 @@ class PointwiseMixin:
             # an integer tensor's ``value * t1 / t2`` divides like C (TH's and THC's): truncated towards zero
             self.xp.trunc(prod, out=prod)
             prod = prod.astype(self.dtype)
-        self.array += prod
-        return self
+        return self._into('add', self.array, prod)   # _into: an expanded x gets prod once per position, as TH
 
     def addcmul(self, *args):
         """``x.addcmul([v,] t1, t2)``: x += v * t1 * t2 (``r.addcmul(x, v, t1, t2)`` writes into r)."""

@@ -1,8 +1,11 @@
 """torch7/doc/utility.md's examples, ported by docs/porting.md's rules: ``torch.class`` becomes a Python class
 declaring its Lua ``typename`` (porting.md's plain-class row), the introspection functions keep their names."""
+import math
+
 import pytest
 
 import legonn as lg
+from legonn import nn
 
 
 class Foo:
@@ -76,6 +79,24 @@ def test_factory_pointer_and_totable():
     assert lg.totable(lg.Tensor([1, 2, 3])) == [1, 2, 3]
     assert lg.Tensor([[1, 2], [3, 4]]).totable() == [[1, 2], [3, 4]]
     assert lg.IntStorage([5, 6]).totable() == [5, 6]
+
+
+def test_setmetatable_makes_a_table_an_object_of_the_named_class():
+    """"torch.setmetatable(table, classname)": a table of a module's fields becomes that module (fb.resnet.torch's
+    deepCopy: a new object over the same tensors); a dict cannot change class in place, so the result is used.
+    An object changes class in place; an unknown name fails as luaT's "unknown typename"."""
+    linear = nn.Linear(3, 2)
+    copy = lg.setmetatable(dict(vars(linear)), lg.typename(linear))
+    assert type(copy) is nn.Linear and copy is not linear and copy.weight is linear.weight
+    x = lg.Tensor(4, 3).uniform()
+    assert copy.forward(x).equal(linear.forward(x))
+    obj = nn.Identity()
+    assert lg.setmetatable(obj, 'nn.Tanh') is obj and type(obj) is nn.Tanh
+    assert obj.forward(lg.Tensor([0.5]))[0] == pytest.approx(math.tanh(0.5))
+    with pytest.raises(ValueError, match="unknown typename 'nn.NoSuchModule'"):
+        lg.setmetatable({}, 'nn.NoSuchModule')
+    with pytest.raises(TypeError, match='named by strings'):
+        lg.setmetatable({0: 1}, 'nn.Identity')
 
 
 def test_default_tensor_type_is_a_floating_type():

@@ -100,3 +100,71 @@ def test_refusals_leave_the_file_as_it_was(tmp_path):
     assert f.readObject() == [1, 2] and f.readObject() == 'after' and f.readObject() is None
     with pytest.raises(ValueError, match="mode must be 'r' or 'w', got 'a'"):
         lg.DiskFile(name, 'a')
+
+
+def test_typed_number_reads_and_writes_binary(tmp_path):
+    """File.c's readX/writeX on a binary file: raw little-endian values (a .flo header is the float 202021.25,
+    then two ints); readX() one number, readX(n) a new storage, readX(storage) fills it and returns the count."""
+    name = tmp_path / 'numbers.bin'
+    f = lg.DiskFile(name, 'w')
+    f.binary()
+    f.writeFloat(202021.25)
+    f.writeInt(3)
+    assert f.writeShort(lg.ShortStorage([-2, 5])) == 2
+    f.writeLong(2 ** 40)
+    f.writeByte(lg.ByteStorage([7, 255]))
+    f.writeDouble(lg.DoubleStorage([0.1, -3.5]))
+    f.close()
+    assert name.read_bytes() == (b'PIEH' + np.int32(3).tobytes() + np.array([-2, 5], '<i2').tobytes()
+                                 + np.int64(2 ** 40).tobytes() + bytes([7, 255])
+                                 + np.array([0.1, -3.5], '<f8').tobytes())
+
+    f = lg.DiskFile(name, 'r')
+    f.binary()
+    assert f.readFloat() == 202021.25 and f.readInt() == 3
+    shorts = f.readShort(2)
+    assert isinstance(shorts, lg.ShortStorage) and list(shorts) == [-2, 5]
+    assert f.readLong() == 2 ** 40 and list(f.readByte(2)) == [7, 255]
+    into = lg.DoubleStorage(2)
+    assert f.readDouble(into) == 2 and list(into) == [0.1, -3.5]
+    with pytest.raises(EOFError, match='readInt: read 0 blocks instead of 1'):
+        f.readInt()
+    f.close()
+
+
+def test_typed_reads_past_the_end_and_bad_arguments(tmp_path):
+    """THDiskFile's read error past the end unless quiet: a quiet file's count read gets the values there are
+    (the storage shrinks to them, File.c's resize), a number reads as 0. A storage of another type, or a
+    non-number, is refused naming the method, and writes on a read file are refused."""
+    name = tmp_path / 'floats.bin'
+    f = lg.DiskFile(name, 'w').binary()
+    f.writeFloat(lg.FloatStorage([1.5, 2.5, 3.5]))
+    f.close()
+    f = lg.DiskFile(name, 'r').binary()
+    with pytest.raises(EOFError, match='read 3 blocks instead of 4'):
+        f.readFloat(4)
+    with pytest.raises(TypeError, match='readFloat: expected nothing, a number, or a FloatStorage'):
+        f.readFloat(lg.DoubleStorage(2))
+    with pytest.raises(TypeError, match='readFloat'):
+        f.readFloat('3')
+    with pytest.raises(ValueError, match="writeFloat on a file opened with mode 'r'"):
+        f.writeFloat(1.0)
+    f.quiet()
+    got = f.readFloat(4)
+    assert list(got) == [1.5, 2.5, 3.5] and f.readFloat() == 0
+    f.close()
+
+
+def test_typed_numbers_in_ascii_mode(tmp_path):
+    """In ascii mode (the default) numbers go out as THDiskFile prints them (%.9g floats, %d ints), each write
+    ended by a newline, and read back through the same stream readObject uses."""
+    name = tmp_path / 'numbers.txt'
+    f = lg.DiskFile(name, 'w')
+    f.writeFloat(0.25)
+    f.writeInt(lg.IntStorage([4, -1]))
+    f.writeObject([1, 2])
+    f.close()
+    assert name.read_bytes().startswith(b'0.25\n4 -1\n')
+    f = lg.DiskFile(name, 'r')
+    assert f.readFloat() == 0.25 and list(f.readInt(2)) == [4, -1] and f.readObject() == [1, 2]
+    f.close()

@@ -4,6 +4,10 @@ reads a file holding one object, which ``load_lua`` does)."""
 import os
 import re
 
+import numpy as np
+
+from ...tensor.storage import (ByteStorage, CharStorage, DoubleStorage, FloatStorage, IntStorage, LongStorage,
+                               ShortStorage, Storage)
 from ..archive import FormatError
 from .load import deep_recursion
 from .modules import ModuleConverter
@@ -15,6 +19,10 @@ _MODES = ('r', 'w')
 # what may follow the last object: nothing in binary, white space in ascii (matched in place, never a copy of the
 # rest of the file at each read)
 _END = {True: re.compile(rb'\Z'), False: re.compile(rb'[ \t\r\n]*\Z')}
+# File.c's IMPLEMENT_TORCH_FILE_RW types: the name in readX/writeX and the storage class it reads into
+_TYPED = {'Byte': (ByteStorage, np.uint8), 'Char': (CharStorage, np.int8), 'Short': (ShortStorage, np.int16),
+          'Int': (IntStorage, np.int32), 'Long': (LongStorage, np.int64), 'Float': (FloatStorage, np.float32),
+          'Double': (DoubleStorage, np.float64)}
 
 
 class DiskFile:
@@ -84,9 +92,7 @@ class DiskFile:
         """Appends ``obj`` (what ``save_lua`` writes); an object already written by this file is written as a
         reference to it. A value that cannot be written raises TypeError and leaves the file as it was."""
         self._check('w', 'writeObject')
-        if self._writer is None:
-            self._writer = (ObjectWriter if self._binary else AsciiObjectWriter)()
-        w = self._writer
+        w = self._object_writer()
         kept = (dict(w.index), w.count, len(w._alive))
         try:
             with deep_recursion():
@@ -100,14 +106,22 @@ class DiskFile:
         self._file.write(bytes(w.out))
         w.out.clear()
 
-    def readObject(self):
-        """The next object of the file; at the end None if quiet, else EOFError."""
-        self._check('r', 'readObject')
+    def _object_writer(self):
+        if self._writer is None:
+            self._writer = (ObjectWriter if self._binary else AsciiObjectWriter)()
+        return self._writer
+
+    def _object_reader(self):
         if self._reader is None:
             stream = BinaryStream(self._data, self.name) if self._binary else AsciiStream(self._data, self.name)
             self._reader = ObjectReader(stream)
             self._converter = ModuleConverter(self.name)
-        s = self._reader.s
+        return self._reader
+
+    def readObject(self):
+        """The next object of the file; at the end None if quiet, else EOFError."""
+        self._check('r', 'readObject')
+        s = self._object_reader().s
         if _END[self._binary].match(self._data, s.pos):
             if self._quiet:
                 return None
@@ -121,6 +135,66 @@ class DiskFile:
         except RecursionError:
             raise FormatError(f"{self.name}: objects nest too deeply") from None
 
+    def _read_typed(self, kind, arg):
+        """File.c's ``read<kind>``: no argument reads one number and returns it; a count ``n`` returns a new
+        storage of the n numbers read; a storage of the type is filled and the count read returned. Reading
+        past the end raises EOFError (THDiskFile's "read error"), except on a quiet file, where a count or a
+        storage gets the numbers there are (a binary file's) and a number reads as 0."""
+        where = f"legonn.DiskFile: {self.name}: read{kind}"
+        self._check('r', f'read{kind}')
+        cls, dtype = _TYPED[kind]
+        if arg is None:
+            n, into = 1, None
+        elif isinstance(arg, Storage):
+            if type(arg) is not cls:
+                raise TypeError(f"{where}: expected nothing, a number, or a {cls.__name__}, got a "
+                                f"{type(arg).__name__}")
+            n, into = len(arg), arg
+        elif isinstance(arg, (int, np.integer)) and not isinstance(arg, bool) and arg >= 0:
+            n, into = int(arg), None
+        else:
+            raise TypeError(f"{where}: expected nothing, a number, or a {cls.__name__}, got {arg!r}")
+        stream = self._object_reader().s
+        dtype = np.dtype(dtype)
+        count = n
+        if self._binary and stream.left() < n * dtype.itemsize:
+            count = stream.left() // dtype.itemsize
+            if not self._quiet:
+                raise EOFError(f"{where}: read {count} blocks instead of {n} (the file ends; quiet() reads what "
+                               f"is there, as Torch7's quiet file does)")
+        try:
+            values = stream.array(dtype, count, f'read{kind}')
+        except FormatError as e:
+            if not self._quiet:
+                raise EOFError(f"{where}: {e}") from None
+            values = np.zeros(0, dtype)
+        if arg is None:
+            return values[0].item() if len(values) else 0
+        if into is None:
+            return cls(values)
+        into.data[:len(values)] = values
+        return len(values)
+
+    def _write_typed(self, kind, value):
+        """File.c's ``write<kind>``: a number writes one value (converted to the C type); a storage of the type
+        writes its elements and returns their count."""
+        where = f"legonn.DiskFile: {self.name}: write{kind}"
+        self._check('w', f'write{kind}')
+        cls, dtype = _TYPED[kind]
+        w = self._object_writer()
+        if isinstance(value, Storage):
+            if type(value) is not cls:
+                raise TypeError(f"{where}: expected a number or a {cls.__name__}, got a {type(value).__name__}")
+            array = np.asarray(value.data)
+        elif isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+            array = np.array([value]).astype(dtype)
+        else:
+            raise TypeError(f"{where}: expected a number or a {cls.__name__}, got {value!r}")
+        w.data(array)
+        self._file.write(bytes(w.out))
+        w.out.clear()
+        return len(array) if isinstance(value, Storage) else None
+
     def close(self):
         if self._file is not None:
             self._file.close()
@@ -131,3 +205,24 @@ class DiskFile:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _typed_methods(kind):
+    def read(self, arg=None):
+        return self._read_typed(kind, arg)
+
+    def write(self, value):
+        return self._write_typed(kind, value)
+
+    read.__name__, write.__name__ = f'read{kind}', f'write{kind}'
+    name = _TYPED[kind][0].__name__
+    read.__doc__ = f"File.c's read{kind}(): one number; read{kind}(n): a new {name} of n; read{kind}(storage): " \
+                   f"fills it, returns the count."
+    write.__doc__ = f"File.c's write{kind}(x): one number, or a {name}'s elements (returns the count)."
+    return read, write
+
+
+for _kind in _TYPED:
+    _read, _write = _typed_methods(_kind)
+    setattr(DiskFile, _read.__name__, _read)
+    setattr(DiskFile, _write.__name__, _write)
