@@ -117,30 +117,6 @@ def factory(name):
     return lambda *_: cls.__new__(cls)
 
 
-def setmetatable(table, name):
-    """Torch7's ``torch.setmetatable(table, name)`` (luaT_lua_setmetatable): makes ``table`` an object of the
-    class ``name`` names (a Torch7 name as ``factory`` takes). A Python dict cannot change its class in place, so
-    this returns the object holding the dict's entries as fields, and the port uses the result:
-    fb.resnet.torch's ``deepCopy`` (copied into texture_nets' utils.lua) ends
-    ``copy = lg.setmetatable(copy, lg.typename(tbl))`` (docs/porting.md). An object passed instead keeps its
-    fields and changes class in place. A name no class has is an error, as luaT's "unknown typename"."""
-    make = factory(name)
-    if make is None:
-        raise ValueError(f"legonn.setmetatable: unknown typename {name!r}")
-    obj = make()
-    if isinstance(table, dict):
-        if not all(isinstance(key, str) for key in table):
-            raise TypeError(f"legonn.setmetatable: an object's fields are named by strings; got the keys "
-                            f"{sorted(map(repr, table))[:5]}")
-        obj.__dict__.update(table)
-        return obj
-    if not hasattr(table, '__dict__') or isinstance(table, type):
-        raise TypeError(f"legonn.setmetatable: expected a table (a dict of fields, or an object), got "
-                        f"{type(table).__name__}")
-    table.__class__ = type(obj)
-    return table
-
-
 class ClassTable:
     """Name <-> class lookups for one save or load (built once per call)."""
 
@@ -170,17 +146,20 @@ class ClassTable:
 def setmetatable(tbl, name):
     """Torch7's ``torch.setmetatable(table, name)`` (lib/luaT/luaT.c, luaT_lua_setmetatable: a table and a known
     class name, else an error): the object of the class ``name`` names whose fields are the entries of the dict
-    ``tbl``, its constructor not run. Lua turns the table itself into the object; a Python
-    dict cannot change its class, so the object is returned (``copy = lg.setmetatable(copy, name)``), holding the
-    dict's values themselves, not copies. fb.resnet.torch's and ResNeXt's checkpoints.lua rebuild a module so in
-    their ``deepCopy`` (new modules, the same tensors). ``name`` is read as ``legonn.factory`` reads it."""
-    if not isinstance(tbl, dict):
-        raise TypeError(f"legonn.setmetatable: expected a table of fields (a dict), got {type(tbl).__name__}")
+    ``tbl``, its constructor not run. Lua turns the table itself into the object; a Python dict cannot change its
+    class, so the object is returned (``copy = lg.setmetatable(copy, name)``), holding the dict's values
+    themselves, not copies. fb.resnet.torch's and ResNeXt's checkpoints.lua (and texture_nets' utils.lua) rebuild
+    a module so in their ``deepCopy`` (new modules, the same tensors). An object passed instead keeps its fields
+    and changes class in place. ``name`` is read as ``legonn.factory`` reads it."""
+    if not isinstance(tbl, dict) and (not hasattr(tbl, '__dict__') or isinstance(tbl, type)):
+        raise TypeError(f"legonn.setmetatable: expected a table of fields (a dict, or an object), got "
+                        f"{type(tbl).__name__}")
     make = factory(name)
     if make is None:
-        raise ValueError(f"legonn.setmetatable: no class is named {name!r} (a Torch7 name such as 'nn.Linear', "
-                         "or one passed to legonn.register)")
-    bad = [k for k in tbl if not isinstance(k, str)]
+        raise ValueError(f"legonn.setmetatable: no class is named {name!r} (luaT's unknown typename {name!r}): a "
+                         "Torch7 name such as 'nn.Linear', or one passed to legonn.register")
+    fields = tbl if isinstance(tbl, dict) else vars(tbl)
+    bad = [k for k in fields if not isinstance(k, str)]
     if bad:
         raise TypeError(f"legonn.setmetatable: an object's fields are named by strings, got the key {bad[0]!r}")
     from ..tensor import Tensor
@@ -189,6 +168,9 @@ def setmetatable(tbl, name):
     if isinstance(obj, (Tensor, *TYPED_STORAGES)):
         raise TypeError(f"legonn.setmetatable: {name!r} is not a class of table objects (a tensor or storage type "
                         "is not a Lua table)")
+    if not isinstance(tbl, dict):
+        tbl.__class__ = type(obj)
+        return tbl
     vars(obj).clear()          # the fields are the table's alone, as Lua's object is the table
     vars(obj).update(tbl)
     return obj
