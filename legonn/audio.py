@@ -75,6 +75,6 @@ def spectrogram(input, window_size, window_type, stride):
     re, im = out.select(2, 0), out.select(2, 1)
     re.pow(2)
     im.pow(2)
-    magnitude = re + im
-    magnitude = magnitude + 0.01   # adding constant to avoid log(0)
-    return (magnitude.log() * 10).transpose(0, 1)
+    power = re + im
+    power.add(0.01)   # init.lua's offset: a silent window's zero power would give -inf
+    return (power.log() * 10).transpose(0, 1)

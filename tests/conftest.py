@@ -60,6 +60,20 @@ def _seeded():
     lg.setdefaulttensortype('legonn.FloatTensor')
 
 
+@pytest.fixture(autouse=True)
+def _process_wide_choices():
+    """Put back the process-wide switches a ported script sets as its Lua does (``cudnn.benchmark = true``,
+    ``Threads.serialization('threads.sharedserialize')``), so no later test starts with them."""
+    from legonn import cudnn, threads
+    flags = {name: getattr(cudnn, name) for name in ('benchmark', 'fastest', 'verbose', 'useFindEx')}
+    serialization = threads.Threads.serialization()
+    yield
+    for name, value in flags.items():
+        setattr(cudnn, name, value)
+    if threads.Threads.serialization() != serialization:
+        threads.Threads.serialization(serialization)
+
+
 @pytest.fixture
 def raw_launches(monkeypatch):
     """The names of the RawKernels of legonn.tensor.cuda_kernels launched, in order."""

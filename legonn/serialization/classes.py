@@ -71,7 +71,12 @@ def register(cls, name=None):
     name = _default_name(cls) if name is None else name
     if not isinstance(name, str) or not name:
         raise TypeError(f"legonn.register: name must be a non-empty string, got {name!r}")
-    taken = _builtin().get(name) or _user.get(name)
+    builtin = _builtin()
+    # 'nn.X' is Torch7's name of legonn's own nn.X (its registry says 'X'): luaT refuses a class defined again
+    # ("class %s has been already assigned a parent class"), and taking it would hand load_lua's every nn.X
+    # to the user's class
+    taken = (builtin.get(name) or _user.get(name)
+             or (builtin.get(name[len('nn.'):]) if name.startswith('nn.') else None))
     if taken is not None and taken is not cls:
         raise ValueError(f"legonn.register: the name {name!r} already stands for {taken.__module__}."
                          f"{taken.__qualname__}; pass another name")

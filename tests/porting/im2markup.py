@@ -281,7 +281,9 @@ class LinearNoBias(nn.Linear):
             self.gradWeight.addmm(scale, gradOutput.t(), input)
 
 
-lg.register(LinearNoBias, 'nn.LinearNoBias')   # torch.class('nn.LinearNoBias', 'nn.Linear')
+# torch.class('nn.LinearNoBias', 'nn.Linear'): legonn's nn has rnn's LinearNoBias already, whose name luaT would not
+# give a second class ("already assigned a parent class"), so the port's is saved under a name of its own
+lg.register(LinearNoBias, 'im2markup.LinearNoBias')
 
 
 # --- src/model/cnn.lua ---------------------------------------------------------------------------------------

@@ -98,3 +98,16 @@ def test_save_lua_writes_a_registered_class_under_its_torch7_name():
 def test_save_lua_refuses_a_class_registered_only_under_its_python_name():
     with pytest.raises(TypeError, match=r"Unnamed.*legonn.register\(cls, 'nn.MyLayer'\)"):
         lg.save_lua(io.BytesIO(), nn.Sequential().add(Unnamed()))
+
+
+def test_the_torch7_name_of_legonns_own_class_is_not_taken():
+    # luaT refuses to define nn.Linear again; taking the name would give load_lua's every nn.Linear to the user
+    class MyLinear(nn.Linear):
+        pass
+
+    for name in ('nn.Linear', 'nn.LinearNoBias'):
+        with pytest.raises(ValueError, match=f"the name '{name}' already stands for legonn"):
+            lg.register(MyLinear, name)
+    linear = nn_object('Linear', weight=np.eye(2, dtype=np.float32), bias=np.array([1, 2], np.float32),
+                       gradWeight=np.zeros((2, 2), np.float32), gradBias=np.zeros(2, np.float32))
+    assert type(load_bytes(T7().value(linear).bytes())) is nn.Linear
