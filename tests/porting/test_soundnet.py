@@ -6,23 +6,21 @@ DiskFile, the audio repeated to ``loadSize`` and the labels to ``label_time_step
 network cut to ``opt.layer`` modules, a layer's output written to HDF5).
 
 Stand-ins and edits, each noted where it is made:
-- ``audio.load`` (lua---audio's libsox reader) is not in legonn: ``load_audio`` reads the synthetic WAV files
-  this test writes with Python's ``wave`` and returns what libsox gives, an ``nsamples x nchannels`` tensor of
-  samples scaled to 32-bit integers (hence the Lua's ``mul(2^-23)`` to [-256, 256]);
-- the waveforms are seeded noise; the teachers' label files hold seeded random distributions;
+- the audio is seeded noise in WAV files written by ``audio.save`` (legonn's ``audio.load`` reads PCM WAV, not
+  the MP3s libsox decodes): ``.wav`` replaces the Lua's ``.mp3``; the teachers' label files hold seeded random
+  distributions;
 - the layers fix the input to 20 seconds at 22050 Hz (441000 samples give the 4 time steps the labels have);
   ``batchSize`` is 2 and the training runs two iterations;
 - ``display``, the GPU/cudnn lines and the checkpoint are left out.
 """
 import math
 import os
-import wave
 
 import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import hdf5, nn, optim, threads
+from legonn import audio, hdf5, nn, optim, threads
 
 pytestmark = pytest.mark.usefixtures('sharedserialize')
 
@@ -41,14 +39,6 @@ def options(**over):
     }
     opt.update(over)
     return opt
-
-
-def load_audio(path):
-    """Stand-in for ``audio.load`` (module docstring): ``nsamples x nchannels``, libsox's int32 scale."""
-    with wave.open(path) as f:
-        channels = f.getnchannels()
-        pcm = np.frombuffer(f.readframes(f.getnframes()), dtype='<i2').reshape(-1, channels)
-    return lg.from_numpy(pcm.astype(np.float64) * 65536).float()
 
 
 # --- model (main_train.lua lines 65-124) --------------------------------------------------------------------------
@@ -250,7 +240,7 @@ class dataLoader:
     def loadAudio(self, path):
         opt = getattr(threads.local, 'opt', None) or vars(self)
         try:
-            input = load_audio(path)
+            input = audio.load(path)[0]     # pcall(audio.load, path) keeps the first value; the rate goes
         except Exception:
             print('warning: failed loading: ' + path)
             input = lg.zeros(opt['loadSize'])
@@ -390,7 +380,7 @@ def extract_feat(opt):
             if os.path.exists(out_file) and opt['force'] != 1:
                 print('Skip ' + out_file)
             else:
-                sound = load_audio(line)
+                sound = audio.load(line)[0]
                 if sound.size(1) > 1:
                     sound = sound.select(1, 0).clone()      # select first channel (mono)
                 sound.mul(2 ** -23)                          # make range [-256, 256]
@@ -416,11 +406,8 @@ VIDEOS = (('a' * 10, 4, 20), ('b' * 10, 2, 7))
 
 
 def write_wav(path, samples):
-    with wave.open(path, 'w') as f:
-        f.setnchannels(1)
-        f.setsampwidth(2)
-        f.setframerate(RATE)
-        f.writeframes(samples.astype('<i2').tobytes())
+    """16-bit-like noise on libsox's 32-bit scale, one channel."""
+    audio.save(path, lg.from_numpy((samples * 65536.0).reshape(-1, 1)), RATE)
 
 
 @pytest.fixture
@@ -447,7 +434,7 @@ def test_donkey_pads_and_repeats_a_short_video(corpus):
     assert loader.video_position == [0, 4]
     input, label, label2 = loader.trainHook(1)
     assert tuple(input.size()) == (441000,) and tuple(label.size()) == (1000, 4) and tuple(label2.size()) == (401, 4)
-    raw = load_audio(corpus['data_root'] + '/' + 'b' * 10 + '.wav').view(-1).mul(2 ** -23).numpy()
+    raw = audio.load(corpus['data_root'] + '/' + 'b' * 10 + '.wav')[0].view(-1).mul(2 ** -23).numpy()
     ten = 10 * RATE
     got = input.numpy()
     # the Lua zeroes from its 1-based orig_size: the last real sample goes too
@@ -497,3 +484,15 @@ def test_train_extract(corpus, tmp_path):
     assert feat.min() >= 0 and feat.max() > 0
     # run again without force: the file is skipped
     assert extract_feat({'model': model, 'list': str(tmp_path / 'list.txt'), 'layer': 24, 'force': 0})[1] == []
+
+
+def test_stereo_audio_views_its_first_channel(corpus, tmp_path):
+    # donkey_audio.lua lines 234-238: select(2, 1) then view(-1) of the nsamples x 2 tensor. Torch7's view asserts
+    # a contiguous tensor there; legonn's views the strided channel (docs/porting.md's row)
+    stereo = str(tmp_path / 'stereo.wav')
+    audio.save(stereo, lg.FloatTensor([[65536, -65536], [131072, 0], [-196608, 7 * 65536]]), RATE)
+    first = dataLoader(corpus, 0).loadAudio(stereo)
+    assert first.tolist() == [2 ** -7, 2 ** -6, -3 * 2 ** -7]
+    assert first.stride() == (2,)
+    with pytest.raises(ValueError, match='contiguous'):
+        audio.load(stereo)[0].t().view(-1)      # a view that would need a copy is still refused
