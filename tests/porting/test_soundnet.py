@@ -1,9 +1,10 @@
 """cvondrick/soundnet ported line by line: main_train.lua (the 1-D SoundNet written as SpatialConvolution and
 SpatialMaxPooling over ``N x 1 x T x 1`` of lines 65-111, ``weights_init``, the ParallelCriterion of eight
 DistKLDivCriterion of lines 134-137, the teacher-student closure ``fx`` of lines 180-206 stepped by optim.adam),
-data/data.lua with data/donkey_audio.lua (the frame list, the teachers' float32 label files read through
-DiskFile, the audio repeated to ``loadSize`` and the labels to ``label_time_steps``) and extract_feat.lua (the
-network cut to ``opt.layer`` modules, a layer's output written to HDF5).
+data/data.lua (tests/porting/cvondrick_data.py, shared with the videogan port) with data/donkey_audio.lua (the
+frame list, the teachers' float32 label files read through DiskFile, the audio repeated to ``loadSize`` and the
+labels to ``label_time_steps``) and extract_feat.lua (the network cut to ``opt.layer`` modules, a layer's output
+written to HDF5).
 
 Stand-ins and edits, each noted where it is made:
 - the audio is seeded noise in WAV files written by ``audio.save`` (legonn's ``audio.load`` reads PCM WAV, not
@@ -21,6 +22,7 @@ import pytest
 
 import legonn as lg
 from legonn import audio, hdf5, nn, optim, threads
+from tests.porting.cvondrick_data import DataLoader
 
 pytestmark = pytest.mark.usefixtures('sharedserialize')
 
@@ -255,57 +257,7 @@ class dataLoader:
         return input
 
 
-# --- data/data.lua ------------------------------------------------------------------------------------------------
-
-class DataLoader:
-    def __init__(self, n, dataset_name, opt_):
-        self.opt = opt_
-        self.result = []
-        self.randomize = opt_['randomize']
-        if dataset_name != 'audio':
-            raise ValueError('Unknown dataset: ' + dataset_name)
-        options = opt_
-
-        def init(idx):
-            threads.local.opt = options
-            threads.local.tid = idx
-            seed = (options.get('manualSeed') or 0) + idx + 1     # edit: Torch7's ids start at 1
-            lg.manualSeed(seed)
-            lg.setnumthreads(1)
-            threads.local.trainLoader = dataLoader(options, idx)
-
-        self.threads = threads.Threads(n, lambda idx: None, init)
-        nSamples = [0]
-
-        def got(c):
-            nSamples[0] = c
-        self.threads.addjob(lambda: threads.local.trainLoader.size(), got)
-        self.threads.synchronize()
-        self._size = nSamples[0]
-        self.jobCount = 0
-        for i in range(n):
-            self.queueJob()
-
-    def queueJob(self):
-        self.jobCount = self.jobCount + 1
-        batchSize = self.opt['batchSize']
-        assert self.randomize > 0       # the Lua's ordered branch calls the donkey's broken get (see above)
-        self.threads.addjob(lambda: threads.local.trainLoader.sample(batchSize), self._pushResult)
-
-    def _pushResult(self, *res):
-        self.result[:] = [list(res)]
-
-    def getBatch(self):
-        res = None
-        while not isinstance(res, list):
-            self.queueJob()
-            self.threads.dojob()
-            res = self.result[0] if self.result else None
-            self.result[:] = []
-        return tuple(res)
-
-    def size(self):
-        return self._size
+DONKEYS = {'audio': dataLoader}     # data.lua's dataset name -> donkey file
 
 
 # --- main_train.lua -----------------------------------------------------------------------------------------------
@@ -448,7 +400,7 @@ def test_donkey_pads_and_repeats_a_short_video(corpus):
 
 def test_train_extract(corpus, tmp_path):
     opt = corpus
-    data = DataLoader(opt['nThreads'], opt['dataset'], opt)
+    data = DataLoader(opt['nThreads'], opt['dataset'], opt, DONKEYS)
     try:
         assert data.size() == 2
         net, criterion, errs, state, optimState = main_train(opt, data, 2)

@@ -3,9 +3,10 @@ VolumetricFullConvolution video stream, SpatialFullConvolution static stream, th
 L1Penalty, the ``video .* mask + static .* (1 - mask)`` composition through Squeeze/Replicate/CMulTable --, the
 VolumetricConvolution discriminator of lines 116-127, ``weights_init`` (lines 130-144), the fDx/fx closures stepped
 by ``optim.adam`` (lines 200-273), the per-epoch learning-rate decay of lines 323-332, the checkpoint of lines
-312-319), data/data.lua's threaded loader with its donkeys seeded from their ids, data/donkey_video2.lua (a video
-is one tall image of frames stacked vertically, cut into ``loadSize`` rows per frame and scaled) and generate.lua
-(the saved generator run in evaluation mode, its composition's parts read back and written frame by frame).
+312-319), data/data.lua's threaded loader with its donkeys seeded from their ids (tests/porting/cvondrick_data.py,
+shared with the soundnet port), data/donkey_video2.lua (a video is one tall image of frames stacked vertically, cut
+into ``loadSize`` rows per frame and scaled) and generate.lua (the saved generator run in evaluation mode, its
+composition's parts read back and written frame by frame).
 
 Stand-ins and edits, each noted where it is made:
 - the videos are tall PNGs drawn from seeded noise and written to a temporary folder (no data set here);
@@ -14,7 +15,8 @@ Stand-ins and edits, each noted where it is made:
   ``opt['shrink']`` so that a step takes well under a second on a CPU, and ``batchSize`` is 2;
 - ``display`` (a plotting server) and generate.lua's ``ffmpeg`` call are left out: the frames it would join are
   written and checked;
-- the GPU/cudnn lines (``opt.gpu = 0``) do not run.
+- the GPU/cudnn lines run in the test marked gpu (``opt.gpu = 1``); display's ``net.output:float()`` reads are
+  left out with display.
 """
 import math
 import os
@@ -23,7 +25,8 @@ import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import image, nn, optim, threads
+from legonn import cudnn, cutorch, image, nn, optim, threads
+from tests.porting.cvondrick_data import DataLoader
 
 pytestmark = pytest.mark.usefixtures('sharedserialize')
 
@@ -137,71 +140,7 @@ class dataLoader:
         return out
 
 
-# --- data/data.lua ------------------------------------------------------------------------------------------------
-
-class DataLoader:
-    """data.lua's table: ``n`` worker threads, each with its own ``trainLoader``, queueing one batch per worker
-    and handing back whichever comes first."""
-
-    def __init__(self, n, dataset_name, opt_=None):
-        opt_ = opt_ or {}
-        self.opt = opt_     # the Lua's jobs read the global ``opt``, the same table
-        self.result = []
-        self.randomize = opt_['randomize']
-
-        if dataset_name != 'video2':
-            raise ValueError('Unknown dataset: ' + dataset_name)
-
-        options = opt_
-
-        def init(idx):
-            threads.local.opt = options
-            threads.local.tid = idx
-            # edit: legonn's thread ids are 0-based; Torch7's start at 1, and the seed adds the id
-            seed = (options.get('manualSeed') or 0) + idx + 1
-            lg.manualSeed(seed)
-            lg.setnumthreads(1)
-            threads.local.trainLoader = dataLoader(options)   # paths.dofile(donkey_file)
-
-        self.threads = threads.Threads(n, lambda idx: None, init)
-
-        nSamples = [0]
-
-        def got(c):
-            nSamples[0] = c
-        self.threads.addjob(lambda: threads.local.trainLoader.size(), got)
-        self.threads.synchronize()
-        self._size = nSamples[0]
-
-        self.jobCount = 0
-        for i in range(n):
-            self.queueJob()
-
-    def queueJob(self):
-        self.jobCount = self.jobCount + 1
-        batchSize = self.opt['batchSize']
-        if self.randomize > 0:
-            self.threads.addjob(lambda: threads.local.trainLoader.sample(batchSize), self._pushResult)
-        else:
-            indexStart = (self.jobCount - 1) * batchSize
-            indexEnd = indexStart + batchSize - 1
-            if indexEnd < self.size():
-                self.threads.addjob(lambda: threads.local.trainLoader.get(indexStart, indexEnd), self._pushResult)
-
-    def _pushResult(self, *res):
-        self.result[:] = [list(res)]
-
-    def getBatch(self):
-        res = None
-        while not isinstance(res, list):
-            self.queueJob()
-            self.threads.dojob()
-            res = self.result[0] if self.result else None
-            self.result[:] = []
-        return tuple(res)
-
-    def size(self):
-        return self._size
+DONKEYS = {'video2': lambda opt, tid: dataLoader(opt)}     # data.lua's dataset name -> donkey file
 
 
 # --- main.lua -----------------------------------------------------------------------------------------------------
@@ -321,6 +260,21 @@ def main(opt, data, checkpoints):
     label = lg.Tensor(opt['batchSize'])
     state = {'err': None, 'errD': None}
 
+    # ship everything to GPU if needed
+    if opt['gpu'] > 0:
+        cutorch.setDevice(opt['gpu'] - 1)       # line 46: devices are 0-based
+        noise = noise.cuda()
+        target = target.cuda()
+        label = label.cuda()
+        net.cuda()
+        netD.cuda()
+        criterion.cuda()
+
+    # conver to cudnn if needed
+    if opt['gpu'] > 0 and opt['cudnn'] > 0:
+        net = cudnn.convert(net, cudnn)
+        netD = cudnn.convert(netD, cudnn)
+
     # get a vector of parameters
     parameters, gradParameters = net.getParameters()
     parametersD, gradParametersD = netD.getParameters()
@@ -407,15 +361,22 @@ def main(opt, data, checkpoints):
 # --- generate.lua -------------------------------------------------------------------------------------------------
 
 def generate(opt, folder):
-    """generate.lua from line 18 on (no GPU, no cudnn.convert); returns the generated parts and the files."""
+    """generate.lua from line 18 on, on the GPU with cudnn when ``opt['gpu']`` is 1 (lines 23-28); returns the
+    generated parts and the files."""
     lg.manualSeed(0)
     lg.setnumthreads(1)
     lg.setdefaulttensortype('torch.FloatTensor')
 
     net = lg.load(opt['model'])
     net.evaluate()
+    if opt['gpu'] > 0:
+        cutorch.setDevice(opt['gpu'] - 1)
+        net.cuda()
+        net = cudnn.convert(net, cudnn)
 
     noise = lg.Tensor(opt['batchSize'], 100).normal()
+    if opt['gpu'] > 0:
+        noise = noise.cuda()
 
     gen = net.forward(noise)
     video = net.modules[1].output[0].float()
@@ -475,7 +436,7 @@ def test_donkey_cuts_frames_and_repeats_the_last(videos):
 
 
 def test_loader_threads_seed_each_donkey_from_its_id(videos):
-    data = DataLoader(2, 'video2', videos)
+    data = DataLoader(2, 'video2', videos, DONKEYS)
     try:
         assert data.size() == len(FRAME_COUNTS)
         batch, names = data.getBatch()
@@ -503,7 +464,7 @@ def test_composition_gradients(double_default):
 
 
 def run_main(opt, folder):
-    data = DataLoader(opt['nThreads'], opt['dataset'], opt)
+    data = DataLoader(opt['nThreads'], opt['dataset'], opt, DONKEYS)
     try:
         return main(opt, data, folder)
     finally:
@@ -540,7 +501,7 @@ def test_checkpoint_then_generate(videos, tmp_path):
     assert out['net'].output.nElement() == 0 and out['mask_net'].output.nElement() == 0
     model = tmp_path / 'checkpoints' / 'beach100' / 'iter2_net.t7'
     assert model.exists() and (tmp_path / 'checkpoints' / 'beach100' / 'iter2_history.t7').exists()
-    res = generate({'model': str(model), 'batchSize': 3}, str(tmp_path))
+    res = generate({'model': str(model), 'batchSize': 3, 'gpu': 0}, str(tmp_path))
     assert tuple(res['gen'].size()) == (3, 3, 32, 64, 64)
     assert tuple(res['mask'].size()) == (3, 3, 32, 64, 64)      # repeatTensor(1, 3, 1, 1, 1) of the 1-channel mask
     np.testing.assert_allclose(res['gen'].numpy(),
@@ -549,3 +510,29 @@ def test_checkpoint_then_generate(videos, tmp_path):
     assert len(res['written']) == 4 * 32
     frame = image.load(res['written'][0], 3, 'float')
     assert frame.size(0) == 3 and frame.size(2) == 3 * 64       # toDisplayTensor's grid of the 3 samples
+
+
+def test_learning_rate_decay_resets_only_the_generator_state(videos, tmp_path):
+    # lines 323-332: every lr_decay epochs G's optimState is rebuilt with lr / 10 (its Adam moments and t go);
+    # optimStateD keeps its lr and moments, as the Lua writes it
+    opt = dict(videos, lr_decay=1, niter=2)
+    out = run_main(opt, str(tmp_path / 'checkpoints'))
+    assert opt['lr'] == pytest.approx(0.0002 / 100)
+    assert out['optimState'] == {'learningRate': pytest.approx(0.0002 / 100), 'beta1': 0.5}
+    assert out['optimStateD']['t'] == 4 and out['optimStateD']['learningRate'] == 0.0002
+
+
+@pytest.mark.gpu
+def test_gpu_cudnn_training_and_generation(videos, tmp_path):
+    # main.lua lines 172-187 and generate.lua lines 23-28: nets and placeholders shipped to the GPU, converted to
+    # cudnn, flattened after the conversion; the host batches are copied into the CUDA target
+    out = run_main(dict(videos, gpu=1, saveIter=2), str(tmp_path / 'checkpoints'))
+    assert lg.type(out['netD'].modules[0]) == 'cudnn.VolumetricConvolution'
+    assert out['target'].is_cuda and all(math.isfinite(e) for _, e, _ in out['log'])
+    assert out['optimStateD']['t'] == 2
+    model = str(tmp_path / 'checkpoints' / 'beach100' / 'iter2_net.t7')
+    res = generate({'model': model, 'batchSize': 2, 'gpu': 1}, str(tmp_path))
+    assert res['gen'].is_cuda and tuple(res['gen'].size()) == (2, 3, 32, 64, 64)
+    np.testing.assert_allclose(res['gen'].float().numpy(),
+                               (res['video'] * res['mask']).numpy()
+                               + res['static'].numpy()[:, :, None] * (1 - res['mask'].numpy()), atol=1e-5)
