@@ -12,7 +12,8 @@ Stand-ins and edits, each noted where it is made:
   distributions;
 - the layers fix the input to 20 seconds at 22050 Hz (441000 samples give the 4 time steps the labels have);
   ``batchSize`` is 2 and the training runs two iterations;
-- ``display``, the GPU/cudnn lines and the checkpoint are left out.
+- ``display`` and the checkpoint are left out; main_train.lua's GPU/cudnn lines run in the test marked gpu, and
+  extract_feat.lua (which always moves the net to the GPU) runs on the CPU.
 """
 import math
 import os
@@ -21,7 +22,7 @@ import numpy as np
 import pytest
 
 import legonn as lg
-from legonn import audio, hdf5, nn, optim, threads
+from legonn import audio, cudnn, cutorch, hdf5, nn, optim, threads
 from tests.porting.cvondrick_data import DataLoader
 
 pytestmark = pytest.mark.usefixtures('sharedserialize')
@@ -281,6 +282,19 @@ def main_train(opt, data, iterations):
         labels[opt['label_time_steps'] + i] = lg.Tensor(opt['batchSize'], 401)
     state = {}
 
+    # ship everything to GPU if needed
+    if opt['gpu'] > 0:
+        cutorch.setDevice(opt['gpu'] - 1)       # devices are 0-based
+        input = input.cuda()
+        for i in range(len(labels)):
+            labels[i] = labels[i].cuda()
+        net.cuda()
+        criterion.cuda()
+
+    # conver to cudnn if needed
+    if opt['gpu'] > 0 and opt['cudnn'] > 0:
+        net = cudnn.convert(net, cudnn)
+
     parameters, gradParameters = net.getParameters()
 
     def fx(x):
@@ -448,3 +462,22 @@ def test_stereo_audio_views_its_first_channel(corpus, tmp_path):
     assert first.stride() == (2,)
     with pytest.raises(ValueError, match='contiguous'):
         audio.load(stereo)[0].t().view(-1)      # a view that would need a copy is still refused
+
+
+@pytest.mark.gpu
+def test_cudnn_log_softmax_normalises_each_output_over_the_whole_batch(corpus):
+    # main_train.lua's defaults (gpu = 1, cudnn = 1): cudnn.convert makes each nn.LogSoftMax a cudnn.LogSoftMax,
+    # whose INSTANCE mode takes the 3-D (batch, classes, 1) output as one sample (cudnn.torch's SpatialSoftMax.lua
+    # views it as 1 x batch x classes x 1): one distribution over all batch * classes values, where nn's is over
+    # the batch at each class
+    opt = dict(corpus, gpu=1)
+    data = DataLoader(opt['nThreads'], opt['dataset'], opt, DONKEYS)
+    try:
+        net, criterion, errs, state, optimState = main_train(opt, data, 1)
+    finally:
+        data.threads.terminate()
+    assert lg.type(net.modules[-1].modules[0].modules[1]) == 'cudnn.LogSoftMax'
+    assert math.isfinite(errs[0]) and optimState['t'] == 1
+    for o in net.output:
+        assert o.is_cuda
+        assert float(np.exp(o.float().numpy().astype(np.float64)).sum()) == pytest.approx(1, rel=1e-4)
