@@ -424,8 +424,9 @@ def test_train_extract(corpus, tmp_path):
     out = net.output
     assert len(out) == 8
     assert [tuple(o.size()) for o in out] == [(2, 1000)] * 4 + [(2, 401)] * 4
-    # each 2-D output left a 3-D (batch, classes, 1) LogSoftMax, which Torch7 (THNN and cudnn alike) reads as
-    # (channels, h, w): the distribution is over the batch, not the classes; legonn does the same
+    # each output reaches its LogSoftMax 3-D, (batch, classes, 1), which nn (THNN's LogSoftMax.c) reads as
+    # (channels, h, w): the distribution is over the batch, not the classes; legonn does the same (cudnn's
+    # differs again: the gpu test below)
     for o in out:
         np.testing.assert_allclose(np.exp(o.numpy()).sum(0), 1, rtol=1e-4)
     # err is lambda times the mean of the eight KL divergences (each averaged over its elements)
