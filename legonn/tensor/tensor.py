@@ -473,7 +473,8 @@ class Tensor(PointwiseMixin, BitwiseMixin, MatrixProductsMixin, ReductionMixin, 
         return self
 
     def view(self, *sizes):
-        """Same storage seen with new sizes (one may be -1); needs compatible strides, as in Torch7.
+        """Same storage seen with new sizes (one may be -1). A non-contiguous tensor is viewed when its strides
+        allow it without a copy (NumPy's rule), where Tensor.lua asserts contiguity (docs/porting.md's row).
         ``r.view(src, sizes)`` makes ``r`` that view of ``src`` (Tensor.lua's result form)."""
         if len(sizes) > 1 and isinstance(sizes[0], Tensor):
             return self._becomes(sizes[0].view(*sizes[1:]), 'view')

@@ -10,8 +10,8 @@ Loader.lua (the indexer and nextBatch; the LMDB that MakeLMDB.lua writes is a di
 transcripts here), ModelEvaluator.lua (runEvaluation: greedy CTC decoding, WER and CER, the logs) and Network.lua's
 trainNetwork (nnx's CTCCriterion with batchFirst, gradient-norm clipping at maxNorm, optim.sgd with Nesterov
 momentum, learning-rate annealing, a loader thread, optim.Logger) and saveNetwork/loadNetwork; MakeLMDB.lua's
-getData and Predict.lua (features from legonn.audio's spectrogram of a generated wave; audio.load decodes files
-with libsox, which legonn does not port); tests/test.lua's three tests.
+getData and Predict.lua (features from legonn.audio's spectrogram of a generated wave in place of the file
+audio.load reads; tests/test_audio_wav.py tests legonn's audio.load of WAV files); tests/test.lua's three tests.
 The CTC loss and gradient are checked against a hand-written NumPy forward-backward (Graves et al. 2006, in
 probability space with per-frame rescaling, not the log-space recursions legonn runs). The spectrograms are
 161 frequencies (16 kHz audio, 20 ms windows), which the model's ``rnnInputsize = 32 * 41`` needs; a few dozen

@@ -1,4 +1,4 @@
-"""``require 'audio'``: soumith/lua---audio's short-time Fourier transform and spectrogram (init.lua's ``stft`` and
+"""soumith/lua---audio's short-time Fourier transform and spectrogram (init.lua's ``stft`` and
 ``spectrogram``, generic/audio.c's ``stft_generic``), which speech models read their features from
 (SeanNaren/deepspeech.torch's MakeLMDB.lua and Predict.lua: ``audio.spectrogram(wave, 320, 'hamming', 160)``).
 
@@ -12,10 +12,9 @@
   natural log, as init.lua's ``log() * 10``), computed in the input's type, as ``(N/2 + 1) x windows``: a
   transposed view, as the Lua returns it.
 
-Both run on NumPy and CuPy. Not provided: ``load``, ``save``, ``compress``/``decompress`` and ``samplevoice``
-(libsox decoding), ``cqt`` (unfinished in the Lua).
+Both run on NumPy and CuPy.
 """
-from .tensor import Tensor, as_tensor
+from ..tensor import Tensor, as_tensor
 
 __all__ = ['stft', 'spectrogram']
 
