@@ -304,14 +304,13 @@ def test_pyramid_on_the_gpu(models_dir):
     if not lg.gpu_available():
         pytest.skip('no GPU')
     rng = np.random.default_rng(13)
-    imgs = lg.from_numpy(np.concatenate([_smooth_images(rng, 1, 16, 16)] * 2, axis=1))
+    imgs = lg.from_numpy(np.concatenate([_smooth_images(rng, 1, 16, 16)] * 2, axis=1)).float()
     cpu = S.spynet()
     cpu_flow = cpu['setup'](40, 20)(imgs.clone()).numpy()
     gpu = S.spynet(cuda=True)
     computeFlow = gpu['setup'](40, 20)
-    for m in gpu['models'].values():
-        m.cudaDouble()
-    flow = computeFlow(imgs.clone().cudaDouble())
-    assert flow.type() == 'legonn.CudaDoubleTensor'
-    np.testing.assert_allclose(lg.asnumpy(flow) if hasattr(lg, 'asnumpy') else flow.double().numpy(), cpu_flow,
-                               rtol=1e-8, atol=1e-10)
+    for m in gpu['models'].values():   # the released files hold CUDA modules; lg.save kept these on the CPU
+        m.cuda()
+    flow = computeFlow(imgs.clone().cuda())
+    assert flow.type() == 'torch.CudaTensor'
+    np.testing.assert_allclose(flow.float().numpy(), cpu_flow, rtol=1e-4, atol=1e-5)
