@@ -1,10 +1,12 @@
 """anuragranj/spynet (Optical Flow Estimation using a Spatial Pyramid Network) ported line by line:
 flowExtensions.lua (computeNorm, computeAngle, field2rgb, xy2rgb, loadFLO, writeFLO, rotate, scale),
-EPECriterion.lua, models/volcon.lua (the per-level convnet), transforms.lua's Compose and ColorNormalize,
+EPECriterion.lua, models/volcon.lua (the per-level convnet), transforms.lua's ColorNormalize (of six channels;
+its other transforms are fb.resnet.torch's, ported in tests/porting/test_fbresnet_transforms.py),
 spynet.lua (createWarpModel, the down/up/warp modules, loadFlow, computeInitFlowL1..L6, setup, DeAdjustFlow,
 normalize, easyComputeFlow, easy_setup), donkey.lua (getTrainValidationSplits, scaleFlow, rotateFlow, makeData for
-levels 1 to 3, the un-augmented trainHook and testHook), train.lua (paramsForEpoch, trainBatch's feval and
-optim step) and util.lua's single-GPU saveDataParallel/loadDataParallel.
+levels 1 to 5, whose four copied branches for 2..5 are one here, the un-augmented trainHook and testHook),
+train.lua (paramsForEpoch, trainBatch's feval and optim step) and util.lua's single-GPU saveDataParallel and
+loadDataParallel.
 
 Edits beyond Lua -> Python and 0-based indices, each a row of docs/porting.md or said here:
 
@@ -25,7 +27,7 @@ Edits beyond Lua -> Python and 0-based indices, each a row of docs/porting.md or
 Not ported: the CUDA/C builds themselves (extras/), timing_*.lua, dataset.lua's dataLoader (paths crawling and
 its threads; its sampling is tests/porting/test_imagenet_multigpu_donkeys.py's), data.lua's Threads setup,
 test.lua (train.lua's loop without the optimiser step), the augmentation branch's TF.ColorJitter/Lighting
-(ported in tests/porting/test_fbresnet_transforms.py) and image loading from .ppm files.
+and image loading from .ppm files.
 """
 import math
 
@@ -244,14 +246,6 @@ def loadDataParallel(filename, nGPU):
 
 
 # ---------------------------------------------------------------- transforms.lua
-
-def Compose(transforms):
-    def composed(input):
-        for transform in transforms:
-            input = transform(input)
-        return input
-    return composed
-
 
 def ColorNormalize(meanstd):
     def normalize(img):

@@ -314,3 +314,17 @@ def test_pyramid_on_the_gpu(models_dir):
     flow = computeFlow(imgs.clone().cuda())
     assert flow.type() == 'torch.CudaTensor'
     np.testing.assert_allclose(flow.float().numpy(), cpu_flow, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize('rotate_name', ('rotate', 'rotateFlow'))
+def test_rotated_flow_turns_its_vectors(rotate_name):
+    """flowExtensions' rotate and donkey.lua's rotateFlow: the field is rotated as an image and each vector
+    turned by -angle, so a constant flow (1, 0.5) reads (cos a + 0.5 sin a, 0.5 cos a - sin a) away from the
+    corners that rotation brings in from outside."""
+    a = 0.3
+    flow = lg.Tensor(2, 9, 9)
+    flow[0].fill(1)
+    flow[1].fill(0.5)
+    out = getattr(S, rotate_name)(flow, a).numpy()
+    np.testing.assert_allclose(out[:, 4, 4], [math.cos(a) + 0.5 * math.sin(a), 0.5 * math.cos(a) - math.sin(a)],
+                               rtol=1e-6)
