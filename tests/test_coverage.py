@@ -81,6 +81,8 @@ SparseLookupTable SparseSum
 
 STN = "AffineTransformMatrixGenerator AffineGridGeneratorBHWD BilinearSamplerBHWD".split()
 
+SPY = ["ScaleBHWD"]
+
 INN = """
 SpatialMaxPooling SpatialAveragePooling SpatialStochasticPooling SpatialCrossResponseNormalization
 MeanSubtraction SpatialPyramidPooling SpatialSameResponseNormalization ROIPooling ConstAffine
@@ -90,7 +92,8 @@ MeanSubtraction SpatialPyramidPooling SpatialSameResponseNormalization ROIPoolin
 PACKAGES = {'torch/nn': ('# Coverage of torch/nn and the packages around it', TORCH_NN, nn),
             'rnn': ('## Element-Research rnn', RNN, nn), 'dpnn': ('## Element-Research dpnn', DPNN, nn),
             'nnx': ('## nnx', NNX, nn), 'inn': ('## imagine-nn (inn)', INN, inn), 'fbnn': ('## fbnn', FBNN, fbnn),
-            'stn': ('## stnbhwd (stn)', STN, nn)}
+            'stn': ('## stnbhwd (stn)', STN, nn),
+            'spy': ('## spynet\'s spy (extras/spybhwd)', SPY, nn)}
 COVERAGE = pathlib.Path(__file__).resolve().parents[1] / 'docs' / 'coverage.md'
 STATUSES = ('present', 'planned', 'out of scope')
 
@@ -114,6 +117,7 @@ def test_the_class_lists_have_no_duplicates():
     assert len(RNN) == len(set(RNN)) == 32 and len(DPNN) == len(set(DPNN)) == 26
     assert len(NNX) == len(set(NNX)) == 39 and len(INN) == len(set(INN)) == 9
     assert len(FBNN) == len(set(FBNN)) == 41 and len(STN) == len(set(STN)) == 3
+    assert len(SPY) == len(set(SPY)) == 1
 
 
 @pytest.mark.parametrize('package', sorted(PACKAGES))

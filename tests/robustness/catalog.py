@@ -428,6 +428,11 @@ MODULES.update({
                                        lambda: r(2, 4)),
 })
 
+# spynet's spy package: BHWD bilinear up-scaling
+MODULES.update({
+    'ScaleBHWD': (lambda: nn.ScaleBHWD(2), lambda: r(2, 3, 4, 2)),
+})
+
 # Classes whose catalog example fails in code still being written by its engineer (reported to the lead):
 # the tests that run them are strict xfails, so they turn red the day the finding is fixed.
 KNOWN_BROKEN = {}

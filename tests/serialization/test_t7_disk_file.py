@@ -168,3 +168,28 @@ def test_typed_numbers_in_ascii_mode(tmp_path):
     f = lg.DiskFile(name, 'r')
     assert f.readFloat() == 0.25 and list(f.readInt(2)) == [4, -1] and f.readObject() == [1, 2]
     f.close()
+
+
+def test_typed_reads_and_writes_take_a_tensors_storage(tmp_path):
+    """spynet's flowExtensions.lua writeFLO/loadFLO: ``ff:writeFloat(F:storage())`` and
+    ``ff:readFloat(tf:storage())`` of FloatTensors. A tensor's storage is a FloatStorage to Torch7 (File.c checks
+    the type name): it was refused for not being the FloatStorage subclass. Another element type still is."""
+    name = tmp_path / 'flow.bin'
+    flow = lg.FloatTensor([[0.5, -1.25, 2], [3, 4.5, -6]])
+    f = lg.DiskFile(name, 'w').binary()
+    assert f.writeFloat(flow.storage()) == 6
+    f.close()
+    back = lg.FloatTensor(2, 3)
+    f = lg.DiskFile(name, 'r').binary()
+    assert f.readFloat(back.storage()) == 6
+    f.close()
+    np.testing.assert_array_equal(back.numpy(), flow.numpy())
+    f = lg.DiskFile(name, 'r').binary()
+    with pytest.raises(TypeError, match='readFloat: expected nothing, a number, or a FloatStorage, got a '
+                                        'legonn.DoubleStorage'):
+        f.readFloat(lg.DoubleTensor(6).storage())
+    f.close()
+    f = lg.DiskFile(tmp_path / 'other.bin', 'w').binary()
+    with pytest.raises(TypeError, match='writeInt: expected a number or a IntStorage, got a legonn.FloatStorage'):
+        f.writeInt(flow.storage())
+    f.close()

@@ -8,6 +8,7 @@ import numpy as np
 
 from ...tensor.storage import (ByteStorage, CharStorage, DoubleStorage, FloatStorage, IntStorage, LongStorage,
                                ShortStorage, Storage)
+from ...tensor.introspection import typename
 from ..archive import FormatError
 from .load import deep_recursion
 from .modules import ModuleConverter
@@ -23,6 +24,13 @@ _END = {True: re.compile(rb'\Z'), False: re.compile(rb'[ \t\r\n]*\Z')}
 _TYPED = {'Byte': (ByteStorage, np.uint8), 'Char': (CharStorage, np.int8), 'Short': (ShortStorage, np.int16),
           'Int': (IntStorage, np.int32), 'Long': (LongStorage, np.int64), 'Float': (FloatStorage, np.float32),
           'Double': (DoubleStorage, np.float64)}
+
+
+def _storage_of(storage, cls):
+    """Whether ``storage`` is a ``cls`` as Torch7 sees it: by its type name, since ``x:storage()`` of a
+    FloatTensor is a plain ``Storage`` over float32 (spynet's flowExtensions.lua writes a flow so:
+    ``ff:writeFloat(F:storage())``) where ``lg.FloatStorage(n)`` builds the subclass."""
+    return typename(storage) == f"legonn.{cls.__name__}"
 
 
 class DiskFile:
@@ -146,9 +154,9 @@ class DiskFile:
         if arg is None:
             n, into = 1, None
         elif isinstance(arg, Storage):
-            if type(arg) is not cls:
+            if not _storage_of(arg, cls):
                 raise TypeError(f"{where}: expected nothing, a number, or a {cls.__name__}, got a "
-                                f"{type(arg).__name__}")
+                                f"{typename(arg)}")
             n, into = len(arg), arg
         elif isinstance(arg, (int, np.integer)) and not isinstance(arg, bool) and arg >= 0:
             n, into = int(arg), None
@@ -183,8 +191,8 @@ class DiskFile:
         cls, dtype = _TYPED[kind]
         w = self._object_writer()
         if isinstance(value, Storage):
-            if type(value) is not cls:
-                raise TypeError(f"{where}: expected a number or a {cls.__name__}, got a {type(value).__name__}")
+            if not _storage_of(value, cls):
+                raise TypeError(f"{where}: expected a number or a {cls.__name__}, got a {typename(value)}")
             array = np.asarray(value.data)
         elif isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
             array = np.array([value]).astype(dtype)
