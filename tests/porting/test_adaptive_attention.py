@@ -336,13 +336,12 @@ def standin_resnet():
     return net
 
 
-def test_train_lua_loop_with_a_standin_cnn(tmp_path, monkeypatch):
+def run_train(tmp_path, gpuid):
     """train.lua's loop: two epochs on the stand-in data with the CNN finetuned from the start, a validation
     pass with greedy captions and the checkpoint at epoch 2 (finetune_cnn_after 0: the CNN's backward and its
     adam steps run). Its JSON's loss_history is an object keyed "2"
     (lua-cjson would write the sparse array [null,2.3]: porting.md's cjson row), and the .t7 holds the CNN
     parts and the language model's flat parameters, which training changed."""
-    monkeypatch.setitem(cjson._settings, 'sparse', cjson._settings['sparse'])   # write_json sets it
     write_standin_data(tmp_path)
     lg.manualSeed(8)
     lg.save(str(tmp_path / 'resnet.t7'), standin_resnet())
@@ -350,7 +349,7 @@ def test_train_lua_loop_with_a_standin_cnn(tmp_path, monkeypatch):
             '-cnn_model', str(tmp_path / 'resnet.t7'), '-checkpoint_path', str(tmp_path / 'save'),
             '-rnn_size', str(R), '-input_encoding_size', str(E), '-batch_size', '2', '-seq_per_img', '2',
             '-nEpochs', '2', '-finetune_cnn_after', '0', '-fc_size', str(CONV), '-conv_size', str(CONV),
-            '-drop_prob_lm', '0.2', '-save_checkpoint_every', '2', '-language_eval', '0', '-gpuid', '-1']
+            '-drop_prob_lm', '0.2', '-save_checkpoint_every', '2', '-language_eval', '0', '-gpuid', str(gpuid)]
     lg.manualSeed(9)
     before = lg.load(str(tmp_path / 'resnet.t7')).get(5).weight.clone()
     result = aa.main(args)
@@ -361,10 +360,55 @@ def test_train_lua_loop_with_a_standin_cnn(tmp_path, monkeypatch):
     assert {p['image_id'] for p in saved['val_predictions']} == {103, 104}
     ckpt = lg.load(str(tmp_path / 'save' / 'model_id1_2.t7'))
     assert ckpt['lmparam'].nElement() == result['params'].nElement()
-    np.testing.assert_array_equal(ckpt['lmparam'].numpy(), result['params'].numpy())
+    np.testing.assert_array_equal(ckpt['lmparam'].numpy(), result['params'].float().numpy())
     assert ckpt['protos']['cnn_conv'].get(0).weight.size() == (CONV, 4, 1, 1)
     # train.lua calls setBNGradient0 (line 303) before cnn_conv's backward (line 310), which then fills the
     # batch normalisation's gradients again: its weights are finetuned too, in the Lua as here
     bn = ckpt['protos']['cnn_conv'].get(1)
     assert bn.gradWeight.abs().sum() > 0 and not np.array_equal(bn.weight.numpy(), np.ones(CONV))
     assert not np.array_equal(ckpt['protos']['cnn_conv'].get(0).weight.numpy(), before.numpy())
+
+
+def test_train_lua_loop_with_a_standin_cnn(tmp_path, monkeypatch):
+    monkeypatch.setitem(cjson._settings, 'sparse', cjson._settings['sparse'])   # write_json sets it
+    run_train(tmp_path, -1)
+
+
+@pytest.mark.gpu
+def test_language_model_on_cuda_matches_the_cpu():
+    """LanguageModel:cuda() as train.lua makes it (line 128, then getParameters and createClones): the loss and
+    the flat gradient of a forward/backward on CUDA tensors match the CPU model's, and greedy sampling and beam
+    search (which goes to the CPU for its sort, LanguageModel.lua line 254) give the CPU's words."""
+    lg.manualSeed(11)
+    cpu = model(seq_length=4)
+    gpu = cpu.clone().cuda()
+    conv, fc = lg.randn(3, 49, CONV), lg.randn(3, FC)
+    seq = lg.LongTensor([[0, 1, 2], [3, -1, 4], [-1, -1, 5], [-1, -1, -1]])
+    results = []
+    for lm, to in [(cpu, lambda x: x), (gpu, lambda x: x.cuda())]:
+        crit = to(aa.LanguageModelCriterion())
+        params, grads = lm.getParameters()
+        lm.createClones()
+        out = lm.forward([to(conv), to(fc), to(seq)])
+        loss = crit.forward([out, to(seq)])
+        grads.zero()
+        dconv, dfc = lm.backward([], crit.backward([]))
+        lm.evaluate()
+        greedy = lm.sample([to(conv), to(fc), None])[0]
+        beams = lm.sample([to(conv), to(fc), None], {'beam_size': 3})[0]
+        results.append((loss, grads.float().numpy(), dconv.float().numpy(), greedy.numpy(), beams.numpy()))
+        assert out.type() == ('torch.CudaTensor' if lm is gpu else 'torch.FloatTensor')
+    (l0, g0, d0, s0, b0), (l1, g1, d1, s1, b1) = results
+    assert l1 == pytest.approx(l0, rel=1e-5)
+    np.testing.assert_allclose(g1, g0, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(d1, d0, rtol=1e-4, atol=1e-6)
+    np.testing.assert_array_equal(s1, s0)
+    np.testing.assert_array_equal(b1, b0)
+
+
+@pytest.mark.gpu
+def test_train_lua_loop_on_cuda(tmp_path, monkeypatch):
+    """train.lua with -gpuid 0: the protos, images and labels on CUDA (labels:cuda() gives float labels, which
+    the LookupTable and the criterion read as indices, as cutorch's)."""
+    monkeypatch.setitem(cjson._settings, 'sparse', cjson._settings['sparse'])
+    run_train(tmp_path, 0)
