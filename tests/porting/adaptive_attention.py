@@ -4,8 +4,9 @@ whose last layer also gives the sentinel ``fake_region``), misc/attention.lua (a
 (all), misc/LanguageModel.lua (all: clones over time, sampling, beam search, the criterion), misc/net_utils.lua
 (the residual-CNN surgery, FeatExpander, FeatExpanderConv, decode_sequence, clone_list, setBNGradient0;
 deepCopy is texture_nets' port, the same function), misc/transforms.lua (all), misc/optim_updates.lua (sgd,
-sgdm, rmsprop, adam), misc/utils.lua (write_json, count_keys; getopt, read_json and misc/LookupTableMaskZero.lua
-are HieCoAttenVQA's, the same files, imported from tests/porting/hiecoatten_vqa.py), misc/DataLoaderResNet.lua
+sgdm; its rmsprop and adam, neuraltalk2's file, are HieCoAttenVQA's and densecap's ports, imported),
+misc/utils.lua (write_json, count_keys; getopt, read_json and misc/LookupTableMaskZero.lua are HieCoAttenVQA's,
+the same files, imported from tests/porting/hiecoatten_vqa.py), misc/DataLoaderResNet.lua
 (all) and train.lua (all but ``language_eval``, which shells out to the coco-caption Python toolkit).
 
 The edits beyond the syntax (each one tested):
@@ -21,7 +22,14 @@ The edits beyond the syntax (each one tested):
 - train.lua's unconditional ``:cuda()`` (the Lua needs cutorch) is ``to_gpu(x)``: ``x.cuda()`` when
   ``opt.gpuid >= 0``, else ``x``; the CNN is a tiny stand-in saved as the ``-cnn_model`` .t7 (10 modules, as
   the ResNet's top level, its conv output 7 x 7 since attention.lua fixes 50 = 49 regions + the sentinel).
-- ``net_utils.decode_sequence`` returns two values, of which train.lua keeps the first: ``[0]``.
+- ``net_utils.decode_sequence`` and ``graph:findModules`` (setBNGradient0) return two values, of which the Lua
+  keeps the first: ``[0]``.
+- net_utils' build_* functions each repeat the backend check and the copying loop: written once each
+  (``_backend``, ``_copy_layers``, taking the Lua's 1-based module numbers); FeatExpanderConv inherits
+  FeatExpander's updateGradInput, the same lines.
+Found, and the same in legonn as in Torch7 (tested): attention.lua cannot take a batch of one (nn's View.lua
+drops the batch of 1, MM.lua then refuses), and train.lua's setBNGradient0 runs before the CNN's backward, so
+the batch normalisations it means to freeze are finetuned all the same.
 - write_json's ``loss_history[epoch]`` table: a dict, encoded as an object where lua-cjson writes a (sparse)
   array (porting.md's cjson row).
 """
@@ -30,7 +38,8 @@ import math
 import legonn as lg
 from legonn import cjson, hdf5, nn, paths, xlua
 from legonn.pl import path
-from tests.porting.hiecoatten_vqa import LookupTableMaskZero, getopt, read_json
+from tests.porting.hiecoatten_vqa import LookupTableMaskZero, getopt, read_json, rmsprop
+from tests.porting.test_densecap_model import adam
 from tests.porting.test_texture_nets import deepCopy
 
 
@@ -697,17 +706,22 @@ class net_utils:
         return backend
 
     @staticmethod
+    def _copy_layers(cnn, first, last):
+        # the loop every build_* function repeats: cnn's modules first .. last (1-based, inclusive, as the Lua's
+        # numbers and options count them) into a new Sequential
+        cnn_part = nn.Sequential()
+        for i in range(first, last + 1):
+            layer = cnn.get(i - 1)
+            cnn_part.add(layer)
+        return cnn_part
+
+    @staticmethod
     def build_residual_cnn_conv_fix(cnn, opt):
         layer_num = getopt(opt, 'start_layer_num', 6)
         backend = net_utils._backend(getopt(opt, 'backend', 'cudnn'))
         encoding_size = getopt(opt, 'encoding_size', 512)
 
-        # copy over the first layer_num layers of the CNN
-        cnn_part = nn.Sequential()
-        for i in range(1, layer_num):
-            layer = cnn.get(i - 1)
-            cnn_part.add(layer)
-        return cnn_part
+        return net_utils._copy_layers(cnn, 1, layer_num - 1)
 
     @staticmethod
     def build_residual_cnn_conv(cnn, opt):
@@ -715,12 +729,7 @@ class net_utils:
         layer_num = getopt(opt, 'layer_num', 8)
         backend = net_utils._backend(getopt(opt, 'backend', 'cudnn'))
 
-        # copy over the first layer_num layers of the CNN
-        cnn_part = nn.Sequential()
-        for i in range(start_layer_num, layer_num + 1):
-            layer = cnn.get(i - 1)
-            cnn_part.add(layer)
-        return cnn_part
+        return net_utils._copy_layers(cnn, start_layer_num, layer_num)
 
     @staticmethod
     def transform_cnn_conv(nDim):
@@ -735,12 +744,7 @@ class net_utils:
         layer_num_end = getopt(opt, 'layer_num', 10)
         backend = net_utils._backend(getopt(opt, 'backend', 'cudnn'))
 
-        # copy over the first layer_num layers of the CNN
-        cnn_part = nn.Sequential()
-        for i in range(layer_num_start, layer_num_end + 1):
-            layer = cnn.get(i - 1)
-            cnn_part.add(layer)
-        return cnn_part
+        return net_utils._copy_layers(cnn, layer_num_start, layer_num_end)
 
     @staticmethod
     def decode_sequence(ix_to_word, seq):
@@ -817,10 +821,11 @@ class FeatExpander(nn.Module):
         return self.gradInput
 
 
-class FeatExpanderConv(nn.Module):
+class FeatExpanderConv(FeatExpander):
+    # net_utils.lua's own class, whose updateGradInput (lines 237-247) is FeatExpander's (lines 208-218) line for
+    # line: inherited here
     def __init__(self, n):
-        super().__init__()
-        self.n = n
+        super().__init__(n)
 
     def updateOutput(self, input):
         if self.n == 1:
@@ -834,18 +839,6 @@ class FeatExpanderConv(nn.Module):
             j = k * self.n
             self.output[j:j + self.n] = input[k:k + 1, :].expand(self.n, s, d)   # copy over
         return self.output
-
-    def updateGradInput(self, input, gradOutput):
-        if self.n == 1:
-            self.gradInput = gradOutput
-            return self.gradInput   # act as noop for efficiency
-        # add up the gradients for each block of expanded features
-        self.gradInput.resizeAs(input)
-        d = input.size(1)
-        for k in range(input.size(0)):
-            j = k * self.n
-            self.gradInput[k] = lg.sum(gradOutput[j:j + self.n], 0)
-        return self.gradInput
 
 
 # ---- misc/transforms.lua -----------------------------------------------------------------------------------
@@ -869,7 +862,7 @@ class t:
         return normalize
 
 
-# ---- misc/optim_updates.lua (the updates train.lua calls) --------------------------------------------------
+# ---- misc/optim_updates.lua (sgd and sgdm; rmsprop and adam are imported, the file being neuraltalk2's) -------
 def sgd(x, dx, lr):
     x.add(-lr, dx)
 
@@ -882,47 +875,6 @@ def sgdm(x, dx, lr, alpha, state):
     state['v'].add(lr, dx)
     x.add(-1, state['v'])
 
-
-# rmsprop implementation, simple as it should be
-def rmsprop(x, dx, lr, alpha, epsilon, state):
-    if state.get('m') is None:
-        state['m'] = x.new(x.size()).zero()
-        state['tmp'] = x.new(x.size())
-    # calculate new (leaky) mean squared values
-    state['m'].mul(alpha)
-    state['m'].addcmul(1.0 - alpha, dx, dx)
-    # perform update
-    state['tmp'].sqrt(state['m']).add(epsilon)
-    x.addcdiv(-lr, dx, state['tmp'])
-
-
-def adam(x, dx, lr, beta1=None, beta2=None, epsilon=None, state=None):
-    beta1 = beta1 if beta1 is not None else 0.9
-    beta2 = beta2 if beta2 is not None else 0.999
-    epsilon = epsilon if epsilon is not None else 1e-8
-
-    if state.get('m') is None:
-        # Initialization
-        state['t'] = 0
-        # Exponential moving average of gradient values
-        state['m'] = x.new(dx.size()).zero()
-        # Exponential moving average of squared gradient values
-        state['v'] = x.new(dx.size()).zero()
-        # A tmp tensor to hold the sqrt(v) + epsilon
-        state['tmp'] = x.new(dx.size()).zero()
-
-    # Decay the first and second moment running average coefficient
-    state['m'].mul(beta1).add(1 - beta1, dx)
-    state['v'].mul(beta2).addcmul(1 - beta2, dx, dx)
-    state['tmp'].copy(state['v']).sqrt().add(epsilon)
-
-    state['t'] = state['t'] + 1
-    biasCorrection1 = 1 - beta1 ** state['t']
-    biasCorrection2 = 1 - beta2 ** state['t']
-    stepSize = lr * math.sqrt(biasCorrection2) / biasCorrection1
-
-    # perform update
-    x.addcdiv(-stepSize, state['m'], state['tmp'])
 
 
 # ---- misc/DataLoaderResNet.lua -----------------------------------------------------------------------------
