@@ -378,7 +378,8 @@ def test_train_lua_loop_with_a_standin_cnn(tmp_path, monkeypatch):
 def test_language_model_on_cuda_matches_the_cpu():
     """LanguageModel:cuda() as train.lua makes it (line 128, then getParameters and createClones): the loss and
     the flat gradient of a forward/backward on CUDA tensors match the CPU model's, and greedy sampling and beam
-    search (which goes to the CPU for its sort, LanguageModel.lua line 254) give the CPU's words."""
+    search (which goes to the CPU for its sort, LanguageModel.lua line 254) give the CPU's words; multinomial
+    sampling (torch.multinomial, then gather with its indices) runs on CUDA."""
     lg.manualSeed(11)
     cpu = model(seq_length=4)
     gpu = cpu.clone().cuda()
@@ -396,6 +397,8 @@ def test_language_model_on_cuda_matches_the_cpu():
         lm.evaluate()
         greedy = lm.sample([to(conv), to(fc), None])[0]
         beams = lm.sample([to(conv), to(fc), None], {'beam_size': 3})[0]
+        drawn, drawn_logps = lm.sample([to(conv), to(fc), None], {'sample_max': 0, 'temperature': 0.5})
+        assert drawn.size() == (4, 3) and drawn.min() >= 0 and drawn.max() <= V and drawn_logps.max() <= 0
         results.append((loss, grads.float().numpy(), dconv.float().numpy(), greedy.numpy(), beams.numpy()))
         assert out.type() == ('torch.CudaTensor' if lm is gpu else 'torch.FloatTensor')
     (l0, g0, d0, s0, b0), (l1, g1, d1, s1, b1) = results
