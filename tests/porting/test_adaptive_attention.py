@@ -153,6 +153,33 @@ def test_language_model_gradients_over_time_by_finite_differences(double_default
         assert abs(central_difference(f, arr, index) - g.numpy()[index]) < 1e-7, p.size()
 
 
+def test_clones_made_after_get_parameters_write_the_flat_gradient(double_default):
+    """train.lua flattens the language model (line 152) and only then makes the clones over time (line 165,
+    LanguageModel.lua lines 76-80: clone('weight', 'bias', 'gradWeight', 'gradBias')): every clone's
+    gradients must land in the flat grad_params adam steps, as a model never flattened computes them, and an
+    update of the flat params must reach every clone."""
+    lg.manualSeed(14)
+    flat_lm = model(seq_length=3)
+    plain_lm = flat_lm.clone()
+    params, grad_params = flat_lm.getParameters()
+    flat_lm.createClones()
+    plain_lm.createClones()
+    conv, fc = lg.randn(2, 49, CONV), lg.randn(2, FC)
+    seq = lg.LongTensor([[0, 4], [2, 3], [-1, 1]])
+    crit = aa.LanguageModelCriterion()
+    grad_params.zero()
+    lm_loss_and_grads(flat_lm, crit, conv, fc, seq)
+    lm_loss_and_grads(plain_lm, crit, conv, fc, seq)
+    expect = np.concatenate([g.numpy().ravel() for g in plain_lm.parameters()[1]])
+    np.testing.assert_allclose(grad_params.numpy(), expect, rtol=1e-10, atol=1e-14)
+    assert np.abs(expect).sum() > 0
+    params.add(-0.1, grad_params)
+    for clone in flat_lm.clones[1:]:
+        for p, q in zip(clone.parameters()[0], flat_lm.core.parameters()[0]):
+            np.testing.assert_array_equal(p.numpy(), q.numpy())
+    assert not np.array_equal(flat_lm.clones[2].parameters()[0][0].numpy(), plain_lm.core.parameters()[0][0].numpy())
+
+
 def test_all_padding_test_of_a_step_counts_words_not_their_sum():
     """LanguageModel.lua line 368 skips a step where ``torch.sum(it) == 0``: with 1-based words and 0 padding
     only an all-padding step sums to 0. With legonn's -1 padding a step holding -1 and word 1 sums to 0 too,
