@@ -369,7 +369,7 @@ def run_train(tmp_path, gpuid):
     pass with greedy captions and the checkpoint at epoch 2 (finetune_cnn_after 0: the CNN's backward and its
     adam steps run). Its JSON's loss_history is an object keyed "2"
     (lua-cjson would write the sparse array [null,2.3]: porting.md's cjson row), and the .t7 holds the CNN
-    parts and the language model's flat parameters, which training changed."""
+    parts and the language model's flat parameters, which training changed and -start_from loads back."""
     write_standin_data(tmp_path)
     lg.manualSeed(8)
     lg.save(str(tmp_path / 'resnet.t7'), standin_resnet())
@@ -395,6 +395,11 @@ def run_train(tmp_path, gpuid):
     bn = ckpt['protos']['cnn_conv'].get(1)
     assert bn.gradWeight.abs().sum() > 0 and not np.array_equal(bn.weight.numpy(), np.ones(CONV))
     assert not np.array_equal(ckpt['protos']['cnn_conv'].get(0).weight.numpy(), before.numpy())
+    # -start_from (lines 120-123, 130-133, 161-163): the checkpoint's CNN parts and flat LM parameters come back
+    resumed = aa.main(args + ['-start_from', 'model_id1_2.t7', '-startEpoch', '3'])
+    np.testing.assert_array_equal(resumed['params'].float().numpy(), ckpt['lmparam'].numpy())
+    np.testing.assert_array_equal(resumed['protos']['cnn_conv'].get(0).weight.float().numpy(),
+                                  ckpt['protos']['cnn_conv'].get(0).weight.numpy())
 
 
 def test_train_lua_loop_with_a_standin_cnn(tmp_path, monkeypatch):
