@@ -31,8 +31,10 @@ backward leaves the initial states' gradients in ``gradHiddenInput`` / ``gradCel
 starts each forward from the last one's final states (when the batch size is the same); ``resetStates()``
 forgets them. Backward needs training mode, as cuDNN's.
 
-Not provided: packed variable-length input (``packPaddedSequence``), ``setSync``'s stream choice (legonn waits
-for nothing).
+``RNN.packPaddedSequence(input, lengths, batchFirst)`` and ``RNN.padPackedSequence(seq, batchFirst)`` convert
+between padded and packed batches (legonn.cudnn.packing). Not provided: a forward over packed variable-length
+input (the RNNs take padded ``(T, B, inputSize)`` batches only), ``setSync``'s stream choice (legonn waits for
+nothing).
 """
 import math
 
@@ -43,6 +45,7 @@ from ..tensor import as_tensor
 from ..tensor.pointwise import sigmoid_into
 from ..tensor.introspection import typename as lua_typename
 from .base import CudnnClass
+from .packing import packPaddedSequence, padPackedSequence
 
 # nn.SeqLSTM's gate columns (i, f, o, g) as rows of cuDNN's (i, f, g, o)
 _SEQLSTM_ORDER = (0, 1, 3, 2)
@@ -66,6 +69,9 @@ class RNN(CudnnClass, Module):
     bidirectional = 'CUDNN_UNIDIRECTIONAL'
     numDirections = 1
     positive_ints = ('inputSize', 'hiddenSize', 'numLayers')
+    # the Lua calls them on the class (cudnn.RNN:packPaddedSequence(input, lengths)): they read no field
+    packPaddedSequence = staticmethod(packPaddedSequence)
+    padPackedSequence = staticmethod(padPackedSequence)
 
     def parameterSizes(self):
         return {'weight': (self._blocks()[1],)}
