@@ -46,3 +46,18 @@ def padPackedSequence(seq, batchFirst=False):
     if batchFirst:
         output = output.transpose(0, 1)
     return output, lengths
+
+
+def pad_rows(xp, rows, bszpts):
+    """The packed rows ``(sum of batch sizes, F)`` as a zero-padded ``(T, B, F)`` array (arrays, not tensors)."""
+    padded = xp.zeros((len(bszpts), bszpts[0], rows.shape[1]), rows.dtype)
+    offset = 0
+    for t, running in enumerate(bszpts):
+        padded[t, :running] = rows[offset:offset + running]
+        offset += running
+    return padded
+
+
+def pack_rows(xp, padded, bszpts):
+    """The inverse of ``pad_rows``: the rows of each step's running sequences, one step after the other."""
+    return xp.concatenate([padded[t, :running] for t, running in enumerate(bszpts)])
