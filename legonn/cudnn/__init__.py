@@ -15,6 +15,10 @@ the speed:
 - ``verbose`` (False): cuDNN's diagnostic printing;
 - ``useFindEx`` (False): cudnnFind*Ex for the auto-tuner.
 
+``configureMath(overrides)`` / ``configmap(tensortype)`` (cuDNN's compute type per CUDA tensor type) and
+``find.verbose``, ``find.verboseError``, ``find.verboseFallback`` (the algorithm finder's printing) are recorded
+the same way (legonn.cudnn.math_config).
+
 ``version`` is 5110, the cuDNN release (5.1.10) of the R5 bindings whose behaviour these classes follow, for
 scripts that branch on ``cudnn.version``.
 
@@ -32,6 +36,7 @@ from .convolution import (SpatialConvolution, SpatialFullConvolution, TemporalCo
                           VolumetricFullConvolution)
 from .criterions import SpatialCrossEntropyCriterion, VolumetricCrossEntropyCriterion
 from .handle import getHandle
+from .math_config import configmap, configureMath, find
 from .normalization import (BatchNormalization, SpatialBatchNormalization, SpatialCrossMapLRN,
                             VolumetricBatchNormalization)
 from .pooling import SpatialAveragePooling, SpatialMaxPooling, VolumetricAveragePooling, VolumetricMaxPooling
@@ -50,5 +55,5 @@ __all__ = ['BGRU', 'BLSTM', 'BatchNormalization', 'C', 'ClippedReLU', 'GRU', 'LS
            'SpatialLogSoftMax', 'SpatialMaxPooling', 'SpatialSoftMax', 'Tanh', 'TemporalConvolution',
            'VolumetricAveragePooling', 'VolumetricBatchNormalization', 'VolumetricConvolution',
            'VolumetricCrossEntropyCriterion', 'VolumetricFullConvolution', 'VolumetricLogSoftMax',
-           'VolumetricMaxPooling', 'VolumetricSoftMax', 'benchmark', 'convert', 'fastest', 'functional',
-           'getHandle', 'useFindEx', 'verbose', 'version']
+           'VolumetricMaxPooling', 'VolumetricSoftMax', 'benchmark', 'configmap', 'configureMath', 'convert',
+           'fastest', 'find', 'functional', 'getHandle', 'useFindEx', 'verbose', 'version']

@@ -13,9 +13,9 @@ Shrunk (each names the Lua's range beside it): batches (1-32 in the Lua) to 1-4,
 kernels to 1-5; the Lua's draws reach GBs of float im2col buffers, minutes on the CPU. Geometry ranges (strides up
 to the kernel, ceil mode, padding) are the Lua's.
 
-Not ported: the runner's loop (lines 932-976) over ``cudnn.benchmark``/``cudnn.fastest`` (recorded, no effect in
-legonn: tests/test_cudnn.py), ``cudnn.find.verbose``, ``cudnn.configureMath`` (cuDNN's fp16 math choice; legonn's
-half modules compute in float32) and ``cutorch.getDeviceProperties``."""
+The runner (lines 926-976) is test_runner_settings: its flags, ``cudnn.find``'s and ``cudnn.configureMath`` are
+recorded and change nothing in legonn (one kernel per operation), so its loop running the suite once per
+``cudnn.benchmark`` value is not repeated; the device loop and ``cutorch.getDeviceProperties``' print are left out."""
 import random
 
 import pytest
@@ -764,3 +764,28 @@ def test_functional_pointwise(testparams, name):
     """Lines 906-939 (``cudnntest.functional_relu`` ... ``functional_softmax``)."""
     test_functional_activation({'forward': f'{name}_updateOutput', 'backward': f'{name}_updateGradInput'},
                                getattr(cudnn, name)())
+
+
+def test_runner_settings():
+    """Lines 941-957, the runner's settings before its loop: the flags, ``cudnn.find``'s, the half type's math
+    (``configureMath``, read back by ``configmap`` in line 963's print) and the benchmark/fastest choices of the
+    loop; each is recorded and changes no result (tests/conftest.py puts them back). ``tostring(math.random(0, 1))``
+    makes ``fastest`` the string '0' or '1' in Lua, both true there as any string: ``str(random.randint(0, 1))``."""
+    cudnn.verbose = False
+    cudnn.find.verbose = False
+    # this is the default, keep it for demo of 16->32 bit float fallback
+    cudnn.find.verboseFallback = True
+    cudnn.useFindEx = False
+    cudnn.configureMath({'torch.CudaHalfTensor': 'CUDNN_DATA_FLOAT'})
+    mytester.asserteq(cudnn.configmap('torch.CudaHalfTensor'), 'CUDNN_DATA_FLOAT')
+    mytester.asserteq(cudnn.configmap('torch.CudaTensor'), 'CUDNN_DATA_FLOAT')
+    for benchmark in (True, False):
+        cudnn.benchmark = benchmark
+        # use random fastest() test for non-benchmark case
+        if not benchmark:
+            cudnn.fastest = str(random.randint(0, 1))
+    cudnn.configureMath()
+    mytester.asserteq(cudnn.configmap('torch.CudaHalfTensor'), 'CUDNN_DATA_HALF')
+    with pytest.raises(ValueError, match=r"cudnn.configureMath: expected .* got 'torch.CudaHalfTensor': 'half'"):
+        cudnn.configureMath({'torch.CudaHalfTensor': 'half'})
+    mytester.asserteq(cudnn.configmap('torch.CudaHalfTensor'), 'CUDNN_DATA_HALF')
