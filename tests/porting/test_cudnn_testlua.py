@@ -447,7 +447,7 @@ def test_SoftMax_single_and_LogSoftMax(testparams, name):
 def test_SpatialLogSoftMax(testparams):
     """Lines 566-596: per pixel against nn.LogSoftMax over the planes. The loop's ``input[{{}, {}, {i}, {j}}]``
     is ``input[:, :, i - 1:i, j - 1:j]`` (0-based); the criterion-like ``forward(input, target)`` of a module
-    takes one argument in legonn: the target goes (Lua ignores it)."""
+    takes one argument in legonn: the target goes (Lua ignores it; docs/porting.md)."""
     numLabels = random.randint(5, 10)
     h = random.randint(5, 10)
     w = random.randint(5, 10)
@@ -789,3 +789,14 @@ def test_runner_settings():
     with pytest.raises(ValueError, match=r"cudnn.configureMath: expected .* got 'torch.CudaHalfTensor': 'half'"):
         cudnn.configureMath({'torch.CudaHalfTensor': 'half'})
     mytester.asserteq(cudnn.configmap('torch.CudaHalfTensor'), 'CUDNN_DATA_HALF')
+
+
+def test_module_forward_takes_the_input_alone():
+    """docs/porting.md's row for lines 579-580: ``cri:forward(cast(input), cast(target))`` on a module, whose
+    target Lua drops; the port calls ``forward(input)``, which gives what the Lua computes, and legonn refuses the
+    extra argument rather than ignore it."""
+    cri = cudnn.SpatialLogSoftMax()
+    input, target = lg.randn(2, 3, 2, 2), lg.randn(2, 3, 2, 2)
+    with pytest.raises(TypeError):
+        cri.forward(input, target)
+    mytester.assertTensorEq(cri.forward(input), nn.SpatialLogSoftMax().forward(input), 1e-6)
