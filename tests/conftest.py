@@ -63,13 +63,20 @@ def _seeded():
 @pytest.fixture(autouse=True)
 def _process_wide_choices():
     """Put back the process-wide switches a ported script sets as its Lua does (``cudnn.benchmark = true``,
-    ``Threads.serialization('threads.sharedserialize')``), so no later test starts with them."""
+    ``cudnn.find.verbose``, ``cudnn.configureMath(...)``, ``Threads.serialization('threads.sharedserialize')``),
+    so no later test starts with them."""
     from legonn import cudnn, threads
     flags = {name: getattr(cudnn, name) for name in ('benchmark', 'fastest', 'verbose', 'useFindEx')}
+    find_flags = dict(vars(cudnn.find))
+    maths = {name: cudnn.configmap(name) for name in ('torch.CudaHalfTensor', 'torch.CudaTensor',
+                                                      'torch.CudaDoubleTensor')}
     serialization = threads.Threads.serialization()
     yield
     for name, value in flags.items():
         setattr(cudnn, name, value)
+    vars(cudnn.find).clear()
+    vars(cudnn.find).update(find_flags)
+    cudnn.configureMath(maths)
     if threads.Threads.serialization() != serialization:
         threads.Threads.serialization(serialization)
 

@@ -474,3 +474,58 @@ def test_t7_file_keeps_the_layout_fields_set_before_reset():
     bad = dict(fields, numDirections=1)
     with pytest.raises(FormatError, match=r"cudnn\.RNN.*numDirections 1 with bidirectional"):
         lg.load_lua(io.BytesIO(T7().value(('object', 'cudnn.RNN', bad)).bytes()))
+
+
+def _np(t):
+    return np.asarray(t.numpy())
+
+
+@pytest.mark.parametrize('name', ['LSTM', 'GRU', 'RNNTanh', 'RNNReLU'])
+def test_packed_input_is_each_sequence_run_alone(name):
+    """cudnn/RNN.lua's packed input form ({rows, batchSizes}, from packPaddedSequence): each sequence runs for
+    its own length through both layers; the packed output and gradInput rows, each sequence's final states and
+    the weight gradient are those of the sequences run one by one."""
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    m = getattr(cudnn, name)(3, 4, 2)
+    x, lengths = lg.randn(4, 3, 3), [4, 2, 1]
+    packed = cudnn.RNN.packPaddedSequence(x, lengths)
+    out = m.forward(packed).clone()
+    hy, cy = m.hiddenOutput.clone(), m.cellOutput.clone()
+    go = lg.randn(*out.size())
+    m.zeroGradParameters()
+    gi = m.backward(packed, go).clone()
+    alone = getattr(cudnn, name)(3, 4, 2)
+    alone.weight.copy(m.weight)
+    alone.zeroGradParameters()
+    sizes = [3, 2, 1, 1]   # sequences running at each step
+    for b, n in enumerate(lengths):
+        rows = lg.LongTensor([sum(sizes[:t]) + b for t in range(n)])
+        xb = x[:n, b:b + 1].clone()
+        np.testing.assert_allclose(_np(alone.forward(xb))[:, 0], _np(out.index(0, rows)), rtol=1e-12)
+        np.testing.assert_allclose(_np(alone.hiddenOutput)[:, 0], _np(hy)[:, b], rtol=1e-12)
+        np.testing.assert_allclose(_np(alone.cellOutput)[:, 0] if name == 'LSTM' else 0, _np(cy)[:, b],
+                                   rtol=1e-12)
+        gb = alone.backward(xb, go.index(0, rows).view(n, 1, 4))
+        np.testing.assert_allclose(_np(gb)[:, 0], _np(gi.index(0, rows)), rtol=1e-12)
+    np.testing.assert_allclose(_np(m.gradWeight), _np(alone.gradWeight), rtol=1e-10)
+
+
+@pytest.mark.parametrize('make, fill, packing, match', [
+    (lambda: cudnn.BLSTM(3, 4, 1), None, None, r'packed input is for the unidirectional RNNs\), got a packed input'),
+    (lambda: cudnn.LSTM(3, 4, 1), None, lambda x: [x[0], [2, 3]],
+     r'batch sizes in decreasing order, got rows of size \(5, 3\), batch sizes \[2, 3\]'),
+    (lambda: cudnn.LSTM(3, 4, 1), None, lambda x: [x[0]], r'expected a packed input \{rows, batchSizes\}'),
+    (lambda: cudnn.GRU(3, 4, 1), 'gradHiddenOutput', None, r'no gradHiddenOutput or gradCellOutput with a packed'),
+])
+def test_packed_input_refusals(make, fill, packing, match):
+    """What legonn does not provide with packed input (bidirectional RNNs, gradients for the final states) and
+    malformed packed input are ValueErrors naming the module; the weights and their gradients stay as they were."""
+    lg.setdefaulttensortype('torch.DoubleTensor')
+    m = make()
+    packed = cudnn.RNN.packPaddedSequence(lg.randn(3, 2, 3), [3, 2])
+    if fill:
+        m.forward(packed)
+        setattr(m, fill, lg.randn(1, 2, 4))
+        assert_rejected(m, ValueError, match, 'backward', packed, lg.randn(5, 4))
+    else:
+        assert_rejected(m, ValueError, match, 'forward', packing(packed) if packing else packed)

@@ -31,18 +31,23 @@ backward leaves the initial states' gradients in ``gradHiddenInput`` / ``gradCel
 starts each forward from the last one's final states (when the batch size is the same); ``resetStates()``
 forgets them. Backward needs training mode, as cuDNN's.
 
-Not provided: packed variable-length input (``packPaddedSequence``), ``setSync``'s stream choice (legonn waits
-for nothing).
+``RNN.packPaddedSequence(input, lengths, batchFirst)`` and ``RNN.padPackedSequence(seq, batchFirst)`` convert
+between padded and packed batches (legonn.cudnn.packing). A unidirectional RNN also takes such a packed batch,
+``{rows, batchSizes}`` (cudnn/RNN.lua's second input form): the output and gradInput are packed rows, each
+sequence runs for its own length and ``hiddenOutput`` / ``cellOutput`` hold each sequence's state after its last
+step (``batchFirst`` does not apply). Not provided: packed input to the bidirectional ones, ``gradHiddenOutput``
+/ ``gradCellOutput`` with packed input, and ``setSync``'s stream choice (legonn waits for nothing).
 """
 import math
 
 from .. import nn
 from ..modules.base.errors import check_probability, input_error
 from ..modules.base.module import Module
-from ..tensor import as_tensor
+from ..tensor import Tensor, as_tensor
 from ..tensor.pointwise import sigmoid_into
 from ..tensor.introspection import typename as lua_typename
 from .base import CudnnClass
+from .packing import pack_rows, packPaddedSequence, padPackedSequence, pad_rows
 
 # nn.SeqLSTM's gate columns (i, f, o, g) as rows of cuDNN's (i, f, g, o)
 _SEQLSTM_ORDER = (0, 1, 3, 2)
@@ -66,6 +71,9 @@ class RNN(CudnnClass, Module):
     bidirectional = 'CUDNN_UNIDIRECTIONAL'
     numDirections = 1
     positive_ints = ('inputSize', 'hiddenSize', 'numLayers')
+    # the Lua calls them on the class (cudnn.RNN:packPaddedSequence(input, lengths)): they read no field
+    packPaddedSequence = staticmethod(packPaddedSequence)
+    padPackedSequence = staticmethod(padPackedSequence)
 
     def parameterSizes(self):
         return {'weight': (self._blocks()[1],)}
@@ -87,6 +95,7 @@ class RNN(CudnnClass, Module):
         self.gradCellInput = self.output.new()
         self.hiddenInput = self.cellInput = self.gradHiddenOutput = self.gradCellOutput = None
         self._steps = None      # what backward needs of the last forward, per layer and direction
+        self._batchSizes = None  # a packed input's batch sizes per step (None for a padded input)
         self._gradFor = None    # the gradOutput whose weight gradient _pendingGrad holds
         self.reset()
 
@@ -200,11 +209,42 @@ class RNN(CudnnClass, Module):
             raise input_error(self, f"a {layout} x {width} {what}", f"size {tuple(input.size())}")
         return (input.transpose(0, 1) if self.batchFirst else input).array
 
+    def _packed(self, input):
+        """The batch sizes of a packed input ``[rows (sum, inputSize), batchSizes]`` (checked), or None."""
+        if not isinstance(input, (list, tuple)):
+            return None
+        if self.numDirections != 1:
+            raise input_error(self, "a padded seqLength x batch x inputSize input (packed input is for the "
+                                    "unidirectional RNNs)", "a packed input")
+        # forward's conversion of a table makes the list of batch sizes a 1-D tensor
+        sizes = input[1] if len(input) == 2 else None
+        if isinstance(sizes, Tensor) and sizes.dim() == 1:
+            sizes = [int(n) for n in sizes.totable()]
+        if not isinstance(sizes, (list, tuple)):
+            raise input_error(self, "a packed input {rows, batchSizes}", f"a list of {len(input)}")
+        rows, bszpts = input[0], sizes
+        self.checkTensor(rows, (2,), 'packed input')
+        if (not bszpts or any(a < b for a, b in zip(bszpts, bszpts[1:])) or sum(bszpts) != rows.size(0)
+                or rows.size(1) != self.inputSize):
+            raise input_error(self, f"packed rows (sum of the batch sizes, {self.inputSize}) and batch sizes in "
+                                    f"decreasing order", f"rows of size {tuple(rows.size())}, batch sizes {bszpts!r}")
+        return list(bszpts)
+
     # --- forward ------------------------------------------------------------------------------------------
     def updateOutput(self, input):
-        x = self._sequence(input)
+        bszpts = self._packed(input)
+        if bszpts is None:
+            x = self._sequence(input)
+        else:
+            self.checkSameType(input[0], self.weight, 'packed input')
+            input = input[0]
+            x = pad_rows(input.xp, input.array, bszpts)
+        self._batchSizes = bszpts
         xp = input.xp
         T, N, _ = x.shape
+        # the step after which each sequence's states are final: the last, or a packed sequence's own last
+        last = (xp.full(N, T - 1) if bszpts is None else
+                xp.asarray([sum(running > b for running in bszpts) - 1 for b in range(N)]), xp.arange(N))
         H, D, L = self.hiddenSize, self.numDirections, self.numLayers
         if self.rememberStates:
             kept = self.hiddenOutput.nElement() and tuple(self.hiddenOutput.size()) == (L * D, N, H)
@@ -227,9 +267,9 @@ class RNN(CudnnClass, Module):
                 c0 = cx[p] if cx is not None else xp.zeros((N, H), x.dtype)
                 y, run = self._forward_layer(p, params[p], xp.ascontiguousarray(seq), h0, c0)
                 out[..., d * H:(d + 1) * H] = y[::-1] if d else y
-                hy[p] = y[-1]
+                hy[p] = y[last]
                 if self.mode == 'CUDNN_LSTM':
-                    cy[p] = run['seq'].cell.array[-1]
+                    cy[p] = run['seq'].cell.array[last]
                 runs.append(run)
             mask = None
             if layer < L - 1 and self.dropout > 0 and self.train:
@@ -241,6 +281,11 @@ class RNN(CudnnClass, Module):
             steps.append((layer_in, runs, mask))
             layer_in = out
         self._steps, self._gradFor = steps, None
+        if bszpts is not None:   # the packed rows of the running sequences
+            self.bufferLike('_sequenceOutput', self.weight, (sum(bszpts), D * H))[...] = pack_rows(xp, layer_in,
+                                                                                                   bszpts)
+            self.output = self._sequenceOutput
+            return self.output
         # seqLength-first in its own buffer; the output is it or (batchFirst) its transposed view
         self.bufferLike('_sequenceOutput', self.weight, (T, N, D * H))[...] = layer_in
         self.output = self._sequenceOutput.transpose(0, 1) if self.batchFirst else self._sequenceOutput
@@ -304,9 +349,22 @@ class RNN(CudnnClass, Module):
         if not self.train:
             raise ValueError(f"{self.shortName()}: backward can only be called when training (cuDNN's RNN keeps "
                              "what backward needs in training mode only)")
-        x = self._sequence(input)
-        go = self._sequence(gradOutput, 'gradOutput', self.hiddenSize * self.numDirections)
-        if self._steps is None or self._steps[0][0].shape != x.shape:
+        bszpts = self._packed(input)
+        if bszpts is None:
+            x = self._sequence(input)
+            go = self._sequence(gradOutput, 'gradOutput', self.hiddenSize * self.numDirections)
+        else:
+            input = input[0]
+            self.checkTensor(gradOutput, (2,), 'gradOutput')
+            self.checkSameType(gradOutput, self.weight, 'gradOutput')
+            if tuple(gradOutput.size()) != tuple(self.output.size()):
+                raise input_error(self, f"a packed gradOutput of size {tuple(self.output.size())}",
+                                  f"size {tuple(gradOutput.size())}")
+            if self.gradHiddenOutput is not None or self.gradCellOutput is not None:
+                raise input_error(self, "no gradHiddenOutput or gradCellOutput with a packed input",
+                                  "gradients for the final states")
+            x, go = pad_rows(input.xp, input.array, bszpts), pad_rows(input.xp, gradOutput.array, bszpts)
+        if self._steps is None or self._steps[0][0].shape != x.shape or getattr(self, '_batchSizes', None) != bszpts:
             raise input_error(self, "backward after a forward of this input", f"size {tuple(input.size())}")
         xp = input.xp
         T, N, _ = x.shape
@@ -337,6 +395,11 @@ class RNN(CudnnClass, Module):
                     dcx[p] = dc0
                 g_in += gx[::-1] if d else gx
             g = g_in
+        if bszpts is not None:
+            self.bufferLike('_sequenceGradInput', self.weight, tuple(input.size()))[...] = pack_rows(xp, g, bszpts)
+            self.gradInput = self._sequenceGradInput
+            self._gradFor = gradOutput
+            return self.gradInput
         self.bufferLike('_sequenceGradInput', self.weight, x.shape)[...] = g
         self.gradInput = self._sequenceGradInput.transpose(0, 1) if self.batchFirst else self._sequenceGradInput
         self._gradFor = gradOutput
