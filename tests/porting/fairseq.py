@@ -1,0 +1,945 @@
+"""facebookresearch/fairseq-lua (commit 7a6fff0) ported line by line: fairseq/modules/AppendBias.lua,
+BeamableMM.lua, CAddTableMulConstant.lua, GradMultiply.lua, LinearizedConvolution.lua, SeqMultiply.lua,
+TrainTestLayer.lua, ZipAlong.lua; fairseq/optim/nag.lua; fairseq/text/Dictionary.lua and the parts of
+tokenizer.lua that need no torchnet (tokenize, makeDictionary, buildDictionary, tensorizeString,
+tensorizeAlignment); fairseq/models/utils.lua's findAnnotatedNode and forAllModules; and fconv_model.lua's
+network (make, makeEncoder, makeDecoder, makeDecoderLM, makeAttention, the conv blocks, makeDecoderFast,
+setBeamSize and the incremental generationDecode / generationUpdate steps) without its Model/AvgpoolModel
+base classes, whose torchnet engine and sample plumbing are not ported.
+
+Index shifts (docs/porting.md): Dictionary ids start at 0 (``<unk>`` 0, ``<pad>`` 1, ``</s>`` 2, the Lua's
+1, 2, 3), so the padding row of every LookupTable is 1 and the position of a target's i-th token (0-based)
+is ``pad + 1 + i`` (the Lua's ``pad + i`` with i from 1); tensorizeAlignment's ``tonumber(id) + 1`` makes
+Lua positions of the file's 0-based ones and keeps no ``+ 1``; dimensions are 0-based (``nn.Narrow(1, 0,
+-kwidth)``, ``nn.Transpose([0, 1])``, ``WeightNorm(conv, 2)``).
+
+The tbc rock's ``nn.TemporalConvolutionTBC`` (a dependency in rocks/fairseq-scm-1.rockspec) is
+``fbnn.TemporalConvolutionTBC``, whose typename is ``nn.TemporalConvolutionTBC`` as fbnn's Lua names it
+(fbnn's and tbc's C are the same code). Not ported: CLSTM and CudnnRnnTable (they build on rnnlib, which
+legonn does not provide), search.lua's beam search with its torchnet-driven generate loop (the tests run a
+greedy search through the same generationDecode/generationUpdate steps and a beam-sized BeamableMM), the
+C++ clib (topk, logsoftmax, bleu), lm_corpus.lua, pretty.lua and the torchnet engine pieces.
+"""
+import math
+import re
+
+import legonn as lg
+from legonn import fbnn, nn, tds
+
+
+# ----------------------------------------------------------------------------------------- modules/*.lua
+
+class AppendBias(nn.Module):
+    """modules/AppendBias.lua: the last dimension extended by one element filled with 1."""
+
+    def updateOutput(self, input):
+        dim = input.dim()
+        size = list(input.size())
+        size[dim - 1] = size[dim - 1] + 1
+        self.output.resize(*size)
+        # copy input
+        self.output.narrow(dim - 1, 0, size[dim - 1] - 1).copy(input)
+        # fill new elements with 1
+        self.output.select(dim - 1, size[dim - 1] - 1).fill(1)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        dim = input.dim()
+        size = input.size()
+        self.gradInput.resize(*size)
+        # don't copy added elements
+        self.gradInput.copy(gradOutput.narrow(dim - 1, 0, size[dim - 1]))
+        return self.gradInput
+
+
+lg.register(AppendBias, 'nn.AppendBias')
+
+
+class BeamableMM(nn.MM):
+    """modules/BeamableMM.lua: MM that, at test time with a beam size set, multiplies a single time step's
+    ``bsz x 1 x nhu`` queries beam by beam against one copy of the beam-replicated source."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.beam = 0
+
+    def updateOutput(self, input):
+        if (not (self.train is False)      # test mode
+                and (self.beam > 0)         # beam size is set
+                and (input[0].dim() == 3)   # only support batched inputs
+                and (input[0].size(1) == 1)):  # single time step update
+            bsz, beam = input[0].size(0), self.beam
+
+            # bsz x 1 x nhu --> bsz/beam x beam x nhu
+            in1 = input[0].select(1, 0).unfold(0, beam, beam).transpose(2, 1)
+            # bsz x sz2 x nhu --> bsz/beam x sz2 x nhu
+            in2 = input[1].unfold(0, beam, beam).select(3, 0)
+            # use non batched operation if bsz = beam
+            if in1.size(0) == 1:
+                in1, in2 = in1[0], in2[0]
+
+            # forward and restore correct size
+            super().updateOutput([in1, in2])
+            self.output = self.output.view(bsz, 1, -1)
+            return self.output
+        else:
+            return super().updateOutput(input)
+
+    def setBeamSize(self, beam=None):
+        self.beam = beam or 0
+
+
+lg.register(BeamableMM, 'nn.BeamableMM')
+
+
+class CAddTableMulConstant(nn.CAddTable):
+    """modules/CAddTableMulConstant.lua: CAddTable whose output (and gradients) are scaled by a constant."""
+
+    def __init__(self, constant_scalar):
+        super().__init__()
+        self.constant_scalar = constant_scalar
+
+    def updateOutput(self, input):
+        super().updateOutput(input)
+        self.output.mul(self.constant_scalar)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        super().updateGradInput(input, gradOutput)
+        for i in range(len(self.gradInput)):
+            self.gradInput[i].mul(self.constant_scalar)
+        return self.gradInput
+
+
+lg.register(CAddTableMulConstant, 'nn.CAddTableMulConstant')
+
+
+class GradMultiply(nn.Container):
+    """modules/GradMultiply.lua: a container passing ``scale * factor`` to its module's accGradParameters."""
+
+    def __init__(self, module, factor):
+        super().__init__()
+        self.modules.append(module)
+        self.factor = factor
+
+    def updateOutput(self, input):
+        return self.modules[0].updateOutput(input)
+
+    def updateGradInput(self, input, gradOutput):
+        return self.modules[0].updateGradInput(input, gradOutput)
+
+    def accGradParameters(self, input, gradOutput, scale=None):
+        scale = scale or 1
+        return self.modules[0].accGradParameters(input, gradOutput, scale * self.factor)
+
+    def accUpdateGradParameters(self, input, gradOutput, lr):
+        return self.modules[0].accUpdateGradParameters(input, gradOutput, lr * self.factor)
+
+
+lg.register(GradMultiply, 'nn.GradMultiply')
+
+
+class LinearizedConvolution(nn.Linear):
+    """modules/LinearizedConvolution.lua: a temporal convolution run one time step at a time (forward only),
+    buffering the last ``kw`` input frames of a ``bsz x 1 x nin`` input."""
+
+    def __init__(self):
+        super().__init__(1, 1)
+        self.kw = 0
+        self.weight = self.output.new()
+        self.bias = self.output.new()
+        self.inputBuffer = self.output.new()
+        self.tmpBuffer = self.output.new()
+
+    def updateOutput(self, input):
+        assert input.dim() == 3, 'only support batched inputs'
+        bsz = input.size(0)
+        buf = input
+
+        if self.kw > 1:
+            buf = self.inputBuffer
+            if buf.nElement() == 0:     # the Lua's buf:dim() == 0 (docs/porting.md: an empty tensor is 1-D)
+                buf.resize(bsz, self.kw, input.size(2)).zero()
+            buf.select(1, buf.size(1) - 1).copy(input.select(1, input.size(1) - 1))
+
+        super().updateOutput(buf.view(bsz, -1))
+        self.output = self.output.view(bsz, 1, -1)
+        return self.output
+
+    def resetState(self):
+        self.inputBuffer.resize(0)
+
+    def clearState(self):
+        return nn.utils.clear(self, 'output', 'gradInput', 'tmp', 'inputBuffer')
+
+    def shiftState(self, reorder=None):
+        if self.kw > 1:
+            buf = self.inputBuffer
+            dst = buf.narrow(1, 0, self.kw - 1)
+            src = buf.narrow(1, 1, self.kw - 1)
+            tmp = self.tmpBuffer
+            tmp.resizeAs(src).copy(src)
+            dst.copy(tmp.index(0, reorder) if reorder is not None else tmp)
+
+    def setParameters(self, weight, bias):
+        # weights should be nout x kw x nin
+        nout, kw, nin = weight.size(0), weight.size(1), weight.size(2)
+        self.kw = kw
+        self.weight.resize(nout, kw * nin).copy(weight)
+        self.bias.resize(bias.size()).copy(bias)
+
+    def updateGradInput(self, input, gradOutput):
+        raise RuntimeError('Not supported')
+
+    def accGradParameters(self, input, gradOutput, scale=None):
+        raise RuntimeError('Not supported')
+
+    def zeroGradParameters(self):
+        raise RuntimeError('Not supported')
+
+    def updateParameters(self, lr):
+        raise RuntimeError('Not supported')
+
+
+lg.register(LinearizedConvolution, 'nn.LinearizedConvolution')
+
+
+class SeqMultiply(nn.Module):
+    """modules/SeqMultiply.lua: ``input[0]`` times ``slen * sqrt(1 / slen)``, slen = ``input[1].size(1)``;
+    ``input[1]`` gets a zero gradient."""
+
+    def __init__(self):
+        super().__init__()
+        self.scale = 1
+
+    def updateOutput(self, input):
+        slen = input[1].size(1)
+        self.scale = slen * math.sqrt(1 / slen)
+        self.output.resizeAs(input[0])
+        self.output.copy(input[0])
+        self.output.mul(self.scale)
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        # Lua's `self.zeroGrads or ...` tests for nil: a tensor's truth is NumPy's (docs/porting.md)
+        if getattr(self, 'zeroGrads', None) is None:
+            self.zeroGrads = input[1].new()
+        self.zeroGrads.resizeAs(input[1]).zero()
+        if getattr(self, 'grads', None) is None:
+            self.grads = input[0].new()
+        self.grads.resizeAs(gradOutput)
+        self.grads.copy(gradOutput)
+        self.grads.mul(self.scale)
+        self.gradInput = [self.grads, self.zeroGrads]
+        return self.gradInput
+
+
+lg.register(SeqMultiply, 'nn.SeqMultiply')
+
+
+class TrainTestLayer(nn.Container):
+    """modules/TrainTestLayer.lua: module 0 in training mode, module 1 in evaluation mode; ``onEvaluate``
+    and ``onTrain`` run on the mode switches."""
+
+    def __init__(self, trainModule, evalModule, onTrain, onEvaluate):
+        super().__init__()
+        self.modules[0:0] = [trainModule, evalModule]
+        self.onTrain = onTrain
+        self.onEvaluate = onEvaluate
+        self.train = True
+
+    def evaluate(self):
+        if self.train:
+            super().evaluate()
+            self.onEvaluate(self.modules[0], self.modules[1])
+
+    def training(self):
+        if not self.train:
+            super().training()
+            self.onTrain(self.modules[0], self.modules[1])
+
+    def updateOutput(self, input):
+        i = 0 if self.train else 1
+        self.output.set(self.modules[i].updateOutput(input))
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        assert self.train, 'updateGradInput only in training mode'
+        self.gradInput.set(self.modules[0].updateGradInput(input, gradOutput))
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=None):
+        assert self.train, 'accGradParameters only in training mode'
+        self.modules[0].accGradParameters(input, gradOutput, scale)
+
+    def zeroGradParameters(self):
+        assert self.train, 'zeroGradParameters only in training mode'
+        self.modules[0].zeroGradParameters()
+
+    def updateParameters(self, lr):
+        assert self.train, 'updateParameters only in training mode'
+        self.modules[0].updateParameters(lr)
+
+    def parameters(self):
+        assert self.train, 'TrainTestLayer support parameters in train mode'
+        return self.modules[0].parameters()
+
+    def __tostring__(self):
+        fmt = 'nn.TrainTestLayer [ %s ; %s ]'
+        return fmt % (str(self.modules[0]), str(self.modules[1]))
+
+
+lg.register(TrainTestLayer, 'nn.TrainTestLayer')
+
+
+class ZipAlong(nn.Module):
+    """modules/ZipAlong.lua: ``[[x1, ..., xn], y]`` -> ``[[x1, y], ..., [xn, y]]``; y's gradient is the sum."""
+
+    # it only moves a table's entries about: test_zipalong.lua hands it tables of plain numbers, which legonn
+    # would make tensors of (docs/porting.md)
+    keeps_numbers = True
+
+    def __init__(self):
+        super().__init__()
+        self.output = []
+        self.gradInputBase = []
+
+    def updateOutput(self, input):
+        base = input[0]
+        dup = input[1]
+        self.output = []
+        for i in range(len(base)):
+            self.output.append([base[i], dup])
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        basein = input[0]
+        dupin = input[1]
+
+        self.gradInputBase = []
+        self.gradInputDup = _zeroTT(getattr(self, 'gradInputDup', None), dupin)
+        for i in range(len(basein)):
+            self.gradInputBase.append(gradOutput[i][0])
+            _addTT(self.gradInputDup, gradOutput[i][1])
+
+        self.gradInput = [self.gradInputBase, self.gradInputDup]
+        return self.gradInput
+
+    def clearState(self):
+        return nn.utils.clear(self, 'output', 'gradInputBase', 'gradInputDup', 'gradInput')
+
+
+def _zeroTT(dest, src):
+    if isinstance(src, list):
+        if dest is None or not isinstance(dest, list):
+            dest = []
+        for k, v in enumerate(src):
+            # a Lua table grows when an index one past its end is set; the list appends
+            if k < len(dest):
+                dest[k] = _zeroTT(dest[k], v)
+            else:
+                dest.append(_zeroTT(None, v))
+    else:
+        if dest is None or not lg.isTypeOf(dest, src):
+            dest = src.new()
+        dest.resizeAs(src)
+        dest.zero()
+    return dest
+
+
+def _addTT(dest, src):
+    if isinstance(src, list):
+        for k, v in enumerate(src):
+            _addTT(dest[k], v)
+    else:
+        dest.add(src)
+
+
+lg.register(ZipAlong, 'nn.ZipAlong')
+
+
+# ----------------------------------------------------------------------------------------- optim/nag.lua
+
+def nag(opfunc, x, config=None, state=None):
+    """optim/nag.lua: fairseq's own Nesterov momentum (Sutskever et al.'s simplified form, with ``l2``)."""
+    # (0) get/update state
+    config = config if config is not None else {}
+    state = state if state is not None else config
+    lr = config.get('learningRate') or 1e-3
+    l2 = config.get('l2') or 0
+    mom = config.get('momentum') or 0
+    state['evalCounter'] = state.get('evalCounter') or 0
+
+    # (1) evaluate f(x) and df/dx
+    fx, dfdx = opfunc(x)
+
+    if state.get('dfdx') is None:
+        state['dfdx'] = lg.Tensor().typeAs(dfdx).resizeAs(dfdx).fill(0)
+
+    # (2) weight decay
+    if l2 != 0:
+        dfdx.add(l2, x)
+
+    # (3) apply update
+    x.add(mom * mom, state['dfdx']).add(-(1 + mom) * lr, dfdx)
+
+    # (4) apply momentum
+    state['dfdx'].mul(mom).add(-lr, dfdx)
+
+    # (5) update evaluation counter
+    state['evalCounter'] = state['evalCounter'] + 1
+
+    # return x*, f(x) before optimization
+    return x, [fx]
+
+
+# ------------------------------------------------------------------------------------ text/Dictionary.lua
+
+class Dictionary:
+    """text/Dictionary.lua: symbol <-> index mapping, built by addSymbol() calls and finalize(); indices
+    0-based (``<unk>`` 0, ``<pad>`` 1, ``</s>`` 2)."""
+
+    typename = 'Dictionary'
+
+    def __init__(self, threshold=0, unk='<unk>', pad='<pad>', eos='</s>'):
+        self.symbol_to_index = tds.Hash()
+        self.index_to_symbol = tds.Vec()
+        self.index_to_freq = tds.Vec()
+        self.cutoff = math.inf
+
+        # Pre-populate with unk/pad/eos
+        self.unk, self.pad, self.eos = unk, pad, eos
+        self.addSymbol(self.unk)
+        self.unk_index = self.getIndex(self.unk)
+        self.addSymbol(self.pad)
+        self.pad_index = self.getIndex(self.pad)
+        self.addSymbol(self.eos)
+        self.eos_index = self.getIndex(self.eos)
+        self.threshold = threshold
+        # It's assumed that indices below self.nspecial are occupied by special symbols (the Lua's "until
+        # and including": its indices start at 1)
+        self.nspecial = 3
+
+    def addSymbol(self, symbol):
+        if self.symbol_to_index[symbol] is None:
+            index = len(self.index_to_symbol)
+            self.symbol_to_index[symbol] = index
+            self.index_to_symbol[index] = symbol
+            self.index_to_freq[index] = 1
+        else:
+            index = self.symbol_to_index[symbol]
+            self.index_to_freq[index] = self.index_to_freq[index] + 1
+
+    def _applyFrequencyThreshold(self):
+        cutoff = math.inf
+        for idx, freq in enumerate(self.index_to_freq):
+            if idx >= self.nspecial and freq < self.threshold:
+                cutoff = idx          # the Lua's idx - 1: the count of symbols kept
+                break
+
+        if cutoff == math.inf:
+            # No regular symbols above threshold, retain special symbols only
+            cutoff = self.nspecial
+        return cutoff
+
+    def finalize(self):
+        # Sort symbols by frequency in descending order, ignoring special ones.
+        def before(i, j):
+            idxi = self.symbol_to_index[i]
+            idxj = self.symbol_to_index[j]
+            if idxi < self.nspecial or idxj < self.nspecial:
+                return idxi < idxj
+            return self.index_to_freq[idxi] > self.index_to_freq[idxj]
+        self.index_to_symbol.sort(before)
+
+        # Update symbol_to_index and index_to_freq mappings
+        new_freq = tds.Vec()
+        for idx, sym in enumerate(self.index_to_symbol):
+            prev = self.symbol_to_index[sym]
+            new_freq[idx] = self.index_to_freq[prev]
+            self.symbol_to_index[sym] = idx
+        self.index_to_freq = new_freq
+
+        if self.threshold > 0:
+            self.cutoff = self._applyFrequencyThreshold()
+        else:
+            self.cutoff = len(self.index_to_symbol)
+
+    def getIndex(self, symbol):
+        idx = self.symbol_to_index[symbol]
+        # the Lua's idx <= cutoff of a 1-based index and a count
+        if idx is not None and idx < self.cutoff:
+            return idx
+        return self.unk_index
+
+    def getSymbol(self, idx):
+        return self.index_to_symbol[idx]
+
+    def size(self):
+        assert self.cutoff != math.inf, 'Dictionary not finalized'
+        return self.cutoff
+
+    def getUnkIndex(self):
+        return self.unk_index
+
+    def getPadIndex(self):
+        return self.pad_index
+
+    def getEosIndex(self):
+        return self.eos_index
+
+    def getString(self, vec):
+        """The string of symbols whose indices are provided in vec."""
+        out_tbl = []
+        for i in range(vec.size(0)):
+            out_tbl.append(self.getSymbol(int(vec[i])))
+        return ' '.join(out_tbl)
+
+
+# ------------------------------------------------------------------------------------- text/tokenizer.lua
+
+class tokenizer:
+    pad = '<pad>'
+    eos = '</s>'
+    unk = '<unk>'
+
+    @staticmethod
+    def tokenize(line):
+        # Lua's patterns: %s is \s; gsub's "^%s+" and "%s+$" anchor as in Python's re
+        s = re.sub(r'\s+', ' ', re.sub(r'\s+$', '', re.sub(r'^\s+', '', line.replace('\t', ''))))
+        # pl.utils.split of '' gives {} where str.split(' ') gives ['']
+        return s.split(' ') if s else []
+
+    @staticmethod
+    def _addFileToDictionary(filename, dict, tokenize=None):
+        tokenize = tokenize or tokenizer.tokenize
+        with open(filename, encoding='utf-8') as f:
+            for s in f:
+                for word in tokenize(s.rstrip('\n')):
+                    dict.addSymbol(word)
+                dict.addSymbol(dict.eos)
+
+    @staticmethod
+    def makeDictionary(threshold=1):
+        return Dictionary(threshold=threshold, unk=tokenizer.unk, pad=tokenizer.pad, eos=tokenizer.eos)
+
+    @staticmethod
+    def buildDictionary(filename=None, filenames=None, threshold=1, tokenize=None):
+        """argcheck's two overloads (``filename`` or ``filenames``) as keyword arguments."""
+        dict = tokenizer.makeDictionary(threshold=threshold)
+        for fname in ([filename] if filenames is None else filenames):
+            tokenizer._addFileToDictionary(fname, dict, tokenize)
+        dict.finalize()
+        return dict
+
+    @staticmethod
+    def tensorizeString(text, dict, tokenize=None):
+        words = (tokenize or tokenizer.tokenize)(text)
+        ids = lg.LongTensor(len(words) + 1)
+        for i, word in enumerate(words):
+            ids[i] = dict.getIndex(word)
+        ids[len(words)] = dict.getEosIndex()
+        return ids
+
+    @staticmethod
+    def tensorizeAlignment(text, tokenize=None):
+        tokens = (tokenize or tokenizer.tokenize)(text)
+        alignment = lg.IntTensor(len(tokens), 2)
+        for i, token in enumerate(tokens):
+            pair = token.split('-')
+            for j, id in enumerate(pair):
+                # the file's positions are 0-based; the Lua's + 1 made them Lua indices
+                alignment[i][j] = int(id)
+        return alignment
+
+
+# ------------------------------------------------------------------------------------- models/utils.lua
+
+class mutils:
+    @staticmethod
+    def forAllModules(module, fun):
+        fun(module)
+        if lg.isTypeOf(module, 'nn.gModule'):
+            for node in module.forwardnodes:
+                if lg.isTypeOf(node.data.module, 'nn.Module'):
+                    mutils.forAllModules(node.data.module, fun)
+        elif lg.isTypeOf(module, 'nn.Container'):
+            for i in range(len(module.modules)):
+                mutils.forAllModules(module.get(i), fun)
+
+    @staticmethod
+    def findAnnotatedNode(module, name):
+        found = None
+
+        def look(m):
+            nonlocal found
+            if not lg.isTypeOf(m, 'nn.gModule'):
+                return
+            for node in m.forwardnodes:
+                if node.data.annotations.get('name') == name:
+                    found = node.data.module
+        mutils.forAllModules(module, look)
+        return found
+
+
+# ------------------------------------------------------------------------------- models/fconv_model.lua
+
+def attentionLayers(nlayer, attnlayers):
+    """The set of (0-based) decoder layers with attention: ``attnlayers`` is the option's text of Lua
+    (1-based) layer numbers, ``-1`` meaning every layer."""
+    numbers = [int(n) for n in attnlayers.split(',')]
+    if -1 in numbers:
+        return set(range(nlayer))
+    return {n - 1 for n in numbers if 1 <= n <= nlayer}
+
+
+class ConvBlockTrainTestLayer(TrainTestLayer):
+    """fconv_model.lua's nn.ConvBlockTrainTestLayer: the training conv block, or a LinearizedConvolution
+    given the block's (weight-normalised) weights when switched to evaluation."""
+
+    def __init__(self, trainModule, evalModule):
+        nn.Container.__init__(self)
+        self.modules[0:0] = [trainModule, evalModule]
+        self.train = True
+
+    @staticmethod
+    def onTrain(trnMod, testMod):
+        pass
+
+    @staticmethod
+    def onEvaluate(trnMod, testMod):
+        conv = trnMod.get(1).get(0)
+        testMod.setParameters(conv.weight.transpose(2, 0).transpose(1, 2), conv.bias)
+
+
+lg.register(ConvBlockTrainTestLayer, 'nn.ConvBlockTrainTestLayer')
+
+
+class FConvModel:
+    """fconv_model.lua's FConvModel, its network only: ``FConvModel(config)`` builds ``self.module``."""
+
+    def __init__(self, config):
+        self.module = self.make(config)
+        self.convStates = None
+        self.beamSize = None
+
+        # Store maximum context accessible by the decoder so that generation can skip unnecessary
+        # computations.
+        decoder = mutils.findAnnotatedNode(self.network(), 'decoder')
+        context = 1
+
+        def count(m):
+            nonlocal context
+            if lg.isTypeOf(m, 'nn.TemporalConvolutionTBC'):
+                context = context + m.kw - 1
+        decoder.apply(count)
+        self.decoderContext = context
+
+    def network(self):
+        return self.module
+
+    def makeDecoderFast(self):
+        if self.convStates:
+            return
+
+        # edit the conv blocks to use LinearizedConvolution at test time
+        decoder = mutils.findAnnotatedNode(self.network(), 'decoder')
+        i = 1
+        while True:
+            block = mutils.findAnnotatedNode(decoder, 'convBlock_' + str(i))
+            if not block:
+                break
+
+            # typecheck
+            mismatch = 'type mismatch'
+            assert block.size() == 5, mismatch
+            layertypes = ['nn.Transpose', 'nn.WeightNorm', 'nn.Transpose', 'nn.Narrow', 'nn.GatedLinearUnit']
+            for j in range(5):
+                assert lg.isTypeOf(block.get(j), layertypes[j]), mismatch
+            conv = block.get(1).get(0)
+            assert lg.isTypeOf(conv, 'nn.TemporalConvolutionTBC'), mismatch
+
+            # build a layer to allow different path for train and decode
+            trnMod = nn.Sequential().add(block.get(0)).add(block.get(1)).add(block.get(2)).add(block.get(3))
+            testMod = LinearizedConvolution()
+
+            # new layers match original type
+            trnMod.type(conv.type())
+            testMod.type(conv.type())
+            trnTest = ConvBlockTrainTestLayer(trnMod, testMod)
+            trnTest.type(conv.type())
+
+            # replace first four layer by train/test layer
+            for _ in range(4):
+                block.remove(0)
+            block.insert(trnTest, 0)
+            self.convStates = self.convStates or []
+            self.convStates.append(testMod)
+            i += 1
+        # The Lua then runs decoder:apply(function(m) ... return nn.BeamableMM() end) "for old models":
+        # Module:apply ignores the function's result, so that line changes nothing and is left out.
+
+    def setBeamSize(self, beam):
+        if self.beamSize != beam:  # beam size has changed?
+            def set_beam(m):       # change it for all layers that support setting beam size
+                if hasattr(m, 'setBeamSize'):
+                    m.setBeamSize(beam)
+            mutils.forAllModules(self.network(), set_beam)
+            self.beamSize = beam
+
+    def makeLookupTable(self, config, nindex, noutput, paddingValue=None):
+        lut = nn.LookupTable(nindex, noutput, paddingValue)
+        lut.weight.normal(0, 0.1)
+        return lut
+
+    def makeEmbedding(self, config, dict, dropout=None):
+        maxPosition = 1024
+        embedTokens = self.makeLookupTable(config, dict.size(), config['nembed'], dict.getPadIndex())
+        embedPositions = self.makeLookupTable(config, maxPosition, config['nembed'], dict.getPadIndex())
+
+        # Expected input: {tokens, positions}
+        embed = nn.Sequential()
+        embed.add(nn.ParallelTable().add(embedTokens).add(embedPositions))
+        embed.add(nn.CAddTable())
+        embed.add(self.makeDropout(dropout))
+        return embed
+
+    def makeTemporalConv(self, ninput, noutput, kwidth, pad, doin=0):
+        # the Lua's cudnnconv branch (cudnn.TemporalConvolution) is the config's other choice; the port
+        # builds the nn.TemporalConvolutionTBC one that runs on the CPU
+        conv = nn.WeightNorm(fbnn.TemporalConvolutionTBC(ninput, noutput, kwidth, pad), 2)  # outputDim
+        conv.v.normal(0, math.sqrt(4 * (1 - doin) / (kwidth * ninput)))
+        conv.g.norm(conv.v, 2, 1)
+        return conv
+
+    def makeTranspose(self):
+        return nn.Transpose([0, 1])
+
+    def makeEncoderConvBlock(self, ninput, noutput, kwidth, doin=0):
+        pad = (kwidth - 1) // 2     # the Lua's (kwidth - 1) / 2 of an odd width
+        block = nn.Sequential()
+        conv = self.makeTemporalConv(ninput, noutput * 2, kwidth, pad, doin)
+        block.add(conv)
+        block.add(nn.GatedLinearUnit())
+        return block
+
+    def makeDecoderConvBlock(self, ninput, noutput, kwidth, doin=0):
+        pad = kwidth - 1
+        block = nn.Sequential()
+        conv = self.makeTemporalConv(ninput, noutput * 2, kwidth, pad, doin)
+        block.add(self.makeTranspose())
+        block.add(conv)
+        block.add(self.makeTranspose())
+        # remove future timestamps
+        block.add(nn.Narrow(1, 0, -kwidth))
+        block.add(nn.GatedLinearUnit())
+        return block
+
+    def makeLinear(self, ninput, noutput, doin=0):
+        m = nn.WeightNorm(nn.Linear(ninput, noutput))
+        m.v.normal(0, math.sqrt((1 - doin) / ninput))
+        m.g.norm(m.v, 2, 1)
+        return m
+
+    def makeDropout(self, p=None):
+        if not p or p == 0:
+            return nn.Identity()
+        return nn.Dropout(p)
+
+    def makeEncoderStack(self, config, nhids):
+        if len(nhids) == 0:
+            return nn.Identity()
+
+        stack = nn.Sequential()
+        stack.add(self.makeTranspose())
+        for i in range(len(nhids)):
+            nhidin = nhids[i - 1] if i > 0 else nhids[i]
+            nhidout = nhids[i]
+            inpmap = nn.Identity()
+            if nhidin != nhidout:
+                inpmap = nn.Bottle(self.makeLinear(nhidin, nhidout, config['dropout_hid']))
+            # Residual connections
+            stack.add(nn.ConcatTable()
+                      .add(nn.Sequential()
+                           .add(self.makeDropout(config['dropout_hid']))
+                           .add(self.makeEncoderConvBlock(nhidin, nhidout, config['kwidths'][i],
+                                                          config['dropout_hid'])))
+                      .add(inpmap))
+            stack.add(CAddTableMulConstant(math.sqrt(0.5)))
+        stack.add(self.makeTranspose())
+        return stack
+
+    def makeEncoder(self, config):
+        sourceIn = nn.Identity()()
+        tokens, positions = sourceIn.split(2)
+        embed = self.makeEmbedding(config, config['srcdict'], config['dropout_src'])([tokens, positions])
+
+        if len(config['nhids']) > 0:
+            cnn = nn.Sequential()
+            cnn.add(nn.Bottle(self.makeLinear(config['nembed'], config['nhids'][0], config['dropout_src'])))
+            cnn.add(nn.Contiguous())
+            cnn.add(self.makeEncoderStack(config, config['nhids']))
+            cnn.add(nn.Bottle(self.makeLinear(config['nhids'][-1], config['nembed'])))
+        else:
+            cnn = nn.Identity()
+
+        # The encoder stack will receive gradients *twice* for each attention pass: dot product and
+        # weighted sum.
+        nattn = len(attentionLayers(len(config['nlmhids']), config['attnlayers']))
+        cnn = GradMultiply(cnn, 1 / (2 * nattn))
+
+        outputA = cnn(embed)
+        # Source feeding for weighted sum in attention: add embeddings to CNN output
+        outputC = CAddTableMulConstant(math.sqrt(0.5))([outputA, embed])
+        return nn.gModule([sourceIn], [outputA, outputC])
+
+    def makeAttention(self, config, index):
+        attnIn = nn.Identity()()
+        targetEm, decoderState, aencoderOut = attnIn.split(3)
+        encoderOutA, encoderOutC = aencoderOut.split(2)
+
+        decProj = nn.Bottle(self.makeLinear(config['nlmhids'][index], config['nembed']))(decoderState)
+        decoderRep = CAddTableMulConstant(math.sqrt(0.5))([decProj, targetEm])
+
+        # Compute attention scores using a simple dot product between encoder output and decoder states.
+        scores = nn.Bottle(nn.SoftMax())(
+            BeamableMM(False, True)([decoderRep, encoderOutA])
+        ).annotate(name='attentionScores_' + str(index + 1))
+
+        # Apply attention scores to encoder output and scale output in order to reduce variance shift.
+        attnOut = nn.Squeeze(1, 2)(SeqMultiply()([BeamableMM()([scores, encoderOutC]), encoderOutC]))
+
+        return nn.gModule([attnIn], [attnOut])
+
+    def makeDecoder(self, config):
+        decoderLM = self.makeDecoderLM(config)
+
+        # Final mapping to output vocab (the port leaves out the aligndict vocabulary selection)
+        input = nn.Identity()()
+        targetIn, encoderOut = input.split(2)
+        targetTokIn, targetPosIn = targetIn.split(2)
+
+        lmOut = decoderLM([nn.Identity()([targetTokIn, targetPosIn]), encoderOut]).annotate(name='convlm')
+
+        outmodule = (nn.Sequential()
+                     .add(nn.View(-1, config['nlmhids'][-1]))
+                     .add(self.makeLinear(config['nlmhids'][-1], config['noutembed']))
+                     .add(self.makeDropout(config['dropout_out'])))
+        outmodule.add(self.makeLinear(config['noutembed'], config['dict'].size(), config['dropout_out']))
+        outmodIn = lmOut
+
+        output = outmodule(outmodIn).annotate(name='outmodule')
+        return nn.gModule([input], [output])
+
+    def makeDecoderLM(self, config):
+        input = nn.Identity()()
+        targetIn, encoderOut = input.split(2)
+        tokens, positions = targetIn.split(2)
+
+        targetEmbed = self.makeEmbedding(config, config['dict'], config['dropout_tgt'])([tokens, positions])
+
+        attnlayers = attentionLayers(len(config['nlmhids']), config['attnlayers'])
+        assert len(config['nlmhids']) > 0
+        lmOut = nn.Bottle(self.makeLinear(config['nembed'], config['nlmhids'][0],
+                                          config['dropout_tgt']))(targetEmbed)
+        for i in range(len(config['nlmhids'])):
+            nhidin = config['nlmhids'][i - 1] if i > 0 else config['nlmhids'][i]
+            nhidout = config['nlmhids'][i]
+            inpmap = nn.Identity()
+            if nhidin != nhidout:
+                inpmap = nn.Bottle(self.makeLinear(nhidin, nhidout, config['dropout_hid']))
+            lmIn = inpmap(lmOut)
+            # Convolutional layer + GLU
+            lmOut = self.makeDecoderConvBlock(nhidin, nhidout, config['klmwidths'][i], config['dropout_hid'])(
+                self.makeDropout(config['dropout_hid'])(lmOut)
+            ).annotate(name='convBlock_' + str(i + 1))
+
+            # Attention pass
+            if i in attnlayers:
+                lmOut = CAddTableMulConstant(math.sqrt(0.5))([
+                    nn.Bottle(self.makeLinear(config['nembed'], nhidout))(
+                        self.makeAttention(config, i)([targetEmbed, lmOut, encoderOut])),
+                    lmOut,
+                ])
+
+            # residual connection
+            lmOut = CAddTableMulConstant(math.sqrt(0.5))([lmIn, lmOut])
+
+        return nn.gModule([input], [lmOut])
+
+    def make(self, config):
+        assert len(config['nlmhids']) == len(config['klmwidths'])
+        assert len(config['nhids']) == len(config['kwidths'])
+
+        encoder = self.makeEncoder(config)
+        decoder = self.makeDecoder(config)
+
+        # Wire up encoder and decoder
+        input = nn.Identity()()
+        targetIn, sourceIn = input.split(2)
+        output = decoder([targetIn, encoder(sourceIn).annotate(name='encoder')]).annotate(name='decoder')
+
+        return nn.gModule([input], [output])
+
+    def generationSetup(self, config, sourceIn):
+        """generationSetup's returned function: the evaluation-mode state for one batch."""
+        m = self.network()
+        m.evaluate()
+        state = {'sourceIn': sourceIn, 'inputBuf': [lg.Tensor(), lg.Tensor()]}  # input tokens, positions
+        if self.convStates:
+            state['convStates'] = self.convStates
+            for cs in state['convStates']:
+                cs.resetState()
+        self.setBeamSize(config['beam'])
+        return state
+
+    def generationDecode(self, config):
+        """generationDecode's returned function: the softmax of the next token given ``targetIn``."""
+        softmax = nn.SoftMax()
+        m = self.network()
+        convlm = mutils.findAnnotatedNode(m, 'convlm')
+        outmodule = mutils.findAnnotatedNode(m, 'outmodule')
+        maxContext = self.decoderContext
+        pad = config['dict'].getPadIndex()
+
+        def decode(state, targetIn):
+            # Prepare decoder input.
+            input, inputPos = state['inputBuf']
+            if input.nElement() == 0:   # the Lua's input:dim() == 0
+                targetInView = targetIn.view(-1, 1)
+                input.resize(*targetInView.size()).copy(targetInView)
+                inputPos.resizeAs(input).fill(pad + 1)
+            elif state.get('convStates'):
+                # The convolutional LM has an explicit state; we need only the last (token, position).
+                input.copy(targetIn)
+                inputPos.add(1)
+            else:
+                # No explicit state: buffer the relevant past input and run a full forward pass each step.
+                nbuf = input.size(1) + 1
+                if maxContext and nbuf > maxContext:
+                    input.narrow(1, 0, maxContext - 1).copy(input.narrow(1, 1, maxContext - 1))
+                    input.narrow(1, maxContext - 1, 1).copy(targetIn)
+                    inputPos.add(1)
+                else:
+                    newIn = lg.cat(input, targetIn.view(-1, 1), 1)
+                    input.resizeAs(newIn).copy(newIn)
+                    inputPos.resizeAs(newIn)
+                    for i in range(inputPos.size(1)):
+                        inputPos.narrow(1, i, 1).fill(pad + 1 + i)
+
+            cout = convlm.forward([state['inputBuf'], state['encoderOut']])
+            cout = cout.narrow(1, cout.size(1) - 1, 1)  # take last step
+            softmaxIn = state.get('softmaxIn')
+            softmaxIn = (cout.new() if softmaxIn is None else softmaxIn).resizeAs(cout).copy(cout)  # contiguous
+            return softmax.forward(outmodule.forward(softmaxIn))
+        return decode
+
+    def generationUpdate(self):
+        """generationUpdate's returned function: reorder the buffered hypotheses by ``indexH``."""
+        def update(state, indexH):
+            state['inputBuf'][0].copy(state['inputBuf'][0].index(0, indexH))
+            state['inputBuf'][1].copy(state['inputBuf'][1].index(0, indexH))
+            if state.get('convStates'):
+                for cs in state['convStates']:
+                    cs.shiftState(indexH)
+        return update

@@ -1,0 +1,428 @@
+"""facebookresearch/fairseq-lua's test/test_appendbias.lua, test_zipalong.lua, test_dictionary.lua and the parts of
+test_tokenizer.lua that need no torchnet, on the port in tests/porting/fairseq.py; gradient checks of fairseq's
+modules; and a tiny fconv model trained for a few steps with fairseq's nag on a synthetic copy task, whose
+fast (LinearizedConvolution, beam-sized BeamableMM) step-by-step decoding is checked against the full forward
+pass and whose greedy generation copies a source.
+
+Stand-ins: test_tokenizer.lua downloads IWSLT's tst2012.en; the tests write a five-line text instead (so the
+counts are this text's, worked out by hand). test_topk.lua and test_logsoftmax.lua test the C++ clib, which
+is not ported.
+"""
+import math
+import random
+
+import numpy as np
+import pytest
+
+import legonn as lg
+from legonn import fbnn, nn
+from tests.porting import fairseq as F
+
+pytestmark = pytest.mark.usefixtures('double_default')
+
+
+def jacobian_ok(module, input, **kwargs):
+    """nn's Jacobian test: the largest difference between backprop's and finite differences' Jacobians."""
+    return nn.Jacobian.testJacobian(module, input, **kwargs)
+
+
+# -------------------------------------------------------------------------------- test_appendbias.lua
+
+def test_AppendBias_Forward():
+    m = F.AppendBias()
+    input = lg.Tensor([[2, 3], [4, 5]])
+    output = lg.Tensor([[2, 3, 1], [4, 5, 1]])
+    assert lg.all(lg.eq(m.forward(input), output))
+
+
+def test_AppendBias_Backward():
+    m = F.AppendBias()
+    input = lg.Tensor([[2, 3], [4, 5]])
+    gradOutput = lg.Tensor([[7, 8, 2], [9, 10, 2]])
+    gradInput = lg.Tensor([[7, 8], [9, 10]])
+    assert lg.all(lg.eq(m.backward(input, gradOutput), gradInput))
+
+
+# --------------------------------------------------------------------------------- test_zipalong.lua
+
+def test_ZipAlong_Simple():
+    m = F.ZipAlong()
+    assert m.forward([[1, 2, 3], 4]) == [[1, 4], [2, 4], [3, 4]]
+    assert m.forward([[1, 2, 3], [4, 4]]) == [[1, [4, 4]], [2, [4, 4]], [3, [4, 4]]]
+
+
+def toTable(t):
+    if isinstance(t, list):
+        return [toTable(v) for v in t]
+    return t.totable()
+
+
+def test_ZipAlong_Tensor():
+    t = lg.Tensor([0, 1, 2])
+    m = F.ZipAlong()
+    assert toTable([[t, t], [t * 2, t], [t * 4, t]]) == toTable(m.forward([[t, t * 2, t * 4], t]))
+    assert toTable([[t, t * 2, t * 4], t * 3]) == toTable(
+        m.backward([[t, t * 2, t * 4], t], [[t, t], [t * 2, t], [t * 4, t]]))
+
+    # Add table along
+    assert (toTable([[t, [t, t * 2]], [t * 2, [t, t * 2]], [t * 4, [t, t * 2]]])
+            == toTable(m.forward([[t, t * 2, t * 4], [t, t * 2]])))
+    assert toTable([[t, t * 2, t * 4], [t * 3, t * 6]]) == toTable(
+        m.backward([[t, t * 2, t * 4], [t, t * 2]],
+                   [[t, [t, t * 2]], [t * 2, [t, t * 2]], [t * 4, [t, t * 2]]]))
+
+
+def test_ZipAlong_UpdateOutputAdd():
+    tensor = lg.Tensor([1, 2, 3, 4])
+    add = lg.Tensor([3, 2, 2, 2])
+    m = nn.Sequential()
+    m.add(F.ZipAlong())
+    m.add(nn.MapTable(nn.CAddTable()))
+
+    input = [[tensor, tensor * 2, tensor * 4], add]
+    result = [tensor + add, tensor * 2 + add, tensor * 4 + add]
+    output = m.forward(input)
+    for i in range(len(input[0])):
+        assert result[i].totable() == output[i].totable()
+
+
+def test_ZipAlong_UpdateGradInputAdd():
+    tensor = lg.Tensor([1, 2, 3, 4])
+    add = lg.Tensor([3, 2, 2, 2])
+    m = nn.Sequential()
+    m.add(F.ZipAlong())
+    m.add(nn.MapTable(nn.CAddTable()))
+
+    input = [[tensor, tensor * 2, tensor * 4], add]
+    gradients = [lg.Tensor([1, 0, 0, 0]), lg.Tensor([0, 1, 0, 0]), lg.Tensor([0, 0, 1, 0])]
+
+    m.forward(input)
+    gradInput = m.backward(input, gradients)
+    for i in range(len(input[0])):
+        assert gradients[i].totable() == gradInput[0][i].totable()
+        assert lg.add(gradients[0], gradients[1]).add(gradients[2]).totable() == gradInput[1].totable()
+
+
+# ------------------------------------------------------------------------------- test_dictionary.lua
+
+def test_Dictionary_Simple():
+    dict = F.Dictionary()
+    dict.addSymbol('foo')
+    dict.addSymbol('bar')
+    dict.addSymbol('baz')
+    dict.addSymbol('foo')
+    dict.finalize()
+    assert dict.size() == 6  # 3 special tokens for unk/pad/eos
+    assert dict.unk_index != dict.getIndex('foo')
+    assert dict.getSymbol(dict.getIndex('foo')) == 'foo'
+    assert dict.getIndex('???') == dict.unk_index
+    assert dict.getSymbol(dict.getIndex('???')) == dict.unk
+    assert dict.getString(lg.IntTensor([dict.getIndex('foo'), dict.getIndex('bar'), dict.eos_index])) \
+        == 'foo bar </s>'
+    # Dictionary is sorted by frequency
+    assert dict.getIndex('foo') < dict.getIndex('bar')
+
+
+def test_Dictionary_NoFinalize():
+    dict = F.Dictionary()
+    dict.addSymbol('foo')
+    dict.addSymbol('bar')
+    with pytest.raises(AssertionError, match='Dictionary not finalized'):
+        dict.size()
+    dict.finalize()
+    assert dict.size() == 5
+
+
+def test_Dictionary_Thresholding():
+    dict = F.Dictionary(threshold=3)
+    for s in ['baz', 'foo', 'foo', 'foo', 'bar', 'bar']:
+        dict.addSymbol(s)
+    dict.finalize()
+    assert dict.getIndex(dict.unk) == dict.unk_index
+    assert dict.getIndex(dict.pad) == dict.pad_index
+    assert dict.getIndex(dict.eos) == dict.eos_index
+    assert dict.size() == 4
+    assert dict.getIndex('foo') == 3      # the Lua's 4: the first index after the three special ones
+    assert dict.getIndex('baz') == dict.unk_index
+    assert dict.getIndex('bar') == dict.unk_index
+
+    dict2 = F.Dictionary(threshold=2)
+    dict2.addSymbol('foo')
+    dict2.addSymbol('bar')
+    dict2.addSymbol('baz')
+    dict2.finalize()
+    assert dict2.size() == 3
+
+
+def test_Dictionary_CustomSpecialSymbols():
+    dict = F.Dictionary(unk='UNK', pad='PAD', eos='EOS')
+    assert (dict.unk, dict.pad, dict.eos) == ('UNK', 'PAD', 'EOS')
+    assert (dict.getIndex('UNK'), dict.getIndex('PAD'), dict.getIndex('EOS')) == (0, 1, 2)   # the Lua's 1, 2, 3
+
+
+# -------------------------------------------------------------------------------- test_tokenizer.lua
+
+CORPUS = ['How can I speak ?', '  He is my\tgrandfather .  ', 'He is my friend .', 'I speak .', 'How ?']
+
+
+@pytest.fixture
+def testdata(tmp_path):
+    path = tmp_path / 'corpus.en'
+    path.write_text('\n'.join(CORPUS) + '\n', encoding='utf-8')
+    return str(path)
+
+
+def test_Tokenizer_tokenize():
+    # the tab is removed (not made a space), then runs of spaces collapse
+    assert F.tokenizer.tokenize('  He is my\tgrandfather .  ') == ['He', 'is', 'mygrandfather', '.']
+    assert F.tokenizer.tokenize('   ') == []
+
+
+def test_Tokenizer_BuildDictionary(testdata):
+    dict = F.tokenizer.buildDictionary(filename=testdata, threshold=0)
+    # How can I speak ? He is mygrandfather . my friend: 11 distinct words, 3 special symbols
+    assert dict.size() == 3 + 11
+    assert dict.getIndex('NotInCorpus') == dict.unk_index
+    # </s> stays at its place; the most frequent regular words come first
+    assert dict.getIndex('.') == 3
+
+    dict2 = F.tokenizer.buildDictionary(filename=testdata, threshold=2)
+    # counts: . 3, How 2, I 2, speak 2, ? 2, He 2, is 2, my 1, ...: seven words reach 2
+    assert dict2.size() == 3 + 7
+
+    # Use a custom tokenizer that removes all 'is's
+    dict3 = F.tokenizer.buildDictionary(
+        filename=testdata, threshold=0,
+        tokenize=lambda line: [w for w in F.tokenizer.tokenize(line) if w != 'is'])
+    assert dict3.getIndex('is') == dict3.unk_index
+    assert dict3.size() == dict.size() - 1
+
+
+def test_Tokenizer_BuildDictionaryMultipleFiles(testdata):
+    dict2 = F.tokenizer.buildDictionary(filenames=[testdata] * 4, threshold=2 * 4)
+    assert dict2.size() == 3 + 7
+
+
+def test_Tokenizer_TensorizeString():
+    dict = F.tokenizer.makeDictionary(threshold=0)
+    for token in 'aa bb cc'.split(' '):
+        dict.addSymbol(token)
+    dict.finalize()
+    text = 'aa cc'
+    tensor = F.tokenizer.tensorizeString(text=text, dict=dict)
+    for i, token in enumerate(text.split(' ')):
+        assert tensor[i] == dict.getIndex(token)
+    assert tensor[2] == dict.getEosIndex()
+
+
+def test_Tokenizer_TensorizeAlignment():
+    tensor = F.tokenizer.tensorizeAlignment(text='0-1 1-2 2-1')
+    assert (tensor.size(0), tensor.size(1)) == (3, 2)
+    # the file's 0-based positions, kept as they are (the Lua adds 1)
+    assert tensor.totable() == [[0, 1], [1, 2], [2, 1]]
+
+
+# ---------------------------------------------------------------------------------- fairseq's modules
+
+def test_module_gradients():
+    lg.manualSeed(3)
+    assert jacobian_ok(F.AppendBias(), lg.randn(3, 4)) < 1e-8
+    # CAddTableMulConstant and SeqMultiply take tables: a ConcatTable makes them from one tensor
+    cat = nn.Sequential().add(nn.ConcatTable().add(nn.Tanh()).add(nn.Square())).add(F.CAddTableMulConstant(0.5))
+    assert jacobian_ok(cat, lg.randn(3, 4)) < 1e-8
+    seq = nn.Sequential().add(nn.ConcatTable().add(nn.Identity()).add(nn.Identity())).add(F.SeqMultiply())
+    x = lg.randn(2, 4, 3)
+    assert jacobian_ok(seq, x) < 1e-8
+    assert seq.forward(x).totable() == (x * (4 * math.sqrt(1 / 4))).totable()
+    zip_add = nn.Sequential().add(nn.ConcatTable().add(nn.ConcatTable().add(nn.Tanh()).add(nn.Sigmoid()))
+                                  .add(nn.Square())).add(F.ZipAlong()).add(nn.MapTable(nn.CAddTable()))\
+        .add(nn.JoinTable(0))
+    assert jacobian_ok(zip_add, lg.randn(5)) < 1e-8
+    # GradMultiply: the input gradient as the module's, the parameter gradients times the factor
+    lin = nn.Linear(4, 3)
+    gm = F.GradMultiply(lin, 0.25)
+    assert jacobian_ok(gm, lg.randn(2, 4)) < 1e-8
+    x, go = lg.randn(2, 4), lg.randn(2, 3)
+    plain = nn.Linear(4, 3)
+    plain.weight.copy(lin.weight)
+    plain.bias.copy(lin.bias)
+    grad_inputs = []
+    for m in (gm, plain):
+        m.zeroGradParameters()
+        m.forward(x)
+        grad_inputs.append(m.updateGradInput(x, go))
+        m.accGradParameters(x, go)
+    np.testing.assert_allclose(lin.gradWeight.numpy(), 0.25 * plain.gradWeight.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(grad_inputs[0].numpy(), grad_inputs[1].numpy(), rtol=1e-12)
+    # GradMultiply.lua returns its module's output and gradInput without keeping them: its own fields stay
+    # empty, and backward (Module.lua's, which returns self.gradInput) gives the empty tensor, in Torch7 too
+    assert gm.gradInput.nElement() == 0 and gm.backward(x, go).nElement() == 0
+
+
+def test_TemporalConvolutionTBC_gradients():
+    """tbc's nn.TemporalConvolutionTBC (fbnn's in legonn), as the fconv model wraps it in WeightNorm."""
+    lg.manualSeed(4)
+    conv = nn.WeightNorm(fbnn.TemporalConvolutionTBC(3, 4, 3, 2), 2)
+    assert jacobian_ok(conv, lg.randn(5, 2, 3)) < 1e-7
+    assert nn.Jacobian.testJacobianParameters(conv, lg.randn(5, 2, 3), conv.v, conv.gradV) < 1e-7
+
+
+def test_TrainTestLayer_switches_modules():
+    calls = []
+    a, b = nn.MulConstant(2), nn.MulConstant(3)
+    m = F.TrainTestLayer(a, b, lambda t, e: calls.append('train'), lambda t, e: calls.append('eval'))
+    x = lg.Tensor([1.0, 2.0])
+    assert m.forward(x).totable() == [2.0, 4.0]
+    m.evaluate()
+    assert m.forward(x).totable() == [3.0, 6.0]
+    with pytest.raises(AssertionError, match='updateGradInput only in training mode'):
+        m.updateGradInput(x, x)
+    m.evaluate()          # already evaluating: onEvaluate is not run again
+    m.training()
+    assert calls == ['eval', 'train']
+    assert 'nn.TrainTestLayer [' in m.__tostring__()
+
+
+def test_BeamableMM_matches_MM_with_a_beam():
+    lg.manualSeed(5)
+    nsent, beam, srclen, nhu = 2, 3, 4, 5
+    q = lg.randn(nsent * beam, 1, nhu)
+    src = lg.randn(nsent, srclen, nhu).index(0, lg.LongTensor([0, 0, 0, 1, 1, 1]))   # replicated beam times
+    expected = nn.MM(False, True).forward([q, src]).clone()
+    m = F.BeamableMM(False, True)
+    m.setBeamSize(beam)
+    np.testing.assert_allclose(m.forward([q, src]).numpy(), expected.numpy(), rtol=1e-12)   # training: plain MM
+    m.evaluate()
+    np.testing.assert_allclose(m.forward([q, src]).numpy(), expected.numpy(), rtol=1e-12)
+    assert tuple(m.output.size()) == (nsent * beam, 1, srclen)
+    # bsz == beam: the non batched product
+    np.testing.assert_allclose(m.forward([q.narrow(0, 0, beam), src.narrow(0, 0, beam)]).numpy(),
+                               expected.narrow(0, 0, beam).numpy(), rtol=1e-12)
+
+
+def test_LinearizedConvolution_steps_match_the_causal_convolution():
+    lg.manualSeed(6)
+    kw, nin, nout, bsz, T = 3, 4, 5, 2, 6
+    conv = fbnn.TemporalConvolutionTBC(nin, nout, kw, kw - 1)
+    x = lg.randn(T, bsz, nin)
+    full = conv.forward(x).narrow(0, 0, T)            # fconv's Narrow(1, 0, -kwidth) drops the future steps
+    lin = F.LinearizedConvolution()
+    lin.setParameters(conv.weight.transpose(2, 0).transpose(1, 2), conv.bias)
+    order = lg.LongTensor([1, 0])
+    for t in range(T):
+        step = lin.forward(x.select(0, t).contiguous().view(bsz, 1, nin))
+        np.testing.assert_allclose(step.select(1, 0).numpy(), full.select(0, t).numpy(), rtol=1e-10)
+        lin.shiftState()
+    # shiftState(reorder) reorders the buffered hypotheses
+    lin.resetState()
+    lin.forward(x.select(0, 0).contiguous().view(bsz, 1, nin))
+    before = lin.inputBuffer.clone()
+    lin.shiftState(order)
+    assert lin.inputBuffer.narrow(1, 0, kw - 1).totable() == before.narrow(1, 1, kw - 1).index(0, order).totable()
+    with pytest.raises(RuntimeError, match='Not supported'):
+        lin.updateGradInput(x, x)
+
+
+def test_nag_steps():
+    """optim/nag.lua: x += mom^2 v - (1 + mom) lr g; v = mom v - lr g (with l2 added to g)."""
+    x = lg.Tensor([1.0, -2.0])
+    config = {'learningRate': 0.1, 'momentum': 0.5, 'l2': 0.01}
+    xs, v = x.numpy().copy(), np.zeros(2)
+    for _ in range(3):
+        F.nag(lambda p: (float((p * p).sum()), p * 2), x, config)
+        g = 2 * xs + 0.01 * xs
+        xs = xs + 0.25 * v - 1.5 * 0.1 * g
+        v = 0.5 * v - 0.1 * g
+    np.testing.assert_allclose(x.numpy(), xs, rtol=1e-12)
+    assert config['evalCounter'] == 3
+
+
+# ---------------------------------------------------------------------------------------- fconv model
+
+def copy_batch(rng, dict, bsz, n):
+    """A copy task: the source's n random words and </s>; the decoder reads </s> then the words (fairseq's
+    inputs start with eos) and is trained to write the words then </s>."""
+    words = lg.LongTensor(rng.integers(dict.nspecial, dict.size(), size=(bsz, n)))
+    eos = lg.LongTensor(bsz, 1).fill(dict.getEosIndex())
+    source = lg.cat(words, eos, 1)
+    targetIn = lg.cat(eos, words, 1)
+    target = lg.cat(words, eos, 1)
+    pad = dict.getPadIndex()
+    pos = lg.LongTensor([[pad + 1 + i for i in range(n + 1)]] * bsz)   # the Lua's pad + i, i from 1
+    return [[targetIn, pos], [source, pos.clone()]], target
+
+
+def make_model():
+    dict = F.Dictionary()
+    for w in 'abcdefgh':
+        dict.addSymbol(w)
+    dict.finalize()
+    config = {}.__class__(nembed=16, nhids=[16, 16], kwidths=[3, 3], nlmhids=[16, 16], klmwidths=[3, 3], attnlayers='-1',
+                  dropout_src=0, dropout_tgt=0, dropout_hid=0, dropout_out=0, noutembed=16, srcdict=dict,
+                  dict=dict, beam=2)
+    return F.FConvModel(config), config, dict
+
+
+def test_fconv_trains_and_decodes_step_by_step():
+    lg.manualSeed(7)
+    random.seed(7)
+    rng = np.random.default_rng(7)
+    model, config, dict = make_model()
+    net = model.network()
+    assert model.decoderContext == 1 + 2 + 2
+    crit = nn.CrossEntropyCriterion()
+    params, grads = net.getParameters()
+    optconfig = {'learningRate': 0.2, 'momentum': 0.9}
+
+    losses = []
+    for _ in range(40):
+        input, target = copy_batch(rng, dict, 8, 5)
+
+        def feval(x):
+            grads.zero()
+            out = net.forward(input)
+            loss = crit.forward(out, target.view(-1))
+            net.backward(input, crit.backward(out, target.view(-1)))
+            return loss, grads
+        _, fs = F.nag(feval, params, optconfig)
+        losses.append(fs[0])
+    assert all(math.isfinite(v) for v in losses)
+    assert np.mean(losses[-5:]) < 0.7 * np.mean(losses[:5])
+
+    # the full forward pass's next-word distributions, in evaluation mode
+    input, target = copy_batch(rng, dict, 2, 5)
+    net.evaluate()
+    full = nn.SoftMax().forward(net.forward(input)).view(2, 6, -1).clone()
+
+    # makeDecoderFast swaps the decoder's conv blocks for LinearizedConvolutions; generation runs one step at a
+    # time on the beam-replicated source (2 hypotheses per sentence), and must give the same distributions
+    model.makeDecoderFast()
+    net.training()
+    net.evaluate()       # ConvBlockTrainTestLayer.onEvaluate hands the conv weights to the LinearizedConvolutions
+    beam = config['beam']
+    rows = lg.LongTensor([0, 0, 1, 1])
+    source = [input[1][0].index(0, rows), input[1][1].index(0, rows)]
+    state = model.generationSetup(config, source)
+    state['encoderOut'] = F.mutils.findAnnotatedNode(net, 'encoder').forward(state['sourceIn'])
+    decode, update = model.generationDecode(config), model.generationUpdate()
+    targetIn = input[0][0].index(0, rows)
+    for t in range(6):
+        probs = decode(state, targetIn.select(1, t).contiguous())
+        np.testing.assert_allclose(probs.numpy(), full.select(1, t).index(0, rows).numpy(), rtol=1e-8,
+                                   atol=1e-12)
+        update(state, lg.LongTensor(list(range(2 * beam))))
+    assert model.convStates and len(model.convStates) == 2
+
+    # a greedy search through the same steps copies the source
+    state = model.generationSetup(config, source)
+    state['encoderOut'] = F.mutils.findAnnotatedNode(net, 'encoder').forward(state['sourceIn'])
+    token = lg.LongTensor(2 * beam).fill(dict.getEosIndex())
+    hypo = []
+    for t in range(6):
+        probs = decode(state, token)
+        token = probs.view(2 * beam, -1).max(1)[1].view(-1).long()
+        hypo.append(token.clone())
+        update(state, lg.LongTensor(list(range(2 * beam))))
+    hypo = lg.stack(hypo, 1)
+    expected = target.index(0, rows)
+    assert (hypo == expected).sum() >= 0.8 * expected.nElement()
