@@ -710,6 +710,7 @@ class FConvModel:
         conv = nn.WeightNorm(fbnn.TemporalConvolutionTBC(ninput, noutput, kwidth, pad), 2)  # outputDim
         conv.v.normal(0, math.sqrt(4 * (1 - doin) / (kwidth * ninput)))
         conv.g.norm(conv.v, 2, 1)
+        conv.modules[0].bias.zero()      # Torch7's WeightNorm zeroes it; legonn's keeps it (docs/porting.md)
         return conv
 
     def makeTranspose(self):
@@ -739,6 +740,7 @@ class FConvModel:
         m = nn.WeightNorm(nn.Linear(ninput, noutput))
         m.v.normal(0, math.sqrt((1 - doin) / ninput))
         m.g.norm(m.v, 2, 1)
+        m.modules[0].bias.zero()         # as makeTemporalConv's
         return m
 
     def makeDropout(self, p=None):

@@ -372,10 +372,10 @@ def test_fconv_trains_and_decodes_step_by_step():
     assert model.decoderContext == 1 + 2 + 2
     crit = nn.CrossEntropyCriterion()
     params, grads = net.getParameters()
-    optconfig = {'learningRate': 0.2, 'momentum': 0.9}
+    optconfig = {'learningRate': 0.05, 'momentum': 0.9}
 
     losses = []
-    for _ in range(40):
+    for _ in range(80):
         input, target = copy_batch(rng, dict, 8, 5)
 
         def feval(x):
@@ -426,3 +426,20 @@ def test_fconv_trains_and_decodes_step_by_step():
     hypo = lg.stack(hypo, 1)
     expected = target.index(0, rows)
     assert (hypo == expected).sum() >= 0.8 * expected.nElement()
+
+
+def test_weight_norm_keeps_the_bias_where_torch7_zeroes_it():
+    """docs/porting.md's WeightNorm row: legonn's WeightNorm changes nothing the module computes (Torch7's
+    resetInit zeroes the bias), so fconv_model.lua's makeLinear zeroes it in the port."""
+    lg.manualSeed(8)
+    lin = nn.Linear(3, 2)
+    bias = lin.bias.clone()
+    x = lg.randn(4, 3)
+    before = lin.forward(x).clone()
+    np.testing.assert_allclose(nn.WeightNorm(lin).forward(x).numpy(), before.numpy(), rtol=1e-3)
+    assert lin.bias.totable() == bias.totable() and lin.bias.abs().sum() > 0
+    model, _, _ = make_model()
+    biases = []
+    F.mutils.forAllModules(model.network(), lambda m: biases.append(m.modules[0].bias)
+                           if lg.isTypeOf(m, 'nn.WeightNorm') else None)
+    assert len(biases) > 10 and all(b.abs().sum() == 0 for b in biases)
