@@ -2,10 +2,11 @@
 BeamableMM.lua, CAddTableMulConstant.lua, GradMultiply.lua, LinearizedConvolution.lua, SeqMultiply.lua,
 TrainTestLayer.lua, ZipAlong.lua; fairseq/optim/nag.lua; fairseq/text/Dictionary.lua and the parts of
 tokenizer.lua that need no torchnet (tokenize, makeDictionary, buildDictionary, tensorizeString,
-tensorizeAlignment); fairseq/models/utils.lua's findAnnotatedNode and forAllModules; and fconv_model.lua's
-network (make, makeEncoder, makeDecoder, makeDecoderLM, makeAttention, the conv blocks, makeDecoderFast,
-setBeamSize and the incremental generationDecode / generationUpdate steps) without its Model/AvgpoolModel
-base classes, whose torchnet engine and sample plumbing are not ported.
+tensorizeAlignment); text/bleu.lua; search.lua's greedy search; fairseq/models/utils.lua's findAnnotatedNode and
+forAllModules; fconv_model.lua's network (make, makeEncoder, makeDecoder, makeDecoderLM, makeAttention, the
+conv blocks, makeDecoderFast, setBeamSize and the generationDecode / generationUpdate / generationAttention
+steps) without its Model/AvgpoolModel base classes, whose torchnet engine and sample plumbing are not ported;
+and model.lua's generate loop (without its timers and updateMinMaxLenProb).
 
 Index shifts (docs/porting.md): Dictionary ids start at 0 (``<unk>`` 0, ``<pad>`` 1, ``</s>`` 2, the Lua's
 1, 2, 3), so the padding row of every LookupTable is 1 and the position of a target's i-th token (0-based)
@@ -16,9 +17,10 @@ Lua positions of the file's 0-based ones and keeps no ``+ 1``; dimensions are 0-
 The tbc rock's ``nn.TemporalConvolutionTBC`` (a dependency in rocks/fairseq-scm-1.rockspec) is
 ``fbnn.TemporalConvolutionTBC``, whose typename is ``nn.TemporalConvolutionTBC`` as fbnn's Lua names it
 (fbnn's and tbc's C are the same code). Not ported: CLSTM and CudnnRnnTable (they build on rnnlib, which
-legonn does not provide), search.lua's beam search with its torchnet-driven generate loop (the tests run a
-greedy search through the same generationDecode/generationUpdate steps and a beam-sized BeamableMM), the
-C++ clib (topk, logsoftmax, bleu), lm_corpus.lua, pretty.lua and the torchnet engine pieces.
+legonn does not provide), search.lua's beam search (the tests check a beam-sized BeamableMM and the
+LinearizedConvolution steps on beam-replicated hypotheses against the full forward pass instead), fconv's
+vocabulary selection (aligndict), the C++ clib (topk, logsoftmax, bleu), tokenizer's binarize functions
+(torchnet's IndexedDataset), lm_corpus.lua, pretty.lua and the torchnet engine pieces.
 """
 import math
 import re
@@ -945,3 +947,197 @@ class FConvModel:
                 for cs in state['convStates']:
                     cs.shiftState(indexH)
         return update
+
+
+def generationAttention(model, config):
+    """fconv_model.lua's generationAttention: the last step's attention scores, averaged over the layers."""
+    m = model.network()
+    n = len(config['nlmhids']) if config.get('nlmhids') else 20
+    attnscores = []
+    for i in range(n):
+        attn = mutils.findAnnotatedNode(m, 'attentionScores_' + str(i + 1))
+        if attn:
+            attnscores.append(attn)
+    if len(attnscores) == 0:
+        return None
+    total = lg.Tensor()
+
+    def attention(state):
+        nonlocal total
+        # The decoder processes past steps in parallel during generation. Select the attention scores for the
+        # last step only.
+        for i, attn in enumerate(attnscores):
+            as_ = attn.output          # `as` is a Python keyword
+            as_ = as_.select(1, as_.size(1) - 1)
+            if i == 0:
+                total = total.resize(*as_.size()).zero().type(as_.type())
+            total.add(total, as_)
+        return total.div(len(attnscores))
+    return attention
+
+
+def generate(model, config, sourceIn, search):
+    """model.lua's Model.generate, without its timers, the sample plumbing of generationSetup and
+    updateMinMaxLenProb (config.minlen and maxlen's forced lengths): ``sourceIn`` is the encoder's
+    ``[tokens, positions]`` of ``bsz * beam`` rows."""
+    dict = config['dict']
+    maxlen = config['maxlen']
+    bbsz = sourceIn[0].size(0)
+    bsz = bbsz // config['beam']
+    state = model.generationSetup(config, sourceIn)
+    # AvgpoolModel's generationEncode
+    state['encoderOut'] = mutils.findAnnotatedNode(model.network(), 'encoder').forward(state['sourceIn'])
+    decode, update = model.generationDecode(config), model.generationUpdate()
+    attention = generationAttention(model, config)
+
+    # <eos> is used as a start-of-sentence marker
+    targetIn = lg.LongTensor(bbsz).fill(dict.getEosIndex())
+    sourceLen = sourceIn[0].size(1)
+    attnscores = lg.zeros(bbsz, sourceLen)
+
+    search['init'](bsz, {'source': sourceIn[0].t()})
+    # We do maxlen + 1 steps to give model a chance to predict EOS
+    for step in range(maxlen + 1):
+        softmax = decode(state, targetIn)
+        logsoftmax = softmax.log()
+        if attention:
+            attnscores.copy(attention(state))
+        pruned = search['prune'](step, logsoftmax.view(bbsz, -1), attnscores)
+        targetIn.copy(pruned['nextIn'])
+        update(state, pruned['nextHid'])
+        if pruned['eos']:
+            break
+    return search['results']()
+
+
+# ------------------------------------------------------------------------------------------ search.lua
+
+class search:
+    @staticmethod
+    def greedy(ttype, dict, maxlen):
+        """search.lua's greedy search: at each step, select the symbol with the highest log-probabilities."""
+        logprobs = lg.Tensor().type(ttype)
+        lengths = lg.Tensor().type(ttype)
+        notEos = lg.Tensor().type(ttype)
+        nextHid = lg.LongTensor()
+        outs = lg.Tensor().type(ttype)
+        ascores = []
+        sourcelen = None
+        f = {}
+
+        def init(bsz, sample):
+            nonlocal ascores, sourcelen
+            logprobs.resize(bsz).fill(0)
+            lengths.resize(bsz).fill(0)
+            notEos.resize(bsz).fill(1)
+            outs.resize(maxlen + 1, bsz)
+            ascores = []
+            sourcelen = sample['source'].size(0)
+            # Propagation of hidden states is fixed since there's only one active hypothesis per sentence.
+            nextHid.resize(bsz).copy(lg.range(0, bsz - 1))
+        f['init'] = init
+
+        maxScores = lg.Tensor().type(ttype)
+        maxIndices = lg.LongTensor()
+        isEos = lg.ByteTensor()
+
+        def prune(step, ldist, attnscores):
+            nonlocal maxScores, maxIndices, isEos
+            maxScores, maxIndices = lg.topk(maxScores, maxIndices, ldist, 1, 1, True)
+            maxScoresV = maxScores.view(-1)
+            maxIndicesV = maxIndices.view(-1)
+
+            logprobs.add(lg.cmul(notEos, maxScoresV))
+            lengths.add(notEos)
+
+            isEos = lg.eq(isEos, maxIndicesV, dict.getEosIndex())   # the Lua's maxIndicesV.eq(isEos, ...)
+            notEos.maskedFill(isEos, 0)
+
+            outs.narrow(0, step, 1).copy(maxIndices)
+            as_ = lg.FloatTensor(*attnscores.size()).copy(attnscores)
+            ascores.append(as_)
+            return {'nextIn': maxIndices, 'nextHid': nextHid, 'eos': notEos.sum() < 1}
+        f['prune'] = prune
+
+        def results():
+            bsz = logprobs.nElement()
+            hypotheses = []
+            attentions = []
+            for i in range(bsz):
+                n = int(lengths[i])    # a float tensor's element as a count (docs/porting.md)
+                hypotheses.append(lg.LongTensor(n))
+                hypotheses[i].copy(outs.sub(0, n - 1, i, i))
+                attentions.append(lg.FloatTensor(n, sourcelen))
+                for j in range(n):
+                    attentions[i].narrow(0, j, 1).copy(ascores[j].narrow(0, i, 1))
+            return hypotheses, lg.cdiv(logprobs, lengths), attentions
+        f['results'] = results
+        return f
+
+
+# -------------------------------------------------------------------------------------------- text/bleu.lua
+
+class bleu:
+    @staticmethod
+    def _countNGrams(tokens, order):
+        ngramCounts = {}
+        orderString = str(order)
+        n = len(tokens)
+        for i in range(n - order + 1):
+            ngram = orderString
+            for j in range(order):
+                ngram = ngram + ' ' + str(tokens[i + j])
+            ngramCounts[ngram] = ngramCounts.get(ngram, 0) + 1
+        return ngramCounts
+
+    @staticmethod
+    def scorer(maxOrder=None):
+        maxOrder = maxOrder or 4
+        totals = {'sys': 0, 'ref': 0, 'sents': 0}
+        allCounts, correctCounts = [0] * maxOrder, [0] * maxOrder
+        f = {}
+
+        def update(sys, ref):
+            refNGrams = {}
+            for i in range(1, maxOrder + 1):
+                for ngram, count in bleu._countNGrams(ref, i).items():
+                    refNGrams[ngram] = count
+
+            for i in range(1, maxOrder + 1):
+                for ngram, count in bleu._countNGrams(sys, i).items():
+                    allCounts[i - 1] = allCounts[i - 1] + count
+                    if ngram in refNGrams:
+                        correctCounts[i - 1] = correctCounts[i - 1] + min(count, refNGrams[ngram])
+
+            totals['sys'] = totals['sys'] + len(sys)
+            totals['ref'] = totals['ref'] + len(ref)
+            totals['sents'] = totals['sents'] + 1
+        f['update'] = update
+
+        def results():
+            precision = []
+            psum = 0
+            for i in range(maxOrder):
+                precision.append(correctCounts[i] / allCounts[i] if allCounts[i] > 0 else 0)
+                # Lua's math.log(0) is -inf, where Python's raises (docs/porting.md)
+                psum = psum + (math.log(precision[i]) if precision[i] > 0 else -math.inf)
+
+            brevPenalty = 1
+            if totals['sys'] < totals['ref']:
+                # Lua's 1 - ref / 0 is -inf, whose exp is 0
+                brevPenalty = math.exp(1 - totals['ref'] / totals['sys']) if totals['sys'] > 0 else 0.0
+
+            score = brevPenalty * math.exp(psum / maxOrder) * 100
+            return {'bleu': score, 'precision': precision, 'brevPenalty': brevPenalty,
+                    'totalSys': totals['sys'], 'totalRef': totals['ref']}
+        f['results'] = results
+
+        def resultString():
+            r = results()
+            s = 'BLEU%d = %.2f, ' % (maxOrder, r['bleu'])
+            s = s + '/'.join('%.1f' % (p * 100) for p in r['precision'])
+            s = s + ' (BP=%.3f, ratio=%.3f, sys_len=%d, ref_len=%d)' % (
+                r['brevPenalty'], r['totalRef'] / r['totalSys'], r['totalSys'], r['totalRef'])
+            return s
+        f['resultString'] = resultString
+        return f

@@ -413,19 +413,17 @@ def test_fconv_trains_and_decodes_step_by_step():
         update(state, lg.LongTensor(list(range(2 * beam))))
     assert model.convStates and len(model.convStates) == 2
 
-    # a greedy search through the same steps copies the source
-    state = model.generationSetup(config, source)
-    state['encoderOut'] = F.mutils.findAnnotatedNode(net, 'encoder').forward(state['sourceIn'])
-    token = lg.LongTensor(2 * beam).fill(dict.getEosIndex())
-    hypo = []
-    for t in range(6):
-        probs = decode(state, token)
-        token = probs.view(2 * beam, -1).max(1)[1].view(-1).long()
-        hypo.append(token.clone())
-        update(state, lg.LongTensor(list(range(2 * beam))))
-    hypo = lg.stack(hypo, 1)
-    expected = target.index(0, rows)
-    assert (hypo == expected).sum() >= 0.8 * expected.nElement()
+    # search.lua's greedy search driven by model.lua's generate loop copies the sources (with </s>)
+    config['beam'] = 1
+    config['maxlen'] = 8
+    hypos, scores, attentions = F.generate(model, config, input[1], F.search.greedy('torch.DoubleTensor', dict, 8))
+    correct = sum(int((h.narrow(0, 0, min(len(h), 6)) == target[i].narrow(0, 0, min(len(h), 6))).sum())
+                  for i, h in enumerate(hypos))
+    assert correct >= 0.8 * target.nElement()
+    assert all(float(s) <= 0 for s in scores)
+    assert tuple(attentions[0].size()) == (len(hypos[0]), 6)
+    # each step's attention over the source sums to 1
+    np.testing.assert_allclose(attentions[0].sum(1).view(-1).numpy(), np.ones(len(hypos[0])), rtol=1e-5)
 
 
 def test_weight_norm_keeps_the_bias_where_torch7_zeroes_it():
@@ -443,3 +441,23 @@ def test_weight_norm_keeps_the_bias_where_torch7_zeroes_it():
     F.mutils.forAllModules(model.network(), lambda m: biases.append(m.modules[0].bias)
                            if lg.isTypeOf(m, 'nn.WeightNorm') else None)
     assert len(biases) > 10 and all(b.abs().sum() == 0 for b in biases)
+
+
+
+def test_bleu_scorer():
+    """text/bleu.lua: n-gram precisions clipped by the reference's counts, the brevity penalty, BLEU."""
+    scorer = F.bleu.scorer()
+    scorer['update']([1, 2, 3, 4], [1, 2, 3, 4])
+    assert scorer['results']()['bleu'] == pytest.approx(100)
+    two = F.bleu.scorer(2)
+    two['update']([1, 2, 3, 4], [1, 2, 3, 5])
+    # unigrams 3/4, bigrams 2/3: sqrt(1/2)
+    assert two['results']()['bleu'] == pytest.approx(100 * math.sqrt(0.5))
+    short = F.bleu.scorer(2)
+    short['update']([1, 2], [1, 2, 3, 4])
+    assert short['results']()['brevPenalty'] == pytest.approx(math.exp(-1))
+    assert short['resultString']() == 'BLEU2 = 36.79, 100.0/100.0 (BP=0.368, ratio=2.000, sys_len=2, ref_len=4)'
+    # no 4-gram at all: a precision of 0, BLEU 0 (Lua's log(0) = -inf)
+    three = F.bleu.scorer()
+    three['update']([7, 8, 9], [7, 8, 9, 9])
+    assert three['results']()['precision'][:3] == [1, 1, 1] and three['results']()['bleu'] == 0
