@@ -461,3 +461,24 @@ def test_bleu_scorer():
     three = F.bleu.scorer()
     three['update']([7, 8, 9], [7, 8, 9, 9])
     assert three['results']()['precision'][:3] == [1, 1, 1] and three['results']()['bleu'] == 0
+
+
+@pytest.mark.gpu
+def test_gpu_fconv_follows_the_cpu():
+    """The fconv network and fairseq's modules on CUDA (fconv_model.lua's training runs there): the same weights
+    give the CPU's outputs and gradients."""
+    lg.manualSeed(9)
+    rng = np.random.default_rng(9)
+    model, config, dict = make_model()
+    input, target = copy_batch(rng, dict, 2, 4)
+    results = []
+    for net, convert in ((model.network().clone().float(), lambda t: t),
+                         (model.network().clone().cuda(), lambda t: t.cuda())):
+        x = [[convert(t) for t in pair] for pair in input]
+        out = net.forward(x)
+        go = convert(lg.FloatTensor(*out.size()).fill(0.01))
+        net.zeroGradParameters()
+        net.backward(x, go)
+        results.append((out.float().numpy().copy(), net.getParameters()[1].float().numpy().copy()))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-3, atol=1e-5)
