@@ -2,7 +2,8 @@
 BeamableMM.lua, CAddTableMulConstant.lua, GradMultiply.lua, LinearizedConvolution.lua, SeqMultiply.lua,
 TrainTestLayer.lua, ZipAlong.lua; fairseq/optim/nag.lua; fairseq/text/Dictionary.lua and the parts of
 tokenizer.lua that need no torchnet (tokenize, makeDictionary, buildDictionary, tensorizeString,
-tensorizeAlignment); text/bleu.lua; search.lua's greedy search; fairseq/models/utils.lua's findAnnotatedNode and
+tensorizeAlignment); text/bleu.lua; search.lua's greedy and beam searches (the beam without its ``vocab``
+restriction); fairseq/models/utils.lua's findAnnotatedNode and
 forAllModules; fconv_model.lua's network (make, makeEncoder, makeDecoder, makeDecoderLM, makeAttention, the
 conv blocks, makeDecoderFast, setBeamSize and the generationDecode / generationUpdate / generationAttention
 steps) without its Model/AvgpoolModel base classes, whose torchnet engine and sample plumbing are not ported;
@@ -17,9 +18,7 @@ Lua positions of the file's 0-based ones and keeps no ``+ 1``; dimensions are 0-
 The tbc rock's ``nn.TemporalConvolutionTBC`` (a dependency in rocks/fairseq-scm-1.rockspec) is
 ``fbnn.TemporalConvolutionTBC``, whose typename is ``nn.TemporalConvolutionTBC`` as fbnn's Lua names it
 (fbnn's and tbc's C are the same code). Not ported: CLSTM and CudnnRnnTable (they build on rnnlib, which
-legonn does not provide), search.lua's beam search (the tests check a beam-sized BeamableMM and the
-LinearizedConvolution steps on beam-replicated hypotheses against the full forward pass instead), fconv's
-vocabulary selection (aligndict), the C++ clib (topk, logsoftmax, bleu), tokenizer's binarize functions
+legonn does not provide), search.visualize (visdom), fconv's vocabulary selection (aligndict), the C++ clib (topk, logsoftmax, bleu), tokenizer's binarize functions
 (torchnet's IndexedDataset), lm_corpus.lua, pretty.lua and the torchnet engine pieces.
 """
 import math
@@ -1071,6 +1070,144 @@ class search:
                 for j in range(n):
                     attentions[i].narrow(0, j, 1).copy(ascores[j].narrow(0, i, 1))
             return hypotheses, lg.cdiv(logprobs, lengths), attentions
+        f['results'] = results
+        return f
+
+
+    @staticmethod
+    def beam(ttype, dict, srcdict, beam, lenPenalty=1.0, unkPenalty=0, subwordPenalty=0, coveragePenalty=0,
+             subwordContSuffix='|'):
+        """search.lua's beam search: keep ``beam`` hypotheses per sentence, move finished ones (eos) out of the
+        beam and stop once there are ``beam`` finished hypotheses per sentence. The ``vocab`` restriction (and
+        its backtraceWord) is not ported. ``step`` is 0-based: the Lua's step is ``step + 1``."""
+        hscores = lg.Tensor().type(ttype)
+        ones = lg.Tensor(dict.size()).type(ttype).fill(1)
+        st = {'notEos': 0, 'outs': [], 'ascores': [], 'backp': [], 'finalized': [], 'sourcelen': None,
+              'hidOffsets': None, 'bpenalties': None, 'hscores': hscores}
+        f = {}
+
+        swcLen = len(subwordContSuffix)
+
+        # The penalty tensor is added to the log-probs produced by the model.
+        penalties = lg.Tensor(dict.size()).type(ttype).fill(0)
+        penalties[dict.getEosIndex()] = 0
+        penalties[dict.getUnkIndex()] = -unkPenalty
+        for i in range(dict.size()):
+            if dict.getSymbol(i)[-swcLen:] == subwordContSuffix:
+                penalties[i] = -subwordPenalty
+
+        def init(bsz, sample):
+            st['hscores'].resize(bsz * beam).fill(0)
+            # e.g. for beam = 4: 000044448888... (the Lua's 111155559999...)
+            st['hidOffsets'] = lg.range(0, (bsz * beam) - 1).long().div(beam).mul(beam)
+            st['outs'], st['ascores'] = [], []
+            st['backp'], st['finalized'] = [], [[] for _ in range(bsz)]
+            st['notEos'] = bsz
+            st['sourcelen'] = sample['source'].size(0)
+            st['bpenalties'] = lg.expand(penalties.view(1, -1), bsz * beam, dict.size())
+        f['init'] = init
+
+        def coverageP(attn):
+            # Coverage penalty according to https://arxiv.org/abs/1609.08144; attn is a hypo X source tensor.
+            return attn.sum(0).clamp(0, 1).log().sum()
+
+        def selectHypos(step, bsz, scores, indices, ds):
+            selScores = lg.FloatTensor(bsz, beam)
+            selIndices = lg.LongTensor(bsz, beam)
+            eos = dict.getEosIndex()
+            outs, backp, ascores, finalized = st['outs'], st['backp'], st['ascores'], st['finalized']
+            for i in range(bsz):
+                scoresI, indicesI = scores[i], indices[i]
+                selScoresI, selIndicesI = selScores[i], selIndices[i]
+                maxk = scoresI.size(0)
+                j, k = 0, 0
+                while j < beam and k < maxk:
+                    if int(indicesI[k]) % ds != eos:     # the Lua's indicesI[k] % ds + 1 ~= eos
+                        # Not eos: select for next round
+                        selScoresI[j], selIndicesI[j] = scoresI[k], indicesI[k]
+                        j = j + 1
+                    elif len(finalized[i]) < beam:
+                        # Eos: backtrace and store in finalized
+                        bp = math.floor(int(indicesI[k]) / ds) + i * beam
+                        # scores contains the sum of logprobs for all words in the hypothesis.
+                        score = float(scoresI[k]) / math.pow(step + 1, lenPenalty)
+                        hypo = lg.LongTensor(step + 1)
+                        attn = lg.FloatTensor(step + 1, st['sourcelen'])
+                        hypo[step] = eos
+                        # the Lua reads row (i-1) * beam + j here, j its next free slot (1-based), not the
+                        # eos hypothesis' own row bp: kept as written
+                        attn.narrow(0, step, 1).copy(ascores[step].narrow(0, i * beam + j, 1))
+                        for l in range(step - 1, -1, -1):
+                            hypo[l] = outs[l][bp]
+                            attn.narrow(0, l, 1).copy(ascores[l].narrow(0, bp, 1))
+                            bp = int(backp[l][bp])
+                        score = score + coveragePenalty * float(coverageP(attn))
+                        finalized[i].append({'hypo': hypo, 'score': score, 'attn': attn})
+
+                        if len(finalized[i]) == beam:
+                            # The list of finalized hypotheses for this sentence is full, so consider this
+                            # sentence as done. It will still be part of future mini-batches, though.
+                            st['notEos'] = st['notEos'] - 1
+                    k = k + 1
+
+                # Not enough non-finalized hypotheses to fill the search beam or there's a sufficient number of
+                # finalized hypotheses already: simply clone the worst candidate hypothesis (hack).
+                while j < beam:
+                    selScoresI[j], selIndicesI[j] = scoresI[k - 1], indicesI[k - 1]
+                    j = j + 1
+            return selScores, selIndices
+
+        topScores = lg.Tensor().type(ttype)
+        topIndices = lg.LongTensor()
+
+        def prune(step, ldist, attnscores):
+            nonlocal topScores, topIndices
+            as_ = lg.FloatTensor(*attnscores.size()).copy(attnscores)
+            st['ascores'].append(as_)
+
+            vocabsize = ldist.size(1)
+            ldistp = ldist.add(st['bpenalties'].narrow(1, 0, vocabsize)).t()
+
+            # Add log-probs of hypotheses at the previous time-step so ldistp will represent the total
+            # log-probability for each new hypothesis.
+            ldistp.addr(1, ones.narrow(0, 0, vocabsize), st['hscores'])
+            ldistp = ldistp.t()
+            bsz = ldistp.size(0) // beam
+
+            # Select candidate hypotheses from a (bsz X beam * vocabsize) view: a top index's symbol is
+            # index % vocabsize and the beam entry it extends index // vocabsize (0-based both).
+            if step == 0:
+                # For the first step, all hypotheses are equal (they start from the same token) so we simply
+                # select candidates from the first one in the beam.
+                bdist = ldistp.unfold(0, 1, beam).squeeze(2)
+            else:
+                bdist = ldistp.contiguous().view(bsz, ldistp.size(1) * beam)
+            # clib.topk's indices are 1-based (the Lua's topIndices:add(-1) follows); legonn's topk's are 0-based
+            topScores, topIndices = lg.topk(topScores, topIndices, bdist, beam * 2, 1, True, True)
+            selScores, selIndices = selectHypos(step, bsz, topScores.float(), topIndices.float(), vocabsize)
+
+            # Determine actual dictionary indices and hidden state propagation indices.
+            selIndices1 = selIndices.view(-1)
+            nextIn = lg.remainder(selIndices1, vocabsize)
+            nextHid = lg.div(selIndices1, vocabsize)
+            nextHid = nextHid + st['hidOffsets']
+            st['hscores'] = lg.Tensor().type(ttype).resize(selScores.nElement()).copy(selScores.view(-1))
+
+            st['outs'].append(nextIn)
+            st['backp'].append(nextHid)
+            return {'nextIn': nextIn, 'nextHid': nextHid, 'eos': st['notEos'] <= 0}
+        f['prune'] = prune
+
+        def results():
+            hypos, scores, attns = [], [], []
+            for v in st['finalized']:
+                assert len(v) == beam, "beam search didn't return enough hypotheses: %d" % len(v)
+                v.sort(key=lambda h: -h['score'])
+                for j in range(beam):
+                    hypos.append(v[j]['hypo'])
+                    scores.append(v[j]['score'])
+                    attns.append(v[j]['attn'])
+            return hypos, lg.FloatTensor(scores), attns
         f['results'] = results
         return f
 

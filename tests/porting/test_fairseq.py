@@ -425,6 +425,30 @@ def test_fconv_trains_and_decodes_step_by_step():
     # each step's attention over the source sums to 1
     np.testing.assert_allclose(attentions[0].sum(1).view(-1).numpy(), np.ones(len(hypos[0])), rtol=1e-5)
 
+    # search.lua's beam search (2 hypotheses per sentence, the source replicated per hypothesis): every
+    # finished hypothesis' score is its average log-probability, which a full teacher-forced pass recomputes
+    config['beam'] = 2
+    rows = lg.LongTensor([0, 0, 1, 1])
+    source = [input[1][0].index(0, rows), input[1][1].index(0, rows)]
+    hypos, scores, attentions = F.generate(model, config, source,
+                                           F.search.beam('torch.DoubleTensor', dict, dict, 2))
+    assert len(hypos) == 4 and scores[0] >= scores[1] and scores[2] >= scores[3]
+    net.training()           # the conv blocks' training path: the whole sequence at once (no dropout here)
+    pad = dict.getPadIndex()
+    for n, h in enumerate(hypos):
+        length = h.size(0)
+        assert h[length - 1] == dict.getEosIndex()
+        tokens = lg.cat(lg.LongTensor([dict.getEosIndex()]), h.narrow(0, 0, length - 1), 0).view(1, -1)
+        pos = lg.LongTensor([[pad + 1 + i for i in range(length)]])
+        src = [input[1][0].narrow(0, n // 2, 1), input[1][1].narrow(0, n // 2, 1)]
+        logp = nn.LogSoftMax().forward(net.forward([[tokens, pos], src]))
+        total = sum(float(logp[t][int(h[t])]) for t in range(length))
+        assert float(scores[n]) == pytest.approx(total / length, rel=1e-5, abs=1e-6)
+    # the best hypothesis of each sentence copies its source as the greedy search did
+    for i in range(2):
+        best = hypos[2 * i]
+        assert best.size(0) == 6 and int((best == target[i]).sum()) >= 4
+
 
 def test_weight_norm_keeps_the_bias_where_torch7_zeroes_it():
     """docs/porting.md's WeightNorm row: legonn's WeightNorm changes nothing the module computes (Torch7's
