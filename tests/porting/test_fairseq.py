@@ -1,8 +1,9 @@
 """facebookresearch/fairseq-lua's test/test_appendbias.lua, test_zipalong.lua, test_dictionary.lua and the parts of
 test_tokenizer.lua that need no torchnet, on the port in tests/porting/fairseq.py; gradient checks of fairseq's
-modules; and a tiny fconv model trained for a few steps with fairseq's nag on a synthetic copy task, whose
-fast (LinearizedConvolution, beam-sized BeamableMM) step-by-step decoding is checked against the full forward
-pass and whose greedy generation copies a source.
+modules; text/bleu.lua's scorer; and a tiny fconv model trained for a few steps with fairseq's nag on a synthetic
+copy task, whose fast (LinearizedConvolution, beam-sized BeamableMM) step-by-step decoding is checked against
+the full forward pass, whose greedy search copies its sources and whose beam search's scores are the average
+log-probabilities a teacher-forced pass gives its hypotheses.
 
 Stand-ins: test_tokenizer.lua downloads IWSLT's tst2012.en; the tests write a five-line text instead (so the
 counts are this text's, worked out by hand). test_topk.lua and test_logsoftmax.lua test the C++ clib, which
