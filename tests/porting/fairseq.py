@@ -7,7 +7,7 @@ restriction); fairseq/models/utils.lua's findAnnotatedNode and
 forAllModules; fconv_model.lua's network (make, makeEncoder, makeDecoder, makeDecoderLM, makeAttention, the
 conv blocks, makeDecoderFast, setBeamSize and the generationDecode / generationUpdate / generationAttention
 steps) without its Model/AvgpoolModel base classes, whose torchnet engine and sample plumbing are not ported;
-and model.lua's generate loop (without its timers and updateMinMaxLenProb).
+and model.lua's generate loop (without its timers) and updateMinMaxLenProb.
 
 Index shifts (docs/porting.md): Dictionary ids start at 0 (``<unk>`` 0, ``<pad>`` 1, ``</s>`` 2, the Lua's
 1, 2, 3), so the padding row of every LookupTable is 1 and the position of a target's i-th token (0-based)
@@ -975,11 +975,25 @@ def generationAttention(model, config):
     return attention
 
 
+def updateMinMaxLenProb(ldist, dict, step, minlen, maxlen):
+    """model.lua's Model:updateMinMaxLenProb; ``step`` is 0-based (the Lua's ``step + 1``)."""
+    eos = dict.getEosIndex()
+    # Up until we reach minlen, EOS should never be selected: its log-probability becomes -inf
+    if step + 1 <= minlen:
+        ldist.narrow(1, eos, 1).fill(-math.inf)
+
+    # After reaching maxlen, we need to make sure EOS is selected: everything else becomes -inf
+    if step + 1 > maxlen:
+        vocabsize = ldist.size(1)
+        ldist.narrow(1, 0, eos).fill(-math.inf)
+        ldist.narrow(1, eos + 1, vocabsize - eos - 1).fill(-math.inf)
+
+
 def generate(model, config, sourceIn, search):
-    """model.lua's Model.generate, without its timers, the sample plumbing of generationSetup and
-    updateMinMaxLenProb (config.minlen and maxlen's forced lengths): ``sourceIn`` is the encoder's
-    ``[tokens, positions]`` of ``bsz * beam`` rows."""
+    """model.lua's Model.generate, without its timers and the sample plumbing of generationSetup: ``sourceIn``
+    is the encoder's ``[tokens, positions]`` of ``bsz * beam`` rows."""
     dict = config['dict']
+    minlen = config['minlen']
     maxlen = config['maxlen']
     bbsz = sourceIn[0].size(0)
     bsz = bbsz // config['beam']
@@ -1001,6 +1015,7 @@ def generate(model, config, sourceIn, search):
         logsoftmax = softmax.log()
         if attention:
             attnscores.copy(attention(state))
+        updateMinMaxLenProb(logsoftmax, dict, step, minlen, maxlen)
         pruned = search['prune'](step, logsoftmax.view(bbsz, -1), attnscores)
         targetIn.copy(pruned['nextIn'])
         update(state, pruned['nextHid'])

@@ -416,6 +416,7 @@ def test_fconv_trains_and_decodes_step_by_step():
 
     # search.lua's greedy search driven by model.lua's generate loop copies the sources (with </s>)
     config['beam'] = 1
+    config['minlen'] = 1
     config['maxlen'] = 8
     hypos, scores, attentions = F.generate(model, config, input[1], F.search.greedy('torch.DoubleTensor', dict, 8))
     correct = sum(int((h.narrow(0, 0, min(len(h), 6)) == target[i].narrow(0, 0, min(len(h), 6))).sum())
@@ -425,6 +426,13 @@ def test_fconv_trains_and_decodes_step_by_step():
     assert tuple(attentions[0].size()) == (len(hypos[0]), 6)
     # each step's attention over the source sums to 1
     np.testing.assert_allclose(attentions[0].sum(1).view(-1).numpy(), np.ones(len(hypos[0])), rtol=1e-5)
+
+    # updateMinMaxLenProb: eos only from step minlen + 1 on, and forced after maxlen steps
+    config['minlen'], config['maxlen'] = 2, 2
+    short, _, _ = F.generate(model, config, input[1], F.search.greedy('torch.DoubleTensor', dict, 2))
+    assert [h.size(0) for h in short] == [3, 3] and all(int(h[2]) == dict.getEosIndex() for h in short)
+    assert all(int(h[k]) != dict.getEosIndex() for h in short for k in range(2))
+    config['minlen'], config['maxlen'] = 1, 8
 
     # search.lua's beam search (2 hypotheses per sentence, the source replicated per hypothesis): every
     # finished hypothesis' score is its average log-probability, which a full teacher-forced pass recomputes
