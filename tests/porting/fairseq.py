@@ -1,8 +1,8 @@
 """facebookresearch/fairseq-lua (commit 7a6fff0) ported line by line: fairseq/modules/AppendBias.lua,
 BeamableMM.lua, CAddTableMulConstant.lua, GradMultiply.lua, LinearizedConvolution.lua, SeqMultiply.lua,
 TrainTestLayer.lua, ZipAlong.lua; fairseq/optim/nag.lua; fairseq/text/Dictionary.lua and the parts of
-tokenizer.lua that need no torchnet (tokenize, makeDictionary, buildDictionary, tensorizeString,
-tensorizeAlignment); text/bleu.lua; search.lua's greedy and beam searches (the beam without its ``vocab``
+tokenizer.lua but its alignment frequency maps (tokenize, makeDictionary, buildDictionary, tensorize, binarize
+on legonn's torchnet IndexedDatasetWriter, tensorizeString, tensorizeAlignment); text/bleu.lua; search.lua's greedy and beam searches (the beam without its ``vocab``
 restriction); fairseq/models/utils.lua's findAnnotatedNode and
 forAllModules; fconv_model.lua's network (make, makeEncoder, makeDecoder, makeDecoderLM, makeAttention, the
 conv blocks, makeDecoderFast, setBeamSize and the generationDecode / generationUpdate / generationAttention
@@ -18,14 +18,16 @@ Lua positions of the file's 0-based ones and keeps no ``+ 1``; dimensions are 0-
 The tbc rock's ``nn.TemporalConvolutionTBC`` (a dependency in rocks/fairseq-scm-1.rockspec) is
 ``fbnn.TemporalConvolutionTBC``, whose typename is ``nn.TemporalConvolutionTBC`` as fbnn's Lua names it
 (fbnn's and tbc's C are the same code). Not ported: CLSTM and CudnnRnnTable (they build on rnnlib, which
-legonn does not provide), search.visualize (visdom), fconv's vocabulary selection (aligndict), the C++ clib (topk, logsoftmax, bleu), tokenizer's binarize functions
-(torchnet's IndexedDataset), lm_corpus.lua, pretty.lua and the torchnet engine pieces.
+legonn does not provide), search.visualize (visdom), fconv's vocabulary selection (aligndict), the C++ clib
+(topk, logsoftmax, bleu), tokenizer's buildAlignFreqMap and binarizeAlignFreqMap, lm_corpus.lua, pretty.lua and
+the torchnet engine pieces.
 """
 import math
 import re
 
 import legonn as lg
 from legonn import fbnn, nn, tds
+from legonn import torchnet as tnt
 
 
 # ----------------------------------------------------------------------------------------- modules/*.lua
@@ -532,6 +534,80 @@ class tokenizer:
             tokenizer._addFileToDictionary(fname, dict, tokenize)
         dict.finalize()
         return dict
+
+    @staticmethod
+    def _lineCount(fpath):
+        with open(fpath, encoding='utf-8') as f:
+            return sum(1 for _ in f)
+
+    @staticmethod
+    def tensorize(filename, dict, tokenize=None):
+        """The file's sentences as one LongTensor of word ids (each with </s>) and an IntTensor ``smap`` of
+        (offset, length) rows, offsets 0-based."""
+        tokenize = tokenize or tokenizer.tokenize
+        nSequence = tokenizer._lineCount(filename)
+        smap = lg.IntTensor(nSequence, 2)
+        ids = lg.LongTensor(nSequence * 20)
+        nseq, nunk = 0, 0
+        woffset = 0
+        replaced = tds.Hash()
+        with open(filename, encoding='utf-8') as f:
+            for s in f:
+                words = tokenize(s.rstrip('\n'))
+                nwords = len(words)
+                smap[nseq][0] = woffset
+                smap[nseq][1] = nwords + 1  # +1 for the additional </s> character
+                nseq = nseq + 1
+
+                while woffset + nwords + 1 > ids.nElement():
+                    ids.resize(math.floor(ids.nElement() * 1.5))
+
+                for word in words:
+                    idx = dict.getIndex(word)
+                    if idx == dict.unk_index and word != dict.unk:
+                        nunk = nunk + 1
+                        if not replaced[word]:
+                            replaced[word] = 1
+                        else:
+                            replaced[word] = replaced[word] + 1
+                    ids[woffset] = idx
+                    woffset = woffset + 1
+                ids[woffset] = dict.eos_index
+                woffset = woffset + 1
+        smap = smap.narrow(0, 0, nseq).clone()
+        ids = ids.narrow(0, 0, woffset).clone()
+
+        return {'smap': smap, 'words': ids}, {'nseq': nseq, 'nunk': nunk, 'ntok': ids.nElement(),
+                                               'replaced': replaced}
+
+    @staticmethod
+    def binarize(filename, dict, indexfilename, datafilename, tokenize=None):
+        """The file's sentences (word ids and </s>) written to a torchnet IndexedDataset pair."""
+        tokenize = tokenize or tokenizer.tokenize
+        writer = tnt.IndexedDatasetWriter(indexfilename=indexfilename, datafilename=datafilename, type='int')
+        nseq, ntok, nunk = 0, 0, 0
+        ids = lg.IntTensor()
+        replaced = tds.Hash()
+        with open(filename, encoding='utf-8') as f:
+            for s in f:
+                words = tokenize(s.rstrip('\n'))
+                nwords = len(words)
+                ids.resize(nwords + 1)
+                nseq = nseq + 1
+                for i, word in enumerate(words):
+                    idx = dict.getIndex(word)
+                    if idx == dict.unk_index and word != dict.unk:
+                        nunk = nunk + 1
+                        if not replaced[word]:
+                            replaced[word] = 1
+                        else:
+                            replaced[word] = replaced[word] + 1
+                    ids[i] = idx
+                ids[nwords] = dict.eos_index
+                writer.add(ids)
+                ntok = ntok + ids.nElement()
+        writer.close()
+        return {'nseq': nseq, 'nunk': nunk, 'ntok': ntok, 'replaced': replaced}
 
     @staticmethod
     def tensorizeString(text, dict, tokenize=None):

@@ -6,7 +6,7 @@ the full forward pass, whose greedy search copies its sources and whose beam sea
 log-probabilities a teacher-forced pass gives its hypotheses.
 
 Stand-ins: test_tokenizer.lua downloads IWSLT's tst2012.en; the tests write a five-line text instead (so the
-counts are this text's, worked out by hand). test_topk.lua and test_logsoftmax.lua test the C++ clib, which
+counts are this text's, worked out by hand). Its alignment test (buildAlignFreqMap) is not ported. test_topk.lua and test_logsoftmax.lua test the C++ clib, which
 is not ported.
 """
 import math
@@ -17,6 +17,7 @@ import pytest
 
 import legonn as lg
 from legonn import fbnn, nn
+from legonn import torchnet as tnt
 from tests.porting import fairseq as F
 
 pytestmark = pytest.mark.usefixtures('double_default')
@@ -202,6 +203,40 @@ def test_Tokenizer_BuildDictionary(testdata):
 def test_Tokenizer_BuildDictionaryMultipleFiles(testdata):
     dict2 = F.tokenizer.buildDictionary(filenames=[testdata] * 4, threshold=2 * 4)
     assert dict2.size() == 3 + 7
+
+
+def test_Tokenizer_Tensorize(testdata):
+    dict = F.tokenizer.buildDictionary(filename=testdata, threshold=0)
+    data, stats = F.tokenizer.tensorize(filename=testdata, dict=dict)
+    smap, words = data['smap'], data['words']
+    assert tuple(smap.size()) == (5, 2) and tuple(words.size()) == (24,)
+    assert (stats['nseq'], stats['ntok'], stats['nunk']) == (5, 24, 0)
+    # offsets are 0-based: the second sentence starts after the first's 5 words and </s>
+    assert smap[1].totable() == [6, 5]
+    assert dict.getString(words.narrow(0, int(smap[1][0]), int(smap[1][1]))) == 'He is mygrandfather . </s>'
+
+
+def test_Tokenizer_TensorizeThresh(testdata):
+    dict = F.tokenizer.buildDictionary(filename=testdata, threshold=2)
+    data, stats = F.tokenizer.tensorize(filename=testdata, dict=dict)
+    smap, words = data['smap'], data['words']
+    # can, mygrandfather, my, friend are seen once
+    assert (stats['nseq'], stats['ntok'], stats['nunk']) == (5, 24, 4)
+    assert dict.getString(words.narrow(0, int(smap[1][0]), int(smap[1][1]))) == 'He is <unk> . </s>'
+    assert stats['replaced']['my'] == 1
+
+
+@pytest.mark.parametrize('threshold, nunk, line', [(0, 0, 'He is mygrandfather . </s>'),
+                                                   (2, 4, 'He is <unk> . </s>')])
+def test_Tokenizer_Binarize(testdata, tmp_path, threshold, nunk, line):
+    dict = F.tokenizer.buildDictionary(filename=testdata, threshold=threshold)
+    dest = str(tmp_path / 'corpus')        # the Lua's os.tmpname()
+    res = F.tokenizer.binarize(filename=testdata, dict=dict, indexfilename=dest + '.idx',
+                               datafilename=dest + '.bin')
+    assert (res['nseq'], res['ntok'], res['nunk']) == (5, 24, nunk)
+    ds = tnt.IndexedDataset(fields=['corpus'], path=str(tmp_path))
+    assert ds.size() == 5
+    assert dict.getString(ds.get(1)['corpus']) == line      # the Lua's ds:get(11): samples count from 0
 
 
 def test_Tokenizer_TensorizeString():
