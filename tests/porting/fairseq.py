@@ -1,8 +1,7 @@
 """facebookresearch/fairseq-lua (commit 7a6fff0) ported line by line: fairseq/modules/AppendBias.lua,
 BeamableMM.lua, CAddTableMulConstant.lua, GradMultiply.lua, LinearizedConvolution.lua, SeqMultiply.lua,
 TrainTestLayer.lua, ZipAlong.lua; fairseq/optim/nag.lua; fairseq/text/Dictionary.lua and the parts of
-tokenizer.lua but its alignment frequency maps (tokenize, makeDictionary, buildDictionary, tensorize, binarize
-on legonn's torchnet IndexedDatasetWriter, tensorizeString, tensorizeAlignment); text/bleu.lua; search.lua's greedy and beam searches (the beam without its ``vocab``
+tokenizer.lua (binarize and binarizeAlignFreqMap on legonn's torchnet IndexedDatasetWriter); text/bleu.lua; search.lua's greedy and beam searches (the beam without its ``vocab``
 restriction); fairseq/models/utils.lua's findAnnotatedNode and
 forAllModules; fconv_model.lua's network (make, makeEncoder, makeDecoder, makeDecoderLM, makeAttention, the
 conv blocks, makeDecoderFast, setBeamSize and the generationDecode / generationUpdate / generationAttention
@@ -19,8 +18,7 @@ The tbc rock's ``nn.TemporalConvolutionTBC`` (a dependency in rocks/fairseq-scm-
 ``fbnn.TemporalConvolutionTBC``, whose typename is ``nn.TemporalConvolutionTBC`` as fbnn's Lua names it
 (fbnn's and tbc's C are the same code). Not ported: CLSTM and CudnnRnnTable (they build on rnnlib, which
 legonn does not provide), search.visualize (visdom), fconv's vocabulary selection (aligndict), the C++ clib
-(topk, logsoftmax, bleu), tokenizer's buildAlignFreqMap and binarizeAlignFreqMap, lm_corpus.lua, pretty.lua and
-the torchnet engine pieces.
+(topk, logsoftmax, bleu), lm_corpus.lua, pretty.lua and the torchnet engine pieces.
 """
 import math
 import re
@@ -608,6 +606,68 @@ class tokenizer:
                 ntok = ntok + ids.nElement()
         writer.close()
         return {'nseq': nseq, 'nunk': nunk, 'ntok': ntok, 'replaced': replaced}
+
+    @staticmethod
+    def buildAlignFreqMap(alignfile, srcfile, tgtfile, srcdict, tgtdict, tokenize=None):
+        """``freqmap[srcidx][tgtidx]``: how often the alignment files pair the two words (unk left out)."""
+        tokenize = tokenize or tokenizer.tokenize
+        freqmap = tds.Vec()
+
+        def addalignment(alignment, src, tgt):
+            if alignment.nElement() == 0:     # the Lua's alignment:dim() == 0 (an empty tensor is 1-D)
+                return
+
+            for i in range(alignment.size(0)):
+                srcidx = int(src[int(alignment[i][0])])
+                assert srcidx != srcdict.getEosIndex()
+                assert srcidx != srcdict.getPadIndex()
+
+                tgtidx = int(tgt[int(alignment[i][1])])
+                assert tgtidx != tgtdict.getEosIndex()
+                assert tgtidx != tgtdict.getPadIndex()
+
+                if srcidx != srcdict.getUnkIndex() and tgtidx != tgtdict.getUnkIndex():
+                    if not freqmap[srcidx]:
+                        freqmap[srcidx] = tds.Hash()
+                    if not freqmap[srcidx][tgtidx]:
+                        freqmap[srcidx][tgtidx] = 1
+                    else:
+                        freqmap[srcidx][tgtidx] = freqmap[srcidx][tgtidx] + 1
+
+        freqmap.resize(len(srcdict.index_to_symbol))
+        with open(alignfile, encoding='utf-8') as aligns, open(srcfile, encoding='utf-8') as srccorp, \
+                open(tgtfile, encoding='utf-8') as tgtcorp:
+            for line in aligns:
+                addalignment(tokenizer.tensorizeAlignment(line.rstrip('\n'), tokenize),
+                             tokenizer.tensorizeString(next(srccorp).rstrip('\n'), srcdict, tokenize),
+                             tokenizer.tensorizeString(next(tgtcorp).rstrip('\n'), tgtdict, tokenize))
+        return freqmap
+
+    @staticmethod
+    def binarizeAlignFreqMap(freqmap, srcdict, indexfilename, datafilename, ncandidates, tokenize=None):
+        """Per source word (in index order), its ``ncandidates`` most frequent (tgtidx, freq) pairs."""
+        writer = tnt.IndexedDatasetWriter(indexfilename=indexfilename, datafilename=datafilename, type='int')
+        empty = lg.IntTensor()
+        cands = lg.IntTensor()
+        npairs = 0
+        for srcidx in range(len(srcdict.index_to_symbol)):
+            ncands = len(freqmap[srcidx]) if freqmap[srcidx] else 0
+            if ncands > 0:
+                cands.resize(ncands, 2)
+                j = 0
+                for tgtidx, freq in freqmap[srcidx].items():
+                    cands[j][0] = tgtidx
+                    cands[j][1] = freq
+                    j = j + 1
+                ncands = min(ncands, ncandidates)
+                npairs = npairs + ncands
+                _, indices = lg.topk(cands.narrow(1, 1, 1), ncands, 0, True, True)
+                writer.add(cands.index(0, indices.squeeze(1)))
+            else:
+                # Add empty tensor if there are no candidates for given srcidx
+                writer.add(empty)
+        writer.close()
+        return {'npairs': npairs}
 
     @staticmethod
     def tensorizeString(text, dict, tokenize=None):

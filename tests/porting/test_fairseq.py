@@ -6,7 +6,7 @@ the full forward pass, whose greedy search copies its sources and whose beam sea
 log-probabilities a teacher-forced pass gives its hypotheses.
 
 Stand-ins: test_tokenizer.lua downloads IWSLT's tst2012.en; the tests write a five-line text instead (so the
-counts are this text's, worked out by hand). Its alignment test (buildAlignFreqMap) is not ported. test_topk.lua and test_logsoftmax.lua test the C++ clib, which
+counts are this text's, worked out by hand). test_topk.lua and test_logsoftmax.lua test the C++ clib, which
 is not ported.
 """
 import math
@@ -237,6 +237,43 @@ def test_Tokenizer_Binarize(testdata, tmp_path, threshold, nunk, line):
     ds = tnt.IndexedDataset(fields=['corpus'], path=str(tmp_path))
     assert ds.size() == 5
     assert dict.getString(ds.get(1)['corpus']) == line      # the Lua's ds:get(11): samples count from 0
+
+
+def test_Tokenizer_BinarizeAlignment(tmp_path):
+    def makeFile(name, line):
+        filename = str(tmp_path / name)        # the Lua's os.tmpname()
+        with open(filename, 'w', encoding='utf-8') as file:
+            file.write(line + '\n')
+        return filename
+
+    srcfile = makeFile('src', 'a b c a')
+    srcdict = F.tokenizer.buildDictionary(filename=srcfile, threshold=0)
+    tgtfile = makeFile('tgt', 'x y z w x')
+    tgtdict = F.tokenizer.buildDictionary(filename=tgtfile, threshold=0)
+    alignfile = makeFile('align', '0-0 0-1 1-1 2-2 2-4 3-1 3-3')
+    alignfreqmap = F.tokenizer.buildAlignFreqMap(alignfile=alignfile, srcfile=srcfile, tgtfile=tgtfile,
+                                                 srcdict=srcdict, tgtdict=tgtdict)
+
+    assert alignfreqmap[srcdict.getEosIndex()] is None
+    assert alignfreqmap[srcdict.getPadIndex()] is None
+    assert alignfreqmap[srcdict.getUnkIndex()] is None
+    a, b, c = (alignfreqmap[srcdict.getIndex(w)] for w in 'abc')
+    assert (a[tgtdict.getIndex('x')], a[tgtdict.getIndex('y')], a[tgtdict.getIndex('w')]) == (1, 2, 1)
+    assert b[tgtdict.getIndex('y')] == 1
+    assert (c[tgtdict.getIndex('x')], c[tgtdict.getIndex('z')]) == (1, 1)
+
+    dest = str(tmp_path / 'align-freq')
+    stats = F.tokenizer.binarizeAlignFreqMap(freqmap=alignfreqmap, srcdict=srcdict, indexfilename=dest + '.idx',
+                                             datafilename=dest + '.bin', ncandidates=2)
+    assert stats['npairs'] == 5
+
+    reader = tnt.IndexedDatasetReader(indexfilename=dest + '.idx', datafilename=dest + '.bin')
+    # the Lua's reader:get(i):dim() == 0: legonn's empty tensor is 1-D, so its element count
+    for special in (srcdict.getEosIndex(), srcdict.getPadIndex(), srcdict.getUnkIndex()):
+        assert reader.get(special).nElement() == 0
+    assert reader.get(srcdict.getIndex('a')).totable() == [[tgtdict.getIndex('y'), 2], [tgtdict.getIndex('x'), 1]]
+    assert reader.get(srcdict.getIndex('b')).totable() == [[tgtdict.getIndex('y'), 1]]
+    assert reader.get(srcdict.getIndex('c')).totable() == [[tgtdict.getIndex('z'), 1], [tgtdict.getIndex('x'), 1]]
 
 
 def test_Tokenizer_TensorizeString():
