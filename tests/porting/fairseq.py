@@ -1,8 +1,8 @@
 """facebookresearch/fairseq-lua (commit 7a6fff0) ported line by line: fairseq/modules/AppendBias.lua,
 BeamableMM.lua, CAddTableMulConstant.lua, GradMultiply.lua, LinearizedConvolution.lua, SeqMultiply.lua,
-TrainTestLayer.lua, ZipAlong.lua; fairseq/optim/nag.lua; fairseq/text/Dictionary.lua and the parts of
-tokenizer.lua (binarize and binarizeAlignFreqMap on legonn's torchnet IndexedDatasetWriter); text/bleu.lua; search.lua's greedy and beam searches (the beam without its ``vocab``
-restriction); fairseq/models/utils.lua's findAnnotatedNode and
+TrainTestLayer.lua, ZipAlong.lua; fairseq/optim/nag.lua; fairseq/text/Dictionary.lua, tokenizer.lua (binarize
+and binarizeAlignFreqMap write legonn's torchnet IndexedDataset files) and bleu.lua; search.lua's greedy and
+beam searches (the beam without its ``vocab`` restriction); fairseq/models/utils.lua's findAnnotatedNode and
 forAllModules; fconv_model.lua's network (make, makeEncoder, makeDecoder, makeDecoderLM, makeAttention, the
 conv blocks, makeDecoderFast, setBeamSize and the generationDecode / generationUpdate / generationAttention
 steps) without its Model/AvgpoolModel base classes, whose torchnet engine and sample plumbing are not ported;
@@ -11,7 +11,7 @@ and model.lua's generate loop (without its timers) and updateMinMaxLenProb.
 Index shifts (docs/porting.md): Dictionary ids start at 0 (``<unk>`` 0, ``<pad>`` 1, ``</s>`` 2, the Lua's
 1, 2, 3), so the padding row of every LookupTable is 1 and the position of a target's i-th token (0-based)
 is ``pad + 1 + i`` (the Lua's ``pad + i`` with i from 1); tensorizeAlignment's ``tonumber(id) + 1`` makes
-Lua positions of the file's 0-based ones and keeps no ``+ 1``; dimensions are 0-based (``nn.Narrow(1, 0,
+Lua positions of the file's 0-based ones and keeps no ``+ 1``; tensorize's ``smap`` offsets are 0-based; dimensions are 0-based (``nn.Narrow(1, 0,
 -kwidth)``, ``nn.Transpose([0, 1])``, ``WeightNorm(conv, 2)``).
 
 The tbc rock's ``nn.TemporalConvolutionTBC`` (a dependency in rocks/fairseq-scm-1.rockspec) is
