@@ -11,8 +11,8 @@ and model.lua's generate loop (without its timers) and updateMinMaxLenProb.
 Index shifts (docs/porting.md): Dictionary ids start at 0 (``<unk>`` 0, ``<pad>`` 1, ``</s>`` 2, the Lua's
 1, 2, 3), so the padding row of every LookupTable is 1 and the position of a target's i-th token (0-based)
 is ``pad + 1 + i`` (the Lua's ``pad + i`` with i from 1); tensorizeAlignment's ``tonumber(id) + 1`` makes
-Lua positions of the file's 0-based ones and keeps no ``+ 1``; tensorize's ``smap`` offsets are 0-based; dimensions are 0-based (``nn.Narrow(1, 0,
--kwidth)``, ``nn.Transpose([0, 1])``, ``WeightNorm(conv, 2)``).
+Lua positions of the file's 0-based ones and keeps no ``+ 1``; tensorize's ``smap`` offsets are 0-based;
+dimensions are 0-based (``nn.Narrow(1, 0, -kwidth)``, ``nn.Transpose([0, 1])``, ``WeightNorm(conv, 2)``).
 
 The tbc rock's ``nn.TemporalConvolutionTBC`` (a dependency in rocks/fairseq-scm-1.rockspec) is
 ``fbnn.TemporalConvolutionTBC``, whose typename is ``nn.TemporalConvolutionTBC`` as fbnn's Lua names it

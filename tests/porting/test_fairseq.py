@@ -426,14 +426,15 @@ def copy_batch(rng, dict, bsz, n):
 
 
 def make_model():
-    dict = F.Dictionary()
+    """A tiny fconv model (fconv_model.lua's config fields) over an 11-symbol dictionary."""
+    words = F.Dictionary()
     for w in 'abcdefgh':
-        dict.addSymbol(w)
-    dict.finalize()
-    config = {}.__class__(nembed=16, nhids=[16, 16], kwidths=[3, 3], nlmhids=[16, 16], klmwidths=[3, 3], attnlayers='-1',
-                  dropout_src=0, dropout_tgt=0, dropout_hid=0, dropout_out=0, noutembed=16, srcdict=dict,
-                  dict=dict, beam=2)
-    return F.FConvModel(config), config, dict
+        words.addSymbol(w)
+    words.finalize()
+    config = dict(nembed=16, nhids=[16, 16], kwidths=[3, 3], nlmhids=[16, 16], klmwidths=[3, 3], attnlayers='-1',
+                  dropout_src=0, dropout_tgt=0, dropout_hid=0, dropout_out=0, noutembed=16, srcdict=words,
+                  dict=words, beam=2)
+    return F.FConvModel(config), config, words
 
 
 def test_fconv_trains_and_decodes_step_by_step():
