@@ -74,14 +74,18 @@ def test_ZipAlong_Tensor():
                    [[t, [t, t * 2]], [t * 2, [t, t * 2]], [t * 4, [t, t * 2]]]))
 
 
-def test_ZipAlong_UpdateOutputAdd():
+def zip_and_add():
+    """test_zipalong.lua's setup of its two last tests: ZipAlong then a CAddTable on each pair."""
     tensor = lg.Tensor([1, 2, 3, 4])
     add = lg.Tensor([3, 2, 2, 2])
     m = nn.Sequential()
     m.add(F.ZipAlong())
     m.add(nn.MapTable(nn.CAddTable()))
+    return m, tensor, add, [[tensor, tensor * 2, tensor * 4], add]
 
-    input = [[tensor, tensor * 2, tensor * 4], add]
+
+def test_ZipAlong_UpdateOutputAdd():
+    m, tensor, add, input = zip_and_add()
     result = [tensor + add, tensor * 2 + add, tensor * 4 + add]
     output = m.forward(input)
     for i in range(len(input[0])):
@@ -89,13 +93,7 @@ def test_ZipAlong_UpdateOutputAdd():
 
 
 def test_ZipAlong_UpdateGradInputAdd():
-    tensor = lg.Tensor([1, 2, 3, 4])
-    add = lg.Tensor([3, 2, 2, 2])
-    m = nn.Sequential()
-    m.add(F.ZipAlong())
-    m.add(nn.MapTable(nn.CAddTable()))
-
-    input = [[tensor, tensor * 2, tensor * 4], add]
+    m, tensor, add, input = zip_and_add()
     gradients = [lg.Tensor([1, 0, 0, 0]), lg.Tensor([0, 1, 0, 0]), lg.Tensor([0, 0, 1, 0])]
 
     m.forward(input)
