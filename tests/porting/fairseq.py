@@ -539,6 +539,19 @@ class tokenizer:
             return sum(1 for _ in f)
 
     @staticmethod
+    def _lookup(dict, word, replaced):
+        """``dict.getIndex(word)`` and 1 when the dictionary maps the word to <unk> (counted in ``replaced``),
+        else 0: tensorize's and binarize's loop bodies, which the Lua writes out twice."""
+        idx = dict.getIndex(word)
+        if idx == dict.unk_index and word != dict.unk:
+            if not replaced[word]:
+                replaced[word] = 1
+            else:
+                replaced[word] = replaced[word] + 1
+            return idx, 1
+        return idx, 0
+
+    @staticmethod
     def tensorize(filename, dict, tokenize=None):
         """The file's sentences as one LongTensor of word ids (each with </s>) and an IntTensor ``smap`` of
         (offset, length) rows, offsets 0-based."""
@@ -561,13 +574,8 @@ class tokenizer:
                     ids.resize(math.floor(ids.nElement() * 1.5))
 
                 for word in words:
-                    idx = dict.getIndex(word)
-                    if idx == dict.unk_index and word != dict.unk:
-                        nunk = nunk + 1
-                        if not replaced[word]:
-                            replaced[word] = 1
-                        else:
-                            replaced[word] = replaced[word] + 1
+                    idx, unk = tokenizer._lookup(dict, word, replaced)
+                    nunk = nunk + unk
                     ids[woffset] = idx
                     woffset = woffset + 1
                 ids[woffset] = dict.eos_index
@@ -593,13 +601,8 @@ class tokenizer:
                 ids.resize(nwords + 1)
                 nseq = nseq + 1
                 for i, word in enumerate(words):
-                    idx = dict.getIndex(word)
-                    if idx == dict.unk_index and word != dict.unk:
-                        nunk = nunk + 1
-                        if not replaced[word]:
-                            replaced[word] = 1
-                        else:
-                            replaced[word] = replaced[word] + 1
+                    idx, unk = tokenizer._lookup(dict, word, replaced)
+                    nunk = nunk + unk
                     ids[i] = idx
                 ids[nwords] = dict.eos_index
                 writer.add(ids)
