@@ -234,16 +234,25 @@ class WeightNorm(Decorator):
         xp = self.v.xp
         return xp.sqrt((self.v.array ** 2).sum(axis=1, keepdims=True) + self.eps)
 
+    def _gains(self):
+        """g as a column. Torch7's resetInit (WeightNorm.lua:79) and fairseq's fconv_model.lua (makeLinear)
+        write ``g:norm(v, 2, 2)``, which resizes g to (rows, 1); WeightNorm.lua reads g by its element count
+        (``_scale:copy(g)``, line 97), so either shape holds the same gains."""
+        return self.g.array.reshape(-1, 1)
+
     def updateWeight(self):
         """Write g * v / |v| into the wrapped module's weight."""
         weight = self.modules[0].weight
         xp = weight.xp
-        rows = self.g.array[:, None] * self.v.array / self._norm()
+        rows = self._gains() * self.v.array / self._norm()
         shape = list(weight.size())
         shape.insert(0, shape.pop(self.outputDim))
         weight.array[...] = xp.moveaxis(rows.reshape(shape), 0, self.outputDim)
 
     def parameters(self):
+        if self.gradG.size() != self.g.size():
+            # g resized to (rows, 1) by ``g:norm(v, 2, 2)`` (see _gains): its gradient takes the same shape, in place
+            self.gradG.resize(*self.g.size())
         bias, grad_bias = getattr(self.modules[0], 'bias', None), getattr(self.modules[0], 'gradBias', None)
         if bias is not None:
             return [self.v, self.g, bias], [self.gradV, self.gradG, grad_bias]
@@ -262,9 +271,9 @@ class WeightNorm(Decorator):
         gw = self._rows(module.gradWeight.array, self.v.xp)
         norm = self._norm()
         dg = reducer(self.v.xp, 'sum')(gw * self.v.array, axis=1, keepdims=True) / norm
-        dv = self.g.array[:, None] / norm * (gw - dg * self.v.array / norm)
+        dv = self._gains() / norm * (gw - dg * self.v.array / norm)
         # both computed before either is added: accUpdateGradParameters adds into g and v themselves
-        self.gradG.array += dg[:, 0]
+        self.gradG.array += dg.reshape(self.gradG.array.shape)
         self.gradV.array += dv
 
     # v, g and the module's bias step themselves (Module's swap), not the wrapped module (a container's pass-on):

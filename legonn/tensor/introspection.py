@@ -52,9 +52,17 @@ def isTypeOf(obj, typespec):
     'nn.Module', 'nn.Linear', 'torch.FloatTensor', or the ``typename`` a plain class declares), or of one derived
     from it. A name is a Lua pattern, as in torch7's init.lua: it matches anywhere in a class name
     ('torch.*Tensor', '.*Long' match 'torch.LongTensor'), but a pattern that matches only itself must be the
-    whole name ('torch.Long' does not)."""
+    whole name ('torch.Long' does not). An object (a tensor, a module) stands for its class's name, as init.lua
+    reads ``getmetatable(typeSpec).__typename``: fairseq's ZipAlong.lua tests ``torch.isTypeOf(dest, src)`` of
+    two tensors."""
     if isinstance(typespec, type):
         return isinstance(obj, typespec)
+    if not isinstance(typespec, str):
+        name = typename(typespec)
+        if not isinstance(name, str):
+            raise TypeError(f"torch.isTypeOf: type must be provided as [regexp] string, class or object of a "
+                            f"class, got {type(typespec).__name__}")
+        typespec = name
     if _is_nn(obj):
         names = [lua_class_name(cls) for cls in obj.__class__.__mro__]
     else:   # a class of another Torch7 package, and its parents, by the Lua names they have

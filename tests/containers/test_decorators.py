@@ -187,3 +187,23 @@ def test_convert_moves_input_to_its_device():
     conv = nn.Convert().cuda()
     out = conv.forward(lg.LongTensor([3, 1]))
     assert out.type() == 'legonn.CudaTensor' and out.float().tolist() == [3.0, 1.0]
+
+
+def test_weight_norm_takes_g_resized_by_norm():
+    """``g:norm(v, 2, 2)`` (Torch7's WeightNorm.lua:78 resetInit; fairseq's fconv_model.lua makeLinear) resizes g
+    to (rows, 1); WeightNorm.lua reads g by its element count (line 100's ``_scale:copy(g)``), so the module
+    computes, differentiates and flattens as with a 1-D g."""
+    lg.manualSeed(2)
+    m = nn.WeightNorm(nn.Linear(3, 2).double())
+    m.v.normal(0, 1)
+    m.g.norm(m.v, 2, 1)
+    assert tuple(m.g.size()) == (2, 1)
+    x = r(4, 3)
+    v = m.v.numpy()
+    norms = np.linalg.norm(v, axis=1, keepdims=True)
+    expected = x @ (norms * v / np.sqrt(norms ** 2 + 1e-4)).T + m.modules[0].bias.numpy()
+    np.testing.assert_allclose(m.forward(x).numpy(), expected, rtol=1e-12)
+    assert nn.Jacobian.testJacobianParameters(m, x, m.g, m.gradG) < 1e-7
+    assert nn.Jacobian.testJacobianParameters(m, x, m.v, m.gradV) < 1e-7
+    params, grads = m.getParameters()
+    assert params.nElement() == grads.nElement() == 6 + 2 + 2

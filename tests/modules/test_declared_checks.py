@@ -148,3 +148,31 @@ def test_same_type_messages_say_whose_type_is_expected():
     for call, message in cases:
         with pytest.raises(TypeError, match=message):
             call()
+
+
+class StepLinear(nn.Linear):
+    """A user's nn.Linear with its own updateOutput, as fairseq's LinearizedConvolution.lua: it takes
+    ``bsz x 1 x nin`` and hands Linear's code a 2-D view."""
+
+    def updateOutput(self, input):
+        super().updateOutput(input.view(input.size(0), -1))
+        self.output = self.output.view(input.size(0), 1, -1)
+        return self.output
+
+
+class StrictStepLinear(StepLinear):
+    input_ranks = (3,)
+
+
+def test_a_users_update_output_is_not_held_to_the_parents_declared_ranks():
+    m = StepLinear(4, 2)
+    assert tuple(m.forward(lg.ones(3, 1, 4)).size()) == (3, 1, 2)
+    # what the parent's code itself checks still holds
+    with pytest.raises(ValueError, match=r"StepLinear\(4 -> 2\): expected 4 input features, got 5"):
+        m.forward(lg.ones(3, 1, 5))
+    # a declaration of its own is checked
+    with pytest.raises(ValueError, match=r"StrictStepLinear\(4 -> 2\): expected a 3-D input, got 2-D"):
+        StrictStepLinear(4, 2).forward(lg.ones(3, 4))
+    # legonn's own classes keep theirs
+    with pytest.raises(ValueError, match=r"Linear\(4 -> 2\): expected a 1-D or 2-D input, got 3-D"):
+        nn.Linear(4, 2).forward(lg.ones(3, 1, 4))

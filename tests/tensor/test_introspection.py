@@ -57,3 +57,13 @@ def test_lua_type_is_torch_type_for_plain_values_and_userdata_else():
     for value in (lg.Tensor(2), lg.Tensor(2).storage(), np.zeros(2), object()):
         assert lua_type(value) == 'userdata' and lg.type(value) != 'userdata'
     assert lg.type(lg.Tensor(2)) == 'torch.FloatTensor'
+
+
+def test_is_type_of_an_object_reads_its_class_name():
+    """torch7's init.lua takes ``getmetatable(typeSpec).__typename`` of a spec that is no string: fairseq's
+    ZipAlong.lua asks ``torch.isTypeOf(dest, src)`` of two tensors (is dest of src's type)."""
+    from legonn import nn
+    assert lg.isTypeOf(lg.LongTensor(2), lg.LongTensor()) and not lg.isTypeOf(lg.LongTensor(2), lg.DoubleTensor())
+    assert lg.isTypeOf(nn.Linear(2, 2), nn.Linear(1, 1)) and not lg.isTypeOf(nn.Tanh(), nn.Linear(1, 1))
+    with pytest.raises(TypeError, match='torch.isTypeOf: type must be provided as .* got float'):
+        lg.isTypeOf(lg.Tensor(), 3.0)

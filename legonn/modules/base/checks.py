@@ -57,6 +57,9 @@ class InputChecks:
     # outside legonn: densecap's PosSlicer takes an empty gt_features at test time) and for pass-through
     # modules; legonn's computing modules refuse them, naming the module
     empty_inputs = False
+    # False for a user's class that writes its own updateOutput under a parent declaring input_kind or input_ranks
+    # (module.py): checkContract leaves the parent's declaration to the parent's own code, which the class may call
+    contract_checks_declared = True
 
     def checkContract(self, input, what='input', floating=None, declared=True):
         """Raise an error naming this module unless ``input`` is what the class declares: every tensor of it
@@ -65,6 +68,7 @@ class InputChecks:
         ``declared`` (False for a criterion's target), a tensor or a table as ``input_kind`` says (TypeError) and
         a tensor's rank one of ``input_ranks`` (ValueError)."""
         cuda = self._type.startswith('legonn.Cuda')
+        declared = declared and self.contract_checks_declared
         if floating is None:
             floating = self.input_dtypes == 'floating'
         if isinstance(input, Tensor):

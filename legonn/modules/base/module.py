@@ -168,8 +168,15 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
                 setattr(cls, name, wrap(method))
         # the other contract methods: arrays become tensors, outermost
         accept_arrays(cls, CONTRACT_METHODS, as_module_input)
-        if 'empty_inputs' not in cls.__dict__ and not cls.__module__.startswith('legonn.'):
-            cls.empty_inputs = True   # a user's module gets what Torch7 gives it (checks.py)
+        if not cls.__module__.startswith('legonn.'):
+            if 'empty_inputs' not in cls.__dict__:
+                cls.empty_inputs = True   # a user's module gets what Torch7 gives it (checks.py)
+            if 'updateOutput' in cls.__dict__:
+                # a user's class that writes its own updateOutput takes what that code takes, as a Lua subclass
+                # does: the parent's declared input kind and ranks describe the parent's updateOutput only
+                # (fairseq's LinearizedConvolution, an nn.Linear, takes bsz x 1 x nin and hands Linear a view)
+                if 'input_kind' not in cls.__dict__ and 'input_ranks' not in cls.__dict__:
+                    cls.contract_checks_declared = False
 
     def __new__(cls, *args, **kwargs):
         # Torch7's torch.class makes the object before __init runs, and a module whose __init never calls
