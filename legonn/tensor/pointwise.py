@@ -800,10 +800,10 @@ class PointwiseMixin:
             arr = arr.reshape(sizes)
         if type(arr) is int:
             arr = stored_number(arr, self.array.dtype)   # as _binop: ``b += 300`` adds 44 to a ByteTensor
-        if apply is not None:
-            apply(self.xp, self.array, arr, self.array)
-        else:
-            getattr(self.xp, ufunc)(self.array, arr, out=self.array, casting='same_kind')
+        if apply is None:
+            def apply(xp, a, b, out):
+                getattr(xp, ufunc)(a, b, out=out, casting='same_kind')
+        write_elementwise(apply, self.array, arr, self.array)   # an expanded x as x:add(y) (TH_TENSOR_APPLY)
         return self
 
     def __iadd__(self, other):

@@ -49,6 +49,26 @@ def test_unary_ops_and_results_written_into_an_expanded_tensor():
     assert x.view(4).tolist() == [2, 4, 6, 8]
 
 
+def test_python_in_place_operators_on_an_expanded_tensor_as_the_methods():
+    """``x += y`` is legonn's spelling of ``x:add(y)`` (DESIGN.md): on an expanded tensor it visits each position
+    as TH's cadd does, and so do ``*=``, ``/=``, ``**=``, ``//=`` and ``%=``."""
+    x = lg.DoubleTensor([1])
+    y = x.expand(3)
+    y += 1
+    assert x[0] == 4                                 # as y.add(1); not 2
+    x = lg.DoubleTensor([2])
+    y = x.expand(2)
+    y **= 2
+    assert x[0] == 16
+    x = lg.DoubleTensor([100])
+    y = x.expand(3)
+    y %= lg.DoubleTensor([30, 7, 4])
+    assert x[0] == 3                                 # as cremainder
+    x = lg.IntTensor([9])
+    y = x.expand(2)
+    y //= 2
+    assert x[0] == 2
+
 def test_which_layouts_repeat_elements():
     a = np.zeros((3, 4))
     assert not repeats_elements(a) and not repeats_elements(a.T) and not repeats_elements(a[:, ::2])
