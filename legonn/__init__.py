@@ -46,9 +46,9 @@ register_importer(_import_saveable_packages)
 
 # torch-level helpers ported code calls: torch.typename / torch.type / torch.isTensor, torch.multinomial,
 # torch.Timer, torch.tic/toc, torch.CmdLine, torch.Tester/TestSuite, torch.LongStorage and the other typed storages
-# (legonn.type answers Lua's type names for plain values)
+# (legonn.type answers Lua's type names for plain values, legonn.tostring Lua's tostring of any value)
 from .tensor.introspection import (data, isStorage, isTensor, isTypeOf, pointer, torch_type as type,  # noqa: E402
-                                   typename)
+                                   tostring, typename)
 from .tensor.random import SCALAR_DRAWS  # noqa: E402
 from .tensor.sampling import multinomial, multinomialAlias, multinomialAliasSetup  # noqa: E402
 from .tensor.storage import TYPED_STORAGES  # noqa: E402
@@ -58,7 +58,7 @@ from .tensor.tester import Tester, TestSuite  # noqa: E402
 
 globals().update(SCALAR_DRAWS)   # torch.random(), torch.uniform(a, b), torch.normal(mean, std), ...
 globals().update({cls.__name__: cls for cls in TYPED_STORAGES})   # torch.FloatStorage(n), torch.LongStorage({...})
-__all__ += ['typename', 'type', 'isTensor', 'isStorage', 'isTypeOf', 'pointer', 'data', 'multinomial',
+__all__ += ['typename', 'type', 'tostring', 'isTensor', 'isStorage', 'isTypeOf', 'pointer', 'data', 'multinomial',
             'multinomialAlias', 'multinomialAliasSetup', 'Timer', 'tic', 'toc',
             'CmdLine', 'Tester', 'TestSuite'] + \
     list(SCALAR_DRAWS) + [cls.__name__ for cls in TYPED_STORAGES]

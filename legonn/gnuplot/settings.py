@@ -1,5 +1,6 @@
 """gnuplot.lua's settings of the current figure: labels, title, grid, log scale, legend place, axes. Each
 sends its ``set``/``unset`` command, then redraws the figure (gnuplot 4.4 and later, as gnuplot.lua)."""
+from ..tensor.introspection import tostring
 from .figures import current, table
 
 
@@ -52,10 +53,6 @@ def movelegend(hloc, vloc):
     _apply('movelegend', [f'set key {hloc} {vloc}'], key=(hloc, vloc))
 
 
-def _bound(v):
-    return '%.14g' % v   # Lua's tostring of a number
-
-
 def axis(spec):
     """``'auto'`` (autoscale), ``'image'``/``'equal'`` (one unit the same length on both axes), ``'fill'``,
     or ``[xmin, xmax, ymin, ymax]`` (a list of 4 numbers; another length is said and ignored, as in Lua)."""
@@ -69,7 +66,7 @@ def axis(spec):
         if len(spec) != 4:
             print('axis should have 4 componets {xmin,xmax,ymin,ymax}')
             return
-        lo_x, hi_x, lo_y, hi_y = (_bound(v) for v in spec)
+        lo_x, hi_x, lo_y, hi_y = (tostring(v) for v in spec)
         _apply('axis', [f'set xrange [{lo_x}:{hi_x}]', f'set yrange [{lo_y}:{hi_y}]'],
                xrange=(float(spec[0]), float(spec[1])), yrange=(float(spec[2]), float(spec[3])))
     else:

@@ -2,18 +2,13 @@
 Toc (nnx's Tic.lua and Toc.lua)."""
 from ..tensor import Tensor
 from ..tensor.timer import Timer
-from ..tensor.introspection import typename as lua_typename
+from ..tensor.introspection import tostring, typename as lua_typename
 from .base.errors import input_error
 from .base.module import Module
 
 # the Lua files' globals: nn._ProbeTimer / nn._ProbeLast, and tic_modules (a Timer per Tic name)
 _probe_clock = {'timer': None, 'last': 0.0}
 tic_modules = {}
-
-
-def _number(value):
-    """A number as Lua's tostring writes it (``%.14g``)."""
-    return f"{value:.14g}"
 
 
 class _PassThrough(Module, abstract=True):
@@ -56,7 +51,7 @@ class Probe(_PassThrough):
         print(legend)
         print('  + size = ' + 'x'.join(str(s) for s in tensor.size()))
         for stat in ('mean', 'std', 'min', 'max'):
-            print(f"  + {stat} = {_number(float(getattr(tensor.double(), stat)()))}")
+            print(f"  + {stat} = {tostring(float(getattr(tensor.double(), stat)()))}")
         print(f"  + time since last probe = {diff * 1000:0.1f}ms")
 
     def updateOutput(self, input):
@@ -100,7 +95,7 @@ class Toc(_PassThrough):
         timer = tic_modules.get(self.name)
         if timer is None:
             raise input_error(self, f"a Tic named {self.name!r} made before", f"Tics named {sorted(tic_modules)}")
-        print(f"Toc '{self.name}' ({self.comment}) : {_number(timer.time()['real'])}")
+        print(f"Toc '{self.name}' ({self.comment}) : {tostring(timer.time()['real'])}")
         return super().updateOutput(input)
 
     def __repr__(self):

@@ -1,6 +1,6 @@
 """StochasticGradient: Torch7's simple trainer, one example at a time (nn.StochasticGradient)."""
 from ..tensor import as_tensor_tree, randperm
-from ..tensor.tester import tostring as lua_tostring
+from ..tensor.introspection import tostring as lua_tostring
 
 
 class StochasticGradient:

@@ -6,7 +6,7 @@ import os
 import stat
 import sys
 
-from ..tensor.tester import tostring
+from ..tensor.introspection import tostring
 
 
 def checkstring(where, value):

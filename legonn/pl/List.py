@@ -11,7 +11,7 @@ None when absent; mutating methods return the list so calls chain. ``str(List([1
 """
 import math
 
-from ..tensor.tester import tostring
+from ..tensor.introspection import tostring
 from . import tablex, utils
 
 __all__ = ['List']

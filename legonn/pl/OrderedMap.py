@@ -6,7 +6,7 @@ a Lua field to nil; ``insert(pos, k, v)`` puts ``k`` at 0-based ``pos``; ``keys(
 Lists; ``iter()`` yields ``(key, value)``. A list of one-pair dicts builds it in order:
 ``OrderedMap([{'a': 1}, {'b': 2}])``. ``str`` gives Penlight's ``{a=1,b="x"}``.
 """
-from ..tensor.tester import tostring
+from ..tensor.introspection import tostring
 from . import tablex
 from .List import List
 

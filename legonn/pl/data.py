@@ -15,7 +15,7 @@ import sys
 
 from ..paths.dirs import Failure
 from ..tensor.cmdline import _number as _lua_tonumber
-from ..tensor.introspection import LUA_SPACE
+from ..tensor.introspection import LUA_SPACE, tostring
 from . import utils
 from .List import List
 
@@ -235,16 +235,9 @@ def new(d, fieldnames=None):
     return d
 
 
-def _lua_tostring(v):
-    """A value as Lua's tostring writes it into a row: whole-number floats without '.0' (LuaJIT's %.14g)."""
-    if isinstance(v, float):
-        return f'{v:.14g}'
-    return str(v)
-
-
 def _write_row(f, row, delim):
     # Lua's table.concat with a nil separator joins with nothing
-    f.write((delim or '').join(_lua_tostring(v) for v in row) + '\n')
+    f.write((delim or '').join(tostring(v) for v in row) + '\n')
 
 
 def write(data, file, fieldnames=None, delim=None):

@@ -10,7 +10,7 @@ import re
 import string
 
 from . import utils
-from ..tensor.introspection import LUA_SPACE
+from ..tensor.introspection import LUA_SPACE, tostring
 from .utils import assert_arg, assert_string
 
 __all__ = ['isalpha', 'isdigit', 'isalnum', 'isspace', 'islower', 'isupper', 'startswith', 'endswith', 'join',
@@ -63,10 +63,10 @@ def join(s, seq):
 
 
 def _concat_item(value):
-    """A number as table.concat writes it: integers bare, floats as %.14g."""
+    """A number as table.concat writes it (Lua's tostring: integers bare, floats as %.14g)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"stringx.join: expected strings or numbers, got {type(value).__name__}")
-    return str(value) if isinstance(value, int) else '%.14g' % value
+    return tostring(value)
 
 
 def splitlines(s, keep_ends=False):

@@ -7,7 +7,7 @@ Torch7 does ("only supported for integer type tensors").
 """
 import numpy as np
 
-from .pointwise import _is_number
+from .pointwise import _is_number, write_elementwise
 
 
 class BitwiseMixin:
@@ -32,22 +32,25 @@ class BitwiseMixin:
 
     def _shift(self, name, args, element_wise, left):
         src, amount = self._bit_args(name, args, element_wise)
-        xp = self.xp
-        if self.dtype.kind == 'f':
-            factor = xp.power(2.0, xp.asarray(amount, dtype=np.float64))
-            (xp.multiply if left else xp.true_divide)(src, factor, out=self.array, casting='unsafe')
-            return self
         unsigned = np.dtype(f'u{self.dtype.itemsize}')
-        shifted = (xp.left_shift if left else xp.right_shift)(
-            xp.asarray(src).astype(unsigned), self._as_own(amount, unsigned))
-        xp.copyto(self.array, shifted, casting='unsafe')
+
+        def shift(xp, src, amount, out):
+            if out.dtype.kind == 'f':
+                factor = xp.power(2.0, xp.asarray(amount, dtype=np.float64))
+                (xp.multiply if left else xp.true_divide)(src, factor, out=out, casting='unsafe')
+                return
+            shifted = (xp.left_shift if left else xp.right_shift)(
+                xp.asarray(src).astype(unsigned), self._as_own(amount, unsigned))
+            xp.copyto(out, shifted, casting='unsafe')
+        write_elementwise(shift, src, amount, self.array)
         return self
 
     def _bitwise(self, name, ufunc, args, element_wise):
         if self.dtype.kind not in 'iu':
             raise TypeError(f"{self._typename}.{name}: {name} is only supported for integer type tensors")
         src, other = self._bit_args(name, args, element_wise)
-        getattr(self.xp, ufunc)(src, self._as_own(other, self.dtype), out=self.array, casting='unsafe')
+        write_elementwise(lambda xp, a, b, out: getattr(xp, ufunc)(a, b, out=out, casting='unsafe'),
+                          src, self._as_own(other, self.dtype), self.array)
         return self
 
     def lshift(self, *args):

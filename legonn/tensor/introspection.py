@@ -1,9 +1,11 @@
 """Torch7's type queries: ``torch.typename``, ``torch.type``, ``torch.isTensor``, ``torch.isStorage``,
-``torch.isTypeOf``, ``torch.pointer`` and ``torch.data``, and Lua's ``pairs`` over the tables that ``type`` names.
+``torch.isTypeOf``, ``torch.pointer`` and ``torch.data``, and Lua's ``pairs`` over the tables that ``type`` names
+and ``tostring`` of any value.
 
 Ported code branches on them (``if torch.type(x) == 'table'``), so ``type`` answers
 Lua's type names for plain values: a list, tuple or dict is a ``'table'``.
 """
+import math
 import numbers
 import re
 
@@ -188,3 +190,39 @@ def pairs(table):
     """Lua's ``pairs`` over a table held as a list, tuple or dict: a dict's (key, value) items, a list's
     (0-based position, value) pairs."""
     return table.items() if isinstance(table, dict) else enumerate(table)
+
+
+def tostring(value):
+    """Lua's ``tostring(value)``: ``'nil'``, ``'true'``/``'false'``, a number as LuaJIT writes it (``%.14g``: 3.0
+    is ``'3'``, 1e-5 ``'1e-05'``; ``'nan'``, ``'inf'``), a string as it is; an object's ``__tostring__`` (a
+    module's or criterion's text, a user class's own, as luaT's metatable calls it); a tensor's or storage's
+    printed text; a Torch7 class instance without ``__tostring__`` its typename (luaT's answer); a table (list,
+    tuple, dict) or function as Lua's ``'table: 0x...'``/``'function: 0x...'`` with the Python object's id in
+    place of its address; anything else Python's ``str``."""
+    if value is None:
+        return 'nil'
+    if isinstance(value, (bool, np.bool_)):
+        return 'true' if value else 'false'
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        value = float(value)
+        if math.isnan(value):
+            return 'nan'
+        if math.isinf(value):
+            return 'inf' if value > 0 else '-inf'
+        return '%.14g' % value
+    if isinstance(value, str):
+        return value
+    own = getattr(value, '__tostring__', None)
+    if callable(own) and not isinstance(value, type):
+        return own()
+    if isinstance(value, (Tensor, Storage)):
+        return str(value)
+    name = typename(value)
+    if name is not None:
+        return name
+    kind = lua_type(value)
+    if kind in ('table', 'function'):
+        return f'{kind}: 0x{id(value):08x}'
+    return str(value)

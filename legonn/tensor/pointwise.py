@@ -85,11 +85,22 @@ def apply_in_visit_order(ufunc, a, b, out):
         out[idx] = ufunc(a[idx] if a_arr else a, b[idx] if b_arr else b)
 
 
-def _unary_of_one(apply, x, dtype):
-    """``apply`` (an in-place unary kernel taking ``(xp, src, out)``) of the one number ``x``."""
-    out = np.empty(1, dtype)
-    apply(np, np.asarray([x], dtype), out)
-    return out[0]
+def write_elementwise(kernel, a, b, out):
+    """``kernel(np or cupy, a, b, out)`` (writing an element-wise function of the operands ``a`` and ``b``,
+    arrays, numbers or None, into ``out``); where ``out`` is a NumPy array that repeats an element of memory, one
+    position at a time as ``apply_in_visit_order`` (TH_TENSOR_APPLY's order), the kernel called on that
+    position's elements as one-element arrays of their own types."""
+    if not (type(out) is np.ndarray and repeats_elements(out)):
+        kernel(backend.array_module(out), a, b, out)
+        return out
+    a_arr, b_arr = isinstance(a, np.ndarray), isinstance(b, np.ndarray)
+
+    def at_one_position(x, y):
+        one = np.empty(1, out.dtype)
+        kernel(np, np.asarray([x]) if a_arr else x, np.asarray([y]) if b_arr else y, one)
+        return one[0]
+    apply_in_visit_order(at_one_position, a, b, out)
+    return out
 
 
 # A class attribute by which an operand's class asks legonn's Tensor operators (``+ - * / ** @ // %`` and their
@@ -171,10 +182,7 @@ def warn_if_ambiguous(form, left, right, result_shape):
 def _unary(name, apply):
     def method(self, src=None):
         source = self.array if src is None else self._result_from(src, name)
-        if type(self.array) is np.ndarray and repeats_elements(self.array):
-            apply_in_visit_order(lambda x, _: _unary_of_one(apply, x, self.array.dtype), source, None, self.array)
-            return self
-        apply(self.xp, source, self.array)
+        write_elementwise(lambda xp, a, _, out: apply(xp, a, out), source, None, self.array)
         return self
     method.__name__ = name
     method.__doc__ = (f"``t.{name}()`` applies {name} in place; ``r.{name}(x)`` writes {name}(x) into ``r``.")
@@ -405,7 +413,7 @@ class PointwiseMixin:
         if len(args) not in (1, 2) or not _is_number(args[-1]):
             return self._scalar_op('remainder', 'remainder', args)   # raises the argument error
         src = self.array if len(args) == 1 else self._result_from(args[0], 'remainder')
-        remainder_into(self.xp, src, self._real(args[-1]), self.array)
+        write_elementwise(remainder_into, src, self._real(args[-1]), self.array)
         return self
 
     def cfmod(self, *args):
@@ -420,7 +428,7 @@ class PointwiseMixin:
         if len(args) not in (1, 2):
             return self._tensor_op('remainder', 'cremainder', args)   # raises the argument error
         src = self.array if len(args) == 1 else self._result_from(args[0], 'cremainder')
-        remainder_into(self.xp, src, self._same_count(args[-1], 'cremainder'), self.array)
+        write_elementwise(remainder_into, src, self._same_count(args[-1], 'cremainder'), self.array)
         return self
 
     def _tensor_op(self, ufunc, name, args, into=None):
@@ -448,10 +456,12 @@ class PointwiseMixin:
         maximum would give NaN for both; x.cmax(0) turns Torch7's NaNs into 0)."""
         if len(args) not in (1, 2):
             return self._tensor_op(comparison, name, args)   # raises the argument error
-        xp = self.xp
         a = self.array if len(args) == 1 else self._result_from(args[0], name)
         b = self._real(self._same_count(args[-1], name))
-        xp.copyto(self.array, xp.where(getattr(xp, comparison)(a, b), a, b), casting='unsafe')
+
+        def choose(xp, a, b, out):
+            xp.copyto(out, xp.where(getattr(xp, comparison)(a, b), a, b), casting='unsafe')
+        write_elementwise(choose, a, b, self.array)
         return self
 
     def cmax(self, *args):
@@ -473,8 +483,9 @@ class PointwiseMixin:
         # THTensor_(cpow) calls C's pow(double, double) for every type and converts the double into the element:
         # an integer tensor's negative exponent gives 2**-1 = 0.5 -> 0 (NumPy's integer power raises), and
         # powers past 2**53 are the rounded double's, not the exact integer's
-        p = self.xp.power(self.xp.asarray(a, dtype=np.float64), self.xp.asarray(b, dtype=np.float64))
-        self.xp.copyto(self.array, p, casting='unsafe')
+        def double_power(xp, a, b, out):
+            xp.copyto(out, xp.power(xp.asarray(a, dtype=np.float64), xp.asarray(b, dtype=np.float64)), casting='unsafe')
+        write_elementwise(double_power, a, b, self.array)
         return self
 
     def cpow(self, *args):
@@ -500,10 +511,13 @@ class PointwiseMixin:
         else:
             raise TypeError(f"{self._typename}.clamp: expected (min, max) or (tensor, min, max)")
         lo, hi = self._real(args[-2]), self._real(args[-1])
-        if lo > hi:   # NumPy's clip would give hi everywhere
-            self.xp.copyto(self.array, self.xp.where(src < lo, lo, self.xp.minimum(src, hi)), casting='unsafe')
-        else:
-            self.xp.clip(src, lo, hi, out=self.array)
+
+        def clamp(xp, a, _, out):
+            if lo > hi:   # NumPy's clip would give hi everywhere
+                xp.copyto(out, xp.where(a < lo, lo, xp.minimum(a, hi)), casting='unsafe')
+            else:
+                xp.clip(a, lo, hi, out=out)
+        write_elementwise(clamp, src, None, self.array)
         return self
 
     def _addc(self, ufunc, name, args):
@@ -541,7 +555,10 @@ class PointwiseMixin:
             a = self._result_from(args[0], 'lerp')
             b, w = args[1], args[2]
         b = self._same_count(b, 'lerp')
-        self.array[...] = a + w * (b - a)
+
+        def lerp(xp, a, b, out):
+            out[...] = a + w * (b - a)
+        write_elementwise(lerp, a, b, self.array)
         return self
 
     # --- Python callbacks per element (Torch7's apply/map/map2; slow, for convenience) ---
@@ -783,10 +800,10 @@ class PointwiseMixin:
             arr = arr.reshape(sizes)
         if type(arr) is int:
             arr = stored_number(arr, self.array.dtype)   # as _binop: ``b += 300`` adds 44 to a ByteTensor
-        if apply is not None:
-            apply(self.xp, self.array, arr, self.array)
-        else:
-            getattr(self.xp, ufunc)(self.array, arr, out=self.array, casting='same_kind')
+        if apply is None:
+            def apply(xp, a, b, out):
+                getattr(xp, ufunc)(a, b, out=out, casting='same_kind')
+        write_elementwise(apply, self.array, arr, self.array)   # an expanded x as x:add(y) (TH_TENSOR_APPLY)
         return self
 
     def __iadd__(self, other):

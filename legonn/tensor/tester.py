@@ -19,7 +19,6 @@ Tester.lua's. ``assert`` is a Python keyword: Lua's ``tester:assert(c)`` is ``te
 names given to ``run`` and ``disable`` are matched as Lua's ``string.match`` does, unanchored, with Python's
 ``re`` syntax in place of Lua patterns. Tests run in the order they were added (Lua's ``pairs`` gave none).
 """
-import math
 import numbers
 import re
 import sys
@@ -28,7 +27,7 @@ import traceback
 import numpy as np
 
 from . import backend
-from .introspection import lua_type, pairs
+from .introspection import lua_type, pairs, tostring
 from .naming import TorchNamed
 from .storage import Storage
 from .tensor import Tensor
@@ -73,24 +72,6 @@ class TestSuite:
     def tests(self):
         """The tests, name -> function, in the order they were defined."""
         return dict(self._tests)
-
-
-def tostring(value):
-    """Lua's ``tostring`` for the values a message shows: nil, true/false, numbers as ``%.14g``."""
-    if value is None:
-        return 'nil'
-    if isinstance(value, (bool, np.bool_)):
-        return 'true' if value else 'false'
-    if isinstance(value, numbers.Integral):
-        return str(int(value))
-    if isinstance(value, numbers.Real):
-        value = float(value)
-        if math.isnan(value):
-            return 'nan'
-        if math.isinf(value):
-            return 'inf' if value > 0 else '-inf'
-        return '%.14g' % value
-    return str(value)
 
 
 def _lua_equal(a, b):

@@ -8,7 +8,7 @@ import os
 from collections.abc import Mapping
 
 from ..tensor.cmdline import _number
-from ..tensor.tester import tostring
+from ..tensor.introspection import tostring
 from .printing import COLORS, table2string
 
 _BANNER = '+' * 69

@@ -9,7 +9,7 @@ import os
 import re
 import sys
 
-from ..tensor.tester import tostring
+from ..tensor.introspection import tostring
 
 _INLINE = re.compile(r'(--[A-Za-z0-9]+)=(.*)', re.DOTALL)   # "--input=file": Lua's ^(%-%-%w+)=(.*)
 

@@ -6,7 +6,7 @@ import sys
 
 from ..tensor.functions import is_tensor_like
 from ..tensor.introspection import isStorage, pairs
-from ..tensor.tester import tostring
+from ..tensor.introspection import tostring
 
 # torch/sys's COLORS (colors.lua): ANSI escape sequences, written whether or not stdout is a terminal
 COLORS = {'none': '\x1b[0m', 'black': '\x1b[0;30m', 'red': '\x1b[0;31m', 'green': '\x1b[0;32m',

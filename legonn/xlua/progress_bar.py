@@ -11,7 +11,7 @@ import shutil
 import sys
 import time
 
-from ..tensor.tester import tostring
+from ..tensor.introspection import tostring
 from .printing import formatTime
 
 _clock = time.perf_counter   # the wall clock of the timings (torch.Timer's real time in xlua)

@@ -605,3 +605,31 @@ def test_plain_convolution_still_refuses_a_reshaped_gradient():
     m.gradWeight.resize(3, 12)
     with pytest.raises(ValueError, match=r"gradient 0 to be a legonn.FloatTensor of size \(3, 2, 2, 3\)"):
         m.backward(x, lg.randn(2, 3, 4, 2))
+
+
+def test_torch7s_finput_is_the_unfolded_input_legonns_a_kernel_buffer():
+    """SpatialConvolutionMM.lua's forward leaves ``finput`` the unfolded input, ``(nInputPlane*kH*kW) x
+    (oH*oW)`` (per sample for a batch), so that output = weight * finput + bias. legonn's ``finput`` is its kernels'
+    buffer (docs/porting.md's row): the same columns only for a 3-D input on the column path, columns in
+    another order for a batch, the padded input on the direct path (few input planes, stride 1). The row's form,
+    unfold and permute, gives Torch7's finput in every case."""
+    lg.manualSeed(1)
+    for nIn, shape, pad in ((5, (5, 9, 8), 0), (5, (3, 5, 9, 8), 1), (2, (2, 7, 6), 0), (2, (3, 2, 7, 6), 1)):
+        conv = nn.SpatialConvolutionMM(nIn, 4, 3, 2, 1, 1, pad, pad).double()
+        x = lg.DoubleTensor(*shape).uniform()
+        out = conv.forward(x)
+        batch = x.dim() == 4
+        xs = x if batch else x.view(1, *shape)
+        padded = nn.SpatialZeroPadding(pad, pad, pad, pad).double().forward(xs) if pad else xs
+        oH, oW = out.size(-2), out.size(-1)
+        cols = padded.unfold(2, 2, 1).unfold(3, 3, 1).permute(0, 1, 4, 5, 2, 3).contiguous() \
+            .view(xs.size(0), nIn * 2 * 3, oH * oW)              # Torch7's finput, N x (nIn*kH*kW) x (oH*oW)
+        expected = lg.bmm(conv.weight.view(1, 4, -1).expand(xs.size(0), 4, nIn * 6), cols) + \
+            conv.bias.view(1, 4, 1).expand(xs.size(0), 4, oH * oW)
+        np.testing.assert_allclose(expected.numpy().reshape(out.numpy().shape), out.numpy(), rtol=1e-12, atol=1e-12)
+        finput = conv.__dict__.get('finput')
+        torch7_sizes = cols.size() if batch else cols.size()[1:]
+        if nIn == 5 and not batch:
+            assert lg.equal(finput, cols[0])                      # the one case where the buffer is Torch7's
+        else:
+            assert finput is None or finput.size() != torch7_sizes

@@ -1160,8 +1160,8 @@ def levers_main(opts, record=None):
     logfile = (opts['logpath'] + 'levers_apg' + '%.14g' % opts['apg'] + '_nagents' + '%.14g' % opts['nagents'] +
                '_nlev' + '%.14g' % opts['nlevers'] + '_hdim' + '%.14g' % opts['hdim'] +
                '_nl' + '%.14g' % opts['nlayer'] + '_lr' + '%.14g' % opts['lr'] +
-               '_RO' + ('true' if opts['reward_only'] else 'false') +
-               '_comm' + ('true' if opts['comm'] else 'false') + '_clp' + '%.14g' % opts['clip'] + '.txt')
+               '_RO' + lg.tostring(opts['reward_only']) +
+               '_comm' + lg.tostring(opts['comm']) + '_clp' + '%.14g' % opts['clip'] + '.txt')
 
     F = None
     if opts['logpath'] != '':

@@ -28,6 +28,23 @@ def sharedserialize():
 
 
 @pytest.fixture
+def reproducible_workers(monkeypatch):
+    """Torch7 seeds each worker thread's generator from the OS's entropy (THRandom.c's THGenerator_new), so what a
+    donkey or loader thread draws (crops, flips, a batch's order) differs from run to run, and with it a training's
+    figures; a port whose Lua leaves its workers unseeded turns this on to seed each thread worker's generator
+    with 7 after its ``own_generator`` has run, so that its figures are the same on every run."""
+    from legonn.threads import thread_workers
+
+    def seeded_generator():
+        seed = own_generator()
+        lg.manualSeed(7)
+        return seed
+
+    own_generator = thread_workers.own_generator
+    monkeypatch.setattr(thread_workers, 'own_generator', seeded_generator)
+
+
+@pytest.fixture
 def double_default():
     """Torch7's default tensor type, DoubleTensor, for a port whose Lua runs in it (tests/conftest.py puts
     FloatTensor back after each test). A port turns it on for all its tests with

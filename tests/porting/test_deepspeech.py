@@ -819,6 +819,9 @@ def test_loader_batches_pad_and_encode(tmp_path):
             assert inputs[b][0].narrow(1, n, longest - n).abs().sum() == 0
 
 
+# Loader:nextBatch draws each batch's order (torch.randperm) in the loading thread, whose generator Torch7 seeds
+# from the OS's entropy: the fixture seeds it, so that the losses are the same on every run
+@pytest.mark.usefixtures('reproducible_workers')
 def test_train_evaluate_save_and_load(tmp_path):
     """Network:trainNetwork on the CPU path (nGPU 0): optim.sgd with Nesterov momentum through feval (the loader
     thread fetching the next batch, CTC with batchFirst, gradient norm clipped at maxNorm), the learning rate

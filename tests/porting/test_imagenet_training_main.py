@@ -30,22 +30,6 @@ from legonn import dok, image, nn, optim, paths, threads, xlua
 pytestmark = pytest.mark.usefixtures('sharedserialize', 'reproducible_workers')
 
 
-@pytest.fixture
-def reproducible_workers(monkeypatch):
-    """Torch7 seeds each donkey's generator from the OS's entropy, so the crops and flips of Data.lua differ from
-    run to run, and with them whether a two-epoch loss falls; the tests seed each worker's generator instead (its
-    ``own_generator`` still runs first), so that their figures are the same on every run."""
-    from legonn.threads import thread_workers
-
-    def seeded_generator():
-        seed = own_generator()
-        lg.manualSeed(7)
-        return seed
-
-    own_generator = thread_workers.own_generator
-    monkeypatch.setattr(thread_workers, 'own_generator', seeded_generator)
-
-
 # --- eladtools/Optimizer.lua ---------------------------------------------------------------------------------------
 
 class Optimizer:

@@ -1,4 +1,7 @@
-"""torch.isTypeOf's Lua patterns and the ``torch.Tensor.isTensor`` alias (torch7's init.lua and Tensor.lua)."""
+"""torch.isTypeOf's Lua patterns and the ``torch.Tensor.isTensor`` alias (torch7's init.lua and Tensor.lua), and Lua's
+``tostring`` (``lg.tostring``)."""
+import re
+
 import pytest
 
 import legonn as lg
@@ -62,8 +65,36 @@ def test_lua_type_is_torch_type_for_plain_values_and_userdata_else():
 def test_is_type_of_an_object_reads_its_class_name():
     """torch7's init.lua takes ``getmetatable(typeSpec).__typename`` of a spec that is no string: fairseq's
     ZipAlong.lua asks ``torch.isTypeOf(dest, src)`` of two tensors (is dest of src's type)."""
-    from legonn import nn
     assert lg.isTypeOf(lg.LongTensor(2), lg.LongTensor()) and not lg.isTypeOf(lg.LongTensor(2), lg.DoubleTensor())
     assert lg.isTypeOf(nn.Linear(2, 2), nn.Linear(1, 1)) and not lg.isTypeOf(nn.Tanh(), nn.Linear(1, 1))
     with pytest.raises(TypeError, match='torch.isTypeOf: type must be provided as .* got float'):
         lg.isTypeOf(lg.Tensor(), 3.0)
+
+
+def test_tostring_writes_values_as_lua_does():
+    """Lua's tostring: nil, booleans, numbers as LuaJIT's %.14g (an integral float has no '.0'), strings as they
+    are; Python's str would give 'None', 'True', '3.0', '1e-05' alike only for the last."""
+    assert [lg.tostring(v) for v in (None, True, False, 3, 3.0, 1e-5, 0.1, 2 ** 53, -0.5)] == \
+        ['nil', 'true', 'false', '3', '3', '1e-05', '0.1', '9007199254740992', '-0.5']
+    assert lg.tostring(float('nan')) == 'nan' and lg.tostring(-float('inf')) == '-inf'
+    assert lg.tostring(lg.LongTensor([7]).sum()) == '7' and lg.tostring(lg.FloatTensor([0.1])[0]) == '0.10000000149012'
+    assert lg.tostring('a b') == 'a b'
+
+
+def test_tostring_of_tables_functions_and_torch_objects():
+    """A table or function is 'table: 0x...' ('function: 0x...'), the same text for the same object; a module or
+    criterion writes its __tostring__, a tensor its printed text, a Torch7 class without __tostring__ its
+    typename (luaT's __tostring answer)."""
+    t, f = [1, 2], (lambda: 0)
+    assert re.fullmatch(r'table: 0x[0-9a-f]{8,}', lg.tostring(t)) and lg.tostring(t) == lg.tostring(t)
+    assert re.fullmatch(r'function: 0x[0-9a-f]{8,}', lg.tostring(f))
+    assert lg.tostring(nn.Linear(2, 3)) == 'nn.Linear(2 -> 3)' == nn.Linear(2, 3).__tostring__()
+    assert lg.tostring(nn.MSECriterion()) == 'nn.MSECriterion'
+    x = lg.DoubleTensor([1, 2])
+    assert lg.tostring(x) == str(x) and lg.tostring(x).endswith('[legonn.DoubleTensor of size 2]')
+    assert lg.tostring(lg.Timer()) == 'legonn.Timer'
+
+    class Point:
+        def __tostring__(self):
+            return 'Point(1, 2)'
+    assert lg.tostring(Point()) == 'Point(1, 2)'

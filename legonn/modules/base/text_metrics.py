@@ -8,13 +8,7 @@ Lua keys them, by the tokens' text joined with spaces (``table.concat``), so the
 import math
 
 from ...tensor import Tensor
-
-
-def _token(x):
-    """A token's text as Lua's ``tostring`` writes it: a whole number without its ``.0``."""
-    if isinstance(x, float):
-        return str(int(x)) if x.is_integer() else '%.14g' % x
-    return str(x)
+from ...tensor.introspection import tostring
 
 
 def _sentence(name, sent):
@@ -35,7 +29,7 @@ def get_ngrams(sent, n, count=None):
     ngrams = {}
     for beg in range(len(sent)):
         for last in range(beg, min(beg + n, len(sent))):
-            ngram = ' '.join(_token(w) for w in sent[beg:last + 1])
+            ngram = ' '.join(tostring(w) for w in sent[beg:last + 1])
             length = last - beg + 1   # keep track of ngram length
             if not count:
                 ngrams[ngram] = 1
@@ -52,10 +46,10 @@ def get_skip_bigrams(sent, ref, count=None, dskip=None):
     branch reads an undefined name, so it counts 1 too)."""
     skip_bigrams = {}
     for beg in range(len(sent)):
-        if _token(sent[beg]) in ref:
+        if tostring(sent[beg]) in ref:
             for last in range(beg + 1, min(beg + dskip, len(sent))):
-                if _token(sent[last]) in ref:
-                    skip_bigrams[_token(sent[beg]) + _token(sent[last])] = 1
+                if tostring(sent[last]) in ref:
+                    skip_bigrams[tostring(sent[beg]) + tostring(sent[last])] = 1
     return skip_bigrams
 
 

@@ -1,7 +1,7 @@
 """torchnet's datasets over a list held in memory: ``ListDataset`` (dataset/listdataset.lua: ``load(list[i])``)
 and ``TableDataset`` (dataset/tabledataset.lua: a copy of ``data[i]``)."""
 from ...tensor import Tensor
-from ...tensor.tester import tostring
+from ...tensor.introspection import tostring
 from ..arguments import check_callable, check_index, named_table
 from ..sys_tools import loadlist
 from ..table_tools import clone

@@ -3,7 +3,7 @@ called when values are set, read, flushed out and when the log is closed."""
 from time import strftime
 from collections.abc import Mapping
 
-from ...tensor.tester import tostring
+from ...tensor.introspection import tostring
 from ..arguments import named_table
 from . import view
 

@@ -6,7 +6,7 @@ Each writes to ``file`` (an open text file, as Lua's torch.File), to ``filename`
 A ``file`` is an object with ``write``, ``flush`` and ``seekable`` (an ``io`` text stream)."""
 import re
 
-from ...tensor.tester import tostring
+from ...tensor.introspection import tostring
 from ..arguments import named_table
 
 # one conversion of a string.format format (``%%`` is matched too, and is not one)
