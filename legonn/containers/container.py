@@ -120,10 +120,23 @@ class Container(Module):
             if Module._holds_no_parameters(m):
                 # skipped without a call: a graph's backward asks this of every child (Identity, Sigmoid, ...)
                 continue
-            p, g = m.parameters()
+            found = m.parameters()
+            if found is None:
+                # a child whose parameters() answers nothing, as Container.lua skips a nil one: AdaIN-style's
+                # getPreprocessConv (lib/utils.lua:23) hides its fixed weights so
+                continue
+            p, g = found
             params.extend(p)
             grads.extend(g)
         return params, grads
+
+    def checkParameterGradients(self, allow_missing=False):
+        """The tree's gradients checked before any child accumulates, a missing (None) one let through: a child
+        may drop its gradients and replace its accGradParameters with a nop, as AdaIN-style freezes its
+        encoder (lib/ArtisticStyleLossCriterion.lua:49-53) and Torch7's containers, which only call each
+        child's accGradParameters, allow; a child that does accumulate into a missing gradient is refused
+        by its own check."""
+        return super().checkParameterGradients(allow_missing=True)
 
     def sparseParameters(self):
         """The children's sparse parameters in one table (dpnn's Container.lua): (params, gradParams, scales,

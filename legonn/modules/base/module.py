@@ -434,7 +434,7 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         # HLogSoftMax criterion: HLogSoftMax.getParameters = nn.Module.getParameters); those hold no hidden modules
         hidden = self._nestedModules(everywhere=True) if isinstance(self, Module) else ()
         for module in hidden:
-            for p, g in zip(*module.parameters()):
+            for p, g in zip(*(module.parameters() or ((), ()))):   # a parameters() answering nil holds none
                 if id(p) not in seen and id(p.storage()) in storages:
                     seen.add(id(p))
                     params.append(p)
