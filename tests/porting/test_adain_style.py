@@ -409,3 +409,21 @@ def test_training_iterations(reconStyle):
         assert content > 0 and style > 0 and (recon > 0) == reconStyle
     assert not lg.equal(dec.getParameters()[0], dec_weights)
     assert lg.equal(criterion.net.get(2).weight, enc_weight)
+
+
+def test_interpolation_weights_are_strings_in_lua():
+    """docs/porting.md's row: test.lua divides the strings split from -styleInterpWeights, which Lua coerces;
+    Python refuses the literal line, so the port converts them where they are split (lg.Tensor reads them as
+    torch.Tensor does)."""
+    strings = '1,3'.split(',')
+    assert float(lg.Tensor(strings).sum()) == 4
+    with pytest.raises(TypeError):
+        strings[0] / 4
+    assert adain_lua.style_interp_weights('2,2,4') == pytest.approx([0.25, 0.25, 0.5])
+
+
+def test_find_and_add_dummy_leave_legonn_alone():
+    """docs/porting.md's row: utils.lua's torch.find and torch.FloatTensor:add_dummy are the port's functions;
+    legonn's namespace and tensor class do not gain them."""
+    assert not hasattr(lg, 'find') and not hasattr(lg.FloatTensor, 'add_dummy')
+    assert adain_lua.find(lg.Tensor([0, 1, 0]), 0) == [0, 2]
