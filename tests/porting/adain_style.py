@@ -11,13 +11,18 @@ here; methods replaced on one object (``layer.accGradParameters = nop``, ``conv.
 method's arguments; ``torch.type(layer):find(...)`` is a substring test (docs/porting.md's ``s:find(p)`` row);
 the option strings split from ``-styleInterpWeights`` are turned into numbers with ``float`` where Lua coerces them;
 ``string.find(filepath, 'jpg$')`` is ``re.search``.
-ImageLoader.lua and ImageLoaderAsync.lua (threads over a directory of JPEGs) are not ported: the tests hand
-``train`` batches from a generator instead.
+lib/ImageLoaderAsync.lua is ported with legonn.threads: the worker's global ``imageLoader`` lives in
+``threads.local`` (each Lua thread has its own globals), the file's upvalues H, W, len are the constructor's locals
+the init closure captures (Torch7 serialises them when the pool starts), and Lua's three values from
+``__getBatchFromThread`` (the third nil) are the two the loader returns. lib/ImageLoader.lua, the synchronous loader
+train.lua does not use, is not ported.
 """
+import math
 import re
+import sys
 
 import legonn as lg
-from legonn import cudnn, image, lfs, nn, optim, paths
+from legonn import cudnn, image, lfs, nn, optim, paths, threads
 
 
 # --- lib/AdaptiveInstanceNormalization.lua -------------------------------------------------------------------------
@@ -738,6 +743,176 @@ def find(tensor, val, dim=None):
             i = i + 1
         tensor.apply(visit)
     return indice
+
+
+# --- lib/ImageLoaderAsync.lua -------------------------------------------------------------------------------------
+
+# Asynchronous image loader.
+result = {}
+
+
+class ImageLoaderAsync:
+    """Batches of ``batchSize`` images (batchSize x 3 x H x W FloatTensors) and their paths, read from every image
+    under ``dir`` in a random order by ``options['n']`` worker threads, each image scaled so its shorter side is
+    ``options['len']`` and then randomly cropped to H x W (``crop``) or scaled to it."""
+    typename = 'ImageLoaderAsync'
+
+    def __init__(self, dir, batchSize, options=None, crop=None):
+        if not batchSize:
+            raise ValueError('Predetermined batch size is required for asynchronous loader.')
+        options = options or {}
+        n = options.get('n') or 1
+
+        # upvalues
+        H, W = options.get('H'), options.get('W')
+        len_ = options.get('len')
+
+        self.batchSize = batchSize
+        self._type = 'torch.FloatTensor'
+
+        # initialize thread and its image loader
+        def init():
+            threads.local.imageLoader = ImageLoader(dir)
+            if H is not None and W is not None:
+                threads.local.imageLoader.setWidthAndHeight(W, H)
+            if len_ is not None:
+                threads.local.imageLoader.setFitToHeightOrWidth(len_)
+            threads.local.imageLoader.crop = crop
+        self.threads = threads.Threads(n, init)
+
+        # get size
+        def size_job():
+            return threads.local.imageLoader.size()
+
+        def size_end(size):
+            result[0] = size
+        self.threads.addjob(size_job, size_end)
+        self.threads.dojob()
+        self._size = result[0]
+        result.pop(0, None)
+        result.pop(1, None)
+        result.pop(2, None)
+
+        # add job
+        for i in range(n):
+            self.threads.addjob(self.__getBatchFromThread, self.__pushResult, self.batchSize)
+
+    def size(self):
+        return self._size
+
+    def type(self, type=None):
+        if not type:
+            return self._type
+        else:
+            assert lg.Tensor().type(type), 'Invalid type ' + type + '?'
+            self._type = type
+        return self
+
+    @staticmethod
+    def __getBatchFromThread(batchSize):
+        a, b = threads.local.imageLoader.nextBatch(batchSize)
+        return a, b
+
+    @staticmethod
+    def __pushResult(batch, names):
+        result[0] = batch
+        result[1] = names
+
+    def nextBatch(self):
+        self.threads.addjob(self.__getBatchFromThread, self.__pushResult, self.batchSize)
+        self.threads.dojob()
+        batch = result.pop(0)
+        names = result.pop(1)
+        return batch.type(self._type), names
+
+
+# Implementation of the actual image loader.
+class ImageLoader:
+    """The per-thread loader (ImageLoaderAsync.lua's local ImageLoader table); the setters train.lua never
+    reaches (setVerbose, setMaximumSize, setDivisibleBy) are left out."""
+
+    def __init__(self, dir):
+        files = extractImageNamesRecursive(dir)
+        self.dir = dir
+        self.files = files
+        self.tm = lg.Timer()
+        self.tm.reset()
+        self.rebatch()
+
+    def size(self):
+        return len(self.files)
+
+    def rebatch(self):
+        self.perm = lg.randperm(self.size())
+        self.idx = 0
+
+    def nextBatch(self, batchSize):
+        img, name = self.next()[:2]
+        batch = lg.FloatTensor(batchSize, 3, img.size(1), img.size(2))
+        names = []
+        batch[0] = img
+        names.append(name)
+        for i in range(1, batchSize):
+            temp, tempname = self.next()[:2]
+            batch[i] = temp
+            names.append(tempname)
+        return batch, names
+
+    def next(self):
+        # load image
+        img = None
+        numErr = 0
+        while True:
+            if self.idx >= self.size():
+                self.rebatch()
+            i = int(self.perm[self.idx])
+            self.idx = self.idx + 1
+            name = self.files[i]
+            loc = paths.concat(self.dir, name)
+            try:
+                img = image.load(loc, 3, 'float')  # load in range (0,1)
+                if getattr(self, 'verbose', None):
+                    print('Loaded ' + self.files[i])
+                break
+            except Exception as err:
+                print('WARNING: Failed to load ' + loc + ' due to error: ' + str(err), file=sys.stderr)
+
+        # preprocess
+        H, W = img.size(1), img.size(2)
+
+        if getattr(self, 'len', None) is not None:  # resize without changing aspect ratio
+            img = image.scale(img, "^" + str(self.len))
+
+        if getattr(self, 'crop', None):
+            img = self._randomCrop(img, self.H, self.W)
+        else:
+            if getattr(self, 'W', None) and getattr(self, 'H', None):  # resize
+                img = image.scale(img, self.W, self.H)
+            elif getattr(self, 'max_len', None):  # resize without changing aspect ratio
+                if H > self.max_len or W > self.max_len:
+                    img = image.scale(img, self.max_len)
+
+        return img, name, numErr
+
+    # Optional preprocessing
+    def setWidthAndHeight(self, W, H):
+        self.H = H
+        self.W = W
+
+    def setFitToHeightOrWidth(self, len):
+        assert len is not None
+        self.len = len
+        self.max_len = None
+
+    def _randomCrop(self, img, oheight, owidth):
+        assert img.dim() == 3
+        H, W = img.size(1), img.size(2)
+        assert oheight <= H
+        assert owidth <= W
+        y = math.floor(lg.uniform(0, H - oheight + 1))
+        x = math.floor(lg.uniform(0, W - owidth + 1))
+        crop_img = image.crop(img, x, y, x + owidth, y + oheight)
+        return crop_img
 
 
 # --- test.lua ------------------------------------------------------------------------------------------------------

@@ -409,6 +409,19 @@ def test_training_iterations(reconStyle):
         assert content > 0 and style > 0 and (recon > 0) == reconStyle
     assert not lg.equal(dec.getParameters()[0], dec_weights)
     assert lg.equal(criterion.net.get(2).weight, enc_weight)
+    # the AdaIN output the decoder learns from carries each style image's relu4_1 statistics, on the GPU too
+    style, content = BatchStream(0.5, 0.3).nextBatch()[0].cuda(), BatchStream(1, 0).nextBatch()[0].cuda()
+    criterion.setStyleTarget(style)
+    styleLatent = criterion.net.output.clone()
+    criterion.forward(style)
+    assert max(m.loss for m in criterion.style_layers) < 1e-6   # the style image meets its own statistics
+    criterion.setContentTarget(content)
+    outputLatent = adain.forward([criterion.net.output.clone(), styleLatent])
+    for n in range(2):
+        np.testing.assert_allclose(channel_stats(outputLatent[n].double())[0], channel_stats(styleLatent[n].double())[0],
+                                   rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(channel_stats(outputLatent[n].double())[1], channel_stats(styleLatent[n].double())[1],
+                                   rtol=2e-3, atol=1e-3)
 
 
 def test_interpolation_weights_are_strings_in_lua():
@@ -427,3 +440,46 @@ def test_find_and_add_dummy_leave_legonn_alone():
     legonn's namespace and tensor class do not gain them."""
     assert not hasattr(lg, 'find') and not hasattr(lg.FloatTensor, 'add_dummy')
     assert adain_lua.find(lg.Tensor([0, 1, 0]), 0) == [0, 2]
+
+
+# --- ImageLoaderAsync.lua ---------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def reproducible_workers(monkeypatch):
+    """Torch7 seeds each worker's generator from entropy, so its crops and orders differ from run to run; the tests
+    seed each worker's generator after its own seeding (tests/porting/test_imagenet_training_main.py's fixture)."""
+    from legonn.threads import thread_workers
+
+    def seeded_generator():
+        seed = own_generator()
+        lg.manualSeed(11)
+        return seed
+
+    own_generator = thread_workers.own_generator
+    monkeypatch.setattr(thread_workers, 'own_generator', seeded_generator)
+
+
+def test_image_loader_async_batches(tmp_path, reproducible_workers):
+    """train.lua:162's loader over a folder tree of PNGs of several sizes: size() counts the images, each batch is
+    batchSize x 3 x finalSize x finalSize FloatTensor of crops of images scaled to the shorter side ``len``, with
+    their paths; over one pass of 6 images in batches of 2 (two threads), every image comes back."""
+    from legonn import image
+    lg.manualSeed(12)
+    (tmp_path / 'sub').mkdir()
+    sizes = [(20, 30), (24, 24), (40, 18), (18, 22), (30, 30), (26, 19)]
+    for k, (h, w) in enumerate(sizes):
+        image.save(str(tmp_path / ('sub' if k % 2 else '') / ('img%d.png' % k)), lg.rand(3, h, w))
+    (tmp_path / 'notes.txt').write_text('not an image')
+    loader = adain_lua.ImageLoaderAsync(str(tmp_path), 2, {'len': 20, 'H': 16, 'W': 16, 'n': 2}, True)
+    try:
+        assert loader.size() == 6
+        seen = []
+        for _ in range(6):
+            batch, names = loader.nextBatch()
+            assert lg.typename(batch) == 'torch.FloatTensor' and batch.size() == (2, 3, 16, 16)
+            assert float(batch.min()) >= 0 and float(batch.max()) <= 1 and len(names) == 2
+            seen.extend(names)
+        # one thread's results make at least three of the six batches: its first six images, a whole permutation
+        assert sorted(set(seen)) == sorted(str(p) for p in tmp_path.rglob('*.png'))
+    finally:
+        loader.threads.terminate()
