@@ -329,7 +329,8 @@ class StyleINLossModule(nn.Module):
                 self.target_std = self.target_std.expand(N, C, 1)
 
             self.input_mean = self.mean_net.forward(input_view)
-            self.input_centered = lg.add(input_view, -self.input_mean.view(N, C, 1).expand(N, C, H * W))  # centered input
+            # centered input
+            self.input_centered = lg.add(input_view, -self.input_mean.view(N, C, 1).expand(N, C, H * W))
             self.input_std = self.std_net.forward(self.input_centered)
 
             self.mean_loss = self.mean_criterion.forward(self.input_mean, self.target_mean)

@@ -367,6 +367,21 @@ def test_style_in_loss_module_gradients():
     assert loss_gradient_error(m, x, lambda mod: mod.loss) < 1e-7
 
 
+@pytest.mark.gpu
+def test_style_in_loss_with_fewer_images_than_its_target_fails_as_in_lua():
+    """StyleINLossModule.lua:75-77 keeps the first image's statistics when fewer inputs come than targets, as a
+    C x 1 tensor: the forward's MSE pairs the elements (THNN checks the counts only), but the next size check,
+    ``input:size(2) == self.target_mean:size(2)`` (line 107), compares C with 1 and fails, in Lua as here."""
+    lg.manualSeed(13)
+    m = adain_lua.StyleINLossModule(1, False, 3)
+    m.setTarget(lg.randn(2, 3, 4, 4).cuda())
+    x = lg.randn(1, 3, 4, 4).cuda()
+    m.forward(x)
+    assert m.target_mean.size() == (3, 1) and m.loss > 0
+    with pytest.raises(AssertionError):
+        m.backward(x, x.clone().zero())
+
+
 def train_options(**kw):
     opt = {'maxIter': 4, 'optimizer': 'adam', 'reconStyle': False, 'learningRate': 1e-3}
     opt.update(kw)
@@ -418,10 +433,9 @@ def test_training_iterations(reconStyle):
     criterion.setContentTarget(content)
     outputLatent = adain.forward([criterion.net.output.clone(), styleLatent])
     for n in range(2):
-        np.testing.assert_allclose(channel_stats(outputLatent[n].double())[0], channel_stats(styleLatent[n].double())[0],
-                                   rtol=1e-4, atol=1e-4)
-        np.testing.assert_allclose(channel_stats(outputLatent[n].double())[1], channel_stats(styleLatent[n].double())[1],
-                                   rtol=2e-3, atol=1e-3)
+        got, want = channel_stats(outputLatent[n].double()), channel_stats(styleLatent[n].double())
+        np.testing.assert_allclose(got[0], want[0], rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(got[1], want[1], rtol=2e-3, atol=1e-3)
 
 
 def test_interpolation_weights_are_strings_in_lua():
