@@ -9,7 +9,7 @@ import time
 from ..modules.base.contract_inputs import as_module_input
 from ..modules.base.errors import CAUGHT, add_path
 from ..modules.base.module import Module
-from ..modules.base.training import padded_sparse_parameters
+from ..modules.base.training import padded_sparse_parameters, parameters_of
 from ..tensor import Tensor, backend
 from ..tensor.introspection import typename as lua_typename
 
@@ -120,12 +120,7 @@ class Container(Module):
             if Module._holds_no_parameters(m):
                 # skipped without a call: a graph's backward asks this of every child (Identity, Sigmoid, ...)
                 continue
-            found = m.parameters()
-            if found is None:
-                # a child whose parameters() answers nothing, as Container.lua skips a nil one: AdaIN-style's
-                # getPreprocessConv (lib/utils.lua:23) hides its fixed weights so
-                continue
-            p, g = found
+            p, g = parameters_of(m)   # nothing for a child whose parameters() answers nil (Container.lua:120)
             params.extend(p)
             grads.extend(g)
         return params, grads

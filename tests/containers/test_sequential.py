@@ -145,6 +145,12 @@ def test_a_child_whose_parameters_answers_nothing_is_skipped():
     assert len(params) == len(grads) == 2 and params[0] is s.get(1).weight
     flat, _ = s.getParameters()
     assert flat.nElement() == 3 * 2 + 2
+    weight = fixed.weight.clone()
+    fixed.gradWeight.fill(1)
+    s.zeroGradParameters()      # Module.lua's `if gradParams then`: the hidden gradients are left as they are
+    s.updateParameters(0.1)
+    assert float(fixed.gradWeight.min()) == 1 and lg.equal(fixed.weight, weight)
+    s.weightDecay(1e-2), s.updateGradParameters(0.9), s.maxParamNorm(1), s.checkParameters()
 
 
 def test_a_child_frozen_with_a_nop_and_no_gradients_backpropagates():
