@@ -2,8 +2,8 @@
 lib/InstanceNormalization.lua, lib/ContentLossModule.lua, lib/StyleINLossModule.lua, lib/TVLossCriterion.lua,
 lib/TVLossModule.lua, lib/ArtisticStyleLossCriterion.lua, lib/utils.lua (matSqrt, getPreprocessConv,
 extractImageNamesRecursive, coral, sizePreprocess, add_dummy, torch.find), train.lua's decoder construction and
-training closure (``build_decoder``, ``train``) and test.lua's ``styleTransfer`` with its option handling
-(``style_interp_weights``). The repo's own classes are user modules, as the Lua defines them with torch.class.
+training closure (``build_decoder``, ``train``) and test.lua (``main_test_lua``, its ``styleTransfer`` and option
+handling ``style_interp_weights``). The repo's own classes are user modules, as the Lua defines them with torch.class.
 
 The edits beyond Lua syntax and 0-based indices, each the subject of a test in test_adain_style.py:
 ``torch.find`` and ``torch.FloatTensor:add_dummy`` (utils.lua adds them to torch's tables) are plain functions
@@ -22,7 +22,7 @@ import re
 import sys
 
 import legonn as lg
-from legonn import cudnn, image, lfs, nn, optim, paths, threads
+from legonn import cudnn, cutorch, image, lfs, nn, optim, paths, threads
 
 
 # --- lib/AdaptiveInstanceNormalization.lua -------------------------------------------------------------------------
@@ -591,7 +591,7 @@ class ArtisticStyleLossCriterion(nn.Criterion):
     # Batch mode optional.
     def updateOutput(self, input, targets=None):
         self.recompute_gradInput = True
-        if not getattr(self, 'targets', None):
+        if getattr(self, 'targets', None) is None:
             self.setTargets(targets)
         self.net.forward(input)
         # accumulate losses from the style loss layers
@@ -612,7 +612,7 @@ class ArtisticStyleLossCriterion(nn.Criterion):
             grad = self.net.backward(input, dy)
             self.gradInput = grad.clone()
             # reset targets
-            if not getattr(self, 'targets', None):
+            if getattr(self, 'targets', None) is None:
                 self.unsetTargets()
         self.recompute_gradInput = False
         return self.gradInput
@@ -928,7 +928,7 @@ def style_interp_weights(option):
     return styleInterpWeights
 
 
-def test_vgg(vgg):
+def encoder_of_test_lua(vgg):
     """test.lua lines 51-55: the encoder cut after relu4_1 (modules 32 to 53 removed) and its AdaIN layer."""
     for i in range(52, 30, -1):
         vgg.remove(i)
@@ -982,6 +982,110 @@ def styleTransfer(opt, vgg, adain, decoder, content, style, mask=None, styleInte
     targetFeature = targetFeature.squeeze()
     targetFeature = opt['alpha'] * targetFeature + (1 - opt['alpha']) * contentFeature
     return decoder.forward(targetFeature), targetFeature
+
+
+def main_test_lua(opt):
+    """test.lua lines 39-209 (after ``cmd:parse``): the encoder and decoder loaded, every (content, style) pair
+    (a style entry may be a comma-separated list: interpolation or, with -mask, spatial control) stylised and
+    saved in ``opt['outputDir']``."""
+    print(opt)
+    # require 'cudnn', require 'cunn': nothing to import
+
+    assert opt['content'] != '' or opt['contentDir'] != '', 'Either --content or --contentDir should be given.'
+    assert opt['style'] != '' or opt['styleDir'] != '', 'Either --style or --styleDir should be given.'
+    assert opt['content'] == '' or opt['contentDir'] == '', '--content and --contentDir cannot both be given.'
+    assert opt['style'] == '' or opt['styleDir'] == '', '--style and --styleDir cannot both be given.'
+    assert paths.filep(opt['decoder']), 'Decoder ' + opt['decoder'] + ' does not exist.'
+
+    vgg = lg.load(opt['vgg'])
+    vgg, adain = encoder_of_test_lua(vgg)
+    decoder = lg.load(opt['decoder'])
+
+    if opt['gpu'] >= 0:
+        cutorch.setDevice(opt['gpu'])  # -gpu is 0-based, as cutorch's devices are in legonn
+        vgg = cudnn.convert(vgg, cudnn).cuda()
+        adain.cuda()
+        decoder.cuda()
+    else:
+        vgg.float()
+        adain.float()
+        decoder.float()
+
+    print('Creating save folder at ' + opt['outputDir'])
+    paths.mkdir(opt['outputDir'])
+
+    mask = None
+    if opt['mask'] != '':
+        mask = image.load(opt['mask'], 1, 'float')  # binary mask
+
+    contentPaths = []
+    stylePaths = []
+
+    if opt['content'] != '':  # use a single content image
+        contentPaths.append(opt['content'])
+    else:  # use a batch of content images
+        assert opt['contentDir'] != '', "Either opt.contentDir or opt.content should be non-empty!"
+        contentPaths = extractImageNamesRecursive(opt['contentDir'])
+
+    if opt['style'] != '':
+        style_image_list = opt['style'].split(',')
+        if len(style_image_list) == 1:
+            style_image_list = style_image_list[0]
+        stylePaths.append(style_image_list)
+    else:  # use a batch of style images
+        assert opt['styleDir'] != '', "Either opt.styleDir or opt.style should be non-empty!"
+        stylePaths = extractImageNamesRecursive(opt['styleDir'])
+
+    styleInterpWeights = None
+    if opt['styleInterpWeights'] != '':
+        styleInterpWeights = style_interp_weights(opt['styleInterpWeights'])
+
+    numContent = len(contentPaths)
+    numStyle = len(stylePaths)
+    print("# Content images: " + str(numContent))
+    print("# Style images: " + str(numStyle))
+
+    for i in range(numContent):
+        contentPath = contentPaths[i]
+        contentExt = paths.extname(contentPath)
+        contentImg = image.load(contentPath, 3, 'float')
+        contentName = paths.basename(contentPath, contentExt)
+        contentImg = sizePreprocess(contentImg, opt['crop'], opt['contentSize'])
+
+        for j in range(numStyle):  # generate a transferred image for each (content, style) pair
+            stylePath = stylePaths[j]
+            if isinstance(stylePath, list):  # style blending
+                styleImg = []
+                styleName = ''
+                for s in range(len(stylePath)):
+                    style = image.load(stylePath[s], 3, 'float')
+                    styleExt = paths.extname(stylePath[s])
+                    styleName = styleName + '_' + paths.basename(stylePath[s], styleExt)
+                    style = sizePreprocess(style, opt['crop'], opt['styleSize'])
+                    if opt['preserveColor']:
+                        style = coral(style, contentImg)
+                    style = add_dummy(style)
+                    styleImg.append(style)
+                styleImg = lg.cat(styleImg, 0)
+                styleName = styleName[1:]
+            else:
+                styleExt = paths.extname(stylePath)
+                styleImg = image.load(stylePath, 3, 'float')
+                styleImg = sizePreprocess(styleImg, opt['crop'], opt['styleSize'])
+                if opt['preserveColor']:
+                    styleImg = coral(styleImg, contentImg)
+                styleName = paths.basename(stylePath, styleExt)
+
+            output = styleTransfer(opt, vgg, adain, decoder, contentImg, styleImg, mask, styleInterpWeights)[0]
+
+            savePath = paths.concat(opt['outputDir'], contentName + '_stylized_' + styleName + '.' + opt['saveExt'])
+            print('Output image saved at: ' + savePath)
+            image.save(savePath, output)
+
+            if opt['saveOriginal']:
+                # also save the original images
+                image.save(paths.concat(opt['outputDir'], contentName + '.' + contentExt), contentImg)
+                image.save(paths.concat(opt['outputDir'], styleName + '.' + styleExt), styleImg)
 
 
 # --- train.lua -----------------------------------------------------------------------------------------------------

@@ -274,7 +274,7 @@ def test_decoder_mirrors_the_encoder():
 @pytest.fixture
 def transfer():
     lg.manualSeed(7)
-    vgg, adain = adain_lua.test_vgg(tiny_vgg())
+    vgg, adain = adain_lua.encoder_of_test_lua(tiny_vgg())
     enc, _ = adain_lua.build_encoder(tiny_vgg(), 'relu4_1')
     decoder = adain_lua.build_decoder(enc, nn.ReLU)
     vgg.float(), adain.float(), decoder.float()
@@ -497,3 +497,47 @@ def test_image_loader_async_batches(tmp_path, reproducible_workers):
         assert sorted(set(seen)) == sorted(str(p) for p in tmp_path.rglob('*.png'))
     finally:
         loader.threads.terminate()
+
+
+# --- test.lua's main chunk -------------------------------------------------------------------------------------------
+
+def lua_options(tmp_path, **kw):
+    opt = {'style': '', 'styleDir': '', 'content': '', 'contentDir': '', 'vgg': str(tmp_path / 'vgg.t7'),
+           'decoder': str(tmp_path / 'decoder.t7'), 'contentSize': 32, 'styleSize': 32, 'crop': False,
+           'saveExt': 'png', 'gpu': -1, 'outputDir': str(tmp_path / 'output'), 'saveOriginal': False,
+           'preserveColor': False, 'alpha': 1, 'styleInterpWeights': '', 'mask': ''}
+    opt.update(kw)
+    return opt
+
+
+def test_test_lua_paths_write_their_images(tmp_path):
+    """test.lua run on files: the encoder and decoder loaded from disk, a content folder against one style, a
+    two-style interpolation, a masked pair and -preserveColor with -saveOriginal; each output is named
+    ``<content>_stylized_<style>[_<style>].png`` and holds the content's (pre-processed) size."""
+    from legonn import image
+    lg.manualSeed(14)
+    enc, _ = adain_lua.build_encoder(tiny_vgg(), 'relu4_1')
+    lg.save(str(tmp_path / 'decoder.t7'), adain_lua.build_decoder(enc, nn.ReLU))
+    lg.save(str(tmp_path / 'vgg.t7'), tiny_vgg())
+    (tmp_path / 'content').mkdir()
+    image.save(str(tmp_path / 'content' / 'c1.png'), lg.rand(3, 32, 48))
+    image.save(str(tmp_path / 'content' / 'c2.png'), lg.rand(3, 40, 40))
+    image.save(str(tmp_path / 'a.png'), lg.rand(3, 36, 36).mul(0.5))
+    image.save(str(tmp_path / 'b.png'), lg.rand(3, 32, 32))
+    mask = lg.zeros(1, 32, 48)
+    mask[:, 16:] = 1
+    image.save(str(tmp_path / 'mask.png'), mask)
+    a, b = str(tmp_path / 'a.png'), str(tmp_path / 'b.png')
+    adain_lua.main_test_lua(lua_options(tmp_path, contentDir=str(tmp_path / 'content'), style=a))
+    adain_lua.main_test_lua(lua_options(tmp_path, content=str(tmp_path / 'content' / 'c1.png'),
+                                             style=a + ',' + b, styleInterpWeights='1,1'))
+    adain_lua.main_test_lua(lua_options(tmp_path, content=str(tmp_path / 'content' / 'c1.png'),
+                                             style=b + ',' + a, mask=str(tmp_path / 'mask.png')))
+    adain_lua.main_test_lua(lua_options(tmp_path, content=str(tmp_path / 'content' / 'c2.png'), style=b,
+                                             preserveColor=True, saveOriginal=True, alpha=0.5))
+    out = tmp_path / 'output'
+    assert sorted(p.name for p in out.iterdir()) == ['b.png', 'c1_stylized_a.png', 'c1_stylized_a_b.png',
+                                                     'c1_stylized_b_a.png', 'c2.png', 'c2_stylized_a.png',
+                                                     'c2_stylized_b.png']
+    assert image.load(str(out / 'c1_stylized_a_b.png')).size() == (3, 32, 48)
+    assert image.load(str(out / 'c2_stylized_b.png')).size() == (3, 32, 32)
