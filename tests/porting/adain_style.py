@@ -1136,8 +1136,22 @@ def move_to_gpu(criterion, adain, dec):
     return adain, dec
 
 
+def maybe_save(opt, optimState, dec, criterion, history):
+    """train.lua lines 217-229: every ``saveEvery`` iterations the decoder, cleared, converted back to nn's modules
+    and float, is saved with the loss history and the optimiser's state."""
+    if optimState['iterCounter'] % opt['saveEvery'] == 0:
+        loc = paths.concat(opt['save'], 'dec-%06d.t7' % optimState['iterCounter'])
+        decSaved = dec.clearState().clone()
+        lg.save(loc, cudnn.convert(decSaved.float(), nn))
+        lg.save(paths.concat(opt['save'], 'history.t7'), history)
+        lg.save(paths.concat(opt['save'], 'optimState.t7'), optimState)
+        dec.clearState()
+        criterion.net.clearState()
+        decSaved = None
+
+
 def train(opt, criterion, adain, dec, contentLoader, styleLoader, history, optimState):
-    """train.lua lines 231-305 (display, printing and checkpoints left out): AdaIN's output of the encoded content
+    """train.lua lines 231-305 (display and printing left out): AdaIN's output of the encoded content
     and style batches is decoded, and the decoder trained on the criterion's content loss against that output and
     style loss against the style batch."""
     optimState['iterCounter'] = optimState.get('iterCounter') or 0
@@ -1187,6 +1201,7 @@ def train(opt, criterion, adain, dec, contentLoader, styleLoader, history, optim
 
             history.append([optimState['iterCounter'], loss, contentLoss, styleLoss, styleReconLoss])
             criterion.net.clearState()
+            maybe_save(opt, optimState, dec, criterion, history)
             return loss, gradients
 
         if opt['optimizer'] == 'adam':

@@ -383,9 +383,34 @@ def test_style_in_loss_with_fewer_images_than_its_target_fails_as_in_lua():
 
 
 def train_options(**kw):
-    opt = {'maxIter': 4, 'optimizer': 'adam', 'reconStyle': False, 'learningRate': 1e-3}
+    opt = {'maxIter': 4, 'optimizer': 'adam', 'reconStyle': False, 'learningRate': 1e-3, 'saveEvery': 2000}
     opt.update(kw)
     return opt
+
+
+@pytest.mark.gpu
+def test_training_checkpoints(tmp_path):
+    """train.lua's maybe_save every 2 iterations: dec-000002.t7 and dec-000004.t7 hold the decoder as nn modules in
+    float with the GPU decoder's weights of that iteration; history.t7 and optimState.t7 hold what training reached (the resume
+    path reads #history as the iteration)."""
+    lg.manualSeed(15)
+    enc, adain = adain_lua.build_encoder(tiny_vgg(), 'relu2_1')
+    dec = adain_lua.build_decoder(enc, nn.ReLU)
+    layers = {'content': ['relu2_1'], 'style': ['relu1_1', 'relu2_1']}
+    criterion = adain_lua.ArtisticStyleLossCriterion(enc, layers, {'content': 1, 'style': 1e-2})
+    adain, dec = adain_lua.move_to_gpu(criterion, adain, dec)
+    history, optimState = [], {'learningRate': 1e-3}
+    opt = train_options(saveEvery=2, save=str(tmp_path))
+    adain_lua.train(opt, criterion, adain, dec, BatchStream(1, 0), BatchStream(0.5, 0.3), history, optimState)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['dec-000002.t7', 'dec-000004.t7', 'history.t7',
+                                                          'optimState.t7']
+    saved = lg.load(str(tmp_path / 'dec-000004.t7'))
+    assert lg.typename(saved.get(1)) == 'nn.SpatialConvolution' and lg.typename(saved.get(2)) == 'nn.ReLU'
+    # saved inside feval, before optim.adam takes that iteration's step (as in Lua): one step of about lr away
+    step = np.abs(saved.getParameters()[0].numpy() - dec.getParameters()[0].float().numpy())
+    assert 0 < step.max() < 3e-3
+    assert len(lg.load(str(tmp_path / 'history.t7'))) == 4
+    assert lg.load(str(tmp_path / 'optimState.t7'))['iterCounter'] == 4
 
 
 class BatchStream:
