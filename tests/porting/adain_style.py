@@ -2,7 +2,8 @@
 lib/InstanceNormalization.lua, lib/ContentLossModule.lua, lib/StyleINLossModule.lua, lib/TVLossCriterion.lua,
 lib/TVLossModule.lua, lib/ArtisticStyleLossCriterion.lua, lib/utils.lua (matSqrt, getPreprocessConv,
 extractImageNamesRecursive, coral, sizePreprocess, add_dummy, torch.find), train.lua's decoder construction and
-training closure (``build_decoder``, ``train``) and test.lua (``main_test_lua``, its ``styleTransfer`` and option
+training closure and checkpoints (``build_encoder``, ``build_decoder``, ``move_to_gpu``, ``train``,
+``maybe_save``), lib/ImageLoaderAsync.lua and test.lua (``main_test_lua``, its ``styleTransfer`` and option
 handling ``style_interp_weights``). The repo's own classes are user modules, as the Lua defines them with torch.class.
 
 The edits beyond Lua syntax and 0-based indices, each the subject of a test in test_adain_style.py:
@@ -14,8 +15,13 @@ the option strings split from ``-styleInterpWeights`` are turned into numbers wi
 lib/ImageLoaderAsync.lua is ported with legonn.threads: the worker's global ``imageLoader`` lives in
 ``threads.local`` (each Lua thread has its own globals), the file's upvalues H, W, len are the constructor's locals
 the init closure captures (Torch7 serialises them when the pool starts), and Lua's three values from
-``__getBatchFromThread`` (the third nil) are the two the loader returns. lib/ImageLoader.lua, the synchronous loader
-train.lua does not use, is not ported.
+``__getBatchFromThread`` (the third nil) are the two the loader returns; a ``nextBatch()`` whose first value
+alone is kept is indexed ``[0]``. The CmdLine parsing of both scripts is a dict of options, test.lua's
+``cutorch.setDevice(opt.gpu + 1)`` is ``setDevice(opt['gpu'])`` (devices are 0-based).
+
+Not ported: lib/ImageLoader.lua (the synchronous loader nothing uses), train.lua's display/printing (the
+``display`` web package) and ``-resume``, testVid.lua and styVid.sh (video through ffmpeg); the repo has no
+demo.lua.
 """
 import math
 import re

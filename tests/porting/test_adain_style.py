@@ -1,10 +1,12 @@
-"""Tests of the xunhuang1995/AdaIN-style port (tests/porting/adain_style.py: lib/*.lua, train.lua's decoder and
-training closure, test.lua's styleTransfer).
+"""Tests of the xunhuang1995/AdaIN-style port (tests/porting/adain_style.py: lib/*.lua, train.lua's decoder,
+training closure and checkpoints, test.lua's main chunk and styleTransfer).
 
 Stand-ins: the encoder is vgg_normalised.t7's layout (53 modules: the 1x1 preprocessing convolution, then
 reflection-padded 3x3 convolutions and ReLUs named conv1_1/relu1_1 ... relu5_4 with four max-poolings) with 4 to 16
-planes instead of 64 to 512, random weights (the real file is a download); images are small random tensors and
-MNIST digits are not needed (AdaIN's properties are statistical). StyleINLossModule's constructor moves its nets to
+planes instead of 64 to 512, random weights (the real file is a download), and the decoder is train.lua's, built from it and
+saved with lg.save where test.lua loads one; images are small random tensors (PNG files in tmp_path where the
+scripts read folders), MNIST digits are not needed (AdaIN's properties are statistical). train's data come from a
+stand-in with ImageLoaderAsync's nextBatch, the loader itself is tested on its own. StyleINLossModule's constructor moves its nets to
 CUDA (StyleINLossModule.lua:27-30) and train.lua is CUDA-only, so those tests are marked gpu (the CuPy simulator
 runs them without a GPU); test.lua's ``-gpu -1`` path runs on the CPU.
 """
