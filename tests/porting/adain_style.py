@@ -1190,6 +1190,11 @@ def train(opt, criterion, adain, dec, contentLoader, styleLoader, history, optim
             loss = criterion.forward(output)  # forward through loss network, compute loss functions
             contentLoss = criterion.contentLoss
             styleLoss = criterion.styleLoss
+            tvLoss = 0
+            if opt['tvWeight'] > 0:
+                # the Lua's get(2) is the encoder's first conv (the TVLossModule is module 1): nil there, and
+                # maybe_print's string.format('%e', nil) fails at the first print; here the read fails at once
+                tvLoss = criterion.net.get(1).loss  # noqa: F841 (read for maybe_print, left out)
 
             # Backpropagate gradients
             decGrad = criterion.backward(output)  # gradients w.r.t. the transformed images

@@ -385,7 +385,8 @@ def test_style_in_loss_with_fewer_images_than_its_target_fails_as_in_lua():
 
 
 def train_options(**kw):
-    opt = {'maxIter': 4, 'optimizer': 'adam', 'reconStyle': False, 'learningRate': 1e-3, 'saveEvery': 2000}
+    opt = {'maxIter': 4, 'optimizer': 'adam', 'reconStyle': False, 'learningRate': 1e-3, 'saveEvery': 2000,
+           'tvWeight': 0}
     opt.update(kw)
     return opt
 
@@ -413,6 +414,24 @@ def test_training_checkpoints(tmp_path):
     assert 0 < step.max() < 3e-3
     assert len(lg.load(str(tmp_path / 'history.t7'))) == 4
     assert lg.load(str(tmp_path / 'optimState.t7'))['iterCounter'] == 4
+
+
+@pytest.mark.gpu
+def test_training_with_a_tv_weight_reads_a_loss_the_conv_lacks():
+    """train.lua:265-266 reads the TV loss as ``criterion.net:get(2).loss``, but the TVLossModule is module 1 and
+    module 2 the encoder's first convolution: nil in Lua, which fails in maybe_print's string.format at the first
+    print; the port fails on the read itself, an AttributeError, after the TV loss itself was computed."""
+    lg.manualSeed(16)
+    enc, adain = adain_lua.build_encoder(tiny_vgg(), 'relu1_1')
+    dec = adain_lua.build_decoder(enc, nn.ReLU)
+    layers, weights = {'content': ['relu1_1'], 'style': ['relu1_1']}, {'content': 1, 'style': 1e-2, 'tv': 1e-3}
+    criterion = adain_lua.ArtisticStyleLossCriterion(enc, layers, weights)
+    adain, dec = adain_lua.move_to_gpu(criterion, adain, dec)
+    assert lg.typename(criterion.net.get(0)) == 'nn.TVLossModule'
+    with pytest.raises(AttributeError, match='loss'):
+        adain_lua.train(train_options(tvWeight=1e-3), criterion, adain, dec, BatchStream(1, 0), BatchStream(1, 0),
+                        [], {'learningRate': 1e-3})
+    assert criterion.net.get(0).loss > 0
 
 
 class BatchStream:
