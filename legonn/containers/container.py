@@ -9,7 +9,7 @@ import time
 from ..modules.base.contract_inputs import as_module_input
 from ..modules.base.errors import CAUGHT, add_path
 from ..modules.base.module import Module
-from ..modules.base.training import padded_sparse_parameters
+from ..modules.base.training import padded_sparse_parameters, parameters_of
 from ..tensor import Tensor, backend
 from ..tensor.introspection import typename as lua_typename
 
@@ -120,10 +120,18 @@ class Container(Module):
             if Module._holds_no_parameters(m):
                 # skipped without a call: a graph's backward asks this of every child (Identity, Sigmoid, ...)
                 continue
-            p, g = m.parameters()
+            p, g = parameters_of(m)   # nothing for a child whose parameters() answers nil (Container.lua:120)
             params.extend(p)
             grads.extend(g)
         return params, grads
+
+    def checkParameterGradients(self, allow_missing=False):
+        """The tree's gradients checked before any child accumulates, a missing (None) one let through: a child
+        may drop its gradients and replace its accGradParameters with a nop, as AdaIN-style freezes its
+        encoder (lib/ArtisticStyleLossCriterion.lua:49-53) and Torch7's containers, which only call each
+        child's accGradParameters, allow; a child that does accumulate into a missing gradient is refused
+        by its own check."""
+        return super().checkParameterGradients(allow_missing=True)
 
     def sparseParameters(self):
         """The children's sparse parameters in one table (dpnn's Container.lua): (params, gradParams, scales,

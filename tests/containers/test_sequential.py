@@ -132,3 +132,46 @@ def test_a_child_whose_type_returns_nothing_stays_in_place():
     assert net.get(0).weight.type() == 'torch.DoubleTensor'
     assert kept._type == 'legonn.FloatTensor'
     assert [type(m).__name__ for m in inner.listModules()] == ['Sequential', 'Sequential', 'Linear', 'Tanh']
+
+
+def test_a_child_whose_parameters_answers_nothing_is_skipped():
+    """Container.lua:118-124 adds a child's parameters only ``if mw then``: AdaIN-style's getPreprocessConv
+    (lib/utils.lua:23) replaces a conv's ``parameters`` by a function returning nothing, so its fixed weights stay
+    out of getParameters."""
+    fixed = nn.Linear(3, 3)
+    fixed.parameters = lambda: None
+    s = nn.Sequential().add(fixed).add(nn.Linear(3, 2))
+    params, grads = s.parameters()
+    assert len(params) == len(grads) == 2 and params[0] is s.get(1).weight
+    flat, _ = s.getParameters()
+    assert flat.nElement() == 3 * 2 + 2
+    weight = fixed.weight.clone()
+    fixed.gradWeight.fill(1)
+    s.zeroGradParameters()      # Module.lua's `if gradParams then`: the hidden gradients are left as they are
+    s.updateParameters(0.1)
+    assert float(fixed.gradWeight.min()) == 1 and lg.equal(fixed.weight, weight)
+    s.weightDecay(1e-2), s.updateGradParameters(0.9), s.maxParamNorm(1), s.checkParameters()
+
+
+def test_a_child_frozen_with_a_nop_and_no_gradients_backpropagates():
+    """Sequential.lua:78-91 calls each child's backward, so a child whose accGradParameters is a nop may drop its
+    gradWeight and gradBias (AdaIN-style's ArtisticStyleLossCriterion.lua:49-53 freezes its encoder so); the
+    others still accumulate. A child that does accumulate into a missing gradient is refused by its own check."""
+    lg.manualSeed(1)
+    frozen, trained = nn.Linear(3, 4), nn.Linear(4, 2)
+    frozen.accGradParameters = lambda input, gradOutput, scale=1: None
+    frozen.gradWeight = None
+    frozen.gradBias = None
+    s = nn.Sequential().add(frozen).add(nn.Tanh()).add(trained)
+    x = lg.randn(5, 3)
+    s.forward(x)
+    trained.zeroGradParameters()
+    weight = frozen.weight.clone()
+    grad = s.backward(x, lg.ones(5, 2))
+    assert grad.size() == (5, 3) and lg.equal(frozen.weight, weight) and float(trained.gradWeight.abs().sum()) > 0
+    careless = nn.Linear(3, 4)
+    careless.gradWeight = None
+    s2 = nn.Sequential().add(careless)
+    s2.forward(x)
+    with pytest.raises(ValueError, match=r'Sequential\[0\] Linear.*gradient 0'):
+        s2.backward(x, lg.ones(5, 4))

@@ -24,7 +24,7 @@ from .errors import CAUGHT, check_hyper, input_error, name_outer
 from .flatten import flatten_parameters, flatten_tensors
 from .hessian import DiagHessianMethods
 from .serial_modes import SerialModes
-from .training import TrainingMethods
+from .training import TrainingMethods, parameters_of
 from .typed import FORWARD_RECORDS, Typed
 
 # nngraph's node builders: legonn.graph sits above modules and criterions, so it registers them here
@@ -304,7 +304,7 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
             if len(t._size) != len(sizes) or any(e is not None and e != s for e, s in zip(sizes, t._size)):
                 shown = 'x'.join('*' if e is None else str(e) for e in sizes)
                 raise ValueError(f"{name}: {attr} must be of size {shown}, got {tuple(t._size)}")
-        params, grads = self.parameters()
+        params, grads = parameters_of(self)
         for i, t in enumerate(params + grads):
             what = f"parameter {i}" if i < len(params) else f"gradient {i - len(params)}"
             if t is None and i >= len(params):
@@ -321,7 +321,7 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         """Raise an error naming this module unless each gradient of ``parameters()`` (the whole tree's,
         for a container) has its parameter's type and size; ``allow_missing`` lets a gradient be None
         (a module saved without its gradients, which can be loaded but not trained)."""
-        params, grads = self.parameters()
+        params, grads = parameters_of(self)
         for i, (p, g) in enumerate(zip(params, grads)):
             if g is None and allow_missing:
                 continue
@@ -434,14 +434,14 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         module's parameters; legonn leaves out those sharing nothing with the tree (WeightNorm's inner weight,
         recomputed from its ``v`` and ``g``), so the flat vector holds the tree's parameters only.
         """
-        params, grads = self.parameters()
+        params, grads = parameters_of(self)
         params, grads, seen = list(params), list(grads), {id(p) for p in params}
         storages = {id(p.storage()) for p in params}
         # Lua code borrows this method for objects with a parameters() of their own (lstm-char-cnn's
         # HLogSoftMax criterion: HLogSoftMax.getParameters = nn.Module.getParameters); those hold no hidden modules
         hidden = self._nestedModules(everywhere=True) if isinstance(self, Module) else ()
         for module in hidden:
-            for p, g in zip(*module.parameters()):
+            for p, g in zip(*parameters_of(module)):
                 if id(p) not in seen and id(p.storage()) in storages:
                     seen.add(id(p))
                     params.append(p)
@@ -514,7 +514,7 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         shared tensors and the modules taken whole excepted (``_read_back_without``)."""
         if stepClone and self.dpnn_stepclone:
             return self
-        params, grads = self.parameters()
+        params, grads = parameters_of(self)
         shared = (params if shareParams else []) + (grads if shareGradParams else [])
         # deepcopy copies a tensor's storage once per memo (Tensor.__deepcopy__ keys it by the storage's id):
         # a storage entered here as itself is kept, so every tensor viewing it is re-made on it

@@ -16,6 +16,16 @@ from ...tensor.introspection import pairs
 from .errors import input_error
 
 
+def parameters_of(module):
+    """``module.parameters()``, two empty lists where it answers nothing: Lua's callers test ``if params then``
+    (Module.lua's zeroGradParameters, updateParameters, getParameters; Container.lua's parameters; dpnn's), so
+    an override returning nil hides a module's tensors. A class's own parameters() is wrapped so already
+    (module.py's ``_parameters_or_empty``); a function assigned on one object is not (AdaIN-style's
+    getPreprocessConv, lib/utils.lua:23: ``conv.parameters = function() end``)."""
+    found = module.parameters()
+    return ([], []) if found is None else found
+
+
 def lua_or(*values):
     """The first value that is neither None nor False (Lua's ``a or b``: 0 counts as a value)."""
     for v in values:
@@ -53,7 +63,7 @@ class TrainingMethods:
         """(params, gradParams, scales, size): ``parameters()`` for a module (no scales, no size); params may
         be a dict keyed by 0-based position for a module that updates only some of them, and ``scales`` a
         matching per-parameter learning-rate scale (``updateParameters`` multiplies by it)."""
-        params, grads = self.parameters()
+        params, grads = parameters_of(self)
         return params, grads, None, None
 
     def updateParameters(self, learningRate):
@@ -84,7 +94,7 @@ class TrainingMethods:
             for m in modules:
                 m.maxParamNorm(maxOutNorm, maxInNorm)
             return
-        for _, p in pairs(self.parameters()[0] or []):
+        for _, p in pairs(parameters_of(self)[0] or []):
             if p.dim() > 1:
                 if maxOutNorm is not None and maxOutNorm > 0:
                     p.renorm(2, 0, maxOutNorm)
@@ -105,7 +115,7 @@ class TrainingMethods:
         modules = _tree_modules(self)
         if moduleLocal and modules is not None:
             return sum(m.gradParamClip(cutoffNorm, moduleLocal) ** 2 for m in modules) ** 0.5
-        grads = self.parameters()[1]
+        grads = parameters_of(self)[1]
         if not grads:
             return 0.0
         norm = sum(g.norm() ** 2 for _, g in pairs(grads)) ** 0.5
@@ -128,7 +138,7 @@ class TrainingMethods:
             for m in modules:
                 m.weightDecay(wdFactor, wdMinDim)
             return
-        params, grads = self.parameters()
+        params, grads = parameters_of(self)
         for i, p in pairs(params or []):
             if p.dim() >= wdMinDim:
                 grads[i].add(wdFactor, p)
@@ -139,7 +149,7 @@ class TrainingMethods:
         of the gradients; None for a module without gradients."""
         mom = self.__dict__.get('momGradParams')
         if not mom:
-            grads = self.parameters()[1]
+            grads = parameters_of(self)[1]
             if not grads:
                 return None
             mom = self.momGradParams = [g.clone() for _, g in pairs(grads)]
@@ -162,7 +172,7 @@ class TrainingMethods:
             for m in modules:
                 m.updateGradParameters(momFactor, momDamp, momNesterov)
             return
-        params, grads = self.parameters()
+        params, grads = parameters_of(self)
         if not params:
             return
         mom = self.momentumGradParameters()
@@ -178,7 +188,7 @@ class TrainingMethods:
     # --- checks and helpers -------------------------------------------------------------
     def checkParameters(self):
         """Raise ValueError naming this module if a parameter's sum is NaN (index 0-based)."""
-        for k, p in pairs(self.parameters()[0] or []):
+        for k, p in pairs(parameters_of(self)[0] or []):
             s = p.sum()
             if s != s:
                 raise input_error(self, f"parameter {k} without NaN", 'NaN in its sum')
