@@ -125,13 +125,22 @@ class Container(Module):
             grads.extend(g)
         return params, grads
 
-    def checkParameterGradients(self, allow_missing=False):
-        """The tree's gradients checked before any child accumulates, a missing (None) one let through: a child
-        may drop its gradients and replace its accGradParameters with a nop, as AdaIN-style freezes its
-        encoder (lib/ArtisticStyleLossCriterion.lua:49-53) and Torch7's containers, which only call each
-        child's accGradParameters, allow; a child that does accumulate into a missing gradient is refused
-        by its own check."""
-        return super().checkParameterGradients(allow_missing=True)
+    def _accumulated_parameters(self):
+        """The tree's (params, grads) that a backward accumulates into: a child whose accGradParameters was
+        replaced on the object is left out, with its gradients, which it may have dropped (AdaIN-style freezes
+        its encoder so, lib/ArtisticStyleLossCriterion.lua:49-53; Torch7's containers only call each child's
+        accGradParameters). A container answering parameters() itself (OpenNMT's frozen WordEmbedding) is
+        taken at its word."""
+        if type(self).parameters is not Container.parameters or 'parameters' in self.__dict__:
+            return parameters_of(self)
+        params, grads = [], []
+        for m in self.modules:
+            if Module._holds_no_parameters(m) or 'accGradParameters' in m.__dict__:
+                continue
+            p, g = m._accumulated_parameters() if isinstance(m, Module) else parameters_of(m)
+            params.extend(p)
+            grads.extend(g)
+        return params, grads
 
     def sparseParameters(self):
         """The children's sparse parameters in one table (dpnn's Container.lua): (params, gradParams, scales,

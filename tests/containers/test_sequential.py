@@ -156,7 +156,8 @@ def test_a_child_whose_parameters_answers_nothing_is_skipped():
 def test_a_child_frozen_with_a_nop_and_no_gradients_backpropagates():
     """Sequential.lua:78-91 calls each child's backward, so a child whose accGradParameters is a nop may drop its
     gradWeight and gradBias (AdaIN-style's ArtisticStyleLossCriterion.lua:49-53 freezes its encoder so); the
-    others still accumulate. A child that does accumulate into a missing gradient is refused by its own check."""
+    others still accumulate. A child that keeps its accGradParameters but lost a gradient is refused before any
+    child accumulates (a failed call changes no gradient)."""
     lg.manualSeed(1)
     frozen, trained = nn.Linear(3, 4), nn.Linear(4, 2)
     frozen.accGradParameters = lambda input, gradOutput, scale=1: None
@@ -171,7 +172,9 @@ def test_a_child_frozen_with_a_nop_and_no_gradients_backpropagates():
     assert grad.size() == (5, 3) and lg.equal(frozen.weight, weight) and float(trained.gradWeight.abs().sum()) > 0
     careless = nn.Linear(3, 4)
     careless.gradWeight = None
-    s2 = nn.Sequential().add(careless)
+    s2 = nn.Sequential().add(careless).add(nn.Tanh()).add(trained)
     s2.forward(x)
-    with pytest.raises(ValueError, match=r'Sequential\[0\] Linear.*gradient 0'):
-        s2.backward(x, lg.ones(5, 4))
+    trained.zeroGradParameters()
+    with pytest.raises(ValueError, match=r'Sequential.*gradient 0 to be a .*got a NoneType'):
+        s2.backward(x, lg.ones(5, 2))
+    assert float(trained.gradWeight.abs().sum()) == 0

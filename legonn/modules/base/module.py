@@ -321,7 +321,7 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
         """Raise an error naming this module unless each gradient of ``parameters()`` (the whole tree's,
         for a container) has its parameter's type and size; ``allow_missing`` lets a gradient be None
         (a module saved without its gradients, which can be loaded but not trained)."""
-        params, grads = parameters_of(self)
+        params, grads = self._accumulated_parameters()
         for i, (p, g) in enumerate(zip(params, grads)):
             if g is None and allow_missing:
                 continue
@@ -329,6 +329,11 @@ class Module(OnlineBatching, TrainingMethods, SerialModes, DiagHessianMethods, T
                 got = f"{g.type()} of size {tuple(g.size())}" if isinstance(g, Tensor) else f"a {type(g).__name__}"
                 raise input_error(self, f"gradient {i} to be a {p.type()} of size {tuple(p.size())} like its "
                                   "parameter", got)
+
+    def _accumulated_parameters(self):
+        """(params, grads) that accGradParameters accumulates into: ``parameters()``'s (a container leaves out
+        the children it need not check)."""
+        return parameters_of(self)
 
     def checkAccumulation(self, input, gradOutput):
         """What every accGradParameters checks first: ``checkParameterGradients`` and, once a forward has
