@@ -1,0 +1,918 @@
+"""batra-mlp-lab/visdial (Visual Dialog, CVPR 2017) ported line by line (the test file is
+tests/porting/test_visdial.py): utils.lua (rightAlign, computeLhood, computeRanks, processRanks),
+model_utils/MaskTime.lua, model_utils/MaskSoftMax.lua (the same file as HieCoAttenVQA's maskSoftmax.lua, whose port
+this one imports), model_utils/optim_updates.lua's adam, model_utils/weight-init.lua, encoders/lf-ques-im-hist.lua,
+encoders/hre-ques-im-hist.lua, encoders/mn-ques-im-hist.lua, decoders/gen.lua, decoders/disc.lua, model.lua's
+Model (__init__, trainIteration, retrieve, forwardBackward, retrieveBatch), dataloader.lua's batch functions
+(getTrainBatch, getTestBatch, getIndexData, getIndexOption) and train.lua's loop (lines 86-121 without the
+checkpoints).
+
+Stand-ins: dataloader.lua's ``initialize`` reads data/visdial_data.h5, data_img.h5 and visdial_params.json (COCO
+images through VGG-16, 1.2M dialog rounds); here ``initialize`` takes the same fields as small synthetic tensors,
+already in the layout the Lua builds from the files (questions and history right-aligned by utils.rightAlign,
+answers as decoder input/output with <START>/<END>), so the batch functions and everything after them run as in
+the Lua. The Lua's fixed sizes stay: 10 rounds per dialog (the mn encoder's 10 x 10 mask, generateAnswers) and
+100 options per round (disc.lua, computeRanks).
+
+The edits beyond the syntax and the 0-based indices:
+- word ids: the Lua's files hold ids 1 .. V with 0 as padding; here ids are 0 .. V-1 with -1 as padding
+  (docs/porting.md's LookupTableMaskZero row), so model.lua:74 / :127 ``answer_out:gt(0)`` counts tokens with
+  ``ge(0)``, utils.lua:90-93 computeLhood masks ``eq(-1)`` and sends the masked rows to index 0, and
+  MaskTime.lua:22 masks ``eq(-1)``;
+- dataloader.lua:328's ``torch.LongTensor(size):random(1, n)`` (inclusive) is ``random(0, n)`` (legonn's bounds
+  are Python's);
+- model.lua:19-23's ``dofile('encoders/' .. name .. '.lua')`` is a lookup in ``ENCODERS``/``DECODERS``;
+- the encoders set ``nn.FastLSTM.usenngraph = true`` (a class flag, process-wide as in Lua, unread by SeqLSTM):
+  kept, and the test puts it back.
+"""
+import math
+from types import SimpleNamespace
+
+import legonn as lg
+from legonn import nn, xlua
+from tests.porting.hiecoatten_vqa import maskSoftMax as MaskSoftMax   # model_utils/MaskSoftMax.lua is that file
+
+runningLoss = 0   # train.lua's global, read and written by Model.trainIteration
+
+
+# ---- utils.lua ---------------------------------------------------------------------------------------------
+def rightAlign(sequences, lengths):
+    # clone the sequences
+    rAligned = sequences.clone().fill(0)
+    numDims = sequences.dim()
+
+    if numDims == 3:
+        M = sequences.size(2)           # maximum length of question
+        numImgs = sequences.size(0)     # number of images
+        maxCount = sequences.size(1)    # number of questions / image
+
+        for imId in range(numImgs):
+            for quesId in range(maxCount):
+                # do only for non zero sequence counts
+                if lengths[imId][quesId] == 0:
+                    break
+
+                # copy based on the sequence length
+                n = int(lengths[imId][quesId])
+                rAligned[imId][quesId][M - n:M] = sequences[imId][quesId][0:n]
+    elif numDims == 2:
+        # handle 2 dimensional matrices as well
+        M = sequences.size(1)
+        numImgs = sequences.size(0)
+
+        for imId in range(numImgs):
+            if lengths[imId] > 0:
+                n = int(lengths[imId])
+                rAligned[imId][M - n:M] = sequences[imId][0:n]
+
+    return rAligned
+
+
+def computeLhood(words, predProbs):
+    # compute the probabilities for each answer, based on its tokens
+    # convert to 2d matrix
+    predVec = predProbs.view(-1, predProbs.size(2))
+    indices = words.contiguous().view(-1, 1)
+    mask = indices.eq(-1)              # the Lua's eq(0): padding is -1 here
+    # assign proxy values to avoid out-of-range indices
+    indices[mask] = 0                  # the Lua's 1, its first word
+    logProbs = predVec.gather(1, indices)
+    # neutralize other values
+    logProbs[mask] = 0
+    logProbs = logProbs.viewAs(words)
+    # sum up for each sentence
+    logProbs = logProbs.sum(0).squeeze()
+
+    return logProbs
+
+
+def computeRanks(scores, gtPos):
+    # sort in descending order - largest score gets highest rank
+    sorted_, rankedIdx = scores.sort(1, True)
+
+    # convert from ranked_idx to ranks (a rank is a count from 1, not an index)
+    ranks = rankedIdx.clone().fill(0)
+    for i in range(rankedIdx.size(0)):
+        for j in range(100):
+            ranks[i, rankedIdx[i, j]] = j + 1
+
+    if gtPos is not None:
+        gtPos = gtPos.view(-1)
+        gtRanks = lg.LongTensor(gtPos.size(0))
+        for i in range(gtPos.size(0)):
+            gtRanks[i] = ranks[i, gtPos[i]]
+        ranks = gtRanks
+
+    return ranks.double()
+
+
+def processRanks(ranks):
+    # print the results
+    numQues = ranks.size(0) * ranks.size(1)
+
+    numOptions = 100
+
+    # convert ranks to double, vector and remove zeros
+    ranks = ranks.double().view(-1)
+    # non of the values should be 0, there is gt in options
+    if lg.sum(ranks.le(0)) > 0:
+        numZero = lg.sum(ranks.le(0))
+        print('Warning: some of ranks are zero : %d' % numZero)
+        ranks = ranks[ranks.gt(0)]
+
+    if lg.sum(ranks.ge(numOptions + 1)) > 0:
+        numGreater = lg.sum(ranks.ge(numOptions + 1))
+        print('Warning: some of ranks >100 : %d' % numGreater)
+        ranks = ranks[ranks.le(numOptions + 1)]
+
+    print('\tNo. questions: %d' % numQues)
+    print('\tr@1: %f' % (lg.sum(lg.le(ranks, 1)) / numQues))
+    print('\tr@5: %f' % (lg.sum(lg.le(ranks, 5)) / numQues))
+    print('\tr@10: %f' % (lg.sum(lg.le(ranks, 10)) / numQues))
+    print('\tmedianR: %f' % lg.median(ranks.view(-1))[0][0])
+    print('\tmeanR: %f' % lg.mean(ranks))
+    print('\tmeanRR: %f' % lg.mean(ranks.cinv()))
+
+
+# ---- model_utils/MaskTime.lua --------------------------------------------------------------------------------
+class MaskTime(nn.Module):
+    """Repeats a (batch, featSize) feature over the time steps of a (seqLen, batch) index sequence, zero where
+    the sequence is padding; the gradient sums back over time."""
+
+    def __init__(self, featSize):
+        super().__init__()
+        self.mask = lg.Tensor()
+        self.seqLen = None
+        self.featSize = featSize
+        self.gradInput = [lg.Tensor(), lg.Tensor()]
+
+    def updateOutput(self, input):
+        seqLen = input[0].size(0)
+        batchSize = input[0].size(1)
+
+        # expand the feature vector
+        self.output.resizeAs(input[1]).copy(input[1])
+        self.output = self.output.view(1, batchSize, self.featSize)
+        self.output = self.output.repeatTensor(seqLen, 1, 1)
+
+        # expand the word mask
+        self.mask = input[0].eq(-1)          # the Lua's eq(0): padding is -1 here
+        self.mask = self.mask.view(seqLen, batchSize, 1).expand(seqLen, batchSize, self.featSize)
+        self.output[self.mask] = 0
+
+        return self.output
+
+    def updateGradInput(self, input, gradOutput):
+        # the first component is zero gradients
+        self.gradInput[0].resizeAs(input[0]).zero()
+        # second component has zeroed out gradients, summed along the first dimension
+        self.gradInput[1].resizeAs(gradOutput).copy(gradOutput)
+        self.gradInput[1][self.mask] = 0
+        self.gradInput[1] = self.gradInput[1].sum(0).squeeze()
+
+        return self.gradInput
+
+
+# ---- model_utils/optim_updates.lua ---------------------------------------------------------------------------
+def adam(x, dx, state):
+    beta1 = state.get('beta1', 0.9)
+    beta2 = state.get('beta2', 0.999)
+    epsilon = state.get('epsilon', 1e-8)
+    lr = state.get('learningRate', 1e-2)
+
+    if state.get('m') is None:
+        # Initialization
+        state['t'] = 0
+        # Exponential moving average of gradient values
+        state['m'] = x.new(dx.size()).zero()
+        # Exponential moving average of squared gradient values
+        state['v'] = x.new(dx.size()).zero()
+        # A tmp tensor to hold the sqrt(v) + epsilon
+        state['tmp'] = x.new(dx.size()).zero()
+
+    # Decay the first and second moment running average coefficient
+    state['m'].mul(beta1).add(1 - beta1, dx)
+    state['v'].mul(beta2).addcmul(1 - beta2, dx, dx)
+    state['tmp'].copy(state['v']).sqrt().add(epsilon)
+
+    state['t'] = state['t'] + 1
+    biasCorrection1 = 1 - beta1 ** state['t']
+    biasCorrection2 = 1 - beta2 ** state['t']
+    stepSize = lr * math.sqrt(biasCorrection2) / biasCorrection1
+
+    # perform update
+    x.addcdiv(-stepSize, state['m'], state['tmp'])
+
+
+# ---- model_utils/weight-init.lua -----------------------------------------------------------------------------
+def w_init_xavier(fan_in, fan_out):
+    return math.sqrt(2 / (fan_in + fan_out))
+
+
+def w_init(net, arg):
+    # choose initialization method (the repo's opts.lua default is 'xavier', the one ported)
+    if arg == 'xavier':
+        method = w_init_xavier
+    else:
+        assert False
+
+    # loop over the modules of the top container only, as the Lua does
+    for i in range(len(net.modules)):
+        m = net.modules[i]
+        if m.__typename == 'nn.Linear':
+            m.reset(method(m.weight.size(1), m.weight.size(0)))
+
+        if m.bias is not None:
+            m.bias.zero()
+    return net
+
+
+# ---- encoders/lf-ques-im-hist.lua ----------------------------------------------------------------------------
+def lf_ques_im_hist(params):
+    dropout = params.get('dropout', 0.5)
+    # Use `nngraph`
+    nn.FastLSTM.usenngraph = True
+
+    enc = nn.Sequential()
+    concat = nn.ConcatTable()
+
+    # word branch, along with embedding layer
+    enc.wordEmbed = nn.LookupTableMaskZero(params['vocabSize'], params['embedSize'])
+    wordBranch = nn.Sequential().add(nn.SelectTable(0)).add(enc.wordEmbed)
+
+    # language model
+    enc.rnnLayers = []
+    for layer in range(params['numLayers']):
+        inputSize = params['embedSize'] if layer == 0 else params['rnnHiddenSize']
+        enc.rnnLayers.append(nn.SeqLSTM(inputSize, params['rnnHiddenSize']))
+        enc.rnnLayers[layer].maskZero()
+
+        wordBranch.add(enc.rnnLayers[layer])
+    wordBranch.add(nn.Select(0, -1))
+
+    # make clones for embed layer
+    hEmbedNet = enc.wordEmbed.clone('weight', 'bias', 'gradWeight', 'gradBias')
+
+    histBranch = nn.Sequential().add(nn.SelectTable(2)).add(hEmbedNet)
+    enc.histLayers = []
+    for layer in range(params['numLayers']):
+        inputSize = params['embedSize'] if layer == 0 else params['rnnHiddenSize']
+        enc.histLayers.append(nn.SeqLSTM(inputSize, params['rnnHiddenSize']))
+        enc.histLayers[layer].maskZero()
+
+        histBranch.add(enc.histLayers[layer])
+    histBranch.add(nn.Select(0, -1))
+
+    concat.add(wordBranch)
+    concat.add(nn.SelectTable(1))
+    concat.add(histBranch)
+    enc.add(concat)
+
+    enc.add(nn.JoinTable(1))
+    if dropout > 0:
+        enc.add(nn.Dropout(dropout))
+    enc.add(nn.Linear(2 * params['rnnHiddenSize'] + params['imgFeatureSize'], params['rnnHiddenSize']))
+    enc.add(nn.Tanh())
+
+    return enc
+
+
+# ---- encoders/hre-ques-im-hist.lua ---------------------------------------------------------------------------
+def hre_ques_im_hist(params):
+    nn.FastLSTM.usenngraph = True
+
+    enc = nn.Sequential()
+    concat = nn.ConcatTable()
+
+    enc.wordEmbed = nn.LookupTableMaskZero(params['vocabSize'], params['embedSize'])
+    wordBranch = nn.Sequential().add(nn.SelectTable(0)).add(enc.wordEmbed)
+
+    # make clones for embed layer (qEmbedNet is made and never used, as in the Lua)
+    qEmbedNet = enc.wordEmbed.clone('weight', 'bias', 'gradWeight', 'gradBias')  # noqa: F841
+    hEmbedNet = enc.wordEmbed.clone('weight', 'bias', 'gradWeight', 'gradBias')
+
+    histBranch = nn.Sequential().add(nn.SelectTable(2)).add(hEmbedNet)
+    enc.histLayers = []
+    for layer in range(params['numLayers']):
+        inputSize = params['embedSize'] if layer == 0 else params['rnnHiddenSize']
+        enc.histLayers.append(nn.SeqLSTM(inputSize, params['rnnHiddenSize']))
+        enc.histLayers[layer].maskZero()
+
+        histBranch.add(enc.histLayers[layer])
+    histBranch.add(nn.Select(0, -1))
+
+    # image branch: embedding for images
+    imgPar = nn.ParallelTable() \
+        .add(nn.Identity()) \
+        .add(nn.Sequential().add(nn.Linear(params['imgFeatureSize'], params['imgEmbedSize'])))
+    # select words and image only
+    imageBranch = nn.Sequential() \
+        .add(nn.NarrowTable(0, 2)) \
+        .add(imgPar) \
+        .add(MaskTime(params['imgEmbedSize']))
+
+    concat.add(wordBranch)
+    concat.add(imageBranch)
+    concat.add(histBranch)
+    enc.add(concat)
+
+    concat2 = nn.ConcatTable()
+
+    # select words + image, and history
+    wordImageBranch = nn.Sequential().add(nn.NarrowTable(0, 2)).add(nn.JoinTable(-1))
+
+    # language model
+    enc.rnnLayers = []
+    for layer in range(params['numLayers']):
+        inputSize = params['imgEmbedSize'] + params['embedSize'] if layer == 0 else params['rnnHiddenSize']
+        enc.rnnLayers.append(nn.SeqLSTM(inputSize, params['rnnHiddenSize']))
+        enc.rnnLayers[layer].maskZero()
+
+        wordImageBranch.add(enc.rnnLayers[layer])
+    wordImageBranch.add(nn.Select(0, -1))
+
+    concat2.add(wordImageBranch).add(nn.SelectTable(2))
+    enc.add(concat2)
+
+    # join both the tensors
+    enc.add(nn.JoinTable(-1))
+
+    # split back wrt batch size, then rounds as time for the dialog-level LSTM
+    enc.add(nn.View(-1, params['maxQuesCount'], 2 * params['rnnHiddenSize']))
+    enc.add(nn.Transpose([0, 1]))
+    enc.add(nn.SeqLSTM(2 * params['rnnHiddenSize'], params['rnnHiddenSize']))
+    enc.add(nn.Transpose([0, 1]))
+    enc.add(nn.View(-1, params['rnnHiddenSize']))
+
+    return enc
+
+
+# ---- encoders/mn-ques-im-hist.lua ----------------------------------------------------------------------------
+def mn_ques_im_hist(params):
+    inputs = []
+    outputs = []
+
+    inputs.append(nn.Identity()())   # question
+    inputs.append(nn.Identity()())   # img feats
+    inputs.append(nn.Identity()())   # history
+    inputs.append(nn.Identity()())   # 10x10 mask
+
+    ques = inputs[0]
+    img_feats = inputs[1]
+    hist = inputs[2]
+    mask = inputs[3]
+
+    # word embed layer (a global in the Lua)
+    wordEmbed = nn.LookupTableMaskZero(params['vocabSize'], params['embedSize'])
+
+    qEmbed = nn.Dropout(0.5)(wordEmbed.clone('weight', 'bias', 'gradWeight', 'gradBias')(ques))
+    hEmbed = nn.Dropout(0.5)(wordEmbed.clone('weight', 'bias', 'gradWeight', 'gradBias')(hist))
+
+    lst1 = nn.SeqLSTM(params['embedSize'], params['rnnHiddenSize'])
+    lst1.maskZero()
+    lst2 = nn.SeqLSTM(params['rnnHiddenSize'], params['rnnHiddenSize'])
+    lst2.maskZero()
+
+    h1 = lst1(hEmbed)
+    h2 = lst2(h1)
+    h3 = nn.Select(0, -1)(h2)
+
+    lst3 = nn.SeqLSTM(params['embedSize'], params['rnnHiddenSize'])
+    lst3.maskZero()
+    lst4 = nn.SeqLSTM(params['rnnHiddenSize'], params['rnnHiddenSize'])
+    lst4.maskZero()
+
+    q1 = lst3(qEmbed)
+    q2 = lst4(q1)
+    q3 = nn.Select(0, -1)(q2)
+
+    qi = nn.JoinTable(0, 1)([q3, img_feats])
+    qi_proj = nn.Tanh()(nn.Linear(params['imgFeatureSize'] + params['rnnHiddenSize'], params['rnnHiddenSize'])(qi))
+
+    # View as batch x rounds
+    qEmbedView = nn.View(-1, params['maxQuesCount'], params['rnnHiddenSize'])(qi_proj)
+    hEmbedView = nn.View(-1, params['maxQuesCount'], params['rnnHiddenSize'])(h3)
+
+    # Inner product: qh is Bx10x10, rows questions, columns facts
+    qh = nn.MM(False, True)([qEmbedView, hEmbedView])
+    qhView = nn.View(-1, params['maxQuesCount'])(qh)
+    qhprobs = MaskSoftMax()([qhView, mask])
+    qhView2 = nn.View(-1, params['maxQuesCount'], params['maxQuesCount'])(qhprobs)
+
+    # Weighted sum of h features
+    hAtt = nn.MM()([qhView2, hEmbedView])
+    hAttView = nn.View(-1, params['rnnHiddenSize'])(hAtt)
+
+    hAttTr = nn.Tanh()(nn.Linear(params['rnnHiddenSize'], params['rnnHiddenSize'])(nn.Dropout(0.5)(hAttView)))
+    qh2 = nn.Tanh()(nn.Linear(params['rnnHiddenSize'], params['rnnHiddenSize'])(
+        nn.CAddTable()([hAttTr, nn.View(-1, params['rnnHiddenSize'])(qEmbedView)])))
+
+    outputs.append(qh2)
+
+    enc = nn.gModule(inputs, outputs)
+    enc.wordEmbed = wordEmbed
+
+    return enc
+
+
+# ---- decoders/gen.lua ----------------------------------------------------------------------------------------
+def gen_model(params, enc):
+    nn.FastLSTM.usenngraph = True
+
+    dec = nn.Sequential()
+    # use the same embedding for both encoder and decoder lstm
+    embedNet = enc.wordEmbed.clone('weight', 'bias', 'gradWeight', 'gradBias')
+    dec.add(embedNet)
+
+    dec.rnnLayers = []
+    # check if decoder has different hidden size
+    hiddenSize = params['ansHiddenSize'] if params['ansHiddenSize'] != 0 else params['rnnHiddenSize']
+    for layer in range(params['numLayers']):
+        inputSize = params['embedSize'] if layer == 0 else hiddenSize
+        dec.rnnLayers.append(nn.SeqLSTM(inputSize, hiddenSize))
+        dec.rnnLayers[layer].maskZero()
+        dec.add(dec.rnnLayers[layer])
+    dec.add(nn.Sequencer(nn.MaskZero(nn.Linear(hiddenSize, params['vocabSize']), 1)))
+    dec.add(nn.Sequencer(nn.MaskZero(nn.LogSoftMax(), 1)))
+
+    return dec
+
+
+def gen_forwardConnect(enc, dec, encOut, seqLen):
+    # transfer the hidden state from encoder to decoder
+    if getattr(enc, 'rnnLayers', None) is not None:
+        for ii in range(len(enc.rnnLayers)):
+            dec.rnnLayers[ii].userPrevOutput = enc.rnnLayers[ii].output[seqLen - 1]
+            dec.rnnLayers[ii].userPrevCell = enc.rnnLayers[ii].cell[seqLen - 1]
+
+        # last layer gets output gradients
+        dec.rnnLayers[len(enc.rnnLayers) - 1].userPrevOutput = encOut
+    else:
+        dec.rnnLayers[len(dec.rnnLayers) - 1].userPrevOutput = encOut
+
+
+def gen_backwardConnect(enc, dec):
+    # transfer gradients from decoder to encoder
+    if getattr(enc, 'rnnLayers', None) is not None:
+        for ii in range(len(dec.rnnLayers)):
+            enc.rnnLayers[ii].userNextGradCell = dec.rnnLayers[ii].userGradPrevCell
+            if ii != len(dec.rnnLayers) - 1:
+                enc.rnnLayers[ii].gradPrevOutput = dec.rnnLayers[ii].userGradPrevOutput
+
+        # return the gradients for the last layer
+        return dec.rnnLayers[len(enc.rnnLayers) - 1].userGradPrevOutput
+    else:
+        return dec.rnnLayers[len(dec.rnnLayers) - 1].userGradPrevOutput
+
+
+def gen_decoderConnect(dec):
+    # connecting decoder to itself; useful while sampling
+    for ii in range(len(dec.rnnLayers)):
+        dec.rnnLayers[ii].userPrevCell = dec.rnnLayers[ii].cell[0]
+        dec.rnnLayers[ii].userPrevOutput = dec.rnnLayers[ii].output[0]
+
+
+# ---- decoders/disc.lua ---------------------------------------------------------------------------------------
+def disc_model(params, enc):
+    optionLSTM = nn.SeqLSTM(params['embedSize'], params['rnnHiddenSize'])
+    optionLSTM.batchfirst = True
+
+    optionEnc = []
+    numOptions = 100
+    for i in range(numOptions):
+        optionEnc.append(nn.Sequential())
+        optionEnc[i].add(nn.Select(1, i))
+        optionEnc[i].add(enc.wordEmbed.clone('weight', 'bias', 'gradWeight', 'gradBias'))
+        optionEnc[i].add(optionLSTM.clone('weight', 'bias', 'gradWeight', 'gradBias'))
+        optionEnc[i].add(nn.Select(1, -1))
+        optionEnc[i].add(nn.Reshape(1, params['rnnHiddenSize'], True))   # True keeps the batch dimension
+    optionEncConcat = nn.Concat(1)
+    for i in range(numOptions):
+        optionEncConcat.add(optionEnc[i])
+
+    jointModel = nn.ParallelTable()
+    jointModel.add(optionEncConcat)
+    jointModel.add(nn.Reshape(params['rnnHiddenSize'], 1, True))
+
+    dec = nn.Sequential()
+    dec.add(jointModel)
+    dec.add(nn.MM())
+    dec.add(nn.Squeeze())
+
+    return dec
+
+
+def _no_connect(*args):
+    """disc.lua's dummy forwardConnect / backwardConnect."""
+
+
+ENCODERS = {'lf-ques-im-hist': SimpleNamespace(model=lf_ques_im_hist),
+            'hre-ques-im-hist': SimpleNamespace(model=hre_ques_im_hist),
+            'mn-ques-im-hist': SimpleNamespace(model=mn_ques_im_hist)}
+DECODERS = {'gen': SimpleNamespace(model=gen_model, forwardConnect=gen_forwardConnect,
+                                   backwardConnect=gen_backwardConnect, decoderConnect=gen_decoderConnect),
+            'disc': SimpleNamespace(model=disc_model, forwardConnect=_no_connect, backwardConnect=_no_connect,
+                                    decoderConnect=None)}
+
+
+# ---- model.lua -----------------------------------------------------------------------------------------------
+class Model:
+    def __init__(self, params):
+        print('Setting up model..')
+        self.params = params
+
+        print('Encoder: ', params['encoder'])
+        print('Decoder: ', params['decoder'])
+
+        # build the model - encoder, decoder (the Lua's dofile of encoders/<name>.lua)
+        encoder = ENCODERS[params['encoder']]
+        decoder = DECODERS[params['decoder']]
+
+        enc = encoder.model(params)
+        dec = decoder.model(params, enc)
+
+        decMethods = ['forwardConnect', 'backwardConnect', 'decoderConnect']
+        for value in decMethods:
+            setattr(self, value, getattr(decoder, value))
+
+        # criterion
+        if params['decoder'] == 'gen':
+            self.criterion = nn.ClassNLLCriterion()
+            self.criterion.sizeAverage = False
+            self.criterion = nn.SequencerCriterion(nn.MaskZeroCriterion(self.criterion, 1))
+        elif params['decoder'] == 'disc':
+            self.criterion = nn.CrossEntropyCriterion()
+
+        # wrap the models
+        self.wrapper = nn.Sequential().add(enc).add(dec)
+
+        # initialize weights
+        self.wrapper = w_init(self.wrapper, params['weightInit'])
+
+        # ship to gpu if necessary
+        if params['gpuid'] >= 0:
+            self.wrapper = self.wrapper.cuda()
+            self.criterion = self.criterion.cuda()
+
+        self.encoder = self.wrapper.get(0)
+        self.decoder = self.wrapper.get(1)
+        self.wrapperW, self.wrapperdW = self.wrapper.getParameters()
+
+        self.wrapper.training()
+
+        # setup the optimizer
+        self.optims = {}
+        self.optims['learningRate'] = params['learningRate']
+
+    def trainIteration(self, dataloader):
+        global runningLoss
+        # clear the gradients
+        self.wrapper.zeroGradParameters()
+
+        # grab a training batch
+        batch = dataloader.getTrainBatch(self.params)
+
+        # call the internal function for model specific actions
+        curLoss = self.forwardBackward(batch)
+
+        if self.params['decoder'] == 'gen':
+            # count the number of tokens (the Lua's gt(0): padding is -1 here)
+            numTokens = lg.sum(batch['answer_out'].ge(0))
+
+            # update the running average of loss
+            if runningLoss > 0:
+                runningLoss = 0.95 * runningLoss + 0.05 * curLoss / numTokens
+            else:
+                runningLoss = curLoss / numTokens
+        elif self.params['decoder'] == 'disc':
+            if runningLoss > 0:
+                runningLoss = 0.95 * runningLoss + 0.05 * curLoss
+            else:
+                runningLoss = curLoss
+
+        # clamp gradients
+        self.wrapperdW.clamp(-5.0, 5.0)
+
+        # update parameters
+        adam(self.wrapperW, self.wrapperdW, self.optims)
+
+        # decay learning rate, if needed
+        if self.optims['learningRate'] > self.params['minLRate']:
+            self.optims['learningRate'] = self.optims['learningRate'] * self.params['lrDecayRate']
+
+    def retrieve(self, dataloader, dtype):
+        # change to evaluate mode
+        self.wrapper.evaluate()
+
+        startId = 0
+        self.params['numOptions'] = 100
+        numThreads = dataloader.numThreads[dtype]
+        print('numThreads', numThreads)
+
+        ranks = lg.Tensor(numThreads, self.params['maxQuesCount'])
+        ranks.fill(self.params['numOptions'] + 1)
+
+        while startId < numThreads:
+            xlua.progress(startId + 1, numThreads)
+
+            # grab a batch
+            batch, nextStartId = dataloader.getTestBatch(startId, self.params, dtype)
+
+            # Call retrieve function for specific model, and store ranks
+            ranks[startId:nextStartId, :] = self.retrieveBatch(batch)
+            startId = nextStartId
+
+        print('\n%s - Retrieval:' % dtype)
+        processRanks(ranks)
+
+        # change back to training
+        self.wrapper.training()
+
+        retrieval = []
+        ranks = ranks.double().totable()
+        for i in range(len(dataloader['unique_img_' + dtype])):
+            for j in range(int(dataloader[dtype + '_num_rounds'][i])):
+                retrieval.append({'image_id': dataloader['unique_img_' + dtype][i],
+                                  'round_id': j + 1,    # a field of the json the Lua writes: its 1-based round
+                                  'ranks': ranks[i][j]})
+        return retrieval
+
+    def _encoderInputs(self, batch):
+        """The input table forwardBackward (model.lua:235-279) and retrieveBatch (:335-375) both build, line for
+        line the same in the Lua."""
+        inputs = []
+
+        # transpose for timestep first
+        batchQues = batch['ques_fwd']
+        batchQues = batchQues.view(-1, batchQues.size(2)).t()
+        inputs.append(batchQues)
+
+        if self.params['useIm'] is True:
+            imgFeats = batch['img_feat']
+            # if attention, then conv layer features
+            if 'att' in self.params['encoder']:
+                p = self.params
+                imgFeats = imgFeats.view(-1, 1, p['imgSpatialSize'], p['imgSpatialSize'], p['imgFeatureSize'])
+                imgFeats = imgFeats.repeatTensor(1, p['maxQuesCount'], 1, 1, 1)
+                imgFeats = imgFeats.view(-1, p['imgSpatialSize'], p['imgSpatialSize'], p['imgFeatureSize'])
+            else:
+                imgFeats = imgFeats.view(-1, 1, self.params['imgFeatureSize'])
+                imgFeats = imgFeats.repeatTensor(1, self.params['maxQuesCount'], 1)
+                imgFeats = imgFeats.view(-1, self.params['imgFeatureSize'])
+            inputs.append(imgFeats)
+
+        if self.params['useHistory'] is True:
+            batchHist = batch['hist']
+            batchHist = batchHist.view(-1, batchHist.size(2)).t()
+            inputs.append(batchHist)
+
+        if 'mn' in self.params['encoder']:
+            mask = lg.ones(10, 10).byte()
+            for i in range(10):
+                for j in range(10):
+                    if j <= i:
+                        mask[i][j] = 0
+            if self.params['gpuid'] >= 0:
+                mask = mask.cuda()
+            maskRepeat = lg.repeatTensor(mask, batch['hist'].size(0), 1)
+            inputs.append(maskRepeat)
+        return inputs, batchQues
+
+    def forwardBackward(self, batch, onlyForward=False, encOutOnly=False):
+        inputs, batchQues = self._encoderInputs(batch)
+
+        # encoder forward pass
+        encOut = self.encoder.forward(inputs)
+
+        # coupled enc-dec (only for gen)
+        self.forwardConnect(self.encoder, self.decoder, encOut, batchQues.size(0))
+
+        if encOutOnly is True:
+            return encOut
+
+        # decoder forward pass
+        curLoss = 0
+        if self.params['decoder'] == 'gen':
+            answerIn = batch['answer_in']
+            answerIn = answerIn.view(-1, answerIn.size(2)).t()
+
+            answerOut = batch['answer_out']
+            answerOut = answerOut.view(-1, answerOut.size(2)).t()
+
+            decOut = self.decoder.forward(answerIn)
+            curLoss = self.criterion.forward(decOut, answerOut)
+
+            if onlyForward is False:
+                gradCriterionOut = self.criterion.backward(decOut, answerOut)
+                self.decoder.backward(answerIn, gradCriterionOut)
+
+                # backward connect decoder and encoder (only for gen)
+                gradDecOut = self.backwardConnect(self.encoder, self.decoder)
+                self.encoder.backward(inputs, gradDecOut)
+        elif self.params['decoder'] == 'disc':
+            options = batch['options']
+            answerInd = batch['answer_ind']
+
+            decOut = self.decoder.forward([options, encOut])
+            curLoss = self.criterion.forward(decOut, answerInd)
+
+            if onlyForward is False:
+                gradCriterionOut = self.criterion.backward(decOut, answerInd)
+                t = self.decoder.backward([options, encOut], gradCriterionOut)
+
+                self.encoder.backward(inputs, t[1])
+
+        return curLoss
+
+    def retrieveBatch(self, batch):
+        inputs, batchQues = self._encoderInputs(batch)
+
+        # forward pass
+        encOut = self.encoder.forward(inputs)
+        batchSize = batchQues.size(1)
+
+        if self.params['decoder'] == 'gen':
+            optionIn = batch['option_in']
+            optionIn = optionIn.view(-1, optionIn.size(2), optionIn.size(3))
+
+            optionOut = batch['option_out']
+            optionOut = optionOut.view(-1, optionOut.size(2), optionOut.size(3))
+            optionIn = optionIn.transpose(0, 1).transpose(1, 2)
+            optionOut = optionOut.transpose(0, 1).transpose(1, 2)
+
+            # tensor holds the likelihood for all the options
+            optionLhood = lg.Tensor(self.params['numOptions'], batchSize)
+
+            # repeat for each option and get gt rank
+            for opId in range(self.params['numOptions']):
+                # forward connect encoder and decoder
+                self.forwardConnect(self.encoder, self.decoder, encOut, batchQues.size(0))
+
+                curOptIn = optionIn[opId]
+                curOptOut = optionOut[opId]
+                decOut = self.decoder.forward(curOptIn)
+
+                # compute the probabilities for each answer, based on its tokens
+                optionLhood[opId] = computeLhood(curOptOut, decOut)
+            # gtPosition can be nil if ground truth does not exist
+            gtPosition = batch['answer_ind'] if self.params['useGt'] else None
+
+            return computeRanks(optionLhood.t(), gtPosition)
+        elif self.params['decoder'] == 'disc':
+            options = batch['options']
+            decOut = self.decoder.forward([options, encOut])
+            gtPosition = batch['answer_ind'] if self.params['useGt'] else None
+
+            return computeRanks(decOut, gtPosition)
+
+
+# ---- dataloader.lua (lines 325-480) --------------------------------------------------------------------------
+class DataLoader(dict):
+    """dataloader.lua's table: its fields are read both as ``self.useIm`` and as ``self[dtype .. '_ques_len']``,
+    so the port is a dict whose keys are attributes too. ``initialize`` (lines 1-320: the h5/json reads,
+    rightAlign, the decoder's <START>/<END> tensors) is the test's synthetic stand-in, which fills the fields."""
+
+    __getattr__ = dict.__getitem__
+
+    def getTrainBatch(self, params, batchSize=None):
+        size = batchSize or params['batchSize']
+        inds = lg.LongTensor(size).random(0, params['numTrainThreads'])   # the Lua's random(1, n), inclusive
+
+        # Index question, answers, image features for batch
+        batchOutput = self.getIndexData(inds, params, 'train')
+        if params['decoder'] == 'disc':
+            optionOutput = self.getIndexOption(inds, params, 'train')
+            batchOutput['options'] = optionOutput.view(optionOutput.size(0) * optionOutput.size(1),
+                                                       optionOutput.size(2), -1)
+            batchOutput['answer_ind'] = batchOutput['answer_ind'].view(
+                batchOutput['answer_ind'].size(0) * batchOutput['answer_ind'].size(1))
+
+        return batchOutput
+
+    def getTestBatch(self, startId, params, dtype):
+        batchSize = params['batchSize']
+        # get the next start id and fill up current indices till then
+        if dtype == 'val':
+            nextStartId = min(self.numValThreads, startId + batchSize)
+        if dtype == 'test':
+            nextStartId = min(self.numTestThreads, startId + batchSize)
+
+        inds = lg.LongTensor(nextStartId - startId)
+        for ii in range(startId, nextStartId):
+            inds[ii - startId] = ii
+
+        batchOutput = self.getIndexData(inds, params, dtype)
+        optionOutput = self.getIndexOption(inds, params, dtype)
+
+        if params['decoder'] == 'disc':
+            batchOutput['options'] = optionOutput.view(optionOutput.size(0) * optionOutput.size(1),
+                                                       optionOutput.size(2), -1)
+            if dtype != 'test':
+                batchOutput['answer_ind'] = batchOutput['answer_ind'].view(
+                    batchOutput['answer_ind'].size(0) * batchOutput['answer_ind'].size(1))
+        elif params['decoder'] == 'gen':
+            # merge both the tables and return
+            for key, value in optionOutput.items():
+                batchOutput[key] = value
+        batchOutput['num_rounds'] = self[dtype + '_num_rounds'].index(0, inds).long()
+
+        return batchOutput, nextStartId
+
+    def getIndexData(self, inds, params, dtype):
+        # get the question lengths
+        batchQuesLen = self[dtype + '_ques_len'].index(0, inds)
+        maxQuesLen = int(lg.max(batchQuesLen))
+        # get questions (right-aligned: the last maxQuesLen columns)
+        quesFwd = self[dtype + '_ques_fwd'].index(0, inds)[:, :, -maxQuesLen:]
+
+        history = None
+        if self.useHistory:
+            batchHistLen = self[dtype + '_hist_len'].index(0, inds)
+            maxHistLen = min(int(lg.max(batchHistLen)), self.maxHistoryLen)
+            history = self[dtype + '_hist'].index(0, inds)[:, :, -maxHistLen:]
+
+        imgFeats = None
+        if self.useIm:
+            imgInds = self[dtype + '_img_pos'].index(0, inds)
+            imgFeats = self[dtype + '_img_fv'].index(0, imgInds)
+
+        # get the answer lengths
+        batchAnsLen = self[dtype + '_ans_len'].index(0, inds)
+        maxAnsLen = int(lg.max(batchAnsLen))
+        # answer labels (decode input and output)
+        answerIn = self[dtype + '_ans_in'].index(0, inds)[:, :, 0:maxAnsLen]
+        answerOut = self[dtype + '_ans_out'].index(0, inds)[:, :, 0:maxAnsLen]
+
+        output = {}
+        if params['gpuid'] >= 0:
+            output['ques_fwd'] = quesFwd.cuda()
+            output['answer_in'] = answerIn.cuda()
+            output['answer_out'] = answerOut.cuda()
+            if history is not None:
+                output['hist'] = history.cuda()
+            if imgFeats is not None:
+                output['img_feat'] = imgFeats.cuda()
+        else:
+            output['ques_fwd'] = quesFwd.contiguous()
+            output['answer_in'] = answerIn.contiguous()
+            output['answer_out'] = answerOut.contiguous()
+            if history is not None:
+                output['hist'] = history.contiguous()
+            if imgFeats is not None:
+                output['img_feat'] = imgFeats.contiguous()
+
+        if dtype != 'test':
+            answerInd = self[dtype + '_ans_ind'].index(0, inds)
+            output['answer_ind'] = answerInd.cuda() if params['gpuid'] >= 0 else answerInd.contiguous()
+
+        return output
+
+    def getIndexOption(self, inds, params, dtype):
+        output = {}
+        if params['decoder'] == 'gen':
+            optInds = self[dtype + '_opt'].index(0, inds)
+            indVector = optInds.view(-1)
+
+            batchOptLen = self[dtype + '_opt_len'].index(0, indVector)
+            maxOptLen = int(lg.max(batchOptLen))
+
+            optionIn = self[dtype + '_opt_in'].index(0, indVector)
+            optionIn = optionIn.view(optInds.size(0), optInds.size(1), optInds.size(2), -1)
+            optionIn = optionIn[:, :, :, 0:maxOptLen]
+
+            optionOut = self[dtype + '_opt_out'].index(0, indVector)
+            optionOut = optionOut.view(optInds.size(0), optInds.size(1), optInds.size(2), -1)
+            optionOut = optionOut[:, :, :, 0:maxOptLen]
+
+            if params['gpuid'] >= 0:
+                output['option_in'] = optionIn.cuda()
+                output['option_out'] = optionOut.cuda()
+            else:
+                output['option_in'] = optionIn.contiguous()
+                output['option_out'] = optionOut.contiguous()
+        elif params['decoder'] == 'disc':
+            optInds = self[dtype + '_opt'].index(0, inds)
+            indVector = optInds.view(-1)
+
+            optionIn = self[dtype + '_opt_list'].index(0, indVector)
+
+            optionIn = optionIn.view(optInds.size(0), optInds.size(1), optInds.size(2), -1)
+            output = optionIn
+
+            if params['gpuid'] >= 0:
+                output = output.cuda()
+
+        return output
+
+
+# ---- train.lua (lines 86-121, checkpoints left out) ----------------------------------------------------------
+def train(modelParams, dataloader):
+    global runningLoss
+    model = Model(modelParams)
+    runningLoss = 0
+    losses = []
+    for it in range(modelParams['numEpochs'] * modelParams['numIterPerEpoch']):
+        # forward and backward propagation
+        model.trainIteration(dataloader)
+        losses.append(runningLoss)
+    return model, losses
